@@ -1,0 +1,48 @@
+# logmesh — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PACKAGES := contracts[asyncapi] services/common[test] $(sort $(patsubst %/pyproject.toml,%[test],$(filter-out services/common/pyproject.toml,$(wildcard services/*/pyproject.toml))))
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(STAMP): contracts/pyproject.toml $(wildcard services/*/pyproject.toml)
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet $(foreach p,$(PACKAGES),-e '$(p)') ruff==0.17.5
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv with every package (editable) and test tools
+
+system-deps: ## install the Debian packages tests drive for real (Alertmanager)
+	@command -v prometheus-alertmanager >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus-alertmanager >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus-alertmanager >/dev/null; fi; }
+
+run: install ## bring up the whole mesh on embedded defaults and feed the demo scenario through it
+	$(VENV)/bin/logmesh up --demo
+
+up: install ## bring up the whole mesh on embedded defaults and keep it running
+	$(VENV)/bin/logmesh up
+
+test: install system-deps ## install everything and run the whole test suite
+	$(VENV)/bin/pytest
+
+lint: install ## ruff and the contract/schema drift checks
+	$(VENV)/bin/ruff check .
+	$(PY) -m logmesh_contracts.schemas check
+	$(PY) -m logmesh_contracts.asyncapi check
+
+schemas: install ## regenerate committed JSON Schemas, examples and the AsyncAPI document
+	$(PY) -m logmesh_contracts.schemas export
+	$(PY) -m logmesh_contracts.asyncapi export
+
+clean: ## remove the virtualenv and local state
+	rm -rf $(VENV) .logmesh
+
+.PHONY: help install system-deps run up test lint schemas clean

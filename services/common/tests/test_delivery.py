@@ -1,0 +1,180 @@
+"""Delivery rules of the shared consume path, on a real broker."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from logmesh_contracts import Feedback
+from logmesh_contracts.topics import FEEDBACK
+from logmesh_runtime.kafka import Delivery, TransientError
+from logmesh_runtime.service import Service
+from logmesh_runtime.settings import ServiceSettings
+from logmesh_runtime.testing import read_topic, wait_for_messages
+
+pytestmark = [pytest.mark.broker]
+
+
+def feedback(event_id: str) -> Feedback:
+    return Feedback(
+        event_id=event_id,
+        incident_id="inc-1",
+        verdict="correct",
+        given_by="tester",
+        given_at=datetime(2026, 1, 1, tzinfo=UTC),
+        channel="http",
+    )
+
+
+def settings(bootstrap: str, prefix: str, **overrides: object) -> ServiceSettings:
+    values = {
+        "service_name": "knowledge-storage",
+        "kafka_bootstrap": bootstrap,
+        "topic_prefix": prefix,
+        "retry_backoff_s": 0.01,
+        "shutdown_grace_s": 1.0,
+        **overrides,
+    }
+    return ServiceSettings(**values)  # type: ignore[arg-type]
+
+
+async def produce(service: Service, *values: bytes | Feedback) -> None:
+    for value in values:
+        await service.mesh.publish(FEEDBACK, value, key=b"inc-1")
+
+
+async def wait_until(predicate, timeout_s: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def test_malformed_messages_are_dead_lettered_and_the_next_one_is_processed(
+    kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    seen: list[str] = []
+
+    async def handle(event: Feedback, _delivery: Delivery) -> None:
+        seen.append(event.event_id)
+
+    service = Service(settings(kafka_bootstrap, topic_prefix))
+    service.mesh.consume(FEEDBACK, handle)
+    async with service.running():
+        await produce(
+            service,
+            b"{not json",
+            json.dumps({"event_id": "x", "verdict": "maybe"}).encode(),
+            b"\xff\xfe invalid utf-8",
+            feedback("good-1"),
+        )
+        await wait_until(lambda: seen == ["good-1"])
+
+    dead = await read_topic(kafka_bootstrap, topic_prefix + FEEDBACK.dead_letter)
+    assert len(dead) == 3
+    envelopes = [json.loads(r.value) for r in dead]
+    assert [e["stage"] for e in envelopes] == ["decode", "validate", "decode"]
+    assert "verdict" in envelopes[1]["reason"]
+    assert envelopes[2]["payload_encoding"] == "base64"
+    assert all(dict(r.headers)["x-dlq-reason"] for r in dead)
+
+
+async def test_a_poison_message_is_dead_lettered_after_bounded_attempts(kafka_bootstrap: str, topic_prefix: str) -> None:
+    attempts: dict[str, int] = {}
+
+    async def handle(event: Feedback, _delivery: Delivery) -> None:
+        attempts[event.event_id] = attempts.get(event.event_id, 0) + 1
+        if event.event_id == "poison":
+            raise RuntimeError("cannot handle this one")
+
+    service = Service(settings(kafka_bootstrap, topic_prefix, handler_max_attempts=3))
+    service.mesh.consume(FEEDBACK, handle)
+    async with service.running():
+        await produce(service, feedback("poison"), feedback("after"))
+        await wait_until(lambda: "after" in attempts)
+
+    assert attempts == {"poison": 3, "after": 1}
+    (dead,) = await read_topic(kafka_bootstrap, topic_prefix + FEEDBACK.dead_letter)
+    envelope = json.loads(dead.value)
+    assert envelope["stage"] == "process"
+    assert envelope["attempts"] == 3
+    assert "cannot handle this one" in envelope["reason"]
+
+
+async def test_transient_errors_are_retried_and_never_dead_lettered(kafka_bootstrap: str, topic_prefix: str) -> None:
+    calls = []
+
+    async def handle(event: Feedback, _delivery: Delivery) -> None:
+        calls.append(event.event_id)
+        if len(calls) < 6:
+            raise TransientError("database down")
+
+    service = Service(settings(kafka_bootstrap, topic_prefix, handler_max_attempts=2))
+    service.mesh.consume(FEEDBACK, handle)
+    async with service.running():
+        await produce(service, feedback("only"))
+        await wait_until(lambda: len(calls) == 6)
+
+    assert await read_topic(kafka_bootstrap, topic_prefix + FEEDBACK.dead_letter) == []
+
+
+class IdempotentSink:
+    """A durable outcome keyed by the message's natural id, as a real consumer keeps one."""
+
+    def __init__(self, path: Path) -> None:
+        self.db = sqlite3.connect(path)
+        self.db.execute("CREATE TABLE IF NOT EXISTS outcome (event_id TEXT PRIMARY KEY, verdict TEXT)")
+
+    def write(self, event: Feedback) -> None:
+        with self.db:
+            self.db.execute("INSERT OR IGNORE INTO outcome VALUES (?, ?)", (event.event_id, event.verdict))
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM outcome").fetchone()[0]
+
+
+async def test_crash_after_processing_before_commit_redelivers_without_duplicate_outcome(
+    kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
+) -> None:
+    sink = IdempotentSink(tmp_path / "sink.db")
+    processed: list[str] = []
+    crash = asyncio.Event()
+
+    async def handle_then_crash(event: Feedback, _delivery: Delivery) -> None:
+        sink.write(event)
+        processed.append(event.event_id)
+        crash.set()
+        await asyncio.Event().wait()  # dies here: the work is durable, the offset is not committed
+
+    first = Service(settings(kafka_bootstrap, topic_prefix))
+    first.mesh.consume(FEEDBACK, handle_then_crash)
+    await first.start()
+    await produce(first, feedback("once"))
+    await asyncio.wait_for(crash.wait(), 20)
+    await first.stop()  # handler never returned: no commit
+
+    async def handle(event: Feedback, _delivery: Delivery) -> None:
+        sink.write(event)
+        processed.append(event.event_id)
+
+    second = Service(settings(kafka_bootstrap, topic_prefix))
+    second.mesh.consume(FEEDBACK, handle)
+    async with second.running():
+        await wait_until(lambda: len(processed) == 2)
+
+    assert processed == ["once", "once"]  # delivered again after the crash
+    assert sink.count() == 1  # and the outcome exists once
+
+
+async def test_publish_waits_for_acknowledgement(kafka_bootstrap: str, topic_prefix: str) -> None:
+    service = Service(settings(kafka_bootstrap, topic_prefix))
+    async with service.running():
+        sent = await service.mesh.publish_many(FEEDBACK, [(f"k{i}", feedback(f"e{i}")) for i in range(50)])
+    assert sent == 50
+    records = await wait_for_messages(kafka_bootstrap, topic_prefix + FEEDBACK.name, 50, timeout_s=5)
+    assert {json.loads(r.value)["event_id"] for r in records} == {f"e{i}" for i in range(50)}
