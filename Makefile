@@ -19,10 +19,12 @@ $(STAMP): contracts/pyproject.toml $(wildcard services/*/pyproject.toml)
 
 install: $(STAMP) ## create .venv with every package (editable) and test tools
 
-system-deps: ## install the Debian packages tests drive for real (Alertmanager)
-	@command -v prometheus-alertmanager >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus-alertmanager >/dev/null; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus-alertmanager >/dev/null; fi; }
+DEBIAN_PACKAGES := prometheus-alertmanager docker-compose
+
+system-deps: ## install the Debian packages tests drive for real (Alertmanager, compose validator)
+	@command -v prometheus-alertmanager >/dev/null && command -v docker-compose >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; fi; }
 
 run: install ## bring up the whole mesh on embedded defaults and feed the demo scenario through it
 	$(VENV)/bin/logmesh up --demo

@@ -94,6 +94,29 @@ def topics(as_json: JsonFlag = False) -> None:
     emit(rows, as_json, human)
 
 
+@app.command("create-topics")
+def create_topics_command(
+    bootstrap: Annotated[str, typer.Option(envvar="LOGMESH_KAFKA_BOOTSTRAP")] = "127.0.0.1:9092",
+    prefix: Annotated[str, typer.Option(envvar="LOGMESH_TOPIC_PREFIX")] = "",
+    retries: Annotated[int, typer.Option(help="Attempts while the broker starts.")] = 30,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create every mesh topic and dead-letter topic that does not exist yet (idempotent)."""
+    from logmesh_runtime.stack import create_topics
+
+    for attempt in range(1, retries + 1):
+        try:
+            created = asyncio.run(create_topics(bootstrap, prefix))
+            break
+        except Exception as exc:
+            if attempt == retries:
+                print(f"cannot reach Kafka at {bootstrap}: {exc}; check LOGMESH_KAFKA_BOOTSTRAP", file=sys.stderr)
+                raise typer.Exit(1) from exc
+            time.sleep(2)
+    emit({"created": created, "total": len(all_topic_names())}, as_json,
+         f"created {len(created)} topic(s); {len(all_topic_names())} in the mesh")
+
+
 @app.command()
 def tail(
     topic: Annotated[str, typer.Argument(help="Topic name, e.g. analysis.results")],

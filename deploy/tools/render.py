@@ -1,0 +1,152 @@
+"""Render deploy/base/<service>.yaml for every service from one table.
+
+Run `python deploy/tools/render.py` after changing the table; a test fails when the
+committed manifests drift from what this renders.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import yaml
+
+BASE = Path(__file__).resolve().parents[1] / "base"
+
+# service: (replicas, cpu request, memory request, memory limit, hpa max, extra env, secret env)
+SERVICES: dict[str, dict] = {
+    "ingestion": {"replicas": 2, "cpu": "200m", "memory": "256Mi", "limit": "512Mi", "hpa_max": 10,
+                  "secret_env": {"LOGMESH_INGEST_TOKEN": "ingest-token"}},
+    "template-matching": {"replicas": 2, "cpu": "500m", "memory": "512Mi", "limit": "1Gi", "hpa_max": 6,
+                          "secret_env": {"LOGMESH_CLICKHOUSE_DSN": "clickhouse-dsn"}},
+    "cluster-watching": {"replicas": 1, "cpu": "100m", "memory": "256Mi", "limit": "512Mi", "hpa_max": 0,
+                         "service_account_rbac": True},
+    "alert-intake": {"replicas": 2, "cpu": "100m", "memory": "128Mi", "limit": "256Mi", "hpa_max": 4,
+                     "secret_env": {"LOGMESH_INTAKE_TOKENS": "intake-tokens"}},
+    "llm-analysis": {"replicas": 2, "cpu": "250m", "memory": "512Mi", "limit": "1Gi", "hpa_max": 6,
+                     "secret_env": {"LOGMESH_LLM_API_KEY": "llm-api-key"}},
+    "knowledge-storage": {"replicas": 1, "cpu": "200m", "memory": "256Mi", "limit": "512Mi", "hpa_max": 0,
+                          "env": {"LOGMESH_QDRANT_URL": "http://qdrant:6333"}},
+    "notification": {"replicas": 2, "cpu": "100m", "memory": "128Mi", "limit": "256Mi", "hpa_max": 0,
+                     "secret_env": {"LOGMESH_SLACK_BOT_TOKEN": "slack-bot-token",
+                                    "LOGMESH_SLACK_SIGNING_SECRET": "slack-signing-secret"}},
+}
+
+
+def labels(name: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "logmesh"}
+
+
+def manifests(name: str, spec: dict) -> list[dict]:
+    env = [{"name": "LOGMESH_SERVICE_NAME", "value": name}, {"name": "OTEL_SERVICE_NAME", "value": name}]
+    env += [{"name": k, "value": v} for k, v in spec.get("env", {}).items()]
+    env += [
+        {"name": k, "valueFrom": {"secretKeyRef": {"name": "logmesh-secrets", "key": v, "optional": True}}}
+        for k, v in spec.get("secret_env", {}).items()
+    ]
+    probe = {"httpGet": {"path": "/ready", "port": "http"}, "periodSeconds": 10, "timeoutSeconds": 3}
+    container = {
+        "name": name,
+        "image": f"logmesh/{name}:0.1.0",
+        "ports": [{"name": "http", "containerPort": 8080}],
+        "envFrom": [{"configMapRef": {"name": "logmesh-config"}}],
+        "env": env,
+        "readinessProbe": probe,
+        "livenessProbe": {**probe, "httpGet": {"path": "/health", "port": "http"}, "initialDelaySeconds": 10},
+        "startupProbe": {**probe, "failureThreshold": 30, "periodSeconds": 2},
+        "resources": {
+            "requests": {"cpu": spec["cpu"], "memory": spec["memory"]},
+            "limits": {"memory": spec["limit"]},
+        },
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": 10001,
+            "readOnlyRootFilesystem": True,
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "volumeMounts": [{"name": "data", "mountPath": "/data"}, {"name": "tmp", "mountPath": "/tmp"}],
+    }
+    docs: list[dict] = [
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": name, "labels": labels(name)},
+            "automountServiceAccountToken": bool(spec.get("service_account_rbac")),
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": name, "labels": labels(name)},
+            "spec": {
+                "replicas": spec["replicas"],
+                "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
+                "template": {
+                    "metadata": {"labels": labels(name)},
+                    "spec": {
+                        "serviceAccountName": name,
+                        "terminationGracePeriodSeconds": 30,
+                        "securityContext": {"runAsNonRoot": True, "fsGroup": 10001},
+                        "containers": [container],
+                        "volumes": [{"name": "data", "emptyDir": {}}, {"name": "tmp", "emptyDir": {}}],
+                    },
+                },
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": name, "labels": labels(name)},
+            "spec": {
+                "selector": {"app.kubernetes.io/name": name},
+                "ports": [{"name": "http", "port": 8080, "targetPort": "http"}],
+            },
+        },
+    ]
+    if spec["hpa_max"]:
+        docs.append(
+            {
+                "apiVersion": "autoscaling/v2",
+                "kind": "HorizontalPodAutoscaler",
+                "metadata": {"name": name, "labels": labels(name)},
+                "spec": {
+                    "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+                    "minReplicas": spec["replicas"],
+                    # more replicas than partitions would sit idle in the consumer group
+                    "maxReplicas": spec["hpa_max"],
+                    "metrics": [
+                        {"type": "Resource",
+                         "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}
+                    ],
+                },
+            }
+        )
+    return docs
+
+
+def render() -> dict[Path, str]:
+    out = {}
+    for name, spec in SERVICES.items():
+        header = f"# {name}: ServiceAccount, Deployment, Service{', HPA' if spec['hpa_max'] else ''}.\n"
+        header += "# Generated by deploy/tools/render.py; edit the table there.\n"
+        out[BASE / f"{name}.yaml"] = header + yaml.safe_dump_all(manifests(name, spec), sort_keys=False)
+    return out
+
+
+def main() -> int:
+    check = "--check" in sys.argv
+    stale = []
+    for path, text in render().items():
+        if check:
+            if not path.exists() or path.read_text() != text:
+                stale.append(str(path))
+        else:
+            path.write_text(text)
+    for path in stale:
+        print(f"{path} is stale: run python deploy/tools/render.py", file=sys.stderr)
+    return 1 if stale else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""alert-intake: Alertmanager webhooks and generic alerts in, deduplicated `alerts.received` out."""

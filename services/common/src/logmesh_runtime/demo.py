@@ -1,0 +1,147 @@
+"""The bundled demo: logs and one Alertmanager alert fed through a running embedded stack.
+
+Everything goes in through the public entry points (ingestion's HTTP API, alert-intake's
+webhook) and is read back from topics and HTTP read APIs, so the demo shows the mesh as
+an operator sees it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from logmesh_contracts.topics import (
+    ALERTS_RECEIVED,
+    ANALYSIS_RESULTS,
+    EVIDENCE_PARTS,
+    INCIDENTS_OPENED,
+    LOGS_RECORDS,
+    NOTIFICATIONS_SENT,
+    TEMPLATES_EVENTS,
+)
+from logmesh_runtime.stack import Stack
+from logmesh_runtime.testing.kafka import read_topic
+
+DEMO_TOKEN = "demo-intake-token-not-for-production"  # noqa: S105 - the embedded demo's own token
+NAMESPACE, POD, SERVICE = "shop", "checkout-7d9f8b-x2k4q", "checkout"
+
+
+def demo_logs(count: int = 400, seed: int = 7) -> list[dict[str, Any]]:
+    """A checkout service that runs normally, then starts failing on a nil map."""
+    rng = random.Random(seed)
+    start = datetime.now(UTC) - timedelta(minutes=10)
+    lines = []
+    for i in range(count):
+        ts = start + timedelta(seconds=i * 1.2)
+        failing = i > count * 0.7
+        roll = rng.random()
+        if failing and roll < 0.5:
+            message, level = "panic: assignment to entry in nil map in cart.(*Store).Add", "ERROR"
+        elif failing and roll < 0.7:
+            message = f"upstream payment-api returned 503 after {rng.randint(100, 900)}ms"
+            level = "WARN"
+        elif roll < 0.6:
+            message = f"GET /cart/{rng.randint(1000, 9999)} 200 in {rng.randint(2, 40)}ms"
+            level = "INFO"
+        else:
+            message = f"order {rng.randint(10**5, 10**6)} placed by user {rng.randint(1, 500)} total={rng.randint(5, 300)}.{rng.randint(0, 99):02d}"
+            level = "INFO"
+        lines.append({
+            "org": "demo", "message": message, "level": level, "timestamp": ts.isoformat(),
+            "service": SERVICE, "namespace": NAMESPACE, "pod": POD, "container": SERVICE, "node": "node-1",
+        })
+    return lines
+
+
+def demo_alert() -> dict[str, Any]:
+    """An Alertmanager v4 webhook as Alertmanager sends it."""
+    starts = (datetime.now(UTC) - timedelta(minutes=2)).isoformat()
+    labels = {"alertname": "KubePodCrashLooping", "namespace": NAMESPACE, "pod": POD, "container": SERVICE,
+              "service": SERVICE, "severity": "critical"}
+    return {
+        "version": "4", "groupKey": '{}:{alertname="KubePodCrashLooping"}', "truncatedAlerts": 0,
+        "status": "firing", "receiver": "logmesh", "groupLabels": {"alertname": "KubePodCrashLooping"},
+        "commonLabels": labels, "commonAnnotations": {}, "externalURL": "http://alertmanager.local",
+        "alerts": [{
+            "status": "firing", "labels": labels,
+            "annotations": {"summary": "Pod shop/checkout is crash looping",
+                            "description": "checkout restarted 6 times in 10 minutes"},
+            "startsAt": starts, "endsAt": "0001-01-01T00:00:00Z",
+            "generatorURL": "http://prometheus.local/graph", "fingerprint": "d3m0f1n6e4pr1nt",
+        }],
+    }
+
+
+def run_demo(stack: Stack, progress: bool = True, timeout_s: float = 120.0) -> dict[str, Any]:
+    return asyncio.run(_run(stack, progress, timeout_s))
+
+
+async def _run(stack: Stack, progress: bool, timeout_s: float) -> dict[str, Any]:
+    def say(line: str) -> None:
+        if progress:
+            print(line, flush=True)
+
+    urls = {name: process.url for name, process in stack.processes.items()}
+    def topic(name: str) -> str:
+        return stack.topic_prefix + name
+
+    summary: dict[str, Any] = {}
+    async with httpx.AsyncClient(timeout=30) as http:
+        logs = demo_logs()
+        if "ingestion" in urls:
+            response = await http.post(f"{urls['ingestion']}/logs/ingest", json={"logs": logs})
+            summary["ingest"] = response.json()
+            say(f"ingestion       accepted {summary['ingest'].get('accepted')} of {len(logs)} log records")
+        if "alert-intake" in urls:
+            response = await http.post(
+                f"{urls['alert-intake']}/webhook", json=demo_alert(), headers={"Authorization": f"Bearer {DEMO_TOKEN}"}
+            )
+            summary["alert"] = {"status": response.status_code, "body": response.json()}
+            say(f"alert-intake    webhook answered {response.status_code}")
+
+    bootstrap = stack.bootstrap
+    deadline = time.monotonic() + timeout_s
+    watched = [
+        ("logs.records", LOGS_RECORDS.name, lambda n: n >= len(logs)),
+        ("templates", TEMPLATES_EVENTS.name, lambda n: n > 0),
+        ("alerts", ALERTS_RECEIVED.name, lambda n: n > 0),
+        ("incidents", INCIDENTS_OPENED.name, lambda n: n > 0),
+        ("evidence parts", EVIDENCE_PARTS.name, lambda n: n >= 3),
+        ("analysis results", ANALYSIS_RESULTS.name, lambda n: n > 0),
+        ("notifications", NOTIFICATIONS_SENT.name, lambda n: n > 0),
+    ]
+    counts: dict[str, int] = {}
+    reported: set[str] = set()
+    while time.monotonic() < deadline:
+        for label, name, done in watched:
+            if label in reported:
+                continue
+            counts[label] = len(await read_topic(bootstrap, topic(name), timeout_s=1.0))
+            if done(counts[label]):
+                reported.add(label)
+                say(f"{label:<15} {counts[label]} on {name}")
+        if len(reported) == len(watched):
+            break
+        await asyncio.sleep(1)
+    summary["topics"] = counts
+    missing = [label for label, _, _ in watched if label not in reported]
+    if missing:
+        say(f"still waiting after {timeout_s:.0f}s for: {', '.join(missing)} (see logs under {stack.workdir}/logs)")
+    results = await read_topic(bootstrap, topic(ANALYSIS_RESULTS.name))
+    if results:
+        result = json.loads(results[-1].value)
+        summary["analysis"] = {k: result.get(k) for k in ("incident_id", "category", "root_cause", "confidence",
+                                                          "diagnosis", "actions", "missing_evidence", "model")}
+        say("")
+        say(f"analysis        [{result['category']}] {result['root_cause']}")
+        for finding in result.get("diagnosis", [])[:5]:
+            say(f"  finding       {finding}")
+        for action in result.get("actions", [])[:3]:
+            say(f"  action        {action}")
+    return summary

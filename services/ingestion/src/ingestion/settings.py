@@ -1,0 +1,49 @@
+"""ingestion's settings (env vars ``LOGMESH_<FIELD>``); every field has an embedded default."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from logmesh_runtime.settings import ServiceSettings, refuse_placeholder
+from pydantic import Field, SecretStr, field_validator
+
+
+class IngestionSettings(ServiceSettings):
+    service_name: str = "ingestion"
+
+    # limits ---------------------------------------------------------------
+    max_message_bytes: int = Field(default=65_536, ge=1, description="Largest message (UTF-8 bytes) accepted.")
+    oversize_policy: Literal["reject", "truncate"] = Field(
+        default="reject", description="Oversized messages: reject with a reason, or cut and mark truncated."
+    )
+    max_batch_records: int = Field(default=10_000, ge=1, description="Most records in one HTTP request.")
+    max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1, description="Largest HTTP body, after gunzip.")
+    max_metadata_entries: int = Field(default=64, ge=0)
+    max_field_chars: int = Field(default=1024, ge=1, description="Longest org/service/host/k8s/metadata value.")
+    max_record_bytes: int = Field(default=1_048_576, ge=1, description="Largest logs.raw message value.")
+
+    # normalisation ----------------------------------------------------------
+    redact: bool = Field(default=True, description="Mask secrets and PII before records leave the service.")
+    redact_emails: bool = True
+    default_org: str | None = Field(default=None, description="Org for logs.raw plain-text values without an org header.")
+
+    # HTTP -------------------------------------------------------------------
+    ingest_token: SecretStr | None = Field(default=None, description="Bearer token required on POST /logs/ingest.")
+    max_inflight_requests: int = Field(default=64, ge=1, description="Concurrent ingest requests before 503.")
+    max_inflight_records: int = Field(default=200_000, ge=1, description="Records awaiting broker acks before 503.")
+    publish_timeout_s: float = Field(default=10.0, gt=0, description="Longest wait for broker acks before 503.")
+    retry_after_s: int = Field(default=5, ge=1, description="Retry-After on 503 answers.")
+
+    # logs.raw ---------------------------------------------------------------
+    consume_raw: bool = Field(default=True, description="Consume logs.raw (the Kafka path).")
+    raw_batch_max_records: int = Field(default=1000, ge=1)
+    raw_batch_timeout_ms: int = Field(default=50, ge=0)
+
+    @field_validator("ingest_token")
+    @classmethod
+    def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            if not value.get_secret_value():
+                return None
+            refuse_placeholder(value.get_secret_value(), "LOGMESH_INGEST_TOKEN")
+        return value
