@@ -25,7 +25,7 @@ def build() -> dict:
             if consumer == EXTERNAL:
                 continue
 
-            async def handler(message: topic.model) -> None:  # type: ignore[name-defined]  # noqa: ARG001
+            async def handler(message: topic.model) -> None:  # type: ignore[name-defined]
                 """Schema carrier only: the running services register their own handlers."""
 
             broker.subscriber(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
 

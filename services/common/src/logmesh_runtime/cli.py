@@ -8,6 +8,7 @@ never imports a service it does not need.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 import time
@@ -16,7 +17,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
 from logmesh_contracts.topics import SERVICES, TOPICS, all_topic_names
 
 app = typer.Typer(help="logmesh: log and alert intelligence for Kubernetes.", no_args_is_help=True)
@@ -52,6 +52,8 @@ def up(
     try:
         stack.start(progress=not as_json)
         endpoints = {"kafka": stack.bootstrap, **{n: p.url for n, p in stack.processes.items()}}
+        ENDPOINTS_FILE.parent.mkdir(parents=True, exist_ok=True)
+        ENDPOINTS_FILE.write_text(json.dumps(endpoints, indent=2))
         if as_json:
             emit({"endpoints": endpoints}, True)
         if demo:
@@ -72,6 +74,155 @@ def up(
         pass
     finally:
         stack.stop()
+
+
+ENDPOINTS_FILE = Path(".logmesh/endpoints.json")
+
+
+def endpoints() -> dict[str, str]:
+    """Where `logmesh up` said each service listens (LOGMESH_<SERVICE>_URL overrides)."""
+    import os
+
+    found: dict[str, str] = json.loads(ENDPOINTS_FILE.read_text()) if ENDPOINTS_FILE.exists() else {}
+    for name in SERVICES:
+        override = os.environ.get(f"LOGMESH_{name.upper().replace('-', '_')}_URL")
+        if override:
+            found[name] = override
+    return found
+
+
+def service_url(name: str) -> str:
+    url = endpoints().get(name)
+    if not url:
+        print(f"no address for {name}: run `logmesh up` or set LOGMESH_{name.upper().replace('-', '_')}_URL",
+              file=sys.stderr)
+        raise typer.Exit(2)
+    return url
+
+
+@app.command()
+def status(as_json: JsonFlag = False) -> None:
+    """Readiness of every service `logmesh up` started (or LOGMESH_<SERVICE>_URL names)."""
+    import httpx
+
+    rows = []
+    for name in SERVICES:
+        url = endpoints().get(name)
+        if not url:
+            rows.append({"service": name, "url": None, "ready": False, "detail": "not running"})
+            continue
+        try:
+            response = httpx.get(f"{url}/ready", timeout=3)
+            rows.append({"service": name, "url": url, "ready": response.status_code == 200, "detail": response.json()})
+        except httpx.HTTPError as exc:
+            rows.append({"service": name, "url": url, "ready": False, "detail": str(exc)})
+    human = "\n".join(f"{'ready' if r['ready'] else 'DOWN ':<6} {r['service']:<18} {r['url'] or ''}" for r in rows)
+    emit(rows, as_json, human)
+    if not all(r["ready"] for r in rows):
+        raise typer.Exit(1)
+
+
+@app.command("send-logs")
+def send_logs(
+    path: Annotated[Path, typer.Argument(help="NDJSON file of log records, or - for stdin.")],
+    org: Annotated[str, typer.Option(help="Org for records without one.")] = "default",
+    batch: Annotated[int, typer.Option(help="Records per request.")] = 1000,
+    token: Annotated[str | None, typer.Option(envvar="LOGMESH_INGEST_TOKEN")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """POST log records to ingestion in batches, showing progress."""
+    import httpx
+
+    lines = (sys.stdin if str(path) == "-" else path.open()).read().splitlines()
+    records = []
+    for line in lines:
+        if line.strip():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                record = {"message": line}
+            if isinstance(record, dict):
+                record.setdefault("org", org)
+            records.append(record)
+    url = service_url("ingestion") + "/logs/ingest"
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    totals = {"accepted": 0, "rejected": 0, "errors": []}
+    with typer.progressbar(range(0, len(records), batch), label="sending", file=sys.stderr) as chunks:
+        for start in chunks:
+            response = httpx.post(url, json={"logs": records[start:start + batch]}, headers=headers, timeout=60)
+            body = response.json()
+            if response.status_code >= 500:
+                print(f"ingestion answered {response.status_code}: {body}; retry later", file=sys.stderr)
+                raise typer.Exit(1)
+            totals["accepted"] += body.get("accepted", 0)
+            totals["rejected"] += body.get("rejected", 0)
+            totals["errors"] += body.get("errors", [])[:20]
+    emit(totals, as_json, f"accepted {totals['accepted']}, rejected {totals['rejected']}")
+
+
+@app.command("send-alert")
+def send_alert(
+    alertname: Annotated[str, typer.Argument()],
+    label: Annotated[list[str], typer.Option("--label", "-l", help="key=value, repeatable")] = [],  # noqa: B006
+    summary: Annotated[str, typer.Option()] = "",
+    resolved: Annotated[bool, typer.Option("--resolved")] = False,
+    token: Annotated[str | None, typer.Option(envvar="LOGMESH_INTAKE_TOKEN")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Send one alert to alert-intake as an Alertmanager v4 webhook."""
+    from datetime import UTC, datetime
+
+    import httpx
+
+    labels = {"alertname": alertname, **dict(item.split("=", 1) for item in label)}
+    status_ = "resolved" if resolved else "firing"
+    now = datetime.now(UTC).replace(second=0, microsecond=0).isoformat()
+    payload = {
+        "version": "4", "status": status_, "receiver": "logmesh-cli", "groupLabels": {}, "commonLabels": labels,
+        "commonAnnotations": {}, "alerts": [{"status": status_, "labels": labels, "annotations": {"summary": summary},
+                                             "startsAt": now, "endsAt": now if resolved else "0001-01-01T00:00:00Z"}],
+    }
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = httpx.post(service_url("alert-intake") + "/webhook", json=payload, headers=headers, timeout=30)
+    emit({"status": response.status_code, "body": response.json()}, as_json, f"{response.status_code} {response.text}")
+    if response.status_code >= 300:
+        raise typer.Exit(1)
+
+
+@app.command()
+def feedback(
+    incident_id: Annotated[str, typer.Argument()],
+    verdict: Annotated[str, typer.Argument(help="correct or incorrect")],
+    comment: Annotated[str | None, typer.Option()] = None,
+    root_cause: Annotated[str | None, typer.Option(help="The corrected root cause.")] = None,
+    by: Annotated[str, typer.Option(help="Who gives the verdict.")] = "cli",
+    bootstrap: Annotated[str, typer.Option(envvar="LOGMESH_KAFKA_BOOTSTRAP")] = "127.0.0.1:9092",
+    prefix: Annotated[str, typer.Option(envvar="LOGMESH_TOPIC_PREFIX")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Record a verdict on an analysis (published to the feedback topic)."""
+    from aiokafka import AIOKafkaProducer
+    from logmesh_contracts import Feedback, stable_id, utcnow
+    from logmesh_contracts.topics import FEEDBACK
+
+    if verdict not in {"correct", "incorrect"}:
+        raise typer.BadParameter("verdict must be 'correct' or 'incorrect'")
+    event = Feedback(
+        event_id=stable_id("cli", incident_id, by), incident_id=incident_id, verdict=verdict,  # type: ignore[arg-type]
+        given_by=by, given_at=utcnow(), channel="cli", comment=comment, corrected_root_cause=root_cause,
+    )
+
+    async def publish() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        await producer.start()
+        try:
+            await producer.send_and_wait(prefix + FEEDBACK.name, event.model_dump_json().encode(),
+                                         key=incident_id.encode())
+        finally:
+            await producer.stop()
+
+    asyncio.run(publish())
+    emit(event.model_dump(mode="json"), as_json, f"feedback {verdict} recorded for {incident_id}")
 
 
 @app.command()
@@ -156,10 +307,8 @@ def tail(
         finally:
             await consumer.stop()
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(follow())
-    except KeyboardInterrupt:
-        pass
 
 
 def _maybe_json(value: str) -> object:

@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-
 from logmesh_contracts.topics import (
     ALERTS_RECEIVED,
     ANALYSIS_RESULTS,
@@ -28,7 +27,7 @@ from logmesh_contracts.topics import (
 from logmesh_runtime.stack import Stack
 from logmesh_runtime.testing.kafka import read_topic
 
-DEMO_TOKEN = "demo-intake-token-not-for-production"  # noqa: S105 - the embedded demo's own token
+DEMO_TOKEN = "demo-intake-token-not-for-production"
 NAMESPACE, POD, SERVICE = "shop", "checkout-7d9f8b-x2k4q", "checkout"
 
 

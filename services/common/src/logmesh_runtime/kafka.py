@@ -29,10 +29,9 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from logmesh_contracts import DeadLetter, Topic, stable_id, utcnow
-from pydantic import BaseModel, ValidationError
-
 from logmesh_runtime.metrics import Metrics
 from logmesh_runtime.settings import ServiceSettings
+from pydantic import BaseModel, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +149,7 @@ class Mesh:
                     asyncio.gather(*futures),
                     timeout_s or self.settings.kafka_request_timeout_ms / 1000 + 5,
                 )
-        except (KafkaError, TimeoutError, asyncio.TimeoutError, OSError) as exc:
+        except (KafkaError, TimeoutError, OSError) as exc:
             for future in futures:
                 if not future.done():
                     future.cancel()
@@ -300,7 +299,7 @@ class Mesh:
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self.settings.retry_backoff_max_s, self.settings.retry_backoff_s * 2 ** (attempt - 1))
-        return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not crypto
+        return ceiling / 2 + random.uniform(0, ceiling / 2)
 
     async def dead_letter(
         self,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from logmesh_runtime.settings import ServiceSettings
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
-from logmesh_runtime.settings import ServiceSettings
 
 
 def create_tracer_provider(settings: ServiceSettings) -> tuple[TracerProvider, InMemorySpanExporter | None]:

@@ -55,7 +55,7 @@ def gone_status(message: str) -> Obj:
             "message": message, "reason": "Expired", "code": 410}
 
 
-@dataclass
+@dataclass(eq=False)
 class Watcher:
     resource: str
     namespace: str | None

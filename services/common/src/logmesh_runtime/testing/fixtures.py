@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from logmesh_runtime.stack import EmbeddedBroker, create_topics
 
 

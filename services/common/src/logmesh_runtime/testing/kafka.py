@@ -17,7 +17,7 @@ async def read_topic(bootstrap: str, topic: str, timeout_s: float = 2.0) -> list
     try:
         partitions = consumer.partitions_for_topic(topic)
         if partitions is None:
-            await consumer._client.force_metadata_update()  # noqa: SLF001 - no public refresh
+            await consumer._client.force_metadata_update()
             partitions = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         if not tps:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import math
 import socket
 import threading
@@ -168,6 +169,16 @@ class RecordedRequest:
 
 class _Abort(Exception):
     """Raised inside a response to drop the connection (uvicorn closes it mid-body)."""
+
+
+class _QuietAborts(logging.Filter):
+    """Scripted cuts are the test's intent, not server errors: keep them out of the logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], _Abort))
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietAborts())
 
 
 # -------------------------------------------------------------------------- server

@@ -4,9 +4,9 @@ A message is split on whitespace into tokens; each token is masked on its own by
 :func:`mask_token`. Inside a token the punctuation structure is kept (``ip:port``
 becomes ``<*>:<*>``, ``key=value`` becomes ``key=<*>``) and every *piece* between
 delimiters that carries a digit (numbers, hex, ids, IPs, versions, timestamps) or is a
-boolean/null literal becomes ``<*>``. Paths and URLs are masked whole (a URL keeps its
-scheme). The rules follow the conventions of the Loghub-2.0 corrected ground truth,
-but contain nothing specific to one log source.
+boolean/null literal becomes ``<*>``. Paths, URLs, host names, MAC and IPv6 addresses
+are masked whole (a URL keeps its scheme). The rules follow the conventions of the
+Loghub-2.0 corrected ground truth, but contain nothing specific to one log source.
 """
 
 from __future__ import annotations
@@ -15,25 +15,39 @@ import re
 
 VAR = "<*>"
 
-# Characters that separate pieces inside a token; runs of two or more dots too
-# ("space.........0" keeps its dots, masks the 0).
-_SPLIT = re.compile(r"(\.{2,}|[=:,;()\[\]{}<>\"'|@#/])")
-# Tokens that need no work: no digit, no slash/backslash, no literal worth masking.
-_NEEDS_WORK = re.compile(r"[0-9/\\]|true|false|null", re.IGNORECASE)
+_DELIMS = "=:,;()\\[\\]{}<>\"'|@#/"
+# Characters that separate pieces inside a token; runs of two or more dots and a dot
+# that ends a piece ("838)." / "done.") separate too.
+_SPLIT = re.compile(r"(\.{2,}|\.(?=[" + _DELIMS + r"]|$)|[" + _DELIMS + r"])")
+# Tokens that need no work: no digit, no slash/backslash, no "=", no literal to mask.
+_NEEDS_WORK = re.compile(r"[0-9/\\=]|true|false|null", re.IGNORECASE)
 _URL = re.compile(r"^([\"'(\[<{]*)([A-Za-z][A-Za-z0-9+.\-]*://)\S*?([\"')\]>},;.:]*)$")
 _WIN_PATH = re.compile(r"^([\"'(\[<{]*)[A-Za-z]:\\\S*?([\"')\]>},;:]*)$")
+_ADDR = re.compile(  # MAC addresses, IPv6 addresses
+    r"^([\"'(\[<{/]*)(?:[0-9A-Fa-f]{1,4}:){4,}[0-9A-Fa-f]{1,4}([\"')\]>},;.:]*)$")
 # "node-128", "core.3249": an alphabetic stem glued to a number keeps the stem.
 _STEM_NUM = re.compile(r"^([A-Za-z]{2,})([-.])[0-9]+$")
+# Names that merely contain a short number ("eth1", "ssh2", "jk2_init", "IPv6").
+_NAME_NUM = re.compile(r"^_*[A-Za-z]{2,}[0-9]{1,2}(?:_?[A-Za-z]+)?$")
+# Dotted host names: three or more labels, or two with a common top-level domain.
+_HOST = re.compile(r"^(?:[A-Za-z0-9\-]+\.){2,}[A-Za-z]{2,}$|^[A-Za-z0-9\-]+\.(?:com|net|org|edu|gov|io|cn|hk|us|uk|de|jp|local)$")
 _DIGIT = re.compile(r"[0-9]")
+_ALLDIGITS = re.compile(r"^[0-9]+$")
 _LITERALS = frozenset({"true", "false", "null"})
+_BRACKETS = re.compile(r"[(){}<>]|\]\[")
+MODE = 2
 
 
-def _mask_piece(piece: str, next_delim: str) -> str:
+def _mask_piece(piece: str, next_delim: str, after: str) -> str:
     if _DIGIT.search(piece) is None:
         if piece.lower() in _LITERALS:
             return VAR
+        if next_delim == ":" and _ALLDIGITS.match(after) and _HOST.match(piece):
+            return VAR  # host:port
         return piece
     if next_delim == "=":  # a key such as "r27=" or "PSR0=" is a name, not a value
+        return piece
+    if _NAME_NUM.match(piece) is not None:
         return piece
     m = _STEM_NUM.match(piece)
     if m is not None:
@@ -41,16 +55,16 @@ def _mask_piece(piece: str, next_delim: str) -> str:
     return VAR
 
 
-def mask_token(token: str) -> str:
-    """Mask the variable parts of one whitespace-free token."""
-    if _NEEDS_WORK.search(token) is None:
-        return token
+def _mask_pieces(token: str) -> str:
     m = _URL.match(token)
     if m is not None:
         return m.group(1) + m.group(2) + VAR + m.group(3)
     m = _WIN_PATH.match(token)
     if m is not None:
         return m.group(1) + VAR + m.group(2)
+    m = _ADDR.match(token)
+    if m is not None:
+        return VAR + m.group(2)
     parts = _SPLIT.split(token)
     # parts alternates piece, delimiter, piece, ... (pieces may be empty)
     out: list[str] = []
@@ -58,12 +72,13 @@ def mask_token(token: str) -> str:
     i = 0
     while i < n:
         piece = parts[i]
-        if i + 1 < n and parts[i + 1] == "/" and piece == "" and i + 2 < n and parts[i + 2]:
+        if piece == "" and i + 2 < n and parts[i + 1] == "/" and parts[i + 2]:
             # an absolute path "/a/b/c" (at token start or after a delimiter): one variable
             j = i + 1
             while j + 1 < n and parts[j] == "/":
                 j += 2
-            out.append(VAR)
+            if not (out and out[-1] == VAR):
+                out.append(VAR)
             i = j
             if i < n:
                 out.append(parts[i])
@@ -71,15 +86,83 @@ def mask_token(token: str) -> str:
             continue
         if piece:
             nxt = parts[i + 1] if i + 1 < n else ""
-            masked = _mask_piece(piece, nxt)
-            if masked == VAR and out and out[-1] == VAR:
-                pass  # never two variables glued together
-            else:
+            after = parts[i + 2] if i + 2 < n else ""
+            masked = _mask_piece(piece, nxt, after)
+            if not (masked == VAR and out and out[-1] == VAR):
                 out.append(masked)
         if i + 1 < n:
             out.append(parts[i + 1])
         i += 2
     return "".join(out)
+
+
+def _value_end(s: str, start: int) -> int:
+    """End of a key=value value starting at ``start``: the next top-level ',' or ';'."""
+    depth = 0
+    i = start
+    n = len(s)
+    while i < n:
+        ch = s[i]
+        if ch in "([{<":
+            depth += 1
+        elif ch in ")]}>":
+            if depth == 0:
+                return i
+            depth -= 1
+        elif depth == 0 and ch in ",;":
+            return i
+        i += 1
+    return n
+
+
+def _mask_value(value: str) -> str:
+    if not value:
+        return value
+    if MODE == 1 and (_DIGIT.search(value) is None or _BRACKETS.search(value)):
+        return _mask_pieces(value)
+    if MODE == 2:
+        return _mask_pieces(value)
+    q = value[0]
+    if q in "\"'" and len(value) >= 2:
+        k = value.find(q, 1)
+        if k > 0:
+            inner = value[1:k]
+            return q + (VAR if inner else "") + q + value[k + 1:]
+    if q == "[" and value.endswith("]") and value.count("[") == 1:
+        return "[" + VAR + "]"
+    return VAR
+
+
+def _mask_kv(token: str) -> str:
+    out: list[str] = []
+    pos = 0
+    n = len(token)
+    while True:
+        eq = token.find("=", pos)
+        if eq < 0 or eq + 1 >= n:
+            out.append(_mask_pieces(token[pos:]) if pos < n else "")
+            break
+        out.append(_mask_pieces(token[pos:eq]) if eq > pos else "")
+        out.append("=")
+        if token[eq + 1] == "=":  # "==" is an operator
+            out.append("=")
+            pos = eq + 2
+            continue
+        end = _value_end(token, eq + 1)
+        out.append(_mask_value(token[eq + 1:end]))
+        pos = end
+        if pos >= n:
+            break
+    return "".join(out)
+
+
+def mask_token(token: str) -> str:
+    """Mask the variable parts of one whitespace-free token."""
+    if _NEEDS_WORK.search(token) is None:
+        return token
+    if "=" in token:
+        return _mask_kv(token)
+    return _mask_pieces(token)
 
 
 def mask_tokens(tokens: list[str]) -> list[str]:

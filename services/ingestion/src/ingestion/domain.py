@@ -1,0 +1,501 @@
+"""Pure ingestion logic: body parsing, validation, normalisation, record ids. No I/O, no asyncio.
+
+Everything a producer can get wrong raises ``Rejected`` (a ``ValueError``) with a reason a
+person can act on; the HTTP path turns it into a per-record error, the Kafka path into a
+dead letter (the runtime dead-letters decoders' ``ValueError``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+import orjson
+from logmesh_contracts import K8sRef, LogRecord, stable_id
+from logmesh_contracts.models import Level
+
+from ingestion.redaction import Redactor
+
+RejectKind = Literal["invalid", "oversized"]
+
+
+class Rejected(ValueError):
+    """A record (or a whole body) that cannot be accepted, and why."""
+
+    def __init__(self, reason: str, kind: RejectKind = "invalid") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_message_bytes: int = 65_536
+    oversize_policy: Literal["reject", "truncate"] = "reject"
+    max_batch_records: int = 10_000
+    max_body_bytes: int = 16 * 1024 * 1024
+    max_metadata_entries: int = 64
+    max_field_chars: int = 1024
+    max_record_bytes: int = 1_048_576
+
+
+# ------------------------------------------------------------------ levels
+
+_LEVELS: dict[str, Level] = {}
+for _level, _names in {
+    "TRACE": ("trace", "trc", "finest", "finer", "verbose", "vrb"),
+    "DEBUG": ("debug", "dbg", "fine", "config", "d"),
+    "INFO": ("info", "inf", "information", "informational", "i", "log", "default"),
+    "NOTICE": ("notice", "note", "ntc"),
+    "WARN": ("warn", "warning", "wrn", "w"),
+    "ERROR": ("error", "err", "e", "severe", "failure", "fail"),
+    "FATAL": ("fatal", "ftl", "critical", "crit", "panic", "emerg", "emergency", "alert", "dpanic", "f", "c"),
+}.items():
+    for _name in _names:
+        _LEVELS[_name] = _level  # type: ignore[assignment]
+
+# syslog severities 0-7 (RFC 5424)
+_SYSLOG: tuple[Level, ...] = ("FATAL", "FATAL", "FATAL", "ERROR", "WARN", "NOTICE", "INFO", "DEBUG")
+
+
+def map_level(value: object) -> tuple[Level, str | None]:
+    """The contract level for a producer's level, and the original when it was not recognised.
+
+    Unknown names map to INFO (and the original travels in metadata) rather than rejecting the line:
+    a log shipper's exotic level is no reason to lose the log.
+    """
+    if value is None or value == "":
+        return "INFO", None
+    if isinstance(value, bool):
+        raise Rejected("level: expected a string or a syslog number, got a boolean")
+    if isinstance(value, int):
+        if 0 <= value <= 7:
+            return _SYSLOG[value], None
+        return "INFO", str(value)
+    if not isinstance(value, str):
+        raise Rejected(f"level: expected a string, got {_type_name(value)}")
+    name = value.strip().lower()
+    found = _LEVELS.get(name)
+    if found is not None:
+        return found, None
+    if name.isdigit() and len(name) == 1 and int(name) <= 7:
+        return _SYSLOG[int(name)], None
+    return "INFO", value[:64]
+
+
+# -------------------------------------------------------------- timestamps
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# a plain decimal number (epoch seconds, ms, us or ns), optionally with a fraction
+_NUMERIC = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _from_epoch(number: float, original: object) -> datetime:
+    if number != number or number < 0:  # NaN or before 1970
+        raise Rejected(f"timestamp: {original!r} is not a valid epoch time (must be >= 0)")
+    magnitude = abs(number)
+    # Unit by magnitude: 1e11 s is the year 5138, so anything larger is ms, then us, then ns.
+    if magnitude < 1e11:
+        seconds = number
+    elif magnitude < 1e14:
+        seconds = number / 1e3
+    elif magnitude < 1e17:
+        seconds = number / 1e6
+    else:
+        seconds = number / 1e9
+    try:
+        return _EPOCH + timedelta(seconds=seconds)
+    except OverflowError as exc:
+        raise Rejected(f"timestamp: {original!r} is out of range") from exc
+
+
+def parse_timestamp(value: object, now: datetime) -> datetime:
+    """ISO 8601 (any offset; naive means UTC) or epoch seconds/ms/us/ns, as an aware UTC datetime."""
+    if value is None or value == "":
+        return now
+    if isinstance(value, bool):
+        raise Rejected("timestamp: expected ISO 8601 or epoch seconds/milliseconds, got a boolean")
+    if isinstance(value, int | float):
+        return _from_epoch(float(value), value)
+    if not isinstance(value, str):
+        raise Rejected(f"timestamp: expected ISO 8601 or epoch seconds/milliseconds, got {_type_name(value)}")
+    text = value.strip()
+    if _NUMERIC.fullmatch(text):
+        return _from_epoch(float(text), value)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise Rejected(f"timestamp: {value[:64]!r} is neither ISO 8601 nor epoch seconds/milliseconds") from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:
+        raise Rejected(f"timestamp: {value[:64]!r} is out of range") from exc
+
+
+# ---------------------------------------------------------------- text
+
+# ANSI escape sequences (colours, cursor moves): ESC [ params intermediates final-byte
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+# C0 controls and DEL, except tab and newline which multi-line messages (stack traces) need
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# any C0 control or DEL, for single-line fields
+_CONTROL_ANY = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def clean_message(text: str) -> str:
+    """Drop ANSI colour codes and control characters; keep tabs and newlines; CRLF becomes LF."""
+    if text.isprintable():
+        return text
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    return _CONTROL.sub("", text)
+
+
+def clean_field(text: str) -> str:
+    if not text.isprintable():
+        text = _CONTROL_ANY.sub("", text)
+    return text.strip()
+
+
+def _type_name(value: object) -> str:
+    return {dict: "an object", list: "an array", str: "a string", int: "a number", float: "a number"}.get(
+        type(value), type(value).__name__
+    )
+
+
+# ------------------------------------------------------------- records
+
+KNOWN_FIELDS = frozenset(
+    {"org", "message", "timestamp", "service", "host", "level", "dashboard", "metadata",
+     "namespace", "pod", "container", "node", "cluster", "k8s"}
+)
+_K8S_FIELDS = ("namespace", "pod", "container", "node", "cluster")
+_NO_K8S = K8sRef()
+
+
+class Normaliser:
+    """Validates a producer's record and returns the contract's ``LogRecord``."""
+
+    def __init__(self, limits: Limits | None = None, redactor: Redactor | None = None) -> None:
+        self.limits = limits or Limits()
+        self.redactor = redactor
+
+    def _string(self, raw: Mapping[str, Any], name: str, required: bool = False) -> str | None:
+        value = raw.get(name)
+        if value is None:
+            if required:
+                raise Rejected(f"{name}: required field missing")
+            return None
+        if not isinstance(value, str):
+            raise Rejected(f"{name}: expected a string, got {_type_name(value)}")
+        value = clean_field(value)
+        if len(value) > self.limits.max_field_chars:
+            raise Rejected(f"{name}: {len(value)} characters; the limit is {self.limits.max_field_chars}", "oversized")
+        if not value:
+            if required:
+                raise Rejected(f"{name}: must not be empty")
+            return None
+        return value
+
+    def _metadata(self, raw: Mapping[str, Any]) -> dict[str, str]:
+        given = raw.get("metadata")
+        if given is not None and not isinstance(given, dict):
+            raise Rejected(f"metadata: expected an object, got {_type_name(given)}")
+        extras = {k: v for k, v in raw.items() if k not in KNOWN_FIELDS}
+        if not given and not extras:
+            return {}
+        merged = {**extras, **(given or {})}  # explicit metadata wins over unknown top-level fields
+        if len(merged) > self.limits.max_metadata_entries:
+            raise Rejected(
+                f"metadata: {len(merged)} entries (unknown top-level fields count too); "
+                f"the limit is {self.limits.max_metadata_entries}",
+                "oversized",
+            )
+        out: dict[str, str] = {}
+        for key, value in merged.items():
+            if value is None:
+                continue
+            text = value if isinstance(value, str) else orjson.dumps(value).decode()
+            text = clean_field(text)
+            if len(text) > self.limits.max_field_chars:
+                raise Rejected(
+                    f"metadata.{key[:64]}: {len(text)} characters; the limit is {self.limits.max_field_chars}",
+                    "oversized",
+                )
+            out[clean_field(str(key))[:256]] = text
+        return out
+
+    def _message(self, raw: Mapping[str, Any]) -> tuple[str, bool]:
+        value = raw.get("message")
+        if value is None:
+            raise Rejected("message: required field missing")
+        if not isinstance(value, str):
+            raise Rejected(f"message: expected a string, got {_type_name(value)}")
+        limit = self.limits.max_message_bytes
+        if len(value) * 4 > limit:  # only measure bytes when the characters could exceed the limit
+            size = len(value.encode("utf-8", "surrogatepass"))
+            if size > limit:
+                if self.limits.oversize_policy == "reject":
+                    raise Rejected(f"message: {size} bytes; the limit is {limit}", "oversized")
+                value = value.encode("utf-8", "surrogatepass")[:limit].decode("utf-8", "ignore")
+                return clean_message(value), True
+        value = clean_message(value)
+        if not value.strip():
+            raise Rejected("message: must not be empty")
+        return value, False
+
+    def normalise(self, raw: Mapping[str, Any], *, event_id: str, received_at: datetime) -> LogRecord:
+        if not isinstance(raw, Mapping):
+            raise Rejected(f"record: expected an object, got {_type_name(raw)}")
+        org = self._string(raw, "org", required=True)
+        message, truncated = self._message(raw)
+        timestamp = parse_timestamp(raw.get("timestamp"), received_at)
+        level, original_level = map_level(raw.get("level"))
+        nested = raw.get("k8s")
+        if nested is not None and not isinstance(nested, dict):
+            raise Rejected(f"k8s: expected an object, got {_type_name(nested)}")
+        k8s_values = {name: self._string(raw, name) for name in _K8S_FIELDS}
+        if nested:
+            for name in (*_K8S_FIELDS, "service"):
+                if k8s_values.get(name) is None and name in nested:
+                    k8s_values[name] = self._string(nested, name)
+        service = self._string(raw, "service") or k8s_values.get("service") or k8s_values["container"] or "unknown"
+        metadata = self._metadata(raw)
+        if original_level is not None:
+            metadata["level_original"] = clean_field(original_level)
+        redacted = False
+        if self.redactor is not None:
+            message, redacted = self.redactor.text(message)
+            if metadata:
+                metadata, meta_hit = self.redactor.metadata(metadata)
+                redacted = redacted or meta_hit
+        k8s_values.pop("service", None)
+        has_k8s = any(k8s_values.values())
+        return LogRecord(
+            event_id=event_id,
+            org=org,  # type: ignore[arg-type]
+            timestamp=timestamp,
+            received_at=received_at,
+            service=service[:256],
+            host=self._string(raw, "host"),
+            level=level,
+            message=message,
+            dashboard=self._string(raw, "dashboard"),
+            k8s=K8sRef(service=service, **k8s_values) if has_k8s else _NO_K8S,
+            metadata=metadata,
+            redacted=redacted,
+            truncated=truncated,
+        )
+
+
+def record_key(record: LogRecord) -> str:
+    """Kafka key of ``logs.records``: one partition (and so one order) per org/service."""
+    return f"{record.org}/{record.service}"
+
+
+# ------------------------------------------------------------- record ids
+
+
+def kafka_event_id(topic: str, partition: int, offset: int) -> str:
+    """A logs.raw message's position is its identity: redelivery yields the same id."""
+    return stable_id("logs.raw", topic, partition, offset)
+
+
+def http_event_id(request_id: str, index: int, raw: object) -> str:
+    """Request id + position + content: a retried request (same Idempotency-Key) gets the same ids."""
+    if isinstance(raw, Mapping):
+        return stable_id("http", request_id, index, raw.get("org"), raw.get("message"), raw.get("timestamp"))
+    return stable_id("http", request_id, index, raw)
+
+
+# ---------------------------------------------------------------- bodies
+
+NDJSON_TYPES = frozenset(
+    {"application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines",
+     "application/jsonlines"}
+)
+
+
+@dataclass
+class ParsedBody:
+    """The records of one request, each a mapping to normalise or the reason it was rejected."""
+
+    shape: Literal["single", "batch", "ndjson"]
+    items: list[Any] = field(default_factory=list)
+
+
+def gunzip_bounded(data: bytes, limit: int) -> bytes:
+    """Decompress gzip (several members allowed) without ever holding more than ``limit`` bytes."""
+    out = bytearray()
+    while data:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            out += inflater.decompress(data, limit + 1 - len(out))
+        except zlib.error as exc:
+            raise Rejected(f"body: not valid gzip ({exc})") from None
+        if len(out) > limit or inflater.unconsumed_tail:
+            raise Rejected(f"body: more than {limit} bytes after gunzip", "oversized")
+        if not inflater.eof:
+            raise Rejected("body: gzip stream is truncated")
+        data = inflater.unused_data.lstrip(b"\x00")
+    return bytes(out)
+
+
+def _invalid_utf8_path(value: object, path: str = "") -> str | None:
+    """Where a string decoded with surrogateescape still carries undecodable bytes, if anywhere."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "<value>"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _invalid_utf8_path(key, path) or _invalid_utf8_path(item, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _invalid_utf8_path(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+def _json_error(exc: Exception) -> str:
+    return str(exc).split("\n", 1)[0][:200]
+
+
+def _split_batch(document: object, max_records: int) -> ParsedBody:
+    if isinstance(document, dict):
+        if "logs" in document:
+            logs = document["logs"]
+            if not isinstance(logs, list):
+                raise Rejected(f"logs: expected an array of records, got {_type_name(logs)}")
+            parsed = ParsedBody("batch", logs)
+        else:
+            parsed = ParsedBody("single", [document])
+    elif isinstance(document, list):
+        parsed = ParsedBody("batch", document)
+    else:
+        raise Rejected(f"body: expected a record, an array or {{\"logs\": [...]}}, got {_type_name(document)}")
+    if len(parsed.items) > max_records:
+        raise Rejected(f"batch: {len(parsed.items)} records; the limit is {max_records}", "oversized")
+    if not parsed.items:
+        raise Rejected("batch: no records")
+    return parsed
+
+
+def _parse_ndjson(body: bytes, max_records: int) -> ParsedBody:
+    items: list[Any] = []
+    for line in body.split(b"\n"):
+        if not line.strip():
+            continue
+        if len(items) >= max_records:
+            raise Rejected(f"batch: more than {max_records} records; the limit is {max_records}", "oversized")
+        try:
+            document = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                items.append(Rejected("invalid UTF-8 in this line"))
+            else:
+                items.append(Rejected(f"invalid JSON: {_json_error(exc)}"))
+            continue
+        items.append(document)
+    if not items:
+        raise Rejected("body: no records")
+    return ParsedBody("ndjson", items)
+
+
+def parse_body(body: bytes, content_type: str | None, max_records: int) -> ParsedBody:
+    """One endpoint, every shape: a record, ``{"logs": [...]}``, a JSON array, or NDJSON."""
+    if not body.strip():
+        raise Rejected("body: empty")
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media in NDJSON_TYPES:
+        return _parse_ndjson(body, max_records)
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        stripped = body.strip()
+        if b"\n" in stripped and stripped[:1] == b"{":
+            return _parse_ndjson(body, max_records)  # NDJSON sent as application/json
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            return _parse_with_invalid_utf8(body, max_records)
+        raise Rejected(f"body: invalid JSON: {_json_error(exc)}") from None
+    return _split_batch(document, max_records)
+
+
+def _parse_with_invalid_utf8(body: bytes, max_records: int) -> ParsedBody:
+    """Slow path: parse around undecodable bytes so only the records holding them are rejected."""
+    try:
+        document = json.loads(body.decode("utf-8", "surrogateescape"))
+    except ValueError:
+        raise Rejected("body: invalid UTF-8 (and not parseable JSON)") from None
+    parsed = _split_batch(document, max_records)
+    for index, item in enumerate(parsed.items):
+        where = _invalid_utf8_path(item)
+        if where is not None:
+            parsed.items[index] = Rejected(f"{where}: invalid UTF-8")
+    return parsed
+
+
+# ----------------------------------------------------------- logs.raw values
+
+_HEADER_PREFIX = "x-logmesh-"
+HEADER_FIELDS = frozenset(
+    {"org", "service", "host", "level", "timestamp", "dashboard", "namespace", "pod", "container", "node", "cluster"}
+)
+
+
+def raw_fields_from_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Record fields carried in Kafka headers: ``org`` or ``x-logmesh-org``, case-insensitive."""
+    fields: dict[str, str] = {}
+    for name, value in headers.items():
+        lowered = name.lower()
+        if lowered.startswith(_HEADER_PREFIX):
+            lowered = lowered[len(_HEADER_PREFIX):]
+        if lowered in HEADER_FIELDS:
+            fields[lowered] = value
+    return fields
+
+
+def decode_raw(value: bytes, headers: Mapping[str, str], *, max_bytes: int, default_org: str | None) -> dict[str, Any]:
+    """A logs.raw value as a record mapping: a JSON object, or plain text with metadata in headers."""
+    if len(value) > max_bytes:
+        raise Rejected(f"value: {len(value)} bytes; the limit is {max_bytes}", "oversized")
+    head = value.lstrip()[:1]
+    from_headers = raw_fields_from_headers(headers) if headers else {}
+    if head == b"{":
+        try:
+            document = orjson.loads(value)
+        except orjson.JSONDecodeError as exc:
+            raise Rejected(f"invalid JSON: {_json_error(exc)}") from None
+        if not isinstance(document, dict):
+            raise Rejected("value: expected a JSON object")
+        for name, header_value in from_headers.items():
+            document.setdefault(name, header_value)
+    elif head == b"[":
+        raise Rejected("value: a JSON array; publish one record per message")
+    else:
+        try:
+            text = value.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise Rejected(f"invalid UTF-8 at byte {exc.start}") from None
+        document = {**from_headers, "message": text.rstrip("\r\n")}
+    if "org" not in document and default_org:
+        document["org"] = default_org
+    return document

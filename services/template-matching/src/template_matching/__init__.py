@@ -1,0 +1,1 @@
+"""logmesh template-matching: templates for every log record, ClickHouse storage, anomalies, log evidence."""

@@ -1,0 +1,66 @@
+"""template-matching settings (env vars ``LOGMESH_<FIELD>``). Every field has an embedded default."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from logmesh_runtime.settings import ServiceSettings, refuse_placeholder
+
+
+class TemplateMatchingSettings(ServiceSettings):
+    service_name: str = "template-matching"
+
+    # ClickHouse ---------------------------------------------------------------------------
+    clickhouse_dsn: str | None = Field(
+        default=None,
+        description="clickhouse-connect DSN, e.g. http://default:pw@clickhouse:8123 or chdb:///abs/path. "
+        "Unset: embedded chDB under data_dir/template-matching/chdb.",
+    )
+    clickhouse_database: str = Field(default="logmesh", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    log_ttl_days: int = Field(default=30, ge=1, description="Log rows older than this are dropped by ClickHouse TTL.")
+    insert_batch_rows: int = Field(default=1000, ge=1, description="Most records polled (and inserted) per batch.")
+    insert_linger_ms: int = Field(default=500, ge=1, description="How long a poll waits to fill a batch.")
+    clickhouse_async_insert: bool = Field(
+        default=False, description="Server only: let ClickHouse buffer small inserts (wait_for_async_insert=1)."
+    )
+
+    # LLM (off unless llm_model is set) ----------------------------------------------------
+    llm_model: str | None = Field(default=None, description="litellm model name, e.g. openai/gpt-4o-mini; unset = no LLM.")
+    llm_api_base: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout_s: float = Field(default=30.0, gt=0)
+    llm_batch_size: int = Field(default=10, ge=1, description="Lines (templates) per LLM request.")
+    llm_batch_wait_s: float = Field(default=2.0, gt=0, description="Longest wait to fill an LLM batch.")
+    llm_concurrency: int = Field(default=5, ge=1, description="LLM batches in flight at once.")
+    llm_max_attempts: int = Field(default=3, ge=1)
+    llm_backoff_s: float = Field(default=1.0, gt=0, description="First retry delay; doubles, with jitter.")
+    llm_queue_size: int = Field(default=1000, ge=1, description="Pending LLM items; beyond this new ones are dropped.")
+
+    # anomalies ------------------------------------------------------------------------------
+    anomaly_window_s: int = Field(default=60, ge=1, description="Width of one counting window (event time).")
+    anomaly_baseline_windows: int = Field(default=10, ge=1, description="Windows in the rolling baseline.")
+    anomaly_min_history: int = Field(default=3, ge=1, description="Windows of history before spikes are judged.")
+    anomaly_spike_factor: float = Field(default=3.0, gt=1)
+    anomaly_spike_min_count: int = Field(default=10, ge=1)
+    anomaly_error_rate_delta: float = Field(default=0.2, gt=0, le=1)
+    anomaly_error_min_count: int = Field(default=5, ge=1)
+    anomaly_new_template_min_level: str = Field(default="WARN", description="New templates below this level are not anomalies.")
+    anomaly_cooldown_s: int = Field(default=600, ge=0)
+
+    # log evidence ---------------------------------------------------------------------------
+    evidence_max_templates: int = Field(default=10, ge=1)
+    evidence_samples: int = Field(default=3, ge=1)
+    evidence_max_bytes: int = Field(default=16_000, ge=512)
+    evidence_pad_s: int = Field(default=300, ge=0, description="Widen the incident window by this much each side.")
+
+    @field_validator("llm_api_key")
+    @classmethod
+    def _no_placeholder(cls, value: str | None) -> str | None:
+        return refuse_placeholder(value, "LOGMESH_LLM_API_KEY")
+
+    def resolved_clickhouse_dsn(self) -> str:
+        if self.clickhouse_dsn:
+            return self.clickhouse_dsn
+        path = (self.state_dir / "chdb").resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return f"chdb://{path}"
