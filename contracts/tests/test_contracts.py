@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from logmesh_contracts import SERVICES, TOPICS
 from logmesh_contracts.schemas import SCHEMA_DIR, breaking_changes, check, current_schemas, models
 from logmesh_contracts.topics import EXTERNAL, all_topic_names

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from logmesh_contracts import Feedback
 from logmesh_contracts.topics import FEEDBACK
 from logmesh_runtime.kafka import Delivery, TransientError

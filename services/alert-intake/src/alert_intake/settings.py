@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator, model_validator
 from logmesh_runtime.settings import ServiceSettings, refuse_placeholder
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 MIN_SECRET_LENGTH = 16
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from logmesh_contracts.topics import SERVICES, TOPICS, all_topic_names
 
 app = typer.Typer(help="logmesh: log and alert intelligence for Kubernetes.", no_args_is_help=True)
@@ -202,6 +203,7 @@ def feedback(
 ) -> None:
     """Record a verdict on an analysis (published to the feedback topic)."""
     from aiokafka import AIOKafkaProducer
+
     from logmesh_contracts import Feedback, stable_id, utcnow
     from logmesh_contracts.topics import FEEDBACK
 

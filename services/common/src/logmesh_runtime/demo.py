@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+
 from logmesh_contracts.topics import (
     ALERTS_RECEIVED,
     ANALYSIS_RESULTS,

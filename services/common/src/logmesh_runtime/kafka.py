@@ -28,10 +28,11 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from pydantic import BaseModel, ValidationError
+
 from logmesh_contracts import DeadLetter, Topic, stable_id, utcnow
 from logmesh_runtime.metrics import Metrics
 from logmesh_runtime.settings import ServiceSettings
-from pydantic import BaseModel, ValidationError
 
 log = logging.getLogger(__name__)
 

@@ -14,16 +14,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import uvicorn
-from logmesh_runtime.kafka import Mesh
-from logmesh_runtime.logs import configure_logging
-from logmesh_runtime.metrics import Metrics
-from logmesh_runtime.settings import ServiceSettings
-from logmesh_runtime.telemetry import create_tracer_provider
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+
+from logmesh_runtime.kafka import Mesh
+from logmesh_runtime.logs import configure_logging
+from logmesh_runtime.metrics import Metrics
+from logmesh_runtime.settings import ServiceSettings
+from logmesh_runtime.telemetry import create_tracer_provider
 
 log = logging.getLogger(__name__)
 

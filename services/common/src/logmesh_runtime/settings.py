@@ -31,7 +31,7 @@ class ServiceSettings(BaseSettings):
     data_dir: Path = Path(".logmesh/data")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"
-    otel_exporter: Literal["none", "otlp", "console", "memory"] = "none"
+    otel_exporter: Literal["none", "otlp", "console", "file", "memory"] = "none"
     otel_endpoint: str | None = Field(default=None, description="OTLP/HTTP traces endpoint, e.g. http://collector:4318")
     handler_max_attempts: int = Field(default=3, ge=1, description="Attempts before a message is dead-lettered.")
     retry_backoff_s: float = Field(default=0.2, gt=0)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+
 from logmesh_contracts.topics import SERVICES, TOPICS, all_topic_names
 
 PACKAGES = {name: name.replace("-", "_") for name in SERVICES}

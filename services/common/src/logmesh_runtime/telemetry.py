@@ -2,12 +2,56 @@
 
 from __future__ import annotations
 
-from logmesh_runtime.settings import ServiceSettings
+import json
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SimpleSpanProcessor,
+    SpanExporter,
+    SpanExportResult,
+)
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from logmesh_runtime.settings import ServiceSettings
+
+
+class JsonLinesSpanExporter(SpanExporter):
+    """Spans as JSON lines in a file: traces on the embedded stack without a collector."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        lines = []
+        for span in spans:
+            context = span.get_span_context()
+            lines.append(json.dumps({
+                "trace_id": format(context.trace_id, "032x"),
+                "span_id": format(context.span_id, "016x"),
+                "parent_span_id": format(span.parent.span_id, "016x") if span.parent else None,
+                "name": span.name,
+                "kind": span.kind.name,
+                "service": span.resource.attributes.get("service.name"),
+                "start_ns": span.start_time,
+                "end_ns": span.end_time,
+                "attributes": {k: v if isinstance(v, str | int | float | bool) else list(v)
+                               for k, v in (span.attributes or {}).items()},
+                "status": span.status.status_code.name,
+            }))
+        with self._lock, self.path.open("a") as out:
+            out.write("\n".join(lines) + "\n")
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        return None
 
 
 def create_tracer_provider(settings: ServiceSettings) -> tuple[TracerProvider, InMemorySpanExporter | None]:
@@ -21,6 +65,8 @@ def create_tracer_provider(settings: ServiceSettings) -> tuple[TracerProvider, I
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
     elif settings.otel_exporter == "console":
         provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
+    elif settings.otel_exporter == "file":
+        provider.add_span_processor(SimpleSpanProcessor(JsonLinesSpanExporter(settings.state_dir / "spans.jsonl")))
     elif settings.otel_exporter == "memory":
         memory = InMemorySpanExporter()
         provider.add_span_processor(SimpleSpanProcessor(memory))

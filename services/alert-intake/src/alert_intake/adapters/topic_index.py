@@ -82,7 +82,7 @@ class TopicIndex:
     async def _partitions(self, consumer: AIOKafkaConsumer) -> set[int]:
         partitions = consumer.partitions_for_topic(self.topic)
         if not partitions:
-            await consumer._client.force_metadata_update()  # noqa: SLF001 - aiokafka has no public refresh
+            await consumer._client.force_metadata_update()  # aiokafka has no public metadata refresh
             partitions = consumer.partitions_for_topic(self.topic)
         return set(partitions or ())
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from logmesh_runtime.stack import EmbeddedBroker, create_topics
 
 

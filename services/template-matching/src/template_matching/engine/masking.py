@@ -35,7 +35,6 @@ _DIGIT = re.compile(r"[0-9]")
 _ALLDIGITS = re.compile(r"^[0-9]+$")
 _LITERALS = frozenset({"true", "false", "null"})
 _BRACKETS = re.compile(r"[(){}<>]|\]\[")
-MODE = 2
 
 
 def _mask_piece(piece: str, next_delim: str, after: str) -> str:
@@ -118,9 +117,9 @@ def _value_end(s: str, start: int) -> int:
 def _mask_value(value: str) -> str:
     if not value:
         return value
-    if MODE == 1 and (_DIGIT.search(value) is None or _BRACKETS.search(value)):
-        return _mask_pieces(value)
-    if MODE == 2:
+    if _DIGIT.search(value) is None or _BRACKETS.search(value):
+        # a plain word ("tty=ssh") or a structured value ("Rect(0, ...", "<memory:0,"):
+        # mask its pieces like any other token
         return _mask_pieces(value)
     q = value[0]
     if q in "\"'" and len(value) >= 2:
