@@ -40,7 +40,22 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("card", r"\b\d(?:[ -]?\d){12,18}\b"),
 )
 
-_COMBINED = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _PATTERNS))
+_COMPILED = {name: re.compile(pattern) for name, pattern in _PATTERNS}  # applied in this order
+
+# Cheap substring tests that must hold before a pattern can match: most lines hold no secret,
+# and skipping the regexes for them keeps redaction off the hot path.
+_TRIGGERS: dict[str, tuple[tuple[str, ...], bool]] = {  # name -> (any of these substrings, search lower-cased text)
+    "private_key": (("PRIVATE KEY",), False),
+    "url_cred": (("://",), False),
+    "auth_scheme": (("bearer", "basic", "token"), True),
+    "jwt": (("eyJ",), False),
+    "aws_key": (("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"), False),
+    "provider_token": (("gh", "xox", "_live_", "_test_", "AIza"), False),
+    "kv": (("pass", "pwd", "secret", "token", "key", "credential", "session"), True),
+    "email": (("@",), False),
+}
+# a run of four digits: the least a card number holds (then the full pattern and Luhn decide)
+_FOUR_DIGITS = re.compile(r"\d{4}")
 
 # Metadata keys whose values are secrets whatever they look like.
 _SECRET_KEY = re.compile(r"(?i)pass|secret|token|api.?key|auth|credential|cookie|session|private.?key")
@@ -64,8 +79,7 @@ class Redactor:
     def __init__(self, *, emails: bool = True) -> None:
         self.emails = emails
 
-    def _replace(self, match: re.Match[str]) -> str:
-        kind = match.lastgroup
+    def _replace(self, kind: str, match: re.Match[str]) -> str:
         text = match.group(0)
         if kind == "url_cred":
             return f"{match.group('url_head')}:{MASK}@"
@@ -78,13 +92,22 @@ class Redactor:
         if kind == "card":
             digits = text.replace(" ", "").replace("-", "")
             return "[REDACTED:card]" if luhn_ok(digits) else text
-        return f"[REDACTED:{kind.replace('_', '-')}]" if kind else text
+        return f"[REDACTED:{kind.replace('_', '-')}]"
 
     def text(self, value: str) -> tuple[str, bool]:
         """The masked text and whether anything was masked."""
-        if _COMBINED.search(value) is None:
-            return value, False
-        masked = _COMBINED.sub(self._replace, value)
+        lower = value.lower()
+        masked = value
+        for name, pattern in _COMPILED.items():
+            if name == "card":
+                if _FOUR_DIGITS.search(masked) is None:
+                    continue
+            else:
+                needles, lowered = _TRIGGERS[name]
+                haystack = lower if lowered else value
+                if not any(needle in haystack for needle in needles):
+                    continue
+            masked = pattern.sub(lambda match, kind=name: self._replace(kind, match), masked)
         return masked, masked != value
 
     def metadata(self, values: dict[str, str]) -> tuple[dict[str, str], bool]:

@@ -1,0 +1,468 @@
+"""Pure logic of template-matching: rows, template events, LLM proposals, anomalies, evidence.
+
+No I/O and no asyncio here; everything is testable with plain values.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import OrderedDict, deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from logmesh_contracts import (
+    EvidenceItem,
+    EvidencePart,
+    Incident,
+    K8sRef,
+    LogAnomaly,
+    LogRecord,
+    TemplateEvent,
+    stable_id,
+)
+
+LEVELS: tuple[str, ...] = ("TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL")
+ERROR_LEVELS = frozenset({"ERROR", "FATAL"})
+WILDCARD = "<*>"
+
+
+def level_at_least(level: str, minimum: str) -> bool:
+    try:
+        return LEVELS.index(level) >= LEVELS.index(minimum)
+    except ValueError:
+        return False
+
+
+# --------------------------------------------------------------------------- rows
+
+LOG_COLUMNS: tuple[str, ...] = (
+    "org", "service", "ts", "record_id", "received_at", "level", "template_id", "message", "host",
+    "namespace", "pod", "container", "node", "k8s_service", "metadata", "redacted", "truncated",
+)
+
+
+def log_row(record: LogRecord, template_id: str) -> list[Any]:
+    """One ClickHouse row for a record, in ``LOG_COLUMNS`` order."""
+    k8s = record.k8s
+    return [
+        record.org, record.service, _utc(record.timestamp), record.event_id, _utc(record.received_at), record.level,
+        template_id, record.message, record.host or "", k8s.namespace or "", k8s.pod or "", k8s.container or "",
+        k8s.node or "", k8s.service or "", dict(record.metadata), record.redacted, record.truncated,
+    ]
+
+
+TEMPLATE_COLUMNS: tuple[str, ...] = (
+    "template_id", "template", "kind", "source", "previous_template_id", "org", "service", "sample",
+    "first_seen", "updated_at", "count",
+)
+
+
+def template_row(event: TemplateEvent) -> list[Any]:
+    return [
+        event.template_id, event.template, event.kind, event.source, event.previous_template_id or "",
+        event.org or "", event.service or "", event.sample or "", _utc(event.first_seen), _utc(event.updated_at),
+        event.count,
+    ]
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def template_event(
+    *,
+    template_id: str,
+    template: str,
+    previous_template_id: str | None,
+    is_new: bool,
+    record: LogRecord,
+    now: datetime,
+    kind: str | None = None,
+    source: str = "miner",
+    count: int = 1,
+) -> TemplateEvent:
+    """The registry announcement for a template the miner created or changed.
+
+    ``event_id`` is derived from the template id, kind and predecessor, so a redelivered record that
+    re-announces the same change produces the same event (and compaction keeps one per template).
+    """
+    if kind is None:
+        if previous_template_id and previous_template_id != template_id:
+            kind = "updated" if is_new else "merged"
+        else:
+            kind = "created"
+    return TemplateEvent(
+        event_id=stable_id("template", template_id, kind, previous_template_id or ""),
+        template_id=template_id,
+        template=template,
+        kind=kind,  # type: ignore[arg-type]
+        previous_template_id=previous_template_id if previous_template_id != template_id else None,
+        source=source,  # type: ignore[arg-type]
+        service=record.service,
+        org=record.org,
+        sample=record.message[:2000] if not record.truncated else record.message[:500],
+        first_seen=_utc(record.timestamp),
+        updated_at=now,
+        count=count,
+    )
+
+
+# -------------------------------------------------------------------- LLM proposals
+
+_SPACE = re.compile(r"\s+")  # any whitespace run; templates and lines compare whitespace-insensitively
+
+
+def template_regex(template: str) -> re.Pattern[str]:
+    """A regex that matches exactly the lines a template (``<*>`` = any text) describes."""
+    pieces = []
+    for literal in template.strip().split(WILDCARD):
+        words = _SPACE.split(literal)
+        pieces.append(r"\s+".join(re.escape(w) for w in words))
+    return re.compile(r"\s*" + "(.*?)".join(pieces) + r"\s*", re.DOTALL)
+
+
+def template_matches(template: str, lines: Iterable[str]) -> bool:
+    pattern = template_regex(template)
+    return all(pattern.fullmatch(line) is not None for line in lines)
+
+
+def too_generic(template: str) -> bool:
+    """A template with no literal word left explains nothing (e.g. ``<*> <*>``)."""
+    return not re.search(r"[A-Za-z]{2,}", template.replace(WILDCARD, " "))
+
+
+@dataclass(frozen=True)
+class LLMItem:
+    """One template the LLM is asked to refine, with the lines it came from."""
+
+    template_id: str
+    template: str
+    lines: tuple[str, ...]
+    org: str
+    service: str
+
+
+SYSTEM_PROMPT = (
+    "You are a log parser. For each item, return one log template that matches every given line: "
+    "keep the constant words, replace every variable part (numbers, ids, names, paths, addresses, "
+    "durations) with <*>. Answer only JSON: {\"templates\": [{\"id\": <item id>, \"template\": \"...\"}]}."
+)
+
+
+def llm_messages(items: Sequence[LLMItem]) -> list[dict[str, str]]:
+    payload = [{"id": i, "current": item.template, "lines": list(item.lines)} for i, item in enumerate(items)]
+    return [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": json.dumps({"items": payload}, ensure_ascii=False)},
+    ]
+
+
+_JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)  # the outermost {...}: models wrap JSON in prose or fences
+
+
+def parse_llm_answer(text: str, count: int) -> list[str | None]:
+    """The proposed template per item (None where the answer has none). Raises ValueError on junk."""
+    match = _JSON_OBJECT.search(text or "")
+    if match is None:
+        raise ValueError("answer holds no JSON object")
+    data = json.loads(match.group(0))
+    entries = data.get("templates") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise ValueError("answer has no 'templates' list")
+    proposals: list[str | None] = [None] * count
+    for position, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("template"), str):
+            continue
+        index = entry.get("id", position)
+        if isinstance(index, str) and index.isdigit():
+            index = int(index)
+        if isinstance(index, int) and 0 <= index < count:
+            proposals[index] = entry["template"].strip()
+    return proposals
+
+
+def accept_proposal(item: LLMItem, proposal: str | None) -> str | None:
+    """The proposal when it is usable: matches all its lines, not trivial, and different."""
+    if not proposal or len(proposal) > 4000:
+        return None
+    proposal = _SPACE.sub(" ", proposal).strip()
+    if proposal == item.template or too_generic(proposal):
+        return None
+    return proposal if template_matches(proposal, item.lines) else None
+
+
+# ------------------------------------------------------------------------ anomalies
+
+
+@dataclass(frozen=True)
+class AnomalyConfig:
+    window_s: int = 60
+    baseline_windows: int = 10
+    min_history: int = 3
+    spike_factor: float = 3.0
+    spike_min_count: int = 10
+    error_rate_delta: float = 0.2
+    error_min_count: int = 5
+    new_template_min_level: str = "WARN"
+    cooldown_s: int = 600
+    samples: int = 3
+
+
+@dataclass
+class _Window:
+    start: datetime
+    total: int = 0
+    errors: int = 0
+    per_template: dict[str, int] = field(default_factory=dict)
+    samples: dict[str, list[str]] = field(default_factory=dict)
+    templates: dict[str, str] = field(default_factory=dict)
+    error_samples: list[str] = field(default_factory=list)
+    k8s: K8sRef | None = None
+
+
+@dataclass
+class _Stream:
+    current: _Window
+    history: deque[_Window]
+
+
+class AnomalyDetector:
+    """Rolling per-(org, service) windows in event time.
+
+    When a window closes (a later record arrives, or ``tick`` passes its end) it is judged against the
+    mean of the previous ``baseline_windows`` windows: a template whose count is ``spike_factor`` times
+    its baseline (and at least ``spike_min_count``) is a frequency spike; an error share that rose by
+    ``error_rate_delta`` (with at least ``error_min_count`` errors) is an error-rate jump. New templates
+    at or above ``new_template_min_level`` are reported at once. Reports of one kind for one subject are
+    held back for ``cooldown_s``; event ids derive from kind, subject and window, so redelivery repeats them.
+    """
+
+    def __init__(self, config: AnomalyConfig | None = None, seen_capacity: int = 100_000) -> None:
+        self.config = config or AnomalyConfig()
+        self._streams: dict[tuple[str, str], _Stream] = {}
+        self._last_reported: dict[tuple[str, ...], datetime] = {}
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._seen_capacity = seen_capacity
+
+    def _window_start(self, ts: datetime) -> datetime:
+        seconds = int(_utc(ts).timestamp())
+        return datetime.fromtimestamp(seconds - seconds % self.config.window_s, UTC)
+
+    def observe(
+        self, record: LogRecord, template_id: str, template: str, is_new: bool, now: datetime
+    ) -> list[LogAnomaly]:
+        if record.event_id in self._seen:  # a redelivered record must not count twice
+            return []
+        self._seen[record.event_id] = None
+        if len(self._seen) > self._seen_capacity:
+            self._seen.popitem(last=False)
+        anomalies: list[LogAnomaly] = []
+        key = (record.org, record.service)
+        start = self._window_start(record.timestamp)
+        stream = self._streams.get(key)
+        if stream is None:
+            stream = self._streams[key] = _Stream(_Window(start), deque(maxlen=self.config.baseline_windows))
+        elif start > stream.current.start:
+            anomalies += self._roll(key, stream, start, now)
+        elif start < stream.current.start:
+            return anomalies + self._new_template(record, template_id, template, is_new, now)  # late: not counted
+        window = stream.current
+        window.total += 1
+        window.per_template[template_id] = window.per_template.get(template_id, 0) + 1
+        window.templates.setdefault(template_id, template)
+        samples = window.samples.setdefault(template_id, [])
+        if len(samples) < self.config.samples:
+            samples.append(record.message[:500])
+        if record.level in ERROR_LEVELS:
+            window.errors += 1
+            if len(window.error_samples) < self.config.samples:
+                window.error_samples.append(record.message[:500])
+        if any(getattr(record.k8s, f) for f in ("namespace", "pod", "service")):
+            window.k8s = record.k8s
+        return anomalies + self._new_template(record, template_id, template, is_new, now)
+
+    def tick(self, now: datetime) -> list[LogAnomaly]:
+        """Close every window whose end has passed (quiet services still get judged)."""
+        anomalies: list[LogAnomaly] = []
+        current = self._window_start(now)
+        for key, stream in list(self._streams.items()):
+            if stream.current.start < current:
+                anomalies += self._roll(key, stream, current, now)
+        return anomalies
+
+    # internals --------------------------------------------------------------------------
+    def _roll(self, key: tuple[str, str], stream: _Stream, new_start: datetime, now: datetime) -> list[LogAnomaly]:
+        closed = stream.current
+        anomalies = self._judge(key, closed, list(stream.history), now)
+        stream.history.append(closed)
+        step = timedelta(seconds=self.config.window_s)
+        gap = max(closed.start + step, new_start - step * self.config.baseline_windows)
+        while gap < new_start:
+            stream.history.append(_Window(gap))  # quiet windows count as zeros in the baseline
+            gap += step
+        stream.current = _Window(new_start)
+        return anomalies
+
+    def _judge(self, key: tuple[str, str], window: _Window, history: list[_Window], now: datetime) -> list[LogAnomaly]:
+        cfg = self.config
+        if len(history) < cfg.min_history:
+            return []
+        org, service = key
+        end = window.start + timedelta(seconds=cfg.window_s)
+        found: list[LogAnomaly] = []
+        for template_id, count in window.per_template.items():
+            baseline = sum(w.per_template.get(template_id, 0) for w in history) / len(history)
+            if count >= cfg.spike_min_count and count >= cfg.spike_factor * max(baseline, 1.0):
+                anomaly = self._anomaly(
+                    "frequency-spike", org, service, window, end, now, template_id=template_id,
+                    template=window.templates.get(template_id), observed=float(count), baseline=round(baseline, 3),
+                    score=round(count / max(baseline, 1.0), 3), samples=window.samples.get(template_id, []),
+                    severity="warning",
+                    summary=f"template seen {count} times in {cfg.window_s}s, baseline {baseline:.1f}",
+                )
+                if anomaly:
+                    found.append(anomaly)
+        if window.total:
+            rate = window.errors / window.total
+            totals = sum(w.total for w in history)
+            base_rate = sum(w.errors for w in history) / totals if totals else 0.0
+            if window.errors >= cfg.error_min_count and rate - base_rate >= cfg.error_rate_delta:
+                anomaly = self._anomaly(
+                    "error-rate-jump", org, service, window, end, now, template_id=None, template=None,
+                    observed=round(rate, 4), baseline=round(base_rate, 4),
+                    score=round(rate / base_rate, 3) if base_rate else round(rate * 100, 3),
+                    samples=window.error_samples, severity="critical" if rate >= 0.5 else "warning",
+                    summary=f"error share {rate:.0%} ({window.errors}/{window.total}) vs baseline {base_rate:.0%}",
+                )
+                if anomaly:
+                    found.append(anomaly)
+        return found
+
+    def _new_template(
+        self, record: LogRecord, template_id: str, template: str, is_new: bool, now: datetime
+    ) -> list[LogAnomaly]:
+        if not is_new or not level_at_least(record.level, self.config.new_template_min_level):
+            return []
+        window = _Window(self._window_start(record.timestamp), k8s=record.k8s)
+        end = window.start + timedelta(seconds=self.config.window_s)
+        severity = "critical" if record.level == "FATAL" else "warning" if record.level == "ERROR" else "info"
+        anomaly = self._anomaly(
+            "new-template", record.org, record.service, window, end, now, template_id=template_id, template=template,
+            observed=1.0, baseline=0.0, score=1.0, samples=[record.message[:500]], severity=severity,
+            summary=f"new {record.level} template: {template[:200]}", window_keyed=False,
+        )
+        return [anomaly] if anomaly else []
+
+    def _anomaly(
+        self, kind: str, org: str, service: str, window: _Window, end: datetime, now: datetime, *,
+        template_id: str | None, template: str | None, observed: float, baseline: float, score: float,
+        samples: list[str], severity: str, summary: str, window_keyed: bool = True,
+    ) -> LogAnomaly | None:
+        subject = (kind, org, service, template_id or "")
+        last = self._last_reported.get(subject)
+        if last is not None and window.start - last < timedelta(seconds=self.config.cooldown_s):
+            return None
+        self._last_reported[subject] = window.start
+        return LogAnomaly(
+            event_id=stable_id(*subject, window.start.isoformat() if window_keyed else ""),
+            kind=kind,  # type: ignore[arg-type]
+            org=org,
+            service=service,
+            severity=severity,  # type: ignore[arg-type]
+            detected_at=now,
+            window_start=window.start,
+            window_end=end,
+            k8s=window.k8s or K8sRef(service=service),
+            template_id=template_id,
+            template=template,
+            observed=observed,
+            baseline=baseline,
+            score=score,
+            sample_lines=list(samples)[: self.config.samples],
+            summary=summary,
+        )
+
+
+# -------------------------------------------------------------------------- evidence
+
+
+@dataclass(frozen=True)
+class TemplateSummary:
+    """A row of the evidence query: one template's activity in the incident's window."""
+
+    template_id: str
+    template: str
+    count: int
+    errors: int
+    levels: tuple[str, ...]
+    first_seen: datetime
+    last_seen: datetime
+    samples: tuple[str, ...]
+
+
+def evidence_scope(incident: Incident, pad_s: int) -> dict[str, Any]:
+    """The filters the evidence query runs with, from the incident's target and window."""
+    target = incident.target
+    return {
+        "org": incident.org,
+        "start": _utc(incident.window_start) - timedelta(seconds=pad_s),
+        "end": _utc(incident.window_end) + timedelta(seconds=pad_s),
+        "namespace": target.namespace,
+        "pod": target.pod,
+        "service": target.service,
+    }
+
+
+def evidence_part(
+    incident: Incident,
+    summaries: Sequence[TemplateSummary],
+    now: datetime,
+    *,
+    max_bytes: int,
+    error: str | None = None,
+) -> EvidencePart:
+    """Top templates (errors first) with counts and samples, bounded to ``max_bytes`` of text."""
+    items: list[EvidenceItem] = []
+    used = 0
+    truncated = False
+    for summary in summaries:
+        body = "\n".join(summary.samples)
+        title = f"{summary.count}x [{'/'.join(summary.levels)}] {summary.template}"[:500]
+        size = len(title) + len(body)
+        if used + size > max_bytes:
+            room = max_bytes - used - len(title)
+            if room < 200:
+                truncated = True
+                break
+            body = body[:room]
+            truncated = True
+        items.append(
+            EvidenceItem(
+                ref=f"logtemplate:{summary.template_id}",
+                title=title,
+                body=body,
+                attributes={
+                    "template_id": summary.template_id,
+                    "count": str(summary.count),
+                    "errors": str(summary.errors),
+                    "first_seen": summary.first_seen.isoformat(),
+                    "last_seen": summary.last_seen.isoformat(),
+                },
+            )
+        )
+        used += len(title) + len(body)
+        if truncated:
+            break
+    return EvidencePart(
+        event_id=stable_id("evidence", incident.incident_id, "logs", "template-matching"),
+        incident_id=incident.incident_id,
+        kind="logs",
+        provider="template-matching",
+        collected_at=now,
+        items=items,
+        truncated=truncated,
+        error=error,
+    )
