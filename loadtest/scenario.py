@@ -26,11 +26,11 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from kafka_producer import produce  # noqa: E402
+from kafka_producer import produce
 
-from logmesh_contracts.topics import LOGS_RAW, NOTIFICATIONS_SENT  # noqa: E402
-from logmesh_runtime.demo import DEMO_TOKEN  # noqa: E402
-from logmesh_runtime.stack import Stack, temporary_workdir  # noqa: E402
+from logmesh_contracts.topics import LOGS_RAW, NOTIFICATIONS_SENT
+from logmesh_runtime.demo import DEMO_TOKEN
+from logmesh_runtime.stack import Stack, temporary_workdir
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from logmesh_runtime.service import Service
 from starlette.applications import Starlette
 
 from alert_intake.adapters.publisher import MeshAlertSink
@@ -13,6 +12,7 @@ from alert_intake.domain import DedupWindow
 from alert_intake.handlers import IntakeHandlers
 from alert_intake.metrics import IntakeMetrics
 from alert_intake.settings import AlertIntakeSettings
+from logmesh_runtime.service import Service
 
 
 def create_app(settings: AlertIntakeSettings | None = None) -> Starlette:

@@ -85,7 +85,7 @@ class Authenticator:
 
 def build_authenticator(settings: AlertIntakeSettings) -> Authenticator:
     """Credentials from settings; else a generated token (local default); else refuse unless open is allowed."""
-    tokens = [s.get_secret_value() for s in (settings.intake_token, settings.intake_token_next) if s is not None]
+    tokens = settings.bearer_tokens
     passwords = [
         s.get_secret_value() for s in (settings.intake_basic_password, settings.intake_basic_password_next) if s
     ]
@@ -100,7 +100,7 @@ def build_authenticator(settings: AlertIntakeSettings) -> Authenticator:
         log.warning("no credential configured: webhook bearer token generated in %s", path)
         return Authenticator([token])
     raise MissingCredentials(
-        "alert-intake needs credentials: set LOGMESH_INTAKE_TOKEN (bearer) or LOGMESH_INTAKE_BASIC_USER and "
+        "alert-intake needs credentials: set LOGMESH_INTAKE_TOKENS (bearer, comma-separated) or LOGMESH_INTAKE_BASIC_USER and "
         "LOGMESH_INTAKE_BASIC_PASSWORD, or LOGMESH_INTAKE_ALLOW_UNAUTHENTICATED=true to run open"
     )
 

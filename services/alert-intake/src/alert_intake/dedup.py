@@ -12,10 +12,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from logmesh_contracts import Alert
-
 from alert_intake.domain import DedupWindow
 from alert_intake.ports import AlertSink, SinkUnavailable
+from logmesh_contracts import Alert
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from pydantic import Field, ValidationError
+
 from logmesh_contracts import Alert, AlertmanagerWebhook, K8sRef, stable_id
 from logmesh_contracts.base import ExternalPayload
 from logmesh_contracts.models import Severity
-from pydantic import Field, ValidationError
 
 # Alertmanager writes Go's zero time ("0001-01-01T00:00:00Z") for "no end yet".
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

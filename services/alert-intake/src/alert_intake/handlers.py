@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from logmesh_contracts import utcnow
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
@@ -16,6 +15,7 @@ from alert_intake.dedup import Deduplicator
 from alert_intake.metrics import IntakeMetrics
 from alert_intake.ports import AlertSink, SinkUnavailable
 from alert_intake.settings import AlertIntakeSettings
+from logmesh_contracts import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from logmesh_runtime.settings import ServiceSettings, refuse_placeholder
+from typing import Annotated
+
 from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode
+
+from logmesh_runtime.settings import ServiceSettings, refuse_placeholder
 
 MIN_SECRET_LENGTH = 16
 
@@ -12,11 +16,15 @@ class AlertIntakeSettings(ServiceSettings):
     service_name: str = "alert-intake"
 
     # --- authentication (Alertmanager's webhook http_config) ---------------------------
-    intake_token: SecretStr | None = Field(
-        default=None, description="Bearer token Alertmanager sends (http_config.authorization.credentials)."
+    intake_tokens: Annotated[tuple[SecretStr, ...], NoDecode] = Field(
+        default=(),
+        description=(
+            "Accepted bearer tokens, comma-separated (http_config.authorization.credentials); "
+            "two at once while rotating."
+        ),
     )
-    intake_token_next: SecretStr | None = Field(
-        default=None, description="Second accepted bearer token, for rotation without downtime."
+    intake_token: SecretStr | None = Field(
+        default=None, description="One more accepted bearer token (the variable `logmesh send-alert` reads)."
     )
     intake_basic_user: str | None = Field(default=None, description="Basic-auth user (http_config.basic_auth).")
     intake_basic_password: SecretStr | None = None
@@ -49,15 +57,27 @@ class AlertIntakeSettings(ServiceSettings):
     intake_retry_after_s: int = Field(default=5, ge=1, description="Retry-After on 503 answers.")
     intake_org: str = Field(default="default", min_length=1, max_length=128, description="Org stamped on alerts.")
 
-    @field_validator("intake_token", "intake_token_next", "intake_basic_password", "intake_basic_password_next")
+    @field_validator("intake_tokens", mode="before")
+    @classmethod
+    def _split_tokens(cls, value: object) -> object:
+        if isinstance(value, str | SecretStr):
+            raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+        return value
+
+    @field_validator("intake_tokens")
+    @classmethod
+    def _real_tokens(cls, value: tuple[SecretStr, ...]) -> tuple[SecretStr, ...]:
+        for token in value:
+            _check_secret(token.get_secret_value(), "LOGMESH_INTAKE_TOKENS")
+        return value
+
+    @field_validator("intake_token", "intake_basic_password", "intake_basic_password_next")
     @classmethod
     def _real_secret(cls, value: SecretStr | None, info) -> SecretStr | None:  # type: ignore[no-untyped-def]
         if value is None or not value.get_secret_value():
             return None
-        name = f"LOGMESH_{info.field_name.upper()}"
-        refuse_placeholder(value.get_secret_value(), name)
-        if len(value.get_secret_value()) < MIN_SECRET_LENGTH:
-            raise ValueError(f"{name} is shorter than {MIN_SECRET_LENGTH} characters")
+        _check_secret(value.get_secret_value(), f"LOGMESH_{info.field_name.upper()}")
         return value
 
     @model_validator(mode="after")
@@ -66,10 +86,17 @@ class AlertIntakeSettings(ServiceSettings):
             raise ValueError("LOGMESH_INTAKE_BASIC_USER and LOGMESH_INTAKE_BASIC_PASSWORD go together")
         if self.intake_basic_password_next is not None and self.intake_basic_user is None:
             raise ValueError("LOGMESH_INTAKE_BASIC_PASSWORD_NEXT needs LOGMESH_INTAKE_BASIC_USER")
-        if self.intake_token_next is not None and self.intake_token is None:
-            raise ValueError("LOGMESH_INTAKE_TOKEN_NEXT needs LOGMESH_INTAKE_TOKEN")
         return self
 
     @property
-    def has_credentials(self) -> bool:
-        return self.intake_token is not None or self.intake_basic_user is not None
+    def bearer_tokens(self) -> list[str]:
+        tokens = [t.get_secret_value() for t in self.intake_tokens]
+        if self.intake_token is not None:
+            tokens.append(self.intake_token.get_secret_value())
+        return list(dict.fromkeys(tokens))
+
+
+def _check_secret(value: str, name: str) -> None:
+    refuse_placeholder(value, name)
+    if len(value) < MIN_SECRET_LENGTH:
+        raise ValueError(f"{name}: a secret is shorter than {MIN_SECRET_LENGTH} characters")

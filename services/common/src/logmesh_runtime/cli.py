@@ -47,7 +47,12 @@ def up(
     unknown = set(chosen) - set(SERVICES)
     if unknown:
         raise typer.BadParameter(f"unknown service(s) {sorted(unknown)}; choose from {', '.join(SERVICES)}")
-    stack = Stack(workdir=workdir.resolve(), services=chosen, broker_bootstrap=bootstrap)
+    service_env = {}
+    if demo:
+        from logmesh_runtime.demo import DEMO_TOKEN
+
+        service_env["alert-intake"] = {"LOGMESH_INTAKE_TOKENS": DEMO_TOKEN}
+    stack = Stack(workdir=workdir.resolve(), services=chosen, broker_bootstrap=bootstrap, service_env=service_env)
     if not as_json:
         print(f"starting logmesh in {workdir} ...", flush=True)
     try:
@@ -183,6 +188,9 @@ def send_alert(
         "commonAnnotations": {}, "alerts": [{"status": status_, "labels": labels, "annotations": {"summary": summary},
                                              "startsAt": now, "endsAt": now if resolved else "0001-01-01T00:00:00Z"}],
     }
+    generated = Path(".logmesh/data/alert-intake/webhook-token")  # written by alert-intake under `logmesh up`
+    if not token and generated.exists():
+        token = generated.read_text().strip()
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     response = httpx.post(service_url("alert-intake") + "/webhook", json=payload, headers=headers, timeout=30)
     emit({"status": response.status_code, "body": response.json()}, as_json, f"{response.status_code} {response.text}")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from opentelemetry import trace
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import (
@@ -75,3 +77,23 @@ def create_tracer_provider(settings: ServiceSettings) -> tuple[TracerProvider, I
 
 def tracer(provider: TracerProvider, name: str) -> trace.Tracer:
     return provider.get_tracer(name)
+
+
+def capture_context() -> dict[str, str]:
+    """The current trace context as W3C headers, to resume the trace later (e.g. in a background task)."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
+@contextlib.contextmanager
+def resumed_context(carrier: Mapping[str, str] | None) -> Iterator[None]:
+    """Run a block inside a trace context captured earlier or read from message headers."""
+    if not carrier:
+        yield
+        return
+    token = otel_context.attach(propagate.extract(dict(carrier)))
+    try:
+        yield
+    finally:
+        otel_context.detach(token)

@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import orjson
-from logmesh_contracts import K8sRef, LogRecord, stable_id
-from logmesh_contracts.models import Level
 
 from ingestion.redaction import Redactor
+from logmesh_contracts import K8sRef, LogRecord, stable_id
+from logmesh_contracts.models import Level
 
 RejectKind = Literal["invalid", "oversized"]
 

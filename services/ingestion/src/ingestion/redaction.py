@@ -56,7 +56,6 @@ _TRIGGERS: dict[str, tuple[tuple[str, ...], bool]] = {  # name -> (any of these 
 }
 # a run of four digits: the least a card number holds (then the full pattern and Luhn decide)
 _FOUR_DIGITS = re.compile(r"\d{4}")
-
 # Metadata keys whose values are secrets whatever they look like.
 _SECRET_KEY = re.compile(r"(?i)pass|secret|token|api.?key|auth|credential|cookie|session|private.?key")
 
@@ -105,7 +104,10 @@ class Redactor:
             else:
                 needles, lowered = _TRIGGERS[name]
                 haystack = lower if lowered else value
-                if not any(needle in haystack for needle in needles):
+                for needle in needles:  # plain substring tests: far cheaper than one big regex here
+                    if needle in haystack:
+                        break
+                else:
                     continue
             masked = pattern.sub(lambda match, kind=name: self._replace(kind, match), masked)
         return masked, masked != value

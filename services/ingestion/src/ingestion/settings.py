@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from logmesh_runtime.settings import ServiceSettings, refuse_placeholder
 from pydantic import Field, SecretStr, field_validator
+
+from logmesh_runtime.settings import ServiceSettings, refuse_placeholder
 
 
 class IngestionSettings(ServiceSettings):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import socket
 from typing import Literal
 from urllib.parse import urlparse
 
-from logmesh_runtime.settings import ServiceSettings, refuse_placeholder
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from logmesh_runtime.settings import ServiceSettings, refuse_placeholder
 
 
 class ModelConfig(BaseModel):
@@ -49,6 +51,11 @@ class ModelConfig(BaseModel):
 
 class LlmAnalysisSettings(ServiceSettings):
     service_name: str = "llm-analysis"
+
+    replica_id: str = Field(
+        default_factory=lambda: os.environ.get("HOSTNAME") or socket.gethostname(),
+        description="Names this replica's own consumer group for evidence.parts (every replica reads all parts).",
+    )
 
     # incidents and evidence
     evidence_deadline_s: float = Field(default=5.0, gt=0, description="How long to wait for evidence parts.")

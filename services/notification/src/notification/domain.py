@@ -196,7 +196,7 @@ def slack_live_blocks(incident_id: str, stage: str, text: str, title: str | None
 def slack_final_blocks(notice: Notice, feedback: bool = True) -> list[dict[str, Any]]:
     icon = SEVERITY_ICON.get(notice.severity, ":white_circle:")
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": truncate(plain_text(notice.title), 150) or "Incident"}},
+        {"type": "header", "text": {"type": "plain_text", "text": truncate(slack_escape(notice.title), 150) or "Incident"}},
         {
             "type": "section",
             "fields": [

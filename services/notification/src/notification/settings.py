@@ -7,6 +7,7 @@ under ``data_dir/notification/`` and a one-line summary in the log.
 from __future__ import annotations
 
 from pydantic import Field, SecretStr, field_validator
+
 from logmesh_runtime.settings import ServiceSettings, refuse_placeholder
 
 

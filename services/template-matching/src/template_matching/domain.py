@@ -91,7 +91,7 @@ def template_event(
     """
     if kind is None:
         if previous_template_id and previous_template_id != template_id:
-            kind = "updated" if is_new else "merged"
+            kind = "merged" if is_new else "updated"  # the engine generalised a template (its id changed)
         else:
             kind = "created"
     return TemplateEvent(
@@ -190,6 +190,10 @@ def accept_proposal(item: LLMItem, proposal: str | None) -> str | None:
         return None
     proposal = _SPACE.sub(" ", proposal).strip()
     if proposal == item.template or too_generic(proposal):
+        return None
+    tokens = proposal.split(" ")
+    # the engine matches templates token by token, with at most one wildcard inside a token
+    if len(tokens) != len(item.template.split()) or any(t.count(WILDCARD) > 1 for t in tokens):
         return None
     return proposal if template_matches(proposal, item.lines) else None
 
@@ -315,7 +319,8 @@ class AnomalyDetector:
         found: list[LogAnomaly] = []
         for template_id, count in window.per_template.items():
             baseline = sum(w.per_template.get(template_id, 0) for w in history) / len(history)
-            if count >= cfg.spike_min_count and count >= cfg.spike_factor * max(baseline, 1.0):
+            # a template without history is a new template (reported as such), not a spike
+            if baseline > 0 and count >= cfg.spike_min_count and count >= cfg.spike_factor * max(baseline, 1.0):
                 anomaly = self._anomaly(
                     "frequency-spike", org, service, window, end, now, template_id=template_id,
                     template=window.templates.get(template_id), observed=float(count), baseline=round(baseline, 3),

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from logmesh_contracts import LogAnomaly, TemplateEvent
-
 from template_matching.domain import TemplateSummary
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from alert_intake.ports import SinkUnavailable
 from logmesh_contracts import Alert
 from logmesh_contracts.topics import ALERTS_RECEIVED
 from logmesh_runtime.kafka import Mesh, PublishUnavailable
-
-from alert_intake.ports import SinkUnavailable
 
 
 class MeshAlertSink:

@@ -17,10 +17,10 @@ from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
-from logmesh_contracts.topics import ALERTS_RECEIVED
 
 from alert_intake.dedup import Deduplicator
 from alert_intake.settings import AlertIntakeSettings
+from logmesh_contracts.topics import ALERTS_RECEIVED
 
 log = logging.getLogger(__name__)
 

@@ -161,7 +161,8 @@ class Scenario:
         return True
 
     async def run(self, interval_s: float = 2.0, repeat_last: int = 0) -> None:
-        while self.step():
+        for _ in range(len(self.steps) - self.position):
+            self.step()
             await asyncio.sleep(interval_s)
         for _ in range(repeat_last):
             self.steps[-1]()

@@ -23,6 +23,11 @@ from cluster_watching.sim.state import RESOURCES, ClusterState, Obj, Resource, m
 STATUS_NOT_FOUND = 404
 
 
+def _true(value: str | None) -> bool:
+    """Booleans as Go's strconv.ParseBool reads them (clients send ``true`` or ``True``)."""
+    return (value or "").lower() in ("1", "t", "true")
+
+
 def _status(code: int, reason: str, message: str) -> web.Response:
     body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
             "message": message, "reason": reason, "code": code}
@@ -49,6 +54,7 @@ class SimServer:
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._record])
         app.router.add_get("/version", self._version)
+        app.router.add_get("/version/", self._version)
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/api/v1/namespaces/{ns}/pods/{name}/log", self._pod_log)
         for prefix in ("/api/{version}", "/apis/{group}/{version}"):
@@ -64,11 +70,11 @@ class SimServer:
         return app
 
     async def start(self) -> SimServer:
-        self._runner = web.AppRunner(self.app(), access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(self.app(), access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, shutdown_timeout=0.5)
+        site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        server = site._server  # noqa: SLF001 - the only way to learn the port picked for 0
+        server = site._server
         if server is not None and server.sockets:  # type: ignore[union-attr]
             self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return self
@@ -133,7 +139,7 @@ class SimServer:
             return _status(STATUS_NOT_FOUND, "NotFound", f"the server could not find {request.path}")
         namespace = request.match_info.get("ns")
         query = request.query
-        if query.get("watch") in ("true", "1"):
+        if _true(query.get("watch")):
             return await self._watch(request, spec, namespace)
         items = self.state.list(spec.plural, namespace, query.get("labelSelector"), query.get("fieldSelector"))
         return web.json_response({
@@ -146,7 +152,7 @@ class SimServer:
         raw_rv = query.get("resourceVersion")
         since = int(raw_rv) if raw_rv not in (None, "", "0") else None
         timeout_s = float(query["timeoutSeconds"]) if query.get("timeoutSeconds") else None
-        bookmarks = query.get("allowWatchBookmarks") in ("true", "1")
+        bookmarks = _true(query.get("allowWatchBookmarks"))
         label_selector, field_selector = query.get("labelSelector"), query.get("fieldSelector")
         response = web.StreamResponse(headers={"Content-Type": "application/json"})
         response.enable_chunked_encoding()
@@ -269,7 +275,7 @@ class SimServer:
         if container not in containers:
             return _status(400, "BadRequest", f"container {container} is not valid for pod {name}")
         logs = self.state.logs.get((ns, name, container))
-        previous = request.query.get("previous") in ("true", "1")
+        previous = _true(request.query.get("previous"))
         lines = (logs.previous if previous else logs.current) if logs else []
         if previous and not lines:
             return _status(400, "BadRequest", f'previous terminated container "{container}" in pod "{name}" not found')

@@ -59,6 +59,12 @@ class HashingEmbedder:
     Pure numpy, deterministic across processes and machines (blake2b, not ``hash()``), and
     nothing leaves the machine. Word features carry most of the weight; character n-grams
     (3..5) make morphological variants (crash/crashing, restarts/restarted) meet.
+
+    Calibration: every vector gets one constant component equal in weight to the hashed
+    part, so Qdrant's cosine between two of them is ``(1 + cos) / 2`` of the hashed parts —
+    a 0..1 similarity with the same ranking. Raw hashed cosines of same-root-cause incidents
+    sit around 0.5-0.8, so without it the default threshold (0.75, chosen for semantic
+    models) would serve almost nothing (see docs/decisions/knowledge-storage.md).
     """
 
     def __init__(self, dim: int = 1024, word_weight: float = 1.0, bigram_weight: float = 0.7,
@@ -75,7 +81,7 @@ class HashingEmbedder:
 
     @property
     def dim(self) -> int:
-        return self._dim
+        return self._dim + 1  # the calibration component
 
     def features(self, text: str) -> Counter[str]:
         words = [w for w in _WORD.findall(_normalise(text)) if w not in _STOP]
@@ -103,7 +109,12 @@ class HashingEmbedder:
             # sublinear term frequency: repeated words count, but not linearly
             vec[slot[0]] += slot[1] * (1.0 + math.log(weight)) if weight > 1 else slot[1] * weight
         norm = float(np.linalg.norm(vec))
-        return vec / norm if norm > 0 else vec
+        hashed = vec / norm if norm > 0 else vec
+        return np.append(hashed, np.float32(1.0)) / np.float32(math.sqrt(2.0))
+
+    def raw_similarity(self, a: Sequence[float], b: Sequence[float]) -> float:
+        """The hashed parts' cosine, undoing the calibration (for diagnostics and tests)."""
+        return 2.0 * float(np.dot(a, b)) - 1.0
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         return [self._vector(t).tolist() for t in texts]

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from logmesh_contracts import utcnow
-
 from notification.domain import Notice, SinkState, plain_text, summary_line, webhook_document
 from notification.ports import Sent, SinkFailed
 

@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from logmesh_runtime.kafka import TransientError
 
+from logmesh_runtime.kafka import TransientError
 from notification.domain import (
     Notice,
     SinkState,

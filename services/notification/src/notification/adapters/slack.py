@@ -8,14 +8,12 @@ not recorded yet (see docs/decisions/notification.md, "crash window").
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
 import aiohttp
-from logmesh_runtime.kafka import TransientError
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -23,6 +21,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from logmesh_runtime.kafka import TransientError
 from notification.domain import (
     METADATA_EVENT_TYPE,
     Notice,
@@ -79,7 +78,7 @@ class SlackSink:
                 retry_after = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
                 raise TransientError(f"slack {what}: {status} {error} (retry after {retry_after})") from exc
             raise SinkFailed(f"slack {what}: {error or status}") from exc
-        except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError, OSError, SlackClientError) as exc:
+        except (aiohttp.ClientError, TimeoutError, OSError, SlackClientError) as exc:
             raise TransientError(f"slack {what}: {exc!r}") from exc
 
     async def identify(self) -> dict[str, Any]:
@@ -161,8 +160,8 @@ class SlackSink:
                     and (metadata.get("event_payload") or {}).get("incident_id") == incident_id
                     and message.get("thread_ts", message.get("ts")) == message.get("ts")  # top level only
                 ):
-                    found_channel = response.get("channel") or channel or self.channel
-                    return Sent(found_channel, message["ts"], message["ts"])
+                    # history answers carry no channel id: the configured one should be an id (README)
+                    return Sent(channel or self.channel, message["ts"], message["ts"])
             cursor = (response.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 break

@@ -166,3 +166,40 @@ def mask_token(token: str) -> str:
 
 def mask_tokens(tokens: list[str]) -> list[str]:
     return [mask_token(t) for t in tokens]
+
+
+_MONTHS = frozenset("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())
+_WEEKDAYS = frozenset("Mon Tue Wed Thu Fri Sat Sun".split())
+DATE_WORDS = _MONTHS | _WEEKDAYS
+_DAY = re.compile(r"^[0-9]{1,2},?$")
+_YEAR = re.compile(r"^[0-9]{4}\W*$")
+_CLOCK = re.compile(r"^[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?(\.[0-9]+)?\W*$")
+
+
+def collapse_dates(raw: list[str], masked: list[str]) -> list[str]:
+    """A date written with spaces ("Sun Jul 10 04:12:02 2005") is one value: the
+    phrase becomes one token (the masked clock time when it has one, else ``<*>``).
+    Lone month or weekday names are variables too."""
+    out: list[str] = []
+    n = len(raw)
+    i = 0
+    while i < n:
+        tok = raw[i]
+        if tok not in DATE_WORDS:
+            out.append(masked[i])
+            i += 1
+            continue
+        j = i + 1
+        if tok in _WEEKDAYS and j < n and raw[j] in _MONTHS:
+            j += 1
+        if j < n and _DAY.match(raw[j]):
+            j += 1
+        clock = None
+        if j < n and _CLOCK.match(raw[j]):
+            clock = masked[j]
+            j += 1
+        if j < n and _YEAR.match(raw[j]) and clock is not None:
+            j += 1
+        out.append(clock if clock is not None else VAR)
+        i = j
+    return out

@@ -1,0 +1,147 @@
+"""kubernetes-asyncio against the loopback API server: list, watch, bookmarks, 410, logs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime
+
+from cluster_watching.adapters.kubernetes import connect
+from cluster_watching.domain import Detector
+from cluster_watching.ports import Obj
+from cluster_watching.reflector import Reflector
+from cluster_watching.sim.scenarios import pod
+from cluster_watching.sim.testing import Cluster, eventually
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, str, str]] = []  # (kind, type, name, resourceVersion)
+
+    async def __call__(self, kind: str, event_type: str, obj: Obj) -> None:
+        m = obj["metadata"]
+        self.seen.append((kind, event_type, m["name"], m.get("resourceVersion", "")))
+
+
+async def start(reflectors: list[Reflector]) -> tuple[asyncio.Event, list[asyncio.Task[None]]]:
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(r.run(stop)) for r in reflectors]
+    await eventually(lambda: all(r.stats.synced for r in reflectors), what="initial list")
+    return stop, tasks
+
+
+async def finish(stop: asyncio.Event, tasks: list[asyncio.Task[None]]) -> None:
+    stop.set()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_410_mid_watch_relists_without_missing_or_duplicating(cluster: Cluster) -> None:
+    kubernetes = await connect(str(cluster.kubeconfig))
+    recorder = Recorder()
+    reflector = Reflector(kubernetes, "pods", None, recorder, watch_timeout_s=30)
+    stop, tasks = await start([reflector])
+    try:
+        initial = {name for _, t, name, _ in recorder.seen if t == "ADDED"}
+        assert initial == {"coredns-5d78c9869d-abcde", "frontend-7f9c8d-qwert", "checkout-6d8f7c9b5-x2k4q"}
+
+        cluster.state.put("pods", pod("shop", "before-gone", labels={"app": "x"}))
+        await eventually(lambda: any(n == "before-gone" for _, _, n, _ in recorder.seen), what="watch event")
+
+        # compaction: the open watch gets ERROR 410; what changes before the client re-lists is
+        # only visible through the re-list
+        assert cluster.state.expire("pods") == 1
+        cluster.state.put("pods", pod("shop", "during-gap", labels={"app": "y"}))
+        cluster.state.delete("pods", "shop", "frontend-7f9c8d-qwert")
+        cluster.scenario.crash()  # checkout restarts while the client is away
+
+        await eventually(lambda: reflector.stats.relists_after_gone == 1 and reflector.stats.lists == 2, what="re-list")
+        cluster.state.put("pods", pod("shop", "after-relist"))
+        await eventually(lambda: any(n == "after-relist" for _, _, n, _ in recorder.seen), what="watch resumed")
+    finally:
+        await finish(stop, tasks)
+        await kubernetes.close()
+
+    changes = [(t, n) for _, t, n, _ in recorder.seen]
+    assert changes.count(("ADDED", "during-gap")) == 1
+    assert changes.count(("DELETED", "frontend-7f9c8d-qwert")) == 1
+    assert changes.count(("MODIFIED", "checkout-6d8f7c9b5-x2k4q")) == 1
+    assert changes.count(("ADDED", "after-relist")) == 1
+    # nothing already seen came again: every (name, resourceVersion) once (a deletion found by the
+    # re-list carries the last version known, as client-go's DeletedFinalStateUnknown does)
+    versions = Counter((n, rv) for _, t, n, rv in recorder.seen if rv and t != "DELETED")
+    assert max(versions.values()) == 1, versions
+    assert [n for t, n in changes if t == "ADDED"].count("before-gone") == 1
+
+
+async def test_crashloop_yields_exactly_one_serious_event_through_flapping_and_410(cluster: Cluster) -> None:
+    kubernetes = await connect(str(cluster.kubeconfig))
+    detector = Detector()
+    published = []
+
+    async def on_event(kind: str, event_type: str, obj: Obj) -> None:
+        published.extend(detector.on_object(kind, event_type, obj, datetime.now(UTC)))
+
+    reflectors = [Reflector(kubernetes, kind, None, on_event, watch_timeout_s=30) for kind in ("nodes", "pods", "events")]
+    stop, tasks = await start(reflectors)
+    try:
+        for step in range(4):  # crash, back-off, crash, back-off: a flapping pod
+            cluster.scenario.step()
+            if step == 2:
+                cluster.state.expire()  # and every watch expires in the middle of it
+            await asyncio.sleep(0.1)
+        target = cluster.state.rv
+        await eventually(lambda: all(int(r.resource_version or 0) >= target for r in reflectors),
+                         what="watches caught up (bookmarks)")
+    finally:
+        await finish(stop, tasks)
+        await kubernetes.close()
+
+    assert [(e.reason, e.object.pod, e.serious, e.severity) for e in published] == [
+        ("CrashLoopBackOff", "checkout-6d8f7c9b5-x2k4q", True, "critical")
+    ]
+    assert all(r.stats.bookmarks > 0 for r in reflectors)
+
+
+async def test_pod_logs_tail_and_previous_through_the_client(cluster: Cluster) -> None:
+    cluster.scenario.crash()
+    kubernetes = await connect(str(cluster.kubeconfig))
+    try:
+        name = cluster.scenario.pod_name
+        previous = await kubernetes.pod_log("shop", name, "app", tail=3, previous=True)
+        current = await kubernetes.pod_log("shop", name, "app", tail=100)
+        assert previous.splitlines() == [
+            "Traceback (most recent call last):",
+            '  File "/app/checkout/main.py", line 42, in <module>',
+            "psycopg.OperationalError: connection to server at db.shop.svc failed: Connection refused",
+        ]
+        assert len(current.splitlines()) == 2
+        assert await kubernetes.pod_log("shop", "frontend-7f9c8d-qwert", "app", tail=5, previous=True) == ""
+        assert await kubernetes.get("pods", "shop", "missing") is None
+        items, rv = await kubernetes.list("pods", None, field_selector="spec.nodeName=node-1", label_selector="app=checkout")
+        assert [p["metadata"]["name"] for p in items] == [name] and int(rv) == cluster.state.rv
+        assert (await kubernetes.version()).startswith("v1.33")
+    finally:
+        await kubernetes.close()
+
+
+async def test_unreachable_api_server_backs_off_and_recovers(cluster: Cluster) -> None:
+    from cluster_watching.sim import SimServer
+
+    port = cluster.server.port
+    await cluster.server.stop()
+    kubernetes = await connect(str(cluster.kubeconfig), request_timeout_s=2)
+    recorder = Recorder()
+    reflector = Reflector(kubernetes, "nodes", None, recorder, watch_timeout_s=30, backoff_s=0.05, backoff_max_s=0.2)
+    stop = asyncio.Event()
+    task = asyncio.create_task(reflector.run(stop))
+    try:
+        await eventually(lambda: reflector.stats.failures >= 2, what="failures while down")
+        assert not reflector.stats.synced
+        async with SimServer(cluster.state, port=port, bookmark_interval_s=0.2):
+            await eventually(lambda: reflector.stats.synced, what="recovery")
+            assert ("nodes", "ADDED", "node-1") in [(k, t, n) for k, t, n, _ in recorder.seen]
+    finally:
+        await finish(stop, [task])
+        await kubernetes.close()

@@ -1,0 +1,1 @@
+"""logmesh ingestion: HTTP and logs.raw in, validated and normalised logs.records out."""

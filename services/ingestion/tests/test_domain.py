@@ -1,0 +1,202 @@
+"""Pure normalisation logic, no broker."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+
+from ingestion.domain import (
+    Limits,
+    Normaliser,
+    Rejected,
+    clean_message,
+    decode_raw,
+    gunzip_bounded,
+    http_event_id,
+    kafka_event_id,
+    map_level,
+    parse_body,
+    parse_timestamp,
+    record_key,
+)
+from ingestion.redaction import Redactor, luhn_ok
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("given", "level"),
+    [
+        ("warning", "WARN"), ("WARN", "WARN"), ("err", "ERROR"), ("Error", "ERROR"), ("critical", "FATAL"),
+        ("panic", "FATAL"), ("emerg", "FATAL"), ("notice", "NOTICE"), ("trace", "TRACE"), ("dbg", "DEBUG"),
+        ("information", "INFO"), (None, "INFO"), ("", "INFO"), (3, "ERROR"), ("4", "WARN"), (7, "DEBUG"),
+    ],
+)
+def test_levels_map_to_the_contract_set(given: object, level: str) -> None:
+    assert map_level(given) == (level, None)
+
+
+def test_unknown_level_is_info_and_keeps_the_original() -> None:
+    assert map_level("chatty") == ("INFO", "chatty")
+    with pytest.raises(Rejected, match="level"):
+        map_level(True)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("2026-11-23T10:00:00Z", "2026-11-23T10:00:00+00:00"),
+        ("2026-11-23T11:30:00+01:30", "2026-11-23T10:00:00+00:00"),
+        ("2026-11-23 10:00:00", "2026-11-23T10:00:00+00:00"),  # naive means UTC
+        ("2026-11-23T10:00:00.123456Z", "2026-11-23T10:00:00.123456+00:00"),
+        (1795428000, "2026-11-23T10:00:00+00:00"),  # epoch seconds
+        (1795428000.5, "2026-11-23T10:00:00.500000+00:00"),
+        (1795428000123, "2026-11-23T10:00:00.123000+00:00"),  # epoch milliseconds
+        ("1795428000123", "2026-11-23T10:00:00.123000+00:00"),
+        (1795428000123456789, "2026-11-23T10:00:00.123457+00:00"),  # nanoseconds
+        (None, NOW.isoformat()),
+    ],
+)
+def test_timestamps_become_utc(given: object, expected: str) -> None:
+    assert parse_timestamp(given, NOW).isoformat() == expected
+
+
+@pytest.mark.parametrize("given", ["yesterday", "2026-13-01T00:00:00Z", -5, True, [1], {"t": 1}, "9" * 400])
+def test_bad_timestamps_are_rejected_with_a_reason(given: object) -> None:
+    with pytest.raises(Rejected, match="timestamp"):
+        parse_timestamp(given, NOW)
+
+
+def test_control_characters_and_ansi_codes_are_removed_but_newlines_and_tabs_stay() -> None:
+    assert clean_message("\x1b[1;31mERROR\x1b[0m a\x00b\tc\r\nd\x07") == "ERROR ab\tc\nd"
+    assert clean_message("plain ünïcödé") == "plain ünïcödé"
+
+
+def normalise(raw: dict[str, object], **limits: object) -> object:
+    return Normaliser(Limits(**limits), Redactor()).normalise(raw, event_id="e1", received_at=NOW)  # type: ignore[arg-type]
+
+
+def test_a_full_record_is_normalised() -> None:
+    record = normalise({
+        "org": " acme ", "message": "boom\x00", "timestamp": "2026-11-23T10:00:00Z", "level": "crit",
+        "host": "h1", "dashboard": "d", "namespace": "shop", "pod": "p-1", "container": "c", "node": "n1",
+        "metadata": {"attempt": 3, "ok": True, "nested": {"a": 1}}, "trace_id": "abc",
+    })
+    assert record.org == "acme" and record.message == "boom" and record.level == "FATAL"  # type: ignore[attr-defined]
+    assert record.service == "c"  # type: ignore[attr-defined] # no service: the container names it
+    assert record.k8s.model_dump(exclude_none=True) == {  # type: ignore[attr-defined]
+        "namespace": "shop", "pod": "p-1", "container": "c", "node": "n1", "service": "c"
+    }
+    assert record.metadata == {  # type: ignore[attr-defined]
+        "attempt": "3", "ok": "true", "nested": '{"a":1}', "trace_id": "abc"
+    }
+    assert record_key(record) == "acme/c"  # type: ignore[arg-type]
+
+
+def test_nested_k8s_object_and_defaults() -> None:
+    record = normalise({"org": "o", "message": "m", "k8s": {"namespace": "ns", "pod": "p"}})
+    assert record.service == "unknown" and record.k8s.namespace == "ns" and record.level == "INFO"  # type: ignore[attr-defined]
+    assert record.timestamp == NOW  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ({"message": "m"}, "org: required field missing"),
+        ({"org": "", "message": "m"}, "org: must not be empty"),
+        ({"org": "o"}, "message: required field missing"),
+        ({"org": "o", "message": "   "}, "message: must not be empty"),
+        ({"org": "o", "message": 5}, "message: expected a string, got a number"),
+        ({"org": ["o"], "message": "m"}, "org: expected a string, got an array"),
+        ({"org": "o", "message": "m", "service": 1}, "service: expected a string"),
+        ({"org": "o", "message": "m", "metadata": [1]}, "metadata: expected an object"),
+        ({"org": "o", "message": "m", "k8s": "ns"}, "k8s: expected an object"),
+        ({"org": "o" * 2000, "message": "m"}, "the limit is 1024"),
+    ],
+)
+def test_invalid_records_are_rejected_with_reasons(raw: dict[str, object], reason: str) -> None:
+    with pytest.raises(Rejected, match=reason):
+        normalise(raw)
+
+
+def test_oversized_messages_reject_or_truncate() -> None:
+    with pytest.raises(Rejected, match="message: 11 bytes; the limit is 10") as caught:
+        normalise({"org": "o", "message": "x" * 11}, max_message_bytes=10)
+    assert caught.value.kind == "oversized"
+    record = normalise({"org": "o", "message": "é" * 8}, max_message_bytes=10, oversize_policy="truncate")
+    assert record.message == "é" * 5 and record.truncated is True  # type: ignore[attr-defined]
+    with pytest.raises(Rejected, match="metadata"):
+        normalise({"org": "o", "message": "m", "a": 1, "b": 2}, max_metadata_entries=1)
+
+
+@pytest.mark.parametrize(
+    ("line", "leak"),
+    [
+        ("password=hunter2 next", "hunter2"),
+        ('{"client_secret": "s3cr3t"}', "s3cr3t"),
+        ("Authorization: Bearer abcdefghijklmnop", "abcdefghijklmnop"),
+        ("using AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
+        ("aws_secret_access_key=wJalrXUtnFEMI/K7MDENG", "wJalrXUtnFEMI"),
+        ("mail to jane.doe@example.org now", "jane.doe@example.org"),
+        ("card 4111-1111-1111-1111 charged", "4111-1111-1111-1111"),
+        ("db postgres://app:pw123@db:5432/x", "pw123"),
+        ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.sig", "eyJhbGciOiJIUzI1NiJ9"),
+        ("ghp_0123456789abcdefghijklmnopqrstuvwxyz", "ghp_0123456789"),
+        ("-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----", "MIIE"),
+    ],
+)
+def test_redaction_masks_secrets_and_pii(line: str, leak: str) -> None:
+    masked, changed = Redactor().text(line)
+    assert changed and leak not in masked and "REDACTED" in masked
+
+
+def test_redaction_leaves_ordinary_lines_alone() -> None:
+    for line in ["GET /cart 500 in 12ms", "order 1234567890123 shipped", "took 2026 ms", "token bucket refilled"]:
+        assert Redactor().text(line) == (line, False)
+    assert luhn_ok("4111111111111111") and not luhn_ok("4111111111111112")
+    assert Redactor(emails=False).text("a@b.io")[0] == "a@b.io"
+
+
+def test_bodies_of_every_shape() -> None:
+    assert parse_body(b'{"org":"o","message":"m"}', "application/json", 10).shape == "single"
+    assert len(parse_body(b'{"logs":[{"a":1},{"b":2}]}', None, 10).items) == 2
+    assert parse_body(b'[{"a":1}]', None, 10).shape == "batch"
+    ndjson = parse_body(b'{"a":1}\n\n{"b":2}\n', "application/json", 10)  # NDJSON under a JSON content type
+    assert ndjson.shape == "ndjson" and len(ndjson.items) == 2
+    with pytest.raises(Rejected, match="logs: expected an array"):
+        parse_body(b'{"logs": 5}', None, 10)
+    with pytest.raises(Rejected, match="got a number"):
+        parse_body(b"42", None, 10)
+    with pytest.raises(Rejected, match="the limit is 1") as caught:
+        parse_body(b"[{},{}]", None, 1)
+    assert caught.value.kind == "oversized"
+    with pytest.raises(Rejected, match="no records"):
+        parse_body(b'{"logs": []}', None, 10)
+
+
+def test_gunzip_is_bounded_and_accepts_several_members() -> None:
+    assert gunzip_bounded(gzip.compress(b"ab") + gzip.compress(b"cd"), 10) == b"abcd"
+    with pytest.raises(Rejected, match="after gunzip"):
+        gunzip_bounded(gzip.compress(b"x" * 1000), 100)
+    with pytest.raises(Rejected, match="truncated"):
+        gunzip_bounded(gzip.compress(b"x" * 1000)[:-10], 10_000)
+
+
+def test_raw_values_json_or_text_with_headers() -> None:
+    json_value = decode_raw(orjson.dumps({"message": "m"}), {"org": "o"}, max_bytes=100, default_org=None)
+    assert json_value == {"message": "m", "org": "o"}  # headers fill what the JSON lacks
+    text = decode_raw(b"hello\n", {"X-Logmesh-Org": "o", "traceparent": "x"}, max_bytes=100, default_org=None)
+    assert text == {"org": "o", "message": "hello"}
+    assert decode_raw(b"hi", {}, max_bytes=100, default_org="dflt")["org"] == "dflt"
+    with pytest.raises(Rejected, match="the limit is 3"):
+        decode_raw(b"hello", {}, max_bytes=3, default_org=None)
+
+
+def test_record_ids_are_deterministic() -> None:
+    assert kafka_event_id("logs.raw", 1, 7) == kafka_event_id("logs.raw", 1, 7) != kafka_event_id("logs.raw", 1, 8)
+    raw = {"org": "o", "message": "m"}
+    assert http_event_id("r", 0, raw) == http_event_id("r", 0, dict(raw))
+    assert http_event_id("r", 0, raw) != http_event_id("r", 1, raw) != http_event_id("s", 0, raw)

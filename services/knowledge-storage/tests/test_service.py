@@ -1,0 +1,161 @@
+"""The service on a real broker and a real Qdrant: consumers, evidence answers, HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from logmesh_contracts.topics import ANALYSIS_RESULTS, EVIDENCE_PARTS, FEEDBACK, INCIDENTS_OPENED
+from logmesh_runtime.testing import wait_for_messages
+
+from knowledge_storage.adapters.embedders import HashingEmbedder
+from knowledge_storage.app import create_app
+from knowledge_storage.settings import KnowledgeStorageSettings
+
+pytestmark = [pytest.mark.broker]
+
+
+def settings(kafka_bootstrap: str, topic_prefix: str, qdrant_location: str, tmp_path: Path,
+             **extra: Any) -> KnowledgeStorageSettings:
+    where = {"qdrant_url": qdrant_location} if qdrant_location.startswith("http") else {"qdrant_path": qdrant_location}
+    return KnowledgeStorageSettings(
+        kafka_bootstrap=kafka_bootstrap, topic_prefix=topic_prefix, data_dir=tmp_path, retry_backoff_s=0.01,
+        shutdown_grace_s=1.0, hashing_dim=256, **where, **extra,
+    )
+
+
+async def wait_until(predicate, timeout_s: float = 20.0) -> None:  # noqa: ANN001
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not await predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def evidence_for(kafka_bootstrap: str, topic_prefix: str, incident_id: str) -> dict:
+    (record,) = await wait_for_messages(kafka_bootstrap, topic_prefix + EVIDENCE_PARTS.name, 1, timeout_s=20,
+                                        where=lambda r: json.loads(r.value)["incident_id"] == incident_id)
+    assert record.key == incident_id.encode()
+    return json.loads(record.value)
+
+
+async def test_store_feedback_and_answer_similar_cases_over_the_mesh(
+    kafka_bootstrap: str, topic_prefix: str, qdrant_location: str, tmp_path: Path, make: Any
+) -> None:
+    app = create_app(settings(kafka_bootstrap, topic_prefix, qdrant_location, tmp_path))
+    service, handlers = app.state.service, app.state.handlers
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ks")
+    async with service.running(), http:
+        mesh = service.mesh
+        await mesh.publish(ANALYSIS_RESULTS, make.result("good"), key="good")
+        await mesh.publish(ANALYSIS_RESULTS, make.result("bad", model="ollama/llama3"), key="bad")
+        await mesh.publish(ANALYSIS_RESULTS, make.result("failed", status="failed"), key="failed")
+
+        async def stored() -> bool:
+            return handlers.ready.is_set() and all(
+                [await asyncio.to_thread(handlers.cases.get, i) is not None for i in ("good", "bad")])
+
+        await wait_until(stored)
+        thumbs_up = make.verdict("good", "correct", event_id="fb-1")
+        for _ in range(3):  # redelivered verdicts
+            await mesh.publish(FEEDBACK, thumbs_up, key="good")
+        await mesh.publish(FEEDBACK, make.verdict("bad", "incorrect", corrected_root_cause="a bad node"), key="bad")
+
+        async def judged() -> bool:
+            stats = (await http.get("/stats")).json()
+            return stats["overall"]["validated"] + stats["overall"]["rejected"] == 2
+
+        await wait_until(judged)
+        stats = (await http.get("/stats")).json()
+        assert stats["cases"] == 2  # the failed analysis was not stored
+        assert stats["by_model"]["openai/gpt-4o-mini"]["accuracy"] == 1.0
+        assert stats["by_model"]["ollama/llama3"]["accuracy"] == 0.0
+        assert stats["by_category"]["pod-crash"] == {"validated": 1, "rejected": 1, "unvalidated": 0, "accuracy": 0.5}
+        assert (await http.get("/cases/good")).json()["verdicts"] == {"correct": 1, "incorrect": 0}
+        assert 'knowledge_accuracy{dimension="model",value="ollama/llama3"} 0.0' in (await http.get("/metrics")).text
+
+        await mesh.publish(INCIDENTS_OPENED, make.incident("new"), key="new")
+        part = await evidence_for(kafka_bootstrap, topic_prefix, "new")
+        assert part["kind"] == "similar-cases" and part["provider"] == "knowledge-storage"
+        cases = [i["ref"] for i in part["items"] if i["attributes"]["type"] == "similar-case"]
+        assert cases == ["case:good"]  # the rejected analysis is never served
+        assert part["error"] is None
+
+        # nothing similar: still answered, with no items, so llm-analysis does not wait
+        unrelated = make.incident("dns", title="CoreDNS SERVFAIL for every lookup", alertname="CoreDNSErrorsHigh",
+                                  category="dns-issues")
+        await mesh.publish(INCIDENTS_OPENED, unrelated, key="dns")
+        assert (await evidence_for(kafka_bootstrap, topic_prefix, "dns"))["items"] == []
+
+        exported = (await http.get("/cases/export")).text.splitlines()
+        assert len(exported) == 3 and json.loads(exported[0])["format"] == "logmesh-cases/1"
+        assert (await http.delete("/cases/good")).json() == {"deleted": "good"}
+        assert (await http.delete("/cases/good")).status_code == 404
+        assert (await http.get("/cases/good")).status_code == 404
+        bad_import = await http.post("/cases/import", content=b'{"case": 1}\n')
+        assert bad_import.status_code == 400 and "line 1" in bad_import.json()["error"]
+        assert (await http.post("/cases/import", content="\n".join(exported).encode())).json()["cases"] == 2
+        assert (await http.get("/cases/good")).json()["validation"] == "validated"
+        assert (await http.post("/cases/prune", params={"older_than_days": "x"})).status_code == 400
+
+
+class Unreachable:
+    """An embedding endpoint that is down (as a litellm model whose server is not up yet)."""
+
+    model_id = "down"
+
+    @property
+    def dim(self) -> int:
+        raise ConnectionError("embedding server not reachable")
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        raise ConnectionError("embedding server not reachable")
+
+
+async def test_incidents_are_answered_even_when_the_case_base_is_down(
+    kafka_bootstrap: str, topic_prefix: str, qdrant_location: str, tmp_path: Path, make: Any
+) -> None:
+    app = create_app(settings(kafka_bootstrap, topic_prefix, qdrant_location, tmp_path), embedder=Unreachable())
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ks")
+    async with app.state.service.running(), http:
+        await app.state.service.mesh.publish(INCIDENTS_OPENED, make.incident("i1"), key="i1")
+        part = await evidence_for(kafka_bootstrap, topic_prefix, "i1")
+        assert part["items"] == [] and "unavailable" in part["error"]
+        ready = await http.get("/ready")
+        assert ready.status_code == 503 and ready.json()["checks"]["case-base"]["ok"] is False
+        assert (await http.get("/stats")).status_code == 503
+
+
+async def test_a_model_change_re_embeds_the_case_base_on_start(
+    kafka_bootstrap: str, topic_prefix: str, qdrant_location: str, tmp_path: Path, make: Any
+) -> None:
+    first = create_app(settings(kafka_bootstrap, topic_prefix, qdrant_location, tmp_path))
+    async with first.state.service.running():
+        await first.state.service.mesh.publish(ANALYSIS_RESULTS, make.result("c1"), key="c1")
+        await first.state.service.mesh.publish(FEEDBACK, make.verdict("c1"), key="c1")
+
+        async def validated() -> bool:
+            h = first.state.handlers
+            return h.ready.is_set() and ((await asyncio.to_thread(h.cases.get, "c1")) or {}).get("validation") == "validated"
+
+        await wait_until(validated)
+
+    second = create_app(settings(kafka_bootstrap, topic_prefix, qdrant_location, tmp_path),
+                        embedder=HashingEmbedder(320))
+    async with second.state.service.running():
+        h = second.state.handlers
+
+        async def migrated() -> bool:
+            return h.reembedding is not None and h.reembedding != {}
+
+        await wait_until(migrated)
+        case = await asyncio.to_thread(h.cases.get, "c1")
+        assert (case["embedding_model"], case["validation"]) == ("hashing-v1-d320", "validated")
+        await second.state.service.mesh.publish(INCIDENTS_OPENED, make.incident("new"), key="new")
+        part = await evidence_for(kafka_bootstrap, topic_prefix, "new")
+        assert [i["ref"] for i in part["items"] if i["attributes"]["type"] == "similar-case"] == ["case:c1"]
+        assert part["items"][0]["attributes"]["embedding_model"] == "hashing-v1-d320"

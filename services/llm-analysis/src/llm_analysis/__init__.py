@@ -1,0 +1,1 @@
+"""logmesh llm-analysis: incidents, evidence assembly, deterministic diagnosis and LLM analysis."""

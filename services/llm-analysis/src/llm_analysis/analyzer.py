@@ -1,0 +1,216 @@
+"""The analysis worker: picks due incidents from the durable store and analyses them in bounded tasks.
+
+Consumers only record intent (incident, evidence parts) and return, so a slow LLM never holds a
+partition or a poll loop. Here, outside the consumers, an incident is analysed once its expected
+evidence arrived or its deadline passed; the result is published, then the incident is marked done.
+A crash in between analyses it again after restart (at-least-once) with the same result event_id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from llm_analysis.adapters.store import SqliteStore
+from llm_analysis.domain import (
+    Context,
+    assemble,
+    build_messages,
+    deterministic_result,
+    llm_result,
+    repair_messages,
+    run_diagnosis,
+)
+from llm_analysis.ports import LlmClient, LlmUnavailable
+from llm_analysis.rules import Diagnosis
+from llm_analysis.safety import OutputRejected, validate_answer
+from llm_analysis.settings import LlmAnalysisSettings
+from logmesh_contracts import AnalysisProgress, AnalysisResult, stable_id, utcnow
+
+log = logging.getLogger(__name__)
+
+PublishProgress = Callable[[AnalysisProgress], Awaitable[None]]
+PublishResult = Callable[[AnalysisResult], Awaitable[None]]
+CANARY = "LMC-" + stable_id("logmesh-llm-analysis-canary", length=16)
+
+
+class ProgressStream:
+    """Ordered, throttled progress chunks for one incident."""
+
+    def __init__(self, incident_id: str, publish: PublishProgress, interval_s: float, min_chars: int) -> None:
+        self.incident_id = incident_id
+        self.publish = publish
+        self.interval_s = interval_s
+        self.min_chars = min_chars
+        self.seq = 0
+        self._buffer: list[str] = []
+        self._last = 0.0
+
+    async def emit(self, stage: str, text: str = "") -> None:
+        event = AnalysisProgress(
+            event_id=stable_id("progress", self.incident_id, self.seq), incident_id=self.incident_id,
+            seq=self.seq, stage=stage, text=text, at=utcnow(),  # type: ignore[arg-type]
+        )
+        self.seq += 1
+        try:
+            await self.publish(event)
+        except Exception:  # progress is best effort; the final result is what must be delivered
+            log.warning("progress publish failed", exc_info=True, extra={"incident_id": self.incident_id})
+        self._last = time.monotonic()
+
+    async def text(self, piece: str) -> None:
+        self._buffer.append(piece)
+        buffered = sum(len(p) for p in self._buffer)
+        if buffered >= self.min_chars and time.monotonic() - self._last >= self.interval_s:
+            await self.flush()
+
+    async def flush(self) -> None:
+        if self._buffer:
+            text, self._buffer = "".join(self._buffer), []
+            await self.emit("llm", text)
+
+
+class Analyzer:
+    def __init__(
+        self,
+        settings: LlmAnalysisSettings,
+        store: SqliteStore,
+        llm: LlmClient | None,
+        publish_progress: PublishProgress,
+        publish_result: PublishResult,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.llm = llm
+        self.publish_progress = publish_progress
+        self.publish_result = publish_result
+        self.redact = settings.must_redact()
+        self._wake = asyncio.Event()
+        self._in_flight: dict[str, asyncio.Task[None]] = {}
+        self.analysed = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def due(self, now: datetime) -> list[str]:
+        ready = []
+        for incident_id, deadline, expected, arrived in self.store.pending():
+            if incident_id in self._in_flight:
+                continue
+            if expected <= arrived or deadline <= now.timestamp():
+                ready.append((deadline, incident_id))
+        return [incident_id for _, incident_id in sorted(ready)]
+
+    async def run(self) -> None:
+        """Background loop: start due analyses while slots are free; never more than the limit."""
+        last_prune = 0.0
+        try:
+            while True:
+                self._wake.clear()
+                free = self.settings.max_concurrent_analyses - len(self._in_flight)
+                if free > 0:
+                    for incident_id in self.due(utcnow())[:free]:
+                        task = asyncio.create_task(self._guarded(incident_id), name=f"analyse:{incident_id}")
+                        self._in_flight[incident_id] = task
+                if time.monotonic() - last_prune > 600:
+                    last_prune = time.monotonic()
+                    self.store.prune(utcnow() - timedelta(seconds=self.settings.evidence_max_age_s))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.settings.worker_poll_s)
+        finally:
+            for task in self._in_flight.values():
+                task.cancel()
+            if self._in_flight:
+                await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+
+    async def _guarded(self, incident_id: str) -> None:
+        try:
+            await self.analyse(incident_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # stays pending: the next loop retries it (e.g. the broker was down when publishing)
+            log.exception("analysis failed; will retry", extra={"incident_id": incident_id})
+            await asyncio.sleep(min(5.0, self.settings.worker_poll_s * 8))
+        finally:
+            self._in_flight.pop(incident_id, None)
+            self._wake.set()
+
+    async def analyse(self, incident_id: str) -> AnalysisResult | None:
+        loaded = self.store.load(incident_id)
+        if loaded is None or self.store.is_analysed(incident_id):
+            return None
+        incident, parts = loaded
+        started = time.perf_counter()
+        progress = ProgressStream(incident_id, self.publish_progress, self.settings.progress_interval_s,
+                                  self.settings.progress_min_chars)
+        await progress.emit("started", incident.title)
+        latencies = {"evidence_wait": max(0.0, (utcnow() - incident.opened_at).total_seconds() * 1000)}
+
+        ctx = assemble(incident, parts)
+        t0 = time.perf_counter()
+        diagnosis = run_diagnosis(ctx)
+        latencies["diagnosis"] = (time.perf_counter() - t0) * 1000
+        summary = f"{diagnosis.category} ({diagnosis.confidence:.2f}): " + "; ".join(diagnosis.findings[:3])
+        await progress.emit("evidence", f"evidence: {len(ctx.items) - 1} item(s); missing: {', '.join(ctx.missing) or 'none'}")
+        await progress.emit("diagnosis", summary[:1000])
+
+        if self.llm is None:
+            latencies["total"] = (time.perf_counter() - started) * 1000
+            result = deterministic_result(ctx, diagnosis, utcnow(), latencies=latencies)
+        else:
+            result = await self._with_llm(ctx, diagnosis, progress, latencies, started)
+
+        await self.publish_result(result)
+        await progress.emit("done" if result.status != "failed" else "failed", f"{result.category}: {result.root_cause}"[:1000])
+        self.store.mark_analysed(incident_id, result.event_id, result.status, result.category, result.model, utcnow())
+        self.analysed += 1
+        return result
+
+    async def _with_llm(self, ctx: Context, diagnosis: Diagnosis, progress: ProgressStream,
+                        latencies: dict[str, float], started: float) -> AnalysisResult:
+        assert self.llm is not None
+        messages, redactions = build_messages(ctx, diagnosis, redact=self.redact,
+                                              max_chars=self.settings.prompt_max_chars, canary=CANARY)
+        prompt_tokens = completion_tokens = 0
+        cost = 0.0
+        model: str | None = None
+        note = ""
+        t0 = time.perf_counter()
+        for attempt in range(2):  # the answer, then one repair/retry
+            try:
+                reply = await self.llm.complete(
+                    messages, stream=self.settings.llm_stream and attempt == 0, on_text=progress.text)
+            except LlmUnavailable as exc:
+                note = f"LLM unavailable: {exc}"
+                if attempt == 0:
+                    continue  # a stream cut midway is retried once, without streaming
+                break
+            await progress.flush()
+            prompt_tokens += reply.prompt_tokens
+            completion_tokens += reply.completion_tokens
+            cost += reply.cost_usd
+            model = reply.model or model
+            try:
+                answer, notes = validate_answer(reply.text, ctx.refs, CANARY)
+            except OutputRejected as exc:
+                note = f"LLM output rejected: {exc}"
+                messages = repair_messages(messages, reply.text, str(exc))
+                continue
+            latencies["llm"] = (time.perf_counter() - t0) * 1000
+            latencies["total"] = (time.perf_counter() - started) * 1000
+            if redactions:
+                notes = [*notes, f"{redactions} secret(s)/PII redacted before the LLM call"]
+            return llm_result(ctx, diagnosis, answer, utcnow(), model=model, prompt_tokens=prompt_tokens,
+                              completion_tokens=completion_tokens, cost_usd=cost, latencies=latencies, notes=notes)
+        latencies["llm"] = (time.perf_counter() - t0) * 1000
+        latencies["total"] = (time.perf_counter() - started) * 1000
+        log.warning("falling back to the deterministic result: %s", note, extra={"incident_id": ctx.incident.incident_id})
+        degraded = deterministic_result(ctx, diagnosis, utcnow(), status="degraded", latencies=latencies,
+                                        note=note[:300] or "LLM answer unusable")
+        return degraded.model_copy(update={"model": model, "prompt_tokens": prompt_tokens,
+                                           "completion_tokens": completion_tokens, "cost_usd": round(cost, 8)})

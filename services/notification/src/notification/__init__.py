@@ -1,0 +1,1 @@
+"""logmesh notification service: Slack threads with live analysis, other sinks, feedback capture."""

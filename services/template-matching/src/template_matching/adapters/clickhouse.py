@@ -1,0 +1,319 @@
+"""ClickHouse storage through clickhouse-connect: a ClickHouse server, or embedded chDB (``chdb://path``).
+
+Schema decisions (docs/decisions/template-matching.md):
+
+* ``logs`` is a ReplacingMergeTree ordered by (org, service, hour, level, record_id), partitioned by
+  day, with a TTL. A redelivered record lands on the same sorting key, so ``FINAL`` reads collapse it;
+  each insert also carries ``insert_deduplication_token`` (a hash of its record ids) so a replay of
+  the same batch is dropped at insert time. Skip indexes: tokenbf + ngrambf on message, set on
+  template_id, minmax on ts.
+* ``templates`` and ``anomalies`` are ReplacingMergeTrees keyed by their ids.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+
+from logmesh_contracts import LogAnomaly, TemplateEvent
+from logmesh_runtime.kafka import TransientError
+from template_matching.domain import LOG_COLUMNS, TEMPLATE_COLUMNS, TemplateSummary, template_row
+
+# chDB runs one engine per process (one path): every store on that path shares one client and
+# one thread, because the embedded engine is not meant to be driven from several threads at once.
+_SHARED: dict[str, tuple[Any, ThreadPoolExecutor]] = {}
+_SHARED_LOCK = threading.Lock()
+
+ANOMALY_COLUMNS = (
+    "event_id", "kind", "org", "service", "severity", "detected_at", "window_start", "window_end",
+    "template_id", "template", "observed", "baseline", "score", "summary", "payload",
+)
+
+
+def _is_chdb(dsn: str) -> bool:
+    return dsn.startswith("chdb:")
+
+
+def _connect(dsn: str) -> Any:
+    import clickhouse_connect
+
+    return clickhouse_connect.get_client(dsn=dsn)
+
+
+class ClickHouseStore:
+    def __init__(self, dsn: str, database: str, *, ttl_days: int = 30, async_insert: bool = False) -> None:
+        self.dsn = dsn
+        self.db = database
+        self.ttl_days = ttl_days
+        self.async_insert = async_insert and not _is_chdb(dsn)
+        self._client: Any = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._owned = False
+
+    # lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        if _is_chdb(self.dsn):
+            with _SHARED_LOCK:
+                if self.dsn not in _SHARED:
+                    executor = ThreadPoolExecutor(1, thread_name_prefix="chdb")
+                    client = executor.submit(_connect, self.dsn).result()
+                    _SHARED[self.dsn] = (client, executor)
+                self._client, self._executor = _SHARED[self.dsn]
+        else:
+            self._executor = ThreadPoolExecutor(4, thread_name_prefix="clickhouse")
+            self._owned = True
+            self._client = await self._run(_connect, self.dsn)
+        await self._run(self._create_schema)
+
+    async def close(self) -> None:
+        if self._owned and self._client is not None:
+            await self._run(self._client.close)
+            assert self._executor is not None
+            self._executor.shutdown(wait=False)
+        self._client = None
+
+    async def _run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        if self._executor is None:
+            raise TransientError("ClickHouse store not started")
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))
+        except TransientError:
+            raise
+        except Exception as exc:
+            if _unreachable(exc):
+                raise TransientError(f"ClickHouse unavailable: {exc}") from exc
+            raise
+
+    def _create_schema(self) -> None:
+        c, db = self._client, self.db
+        c.command(f"CREATE DATABASE IF NOT EXISTS {db}")
+        c.command(f"""
+            CREATE TABLE IF NOT EXISTS {db}.logs (
+                org LowCardinality(String),
+                service LowCardinality(String),
+                ts DateTime64(3, 'UTC'),
+                record_id String,
+                received_at DateTime64(3, 'UTC'),
+                level LowCardinality(String),
+                template_id String,
+                message String,
+                host LowCardinality(String),
+                namespace LowCardinality(String),
+                pod String,
+                container LowCardinality(String),
+                node LowCardinality(String),
+                k8s_service LowCardinality(String),
+                metadata Map(String, String),
+                redacted Bool,
+                truncated Bool,
+                inserted_at DateTime64(3, 'UTC') DEFAULT now64(3),
+                INDEX idx_message_tokens message TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 4,
+                INDEX idx_message_ngrams message TYPE ngrambf_v1(3, 65536, 3, 0) GRANULARITY 4,
+                INDEX idx_template template_id TYPE set(1024) GRANULARITY 4,
+                INDEX idx_pod pod TYPE set(1024) GRANULARITY 4,
+                INDEX idx_ts ts TYPE minmax GRANULARITY 1
+            )
+            ENGINE = ReplacingMergeTree(inserted_at)
+            PARTITION BY toDate(ts)
+            ORDER BY (org, service, toStartOfHour(ts), level, record_id)
+            TTL toDateTime(ts) + INTERVAL {int(self.ttl_days)} DAY
+            SETTINGS non_replicated_deduplication_window = 1000
+        """)
+        c.command(f"""
+            CREATE TABLE IF NOT EXISTS {db}.templates (
+                template_id String,
+                template String,
+                kind LowCardinality(String),
+                source LowCardinality(String),
+                previous_template_id String,
+                org LowCardinality(String),
+                service LowCardinality(String),
+                sample String,
+                first_seen DateTime64(3, 'UTC'),
+                updated_at DateTime64(3, 'UTC'),
+                count UInt64
+            )
+            ENGINE = ReplacingMergeTree(updated_at)
+            ORDER BY template_id
+        """)
+        c.command(f"""
+            CREATE TABLE IF NOT EXISTS {db}.anomalies (
+                event_id String,
+                kind LowCardinality(String),
+                org LowCardinality(String),
+                service LowCardinality(String),
+                severity LowCardinality(String),
+                detected_at DateTime64(3, 'UTC'),
+                window_start DateTime64(3, 'UTC'),
+                window_end DateTime64(3, 'UTC'),
+                template_id String,
+                template String,
+                observed Float64,
+                baseline Float64,
+                score Float64,
+                summary String,
+                payload String
+            )
+            ENGINE = ReplacingMergeTree(detected_at)
+            PARTITION BY toYYYYMM(window_start)
+            ORDER BY (org, service, event_id)
+            TTL toDateTime(window_start) + INTERVAL {int(self.ttl_days)} DAY
+        """)
+
+    async def ping(self) -> bool:
+        return bool(await self._run(lambda: self._client.query("SELECT 1").result_rows))
+
+    # writes ----------------------------------------------------------------------------
+    async def insert_logs(self, rows: Sequence[list[Any]], dedup_token: str) -> None:
+        if not rows:
+            return
+        settings: dict[str, Any] = {"insert_deduplication_token": dedup_token}
+        if self.async_insert:
+            settings.update(async_insert=1, wait_for_async_insert=1)
+        await self._run(
+            self._client.insert, "logs", list(rows), database=self.db, column_names=list(LOG_COLUMNS),
+            settings=settings,
+        )
+
+    async def upsert_templates(self, events: Sequence[TemplateEvent]) -> None:
+        if events:
+            await self._run(
+                self._client.insert, "templates", [template_row(e) for e in events], database=self.db,
+                column_names=list(TEMPLATE_COLUMNS),
+            )
+
+    async def insert_anomalies(self, anomalies: Sequence[LogAnomaly]) -> None:
+        if not anomalies:
+            return
+        rows = [
+            [a.event_id, a.kind, a.org, a.service, a.severity, a.detected_at, a.window_start, a.window_end,
+             a.template_id or "", a.template or "", a.observed, a.baseline, a.score, a.summary, a.model_dump_json()]
+            for a in anomalies
+        ]
+        await self._run(self._client.insert, "anomalies", rows, database=self.db, column_names=list(ANOMALY_COLUMNS))
+
+    # reads -----------------------------------------------------------------------------
+    async def _query(self, sql: str, parameters: dict[str, Any]) -> list[dict[str, Any]]:
+        def run() -> list[dict[str, Any]]:
+            result = self._client.query(sql, parameters=parameters)
+            return [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
+
+        return await self._run(run)
+
+    async def load_templates(self) -> list[tuple[str, str]]:
+        rows = await self._query(
+            f"SELECT template_id, argMax(template, updated_at) AS template FROM {self.db}.templates "
+            "GROUP BY template_id",
+            {},
+        )
+        return [(r["template_id"], r["template"]) for r in rows]
+
+    async def search_logs(
+        self, *, start: datetime, end: datetime, org: str | None, service: str | None, level: str | None,
+        template_id: str | None, text: str | None, namespace: str | None, pod: str | None, limit: int,
+    ) -> list[dict[str, Any]]:
+        where = ["ts >= {start:DateTime64(3, 'UTC')}", "ts < {end:DateTime64(3, 'UTC')}"]
+        params: dict[str, Any] = {"start": start, "end": end, "limit": limit}
+        for column, value in (("org", org), ("service", service), ("level", level), ("template_id", template_id),
+                              ("namespace", namespace), ("pod", pod)):
+            if value:
+                where.append(f"{column} = {{{column}:String}}")
+                params[column] = value
+        if text:
+            where.append("message LIKE {pattern:String}")  # LIKE '%x%' can use the ngram skip index
+            params["pattern"] = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        sql = (
+            "SELECT ts, org, service, level, template_id, message, record_id, host, namespace, pod, container, node "
+            f"FROM {self.db}.logs FINAL WHERE {' AND '.join(where)} ORDER BY ts DESC, record_id LIMIT {{limit:UInt32}}"
+        )
+        return await self._query(sql, params)
+
+    async def list_templates(self, *, org: str | None, service: str | None, limit: int) -> list[dict[str, Any]]:
+        where, params = ["1"], {"limit": limit}
+        if org:
+            where.append("org = {org:String}")
+            params["org"] = org
+        if service:
+            where.append("service = {service:String}")
+            params["service"] = service
+        sql = (
+            "SELECT template_id, template, kind, source, previous_template_id, org, service, sample, first_seen, "
+            f"updated_at, count FROM {self.db}.templates FINAL WHERE {' AND '.join(where)} "
+            "ORDER BY updated_at DESC LIMIT {limit:UInt32}"
+        )
+        return await self._query(sql, params)
+
+    async def list_anomalies(
+        self, *, org: str | None, service: str | None, kind: str | None, limit: int
+    ) -> list[dict[str, Any]]:
+        where, params = ["1"], {"limit": limit}
+        for column, value in (("org", org), ("service", service), ("kind", kind)):
+            if value:
+                where.append(f"{column} = {{{column}:String}}")
+                params[column] = value
+        sql = (
+            f"SELECT payload FROM {self.db}.anomalies FINAL WHERE {' AND '.join(where)} "
+            "ORDER BY window_start DESC, event_id LIMIT {limit:UInt32}"
+        )
+        import json
+
+        return [json.loads(r["payload"]) for r in await self._query(sql, params)]
+
+    async def top_templates(
+        self, *, org: str, start: datetime, end: datetime, namespace: str | None, pod: str | None,
+        service: str | None, limit: int, samples: int,
+    ) -> list[TemplateSummary]:
+        where = ["org = {org:String}", "ts >= {start:DateTime64(3, 'UTC')}", "ts <= {end:DateTime64(3, 'UTC')}"]
+        params: dict[str, Any] = {"org": org, "start": start, "end": end, "limit": limit}
+        if namespace:
+            where.append("namespace = {namespace:String}")
+            params["namespace"] = namespace
+        if pod:
+            where.append("pod = {pod:String}")
+            params["pod"] = pod
+        if service:
+            where.append("(service = {service:String} OR k8s_service = {service:String})")
+            params["service"] = service
+        sql = (
+            "SELECT template_id, count() AS n, countIf(level IN ('ERROR', 'FATAL')) AS errors, "
+            "countIf(level = 'WARN') AS warnings, groupUniqArray(level) AS levels, min(ts) AS first_seen, "
+            f"max(ts) AS last_seen, groupArray({int(samples)})(message) AS samples "
+            f"FROM {self.db}.logs FINAL WHERE {' AND '.join(where)} "
+            "GROUP BY template_id ORDER BY errors DESC, warnings DESC, n DESC, template_id LIMIT {limit:UInt32}"
+        )
+        rows = await self._query(sql, params)
+        texts: dict[str, str] = {}
+        if rows:
+            found = await self._query(
+                f"SELECT template_id, argMax(template, updated_at) AS template FROM {self.db}.templates "
+                "WHERE template_id IN {ids:Array(String)} GROUP BY template_id",
+                {"ids": [r["template_id"] for r in rows]},
+            )
+            texts = {r["template_id"]: r["template"] for r in found}
+        return [
+            TemplateSummary(
+                template_id=r["template_id"],
+                template=texts.get(r["template_id"], r["samples"][0] if r["samples"] else ""),
+                count=int(r["n"]),
+                errors=int(r["errors"]),
+                levels=tuple(sorted(r["levels"])),
+                first_seen=r["first_seen"],
+                last_seen=r["last_seen"],
+                samples=tuple(r["samples"]),
+            )
+            for r in rows
+        ]
+
+
+def _unreachable(exc: Exception) -> bool:
+    """Connection-level failures are transient; SQL and data errors are not."""
+    try:
+        from clickhouse_connect.driver.exceptions import OperationalError
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, OperationalError | ConnectionError | TimeoutError)

@@ -1,0 +1,80 @@
+"""LLM adapters behind the ``TemplateLLM`` port.
+
+litellm is the adapter of choice (any provider); it is imported lazily, on the first call, with
+``LITELLM_LOCAL_MODEL_COST_MAP=True`` so it never fetches its price list. Where litellm is not
+installed (it is the optional ``[llm]`` extra) the service speaks the OpenAI chat-completions HTTP
+API directly, which covers OpenAI, Ollama, vLLM and llama.cpp servers.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from typing import Any
+
+import httpx
+
+
+class LLMError(Exception):
+    """The provider failed or answered something unusable."""
+
+
+def litellm_available() -> bool:
+    return importlib.util.find_spec("litellm") is not None
+
+
+class LiteLLMClient:
+    def __init__(self, model: str, *, api_base: str | None, api_key: str | None, timeout_s: float) -> None:
+        self.model, self.api_base, self.api_key, self.timeout_s = model, api_base, api_key, timeout_s
+
+    async def complete(self, messages: list[dict[str, str]]) -> str:
+        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+        import litellm  # lazy: importing litellm takes seconds
+
+        try:
+            response: Any = await litellm.acompletion(
+                model=self.model, messages=messages, api_base=self.api_base, api_key=self.api_key,
+                timeout=self.timeout_s, num_retries=0, temperature=0,
+            )
+        except Exception as exc:  # retried by the caller
+            raise LLMError(f"{type(exc).__name__}: {exc}"[:500]) from exc
+        return response.choices[0].message.content or ""
+
+
+class OpenAIHttpClient:
+    """Chat completions over HTTP for OpenAI-compatible servers (``provider/`` prefixes are dropped)."""
+
+    def __init__(self, model: str, *, api_base: str | None, api_key: str | None, timeout_s: float) -> None:
+        self.model = model.split("/", 1)[1] if "/" in model else model
+        self.url = (api_base or "https://api.openai.com/v1").rstrip("/") + "/chat/completions"
+        self.headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
+        self.timeout_s = timeout_s
+        self._client: httpx.AsyncClient | None = None
+
+    async def complete(self, messages: list[dict[str, str]]) -> str:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self.timeout_s)
+        try:
+            response = await self._client.post(
+                self.url, json={"model": self.model, "messages": messages, "temperature": 0}, headers=self.headers
+            )
+        except httpx.HTTPError as exc:
+            raise LLMError(f"{type(exc).__name__}: {exc}"[:500]) from exc
+        if response.status_code != 200:
+            raise LLMError(f"HTTP {response.status_code}: {response.text[:300]}")
+        try:
+            return response.json()["choices"][0]["message"]["content"] or ""
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            raise LLMError(f"malformed completion: {exc!r}") from exc
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+
+def create_llm(model: str | None, *, api_base: str | None, api_key: str | None, timeout_s: float) -> Any:
+    """The configured LLM client, or None (no LLM: the service runs deterministic-only)."""
+    if not model:
+        return None
+    cls = LiteLLMClient if litellm_available() else OpenAIHttpClient
+    return cls(model, api_base=api_base, api_key=api_key, timeout_s=timeout_s)

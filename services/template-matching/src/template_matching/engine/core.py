@@ -1,0 +1,495 @@
+"""Template mining and matching (pure, single-threaded, no I/O)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .masking import DATE_WORDS, VAR, collapse_dates, mask_token
+
+# characters after/before which a partly-equal token may be cut when two tokens are
+# generalised into one ("user=root" + "user=admin" -> "user=<*>")
+_CUT = frozenset(" =:,;()[]{}\"'|@#/.-_$+!?&%~^")
+
+
+def normalise_template(template: str) -> str:
+    """Whitespace-normalised template text (what template ids are computed from)."""
+    return " ".join(template.split())
+
+
+def template_id(template: str) -> str:
+    """Stable, content-based id: blake2b (64 bit, hex) of the normalised template."""
+    text = normalise_template(template)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+
+
+@dataclass(frozen=True)
+class Match:
+    template_id: str
+    template: str
+    is_new: bool
+    # set when this line made an existing template more general: its id changed
+    # because its content changed; this is the id it had before
+    previous_template_id: str | None = None
+    # extensions: number of the engine-internal cluster (stable for the life of one
+    # engine instance, survives generalisation; not comparable across instances) ...
+    cluster: int = 0
+    # ... and every template id this line made obsolete (previous_template_id first;
+    # more than one when several templates merged into this one)
+    replaced: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """One generic configuration for every kind of log; no per-source settings."""
+
+    # a line joins the most similar template of its length when at least this
+    # fraction of its tokens equal the template's constant tokens
+    similarity: float = 0.5
+    # a line that differs from its closest template in one plain word (no digits)
+    # starts a template of its own; once that position has shown this many different
+    # words, the templates are merged into one with a variable there
+    min_word_values: int = 5
+    # whether that may happen to the first word of a message when the two words share
+    # no structure ("com.apple.a:" and "com.apple.b:" always may)
+    merge_first_word: bool = False
+    # a run of at least this many variable tokens is one list-valued variable (0: off)
+    list_run: int = 9
+    # exact-message cache entries (0 disables); cleared when full
+    message_cache_size: int = 200_000
+    # masked-token cache entries (0 disables); cleared when full
+    token_cache_size: int = 200_000
+
+
+class _Cluster:
+    __slots__ = (
+        "count", "key", "merged_into", "seq", "sib", "template", "template_id", "tokens", "wild",
+    )
+
+    def __init__(self, seq: int, tokens: tuple[str, ...]) -> None:
+        self.seq = seq
+        self.count = 0
+        self.merged_into: _Cluster | None = None
+        # position -> sibling group: templates that differ from this one only in the
+        # plain word at that position
+        self.sib: dict[int, _Siblings] = {}
+        self._set_tokens(tokens)
+
+    def _set_tokens(self, tokens: tuple[str, ...]) -> None:
+        self.tokens = tokens
+        # wildcard positions: (position, prefix, suffix); a whole-token variable has
+        # empty prefix and suffix
+        wild = []
+        for i, tok in enumerate(tokens):
+            if tok == VAR:
+                wild.append((i, "", ""))
+            elif VAR in tok and tok.count(VAR) == 1:
+                k = tok.index(VAR)
+                wild.append((i, tok[:k], tok[k + 3:]))
+        self.wild = tuple(wild)
+        self.key = tokens
+        self.template = " ".join(tokens)
+        self.template_id = template_id(self.template)
+
+    def resolve(self) -> _Cluster:
+        c = self
+        while c.merged_into is not None:
+            c = c.merged_into
+        return c
+
+
+class _Siblings:
+    """Templates differing only in one word position; merged once it varies enough."""
+
+    __slots__ = ("values", "members")
+
+    def __init__(self) -> None:
+        self.values: set[str] = set()
+        self.members: list[_Cluster] = []
+
+
+class _Bucket:
+    """All templates of one token count, indexed for the fast path."""
+
+    __slots__ = ("clusters", "index", "pattern_list", "patterns", "postings")
+
+    def __init__(self) -> None:
+        self.index: dict[tuple[str, ...], _Cluster] = {}
+        # (position, constant token) -> templates that have it: finds similar templates
+        # without comparing the line with every template of its length
+        self.postings: dict[tuple[int, str], list[_Cluster]] = {}
+        # wildcard pattern (tuple of (pos, prefix, suffix)) -> number of templates
+        self.patterns: dict[tuple[tuple[int, str, str], ...], int] = {}
+        self.pattern_list: list[tuple[tuple[int, str, str], ...]] = []
+        self.clusters: list[_Cluster] = []
+
+    def add(self, c: _Cluster) -> None:
+        self.index[c.key] = c
+        self.clusters.append(c)
+        postings = self.postings
+        for i, tok in enumerate(c.tokens):
+            if tok != VAR:
+                lst = postings.get((i, tok))
+                if lst is None:
+                    postings[(i, tok)] = [c]
+                else:
+                    lst.append(c)
+        n = self.patterns.get(c.wild, 0)
+        self.patterns[c.wild] = n + 1
+        if n == 0:
+            # most specific patterns (fewest wildcards) first
+            self.pattern_list = sorted(self.patterns, key=len)
+
+    def remove(self, c: _Cluster) -> None:
+        if self.index.get(c.key) is c:
+            del self.index[c.key]
+        self.clusters.remove(c)
+        postings = self.postings
+        for i, tok in enumerate(c.tokens):
+            if tok != VAR:
+                lst = postings[(i, tok)]
+                lst.remove(c)
+                if not lst:
+                    del postings[(i, tok)]
+        n = self.patterns[c.wild] - 1
+        if n:
+            self.patterns[c.wild] = n
+        else:
+            del self.patterns[c.wild]
+            self.pattern_list = sorted(self.patterns, key=len)
+
+    def lookup(self, toks: tuple[str, ...]) -> _Cluster | None:
+        index = self.index
+        for pat in self.pattern_list:
+            if not pat:
+                c = index.get(toks)
+            else:
+                key = list(toks)
+                for pos, pre, suf in pat:
+                    if pre or suf:
+                        t = key[pos]
+                        if (
+                            len(t) < len(pre) + len(suf)
+                            or not t.startswith(pre)
+                            or not t.endswith(suf)
+                        ):
+                            break
+                        key[pos] = pre + VAR + suf
+                    else:
+                        key[pos] = VAR
+                else:
+                    c = index.get(tuple(key))
+                    if c is not None:
+                        return c
+                continue
+            if c is not None:
+                return c
+        return None
+
+
+def _common(a: str, b: str) -> tuple[str, str]:
+    """Longest common prefix and suffix of two different tokens, each cut back to a
+    delimiter so that no word is split."""
+    n = min(len(a), len(b))
+    p = 0
+    while p < n and a[p] == b[p]:
+        p += 1
+    while p > 0 and a[p - 1] not in _CUT:
+        p -= 1
+    s = 0
+    m = n - p
+    while s < m and a[-1 - s] == b[-1 - s]:
+        s += 1
+    while s > 0 and a[-s] not in _CUT:
+        s -= 1
+    return a[:p], (a[len(a) - s:] if s else "")
+
+
+def _merge_token(a: str, b: str) -> str:
+    """Most specific token that covers both ``a`` (template) and ``b`` (line)."""
+    if a == VAR:
+        return VAR
+    pre, suf = _common(a, b)
+    if VAR in pre or VAR in suf:
+        # at most one wildcard per token, so that it stays matchable by prefix/suffix
+        return VAR
+    return pre + VAR + suf
+
+
+def _wild_ok(a: str, t: str) -> bool:
+    k = a.index(VAR)
+    pre, suf = a[:k], a[k + 3:]
+    return len(t) >= len(pre) + len(suf) and t.startswith(pre) and t.endswith(suf)
+
+
+def _collapse_lists(toks: list[str], run: int) -> list[str]:
+    """A run of ``run`` or more variable tokens is a list of values: one variable."""
+    out: list[str] = []
+    k = 0  # variables at the end of out
+    for tok in toks:
+        if tok == VAR:
+            k += 1
+        else:
+            if k >= run:
+                del out[len(out) - k + 1:]
+            k = 0
+        out.append(tok)
+    if k >= run:
+        del out[len(out) - k + 1:]
+    return out
+
+
+def _has_alpha(tok: str) -> bool:
+    return any(ch.isalpha() for ch in tok.replace(VAR, ""))
+
+
+def _is_word_edit(a: str, t: str) -> bool:
+    """``a`` and ``t`` differ in a word (maybe different templates, maybe a variable
+    word) rather than in a value: the differing parts both have letters, and they are
+    not the value of a ``key=value`` pair, the whole content of a bracket or quote
+    pair, or the tail of a token that holds masked pieces."""
+    pre, suf = _common(a, t)
+    if not _has_alpha(a[len(pre):len(a) - len(suf)]) or not _has_alpha(t[len(pre):len(t) - len(suf)]):
+        return False
+    if not pre:
+        return True
+    if VAR in a or VAR in t or pre[-1] == "=":
+        return False
+    return not (suf and pre[-1] in "([{<\"'")
+
+
+class TemplateEngine:
+    """Online template miner with an exact-key fast path.
+
+    ``add`` returns the template of a message, learning (creating or generalising a
+    template) when no known template matches; ``match`` only looks up known
+    templates. Not thread-safe: use one engine per thread or task.
+    """
+
+    def __init__(self, config: EngineConfig | None = None) -> None:
+        self.config = config or EngineConfig()
+        self._buckets: dict[int, _Bucket] = {}
+        self._seq = 0
+        self._clusters: dict[int, _Cluster] = {}
+        self._msg_cache: dict[str, _Cluster] = {}
+        self._tok_cache: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ helpers
+    def _mask(self, message: str) -> tuple[str, ...]:
+        cache = self._tok_cache
+        out = []
+        raw = message.split()
+        for tok in raw:
+            m = cache.get(tok)
+            if m is None:
+                m = mask_token(tok)
+                if len(cache) >= self.config.token_cache_size:
+                    cache.clear()
+                if self.config.token_cache_size:
+                    cache[tok] = m
+            out.append(m)
+        if not DATE_WORDS.isdisjoint(raw):
+            out = collapse_dates(raw, out)
+        run = self.config.list_run
+        if run and len(out) >= run and out.count(VAR) >= run:
+            out = _collapse_lists(out, run)
+        return tuple(out)
+
+    def _remember(self, message: str, c: _Cluster) -> None:
+        size = self.config.message_cache_size
+        if size:
+            cache = self._msg_cache
+            if len(cache) >= size:
+                cache.clear()
+            cache[message] = c
+
+    def _bucket(self, n: int) -> _Bucket:
+        b = self._buckets.get(n)
+        if b is None:
+            b = self._buckets[n] = _Bucket()
+        return b
+
+    def _new_cluster(self, toks: tuple[str, ...]) -> _Cluster:
+        self._seq += 1
+        c = _Cluster(self._seq, toks)
+        self._clusters[c.seq] = c
+        self._bucket(len(toks)).add(c)
+        return c
+
+    def _retokenise(self, c: _Cluster, toks: tuple[str, ...]) -> _Cluster:
+        """Give ``c`` new tokens; if another template has them already, merge into it."""
+        b = self._buckets[len(toks)]
+        b.remove(c)
+        other = b.index.get(toks)
+        if other is not None and other is not c:
+            other.count += c.count
+            c.merged_into = other
+            return other
+        c._set_tokens(toks)
+        b.add(c)
+        return c
+
+    def _closest(self, b: _Bucket, toks: tuple[str, ...]) -> tuple[_Cluster | None, list[int]]:
+        """Most similar template of the bucket and the positions where the line has a
+        different word (see :func:`_is_word_edit`) than the template."""
+        n = len(toks)
+        th = self.config.similarity * n
+        # equal constant tokens per template, from the postings
+        votes: dict[_Cluster, int] = {}
+        postings = b.postings
+        for i, t in enumerate(toks):
+            lst = postings.get((i, t))
+            if lst is not None:
+                for c in lst:
+                    votes[c] = votes.get(c, 0) + 1
+        best = None
+        best_score: tuple[int, int, int] = (-(n + 1), -1, -1)
+        best_words: list[int] = []
+        for c, eq in votes.items():
+            if eq < th:
+                continue
+            ct = c.tokens
+            params = 0
+            words: list[int] = []
+            for i in range(n):
+                a = ct[i]
+                if a == VAR:
+                    params += 1
+                    continue
+                t = toks[i]
+                if a == t:
+                    continue
+                if VAR in a and _wild_ok(a, t):
+                    params += 1
+                elif _is_word_edit(a, t):
+                    # two different words: maybe different templates, maybe a variable
+                    words.append(i)
+            score = (-len(words), eq, params)
+            if score > best_score or (score == best_score and best is not None and c.seq < best.seq):
+                best, best_score, best_words = c, score, words
+        return best, best_words
+
+    # ---------------------------------------------------------------------- API
+    def add(self, message: str) -> Match:
+        """Template of ``message``; learns a new or more general template if needed."""
+        c = self._msg_cache.get(message)
+        if c is not None:
+            c = c.resolve()
+            c.count += 1
+            return Match(c.template_id, c.template, False, None, c.seq)
+        c, is_new, replaced = self._learn(message)
+        prev = replaced[0] if replaced else None
+        return Match(c.template_id, c.template, is_new, prev, c.seq, replaced)
+
+    def assign(self, message: str) -> tuple[int, str]:
+        """Like :meth:`add` but returns only (cluster, template): the hot loop of bulk
+        parsing, without building a Match."""
+        c = self._msg_cache.get(message)
+        if c is not None:
+            c = c.resolve()
+            c.count += 1
+        else:
+            c = self._learn(message)[0]
+        return c.seq, c.template
+
+    def _learn(self, message: str) -> tuple[_Cluster, bool, tuple[str, ...]]:
+        """Fast path, else mining. Returns (template, is_new, ids it replaced)."""
+        toks = self._mask(message)
+        b = self._bucket(len(toks))
+        c = b.lookup(toks)
+        if c is not None:
+            c.count += 1
+            self._remember(message, c)
+            return c, False, ()
+        c, words = self._closest(b, toks)
+        if c is None or len(words) > 1:
+            return self._create(message, toks), True, ()
+        if words:
+            i = words[0]
+            if i == 0 and not self.config.merge_first_word and _merge_token(c.tokens[0], toks[0]) == VAR:
+                return self._create(message, toks), True, ()
+            group = c.sib.get(i)
+            if group is None:
+                group = c.sib[i] = _Siblings()
+                group.members.append(c)
+                group.values.add(c.tokens[i])
+            if toks[i] not in group.values and len(group.values) + 1 < self.config.min_word_values:
+                # a different word: a template of its own, until the position varies enough
+                group.values.add(toks[i])
+                new = self._create(message, toks)
+                new.sib[i] = group
+                group.members.append(new)
+                return new, True, ()
+            old_ids = [c.template_id] + [
+                m.template_id for m in group.members if m is not c and m.merged_into is None
+            ]
+            c = self._merge_siblings(group, i, toks)
+        else:
+            old_ids = [c.template_id]
+            merged = tuple(a if a == t else _merge_token(a, t) for a, t in zip(c.tokens, toks))
+            c = self._retokenise(c, merged)
+        c.count += 1
+        self._remember(message, c)
+        return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
+
+    def _create(self, message: str, toks: tuple[str, ...]) -> _Cluster:
+        c = self._new_cluster(toks)
+        c.count = 1
+        self._remember(message, c)
+        return c
+
+    def _merge_siblings(self, group: _Siblings, pos: int, toks: tuple[str, ...]) -> _Cluster:
+        """The word at ``pos`` varies enough: one template with a variable there."""
+        members = [m for m in group.members if m.merged_into is None]
+        merged = list(toks)
+        merged[pos] = VAR
+        for m in members:
+            merged = [a if a == t else _merge_token(a, t) for a, t in zip(merged, m.tokens)]
+        survivor = min(members, key=lambda m: m.seq)
+        for m in members:
+            m.sib.pop(pos, None)
+        b = self._buckets[len(toks)]
+        for m in members:
+            if m is not survivor:
+                b.remove(m)
+                m.merged_into = survivor
+                survivor.count += m.count
+        return self._retokenise(survivor, tuple(merged))
+
+    def match(self, message: str) -> Match | None:
+        """Template of ``message`` if a known template covers it; never learns."""
+        c = self._msg_cache.get(message)
+        if c is not None:
+            c = c.resolve()
+            return Match(c.template_id, c.template, False, None, c.seq)
+        toks = self._mask(message)
+        b = self._buckets.get(len(toks))
+        if b is None:
+            return None
+        c = b.lookup(toks)
+        if c is None:
+            return None
+        return Match(c.template_id, c.template, False, None, c.seq)
+
+    def load(self, templates: Iterable[str]) -> None:
+        """Add known templates (text with ``<*>``, e.g. from the registry)."""
+        for text in templates:
+            toks = tuple(text.split())
+            b = self._bucket(len(toks))
+            if toks in b.index:
+                continue
+            self._new_cluster(toks)
+        self._msg_cache.clear()
+
+    def current(self, cluster: int) -> tuple[int, str, str]:
+        """(cluster, template_id, template) that the cluster number returned in an
+        earlier Match belongs to now (templates generalise and merge over time)."""
+        c = self._clusters[cluster].resolve()
+        return c.seq, c.template_id, c.template
+
+    def templates(self) -> list[tuple[str, str, int]]:
+        """(template_id, template, count) of every live template, oldest first."""
+        out = [c for b in self._buckets.values() for c in b.clusters]
+        out.sort(key=lambda c: c.seq)
+        return [(c.template_id, c.template, c.count) for c in out]

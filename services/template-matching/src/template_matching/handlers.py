@@ -1,0 +1,161 @@
+"""Thin handlers: decode (done by the mesh) -> domain -> store/publish."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from logmesh_contracts import Incident, LogAnomaly, LogRecord, TemplateEvent, stable_id, utcnow
+from logmesh_contracts.topics import EVIDENCE_PARTS, LOGS_ANOMALIES, TEMPLATES_EVENTS
+from logmesh_runtime.kafka import Delivery, Mesh, TransientError
+from template_matching.domain import (
+    AnomalyDetector,
+    LLMItem,
+    evidence_part,
+    evidence_scope,
+    log_row,
+    template_event,
+)
+from template_matching.engine import template_id as compute_template_id
+from template_matching.ports import LogStore
+from template_matching.refiner import Refiner
+from template_matching.registry import TemplateRegistry
+from template_matching.settings import TemplateMatchingSettings
+
+log = logging.getLogger(__name__)
+
+
+class TemplateMatching:
+    """The service's state and handlers; ``app.create_app`` wires them to the mesh and HTTP."""
+
+    def __init__(
+        self,
+        settings: TemplateMatchingSettings,
+        mesh: Mesh,
+        store: LogStore,
+        registry: TemplateRegistry,
+        detector: AnomalyDetector,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.settings = settings
+        self.mesh = mesh
+        self.store = store
+        self.registry = registry
+        self.detector = detector
+        self.refiner: Refiner | None = None
+        self.clock = clock
+        # announcements survive a failed attempt: the engine has learned, so a retry would not re-announce
+        self._unannounced: dict[str, TemplateEvent] = {}
+        self._unpublished: dict[str, LogAnomaly] = {}
+        self.records_stored = 0
+
+    # logs.records -------------------------------------------------------------------------
+    async def handle_records(self, records: list[LogRecord], _deliveries: list[Delivery]) -> None:
+        now = self.clock()
+        rows = []
+        new_lines: dict[str, list[str]] = {}
+        new_items: dict[str, LogRecord] = {}
+        for record in records:
+            match = self.registry.assign(record.message)
+            rows.append(log_row(record, match.template_id))
+            if match.is_new or match.previous_template_id:
+                self._unannounced[match.template_id] = template_event(
+                    template_id=match.template_id, template=match.template,
+                    previous_template_id=match.previous_template_id, is_new=match.is_new, record=record, now=now,
+                )
+                new_items.setdefault(match.template_id, record)
+            if match.template_id in new_items and len(lines := new_lines.setdefault(match.template_id, [])) < 5:
+                lines.append(record.message)
+            for anomaly in self.detector.observe(record, match.template_id, match.template, match.is_new, now):
+                self._unpublished[anomaly.event_id] = anomaly
+        await self._announce()
+        token = stable_id("logs", *sorted(r.event_id for r in records), length=32)
+        await self.store.insert_logs(rows, token)
+        self.records_stored += len(rows)
+        await self._publish_anomalies()
+        if self.refiner is not None:
+            for tid, record in new_items.items():
+                template = self.registry.template_of(tid)
+                if template is not None:  # still live (not generalised again within this batch)
+                    self.refiner.submit(LLMItem(tid, template, tuple(new_lines.get(tid, [record.message])),
+                                                record.org, record.service))
+
+    async def _announce(self) -> None:
+        if not self._unannounced:
+            return
+        events = list(self._unannounced.values())
+        await self.mesh.publish_many(TEMPLATES_EVENTS, [(e.template_id, e) for e in events])
+        await self.store.upsert_templates(events)
+        for event in events:
+            self._unannounced.pop(event.template_id, None)
+
+    async def _publish_anomalies(self) -> None:
+        if not self._unpublished:
+            return
+        anomalies = list(self._unpublished.values())
+        await self.store.insert_anomalies(anomalies)
+        await self.mesh.publish_many(LOGS_ANOMALIES, [(f"{a.org}/{a.service}", a) for a in anomalies])
+        for anomaly in anomalies:
+            self._unpublished.pop(anomaly.event_id, None)
+
+    async def tick_anomalies(self) -> None:
+        """Close quiet windows (one window of grace for late records) and publish what they show."""
+        now = self.clock()
+        for anomaly in self.detector.tick(now - timedelta(seconds=self.settings.anomaly_window_s)):
+            self._unpublished[anomaly.event_id] = anomaly
+        await self._publish_anomalies()
+
+    # templates.events -----------------------------------------------------------------------
+    async def apply_template_events(self, events: list[TemplateEvent]) -> None:
+        """Registry events from every replica (this one included), in topic order."""
+        if self.registry.apply(events):
+            await self.store.upsert_templates(events)
+
+    # LLM ------------------------------------------------------------------------------------
+    async def on_refined(self, item: LLMItem, template: str) -> None:
+        now = self.clock()
+        new_id = compute_template_id(template)
+        event = TemplateEvent(
+            event_id=stable_id("template", new_id, "llm-refined", item.template_id),
+            template_id=new_id,
+            template=template,
+            kind="llm-refined",
+            previous_template_id=item.template_id,
+            source="llm",
+            service=item.service,
+            org=item.org,
+            sample=item.lines[0][:2000] if item.lines else None,
+            first_seen=now,
+            updated_at=now,
+            count=len(item.lines),
+        )
+        self.registry.apply([event])
+        self._unannounced[event.template_id] = event
+        for attempt in range(5):  # background path: keep trying a while, the next batch retries too
+            try:
+                await self._announce()
+                return
+            except TransientError:
+                await asyncio.sleep(min(10.0, 0.5 * 2**attempt))
+
+    # incidents.opened (log evidence) ---------------------------------------------------------
+    async def handle_incident(self, incident: Incident, _delivery: Delivery) -> None:
+        if "logs" not in incident.expected_evidence:
+            return
+        scope = evidence_scope(incident, self.settings.evidence_pad_s)
+        error = None
+        summaries = []
+        try:
+            summaries = await asyncio.wait_for(
+                self.store.top_templates(
+                    **scope, limit=self.settings.evidence_max_templates, samples=self.settings.evidence_samples
+                ),
+                timeout=20,
+            )
+        except Exception as exc:  # always answer: llm-analysis must not wait for a part that never comes
+            log.warning("log evidence query failed for %s: %s", incident.incident_id, exc)
+            error = f"log store query failed: {type(exc).__name__}"
+        part = evidence_part(incident, summaries, self.clock(), max_bytes=self.settings.evidence_max_bytes, error=error)
+        await self.mesh.publish(EVIDENCE_PARTS, part, key=incident.incident_id)

@@ -1,0 +1,79 @@
+"""The replica's view of the shared template registry, around the template engine (pure, no I/O).
+
+Every replica applies every ``TemplateEvent`` (its own included). An event that replaces a template
+(``previous_template_id`` set: updated, merged, llm-refined) retires the old one; if the engine
+still holds a retired template it is rebuilt from the live set, because the engine prefers the most
+specific template and would otherwise keep assigning the retired id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from logmesh_contracts import TemplateEvent
+from template_matching.engine import Match, TemplateEngine
+
+
+class TemplateRegistry:
+    def __init__(self, engine_factory: type[TemplateEngine] = TemplateEngine) -> None:
+        self._factory = engine_factory
+        self.engine = engine_factory()
+        self.live: dict[str, str] = {}
+        self.retired: set[str] = set()
+        self.rebuilds = 0
+
+    def assign(self, message: str) -> Match:
+        """The template of a message (fast path, else mining); records what the engine learned."""
+        match = self.engine.add(message)
+        if match.is_new or match.previous_template_id:
+            self.live[match.template_id] = match.template
+            self.retired.discard(match.template_id)
+            if match.previous_template_id and match.previous_template_id != match.template_id:
+                self.live.pop(match.previous_template_id, None)
+                self.retired.add(match.previous_template_id)
+        return match
+
+    def seed(self, templates: Iterable[tuple[str, str]]) -> None:
+        """Known templates from storage at start (ids retired by later events are skipped)."""
+        fresh = [(tid, text) for tid, text in templates if tid not in self.retired and tid not in self.live]
+        for tid, text in fresh:
+            self.live[tid] = text
+        self.engine.load(text for _, text in fresh)
+
+    def apply(self, events: Iterable[TemplateEvent]) -> int:
+        """Apply registry events; returns how many changed this replica's view."""
+        changed = 0
+        to_load: list[str] = []
+        must_rebuild = False
+        for event in events:
+            previous = event.previous_template_id
+            if event.kind == "deleted":
+                if self.live.pop(event.template_id, None) is not None:
+                    must_rebuild = True
+                    changed += 1
+                self.retired.add(event.template_id)
+                continue
+            if previous and previous != event.template_id and previous not in self.retired:
+                self.retired.add(previous)
+                if self.live.pop(previous, None) is not None:
+                    must_rebuild = True
+                changed += 1
+            if event.template_id in self.retired or event.template_id in self.live:
+                continue
+            self.live[event.template_id] = event.template
+            to_load.append(event.template)
+            changed += 1
+        if must_rebuild:
+            self.rebuild()
+        elif to_load:
+            self.engine.load(to_load)
+        return changed
+
+    def rebuild(self) -> None:
+        engine = self._factory()
+        engine.load(self.live.values())
+        self.engine = engine
+        self.rebuilds += 1
+
+    def template_of(self, template_id: str) -> str | None:
+        return self.live.get(template_id)

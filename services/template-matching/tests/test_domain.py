@@ -1,0 +1,142 @@
+"""Pure logic: anomalies, LLM proposals, evidence bounds, the registry view."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from logmesh_contracts import Incident, TemplateEvent
+from template_matching.domain import (
+    AnomalyConfig,
+    AnomalyDetector,
+    LLMItem,
+    TemplateSummary,
+    accept_proposal,
+    evidence_part,
+    parse_llm_answer,
+    template_matches,
+)
+from template_matching.engine import template_id
+from template_matching.registry import TemplateRegistry
+from template_matching.testing import T0, record
+
+
+def synthetic_stream(spike_window: int = 6, windows: int = 8) -> list:
+    """Steady traffic per minute; one template spikes in ``spike_window``; errors appear there too."""
+    out = []
+    for w in range(windows):
+        start = T0 + timedelta(minutes=w)
+        normal = 60 if w == spike_window else 5
+        for i in range(normal):
+            out.append(("INFO", f"GET /api/items/{i} 200 in {i % 7} ms", start + timedelta(seconds=i % 50)))
+        for i in range(20):
+            out.append(("INFO", f"health check ok node-{i % 3}", start + timedelta(seconds=i)))
+        if w == spike_window:
+            for i in range(30):
+                out.append(("ERROR", f"payment gateway timeout after {i} retries", start + timedelta(seconds=20 + i)))
+    return sorted(out, key=lambda x: x[2])
+
+
+def run_detector(stream: list, detector: AnomalyDetector) -> list:
+    registry = TemplateRegistry()
+    found = []
+    for n, (level, message, at) in enumerate(stream):
+        rec = record(message, level=level, at=at, seq=n)
+        match = registry.assign(message)
+        found += detector.observe(rec, match.template_id, match.template, match.is_new, at)
+    found += detector.tick(stream[-1][2] + timedelta(minutes=5))
+    return found
+
+
+def test_spike_new_error_template_and_error_rate_jump_are_detected_once() -> None:
+    stream = synthetic_stream()
+    found = run_detector(stream, AnomalyDetector(AnomalyConfig(window_s=60, min_history=3)))
+    kinds = sorted(a.kind for a in found)
+    assert kinds == ["error-rate-jump", "frequency-spike", "new-template"], [(a.kind, a.summary) for a in found]
+    spike = next(a for a in found if a.kind == "frequency-spike")
+    assert spike.observed == 60 and spike.baseline == 5 and spike.template and "<*>" in spike.template
+    assert spike.window_start == T0 + timedelta(minutes=6) and len(spike.sample_lines) == 3
+    new = next(a for a in found if a.kind == "new-template")
+    assert new.severity == "warning" and "payment gateway timeout" in new.sample_lines[0]
+    jump = next(a for a in found if a.kind == "error-rate-jump")
+    assert jump.baseline == 0 and jump.observed > 0.1 and jump.k8s.namespace == "shop"
+    # the same stream again gives the same identities (deterministic event ids) ...
+    again = run_detector(stream, AnomalyDetector(AnomalyConfig(window_s=60, min_history=3)))
+    assert sorted(a.event_id for a in again) == sorted(a.event_id for a in found)
+
+
+def test_redelivered_records_do_not_count_twice_and_cooldown_holds_repeats() -> None:
+    detector = AnomalyDetector(AnomalyConfig(window_s=60, min_history=3, cooldown_s=600))
+    stream = synthetic_stream()
+    first = run_detector(stream, detector)
+    assert run_detector(stream, detector) == []  # same record ids: nothing counted, nothing reported
+    later = [(lvl, msg, at + timedelta(minutes=8)) for lvl, msg, at in stream]
+    repeated = run_detector(later, detector)  # a second spike 8 minutes later: inside the cooldown
+    spiked = {a.template_id for a in first if a.kind == "frequency-spike"}
+    assert spiked and not [a for a in repeated if a.kind == "frequency-spike" and a.template_id in spiked]
+    assert not [a for a in repeated if a.kind in ("new-template", "error-rate-jump")]
+
+
+def test_no_judgement_without_history() -> None:
+    stream = [s for s in synthetic_stream(spike_window=1, windows=2)]
+    found = run_detector(stream, AnomalyDetector(AnomalyConfig(window_s=60, min_history=3)))
+    assert [a.kind for a in found] == ["new-template"]
+
+
+def test_llm_answers_are_parsed_and_validated_against_their_lines() -> None:
+    item = LLMItem("t1", "connected to <*> port 5432", ("connected to db-1 port 5432", "connected to db-2 port 5432"),
+                   "acme", "api")
+    answer = 'Sure! ```json\n{"templates": [{"id": 0, "template": "connected to <*> port <*>"}]}\n```'
+    (proposal,) = parse_llm_answer(answer, 1)
+    assert accept_proposal(item, proposal) == "connected to <*> port <*>"
+    assert accept_proposal(item, "connected to db-1 port 5432") is None  # does not match db-2
+    assert accept_proposal(item, "<*> <*> <*> <*>") is None  # explains nothing
+    assert accept_proposal(item, "connected to <*>") is None  # token count differs from the engine's
+    assert accept_proposal(item, item.template) is None  # no change
+    assert parse_llm_answer('{"templates": [{"id": "1", "template": "x"}]}', 2) == [None, "x"]
+    for junk in ("no json here", '{"other": 1}'):
+        try:
+            parse_llm_answer(junk, 1)
+        except ValueError:
+            continue
+        raise AssertionError(f"accepted {junk!r}")
+    assert template_matches("a <*> b", ["a  x y   b"]) and not template_matches("a <*> b", ["a x c"])
+
+
+def incident(**overrides) -> Incident:
+    values = dict(
+        event_id="inc-1", incident_id="inc-1", opened_at=T0, source="alert", title="t", severity="warning",
+        window_start=T0, window_end=T0 + timedelta(minutes=5), evidence_deadline=T0 + timedelta(minutes=1),
+    )
+    return Incident(**{**values, **overrides})
+
+
+def test_evidence_is_bounded_and_deterministic() -> None:
+    summaries = [
+        TemplateSummary(f"t{i}", f"error {i} <*>", 100 - i, 10, ("ERROR",), T0, T0, tuple("x" * 900 for _ in range(3)))
+        for i in range(20)
+    ]
+    part = evidence_part(incident(), summaries, T0, max_bytes=4000)
+    assert part.truncated and 1 <= len(part.items) < 20
+    assert sum(len(i.title) + len(i.body) for i in part.items) <= 4000
+    assert part.event_id == evidence_part(incident(), [], T0, max_bytes=4000).event_id
+    assert part.kind == "logs" and part.provider == "template-matching"
+    empty = evidence_part(incident(), [], T0, max_bytes=4000, error="down")
+    assert empty.items == [] and empty.error == "down"
+
+
+def event(tid_text: str, kind: str = "created", previous: str | None = None) -> TemplateEvent:
+    return TemplateEvent(
+        event_id=f"e-{tid_text}-{kind}", template_id=template_id(tid_text), template=tid_text, kind=kind,
+        previous_template_id=previous, first_seen=T0, updated_at=T0,
+    )
+
+
+def test_registry_retires_replaced_templates_and_rebuilds_the_engine() -> None:
+    registry = TemplateRegistry()
+    registry.apply([event("disk sda full"), event("user <*> logged in")])
+    assert registry.assign("disk sda full").template == "disk sda full"
+    refined = event("disk <*> full", "llm-refined", template_id("disk sda full"))
+    assert registry.apply([refined]) == 2 and registry.rebuilds == 1  # one retired, one added
+    assert template_id("disk sda full") not in registry.live
+    assert registry.assign("disk sda full").template_id == template_id("disk <*> full")
+    assert registry.apply([refined, event("disk sda full")]) == 0  # replays change nothing

@@ -1,0 +1,52 @@
+"""The record path on a real broker and ClickHouse (chDB): templates, rows, registry events, HTTP API."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from logmesh_contracts.topics import LOGS_RECORDS, TEMPLATES_EVENTS
+from logmesh_runtime.testing import read_topic
+from template_matching.app import create_app
+from template_matching.testing import T0, record, wait_until
+
+pytestmark = [pytest.mark.broker]
+
+
+async def test_records_are_stored_with_templates_and_announced(make_settings, kafka_bootstrap, topic_prefix) -> None:
+    app = create_app(make_settings())
+    tm = app.state.template_matching
+    service = app.state.service
+    records = [record(f"user {i} logged in from 10.0.0.{i}", at=T0 + timedelta(seconds=i), seq=i) for i in range(20)]
+    records += [record(f"disk /dev/sd{c} full", level="ERROR", at=T0 + timedelta(seconds=30), seq=c) for c in "abc"]
+    async with service.running():
+        await service.mesh.publish_many(LOGS_RECORDS, [("acme/api", r) for r in records])
+        await wait_until(lambda: tm.records_stored >= len(records), what="records stored")
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://tm") as client:
+            window = {"start": (T0 - timedelta(minutes=1)).isoformat(), "end": (T0 + timedelta(hours=1)).isoformat()}
+            found = (await client.get("/logs/search", params={**window, "limit": 1000})).json()
+            assert found["count"] == len(records)
+            errors = (await client.get("/logs/search", params={**window, "level": "error"})).json()
+            assert {row["message"] for row in errors["logs"]} == {f"disk /dev/sd{c} full" for c in "abc"}
+            text = (await client.get("/logs/search", params={**window, "text": "sdb"})).json()
+            assert [row["message"] for row in text["logs"]] == ["disk /dev/sdb full"]
+            by_template = (
+                await client.get("/logs/search", params={**window, "template_id": errors["logs"][0]["template_id"]})
+            ).json()
+            assert by_template["count"] == 3
+            templates = (await client.get("/templates")).json()["templates"]
+            assert any("<*>" in t["template"] and t["live"] for t in templates)
+            bad = await client.get("/logs/search", params={"start": "yesterday"})
+            assert bad.status_code == 400 and "ISO-8601" in bad.json()["error"]
+            assert (await client.get("/logs/search", params={"limit": "0"})).status_code == 400
+            assert (await client.get("/ready")).status_code == 200
+
+    events = [json.loads(r.value) for r in await read_topic(kafka_bootstrap, topic_prefix + TEMPLATES_EVENTS.name)]
+    assert events and {e["kind"] for e in events} <= {"created", "updated", "merged"}
+    assert all(r.key.decode() == json.loads(r.value)["template_id"]
+               for r in await read_topic(kafka_bootstrap, topic_prefix + TEMPLATES_EVENTS.name))
+    assert set(tm.registry.live) <= {e["template_id"] for e in events}
