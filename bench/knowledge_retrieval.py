@@ -32,11 +32,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from logmesh_contracts import AnalysisResult, Citation, Feedback, Incident, K8sRef
-
 from knowledge_storage.adapters.embedders import HashingEmbedder
 from knowledge_storage.adapters.qdrant import QdrantCaseStore
 from knowledge_storage.cases import CaseBase
+from logmesh_contracts import AnalysisResult, Citation, Feedback, Incident, K8sRef
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "services/knowledge-storage/bench_data/incident_pairs.jsonl"
@@ -69,7 +68,7 @@ def as_incident(row: dict) -> Incident:
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def score(queries: list[dict], family: dict[str, str], ranked: dict[str, list[tuple[str, float]]],

@@ -145,3 +145,24 @@ async def test_unreachable_api_server_backs_off_and_recovers(cluster: Cluster) -
     finally:
         await finish(stop, [task])
         await kubernetes.close()
+
+
+async def test_sim_objects_deserialise_into_the_clients_typed_models(cluster: Cluster) -> None:
+    """The loopback server's shapes satisfy kubernetes-asyncio's own models (required fields included)."""
+    from kubernetes_asyncio import client, config
+
+    cluster.scenario.crash()
+    cluster.scenario.back_off()
+    configuration = client.Configuration()
+    await config.load_kube_config(config_file=str(cluster.kubeconfig), client_configuration=configuration)
+    async with client.ApiClient(configuration) as api:
+        core, networking = client.CoreV1Api(api), client.NetworkingV1Api(api)
+        pods = await core.list_pod_for_all_namespaces()
+        assert {p.metadata.name for p in pods.items} >= {cluster.scenario.pod_name}
+        crashing = await core.read_namespaced_pod(cluster.scenario.pod_name, "shop")
+        assert crashing.status.container_statuses[0].state.waiting.reason == "CrashLoopBackOff"
+        assert (await core.list_node()).items[0].status.node_info.kubelet_version == "v1.33.0"
+        assert (await core.list_namespaced_event("shop")).items[0].involved_object.name == cluster.scenario.pod_name
+        assert (await core.read_namespaced_endpoints("checkout", "shop")).subsets[0].not_ready_addresses
+        assert (await core.read_namespaced_service("checkout", "shop")).spec.selector == {"app": "checkout"}
+        assert (await networking.list_namespaced_network_policy("shop")).items[0].metadata.name == "default-deny-ingress"

@@ -52,6 +52,8 @@ def test_unknown_level_is_info_and_keeps_the_original() -> None:
         ("2026-11-23T11:30:00+01:30", "2026-11-23T10:00:00+00:00"),
         ("2026-11-23 10:00:00", "2026-11-23T10:00:00+00:00"),  # naive means UTC
         ("2026-11-23T10:00:00.123456Z", "2026-11-23T10:00:00.123456+00:00"),
+        ("2026-11-23T10:00:00.123456789Z", "2026-11-23T10:00:00.123456+00:00"),  # Go/Kubernetes nanoseconds
+        ("2026-11-23t10:00:00z", "2026-11-23T10:00:00+00:00"),
         (1795428000, "2026-11-23T10:00:00+00:00"),  # epoch seconds
         (1795428000.5, "2026-11-23T10:00:00.500000+00:00"),
         (1795428000123, "2026-11-23T10:00:00.123000+00:00"),  # epoch milliseconds
@@ -154,7 +156,8 @@ def test_redaction_masks_secrets_and_pii(line: str, leak: str) -> None:
 
 
 def test_redaction_leaves_ordinary_lines_alone() -> None:
-    for line in ["GET /cart 500 in 12ms", "order 1234567890123 shipped", "took 2026 ms", "token bucket refilled"]:
+    for line in ["GET /cart 500 in 12ms", "order 1234567890123 shipped", "took 2026 ms", "token bucket refilled",
+                 "pass: 3 tests", "author=jane"]:
         assert Redactor().text(line) == (line, False)
     assert luhn_ok("4111111111111111") and not luhn_ok("4111111111111112")
     assert Redactor(emails=False).text("a@b.io")[0] == "a@b.io"

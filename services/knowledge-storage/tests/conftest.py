@@ -8,11 +8,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from logmesh_contracts import AnalysisResult, Citation, Feedback, Incident, K8sRef
 
 from knowledge_storage.adapters.embedders import HashingEmbedder
 from knowledge_storage.adapters.qdrant import QdrantCaseStore
 from knowledge_storage.cases import CaseBase
+from logmesh_contracts import AnalysisResult, Citation, Feedback, Incident, K8sRef
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 

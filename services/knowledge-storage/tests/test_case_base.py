@@ -9,15 +9,15 @@ from knowledge_storage.adapters.embedders import HashingEmbedder
 from knowledge_storage.domain import case_point_id
 
 
-def ids(part) -> list[str]:  # noqa: ANN001
+def ids(part) -> list[str]:
     return [i.ref.removeprefix("case:") for i in part.items if i.attributes.get("type") == "similar-case"]
 
 
-def answer(cases, incident, **kwargs):  # noqa: ANN001, ANN201
+def answer(cases, incident, **kwargs):
     return cases.answer(incident, top_n=kwargs.pop("top_n", 5), threshold=kwargs.pop("threshold", 0.75), **kwargs)
 
 
-def test_validated_case_is_served_for_a_similar_new_incident(open_cases, make) -> None:  # noqa: ANN001
+def test_validated_case_is_served_for_a_similar_new_incident(open_cases, make) -> None:
     cases = open_cases()
     cases.ensure_schema()
     cases.store_result(make.result("old-1"))
@@ -35,7 +35,7 @@ def test_validated_case_is_served_for_a_similar_new_incident(open_cases, make) -
     assert part.event_id == answer(cases, new).event_id  # a redelivered request gets the same identity
 
 
-def test_rejected_case_is_never_served(open_cases, make) -> None:  # noqa: ANN001
+def test_rejected_case_is_never_served(open_cases, make) -> None:
     cases = open_cases()
     cases.ensure_schema()
     cases.store_result(make.result("bad"))
@@ -46,7 +46,7 @@ def test_rejected_case_is_never_served(open_cases, make) -> None:  # noqa: ANN00
     assert "the node ran out of disk" in feedback[0].body  # the correction is still useful context
 
 
-def test_threshold_and_top_n_are_honoured(open_cases, make) -> None:  # noqa: ANN001
+def test_threshold_and_top_n_are_honoured(open_cases, make) -> None:
     cases = open_cases()
     cases.ensure_schema()
     for n in range(7):
@@ -71,7 +71,7 @@ def test_threshold_and_top_n_are_honoured(open_cases, make) -> None:  # noqa: AN
                       same_namespace=True)) == ["crash-3"]
 
 
-def test_category_hint_filters_cases(open_cases, make) -> None:  # noqa: ANN001
+def test_category_hint_filters_cases(open_cases, make) -> None:
     cases = open_cases()
     cases.ensure_schema()
     cases.store_result(make.result("c1"))
@@ -80,7 +80,7 @@ def test_category_hint_filters_cases(open_cases, make) -> None:  # noqa: ANN001
     assert ids(answer(cases, make.incident("n2", category="unknown"))) == ["c1"]
 
 
-def test_redelivered_feedback_is_idempotent_and_a_changed_verdict_replaces(open_cases, make) -> None:  # noqa: ANN001
+def test_redelivered_feedback_is_idempotent_and_a_changed_verdict_replaces(open_cases, make) -> None:
     cases = open_cases()
     cases.ensure_schema()
     cases.store_result(make.result("c1"))
@@ -99,7 +99,7 @@ def test_redelivered_feedback_is_idempotent_and_a_changed_verdict_replaces(open_
     assert cases.apply_feedback(make.verdict("c1", "correct", given_by="cy")).validation == "validated"
 
 
-def test_feedback_before_its_analysis_is_applied_when_the_analysis_arrives(open_cases, make) -> None:  # noqa: ANN001
+def test_feedback_before_its_analysis_is_applied_when_the_analysis_arrives(open_cases, make) -> None:
     cases = open_cases()
     cases.ensure_schema()
     outcome = cases.apply_feedback(make.verdict("late", "correct"))
@@ -112,7 +112,7 @@ def test_feedback_before_its_analysis_is_applied_when_the_analysis_arrives(open_
     assert [v["incident_id"] for v in past] == ["late"]
 
 
-def test_storing_the_same_analysis_again_keeps_one_case_and_its_validation(open_cases, make) -> None:  # noqa: ANN001
+def test_storing_the_same_analysis_again_keeps_one_case_and_its_validation(open_cases, make) -> None:
     cases = open_cases()
     cases.ensure_schema()
     assert cases.store_result(make.result("c1")).created
@@ -122,7 +122,7 @@ def test_storing_the_same_analysis_again_keeps_one_case_and_its_validation(open_
     assert cases.store.count_cases() == 1
 
 
-def test_changing_the_embedding_model_re_embeds_every_case(open_cases, make) -> None:  # noqa: ANN001
+def test_changing_the_embedding_model_re_embeds_every_case(open_cases, make) -> None:
     before = open_cases(HashingEmbedder(256))
     assert before.ensure_schema() == []
     before.store_result(make.result("c1"))
@@ -145,7 +145,7 @@ def test_changing_the_embedding_model_re_embeds_every_case(open_cases, make) -> 
     assert ids(answer(after, make.incident("new"))) == ["c1"]
 
 
-def test_delete_prune_export_and_import(open_cases, make, tmp_path) -> None:  # noqa: ANN001
+def test_delete_prune_export_and_import(open_cases, make, tmp_path) -> None:
     cases = open_cases()
     cases.ensure_schema()
     cases.store_result(make.result("old", completed_at=make.now - timedelta(days=400)))

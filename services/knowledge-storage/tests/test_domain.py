@@ -17,7 +17,7 @@ def test_point_ids_are_deterministic_and_distinct() -> None:
     assert domain.verdict_point_id("inc-1", "ann") != domain.verdict_point_id("inc-1", "bob")
 
 
-def test_validation_needs_more_correct_than_incorrect(make) -> None:  # noqa: ANN001
+def test_validation_needs_more_correct_than_incorrect(make) -> None:
     def v(verdict: str, minutes: int, **extra: object) -> dict:
         return domain.verdict_payload(make.verdict("i", verdict, given_by=f"p{minutes}",
                                                    at=make.now + timedelta(minutes=minutes), **extra), None)
@@ -31,7 +31,7 @@ def test_validation_needs_more_correct_than_incorrect(make) -> None:  # noqa: AN
     assert (fixed.corrected_root_cause, fixed.corrected_category) == ("disk full", "disk-pressure")
 
 
-def test_redelivered_or_older_verdicts_do_not_replace(make) -> None:  # noqa: ANN001
+def test_redelivered_or_older_verdicts_do_not_replace(make) -> None:
     first = make.verdict("i", "correct", event_id="e1")
     stored = domain.verdict_payload(first, None)
     assert domain.replaces(None, first)
@@ -60,14 +60,14 @@ def test_payload_migration_refuses_newer_schemas() -> None:
         domain.migrate_payload({"schema": domain.PAYLOAD_SCHEMA + 1})
 
 
-def test_query_timeout_follows_the_evidence_deadline(make) -> None:  # noqa: ANN001
+def test_query_timeout_follows_the_evidence_deadline(make) -> None:
     incident = make.incident("i", deadline_s=1.0)
     assert domain.query_timeout(incident, incident.opened_at, 2.5) == pytest.approx(0.7, abs=0.05)
     assert domain.query_timeout(incident, incident.opened_at + timedelta(seconds=10), 2.5) == 0.2
     assert domain.query_timeout(make.incident("j", deadline_s=30), incident.opened_at, 2.5) == 2.5
 
 
-def test_case_text_keeps_the_question_not_the_answer(make) -> None:  # noqa: ANN001
+def test_case_text_keeps_the_question_not_the_answer(make) -> None:
     text = domain.case_text(make.result("i"))
     assert "KubePodCrashLooping" in text and "crash looping" in text and "DATABASE_URL" in text
     assert "configmap was renamed" not in text  # the root cause is not part of the vector

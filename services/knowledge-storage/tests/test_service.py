@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from logmesh_contracts.topics import ANALYSIS_RESULTS, EVIDENCE_PARTS, FEEDBACK, INCIDENTS_OPENED
-from logmesh_runtime.testing import wait_for_messages
 
 from knowledge_storage.adapters.embedders import HashingEmbedder
 from knowledge_storage.app import create_app
 from knowledge_storage.settings import KnowledgeStorageSettings
+from logmesh_contracts.topics import ANALYSIS_RESULTS, EVIDENCE_PARTS, FEEDBACK, INCIDENTS_OPENED
+from logmesh_runtime.testing import wait_for_messages
 
 pytestmark = [pytest.mark.broker]
 
@@ -28,7 +29,7 @@ def settings(kafka_bootstrap: str, topic_prefix: str, qdrant_location: str, tmp_
     )
 
 
-async def wait_until(predicate, timeout_s: float = 20.0) -> None:  # noqa: ANN001
+async def wait_until(predicate, timeout_s: float = 20.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout_s
     while not await predicate():
         if asyncio.get_running_loop().time() > deadline:
@@ -103,48 +104,61 @@ async def test_store_feedback_and_answer_similar_cases_over_the_mesh(
         assert (await http.post("/cases/prune", params={"older_than_days": "x"})).status_code == 400
 
 
-class Unreachable:
-    """An embedding endpoint that is down (as a litellm model whose server is not up yet)."""
+class Flaky:
+    """An embedding endpoint that is down at first (as a litellm model whose server is not up yet),
+    then up but slow."""
 
-    model_id = "down"
+    def __init__(self) -> None:
+        self.up = False
+        self.inner = HashingEmbedder(64)
+        self.model_id = self.inner.model_id
 
     @property
     def dim(self) -> int:
-        raise ConnectionError("embedding server not reachable")
+        if not self.up:
+            raise ConnectionError("embedding server not reachable")
+        return self.inner.dim
 
     def embed(self, texts: list[str]) -> list[list[float]]:
-        raise ConnectionError("embedding server not reachable")
+        time.sleep(1.5)
+        return self.inner.embed(texts)
 
 
-async def test_incidents_are_answered_even_when_the_case_base_is_down(
+async def test_incidents_are_always_answered_within_the_budget(
     kafka_bootstrap: str, topic_prefix: str, qdrant_location: str, tmp_path: Path, make: Any
 ) -> None:
-    app = create_app(settings(kafka_bootstrap, topic_prefix, qdrant_location, tmp_path), embedder=Unreachable())
+    embedder = Flaky()
+    app = create_app(settings(kafka_bootstrap, topic_prefix, qdrant_location, tmp_path, similar_timeout_s=0.5),
+                     embedder=embedder)
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ks")
     async with app.state.service.running(), http:
-        await app.state.service.mesh.publish(INCIDENTS_OPENED, make.incident("i1"), key="i1")
+        mesh = app.state.service.mesh
+        await mesh.publish(INCIDENTS_OPENED, make.incident("i1"), key="i1")
         part = await evidence_for(kafka_bootstrap, topic_prefix, "i1")
-        assert part["items"] == [] and "unavailable" in part["error"]
+        assert part["items"] == [] and "not open yet" in part["error"]
         ready = await http.get("/ready")
         assert ready.status_code == 503 and ready.json()["checks"]["case-base"]["ok"] is False
         assert (await http.get("/stats")).status_code == 503
 
+        embedder.up = True  # the store opens on the next retry, but every lookup is too slow
+        await wait_until(lambda: asyncio.sleep(0, app.state.handlers.ready.is_set()))
+        started = time.monotonic()
+        await mesh.publish(INCIDENTS_OPENED, make.incident("i2"), key="i2")
+        part = await evidence_for(kafka_bootstrap, topic_prefix, "i2")
+        assert time.monotonic() - started < 1.5
+        assert part["items"] == [] and part["truncated"] and "exceeded" in part["error"]
+
 
 async def test_a_model_change_re_embeds_the_case_base_on_start(
-    kafka_bootstrap: str, topic_prefix: str, qdrant_location: str, tmp_path: Path, make: Any
+    kafka_bootstrap: str, topic_prefix: str, qdrant_location: str, tmp_path: Path, make: Any, open_cases: Any
 ) -> None:
-    first = create_app(settings(kafka_bootstrap, topic_prefix, qdrant_location, tmp_path))
-    async with first.state.service.running():
-        await first.state.service.mesh.publish(ANALYSIS_RESULTS, make.result("c1"), key="c1")
-        await first.state.service.mesh.publish(FEEDBACK, make.verdict("c1"), key="c1")
+    before = open_cases(HashingEmbedder(256))  # what an earlier version of the service stored
+    before.ensure_schema()
+    before.store_result(make.result("c1"))
+    before.apply_feedback(make.verdict("c1"))
+    before.store.close()
 
-        async def validated() -> bool:
-            h = first.state.handlers
-            return h.ready.is_set() and ((await asyncio.to_thread(h.cases.get, "c1")) or {}).get("validation") == "validated"
-
-        await wait_until(validated)
-
-    second = create_app(settings(kafka_bootstrap, topic_prefix, qdrant_location, tmp_path),
+    second = create_app(settings(kafka_bootstrap, topic_prefix, qdrant_location, tmp_path, collection_prefix="t_"),
                         embedder=HashingEmbedder(320))
     async with second.state.service.running():
         h = second.state.handlers

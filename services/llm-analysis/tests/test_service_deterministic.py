@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+
+from llm_analysis.app import create_app
+from llm_analysis.testing import alert, cluster_event, part, records, wait_assigned, wait_records
 from logmesh_contracts import EvidenceItem, Incident
 from logmesh_contracts.topics import (
     ALERTS_RECEIVED,
@@ -13,9 +18,6 @@ from logmesh_contracts.topics import (
     INCIDENTS_OPENED,
     INCIDENTS_RESOLVED,
 )
-
-from llm_analysis.app import create_app
-from llm_analysis.testing import alert, cluster_event, part, records, wait_assigned, wait_records
 
 pytestmark = [pytest.mark.broker]
 
@@ -61,7 +63,7 @@ async def test_correlated_incident_deadline_dedup_and_resolve(kafka_bootstrap: s
 
         # redelivery of everything: the same alert, the same incident announcement, the same part
         await mesh.publish(ALERTS_RECEIVED, firing, key=firing.fingerprint)
-        await mesh.publish(INCIDENTS_OPENED, Incident.model_validate(opened[0]), key=incident_id)
+        await mesh.publish(INCIDENTS_OPENED, Incident.model_validate_json(json.dumps(opened[0])), key=incident_id)
         await mesh.publish(EVIDENCE_PARTS, part(incident_id, "similar-cases"), key=incident_id)
         # a later, unrelated incident is analysed; by then every redelivered message was handled in order
         other = alert(pod="web-5c8d7f9b4-abcde", alertname="KubeNodeNotReady", namespace="shop")

@@ -6,8 +6,8 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from logmesh_contracts.topics import LOGS_RECORDS
 
+from logmesh_contracts.topics import LOGS_RECORDS
 from template_matching.adapters.clickhouse import ClickHouseStore
 from template_matching.app import create_app
 from template_matching.testing import T0, record, wait_until
@@ -48,8 +48,8 @@ async def test_redelivered_batch_is_stored_once(make_settings) -> None:
         await wait_until(lambda: tm.records_stored >= len(records), what="redelivered records stored")
         store = tm.store
         db = settings.clickhouse_database
-        final = await store._query(f"SELECT record_id, template_id FROM {db}.logs FINAL", {})  # noqa: SLF001
-        raw = await store._query(  # noqa: SLF001
+        final = await store._query(f"SELECT record_id, template_id FROM {db}.logs FINAL", {})
+        raw = await store._query(
             f"SELECT record_id, uniqExact(template_id) AS ids, count() AS n FROM {db}.logs GROUP BY record_id", {}
         )
         searched = await store.search_logs(

@@ -44,9 +44,49 @@ async def test_records_are_stored_with_templates_and_announced(make_settings, ka
             assert bad.status_code == 400 and "ISO-8601" in bad.json()["error"]
             assert (await client.get("/logs/search", params={"limit": "0"})).status_code == 400
             assert (await client.get("/ready")).status_code == 200
+        assert tm.refiner is None  # no LLM configured: deterministic mode, nothing queued anywhere
+        await check_cli(app, window)
 
     events = [json.loads(r.value) for r in await read_topic(kafka_bootstrap, topic_prefix + TEMPLATES_EVENTS.name)]
     assert events and {e["kind"] for e in events} <= {"created", "updated", "merged"}
     assert all(r.key.decode() == json.loads(r.value)["template_id"]
                for r in await read_topic(kafka_bootstrap, topic_prefix + TEMPLATES_EVENTS.name))
     assert set(tm.registry.live) <= {e["template_id"] for e in events}
+
+
+async def check_cli(app, window: dict[str, str]) -> None:
+    """The CLI commands against the running service over real HTTP, with --json."""
+    import asyncio
+    import socket
+
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from logmesh_runtime.cli import _load_plugins
+    from logmesh_runtime.cli import app as cli
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_config=None))
+    task = asyncio.create_task(server.serve())
+    try:
+        await wait_until(lambda: server.started, what="http server")
+        _load_plugins()
+        url = f"http://127.0.0.1:{port}"
+        runner = CliRunner()
+
+        def invoke(*args: str) -> dict:
+            result = runner.invoke(cli, [*args, "--url", url, "--json"])
+            assert result.exit_code == 0, result.output
+            return json.loads(result.stdout.strip().splitlines()[-1])
+
+        found = await asyncio.to_thread(invoke, "search", "sdb", "--start", window["start"], "--end", window["end"])
+        assert [row["message"] for row in found["logs"]] == ["disk /dev/sdb full"]
+        assert (await asyncio.to_thread(invoke, "templates"))["count"] >= 2
+        assert (await asyncio.to_thread(invoke, "anomalies"))["count"] >= 1  # the new ERROR template
+        bad = await asyncio.to_thread(runner.invoke, cli, ["search", "--start", "nope", "--url", url, "--json"])
+        assert bad.exit_code == 1
+    finally:
+        server.should_exit = True
+        await task

@@ -223,7 +223,6 @@ class EvidenceCollector:
     max_bytes: int = 128_000
     item_bytes: int = 24_000
     max_events: int = 25
-    errors: list[str] = field(default_factory=list)
 
     async def collect(self, incident: Incident, now: datetime) -> EvidencePart:
         errors: list[str] = []

@@ -128,7 +128,7 @@ def parse_timestamp(value: object, now: datetime) -> datetime:
     if _NUMERIC.fullmatch(text):
         return _from_epoch(float(text), value)
     try:
-        parsed = datetime.fromisoformat(text)
+        parsed = datetime.fromisoformat(text.upper())  # RFC 3339 allows a lower-case "t" and "z"
     except ValueError:
         raise Rejected(f"timestamp: {value[:64]!r} is neither ISO 8601 nor epoch seconds/milliseconds") from None
     if parsed.tzinfo is None:
@@ -180,6 +180,7 @@ KNOWN_FIELDS = frozenset(
 )
 _K8S_FIELDS = ("namespace", "pod", "container", "node", "cluster")
 _NO_K8S = K8sRef()
+_OPTIONAL_FIELDS = ("service", "host", "dashboard", *_K8S_FIELDS)
 
 
 class Normaliser:
@@ -263,12 +264,23 @@ class Normaliser:
         nested = raw.get("k8s")
         if nested is not None and not isinstance(nested, dict):
             raise Rejected(f"k8s: expected an object, got {_type_name(nested)}")
-        k8s_values = {name: self._string(raw, name) for name in _K8S_FIELDS}
+        fields: dict[str, str | None] = dict.fromkeys(_OPTIONAL_FIELDS)
+        max_chars = self.limits.max_field_chars
+        for name in _OPTIONAL_FIELDS:
+            value = raw.get(name)
+            if value is None:
+                continue
+            # fast path for the common case: a clean, short string needs no further checks
+            if type(value) is str and len(value) <= max_chars and value.isprintable() and value.strip() == value:
+                fields[name] = value or None
+            else:
+                fields[name] = self._string(raw, name)
         if nested:
             for name in (*_K8S_FIELDS, "service"):
-                if k8s_values.get(name) is None and name in nested:
-                    k8s_values[name] = self._string(nested, name)
-        service = self._string(raw, "service") or k8s_values.get("service") or k8s_values["container"] or "unknown"
+                if fields.get(name) is None and name in nested:
+                    fields[name] = self._string(nested, name)
+        k8s_values = {name: fields[name] for name in _K8S_FIELDS}
+        service = fields["service"] or k8s_values["container"] or "unknown"
         metadata = self._metadata(raw)
         if original_level is not None:
             metadata["level_original"] = clean_field(original_level)
@@ -278,7 +290,6 @@ class Normaliser:
             if metadata:
                 metadata, meta_hit = self.redactor.metadata(metadata)
                 redacted = redacted or meta_hit
-        k8s_values.pop("service", None)
         has_k8s = any(k8s_values.values())
         return LogRecord(
             event_id=event_id,
@@ -286,10 +297,10 @@ class Normaliser:
             timestamp=timestamp,
             received_at=received_at,
             service=service[:256],
-            host=self._string(raw, "host"),
+            host=fields["host"],
             level=level,
             message=message,
-            dashboard=self._string(raw, "dashboard"),
+            dashboard=fields["dashboard"],
             k8s=K8sRef(service=service, **k8s_values) if has_k8s else _NO_K8S,
             metadata=metadata,
             redacted=redacted,

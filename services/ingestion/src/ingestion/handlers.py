@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import time
@@ -179,6 +180,8 @@ class HttpIngest:
         errors: list[dict[str, Any]] = []
         oversized_only = True
         for index, item in enumerate(parsed.items):
+            if index and not index % 1000:
+                await asyncio.sleep(0)  # a 10k-record batch must not hold the event loop for its whole duration
             try:
                 if isinstance(item, Rejected):
                     raise item
@@ -193,7 +196,8 @@ class HttpIngest:
 
         if encoded:
             count = len(encoded)
-            if self.stats.inflight_records + count > self.settings.max_inflight_records:
+            inflight = self.stats.inflight_records
+            if inflight and inflight + count > self.settings.max_inflight_records:  # alone, any batch may go
                 return self._unavailable("overloaded", "too many records awaiting the broker; retry later")
             self.stats.inflight_records += count
             self.metrics.inflight_records.set(self.stats.inflight_records)

@@ -30,7 +30,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     # key=value / key: value / "key": "value" where the key names a secret; the key and separator stay.
     (
         "kv",
-        r"(?P<kv_head>(?i:\b(?:password|passwd|pwd|pass|secret|client[_-]?secret|token|access[_-]?token"
+        r"(?P<kv_head>(?i:\b(?:password|passwd|pwd|secret|client[_-]?secret|token|access[_-]?token"
         r"|refresh[_-]?token|auth[_-]?token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key"
         r"|aws_secret_access_key|credentials?|session[_-]?id))[\"']?\s*[:=]\s*[\"']?)[^\s\"',;&}]+",
     ),
@@ -51,13 +51,15 @@ _TRIGGERS: dict[str, tuple[tuple[str, ...], bool]] = {  # name -> (any of these 
     "jwt": (("eyJ",), False),
     "aws_key": (("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"), False),
     "provider_token": (("gh", "xox", "_live_", "_test_", "AIza"), False),
-    "kv": (("pass", "pwd", "secret", "token", "key", "credential", "session"), True),
+    "kv": (("passw", "pwd", "secret", "token", "key", "credential", "session"), True),
     "email": (("@",), False),
 }
 # a run of four digits: the least a card number holds (then the full pattern and Luhn decide)
 _FOUR_DIGITS = re.compile(r"\d{4}")
 # Metadata keys whose values are secrets whatever they look like.
-_SECRET_KEY = re.compile(r"(?i)pass|secret|token|api.?key|auth|credential|cookie|session|private.?key")
+_SECRET_KEY = re.compile(
+    r"(?i)passw(?:or)?d|pwd|secret|token|api.?key|authorization|credential|cookie|session.?id|private.?key"
+)
 
 
 def luhn_ok(digits: str) -> bool:

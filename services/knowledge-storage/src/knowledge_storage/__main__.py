@@ -1,7 +1,6 @@
-from logmesh_runtime.service import serve
-
 from knowledge_storage.app import create_app
 from knowledge_storage.settings import KnowledgeStorageSettings
+from logmesh_runtime.service import serve
 
 
 def main() -> None:

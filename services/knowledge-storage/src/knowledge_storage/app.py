@@ -7,9 +7,6 @@ import contextlib
 import logging
 from datetime import UTC, datetime
 
-from logmesh_contracts.topics import ANALYSIS_RESULTS, FEEDBACK, INCIDENTS_OPENED
-from logmesh_runtime.kafka import TransientError
-from logmesh_runtime.service import Service
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -18,6 +15,9 @@ from knowledge_storage.cases import CaseBase, open_case_base
 from knowledge_storage.handlers import Handlers
 from knowledge_storage.ports import Embedder
 from knowledge_storage.settings import KnowledgeStorageSettings
+from logmesh_contracts.topics import ANALYSIS_RESULTS, FEEDBACK, INCIDENTS_OPENED
+from logmesh_runtime.kafka import TransientError
+from logmesh_runtime.service import Service
 
 log = logging.getLogger(__name__)
 
@@ -31,24 +31,33 @@ def create_app(settings: KnowledgeStorageSettings, embedder: Embedder | None = N
     service.mesh.consume(FEEDBACK, handlers.on_feedback)
     service.mesh.consume(INCIDENTS_OPENED, handlers.on_incident)
 
+    async def try_open() -> bool:
+        try:
+            cases = await asyncio.to_thread(open_case_base, settings, embedder)
+            stale = await asyncio.to_thread(cases.ensure_schema)
+        except Exception as exc:  # a server or embedding endpoint not up yet: the loop keeps trying
+            log.warning("case base not available: %r", exc)
+            return False
+        handlers.cases, handlers.stale = cases, stale
+        handlers.ready.set()
+        return True
+
+    @service.on_startup
+    async def open_before_consuming() -> None:
+        await try_open()
+
     @service.background
     async def open_and_migrate() -> None:
-        """Open the store (retrying while a server is down), then re-embed other models' cases."""
+        """Open the store if start-up could not (retrying while it is down), then re-embed other models' cases."""
         attempt = 0
-        while handlers.cases is None:
-            try:
-                cases = await asyncio.to_thread(open_case_base, settings, embedder)
-                stale = await asyncio.to_thread(cases.ensure_schema)
-            except Exception as exc:  # a server or embedding endpoint not up yet: keep trying
-                attempt += 1
-                log.warning("case base not available (attempt %d): %r", attempt, exc)
-                await asyncio.sleep(min(30.0, 0.5 * 2 ** min(attempt, 6)))
-                continue
-            handlers.cases = cases
-        handlers.ready.set()
-        if stale:
+        while not handlers.ready.is_set() and not await try_open():
+            attempt += 1
+            await asyncio.sleep(min(30.0, 0.5 * 2 ** min(attempt, 6)))
+        assert handlers.cases is not None
+        if handlers.stale:
             handlers.reembedding = {}
-            handlers.reembedding = await asyncio.to_thread(handlers.cases.reembed, stale, settings.embedding_batch)
+            handlers.reembedding = await asyncio.to_thread(handlers.cases.reembed, handlers.stale,
+                                                           settings.embedding_batch)
         handlers.metrics.publish_stats(await asyncio.to_thread(handlers.cases.stats))
 
     @service.background

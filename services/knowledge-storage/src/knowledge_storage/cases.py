@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from logmesh_contracts import AnalysisResult, EvidencePart, Feedback, Incident
-
 from knowledge_storage import domain
 from knowledge_storage.adapters.qdrant import QdrantCaseStore
 from knowledge_storage.ports import Embedder
+from logmesh_contracts import AnalysisResult, EvidencePart, Feedback, Incident
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ def _emit(data: Any, as_json: bool, human: str) -> None:
 
 
 @contextmanager
-def _case_base():  # noqa: ANN202
+def _case_base():
     from knowledge_storage.cases import open_case_base
     from knowledge_storage.settings import KnowledgeStorageSettings
 

@@ -10,16 +10,16 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
-from logmesh_contracts import AnalysisResult, Feedback, Incident
-from logmesh_contracts.topics import EVIDENCE_PARTS
-from logmesh_runtime.kafka import Delivery, TransientError
-from logmesh_runtime.service import Service
 from prometheus_client import Counter, Gauge, Histogram
 from qdrant_client.http.exceptions import ResponseHandlingException
 
 from knowledge_storage import domain
 from knowledge_storage.cases import CaseBase
 from knowledge_storage.settings import KnowledgeStorageSettings
+from logmesh_contracts import AnalysisResult, Feedback, Incident
+from logmesh_contracts.topics import EVIDENCE_PARTS
+from logmesh_runtime.kafka import Delivery, TransientError
+from logmesh_runtime.service import Service
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -62,6 +62,7 @@ class Handlers:
         self.metrics = KnowledgeMetrics(service)
         self.cases: CaseBase | None = None
         self.ready = asyncio.Event()
+        self.stale: list[str] = []
         self.reembedding: dict[str, int] | None = None
 
     def case_base(self) -> CaseBase:
@@ -100,28 +101,37 @@ class Handlers:
         if "similar-cases" not in incident.expected_evidence:
             return
         started = time.perf_counter()
-        now = datetime.now(UTC)
-        timeout = domain.query_timeout(incident, now, self.settings.similar_timeout_s)
+        timeout = domain.query_timeout(incident, datetime.now(UTC), self.settings.similar_timeout_s)
         outcome = "ok"
         try:
+            # just (re)started: the store may still be opening; wait for it within the same budget
+            await asyncio.wait_for(self.ready.wait(), timeout)
+        except TimeoutError:
+            outcome = "not-ready"
+            part = domain.similar_cases_part(incident, [], [], datetime.now(UTC),
+                                             error="knowledge-storage unavailable: case base not open yet")
+        else:
+            part = await self._lookup(incident, max(0.05, timeout - (time.perf_counter() - started)))
+            outcome = "ok" if part.error is None else ("timeout" if part.truncated else "error")
+        self.metrics.lookup_seconds.observe(time.perf_counter() - started)
+        await self.service.mesh.publish(EVIDENCE_PARTS, part, key=incident.incident_id)
+        self.metrics.answers.labels(outcome=outcome).inc()
+
+    async def _lookup(self, incident: Incident, budget_s: float) -> Any:
+        try:
             cases = self.case_base()
-            part = await asyncio.wait_for(
+            return await asyncio.wait_for(
                 asyncio.to_thread(
                     cases.answer, incident, top_n=self.settings.similar_top_n,
                     threshold=self.settings.similar_threshold, same_namespace=self.settings.similar_same_namespace,
                     feedback_items=self.settings.similar_feedback_items,
                 ),
-                timeout,
+                budget_s,
             )
         except TimeoutError:
-            outcome = "timeout"
-            part = domain.similar_cases_part(incident, [], [], datetime.now(UTC), truncated=True,
-                                             error=f"similar-case lookup exceeded {timeout:.1f}s")
-        except Exception as exc:  # the store is down or not open: say so, do not make analysis wait
-            outcome = "error"
+            return domain.similar_cases_part(incident, [], [], datetime.now(UTC), truncated=True,
+                                             error=f"similar-case lookup exceeded {budget_s:.1f}s")
+        except Exception as exc:  # the store is down: say so, do not make analysis wait
             log.warning("similar-case lookup failed for %s: %r", incident.incident_id, exc)
-            part = domain.similar_cases_part(incident, [], [], datetime.now(UTC),
+            return domain.similar_cases_part(incident, [], [], datetime.now(UTC),
                                              error=f"knowledge-storage unavailable: {type(exc).__name__}")
-        self.metrics.lookup_seconds.observe(time.perf_counter() - started)
-        await self.service.mesh.publish(EVIDENCE_PARTS, part, key=incident.incident_id)
-        self.metrics.answers.labels(outcome=outcome).inc()

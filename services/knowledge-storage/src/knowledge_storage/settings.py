@@ -6,8 +6,9 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from logmesh_runtime.settings import ServiceSettings, refuse_placeholder
 from pydantic import Field, field_validator
+
+from logmesh_runtime.settings import ServiceSettings, refuse_placeholder
 
 
 class KnowledgeStorageSettings(ServiceSettings):

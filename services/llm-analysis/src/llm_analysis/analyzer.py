@@ -27,7 +27,7 @@ from llm_analysis.domain import (
 )
 from llm_analysis.ports import LlmClient, LlmUnavailable
 from llm_analysis.rules import Diagnosis
-from llm_analysis.safety import OutputRejected, validate_answer
+from llm_analysis.safety import OutputRejected, clean_text, leaked, redact_text, validate_answer
 from llm_analysis.settings import LlmAnalysisSettings
 from logmesh_contracts import AnalysisProgress, AnalysisResult, stable_id, utcnow
 
@@ -39,7 +39,14 @@ CANARY = "LMC-" + stable_id("logmesh-llm-analysis-canary", length=16)
 
 
 class ProgressStream:
-    """Ordered, throttled progress chunks for one incident."""
+    """Ordered, throttled progress chunks for one incident.
+
+    Streamed model text is untrusted until validated, so each chunk is redacted and cleaned of
+    URLs/mentions, the tail is held back until the next chunk (a leak marker split across chunks
+    is still seen whole), and streaming stops for good once the text repeats our instructions.
+    """
+
+    HOLD_BACK = 64
 
     def __init__(self, incident_id: str, publish: PublishProgress, interval_s: float, min_chars: int) -> None:
         self.incident_id = incident_id
@@ -47,7 +54,9 @@ class ProgressStream:
         self.interval_s = interval_s
         self.min_chars = min_chars
         self.seq = 0
-        self._buffer: list[str] = []
+        self._pending = ""
+        self._seen = ""
+        self._muted = False
         self._last = 0.0
 
     async def emit(self, stage: str, text: str = "") -> None:
@@ -63,14 +72,26 @@ class ProgressStream:
         self._last = time.monotonic()
 
     async def text(self, piece: str) -> None:
-        self._buffer.append(piece)
-        buffered = sum(len(p) for p in self._buffer)
-        if buffered >= self.min_chars and time.monotonic() - self._last >= self.interval_s:
-            await self.flush()
+        self._pending += piece
+        self._seen += piece
+        if leaked(self._seen, CANARY):
+            self._muted = True
+        if self._muted:
+            return
+        if len(self._pending) - self.HOLD_BACK >= self.min_chars and time.monotonic() - self._last >= self.interval_s:
+            cut = len(self._pending) - self.HOLD_BACK
+            chunk, self._pending = self._pending[:cut], self._pending[cut:]
+            await self._send(chunk)
 
     async def flush(self) -> None:
-        if self._buffer:
-            text, self._buffer = "".join(self._buffer), []
+        chunk, self._pending, self._seen = self._pending, "", ""
+        if chunk and not self._muted:
+            await self._send(chunk)
+        self._muted = False
+
+    async def _send(self, chunk: str) -> None:
+        text = clean_text(redact_text(chunk)[0], 4000)
+        if text:
             await self.emit("llm", text)
 
 

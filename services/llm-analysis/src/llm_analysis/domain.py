@@ -227,7 +227,8 @@ def make_incident(opening: Opening, incident_id: str, deadline_s: float, now: da
 
 def join_incident(existing: Incident, opening: Opening) -> Incident:
     """The incident with one more source; published again under the same incident id."""
-    return merge_incidents(existing, make_incident(opening, existing.incident_id, 0, existing.opened_at))
+    deadline_s = (existing.evidence_deadline - existing.opened_at).total_seconds()
+    return merge_incidents(existing, make_incident(opening, existing.incident_id, deadline_s, existing.opened_at))
 
 
 def merge_incidents(first: Incident, other: Incident) -> Incident:

@@ -53,6 +53,11 @@ class TemplateMatchingSettings(ServiceSettings):
     evidence_max_bytes: int = Field(default=16_000, ge=512)
     evidence_pad_s: int = Field(default=300, ge=0, description="Widen the incident window by this much each side.")
 
+    @field_validator("clickhouse_dsn", "llm_model", "llm_api_base", "llm_api_key", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value  # compose passes ${VAR:-} as ""
+
     @field_validator("llm_api_key")
     @classmethod
     def _no_placeholder(cls, value: str | None) -> str | None:

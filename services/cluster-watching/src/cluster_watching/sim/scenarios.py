@@ -26,7 +26,10 @@ def node(name: str, *, ready: bool = True, pressure: tuple[str, ...] = ()) -> Ob
             "conditions": conditions,
             "allocatable": {"cpu": "3800m", "memory": "15Gi", "pods": "110"},
             "capacity": {"cpu": "4", "memory": "16Gi", "pods": "110"},
-            "nodeInfo": {"kubeletVersion": "v1.33.0", "osImage": "logmesh-sim"},
+            "nodeInfo": {"architecture": "amd64", "bootID": f"boot-{name}", "containerRuntimeVersion": "containerd://2.0.0",
+                         "kernelVersion": "6.1.0", "kubeProxyVersion": "v1.33.0", "kubeletVersion": "v1.33.0",
+                         "machineID": f"machine-{name}", "operatingSystem": "linux", "osImage": "logmesh-sim",
+                         "systemUUID": f"uuid-{name}"},
         },
     }
 
@@ -64,6 +67,7 @@ def pod(
         ],
         "containerStatuses": [] if phase == "Pending" and not state else [{
             "name": container, "image": image, "ready": ready, "restartCount": restarts,
+            "imageID": f"{image}@sha256:{'0' * 64}", "containerID": f"containerd://{name}-{container}-{restarts}",
             "state": state, "lastState": last_state or {}, "started": "running" in state,
         }],
     }

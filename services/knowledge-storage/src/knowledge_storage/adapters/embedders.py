@@ -8,6 +8,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -35,8 +36,7 @@ _NORMALISERS: tuple[tuple[re.Pattern[str], str], ...] = (
 _WORD = re.compile(r"[a-z]+")
 # Filler words carry no root-cause signal.
 _STOP = frozenset(
-    "a an the of on in at to for is are was were be been and or not no with by from this that it its as has have "
-    "had into than then there their our your we you they after before while during".split()
+    ["a", "an", "the", "of", "on", "in", "at", "to", "for", "is", "are", "was", "were", "be", "been", "and", "or", "not", "no", "with", "by", "from", "this", "that", "it", "its", "as", "has", "have", "had", "into", "than", "then", "there", "their", "our", "your", "we", "you", "they", "after", "before", "while", "during"]
 )
 
 
@@ -94,7 +94,7 @@ class HashingEmbedder:
                 share = self.char_weight / math.sqrt(len(grams))
                 for gram in grams:
                     counts["c:" + gram] += share
-        for left, right in zip(words, words[1:], strict=False):
+        for left, right in pairwise(words):
             counts[f"b:{left} {right}"] += self.bigram_weight
         return counts
 
@@ -215,7 +215,7 @@ class LiteLLMEmbedder:
         return _normalised_rows(matrix)
 
 
-def build_embedder(settings: KnowledgeStorageSettings):  # noqa: ANN201 - returns an Embedder
+def build_embedder(settings: KnowledgeStorageSettings):
     if settings.embedder == "hashing":
         return HashingEmbedder(settings.hashing_dim)
     if settings.embedder == "sentence-transformers":

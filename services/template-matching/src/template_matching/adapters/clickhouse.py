@@ -91,7 +91,11 @@ class ClickHouseStore:
 
     def _create_schema(self) -> None:
         c, db = self._client, self.db
-        c.command(f"CREATE DATABASE IF NOT EXISTS {db}")
+        try:
+            c.command(f"CREATE DATABASE IF NOT EXISTS {db}")
+        except Exception:  # a user without CREATE rights on a server whose database already exists
+            if not c.command(f"EXISTS DATABASE {db}"):
+                raise
         c.command(f"""
             CREATE TABLE IF NOT EXISTS {db}.logs (
                 org LowCardinality(String),

@@ -31,9 +31,13 @@ class LiteLLMClient:
         os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
         import litellm  # lazy: importing litellm takes seconds
 
+        litellm.suppress_debug_info = True  # its "Give Feedback" banner on every error
+        # local OpenAI-compatible servers (Ollama, llama.cpp) need no key, but litellm's openai
+        # provider refuses to call without one
+        api_key = self.api_key or ("no-key" if self.api_base else None)
         try:
             response: Any = await litellm.acompletion(
-                model=self.model, messages=messages, api_base=self.api_base, api_key=self.api_key,
+                model=self.model, messages=messages, api_base=self.api_base, api_key=api_key,
                 timeout=self.timeout_s, num_retries=0, temperature=0,
             )
         except Exception as exc:  # retried by the caller

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -51,6 +52,8 @@ class EngineConfig:
     # starts a template of its own; once that position has shown this many different
     # words, the templates are merged into one with a variable there
     min_word_values: int = 5
+    # ... or as soon as two of its words already alternate in another template
+    shared_word_pairs: bool = True
     # whether that may happen to the first word of a message when the two words share
     # no structure ("com.apple.a:" and "com.apple.b:" always may)
     merge_first_word: bool = False
@@ -64,7 +67,16 @@ class EngineConfig:
 
 class _Cluster:
     __slots__ = (
-        "count", "key", "merged_into", "seq", "sib", "template", "template_id", "tokens", "wild",
+        "count",
+        "key",
+        "merged_into",
+        "pending",
+        "seq",
+        "sib",
+        "template",
+        "template_id",
+        "tokens",
+        "wild",
     )
 
     def __init__(self, seq: int, tokens: tuple[str, ...]) -> None:
@@ -74,6 +86,8 @@ class _Cluster:
         # position -> sibling group: templates that differ from this one only in the
         # plain word at that position
         self.sib: dict[int, _Siblings] = {}
+        # one of those groups is to be merged at this template's next line
+        self.pending = False
         self._set_tokens(tokens)
 
     def _set_tokens(self, tokens: tuple[str, ...]) -> None:
@@ -86,7 +100,7 @@ class _Cluster:
                 wild.append((i, "", ""))
             elif VAR in tok and tok.count(VAR) == 1:
                 k = tok.index(VAR)
-                wild.append((i, tok[:k], tok[k + 3:]))
+                wild.append((i, tok[:k], tok[k + 3 :]))
         self.wild = tuple(wild)
         self.key = tokens
         self.template = " ".join(tokens)
@@ -102,9 +116,13 @@ class _Cluster:
 class _Siblings:
     """Templates differing only in one word position; merged once it varies enough."""
 
-    __slots__ = ("values", "members")
+    __slots__ = ("evident", "members", "pos", "values")
 
-    def __init__(self) -> None:
+    def __init__(self, pos: int) -> None:
+        self.pos = pos
+        # set when another template showed two of these words alternating too: merge
+        # at the next line of any member
+        self.evident = False
         self.values: set[str] = set()
         self.members: list[_Cluster] = []
 
@@ -169,11 +187,7 @@ class _Bucket:
                 for pos, pre, suf in pat:
                     if pre or suf:
                         t = key[pos]
-                        if (
-                            len(t) < len(pre) + len(suf)
-                            or not t.startswith(pre)
-                            or not t.endswith(suf)
-                        ):
+                        if len(t) < len(pre) + len(suf) or not t.startswith(pre) or not t.endswith(suf):
                             break
                         key[pos] = pre + VAR + suf
                     else:
@@ -203,7 +217,7 @@ def _common(a: str, b: str) -> tuple[str, str]:
         s += 1
     while s > 0 and a[-s] not in _CUT:
         s -= 1
-    return a[:p], (a[len(a) - s:] if s else "")
+    return a[:p], (a[len(a) - s :] if s else "")
 
 
 def _merge_token(a: str, b: str) -> str:
@@ -219,8 +233,28 @@ def _merge_token(a: str, b: str) -> str:
 
 def _wild_ok(a: str, t: str) -> bool:
     k = a.index(VAR)
-    pre, suf = a[:k], a[k + 3:]
+    pre, suf = a[:k], a[k + 3 :]
     return len(t) >= len(pre) + len(suf) and t.startswith(pre) and t.endswith(suf)
+
+
+def _join_quoted(raw: list[str]) -> list[str]:
+    """Keep a quoted ``key="a value with spaces"`` together as one token."""
+    out: list[str] = []
+    i, n = 0, len(raw)
+    while i < n:
+        tok = raw[i]
+        k = tok.find('="')
+        if k >= 0 and tok.find('"', k + 2) < 0:
+            j = i + 1
+            while j < n and '"' not in raw[j]:
+                j += 1
+            if j < n:
+                out.append(" ".join(raw[i : j + 1]))
+                i = j + 1
+                continue
+        out.append(tok)
+        i += 1
+    return out
 
 
 def _collapse_lists(toks: list[str], run: int) -> list[str]:
@@ -232,11 +266,11 @@ def _collapse_lists(toks: list[str], run: int) -> list[str]:
             k += 1
         else:
             if k >= run:
-                del out[len(out) - k + 1:]
+                del out[len(out) - k + 1 :]
             k = 0
         out.append(tok)
     if k >= run:
-        del out[len(out) - k + 1:]
+        del out[len(out) - k + 1 :]
     return out
 
 
@@ -246,17 +280,18 @@ def _has_alpha(tok: str) -> bool:
 
 def _is_word_edit(a: str, t: str) -> bool:
     """``a`` and ``t`` differ in a word (maybe different templates, maybe a variable
-    word) rather than in a value: the differing parts both have letters, and they are
-    not the value of a ``key=value`` pair, the whole content of a bracket or quote
-    pair, or the tail of a token that holds masked pieces."""
+    word) rather than in a value: the differing parts hold letters besides variables
+    (one may be empty: "LOGIN(uid=<*>)" / "(uid=<*>)"), neither is just a variable, and
+    they are neither in the value of a ``key=value`` pair nor the tail of a token that holds
+    masked pieces."""
     pre, suf = _common(a, t)
-    if not _has_alpha(a[len(pre):len(a) - len(suf)]) or not _has_alpha(t[len(pre):len(t) - len(suf)]):
+    da = a[len(pre) : len(a) - len(suf)]
+    dt = t[len(pre) : len(t) - len(suf)]
+    if da == VAR or dt == VAR or not (_has_alpha(da) or _has_alpha(dt)):
         return False
     if not pre:
         return True
-    if VAR in a or VAR in t or pre[-1] == "=":
-        return False
-    return not (suf and pre[-1] in "([{<\"'")
+    return not (VAR in a or VAR in t or "=" in pre)
 
 
 class TemplateEngine:
@@ -274,12 +309,16 @@ class TemplateEngine:
         self._clusters: dict[int, _Cluster] = {}
         self._msg_cache: dict[str, _Cluster] = {}
         self._tok_cache: dict[str, str] = {}
+        # (position, word, word) -> first sibling group where the two words alternated there
+        self._pairs: dict[tuple[int, str, str], _Siblings] = {}
 
     # ------------------------------------------------------------------ helpers
     def _mask(self, message: str) -> tuple[str, ...]:
         cache = self._tok_cache
         out = []
         raw = message.split()
+        if '="' in message:
+            raw = _join_quoted(raw)
         for tok in raw:
             m = cache.get(tok)
             if m is None:
@@ -335,21 +374,26 @@ class TemplateEngine:
         different word (see :func:`_is_word_edit`) than the template."""
         n = len(toks)
         th = self.config.similarity * n
-        # equal constant tokens per template, from the postings
-        votes: dict[_Cluster, int] = {}
+        # candidates from the postings: a template with at least `need` equal tokens is
+        # in at least one of any (lists - need + 1) of the line's posting lists, so the
+        # shortest ones suffice (the common ones, like a "INFO" prefix, are skipped)
+        need = max(1, math.ceil(th))
         postings = b.postings
-        for i, t in enumerate(toks):
-            lst = postings.get((i, t))
-            if lst is not None:
-                for c in lst:
-                    votes[c] = votes.get(c, 0) + 1
+        lists = [lst for lst in map(postings.get, enumerate(toks)) if lst is not None]
+        if len(lists) < need:
+            return None, []
+        lists.sort(key=len)
+        candidates: set[_Cluster] = set()
+        for lst in lists[: len(lists) - need + 1]:
+            candidates.update(lst)
         best = None
         best_score: tuple[int, int, int] = (-(n + 1), -1, -1)
         best_words: list[int] = []
-        for c, eq in votes.items():
-            if eq < th:
-                continue
+        for c in candidates:
             ct = c.tokens
+            eq = sum(1 for a, t in zip(ct, toks, strict=True) if a == t and a != VAR)
+            if eq < need:
+                continue
             params = 0
             words: list[int] = []
             for i in range(n):
@@ -376,8 +420,9 @@ class TemplateEngine:
         c = self._msg_cache.get(message)
         if c is not None:
             c = c.resolve()
-            c.count += 1
-            return Match(c.template_id, c.template, False, None, c.seq)
+            if not c.pending:
+                c.count += 1
+                return Match(c.template_id, c.template, False, None, c.seq)
         c, is_new, replaced = self._learn(message)
         prev = replaced[0] if replaced else None
         return Match(c.template_id, c.template, is_new, prev, c.seq, replaced)
@@ -388,9 +433,10 @@ class TemplateEngine:
         c = self._msg_cache.get(message)
         if c is not None:
             c = c.resolve()
-            c.count += 1
-        else:
-            c = self._learn(message)[0]
+            if not c.pending:
+                c.count += 1
+                return c.seq, c.template
+        c = self._learn(message)[0]
         return c.seq, c.template
 
     def _learn(self, message: str) -> tuple[_Cluster, bool, tuple[str, ...]]:
@@ -399,6 +445,13 @@ class TemplateEngine:
         b = self._bucket(len(toks))
         c = b.lookup(toks)
         if c is not None:
+            for group in c.sib.values() if c.pending else ():
+                if group.evident:
+                    old_ids = [m.template_id for m in group.members if m.merged_into is None]
+                    c = self._merge_siblings(group, group.pos, c.tokens)
+                    c.count += 1
+                    self._remember(message, c)
+                    return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
             c.count += 1
             self._remember(message, c)
             return c, False, ()
@@ -411,27 +464,51 @@ class TemplateEngine:
                 return self._create(message, toks), True, ()
             group = c.sib.get(i)
             if group is None:
-                group = c.sib[i] = _Siblings()
+                group = c.sib[i] = _Siblings(i)
                 group.members.append(c)
                 group.values.add(c.tokens[i])
-            if toks[i] not in group.values and len(group.values) + 1 < self.config.min_word_values:
+            word = toks[i]
+            if (
+                word not in group.values
+                and len(group.values) + 1 < self.config.min_word_values
+                and not self._pair_seen_elsewhere(group, word)
+            ):
                 # a different word: a template of its own, until the position varies enough
-                group.values.add(toks[i])
+                group.values.add(word)
                 new = self._create(message, toks)
                 new.sib[i] = group
                 group.members.append(new)
                 return new, True, ()
-            old_ids = [c.template_id] + [
-                m.template_id for m in group.members if m is not c and m.merged_into is None
-            ]
+            old_ids = [c.template_id] + [m.template_id for m in group.members if m is not c and m.merged_into is None]
             c = self._merge_siblings(group, i, toks)
         else:
             old_ids = [c.template_id]
-            merged = tuple(a if a == t else _merge_token(a, t) for a, t in zip(c.tokens, toks))
+            merged = tuple(a if a == t else _merge_token(a, t) for a, t in zip(c.tokens, toks, strict=True))
             c = self._retokenise(c, merged)
         c.count += 1
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
+
+    def _pair_seen_elsewhere(self, group: _Siblings, word: str) -> bool:
+        """Whether ``word`` and one of the group's words already alternate at the same
+        position of another template: words that vary together in two different
+        messages are values (user names in "session opened for user X" and "session
+        closed for user X"), not keywords of one message."""
+        if not self.config.shared_word_pairs:
+            return False
+        seen = False
+        pairs = self._pairs
+        pos = group.pos
+        for other in group.values:
+            key = (pos, other, word) if other < word else (pos, word, other)
+            first = pairs.setdefault(key, group)
+            if first is not group:
+                seen = True
+                if not first.evident:
+                    first.evident = True
+                    for m in first.members:
+                        m.pending = True
+        return seen
 
     def _create(self, message: str, toks: tuple[str, ...]) -> _Cluster:
         c = self._new_cluster(toks)
@@ -445,10 +522,11 @@ class TemplateEngine:
         merged = list(toks)
         merged[pos] = VAR
         for m in members:
-            merged = [a if a == t else _merge_token(a, t) for a, t in zip(merged, m.tokens)]
+            merged = [a if a == t else _merge_token(a, t) for a, t in zip(merged, m.tokens, strict=True)]
         survivor = min(members, key=lambda m: m.seq)
         for m in members:
             m.sib.pop(pos, None)
+            m.pending = any(g.evident for g in m.sib.values())
         b = self._buckets[len(toks)]
         for m in members:
             if m is not survivor:
@@ -475,7 +553,8 @@ class TemplateEngine:
     def load(self, templates: Iterable[str]) -> None:
         """Add known templates (text with ``<*>``, e.g. from the registry)."""
         for text in templates:
-            toks = tuple(text.split())
+            words = text.split()
+            toks = tuple(_join_quoted(words) if '="' in text else words)
             b = self._bucket(len(toks))
             if toks in b.index:
                 continue

@@ -24,13 +24,16 @@ _NEEDS_WORK = re.compile(r"[0-9/\\=]|true|false|null", re.IGNORECASE)
 _URL = re.compile(r"^([\"'(\[<{]*)([A-Za-z][A-Za-z0-9+.\-]*://)\S*?([\"')\]>},;.:]*)$")
 _WIN_PATH = re.compile(r"^([\"'(\[<{]*)[A-Za-z]:\\\S*?([\"')\]>},;:]*)$")
 _ADDR = re.compile(  # MAC addresses, IPv6 addresses
-    r"^([\"'(\[<{/]*)(?:[0-9A-Fa-f]{1,4}:){4,}[0-9A-Fa-f]{1,4}([\"')\]>},;.:]*)$")
+    r"^([\"'(\[<{/]*)(?:[0-9A-Fa-f]{1,4}:){4,}[0-9A-Fa-f]{1,4}([\"')\]>},;.:]*)$"
+)
 # "node-128", "core.3249": an alphabetic stem glued to a number keeps the stem.
 _STEM_NUM = re.compile(r"^([A-Za-z]{2,})([-.])[0-9]+$")
 # Names that merely contain a short number ("eth1", "ssh2", "jk2_init", "IPv6").
 _NAME_NUM = re.compile(r"^_*[A-Za-z]{2,}[0-9]{1,2}(?:_?[A-Za-z]+)?$")
 # Dotted host names: three or more labels, or two with a common top-level domain.
-_HOST = re.compile(r"^(?:[A-Za-z0-9\-]+\.){2,}[A-Za-z]{2,}$|^[A-Za-z0-9\-]+\.(?:com|net|org|edu|gov|io|cn|hk|us|uk|de|jp|local)$")
+_HOST = re.compile(
+    r"^(?:[A-Za-z0-9\-]+\.){2,}[A-Za-z]{2,}$|^[A-Za-z0-9\-]+\.(?:com|net|org|edu|gov|io|cn|hk|us|uk|de|jp|local)$"
+)
 _DIGIT = re.compile(r"[0-9]")
 _ALLDIGITS = re.compile(r"^[0-9]+$")
 _LITERALS = frozenset({"true", "false", "null"})
@@ -126,7 +129,7 @@ def _mask_value(value: str) -> str:
         k = value.find(q, 1)
         if k > 0:
             inner = value[1:k]
-            return q + (VAR if inner else "") + q + value[k + 1:]
+            return q + (VAR if inner else "") + q + value[k + 1 :]
     if q == "[" and value.endswith("]") and value.count("[") == 1:
         return "[" + VAR + "]"
     return VAR
@@ -141,14 +144,14 @@ def _mask_kv(token: str) -> str:
         if eq < 0 or eq + 1 >= n:
             out.append(_mask_pieces(token[pos:]) if pos < n else "")
             break
-        out.append(_mask_pieces(token[pos:eq]) if eq > pos else "")
-        out.append("=")
+        # the key with its "=", so that a key like "r27" stays a name
+        out.append(_mask_pieces(token[pos : eq + 1]))
         if token[eq + 1] == "=":  # "==" is an operator
             out.append("=")
             pos = eq + 2
             continue
         end = _value_end(token, eq + 1)
-        out.append(_mask_value(token[eq + 1:end]))
+        out.append(_mask_value(token[eq + 1 : end]))
         pos = end
         if pos >= n:
             break
@@ -168,8 +171,8 @@ def mask_tokens(tokens: list[str]) -> list[str]:
     return [mask_token(t) for t in tokens]
 
 
-_MONTHS = frozenset("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())
-_WEEKDAYS = frozenset("Mon Tue Wed Thu Fri Sat Sun".split())
+_MONTHS = frozenset(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"])
+_WEEKDAYS = frozenset(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
 DATE_WORDS = _MONTHS | _WEEKDAYS
 _DAY = re.compile(r"^[0-9]{1,2},?$")
 _YEAR = re.compile(r"^[0-9]{4}\W*$")

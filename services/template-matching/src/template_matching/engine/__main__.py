@@ -1,0 +1,30 @@
+"""``python -m template_matching.engine [--final] [--text]``: the ``logmesh parse``
+command without the CLI framework (starts faster; see cli_parse.py for the options)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .stream import run
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m template_matching.engine", description=__doc__)
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--final", action="store_true", help="answer at end of input with final templates")
+    mode.add_argument("--stream", action="store_true", help="answer each line at once (default)")
+    ap.add_argument("--text", action="store_true", help="'template_id<TAB>template' instead of JSON")
+    args = ap.parse_args(argv)
+    source = open(sys.stdin.fileno(), encoding="utf-8", errors="replace", newline="\n", closefd=False)  # noqa: SIM115
+    sink = open(  # noqa: SIM115
+        sys.stdout.fileno(), "w", encoding="utf-8", closefd=False, buffering=1 if sys.stdout.isatty() else -1
+    )
+    try:
+        run(source, sink, final=args.final, as_json=not args.text)
+    finally:
+        sink.flush()
+
+
+if __name__ == "__main__":
+    main()
