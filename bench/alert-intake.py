@@ -96,7 +96,7 @@ async def raw_publish(bootstrap: str, payloads: list[dict[str, Any]], concurrenc
     settings = ServiceSettings(service_name="alert-intake", kafka_bootstrap=bootstrap, topic_prefix="raw.")
     mesh = Mesh(settings, Metrics("bench"))
     batches = [domain.any_alerts(p, received_at=utcnow(), org="default").alerts for p in payloads]
-    await mesh.broker.start()
+    await mesh.start()
     try:
         queue: asyncio.Queue[list[Any]] = asyncio.Queue()
         for batch in batches:
@@ -114,7 +114,7 @@ async def raw_publish(bootstrap: str, payloads: list[dict[str, Any]], concurrenc
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         return latencies, time.perf_counter() - started
     finally:
-        await mesh.broker.stop()
+        await mesh.stop()
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:

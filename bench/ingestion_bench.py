@@ -9,7 +9,6 @@ Phases (each on its own fresh topics of one embedded Tansu broker):
 * ``http_batch``        ``POST /logs/ingest`` with {"logs": [...]} batches against ``python -m ingestion`` (uvicorn,
                         one process), driven by httpx from this process
 * ``kafka_path``        ``python -m ingestion`` consuming pre-loaded ``logs.raw`` and publishing ``logs.records``
-* ``kafka_path_projected`` a projection, not the shipped path: the Kafka path in-process with the runtime's
                         ``publish_many`` replaced by a batch-span version (see ``batch_span_publish_many``)
 
 CPU is user+system seconds of the process doing the work (the ingestion subprocess for the two
@@ -275,63 +274,6 @@ async def kafka_path(url: str, pid: int, total: int, already: int) -> dict[str, 
                   service_stats=stats["kafka"])
 
 
-def batch_span_publish_many(mesh: Any, tracer_provider: Any) -> Any:
-    """A *proposed* ``Mesh.publish_many`` for the runtime (not in use anywhere): one span per call and
-    messages straight to the broker's aiokafka producer, same acks=all wait. Reaches into FastStream's
-    producer attribute, which is why it is only measured here and suggested to the runtime's owner."""
-    from aiokafka.errors import KafkaError
-    from opentelemetry import propagate, trace
-
-    from logmesh_runtime.kafka import PublishUnavailable, encode
-
-    tracer = trace.get_tracer("logmesh.mesh", tracer_provider=tracer_provider)
-
-    async def publish_many(topic: Any, items: Any, *, headers: Any = None, timeout_s: float | None = None) -> int:
-        name = mesh.topic_name(topic)
-        producer = mesh.broker.config.producer._producer.producer
-        futures = []
-        with tracer.start_as_current_span(f"{name} publish_many", kind=trace.SpanKind.PRODUCER):
-            carrier: dict[str, str] = {}
-            propagate.inject(carrier)
-            wire = [(k, v.encode()) for k, v in {**(headers or {}), **carrier}.items()]
-            try:
-                for key, event in items:
-                    body = event if isinstance(event, bytes) else encode(event)
-                    key_bytes = key.encode() if isinstance(key, str) else key
-                    futures.append(await producer.send(name, body, key=key_bytes, headers=wire))
-                if futures:
-                    await asyncio.wait_for(asyncio.gather(*futures), timeout_s or 15)
-            except (KafkaError, TimeoutError, OSError) as exc:
-                raise PublishUnavailable(str(exc)) from exc
-        mesh.metrics.published.labels(topic=name).inc(len(futures))
-        return len(futures)
-
-    return publish_many
-
-
-async def kafka_path_projected(bootstrap: str, prefix: str, total: int, already: int) -> dict[str, Any]:
-    """The Kafka path in-process with ``batch_span_publish_many`` swapped in: what the runtime fix would give."""
-    from ingestion.app import create_app
-    from ingestion.settings import IngestionSettings
-
-    app = create_app(IngestionSettings(kafka_bootstrap=bootstrap, topic_prefix=prefix, log_level="WARNING"))
-    mesh = app.state.service.mesh
-    mesh.publish_many = batch_span_publish_many(mesh, app.state.service.tracer_provider)
-    async with app.router.lifespan_context(app):
-        stats = app.state.stats
-        deadline = time.monotonic() + 600
-        while stats.kafka.accepted <= already and time.monotonic() < deadline:  # noqa: ASYNC110 - polls a counter
-            await asyncio.sleep(0.005)
-        t0, cpu0, start_count = time.perf_counter(), self_cpu_s(), stats.kafka.accepted
-        while stats.kafka.accepted < total and time.monotonic() < deadline:  # noqa: ASYNC110 - polls a counter
-            await asyncio.sleep(0.005)
-        seconds, cpu = time.perf_counter() - t0, self_cpu_s() - cpu0
-        done = stats.kafka.accepted - start_count
-    return result("kafka_path_projected", done, seconds, cpu, proc_mem_mb(os.getpid()),
-                  what="PROJECTION, not the shipped path: kafka_path in-process with a batch-span publish_many "
-                       "(one span per call, aiokafka send directly) as proposed for the runtime")
-
-
 async def load_raw(bootstrap: str, topic: str, values: list[tuple[bytes, bytes]]) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
     await producer.start()
@@ -357,7 +299,7 @@ async def main() -> None:
     broker = EmbeddedBroker(log_path=workdir / "broker.log").start()
     rows: list[dict[str, Any]] = []
     try:
-        prefixes = {name: f"b{uuid.uuid4().hex[:6]}-{name}." for name in ("ceil", "mesh", "http", "kafka", "proj")}
+        prefixes = {name: f"b{uuid.uuid4().hex[:6]}-{name}." for name in ("ceil", "mesh", "http", "kafka")}
         for prefix in prefixes.values():
             await create_topics(broker.bootstrap, prefix)
 
@@ -382,8 +324,6 @@ async def main() -> None:
         finally:
             stop_service(proc)
 
-        await load_raw(broker.bootstrap, prefixes["proj"] + LOGS_RAW.name, raw_values[:warmup] + raw_values)
-        rows.append(await kafka_path_projected(broker.bootstrap, prefixes["proj"], warmup + len(raw_values), warmup))
     finally:
         broker.stop()
 
@@ -400,11 +340,9 @@ async def main() -> None:
         "kafka_path_vs_ceiling_pipe": ratio("kafka_path", "ceiling_pipe"),
         "http_batch_vs_ceiling_produce": ratio("http_batch", "ceiling_produce"),
         "mesh_publish_many_vs_ceiling_produce": ratio("mesh_publish_many", "ceiling_produce"),
-        "kafka_path_projected_vs_ceiling_produce": ratio("kafka_path_projected", "ceiling_produce"),
         "cpu_efficiency_kafka_path_vs_ceiling_produce": cpu_ratio("kafka_path", "ceiling_produce"),
         "cpu_efficiency_kafka_path_vs_ceiling_pipe": cpu_ratio("kafka_path", "ceiling_pipe"),
         "cpu_efficiency_http_batch_vs_ceiling_produce": cpu_ratio("http_batch", "ceiling_produce"),
-        "cpu_efficiency_kafka_path_projected_vs_ceiling_pipe": cpu_ratio("kafka_path_projected", "ceiling_pipe"),
         "goal_kafka_within_2x_of_aiokafka": (ratio("kafka_path", "ceiling_produce") or 0) >= 0.5,
         "goal_http_batch_50k_per_s": (by["http_batch"]["records_per_s"] or 0) >= 50_000,
     }

@@ -145,6 +145,40 @@ def run_embedder(name: str, embedder: Any, cases: list[dict], queries: list[dict
     return result
 
 
+def latency_at_scale(embedder: Any, cases: list[dict], queries: list[dict], size: int) -> dict:
+    """Lookup latency with ``size`` validated cases in local-mode Qdrant (the dataset's cases, repeated
+    with new ids), which is what bounds how large a local case base may grow."""
+    from knowledge_storage import domain
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = QdrantCaseStore(str(Path(tmp) / "qdrant"), prefix="", embedding_model=embedder.model_id,
+                                dim=embedder.dim)
+        base = CaseBase(store, embedder)
+        base.ensure_schema()
+        started = time.perf_counter()
+        for start in range(0, size, 256):
+            rows = []
+            for n in range(start, min(size, start + 256)):
+                row = dict(cases[n % len(cases)], incident_id=f"scale-{n}")
+                result = as_result(row, n)
+                text = domain.case_text(result)
+                payload = {**domain.case_payload(result, text, embedder.model_id, NOW), "validation": domain.VALIDATED}
+                rows.append((row["incident_id"], text, payload))
+            vectors = embedder.embed([t for _, t, _ in rows])
+            store.upsert_cases([(i, v, p) for (i, _, p), v in zip(rows, vectors, strict=True)])
+        load_s = time.perf_counter() - started
+        latencies = []
+        for q in queries[:40]:
+            t0 = time.perf_counter()
+            base.similar(as_incident(q), top_n=K, threshold=0.75, same_namespace=False, feedback_items=3)
+            latencies.append((time.perf_counter() - t0) * 1000)
+        store.close()
+    out = {"cases": size, "load_s": round(load_s, 1), "p50_ms": round(statistics.median(latencies), 1),
+           "p95_ms": round(pct(latencies, 0.95), 1)}
+    print(f"scale      {size} cases: lookup p50={out['p50_ms']}ms p95={out['p95_ms']}ms", flush=True)
+    return out
+
+
 def alertname_baseline(cases: list[dict], queries: list[dict]) -> dict:
     """The peer: what matching on alert name (then category) and recency gives without any embedding."""
     family = {c["incident_id"]: c["family"] for c in cases}
@@ -164,6 +198,7 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=0.75)
     parser.add_argument("--out", type=Path, default=ROOT / "bench/results/knowledge-retrieval.json")
     parser.add_argument("--skip-semantic", action="store_true")
+    parser.add_argument("--scale", type=int, default=5000, help="Case-base size for the latency-at-scale run (0 skips).")
     args = parser.parse_args()
     cases, queries = load()
     print(f"{len(cases)} cases, {len(queries)} new incidents ({sum(c['type'] == 'case' for c in cases)} pairs)", flush=True)
@@ -171,6 +206,8 @@ def main() -> None:
     b = results["alertname-baseline"]
     print(f"baseline   recall@5={b['recall@5']:.3f} pair={b['pair_recall@5']:.3f} p@5={b['precision@5']:.3f}")
     results["hashing"] = run_embedder("hashing", HashingEmbedder(1024), cases, queries, args.threshold)
+    if args.scale:
+        results["hashing"]["latency_at_scale"] = latency_at_scale(HashingEmbedder(1024), cases, queries, args.scale)
     if not args.skip_semantic:
         try:
             from knowledge_storage.adapters.embedders import SentenceTransformerEmbedder

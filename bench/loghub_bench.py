@@ -10,7 +10,8 @@ Runs the shared harness ``../shared/tools/loghub_eval.py`` for
 * drain3 (PyPI), in-process in the harness, with the per-dataset tuned settings of
   ``loghub-settings.json`` (similarity threshold, depth, masking regexes);
 
-then the throughput of both on the replicated ~500k-line stream, and, in this process,
+then the throughput of both on the replicated ~500k-line stream (best of 3 alternating
+rounds), and, in this process,
 the single-pass speed of both over the 32k distinct-ish lines with no replication (the
 engine's exact-message cache disabled), which shows speed without repetition.
 
@@ -69,16 +70,18 @@ def single_pass(shared: Path) -> dict:
     for name in H.DATASETS:
         contents, _ = H.read_structured(H.gt_path(str(shared / "datasets" / "loghub-2k"), name, "original"))
         block += contents
-    engine = TemplateEngine(EngineConfig(message_cache_size=0))
-    t0 = time.perf_counter()
-    for line in block:
-        engine.assign(line)
-    t_engine = time.perf_counter() - t0
-    miner = H.make_drain3_miner({"regex": [], "st": 0.4, "depth": 4})
-    t0 = time.perf_counter()
-    for line in block:
-        miner.add_log_message(line)
-    t_drain = time.perf_counter() - t0
+    t_engine = t_drain = float("inf")
+    for _ in range(3):  # alternating rounds, best of each (shared, noisy machine)
+        engine = TemplateEngine(EngineConfig(message_cache_size=0))
+        t0 = time.perf_counter()
+        for line in block:
+            engine.assign(line)
+        t_engine = min(t_engine, time.perf_counter() - t0)
+        miner = H.make_drain3_miner({"regex": [], "st": 0.4, "depth": 4})
+        t0 = time.perf_counter()
+        for line in block:
+            miner.add_log_message(line)
+        t_drain = min(t_drain, time.perf_counter() - t0)
     return {
         "lines": len(block),
         "engine_lines_per_s": len(block) / t_engine,
@@ -119,6 +122,7 @@ def main() -> int:
         print("loghub_bench: drain3 is not installed: .venv/bin/pip install -r bench/requirements.txt", file=sys.stderr)
         return 2
 
+    load_start = os.getloadavg()[0]
     repeat = "1" if args.quick else "3"
     lines = "100000" if args.quick else "500000"
     report: dict = {
@@ -138,16 +142,23 @@ def main() -> int:
             ),
             "drain3": harness(shared, "--parser", "drain3", "--gt", "both", "--repeat", repeat, out=t / "d.json"),
         }
+        # rounds alternate the parsers; each keeps its best round per stream kind, so a
+        # load spike on the shared machine hits one round, not one parser
+        parsers = {"engine_stream": engine_cmd("stream"), "drain3": "drain3", "engine_final": engine_cmd("final")}
+        rounds: dict[str, list[dict]] = {k: [] for k in parsers}
+        for r in range(1 if args.quick else 3):
+            for key, parser in parsers.items():
+                out = t / f"t_{key}_{r}.json"
+                rounds[key].append(
+                    harness(shared, "--parser", parser, "--throughput-lines", lines, out=out)["throughput"]
+                )
         thr = {
-            "engine_stream": harness(
-                shared, "--parser", engine_cmd("stream"), "--throughput-lines", lines, out=t / "te.json"
-            )["throughput"],
-            "engine_final": harness(
-                shared, "--parser", engine_cmd("final"), "--throughput-lines", lines, out=t / "tf.json"
-            )["throughput"],
-            "drain3": harness(shared, "--parser", "drain3", "--throughput-lines", lines, out=t / "td.json")[
-                "throughput"
-            ],
+            key: {
+                kind: max((run[kind] for run in runs), key=lambda x: x["lines_per_s"])
+                for kind in ("per_dataset_settings", "mixed_stream_generic")
+            }
+            | {"rounds": runs}
+            for key, runs in rounds.items()
         }
     report["accuracy"] = {
         k: {"average": v["average"], "results": v["results"], "timing": v["timing"]} for k, v in acc.items()
@@ -163,6 +174,7 @@ def main() -> int:
         for k in ("engine_stream", "engine_final")
     }
     report["single_pass"] = single_pass(shared)
+    report["load_average_1m"] = {"start": load_start, "end": os.getloadavg()[0]}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "loghub.json").write_text(json.dumps(report, indent=2) + "\n")
 
@@ -202,7 +214,7 @@ def main() -> int:
                 md.append(f"- {k}: {met}")
             md.append("")
     md += [
-        "## Throughput (lines/s)",
+        "## Throughput (lines/s, best of 3 alternating rounds)",
         "",
         "| stream | engine --stream | engine --final | drain3 | ratio stream/drain3 |",
         "|---|---:|---:|---:|---:|",
@@ -227,7 +239,10 @@ def main() -> int:
         "Engine numbers are subprocess wall time including interpreter start-up (the harness "
         "times cmd: parsers that way); drain3 runs inside the harness process. The replicated stream "
         "repeats every line 16 times, so the engine's exact-message cache answers most of it; the "
-        "single-pass row has no repetition beyond what the logs themselves contain.",
+        "single-pass row has no repetition beyond what the logs themselves contain. "
+        f"Wall-clock timings on a shared machine (1-minute load average {report['load_average_1m']['start']:.1f} "
+        f"at start, {report['load_average_1m']['end']:.1f} at end on {report['cpus']} CPUs): compare ratios "
+        "within one run, not absolute numbers across runs.",
         "",
     ]
     (RESULTS / "loghub.md").write_text("\n".join(md))

@@ -20,7 +20,7 @@ SERVICES: dict[str, dict] = {
     "template-matching": {"replicas": 2, "cpu": "500m", "memory": "512Mi", "limit": "1Gi", "hpa_max": 6,
                           "secret_env": {"LOGMESH_CLICKHOUSE_DSN": "clickhouse-dsn"}},
     "cluster-watching": {"replicas": 1, "cpu": "100m", "memory": "256Mi", "limit": "512Mi", "hpa_max": 0,
-                         "service_account_rbac": True},
+                         "service_account_rbac": True, "env": {"LOGMESH_KUBECONFIG": "in-cluster"}},
     "alert-intake": {"replicas": 2, "cpu": "100m", "memory": "128Mi", "limit": "256Mi", "hpa_max": 4,
                      "secret_env": {"LOGMESH_INTAKE_TOKENS": "intake-tokens"}},
     "llm-analysis": {"replicas": 2, "cpu": "250m", "memory": "512Mi", "limit": "1Gi", "hpa_max": 6,

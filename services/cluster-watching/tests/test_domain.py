@@ -207,3 +207,15 @@ def test_budget_bounds_the_part_and_plan_follows_the_category() -> None:
     assert [plan(inc(c)) for c in ("pod-crash", "endpoint-missing", "disk-pressure", "dns-issues", "oom-killed")] == [
         "pod", "service", "node", "network", "resource"]
     assert plan(inc("unknown", node="n1")) == "node" and plan(inc("unknown", namespace="x")) == "namespace"
+
+
+def test_settings_read_namespaces_as_a_list_or_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cluster_watching.settings import ClusterWatchingSettings
+
+    monkeypatch.setenv("LOGMESH_WATCH_NAMESPACES", "shop, payments")
+    assert ClusterWatchingSettings().watch_namespaces == ["shop", "payments"]
+    monkeypatch.setenv("LOGMESH_WATCH_NAMESPACES", '["a"]')
+    assert ClusterWatchingSettings().watch_namespaces == ["a"]
+    monkeypatch.delenv("LOGMESH_WATCH_NAMESPACES")
+    settings = ClusterWatchingSettings()
+    assert settings.watch_namespaces == [] and settings.kubeconfig is None and settings.buffer_retention_s == 86_400

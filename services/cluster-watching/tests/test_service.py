@@ -114,18 +114,23 @@ async def test_crashloop_publishes_one_serious_event_and_the_api_shows_it(
 async def test_pod_incident_evidence_has_logs_description_and_events_without_secrets(
     cluster: Cluster, kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
 ) -> None:
-    for _ in range(2):
-        cluster.scenario.step()
     settings = settings_for(kafka_bootstrap, topic_prefix, tmp_path, cluster.kubeconfig)
-    async with running(settings) as (app, _http):
+    async with running(settings) as (app, http):
         await synced(app)
+        for _ in range(2):
+            cluster.scenario.step()
+        await caught_up(app, cluster)
         service = app.state.service
         target = K8sRef(namespace="shop", pod=cluster.scenario.pod_name)
         await service.mesh.publish(INCIDENTS_OPENED, incident("inc-pod", target), key="inc-pod")
         await service.mesh.publish(INCIDENTS_OPENED, incident("inc-svc", K8sRef(namespace="shop", service="checkout"),
                                                               "endpoint-missing"), key="inc-svc")
         records = await wait_for_messages(kafka_bootstrap, topic_prefix + EVIDENCE_PARTS.name, 2)
+        metrics = (await http.get("/metrics")).text
 
+    assert 'logmesh_cluster_evidence_parts_total{outcome="ok",plan="pod"} 1.0' in metrics
+    assert 'logmesh_cluster_events_total{reason="CrashLoopBackOff",serious="true"} 1.0' in metrics
+    assert 'logmesh_k8s_watch_synced{kind="pods",namespace="*"} 1.0' in metrics
     parts = {p.incident_id: p for p in (EvidencePart.model_validate_json(r.value) for r in records)}
     part = parts["inc-pod"]
     assert (part.kind, part.provider, part.error) == ("cluster", "cluster-watching", None)
@@ -134,6 +139,7 @@ async def test_pod_incident_evidence_has_logs_description_and_events_without_sec
     assert "connection refused" in items[f"log:shop/{name}/app#previous"].body
     assert items[f"log:shop/{name}/app"].attributes["lines"] == "7"
     assert "BackOff" in items["events:shop"].body
+    assert "app waiting(CrashLoopBackOff) restarts=1 last=Error" in items[f"history:shop/{name}"].body
     describe = items[f"pod:shop/{name}"].body
     assert "CrashLoopBackOff" in describe and "restarts=1" in describe
     assert "DB_PASSWORD: <from secret checkout-db/password, not read>" in describe

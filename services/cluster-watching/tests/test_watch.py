@@ -10,7 +10,7 @@ from cluster_watching.adapters.kubernetes import connect
 from cluster_watching.domain import Detector
 from cluster_watching.ports import Obj
 from cluster_watching.reflector import Reflector
-from cluster_watching.sim.scenarios import pod
+from cluster_watching.sim.scenarios import pod, service
 from cluster_watching.sim.testing import Cluster, eventually
 
 
@@ -91,6 +91,8 @@ async def test_crashloop_yields_exactly_one_serious_event_through_flapping_and_4
             if step == 2:
                 cluster.state.expire()  # and every watch expires in the middle of it
             await asyncio.sleep(0.1)
+        # a change no watch here sees: only a BOOKMARK can carry its resourceVersion to them
+        cluster.state.put("services", service("shop", "unwatched", {"app": "x"}))
         target = cluster.state.rv
         await eventually(lambda: all(int(r.resource_version or 0) >= target for r in reflectors),
                          what="watches caught up (bookmarks)")
@@ -166,3 +168,33 @@ async def test_sim_objects_deserialise_into_the_clients_typed_models(cluster: Cl
         assert (await core.read_namespaced_endpoints("checkout", "shop")).subsets[0].not_ready_addresses
         assert (await core.read_namespaced_service("checkout", "shop")).spec.selector == {"app": "checkout"}
         assert (await networking.list_namespaced_network_policy("shop")).items[0].metadata.name == "default-deny-ingress"
+
+
+async def test_a_resource_the_server_does_not_serve_is_retried_slowly(cluster: Cluster) -> None:
+    kubernetes = await connect(str(cluster.kubeconfig))
+    try:
+        assert (await kubernetes.list("loganalysisjobs", None))[0] == []  # served, empty
+        kubernetes.custom.api_client.configuration.host += "/nothing-here"
+        reflector = Reflector(kubernetes, "pods", None, Recorder(), missing_retry_s=60)
+        stop = asyncio.Event()
+        task = asyncio.create_task(reflector.run(stop))
+        await eventually(lambda: reflector.stats.last_error is not None, what="404 seen")
+        assert "does not serve pods" in reflector.stats.last_error and reflector.stats.failures == 0
+        await finish(stop, [task])
+    finally:
+        await kubernetes.close()
+
+
+async def test_a_namespaced_watch_sees_only_its_namespace(cluster: Cluster) -> None:
+    kubernetes = await connect(str(cluster.kubeconfig))
+    recorder = Recorder()
+    reflector = Reflector(kubernetes, "pods", "kube-system", recorder, watch_timeout_s=30)
+    stop, tasks = await start([reflector])
+    try:
+        cluster.state.put("pods", pod("shop", "elsewhere"))
+        cluster.state.put("pods", pod("kube-system", "here"))
+        await eventually(lambda: any(n == "here" for _, _, n, _ in recorder.seen), what="namespaced event")
+    finally:
+        await finish(stop, tasks)
+        await kubernetes.close()
+    assert {n for _, _, n, _ in recorder.seen} == {"coredns-5d78c9869d-abcde", "here"}

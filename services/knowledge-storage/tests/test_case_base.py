@@ -153,7 +153,9 @@ def test_delete_prune_export_and_import(open_cases, make, tmp_path) -> None:
     cases.apply_feedback(make.verdict("new", comment="spot on"))
     cases.store_result(make.result("gone"))
     assert cases.delete("gone") and not cases.delete("gone")
+    cases.apply_feedback(make.verdict("never-analysed", at=make.now - timedelta(days=400)))
     assert cases.prune(365, now=make.now) == ["old"]
+    assert cases.store.verdicts_for("never-analysed") == []
     assert cases.prune(0, now=make.now) == []  # 0 keeps everything
 
     lines = list(cases.export_lines())

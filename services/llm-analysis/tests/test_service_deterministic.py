@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 
 from llm_analysis.app import create_app
@@ -76,6 +77,18 @@ async def test_correlated_incident_deadline_dedup_and_resolve(kafka_bootstrap: s
                            key=firing.fingerprint)
         resolved = await wait_records(kafka_bootstrap, t(INCIDENTS_RESOLVED.name), lambda rs: len(rs) >= 1)
         assert resolved[0]["incident_id"] == incident_id
+
+        # REST: POST /api/v1/analyze publishes an AnalysisRequest, which opens its own incident
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://llm") as client:
+            bad = await client.post("/api/v1/analyze", json={"since": "forever"})
+            assert bad.status_code == 400 and "reason" in bad.json()
+            ok = await client.post("/api/v1/analyze", json={"namespace": "prod", "service": "api", "since": "1h",
+                                                             "severity": ["error"], "analysis_type": "root-cause"})
+            assert ok.status_code == 202
+        requested = ok.json()["incident_id"]
+        opened = await wait_records(kafka_bootstrap, t(INCIDENTS_OPENED.name), lambda rs: any(
+            r["incident_id"] == requested and r["source"] == "request" for r in rs))
+        assert requested != incident_id
 
     progress = await records(kafka_bootstrap, t(ANALYSIS_PROGRESS.name))
     stages = [p["stage"] for p in progress if p["incident_id"] == incident_id]

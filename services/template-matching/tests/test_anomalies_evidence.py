@@ -79,6 +79,10 @@ async def test_anomalies_evidence_and_llm_refinement(make_settings, kafka_bootst
                 where=lambda r: json.loads(r.value)["kind"] == "llm-refined",
             )
             assert tm.registry.assign("cache miss for key user:zed").template == "cache miss for key user:<*>"
+            from prometheus_client import generate_latest
+
+            exposed = generate_latest(service.metrics.registry).decode()
+            assert 'logmesh_llm_refiner{counter="accepted"}' in exposed and "logmesh_templates_live" in exposed
 
     by_kind = {a["kind"]: a for a in anomalies}
     assert set(by_kind) == {"new-template", "frequency-spike", "error-rate-jump"}, [a["summary"] for a in anomalies]

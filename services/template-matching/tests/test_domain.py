@@ -43,7 +43,7 @@ def run_detector(stream: list, detector: AnomalyDetector) -> list:
         rec = record(message, level=level, at=at, seq=n)
         match = registry.assign(message)
         found += detector.observe(rec, match.template_id, match.template, match.is_new, at)
-    found += detector.tick(stream[-1][2] + timedelta(minutes=5))
+    found += detector.tick(stream[-1][2] + timedelta(minutes=5))  # the last window closes when quiet
     return found
 
 
@@ -140,3 +140,18 @@ def test_registry_retires_replaced_templates_and_rebuilds_the_engine() -> None:
     assert template_id("disk sda full") not in registry.live
     assert registry.assign("disk sda full").template_id == template_id("disk <*> full")
     assert registry.apply([refined, event("disk sda full")]) == 0  # replays change nothing
+
+
+def test_a_quiet_stream_has_its_last_window_judged_by_the_tick() -> None:
+    stream = synthetic_stream(spike_window=7, windows=8)
+    detector = AnomalyDetector(AnomalyConfig(window_s=60, min_history=3))
+    registry = TemplateRegistry()
+    for n, (level, message, at) in enumerate(stream):
+        match = registry.assign(message)
+        detector.observe(record(message, level=level, at=at, seq=n), match.template_id, match.template,
+                         match.is_new, at)
+    last = stream[-1][2]
+    assert detector.tick(last + timedelta(seconds=30)) == []  # not quiet for a whole window yet
+    kinds = sorted(a.kind for a in detector.tick(last + timedelta(seconds=61)))
+    assert kinds == ["error-rate-jump", "frequency-spike"]
+    assert detector.tick(last + timedelta(seconds=200)) == []  # an empty window is not re-judged

@@ -18,6 +18,7 @@ from cluster_watching.controller import JobController
 from cluster_watching.domain import Deduplicator, Detector
 from cluster_watching.evidence import EvidenceCollector
 from cluster_watching.handlers import Handlers
+from cluster_watching.metrics import ClusterMetrics
 from cluster_watching.ports import Kubernetes, KubernetesUnavailable
 from cluster_watching.reflector import Reflector
 from cluster_watching.settings import ClusterWatchingSettings
@@ -56,9 +57,12 @@ def create_app(settings: ClusterWatchingSettings) -> Starlette:
     kubernetes: Any = LazyKubernetes()
     collector = EvidenceCollector(kubernetes, buffer, settings.evidence_log_lines, settings.evidence_max_bytes,
                                   settings.evidence_item_bytes)
-    handlers = Handlers(service.mesh, kubernetes, buffer, detector, collector,
-                        JobController(kubernetes, lambda r: handlers.publish_request(r), lambda: handlers.clock()),
-                        timedelta(seconds=settings.max_event_age_s), timedelta(seconds=settings.evidence_stale_s))
+    metrics = ClusterMetrics(service.metrics.registry, buffer, lambda: runtime.reflectors)
+    controller = JobController(kubernetes, lambda r: handlers.publish_request(r), lambda: handlers.clock(),
+                               on_phase=lambda phase: metrics.jobs.labels(phase=phase).inc())
+    handlers = Handlers(service.mesh, kubernetes, buffer, detector, collector, controller,
+                        timedelta(seconds=settings.max_event_age_s), timedelta(seconds=settings.evidence_stale_s),
+                        metrics=metrics)
 
     @service.on_startup
     async def connect_kubernetes() -> None:

@@ -22,6 +22,11 @@ class JobController:
     publish: Callable[[AnalysisRequest], Awaitable[None]]
     clock: Callable[[], datetime]
     requested: dict[str, int] = field(default_factory=dict)  # uid -> generation handed to analysis
+    on_phase: Callable[[str], None] = lambda _phase: None  # metrics hook
+
+    async def _patch(self, namespace: str, name: str, status: Obj) -> None:
+        await self.kubernetes.patch_status(KIND, namespace, name, status)
+        self.on_phase(str(status.get("phase")))
 
     async def on_job(self, event_type: str, job: Obj) -> None:
         m = job.get("metadata") or {}
@@ -41,16 +46,16 @@ class JobController:
             return
         now = self.clock()
         if not status.get("phase") or status.get("observedGeneration") != generation:
-            await self.kubernetes.patch_status(KIND, namespace, name, domain.status_pending(job, now))
+            await self._patch(namespace, name, domain.status_pending(job, now))
         try:
             request = domain.job_request(job, now)
         except ValueError as exc:
             log.info("LogAnalysisJob %s/%s is invalid: %s", namespace, name, exc)
-            await self.kubernetes.patch_status(KIND, namespace, name, domain.status_failed(job, f"invalid spec: {exc}", now))
+            await self._patch(namespace, name, domain.status_failed(job, f"invalid spec: {exc}", now))
             self.requested[uid] = generation
             return
         # Running before the request exists, so a fast result can never be overwritten by Running
-        await self.kubernetes.patch_status(KIND, namespace, name, domain.status_running(job, request, now))
+        await self._patch(namespace, name, domain.status_running(job, request, now))
         await self.publish(request)
         self.requested[uid] = generation
 
@@ -67,5 +72,5 @@ class JobController:
         done = status.get("phase") in ("Completed", "Failed")
         if done and (status.get("result") or {}).get("incidentId") == result.incident_id:
             return True  # redelivered result: already written
-        await self.kubernetes.patch_status(KIND, namespace, name, domain.status_from_result(job, result, self.clock()))
+        await self._patch(namespace, name, domain.status_from_result(job, result, self.clock()))
         return True

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from cluster_watching.buffer import ContextBuffer
+from cluster_watching.buffer import ContextBuffer, Snapshot
 from cluster_watching.ports import Kubernetes, KubernetesUnavailable
 from logmesh_contracts import EvidenceItem, EvidencePart, Incident, stable_id
 
@@ -290,6 +290,10 @@ class EvidenceCollector:
         status = pod.get("status") or {}
         budget.add(f"pod:{ns}/{name}", f"Pod {ns}/{name} ({status.get('phase')})", describe_pod(pod),
                    kind="Pod", namespace=ns, pod=name, phase=status.get("phase"))
+        history = self.buffer.pod_history(ns or "", name or "")[-20:]
+        if history:
+            budget.add(f"history:{ns}/{name}", f"Status history of {ns}/{name} ({len(history)} changes)",
+                       "\n".join(_history_line(s) for s in history), namespace=ns, pod=name, changes=len(history))
         if resource:
             budget.add(f"resources:{ns}/{name}", f"Resources, QoS and OOM history of {ns}/{name}",
                        self._resource_history(pod), namespace=ns, pod=name)
@@ -406,6 +410,15 @@ class EvidenceCollector:
                            "\n".join(redact(line) for line in text.splitlines()[-50:]) or "<empty>")
         if namespace:
             await self._events(budget, namespace, first=set())
+
+
+def _history_line(snapshot: Snapshot) -> str:
+    containers = "; ".join(
+        f"{c['name']} {c['state']}{'(' + c['reason'] + ')' if c.get('reason') else ''} restarts={c['restarts']}"
+        + (f" last={c['last_terminated_reason']}" if c.get("last_terminated_reason") else "")
+        for c in snapshot.summary.get("containers", [])
+    )
+    return f"{snapshot.at.isoformat(timespec='seconds')} {snapshot.change} phase={snapshot.summary.get('phase')} {containers}"
 
 
 def _unhealthy(pod: Obj) -> bool:

@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from cluster_watching.buffer import ContextBuffer
 from cluster_watching.controller import JobController
 from cluster_watching.domain import Detector
-from cluster_watching.evidence import EvidenceCollector
+from cluster_watching.evidence import EvidenceCollector, plan
+from cluster_watching.metrics import ClusterMetrics
 from cluster_watching.ports import Kubernetes, KubernetesUnavailable, NotConfigured, Obj
 from logmesh_contracts import AnalysisRequest, AnalysisResult, ClusterEvent, Incident, utcnow
 from logmesh_contracts.topics import ANALYSIS_REQUESTS, CLUSTER_EVENTS, EVIDENCE_PARTS
@@ -40,6 +41,7 @@ class Handlers:
     max_event_age: timedelta = timedelta(minutes=10)
     evidence_stale: timedelta = timedelta(minutes=10)
     clock: Callable[[], datetime] = utcnow
+    metrics: ClusterMetrics | None = None
     published: list[str] = field(default_factory=list)  # event_ids, most recent last (bounded)
 
     async def _publish_until_acked(self, topic, items) -> None:  # type: ignore[no-untyped-def]
@@ -72,6 +74,8 @@ class Handlers:
         await self._publish_until_acked(CLUSTER_EVENTS, [(event_key(e), e) for e in events])
         for event in events:
             self.buffer.record_cluster_event(event)
+            if self.metrics:
+                self.metrics.cluster_events.labels(reason=event.reason, serious=str(event.serious).lower()).inc()
             log.info("cluster event %s %s serious=%s", event.reason, event_key(event), event.serious)
         self.published.extend(e.event_id for e in events)
         del self.published[:-1000]
@@ -97,6 +101,8 @@ class Handlers:
             return
         part = await self.collector.collect(incident, now)
         await self.mesh.publish(EVIDENCE_PARTS, part, key=incident.incident_id)
+        if self.metrics:
+            self.metrics.evidence.labels(plan=plan(incident), outcome="error" if part.error else "ok").inc()
 
     async def on_result(self, result: AnalysisResult, _delivery: Delivery) -> None:
         if not (result.requested_by or "").startswith("LogAnalysisJob/") or not self.kubernetes.configured:

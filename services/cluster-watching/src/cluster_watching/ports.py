@@ -16,6 +16,10 @@ class NotConfigured(KubernetesUnavailable):
     """No kubeconfig and not in a cluster: nothing to watch."""
 
 
+class ResourceMissing(KubernetesUnavailable):
+    """The API server does not serve this resource (404 on a list), e.g. the CRDs are not installed."""
+
+
 class Gone(Exception):
     """HTTP 410: the resourceVersion is too old; list again."""
 

@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from cluster_watching.ports import Gone, Kubernetes, KubernetesUnavailable, NotConfigured, Obj
+from cluster_watching.ports import Gone, Kubernetes, KubernetesUnavailable, NotConfigured, Obj, ResourceMissing
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ class Reflector:
     watch_timeout_s: int = 300
     backoff_s: float = 0.5
     backoff_max_s: float = 30.0
+    missing_retry_s: float = 300.0
     known: dict[tuple[str, str], Obj] = field(default_factory=dict)
     stats: ReflectorStats = field(default_factory=ReflectorStats)
     resource_version: str = ""
@@ -134,6 +135,13 @@ class Reflector:
                 need_list = True
             except NotConfigured:
                 return
+            except ResourceMissing as exc:
+                if self.stats.last_error != str(exc):
+                    log.info("%s; looking again every %.0fs", exc, self.missing_retry_s)
+                self.stats.last_error = str(exc)
+                need_list = True
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.missing_retry_s)
             except KubernetesUnavailable as exc:
                 failures += 1
                 self.stats.failures += 1

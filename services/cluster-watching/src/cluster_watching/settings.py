@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from typing import Annotated
+
 from pydantic import Field, field_validator
+from pydantic_settings import NoDecode
 
 from logmesh_runtime.settings import ServiceSettings
 
@@ -15,7 +19,7 @@ class ClusterWatchingSettings(ServiceSettings):
     )
     kube_context: str | None = Field(default=None, description="kubeconfig context; the current one when unset.")
     cluster_name: str | None = Field(default=None, description="Written into K8sRef.cluster of what is published.")
-    watch_namespaces: list[str] = Field(
+    watch_namespaces: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Namespaces to watch (JSON list or comma-separated); empty: all."
     )
     watch_timeout_s: int = Field(default=300, ge=1, description="Server-side timeout of one watch request.")
@@ -38,6 +42,8 @@ class ClusterWatchingSettings(ServiceSettings):
     @field_validator("watch_namespaces", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
-        if isinstance(value, str) and not value.strip().startswith("["):
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
             return [part.strip() for part in value.split(",") if part.strip()]
         return value

@@ -47,15 +47,22 @@ def up(
     unknown = set(chosen) - set(SERVICES)
     if unknown:
         raise typer.BadParameter(f"unknown service(s) {sorted(unknown)}; choose from {', '.join(SERVICES)}")
-    service_env = {}
-    if demo:
-        from logmesh_runtime.demo import DEMO_TOKEN
+    from logmesh_runtime.demo import DEMO_TOKEN, cluster_simulator
 
-        service_env["alert-intake"] = {"LOGMESH_INTAKE_TOKENS": DEMO_TOKEN}
-    stack = Stack(workdir=workdir.resolve(), services=chosen, broker_bootstrap=bootstrap, service_env=service_env)
-    if not as_json:
-        print(f"starting logmesh in {workdir} ...", flush=True)
-    try:
+    workdir = workdir.resolve()
+    with contextlib.ExitStack() as resources:
+        service_env: dict[str, dict[str, str]] = {}
+        if demo:
+            service_env["alert-intake"] = {"LOGMESH_INTAKE_TOKENS": DEMO_TOKEN}
+            if "cluster-watching" in chosen:
+                sim = resources.enter_context(cluster_simulator(workdir))
+                service_env["cluster-watching"] = {"LOGMESH_KUBECONFIG": sim["kubeconfig"]}
+                if not as_json:
+                    print(f"kubernetes {sim['url']} (loopback API server, scenario {sim['scenario']})", flush=True)
+        stack = Stack(workdir=workdir, services=chosen, broker_bootstrap=bootstrap, service_env=service_env)
+        resources.callback(stack.stop)
+        if not as_json:
+            print(f"starting logmesh in {workdir} ...", flush=True)
         stack.start(progress=not as_json)
         endpoints = {"kafka": stack.bootstrap, **{n: p.url for n, p in stack.processes.items()}}
         ENDPOINTS_FILE.parent.mkdir(parents=True, exist_ok=True)
@@ -66,20 +73,18 @@ def up(
             from logmesh_runtime.demo import run_demo
 
             summary = run_demo(stack, progress=not as_json)
-            emit(summary, as_json, human=None if as_json else "")
+            if as_json:
+                emit(summary, True)
             return
         if not as_json:
             print("mesh is up; Ctrl-C stops it", flush=True)
-        while True:
-            for name, process in stack.processes.items():
-                if process.proc is not None and process.proc.poll() is not None:
-                    print(f"{name} exited ({process.proc.returncode}); see {process.log_path}", file=sys.stderr)
-                    raise typer.Exit(1)
-            time.sleep(1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stack.stop()
+        with contextlib.suppress(KeyboardInterrupt):
+            while True:
+                for name, process in stack.processes.items():
+                    if process.proc is not None and process.proc.poll() is not None:
+                        print(f"{name} exited ({process.proc.returncode}); see {process.log_path}", file=sys.stderr)
+                        raise typer.Exit(1)
+                time.sleep(1)
 
 
 ENDPOINTS_FILE = Path(".logmesh/endpoints.json")

@@ -8,10 +8,15 @@ an operator sees it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -76,6 +81,33 @@ def demo_alert() -> dict[str, Any]:
             "generatorURL": "http://prometheus.local/graph", "fingerprint": "d3m0f1n6e4pr1nt",
         }],
     }
+
+
+@contextlib.contextmanager
+def cluster_simulator(workdir: Path, scenario: str = "crashloop") -> Iterator[dict[str, str]]:
+    """cluster-watching's loopback Kubernetes API server playing a scenario; yields its url and kubeconfig.
+
+    Started as a process by module name, so the runtime never imports a service.
+    """
+    kubeconfig = workdir / "k8s-sim" / "kubeconfig"
+    kubeconfig.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cluster_watching.sim", "--port", "0", "--scenario", scenario,
+         "--kubeconfig", str(kubeconfig)],
+        stdout=subprocess.PIPE, stderr=(workdir / "k8s-sim" / "sim.log").open("ab"), text=True,
+        start_new_session=True,
+    )
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        if not line:
+            raise RuntimeError(f"the Kubernetes simulator did not start; see {workdir / 'k8s-sim' / 'sim.log'}")
+        yield json.loads(line)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def run_demo(stack: Stack, progress: bool = True, timeout_s: float = 120.0) -> dict[str, Any]:

@@ -23,11 +23,12 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
-from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
-from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from opentelemetry import propagate, trace
+from opentelemetry.trace import Link, SpanKind
 from pydantic import BaseModel, ValidationError
 
 from logmesh_contracts import DeadLetter, Topic, stable_id, utcnow
@@ -82,27 +83,65 @@ def _key_bytes(key: str | bytes | None) -> bytes | None:
     return key.encode()
 
 
+@dataclass(frozen=True)
+class _Registration:
+    topic: Topic
+    name: str
+    decode: Decoder[Any]
+    handler: Callable[..., Awaitable[None]]
+    batch: bool
+    max_records: int
+    auto_offset_reset: str
+
+
 class Mesh:
-    """One service's connection to the mesh: a FastStream broker with logmesh's delivery rules."""
+    """One service's connection to the mesh, with logmesh's delivery rules.
+
+    Consumers: every topic a service registers for one consumer group is read by ONE
+    Kafka consumer (a FastStream batch subscriber) that dispatches by topic. A service
+    therefore joins its group once at start instead of once per topic — every extra
+    member joining triggers a rebalance, which costs seconds per join.
+    Producer: one aiokafka producer with ``acks=all``; a ``publish_many`` call is one span.
+    """
 
     def __init__(self, settings: ServiceSettings, metrics: Metrics, tracer_provider: Any = None) -> None:
         self.settings = settings
         self.metrics = metrics
-        self._stopping = asyncio.Event()
+        self.tracer = (tracer_provider or trace.get_tracer_provider()).get_tracer("logmesh.kafka")
         self.broker = KafkaBroker(
             settings.kafka_bootstrap,
             client_id=settings.service_name,
-            acks="all",
-            enable_idempotence=False,  # Tansu rejects idempotent producers; acks=all + consumer dedup instead
-            linger_ms=settings.kafka_linger_ms,
             request_timeout_ms=settings.kafka_request_timeout_ms,
             graceful_timeout=settings.shutdown_grace_s,
-            middlewares=[
-                KafkaTelemetryMiddleware(tracer_provider=tracer_provider),
-                KafkaPrometheusMiddleware(registry=metrics.registry, app_name=settings.service_name),
-            ],
             logger=logging.getLogger(f"{settings.service_name}.broker"),
         )
+        self._groups: dict[str | None, dict[str, _Registration]] = {}
+        self._producer: AIOKafkaProducer | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self.settings.kafka_bootstrap,
+            client_id=self.settings.service_name,
+            acks="all",
+            enable_idempotence=False,  # Tansu rejects idempotent producers; acks=all + consumer dedup instead
+            linger_ms=self.settings.kafka_linger_ms,
+            request_timeout_ms=self.settings.kafka_request_timeout_ms,
+            max_batch_size=256 * 1024,
+        )
+        await self._producer.start()
+        for group, registrations in self._groups.items():
+            self._subscribe(group, registrations)
+        self._groups = {}
+        await self.broker.start()
+
+    async def stop(self) -> None:
+        """Stop consuming (in-flight batches get ``shutdown_grace_s``), then flush and close the producer."""
+        await self.broker.stop()
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
 
     # ------------------------------------------------------------------ publish
 
@@ -135,29 +174,41 @@ class Mesh:
         callers then answer 503 or retry — some may have been written, which consumers'
         dedup on ``event_id`` absorbs.
         """
+        if self._producer is None:
+            raise PublishUnavailable("the mesh is not started (or already stopped)")
         name = self.topic_name(topic)
-        futures = []
-        try:
-            for key, event in items:
-                body = event if isinstance(event, bytes) else encode(event)
-                futures.append(
-                    await self.broker.publish(
-                        body, topic=name, key=_key_bytes(key), headers=headers, no_confirm=True
-                    )
-                )
-            if futures:
-                await asyncio.wait_for(
-                    asyncio.gather(*futures),
-                    timeout_s or self.settings.kafka_request_timeout_ms / 1000 + 5,
-                )
-        except (KafkaError, TimeoutError, OSError) as exc:
-            for future in futures:
-                if not future.done():
-                    future.cancel()
-            self.metrics.publish_failures.labels(topic=name).inc()
-            raise PublishUnavailable(f"broker did not acknowledge {len(futures)} message(s) on {name}: {exc!r}") from exc
-        self.metrics.published.labels(topic=name).inc(len(futures))
-        return len(futures)
+        batch = list(items)
+        futures: list[asyncio.Future[Any]] = []
+        with self.tracer.start_as_current_span(
+            f"{name} publish",
+            kind=SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "send",
+                "messaging.destination.name": name,
+                "messaging.batch.message_count": len(batch),
+            },
+        ):
+            carrier = dict(headers or {})
+            propagate.inject(carrier)
+            wire_headers = [(k, v.encode()) for k, v in carrier.items()]
+            try:
+                async with asyncio.timeout(timeout_s or self.settings.kafka_request_timeout_ms / 1000 + 5):
+                    for key, event in batch:
+                        body = event if isinstance(event, bytes) else encode(event)
+                        futures.append(await self._producer.send(name, body, key=_key_bytes(key), headers=wire_headers))
+                    if futures:
+                        await asyncio.gather(*futures)
+            except (KafkaError, TimeoutError, OSError) as exc:
+                for future in futures:
+                    if not future.done():
+                        future.cancel()
+                self.metrics.publish_failures.labels(topic=name).inc()
+                raise PublishUnavailable(
+                    f"broker did not acknowledge {len(batch)} message(s) on {name}: {exc!r}"
+                ) from exc
+        self.metrics.published.labels(topic=name).inc(len(batch))
+        return len(batch)
 
     # ------------------------------------------------------------------ consume
 
@@ -170,26 +221,8 @@ class Mesh:
         group_id: str | None = None,
         auto_offset_reset: str = "earliest",
     ) -> None:
-        """Handle one message at a time; commit after each is handled or dead-lettered."""
-        decode = decoder or json_decoder(topic.model)
-        name = self.topic_name(topic)
-
-        async def on_message(message: KafkaMessage) -> None:
-            delivery = _delivery(message.raw_message)
-            event = await self._decode_or_dead_letter(topic, name, decode, delivery)
-            if event is not None:
-                await self._handle_with_retries(topic, name, lambda: handler(event, delivery), [delivery])
-            await message.ack()
-
-        self.broker.subscriber(
-            name,
-            group_id=self.settings.topic(group_id or self.settings.service_name),
-            ack_policy=AckPolicy.MANUAL,
-            auto_offset_reset=auto_offset_reset,
-            max_poll_interval_ms=self.settings.kafka_max_poll_interval_ms,
-            session_timeout_ms=self.settings.kafka_session_timeout_ms,
-            title=f"{self.settings.service_name}:{topic.name}",
-        )(on_message)
+        """Handle one message at a time; commit after each polled batch is handled or dead-lettered."""
+        self._register(topic, handler, decoder, group_id, auto_offset_reset, batch=False, max_records=100)
 
     def consume_batch(
         self,
@@ -203,42 +236,106 @@ class Mesh:
         auto_offset_reset: str = "earliest",
     ) -> None:
         """Handle polled batches; a failing batch is split to isolate and dead-letter the poison message."""
-        decode = decoder or json_decoder(topic.model)
-        name = self.topic_name(topic)
+        self._register(topic, handler, decoder, group_id, auto_offset_reset, batch=True, max_records=max_records)
 
-        async def on_batch(message: KafkaMessage) -> None:
+    def _register(
+        self,
+        topic: Topic,
+        handler: Callable[..., Awaitable[None]],
+        decoder: Decoder[Any] | None,
+        group_id: str | None,
+        auto_offset_reset: str,
+        *,
+        batch: bool,
+        max_records: int,
+    ) -> None:
+        name = self.topic_name(topic)
+        group = self.settings.topic(group_id or self.settings.service_name)
+        registrations = self._groups.setdefault(group, {})
+        if name in registrations:
+            raise ValueError(f"{name} already has a handler in group {group}")
+        registrations[name] = _Registration(
+            topic, name, decoder or json_decoder(topic.model), handler, batch, max_records, auto_offset_reset
+        )
+
+    def _subscribe(self, group: str | None, registrations: dict[str, _Registration]) -> None:
+        async def on_poll(message: KafkaMessage) -> None:
+            by_topic: dict[str, list[Any]] = {}
+            for raw in message.raw_message:
+                by_topic.setdefault(raw.topic, []).append(raw)
+            for name, records in by_topic.items():
+                registration = registrations[name]
+                if registration.batch:
+                    await self._process_batch(registration, records)
+                else:
+                    for raw in records:
+                        await self._process_one(registration, raw)
+            await message.ack()
+
+        first = next(iter(registrations.values()))
+        self.broker.subscriber(
+            *registrations,
+            batch=True,
+            max_records=max(r.max_records for r in registrations.values()),
+            batch_timeout_ms=200,
+            group_id=group,
+            ack_policy=AckPolicy.MANUAL,
+            auto_offset_reset=first.auto_offset_reset,
+            max_poll_interval_ms=self.settings.kafka_max_poll_interval_ms,
+            session_timeout_ms=self.settings.kafka_session_timeout_ms,
+            title=f"{self.settings.service_name}:{group}",
+        )(on_poll)
+
+    def _consumer_span(self, name: str, deliveries: Sequence[Delivery]) -> Any:
+        contexts = [propagate.extract(d.headers) for d in deliveries[:128]]
+        links = [Link(sc) for c in contexts[1:] if (sc := trace.get_current_span(c).get_span_context()).is_valid]
+        return self.tracer.start_as_current_span(
+            f"{name} process",
+            context=contexts[0] if contexts else None,
+            kind=SpanKind.CONSUMER,
+            links=links,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": name,
+                "messaging.consumer.group.name": self.settings.topic(self.settings.service_name),
+                "messaging.batch.message_count": len(deliveries),
+                "messaging.kafka.offset": deliveries[0].offset if deliveries else -1,
+                "messaging.destination.partition.id": str(deliveries[0].partition) if deliveries else "",
+            },
+        )
+
+    async def _process_one(self, registration: _Registration, raw: Any) -> None:
+        delivery = _delivery(raw)
+        with self._consumer_span(registration.name, [delivery]):
+            event = await self._decode_or_dead_letter(registration.topic, registration.name, registration.decode, delivery)
+            if event is not None:
+                await self._handle_with_retries(
+                    registration.topic, registration.name, lambda: registration.handler(event, delivery), [delivery]
+                )
+
+    async def _process_batch(self, registration: _Registration, records: list[Any]) -> None:
+        topic, name, handler = registration.topic, registration.name, registration.handler
+        all_deliveries = [_delivery(raw) for raw in records]
+        with self._consumer_span(name, all_deliveries):
             events: list[Any] = []
             deliveries: list[Delivery] = []
-            for raw in message.raw_message:
-                delivery = _delivery(raw)
-                event = await self._decode_or_dead_letter(topic, name, decode, delivery)
+            for delivery in all_deliveries:
+                event = await self._decode_or_dead_letter(topic, name, registration.decode, delivery)
                 if event is not None:
                     events.append(event)
                     deliveries.append(delivery)
-            if events:
-                try:
+            if not events:
+                return
+            try:
+                await self._handle_with_retries(
+                    topic, name, lambda: handler(events, deliveries), deliveries, dead_letter=False
+                )
+            except _GaveUp:
+                for event, delivery in zip(events, deliveries, strict=True):
                     await self._handle_with_retries(
-                        topic, name, lambda: handler(events, deliveries), deliveries, dead_letter=False
+                        topic, name, lambda e=event, d=delivery: handler([e], [d]), [delivery]
                     )
-                except _GaveUp:
-                    for event, delivery in zip(events, deliveries, strict=True):
-                        await self._handle_with_retries(
-                            topic, name, lambda e=event, d=delivery: handler([e], [d]), [delivery]
-                        )
-            await message.ack()
-
-        self.broker.subscriber(
-            name,
-            batch=True,
-            max_records=max_records,
-            batch_timeout_ms=batch_timeout_ms,
-            group_id=self.settings.topic(group_id or self.settings.service_name),
-            ack_policy=AckPolicy.MANUAL,
-            auto_offset_reset=auto_offset_reset,
-            max_poll_interval_ms=self.settings.kafka_max_poll_interval_ms,
-            session_timeout_ms=self.settings.kafka_session_timeout_ms,
-            title=f"{self.settings.service_name}:{topic.name}",
-        )(on_batch)
 
     async def _decode_or_dead_letter(
         self, topic: Topic, name: str, decode: Decoder[M], delivery: Delivery

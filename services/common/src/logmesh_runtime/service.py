@@ -76,7 +76,7 @@ class Service:
     async def start(self) -> None:
         for hook in self._startup:
             await hook()
-        await self.mesh.broker.start()
+        await self.mesh.start()
         self._tasks = [asyncio.create_task(loop(), name=getattr(loop, "__name__", "bg")) for loop in self._background]
         self._tasks.append(asyncio.create_task(self._watch_lag(), name="consumer-lag"))
         self.started_at = time.time()
@@ -88,7 +88,7 @@ class Service:
         """Stop taking new work, let in-flight handlers finish (graceful_timeout), then close."""
         self.ready = False
         self.metrics.ready.set(0)
-        await self.mesh.broker.stop()  # waits for running handlers, then commits nothing further
+        await self.mesh.stop()  # waits for running handlers, then commits nothing further
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

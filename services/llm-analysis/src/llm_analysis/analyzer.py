@@ -184,7 +184,8 @@ class Analyzer:
             latencies["total"] = (time.perf_counter() - started) * 1000
             result = deterministic_result(ctx, diagnosis, utcnow(), latencies=latencies)
         else:
-            result = await self._with_llm(ctx, diagnosis, progress, latencies, started)
+            result = await analyse_with_llm(ctx, diagnosis, self.llm, self.settings, self.redact, progress,
+                                            latencies, started)
 
         await self.publish_result(result)
         await progress.emit("done" if result.status != "failed" else "failed", f"{result.category}: {result.root_cause}"[:1000])
@@ -192,46 +193,52 @@ class Analyzer:
         self.analysed += 1
         return result
 
-    async def _with_llm(self, ctx: Context, diagnosis: Diagnosis, progress: ProgressStream,
-                        latencies: dict[str, float], started: float) -> AnalysisResult:
-        assert self.llm is not None
-        messages, redactions = build_messages(ctx, diagnosis, redact=self.redact,
-                                              max_chars=self.settings.prompt_max_chars, canary=CANARY)
-        prompt_tokens = completion_tokens = 0
-        cost = 0.0
-        model: str | None = None
-        note = ""
-        t0 = time.perf_counter()
-        for attempt in range(2):  # the answer, then one repair/retry
-            try:
-                reply = await self.llm.complete(
-                    messages, stream=self.settings.llm_stream and attempt == 0, on_text=progress.text)
-            except LlmUnavailable as exc:
-                note = f"LLM unavailable: {exc}"
-                if attempt == 0:
-                    continue  # a stream cut midway is retried once, without streaming
-                break
-            await progress.flush()
-            prompt_tokens += reply.prompt_tokens
-            completion_tokens += reply.completion_tokens
-            cost += reply.cost_usd
-            model = reply.model or model
-            try:
-                answer, notes = validate_answer(reply.text, ctx.refs, CANARY)
-            except OutputRejected as exc:
-                note = f"LLM output rejected: {exc}"
-                messages = repair_messages(messages, reply.text, str(exc))
-                continue
-            latencies["llm"] = (time.perf_counter() - t0) * 1000
-            latencies["total"] = (time.perf_counter() - started) * 1000
-            if redactions:
-                notes = [*notes, f"{redactions} secret(s)/PII redacted before the LLM call"]
-            return llm_result(ctx, diagnosis, answer, utcnow(), model=model, prompt_tokens=prompt_tokens,
-                              completion_tokens=completion_tokens, cost_usd=cost, latencies=latencies, notes=notes)
+
+async def analyse_with_llm(ctx: Context, diagnosis: Diagnosis, llm: LlmClient, settings: LlmAnalysisSettings,
+                           redact: bool, progress: ProgressStream, latencies: dict[str, float],
+                           started: float) -> AnalysisResult:
+    """The LLM tier: answer, validate, one repair/retry, else the deterministic result marked degraded."""
+    messages, redactions = build_messages(ctx, diagnosis, redact=redact,
+                                          max_chars=settings.prompt_max_chars, canary=CANARY)
+    prompt_tokens = completion_tokens = 0
+    cost = 0.0
+    model: str | None = None
+    note = ""
+    t0 = time.perf_counter()
+    for attempt in range(2):  # the answer, then one repair/retry
+        try:
+            reply = await llm.complete(
+                messages, stream=settings.llm_stream and attempt == 0, on_text=progress.text)
+        except LlmUnavailable as exc:
+            note = f"LLM unavailable: {exc}"
+            log.warning("LLM call failed (attempt %d): %s", attempt + 1, exc,
+                        extra={"incident_id": ctx.incident.incident_id})
+            if attempt == 0:
+                continue  # a stream cut midway is retried once, without streaming
+            break
+        await progress.flush()
+        prompt_tokens += reply.prompt_tokens
+        completion_tokens += reply.completion_tokens
+        cost += reply.cost_usd
+        model = reply.model or model
+        try:
+            answer, notes = validate_answer(reply.text, ctx.refs, CANARY)
+        except OutputRejected as exc:
+            note = f"LLM output rejected: {exc}"
+            log.warning("LLM output rejected (attempt %d): %s", attempt + 1, exc,
+                        extra={"incident_id": ctx.incident.incident_id})
+            messages = repair_messages(messages, reply.text, str(exc))
+            continue
         latencies["llm"] = (time.perf_counter() - t0) * 1000
         latencies["total"] = (time.perf_counter() - started) * 1000
-        log.warning("falling back to the deterministic result: %s", note, extra={"incident_id": ctx.incident.incident_id})
-        degraded = deterministic_result(ctx, diagnosis, utcnow(), status="degraded", latencies=latencies,
-                                        note=note[:300] or "LLM answer unusable")
-        return degraded.model_copy(update={"model": model, "prompt_tokens": prompt_tokens,
-                                           "completion_tokens": completion_tokens, "cost_usd": round(cost, 8)})
+        if redactions:
+            notes = [*notes, f"{redactions} secret(s)/PII redacted before the LLM call"]
+        return llm_result(ctx, diagnosis, answer, utcnow(), model=model, prompt_tokens=prompt_tokens,
+                          completion_tokens=completion_tokens, cost_usd=cost, latencies=latencies, notes=notes)
+    latencies["llm"] = (time.perf_counter() - t0) * 1000
+    latencies["total"] = (time.perf_counter() - started) * 1000
+    log.warning("falling back to the deterministic result: %s", note, extra={"incident_id": ctx.incident.incident_id})
+    degraded = deterministic_result(ctx, diagnosis, utcnow(), status="degraded", latencies=latencies,
+                                    note=note[:300] or "LLM answer unusable")
+    return degraded.model_copy(update={"model": model, "prompt_tokens": prompt_tokens,
+                                       "completion_tokens": completion_tokens, "cost_usd": round(cost, 8)})

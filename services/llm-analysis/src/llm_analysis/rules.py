@@ -45,7 +45,7 @@ def _rx(pattern: str) -> re.Pattern[str]:
 CHECKS: tuple[Check, ...] = (
     Check("oom-killed", "oom-killed", 3.0,
           # kubelet's "OOMKilled" reason, exit 137 in describe/status, kernel oom-killer lines
-          _rx(r"oomkill|out of memory|exit ?code[\"']?[:= ]+137\b|exited with (?:code|status) 137\b|"
+          _rx(r"oomkill|out ?of ?memory|exit ?code[\"']?[:= ]+137\b|exited with (?:code|status) 137\b|"
               r"memory cgroup out of memory|oom-kill|killed process \d+"),
           "container killed by the OOM killer (exit code 137)"),
     Check("crash-loop", "pod-crash", 2.0,
@@ -53,10 +53,10 @@ CHECKS: tuple[Check, ...] = (
           "container is in CrashLoopBackOff"),
     Check("non-zero-exit", "pod-crash", 1.0,
           # exit codes 1..255 except 137 (OOM) and 143 (SIGTERM on a normal stop)
-          _rx(r"exit ?code[\"']?[:= ]+(?!137\b|143\b|0\b)\d{1,3}\b|exited with (?:code|status) (?!137\b|143\b|0\b)\d{1,3}"),
+          _rx(r"exit ?code[\"']?[:= ]+(?!137\b|143\b|0\b)\d{1,3}\b|exit(?:ed|ing) with (?:code|status) (?!137\b|143\b|0\b)\d{1,3}"),
           "container exited with a non-zero code"),
     Check("panic", "pod-crash", 1.0,
-          _rx(r"\bpanic:|fatal error:|unhandled exception|traceback \(most recent call last\)|segmentation fault"),
+          _rx(r"\bpanic:|\bfatal\b|unhandled exception|traceback \(most recent call last\)|segmentation fault"),
           "the application crashed (panic/fatal error in its logs)"),
     Check("image-pull", "pod-pending", 3.0,
           _rx(r"imagepullbackoff|errimagepull|failed to pull image|pull access denied|manifest unknown|"
@@ -82,10 +82,11 @@ CHECKS: tuple[Check, ...] = (
           "the service has no ready endpoints"),
     Check("service-down", "service-down", 1.5,
           _rx(r"connection refused|no healthy upstream|503 service unavailable|upstream connect error|"
-              r"probe_success[:= ]+0\b|\bup[:= ]+0\b|target is down|targetdown|health ?check failed"),
+              r"probe_success[:= ]+0\b|\bup[:= ]+0\b|target is down|targetdown|health ?check failed|"
+              r"\bavailablereplicas[:= ]+0\b|unavailablereplicas[:= ]+[1-9]"),
           "the service does not answer (connection refused / 503)"),
     Check("node-not-ready", "node-not-ready", 3.0,
-          _rx(r"nodenotready|node[\w\- ./]* (?:is )?not ?ready|kubelet stopped posting node status|nodestatusunknown|"
+          _rx(r"nodenotready|node\.kubernetes\.io/unreachable|node[\w\- ./]* (?:is )?not ?ready|kubelet stopped posting node status|nodestatusunknown|"
               r"\bready[:= ]+(?:false|unknown)\b|pleg is not healthy|container runtime is down|node is unreachable"),
           "node is NotReady"),
     Check("node-pressure", "node-not-ready", 1.5, _rx(r"memorypressure|pidpressure|networkunavailable"),
@@ -323,10 +324,16 @@ def diagnose(
             fired[check.name].append(doc.ref)
 
     ranked = {c: s * (CAUSE_BOOST if c in CAUSES else 1.0) for c, s in scores.items() if s > 0}
+    # Strong evidence of a cause in this incident's own evidence explains the symptoms
+    # (an OOM kill explains the crash loop, a DNS failure the crashing client).
+    strong_causes = {check.category for check in CHECKS
+                     if check.category in CAUSES and check.weight >= 3.0 and check.name in fired}
     if not ranked:
         category, confidence = "unknown", 0.2
     else:
         category = max(ranked, key=lambda c: (ranked[c], c in CAUSES))
+        if category not in CAUSES and strong_causes:
+            category = max(strong_causes, key=lambda c: ranked.get(c, 0.0))
         total = sum(ranked.values())
         top = ranked[category]
         confidence = round(min(0.95, (0.4 + 0.6 * top / total) * min(1.0, top / 3.0)), 2)

@@ -41,6 +41,7 @@ def create_app(settings: NotificationSettings) -> Starlette:
     notifier = Notifier(
         sinks, rules, publish_record, publish_feedback,
         update_interval_s=settings.slack_update_interval_s, link_base_url=settings.link_base_url,
+        retention_s=settings.thread_map_retention_s,
     )
     record_log = RecordLog(
         settings.kafka_bootstrap, service.mesh.topic_name(NOTIFICATIONS_SENT), notifier.apply_record,
@@ -70,10 +71,14 @@ def create_app(settings: NotificationSettings) -> Starlette:
     @service.background
     async def flush_live_updates() -> None:
         tick = max(0.05, min(1.0, settings.slack_update_interval_s / 2))
+        last_prune = asyncio.get_running_loop().time()
         while True:
             await asyncio.sleep(tick)
             try:
                 await notifier.flush_live()
+                if asyncio.get_running_loop().time() - last_prune > 3600:
+                    last_prune = asyncio.get_running_loop().time()
+                    notifier.prune()
             except Exception:  # a background loop must survive a bad tick
                 log.exception("live update flush failed")
 
@@ -84,7 +89,8 @@ def create_app(settings: NotificationSettings) -> Starlette:
             while True:
                 await asyncio.sleep(settings.reaction_poll_interval_s)
                 try:
-                    await notifier.poll_reactions(settings.reaction_poll_window_s)
+                    await notifier.poll_reactions(settings.reaction_poll_window_s,
+                                                   max_messages=settings.reaction_poll_max_messages)
                 except Exception:
                     log.exception("reaction poll failed")
 

@@ -499,6 +499,15 @@ class ThreadMap:
     def incident_for_message(self, channel: str, ts: str) -> str | None:
         return self.by_message.get((channel, ts))
 
+    def prune(self, before: datetime) -> int:
+        """Forget incidents whose last record is older than ``before``; returns how many entries went."""
+        old = [key for key, state in self.states.items() if state.sent_at < before]
+        for key in old:
+            state = self.states.pop(key)
+            if state.channel and state.message_ref:
+                self.by_message.pop((state.channel, state.message_ref), None)
+        return len(old)
+
     def messages(self, sink: str, since: datetime) -> list[SinkState]:
         """Messages of ``sink`` with a known ref whose analysis was delivered since ``since``."""
         return [

@@ -55,6 +55,7 @@ class Notifier:
         update_interval_s: float = 3.0,
         link_base_url: str | None = None,
         clock: Callable[[], float] = time.monotonic,
+        retention_s: float = 30 * 24 * 3600,
     ) -> None:
         self.sinks = {s.name: s for s in sinks}
         self.rules = list(rules)
@@ -67,6 +68,9 @@ class Notifier:
         self._clock = clock
         self._locks: dict[str, asyncio.Lock] = {}
         self._feedback_sent: set[str] = set()
+        self._poll_cursor = 0
+        self.retention_s = retention_s
+        self._resolved_early: dict[str, IncidentResolved] = {}
 
     # ------------------------------------------------------------------ helpers
     def _lock(self, incident_id: str) -> asyncio.Lock:
@@ -103,7 +107,14 @@ class Notifier:
 
     def apply_record(self, record: NotificationRecord) -> None:
         """A record read back from ``notifications.sent`` (startup replay or another replica)."""
-        self.map.apply(record)
+        if record.sent_at >= utcnow() - timedelta(seconds=self.retention_s):
+            self.map.apply(record)
+
+    def prune(self) -> int:
+        """Forget incidents older than the retention (memory stays bounded by the incident rate)."""
+        cutoff = utcnow() - timedelta(seconds=self.retention_s)
+        self._resolved_early = {k: v for k, v in self._resolved_early.items() if v.resolved_at >= cutoff}
+        return self.map.prune(cutoff)
 
     async def _ensure_thread(
         self, sink: LiveSink, incident_id: str, state: str, source_event_id: str, post: Callable[[], Awaitable[Sent]]
@@ -168,6 +179,9 @@ class Notifier:
 
     async def flush_live(self) -> int:
         """Send throttled updates whose interval has passed (trailing text of a burst). Returns updates sent."""
+        if len(self._locks) > 1000:
+            # an unlocked lock has no holder and no waiter (acquiring a free lock does not suspend): safe to drop
+            self._locks = {k: v for k, v in self._locks.items() if v.locked()}
         sent = 0
         now = self._clock()
         for incident_id, live in list(self.live.items()):
@@ -204,8 +218,9 @@ class Notifier:
                 live.finished = True
             for name in routed:
                 sink = self.sinks[name]
-                if record_id(name, result.incident_id, "final", result.event_id) in self.map.seen_ids:
-                    continue  # this result was delivered to this sink already (redelivery, restart)
+                if {record_id(name, result.incident_id, state, result.event_id)
+                        for state in ("final", "failed")} & self.map.seen_ids:
+                    continue  # delivered to (or refused for good by) this sink already: redelivery, restart
                 try:
                     await self._deliver_final(sink, notice, result.event_id)
                 except TransientError as exc:
@@ -216,6 +231,10 @@ class Notifier:
                     await self.record(name, result.incident_id, "failed", result.event_id, detail=str(exc))
         if transient:
             raise TransientError(f"sinks unavailable: {', '.join(transient)}")
+        early = self._resolved_early.get(result.incident_id)
+        if early is not None:  # the alert resolved before its analysis was out: say so now
+            await self.on_resolved(early)
+            self._resolved_early.pop(result.incident_id, None)
 
     async def _deliver_final(self, sink: Sink, notice, source_event_id: str) -> None:  # type: ignore[no-untyped-def]
         if sink.threaded:
@@ -235,7 +254,11 @@ class Notifier:
         transient: list[str] = []
         async with self._lock(event.incident_id):
             live = self.live.get(event.incident_id)
-            if live is not None:
+            sent = [s for s in self.map.sinks_for(event.incident_id) if STATE_RANK.get(s.state, 0) >= STATE_RANK["final"]]
+            if not sent:
+                # nothing final was sent yet: remember it for the analysis (this process only)
+                self._resolved_early[event.incident_id] = event
+            if live is not None and sent:
                 live.finished = True
             for state in self.map.sinks_for(event.incident_id):
                 sink = self.sinks.get(state.sink)
@@ -267,13 +290,22 @@ class Notifier:
         self._feedback_sent.add(feedback.event_id)
         return True
 
-    async def poll_reactions(self, window_s: float, now: datetime | None = None) -> int:
-        """One sweep of reactions.get over recent analysis messages; returns feedback published."""
+    async def poll_reactions(self, window_s: float, now: datetime | None = None, max_messages: int = 40) -> int:
+        """One sweep of reactions.get over recent analysis messages; returns feedback published.
+
+        At most ``max_messages`` calls per sweep (reactions.get is rate limited, Tier 3): when
+        there are more messages, successive sweeps rotate through them.
+        """
         published = 0
         now = now or utcnow()
         since = now - timedelta(seconds=window_s)
         for sink in self.live_sinks:
-            for state in self.map.messages(sink.name, since):
+            messages = sorted(self.map.messages(sink.name, since), key=lambda s: (s.sent_at, s.incident_id))
+            if len(messages) > max_messages:
+                start = self._poll_cursor % len(messages)
+                messages = (messages[start:] + messages[:start])[:max_messages]
+                self._poll_cursor = start + max_messages
+            for state in messages:
                 assert state.channel and state.message_ref
                 try:
                     reactions = await sink.reactions(state.channel, state.message_ref)

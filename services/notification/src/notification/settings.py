@@ -31,6 +31,9 @@ class NotificationSettings(ServiceSettings):
     reaction_poll_interval_s: float = Field(
         default=60.0, ge=0, description="Seconds between reactions.get sweeps; 0 disables polling."
     )
+    reaction_poll_max_messages: int = Field(
+        default=40, ge=1, description="reactions.get calls per sweep at most; more messages rotate across sweeps."
+    )
     reaction_poll_window_s: float = Field(
         default=2 * 24 * 3600, gt=0, description="Only messages sent within this window are polled for reactions."
     )
@@ -53,6 +56,10 @@ class NotificationSettings(ServiceSettings):
     )
     link_base_url: str | None = Field(
         default=None, description="Base of an incident link shown in messages, e.g. https://logmesh.example/incidents/"
+    )
+
+    thread_map_retention_s: float = Field(
+        default=30 * 24 * 3600, gt=0, description="Incidents older than this are forgotten by the thread map."
     )
 
     # --- feedback over HTTP -------------------------------------------------------------

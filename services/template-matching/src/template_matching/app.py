@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 
+from prometheus_client import Gauge
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -87,8 +87,10 @@ def create_app(
     async def anomaly_ticks() -> None:
         while True:
             await asyncio.sleep(max(1, settings.anomaly_window_s // 2))
-            with contextlib.suppress(Exception):
+            try:
                 await tm.tick_anomalies()
+            except Exception as exc:  # the broker or ClickHouse is down: the anomalies stay queued
+                log.warning("publishing anomalies of quiet streams failed: %s", exc)
 
     service.mesh.consume_batch(
         LOGS_RECORDS, tm.handle_records, max_records=settings.insert_batch_rows,
@@ -96,6 +98,19 @@ def create_app(
     )
     # Its own group: consumers of different topics in one group rebalance each other at every start.
     service.mesh.consume(INCIDENTS_OPENED, tm.handle_incident, group_id=f"{settings.service_name}-evidence")
+
+    registry = service.metrics.registry
+    Gauge("logmesh_templates_live", "Templates in this replica's registry", registry=registry).set_function(
+        lambda: len(tm.registry.live)
+    )
+    Gauge("logmesh_records_stored", "Records this replica inserted since start", registry=registry).set_function(
+        lambda: tm.records_stored
+    )
+    if tm.refiner is not None:
+        stats = tm.refiner.stats
+        llm_gauge = Gauge("logmesh_llm_refiner", "LLM refinement counters since start", ["counter"], registry=registry)
+        for name in ("queued", "dropped", "batches", "attempts", "failed_batches", "accepted", "rejected"):
+            llm_gauge.labels(counter=name).set_function(lambda name=name: getattr(stats, name))
 
     async def store_ready() -> tuple[bool, str]:
         return (await store.ping()), f"{len(tm.registry.live)} templates"

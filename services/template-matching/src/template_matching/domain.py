@@ -231,6 +231,7 @@ class _Window:
 class _Stream:
     current: _Window
     history: deque[_Window]
+    last_seen: datetime | None = None  # wall time of the latest record
 
 
 class AnomalyDetector:
@@ -273,6 +274,7 @@ class AnomalyDetector:
             anomalies += self._roll(key, stream, start, now)
         elif start < stream.current.start:
             return anomalies + self._new_template(record, template_id, template, is_new, now)  # late: not counted
+        stream.last_seen = now
         window = stream.current
         window.total += 1
         window.per_template[template_id] = window.per_template.get(template_id, 0) + 1
@@ -289,12 +291,17 @@ class AnomalyDetector:
         return anomalies + self._new_template(record, template_id, template, is_new, now)
 
     def tick(self, now: datetime) -> list[LogAnomaly]:
-        """Close every window whose end has passed (quiet services still get judged)."""
+        """Close the open window of every stream quiet for a whole window of wall time.
+
+        Windows are in event time, so a stream that stops sending would never close its last window;
+        this judges it. Streams still receiving records (a live one, or a replay of old logs) are
+        left to close their windows themselves.
+        """
         anomalies: list[LogAnomaly] = []
-        current = self._window_start(now)
+        quiet = timedelta(seconds=self.config.window_s)
         for key, stream in list(self._streams.items()):
-            if stream.current.start < current:
-                anomalies += self._roll(key, stream, current, now)
+            if stream.current.total and stream.last_seen is not None and now - stream.last_seen >= quiet:
+                anomalies += self._roll(key, stream, stream.current.start + quiet, now)
         return anomalies
 
     # internals --------------------------------------------------------------------------

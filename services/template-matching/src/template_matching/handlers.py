@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from logmesh_contracts import Incident, LogAnomaly, LogRecord, TemplateEvent, stable_id, utcnow
 from logmesh_contracts.topics import EVIDENCE_PARTS, LOGS_ANOMALIES, TEMPLATES_EVENTS
@@ -101,9 +101,8 @@ class TemplateMatching:
             self._unpublished.pop(anomaly.event_id, None)
 
     async def tick_anomalies(self) -> None:
-        """Close quiet windows (one window of grace for late records) and publish what they show."""
-        now = self.clock()
-        for anomaly in self.detector.tick(now - timedelta(seconds=self.settings.anomaly_window_s)):
+        """Close the windows of quiet streams and publish what they show."""
+        for anomaly in self.detector.tick(self.clock()):
             self._unpublished[anomaly.event_id] = anomaly
         await self._publish_anomalies()
 

@@ -366,3 +366,20 @@ def test_many_templates_sharing_a_prefix_stay_fast() -> None:
     for _ in range(3000):
         engine.add("INFO service " + " ".join(rng.choice(words) for _ in range(8)))
     assert time.perf_counter() - start < 10  # ~0.3 s; a full scan per line would be quadratic
+
+
+def test_a_variable_inside_a_token_needs_a_value() -> None:
+    engine = TemplateEngine()
+    engine.add("auth failure; tty=NODEVssh ruser= rhost=h1.example.org")
+    full = engine.add("auth failure; tty=NODEVssh ruser= rhost=h2.example.org")
+    assert full.template == "auth failure; tty=NODEVssh ruser= rhost=<*>"
+    empty = engine.add("auth failure; tty=:0 ruser= rhost=")
+    assert empty.is_new
+    assert empty.template == "auth failure; tty=<*> ruser= rhost="
+    assert engine.match("auth failure; tty=NODEVssh ruser= rhost=h3") == Match(
+        full.template_id, full.template, False, None, full.cluster
+    )
+    # a whole-token variable still matches any token, and "()" is covered by "(<*>)"
+    a = engine.add("connection from 1.2.3.4 (10.0.0.9) at 04:12:02")
+    b = engine.add("connection from 1.2.3.5 () at 04:12:03")
+    assert a.template_id == b.template_id

@@ -11,7 +11,7 @@ from kubernetes_asyncio import client, config
 from kubernetes_asyncio.client.exceptions import ApiException
 from kubernetes_asyncio.watch import Watch
 
-from cluster_watching.ports import Gone, KubernetesUnavailable, NotConfigured, Obj
+from cluster_watching.ports import Gone, KubernetesUnavailable, NotConfigured, Obj, ResourceMissing
 
 CRDS = {"loganalysisjobs": ("logmesh.io", "v1alpha1"), "goldenlogsamples": ("logmesh.io", "v1alpha1")}
 _CORE_NAMESPACED = {"pods": "pod", "events": "event", "services": "service", "endpoints": "endpoints"}
@@ -131,7 +131,9 @@ class ApiKubernetes:
                    field_selector: str | None = None) -> tuple[list[Obj], str]:
         call, args = self._list_call(kind, namespace)
         kwargs = {k: v for k, v in (("label_selector", label_selector), ("field_selector", field_selector)) if v}
-        body = await self._raw(call, *args, **kwargs) or {}
+        body = await self._raw(call, *args, **kwargs)
+        if body is None:
+            raise ResourceMissing(f"the API server does not serve {kind} (404); are its CRDs installed?")
         return list(body.get("items") or []), str((body.get("metadata") or {}).get("resourceVersion") or "")
 
     async def watch(self, kind: str, namespace: str | None, resource_version: str, timeout_s: int) -> AsyncIterator[Obj]:
@@ -147,6 +149,8 @@ class ApiKubernetes:
         except ApiException as exc:
             if exc.status == 410:
                 raise Gone(str(exc.reason)) from exc
+            if exc.status == 404:
+                raise ResourceMissing(f"the API server does not serve {kind} (404)") from exc
             raise _unavailable(exc) from exc
         except _ERRORS as exc:
             raise _unavailable(exc) from exc

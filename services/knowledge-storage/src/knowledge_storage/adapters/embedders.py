@@ -144,8 +144,9 @@ class SentenceTransformerEmbedder:
     """A local sentence-transformers model, loaded offline from a directory (no hub access)."""
 
     def __init__(self, model_path: str | Path | None = None, batch_size: int = 64) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        # never reach a model hub: the model is a local directory
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:

@@ -188,6 +188,9 @@ class QdrantCaseStore:
                     self.client.delete(self.verdicts, wait=True, points_selector=models.FilterSelector(
                         filter=models.Filter(must=[models.FieldCondition(key="incident_id",
                                                                          match=models.MatchAny(any=ids))])))
+            # verdicts on incidents whose analysis never arrived age out too
+            self.client.delete(self.verdicts, wait=True, points_selector=models.FilterSelector(filter=models.Filter(
+                must=[models.FieldCondition(key="given_ts", range=models.Range(lt=older_than_ts))])))
         return gone
 
     # ---------------------------------------------------------------- verdicts

@@ -48,9 +48,9 @@ class EngineConfig:
     # a line joins the most similar template of its length when at least this
     # fraction of its tokens equal the template's constant tokens
     similarity: float = 0.5
-    # a line that differs from its closest template in one plain word (no digits)
-    # starts a template of its own; once that position has shown this many different
-    # words, the templates are merged into one with a variable there
+    # a line that differs from its closest template in one word (not in a value: see
+    # _is_word_edit) starts a template of its own; once that position has shown this
+    # many different words, those templates merge into one with a variable there
     min_word_values: int = 5
     # ... or as soon as two of its words already alternate in another template
     shared_word_pairs: bool = True
@@ -93,7 +93,8 @@ class _Cluster:
     def _set_tokens(self, tokens: tuple[str, ...]) -> None:
         self.tokens = tokens
         # wildcard positions: (position, prefix, suffix); a whole-token variable has
-        # empty prefix and suffix
+        # empty prefix and suffix; a variable inside a token stands for at least one
+        # character ("rhost=<*>" does not cover "rhost=")
         wild = []
         for i, tok in enumerate(tokens):
             if tok == VAR:
@@ -187,7 +188,7 @@ class _Bucket:
                 for pos, pre, suf in pat:
                     if pre or suf:
                         t = key[pos]
-                        if len(t) < len(pre) + len(suf) or not t.startswith(pre) or not t.endswith(suf):
+                        if len(t) <= len(pre) + len(suf) or not t.startswith(pre) or not t.endswith(suf):
                             break
                         key[pos] = pre + VAR + suf
                     else:
@@ -234,7 +235,7 @@ def _merge_token(a: str, b: str) -> str:
 def _wild_ok(a: str, t: str) -> bool:
     k = a.index(VAR)
     pre, suf = a[:k], a[k + 3 :]
-    return len(t) >= len(pre) + len(suf) and t.startswith(pre) and t.endswith(suf)
+    return len(t) > len(pre) + len(suf) and t.startswith(pre) and t.endswith(suf)
 
 
 def _join_quoted(raw: list[str]) -> list[str]:
@@ -287,6 +288,8 @@ def _is_word_edit(a: str, t: str) -> bool:
     pre, suf = _common(a, t)
     da = a[len(pre) : len(a) - len(suf)]
     dt = t[len(pre) : len(t) - len(suf)]
+    if pre[-1:] == "=" and not (da and dt):
+        return True  # "key=" against "key=value": a different message shape
     if da == VAR or dt == VAR or not (_has_alpha(da) or _has_alpha(dt)):
         return False
     if not pre:
@@ -315,10 +318,10 @@ class TemplateEngine:
     # ------------------------------------------------------------------ helpers
     def _mask(self, message: str) -> tuple[str, ...]:
         cache = self._tok_cache
-        out = []
         raw = message.split()
         if '="' in message:
             raw = _join_quoted(raw)
+        out = []
         for tok in raw:
             m = cache.get(tok)
             if m is None:

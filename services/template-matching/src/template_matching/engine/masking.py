@@ -167,10 +167,6 @@ def mask_token(token: str) -> str:
     return _mask_pieces(token)
 
 
-def mask_tokens(tokens: list[str]) -> list[str]:
-    return [mask_token(t) for t in tokens]
-
-
 _MONTHS = frozenset(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"])
 _WEEKDAYS = frozenset(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
 DATE_WORDS = _MONTHS | _WEEKDAYS

@@ -1,0 +1,47 @@
+"""The golden set and `logmesh eval` on the deterministic tier."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from llm_analysis.cli import eval_command
+from llm_analysis.golden import bundled, load_paths
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def test_golden_set_is_large_and_covers_every_category() -> None:
+    cases = bundled()
+    assert len(cases) >= 40
+    assert len({c.id for c in cases}) == len(cases)
+    from logmesh_contracts import CATEGORIES
+
+    assert {c.category for c in cases} == set(CATEGORIES)
+    assert any(c.source == "GoldenLogSample" for c in cases)
+
+
+def test_golden_log_samples_from_the_crd_examples_load() -> None:
+    examples = REPO / "deploy" / "crds" / "examples.yaml"
+    if not examples.exists():
+        return
+    cases = [c for c in load_paths([examples]) if c.source == "GoldenLogSample"]
+    assert cases and all(c.parts and c.parts[0].items for c in cases)
+
+
+def test_logmesh_eval_reports_the_deterministic_tier(tmp_path: Path) -> None:
+    app = typer.Typer()
+    app.command()(eval_command)
+    out = tmp_path / "llm-eval.json"
+    result = CliRunner().invoke(app, ["--json", "--deterministic", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    (tier,) = report["tiers"]
+    assert tier["tier"] == "deterministic" and tier["cases"] >= 40
+    assert tier["category_accuracy"] >= 0.9
+    assert tier["root_cause_fact_recall"] >= 0.8
+    assert tier["category_accuracy"] > tier["naive_alertname_accuracy"]
+    assert json.loads(out.read_text())["tiers"][0]["category_accuracy"] == tier["category_accuracy"]
