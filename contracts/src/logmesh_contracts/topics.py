@@ -100,7 +100,7 @@ FEEDBACK = Topic(
     "People's verdicts on analyses.",
 )
 NOTIFICATIONS_SENT = Topic(
-    "notifications.sent", m.NotificationRecord, "incident_id", ("notification",), ("notification", EXTERNAL),
+    "notifications.sent", m.NotificationRecord, "incident_id/sink", ("notification",), ("notification", EXTERNAL),
     "What each sink sent; compacted so notification rebuilds its thread map after a restart.",
     compacted=True,
 )

@@ -59,7 +59,7 @@ async def run_until(analyzer: Analyzer, predicate, timeout_s: float = 10.0) -> N
     task = asyncio.create_task(analyzer.run())
     try:
         async with asyncio.timeout(timeout_s):
-            while not predicate():
+            while not predicate():  # noqa: ASYNC110 - predicate is a plain function
                 await asyncio.sleep(0.02)
     finally:
         task.cancel()

@@ -278,6 +278,7 @@ class Mesh:
             batch=True,
             max_records=max(r.max_records for r in registrations.values()),
             batch_timeout_ms=200,
+            fetch_max_wait_ms=self.settings.kafka_fetch_max_wait_ms,
             group_id=group,
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset=first.auto_offset_reset,

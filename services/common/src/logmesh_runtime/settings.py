@@ -39,6 +39,7 @@ class ServiceSettings(BaseSettings):
     shutdown_grace_s: float = Field(default=15.0, gt=0, description="Time to finish in-flight work on SIGTERM.")
     kafka_request_timeout_ms: int = 10_000
     kafka_linger_ms: int = 5
+    kafka_fetch_max_wait_ms: int = Field(default=50, description="Longest a poll waits at the broker: per-hop latency.")
     kafka_max_poll_interval_ms: int = 300_000
     kafka_session_timeout_ms: int = 10_000
 

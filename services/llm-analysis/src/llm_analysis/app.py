@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,6 +15,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from llm_analysis.adapters.recovery import find_orphans
 from llm_analysis.adapters.store import SqliteStore
 from llm_analysis.analyzer import Analyzer
 from llm_analysis.domain import incident_id_for, opening_from_request
@@ -41,6 +45,8 @@ from logmesh_contracts.topics import (
 )
 from logmesh_runtime.kafka import PublishUnavailable
 from logmesh_runtime.service import Service
+
+log = logging.getLogger(__name__)
 
 
 def build_llm(settings: LlmAnalysisSettings) -> LlmClient | None:
@@ -89,6 +95,37 @@ def create_app(settings: LlmAnalysisSettings, llm: LlmClient | None = None) -> S
     replica = re.sub(r"[^A-Za-z0-9._-]", "-", settings.replica_id)[:100] or "replica"
     mesh.consume(EVIDENCE_PARTS, owner.on_evidence, group_id=f"{settings.service_name}.evidence.{replica}")
     service.background(analyzer.run)
+
+    async def adopt_orphans() -> None:
+        """Watch this replica's incidents.opened assignment; adopt unanalysed incidents of new partitions."""
+        topic = mesh.topic_name(INCIDENTS_OPENED)
+        owned: set[int] = set()
+        while settings.recover_lookback_s > 0:
+            await asyncio.sleep(1.0)
+            assigned: set[int] = set()
+            for subscriber in mesh.broker.subscribers:
+                for consumer in getattr(subscriber, "consumers", None) or [getattr(subscriber, "consumer", None)]:
+                    with contextlib.suppress(Exception):
+                        assigned |= {tp.partition for tp in consumer.assignment() if tp.topic == topic}
+            new, owned = assigned - owned, assigned
+            if not new:
+                continue
+            try:
+                orphans = await find_orphans(
+                    settings.kafka_bootstrap, topic, mesh.topic_name(ANALYSIS_RESULTS), new,
+                    utcnow() - timedelta(seconds=settings.recover_lookback_s))
+            except Exception:  # the broker is unreachable: retry with the next assignment check
+                log.warning("orphan scan failed", exc_info=True)
+                owned -= new
+                continue
+            adopted = [i for i in orphans if not store.known(i.incident_id)]
+            for incident in adopted:
+                store.upsert_incident(incident, utcnow())
+            if adopted:
+                log.info("adopted %d unanalysed incident(s) from partitions %s", len(adopted), sorted(new))
+                analyzer.wake()
+
+    service.background(adopt_orphans)
 
     async def close() -> None:
         if llm is not None:

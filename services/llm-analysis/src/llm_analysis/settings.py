@@ -62,6 +62,9 @@ class LlmAnalysisSettings(ServiceSettings):
     correlation_window_s: float = Field(default=900.0, gt=0, description="Sources about one object join one incident.")
     incident_window_s: float = Field(default=900.0, gt=0, description="Look-back window requested from providers.")
     anomaly_min_severity: Literal["info", "warning", "critical"] = "critical"
+    recover_lookback_s: float = Field(
+        default=3600.0, ge=0, description="On partition assignment, adopt unanalysed incidents this far back (0: off)."
+    )
     evidence_max_age_s: float = Field(default=86_400.0, gt=0, description="Older evidence parts are not stored.")
 
     # analysis workers

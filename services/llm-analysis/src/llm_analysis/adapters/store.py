@@ -112,6 +112,12 @@ class SqliteStore:
             )
             return outcome
 
+    def known(self, incident_id: str) -> bool:
+        with self._lock:
+            return self.db.execute(
+                "SELECT 1 FROM incidents WHERE incident_id = ? UNION SELECT 1 FROM results WHERE incident_id = ?",
+                (incident_id, incident_id)).fetchone() is not None
+
     def add_part(self, part: EvidencePart) -> bool:
         with self._lock, self.db:
             cursor = self.db.execute("INSERT OR IGNORE INTO parts VALUES (?, ?, ?, ?, ?)",

@@ -1,0 +1,90 @@
+"""Adopting orphaned incidents: opened on a partition this replica now owns, never analysed.
+
+A replica commits `incidents.opened` offsets once the intent is in its local store. If that
+replica is lost together with its volume, the incidents it had not analysed yet would be lost.
+When this replica is assigned partitions of `incidents.opened`, it reads them back over a bounded
+look-back, reads `analysis.results` over the same window, and adopts every incident that has no
+result and is unknown to its own store. Duplicated work (the previous owner was still alive and
+analysing) is absorbed by the result's deterministic event id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Iterable
+from datetime import datetime
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from pydantic import ValidationError
+
+from llm_analysis.domain import merge_incidents
+from logmesh_contracts import Incident
+
+log = logging.getLogger(__name__)
+
+
+async def _read(bootstrap: str, topic: str, partitions: Iterable[int] | None, since: datetime,
+                timeout_s: float) -> list[bytes]:
+    """Values on these partitions (all when None) from ``since`` to the end offsets seen at start."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        known = consumer.partitions_for_topic(topic)
+        if known is None:
+            await consumer._client.force_metadata_update()
+            known = consumer.partitions_for_topic(topic) or set()
+        wanted = sorted(set(known) if partitions is None else set(partitions) & set(known))
+        tps = [TopicPartition(topic, p) for p in wanted]
+        if not tps:
+            return []
+        consumer.assign(tps)
+        ends = await consumer.end_offsets(tps)
+        starts: dict[TopicPartition, int | None] = {}
+        with contextlib.suppress(Exception):  # brokers without timestamp lookup: read from the start
+            found = await consumer.offsets_for_times({tp: int(since.timestamp() * 1000) for tp in tps})
+            starts = {tp: (offset.offset if offset is not None else None) for tp, offset in found.items()}
+        for tp in tps:
+            start = starts.get(tp)
+            if start is None and tp in starts:
+                consumer.seek(tp, ends[tp])  # nothing newer than `since`
+            elif start is None:
+                await consumer.seek_to_beginning(tp)
+            else:
+                consumer.seek(tp, start)
+        values: list[bytes] = []
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            positions = {tp: await consumer.position(tp) for tp in tps}
+            if all(positions[tp] >= ends[tp] for tp in tps):
+                break
+            batch = await consumer.getmany(timeout_ms=200)
+            for records in batch.values():
+                values.extend(r.value for r in records if r.value and r.offset < ends[TopicPartition(r.topic, r.partition)])
+        return values
+    finally:
+        await consumer.stop()
+
+
+async def find_orphans(bootstrap: str, incidents_topic: str, results_topic: str, partitions: Iterable[int],
+                       since: datetime, timeout_s: float = 30.0) -> list[Incident]:
+    """Incidents opened on ``partitions`` since ``since`` that have no analysis result."""
+    incidents: dict[str, Incident] = {}
+    for value in await _read(bootstrap, incidents_topic, partitions, since, timeout_s):
+        try:
+            incident = Incident.model_validate_json(value)
+        except ValidationError:
+            continue  # the consumer dead-letters these; recovery just skips them
+        if incident.opened_at < since:
+            continue
+        previous = incidents.get(incident.incident_id)
+        incidents[incident.incident_id] = merge_incidents(previous, incident) if previous else incident
+    if not incidents:
+        return []
+    analysed: set[str] = set()
+    for value in await _read(bootstrap, results_topic, None, since, timeout_s):
+        with contextlib.suppress(ValueError, AttributeError):
+            analysed.add(str(json.loads(value).get("incident_id")))
+    return [incident for incident_id, incident in incidents.items() if incident_id not in analysed]
