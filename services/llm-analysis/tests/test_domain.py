@@ -76,3 +76,23 @@ def test_rest_body_becomes_an_analysis_request() -> None:
 def test_bad_rest_bodies_are_refused(body: object) -> None:
     with pytest.raises(ValueError):  # pydantic's ValidationError is a ValueError
         analysis_request_from_body(body, requested_by="rest", now=NOW)
+
+
+def test_the_llm_category_is_used_only_when_the_rules_are_unsure() -> None:
+    from llm_analysis.domain import assemble, llm_result, run_diagnosis
+    from llm_analysis.safety import LlmAnswer
+    from logmesh_contracts import EvidenceItem, EvidencePart, utcnow
+
+    def result_for(alertname: str, body: str) -> str:
+        opening = opening_from_alert(alert(alertname=alertname), 900)
+        assert opening is not None
+        incident = make_incident(opening, "inc-1", 5, NOW)
+        part = EvidencePart(event_id="p", incident_id="inc-1", kind="logs", provider="t", collected_at=utcnow(),
+                            items=[EvidenceItem(ref="log:1", title="t", body=body)])
+        ctx = assemble(incident, [part])
+        answer = LlmAnswer(root_cause="CoreDNS pods are overloaded", category="dns-issues", confidence=0.7)
+        return llm_result(ctx, run_diagnosis(ctx), answer, NOW, model="m", prompt_tokens=1, completion_tokens=1,
+                          cost_usd=0.0, latencies={}, notes=[]).category
+
+    assert result_for("SomethingOdd", "all quiet") == "dns-issues"  # rules unsure: the model decides
+    assert result_for("KubePodCrashLooping", "Reason: OOMKilled Exit Code: 137") == "oom-killed"  # rules sure

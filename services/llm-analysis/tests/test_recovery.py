@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from logmesh_contracts import utcnow
-from logmesh_contracts.topics import ANALYSIS_RESULTS, INCIDENTS_OPENED
 
 from llm_analysis.adapters.recovery import find_orphans
 from llm_analysis.domain import assemble, deterministic_result, make_incident, opening_from_alert, run_diagnosis
 from llm_analysis.testing import alert
+from logmesh_contracts import utcnow
+from logmesh_contracts.topics import ANALYSIS_RESULTS, INCIDENTS_OPENED
 
 pytestmark = [pytest.mark.broker]
 

@@ -32,6 +32,8 @@ async def test_duplicates_collapse_by_token_and_by_record_id(clickhouse_dsn: str
             start=T0, end=T0 + timedelta(minutes=1), org=None, service=None, level=None, template_id=None,
             text="100%_", namespace=None, pod=None, limit=100,
         ) == []
+        counted = await store.count_logs(start=T0, end=T0 + timedelta(minutes=1), org="acme")
+        assert counted == {"rows": 10, "templates": 1}
         ddl = await store._query(f"SHOW CREATE TABLE {store.db}.logs", {})
         statement = next(iter(ddl[0].values()))
         for expected in ("ReplacingMergeTree", "tokenbf_v1", "ngrambf_v1", "PARTITION BY toDate(ts)", "TTL"):

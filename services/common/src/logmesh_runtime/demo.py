@@ -24,8 +24,10 @@ import httpx
 from logmesh_contracts.topics import (
     ALERTS_RECEIVED,
     ANALYSIS_RESULTS,
+    CLUSTER_EVENTS,
     EVIDENCE_PARTS,
     INCIDENTS_OPENED,
+    LOGS_ANOMALIES,
     LOGS_RECORDS,
     NOTIFICATIONS_SENT,
     TEMPLATES_EVENTS,
@@ -143,6 +145,8 @@ async def _run(stack: Stack, progress: bool, timeout_s: float) -> dict[str, Any]
         ("logs.records", LOGS_RECORDS.name, lambda n: n >= len(logs)),
         ("templates", TEMPLATES_EVENTS.name, lambda n: n > 0),
         ("alerts", ALERTS_RECEIVED.name, lambda n: n > 0),
+        ("cluster events", CLUSTER_EVENTS.name, lambda n: n > 0),
+        ("log anomalies", LOGS_ANOMALIES.name, lambda n: n > 0),
         ("incidents", INCIDENTS_OPENED.name, lambda n: n > 0),
         ("evidence parts", EVIDENCE_PARTS.name, lambda n: n >= 3),
         ("analysis results", ANALYSIS_RESULTS.name, lambda n: n > 0),
@@ -162,6 +166,12 @@ async def _run(stack: Stack, progress: bool, timeout_s: float) -> dict[str, Any]
             break
         await asyncio.sleep(1)
     summary["topics"] = counts
+    if "template-matching" in urls:
+        async with httpx.AsyncClient(timeout=30) as http:
+            stored = (await http.get(f"{urls['template-matching']}/logs/count", params={"org": "demo"})).json()
+        summary["clickhouse"] = stored
+        say(f"clickhouse      {stored.get('rows')} rows queryable, {stored.get('templates')} templates "
+            f"(GET {urls['template-matching']}/logs/search?org=demo)")
     missing = [label for label, _, _ in watched if label not in reported]
     if missing:
         say(f"still waiting after {timeout_s:.0f}s for: {', '.join(missing)} (see logs under {stack.workdir}/logs)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from prometheus_client import Gauge
 from starlette.applications import Starlette
@@ -117,26 +118,40 @@ def create_app(
 
     service.readiness_check("clickhouse", store_ready)
 
+    def log_filters(request: Request) -> dict[str, Any]:
+        q = request.query_params
+        end = _time(q.get("end")) or utcnow()
+        level = q.get("level")
+        if level is not None and level.upper() not in LEVELS:
+            raise ValueError(f"level must be one of {', '.join(LEVELS)}")
+        return {
+            "start": _time(q.get("start")) or end - timedelta(hours=1), "end": end, "org": q.get("org"),
+            "service": q.get("service"), "level": level.upper() if level else None,
+            "template_id": q.get("template_id"), "text": q.get("text"), "namespace": q.get("namespace"),
+            "pod": q.get("pod"),
+        }
+
     @service.route("/logs/search")
     async def search(request: Request) -> JSONResponse:
-        q = request.query_params
         try:
-            end = _time(q.get("end")) or utcnow()
-            start = _time(q.get("start")) or end - timedelta(hours=1)
-            limit = _limit(q.get("limit"), 100, 1000)
-            level = q.get("level")
-            if level is not None and level.upper() not in LEVELS:
-                raise ValueError(f"level must be one of {', '.join(LEVELS)}")
+            filters = log_filters(request)
+            limit = _limit(request.query_params.get("limit"), 100, 1000)
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        rows = await store.search_logs(
-            start=start, end=end, org=q.get("org"), service=q.get("service"),
-            level=level.upper() if level else None, template_id=q.get("template_id"), text=q.get("text"),
-            namespace=q.get("namespace"), pod=q.get("pod"), limit=limit,
-        )
+        rows = await store.search_logs(limit=limit, **filters)
         for row in rows:
             row["ts"] = _iso(row["ts"])
-        return JSONResponse({"count": len(rows), "start": start.isoformat(), "end": end.isoformat(), "logs": rows})
+        return JSONResponse({"count": len(rows), "start": filters["start"].isoformat(),
+                             "end": filters["end"].isoformat(), "logs": rows})
+
+    @service.route("/logs/count")
+    async def count(request: Request) -> JSONResponse:
+        try:
+            filters = log_filters(request)
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        counts = await store.count_logs(**filters)
+        return JSONResponse({**counts, "start": filters["start"].isoformat(), "end": filters["end"].isoformat()})
 
     @service.route("/templates")
     async def templates(request: Request) -> JSONResponse:

@@ -34,6 +34,13 @@ class LogStore(Protocol):
         template_id: str | None, text: str | None, namespace: str | None, pod: str | None, limit: int,
     ) -> list[dict[str, Any]]: ...
 
+    async def count_logs(
+        self, *, start: datetime, end: datetime, org: str | None = None, service: str | None = None,
+        level: str | None = None, template_id: str | None = None, text: str | None = None,
+        namespace: str | None = None, pod: str | None = None,
+    ) -> dict[str, int]:
+        """Rows (after dedup) and distinct templates matching the filters."""
+
     async def list_templates(self, *, org: str | None, service: str | None, limit: int) -> list[dict[str, Any]]: ...
 
     async def list_anomalies(self, *, org: str | None, service: str | None, kind: str | None, limit: int) -> list[dict[str, Any]]: ...

@@ -217,12 +217,14 @@ class ClickHouseStore:
         )
         return [(r["template_id"], r["template"]) for r in rows]
 
-    async def search_logs(
-        self, *, start: datetime, end: datetime, org: str | None, service: str | None, level: str | None,
-        template_id: str | None, text: str | None, namespace: str | None, pod: str | None, limit: int,
-    ) -> list[dict[str, Any]]:
+    @staticmethod
+    def _log_filters(
+        *, start: datetime, end: datetime, org: str | None = None, service: str | None = None,
+        level: str | None = None, template_id: str | None = None, text: str | None = None,
+        namespace: str | None = None, pod: str | None = None,
+    ) -> tuple[str, dict[str, Any]]:
         where = ["ts >= {start:DateTime64(3, 'UTC')}", "ts < {end:DateTime64(3, 'UTC')}"]
-        params: dict[str, Any] = {"start": start, "end": end, "limit": limit}
+        params: dict[str, Any] = {"start": start, "end": end}
         for column, value in (("org", org), ("service", service), ("level", level), ("template_id", template_id),
                               ("namespace", namespace), ("pod", pod)):
             if value:
@@ -231,11 +233,22 @@ class ClickHouseStore:
         if text:
             where.append("message LIKE {pattern:String}")  # LIKE '%x%' can use the ngram skip index
             params["pattern"] = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return " AND ".join(where), params
+
+    async def search_logs(self, *, limit: int, **filters: Any) -> list[dict[str, Any]]:
+        where, params = self._log_filters(**filters)
         sql = (
             "SELECT ts, org, service, level, template_id, message, record_id, host, namespace, pod, container, node "
-            f"FROM {self.db}.logs FINAL WHERE {' AND '.join(where)} ORDER BY ts DESC, record_id LIMIT {{limit:UInt32}}"
+            f"FROM {self.db}.logs FINAL WHERE {where} ORDER BY ts DESC, record_id LIMIT {{limit:UInt32}}"
         )
-        return await self._query(sql, params)
+        return await self._query(sql, {**params, "limit": limit})
+
+    async def count_logs(self, **filters: Any) -> dict[str, int]:
+        """Rows (after dedup) and distinct templates matching the filters."""
+        where, params = self._log_filters(**filters)
+        sql = f"SELECT count() AS rows, uniqExact(template_id) AS templates FROM {self.db}.logs FINAL WHERE {where}"
+        (row,) = await self._query(sql, params)
+        return {"rows": int(row["rows"]), "templates": int(row["templates"])}
 
     async def list_templates(self, *, org: str | None, service: str | None, limit: int) -> list[dict[str, Any]]:
         where, params = ["1"], {"limit": limit}
