@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from logmesh_contracts.topics import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]

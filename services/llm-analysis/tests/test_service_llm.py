@@ -165,5 +165,7 @@ async def test_llm_analysis_fallback_redaction_injection_and_repair(
     assert llm_chunks and "root_cause" in "".join(p["text"] for p in llm_chunks)
     web_progress = json.dumps([p for p in progress if p["incident_id"] == web.incident_id]).lower()
     assert CANARY.lower() not in web_progress and not any(marker in web_progress for marker in LEAK_MARKERS)
-    assert [r.stream for r in server.chat_requests() if "inc-prod-payments" in r.text] == [True, True]
+    # streamed; the primary may already be cooling down when this incident's turn comes
+    payments_requests = [r for r in server.chat_requests() if "inc-prod-payments" in r.text]
+    assert all(r.stream for r in payments_requests) and payments_requests[-1].model == "second"
     assert timedelta(0) <= timedelta(milliseconds=first["latencies_ms"]["total"])
