@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 from aiokafka import AIOKafkaProducer
 
 from logmesh_contracts.topics import ALERTS_RECEIVED, ANALYSIS_RESULTS, INCIDENTS_OPENED, LOGS_RAW, LOGS_RECORDS
@@ -24,7 +25,10 @@ from logmesh_runtime.stack import EmbeddedBroker, LoopbackS3, Stack, create_topi
 from logmesh_runtime.testing import read_topic, wait_for_messages
 from notification.testing.slack_server import LoopbackSlack
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.broker, pytest.mark.timeout(600)]
+pytestmark = [
+    pytest.mark.e2e, pytest.mark.slow, pytest.mark.broker, pytest.mark.timeout(600),
+    pytest.mark.asyncio(loop_scope="module"),
+]
 
 SLACK_CHANNEL = "C0ALERTS"
 
@@ -40,13 +44,13 @@ def kubernetes(workdir: Path) -> Iterator[dict[str, str]]:
         yield sim
 
 
-@pytest.fixture(scope="module")
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def slack() -> AsyncIterator[LoopbackSlack]:
     async with LoopbackSlack() as server:
         yield server
 
 
-@pytest.fixture(scope="module")
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def mesh(
     kafka_bootstrap: str, workdir: Path, kubernetes: dict[str, str], slack: LoopbackSlack
 ) -> AsyncIterator[Stack]:
