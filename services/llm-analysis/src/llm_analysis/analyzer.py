@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
+from typing import Any
+
+from opentelemetry import trace
 
 from llm_analysis.adapters.store import SqliteStore
 from llm_analysis.domain import (
@@ -30,6 +34,7 @@ from llm_analysis.rules import Diagnosis
 from llm_analysis.safety import OutputRejected, clean_text, leaked, redact_text, validate_answer
 from llm_analysis.settings import LlmAnalysisSettings
 from logmesh_contracts import AnalysisProgress, AnalysisResult, stable_id, utcnow
+from logmesh_runtime.telemetry import resumed_context
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +108,10 @@ class Analyzer:
         llm: LlmClient | None,
         publish_progress: PublishProgress,
         publish_result: PublishResult,
+        tracer: trace.Tracer | None = None,
     ) -> None:
         self.settings = settings
+        self.tracer = tracer or trace.get_tracer(__name__)
         self.store = store
         self.llm = llm
         self.publish_progress = publish_progress
@@ -140,8 +147,11 @@ class Analyzer:
                 if time.monotonic() - last_prune > 600:
                     last_prune = time.monotonic()
                     self.store.prune(utcnow() - timedelta(seconds=self.settings.evidence_max_age_s))
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+                # that races with the wake-up, and this loop would never stop.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.settings.worker_poll_s)
+                    async with asyncio.timeout(self.settings.worker_poll_s):
+                        await self._wake.wait()
         finally:
             for task in self._in_flight.values():
                 task.cancel()
@@ -162,6 +172,13 @@ class Analyzer:
             self._wake.set()
 
     async def analyse(self, incident_id: str) -> AnalysisResult | None:
+        """Analyse one incident inside the trace it was opened in."""
+        with resumed_context(self.store.trace(incident_id)), self.tracer.start_as_current_span(
+            "analyse incident", attributes={"logmesh.incident_id": incident_id}
+        ):
+            return await self._analyse(incident_id)
+
+    async def _analyse(self, incident_id: str) -> AnalysisResult | None:
         loaded = self.store.load(incident_id)
         if loaded is None or self.store.is_analysed(incident_id):
             return None
@@ -185,7 +202,7 @@ class Analyzer:
             result = deterministic_result(ctx, diagnosis, utcnow(), latencies=latencies)
         else:
             result = await analyse_with_llm(ctx, diagnosis, self.llm, self.settings, self.redact, progress,
-                                            latencies, started)
+                                            latencies, started, self.tracer)
 
         await self.publish_result(result)
         await progress.emit("done" if result.status != "failed" else "failed", f"{result.category}: {result.root_cause}"[:1000])
@@ -194,9 +211,29 @@ class Analyzer:
         return result
 
 
+@contextlib.contextmanager
+def genai_span(tracer: trace.Tracer, settings: LlmAnalysisSettings, messages: list[dict[str, str]]) -> Iterator[Any]:
+    """An LLM call as an OpenTelemetry GenAI client span; prompt text only when explicitly enabled."""
+    models = settings.models()
+    with tracer.start_as_current_span(
+        f"chat {models[0].model if models else 'llm'}",
+        kind=trace.SpanKind.CLIENT,
+        attributes={
+            "gen_ai.operation.name": "chat",
+            "gen_ai.system": "litellm",
+            "gen_ai.request.model": models[0].model if models else "",
+            "gen_ai.request.max_tokens": settings.llm_max_tokens,
+            "gen_ai.request.temperature": settings.llm_temperature,
+        },
+    ) as span:
+        if settings.otel_capture_prompts:
+            span.set_attribute("gen_ai.prompt", json.dumps(messages)[:16000])
+        yield span
+
+
 async def analyse_with_llm(ctx: Context, diagnosis: Diagnosis, llm: LlmClient, settings: LlmAnalysisSettings,
                            redact: bool, progress: ProgressStream, latencies: dict[str, float],
-                           started: float) -> AnalysisResult:
+                           started: float, tracer: trace.Tracer | None = None) -> AnalysisResult:
     """The LLM tier: answer, validate, one repair/retry, else the deterministic result marked degraded."""
     messages, redactions = build_messages(ctx, diagnosis, redact=redact,
                                           max_chars=settings.prompt_max_chars, canary=CANARY)
@@ -207,8 +244,17 @@ async def analyse_with_llm(ctx: Context, diagnosis: Diagnosis, llm: LlmClient, s
     t0 = time.perf_counter()
     for attempt in range(2):  # the answer, then one repair/retry
         try:
-            reply = await llm.complete(
-                messages, stream=settings.llm_stream and attempt == 0, on_text=progress.text)
+            with genai_span(tracer or trace.get_tracer(__name__), settings, messages) as span:
+                reply = await llm.complete(
+                    messages, stream=settings.llm_stream and attempt == 0, on_text=progress.text)
+                span.set_attributes({
+                    "gen_ai.response.model": reply.model or "",
+                    "gen_ai.usage.input_tokens": reply.prompt_tokens,
+                    "gen_ai.usage.output_tokens": reply.completion_tokens,
+                    "logmesh.llm.cost_usd": reply.cost_usd,
+                })
+                if settings.otel_capture_prompts:
+                    span.set_attribute("gen_ai.completion", reply.text[:8000])
         except LlmUnavailable as exc:
             note = f"LLM unavailable: {exc}"
             log.warning("LLM call failed (attempt %d): %s", attempt + 1, exc,

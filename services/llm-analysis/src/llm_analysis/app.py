@@ -75,21 +75,18 @@ def create_app(settings: LlmAnalysisSettings, llm: LlmClient | None = None) -> S
     async def publish_result(event: AnalysisResult) -> None:
         await mesh.publish(ANALYSIS_RESULTS, event, key=event.incident_id)
 
-    analyzer = Analyzer(settings, store, llm, publish_progress, publish_result)
+    analyzer = Analyzer(settings, store, llm, publish_progress, publish_result, service.tracer)
     intake = IntakeHandlers(settings, store, publish_incident, publish_resolved)
     owner = OwnerHandlers(settings, store, analyzer.wake)
 
-    # One consumer group per input topic (llm-analysis.<topic>): each group has one member per
-    # replica, so a replica joining or leaving rebalances each topic once instead of cascading
-    # rebalances through a shared group (seconds each on a real broker).
-    def group(topic: str) -> str:
-        return f"{settings.service_name}.{topic}"
-
-    mesh.consume(ALERTS_RECEIVED, intake.on_alert, group_id=group(ALERTS_RECEIVED.name))
-    mesh.consume(LOGS_ANOMALIES, intake.on_anomaly, group_id=group(LOGS_ANOMALIES.name))
-    mesh.consume(CLUSTER_EVENTS, intake.on_cluster_event, group_id=group(CLUSTER_EVENTS.name))
-    mesh.consume(ANALYSIS_REQUESTS, intake.on_request, group_id=group(ANALYSIS_REQUESTS.name))
-    mesh.consume(INCIDENTS_OPENED, owner.on_incident, group_id=group(INCIDENTS_OPENED.name))
+    # The intake topics share the service's consumer group: the runtime reads them with one
+    # consumer, so a replica joins once, and the range assignor gives it the same partition
+    # numbers of every topic.
+    mesh.consume(ALERTS_RECEIVED, intake.on_alert)
+    mesh.consume(LOGS_ANOMALIES, intake.on_anomaly)
+    mesh.consume(CLUSTER_EVENTS, intake.on_cluster_event)
+    mesh.consume(ANALYSIS_REQUESTS, intake.on_request)
+    mesh.consume(INCIDENTS_OPENED, owner.on_incident)
     # Every replica reads every evidence part (its own group), so whichever replica owns an
     # incident's partition of incidents.opened has that incident's evidence, rebalances included.
     replica = re.sub(r"[^A-Za-z0-9._-]", "-", settings.replica_id)[:100] or "replica"

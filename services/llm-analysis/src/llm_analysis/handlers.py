@@ -30,6 +30,7 @@ from logmesh_contracts import (
     utcnow,
 )
 from logmesh_runtime.kafka import Delivery
+from logmesh_runtime.telemetry import capture_context
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ class OwnerHandlers:
         self.wake = wake
 
     async def on_incident(self, incident: Incident, _delivery: Delivery) -> None:
+        self.store.remember_trace(incident.incident_id, capture_context())
         outcome = self.store.upsert_incident(incident, utcnow())
         if outcome != "done":
             self.wake()

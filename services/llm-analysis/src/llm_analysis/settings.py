@@ -76,6 +76,9 @@ class LlmAnalysisSettings(ServiceSettings):
 
     # LLM (litellm). No models => deterministic tier only.
     llm_models: str = Field(default="", description="JSON list of ModelConfig objects, primary first.")
+    otel_capture_prompts: bool = Field(
+        default=False, description="Put prompt and completion text on GenAI spans (may hold log data)."
+    )
     llm_model: str | None = Field(default=None, description="Shorthand for a single model.")
     llm_api_base: str | None = None
     llm_api_key: str | None = Field(default=None, description="Default key for models without api_key_env.")

@@ -86,8 +86,9 @@ class Refiner:
                     left = deadline - asyncio.get_running_loop().time()
                     if left <= 0:
                         break
-                    try:
-                        batch.append(await asyncio.wait_for(self._queue.get(), left))
+                    try:  # asyncio.timeout: wait_for on 3.11 can swallow a racing cancellation
+                        async with asyncio.timeout(left):
+                            batch.append(await self._queue.get())
                     except TimeoutError:
                         break
                 await self._slots.acquire()  # bounded concurrency: wait for a free slot

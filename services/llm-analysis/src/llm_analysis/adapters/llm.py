@@ -58,8 +58,10 @@ class LiteLlmClient:
                 params["input_cost_per_token"] = model.input_cost_per_token
             if model.output_cost_per_token is not None:
                 params["output_cost_per_token"] = model.output_cost_per_token
+            # The deployment id must differ from the group name: a request naming a deployment id
+            # directly bypasses the Router's retries (seen with litellm 1.102.4).
             model_list.append({"model_name": deployment_id, "litellm_params": params,
-                               "model_info": {"id": deployment_id}})
+                               "model_info": {"id": f"{deployment_id}.deployment"}})
         ids = list(self._by_id)
         self._router = litellm.Router(
             model_list=model_list,
@@ -121,7 +123,7 @@ class LiteLlmClient:
     def _reply(self, response: Any, text: str, prompt_tokens: int, completion_tokens: int) -> LlmReply:
         hidden = getattr(response, "_hidden_params", None) or {}
         deployment = hidden.get("model_id")
-        model = self._by_id.get(deployment) if deployment else None
+        model = self._by_id.get(deployment.removesuffix(".deployment")) if deployment else None
         name = model.model if model else (hidden.get("litellm_model_name") or getattr(response, "model", None))
         return LlmReply(text=text, model=name, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
                         cost_usd=self._cost(model, name, prompt_tokens, completion_tokens))

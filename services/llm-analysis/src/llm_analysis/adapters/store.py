@@ -33,6 +33,7 @@ CREATE INDEX IF NOT EXISTS parts_incident ON parts (incident_id);
 CREATE TABLE IF NOT EXISTS results (
     incident_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, status TEXT NOT NULL, category TEXT NOT NULL,
     model TEXT, completed_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS traces (incident_id TEXT PRIMARY KEY, carrier TEXT NOT NULL);
 """
 
 
@@ -111,6 +112,17 @@ class SqliteStore:
                  json.dumps(sorted(incident.expected_evidence)), now.timestamp()),
             )
             return outcome
+
+    def remember_trace(self, incident_id: str, carrier: dict[str, str]) -> None:
+        """The trace an incident was opened in (first wins), so its analysis continues that trace."""
+        if carrier:
+            with self._lock, self.db:
+                self.db.execute("INSERT OR IGNORE INTO traces VALUES (?, ?)", (incident_id, json.dumps(carrier)))
+
+    def trace(self, incident_id: str) -> dict[str, str]:
+        with self._lock:
+            row = self.db.execute("SELECT carrier FROM traces WHERE incident_id = ?", (incident_id,)).fetchone()
+        return json.loads(row[0]) if row else {}
 
     def known(self, incident_id: str) -> bool:
         with self._lock:
