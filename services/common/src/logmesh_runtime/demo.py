@@ -36,11 +36,12 @@ from logmesh_runtime.stack import Stack
 from logmesh_runtime.testing.kafka import read_topic
 
 DEMO_TOKEN = "demo-intake-token-not-for-production"
-NAMESPACE, POD, SERVICE = "shop", "checkout-7d9f8b-x2k4q", "checkout"
+# The same pod the Kubernetes simulator's crashloop scenario plays, so alert, logs and cluster agree.
+NAMESPACE, POD, CONTAINER, SERVICE = "shop", "checkout-6d8f7c9b5-x2k4q", "app", "checkout"
 
 
 def demo_logs(count: int = 400, seed: int = 7) -> list[dict[str, Any]]:
-    """A checkout service that runs normally, then starts failing on a nil map."""
+    """A checkout service that runs normally, then loses its database and crashes on start."""
     rng = random.Random(seed)
     start = datetime.now(UTC) - timedelta(minutes=10)
     lines = []
@@ -49,10 +50,9 @@ def demo_logs(count: int = 400, seed: int = 7) -> list[dict[str, Any]]:
         failing = i > count * 0.7
         roll = rng.random()
         if failing and roll < 0.5:
-            message, level = "panic: assignment to entry in nil map in cart.(*Store).Add", "ERROR"
+            message, level = "connection refused: db.shop.svc:5432", "ERROR"
         elif failing and roll < 0.7:
-            message = f"upstream payment-api returned 503 after {rng.randint(100, 900)}ms"
-            level = "WARN"
+            message, level = "cannot start without database; exiting with code 1", "FATAL"
         elif roll < 0.6:
             message = f"GET /cart/{rng.randint(1000, 9999)} 200 in {rng.randint(2, 40)}ms"
             level = "INFO"
@@ -61,7 +61,7 @@ def demo_logs(count: int = 400, seed: int = 7) -> list[dict[str, Any]]:
             level = "INFO"
         lines.append({
             "org": "demo", "message": message, "level": level, "timestamp": ts.isoformat(),
-            "service": SERVICE, "namespace": NAMESPACE, "pod": POD, "container": SERVICE, "node": "node-1",
+            "service": SERVICE, "namespace": NAMESPACE, "pod": POD, "container": CONTAINER, "node": "node-1",
         })
     return lines
 
@@ -69,7 +69,7 @@ def demo_logs(count: int = 400, seed: int = 7) -> list[dict[str, Any]]:
 def demo_alert() -> dict[str, Any]:
     """An Alertmanager v4 webhook as Alertmanager sends it."""
     starts = (datetime.now(UTC) - timedelta(minutes=2)).isoformat()
-    labels = {"alertname": "KubePodCrashLooping", "namespace": NAMESPACE, "pod": POD, "container": SERVICE,
+    labels = {"alertname": "KubePodCrashLooping", "namespace": NAMESPACE, "pod": POD, "container": CONTAINER,
               "service": SERVICE, "severity": "critical"}
     return {
         "version": "4", "groupKey": '{}:{alertname="KubePodCrashLooping"}', "truncatedAlerts": 0,

@@ -87,7 +87,8 @@ CHECKS: tuple[Check, ...] = (
           "the service does not answer (connection refused / 503)"),
     Check("node-not-ready", "node-not-ready", 3.0,
           _rx(r"nodenotready|node\.kubernetes\.io/unreachable|node[\w\- ./]* (?:is )?not ?ready|kubelet stopped posting node status|nodestatusunknown|"
-              r"\bready[:= ]+(?:false|unknown)\b|pleg is not healthy|container runtime is down|node is unreachable"),
+              # a bare "Ready=False" is also a pod condition: only a node's own Ready condition counts
+              r"node\b[^\n]{0,80}\bready[:= ]+(?:false|unknown)\b|pleg is not healthy|container runtime is down|node is unreachable"),
           "node is NotReady"),
     Check("node-pressure", "node-not-ready", 1.5, _rx(r"memorypressure|pidpressure|networkunavailable"),
           "node reports a pressure condition"),
