@@ -19,7 +19,7 @@ import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaProducer
 
-from logmesh_contracts.topics import ALERTS_RECEIVED, ANALYSIS_RESULTS, INCIDENTS_OPENED, LOGS_RAW, LOGS_RECORDS
+from logmesh_contracts.topics import ALERTS_RECEIVED, ANALYSIS_RESULTS, INCIDENTS_OPENED, LOGS_RAW, LOGS_RECORDS, TOPICS
 from logmesh_runtime.demo import DEMO_TOKEN, cluster_simulator, demo_alert, demo_logs
 from logmesh_runtime.stack import EmbeddedBroker, LoopbackS3, Stack, create_topics
 from logmesh_runtime.testing import read_topic, wait_for_messages
@@ -31,6 +31,7 @@ pytestmark = [
 ]
 
 SLACK_CHANNEL = "C0ALERTS"
+EXAMPLES = Path(__file__).resolve().parents[2] / "contracts" / "examples"
 
 
 @pytest.fixture(scope="module")
@@ -206,6 +207,41 @@ async def test_an_alert_is_one_trace_from_webhook_to_slack(mesh: Stack, slack: L
     services = max(traces, key=len)
     assert {"alert-intake", "llm-analysis", "notification"} <= services
     assert {"cluster-watching", "template-matching", "knowledge-storage"} <= services, "evidence hops in the trace"
+
+
+async def test_garbage_on_every_consumed_topic_is_dead_lettered_and_valid_messages_still_flow(mesh: Stack) -> None:
+    consumed = [t for t in TOPICS if any(c in mesh.processes for c in t.consumers)]
+    producer = AIOKafkaProducer(bootstrap_servers=mesh.bootstrap, acks="all")
+    await producer.start()
+    try:
+        for topic in consumed:
+            await producer.send_and_wait(mesh.topic_prefix + topic.name, b"\x00 not a message", key=b"garbage")
+            example = (EXAMPLES / f"{topic.model.__name__}.json").read_bytes()
+            await producer.send_and_wait(mesh.topic_prefix + topic.name, example, key=b"valid")
+    finally:
+        await producer.stop()
+    for topic in consumed:
+        consumers = {c for c in topic.consumers if c in mesh.processes}
+        dead = await wait_for_messages(
+            mesh.bootstrap, mesh.topic_prefix + topic.dead_letter, len(consumers), 60,
+            where=lambda r: r.key == b"garbage",
+        )
+        envelopes = [json.loads(r.value) for r in dead]
+        assert {e["consumer"] for e in envelopes} == consumers, topic.name
+        assert all(e["reason"] and e["stage"] == "decode" for e in envelopes), topic.name
+    # the valid message behind each piece of garbage was handled: no partition is stuck
+    for topic in consumed:
+        for name in {c for c in topic.consumers if c in mesh.processes}:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and processed(mesh, name, mesh.topic_prefix + topic.name) < 1:  # noqa: ASYNC110
+                await asyncio.sleep(0.5)
+            assert processed(mesh, name, mesh.topic_prefix + topic.name) >= 1, f"{name} stuck on {topic.name}"
+
+
+def processed(stack: Stack, service: str, topic: str) -> float:
+    text = httpx.get(f"{url(stack, service)}/metrics", timeout=10).text
+    prefix = f'logmesh_messages_processed_total{{topic="{topic}"}} '
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(prefix))
 
 
 @pytest.mark.parametrize("victim", ["ingestion", "template-matching"])

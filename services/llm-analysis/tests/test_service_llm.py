@@ -116,6 +116,10 @@ async def test_llm_analysis_fallback_redaction_injection_and_repair(
             # the primary failed repeatedly: it is cooling down, so the late incident went straight to the second
             late_calls = [r.model for r in server.chat_requests() if late.incident_id in r.text]
             assert late_calls and late_calls[-1] == "second"
+            registry = service.metrics.registry
+            assert registry.get_sample_value(
+                "logmesh_llm_tokens_total", {"model": "openai/second", "kind": "prompt"}) > 0
+            assert registry.get_sample_value("logmesh_llm_cost_usd_total", {"model": "openai/second"}) > 0
 
     by_id = {r["incident_id"]: r for r in results}
     assert len(results) == 4

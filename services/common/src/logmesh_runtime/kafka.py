@@ -120,7 +120,10 @@ class Mesh:
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def start(self) -> None:
+    async def start_producer(self) -> None:
+        """Publishing works from here on (startup hooks may publish before consumers start)."""
+        if self._producer is not None:
+            return
         self._producer = AIOKafkaProducer(
             bootstrap_servers=self.settings.kafka_bootstrap,
             client_id=self.settings.service_name,
@@ -131,6 +134,9 @@ class Mesh:
             max_batch_size=256 * 1024,
         )
         await self._producer.start()
+
+    async def start(self) -> None:
+        await self.start_producer()
         for group, registrations in self._groups.items():
             self._subscribe(group, registrations)
         self._groups = {}
@@ -307,7 +313,7 @@ class Mesh:
         )
 
     async def _process_one(self, registration: _Registration, raw: Any) -> None:
-        delivery = _delivery(raw)
+        delivery = delivery_of(raw)
         with self._consumer_span(registration.name, [delivery]):
             event = await self._decode_or_dead_letter(registration.topic, registration.name, registration.decode, delivery)
             if event is not None:
@@ -317,7 +323,7 @@ class Mesh:
 
     async def _process_batch(self, registration: _Registration, records: list[Any]) -> None:
         topic, name, handler = registration.topic, registration.name, registration.handler
-        all_deliveries = [_delivery(raw) for raw in records]
+        all_deliveries = [delivery_of(raw) for raw in records]
         with self._consumer_span(name, all_deliveries):
             events: list[Any] = []
             deliveries: list[Delivery] = []
@@ -344,15 +350,23 @@ class Mesh:
         self.metrics.received.labels(topic=name).inc()
         try:
             return decode(delivery.value, delivery)
-        except ValidationError as exc:
-            reason = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()[:10]
-            )
-            stage = "decode" if any(err["type"] == "json_invalid" for err in exc.errors()) else "validate"
-            await self.dead_letter(topic, delivery, stage=stage, reason=reason, error=exc)
-        except (ValueError, UnicodeDecodeError) as exc:
-            await self.dead_letter(topic, delivery, stage="decode", reason=str(exc)[:1000], error=exc)
+        except (ValueError, UnicodeDecodeError) as exc:  # ValidationError is a ValueError
+            await self.reject(topic, delivery, exc)
         return None
+
+    async def reject(self, topic: Topic, delivery: Delivery, error: Exception) -> None:
+        """Dead-letter a message that cannot be decoded or validated, with a readable reason.
+
+        For readers outside ``consume`` too (e.g. group-less state replays of compacted topics).
+        """
+        if isinstance(error, ValidationError):
+            reason = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in error.errors()[:10]
+            )
+            stage = "decode" if any(err["type"] == "json_invalid" for err in error.errors()) else "validate"
+        else:
+            reason, stage = str(error)[:1000], "decode"
+        await self.dead_letter(topic, delivery, stage=stage, reason=reason, error=error)
 
     async def _handle_with_retries(
         self,
@@ -453,7 +467,8 @@ class _GaveUp(Exception):
     pass
 
 
-def _delivery(raw: Any) -> Delivery:
+def delivery_of(raw: Any) -> Delivery:
+    """A consumed aiokafka record as a ``Delivery``."""
     headers = {}
     for name, value in raw.headers or ():
         try:

@@ -74,6 +74,7 @@ class Service:
 
     # lifecycle ------------------------------------------------------------
     async def start(self) -> None:
+        await self.mesh.start_producer()
         for hook in self._startup:
             await hook()
         await self.mesh.start()

@@ -10,6 +10,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from prometheus_client import Counter, Histogram
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -72,8 +73,23 @@ def create_app(settings: LlmAnalysisSettings, llm: LlmClient | None = None) -> S
     async def publish_progress(event: AnalysisProgress) -> None:
         await mesh.publish(ANALYSIS_PROGRESS, event, key=event.incident_id)
 
+    registry = service.metrics.registry
+    analyses = Counter("logmesh_analyses_total", "Analyses published", ["status", "category"], registry=registry)
+    tokens = Counter("logmesh_llm_tokens_total", "LLM tokens used", ["model", "kind"], registry=registry)
+    cost = Counter("logmesh_llm_cost_usd_total", "LLM cost in USD (litellm's price map or configured prices)",
+                   ["model"], registry=registry)
+    analysis_seconds = Histogram("logmesh_analysis_seconds", "Incident opened to analysis published, by stage",
+                                 ["stage"], buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300), registry=registry)
+
     async def publish_result(event: AnalysisResult) -> None:
         await mesh.publish(ANALYSIS_RESULTS, event, key=event.incident_id)
+        analyses.labels(status=event.status, category=event.category).inc()
+        if event.model:
+            tokens.labels(model=event.model, kind="prompt").inc(event.prompt_tokens)
+            tokens.labels(model=event.model, kind="completion").inc(event.completion_tokens)
+            cost.labels(model=event.model).inc(event.cost_usd)
+        for stage, ms in event.latencies_ms.items():
+            analysis_seconds.labels(stage=stage).observe(ms / 1000)
 
     analyzer = Analyzer(settings, store, llm, publish_progress, publish_result, service.tracer)
     intake = IntakeHandlers(settings, store, publish_incident, publish_resolved)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from starlette.applications import Starlette
 
+from logmesh_contracts import NotificationRecord
 from logmesh_contracts.topics import (
     ANALYSIS_PROGRESS,
     ANALYSIS_RESULTS,
@@ -14,6 +16,7 @@ from logmesh_contracts.topics import (
     INCIDENTS_RESOLVED,
     NOTIFICATIONS_SENT,
 )
+from logmesh_runtime.kafka import delivery_of
 from logmesh_runtime.service import Service
 from notification.adapters import SlackSink, build_sinks
 from notification.adapters.record_log import RecordLog
@@ -43,10 +46,16 @@ def create_app(settings: NotificationSettings) -> Starlette:
         update_interval_s=settings.slack_update_interval_s, link_base_url=settings.link_base_url,
         retention_s=settings.thread_map_retention_s,
     )
-    record_log = RecordLog(
-        settings.kafka_bootstrap, service.mesh.topic_name(NOTIFICATIONS_SENT), notifier.apply_record,
-        settings.service_name,
-    )
+    async def reject_record(record: Any, error: Exception) -> None:
+        await service.mesh.reject(NOTIFICATIONS_SENT, delivery_of(record), error)
+
+    records_topic = service.mesh.topic_name(NOTIFICATIONS_SENT)
+
+    def apply_record(record: NotificationRecord) -> None:
+        notifier.apply_record(record)
+        service.metrics.handled.labels(topic=records_topic).inc()
+
+    record_log = RecordLog(settings.kafka_bootstrap, records_topic, apply_record, settings.service_name, reject_record)
     handlers = Handlers(notifier)
     service.mesh.consume(ANALYSIS_PROGRESS, handlers.progress)
     service.mesh.consume(ANALYSIS_RESULTS, handlers.result)

@@ -12,8 +12,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from logmesh_contracts import utcnow
+from logmesh_contracts import TemplateEvent, utcnow
 from logmesh_contracts.topics import INCIDENTS_OPENED, LOGS_RECORDS, TEMPLATES_EVENTS
+from logmesh_runtime.kafka import delivery_of
 from logmesh_runtime.service import Service
 from template_matching.adapters.clickhouse import ClickHouseStore
 from template_matching.adapters.llm import create_llm
@@ -63,9 +64,16 @@ def create_app(
         )
         service.background(tm.refiner.run)
 
-    follower = RegistryFollower(
-        settings.kafka_bootstrap, service.mesh.topic_name(TEMPLATES_EVENTS), tm.apply_template_events
-    )
+    async def reject_registry_record(record: Any, error: Exception) -> None:
+        await service.mesh.reject(TEMPLATES_EVENTS, delivery_of(record), error)
+
+    registry_topic = service.mesh.topic_name(TEMPLATES_EVENTS)
+
+    async def apply_registry_events(events: list[TemplateEvent]) -> None:
+        await tm.apply_template_events(events)
+        service.metrics.handled.labels(topic=registry_topic).inc(len(events))
+
+    follower = RegistryFollower(settings.kafka_bootstrap, registry_topic, apply_registry_events, reject_registry_record)
 
     @service.on_startup
     async def load_registry() -> None:

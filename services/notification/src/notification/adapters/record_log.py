@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import ValidationError
@@ -20,10 +21,18 @@ log = logging.getLogger(__name__)
 
 
 class RecordLog:
-    def __init__(self, bootstrap: str, topic: str, apply: Callable[[NotificationRecord], None], client_id: str) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        apply: Callable[[NotificationRecord], None],
+        client_id: str,
+        reject: Callable[[Any, Exception], Awaitable[None]],
+    ) -> None:
         self.bootstrap = bootstrap
         self.topic = topic
         self.apply = apply
+        self.reject = reject  # dead-letters an unreadable record
         self.client_id = client_id
         self.consumer: AIOKafkaConsumer | None = None
         self.replayed = 0
@@ -55,7 +64,7 @@ class RecordLog:
             batch = await consumer.getmany(timeout_ms=200, max_records=1000)
             for records in batch.values():
                 for record in records:
-                    self._apply(record.value)
+                    await self._apply(record)
         log.info("thread map rebuilt from %d notification record(s)", self.replayed)
         return self.replayed
 
@@ -66,14 +75,15 @@ class RecordLog:
                 return True
         return False
 
-    def _apply(self, value: bytes | None) -> None:
-        if not value:
+    async def _apply(self, record: Any) -> None:
+        if not record.value:
             return  # a tombstone
         try:
-            self.apply(NotificationRecord.model_validate_json(value))
-        except ValidationError:
-            log.warning("skipping an unreadable record on %s", self.topic)
+            parsed = NotificationRecord.model_validate_json(record.value)
+        except ValidationError as exc:
+            await self.reject(record, exc)
             return
+        self.apply(parsed)
         self.replayed += 1
 
     async def tail(self) -> None:
@@ -88,7 +98,7 @@ class RecordLog:
                 continue
             for records in batch.values():
                 for record in records:
-                    self._apply(record.value)
+                    await self._apply(record)
 
     async def close(self) -> None:
         if self.consumer is not None:

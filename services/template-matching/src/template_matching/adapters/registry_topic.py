@@ -12,22 +12,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from pydantic import ValidationError
 
 from logmesh_contracts import TemplateEvent
 
 log = logging.getLogger(__name__)
 
 Apply = Callable[[list[TemplateEvent]], Awaitable[None]]
+Reject = Callable[[Any, Exception], Awaitable[None]]  # dead-letters an undecodable record
 
 
 class RegistryFollower:
-    def __init__(self, bootstrap: str, topic: str, apply: Apply) -> None:
+    def __init__(self, bootstrap: str, topic: str, apply: Apply, reject: Reject) -> None:
         self.bootstrap = bootstrap
         self.topic = topic
         self.apply = apply
+        self.reject = reject
         self.consumer: AIOKafkaConsumer | None = None
         self.applied = 0
         self.skipped = 0
@@ -73,9 +75,9 @@ class RegistryFollower:
                     continue
                 try:
                     events.append(TemplateEvent.model_validate_json(record.value))
-                except (ValidationError, ValueError):
+                except ValueError as exc:  # ValidationError included
                     self.skipped += 1
-                    log.warning("skipping an undecodable registry event at offset %s", record.offset)
+                    await self.reject(record, exc)
         if events:
             await self.apply(events)
             self.applied += len(events)
