@@ -6,6 +6,7 @@ import ast
 from pathlib import Path
 
 import pytest
+
 from logmesh_contracts.topics import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
