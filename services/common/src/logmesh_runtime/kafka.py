@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import logging
 import random
 import time
@@ -91,6 +92,7 @@ class _Registration:
     handler: Callable[..., Awaitable[None]]
     batch: bool
     max_records: int
+    batch_timeout_ms: int
     auto_offset_reset: str
 
 
@@ -148,6 +150,16 @@ class Mesh:
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None
+
+    def assignments(self) -> list[tuple[Any, Any]]:
+        """(aiokafka consumer, TopicPartition) for every partition this replica's consumers own now."""
+        owned = []
+        for subscriber in self.broker.subscribers:
+            for consumer in getattr(subscriber, "consumers", None) or [getattr(subscriber, "consumer", None)]:
+                if consumer is not None:
+                    with contextlib.suppress(Exception):  # not started, or between rebalances
+                        owned += [(consumer, tp) for tp in consumer.assignment()]
+        return owned
 
     # ------------------------------------------------------------------ publish
 
@@ -228,7 +240,9 @@ class Mesh:
         auto_offset_reset: str = "earliest",
     ) -> None:
         """Handle one message at a time; commit after each polled batch is handled or dead-lettered."""
-        self._register(topic, handler, decoder, group_id, auto_offset_reset, batch=False, max_records=100)
+        self._register(
+            topic, handler, decoder, group_id, auto_offset_reset, batch=False, max_records=100, batch_timeout_ms=200
+        )
 
     def consume_batch(
         self,
@@ -242,7 +256,10 @@ class Mesh:
         auto_offset_reset: str = "earliest",
     ) -> None:
         """Handle polled batches; a failing batch is split to isolate and dead-letter the poison message."""
-        self._register(topic, handler, decoder, group_id, auto_offset_reset, batch=True, max_records=max_records)
+        self._register(
+            topic, handler, decoder, group_id, auto_offset_reset,
+            batch=True, max_records=max_records, batch_timeout_ms=batch_timeout_ms,
+        )
 
     def _register(
         self,
@@ -254,6 +271,7 @@ class Mesh:
         *,
         batch: bool,
         max_records: int,
+        batch_timeout_ms: int,
     ) -> None:
         name = self.topic_name(topic)
         group = self.settings.topic(group_id or self.settings.service_name)
@@ -261,7 +279,8 @@ class Mesh:
         if name in registrations:
             raise ValueError(f"{name} already has a handler in group {group}")
         registrations[name] = _Registration(
-            topic, name, decoder or json_decoder(topic.model), handler, batch, max_records, auto_offset_reset
+            topic, name, decoder or json_decoder(topic.model), handler, batch, max_records, batch_timeout_ms,
+            auto_offset_reset,
         )
 
     def _subscribe(self, group: str | None, registrations: dict[str, _Registration]) -> None:
@@ -283,7 +302,8 @@ class Mesh:
             *registrations,
             batch=True,
             max_records=max(r.max_records for r in registrations.values()),
-            batch_timeout_ms=200,
+            # one consumer serves the group: the longest poll any of its topics asked for
+            batch_timeout_ms=max(r.batch_timeout_ms for r in registrations.values()),
             fetch_max_wait_ms=self.settings.kafka_fetch_max_wait_ms,
             group_id=group,
             ack_policy=AckPolicy.MANUAL,

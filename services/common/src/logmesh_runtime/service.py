@@ -114,16 +114,12 @@ class Service:
     async def _watch_lag(self) -> None:
         while True:
             await asyncio.sleep(5)
-            for subscriber in self.mesh.broker.subscribers:
-                for consumer in getattr(subscriber, "consumers", None) or [getattr(subscriber, "consumer", None)]:
-                    if consumer is None:
-                        continue
-                    with contextlib.suppress(Exception):
-                        for tp in consumer.assignment():
-                            high = consumer.highwater(tp)
-                            if high is not None:
-                                lag = max(0, high - await consumer.position(tp))
-                                self.metrics.consumer_lag.labels(topic=tp.topic, partition=str(tp.partition)).set(lag)
+            for consumer, tp in self.mesh.assignments():
+                with contextlib.suppress(Exception):
+                    high = consumer.highwater(tp)
+                    if high is not None:
+                        lag = max(0, high - await consumer.position(tp))
+                        self.metrics.consumer_lag.labels(topic=tp.topic, partition=str(tp.partition)).set(lag)
 
     # HTTP -----------------------------------------------------------------
     async def _health(self, _request: Request) -> Response:

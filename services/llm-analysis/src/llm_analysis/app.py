@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import re
@@ -115,11 +114,7 @@ def create_app(settings: LlmAnalysisSettings, llm: LlmClient | None = None) -> S
         owned: set[int] = set()
         while settings.recover_lookback_s > 0:
             await asyncio.sleep(1.0)
-            assigned: set[int] = set()
-            for subscriber in mesh.broker.subscribers:
-                for consumer in getattr(subscriber, "consumers", None) or [getattr(subscriber, "consumer", None)]:
-                    with contextlib.suppress(Exception):
-                        assigned |= {tp.partition for tp in consumer.assignment() if tp.topic == topic}
+            assigned = {tp.partition for _, tp in mesh.assignments() if tp.topic == topic}
             new, owned = assigned - owned, assigned
             if not new:
                 continue
