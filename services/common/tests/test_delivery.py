@@ -179,3 +179,30 @@ async def test_publish_waits_for_acknowledgement(kafka_bootstrap: str, topic_pre
     assert sent == 50
     records = await wait_for_messages(kafka_bootstrap, topic_prefix + FEEDBACK.name, 50, timeout_s=5)
     assert {json.loads(r.value)["event_id"] for r in records} == {f"e{i}" for i in range(50)}
+
+
+async def test_publish_many_keeps_per_key_order_in_the_partition_kafka_clients_pick(
+    kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    topic = topic_prefix + FEEDBACK.name
+    keys = [f"incident-{i}".encode() for i in range(12)]
+    big = "x" * 40_000  # forces several record batches per partition (the producer's batches are 256 KiB)
+    items = [(keys[i % 12], feedback(f"e{i}").model_copy(update={"comment": big}).model_dump_json().encode())
+             for i in range(120)]
+    service = Service(settings(kafka_bootstrap, topic_prefix))
+    async with service.running():
+        assert await service.mesh.publish_many(FEEDBACK, items) == 120
+    records = await wait_for_messages(kafka_bootstrap, topic, 120, timeout_s=10)
+    reference = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)  # aiokafka's own send() picks the partition
+    await reference.start()
+    try:
+        expected = {key: (await (await reference.send(topic, b"", key=key))).partition for key in keys}
+    finally:
+        await reference.stop()
+    by_key: dict[bytes, list[str]] = {}
+    for record in sorted(records, key=lambda r: (r.partition, r.offset)):
+        assert record.partition == expected[record.key]
+        by_key.setdefault(record.key, []).append(json.loads(record.value)["event_id"])
+    assert by_key == {key: [f"e{i}" for i in range(120) if i % 12 == n] for n, key in enumerate(keys)}

@@ -15,7 +15,7 @@ from ingestion.domain import (
     clean_message,
     decode_raw,
     gunzip_bounded,
-    http_event_id,
+    http_id_prefix,
     kafka_event_id,
     map_level,
     parse_body,
@@ -23,6 +23,7 @@ from ingestion.domain import (
     record_key,
 )
 from ingestion.redaction import Redactor, luhn_ok
+from logmesh_contracts import LogRecord
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -116,12 +117,30 @@ def test_nested_k8s_object_and_defaults() -> None:
         ({"org": "o", "message": "m", "service": 1}, "service: expected a string"),
         ({"org": "o", "message": "m", "metadata": [1]}, "metadata: expected an object"),
         ({"org": "o", "message": "m", "k8s": "ns"}, "k8s: expected an object"),
-        ({"org": "o" * 2000, "message": "m"}, "the limit is 1024"),
+        ({"org": "o" * 129, "message": "m"}, "org: 129 characters; the limit is 128"),  # the contract's bound
+        ({"org": "o", "message": "m", "host": "h" * 2000}, "host: 2000 characters; the limit is 1024"),
     ],
 )
 def test_invalid_records_are_rejected_with_reasons(raw: dict[str, object], reason: str) -> None:
     with pytest.raises(Rejected, match=reason):
         normalise(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"org": "o", "message": "m"},
+        {"org": "acme", "message": "ünï\x1b[31mcödé\r\n", "timestamp": 1795428000.123, "level": "chatty"},
+        {"org": "o", "message": "m", "timestamp": "2026-11-23T10:00:00Z", "service": "s" * 300, "pod": "p"},
+        {"org": "o", "message": "password=x", "k8s": {"namespace": "ns", "container": "c"}, "extra": [1, None]},
+        {"org": "o", "message": "m", "host": " h ", "dashboard": "", "metadata": {"a": None, "token": "t"}},
+    ],
+)
+def test_encoded_records_are_the_contracts_own_json(raw: dict[str, object]) -> None:
+    key, value = Normaliser(Limits(), Redactor()).encode(raw, event_id="e1", received_at=NOW)
+    record = LogRecord.model_validate_json(value)  # strict: the hot path builds no model, the contract still holds
+    assert value == record.model_dump_json().encode()
+    assert key == record_key(record)
 
 
 def test_oversized_messages_reject_or_truncate() -> None:
@@ -200,6 +219,6 @@ def test_raw_values_json_or_text_with_headers() -> None:
 
 def test_record_ids_are_deterministic() -> None:
     assert kafka_event_id("logs.raw", 1, 7) == kafka_event_id("logs.raw", 1, 7) != kafka_event_id("logs.raw", 1, 8)
-    raw = {"org": "o", "message": "m"}
-    assert http_event_id("r", 0, raw) == http_event_id("r", 0, dict(raw))
-    assert http_event_id("r", 0, raw) != http_event_id("r", 1, raw) != http_event_id("s", 0, raw)
+    assert kafka_event_id("logs.raw", 1, 7) != kafka_event_id("logs.raw", 2, 7) != kafka_event_id("other", 1, 7)
+    assert http_id_prefix("r", b"body") == http_id_prefix("r", b"body")
+    assert http_id_prefix("r", b"body") != http_id_prefix("r", b"other body") != http_id_prefix("s", b"body")

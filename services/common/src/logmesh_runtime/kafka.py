@@ -21,11 +21,12 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, NamedTuple, TypeVar
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
+from aiokafka.partitioner import DefaultPartitioner
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from opentelemetry import propagate, trace
@@ -38,7 +39,8 @@ from logmesh_runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")  # what a decoder makes of a message: usually a contract model
+B = TypeVar("B", bound=BaseModel)
 
 
 class TransientError(Exception):
@@ -49,17 +51,20 @@ class PublishUnavailable(TransientError):
     """The broker did not acknowledge a publish in time."""
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """Where a message came from; handlers use it for natural dedup keys and headers."""
+class Delivery(NamedTuple):
+    """Where a message came from; handlers use it for natural dedup keys and headers.
+
+    A named tuple, not a dataclass: one is built per consumed message, and this is the cheapest
+    immutable record Python has.
+    """
 
     topic: str
     partition: int
     offset: int
     key: bytes | None
     timestamp_ms: int
-    headers: dict[str, str] = field(default_factory=dict)
-    value: bytes = b""
+    headers: dict[str, str]
+    value: bytes
 
 
 Decoder = Callable[[bytes, Delivery], M]
@@ -67,8 +72,8 @@ Handler = Callable[[M, Delivery], Awaitable[None]]
 BatchHandler = Callable[[list[M], list[Delivery]], Awaitable[None]]
 
 
-def json_decoder(model: type[M]) -> Decoder[M]:
-    def decode(value: bytes, _delivery: Delivery) -> M:
+def json_decoder(model: type[B]) -> Decoder[B]:
+    def decode(value: bytes, _delivery: Delivery) -> B:
         return model.model_validate_json(value)
 
     return decode
@@ -76,6 +81,9 @@ def json_decoder(model: type[M]) -> Decoder[M]:
 
 def encode(event: BaseModel) -> bytes:
     return event.model_dump_json(exclude_none=False).encode()
+
+
+_PARTITIONER = DefaultPartitioner()
 
 
 def _key_bytes(key: str | bytes | None) -> bytes | None:
@@ -119,6 +127,11 @@ class Mesh:
         )
         self._groups: dict[str | None, dict[str, _Registration]] = {}
         self._producer: AIOKafkaProducer | None = None
+        self._partitions_by_key: dict[tuple[bytes, int], int] = {}
+        # aiokafka queues one batch per partition; concurrent publishers racing for that slot can
+        # starve each other into KafkaTimeoutError (its wait loop shrinks the timeout by the
+        # cumulative wait on every retry), so publishers take turns handing batches over.
+        self._enqueue_turn = asyncio.Lock()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -212,9 +225,7 @@ class Mesh:
             wire_headers = [(k, v.encode()) for k, v in carrier.items()]
             try:
                 async with asyncio.timeout(timeout_s or self.settings.kafka_request_timeout_ms / 1000 + 5):
-                    for key, event in batch:
-                        body = event if isinstance(event, bytes) else encode(event)
-                        futures.append(await self._producer.send(name, body, key=_key_bytes(key), headers=wire_headers))
+                    await self._enqueue(name, batch, wire_headers, futures)
                     if futures:
                         await asyncio.gather(*futures)
             except (KafkaError, TimeoutError, OSError) as exc:
@@ -227,6 +238,52 @@ class Mesh:
                 ) from exc
         self.metrics.published.labels(topic=name).inc(len(batch))
         return len(batch)
+
+    async def _enqueue(
+        self,
+        name: str,
+        batch: list[tuple[str | bytes | None, BaseModel | bytes]],
+        headers: list[tuple[str, bytes]],
+        futures: list[asyncio.Future[Any]],
+    ) -> None:
+        """Hand a publish to the producer as one record batch per partition.
+
+        ``send()`` per message costs more than everything else on a hot path (a future and
+        a partitioner call each); batches built here keep per-key order and land in the
+        partition the default (murmur2) partitioner would pick, as any Kafka client's would.
+        """
+        assert self._producer is not None
+        producer = self._producer
+        partitions = sorted(await producer.partitions_for(name))
+        by_partition: dict[int, list[tuple[bytes | None, bytes]]] = {}
+        keyless_partition: int | None = None
+        for key, event in batch:
+            key_bytes = _key_bytes(key)
+            if key_bytes is None:  # sticky: one partition per call, as Kafka's own clients do
+                if keyless_partition is None:
+                    keyless_partition = random.choice(partitions)
+                partition = keyless_partition
+            else:
+                partition = self._partition_of(key_bytes, partitions)
+            by_partition.setdefault(partition, []).append((key_bytes, event if isinstance(event, bytes) else encode(event)))
+        async with self._enqueue_turn:
+            for partition, messages in by_partition.items():
+                builder = producer.create_batch()
+                for key_bytes, value in messages:
+                    if builder.append(key=key_bytes, value=value, timestamp=None, headers=headers) is None:  # full
+                        futures.append(await producer.send_batch(builder, name, partition=partition))
+                        builder = producer.create_batch()
+                        builder.append(key=key_bytes, value=value, timestamp=None, headers=headers)  # empty: takes any
+                futures.append(await producer.send_batch(builder, name, partition=partition))
+
+    def _partition_of(self, key: bytes, partitions: list[int]) -> int:
+        cache_key = (key, len(partitions))
+        partition = self._partitions_by_key.get(cache_key)
+        if partition is None:
+            if len(self._partitions_by_key) >= 65_536:
+                self._partitions_by_key.clear()
+            partition = self._partitions_by_key[cache_key] = _PARTITIONER(key, partitions, None)
+        return partition
 
     # ------------------------------------------------------------------ consume
 
@@ -311,6 +368,7 @@ class Mesh:
             max_poll_interval_ms=self.settings.kafka_max_poll_interval_ms,
             session_timeout_ms=self.settings.kafka_session_timeout_ms,
             title=f"{self.settings.service_name}:{group}",
+            decoder=_no_body,
         )(on_poll)
 
     def _consumer_span(self, name: str, deliveries: Sequence[Delivery]) -> Any:
@@ -334,24 +392,31 @@ class Mesh:
 
     async def _process_one(self, registration: _Registration, raw: Any) -> None:
         delivery = delivery_of(raw)
+        self.metrics.received.labels(topic=registration.name).inc()
         with self._consumer_span(registration.name, [delivery]):
-            event = await self._decode_or_dead_letter(registration.topic, registration.name, registration.decode, delivery)
-            if event is not None:
-                await self._handle_with_retries(
-                    registration.topic, registration.name, lambda: registration.handler(event, delivery), [delivery]
-                )
+            try:
+                event = registration.decode(delivery.value, delivery)
+            except (ValueError, UnicodeDecodeError) as exc:  # ValidationError is a ValueError
+                await self.reject(registration.topic, delivery, exc)
+                return
+            await self._handle_with_retries(
+                registration.topic, registration.name, lambda: registration.handler(event, delivery), [delivery]
+            )
 
     async def _process_batch(self, registration: _Registration, records: list[Any]) -> None:
-        topic, name, handler = registration.topic, registration.name, registration.handler
+        topic, name, handler, decode = registration.topic, registration.name, registration.handler, registration.decode
         all_deliveries = [delivery_of(raw) for raw in records]
+        self.metrics.received.labels(topic=name).inc(len(all_deliveries))
         with self._consumer_span(name, all_deliveries):
             events: list[Any] = []
             deliveries: list[Delivery] = []
             for delivery in all_deliveries:
-                event = await self._decode_or_dead_letter(topic, name, registration.decode, delivery)
-                if event is not None:
-                    events.append(event)
-                    deliveries.append(delivery)
+                try:
+                    events.append(decode(delivery.value, delivery))
+                except (ValueError, UnicodeDecodeError) as exc:
+                    await self.reject(topic, delivery, exc)
+                    continue
+                deliveries.append(delivery)
             if not events:
                 return
             try:
@@ -363,16 +428,6 @@ class Mesh:
                     await self._handle_with_retries(
                         topic, name, lambda e=event, d=delivery: handler([e], [d]), [delivery]
                     )
-
-    async def _decode_or_dead_letter(
-        self, topic: Topic, name: str, decode: Decoder[M], delivery: Delivery
-    ) -> M | None:
-        self.metrics.received.labels(topic=name).inc()
-        try:
-            return decode(delivery.value, delivery)
-        except (ValueError, UnicodeDecodeError) as exc:  # ValidationError is a ValueError
-            await self.reject(topic, delivery, exc)
-        return None
 
     async def reject(self, topic: Topic, delivery: Delivery, error: Exception) -> None:
         """Dead-letter a message that cannot be decoded or validated, with a readable reason.
@@ -487,6 +542,12 @@ class _GaveUp(Exception):
     pass
 
 
+async def _no_body(_message: Any) -> None:
+    """FastStream's decoder, replaced: ``on_poll`` reads ``raw_message`` and the per-topic decoders
+    do the decoding, so FastStream's own per-record message objects and JSON parse would be waste."""
+    return None
+
+
 def delivery_of(raw: Any) -> Delivery:
     """A consumed aiokafka record as a ``Delivery``."""
     headers = {}
@@ -495,13 +556,4 @@ def delivery_of(raw: Any) -> Delivery:
             headers[name] = value.decode() if isinstance(value, bytes) else str(value)
         except UnicodeDecodeError:
             headers[name] = base64.b64encode(value).decode()
-    return Delivery(
-        topic=raw.topic,
-        partition=raw.partition,
-        offset=raw.offset,
-        key=raw.key,
-        timestamp_ms=raw.timestamp,
-        headers=headers,
-        value=raw.value or b"",
-    )
-
+    return Delivery(raw.topic, raw.partition, raw.offset, raw.key, raw.timestamp, headers, raw.value or b"")

@@ -7,12 +7,14 @@ dead letter (the runtime dead-letters decoders' ``ValueError``).
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import orjson
@@ -57,7 +59,8 @@ for _level, _names in {
     "FATAL": ("fatal", "ftl", "critical", "crit", "panic", "emerg", "emergency", "alert", "dpanic", "f", "c"),
 }.items():
     for _name in _names:
-        _LEVELS[_name] = _level  # type: ignore[assignment]
+        for _spelling in (_name, _name.upper(), _name.capitalize()):  # the common spellings skip normalising
+            _LEVELS[_spelling] = _level  # type: ignore[assignment]
 
 # syslog severities 0-7 (RFC 5424)
 _SYSLOG: tuple[Level, ...] = ("FATAL", "FATAL", "FATAL", "ERROR", "WARN", "NOTICE", "INFO", "DEBUG")
@@ -71,6 +74,9 @@ def map_level(value: object) -> tuple[Level, str | None]:
     """
     if value is None or value == "":
         return "INFO", None
+    found = _LEVELS.get(value) if type(value) is str else None
+    if found is not None:
+        return found, None
     if isinstance(value, bool):
         raise Rejected("level: expected a string or a syslog number, got a boolean")
     if isinstance(value, int):
@@ -90,7 +96,6 @@ def map_level(value: object) -> tuple[Level, str | None]:
 
 # -------------------------------------------------------------- timestamps
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # a plain decimal number (epoch seconds, ms, us or ns), optionally with a fraction
 _NUMERIC = re.compile(r"-?\d+(?:\.\d+)?")
 
@@ -109,8 +114,8 @@ def _from_epoch(number: float, original: object) -> datetime:
     else:
         seconds = number / 1e9
     try:
-        return _EPOCH + timedelta(seconds=seconds)
-    except OverflowError as exc:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError) as exc:
         raise Rejected(f"timestamp: {original!r} is out of range") from exc
 
 
@@ -179,18 +184,32 @@ KNOWN_FIELDS = frozenset(
      "namespace", "pod", "container", "node", "cluster", "k8s"}
 )
 _K8S_FIELDS = ("namespace", "pod", "container", "node", "cluster")
-_NO_K8S = K8sRef()
-_OPTIONAL_FIELDS = ("service", "host", "dashboard", *_K8S_FIELDS)
+_OPTIONAL_FIELDS = ("service", "host", "dashboard", *_K8S_FIELDS)  # the order ``encode`` unpacks
+
+
+_EMPTY_K8S: dict[str, None] = dict.fromkeys(K8sRef.model_fields)  # the contract's K8sRef with nothing known
+_ORG_LIMIT = LogRecord.model_fields["org"].metadata[-1].max_length  # the contract's own bound
+_SERVICE_LIMIT = 256
+
+
+def _clean_short(value: object, limit: int) -> bool:
+    """The common case that needs no further checks: a printable, trimmed string within the limit."""
+    return type(value) is str and len(value) <= limit and value.isprintable() and value.strip() == value
 
 
 class Normaliser:
-    """Validates a producer's record and returns the contract's ``LogRecord``."""
+    """Validates a producer's record and encodes it as the contract's ``LogRecord`` JSON.
+
+    The hot path builds the JSON document directly (building the pydantic model costs more
+    than everything else here together); ``normalise`` reads that JSON back through the
+    contract model, which is how the tests hold ``encode`` to the contract.
+    """
 
     def __init__(self, limits: Limits | None = None, redactor: Redactor | None = None) -> None:
         self.limits = limits or Limits()
         self.redactor = redactor
 
-    def _string(self, raw: Mapping[str, Any], name: str, required: bool = False) -> str | None:
+    def _string(self, raw: Mapping[str, Any], name: str, required: bool = False, limit: int | None = None) -> str | None:
         value = raw.get(name)
         if value is None:
             if required:
@@ -199,8 +218,9 @@ class Normaliser:
         if not isinstance(value, str):
             raise Rejected(f"{name}: expected a string, got {_type_name(value)}")
         value = clean_field(value)
-        if len(value) > self.limits.max_field_chars:
-            raise Rejected(f"{name}: {len(value)} characters; the limit is {self.limits.max_field_chars}", "oversized")
+        limit = limit or self.limits.max_field_chars
+        if len(value) > limit:
+            raise Rejected(f"{name}: {len(value)} characters; the limit is {limit}", "oversized")
         if not value:
             if required:
                 raise Rejected(f"{name}: must not be empty")
@@ -211,10 +231,10 @@ class Normaliser:
         given = raw.get("metadata")
         if given is not None and not isinstance(given, dict):
             raise Rejected(f"metadata: expected an object, got {_type_name(given)}")
-        extras = {k: v for k, v in raw.items() if k not in KNOWN_FIELDS}
-        if not given and not extras:
+        if not given and raw.keys() <= KNOWN_FIELDS:
             return {}
-        merged = {**extras, **(given or {})}  # explicit metadata wins over unknown top-level fields
+        extra_keys = raw.keys() - KNOWN_FIELDS
+        merged = {**{k: raw[k] for k in raw if k in extra_keys}, **(given or {})}  # explicit metadata wins
         if len(merged) > self.limits.max_metadata_entries:
             raise Rejected(
                 f"metadata: {len(merged)} entries (unknown top-level fields count too); "
@@ -254,33 +274,38 @@ class Normaliser:
             raise Rejected("message: must not be empty")
         return value, False
 
-    def normalise(self, raw: Mapping[str, Any], *, event_id: str, received_at: datetime) -> LogRecord:
-        if not isinstance(raw, Mapping):
+    def encode(self, raw: Mapping[str, Any], *, event_id: str, received_at: datetime) -> tuple[str, bytes]:
+        """The ``logs.records`` key and value for one producer record, or ``Rejected`` with the reason."""
+        if type(raw) is not dict and not isinstance(raw, Mapping):
             raise Rejected(f"record: expected an object, got {_type_name(raw)}")
-        org = self._string(raw, "org", required=True)
+        get = raw.get
+        org = get("org")
+        if not org or not _clean_short(org, _ORG_LIMIT):
+            org = self._string(raw, "org", required=True, limit=_ORG_LIMIT)
         message, truncated = self._message(raw)
-        timestamp = parse_timestamp(raw.get("timestamp"), received_at)
-        level, original_level = map_level(raw.get("level"))
-        nested = raw.get("k8s")
-        if nested is not None and not isinstance(nested, dict):
-            raise Rejected(f"k8s: expected an object, got {_type_name(nested)}")
-        fields: dict[str, str | None] = dict.fromkeys(_OPTIONAL_FIELDS)
+        timestamp = parse_timestamp(get("timestamp"), received_at)
+        level, original_level = map_level(get("level"))
         max_chars = self.limits.max_field_chars
+        optional: list[str | None] = []
         for name in _OPTIONAL_FIELDS:
-            value = raw.get(name)
-            if value is None:
-                continue
-            # fast path for the common case: a clean, short string needs no further checks
-            if type(value) is str and len(value) <= max_chars and value.isprintable() and value.strip() == value:
-                fields[name] = value or None
-            else:
-                fields[name] = self._string(raw, name)
-        if nested:
+            value = get(name)
+            # inline fast path: a clean, short string needs no further checks
+            if value is not None and not (
+                type(value) is str and len(value) <= max_chars and value.isprintable() and value.strip() == value
+            ):
+                value = self._string(raw, name)
+            optional.append(value or None)
+        nested = get("k8s")
+        if nested is not None:
+            if not isinstance(nested, dict):
+                raise Rejected(f"k8s: expected an object, got {_type_name(nested)}")
+            fields = dict(zip(_OPTIONAL_FIELDS, optional, strict=True))
             for name in (*_K8S_FIELDS, "service"):
-                if fields.get(name) is None and name in nested:
+                if fields[name] is None and name in nested:
                     fields[name] = self._string(nested, name)
-        k8s_values = {name: fields[name] for name in _K8S_FIELDS}
-        service = fields["service"] or k8s_values["container"] or "unknown"
+            optional = [fields[name] for name in _OPTIONAL_FIELDS]
+        service, host, dashboard, namespace, pod, container, node, cluster = optional
+        service = (service or container or "unknown")[:_SERVICE_LIMIT]
         metadata = self._metadata(raw)
         if original_level is not None:
             metadata["level_original"] = clean_field(original_level)
@@ -290,22 +315,34 @@ class Normaliser:
             if metadata:
                 metadata, meta_hit = self.redactor.metadata(metadata)
                 redacted = redacted or meta_hit
-        has_k8s = any(k8s_values.values())
-        return LogRecord(
-            event_id=event_id,
-            org=org,  # type: ignore[arg-type]
-            timestamp=timestamp,
-            received_at=received_at,
-            service=service[:256],
-            host=fields["host"],
-            level=level,
-            message=message,
-            dashboard=fields["dashboard"],
-            k8s=K8sRef(service=service, **k8s_values) if has_k8s else _NO_K8S,
-            metadata=metadata,
-            redacted=redacted,
-            truncated=truncated,
-        )
+        if namespace or pod or container or node or cluster:
+            k8s: dict[str, str | None] = {  # K8sRef's fields, in its order
+                "cluster": cluster, "namespace": namespace, "pod": pod, "container": container, "node": node,
+                "service": service, "kind": None, "name": None,
+            }
+        else:
+            k8s = _EMPTY_K8S
+        document = {  # LogRecord's fields, in its order
+            "schema_version": 1,
+            "event_id": event_id,
+            "org": org,
+            "timestamp": timestamp,
+            "received_at": received_at,
+            "service": service,
+            "host": host,
+            "level": level,
+            "message": message,
+            "dashboard": dashboard,
+            "k8s": k8s,
+            "metadata": metadata,
+            "redacted": redacted,
+            "truncated": truncated,
+        }
+        return f"{org}/{service}", orjson.dumps(document, option=orjson.OPT_UTC_Z)
+
+    def normalise(self, raw: Mapping[str, Any], *, event_id: str, received_at: datetime) -> LogRecord:
+        """``encode``, read back through the contract model."""
+        return LogRecord.model_validate_json(self.encode(raw, event_id=event_id, received_at=received_at)[1])
 
 
 def record_key(record: LogRecord) -> str:
@@ -316,16 +353,21 @@ def record_key(record: LogRecord) -> str:
 # ------------------------------------------------------------- record ids
 
 
+@functools.lru_cache(maxsize=4096)
+def _partition_prefix(topic: str, partition: int) -> str:
+    return stable_id("logs.raw", topic, partition, length=20)
+
+
 def kafka_event_id(topic: str, partition: int, offset: int) -> str:
     """A logs.raw message's position is its identity: redelivery yields the same id."""
-    return stable_id("logs.raw", topic, partition, offset)
+    return f"{_partition_prefix(topic, partition)}-{offset}"
 
 
-def http_event_id(request_id: str, index: int, raw: object) -> str:
-    """Request id + position + content: a retried request (same Idempotency-Key) gets the same ids."""
-    if isinstance(raw, Mapping):
-        return stable_id("http", request_id, index, raw.get("org"), raw.get("message"), raw.get("timestamp"))
-    return stable_id("http", request_id, index, raw)
+def http_id_prefix(client_request_id: str, body: bytes) -> str:
+    """Ids of a keyed request's records are ``<prefix>-<index>``: the client's request id
+    (``Idempotency-Key``) and the body's digest, so a retried request reproduces its ids and a
+    reused key with another body does not."""
+    return stable_id("http", client_request_id, hashlib.blake2b(body, digest_size=16).hexdigest())
 
 
 # ---------------------------------------------------------------- bodies

@@ -20,24 +20,17 @@ from ingestion.domain import (
     Rejected,
     decode_raw,
     gunzip_bounded,
-    http_event_id,
+    http_id_prefix,
     kafka_event_id,
     parse_body,
-    record_key,
 )
 from ingestion.ports import RecordPublisher
 from ingestion.settings import IngestionSettings
-from logmesh_contracts import LogRecord
 from logmesh_runtime.kafka import Delivery, PublishUnavailable
 
 log = logging.getLogger(__name__)
 
 MAX_ERRORS_LISTED = 100  # per response; "rejected" still counts them all
-_to_json = LogRecord.__pydantic_serializer__.to_json
-
-
-def encode_record(record: LogRecord) -> tuple[str, bytes]:
-    return record_key(record), _to_json(record)
 
 
 @dataclass
@@ -159,8 +152,10 @@ class HttpIngest:
 
     async def _ingest(self, request: Request) -> Response:
         stats = self.stats.http
-        request_id = (request.headers.get("idempotency-key") or request.headers.get("x-request-id") or "").strip()[:128]
-        request_id = request_id or uuid.uuid4().hex
+        client_request_id = (
+            request.headers.get("idempotency-key") or request.headers.get("x-request-id") or ""
+        ).strip()[:128]
+        request_id = client_request_id or uuid.uuid4().hex
         try:
             body = await self._read_body(request)
             stats.bytes_in += len(body)
@@ -175,7 +170,8 @@ class HttpIngest:
             return Response(status_code=400)
 
         received_at = datetime.now(UTC)
-        normalise = self.normaliser.normalise
+        id_prefix = http_id_prefix(client_request_id, body) if client_request_id else request_id
+        encode = self.normaliser.encode
         encoded: list[tuple[str, bytes]] = []
         errors: list[dict[str, Any]] = []
         oversized_only = True
@@ -185,13 +181,11 @@ class HttpIngest:
             try:
                 if isinstance(item, Rejected):
                     raise item
-                record = normalise(item, event_id=http_event_id(request_id, index, item), received_at=received_at)
+                encoded.append(encode(item, event_id=f"{id_prefix}-{index}", received_at=received_at))
             except Rejected as exc:
                 oversized_only = oversized_only and exc.kind == "oversized"
                 if len(errors) < MAX_ERRORS_LISTED:
                     errors.append({"index": index, "reason": exc.reason})
-                continue
-            encoded.append(encode_record(record))
         rejected = len(parsed.items) - len(encoded)
 
         if encoded:
@@ -249,7 +243,7 @@ class RawLogs:
         self.stats = stats
         self.metrics = metrics
 
-    def decode(self, value: bytes, delivery: Delivery) -> LogRecord:
+    def decode(self, value: bytes, delivery: Delivery) -> tuple[str, bytes]:
         # The broker's timestamp stands in for "now", so a redelivered message yields identical bytes.
         if delivery.timestamp_ms > 0:
             received_at = datetime.fromtimestamp(delivery.timestamp_ms / 1000, UTC)
@@ -259,7 +253,7 @@ class RawLogs:
             raw = decode_raw(
                 value, delivery.headers, max_bytes=self.settings.max_record_bytes, default_org=self.settings.default_org
             )
-            return self.normaliser.normalise(
+            return self.normaliser.encode(
                 raw,
                 event_id=kafka_event_id(delivery.topic, delivery.partition, delivery.offset),
                 received_at=received_at,
@@ -269,9 +263,9 @@ class RawLogs:
             self.metrics.records.labels(path="kafka", outcome="rejected").inc()
             raise
 
-    async def handle(self, records: list[LogRecord], deliveries: list[Delivery]) -> None:
+    async def handle(self, records: list[tuple[str, bytes]], deliveries: list[Delivery]) -> None:
         # PublishUnavailable is a TransientError: the runtime retries the batch until the broker is back.
-        await self.publisher.publish([encode_record(r) for r in records], self.settings.publish_timeout_s)
+        await self.publisher.publish(records, self.settings.publish_timeout_s)
         self.stats.kafka.requests += 1  # batches
         self.stats.kafka.accepted += len(records)
         self.stats.kafka.bytes_in += sum(len(d.value) for d in deliveries)

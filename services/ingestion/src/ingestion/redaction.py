@@ -40,20 +40,28 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("card", r"\b\d(?:[ -]?\d){12,18}\b"),
 )
 
-_COMPILED = {name: re.compile(pattern) for name, pattern in _PATTERNS}  # applied in this order
+_COMPILED = {name: re.compile(pattern) for name, pattern in _PATTERNS if name != "card"}  # applied in this order
+_CARD = re.compile(dict(_PATTERNS)["card"])
 
 # Cheap substring tests that must hold before a pattern can match: most lines hold no secret,
 # and skipping the regexes for them keeps redaction off the hot path.
-_TRIGGERS: dict[str, tuple[tuple[str, ...], bool]] = {  # name -> (any of these substrings, search lower-cased text)
-    "private_key": (("PRIVATE KEY",), False),
-    "url_cred": (("://",), False),
-    "auth_scheme": (("bearer", "basic", "token"), True),
-    "jwt": (("eyJ",), False),
-    "aws_key": (("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"), False),
-    "provider_token": (("gh", "xox", "_live_", "_test_", "AIza"), False),
-    "kv": (("passw", "pwd", "secret", "token", "key", "credential", "session"), True),
-    "email": (("@",), False),
+_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "private_key": ("PRIVATE KEY",),
+    "url_cred": ("://",),
+    "auth_scheme": ("bearer", "basic", "token"),
+    "jwt": ("eyJ",),
+    "aws_key": ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"),
+    "provider_token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "_live_", "_test_", "AIza"),
+    "kv": ("passw", "pwd", "secret", "token", "key", "credential", "session"),
+    "email": ("@",),
 }
+_PATTERNS_BY_NEEDLE: dict[str, set[str]] = {}
+for _name, _needles in _TRIGGERS.items():
+    for _needle in _needles:
+        _PATTERNS_BY_NEEDLE.setdefault(_needle.lower(), set()).add(_name)
+# One scan of the lower-cased text tells whether any trigger is present at all (lower-casing makes
+# it a superset of the case-sensitive ones); only then are the triggers tested one by one.
+_ANY_TRIGGER = re.compile("|".join(map(re.escape, _PATTERNS_BY_NEEDLE)))
 # a run of four digits: the least a card number holds (then the full pattern and Luhn decide)
 _FOUR_DIGITS = re.compile(r"\d{4}")
 # Metadata keys whose values are secrets whatever they look like.
@@ -97,22 +105,19 @@ class Redactor:
 
     def text(self, value: str) -> tuple[str, bool]:
         """The masked text and whether anything was masked."""
-        lower = value.lower()
         masked = value
-        for name, pattern in _COMPILED.items():
-            if name == "card":
-                if _FOUR_DIGITS.search(masked) is None:
-                    continue
-            else:
-                needles, lowered = _TRIGGERS[name]
-                haystack = lower if lowered else value
-                for needle in needles:  # plain substring tests: far cheaper than one big regex here
-                    if needle in haystack:
-                        break
-                else:
-                    continue
-            masked = pattern.sub(lambda match, kind=name: self._replace(kind, match), masked)
+        lower = value.lower()
+        if _ANY_TRIGGER.search(lower) is not None:
+            wanted = {name for needle, names in _PATTERNS_BY_NEEDLE.items() if needle in lower for name in names}
+            for name, pattern in _COMPILED.items():  # in order: earlier masks must not be re-matched by later ones
+                if name in wanted:
+                    masked = pattern.sub(lambda match, kind=name: self._replace(kind, match), masked)
+        if _FOUR_DIGITS.search(masked) is not None:  # cards last, as in _COMPILED's order
+            masked = _CARD.sub(self._mask_card, masked)
         return masked, masked != value
+
+    def _mask_card(self, match: re.Match[str]) -> str:
+        return self._replace("card", match)
 
     def metadata(self, values: dict[str, str]) -> tuple[dict[str, str], bool]:
         changed = False
