@@ -274,6 +274,7 @@ class Mesh:
                         futures.append(await producer.send_batch(builder, name, partition=partition))
                         builder = producer.create_batch()
                         builder.append(key=key_bytes, value=value, timestamp=None, headers=headers)  # empty: takes any
+                builder.close()  # complete: no linger, the sender takes it at once
                 futures.append(await producer.send_batch(builder, name, partition=partition))
 
     def _partition_of(self, key: bytes, partitions: list[int]) -> int:
