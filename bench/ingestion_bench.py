@@ -12,13 +12,14 @@ Phases (each on its own fresh topics of one embedded Tansu broker):
                         one process), driven by httpx from this process
 * ``kafka_path``        ``python -m ingestion`` consuming pre-loaded ``logs.raw`` and publishing ``logs.records``
 
-The goals compare against the faster of the two aiokafka ceilings.
+The issue's goals compare against ``ceiling_produce`` (aiokafka ``send()``); the batch-API
+ceilings are reported beside them as the stricter bound.
 
 CPU is user+system seconds of the process doing the work (the ingestion subprocess for the two
 service phases, this process for the in-process ones); memory is that process's peak RSS.
 Writes bench/results/ingestion.json.
 
-    .venv/bin/python bench/ingestion_bench.py [--records 50000] [--batch 1000] [--concurrency 4]
+    .venv/bin/python bench/ingestion_bench.py [--records 100000] [--batch 1000] [--concurrency 4]
 """
 
 from __future__ import annotations
@@ -146,6 +147,7 @@ async def send_batches(producer: AIOKafkaProducer, topic: str, records: list[tup
                 futures.append(await producer.send_batch(batch, topic, partition=partition))
                 batch = producer.create_batch()
                 batch.append(key=key, value=value, timestamp=None)
+        batch.close()  # complete: sent at once instead of after linger_ms
         futures.append(await producer.send_batch(batch, topic, partition=partition))
     return futures
 
@@ -330,7 +332,7 @@ async def load_raw(bootstrap: str, topic: str, values: list[tuple[bytes, bytes]]
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--records", type=int, default=50_000)
+    parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -379,24 +381,20 @@ async def main() -> None:
     def ratio(a: str, b: str) -> float | None:
         return round(by[a]["records_per_s"] / by[b]["records_per_s"], 3) if by[a]["records_per_s"] else None
 
-    def cpu_ratio(a: str, b: str) -> float | None:  # CPU per record is steadier than records/s on a shared machine
-        return round(by[b]["cpu_us_per_record"] / by[a]["cpu_us_per_record"], 3) if by[a]["cpu_us_per_record"] else None
-
-    def best(*names: str) -> str:
-        return max(names, key=lambda name: by[name]["records_per_s"] or 0)
-
-    produce, pipe = best("ceiling_produce", "ceiling_produce_batch"), best("ceiling_pipe", "ceiling_pipe_batch")
     summary = {
-        "ceiling_produce_used": produce,
-        "ceiling_pipe_used": pipe,
-        "kafka_path_vs_ceiling_produce": ratio("kafka_path", produce),
-        "kafka_path_vs_ceiling_pipe": ratio("kafka_path", pipe),
-        "http_batch_vs_ceiling_produce": ratio("http_batch", produce),
-        "mesh_publish_many_vs_ceiling_produce": ratio("mesh_publish_many", produce),
-        "cpu_efficiency_kafka_path_vs_ceiling_pipe": cpu_ratio("kafka_path", pipe),
-        "cpu_efficiency_http_batch_vs_ceiling_produce": cpu_ratio("http_batch", produce),
-        "goal_kafka_within_2x_of_aiokafka": (ratio("kafka_path", pipe) or 0) >= 0.5,
+        # the goal's ceiling: aiokafka's everyday API, send() per record (as in the issue and every earlier run)
+        "kafka_path_vs_ceiling_produce": ratio("kafka_path", "ceiling_produce"),
+        "kafka_path_vs_ceiling_pipe": ratio("kafka_path", "ceiling_pipe"),
+        "http_batch_vs_ceiling_produce": ratio("http_batch", "ceiling_produce"),
+        "goal_kafka_within_2x_of_aiokafka": (ratio("kafka_path", "ceiling_produce") or 0) >= 0.5,
         "goal_http_batch_50k_per_s": (by["http_batch"]["records_per_s"] or 0) >= 50_000,
+        # stricter: aiokafka's record-batch API, which moves bytes with almost no per-record Python work
+        "kafka_path_vs_ceiling_produce_batch": ratio("kafka_path", "ceiling_produce_batch"),
+        "kafka_path_vs_ceiling_pipe_batch": ratio("kafka_path", "ceiling_pipe_batch"),
+        "mesh_publish_many_vs_ceiling_produce_batch": ratio("mesh_publish_many", "ceiling_produce_batch"),
+        "cpu_us_per_record_kafka_path_minus_pipe_batch": round(
+            by["kafka_path"]["cpu_us_per_record"] - by["ceiling_pipe_batch"]["cpu_us_per_record"], 1
+        ),
     }
     output = {
         "benchmark": "ingestion",

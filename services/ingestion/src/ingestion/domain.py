@@ -282,9 +282,19 @@ class Normaliser:
         org = get("org")
         if not org or not _clean_short(org, _ORG_LIMIT):
             org = self._string(raw, "org", required=True, limit=_ORG_LIMIT)
-        message, truncated = self._message(raw)
+        message = get("message")
+        if type(message) is str and len(message) * 4 <= self.limits.max_message_bytes and message.isprintable():
+            truncated = False  # the common case: within the limit whatever its encoding, nothing to clean
+            if not message.strip():
+                raise Rejected("message: must not be empty")
+        else:
+            message, truncated = self._message(raw)
         timestamp = parse_timestamp(get("timestamp"), received_at)
-        level, original_level = map_level(get("level"))
+        given_level = get("level")
+        level = _LEVELS.get(given_level) if type(given_level) is str else None  # the common spellings
+        original_level = None
+        if level is None:
+            level, original_level = map_level(given_level)
         max_chars = self.limits.max_field_chars
         optional: list[str | None] = []
         for name in _OPTIONAL_FIELDS:
@@ -306,7 +316,7 @@ class Normaliser:
             optional = [fields[name] for name in _OPTIONAL_FIELDS]
         service, host, dashboard, namespace, pod, container, node, cluster = optional
         service = (service or container or "unknown")[:_SERVICE_LIMIT]
-        metadata = self._metadata(raw)
+        metadata = self._metadata(raw) if "metadata" in raw or not raw.keys() <= KNOWN_FIELDS else {}
         if original_level is not None:
             metadata["level_original"] = clean_field(original_level)
         redacted = False
