@@ -119,6 +119,7 @@ def test_nested_k8s_object_and_defaults() -> None:
         ({"org": "o", "message": "m", "k8s": "ns"}, "k8s: expected an object"),
         ({"org": "o" * 129, "message": "m"}, "org: 129 characters; the limit is 128"),  # the contract's bound
         ({"org": "o", "message": "m", "host": "h" * 2000}, "host: 2000 characters; the limit is 1024"),
+        ({"org": "o", "message": "a\ud800b"}, "record: cannot be encoded as JSON"),  # a lone surrogate
     ],
 )
 def test_invalid_records_are_rejected_with_reasons(raw: dict[str, object], reason: str) -> None:

@@ -149,9 +149,13 @@ async def test_retried_request_with_the_same_idempotency_key_keeps_its_record_id
             assert response.headers["x-request-id"] == "req-1"
         other = await client.post("/logs/ingest", json=batch)
         assert other.status_code == 200
-    records = await records_on_topic(kafka_bootstrap, topic_prefix, 9)
+        changed = {"logs": [record(i, message="another line") for i in range(3)]}
+        reused = await client.post("/logs/ingest", json=changed, headers={"Idempotency-Key": "req-1"})
+        assert reused.status_code == 200
+    records = await records_on_topic(kafka_bootstrap, topic_prefix, 12)
     ids = [r.event_id for r in records]
-    assert len(set(ids)) == 6  # the retry reproduced the first request's 3 ids; the keyless one got 3 new ones
+    # the retry reproduced the first request's 3 ids; the keyless one and the reused key with another body got new ones
+    assert len(set(ids)) == 9
 
 
 async def test_secrets_are_redacted_before_leaving_the_service(kafka_bootstrap: str, topic_prefix: str) -> None:

@@ -348,7 +348,10 @@ class Normaliser:
             "redacted": redacted,
             "truncated": truncated,
         }
-        return f"{org}/{service}", orjson.dumps(document, option=orjson.OPT_UTC_Z)
+        try:
+            return f"{org}/{service}", orjson.dumps(document, option=orjson.OPT_UTC_Z)
+        except orjson.JSONEncodeError as exc:  # unreachable from parsed JSON or decoded text; a caller's dict may
+            raise Rejected(f"record: cannot be encoded as JSON ({exc})") from None
 
     def normalise(self, raw: Mapping[str, Any], *, event_id: str, received_at: datetime) -> LogRecord:
         """``encode``, read back through the contract model."""
