@@ -188,7 +188,9 @@ _OPTIONAL_FIELDS = ("service", "host", "dashboard", *_K8S_FIELDS)  # the order `
 
 
 _EMPTY_K8S: dict[str, None] = dict.fromkeys(K8sRef.model_fields)  # the contract's K8sRef with nothing known
-_ORG_LIMIT = LogRecord.model_fields["org"].metadata[-1].max_length  # the contract's own bound
+_ORG_LIMIT: int = next(  # the contract's own bound
+    rule.max_length for rule in LogRecord.model_fields["org"].metadata if hasattr(rule, "max_length")
+)
 _SERVICE_LIMIT = 256
 
 
