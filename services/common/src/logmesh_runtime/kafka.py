@@ -102,6 +102,7 @@ class _Registration:
     max_records: int
     batch_timeout_ms: int
     auto_offset_reset: str
+    fill_bytes: int = 1
 
 
 class Mesh:
@@ -310,13 +311,20 @@ class Mesh:
         decoder: Decoder[M] | None = None,
         max_records: int = 500,
         batch_timeout_ms: int = 200,
+        fill_bytes: int = 1,
         group_id: str | None = None,
         auto_offset_reset: str = "earliest",
     ) -> None:
-        """Handle polled batches; a failing batch is split to isolate and dead-letter the poison message."""
+        """Handle polled batches; a failing batch is split to isolate and dead-letter the poison message.
+
+        A poll returns as soon as anything arrived; with ``fill_bytes`` the broker holds each fetch
+        until that many bytes are there or ``batch_timeout_ms`` passed, so batches fill under load
+        (for handlers whose cost is mostly per call, like a database insert) at the price of up to
+        ``batch_timeout_ms`` of latency when traffic is light.
+        """
         self._register(
             topic, handler, decoder, group_id, auto_offset_reset,
-            batch=True, max_records=max_records, batch_timeout_ms=batch_timeout_ms,
+            batch=True, max_records=max_records, batch_timeout_ms=batch_timeout_ms, fill_bytes=fill_bytes,
         )
 
     def _register(
@@ -330,6 +338,7 @@ class Mesh:
         batch: bool,
         max_records: int,
         batch_timeout_ms: int,
+        fill_bytes: int = 1,
     ) -> None:
         name = self.topic_name(topic)
         group = self.settings.topic(group_id or self.settings.service_name)
@@ -338,7 +347,7 @@ class Mesh:
             raise ValueError(f"{name} already has a handler in group {group}")
         registrations[name] = _Registration(
             topic, name, decoder or json_decoder(topic.model), handler, batch, max_records, batch_timeout_ms,
-            auto_offset_reset,
+            auto_offset_reset, fill_bytes,
         )
 
     def _subscribe(self, group: str | None, registrations: dict[str, _Registration]) -> None:
@@ -362,7 +371,11 @@ class Mesh:
             max_records=max(r.max_records for r in registrations.values()),
             # one consumer serves the group: the longest poll any of its topics asked for
             batch_timeout_ms=max(r.batch_timeout_ms for r in registrations.values()),
-            fetch_max_wait_ms=self.settings.kafka_fetch_max_wait_ms,
+            fetch_max_wait_ms=max(  # a consumer that fills batches lets the broker hold fetches that long
+                [self.settings.kafka_fetch_max_wait_ms]
+                + [r.batch_timeout_ms for r in registrations.values() if r.fill_bytes > 1]
+            ),
+            fetch_min_bytes=max(r.fill_bytes for r in registrations.values()),
             group_id=group,
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset=first.auto_offset_reset,

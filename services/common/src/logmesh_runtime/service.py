@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -47,6 +48,7 @@ class Service:
         self._tasks: list[asyncio.Task[None]] = []
         self.started_at: float | None = None
         self.ready = False
+        self.owns_process = False  # set by ``serve``: process-wide tuning (the collector) is ours to do
 
     # registration ---------------------------------------------------------
     def route(self, path: str, methods: list[str] | None = None) -> Callable[[Any], Any]:
@@ -144,6 +146,11 @@ class Service:
         @contextlib.asynccontextmanager
         async def lifespan(_app: Starlette) -> AsyncIterator[None]:
             async with self.running():
+                if self.owns_process:
+                    # Everything alive now (modules, engines, clients) lives as long as the process;
+                    # frozen, the collector stops re-scanning it on every full collection.
+                    gc.freeze()
+                    gc.set_threshold(10_000, 10, 10)
                 yield
 
         routes = [
@@ -169,6 +176,7 @@ def serve(app: Starlette, settings: ServiceSettings) -> None:
         access_log=False,
         timeout_graceful_shutdown=int(settings.shutdown_grace_s),
     )
+    app.state.service.owns_process = True
     server = uvicorn.Server(config)
     log.info("%s listening on http://%s:%s", settings.service_name, settings.http_host, settings.http_port)
     server.run()

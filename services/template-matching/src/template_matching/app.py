@@ -103,7 +103,7 @@ def create_app(
 
     service.mesh.consume_batch(
         LOGS_RECORDS, tm.handle_records, max_records=settings.insert_batch_rows,
-        batch_timeout_ms=settings.insert_linger_ms,
+        batch_timeout_ms=settings.insert_linger_ms, fill_bytes=settings.insert_fill_bytes,
     )
     # Its own group: consumers of different topics in one group rebalance each other at every start.
     service.mesh.consume(INCIDENTS_OPENED, tm.handle_incident, group_id=f"{settings.service_name}-evidence")
