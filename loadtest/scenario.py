@@ -1,6 +1,6 @@
 """Fixed load scenario on the embedded stack; writes bench/results/loadtest.json.
 
-    .venv/bin/python loadtest/scenario.py [--records 50000] [--rate 10000] [--alerts 20] [--json]
+    .venv/bin/python loadtest/scenario.py [--records 50000] [--rate 10000] [--alerts 20] [--json] [--out FILE]
 
 Measures, in one run on this machine:
 * Kafka producers → queryable ClickHouse rows: records/s and ingest→queryable latency percentiles;
@@ -160,6 +160,7 @@ def main() -> None:
     parser.add_argument("--alerts", type=int, default=20)
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "loadtest.json")
     args = parser.parse_args()
     with temporary_workdir() as workdir:
         stack = Stack(workdir=workdir, service_env={"alert-intake": {"LOGMESH_INTAKE_TOKENS": DEMO_TOKEN}})
@@ -169,7 +170,7 @@ def main() -> None:
             result = asyncio.run(run(args, stack))
         finally:
             stack.stop()
-    out = ROOT / "bench" / "results" / "loadtest.json"
+    out = args.out
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
