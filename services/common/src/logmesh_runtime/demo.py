@@ -38,6 +38,9 @@ from logmesh_runtime.testing.kafka import read_topic
 DEMO_TOKEN = "demo-intake-token-not-for-production"
 # The same pod the Kubernetes simulator's crashloop scenario plays, so alert, logs and cluster agree.
 NAMESPACE, POD, CONTAINER, SERVICE = "shop", "checkout-6d8f7c9b5-x2k4q", "app", "checkout"
+# The org alert-intake stamps on alerts and cluster events belong to by default: the demo's logs come
+# from the same tenant, so the three sources of the story can meet in one incident.
+ORG = "default"
 
 
 def demo_logs(count: int = 400, seed: int = 7) -> list[dict[str, Any]]:
@@ -60,7 +63,7 @@ def demo_logs(count: int = 400, seed: int = 7) -> list[dict[str, Any]]:
             message = f"order {rng.randint(10**5, 10**6)} placed by user {rng.randint(1, 500)} total={rng.randint(5, 300)}.{rng.randint(0, 99):02d}"
             level = "INFO"
         lines.append({
-            "org": "demo", "message": message, "level": level, "timestamp": ts.isoformat(),
+            "org": ORG, "message": message, "level": level, "timestamp": ts.isoformat(),
             "service": SERVICE, "namespace": NAMESPACE, "pod": POD, "container": CONTAINER, "node": "node-1",
         })
     return lines
@@ -158,15 +161,20 @@ async def _run(stack: Stack, progress: bool, timeout_s: float) -> dict[str, Any]
         for label, name, done in watched:
             if label in reported:
                 continue
-            counts[label] = len(await read_topic(bootstrap, topic(name), timeout_s=1.0))
+            records = await read_topic(bootstrap, topic(name), timeout_s=1.0)
+            counts[label] = len(records)
             if done(counts[label]):
                 reported.add(label)
-                say(f"{label:<15} {counts[label]} on {name}")
+                if name == INCIDENTS_OPENED.name:  # re-announced whenever a source joins
+                    distinct = len({json.loads(r.value)["incident_id"] for r in records})
+                    say(f"{label:<15} {distinct} on {name} ({counts[label]} announcements as sources joined)")
+                else:
+                    say(f"{label:<15} {counts[label]} on {name}")
             elif label == "templates" and "template-matching" in urls and counts["logs.records"] >= len(logs):
                 # A data dir kept from an earlier run restores the registry from ClickHouse while the
                 # in-memory broker starts empty: the demo's lines match known templates, nothing is new.
                 async with httpx.AsyncClient(timeout=30) as http:
-                    known = (await http.get(f"{urls['template-matching']}/logs/count", params={"org": "demo"})).json()
+                    known = (await http.get(f"{urls['template-matching']}/logs/count", params={"org": ORG})).json()
                 if known.get("templates"):
                     reported.add(label)
                     say(f"{label:<15} {known['templates']} known from an earlier run (registry restored from ClickHouse)")
@@ -176,10 +184,10 @@ async def _run(stack: Stack, progress: bool, timeout_s: float) -> dict[str, Any]
     summary["topics"] = counts
     if "template-matching" in urls:
         async with httpx.AsyncClient(timeout=30) as http:
-            stored = (await http.get(f"{urls['template-matching']}/logs/count", params={"org": "demo"})).json()
+            stored = (await http.get(f"{urls['template-matching']}/logs/count", params={"org": ORG})).json()
         summary["clickhouse"] = stored
         say(f"clickhouse      {stored.get('rows')} rows queryable, {stored.get('templates')} templates "
-            f"(GET {urls['template-matching']}/logs/search?org=demo)")
+            f"(GET {urls['template-matching']}/logs/search?org={ORG})")
     missing = [label for label, _, _ in watched if label not in reported]
     if missing:
         say(f"still waiting after {timeout_s:.0f}s for: {', '.join(missing)} (see logs under {stack.workdir}/logs)")
