@@ -91,7 +91,8 @@ class IntakeHandlers:
             await self.open_or_join(opening, f"anomaly:{anomaly.event_id}")
 
     async def on_cluster_event(self, event: ClusterEvent, _delivery: Delivery) -> None:
-        opening = opening_from_cluster_event(event, self.settings.incident_window_s)
+        org = self.settings.cluster_orgs.get(event.object.cluster or "", self.settings.cluster_org)
+        opening = opening_from_cluster_event(event, self.settings.incident_window_s, org=org)
         if opening is not None:
             await self.open_or_join(opening, f"cluster-event:{event.event_id}")
 

@@ -62,6 +62,12 @@ class LlmAnalysisSettings(ServiceSettings):
     correlation_window_s: float = Field(default=900.0, gt=0, description="Sources about one object join one incident.")
     incident_window_s: float = Field(default=900.0, gt=0, description="Look-back window requested from providers.")
     anomaly_min_severity: Literal["info", "warning", "critical"] = "critical"
+    cluster_orgs: dict[str, str] = Field(
+        default_factory=dict,
+        description='Org of each cluster\'s events, e.g. {"prod-eu": "acme"}, so they correlate with that org\'s '
+        "logs and alerts; other clusters' events (and events naming none) belong to cluster_org.",
+    )
+    cluster_org: str = Field(default="default", min_length=1, max_length=128)
     recover_lookback_s: float = Field(
         default=3600.0, ge=0, description="On partition assignment, adopt unanalysed incidents this far back (0: off)."
     )
