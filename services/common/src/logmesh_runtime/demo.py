@@ -38,8 +38,8 @@ from logmesh_runtime.testing.kafka import read_topic
 DEMO_TOKEN = "demo-intake-token-not-for-production"
 # The same pod the Kubernetes simulator's crashloop scenario plays, so alert, logs and cluster agree.
 NAMESPACE, POD, CONTAINER, SERVICE = "shop", "checkout-6d8f7c9b5-x2k4q", "app", "checkout"
-# The org alert-intake stamps on alerts and cluster events belong to by default: the demo's logs come
-# from the same tenant, so the three sources of the story can meet in one incident.
+# alert-intake stamps alerts with org "default" and cluster events belong to it unless mapped: the
+# demo's logs come from the same tenant, so the story's three sources meet in one incident.
 ORG = "default"
 
 
