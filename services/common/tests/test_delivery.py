@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import sqlite3
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from logmesh_runtime.kafka import Delivery, TransientError
 from logmesh_runtime.service import Service
 from logmesh_runtime.settings import ServiceSettings
 from logmesh_runtime.testing import read_topic, wait_for_messages
+from logmesh_runtime.testing import wait_until as shared_wait_until
 
 pytestmark = [pytest.mark.broker]
 
@@ -48,12 +50,7 @@ async def produce(service: Service, *values: bytes | Feedback) -> None:
         await service.mesh.publish(FEEDBACK, value, key=b"inc-1")
 
 
-async def wait_until(predicate, timeout_s: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
+wait_until = functools.partial(shared_wait_until, timeout_s=20.0)
 
 
 async def test_malformed_messages_are_dead_lettered_and_the_next_one_is_processed(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ from knowledge_storage.app import create_app
 from knowledge_storage.settings import KnowledgeStorageSettings
 from logmesh_contracts.topics import ANALYSIS_RESULTS, EVIDENCE_PARTS, FEEDBACK, INCIDENTS_OPENED
 from logmesh_runtime.testing import wait_for_messages
+from logmesh_runtime.testing import wait_until as shared_wait_until
 
 pytestmark = [pytest.mark.broker]
 
@@ -29,12 +31,7 @@ def settings(kafka_bootstrap: str, topic_prefix: str, qdrant_location: str, tmp_
     )
 
 
-async def wait_until(predicate, timeout_s: float = 20.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not await predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
+wait_until = functools.partial(shared_wait_until, timeout_s=20.0)
 
 
 async def evidence_for(kafka_bootstrap: str, topic_prefix: str, incident_id: str) -> dict:

@@ -20,7 +20,7 @@ import pytest_asyncio
 from logmesh_contracts import Feedback
 from logmesh_contracts.topics import FEEDBACK
 from logmesh_runtime.stack import create_topics
-from logmesh_runtime.testing import read_topic, wait_for_messages
+from logmesh_runtime.testing import read_topic, wait_for_messages, wait_until
 from notification.domain import feedback_id, slack_signature
 from notification.testing.harness import (
     SIGNING_SECRET,
@@ -31,7 +31,6 @@ from notification.testing.harness import (
     resolved,
     result,
     running,
-    wait_until,
 )
 from notification.testing.slack_server import LoopbackSlack
 

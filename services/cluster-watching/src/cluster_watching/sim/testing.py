@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
 from cluster_watching.sim.scenarios import CrashLoop
 from cluster_watching.sim.server import SimServer
 from cluster_watching.sim.state import ClusterState
+from logmesh_runtime.testing import wait_until
 
 
 @dataclass
@@ -23,11 +23,4 @@ class Cluster:
         return self.server.state
 
 
-async def eventually(predicate: Callable[[], object], timeout_s: float = 20.0, what: str = "condition") -> None:
-    """Poll until ``predicate()`` is truthy; fail naming ``what`` after ``timeout_s``."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"{what} not met within {timeout_s}s")
-        await asyncio.sleep(0.05)
+eventually = functools.partial(wait_until, timeout_s=20.0)  # the loopback cluster answers fast

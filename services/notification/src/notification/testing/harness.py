@@ -4,9 +4,8 @@ Used by this service's tests and usable from cross-service tests."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -70,15 +69,6 @@ async def running(settings: NotificationSettings) -> AsyncIterator[Running]:
             yield handle
         finally:
             await handle.http.aclose()
-
-
-async def wait_until(predicate: Callable[[], object], timeout_s: float = 30.0, what: str = "condition") -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"{what} not met within {timeout_s}s")
-        await asyncio.sleep(0.05)
 
 
 def progress(incident_id: str, seq: int, stage: str = "llm", text: str = "") -> AnalysisProgress:
