@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from cluster_watching.domain import parse_time
 from logmesh_contracts import ClusterEvent
 
 Obj = dict[str, Any]
@@ -135,7 +136,7 @@ class ContextBuffer:
 
     def _record_k8s_event(self, ev: Obj, now: datetime) -> None:
         involved = ev.get("involvedObject") or {}
-        at = _time(ev.get("lastTimestamp") or ev.get("eventTime")) or now
+        at = parse_time(ev.get("lastTimestamp") or ev.get("eventTime")) or now
         self.events.append(BufferedEvent(
             at=at, type=ev.get("type") or "Normal", reason=ev.get("reason") or "",
             namespace=involved.get("namespace") or (ev.get("metadata") or {}).get("namespace") or "",
@@ -218,12 +219,3 @@ class ContextBuffer:
             "max_events": self.max_events,
             "pruned": dict(self.pruned),
         }
-
-
-def _time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
