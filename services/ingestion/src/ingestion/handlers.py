@@ -79,23 +79,23 @@ def _reject(status: int, reason: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"accepted": 0, "rejected": extra.pop("rejected", 0), "error": reason, **extra}, status)
 
 
-class HttpIngest:
+@dataclass(eq=False)
+class IngestPath:
+    """What both paths share: settings, the normaliser, where records go, and the counters."""
+
+    settings: IngestionSettings
+    normaliser: Normaliser
+    publisher: RecordPublisher
+    stats: IngestStats
+    metrics: IngestMetrics
+
+
+@dataclass(eq=False)  # generated again so that __init__ runs __post_init__
+class HttpIngest(IngestPath):
     """``POST /logs/ingest``: one endpoint for a record, ``{"logs": [...]}``, an array or NDJSON, gzip or not."""
 
-    def __init__(
-        self,
-        settings: IngestionSettings,
-        normaliser: Normaliser,
-        publisher: RecordPublisher,
-        stats: IngestStats,
-        metrics: IngestMetrics,
-    ) -> None:
-        self.settings = settings
-        self.normaliser = normaliser
-        self.publisher = publisher
-        self.stats = stats
-        self.metrics = metrics
-        token = settings.ingest_token.get_secret_value() if settings.ingest_token else None
+    def __post_init__(self) -> None:
+        token = self.settings.ingest_token.get_secret_value() if self.settings.ingest_token else None
         self._expected_auth = f"Bearer {token}".encode() if token else None
 
     def _unavailable(self, cause: str, reason: str) -> JSONResponse:
@@ -222,26 +222,12 @@ class _Unsupported(Exception):
     pass
 
 
-class RawLogs:
+class RawLogs(IngestPath):
     """The Kafka path: ``logs.raw`` values (JSON or plain text + headers) to ``logs.records``.
 
     Decoding and normalising happen in the decoder, so anything malformed raises there and the
     runtime dead-letters it with the reason; the batch handler only publishes.
     """
-
-    def __init__(
-        self,
-        settings: IngestionSettings,
-        normaliser: Normaliser,
-        publisher: RecordPublisher,
-        stats: IngestStats,
-        metrics: IngestMetrics,
-    ) -> None:
-        self.settings = settings
-        self.normaliser = normaliser
-        self.publisher = publisher
-        self.stats = stats
-        self.metrics = metrics
 
     def decode(self, value: bytes, delivery: Delivery) -> tuple[str, bytes]:
         # The broker's timestamp stands in for "now", so a redelivered message yields identical bytes.
