@@ -131,7 +131,7 @@ CHECKS: tuple[Check, ...] = (
     Check("tls", "@app", 3.0,
           _rx(r"x509:|certificate (?:has )?expired|expired certificate|certificate verify|unknown authority|"
               r"tls: failed to verify|ssl certificate|certificate request has failed|acme:error|issuernotready|"
-              r"certificate [\w./\-]+: ready=false"),
+              r"certificate [\w./\-]+: .*ready=false"),
           "TLS fails: a certificate is expired, not issued or not trusted"),
     Check("pool-exhausted", "@app", 3.0,
           _rx(r"connection is not available, request timed out|queuepool limit|too many clients|"

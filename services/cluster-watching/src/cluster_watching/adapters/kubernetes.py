@@ -13,7 +13,9 @@ from kubernetes_asyncio.watch import Watch
 
 from cluster_watching.ports import Gone, KubernetesUnavailable, NotConfigured, Obj, ResourceMissing
 
-CRDS = {"loganalysisjobs": ("logmesh.io", "v1alpha1"), "goldenlogsamples": ("logmesh.io", "v1alpha1")}
+CRDS = {"loganalysisjobs": ("logmesh.io", "v1alpha1"), "goldenlogsamples": ("logmesh.io", "v1alpha1"),
+        # cert-manager's Certificate: expiry and issuance status without reading the Secret
+        "certificates": ("cert-manager.io", "v1")}
 _CORE_NAMESPACED = {"pods": "pod", "events": "event", "services": "service", "endpoints": "endpoints"}
 _CORE_CLUSTER = {"nodes": "node", "namespaces": "namespace"}
 _ERRORS = (aiohttp.ClientError, OSError, TimeoutError)
@@ -68,6 +70,7 @@ class ApiKubernetes:
         self.timeout = request_timeout_s
         self.core = client.CoreV1Api(api_client)
         self.networking = client.NetworkingV1Api(api_client)
+        self.autoscaling = client.AutoscalingV2Api(api_client)
         self.custom = client.CustomObjectsApi(api_client)
         self.versions = client.VersionApi(api_client)
 
@@ -96,6 +99,10 @@ class ApiKubernetes:
             if namespace:
                 return self.networking.list_namespaced_network_policy, (namespace,)
             return self.networking.list_network_policy_for_all_namespaces, ()
+        if kind == "horizontalpodautoscalers":
+            if namespace:
+                return self.autoscaling.list_namespaced_horizontal_pod_autoscaler, (namespace,)
+            return self.autoscaling.list_horizontal_pod_autoscaler_for_all_namespaces, ()
         if kind in CRDS:
             group, version = CRDS[kind]
             if namespace:
