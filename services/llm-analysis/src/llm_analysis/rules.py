@@ -26,6 +26,7 @@ from llm_analysis.signals import (
     looks_like_instruction,
     node_conditions,
     pod_labels,
+    resource_containers,
     selector_mismatch,
     selector_of,
     template_level,
@@ -154,7 +155,8 @@ CHECKS: tuple[Check, ...] = (
     Check("node-not-ready", "node-not-ready", 3.0,
           _rx(r"nodenotready|node\.kubernetes\.io/unreachable|node[\w\- ./]* (?:is )?not ?ready|kubelet stopped posting node status|nodestatusunknown|"
               # a bare "Ready=False" is also a pod condition: only a node's own Ready condition counts
-              r"node\b[^\n]{0,80}\bready[:= ]+(?:false|unknown)\b|pleg is not healthy|container runtime is down|node is unreachable"),
+              r"node\b[^\n]{0,80}\bready[:= ]+(?:false|unknown)\b|pleg is not healthy|container runtime is down|node is unreachable|"
+              r"kubeletnotready|container runtime network not ready|networkpluginnotready|cni plugin not initialized"),
           "node is NotReady"),
     Check("memory-eviction", "node-not-ready", 3.5,
           _rx(r"low on resource: memory|memorypressure=true|kubelethasinsufficientmemory|memory-pressure|"
@@ -171,7 +173,8 @@ CHECKS: tuple[Check, ...] = (
     Check("dns", "dns-issues", 3.0,
           _rx(r"no such host|nxdomain|servfail|temporary failure in name resolution|could not resolve|server misbehaving|"
               r"name resolution|dns (?:lookup|resolution|query) (?:failed|error|timeout)|lookup [\w.\-]+ on [\d.]+:53|"
-              r":53: (?:i/o timeout|read udp)|coredns|getaddrinfo|unknown host"),
+              r":53: (?:i/o timeout|read udp)|coredns|getaddrinfo|unknown host|"
+              r"lookup [\w.\-]+(?: on [\d.:]+)?: (?:i/o timeout|no such host|server misbehaving|temporary failure)"),
           "DNS lookups fail"),
     Check("network-policy", "network-policy", 3.0,
           _rx(r"policy denied|denied by (?:network ?)?policy|policy[- ]verdict.*deny|dropped by policy|policy drop|"
@@ -351,9 +354,10 @@ _NAME_HINTS: tuple[tuple[re.Pattern[str], str, float], ...] = (
     (_rx(r"endpoint"), "endpoint-missing", 1.0),
     (_rx(r"coredns|dns"), "dns-issues", 1.0),
     (_rx(r"networkpolicy|policydrop|policydenied"), "network-policy", 1.0),
-    (_rx(r"throttl|hpamaxed"), "cpu-throttling", 1.0),
-    (_rx(r"targetdown|servicedown|probefail|apidown|replicasmismatch|rolloutstuck|unavailable"), "service-down", 1.0),
-    (_rx(r"errorrate|5xx|errorshigh|higherror|errorbudget"), "service-down", 0.6),
+    (_rx(r"throttl|hpamaxed|hpa.*max"), "cpu-throttling", 1.0),
+    (_rx(r"targetdown|servicedown|probe.*fail|apidown|replicasmismatch|rolloutstuck|unavailable|cert|ssl|tls"),
+     "service-down", 1.0),
+    (_rx(r"errorrate|errorratio|5xx|errorshigh|higherror|errorbudget"), "service-down", 0.6),
 )
 ALERT_PRIOR = 1.2  # an exact known name; evidence checks weigh 1.0 to 3.5 each
 
@@ -519,6 +523,15 @@ def diagnose(
                       f"{(types.group(1) if types else 'traffic').replace(chr(39), '')} and connections to "
                       f"{_endpoint_in(timeouts[0].line) or 'a dependency'} time out", ref))
 
+    # A node's own conditions: Ready not True, or a pressure condition True.
+    for d in docs:
+        if d.ref.startswith("node:"):
+            conditions = node_conditions(d.body or d.text)
+            if conditions.get("Ready") in ("False", "Unknown") and not any(h.ref == d.ref and h.check.name == "node-not-ready"
+                                                                          for h in hits):
+                evidence["node-not-ready"] += 3.0
+                extra.append(("node-not-ready", f"node {d.ref.split(':', 1)[1]} reports Ready={conditions['Ready']}", d.ref))
+
     # Service selector against the pods' labels.
     selector_problems: list[tuple[str, str]] = []
     selector = next(((d.ref, s) for d in docs if d.ref.startswith("service:") and (s := selector_of(d.body or d.text))), None)
@@ -614,10 +627,11 @@ def _root_cause(category: str, what: str, docs: list[Doc], hits: list[_Hit], app
     parts: list[str] = []
     pods = [c for d in docs if d.ref.startswith("pod:") for c in containers(d.body or d.text)]
     if category == "oom-killed":
+        pods += [c for d in docs if d.ref.startswith("resources:") for c in resource_containers(d.body or d.text)]
         killed = [c for c in pods if "OOMKilled" in (c.last_state + c.state)]
         for c in killed[:2]:
             limit = c.memory_limit()
-            parts.append(f"container {c.name} of pod {c.pod} was OOMKilled (exit code 137)"
+            parts.append(f"container {c.name}" + (f" of pod {c.pod}" if c.pod != "?" else "") + " was OOMKilled (exit code 137)"
                          + (f" at its memory limit of {limit}" if limit else " at its memory limit")
                          + f" after {c.restarts} restart(s)")
     elif category == "cpu-throttling":
@@ -642,6 +656,8 @@ def _root_cause(category: str, what: str, docs: list[Doc], hits: list[_Hit], app
                 break
     elif category == "node-not-ready":
         nodes = list(dict.fromkeys([d.ref.split(":", 1)[1] for d in docs if d.ref.startswith("node:")]
+                                   + [m for d in docs if d.ref.startswith("pod:")
+                                      for m in re.findall(r"^Node: ([\w.\-]+)$", d.body, re.M) if m != "<none>"]
                                    + [m for h in hits for m in re.findall(r"\bNode/([\w.\-]+)", h.line)]
                                    + [m for d in docs for m in re.findall(r"\bNode/([\w.\-]+)", d.body)]))
         if nodes:

@@ -46,8 +46,15 @@ def template_level(title: str) -> int | None:
     return max(known) if known else None
 
 
+_KLOG = re.compile(r"^([IWEF])\d{4} \d{2}:\d{2}:\d{2}")
+_KLOG_LEVELS = {"I": 1, "W": 2, "E": 3, "F": 4}
+
+
 def line_level(line: str) -> int | None:
     """The level a log line states in its level field (within its first 60 characters), if any."""
+    klog = _KLOG.match(line)
+    if klog:
+        return _KLOG_LEVELS[klog.group(1)]
     match = _LEVEL_FIELD.search(line[:60])
     if not match:
         return None
@@ -246,3 +253,19 @@ def selector_mismatch(selector: dict[str, str], labels: dict[str, dict[str, str]
 
 def node_conditions(text: str) -> dict[str, str]:
     return dict(re.findall(r"^\s*(\w+)=(True|False|Unknown)\b", text, re.M))
+
+
+_RESOURCE_LIMITS = re.compile(r"^([\w.\-]+): requests=(\{[^}]*\}) limits=(\{[^}]*\})", re.M)
+_RESOURCE_LAST = re.compile(r"^([\w.\-]+): restarts=(\d+) last termination=(\S+) exit=(\S+)", re.M)
+
+
+def resource_containers(text: str) -> list[Container]:
+    """Containers in cluster-watching's "Resources, QoS and OOM history" item."""
+    found: dict[str, Container] = {}
+    for name, _requests, limits in _RESOURCE_LIMITS.findall(text):
+        found[name] = Container("?", name, limits=limits)
+    for name, restarts, reason, code in _RESOURCE_LAST.findall(text):
+        container = found.setdefault(name, Container("?", name))
+        container.restarts = int(restarts)
+        container.last_state = f"terminated reason={reason} exitCode={code}"
+    return list(found.values())
