@@ -86,10 +86,11 @@ async def evaluate(cases: list[GoldenCase], llm: LlmClient | None, settings: Llm
         text = analysis_text(result)
         found = [f for f in case.facts if fact_found(f, text)]
         violations = must_not_violations(case.must_not, result)
+        alert_only = run_diagnosis(assemble(case.incident, [])).category  # the same rules without any evidence
         rows.append({
             "id": case.id, "source": case.source, "difficulty": case.difficulty,
             "expected": case.category, "got": result.category, "correct": result.category == case.category,
-            "naive": naive_category(case), "facts": len(case.facts), "facts_found": len(found),
+            "naive": naive_category(case), "alert_only": alert_only, "facts": len(case.facts), "facts_found": len(found),
             "missing_facts": [f for f in case.facts if f not in found],
             "must_not": len(case.must_not), "must_not_violations": violations, "confidence": result.confidence,
             "status": result.status, "model": result.model, "latency_ms": round(elapsed, 3),
@@ -121,6 +122,9 @@ def summarise(rows: list[dict[str, Any]], tier: str) -> dict[str, Any]:
         "category_accuracy": round(accuracy, 4),
         "root_cause_fact_recall": round(found / facts, 4) if facts else None,
         "naive_alertname_accuracy": round(naive, 4),
+        # the rules given the alert alone, and how often the evidence changed their answer
+        "alert_only_accuracy": round(sum(r.get("alert_only") == r["expected"] for r in rows) / n, 4) if n else 0.0,
+        "evidence_changed_answer": sum(r.get("alert_only") != r["got"] for r in rows),
         "accuracy_ratio_vs_naive": round(accuracy / naive, 3) if naive else None,
         "latency_ms": {"p50": _percentile(latencies, 0.5), "p95": _percentile(latencies, 0.95),
                        "mean": round(statistics.fmean(latencies), 3) if latencies else 0.0},
@@ -142,6 +146,8 @@ def render_table(report: dict[str, Any]) -> str:
         f"tier: {report['tier']}   cases: {report['cases']}",
         f"category accuracy      {report['category_accuracy']:.1%}   (naive alert-name peer "
         f"{report['naive_alertname_accuracy']:.1%}, ratio {report['accuracy_ratio_vs_naive']})",
+        f"rules on the alert alone {report.get('alert_only_accuracy', 0):.1%}   evidence changed "
+        f"{report.get('evidence_changed_answer', 0)} answer(s)",
         f"root-cause fact recall {report['root_cause_fact_recall'] if report['root_cause_fact_recall'] is None else format(report['root_cause_fact_recall'], '.1%')}",
         f"latency ms             p50 {report['latency_ms']['p50']}  p95 {report['latency_ms']['p95']}",
         f"tokens                 prompt {report['tokens']['prompt']}  completion {report['tokens']['completion']}",

@@ -140,7 +140,8 @@ CHECKS: tuple[Check, ...] = (
               r"(?:connection )?pool timeout|could not obtain (?:a )?connection|waiting=[1-9]\d*\)"),
           "the connection pool to a dependency is exhausted"),
     Check("auth-error", "@app", 2.5,
-          _rx(r"authenticationerror|invalidaccesskeyid|signaturedoesnotmatch|invalid_grant|invalid_api_key|"
+          _rx(r"authenticationerror|invalidaccesskeyid|signaturedoesnotmatch|invalid_grant|invalid_api_key|invalid[_ ]token|"
+              r"403 forbidden|"
               r"expiredtoken|401 unauthorized|\b401\b.*(?:unauthori[sz]ed|api key)|unauthori[sz]ed|"
               r"accessdenied|password authentication failed|permission denied for|invalid credentials|token expired"),
           "a dependency rejects the service's credentials",
@@ -183,7 +184,7 @@ CHECKS: tuple[Check, ...] = (
     Check("network-timeout", "network-policy", 0.8,
           _rx(r"connection timed out|dial tcp [\d.:]+: (?:i/o timeout|connect: connection timed out)|context deadline exceeded"),
           "connections time out",
-          unless=_rx(r"probe|lookup|:53\b")),
+          unless=_rx(r"(?:liveness|readiness|startup) probe|lookup|:53\b")),
     Check("cpu-throttling", "cpu-throttling", 3.0,
           _rx(r"cputhrottl|cpu throttl|cfs_throttled|throttled (?:cpu|periods)|throttling (?:high|ratio)"),
           "CPU is throttled by the container's limit"),
@@ -357,7 +358,7 @@ _NAME_HINTS: tuple[tuple[re.Pattern[str], str, float], ...] = (
     (_rx(r"throttl|hpamaxed|hpa.*max"), "cpu-throttling", 1.0),
     (_rx(r"targetdown|servicedown|probe.*fail|apidown|replicasmismatch|rolloutstuck|unavailable|cert|ssl|tls"),
      "service-down", 1.0),
-    (_rx(r"errorrate|errorratio|5xx|errorshigh|higherror|errorbudget"), "service-down", 0.6),
+    (_rx(r"errorrate|errorratio|5xx|errorshigh|higherror|errorbudget|errors$|failures$|failing$"), "service-down", 0.6),
 )
 ALERT_PRIOR = 1.2  # an exact known name; evidence checks weigh 1.0 to 3.5 each
 
@@ -484,6 +485,8 @@ def diagnose(
             if looks_like_instruction(line.text) and doc.ref not in injected:
                 injected.append(doc.ref)
         for check in CHECKS:
+            if check.pattern.search(doc.text) is None and (not is_log or check.pattern.search(doc.title) is None):
+                continue  # cheap document-level test first
             for line in lines:
                 if looks_like_instruction(line.text):
                     continue
