@@ -92,3 +92,48 @@ async def test_second_round_reads_labels_node_dependency_and_certificates(cluste
     cert = items["certificates:pay"].body  # TLS error -> certificate status, never the Secret
     assert "notAfter=2026-01-15T00:00:00Z" in cert and "Ready=False (Expired" in cert
     assert not any(r.startswith("secret") for r in items)
+
+
+def replicaset(name: str, revision: int, image: str, timeout: str) -> dict:
+    return {"apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": name, "namespace": "shop", "creationTimestamp": f"2026-01-15T09:{40 + revision}:00Z",
+                         "annotations": {"deployment.kubernetes.io/revision": str(revision)},
+                         "ownerReferences": [{"kind": "Deployment", "name": "checkout"}]},
+            "spec": {"template": {"spec": {"containers": [{"name": "app", "image": image, "env": [
+                {"name": "TIMEOUT", "value": timeout},
+                {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}]}]}}}}
+
+
+async def test_a_pod_incident_carries_its_rollout_diff_and_recently_changed_configmaps(cluster: Cluster) -> None:
+    state = cluster.state
+    state.put("replicasets", replicaset("checkout-1", 1, "shop/checkout:3.0", "5000"))
+    state.put("replicasets", replicaset("checkout-2", 2, "shop/checkout:3.1", "5s"))
+    crashing = pod("shop", "checkout-2-x", state=waiting("CrashLoopBackOff"), restarts=4, last_state=terminated("Error", 2))
+    crashing["metadata"]["ownerReferences"] = [{"kind": "ReplicaSet", "name": "checkout-2"}]
+    crashing["spec"]["containers"][0]["env"] = [
+        {"name": "MODE", "valueFrom": {"configMapKeyRef": {"name": "checkout-config", "key": "mode"}}}]
+    crashing["spec"]["volumes"] = [{"name": "old", "configMap": {"name": "stale-config"}}]
+    state.put("pods", crashing)
+    recent = (NOW - timedelta(minutes=3)).isoformat().replace("+00:00", "Z")
+    state.put("configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                             "metadata": {"name": "checkout-config", "namespace": "shop",
+                                          "managedFields": [{"manager": "kubectl", "time": recent}]},
+                             "data": {"mode": "strict", "password_hint": "hunter2"}})
+    state.put("configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                             "metadata": {"name": "stale-config", "namespace": "shop",
+                                          "managedFields": [{"manager": "kubectl", "time": "2025-01-01T00:00:00Z"}]},
+                             "data": {"a": "b"}})
+    kubernetes = await connect(str(cluster.kubeconfig))
+    try:
+        part = await EvidenceCollector(kubernetes, ContextBuffer()).collect(
+            incident("pod-crash", namespace="shop", pod="checkout-2-x"), NOW)
+    finally:
+        await kubernetes.close()
+    items = {i.ref: i for i in part.items}
+    rollout = items["change:shop/deployment/checkout"]
+    assert "(revision 1 -> 2)" in rollout.title
+    assert "- app.image: shop/checkout:3.0" in rollout.body and "+ app.image: shop/checkout:3.1" in rollout.body
+    assert "+ app.env.TIMEOUT: 5s" in rollout.body and "DB_PASSWORD" not in rollout.body  # unchanged lines omitted
+    config = items["change:shop/configmap/checkout-config"]
+    assert "keys: mode, password_hint" in config.body and "hunter2" not in config.body and "strict" not in config.body
+    assert "change:shop/configmap/stale-config" not in items  # changed long before the window

@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from cluster_watching.buffer import ContextBuffer, Snapshot
+from cluster_watching.domain import parse_time
 from cluster_watching.ports import Kubernetes, KubernetesUnavailable
 from logmesh_contracts import EvidenceItem, EvidencePart, Incident, stable_id
 
@@ -272,6 +273,68 @@ def describe_hpa(hpa: Obj) -> str:
             f"Conditions: {conditions or '-'}" + (f": {limited.get('message', '')}" if limited else ""))
 
 
+# ------------------------------------------------------------------ changes
+
+
+def _template_summary(template: Obj) -> dict[str, str]:
+    """What a rollout changes in a pod template: images, commands, env (secret values never), resources."""
+    out: dict[str, str] = {}
+    for c in (template.get("spec") or {}).get("containers") or []:
+        name = c.get("name")
+        out[f"{name}.image"] = str(c.get("image"))
+        for key in ("command", "args"):
+            if c.get(key):
+                out[f"{name}.{key}"] = redact(" ".join(map(str, c[key])))[:200]
+        for env in c.get("env") or []:
+            out[f"{name}.env.{env.get('name')}"] = _env_line(env).split(": ", 1)[-1]
+        if c.get("resources"):
+            out[f"{name}.resources"] = str(c["resources"])
+    return out
+
+
+def _revision(rs: Obj) -> int:
+    try:
+        return int((_m(rs).get("annotations") or {}).get("deployment.kubernetes.io/revision", 0))
+    except ValueError:
+        return 0
+
+
+def rollout_diff(replicasets: list[Obj]) -> tuple[Obj, Obj, list[str]] | None:
+    """A Deployment's latest two revisions and what changed between their pod templates."""
+    ordered = sorted(replicasets, key=_revision)
+    if len(ordered) < 2:
+        return None
+    old, new = ordered[-2], ordered[-1]
+    before = _template_summary((old.get("spec") or {}).get("template") or {})
+    after = _template_summary((new.get("spec") or {}).get("template") or {})
+    lines = []
+    for key in sorted(set(before) | set(after)):
+        if before.get(key) != after.get(key):
+            if key in before:
+                lines.append(f"- {key}: {before[key]}")
+            if key in after:
+                lines.append(f"+ {key}: {after[key]}")
+    return old, new, lines
+
+
+def last_changed(obj: Obj) -> str | None:
+    """When an object was last written (managedFields), else created."""
+    times = [f.get("time") for f in _m(obj).get("managedFields") or [] if f.get("time")]
+    return max(times) if times else _m(obj).get("creationTimestamp")
+
+
+def configmaps_of(pod: Obj) -> list[str]:
+    spec = pod.get("spec") or {}
+    names: list[str] = []
+    for c in spec.get("containers") or []:
+        for env in c.get("env") or []:
+            ref = (env.get("valueFrom") or {}).get("configMapKeyRef") or {}
+            names.append(ref.get("name"))
+        names += [((e.get("configMapRef") or {}).get("name")) for e in c.get("envFrom") or []]
+    names += [((v.get("configMap") or {}).get("name")) for v in spec.get("volumes") or []]
+    return [n for n in dict.fromkeys(names) if n]
+
+
 @dataclass
 class Budget:
     """Bounds the part's total size; once spent, further items are dropped and ``truncated`` is set."""
@@ -343,6 +406,8 @@ class EvidenceCollector:
                 errors.append(f"no pod found for target {target.namespace}/{target.pod}")
             for pod in pods:
                 await self._pod(pod, budget, errors, resource=(kind == "resource"))
+            if pods:
+                await self._changes(pods[0], incident, budget, errors)
             if namespace or pods:
                 await self._events(budget, namespace or _m(pods[0]).get("namespace"),
                                    first={_m(p).get("name") for p in pods})
@@ -357,6 +422,40 @@ class EvidenceCollector:
                 await self._events(budget, namespace, first=set())
             else:
                 errors.append("incident has no Kubernetes target (namespace, pod, service or node)")
+
+    async def _changes(self, pod: Obj, incident: Incident, budget: Budget, errors: list[str]) -> None:
+        """The pod's Deployment rollout (last two revisions, diffed) and ConfigMaps it uses changed near the window."""
+        m = _m(pod)
+        namespace = m.get("namespace")
+        try:
+            owner = next((o.get("name") for o in m.get("ownerReferences") or [] if o.get("kind") == "ReplicaSet"), None)
+            rs = await self.kubernetes.get("replicasets", namespace, owner) if owner else None
+            deployment = next((o.get("name") for o in _m(rs or {}).get("ownerReferences") or []
+                               if o.get("kind") == "Deployment"), None)
+            if deployment:
+                sets, _ = await self.kubernetes.list("replicasets", namespace)
+                owned = [r for r in sets if any(o.get("kind") == "Deployment" and o.get("name") == deployment
+                                                for o in _m(r).get("ownerReferences") or [])]
+                diff = rollout_diff(owned)
+                if diff and diff[2]:
+                    old, new, lines = diff
+                    budget.add(f"change:{namespace}/deployment/{deployment}",
+                               f"Deployment {namespace}/{deployment} changed at {_m(new).get('creationTimestamp')} "
+                               f"(revision {_revision(old)} -> {_revision(new)})", "\n".join(lines[:30]),
+                               kind="Deployment", namespace=namespace, changed_at=_m(new).get("creationTimestamp"))
+            since = incident.window_start - timedelta(hours=1)
+            for name in configmaps_of(pod)[:5]:
+                cm = await self.kubernetes.get("configmaps", namespace, name)
+                changed = last_changed(cm) if cm else None
+                at = parse_time(changed) if changed else None
+                if cm is None or at is None or not since <= at <= incident.window_end:
+                    continue
+                keys = ", ".join(sorted((cm.get("data") or {}).keys())[:30])
+                budget.add(f"change:{namespace}/configmap/{name}", f"ConfigMap {namespace}/{name} changed at {changed}",
+                           f"keys: {keys or '-'} (values not shown; the API keeps no earlier version to diff)",
+                           kind="ConfigMap", namespace=namespace, changed_at=changed)
+        except KubernetesUnavailable as exc:
+            errors.append(f"changes of {namespace}/{m.get('name')}: {exc}")
 
     async def _second_round(self, incident: Incident, budget: Budget, errors: list[str]) -> None:
         """Follow what the first round points at, within its own time and byte bounds."""

@@ -19,6 +19,7 @@ from llm_analysis.signals import (
     LEVELS,
     LogLine,
     TemplateDoc,
+    after_change,
     autoscaler,
     causal_lines,
     containers,
@@ -587,10 +588,16 @@ def diagnose(
         findings.append(f"{finding} [{ref}]")
     for problem, ref in selector_problems:
         findings.append(f"{problem} [{ref}]")
-    causal = causal_lines(template_docs, {(h.ref, h.line) for h in hits})
+    changed_at = next((m.group(1) for d in docs if d.ref.startswith("change:")
+                       for m in [re.search(r"changed at (\S+)", d.title)] if m), None)
+    causal = causal_lines(template_docs, {(h.ref, h.line) for h in hits}, changed_at=changed_at)
+    by_ref = {t.ref: t for t in template_docs}
     for line in causal:
         quoted = _clip_line(line.text)
-        findings.append(f"log line{' (new template)' if line.new else ''}: \"{quoted}\" [{line.ref}]")
+        notes = [n for n, on in (("new template", line.new),
+                                 (f"first seen after the change at {changed_at}",
+                                  line.ref in by_ref and after_change(by_ref[line.ref], changed_at))) if on]
+        findings.append(f"log line{' (' + '; '.join(notes) + ')' if notes else ''}: \"{quoted}\" [{line.ref}]")
         if all(ref != line.ref for ref, _ in cited):
             cited.append((line.ref, quoted))
     for ref in injected:

@@ -114,7 +114,18 @@ def weight_for_level(level: int | None) -> float:
     return 0.0 if level <= LEVELS["INFO"] else 1.0
 
 
-def causal_lines(docs: list[TemplateDoc], matched: set[tuple[str, str]], limit: int = 4) -> list[LogLine]:
+def after_change(doc: TemplateDoc, changed_at: str | None) -> bool:
+    """Whether the template first appeared at or after a rollout/config change (ISO-8601 strings compare in UTC 'Z')."""
+    first = doc.attributes.get("first_seen", "")
+    return bool(changed_at and first and _iso(first) >= _iso(changed_at))
+
+
+def _iso(value: str) -> str:
+    return value.replace("+00:00", "Z")
+
+
+def causal_lines(docs: list[TemplateDoc], matched: set[tuple[str, str]], limit: int = 4,
+                 changed_at: str | None = None) -> list[LogLine]:
     """The log lines most likely to show the cause, one per template.
 
     Severity comes from the level field; new templates (absent before the window) and rare ones rank
@@ -137,6 +148,7 @@ def causal_lines(docs: list[TemplateDoc], matched: set[tuple[str, str]], limit: 
             score += 1.0 if line.template_count <= 20 else (0.3 if line.template_count <= 500 else 0.0)
             score += 2.0 if (line.ref, line.text) in matched else 0.0
             score += 0.5 if _ERRORISH.search(line.text) else 0.0
+            score += 1.5 if after_change(doc, changed_at) else 0.0  # first occurrences after a deploy
             if doc.ref not in best or score > best[doc.ref][0]:
                 best[doc.ref] = (score, line)
     ranked = sorted(best.values(), key=lambda pair: -pair[0])
