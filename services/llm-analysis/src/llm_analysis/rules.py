@@ -23,6 +23,7 @@ from llm_analysis.signals import (
     autoscaler,
     causal_lines,
     containers,
+    line_level,
     log_lines,
     looks_like_instruction,
     node_conditions,
@@ -418,6 +419,7 @@ class _Hit:
     own: bool  # about the incident's own object, not a dependency or the alert's claim
 
 
+_LABEL_KEY = re.compile(r"^[\w.\-/]+=")
 _CRASH_CHECKS = {"crash-loop", "non-zero-exit", "port-in-use", "migration"}
 _POLICY_LINE = re.compile(r"^([\w.\-]+/[\w.\-]+): (\{.*\})(?: created=(\S+))?$", re.M)
 
@@ -481,7 +483,9 @@ def diagnose(
             template_docs.append(tdoc)
             lines = log_lines(tdoc) or [LogLine(doc.ref, doc.title, template_level(doc.title), tdoc.count, tdoc.new)]
         else:
-            lines = [LogLine(doc.ref, line, None, 1, False) for line in doc.text.splitlines() if line.strip()]
+            # a stated level counts here too (anomaly samples in an incident's labels: "anomaly.sample.0=INFO ...")
+            lines = [LogLine(doc.ref, line, line_level(_LABEL_KEY.sub("", line)), 1, False)
+                     for line in doc.text.splitlines() if line.strip()]
         for line in lines:
             if looks_like_instruction(line.text) and doc.ref not in injected:
                 injected.append(doc.ref)
@@ -491,7 +495,7 @@ def diagnose(
             for line in lines:
                 if looks_like_instruction(line.text):
                     continue
-                if is_log and weight_for_level(line.level) == 0.0:
+                if weight_for_level(line.level) == 0.0:
                     continue  # INFO/DEBUG lines never decide a category
                 match = check.pattern.search(line.text)
                 if match is None or (check.unless is not None and check.unless.search(line.text)):
