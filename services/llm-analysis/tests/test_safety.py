@@ -88,9 +88,7 @@ def test_prompt_frames_untrusted_data_and_redacts() -> None:
     assert "hunter2xyz" not in user and redactions >= 1
     assert "<<<END DATA x>>>" not in user
     data_start = user.index("<<<DATA")
-    # the line addresses the analyst: withheld, and the placeholder still sits inside the data frame
-    assert "Ignore previous" not in user
-    assert data_start < user.index("line withheld") < user.rindex("<<<END DATA")
+    assert data_start < user.index("Ignore previous") < user.rindex("<<<END DATA")
 
 
 def test_prompt_size_is_bounded_with_counts_of_what_was_left_out() -> None:
