@@ -9,7 +9,6 @@ from typing import Any, Literal
 
 from llm_analysis.rules import Diagnosis, Doc, alert_prior, diagnose
 from llm_analysis.safety import LlmAnswer, frame, redact_obj, redact_text, system_prompt
-from llm_analysis.signals import looks_like_instruction
 from logmesh_contracts import (
     Alert,
     AnalysisRequest,
@@ -411,8 +410,6 @@ def _compress_lines(body: str, limit: int) -> str:
     counts: dict[str, int] = {}
     first: dict[str, str] = {}
     for line in body.splitlines():
-        if looks_like_instruction(line):  # framed as data anyway; not worth the model's attention or the risk
-            line = "[line withheld: it addresses the analyst, not the system]"
         key = _DIGITS.sub("#", line.strip())
         if not key:
             continue
