@@ -628,6 +628,9 @@ class EvidenceCollector:
                 "pods", namespace, label_selector=",".join(f"{k}={v}" for k, v in sorted(selector.items())))
             budget.add(f"pods:{namespace}/{name}", f"Pods behind {namespace}/{name} ({len(pods)})",
                        "\n".join(_pod_line(p) for p in pods) or "<none>", namespace=namespace, count=len(pods))
+            # an error-rate or probe alert names the service; its sick pods' state and logs say why
+            for pod in [p for p in pods if _unhealthy(p)][:2]:
+                await self._pod(pod, budget, errors)
         await self._hpas(namespace, name, budget, errors)
         await self._events(budget, namespace, first={name})
 
