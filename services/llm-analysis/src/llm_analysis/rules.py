@@ -577,7 +577,8 @@ def diagnose(
         if not evidence.get(category):
             confidence = min(confidence, 0.4)  # only the alert's name speaks for it
 
-    # Findings: every check that fired (a line each), then the causal log lines.
+    # Findings: injected text noticed, every check that fired (a line each), then the causal log lines.
+    findings.extend(f"text addressed to the analyst in {ref} was ignored (possible prompt injection)" for ref in injected)
     cited: list[tuple[str, str]] = []
     seen_checks: dict[str, int] = defaultdict(int)
     ordered = sorted(hits, key=lambda h: (_resolve(h.check.category, app_category) != category, -h.check.weight))
@@ -585,7 +586,8 @@ def diagnose(
         if seen_checks[h.check.name] >= 3:
             continue
         seen_checks[h.check.name] += 1
-        findings.append(f"{h.check.finding}: \"{h.excerpt}\" [{h.ref}]")
+        said = "the alert itself says" if h.ref.startswith("incident:") else h.check.finding
+        findings.append(f"{said}: \"{h.excerpt}\" [{h.ref}]")
         if (h.ref, h.excerpt) not in cited:
             cited.append((h.ref, h.excerpt))
     for _cat, finding, ref in extra:
@@ -604,8 +606,6 @@ def diagnose(
         findings.append(f"log line{' (' + '; '.join(notes) + ')' if notes else ''}: \"{quoted}\" [{line.ref}]")
         if all(ref != line.ref for ref, _ in cited):
             cited.append((line.ref, quoted))
-    for ref in injected:
-        findings.append(f"text addressed to the analyst in {ref} was ignored (possible prompt injection)")
 
     root_cause = _root_cause(category, what, docs, hits, app_category, extra, selector_problems, causal)
     return Diagnosis(
