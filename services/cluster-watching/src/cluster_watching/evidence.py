@@ -175,13 +175,15 @@ def _event_sort_key(ev: Obj) -> str:
 def plan(incident: Incident) -> str:
     """Which collection an incident gets: pod, service, node, network, resource or namespace."""
     category, target = incident.category_hint, incident.target
-    if category in RESOURCE_CATEGORIES:
+    has_service = bool(target.service or (target.kind or "").lower() == "service")
+    # the hint is a guess from the alert's name: a plan it picks needs the object that plan reads
+    if category in RESOURCE_CATEGORIES and (target.pod or target.namespace):
         return "resource"
     if category in NETWORK_CATEGORIES:
         return "network"
-    if category in NODE_CATEGORIES:
+    if category in NODE_CATEGORIES and target.node:
         return "node"
-    if category in SERVICE_CATEGORIES:
+    if category in SERVICE_CATEGORIES and has_service:
         return "service"
     if category in POD_CATEGORIES:
         return "pod"
