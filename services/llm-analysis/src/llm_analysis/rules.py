@@ -708,4 +708,5 @@ def _root_cause(category: str, what: str, docs: list[Doc], hits: list[_Hit], app
         d = changes[0]
         diff = "; ".join(line.strip() for line in (d.body or "").splitlines()[:4] if line.strip())
         parts.append(f"it follows a change: {d.title} ({_clip_line(diff, 200)}) [{d.ref}]")
-    return f"{what}: " + "; ".join(parts) + "."
+    text = f"{what}: " + "; ".join(parts) + "."
+    return text if len(text) <= 1600 else text[:1599] + "\u2026"
