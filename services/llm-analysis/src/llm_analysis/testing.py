@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from logmesh_contracts import Alert, ClusterEvent, EvidenceItem, EvidencePart, K8sRef, stable_id, utcnow
-from logmesh_runtime.testing import read_topic
+from logmesh_testing import read_topic
 
 
 def alert(pod: str = "api-7d9f8b6c5d-x2x9z", alertname: str = "KubePodCrashLooping", status: str = "firing",
