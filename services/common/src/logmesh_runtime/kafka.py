@@ -35,6 +35,7 @@ from pydantic import BaseModel, ValidationError
 
 from logmesh_contracts import DeadLetter, Topic, stable_id, utcnow
 from logmesh_runtime.metrics import Metrics
+from logmesh_runtime.retry import backoff
 from logmesh_runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -500,8 +501,7 @@ class Mesh:
             return
 
     def _backoff(self, attempt: int) -> float:
-        ceiling = min(self.settings.retry_backoff_max_s, self.settings.retry_backoff_s * 2 ** (attempt - 1))
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
+        return backoff(attempt, self.settings.retry_backoff_s, self.settings.retry_backoff_max_s)
 
     async def dead_letter(
         self,

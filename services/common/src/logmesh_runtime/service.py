@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from logmesh_runtime.http import Authenticator, allow_everyone, guarded
 from logmesh_runtime.kafka import Mesh
 from logmesh_runtime.logs import configure_logging
 from logmesh_runtime.metrics import Metrics
@@ -48,12 +49,17 @@ class Service:
         self._tasks: list[asyncio.Task[None]] = []
         self.started_at: float | None = None
         self.ready = False
+        # The API-key seam: replace before serving; every ``route`` asks it who is calling.
+        self.authenticator: Authenticator = allow_everyone
         self.owns_process = False  # set by ``serve``: process-wide tuning (the collector) is ours to do
 
     # registration ---------------------------------------------------------
     def route(self, path: str, methods: list[str] | None = None) -> Callable[[Any], Any]:
+        """Register a route: its caller is authenticated first (``self.authenticator``), and an
+        ``HttpError`` raised under it is answered as JSON."""
+
         def register(endpoint: Any) -> Any:
-            self.routes.append(Route(path, endpoint, methods=methods or ["GET"]))
+            self.routes.append(Route(path, guarded(endpoint, lambda: self.authenticator), methods=methods or ["GET"]))
             return endpoint
 
         return register
