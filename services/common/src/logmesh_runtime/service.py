@@ -11,7 +11,7 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
 import uvicorn
@@ -45,7 +45,7 @@ class Service:
         self._checks: dict[str, Check] = {}
         self._startup: list[Hook] = []
         self._shutdown: list[Hook] = []
-        self._background: list[Callable[[], Awaitable[None]]] = []
+        self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self.started_at: float | None = None
         self.ready = False
@@ -75,7 +75,7 @@ class Service:
         self._shutdown.append(hook)
         return hook
 
-    def background(self, loop: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+    def background(self, loop: Callable[[], Coroutine[Any, Any, None]]) -> Callable[[], Coroutine[Any, Any, None]]:
         """A long-running coroutine started after the broker and cancelled on shutdown."""
         self._background.append(loop)
         return loop

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 
 from prometheus_client import Gauge
@@ -75,7 +76,7 @@ def register_workers(
         stats = tm.refiner.stats
         llm_gauge = Gauge("logmesh_llm_refiner", "LLM refinement counters since start", ["counter"], registry=registry)
         for name in ("queued", "dropped", "batches", "attempts", "failed_batches", "accepted", "rejected"):
-            llm_gauge.labels(counter=name).set_function(lambda name=name: getattr(stats, name))
+            llm_gauge.labels(counter=name).set_function(functools.partial(getattr, stats, name))
 
     async def store_ready() -> tuple[bool, str]:
         return (await store.ping()), f"{len(tm.registry.live)} templates"
