@@ -15,6 +15,7 @@ Starlette handlers, not a framework on top: the ingest hot path pays nothing for
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 import re
@@ -99,6 +100,7 @@ def token_matches(presented: str | None, accepted: Iterable[str]) -> bool:
 def guarded(endpoint: Callable[[Request], Awaitable[Response]], authenticate: Callable[[], Authenticator]) -> Any:
     """``endpoint`` answering ``HttpError``s as JSON, with the caller authenticated first."""
 
+    @functools.wraps(endpoint)
     async def route(request: Request) -> Response:
         try:
             request.state.principal = await authenticate()(request)
@@ -106,8 +108,6 @@ def guarded(endpoint: Callable[[Request], Awaitable[Response]], authenticate: Ca
         except HttpError as exc:
             return exc.response()
 
-    route.__name__ = getattr(endpoint, "__name__", "route")
-    route.__doc__ = endpoint.__doc__
     return route
 
 
