@@ -327,14 +327,14 @@ def last_changed(obj: Obj) -> str | None:
 
 def configmaps_of(pod: Obj) -> list[str]:
     spec = pod.get("spec") or {}
-    names: list[str] = []
+    names: list[str | None] = []
     for c in spec.get("containers") or []:
         for env in c.get("env") or []:
             ref = (env.get("valueFrom") or {}).get("configMapKeyRef") or {}
             names.append(ref.get("name"))
         names += [((e.get("configMapRef") or {}).get("name")) for e in c.get("envFrom") or []]
     names += [((v.get("configMap") or {}).get("name")) for v in spec.get("volumes") or []]
-    return [n for n in dict.fromkeys(names) if n]
+    return [str(n) for n in dict.fromkeys(names) if n]
 
 
 @dataclass
