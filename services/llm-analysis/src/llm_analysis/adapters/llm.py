@@ -81,6 +81,8 @@ class LiteLlmClient:
         }
         if self.settings.llm_response_format == "json_object":
             options["response_format"] = {"type": "json_object"}
+        elif self.settings.llm_response_format == "json_object_schema":
+            options["response_format"] = {"type": "json_object", "schema": ANSWER_SCHEMA}
         elif self.settings.llm_response_format == "json_schema":
             options["response_format"] = {"type": "json_schema", "json_schema": {
                 "name": "incident_analysis", "schema": ANSWER_SCHEMA, "strict": True}}
