@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import platform
 import socket
@@ -30,6 +31,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +97,7 @@ def strip_rows(report: dict[str, Any]) -> dict[str, Any]:
     return {**report, "rows": [{k: r.get(k) for k in keep} for r in report["rows"]]}
 
 
-async def run(args: argparse.Namespace, api_base: str) -> dict[str, Any]:
+async def run(args: argparse.Namespace, api_base: str, save: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     from llm_analysis.adapters.llm import LiteLlmClient
     from llm_analysis.evaluation import evaluate
     from llm_analysis.golden import bundled, load_paths
@@ -147,6 +149,7 @@ async def run(args: argparse.Namespace, api_base: str) -> dict[str, Any]:
               f"{llm['root_cause_fact_recall']} (floor {floor['root_cause_fact_recall']}), p50 "
               f"{llm['latency_ms']['p50'] / 1000:.1f}s p95 {llm['latency_ms']['p95'] / 1000:.1f}s, tokens {llm['tokens']}",
               file=sys.stderr, flush=True)
+        save(out)  # each finished set is on disk before the next one starts
     return out
 
 
@@ -169,6 +172,7 @@ def main() -> None:
     args = parser.parse_args()
     output = args.output or ROOT / "bench" / "results" / f"llm-eval-blind-{args.model}.json"
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no network look-up of prices
+    logging.basicConfig(level=logging.ERROR)  # per-case fallbacks are in the rows; keep the progress readable
     proc = None
     done = False
     log = Path(tempfile.gettempdir()) / f"logmesh-llama-server-{args.model}-{os.getpid()}.log"
@@ -181,19 +185,22 @@ def main() -> None:
             api_base = f"http://127.0.0.1:{port}/v1"
         started = time.perf_counter()
         cpu0 = time.process_time()
-        sets = asyncio.run(run(args, api_base))
-        report = {
-            "model": args.model, "package": MODELS[args.model][0],
-            "server": "llama-cpp-python " + ("(external)" if args.api_base else "0.3.36 llama_cpp.server on loopback"),
-            "via": "litellm openai/ provider over HTTP", "response_format": args.response_format,
-            "max_tokens": args.max_tokens, "prompt_max_chars": args.prompt_max_chars, "n_ctx": args.n_ctx,
-            "threads": args.threads, "machine": f"{platform.machine()} {os.cpu_count()} CPUs (shared)",
-            "wall_s": round(time.perf_counter() - started, 1), "client_cpu_s": round(time.process_time() - cpu0, 1),
-            "sets": sets,
-        }
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(report, indent=2, default=str) + "\n")
-        print(f"wrote {output}", file=sys.stderr)
+
+        def save(sets: dict[str, Any]) -> None:
+            report = {
+                "model": args.model, "package": MODELS[args.model][0],
+                "server": "llama-cpp-python " + ("(external)" if args.api_base else "0.3.36 llama_cpp.server on loopback"),
+                "via": "litellm openai/ provider over HTTP", "response_format": args.response_format,
+                "max_tokens": args.max_tokens, "prompt_max_chars": args.prompt_max_chars, "n_ctx": args.n_ctx,
+                "threads": args.threads, "machine": f"{platform.machine()} {os.cpu_count()} CPUs (shared)",
+                "wall_s": round(time.perf_counter() - started, 1), "client_cpu_s": round(time.process_time() - cpu0, 1),
+                "sets": sets,
+            }
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(json.dumps(report, indent=2, default=str) + "\n")
+            print(f"wrote {output} ({', '.join(sets)})", file=sys.stderr, flush=True)
+
+        asyncio.run(run(args, api_base, save))
         done = True
     finally:
         if proc is not None:

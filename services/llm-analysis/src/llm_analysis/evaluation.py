@@ -86,7 +86,7 @@ def llm_outcome(result: AnalysisResult) -> str | None:
     note = next((d for d in reversed(result.diagnosis)
                  if d.startswith(("model answer not used", "LLM output rejected", "LLM unavailable"))), "")
     if note.startswith("model answer not used"):
-        return "floor:less-supported"
+        return "floor:weaker-than-rules"
     if note.startswith("LLM output rejected"):
         return "floor:invalid-output"
     return "floor:unavailable"
