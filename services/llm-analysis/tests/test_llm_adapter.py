@@ -60,7 +60,7 @@ async def test_timeouts_and_cut_streams_surface_as_unavailable() -> None:
 
 
 async def test_json_object_schema_sends_the_answer_schema_for_llama_cpp_grammars() -> None:
-    from llm_analysis.safety import ANSWER_SCHEMA
+    from llm_analysis.safety import BOUNDED_ANSWER_SCHEMA
 
     async with OpenAIServer() as server:
         server.enqueue(Reply("{}"))
@@ -68,4 +68,4 @@ async def test_json_object_schema_sends_the_answer_schema_for_llama_cpp_grammars
         await llm.complete(MESSAGES, stream=False)
         await llm.close()
     (request,) = server.chat_requests()
-    assert request.body["response_format"] == {"type": "json_object", "schema": ANSWER_SCHEMA}
+    assert request.body["response_format"] == {"type": "json_object", "schema": BOUNDED_ANSWER_SCHEMA}
