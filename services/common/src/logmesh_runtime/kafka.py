@@ -25,10 +25,12 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import DefaultPartitioner
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Link, SpanKind
 from pydantic import BaseModel, ValidationError
@@ -125,7 +127,9 @@ class Mesh:
             request_timeout_ms=settings.kafka_request_timeout_ms,
             graceful_timeout=settings.shutdown_grace_s,
             logger=logging.getLogger(f"{settings.service_name}.broker"),
+            security=faststream_security(settings),
         )
+        self.idempotent: bool | None = None  # decided when the producer starts
         self._groups: dict[str | None, dict[str, _Registration]] = {}
         self._producer: AIOKafkaProducer | None = None
         self._partitions_by_key: dict[tuple[bytes, int], int] = {}
@@ -140,11 +144,14 @@ class Mesh:
         """Publishing works from here on (startup hooks may publish before consumers start)."""
         if self._producer is not None:
             return
+        self.idempotent = await producer_idempotence(self.settings)
+        log.info("producer idempotence %s", "on" if self.idempotent else "off (broker grants no producer ids)")
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=self.settings.kafka_bootstrap,
+            **self.settings.kafka_client_options(),
             client_id=self.settings.service_name,
             acks="all",
-            enable_idempotence=False,  # Tansu rejects idempotent producers; acks=all + consumer dedup instead
+            # on Tansu (no producer ids) acks=all + consumers' dedup absorb a retried publish instead
+            enable_idempotence=self.idempotent,
             linger_ms=self.settings.kafka_linger_ms,
             request_timeout_ms=self.settings.kafka_request_timeout_ms,
             max_batch_size=256 * 1024,
@@ -550,6 +557,47 @@ class Mesh:
                 attempt += 1
                 await asyncio.sleep(self._backoff(attempt))
         self.metrics.dead_lettered.labels(topic=delivery.topic, stage=stage).inc()
+
+
+def faststream_security(settings: ServiceSettings) -> BaseSecurity | None:
+    """The settings' TLS/SASL in FastStream's form (it hands them to the consumers it makes)."""
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return None
+    context = settings.kafka_ssl_context() if protocol in ("SSL", "SASL_SSL") else None
+    if protocol == "SSL":
+        return BaseSecurity(ssl_context=context, use_ssl=True)
+    assert settings.kafka_sasl_username and settings.kafka_sasl_password  # checked when settings load
+    kind = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
+    return kind[settings.kafka_sasl_mechanism](
+        settings.kafka_sasl_username, settings.kafka_sasl_password.get_secret_value(),
+        ssl_context=context, use_ssl=protocol == "SASL_SSL",
+    )
+
+
+async def producer_idempotence(settings: ServiceSettings) -> bool:
+    """Whether this service's producer should be idempotent: ``kafka_idempotence`` on/off, or with
+    ``auto`` whether the broker grants a producer id (Apache Kafka does; Tansu answers with an error)."""
+    if settings.kafka_idempotence != "auto":
+        return settings.kafka_idempotence == "on"
+    from aiokafka.protocol.transaction import InitProducerIdRequest
+
+    client = AIOKafkaClient(
+        **settings.kafka_client_options(), client_id=f"{settings.service_name}-probe",
+        request_timeout_ms=settings.kafka_request_timeout_ms,
+    )
+    await client.bootstrap()
+    try:
+        node = client.get_random_node()
+        try:
+            request = InitProducerIdRequest(transactional_id=None, transaction_timeout_ms=60_000)  # type: ignore[arg-type]
+            response = await client.send(node, request)
+        except KafkaError as exc:
+            log.info("broker refused a producer id (%r): idempotence off", exc)
+            return False
+        return response.error_code == 0
+    finally:
+        await client.close()
 
 
 class _GaveUp(Exception):

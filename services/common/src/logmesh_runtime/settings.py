@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "changethis", "secret", "password", "token", "xxx", "todo"})
@@ -42,6 +43,18 @@ class ServiceSettings(BaseSettings):
     kafka_fetch_max_wait_ms: int = Field(default=50, description="Longest a poll waits at the broker: per-hop latency.")
     kafka_max_poll_interval_ms: int = 300_000
     kafka_session_timeout_ms: int = 10_000
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_ssl_cafile: Path | None = Field(default=None, description="CA bundle (PEM) the brokers' certificates chain to.")
+    kafka_ssl_certfile: Path | None = Field(default=None, description="Client certificate (PEM) for brokers that ask.")
+    kafka_ssl_keyfile: Path | None = Field(default=None, description="The client certificate's private key (PEM).")
+    kafka_ssl_check_hostname: bool = True
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "PLAIN"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_idempotence: Literal["auto", "on", "off"] = Field(
+        default="auto", description="Idempotent producers: auto = on where the broker grants a producer id (Kafka), "
+        "off where it does not (Tansu).",
+    )
 
     @field_validator("service_name")
     @classmethod
@@ -49,6 +62,47 @@ class ServiceSettings(BaseSettings):
         if not value or not all(c.isalnum() or c == "-" for c in value):
             raise ValueError("service_name must be the service's folder name, e.g. 'alert-intake'")
         return value
+
+    @model_validator(mode="after")
+    def _kafka_security_complete(self) -> ServiceSettings:
+        if self.kafka_security_protocol.startswith("SASL_") and not (
+            self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError(
+                f"LOGMESH_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs LOGMESH_KAFKA_SASL_USERNAME "
+                "and LOGMESH_KAFKA_SASL_PASSWORD"
+            )
+        if self.kafka_sasl_password is not None:
+            refuse_placeholder(self.kafka_sasl_password.get_secret_value(), "LOGMESH_KAFKA_SASL_PASSWORD")
+        if (self.kafka_ssl_certfile is None) != (self.kafka_ssl_keyfile is None):
+            raise ValueError("set both LOGMESH_KAFKA_SSL_CERTFILE and LOGMESH_KAFKA_SSL_KEYFILE, or neither")
+        return self
+
+    def kafka_client_options(self) -> dict[str, Any]:
+        """Connection settings for every aiokafka client (producer, consumer, admin): the one place
+        TLS and SASL are applied, so no client of the mesh can connect around them."""
+        options: dict[str, Any] = {"bootstrap_servers": self.kafka_bootstrap}
+        protocol = self.kafka_security_protocol
+        if protocol == "PLAINTEXT":
+            return options
+        options["security_protocol"] = protocol
+        if protocol in ("SSL", "SASL_SSL"):
+            options["ssl_context"] = self.kafka_ssl_context()
+        if protocol.startswith("SASL_"):
+            assert self.kafka_sasl_password is not None  # checked at load
+            options |= {
+                "sasl_mechanism": self.kafka_sasl_mechanism,
+                "sasl_plain_username": self.kafka_sasl_username,
+                "sasl_plain_password": self.kafka_sasl_password.get_secret_value(),
+            }
+        return options
+
+    def kafka_ssl_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(cafile=str(self.kafka_ssl_cafile) if self.kafka_ssl_cafile else None)
+        context.check_hostname = self.kafka_ssl_check_hostname
+        if self.kafka_ssl_certfile and self.kafka_ssl_keyfile:
+            context.load_cert_chain(str(self.kafka_ssl_certfile), str(self.kafka_ssl_keyfile))
+        return context
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
