@@ -353,7 +353,7 @@ class KafkaCluster:
             return
         out = open(node.directory / "stdout.log", "ab")  # noqa: SIM115 - handed to the child
         node.proc = subprocess.Popen(
-            self._java(node, libs_dir(), "kafka.Kafka") + [str(node.config)],
+            [*self._java(node, libs_dir(), "kafka.Kafka"), str(node.config)],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
         out.close()

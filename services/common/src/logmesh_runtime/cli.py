@@ -264,19 +264,47 @@ def topics(as_json: JsonFlag = False) -> None:
 def create_topics_command(
     bootstrap: Annotated[str, typer.Option(envvar="LOGMESH_KAFKA_BOOTSTRAP")] = "127.0.0.1:9092",
     prefix: Annotated[str, typer.Option(envvar="LOGMESH_TOPIC_PREFIX")] = "",
+    partitions: Annotated[int | None, typer.Option(min=1, help="Partitions per topic (default: the registry's).")] = None,
+    replication_factor: Annotated[int, typer.Option(min=1, help="Replicas per partition: 3 on a production cluster.")] = 1,
+    min_insync_replicas: Annotated[
+        int | None, typer.Option(min=1, help="Acks a write needs (default: replication factor - 1, at most 2).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would be created, connect to nothing.")] = False,
     retries: Annotated[int, typer.Option(help="Attempts while the broker starts.")] = 30,
     as_json: JsonFlag = False,
 ) -> None:
-    """Create every mesh topic and dead-letter topic that does not exist yet (idempotent)."""
-    from logmesh_runtime.stack import create_topics
+    """Create every mesh topic and dead-letter topic that does not exist yet (idempotent).
 
+    Per-topic configs come from the topic registry: compaction for registries, retention for streams.
+    TLS and SASL come from the same LOGMESH_KAFKA_* settings the services read.
+    """
+    from logmesh_runtime.settings import ServiceSettings
+    from logmesh_runtime.topic_admin import create_topics, topic_plan
+
+    try:
+        plan = topic_plan(prefix, partitions, replication_factor, min_insync_replicas)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    if dry_run:
+        human = "\n".join(
+            f"{t['name']:<28} partitions={t['partitions']} rf={t['replication_factor']} "
+            + ",".join(f"{k}={v}" for k, v in t["config"].items())
+            for t in plan
+        )
+        emit({"topics": plan}, as_json, human)
+        return
+    options = ServiceSettings(service_name="logmesh-cli", kafka_bootstrap=bootstrap).kafka_client_options()
     for attempt in range(1, retries + 1):
         try:
-            created = asyncio.run(create_topics(bootstrap, prefix))
+            created = asyncio.run(create_topics(
+                bootstrap, prefix, partitions, replication_factor=replication_factor,
+                min_insync_replicas=min_insync_replicas, client_options=options,
+            ))
             break
         except Exception as exc:
             if attempt == retries:
-                print(f"cannot reach Kafka at {bootstrap}: {exc}; check LOGMESH_KAFKA_BOOTSTRAP", file=sys.stderr)
+                print(f"cannot create topics on Kafka at {bootstrap}: {exc!r}; check LOGMESH_KAFKA_BOOTSTRAP and the "
+                      "LOGMESH_KAFKA_SECURITY_PROTOCOL / _SASL_* / _SSL_* settings", file=sys.stderr)
                 raise typer.Exit(1) from exc
             time.sleep(2)
     emit({"created": created, "total": len(all_topic_names())}, as_json,

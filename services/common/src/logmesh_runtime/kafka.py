@@ -26,7 +26,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.client import AIOKafkaClient
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, for_code
 from aiokafka.partitioner import DefaultPartitioner
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
@@ -122,7 +122,7 @@ class Mesh:
         self.metrics = metrics
         self.tracer = (tracer_provider or trace.get_tracer_provider()).get_tracer("logmesh.kafka")
         self.broker = KafkaBroker(
-            settings.kafka_bootstrap,
+            settings.kafka_bootstrap_servers,
             client_id=settings.service_name,
             request_timeout_ms=settings.kafka_request_timeout_ms,
             graceful_timeout=settings.shutdown_grace_s,
@@ -588,14 +588,22 @@ async def producer_idempotence(settings: ServiceSettings) -> bool:
     )
     await client.bootstrap()
     try:
-        node = client.get_random_node()
-        try:
+        deadline = time.monotonic() + settings.kafka_request_timeout_ms / 1000
+        while True:
             request = InitProducerIdRequest(transactional_id=None, transaction_timeout_ms=60_000)  # type: ignore[arg-type]
-            response = await client.send(node, request)
-        except KafkaError as exc:
-            log.info("broker refused a producer id (%r): idempotence off", exc)
-            return False
-        return response.error_code == 0
+            try:
+                response = await client.send(client.get_random_node(), request)
+            except KafkaError as exc:
+                log.info("broker refused a producer id (%r): idempotence off", exc)
+                return False
+            if response.error_code == 0:
+                return True
+            error = for_code(response.error_code)
+            # a freshly started Kafka answers "load in progress" until its producer-id block is allocated
+            if not error.retriable or time.monotonic() > deadline:
+                log.info("broker grants no producer id (%s): idempotence off", error.__name__)
+                return False
+            await asyncio.sleep(0.2)
     finally:
         await client.close()
 

@@ -78,10 +78,15 @@ class ServiceSettings(BaseSettings):
             raise ValueError("set both LOGMESH_KAFKA_SSL_CERTFILE and LOGMESH_KAFKA_SSL_KEYFILE, or neither")
         return self
 
+    @property
+    def kafka_bootstrap_servers(self) -> list[str]:
+        """``kafka_bootstrap`` as a list: a production cluster is named by several brokers, comma-separated."""
+        return [server.strip() for server in self.kafka_bootstrap.split(",") if server.strip()]
+
     def kafka_client_options(self) -> dict[str, Any]:
         """Connection settings for every aiokafka client (producer, consumer, admin): the one place
         TLS and SASL are applied, so no client of the mesh can connect around them."""
-        options: dict[str, Any] = {"bootstrap_servers": self.kafka_bootstrap}
+        options: dict[str, Any] = {"bootstrap_servers": self.kafka_bootstrap_servers}
         protocol = self.kafka_security_protocol
         if protocol == "PLAINTEXT":
             return options

@@ -1,0 +1,77 @@
+"""Creating the mesh's topics on any Kafka-protocol broker (Tansu for the embedded stack, Apache Kafka in production)."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from logmesh_contracts.topics import TOPICS, all_topic_names, kafka_config_of
+
+
+def topic_plan(
+    prefix: str = "", partitions: int | None = None, replication_factor: int = 1, min_insync_replicas: int | None = None
+) -> list[dict[str, Any]]:
+    """Every mesh topic with its partitions, replication and broker-side config, as it would be created.
+
+    ``min.insync.replicas`` defaults to one less than the replication factor, at most 2: with RF 3 a write
+    is acknowledged by two brokers, so one broker can be lost (or restarted) without losing or refusing data.
+    """
+    if replication_factor < 1:
+        raise ValueError("replication factor must be at least 1")
+    isr = min_insync_replicas if min_insync_replicas is not None else max(1, min(2, replication_factor - 1))
+    if isr > replication_factor:
+        raise ValueError(f"min.insync.replicas {isr} exceeds the replication factor {replication_factor}")
+    parts = {t.name: t.partitions for t in TOPICS}
+    plan = []
+    for name in all_topic_names():
+        config = kafka_config_of(name)
+        if replication_factor > 1:
+            config = {"min.insync.replicas": str(isr)} | config
+        plan.append({
+            "name": prefix + name,
+            "partitions": _partitions(parts.get(name, 3), partitions),
+            "replication_factor": replication_factor,
+            "config": config,
+        })
+    return plan
+
+
+def _partitions(registered: int, override: int | None) -> int:
+    # a single-partition registry is replayed in one total order: an override never splits it
+    return registered if override is None or registered == 1 else override
+
+
+async def create_topics(
+    bootstrap: str,
+    prefix: str = "",
+    partitions: int | None = None,
+    *,
+    replication_factor: int = 1,
+    min_insync_replicas: int | None = None,
+    client_options: dict[str, Any] | None = None,
+) -> list[str]:
+    """Create every mesh topic (and dead-letter topic) that does not exist yet; returns the names created.
+
+    ``client_options`` are the settings' connection options (TLS, SASL: ``ServiceSettings.kafka_client_options``).
+    """
+    plan = topic_plan(prefix, partitions, replication_factor, min_insync_replicas)
+    options = {"bootstrap_servers": bootstrap} | (client_options or {})
+    admin = AIOKafkaAdminClient(**options, request_timeout_ms=15000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(name=t["name"], num_partitions=t["partitions"], replication_factor=t["replication_factor"],
+                     topic_configs=t["config"])
+            for t in plan
+            if t["name"] not in existing
+        ]
+        if wanted:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(wanted)
+        return [t.name for t in wanted]
+    finally:
+        await admin.close()
