@@ -75,3 +75,49 @@ async def create_topics(
         return [t.name for t in wanted]
     finally:
         await admin.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m logmesh_runtime.topic_admin``: what the deploy's topic-creation Job runs (every service
+    image has the runtime; ``logmesh create-topics`` is the same for people)."""
+    import argparse
+    import asyncio
+    import json
+    import os
+    import sys
+    import time
+
+    from logmesh_runtime.settings import ServiceSettings
+
+    parser = argparse.ArgumentParser(prog="python -m logmesh_runtime.topic_admin", description=main.__doc__)
+    parser.add_argument("--bootstrap", default=os.environ.get("LOGMESH_KAFKA_BOOTSTRAP", "127.0.0.1:9092"))
+    parser.add_argument("--prefix", default=os.environ.get("LOGMESH_TOPIC_PREFIX", ""))
+    parser.add_argument("--partitions", type=int, default=None)
+    parser.add_argument("--replication-factor", type=int, default=1)
+    parser.add_argument("--min-insync-replicas", type=int, default=None)
+    parser.add_argument("--retries", type=int, default=30, help="attempts while the brokers start")
+    args = parser.parse_args(argv)
+    options = ServiceSettings(service_name="create-topics", kafka_bootstrap=args.bootstrap).kafka_client_options()
+    for attempt in range(1, args.retries + 1):
+        try:
+            created = asyncio.run(create_topics(
+                args.bootstrap, args.prefix, args.partitions, replication_factor=args.replication_factor,
+                min_insync_replicas=args.min_insync_replicas, client_options=options,
+            ))
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except Exception as exc:
+            if attempt == args.retries:
+                print(f"cannot create topics on {args.bootstrap}: {exc!r}; check LOGMESH_KAFKA_BOOTSTRAP and "
+                      "LOGMESH_KAFKA_SECURITY_PROTOCOL / _SASL_* / _SSL_*", file=sys.stderr)
+                return 1
+            time.sleep(2)
+            continue
+        print(json.dumps({"created": created, "total": len(all_topic_names())}))
+        return 0
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
