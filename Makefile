@@ -19,12 +19,14 @@ $(STAMP): contracts/pyproject.toml $(wildcard services/*/pyproject.toml)
 
 install: $(STAMP) ## create .venv with every package (editable) and test tools
 
-DEBIAN_PACKAGES := prometheus-alertmanager docker-compose
+# openjdk-17 + maven: the real Apache Kafka tier (deploy/kafka); prometheus: promtool checks the alert rules
+DEBIAN_PACKAGES := prometheus-alertmanager docker-compose openjdk-17-jre-headless maven prometheus
 
-system-deps: ## install the Debian packages tests drive for real (Alertmanager, compose validator)
-	@command -v prometheus-alertmanager >/dev/null && command -v docker-compose >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; fi; }
+system-deps: ## install the Debian packages tests drive for real (Alertmanager, compose validator, JDK+Maven for Kafka, promtool)
+	@command -v prometheus-alertmanager >/dev/null && command -v docker-compose >/dev/null && command -v java >/dev/null \
+	  && command -v mvn >/dev/null && command -v promtool >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES) >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES) >/dev/null; fi; }
 
 run: install ## bring up the whole mesh on embedded defaults and feed the demo scenario through it
 	$(VENV)/bin/logmesh up --demo
@@ -34,6 +36,15 @@ up: install ## bring up the whole mesh on embedded defaults and keep it running
 
 test: install system-deps ## install everything and run the whole test suite
 	$(VENV)/bin/pytest
+
+# the broker contract: the same tests pass on Tansu (make test) and on Apache Kafka (make test-kafka)
+BROKER_CONTRACT_TESTS := services/common/tests/test_delivery.py services/ingestion/tests/test_kafka_path.py \
+	services/llm-analysis/tests/test_replicas.py services/template-matching/tests/test_delivery.py
+
+test-kafka: install system-deps ## real-Kafka tier: 3 Apache Kafka brokers from Maven Central (no Docker): failover, SASL_SSL, rebalance, broker contract
+	$(PY) deploy/kafka/cluster.py fetch
+	LOGMESH_REQUIRE_KAFKA=1 LOGMESH_KAFKA_TIER=full $(VENV)/bin/pytest tests/kafka
+	$(PY) deploy/kafka/cluster.py run -- $(VENV)/bin/pytest -m broker $(BROKER_CONTRACT_TESTS)
 
 lint: install ## ruff and the contract/schema drift checks
 	$(VENV)/bin/ruff check .
@@ -47,4 +58,4 @@ schemas: install ## regenerate committed JSON Schemas, examples and the AsyncAPI
 clean: ## remove the virtualenv and local state
 	rm -rf $(VENV) .logmesh
 
-.PHONY: help install system-deps run up test lint schemas clean
+.PHONY: help install system-deps run up test test-kafka lint schemas clean

@@ -18,7 +18,10 @@ ROOT = Path(__file__).resolve().parents[2]
 RECORDS = int(os.environ.get("LOGMESH_FAILOVER_RECORDS", "5000"))
 ALERTS = int(os.environ.get("LOGMESH_FAILOVER_ALERTS", "30"))
 
-pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.timeout(600),
+    pytest.mark.skipif(os.environ.get("LOGMESH_KAFKA_TIER") != "full",
+                       reason="minutes long: runs in `make test-kafka` (LOGMESH_KAFKA_TIER=full)"),
+]
 
 
 def scenario() -> Any:

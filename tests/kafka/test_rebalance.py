@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,10 @@ from logmesh_runtime.stack import ServiceProcess, Stack, free_port
 from logmesh_runtime.testing import read_topic
 from logmesh_runtime.topic_admin import create_topics
 
-pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.timeout(400)]
+pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.timeout(400),
+    pytest.mark.skipif(os.environ.get("LOGMESH_KAFKA_TIER") != "full",
+                       reason="minutes long: runs in `make test-kafka` (LOGMESH_KAFKA_TIER=full)"),
+]
 
 RECORDS = 12_000
 

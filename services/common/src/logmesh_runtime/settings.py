@@ -86,11 +86,14 @@ class ServiceSettings(BaseSettings):
     def kafka_client_options(self) -> dict[str, Any]:
         """Connection settings for every aiokafka client (producer, consumer, admin): the one place
         TLS and SASL are applied, so no client of the mesh can connect around them."""
-        options: dict[str, Any] = {"bootstrap_servers": self.kafka_bootstrap_servers}
+        return {"bootstrap_servers": self.kafka_bootstrap_servers, **self.kafka_security_options()}
+
+    def kafka_security_options(self) -> dict[str, Any]:
+        """TLS and SASL keyword arguments for an aiokafka client (empty for PLAINTEXT)."""
         protocol = self.kafka_security_protocol
         if protocol == "PLAINTEXT":
-            return options
-        options["security_protocol"] = protocol
+            return {}
+        options: dict[str, Any] = {"security_protocol": protocol}
         if protocol in ("SSL", "SASL_SSL"):
             options["ssl_context"] = self.kafka_ssl_context()
         if protocol.startswith("SASL_"):

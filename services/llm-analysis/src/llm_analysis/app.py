@@ -105,6 +105,9 @@ def create_app(settings: LlmAnalysisSettings, llm: LlmClient | None = None) -> S
     # Every replica reads every evidence part (its own group), so whichever replica owns an
     # incident's partition of incidents.opened has that incident's evidence, rebalances included.
     replica = re.sub(r"[^A-Za-z0-9._-]", "-", settings.replica_id)[:100] or "replica"
+    if re.search(r"-[a-z0-9]{6,10}-[a-z0-9]{5}$", replica):  # <deployment>-<replicaset hash>-<pod suffix>
+        log.warning("replica id %s looks like a Deployment pod name: each restart leaves an evidence consumer "
+                    "group behind; run llm-analysis as a StatefulSet or set LOGMESH_REPLICA_ID", replica)
     mesh.consume(EVIDENCE_PARTS, owner.on_evidence, group_id=f"{settings.service_name}.evidence.{replica}")
     service.background(analyzer.run)
 
@@ -121,7 +124,8 @@ def create_app(settings: LlmAnalysisSettings, llm: LlmClient | None = None) -> S
             try:
                 orphans = await find_orphans(
                     settings.kafka_bootstrap, topic, mesh.topic_name(ANALYSIS_RESULTS), new,
-                    utcnow() - timedelta(seconds=settings.recover_lookback_s))
+                    utcnow() - timedelta(seconds=settings.recover_lookback_s),
+                    security=settings.kafka_security_options())
             except Exception:  # the broker is unreachable: retry with the next assignment check
                 log.warning("orphan scan failed", exc_info=True)
                 owned -= new

@@ -54,7 +54,9 @@ class LlmAnalysisSettings(ServiceSettings):
 
     replica_id: str = Field(
         default_factory=lambda: os.environ.get("HOSTNAME") or socket.gethostname(),
-        description="Names this replica's own consumer group for evidence.parts (every replica reads all parts).",
+        description="Names this replica's own consumer group for evidence.parts (every replica reads all parts), "
+        "so it must survive restarts: on Kubernetes llm-analysis is a StatefulSet and HOSTNAME is llm-analysis-0, "
+        "-1, ...; elsewhere set LOGMESH_REPLICA_ID. A Deployment's pod name would leave a group behind per restart.",
     )
 
     # incidents and evidence

@@ -55,7 +55,8 @@ def create_app(settings: NotificationSettings) -> Starlette:
         notifier.apply_record(record)
         service.metrics.handled.labels(topic=records_topic).inc()
 
-    record_log = RecordLog(settings.kafka_bootstrap, records_topic, apply_record, settings.service_name, reject_record)
+    record_log = RecordLog(settings.kafka_bootstrap, records_topic, apply_record, settings.service_name, reject_record,
+                           security=settings.kafka_security_options())
     handlers = Handlers(notifier)
     service.mesh.consume(ANALYSIS_PROGRESS, handlers.progress)
     service.mesh.consume(ANALYSIS_RESULTS, handlers.result)

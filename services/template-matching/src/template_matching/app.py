@@ -73,7 +73,8 @@ def create_app(
         await tm.apply_template_events(events)
         service.metrics.handled.labels(topic=registry_topic).inc(len(events))
 
-    follower = RegistryFollower(settings.kafka_bootstrap, registry_topic, apply_registry_events, reject_registry_record)
+    follower = RegistryFollower(settings.kafka_bootstrap, registry_topic, apply_registry_events, reject_registry_record,
+                                security=settings.kafka_security_options())
 
     @service.on_startup
     async def load_registry() -> None:

@@ -61,6 +61,7 @@ class TopicIndex:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             request_timeout_ms=self.settings.kafka_request_timeout_ms,
+            **self.settings.kafka_security_options(),
         )
         await consumer.start()
         try:

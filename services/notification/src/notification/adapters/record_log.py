@@ -28,8 +28,10 @@ class RecordLog:
         apply: Callable[[NotificationRecord], None],
         client_id: str,
         reject: Callable[[Any, Exception], Awaitable[None]],
+        security: dict[str, Any] | None = None,
     ) -> None:
         self.bootstrap = bootstrap
+        self.security = security or {}  # TLS/SASL: ServiceSettings.kafka_security_options()
         self.topic = topic
         self.apply = apply
         self.reject = reject  # dead-letters an unreadable record
@@ -41,7 +43,7 @@ class RecordLog:
         """Apply every record up to the end offsets as of now; returns how many were read."""
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap, enable_auto_commit=False, auto_offset_reset="earliest",
-            client_id=f"{self.client_id}-threadmap",
+            client_id=f"{self.client_id}-threadmap", **self.security,
         )
         await consumer.start()
         self.consumer = consumer

@@ -25,8 +25,11 @@ Reject = Callable[[Any, Exception], Awaitable[None]]  # dead-letters an undecoda
 
 
 class RegistryFollower:
-    def __init__(self, bootstrap: str, topic: str, apply: Apply, reject: Reject) -> None:
+    def __init__(
+        self, bootstrap: str, topic: str, apply: Apply, reject: Reject, security: dict[str, Any] | None = None
+    ) -> None:
         self.bootstrap = bootstrap
+        self.security = security or {}  # TLS/SASL: ServiceSettings.kafka_security_options()
         self.topic = topic
         self.apply = apply
         self.reject = reject
@@ -36,7 +39,7 @@ class RegistryFollower:
 
     async def catch_up(self, timeout_s: float = 60.0) -> None:
         self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+            bootstrap_servers=self.bootstrap, enable_auto_commit=False, auto_offset_reset="earliest", **self.security
         )
         await self.consumer.start()
         partitions = self.consumer.partitions_for_topic(self.topic)
