@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -139,3 +145,26 @@ async def test_plaintext_clients_cannot_use_the_sasl_ssl_listener(kafka_cluster:
                                kafka_request_timeout_ms=3000)
     with pytest.raises(KafkaError):
         await create_topics(settings.kafka_bootstrap, "refused.", client_options=settings.kafka_client_options())
+
+
+async def test_the_create_topics_command_connects_over_sasl_ssl_through_the_environment(kafka_cluster: Any) -> None:
+    tls = kafka_cluster.sasl_ssl
+    prefix = f"cli{uuid.uuid4().hex[:6]}."
+    env = {
+        **os.environ,
+        "LOGMESH_KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "LOGMESH_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+        "LOGMESH_KAFKA_SASL_USERNAME": "logmesh", "LOGMESH_KAFKA_SASL_PASSWORD": tls.users["logmesh"],
+        "LOGMESH_KAFKA_SSL_CAFILE": str(tls.ca), "LOGMESH_KAFKA_SSL_CERTFILE": str(tls.client_cert),
+        "LOGMESH_KAFKA_SSL_KEYFILE": str(tls.client_key),
+    }
+    command = [str(Path(sys.executable).parent / "logmesh"), "create-topics", "--bootstrap",
+               kafka_cluster.sasl_bootstrap, "--prefix", prefix, "--replication-factor", "3", "--retries", "1", "--json"]
+    result = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["created"]
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_cluster.bootstrap)
+    await admin.start()
+    try:
+        assert prefix + LOGS_RAW.name in await admin.list_topics()
+    finally:
+        await admin.close()

@@ -25,6 +25,13 @@ app = typer.Typer(help="logmesh: log and alert intelligence for Kubernetes.", no
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
+def kafka_security() -> dict[str, object]:
+    """TLS/SASL for the CLI's own Kafka clients, from the same LOGMESH_KAFKA_* variables the services read."""
+    from logmesh_runtime.settings import ServiceSettings
+
+    return ServiceSettings(service_name="logmesh-cli").kafka_security_options()
+
+
 def emit(data: object, as_json: bool, human: str | None = None) -> None:
     if as_json:
         print(json.dumps(data, default=str))
@@ -228,7 +235,7 @@ def feedback(
     )
 
     async def publish() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", **kafka_security())
         await producer.start()
         try:
             await producer.send_and_wait(prefix + FEEDBACK.name, event.model_dump_json().encode(),
@@ -330,6 +337,7 @@ def tail(
         consumer = AIOKafkaConsumer(
             prefix + topic,
             bootstrap_servers=bootstrap,
+            **kafka_security(),
             auto_offset_reset="earliest" if from_beginning else "latest",
             enable_auto_commit=False,
         )

@@ -243,7 +243,10 @@ class Stack:
         if not self.broker_bootstrap:
             self.broker = EmbeddedBroker(log_path=self.workdir / "broker.log").start()
             _say(progress, f"broker     kafka://{self.bootstrap} (Tansu, in memory)")
-        asyncio.run(create_topics(self.bootstrap, self.topic_prefix))
+        from logmesh_runtime.settings import ServiceSettings  # TLS/SASL from LOGMESH_KAFKA_*, as the services
+
+        security = ServiceSettings(service_name="logmesh-cli").kafka_security_options()
+        asyncio.run(create_topics(self.bootstrap, self.topic_prefix, client_options=security))
         _say(progress, f"topics     {len(all_topic_names())} created or present")
         for name in self.services:
             self.start_service(name)
