@@ -95,6 +95,12 @@ async def wait_leader_change(bootstrap: str, topic: str, partition: int, old: in
     raise AssertionError(f"{topic}[{partition}] has no new leader after {timeout_s}s")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a live process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def count_rows(chdb_path: Path, org: str) -> dict[str, int]:
     """Rows as stored, before ReplacingMergeTree's FINAL could hide a duplicate; in a child process
     because chDB allows one engine path per process."""
@@ -225,6 +231,13 @@ async def run_failover(cluster: Any, workdir: Path, records: int, alerts: int, d
         await asyncio.sleep(3.0)  # a late duplicate analysis would show up now
         results = await read_topic(cluster.bootstrap, prefix + ANALYSIS_RESULTS.name, timeout_s=20)
         received = await read_topic(cluster.bootstrap, prefix + ALERTS_RECEIVED.name, timeout_s=20)
+        service_cpu = {name: round(cpu_seconds(p.proc.pid), 2) for name, p in stack.processes.items() if p.proc}
+        figures["service_cpu_s"] = service_cpu
+        figures["broker_cpu_s"] = {  # the restarted node counts from its restart
+            str(n.node_id): round(cpu_seconds(n.proc.pid), 2) for n in cluster.nodes if n.proc and n.proc.poll() is None
+        }
+        figures["cpu_ms_per_record_ingestion_plus_template_matching"] = round(
+            1000 * (service_cpu.get("ingestion", 0) + service_cpu.get("template-matching", 0)) / records, 3)
     finally:
         await asyncio.to_thread(stack.stop)
 

@@ -168,3 +168,14 @@ async def test_the_create_topics_command_connects_over_sasl_ssl_through_the_envi
         assert prefix + LOGS_RAW.name in await admin.list_topics()
     finally:
         await admin.close()
+
+
+async def test_the_brokers_require_a_client_certificate(kafka_cluster: Any) -> None:
+    tls = kafka_cluster.sasl_ssl
+    settings = ServiceSettings(
+        service_name="knowledge-storage", kafka_bootstrap=kafka_cluster.sasl_bootstrap,
+        kafka_security_protocol="SASL_SSL", kafka_sasl_mechanism="SCRAM-SHA-512", kafka_sasl_username="logmesh",
+        kafka_sasl_password=tls.users["logmesh"], kafka_ssl_cafile=tls.ca, kafka_request_timeout_ms=3000,
+    )
+    with pytest.raises(KafkaError):
+        await create_topics(settings.kafka_bootstrap, "refused.", client_options=settings.kafka_client_options())
