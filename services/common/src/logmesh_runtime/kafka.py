@@ -586,8 +586,8 @@ async def producer_idempotence(settings: ServiceSettings) -> bool:
         **settings.kafka_client_options(), client_id=f"{settings.service_name}-probe",
         request_timeout_ms=settings.kafka_request_timeout_ms,
     )
-    await client.bootstrap()
     try:
+        await client.bootstrap()
         deadline = time.monotonic() + settings.kafka_request_timeout_ms / 1000
         while True:
             request = InitProducerIdRequest(transactional_id=None, transaction_timeout_ms=60_000)  # type: ignore[arg-type]
