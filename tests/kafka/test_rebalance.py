@@ -1,10 +1,9 @@
 """Deliver 3: two replicas of a service in one consumer group on real Kafka.
 
 A second ingestion replica joins mid-stream and the first one later leaves (SIGTERM): every raw
-record becomes exactly one normalised record id on logs.records, and both replicas did part of the work.
-A rebalance can redeliver what a replica handled but had not committed when its partitions were
-revoked (at-least-once): such a record comes out again with the same id and content, which is
-what consumers downstream deduplicate on (the failover test shows zero duplicate ClickHouse rows).
+record becomes exactly one normalised record on logs.records, and both replicas did part of the work.
+The runtime lets the batch in hand finish and commit before partitions are handed over (before
+that, each rebalance here redelivered about a hundred records, same ids, to the next owner).
 """
 
 from __future__ import annotations
@@ -95,4 +94,5 @@ async def test_a_replica_joining_and_one_leaving_lose_nothing(kafka_cluster: Any
         body = json.loads(record.value)
         by_id.setdefault(body["event_id"], set()).add(body["message"])
     assert all(len(bodies) == 1 for bodies in by_id.values()), "a redelivered record changed identity"
-    assert len(records) - RECORDS < RECORDS * 0.05, f"{len(records) - RECORDS} redeliveries: more than a poll's worth"
+    # partitions change hands only after the batch in hand is handled and committed: nothing twice
+    assert len(records) == RECORDS, f"{len(records) - RECORDS} records handled twice"

@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener
 from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import KafkaError, for_code
 from aiokafka.partitioner import DefaultPartitioner
@@ -358,18 +358,21 @@ class Mesh:
         )
 
     def _subscribe(self, group: str | None, registrations: dict[str, _Registration]) -> None:
+        in_flight = asyncio.Lock()  # held while a polled batch is handled and committed
+
         async def on_poll(message: KafkaMessage) -> None:
-            by_topic: dict[str, list[Any]] = {}
-            for raw in message.raw_message:
-                by_topic.setdefault(raw.topic, []).append(raw)
-            for name, records in by_topic.items():
-                registration = registrations[name]
-                if registration.batch:
-                    await self._process_batch(registration, records)
-                else:
-                    for raw in records:
-                        await self._process_one(registration, raw)
-            await message.ack()
+            async with in_flight:
+                by_topic: dict[str, list[Any]] = {}
+                for raw in message.raw_message:
+                    by_topic.setdefault(raw.topic, []).append(raw)
+                for name, records in by_topic.items():
+                    registration = registrations[name]
+                    if registration.batch:
+                        await self._process_batch(registration, records)
+                    else:
+                        for raw in records:
+                            await self._process_one(registration, raw)
+                await message.ack()
 
         first = next(iter(registrations.values()))
         self.broker.subscriber(
@@ -390,6 +393,7 @@ class Mesh:
             session_timeout_ms=self.settings.kafka_session_timeout_ms,
             title=f"{self.settings.service_name}:{group}",
             decoder=_no_body,
+            listener=_FinishBeforeRevoke(in_flight, self.settings.shutdown_grace_s),
         )(on_poll)
 
     def _consumer_span(self, name: str, deliveries: Sequence[Delivery]) -> Any:
@@ -606,6 +610,30 @@ async def producer_idempotence(settings: ServiceSettings) -> bool:
             await asyncio.sleep(0.2)
     finally:
         await client.close()
+
+
+class _FinishBeforeRevoke(ConsumerRebalanceListener):
+    """When a rebalance takes partitions away, let the batch in hand finish and commit first (up to
+    ``grace_s``), so the next owner starts after it instead of handling it again. A handler stuck
+    longer (a dependency down) does not hold the whole group: its batch is then redelivered."""
+
+    def __init__(self, in_flight: asyncio.Lock, grace_s: float) -> None:
+        self.in_flight = in_flight
+        self.grace_s = grace_s
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        if not self.in_flight.locked():
+            return
+        try:
+            async with asyncio.timeout(self.grace_s):
+                await self.in_flight.acquire()
+            self.in_flight.release()
+        except TimeoutError:
+            log.warning("batch still in hand after %.0fs while partitions are revoked: it will be redelivered",
+                        self.grace_s)
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        return None
 
 
 class _GaveUp(Exception):
