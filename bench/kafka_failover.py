@@ -36,9 +36,9 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from logmesh_contracts.topics import ALERTS_RECEIVED, ANALYSIS_RESULTS, INCIDENTS_OPENED, LOGS_RAW
-from logmesh_runtime.stack import Stack
-from logmesh_runtime.testing import read_topic
+from logmesh_devstack.stack import Stack
 from logmesh_runtime.topic_admin import create_topics
+from logmesh_testing import read_topic
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "failover-bench-token-" + uuid.uuid4().hex[:8]

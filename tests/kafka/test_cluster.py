@@ -23,8 +23,8 @@ from logmesh_contracts.topics import FEEDBACK, LOGS_RAW, TEMPLATES_EVENTS
 from logmesh_runtime.kafka import Delivery, producer_idempotence
 from logmesh_runtime.service import Service
 from logmesh_runtime.settings import ServiceSettings
-from logmesh_runtime.testing import read_topic, wait_until
 from logmesh_runtime.topic_admin import create_topics
+from logmesh_testing import read_topic, wait_until
 
 pytestmark = [pytest.mark.timeout(300)]
 

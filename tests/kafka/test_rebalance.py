@@ -20,9 +20,9 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from logmesh_contracts.topics import LOGS_RAW, LOGS_RECORDS
-from logmesh_runtime.stack import ServiceProcess, Stack, free_port
-from logmesh_runtime.testing import read_topic
+from logmesh_devstack.stack import ServiceProcess, Stack, free_port
 from logmesh_runtime.topic_admin import create_topics
+from logmesh_testing import read_topic
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.timeout(400),
     pytest.mark.skipif(os.environ.get("LOGMESH_KAFKA_TIER") != "full",

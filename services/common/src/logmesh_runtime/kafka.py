@@ -17,12 +17,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener
 from aiokafka.client import AIOKafkaClient
@@ -37,12 +38,14 @@ from pydantic import BaseModel, ValidationError
 
 from logmesh_contracts import DeadLetter, Topic, stable_id, utcnow
 from logmesh_runtime.metrics import Metrics
+from logmesh_runtime.retry import backoff
 from logmesh_runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
 M = TypeVar("M")  # what a decoder makes of a message: usually a contract model
 B = TypeVar("B", bound=BaseModel)
+OffsetReset = Literal["earliest", "latest", "none"]
 
 
 class TransientError(Exception):
@@ -103,7 +106,7 @@ class _Registration:
     batch: bool
     max_records: int
     batch_timeout_ms: int
-    auto_offset_reset: str
+    auto_offset_reset: OffsetReset
     fill_bytes: int = 1
 
 
@@ -303,7 +306,7 @@ class Mesh:
         *,
         decoder: Decoder[M] | None = None,
         group_id: str | None = None,
-        auto_offset_reset: str = "earliest",
+        auto_offset_reset: OffsetReset = "earliest",
     ) -> None:
         """Handle one message at a time; commit after each polled batch is handled or dead-lettered."""
         self._register(
@@ -320,7 +323,7 @@ class Mesh:
         batch_timeout_ms: int = 200,
         fill_bytes: int = 1,
         group_id: str | None = None,
-        auto_offset_reset: str = "earliest",
+        auto_offset_reset: OffsetReset = "earliest",
     ) -> None:
         """Handle polled batches; a failing batch is split to isolate and dead-letter the poison message.
 
@@ -340,7 +343,7 @@ class Mesh:
         handler: Callable[..., Awaitable[None]],
         decoder: Decoder[Any] | None,
         group_id: str | None,
-        auto_offset_reset: str,
+        auto_offset_reset: OffsetReset,
         *,
         batch: bool,
         max_records: int,
@@ -451,7 +454,7 @@ class Mesh:
             except _GaveUp:
                 for event, delivery in zip(events, deliveries, strict=True):
                     await self._handle_with_retries(
-                        topic, name, lambda e=event, d=delivery: handler([e], [d]), [delivery]
+                        topic, name, functools.partial(handler, [event], [delivery]), [delivery]
                     )
 
     async def reject(self, topic: Topic, delivery: Delivery, error: Exception) -> None:
@@ -511,8 +514,7 @@ class Mesh:
             return
 
     def _backoff(self, attempt: int) -> float:
-        ceiling = min(self.settings.retry_backoff_max_s, self.settings.retry_backoff_s * 2 ** (attempt - 1))
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
+        return backoff(attempt, self.settings.retry_backoff_s, self.settings.retry_backoff_max_s)
 
     async def dead_letter(
         self,
@@ -594,7 +596,7 @@ async def producer_idempotence(settings: ServiceSettings) -> bool:
         await client.bootstrap()
         deadline = time.monotonic() + settings.kafka_request_timeout_ms / 1000
         while True:
-            request = InitProducerIdRequest(transactional_id=None, transaction_timeout_ms=60_000)  # type: ignore[arg-type]
+            request = InitProducerIdRequest(transactional_id=None, transaction_timeout_ms=60_000)
             try:
                 response = await client.send(client.get_random_node(), request)
             except KafkaError as exc:

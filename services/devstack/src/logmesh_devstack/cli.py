@@ -48,13 +48,13 @@ def up(
     as_json: JsonFlag = False,
 ) -> None:
     """Start the broker and services on embedded defaults (Tansu, chDB, local Qdrant)."""
-    from logmesh_runtime.stack import Stack
+    from logmesh_devstack.stack import Stack
 
     chosen = tuple(s.strip() for s in services.split(",") if s.strip())
     unknown = set(chosen) - set(SERVICES)
     if unknown:
         raise typer.BadParameter(f"unknown service(s) {sorted(unknown)}; choose from {', '.join(SERVICES)}")
-    from logmesh_runtime.demo import DEMO_TOKEN, cluster_simulator
+    from logmesh_devstack.demo import DEMO_TOKEN, cluster_simulator
 
     workdir = workdir.resolve()
     with contextlib.ExitStack() as resources:
@@ -77,7 +77,7 @@ def up(
         if as_json:
             emit({"endpoints": endpoints}, True)
         if demo:
-            from logmesh_runtime.demo import run_demo
+            from logmesh_devstack.demo import run_demo
 
             summary = run_demo(stack, progress=not as_json)
             if as_json:
