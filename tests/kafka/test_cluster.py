@@ -23,7 +23,7 @@ from logmesh_contracts.topics import FEEDBACK, LOGS_RAW, TEMPLATES_EVENTS
 from logmesh_runtime.kafka import Delivery, producer_idempotence
 from logmesh_runtime.service import Service
 from logmesh_runtime.settings import ServiceSettings
-from logmesh_runtime.topic_admin import create_topics
+from logmesh_runtime.topic_admin import TopicCreationError, create_topics
 from logmesh_testing import read_topic, wait_until
 
 pytestmark = [pytest.mark.timeout(300)]
@@ -179,3 +179,9 @@ async def test_the_brokers_require_a_client_certificate(kafka_cluster: Any) -> N
     )
     with pytest.raises(KafkaError):
         await create_topics(settings.kafka_bootstrap, "refused.", client_options=settings.kafka_client_options())
+
+
+async def test_a_replication_factor_above_the_broker_count_is_an_error_not_a_silent_skip(kafka_cluster: Any) -> None:
+    with pytest.raises(TopicCreationError, match="InvalidReplicationFactor"):
+        await create_topics(kafka_cluster.bootstrap, f"rf4{uuid.uuid4().hex[:6]}.", replication_factor=4,
+                            min_insync_replicas=2)

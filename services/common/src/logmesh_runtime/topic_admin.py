@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 from logmesh_contracts.topics import TOPICS, all_topic_names, kafka_config_of
+
+
+class TopicCreationError(RuntimeError):
+    """The broker refused some topics (replication factor above the broker count, a policy, ACLs)."""
 
 
 def topic_plan(
@@ -69,10 +72,18 @@ async def create_topics(
             for t in plan
             if t["name"] not in existing
         ]
-        if wanted:
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(wanted)
-        return [t.name for t in wanted]
+        if not wanted:
+            return []
+        response = await admin.create_topics(wanted)
+        created, failed = [], []
+        for name, code, *rest in response.topic_errors:
+            if code == 0:
+                created.append(name)
+            elif code != TopicAlreadyExistsError.errno:  # made meanwhile (another Job, a second replica)
+                failed.append(f"{name}: {for_code(code).__name__} {rest[0] if rest and rest[0] else ''}".rstrip())
+        if failed:
+            raise TopicCreationError(f"{len(failed)} topic(s) not created: " + "; ".join(failed[:5]))
+        return sorted(created)
     finally:
         await admin.close()
 
