@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse, Response
 
 from ingestion.adapters.mesh import MeshPublisher
 from ingestion.domain import Limits, Normaliser
-from ingestion.handlers import HttpIngest, IngestMetrics, IngestStats, RawLogs
+from ingestion.handlers import LOKI, NATIVE, OTLP, HttpIngest, IngestMetrics, IngestStats, RawLogs
 from ingestion.ports import RecordPublisher
 from ingestion.redaction import Redactor
 from ingestion.settings import IngestionSettings
@@ -25,6 +25,8 @@ def limits_from(settings: IngestionSettings) -> Limits:
         max_metadata_entries=settings.max_metadata_entries,
         max_field_chars=settings.max_field_chars,
         max_record_bytes=settings.max_record_bytes,
+        max_age_s=settings.max_record_age_days * 86_400,
+        max_future_s=settings.max_future_skew_s,
     )
 
 
@@ -36,7 +38,9 @@ def create_app(settings: IngestionSettings, publisher: RecordPublisher | None = 
     metrics = IngestMetrics(service.metrics.registry)
 
     http = HttpIngest(settings, normaliser, publisher, stats, metrics)
-    service.route("/logs/ingest", methods=["POST"])(http.ingest)
+    service.route("/logs/ingest", methods=["POST"])(http.endpoint(NATIVE))
+    service.route("/v1/logs", methods=["POST"])(http.endpoint(OTLP))  # OTLP/HTTP's default path
+    service.route("/loki/api/v1/push", methods=["POST"])(http.endpoint(LOKI))
 
     async def stats_endpoint(_request: Request) -> Response:
         return JSONResponse({

@@ -14,7 +14,7 @@ import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import orjson
@@ -44,6 +44,10 @@ class Limits:
     max_metadata_entries: int = 64
     max_field_chars: int = 1024
     max_record_bytes: int = 1_048_576
+    # the time window a record may carry: older than the store's retention (template-matching's
+    # log_ttl_days) it would be dropped at insert, far in the future it would never be searched
+    max_age_s: float = 30 * 86_400
+    max_future_s: float = 86_400
 
 
 # ------------------------------------------------------------------ levels
@@ -210,6 +214,20 @@ class Normaliser:
     def __init__(self, limits: Limits | None = None, redactor: Redactor | None = None) -> None:
         self.limits = limits or Limits()
         self.redactor = redactor
+        self._max_age = timedelta(seconds=self.limits.max_age_s) if self.limits.max_age_s > 0 else None
+        self._max_future = timedelta(seconds=self.limits.max_future_s) if self.limits.max_future_s > 0 else None
+
+    def _check_window(self, timestamp: datetime, received_at: datetime) -> None:
+        if self._max_age is not None and received_at - timestamp > self._max_age:
+            raise Rejected(
+                f"timestamp: {timestamp.isoformat()} is older than the {self.limits.max_age_s / 86_400:g}-day "
+                "retention; it would be deleted on arrival (send recent records, or raise the retention)"
+            )
+        if self._max_future is not None and timestamp - received_at > self._max_future:
+            raise Rejected(
+                f"timestamp: {timestamp.isoformat()} is more than {self.limits.max_future_s:g} s ahead of the "
+                "receive time; fix the producer's clock or time zone"
+            )
 
     def _string(self, raw: Mapping[str, Any], name: str, required: bool = False, limit: int | None = None) -> str | None:
         value = raw.get(name)
@@ -247,7 +265,10 @@ class Normaliser:
         for key, value in merged.items():
             if value is None:
                 continue
-            text = value if isinstance(value, str) else orjson.dumps(value).decode()
+            try:
+                text = value if isinstance(value, str) else orjson.dumps(value).decode()
+            except TypeError as exc:  # orjson's nesting limit (254 levels) or a value JSON cannot hold
+                raise Rejected(f"metadata.{str(key)[:64]}: cannot be stored ({exc})") from None
             text = clean_field(text)
             if len(text) > self.limits.max_field_chars:
                 raise Rejected(
@@ -292,6 +313,7 @@ class Normaliser:
         else:
             message, truncated = self._message(raw)
         timestamp = parse_timestamp(get("timestamp"), received_at)
+        self._check_window(timestamp, received_at)
         given_level = get("level")
         level = _LEVELS.get(given_level) if type(given_level) is str else None  # the common spellings
         original_level = None
