@@ -175,5 +175,5 @@ def test_time_window_and_deep_metadata_are_rejected_with_reasons() -> None:
     deep: object = "bottom"
     for _ in range(300):
         deep = {"d": deep}
-    with pytest.raises(Rejected, match="metadata.nested: cannot be stored"):
+    with pytest.raises(Rejected, match=r"metadata\.nested: cannot be stored"):
         normaliser.encode({"org": "a", "message": "m", "metadata": {"nested": deep}}, event_id="e", received_at=NOW)
