@@ -20,6 +20,7 @@ def make_settings(bootstrap: str, prefix: str, **overrides: Any) -> IngestionSet
         "retry_backoff_max_s": 0.5,
         "shutdown_grace_s": 1.0,
         "consume_raw": False,
+        "consume_otlp": False,
         **overrides,
     }
     return IngestionSettings(**values)

@@ -204,3 +204,49 @@ async def test_shipper_json_on_logs_raw_is_mapped_and_poison_is_dead_lettered(
     assert (records["fluent line"].k8s.pod, records["fluent line"].service) == ("web-1", "nginx")
     reasons = sorted(orjson.loads(m.value)["reason"] for m in dead)
     assert "metadata.x: cannot be stored" in reasons[0] and "retention" in reasons[1]
+
+
+def _sdk_encoded_request() -> bytes:
+    """An ExportLogsServiceRequest as the SDK's own OTLP encoder builds it (what otlp_proto carries)."""
+    from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs
+    from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter
+
+    captured = InMemoryLogRecordExporter()
+    provider = LoggerProvider(resource=Resource.create({
+        "service.name": "billing", "k8s.namespace.name": "fin", "k8s.pod.name": "billing-0"}))
+    provider.add_log_record_processor(SimpleLogRecordProcessor(captured))
+    logger = provider.get_logger("billing")
+    logger.emit(severity_number=SeverityNumber.ERROR, body="invoice run failed")
+    logger.emit(severity_number=SeverityNumber.INFO, body="")  # empty body: this record alone is rejected
+    provider.shutdown()
+    return encode_logs(captured.get_finished_logs()).SerializeToString()
+
+
+async def test_collector_kafka_exporter_encodings_on_logs_otlp(kafka_bootstrap: str, topic_prefix: str) -> None:
+    otlp_json = orjson.dumps({"resourceLogs": [{"resource": {"attributes": [
+        {"key": "service.name", "value": {"stringValue": "web"}},
+        {"key": "k8s.namespace.name", "value": {"stringValue": "shop"}},
+        {"key": "k8s.pod.name", "value": {"stringValue": "web-1"}}]},
+        "scopeLogs": [{"logRecords": [{"timeUnixNano": str(_nanos_ago(2)), "severityText": "warn",
+                                       "body": {"stringValue": "slow upstream"}}]}]}]})
+    topic = topic_prefix + "logs.otlp"
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, _sdk_encoded_request(), headers=[("org", b"acme")])
+        await producer.send_and_wait(topic, otlp_json, headers=[("org", b"acme")])
+        await producer.send_and_wait(topic, b"\x0a\xff\xff garbage", headers=[("org", b"acme")])
+        await producer.send_and_wait(topic, otlp_json)  # no org header and no default org
+    finally:
+        await producer.stop()
+    async with running(make_settings(kafka_bootstrap, topic_prefix, consume_otlp=True)):
+        out = await wait_for_messages(kafka_bootstrap, topic_prefix + LOGS_RECORDS.name, 2, timeout_s=30)
+        dead = await wait_for_messages(kafka_bootstrap, topic + ".dlq", 3, timeout_s=30)
+    records = {r.message: r for r in (LogRecord.model_validate_json(m.value) for m in out)}
+    invoice = records["invoice run failed"]
+    assert (invoice.org, invoice.service, invoice.level, invoice.k8s.namespace, invoice.k8s.pod) == (
+        "acme", "billing", "ERROR", "fin", "billing-0")
+    assert (records["slow upstream"].level, records["slow upstream"].k8s.pod) == ("WARN", "web-1")
+    reasons = sorted(orjson.loads(m.value)["reason"] for m in dead)
+    assert any("1 of 2 log records rejected" in r and "message: must not be empty" in r for r in reasons)
+    assert any("not an OTLP" in r for r in reasons) and any("org: required field missing" in r for r in reasons)

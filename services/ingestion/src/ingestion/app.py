@@ -8,11 +8,11 @@ from starlette.responses import JSONResponse, Response
 
 from ingestion.adapters.mesh import MeshPublisher
 from ingestion.domain import Limits, Normaliser
-from ingestion.handlers import LOKI, NATIVE, OTLP, HttpIngest, IngestMetrics, IngestStats, RawLogs
+from ingestion.handlers import LOKI, NATIVE, OTLP, HttpIngest, IngestMetrics, IngestStats, OtlpKafkaLogs, RawLogs
 from ingestion.ports import RecordPublisher
 from ingestion.redaction import Redactor
 from ingestion.settings import IngestionSettings
-from logmesh_contracts.topics import LOGS_RAW
+from logmesh_contracts.topics import LOGS_OTLP, LOGS_RAW
 from logmesh_runtime.service import Service
 
 
@@ -66,6 +66,16 @@ def create_app(settings: IngestionSettings, publisher: RecordPublisher | None = 
             raw.handle,
             decoder=raw.decode,
             max_records=settings.raw_batch_max_records,
+            batch_timeout_ms=settings.raw_batch_timeout_ms,
+        )
+
+    if settings.consume_otlp:
+        otlp_logs = OtlpKafkaLogs(settings, normaliser, publisher, stats, metrics, dead_letter=service.mesh.dead_letter)
+        service.mesh.consume_batch(
+            LOGS_OTLP,
+            otlp_logs.handle,
+            decoder=otlp_logs.decode,
+            max_records=max(1, settings.raw_batch_max_records // 100),  # each message holds many records
             batch_timeout_ms=settings.raw_batch_timeout_ms,
         )
 

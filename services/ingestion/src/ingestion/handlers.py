@@ -25,11 +25,13 @@ from ingestion.domain import (
     http_id_prefix,
     kafka_event_id,
     parse_body,
+    raw_fields_from_headers,
 )
 from ingestion.formats import loki, otlp, shippers
 from ingestion.ports import RecordPublisher
 from ingestion.settings import IngestionSettings
 from ingestion.tenancy import Tenant
+from logmesh_contracts.topics import LOGS_OTLP
 from logmesh_runtime.kafka import Delivery, PublishUnavailable
 
 log = logging.getLogger(__name__)
@@ -383,6 +385,70 @@ class RawLogs(IngestPath):
         # PublishUnavailable is a TransientError: the runtime retries the batch until the broker is back.
         await self.publisher.publish(records, self.settings.publish_timeout_s)
         self.stats.kafka.requests += 1  # batches
+        self.stats.kafka.accepted += len(records)
+        self.stats.kafka.bytes_in += sum(len(d.value) for d in deliveries)
+        self.metrics.records.labels(path="kafka", outcome="accepted").inc(len(records))
+
+
+DeadLetter = Callable[..., Awaitable[None]]
+
+
+@dataclass(eq=False)
+class OtlpKafkaLogs(IngestPath):
+    """``logs.otlp``: the OpenTelemetry Collector's Kafka exporter (``otlp_proto`` or ``otlp_json``).
+
+    One message holds many records. The decoder maps and normalises them all; a message none of
+    whose records can be accepted is dead-lettered whole by the runtime. When only some are bad, the
+    good ones are published and the message is dead-lettered too, with the rejected indexes and
+    reasons, so nothing is dropped silently.
+    """
+
+    dead_letter: DeadLetter | None = None
+
+    def decode(self, value: bytes, delivery: Delivery) -> tuple[list[tuple[str, bytes]], list[str]]:
+        if delivery.timestamp_ms > 0:
+            received_at = datetime.fromtimestamp(delivery.timestamp_ms / 1000, UTC)
+        else:
+            received_at = datetime.now(UTC)
+        limit = self.settings.max_batch_records
+        try:
+            if len(value) > self.settings.max_body_bytes:
+                raise Rejected(f"value: {len(value)} bytes; the limit is {self.settings.max_body_bytes}", "oversized")
+            items = otlp.decode_json(value, limit) if value.lstrip()[:1] == b"{" else otlp.decode_proto(value, limit)
+            org = raw_fields_from_headers(delivery.headers).get("org") or self.settings.default_org
+            prefix = kafka_event_id(delivery.topic, delivery.partition, delivery.offset)
+            encoded: list[tuple[str, bytes]] = []
+            reasons: list[str] = []
+            for index, item in enumerate(items):
+                try:
+                    if isinstance(item, Rejected):
+                        raise item
+                    if org is not None:
+                        item["org"] = org
+                    encoded.append(self.normaliser.encode(item, event_id=f"{prefix}-{index}", received_at=received_at))
+                except Rejected as exc:
+                    reasons.append(f"record {index}: {exc.reason}")
+            if not encoded:
+                raise Rejected("; ".join(reasons[:10]) or "no log records in the request")
+        except Rejected:
+            self.stats.kafka.rejected += 1
+            self.metrics.records.labels(path="kafka", outcome="rejected").inc()
+            raise
+        return encoded, reasons
+
+    async def handle(self, batches: list[tuple[list[tuple[str, bytes]], list[str]]],
+                     deliveries: list[Delivery]) -> None:
+        records = [record for encoded, _ in batches for record in encoded]
+        await self.publisher.publish(records, self.settings.publish_timeout_s)
+        for (encoded, reasons), delivery in zip(batches, deliveries, strict=True):
+            if reasons and self.dead_letter is not None:
+                reason = f"{len(reasons)} of {len(encoded) + len(reasons)} log records rejected: " + "; ".join(
+                    reasons[:10])
+                await self.dead_letter(LOGS_OTLP, delivery, stage="validate", reason=reason[:1000],
+                                       error=Rejected(reason))
+                self.stats.kafka.rejected += len(reasons)
+                self.metrics.records.labels(path="kafka", outcome="rejected").inc(len(reasons))
+        self.stats.kafka.requests += 1
         self.stats.kafka.accepted += len(records)
         self.stats.kafka.bytes_in += sum(len(d.value) for d in deliveries)
         self.metrics.records.labels(path="kafka", outcome="accepted").inc(len(records))
