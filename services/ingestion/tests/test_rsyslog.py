@@ -9,6 +9,7 @@ import socket
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -53,6 +54,12 @@ def librdkafka_dir(tmp_path: Path) -> Path | None:
     return folder
 
 
+def start_rsyslogd(config: Path, tmp_path: Path, libs: Path, log: Any) -> subprocess.Popen:
+    return subprocess.Popen([RSYSLOGD, "-n", "-f", str(config), "-i", str(tmp_path / "rsyslogd.pid")],
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                            env={"PATH": os.environ.get("PATH", ""), "LD_LIBRARY_PATH": str(libs)})
+
+
 def configure(tmp_path: Path, bootstrap: str, topic: str, port: int) -> Path:
     """The example as shipped, pointed at the test broker, topic, a free port and a private spool."""
     text = EXAMPLE.read_text()
@@ -80,9 +87,7 @@ async def test_rsyslog_forwards_syslog_lines_through_omkafka_to_logs_records(
     libs = librdkafka_dir(tmp_path)
     if libs is None:
         pytest.skip("needs confluent-kafka's librdkafka (`make install`): Debian's 2.0.2 cannot talk to Tansu")
-    rsyslogd = subprocess.Popen([RSYSLOGD, "-n", "-f", str(config), "-i", str(tmp_path / "rsyslogd.pid")],
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                env={"PATH": os.environ.get("PATH", ""), "LD_LIBRARY_PATH": str(libs)})
+    rsyslogd = start_rsyslogd(config, tmp_path, libs, log)
     try:
         wait_for_port("127.0.0.1", port, timeout_s=30, proc=rsyslogd)
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
