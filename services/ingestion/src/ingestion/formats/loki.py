@@ -17,6 +17,7 @@ entry's structured metadata are kept in metadata (structured metadata wins on a 
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -87,7 +88,10 @@ def parse_labels(text: str) -> dict[str, str]:
             if not inner[position:].strip():
                 break
             raise Rejected(f"labels: cannot parse {inner[position:position + 60]!r}")
-        labels[match.group(1)] = re.sub(r"\\(.)", lambda m: _UNESCAPE.get(m.group(1), m.group(1)), match.group(2))
+        value = match.group(2)
+        if "\\" in value:
+            value = re.sub(r"\\(.)", lambda m: _UNESCAPE.get(m.group(1), m.group(1)), value)
+        labels[match.group(1)] = value
         position = match.end()
     return labels
 
@@ -114,6 +118,15 @@ def _entry(base: dict[str, Any], line: Any, timestamp: Any, structured: dict[str
     return item
 
 
+@functools.lru_cache(maxsize=4096)
+def _base_for(labels: str) -> dict[str, Any] | Rejected:
+    """Streams repeat their label sets request after request: map each one once. Callers copy, never mutate."""
+    try:
+        return stream_base(parse_labels(labels))
+    except Rejected as exc:
+        return exc
+
+
 def decode_proto(body: bytes, max_records: int, compressed: bool = True) -> list[dict[str, Any] | Rejected]:
     if compressed:
         try:
@@ -126,20 +139,22 @@ def decode_proto(body: bytes, max_records: int, compressed: bool = True) -> list
         raise Rejected(f"body: not a Loki PushRequest ({exc})") from None
     items: list[dict[str, Any] | Rejected] = []
     for stream in request.streams:
-        try:
-            base: dict[str, Any] | Rejected = stream_base(parse_labels(stream.labels))
-        except Rejected as exc:
-            base = exc
+        base = _base_for(stream.labels)
         for entry in stream.entries:
             if len(items) >= max_records:
                 raise Rejected(f"batch: more than {max_records} entries; the limit is {max_records}", "oversized")
             if isinstance(base, Rejected):
                 items.append(base)
                 continue
-            nanos = entry.timestamp.seconds * 1_000_000_000 + entry.timestamp.nanos if entry.HasField("timestamp") \
-                else None
-            structured = {pair.name: pair.value for pair in entry.structuredMetadata} or None
-            items.append(_entry(base, entry.line, nanos or None, structured))
+            stamp = entry.timestamp
+            nanos = stamp.seconds * 1_000_000_000 + stamp.nanos
+            item = dict(base)
+            item["message"] = entry.line
+            item["timestamp"] = nanos or None
+            if entry.structuredMetadata:
+                item["metadata"] = {**base.get("metadata", {}),
+                                    **{pair.name: pair.value for pair in entry.structuredMetadata}}
+            items.append(item)
     return items
 
 

@@ -109,20 +109,26 @@ def decode_proto(body: bytes, max_records: int) -> list[dict[str, Any] | Rejecte
                 item = dict(resource_fields)
                 metadata = dict(scope_meta)
                 try:
-                    _base(log_record.attributes, item, metadata)
+                    if log_record.attributes:
+                        _base(log_record.attributes, item, metadata)
                     if log_record.trace_id:
                         metadata["trace_id"] = log_record.trace_id.hex()
                     if log_record.span_id:
                         metadata["span_id"] = log_record.span_id.hex()
                     if log_record.event_name:
                         metadata["event.name"] = log_record.event_name
-                    item["message"] = _message(_any_pb(log_record.body)) if log_record.HasField("body") else ""
+                    body = log_record.body
+                    kind = body.WhichOneof("value")
+                    item["message"] = body.string_value if kind == "string_value" else _message(_any_pb(body))
                 except Rejected as exc:
                     items.append(exc)
                     continue
                 item["timestamp"] = log_record.time_unix_nano or log_record.observed_time_unix_nano or None
-                item["level"] = severity_level(log_record.severity_number, log_record.severity_text)
-                item["metadata"] = metadata
+                number = log_record.severity_number
+                item["level"] = _SEVERITY[(number - 1) // 4] if 1 <= number <= 24 else (
+                    log_record.severity_text or None)
+                if metadata:
+                    item["metadata"] = metadata
                 items.append(item)
     return items
 
