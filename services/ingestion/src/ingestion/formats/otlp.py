@@ -79,12 +79,19 @@ def _any_pb(value: Any) -> Any:
 
 
 def _base(attributes: Iterable[Any], into: dict[str, Any], metadata: dict[str, Any]) -> None:
+    fields = FIELDS
     for kv in attributes:
-        target = FIELDS.get(kv.key)
-        value = _any_pb(kv.value)
-        if target is not None and isinstance(value, str):
-            into[target] = value
-        elif value is not None:
+        any_value = kv.value
+        if any_value.WhichOneof("value") == "string_value":  # the common case, inline
+            key = kv.key
+            target = fields.get(key)
+            if target is not None:
+                into[target] = any_value.string_value
+            else:
+                metadata[key] = any_value.string_value
+            continue
+        value = _any_pb(any_value)
+        if value is not None:
             metadata[kv.key] = value
 
 
@@ -102,33 +109,40 @@ def decode_proto(body: bytes, max_records: int) -> list[dict[str, Any] | Rejecte
             scope_meta = dict(resource_meta)
             if scope_logs.scope.name:
                 scope_meta["otel.scope.name"] = scope_logs.scope.name
+            if len(items) + len(scope_logs.log_records) > max_records:
+                raise Rejected(f"batch: more than {max_records} log records; the limit is {max_records}",
+                               "oversized")
             for log_record in scope_logs.log_records:
-                if len(items) >= max_records:
-                    raise Rejected(f"batch: more than {max_records} log records; the limit is {max_records}",
-                                   "oversized")
-                item = dict(resource_fields)
-                metadata = dict(scope_meta)
-                try:
-                    if log_record.attributes:
-                        _base(log_record.attributes, item, metadata)
+                body = log_record.body
+                if body.WhichOneof("value") == "string_value":
+                    message = body.string_value
+                else:
+                    try:
+                        message = _message(_any_pb(body))
+                    except Rejected as exc:
+                        items.append(exc)
+                        continue
+                number = log_record.severity_number
+                item = {
+                    **resource_fields,
+                    "message": message,
+                    "timestamp": log_record.time_unix_nano or log_record.observed_time_unix_nano or None,
+                    "level": _SEVERITY[(number - 1) // 4] if 1 <= number <= 24 else (log_record.severity_text or None),
+                }
+                # the common record carries none of these: no per-record metadata dict then
+                if log_record.attributes or log_record.trace_id or log_record.span_id or log_record.event_name:
+                    metadata = dict(scope_meta)
+                    _base(log_record.attributes, item, metadata)
                     if log_record.trace_id:
                         metadata["trace_id"] = log_record.trace_id.hex()
                     if log_record.span_id:
                         metadata["span_id"] = log_record.span_id.hex()
                     if log_record.event_name:
                         metadata["event.name"] = log_record.event_name
-                    body = log_record.body
-                    kind = body.WhichOneof("value")
-                    item["message"] = body.string_value if kind == "string_value" else _message(_any_pb(body))
-                except Rejected as exc:
-                    items.append(exc)
-                    continue
-                item["timestamp"] = log_record.time_unix_nano or log_record.observed_time_unix_nano or None
-                number = log_record.severity_number
-                item["level"] = _SEVERITY[(number - 1) // 4] if 1 <= number <= 24 else (
-                    log_record.severity_text or None)
-                if metadata:
-                    item["metadata"] = metadata
+                    if metadata:
+                        item["metadata"] = metadata
+                elif scope_meta:
+                    item["metadata"] = scope_meta  # shared between the scope's records; read, never written
                 items.append(item)
     return items
 
