@@ -16,7 +16,8 @@ Phases (each on its own fresh topics of one embedded Tansu broker):
 * ``http_otlp_proto`` / ``http_loki_push``  ``POST /v1/logs`` / ``POST /loki/api/v1/push`` against the same
                         service process as ``http_batch`` (peer: ``http_batch``); goal: within 1.5x its CPU/record
 
-``--only formats`` runs just the format rows and their peers and writes bench/results/ingestion-formats.json.
+``--only formats`` runs just the format rows and their peers, ``--rounds`` times interleaved (medians
+compared), and writes bench/results/ingestion-formats.json.
 
 The issue's goals compare against ``ceiling_produce`` (aiokafka ``send()``); the batch-API
 ceilings are reported beside them as the stricter bound.
@@ -36,6 +37,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -330,21 +332,27 @@ async def http_format(name: str, url: str, pid: int, path: str, bodies: list[byt
 async def formats_only(args: argparse.Namespace, records: list[dict[str, Any]], broker: Any) -> list[dict[str, Any]]:
     from ingestion.formats import loki, otlp
 
-    rows = [domain_only(records, args.batch)]
+    rows: list[dict[str, Any]] = []
     otlp_payloads, loki_payloads = otlp_bodies(records, args.batch), loki_bodies(records, args.batch)
-    rows.append(domain_format("domain_otlp_proto", otlp_payloads, otlp.decode_proto))
-    rows.append(domain_format("domain_loki_push", loki_payloads, loki.decode_proto))
+    for _ in range(args.rounds):  # interleaved rounds: the shared machine's load hits every phase alike
+        rows.append(domain_only(records, args.batch))
+        rows.append(domain_format("domain_otlp_proto", otlp_payloads, otlp.decode_proto))
+        loki._base_for.cache_clear()  # each round maps its label sets afresh
+        rows.append(domain_format("domain_loki_push", loki_payloads, loki.decode_proto))
     prefix = f"b{uuid.uuid4().hex[:6]}-fmt."
     await create_topics(broker.bootstrap, prefix)
     proc, url = start_service(broker.bootstrap, prefix, Path(tempfile.mkdtemp(prefix="ingestion-bench-")),
                               LOGMESH_CONSUME_RAW="false", LOGMESH_CONSUME_OTLP="false")
     try:
-        rows.append(await http_batch(url, proc.pid, records, args.batch, args.concurrency))
         org = {"X-Scope-OrgID": "org0"}
-        rows.append(await http_format("http_otlp_proto", url, proc.pid, "/v1/logs", otlp_payloads,
-                                      {**org, "Content-Type": "application/x-protobuf"}, args.concurrency, args.batch))
-        rows.append(await http_format("http_loki_push", url, proc.pid, "/loki/api/v1/push", loki_payloads,
-                                      {**org, "Content-Type": "application/x-protobuf"}, args.concurrency, args.batch))
+        for _ in range(args.rounds):
+            rows.append(await http_batch(url, proc.pid, records, args.batch, args.concurrency))
+            rows.append(await http_format("http_otlp_proto", url, proc.pid, "/v1/logs", otlp_payloads,
+                                          {**org, "Content-Type": "application/x-protobuf"}, args.concurrency,
+                                          args.batch))
+            rows.append(await http_format("http_loki_push", url, proc.pid, "/loki/api/v1/push", loki_payloads,
+                                          {**org, "Content-Type": "application/x-protobuf"}, args.concurrency,
+                                          args.batch))
     finally:
         stop_service(proc)
     return rows
@@ -455,6 +463,7 @@ async def main() -> None:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--rounds", type=int, default=3, help="--only formats: interleaved rounds (medians)")
     parser.add_argument("--only", choices=["formats"], default=None,
                         help="formats: only the OTLP / Loki rows and their native peers")
     args = parser.parse_args()
@@ -546,10 +555,12 @@ async def run_formats(args: argparse.Namespace) -> None:
         rows = await formats_only(args, records, broker)
     finally:
         broker.stop()
-    by = {row["phase"]: row for row in rows}
+    medians: dict[str, float] = {}
+    for phase in dict.fromkeys(row["phase"] for row in rows):
+        medians[phase] = statistics.median(row["cpu_us_per_record"] for row in rows if row["phase"] == phase)
 
     def cpu_ratio(a: str, b: str) -> float:
-        return round(by[a]["cpu_us_per_record"] / by[b]["cpu_us_per_record"], 3)
+        return round(medians[a] / medians[b], 3)
 
     summary = {
         "cpu_per_record_http_otlp_proto_vs_http_batch": cpu_ratio("http_otlp_proto", "http_batch"),
@@ -567,6 +578,7 @@ async def run_formats(args: argparse.Namespace) -> None:
                     "note": "2 CPUs shared with other agents' work: compare ratios within this run"},
         "args": vars(args) | {"out": str(args.out)},
         "phases": rows,
+        "median_cpu_us_per_record": medians,
         "summary": summary,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -177,3 +177,17 @@ def test_time_window_and_deep_metadata_are_rejected_with_reasons() -> None:
         deep = {"d": deep}
     with pytest.raises(Rejected, match=r"metadata\.nested: cannot be stored"):
         normaliser.encode({"org": "a", "message": "m", "metadata": {"nested": deep}}, event_id="e", received_at=NOW)
+
+
+def test_odd_otlp_json_shapes_reject_their_record_not_the_request() -> None:
+    body = orjson.dumps({"resourceLogs": [{"scopeLogs": [{"logRecords": [
+        {"body": {"kvlistValue": "not an object"}},
+        {"body": {"kvlistValue": {"values": [3]}}},
+        {"body": {"arrayValue": {"values": [{"stringValue": "a"}]}}, "timeUnixNano": "9" * 400},
+    ]}]}]})
+    items = otlp.decode_json(body, 100)
+    assert isinstance(items[1], Rejected)
+    with pytest.raises(Rejected, match="out of range"):
+        Normaliser().encode({**items[2], "org": "a"}, event_id="e", received_at=NOW)
+    with pytest.raises(Rejected, match="message: must not be empty"):
+        Normaliser().encode({**items[0], "org": "a"}, event_id="e", received_at=NOW)

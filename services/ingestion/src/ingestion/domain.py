@@ -130,7 +130,11 @@ def parse_timestamp(value: object, now: datetime) -> datetime:
     if isinstance(value, bool):
         raise Rejected("timestamp: expected ISO 8601 or epoch seconds/milliseconds, got a boolean")
     if isinstance(value, int | float):
-        return _from_epoch(float(value), value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond any float (OTLP's int64 nanoseconds arrive as Python ints)
+            raise Rejected(f"timestamp: {str(value)[:32]}... is out of range") from None
+        return _from_epoch(number, value)
     if not isinstance(value, str):
         raise Rejected(f"timestamp: expected ISO 8601 or epoch seconds/milliseconds, got {_type_name(value)}")
     text = value.strip()

@@ -297,6 +297,11 @@ class HttpIngest(IngestPath):
                              request_id=request_id)
         except ClientDisconnect:
             return Response(status_code=400)
+        except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:  # a shape we did not foresee
+            stats.rejected += 1
+            log.warning("%s body could not be read: %r", fmt.name, exc)
+            return fmt.error(400, f"body: cannot be read as {fmt.name} ({type(exc).__name__}: {str(exc)[:200]})",
+                             content_type, rejected=1, request_id=request_id)
 
         received_at = datetime.now(UTC)
         id_prefix = http_id_prefix(client_request_id, body) if client_request_id else request_id
@@ -323,6 +328,11 @@ class HttpIngest(IngestPath):
                 oversized_only = oversized_only and exc.kind == "oversized"
                 if len(errors) < MAX_ERRORS_LISTED:
                     errors.append({"index": index, "reason": exc.reason})
+            except Exception as exc:  # a bug of ours must cost one record, not the batch (a 500 is retried forever)
+                log.exception("record %d of a batch could not be processed", index)
+                oversized_only = False
+                if len(errors) < MAX_ERRORS_LISTED:
+                    errors.append({"index": index, "reason": f"record: cannot be processed ({type(exc).__name__})"})
         rejected = len(items) - len(encoded)
 
         if encoded:
@@ -380,6 +390,10 @@ class RawLogs(IngestPath):
             self.stats.kafka.rejected += 1
             self.metrics.records.labels(path="kafka", outcome="rejected").inc()
             raise
+        except Exception as exc:  # any failure dead-letters this message with a reason, never skips the poll
+            self.stats.kafka.rejected += 1
+            self.metrics.records.labels(path="kafka", outcome="rejected").inc()
+            raise Rejected(f"record: cannot be processed ({type(exc).__name__}: {str(exc)[:200]})") from exc
 
     async def handle(self, records: list[tuple[str, bytes]], deliveries: list[Delivery]) -> None:
         # PublishUnavailable is a TransientError: the runtime retries the batch until the broker is back.
@@ -428,12 +442,18 @@ class OtlpKafkaLogs(IngestPath):
                     encoded.append(self.normaliser.encode(item, event_id=f"{prefix}-{index}", received_at=received_at))
                 except Rejected as exc:
                     reasons.append(f"record {index}: {exc.reason}")
+                except Exception as exc:  # one record, not the message
+                    reasons.append(f"record {index}: cannot be processed ({type(exc).__name__})")
             if not encoded:
                 raise Rejected("; ".join(reasons[:10]) or "no log records in the request")
         except Rejected:
             self.stats.kafka.rejected += 1
             self.metrics.records.labels(path="kafka", outcome="rejected").inc()
             raise
+        except Exception as exc:  # a body the decoders choke on: dead-lettered with the reason
+            self.stats.kafka.rejected += 1
+            self.metrics.records.labels(path="kafka", outcome="rejected").inc()
+            raise Rejected(f"message: cannot be processed ({type(exc).__name__}: {str(exc)[:200]})") from exc
         return encoded, reasons
 
     async def handle(self, batches: list[tuple[list[tuple[str, bytes]], list[str]]],

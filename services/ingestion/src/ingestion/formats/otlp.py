@@ -175,14 +175,23 @@ def _any_json(value: Any) -> Any:
             return int(inner)
         except (TypeError, ValueError):
             raise Rejected(f"intValue: {str(inner)[:32]!r} is not an integer") from None
-    if kind in ("kvlistValue", "kvlist_value"):
-        return {kv.get("key"): _any_json(kv.get("value")) for kv in (inner or {}).get("values") or []}
-    if kind in ("arrayValue", "array_value"):
-        return [_any_json(item) for item in (inner or {}).get("values") or []]
+    if kind in ("kvlistValue", "kvlist_value", "arrayValue", "array_value"):
+        values = inner.get("values") if isinstance(inner, dict) else None
+        if not isinstance(values, list):
+            return None if values is None else _bad(kind)
+        if kind.startswith("array"):
+            return [_any_json(item) for item in values]
+        if not all(isinstance(kv, dict) and isinstance(kv.get("key"), str) for kv in values):
+            _bad(kind)
+        return {kv["key"]: _any_json(kv.get("value")) for kv in values}
     if kind in ("string_value", "boolValue", "bool_value", "doubleValue", "double_value", "bytesValue",
                 "bytes_value"):
         return inner
     return None
+
+
+def _bad(kind: str) -> Any:
+    raise Rejected(f"{kind}: expected {{\"values\": [...]}}")
 
 
 def _base_json(attributes: list[Any], into: dict[str, Any], metadata: dict[str, Any]) -> None:
