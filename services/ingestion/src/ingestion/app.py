@@ -40,6 +40,7 @@ def create_app(settings: IngestionSettings, publisher: RecordPublisher | None = 
     http = HttpIngest(settings, normaliser, publisher, stats, metrics)
     service.route("/logs/ingest", methods=["POST"])(http.endpoint(NATIVE))
     service.route("/v1/logs", methods=["POST"])(http.endpoint(OTLP))  # OTLP/HTTP's default path
+    service.route("/otlp/v1/logs", methods=["POST"])(http.endpoint(OTLP))  # Loki 3's, for endpoints copied from it
     service.route("/loki/api/v1/push", methods=["POST"])(http.endpoint(LOKI))
 
     async def stats_endpoint(_request: Request) -> Response:

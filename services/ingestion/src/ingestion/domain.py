@@ -308,6 +308,11 @@ class Normaliser:
         get = raw.get
         org = get("org")
         if not org or not _clean_short(org, _ORG_LIMIT):
+            if org is None:
+                raise Rejected(
+                    "org: required field missing; send an API key of the org, the X-Scope-OrgID header, "
+                    "or set LOGMESH_DEFAULT_ORG on ingestion"
+                )
             org = self._string(raw, "org", required=True, limit=_ORG_LIMIT)
         message = get("message")
         if type(message) is str and len(message) * 4 <= self.limits.max_message_bytes and message.isprintable():
