@@ -191,3 +191,31 @@ def test_odd_otlp_json_shapes_reject_their_record_not_the_request() -> None:
         Normaliser().encode({**items[2], "org": "a"}, event_id="e", received_at=NOW)
     with pytest.raises(Rejected, match="message: must not be empty"):
         Normaliser().encode({**items[0], "org": "a"}, event_id="e", received_at=NOW)
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _field(number: int, payload: bytes | int) -> bytes:
+    if isinstance(payload, int):
+        return _varint(number << 3) + _varint(payload)
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def test_loki_protobuf_read_from_bytes_written_by_hand_per_push_proto() -> None:
+    """Bytes laid out field by field as Loki's push.proto numbers them (not with our own descriptor), plus a
+    field newer Loki sends (PushRequest.format = 2) that must be ignored."""
+    seconds, nanos = 1_795_000_000, 123
+    label_pair = _field(1, b"trace_id") + _field(2, b"abc")
+    entry = _field(1, _field(1, seconds) + _field(2, nanos)) + _field(2, b"disk full") + _field(3, label_pair)
+    stream = _field(1, b'{namespace="shop", pod="db-0", level="error"}') + _field(2, entry) + _field(3, 42)
+    body = cramjam.snappy.compress_raw(_field(1, stream) + _field(2, b"loki"))
+    (item,) = loki.decode_proto(bytes(body), 10)
+    assert item == {"namespace": "shop", "pod": "db-0", "level": "error", "message": "disk full",
+                    "timestamp": seconds * 1_000_000_000 + nanos, "metadata": {"trace_id": "abc"}}
