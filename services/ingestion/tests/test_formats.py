@@ -219,3 +219,18 @@ def test_loki_protobuf_read_from_bytes_written_by_hand_per_push_proto() -> None:
     (item,) = loki.decode_proto(bytes(body), 10)
     assert item == {"namespace": "shop", "pod": "db-0", "level": "error", "message": "disk full",
                     "timestamp": seconds * 1_000_000_000 + nanos, "metadata": {"trace_id": "abc"}}
+
+
+def test_otlp_json_and_protobuf_of_one_request_map_alike() -> None:
+    """protobuf's own JSON mapping of the request (camelCase, int64 as strings) read by the JSON decoder
+    gives what the protobuf decoder gives; trace/span ids are left out, OTLP/JSON writes them as hex where
+    proto3 JSON writes base64."""
+    from google.protobuf.json_format import MessageToJson
+
+    request = _otlp_request()
+    for log_record in request.resource_logs[0].scope_logs[0].log_records:
+        log_record.ClearField("trace_id")
+        log_record.ClearField("span_id")
+    from_json = otlp.decode_json(MessageToJson(request).encode(), 100)
+    from_proto = otlp.decode_proto(request.SerializeToString(), 100)
+    assert from_json == from_proto
