@@ -1,14 +1,13 @@
-"""The only wiring: Service, adapters, the logs.raw consumer and the HTTP routes."""
+"""The only wiring: Service, adapters, the logs.raw and logs.otlp consumers and the HTTP routes."""
 
 from __future__ import annotations
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 
 from ingestion.adapters.mesh import MeshPublisher
 from ingestion.domain import Limits, Normaliser
-from ingestion.handlers import LOKI, NATIVE, OTLP, HttpIngest, IngestMetrics, IngestStats, OtlpKafkaLogs, RawLogs
+from ingestion.handlers import HttpIngest, IngestMetrics, IngestStats, OtlpKafkaLogs, RawLogs
+from ingestion.http import register_routes
 from ingestion.ports import RecordPublisher
 from ingestion.redaction import Redactor
 from ingestion.settings import IngestionSettings
@@ -38,27 +37,7 @@ def create_app(settings: IngestionSettings, publisher: RecordPublisher | None = 
     metrics = IngestMetrics(service.metrics.registry)
 
     http = HttpIngest(settings, normaliser, publisher, stats, metrics)
-    service.route("/logs/ingest", methods=["POST"])(http.endpoint(NATIVE))
-    service.route("/v1/logs", methods=["POST"])(http.endpoint(OTLP))  # OTLP/HTTP's default path
-    service.route("/otlp/v1/logs", methods=["POST"])(http.endpoint(OTLP))  # Loki 3's, for endpoints copied from it
-    service.route("/loki/api/v1/push", methods=["POST"])(http.endpoint(LOKI))
-
-    async def stats_endpoint(_request: Request) -> Response:
-        return JSONResponse({
-            "service": settings.service_name,
-            **stats.as_dict(),
-            "limits": {
-                "max_message_bytes": settings.max_message_bytes,
-                "max_batch_records": settings.max_batch_records,
-                "max_body_bytes": settings.max_body_bytes,
-                "max_inflight_requests": settings.max_inflight_requests,
-                "max_inflight_records": settings.max_inflight_records,
-            },
-            "redaction": settings.redact,
-            "auth": settings.ingest_token is not None,
-        })
-
-    service.route("/stats")(stats_endpoint)
+    register_routes(service, http, stats, settings)
 
     if settings.consume_raw:
         raw = RawLogs(settings, normaliser, publisher, stats, metrics)
