@@ -234,3 +234,9 @@ def test_otlp_json_and_protobuf_of_one_request_map_alike() -> None:
     from_json = otlp.decode_json(MessageToJson(request).encode(), 100)
     from_proto = otlp.decode_proto(request.SerializeToString(), 100)
     assert from_json == from_proto
+
+
+def test_a_field_merely_named_time_stays_metadata() -> None:
+    mapped = shippers.map_record({"message": "GET / 200", "time": "12ms", "org": "a"})
+    assert "timestamp" not in mapped and mapped["metadata"] == {"time": "12ms"}
+    assert shippers.map_record({"log": "x", "time": "2026-11-23T11:59:00Z"})["timestamp"] == "2026-11-23T11:59:00Z"

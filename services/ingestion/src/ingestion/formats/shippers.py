@@ -10,7 +10,10 @@ Whatever no alias claims is kept in metadata, so nothing a shipper sent is lost.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
+
+from ingestion.domain import Rejected, parse_timestamp
 
 # native field -> the names it arrives under, in order of preference (the table in docs/decisions/ingestion.md)
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -65,6 +68,8 @@ def map_fields(flat: Mapping[str, Any]) -> dict[str, Any]:
                     if not isinstance(value, str):
                         continue  # a structured ``log`` object is metadata, not the message
                     value = value.rstrip("\r\n")  # container runtimes keep the line's newline
+                elif field == "timestamp" and name != "timestamp" and not _is_time(value):
+                    continue  # a field merely named "time" ("12ms") stays metadata instead of failing the record
                 out[field] = value
                 used.add(name)
                 break
@@ -83,6 +88,17 @@ def map_fields(flat: Mapping[str, Any]) -> dict[str, Any]:
     if metadata:
         out["metadata"] = metadata
     return out
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _is_time(value: Any) -> bool:
+    try:
+        parse_timestamp(value, _EPOCH)
+    except Rejected:
+        return False
+    return True
 
 
 def map_record(record: Mapping[str, Any]) -> dict[str, Any]:
