@@ -240,3 +240,12 @@ def test_a_field_merely_named_time_stays_metadata() -> None:
     mapped = shippers.map_record({"message": "GET / 200", "time": "12ms", "org": "a"})
     assert "timestamp" not in mapped and mapped["metadata"] == {"time": "12ms"}
     assert shippers.map_record({"log": "x", "time": "2026-11-23T11:59:00Z"})["timestamp"] == "2026-11-23T11:59:00Z"
+
+
+def test_a_stream_with_unreadable_labels_rejects_each_of_its_entries() -> None:
+    entry = _field(2, b"line")
+    stream = _field(1, b"namespace=shop") + _field(2, entry) + _field(2, entry)
+    for _ in range(2):  # the label set's reason is cached; each entry still gets its own rejection
+        items = loki.decode_proto(bytes(cramjam.snappy.compress_raw(_field(1, stream))), 10)
+        assert len(items) == 2 and all(isinstance(i, Rejected) and "labels" in i.reason for i in items)
+        assert items[0] is not items[1]

@@ -119,12 +119,14 @@ def _entry(base: dict[str, Any], line: Any, timestamp: Any, structured: dict[str
 
 
 @functools.lru_cache(maxsize=4096)
-def _base_for(labels: str) -> dict[str, Any] | Rejected:
-    """Streams repeat their label sets request after request: map each one once. Callers copy, never mutate."""
+def _base_for(labels: str) -> dict[str, Any] | str:
+    """Streams repeat their label sets request after request: map each one once. Callers copy, never
+    mutate. A bad label set caches its reason (a fresh ``Rejected`` per entry: a cached exception raised
+    again and again would keep growing its traceback)."""
     try:
         return stream_base(parse_labels(labels))
     except Rejected as exc:
-        return exc
+        return exc.reason
 
 
 def decode_proto(body: bytes, max_records: int, compressed: bool = True) -> list[dict[str, Any] | Rejected]:
@@ -143,8 +145,8 @@ def decode_proto(body: bytes, max_records: int, compressed: bool = True) -> list
         for entry in stream.entries:
             if len(items) >= max_records:
                 raise Rejected(f"batch: more than {max_records} entries; the limit is {max_records}", "oversized")
-            if isinstance(base, Rejected):
-                items.append(base)
+            if isinstance(base, str):
+                items.append(Rejected(base))
                 continue
             stamp = entry.timestamp
             nanos = stamp.seconds * 1_000_000_000 + stamp.nanos
