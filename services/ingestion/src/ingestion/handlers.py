@@ -189,7 +189,7 @@ class LokiFormat(WireFormat):
         media = (content_type or "").split(";", 1)[0].strip().lower()
         if media in ("application/x-protobuf", "application/protobuf") or (not media and body[:1] != b"{"):
             return loki.decode_proto(body, max_records)
-        if media == "application/json":
+        if media == "application/json" or not media:
             return loki.decode_json(body, max_records)
         raise _Unsupported(f"Content-Type {media!r}: send application/x-protobuf (snappy) or application/json")
 
