@@ -21,8 +21,8 @@ from opentelemetry.sdk.resources import Resource
 from ingestion.formats import loki
 from logmesh_contracts import LogRecord
 from logmesh_contracts.topics import LOGS_RAW, LOGS_RECORDS
-from logmesh_runtime.stack import Stack
-from logmesh_runtime.testing import wait_for_messages
+from logmesh_devstack.stack import Stack
+from logmesh_testing import wait_for_messages
 
 from .support import make_settings, running
 

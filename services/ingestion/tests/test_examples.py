@@ -25,7 +25,7 @@ from opentelemetry.sdk.resources import Resource
 from ingestion.formats import loki
 from logmesh_contracts import LogRecord
 from logmesh_contracts.topics import LOGS_OTLP, LOGS_RECORDS
-from logmesh_runtime.testing import wait_for_messages
+from logmesh_testing import wait_for_messages
 
 from .support import make_settings, running
 

@@ -12,8 +12,8 @@ import pytest
 
 from logmesh_contracts import LogRecord
 from logmesh_contracts.topics import LOGS_RAW, LOGS_RECORDS
-from logmesh_runtime.stack import free_port, wait_for_port
-from logmesh_runtime.testing import wait_for_messages
+from logmesh_devstack.stack import free_port, wait_for_port
+from logmesh_testing import wait_for_messages
 
 from .support import RSYSLOGD, configure, librdkafka_dir, make_settings, rsyslog_missing, running, start_rsyslogd
 

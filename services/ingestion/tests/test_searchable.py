@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from logmesh_contracts.topics import LOGS_RAW
-from logmesh_runtime.stack import Stack, free_port, wait_for_port
+from logmesh_devstack.stack import Stack, free_port, wait_for_port
 
 from .support import configure, librdkafka_dir, rsyslog_missing, start_rsyslogd
 
@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.broker, pytest.mark.e2e, pytest.mark.slow]
 
 def _logmesh_search(url: str, *args: str) -> dict:
     env = {**os.environ, "LOGMESH_TEMPLATE_MATCHING_URL": url}
-    done = subprocess.run([sys.executable, "-m", "logmesh_runtime.cli", "search", *args, "--json"],
+    done = subprocess.run([sys.executable, "-m", "logmesh_devstack.cli", "search", *args, "--json"],
                           capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
