@@ -24,13 +24,13 @@ from typing import Any
 import cramjam
 import orjson
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, timestamp_pb2
-from google.protobuf.message import DecodeError
+from google.protobuf.message import DecodeError, Message
 
 from ingestion.domain import Rejected
 from ingestion.formats.shippers import ALIASES, map_fields
 
 
-def _build_messages() -> tuple[type, type, type, type]:
+def _build_messages() -> tuple[type[Message], type[Message], type[Message], type[Message]]:
     proto = descriptor_pb2.FileDescriptorProto(
         name="logmesh/loki_push.proto", package="logproto", syntax="proto3",
         dependency=["google/protobuf/timestamp.proto"],
@@ -61,10 +61,11 @@ def _build_messages() -> tuple[type, type, type, type]:
     pool = descriptor_pool.DescriptorPool()
     pool.AddSerializedFile(timestamp_pb2.DESCRIPTOR.serialized_pb)
     pool.AddSerializedFile(proto.SerializeToString())
-    return tuple(  # type: ignore[return-value]
+    push, stream, entry, pair = (
         message_factory.GetMessageClass(pool.FindMessageTypeByName(f"logproto.{name}"))
         for name in ("PushRequest", "StreamAdapter", "EntryAdapter", "LabelPairAdapter")
     )
+    return push, stream, entry, pair
 
 
 PushRequest, StreamAdapter, EntryAdapter, LabelPairAdapter = _build_messages()
