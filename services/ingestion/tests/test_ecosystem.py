@@ -87,7 +87,7 @@ async def test_otel_sdk_exporter_and_loki_protobuf_reach_logs_records_with_the_k
             stats = (await client.get("/stats")).json()
     finally:
         process.stop()
-    assert stats["http"]["accepted"] == 3
+    assert stats["http"]["accepted"] == 3 and stats["http_formats"] == {"otlp": 2, "loki": 1}
 
     out = await wait_for_messages(kafka_bootstrap, topic_prefix + LOGS_RECORDS.name, 3, timeout_s=30)
     records = {r.message: r for r in (LogRecord.model_validate_json(m.value) for m in out)}

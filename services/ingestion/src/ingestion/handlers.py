@@ -58,11 +58,13 @@ class IngestStats:
     kafka: PathStats = field(default_factory=PathStats)
     inflight_requests: int = 0
     inflight_records: int = 0
+    http_formats: dict[str, int] = field(default_factory=dict)  # accepted HTTP records per wire format
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "uptime_s": round(time.time() - self.started, 3),
             "http": asdict(self.http),
+            "http_formats": dict(self.http_formats),
             "kafka": asdict(self.kafka),
             "inflight": {"requests": self.inflight_requests, "records": self.inflight_records},
         }
@@ -356,6 +358,7 @@ class HttpIngest(IngestPath):
 
         stats.accepted += len(encoded)
         stats.rejected += rejected
+        self.stats.http_formats[fmt.name] = self.stats.http_formats.get(fmt.name, 0) + len(encoded)
         self.metrics.records.labels(path="http", outcome="accepted").inc(len(encoded))
         if rejected:
             self.metrics.records.labels(path="http", outcome="rejected").inc(rejected)
