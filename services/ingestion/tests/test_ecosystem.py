@@ -250,3 +250,19 @@ async def test_collector_kafka_exporter_encodings_on_logs_otlp(kafka_bootstrap: 
     reasons = sorted(orjson.loads(m.value)["reason"] for m in dead)
     assert any("1 of 2 log records rejected" in r and "message: must not be empty" in r for r in reasons)
     assert any("not an OTLP" in r for r in reasons) and any("org: required field missing" in r for r in reasons)
+
+
+async def test_an_exporters_retry_of_the_same_batch_reproduces_its_record_ids(
+    kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    """OTLP and Loki clients resend a batch unchanged after a 503 and send no Idempotency-Key: the ids come
+    from the org and the body, so consumers' dedup absorbs the retry; another org's identical body differs."""
+    body = orjson.dumps({"streams": [{"stream": {"pod": "p"}, "values": [[str(_nanos_ago(1)), "retried line"]]}]})
+    async with running(make_settings(kafka_bootstrap, topic_prefix)) as client:
+        for org in ("acme", "acme", "globex"):
+            answer = await client.post("/loki/api/v1/push", content=body,
+                                       headers={"Content-Type": "application/json", "X-Scope-OrgID": org})
+            assert answer.status_code == 204
+    out = await wait_for_messages(kafka_bootstrap, topic_prefix + LOGS_RECORDS.name, 3, timeout_s=15)
+    ids = [(r.org, r.event_id) for r in (LogRecord.model_validate_json(m.value) for m in out)]
+    assert len({event_id for _, event_id in ids}) == 2 and {org for org, _ in ids} == {"acme", "globex"}

@@ -114,6 +114,7 @@ class WireFormat:
 
     name = "native"
     maps_shippers = True  # Vector / Fluent Bit field names are mapped through the alias table
+    ids_from_body = False  # without an Idempotency-Key, a fresh id per request
     extra_encodings: frozenset[str] = frozenset()
 
     def parse(self, body: bytes, content_type: str | None, max_records: int) -> list[Any]:
@@ -152,6 +153,7 @@ class OtlpFormat(WireFormat):
 
     name = "otlp"
     maps_shippers = False
+    ids_from_body = True
 
     @staticmethod
     def _is_proto(content_type: str | None) -> bool:
@@ -185,6 +187,7 @@ class LokiFormat(WireFormat):
 
     name = "loki"
     maps_shippers = False
+    ids_from_body = True
     extra_encodings = frozenset({"snappy"})
 
     def parse(self, body: bytes, content_type: str | None, max_records: int) -> list[Any]:
@@ -306,7 +309,12 @@ class HttpIngest(IngestPath):
                              content_type, rejected=1, request_id=request_id)
 
         received_at = datetime.now(UTC)
-        id_prefix = http_id_prefix(client_request_id, body) if client_request_id else request_id
+        if client_request_id:
+            id_prefix = http_id_prefix(client_request_id, body)
+        elif fmt.ids_from_body:  # exporters resend a failed batch unchanged and send no key: the body is the key
+            id_prefix = http_id_prefix(f"{fmt.name}:{tenant.org}", body)
+        else:
+            id_prefix = request_id
         encode = self.normaliser.encode
         apply_org = tenant.apply
         maps_shippers = fmt.maps_shippers
