@@ -26,7 +26,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from kafka_producer import produce
+from kafka_producer import make_payloads, produce
 
 from logmesh_contracts.topics import LOGS_RAW, NOTIFICATIONS_SENT
 from logmesh_runtime.demo import DEMO_TOKEN
@@ -112,9 +112,12 @@ async def alert_latencies(stack: Stack, alerts: int) -> list[float]:
 async def run(args: argparse.Namespace, stack: Stack) -> dict:
     org = "load"
     tm_url = stack.processes["template-matching"].url
+    payloads = make_payloads(args.records, org)  # encoded before the clock starts
+    cpu_before = {name: process_usage(p.proc.pid).get("cpu_s", 0.0) for name, p in stack.processes.items() if p.proc}
     started = time.perf_counter()
-    producer_task = asyncio.create_task(
-        produce(stack.bootstrap, stack.topic_prefix + LOGS_RAW.name, args.records, args.rate, org, progress=False))
+    producer_task = asyncio.create_task(produce(
+        stack.bootstrap, stack.topic_prefix + LOGS_RAW.name, args.records, args.rate, org, progress=False,
+        payloads=payloads))
     queryable_at: list[tuple[float, int]] = []
     lag_samples: dict[str, list[int]] = {name: [] for name in stack.processes}
     deadline = time.monotonic() + args.timeout
@@ -128,9 +131,10 @@ async def run(args: argparse.Namespace, stack: Stack) -> dict:
             print(f"  queryable rows {rows}/{args.records}", file=sys.stderr, flush=True)
         if rows >= args.records:
             break
-        await asyncio.sleep(0.25)
-    produced = await producer_task
+        await asyncio.sleep(0.1)
     elapsed = time.perf_counter() - started
+    cpu_after = {name: process_usage(p.proc.pid).get("cpu_s", 0.0) for name, p in stack.processes.items() if p.proc}
+    produced = await producer_task
     # ingest→queryable latency: when the k-th record became queryable minus when it was produced
     per_record = args.records / produced["seconds"] if produced["seconds"] else args.rate
     latencies = [max(0.0, (t - n / per_record) * 1000) for t, n in queryable_at if n]
@@ -150,6 +154,9 @@ async def run(args: argparse.Namespace, stack: Stack) -> dict:
         "consumer_lag_max": {name: max(samples) if samples else None for name, samples in lag_samples.items()},
         "consumer_lag_end": {name: samples[-1] if samples else None for name, samples in lag_samples.items()},
         "process_usage": usage,
+        # CPU each service spent from the first record produced to the last row queryable, per record
+        "cpu_us_per_record": {name: round((cpu_after[name] - cpu_before[name]) / max(rows, 1) * 1e6, 1)
+                              for name in cpu_after},
     }
 
 
