@@ -50,6 +50,12 @@ def _is_chdb(dsn: str) -> bool:
     return dsn.startswith("chdb:")
 
 
+def _resolve_lazy_imports() -> None:
+    from clickhouse_connect.driver import options
+
+    _ = options.pd, options.np
+
+
 def _connect(dsn: str) -> Any:
     import clickhouse_connect
 
@@ -80,6 +86,9 @@ class ClickHouseStore:
             self._owned = True
             self._client = await self._run(_connect, self.dsn)
         await self._run(self._create_schema)
+        # clickhouse-connect imports pandas lazily inside the first insert (to test for DataFrames):
+        # about a second of CPU that would otherwise stall the first batch of records.
+        await self._run(_resolve_lazy_imports)
 
     async def close(self) -> None:
         if self._owned and self._client is not None:
