@@ -124,6 +124,8 @@ PROFILED = ("ingestion", "template-matching")
 def start_profilers(stack: Stack, folder: Path) -> list[subprocess.Popen]:
     """py-spy on the record path's services while records flow: collapsed stacks (flamegraph input)."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(spy).exists():
+        raise SystemExit("--profile needs py-spy: .venv/bin/pip install -r loadtest/requirements.txt")
     folder.mkdir(parents=True, exist_ok=True)
     return [
         subprocess.Popen([spy, "record", "--format", "raw", "--rate", "250", "--nonblocking",
