@@ -217,6 +217,7 @@ async def run(args: argparse.Namespace, stack: Stack) -> dict:
         "records": args.records,
         "target_rate": args.rate,
         "template_matching_replicas": len(replicas),
+        "settings": args.set,
         "producer": produced,
         "queryable_rows": rows,
         "rows_by_replica": dict(stored_by),
@@ -268,13 +269,22 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=10_000)
     parser.add_argument("--alerts", type=int, default=20)
     parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--set", action="append", default=[], metavar="SERVICE:NAME=VALUE",
+                        help="environment for one service (repeatable), for A/B runs of a setting")
     parser.add_argument("--tm-replicas", type=int, default=1, help="template-matching replicas (same group)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--profile", type=Path, help="py-spy the record path's services into this folder")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "loadtest.json")
     args = parser.parse_args()
     with temporary_workdir() as workdir:
-        stack = Stack(workdir=workdir, service_env={"alert-intake": {"LOGMESH_INTAKE_TOKENS": DEMO_TOKEN}})
+        service_env: dict[str, dict[str, str]] = {"alert-intake": {"LOGMESH_INTAKE_TOKENS": DEMO_TOKEN}}
+        for setting in args.set:  # SERVICE:NAME=VALUE, e.g. template-matching:LOGMESH_INSERT_LINGER_MS=100
+            service, _, assignment = setting.partition(":")
+            name, _, value = assignment.partition("=")
+            if not (service and name and _):
+                raise SystemExit(f"--set {setting!r}: expected SERVICE:NAME=VALUE")
+            service_env.setdefault(service, {})[name] = value
+        stack = Stack(workdir=workdir, service_env=service_env)
         print("starting the embedded stack ...", file=sys.stderr, flush=True)
         stack.start(progress=not args.json)
         try:
