@@ -222,6 +222,9 @@ async def run(args: argparse.Namespace, stack: Stack) -> dict:
         "queryable_rows": rows,
         "rows_by_replica": dict(stored_by),
         "replicas_hold_same_template_ids": same_templates,
+        # each replica's CPU per record it stored itself (cpu_us_per_record divides by all rows)
+        "cpu_us_per_own_record": {name: round((cpu_after[name] - cpu_before[name]) / n * 1e6, 1)
+                                  for name, n in stored_by.items() if n > 0},
         "end_to_end_records_per_s": round(rows / elapsed, 1) if elapsed else 0.0,
         "ingest_to_queryable_ms": percentiles(latencies),
         "alert_to_first_notification_ms": percentiles(alert_ms),
