@@ -115,7 +115,7 @@ async def self_test(total: int, rate: float, org: str) -> dict:
     and counted back from the partitions' end offsets."""
     from aiokafka import AIOKafkaConsumer
 
-    from logmesh_runtime.stack import EmbeddedBroker, create_topics
+    from logmesh_devstack.stack import EmbeddedBroker, create_topics
 
     broker = EmbeddedBroker().start()
     try:

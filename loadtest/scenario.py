@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from kafka_producer import make_payloads, produce
 
 from logmesh_contracts.topics import LOGS_RAW, NOTIFICATIONS_SENT
-from logmesh_runtime.demo import DEMO_TOKEN
-from logmesh_runtime.stack import ServiceProcess, Stack, free_port, temporary_workdir
+from logmesh_devstack.demo import DEMO_TOKEN
+from logmesh_devstack.stack import ServiceProcess, Stack, free_port, temporary_workdir
 
 ROOT = Path(__file__).resolve().parents[1]
 
