@@ -19,10 +19,10 @@ from logmesh_contracts import (
     Incident,
     K8sRef,
     LogAnomaly,
-    LogRecord,
     TemplateEvent,
     stable_id,
 )
+from template_matching.records import K8sView, Record
 
 LEVELS: tuple[str, ...] = ("TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL")
 ERROR_LEVELS = frozenset({"ERROR", "FATAL"})
@@ -44,7 +44,7 @@ LOG_COLUMNS: tuple[str, ...] = (
 )
 
 
-def log_row(record: LogRecord, template_id: str) -> list[Any]:
+def log_row(record: Record, template_id: str) -> list[Any]:
     """One ClickHouse row for a record, in ``LOG_COLUMNS`` order."""
     k8s = record.k8s
     return [
@@ -78,13 +78,13 @@ class LogColumns:
         self.columns: tuple[list[Any], ...] = tuple([] for _ in LOG_COLUMNS)
 
     @classmethod
-    def of(cls, records: Sequence[Any], template_ids: Sequence[str]) -> LogColumns:
-        """The columns of a batch, one comprehension per column (records: ``LogRecord`` or alike)."""
+    def of(cls, records: Sequence[Record], template_ids: Sequence[str]) -> LogColumns:
+        """The columns of a batch, one comprehension per column."""
         if len(records) != len(template_ids):
             raise ValueError(f"{len(records)} records but {len(template_ids)} template ids")
         batch = cls()
         k8s = [r.k8s for r in records]
-        values = (
+        values: tuple[list[Any], ...] = (
             [r.org for r in records], [r.service for r in records], [epoch_ms(r.timestamp) for r in records],
             [r.event_id for r in records], [epoch_ms(r.received_at) for r in records], [r.level for r in records],
             list(template_ids), [r.message for r in records], [r.host or "" for r in records],
@@ -129,7 +129,7 @@ def template_row(event: TemplateEvent) -> list[Any]:
     ]
 
 
-def _contract_k8s(k8s: Any) -> K8sRef:
+def _contract_k8s(k8s: K8sRef | K8sView) -> K8sRef:
     """Records decoded on the hot path carry a struct that mirrors ``K8sRef``; anomalies carry the contract type."""
     return k8s if isinstance(k8s, K8sRef) else K8sRef(**{name: getattr(k8s, name) for name in K8sRef.model_fields})
 
@@ -144,7 +144,7 @@ def template_event(
     template: str,
     previous_template_id: str | None,
     is_new: bool,
-    record: LogRecord,
+    record: Record,
     now: datetime,
     kind: str | None = None,
     source: str = "miner",
@@ -290,7 +290,7 @@ class _Window:
     samples: dict[str, list[str]] = field(default_factory=dict)
     templates: dict[str, str] = field(default_factory=dict)
     error_samples: list[str] = field(default_factory=list)
-    k8s: K8sRef | None = None
+    k8s: K8sRef | K8sView | None = None
 
 
 @dataclass
@@ -331,7 +331,7 @@ class AnomalyDetector:
         return start
 
     def observe(
-        self, record: LogRecord, template_id: str, template: str, is_new: bool, now: datetime
+        self, record: Record, template_id: str, template: str, is_new: bool, now: datetime
     ) -> list[LogAnomaly]:
         seen = self._seen
         if record.event_id in seen:  # a redelivered record must not count twice
@@ -437,7 +437,7 @@ class AnomalyDetector:
         return found
 
     def _new_template(
-        self, record: LogRecord, template_id: str, template: str, is_new: bool, now: datetime
+        self, record: Record, template_id: str, template: str, is_new: bool, now: datetime
     ) -> list[LogAnomaly]:
         if not is_new or not level_at_least(record.level, self.config.new_template_min_level):
             return []

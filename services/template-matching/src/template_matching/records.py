@@ -14,7 +14,7 @@ Domain code reads records by attribute, so it takes a ``RecordView`` or a ``LogR
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeAlias
 
 import msgspec
 
@@ -67,7 +67,7 @@ class RecordView(msgspec.Struct, frozen=True, gc=False):
         return LogRecord.model_validate(msgspec.to_builtins(self))
 
 
-Record = RecordView | LogRecord
+Record: TypeAlias = RecordView | LogRecord
 
 _DECODER = msgspec.json.Decoder(RecordView)
 
