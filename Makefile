@@ -21,13 +21,14 @@ $(STAMP): Makefile contracts/pyproject.toml $(wildcard services/*/pyproject.toml
 install: $(STAMP) ## create .venv with every package (editable) and test tools
 
 # openjdk-17 + maven: the real Apache Kafka tier (deploy/kafka); prometheus: promtool checks the alert rules
-DEBIAN_PACKAGES := prometheus-alertmanager docker-compose openjdk-17-jre-headless maven prometheus
+DEBIAN_PACKAGES := prometheus-alertmanager docker-compose rsyslog rsyslog-kafka openjdk-17-jre-headless maven prometheus
 
-system-deps: ## install the Debian packages tests drive for real (Alertmanager, compose validator, JDK+Maven for Kafka, promtool)
-	@command -v prometheus-alertmanager >/dev/null && command -v docker-compose >/dev/null && command -v java >/dev/null \
-	  && command -v mvn >/dev/null && command -v promtool >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES) >/dev/null; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES) >/dev/null; fi; }
+system-deps: ## install the Debian packages tests drive for real (Alertmanager, compose validator, rsyslog+omkafka, JDK+Maven for Kafka, promtool)
+	@command -v prometheus-alertmanager >/dev/null && command -v docker-compose >/dev/null && \
+	  ls /usr/lib/*/rsyslog/omkafka.so >/dev/null 2>&1 && command -v java >/dev/null && command -v mvn >/dev/null && \
+	  command -v promtool >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; fi; }
 
 run: install ## bring up the whole mesh on embedded defaults and feed the demo scenario through it
 	$(VENV)/bin/logmesh up --demo
