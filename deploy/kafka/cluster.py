@@ -326,7 +326,7 @@ class KafkaCluster:
                 continue
             result = subprocess.run(
                 self._java(node, libs, "kafka.tools.StorageTool")
-                + ["format", "-t", cluster_id, "-c", str(node.config), "--ignore-formatted"]
+                + ["format", f"--cluster-id={cluster_id}", "-c", str(node.config), "--ignore-formatted"]  # an id may start with "-"
                 + (self.sasl_ssl.scram_arguments() if self.sasl_ssl else []),
                 capture_output=True, text=True,
             )
