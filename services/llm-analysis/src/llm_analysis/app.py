@@ -162,12 +162,29 @@ def create_app(settings: LlmAnalysisSettings, llm: LlmClient | None = None) -> S
         return JSONResponse({"status": "accepted", "event_id": event.event_id, "incident_id": incident_id},
                             status_code=202)
 
+    @service.route("/api/v1/incidents")
+    async def incidents(request: Request) -> JSONResponse:
+        q = request.query_params
+        try:
+            limit = int(q.get("limit", "50"))
+            if not 1 <= limit <= 1000:
+                raise ValueError("limit must be from 1 to 1000")
+            status = q.get("status")
+            if status not in (None, "pending", "done"):
+                raise ValueError("status must be 'pending' or 'done'")
+            since = utcnow() - parse_duration(q["since"]) if q.get("since") else None
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        rows = store.list_incidents(status=status, org=q.get("org"), since=since, text=q.get("q"), limit=limit)
+        return JSONResponse({"count": len(rows), "incidents": rows})
+
     @service.route("/api/v1/incidents/{incident_id}")
     async def incident(request: Request) -> JSONResponse:
-        info = store.describe(request.path_params["incident_id"])
+        incident_id = request.path_params["incident_id"]
+        info = store.describe(incident_id)
         if info is None:
             return JSONResponse({"error": "unknown incident on this replica"}, status_code=404)
-        return JSONResponse(info)
+        return JSONResponse({**info, "analysis": store.analysis(incident_id), "parts": store.evidence(incident_id)})
 
     app = service.asgi()
     app.state.analyzer = analyzer
