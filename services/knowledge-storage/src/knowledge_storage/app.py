@@ -137,6 +137,19 @@ def create_app(settings: KnowledgeStorageSettings, embedder: Embedder | None = N
         gone = await asyncio.to_thread(cases.prune, days, datetime.now(UTC))
         return JSONResponse({"pruned": gone})
 
+    @service.route("/cases/search")
+    async def search(request: Request) -> Response:
+        if (cases := opened()) is None:
+            return unavailable()
+        q = request.query_params
+        text = (q.get("q") or "").strip()
+        limit = q.get("limit", "5")
+        if not text or len(text) > 2000 or not limit.isdigit() or not 1 <= int(limit) <= 50:
+            return JSONResponse({"error": "q (1-2000 characters) is required; limit must be 1..50"}, status_code=400)
+        hits = await asyncio.to_thread(cases.search_text, text, org=q.get("org") or "default", limit=int(limit),
+                                       threshold=float(q.get("threshold", "0.3")))
+        return JSONResponse({"count": len(hits), "cases": [{"score": round(h.score, 4), **h.payload} for h in hits]})
+
     @service.route("/cases/{incident_id}", methods=["GET", "DELETE"])
     async def case(request: Request) -> Response:
         if (cases := opened()) is None:
