@@ -19,10 +19,10 @@ $(STAMP): contracts/pyproject.toml $(wildcard services/*/pyproject.toml)
 
 install: $(STAMP) ## create .venv with every package (editable) and test tools
 
-DEBIAN_PACKAGES := prometheus-alertmanager docker-compose
+DEBIAN_PACKAGES := prometheus-alertmanager docker-compose chromium
 
-system-deps: ## install the Debian packages tests drive for real (Alertmanager, compose validator)
-	@command -v prometheus-alertmanager >/dev/null && command -v docker-compose >/dev/null || { \
+system-deps: ## install the Debian packages tests drive for real (Alertmanager, compose validator, Chromium for the console)
+	@command -v prometheus-alertmanager >/dev/null && command -v docker-compose >/dev/null && command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; fi; }
 

@@ -35,7 +35,8 @@ def emit(data: object, as_json: bool, human: str | None = None) -> None:
 @app.command()
 def up(
     demo: Annotated[bool, typer.Option(help="Feed the bundled demo scenario through the mesh, show results, exit.")] = False,
-    services: Annotated[str, typer.Option(help="Comma-separated subset of services to run.")] = ",".join(SERVICES),
+    services: Annotated[str, typer.Option(help="Comma-separated subset of services to run.")] = ",".join(
+        (*SERVICES, "console")),
     workdir: Annotated[Path, typer.Option(help="Where state and logs go.")] = Path(".logmesh"),
     bootstrap: Annotated[str | None, typer.Option(help="Use this Kafka instead of starting Tansu.")] = None,
     as_json: JsonFlag = False,
@@ -44,9 +45,9 @@ def up(
     from logmesh_runtime.stack import Stack
 
     chosen = tuple(s.strip() for s in services.split(",") if s.strip())
-    unknown = set(chosen) - set(SERVICES)
+    unknown = set(chosen) - {*SERVICES, "console"}
     if unknown:
-        raise typer.BadParameter(f"unknown service(s) {sorted(unknown)}; choose from {', '.join(SERVICES)}")
+        raise typer.BadParameter(f"unknown service(s) {sorted(unknown)}; choose from {', '.join(SERVICES)}, console")
     from logmesh_runtime.demo import DEMO_TOKEN, cluster_simulator
 
     workdir = workdir.resolve()

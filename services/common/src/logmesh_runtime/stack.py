@@ -26,7 +26,10 @@ from aiokafka.errors import TopicAlreadyExistsError
 
 from logmesh_contracts.topics import SERVICES, TOPICS, all_topic_names
 
-PACKAGES = {name: name.replace("-", "_") for name in SERVICES}
+# The operator's console is started with the mesh but is no event-processing service: it only
+# reads the services' HTTP APIs (their addresses come from the processes started before it).
+OPERATOR_SURFACES: tuple[str, ...] = ("console",)
+PACKAGES = {name: name.replace("-", "_") for name in (*SERVICES, *OPERATOR_SURFACES)}
 
 
 def free_port() -> int:
@@ -261,6 +264,8 @@ class Stack:
             "LOGMESH_HTTP_PORT": str(port),
             "LOGMESH_DATA_DIR": str(self.workdir / "data"),
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            **{f"LOGMESH_{other.upper().replace('-', '_')}_URL": process.url
+               for other, process in self.processes.items() if other != name},
             **self.extra_env,
             **self.service_env.get(name, {}),
         }
