@@ -36,7 +36,7 @@ def mesh(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     cwd = tmp_path_factory.mktemp("operator")
     prefix = f"ops{uuid.uuid4().hex[:6]}."
     asyncio.run(create_topics(kafka_bootstrap, prefix))
-    stack = Stack(workdir=cwd / ".logmesh", services=("alert-intake", "llm-analysis", "console"),
+    stack = Stack(workdir=cwd / ".logmesh", services=("ingestion", "alert-intake", "llm-analysis", "console"),
                   broker_bootstrap=kafka_bootstrap, topic_prefix=prefix,
                   service_env={"llm-analysis": {"LOGMESH_EVIDENCE_DEADLINE_S": "1"},
                                "console": {"LOGMESH_REFRESH_S": "0.5"}})
@@ -49,8 +49,10 @@ def mesh(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         stack.stop()
 
 
-def logmesh(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def logmesh(cwd: Path, *args: str, check: bool = True, **extra_env: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not (k.startswith("LOGMESH_") and k.endswith("_URL"))}
+    env.pop("LOGMESH_KAFKA_BOOTSTRAP", None)
+    env.update(extra_env)
     env.pop("LOGMESH_LLM_MODEL", None)
     env["LOGMESH_LLM_API_KEY"] = "loopback-test-key"  # the OpenAI provider insists on one
     done = subprocess.run([LOGMESH, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
@@ -159,3 +161,33 @@ def test_console_in_chromium(mesh: tuple[Stack, Path], incident: dict[str, Any],
     verdicts = [json.loads(r.value) for r in records]
     assert {(v["incident_id"], v["verdict"], v["channel"], v["given_by"]) for v in verdicts} == {
         (incident_id, "correct", "console", "ann")}
+
+
+def test_commands_read_up_addresses_and_fail_loudly(mesh: tuple[Stack, Path], incident: dict[str, Any]) -> None:
+    """tail and feedback find the broker in endpoints.json; user errors get a message and a non-zero code."""
+    stack, cwd = mesh
+    prefix = {"LOGMESH_TOPIC_PREFIX": stack.topic_prefix}
+    incident_id = incident["incident_id"]
+
+    unknown = logmesh(cwd, "feedback", "no-such-incident", "correct", check=False, **prefix)
+    assert unknown.returncode == 1 and "no incident" in unknown.stderr and "Traceback" not in unknown.stderr
+    logmesh(cwd, "feedback", incident_id, "incorrect", "--by", "bob", **prefix)
+    tailed = logmesh(cwd, "tail", "feedback", "--from-beginning", "--limit", "1", "--json", **prefix)
+    assert json.loads(tailed.stdout)["value"]["incident_id"] == incident_id
+
+    rejected_file = cwd / "bad.ndjson"
+    rejected_file.write_text('{"level": "INFO"}\n{"level": "ERROR"}\n')
+    rejected = logmesh(cwd, "send-logs", str(rejected_file), "--json", check=False)
+    assert rejected.returncode == 1 and json.loads(rejected.stdout)["rejected"] == 2
+    assert "every record was rejected" in rejected.stderr
+    missing = logmesh(cwd, "send-logs", str(cwd / "nope.ndjson"), check=False)
+    assert missing.returncode == 2 and "not a readable file" in missing.stderr and "Traceback" not in missing.stderr
+    bad_label = logmesh(cwd, "send-alert", "X", "-l", "namespace", check=False)
+    assert bad_label.returncode == 2 and "key=value" in bad_label.stderr and "Traceback" not in bad_label.stderr
+
+    elsewhere = cwd / "elsewhere"
+    (elsewhere / ".logmesh").mkdir(parents=True)
+    (elsewhere / ".logmesh" / "endpoints.json").write_text(json.dumps({"kafka": "127.0.0.1:1"}))
+    down = logmesh(elsewhere, "tail", "feedback", "--limit", "1", check=False)
+    assert down.returncode == 2 and "cannot reach Kafka at 127.0.0.1:1" in down.stderr
+    assert "Traceback" not in down.stderr
