@@ -167,16 +167,20 @@ class MeshApi:
     async def _log_snippets(self, words: list[str], org: str) -> list[Snippet]:
         found: list[Snippet] = []
         seen: set[str] = set()
-        for word in words[:3]:  # the most specific words; each a ClickHouse text filter
-            body = await self.logs(text=word, org=org, limit=20)
+        # the most specific words, each a ClickHouse text filter, and the latest errors (a question names
+        # a service or pod more often than words of its log lines; ranking then matches those fields)
+        queries: list[dict[str, Any]] = [{"text": word} for word in words[:3]] + [{"level": "ERROR"}]
+        for query in queries:
+            body = await self.logs(org=org, limit=20, **query)
             for row in body.get("logs", []):
                 ref = f"log:{row.get('service', '')}@{row.get('ts', '')}#{row.get('template_id', '')}"
                 if ref in seen:
                     continue
                 seen.add(ref)
                 level = str(row.get("level", ""))
-                found.append(Snippet(ref, "logs", f"{row.get('ts', '')} {level} {row.get('service', '')}: "
-                                     f"{row.get('message', '')}", 1.2 if level in {"ERROR", "FATAL"} else 1.0))
+                found.append(Snippet(ref, "logs", f"{row.get('ts', '')} {level} {row.get('service', '')} "
+                                     f"{row.get('namespace', '')}/{row.get('pod', '')}: {row.get('message', '')}",
+                                     1.2 if level in {"ERROR", "FATAL"} else 1.0))
         return found
 
     async def _template_snippets(self, org: str) -> list[Snippet]:
