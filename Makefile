@@ -39,10 +39,12 @@ lint: install ## ruff and the contract/schema drift checks
 	$(VENV)/bin/ruff check .
 	$(PY) -m logmesh_contracts.schemas check
 	$(PY) -m logmesh_contracts.asyncapi check
+	$(PY) deploy/tools/openapi.py check
 
-schemas: install ## regenerate committed JSON Schemas, examples and the AsyncAPI document
+schemas: install ## regenerate committed JSON Schemas, examples, the AsyncAPI and OpenAPI documents
 	$(PY) -m logmesh_contracts.schemas export
 	$(PY) -m logmesh_contracts.asyncapi export
+	$(PY) deploy/tools/openapi.py export
 
 clean: ## remove the virtualenv and local state
 	rm -rf $(VENV) .logmesh

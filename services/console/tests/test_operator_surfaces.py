@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from logmesh_contracts.topics import FEEDBACK
@@ -79,6 +80,13 @@ def incident(mesh: tuple[Stack, Path]) -> dict[str, Any]:
                    "-l", "severity=critical", "--summary", "checkout is restarting", "--json")
     assert json.loads(sent.stdout)["status"] < 300
     return analysed_incident(cwd, "CheckoutCrashLooping")
+
+
+def test_running_services_serve_openapi(mesh: tuple[Stack, Path]) -> None:
+    stack, _cwd = mesh
+    for name, process in stack.processes.items():
+        document = httpx.get(f"{process.url}/openapi.json", timeout=10).json()
+        assert document["openapi"] == "3.1.0" and document["info"]["title"] == f"logmesh {name}"
 
 
 def test_incidents_and_incident_show_the_analysis(mesh: tuple[Stack, Path], incident: dict[str, Any]) -> None:

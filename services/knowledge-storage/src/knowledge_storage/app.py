@@ -7,16 +7,19 @@ import contextlib
 import logging
 from datetime import UTC, datetime
 
+from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from knowledge_storage.api_models import CaseSearchQuery, CaseSearchResult
 from knowledge_storage.cases import CaseBase, open_case_base
 from knowledge_storage.handlers import Handlers
 from knowledge_storage.ports import Embedder
 from knowledge_storage.settings import KnowledgeStorageSettings
 from logmesh_contracts.topics import ANALYSIS_RESULTS, FEEDBACK, INCIDENTS_OPENED
 from logmesh_runtime.kafka import TransientError
+from logmesh_runtime.openapi import typed
 from logmesh_runtime.service import Service
 
 log = logging.getLogger(__name__)
@@ -138,16 +141,16 @@ def create_app(settings: KnowledgeStorageSettings, embedder: Embedder | None = N
         return JSONResponse({"pruned": gone})
 
     @service.route("/cases/search")
+    @typed(query=CaseSearchQuery, response=CaseSearchResult)
     async def search(request: Request) -> Response:
+        """Validated cases closest to a free-text question, most similar first."""
         if (cases := opened()) is None:
             return unavailable()
-        q = request.query_params
-        text = (q.get("q") or "").strip()
-        limit = q.get("limit", "5")
-        if not text or len(text) > 2000 or not limit.isdigit() or not 1 <= int(limit) <= 50:
-            return JSONResponse({"error": "q (1-2000 characters) is required; limit must be 1..50"}, status_code=400)
-        hits = await asyncio.to_thread(cases.search_text, text, org=q.get("org") or "default", limit=int(limit),
-                                       threshold=float(q.get("threshold", "0.3")))
+        try:
+            q = CaseSearchQuery.model_validate(dict(request.query_params))
+        except ValidationError as exc:
+            return JSONResponse({"error": str(exc)[:1000]}, status_code=400)
+        hits = await asyncio.to_thread(cases.search_text, q.q.strip(), org=q.org, limit=q.limit, threshold=q.threshold)
         return JSONResponse({"count": len(hits), "cases": [{"score": round(h.score, 4), **h.payload} for h in hits]})
 
     @service.route("/cases/{incident_id}", methods=["GET", "DELETE"])

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 from llm_analysis.adapters.recovery import find_orphans
 from llm_analysis.adapters.store import SqliteStore
 from llm_analysis.analyzer import Analyzer
+from llm_analysis.api_models import IncidentDetail, IncidentList, IncidentQuery
 from llm_analysis.domain import incident_id_for, opening_from_request
 from llm_analysis.handlers import IntakeHandlers, OwnerHandlers
 from llm_analysis.ports import LlmClient
@@ -44,6 +45,7 @@ from logmesh_contracts.topics import (
     LOGS_ANOMALIES,
 )
 from logmesh_runtime.kafka import PublishUnavailable
+from logmesh_runtime.openapi import typed
 from logmesh_runtime.service import Service
 
 log = logging.getLogger(__name__)
@@ -149,6 +151,7 @@ def create_app(settings: LlmAnalysisSettings, llm: LlmClient | None = None) -> S
 
     @service.route("/api/v1/analyze", methods=["POST"])
     async def analyze(request: Request) -> JSONResponse:
+        """Request an analysis of a time range: published as an AnalysisRequest (202 with its incident id)."""
         try:
             body = json.loads(await request.body() or b"{}")
             event = analysis_request_from_body(body, requested_by="rest")
@@ -163,23 +166,21 @@ def create_app(settings: LlmAnalysisSettings, llm: LlmClient | None = None) -> S
                             status_code=202)
 
     @service.route("/api/v1/incidents")
+    @typed(query=IncidentQuery, response=IncidentList)
     async def incidents(request: Request) -> JSONResponse:
-        q = request.query_params
+        """Incidents this replica owns, newest first, each with its analysis once there is one."""
         try:
-            limit = int(q.get("limit", "50"))
-            if not 1 <= limit <= 1000:
-                raise ValueError("limit must be from 1 to 1000")
-            status = q.get("status")
-            if status not in (None, "pending", "done"):
-                raise ValueError("status must be 'pending' or 'done'")
-            since = utcnow() - parse_duration(q["since"]) if q.get("since") else None
-        except ValueError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        rows = store.list_incidents(status=status, org=q.get("org"), since=since, text=q.get("q"), limit=limit)
+            q = IncidentQuery.model_validate(dict(request.query_params))
+            since = utcnow() - parse_duration(q.since) if q.since else None
+        except (ValueError, ValidationError) as exc:
+            return JSONResponse({"error": str(exc)[:1000]}, status_code=400)
+        rows = store.list_incidents(status=q.status, org=q.org, since=since, text=q.q, limit=q.limit)
         return JSONResponse({"count": len(rows), "incidents": rows})
 
     @service.route("/api/v1/incidents/{incident_id}")
+    @typed(response=IncidentDetail)
     async def incident(request: Request) -> JSONResponse:
+        """One incident: its state, the evidence parts that arrived and the published analysis."""
         incident_id = request.path_params["incident_id"]
         info = store.describe(incident_id)
         if info is None:
