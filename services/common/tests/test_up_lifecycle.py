@@ -82,3 +82,13 @@ def test_signals_stale_lock_and_fresh_state(tmp_path: Path) -> None:
     third.proc.wait(60)
     assert not any(alive(child["pid"]) for child in children)
     assert "Traceback" not in third.err.read_text()
+
+
+def test_demo_without_an_analysis_fails(tmp_path: Path) -> None:
+    done = subprocess.run([LOGMESH, "up", "--demo", "--services", "ingestion", "--demo-timeout", "3"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=180,
+                          env={k: v for k, v in os.environ.items() if k != "LOGMESH_KAFKA_BOOTSTRAP"})
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "produced no analysis" in done.stderr and "Traceback" not in done.stderr
+    assert "accepted 400 of 400" in done.stdout  # the part that could run did
+    assert not (tmp_path / ".logmesh" / "up.lock").exists()

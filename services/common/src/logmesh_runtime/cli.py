@@ -43,6 +43,7 @@ def up(
         (*SERVICES, "console")),
     workdir: Annotated[Path, typer.Option(help="Where state and logs go.")] = Path(".logmesh"),
     bootstrap: Annotated[str | None, typer.Option(help="Use this Kafka instead of starting Tansu.")] = None,
+    demo_timeout: Annotated[float, typer.Option(help="With --demo: seconds to wait for the analysis.")] = 120.0,
     as_json: JsonFlag = False,
 ) -> None:
     """Start the broker and services on embedded defaults (Tansu, chDB, local Qdrant)."""
@@ -96,7 +97,7 @@ def up(
         if demo:
             from logmesh_runtime.demo import run_demo
 
-            summary = run_demo(stack, progress=not as_json)
+            summary = run_demo(stack, progress=not as_json, timeout_s=demo_timeout)
             if as_json:
                 emit(summary, True)
             if "analysis" not in summary:
