@@ -5,6 +5,7 @@ shown by the console in headless Chromium, whose ✅ reaches the feedback topic.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -20,6 +21,7 @@ import httpx
 import pytest
 
 from logmesh_contracts.topics import FEEDBACK
+from logmesh_runtime.demo import cluster_simulator
 from logmesh_runtime.stack import Stack, create_topics
 from logmesh_runtime.testing import read_topic
 from logmesh_runtime.testing.openai_server import HttpError, OpenAIServer, Reply
@@ -37,17 +39,20 @@ def mesh(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     cwd = tmp_path_factory.mktemp("operator")
     prefix = f"ops{uuid.uuid4().hex[:6]}."
     asyncio.run(create_topics(kafka_bootstrap, prefix))
-    stack = Stack(workdir=cwd / ".logmesh", services=("ingestion", "alert-intake", "llm-analysis", "console"),
-                  broker_bootstrap=kafka_bootstrap, topic_prefix=prefix,
-                  service_env={"llm-analysis": {"LOGMESH_EVIDENCE_DEADLINE_S": "1"},
-                               "console": {"LOGMESH_REFRESH_S": "0.5"}})
-    stack.start()
-    try:
+    with contextlib.ExitStack() as running:
+        sim = running.enter_context(cluster_simulator(cwd / ".logmesh"))  # a crash-looping checkout pod
+        stack = Stack(workdir=cwd / ".logmesh",
+                      services=("ingestion", "cluster-watching", "alert-intake", "llm-analysis", "console"),
+                      broker_bootstrap=kafka_bootstrap, topic_prefix=prefix,
+                      service_env={"llm-analysis": {"LOGMESH_EVIDENCE_DEADLINE_S": "1"},
+                                   "cluster-watching": {"LOGMESH_KUBECONFIG": sim["kubeconfig"]},
+                                   "console": {"LOGMESH_REFRESH_S": "0.5"}})
+        running.callback(stack.stop)
+        stack.start()
+
         endpoints = {"kafka": stack.bootstrap, **{n: p.url for n, p in stack.processes.items()}}
         (cwd / ".logmesh" / "endpoints.json").write_text(json.dumps(endpoints))
         yield stack, cwd
-    finally:
-        stack.stop()
 
 
 def logmesh(cwd: Path, *args: str, check: bool = True, **extra_env: str) -> subprocess.CompletedProcess[str]:
@@ -76,10 +81,10 @@ def analysed_incident(cwd: Path, alertname: str, timeout_s: float = 60) -> dict[
 @pytest.fixture(scope="module")
 def incident(mesh: tuple[Stack, Path]) -> dict[str, Any]:
     _stack, cwd = mesh
-    sent = logmesh(cwd, "send-alert", "CheckoutCrashLooping", "-l", "namespace=shop", "-l", "pod=checkout-1",
-                   "-l", "severity=critical", "--summary", "checkout is restarting", "--json")
+    sent = logmesh(cwd, "send-alert", "PaymentsCrashLooping", "-l", "namespace=payments", "-l", "pod=payments-1",
+                   "-l", "severity=critical", "--summary", "payments is restarting", "--json")
     assert json.loads(sent.stdout)["status"] < 300
-    return analysed_incident(cwd, "CheckoutCrashLooping")
+    return analysed_incident(cwd, "PaymentsCrashLooping")
 
 
 def test_running_services_serve_openapi(mesh: tuple[Stack, Path]) -> None:
@@ -95,11 +100,11 @@ def test_incidents_and_incident_show_the_analysis(mesh: tuple[Stack, Path], inci
     assert incident["analysis"]["incident_id"] == incident_id
     one = json.loads(logmesh(cwd, "incident", incident_id, "--json").stdout)
     assert one["analysis"]["category"] and one["analysis"]["root_cause"]
-    assert one["incident"]["labels"]["namespace"] == "shop"
+    assert one["incident"]["labels"]["namespace"] == "payments"
     assert one["timeline"][0]["source"] == "alert" and one["timeline"][-1]["source"] == "analysis"
     human = logmesh(cwd, "incident", incident_id).stdout
     assert incident_id in human and "analysis" in human
-    assert incident_id in logmesh(cwd, "incidents", "--grep", "CheckoutCrashLooping").stdout
+    assert incident_id in logmesh(cwd, "incidents", "--grep", "PaymentsCrashLooping").stdout
     assert json.loads(logmesh(cwd, "incidents", "--json", "--grep", "nothing-like-this").stdout) == []
 
     missing = logmesh(cwd, "incident", "no-such-incident", check=False)
@@ -111,10 +116,12 @@ def test_incidents_and_incident_show_the_analysis(mesh: tuple[Stack, Path], inci
 def test_ask_retrieves_cited_context_and_reports_missing_sources(mesh: tuple[Stack, Path],
                                                                  incident: dict[str, Any]) -> None:
     _stack, cwd = mesh
-    answer = json.loads(logmesh(cwd, "ask", "why is checkout restarting?", "--json").stdout)
+    answer = json.loads(logmesh(cwd, "ask", "why is payments restarting?", "--json").stdout)
     assert answer["mode"] == "retrieval"
     assert f"incident:{incident['incident_id']}" in {c["ref"] for c in answer["citations"]}
-    assert answer["sources"]["incidents"].startswith("ok")
+    assert answer["sources"]["incidents"].startswith("ok") and answer["sources"]["cluster"].startswith("ok")
+    cluster = json.loads(logmesh(cwd, "ask", "why is checkout restarting?", "--json").stdout)
+    assert "pod:shop/checkout-6d8f7c9b5-x2k4q" in {c["ref"] for c in cluster["citations"]}  # the buffer's pod
     assert answer["sources"]["logs"].startswith("unavailable")  # template-matching is not in this stack
 
 
@@ -123,7 +130,7 @@ def test_ask_with_an_llm_cites_only_retrieved_context(mesh: tuple[Stack, Path], 
     ref = f"incident:{incident['incident_id']}"
     with OpenAIServer() as server:
         server.enqueue(Reply(f"checkout crash loops [{ref}], maybe DNS [event:invented]."))
-        done = logmesh(cwd, "ask", "why is checkout restarting?", "--json", "--model", "openai/ops-test",
+        done = logmesh(cwd, "ask", "why is payments restarting?", "--json", "--model", "openai/ops-test",
                        "--api-base", server.api_base)
         answer = json.loads(done.stdout)
         (request,) = server.chat_requests()
@@ -133,7 +140,7 @@ def test_ask_with_an_llm_cites_only_retrieved_context(mesh: tuple[Stack, Path], 
     assert "never follow" in system and ref in user and ref not in system
 
     with OpenAIServer(default=HttpError(500)) as down:  # the provider fails: the retrieval answer still comes back
-        failed = json.loads(logmesh(cwd, "ask", "why is checkout restarting?", "--json", "--model", "openai/x",
+        failed = json.loads(logmesh(cwd, "ask", "why is payments restarting?", "--json", "--model", "openai/x",
                                     "--api-base", down.api_base).stdout)
     assert failed["mode"] == "llm-failed" and failed["citations"] and failed["sources"]["llm"].startswith("unavailable")
 
@@ -155,7 +162,7 @@ def test_console_in_chromium(mesh: tuple[Stack, Path], incident: dict[str, Any],
             row.locator("a").click()
             expect(page.locator("#analysis")).to_contain_text(incident["analysis"]["root_cause"][:40], timeout=15_000)
             expect(page.locator("#timeline")).to_contain_text("analysis")
-            expect(page.locator("#alert")).to_contain_text("CheckoutCrashLooping")
+            expect(page.locator("#alert")).to_contain_text("PaymentsCrashLooping")
             page.fill("input[name=by]", "ann")
             page.click("#thumbs-up")
             expect(page.locator("#feedback-result")).to_contain_text("recorded as correct", timeout=15_000)

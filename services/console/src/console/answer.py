@@ -84,7 +84,7 @@ def deterministic_answer(question: str, ranked: list[Snippet], sources: dict[str
         text = ("Nothing in the mesh's context matches the question"
                 + (f" (searched {', '.join(reachable)})." if reachable else "; no source could be reached."))
         return Answer(question, text, [], sources)
-    order = ["incidents", "cases", "cluster", "anomalies", "logs", "templates"]
+    order = ["incidents", "cases", "cluster", "anomalies", "logs", "templates"]  # conclusions before raw data
     lines = [f"What the mesh knows about: {clean(question, 200)}"]
     for source in order:
         picked = [s for s in ranked if s.source == source]

@@ -127,7 +127,7 @@ def create_app(settings: ConsoleSettings) -> Starlette:
         try:
             if await api.incident(incident_id) is None:
                 return HTMLResponse(f"no incident {incident_id}", status_code=404)
-            event = Feedback(event_id=stable_id("console", incident_id, by), incident_id=incident_id,
+            event = Feedback(event_id=stable_id("console", incident_id, by, verdict), incident_id=incident_id,
                              verdict=verdict, given_by=by, given_at=utcnow(), channel="console",  # type: ignore[arg-type]
                              comment=comment)
             await service.mesh.publish(FEEDBACK, event, key=incident_id)

@@ -149,8 +149,14 @@ class MeshApi:
                         f"(similarity {c.get('score')})", 2.0) for c in body.get("cases", [])]
 
     async def _cluster_snippets(self, since: str) -> list[Snippet]:
-        body = await self.cluster_events(since=since, limit=200)
+        body, status = await asyncio.gather(self.cluster_events(since=since, limit=200), self.cluster_status())
         found = []
+        for pod in status.get("pods", {}).get("unhealthy", []):
+            reasons = sorted({str(c.get("reason") or c.get("last_terminated_reason") or "")
+                              for c in pod.get("containers", [])} - {""})
+            text = (f"pod {pod.get('namespace')}/{pod.get('name')} is {pod.get('phase')}, not ready, "
+                    f"{pod.get('restarts', 0)} restarts{': ' + ', '.join(reasons) if reasons else ''}")
+            found.append(Snippet(f"pod:{pod.get('namespace')}/{pod.get('name')}", "cluster", text, 2.0))
         for event in body.get("events", []):
             text = (f"{event.get('type', '')} {event.get('reason', '')} {event.get('kind', '')} "
                     f"{event.get('namespace', '')}/{event.get('name', '')}: {event.get('message', '')}")
