@@ -1,6 +1,6 @@
 """The operator's surfaces against running services: an alert sent with `logmesh send-alert` is
 listed by `logmesh incidents`, opened by `logmesh incident`, answered about by `logmesh ask`, and
-shown by the console in headless Chromium, whose ✅ reaches the feedback topic."""
+shown by the console in headless Chromium, whose ✅ reaches knowledge-storage through the feedback topic."""
 
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ def mesh(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     with contextlib.ExitStack() as running:
         sim = running.enter_context(cluster_simulator(cwd / ".logmesh"))  # a crash-looping checkout pod
         stack = Stack(workdir=cwd / ".logmesh",
-                      services=("ingestion", "cluster-watching", "alert-intake", "llm-analysis", "console"),
+                      services=("ingestion", "cluster-watching", "alert-intake", "llm-analysis",
+                                "knowledge-storage", "console"),
                       broker_bootstrap=kafka_bootstrap, topic_prefix=prefix,
                       service_env={"llm-analysis": {"LOGMESH_EVIDENCE_DEADLINE_S": "1"},
                                    "cluster-watching": {"LOGMESH_KUBECONFIG": sim["kubeconfig"]},
@@ -176,6 +177,15 @@ def test_console_in_chromium(mesh: tuple[Stack, Path], incident: dict[str, Any],
     verdicts = [json.loads(r.value) for r in records]
     assert {(v["incident_id"], v["verdict"], v["channel"], v["given_by"]) for v in verdicts} == {
         (incident_id, "correct", "console", "ann")}
+    # knowledge-storage applied it to the case it stored from the analysis
+    case_url = f"{stack.processes['knowledge-storage'].url}/cases/{incident_id}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        case = httpx.get(case_url, timeout=10)
+        if case.status_code == 200 and case.json()["verdicts"]["correct"] == 1:
+            break
+        time.sleep(0.5)
+    assert case.status_code == 200 and case.json()["verdicts"] == {"correct": 1, "incorrect": 0}, case.text
 
 
 def test_commands_read_up_addresses_and_fail_loudly(mesh: tuple[Stack, Path], incident: dict[str, Any]) -> None:
