@@ -83,7 +83,8 @@ def analysed_incident(cwd: Path, alertname: str, timeout_s: float = 60) -> dict[
 def incident(mesh: tuple[Stack, Path]) -> dict[str, Any]:
     _stack, cwd = mesh
     sent = logmesh(cwd, "send-alert", "PaymentsCrashLooping", "-l", "namespace=payments", "-l", "pod=payments-1",
-                   "-l", "severity=critical", "--summary", "payments is restarting", "--json")
+                   "-l", "severity=critical", "-l", "note=<b id=injected>bold</b>", "--summary", "payments is restarting",
+                   "--json")
     assert json.loads(sent.stdout)["status"] < 300
     return analysed_incident(cwd, "PaymentsCrashLooping")
 
@@ -164,6 +165,8 @@ def test_console_in_chromium(mesh: tuple[Stack, Path], incident: dict[str, Any],
             expect(page.locator("#analysis")).to_contain_text(incident["analysis"]["root_cause"][:40], timeout=15_000)
             expect(page.locator("#timeline")).to_contain_text("analysis")
             expect(page.locator("#alert")).to_contain_text("PaymentsCrashLooping")
+            expect(page.locator("#alert")).to_contain_text("note=<b id=injected>bold</b>")  # shown as text
+            assert page.locator("#injected").count() == 0  # never as markup
             page.fill("input[name=by]", "ann")
             page.click("#thumbs-up")
             expect(page.locator("#feedback-result")).to_contain_text("recorded as correct", timeout=15_000)

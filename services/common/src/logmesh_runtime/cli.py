@@ -159,7 +159,7 @@ def status(as_json: JsonFlag = False) -> None:
     import httpx
 
     rows = []
-    for name in SERVICES:
+    for name in (*SERVICES, *(["console"] if "console" in endpoints() else [])):
         url = endpoints().get(name)
         if not url:
             rows.append({"service": name, "url": None, "ready": False, "detail": "not running"})
