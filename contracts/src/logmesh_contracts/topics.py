@@ -22,6 +22,10 @@ SERVICES: tuple[str, ...] = (
     "notification",
 )
 
+# Started with the mesh but no event processing: they read the services' APIs and topics and publish
+# people's verdicts (services/console).
+OPERATOR_SURFACES: tuple[str, ...] = ("console",)
+
 EXTERNAL = "external"  # producers or consumers outside the mesh (log shippers, users' consumers)
 
 

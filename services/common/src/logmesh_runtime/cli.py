@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from logmesh_contracts.topics import SERVICES, TOPICS, all_topic_names
+from logmesh_contracts.topics import OPERATOR_SURFACES, SERVICES, TOPICS, all_topic_names
 from logmesh_runtime import endpoints as mesh_endpoints
 from logmesh_runtime.endpoints import ENDPOINTS_FILE
 
@@ -40,7 +40,7 @@ def emit(data: object, as_json: bool, human: str | None = None) -> None:
 def up(
     demo: Annotated[bool, typer.Option(help="Feed the bundled demo scenario through the mesh, show results, exit.")] = False,
     services: Annotated[str, typer.Option(help="Comma-separated subset of services to run.")] = ",".join(
-        (*SERVICES, "console")),
+        (*SERVICES, *OPERATOR_SURFACES)),
     workdir: Annotated[Path, typer.Option(help="Where state and logs go.")] = Path(".logmesh"),
     bootstrap: Annotated[str | None, typer.Option(help="Use this Kafka instead of starting Tansu.")] = None,
     demo_timeout: Annotated[float, typer.Option(help="With --demo: seconds to wait for the analysis.")] = 120.0,
@@ -50,9 +50,10 @@ def up(
     from logmesh_runtime.stack import Stack
 
     chosen = tuple(s.strip() for s in services.split(",") if s.strip())
-    unknown = set(chosen) - {*SERVICES, "console"}
+    unknown = set(chosen) - {*SERVICES, *OPERATOR_SURFACES}
     if unknown:
-        raise typer.BadParameter(f"unknown service(s) {sorted(unknown)}; choose from {', '.join(SERVICES)}, console")
+        raise typer.BadParameter(f"unknown service(s) {sorted(unknown)}; choose from "
+                                 f"{', '.join((*SERVICES, *OPERATOR_SURFACES))}")
     from logmesh_runtime.demo import DEMO_TOKEN, cluster_simulator
 
     workdir = workdir.resolve()

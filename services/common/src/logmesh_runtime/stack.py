@@ -24,11 +24,9 @@ from pathlib import Path
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from logmesh_contracts.topics import SERVICES, TOPICS, all_topic_names
+from logmesh_contracts.topics import OPERATOR_SURFACES, SERVICES, TOPICS, all_topic_names
 
-# The operator's console is started with the mesh but is no event-processing service: it only
-# reads the services' HTTP APIs (their addresses come from the processes started before it).
-OPERATOR_SURFACES: tuple[str, ...] = ("console",)
+# The console is started last: it reads the services' HTTP APIs at the addresses of the processes before it.
 PACKAGES = {name: name.replace("-", "_") for name in (*SERVICES, *OPERATOR_SURFACES)}
 
 
