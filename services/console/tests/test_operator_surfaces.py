@@ -21,10 +21,10 @@ import httpx
 import pytest
 
 from logmesh_contracts.topics import FEEDBACK
-from logmesh_runtime.demo import cluster_simulator
-from logmesh_runtime.stack import Stack, create_topics
-from logmesh_runtime.testing import read_topic
-from logmesh_runtime.testing.openai_server import HttpError, OpenAIServer, Reply
+from logmesh_devstack.demo import cluster_simulator
+from logmesh_devstack.stack import Stack, create_topics
+from logmesh_runtime.replay import read_topic
+from logmesh_testing.openai_server import HttpError, OpenAIServer, Reply
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(300)]
 

@@ -47,17 +47,17 @@ def up(
     as_json: JsonFlag = False,
 ) -> None:
     """Start the broker and services on embedded defaults (Tansu, chDB, local Qdrant)."""
-    from logmesh_runtime.stack import Stack
+    from logmesh_devstack.stack import Stack
 
     chosen = tuple(s.strip() for s in services.split(",") if s.strip())
     unknown = set(chosen) - {*SERVICES, *OPERATOR_SURFACES}
     if unknown:
         raise typer.BadParameter(f"unknown service(s) {sorted(unknown)}; choose from "
                                  f"{', '.join((*SERVICES, *OPERATOR_SURFACES))}")
-    from logmesh_runtime.demo import DEMO_TOKEN, cluster_simulator
+    from logmesh_devstack.demo import DEMO_TOKEN, cluster_simulator
 
     workdir = workdir.resolve()
-    from logmesh_runtime.runlock import AlreadyRunning, Child, RunLock
+    from logmesh_devstack.runlock import AlreadyRunning, Child, RunLock
 
     _stop_on_sigterm()
     lock = RunLock(workdir)
@@ -96,7 +96,7 @@ def up(
         if as_json:
             emit({"endpoints": endpoints}, True)
         if demo:
-            from logmesh_runtime.demo import run_demo
+            from logmesh_devstack.demo import run_demo
 
             summary = run_demo(stack, progress=not as_json, timeout_s=demo_timeout)
             if as_json:
@@ -203,7 +203,7 @@ def send_logs(
             records.append(record)
     url = service_url("ingestion") + "/logs/ingest"
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    totals = {"accepted": 0, "rejected": 0, "errors": []}
+    totals: dict[str, Any] = {"accepted": 0, "rejected": 0, "errors": []}
     with typer.progressbar(range(0, len(records), batch), label="sending", file=sys.stderr) as chunks:
         for start in chunks:
             try:
@@ -362,7 +362,7 @@ def create_topics_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Create every mesh topic and dead-letter topic that does not exist yet (idempotent)."""
-    from logmesh_runtime.stack import create_topics
+    from logmesh_devstack.stack import create_topics
 
     bootstrap = mesh_endpoints.kafka_bootstrap(bootstrap)
     for attempt in range(1, retries + 1):

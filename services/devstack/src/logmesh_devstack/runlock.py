@@ -16,6 +16,7 @@ import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 LOCK_NAME = "up.lock"
 
@@ -83,7 +84,7 @@ class RunLock:
                 self.path.unlink()
 
     @staticmethod
-    def _stop_leftovers(children: list[dict[str, object]]) -> list[str]:
+    def _stop_leftovers(children: list[dict[str, Any]]) -> list[str]:
         notes = []
         leftovers = []
         for child in children:
