@@ -30,12 +30,14 @@ def alive(pid: int) -> bool:
 class Up:
     """`logmesh up` with one light service, in ``cwd``, output in files so nothing blocks."""
 
-    def __init__(self, cwd: Path, name: str) -> None:
+    def __init__(self, cwd: Path, name: str, sigint_ignored: bool = False) -> None:
         self.cwd, self.out, self.err = cwd, cwd / f"{name}.out", cwd / f"{name}.err"
         self.proc = subprocess.Popen(
             [LOGMESH, "up", "--services", "alert-intake"], cwd=cwd,
             stdout=self.out.open("w"), stderr=self.err.open("w"),
             env={k: v for k, v in os.environ.items() if k != "LOGMESH_KAFKA_BOOTSTRAP"},
+            # how a shell starts a background job (`logmesh up &`): SIGINT ignored
+            preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None,
         )
 
     def wait_up(self, timeout_s: float = 90) -> list[int]:
@@ -67,7 +69,7 @@ def test_signals_stale_lock_and_fresh_state(tmp_path: Path) -> None:
     killed.proc.wait(10)
     assert all(alive(pid) for pid in orphans)  # what SIGKILL leaves behind
 
-    third = Up(tmp_path, "third")
+    third = Up(tmp_path, "third", sigint_ignored=True)
     third.wait_up()
     explained = third.err.read_text()
     assert "stale lock" in explained and "was killed" in explained and "stopped leftover alert-intake" in explained

@@ -117,13 +117,14 @@ def up(
 
 
 def _stop_on_sigterm() -> None:
-    """SIGTERM (and SIGHUP) unwind like Ctrl-C, so every child is stopped and the lock released."""
+    """SIGTERM, SIGHUP and SIGINT unwind like Ctrl-C, so every child is stopped and the lock released
+    (SIGINT too: a shell starts background jobs with it ignored, and `kill -INT` must still stop `up`)."""
     import signal
 
     def interrupt(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(sig, interrupt)
 
 
