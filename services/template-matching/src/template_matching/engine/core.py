@@ -283,9 +283,9 @@ def _collapse_lists(toks: list[str], run: int) -> list[str]:
 
 _QUOTES = "\"'`"
 _TRAIL = ",;:."
-# an identifier whose parts are joined by "-", "_", "." or "/" and hold no capital after
+# an identifier whose parts are joined by "-", "_" or "/" and hold no capital after
 # the first letter: "istio-proxy", "users_pkey", "kube-system/coredns", "orders-<*>"
-_JOINED = re.compile(r"^[a-z][a-z0-9]*(?:[-_./](?:[a-z0-9]+|<\*>))+$")
+_JOINED = re.compile(r"^[a-z][a-z0-9]*(?:[-_/](?:[a-z0-9]+|<\*>))+$")
 
 
 def _value_shaped(word: str) -> bool:
@@ -295,7 +295,10 @@ def _value_shaped(word: str) -> bool:
     behaviour (values seen, pairs alternating elsewhere) decides."""
     w = word.rstrip(_TRAIL)
     if len(w) >= 3 and w[0] in _QUOTES and w[-1] == w[0]:
-        return True
+        # quoted names are values ("orders", "users_pkey"), capitalised quoted words
+        # more often states or titles ('Active' / 'Inactive')
+        inner = w[1:-1]
+        return inner == inner.lower() and any(ch.isalpha() for ch in inner)
     if len(w) >= 3 and w[0] in "[(" and w[-1] in "])":
         w = w[1:-1]
     return _JOINED.match(w) is not None
@@ -462,8 +465,9 @@ class TemplateEngine:
         for lst in lists[: len(lists) - need + 1]:
             candidates.update(lst)
         best = None
-        best_score: tuple[int, int, int] = (-(n + 1), -1, -1)
+        best_score: tuple[int, bool, int, int] = (-(n + 1), False, -1, -1)
         best_words: list[int] = []
+        vshape = self.config.value_shapes
         for c in candidates:
             ct = c.tokens
             eq = sum(1 for a, t in zip(ct, toks, strict=True) if a == t and a != VAR)
@@ -481,10 +485,12 @@ class TemplateEngine:
                     continue
                 if VAR in a and _wild_ok(a, t):
                     params += 1
-                elif _is_word_edit(a, t):
+                elif _is_word_edit(a, t) and not (vshape and _value_shaped(a) and _value_shaped(t)):
                     # two different words: maybe different templates, maybe a variable
                     words.append(i)
-            score = (-len(words), eq, params)
+            # a template differing in its first word is the last choice: first words
+            # are usually what tells messages apart, later words more often values
+            score = (-len(words), words != [0], eq, params)
             if score > best_score or (score == best_score and best is not None and c.seq < best.seq):
                 best, best_score, best_words = c, score, words
         return best, best_words
