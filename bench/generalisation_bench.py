@@ -52,6 +52,69 @@ def engine_templates(contents: list[str], config, final: bool) -> list[str]:
     return [last[c] for c in clusters]
 
 
+def warm_stream_templates(contents: list[str], config) -> list[str]:
+    """Stream answers of a second pass: the engine has seen every event type before."""
+    from template_matching.engine import TemplateEngine
+
+    engine = TemplateEngine(config)
+    for line in contents:
+        engine.assign(line)
+    return [engine.assign(line)[1] for line in contents]
+
+
+def convergence(H, gt: list[str], stream: list[str], final: list[str], ks=(1, 3, 5, 10)) -> dict:
+    """GA of stream and final answers on the lines whose event type had already been seen at
+    least k times before them (both groupings restricted to the same lines)."""
+    seen: dict[str, int] = {}
+    before = []
+    for t in gt:
+        before.append(seen.get(t, 0))
+        seen[t] = before[-1] + 1
+    out = {}
+    for k in ks:
+        idx = [i for i, b in enumerate(before) if b >= k]
+        if not idx:
+            continue
+        sub = [gt[i] for i in idx]
+        out[str(k)] = {
+            "lines": len(idx),
+            "stream_GA": H.evaluate(sub, [stream[i] for i in idx], [stream[i] for i in idx])["GA"],
+            "final_GA": H.evaluate(sub, [final[i] for i in idx], [final[i] for i in idx])["GA"],
+        }
+    return out
+
+
+def throughput(shared: Path, lines_file: Path, rounds: int = 2) -> dict:
+    """Lines/s of the engine (`python -m template_matching.engine`, the code of `logmesh parse`)
+    and of drain3 behind the harness's equivalent stdin -> JSON-lines script, same input, same
+    machine, alternating rounds; CPU seconds of the child process and wall seconds, best round."""
+    import resource
+
+    n = sum(1 for _ in lines_file.open(encoding="utf-8"))
+    env = {**os.environ, "LOGHUB_SETTINGS": json.dumps(DRAIN_GENERIC)}
+    parsers = {
+        "engine_cache_on": [sys.executable, "-m", "template_matching.engine", "--stream"],
+        "engine_cache_off": [sys.executable, "-m", "template_matching.engine", "--stream", "--no-message-cache"],
+        "drain3": [sys.executable, str(shared / "tools" / "loghub_eval.py"), "drain3-stdin"],
+    }
+    best: dict[str, dict] = {}
+    for _ in range(rounds):
+        for name, cmd in parsers.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            with lines_file.open("rb") as src:
+                subprocess.run(cmd, stdin=src, stdout=subprocess.DEVNULL, check=True, env=env)
+            wall = time.perf_counter() - t0
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            if name not in best or cpu < best[name]["cpu_s"]:
+                best[name] = {"cpu_s": cpu, "wall_s": wall, "lines_per_cpu_s": n / cpu, "lines_per_wall_s": n / wall}
+    d = best["drain3"]["cpu_s"]
+    for name in best:
+        best[name]["ratio_vs_drain3_cpu"] = d / best[name]["cpu_s"]
+    return best
+
+
 def score(H, gt: list[str], templates: list[str]) -> dict:
     r = H.evaluate(gt, templates, templates)
     return {m: r[m] for m in METRICS}
@@ -115,11 +178,15 @@ def main() -> int:
         "drain3_default_GA": report["loghub"]["average"]["drain3_default"]["GA"],
     }
 
+    conv: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, str(ROOT / "bench" / "corpora" / "generate.py"), "--out", tmp], check=True)
+        gen = [sys.executable, str(ROOT / "bench" / "corpora" / "generate.py")]
+        subprocess.run([*gen, "--out", tmp], check=True, stdout=subprocess.DEVNULL)
         corpora = {}
+        sources = {n: (c, g) for n, (c, g) in loghub.items()}
         for name in ("K8sPlatform", "DataPlatform"):
             contents, gt = H.read_structured(H.gt_path(tmp, name, "corrected"))
+            sources[name] = (contents, gt)
             print(f"corpus {name}", file=sys.stderr, flush=True)
             corpora[name] = {
                 "lines": len(contents),
@@ -128,7 +195,31 @@ def main() -> int:
                 "engine_final": score(H, gt, engine_templates(contents, default, True)),
                 "drain3_default": score(H, gt, drain(contents, DRAIN_GENERIC)),
             }
+        for name, (contents, gt) in sources.items():
+            stream = engine_templates(contents, default, False)
+            final = engine_templates(contents, default, True)
+            conv[name] = {
+                "first_pass": convergence(H, gt, stream, final),
+                "second_pass_stream_GA": score(H, gt, warm_stream_templates(contents, default))["GA"],
+                "final_GA": score(H, gt, final)["GA"],
+            }
+        # speed on mostly-unique lines: 60,000 generated lines of each corpus, other seed
+        big = Path(tmp) / "big"
+        subprocess.run([*gen, "--out", str(big), "--lines", "60000", "--seed", "1515"], check=True,
+                       stdout=subprocess.DEVNULL)
+        lines_file = Path(tmp) / "unique.log"
+        with lines_file.open("w", encoding="utf-8") as out:
+            for name in ("K8sPlatform", "DataPlatform"):
+                out.write((big / name / f"{name}_2k.log").read_text(encoding="utf-8"))
+        all_lines = lines_file.read_text(encoding="utf-8").splitlines()
+        print("throughput", file=sys.stderr, flush=True)
+        report["throughput_unique"] = {
+            "lines": len(all_lines),
+            "distinct_lines": len(set(all_lines)),
+            "parsers": throughput(shared, lines_file),
+        }
     report["corpora"] = corpora
+    report["stream_convergence"] = conv
     report["seconds"] = round(time.time() - t0, 1)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "generalisation.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -173,6 +264,38 @@ def main() -> int:
         md.append(
             f"| {n} | {r['lines']} | {r['event_types']} | {fmt(r['engine_stream'])} | {fmt(r['engine_final'])} "
             f"| {fmt(r['drain3_default'])} |"
+        )
+    md += [
+        "",
+        "## Stream converges to final",
+        "",
+        "GA of stream and final answers on the lines whose event type had been seen at least k times before "
+        "(first pass), and stream GA of a second pass over the same lines (engine warm, as after a restart "
+        "seeded from the registry).",
+        "",
+        "| source | k=1 stream / final | k=3 | k=5 | k=10 | 2nd-pass stream | final |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for n, r in conv.items():
+        cells = [
+            f"{r['first_pass'][k]['stream_GA']:.3f} / {r['first_pass'][k]['final_GA']:.3f}" if k in r["first_pass"] else "-"
+            for k in ("1", "3", "5", "10")
+        ]
+        md.append(f"| {n} | " + " | ".join(cells) + f" | {r['second_pass_stream_GA']:.3f} | {r['final_GA']:.3f} |")
+    tu = report["throughput_unique"]
+    md += [
+        "",
+        f"## Speed on mostly-unique lines ({tu['lines']:,} generated lines, {tu['distinct_lines']:,} distinct)",
+        "",
+        "Same stdin -> JSON-lines process interface for all (drain3: the harness's `drain3-stdin`, similarity .5, "
+        "depth 4); child-process CPU seconds, best of 2 alternating rounds on the shared 2-core machine.",
+        "",
+        "| parser | CPU s | lines per CPU s | wall s | ratio vs drain3 (CPU) |",
+        "|---|---|---|---|---|",
+    ]
+    for n, r in tu["parsers"].items():
+        md.append(
+            f"| {n} | {r['cpu_s']:.2f} | {r['lines_per_cpu_s']:,.0f} | {r['wall_s']:.2f} | {r['ratio_vs_drain3_cpu']:.2f}x |"
         )
     md.append("")
     (RESULTS / "generalisation.md").write_text("\n".join(md))

@@ -46,7 +46,6 @@ async def test_records_under_retired_templates_are_found_under_the_live_one(clic
     """The miner generalises templates after records were stored under the older ids; search by
     template id, counts, top templates and anomalies resolve retired ids at query time."""
     from logmesh_contracts import LogAnomaly
-
     from template_matching.domain import template_event
     from template_matching.registry import TemplateRegistry
 

@@ -520,6 +520,17 @@ class TemplateEngine:
         c = self._learn(message)[0]
         return c.seq, c.template
 
+    def assign_batch(self, messages: Iterable[str]) -> list[tuple[int, str]]:
+        """:meth:`assign` for many messages in order (one call per batch for callers that
+        parse record batches; the results are exactly those of calling assign in a loop)."""
+        assign = self.assign
+        return [assign(m) for m in messages]
+
+    def match_batch(self, messages: Iterable[str]) -> list[Match]:
+        """:meth:`add` for many messages in order: learns, returns one Match per message."""
+        add = self.add
+        return [add(m) for m in messages]
+
     def _learn(self, message: str) -> tuple[_Cluster, bool, tuple[str, ...]]:
         """Fast path, else mining. Returns (template, is_new, ids it replaced)."""
         toks = self._mask(message)
