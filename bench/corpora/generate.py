@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate the held-out template-mining corpora (fixed seed, committed generator).
 
-Two corpora of software that Loghub lacks, each written out in the layout of the shared
+Three corpora of software that Loghub lacks, each written out in the layout of the shared
 Loghub harness (``<Name>/<Name>_2k.log_structured_corrected.csv`` plus the same file as
 ``_structured.csv``) so that ``loghub_eval.py --data <out> --datasets <Name>`` and
 ``bench/generalisation_bench.py`` score them like a Loghub dataset:
@@ -9,7 +9,10 @@ Loghub harness (``<Name>/<Name>_2k.log_structured_corrected.csv`` plus the same 
 * ``K8sPlatform``: kubelet, kube-scheduler, kube-controller-manager, Kubernetes events,
   containerd, CoreDNS, ingress-nginx access and error lines;
 * ``DataPlatform``: PostgreSQL, Kafka brokers and Java clients, JVM unified GC logging,
-  Redis, a Go net/http service, a Node (morgan) service.
+  Redis, a Go net/http service, a Node (morgan) service;
+* ``OpsPlatform`` (written after the engine's rules were frozen, scored once): HAProxy
+  (httplog and health checks), Envoy access lines, HashiCorp Vault, Prometheus, MySQL 8,
+  RabbitMQ, systemd, Elasticsearch.
 
 Ground truth: every event type is one log statement of the real software, written in
 the format that statement prints (klog structured pairs, log4j prefixes, Postgres'
@@ -261,7 +264,103 @@ def data_events() -> list[tuple[float, str, dict]]:
     ]
 
 
-CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events}
+BACKENDS = ["api", "web"]
+SERVERS = {"api": ["api1", "api2"], "web": ["web1", "web2", "web3"]}
+ENVOY_FLAGS = ["-", "UF", "UH", "URX"]
+UNITS = ["kubelet.service", "containerd.service", "node-exporter.service"]
+VHOSTS = ["/", "orders"]
+MQ_USERS = ["guest", "orders-svc", "billing"]
+QUEUES = ["orders.created", "invoices.pending", "audit"]
+ES_NODES = ["es-data-0", "es-data-1", "es-master-0"]
+ES_INDICES = ["logs-2026.12.03", "metrics-2026.12.03", "traces-2026.12.03"]
+MYSQL_USERS = ["app", "reporting", "root"]
+MYSQL_DBS = ["shop", "analytics"]
+SCRAPE_JOBS = ["kubernetes-pods", "node-exporter", "kube-state-metrics"]
+VAULT_MOUNTS = ["secret", "pki", "database"]
+VAULT_TYPES = ["kv", "pki", "database"]
+
+
+def ops_events() -> list[tuple[float, str, dict]]:
+    backend = pick(BACKENDS)
+
+    def server(g: Gen) -> str:
+        b = g.r.choice(BACKENDS)
+        return f"{b}/{g.r.choice(SERVERS[b])}"
+
+    def ts(g: Gen) -> str:
+        return f"2026-12-03T{g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}.{g.num(100, 999)}Z"
+
+    pid = lambda g: f"<0.{g.num(100, 9999)}.0>"  # noqa: E731
+    return [
+        # HAProxy (option httplog) and health checks
+        (150, '{c}:{p} {t} {fe} {srv} {a}/{b}/{d}/{e}/{f} {st} {by} - - ---- {x}/{y}/{z}/{w}/0 0/0 "{m} {path} HTTP/1.1"',
+         {"c": Gen.ip, "p": Gen.port, "t": lambda g: f"[03/Dec/2026:{g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}.{g.num(100, 999)}]",
+          "fe": pick(["http-in", "https-in~"]), "srv": server, "a": lambda g: g.num(0, 20), "b": lambda g: g.num(0, 5),
+          "d": lambda g: g.num(0, 9), "e": lambda g: g.num(1, 900), "f": lambda g: g.num(1, 950),
+          "st": pick(["200", "201", "304", "503"]), "by": lambda g: g.num(100, 90000), "x": lambda g: g.num(1, 300),
+          "y": lambda g: g.num(1, 300), "z": lambda g: g.num(0, 50), "w": lambda g: g.num(0, 20), "m": pick(METHODS),
+          "path": Gen.path}),
+        (10, 'Server {srv} is DOWN, reason: Layer4 connection problem, info: "Connection refused", check duration: {n}ms. {k} active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.',
+         {"srv": server, "n": lambda g: g.num(0, 9), "k": lambda g: g.num(0, 2)}),
+        (10, "Server {srv} is UP, reason: Layer7 check passed, code: 200, check duration: {n}ms. {k} active and 0 backup servers online. 0 sessions requeued, 0 total in queue.",
+         {"srv": server, "n": lambda g: g.num(0, 9), "k": lambda g: g.num(1, 3)}),
+        (5, "backend {b} has no server available!", {"b": backend}),
+        # Envoy access log (default format)
+        (120, '[{t}] "{m} {path} HTTP/1.1" {st} {fl} {rx} {tx} {d} {u} "{xff}" "{ua}" "{rid}" "{auth}" "{up}"',
+         {"t": ts, "m": pick(METHODS), "path": Gen.path, "st": pick(["200", "404", "503"]), "fl": pick(ENVOY_FLAGS),
+          "rx": lambda g: g.num(0, 3000), "tx": lambda g: g.num(0, 90000), "d": lambda g: g.num(0, 900),
+          "u": lambda g: g.num(0, 900), "xff": Gen.ip, "ua": pick(AGENTS), "rid": Gen.uuid,
+          "auth": pick(["shop.example.com", "api.example.com"]), "up": lambda g: f"{g.ip()}:8080"}),
+        # HashiCorp Vault (hclog)
+        (15, '[INFO]  core: successful mount: namespace="" path={p}/ type={t} version=""', {"p": pick(VAULT_MOUNTS), "t": pick(VAULT_TYPES)}),
+        (30, "[INFO]  expiration: revoked lease: lease_id={p}/creds/{r}/{h}",
+         {"p": pick(VAULT_MOUNTS), "r": pick(["readonly", "admin"]), "h": lambda g: g.hexs(24)}),
+        (15, "[ERROR] auth.kubernetes.auth_kubernetes_{h}: login unauthorized: err=\"lookup failed: service account unauthorized; this could mean it has been deleted or recreated with a new token\"",
+         {"h": lambda g: g.hexs(8)}),
+        (5, "[INFO]  core: post-unseal setup complete", {}),
+        (5, "[INFO]  core.cluster-listener: starting listener: listener_address={i}:8201", {"i": Gen.ip}),
+        # Prometheus (go-kit logfmt)
+        (40, 'level=warn ts={t} caller=scrape.go:{l} component="scrape manager" scrape_pool={j} target=http://{i}:{p}/metrics msg="Append failed" err="out of bounds"',
+         {"t": ts, "l": pick(["1372", "1374"]), "j": pick(SCRAPE_JOBS), "i": Gen.ip, "p": pick(["9100", "8080", "9090"])}),
+        (15, 'level=info ts={t} caller=compact.go:519 level=info component=tsdb msg="write block" mint={a} maxt={b} ulid={u} duration={d}',
+         {"t": ts, "a": lambda g: g.num(10**12, 2 * 10**12), "b": lambda g: g.num(10**12, 2 * 10**12),
+          "u": lambda g: "01H" + "".join(g.r.choice("0123456789ABCDEFGHJKMNPQRSTVWXYZ") for _ in range(23)), "d": Gen.dur}),
+        (15, 'level=info ts={t} caller=head.go:1010 level=info component=tsdb msg="Head GC completed" caller=truncateMemory duration={d}',
+         {"t": ts, "d": Gen.dur}),
+        (10, 'level=error ts={t} caller=notifier.go:530 level=error component=notifier alertmanager=http://{i}:9093/api/v2/alerts count={n} msg="Error sending alert" err="context deadline exceeded"',
+         {"t": ts, "i": Gen.ip, "n": lambda g: g.num(1, 40)}),
+        # MySQL 8 error log
+        (20, "[Warning] [MY-010055] [Server] IP address '{i}' could not be resolved: Name or service not known", {"i": Gen.ip}),
+        (30, "[Note] [MY-010914] [Server] Aborted connection {n} to db: '{d}' user: '{u}' host: '{i}' (Got an error reading communication packets).",
+         {"n": lambda g: g.num(1, 999999), "d": pick(MYSQL_DBS), "u": pick(MYSQL_USERS), "i": Gen.ip}),
+        (10, "[Warning] [MY-013360] [Server] Plugin mysql_native_password reported: ''mysql_native_password' is deprecated and will be removed in a future release. Please use caching_sha2_password instead'", {}),
+        (10, "[Note] [MY-010051] [Server] Event Scheduler: scheduler thread started with id {n}", {"n": lambda g: g.num(1, 99)}),
+        # RabbitMQ
+        (40, "accepting AMQP connection {c} ({i}:{p} -> {j}:5672)", {"c": pid, "i": Gen.ip, "p": Gen.port, "j": Gen.ip}),
+        (40, "connection {c} ({i}:{p} -> {j}:5672): user '{u}' authenticated and granted access to vhost '{v}'",
+         {"c": pid, "i": Gen.ip, "p": Gen.port, "j": Gen.ip, "u": pick(MQ_USERS), "v": pick(VHOSTS)}),
+        (35, "closing AMQP connection {c} ({i}:{p} -> {j}:5672, vhost: '{v}', user: '{u}')",
+         {"c": pid, "i": Gen.ip, "p": Gen.port, "j": Gen.ip, "v": pick(VHOSTS), "u": pick(MQ_USERS)}),
+        (10, "Mirrored queue '{q}' in vhost '{v}': Adding mirror on node rabbit@{n}: {c}",
+         {"q": pick(QUEUES), "v": pick(VHOSTS), "n": pick(["rabbitmq-0", "rabbitmq-1", "rabbitmq-2"]), "c": pid}),
+        # systemd
+        (20, "Started {u}.", {"u": pick(UNITS)}),
+        (15, "Stopping {u}...", {"u": pick(UNITS)}),
+        (10, "{u}: Main process exited, code=exited, status={s}/FAILURE", {"u": pick(UNITS), "s": pick(["1", "2", "255"])}),
+        (10, "{u}: Failed with result 'exit-code'.", {"u": pick(UNITS)}),
+        (10, "{u}: Scheduled restart job, restart counter is at {n}.", {"u": pick(UNITS), "n": lambda g: g.num(1, 50)}),
+        # Elasticsearch
+        (15, "[{n}] [{i}][{s}] primary-replica resync completed with {k} operations",
+         {"n": pick(ES_NODES), "i": pick(ES_INDICES), "s": lambda g: g.num(0, 4), "k": lambda g: g.num(0, 5000)}),
+        (10, "[{n}] low disk watermark [85%] exceeded on [{id}][{n2}][/usr/share/elasticsearch/data] free: {f}gb[{p}%], replicas will not be assigned to this node",
+         {"n": pick(ES_NODES), "id": lambda g: g.hexs(22), "n2": pick(ES_NODES), "f": lambda g: g.flt(1, 40), "p": lambda g: g.flt(1, 15)}),
+        (20, "[{n}] [gc][{k}] overhead, spent [{ms}ms] collecting in the last [{s}s]",
+         {"n": pick(ES_NODES), "k": lambda g: g.num(1, 99999), "ms": lambda g: g.num(200, 900), "s": pick(["1", "1.1"])}),
+        (10, "[{n}] updating number_of_replicas to [{k}] for indices [{i}]", {"n": pick(ES_NODES), "k": pick(["0", "1"]), "i": pick(ES_INDICES)}),
+    ]
+
+
+CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
