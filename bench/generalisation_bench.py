@@ -232,7 +232,7 @@ def main() -> int:
         subprocess.run([*gen, "--out", tmp], check=True, stdout=subprocess.DEVNULL)
         corpora = {}
         sources = {n: (c, g) for n, (c, g) in loghub.items()}
-        for name in ("K8sPlatform", "DataPlatform"):
+        for name in ("K8sPlatform", "DataPlatform", "OpsPlatform"):
             contents, gt = H.read_structured(H.gt_path(tmp, name, "corrected"))
             sources[name] = (contents, gt)
             print(f"corpus {name}", file=sys.stderr, flush=True)
@@ -319,7 +319,8 @@ def main() -> int:
         "were scored for the first time. After that run two changes were made while looking at the corpora "
         "(a sibling differing in its first word is the last choice; value-shaped words do not count as "
         "different words when picking the closest template), each then checked on Loghub; the last rows "
-        "are therefore no longer blind.",
+        "are therefore no longer blind. OpsPlatform was written after the engine's rules were frozen "
+        "(commit 'corpora: OpsPlatform ...') and scored once: its row is blind.",
         "",
         "| corpus | lines | event types | engine stream | engine final | drain3 default | drain3 masked |",
         "|---|---|---|---|---|---|---|",

@@ -28,9 +28,10 @@ class TemplateRegistry:
         if match.is_new or match.previous_template_id:
             self.live[match.template_id] = match.template
             self.retired.discard(match.template_id)
-            if match.previous_template_id and match.previous_template_id != match.template_id:
-                self.live.pop(match.previous_template_id, None)
-                self.retired.add(match.previous_template_id)
+            for old in match.replaced or (match.previous_template_id,):
+                if old and old != match.template_id:  # a merge retires every template it replaced
+                    self.live.pop(old, None)
+                    self.retired.add(old)
         return match
 
     def seed(self, templates: Iterable[tuple[str, str]]) -> None:
