@@ -1,2 +1,2 @@
 # Fixtures for real components (broker, ClickHouse, Qdrant) shared by every test folder.
-pytest_plugins = ["logmesh_runtime.testing.fixtures"]
+pytest_plugins = ["logmesh_testing.fixtures"]

@@ -6,6 +6,7 @@ replacement. Pure functions, no I/O.
 
 from __future__ import annotations
 
+import functools
 import re
 
 MASK = "[REDACTED]"
@@ -111,7 +112,7 @@ class Redactor:
             wanted = {name for needle, names in _PATTERNS_BY_NEEDLE.items() if needle in lower for name in names}
             for name, pattern in _COMPILED.items():  # in order: earlier masks must not be re-matched by later ones
                 if name in wanted:
-                    masked = pattern.sub(lambda match, kind=name: self._replace(kind, match), masked)
+                    masked = pattern.sub(functools.partial(self._replace, name), masked)
         if _FOUR_DIGITS.search(masked) is not None:  # cards last, as in _COMPILED's order
             masked = _CARD.sub(self._mask_card, masked)
         return masked, masked != value

@@ -236,7 +236,7 @@ class Notifier:
             await self.on_resolved(early)
             self._resolved_early.pop(result.incident_id, None)
 
-    async def _deliver_final(self, sink: Sink, notice, source_event_id: str) -> None:  # type: ignore[no-untyped-def]
+    async def _deliver_final(self, sink: Sink, notice, source_event_id: str) -> None:
         if sink.threaded:
             live_sink = cast(LiveSink, sink)
             state, posted = await self._ensure_thread(

@@ -41,13 +41,13 @@ def up(
     as_json: JsonFlag = False,
 ) -> None:
     """Start the broker and services on embedded defaults (Tansu, chDB, local Qdrant)."""
-    from logmesh_runtime.stack import Stack
+    from logmesh_devstack.stack import Stack
 
     chosen = tuple(s.strip() for s in services.split(",") if s.strip())
     unknown = set(chosen) - set(SERVICES)
     if unknown:
         raise typer.BadParameter(f"unknown service(s) {sorted(unknown)}; choose from {', '.join(SERVICES)}")
-    from logmesh_runtime.demo import DEMO_TOKEN, cluster_simulator
+    from logmesh_devstack.demo import DEMO_TOKEN, cluster_simulator
 
     workdir = workdir.resolve()
     with contextlib.ExitStack() as resources:
@@ -70,7 +70,7 @@ def up(
         if as_json:
             emit({"endpoints": endpoints}, True)
         if demo:
-            from logmesh_runtime.demo import run_demo
+            from logmesh_devstack.demo import run_demo
 
             summary = run_demo(stack, progress=not as_json)
             if as_json:
@@ -268,7 +268,7 @@ def create_topics_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Create every mesh topic and dead-letter topic that does not exist yet (idempotent)."""
-    from logmesh_runtime.stack import create_topics
+    from logmesh_devstack.stack import create_topics
 
     for attempt in range(1, retries + 1):
         try:

@@ -32,8 +32,8 @@ from logmesh_contracts.topics import (
     NOTIFICATIONS_SENT,
     TEMPLATES_EVENTS,
 )
-from logmesh_runtime.stack import Stack
-from logmesh_runtime.testing.kafka import read_topic
+from logmesh_devstack.stack import Stack
+from logmesh_runtime.replay import read_topic
 
 DEMO_TOKEN = "demo-intake-token-not-for-production"
 # The same pod the Kubernetes simulator's crashloop scenario plays, so alert, logs and cluster agree.
