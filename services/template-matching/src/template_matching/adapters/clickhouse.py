@@ -242,17 +242,15 @@ class ClickHouseStore:
 
     async def lineage(self) -> dict[str, str]:
         """Retired template id -> live template id (see :func:`resolve_lineage`)."""
-        rows = await self._query(
-            f"SELECT retired_id, argMax(template_id, updated_at) AS template_id FROM {self.db}.template_lineage "
-            "GROUP BY retired_id",
+        rows = await self._query(  # one round trip; rank 0: rows written before the lineage table existed
+            f"SELECT 0 AS rank, previous_template_id AS retired_id, template_id FROM {self.db}.templates FINAL "
+            "WHERE previous_template_id != '' UNION ALL "
+            "SELECT 1 AS rank, retired_id, argMax(template_id, updated_at) AS template_id "
+            f"FROM {self.db}.template_lineage GROUP BY retired_id",
             {},
         )
-        older = await self._query(  # rows written before the lineage table existed
-            f"SELECT previous_template_id AS retired_id, template_id FROM {self.db}.templates FINAL "
-            "WHERE previous_template_id != ''",
-            {},
-        )
-        return resolve_lineage((r["retired_id"], r["template_id"]) for r in older + rows)
+        rows.sort(key=lambda r: r["rank"])
+        return resolve_lineage((r["retired_id"], r["template_id"]) for r in rows)
 
     async def _resolved_filters(self, filters: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, str]]:
         """WHERE clause for the log filters, where a template id stands for itself and every id
