@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import orjson
 import pytest
@@ -15,6 +15,9 @@ from logmesh_contracts.topics import LOGS_RECORDS
 from logmesh_testing import read_topic, wait_for_messages
 
 from .support import make_settings, running
+
+# 11:00+01:00 on a recent day: inside the retention window whenever the test runs
+YESTERDAY_10_UTC = (datetime.now(UTC) - timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
 
 pytestmark = [pytest.mark.broker]
 
@@ -77,7 +80,7 @@ async def test_malformed_records_get_reasons_and_valid_ones_in_the_batch_are_del
         record(6, timestamp="yesterday at noon"),
         record(7, metadata="not an object"),
         "not an object",
-        record(9, timestamp="2026-11-23T11:00:00+01:00", level="panic"),
+        record(9, timestamp=YESTERDAY_10_UTC.astimezone(timezone(timedelta(hours=1))).isoformat(), level="panic"),
     ]
     async with running(settings) as client:
         response = await client.post("/logs/ingest", json={"logs": batch})

@@ -206,7 +206,8 @@ class Analyzer:
 
         await self.publish_result(result)
         await progress.emit("done" if result.status != "failed" else "failed", f"{result.category}: {result.root_cause}"[:1000])
-        self.store.mark_analysed(incident_id, result.event_id, result.status, result.category, result.model, utcnow())
+        self.store.mark_analysed(incident_id, result.event_id, result.status, result.category, result.model, utcnow(),
+                                 body=result.model_dump_json())
         self.analysed += 1
         return result
 
