@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from typing import Any
 
 import pytest
@@ -82,3 +83,17 @@ async def test_a_missing_topic_is_ready_at_once_and_run_survives_a_failing_apply
         with contextlib.suppress(asyncio.CancelledError):
             await runner
         await replica.close()
+
+
+def test_the_topic_init_job_creates_every_topic_idempotently(
+    kafka_bootstrap: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from logmesh_contracts.topics import all_topic_names
+    from logmesh_runtime.topics import main
+
+    prefix = "init-job."
+    assert main(["--bootstrap", kafka_bootstrap, "--prefix", prefix, "--json", "--retries", "3"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert sorted(first["created"]) == sorted(prefix + name for name in all_topic_names())
+    assert main(["--bootstrap", kafka_bootstrap, "--prefix", prefix, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["created"] == []

@@ -21,10 +21,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
-
-from logmesh_contracts.topics import SERVICES, TOPICS, all_topic_names
+from logmesh_contracts.topics import SERVICES, all_topic_names
+from logmesh_runtime.topics import create_topics
 
 PACKAGES = {name: name.replace("-", "_") for name in SERVICES}
 
@@ -144,32 +142,6 @@ class LoopbackS3:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(10)
-
-
-async def create_topics(bootstrap: str, prefix: str = "", partitions: int | None = None) -> list[str]:
-    """Create every mesh topic (and dead-letter topic) that does not exist yet."""
-    compacted = {t.name for t in TOPICS if t.compacted}
-    parts = {t.name: t.partitions for t in TOPICS}
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        wanted = [
-            NewTopic(
-                name=prefix + name,
-                num_partitions=partitions or parts.get(name, 3),
-                replication_factor=1,
-                topic_configs={"cleanup.policy": "compact"} if name in compacted else {},
-            )
-            for name in all_topic_names()
-            if prefix + name not in existing
-        ]
-        if wanted:
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(wanted)
-        return [t.name for t in wanted]
-    finally:
-        await admin.close()
 
 
 @dataclass
