@@ -22,6 +22,9 @@ _SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     # provider API keys with well-known prefixes: OpenAI/Anthropic sk-, GitHub, Slack, Google
     ("api-key", re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}|\bgh[pousr]_[A-Za-z0-9]{20,}|\bxox[abposr]-[A-Za-z0-9\-]{10,}|"
                            r"\bAIza[0-9A-Za-z_\-]{35}\b|\bglpat-[A-Za-z0-9_\-]{20,}"), "[REDACTED:api-key]"),
+    # Slack incoming-webhook URLs: the path is the credential
+    ("slack-webhook", re.compile(r"https://hooks\.slack(?:-gov)?\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_\-]+"),
+     "[REDACTED:slack-webhook]"),
     # Authorization headers: "Bearer <token>" / "Basic <b64>"
     ("auth-header", re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=\-]{8,}", re.I), r"\1 [REDACTED:token]"),
     # credentials inside URLs: scheme://user:password@host
