@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 import time
 import uuid
@@ -26,6 +25,7 @@ from ingestion.domain import (
 )
 from ingestion.ports import RecordPublisher
 from ingestion.settings import IngestionSettings
+from logmesh_runtime.http import bearer_token, token_matches
 from logmesh_runtime.kafka import Delivery, PublishUnavailable
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class HttpIngest(IngestPath):
 
     def __post_init__(self) -> None:
         token = self.settings.ingest_token.get_secret_value() if self.settings.ingest_token else None
-        self._expected_auth = f"Bearer {token}".encode() if token else None
+        self._accepted_tokens = (token,) if token else ()
 
     def _unavailable(self, cause: str, reason: str) -> JSONResponse:
         if cause == "overloaded":
@@ -111,10 +111,7 @@ class HttpIngest(IngestPath):
         )
 
     def _authorized(self, request: Request) -> bool:
-        if self._expected_auth is None:
-            return True
-        given = request.headers.get("authorization", "").encode()
-        return hmac.compare_digest(given, self._expected_auth)
+        return not self._accepted_tokens or token_matches(bearer_token(request), self._accepted_tokens)
 
     async def _read_body(self, request: Request) -> bytes:
         limit = self.settings.max_body_bytes
