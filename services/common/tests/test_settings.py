@@ -27,3 +27,17 @@ def test_standard_otel_variables_are_honoured(monkeypatch: pytest.MonkeyPatch) -
 def test_settings_still_build_by_field_name() -> None:
     settings = ServiceSettings(service_name="ingestion", otel_exporter="memory", otel_endpoint="http://x:4318")
     assert (settings.otel_exporter, settings.otel_endpoint) == ("memory", "http://x:4318")
+
+
+def test_a_service_prefixed_variable_wins_over_the_shared_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    class TemplateMatchingLike(ServiceSettings):
+        service_name: str = "template-matching"
+        llm_model: str | None = None
+
+    monkeypatch.setenv("LOGMESH_LLM_MODEL", "shared-model")
+    monkeypatch.setenv("LOGMESH_HTTP_PORT", "8081")
+    assert TemplateMatchingLike().llm_model == "shared-model"  # the old names keep working
+    monkeypatch.setenv("LOGMESH_TEMPLATE_MATCHING_LLM_MODEL", "its-own-model")
+    settings = TemplateMatchingLike()
+    assert (settings.llm_model, settings.http_port) == ("its-own-model", 8081)
+    assert TemplateMatchingLike(llm_model="explicit").llm_model == "explicit"

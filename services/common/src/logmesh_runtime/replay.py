@@ -140,24 +140,27 @@ class TopicReplica:
         broker away, ``apply`` raising — reconnect with backoff and replay again (``apply`` is idempotent),
         so no record is skipped."""
         failures = 0
-        while True:
-            try:
-                if self._consumer is None:
-                    await self.catch_up(timeout_s)
-                    failures = 0
-                if not self._partitions:
-                    await asyncio.sleep(2)  # the topic did not exist: look again
+        try:
+            while True:
+                try:
+                    if self._consumer is None:
+                        await self.catch_up(timeout_s)
+                        failures = 0
+                    if not self._partitions:
+                        await asyncio.sleep(2)  # the topic did not exist: look again
+                        await self.close()
+                        continue
+                    await self.follow()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    failures += 1
+                    delay = backoff(failures, self.backoff_s, self.backoff_max_s)
+                    log.warning("replica of %s failed, replaying again in %.1fs: %r", self.topic, delay, exc)
                     await self.close()
-                    continue
-                await self.follow()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                failures += 1
-                delay = backoff(failures, self.backoff_s, self.backoff_max_s)
-                log.warning("replica of %s failed, replaying again in %.1fs: %r", self.topic, delay, exc)
-                await self.close()
-                await asyncio.sleep(delay)
+                    await asyncio.sleep(delay)
+        finally:  # cancelled at shutdown: the consumer leaves with the loop
+            await self.close()
 
     async def close(self) -> None:
         if self._consumer is not None:

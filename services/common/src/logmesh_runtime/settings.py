@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "changethis", "secret", "password", "token", "xxx", "todo"})
 
@@ -62,6 +62,25 @@ class ServiceSettings(BaseSettings):
     kafka_fetch_max_wait_ms: int = Field(default=50, description="Longest a poll waits at the broker: per-hop latency.")
     kafka_max_poll_interval_ms: int = 300_000
     kafka_session_timeout_ms: int = 10_000
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """``LOGMESH_<SERVICE>_<FIELD>`` (e.g. ``LOGMESH_TEMPLATE_MATCHING_LLM_API_KEY``) wins over the shared
+        ``LOGMESH_<FIELD>``, so one environment can configure several services without one name meaning
+        two things; the shared names keep working."""
+        default = cls.model_fields["service_name"].default
+        if not isinstance(default, str) or not default:
+            return init_settings, env_settings, dotenv_settings, file_secret_settings
+        prefix = "LOGMESH_" + default.upper().replace("-", "_") + "_"
+        own = EnvSettingsSource(settings_cls, env_prefix=prefix)
+        return init_settings, own, env_settings, dotenv_settings, file_secret_settings
 
     @field_validator("service_name")
     @classmethod
