@@ -68,7 +68,7 @@ CLUSTER_EVENTS = Topic(
     "Normalised Kubernetes state transitions, deduplicated.",
 )
 ALERTS_RECEIVED = Topic(
-    "alerts.received", m.Alert, "fingerprint", ("alert-intake",), ("llm-analysis", "alert-intake"),
+    "alerts.received", m.Alert, "fingerprint", ("alert-intake",), ("llm-analysis",),
     "One message per distinct alert state (fingerprint + startsAt + status).",
 )
 ANALYSIS_REQUESTS = Topic(
