@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PACKAGES := contracts[asyncapi] services/common[test] $(sort $(patsubst %/pyproject.toml,%[test],$(filter-out services/common/pyproject.toml,$(wildcard services/*/pyproject.toml))))
 STAMP := $(VENV)/.installed
-DEV_TOOLS := ruff==0.17.5 mypy==2.4.1 types-PyYAML==6.0.12.20261122
+DEV_TOOLS := ruff==0.17.5 mypy==2.4.1 types-PyYAML==6.0.12.20261122 uv==0.13.9
 
 .DEFAULT_GOAL := help
 
@@ -60,7 +60,13 @@ schemas: install ## regenerate committed JSON Schemas, examples, the AsyncAPI an
 	$(PY) -m logmesh_contracts.asyncapi export
 	$(PY) deploy/tools/openapi.py export
 
+lock: install ## re-resolve uv.lock (the whole workspace's dependency tree) after a pin changes
+	$(VENV)/bin/uv lock --python 3.11
+
+lock-check: install ## fail when uv.lock is out of date with the pyproject.toml files
+	$(VENV)/bin/uv lock --check --python 3.11
+
 clean: ## remove the virtualenv and local state
 	rm -rf $(VENV) .logmesh
 
-.PHONY: help install system-deps run up test test-kafka lint schemas clean
+.PHONY: help install system-deps run up test test-kafka lint schemas lock lock-check clean

@@ -60,11 +60,18 @@ def test_kustomization_lists_every_base_file() -> None:
     assert listed == present
 
 
-def test_every_service_has_a_dockerfile() -> None:
+def test_one_parameterised_dockerfile_builds_every_service_with_the_runtime_only() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "ARG SERVICE" in dockerfile and "USER 10001" in dockerfile
+    assert "services/devstack" not in dockerfile and "services/testing" not in dockerfile
+    assert not list((ROOT / "services").glob("*/Dockerfile"))
+    services = compose_services()
     for name in SERVICES:
-        dockerfile = ROOT / "services" / name / "Dockerfile"
-        assert dockerfile.exists(), name
-        assert "USER 10001" in dockerfile.read_text()
+        build = services[name]["build"]
+        assert build["context"] == "." and build["args"]["SERVICE"] == name, name
+        assert (ROOT / "services" / name / "pyproject.toml").exists(), name
+    # topic creation ships with the runtime: the init job needs no developer CLI
+    assert services["topics-init"]["command"][:3] == ["python", "-m", "logmesh_runtime.topic_admin"]
 
 
 def compose_services() -> dict:

@@ -63,6 +63,10 @@ class RawLogInput(ExternalPayload):
     pod: str | None = None
     container: str | None = None
     node: str | None = None
+    cluster: str | None = None
+    k8s: dict[str, Any] | None = Field(
+        default=None, description="The Kubernetes fields nested (namespace, pod, container, node, cluster, service)."
+    )
 
 
 class OtlpLogsExport(ExternalPayload):

@@ -187,6 +187,10 @@ class Mesh:
 
     # ------------------------------------------------------------------ publish
 
+    def registered_topics(self) -> dict[str, set[str]]:
+        """Topic names this mesh will consume, by consumer group (before ``start``): what the code subscribes to."""
+        return {str(group): set(registrations) for group, registrations in self._groups.items()}
+
     def topic_name(self, topic: Topic | str) -> str:
         return self.settings.topic(topic if isinstance(topic, str) else topic.name)
 

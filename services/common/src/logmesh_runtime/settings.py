@@ -4,25 +4,34 @@ from __future__ import annotations
 
 import ssl
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "changethis", "secret", "password", "token", "xxx", "todo"})
 
 
-def refuse_placeholder(value: str | None, name: str) -> str | None:
+S = TypeVar("S", str, SecretStr, None)
+
+
+def refuse_placeholder(value: S, name: str) -> S:
     """Secrets that look like placeholders stop the service at start, naming the variable to set."""
-    if value is not None and value.strip().lower() in PLACEHOLDER_SECRETS:
-        raise ValueError(f"{name} is a placeholder ({value!r}); set a real secret in the environment")
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if text is not None and text.strip().lower() in PLACEHOLDER_SECRETS:
+        raise ValueError(f"{name} is a placeholder ({text!r}); set a real secret in the environment")
     return value
+
+
+def reveal(secret: SecretStr | None) -> str | None:
+    """The secret's text, at the one place it is handed to a client."""
+    return secret.get_secret_value() if secret is not None else None
 
 
 class ServiceSettings(BaseSettings):
     """Base for every service's settings. Subclasses add their own ``LOGMESH_*`` fields."""
 
-    model_config = SettingsConfigDict(env_prefix="LOGMESH_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="LOGMESH_", extra="ignore", frozen=True, populate_by_name=True)
 
     service_name: str = Field(description="The service's one name: consumer group, OTEL_SERVICE_NAME, ...")
     kafka_bootstrap: str = "127.0.0.1:9092"
@@ -32,8 +41,19 @@ class ServiceSettings(BaseSettings):
     data_dir: Path = Path(".logmesh/data")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"
-    otel_exporter: Literal["none", "otlp", "console", "file", "memory"] = "none"
-    otel_endpoint: str | None = Field(default=None, description="OTLP/HTTP traces endpoint, e.g. http://collector:4318")
+    # The standard OpenTelemetry variables are honoured; a LOGMESH_OTEL_* one, when set, wins.
+    otel_exporter: Literal["none", "otlp", "console", "file", "memory"] = Field(
+        default="none", validation_alias=AliasChoices("LOGMESH_OTEL_EXPORTER", "OTEL_TRACES_EXPORTER"),
+    )
+    otel_endpoint: str | None = Field(
+        default=None, validation_alias=AliasChoices("LOGMESH_OTEL_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"),
+        description="OTLP/HTTP base endpoint, e.g. http://collector:4318 (/v1/traces is appended)",
+    )
+    otel_traces_endpoint: str | None = Field(
+        default=None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
+        description="OTLP/HTTP traces URL used as is (the standard variable); wins over otel_endpoint",
+    )
+    otel_sdk_disabled: bool = Field(default=False, validation_alias=AliasChoices("OTEL_SDK_DISABLED"))
     handler_max_attempts: int = Field(default=3, ge=1, description="Attempts before a message is dead-lettered.")
     retry_backoff_s: float = Field(default=0.2, gt=0)
     retry_backoff_max_s: float = Field(default=10.0, gt=0)
@@ -55,6 +75,25 @@ class ServiceSettings(BaseSettings):
         default="auto", description="Idempotent producers: auto = on where the broker grants a producer id (Kafka), "
         "off where it does not (Tansu).",
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """``LOGMESH_<SERVICE>_<FIELD>`` (e.g. ``LOGMESH_TEMPLATE_MATCHING_LLM_API_KEY``) wins over the shared
+        ``LOGMESH_<FIELD>``, so one environment can configure several services without one name meaning
+        two things; the shared names keep working."""
+        default = cls.model_fields["service_name"].default
+        if not isinstance(default, str) or not default:
+            return init_settings, env_settings, dotenv_settings, file_secret_settings
+        prefix = "LOGMESH_" + default.upper().replace("-", "_") + "_"
+        own = EnvSettingsSource(settings_cls, env_prefix=prefix)
+        return init_settings, own, env_settings, dotenv_settings, file_secret_settings
 
     @field_validator("service_name")
     @classmethod
@@ -111,6 +150,12 @@ class ServiceSettings(BaseSettings):
         if self.kafka_ssl_certfile and self.kafka_ssl_keyfile:
             context.load_cert_chain(str(self.kafka_ssl_certfile), str(self.kafka_ssl_keyfile))
         return context
+
+    @model_validator(mode="after")
+    def _otel_disabled(self) -> ServiceSettings:
+        if self.otel_sdk_disabled and self.otel_exporter != "none":
+            object.__setattr__(self, "otel_exporter", "none")  # frozen: set once, while validating
+        return self
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"

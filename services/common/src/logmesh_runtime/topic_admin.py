@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replication-factor", type=int, default=1)
     parser.add_argument("--min-insync-replicas", type=int, default=None)
     parser.add_argument("--retries", type=int, default=30, help="attempts while the brokers start")
+    parser.add_argument("--json", action="store_true", help="accepted for symmetry with the CLI: output is JSON")
     args = parser.parse_args(argv)
     options = ServiceSettings(service_name="create-topics", kafka_bootstrap=args.bootstrap).kafka_client_options()
     for attempt in range(1, args.retries + 1):

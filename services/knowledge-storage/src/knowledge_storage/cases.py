@@ -14,6 +14,7 @@ from knowledge_storage import domain
 from knowledge_storage.adapters.qdrant import QdrantCaseStore
 from knowledge_storage.ports import Embedder
 from logmesh_contracts import AnalysisResult, EvidencePart, Feedback, Incident
+from logmesh_runtime.settings import reveal
 
 log = logging.getLogger(__name__)
 
@@ -242,7 +243,7 @@ def open_case_base(settings: Any, embedder: Embedder | None = None) -> CaseBase:
     started = time.perf_counter()
     store = QdrantCaseStore(
         settings.qdrant_location, prefix=settings.collections_prefix, embedding_model=embedder.model_id,
-        dim=embedder.dim, api_key=settings.qdrant_api_key, timeout_s=settings.qdrant_timeout_s,
+        dim=embedder.dim, api_key=reveal(settings.qdrant_api_key), timeout_s=settings.qdrant_timeout_s,
     )
     log.info("case base at %s (%s) opened in %.2fs", "server" if not store.local else "local", store.cases,
              time.perf_counter() - started)
