@@ -278,7 +278,7 @@ async def analyse_with_llm(ctx: Context, diagnosis: Diagnosis, llm: LlmClient, s
         latencies["llm"] = (time.perf_counter() - t0) * 1000
         latencies["total"] = (time.perf_counter() - started) * 1000
         if redactions:
-            notes = [*notes, f"{redactions} secret(s)/PII redacted before the LLM call"]
+            notes = [*notes, f"{sum(redactions.values())} secret(s)/PII redacted before the LLM call"]
         return llm_result(ctx, diagnosis, answer, utcnow(), model=model, prompt_tokens=prompt_tokens,
                           completion_tokens=completion_tokens, cost_usd=cost, latencies=latencies, notes=notes)
     latencies["llm"] = (time.perf_counter() - t0) * 1000
