@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import sys
 import time
 from importlib.metadata import entry_points
@@ -19,8 +20,10 @@ from typing import Annotated
 import typer
 
 from logmesh_contracts.topics import SERVICES, TOPICS, all_topic_names
+from logmesh_runtime.keys_cli import app as keys_app
 
 app = typer.Typer(help="logmesh: log and alert intelligence for Kubernetes.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
@@ -50,6 +53,12 @@ def up(
     from logmesh_runtime.demo import DEMO_TOKEN, cluster_simulator
 
     workdir = workdir.resolve()
+    from logmesh_runtime.auth import KeyStore
+
+    # a development admin key for this checkout's CLI (every command sends it); services read the same store
+    keys = KeyStore(workdir / "data" / "keys.sqlite")
+    with_keys = os.environ.get("LOGMESH_AUTH", "keys") != "off"
+    key_id, dev_key = keys.create("default", ["admin"], name="logmesh up (dev)") if with_keys else ("", "")
     with contextlib.ExitStack() as resources:
         service_env: dict[str, dict[str, str]] = {}
         if demo:
@@ -66,7 +75,10 @@ def up(
         stack.start(progress=not as_json)
         endpoints = {"kafka": stack.bootstrap, **{n: p.url for n, p in stack.processes.items()}}
         ENDPOINTS_FILE.parent.mkdir(parents=True, exist_ok=True)
-        ENDPOINTS_FILE.write_text(json.dumps(endpoints, indent=2))
+        ENDPOINTS_FILE.touch(mode=0o600)  # it holds a key
+        ENDPOINTS_FILE.write_text(json.dumps({**endpoints, **({"api_key": dev_key} if dev_key else {})}, indent=2))
+        if key_id:
+            resources.callback(keys.revoke, key_id)  # a dev key dies with its mesh
         if as_json:
             emit({"endpoints": endpoints}, True)
         if demo:
@@ -95,11 +107,27 @@ def endpoints() -> dict[str, str]:
     import os
 
     found: dict[str, str] = json.loads(ENDPOINTS_FILE.read_text()) if ENDPOINTS_FILE.exists() else {}
+    found.pop("api_key", None)
     for name in SERVICES:
         override = os.environ.get(f"LOGMESH_{name.upper().replace('-', '_')}_URL")
         if override:
             found[name] = override
     return found
+
+
+def api_key() -> str | None:
+    """The key CLI commands send: LOGMESH_API_KEY, else the development key `logmesh up` wrote."""
+    import os
+
+    if os.environ.get("LOGMESH_API_KEY"):
+        return os.environ["LOGMESH_API_KEY"]
+    found = json.loads(ENDPOINTS_FILE.read_text()) if ENDPOINTS_FILE.exists() else {}
+    return found.get("api_key") or None
+
+
+def auth_headers() -> dict[str, str]:
+    key = api_key()
+    return {"Authorization": f"Bearer {key}"} if key else {}
 
 
 def service_url(name: str) -> str:
@@ -156,7 +184,7 @@ def send_logs(
                 record.setdefault("org", org)
             records.append(record)
     url = service_url("ingestion") + "/logs/ingest"
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers = {"Authorization": f"Bearer {token}"} if token else auth_headers()
     totals = {"accepted": 0, "rejected": 0, "errors": []}
     with typer.progressbar(range(0, len(records), batch), label="sending", file=sys.stderr) as chunks:
         for start in chunks:
@@ -193,10 +221,7 @@ def send_alert(
         "commonAnnotations": {}, "alerts": [{"status": status_, "labels": labels, "annotations": {"summary": summary},
                                              "startsAt": now, "endsAt": now if resolved else "0001-01-01T00:00:00Z"}],
     }
-    generated = Path(".logmesh/data/alert-intake/webhook-token")  # written by alert-intake under `logmesh up`
-    if not token and generated.exists():
-        token = generated.read_text().strip()
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers = {"Authorization": f"Bearer {token}"} if token else auth_headers()
     response = httpx.post(service_url("alert-intake") + "/webhook", json=payload, headers=headers, timeout=30)
     emit({"status": response.status_code, "body": response.json()}, as_json, f"{response.status_code} {response.text}")
     if response.status_code >= 300:

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from logmesh_runtime.auth import KeyStore, guard
 from logmesh_runtime.kafka import Mesh
 from logmesh_runtime.logs import configure_logging
 from logmesh_runtime.metrics import Metrics
@@ -49,14 +50,36 @@ class Service:
         self.started_at: float | None = None
         self.ready = False
         self.owns_process = False  # set by ``serve``: process-wide tuning (the collector) is ours to do
+        self.keys = KeyStore(settings.key_store_path) if settings.auth == "keys" else None
+        self._scopes: dict[str, str] = {}
+        self._public: set[str] = set()
 
     # registration ---------------------------------------------------------
-    def route(self, path: str, methods: list[str] | None = None) -> Callable[[Any], Any]:
+    def route(self, path: str, methods: list[str] | None = None, *, scope: str | None = None) -> Callable[[Any], Any]:
+        """A route behind the API-key check; ``scope`` defaults to read for GET, admin otherwise."""
+
         def register(endpoint: Any) -> Any:
             self.routes.append(Route(path, endpoint, methods=methods or ["GET"]))
+            if scope is not None:
+                self.require(path, scope)
             return endpoint
 
         return register
+
+    def require(self, path: str, scope: str) -> None:
+        """The scope a route needs (for routes added to ``routes`` directly)."""
+        self._scopes[path] = scope
+
+    def public(self, path: str) -> None:
+        """A route that authenticates itself (signed Slack callbacks): no API key asked."""
+        self._public.add(path)
+
+    def _guarded(self, route: BaseRoute) -> BaseRoute:
+        if self.keys is None or not isinstance(route, Route) or route.path in self._public:
+            return route
+        scope = self._scopes.get(route.path)  # None: read for GET/HEAD, admin for the rest
+        return Route(route.path, guard(route.endpoint, scope, self.keys), methods=list(route.methods or ["GET"]),
+                     name=route.name)
 
     def readiness_check(self, name: str, check: Check) -> None:
         self._checks[name] = check
@@ -157,7 +180,7 @@ class Service:
             Route("/health", self._health),
             Route("/ready", self._ready),
             Route("/metrics", self._metrics),
-            *self.routes,
+            *(self._guarded(route) for route in self.routes),
         ]
         app = Starlette(routes=routes, lifespan=lifespan)
         app.state.service = self

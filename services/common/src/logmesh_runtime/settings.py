@@ -42,6 +42,10 @@ class ServiceSettings(BaseSettings):
     kafka_fetch_max_wait_ms: int = Field(default=50, description="Longest a poll waits at the broker: per-hop latency.")
     kafka_max_poll_interval_ms: int = 300_000
     kafka_session_timeout_ms: int = 10_000
+    auth: Literal["keys", "off"] = Field(
+        default="keys", description="'keys': every route but /health, /ready, /metrics needs an API key (the default)."
+    )
+    keys_path: Path | None = Field(default=None, description="The API key store (SQLite); <data_dir>/keys.sqlite if unset.")
 
     @field_validator("service_name")
     @classmethod
@@ -52,6 +56,10 @@ class ServiceSettings(BaseSettings):
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
+
+    @property
+    def key_store_path(self) -> Path:
+        return self.keys_path or self.data_dir / "keys.sqlite"
 
     @property
     def state_dir(self) -> Path:

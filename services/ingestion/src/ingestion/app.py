@@ -36,7 +36,7 @@ def create_app(settings: IngestionSettings, publisher: RecordPublisher | None = 
     metrics = IngestMetrics(service.metrics.registry)
 
     http = HttpIngest(settings, normaliser, publisher, stats, metrics)
-    service.route("/logs/ingest", methods=["POST"])(http.ingest)
+    service.route("/logs/ingest", methods=["POST"], scope="ingest")(http.ingest)
 
     async def stats_endpoint(_request: Request) -> Response:
         return JSONResponse({

@@ -16,6 +16,7 @@ from knowledge_storage.handlers import Handlers
 from knowledge_storage.ports import Embedder
 from knowledge_storage.settings import KnowledgeStorageSettings
 from logmesh_contracts.topics import ANALYSIS_RESULTS, FEEDBACK, INCIDENTS_OPENED
+from logmesh_runtime.auth import principal
 from logmesh_runtime.kafka import TransientError
 from logmesh_runtime.service import Service
 
@@ -96,6 +97,10 @@ def create_app(settings: KnowledgeStorageSettings, embedder: Embedder | None = N
     def opened() -> CaseBase | None:
         return handlers.cases if handlers.ready.is_set() else None
 
+    def caller_org(request: Request) -> str | None:
+        who = principal(request)
+        return who.org if who is not None else None
+
     @service.route("/stats")
     async def stats(_request: Request) -> Response:
         if (cases := opened()) is None:
@@ -105,10 +110,11 @@ def create_app(settings: KnowledgeStorageSettings, embedder: Embedder | None = N
         return JSONResponse(data)
 
     @service.route("/cases/export")
-    async def export(_request: Request) -> Response:
+    async def export(request: Request) -> Response:
         if (cases := opened()) is None:
             return unavailable()
-        lines = await asyncio.to_thread(lambda: list(cases.export_lines()))
+        org = caller_org(request)
+        lines = await asyncio.to_thread(lambda: list(cases.export_lines(org)))
         return StreamingResponse((line + "\n" for line in lines), media_type="application/x-ndjson")
 
     @service.route("/cases/import", methods=["POST"])
@@ -120,7 +126,8 @@ def create_app(settings: KnowledgeStorageSettings, embedder: Embedder | None = N
             return JSONResponse({"error": "body too large"}, status_code=413)
         try:
             text = body.decode("utf-8")
-            counts = await asyncio.to_thread(cases.import_lines, text.splitlines())
+            org = caller_org(request)
+            counts = await asyncio.to_thread(lambda: cases.import_lines(text.splitlines(), org=org))
         except (UnicodeDecodeError, ValueError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         return JSONResponse(counts)
@@ -134,14 +141,19 @@ def create_app(settings: KnowledgeStorageSettings, embedder: Embedder | None = N
             days = float(raw)
         except ValueError:
             return JSONResponse({"error": f"older_than_days must be a number, got {raw!r}"}, status_code=400)
-        gone = await asyncio.to_thread(cases.prune, days, datetime.now(UTC))
+        gone = await asyncio.to_thread(cases.prune, days, datetime.now(UTC), caller_org(request))
         return JSONResponse({"pruned": gone})
 
-    @service.route("/cases/{incident_id}", methods=["GET", "DELETE"])
+    @service.route("/cases/{incident_id}", methods=["GET", "DELETE"])  # DELETE needs admin, GET read
     async def case(request: Request) -> Response:
         if (cases := opened()) is None:
             return unavailable()
         incident_id = request.path_params["incident_id"]
+        org = caller_org(request)
+        if org is not None:  # another org's case does not exist for this key
+            owned = await asyncio.to_thread(cases.get, incident_id)
+            if owned is None or owned.get("org", "default") != org:
+                return JSONResponse({"error": f"no case {incident_id!r}"}, status_code=404)
         if request.method == "DELETE":
             deleted = await asyncio.to_thread(cases.delete, incident_id)
             if not deleted:

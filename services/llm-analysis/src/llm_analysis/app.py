@@ -13,7 +13,7 @@ from prometheus_client import Counter, Histogram
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from llm_analysis.adapters.recovery import find_orphans
 from llm_analysis.adapters.store import SqliteStore
@@ -43,6 +43,7 @@ from logmesh_contracts.topics import (
     INCIDENTS_RESOLVED,
     LOGS_ANOMALIES,
 )
+from logmesh_runtime.auth import WrongOrg, forbidden_org, principal, tenant
 from logmesh_runtime.kafka import PublishUnavailable
 from logmesh_runtime.service import Service
 
@@ -147,11 +148,15 @@ def create_app(settings: LlmAnalysisSettings, llm: LlmClient | None = None) -> S
 
     service.readiness_check("llm", llm_check)
 
-    @service.route("/api/v1/analyze", methods=["POST"])
-    async def analyze(request: Request) -> JSONResponse:
+    @service.route("/api/v1/analyze", methods=["POST"], scope="analyze")
+    async def analyze(request: Request) -> Response:
         try:
             body = json.loads(await request.body() or b"{}")
+            if isinstance(body, dict):
+                body["org"] = tenant(request, body.get("org")) or body.get("org")
             event = analysis_request_from_body(body, requested_by="rest")
+        except WrongOrg as exc:
+            return forbidden_org(exc)
         except (ValueError, ValidationError) as exc:
             return JSONResponse({"error": "invalid analysis request", "reason": str(exc)[:1000]}, status_code=400)
         try:
@@ -165,6 +170,9 @@ def create_app(settings: LlmAnalysisSettings, llm: LlmClient | None = None) -> S
     @service.route("/api/v1/incidents/{incident_id}")
     async def incident(request: Request) -> JSONResponse:
         info = store.describe(request.path_params["incident_id"])
+        who = principal(request)
+        if info is not None and who is not None and store.org_of(request.path_params["incident_id"]) != who.org:
+            info = None  # another org's incident does not exist for this key
         if info is None:
             return JSONResponse({"error": "unknown incident on this replica"}, status_code=404)
         return JSONResponse(info)

@@ -113,6 +113,9 @@ def create_app(settings: NotificationSettings) -> Starlette:
 
     service.readiness_check("sinks", sinks_check)
     service.routes.extend(feedback_routes(notifier, settings))
+    service.public("/slack/interactions")  # Slack signs these (signing secret, checked in routes)
+    service.public("/slack/events")
+    service.require("/feedback", "analyze")
     app = service.asgi()
     app.state.notifier = notifier
     return app

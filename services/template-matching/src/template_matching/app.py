@@ -10,10 +10,11 @@ from typing import Any
 from prometheus_client import Gauge
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from logmesh_contracts import TemplateEvent, utcnow
 from logmesh_contracts.topics import INCIDENTS_OPENED, LOGS_RECORDS, TEMPLATES_EVENTS
+from logmesh_runtime.auth import WrongOrg, forbidden_org, tenant
 from logmesh_runtime.kafka import delivery_of
 from logmesh_runtime.service import Service
 from template_matching.adapters.clickhouse import ClickHouseStore
@@ -133,17 +134,19 @@ def create_app(
         if level is not None and level.upper() not in LEVELS:
             raise ValueError(f"level must be one of {', '.join(LEVELS)}")
         return {
-            "start": _time(q.get("start")) or end - timedelta(hours=1), "end": end, "org": q.get("org"),
+            "start": _time(q.get("start")) or end - timedelta(hours=1), "end": end, "org": tenant(request, q.get("org")),
             "service": q.get("service"), "level": level.upper() if level else None,
             "template_id": q.get("template_id"), "text": q.get("text"), "namespace": q.get("namespace"),
             "pod": q.get("pod"),
         }
 
     @service.route("/logs/search")
-    async def search(request: Request) -> JSONResponse:
+    async def search(request: Request) -> Response:
         try:
             filters = log_filters(request)
             limit = _limit(request.query_params.get("limit"), 100, 1000)
+        except WrongOrg as exc:
+            return forbidden_org(exc)
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         rows = await store.search_logs(limit=limit, **filters)
@@ -153,22 +156,28 @@ def create_app(
                              "end": filters["end"].isoformat(), "logs": rows})
 
     @service.route("/logs/count")
-    async def count(request: Request) -> JSONResponse:
+    async def count(request: Request) -> Response:
         try:
             filters = log_filters(request)
+        except WrongOrg as exc:
+            return forbidden_org(exc)
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         counts = await store.count_logs(**filters)
         return JSONResponse({**counts, "start": filters["start"].isoformat(), "end": filters["end"].isoformat()})
 
     @service.route("/templates")
-    async def templates(request: Request) -> JSONResponse:
+    async def templates(request: Request) -> Response:
         q = request.query_params
         try:
             limit = _limit(q.get("limit"), 200, 10_000)
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        rows = await store.list_templates(org=q.get("org"), service=q.get("service"), limit=limit)
+        try:
+            org = tenant(request, q.get("org"))
+        except WrongOrg as exc:
+            return forbidden_org(exc)
+        rows = await store.list_templates(org=org, service=q.get("service"), limit=limit)
         counts = {tid: n for tid, _t, n in tm.registry.engine.templates()}
         for row in rows:
             row["first_seen"], row["updated_at"] = _iso(row["first_seen"]), _iso(row["updated_at"])
@@ -177,13 +186,17 @@ def create_app(
         return JSONResponse({"count": len(rows), "templates": rows})
 
     @service.route("/anomalies")
-    async def anomalies(request: Request) -> JSONResponse:
+    async def anomalies(request: Request) -> Response:
         q = request.query_params
         try:
             limit = _limit(q.get("limit"), 50, 1000)
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        rows = await store.list_anomalies(org=q.get("org"), service=q.get("service"), kind=q.get("kind"), limit=limit)
+        try:
+            org = tenant(request, q.get("org"))
+        except WrongOrg as exc:
+            return forbidden_org(exc)
+        rows = await store.list_anomalies(org=org, service=q.get("service"), kind=q.get("kind"), limit=limit)
         return JSONResponse({"count": len(rows), "anomalies": rows})
 
     app = service.asgi()

@@ -171,6 +171,12 @@ class SqliteStore:
         with self._lock:
             return self.db.execute("SELECT count(*) FROM results").fetchone()[0]
 
+    def org_of(self, incident_id: str) -> str | None:
+        """The org an incident belongs to (from its stored body; for the parts-only case, unknown)."""
+        with self._lock:
+            row = self.db.execute("SELECT body FROM incidents WHERE incident_id = ?", (incident_id,)).fetchone()
+        return json.loads(row[0]).get("org", "default") if row else None
+
     def describe(self, incident_id: str) -> dict[str, object] | None:
         with self._lock:
             row = self.db.execute("SELECT status, body FROM incidents WHERE incident_id = ?", (incident_id,)).fetchone()
