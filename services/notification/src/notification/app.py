@@ -58,8 +58,11 @@ def create_app(settings: NotificationSettings) -> Starlette:
     record_log = RecordLog(settings.kafka_bootstrap, records_topic, apply_record, settings.service_name, reject_record)
     handlers = Handlers(notifier)
     service.mesh.consume(ANALYSIS_PROGRESS, handlers.progress)
-    service.mesh.consume(ANALYSIS_RESULTS, handlers.result)
-    service.mesh.consume(INCIDENTS_RESOLVED, handlers.resolved)
+    for name in names:  # one consumer group per sink: a slow or down sink never holds the others back
+        on_result, on_resolved = handlers.for_sink(name)
+        group = f"{settings.service_name}-sink-{name}"
+        service.mesh.consume(ANALYSIS_RESULTS, on_result, group_id=group)
+        service.mesh.consume(INCIDENTS_RESOLVED, on_resolved, group_id=group)
 
     @service.on_startup
     async def rebuild_thread_map() -> None:
