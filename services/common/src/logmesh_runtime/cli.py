@@ -351,6 +351,47 @@ def tail(
         asyncio.run(follow())
 
 
+@app.command()
+def audit(
+    org: Annotated[str | None, typer.Option(help="Only calls made for this org.")] = None,
+    incident: Annotated[str | None, typer.Option(help="Only calls for this incident.")] = None,
+    bootstrap: Annotated[str | None, typer.Option(envvar="LOGMESH_KAFKA_BOOTSTRAP")] = None,
+    prefix: Annotated[str, typer.Option(envvar="LOGMESH_TOPIC_PREFIX")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """What left the mesh: every LLM call (model, endpoint, org, incident, redactions per kind, prompt hash)."""
+    from collections import Counter
+
+    from logmesh_contracts import LlmCall
+    from logmesh_contracts.topics import LLM_AUDIT
+    from logmesh_runtime.testing.kafka import read_topic
+
+    bootstrap = bootstrap or endpoints().get("kafka") or "127.0.0.1:9092"
+    try:
+        raw = asyncio.run(read_topic(bootstrap, prefix + LLM_AUDIT.name, timeout_s=3.0))
+    except Exception as exc:
+        print(f"cannot read {prefix + LLM_AUDIT.name} at {bootstrap}: {exc}; run `logmesh up` or set "
+              "--bootstrap/LOGMESH_KAFKA_BOOTSTRAP", file=sys.stderr)
+        raise typer.Exit(1) from exc
+    calls = [LlmCall.model_validate_json(r.value) for r in raw]
+    calls = [c for c in calls if (org is None or c.org == org) and (incident is None or c.incident_id == incident)]
+    calls.sort(key=lambda c: c.called_at)
+    kinds: Counter[str] = Counter()
+    for call in calls:
+        kinds.update(call.redactions)
+    summary = {"calls": len(calls), "unredacted_calls": sum(1 for c in calls if not c.redacted),
+               "remote_calls": sum(1 for c in calls if not c.local), "redactions": dict(kinds)}
+    if as_json:
+        emit({"summary": summary, "calls": [c.model_dump(mode="json") for c in calls]}, True)
+        return
+    for c in calls:
+        masked = ", ".join(f"{k}={n}" for k, n in sorted(c.redactions.items())) or "none"
+        print(f"{c.called_at:%Y-%m-%d %H:%M:%S} {c.org:12s} {c.incident_id:24s} {c.model} @ {c.endpoint}"
+              f" ({'local' if c.local else 'remote'}) redacted={'yes' if c.redacted else 'NO'} [{masked}]"
+              f" sha256={c.prompt_sha256[:12]}")
+    print(f"{summary['calls']} call(s), {summary['remote_calls']} remote, {summary['unredacted_calls']} unredacted")
+
+
 def _maybe_json(value: str) -> object:
     try:
         return json.loads(value)

@@ -29,6 +29,7 @@ from logmesh_contracts import (
     Incident,
     IncidentResolved,
     K8sRef,
+    LlmCall,
     stable_id,
     utcnow,
 )
@@ -41,6 +42,7 @@ from logmesh_contracts.topics import (
     EVIDENCE_PARTS,
     INCIDENTS_OPENED,
     INCIDENTS_RESOLVED,
+    LLM_AUDIT,
     LOGS_ANOMALIES,
 )
 from logmesh_runtime.auth import WrongOrg, forbidden_org, principal, tenant
@@ -91,7 +93,10 @@ def create_app(settings: LlmAnalysisSettings, llm: LlmClient | None = None) -> S
         for stage, ms in event.latencies_ms.items():
             analysis_seconds.labels(stage=stage).observe(ms / 1000)
 
-    analyzer = Analyzer(settings, store, llm, publish_progress, publish_result, service.tracer)
+    async def publish_audit(event: LlmCall) -> None:
+        await mesh.publish(LLM_AUDIT, event, key=event.incident_id)  # acks=all, before the prompt leaves
+
+    analyzer = Analyzer(settings, store, llm, publish_progress, publish_result, service.tracer, publish_audit)
     intake = IntakeHandlers(settings, store, publish_incident, publish_resolved)
     owner = OwnerHandlers(settings, store, analyzer.wake)
 
