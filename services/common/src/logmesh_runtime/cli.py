@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import os
+import signal
 import sys
 import time
 from importlib.metadata import entry_points
@@ -44,7 +45,7 @@ def up(
     as_json: JsonFlag = False,
 ) -> None:
     """Start the broker and services on embedded defaults (Tansu, chDB, local Qdrant)."""
-    from logmesh_runtime.stack import Stack
+    from logmesh_runtime.stack import Stack, Supervisor
 
     chosen = tuple(s.strip() for s in services.split(",") if s.strip())
     unknown = set(chosen) - set(SERVICES)
@@ -89,14 +90,20 @@ def up(
                 emit(summary, True)
             return
         if not as_json:
-            print("mesh is up; Ctrl-C stops it", flush=True)
+            print("mesh is up; Ctrl-C (or SIGTERM) stops it", flush=True)
+        # a service that exits is restarted with backoff; the broker (and the data in it) stays up.
+        # SIGTERM stops like Ctrl-C: every service gets SIGTERM (finishing and committing), then the broker.
+        signal.signal(signal.SIGTERM, _interrupt)
+        supervisor = Supervisor(stack)
         with contextlib.suppress(KeyboardInterrupt):
             while True:
-                for name, process in stack.processes.items():
-                    if process.proc is not None and process.proc.poll() is not None:
-                        print(f"{name} exited ({process.proc.returncode}); see {process.log_path}", file=sys.stderr)
-                        raise typer.Exit(1)
-                time.sleep(1)
+                for line in supervisor.tick():
+                    print(line, file=sys.stderr, flush=True)
+                time.sleep(0.5)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 ENDPOINTS_FILE = Path(".logmesh/endpoints.json")
