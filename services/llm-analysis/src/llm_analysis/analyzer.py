@@ -187,6 +187,13 @@ class Analyzer:
         loaded = self.store.load(incident_id)
         if loaded is None or self.store.is_analysed(incident_id):
             return None
+        kept = self.store.outgoing(incident_id)
+        if kept is not None:  # finished before a crash or a failed publish: the same result, not a second one
+            result = AnalysisResult.model_validate_json(kept)
+            await self.publish_result(result)
+            self.store.mark_analysed(incident_id, result.event_id, result.status, result.category, result.model,
+                                     utcnow())
+            return result
         incident, parts = loaded
         started = time.perf_counter()
         progress = ProgressStream(incident_id, self.publish_progress, self.settings.progress_interval_s,
@@ -209,6 +216,7 @@ class Analyzer:
             result = await analyse_with_llm(ctx, diagnosis, self.llm, self.settings, self.redact, progress,
                                             latencies, started, self.tracer, audit=self.publish_audit)
 
+        self.store.keep_outgoing(incident_id, result.model_dump_json())
         await self.publish_result(result)
         await progress.emit("done" if result.status != "failed" else "failed", f"{result.category}: {result.root_cause}"[:1000])
         self.store.mark_analysed(incident_id, result.event_id, result.status, result.category, result.model, utcnow())
