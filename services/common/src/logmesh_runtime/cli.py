@@ -69,7 +69,8 @@ def up(
                 service_env["cluster-watching"] = {"LOGMESH_KUBECONFIG": sim["kubeconfig"]}
                 if not as_json:
                     print(f"kubernetes {sim['url']} (loopback API server, scenario {sim['scenario']})", flush=True)
-        stack = Stack(workdir=workdir, services=chosen, broker_bootstrap=bootstrap, service_env=service_env)
+        stack = Stack(workdir=workdir, services=chosen, broker_bootstrap=bootstrap, service_env=service_env,
+                      auth="keys" if with_keys else "off")
         resources.callback(stack.stop)
         if not as_json:
             print(f"starting logmesh in {workdir} ...", flush=True)

@@ -244,6 +244,9 @@ class Stack:
     service_env: dict[str, dict[str, str]] = field(default_factory=dict)
     broker: EmbeddedBroker | None = None
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
+    # API keys on the services: `logmesh up` turns them on ("keys"); benches and tests driving the
+    # stack over plain HTTP leave them off (LOGMESH_AUTH is the services' own default: keys)
+    auth: str = "off"
 
     @property
     def bootstrap(self) -> str:
@@ -262,6 +265,7 @@ class Stack:
             "LOGMESH_HTTP_PORT": str(port),
             "LOGMESH_DATA_DIR": str(self.workdir / "data"),
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "LOGMESH_AUTH": self.auth,
             **self.extra_env,
             **self.service_env.get(name, {}),
         }
