@@ -9,6 +9,7 @@ from llm_analysis.app import create_app
 from llm_analysis.testing import wait_assigned, wait_records
 from logmesh_contracts.topics import ANALYSIS_REQUESTS, INCIDENTS_OPENED
 from logmesh_runtime.auth import KeyStore
+from logmesh_runtime.testing import wait_until
 
 pytestmark = [pytest.mark.broker]
 
@@ -40,7 +41,13 @@ async def test_analysis_runs_for_the_keys_org_and_incidents_stay_in_it(
             await wait_records(kafka_bootstrap, topic_prefix + INCIDENTS_OPENED.name,
                                lambda rs: any(r["incident_id"] == incident_id for r in rs))
             path = f"/api/v1/incidents/{incident_id}"
+            owner = {"Authorization": f"Bearer {globex}"}
+
+            async def stored() -> bool:  # the announcement is on the topic before this replica stored it
+                return (await client.get(path, headers=owner)).status_code == 200
+
+            await wait_until(stored, timeout_s=20, what="incident stored")
             assert (await client.get(path)).status_code == 401
             assert (await client.get(path, headers={"Authorization": f"Bearer {acme}"})).status_code == 404
-            mine = await client.get(path, headers={"Authorization": f"Bearer {globex}"})
+            mine = await client.get(path, headers=owner)
             assert mine.status_code == 200 and mine.json()["incident"]["org"] == "globex"
