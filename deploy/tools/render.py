@@ -66,7 +66,8 @@ def manifests(name: str, spec: dict) -> list[dict]:
             "capabilities": {"drop": ["ALL"]},
             "seccompProfile": {"type": "RuntimeDefault"},
         },
-        "volumeMounts": [{"name": "data", "mountPath": "/data"}, {"name": "tmp", "mountPath": "/tmp"}],
+        "volumeMounts": [{"name": "data", "mountPath": "/data"}, {"name": "tmp", "mountPath": "/tmp"},
+                         {"name": "keys", "mountPath": "/keys", "readOnly": True}],
     }
     docs: list[dict] = [
         {
@@ -89,7 +90,9 @@ def manifests(name: str, spec: dict) -> list[dict]:
                         "terminationGracePeriodSeconds": 30,
                         "securityContext": {"runAsNonRoot": True, "fsGroup": 10001},
                         "containers": [container],
-                        "volumes": [{"name": "data", "emptyDir": {}}, {"name": "tmp", "emptyDir": {}}],
+                        # the API key store (LOGMESH_KEYS_PATH): Secret `logmesh-keys`, key keys.sqlite
+                        "volumes": [{"name": "data", "emptyDir": {}}, {"name": "tmp", "emptyDir": {}},
+                                    {"name": "keys", "secret": {"secretName": "logmesh-keys", "optional": True}}],
                     },
                 },
             },

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -75,3 +76,12 @@ async def test_routes_answer_401_without_a_key_403_without_the_scope(tmp_path: P
         assert (await client.get("/things", headers={"X-API-Key": reader})).json() == {"org": "acme"}
         assert (await client.delete("/things", headers={"Authorization": f"Bearer {reader}"})).status_code == 403
         assert (await client.delete("/things", headers={"Authorization": f"Bearer {admin}"})).status_code == 200
+
+
+def test_a_store_mounted_read_only_still_verifies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    writable = KeyStore(tmp_path / "keys.sqlite")
+    _, key = writable.create("acme", ["read"])
+    # a Secret volume: not writable (tests may run as root, who could write anyway)
+    monkeypatch.setattr(auth.os, "access", lambda _path, _mode: False)
+    store = KeyStore(tmp_path / "keys.sqlite")
+    assert store.verify(key) is not None and store.verify(key + "x") is None

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import os
 import secrets
 import sqlite3
 import time
@@ -155,13 +156,24 @@ class KeyStore:
         self._cache[digest] = (now, principal)
         return principal
 
+    def _read(self, key_id: str) -> tuple[Any, ...] | None:
+        """Services only read; a store mounted read-only (a k8s Secret) is opened immutable."""
+        if os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK):
+            with self._db() as db:
+                return db.execute("SELECT digest, org, scopes, expires_at, revoked_at FROM api_keys WHERE key_id = ?",
+                                  (key_id,)).fetchone()
+        db = sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True)
+        try:
+            return db.execute("SELECT digest, org, scopes, expires_at, revoked_at FROM api_keys WHERE key_id = ?",
+                              (key_id,)).fetchone()
+        finally:
+            db.close()
+
     def _lookup(self, key: str, digest: str) -> Principal | None:
         if not key.startswith(PREFIX) or not self.path.exists():
             return None
         key_id = key[len(PREFIX):].split("_", 1)[0]
-        with self._db() as db:
-            row = db.execute("SELECT digest, org, scopes, expires_at, revoked_at FROM api_keys WHERE key_id = ?",
-                             (key_id,)).fetchone()
+        row = self._read(key_id)
         if row is None:
             hmac.compare_digest(digest, digest)  # same work whether or not the id exists
             return None
