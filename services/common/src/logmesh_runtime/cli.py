@@ -229,6 +229,9 @@ def send_alert(
         "commonAnnotations": {}, "alerts": [{"status": status_, "labels": labels, "annotations": {"summary": summary},
                                              "startsAt": now, "endsAt": now if resolved else "0001-01-01T00:00:00Z"}],
     }
+    generated = Path(".logmesh/data/alert-intake/webhook-token")  # alert-intake's own, where API keys are off
+    if not token and not api_key() and generated.exists():
+        token = generated.read_text().strip()
     headers = {"Authorization": f"Bearer {token}"} if token else auth_headers()
     response = httpx.post(service_url("alert-intake") + "/webhook", json=payload, headers=headers, timeout=30)
     emit({"status": response.status_code, "body": response.json()}, as_json, f"{response.status_code} {response.text}")
