@@ -106,7 +106,7 @@ NOTIFICATIONS_SENT = Topic(
 )
 
 LLM_AUDIT = Topic(
-    "llm.audit", m.LlmCall, "incident_id", ("llm-analysis",), (EXTERNAL,),
+    "llm.audit", m.LlmCall, "incident_id", ("llm-analysis", "template-matching"), (EXTERNAL,),
     "Every LLM call: model, endpoint, org, incident, redaction counts per kind, prompt hash (`logmesh audit`).",
 )
 

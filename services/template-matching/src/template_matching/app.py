@@ -12,13 +12,13 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from logmesh_contracts import TemplateEvent, utcnow
-from logmesh_contracts.topics import INCIDENTS_OPENED, LOGS_RECORDS, TEMPLATES_EVENTS
+from logmesh_contracts import LlmCall, TemplateEvent, utcnow
+from logmesh_contracts.topics import INCIDENTS_OPENED, LLM_AUDIT, LOGS_RECORDS, TEMPLATES_EVENTS
 from logmesh_runtime.auth import WrongOrg, forbidden_org, tenant
 from logmesh_runtime.kafka import delivery_of
 from logmesh_runtime.service import Service
 from template_matching.adapters.clickhouse import ClickHouseStore
-from template_matching.adapters.llm import create_llm
+from template_matching.adapters.llm import GuardedLLM, create_llm
 from template_matching.adapters.registry_topic import RegistryFollower
 from template_matching.domain import LEVELS, AnomalyConfig, AnomalyDetector
 from template_matching.handlers import TemplateMatching
@@ -58,6 +58,10 @@ def create_app(
         timeout_s=settings.llm_timeout_s,
     )
     if llm is not None:
+        async def audit(call: LlmCall) -> None:
+            await service.mesh.publish(LLM_AUDIT, call, key=call.incident_id)  # acks=all, before the prompt leaves
+
+        llm = GuardedLLM(llm, model=settings.llm_model or "unknown", api_base=settings.llm_api_base, publish=audit)
         tm.refiner = Refiner(
             llm, tm.on_refined, batch_size=settings.llm_batch_size, batch_wait_s=settings.llm_batch_wait_s,
             concurrency=settings.llm_concurrency, max_attempts=settings.llm_max_attempts,
