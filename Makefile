@@ -5,16 +5,17 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PACKAGES := contracts[asyncapi] services/common[test] $(sort $(patsubst %/pyproject.toml,%[test],$(filter-out services/common/pyproject.toml,$(wildcard services/*/pyproject.toml))))
 STAMP := $(VENV)/.installed
+DEV_TOOLS := ruff==0.17.5 mypy==2.4.1 types-PyYAML==6.0.12.20261122
 
 .DEFAULT_GOAL := help
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-$(STAMP): contracts/pyproject.toml $(wildcard services/*/pyproject.toml)
+$(STAMP): Makefile contracts/pyproject.toml $(wildcard services/*/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet $(foreach p,$(PACKAGES),-e '$(p)') ruff==0.17.5
+	$(PY) -m pip install --quiet $(foreach p,$(PACKAGES),-e '$(p)') $(DEV_TOOLS)
 	touch $(STAMP)
 
 install: $(STAMP) ## create .venv with every package (editable) and test tools
@@ -35,8 +36,9 @@ up: install ## bring up the whole mesh on embedded defaults and keep it running
 test: install system-deps ## install everything and run the whole test suite
 	$(VENV)/bin/pytest
 
-lint: install ## ruff and the contract/schema drift checks
+lint: install ## ruff, the mypy type check and the contract/schema drift checks
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) -m logmesh_contracts.schemas check
 	$(PY) -m logmesh_contracts.asyncapi check
 

@@ -2,7 +2,7 @@
 import os
 
 # Services require API keys by default (LOGMESH_AUTH=keys). Tests of other behaviour run them with
-# auth off; the tests of keys and tenants (tests/security, services/*/tests/test_tenants*) turn it on.
+# auth off; the tests of keys and tenants (services/*/tests/test_tenants.py, test_auth.py) turn it on.
 os.environ.setdefault("LOGMESH_AUTH", "off")
 
-pytest_plugins = ["logmesh_runtime.testing.fixtures"]
+pytest_plugins = ["logmesh_testing.fixtures"]

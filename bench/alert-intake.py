@@ -32,10 +32,10 @@ import httpx
 from alert_intake import domain
 from logmesh_contracts import utcnow
 from logmesh_contracts.topics import ALERTS_RECEIVED
+from logmesh_devstack.stack import EmbeddedBroker, ServiceProcess, create_topics, free_port
 from logmesh_runtime.kafka import Mesh
 from logmesh_runtime.metrics import Metrics
 from logmesh_runtime.settings import ServiceSettings
-from logmesh_runtime.stack import EmbeddedBroker, ServiceProcess, create_topics, free_port
 
 TOKEN = "bench-token-0123456789abcdef"
 

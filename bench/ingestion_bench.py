@@ -45,7 +45,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 
 from logmesh_contracts.topics import LOGS_RAW, LOGS_RECORDS
-from logmesh_runtime.stack import EmbeddedBroker, create_topics, free_port, wait_for_port
+from logmesh_devstack.stack import EmbeddedBroker, create_topics, free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "ingestion.json"

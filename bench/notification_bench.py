@@ -28,7 +28,7 @@ from pathlib import Path
 
 from logmesh_contracts import AnalysisResult, Citation, K8sRef
 from logmesh_contracts.topics import ANALYSIS_RESULTS
-from logmesh_runtime.stack import EmbeddedBroker, create_topics
+from logmesh_devstack.stack import EmbeddedBroker, create_topics
 from notification.adapters.slack import SlackSink
 from notification.domain import notice_from_result
 from notification.testing.harness import TOKEN, make_settings, running

@@ -35,7 +35,7 @@ from llm_analysis.domain import assemble, build_messages, make_incident, opening
 from llm_analysis.testing import alert
 from logmesh_contracts import EvidenceItem, EvidencePart, utcnow
 from logmesh_runtime.redaction import Redactor
-from logmesh_runtime.testing.secret_corpus import KINDS, corpus
+from logmesh_testing.secret_corpus import KINDS, corpus
 
 NOW = datetime(2026, 12, 3, tzinfo=UTC)
 

@@ -110,7 +110,7 @@ async def storage_phases(recs: list[LogRecord], dsn: str) -> list[dict]:
 async def kafka_phases(recs: list[LogRecord], dsn: str, workdir: Path) -> list[dict]:
     from aiokafka import AIOKafkaConsumer
 
-    from logmesh_runtime.stack import EmbeddedBroker, create_topics
+    from logmesh_devstack.stack import EmbeddedBroker, create_topics
     from template_matching.app import create_app
     from template_matching.settings import TemplateMatchingSettings
 

@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from kafka_producer import produce
 
 from logmesh_contracts.topics import LOGS_RAW, NOTIFICATIONS_SENT
-from logmesh_runtime.demo import DEMO_TOKEN
-from logmesh_runtime.stack import Stack, temporary_workdir
+from logmesh_devstack.demo import DEMO_TOKEN
+from logmesh_devstack.stack import Stack, temporary_workdir
 
 ROOT = Path(__file__).resolve().parents[1]
 

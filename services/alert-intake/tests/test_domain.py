@@ -245,7 +245,7 @@ def test_dedup_window_remembers_within_the_window_and_evicts() -> None:
 
 
 def test_secret_corpus_recall_on_alert_text_is_at_least_99_percent() -> None:
-    from logmesh_runtime.testing.secret_corpus import corpus
+    from logmesh_testing.secret_corpus import corpus
 
     now = datetime(2026, 1, 1, tzinfo=UTC)
     lines = corpus()

@@ -18,7 +18,7 @@ from alert_intake.app import create_app
 from alert_intake.settings import AlertIntakeSettings
 from logmesh_contracts import Alert
 from logmesh_contracts.topics import ALERTS_RECEIVED
-from logmesh_runtime.testing import read_topic, wait_for_messages
+from logmesh_testing import read_topic, wait_for_messages
 
 pytestmark = [pytest.mark.broker]
 

@@ -16,8 +16,8 @@ from alert_intake.app import create_app
 from alert_intake.settings import AlertIntakeSettings
 from logmesh_contracts import Alert
 from logmesh_contracts.topics import ALERTS_RECEIVED
-from logmesh_runtime.stack import EmbeddedBroker, create_topics
-from logmesh_runtime.testing import read_topic
+from logmesh_devstack.stack import EmbeddedBroker, create_topics
+from logmesh_testing import read_topic
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 

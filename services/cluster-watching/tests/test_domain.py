@@ -222,7 +222,7 @@ def test_settings_read_namespaces_as_a_list_or_comma_separated(monkeypatch: pyte
 
 
 def test_secret_corpus_recall_in_evidence_is_at_least_99_percent() -> None:
-    from logmesh_runtime.testing.secret_corpus import corpus
+    from logmesh_testing.secret_corpus import corpus
 
     lines = corpus()
     missed = [e.kind for e in lines if e.leaked(redact(e.line))]

@@ -12,8 +12,8 @@ import pytest
 
 from logmesh_contracts import ClusterEvent
 from logmesh_contracts.topics import CLUSTER_EVENTS
-from logmesh_runtime.stack import ServiceProcess, free_port
-from logmesh_runtime.testing import wait_for_messages
+from logmesh_devstack.stack import ServiceProcess, free_port
+from logmesh_testing import wait_for_messages
 
 pytestmark = [pytest.mark.broker, pytest.mark.e2e]
 

@@ -24,7 +24,7 @@ from logmesh_contracts.topics import (
     EVIDENCE_PARTS,
     INCIDENTS_OPENED,
 )
-from logmesh_runtime.testing import read_topic, wait_for_messages
+from logmesh_testing import read_topic, wait_for_messages
 
 pytestmark = [pytest.mark.broker]
 

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from logmesh_contracts import LlmCall
 from logmesh_contracts.topics import LLM_AUDIT
+from logmesh_devstack.cli import app
 from logmesh_runtime.auth import KeyStore
-from logmesh_runtime.cli import app
 from logmesh_runtime.service import Service
 from logmesh_runtime.settings import ServiceSettings
 

@@ -16,8 +16,8 @@ from logmesh_contracts.topics import FEEDBACK
 from logmesh_runtime.kafka import Delivery, TransientError
 from logmesh_runtime.service import Service
 from logmesh_runtime.settings import ServiceSettings
-from logmesh_runtime.testing import read_topic, wait_for_messages
-from logmesh_runtime.testing import wait_until as shared_wait_until
+from logmesh_testing import read_topic, wait_for_messages
+from logmesh_testing import wait_until as shared_wait_until
 
 pytestmark = [pytest.mark.broker]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from logmesh_runtime.redaction import Redactor, card_ok
-from logmesh_runtime.testing.secret_corpus import KINDS, corpus
+from logmesh_testing.secret_corpus import KINDS, corpus
 
 LOGHUB = Path(__file__).resolve().parents[3] / ".." / "shared" / "datasets" / "loghub-2k"
 

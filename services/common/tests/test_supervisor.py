@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from logmesh_runtime.stack import Stack, Supervisor
+from logmesh_devstack.stack import Stack, Supervisor
 
 pytestmark = [pytest.mark.broker]
 

@@ -226,7 +226,7 @@ def test_record_ids_are_deterministic() -> None:
 
 
 def test_secret_corpus_recall_at_ingestion_is_at_least_99_percent() -> None:
-    from logmesh_runtime.testing.secret_corpus import corpus
+    from logmesh_testing.secret_corpus import corpus
 
     normaliser = Normaliser(Limits(), Redactor())
     lines = corpus()

@@ -10,7 +10,7 @@ import pytest
 
 from logmesh_contracts import LogRecord
 from logmesh_contracts.topics import LOGS_RECORDS
-from logmesh_runtime.testing import read_topic, wait_for_messages
+from logmesh_testing import read_topic, wait_for_messages
 
 from .support import make_settings, running
 

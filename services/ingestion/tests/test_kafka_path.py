@@ -10,7 +10,7 @@ from aiokafka import AIOKafkaProducer
 
 from logmesh_contracts import LogRecord
 from logmesh_contracts.topics import LOGS_RAW, LOGS_RECORDS
-from logmesh_runtime.testing import wait_for_messages
+from logmesh_testing import wait_for_messages
 
 from .support import make_settings, running
 

@@ -11,8 +11,8 @@ import pytest
 
 from logmesh_contracts import LogRecord
 from logmesh_contracts.topics import LOGS_RECORDS
-from logmesh_runtime.stack import EmbeddedBroker, create_topics, free_port
-from logmesh_runtime.testing import wait_for_messages
+from logmesh_devstack.stack import EmbeddedBroker, create_topics, free_port
+from logmesh_testing import wait_for_messages
 
 from .support import make_settings, running
 

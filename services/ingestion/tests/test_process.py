@@ -9,8 +9,8 @@ import pytest
 
 from logmesh_contracts import LogRecord
 from logmesh_contracts.topics import LOGS_RECORDS
-from logmesh_runtime.stack import Stack
-from logmesh_runtime.testing import wait_for_messages
+from logmesh_devstack.stack import Stack
+from logmesh_testing import wait_for_messages
 
 pytestmark = [pytest.mark.broker, pytest.mark.e2e]
 

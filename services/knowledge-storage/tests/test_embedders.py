@@ -10,7 +10,7 @@ import pytest
 
 from knowledge_storage.adapters.embedders import HashingEmbedder, LiteLLMEmbedder, build_embedder
 from knowledge_storage.settings import KnowledgeStorageSettings
-from logmesh_runtime.testing.openai_server import OpenAIServer
+from logmesh_testing.openai_server import OpenAIServer
 
 needs_litellm = pytest.mark.skipif(importlib.util.find_spec("litellm") is None, reason="litellm not installed")
 

@@ -16,8 +16,8 @@ from knowledge_storage.adapters.embedders import HashingEmbedder
 from knowledge_storage.app import create_app
 from knowledge_storage.settings import KnowledgeStorageSettings
 from logmesh_contracts.topics import ANALYSIS_RESULTS, EVIDENCE_PARTS, FEEDBACK, INCIDENTS_OPENED
-from logmesh_runtime.testing import wait_for_messages
-from logmesh_runtime.testing import wait_until as shared_wait_until
+from logmesh_testing import wait_for_messages
+from logmesh_testing import wait_until as shared_wait_until
 
 pytestmark = [pytest.mark.broker]
 

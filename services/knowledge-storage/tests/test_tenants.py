@@ -13,7 +13,7 @@ import pytest
 from knowledge_storage.app import create_app
 from logmesh_contracts.topics import ANALYSIS_RESULTS
 from logmesh_runtime.auth import KeyStore
-from logmesh_runtime.testing import wait_until
+from logmesh_testing import wait_until
 
 from .test_service import settings
 

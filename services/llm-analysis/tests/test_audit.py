@@ -12,7 +12,7 @@ from llm_analysis.domain import make_incident, opening_from_alert
 from llm_analysis.testing import alert, part, records, wait_assigned, wait_records
 from logmesh_contracts import EvidenceItem, LlmCall, utcnow
 from logmesh_contracts.topics import ANALYSIS_RESULTS, EVIDENCE_PARTS, INCIDENTS_OPENED, LLM_AUDIT
-from logmesh_runtime.testing.openai_server import OpenAIServer, RecordedRequest, Reply
+from logmesh_testing.openai_server import OpenAIServer, RecordedRequest, Reply
 
 pytest.importorskip("litellm")
 pytestmark = [

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from llm_analysis.app import analysis_request_from_body
 from llm_analysis.domain import (
     correlation_keys,
     incident_id_for,
@@ -16,6 +15,7 @@ from llm_analysis.domain import (
     opening_from_cluster_event,
     workload_of,
 )
+from llm_analysis.http import analysis_request_from_body
 from llm_analysis.testing import alert, cluster_event
 from logmesh_contracts import K8sRef
 

@@ -10,7 +10,7 @@ import pytest
 from llm_analysis.adapters.llm import LiteLlmClient
 from llm_analysis.ports import LlmUnavailable
 from llm_analysis.settings import LlmAnalysisSettings
-from logmesh_runtime.testing.openai_server import HttpError, OpenAIServer, Reply
+from logmesh_testing.openai_server import HttpError, OpenAIServer, Reply
 
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 pytest.importorskip("litellm")

@@ -1,4 +1,4 @@
-"""The shared loopback OpenAI-compatible server (logmesh_runtime.testing.openai_server), used sync and async."""
+"""The shared loopback OpenAI-compatible server (logmesh_testing.openai_server), used sync and async."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from logmesh_runtime.testing.openai_server import Embeddings, HttpError, OpenAIServer, Raw, Reply
+from logmesh_testing.openai_server import Embeddings, HttpError, OpenAIServer, Raw, Reply
 
 pytestmark = [pytest.mark.llm]
 

@@ -106,7 +106,7 @@ def test_repeated_lines_are_summarised_by_template() -> None:
 
 
 def test_secret_corpus_recall_in_the_prompt_is_at_least_99_percent() -> None:
-    from logmesh_runtime.testing.secret_corpus import corpus
+    from logmesh_testing.secret_corpus import corpus
 
     lines = corpus()
     missed = []

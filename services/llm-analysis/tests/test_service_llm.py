@@ -18,7 +18,7 @@ from llm_analysis.safety import LEAK_MARKERS, system_prompt
 from llm_analysis.testing import alert, part, records, wait_assigned, wait_records
 from logmesh_contracts import EvidenceItem, utcnow
 from logmesh_contracts.topics import ANALYSIS_PROGRESS, ANALYSIS_RESULTS, EVIDENCE_PARTS, INCIDENTS_OPENED
-from logmesh_runtime.testing.openai_server import HttpError, OpenAIServer, RecordedRequest, Reply
+from logmesh_testing.openai_server import HttpError, OpenAIServer, RecordedRequest, Reply
 
 pytest.importorskip("litellm")
 pytestmark = [

@@ -9,7 +9,7 @@ from llm_analysis.app import create_app
 from llm_analysis.testing import wait_assigned, wait_records
 from logmesh_contracts.topics import ANALYSIS_REQUESTS, INCIDENTS_OPENED
 from logmesh_runtime.auth import KeyStore
-from logmesh_runtime.testing import wait_until
+from logmesh_testing import wait_until
 
 pytestmark = [pytest.mark.broker]
 

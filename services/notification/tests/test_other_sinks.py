@@ -15,7 +15,7 @@ from aiohttp import web
 
 from logmesh_contracts import Feedback, K8sRef
 from logmesh_contracts.topics import FEEDBACK
-from logmesh_runtime.testing import read_topic, wait_for_messages, wait_until
+from logmesh_testing import read_topic, wait_for_messages, wait_until
 from notification.testing.harness import FEEDBACK_TOKEN, make_settings, resolved, result, running
 
 pytestmark = [pytest.mark.broker]

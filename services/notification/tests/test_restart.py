@@ -10,7 +10,7 @@ import pytest
 
 from logmesh_contracts import NotificationRecord, utcnow
 from logmesh_contracts.topics import NOTIFICATIONS_SENT
-from logmesh_runtime.testing import read_topic, wait_until
+from logmesh_testing import read_topic, wait_until
 from notification.domain import PENDING, record_id, record_key, slack_metadata
 from notification.testing.harness import make_settings, progress, resolved, result, running
 from notification.testing.slack_server import LoopbackSlack

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from logmesh_runtime.testing import wait_until
+from logmesh_testing import wait_until
 from notification.testing.harness import TOKEN, make_settings, result, running
 from notification.testing.slack_server import LoopbackSlack
 

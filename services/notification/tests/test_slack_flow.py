@@ -19,8 +19,8 @@ import pytest_asyncio
 
 from logmesh_contracts import Feedback
 from logmesh_contracts.topics import FEEDBACK
-from logmesh_runtime.stack import create_topics
-from logmesh_runtime.testing import read_topic, wait_for_messages, wait_until
+from logmesh_devstack.stack import create_topics
+from logmesh_testing import read_topic, wait_for_messages, wait_until
 from notification.domain import feedback_id, slack_signature
 from notification.testing.harness import (
     SIGNING_SECRET,

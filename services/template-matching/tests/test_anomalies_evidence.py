@@ -18,8 +18,8 @@ from logmesh_contracts.topics import (
     LOGS_RECORDS,
     TEMPLATES_EVENTS,
 )
-from logmesh_runtime.testing import read_topic, wait_for_messages
-from logmesh_runtime.testing.openai_server import OpenAIServer, RecordedRequest, Reply
+from logmesh_testing import read_topic, wait_for_messages
+from logmesh_testing.openai_server import OpenAIServer, RecordedRequest, Reply
 from template_matching.app import create_app
 from template_matching.testing import T0, record, wait_until
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from logmesh_runtime.testing.openai_server import HttpError, OpenAIServer, Raw, RecordedRequest, Reply
+from logmesh_testing.openai_server import HttpError, OpenAIServer, Raw, RecordedRequest, Reply
 from template_matching.adapters.llm import create_llm
 from template_matching.domain import LLMItem
 from template_matching.refiner import Refiner

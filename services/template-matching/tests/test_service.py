@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from logmesh_contracts.topics import LOGS_RECORDS, TEMPLATES_EVENTS
-from logmesh_runtime.testing import read_topic
+from logmesh_testing import read_topic
 from template_matching.app import create_app
 from template_matching.testing import T0, record, wait_until
 
@@ -62,8 +62,8 @@ async def check_cli(app, window: dict[str, str]) -> None:
     import uvicorn
     from typer.testing import CliRunner
 
-    from logmesh_runtime.cli import _load_plugins
-    from logmesh_runtime.cli import app as cli
+    from logmesh_devstack.cli import _load_plugins
+    from logmesh_devstack.cli import app as cli
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -17,6 +17,7 @@ from alert_intake.ports import AlertSink, SinkUnavailable
 from alert_intake.settings import AlertIntakeSettings
 from logmesh_contracts import utcnow
 from logmesh_runtime.auth import principal
+from logmesh_runtime.http import unavailable
 
 log = logging.getLogger(__name__)
 
@@ -93,14 +94,14 @@ class IntakeHandlers:
             self.metrics.dedup_entries.set(len(self.dedup.window))
         self.metrics.alerts.labels(outcome="published").inc(len(outcome.published))
         self.metrics.alerts.labels(outcome="duplicate").inc(len(outcome.duplicates) + intake.in_request_duplicates)
-        body: dict[str, Any] = {
+        answer: dict[str, Any] = {
             "received": len(intake.alerts) + intake.in_request_duplicates,
             "published": len(outcome.published),
             "duplicates": len(outcome.duplicates) + intake.in_request_duplicates,
             "truncated_alerts": intake.truncated_alerts,
             "event_ids": [alert.event_id for alert in intake.alerts],
         }
-        return JSONResponse(body, status_code=200)
+        return JSONResponse(answer, status_code=200)
 
     async def _read_body(self, request: Request) -> bytes:
         limit = self.settings.intake_max_body_bytes
@@ -123,9 +124,7 @@ class IntakeHandlers:
         return b"".join(chunks)
 
     def _unavailable(self, reason: str) -> Response:
-        return JSONResponse(
-            {"error": reason}, status_code=503, headers={"Retry-After": str(self.settings.intake_retry_after_s)}
-        )
+        return unavailable(reason, retry_after_s=self.settings.intake_retry_after_s)
 
 
 def _client(request: Request) -> str:

@@ -74,7 +74,7 @@ class AlertIntakeSettings(ServiceSettings):
 
     @field_validator("intake_token", "intake_basic_password", "intake_basic_password_next")
     @classmethod
-    def _real_secret(cls, value: SecretStr | None, info) -> SecretStr | None:  # type: ignore[no-untyped-def]
+    def _real_secret(cls, value: SecretStr | None, info) -> SecretStr | None:
         if value is None or not value.get_secret_value():
             return None
         _check_secret(value.get_secret_value(), f"LOGMESH_{info.field_name.upper()}")

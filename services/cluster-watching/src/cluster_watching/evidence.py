@@ -288,7 +288,7 @@ class EvidenceCollector:
                 if previous and not restarts.get(cname):
                     continue
                 try:
-                    text = await self.kubernetes.pod_log(ns, name, cname, tail=self.log_lines, previous=previous)
+                    text = await self.kubernetes.pod_log(str(ns), str(name), cname, tail=self.log_lines, previous=previous)
                 except KubernetesUnavailable as exc:
                     errors.append(f"logs of {ns}/{name}/{cname}{' (previous)' if previous else ''}: {exc}")
                     continue
@@ -386,7 +386,7 @@ class EvidenceCollector:
             name = _m(pod).get("name")
             for container in (pod.get("spec") or {}).get("containers") or []:
                 try:
-                    text = await self.kubernetes.pod_log("kube-system", name, container.get("name"), tail=50)
+                    text = await self.kubernetes.pod_log("kube-system", str(name), container.get("name"), tail=50)
                 except KubernetesUnavailable as exc:
                     errors.append(f"CoreDNS logs: {exc}")
                     continue

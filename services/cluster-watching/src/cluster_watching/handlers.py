@@ -44,7 +44,7 @@ class Handlers:
     metrics: ClusterMetrics | None = None
     published: list[str] = field(default_factory=list)  # event_ids, most recent last (bounded)
 
-    async def _publish_until_acked(self, topic, items) -> None:  # type: ignore[no-untyped-def]
+    async def _publish_until_acked(self, topic, items) -> None:
         """Watch-driven publishes have no Kafka message to redeliver them: retry until the broker acks."""
         attempt = 0
         while True:

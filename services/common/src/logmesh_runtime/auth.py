@@ -33,6 +33,8 @@ from typing import Any, Literal
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from logmesh_runtime.http import Principal, principal_of
+
 Scope = Literal["ingest", "read", "analyze", "admin"]
 SCOPES: tuple[str, ...] = ("ingest", "read", "analyze", "admin")
 PREFIX = "lmk_"
@@ -50,18 +52,6 @@ CREATE TABLE IF NOT EXISTS api_keys (
     revoked_at REAL
 )
 """
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who a request acts for: the key's org and scopes."""
-
-    key_id: str
-    org: str
-    scopes: frozenset[str]
-
-    def allows(self, scope: str) -> bool:
-        return "admin" in self.scopes or scope in self.scopes
 
 
 @dataclass(frozen=True)
@@ -182,7 +172,7 @@ class KeyStore:
             return None
         if revoked_at is not None or (expires_at is not None and expires_at <= time.time()):
             return None
-        return Principal(key_id=key_id, org=org, scopes=frozenset(scopes.split(",")))
+        return Principal(name=key_id, scopes=frozenset(scopes.split(",")), authenticated=True, org=org)
 
 
 def key_from(request: Request) -> str | None:
@@ -229,7 +219,13 @@ def guard(endpoint: Endpoint, scope: str | None, store: KeyStore) -> Endpoint:
 
 def principal(request: Request) -> Principal | None:
     """The caller, where the service runs with keys (``LOGMESH_AUTH=keys``); None where auth is off."""
-    return getattr(request.state, "principal", None)
+    who = principal_of(request)
+    return who if who.authenticated and who.org is not None else None
+
+
+async def already_checked(request: Request) -> Principal:
+    """``Service.authenticator`` where keys are on: the key guard in ``Service.asgi`` ran first."""
+    return principal_of(request)
 
 
 class WrongOrg(ValueError):

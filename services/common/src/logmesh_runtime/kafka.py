@@ -17,12 +17,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -35,12 +36,14 @@ from pydantic import BaseModel, ValidationError
 
 from logmesh_contracts import DeadLetter, Topic, stable_id, utcnow
 from logmesh_runtime.metrics import Metrics
+from logmesh_runtime.retry import backoff
 from logmesh_runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
 M = TypeVar("M")  # what a decoder makes of a message: usually a contract model
 B = TypeVar("B", bound=BaseModel)
+OffsetReset = Literal["earliest", "latest", "none"]
 
 
 class TransientError(Exception):
@@ -101,7 +104,7 @@ class _Registration:
     batch: bool
     max_records: int
     batch_timeout_ms: int
-    auto_offset_reset: str
+    auto_offset_reset: OffsetReset
     fill_bytes: int = 1
 
 
@@ -296,7 +299,7 @@ class Mesh:
         *,
         decoder: Decoder[M] | None = None,
         group_id: str | None = None,
-        auto_offset_reset: str = "earliest",
+        auto_offset_reset: OffsetReset = "earliest",
     ) -> None:
         """Handle one message at a time; commit after each polled batch is handled or dead-lettered."""
         self._register(
@@ -313,7 +316,7 @@ class Mesh:
         batch_timeout_ms: int = 200,
         fill_bytes: int = 1,
         group_id: str | None = None,
-        auto_offset_reset: str = "earliest",
+        auto_offset_reset: OffsetReset = "earliest",
     ) -> None:
         """Handle polled batches; a failing batch is split to isolate and dead-letter the poison message.
 
@@ -333,7 +336,7 @@ class Mesh:
         handler: Callable[..., Awaitable[None]],
         decoder: Decoder[Any] | None,
         group_id: str | None,
-        auto_offset_reset: str,
+        auto_offset_reset: OffsetReset,
         *,
         batch: bool,
         max_records: int,
@@ -440,7 +443,7 @@ class Mesh:
             except _GaveUp:
                 for event, delivery in zip(events, deliveries, strict=True):
                     await self._handle_with_retries(
-                        topic, name, lambda e=event, d=delivery: handler([e], [d]), [delivery]
+                        topic, name, functools.partial(handler, [event], [delivery]), [delivery]
                     )
 
     async def reject(self, topic: Topic, delivery: Delivery, error: Exception) -> None:
@@ -500,8 +503,7 @@ class Mesh:
             return
 
     def _backoff(self, attempt: int) -> float:
-        ceiling = min(self.settings.retry_backoff_max_s, self.settings.retry_backoff_s * 2 ** (attempt - 1))
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
+        return backoff(attempt, self.settings.retry_backoff_s, self.settings.retry_backoff_max_s)
 
     async def dead_letter(
         self,

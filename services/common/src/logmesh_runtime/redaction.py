@@ -11,6 +11,7 @@ the rule's regex runs at all, which keeps redaction off the ingestion hot path.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -162,9 +163,12 @@ class Redactor:
                     continue
             elif not shaped or self._shapes[rule.kind].search(masked) is None:
                 continue
-            masked = pattern.sub(lambda match, rule=rule: self._replace(rule, match, result.counts), masked)
+            masked = pattern.sub(functools.partial(self._replace_in, rule, result.counts), masked)
         result.text = masked
         return result
+
+    def _replace_in(self, rule: Rule, counts: Counter[str], match: re.Match[str]) -> str:
+        return self._replace(rule, match, counts)
 
     @staticmethod
     def _replace(rule: Rule, match: re.Match[str], counts: Counter[str]) -> str:

@@ -11,7 +11,7 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
 import uvicorn
@@ -21,7 +21,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from logmesh_runtime.auth import KeyStore, guard
+from logmesh_runtime.auth import KeyStore, already_checked, guard
+from logmesh_runtime.http import Authenticator, allow_everyone, guarded
 from logmesh_runtime.kafka import Mesh
 from logmesh_runtime.logs import configure_logging
 from logmesh_runtime.metrics import Metrics
@@ -45,21 +46,27 @@ class Service:
         self._checks: dict[str, Check] = {}
         self._startup: list[Hook] = []
         self._shutdown: list[Hook] = []
-        self._background: list[Callable[[], Awaitable[None]]] = []
+        self._background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self.started_at: float | None = None
         self.ready = False
+        # The API-key seam: replace before serving; every ``route`` asks it who is calling.
+        self.authenticator: Authenticator = allow_everyone
         self.owns_process = False  # set by ``serve``: process-wide tuning (the collector) is ours to do
         self.keys = KeyStore(settings.key_store_path) if settings.auth == "keys" else None
+        if self.keys is not None:  # the key check in ``asgi`` already found the caller
+            self.authenticator = already_checked
         self._scopes: dict[str, str] = {}
         self._public: set[str] = set()
 
     # registration ---------------------------------------------------------
     def route(self, path: str, methods: list[str] | None = None, *, scope: str | None = None) -> Callable[[Any], Any]:
-        """A route behind the API-key check; ``scope`` defaults to read for GET, admin otherwise."""
+        """Register a route: its caller is authenticated first (``self.authenticator``), and an
+        ``HttpError`` raised under it is answered as JSON. With API keys on (``LOGMESH_AUTH=keys``)
+        every route also needs a key with ``scope`` (default: read for GET, admin otherwise)."""
 
         def register(endpoint: Any) -> Any:
-            self.routes.append(Route(path, endpoint, methods=methods or ["GET"]))
+            self.routes.append(Route(path, guarded(endpoint, lambda: self.authenticator), methods=methods or ["GET"]))
             if scope is not None:
                 self.require(path, scope)
             return endpoint
@@ -92,7 +99,7 @@ class Service:
         self._shutdown.append(hook)
         return hook
 
-    def background(self, loop: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+    def background(self, loop: Callable[[], Coroutine[Any, Any, None]]) -> Callable[[], Coroutine[Any, Any, None]]:
         """A long-running coroutine started after the broker and cancelled on shutdown."""
         self._background.append(loop)
         return loop

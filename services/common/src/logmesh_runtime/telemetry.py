@@ -35,6 +35,8 @@ class JsonLinesSpanExporter(SpanExporter):
         lines = []
         for span in spans:
             context = span.get_span_context()
+            if context is None:
+                continue
             lines.append(json.dumps({
                 "trace_id": format(context.trace_id, "032x"),
                 "span_id": format(context.span_id, "016x"),
@@ -44,7 +46,7 @@ class JsonLinesSpanExporter(SpanExporter):
                 "service": span.resource.attributes.get("service.name"),
                 "start_ns": span.start_time,
                 "end_ns": span.end_time,
-                "attributes": {k: v if isinstance(v, str | int | float | bool) else list(v)
+                "attributes": {k: v if isinstance(v, str | int | float | bool) else list(v or ())
                                for k, v in (span.attributes or {}).items()},
                 "status": span.status.status_code.name,
             }))

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 
 from ingestion.adapters.mesh import MeshPublisher
 from ingestion.domain import Limits, Normaliser
 from ingestion.handlers import HttpIngest, IngestMetrics, IngestStats, RawLogs
+from ingestion.http import register_routes
 from ingestion.ports import RecordPublisher
 from ingestion.redaction import Redactor
 from ingestion.settings import IngestionSettings
@@ -36,24 +35,7 @@ def create_app(settings: IngestionSettings, publisher: RecordPublisher | None = 
     metrics = IngestMetrics(service.metrics.registry)
 
     http = HttpIngest(settings, normaliser, publisher, stats, metrics)
-    service.route("/logs/ingest", methods=["POST"], scope="ingest")(http.ingest)
-
-    async def stats_endpoint(_request: Request) -> Response:
-        return JSONResponse({
-            "service": settings.service_name,
-            **stats.as_dict(),
-            "limits": {
-                "max_message_bytes": settings.max_message_bytes,
-                "max_batch_records": settings.max_batch_records,
-                "max_body_bytes": settings.max_body_bytes,
-                "max_inflight_requests": settings.max_inflight_requests,
-                "max_inflight_records": settings.max_inflight_records,
-            },
-            "redaction": settings.redact,
-            "auth": settings.ingest_token is not None,
-        })
-
-    service.route("/stats")(stats_endpoint)
+    register_routes(service, http, stats, settings)
 
     if settings.consume_raw:
         raw = RawLogs(settings, normaliser, publisher, stats, metrics)

@@ -187,7 +187,7 @@ _K8S_FIELDS = ("namespace", "pod", "container", "node", "cluster")
 _OPTIONAL_FIELDS = ("service", "host", "dashboard", *_K8S_FIELDS)  # the order ``encode`` unpacks
 
 
-_EMPTY_K8S: dict[str, None] = dict.fromkeys(K8sRef.model_fields)  # the contract's K8sRef with nothing known
+_EMPTY_K8S: dict[str, str | None] = dict.fromkeys(K8sRef.model_fields)  # the contract's K8sRef with nothing known
 _ORG_LIMIT: int = next(  # the contract's own bound
     rule.max_length for rule in LogRecord.model_fields["org"].metadata if hasattr(rule, "max_length")
 )

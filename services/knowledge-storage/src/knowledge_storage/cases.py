@@ -125,7 +125,7 @@ class CaseBase:
         case = self.store.get_case(feedback.incident_id)
         existing = self.store.get_verdict(feedback.incident_id, feedback.given_by)
         if not domain.replaces(existing, feedback):
-            return FeedbackOutcome(feedback.incident_id, False, case is not None, case and case.get("validation"))
+            return FeedbackOutcome(feedback.incident_id, False, case is not None, case.get("validation") if case else None)
         self.store.put_verdict(domain.verdict_payload(feedback, case))
         state = None
         if case is not None:

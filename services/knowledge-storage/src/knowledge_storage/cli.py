@@ -42,7 +42,7 @@ def _http(method: str, url: str, **kwargs: Any) -> Any:
     import httpx
 
     try:
-        from logmesh_runtime.cli import auth_headers
+        from logmesh_devstack.cli import auth_headers
 
         response = httpx.request(method, url, timeout=120, headers=auth_headers(), **kwargs)
     except httpx.HTTPError as exc:

@@ -6,7 +6,7 @@ from logmesh_runtime.service import serve
 
 
 def main() -> None:
-    settings = LlmAnalysisSettings()  # type: ignore[call-arg]
+    settings = LlmAnalysisSettings()
     serve(create_app(settings), settings)
 
 

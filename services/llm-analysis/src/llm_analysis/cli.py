@@ -89,8 +89,8 @@ def analyze_command(
     """Request an analysis of a time range: publishes an AnalysisRequest; the result arrives on analysis.results."""
     from aiokafka import AIOKafkaProducer
 
-    from llm_analysis.app import analysis_request_from_body
     from llm_analysis.domain import incident_id_for, opening_from_request
+    from llm_analysis.http import analysis_request_from_body
     from logmesh_contracts.topics import ANALYSIS_REQUESTS
 
     body = {"namespace": namespace, "pod": pod, "service": service, "node": node, "pod_selector": selector,

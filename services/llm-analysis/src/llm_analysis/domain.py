@@ -209,7 +209,7 @@ def make_incident(opening: Opening, incident_id: str, deadline_s: float, now: da
         event_id=stable_id("incident", incident_id),
         incident_id=incident_id,
         opened_at=now,
-        source=opening.source,  # type: ignore[arg-type]
+        source=opening.source,
         source_ids=[opening.source_id],
         title=opening.title,
         severity=opening.severity,  # type: ignore[arg-type]
@@ -312,7 +312,7 @@ def assemble(incident: Incident, parts: list[EvidencePart]) -> Context:
             docs.append(Doc(item.ref, _doc_text(item), part.kind))
             if part.kind == "similar-cases":
                 similar.append(item.attributes.get("incident_id") or item.ref)
-    missing = [kind for kind in incident.expected_evidence if kind not in arrived]
+    missing: list[str] = [kind for kind in incident.expected_evidence if kind not in arrived]
     return Context(incident, items, docs, missing, similar, errors)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -92,7 +92,7 @@ def _parts(incident_id: str, evidence: dict[str, list[dict[str, Any]]]) -> list[
     parts = []
     for kind, items in (evidence or {}).items():
         parts.append(EvidencePart(
-            event_id=stable_id("golden-part", incident_id, kind), incident_id=incident_id, kind=kind,
+            event_id=stable_id("golden-part", incident_id, kind), incident_id=incident_id, kind=cast(Any, kind),
             provider={"cluster": "cluster-watching", "logs": "template-matching"}.get(kind, "knowledge-storage"),
             collected_at=AT, items=[EvidenceItem(ref=i["ref"], title=i.get("title", i["ref"]), body=i.get("body", ""),
                                                  attributes={k: str(v) for k, v in (i.get("attributes") or {}).items()})

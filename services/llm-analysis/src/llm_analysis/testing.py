@@ -6,13 +6,13 @@ import asyncio
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal, cast
 
 from logmesh_contracts import Alert, ClusterEvent, EvidenceItem, EvidencePart, K8sRef, stable_id, utcnow
-from logmesh_runtime.testing import read_topic
+from logmesh_testing import read_topic
 
 
-def alert(pod: str = "api-7d9f8b6c5d-x2x9z", alertname: str = "KubePodCrashLooping", status: str = "firing",
+def alert(pod: str = "api-7d9f8b6c5d-x2x9z", alertname: str = "KubePodCrashLooping", status: Literal["firing", "resolved"] = "firing",
           namespace: str = "prod", starts_at: datetime | None = None, **annotations: str) -> Alert:
     starts = starts_at or utcnow().replace(microsecond=0)
     fingerprint = stable_id(alertname, namespace, pod, length=16)
@@ -28,7 +28,7 @@ def alert(pod: str = "api-7d9f8b6c5d-x2x9z", alertname: str = "KubePodCrashLoopi
 
 def cluster_event(pod: str = "api-7d9f8b6c5d-x2x9z", reason: str = "OOMKilled", namespace: str = "prod") -> ClusterEvent:
     return ClusterEvent(
-        event_id=stable_id("ce", namespace, pod, reason), reason=reason, severity="critical", observed_at=utcnow(),
+        event_id=stable_id("ce", namespace, pod, reason), reason=cast(Any, reason), severity="critical", observed_at=utcnow(),
         object=K8sRef(namespace=namespace, pod=pod, container="api"),
         message="Container api was OOMKilled (exit code 137)", serious=True,
     )

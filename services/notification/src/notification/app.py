@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from typing import Any
 
 from starlette.applications import Starlette
 
-from logmesh_contracts import NotificationRecord
+from logmesh_contracts import Feedback, NotificationRecord
 from logmesh_contracts.topics import (
     ANALYSIS_PROGRESS,
     ANALYSIS_RESULTS,
@@ -18,15 +16,14 @@ from logmesh_contracts.topics import (
 )
 from logmesh_runtime.kafka import delivery_of
 from logmesh_runtime.service import Service
-from notification.adapters import SlackSink, build_sinks
+from notification.adapters import build_sinks
 from notification.adapters.record_log import RecordLog
 from notification.domain import default_rules, parse_routes, record_key
 from notification.handlers import Handlers
+from notification.http import feedback_routes
 from notification.notifier import Notifier
-from notification.routes import feedback_routes
 from notification.settings import NotificationSettings
-
-log = logging.getLogger(__name__)
+from notification.workers import register_workers
 
 
 def create_app(settings: NotificationSettings) -> Starlette:
@@ -35,10 +32,10 @@ def create_app(settings: NotificationSettings) -> Starlette:
     names = [s.name for s in sinks]
     rules = parse_routes(settings.routes) or default_rules(names)
 
-    async def publish_record(record):  # type: ignore[no-untyped-def]
+    async def publish_record(record: NotificationRecord) -> None:
         await service.mesh.publish(NOTIFICATIONS_SENT, record, key=record_key(record.incident_id, record.sink))
 
-    async def publish_feedback(feedback):  # type: ignore[no-untyped-def]
+    async def publish_feedback(feedback: Feedback) -> None:
         await service.mesh.publish(FEEDBACK, feedback, key=feedback.incident_id)
 
     notifier = Notifier(
@@ -63,53 +60,7 @@ def create_app(settings: NotificationSettings) -> Starlette:
         group = f"{settings.service_name}-sink-{name}"
         service.mesh.consume(ANALYSIS_RESULTS, on_result, group_id=group)
         service.mesh.consume(INCIDENTS_RESOLVED, on_resolved, group_id=group)
-
-    @service.on_startup
-    async def rebuild_thread_map() -> None:
-        # before any consumer starts: a redelivered result must find the thread it already has
-        await record_log.catch_up()
-        for sink in sinks:
-            if isinstance(sink, SlackSink):
-                try:
-                    identity = await sink.identify()
-                    log.info("slack bot %s in team %s", identity.get("user_id"), identity.get("team"))
-                except Exception as exc:  # Slack down at start is an outage, not a reason to not start
-                    log.warning("slack auth.test failed: %s", exc)
-
-    @service.background
-    async def tail_thread_map() -> None:
-        await record_log.tail()
-
-    @service.background
-    async def flush_live_updates() -> None:
-        tick = max(0.05, min(1.0, settings.slack_update_interval_s / 2))
-        last_prune = asyncio.get_running_loop().time()
-        while True:
-            await asyncio.sleep(tick)
-            try:
-                await notifier.flush_live()
-                if asyncio.get_running_loop().time() - last_prune > 3600:
-                    last_prune = asyncio.get_running_loop().time()
-                    notifier.prune()
-            except Exception:  # a background loop must survive a bad tick
-                log.exception("live update flush failed")
-
-    if settings.reaction_poll_interval_s > 0 and any(s.live for s in sinks):
-
-        @service.background
-        async def poll_reactions() -> None:
-            while True:
-                await asyncio.sleep(settings.reaction_poll_interval_s)
-                try:
-                    await notifier.poll_reactions(settings.reaction_poll_window_s,
-                                                   max_messages=settings.reaction_poll_max_messages)
-                except Exception:
-                    log.exception("reaction poll failed")
-
-    @service.on_shutdown
-    async def close() -> None:
-        await record_log.close()
-        await notifier.close()
+    register_workers(service, notifier, record_log, sinks, settings)
 
     async def sinks_check() -> tuple[bool, str]:
         return True, ", ".join(names) or "no sinks"

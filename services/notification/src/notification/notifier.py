@@ -248,7 +248,7 @@ class Notifier:
             if only is None:  # with one consumer per sink, each sink's consumer needs it; prune() forgets it
                 self._resolved_early.pop(result.incident_id, None)
 
-    async def _deliver_final(self, sink: Sink, notice, source_event_id: str) -> None:  # type: ignore[no-untyped-def]
+    async def _deliver_final(self, sink: Sink, notice, source_event_id: str) -> None:
         if sink.threaded:
             live_sink = cast(LiveSink, sink)
             state, posted = await self._ensure_thread(

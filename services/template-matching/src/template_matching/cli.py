@@ -19,10 +19,10 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.
 
 def _get(url: str | None, path: str, params: dict[str, Any]) -> dict[str, Any]:
     if url is None:
-        from logmesh_runtime.cli import service_url
+        from logmesh_devstack.cli import service_url
 
         url = service_url("template-matching")
-    from logmesh_runtime.cli import auth_headers
+    from logmesh_devstack.cli import auth_headers
 
     clean = {k: v for k, v in params.items() if v not in (None, "")}
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from logmesh_contracts import K8sRef, LogRecord, stable_id
-from logmesh_runtime.testing import wait_until
+from logmesh_testing import wait_until
 
 __all__ = ["T0", "record", "wait_until"]
 

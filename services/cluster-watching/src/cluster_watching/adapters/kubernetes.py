@@ -175,7 +175,7 @@ class ApiKubernetes:
         if container:
             kwargs["container"] = container
         try:
-            response = await self.core.read_namespaced_pod_log(
+            response: Any = await self.core.read_namespaced_pod_log(  # the raw response: _preload_content=False
                 name, namespace, _preload_content=False, _request_timeout=self.timeout, **kwargs)
             try:
                 body, status = await response.read(), response.status
@@ -195,7 +195,7 @@ class ApiKubernetes:
         try:
             return await self.custom.patch_namespaced_custom_object_status(
                 group, version, namespace, kind, name, {"status": status},
-                _content_type="application/merge-patch+json", _request_timeout=self.timeout,
+                _content_type="application/merge-patch+json", _request_timeout=self.timeout,  # type: ignore[call-arg]
             )
         except ApiException as exc:
             if exc.status == 404:

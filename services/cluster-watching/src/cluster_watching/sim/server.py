@@ -75,8 +75,9 @@ class SimServer:
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         server = site._server
-        if server is not None and server.sockets:  # type: ignore[union-attr]
-            self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        sockets = getattr(server, "sockets", None)  # an asyncio.Server once started
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
         return self
 
     async def stop(self) -> None:

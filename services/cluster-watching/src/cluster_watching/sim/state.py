@@ -9,6 +9,7 @@ must list again.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import copy
 import uuid
 from dataclasses import dataclass, field
@@ -162,7 +163,7 @@ class ClusterState:
                 watcher.queue.put_nowait({"type": event_type, "object": obj})
 
     # ----------------------------------------------------------------- watches
-    def open_watch(self, resource: str, namespace: str | None, since: int | None) -> tuple[Watcher, list[Obj]] | Obj:
+    def open_watch(self, resource: str, namespace: str | None, since: int | None) -> tuple[Watcher, builtins.list[Obj]] | Obj:
         """Register a watcher and return what it missed since ``since``, or a 410 Status when too old."""
         if since is not None and since < self.floor:
             return gone_status(f"too old resource version: {since} ({self.floor})")
@@ -210,8 +211,8 @@ class ClusterState:
                                                "metadata": {"resourceVersion": str(self.rv)}}}
 
     # -------------------------------------------------------------------- logs
-    def set_logs(self, namespace: str, pod: str, container: str, current: list[str],
-                 previous: list[str] | None = None) -> None:
+    def set_logs(self, namespace: str, pod: str, container: str, current: builtins.list[str],
+                 previous: builtins.list[str] | None = None) -> None:
         self.logs[(namespace, pod, container)] = PodLogs(list(current), list(previous or []))
 
     def append_log(self, namespace: str, pod: str, container: str, *lines: str) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from cluster_watching.sim.scenarios import CrashLoop
 from cluster_watching.sim.server import SimServer
 from cluster_watching.sim.state import ClusterState
-from logmesh_runtime.testing import wait_until
+from logmesh_testing import wait_until
 
 
 @dataclass

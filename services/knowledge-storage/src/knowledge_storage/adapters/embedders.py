@@ -6,7 +6,7 @@ import hashlib
 import math
 import os
 import re
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Sequence
 from itertools import pairwise
 from pathlib import Path
@@ -83,9 +83,9 @@ class HashingEmbedder:
     def dim(self) -> int:
         return self._dim + 1  # the calibration component
 
-    def features(self, text: str) -> Counter[str]:
+    def features(self, text: str) -> dict[str, float]:
         words = [w for w in _WORD.findall(_normalise(text)) if w not in _STOP]
-        counts: Counter[str] = Counter()
+        counts: defaultdict[str, float] = defaultdict(float)
         for word in words:
             counts["w:" + word] += self.word_weight
             padded = f"<{word}>"

@@ -143,8 +143,8 @@ class QdrantCaseStore:
 
     def search(self, vector: Sequence[float], *, limit: int, threshold: float, filters: Mapping[str, str],
                exclude_incident: str | None = None) -> list[Hit]:
-        conditions = [_match("validation", VALIDATED), *(_match(k, v) for k, v in filters.items() if v)]
-        must_not = [models.HasIdCondition(has_id=[case_point_id(exclude_incident)])] if exclude_incident else None
+        conditions: list[models.Condition] = [_match("validation", VALIDATED), *(_match(k, v) for k, v in filters.items() if v)]
+        must_not: list[models.Condition] | None = [models.HasIdCondition(has_id=[case_point_id(exclude_incident)])] if exclude_incident else None
         with self.lock:
             response = self.client.query_points(
                 self.cases, query=list(vector), limit=limit, score_threshold=threshold, with_payload=True,
@@ -170,7 +170,7 @@ class QdrantCaseStore:
 
     def prune(self, older_than_ts: float, org: str | None = None) -> list[str]:
         """Delete cases completed before ``older_than_ts`` (of ``org`` only, if given) and their verdicts."""
-        must = [models.FieldCondition(key="completed_ts", range=models.Range(lt=older_than_ts))]
+        must: list[Any] = [models.FieldCondition(key="completed_ts", range=models.Range(lt=older_than_ts))]
         if org is not None:
             must.append(models.FieldCondition(key="org", match=models.MatchValue(value=org)))
         old = models.Filter(must=must)
@@ -225,10 +225,11 @@ class QdrantCaseStore:
     def recent_verdicts(self, *, alertname: str, category: str, org: str, limit: int,
                         scan: int = 200) -> list[dict[str, Any]]:
         """Latest verdicts on the same alert name or category (bounded scan, newest first)."""
-        should = [_match(k, v) for k, v in (("alertname", alertname), ("category", category)) if v]
+        should: list[models.Condition] = [_match(k, v) for k, v in (("alertname", alertname), ("category", category)) if v]
         if not should or limit <= 0:
             return []
-        flt = models.Filter(must=[_match("org", org)], should=should)
+        must: list[models.Condition] = [_match("org", org)]
+        flt = models.Filter(must=must, should=should)
         with self.lock:
             points, _ = self.client.scroll(self.verdicts, scroll_filter=flt, limit=scan, with_payload=True,
                                            with_vectors=False)

@@ -8,6 +8,7 @@ not recorded yet (see docs/decisions/notification.md, "crash window").
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -152,7 +153,7 @@ class SlackSink:
                                           include_all_metadata=True)
             if cursor:
                 kwargs["cursor"] = cursor
-            response = await self._call("conversations.history", lambda kw=kwargs: self.client.conversations_history(**kw))
+            response = await self._call("conversations.history", functools.partial(self.client.conversations_history, **kwargs))
             for message in response.get("messages") or []:
                 metadata = message.get("metadata") or {}
                 if (

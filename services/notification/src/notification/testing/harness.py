@@ -71,7 +71,7 @@ async def running(settings: NotificationSettings) -> AsyncIterator[Running]:
             await handle.http.aclose()
 
 
-def progress(incident_id: str, seq: int, stage: str = "llm", text: str = "") -> AnalysisProgress:
+def progress(incident_id: str, seq: int, stage: Any = "llm", text: str = "") -> AnalysisProgress:
     return AnalysisProgress(event_id=f"{incident_id}-p{seq}", incident_id=incident_id, seq=seq, stage=stage,
                             text=text, at=T0)
 

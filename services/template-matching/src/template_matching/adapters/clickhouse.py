@@ -251,7 +251,8 @@ class ClickHouseStore:
         return {"rows": int(row["rows"]), "templates": int(row["templates"])}
 
     async def list_templates(self, *, org: str | None, service: str | None, limit: int) -> list[dict[str, Any]]:
-        where, params = ["1"], {"limit": limit}
+        where: list[str] = ["1"]
+        params: dict[str, Any] = {"limit": limit}
         if org:
             where.append("org = {org:String}")
             params["org"] = org
@@ -268,7 +269,8 @@ class ClickHouseStore:
     async def list_anomalies(
         self, *, org: str | None, service: str | None, kind: str | None, limit: int
     ) -> list[dict[str, Any]]:
-        where, params = ["1"], {"limit": limit}
+        where: list[str] = ["1"]
+        params: dict[str, Any] = {"limit": limit}
         for column, value in (("org", org), ("service", service), ("kind", kind)):
             if value:
                 where.append(f"{column} = {{{column}:String}}")

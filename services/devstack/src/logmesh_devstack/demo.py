@@ -32,8 +32,8 @@ from logmesh_contracts.topics import (
     NOTIFICATIONS_SENT,
     TEMPLATES_EVENTS,
 )
-from logmesh_runtime.stack import Stack
-from logmesh_runtime.testing.kafka import read_topic
+from logmesh_devstack.stack import Stack
+from logmesh_runtime.replay import read_topic
 
 DEMO_TOKEN = "demo-intake-token-not-for-production"
 # The same pod the Kubernetes simulator's crashloop scenario plays, so alert, logs and cluster agree.
@@ -128,7 +128,7 @@ async def _run(stack: Stack, progress: bool, timeout_s: float) -> dict[str, Any]
     def topic(name: str) -> str:
         return stack.topic_prefix + name
 
-    from logmesh_runtime.cli import auth_headers
+    from logmesh_devstack.cli import auth_headers
 
     keyed = auth_headers()  # the development key `logmesh up` made; the intake token where auth is off
     summary: dict[str, Any] = {}

@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from logmesh_contracts import CATEGORIES, utcnow
+from logmesh_runtime.http import unavailable
 from logmesh_runtime.kafka import PublishUnavailable
 from notification.domain import BUTTON_VERDICTS, REACTION_VERDICTS, make_feedback, verify_slack_signature
 from notification.notifier import Notifier
@@ -36,7 +37,7 @@ def _error(status: int, reason: str) -> JSONResponse:
 
 
 def _unavailable() -> JSONResponse:
-    return JSONResponse({"error": "broker unavailable, retry"}, status_code=503, headers={"Retry-After": "5"})
+    return unavailable("broker unavailable, retry", retry_after_s=5)
 
 
 def feedback_routes(notifier: Notifier, settings: NotificationSettings) -> list[Route]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from logmesh_runtime.stack import EmbeddedBroker, create_topics
+from logmesh_devstack.stack import EmbeddedBroker, create_topics
 
 
 def docker_engine_available() -> bool:

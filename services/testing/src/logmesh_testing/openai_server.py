@@ -412,7 +412,7 @@ class OpenAIServer:
                 return Embeddings([])  # deterministic vectors from the inputs
         if item is not None and callable(item) and not isinstance(item, Reply | HttpError | Raw | Embeddings):
             return item(request)
-        return item  # type: ignore[return-value]
+        return item
 
     def _ids(self) -> tuple[str, int]:
         with self._lock:

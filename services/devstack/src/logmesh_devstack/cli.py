@@ -21,7 +21,7 @@ from typing import Annotated
 import typer
 
 from logmesh_contracts.topics import SERVICES, TOPICS, all_topic_names
-from logmesh_runtime.keys_cli import app as keys_app
+from logmesh_devstack.keys_cli import app as keys_app
 
 app = typer.Typer(help="logmesh: log and alert intelligence for Kubernetes.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -45,13 +45,13 @@ def up(
     as_json: JsonFlag = False,
 ) -> None:
     """Start the broker and services on embedded defaults (Tansu, chDB, local Qdrant)."""
-    from logmesh_runtime.stack import Stack, Supervisor
+    from logmesh_devstack.stack import Stack, Supervisor
 
     chosen = tuple(s.strip() for s in services.split(",") if s.strip())
     unknown = set(chosen) - set(SERVICES)
     if unknown:
         raise typer.BadParameter(f"unknown service(s) {sorted(unknown)}; choose from {', '.join(SERVICES)}")
-    from logmesh_runtime.demo import DEMO_TOKEN, cluster_simulator
+    from logmesh_devstack.demo import DEMO_TOKEN, cluster_simulator
 
     workdir = workdir.resolve()
     from logmesh_runtime.auth import KeyStore
@@ -84,7 +84,7 @@ def up(
         if as_json:
             emit({"endpoints": endpoints}, True)
         if demo:
-            from logmesh_runtime.demo import run_demo
+            from logmesh_devstack.demo import run_demo
 
             summary = run_demo(stack, progress=not as_json)
             if as_json:
@@ -304,7 +304,7 @@ def create_topics_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Create every mesh topic and dead-letter topic that does not exist yet (idempotent)."""
-    from logmesh_runtime.stack import create_topics
+    from logmesh_devstack.stack import create_topics
 
     for attempt in range(1, retries + 1):
         try:
@@ -375,7 +375,7 @@ def audit(
 
     from logmesh_contracts import LlmCall
     from logmesh_contracts.topics import LLM_AUDIT
-    from logmesh_runtime.testing.kafka import read_topic
+    from logmesh_runtime.replay import read_topic
 
     bootstrap = bootstrap or endpoints().get("kafka") or "127.0.0.1:9092"
     try:

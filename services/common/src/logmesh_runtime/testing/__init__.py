@@ -1,6 +1,0 @@
-"""Test support shared by every service's tests: real components, chosen per machine."""
-
-from logmesh_runtime.testing.kafka import read_topic, wait_for_messages
-from logmesh_runtime.testing.polling import wait_until
-
-__all__ = ["read_topic", "wait_for_messages", "wait_until"]
