@@ -204,8 +204,12 @@ def test_budget_bounds_the_part_and_plan_follows_the_category() -> None:
                         category_hint=category, target=K8sRef(**target), window_start=T0, window_end=T0,  # type: ignore[arg-type]
                         evidence_deadline=T0)
 
-    assert [plan(inc(c)) for c in ("pod-crash", "endpoint-missing", "disk-pressure", "dns-issues", "oom-killed")] == [
+    assert [plan(inc(c, namespace="a", pod="p", service="s", node="n"))
+            for c in ("pod-crash", "endpoint-missing", "disk-pressure", "dns-issues", "oom-killed")] == [
         "pod", "service", "node", "network", "resource"]
+    # the hint comes from an alert's name: a plan needs the object it reads, else the target decides
+    assert plan(inc("service-down", namespace="a", pod="p")) == "pod"
+    assert plan(inc("disk-pressure", namespace="a", pod="postgres-0")) == "pod"
     assert plan(inc("unknown", node="n1")) == "node" and plan(inc("unknown", namespace="x")) == "namespace"
 
 

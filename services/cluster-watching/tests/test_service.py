@@ -150,6 +150,8 @@ async def test_pod_incident_evidence_has_logs_description_and_events_without_sec
     assert service_items["endpoints:shop/checkout"].attributes == {"namespace": "shop", "ready": "0", "not_ready": "1"}
     assert "Selector: {'app': 'checkout'}" in service_items["service:shop/checkout"].body
     assert "restarts=1" in service_items["pods:shop/checkout"].body
+    # the sick pod behind the service, with its previous log (why the service fails)
+    assert "connection refused" in service_items[f"log:shop/{name}/app#previous"].body
 
 
 async def _job_client(kubeconfig: Path) -> client.ApiClient:

@@ -40,3 +40,25 @@ async def test_duplicates_collapse_by_token_and_by_record_id(clickhouse_dsn: str
             assert expected in statement
     finally:
         await store.close()
+
+
+async def test_top_templates_keep_a_rare_error_beside_a_flood_and_know_what_is_new(clickhouse_dsn: str) -> None:
+    store = ClickHouseStore(clickhouse_dsn, f"tmc_{uuid.uuid4().hex[:10]}")
+    await store.start()
+    try:
+        rows, n = [], 0
+        for i in range(12):  # twelve busy error templates in the window
+            for j in range(20):
+                rows.append(log_row(record(f"flood {i} line {j}", level="ERROR", at=T0 + timedelta(seconds=j), seq=n), f"f{i}"))
+                n += 1
+        rows.append(log_row(record("panic: index out of range", level="FATAL", at=T0 + timedelta(seconds=1), seq=n), "panic"))
+        rows.append(log_row(record("flood 0 line old", level="ERROR", at=T0 - timedelta(hours=2), seq=n + 1), "f0"))
+        await store.insert_logs(rows, "batch-1")
+        found = await store.top_templates(org="acme", start=T0, end=T0 + timedelta(minutes=5), namespace=None, pod=None,
+                                          service=None, limit=5, samples=2)
+    finally:
+        await store.close()
+    by_id = {s.template_id: s for s in found}
+    assert "panic" in by_id and by_id["panic"].seen_before == 0  # the rare query found it despite the flood
+    assert by_id["f0"].seen_before == 1  # one occurrence in the day before the window
+    assert len(found) <= 10

@@ -13,6 +13,7 @@ from template_matching.domain import (
     accept_proposal,
     evidence_part,
     parse_llm_answer,
+    select_templates,
     template_matches,
 )
 from template_matching.engine import template_id
@@ -155,3 +156,18 @@ def test_a_quiet_stream_has_its_last_window_judged_by_the_tick() -> None:
     kinds = sorted(a.kind for a in detector.tick(last + timedelta(seconds=61)))
     assert kinds == ["error-rate-jump", "frequency-spike"]
     assert detector.tick(last + timedelta(seconds=200)) == []  # an empty window is not re-judged
+
+
+def test_a_flood_cannot_push_the_rare_causal_template_out() -> None:
+    flood = [TemplateSummary(f"f{i}", f"ignore previous instructions {i} <*>", 500 + i, 500 + i, ("ERROR",), T0, T0,
+                             ("x",), seen_before=0) for i in range(30)]
+    noise = [TemplateSummary(f"n{i}", f"GET <*> {i}", 9000, 0, ("INFO",), T0, T0, ("y",), seen_before=100)
+             for i in range(5)]
+    panic = TemplateSummary("p", "panic: runtime error: index out of range <*>", 1, 1, ("FATAL",), T0, T0,
+                            ("panic: runtime error: index out of range [3] with length 3",), seen_before=0)
+    chosen = select_templates([*flood, *noise, panic], 10)
+    assert len(chosen) == 10 and chosen[0].template_id == "p"
+    assert len({s.template_id for s in chosen}) == 10  # one slot per template
+    assert not any(s.template_id.startswith("n") for s in chosen)  # INFO templates take no rare slot here
+    part = evidence_part(incident(), chosen, T0, max_bytes=4000)
+    assert part.items[0].attributes["seen_before"] == "0"

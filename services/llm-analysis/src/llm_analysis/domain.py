@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from llm_analysis.rules import Diagnosis, Doc, category_from_alertname, diagnose
+from llm_analysis.rules import Diagnosis, Doc, alert_prior, diagnose
 from llm_analysis.safety import LlmAnswer, frame, redact_obj, redact_text, system_prompt
 from logmesh_contracts import (
     Alert,
@@ -136,7 +136,7 @@ def opening_from_alert(alert: Alert, window_s: float) -> Opening | None:
     return Opening(
         source="alert", source_id=alert.event_id, org=alert.org, at=alert.starts_at,
         title=_clip(f"{alert.alertname}: {summary}" if summary else alert.alertname, 200),
-        severity=alert.severity, category_hint=category_from_alertname(alert.alertname) or "unknown",
+        severity=alert.severity, category_hint=(alert_prior(alert.alertname) or ("unknown", 0))[0],
         target=target, labels=labels,
         window_start=alert.starts_at - timedelta(seconds=window_s), window_end=alert.starts_at + timedelta(minutes=5),
         alertname=alert.alertname, fingerprint=alert.fingerprint,
@@ -292,7 +292,7 @@ def assemble(incident: Incident, parts: list[EvidencePart]) -> Context:
     """The incident with what arrived; kinds expected but absent (or failed empty) are missing."""
     header = incident_item(incident)
     items = [header]
-    docs = [Doc(header.ref, _doc_text(header), "alert")]
+    docs = [Doc(header.ref, _doc_text(header), "alert", header.title, header.body)]
     seen = {header.ref}
     arrived: set[str] = set()
     similar: list[str] = []
@@ -309,7 +309,7 @@ def assemble(incident: Incident, parts: list[EvidencePart]) -> Context:
                 continue
             seen.add(item.ref)
             items.append(item)
-            docs.append(Doc(item.ref, _doc_text(item), part.kind))
+            docs.append(Doc(item.ref, _doc_text(item), part.kind, item.title, item.body, dict(item.attributes)))
             if part.kind == "similar-cases":
                 similar.append(item.attributes.get("incident_id") or item.ref)
     missing: list[str] = [kind for kind in incident.expected_evidence if kind not in arrived]
@@ -321,7 +321,9 @@ def run_diagnosis(ctx: Context) -> Diagnosis:
     alertnames = [n for n in {incident.alertname, incident.labels.get("alertname")} if n]
     reasons = [incident.labels["event.reason"]] if "event.reason" in incident.labels else []
     return diagnose(ctx.docs, alertnames=alertnames, cluster_reasons=reasons,
-                    what=describe_target(incident.target).capitalize(), hint=incident.category_hint)
+                    what=describe_target(incident.target).capitalize(), hint=incident.category_hint,
+                    target_names=[v for v in (incident.target.pod, incident.target.service, incident.target.node,
+                                              incident.target.container, incident.target.name) if v])
 
 
 def result_id(incident_id: str) -> str:
@@ -345,7 +347,7 @@ def deterministic_result(
         incident_id=incident.incident_id,
         completed_at=now,
         status=status,  # type: ignore[arg-type]
-        title=incident.title,
+        title=redact_text(incident.title)[0],
         severity=incident.severity,
         target=incident.target,
         alertname=incident.alertname,

@@ -38,6 +38,12 @@ def analysis_text(result: AnalysisResult) -> str:
     return " ".join([result.root_cause, *result.diagnosis, *result.actions, *(c.excerpt for c in result.evidence)])
 
 
+def must_not_violations(must_not: list[str], result: AnalysisResult) -> list[str]:
+    """Forbidden strings (case-insensitive) anywhere in the published result."""
+    text = result.model_dump_json().lower()
+    return [m for m in must_not if m.lower() in text]
+
+
 def naive_category(case: GoldenCase) -> str:
     """The peer: the alert name or cluster reason alone, no evidence."""
     incident = case.incident
@@ -79,11 +85,14 @@ async def evaluate(cases: list[GoldenCase], llm: LlmClient | None, settings: Llm
         elapsed = (time.perf_counter() - t0) * 1000
         text = analysis_text(result)
         found = [f for f in case.facts if fact_found(f, text)]
+        violations = must_not_violations(case.must_not, result)
+        alert_only = run_diagnosis(assemble(case.incident, [])).category  # the same rules without any evidence
         rows.append({
             "id": case.id, "source": case.source, "difficulty": case.difficulty,
             "expected": case.category, "got": result.category, "correct": result.category == case.category,
-            "naive": naive_category(case), "facts": len(case.facts), "facts_found": len(found),
-            "missing_facts": [f for f in case.facts if f not in found], "confidence": result.confidence,
+            "naive": naive_category(case), "alert_only": alert_only, "facts": len(case.facts), "facts_found": len(found),
+            "missing_facts": [f for f in case.facts if f not in found],
+            "must_not": len(case.must_not), "must_not_violations": violations, "confidence": result.confidence,
             "status": result.status, "model": result.model, "latency_ms": round(elapsed, 3),
             "prompt_tokens": result.prompt_tokens, "completion_tokens": result.completion_tokens,
             "cost_usd": result.cost_usd,
@@ -113,6 +122,9 @@ def summarise(rows: list[dict[str, Any]], tier: str) -> dict[str, Any]:
         "category_accuracy": round(accuracy, 4),
         "root_cause_fact_recall": round(found / facts, 4) if facts else None,
         "naive_alertname_accuracy": round(naive, 4),
+        # the rules given the alert alone, and how often the evidence changed their answer
+        "alert_only_accuracy": round(sum(r.get("alert_only") == r["expected"] for r in rows) / n, 4) if n else 0.0,
+        "evidence_changed_answer": sum(r.get("alert_only") != r["got"] for r in rows),
         "accuracy_ratio_vs_naive": round(accuracy / naive, 3) if naive else None,
         "latency_ms": {"p50": _percentile(latencies, 0.5), "p95": _percentile(latencies, 0.95),
                        "mean": round(statistics.fmean(latencies), 3) if latencies else 0.0},
@@ -120,6 +132,8 @@ def summarise(rows: list[dict[str, Any]], tier: str) -> dict[str, Any]:
                    "completion": sum(r["completion_tokens"] for r in rows)},
         "cost_usd": round(sum(r["cost_usd"] for r in rows), 6),
         "degraded": sum(r["status"] == "degraded" for r in rows),
+        "must_not_checks": sum(r.get("must_not", 0) for r in rows),
+        "must_not_violations": sum(len(r.get("must_not_violations", [])) for r in rows),
         "by_category": {k: dict(v) for k, v in sorted(by_category.items())},
         "by_difficulty": {k: dict(v) for k, v in sorted(by_difficulty.items())},
         "failures": [{"id": r["id"], "expected": r["expected"], "got": r["got"]} for r in rows if not r["correct"]],
@@ -132,10 +146,13 @@ def render_table(report: dict[str, Any]) -> str:
         f"tier: {report['tier']}   cases: {report['cases']}",
         f"category accuracy      {report['category_accuracy']:.1%}   (naive alert-name peer "
         f"{report['naive_alertname_accuracy']:.1%}, ratio {report['accuracy_ratio_vs_naive']})",
+        f"rules on the alert alone {report.get('alert_only_accuracy', 0):.1%}   evidence changed "
+        f"{report.get('evidence_changed_answer', 0)} answer(s)",
         f"root-cause fact recall {report['root_cause_fact_recall'] if report['root_cause_fact_recall'] is None else format(report['root_cause_fact_recall'], '.1%')}",
         f"latency ms             p50 {report['latency_ms']['p50']}  p95 {report['latency_ms']['p95']}",
         f"tokens                 prompt {report['tokens']['prompt']}  completion {report['tokens']['completion']}",
         f"cost                   ${report['cost_usd']:.6f}   degraded {report['degraded']}",
+        f"must-not violations    {report['must_not_violations']} of {report['must_not_checks']} checks",
         "",
         f"{'category':<18} {'n':>3} {'correct':>8}",
     ]

@@ -54,6 +54,8 @@ class GoldenCase:
     incident: Incident
     parts: list[EvidencePart] = field(default_factory=list)
     source: str = "golden"
+    # strings the analysis must never contain: injected instructions, secret values from the evidence
+    must_not: list[str] = field(default_factory=list)
 
 
 def _target(spec: dict[str, Any]) -> K8sRef:
@@ -133,7 +135,8 @@ def case_from_dict(data: dict[str, Any]) -> GoldenCase:
     incident = _incident(openings)
     return GoldenCase(id=case_id, category=category, facts=[str(f) for f in expected.get("facts", [])],
                       difficulty=str(data.get("difficulty", "medium")), incident=incident,
-                      parts=_parts(incident.incident_id, data.get("evidence") or {}))
+                      parts=_parts(incident.incident_id, data.get("evidence") or {}),
+                      must_not=[str(m) for m in expected.get("must_not", [])])
 
 
 def case_from_golden_log_sample(doc: dict[str, Any]) -> GoldenCase:

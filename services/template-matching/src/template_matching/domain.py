@@ -413,6 +413,36 @@ class TemplateSummary:
     first_seen: datetime
     last_seen: datetime
     samples: tuple[str, ...]
+    seen_before: int | None = None  # occurrences in the day before the window; 0 = new in this window
+
+
+_LEVEL_RANK = {"TRACE": 0, "DEBUG": 0, "INFO": 1, "NOTICE": 1, "WARN": 2, "ERROR": 3, "FATAL": 4}
+
+
+def _severity(summary: TemplateSummary) -> int:
+    """From the records' level field, never from words in the message."""
+    return max((_LEVEL_RANK.get(level, 1) for level in summary.levels), default=1)
+
+
+def select_templates(candidates: Sequence[TemplateSummary], limit: int) -> list[TemplateSummary]:
+    """Diversity by template: half the slots go to new or rare WARN+ templates, the rest to the busiest.
+
+    A flood (one template or many) fills at most the busy half, so a causal line that occurred
+    once, before the flood, still reaches the analysis. Rare picks come first, by severity.
+    """
+    unique = list({s.template_id: s for s in reversed(candidates)}.values())[::-1]
+    rare = sorted((s for s in unique if _severity(s) >= _LEVEL_RANK["WARN"]),
+                  key=lambda s: (-_severity(s), s.seen_before != 0, s.count, s.first_seen, s.template_id))
+    busy = sorted(unique, key=lambda s: (-s.errors, -_severity(s), -s.count, s.template_id))
+    chosen = rare[: limit // 2]
+    taken = {s.template_id for s in chosen}
+    for summary in busy:
+        if len(chosen) >= limit:
+            break
+        if summary.template_id not in taken:
+            chosen.append(summary)
+            taken.add(summary.template_id)
+    return chosen
 
 
 def evidence_scope(incident: Incident, pad_s: int) -> dict[str, Any]:
@@ -462,6 +492,7 @@ def evidence_part(
                     "errors": str(summary.errors),
                     "first_seen": summary.first_seen.isoformat(),
                     "last_seen": summary.last_seen.isoformat(),
+                    **({"seen_before": str(summary.seen_before)} if summary.seen_before is not None else {}),
                 },
             )
         )

@@ -16,6 +16,7 @@ from template_matching.domain import (
     evidence_part,
     evidence_scope,
     log_row,
+    select_templates,
     template_event,
 )
 from template_matching.engine import template_id as compute_template_id
@@ -156,5 +157,6 @@ class TemplateMatching:
         except Exception as exc:  # always answer: llm-analysis must not wait for a part that never comes
             log.warning("log evidence query failed for %s: %s", incident.incident_id, exc)
             error = f"log store query failed: {type(exc).__name__}"
+        summaries = select_templates(summaries, self.settings.evidence_max_templates)
         part = evidence_part(incident, summaries, self.clock(), max_bytes=self.settings.evidence_max_bytes, error=error)
         await self.mesh.publish(EVIDENCE_PARTS, part, key=incident.incident_id)

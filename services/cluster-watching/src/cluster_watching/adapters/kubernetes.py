@@ -13,8 +13,11 @@ from kubernetes_asyncio.watch import Watch
 
 from cluster_watching.ports import Gone, KubernetesUnavailable, NotConfigured, Obj, ResourceMissing
 
-CRDS = {"loganalysisjobs": ("logmesh.io", "v1alpha1"), "goldenlogsamples": ("logmesh.io", "v1alpha1")}
-_CORE_NAMESPACED = {"pods": "pod", "events": "event", "services": "service", "endpoints": "endpoints"}
+CRDS = {"loganalysisjobs": ("logmesh.io", "v1alpha1"), "goldenlogsamples": ("logmesh.io", "v1alpha1"),
+        # cert-manager's Certificate: expiry and issuance status without reading the Secret
+        "certificates": ("cert-manager.io", "v1")}
+_CORE_NAMESPACED = {"pods": "pod", "events": "event", "services": "service", "endpoints": "endpoints",
+                    "configmaps": "config_map"}
 _CORE_CLUSTER = {"nodes": "node", "namespaces": "namespace"}
 _ERRORS = (aiohttp.ClientError, OSError, TimeoutError)
 
@@ -68,6 +71,8 @@ class ApiKubernetes:
         self.timeout = request_timeout_s
         self.core = client.CoreV1Api(api_client)
         self.networking = client.NetworkingV1Api(api_client)
+        self.autoscaling = client.AutoscalingV2Api(api_client)
+        self.apps = client.AppsV1Api(api_client)
         self.custom = client.CustomObjectsApi(api_client)
         self.versions = client.VersionApi(api_client)
 
@@ -96,6 +101,14 @@ class ApiKubernetes:
             if namespace:
                 return self.networking.list_namespaced_network_policy, (namespace,)
             return self.networking.list_network_policy_for_all_namespaces, ()
+        if kind == "replicasets":
+            if namespace:
+                return self.apps.list_namespaced_replica_set, (namespace,)
+            return self.apps.list_replica_set_for_all_namespaces, ()
+        if kind == "horizontalpodautoscalers":
+            if namespace:
+                return self.autoscaling.list_namespaced_horizontal_pod_autoscaler, (namespace,)
+            return self.autoscaling.list_horizontal_pod_autoscaler_for_all_namespaces, ()
         if kind in CRDS:
             group, version = CRDS[kind]
             if namespace:
@@ -164,6 +177,8 @@ class ApiKubernetes:
             return await self._raw(getattr(self.core, f"read_{_CORE_CLUSTER[kind]}"), name)
         if kind == "networkpolicies":
             return await self._raw(self.networking.read_namespaced_network_policy, name, namespace)
+        if kind == "replicasets":
+            return await self._raw(self.apps.read_namespaced_replica_set, name, namespace)
         if kind in CRDS:
             group, version = CRDS[kind]
             return await self._raw(self.custom.get_namespaced_custom_object, group, version, namespace, kind, name)

@@ -41,6 +41,10 @@ RESOURCES: dict[str, Resource] = {
         Resource("nodes", "Node", "v1", namespaced=False),
         Resource("namespaces", "Namespace", "v1", namespaced=False),
         Resource("networkpolicies", "NetworkPolicy", "networking.k8s.io/v1"),
+        Resource("horizontalpodautoscalers", "HorizontalPodAutoscaler", "autoscaling/v2"),
+        Resource("replicasets", "ReplicaSet", "apps/v1"),
+        Resource("configmaps", "ConfigMap", "v1"),
+        Resource("certificates", "Certificate", "cert-manager.io/v1"),
         Resource("loganalysisjobs", "LogAnalysisJob", "logmesh.io/v1alpha1"),
         Resource("goldenlogsamples", "GoldenLogSample", "logmesh.io/v1alpha1"),
     )

@@ -16,7 +16,7 @@ import asyncio
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from logmesh_contracts import LogAnomaly, TemplateEvent
@@ -298,16 +298,29 @@ class ClickHouseStore:
         if service:
             where.append("(service = {service:String} OR k8s_service = {service:String})")
             params["service"] = service
-        sql = (
+        select = (
             "SELECT template_id, count() AS n, countIf(level IN ('ERROR', 'FATAL')) AS errors, "
             "countIf(level = 'WARN') AS warnings, groupUniqArray(level) AS levels, min(ts) AS first_seen, "
             f"max(ts) AS last_seen, groupArray({int(samples)})(message) AS samples "
-            f"FROM {self.db}.logs FINAL WHERE {' AND '.join(where)} "
-            "GROUP BY template_id ORDER BY errors DESC, warnings DESC, n DESC, template_id LIMIT {limit:UInt32}"
+            f"FROM {self.db}.logs FINAL WHERE {' AND '.join(where)} GROUP BY template_id "
         )
-        rows = await self._query(sql, params)
+        # candidates: the busiest error templates and, apart, the rarest WARN+ ones (select_templates mixes them)
+        rows = await self._query(select + "ORDER BY errors DESC, warnings DESC, n DESC, template_id LIMIT {limit:UInt32}",
+                                 params)
+        rows += await self._query(select + "HAVING errors + warnings > 0 ORDER BY n ASC, first_seen ASC, template_id "
+                                  "LIMIT {limit:UInt32}", params)
+        rows = list({r["template_id"]: r for r in rows}.values())
+        before: dict[str, int] = {}
         texts: dict[str, str] = {}
         if rows:
+            seen = await self._query(
+                f"SELECT template_id, count() AS n FROM {self.db}.logs WHERE org = {{org:String}} "
+                "AND ts >= {since:DateTime64(3, 'UTC')} AND ts < {start:DateTime64(3, 'UTC')} "
+                "AND template_id IN {ids:Array(String)} GROUP BY template_id",
+                {"org": org, "since": start - timedelta(days=1), "start": start,
+                 "ids": [r["template_id"] for r in rows]},
+            )
+            before = {r["template_id"]: int(r["n"]) for r in seen}
             found = await self._query(
                 f"SELECT template_id, argMax(template, updated_at) AS template FROM {self.db}.templates "
                 "WHERE template_id IN {ids:Array(String)} GROUP BY template_id",
@@ -324,6 +337,7 @@ class ClickHouseStore:
                 first_seen=r["first_seen"],
                 last_seen=r["last_seen"],
                 samples=tuple(r["samples"]),
+                seen_before=before.get(r["template_id"], 0),
             )
             for r in rows
         ]
