@@ -14,6 +14,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
@@ -116,7 +117,7 @@ class TopicIndex:
                     log.info("dedup index ready: %d alert states from %s", len(self.dedup.window), self.topic)
             self.dedup.window.expire(time.time())
 
-    def _remember(self, record) -> None:  # type: ignore[no-untyped-def]
+    def _remember(self, record: Any) -> None:
         try:
             event_id = json.loads(record.value)["event_id"]
         except (ValueError, KeyError, TypeError):
