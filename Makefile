@@ -20,10 +20,11 @@ $(STAMP): Makefile contracts/pyproject.toml $(wildcard services/*/pyproject.toml
 
 install: $(STAMP) ## create .venv with every package (editable) and test tools
 
-DEBIAN_PACKAGES := prometheus-alertmanager docker-compose
+DEBIAN_PACKAGES := prometheus-alertmanager docker-compose rsyslog rsyslog-kafka
 
-system-deps: ## install the Debian packages tests drive for real (Alertmanager, compose validator)
-	@command -v prometheus-alertmanager >/dev/null && command -v docker-compose >/dev/null || { \
+system-deps: ## install the Debian packages tests drive for real (Alertmanager, compose validator, rsyslog+omkafka)
+	@command -v prometheus-alertmanager >/dev/null && command -v docker-compose >/dev/null && \
+	  ls /usr/lib/*/rsyslog/omkafka.so >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; fi; }
 

@@ -47,7 +47,11 @@ class K8sRef(Value):
 class RawLogInput(ExternalPayload):
     """A log record as producers send it (HTTP body item or `logs.raw` value)."""
 
-    org: str
+    org: str | None = Field(
+        default=None,
+        description="Optional: the org comes from the credential, a trusted X-Scope-OrgID header or the "
+        "listener's default; a body org that disagrees with the credential is refused.",
+    )
     message: str
     timestamp: str | float | int | None = None
     service: str | None = None
@@ -59,6 +63,14 @@ class RawLogInput(ExternalPayload):
     pod: str | None = None
     container: str | None = None
     node: str | None = None
+
+
+class OtlpLogsExport(ExternalPayload):
+    """An OTLP ``ExportLogsServiceRequest``, as the OpenTelemetry Collector's Kafka exporter publishes
+    it: encoding ``otlp_proto`` (protobuf bytes) or ``otlp_json`` (this JSON form). The org comes from
+    the message's ``org`` (or ``x-logmesh-org``) header, else ingestion's default org."""
+
+    resource_logs: list[dict[str, Any]] = Field(default_factory=list, alias="resourceLogs")
 
 
 class LogRecord(Event):

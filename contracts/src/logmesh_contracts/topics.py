@@ -46,6 +46,10 @@ LOGS_RAW = Topic(
     "logs.raw", m.RawLogInput, "any (service recommended)", (EXTERNAL,), ("ingestion",),
     "Log records as producers publish them: JSON objects, or plain text with metadata in headers.",
 )
+LOGS_OTLP = Topic(
+    "logs.otlp", m.OtlpLogsExport, "any", (EXTERNAL,), ("ingestion",),
+    "OTLP logs from the OpenTelemetry Collector's Kafka exporter (otlp_proto or otlp_json encoding).",
+)
 LOGS_RECORDS = Topic(
     "logs.records", m.LogRecord, "org/service", ("ingestion",), ("template-matching",),
     "Validated, normalised log records, ordered per org/service.",
@@ -112,6 +116,7 @@ LLM_AUDIT = Topic(
 
 TOPICS: tuple[Topic, ...] = (
     LOGS_RAW,
+    LOGS_OTLP,
     LOGS_RECORDS,
     TEMPLATES_EVENTS,
     LOGS_ANOMALIES,

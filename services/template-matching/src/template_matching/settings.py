@@ -19,7 +19,7 @@ class TemplateMatchingSettings(ServiceSettings):
     clickhouse_database: str = Field(default="logmesh", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     log_ttl_days: int = Field(default=30, ge=1, description="Log rows older than this are dropped by ClickHouse TTL.")
     insert_batch_rows: int = Field(default=5000, ge=1, description="Most records polled (and inserted) per batch.")
-    insert_linger_ms: int = Field(default=500, ge=1, description="How long a poll waits to fill a batch.")
+    insert_linger_ms: int = Field(default=200, ge=1, description="How long a poll waits to fill a batch.")
     insert_fill_bytes: int = Field(
         default=1_048_576, ge=1, description="A poll waits (up to insert_linger_ms) until this much has arrived."
     )
