@@ -20,11 +20,11 @@ $(STAMP): Makefile contracts/pyproject.toml $(wildcard services/*/pyproject.toml
 
 install: $(STAMP) ## create .venv with every package (editable) and test tools
 
-DEBIAN_PACKAGES := prometheus-alertmanager docker-compose rsyslog rsyslog-kafka
+DEBIAN_PACKAGES := prometheus-alertmanager docker-compose rsyslog rsyslog-kafka chromium
 
-system-deps: ## install the Debian packages tests drive for real (Alertmanager, compose validator, rsyslog+omkafka)
+system-deps: ## install the Debian packages tests drive for real (Alertmanager, compose validator, rsyslog+omkafka, Chromium for the console)
 	@command -v prometheus-alertmanager >/dev/null && command -v docker-compose >/dev/null && \
-	  ls /usr/lib/*/rsyslog/omkafka.so >/dev/null 2>&1 || { \
+	  command -v chromium >/dev/null && ls /usr/lib/*/rsyslog/omkafka.so >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; fi; }
 
@@ -42,10 +42,12 @@ lint: install ## ruff, the mypy type check and the contract/schema drift checks
 	$(VENV)/bin/mypy
 	$(PY) -m logmesh_contracts.schemas check
 	$(PY) -m logmesh_contracts.asyncapi check
+	$(PY) deploy/tools/openapi.py check
 
-schemas: install ## regenerate committed JSON Schemas, examples and the AsyncAPI document
+schemas: install ## regenerate committed JSON Schemas, examples, the AsyncAPI and OpenAPI documents
 	$(PY) -m logmesh_contracts.schemas export
 	$(PY) -m logmesh_contracts.asyncapi export
+	$(PY) deploy/tools/openapi.py export
 
 clean: ## remove the virtualenv and local state
 	rm -rf $(VENV) .logmesh

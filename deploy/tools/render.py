@@ -30,6 +30,11 @@ SERVICES: dict[str, dict] = {
     "notification": {"replicas": 2, "cpu": "100m", "memory": "128Mi", "limit": "256Mi", "hpa_max": 0,
                      "secret_env": {"LOGMESH_SLACK_BOT_TOKEN": "slack-bot-token",
                                     "LOGMESH_SLACK_SIGNING_SECRET": "slack-signing-secret"}},
+    "console": {"replicas": 1, "cpu": "50m", "memory": "128Mi", "limit": "256Mi", "hpa_max": 0,
+                "env": {"LOGMESH_LLM_ANALYSIS_URL": "http://llm-analysis:8080",
+                        "LOGMESH_TEMPLATE_MATCHING_URL": "http://template-matching:8080",
+                        "LOGMESH_CLUSTER_WATCHING_URL": "http://cluster-watching:8080",
+                        "LOGMESH_KNOWLEDGE_STORAGE_URL": "http://knowledge-storage:8080"}},
 }
 
 

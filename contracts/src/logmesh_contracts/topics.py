@@ -22,6 +22,10 @@ SERVICES: tuple[str, ...] = (
     "notification",
 )
 
+# Started with the mesh but no event processing: they read the services' APIs and topics and publish
+# people's verdicts (services/console).
+OPERATOR_SURFACES: tuple[str, ...] = ("console",)
+
 EXTERNAL = "external"  # producers or consumers outside the mesh (log shippers, users' consumers)
 
 
@@ -100,11 +104,12 @@ ANALYSIS_RESULTS = Topic(
     "Final analyses.",
 )
 FEEDBACK = Topic(
-    "feedback", m.Feedback, "incident_id", ("notification", EXTERNAL), ("knowledge-storage",),
+    "feedback", m.Feedback, "incident_id", ("notification", "console", EXTERNAL), ("knowledge-storage",),
     "People's verdicts on analyses.",
 )
 NOTIFICATIONS_SENT = Topic(
-    "notifications.sent", m.NotificationRecord, "incident_id/sink", ("notification",), ("notification", EXTERNAL),
+    "notifications.sent", m.NotificationRecord, "incident_id/sink", ("notification",),
+    ("notification", "console", EXTERNAL),
     "What each sink sent; compacted so notification rebuilds its thread map after a restart.",
     compacted=True,
 )

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from logmesh_runtime import openapi
 from logmesh_runtime.auth import KeyStore, already_checked, guard
 from logmesh_runtime.http import Authenticator, allow_everyone, guarded
 from logmesh_runtime.kafka import Mesh
@@ -155,9 +156,11 @@ class Service:
 
     # HTTP -----------------------------------------------------------------
     async def _health(self, _request: Request) -> Response:
+        """Liveness: the process answers."""
         return JSONResponse({"status": "ok", "service": self.settings.service_name})
 
     async def _ready(self, _request: Request) -> Response:
+        """Readiness: started, and every dependency check passes (503 with the failing checks otherwise)."""
         results: dict[str, Any] = {"started": self.ready}
         ok = self.ready
         for name, check in self._checks.items():
@@ -170,6 +173,7 @@ class Service:
         return JSONResponse({"ready": ok, "checks": results}, status_code=200 if ok else 503)
 
     async def _metrics(self, _request: Request) -> Response:
+        """Prometheus metrics (text exposition format)."""
         return Response(generate_latest(self.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     def asgi(self) -> Starlette:
@@ -189,6 +193,8 @@ class Service:
             Route("/metrics", self._metrics),
             *(self._guarded(route) for route in self.routes),
         ]
+        api = openapi.document(self.settings.service_name, routes)
+        routes.append(Route("/openapi.json", lambda _request: JSONResponse(api)))
         app = Starlette(routes=routes, lifespan=lifespan)
         app.state.service = self
         return app

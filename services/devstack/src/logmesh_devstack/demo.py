@@ -106,7 +106,7 @@ def cluster_simulator(workdir: Path, scenario: str = "crashloop") -> Iterator[di
         line = proc.stdout.readline() if proc.stdout else ""
         if not line:
             raise RuntimeError(f"the Kubernetes simulator did not start; see {workdir / 'k8s-sim' / 'sim.log'}")
-        yield json.loads(line)
+        yield {**json.loads(line), "pid": str(proc.pid)}
     finally:
         proc.terminate()
         try:

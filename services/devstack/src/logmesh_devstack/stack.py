@@ -25,9 +25,10 @@ from typing import Any
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from logmesh_contracts.topics import SERVICES, TOPICS, all_topic_names
+from logmesh_contracts.topics import OPERATOR_SURFACES, SERVICES, TOPICS, all_topic_names
 
-PACKAGES = {name: name.replace("-", "_") for name in SERVICES}
+# The console is started last: it reads the services' HTTP APIs at the addresses of the processes before it.
+PACKAGES = {name: name.replace("-", "_") for name in (*SERVICES, *OPERATOR_SURFACES)}
 
 
 def free_port() -> int:
@@ -266,6 +267,8 @@ class Stack:
             "LOGMESH_DATA_DIR": str(self.workdir / "data"),
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",
             "LOGMESH_AUTH": self.auth,
+            **{f"LOGMESH_{other.upper().replace('-', '_')}_URL": process.url
+               for other, process in self.processes.items() if other != name},
             **self.extra_env,
             **self.service_env.get(name, {}),
         }

@@ -162,6 +162,11 @@ class CaseBase:
         ][:feedback_items]
         return hits, verdicts
 
+    def search_text(self, text: str, *, org: str, limit: int, threshold: float) -> list[domain.Hit]:
+        """Validated cases closest to a free-text question (the operator's `ask` and console)."""
+        (vector,) = self.embedder.embed([text])
+        return self.store.search(vector, limit=limit, threshold=threshold, filters={"org": org})
+
     def answer(self, incident: Incident, *, top_n: int, threshold: float, same_namespace: bool = False,
                feedback_items: int = 3, now: datetime | None = None) -> EvidencePart:
         hits, verdicts = self.similar(incident, top_n=top_n, threshold=threshold, same_namespace=same_namespace,

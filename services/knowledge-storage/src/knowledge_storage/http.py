@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from knowledge_storage.api_models import CaseSearchQuery, CaseSearchResult
 from knowledge_storage.cases import CaseBase
 from knowledge_storage.handlers import Handlers
 from knowledge_storage.settings import KnowledgeStorageSettings
 from logmesh_runtime import http
-from logmesh_runtime.auth import principal
+from logmesh_runtime.auth import WrongOrg, forbidden_org, principal, tenant
+from logmesh_runtime.openapi import typed
 from logmesh_runtime.service import Service
 
 _MAX_IMPORT_BYTES = 256 * 1024 * 1024
@@ -71,6 +73,20 @@ def register_routes(service: Service, handlers: Handlers, settings: KnowledgeSto
             return JSONResponse({"error": f"older_than_days must be a number, got {raw!r}"}, status_code=400)
         gone = await asyncio.to_thread(cases.prune, days, datetime.now(UTC), caller_org(request))
         return JSONResponse({"pruned": gone})
+
+    @service.route("/cases/search")
+    @typed(query=CaseSearchQuery, response=CaseSearchResult)
+    async def search(request: Request) -> Response:
+        """Validated cases closest to a free-text question, most similar first."""
+        if (cases := opened()) is None:
+            return unavailable()
+        q = http.query(request, CaseSearchQuery)
+        try:
+            org = tenant(request, q.org)  # the key's org, never another
+        except WrongOrg as exc:
+            return forbidden_org(exc)
+        hits = await asyncio.to_thread(cases.search_text, q.q.strip(), org=org, limit=q.limit, threshold=q.threshold)
+        return JSONResponse({"count": len(hits), "cases": [{"score": round(h.score, 4), **h.payload} for h in hits]})
 
     @service.route("/cases/{incident_id}", methods=["GET", "DELETE"])  # DELETE needs admin, GET read
     async def case(request: Request) -> Response:

@@ -192,7 +192,7 @@ class Analyzer:
             result = AnalysisResult.model_validate_json(kept)
             await self.publish_result(result)
             self.store.mark_analysed(incident_id, result.event_id, result.status, result.category, result.model,
-                                     utcnow())
+                                     utcnow(), kept)
             return result
         incident, parts = loaded
         started = time.perf_counter()
@@ -219,7 +219,8 @@ class Analyzer:
         self.store.keep_outgoing(incident_id, result.model_dump_json())
         await self.publish_result(result)
         await progress.emit("done" if result.status != "failed" else "failed", f"{result.category}: {result.root_cause}"[:1000])
-        self.store.mark_analysed(incident_id, result.event_id, result.status, result.category, result.model, utcnow())
+        self.store.mark_analysed(incident_id, result.event_id, result.status, result.category, result.model, utcnow(),
+                                 body=result.model_dump_json())
         self.analysed += 1
         return result
 
