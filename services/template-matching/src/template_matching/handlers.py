@@ -73,6 +73,13 @@ class TemplateMatching:
                     previous_template_id=match.previous_template_id, is_new=match.is_new, record=record, now=now,
                 )
                 new_items.setdefault(match.template_id, record)
+                # a merge retires several templates at once: announce each, so that every replica
+                # and the store's lineage (retired id -> live id, resolved at query time) learn it
+                for extra in match.replaced[1:]:
+                    self._unannounced[f"{match.template_id}<{extra}"] = template_event(
+                        template_id=match.template_id, template=match.template, previous_template_id=extra,
+                        is_new=match.is_new, record=record, now=now,
+                    )
             if match.template_id in new_items and len(lines := new_lines.setdefault(match.template_id, [])) < 5:
                 lines.append(record.message)
             for anomaly in observe(record, match.template_id, match.template, match.is_new, now):
@@ -93,11 +100,12 @@ class TemplateMatching:
     async def _announce(self) -> None:
         if not self._unannounced:
             return
-        events = list(self._unannounced.values())
+        pending = list(self._unannounced.items())
+        events = [e for _, e in pending]
         await self.mesh.publish_many(TEMPLATES_EVENTS, [(e.template_id, e) for e in events])
         await self.store.upsert_templates(events)
-        for event in events:
-            self._unannounced.pop(event.template_id, None)
+        for key, _ in pending:
+            self._unannounced.pop(key, None)
 
     async def _publish_anomalies(self) -> None:
         if not self._unpublished:
