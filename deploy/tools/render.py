@@ -78,7 +78,8 @@ def manifests(name: str, spec: dict) -> list[dict]:
             "seccompProfile": {"type": "RuntimeDefault"},
         },
         "volumeMounts": [{"name": "data", "mountPath": "/data"}, {"name": "tmp", "mountPath": "/tmp"},
-                         {"name": "kafka-tls", "mountPath": "/etc/logmesh/kafka-tls", "readOnly": True}],
+                         {"name": "kafka-tls", "mountPath": "/etc/logmesh/kafka-tls", "readOnly": True},
+                         {"name": "keys", "mountPath": "/keys", "readOnly": True}],
     }
     kind = spec.get("kind", "Deployment")
     docs: list[dict] = [
@@ -107,6 +108,8 @@ def manifests(name: str, spec: dict) -> list[dict]:
                             {"name": "data", "emptyDir": {}}, {"name": "tmp", "emptyDir": {}},
                             # CA and client certificate for Kafka over TLS (LOGMESH_KAFKA_SSL_*), when configured
                             {"name": "kafka-tls", "secret": {"secretName": "logmesh-kafka-tls", "optional": True}},
+                            # the API key store (LOGMESH_KEYS_PATH): Secret `logmesh-keys`, key keys.sqlite
+                            {"name": "keys", "secret": {"secretName": "logmesh-keys", "optional": True}},
                         ],
                     },
                 },

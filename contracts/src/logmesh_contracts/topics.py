@@ -123,6 +123,11 @@ NOTIFICATIONS_SENT = Topic(
     compacted=True,
 )
 
+LLM_AUDIT = Topic(
+    "llm.audit", m.LlmCall, "incident_id", ("llm-analysis", "template-matching"), (EXTERNAL,),
+    "Every LLM call: model, endpoint, org, incident, redaction counts per kind, prompt hash (`logmesh audit`).",
+)
+
 TOPICS: tuple[Topic, ...] = (
     LOGS_RAW,
     LOGS_OTLP,
@@ -139,6 +144,7 @@ TOPICS: tuple[Topic, ...] = (
     ANALYSIS_RESULTS,
     FEEDBACK,
     NOTIFICATIONS_SENT,
+    LLM_AUDIT,
 )
 
 DEAD_LETTER_MODEL = m.DeadLetter

@@ -238,3 +238,13 @@ def test_the_fields_ingestion_reads_are_the_raw_log_input_contract() -> None:
     record = LogRecord.model_validate_json(value)
     assert (record.k8s.namespace, record.k8s.pod, record.k8s.cluster) == ("prod", "db-0", "eu-1")
     assert record.metadata == {"region": "eu"}
+
+
+def test_secret_corpus_recall_at_ingestion_is_at_least_99_percent() -> None:
+    from logmesh_testing.secret_corpus import corpus
+
+    normaliser = Normaliser(Limits(), Redactor())
+    lines = corpus()
+    missed = [e.kind for e in lines
+              if e.leaked(normaliser.normalise({"org": "o", "message": e.line}, event_id="e", received_at=NOW).message)]
+    assert len(missed) <= len(lines) // 100, missed

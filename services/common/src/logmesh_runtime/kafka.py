@@ -428,7 +428,7 @@ class Mesh:
         with self._consumer_span(registration.name, [delivery]):
             try:
                 event = registration.decode(delivery.value, delivery)
-            except (ValueError, UnicodeDecodeError) as exc:  # ValidationError is a ValueError
+            except Exception as exc:  # any decode failure (TypeError from deep nesting too) is dead-lettered
                 await self.reject(registration.topic, delivery, exc)
                 return
             await self._handle_with_retries(
@@ -445,7 +445,7 @@ class Mesh:
             for delivery in all_deliveries:
                 try:
                     events.append(decode(delivery.value, delivery))
-                except (ValueError, UnicodeDecodeError) as exc:
+                except Exception as exc:  # never skipped: whatever the decoder raises is dead-lettered
                     await self.reject(topic, delivery, exc)
                     continue
                 deliveries.append(delivery)
@@ -472,7 +472,7 @@ class Mesh:
             )
             stage = "decode" if any(err["type"] == "json_invalid" for err in error.errors()) else "validate"
         else:
-            reason, stage = str(error)[:1000], "decode"
+            reason, stage = f"{type(error).__name__}: {error}"[:1000], "decode"
         await self.dead_letter(topic, delivery, stage=stage, reason=reason, error=error)
 
     async def _handle_with_retries(

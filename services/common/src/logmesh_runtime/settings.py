@@ -76,6 +76,11 @@ class ServiceSettings(BaseSettings):
         "off where it does not (Tansu).",
     )
 
+    auth: Literal["keys", "off"] = Field(
+        default="keys", description="'keys': every route but /health, /ready, /metrics needs an API key (the default)."
+    )
+    keys_path: Path | None = Field(default=None, description="The API key store (SQLite); <data_dir>/keys.sqlite if unset.")
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -159,6 +164,10 @@ class ServiceSettings(BaseSettings):
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
+
+    @property
+    def key_store_path(self) -> Path:
+        return self.keys_path or self.data_dir / "keys.sqlite"
 
     @property
     def state_dir(self) -> Path:

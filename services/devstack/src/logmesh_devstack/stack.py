@@ -20,6 +20,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from logmesh_contracts.topics import OPERATOR_SURFACES, SERVICES, all_topic_names
 from logmesh_runtime.topic_admin import create_topics
@@ -216,6 +217,9 @@ class Stack:
     service_env: dict[str, dict[str, str]] = field(default_factory=dict)
     broker: EmbeddedBroker | None = None
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
+    # API keys on the services: `logmesh up` turns them on ("keys"); benches and tests driving the
+    # stack over plain HTTP leave them off (LOGMESH_AUTH is the services' own default: keys)
+    auth: str = "off"
 
     @property
     def bootstrap(self) -> str:
@@ -234,6 +238,7 @@ class Stack:
             "LOGMESH_HTTP_PORT": str(port),
             "LOGMESH_DATA_DIR": str(self.workdir / "data"),
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "LOGMESH_AUTH": self.auth,
             **{f"LOGMESH_{other.upper().replace('-', '_')}_URL": process.url
                for other, process in self.processes.items() if other != name},
             **self.extra_env,
@@ -277,6 +282,52 @@ class Stack:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+
+@dataclass
+class Supervisor:
+    """Restarts a stack's services that exit, with exponential backoff; the broker is never touched.
+
+    ``logmesh up`` calls ``tick`` about twice a second. A service that stayed up for
+    ``healthy_after_s`` starts its backoff again from ``base_s``. Restarted services keep their
+    port, so addresses in ``.logmesh/endpoints.json`` stay right.
+    """
+
+    stack: Stack
+    base_s: float = 1.0
+    max_s: float = 30.0
+    healthy_after_s: float = 60.0
+    clock: Any = time.monotonic
+    restarts: dict[str, int] = field(default_factory=dict)
+    _due: dict[str, float] = field(default_factory=dict)
+    _started: dict[str, float] = field(default_factory=dict)
+
+    def backoff(self, name: str) -> float:
+        return min(self.max_s, self.base_s * 2 ** self.restarts.get(name, 0))
+
+    def tick(self) -> list[str]:
+        """Restart what is due; returns one line per exit noticed or restart made."""
+        now = self.clock()
+        said: list[str] = []
+        for name, process in list(self.stack.processes.items()):
+            self._started.setdefault(name, now)
+            if process.proc is None or process.proc.poll() is None:
+                if now - self._started[name] >= self.healthy_after_s:
+                    self.restarts.pop(name, None)
+                continue
+            if name not in self._due:
+                wait = self.backoff(name)
+                self._due[name] = now + wait
+                said.append(f"{name} exited ({process.proc.returncode}); restarting in {wait:.1f}s "
+                            f"(see {process.log_path})")
+                continue
+            if now >= self._due[name]:
+                del self._due[name]
+                self.stack.start_service(name)
+                self.restarts[name] = self.restarts.get(name, 0) + 1
+                self._started[name] = now
+                said.append(f"{name} restarted (restart {self.restarts[name]})")
+        return said
 
 
 def _say(enabled: bool, line: str) -> None:

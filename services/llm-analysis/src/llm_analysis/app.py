@@ -14,7 +14,7 @@ from llm_analysis.http import register_routes
 from llm_analysis.ports import LlmClient
 from llm_analysis.settings import LlmAnalysisSettings
 from llm_analysis.workers import register_workers, result_publisher
-from logmesh_contracts import AnalysisProgress, Incident, IncidentResolved
+from logmesh_contracts import AnalysisProgress, Incident, IncidentResolved, LlmCall
 from logmesh_contracts.topics import (
     ALERTS_RECEIVED,
     ANALYSIS_PROGRESS,
@@ -23,6 +23,7 @@ from logmesh_contracts.topics import (
     EVIDENCE_PARTS,
     INCIDENTS_OPENED,
     INCIDENTS_RESOLVED,
+    LLM_AUDIT,
     LOGS_ANOMALIES,
 )
 from logmesh_runtime.service import Service
@@ -53,7 +54,11 @@ def create_app(settings: LlmAnalysisSettings, llm: LlmClient | None = None) -> S
         await mesh.publish(ANALYSIS_PROGRESS, event, key=event.incident_id)
 
     publish_result = result_publisher(service)
-    analyzer = Analyzer(settings, store, llm, publish_progress, publish_result, service.tracer)
+
+    async def publish_audit(event: LlmCall) -> None:
+        await mesh.publish(LLM_AUDIT, event, key=event.incident_id)  # acks=all, before the prompt leaves
+
+    analyzer = Analyzer(settings, store, llm, publish_progress, publish_result, service.tracer, publish_audit)
     intake = IntakeHandlers(settings, store, publish_incident, publish_resolved)
     owner = OwnerHandlers(settings, store, analyzer.wake)
     # The intake topics share the service's consumer group: the runtime reads them with one
