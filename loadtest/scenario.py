@@ -16,7 +16,10 @@ import asyncio
 import json
 import os
 import platform
+import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -26,11 +29,11 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from kafka_producer import produce
+from kafka_producer import make_payloads, produce
 
 from logmesh_contracts.topics import LOGS_RAW, NOTIFICATIONS_SENT
 from logmesh_devstack.demo import DEMO_TOKEN
-from logmesh_devstack.stack import Stack, temporary_workdir
+from logmesh_devstack.stack import ServiceProcess, Stack, free_port, temporary_workdir
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,13 +63,19 @@ def process_usage(pid: int) -> dict[str, float]:
         return {}
 
 
-def scrape_lag(url: str) -> int:
+async def scrape(http: httpx.AsyncClient, url: str) -> tuple[int, int]:
+    """(consumer lag, records stored) from a service's /metrics; -1 when it does not answer."""
     try:
-        text = httpx.get(f"{url}/metrics", timeout=5).text
+        text = (await http.get(f"{url}/metrics")).text
     except httpx.HTTPError:
-        return -1
-    return int(sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-                   if line.startswith("logmesh_consumer_lag{")))
+        return -1, -1
+    lag = stored = 0
+    for line in text.splitlines():
+        if line.startswith("logmesh_consumer_lag{"):
+            lag += int(float(line.rsplit(" ", 1)[1]))
+        elif line.startswith("logmesh_records_stored "):
+            stored = int(float(line.rsplit(" ", 1)[1]))
+    return lag, stored
 
 
 async def count_rows(url: str, org: str) -> int:
@@ -109,48 +118,152 @@ async def alert_latencies(stack: Stack, alerts: int) -> list[float]:
     return latencies
 
 
+PROFILED = ("ingestion", "template-matching")
+
+
+def start_profilers(stack: Stack, folder: Path) -> list[subprocess.Popen]:
+    """py-spy on the record path's services while records flow: collapsed stacks (flamegraph input)."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(spy).exists():
+        raise SystemExit("--profile needs py-spy: .venv/bin/pip install -r loadtest/requirements.txt")
+    folder.mkdir(parents=True, exist_ok=True)
+    return [
+        subprocess.Popen([spy, "record", "--format", "raw", "--rate", "250", "--nonblocking",
+                          "-o", str(folder / f"{name}.txt"), "-p", str(stack.processes[name].proc.pid)],
+                         stdout=subprocess.DEVNULL, stderr=(folder / f"{name}.log").open("wb"))
+        for name in PROFILED if name in stack.processes and stack.processes[name].proc
+    ]
+
+
+def stop_profilers(profilers: list[subprocess.Popen]) -> None:
+    for profiler in profilers:
+        profiler.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+    for profiler in profilers:
+        try:
+            profiler.wait(30)
+        except subprocess.TimeoutExpired:
+            profiler.kill()
+
+
+RECORD_PATH = ("ingestion", "template-matching")
+
+
+def start_replicas(stack: Stack, count: int) -> dict[str, ServiceProcess]:
+    """Extra template-matching replicas (same consumer group), each with its own embedded chDB path."""
+    replicas = {}
+    for n in range(2, count + 1):
+        port = free_port()
+        env = {**stack.env_for("template-matching", port), "LOGMESH_DATA_DIR": str(stack.workdir / f"data-{n}")}
+        replicas[f"template-matching-{n}"] = ServiceProcess(
+            "template-matching", port, env, stack.workdir / "logs" / f"template-matching-{n}.log").start()
+    for replica in replicas.values():
+        replica.wait_ready()
+    return replicas
+
+
 async def run(args: argparse.Namespace, stack: Stack) -> dict:
     org = "load"
-    tm_url = stack.processes["template-matching"].url
+    processes = {**stack.processes, **start_replicas(stack, args.tm_replicas)}
+    stack.processes.update(processes)  # stopped with the stack
+    replicas = [name for name in processes if name.startswith("template-matching")]
+    payloads = make_payloads(args.records, org)  # encoded before the clock starts
+    await wait_for_assignment(processes, replicas)
+    profilers = start_profilers(stack, args.profile) if args.profile else []
+    cpu_before = {name: process_usage(p.proc.pid).get("cpu_s", 0.0) for name, p in processes.items() if p.proc}
     started = time.perf_counter()
-    producer_task = asyncio.create_task(
-        produce(stack.bootstrap, stack.topic_prefix + LOGS_RAW.name, args.records, args.rate, org, progress=False))
-    queryable_at: list[tuple[float, int]] = []
-    lag_samples: dict[str, list[int]] = {name: [] for name in stack.processes}
+    producer_task = asyncio.create_task(produce(
+        stack.bootstrap, stack.topic_prefix + LOGS_RAW.name, args.records, args.rate, org, progress=False,
+        payloads=payloads))
+    stored_at: list[tuple[float, int]] = []
+    lag_samples: dict[str, list[int]] = {name: [] for name in processes}
+    stored_by: dict[str, int] = {}
     deadline = time.monotonic() + args.timeout
-    rows = 0
-    while time.monotonic() < deadline:
-        rows = await count_rows(tm_url, org)
-        queryable_at.append((time.perf_counter() - started, rows))
-        for name, process in stack.processes.items():
-            lag_samples[name].append(scrape_lag(process.url))
-        if len(queryable_at) % 4 == 0:
-            print(f"  queryable rows {rows}/{args.records}", file=sys.stderr, flush=True)
-        if rows >= args.records:
-            break
-        await asyncio.sleep(0.25)
+    rows = tick = 0
+    async with httpx.AsyncClient(timeout=5) as http:
+        while time.monotonic() < deadline:
+            # the record path every 100 ms through its /metrics gauges, the rest once a second: rendering
+            # /metrics costs a service a few ms each time, which faster polling would add to its µs/record
+            names = [n for n in processes if n in RECORD_PATH or n in replicas or tick % 10 == 0]
+            tick += 1
+            scraped = await asyncio.gather(*(scrape(http, processes[n].url) for n in names))
+            for name, (lag, stored) in zip(names, scraped, strict=True):
+                lag_samples[name].append(lag)
+                if name in replicas:
+                    stored_by[name] = stored
+            stored = sum(stored_by.values())
+            stored_at.append((time.perf_counter() - started, stored))
+            if tick % 10 == 0:
+                print(f"  stored rows {stored}/{args.records}", file=sys.stderr, flush=True)
+            if stored >= args.records:  # inserts are synchronous: stored rows are queryable rows
+                rows = sum([await count_rows(processes[n].url, org) for n in replicas])
+                if rows >= args.records:
+                    break
+            await asyncio.sleep(0.1)
+    elapsed = stored_at[-1][0] if stored_at else time.perf_counter() - started
+    cpu_after = {name: process_usage(p.proc.pid).get("cpu_s", 0.0) for name, p in processes.items() if p.proc}
+    stop_profilers(profilers)
     produced = await producer_task
-    elapsed = time.perf_counter() - started
     # ingest→queryable latency: when the k-th record became queryable minus when it was produced
     per_record = args.records / produced["seconds"] if produced["seconds"] else args.rate
-    latencies = [max(0.0, (t - n / per_record) * 1000) for t, n in queryable_at if n]
+    latencies = [max(0.0, (t - n / per_record) * 1000) for t, n in stored_at if n]
+    same_templates = await templates_agree(processes, replicas) if len(replicas) > 1 else None
     alert_ms = await alert_latencies(stack, args.alerts)
-    usage = {name: process_usage(p.proc.pid) for name, p in stack.processes.items() if p.proc}
+    usage = {name: process_usage(p.proc.pid) for name, p in processes.items() if p.proc}
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+                    "load_average_at_end": os.getloadavg()},
         "broker": "tansu (embedded, memory)",
         "records": args.records,
         "target_rate": args.rate,
+        "template_matching_replicas": len(replicas),
+        "settings": args.set,
         "producer": produced,
         "queryable_rows": rows,
+        "rows_by_replica": dict(stored_by),
+        "replicas_hold_same_template_ids": same_templates,
+        # each replica's CPU per record it stored itself (cpu_us_per_record divides by all rows)
+        "cpu_us_per_own_record": {name: round((cpu_after[name] - cpu_before[name]) / n * 1e6, 1)
+                                  for name, n in stored_by.items() if n > 0},
         "end_to_end_records_per_s": round(rows / elapsed, 1) if elapsed else 0.0,
         "ingest_to_queryable_ms": percentiles(latencies),
         "alert_to_first_notification_ms": percentiles(alert_ms),
         "consumer_lag_max": {name: max(samples) if samples else None for name, samples in lag_samples.items()},
         "consumer_lag_end": {name: samples[-1] if samples else None for name, samples in lag_samples.items()},
         "process_usage": usage,
+        # CPU each service spent from the first record produced to the last row stored, per record
+        "cpu_us_per_record": {name: round((cpu_after[name] - cpu_before[name]) / max(rows, 1) * 1e6, 1)
+                              for name in cpu_after},
     }
+
+
+async def templates_agree(processes: dict[str, ServiceProcess], replicas: list[str], timeout_s: float = 30) -> dict:
+    """Whether every replica ends with the same live template ids (registries converge via templates.events)."""
+    deadline = time.monotonic() + timeout_s
+    async with httpx.AsyncClient(timeout=10) as http:
+        while True:
+            ids = []
+            for name in replicas:
+                response = await http.get(f"{processes[name].url}/templates", params={"limit": 1000})
+                ids.append({t["template_id"] for t in response.json()["templates"] if t["live"]})
+            if all(i == ids[0] for i in ids) or time.monotonic() > deadline:
+                return {"same": all(i == ids[0] for i in ids), "templates": [len(i) for i in ids]}
+            await asyncio.sleep(0.5)
+
+
+async def wait_for_assignment(processes: dict[str, ServiceProcess], replicas: list[str], timeout_s: float = 60) -> None:
+    """Every template-matching replica owns partitions before the clock starts (no rebalance mid-run)."""
+    if len(replicas) < 2:
+        return
+    deadline = time.monotonic() + timeout_s
+    async with httpx.AsyncClient(timeout=5) as http:
+        while time.monotonic() < deadline:
+            texts = [(await http.get(f"{processes[n].url}/metrics")).text for n in replicas]
+            if all(any(line.startswith("logmesh_consumer_lag{") and 'logs.records"' in line
+                       for line in text.splitlines()) for text in texts):
+                return
+            await asyncio.sleep(0.5)
+    print("  warning: not every replica reported a logs.records assignment", file=sys.stderr, flush=True)
 
 
 def main() -> None:
@@ -159,11 +272,22 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=10_000)
     parser.add_argument("--alerts", type=int, default=20)
     parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--set", action="append", default=[], metavar="SERVICE:NAME=VALUE",
+                        help="environment for one service (repeatable), for A/B runs of a setting")
+    parser.add_argument("--tm-replicas", type=int, default=1, help="template-matching replicas (same group)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--profile", type=Path, help="py-spy the record path's services into this folder")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "loadtest.json")
     args = parser.parse_args()
     with temporary_workdir() as workdir:
-        stack = Stack(workdir=workdir, service_env={"alert-intake": {"LOGMESH_INTAKE_TOKENS": DEMO_TOKEN}})
+        service_env: dict[str, dict[str, str]] = {"alert-intake": {"LOGMESH_INTAKE_TOKENS": DEMO_TOKEN}}
+        for setting in args.set:  # SERVICE:NAME=VALUE, e.g. template-matching:LOGMESH_INSERT_LINGER_MS=100
+            service, _, assignment = setting.partition(":")
+            name, _, value = assignment.partition("=")
+            if not (service and name and _):
+                raise SystemExit(f"--set {setting!r}: expected SERVICE:NAME=VALUE")
+            service_env.setdefault(service, {})[name] = value
+        stack = Stack(workdir=workdir, service_env=service_env)
         print("starting the embedded stack ...", file=sys.stderr, flush=True)
         stack.start(progress=not args.json)
         try:

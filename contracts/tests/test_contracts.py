@@ -9,7 +9,7 @@ import pytest
 
 from logmesh_contracts import SERVICES, TOPICS
 from logmesh_contracts.schemas import SCHEMA_DIR, breaking_changes, check, current_schemas, models
-from logmesh_contracts.topics import EXTERNAL, all_topic_names
+from logmesh_contracts.topics import EXTERNAL, OPERATOR_SURFACES, all_topic_names
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -57,7 +57,7 @@ def test_every_model_has_an_example() -> None:
 def test_every_internal_topic_has_a_producer_and_a_consumer_in_the_mesh() -> None:
     for topic in TOPICS:
         assert topic.producers and topic.consumers, topic.name
-        assert set(topic.producers) | set(topic.consumers) <= {*SERVICES, EXTERNAL}, topic.name
+        assert set(topic.producers) | set(topic.consumers) <= {*SERVICES, *OPERATOR_SURFACES, EXTERNAL}, topic.name
     produced = {s for t in TOPICS for s in t.producers}
     consumed = {s for t in TOPICS for s in t.consumers}
     assert set(SERVICES) <= produced | consumed

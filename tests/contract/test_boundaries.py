@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from logmesh_contracts.topics import SERVICES
+from logmesh_contracts.topics import OPERATOR_SURFACES, SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = {name: name.replace("-", "_") for name in SERVICES}
+PACKAGES = {name: name.replace("-", "_") for name in (*SERVICES, *OPERATOR_SURFACES)}
 
 
 def imported_modules(source_dir: Path) -> dict[str, set[Path]]:
@@ -29,10 +29,10 @@ def imported_modules(source_dir: Path) -> dict[str, set[Path]]:
     return found
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", (*SERVICES, *OPERATOR_SURFACES))
 def test_a_service_imports_no_other_service(service: str) -> None:
     imports = imported_modules(ROOT / "services" / service / "src")
-    others = {PACKAGES[s] for s in SERVICES if s != service}
+    others = {PACKAGES[s] for s in PACKAGES if s != service}
     assert not {name: sorted(map(str, paths)) for name, paths in imports.items() if name in others}
 
 

@@ -11,6 +11,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -106,13 +107,14 @@ async def wait_rows(stack: Stack, org: str, expected: int, timeout_s: float = 12
 
 async def produce_raw(bootstrap: str, topic: str, org: str, start: int, count: int) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    timestamp = datetime.now(UTC).isoformat()  # inside ingestion's retention window whenever the test runs
     await producer.start()
     try:
         futures = [
             await producer.send(topic, json.dumps({
                 "org": org, "service": f"svc-{i % 3}", "level": "ERROR" if i % 10 == 0 else "INFO",
                 "message": f"request {i} served in {i % 97}ms by worker {i % 5}",
-                "timestamp": "2026-11-23T10:00:00Z",
+                "timestamp": timestamp,
             }).encode(), key=f"svc-{i % 3}".encode())
             for i in range(start, start + count)
         ]

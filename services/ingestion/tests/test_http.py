@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
+from datetime import UTC, datetime, timedelta, timezone
 
 import orjson
 import pytest
@@ -13,6 +15,9 @@ from logmesh_contracts.topics import LOGS_RECORDS
 from logmesh_testing import read_topic, wait_for_messages
 
 from .support import make_settings, running
+
+# 11:00+01:00 on a recent day: inside the retention window whenever the test runs
+YESTERDAY_10_UTC = (datetime.now(UTC) - timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
 
 pytestmark = [pytest.mark.broker]
 
@@ -28,7 +33,8 @@ async def records_on_topic(bootstrap: str, prefix: str, count: int) -> list[LogR
 
 async def test_single_batch_ndjson_and_gzip_bodies_are_all_delivered(kafka_bootstrap: str, topic_prefix: str) -> None:
     async with running(make_settings(kafka_bootstrap, topic_prefix)) as client:
-        single = await client.post("/logs/ingest", json=record(0, level="warning", timestamp=1_763_892_000))
+        recent = int(time.time()) // 3600 * 3600 - 3600  # within the retention window
+        single = await client.post("/logs/ingest", json=record(0, level="warning", timestamp=recent))
         assert single.status_code == 200, single.text
         assert single.json()["accepted"] == 1
 
@@ -55,7 +61,7 @@ async def test_single_batch_ndjson_and_gzip_bodies_are_all_delivered(kafka_boots
     assert sorted(int(r.message.split()[-1][:-2]) for r in records) == list(range(10))
     first = next(r for r in records if r.message.endswith(" 0ms"))
     assert first.level == "WARN"
-    assert first.timestamp.isoformat() == "2025-11-23T10:00:00+00:00"
+    assert first.timestamp == datetime.fromtimestamp(recent, UTC)
     assert {r.org for r in records} == {"acme"}
     assert len({r.event_id for r in records}) == 10
 
@@ -74,7 +80,7 @@ async def test_malformed_records_get_reasons_and_valid_ones_in_the_batch_are_del
         record(6, timestamp="yesterday at noon"),
         record(7, metadata="not an object"),
         "not an object",
-        record(9, timestamp="2026-11-23T11:00:00+01:00", level="panic"),
+        record(9, timestamp=YESTERDAY_10_UTC.astimezone(timezone(timedelta(hours=1))).isoformat(), level="panic"),
     ]
     async with running(settings) as client:
         response = await client.post("/logs/ingest", json={"logs": batch})

@@ -19,6 +19,7 @@ def env(monkeypatch: pytest.MonkeyPatch, qdrant_location: str, tmp_path: Path) -
     monkeypatch.setenv("LOGMESH_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("LOGMESH_HASHING_DIM", "512")
     monkeypatch.setenv("LOGMESH_COLLECTION_PREFIX", "t_")
+    monkeypatch.chdir(tmp_path)  # no .logmesh/endpoints.json of a running mesh here
 
 
 def test_export_import_stats_delete(env: None, open_cases: Any, make: Any, tmp_path: Path) -> None:
@@ -50,3 +51,21 @@ def test_export_import_stats_delete(env: None, open_cases: Any, make: Any, tmp_p
     bad.write_text("not json\n")
     failed = runner.invoke(app, ["import", str(bad)])
     assert failed.exit_code == 2 and "line 1" in failed.output
+
+
+def test_a_held_local_store_is_explained_and_a_running_mesh_is_asked_over_http(
+        env: None, open_cases: Any, qdrant_location: str, tmp_path: Path) -> None:
+    if qdrant_location.startswith("http"):
+        pytest.skip("a Qdrant server is never held by one process")
+    held = open_cases()  # what the running knowledge-storage does with the local directory
+    try:
+        result = CliRunner().invoke(app, ["stats"])
+        assert result.exit_code == 2 and "held by a running knowledge-storage" in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        # where `logmesh up` wrote its addresses, the command asks the running service instead
+        (tmp_path / ".logmesh").mkdir()
+        (tmp_path / ".logmesh" / "endpoints.json").write_text(json.dumps({"knowledge-storage": "http://127.0.0.1:1"}))
+        asked = CliRunner().invoke(app, ["stats"])
+        assert asked.exit_code == 1 and "cannot reach http://127.0.0.1:1/stats" in asked.output
+    finally:
+        held.store.close()

@@ -83,6 +83,11 @@ async def test_store_feedback_and_answer_similar_cases_over_the_mesh(
         assert cases == ["case:good"]  # the rejected analysis is never served
         assert part["error"] is None
 
+        # free-text search (the operator's `ask`): validated cases only, ranked by similarity
+        found = (await http.get("/cases/search", params={"q": "checkout crash looping DATABASE_URL missing"})).json()
+        assert [c["incident_id"] for c in found["cases"]] == ["good"]
+        assert (await http.get("/cases/search")).status_code == 400
+
         # nothing similar: still answered, with no items, so llm-analysis does not wait
         unrelated = make.incident("dns", title="CoreDNS SERVFAIL for every lookup", alertname="CoreDNSErrorsHigh",
                                   category="dns-issues")

@@ -85,6 +85,17 @@ async def test_correlated_incident_deadline_dedup_and_resolve(kafka_bootstrap: s
             ok = await client.post("/api/v1/analyze", json={"namespace": "prod", "service": "api", "since": "1h",
                                                              "severity": ["error"], "analysis_type": "root-cause"})
             assert ok.status_code == 202
+            # read API: the incident list and one incident with the analysis that was published
+            listed = (await client.get("/api/v1/incidents", params={"status": "done"})).json()
+            assert incident_id in {row["incident_id"] for row in listed["incidents"]}
+            row = next(r for r in listed["incidents"] if r["incident_id"] == incident_id)
+            assert row["analysis"]["category"] == "oom-killed" and row["incident"]["alertname"]
+            assert (await client.get("/api/v1/incidents", params={"q": "no-such-text-anywhere"})).json()["count"] == 0
+            assert (await client.get("/api/v1/incidents", params={"limit": "0"})).status_code == 400
+            one = (await client.get(f"/api/v1/incidents/{incident_id}")).json()
+            assert one["analysis"]["event_id"] == result["event_id"]
+            assert {p["kind"] for p in one["parts"]} >= {"cluster", "logs"}
+            assert (await client.get("/api/v1/incidents/nope")).status_code == 404
         requested = ok.json()["incident_id"]
         opened = await wait_records(kafka_bootstrap, t(INCIDENTS_OPENED.name), lambda rs: any(
             r["incident_id"] == requested and r["source"] == "request" for r in rs))

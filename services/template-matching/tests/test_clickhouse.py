@@ -42,6 +42,55 @@ async def test_duplicates_collapse_by_token_and_by_record_id(clickhouse_dsn: str
         await store.close()
 
 
+async def test_records_under_retired_templates_are_found_under_the_live_one(clickhouse_dsn: str) -> None:
+    """The miner generalises templates after records were stored under the older ids; search by
+    template id, counts, top templates and anomalies resolve retired ids at query time."""
+    from logmesh_contracts import LogAnomaly
+    from template_matching.domain import template_event
+    from template_matching.registry import TemplateRegistry
+
+    store = ClickHouseStore(clickhouse_dsn, f"tmc_{uuid.uuid4().hex[:10]}")
+    await store.start()
+    try:
+        registry = TemplateRegistry()
+        users = ["alice", "bob", "carol", "dave", "erin"]  # plain words: siblings until they vary enough
+        records = [record(f"session closed for user {u}", at=T0 + timedelta(seconds=i), seq=i) for i, u in enumerate(users)]
+        events, rows, first_ids = [], [], []
+        for r in records:
+            m = registry.assign(r.message)
+            rows.append(log_row(r, m.template_id))
+            first_ids.append(m.template_id)
+            events.append(template_event(template_id=m.template_id, template=m.template,
+                                         previous_template_id=m.previous_template_id, is_new=m.is_new, record=r, now=T0))
+            events += [template_event(template_id=m.template_id, template=m.template, previous_template_id=extra,
+                                      is_new=m.is_new, record=r, now=T0) for extra in m.replaced[1:]]
+        live = first_ids[-1]
+        assert registry.template_of(live) == "session closed for user <*>"
+        assert len(set(first_ids[:-1])) == 4  # four records stored under four templates retired since
+        await store.insert_logs(rows, "batch-lineage")
+        await store.upsert_templates(events)
+        await store.insert_anomalies([LogAnomaly(
+            event_id="a1", kind="new-template", org="acme", service="api", severity="info", detected_at=T0,
+            window_start=T0, window_end=T0 + timedelta(minutes=1), template_id=first_ids[0],
+            template="session closed for user alice", observed=1, baseline=0,
+        )])
+        window = {"start": T0, "end": T0 + timedelta(minutes=1)}
+        for asked in (live, first_ids[1]):  # by the live id, or by any id retired into it
+            found = await store.search_logs(limit=100, template_id=asked, **window)
+            assert sorted(r["message"] for r in found) == sorted(r.message for r in records)
+            assert {r["template_id"] for r in found} == {live}
+        assert await store.count_logs(**window) == {"rows": 5, "templates": 1}
+        assert await store.count_logs(template_id=first_ids[2], **window) == {"rows": 5, "templates": 1}
+        (top,) = await store.top_templates(org="acme", namespace=None, pod=None, service=None, limit=10, samples=3,
+                                            **window)
+        assert (top.template_id, top.template, top.count) == (live, "session closed for user <*>", 5)
+        (anomaly,) = await store.list_anomalies(org="acme", service=None, kind=None, limit=10)
+        assert anomaly["template_id"] == live and anomaly["recorded_template_id"] == first_ids[0]
+        assert anomaly["template"] == "session closed for user <*>"
+    finally:
+        await store.close()
+
+
 async def test_top_templates_keep_a_rare_error_beside_a_flood_and_know_what_is_new(clickhouse_dsn: str) -> None:
     store = ClickHouseStore(clickhouse_dsn, f"tmc_{uuid.uuid4().hex[:10]}")
     await store.start()

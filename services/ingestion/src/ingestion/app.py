@@ -1,4 +1,4 @@
-"""The only wiring: Service, adapters, the logs.raw consumer and the HTTP routes."""
+"""The only wiring: Service, adapters, the logs.raw and logs.otlp consumers and the HTTP routes."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ from starlette.applications import Starlette
 
 from ingestion.adapters.mesh import MeshPublisher
 from ingestion.domain import Limits, Normaliser
-from ingestion.handlers import HttpIngest, IngestMetrics, IngestStats, RawLogs
+from ingestion.handlers import HttpIngest, IngestMetrics, IngestStats, OtlpKafkaLogs, RawLogs
 from ingestion.http import register_routes
 from ingestion.ports import RecordPublisher
 from ingestion.redaction import Redactor
 from ingestion.settings import IngestionSettings
-from logmesh_contracts.topics import LOGS_RAW
+from logmesh_contracts.topics import LOGS_OTLP, LOGS_RAW
 from logmesh_runtime.service import Service
 
 
@@ -24,6 +24,8 @@ def limits_from(settings: IngestionSettings) -> Limits:
         max_metadata_entries=settings.max_metadata_entries,
         max_field_chars=settings.max_field_chars,
         max_record_bytes=settings.max_record_bytes,
+        max_age_s=settings.max_record_age_days * 86_400,
+        max_future_s=settings.max_future_skew_s,
     )
 
 
@@ -44,6 +46,16 @@ def create_app(settings: IngestionSettings, publisher: RecordPublisher | None = 
             raw.handle,
             decoder=raw.decode,
             max_records=settings.raw_batch_max_records,
+            batch_timeout_ms=settings.raw_batch_timeout_ms,
+        )
+
+    if settings.consume_otlp:
+        otlp_logs = OtlpKafkaLogs(settings, normaliser, publisher, stats, metrics, dead_letter=service.mesh.dead_letter)
+        service.mesh.consume_batch(
+            LOGS_OTLP,
+            otlp_logs.handle,
+            decoder=otlp_logs.decode,
+            max_records=max(1, settings.raw_batch_max_records // 100),  # each message holds many records
             batch_timeout_ms=settings.raw_batch_timeout_ms,
         )
 

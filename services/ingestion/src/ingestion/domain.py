@@ -2,7 +2,7 @@
 
 Everything a producer can get wrong raises ``Rejected`` (a ``ValueError``) with a reason a
 person can act on; the HTTP path turns it into a per-record error, the Kafka path into a
-dead letter (the runtime dead-letters decoders' ``ValueError``).
+dead letter (the runtime dead-letters whatever a decoder raises).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import orjson
@@ -44,6 +44,10 @@ class Limits:
     max_metadata_entries: int = 64
     max_field_chars: int = 1024
     max_record_bytes: int = 1_048_576
+    # the time window a record may carry: older than the store's retention (template-matching's
+    # log_ttl_days) it would be dropped at insert, far in the future it would never be searched
+    max_age_s: float = 30 * 86_400
+    max_future_s: float = 86_400
 
 
 # ------------------------------------------------------------------ levels
@@ -126,7 +130,11 @@ def parse_timestamp(value: object, now: datetime) -> datetime:
     if isinstance(value, bool):
         raise Rejected("timestamp: expected ISO 8601 or epoch seconds/milliseconds, got a boolean")
     if isinstance(value, int | float):
-        return _from_epoch(float(value), value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond any float (OTLP's int64 nanoseconds arrive as Python ints)
+            raise Rejected(f"timestamp: {str(value)[:32]}... is out of range") from None
+        return _from_epoch(number, value)
     if not isinstance(value, str):
         raise Rejected(f"timestamp: expected ISO 8601 or epoch seconds/milliseconds, got {_type_name(value)}")
     text = value.strip()
@@ -210,6 +218,20 @@ class Normaliser:
     def __init__(self, limits: Limits | None = None, redactor: Redactor | None = None) -> None:
         self.limits = limits or Limits()
         self.redactor = redactor
+        self._max_age = timedelta(seconds=self.limits.max_age_s) if self.limits.max_age_s > 0 else None
+        self._max_future = timedelta(seconds=self.limits.max_future_s) if self.limits.max_future_s > 0 else None
+
+    def _check_window(self, timestamp: datetime, received_at: datetime) -> None:
+        if self._max_age is not None and received_at - timestamp > self._max_age:
+            raise Rejected(
+                f"timestamp: {timestamp.isoformat()} is older than the {self.limits.max_age_s / 86_400:g}-day "
+                "retention; it would be deleted on arrival (send recent records, or raise the retention)"
+            )
+        if self._max_future is not None and timestamp - received_at > self._max_future:
+            raise Rejected(
+                f"timestamp: {timestamp.isoformat()} is more than {self.limits.max_future_s:g} s ahead of the "
+                "receive time; fix the producer's clock or time zone"
+            )
 
     def _string(self, raw: Mapping[str, Any], name: str, required: bool = False, limit: int | None = None) -> str | None:
         value = raw.get(name)
@@ -247,7 +269,10 @@ class Normaliser:
         for key, value in merged.items():
             if value is None:
                 continue
-            text = value if isinstance(value, str) else orjson.dumps(value).decode()
+            try:
+                text = value if isinstance(value, str) else orjson.dumps(value).decode()
+            except TypeError as exc:  # orjson's nesting limit (254 levels) or a value JSON cannot hold
+                raise Rejected(f"metadata.{str(key)[:64]}: cannot be stored ({exc})") from None
             text = clean_field(text)
             if len(text) > self.limits.max_field_chars:
                 raise Rejected(
@@ -283,6 +308,11 @@ class Normaliser:
         get = raw.get
         org = get("org")
         if not org or not _clean_short(org, _ORG_LIMIT):
+            if org is None:
+                raise Rejected(
+                    "org: required field missing; send an API key of the org, the X-Scope-OrgID header, "
+                    "or set LOGMESH_DEFAULT_ORG on ingestion"
+                )
             org = self._string(raw, "org", required=True, limit=_ORG_LIMIT)
         message = get("message")
         if type(message) is str and len(message) * 4 <= self.limits.max_message_bytes and message.isprintable():
@@ -292,6 +322,7 @@ class Normaliser:
         else:
             message, truncated = self._message(raw)
         timestamp = parse_timestamp(get("timestamp"), received_at)
+        self._check_window(timestamp, received_at)
         given_level = get("level")
         level = _LEVELS.get(given_level) if type(given_level) is str else None  # the common spellings
         original_level = None

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
+from ingestion import tenancy
 from ingestion.domain import (
     Normaliser,
     Rejected,
@@ -23,9 +24,14 @@ from ingestion.domain import (
     http_id_prefix,
     kafka_event_id,
     parse_body,
+    raw_fields_from_headers,
 )
+from ingestion.formats import loki, otlp, shippers
 from ingestion.ports import RecordPublisher
 from ingestion.settings import IngestionSettings
+from ingestion.tenancy import Tenant
+from logmesh_contracts.topics import LOGS_OTLP
+from logmesh_runtime.http import bearer_token, token_matches
 from logmesh_runtime.kafka import Delivery, PublishUnavailable
 
 log = logging.getLogger(__name__)
@@ -52,11 +58,13 @@ class IngestStats:
     kafka: PathStats = field(default_factory=PathStats)
     inflight_requests: int = 0
     inflight_records: int = 0
+    http_formats: dict[str, int] = field(default_factory=dict)  # accepted HTTP records per wire format
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "uptime_s": round(time.time() - self.started, 3),
             "http": asdict(self.http),
+            "http_formats": dict(self.http_formats),
             "kafka": asdict(self.kafka),
             "inflight": {"requests": self.inflight_requests, "records": self.inflight_records},
         }
@@ -75,10 +83,6 @@ class IngestMetrics:
         )
 
 
-def _reject(status: int, reason: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"accepted": 0, "rejected": extra.pop("rejected", 0), "error": reason, **extra}, status)
-
-
 @dataclass(eq=False)
 class IngestPath:
     """What both paths share: settings, the normaliser, where records go, and the counters."""
@@ -90,33 +94,147 @@ class IngestPath:
     metrics: IngestMetrics
 
 
+@dataclass
+class Outcome:
+    """What one request's records came to; each wire format answers it in its own shape."""
+
+    accepted: int
+    rejected: int
+    errors: list[dict[str, Any]]
+    request_id: str
+    oversized_only: bool = True
+
+
+class _Unsupported(Exception):
+    pass
+
+
+class WireFormat:
+    """How one endpoint reads a body and answers: the native format; OTLP and Loki override."""
+
+    name = "native"
+    maps_shippers = True  # Vector / Fluent Bit field names are mapped through the alias table
+    ids_from_body = False  # without an Idempotency-Key, a fresh id per request
+    extra_encodings: frozenset[str] = frozenset()
+
+    def parse(self, body: bytes, content_type: str | None, max_records: int) -> list[Any]:
+        media = (content_type or "").split(";", 1)[0].strip().lower()
+        if media == "text/plain":
+            items: list[Any] = shippers.text_lines(body)
+            if not items:
+                raise Rejected("body: no lines")
+            if len(items) > max_records:
+                raise Rejected(f"batch: {len(items)} lines; the limit is {max_records}", "oversized")
+            return items
+        return parse_body(body, content_type, max_records).items
+
+    def answer(self, outcome: Outcome, content_type: str | None) -> Response:
+        status = 200 if not outcome.rejected else 207 if outcome.accepted else 413 if outcome.oversized_only else 400
+        return JSONResponse(
+            {"accepted": outcome.accepted, "rejected": outcome.rejected, "errors": outcome.errors,
+             "request_id": outcome.request_id},
+            status,
+            headers={"X-Request-ID": outcome.request_id},
+        )
+
+    def error(self, status: int, reason: str, content_type: str | None, *, rejected: int = 0,
+              headers: dict[str, str] | None = None, request_id: str | None = None) -> Response:
+        body: dict[str, Any] = {"accepted": 0, "rejected": rejected, "error": reason}
+        if request_id is not None:
+            body["request_id"] = request_id
+        return JSONResponse(body, status, headers=headers)
+
+
+_GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 413: 8, 415: 3, 503: 14}
+
+
+class OtlpFormat(WireFormat):
+    """``POST /v1/logs``: OTLP/HTTP, protobuf or JSON; partial success answered as the spec says (200)."""
+
+    name = "otlp"
+    maps_shippers = False
+    ids_from_body = True
+
+    @staticmethod
+    def _is_proto(content_type: str | None) -> bool:
+        return (content_type or "").split(";", 1)[0].strip().lower() in ("application/x-protobuf",
+                                                                          "application/protobuf")
+
+    def parse(self, body: bytes, content_type: str | None, max_records: int) -> list[Any]:
+        media = (content_type or "").split(";", 1)[0].strip().lower()
+        if self._is_proto(content_type):
+            return otlp.decode_proto(body, max_records)
+        if media == "application/json":
+            return otlp.decode_json(body, max_records)
+        raise _Unsupported(f"Content-Type {media or 'none'!r}: send application/x-protobuf or application/json")
+
+    def _media(self, content_type: str | None) -> str:
+        return "application/x-protobuf" if self._is_proto(content_type) else "application/json"
+
+    def answer(self, outcome: Outcome, content_type: str | None) -> Response:
+        message = "; ".join(f"record {e['index']}: {e['reason']}" for e in outcome.errors[:10])
+        body = otlp.success(outcome.rejected, message, self._is_proto(content_type))
+        return Response(body, 200, media_type=self._media(content_type), headers={"X-Request-ID": outcome.request_id})
+
+    def error(self, status: int, reason: str, content_type: str | None, *, rejected: int = 0,
+              headers: dict[str, str] | None = None, request_id: str | None = None) -> Response:
+        body = otlp.failure(_GRPC_CODES.get(status, 2), reason, self._is_proto(content_type))
+        return Response(body, status, media_type=self._media(content_type), headers=headers)
+
+
+class LokiFormat(WireFormat):
+    """``POST /loki/api/v1/push``: JSON, or snappy-compressed protobuf as Promtail/Alloy send it."""
+
+    name = "loki"
+    maps_shippers = False
+    ids_from_body = True
+    extra_encodings = frozenset({"snappy"})
+
+    def parse(self, body: bytes, content_type: str | None, max_records: int) -> list[Any]:
+        media = (content_type or "").split(";", 1)[0].strip().lower()
+        if media in ("application/x-protobuf", "application/protobuf") or (not media and body[:1] != b"{"):
+            return loki.decode_proto(body, max_records)
+        if media == "application/json" or not media:
+            return loki.decode_json(body, max_records)
+        raise _Unsupported(f"Content-Type {media!r}: send application/x-protobuf (snappy) or application/json")
+
+    def answer(self, outcome: Outcome, content_type: str | None) -> Response:
+        if not outcome.rejected:
+            return Response(status_code=204, headers={"X-Request-ID": outcome.request_id})
+        return super().answer(outcome, content_type)
+
+
+NATIVE, OTLP, LOKI = WireFormat(), OtlpFormat(), LokiFormat()
+
+
 @dataclass(eq=False)  # generated again so that __init__ runs __post_init__
 class HttpIngest(IngestPath):
-    """``POST /logs/ingest``: one endpoint for a record, ``{"logs": [...]}``, an array or NDJSON, gzip or not."""
+    """The HTTP endpoints. ``POST /logs/ingest``: a record, ``{"logs": [...]}``, an array, NDJSON or
+    text lines, gzip or not; ``POST /v1/logs`` (OTLP) and ``POST /loki/api/v1/push`` share the path."""
 
     def __post_init__(self) -> None:
         token = self.settings.ingest_token.get_secret_value() if self.settings.ingest_token else None
-        self._expected_auth = f"Bearer {token}".encode() if token else None
+        self._accepted_tokens = (token,) if token else ()
 
-    def _unavailable(self, cause: str, reason: str) -> JSONResponse:
+    def _unavailable(self, fmt: WireFormat, content_type: str | None, cause: str, reason: str) -> Response:
         if cause == "overloaded":
             self.stats.http.overloaded += 1
         else:
             self.stats.http.unavailable += 1
         self.metrics.unavailable.labels(cause=cause).inc()
-        return JSONResponse(
-            {"accepted": 0, "rejected": 0, "error": reason},
-            503,
-            headers={"Retry-After": str(self.settings.retry_after_s)},
-        )
+        return fmt.error(503, reason, content_type, headers={"Retry-After": str(self.settings.retry_after_s)})
 
     def _authorized(self, request: Request) -> bool:
-        if self._expected_auth is None:
-            return True
-        given = request.headers.get("authorization", "").encode()
-        return hmac.compare_digest(given, self._expected_auth)
+        return not self._accepted_tokens or token_matches(bearer_token(request), self._accepted_tokens)
 
-    async def _read_body(self, request: Request) -> bytes:
+    def _tenant(self, request: Request) -> Tenant:
+        credential_org = tenancy.principal_org(request.state)
+        if credential_org is None and self._accepted_tokens:
+            credential_org = self.settings.ingest_token_org
+        header = request.headers.get(self.settings.org_header) if self.settings.org_header else None
+        return tenancy.resolve(credential_org, header, self.settings.default_org)
+
+    async def _read_body(self, request: Request, fmt: WireFormat) -> bytes:
         limit = self.settings.max_body_bytes
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
@@ -130,69 +248,106 @@ class HttpIngest(IngestPath):
         encoding = request.headers.get("content-encoding", "identity").strip().lower()
         if encoding in ("gzip", "x-gzip"):
             body = gunzip_bounded(body, limit)
-        elif encoding not in ("identity", ""):
+        elif encoding not in ("identity", "") and encoding not in fmt.extra_encodings:
             raise _Unsupported(f"Content-Encoding {encoding!r} is not supported; use gzip or none")
         return body
 
-    async def ingest(self, request: Request) -> Response:
+    def endpoint(self, fmt: WireFormat) -> Callable[[Request], Awaitable[Response]]:
+        async def handle(request: Request) -> Response:
+            return await self.ingest(request, fmt)
+
+        handle.__name__ = f"ingest_{fmt.name}"
+        return handle
+
+    async def ingest(self, request: Request, fmt: WireFormat = NATIVE) -> Response:
         stats = self.stats.http
         stats.requests += 1
+        content_type = request.headers.get("content-type")
         if not self._authorized(request):
             stats.unauthorized += 1
-            return JSONResponse(
-                {"error": "missing or wrong bearer token"}, 401, headers={"WWW-Authenticate": 'Bearer realm="logmesh"'}
-            )
+            return fmt.error(401, "missing or wrong bearer token", content_type,
+                             headers={"WWW-Authenticate": 'Bearer realm="logmesh"'})
+        try:
+            tenant = self._tenant(request)
+        except tenancy.Forbidden as exc:
+            stats.unauthorized += 1
+            return fmt.error(403, str(exc), content_type)
         if self.stats.inflight_requests >= self.settings.max_inflight_requests:
-            return self._unavailable("overloaded", "too many ingest requests in flight; retry later")
+            return self._unavailable(fmt, content_type, "overloaded", "too many ingest requests in flight; retry later")
         self.stats.inflight_requests += 1
         try:
-            return await self._ingest(request)
+            return await self._ingest(request, fmt, tenant, content_type)
         finally:
             self.stats.inflight_requests -= 1
 
-    async def _ingest(self, request: Request) -> Response:
+    async def _ingest(self, request: Request, fmt: WireFormat, tenant: Tenant, content_type: str | None) -> Response:
         stats = self.stats.http
         client_request_id = (
             request.headers.get("idempotency-key") or request.headers.get("x-request-id") or ""
         ).strip()[:128]
         request_id = client_request_id or uuid.uuid4().hex
         try:
-            body = await self._read_body(request)
+            body = await self._read_body(request, fmt)
             stats.bytes_in += len(body)
-            parsed = parse_body(body, request.headers.get("content-type"), self.settings.max_batch_records)
+            items = fmt.parse(body, content_type, self.settings.max_batch_records)
         except _Unsupported as exc:
-            return _reject(415, str(exc), request_id=request_id)
+            return fmt.error(415, str(exc), content_type, request_id=request_id)
         except Rejected as exc:
             stats.rejected += 1
             self.metrics.records.labels(path="http", outcome="rejected").inc()
-            return _reject(413 if exc.kind == "oversized" else 400, exc.reason, rejected=1, request_id=request_id)
+            return fmt.error(413 if exc.kind == "oversized" else 400, exc.reason, content_type, rejected=1,
+                             request_id=request_id)
         except ClientDisconnect:
             return Response(status_code=400)
+        except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:  # a shape we did not foresee
+            stats.rejected += 1
+            log.warning("%s body could not be read: %r", fmt.name, exc)
+            return fmt.error(400, f"body: cannot be read as {fmt.name} ({type(exc).__name__}: {str(exc)[:200]})",
+                             content_type, rejected=1, request_id=request_id)
 
         received_at = datetime.now(UTC)
-        id_prefix = http_id_prefix(client_request_id, body) if client_request_id else request_id
+        if client_request_id:
+            id_prefix = http_id_prefix(client_request_id, body)
+        elif fmt.ids_from_body:  # exporters resend a failed batch unchanged and send no key: the body is the key
+            id_prefix = http_id_prefix(f"{fmt.name}:{tenant.org}", body)
+        else:
+            id_prefix = request_id
         encode = self.normaliser.encode
+        apply_org = tenant.apply
+        maps_shippers = fmt.maps_shippers
         encoded: list[tuple[str, bytes]] = []
         errors: list[dict[str, Any]] = []
         oversized_only = True
-        for index, item in enumerate(parsed.items):
+        for index, item in enumerate(items):
             if index and not index % 1000:
                 await asyncio.sleep(0)  # a 10k-record batch must not hold the event loop for its whole duration
             try:
                 if isinstance(item, Rejected):
                     raise item
+                if maps_shippers and type(item) is dict and shippers.needs_mapping(item):
+                    item = shippers.map_record(item)
+                apply_org(item)
                 encoded.append(encode(item, event_id=f"{id_prefix}-{index}", received_at=received_at))
+            except tenancy.Forbidden as exc:
+                stats.unauthorized += 1
+                return fmt.error(403, f"record {index}: {exc}", content_type, request_id=request_id)
             except Rejected as exc:
                 oversized_only = oversized_only and exc.kind == "oversized"
                 if len(errors) < MAX_ERRORS_LISTED:
                     errors.append({"index": index, "reason": exc.reason})
-        rejected = len(parsed.items) - len(encoded)
+            except Exception as exc:  # a bug of ours must cost one record, not the batch (a 500 is retried forever)
+                log.exception("record %d of a batch could not be processed", index)
+                oversized_only = False
+                if len(errors) < MAX_ERRORS_LISTED:
+                    errors.append({"index": index, "reason": f"record: cannot be processed ({type(exc).__name__})"})
+        rejected = len(items) - len(encoded)
 
         if encoded:
             count = len(encoded)
             inflight = self.stats.inflight_records
             if inflight and inflight + count > self.settings.max_inflight_records:  # alone, any batch may go
-                return self._unavailable("overloaded", "too many records awaiting the broker; retry later")
+                return self._unavailable(fmt, content_type, "overloaded",
+                                         "too many records awaiting the broker; retry later")
             self.stats.inflight_records += count
             self.metrics.inflight_records.set(self.stats.inflight_records)
             try:
@@ -200,26 +355,19 @@ class HttpIngest(IngestPath):
             except PublishUnavailable as exc:
                 stats.last_error = str(exc)[:300]
                 log.warning("publish failed, answering 503: %s", exc)
-                return self._unavailable("broker", "the broker did not acknowledge the records; retry later")
+                return self._unavailable(fmt, content_type, "broker",
+                                         "the broker did not acknowledge the records; retry later")
             finally:
                 self.stats.inflight_records -= count
                 self.metrics.inflight_records.set(self.stats.inflight_records)
 
         stats.accepted += len(encoded)
         stats.rejected += rejected
+        self.stats.http_formats[fmt.name] = self.stats.http_formats.get(fmt.name, 0) + len(encoded)
         self.metrics.records.labels(path="http", outcome="accepted").inc(len(encoded))
         if rejected:
             self.metrics.records.labels(path="http", outcome="rejected").inc(rejected)
-        status = 200 if not rejected else 207 if encoded else 413 if oversized_only else 400
-        return JSONResponse(
-            {"accepted": len(encoded), "rejected": rejected, "errors": errors, "request_id": request_id},
-            status,
-            headers={"X-Request-ID": request_id},
-        )
-
-
-class _Unsupported(Exception):
-    pass
+        return fmt.answer(Outcome(len(encoded), rejected, errors, request_id, oversized_only), content_type)
 
 
 class RawLogs(IngestPath):
@@ -239,6 +387,8 @@ class RawLogs(IngestPath):
             raw = decode_raw(
                 value, delivery.headers, max_bytes=self.settings.max_record_bytes, default_org=self.settings.default_org
             )
+            if shippers.needs_mapping(raw):  # Vector / Fluent Bit / rsyslog JSON
+                raw = shippers.map_record(raw)
             return self.normaliser.encode(
                 raw,
                 event_id=kafka_event_id(delivery.topic, delivery.partition, delivery.offset),
@@ -248,11 +398,85 @@ class RawLogs(IngestPath):
             self.stats.kafka.rejected += 1
             self.metrics.records.labels(path="kafka", outcome="rejected").inc()
             raise
+        except Exception as exc:  # any failure dead-letters this message with a reason, never skips the poll
+            self.stats.kafka.rejected += 1
+            self.metrics.records.labels(path="kafka", outcome="rejected").inc()
+            raise Rejected(f"record: cannot be processed ({type(exc).__name__}: {str(exc)[:200]})") from exc
 
     async def handle(self, records: list[tuple[str, bytes]], deliveries: list[Delivery]) -> None:
         # PublishUnavailable is a TransientError: the runtime retries the batch until the broker is back.
         await self.publisher.publish(records, self.settings.publish_timeout_s)
         self.stats.kafka.requests += 1  # batches
+        self.stats.kafka.accepted += len(records)
+        self.stats.kafka.bytes_in += sum(len(d.value) for d in deliveries)
+        self.metrics.records.labels(path="kafka", outcome="accepted").inc(len(records))
+
+
+DeadLetter = Callable[..., Awaitable[None]]
+
+
+@dataclass(eq=False)
+class OtlpKafkaLogs(IngestPath):
+    """``logs.otlp``: the OpenTelemetry Collector's Kafka exporter (``otlp_proto`` or ``otlp_json``).
+
+    One message holds many records. The decoder maps and normalises them all; a message none of
+    whose records can be accepted is dead-lettered whole by the runtime. When only some are bad, the
+    good ones are published and the message is dead-lettered too, with the rejected indexes and
+    reasons, so nothing is dropped silently.
+    """
+
+    dead_letter: DeadLetter | None = None
+
+    def decode(self, value: bytes, delivery: Delivery) -> tuple[list[tuple[str, bytes]], list[str]]:
+        if delivery.timestamp_ms > 0:
+            received_at = datetime.fromtimestamp(delivery.timestamp_ms / 1000, UTC)
+        else:
+            received_at = datetime.now(UTC)
+        limit = self.settings.max_batch_records
+        try:
+            if len(value) > self.settings.max_body_bytes:
+                raise Rejected(f"value: {len(value)} bytes; the limit is {self.settings.max_body_bytes}", "oversized")
+            items = otlp.decode_json(value, limit) if value.lstrip()[:1] == b"{" else otlp.decode_proto(value, limit)
+            org = raw_fields_from_headers(delivery.headers).get("org") or self.settings.default_org
+            prefix = kafka_event_id(delivery.topic, delivery.partition, delivery.offset)
+            encoded: list[tuple[str, bytes]] = []
+            reasons: list[str] = []
+            for index, item in enumerate(items):
+                try:
+                    if isinstance(item, Rejected):
+                        raise item
+                    if org is not None:
+                        item["org"] = org
+                    encoded.append(self.normaliser.encode(item, event_id=f"{prefix}-{index}", received_at=received_at))
+                except Rejected as exc:
+                    reasons.append(f"record {index}: {exc.reason}")
+                except Exception as exc:  # one record, not the message
+                    reasons.append(f"record {index}: cannot be processed ({type(exc).__name__})")
+            if not encoded:
+                raise Rejected("; ".join(reasons[:10]) or "no log records in the request")
+        except Rejected:
+            self.stats.kafka.rejected += 1
+            self.metrics.records.labels(path="kafka", outcome="rejected").inc()
+            raise
+        except Exception as exc:  # a body the decoders choke on: dead-lettered with the reason
+            self.stats.kafka.rejected += 1
+            self.metrics.records.labels(path="kafka", outcome="rejected").inc()
+            raise Rejected(f"message: cannot be processed ({type(exc).__name__}: {str(exc)[:200]})") from exc
+        return encoded, reasons
+
+    async def handle(self, batches: list[tuple[list[tuple[str, bytes]], list[str]]],
+                     deliveries: list[Delivery]) -> None:
+        records = [record for encoded, _ in batches for record in encoded]
+        await self.publisher.publish(records, self.settings.publish_timeout_s)
+        for (encoded, reasons), delivery in zip(batches, deliveries, strict=True):
+            if reasons and self.dead_letter is not None:
+                reason = f"{len(reasons)} of {len(encoded) + len(reasons)} log records rejected: " + "; ".join(
+                    reasons[:10])
+                await self.dead_letter(LOGS_OTLP, delivery, stage="validate", reason=reason[:1000],
+                                       error=Rejected(reason))
+                self.stats.kafka.rejected += len(reasons)
+                self.metrics.records.labels(path="kafka", outcome="rejected").inc(len(reasons))
+        self.stats.kafka.requests += 1
         self.stats.kafka.accepted += len(records)
         self.stats.kafka.bytes_in += sum(len(d.value) for d in deliveries)
         self.metrics.records.labels(path="kafka", outcome="accepted").inc(len(records))

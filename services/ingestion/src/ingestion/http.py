@@ -1,17 +1,21 @@
-"""HTTP routes: the ingest endpoint (a plain handler on the hot path) and the counters."""
+"""HTTP routes: the ingest endpoints (plain handlers on the hot path) and the counters."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ingestion.handlers import HttpIngest, IngestStats
+from ingestion.handlers import LOKI, NATIVE, OTLP, HttpIngest, IngestStats
 from ingestion.settings import IngestionSettings
 from logmesh_runtime.service import Service
 
 
 def register_routes(service: Service, http: HttpIngest, stats: IngestStats, settings: IngestionSettings) -> None:
-    service.route("/logs/ingest", methods=["POST"])(http.ingest)
+    service.route("/logs/ingest", methods=["POST"], scope="ingest")(http.endpoint(NATIVE))
+    service.route("/v1/logs", methods=["POST"], scope="ingest")(http.endpoint(OTLP))  # OTLP/HTTP's default path
+    # Loki 3's path, for endpoints copied from it
+    service.route("/otlp/v1/logs", methods=["POST"], scope="ingest")(http.endpoint(OTLP))
+    service.route("/loki/api/v1/push", methods=["POST"], scope="ingest")(http.endpoint(LOKI))
 
     async def stats_endpoint(_request: Request) -> Response:
         return JSONResponse({

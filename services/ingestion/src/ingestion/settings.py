@@ -26,7 +26,24 @@ class IngestionSettings(ServiceSettings):
     # normalisation ----------------------------------------------------------
     redact: bool = Field(default=True, description="Mask secrets and PII before records leave the service.")
     redact_emails: bool = True
-    default_org: str | None = Field(default=None, description="Org for logs.raw plain-text values without an org header.")
+    max_record_age_days: float = Field(
+        default=30, ge=0, description="Reject records older than this (the log store's TTL); 0 turns the check off."
+    )
+    max_future_skew_s: float = Field(
+        default=86_400, ge=0, description="Reject records stamped further ahead of receipt; 0 turns the check off."
+    )
+
+    # tenancy ------------------------------------------------------------------
+    default_org: str | None = Field(
+        default=None, description="The listener's org for records that name none and carry no credential or header."
+    )
+    org_header: str | None = Field(
+        default="X-Scope-OrgID",
+        description="Trusted header naming the org (as Loki); empty turns it off. A credential's org overrides it.",
+    )
+    ingest_token_org: str | None = Field(
+        default=None, description="The org the ingest bearer token is bound to (records of other orgs get 403)."
+    )
 
     # HTTP -------------------------------------------------------------------
     ingest_token: SecretStr | None = Field(default=None, description="Bearer token required on POST /logs/ingest.")
@@ -39,6 +56,7 @@ class IngestionSettings(ServiceSettings):
     consume_raw: bool = Field(default=True, description="Consume logs.raw (the Kafka path).")
     raw_batch_max_records: int = Field(default=1000, ge=1)
     raw_batch_timeout_ms: int = Field(default=50, ge=0)
+    consume_otlp: bool = Field(default=True, description="Consume logs.otlp (the Collector's Kafka exporter).")
 
     @field_validator("ingest_token")
     @classmethod

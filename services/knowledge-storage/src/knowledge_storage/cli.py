@@ -30,7 +30,14 @@ def _case_base():
     from knowledge_storage.cases import open_case_base
     from knowledge_storage.settings import KnowledgeStorageSettings
 
-    cases = open_case_base(KnowledgeStorageSettings())
+    try:
+        cases = open_case_base(KnowledgeStorageSettings())
+    except RuntimeError as exc:  # local Qdrant: one process holds the directory
+        if "already accessed" not in str(exc):
+            raise
+        print("error: the local case base is held by a running knowledge-storage; pass --url "
+              "(or run this where `logmesh up` wrote .logmesh/endpoints.json)", file=sys.stderr)
+        raise typer.Exit(2) from None
     try:
         cases.ensure_schema()
         yield cases
@@ -38,11 +45,20 @@ def _case_base():
         cases.store.close()
 
 
+def _running(url: str | None) -> str | None:
+    """--url, else the knowledge-storage `logmesh up` started here (its store is locked while it runs)."""
+    from logmesh_runtime.endpoints import service_url
+
+    return url or service_url("knowledge-storage")
+
+
 def _http(method: str, url: str, **kwargs: Any) -> Any:
     import httpx
 
     try:
-        response = httpx.request(method, url, timeout=120, **kwargs)
+        from logmesh_devstack.cli import auth_headers
+
+        response = httpx.request(method, url, timeout=120, headers=auth_headers(), **kwargs)
     except httpx.HTTPError as exc:
         print(f"cannot reach {url}: {exc}", file=sys.stderr)
         raise typer.Exit(1) from exc
@@ -59,6 +75,7 @@ def export_cases(
     as_json: JsonFlag = False,
 ) -> None:
     """Write every case and its verdicts as JSON lines."""
+    url = _running(url)
     if url:
         lines = _http("GET", url.rstrip("/") + "/cases/export").text.splitlines()
     else:
@@ -78,6 +95,7 @@ def import_cases(
     as_json: JsonFlag = False,
 ) -> None:
     """Load exported cases (re-embedded with the configured model) and their verdicts."""
+    url = _running(url)
     text = sys.stdin.read() if str(source) == "-" else source.read_text(encoding="utf-8")
     if url:
         counts = _http("POST", url.rstrip("/") + "/cases/import", content=text.encode()).json()
@@ -94,6 +112,7 @@ def import_cases(
 @app.command("stats")
 def stats(url: UrlOption = None, as_json: JsonFlag = False) -> None:
     """Accuracy of analyses as people judged them, per category and per model."""
+    url = _running(url)
     if url:
         data = _http("GET", url.rstrip("/") + "/stats").json()
     else:
@@ -110,6 +129,7 @@ def stats(url: UrlOption = None, as_json: JsonFlag = False) -> None:
 @app.command("delete")
 def delete(incident_id: str, url: UrlOption = None, as_json: JsonFlag = False) -> None:
     """Delete one case (and its verdicts)."""
+    url = _running(url)
     if url:
         _http("DELETE", url.rstrip("/") + f"/cases/{incident_id}")
         deleted = True
@@ -128,6 +148,7 @@ def prune(
     as_json: JsonFlag = False,
 ) -> None:
     """Delete cases older than a number of days."""
+    url = _running(url)
     if url:
         gone = _http("POST", url.rstrip("/") + "/cases/prune", params={"older_than_days": older_than_days}).json()["pruned"]
     else:

@@ -82,7 +82,8 @@ def analyze_command(
     analysis_type: Annotated[str, typer.Option("--type", help="root-cause, summary, anomaly or security.")] = "root-cause",
     query: Annotated[str | None, typer.Option(help="Free-text question for the analysis.")] = None,
     org: Annotated[str, typer.Option(help="Org.")] = "default",
-    bootstrap: Annotated[str, typer.Option(envvar="LOGMESH_KAFKA_BOOTSTRAP")] = "127.0.0.1:9092",
+    bootstrap: Annotated[str | None, typer.Option(envvar="LOGMESH_KAFKA_BOOTSTRAP",
+                                                  help="Default: the broker `logmesh up` started.")] = None,
     prefix: Annotated[str, typer.Option(envvar="LOGMESH_TOPIC_PREFIX")] = "",
     as_json: JsonFlag = False,
 ) -> None:
@@ -102,8 +103,17 @@ def analyze_command(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
 
+    from aiokafka.errors import KafkaError
+
+    from logmesh_runtime.endpoints import kafka_bootstrap
+
+    bootstrap = kafka_bootstrap(bootstrap)
+
     async def publish() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        from logmesh_runtime.settings import ServiceSettings  # TLS/SASL from LOGMESH_KAFKA_*, as the services
+
+        security = ServiceSettings(service_name="logmesh-cli").kafka_security_options()
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", **security)
         await producer.start()
         try:
             await producer.send_and_wait(prefix + ANALYSIS_REQUESTS.name, event.model_dump_json().encode(),
@@ -111,7 +121,12 @@ def analyze_command(
         finally:
             await producer.stop()
 
-    asyncio.run(publish())
+    try:
+        asyncio.run(publish())
+    except (KafkaError, OSError) as exc:
+        print(f"error: cannot reach Kafka at {bootstrap} ({type(exc).__name__}); run `logmesh up` here, "
+              "or pass --bootstrap / LOGMESH_KAFKA_BOOTSTRAP", file=sys.stderr)
+        raise typer.Exit(2) from None
     incident_id = incident_id_for(opening_from_request(event), 900)
     data = {"event_id": event.event_id, "incident_id": incident_id, "request": event.model_dump(mode="json")}
     if as_json:

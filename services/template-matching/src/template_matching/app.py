@@ -10,6 +10,7 @@ from logmesh_contracts import TemplateEvent
 from logmesh_contracts.topics import INCIDENTS_OPENED, LOGS_RECORDS, TEMPLATES_EVENTS
 from logmesh_runtime.kafka import delivery_of
 from logmesh_runtime.service import Service
+from logmesh_runtime.settings import reveal
 from template_matching.adapters.clickhouse import ClickHouseStore
 from template_matching.adapters.llm import create_llm
 from template_matching.adapters.registry_topic import RegistryFollower
@@ -17,6 +18,7 @@ from template_matching.domain import AnomalyConfig, AnomalyDetector
 from template_matching.handlers import TemplateMatching
 from template_matching.http import register_routes
 from template_matching.ports import LogStore, TemplateLLM
+from template_matching.records import decode_record
 from template_matching.registry import TemplateRegistry
 from template_matching.settings import TemplateMatchingSettings
 from template_matching.workers import register_refiner, register_workers
@@ -46,7 +48,7 @@ def create_app(
     )
     tm = TemplateMatching(settings, service.mesh, store, TemplateRegistry(), detector)
     llm = llm or create_llm(
-        settings.llm_model, api_base=settings.llm_api_base, api_key=settings.llm_api_key,
+        settings.llm_model, api_base=settings.llm_api_base, api_key=reveal(settings.llm_api_key),
         timeout_s=settings.llm_timeout_s,
     )
     register_refiner(service, tm, llm, settings)
@@ -60,10 +62,11 @@ def create_app(
         await tm.apply_template_events(events)
         service.metrics.handled.labels(topic=registry_topic).inc(len(events))
 
-    follower = RegistryFollower(settings.kafka_bootstrap, registry_topic, apply_registry_events, reject_registry_record)
+    follower = RegistryFollower(settings.kafka_bootstrap, registry_topic, apply_registry_events, reject_registry_record,
+                                security=settings.kafka_security_options())
 
     service.mesh.consume_batch(
-        LOGS_RECORDS, tm.handle_records, max_records=settings.insert_batch_rows,
+        LOGS_RECORDS, tm.handle_records, decoder=decode_record, max_records=settings.insert_batch_rows,
         batch_timeout_ms=settings.insert_linger_ms, fill_bytes=settings.insert_fill_bytes,
     )
     # Its own group: consumers of different topics in one group rebalance each other at every start.

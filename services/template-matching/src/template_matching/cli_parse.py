@@ -39,12 +39,19 @@ def parse(
         bool,
         typer.Option("--json/--text", help="JSON lines (default) or 'template_id<TAB>template'."),
     ] = True,
+    message_cache: Annotated[
+        bool,
+        typer.Option(
+            "--message-cache/--no-message-cache",
+            help="answer a line seen before from the exact-message cache (default), or mask and match every line.",
+        ),
+    ] = True,
 ) -> None:
     """Mine log templates from messages on stdin; one result line per message."""
     if hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(errors="replace")
     try:
-        run(sys.stdin, sys.stdout, final=final, as_json=as_json)
+        run(sys.stdin, sys.stdout, final=final, as_json=as_json, message_cache=message_cache)
     finally:
         sys.stdout.flush()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,10 +19,10 @@ from logmesh_contracts import (
     Incident,
     K8sRef,
     LogAnomaly,
-    LogRecord,
     TemplateEvent,
     stable_id,
 )
+from template_matching.records import K8sView, Record
 
 LEVELS: tuple[str, ...] = ("TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL")
 ERROR_LEVELS = frozenset({"ERROR", "FATAL"})
@@ -44,7 +44,7 @@ LOG_COLUMNS: tuple[str, ...] = (
 )
 
 
-def log_row(record: LogRecord, template_id: str) -> list[Any]:
+def log_row(record: Record, template_id: str) -> list[Any]:
     """One ClickHouse row for a record, in ``LOG_COLUMNS`` order."""
     k8s = record.k8s
     return [
@@ -52,6 +52,67 @@ def log_row(record: LogRecord, template_id: str) -> list[Any]:
         template_id, record.message, record.host or "", k8s.namespace or "", k8s.pod or "", k8s.container or "",
         k8s.node or "", k8s.service or "", dict(record.metadata), record.redacted, record.truncated,
     ]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_NAIVE = datetime(1970, 1, 1)
+_MILLISECOND = timedelta(milliseconds=1)
+
+
+def epoch_ms(value: datetime) -> int:
+    """Milliseconds since the epoch (naive values are UTC), exact: what a DateTime64(3) column stores."""
+    return (value - (_EPOCH if value.tzinfo is not None else _EPOCH_NAIVE)) // _MILLISECOND
+
+
+class LogColumns:
+    """Rows for the ``logs`` table held column by column, in ``LOG_COLUMNS`` order.
+
+    The record hot path builds each column in one pass over the batch: no row list per record, and
+    timestamps as DateTime64(3) ticks (ints), so the insert serialises each column as it is instead
+    of converting every row and every datetime again.
+    """
+
+    __slots__ = ("columns",)
+
+    def __init__(self) -> None:
+        self.columns: tuple[list[Any], ...] = tuple([] for _ in LOG_COLUMNS)
+
+    @classmethod
+    def of(cls, records: Sequence[Record], template_ids: Sequence[str]) -> LogColumns:
+        """The columns of a batch, one comprehension per column."""
+        if len(records) != len(template_ids):
+            raise ValueError(f"{len(records)} records but {len(template_ids)} template ids")
+        batch = cls()
+        k8s = [r.k8s for r in records]
+        values: tuple[list[Any], ...] = (
+            [r.org for r in records], [r.service for r in records], [epoch_ms(r.timestamp) for r in records],
+            [r.event_id for r in records], [epoch_ms(r.received_at) for r in records], [r.level for r in records],
+            list(template_ids), [r.message for r in records], [r.host or "" for r in records],
+            [k.namespace or "" for k in k8s], [k.pod or "" for k in k8s], [k.container or "" for k in k8s],
+            [k.node or "" for k in k8s], [k.service or "" for k in k8s],
+            [r.metadata for r in records],  # never mutated: no copy
+            [r.redacted for r in records], [r.truncated for r in records],
+        )
+        for column, column_values in zip(batch.columns, values, strict=True):
+            column.extend(column_values)
+        return batch
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Sequence[Any]]) -> LogColumns:
+        batch = cls()
+        for row in rows:
+            for column, value in zip(batch.columns, row, strict=True):
+                column.append(value)
+        for index in (2, 4):  # ts, received_at
+            batch.columns[index][:] = [v if isinstance(v, int) else epoch_ms(v) for v in batch.columns[index]]
+        return batch
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        """Row by row (tests and small callers); timestamps as epoch milliseconds."""
+        return (list(row) for row in zip(*self.columns, strict=True))
 
 
 TEMPLATE_COLUMNS: tuple[str, ...] = (
@@ -68,6 +129,11 @@ def template_row(event: TemplateEvent) -> list[Any]:
     ]
 
 
+def _contract_k8s(k8s: K8sRef | K8sView) -> K8sRef:
+    """Records decoded on the hot path carry a struct that mirrors ``K8sRef``; anomalies carry the contract type."""
+    return k8s if isinstance(k8s, K8sRef) else K8sRef(**{name: getattr(k8s, name) for name in K8sRef.model_fields})
+
+
 def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -78,7 +144,7 @@ def template_event(
     template: str,
     previous_template_id: str | None,
     is_new: bool,
-    record: LogRecord,
+    record: Record,
     now: datetime,
     kind: str | None = None,
     source: str = "miner",
@@ -224,7 +290,7 @@ class _Window:
     samples: dict[str, list[str]] = field(default_factory=dict)
     templates: dict[str, str] = field(default_factory=dict)
     error_samples: list[str] = field(default_factory=list)
-    k8s: K8sRef | None = None
+    k8s: K8sRef | K8sView | None = None
 
 
 @dataclass
@@ -251,19 +317,28 @@ class AnomalyDetector:
         self._last_reported: dict[tuple[str, ...], datetime] = {}
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._seen_capacity = seen_capacity
+        self._last_window = (_EPOCH, _EPOCH, _EPOCH)  # [low, high) -> window start, of the latest record
 
     def _window_start(self, ts: datetime) -> datetime:
-        seconds = int(_utc(ts).timestamp())
-        return datetime.fromtimestamp(seconds - seconds % self.config.window_s, UTC)
+        if ts.tzinfo is None:
+            ts = ts.replace(tzinfo=UTC)
+        low, high, start = self._last_window
+        if low <= ts < high:  # consecutive records mostly share a window: skip the arithmetic
+            return start
+        seconds = int(ts.timestamp())
+        start = datetime.fromtimestamp(seconds - seconds % self.config.window_s, UTC)
+        self._last_window = (start, start + timedelta(seconds=self.config.window_s), start)
+        return start
 
     def observe(
-        self, record: LogRecord, template_id: str, template: str, is_new: bool, now: datetime
+        self, record: Record, template_id: str, template: str, is_new: bool, now: datetime
     ) -> list[LogAnomaly]:
-        if record.event_id in self._seen:  # a redelivered record must not count twice
+        seen = self._seen
+        if record.event_id in seen:  # a redelivered record must not count twice
             return []
-        self._seen[record.event_id] = None
-        if len(self._seen) > self._seen_capacity:
-            self._seen.popitem(last=False)
+        seen[record.event_id] = None
+        if len(seen) > self._seen_capacity:
+            seen.popitem(last=False)
         anomalies: list[LogAnomaly] = []
         key = (record.org, record.service)
         start = self._window_start(record.timestamp)
@@ -277,18 +352,26 @@ class AnomalyDetector:
         stream.last_seen = now
         window = stream.current
         window.total += 1
-        window.per_template[template_id] = window.per_template.get(template_id, 0) + 1
-        window.templates.setdefault(template_id, template)
-        samples = window.samples.setdefault(template_id, [])
-        if len(samples) < self.config.samples:
-            samples.append(record.message[:500])
+        count = window.per_template.get(template_id)
+        if count is None:
+            window.per_template[template_id] = 1
+            window.templates.setdefault(template_id, template)
+            window.samples.setdefault(template_id, []).append(record.message[:500])
+        else:
+            window.per_template[template_id] = count + 1
+            samples = window.samples[template_id]
+            if len(samples) < self.config.samples:
+                samples.append(record.message[:500])
         if record.level in ERROR_LEVELS:
             window.errors += 1
             if len(window.error_samples) < self.config.samples:
                 window.error_samples.append(record.message[:500])
-        if any(getattr(record.k8s, f) for f in ("namespace", "pod", "service")):
-            window.k8s = record.k8s
-        return anomalies + self._new_template(record, template_id, template, is_new, now)
+        k8s = record.k8s
+        if k8s.namespace or k8s.pod or k8s.service:
+            window.k8s = k8s
+        if is_new:
+            anomalies += self._new_template(record, template_id, template, is_new, now)
+        return anomalies
 
     def tick(self, now: datetime) -> list[LogAnomaly]:
         """Close the open window of every stream quiet for a whole window of wall time.
@@ -354,7 +437,7 @@ class AnomalyDetector:
         return found
 
     def _new_template(
-        self, record: LogRecord, template_id: str, template: str, is_new: bool, now: datetime
+        self, record: Record, template_id: str, template: str, is_new: bool, now: datetime
     ) -> list[LogAnomaly]:
         if not is_new or not level_at_least(record.level, self.config.new_template_min_level):
             return []
@@ -387,7 +470,7 @@ class AnomalyDetector:
             detected_at=now,
             window_start=window.start,
             window_end=end,
-            k8s=window.k8s or K8sRef(service=service),
+            k8s=_contract_k8s(window.k8s) if window.k8s else K8sRef(service=service),
             template_id=template_id,
             template=template,
             observed=observed,

@@ -7,20 +7,22 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from logmesh_contracts import Incident, LogAnomaly, LogRecord, TemplateEvent, stable_id, utcnow
+from logmesh_contracts import Incident, LogAnomaly, TemplateEvent, stable_id, utcnow
 from logmesh_contracts.topics import EVIDENCE_PARTS, LOGS_ANOMALIES, TEMPLATES_EVENTS
 from logmesh_runtime.kafka import Delivery, Mesh, TransientError
 from template_matching.domain import (
+    LOG_COLUMNS,
     AnomalyDetector,
     LLMItem,
+    LogColumns,
     evidence_part,
     evidence_scope,
-    log_row,
     select_templates,
     template_event,
 )
 from template_matching.engine import template_id as compute_template_id
 from template_matching.ports import LogStore
+from template_matching.records import Record
 from template_matching.refiner import Refiner
 from template_matching.registry import TemplateRegistry
 from template_matching.settings import TemplateMatchingSettings
@@ -53,28 +55,40 @@ class TemplateMatching:
         self.records_stored = 0
 
     # logs.records -------------------------------------------------------------------------
-    async def handle_records(self, records: list[LogRecord], _deliveries: list[Delivery]) -> None:
+    async def handle_records(self, records: list[Record], _deliveries: list[Delivery]) -> None:
+        """A polled batch: template, columns, anomaly windows, then one insert (offsets commit after it)."""
         now = self.clock()
-        rows = []
+        template_ids: list[str] = []
+        add_id = template_ids.append
+        assign = self.registry.assign
+        observe = self.detector.observe
         new_lines: dict[str, list[str]] = {}
-        new_items: dict[str, LogRecord] = {}
+        new_items: dict[str, Record] = {}
         for record in records:
-            match = self.registry.assign(record.message)
-            rows.append(log_row(record, match.template_id))
+            match = assign(record.message)
+            add_id(match.template_id)
             if match.is_new or match.previous_template_id:
                 self._unannounced[match.template_id] = template_event(
                     template_id=match.template_id, template=match.template,
                     previous_template_id=match.previous_template_id, is_new=match.is_new, record=record, now=now,
                 )
                 new_items.setdefault(match.template_id, record)
+                # a merge retires several templates at once: announce each, so that every replica
+                # and the store's lineage (retired id -> live id, resolved at query time) learn it
+                for extra in match.replaced[1:]:
+                    self._unannounced[f"{match.template_id}<{extra}"] = template_event(
+                        template_id=match.template_id, template=match.template, previous_template_id=extra,
+                        is_new=match.is_new, record=record, now=now,
+                    )
             if match.template_id in new_items and len(lines := new_lines.setdefault(match.template_id, [])) < 5:
                 lines.append(record.message)
-            for anomaly in self.detector.observe(record, match.template_id, match.template, match.is_new, now):
+            for anomaly in observe(record, match.template_id, match.template, match.is_new, now):
                 self._unpublished[anomaly.event_id] = anomaly
         await self._announce()
-        token = stable_id("logs", *sorted(r.event_id for r in records), length=32)
-        await self.store.insert_logs(rows, token)
-        self.records_stored += len(rows)
+        columns = LogColumns.of(records, template_ids)
+        token = stable_id("logs", *sorted(columns.columns[LOG_COLUMNS.index("record_id")]), length=32)
+        await self.store.insert_logs(columns, token)
+        self.records_stored += len(columns)
         await self._publish_anomalies()
         if self.refiner is not None:
             for tid, record in new_items.items():
@@ -86,11 +100,12 @@ class TemplateMatching:
     async def _announce(self) -> None:
         if not self._unannounced:
             return
-        events = list(self._unannounced.values())
+        pending = list(self._unannounced.items())
+        events = [e for _, e in pending]
         await self.mesh.publish_many(TEMPLATES_EVENTS, [(e.template_id, e) for e in events])
         await self.store.upsert_templates(events)
-        for event in events:
-            self._unannounced.pop(event.template_id, None)
+        for key, _ in pending:
+            self._unannounced.pop(key, None)
 
     async def _publish_anomalies(self) -> None:
         if not self._unpublished:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from logmesh_contracts import LogAnomaly, TemplateEvent
-from template_matching.domain import TemplateSummary
+from template_matching.domain import LogColumns, TemplateSummary
 
 
 class LogStore(Protocol):
@@ -19,8 +19,8 @@ class LogStore(Protocol):
 
     async def ping(self) -> bool: ...
 
-    async def insert_logs(self, rows: Sequence[list[Any]], dedup_token: str) -> None:
-        """Insert rows durably; raises ``TransientError`` when the store is unreachable."""
+    async def insert_logs(self, rows: LogColumns, dedup_token: str) -> None:
+        """Insert the rows durably; raises ``TransientError`` when the store is unreachable."""
 
     async def upsert_templates(self, events: Sequence[TemplateEvent]) -> None: ...
 

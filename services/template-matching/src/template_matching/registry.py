@@ -28,9 +28,10 @@ class TemplateRegistry:
         if match.is_new or match.previous_template_id:
             self.live[match.template_id] = match.template
             self.retired.discard(match.template_id)
-            if match.previous_template_id and match.previous_template_id != match.template_id:
-                self.live.pop(match.previous_template_id, None)
-                self.retired.add(match.previous_template_id)
+            for old in match.replaced or (match.previous_template_id,):
+                if old and old != match.template_id:  # a merge retires every template it replaced
+                    self.live.pop(old, None)
+                    self.retired.add(old)
         return match
 
     def seed(self, templates: Iterable[tuple[str, str]]) -> None:
@@ -77,3 +78,25 @@ class TemplateRegistry:
 
     def template_of(self, template_id: str) -> str | None:
         return self.live.get(template_id)
+
+
+def resolve_lineage(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Retired template id -> the live id that replaced it, following chains (a -> b -> c
+    gives a -> c) from (retired id, replacing id) pairs; a cycle ends at the id where it
+    closes. Records stored under a retired id are found under the live one at query time."""
+    successor: dict[str, str] = {}
+    for retired, replacing in pairs:
+        if retired and replacing and retired != replacing:
+            successor[retired] = replacing
+    resolved: dict[str, str] = {}
+    for start in successor:
+        seen = {start}
+        current = successor[start]
+        while current in successor and current not in seen:
+            if current in resolved:
+                current = resolved[current]
+                break
+            seen.add(current)
+            current = successor[current]
+        resolved[start] = current
+    return {k: v for k, v in resolved.items() if k != v}

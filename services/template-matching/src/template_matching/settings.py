@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from logmesh_runtime.settings import ServiceSettings, refuse_placeholder
 
@@ -19,7 +19,7 @@ class TemplateMatchingSettings(ServiceSettings):
     clickhouse_database: str = Field(default="logmesh", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     log_ttl_days: int = Field(default=30, ge=1, description="Log rows older than this are dropped by ClickHouse TTL.")
     insert_batch_rows: int = Field(default=5000, ge=1, description="Most records polled (and inserted) per batch.")
-    insert_linger_ms: int = Field(default=500, ge=1, description="How long a poll waits to fill a batch.")
+    insert_linger_ms: int = Field(default=200, ge=1, description="How long a poll waits to fill a batch.")
     insert_fill_bytes: int = Field(
         default=1_048_576, ge=1, description="A poll waits (up to insert_linger_ms) until this much has arrived."
     )
@@ -30,7 +30,7 @@ class TemplateMatchingSettings(ServiceSettings):
     # LLM (off unless llm_model is set) ----------------------------------------------------
     llm_model: str | None = Field(default=None, description="litellm model name, e.g. openai/gpt-4o-mini; unset = no LLM.")
     llm_api_base: str | None = None
-    llm_api_key: str | None = None
+    llm_api_key: SecretStr | None = None
     llm_timeout_s: float = Field(default=30.0, gt=0)
     llm_batch_size: int = Field(default=10, ge=1, description="Lines (templates) per LLM request.")
     llm_batch_wait_s: float = Field(default=2.0, gt=0, description="Longest wait to fill an LLM batch.")
@@ -63,7 +63,7 @@ class TemplateMatchingSettings(ServiceSettings):
 
     @field_validator("llm_api_key")
     @classmethod
-    def _no_placeholder(cls, value: str | None) -> str | None:
+    def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
         return refuse_placeholder(value, "LOGMESH_LLM_API_KEY")
 
     def resolved_clickhouse_dsn(self) -> str:

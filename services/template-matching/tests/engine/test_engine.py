@@ -383,3 +383,71 @@ def test_a_variable_inside_a_token_needs_a_value() -> None:
     a = engine.add("connection from 1.2.3.4 (10.0.0.9) at 04:12:02")
     b = engine.add("connection from 1.2.3.5 () at 04:12:03")
     assert a.template_id == b.template_id
+
+
+# ----------------------------------------------------------- evidence that a word is a value
+
+
+def test_value_shaped_words_become_variables_at_the_second_value() -> None:
+    engine = TemplateEngine()
+    engine.add('ERROR:  relation "orders" does not exist')
+    assert engine.add('ERROR:  relation "invoices" does not exist').template == 'ERROR: relation "<*>" does not exist'
+    engine.add("Created container istio-proxy")
+    assert engine.add("Created container fluent-bit").template == "Created container <*>"
+    engine.add("Log loaded for partition orders-3")
+    assert engine.add("Log loaded for partition audit-log-11").template == "Log loaded for partition <*>"
+
+
+def test_keyword_variants_stay_apart() -> None:
+    engine = TemplateEngine()
+    a = engine.add("Accepted password for root from 10.0.0.1 port 22 ssh2")
+    f = engine.add("Failed password for root from 10.0.0.2 port 22 ssh2")
+    assert (a.template, f.template) == (
+        "Accepted password for root from <*> port <*> ssh2",
+        "Failed password for root from <*> port <*> ssh2",
+    )
+    # capitalised quoted words are states more often than names
+    engine.add("Location icon should now be in state 'Active'")
+    inactive = engine.add("Location icon should now be in state 'Inactive'")
+    assert inactive.template == "Location icon should now be in state 'Inactive'"
+
+
+def test_lists_of_values_of_any_length_are_one_variable() -> None:
+    engine = TemplateEngine()
+    one = engine.add("[Consumer clientId=c-1] Revoking previously assigned partitions [orders-0]")
+    three = engine.add("[Consumer clientId=c-1] Revoking previously assigned partitions [orders-0, payments-3, audit-log-1]")
+    assert one.cluster == three.cluster
+    assert three.template == "[Consumer clientId=<*>] Revoking previously assigned partitions [<*>]"
+    tail = engine.add("Adding newly assigned partitions: orders-1, payments-2")
+    assert engine.add("Adding newly assigned partitions: orders-7").cluster == tail.cluster
+    # a list of plain words is usually a constant
+    assert engine.add("Registered signal handlers for [TERM, HUP, INT]").template == (
+        "Registered signal handlers for [TERM, HUP, INT]"
+    )
+
+
+def test_words_seen_as_key_value_values_are_values_elsewhere() -> None:
+    engine = TemplateEngine()
+    engine.add("connection authorized: user=alice database=orders")
+    engine.add("connection authorized: user=bob database=orders")  # user=<*>: alice and bob are values
+    engine.add("session closed for alice")
+    assert engine.add("session closed for bob").template == "session closed for <*>"
+
+
+def test_words_alternating_in_two_templates_are_values_at_any_position() -> None:
+    engine = TemplateEngine()
+    engine.add("Started container nginx")
+    assert engine.add("Started container api").template == "Started container api"  # plain words: apart, for now
+    engine.add("Back-off restarting failed container nginx in pod web-1")
+    merged = engine.add("Back-off restarting failed container api in pod web-1")
+    assert merged.template == "Back-off restarting failed container <*> in pod web-<*>"
+    # the first template saw the same pair: it merges at its next line
+    assert engine.add("Started container nginx").template == "Started container <*>"
+
+
+def test_batch_calls_equal_single_calls() -> None:
+    lines = [f"user u{i % 3} logged in from 10.0.0.{i}" for i in range(20)] + ["disk full", "disk full"]
+    single = TemplateEngine()
+    assert TemplateEngine().assign_batch(lines) == [single.assign(x) for x in lines]
+    single = TemplateEngine()
+    assert TemplateEngine().match_batch(lines) == [single.add(x) for x in lines]

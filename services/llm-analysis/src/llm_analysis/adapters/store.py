@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS results (
     incident_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, status TEXT NOT NULL, category TEXT NOT NULL,
     model TEXT, completed_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS traces (incident_id TEXT PRIMARY KEY, carrier TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (incident_id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS analyses (incident_id TEXT PRIMARY KEY, body TEXT NOT NULL);
 """
 
 
@@ -159,17 +161,38 @@ class SqliteStore:
         return Incident.model_validate_json(row[0]), parts
 
     def mark_analysed(self, incident_id: str, event_id: str, status: str, category: str, model: str | None,
-                      at: datetime) -> None:
+                      at: datetime, body: str | None = None) -> None:
+        """``body``: the published AnalysisResult as JSON, kept for the read API (incident views)."""
         with self._lock, self.db:
             self.db.execute("BEGIN")
             self.db.execute("INSERT OR IGNORE INTO results VALUES (?, ?, ?, ?, ?, ?)",
                             (incident_id, event_id, status, category, model, at.timestamp()))
+            self.db.execute("DELETE FROM outbox WHERE incident_id = ?", (incident_id,))
+            if body is not None:
+                self.db.execute("INSERT OR IGNORE INTO analyses VALUES (?, ?)", (incident_id, body))
             self.db.execute("UPDATE incidents SET status = 'done', updated_at = ? WHERE incident_id = ?",
                             (at.timestamp(), incident_id))
 
     def results_count(self) -> int:
         with self._lock:
             return self.db.execute("SELECT count(*) FROM results").fetchone()[0]
+
+    def keep_outgoing(self, incident_id: str, body: str) -> None:
+        """The finished result, durable before it is published: a crash before ``mark_analysed`` makes
+        the restart publish this same result again (same event id, same content), never a new analysis."""
+        with self._lock, self.db:
+            self.db.execute("INSERT OR IGNORE INTO outbox VALUES (?, ?)", (incident_id, body))
+
+    def outgoing(self, incident_id: str) -> str | None:
+        with self._lock:
+            row = self.db.execute("SELECT body FROM outbox WHERE incident_id = ?", (incident_id,)).fetchone()
+        return row[0] if row else None
+
+    def org_of(self, incident_id: str) -> str | None:
+        """The org an incident belongs to (from its stored body; for the parts-only case, unknown)."""
+        with self._lock:
+            row = self.db.execute("SELECT body FROM incidents WHERE incident_id = ?", (incident_id,)).fetchone()
+        return json.loads(row[0]).get("org", "default") if row else None
 
     def describe(self, incident_id: str) -> dict[str, object] | None:
         with self._lock:
@@ -188,12 +211,49 @@ class SqliteStore:
             info["result"] = {"event_id": result[0], "status": result[1], "category": result[2], "model": result[3]}
         return info
 
+    def list_incidents(self, *, status: str | None = None, org: str | None = None, since: datetime | None = None,
+                       text: str | None = None, limit: int = 50) -> list[dict[str, object]]:
+        """Incidents this replica owns, newest first, each with its analysis when there is one."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT i.incident_id, i.status, i.body, a.body FROM incidents i "
+                "LEFT JOIN analyses a ON a.incident_id = i.incident_id ORDER BY i.updated_at DESC").fetchall()
+        found: list[dict[str, object]] = []
+        for incident_id, state, body, analysis in rows:
+            incident = json.loads(body)
+            if status and state != status:
+                continue
+            if org and incident.get("org") != org:
+                continue
+            if since and datetime.fromisoformat(incident["opened_at"]) < since:
+                continue
+            result = json.loads(analysis) if analysis else None
+            if text and text.lower() not in json.dumps([incident, result]).lower():
+                continue
+            found.append({"incident_id": incident_id, "status": state, "incident": incident, "analysis": result})
+            if len(found) >= limit:
+                break
+        return found
+
+    def analysis(self, incident_id: str) -> dict[str, object] | None:
+        with self._lock:
+            row = self.db.execute("SELECT body FROM analyses WHERE incident_id = ?", (incident_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def evidence(self, incident_id: str) -> list[dict[str, object]]:
+        with self._lock:
+            rows = self.db.execute("SELECT body FROM parts WHERE incident_id = ? ORDER BY at, event_id",
+                                   (incident_id,)).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
     def prune(self, before: datetime) -> None:
         """Forget finished incidents and intake memory older than ``before``."""
         cutoff = before.timestamp()
         with self._lock, self.db:
             self.db.execute("BEGIN")
             self.db.execute("DELETE FROM parts WHERE incident_id IN "
+                            "(SELECT incident_id FROM incidents WHERE status = 'done' AND updated_at < ?)", (cutoff,))
+            self.db.execute("DELETE FROM analyses WHERE incident_id IN "
                             "(SELECT incident_id FROM incidents WHERE status = 'done' AND updated_at < ?)", (cutoff,))
             self.db.execute("DELETE FROM incidents WHERE status = 'done' AND updated_at < ?", (cutoff,))
             # parts for incidents another replica owns (evidence is read by every replica)

@@ -21,7 +21,8 @@ from typing import Any
 
 from logmesh_contracts import LogAnomaly, TemplateEvent
 from logmesh_runtime.kafka import TransientError
-from template_matching.domain import LOG_COLUMNS, TEMPLATE_COLUMNS, TemplateSummary, template_row
+from template_matching.domain import LOG_COLUMNS, TEMPLATE_COLUMNS, LogColumns, TemplateSummary, template_row
+from template_matching.registry import resolve_lineage
 
 # chDB runs one engine per process (one path): every store on that path shares one client and
 # one thread, because the embedded engine is not meant to be driven from several threads at once.
@@ -34,8 +35,26 @@ ANOMALY_COLUMNS = (
 )
 
 
+_LOG_COLUMN_NAMES = list(LOG_COLUMNS)
+# The wire types of a logs insert: as the table's, except LowCardinality columns go as plain String.
+# clickhouse-connect builds LowCardinality dictionaries in Python (about 40% of an insert's client
+# CPU); ClickHouse converts String to LowCardinality(String) on its side, in C++ (Native input type
+# conversion), for the same stored result.
+_LOG_WIRE_TYPES = [
+    "DateTime64(3, 'UTC')" if name in ("ts", "received_at") else "Map(String, String)" if name == "metadata"
+    else "Bool" if name in ("redacted", "truncated") else "String"
+    for name in LOG_COLUMNS
+]
+
+
 def _is_chdb(dsn: str) -> bool:
     return dsn.startswith("chdb:")
+
+
+def _resolve_lazy_imports() -> None:
+    from clickhouse_connect.driver import options
+
+    _ = options.pd, options.np
 
 
 def _connect(dsn: str) -> Any:
@@ -68,6 +87,9 @@ class ClickHouseStore:
             self._owned = True
             self._client = await self._run(_connect, self.dsn)
         await self._run(self._create_schema)
+        # clickhouse-connect imports pandas lazily inside the first insert (to test for DataFrames):
+        # about a second of CPU that would otherwise stall the first batch of records.
+        await self._run(_resolve_lazy_imports)
 
     async def close(self) -> None:
         if self._owned and self._client is not None:
@@ -145,6 +167,18 @@ class ClickHouseStore:
             ENGINE = ReplacingMergeTree(updated_at)
             ORDER BY template_id
         """)
+        # retired template id -> the id that replaced it (one row per retirement; a merge of
+        # several templates writes several), read at query time so that records stored under a
+        # template that later generalised are found, counted and ranked under the live one
+        c.command(f"""
+            CREATE TABLE IF NOT EXISTS {db}.template_lineage (
+                retired_id String,
+                template_id String,
+                updated_at DateTime64(3, 'UTC')
+            )
+            ENGINE = ReplacingMergeTree(updated_at)
+            ORDER BY retired_id
+        """)
         c.command(f"""
             CREATE TABLE IF NOT EXISTS {db}.anomalies (
                 event_id String,
@@ -173,15 +207,17 @@ class ClickHouseStore:
         return bool(await self._run(lambda: self._client.query("SELECT 1").result_rows))
 
     # writes ----------------------------------------------------------------------------
-    async def insert_logs(self, rows: Sequence[list[Any]], dedup_token: str) -> None:
-        if not rows:
+    async def insert_logs(self, rows: LogColumns | Sequence[Sequence[Any]], dedup_token: str) -> None:
+        """One column-oriented insert (timestamps as DateTime64(3) ticks); rows are accepted too."""
+        batch = rows if isinstance(rows, LogColumns) else LogColumns.from_rows(rows)
+        if not len(batch):
             return
         settings: dict[str, Any] = {"insert_deduplication_token": dedup_token}
         if self.async_insert:
             settings.update(async_insert=1, wait_for_async_insert=1)
         await self._run(
-            self._client.insert, "logs", list(rows), database=self.db, column_names=list(LOG_COLUMNS),
-            settings=settings,
+            self._client.insert, "logs", batch.columns, database=self.db, column_names=_LOG_COLUMN_NAMES,
+            column_type_names=_LOG_WIRE_TYPES, column_oriented=True, settings=settings,
         )
 
     async def upsert_templates(self, events: Sequence[TemplateEvent]) -> None:
@@ -190,6 +226,16 @@ class ClickHouseStore:
                 self._client.insert, "templates", [template_row(e) for e in events], database=self.db,
                 column_names=list(TEMPLATE_COLUMNS),
             )
+            retirements = [
+                [e.previous_template_id, e.template_id, e.updated_at]
+                for e in events
+                if e.previous_template_id and e.previous_template_id != e.template_id and e.kind != "deleted"
+            ]
+            if retirements:
+                await self._run(
+                    self._client.insert, "template_lineage", retirements, database=self.db,
+                    column_names=["retired_id", "template_id", "updated_at"],
+                )
 
     async def insert_anomalies(self, anomalies: Sequence[LogAnomaly]) -> None:
         if not anomalies:
@@ -217,6 +263,38 @@ class ClickHouseStore:
         )
         return [(r["template_id"], r["template"]) for r in rows]
 
+    async def lineage(self) -> dict[str, str]:
+        """Retired template id -> live template id (see :func:`resolve_lineage`)."""
+        rows = await self._query(  # one round trip; rank 0: rows written before the lineage table existed
+            f"SELECT 0 AS rank, previous_template_id AS retired_id, template_id FROM {self.db}.templates FINAL "
+            "WHERE previous_template_id != '' UNION ALL "
+            "SELECT 1 AS rank, retired_id, argMax(template_id, updated_at) AS template_id "
+            f"FROM {self.db}.template_lineage GROUP BY retired_id",
+            {},
+        )
+        rows.sort(key=lambda r: r["rank"])
+        return resolve_lineage((r["retired_id"], r["template_id"]) for r in rows)
+
+    async def _resolved_filters(self, filters: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, str]]:
+        """WHERE clause for the log filters, where a template id stands for itself and every id
+        retired into the same live template; with the lineage map."""
+        lineage = await self.lineage()
+        template_id = filters.pop("template_id", None)
+        where, params = self._log_filters(**filters)
+        if template_id:
+            live = lineage.get(template_id, template_id)
+            ids = sorted({template_id, live} | {old for old, new in lineage.items() if new == live})
+            where += " AND template_id IN {template_ids:Array(String)}"
+            params["template_ids"] = ids
+        return where, params, lineage
+
+    @staticmethod
+    def _live_id_sql(lineage: dict[str, str], params: dict[str, Any]) -> str:
+        if not lineage:
+            return "template_id"
+        params["retired_ids"], params["live_ids"] = list(lineage), list(lineage.values())
+        return "transform(template_id, {retired_ids:Array(String)}, {live_ids:Array(String)}, template_id)"
+
     @staticmethod
     def _log_filters(
         *, start: datetime, end: datetime, org: str | None = None, service: str | None = None,
@@ -236,17 +314,23 @@ class ClickHouseStore:
         return " AND ".join(where), params
 
     async def search_logs(self, *, limit: int, **filters: Any) -> list[dict[str, Any]]:
-        where, params = self._log_filters(**filters)
+        """Matching records; each carries the live id of its template (a record stored under a
+        template that generalised later is found by, and reported under, the live id)."""
+        where, params, lineage = await self._resolved_filters(filters)
         sql = (
             "SELECT ts, org, service, level, template_id, message, record_id, host, namespace, pod, container, node "
             f"FROM {self.db}.logs FINAL WHERE {where} ORDER BY ts DESC, record_id LIMIT {{limit:UInt32}}"
         )
-        return await self._query(sql, {**params, "limit": limit})
+        rows = await self._query(sql, {**params, "limit": limit})
+        for row in rows:
+            row["template_id"] = lineage.get(row["template_id"], row["template_id"])
+        return rows
 
     async def count_logs(self, **filters: Any) -> dict[str, int]:
-        """Rows (after dedup) and distinct templates matching the filters."""
-        where, params = self._log_filters(**filters)
-        sql = f"SELECT count() AS rows, uniqExact(template_id) AS templates FROM {self.db}.logs FINAL WHERE {where}"
+        """Rows (after dedup) and distinct live templates matching the filters."""
+        where, params, lineage = await self._resolved_filters(filters)
+        live = self._live_id_sql(lineage, params)
+        sql = f"SELECT count() AS rows, uniqExact({live}) AS templates FROM {self.db}.logs FINAL WHERE {where}"
         (row,) = await self._query(sql, params)
         return {"rows": int(row["rows"]), "templates": int(row["templates"])}
 
@@ -281,7 +365,26 @@ class ClickHouseStore:
         )
         import json
 
-        return [json.loads(r["payload"]) for r in await self._query(sql, params)]
+        anomalies = [json.loads(r["payload"]) for r in await self._query(sql, params)]
+        lineage = await self.lineage()
+        retired = {a["template_id"] for a in anomalies if a.get("template_id") in lineage}
+        if retired:
+            texts = await self._template_texts([lineage[t] for t in retired])
+            for a in anomalies:
+                old = a.get("template_id")
+                if old in lineage:  # detected under a template that has generalised since
+                    a["recorded_template_id"] = old
+                    a["template_id"] = lineage[old]
+                    a["template"] = texts.get(lineage[old], a.get("template"))
+        return anomalies
+
+    async def _template_texts(self, ids: list[str]) -> dict[str, str]:
+        found = await self._query(
+            f"SELECT template_id, argMax(template, updated_at) AS template FROM {self.db}.templates "
+            "WHERE template_id IN {ids:Array(String)} GROUP BY template_id",
+            {"ids": ids},
+        )
+        return {r["template_id"]: r["template"] for r in found}
 
     async def top_templates(
         self, *, org: str, start: datetime, end: datetime, namespace: str | None, pod: str | None,
@@ -289,6 +392,7 @@ class ClickHouseStore:
     ) -> list[TemplateSummary]:
         where = ["org = {org:String}", "ts >= {start:DateTime64(3, 'UTC')}", "ts <= {end:DateTime64(3, 'UTC')}"]
         params: dict[str, Any] = {"org": org, "start": start, "end": end, "limit": limit}
+        live = self._live_id_sql(await self.lineage(), params)
         if namespace:
             where.append("namespace = {namespace:String}")
             params["namespace"] = namespace
@@ -299,45 +403,39 @@ class ClickHouseStore:
             where.append("(service = {service:String} OR k8s_service = {service:String})")
             params["service"] = service
         select = (
-            "SELECT template_id, count() AS n, countIf(level IN ('ERROR', 'FATAL')) AS errors, "
+            f"SELECT {live} AS live_id, count() AS n, countIf(level IN ('ERROR', 'FATAL')) AS errors, "
             "countIf(level = 'WARN') AS warnings, groupUniqArray(level) AS levels, min(ts) AS first_seen, "
             f"max(ts) AS last_seen, groupArray({int(samples)})(message) AS samples "
-            f"FROM {self.db}.logs FINAL WHERE {' AND '.join(where)} GROUP BY template_id "
+            f"FROM {self.db}.logs FINAL WHERE {' AND '.join(where)} GROUP BY live_id "
         )
         # candidates: the busiest error templates and, apart, the rarest WARN+ ones (select_templates mixes them)
-        rows = await self._query(select + "ORDER BY errors DESC, warnings DESC, n DESC, template_id LIMIT {limit:UInt32}",
+        rows = await self._query(select + "ORDER BY errors DESC, warnings DESC, n DESC, live_id LIMIT {limit:UInt32}",
                                  params)
-        rows += await self._query(select + "HAVING errors + warnings > 0 ORDER BY n ASC, first_seen ASC, template_id "
+        rows += await self._query(select + "HAVING errors + warnings > 0 ORDER BY n ASC, first_seen ASC, live_id "
                                   "LIMIT {limit:UInt32}", params)
-        rows = list({r["template_id"]: r for r in rows}.values())
+        rows = list({r["live_id"]: r for r in rows}.values())
         before: dict[str, int] = {}
         texts: dict[str, str] = {}
         if rows:
             seen = await self._query(
-                f"SELECT template_id, count() AS n FROM {self.db}.logs WHERE org = {{org:String}} "
+                f"SELECT {live} AS live_id, count() AS n FROM {self.db}.logs WHERE org = {{org:String}} "
                 "AND ts >= {since:DateTime64(3, 'UTC')} AND ts < {start:DateTime64(3, 'UTC')} "
-                "AND template_id IN {ids:Array(String)} GROUP BY template_id",
-                {"org": org, "since": start - timedelta(days=1), "start": start,
-                 "ids": [r["template_id"] for r in rows]},
+                f"AND {live} IN {{ids:Array(String)}} GROUP BY live_id",
+                {**params, "since": start - timedelta(days=1), "ids": [r["live_id"] for r in rows]},
             )
-            before = {r["template_id"]: int(r["n"]) for r in seen}
-            found = await self._query(
-                f"SELECT template_id, argMax(template, updated_at) AS template FROM {self.db}.templates "
-                "WHERE template_id IN {ids:Array(String)} GROUP BY template_id",
-                {"ids": [r["template_id"] for r in rows]},
-            )
-            texts = {r["template_id"]: r["template"] for r in found}
+            before = {r["live_id"]: int(r["n"]) for r in seen}
+            texts = await self._template_texts([r["live_id"] for r in rows])
         return [
             TemplateSummary(
-                template_id=r["template_id"],
-                template=texts.get(r["template_id"], r["samples"][0] if r["samples"] else ""),
+                template_id=r["live_id"],
+                template=texts.get(r["live_id"], r["samples"][0] if r["samples"] else ""),
                 count=int(r["n"]),
                 errors=int(r["errors"]),
                 levels=tuple(sorted(r["levels"])),
                 first_seen=r["first_seen"],
                 last_seen=r["last_seen"],
                 samples=tuple(r["samples"]),
-                seen_before=before.get(r["template_id"], 0),
+                seen_before=before.get(r["live_id"], 0),
             )
             for r in rows
         ]

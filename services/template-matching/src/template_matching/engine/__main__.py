@@ -15,13 +15,14 @@ def main(argv: list[str] | None = None) -> None:
     mode.add_argument("--final", action="store_true", help="answer at end of input with final templates")
     mode.add_argument("--stream", action="store_true", help="answer each line at once (default)")
     ap.add_argument("--text", action="store_true", help="'template_id<TAB>template' instead of JSON")
+    ap.add_argument("--no-message-cache", action="store_true", help="answer repeated lines without the cache")
     args = ap.parse_args(argv)
     source = open(sys.stdin.fileno(), encoding="utf-8", errors="replace", newline="\n", closefd=False)  # noqa: SIM115
     sink = open(  # noqa: SIM115
         sys.stdout.fileno(), "w", encoding="utf-8", closefd=False, buffering=1 if sys.stdout.isatty() else -1
     )
     try:
-        run(source, sink, final=args.final, as_json=not args.text)
+        run(source, sink, final=args.final, as_json=not args.text, message_cache=not args.no_message_cache)
     finally:
         sink.flush()
 

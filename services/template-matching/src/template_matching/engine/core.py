@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -52,6 +53,11 @@ class EngineConfig:
     # _is_word_edit) starts a template of its own; once that position has shown this
     # many different words, those templates merge into one with a variable there
     min_word_values: int = 5
+    # ... or at once (the second value) when the words are shaped like values, not like
+    # keywords: quoted, identifiers joined by "-", "_", "." or "/", a name glued to a
+    # number, or words some other template already treats as values (see _value_evidence)
+    value_shapes: bool = True
+    diversity: float = 0.0
     # ... or as soon as two of its words already alternate in another template
     shared_word_pairs: bool = True
     # whether that may happen to the first word of a message when the two words share
@@ -275,6 +281,70 @@ def _collapse_lists(toks: list[str], run: int) -> list[str]:
     return out
 
 
+_QUOTES = "\"'`"
+_TRAIL = ",;:."
+# an identifier whose parts are joined by "-", "_" or "/" and hold no capital after
+# the first letter: "istio-proxy", "users_pkey", "kube-system/coredns", "orders-<*>"
+_JOINED = re.compile(r"^[a-z][a-z0-9]*(?:[-_/](?:[a-z0-9]+|<\*>))+$")
+
+
+def _value_shaped(word: str) -> bool:
+    """Whether a word that differs between two otherwise equal lines looks like a value
+    rather than a keyword: quoted, a joined lower-case identifier, or a name glued to a
+    (masked) number. Plain words ("Accepted", "started", "root") are not: for them only
+    behaviour (values seen, pairs alternating elsewhere) decides."""
+    w = word.rstrip(_TRAIL)
+    if len(w) >= 3 and w[0] in _QUOTES and w[-1] == w[0]:
+        # quoted names are values ("orders", "users_pkey"), capitalised quoted words
+        # more often states or titles ('Active' / 'Inactive')
+        inner = w[1:-1]
+        return inner == inner.lower() and any(ch.isalpha() for ch in inner)
+    if len(w) >= 3 and w[0] in "[(" and w[-1] in "])":
+        w = w[1:-1]
+    return _JOINED.match(w) is not None
+
+
+_OPEN = {"[": "]", "(": ")", "{": "}"}
+
+
+def _item_is_value(item: str) -> bool:
+    # "key=<*>" or "key:<*>" items are pairs of a record, not entries of a list
+    return bool(item) and "=" not in item and ":" not in item and (VAR in item or _value_shaped(item))
+
+
+def _collapse_value_lists(toks: list[str]) -> list[str]:
+    """A comma-separated list of values written over several tokens is one variable, so
+    that "[orders-0]" and "[orders-0, payments-3, audit-log-1]" are one message shape:
+    a bracketed list ("[a, b, c]", "(a, b)") of two or more items, or, after a label
+    ending in ":", a list that runs to the end of the message ("partitions: a, b").
+    Lists of plain words ("[TERM, HUP, INT]") are kept: those are usually constants."""
+    out: list[str] = []
+    i, n = 0, len(toks)
+    while i < n:
+        tok = toks[i]
+        closer = _OPEN.get(tok[:1])
+        if closer is not None and len(tok) > 2 and tok.endswith(",") and _item_is_value(tok[1:-1]):
+            j = i + 1
+            while j < n and toks[j].endswith(",") and closer not in toks[j] and _item_is_value(toks[j][:-1]):
+                j += 1
+            if j < n:
+                k = toks[j].find(closer)
+                if k > 0 and _item_is_value(toks[j][:k]):
+                    out.append(tok[0] + VAR + toks[j][k:])
+                    i = j + 1
+                    continue
+        elif tok.endswith(",") and out and out[-1].endswith(":") and _item_is_value(tok[:-1]):
+            j = i + 1
+            while j < n - 1 and toks[j].endswith(",") and _item_is_value(toks[j][:-1]):
+                j += 1
+            if j == n - 1 and _item_is_value(toks[j]):
+                out.append(VAR)
+                break
+        out.append(tok)
+        i += 1
+    return out
+
+
 def _has_alpha(tok: str) -> bool:
     return any(ch.isalpha() for ch in tok.replace(VAR, ""))
 
@@ -313,7 +383,10 @@ class TemplateEngine:
         self._msg_cache: dict[str, _Cluster] = {}
         self._tok_cache: dict[str, str] = {}
         # (position, word, word) -> first sibling group where the two words alternated there
-        self._pairs: dict[tuple[int, str, str], _Siblings] = {}
+        self._pairs: dict[tuple[str, str], _Siblings] = {}
+        # plain words some template has already generalised into a variable: a value
+        # vocabulary ("root" of "Failed password for <*>") that other templates share
+        self._values: set[str] = set()
 
     # ------------------------------------------------------------------ helpers
     def _mask(self, message: str) -> tuple[str, ...]:
@@ -333,6 +406,8 @@ class TemplateEngine:
             out.append(m)
         if not DATE_WORDS.isdisjoint(raw):
             out = collapse_dates(raw, out)
+        if self.config.value_shapes and "," in message:
+            out = _collapse_value_lists(out)
         run = self.config.list_run
         if run and len(out) >= run and out.count(VAR) >= run:
             out = _collapse_lists(out, run)
@@ -390,8 +465,9 @@ class TemplateEngine:
         for lst in lists[: len(lists) - need + 1]:
             candidates.update(lst)
         best = None
-        best_score: tuple[int, int, int] = (-(n + 1), -1, -1)
+        best_score: tuple[int, bool, int, int] = (-(n + 1), False, -1, -1)
         best_words: list[int] = []
+        vshape = self.config.value_shapes
         for c in candidates:
             ct = c.tokens
             eq = sum(1 for a, t in zip(ct, toks, strict=True) if a == t and a != VAR)
@@ -409,10 +485,12 @@ class TemplateEngine:
                     continue
                 if VAR in a and _wild_ok(a, t):
                     params += 1
-                elif _is_word_edit(a, t):
+                elif _is_word_edit(a, t) and not (vshape and _value_shaped(a) and _value_shaped(t)):
                     # two different words: maybe different templates, maybe a variable
                     words.append(i)
-            score = (-len(words), eq, params)
+            # a template differing in its first word is the last choice: first words
+            # are usually what tells messages apart, later words more often values
+            score = (-len(words), words != [0], eq, params)
             if score > best_score or (score == best_score and best is not None and c.seq < best.seq):
                 best, best_score, best_words = c, score, words
         return best, best_words
@@ -441,6 +519,17 @@ class TemplateEngine:
                 return c.seq, c.template
         c = self._learn(message)[0]
         return c.seq, c.template
+
+    def assign_batch(self, messages: Iterable[str]) -> list[tuple[int, str]]:
+        """:meth:`assign` for many messages in order (one call per batch for callers that
+        parse record batches; the results are exactly those of calling assign in a loop)."""
+        assign = self.assign
+        return [assign(m) for m in messages]
+
+    def match_batch(self, messages: Iterable[str]) -> list[Match]:
+        """:meth:`add` for many messages in order: learns, returns one Match per message."""
+        add = self.add
+        return [add(m) for m in messages]
 
     def _learn(self, message: str) -> tuple[_Cluster, bool, tuple[str, ...]]:
         """Fast path, else mining. Returns (template, is_new, ids it replaced)."""
@@ -475,6 +564,8 @@ class TemplateEngine:
                 word not in group.values
                 and len(group.values) + 1 < self.config.min_word_values
                 and not self._pair_seen_elsewhere(group, word)
+                and not self._value_evidence(group, word)
+                and not self._diverse(group)
             ):
                 # a different word: a template of its own, until the position varies enough
                 group.values.add(word)
@@ -487,6 +578,8 @@ class TemplateEngine:
         else:
             old_ids = [c.template_id]
             merged = tuple(a if a == t else _merge_token(a, t) for a, t in zip(c.tokens, toks, strict=True))
+            if self.config.value_shapes:
+                self._learn_values(c.tokens, toks, merged)
             c = self._retokenise(c, merged)
         c.count += 1
         self._remember(message, c)
@@ -501,9 +594,8 @@ class TemplateEngine:
             return False
         seen = False
         pairs = self._pairs
-        pos = group.pos
         for other in group.values:
-            key = (pos, other, word) if other < word else (pos, word, other)
+            key = (other, word) if other < word else (word, other)
             first = pairs.setdefault(key, group)
             if first is not group:
                 seen = True
@@ -512,6 +604,36 @@ class TemplateEngine:
                     for m in first.members:
                         m.pending = True
         return seen
+
+    def _learn_values(self, old: tuple[str, ...], line: tuple[str, ...], merged: tuple[str, ...]) -> None:
+        """Remember the words that a new variable covers ("user=root" and "user=guest"
+        made "user=<*>": root and guest are values wherever they occur)."""
+        for a, t, m in zip(old, line, merged, strict=True):
+            if a == t or VAR not in m or VAR in a:
+                continue
+            k = m.index(VAR)
+            pre, suf = m[:k], m[k + 3 :]
+            for tok in (a, t):
+                word = tok[len(pre) : len(tok) - len(suf)].strip(_QUOTES)
+                if word.isalpha():
+                    self._values.add(word)
+
+    def _value_evidence(self, group: _Siblings, word: str) -> bool:
+        """Whether the words of a sibling position are values by their shape, or because
+        another template already made them variables."""
+        if not self.config.value_shapes:
+            return False
+        vocab = self._values
+        if word in vocab and all(v in vocab for v in group.values):
+            return True
+        return _value_shaped(word) and all(_value_shaped(v) for v in group.values)
+
+    def _diverse(self, group: _Siblings) -> bool:
+        r = self.config.diversity
+        if not r:
+            return False
+        seen = sum(m.count for m in group.members if m.merged_into is None) + 1
+        return (len(group.values) + 1) / seen >= r
 
     def _create(self, message: str, toks: tuple[str, ...]) -> _Cluster:
         c = self._new_cluster(toks)
@@ -522,6 +644,8 @@ class TemplateEngine:
     def _merge_siblings(self, group: _Siblings, pos: int, toks: tuple[str, ...]) -> _Cluster:
         """The word at ``pos`` varies enough: one template with a variable there."""
         members = [m for m in group.members if m.merged_into is None]
+        self._values.update(w for w in group.values if w.isalpha())
+        self._values.add(toks[pos]) if toks[pos].isalpha() else None
         merged = list(toks)
         merged[pos] = VAR
         for m in members:

@@ -1,0 +1,1 @@
+"""logmesh console: the operator's web console and read commands over the services' HTTP APIs."""

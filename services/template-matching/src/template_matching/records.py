@@ -1,0 +1,80 @@
+"""Decoding ``logs.records`` values on the hot path: msgspec first, the pydantic contract as the judge.
+
+``LogRecord`` (contracts) stays the definition of a record. Validating it with pydantic cost about
+16 µs per record, more than the template engine; msgspec decodes the same JSON into the frozen
+structs below in about 2 µs. The structs mirror the contract field for field (names, types, length
+limits, defaults, the level vocabulary) and tests/test_records.py holds them equal on valid and
+invalid input. Whatever msgspec refuses is handed to the contract itself: it either accepts the
+value (pydantic is laxer about some datetime spellings) or raises the ``ValidationError`` whose
+reason the mesh puts on the dead letter. So a record is never rejected that the contract accepts.
+
+Domain code reads records by attribute, so it takes a ``RecordView`` or a ``LogRecord`` alike.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal, TypeAlias
+
+import msgspec
+
+from logmesh_contracts import K8sRef, LogRecord
+
+_Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+_Org = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+_Service = Annotated[str, msgspec.Meta(max_length=256)]
+_SchemaVersion = Annotated[int, msgspec.Meta(ge=1)]
+
+
+class K8sView(msgspec.Struct, frozen=True, gc=False):
+    """``logmesh_contracts.K8sRef`` as a msgspec struct."""
+
+    cluster: str | None = None
+    namespace: str | None = None
+    pod: str | None = None
+    container: str | None = None
+    node: str | None = None
+    service: str | None = None
+    kind: str | None = None
+    name: str | None = None
+
+    def to_contract(self) -> K8sRef:
+        return K8sRef(
+            cluster=self.cluster, namespace=self.namespace, pod=self.pod, container=self.container, node=self.node,
+            service=self.service, kind=self.kind, name=self.name,
+        )
+
+
+class RecordView(msgspec.Struct, frozen=True, gc=False):
+    """``logmesh_contracts.LogRecord`` as a msgspec struct (unknown fields ignored, as the contract does)."""
+
+    event_id: _Id
+    org: _Org
+    timestamp: datetime
+    received_at: datetime
+    message: str
+    schema_version: _SchemaVersion = 1
+    service: _Service = "unknown"
+    host: str | None = None
+    level: Literal["TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL"] = "INFO"
+    dashboard: str | None = None
+    k8s: K8sView = msgspec.field(default_factory=K8sView)
+    metadata: dict[str, str] = msgspec.field(default_factory=dict)
+    redacted: bool = False
+    truncated: bool = False
+
+    def to_contract(self) -> LogRecord:
+        return LogRecord.model_validate(msgspec.to_builtins(self))
+
+
+Record: TypeAlias = RecordView | LogRecord
+
+_DECODER = msgspec.json.Decoder(RecordView)
+
+
+def decode_record(value: bytes, _delivery: object = None) -> Record:
+    """A ``logs.records`` value; raises the contract's ``ValidationError`` (a ``ValueError``) when invalid."""
+    try:
+        return _DECODER.decode(value)
+    except msgspec.MsgspecError:
+        return LogRecord.model_validate_json(value)
