@@ -58,6 +58,8 @@ class EngineConfig:
     # number, or words some other template already treats as values (see _value_evidence)
     value_shapes: bool = True
     diversity: float = 0.0
+    # when a template generalises, templates it now covers merge into it
+    absorb_covered: bool = True
     # ... or as soon as two of its words already alternate in another template
     shared_word_pairs: bool = True
     # whether that may happen to the first word of a message when the two words share
@@ -285,7 +287,12 @@ _QUOTES = "\"'`"
 _TRAIL = ",;:."
 # an identifier whose parts are joined by "-", "_" or "/" and hold no capital after
 # the first letter: "istio-proxy", "users_pkey", "kube-system/coredns", "orders-<*>"
-_JOINED = re.compile(r"^[a-z][a-z0-9]*(?:[-_/](?:[a-z0-9]+|<\*>))+$")
+_JOINED = re.compile(r"^[a-z][a-z0-9]*(?:[-_/](?:[a-z0-9]+|<\*>))+~?$")
+# a lower-case name with one extension: unit and file names ("kubelet.service",
+# "app.js"); dotted keys of three or more parts ("mapred.task.id") stay keywords
+_DOTTED = re.compile(r"^[a-z][a-z0-9-]*\.[a-z][a-z0-9]*$")
+# what loggers print for an empty field (access lines: remote user, referer)
+_EMPTY = frozenset({"-", '"-"'})
 
 
 def _value_shaped(word: str) -> bool:
@@ -294,14 +301,17 @@ def _value_shaped(word: str) -> bool:
     (masked) number. Plain words ("Accepted", "started", "root") are not: for them only
     behaviour (values seen, pairs alternating elsewhere) decides."""
     w = word.rstrip(_TRAIL)
+    if w[:1] in _QUOTES:
+        # a quoted value closing a parenthesised record: "user: 'guest')"
+        w = w.rstrip(_TRAIL + ")]}")
     if len(w) >= 3 and w[0] in _QUOTES and w[-1] == w[0]:
         # quoted names are values ("orders", "users_pkey"), capitalised quoted words
         # more often states or titles ('Active' / 'Inactive')
         inner = w[1:-1]
-        return inner == inner.lower() and any(ch.isalpha() for ch in inner)
+        return inner == inner.lower() and not inner.isspace()
     if len(w) >= 3 and w[0] in "[(" and w[-1] in "])":
         w = w[1:-1]
-    return _JOINED.match(w) is not None
+    return _JOINED.match(w) is not None or _DOTTED.match(w) is not None
 
 
 _OPEN = {"[": "]", "(": ")", "{": "}"}
@@ -451,7 +461,10 @@ class TemplateEngine:
         """Most similar template of the bucket and the positions where the line has a
         different word (see :func:`_is_word_edit`) than the template."""
         n = len(toks)
-        th = self.config.similarity * n
+        # similarity is measured over the tokens that hold words: a masked value can never
+        # equal a template's constant, so counting it would keep lines made mostly of
+        # values (access lines) from ever meeting their template
+        th = self.config.similarity * sum(1 for t in toks if t != VAR)
         # candidates from the postings: a template with at least `need` equal tokens is
         # in at least one of any (lists - need + 1) of the line's posting lists, so the
         # shortest ones suffice (the common ones, like a "INFO" prefix, are skipped)
@@ -541,6 +554,7 @@ class TemplateEngine:
                 if group.evident:
                     old_ids = [m.template_id for m in group.members if m.merged_into is None]
                     c = self._merge_siblings(group, group.pos, c.tokens)
+                    old_ids += self._absorb(c)
                     c.count += 1
                     self._remember(message, c)
                     return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
@@ -581,9 +595,50 @@ class TemplateEngine:
             if self.config.value_shapes:
                 self._learn_values(c.tokens, toks, merged)
             c = self._retokenise(c, merged)
+        old_ids += self._absorb(c)
         c.count += 1
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
+
+    def _absorb(self, c: _Cluster) -> list[str]:
+        """Merge into ``c`` (just generalised) every template of its length that it now
+        covers: a more specific template would otherwise keep taking the lines it matches
+        first, so one message would stay split over templates that no longer differ."""
+        if not self.config.absorb_covered:
+            return []
+        wild = c.wild
+        if not wild:
+            return []
+        b = self._buckets[len(c.tokens)]
+        ct = c.tokens
+        fixed = [i for i, t in enumerate(ct) if VAR not in t]
+        gone = []
+        for s in list(b.clusters):
+            if s is c:
+                continue
+            st = s.tokens
+            if any(st[i] != ct[i] for i in fixed):
+                continue
+            ok = True
+            for i, pre, suf in wild:
+                t = st[i]
+                if pre or suf:
+                    if t != ct[i] and not (
+                        len(t) > len(pre) + len(suf) and t.startswith(pre) and t.endswith(suf)
+                    ):
+                        ok = False
+                        break
+            if not ok:
+                continue
+            gone.append(s.template_id)
+            b.remove(s)
+            s.merged_into = c
+            c.count += s.count
+            for g in s.sib.values():
+                if s in g.members:
+                    g.members.remove(s)
+            s.sib.clear()
+        return gone
 
     def _pair_seen_elsewhere(self, group: _Siblings, word: str) -> bool:
         """Whether ``word`` and one of the group's words already alternate at the same
@@ -623,6 +678,9 @@ class TemplateEngine:
         another template already made them variables."""
         if not self.config.value_shapes:
             return False
+        if word in _EMPTY or not _EMPTY.isdisjoint(group.values):
+            # a word that alternates with the empty-field marker is a field's value
+            return True
         vocab = self._values
         if word in vocab and all(v in vocab for v in group.values):
             return True
