@@ -355,6 +355,10 @@ def _collapse_value_lists(toks: list[str]) -> list[str]:
     return out
 
 
+def _is_symbol(tok: str) -> bool:
+    return len(tok) >= 2 and tok not in _EMPTY and not any(ch.isalnum() for ch in tok)
+
+
 def _has_alpha(tok: str) -> bool:
     return any(ch.isalpha() for ch in tok.replace(VAR, ""))
 
@@ -498,7 +502,10 @@ class TemplateEngine:
                     continue
                 if VAR in a and _wild_ok(a, t):
                     params += 1
-                elif _is_word_edit(a, t) and not (vshape and _value_shaped(a) and _value_shaped(t)):
+                elif t == VAR and _is_symbol(a):
+                    # a run of symbols ("****", "--") is structure, not a value's placeholder
+                    words.append(i)
+                elif _is_word_edit(a, t) and not (vshape and self._pair_is_values(a, t)):
                     # two different words: maybe different templates, maybe a variable
                     words.append(i)
             # a template differing in its first word is the last choice: first words
@@ -599,6 +606,16 @@ class TemplateEngine:
         c.count += 1
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
+
+    def _pair_is_values(self, a: str, t: str) -> bool:
+        """Evidence from the two words alone that they are values of one field: both shaped
+        like values, one is the empty-field marker, or both are known values."""
+        if a in _EMPTY or t in _EMPTY:
+            return True
+        if _value_shaped(a) and _value_shaped(t):
+            return True
+        vocab = self._values
+        return a in vocab and t in vocab
 
     def _absorb(self, c: _Cluster) -> list[str]:
         """Merge into ``c`` (just generalised) every template of its length that it now
