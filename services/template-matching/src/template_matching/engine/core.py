@@ -701,7 +701,9 @@ class TemplateEngine:
         vocab = self._values
         if word in vocab and all(v in vocab for v in group.values):
             return True
-        return _value_shaped(word) and all(_value_shaped(v) for v in group.values)
+        # one identifier-shaped word among them says the position holds names
+        # ("nginx", "api", "istio-proxy"): plain keywords seldom alternate with one
+        return _value_shaped(word) or any(_value_shaped(v) for v in group.values)
 
     def _diverse(self, group: _Siblings) -> bool:
         r = self.config.diversity
