@@ -290,7 +290,7 @@ _TRAIL = ",;:."
 _JOINED = re.compile(r"^[a-z][a-z0-9]*(?:[-_/](?:[a-z0-9]+|<\*>))+~?$")
 # a lower-case name with one extension: unit and file names ("kubelet.service",
 # "app.js"); dotted keys of three or more parts ("mapred.task.id") stay keywords
-_DOTTED = re.compile(r"^[a-z][a-z0-9-]*\.[a-z][a-z0-9]*$")
+_DOTTED = re.compile(r"^[a-z][a-z0-9-]*(?:\.[a-z0-9][a-z0-9-]*)+$")
 # what loggers print for an empty field (access lines: remote user, referer)
 _EMPTY = frozenset({"-", '"-"'})
 
@@ -615,7 +615,12 @@ class TemplateEngine:
         if _value_shaped(a) and _value_shaped(t):
             return True
         vocab = self._values
-        return a in vocab and t in vocab
+        if a in vocab and t in vocab:
+            return True
+        # the two words already alternated in two different messages (see
+        # _pair_seen_elsewhere): proven values, wherever else they differ
+        first = self._pairs.get((a, t) if a < t else (t, a))
+        return first is not None and first.evident
 
     def _absorb(self, c: _Cluster) -> list[str]:
         """Merge into ``c`` (just generalised) every template of its length that it now
