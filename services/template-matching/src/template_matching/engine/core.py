@@ -58,6 +58,9 @@ class EngineConfig:
     # number, or words some other template already treats as values (see _value_evidence)
     value_shapes: bool = True
     diversity: float = 0.0
+    # ... or at once when at least this share of the template's tokens hold values: a
+    # record of fields, where a differing word is a field value (see _is_record)
+    record_share: float = 0.67
     # when a template generalises, templates it now covers merge into it
     absorb_covered: bool = True
     # ... or as soon as two of its words already alternate in another template
@@ -569,6 +572,9 @@ class TemplateEngine:
             self._remember(message, c)
             return c, False, ()
         c, words = self._closest(b, toks)
+        if c is not None and words and self._is_record(c, words):
+            # a field value of a record-like line: generalise at once (below)
+            words = []
         if c is None or len(words) > 1:
             return self._create(message, toks), True, ()
         if words:
@@ -661,6 +667,17 @@ class TemplateEngine:
                     g.members.remove(s)
             s.sib.clear()
         return gone
+
+    def _is_record(self, c: _Cluster, words: list[int]) -> bool:
+        """Whether the words that differ are fields of a record-like message: most of the
+        template's tokens already hold values (access and proxy lines, DNS query logs),
+        so a word that differs between two such lines is one more field value, not another
+        message. The first word is excluded, as everywhere; at most two words at once."""
+        share = self.config.record_share
+        if not share or len(words) > 2 or words[0] == 0:
+            return False
+        toks = c.tokens
+        return sum(1 for t in toks if VAR in t) >= share * len(toks)
 
     def _pair_seen_elsewhere(self, group: _Siblings, word: str) -> bool:
         """Whether ``word`` and one of the group's words already alternate at the same
