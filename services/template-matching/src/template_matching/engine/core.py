@@ -650,12 +650,9 @@ class TemplateEngine:
             ok = True
             for i, pre, suf in wild:
                 t = st[i]
-                if pre or suf:
-                    if t != ct[i] and not (
-                        len(t) > len(pre) + len(suf) and t.startswith(pre) and t.endswith(suf)
-                    ):
-                        ok = False
-                        break
+                if (pre or suf) and t != ct[i] and not _wild_ok(ct[i], t):
+                    ok = False
+                    break
             if not ok:
                 continue
             gone.append(s.template_id)
