@@ -478,6 +478,14 @@ def test_a_generalised_template_absorbs_the_templates_it_covers() -> None:
     assert [t for _, t, _ in engine.templates()] == ["Started container <*>"]
 
 
+def test_key_value_records_meet_their_template() -> None:
+    engine = TemplateEngine()
+    first = engine.add('"msg"="Certificate must be re-issued" "key"="default/shop-tls" "reason"="Renewing"')
+    second = engine.add('"msg"="Certificate must be re-issued" "key"="payments/api-tls" "reason"="Expired"')
+    assert second.cluster == first.cluster
+    assert second.template == '"msg"="Certificate must be re-issued" "key"="<*>" "reason"="<*>"'
+
+
 def test_symbol_runs_stay_structure() -> None:
     engine = TemplateEngine()
     engine.add("Fan speeds ( 3552 3534 3375 **** 3515 3479 )")

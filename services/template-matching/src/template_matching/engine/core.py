@@ -358,6 +358,11 @@ def _collapse_value_lists(toks: list[str]) -> list[str]:
     return out
 
 
+def _is_pair(tok: str) -> bool:
+    k = tok.find("=")
+    return 0 < k < len(tok) - 1
+
+
 def _is_symbol(tok: str) -> bool:
     return len(tok) >= 2 and tok not in _EMPTY and not any(ch.isalnum() for ch in tok)
 
@@ -471,7 +476,8 @@ class TemplateEngine:
         # similarity is measured over the tokens that hold words: a masked value can never
         # equal a template's constant, so counting it would keep lines made mostly of
         # values (access lines) from ever meeting their template
-        th = self.config.similarity * sum(1 for t in toks if t != VAR)
+        # (and so are the values of key=value pairs, which generalise at once)
+        th = self.config.similarity * sum(1 for t in toks if t != VAR and not _is_pair(t))
         # candidates from the postings: a template with at least `need` equal tokens is
         # in at least one of any (lists - need + 1) of the line's posting lists, so the
         # shortest ones suffice (the common ones, like a "INFO" prefix, are skipped)
