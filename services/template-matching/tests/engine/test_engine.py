@@ -483,7 +483,7 @@ def test_key_value_records_meet_their_template() -> None:
     first = engine.add('"msg"="Certificate must be re-issued" "key"="default/shop-tls" "reason"="Renewing"')
     second = engine.add('"msg"="Certificate must be re-issued" "key"="payments/api-tls" "reason"="Expired"')
     assert second.cluster == first.cluster
-    assert second.template == '"msg"="Certificate must be re-issued" "key"="<*>" "reason"="<*>"'
+    assert second.template == '"msg"="Certificate must be re-issued" "key"="<*>-tls" "reason"="<*>"'
 
 
 def test_symbol_runs_stay_structure() -> None:
