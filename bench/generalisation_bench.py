@@ -339,7 +339,10 @@ def main() -> int:
         "OpsPlatform, so none of those rows is blind any more. ServicePlatform (Go and Node services, "
         "cluster-autoscaler, external-dns, cert-manager, Argo CD, Istio, gRPC-Go, Karpenter) was written "
         "after the round-2 rules were frozen (commit 'corpora: ServicePlatform ...') and scored once: "
-        "its row is the blind figure.",
+        "the row 'ServicePlatform (blind)' (bench/results/generalisation-service-blind.json) is the blind "
+        "figure. One change was made after looking at its failures (key=value tokens do not count towards "
+        "the similarity needed to meet a template, for logr/klog records); the last ServicePlatform row "
+        "includes it and is not blind.",
         "",
         "| corpus | lines | event types | engine stream | engine final | drain3 default | drain3 masked |",
         "|---|---|---|---|---|---|---|",
@@ -357,6 +360,12 @@ def main() -> int:
             f"{fmt(r['engine_stream'])} | {fmt(r['engine_final'])} | {fmt(r['drain3_default'])} "
             f"| {fmt(r['drain3_masked'])} |"
         )
+    sblind = json.loads((RESULTS / "generalisation-service-blind.json").read_text())["corpora"]["ServicePlatform"]
+    md.append(
+        f"| ServicePlatform (blind) | {sblind['lines']} | {sblind['event_types']} | "
+        f"{fmt(sblind['engine_stream'])} | {fmt(sblind['engine_final'])} | {fmt(sblind['drain3_default'])} "
+        f"| {fmt(sblind['drain3_masked'])} |"
+    )
     for n, r in corpora.items():
         md.append(
             f"| {n} | {r['lines']} | {r['event_types']} | {fmt(r['engine_stream'])} | {fmt(r['engine_final'])} "
