@@ -65,6 +65,9 @@ async def mesh(
         extra_env={"LOGMESH_OTEL_EXPORTER": "file", "LOGMESH_LOG_LEVEL": "INFO"},
         service_env={
             "alert-intake": {"LOGMESH_INTAKE_TOKENS": DEMO_TOKEN},
+            # the committed example messages carry fixed timestamps: no retention window, so they are
+            # processed whatever the date the suite runs
+            "ingestion": {"LOGMESH_MAX_RECORD_AGE_DAYS": "0"},
             "cluster-watching": {"LOGMESH_KUBECONFIG": kubernetes["kubeconfig"]},
             "llm-analysis": {"LOGMESH_EVIDENCE_DEADLINE_S": "8"},
             "notification": {
@@ -219,7 +222,9 @@ async def test_garbage_on_every_consumed_topic_is_dead_lettered_and_valid_messag
         for topic in consumed:
             await producer.send_and_wait(mesh.topic_prefix + topic.name, b"\x00 not a message", key=b"garbage")
             example = (EXAMPLES / f"{topic.model.__name__}.json").read_bytes()
-            await producer.send_and_wait(mesh.topic_prefix + topic.name, example, key=b"valid")
+            # a tenant header, as a trusted producer sends it (an OTLP export carries no org of its own)
+            await producer.send_and_wait(mesh.topic_prefix + topic.name, example, key=b"valid",
+                                         headers=[("x-logmesh-org", b"acme")])
     finally:
         await producer.stop()
     for topic in consumed:
