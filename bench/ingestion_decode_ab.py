@@ -13,7 +13,6 @@ Process CPU time: other engineers' load on the machine inflates it less than wal
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import platform
