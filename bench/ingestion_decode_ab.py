@@ -7,7 +7,7 @@ Each round runs a fresh subprocess per variant, alternating the order, on the lo
 both go through the same interface. Both variants' outputs must be byte-identical, or the run fails.
 Process CPU time: other engineers' load on the machine inflates it less than wall time.
 
-    .venv/bin/python bench/ingestion_decode_ab.py [--baseline main] [--records 50000] [--rounds 5]
+    .venv/bin/python bench/ingestion_decode_ab.py [--baseline REF] [--records 50000] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -58,19 +58,21 @@ print(json.dumps({"us_per_record": spent / count * 1e6, "digest": digest}))
 
 def run(src: Path, records: int) -> dict:
     proc = subprocess.run([sys.executable, "-c", WORKER, str(ROOT / "loadtest"), str(src), str(records)],
-                          capture_output=True, text=True, check=True)
+                          capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(f"{src}: the worker failed (a baseline needs this tree's runtime):\n{proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--baseline", default="main", help="git ref of variant A")
+    parser.add_argument("--baseline", default=None, help="git ref of variant A (default: where this branch left main)")
     parser.add_argument("--records", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "ingestion-decode-ab.json")
     args = parser.parse_args()
-    baseline = subprocess.run(["git", "-C", str(ROOT), "rev-parse", args.baseline], capture_output=True, text=True,
-                              check=True).stdout.strip()
+    ref = ["rev-parse", args.baseline] if args.baseline else ["merge-base", "HEAD", "main"]
+    baseline = subprocess.run(["git", "-C", str(ROOT), *ref], capture_output=True, text=True, check=True).stdout.strip()
     with tempfile.TemporaryDirectory(prefix="ingestion-ab-") as tmp:
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", baseline, "services/ingestion/src"],
                                  capture_output=True, check=True).stdout

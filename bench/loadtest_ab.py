@@ -5,7 +5,7 @@ A runs from ``git archive <baseline>``: its ``services/*/src`` and ``contracts/s
 PYTHONPATH, which the scenario's service processes inherit. The comparable figure is each
 service's ``cpu_us_per_record`` (process CPU time); records/s follow the machine's contention.
 
-    .venv/bin/python bench/loadtest_ab.py [--baseline main] [--records 50000] [--rounds 4]
+    .venv/bin/python bench/loadtest_ab.py [--baseline REF] [--records 50000] [--rounds 4]
 """
 
 from __future__ import annotations
@@ -25,14 +25,14 @@ SERVICES = ("ingestion", "template-matching")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--baseline", default="main")
+    parser.add_argument("--baseline", default=None, help="git ref of variant A (default: where this branch left main)")
     parser.add_argument("--records", type=int, default=50_000)
     parser.add_argument("--rate", type=float, default=200_000)
     parser.add_argument("--rounds", type=int, default=4, help="runs per variant")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "loadtest-ab-batch.json")
     args = parser.parse_args()
-    baseline = subprocess.run(["git", "-C", str(ROOT), "rev-parse", args.baseline], capture_output=True, text=True,
-                              check=True).stdout.strip()
+    ref = ["rev-parse", args.baseline] if args.baseline else ["merge-base", "HEAD", "main"]
+    baseline = subprocess.run(["git", "-C", str(ROOT), *ref], capture_output=True, text=True, check=True).stdout.strip()
     runs = []
     with tempfile.TemporaryDirectory(prefix="loadtest-ab-") as tmp:
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", baseline, "services", "contracts/src"],
@@ -62,7 +62,7 @@ def main() -> None:
     median = {v: {s: round(statistics.median(r["cpu_us_per_record"][s] for r in runs if r["variant"] == v), 1)
                   for s in SERVICES} for v in ("A", "B")}
     result = {
-        "what": f"the embedded mesh, {args.baseline}'s services (A, {baseline[:12]}) against this tree's (B), "
+        "what": f"the embedded mesh, {args.baseline or 'the merge base'}'s services (A, {baseline[:12]}) against this tree's (B), "
                 f"interleaved; --records {args.records} --rate {args.rate:g} --alerts 0",
         "machine_note": "2 cores shared by 8 engineers (load average ~10): CPU µs per record is the comparable figure",
         "cpu_us_per_record_median": median,
