@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PACKAGES := contracts[asyncapi] services/common[test] $(sort $(patsubst %/pyproject.toml,%[test],$(filter-out services/common/pyproject.toml,$(wildcard services/*/pyproject.toml))))
 STAMP := $(VENV)/.installed
-DEV_TOOLS := ruff==0.17.5 mypy==2.4.1 types-PyYAML==6.0.12.20261122
+DEV_TOOLS := ruff==0.17.5 mypy==2.4.1 types-PyYAML==6.0.12.20261122 uv==0.13.9
 
 .DEFAULT_GOAL := help
 
@@ -20,11 +20,13 @@ $(STAMP): Makefile contracts/pyproject.toml $(wildcard services/*/pyproject.toml
 
 install: $(STAMP) ## create .venv with every package (editable) and test tools
 
-DEBIAN_PACKAGES := prometheus-alertmanager docker-compose rsyslog rsyslog-kafka chromium
+# openjdk-17 + maven: the real Apache Kafka tier (deploy/kafka); prometheus: promtool checks the alert rules
+DEBIAN_PACKAGES := prometheus-alertmanager docker-compose rsyslog rsyslog-kafka chromium openjdk-17-jre-headless maven prometheus
 
-system-deps: ## install the Debian packages tests drive for real (Alertmanager, compose validator, rsyslog+omkafka, Chromium for the console)
+system-deps: ## install the Debian packages tests drive for real (Alertmanager, compose validator, rsyslog+omkafka, Chromium for the console, JDK+Maven for Kafka, promtool)
 	@command -v prometheus-alertmanager >/dev/null && command -v docker-compose >/dev/null && \
-	  command -v chromium >/dev/null && ls /usr/lib/*/rsyslog/omkafka.so >/dev/null 2>&1 || { \
+	  command -v chromium >/dev/null && ls /usr/lib/*/rsyslog/omkafka.so >/dev/null 2>&1 && \
+	  command -v java >/dev/null && command -v mvn >/dev/null && command -v promtool >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; fi; }
 
@@ -36,6 +38,15 @@ up: install ## bring up the whole mesh on embedded defaults and keep it running
 
 test: install system-deps ## install everything and run the whole test suite
 	$(VENV)/bin/pytest
+
+# the broker contract: the same tests pass on Tansu (make test) and on Apache Kafka (make test-kafka)
+BROKER_CONTRACT_TESTS := services/common/tests/test_delivery.py services/ingestion/tests/test_kafka_path.py \
+	services/llm-analysis/tests/test_replicas.py services/template-matching/tests/test_delivery.py
+
+test-kafka: install system-deps ## real-Kafka tier: 3 Apache Kafka brokers from Maven Central (no Docker): failover, SASL_SSL, rebalance, broker contract
+	$(PY) deploy/kafka/cluster.py fetch
+	LOGMESH_REQUIRE_KAFKA=1 LOGMESH_KAFKA_TIER=full $(VENV)/bin/pytest tests/kafka
+	$(PY) deploy/kafka/cluster.py run -- $(VENV)/bin/pytest -m broker $(BROKER_CONTRACT_TESTS)
 
 lint: install ## ruff, the mypy type check and the contract/schema drift checks
 	$(VENV)/bin/ruff check .
@@ -49,7 +60,13 @@ schemas: install ## regenerate committed JSON Schemas, examples, the AsyncAPI an
 	$(PY) -m logmesh_contracts.asyncapi export
 	$(PY) deploy/tools/openapi.py export
 
+lock: install ## re-resolve uv.lock (the whole workspace's dependency tree) after a pin changes
+	$(VENV)/bin/uv lock --python 3.11
+
+lock-check: install ## fail when uv.lock is out of date with the pyproject.toml files
+	$(VENV)/bin/uv lock --check --python 3.11
+
 clean: ## remove the virtualenv and local state
 	rm -rf $(VENV) .logmesh
 
-.PHONY: help install system-deps run up test lint schemas clean
+.PHONY: help install system-deps run up test test-kafka lint schemas lock lock-check clean

@@ -23,8 +23,10 @@ SERVICES: dict[str, dict] = {
                          "service_account_rbac": True, "env": {"LOGMESH_KUBECONFIG": "in-cluster"}},
     "alert-intake": {"replicas": 2, "cpu": "100m", "memory": "128Mi", "limit": "256Mi", "hpa_max": 4,
                      "secret_env": {"LOGMESH_INTAKE_TOKENS": "intake-tokens"}},
+    # a StatefulSet: each replica reads every evidence part through a consumer group named after its
+    # pod, and only StatefulSet pod names (llm-analysis-0, -1) survive restarts
     "llm-analysis": {"replicas": 2, "cpu": "250m", "memory": "512Mi", "limit": "1Gi", "hpa_max": 6,
-                     "secret_env": {"LOGMESH_LLM_API_KEY": "llm-api-key"}},
+                     "kind": "StatefulSet", "secret_env": {"LOGMESH_LLM_API_KEY": "llm-api-key"}},
     "knowledge-storage": {"replicas": 1, "cpu": "200m", "memory": "256Mi", "limit": "512Mi", "hpa_max": 0,
                           "env": {"LOGMESH_QDRANT_URL": "http://qdrant:6333"}},
     "notification": {"replicas": 2, "cpu": "100m", "memory": "128Mi", "limit": "256Mi", "hpa_max": 0,
@@ -38,6 +40,10 @@ SERVICES: dict[str, dict] = {
 }
 
 
+# every client of the mesh authenticates to Kafka the same way (LOGMESH_KAFKA_* in logmesh-config)
+KAFKA_SECRET_ENV = {"LOGMESH_KAFKA_SASL_PASSWORD": "kafka-sasl-password"}
+
+
 def labels(name: str) -> dict[str, str]:
     return {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "logmesh"}
 
@@ -47,7 +53,7 @@ def manifests(name: str, spec: dict) -> list[dict]:
     env += [{"name": k, "value": v} for k, v in spec.get("env", {}).items()]
     env += [
         {"name": k, "valueFrom": {"secretKeyRef": {"name": "logmesh-secrets", "key": v, "optional": True}}}
-        for k, v in spec.get("secret_env", {}).items()
+        for k, v in {**spec.get("secret_env", {}), **KAFKA_SECRET_ENV}.items()
     ]
     probe = {"httpGet": {"path": "/ready", "port": "http"}, "periodSeconds": 10, "timeoutSeconds": 3}
     container = {
@@ -71,8 +77,11 @@ def manifests(name: str, spec: dict) -> list[dict]:
             "capabilities": {"drop": ["ALL"]},
             "seccompProfile": {"type": "RuntimeDefault"},
         },
-        "volumeMounts": [{"name": "data", "mountPath": "/data"}, {"name": "tmp", "mountPath": "/tmp"}],
+        "volumeMounts": [{"name": "data", "mountPath": "/data"}, {"name": "tmp", "mountPath": "/tmp"},
+                         {"name": "kafka-tls", "mountPath": "/etc/logmesh/kafka-tls", "readOnly": True},
+                         {"name": "keys", "mountPath": "/keys", "readOnly": True}],
     }
+    kind = spec.get("kind", "Deployment")
     docs: list[dict] = [
         {
             "apiVersion": "v1",
@@ -82,9 +91,10 @@ def manifests(name: str, spec: dict) -> list[dict]:
         },
         {
             "apiVersion": "apps/v1",
-            "kind": "Deployment",
+            "kind": kind,
             "metadata": {"name": name, "labels": labels(name)},
             "spec": {
+                **({"serviceName": name, "podManagementPolicy": "Parallel"} if kind == "StatefulSet" else {}),
                 "replicas": spec["replicas"],
                 "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
                 "template": {
@@ -94,7 +104,13 @@ def manifests(name: str, spec: dict) -> list[dict]:
                         "terminationGracePeriodSeconds": 30,
                         "securityContext": {"runAsNonRoot": True, "fsGroup": 10001},
                         "containers": [container],
-                        "volumes": [{"name": "data", "emptyDir": {}}, {"name": "tmp", "emptyDir": {}}],
+                        "volumes": [
+                            {"name": "data", "emptyDir": {}}, {"name": "tmp", "emptyDir": {}},
+                            # CA and client certificate for Kafka over TLS (LOGMESH_KAFKA_SSL_*), when configured
+                            {"name": "kafka-tls", "secret": {"secretName": "logmesh-kafka-tls", "optional": True}},
+                            # the API key store (LOGMESH_KEYS_PATH): Secret `logmesh-keys`, key keys.sqlite
+                            {"name": "keys", "secret": {"secretName": "logmesh-keys", "optional": True}},
+                        ],
                     },
                 },
             },
@@ -108,6 +124,13 @@ def manifests(name: str, spec: dict) -> list[dict]:
                 "ports": [{"name": "http", "port": 8080, "targetPort": "http"}],
             },
         },
+        {
+            # voluntary evictions (node drains, upgrades) take one pod at a time; the group rebalances
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": {"name": name, "labels": labels(name)},
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": name}}},
+        },
     ]
     if spec["hpa_max"]:
         docs.append(
@@ -116,7 +139,7 @@ def manifests(name: str, spec: dict) -> list[dict]:
                 "kind": "HorizontalPodAutoscaler",
                 "metadata": {"name": name, "labels": labels(name)},
                 "spec": {
-                    "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+                    "scaleTargetRef": {"apiVersion": "apps/v1", "kind": kind, "name": name},
                     "minReplicas": spec["replicas"],
                     # more replicas than partitions would sit idle in the consumer group
                     "maxReplicas": spec["hpa_max"],
@@ -133,7 +156,8 @@ def manifests(name: str, spec: dict) -> list[dict]:
 def render() -> dict[Path, str]:
     out = {}
     for name, spec in SERVICES.items():
-        header = f"# {name}: ServiceAccount, Deployment, Service{', HPA' if spec['hpa_max'] else ''}.\n"
+        kind = spec.get("kind", "Deployment")
+        header = f"# {name}: ServiceAccount, {kind}, Service, PodDisruptionBudget{', HPA' if spec['hpa_max'] else ''}.\n"
         header += "# Generated by deploy/tools/render.py; edit the table there.\n"
         out[BASE / f"{name}.yaml"] = header + yaml.safe_dump_all(manifests(name, spec), sort_keys=False)
     return out

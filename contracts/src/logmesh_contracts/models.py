@@ -63,6 +63,10 @@ class RawLogInput(ExternalPayload):
     pod: str | None = None
     container: str | None = None
     node: str | None = None
+    cluster: str | None = None
+    k8s: dict[str, Any] | None = Field(
+        default=None, description="The Kubernetes fields nested (namespace, pod, container, node, cluster, service)."
+    )
 
 
 class OtlpLogsExport(ExternalPayload):
@@ -315,6 +319,27 @@ class AnalysisResult(Event):
     latencies_ms: dict[str, float] = Field(default_factory=dict)
     requested_by: str | None = None
     org: str = "default"
+
+
+class LlmCall(Event):
+    """One call to a language model: what left the mesh, for whom, and how much of it was masked.
+
+    Written (acks=all) before the prompt is sent: a call whose record cannot be written is not made.
+    Never the prompt itself: its SHA-256 lets an auditor match a prompt captured elsewhere.
+    """
+
+    incident_id: str
+    org: str = "default"
+    model: str = Field(description="The model asked (the first of the fallback chain).")
+    fallbacks: list[str] = Field(default_factory=list, description="Models the call may fall back to.")
+    endpoint: str = Field(description="Where the prompt went: the api_base, or the provider for hosted models.")
+    local: bool = Field(description="Whether the endpoint is loopback/in-cluster.")
+    called_at: datetime
+    attempt: int = 1
+    redacted: bool = Field(description="Whether the prompt went through the redaction stage.")
+    redactions: dict[str, int] = Field(default_factory=dict, description="Masked secrets/PII per kind.")
+    prompt_sha256: str
+    prompt_chars: int
 
 
 # -------------------------------------------------------------------- delivery

@@ -40,15 +40,23 @@ class Topic:
     compacted: bool = False
     partitions: int = 3
     config: dict[str, str] = field(default_factory=dict)
+    retention_hours: int = 168  # streams only; a compacted registry keeps the latest value per key forever
 
     @property
     def dead_letter(self) -> str:
         return f"{self.name}.dlq"
 
+    def kafka_config(self) -> dict[str, str]:
+        """The topic's broker-side configuration: compaction for registries, time retention for streams,
+        then anything in ``config``."""
+        base = {"cleanup.policy": "compact"} if self.compacted else {"retention.ms": str(self.retention_hours * 3_600_000)}
+        return base | self.config
+
 
 LOGS_RAW = Topic(
     "logs.raw", m.RawLogInput, "any (service recommended)", (EXTERNAL,), ("ingestion",),
     "Log records as producers publish them: JSON objects, or plain text with metadata in headers.",
+    retention_hours=72,
 )
 LOGS_OTLP = Topic(
     "logs.otlp", m.OtlpLogsExport, "any", (EXTERNAL,), ("ingestion",),
@@ -57,6 +65,7 @@ LOGS_OTLP = Topic(
 LOGS_RECORDS = Topic(
     "logs.records", m.LogRecord, "org/service", ("ingestion",), ("template-matching",),
     "Validated, normalised log records, ordered per org/service.",
+    retention_hours=72,
 )
 TEMPLATES_EVENTS = Topic(
     "templates.events", m.TemplateEvent, "template_id", ("template-matching",), ("template-matching",),
@@ -114,6 +123,11 @@ NOTIFICATIONS_SENT = Topic(
     compacted=True,
 )
 
+LLM_AUDIT = Topic(
+    "llm.audit", m.LlmCall, "incident_id", ("llm-analysis", "template-matching"), (EXTERNAL,),
+    "Every LLM call: model, endpoint, org, incident, redaction counts per kind, prompt hash (`logmesh audit`).",
+)
+
 TOPICS: tuple[Topic, ...] = (
     LOGS_RAW,
     LOGS_OTLP,
@@ -130,6 +144,7 @@ TOPICS: tuple[Topic, ...] = (
     ANALYSIS_RESULTS,
     FEEDBACK,
     NOTIFICATIONS_SENT,
+    LLM_AUDIT,
 )
 
 DEAD_LETTER_MODEL = m.DeadLetter
@@ -148,6 +163,16 @@ def consumed_by(service: str) -> tuple[Topic, ...]:
 
 def produced_by(service: str) -> tuple[Topic, ...]:
     return tuple(t for t in TOPICS if service in t.producers)
+
+
+DEAD_LETTER_RETENTION_HOURS = 336  # two weeks for someone to look at what failed
+
+
+def kafka_config_of(name: str) -> dict[str, str]:
+    """Broker-side configuration for any mesh topic name, dead-letter topics included."""
+    if name.endswith(".dlq"):
+        return {"retention.ms": str(DEAD_LETTER_RETENTION_HOURS * 3_600_000)}
+    return by_name(name).kafka_config()
 
 
 def all_topic_names() -> list[str]:

@@ -29,7 +29,7 @@ async def test_service_process_watches_the_sim_and_publishes_the_crashloop(
     env = {
         "PATH": "/usr/bin:/bin", "LOGMESH_SERVICE_NAME": "cluster-watching", "LOGMESH_KAFKA_BOOTSTRAP": kafka_bootstrap,
         "LOGMESH_TOPIC_PREFIX": topic_prefix, "LOGMESH_HTTP_PORT": str(port), "LOGMESH_DATA_DIR": str(tmp_path / "data"),
-        "LOGMESH_KUBECONFIG": str(kubeconfig),
+        "LOGMESH_KUBECONFIG": str(kubeconfig), "LOGMESH_AUTH": "off",
     }
     service = ServiceProcess("cluster-watching", port, env, tmp_path / "cluster-watching.log")
     try:

@@ -144,7 +144,7 @@ async def test_pod_incident_evidence_has_logs_description_and_events_without_sec
     assert "CrashLoopBackOff" in describe and "restarts=1" in describe
     assert "DB_PASSWORD: <from secret checkout-db/password, not read>" in describe
     everything = records[0].value.decode() + records[1].value.decode()
-    assert "hunter2" not in everything and "password=<redacted>" in everything
+    assert "hunter2" not in everything and "password=[REDACTED:secret-value]" in everything
 
     service_items = {i.ref: i for i in parts["inc-svc"].items}
     assert service_items["endpoints:shop/checkout"].attributes == {"namespace": "shop", "ready": "0", "not_ready": "1"}

@@ -223,3 +223,28 @@ def test_record_ids_are_deterministic() -> None:
     assert kafka_event_id("logs.raw", 1, 7) != kafka_event_id("logs.raw", 2, 7) != kafka_event_id("other", 1, 7)
     assert http_id_prefix("r", b"body") == http_id_prefix("r", b"body")
     assert http_id_prefix("r", b"body") != http_id_prefix("r", b"other body") != http_id_prefix("s", b"body")
+
+
+def test_the_fields_ingestion_reads_are_the_raw_log_input_contract() -> None:
+    """What producers may send is documented once, in RawLogInput: ingestion reads exactly its fields."""
+    from ingestion.domain import KNOWN_FIELDS
+    from logmesh_contracts import RawLogInput
+
+    assert set(RawLogInput.model_fields) == KNOWN_FIELDS
+    raw = {"org": "acme", "message": "disk full", "level": "error", "k8s": {"namespace": "prod", "pod": "db-0"},
+           "cluster": "eu-1", "region": "eu"}
+    RawLogInput.model_validate(raw)  # an unknown field is kept (ExternalPayload), as ingestion keeps it in metadata
+    _key, value = Normaliser().encode(raw, event_id="e-1", received_at=datetime(2026, 1, 1, tzinfo=UTC))
+    record = LogRecord.model_validate_json(value)
+    assert (record.k8s.namespace, record.k8s.pod, record.k8s.cluster) == ("prod", "db-0", "eu-1")
+    assert record.metadata == {"region": "eu"}
+
+
+def test_secret_corpus_recall_at_ingestion_is_at_least_99_percent() -> None:
+    from logmesh_testing.secret_corpus import corpus
+
+    normaliser = Normaliser(Limits(), Redactor())
+    lines = corpus()
+    missed = [e.kind for e in lines
+              if e.leaked(normaliser.normalise({"org": "o", "message": e.line}, event_id="e", received_at=NOW).message)]
+    assert len(missed) <= len(lines) // 100, missed

@@ -121,3 +121,48 @@ async def test_an_incident_waits_for_its_deadline_unless_all_evidence_arrived(tm
     for kind in ("cluster", "logs", "similar-cases"):
         store.add_part(part("inc-1", kind))
     assert analyzer.due(utcnow()) == ["inc-1"]
+
+
+async def test_killed_mid_call_then_restarted_gives_exactly_one_result(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    results: list[AnalysisResult] = []
+
+    async def on_result(event: AnalysisResult) -> None:
+        results.append(event)
+
+    async def on_progress(_event: AnalysisProgress) -> None:
+        return None
+
+    store = SqliteStore(path)
+    store.upsert_incident(incident(1), utcnow())
+    slow = SlowModel(30.0)
+    await run_until(Analyzer(settings(tmp_path), store, slow, on_progress, on_result), lambda: slow.running == 1)
+    store.close()  # the process died while the model was answering: nothing was published
+    assert results == [] and slow.calls == 1
+
+    again = SqliteStore(path)
+    fast = SlowModel(0.01)
+    await run_until(Analyzer(settings(tmp_path), again, fast, on_progress, on_result), lambda: results)
+    await asyncio.sleep(0.3)  # time for a second result, were one coming
+    assert [r.incident_id for r in results] == ["inc-1"] and fast.calls == 1
+
+
+async def test_a_crash_after_publishing_republishes_the_same_result_without_a_second_llm_call(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "state.sqlite3")
+    store.upsert_incident(incident(1), utcnow())
+    published: list[AnalysisResult] = []
+
+    async def on_result(event: AnalysisResult) -> None:
+        published.append(event)
+        if len(published) == 1:  # acknowledged by the broker, then the process lost before recording it
+            raise RuntimeError("killed between publish and mark")
+
+    async def on_progress(_event: AnalysisProgress) -> None:
+        return None
+
+    model = SlowModel(0.01)
+    analyzer = Analyzer(settings(tmp_path), store, model, on_progress, on_result)
+    await run_until(analyzer, lambda: len(published) == 2 and store.is_analysed("inc-1"))
+    assert model.calls == 1  # the model was not asked again
+    assert published[0].model_dump_json() == published[1].model_dump_json()  # one result, delivered twice
+    assert store.outgoing("inc-1") is None

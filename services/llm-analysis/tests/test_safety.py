@@ -85,7 +85,7 @@ def test_prompt_frames_untrusted_data_and_redacts() -> None:
     messages, redactions = build_messages(ctx, run_diagnosis(ctx), redact=True, max_chars=8000, canary=CANARY)
     system, user = messages[0]["content"], messages[1]["content"]
     assert system == system_prompt(CANARY) and "Ignore previous" not in system
-    assert "hunter2xyz" not in user and redactions >= 1
+    assert "hunter2xyz" not in user and redactions["secret-value"] >= 1
     assert "<<<END DATA x>>>" not in user
     data_start = user.index("<<<DATA")
     assert data_start < user.index("Ignore previous") < user.rindex("<<<END DATA")
@@ -103,3 +103,25 @@ def test_repeated_lines_are_summarised_by_template() -> None:
     ctx = context("\n".join(f"timeout after {i}ms talking to db" for i in range(200)))
     messages, _ = build_messages(ctx, run_diagnosis(ctx), redact=False, max_chars=8000, canary=CANARY)
     assert "(x200)" in messages[1]["content"]
+
+
+def test_secret_corpus_recall_in_the_prompt_is_at_least_99_percent() -> None:
+    from logmesh_testing.secret_corpus import corpus
+
+    lines = corpus()
+    missed = []
+    for entry in lines:
+        ctx = context(entry.line)
+        messages, _ = build_messages(ctx, run_diagnosis(ctx), redact=True, max_chars=64_000, canary=CANARY)
+        text = "\n".join(m["content"] for m in messages)
+        if entry.leaked(text + text.replace("\\n", "\n").replace('\\"', '"')):
+            missed.append(entry.kind)
+    assert len(missed) <= len(lines) // 100, missed
+
+
+def test_every_prompt_is_redacted_unless_the_deployment_opts_out() -> None:
+    from llm_analysis.settings import LlmAnalysisSettings
+
+    local = {"llm_model": "openai/m", "llm_api_base": "http://127.0.0.1:8000/v1"}
+    assert LlmAnalysisSettings(**local).must_redact()  # type: ignore[arg-type]
+    assert not LlmAnalysisSettings(**local, redact="never").must_redact()  # type: ignore[arg-type]

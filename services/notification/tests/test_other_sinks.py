@@ -81,7 +81,9 @@ async def test_webhook_teams_pagerduty_and_file_sinks(
         await svc.publish(result("inc-w", severity="warning", target=K8sRef(namespace="dev")))
         await wait_until(lambda: len(receiver.of("/hook")) == 3 and receiver.of("/pd") and receiver.of("/teams"))
         await svc.publish(resolved("inc-p"))
-        await wait_until(lambda: len(receiver.of("/pd")) == 2 and len(receiver.of("/hook")) == 4)
+        # each sink has its own consumer: wait for every sink that gets the resolution
+        await wait_until(lambda: len(receiver.of("/pd")) == 2 and len(receiver.of("/hook")) == 4
+                         and len(receiver.of("/teams")) == 2)
 
         # feedback over HTTP for sinks without reactions: bearer token required
         good = {"incident_id": "inc-p", "verdict": "incorrect", "given_by": "oncall@example.com",

@@ -10,13 +10,25 @@ from datetime import timedelta
 import pytest
 
 from logmesh_contracts import Incident
-from logmesh_contracts.topics import EVIDENCE_PARTS, INCIDENTS_OPENED, LOGS_ANOMALIES, LOGS_RECORDS, TEMPLATES_EVENTS
+from logmesh_contracts.topics import (
+    EVIDENCE_PARTS,
+    INCIDENTS_OPENED,
+    LLM_AUDIT,
+    LOGS_ANOMALIES,
+    LOGS_RECORDS,
+    TEMPLATES_EVENTS,
+)
 from logmesh_testing import read_topic, wait_for_messages
 from logmesh_testing.openai_server import OpenAIServer, RecordedRequest, Reply
 from template_matching.app import create_app
 from template_matching.testing import T0, record, wait_until
 
-pytestmark = [pytest.mark.broker, pytest.mark.llm, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.broker, pytest.mark.llm, pytest.mark.slow,
+    # litellm's own types trip a pydantic warning about ReadOnly TypedDict items (not our code); which
+    # test builds the first litellm response depends on the order tests run in
+    pytest.mark.filterwarnings("ignore:.*`ReadOnly` qualifier:UserWarning"),
+]
 
 
 def synthetic_stream() -> list:
@@ -102,3 +114,7 @@ async def test_anomalies_evidence_and_llm_refinement(make_settings, kafka_bootst
     assert event["previous_template_id"] and refined[0].key.decode() == event["template_id"]
     assert server.chat_requests()  # batched, at most llm_batch_size templates per request
     assert all(len(json.loads(r.message_text("user"))["items"]) <= 10 for r in server.chat_requests())
+    # every refinement call was audited (and went through the redaction stage) before it left
+    audited = [json.loads(r.value) for r in await read_topic(kafka_bootstrap, topic_prefix + LLM_AUDIT.name)]
+    assert len(audited) == len(server.chat_requests()) and all(a["redacted"] for a in audited)
+    assert {a["endpoint"] for a in audited} == {server.api_base} and all(a["local"] for a in audited)

@@ -32,8 +32,8 @@ def create_app(settings: AlertIntakeSettings | None = None) -> Starlette:
     handlers = IntakeHandlers(
         settings, auth, dedup, MeshAlertSink(service.mesh, settings.intake_publish_timeout_s), metrics
     )
-    service.route("/webhook", ["POST"])(handlers.webhook)
-    service.route("/api/v2/alerts", ["POST"])(handlers.generic)
+    service.route("/webhook", ["POST"], scope="ingest")(handlers.webhook)
+    service.route("/api/v2/alerts", ["POST"], scope="ingest")(handlers.generic)
     app = service.asgi()
     app.state.dedup = dedup
     app.state.index = index

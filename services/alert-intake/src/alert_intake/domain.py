@@ -17,6 +17,7 @@ from pydantic import Field, ValidationError
 from logmesh_contracts import Alert, AlertmanagerWebhook, K8sRef, stable_id
 from logmesh_contracts.base import ExternalPayload
 from logmesh_contracts.models import Severity
+from logmesh_runtime.redaction import Redactor
 
 # Alertmanager writes Go's zero time ("0001-01-01T00:00:00Z") for "no end yet".
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -205,6 +206,13 @@ def _check_starts_at(value: datetime, where: str) -> datetime:
     return value
 
 
+REDACTOR = Redactor()
+
+
+def _masked(url: str | None) -> str | None:
+    return REDACTOR.scan(url).text if url else url
+
+
 def _build(
     *,
     labels: dict[str, str],
@@ -222,9 +230,12 @@ def _build(
     external_url: str | None = None,
     truncated_alerts: int = 0,
 ) -> Alert:
-    fp = (given_fingerprint or "").strip() or fingerprint(labels)
+    fp = (given_fingerprint or "").strip() or fingerprint(labels)  # from the labels as sent: stable identity
     if len(fp) > MAX_FINGERPRINT_LENGTH:
         raise PayloadError(422, "invalid alert", [f"{where}.fingerprint: longer than {MAX_FINGERPRINT_LENGTH}"])
+    # alert text is free text someone typed or templated: secrets in it are masked before it goes anywhere
+    labels, annotations = REDACTOR.mapping(labels), REDACTOR.mapping(annotations)
+    generator_url, external_url = _masked(generator_url), _masked(external_url)
     return Alert(
         event_id=alert_event_id(fp, starts_at, status),
         fingerprint=fp,

@@ -3,7 +3,7 @@
 Formatting and redaction are pure; ``EvidenceCollector`` does the reads through the port.
 Secrets are never read: the collector never lists or gets Secret objects, env values that
 come from ``secretKeyRef`` are named, never resolved, and token-like strings in log lines
-and literal env values are replaced with ``<redacted>``.
+are masked by the runtime's redaction stage (literal env values under secret-like names: ``<redacted>``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from cluster_watching.buffer import ContextBuffer, Snapshot
 from cluster_watching.domain import parse_time
 from cluster_watching.ports import Kubernetes, KubernetesUnavailable
 from logmesh_contracts import EvidenceItem, EvidencePart, Incident, stable_id
+from logmesh_runtime.redaction import redact as runtime_redact
 
 Obj = dict[str, Any]
 PROVIDER = "cluster-watching"
@@ -28,29 +29,12 @@ NODE_CATEGORIES = {"node-not-ready", "disk-pressure"}
 NETWORK_CATEGORIES = {"network-policy", "dns-issues"}
 RESOURCE_CATEGORIES = {"oom-killed", "cpu-throttling"}
 
-_REDACTIONS: list[tuple[re.Pattern[str], str]] = [
-    # key=value / key: value where the key names a credential
-    (re.compile(r"(?i)\b((?:[a-z_]*_)?(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|credentials?)"
-                r"[\"']?\s*[=:]\s*[\"']?)[^\s\"',;&)]+"), r"\1<redacted>"),
-    # Authorization: Bearer <token>
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9\-._~+/]{8,}=*"), r"\1 <redacted>"),
-    # JSON Web Tokens: three base64url parts, the first starting with {"  (eyJ)
-    (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}"), "<redacted-jwt>"),
-    # AWS access key ids
-    (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), "<redacted-aws-key>"),
-    # credentials inside URLs: scheme://user:password@host
-    (re.compile(r"(://[^:/\s@]+):([^@/\s]+)@"), r"\1:<redacted>@"),
-    # PEM private keys
-    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)", re.DOTALL),
-     "<redacted-private-key>"),
-]
 _SECRETISH_NAME = re.compile(r"(?i)pass|secret|token|key|credential|auth")  # env names whose literal values we hide
 
 
 def redact(text: str) -> str:
-    for pattern, replacement in _REDACTIONS:
-        text = pattern.sub(replacement, text)
-    return text
+    """Every evidence part goes through the runtime's one redaction stage before it is published."""
+    return runtime_redact(text)
 
 
 def clip(text: str, limit: int) -> tuple[str, bool]:

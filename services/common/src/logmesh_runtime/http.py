@@ -61,6 +61,10 @@ class Principal:
     name: str = "anonymous"
     scopes: frozenset[str] = field(default_factory=frozenset)
     authenticated: bool = False
+    org: str | None = None  # the one org an API key acts for (logmesh_runtime.auth)
+
+    def allows(self, scope: str) -> bool:
+        return "admin" in self.scopes or scope in self.scopes
 
 
 ANONYMOUS = Principal()

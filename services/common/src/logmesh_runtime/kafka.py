@@ -25,11 +25,13 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, TypeVar
 
-from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener
+from aiokafka.client import AIOKafkaClient
+from aiokafka.errors import KafkaError, for_code
 from aiokafka.partitioner import DefaultPartitioner
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Link, SpanKind
 from pydantic import BaseModel, ValidationError
@@ -123,12 +125,14 @@ class Mesh:
         self.metrics = metrics
         self.tracer = (tracer_provider or trace.get_tracer_provider()).get_tracer("logmesh.kafka")
         self.broker = KafkaBroker(
-            settings.kafka_bootstrap,
+            settings.kafka_bootstrap_servers,
             client_id=settings.service_name,
             request_timeout_ms=settings.kafka_request_timeout_ms,
             graceful_timeout=settings.shutdown_grace_s,
             logger=logging.getLogger(f"{settings.service_name}.broker"),
+            security=faststream_security(settings),
         )
+        self.idempotent: bool | None = None  # decided when the producer starts
         self._groups: dict[str | None, dict[str, _Registration]] = {}
         self._producer: AIOKafkaProducer | None = None
         self._partitions_by_key: dict[tuple[bytes, int], int] = {}
@@ -143,11 +147,14 @@ class Mesh:
         """Publishing works from here on (startup hooks may publish before consumers start)."""
         if self._producer is not None:
             return
+        self.idempotent = await producer_idempotence(self.settings)
+        log.info("producer idempotence %s", "on" if self.idempotent else "off (broker grants no producer ids)")
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=self.settings.kafka_bootstrap,
+            **self.settings.kafka_client_options(),
             client_id=self.settings.service_name,
             acks="all",
-            enable_idempotence=False,  # Tansu rejects idempotent producers; acks=all + consumer dedup instead
+            # on Tansu (no producer ids) acks=all + consumers' dedup absorb a retried publish instead
+            enable_idempotence=self.idempotent,
             linger_ms=self.settings.kafka_linger_ms,
             request_timeout_ms=self.settings.kafka_request_timeout_ms,
             max_batch_size=256 * 1024,
@@ -179,6 +186,10 @@ class Mesh:
         return owned
 
     # ------------------------------------------------------------------ publish
+
+    def registered_topics(self) -> dict[str, set[str]]:
+        """Topic names this mesh will consume, by consumer group (before ``start``): what the code subscribes to."""
+        return {str(group): set(registrations) for group, registrations in self._groups.items()}
 
     def topic_name(self, topic: Topic | str) -> str:
         return self.settings.topic(topic if isinstance(topic, str) else topic.name)
@@ -354,18 +365,21 @@ class Mesh:
         )
 
     def _subscribe(self, group: str | None, registrations: dict[str, _Registration]) -> None:
+        in_flight = asyncio.Lock()  # held while a polled batch is handled and committed
+
         async def on_poll(message: KafkaMessage) -> None:
-            by_topic: dict[str, list[Any]] = {}
-            for raw in message.raw_message:
-                by_topic.setdefault(raw.topic, []).append(raw)
-            for name, records in by_topic.items():
-                registration = registrations[name]
-                if registration.batch:
-                    await self._process_batch(registration, records)
-                else:
-                    for raw in records:
-                        await self._process_one(registration, raw)
-            await message.ack()
+            async with in_flight:
+                by_topic: dict[str, list[Any]] = {}
+                for raw in message.raw_message:
+                    by_topic.setdefault(raw.topic, []).append(raw)
+                for name, records in by_topic.items():
+                    registration = registrations[name]
+                    if registration.batch:
+                        await self._process_batch(registration, records)
+                    else:
+                        for raw in records:
+                            await self._process_one(registration, raw)
+                await message.ack()
 
         first = next(iter(registrations.values()))
         self.broker.subscriber(
@@ -386,6 +400,7 @@ class Mesh:
             session_timeout_ms=self.settings.kafka_session_timeout_ms,
             title=f"{self.settings.service_name}:{group}",
             decoder=_no_body,
+            listener=_FinishBeforeRevoke(in_flight, self.settings.shutdown_grace_s),
         )(on_poll)
 
     def _consumer_span(self, name: str, deliveries: Sequence[Delivery]) -> Any:
@@ -413,7 +428,7 @@ class Mesh:
         with self._consumer_span(registration.name, [delivery]):
             try:
                 event = registration.decode(delivery.value, delivery)
-            except (ValueError, UnicodeDecodeError) as exc:  # ValidationError is a ValueError
+            except Exception as exc:  # any decode failure (TypeError from deep nesting too) is dead-lettered
                 await self.reject(registration.topic, delivery, exc)
                 return
             await self._handle_with_retries(
@@ -430,7 +445,7 @@ class Mesh:
             for delivery in all_deliveries:
                 try:
                     events.append(decode(delivery.value, delivery))
-                except (ValueError, UnicodeDecodeError) as exc:
+                except Exception as exc:  # never skipped: whatever the decoder raises is dead-lettered
                     await self.reject(topic, delivery, exc)
                     continue
                 deliveries.append(delivery)
@@ -457,7 +472,7 @@ class Mesh:
             )
             stage = "decode" if any(err["type"] == "json_invalid" for err in error.errors()) else "validate"
         else:
-            reason, stage = str(error)[:1000], "decode"
+            reason, stage = f"{type(error).__name__}: {error}"[:1000], "decode"
         await self.dead_letter(topic, delivery, stage=stage, reason=reason, error=error)
 
     async def _handle_with_retries(
@@ -552,6 +567,79 @@ class Mesh:
                 attempt += 1
                 await asyncio.sleep(self._backoff(attempt))
         self.metrics.dead_lettered.labels(topic=delivery.topic, stage=stage).inc()
+
+
+def faststream_security(settings: ServiceSettings) -> BaseSecurity | None:
+    """The settings' TLS/SASL in FastStream's form (it hands them to the consumers it makes)."""
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return None
+    context = settings.kafka_ssl_context() if protocol in ("SSL", "SASL_SSL") else None
+    if protocol == "SSL":
+        return BaseSecurity(ssl_context=context, use_ssl=True)
+    assert settings.kafka_sasl_username and settings.kafka_sasl_password  # checked when settings load
+    kind = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
+    return kind[settings.kafka_sasl_mechanism](
+        settings.kafka_sasl_username, settings.kafka_sasl_password.get_secret_value(),
+        ssl_context=context, use_ssl=protocol == "SASL_SSL",
+    )
+
+
+async def producer_idempotence(settings: ServiceSettings) -> bool:
+    """Whether this service's producer should be idempotent: ``kafka_idempotence`` on/off, or with
+    ``auto`` whether the broker grants a producer id (Apache Kafka does; Tansu answers with an error)."""
+    if settings.kafka_idempotence != "auto":
+        return settings.kafka_idempotence == "on"
+    from aiokafka.protocol.transaction import InitProducerIdRequest
+
+    client = AIOKafkaClient(
+        **settings.kafka_client_options(), client_id=f"{settings.service_name}-probe",
+        request_timeout_ms=settings.kafka_request_timeout_ms,
+    )
+    try:
+        await client.bootstrap()
+        deadline = time.monotonic() + settings.kafka_request_timeout_ms / 1000
+        while True:
+            request = InitProducerIdRequest(transactional_id=None, transaction_timeout_ms=60_000)
+            try:
+                response = await client.send(client.get_random_node(), request)
+            except KafkaError as exc:
+                log.info("broker refused a producer id (%r): idempotence off", exc)
+                return False
+            if response.error_code == 0:
+                return True
+            error = for_code(response.error_code)
+            # a freshly started Kafka answers "load in progress" until its producer-id block is allocated
+            if not error.retriable or time.monotonic() > deadline:
+                log.info("broker grants no producer id (%s): idempotence off", error.__name__)
+                return False
+            await asyncio.sleep(0.2)
+    finally:
+        await client.close()
+
+
+class _FinishBeforeRevoke(ConsumerRebalanceListener):
+    """When a rebalance takes partitions away, let the batch in hand finish and commit first (up to
+    ``grace_s``), so the next owner starts after it instead of handling it again. A handler stuck
+    longer (a dependency down) does not hold the whole group: its batch is then redelivered."""
+
+    def __init__(self, in_flight: asyncio.Lock, grace_s: float) -> None:
+        self.in_flight = in_flight
+        self.grace_s = grace_s
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        if not self.in_flight.locked():
+            return
+        try:
+            async with asyncio.timeout(self.grace_s):
+                await self.in_flight.acquire()
+            self.in_flight.release()
+        except TimeoutError:
+            log.warning("batch still in hand after %.0fs while partitions are revoked: it will be redelivered",
+                        self.grace_s)
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        return None
 
 
 class _GaveUp(Exception):

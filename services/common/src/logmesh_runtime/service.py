@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from logmesh_runtime import openapi
+from logmesh_runtime.auth import KeyStore, already_checked, guard
 from logmesh_runtime.http import Authenticator, allow_everyone, guarded
 from logmesh_runtime.kafka import Mesh
 from logmesh_runtime.logs import configure_logging
@@ -53,17 +54,40 @@ class Service:
         # The API-key seam: replace before serving; every ``route`` asks it who is calling.
         self.authenticator: Authenticator = allow_everyone
         self.owns_process = False  # set by ``serve``: process-wide tuning (the collector) is ours to do
+        self.keys = KeyStore(settings.key_store_path) if settings.auth == "keys" else None
+        if self.keys is not None:  # the key check in ``asgi`` already found the caller
+            self.authenticator = already_checked
+        self._scopes: dict[str, str] = {}
+        self._public: set[str] = set()
 
     # registration ---------------------------------------------------------
-    def route(self, path: str, methods: list[str] | None = None) -> Callable[[Any], Any]:
+    def route(self, path: str, methods: list[str] | None = None, *, scope: str | None = None) -> Callable[[Any], Any]:
         """Register a route: its caller is authenticated first (``self.authenticator``), and an
-        ``HttpError`` raised under it is answered as JSON."""
+        ``HttpError`` raised under it is answered as JSON. With API keys on (``LOGMESH_AUTH=keys``)
+        every route also needs a key with ``scope`` (default: read for GET, admin otherwise)."""
 
         def register(endpoint: Any) -> Any:
             self.routes.append(Route(path, guarded(endpoint, lambda: self.authenticator), methods=methods or ["GET"]))
+            if scope is not None:
+                self.require(path, scope)
             return endpoint
 
         return register
+
+    def require(self, path: str, scope: str) -> None:
+        """The scope a route needs (for routes added to ``routes`` directly)."""
+        self._scopes[path] = scope
+
+    def public(self, path: str) -> None:
+        """A route that authenticates itself (signed Slack callbacks): no API key asked."""
+        self._public.add(path)
+
+    def _guarded(self, route: BaseRoute) -> BaseRoute:
+        if self.keys is None or not isinstance(route, Route) or route.path in self._public:
+            return route
+        scope = self._scopes.get(route.path)  # None: read for GET/HEAD, admin for the rest
+        return Route(route.path, guard(route.endpoint, scope, self.keys), methods=list(route.methods or ["GET"]),
+                     name=route.name)
 
     def readiness_check(self, name: str, check: Check) -> None:
         self._checks[name] = check
@@ -167,7 +191,7 @@ class Service:
             Route("/health", self._health),
             Route("/ready", self._ready),
             Route("/metrics", self._metrics),
-            *self.routes,
+            *(self._guarded(route) for route in self.routes),
         ]
         api = openapi.document(self.settings.service_name, routes)
         routes.append(Route("/openapi.json", lambda _request: JSONResponse(api)))

@@ -59,13 +59,18 @@ class JsonLinesSpanExporter(SpanExporter):
 
 
 def create_tracer_provider(settings: ServiceSettings) -> tuple[TracerProvider, InMemorySpanExporter | None]:
-    """A provider per app (not the global one), so several services can run in one test process."""
+    """A provider per app (not the global one), so several services can run in one test process.
+
+    ``service.name`` is the service's one name; other resource attributes come from the standard
+    ``OTEL_RESOURCE_ATTRIBUTES`` (``Resource.create`` reads it)."""
     provider = TracerProvider(resource=Resource.create({"service.name": settings.service_name}))
     memory = None
     if settings.otel_exporter == "otlp":
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        endpoint = (settings.otel_endpoint or "http://127.0.0.1:4318").rstrip("/") + "/v1/traces"
+        endpoint = settings.otel_traces_endpoint or (
+            (settings.otel_endpoint or "http://127.0.0.1:4318").rstrip("/") + "/v1/traces"
+        )
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
     elif settings.otel_exporter == "console":
         provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))

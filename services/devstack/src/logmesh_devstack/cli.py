@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import signal
 import sys
 import time
 from importlib.metadata import entry_points
@@ -19,14 +21,23 @@ from typing import Annotated, Any
 import typer
 
 from logmesh_contracts.topics import OPERATOR_SURFACES, SERVICES, TOPICS, all_topic_names
+from logmesh_devstack.keys_cli import app as keys_app
 from logmesh_runtime import endpoints as mesh_endpoints
 from logmesh_runtime.endpoints import ENDPOINTS_FILE
 
 app = typer.Typer(help="logmesh: log and alert intelligence for Kubernetes.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 BootstrapOption = Annotated[str | None, typer.Option(
     envvar="LOGMESH_KAFKA_BOOTSTRAP", help="Kafka bootstrap; default: the broker `logmesh up` started, else 127.0.0.1:9092.")]
+
+
+def kafka_security() -> dict[str, object]:
+    """TLS/SASL for the CLI's own Kafka clients, from the same LOGMESH_KAFKA_* variables the services read."""
+    from logmesh_runtime.settings import ServiceSettings
+
+    return ServiceSettings(service_name="logmesh-cli").kafka_security_options()
 
 
 def emit(data: object, as_json: bool, human: str | None = None) -> None:
@@ -47,7 +58,7 @@ def up(
     as_json: JsonFlag = False,
 ) -> None:
     """Start the broker and services on embedded defaults (Tansu, chDB, local Qdrant)."""
-    from logmesh_devstack.stack import Stack
+    from logmesh_devstack.stack import Stack, Supervisor
 
     chosen = tuple(s.strip() for s in services.split(",") if s.strip())
     unknown = set(chosen) - {*SERVICES, *OPERATOR_SURFACES}
@@ -58,6 +69,7 @@ def up(
 
     workdir = workdir.resolve()
     from logmesh_devstack.runlock import AlreadyRunning, Child, RunLock
+    from logmesh_runtime.auth import KeyStore
 
     _stop_on_sigterm()
     lock = RunLock(workdir)
@@ -72,7 +84,14 @@ def up(
             print(note, file=sys.stderr)
         if not bootstrap:
             _fresh_state(workdir, quiet=as_json)
+        # a development admin key for this checkout's CLI (every command sends it); services read the same store
+        keys = KeyStore(workdir / "data" / "keys.sqlite")
+        with_keys = os.environ.get("LOGMESH_AUTH", "keys") != "off"
+        key_id, dev_key = keys.create("default", ["admin"], name="logmesh up (dev)") if with_keys else ("", "")
         service_env: dict[str, dict[str, str]] = {}
+        if dev_key:  # the console reads the services on the operator's behalf, with the dev key
+            # (its own pages stay open: a browser on loopback, in the dev stack only)
+            service_env["console"] = {"LOGMESH_API_KEY": dev_key, "LOGMESH_AUTH": "off"}
         sim: dict[str, str] = {}
         if demo:
             service_env["alert-intake"] = {"LOGMESH_INTAKE_TOKENS": DEMO_TOKEN}
@@ -81,7 +100,8 @@ def up(
                 service_env["cluster-watching"] = {"LOGMESH_KUBECONFIG": sim["kubeconfig"]}
                 if not as_json:
                     print(f"kubernetes {sim['url']} (loopback API server, scenario {sim['scenario']})", flush=True)
-        stack = Stack(workdir=workdir, services=chosen, broker_bootstrap=bootstrap, service_env=service_env)
+        stack = Stack(workdir=workdir, services=chosen, broker_bootstrap=bootstrap, service_env=service_env,
+                      auth="keys" if with_keys else "off")
         resources.callback(stack.stop)
         if not as_json:
             print(f"starting logmesh in {workdir} ...", flush=True)
@@ -91,8 +111,11 @@ def up(
                    + ([Child("k8s-sim", int(sim["pid"]))] if sim.get("pid") else []))
         endpoints = {"kafka": stack.bootstrap, **{n: p.url for n, p in stack.processes.items()}}
         ENDPOINTS_FILE.parent.mkdir(parents=True, exist_ok=True)
-        ENDPOINTS_FILE.write_text(json.dumps(endpoints, indent=2))
+        ENDPOINTS_FILE.touch(mode=0o600)  # it holds a key
+        ENDPOINTS_FILE.write_text(json.dumps({**endpoints, **({"api_key": dev_key} if dev_key else {})}, indent=2))
         resources.callback(ENDPOINTS_FILE.unlink, missing_ok=True)  # a stopped mesh leaves no addresses behind
+        if key_id:
+            resources.callback(keys.revoke, key_id)  # a dev key dies with its mesh
         if as_json:
             emit({"endpoints": endpoints}, True)
         if demo:
@@ -106,14 +129,20 @@ def up(
                 raise typer.Exit(1)
             return
         if not as_json:
-            print("mesh is up; Ctrl-C stops it", flush=True)
+            print("mesh is up; Ctrl-C (or SIGTERM) stops it", flush=True)
+        # a service that exits is restarted with backoff; the broker (and the data in it) stays up.
+        # SIGTERM stops like Ctrl-C: every service gets SIGTERM (finishing and committing), then the broker.
+        signal.signal(signal.SIGTERM, _interrupt)
+        supervisor = Supervisor(stack)
         with contextlib.suppress(KeyboardInterrupt):
             while True:
-                for name, process in stack.processes.items():
-                    if process.proc is not None and process.proc.poll() is not None:
-                        print(f"{name} exited ({process.proc.returncode}); see {process.log_path}", file=sys.stderr)
-                        raise typer.Exit(1)
-                time.sleep(1)
+                for line in supervisor.tick():
+                    print(line, file=sys.stderr, flush=True)
+                time.sleep(0.5)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _stop_on_sigterm() -> None:
@@ -143,7 +172,24 @@ def _fresh_state(workdir: Path, quiet: bool) -> None:
 
 def endpoints() -> dict[str, str]:
     """Where `logmesh up` said each service listens (LOGMESH_<SERVICE>_URL overrides)."""
-    return mesh_endpoints.load()
+    found = mesh_endpoints.load()
+    found.pop("api_key", None)  # a key, not an address
+    return found
+
+
+def api_key() -> str | None:
+    """The key CLI commands send: LOGMESH_API_KEY, else the development key `logmesh up` wrote."""
+    import os
+
+    if os.environ.get("LOGMESH_API_KEY"):
+        return os.environ["LOGMESH_API_KEY"]
+    found = json.loads(ENDPOINTS_FILE.read_text()) if ENDPOINTS_FILE.exists() else {}
+    return found.get("api_key") or None
+
+
+def auth_headers() -> dict[str, str]:
+    key = api_key()
+    return {"Authorization": f"Bearer {key}"} if key else {}
 
 
 def service_url(name: str) -> str:
@@ -203,7 +249,7 @@ def send_logs(
                 record.setdefault("org", org)
             records.append(record)
     url = service_url("ingestion") + "/logs/ingest"
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers = {"Authorization": f"Bearer {token}"} if token else auth_headers()
     totals: dict[str, Any] = {"accepted": 0, "rejected": 0, "errors": []}
     with typer.progressbar(range(0, len(records), batch), label="sending", file=sys.stderr) as chunks:
         for start in chunks:
@@ -250,10 +296,10 @@ def send_alert(
         "commonAnnotations": {}, "alerts": [{"status": status_, "labels": labels, "annotations": {"summary": summary},
                                              "startsAt": now, "endsAt": now if resolved else "0001-01-01T00:00:00Z"}],
     }
-    generated = Path(".logmesh/data/alert-intake/webhook-token")  # written by alert-intake under `logmesh up`
-    if not token and generated.exists():
+    generated = Path(".logmesh/data/alert-intake/webhook-token")  # alert-intake's own, where API keys are off
+    if not token and not api_key() and generated.exists():
         token = generated.read_text().strip()
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers = {"Authorization": f"Bearer {token}"} if token else auth_headers()
     url = service_url("alert-intake") + "/webhook"
     try:
         response = httpx.post(url, json=payload, headers=headers, timeout=30)
@@ -293,7 +339,7 @@ def feedback(
     )
 
     async def publish() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", **kafka_security())
         await producer.start()
         try:
             await producer.send_and_wait(prefix + FEEDBACK.name, event.model_dump_json().encode(),
@@ -359,20 +405,48 @@ def topics(as_json: JsonFlag = False) -> None:
 def create_topics_command(
     bootstrap: BootstrapOption = None,
     prefix: Annotated[str, typer.Option(envvar="LOGMESH_TOPIC_PREFIX")] = "",
+    partitions: Annotated[int | None, typer.Option(min=1, help="Partitions per topic (default: the registry's).")] = None,
+    replication_factor: Annotated[int, typer.Option(min=1, help="Replicas per partition: 3 on a production cluster.")] = 1,
+    min_insync_replicas: Annotated[
+        int | None, typer.Option(min=1, help="Acks a write needs (default: replication factor - 1, at most 2).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would be created, connect to nothing.")] = False,
     retries: Annotated[int, typer.Option(help="Attempts while the broker starts.")] = 30,
     as_json: JsonFlag = False,
 ) -> None:
-    """Create every mesh topic and dead-letter topic that does not exist yet (idempotent)."""
-    from logmesh_devstack.stack import create_topics
+    """Create every mesh topic and dead-letter topic that does not exist yet (idempotent).
 
+    Per-topic configs come from the topic registry: compaction for registries, retention for streams.
+    TLS and SASL come from the same LOGMESH_KAFKA_* settings the services read.
+    """
+    from logmesh_runtime.settings import ServiceSettings
+    from logmesh_runtime.topic_admin import create_topics, topic_plan
+
+    try:
+        plan = topic_plan(prefix, partitions, replication_factor, min_insync_replicas)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    if dry_run:
+        human = "\n".join(
+            f"{t['name']:<28} partitions={t['partitions']} rf={t['replication_factor']} "
+            + ",".join(f"{k}={v}" for k, v in t["config"].items())
+            for t in plan
+        )
+        emit({"topics": plan}, as_json, human)
+        return
     bootstrap = mesh_endpoints.kafka_bootstrap(bootstrap)
+    options = ServiceSettings(service_name="logmesh-cli", kafka_bootstrap=bootstrap).kafka_client_options()
     for attempt in range(1, retries + 1):
         try:
-            created = asyncio.run(create_topics(bootstrap, prefix))
+            created = asyncio.run(create_topics(
+                bootstrap, prefix, partitions, replication_factor=replication_factor,
+                min_insync_replicas=min_insync_replicas, client_options=options,
+            ))
             break
         except Exception as exc:
             if attempt == retries:
-                print(f"cannot reach Kafka at {bootstrap}: {exc}; check LOGMESH_KAFKA_BOOTSTRAP", file=sys.stderr)
+                print(f"cannot create topics on Kafka at {bootstrap}: {exc!r}; check LOGMESH_KAFKA_BOOTSTRAP and the "
+                      "LOGMESH_KAFKA_SECURITY_PROTOCOL / _SASL_* / _SSL_* settings", file=sys.stderr)
                 raise typer.Exit(1) from exc
             time.sleep(2)
     emit({"created": created, "total": len(all_topic_names())}, as_json,
@@ -399,6 +473,7 @@ def tail(
         consumer = AIOKafkaConsumer(
             prefix + topic,
             bootstrap_servers=bootstrap,
+            **kafka_security(),
             auto_offset_reset="earliest" if from_beginning else "latest",
             enable_auto_commit=False,
         )
@@ -421,6 +496,47 @@ def tail(
 
     with contextlib.suppress(KeyboardInterrupt):
         _run_on_kafka(follow(), bootstrap)
+
+
+@app.command()
+def audit(
+    org: Annotated[str | None, typer.Option(help="Only calls made for this org.")] = None,
+    incident: Annotated[str | None, typer.Option(help="Only calls for this incident.")] = None,
+    bootstrap: Annotated[str | None, typer.Option(envvar="LOGMESH_KAFKA_BOOTSTRAP")] = None,
+    prefix: Annotated[str, typer.Option(envvar="LOGMESH_TOPIC_PREFIX")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """What left the mesh: every LLM call (model, endpoint, org, incident, redactions per kind, prompt hash)."""
+    from collections import Counter
+
+    from logmesh_contracts import LlmCall
+    from logmesh_contracts.topics import LLM_AUDIT
+    from logmesh_runtime.replay import read_topic
+
+    bootstrap = bootstrap or endpoints().get("kafka") or "127.0.0.1:9092"
+    try:
+        raw = asyncio.run(read_topic(bootstrap, prefix + LLM_AUDIT.name, timeout_s=3.0))
+    except Exception as exc:
+        print(f"cannot read {prefix + LLM_AUDIT.name} at {bootstrap}: {exc}; run `logmesh up` or set "
+              "--bootstrap/LOGMESH_KAFKA_BOOTSTRAP", file=sys.stderr)
+        raise typer.Exit(1) from exc
+    calls = [LlmCall.model_validate_json(r.value) for r in raw]
+    calls = [c for c in calls if (org is None or c.org == org) and (incident is None or c.incident_id == incident)]
+    calls.sort(key=lambda c: c.called_at)
+    kinds: Counter[str] = Counter()
+    for call in calls:
+        kinds.update(call.redactions)
+    summary = {"calls": len(calls), "unredacted_calls": sum(1 for c in calls if not c.redacted),
+               "remote_calls": sum(1 for c in calls if not c.local), "redactions": dict(kinds)}
+    if as_json:
+        emit({"summary": summary, "calls": [c.model_dump(mode="json") for c in calls]}, True)
+        return
+    for c in calls:
+        masked = ", ".join(f"{k}={n}" for k, n in sorted(c.redactions.items())) or "none"
+        print(f"{c.called_at:%Y-%m-%d %H:%M:%S} {c.org:12s} {c.incident_id:24s} {c.model} @ {c.endpoint}"
+              f" ({'local' if c.local else 'remote'}) redacted={'yes' if c.redacted else 'NO'} [{masked}]"
+              f" sha256={c.prompt_sha256[:12]}")
+    print(f"{summary['calls']} call(s), {summary['remote_calls']} remote, {summary['unredacted_calls']} unredacted")
 
 
 def _maybe_json(value: str) -> object:

@@ -128,8 +128,11 @@ async def _run(stack: Stack, progress: bool, timeout_s: float) -> dict[str, Any]
     def topic(name: str) -> str:
         return stack.topic_prefix + name
 
+    from logmesh_devstack.cli import auth_headers
+
+    keyed = auth_headers()  # the development key `logmesh up` made; the intake token where auth is off
     summary: dict[str, Any] = {}
-    async with httpx.AsyncClient(timeout=30) as http:
+    async with httpx.AsyncClient(timeout=30, headers=keyed) as http:
         logs = demo_logs()
         if "ingestion" in urls:
             response = await http.post(f"{urls['ingestion']}/logs/ingest", json={"logs": logs})
@@ -137,7 +140,8 @@ async def _run(stack: Stack, progress: bool, timeout_s: float) -> dict[str, Any]
             say(f"ingestion       accepted {summary['ingest'].get('accepted')} of {len(logs)} log records")
         if "alert-intake" in urls:
             response = await http.post(
-                f"{urls['alert-intake']}/webhook", json=demo_alert(), headers={"Authorization": f"Bearer {DEMO_TOKEN}"}
+                f"{urls['alert-intake']}/webhook", json=demo_alert(),
+                headers=keyed or {"Authorization": f"Bearer {DEMO_TOKEN}"}
             )
             summary["alert"] = {"status": response.status_code, "body": response.json()}
             say(f"alert-intake    webhook answered {response.status_code}")
@@ -173,7 +177,7 @@ async def _run(stack: Stack, progress: bool, timeout_s: float) -> dict[str, Any]
             elif label == "templates" and "template-matching" in urls and counts["logs.records"] >= len(logs):
                 # A data dir kept from an earlier run restores the registry from ClickHouse while the
                 # in-memory broker starts empty: the demo's lines match known templates, nothing is new.
-                async with httpx.AsyncClient(timeout=30) as http:
+                async with httpx.AsyncClient(timeout=30, headers=keyed) as http:
                     known = (await http.get(f"{urls['template-matching']}/logs/count", params={"org": ORG})).json()
                 if known.get("templates"):
                     reported.add(label)
@@ -183,7 +187,7 @@ async def _run(stack: Stack, progress: bool, timeout_s: float) -> dict[str, Any]
         await asyncio.sleep(1)
     summary["topics"] = counts
     if "template-matching" in urls:
-        async with httpx.AsyncClient(timeout=30) as http:
+        async with httpx.AsyncClient(timeout=30, headers=keyed) as http:
             stored = (await http.get(f"{urls['template-matching']}/logs/count", params={"org": ORG})).json()
         summary["clickhouse"] = stored
         say(f"clickhouse      {stored.get('rows')} rows queryable, {stored.get('templates')} templates "

@@ -20,11 +20,10 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
-
-from logmesh_contracts.topics import OPERATOR_SURFACES, SERVICES, TOPICS, all_topic_names
+from logmesh_contracts.topics import OPERATOR_SURFACES, SERVICES, all_topic_names
+from logmesh_runtime.topic_admin import create_topics
 
 # The console is started last: it reads the services' HTTP APIs at the addresses of the processes before it.
 PACKAGES = {name: name.replace("-", "_") for name in (*SERVICES, *OPERATOR_SURFACES)}
@@ -147,32 +146,6 @@ class LoopbackS3:
             self.proc.wait(10)
 
 
-async def create_topics(bootstrap: str, prefix: str = "", partitions: int | None = None) -> list[str]:
-    """Create every mesh topic (and dead-letter topic) that does not exist yet."""
-    compacted = {t.name for t in TOPICS if t.compacted}
-    parts = {t.name: t.partitions for t in TOPICS}
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        wanted = [
-            NewTopic(
-                name=prefix + name,
-                num_partitions=partitions or parts.get(name, 3),
-                replication_factor=1,
-                topic_configs={"cleanup.policy": "compact"} if name in compacted else {},
-            )
-            for name in all_topic_names()
-            if prefix + name not in existing
-        ]
-        if wanted:
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(wanted)
-        return [t.name for t in wanted]
-    finally:
-        await admin.close()
-
-
 @dataclass
 class ServiceProcess:
     name: str
@@ -244,6 +217,9 @@ class Stack:
     service_env: dict[str, dict[str, str]] = field(default_factory=dict)
     broker: EmbeddedBroker | None = None
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
+    # API keys on the services: `logmesh up` turns them on ("keys"); benches and tests driving the
+    # stack over plain HTTP leave them off (LOGMESH_AUTH is the services' own default: keys)
+    auth: str = "off"
 
     @property
     def bootstrap(self) -> str:
@@ -262,6 +238,7 @@ class Stack:
             "LOGMESH_HTTP_PORT": str(port),
             "LOGMESH_DATA_DIR": str(self.workdir / "data"),
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "LOGMESH_AUTH": self.auth,
             **{f"LOGMESH_{other.upper().replace('-', '_')}_URL": process.url
                for other, process in self.processes.items() if other != name},
             **self.extra_env,
@@ -274,7 +251,10 @@ class Stack:
         if not self.broker_bootstrap:
             self.broker = EmbeddedBroker(log_path=self.workdir / "broker.log").start()
             _say(progress, f"broker     kafka://{self.bootstrap} (Tansu, in memory)")
-        asyncio.run(create_topics(self.bootstrap, self.topic_prefix))
+        from logmesh_runtime.settings import ServiceSettings  # TLS/SASL from LOGMESH_KAFKA_*, as the services
+
+        security = ServiceSettings(service_name="logmesh-cli").kafka_security_options()
+        asyncio.run(create_topics(self.bootstrap, self.topic_prefix, client_options=security))
         _say(progress, f"topics     {len(all_topic_names())} created or present")
         for name in self.services:
             self.start_service(name)
@@ -302,6 +282,52 @@ class Stack:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+
+@dataclass
+class Supervisor:
+    """Restarts a stack's services that exit, with exponential backoff; the broker is never touched.
+
+    ``logmesh up`` calls ``tick`` about twice a second. A service that stayed up for
+    ``healthy_after_s`` starts its backoff again from ``base_s``. Restarted services keep their
+    port, so addresses in ``.logmesh/endpoints.json`` stay right.
+    """
+
+    stack: Stack
+    base_s: float = 1.0
+    max_s: float = 30.0
+    healthy_after_s: float = 60.0
+    clock: Any = time.monotonic
+    restarts: dict[str, int] = field(default_factory=dict)
+    _due: dict[str, float] = field(default_factory=dict)
+    _started: dict[str, float] = field(default_factory=dict)
+
+    def backoff(self, name: str) -> float:
+        return min(self.max_s, self.base_s * 2 ** self.restarts.get(name, 0))
+
+    def tick(self) -> list[str]:
+        """Restart what is due; returns one line per exit noticed or restart made."""
+        now = self.clock()
+        said: list[str] = []
+        for name, process in list(self.stack.processes.items()):
+            self._started.setdefault(name, now)
+            if process.proc is None or process.proc.poll() is None:
+                if now - self._started[name] >= self.healthy_after_s:
+                    self.restarts.pop(name, None)
+                continue
+            if name not in self._due:
+                wait = self.backoff(name)
+                self._due[name] = now + wait
+                said.append(f"{name} exited ({process.proc.returncode}); restarting in {wait:.1f}s "
+                            f"(see {process.log_path})")
+                continue
+            if now >= self._due[name]:
+                del self._due[name]
+                self.stack.start_service(name)
+                self.restarts[name] = self.restarts.get(name, 0) + 1
+                self._started[name] = now
+                said.append(f"{name} restarted (restart {self.restarts[name]})")
+        return said
 
 
 def _say(enabled: bool, line: str) -> None:

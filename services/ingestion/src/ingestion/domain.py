@@ -2,7 +2,7 @@
 
 Everything a producer can get wrong raises ``Rejected`` (a ``ValueError``) with a reason a
 person can act on; the HTTP path turns it into a per-record error, the Kafka path into a
-dead letter (the runtime dead-letters decoders' ``ValueError``).
+dead letter (the runtime dead-letters whatever a decoder raises).
 """
 
 from __future__ import annotations

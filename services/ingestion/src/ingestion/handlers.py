@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 import time
 import uuid
@@ -32,6 +31,7 @@ from ingestion.ports import RecordPublisher
 from ingestion.settings import IngestionSettings
 from ingestion.tenancy import Tenant
 from logmesh_contracts.topics import LOGS_OTLP
+from logmesh_runtime.http import bearer_token, token_matches
 from logmesh_runtime.kafka import Delivery, PublishUnavailable
 
 log = logging.getLogger(__name__)
@@ -214,7 +214,7 @@ class HttpIngest(IngestPath):
 
     def __post_init__(self) -> None:
         token = self.settings.ingest_token.get_secret_value() if self.settings.ingest_token else None
-        self._expected_auth = f"Bearer {token}".encode() if token else None
+        self._accepted_tokens = (token,) if token else ()
 
     def _unavailable(self, fmt: WireFormat, content_type: str | None, cause: str, reason: str) -> Response:
         if cause == "overloaded":
@@ -225,14 +225,11 @@ class HttpIngest(IngestPath):
         return fmt.error(503, reason, content_type, headers={"Retry-After": str(self.settings.retry_after_s)})
 
     def _authorized(self, request: Request) -> bool:
-        if self._expected_auth is None:
-            return True
-        given = request.headers.get("authorization", "").encode()
-        return hmac.compare_digest(given, self._expected_auth)
+        return not self._accepted_tokens or token_matches(bearer_token(request), self._accepted_tokens)
 
     def _tenant(self, request: Request) -> Tenant:
         credential_org = tenancy.principal_org(request.state)
-        if credential_org is None and self._expected_auth is not None:
+        if credential_org is None and self._accepted_tokens:
             credential_org = self.settings.ingest_token_org
         header = request.headers.get(self.settings.org_header) if self.settings.org_header else None
         return tenancy.resolve(credential_org, header, self.settings.default_org)

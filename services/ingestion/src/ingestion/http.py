@@ -11,10 +11,11 @@ from logmesh_runtime.service import Service
 
 
 def register_routes(service: Service, http: HttpIngest, stats: IngestStats, settings: IngestionSettings) -> None:
-    service.route("/logs/ingest", methods=["POST"])(http.endpoint(NATIVE))
-    service.route("/v1/logs", methods=["POST"])(http.endpoint(OTLP))  # OTLP/HTTP's default path
-    service.route("/otlp/v1/logs", methods=["POST"])(http.endpoint(OTLP))  # Loki 3's, for endpoints copied from it
-    service.route("/loki/api/v1/push", methods=["POST"])(http.endpoint(LOKI))
+    service.route("/logs/ingest", methods=["POST"], scope="ingest")(http.endpoint(NATIVE))
+    service.route("/v1/logs", methods=["POST"], scope="ingest")(http.endpoint(OTLP))  # OTLP/HTTP's default path
+    # Loki 3's path, for endpoints copied from it
+    service.route("/otlp/v1/logs", methods=["POST"], scope="ingest")(http.endpoint(OTLP))
+    service.route("/loki/api/v1/push", methods=["POST"], scope="ingest")(http.endpoint(LOKI))
 
     async def stats_endpoint(_request: Request) -> Response:
         return JSONResponse({

@@ -14,6 +14,7 @@ from knowledge_storage import domain
 from knowledge_storage.adapters.qdrant import QdrantCaseStore
 from knowledge_storage.ports import Embedder
 from logmesh_contracts import AnalysisResult, EvidencePart, Feedback, Incident
+from logmesh_runtime.settings import reveal
 
 log = logging.getLogger(__name__)
 
@@ -108,11 +109,12 @@ class CaseBase:
         self._stats = None
         return self.store.delete_case(incident_id)
 
-    def prune(self, retention_days: float, now: datetime | None = None) -> list[str]:
+    def prune(self, retention_days: float, now: datetime | None = None, org: str | None = None) -> list[str]:
         if retention_days <= 0:
             return []
         now = now or datetime.now(UTC)
-        gone = self.store.prune(domain.ts(now) - retention_days * 86400)
+        cutoff = domain.ts(now) - retention_days * 86400
+        gone = self.store.prune(cutoff, org) if org is not None else self.store.prune(cutoff)
         if gone:
             self._stats = None
         return gone
@@ -174,16 +176,18 @@ class CaseBase:
 
     # ---------------------------------------------------------- export/import
 
-    def export_lines(self) -> Iterator[str]:
-        """The case base as JSON lines: a header, then one case per line with its verdicts (no vectors:
-        they belong to a model, and importing re-embeds)."""
+    def export_lines(self, org: str | None = None) -> Iterator[str]:
+        """The case base (of ``org`` only, if given) as JSON lines: a header, then one case per line with its
+        verdicts (no vectors: they belong to a model, and importing re-embeds)."""
         yield json.dumps({"format": EXPORT_FORMAT, "payload_schema": domain.PAYLOAD_SCHEMA,
                           "embedding_model": self.embedding_model, "exported_at": datetime.now(UTC).isoformat()})
         for case in self.store.iter_cases():
+            if org is not None and case.get("org", "default") != org:
+                continue
             case.pop("verdicts_detail", None)
             yield json.dumps({"case": case, "verdicts": self.store.verdicts_for(case["incident_id"])}, default=str)
 
-    def import_lines(self, lines: Iterable[str], batch: int = 64) -> dict[str, int]:
+    def import_lines(self, lines: Iterable[str], batch: int = 64, org: str | None = None) -> dict[str, int]:
         """Load exported lines: cases are re-embedded with this model; verdicts keep the newest per person."""
         counts = {"cases": 0, "verdicts": 0, "skipped": 0}
         pending: list[dict[str, Any]] = []
@@ -218,6 +222,9 @@ class CaseBase:
             case = row.get("case")
             if not isinstance(case, dict) or not case.get("incident_id") or not isinstance(case.get("text"), str):
                 raise ValueError(f"line {number}: expected {{'case': {{'incident_id', 'text', ...}}, 'verdicts': [...]}}")
+            if org is not None and case.get("org", "default") != org:
+                counts["skipped"] += 1  # a key imports into its own org only
+                continue
             for verdict in row.get("verdicts") or []:
                 if not isinstance(verdict, Mapping) or not verdict.get("given_by"):
                     counts["skipped"] += 1
@@ -242,7 +249,7 @@ def open_case_base(settings: Any, embedder: Embedder | None = None) -> CaseBase:
     started = time.perf_counter()
     store = QdrantCaseStore(
         settings.qdrant_location, prefix=settings.collections_prefix, embedding_model=embedder.model_id,
-        dim=embedder.dim, api_key=settings.qdrant_api_key, timeout_s=settings.qdrant_timeout_s,
+        dim=embedder.dim, api_key=reveal(settings.qdrant_api_key), timeout_s=settings.qdrant_timeout_s,
     )
     log.info("case base at %s (%s) opened in %.2fs", "server" if not store.local else "local", store.cases,
              time.perf_counter() - started)

@@ -56,7 +56,9 @@ def _http(method: str, url: str, **kwargs: Any) -> Any:
     import httpx
 
     try:
-        response = httpx.request(method, url, timeout=120, **kwargs)
+        from logmesh_devstack.cli import auth_headers
+
+        response = httpx.request(method, url, timeout=120, headers=auth_headers(), **kwargs)
     except httpx.HTTPError as exc:
         print(f"cannot reach {url}: {exc}", file=sys.stderr)
         raise typer.Exit(1) from exc

@@ -13,6 +13,7 @@ from knowledge_storage.cases import CaseBase
 from knowledge_storage.handlers import Handlers
 from knowledge_storage.settings import KnowledgeStorageSettings
 from logmesh_runtime import http
+from logmesh_runtime.auth import WrongOrg, forbidden_org, principal, tenant
 from logmesh_runtime.openapi import typed
 from logmesh_runtime.service import Service
 
@@ -34,11 +35,16 @@ def register_routes(service: Service, handlers: Handlers, settings: KnowledgeSto
         handlers.metrics.publish_stats(data)
         return JSONResponse(data)
 
+    def caller_org(request: Request) -> str | None:
+        who = principal(request)  # with API keys on: the key's org, and only its cases
+        return who.org if who is not None else None
+
     @service.route("/cases/export")
-    async def export(_request: Request) -> Response:
+    async def export(request: Request) -> Response:
         if (cases := opened()) is None:
             return unavailable()
-        lines = await asyncio.to_thread(lambda: list(cases.export_lines()))
+        org = caller_org(request)
+        lines = await asyncio.to_thread(lambda: list(cases.export_lines(org)))
         return StreamingResponse((line + "\n" for line in lines), media_type="application/x-ndjson")
 
     @service.route("/cases/import", methods=["POST"])
@@ -50,7 +56,8 @@ def register_routes(service: Service, handlers: Handlers, settings: KnowledgeSto
             return JSONResponse({"error": "body too large"}, status_code=413)
         try:
             text = body.decode("utf-8")
-            counts = await asyncio.to_thread(cases.import_lines, text.splitlines())
+            org = caller_org(request)
+            counts = await asyncio.to_thread(lambda: cases.import_lines(text.splitlines(), org=org))
         except (UnicodeDecodeError, ValueError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         return JSONResponse(counts)
@@ -64,7 +71,7 @@ def register_routes(service: Service, handlers: Handlers, settings: KnowledgeSto
             days = float(raw)
         except ValueError:
             return JSONResponse({"error": f"older_than_days must be a number, got {raw!r}"}, status_code=400)
-        gone = await asyncio.to_thread(cases.prune, days, datetime.now(UTC))
+        gone = await asyncio.to_thread(cases.prune, days, datetime.now(UTC), caller_org(request))
         return JSONResponse({"pruned": gone})
 
     @service.route("/cases/search")
@@ -74,14 +81,23 @@ def register_routes(service: Service, handlers: Handlers, settings: KnowledgeSto
         if (cases := opened()) is None:
             return unavailable()
         q = http.query(request, CaseSearchQuery)
-        hits = await asyncio.to_thread(cases.search_text, q.q.strip(), org=q.org, limit=q.limit, threshold=q.threshold)
+        try:
+            org = tenant(request, q.org)  # the key's org, never another
+        except WrongOrg as exc:
+            return forbidden_org(exc)
+        hits = await asyncio.to_thread(cases.search_text, q.q.strip(), org=org, limit=q.limit, threshold=q.threshold)
         return JSONResponse({"count": len(hits), "cases": [{"score": round(h.score, 4), **h.payload} for h in hits]})
 
-    @service.route("/cases/{incident_id}", methods=["GET", "DELETE"])
+    @service.route("/cases/{incident_id}", methods=["GET", "DELETE"])  # DELETE needs admin, GET read
     async def case(request: Request) -> Response:
         if (cases := opened()) is None:
             return unavailable()
         incident_id = request.path_params["incident_id"]
+        org = caller_org(request)
+        if org is not None:  # another org's case does not exist for this key
+            owned = await asyncio.to_thread(cases.get, incident_id)
+            if owned is None or owned.get("org", "default") != org:
+                return JSONResponse({"error": f"no case {incident_id!r}"}, status_code=404)
         if request.method == "DELETE":
             deleted = await asyncio.to_thread(cases.delete, incident_id)
             if not deleted:

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from logmesh_runtime.settings import ServiceSettings, refuse_placeholder
 
@@ -16,7 +16,7 @@ class KnowledgeStorageSettings(ServiceSettings):
 
     # Qdrant: a server when qdrant_url is set, local mode at qdrant_path (default <data_dir>/knowledge-storage/qdrant).
     qdrant_url: str | None = Field(default=None, description="Qdrant server, e.g. http://qdrant:6333.")
-    qdrant_api_key: str | None = None
+    qdrant_api_key: SecretStr | None = None
     qdrant_path: Path | None = Field(default=None, description="Local-mode directory when no qdrant_url is set.")
     qdrant_timeout_s: float = Field(default=10.0, gt=0)
     collection_prefix: str | None = Field(
@@ -32,7 +32,7 @@ class KnowledgeStorageSettings(ServiceSettings):
         "litellm: a model name such as 'openai/text-embedding-3-small' or 'ollama/nomic-embed-text'.",
     )
     embedding_api_base: str | None = None
-    embedding_api_key: str | None = None
+    embedding_api_key: SecretStr | None = None
     embedding_timeout_s: float = Field(default=10.0, gt=0)
     embedding_batch: int = Field(default=64, ge=1, le=2048)
 
@@ -50,7 +50,7 @@ class KnowledgeStorageSettings(ServiceSettings):
 
     @field_validator("qdrant_api_key", "embedding_api_key")
     @classmethod
-    def _no_placeholder(cls, value: str | None) -> str | None:
+    def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
         return refuse_placeholder(value, "LOGMESH_QDRANT_API_KEY / LOGMESH_EMBEDDING_API_KEY")
 
     @property

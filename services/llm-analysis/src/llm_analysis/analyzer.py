@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,13 +35,14 @@ from llm_analysis.ports import LlmClient, LlmUnavailable
 from llm_analysis.rules import Diagnosis
 from llm_analysis.safety import OutputRejected, clean_text, leaked, redact_text, validate_answer
 from llm_analysis.settings import LlmAnalysisSettings
-from logmesh_contracts import AnalysisProgress, AnalysisResult, stable_id, utcnow
+from logmesh_contracts import AnalysisProgress, AnalysisResult, LlmCall, stable_id, utcnow
 from logmesh_runtime.telemetry import resumed_context
 
 log = logging.getLogger(__name__)
 
 PublishProgress = Callable[[AnalysisProgress], Awaitable[None]]
 PublishResult = Callable[[AnalysisResult], Awaitable[None]]
+PublishAudit = Callable[[LlmCall], Awaitable[None]]
 CANARY = "LMC-" + stable_id("logmesh-llm-analysis-canary", length=16)
 
 
@@ -109,8 +112,10 @@ class Analyzer:
         publish_progress: PublishProgress,
         publish_result: PublishResult,
         tracer: trace.Tracer | None = None,
+        publish_audit: PublishAudit | None = None,
     ) -> None:
         self.settings = settings
+        self.publish_audit = publish_audit
         self.tracer = tracer or trace.get_tracer(__name__)
         self.store = store
         self.llm = llm
@@ -182,6 +187,13 @@ class Analyzer:
         loaded = self.store.load(incident_id)
         if loaded is None or self.store.is_analysed(incident_id):
             return None
+        kept = self.store.outgoing(incident_id)
+        if kept is not None:  # finished before a crash or a failed publish: the same result, not a second one
+            result = AnalysisResult.model_validate_json(kept)
+            await self.publish_result(result)
+            self.store.mark_analysed(incident_id, result.event_id, result.status, result.category, result.model,
+                                     utcnow(), kept)
+            return result
         incident, parts = loaded
         started = time.perf_counter()
         progress = ProgressStream(incident_id, self.publish_progress, self.settings.progress_interval_s,
@@ -202,14 +214,33 @@ class Analyzer:
             result = deterministic_result(ctx, diagnosis, utcnow(), latencies=latencies)
         else:
             result = await analyse_with_llm(ctx, diagnosis, self.llm, self.settings, self.redact, progress,
-                                            latencies, started, self.tracer)
+                                            latencies, started, self.tracer, audit=self.publish_audit)
 
+        self.store.keep_outgoing(incident_id, result.model_dump_json())
         await self.publish_result(result)
         await progress.emit("done" if result.status != "failed" else "failed", f"{result.category}: {result.root_cause}"[:1000])
         self.store.mark_analysed(incident_id, result.event_id, result.status, result.category, result.model, utcnow(),
                                  body=result.model_dump_json())
         self.analysed += 1
         return result
+
+
+def audit_record(ctx: Context, settings: LlmAnalysisSettings, messages: list[dict[str, str]], redacted: bool,
+                 redactions: Counter[str], attempt: int) -> LlmCall:
+    """What is about to leave: model, endpoint, org, incident, redaction counts, and the prompt's hash."""
+    models = settings.models()
+    first = models[0] if models else None
+    prompt = json.dumps(messages, ensure_ascii=False, sort_keys=True)
+    digest = hashlib.sha256(prompt.encode()).hexdigest()
+    endpoint = (first.api_base if first and first.api_base else
+                f"{first.model.split('/', 1)[0]} (provider default)" if first else "unknown")
+    return LlmCall(
+        event_id=stable_id("llm-call", ctx.incident.incident_id, attempt, digest),
+        incident_id=ctx.incident.incident_id, org=ctx.incident.org,
+        model=first.model if first else "unknown", fallbacks=[m.model for m in models[1:]],
+        endpoint=endpoint, local=bool(first and first.is_local()), called_at=utcnow(), attempt=attempt,
+        redacted=redacted, redactions=dict(redactions), prompt_sha256=digest, prompt_chars=len(prompt),
+    )
 
 
 @contextlib.contextmanager
@@ -234,8 +265,13 @@ def genai_span(tracer: trace.Tracer, settings: LlmAnalysisSettings, messages: li
 
 async def analyse_with_llm(ctx: Context, diagnosis: Diagnosis, llm: LlmClient, settings: LlmAnalysisSettings,
                            redact: bool, progress: ProgressStream, latencies: dict[str, float],
-                           started: float, tracer: trace.Tracer | None = None) -> AnalysisResult:
-    """The LLM tier: answer, validate, one repair/retry, else the deterministic result marked degraded."""
+                           started: float, tracer: trace.Tracer | None = None,
+                           audit: PublishAudit | None = None) -> AnalysisResult:
+    """The LLM tier: answer, validate, one repair/retry, else the deterministic result marked degraded.
+
+    Each call is first recorded on llm.audit (when ``audit`` is given): a call whose record cannot be
+    written is not made (the publish error propagates and the analysis is retried later).
+    """
     messages, redactions = build_messages(ctx, diagnosis, redact=redact,
                                           max_chars=settings.prompt_max_chars, canary=CANARY)
     prompt_tokens = completion_tokens = 0
@@ -244,6 +280,8 @@ async def analyse_with_llm(ctx: Context, diagnosis: Diagnosis, llm: LlmClient, s
     note = ""
     t0 = time.perf_counter()
     for attempt in range(2):  # the answer, then one repair/retry
+        if audit is not None:
+            await audit(audit_record(ctx, settings, messages, redact, redactions, attempt + 1))
         try:
             with genai_span(tracer or trace.get_tracer(__name__), settings, messages) as span:
                 reply = await llm.complete(
@@ -279,7 +317,7 @@ async def analyse_with_llm(ctx: Context, diagnosis: Diagnosis, llm: LlmClient, s
         latencies["llm"] = (time.perf_counter() - t0) * 1000
         latencies["total"] = (time.perf_counter() - started) * 1000
         if redactions:
-            notes = [*notes, f"{redactions} secret(s)/PII redacted before the LLM call"]
+            notes = [*notes, f"{sum(redactions.values())} secret(s)/PII redacted before the LLM call"]
         return llm_result(ctx, diagnosis, answer, utcnow(), model=model, prompt_tokens=prompt_tokens,
                           completion_tokens=completion_tokens, cost_usd=cost, latencies=latencies, notes=notes)
     latencies["llm"] = (time.perf_counter() - t0) * 1000

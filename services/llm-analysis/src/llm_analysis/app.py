@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from starlette.applications import Starlette
@@ -13,7 +14,7 @@ from llm_analysis.http import register_routes
 from llm_analysis.ports import LlmClient
 from llm_analysis.settings import LlmAnalysisSettings
 from llm_analysis.workers import register_workers, result_publisher
-from logmesh_contracts import AnalysisProgress, Incident, IncidentResolved
+from logmesh_contracts import AnalysisProgress, Incident, IncidentResolved, LlmCall
 from logmesh_contracts.topics import (
     ALERTS_RECEIVED,
     ANALYSIS_PROGRESS,
@@ -22,10 +23,12 @@ from logmesh_contracts.topics import (
     EVIDENCE_PARTS,
     INCIDENTS_OPENED,
     INCIDENTS_RESOLVED,
+    LLM_AUDIT,
     LOGS_ANOMALIES,
 )
 from logmesh_runtime.service import Service
 
+log = logging.getLogger(__name__)
 
 def build_llm(settings: LlmAnalysisSettings) -> LlmClient | None:
     if not settings.models():
@@ -51,7 +54,11 @@ def create_app(settings: LlmAnalysisSettings, llm: LlmClient | None = None) -> S
         await mesh.publish(ANALYSIS_PROGRESS, event, key=event.incident_id)
 
     publish_result = result_publisher(service)
-    analyzer = Analyzer(settings, store, llm, publish_progress, publish_result, service.tracer)
+
+    async def publish_audit(event: LlmCall) -> None:
+        await mesh.publish(LLM_AUDIT, event, key=event.incident_id)  # acks=all, before the prompt leaves
+
+    analyzer = Analyzer(settings, store, llm, publish_progress, publish_result, service.tracer, publish_audit)
     intake = IntakeHandlers(settings, store, publish_incident, publish_resolved)
     owner = OwnerHandlers(settings, store, analyzer.wake)
     # The intake topics share the service's consumer group: the runtime reads them with one
@@ -65,6 +72,9 @@ def create_app(settings: LlmAnalysisSettings, llm: LlmClient | None = None) -> S
     # Every replica reads every evidence part (its own group), so whichever replica owns an
     # incident's partition of incidents.opened has that incident's evidence, rebalances included.
     replica = re.sub(r"[^A-Za-z0-9._-]", "-", settings.replica_id)[:100] or "replica"
+    if re.search(r"-[a-z0-9]{6,10}-[a-z0-9]{5}$", replica):  # <deployment>-<replicaset hash>-<pod suffix>
+        log.warning("replica id %s looks like a Deployment pod name: each restart leaves an evidence consumer "
+                    "group behind; run llm-analysis as a StatefulSet or set LOGMESH_REPLICA_ID", replica)
     mesh.consume(EVIDENCE_PARTS, owner.on_evidence, group_id=f"{settings.service_name}.evidence.{replica}")
     register_workers(service, analyzer, store, llm, settings)
     register_routes(service, store, settings)

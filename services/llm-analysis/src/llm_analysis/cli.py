@@ -110,7 +110,10 @@ def analyze_command(
     bootstrap = kafka_bootstrap(bootstrap)
 
     async def publish() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        from logmesh_runtime.settings import ServiceSettings  # TLS/SASL from LOGMESH_KAFKA_*, as the services
+
+        security = ServiceSettings(service_name="logmesh-cli").kafka_security_options()
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", **security)
         await producer.start()
         try:
             await producer.send_and_wait(prefix + ANALYSIS_REQUESTS.name, event.model_dump_json().encode(),

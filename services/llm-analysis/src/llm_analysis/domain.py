@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -422,19 +423,16 @@ def _compress_lines(body: str, limit: int) -> str:
 
 def build_messages(
     ctx: Context, diagnosis: Diagnosis, *, redact: bool, max_chars: int, canary: str,
-) -> tuple[list[dict[str, str]], int]:
-    """System + user messages; untrusted data framed, redacted when asked, bounded in size."""
+) -> tuple[list[dict[str, str]], Counter[str]]:
+    """System + user messages; untrusted data framed, redacted when asked (counted per kind), bounded in size."""
     incident = ctx.incident
     boundary = stable_id("boundary", incident.incident_id, length=12)
-    redactions = 0
+    redactions: Counter[str] = Counter()
 
     def clean(value: Any) -> Any:
-        nonlocal redactions
         if not redact:
             return value
-        value, count = redact_obj(value)
-        redactions += count
-        return value
+        return redact_obj(value, redactions)[0]
 
     header = clean({
         "title": incident.title, "severity": incident.severity, "target": describe_target(incident.target),

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from llm_analysis.adapters.store import SqliteStore
 from llm_analysis.api_models import IncidentDetail, IncidentList, IncidentQuery
@@ -16,6 +16,7 @@ from llm_analysis.domain import incident_id_for, opening_from_request
 from llm_analysis.settings import LlmAnalysisSettings
 from logmesh_contracts import AnalysisRequest, K8sRef, stable_id, utcnow
 from logmesh_contracts.topics import ANALYSIS_REQUESTS
+from logmesh_runtime.auth import WrongOrg, forbidden_org, principal, tenant
 from logmesh_runtime.http import parse_duration, parse_time, query, unavailable
 from logmesh_runtime.kafka import PublishUnavailable
 from logmesh_runtime.openapi import typed
@@ -24,12 +25,16 @@ from logmesh_runtime.service import Service
 
 def register_routes(service: Service, store: SqliteStore, settings: LlmAnalysisSettings) -> None:
     mesh = service.mesh
-    @service.route("/api/v1/analyze", methods=["POST"])
-    async def analyze(request: Request) -> JSONResponse:
+    @service.route("/api/v1/analyze", methods=["POST"], scope="analyze")
+    async def analyze(request: Request) -> Response:
         """Request an analysis of a time range: published as an AnalysisRequest (202 with its incident id)."""
         try:
             body = json.loads(await request.body() or b"{}")
+            if isinstance(body, dict):  # the key's org, never the body's
+                body["org"] = tenant(request, body.get("org")) or body.get("org")
             event = analysis_request_from_body(body, requested_by="rest")
+        except WrongOrg as exc:
+            return forbidden_org(exc)
         except (ValueError, ValidationError) as exc:
             return JSONResponse({"error": "invalid analysis request", "reason": str(exc)[:1000]}, status_code=400)
         try:
@@ -42,14 +47,18 @@ def register_routes(service: Service, store: SqliteStore, settings: LlmAnalysisS
 
     @service.route("/api/v1/incidents")
     @typed(query=IncidentQuery, response=IncidentList)
-    async def incidents(request: Request) -> JSONResponse:
+    async def incidents(request: Request) -> Response:
         """Incidents this replica owns, newest first, each with its analysis once there is one."""
         q = query(request, IncidentQuery)
+        try:
+            org = tenant(request, q.org)  # the key's org, never another
+        except WrongOrg as exc:
+            return forbidden_org(exc)
         try:
             since = utcnow() - parse_duration(q.since) if q.since else None
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        rows = store.list_incidents(status=q.status, org=q.org, since=since, text=q.q, limit=q.limit)
+        rows = store.list_incidents(status=q.status, org=org, since=since, text=q.q, limit=q.limit)
         return JSONResponse({"count": len(rows), "incidents": rows})
 
     @service.route("/api/v1/incidents/{incident_id}")
@@ -58,6 +67,9 @@ def register_routes(service: Service, store: SqliteStore, settings: LlmAnalysisS
         """One incident: its state, the evidence parts that arrived and the published analysis."""
         incident_id = request.path_params["incident_id"]
         info = store.describe(incident_id)
+        who = principal(request)
+        if info is not None and who is not None and store.org_of(incident_id) != who.org:
+            info = None  # another org's incident does not exist for this key
         if info is None:
             return JSONResponse({"error": "unknown incident on this replica"}, status_code=404)
         return JSONResponse({**info, "analysis": store.analysis(incident_id), "parts": store.evidence(incident_id)})

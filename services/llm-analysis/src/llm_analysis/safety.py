@@ -4,74 +4,28 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from logmesh_contracts.models import CATEGORIES
-
-# (kind, pattern, replacement). Order matters: whole blocks and structured tokens before key=value.
-_SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
-    # PEM private key blocks, whatever the key type
-    ("private-key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)", re.S),
-     "[REDACTED:private-key]"),
-    # JSON Web Tokens: three base64url segments, the first starting with '{"' encoded (eyJ)
-    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{6,}"), "[REDACTED:jwt]"),
-    # AWS access key ids
-    ("aws-key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), "[REDACTED:aws-key]"),
-    # provider API keys with well-known prefixes: OpenAI/Anthropic sk-, GitHub, Slack, Google
-    ("api-key", re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}|\bgh[pousr]_[A-Za-z0-9]{20,}|\bxox[abposr]-[A-Za-z0-9\-]{10,}|"
-                           r"\bAIza[0-9A-Za-z_\-]{35}\b|\bglpat-[A-Za-z0-9_\-]{20,}"), "[REDACTED:api-key]"),
-    # Slack incoming-webhook URLs: the path is the credential
-    ("slack-webhook", re.compile(r"https://hooks\.slack(?:-gov)?\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_\-]+"),
-     "[REDACTED:slack-webhook]"),
-    # Authorization headers: "Bearer <token>" / "Basic <b64>"
-    ("auth-header", re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=\-]{8,}", re.I), r"\1 [REDACTED:token]"),
-    # credentials inside URLs: scheme://user:password@host
-    ("url-credentials", re.compile(r"(\b[a-z][a-z0-9+.\-]*://)[^/\s:@]+:[^/\s@]+@", re.I), r"\1[REDACTED:credentials]@"),
-    # key=value / key: value where the key names a secret; keeps the key, hides the value
-    ("secret-value", re.compile(
-        r"(\b[\w.\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|"
-        r"client[_\-]?secret|credentials?|session[_\-]?id|cookie)[\"']?\s*[:=]\s*[\"']?)([^\s\"',;&}]{3,})", re.I),
-     r"\1[REDACTED:secret]"),
-    # e-mail addresses (PII)
-    ("email", re.compile(r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}\b"), "[REDACTED:email]"),
-    # card-like numbers: 13-16 digits in groups (PII); timestamps and ids rarely take this shape
-    ("card", re.compile(r"\b(?:\d{4}[ \-]){3}\d{1,4}\b"), "[REDACTED:card]"),
-)
+from logmesh_runtime.redaction import DEFAULT
 
 
 def redact_text(text: str) -> tuple[str, int]:
-    """Replace secrets and PII; returns the new text and how many replacements were made."""
-    total = 0
-    for _kind, pattern, replacement in _SECRET_PATTERNS:
-        text, count = pattern.subn(replacement, text)
-        total += count
-    return text, total
+    """Replace secrets and PII (the runtime's one redaction stage); the new text and how many were replaced."""
+    result = DEFAULT.scan(text)
+    return result.text, result.total
 
 
-def redact_obj(value: Any) -> tuple[Any, int]:
-    """Redact every string inside a JSON-like structure (dict keys kept)."""
-    if isinstance(value, str):
-        return redact_text(value)
-    if isinstance(value, dict):
-        out, total = {}, 0
-        for key, item in value.items():
-            if re.search(r"password|secret|token|api[_\-]?key|credential", str(key), re.I) and isinstance(item, str):
-                out[key] = "[REDACTED:secret]"
-                total += 1
-                continue
-            out[key], count = redact_obj(item)
-            total += count
-        return out, total
-    if isinstance(value, list | tuple):
-        items, total = [], 0
-        for item in value:
-            new, count = redact_obj(item)
-            items.append(new)
-            total += count
-        return items, total
-    return value, 0
+def redact_obj(value: Any, counts: Counter[str] | None = None) -> tuple[Any, int]:
+    """Redact every string inside a JSON-like structure (dict keys kept); ``counts`` gathers them per kind."""
+    found: Counter[str] = Counter()
+    out = DEFAULT.obj(value, found)
+    if counts is not None:
+        counts.update(found)
+    return out, sum(found.values())
 
 
 # ----------------------------------------------------------------------- framing

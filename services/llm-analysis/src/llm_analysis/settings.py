@@ -54,7 +54,9 @@ class LlmAnalysisSettings(ServiceSettings):
 
     replica_id: str = Field(
         default_factory=lambda: os.environ.get("HOSTNAME") or socket.gethostname(),
-        description="Names this replica's own consumer group for evidence.parts (every replica reads all parts).",
+        description="Names this replica's own consumer group for evidence.parts (every replica reads all parts), "
+        "so it must survive restarts: on Kubernetes llm-analysis is a StatefulSet and HOSTNAME is llm-analysis-0, "
+        "-1, ...; elsewhere set LOGMESH_REPLICA_ID. A Deployment's pod name would leave a group behind per restart.",
     )
 
     # incidents and evidence
@@ -96,8 +98,10 @@ class LlmAnalysisSettings(ServiceSettings):
     llm_temperature: float = Field(default=0.1, ge=0, le=2)
     llm_response_format: Literal["json_object", "json_schema", "none"] = "json_object"
     llm_stream: bool = True
-    redact: Literal["cloud", "always"] = Field(
-        default="cloud", description="Redact prompts for non-local models ('cloud') or for every model ('always')."
+    redact: Literal["always", "cloud", "never"] = Field(
+        default="always",
+        description="Redact every prompt whatever the model's location ('always', the default); a deployment may opt"
+        " out for local/in-cluster models ('cloud': redact only for remote ones) or entirely ('never').",
     )
 
     @field_validator("llm_api_key")
@@ -119,6 +123,8 @@ class LlmAnalysisSettings(ServiceSettings):
         return models
 
     def must_redact(self) -> bool:
+        if self.redact == "never":
+            return False
         return self.redact == "always" or any(not m.is_local() for m in self.models())
 
 

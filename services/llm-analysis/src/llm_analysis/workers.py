@@ -65,7 +65,8 @@ def register_workers(
             try:
                 orphans = await find_orphans(
                     settings.kafka_bootstrap, topic, mesh.topic_name(ANALYSIS_RESULTS), new,
-                    utcnow() - timedelta(seconds=settings.recover_lookback_s))
+                    utcnow() - timedelta(seconds=settings.recover_lookback_s),
+                    security=settings.kafka_security_options())
             except Exception:  # the broker is unreachable: retry with the next assignment check
                 log.warning("orphan scan failed", exc_info=True)
                 owned -= new

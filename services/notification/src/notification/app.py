@@ -52,11 +52,15 @@ def create_app(settings: NotificationSettings) -> Starlette:
         notifier.apply_record(record)
         service.metrics.handled.labels(topic=records_topic).inc()
 
-    record_log = RecordLog(settings.kafka_bootstrap, records_topic, apply_record, settings.service_name, reject_record)
+    record_log = RecordLog(settings.kafka_bootstrap, records_topic, apply_record, settings.service_name, reject_record,
+                           security=settings.kafka_security_options())
     handlers = Handlers(notifier)
     service.mesh.consume(ANALYSIS_PROGRESS, handlers.progress)
-    service.mesh.consume(ANALYSIS_RESULTS, handlers.result)
-    service.mesh.consume(INCIDENTS_RESOLVED, handlers.resolved)
+    for name in names:  # one consumer group per sink: a slow or down sink never holds the others back
+        on_result, on_resolved = handlers.for_sink(name)
+        group = f"{settings.service_name}-sink-{name}"
+        service.mesh.consume(ANALYSIS_RESULTS, on_result, group_id=group)
+        service.mesh.consume(INCIDENTS_RESOLVED, on_resolved, group_id=group)
     register_workers(service, notifier, record_log, sinks, settings)
 
     async def sinks_check() -> tuple[bool, str]:
@@ -64,6 +68,9 @@ def create_app(settings: NotificationSettings) -> Starlette:
 
     service.readiness_check("sinks", sinks_check)
     service.routes.extend(feedback_routes(notifier, settings))
+    service.public("/slack/interactions")  # Slack signs these (signing secret, checked in routes)
+    service.public("/slack/events")
+    service.require("/feedback", "analyze")
     app = service.asgi()
     app.state.notifier = notifier
     return app

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from logmesh_contracts import AnalysisProgress, AnalysisResult, IncidentResolved
-from logmesh_runtime.kafka import Delivery
+from logmesh_runtime.kafka import Delivery, Handler
 from notification.notifier import Notifier
 
 
@@ -19,3 +19,14 @@ class Handlers:
 
     async def resolved(self, event: IncidentResolved, _delivery: Delivery) -> None:
         await self.notifier.on_resolved(event)
+
+    def for_sink(self, name: str) -> tuple[Handler, Handler]:
+        """Result and resolution handlers that serve one sink (its own consumer group)."""
+
+        async def result(event: AnalysisResult, _delivery: Delivery) -> None:
+            await self.notifier.on_result(event, only=name)
+
+        async def resolved(event: IncidentResolved, _delivery: Delivery) -> None:
+            await self.notifier.on_resolved(event, only=name)
+
+        return result, resolved

@@ -10,7 +10,6 @@ before anything in the body is read; a forged or replayed request gets 401.
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 import time
@@ -22,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from logmesh_contracts import CATEGORIES, utcnow
-from logmesh_runtime.http import unavailable
+from logmesh_runtime.http import bearer_token, token_matches, unavailable
 from logmesh_runtime.kafka import PublishUnavailable
 from notification.domain import BUTTON_VERDICTS, REACTION_VERDICTS, make_feedback, verify_slack_signature
 from notification.notifier import Notifier
@@ -117,9 +116,7 @@ def feedback_routes(notifier: Notifier, settings: NotificationSettings) -> list[
     async def http_feedback(request: Request) -> Response:
         if feedback_token is None:
             return _error(503, "HTTP feedback is disabled: LOGMESH_FEEDBACK_TOKEN is not set")
-        auth = request.headers.get("authorization", "")
-        scheme, _, token = auth.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), feedback_token.encode()):
+        if not token_matches(bearer_token(request), [feedback_token]):
             return _error(401, "missing or wrong bearer token")
         body = await request.body()
         if len(body) > MAX_BODY:

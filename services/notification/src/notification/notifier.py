@@ -7,8 +7,9 @@ Rules it keeps (docs/decisions/notification.md explains why):
 * a threaded sink (Slack) first records a write-ahead ``pending`` record, then posts, then
   records the message ref; a pending record without a ref after a crash is reconciled by
   looking for the message (Slack message metadata) before posting again;
-* one sink's outage does not block the others: transient failures are collected and the
-  message is retried (already delivered sinks are skipped by their record ids);
+* one sink's outage or slowness does not delay the others: each sink has its own consumer group
+  on analysis.results and incidents.resolved (``on_result(..., only=sink)``), so a sink that is
+  down retries on its own partition position while the others move on;
 * per-incident locks serialise progress, results and resolutions of one incident in this process.
 """
 
@@ -205,14 +206,24 @@ class Notifier:
         return sent
 
     # ------------------------------------------------------------------ analysis.results
-    async def on_result(self, result: AnalysisResult) -> None:
+    def _lock_for(self, incident_id: str, only: str | None) -> asyncio.Lock:
+        """Per incident; per incident and sink where one sink's consumer works alone (a live sink keeps the
+        incident's lock: its progress updates and its final message must not interleave)."""
+        if only is None or self.sinks[only].live:
+            return self._lock(incident_id)
+        return self._lock(f"{incident_id}\x00{only}")
+
+    async def on_result(self, result: AnalysisResult, only: str | None = None) -> None:
+        """Deliver the final analysis to every routed sink, or to ``only`` (one sink's own consumer)."""
         notice = notice_from_result(result, self.link_base_url)
         routed = route(self.rules, list(self.sinks), result.severity, result.target.namespace, result.category)
         # a live thread that already exists gets its final text even when routing would not choose it
         routed += [s.sink for s in self.map.sinks_for(result.incident_id) if s.sink in self.sinks and s.sink not in routed
                    and self.sinks[s.sink].live]
+        if only is not None:
+            routed = [name for name in routed if name == only]
         transient: list[str] = []
-        async with self._lock(result.incident_id):
+        async with self._lock_for(result.incident_id, only):
             live = self.live.get(result.incident_id)
             if live is not None:
                 live.finished = True
@@ -233,8 +244,9 @@ class Notifier:
             raise TransientError(f"sinks unavailable: {', '.join(transient)}")
         early = self._resolved_early.get(result.incident_id)
         if early is not None:  # the alert resolved before its analysis was out: say so now
-            await self.on_resolved(early)
-            self._resolved_early.pop(result.incident_id, None)
+            await self.on_resolved(early, only)
+            if only is None:  # with one consumer per sink, each sink's consumer needs it; prune() forgets it
+                self._resolved_early.pop(result.incident_id, None)
 
     async def _deliver_final(self, sink: Sink, notice, source_event_id: str) -> None:
         if sink.threaded:
@@ -250,11 +262,12 @@ class Notifier:
         await self.record(sink.name, notice.incident_id, "final", source_event_id, sent)
 
     # ------------------------------------------------------------------ incidents.resolved
-    async def on_resolved(self, event: IncidentResolved) -> None:
+    async def on_resolved(self, event: IncidentResolved, only: str | None = None) -> None:
         transient: list[str] = []
-        async with self._lock(event.incident_id):
+        async with self._lock_for(event.incident_id, only):
             live = self.live.get(event.incident_id)
-            sent = [s for s in self.map.sinks_for(event.incident_id) if STATE_RANK.get(s.state, 0) >= STATE_RANK["final"]]
+            sent = [s for s in self.map.sinks_for(event.incident_id) if STATE_RANK.get(s.state, 0) >= STATE_RANK["final"]
+                    and (only is None or s.sink == only)]
             if not sent:
                 # nothing final was sent yet: remember it for the analysis (this process only)
                 self._resolved_early[event.incident_id] = event
@@ -262,7 +275,7 @@ class Notifier:
                 live.finished = True
             for state in self.map.sinks_for(event.incident_id):
                 sink = self.sinks.get(state.sink)
-                if sink is None or state.state in ("resolved", "failed"):
+                if sink is None or state.state in ("resolved", "failed") or (only is not None and sink.name != only):
                     continue
                 if sink.threaded and not state.message_ref:
                     continue  # nothing of ours to reply to

@@ -10,6 +10,7 @@ from logmesh_contracts import TemplateEvent
 from logmesh_contracts.topics import INCIDENTS_OPENED, LOGS_RECORDS, TEMPLATES_EVENTS
 from logmesh_runtime.kafka import delivery_of
 from logmesh_runtime.service import Service
+from logmesh_runtime.settings import reveal
 from template_matching.adapters.clickhouse import ClickHouseStore
 from template_matching.adapters.llm import create_llm
 from template_matching.adapters.registry_topic import RegistryFollower
@@ -47,7 +48,7 @@ def create_app(
     )
     tm = TemplateMatching(settings, service.mesh, store, TemplateRegistry(), detector)
     llm = llm or create_llm(
-        settings.llm_model, api_base=settings.llm_api_base, api_key=settings.llm_api_key,
+        settings.llm_model, api_base=settings.llm_api_base, api_key=reveal(settings.llm_api_key),
         timeout_s=settings.llm_timeout_s,
     )
     register_refiner(service, tm, llm, settings)
@@ -61,7 +62,8 @@ def create_app(
         await tm.apply_template_events(events)
         service.metrics.handled.labels(topic=registry_topic).inc(len(events))
 
-    follower = RegistryFollower(settings.kafka_bootstrap, registry_topic, apply_registry_events, reject_registry_record)
+    follower = RegistryFollower(settings.kafka_bootstrap, registry_topic, apply_registry_events, reject_registry_record,
+                                security=settings.kafka_security_options())
 
     service.mesh.consume_batch(
         LOGS_RECORDS, tm.handle_records, decoder=decode_record, max_records=settings.insert_batch_rows,

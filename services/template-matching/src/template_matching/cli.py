@@ -22,9 +22,11 @@ def _get(url: str | None, path: str, params: dict[str, Any]) -> dict[str, Any]:
         from logmesh_devstack.cli import service_url
 
         url = service_url("template-matching")
+    from logmesh_devstack.cli import auth_headers
+
     clean = {k: v for k, v in params.items() if v not in (None, "")}
     try:
-        response = httpx.get(url.rstrip("/") + path, params=clean, timeout=30)
+        response = httpx.get(url.rstrip("/") + path, params=clean, headers=auth_headers(), timeout=30)
     except httpx.HTTPError as exc:
         print(f"cannot reach template-matching at {url}: {exc}; set --url or LOGMESH_TEMPLATE_MATCHING_URL",
               file=sys.stderr)

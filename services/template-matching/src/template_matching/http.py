@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from logmesh_contracts import utcnow
+from logmesh_runtime.auth import WrongOrg, forbidden_org, tenant
 from logmesh_runtime.http import parse_time
 from logmesh_runtime.service import Service
 from template_matching.domain import LEVELS
@@ -24,17 +25,19 @@ def register_routes(service: Service, tm: TemplateMatching, store: LogStore) -> 
         if level is not None and level.upper() not in LEVELS:
             raise ValueError(f"level must be one of {', '.join(LEVELS)}")
         return {
-            "start": _time(q.get("start")) or end - timedelta(hours=1), "end": end, "org": q.get("org"),
+            "start": _time(q.get("start")) or end - timedelta(hours=1), "end": end, "org": tenant(request, q.get("org")),
             "service": q.get("service"), "level": level.upper() if level else None,
             "template_id": q.get("template_id"), "text": q.get("text"), "namespace": q.get("namespace"),
             "pod": q.get("pod"),
         }
 
     @service.route("/logs/search")
-    async def search(request: Request) -> JSONResponse:
+    async def search(request: Request) -> Response:
         try:
             filters = log_filters(request)
             limit = _limit(request.query_params.get("limit"), 100, 1000)
+        except WrongOrg as exc:
+            return forbidden_org(exc)
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         rows = await store.search_logs(limit=limit, **filters)
@@ -44,22 +47,28 @@ def register_routes(service: Service, tm: TemplateMatching, store: LogStore) -> 
                              "end": filters["end"].isoformat(), "logs": rows})
 
     @service.route("/logs/count")
-    async def count(request: Request) -> JSONResponse:
+    async def count(request: Request) -> Response:
         try:
             filters = log_filters(request)
+        except WrongOrg as exc:
+            return forbidden_org(exc)
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         counts = await store.count_logs(**filters)
         return JSONResponse({**counts, "start": filters["start"].isoformat(), "end": filters["end"].isoformat()})
 
     @service.route("/templates")
-    async def templates(request: Request) -> JSONResponse:
+    async def templates(request: Request) -> Response:
         q = request.query_params
         try:
             limit = _limit(q.get("limit"), 200, 10_000)
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        rows = await store.list_templates(org=q.get("org"), service=q.get("service"), limit=limit)
+        try:
+            org = tenant(request, q.get("org"))  # the key's org, never another
+        except WrongOrg as exc:
+            return forbidden_org(exc)
+        rows = await store.list_templates(org=org, service=q.get("service"), limit=limit)
         counts = {tid: n for tid, _t, n in tm.registry.engine.templates()}
         for row in rows:
             row["first_seen"], row["updated_at"] = _iso(row["first_seen"]), _iso(row["updated_at"])
@@ -68,13 +77,17 @@ def register_routes(service: Service, tm: TemplateMatching, store: LogStore) -> 
         return JSONResponse({"count": len(rows), "templates": rows})
 
     @service.route("/anomalies")
-    async def anomalies(request: Request) -> JSONResponse:
+    async def anomalies(request: Request) -> Response:
         q = request.query_params
         try:
             limit = _limit(q.get("limit"), 50, 1000)
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        rows = await store.list_anomalies(org=q.get("org"), service=q.get("service"), kind=q.get("kind"), limit=limit)
+        try:
+            org = tenant(request, q.get("org"))
+        except WrongOrg as exc:
+            return forbidden_org(exc)
+        rows = await store.list_anomalies(org=org, service=q.get("service"), kind=q.get("kind"), limit=limit)
         return JSONResponse({"count": len(rows), "anomalies": rows})
 
 

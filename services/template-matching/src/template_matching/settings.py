@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from logmesh_runtime.settings import ServiceSettings, refuse_placeholder
 
@@ -30,7 +30,7 @@ class TemplateMatchingSettings(ServiceSettings):
     # LLM (off unless llm_model is set) ----------------------------------------------------
     llm_model: str | None = Field(default=None, description="litellm model name, e.g. openai/gpt-4o-mini; unset = no LLM.")
     llm_api_base: str | None = None
-    llm_api_key: str | None = None
+    llm_api_key: SecretStr | None = None
     llm_timeout_s: float = Field(default=30.0, gt=0)
     llm_batch_size: int = Field(default=10, ge=1, description="Lines (templates) per LLM request.")
     llm_batch_wait_s: float = Field(default=2.0, gt=0, description="Longest wait to fill an LLM batch.")
@@ -63,7 +63,7 @@ class TemplateMatchingSettings(ServiceSettings):
 
     @field_validator("llm_api_key")
     @classmethod
-    def _no_placeholder(cls, value: str | None) -> str | None:
+    def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
         return refuse_placeholder(value, "LOGMESH_LLM_API_KEY")
 
     def resolved_clickhouse_dsn(self) -> str:

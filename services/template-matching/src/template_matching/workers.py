@@ -8,7 +8,10 @@ import logging
 
 from prometheus_client import Gauge
 
+from logmesh_contracts import LlmCall
+from logmesh_contracts.topics import LLM_AUDIT
 from logmesh_runtime.service import Service
+from template_matching.adapters.llm import GuardedLLM
 from template_matching.adapters.registry_topic import RegistryFollower
 from template_matching.handlers import TemplateMatching
 from template_matching.ports import LogStore, TemplateLLM
@@ -23,6 +26,10 @@ def register_refiner(
 ) -> None:
     """LLM refinement of new templates, when a model is configured."""
     if llm is not None:
+        async def audit(call: LlmCall) -> None:
+            await service.mesh.publish(LLM_AUDIT, call, key=call.incident_id)  # acks=all, before the prompt leaves
+
+        llm = GuardedLLM(llm, model=settings.llm_model or "unknown", api_base=settings.llm_api_base, publish=audit)
         tm.refiner = Refiner(
             llm, tm.on_refined, batch_size=settings.llm_batch_size, batch_wait_s=settings.llm_batch_wait_s,
             concurrency=settings.llm_concurrency, max_attempts=settings.llm_max_attempts,

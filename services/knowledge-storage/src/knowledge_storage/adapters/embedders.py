@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from knowledge_storage.settings import KnowledgeStorageSettings
+from logmesh_runtime.settings import reveal
 
 HASHING_VERSION = 1
 
@@ -224,6 +225,6 @@ def build_embedder(settings: KnowledgeStorageSettings):
     if not settings.embedding_model:
         raise ValueError("embedder=litellm needs LOGMESH_EMBEDDING_MODEL, e.g. 'openai/text-embedding-3-small'")
     return LiteLLMEmbedder(
-        settings.embedding_model, api_base=settings.embedding_api_base, api_key=settings.embedding_api_key,
+        settings.embedding_model, api_base=settings.embedding_api_base, api_key=reveal(settings.embedding_api_key),
         timeout_s=settings.embedding_timeout_s, batch_size=settings.embedding_batch,
     )

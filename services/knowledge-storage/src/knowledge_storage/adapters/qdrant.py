@@ -168,9 +168,12 @@ class QdrantCaseStore:
         with self.lock:
             return self.client.count(self.cases, exact=True).count
 
-    def prune(self, older_than_ts: float) -> list[str]:
-        """Delete cases completed before ``older_than_ts`` and their verdicts; return their incident ids."""
-        old = models.Filter(must=[models.FieldCondition(key="completed_ts", range=models.Range(lt=older_than_ts))])
+    def prune(self, older_than_ts: float, org: str | None = None) -> list[str]:
+        """Delete cases completed before ``older_than_ts`` (of ``org`` only, if given) and their verdicts."""
+        must: list[Any] = [models.FieldCondition(key="completed_ts", range=models.Range(lt=older_than_ts))]
+        if org is not None:
+            must.append(models.FieldCondition(key="org", match=models.MatchValue(value=org)))
+        old = models.Filter(must=must)
         gone: list[str] = []
         offset = None
         while True:
@@ -188,6 +191,8 @@ class QdrantCaseStore:
                     self.client.delete(self.verdicts, wait=True, points_selector=models.FilterSelector(
                         filter=models.Filter(must=[models.FieldCondition(key="incident_id",
                                                                          match=models.MatchAny(any=ids))])))
+            if org is not None:
+                return gone  # another org's stray verdicts are not this caller's to age out
             # verdicts on incidents whose analysis never arrived age out too
             self.client.delete(self.verdicts, wait=True, points_selector=models.FilterSelector(filter=models.Filter(
                 must=[models.FieldCondition(key="given_ts", range=models.Range(lt=older_than_ts))])))

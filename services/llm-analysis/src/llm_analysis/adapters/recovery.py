@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import ValidationError
@@ -27,9 +28,10 @@ log = logging.getLogger(__name__)
 
 
 async def _read(bootstrap: str, topic: str, partitions: Iterable[int] | None, since: datetime,
-                timeout_s: float) -> list[bytes]:
+                timeout_s: float, security: dict[str, Any]) -> list[bytes]:
     """Values on these partitions (all when None) from ``since`` to the end offsets seen at start."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest",
+                                **security)
     await consumer.start()
     try:
         known = consumer.partitions_for_topic(topic)
@@ -69,10 +71,13 @@ async def _read(bootstrap: str, topic: str, partitions: Iterable[int] | None, si
 
 
 async def find_orphans(bootstrap: str, incidents_topic: str, results_topic: str, partitions: Iterable[int],
-                       since: datetime, timeout_s: float = 30.0) -> list[Incident]:
-    """Incidents opened on ``partitions`` since ``since`` that have no analysis result."""
+                       since: datetime, timeout_s: float = 30.0,
+                       security: dict[str, Any] | None = None) -> list[Incident]:
+    """Incidents opened on ``partitions`` since ``since`` that have no analysis result.
+
+    ``security``: TLS/SASL options (``ServiceSettings.kafka_security_options()``)."""
     incidents: dict[str, Incident] = {}
-    for value in await _read(bootstrap, incidents_topic, partitions, since, timeout_s):
+    for value in await _read(bootstrap, incidents_topic, partitions, since, timeout_s, security or {}):
         try:
             incident = Incident.model_validate_json(value)
         except ValidationError:
@@ -84,7 +89,7 @@ async def find_orphans(bootstrap: str, incidents_topic: str, results_topic: str,
     if not incidents:
         return []
     analysed: set[str] = set()
-    for value in await _read(bootstrap, results_topic, None, since, timeout_s):
+    for value in await _read(bootstrap, results_topic, None, since, timeout_s, security or {}):
         with contextlib.suppress(ValueError, AttributeError):
             analysed.add(str(json.loads(value).get("incident_id")))
     return [incident for incident_id, incident in incidents.items() if incident_id not in analysed]

@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS results (
     incident_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, status TEXT NOT NULL, category TEXT NOT NULL,
     model TEXT, completed_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS traces (incident_id TEXT PRIMARY KEY, carrier TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (incident_id TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS analyses (incident_id TEXT PRIMARY KEY, body TEXT NOT NULL);
 """
 
@@ -166,6 +167,7 @@ class SqliteStore:
             self.db.execute("BEGIN")
             self.db.execute("INSERT OR IGNORE INTO results VALUES (?, ?, ?, ?, ?, ?)",
                             (incident_id, event_id, status, category, model, at.timestamp()))
+            self.db.execute("DELETE FROM outbox WHERE incident_id = ?", (incident_id,))
             if body is not None:
                 self.db.execute("INSERT OR IGNORE INTO analyses VALUES (?, ?)", (incident_id, body))
             self.db.execute("UPDATE incidents SET status = 'done', updated_at = ? WHERE incident_id = ?",
@@ -174,6 +176,23 @@ class SqliteStore:
     def results_count(self) -> int:
         with self._lock:
             return self.db.execute("SELECT count(*) FROM results").fetchone()[0]
+
+    def keep_outgoing(self, incident_id: str, body: str) -> None:
+        """The finished result, durable before it is published: a crash before ``mark_analysed`` makes
+        the restart publish this same result again (same event id, same content), never a new analysis."""
+        with self._lock, self.db:
+            self.db.execute("INSERT OR IGNORE INTO outbox VALUES (?, ?)", (incident_id, body))
+
+    def outgoing(self, incident_id: str) -> str | None:
+        with self._lock:
+            row = self.db.execute("SELECT body FROM outbox WHERE incident_id = ?", (incident_id,)).fetchone()
+        return row[0] if row else None
+
+    def org_of(self, incident_id: str) -> str | None:
+        """The org an incident belongs to (from its stored body; for the parts-only case, unknown)."""
+        with self._lock:
+            row = self.db.execute("SELECT body FROM incidents WHERE incident_id = ?", (incident_id,)).fetchone()
+        return json.loads(row[0]).get("org", "default") if row else None
 
     def describe(self, incident_id: str) -> dict[str, object] | None:
         with self._lock:

@@ -82,3 +82,55 @@ def create_llm(model: str | None, *, api_base: str | None, api_key: str | None, 
         return None
     cls = LiteLLMClient if litellm_available() else OpenAIHttpClient
     return cls(model, api_base=api_base, api_key=api_key, timeout_s=timeout_s)
+
+
+class GuardedLLM:
+    """The refiner's LLM behind the runtime's redaction stage, each call audited on llm.audit first.
+
+    Records reach template-matching already redacted by ingestion; masking the prompt again costs
+    little and covers whatever a rule change let through. A call whose audit record cannot be
+    written is not made (the refiner retries it).
+    """
+
+    def __init__(self, inner: Any, *, model: str, api_base: str | None, publish: Any) -> None:
+        self.inner, self.model, self.api_base, self.publish = inner, model, api_base, publish
+
+    async def complete(self, messages: list[dict[str, str]]) -> str:
+        import hashlib
+        import json
+        from collections import Counter
+
+        from logmesh_contracts import LlmCall, stable_id, utcnow
+        from logmesh_runtime.redaction import DEFAULT
+
+        counts: Counter[str] = Counter()
+        clean = [{**m, "content": DEFAULT.obj(m.get("content", ""), counts)} for m in messages]
+        prompt = json.dumps(clean, ensure_ascii=False, sort_keys=True)
+        digest = hashlib.sha256(prompt.encode()).hexdigest()
+        await self.publish(LlmCall(
+            event_id=stable_id("llm-call", "template-refinement", digest, utcnow().isoformat()),
+            incident_id="template-refinement", org="*", model=self.model,
+            endpoint=self.api_base or f"{self.model.split('/', 1)[0]} (provider default)",
+            local=_is_local(self.api_base), called_at=utcnow(), redacted=True, redactions=dict(counts),
+            prompt_sha256=digest, prompt_chars=len(prompt),
+        ))
+        return str(await self.inner.complete(clean))
+
+    async def close(self) -> None:
+        closing = getattr(self.inner, "close", None)
+        if closing is not None:
+            await closing()
+
+
+def _is_local(api_base: str | None) -> bool:
+    import ipaddress
+    from urllib.parse import urlparse
+
+    host = (urlparse(api_base).hostname or "") if api_base else ""
+    if host in ("localhost",) or host.endswith((".svc", ".svc.cluster.local", ".local")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private
