@@ -66,7 +66,18 @@ lock: install ## re-resolve uv.lock (the whole workspace's dependency tree) afte
 lock-check: install ## fail when uv.lock is out of date with the pyproject.toml files
 	$(VENV)/bin/uv lock --check --python 3.11
 
+LLM_VENV ?= .venv-llm
+LLM_MODEL ?= smollm2
+LLM_WHEELS ?= $(HOME)/.cache/logmesh/wheels
+
+bench-llm: install ## the LLM tier with a real CPU model (LLM_MODEL=smollm2|gemma3-270m; first run compiles llama.cpp)
+	test -x $(LLM_VENV)/bin/python || $(PYTHON) -m venv $(LLM_VENV)
+	mkdir -p $(LLM_WHEELS)
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" CMAKE_BUILD_PARALLEL_LEVEL=$${CMAKE_BUILD_PARALLEL_LEVEL:-1} \
+	  $(LLM_VENV)/bin/pip install --quiet --find-links $(LLM_WHEELS) -r bench/requirements-llm.txt
+	$(PY) bench/llm_eval_model.py --model $(LLM_MODEL) --llama-python $(LLM_VENV)/bin/python
+
 clean: ## remove the virtualenv and local state
 	rm -rf $(VENV) .logmesh
 
-.PHONY: help install system-deps run up test test-kafka lint schemas lock lock-check clean
+.PHONY: help install system-deps run up test test-kafka lint schemas lock lock-check clean bench-llm

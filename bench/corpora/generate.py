@@ -360,7 +360,115 @@ def ops_events() -> list[tuple[float, str, dict]]:
     ]
 
 
-CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events}
+NODEGROUPS = ["ng-general", "ng-spot", "ng-gpu"]
+ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+SYNC_STATES = ["Synced", "OutOfSync", "Unknown"]
+HEALTH_STATES = ["Healthy", "Progressing", "Degraded"]
+GRPC_STATES = ["CONNECTING", "READY", "TRANSIENT_FAILURE", "IDLE"]
+XDS_TYPES = ["CDS", "LDS", "RDS", "EDS"]
+ISTIO_KINDS = ["VirtualService", "DestinationRule", "ServiceEntry"]
+QUEUES = ["emails", "thumbnails", "webhooks"]
+ARGO_APPS = ["shop", "payments-api", "monitoring"]
+CERTS = ["shop-tls", "api-tls"]
+CERT_REASONS = ["Renewing", "DoesNotExist", "Expired"]
+NPM_CODES = ["ELIFECYCLE", "ENOENT", "EACCES"]
+MODULES = ["express", "./config/local", "pg-native"]
+GOKIT_COMPONENTS = ["tsdb", "scrape", "notifier"]
+INSTANCE_TYPES = ["m5.large", "m5.xlarge", "c5.2xlarge", "r5.large"]
+
+
+def service_events() -> list[tuple[float, str, dict]]:
+    """Go and Node services and cloud controllers (cluster-autoscaler, external-dns,
+    cert-manager, Argo CD, Istio pilot, gRPC-Go, go-kit, npm, BullMQ, Karpenter). Written
+    after the engine's issue-15 rules were frozen a second time; scored once."""
+
+    def node(g: Gen) -> str:
+        return f"ip-10-0-{g.r.randint(1, 9)}-{g.r.randint(2, 250)}.eu-west-1.compute.internal"
+
+    def ts(g: Gen) -> str:
+        return f"2026-12-03T{g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}.{g.num(100, 999)}Z"
+
+    def itypes(g: Gen) -> str:
+        return ", ".join(g.r.sample(INSTANCE_TYPES, g.r.randint(1, 3)))
+
+    def zone_id(g: Gen) -> str:
+        return "Z" + "".join(g.r.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789") for _ in range(13))
+
+    def fqdn(g: Gen) -> str:
+        return g.r.choice(["shop.example.com", "api.example.com", "grafana.ops.example.com"])
+
+    def job_id(g: Gen) -> str:
+        return g.num(1, 99999)
+
+    return [
+        # cluster-autoscaler (klog)
+        (60, "Scale-up: setting group {ng} size to {n} instead of {m} (max: {x})",
+         {"ng": pick(NODEGROUPS), "n": lambda g: g.num(2, 20), "m": lambda g: g.num(1, 19), "x": lambda g: g.num(20, 50)}),
+        (90, "Pod {p} is unschedulable", {"p": Gen.nspod}),
+        (40, "Scale-down: removing empty node {n}", {"n": node}),
+        (50, "Node {n} is not suitable for removal - cpu utilization too big ({u})", {"n": node, "u": lambda g: g.flt(6, 1)}),
+        (30, "Skipping {n} - node group min size reached (current: {c}, min: {m})",
+         {"n": node, "c": lambda g: g.num(1, 5), "m": lambda g: g.num(1, 5)}),
+        # external-dns
+        (40, 'Desired change: {a} {f} {t} [Id: /hostedzone/{z}]',
+         {"a": pick(["CREATE", "UPSERT", "DELETE"]), "f": fqdn, "t": pick(["A", "TXT", "CNAME"]), "z": zone_id}),
+        (40, "{n} record(s) in zone {f} [Id: /hostedzone/{z}] were successfully updated",
+         {"n": lambda g: g.num(1, 6), "f": pick(["example.com.", "ops.example.com."]), "z": zone_id}),
+        (60, "All records are already up to date", {}),
+        # cert-manager (logr key/value)
+        (40, '"msg"="Certificate must be re-issued" "key"="{ns}/{c}" "reason"="{r}"',
+         {"ns": pick(NS), "c": pick(CERTS), "r": pick(CERT_REASONS)}),
+        (40, '"msg"="certificate does not require re-issuance. certificate renewal scheduled near expiry time." "key"="{ns}/{c}"',
+         {"ns": pick(NS), "c": pick(CERTS)}),
+        # Argo CD application controller
+        (70, "Updated sync status: {a} -> {b}", {"a": pick(SYNC_STATES), "b": pick(SYNC_STATES)}),
+        (70, "Updated health status: {a} -> {b}", {"a": pick(HEALTH_STATES), "b": pick(HEALTH_STATES)}),
+        (60, "Refreshing app status (controller refresh requested), level ({n})", {"n": lambda g: g.num(1, 3)}),
+        (40, "Skipping auto-sync: application status is {s}", {"s": pick(["Synced", "Unknown"])}),
+        (50, "Reconciliation completed application={ns}/{a} dedup_ms={d} patch_ms={p} setop_ms={s} time_ms={t}",
+         {"ns": pick(["argocd", "apps"]), "a": pick(ARGO_APPS), "d": lambda g: g.num(0, 9), "p": lambda g: g.num(0, 90),
+          "s": lambda g: g.num(0, 9), "t": lambda g: g.num(10, 900)}),
+        # Istio pilot-discovery
+        (80, "ads\t{t}: PUSH for node:{p}.{ns} resources:{n} size:{k}kB",
+         {"t": pick(XDS_TYPES), "p": Gen.pod, "ns": pick(NS), "n": lambda g: g.num(1, 120), "k": lambda g: g.flt(1, 90)}),
+        (40, "ads\tPush debounce stable[{n}] {m} for config {k}:{ns}/{c}: {d}ms since last change, {e}ms since last push, full {f}",
+         {"n": lambda g: g.num(1, 900), "m": lambda g: g.num(1, 5), "k": pick(ISTIO_KINDS), "ns": pick(NS), "c": pick(APPS),
+          "d": lambda g: g.num(100, 999), "e": lambda g: g.num(100, 9999), "f": pick(["true", "false"])}),
+        # gRPC-Go
+        (70, "[core] [Channel #{n} SubChannel #{m}] Subchannel Connectivity change to {s}",
+         {"n": lambda g: g.num(1, 40), "m": lambda g: g.num(1, 90), "s": pick(GRPC_STATES)}),
+        (40, "[core] [Channel #{n}] Channel switches to new LB policy \"{p}\"", {"n": lambda g: g.num(1, 40), "p": pick(["pick_first", "round_robin"])}),
+        (30, '[transport] [client-transport {h}] Closing: connection error: desc = "error reading from server: EOF"',
+         {"h": lambda g: "0x" + g.hexs(10)}),
+        # go-kit logfmt (Prometheus-style services)
+        (60, 'level=warn ts={t} caller={f}:{l} component={c} msg="Error on ingesting samples" err="{e}"',
+         {"t": ts, "f": pick(["scrape.go", "head.go"]), "l": lambda g: g.num(100, 1900), "c": pick(GOKIT_COMPONENTS),
+          "e": pick(["out of bounds", "duplicate sample for timestamp"])}),
+        (50, 'level=info ts={t} caller=head.go:{l} component=tsdb msg="Head GC completed" caller={c} duration={d}',
+         {"t": ts, "l": lambda g: g.num(100, 1900), "c": pick(["truncateMemory", "truncateWAL"]), "d": Gen.dur}),
+        # Go net/http and Node
+        (30, "http: panic serving {i}:{p}: runtime error: invalid memory address or nil pointer dereference",
+         {"i": Gen.ip, "p": Gen.port}),
+        (30, "npm ERR! code {c}", {"c": pick(NPM_CODES)}),
+        (30, "Error: Cannot find module '{m}'", {"m": pick(MODULES)}),
+        (40, "(node:{p}) UnhandledPromiseRejectionWarning: Error: connect ECONNREFUSED {i}:{o}",
+         {"p": lambda g: g.num(1, 400), "i": Gen.ip, "o": pick(["5432", "6379", "27017"])}),
+        (60, "Job {j} in queue {q} completed in {d}ms", {"j": job_id, "q": pick(QUEUES), "d": lambda g: g.num(2, 9000)}),
+        (30, "Job {j} in queue {q} failed after {a} attempts", {"j": job_id, "q": pick(QUEUES), "a": lambda g: g.num(1, 5)}),
+        (40, "Server listening on http://{h}:{p}", {"h": pick(["0.0.0.0", "localhost"]), "p": pick(["3000", "8080"])}),
+        # Karpenter
+        (40, "launched nodeclaim nodeclaim={n} nodepool={p} provider-id=aws:///{z}/i-{i} instance-type={t} zone={z} capacity-type={c}",
+         {"n": lambda g: f"default-{g.hexs(5)}", "p": pick(["default", "gpu"]), "z": pick(ZONES), "i": lambda g: g.hexs(17),
+          "t": pick(INSTANCE_TYPES), "c": pick(["spot", "on-demand"])}),
+        (30, "computed new nodeclaim(s) to fit pod(s) nodeclaims={n} pods={p} instance-types: {t}",
+         {"n": lambda g: g.num(1, 3), "p": lambda g: g.num(1, 40), "t": itypes}),
+        (30, "disrupting nodeclaim(s) via delete, terminating {n} nodes ({p} pods) {s}",
+         {"n": lambda g: g.num(1, 3), "p": lambda g: g.num(0, 40), "s": lambda g: f"{g.r.choice(ZONES)}/{g.r.choice(INSTANCE_TYPES)}"}),
+    ]
+
+
+CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
+           "ServicePlatform": service_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 

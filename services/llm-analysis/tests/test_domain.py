@@ -96,3 +96,31 @@ def test_the_llm_category_is_used_only_when_the_rules_are_unsure() -> None:
 
     assert result_for("SomethingOdd", "all quiet") == "dns-issues"  # rules unsure: the model decides
     assert result_for("KubePodCrashLooping", "Reason: OOMKilled Exit Code: 137") == "oom-killed"  # rules sure
+
+
+def test_a_model_answer_weaker_than_the_rules_never_replaces_them() -> None:
+    from llm_analysis.domain import assemble, run_diagnosis, weaker_than_floor
+    from llm_analysis.safety import LlmAnswer, LlmCitation
+    from logmesh_contracts import EvidenceItem, EvidencePart, utcnow
+
+    opening = opening_from_alert(alert(alertname="KubePodCrashLooping", pod="payments-6b7c9d8f5-q7w2e"), 900)
+    assert opening is not None
+    incident = make_incident(opening, "inc-1", 5, NOW)
+    body = "Last State: Terminated\n  Reason: OOMKilled\n  Exit Code: 137\nLimits:\n  memory: 256Mi"
+    part = EvidencePart(event_id="p", incident_id="inc-1", kind="cluster", provider="t", collected_at=utcnow(),
+                        items=[EvidenceItem(ref="pod:payments", title="describe pod", body=body)])
+    ctx = assemble(incident, [part])
+    diagnosis = run_diagnosis(ctx)
+    assert diagnosis.category == "oom-killed" and not diagnosis.unsure
+    cite = [LlmCitation(ref="pod:payments", excerpt="Reason: OOMKilled")]
+
+    def verdict(root_cause: str, category: str = "oom-killed", evidence: list[LlmCitation] = cite) -> str | None:
+        return weaker_than_floor(ctx, diagnosis, LlmAnswer(root_cause=root_cause, category=category,
+                                                          evidence=evidence))
+
+    specific = ("Container payments in payments-6b7c9d8f5-q7w2e was OOMKilled (exit code 137) "
+                "at its 256Mi memory limit")
+    assert verdict(specific) is None
+    assert "less supported" in (verdict("The application ran out of memory.") or "")  # vague: no evidence terms
+    assert "contradicts" in (verdict(specific, category="pod-crash") or "")
+    assert "cites no" in (verdict(specific, evidence=[]) or "")

@@ -57,3 +57,15 @@ async def test_timeouts_and_cut_streams_surface_as_unavailable() -> None:
         with pytest.raises(LlmUnavailable):
             await llm.complete(MESSAGES, stream=True, on_text=on_text)
         await llm.close()
+
+
+async def test_json_object_schema_sends_the_answer_schema_for_llama_cpp_grammars() -> None:
+    from llm_analysis.safety import BOUNDED_ANSWER_SCHEMA
+
+    async with OpenAIServer() as server:
+        server.enqueue(Reply("{}"))
+        llm = client(server, llm_response_format="json_object_schema")
+        await llm.complete(MESSAGES, stream=False)
+        await llm.close()
+    (request,) = server.chat_requests()
+    assert request.body["response_format"] == {"type": "json_object", "schema": BOUNDED_ANSWER_SCHEMA}

@@ -52,8 +52,9 @@ RULES: tuple[Rule, ...] = (
          ("hooks.slack",)),
     # JSON Web Tokens: base64url header starting '{"' (eyJ), payload, signature
     Rule("jwt", r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*", ("eyj",)),
-    # AWS access key ids (long-term AKIA, temporary ASIA, and the other principal prefixes)
-    Rule("aws-access-key-id", r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z2-7]{16}\b",
+    # AWS access key ids (long-term AKIA, temporary ASIA, and the other principal prefixes); any digit, not
+    # only base32's, so a mistyped or synthetic key quoted in a log line is hidden too
+    Rule("aws-access-key-id", r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b",
          ("akia", "asia", "abia", "acca", "agpa", "aida", "aroa", "aipa", "anpa", "anva", "apka")),
     # GitHub: classic tokens (ghp_/gho_/ghu_/ghs_/ghr_) and fine-grained personal access tokens
     Rule("github-token", r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})",

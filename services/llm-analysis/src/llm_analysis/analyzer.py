@@ -30,6 +30,7 @@ from llm_analysis.domain import (
     llm_result,
     repair_messages,
     run_diagnosis,
+    weaker_than_floor,
 )
 from llm_analysis.ports import LlmClient, LlmUnavailable
 from llm_analysis.rules import Diagnosis
@@ -314,6 +315,12 @@ async def analyse_with_llm(ctx: Context, diagnosis: Diagnosis, llm: LlmClient, s
                         extra={"incident_id": ctx.incident.incident_id})
             messages = repair_messages(messages, reply.text, str(exc))
             continue
+        weaker = weaker_than_floor(ctx, diagnosis, answer)
+        if weaker:  # a well-formed answer that says less than the evidence: the floor stands, no retry
+            note = f"model answer not used: {weaker}"
+            log.warning("LLM answer weaker than the deterministic result: %s", weaker,
+                        extra={"incident_id": ctx.incident.incident_id})
+            break
         latencies["llm"] = (time.perf_counter() - t0) * 1000
         latencies["total"] = (time.perf_counter() - started) * 1000
         if redactions:

@@ -401,6 +401,47 @@ def llm_result(
     })
 
 
+_TERM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]*[A-Za-z0-9]")
+
+
+def _specific(term: str) -> bool:
+    """An identifier or value (a pod name, 256Mi, OOMKilled, host:port), not an ordinary word."""
+    return len(term) >= 3 and (any(c.isdigit() for c in term) or any(c in "._:/-" for c in term)
+                               or any(c.isupper() for c in term[1:]))
+
+
+def grounded_terms(text: str, ctx: Context) -> set[str]:
+    """The specific terms of `text` that the evidence itself contains: what the text can be checked against."""
+    corpus: set[str] = set()
+    for item in ctx.items:
+        text_of_item = f"{item.title}\n{item.body}\n" + " ".join(f"{k} {v}" for k, v in item.attributes.items())
+        for term in _TERM.findall(text_of_item):  # whole terms and their parts (ns/pod, host:port)
+            corpus.add(term.lower())
+            corpus.update(part.lower() for part in re.split(r"[/:=]", term) if part)
+    return {t.lower() for t in _TERM.findall(text) if _specific(t) and t.lower() in corpus}
+
+
+def weaker_than_floor(ctx: Context, diagnosis: Diagnosis, answer: LlmAnswer) -> str | None:
+    """Why a validated model answer may not replace the deterministic result, or None when it may.
+
+    The deterministic result is the floor: the model's answer replaces it only when it agrees with
+    a confident rule category, cites evidence when the rules could, and names at least as many of
+    the evidence's own identifiers and values as the rules' root cause does.
+    """
+    if not diagnosis.unsure and answer.category != diagnosis.category:
+        return f"category {answer.category!r} contradicts the rules' confident {diagnosis.category!r}"
+    if diagnosis.unsure and answer.category == "unknown" and diagnosis.category != "unknown":
+        return "no category where the rules have one"
+    if diagnosis.cited and not answer.evidence:
+        return "cites no valid evidence ref"
+    floor = grounded_terms(diagnosis.root_cause, ctx)
+    model = grounded_terms(answer.root_cause, ctx)
+    if len(model) < len(floor):
+        return (f"less supported by evidence: names {len(model)} evidence term(s), "
+                f"the rules' root cause {len(floor)}")
+    return None
+
+
 # --------------------------------------------------------------------- prompt
 
 _DIGITS = re.compile(r"\d+")

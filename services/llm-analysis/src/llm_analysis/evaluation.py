@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 import statistics
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from llm_analysis.analyzer import ProgressStream, analyse_with_llm
@@ -76,8 +77,23 @@ def _percentile(values: list[float], q: float) -> float:
     return round(ordered[index], 3)
 
 
+def llm_outcome(result: AnalysisResult) -> str | None:
+    """What became of the model's answer: accepted, or why the deterministic floor stood."""
+    if result.model is None and result.prompt_tokens == 0:
+        return None  # no model was asked
+    if result.status == "complete":
+        return "accepted"
+    note = next((d for d in reversed(result.diagnosis)
+                 if d.startswith(("model answer not used", "LLM output rejected", "LLM unavailable"))), "")
+    if note.startswith("model answer not used"):
+        return "floor:weaker-than-rules"
+    if note.startswith("LLM output rejected"):
+        return "floor:invalid-output"
+    return "floor:unavailable"
+
+
 async def evaluate(cases: list[GoldenCase], llm: LlmClient | None, settings: LlmAnalysisSettings,
-                   tier: str) -> dict[str, Any]:
+                   tier: str, on_row: Callable[[int, dict[str, Any]], None] | None = None) -> dict[str, Any]:
     rows = []
     for case in cases:
         t0 = time.perf_counter()
@@ -95,8 +111,12 @@ async def evaluate(cases: list[GoldenCase], llm: LlmClient | None, settings: Llm
             "must_not": len(case.must_not), "must_not_violations": violations, "confidence": result.confidence,
             "status": result.status, "model": result.model, "latency_ms": round(elapsed, 3),
             "prompt_tokens": result.prompt_tokens, "completion_tokens": result.completion_tokens,
-            "cost_usd": result.cost_usd,
+            "cost_usd": result.cost_usd, "llm_outcome": llm_outcome(result),
+            "fallback_reason": next((d for d in reversed(result.diagnosis) if d.startswith(
+                ("model answer not used", "LLM output rejected", "LLM unavailable"))), None),
         })
+        if on_row:
+            on_row(len(rows), rows[-1])
     return summarise(rows, tier)
 
 
@@ -132,6 +152,7 @@ def summarise(rows: list[dict[str, Any]], tier: str) -> dict[str, Any]:
                    "completion": sum(r["completion_tokens"] for r in rows)},
         "cost_usd": round(sum(r["cost_usd"] for r in rows), 6),
         "degraded": sum(r["status"] == "degraded" for r in rows),
+        "llm_outcomes": dict(sorted(Counter(r["llm_outcome"] for r in rows if r.get("llm_outcome")).items())),
         "must_not_checks": sum(r.get("must_not", 0) for r in rows),
         "must_not_violations": sum(len(r.get("must_not_violations", [])) for r in rows),
         "by_category": {k: dict(v) for k, v in sorted(by_category.items())},

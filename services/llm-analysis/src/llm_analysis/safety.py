@@ -114,6 +114,24 @@ ANSWER_SCHEMA: dict[str, Any] = {
 }
 
 
+def _bounded(text_chars: int, items: int) -> dict[str, Any]:
+    return {"type": "array", "maxItems": items, "items": {"type": "string", "maxLength": text_chars}}
+
+
+# The same shape with lengths bounded, for grammar-constrained local servers: a small model that
+# rambles still closes the object within max_tokens, so its answer is judged, not truncated.
+BOUNDED_ANSWER_SCHEMA: dict[str, Any] = {**ANSWER_SCHEMA, "properties": {
+    **ANSWER_SCHEMA["properties"],
+    "root_cause": {"type": "string", "minLength": 3, "maxLength": 300},
+    "evidence": {"type": "array", "maxItems": 3, "items": {
+        "type": "object", "additionalProperties": False, "required": ["ref", "excerpt"],
+        "properties": {"ref": {"type": "string", "maxLength": 80}, "excerpt": {"type": "string", "maxLength": 160}}}},
+    "impact": {"type": "string", "maxLength": 160},
+    "actions": _bounded(160, 2),
+    "prevention": _bounded(160, 1),
+}}
+
+
 class OutputRejected(ValueError):
     """The model's output is unusable (not JSON, wrong shape, leaked instructions)."""
 

@@ -96,7 +96,9 @@ class LlmAnalysisSettings(ServiceSettings):
     llm_allowed_fails: int = Field(default=1, ge=0)
     llm_max_tokens: int = Field(default=900, ge=64)
     llm_temperature: float = Field(default=0.1, ge=0, le=2)
-    llm_response_format: Literal["json_object", "json_schema", "none"] = "json_object"
+    # json_object_schema: {"type": "json_object", "schema": ...}, the dialect llama-cpp-python's server
+    # turns into a grammar (it rejects OpenAI's "json_schema" type)
+    llm_response_format: Literal["json_object", "json_schema", "json_object_schema", "none"] = "json_object"
     llm_stream: bool = True
     redact: Literal["always", "cloud", "never"] = Field(
         default="always",

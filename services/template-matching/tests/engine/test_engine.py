@@ -445,6 +445,55 @@ def test_words_alternating_in_two_templates_are_values_at_any_position() -> None
     assert engine.add("Started container nginx").template == "Started container <*>"
 
 
+def test_field_words_of_record_like_lines_are_values_at_once() -> None:
+    engine = TemplateEngine()
+    first = engine.add('10.1.2.3 - - [03/Dec/2026:07:46:44 +0000] "GET /healthz HTTP/1.1" 200 512 "-" "curl/8.4.0" 0.004')
+    # the user field alternates with the empty-field marker "-", the method is a field of a
+    # line made mostly of values: both generalise at the second line
+    second = engine.add('10.1.2.4 - alice [03/Dec/2026:07:46:45 +0000] "POST /orders HTTP/1.1" 201 90 "-" "curl/8.4.0" 0.2')
+    assert second.cluster == first.cluster
+    assert second.template == '<*> - <*> [<*>/Dec/<*>:<*>:<*>:<*> <*>] "<*> <*> HTTP/<*>" <*> <*> "-" "curl/<*>" <*>'
+    # a sentence with one value is not record-like: its plain words still need evidence
+    engine.add("backend api has no server available!")
+    assert engine.add("backend web has no server available!").template == "backend web has no server available!"
+
+
+def test_one_identifier_shaped_word_makes_a_position_hold_names() -> None:
+    engine = TemplateEngine()
+    engine.add("Started container nginx")
+    assert engine.add("Started container api").template == "Started container api"
+    merged = engine.add("Started container istio-proxy")
+    assert merged.template == "Started container <*>"
+    assert engine.add("Started container api").cluster == merged.cluster
+    engine.add("Started kubelet.service.")
+    assert engine.add("Started containerd.service.").template == "Started <*>.service."
+
+
+def test_a_generalised_template_absorbs_the_templates_it_covers() -> None:
+    engine = TemplateEngine()
+    engine.add("Started container nginx")
+    api = engine.add("Started container api")
+    merged = engine.add("Started container istio-proxy")
+    assert api.template_id in merged.replaced  # covered: retired into the general template
+    assert [t for _, t, _ in engine.templates()] == ["Started container <*>"]
+
+
+def test_key_value_records_meet_their_template() -> None:
+    engine = TemplateEngine()
+    first = engine.add('"msg"="Certificate must be re-issued" "key"="default/shop-tls" "reason"="Renewing"')
+    second = engine.add('"msg"="Certificate must be re-issued" "key"="payments/api-tls" "reason"="Expired"')
+    assert second.cluster == first.cluster
+    assert second.template == '"msg"="Certificate must be re-issued" "key"="<*>-tls" "reason"="<*>"'
+
+
+def test_symbol_runs_stay_structure() -> None:
+    engine = TemplateEngine()
+    engine.add("Fan speeds ( 3552 3534 3375 **** 3515 3479 )")
+    other = engine.add("Fan speeds ( 3552 3534 3375 4245 3515 3479 )")
+    assert other.template == "Fan speeds ( <*> <*> <*> <*> <*> <*> )"
+    assert engine.add("Fan speeds ( 1 2 3 **** 5 6 )").template == "Fan speeds ( <*> <*> <*> **** <*> <*> )"
+
+
 def test_batch_calls_equal_single_calls() -> None:
     lines = [f"user u{i % 3} logged in from 10.0.0.{i}" for i in range(20)] + ["disk full", "disk full"]
     single = TemplateEngine()

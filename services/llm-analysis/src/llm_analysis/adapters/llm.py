@@ -10,7 +10,7 @@ import os
 from typing import Any
 
 from llm_analysis.ports import LlmReply, LlmUnavailable, OnText
-from llm_analysis.safety import ANSWER_SCHEMA
+from llm_analysis.safety import ANSWER_SCHEMA, BOUNDED_ANSWER_SCHEMA
 from llm_analysis.settings import LlmAnalysisSettings, ModelConfig
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,8 @@ class LiteLlmClient:
         }
         if self.settings.llm_response_format == "json_object":
             options["response_format"] = {"type": "json_object"}
+        elif self.settings.llm_response_format == "json_object_schema":
+            options["response_format"] = {"type": "json_object", "schema": BOUNDED_ANSWER_SCHEMA}
         elif self.settings.llm_response_format == "json_schema":
             options["response_format"] = {"type": "json_schema", "json_schema": {
                 "name": "incident_analysis", "schema": ANSWER_SCHEMA, "strict": True}}

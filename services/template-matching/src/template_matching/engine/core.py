@@ -58,6 +58,11 @@ class EngineConfig:
     # number, or words some other template already treats as values (see _value_evidence)
     value_shapes: bool = True
     diversity: float = 0.0
+    # ... or at once when at least this share of the template's tokens hold values: a
+    # record of fields, where a differing word is a field value (see _is_record)
+    record_share: float = 0.67
+    # when a template generalises, templates it now covers merge into it
+    absorb_covered: bool = True
     # ... or as soon as two of its words already alternate in another template
     shared_word_pairs: bool = True
     # whether that may happen to the first word of a message when the two words share
@@ -285,7 +290,12 @@ _QUOTES = "\"'`"
 _TRAIL = ",;:."
 # an identifier whose parts are joined by "-", "_" or "/" and hold no capital after
 # the first letter: "istio-proxy", "users_pkey", "kube-system/coredns", "orders-<*>"
-_JOINED = re.compile(r"^[a-z][a-z0-9]*(?:[-_/](?:[a-z0-9]+|<\*>))+$")
+_JOINED = re.compile(r"^[a-z][a-z0-9]*(?:[-_/](?:[a-z0-9]+|<\*>))+~?$")
+# a lower-case name with one extension: unit and file names ("kubelet.service",
+# "app.js"); dotted keys of three or more parts ("mapred.task.id") stay keywords
+_DOTTED = re.compile(r"^[a-z][a-z0-9-]*(?:\.[a-z0-9][a-z0-9-]*)+$")
+# what loggers print for an empty field (access lines: remote user, referer)
+_EMPTY = frozenset({"-", '"-"'})
 
 
 def _value_shaped(word: str) -> bool:
@@ -294,14 +304,17 @@ def _value_shaped(word: str) -> bool:
     (masked) number. Plain words ("Accepted", "started", "root") are not: for them only
     behaviour (values seen, pairs alternating elsewhere) decides."""
     w = word.rstrip(_TRAIL)
+    if w[:1] in _QUOTES:
+        # a quoted value closing a parenthesised record: "user: 'guest')"
+        w = w.rstrip(_TRAIL + ")]}")
     if len(w) >= 3 and w[0] in _QUOTES and w[-1] == w[0]:
         # quoted names are values ("orders", "users_pkey"), capitalised quoted words
         # more often states or titles ('Active' / 'Inactive')
         inner = w[1:-1]
-        return inner == inner.lower() and any(ch.isalpha() for ch in inner)
+        return inner == inner.lower() and not inner.isspace()
     if len(w) >= 3 and w[0] in "[(" and w[-1] in "])":
         w = w[1:-1]
-    return _JOINED.match(w) is not None
+    return _JOINED.match(w) is not None or _DOTTED.match(w) is not None
 
 
 _OPEN = {"[": "]", "(": ")", "{": "}"}
@@ -343,6 +356,15 @@ def _collapse_value_lists(toks: list[str]) -> list[str]:
         out.append(tok)
         i += 1
     return out
+
+
+def _is_pair(tok: str) -> bool:
+    k = tok.find("=")
+    return 0 < k < len(tok) - 1
+
+
+def _is_symbol(tok: str) -> bool:
+    return len(tok) >= 2 and tok not in _EMPTY and not any(ch.isalnum() for ch in tok)
 
 
 def _has_alpha(tok: str) -> bool:
@@ -451,7 +473,11 @@ class TemplateEngine:
         """Most similar template of the bucket and the positions where the line has a
         different word (see :func:`_is_word_edit`) than the template."""
         n = len(toks)
-        th = self.config.similarity * n
+        # similarity is measured over the tokens that hold words: a masked value can never
+        # equal a template's constant, so counting it would keep lines made mostly of
+        # values (access lines) from ever meeting their template
+        # (and so are the values of key=value pairs, which generalise at once)
+        th = self.config.similarity * sum(1 for t in toks if t != VAR and not _is_pair(t))
         # candidates from the postings: a template with at least `need` equal tokens is
         # in at least one of any (lists - need + 1) of the line's posting lists, so the
         # shortest ones suffice (the common ones, like a "INFO" prefix, are skipped)
@@ -485,7 +511,10 @@ class TemplateEngine:
                     continue
                 if VAR in a and _wild_ok(a, t):
                     params += 1
-                elif _is_word_edit(a, t) and not (vshape and _value_shaped(a) and _value_shaped(t)):
+                elif t == VAR and _is_symbol(a):
+                    # a run of symbols ("****", "--") is structure, not a value's placeholder
+                    words.append(i)
+                elif _is_word_edit(a, t) and not (vshape and self._pair_is_values(a, t)):
                     # two different words: maybe different templates, maybe a variable
                     words.append(i)
             # a template differing in its first word is the last choice: first words
@@ -541,6 +570,7 @@ class TemplateEngine:
                 if group.evident:
                     old_ids = [m.template_id for m in group.members if m.merged_into is None]
                     c = self._merge_siblings(group, group.pos, c.tokens)
+                    old_ids += self._absorb(c)
                     c.count += 1
                     self._remember(message, c)
                     return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
@@ -548,6 +578,9 @@ class TemplateEngine:
             self._remember(message, c)
             return c, False, ()
         c, words = self._closest(b, toks)
+        if c is not None and words and self._is_record(c, words):
+            # a field value of a record-like line: generalise at once (below)
+            words = []
         if c is None or len(words) > 1:
             return self._create(message, toks), True, ()
         if words:
@@ -581,9 +614,73 @@ class TemplateEngine:
             if self.config.value_shapes:
                 self._learn_values(c.tokens, toks, merged)
             c = self._retokenise(c, merged)
+        old_ids += self._absorb(c)
         c.count += 1
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
+
+    def _pair_is_values(self, a: str, t: str) -> bool:
+        """Evidence from the two words alone that they are values of one field: both shaped
+        like values, one is the empty-field marker, or both are known values."""
+        if a in _EMPTY or t in _EMPTY:
+            return True
+        if _value_shaped(a) and _value_shaped(t):
+            return True
+        vocab = self._values
+        if a in vocab and t in vocab:
+            return True
+        # the two words already alternated in two different messages (see
+        # _pair_seen_elsewhere): proven values, wherever else they differ
+        first = self._pairs.get((a, t) if a < t else (t, a))
+        return first is not None and first.evident
+
+    def _absorb(self, c: _Cluster) -> list[str]:
+        """Merge into ``c`` (just generalised) every template of its length that it now
+        covers: a more specific template would otherwise keep taking the lines it matches
+        first, so one message would stay split over templates that no longer differ."""
+        if not self.config.absorb_covered:
+            return []
+        wild = c.wild
+        if not wild:
+            return []
+        b = self._buckets[len(c.tokens)]
+        ct = c.tokens
+        fixed = [i for i, t in enumerate(ct) if VAR not in t]
+        gone = []
+        for s in list(b.clusters):
+            if s is c:
+                continue
+            st = s.tokens
+            if any(st[i] != ct[i] for i in fixed):
+                continue
+            ok = True
+            for i, pre, suf in wild:
+                t = st[i]
+                if (pre or suf) and t != ct[i] and not _wild_ok(ct[i], t):
+                    ok = False
+                    break
+            if not ok:
+                continue
+            gone.append(s.template_id)
+            b.remove(s)
+            s.merged_into = c
+            c.count += s.count
+            for g in s.sib.values():
+                if s in g.members:
+                    g.members.remove(s)
+            s.sib.clear()
+        return gone
+
+    def _is_record(self, c: _Cluster, words: list[int]) -> bool:
+        """Whether the words that differ are fields of a record-like message: most of the
+        template's tokens already hold values (access and proxy lines, DNS query logs),
+        so a word that differs between two such lines is one more field value, not another
+        message. The first word is excluded, as everywhere; at most two words at once."""
+        share = self.config.record_share
+        if not share or len(words) > 2 or words[0] == 0:
+            return False
+        toks = c.tokens
+        return sum(1 for t in toks if VAR in t) >= share * len(toks)
 
     def _pair_seen_elsewhere(self, group: _Siblings, word: str) -> bool:
         """Whether ``word`` and one of the group's words already alternate at the same
@@ -623,10 +720,15 @@ class TemplateEngine:
         another template already made them variables."""
         if not self.config.value_shapes:
             return False
+        if word in _EMPTY or not _EMPTY.isdisjoint(group.values):
+            # a word that alternates with the empty-field marker is a field's value
+            return True
         vocab = self._values
         if word in vocab and all(v in vocab for v in group.values):
             return True
-        return _value_shaped(word) and all(_value_shaped(v) for v in group.values)
+        # one identifier-shaped word among them says the position holds names
+        # ("nginx", "api", "istio-proxy"): plain keywords seldom alternate with one
+        return _value_shaped(word) or any(_value_shaped(v) for v in group.values)
 
     def _diverse(self, group: _Siblings) -> bool:
         r = self.config.diversity
