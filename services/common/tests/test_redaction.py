@@ -46,3 +46,13 @@ def test_false_redactions_on_loghub_2k_stay_under_half_a_percent() -> None:
     lines = [line for path in sorted(LOGHUB.glob("*/*_2k.log")) for line in path.read_text(errors="replace").splitlines()]
     changed = sum(1 for line in lines if redactor.scan(line).counts)
     assert len(lines) >= 30_000 and changed / len(lines) <= 0.005, changed
+
+
+def test_the_secret_value_prefilter_skips_only_lines_that_cannot_match() -> None:
+    redactor = Redactor()
+    # a trigger word without a separator after a secret name: nothing to mask, and nothing masked
+    assert redactor.text("cache miss for key item:140892") == ("cache miss for key item:140892", False)
+    # upper case, spaces around the separator, quotes, and a non-ASCII text (the prefilter stands aside)
+    assert redactor.text('DB_PASSWORD = "hunter22"') == ('DB_PASSWORD = "[REDACTED:secret-value]"', True)
+    assert redactor.text("the api key is rotated; X-Api-Key: abcdef123")[0].endswith("[REDACTED:secret-value]")
+    assert redactor.text("\u017fecret=hunter22 token")[0] == "\u017fecret=[REDACTED:secret-value] token"

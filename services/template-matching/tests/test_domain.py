@@ -171,3 +171,28 @@ def test_a_flood_cannot_push_the_rare_causal_template_out() -> None:
     assert not any(s.template_id.startswith("n") for s in chosen)  # INFO templates take no rare slot here
     part = evidence_part(incident(), chosen, T0, max_bytes=4000)
     assert part.items[0].attributes["seen_before"] == "0"
+
+
+def test_a_batch_assign_gives_the_matches_and_registry_of_assigning_one_by_one() -> None:
+    messages = [
+        "Accepted password for root from 10.0.0.1 port 22 ssh2",
+        "Accepted password for admin from 10.0.0.2 port 2222 ssh2",
+        "disk /dev/sda1 is 91% full",
+        "Accepted password for root from 10.0.0.1 port 22 ssh2",
+        "disk /dev/sdb2 is 97% full",
+        "connection reset by peer 10.1.1.1",
+        "connection reset by peer 10.1.1.2",
+        "Accepted publickey for deploy from 10.0.0.9 port 40022 ssh2",
+        "session opened for user alice by cron",
+        "session opened for user bob by cron",
+        "session opened for user carol by cron",
+        "user alice logged in",
+        "user bob logged in",
+    ] * 3
+    one_by_one, batched = TemplateRegistry(), TemplateRegistry()
+    expected = [one_by_one.assign(m) for m in messages]
+    got = batched.assign_batch(messages[:5]) + batched.assign_batch(messages[5:])
+    assert got == expected
+    assert any(m.is_new for m in got) and any(not m.is_new for m in got)
+    assert any(m.previous_template_id for m in got)  # generalisation retired a template on the way
+    assert batched.live == one_by_one.live and batched.retired == one_by_one.retired

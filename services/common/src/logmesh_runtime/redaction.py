@@ -21,11 +21,12 @@ from typing import Any
 MASK = "[REDACTED]"
 
 # key names whose value is a secret whatever it looks like (key=value, "key": "value", headers)
-_SECRET_NAME = (
-    r"(?:[\w.-]*?(?:password|passwd|passphrase|pwd|secret|client[_-]?secret|token|access[_-]?token|refresh[_-]?token"
+_SECRET_WORD = (
+    r"(?:password|passwd|passphrase|pwd|secret|client[_-]?secret|token|access[_-]?token|refresh[_-]?token"
     r"|auth[_-]?token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|signing[_-]?key"
-    r"|credentials?|session[_-]?id|sessionid|cookie|accountkey|sharedaccesskey|x-api-key|sig))"
+    r"|credentials?|session[_-]?id|sessionid|cookie|accountkey|sharedaccesskey|x-api-key|sig)"
 )
+_SECRET_NAME = r"(?:[\w.-]*?" + _SECRET_WORD + ")"
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,10 @@ class Rule:
     keep: str | None = None  # a named group kept in front of the mask (the key, the URL's user)
     check: str | None = None  # "card": issuer prefix, length and Luhn; "random": a key, not a path
     shape: str | None = None  # for rules without triggers: a cheap regex that must match first
+    # for rules with triggers: a cheap lower-case regex that every match of the pattern contains once
+    # lower-cased (a trigger alone is common in prose, e.g. "key", and the pattern's lazy name prefix
+    # is slow to scan for nothing); tested on ASCII texts only, where lower() is exactly (?i)
+    needs: str | None = None
 
 
 RULES: tuple[Rule, ...] = (
@@ -87,7 +92,8 @@ RULES: tuple[Rule, ...] = (
          r"[\"']?)[A-Za-z0-9/+=]{30,}", ("secret",)),
     # key=value / key: value / "key": "value" where the key names a secret; key and separator stay
     Rule("secret-value", r"(?P<keep>(?i:\b" + _SECRET_NAME + r")[\"']?\s*[:=]\s*[\"']?)[^\s\"',;&{}()\[\]<>]{3,}+(?![{(\[])",
-         ("pass", "pwd", "secret", "token", "key", "credential", "session", "cookie", "sig")),
+         ("pass", "pwd", "secret", "token", "key", "credential", "session", "cookie", "sig"),
+         needs=_SECRET_WORD + r"[\"']?\s*[:=]"),
     # a bare 40-character AWS secret access key: base64 with upper, lower and digit (hex digests have no mix)
     Rule("aws-secret-key", r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[A-Za-z0-9/+]{0,39}[a-z])"
          r"(?=[A-Za-z0-9/+]{0,39}[0-9])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])", (), check="random",
@@ -147,20 +153,35 @@ class Redactor:
         self.rules = [(rule, re.compile(rule.pattern)) for rule in RULES if emails or rule.kind != "email"]
         self._needles = {needle for rule, _ in self.rules for needle in rule.triggers}
         self._any = re.compile("|".join(sorted(map(re.escape, self._needles))))
+        # needle -> the rules it triggers, so a triggered text tests each needle once, not once per rule
+        self._rules_by_needle: dict[str, frozenset[int]] = {
+            needle: frozenset(i for i, (rule, _) in enumerate(self.rules) if needle in rule.triggers)
+            for needle in sorted(self._needles)
+        }
         self._shapes = {rule.kind: re.compile(rule.shape) for rule, _ in self.rules if rule.shape}
         self._any_shape = re.compile("|".join(f"(?:{rule.shape})" for rule, _ in self.rules if rule.shape))
+        self._needs = [re.compile(rule.needs) if rule.needs else None for rule, _ in self.rules]
 
     def scan(self, value: str) -> Redaction:
-        result = Redaction(value)
         lower = value.lower()
-        triggered = self._any.search(lower) is not None
-        shaped = self._any_shape.search(value) is not None
+        return self._scan(value, lower, self._any.search(lower) is not None, self._any_shape.search(value) is not None)
+
+    def _scan(self, value: str, lower: str, triggered: bool, shaped: bool) -> Redaction:
+        result = Redaction(value)
         if not triggered and not shaped:
             return result
+        wanted: set[int] = set()
+        if triggered:
+            for needle, rules in self._rules_by_needle.items():
+                if needle in lower:
+                    wanted.update(rules)
         masked = value
-        for rule, pattern in self.rules:  # in order: earlier masks must not be re-matched by later ones
+        for i, (rule, pattern) in enumerate(self.rules):  # in order: earlier masks must not be re-matched by later ones
             if rule.triggers:
-                if not triggered or not any(needle in lower for needle in rule.triggers):
+                if i not in wanted:
+                    continue
+                needs = self._needs[i]
+                if needs is not None and masked.isascii() and needs.search(masked.lower()) is None:
                     continue
             elif not shaped or self._shapes[rule.kind].search(masked) is None:
                 continue
@@ -189,7 +210,12 @@ class Redactor:
 
     def text(self, value: str) -> tuple[str, bool]:
         """The masked text and whether anything was masked."""
-        result = self.scan(value)
+        lower = value.lower()
+        triggered = self._any.search(lower) is not None
+        shaped = self._any_shape.search(value) is not None
+        if not triggered and not shaped:  # most lines: no Redaction object to build
+            return value, False
+        result = self._scan(value, lower, triggered, shaped)
         return result.text, bool(result.counts)
 
     def mapping(self, values: Mapping[str, str], counts: Counter[str] | None = None) -> dict[str, str]:

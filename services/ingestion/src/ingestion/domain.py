@@ -137,6 +137,20 @@ def parse_timestamp(value: object, now: datetime) -> datetime:
         return _from_epoch(number, value)
     if not isinstance(value, str):
         raise Rejected(f"timestamp: expected ISO 8601 or epoch seconds/milliseconds, got {_type_name(value)}")
+    if value[4:5] == "-":  # the common case, an ISO date as producers write it: no stripping, no number test
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            pass  # lower-case "t"/"z", surrounding spaces, or invalid: the full path below decides
+        else:
+            if parsed.tzinfo is UTC:
+                return parsed
+            if parsed.tzinfo is None:
+                return parsed.replace(tzinfo=UTC)
+            try:
+                return parsed.astimezone(UTC)
+            except OverflowError as exc:
+                raise Rejected(f"timestamp: {value[:64]!r} is out of range") from exc
     text = value.strip()
     if _NUMERIC.fullmatch(text):
         return _from_epoch(float(text), value)

@@ -377,10 +377,17 @@ class RawLogs(IngestPath):
     runtime dead-letters it with the reason; the batch handler only publishes.
     """
 
+    # the last broker timestamp and its datetime: a polled batch's messages mostly share a few milliseconds
+    _received: tuple[int, datetime] = (0, datetime.fromtimestamp(0, UTC))
+
     def decode(self, value: bytes, delivery: Delivery) -> tuple[str, bytes]:
         # The broker's timestamp stands in for "now", so a redelivered message yields identical bytes.
-        if delivery.timestamp_ms > 0:
-            received_at = datetime.fromtimestamp(delivery.timestamp_ms / 1000, UTC)
+        timestamp_ms = delivery.timestamp_ms
+        if timestamp_ms > 0:
+            last_ms, received_at = self._received
+            if timestamp_ms != last_ms:
+                received_at = datetime.fromtimestamp(timestamp_ms / 1000, UTC)
+                self._received = (timestamp_ms, received_at)
         else:  # a message without a timestamp (pre-0.10 format): nothing deterministic to use
             received_at = datetime.now(UTC)
         try:

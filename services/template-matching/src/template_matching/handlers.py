@@ -60,12 +60,11 @@ class TemplateMatching:
         now = self.clock()
         template_ids: list[str] = []
         add_id = template_ids.append
-        assign = self.registry.assign
         observe = self.detector.observe
         new_lines: dict[str, list[str]] = {}
         new_items: dict[str, Record] = {}
-        for record in records:
-            match = assign(record.message)
+        matches = self.registry.assign_batch([record.message for record in records])
+        for record, match in zip(records, matches, strict=True):
             add_id(match.template_id)
             if match.is_new or match.previous_template_id:
                 self._unannounced[match.template_id] = template_event(

@@ -26,13 +26,26 @@ class TemplateRegistry:
         """The template of a message (fast path, else mining); records what the engine learned."""
         match = self.engine.add(message)
         if match.is_new or match.previous_template_id:
-            self.live[match.template_id] = match.template
-            self.retired.discard(match.template_id)
-            for old in match.replaced or (match.previous_template_id,):
-                if old and old != match.template_id:  # a merge retires every template it replaced
-                    self.live.pop(old, None)
-                    self.retired.add(old)
+            self._learned(match)
         return match
+
+    def assign_batch(self, messages: Iterable[str]) -> list[Match]:
+        """:meth:`assign` for a consumed batch in one engine call; the matches and the registry's
+        state afterwards are exactly those of calling assign message by message."""
+        matches = self.engine.match_batch(messages)
+        learned = self._learned
+        for match in matches:
+            if match.is_new or match.previous_template_id:
+                learned(match)
+        return matches
+
+    def _learned(self, match: Match) -> None:
+        self.live[match.template_id] = match.template
+        self.retired.discard(match.template_id)
+        for old in match.replaced or (match.previous_template_id,):
+            if old and old != match.template_id:  # a merge retires every template it replaced
+                self.live.pop(old, None)
+                self.retired.add(old)
 
     def seed(self, templates: Iterable[tuple[str, str]]) -> None:
         """Known templates from storage at start (ids retired by later events are skipped)."""
