@@ -271,16 +271,17 @@ class Mesh:
         producer = self._producer
         partitions = sorted(await producer.partitions_for(name))
         by_partition: dict[int, list[tuple[bytes | None, bytes]]] = {}
-        keyless_partition: int | None = None
+        placed: dict[str | bytes | None, tuple[bytes | None, list[tuple[bytes | None, bytes]]]] = {}
         for key, event in batch:
-            key_bytes = _key_bytes(key)
-            if key_bytes is None:  # sticky: one partition per call, as Kafka's own clients do
-                if keyless_partition is None:
-                    keyless_partition = random.choice(partitions)
-                partition = keyless_partition
-            else:
-                partition = self._partition_of(key_bytes, partitions)
-            by_partition.setdefault(partition, []).append((key_bytes, event if isinstance(event, bytes) else encode(event)))
+            place = placed.get(key)  # a call's records share few keys: encode and place each key once
+            if place is None:
+                key_bytes = _key_bytes(key)
+                if key_bytes is None:  # sticky: one partition per call, as Kafka's own clients do
+                    partition = random.choice(partitions)
+                else:
+                    partition = self._partition_of(key_bytes, partitions)
+                place = placed[key] = (key_bytes, by_partition.setdefault(partition, []))
+            place[1].append((place[0], event if isinstance(event, bytes) else encode(event)))
         async with self._enqueue_turn:
             for partition, messages in by_partition.items():
                 builder = producer.create_batch()
@@ -399,6 +400,7 @@ class Mesh:
             max_poll_interval_ms=self.settings.kafka_max_poll_interval_ms,
             session_timeout_ms=self.settings.kafka_session_timeout_ms,
             title=f"{self.settings.service_name}:{group}",
+            parser=_parse_poll,
             decoder=_no_body,
             listener=_FinishBeforeRevoke(in_flight, self.settings.shutdown_grace_s),
         )(on_poll)
@@ -437,7 +439,7 @@ class Mesh:
 
     async def _process_batch(self, registration: _Registration, records: list[Any]) -> None:
         topic, name, handler, decode = registration.topic, registration.name, registration.handler, registration.decode
-        all_deliveries = [delivery_of(raw) for raw in records]
+        all_deliveries = deliveries_of(records)
         self.metrics.received.labels(topic=name).inc(len(all_deliveries))
         with self._consumer_span(name, all_deliveries):
             events: list[Any] = []
@@ -646,6 +648,15 @@ class _GaveUp(Exception):
     pass
 
 
+async def _parse_poll(records: tuple[Any, ...], original_parser: Callable[..., Awaitable[Any]]) -> Any:
+    """FastStream's batch parser, fed only the poll's first record: it would otherwise build a headers
+    dict per record that nobody reads (``on_poll`` reads ``raw_message``; ``deliveries_of`` decodes the
+    headers it needs). The message keeps the whole poll as ``raw_message``, so ack and nack see every record."""
+    message = await original_parser(records[:1])
+    message.raw_message = records
+    return message
+
+
 async def _no_body(_message: Any) -> None:
     """FastStream's decoder, replaced: ``on_poll`` reads ``raw_message`` and the per-topic decoders
     do the decoding, so FastStream's own per-record message objects and JSON parse would be waste."""
@@ -654,10 +665,31 @@ async def _no_body(_message: Any) -> None:
 
 def delivery_of(raw: Any) -> Delivery:
     """A consumed aiokafka record as a ``Delivery``."""
+    return Delivery(raw.topic, raw.partition, raw.offset, raw.key, raw.timestamp, _headers(raw.headers),
+                    raw.value or b"")
+
+
+def deliveries_of(records: Sequence[Any]) -> list[Delivery]:
+    """``delivery_of`` for a polled batch. Records published together carry equal headers (one
+    ``publish_many`` call shares its trace context), so equal headers are decoded once; each
+    delivery still gets its own dict."""
+    deliveries = []
+    last_raw: Any = None
+    last: dict[str, str] = {}
+    for raw in records:
+        raw_headers = raw.headers
+        if raw_headers != last_raw:
+            last_raw, last = raw_headers, _headers(raw_headers)
+        deliveries.append(Delivery(raw.topic, raw.partition, raw.offset, raw.key, raw.timestamp,
+                                   last.copy() if last else {}, raw.value or b""))
+    return deliveries
+
+
+def _headers(raw_headers: Any) -> dict[str, str]:
     headers = {}
-    for name, value in raw.headers or ():
+    for name, value in raw_headers or ():
         try:
             headers[name] = value.decode() if isinstance(value, bytes) else str(value)
         except UnicodeDecodeError:
             headers[name] = base64.b64encode(value).decode()
-    return Delivery(raw.topic, raw.partition, raw.offset, raw.key, raw.timestamp, headers, raw.value or b"")
+    return headers
