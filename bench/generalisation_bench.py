@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 METRICS = ("GA", "FGA", "PA", "FTA")
-CORPORA = ("K8sPlatform", "DataPlatform", "OpsPlatform", "ServicePlatform")
+CORPORA = ("K8sPlatform", "DataPlatform", "OpsPlatform", "ServicePlatform", "EdgePlatform")
 GRID = {"similarity": (0.4, 0.5, 0.6), "min_word_values": (3, 4, 5)}
 DRAIN_GENERIC = {"regex": [], "st": 0.5, "depth": 4}
 # drain3 as its documentation suggests running it: similarity .5, depth 4, and masking of the
