@@ -19,17 +19,64 @@ ROOT = Path(__file__).resolve().parents[4]
 LOGHUB = ROOT.parent / "shared" / "datasets" / "loghub-2k"
 TESTS = Path(__file__).resolve().parents[1]
 
-ALPHABET = (
-    "abcXYZ019_-.:/\\=,;()[]{}<>\"'|@#$%&*+!?~^` "
-    "ſéßü中\u00a0\u2003\x1c\x1f\x85"
-)
+ALPHABET = "abcXYZ019_-.:/\\=,;()[]{}<>\"'|@#$%&*+!?~^` \u017féßü中\u00a0\u2003\x1c\x1f\x85"
 FRAGMENTS = [
-    "http://", "HTTPS://a.b/c?x=1", "C:\\Windows\\x", "fe80::1", "2001:db8:0:0:0:0:2:1", "00:1a:2B:3c:4d:5e",
-    "10.0.0.1:8080", "host.example.com:443", "a.b.local:9", "key=", '="a b c"', "==", "true", "FALSE", "Null",
-    "falſe", "node-128", "core.3249", "eth1", "jk2_init", "_IPv6", "ssh2", "blk_-123", "/var/log/x.log", "//",
-    "...", "done.", "838).", "[1, 2, 3]", "Jul", "Sun", "04:12:02", "2005", "10,", "0x1F", "r27=", "PSR0=5",
-    "'q'", '""', "[x]", "<memory:0,", "Rect(0,", "][", "@", "#12", "|", "v1.2.3", "-", "12:34:56.789Z",
-    "a:b:c:d:e:", "1:2:3:4:5::", "12345:1:2:3:4", "(http://x/y),", "{a=1;b=[2]}", "x=(1,2),y=3", "a=\"1\"b",
+    "http://",
+    "HTTPS://a.b/c?x=1",
+    "C:\\Windows\\x",
+    "fe80::1",
+    "2001:db8:0:0:0:0:2:1",
+    "00:1a:2B:3c:4d:5e",
+    "10.0.0.1:8080",
+    "host.example.com:443",
+    "a.b.local:9",
+    "key=",
+    '="a b c"',
+    "==",
+    "true",
+    "FALSE",
+    "Null",
+    "fal\u017fe",
+    "node-128",
+    "core.3249",
+    "eth1",
+    "jk2_init",
+    "_IPv6",
+    "ssh2",
+    "blk_-123",
+    "/var/log/x.log",
+    "//",
+    "...",
+    "done.",
+    "838).",
+    "[1, 2, 3]",
+    "Jul",
+    "Sun",
+    "04:12:02",
+    "2005",
+    "10,",
+    "0x1F",
+    "r27=",
+    "PSR0=5",
+    "'q'",
+    '""',
+    "[x]",
+    "<memory:0,",
+    "Rect(0,",
+    "][",
+    "@",
+    "#12",
+    "|",
+    "v1.2.3",
+    "-",
+    "12:34:56.789Z",
+    "a:b:c:d:e:",
+    "1:2:3:4:5::",
+    "12345:1:2:3:4",
+    "(http://x/y),",
+    "{a=1;b=[2]}",
+    "x=(1,2),y=3",
+    'a="1"b',
 ]
 
 
@@ -72,7 +119,11 @@ def _unit_test_lines() -> list[str]:
 
 def _assert_equal(lines: list[str]) -> None:
     engine = TemplateEngine()
-    bad = [(line, engine._mask(line), _reference_tokens(line)) for line in lines if engine._mask(line) != _reference_tokens(line)]
+    bad = [
+        (line, engine._mask(line), _reference_tokens(line))
+        for line in lines
+        if engine._mask(line) != _reference_tokens(line)
+    ]
     assert not bad, f"{len(bad)} of {len(lines)} lines differ, first: {bad[:3]}"
 
 
@@ -80,7 +131,11 @@ def test_tokens_equal_reference_on_fuzzed_tokens():
     rng = random.Random(15)
     tokens = [_random_token(rng) for _ in range(40_000)] + FRAGMENTS
     tokens = [t for tok in tokens for t in tok.split()]
-    bad = [(t, template_native.mask_token(t), mask_token(t)) for t in tokens if template_native.mask_token(t) != mask_token(t)]
+    bad = [
+        (t, template_native.mask_token(t), mask_token(t))
+        for t in tokens
+        if template_native.mask_token(t) != mask_token(t)
+    ]
     assert not bad, f"{len(bad)} of {len(tokens)} tokens differ, first: {bad[:5]}"
 
 
@@ -104,7 +159,9 @@ def test_split_matches_python_whitespace():
     assert toks == line.split()
 
 
-@pytest.mark.skipif(not LOGHUB.is_dir(), reason=f"needs the shared Loghub-2k data at {LOGHUB} (absent in a plain clone)")
+@pytest.mark.skipif(
+    not LOGHUB.is_dir(), reason=f"needs the shared Loghub-2k data at {LOGHUB} (absent in a plain clone)"
+)
 def test_lines_equal_reference_on_loghub_2k():
     lines = []
     for path in sorted(LOGHUB.glob("*/*_2k.log_structured_corrected.csv")):
