@@ -22,6 +22,10 @@ small realistic pools (3 containers, 2 databases, 3 users, 3 topics, HTTP method
 types, DNS record types, GC causes) and lists have 1 to 4 entries, because those are the
 cases a miner tuned on Loghub gets wrong. Values are invented; formats are the software's.
 
+* ``EdgePlatform`` (written before any rule change of the second issue-15 pass, scored
+  once): Traefik, etcd, MongoDB, NATS, Consul, Airflow, Celery, Spring Boot,
+  kube-apiserver, Calico felix, Cilium agent, MinIO, Loki.
+
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -467,8 +471,172 @@ def service_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+# EdgePlatform: written before any rule change of the second issue-15 pass (w-32), scored once.
+ROUTERS = ["shop@kubernetescrd", "api@kubernetes", "dashboard@internal"]
+EDGE_USERS = ["-", "carol", "deploy-bot"]
+EDGE_AGENTS = ["Mozilla/5.0", "okhttp/4.12.0", "Prometheus/2.48.0"]
+ETCD_KEYS = ["/registry/pods/default/", "/registry/leases/kube-node-lease/", "/registry/configmaps/kube-system/"]
+MONGO_STATES = ["PRIMARY", "SECONDARY", "RECOVERING", "ARBITER"]
+MONGO_DBS = ["admin", "shop"]
+MONGO_DRIVERS = ["nodejs", "PyMongo", "mongo-java-driver"]
+NATS_REASONS = ["Client Closed", "Stale Connection", "Read Error", "Slow Consumer (Write Deadline)"]
+NATS_ACCOUNTS = ["$G", "ORDERS"]
+NATS_STREAMS = ["EVENTS", "ORDERS", "KV_config"]
+CONSUL_SVCS = ["web", "payments-api", "redis"]
+CONSUL_ERRORS = ["No cluster leader", "rpc error making call: EOF", "Permission denied"]
+AIRFLOW_STATES = ["SUCCESS", "FAILED", "UP_FOR_RETRY"]
+DAGS = ["etl_daily", "ml_features", "billing_export"]
+AIRFLOW_TASKS = ["extract", "load_warehouse", "notify"]
+OPERATORS = ["PythonOperator", "BashOperator", "KubernetesPodOperator"]
+CELERY_TASKS = ["tasks.send_email", "billing.tasks.charge_card", "reports.build_pdf"]
+CELERY_RETRY = ["ConnectionError()", "TimeoutError('read timed out')", "OperationalError('server closed the connection unexpectedly')"]
+SPRING_APPS = ["OrderServiceApplication", "GatewayApplication", "InventoryApplication"]
+SPRING_EXC = ["java.lang.NullPointerException", "org.springframework.dao.DataIntegrityViolationException",
+              "java.lang.IllegalStateException"]
+SPRING_RESOLVED = ["org.springframework.web.HttpRequestMethodNotSupportedException: Request method 'POST' is not supported",
+                   "org.springframework.web.bind.MissingServletRequestParameterException: Required request parameter 'id' for method parameter type Long is not present",
+                   "org.springframework.http.converter.HttpMessageNotReadableException: Required request body is missing"]
+API_VERBS = ["GET", "LIST", "WATCH", "PATCH"]
+API_AGENTS = ["kubectl/v1.29.0 (linux/amd64) kubernetes/3f7a50f", "kube-controller-manager/v1.29.1", "argocd-application-controller/v0.0.0"]
+API_URIS = ["/api/v1/namespaces/default/pods", "/apis/apps/v1/deployments", "/api/v1/nodes"]
+CALICO_REASONS = ["resync", "iface-update", "route-update"]
+IFACES = ["cali12ab34cd56e", "eth0", "vxlan.calico"]
+CILIUM_SUBSYS = ["endpoint", "policy", "daemon"]
+BUCKETS = ["logs", "backups", "artifacts"]
+MINIO_APIS = ["PutObject", "GetObject", "DeleteMultipleObjects"]
+LOKI_TENANTS = ["fake", "team-a", "team-b"]
+LOKI_COMPONENTS = ["ingester", "distributor", "querier"]
+
+
+def edge_events() -> list[tuple[float, str, dict]]:
+    """Edge and platform services: Traefik, etcd, MongoDB, NATS, Consul, Airflow, Celery,
+    Spring Boot, kube-apiserver, Calico felix, Cilium agent, MinIO, Loki. Written before any
+    rule change of the second issue-15 pass and scored once (held-out check)."""
+
+    def ts(g: Gen) -> str:
+        return f"2026-12-03T{g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}.{g.num(100, 999)}Z"
+
+    def mid(g: Gen) -> str:
+        return g.hexs(16)
+
+    def mhost(g: Gen) -> str:
+        return f"mongo-{g.r.randint(0, 2)}.mongo.data.svc:27017"
+
+    def adate(g: Gen) -> str:
+        return f"20261203T{g.r.randint(0, 23):02d}{g.r.randint(0, 59):02d}{g.r.randint(0, 59):02d}"
+
+    def ctid(g: Gen) -> str:
+        return g.hexs(64)
+
+    def obj(g: Gen) -> str:
+        return f"2026/12/{g.r.randint(1, 3):02d}/{g.hexs(8)}.{g.r.choice(['gz', 'parquet', 'json'])}"
+
+    def labels(g: Gen) -> str:
+        return ", ".join(f'{k}=\\"{v}\\"' for k, v in g.r.sample([("app", "web"), ("namespace", "shop"), ("pod", g.pod()),
+                                                                  ("container", "api")], g.r.randint(1, 3)))
+
+    return [
+        # Traefik access log (CLF plus request count, router, backend URL, duration)
+        (160, '{ip} - {u} {t} "{m} {p} HTTP/1.1" {s} {b} "-" "{a}" {n} "{r}" "http://{bi}:{bp}" {d}ms',
+         {"ip": Gen.ip, "u": pick(EDGE_USERS), "t": Gen.clf_time, "m": pick(METHODS), "p": Gen.path,
+          "s": pick(["200", "204", "404", "502"]), "b": lambda g: g.num(0, 90000), "a": pick(EDGE_AGENTS),
+          "n": lambda g: g.num(1, 99999), "r": pick(ROUTERS), "bi": Gen.ip, "bp": pick(["8080", "3000"]),
+          "d": lambda g: g.num(0, 3000)}),
+        (40, "level=error msg=\"'{c} Bad Gateway' caused by: dial tcp {i}:{p}: connect: connection refused\"",
+         {"c": pick(["502"]), "i": Gen.ip, "p": pick(["8080", "3000"])}),
+        (30, 'level=error msg="Error while building configuration: {e}" providerName={pn}',
+         {"e": pick(["service \\\"web\\\" not found", "secret default/shop-tls does not exist",
+                     "middleware \\\"auth@kubernetescrd\\\" does not exist"]),
+          "pn": pick(["kubernetescrd", "kubernetes"])}),
+        # etcd (3.4 capnslog and raft)
+        (60, 'etcdserver: read-only range request "key:\\"{k}{n}\\" " with result "range_response_count:{c} size:{s}" took too long ({d}ms) to execute',
+         {"k": pick(ETCD_KEYS), "n": lambda g: g.r.choice(APPS) + "-" + g.hexs(5), "c": lambda g: g.num(0, 1),
+          "s": lambda g: g.num(100, 9000), "d": lambda g: g.flt(3, 900)}),
+        (30, "raft.node: {a} elected leader {b} at term {t}", {"a": mid, "b": mid, "t": lambda g: g.num(2, 40)}),
+        (30, "{a} [term: {t}] received a MsgVote message with higher term from {b} [term: {u}]",
+         {"a": mid, "t": lambda g: g.num(2, 40), "b": mid, "u": lambda g: g.num(2, 40)}),
+        (40, "failed to send out heartbeat on time (exceeded the 100ms timeout for {d}ms, to {b})",
+         {"d": lambda g: g.flt(3, 200), "b": mid}),
+        (20, "finished scheduled compaction at {r} (took {d})", {"r": lambda g: g.num(100000, 999999), "d": Gen.dur}),
+        # MongoDB 4.x text log
+        (70, "[listener] connection accepted from {i}:{p} #{n} ({k} connections now open)",
+         {"i": Gen.ip, "p": Gen.port, "n": lambda g: g.num(1, 90000), "k": lambda g: g.num(1, 400)}),
+        (70, "[conn{n}] end connection {i}:{p} ({k} connections now open)",
+         {"n": lambda g: g.num(1, 90000), "i": Gen.ip, "p": Gen.port, "k": lambda g: g.num(1, 400)}),
+        (40, "[conn{n}] Successfully authenticated as principal {u} on {d} from client {i}:{p}",
+         {"n": lambda g: g.num(1, 90000), "u": pick(["shop_app", "backup", "root"]), "d": pick(MONGO_DBS), "i": Gen.ip, "p": Gen.port}),
+        (30, "[replexec-{n}] Member {h} is now in state {s}", {"n": lambda g: g.num(0, 9), "h": mhost, "s": pick(MONGO_STATES)}),
+        (30, '[conn{n}] received client metadata from {i}:{p} conn{m}: {{ driver: {{ name: "{d}", version: "{v}" }} }}',
+         {"n": lambda g: g.num(1, 90000), "i": Gen.ip, "p": Gen.port, "m": lambda g: g.num(1, 90000),
+          "d": pick(MONGO_DRIVERS), "v": pick(["4.17.1", "6.3.0", "3.12.14"])}),
+        # NATS server
+        (60, "[{pid}] [INF] {i}:{p} - cid:{c} - Client connection closed: {r}",
+         {"pid": lambda g: g.num(1, 9), "i": Gen.ip, "p": Gen.port, "c": lambda g: g.num(1, 9000), "r": pick(NATS_REASONS)}),
+        (30, "[{pid}] [WRN] {i}:{p} - cid:{c} - Readloop processing time: {d}",
+         {"pid": lambda g: g.num(1, 9), "i": Gen.ip, "p": Gen.port, "c": lambda g: g.num(1, 9000), "d": Gen.dur}),
+        (20, "[{pid}] [INF] JetStream cluster new stream leader for '{a} > {s}'",
+         {"pid": lambda g: g.num(1, 9), "a": pick(NATS_ACCOUNTS), "s": pick(NATS_STREAMS)}),
+        # Consul (hclog)
+        (50, "[INFO]  agent: Synced service: service={s}", {"s": pick(CONSUL_SVCS)}),
+        (40, "[WARN]  agent: Check is now critical: check=service:{s}", {"s": pick(CONSUL_SVCS)}),
+        (30, '[ERROR] agent.anti_entropy: failed to sync remote state: error="{e}"', {"e": pick(CONSUL_ERRORS)}),
+        (20, "[INFO]  agent.server.serf.lan: serf: EventMemberJoin: {n} {i}",
+         {"n": pick(["consul-server-0", "consul-server-1", "worker-7"]), "i": Gen.ip}),
+        (15, "[INFO]  agent.server.serf.lan: serf: EventMemberFailed: {n} {i}",
+         {"n": pick(["consul-server-0", "consul-server-1", "worker-7"]), "i": Gen.ip}),
+        # Airflow
+        (40, "Marking task as {s}. dag_id={d}, task_id={t}, execution_date={e}, start_date={a}, end_date={b}",
+         {"s": pick(AIRFLOW_STATES), "d": pick(DAGS), "t": pick(AIRFLOW_TASKS), "e": adate, "a": adate, "b": adate}),
+        (40, "Executing <Task({o}): {t}> on {d}", {"o": pick(OPERATORS), "t": pick(AIRFLOW_TASKS), "d": ts}),
+        (30, "Dependencies all met for <TaskInstance: {d}.{t} scheduled__{e} [{s}]>",
+         {"d": pick(DAGS), "t": pick(AIRFLOW_TASKS), "e": ts, "s": pick(["queued", "scheduled"])}),
+        # Celery worker
+        (60, "Task {t}[{u}] received", {"t": pick(CELERY_TASKS), "u": Gen.uuid}),
+        (60, "Task {t}[{u}] succeeded in {s}s: {r}",
+         {"t": pick(CELERY_TASKS), "u": Gen.uuid, "s": lambda g: g.flt(6, 30), "r": pick(["None", "True", "{'sent': 1}"])}),
+        (30, "Task {t}[{u}] retry: Retry in {n}s: {e}",
+         {"t": pick(CELERY_TASKS), "u": Gen.uuid, "n": pick(["10", "30", "60"]), "e": pick(CELERY_RETRY)}),
+        # Spring Boot
+        (20, "Started {a} in {s} seconds (process running for {p})",
+         {"a": pick(SPRING_APPS), "s": lambda g: g.flt(3, 40), "p": lambda g: g.flt(3, 45)}),
+        (20, "Tomcat started on port {p} (http) with context path '{c}'", {"p": pick(["8080", "8081"]), "c": pick(["/api", "/"])}),
+        (15, "HikariPool-{n} - Starting...", {"n": pick(["1", "2"])}),
+        (15, "HikariPool-{n} - Start completed.", {"n": pick(["1", "2"])}),
+        (40, "Servlet.service() for servlet [dispatcherServlet] in context with path [] threw exception [Request processing failed: {e}] with root cause",
+         {"e": pick(SPRING_EXC)}),
+        (40, "Resolved [{e}]", {"e": pick(SPRING_RESOLVED)}),
+        # kube-apiserver (klog structured)
+        (90, '"HTTP" verb="{v}" URI="{u}?limit={l}" latency="{d}" userAgent="{a}" audit-ID="{i}" srcIP="{s}:{p}" resp={r}',
+         {"v": pick(API_VERBS), "u": pick(API_URIS), "l": pick(["500", "0"]), "d": Gen.dur, "a": pick(API_AGENTS),
+          "i": Gen.uuid, "s": Gen.ip, "p": Gen.port, "r": pick(["200", "403", "404", "409"])}),
+        (40, '"Unable to authenticate the request" err="[{e}]"',
+         {"e": pick(["invalid bearer token, service account token has expired", "x509: certificate has expired or is not yet valid",
+                     "invalid bearer token"])}),
+        (20, "watch chan error: etcdserver: mvcc: required revision has been compacted", {}),
+        # Calico felix, Cilium agent
+        (40, "Summarising {n} dataplane reconciliation loops over {d}: avg={a}ms longest={l}ms ({r})",
+         {"n": lambda g: g.num(1, 30), "d": Gen.dur, "a": lambda g: g.num(1, 90), "l": lambda g: g.num(1, 900), "r": pick(CALICO_REASONS)}),
+        (30, 'Received interface update msg=&intdataplane.ifaceStateUpdate{{Name:"{i}", State:"{s}", Index:{n}}}',
+         {"i": pick(IFACES), "s": pick(["up", "down"]), "n": lambda g: g.num(2, 90)}),
+        (50, 'level=info msg="Rewrote endpoint BPF program" containerID={c} datapathPolicyRevision={a} desiredPolicyRevision={b} endpointID={e} identity={i} ipv4={ip} k8sPodName={p} subsys={s}',
+         {"c": lambda g: g.hexs(10), "a": lambda g: g.num(0, 30), "b": lambda g: g.num(0, 30), "e": lambda g: g.num(1, 4000),
+          "i": lambda g: g.num(1, 70000), "ip": Gen.ip, "p": Gen.nspod, "s": pick(CILIUM_SUBSYS)}),
+        # MinIO
+        (30, "API: {a}(bucket={b}, object={o})", {"a": pick(MINIO_APIS), "b": pick(BUCKETS), "o": obj}),
+        (20, "Healing drive '{d}' - 'mc admin heal alias/ --verbose' to check the current status.",
+         {"d": pick(["/data1", "/data2", "/export/disk3"])}),
+        # Loki (go-kit logfmt)
+        (50, 'level=info ts={t} caller=flush.go:{l} component={c} msg="flushing stream" user={u} fp={f} immediate={i} num_chunks={n} labels="{{{lb}}}"',
+         {"t": ts, "l": lambda g: g.num(100, 400), "c": pick(LOKI_COMPONENTS), "u": pick(LOKI_TENANTS), "f": lambda g: g.hexs(16),
+          "i": pick(["true", "false"]), "n": lambda g: g.num(1, 9), "lb": labels}),
+        (30, 'level=warn ts={t} caller=scheduler_processor.go:{l} msg="error contacting frontend" address={i}:9095 err="{e}"',
+         {"t": ts, "l": lambda g: g.num(100, 300), "i": Gen.ip,
+          "e": pick(["rpc error: code = Canceled desc = context canceled", "rpc error: code = Unavailable desc = connection error"])}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
-           "ServicePlatform": service_events}
+           "ServicePlatform": service_events, "EdgePlatform": edge_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 

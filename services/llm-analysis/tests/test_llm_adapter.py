@@ -69,3 +69,15 @@ async def test_json_object_schema_sends_the_answer_schema_for_llama_cpp_grammars
         await llm.close()
     (request,) = server.chat_requests()
     assert request.body["response_format"] == {"type": "json_object", "schema": BOUNDED_ANSWER_SCHEMA}
+
+
+async def test_the_default_key_is_sent_as_bearer_but_never_printed_with_the_settings() -> None:
+    secret = "sk-test-" + "9f3a" * 8
+    async with OpenAIServer() as server:
+        server.enqueue(Reply("ok"))
+        llm = client(server, llm_api_key=secret)
+        assert secret not in repr(llm.settings) and secret not in str(llm.settings.model_dump())
+        await llm.complete(MESSAGES, stream=False)
+        await llm.close()
+    (request,) = server.chat_requests()
+    assert request.headers.get("authorization") == f"Bearer {secret}"

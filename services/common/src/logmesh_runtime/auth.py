@@ -18,6 +18,7 @@ Handlers take the org from ``principal(request)``, never from a parameter.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import os
@@ -33,7 +34,7 @@ from typing import Any, Literal
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from logmesh_runtime.http import Principal, principal_of
+from logmesh_runtime.http import HttpError, Principal, principal_of
 
 Scope = Literal["ingest", "read", "analyze", "admin"]
 SCOPES: tuple[str, ...] = ("ingest", "read", "analyze", "admin")
@@ -199,6 +200,7 @@ def guard(endpoint: Endpoint, scope: str | None, store: KeyStore) -> Endpoint:
     Without an explicit scope, reading (GET, HEAD) needs ``read`` and anything else ``admin``.
     """
 
+    @functools.wraps(endpoint)  # keeps the handler's docstring and OpenAPI marks
     async def guarded(request: Request) -> Response:
         needed = scope or ("read" if request.method in ("GET", "HEAD") else "admin")
         key = key_from(request)
@@ -213,7 +215,6 @@ def guard(endpoint: Endpoint, scope: str | None, store: KeyStore) -> Endpoint:
         request.state.principal = principal
         return await endpoint(request)
 
-    guarded.__name__ = getattr(endpoint, "__name__", "guarded")
     return guarded
 
 
@@ -228,12 +229,18 @@ async def already_checked(request: Request) -> Principal:
     return principal_of(request)
 
 
-class WrongOrg(ValueError):
-    """A request named an org other than its key's."""
+class WrongOrg(HttpError):
+    """A request named an org other than its key's: answered 403 by the route guard."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(403, reason)
+
+    def response(self) -> Response:
+        return denied(403, self.reason)
 
 
 def tenant(request: Request, asked: str | None) -> str | None:
-    """The org a request may act for: its key's. Naming another org is refused, never obeyed.
+    """The org a request may act for: its key's. Naming another org is refused (``WrongOrg``), never obeyed.
 
     Where auth is off (tests of other behaviour, a deployment that opted out) the parameter stands.
     """
@@ -243,10 +250,6 @@ def tenant(request: Request, asked: str | None) -> str | None:
     if asked and asked != who.org:
         raise WrongOrg(f"this key belongs to org {who.org!r}; it cannot act for org {asked!r}")
     return who.org
-
-
-def forbidden_org(exc: WrongOrg) -> Response:
-    return denied(403, str(exc))
 
 
 def org_scoped(rows: list[dict[str, Any]], org: str | None, field: str = "org") -> list[dict[str, Any]]:

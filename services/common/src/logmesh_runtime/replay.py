@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -82,7 +82,9 @@ class TopicReplica:
         backoff_max_s: float = 10.0,
         ready: asyncio.Event | None = None,
         security: dict[str, Any] | None = None,
+        partitions: Iterable[int] | None = None,
     ) -> None:
+        self.only = None if partitions is None else set(partitions)
         self.bootstrap, self.topic, self.apply, self.client_id = bootstrap, topic, apply, client_id
         self.security = security or {}  # TLS/SASL options (ServiceSettings.kafka_security_options())
         self.since_s, self.request_timeout_ms, self.max_records = since_s, request_timeout_ms, max_records
@@ -105,9 +107,10 @@ class TopicReplica:
         if not partitions:
             await consumer._client.force_metadata_update()  # aiokafka has no public metadata refresh
             partitions = consumer.partitions_for_topic(self.topic) or set()
-        self._partitions = [TopicPartition(self.topic, p) for p in sorted(partitions)]
+        wanted = partitions if self.only is None else partitions & self.only
+        self._partitions = [TopicPartition(self.topic, p) for p in sorted(wanted)]
         if not self._partitions:
-            log.info("topic %s not found: nothing to replay", self.topic)
+            log.info("no partitions of %s to replay", self.topic)
             self.ready.set()
             return True
         consumer.assign(self._partitions)

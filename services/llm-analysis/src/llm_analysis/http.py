@@ -16,7 +16,7 @@ from llm_analysis.domain import incident_id_for, opening_from_request
 from llm_analysis.settings import LlmAnalysisSettings
 from logmesh_contracts import AnalysisRequest, K8sRef, stable_id, utcnow
 from logmesh_contracts.topics import ANALYSIS_REQUESTS
-from logmesh_runtime.auth import WrongOrg, forbidden_org, principal, tenant
+from logmesh_runtime.auth import principal, tenant
 from logmesh_runtime.http import parse_duration, parse_time, query, unavailable
 from logmesh_runtime.kafka import PublishUnavailable
 from logmesh_runtime.openapi import typed
@@ -33,8 +33,6 @@ def register_routes(service: Service, store: SqliteStore, settings: LlmAnalysisS
             if isinstance(body, dict):  # the key's org, never the body's
                 body["org"] = tenant(request, body.get("org")) or body.get("org")
             event = analysis_request_from_body(body, requested_by="rest")
-        except WrongOrg as exc:
-            return forbidden_org(exc)
         except (ValueError, ValidationError) as exc:
             return JSONResponse({"error": "invalid analysis request", "reason": str(exc)[:1000]}, status_code=400)
         try:
@@ -50,10 +48,7 @@ def register_routes(service: Service, store: SqliteStore, settings: LlmAnalysisS
     async def incidents(request: Request) -> Response:
         """Incidents this replica owns, newest first, each with its analysis once there is one."""
         q = query(request, IncidentQuery)
-        try:
-            org = tenant(request, q.org)  # the key's org, never another
-        except WrongOrg as exc:
-            return forbidden_org(exc)
+        org = tenant(request, q.org)  # the key's org, never another
         try:
             since = utcnow() - parse_duration(q.since) if q.since else None
         except ValueError as exc:

@@ -9,7 +9,7 @@ import socket
 from typing import Literal
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from logmesh_runtime.settings import ServiceSettings, refuse_placeholder
 
@@ -89,7 +89,7 @@ class LlmAnalysisSettings(ServiceSettings):
     )
     llm_model: str | None = Field(default=None, description="Shorthand for a single model.")
     llm_api_base: str | None = None
-    llm_api_key: str | None = Field(default=None, description="Default key for models without api_key_env.")
+    llm_api_key: SecretStr | None = Field(default=None, description="Default key for models without api_key_env.")
     llm_timeout_s: float = Field(default=60.0, gt=0)
     llm_retries: int = Field(default=1, ge=0)
     llm_cooldown_s: float = Field(default=30.0, ge=0)
@@ -108,7 +108,7 @@ class LlmAnalysisSettings(ServiceSettings):
 
     @field_validator("llm_api_key")
     @classmethod
-    def _no_placeholder(cls, value: str | None) -> str | None:
+    def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
         return refuse_placeholder(value, "LOGMESH_LLM_API_KEY")
 
     @field_validator("llm_models")

@@ -9,66 +9,51 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from logmesh_contracts import utcnow
-from logmesh_runtime.auth import WrongOrg, forbidden_org, tenant
-from logmesh_runtime.http import parse_time
+from logmesh_runtime.auth import tenant
+from logmesh_runtime.http import query
+from logmesh_runtime.openapi import typed
 from logmesh_runtime.service import Service
-from template_matching.domain import LEVELS
+from template_matching.api_models import AnomalyQuery, LogQuery, LogSearchQuery, TemplateQuery
 from template_matching.handlers import TemplateMatching
 from template_matching.ports import LogStore
 
 
 def register_routes(service: Service, tm: TemplateMatching, store: LogStore) -> None:
-    def log_filters(request: Request) -> dict[str, Any]:
-        q = request.query_params
-        end = _time(q.get("end")) or utcnow()
-        level = q.get("level")
-        if level is not None and level.upper() not in LEVELS:
-            raise ValueError(f"level must be one of {', '.join(LEVELS)}")
+    def log_filters(request: Request, q: LogQuery) -> dict[str, Any]:
+        end = q.end or utcnow()
         return {
-            "start": _time(q.get("start")) or end - timedelta(hours=1), "end": end, "org": tenant(request, q.get("org")),
-            "service": q.get("service"), "level": level.upper() if level else None,
-            "template_id": q.get("template_id"), "text": q.get("text"), "namespace": q.get("namespace"),
-            "pod": q.get("pod"),
+            "start": q.start or end - timedelta(hours=1), "end": end, "org": tenant(request, q.org),
+            "service": q.service, "level": q.level, "template_id": q.template_id, "text": q.text,
+            "namespace": q.namespace, "pod": q.pod,
         }
 
     @service.route("/logs/search")
+    @typed(query=LogSearchQuery)
     async def search(request: Request) -> Response:
-        try:
-            filters = log_filters(request)
-            limit = _limit(request.query_params.get("limit"), 100, 1000)
-        except WrongOrg as exc:
-            return forbidden_org(exc)
-        except ValueError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        rows = await store.search_logs(limit=limit, **filters)
+        """Stored log lines, newest first, matching every filter given."""
+        q = query(request, LogSearchQuery)
+        filters = log_filters(request, q)
+        rows = await store.search_logs(limit=q.limit, **filters)
         for row in rows:
             row["ts"] = _iso(row["ts"])
         return JSONResponse({"count": len(rows), "start": filters["start"].isoformat(),
                              "end": filters["end"].isoformat(), "logs": rows})
 
     @service.route("/logs/count")
+    @typed(query=LogQuery)
     async def count(request: Request) -> Response:
-        try:
-            filters = log_filters(request)
-        except WrongOrg as exc:
-            return forbidden_org(exc)
-        except ValueError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
+        """How many stored lines match, by level."""
+        filters = log_filters(request, query(request, LogQuery))
         counts = await store.count_logs(**filters)
         return JSONResponse({**counts, "start": filters["start"].isoformat(), "end": filters["end"].isoformat()})
 
     @service.route("/templates")
+    @typed(query=TemplateQuery)
     async def templates(request: Request) -> Response:
-        q = request.query_params
-        try:
-            limit = _limit(q.get("limit"), 200, 10_000)
-        except ValueError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        try:
-            org = tenant(request, q.get("org"))  # the key's org, never another
-        except WrongOrg as exc:
-            return forbidden_org(exc)
-        rows = await store.list_templates(org=org, service=q.get("service"), limit=limit)
+        """Known templates with their counts and whether each is live (not retired by a merge)."""
+        q = query(request, TemplateQuery)
+        org = tenant(request, q.org)  # the key's org, never another
+        rows = await store.list_templates(org=org, service=q.service, limit=q.limit)
         counts = {tid: n for tid, _t, n in tm.registry.engine.templates()}
         for row in rows:
             row["first_seen"], row["updated_at"] = _iso(row["first_seen"]), _iso(row["updated_at"])
@@ -77,30 +62,12 @@ def register_routes(service: Service, tm: TemplateMatching, store: LogStore) -> 
         return JSONResponse({"count": len(rows), "templates": rows})
 
     @service.route("/anomalies")
+    @typed(query=AnomalyQuery)
     async def anomalies(request: Request) -> Response:
-        q = request.query_params
-        try:
-            limit = _limit(q.get("limit"), 50, 1000)
-        except ValueError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        try:
-            org = tenant(request, q.get("org"))
-        except WrongOrg as exc:
-            return forbidden_org(exc)
-        rows = await store.list_anomalies(org=org, service=q.get("service"), kind=q.get("kind"), limit=limit)
+        """Detected anomalies, newest window first."""
+        q = query(request, AnomalyQuery)
+        rows = await store.list_anomalies(org=tenant(request, q.org), service=q.service, kind=q.kind, limit=q.limit)
         return JSONResponse({"count": len(rows), "anomalies": rows})
-
-
-def _time(value: str | None) -> datetime | None:
-    return parse_time(value) if value else None  # naive times are UTC
-
-
-def _limit(value: str | None, default: int, ceiling: int) -> int:
-    if value is None:
-        return default
-    if not value.isdigit() or not 1 <= int(value) <= ceiling:
-        raise ValueError(f"limit must be an integer from 1 to {ceiling}")
-    return int(value)
 
 
 def _iso(value: object) -> str:

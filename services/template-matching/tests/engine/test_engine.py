@@ -500,3 +500,28 @@ def test_batch_calls_equal_single_calls() -> None:
     assert TemplateEngine().assign_batch(lines) == [single.assign(x) for x in lines]
     single = TemplateEngine()
     assert TemplateEngine().match_batch(lines) == [single.add(x) for x in lines]
+
+
+def test_enum_constants_after_a_label_are_values_at_the_second_value() -> None:
+    engine = TemplateEngine()
+    engine.add("[core] Subchannel Connectivity change to READY")
+    assert engine.add("[core] Subchannel Connectivity change to TRANSIENT_FAILURE").template == (
+        "[core] Subchannel Connectivity change to <*>"
+    )
+    engine.add("Pod web-0 waiting, reason: ContainerCreating")
+    assert engine.add("Pod web-1 waiting, reason: CrashLoopBackOff").template == "Pod web-<*> waiting, reason: <*>"
+    engine.add("Member mongo-0:27017 is now in state SECONDARY")
+    assert engine.add("Member mongo-1:27017 is now in state PRIMARY").template == "Member mongo-<*>:<*> is now in state <*>"
+
+
+def test_enum_shaped_words_without_a_label_or_with_digits_stay_apart() -> None:
+    engine = TemplateEngine()
+    # no label before them: a keyword of the message, not a value
+    engine.add("Received SIGTERM from parent")
+    assert engine.add("Received SIGHUP from parent").template == "Received SIGHUP from parent"
+    # capitalised plain words after a label are keyword variants, not enum constants
+    engine.add("Result: Accepted by server")
+    assert engine.add("Result: Rejected by server").template == "Result: Rejected by server"
+    # digits name protocol variants (IPV4 / IPV6), which messages keep apart
+    engine.add("wl0: MDNS: IPV4 Addr: 10.0.0.1")
+    assert engine.add("wl0: MDNS: IPV6 Addr: 10.0.0.2").template == "wl0: MDNS: IPV6 Addr: <*>"

@@ -12,6 +12,7 @@ from typing import Any
 from llm_analysis.ports import LlmReply, LlmUnavailable, OnText
 from llm_analysis.safety import ANSWER_SCHEMA, BOUNDED_ANSWER_SCHEMA
 from llm_analysis.settings import LlmAnalysisSettings, ModelConfig
+from logmesh_runtime.settings import reveal
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class LiteLlmClient:
             }
             if model.api_base:
                 params["api_base"] = model.api_base
-            key = model.api_key(self.settings.llm_api_key)
+            key = model.api_key(reveal(self.settings.llm_api_key))
             if key or model.is_local():
                 params["api_key"] = key or NO_KEY
             if model.input_cost_per_token is not None:

@@ -18,56 +18,31 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import ConsumerRecord
 from pydantic import ValidationError
 
 from llm_analysis.domain import merge_incidents
 from logmesh_contracts import Incident
+from logmesh_runtime.replay import TopicReplica
 
 log = logging.getLogger(__name__)
 
 
 async def _read(bootstrap: str, topic: str, partitions: Iterable[int] | None, since: datetime,
                 timeout_s: float, security: dict[str, Any]) -> list[bytes]:
-    """Values on these partitions (all when None) from ``since`` to the end offsets seen at start."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest",
-                                **security)
-    await consumer.start()
+    """Values on these partitions (all when None) from ``since`` to (at least) the end offsets seen at start."""
+    values: list[bytes] = []
+
+    async def keep(records: list[ConsumerRecord[Any, Any]]) -> None:
+        values.extend(r.value for r in records if r.value)
+
+    replica = TopicReplica(bootstrap, topic, keep, client_id="llm-analysis-recovery", partitions=partitions,
+                           since_s=max(0.0, time.time() - since.timestamp()), security=security)
     try:
-        known = consumer.partitions_for_topic(topic)
-        if known is None:
-            await consumer._client.force_metadata_update()
-            known = consumer.partitions_for_topic(topic) or set()
-        wanted = sorted(set(known) if partitions is None else set(partitions) & set(known))
-        tps = [TopicPartition(topic, p) for p in wanted]
-        if not tps:
-            return []
-        consumer.assign(tps)
-        ends = await consumer.end_offsets(tps)
-        starts: dict[TopicPartition, int | None] = {}
-        with contextlib.suppress(Exception):  # brokers without timestamp lookup: read from the start
-            found = await consumer.offsets_for_times({tp: int(since.timestamp() * 1000) for tp in tps})
-            starts = {tp: (offset.offset if offset is not None else None) for tp, offset in found.items()}
-        for tp in tps:
-            start = starts.get(tp)
-            if start is None and tp in starts:
-                consumer.seek(tp, ends[tp])  # nothing newer than `since`
-            elif start is None:
-                await consumer.seek_to_beginning(tp)
-            else:
-                consumer.seek(tp, start)
-        values: list[bytes] = []
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            positions = {tp: await consumer.position(tp) for tp in tps}
-            if all(positions[tp] >= ends[tp] for tp in tps):
-                break
-            batch = await consumer.getmany(timeout_ms=200)
-            for records in batch.values():
-                values.extend(r.value for r in records if r.value and r.offset < ends[TopicPartition(r.topic, r.partition)])
-        return values
+        await replica.catch_up(timeout_s)
     finally:
-        await consumer.stop()
+        await replica.close()
+    return values
 
 
 async def find_orphans(bootstrap: str, incidents_topic: str, results_topic: str, partitions: Iterable[int],

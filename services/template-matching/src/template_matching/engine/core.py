@@ -63,6 +63,9 @@ class EngineConfig:
     # ... or at once when at least this share of the template's tokens hold values: a
     # record of fields, where a differing word is a field value (see _is_record)
     record_share: float = 0.67
+    # ... or at the second value when the words are enum-shaped (ALL_CAPS, CamelCase)
+    # right after a label ("state", "to", "as", "key:", "->"): see _enum_after_label
+    enum_after_label: bool = True
     # when a template generalises, templates it now covers merge into it
     absorb_covered: bool = True
     # ... or as soon as two of its words already alternate in another template
@@ -298,6 +301,20 @@ _JOINED = re.compile(r"^[a-z][a-z0-9]*(?:[-_/](?:[a-z0-9]+|<\*>))+~?$")
 _DOTTED = re.compile(r"^[a-z][a-z0-9-]*(?:\.[a-z0-9][a-z0-9-]*)+$")
 # what loggers print for an empty field (access lines: remote user, referer)
 _EMPTY = frozenset({"-", '"-"'})
+# enum constants as programs print them: READY, UP_FOR_RETRY, OutOfSync, PutObject; no
+# digits: IPV4 / IPV6, HTTP2, TLS13 name protocol variants that messages keep apart
+_ENUM = re.compile(r"^(?:[A-Z]+(?:_[A-Z]+)*|[A-Z][a-z]+(?:[A-Z][a-z]*)+)$")
+# words after which a program prints a state, a status or a kind
+_LABELS = frozenset({"to", "as", "state", "status", "code", "phase", "mode", "reason", "type", "kind", "->", "=>"})
+
+
+def _enum_shaped(word: str) -> bool:
+    w = word.rstrip(_TRAIL).strip(_QUOTES).split("(", 1)[0]
+    return sum(ch.isalpha() for ch in w) >= 3 and _ENUM.match(w) is not None
+
+
+def _is_label(tok: str) -> bool:
+    return tok.endswith(":") or tok.lower() in _LABELS
 
 
 def _value_shaped(word: str) -> bool:
@@ -744,9 +761,23 @@ class TemplateEngine:
         vocab = self._values
         if word in vocab and all(v in vocab for v in group.values):
             return True
+        if self._enum_after_label(group, word):
+            return True
         # one identifier-shaped word among them says the position holds names
         # ("nginx", "api", "istio-proxy"): plain keywords seldom alternate with one
         return _value_shaped(word) or any(_value_shaped(v) for v in group.values)
+
+    def _enum_after_label(self, group: _Siblings, word: str) -> bool:
+        """Enum constants printed after a label are values of that label
+        ("Connectivity change to READY" / "... to IDLE", "is now in state SECONDARY",
+        "API: PutObject(..."): both words must be ALL_CAPS or CamelCase (a capitalised
+        plain word such as "Accepted" / "Failed" is not) and the token before them a label."""
+        if not self.config.enum_after_label or group.pos == 0:
+            return False
+        if not _enum_shaped(word) or not all(_enum_shaped(v) for v in group.values):
+            return False
+        prev = group.members[0].tokens[group.pos - 1]
+        return _is_label(prev)
 
     def _diverse(self, group: _Siblings) -> bool:
         r = self.config.diversity
