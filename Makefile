@@ -3,7 +3,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-PACKAGES := contracts[asyncapi] services/common[test] $(sort $(patsubst %/pyproject.toml,%[test],$(filter-out services/common/pyproject.toml,$(wildcard services/*/pyproject.toml))))
+# native extensions (Rust, built by maturin from PyPI with the machine's cargo) install before the services that pin them
+NATIVE := $(patsubst %/pyproject.toml,%,$(wildcard services/*/native/pyproject.toml))
+PACKAGES := contracts[asyncapi] services/common[test] $(NATIVE) $(sort $(patsubst %/pyproject.toml,%[test],$(filter-out services/common/pyproject.toml,$(wildcard services/*/pyproject.toml))))
 STAMP := $(VENV)/.installed
 DEV_TOOLS := ruff==0.17.5 mypy==2.4.1 types-PyYAML==6.0.12.20261122 uv==0.13.9
 
@@ -12,7 +14,7 @@ DEV_TOOLS := ruff==0.17.5 mypy==2.4.1 types-PyYAML==6.0.12.20261122 uv==0.13.9
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-$(STAMP): Makefile contracts/pyproject.toml $(wildcard services/*/pyproject.toml)
+$(STAMP): Makefile contracts/pyproject.toml $(wildcard services/*/pyproject.toml services/*/native/pyproject.toml services/*/native/Cargo.* services/*/native/src/*.rs)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet $(foreach p,$(PACKAGES),-e '$(p)') $(DEV_TOOLS)

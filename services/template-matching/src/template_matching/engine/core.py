@@ -8,6 +8,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from template_native import mask_line
+
 from .masking import DATE_WORDS, VAR, collapse_dates, mask_token
 
 # characters after/before which a partly-equal token may be cut when two tokens are
@@ -429,6 +431,27 @@ class TemplateEngine:
 
     # ------------------------------------------------------------------ helpers
     def _mask(self, message: str) -> tuple[str, ...]:
+        # the hot path: split, quoted-value join and per-token masking in one native pass
+        # (template_native, Rust); _mask_reference below is the Python definition it must equal
+        out, dated = mask_line(message)
+        if dated:
+            raw = message.split()
+            if '="' in message:
+                raw = _join_quoted(raw)
+            out = collapse_dates(raw, out)
+        return self._collapse(message, out)
+
+    def _collapse(self, message: str, out: list[str]) -> tuple[str, ...]:
+        if self.config.value_shapes and "," in message:
+            out = _collapse_value_lists(out)
+        run = self.config.list_run
+        if run and len(out) >= run and out.count(VAR) >= run:
+            out = _collapse_lists(out, run)
+        return tuple(out)
+
+    def _mask_reference(self, message: str) -> tuple[str, ...]:
+        """The pure-Python masking (token cache, masking.mask_token): the reference the
+        native pass is tested against."""
         cache = self._tok_cache
         raw = message.split()
         if '="' in message:
@@ -445,12 +468,7 @@ class TemplateEngine:
             out.append(m)
         if not DATE_WORDS.isdisjoint(raw):
             out = collapse_dates(raw, out)
-        if self.config.value_shapes and "," in message:
-            out = _collapse_value_lists(out)
-        run = self.config.list_run
-        if run and len(out) >= run and out.count(VAR) >= run:
-            out = _collapse_lists(out, run)
-        return tuple(out)
+        return self._collapse(message, out)
 
     def _remember(self, message: str, c: _Cluster) -> None:
         size = self.config.message_cache_size
