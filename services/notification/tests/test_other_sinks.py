@@ -81,9 +81,11 @@ async def test_webhook_teams_pagerduty_and_file_sinks(
         await svc.publish(result("inc-w", severity="warning", target=K8sRef(namespace="dev")))
         await wait_until(lambda: len(receiver.of("/hook")) == 3 and receiver.of("/pd") and receiver.of("/teams"))
         await svc.publish(resolved("inc-p"))
-        # each sink has its own consumer: wait for every sink that gets the resolution
+        # each sink has its own consumer: wait for every sink that gets the resolution, the file sink too
+        sent = tmp_path / "notification" / "notifications.jsonl"
         await wait_until(lambda: len(receiver.of("/pd")) == 2 and len(receiver.of("/hook")) == 4
-                         and len(receiver.of("/teams")) == 2)
+                         and len(receiver.of("/teams")) == 2
+                         and sent.exists() and len(sent.read_text().splitlines()) == 3)
 
         # feedback over HTTP for sinks without reactions: bearer token required
         good = {"incident_id": "inc-p", "verdict": "incorrect", "given_by": "oncall@example.com",
@@ -124,7 +126,7 @@ async def test_webhook_teams_pagerduty_and_file_sinks(
     assert "inc-w" in json.dumps(slack_msg) and slack_msg["unfurl_links"] is False
     assert "logmesh_feedback_correct" not in json.dumps(slack_msg)  # no buttons: nobody could receive them
     # the file sink: one JSON line per notification
-    lines = [json.loads(x) for x in (tmp_path / "notification" / "notifications.jsonl").read_text().splitlines()]
+    lines = [json.loads(x) for x in sent.read_text().splitlines()]
     assert sorted((x["incident_id"], x["kind"]) for x in lines) == [
         ("inc-p", "analysis"), ("inc-p", "resolved"), ("inc-w", "analysis")]
     records = await wait_for_messages(kafka_bootstrap, topic_prefix + FEEDBACK.name, 1)
