@@ -143,14 +143,7 @@ def parse_timestamp(value: object, now: datetime) -> datetime:
         except ValueError:
             pass  # lower-case "t"/"z", surrounding spaces, or invalid: the full path below decides
         else:
-            if parsed.tzinfo is UTC:
-                return parsed
-            if parsed.tzinfo is None:
-                return parsed.replace(tzinfo=UTC)
-            try:
-                return parsed.astimezone(UTC)
-            except OverflowError as exc:
-                raise Rejected(f"timestamp: {value[:64]!r} is out of range") from exc
+            return parsed if parsed.tzinfo is UTC else _as_utc(parsed, value)
     text = value.strip()
     if _NUMERIC.fullmatch(text):
         return _from_epoch(float(text), value)
@@ -158,6 +151,11 @@ def parse_timestamp(value: object, now: datetime) -> datetime:
         parsed = datetime.fromisoformat(text.upper())  # RFC 3339 allows a lower-case "t" and "z"
     except ValueError:
         raise Rejected(f"timestamp: {value[:64]!r} is neither ISO 8601 nor epoch seconds/milliseconds") from None
+    return _as_utc(parsed, value)
+
+
+def _as_utc(parsed: datetime, value: str) -> datetime:
+    """A parsed ISO time in UTC (naive means UTC already)."""
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     try:
