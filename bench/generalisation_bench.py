@@ -98,10 +98,11 @@ def convergence(H, gt: list[str], stream: list[str], final: list[str], ks=(1, 3,
     return out
 
 
-def throughput(shared: Path, lines_file: Path, rounds: int = 2) -> dict:
+def throughput(shared: Path, lines_file: Path, rounds: int = 2, drain3_default: bool = False) -> dict:
     """Lines/s of the engine (`python -m template_matching.engine`, the code of `logmesh parse`)
     and of drain3 behind the harness's equivalent stdin -> JSON-lines script, same input, same
-    machine, alternating rounds; CPU seconds of the child process and wall seconds, best round."""
+    machine, alternating rounds; CPU seconds of the child process and wall seconds, best round.
+    ``drain3_default`` adds drain3 without masking regexes (slow on these lines)."""
     import resource
 
     n = sum(1 for _ in lines_file.open(encoding="utf-8"))
@@ -112,6 +113,8 @@ def throughput(shared: Path, lines_file: Path, rounds: int = 2) -> dict:
             [sys.executable, "-m", "template_matching.engine", "--stream", "--no-message-cache"], None),
         "drain3_masked": (drain, DRAIN_MASKED),
     }
+    if drain3_default:
+        parsers["drain3_default"] = (drain, DRAIN_GENERIC)
     best: dict[str, dict] = {}
     for _ in range(rounds):
         for name, (cmd, drain_settings) in parsers.items():

@@ -67,23 +67,6 @@ def in_process(lines: list[str]) -> dict:
     return out
 
 
-def drain3_default(gb, lines_file: Path, n: int) -> dict:
-    """drain3 without masking regexes (similarity .5, depth 4) behind the same harness script."""
-    import os
-    import resource
-
-    env = {**os.environ, "LOGHUB_SETTINGS": json.dumps(gb.DRAIN_GENERIC)}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    with lines_file.open("rb") as src:
-        subprocess.run([sys.executable, str(SHARED / "tools" / "loghub_eval.py"), "drain3-stdin"], stdin=src,
-                       stdout=subprocess.DEVNULL, check=True, env=env)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"cpu_s": cpu, "wall_s": wall, "lines_per_cpu_s": n / cpu, "lines_per_wall_s": n / wall}
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lines", type=int, default=60000)
@@ -105,8 +88,7 @@ def main() -> int:
                 report["process"] = f"skipped: needs the drain3-stdin harness at {SHARED / 'tools'}"
             else:
                 gb = _load("logmesh_generalisation_bench", ROOT / "bench" / "generalisation_bench.py")
-                report["process"] = gb.throughput(SHARED, lines_file)
-                report["process"]["drain3_default"] = drain3_default(gb, lines_file, len(lines))
+                report["process"] = gb.throughput(SHARED, lines_file, drain3_default=True)
                 d = report["process"]["drain3_default"]["cpu_s"]
                 for row in report["process"].values():
                     row["ratio_vs_drain3_default_cpu"] = d / row["cpu_s"]
