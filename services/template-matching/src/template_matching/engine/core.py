@@ -313,6 +313,7 @@ _EMPTY = frozenset({"-", '"-"'})
 # enum constants as programs print them: READY, UP_FOR_RETRY, OutOfSync, PutObject; no
 # digits: IPV4 / IPV6, HTTP2, TLS13 name protocol variants that messages keep apart
 _ENUM = re.compile(r"^(?:[A-Z]+(?:_[A-Z]+)*|[A-Z][a-z]+(?:[A-Z][a-z]*)+)$")
+_TITLE = re.compile(r"^[A-Z][a-z]{2,}$")
 # words after which a program prints a state, a status or a kind
 _LABELS = frozenset({"to", "as", "state", "status", "code", "phase", "mode", "reason", "type", "kind", "->", "=>"})
 
@@ -1010,10 +1011,17 @@ class TemplateEngine:
         plain word such as "Accepted" / "Failed" is not) and the token before them a label."""
         if not self.config.enum_after_label or group.pos == 0:
             return False
-        if not _enum_shaped(word) or not all(_enum_shaped(v) for v in group.values):
-            return False
         prev = group.members[0].tokens[group.pos - 1]
-        return _is_label(prev)
+        if not _is_label(prev):
+            return False
+        if _enum_shaped(word) and all(_enum_shaped(v) for v in group.values):
+            return True
+        # capitalised states right after a state label ("status: Healthy", "-> Degraded",
+        # "state Active"); not after any word ending in ":", where capitalised words are
+        # as often keyword variants ("en0: Evaluating", ": Started generating hashes")
+        return prev.rstrip(":").lower() in _LABELS and all(
+            _TITLE.match(w.rstrip(_TRAIL)) is not None for w in (word, *group.values)
+        )
 
     def _diverse(self, group: _Siblings) -> bool:
         r = self.config.diversity
