@@ -501,11 +501,18 @@ def _span_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | 
         return None  # one differing word of one length: the sibling rules decide
     if not any(_has_alpha(x) for x in mt) or not any(_has_alpha(x) for x in ml):
         return None  # runs of values only: lists and numbers are other rules' business
+    if nt == nl and any(a == b for a, b in zip(mt[1:-1], ml[1:-1], strict=True)):
+        # words in the same places inside both runs: a phrase with several values
+        # ("(view) outlet from (A) to (B)"), left to the one-word rules
+        return None
     # the words that say which message this is: neither a label ("core:", "LOG:") nor a
     # bracketed level or component ("[INFO]"), nor a value
     fixed = [x for x in (*tpl[: p - 1], *tpl[nt - s :]) if _is_message_word(x)]
     label = tpl[p - 1]
-    if label.endswith(":") and p >= 2 and fixed:
+    # after a label, only a run of another length: texts of one length after a label
+    # are as often different statements ("Wake reason: RTC (Alarm)" / "... ARPT
+    # (Network)" in Loghub's ground truth), left to the one-word rules
+    if label.endswith(":") and p >= 2 and fixed and nt != nl:
         if _JSON_KEY.match(label):
             return p, s  # '"error": "..."': a key's value
         if _reason_label(label):
