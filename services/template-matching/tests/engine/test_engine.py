@@ -525,3 +525,73 @@ def test_enum_shaped_words_without_a_label_or_with_digits_stay_apart() -> None:
     # digits name protocol variants (IPV4 / IPV6), which messages keep apart
     engine.add("wl0: MDNS: IPV4 Addr: 10.0.0.1")
     assert engine.add("wl0: MDNS: IPV6 Addr: 10.0.0.2").template == "wl0: MDNS: IPV6 Addr: <*>"
+
+
+def test_a_free_text_reason_of_another_length_is_one_variable() -> None:
+    engine = TemplateEngine()
+    first = engine.add("C-0x1f: orders/app@10.0.0.1:5000 closing because: client close request (age=12s)")
+    second = engine.add("C-0x2e: orders/app@10.0.0.2:5001 closing because: query_wait_timeout (age=3s)")
+    assert second.template == "<*>: orders/app@<*>:<*> closing because: <*> (age=<*>)"
+    # the template keeps the first line's cluster, and reports the id it replaced
+    assert second.cluster == first.cluster and first.template_id in second.replaced
+    # any later length of text matches the same template without learning
+    third = engine.add("C-0x3d: orders/app@10.0.0.3:5002 closing because: server idle timeout now (age=9s)")
+    assert (third.template, third.is_new) == (second.template, False)
+    assert engine.match("C-0x4c: orders/app@10.0.0.4:5003 closing because: x (age=1s)").template == second.template
+
+
+def test_a_bracketed_or_json_value_of_another_length_is_one_variable() -> None:
+    engine = TemplateEngine()
+    engine.add("Resolved [java.lang.IllegalStateException: Request body is missing]")
+    assert engine.add("Resolved [java.lang.NullPointerException: Cannot read field]").template == "Resolved <*>"
+    assert engine.add("Resolved [java.lang.IllegalArgumentException: id for method is not present]").template == (
+        "Resolved <*>"
+    )
+    engine.add('Exporting failed. {"kind": "exporter", "error": "context deadline exceeded", "interval": "5s"}')
+    assert engine.add(
+        'Exporting failed. {"kind": "exporter", "error": "rpc error: code = Unavailable desc = refused", "interval": "7s"}'
+    ).template == 'Exporting failed. {"kind": "exporter", "error": <*> "interval": "<*>"}'
+
+
+def test_texts_of_other_lengths_stay_apart_without_a_reason_label_or_brackets() -> None:
+    engine = TemplateEngine()
+    # after a label that is not a reason ("failed:"), different texts are different statements
+    engine.add("ciod: LOGIN chdir(/p/gb1) failed: Input/output error")
+    assert engine.add("ciod: LOGIN chdir(/p/gb2) failed: No such file or directory").template == (
+        "ciod: LOGIN chdir(<*>) failed: No such file or directory"
+    )
+    # a label that only ends a header ("LOG:") says nothing about the text after it
+    engine.add("LOG: checkpoint complete: wrote 12 buffers")
+    assert engine.add("LOG: database system is ready to accept connections").template == (
+        "LOG: database system is ready to accept connections"
+    )
+    # texts of one length after a reason label are left to the one-word rules
+    engine.add("Wake reason: RTC (Alarm)")
+    assert engine.add("Wake reason: ARPT (Network)").template == "Wake reason: ARPT (Network)"
+    # runs with the same words in the same places are a phrase with several values
+    engine.add("Failed to connect (view) outlet from (NSApplication) to (NSColorPickerGridView): missing setter")
+    assert engine.add(
+        "Failed to connect (titleField) outlet from (MMSessionPicker) to (NSTextField): missing setter"
+    ).template == "Failed to connect (titleField) outlet from (MMSessionPicker) to (NSTextField): missing setter"
+
+
+def test_capitalised_states_after_a_state_label_are_values_at_the_second_value() -> None:
+    engine = TemplateEngine()
+    engine.add("Updated health status: Healthy -> Progressing")
+    engine.add("Updated health status: Healthy -> Degraded")
+    assert engine.add("Updated health status: Degraded -> Degraded").template == "Updated health status: <*> -> <*>"
+    # after a word that merely ends in ":" capitalised words are keyword variants
+    engine.add("Captive: CNPluginHandler en0: Evaluating")
+    assert engine.add("Captive: CNPluginHandler en0: Authenticated").template == (
+        "Captive: CNPluginHandler en0: Authenticated"
+    )
+    engine.add("Result: Accepted by server")
+    assert engine.add("Result: Rejected by server").template == "Result: Rejected by server"
+
+
+def test_a_loaded_variable_after_a_reason_label_takes_texts_of_any_length() -> None:
+    engine = TemplateEngine()
+    engine.load(["Job build failed, reason: <*>"])
+    m = engine.add("Job build failed, reason: disk quota exceeded")
+    assert (m.template, m.is_new) == ("Job build failed, reason: <*>", False)
+    assert engine.match("Job build failed, reason: OOMKilled").template == "Job build failed, reason: <*>"

@@ -418,12 +418,14 @@ def _is_word_edit(a: str, t: str) -> bool:
     return not (VAR in a or VAR in t or "=" in pre)
 
 
+def _covered(a: str, t: str) -> bool:
+    """Whether template token ``a`` covers line token ``t``."""
+    return a in (t, VAR) or (VAR in a and _wild_ok(a, t))
+
+
 def _covers(tpl: tuple[str, ...], toks: tuple[str, ...]) -> bool:
     """Whether template tokens cover line tokens of the same count one by one."""
-    for a, t in zip(tpl, toks, strict=True):
-        if a != t and not (a == VAR or (VAR in a and _wild_ok(a, t))):
-            return False
-    return True
+    return all(_covered(a, t) for a, t in zip(tpl, toks, strict=True))
 
 
 def _never(a: str, t: str) -> bool:
@@ -433,9 +435,7 @@ def _never(a: str, t: str) -> bool:
 def _same_or_value(a: str, t: str) -> bool:
     """Template token ``a`` covers line token ``t``, or both hold a value of one shape
     ("user=fake" / "user=team-b"); a word against a bare value is no match."""
-    if a == t or a == VAR or (VAR in a and _wild_ok(a, t)):
-        return True
-    return t != VAR and not _is_word_edit(a, t)
+    return _covered(a, t) or (t != VAR and not _is_word_edit(a, t))
 
 
 def _span_side(
@@ -446,9 +446,7 @@ def _span_side(
     words are values of one field); None when a word differs."""
     out = []
     for a, t in zip(tpl, toks, strict=True):
-        if a == t:
-            out.append(a)
-        elif a == VAR or (VAR in a and _wild_ok(a, t)):
+        if _covered(a, t):
             out.append(a)
         elif t != VAR and (not _is_word_edit(a, t) or values(a, t)):
             out.append(_merge_token(a, t))
@@ -470,6 +468,7 @@ def _reason_label(label: str) -> bool:
     return label.strip("([{\"'").rstrip(":").lower() in _REASON_WORDS
 
 
+_SPAN_CANDIDATES = 256
 _JSON_KEY = re.compile(r'^"[\w.-]+":$')
 _CLOSERS = {"[": "]", "(": ")", "{": "}", '"': '"', "'": "'", "<": ">"}
 
@@ -489,9 +488,9 @@ def _span_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | 
     nt, nl = len(tpl), len(toks)
     short = min(nt, nl)
     p = 0
-    while p < short and _same_or_value(tpl[p], toks[p]):
+    while p < short - 1 and _same_or_value(tpl[p], toks[p]):
         p += 1
-    if p == 0 or p >= short:
+    if p == 0 or (nt == nl and _same_or_value(tpl[p], toks[p])):
         return None
     s = 0
     while s < short - p - 1 and _same_or_value(tpl[nt - 1 - s], toks[nl - 1 - s]):
@@ -499,8 +498,10 @@ def _span_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | 
     mt, ml = tpl[p : nt - s], toks[p : nl - s]
     if nt == nl and len(mt) < 2:
         return None  # one differing word of one length: the sibling rules decide
-    if not any(_has_alpha(x) for x in mt) or not any(_has_alpha(x) for x in ml):
-        return None  # runs of values only: lists and numbers are other rules' business
+    if not (mt == (VAR,) or any(_has_alpha(x) for x in mt)) or not any(_has_alpha(x) for x in ml):
+        # runs of values only: lists and numbers are other rules' business (a template's
+        # variable is a text already, e.g. one loaded from the registry)
+        return None
     if nt == nl and any(a == b for a, b in zip(mt[1:-1], ml[1:-1], strict=True)):
         # words in the same places inside both runs: a phrase with several values
         # ("(view) outlet from (A) to (B)"), left to the one-word rules
@@ -617,7 +618,8 @@ class TemplateEngine:
         c = _Cluster(self._seq, toks)
         self._clusters[c.seq] = c
         self._bucket(len(toks)).add(c)
-        self._by_first.setdefault(toks[0], []).append(c)
+        if toks:
+            self._by_first.setdefault(toks[0], []).append(c)
         return c
 
     def _retokenise(self, c: _Cluster, toks: tuple[str, ...]) -> _Cluster:
@@ -629,7 +631,7 @@ class TemplateEngine:
             other.count += c.count
             c.merged_into = other
             return other
-        if toks[0] != c.tokens[0]:
+        if toks and toks[0] != c.tokens[0]:
             self._by_first.setdefault(toks[0], []).append(c)
         c._set_tokens(toks)
         b.add(c)
@@ -842,8 +844,17 @@ class TemplateEngine:
         "Failed") are not touched: they differ outside such a run."""
         if not self.config.span_values or len(toks) < 2:
             return None
+        if not any(_reason_label(t) or _JSON_KEY.match(t) or t[:1] in _CLOSERS for t in toks[1:]):
+            return None  # no place where such a value could start
         best: tuple[int, int, int, _Cluster] | None = None
-        for c in self._by_first.get(toks[0], ()):
+        same_first = self._by_first.get(toks[0])
+        if not same_first:
+            return None
+        if len(same_first) > 2 * _SPAN_CANDIDATES:
+            same_first[:] = [c for c in same_first if c.merged_into is None and c.tokens[0] == toks[0]]
+        # the most recent templates of that first word: a bounded search per new template,
+        # so that many templates sharing a first word do not make learning quadratic
+        for c in same_first[-_SPAN_CANDIDATES:]:
             if c.merged_into is not None or c.span is not None or c.tokens[0] != toks[0]:
                 continue
             cut = _span_cut(c.tokens, toks)
@@ -1072,12 +1083,24 @@ class TemplateEngine:
             return Match(c.template_id, c.template, False, None, c.seq)
         toks = self._mask(message)
         b = self._buckets.get(len(toks))
-        if b is None:
-            return None
-        c = b.lookup(toks)
+        c = b.lookup(toks) if b is not None else None
+        if c is None:
+            c = self._covering_span(toks)
         if c is None:
             return None
         return Match(c.template_id, c.template, False, None, c.seq)
+
+    def _covering_span(self, toks: tuple[str, ...]) -> _Cluster | None:
+        """The variable-length template that covers the line as it is (never learns)."""
+        n = len(toks)
+        for c in self._spans:
+            p = c.span
+            if c.merged_into is not None or p is None:
+                continue
+            ns = len(c.tokens) - p - 1
+            if n >= p + ns + 1 and _covers(c.tokens[:p], toks[:p]) and (not ns or _covers(c.tokens[p + 1 :], toks[n - ns :])):
+                return c
+        return None
 
     def load(self, templates: Iterable[str]) -> None:
         """Add known templates (text with ``<*>``, e.g. from the registry)."""
