@@ -313,6 +313,11 @@ _EMPTY = frozenset({"-", '"-"'})
 # enum constants as programs print them: READY, UP_FOR_RETRY, OutOfSync, PutObject; no
 # digits: IPV4 / IPV6, HTTP2, TLS13 name protocol variants that messages keep apart
 _ENUM = re.compile(r"^(?:[A-Z]+(?:_[A-Z]+)*|[A-Z][a-z]+(?:[A-Z][a-z]*)+)$")
+_KINDS = frozenset(
+    {"user", "queue", "topic", "group", "container", "node", "pod", "namespace", "database", "db", "table",
+     "bucket", "service", "principal", "host", "tenant", "account", "cluster", "index", "job", "app",
+     "application", "volume", "image", "role", "realm", "zone", "region", "partition", "stream"}
+)
 _TITLE = re.compile(r"^[A-Z][a-z]{2,}$")
 # words after which a program prints a state, a status or a kind
 _LABELS = frozenset({"to", "as", "state", "status", "code", "phase", "mode", "reason", "type", "kind", "->", "=>"})
@@ -1018,6 +1023,8 @@ class TemplateEngine:
             return True
         if self._enum_after_label(group, word):
             return True
+        if self._name_after_kind(group):
+            return True
         # one identifier-shaped word among them says the position holds names
         # ("nginx", "api", "istio-proxy"): plain keywords seldom alternate with one
         return _value_shaped(word) or any(_value_shaped(v) for v in group.values)
@@ -1040,6 +1047,14 @@ class TemplateEngine:
         return prev.rstrip(":").lower() in _LABELS and all(
             _TITLE.match(w.rstrip(_TRAIL)) is not None for w in (word, *group.values)
         )
+
+    def _name_after_kind(self, group: _Siblings) -> bool:
+        """A word right after the name of a kind of thing ("in queue emails", "principal
+        root", "container api", "topic orders") is the name of one such thing: a value."""
+        if not self.config.enum_after_label or group.pos == 0:
+            return False
+        prev = group.members[0].tokens[group.pos - 1]
+        return prev.lower() in _KINDS
 
     def _diverse(self, group: _Siblings) -> bool:
         r = self.config.diversity
