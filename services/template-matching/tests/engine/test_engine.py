@@ -616,3 +616,17 @@ def test_words_after_other_words_stay_apart_until_they_vary_enough() -> None:
     assert engine.add("Session: 2 initialized by client SPP.").template == "Session: <*> initialized by client SPP."
     engine.add("Accepted password for alice from 10.0.0.1")
     assert engine.add("Failed password for alice from 10.0.0.1").template == "Failed password for alice from <*>"
+
+
+def test_empty_field_markers_count_as_values_in_long_records_only() -> None:
+    engine = TemplateEngine()
+    first = engine.add(
+        '10.0.0.1:5000 [03/Dec/2026:10:00:00.100] http-in api/api1 0/0/1/12/13 200 512 - - ---- 1/1/0/0/0 0/0 "GET /a HTTP/1.1"'
+    )
+    second = engine.add(
+        '10.0.0.2:5001 [03/Dec/2026:10:00:01.200] http-in api/api1 0/0/1/9/10 503 90 - - ---- 2/2/0/0/0 0/0 "POST /b HTTP/1.1"'
+    )
+    assert second.cluster == first.cluster and '"<*>' in second.template
+    # in a short line "-" is a separator: the words in brackets stay apart
+    engine.add("BIOS-e820: 0000000000000000 - 000000000009f800 (usable)")
+    assert engine.add("BIOS-e820: 000000000009f800 - 00000000000a0000 (reserved)").template.endswith("(reserved)")

@@ -300,6 +300,7 @@ def _collapse_lists(toks: list[str], run: int) -> list[str]:
     return out
 
 
+_RECORD_FIELDS = 8
 _QUOTES = "\"'`"
 _TRAIL = ",;:."
 # an identifier whose parts are joined by "-", "_" or "/" and hold no capital after
@@ -975,7 +976,10 @@ class TemplateEngine:
         if not share or len(words) > 2 or words[0] == 0:
             return False
         toks = c.tokens
-        return sum(1 for t in toks if VAR in t) >= share * len(toks)
+        # in a line of many fields the empty-field marker "-" holds a (missing) value too;
+        # in a short line it is as often a separator ("BIOS-e820: <*> - <*> (usable)")
+        empty = _EMPTY if len(toks) >= _RECORD_FIELDS else frozenset()
+        return sum(1 for t in toks if VAR in t or t in empty) >= share * len(toks)
 
     def _pair_seen_elsewhere(self, group: _Siblings, word: str) -> bool:
         """Whether ``word`` and one of the group's words already alternate at the same
