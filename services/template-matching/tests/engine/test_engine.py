@@ -630,3 +630,14 @@ def test_empty_field_markers_count_as_values_in_long_records_only() -> None:
     # in a short line "-" is a separator: the words in brackets stay apart
     engine.add("BIOS-e820: 0000000000000000 - 000000000009f800 (usable)")
     assert engine.add("BIOS-e820: 000000000009f800 - 00000000000a0000 (reserved)").template.endswith("(reserved)")
+
+
+def test_units_after_a_number_are_part_of_the_value() -> None:
+    engine = TemplateEngine()
+    engine.add("Block broadcast_1 stored as bytes in memory (estimated size 384.0 B, free 317.5 KB)")
+    assert engine.add("Block broadcast_2 stored as bytes in memory (estimated size 20.4 KB, free 317.1 KB)").template == (
+        "Block <*> stored as bytes in memory (estimated size <*> <*> free <*> KB)"
+    )
+    # a word after a number that is not a unit stays a word of the message
+    engine.add("Finished 3 jobs in total")
+    assert engine.add("Finished 3 tasks in total").template == "Finished <*> tasks in total"

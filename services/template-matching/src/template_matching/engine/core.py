@@ -319,6 +319,11 @@ _KINDS = frozenset(
      "bucket", "service", "principal", "host", "tenant", "account", "cluster", "index", "job", "app",
      "application", "volume", "image", "role", "realm", "zone", "region", "partition", "stream"}
 )
+# units printed after a number
+_UNITS = frozenset(
+    {"B", "KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB", "kB", "bytes", "ns", "us", "µs", "ms", "s",
+     "sec", "secs", "seconds", "min", "mins", "minutes", "h", "hours", "%"}
+)
 _TITLE = re.compile(r"^[A-Z][a-z]{2,}$")
 # words after which a program prints a state, a status or a kind
 _LABELS = frozenset({"to", "as", "state", "status", "code", "phase", "mode", "reason", "type", "kind", "->", "=>"})
@@ -1027,7 +1032,7 @@ class TemplateEngine:
             return True
         if self._enum_after_label(group, word):
             return True
-        if self._name_after_kind(group):
+        if self._name_after_kind(group) or self._unit_after_number(group, word):
             return True
         # one identifier-shaped word among them says the position holds names
         # ("nginx", "api", "istio-proxy"): plain keywords seldom alternate with one
@@ -1051,6 +1056,15 @@ class TemplateEngine:
         return prev.rstrip(":").lower() in _LABELS and all(
             _TITLE.match(w.rstrip(_TRAIL)) is not None for w in (word, *group.values)
         )
+
+    def _unit_after_number(self, group: _Siblings, word: str) -> bool:
+        """Units right after a number ("384.0 B," / "20.4 KB,") belong to the size or
+        duration value, not to the message."""
+        if not self.config.enum_after_label or group.pos == 0:
+            return False
+        if group.members[0].tokens[group.pos - 1] != VAR:
+            return False
+        return all(w.rstrip(_TRAIL + ")]}") in _UNITS for w in (word, *group.values))
 
     def _name_after_kind(self, group: _Siblings) -> bool:
         """A word right after the name of a kind of thing ("in queue emails", "principal
