@@ -319,6 +319,19 @@ _KINDS = frozenset(
      "bucket", "service", "principal", "host", "tenant", "account", "cluster", "index", "job", "app",
      "application", "volume", "image", "role", "realm", "zone", "region", "partition", "stream"}
 )
+# one word alone in brackets or parentheses: "(badmin1)", "[LNKE]"
+_BRACKETED = re.compile(r"^(?:\[[A-Za-z][^\s\[\]()]*\]|\([A-Za-z][^\s\[\]()]*\))[,.:;]?$")
+
+
+def _bracketed_name(word: str) -> bool:
+    """One identifier alone in brackets ("(badmin1)", "[LNKE]"): a name, not a plain word
+    ("(usable)" / "(reserved)" are kept apart)."""
+    if _BRACKETED.match(word) is None:
+        return False
+    inner = word.rstrip(",.:;")[1:-1]
+    return any(ch.isdigit() for ch in inner) or (inner.isupper() and len(inner) >= 2)
+
+
 # units printed after a number
 _UNITS = frozenset(
     {"B", "KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB", "kB", "bytes", "ns", "us", "µs", "ms", "s",
@@ -1033,6 +1046,8 @@ class TemplateEngine:
         if self._enum_after_label(group, word):
             return True
         if self._name_after_kind(group) or self._unit_after_number(group, word):
+            return True
+        if all(_bracketed_name(w) for w in (word, *group.values)):
             return True
         # one identifier-shaped word among them says the position holds names
         # ("nginx", "api", "istio-proxy"): plain keywords seldom alternate with one
