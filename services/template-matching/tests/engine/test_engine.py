@@ -636,7 +636,7 @@ def test_units_after_a_number_are_part_of_the_value() -> None:
     engine = TemplateEngine()
     engine.add("Block broadcast_1 stored as bytes in memory (estimated size 384.0 B, free 317.5 KB)")
     assert engine.add("Block broadcast_2 stored as bytes in memory (estimated size 20.4 KB, free 317.1 KB)").template == (
-        "Block <*> stored as bytes in memory (estimated size <*> <*> free <*> KB)"
+        "Block <*> stored as bytes in memory (estimated size <*> <*>, free <*> KB)"
     )
     # a word after a number that is not a unit stays a word of the message
     engine.add("Finished 3 jobs in total")
@@ -647,10 +647,10 @@ def test_one_identifier_alone_in_brackets_is_a_value_at_the_second_value() -> No
     engine = TemplateEngine()
     engine.add("unable to qualify my own domain name (badmin1) -- using short name")
     assert engine.add("unable to qualify my own domain name (cadmin1) -- using short name").template == (
-        "unable to qualify my own domain name <*> -- using short name"
+        "unable to qualify my own domain name (<*>) -- using short name"  # the brackets stay
     )
     engine.add("PCI Interrupt Link [LNKE] enabled")
-    assert engine.add("PCI Interrupt Link [LNKF] enabled").template == "PCI Interrupt Link <*> enabled"
+    assert engine.add("PCI Interrupt Link [LNKF] enabled").template == "PCI Interrupt Link [<*>] enabled"
     # plain words in parentheses stay apart
     engine.add("BIOS-e820: 0000000000000000 - 000000000009f800 (usable)")
     assert engine.add("BIOS-e820: 000000000009f800 - 00000000000a0000 (reserved)").template.endswith("(reserved)")

@@ -257,6 +257,29 @@ def _merge_token(a: str, b: str) -> str:
     return pre + VAR + suf
 
 
+_LEAD = "\"'([{<"
+_TAIL = "\"')]}>,;:."
+
+
+def _enclosed_var(words: list[str]) -> str:
+    """The variable that replaces a word position: ``<*>`` keeping the quotes, brackets
+    and trailing punctuation every word shares ('"GET' / '"POST' -> '"<*>')."""
+    if any(VAR in w for w in words):
+        return VAR
+    lead = 0
+    first = words[0]
+    while lead < len(first) and first[lead] in _LEAD and all(len(w) > lead and w[lead] == first[lead] for w in words):
+        lead += 1
+    tail = 0
+    while (
+        tail < len(first) - lead
+        and first[-1 - tail] in _TAIL
+        and all(len(w) - lead > tail + 1 and w[-1 - tail] == first[-1 - tail] for w in words)
+    ):
+        tail += 1
+    return first[:lead] + VAR + (first[len(first) - tail :] if tail else "")
+
+
 def _wild_ok(a: str, t: str) -> bool:
     k = a.index(VAR)
     pre, suf = a[:k], a[k + 3 :]
@@ -1108,7 +1131,7 @@ class TemplateEngine:
         self._values.update(w for w in group.values if w.isalpha())
         self._values.add(toks[pos]) if toks[pos].isalpha() else None
         merged = list(toks)
-        merged[pos] = VAR
+        merged[pos] = _enclosed_var([toks[pos], *(m.tokens[pos] for m in members)])
         for m in members:
             merged = [a if a == t else _merge_token(a, t) for a, t in zip(merged, m.tokens, strict=True)]
         survivor = min(members, key=lambda m: m.seq)
