@@ -654,3 +654,12 @@ def test_one_identifier_alone_in_brackets_is_a_value_at_the_second_value() -> No
     # plain words in parentheses stay apart
     engine.add("BIOS-e820: 0000000000000000 - 000000000009f800 (usable)")
     assert engine.add("BIOS-e820: 000000000009f800 - 00000000000a0000 (reserved)").template.endswith("(reserved)")
+
+
+def test_a_logfmt_list_value_of_any_length_is_one_variable() -> None:
+    engine = TemplateEngine()
+    engine.add("level=debug component=dispatcher msg=flushing alerts=[TargetDown[3f2a1b0][active]]")
+    engine.add("level=debug component=dispatcher msg=flushing alerts=[TargetDown[3f2a1b0][active] JobFailed[9e1c2d3][resolved]]")
+    m = engine.add("level=debug component=dispatcher msg=flushing alerts=[A[1a2b3c4][active] B[2b3c4d5][active] C[3c4d5e6][active]]")
+    assert m.template == "level=debug component=dispatcher msg=flushing <*>"
+    assert [t for _, t, _ in engine.templates()] == [m.template]

@@ -520,8 +520,18 @@ _JSON_KEY = re.compile(r'^"[\w.-]+":$')
 _CLOSERS = {"[": "]", "(": ")", "{": "}", '"': '"', "'": "'", "<": ">"}
 
 
+_KEY_OPEN = re.compile(r"^[A-Za-z_][\w.-]*=(?=[\[({])")
+
+
+def _opening(tok: str) -> str:
+    m = _KEY_OPEN.match(tok)
+    return tok[: m.end() + 1] if m else tok[:1]
+
+
 def _enclosed(run: tuple[str, ...]) -> bool:
-    opener = run[0][:1]
+    # a logfmt list value ("alerts=[a b c]") is enclosed by its brackets too
+    first = _KEY_OPEN.sub("", run[0], count=1)
+    opener = first[:1]
     closer = _CLOSERS.get(opener)
     if closer is None:
         return False
@@ -566,7 +576,7 @@ def _span_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | 
         if _reason_label(label):
             return p, s
         return None
-    if _enclosed(mt) and _enclosed(ml) and mt[0][:1] == ml[0][:1] and (fixed or _is_message_word(label)):
+    if _enclosed(mt) and _enclosed(ml) and _opening(mt[0]) == _opening(ml[0]) and (fixed or _is_message_word(label)):
         return p, s
     return None
 
@@ -891,7 +901,7 @@ class TemplateEngine:
         "Failed") are not touched: they differ outside such a run."""
         if not self.config.span_values or len(toks) < 2:
             return None
-        if not any(_reason_label(t) or _JSON_KEY.match(t) or t[:1] in _CLOSERS for t in toks[1:]):
+        if not any(_reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS for t in toks[1:]):
             return None  # no place where such a value could start
         best: tuple[int, int, int, _Cluster] | None = None
         same_first = self._by_first.get(toks[0])
@@ -1193,5 +1203,6 @@ class TemplateEngine:
     def templates(self) -> list[tuple[str, str, int]]:
         """(template_id, template, count) of every live template, oldest first."""
         out = [c for b in self._buckets.values() for c in b.clusters]
+        out += [c for c in self._spans if c.merged_into is None]
         out.sort(key=lambda c: c.seq)
         return [(c.template_id, c.template, c.count) for c in out]
