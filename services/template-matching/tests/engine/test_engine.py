@@ -663,3 +663,10 @@ def test_a_logfmt_list_value_of_any_length_is_one_variable() -> None:
     m = engine.add("level=debug component=dispatcher msg=flushing alerts=[A[1a2b3c4][active] B[2b3c4d5][active] C[3c4d5e6][active]]")
     assert m.template == "level=debug component=dispatcher msg=flushing <*>"
     assert [t for _, t, _ in engine.templates()] == [m.template]
+
+
+def test_a_list_whose_first_items_agree_still_starts_at_its_bracket() -> None:
+    engine = TemplateEngine()
+    first = engine.add("msg=flushing alerts=[A[1a2b3c4][active] B[2b3c4d5][active]]")
+    second = engine.add("msg=flushing alerts=[A[1a2b3c4][active] B[2b3c4d5][active] C[3c4d5e6][resolved]]")
+    assert (second.template, second.cluster) == ("msg=flushing <*>", first.cluster)

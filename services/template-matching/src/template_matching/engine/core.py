@@ -566,6 +566,19 @@ def _span_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | 
     # the words that say which message this is: neither a label ("core:", "LOG:") nor a
     # bracketed level or component ("[INFO]"), nor a value
     fixed = [x for x in (*tpl[: p - 1], *tpl[nt - s :]) if _is_message_word(x)]
+    if nt != nl:
+        # a bracketed list whose first items were taken for the prefix (its items are
+        # values): the run starts at the list's opening bracket
+        for q in range(p - 1, 0, -1):
+            o = _opening(tpl[q])
+            if (
+                len(o) > 1
+                and o == _opening(toks[q])
+                and _enclosed(tpl[q : nt - s])
+                and _enclosed(toks[q : nl - s])
+                and any(_is_message_word(x) for x in tpl[:q])
+            ):
+                return q, s
     label = tpl[p - 1]
     # after a label, only a run of another length: texts of one length after a label
     # are as often different statements ("Wake reason: RTC (Alarm)" / "... ARPT
