@@ -626,6 +626,8 @@ class TemplateEngine:
         # templates with a variable of any length (see _learn_span), and every template by
         # its first token: where a line's span partner is looked for
         self._spans: list[_Cluster] = []
+        # the same, by their first token ("" for a first token holding a variable)
+        self._spans_by_first: dict[str, list[_Cluster]] = {}
         self._by_first: dict[str, list[_Cluster]] = {}
 
     # ------------------------------------------------------------------ helpers
@@ -874,13 +876,33 @@ class TemplateEngine:
             return spanned
         return self._create(message, toks), True, ()
 
+    @staticmethod
+    def _span_key(c: _Cluster) -> str:
+        first = c.tokens[0]
+        return "" if VAR in first else first
+
+    def _register_span(self, c: _Cluster) -> None:
+        lst = self._spans_by_first.setdefault(self._span_key(c), [])
+        if c not in lst:
+            lst.append(c)
+
+    def _span_candidates(self, toks: tuple[str, ...]) -> list[_Cluster]:
+        """Live variable-length templates whose first token can cover the line's."""
+        if not toks:
+            return []
+        out = []
+        for key in (toks[0], ""):
+            for c in self._spans_by_first.get(key, ()):
+                if c.merged_into is None and self._span_key(c) == key:
+                    out.append(c)
+        out.sort(key=lambda c: c.seq)
+        return out
+
     def _match_span(self, toks: tuple[str, ...]) -> tuple[_Cluster, tuple[str, ...]] | None:
         """The template with a variable-length value that covers the line, generalising its
         prefix and suffix where the line differs in values only."""
         n = len(toks)
-        for c in self._spans:
-            if c.merged_into is not None:
-                continue
+        for c in self._span_candidates(toks):
             p = c.span
             assert p is not None
             ct = c.tokens
@@ -899,6 +921,7 @@ class TemplateEngine:
             if new != ct:
                 old.append(c.template_id)
                 c._set_tokens(new)
+                self._register_span(c)
                 # the more general template may now cover templates it did not before
                 old += self._absorb_into_span(c)
             return c, tuple(dict.fromkeys(i for i in old if i != c.template_id))
@@ -951,6 +974,7 @@ class TemplateEngine:
         c.span = p
         c._set_tokens((*prefix, VAR, *suffix))
         self._spans.append(c)
+        self._register_span(c)
         old_ids += self._absorb_into_span(c)
         c.count += 1
         self._remember(message, c)
@@ -1187,10 +1211,9 @@ class TemplateEngine:
     def _covering_span(self, toks: tuple[str, ...]) -> _Cluster | None:
         """The variable-length template that covers the line as it is (never learns)."""
         n = len(toks)
-        for c in self._spans:
+        for c in self._span_candidates(toks):
             p = c.span
-            if c.merged_into is not None or p is None:
-                continue
+            assert p is not None
             ns = len(c.tokens) - p - 1
             if n >= p + ns + 1 and _covers(c.tokens[:p], toks[:p]) and (not ns or _covers(c.tokens[p + 1 :], toks[n - ns :])):
                 return c
