@@ -339,7 +339,7 @@ _EMPTY = frozenset({"-", '"-"'})
 _ENUM = re.compile(r"^(?:[A-Z]+(?:_[A-Z]+)*|[A-Z][a-z]+(?:[A-Z][a-z]*)+)$")
 _KINDS = frozenset(
     {"user", "queue", "topic", "group", "container", "node", "pod", "namespace", "database", "db", "table",
-     "bucket", "service", "principal", "host", "tenant", "account", "cluster", "index", "job", "app",
+     "bucket", "principal", "host", "tenant", "account", "cluster", "index", "job", "app",
      "application", "volume", "image", "role", "realm", "zone", "region", "partition", "stream"}
 )
 # one word alone in brackets or parentheses: "(badmin1)", "[LNKE]"
