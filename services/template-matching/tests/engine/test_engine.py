@@ -670,3 +670,4 @@ def test_a_list_whose_first_items_agree_still_starts_at_its_bracket() -> None:
     first = engine.add("msg=flushing alerts=[A[1a2b3c4][active] B[2b3c4d5][active]]")
     second = engine.add("msg=flushing alerts=[A[1a2b3c4][active] B[2b3c4d5][active] C[3c4d5e6][resolved]]")
     assert (second.template, second.cluster) == ("msg=flushing <*>", first.cluster)
+

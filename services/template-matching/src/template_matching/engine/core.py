@@ -531,12 +531,14 @@ def _opening(tok: str) -> str:
 def _enclosed(run: tuple[str, ...]) -> bool:
     # a logfmt list value ("alerts=[a b c]") is enclosed by its brackets too
     first = _KEY_OPEN.sub("", run[0], count=1)
+    if first.startswith(VAR):
+        return False  # the "<" of a variable opens nothing
     opener = first[:1]
     closer = _CLOSERS.get(opener)
     if closer is None:
         return False
     last = run[-1].rstrip(_TRAIL)
-    return (len(run) > 1 or len(last) > 2) and last.endswith(closer)
+    return (len(run) > 1 or len(last) > 2) and last.endswith(closer) and not last.endswith(VAR)
 
 
 def _span_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | None:
