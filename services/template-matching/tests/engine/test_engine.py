@@ -671,3 +671,15 @@ def test_a_list_whose_first_items_agree_still_starts_at_its_bracket() -> None:
     second = engine.add("msg=flushing alerts=[A[1a2b3c4][active] B[2b3c4d5][active] C[3c4d5e6][resolved]]")
     assert (second.template, second.cluster) == ("msg=flushing <*>", first.cluster)
 
+
+
+def test_states_after_a_state_label_and_an_arrow_are_values_together() -> None:
+    engine = TemplateEngine()
+    first = engine.add("Updated sync status: Unknown -> Unknown")
+    second = engine.add("Updated sync status: OutOfSync -> Synced")  # two positions at once
+    assert (second.template, second.cluster) == ("Updated sync status: <*> -> <*>", first.cluster)
+    # transitions written with "from ... to ..." stay apart (Hadoop's ground truth)
+    engine.add("task_1 Task Transitioned from NEW to SCHEDULED")
+    assert engine.add("task_2 Task Transitioned from SCHEDULED to RUNNING").template == (
+        "<*> Task Transitioned from SCHEDULED to RUNNING"
+    )

@@ -756,7 +756,7 @@ class TemplateEngine:
                 elif t == VAR and _is_symbol(a):
                     # a run of symbols ("****", "--") is structure, not a value's placeholder
                     words.append(i)
-                elif _is_word_edit(a, t) and not (vshape and self._pair_is_values(a, t)):
+                elif _is_word_edit(a, t) and not (vshape and (self._pair_is_values(a, t) or self._state_pair(ct, i, t))):
                     # two different words: maybe different templates, maybe a variable
                     words.append(i)
             # a template differing in its first word is the last choice: first words
@@ -1143,6 +1143,17 @@ class TemplateEngine:
         return prev.rstrip(":").lower() in _LABELS and all(
             _TITLE.match(w.rstrip(_TRAIL)) is not None for w in (word, *group.values)
         )
+
+    def _state_pair(self, tokens: tuple[str, ...], i: int, word: str) -> bool:
+        """Two state words right after a state label ("status: Healthy -> Degraded"):
+        values of that label wherever else the line differs."""
+        if not self.config.enum_after_label or i == 0:
+            return False
+        label = tokens[i - 1]
+        if not ((label.endswith(":") and label.rstrip(":").lower() in _LABELS) or label in ("->", "=>")):
+            return False  # "from NEW to SCHEDULED": transitions stay apart (Hadoop's GT)
+        pair = (tokens[i].rstrip(_TRAIL), word.rstrip(_TRAIL))
+        return all(_TITLE.match(w) is not None or _enum_shaped(w) for w in pair)
 
     def _unit_after_number(self, group: _Siblings, word: str) -> bool:
         """Units right after a number ("384.0 B," / "20.4 KB,") belong to the size or
