@@ -6,9 +6,13 @@
 //! reference; tests compare the two on generated, fuzzed and Loghub lines.
 //! All delimiters are ASCII, so byte offsets at delimiters are valid `str` boundaries.
 
+use std::borrow::Cow;
+
 use pyo3::prelude::*;
 
-const VAR: &str = "<*>";
+mod index;
+
+pub(crate) const VAR: &str = "<*>";
 
 fn is_delim(b: u8) -> bool {
     matches!(
@@ -383,29 +387,34 @@ fn needs_work(token: &str) -> bool {
     if token.bytes().any(|c| c.is_ascii_digit() || matches!(c, b'/' | b'\\' | b'=')) {
         return true;
     }
-    let folded: Vec<u8> = token
-        .chars()
-        .map(|c| match c {
+    // the last five characters, case-folded (other characters as 0), one byte each
+    const TRUE: u64 = u32::from_be_bytes(*b"true") as u64;
+    const NULL: u64 = u32::from_be_bytes(*b"null") as u64;
+    const FALSE: u64 = (u32::from_be_bytes(*b"alse") as u64) | ((b'f' as u64) << 32);
+    let mut w: u64 = 0;
+    for c in token.chars() {
+        let f = match c {
             'A'..='Z' | 'a'..='z' => c.to_ascii_lowercase() as u8,
             '\u{17f}' => b's',
             _ => 0,
-        })
-        .collect();
-    folded.windows(4).any(|w| w == b"true" || w == b"null") || folded.windows(5).any(|w| w == b"false")
+        };
+        w = (w << 8) | u64::from(f);
+        let four = w & 0xffff_ffff;
+        if four == TRUE || four == NULL || (w & 0xff_ffff_ffff) == FALSE {
+            return true;
+        }
+    }
+    false
 }
 
-fn mask_one(token: &str) -> String {
+fn mask_one(token: &str) -> Cow<'_, str> {
     if !needs_work(token) {
-        return token.to_string();
+        return Cow::Borrowed(token);
     }
-    if token.contains('=') {
-        mask_kv(token)
-    } else {
-        mask_pieces(token)
-    }
+    Cow::Owned(if token.contains('=') { mask_kv(token) } else { mask_pieces(token) })
 }
 
-fn join_quoted(raw: Vec<&str>) -> Vec<std::borrow::Cow<'_, str>> {
+fn join_quoted(raw: Vec<&str>) -> Vec<Cow<'_, str>> {
     let mut out = Vec::with_capacity(raw.len());
     let n = raw.len();
     let mut i = 0;
@@ -418,13 +427,13 @@ fn join_quoted(raw: Vec<&str>) -> Vec<std::borrow::Cow<'_, str>> {
                     j += 1;
                 }
                 if j < n {
-                    out.push(std::borrow::Cow::Owned(raw[i..=j].join(" ")));
+                    out.push(Cow::Owned(raw[i..=j].join(" ")));
                     i = j + 1;
                     continue;
                 }
             }
         }
-        out.push(std::borrow::Cow::Borrowed(tok));
+        out.push(Cow::Borrowed(tok));
         i += 1;
     }
     out
@@ -438,7 +447,7 @@ const DATE_WORDS: [&str; 19] = [
 /// Mask one whitespace-free token exactly as `masking.mask_token`.
 #[pyfunction]
 fn mask_token(token: &str) -> String {
-    mask_one(token)
+    mask_one(token).into_owned()
 }
 
 /// Split a message on Python whitespace, join quoted `key="a b"` values, mask every token.
@@ -446,19 +455,43 @@ fn mask_token(token: &str) -> String {
 /// (the caller then collapses the date phrase with the raw tokens).
 #[pyfunction]
 fn mask_line(message: &str) -> (Vec<String>, bool) {
-    let raw: Vec<&str> = message.split(py_is_space).filter(|t| !t.is_empty()).collect();
+    let (toks, dated) = mask_tokens(message);
+    (toks.into_iter().map(Cow::into_owned).collect(), dated)
+}
+
+/// Python's `str.split()` (ASCII lines byte by byte: whitespace there is 0x09-0x0d, 0x1c-0x20).
+fn split_words(message: &str) -> Vec<&str> {
+    if message.is_ascii() {
+        message.split(|c: char| matches!(c as u8, 0x09..=0x0d | 0x1c..=0x20)).filter(|t| !t.is_empty()).collect()
+    } else {
+        message.split(py_is_space).filter(|t| !t.is_empty()).collect()
+    }
+}
+
+/// [`mask_line`] for Rust callers (the template index's bulk path); tokens that need no
+/// masking are borrowed from `message`.
+pub(crate) fn mask_tokens(message: &str) -> (Vec<Cow<'_, str>>, bool) {
+    let raw = split_words(message);
     let toks = if message.contains("=\"") {
         join_quoted(raw)
     } else {
-        raw.into_iter().map(std::borrow::Cow::Borrowed).collect()
+        raw.into_iter().map(Cow::Borrowed).collect()
     };
     let dated = toks.iter().any(|t| DATE_WORDS.contains(&t.as_ref()));
-    (toks.iter().map(|t| mask_one(t)).collect(), dated)
+    let masked = toks
+        .into_iter()
+        .map(|t| match t {
+            Cow::Borrowed(t) => mask_one(t),
+            Cow::Owned(t) => Cow::Owned(mask_one(&t).into_owned()),
+        })
+        .collect();
+    (masked, dated)
 }
 
 #[pymodule]
 fn template_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(mask_token, m)?)?;
     m.add_function(wrap_pyfunction!(mask_line, m)?)?;
+    m.add_class::<index::TemplateIndex>()?;
     Ok(())
 }
