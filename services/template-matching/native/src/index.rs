@@ -604,7 +604,7 @@ impl TemplateIndex {
         let bytes = text.as_bytes();
         let n = bytes.len();
         let mut p = pos.min(n);
-        let mut rendered = String::new();
+        let mut rendered = String::with_capacity(if mode == RENDER_NONE { 0 } else { 2 * (n - p) });
         let mut seqs: Vec<u8> = Vec::new();
         let mut stopped: Option<String> = None;
         let mut dead = 0;

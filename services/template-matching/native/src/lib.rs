@@ -134,6 +134,9 @@ fn hex_run(b: &[u8], p: usize) -> usize {
 /// `_ADDR`: `(hex{1,4}:){4,}hex{1,4}` then closers to the end, with the regex's backtracking order.
 fn match_addr(token: &str) -> Option<String> {
     let b = token.as_bytes();
+    if b.iter().filter(|c| **c == b':').count() < 4 {
+        return None;
+    }
     let n = b.len();
     let start = leading(b, b"\"'([<{/");
     let mut ends = vec![start]; // ends[k]: position after k groups "hex:"
@@ -223,23 +226,30 @@ fn is_literal(piece: &str) -> bool {
         && (piece.eq_ignore_ascii_case("true") || piece.eq_ignore_ascii_case("false") || piece.eq_ignore_ascii_case("null"))
 }
 
-fn mask_piece(piece: &str, next_delim: &str, after: &str) -> String {
+/// What `_mask_piece` makes of a piece: itself, a variable, or its stem and a variable.
+enum Piece<'a> {
+    Keep,
+    Var,
+    Stem(&'a str),
+}
+
+fn mask_piece<'a>(piece: &'a str, next_delim: &str, after: &str) -> Piece<'a> {
     if !has_digit(piece) {
         if is_literal(piece) {
-            return VAR.to_string();
+            return Piece::Var;
         }
         if next_delim == ":" && all_digits(after) && is_host(piece) {
-            return VAR.to_string();
+            return Piece::Var;
         }
-        return piece.to_string();
+        return Piece::Keep;
     }
     if next_delim == "=" || is_name_num(piece) {
-        return piece.to_string();
+        return Piece::Keep;
     }
     if let Some(stem) = stem_num(piece) {
-        return format!("{stem}{VAR}");
+        return Piece::Stem(stem);
     }
-    VAR.to_string()
+    Piece::Var
 }
 
 struct Out {
@@ -289,9 +299,18 @@ fn mask_pieces(token: &str) -> String {
         if !piece.is_empty() {
             let nxt = if i + 1 < n { parts[i + 1] } else { "" };
             let after = if i + 2 < n { parts[i + 2] } else { "" };
-            let masked = mask_piece(piece, nxt, after);
-            if !(masked == VAR && out.last_var) {
-                out.push(&masked);
+            match mask_piece(piece, nxt, after) {
+                Piece::Keep => out.push(piece),
+                Piece::Var => {
+                    if !out.last_var {
+                        out.push(VAR);
+                    }
+                }
+                Piece::Stem(stem) => {
+                    out.s.push_str(stem);
+                    out.s.push_str(VAR);
+                    out.last_var = false;
+                }
             }
         }
         if i + 1 < n {
@@ -387,6 +406,11 @@ fn needs_work(token: &str) -> bool {
     if token.bytes().any(|c| c.is_ascii_digit() || matches!(c, b'/' | b'\\' | b'=')) {
         return true;
     }
+    if token.is_ascii() {
+        let b = token.as_bytes();
+        return b.windows(4).any(|w| w.eq_ignore_ascii_case(b"true") || w.eq_ignore_ascii_case(b"null"))
+            || b.windows(5).any(|w| w.eq_ignore_ascii_case(b"false"));
+    }
     // the last five characters, case-folded (other characters as 0), one byte each
     const TRUE: u64 = u32::from_be_bytes(*b"true") as u64;
     const NULL: u64 = u32::from_be_bytes(*b"null") as u64;
@@ -477,7 +501,7 @@ pub(crate) fn mask_tokens(message: &str) -> (Vec<Cow<'_, str>>, bool) {
     } else {
         raw.into_iter().map(Cow::Borrowed).collect()
     };
-    let dated = toks.iter().any(|t| DATE_WORDS.contains(&t.as_ref()));
+    let dated = toks.iter().any(|t| t.len() == 3 && DATE_WORDS.contains(&t.as_ref()));
     let masked = toks
         .into_iter()
         .map(|t| match t {
