@@ -6,8 +6,9 @@ import hashlib
 import math
 import re
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from template_native import TemplateIndex, mask_line
 
@@ -597,10 +598,9 @@ class TemplateEngine:
     def add(self, message: str) -> Match:
         """Template of ``message``; learns a new or more general template if needed."""
         c = self._cached(message)
-        if c is not None:
-            if not c.pending:
-                c.count += 1
-                return Match(c.template_id, c.template, False, None, c.seq)
+        if c is not None and not c.pending:
+            c.count += 1
+            return Match(c.template_id, c.template, False, None, c.seq)
         c, is_new, replaced = self._learn(message)
         prev = replaced[0] if replaced else None
         return Match(c.template_id, c.template, is_new, prev, c.seq, replaced)
@@ -609,10 +609,9 @@ class TemplateEngine:
         """Like :meth:`add` but returns only (cluster, template): the hot loop of bulk
         parsing, without building a Match."""
         c = self._cached(message)
-        if c is not None:
-            if not c.pending:
-                c.count += 1
-                return c.seq, c.template
+        if c is not None and not c.pending:
+            c.count += 1
+            return c.seq, c.template
         c = self._learn(message)[0]
         return c.seq, c.template
 
@@ -693,7 +692,7 @@ class TemplateEngine:
         if target != dead:
             self._native.redirect(dead, target)
 
-    def _bulk_text(self, text: str, mode: int) -> Iterable[tuple[bytes | str, int]]:
+    def _bulk_text(self, text: str, mode: int) -> Iterator[tuple[Any, int]]:
         """Pairs (lines the native index answered: cluster numbers as array("I") bytes in
         mode 0, rendered lines in mode 1 (JSON) or 2 (text); the cluster of the next line,
         answered by :meth:`assign`, or 0 at the end)."""
@@ -711,7 +710,7 @@ class TemplateEngine:
             self._settle(seq)
             yield answered, seq
 
-    def _bulk_list(self, messages: Iterable[str]) -> Iterable[tuple[array, str | None]]:
+    def _bulk_list(self, messages: Iterable[str]) -> Iterator[tuple[array, str | None]]:
         """Pairs (clusters of the messages the native index answered; the next message, for
         Python to answer (then to _settle), or None at the end), in order."""
         msgs = messages if isinstance(messages, list) else list(messages)
