@@ -261,7 +261,13 @@ pub struct TemplateIndex {
     dirty: Vec<u32>,
     value_shapes: bool,
     list_run: usize,
+    /// `collapse` results by masked tokens (`_collapse` is a function of the tokens alone
+    /// once the line holds a ","), so that Python runs once per distinct list shape
+    collapsed: HashMap<u64, Vec<(Vec<String>, Vec<String>)>, BuildHasherDefault<PassHasher>>,
+    collapsed_len: usize,
 }
+
+const COLLAPSED_MAX: usize = 1 << 16;
 
 impl TemplateIndex {
     fn cluster(&self, seq: u32) -> Option<&Cluster> {
@@ -303,7 +309,7 @@ impl TemplateIndex {
     /// `TemplateEngine._mask`: native masking; date phrases and value lists through the
     /// Python definitions (`mask`, `collapse`) when the line may hold one.
     fn tokens<'a>(
-        &self,
+        &mut self,
         line: &'a str,
         mask: &Bound<'_, PyAny>,
         collapse: &Bound<'_, PyAny>,
@@ -314,9 +320,22 @@ impl TemplateIndex {
             return Ok(toks.into_iter().map(Cow::Owned).collect());
         }
         if self.value_shapes && line.contains(',') && may_hold_value_list(&toks) {
+            let h = key_hash(&toks);
+            if let Some(known) = self.collapsed.get(&h) {
+                if let Some((_, out)) = known.iter().find(|(input, _)| input.iter().eq(toks.iter().map(|t| t.as_ref()))) {
+                    return Ok(out.iter().map(|t| Cow::Owned(t.clone())).collect());
+                }
+            }
             let list = PyList::new(mask.py(), toks.iter().map(|t| t.as_ref()))?;
-            let toks: Vec<String> = collapse.call1((line, list))?.extract()?;
-            return Ok(toks.into_iter().map(Cow::Owned).collect());
+            let out: Vec<String> = collapse.call1((line, list))?.extract()?;
+            if self.collapsed_len >= COLLAPSED_MAX {
+                self.collapsed.clear();
+                self.collapsed_len = 0;
+            }
+            let input = toks.iter().map(|t| t.to_string()).collect();
+            self.collapsed.entry(h).or_default().push((input, out.clone()));
+            self.collapsed_len += 1;
+            return Ok(out.into_iter().map(Cow::Owned).collect());
         }
         let run = self.list_run;
         if run > 0 && toks.len() >= run && toks.iter().filter(|t| t.as_ref() == VAR).count() >= run {
@@ -432,6 +451,8 @@ impl TemplateIndex {
             dirty: Vec::new(),
             value_shapes,
             list_run,
+            collapsed: HashMap::default(),
+            collapsed_len: 0,
         }
     }
 
