@@ -115,6 +115,74 @@ fn key_hash<S: AsRef<str>>(toks: &[S]) -> u64 {
     toks.iter().enumerate().fold(0u64, |h, (i, t)| h.wrapping_add(token_hash(t.as_ref(), i)))
 }
 
+/// The exact-message cache (`message -> cluster`): the messages in one arena, a map from
+/// their hash to a chain of entries; no allocation per message.
+#[derive(Default)]
+struct MessageCache {
+    map: HashMap<u64, u32, BuildHasherDefault<PassHasher>>,
+    entries: Vec<CacheEntry>,
+    arena: String,
+}
+
+struct CacheEntry {
+    start: usize,
+    len: usize,
+    seq: u32,
+    /// the next entry with the same hash (`NO_ENTRY`: none)
+    next: u32,
+}
+
+const NO_ENTRY: u32 = u32::MAX;
+
+impl MessageCache {
+    fn hash(message: &str) -> u64 {
+        let mut h = FxHasher::default();
+        h.write(message.as_bytes());
+        fmix(h.finish() ^ (message.len() as u64))
+    }
+
+    /// Number of distinct messages held.
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn find(&self, message: &str, h: u64) -> Option<usize> {
+        let mut i = *self.map.get(&h)?;
+        loop {
+            let e = &self.entries[i as usize];
+            if &self.arena[e.start..e.start + e.len] == message {
+                return Some(i as usize);
+            }
+            if e.next == NO_ENTRY {
+                return None;
+            }
+            i = e.next;
+        }
+    }
+
+    fn get(&self, message: &str, h: u64) -> Option<u32> {
+        self.find(message, h).map(|i| self.entries[i].seq)
+    }
+
+    fn insert(&mut self, message: &str, h: u64, seq: u32) {
+        if let Some(i) = self.find(message, h) {
+            self.entries[i].seq = seq;
+            return;
+        }
+        let next = self.map.get(&h).copied().unwrap_or(NO_ENTRY);
+        let start = self.arena.len();
+        self.arena.push_str(message);
+        self.map.insert(h, self.entries.len() as u32);
+        self.entries.push(CacheEntry { start, len: message.len(), seq, next });
+    }
+
+    fn clear(&mut self) {
+        self.map.clear();
+        self.entries.clear();
+        self.arena.clear();
+    }
+}
+
 /// One wildcard position of a template: `(pos, prefix, suffix)` as `_Cluster.wild` has it.
 struct Wild {
     pos: usize,
@@ -252,11 +320,11 @@ fn collapse_lists(toks: Vec<Cow<'_, str>>, run: usize) -> Vec<Cow<'_, str>> {
 }
 
 /// The fast-path mirror of one `TemplateEngine` (see the module comment).
-#[pyclass(module = "template_native", unsendable)]
+#[pyclass(module = "template_native")]
 pub struct TemplateIndex {
     buckets: FxMap<usize, Bucket>,
     clusters: Vec<Option<Cluster>>,
-    cache: FxMap<Box<str>, u32>,
+    cache: MessageCache,
     cache_size: usize,
     dirty: Vec<u32>,
     value_shapes: bool,
@@ -296,14 +364,15 @@ impl TemplateIndex {
         }
     }
 
-    fn remember_line(&mut self, message: &str, seq: u32) {
+    /// `_remember` (`h`: the message's `MessageCache::hash`).
+    fn remember_line(&mut self, message: &str, h: u64, seq: u32) {
         if self.cache_size == 0 {
             return;
         }
         if self.cache.len() >= self.cache_size {
             self.cache.clear();
         }
-        self.cache.insert(message.into(), seq);
+        self.cache.insert(message, h, seq);
     }
 
     /// `TemplateEngine._mask`: native masking; date phrases and value lists through the
@@ -386,7 +455,10 @@ impl TemplateIndex {
 
     /// `TemplateEngine.assign` for one line, or where Python must take over.
     fn assign_one(&mut self, line: &str, mask: &Bound<'_, PyAny>, collapse: &Bound<'_, PyAny>) -> PyResult<Step> {
-        if let Some(&seq) = self.cache.get(line) {
+        // an empty cache (size 0) is never searched, so the line is not hashed either
+        let h = if self.cache_size > 0 { MessageCache::hash(line) } else { 0 };
+        let cached = if self.cache_size > 0 { self.cache.get(line, h) } else { None };
+        if let Some(seq) = cached {
             match self.resolve(seq) {
                 Err(dead) => return Ok(Step::Dead(dead)),
                 Ok(s) => {
@@ -405,7 +477,7 @@ impl TemplateIndex {
             return Ok(Step::Stop);
         }
         self.hit(seq);
-        self.remember_line(line, seq);
+        self.remember_line(line, h, seq);
         Ok(Step::Done(seq))
     }
 
@@ -446,7 +518,7 @@ impl TemplateIndex {
         TemplateIndex {
             buckets: FxMap::default(),
             clusters: Vec::new(),
-            cache: FxMap::default(),
+            cache: MessageCache::default(),
             cache_size: message_cache_size,
             dirty: Vec::new(),
             value_shapes,
@@ -567,12 +639,12 @@ impl TemplateIndex {
 
     /// The exact-message cache: the cluster a message was answered with (0: none).
     fn cached(&self, message: &str) -> u32 {
-        self.cache.get(message).copied().unwrap_or(0)
+        self.cache.get(message, MessageCache::hash(message)).unwrap_or(0)
     }
 
     /// `_remember`: cache a message's cluster (the cache is cleared when full).
     fn remember(&mut self, message: &str, seq: u32) {
-        self.remember_line(message, seq);
+        self.remember_line(message, MessageCache::hash(message), seq);
     }
 
     fn clear_cache(&mut self) {
