@@ -272,3 +272,30 @@ def test_stream_and_match_batch_equal_python_on_loghub_2k() -> None:
     for config in (EngineConfig(), EngineConfig(message_cache_size=0)):
         _assert_same_stream(lines, config)
     _assert_same_matches(lines, EngineConfig(), batch=1000)
+
+
+def test_a_piped_line_is_answered_before_the_input_ends() -> None:
+    # the stream reads what has arrived, not full blocks: a line written to the pipe is
+    # answered while the input stays open (stdout is a terminal here, so line-buffered)
+    pty = pytest.importorskip("pty")
+    import os
+    import select
+    import subprocess
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "template_matching.engine"], stdin=subprocess.PIPE, stdout=slave, stderr=subprocess.DEVNULL
+    )
+    os.close(slave)
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write(b"port 22 open\n")
+        proc.stdin.flush()
+        ready, _, _ = select.select([master], [], [], 30)
+        assert ready, "no answer while the input was still open"
+        assert json.loads(os.read(master, 4096).decode().strip())["template"] == "port <*> open"
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()
+        proc.wait(30)
+        os.close(master)

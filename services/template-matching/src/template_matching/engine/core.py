@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from array import array
@@ -11,6 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from template_native import TemplateIndex, mask_line
+
+try:  # what hashlib.blake2b is, without hashlib loading OpenSSL at start (`logmesh parse` starts often)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - a Python built without its own blake2
+    from hashlib import blake2b
 
 from .masking import DATE_WORDS, VAR, collapse_dates, mask_token
 
@@ -27,7 +31,7 @@ def normalise_template(template: str) -> str:
 def template_id(template: str) -> str:
     """Stable, content-based id: blake2b (64 bit, hex) of the normalised template."""
     text = normalise_template(template)
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+    return blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 
 @dataclass(frozen=True)
