@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -115,6 +116,11 @@ def by_corpus(gb, big: Path, tmp: Path) -> dict:
 
 
 def main() -> int:
+    # the parsers run as Python normally runs them, with their modules' bytecode cached:
+    # drain3's was compiled when pip installed it, an editable install writes ours on its
+    # first run (a PYTHONDONTWRITEBYTECODE=1 shell would otherwise charge every start of
+    # the engine with compiling its source; the first of the two rounds writes the cache)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lines", type=int, default=60000)
     ap.add_argument("--no-process", action="store_true", help="skip the process-interface throughput vs drain3")
