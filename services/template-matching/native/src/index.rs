@@ -280,6 +280,27 @@ fn json_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// The stream's output line: `json.dumps({"cluster": str(seq), "template": ..., "template_id":
+/// ...}) + "\n"` (mode 1) or `f"{template_id}\t{template}\n"` (mode 2).
+fn render_line(seq: u32, template: &str, template_id: &str, mode: u8) -> String {
+    let mut s = String::with_capacity(template.len() + 64);
+    if mode == RENDER_JSON {
+        s.push_str("{\"cluster\": \"");
+        s.push_str(&seq.to_string());
+        s.push_str("\", \"template\": ");
+        json_string(&mut s, template);
+        s.push_str(", \"template_id\": ");
+        json_string(&mut s, template_id);
+        s.push_str("}\n");
+    } else {
+        s.push_str(template_id);
+        s.push('\t');
+        s.push_str(template);
+        s.push('\n');
+    }
+    s
+}
+
 enum Step {
     Done(u32),
     /// Python must answer this line
@@ -487,22 +508,7 @@ impl TemplateIndex {
         };
         let slot = if mode == RENDER_JSON { &mut c.json } else { &mut c.text };
         if slot.is_none() {
-            let mut s = String::with_capacity(c.template.len() + 64);
-            if mode == RENDER_JSON {
-                s.push_str("{\"cluster\": \"");
-                s.push_str(&seq.to_string());
-                s.push_str("\", \"template\": ");
-                json_string(&mut s, &c.template);
-                s.push_str(", \"template_id\": ");
-                json_string(&mut s, &c.template_id);
-                s.push_str("}\n");
-            } else {
-                s.push_str(&c.template_id);
-                s.push('\t');
-                s.push_str(&c.template);
-                s.push('\n');
-            }
-            *slot = Some(s);
+            *slot = Some(render_line(seq, &c.template, &c.template_id, mode));
         }
         if let Some(s) = slot {
             out.push_str(s);
@@ -668,11 +674,11 @@ impl TemplateIndex {
         out
     }
 
-    /// The stream's output line of a live cluster (1: JSON line, 2: "id<TAB>template").
-    fn render_line(&mut self, seq: u32, mode: u8) -> String {
-        let mut out = String::new();
-        self.render(seq, mode, &mut out);
-        out
+    /// The stream's output line for a line Python answered (1: JSON line, 2:
+    /// "id<TAB>template"), from the template as Python has it now.
+    #[staticmethod]
+    fn render_line(seq: u32, template: &str, template_id: &str, mode: u8) -> String {
+        render_line(seq, template, template_id, mode)
     }
 
     /// Answer the lines of `text` from byte offset `pos` (lines end in "\n", each stripped of

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from template_native import TemplateIndex
 
 from template_matching.engine import EngineConfig, TemplateEngine
 from template_matching.engine.stream import _line, blocks, run
@@ -180,16 +181,25 @@ def test_text_output_and_final_clusters_equal_python() -> None:
 
 def test_native_json_lines_equal_json_dumps() -> None:
     rng = random.Random(5)
-    alphabet = 'ab"\\/\n\r\t\b\f\x00\x1f\x7f <*>é中\u2028\U0001f600\ud7ff\ue000'
-    engine = TemplateEngine()
-    for _ in range(300):
-        template = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 20))).split()
-        if not template:
-            continue
-        engine.load([" ".join(template)])
-    for c in engine._clusters.values():
-        for as_json, mode in ((True, 1), (False, 2)):
-            assert engine._native.render_line(c.seq, mode) == _line(c.seq, c.template, c.template_id, as_json)
+    alphabet = 'ab"\\/\b\x00\x7f <*>=:é中\U0001f600\ud7ff\ue000'
+    templates = [
+        " ".join("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 20))).split()) for _ in range(300)
+    ]
+    templates = [t for t in templates if t]
+    lines = templates + [t.replace("<*>", str(rng.randint(0, 99))) for t in templates]
+    for as_json, mode in ((True, 1), (False, 2)):
+        ref, eng = TemplateEngine(), TemplateEngine()
+        ref.load(templates)
+        eng.load(templates)
+        expected = []
+        for line in lines:
+            seq, tid, template = ref.current(ref.assign(line)[0])
+            expected.append(_line(seq, template, tid, as_json))
+        assert eng.render_text("".join(line + "\n" for line in lines), as_json) == "".join(expected)
+        for c in eng._clusters.values():
+            assert TemplateIndex.render_line(c.seq, c.template, c.template_id, mode) == _line(
+                c.seq, c.template, c.template_id, as_json
+            )
 
 
 def test_counts_and_templates_follow_merges_and_the_cache() -> None:

@@ -667,12 +667,13 @@ class TemplateEngine:
         """:meth:`assign_text`, answered as the stream's output lines: one JSON object
         ``{"cluster", "template", "template_id"}`` per line, or ``template_id<TAB>template``."""
         mode = 1 if as_json else 2
-        native = self._native
+        clusters = self._clusters
         out = []
         for rendered, seq in self._bulk_text(text, mode):
             out.append(rendered)
             if seq:
-                out.append(native.render_line(seq, mode))
+                c = clusters[seq]
+                out.append(TemplateIndex.render_line(seq, c.template, c.template_id, mode))
         return "".join(out)
 
     def _count_hits(self) -> None:
