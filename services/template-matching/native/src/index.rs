@@ -224,7 +224,11 @@ impl Bucket {
 }
 
 struct Cluster {
+    /// in a bucket (`_Bucket.add` .. `remove`)
     live: bool,
+    /// a variable-length template (`TemplateEngine._spans`) not merged away: outside the
+    /// buckets, but still what its cached messages resolve to
+    span_alive: bool,
     /// `_Cluster.pending`: a line answered from the message cache goes through lookup
     pending: bool,
     /// pending with a sibling merge due (`_due_group`): a line found by lookup stops here
@@ -340,6 +344,28 @@ fn collapse_lists(toks: Vec<Cow<'_, str>>, run: usize) -> Vec<Cow<'_, str>> {
     out
 }
 
+/// A template with a variable of any length (`_Cluster.span`): its tokens and that position.
+struct Span {
+    seq: u32,
+    pos: usize,
+    tokens: Vec<String>,
+    alive: bool,
+}
+
+/// `_covered`: template token `a` covers line token `t`.
+fn covered(a: &str, t: &str) -> bool {
+    if a == t || a == VAR {
+        return true;
+    }
+    match a.find(VAR) {
+        Some(k) => {
+            let (pre, suf) = (&a[..k], &a[k + VAR.len()..]);
+            t.len() > pre.len() + suf.len() && t.starts_with(pre) && t.ends_with(suf)
+        }
+        None => false,
+    }
+}
+
 /// The fast-path mirror of one `TemplateEngine` (see the module comment).
 #[pyclass(module = "template_native")]
 pub struct TemplateIndex {
@@ -354,6 +380,8 @@ pub struct TemplateIndex {
     /// once the line holds a ","), so that Python runs once per distinct list shape
     collapsed: HashMap<u64, Vec<(Vec<String>, Vec<String>)>, BuildHasherDefault<PassHasher>>,
     collapsed_len: usize,
+    /// `TemplateEngine._spans`, in order (pushed by Python whenever it changed)
+    spans: Vec<Span>,
 }
 
 const COLLAPSED_MAX: usize = 1 << 16;
@@ -368,7 +396,7 @@ impl TemplateIndex {
         // bounded: a redirect cycle (a bug on the Python side) sends the line to Python
         for _ in 0..1024 {
             match self.cluster(seq) {
-                Some(c) if c.live => return Ok(seq),
+                Some(c) if c.live || c.span_alive => return Ok(seq),
                 Some(c) if c.redirect != 0 && c.redirect != seq => seq = c.redirect,
                 _ => return Err(seq),
             }
@@ -474,6 +502,27 @@ impl TemplateIndex {
         None
     }
 
+    /// `_match_span` where it answers without learning: the first live variable-length
+    /// template long enough for the line covers it token for token (its prefix and suffix
+    /// would not change). Where that template does not cover the line Python decides
+    /// (it may generalise it or try the next one).
+    fn covering_span(&self, toks: &[Cow<'_, str>]) -> Option<u32> {
+        let n = toks.len();
+        for sp in &self.spans {
+            if !sp.alive {
+                continue;
+            }
+            let ns = sp.tokens.len() - sp.pos - 1;
+            if n < sp.pos + ns + 1 {
+                continue;
+            }
+            let head = (0..sp.pos).all(|i| covered(&sp.tokens[i], &toks[i]));
+            let tail = (0..ns).all(|j| covered(&sp.tokens[sp.pos + 1 + j], &toks[n - ns + j]));
+            return if head && tail { Some(sp.seq) } else { None };
+        }
+        None
+    }
+
     /// `TemplateEngine.assign` for one line, or where Python must take over.
     fn assign_one(&mut self, line: &str, mask: &Bound<'_, PyAny>, collapse: &Bound<'_, PyAny>) -> PyResult<Step> {
         // an empty cache (size 0) is never searched, so the line is not hashed either
@@ -491,12 +540,17 @@ impl TemplateIndex {
             }
         }
         let toks = self.tokens(line, mask, collapse)?;
-        let Some(seq) = self.lookup(&toks) else {
-            return Ok(Step::Stop);
+        let seq = match self.lookup(&toks) {
+            // a found template with a sibling merge due: Python merges
+            Some(seq) if self.cluster(seq).map_or(true, |c| c.due) => return Ok(Step::Stop),
+            Some(seq) => seq,
+            // `_learn` tries the variable-length templates only after the buckets (and does
+            // not look at pending there)
+            None => match self.covering_span(&toks) {
+                Some(seq) => seq,
+                None => return Ok(Step::Stop),
+            },
         };
-        if self.cluster(seq).map_or(true, |c| c.due) {
-            return Ok(Step::Stop);
-        }
         self.hit(seq);
         self.remember_line(line, h, seq);
         Ok(Step::Done(seq))
@@ -531,6 +585,7 @@ impl TemplateIndex {
             list_run,
             collapsed: HashMap::default(),
             collapsed_len: 0,
+            spans: Vec::new(),
         }
     }
 
@@ -569,12 +624,13 @@ impl TemplateIndex {
         if self.clusters.len() <= i {
             self.clusters.resize_with(i + 1, || None);
         }
-        let (pending, due, hits, redirect) = match &self.clusters[i] {
-            Some(c) => (c.pending, c.due, c.hits, c.redirect),
-            None => (false, false, 0, 0),
+        let (pending, due, hits, redirect, span_alive) = match &self.clusters[i] {
+            Some(c) => (c.pending, c.due, c.hits, c.redirect, c.span_alive),
+            None => (false, false, 0, 0, false),
         };
         self.clusters[i] = Some(Cluster {
             live: true,
+            span_alive,
             pending,
             due,
             hits,
@@ -617,6 +673,32 @@ impl TemplateIndex {
                     b.reorder();
                 }
             }
+        }
+    }
+
+    /// `TemplateEngine._spans` as it is now: (cluster, span position, tokens, not merged,
+    /// template, template id) in order.
+    fn set_spans(&mut self, spans: Vec<(u32, usize, Vec<String>, bool, String, String)>) {
+        for sp in &self.spans {
+            if let Some(Some(c)) = self.clusters.get_mut(sp.seq as usize) {
+                c.span_alive = false;
+            }
+        }
+        self.spans.clear();
+        for (seq, pos, tokens, alive, template, template_id) in spans {
+            if pos >= tokens.len() {
+                continue;
+            }
+            if let Some(Some(c)) = self.clusters.get_mut(seq as usize) {
+                c.span_alive = alive;
+                if c.template != template || c.template_id != template_id {
+                    c.template = template;
+                    c.template_id = template_id;
+                    c.json = None;
+                    c.text = None;
+                }
+            }
+            self.spans.push(Span { seq, pos, tokens, alive });
         }
     }
 

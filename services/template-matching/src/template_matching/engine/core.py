@@ -592,6 +592,7 @@ class TemplateEngine:
         # bucket's index and patterns and of the pending flags, and the exact-message cache
         # (message -> cluster number); see assign_text / match_batch
         self._native = TemplateIndex(self.config.message_cache_size, self.config.value_shapes, self.config.list_run)
+        self._spans_pushed: list[tuple[int, int | None, tuple[str, ...], bool]] = []
         self._tok_cache: dict[str, str] = {}
         # (position, word, word) -> first sibling group where the two words alternated there
         self._pairs: dict[tuple[str, str], _Siblings] = {}
@@ -829,6 +830,18 @@ class TemplateEngine:
         if c.pending and _due_group(c) is None:
             self._native.settle(seq)
 
+    def _sync_spans(self) -> None:
+        # the variable-length templates as the native index must see them (it answers lines
+        # they cover unchanged, and cached lines of theirs); they change only in Python
+        # (mining), so this runs before a bulk call and after each line Python answered
+        spans = getattr(self, "_spans", ())
+        state = [(c.seq, c.span, c.tokens, c.merged_into is None) for c in spans]
+        if state != self._spans_pushed:
+            self._native.set_spans(
+                [(seq, span, tokens, alive, c.template, c.template_id) for (seq, span, tokens, alive), c in zip(state, spans, strict=True)]
+            )
+            self._spans_pushed = state
+
     def _redirect(self, dead: int) -> None:
         # a cached cluster merged away: where it went, so that the native index answers
         # its other cached lines again
@@ -842,6 +855,7 @@ class TemplateEngine:
         answered by :meth:`assign`, or 0 at the end)."""
         native, mask, collapse = self._native, self._mask, self._collapse
         pos = 0
+        self._sync_spans()
         while True:
             answered, pos, line, dead = native.assign_text(text, pos, mode, mask, collapse)
             self._count_hits()
@@ -852,6 +866,7 @@ class TemplateEngine:
                 self._redirect(dead)
             seq = self.assign(line)[0]
             self._settle(seq)
+            self._sync_spans()
             yield answered, seq
 
     def _bulk_list(self, messages: Iterable[str]) -> Iterator[tuple[array, str | None]]:
@@ -861,6 +876,7 @@ class TemplateEngine:
         native, mask, collapse = self._native, self._mask, self._collapse
         i, n = 0, len(msgs)
         while i < n:
+            self._sync_spans()
             answered, i, dead = native.assign_list(msgs, i, mask, collapse)
             self._count_hits()
             seqs = array("I")
