@@ -17,7 +17,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString};
 
-use crate::{mask_tokens, VAR};
+use crate::{collapse_dates, mask_tokens, raw_tokens, VAR};
 
 /// FxHash-style word-at-a-time hasher (the hash needs no DoS resistance: keys are
 /// verified on every hit, and the message cache is bounded).
@@ -424,18 +424,24 @@ impl TemplateIndex {
         self.cache.insert(message, h, seq);
     }
 
-    /// `TemplateEngine._mask`: native masking; date phrases and value lists through the
-    /// Python definitions (`mask`, `collapse`) when the line may hold one.
+    /// `TemplateEngine._mask`: native masking, date phrases and runs of variables; value
+    /// lists through the Python `collapse` (memoised) when the line may hold one, and the
+    /// whole line through the Python `mask` where a date test needs Unicode.
     fn tokens<'a>(
         &mut self,
         line: &'a str,
         mask: &Bound<'_, PyAny>,
         collapse: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<Cow<'a, str>>> {
-        let (toks, dated) = mask_tokens(line);
+        let (mut toks, dated) = mask_tokens(line);
         if dated {
-            let toks: Vec<String> = mask.call1((line,))?.extract()?;
-            return Ok(toks.into_iter().map(Cow::Owned).collect());
+            match collapse_dates(&raw_tokens(line), toks) {
+                Some(collapsed) => toks = collapsed,
+                None => {
+                    let toks: Vec<String> = mask.call1((line,))?.extract()?;
+                    return Ok(toks.into_iter().map(Cow::Owned).collect());
+                }
+            }
         }
         if self.value_shapes && line.contains(',') && may_hold_value_list(&toks) {
             let h = key_hash(&toks);

@@ -468,6 +468,124 @@ const DATE_WORDS: [&str; 19] = [
     "Fri", "Sat", "Sun",
 ];
 
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/// `\W*$` on the rest of a token: Some(whether it holds only non-word characters), None
+/// where that needs Unicode's idea of a word character (a non-ASCII character).
+fn nonword_rest(rest: &str) -> Option<bool> {
+    if !rest.is_ascii() {
+        return None;
+    }
+    Some(rest.bytes().all(|b| !(b.is_ascii_alphanumeric() || b == b'_')))
+}
+
+fn digits(b: &[u8], from: usize) -> usize {
+    b[from.min(b.len())..].iter().take_while(|c| c.is_ascii_digit()).count()
+}
+
+/// `_DAY`: `^[0-9]{1,2},?$`
+fn is_day(t: &str) -> bool {
+    let b = t.as_bytes();
+    let d = digits(b, 0);
+    (1..=2).contains(&d) && (b.len() == d || (b.len() == d + 1 && b[d] == b','))
+}
+
+/// `_YEAR`: `^[0-9]{4}\W*$` (None: Python must decide)
+fn is_year(t: &str) -> Option<bool> {
+    let b = t.as_bytes();
+    if b.len() < 4 || !b[..4].iter().all(u8::is_ascii_digit) {
+        return Some(false);
+    }
+    nonword_rest(&t[4..])
+}
+
+/// `_CLOCK`: `^[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?(\.[0-9]+)?\W*$`, every way the regex may take.
+fn is_clock(t: &str) -> Option<bool> {
+    let b = t.as_bytes();
+    let d = digits(b, 0);
+    let h = if d >= 1 && b.get(1) == Some(&b':') {
+        1
+    } else if d >= 2 && b.get(2) == Some(&b':') {
+        2
+    } else {
+        return Some(false);
+    };
+    let m = h + 1;
+    if b.len() < m + 2 || !b[m..m + 2].iter().all(u8::is_ascii_digit) {
+        return Some(false);
+    }
+    let p = m + 2;
+    let mut unsure = false;
+    let seconds = if b.len() >= p + 3 && b[p] == b':' && b[p + 1..p + 3].iter().all(u8::is_ascii_digit) {
+        vec![p + 3, p]
+    } else {
+        vec![p]
+    };
+    for q in seconds {
+        let mut ends = Vec::with_capacity(2);
+        if b.get(q) == Some(&b'.') && digits(b, q + 1) > 0 {
+            ends.push(q + 1 + digits(b, q + 1));
+        }
+        ends.push(q);
+        for e in ends {
+            match nonword_rest(&t[e..]) {
+                Some(true) => return Some(true),
+                Some(false) => {}
+                None => unsure = true,
+            }
+        }
+    }
+    if unsure {
+        None
+    } else {
+        Some(false)
+    }
+}
+
+/// `masking.collapse_dates(raw, masked)`: None where a date test needs Unicode (Python decides).
+pub(crate) fn collapse_dates<'a>(raw: &[Cow<'_, str>], masked: Vec<Cow<'a, str>>) -> Option<Vec<Cow<'a, str>>> {
+    let n = raw.len();
+    let mut masked: Vec<Option<Cow<'a, str>>> = masked.into_iter().map(Some).collect();
+    let mut out = Vec::with_capacity(n);
+    let mut i = 0;
+    while i < n {
+        let tok = raw[i].as_ref();
+        if !(tok.len() == 3 && DATE_WORDS.contains(&tok)) {
+            out.push(masked[i].take().unwrap_or_default());
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        if WEEKDAYS.contains(&tok) && j < n && MONTHS.contains(&raw[j].as_ref()) {
+            j += 1;
+        }
+        if j < n && is_day(&raw[j]) {
+            j += 1;
+        }
+        let mut clock = None;
+        if j < n && is_clock(&raw[j])? {
+            clock = masked[j].take();
+            j += 1;
+        }
+        if j < n && clock.is_some() && is_year(&raw[j])? {
+            j += 1;
+        }
+        out.push(clock.unwrap_or(Cow::Borrowed(VAR)));
+        i = j;
+    }
+    Some(out)
+}
+
+/// The masked tokens of a message with its date phrases collapsed (`TemplateEngine._mask`
+/// before the list steps), or None where Python's Unicode rules must decide.
+#[pyfunction]
+fn mask_dates(message: &str) -> Option<Vec<String>> {
+    let (masked, _) = mask_tokens(message);
+    let raw = raw_tokens(message);
+    collapse_dates(&raw, masked).map(|v| v.into_iter().map(Cow::into_owned).collect())
+}
+
 /// Mask one whitespace-free token exactly as `masking.mask_token`.
 #[pyfunction]
 fn mask_token(token: &str) -> String {
@@ -492,15 +610,20 @@ fn split_words(message: &str) -> Vec<&str> {
     }
 }
 
-/// [`mask_line`] for Rust callers (the template index's bulk path); tokens that need no
-/// masking are borrowed from `message`.
-pub(crate) fn mask_tokens(message: &str) -> (Vec<Cow<'_, str>>, bool) {
+/// The raw tokens `TemplateEngine._mask` works on: `message.split()`, quoted values joined.
+pub(crate) fn raw_tokens(message: &str) -> Vec<Cow<'_, str>> {
     let raw = split_words(message);
-    let toks = if message.contains("=\"") {
+    if message.contains("=\"") {
         join_quoted(raw)
     } else {
         raw.into_iter().map(Cow::Borrowed).collect()
-    };
+    }
+}
+
+/// [`mask_line`] for Rust callers (the template index's bulk path); tokens that need no
+/// masking are borrowed from `message`.
+pub(crate) fn mask_tokens(message: &str) -> (Vec<Cow<'_, str>>, bool) {
+    let toks = raw_tokens(message);
     let dated = toks.iter().any(|t| t.len() == 3 && DATE_WORDS.contains(&t.as_ref()));
     let masked = toks
         .into_iter()
@@ -516,6 +639,7 @@ pub(crate) fn mask_tokens(message: &str) -> (Vec<Cow<'_, str>>, bool) {
 fn template_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(mask_token, m)?)?;
     m.add_function(wrap_pyfunction!(mask_line, m)?)?;
+    m.add_function(wrap_pyfunction!(mask_dates, m)?)?;
     m.add_class::<index::TemplateIndex>()?;
     Ok(())
 }
