@@ -10,7 +10,8 @@ In-process figures are process CPU time per line (us) of: the masking pass alone
 `assign` (message cache off: every line masked and looked up in Python); per-line `add` on a
 trained engine (the service's path before the native index); `match_batch` on a trained engine
 (what the service calls: native bulk path); `render_text` (the stream loop's call: native bulk
-path, cache off) on a fresh engine (learning included) and on a trained one.
+path, cache off) on a fresh engine (learning included) and on a trained one; and the service's
+call, TemplateRegistry.assign_batch per 500-record batch, against assign per record.
 
 Process figures (lines per CPU second of the child process, best of two rounds): the mixed
 K8sPlatform + DataPlatform file (drain3 degenerates on its ingress-nginx access lines), and
@@ -82,6 +83,7 @@ def in_process(lines: list[str]) -> dict:
         "match_batch_trained_us_per_line": _us_per_line(lambda ls: trained.match_batch(ls), lines),
         "templates": len(fresh.templates()),
     }
+    out["service_registry"] = registry_rows(lines)
     per_line = out["native_masking_python_lookup"]
     bulk = out["native_bulk"]
     out["speedup"] = {
@@ -89,8 +91,26 @@ def in_process(lines: list[str]) -> dict:
         "stream_bulk_vs_assign_loop": per_line["assign_us_per_line"] / bulk["render_text_us_per_line"],
         "match_batch_bulk_vs_add_loop": per_line["add_loop_trained_us_per_line"]
         / bulk["match_batch_trained_us_per_line"],
+        "registry_assign_batch_vs_one_by_one": out["service_registry"]["assign_one_by_one_us_per_record"]
+        / out["service_registry"]["assign_batch_us_per_record"],
     }
     return out
+
+
+def registry_rows(lines: list[str], batch: int = 500) -> dict:
+    """The service's engine call per consumed batch (TemplateRegistry.assign_batch ->
+    match_batch, native bulk path) against TemplateRegistry.assign message by message, each
+    on a fresh registry (learning included): the engine's share of the per-record cost."""
+    from template_matching.registry import TemplateRegistry
+
+    batched, single = TemplateRegistry(), TemplateRegistry()
+    batches = [lines[i : i + batch] for i in range(0, len(lines), batch)]
+    return {
+        "batch": batch,
+        "assign_batch_us_per_record": _us_per_line(lambda _ls: [batched.assign_batch(b) for b in batches], lines),
+        "assign_one_by_one_us_per_record": _us_per_line(lambda ls: [single.assign(x) for x in ls], lines),
+        "same_templates": batched.engine.templates() == single.engine.templates(),
+    }
 
 
 def by_corpus(gb, big: Path, tmp: Path) -> dict:
