@@ -91,6 +91,8 @@ impl Hasher for PassHasher {
 
 type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 type HashIndex = HashMap<u64, Vec<u32>, BuildHasherDefault<PassHasher>>;
+/// key hash of masked tokens -> (those tokens, what `_collapse` made of them)
+type CollapseMemo = HashMap<u64, Vec<(Vec<String>, Vec<String>)>, BuildHasherDefault<PassHasher>>;
 
 #[inline]
 fn fmix(mut h: u64) -> u64 {
@@ -378,7 +380,7 @@ pub struct TemplateIndex {
     list_run: usize,
     /// `collapse` results by masked tokens (`_collapse` is a function of the tokens alone
     /// once the line holds a ","), so that Python runs once per distinct list shape
-    collapsed: HashMap<u64, Vec<(Vec<String>, Vec<String>)>, BuildHasherDefault<PassHasher>>,
+    collapsed: CollapseMemo,
     collapsed_len: usize,
     /// `TemplateEngine._spans`, in order (pushed by Python whenever it changed)
     spans: Vec<Span>,
@@ -530,6 +532,8 @@ impl TemplateIndex {
     }
 
     /// `TemplateEngine.assign` for one line, or where Python must take over.
+    // `Option::is_none_or` would need Rust 1.82; the crate builds with 1.78
+    #[allow(clippy::unnecessary_map_or)]
     fn assign_one(&mut self, line: &str, mask: &Bound<'_, PyAny>, collapse: &Bound<'_, PyAny>) -> PyResult<Step> {
         // an empty cache (size 0) is never searched, so the line is not hashed either
         let h = if self.cache_size > 0 { MessageCache::hash(line) } else { 0 };
