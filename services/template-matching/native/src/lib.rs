@@ -6,9 +6,13 @@
 //! reference; tests compare the two on generated, fuzzed and Loghub lines.
 //! All delimiters are ASCII, so byte offsets at delimiters are valid `str` boundaries.
 
+use std::borrow::Cow;
+
 use pyo3::prelude::*;
 
-const VAR: &str = "<*>";
+mod index;
+
+pub(crate) const VAR: &str = "<*>";
 
 fn is_delim(b: u8) -> bool {
     matches!(
@@ -130,6 +134,9 @@ fn hex_run(b: &[u8], p: usize) -> usize {
 /// `_ADDR`: `(hex{1,4}:){4,}hex{1,4}` then closers to the end, with the regex's backtracking order.
 fn match_addr(token: &str) -> Option<String> {
     let b = token.as_bytes();
+    if b.iter().filter(|c| **c == b':').count() < 4 {
+        return None;
+    }
     let n = b.len();
     let start = leading(b, b"\"'([<{/");
     let mut ends = vec![start]; // ends[k]: position after k groups "hex:"
@@ -219,23 +226,30 @@ fn is_literal(piece: &str) -> bool {
         && (piece.eq_ignore_ascii_case("true") || piece.eq_ignore_ascii_case("false") || piece.eq_ignore_ascii_case("null"))
 }
 
-fn mask_piece(piece: &str, next_delim: &str, after: &str) -> String {
+/// What `_mask_piece` makes of a piece: itself, a variable, or its stem and a variable.
+enum Piece<'a> {
+    Keep,
+    Var,
+    Stem(&'a str),
+}
+
+fn mask_piece<'a>(piece: &'a str, next_delim: &str, after: &str) -> Piece<'a> {
     if !has_digit(piece) {
         if is_literal(piece) {
-            return VAR.to_string();
+            return Piece::Var;
         }
         if next_delim == ":" && all_digits(after) && is_host(piece) {
-            return VAR.to_string();
+            return Piece::Var;
         }
-        return piece.to_string();
+        return Piece::Keep;
     }
     if next_delim == "=" || is_name_num(piece) {
-        return piece.to_string();
+        return Piece::Keep;
     }
     if let Some(stem) = stem_num(piece) {
-        return format!("{stem}{VAR}");
+        return Piece::Stem(stem);
     }
-    VAR.to_string()
+    Piece::Var
 }
 
 struct Out {
@@ -285,9 +299,18 @@ fn mask_pieces(token: &str) -> String {
         if !piece.is_empty() {
             let nxt = if i + 1 < n { parts[i + 1] } else { "" };
             let after = if i + 2 < n { parts[i + 2] } else { "" };
-            let masked = mask_piece(piece, nxt, after);
-            if !(masked == VAR && out.last_var) {
-                out.push(&masked);
+            match mask_piece(piece, nxt, after) {
+                Piece::Keep => out.push(piece),
+                Piece::Var => {
+                    if !out.last_var {
+                        out.push(VAR);
+                    }
+                }
+                Piece::Stem(stem) => {
+                    out.s.push_str(stem);
+                    out.s.push_str(VAR);
+                    out.last_var = false;
+                }
             }
         }
         if i + 1 < n {
@@ -383,29 +406,39 @@ fn needs_work(token: &str) -> bool {
     if token.bytes().any(|c| c.is_ascii_digit() || matches!(c, b'/' | b'\\' | b'=')) {
         return true;
     }
-    let folded: Vec<u8> = token
-        .chars()
-        .map(|c| match c {
+    if token.is_ascii() {
+        let b = token.as_bytes();
+        return b.windows(4).any(|w| w.eq_ignore_ascii_case(b"true") || w.eq_ignore_ascii_case(b"null"))
+            || b.windows(5).any(|w| w.eq_ignore_ascii_case(b"false"));
+    }
+    // the last five characters, case-folded (other characters as 0), one byte each
+    const TRUE: u64 = u32::from_be_bytes(*b"true") as u64;
+    const NULL: u64 = u32::from_be_bytes(*b"null") as u64;
+    const FALSE: u64 = (u32::from_be_bytes(*b"alse") as u64) | ((b'f' as u64) << 32);
+    let mut w: u64 = 0;
+    for c in token.chars() {
+        let f = match c {
             'A'..='Z' | 'a'..='z' => c.to_ascii_lowercase() as u8,
             '\u{17f}' => b's',
             _ => 0,
-        })
-        .collect();
-    folded.windows(4).any(|w| w == b"true" || w == b"null") || folded.windows(5).any(|w| w == b"false")
+        };
+        w = (w << 8) | u64::from(f);
+        let four = w & 0xffff_ffff;
+        if four == TRUE || four == NULL || (w & 0xff_ffff_ffff) == FALSE {
+            return true;
+        }
+    }
+    false
 }
 
-fn mask_one(token: &str) -> String {
+fn mask_one(token: &str) -> Cow<'_, str> {
     if !needs_work(token) {
-        return token.to_string();
+        return Cow::Borrowed(token);
     }
-    if token.contains('=') {
-        mask_kv(token)
-    } else {
-        mask_pieces(token)
-    }
+    Cow::Owned(if token.contains('=') { mask_kv(token) } else { mask_pieces(token) })
 }
 
-fn join_quoted(raw: Vec<&str>) -> Vec<std::borrow::Cow<'_, str>> {
+fn join_quoted(raw: Vec<&str>) -> Vec<Cow<'_, str>> {
     let mut out = Vec::with_capacity(raw.len());
     let n = raw.len();
     let mut i = 0;
@@ -418,13 +451,13 @@ fn join_quoted(raw: Vec<&str>) -> Vec<std::borrow::Cow<'_, str>> {
                     j += 1;
                 }
                 if j < n {
-                    out.push(std::borrow::Cow::Owned(raw[i..=j].join(" ")));
+                    out.push(Cow::Owned(raw[i..=j].join(" ")));
                     i = j + 1;
                     continue;
                 }
             }
         }
-        out.push(std::borrow::Cow::Borrowed(tok));
+        out.push(Cow::Borrowed(tok));
         i += 1;
     }
     out
@@ -435,10 +468,128 @@ const DATE_WORDS: [&str; 19] = [
     "Fri", "Sat", "Sun",
 ];
 
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/// `\W*$` on the rest of a token: Some(whether it holds only non-word characters), None
+/// where that needs Unicode's idea of a word character (a non-ASCII character).
+fn nonword_rest(rest: &str) -> Option<bool> {
+    if !rest.is_ascii() {
+        return None;
+    }
+    Some(rest.bytes().all(|b| !(b.is_ascii_alphanumeric() || b == b'_')))
+}
+
+fn digits(b: &[u8], from: usize) -> usize {
+    b[from.min(b.len())..].iter().take_while(|c| c.is_ascii_digit()).count()
+}
+
+/// `_DAY`: `^[0-9]{1,2},?$`
+fn is_day(t: &str) -> bool {
+    let b = t.as_bytes();
+    let d = digits(b, 0);
+    (1..=2).contains(&d) && (b.len() == d || (b.len() == d + 1 && b[d] == b','))
+}
+
+/// `_YEAR`: `^[0-9]{4}\W*$` (None: Python must decide)
+fn is_year(t: &str) -> Option<bool> {
+    let b = t.as_bytes();
+    if b.len() < 4 || !b[..4].iter().all(u8::is_ascii_digit) {
+        return Some(false);
+    }
+    nonword_rest(&t[4..])
+}
+
+/// `_CLOCK`: `^[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?(\.[0-9]+)?\W*$`, every way the regex may take.
+fn is_clock(t: &str) -> Option<bool> {
+    let b = t.as_bytes();
+    let d = digits(b, 0);
+    let h = if d >= 1 && b.get(1) == Some(&b':') {
+        1
+    } else if d >= 2 && b.get(2) == Some(&b':') {
+        2
+    } else {
+        return Some(false);
+    };
+    let m = h + 1;
+    if b.len() < m + 2 || !b[m..m + 2].iter().all(u8::is_ascii_digit) {
+        return Some(false);
+    }
+    let p = m + 2;
+    let mut unsure = false;
+    let seconds = if b.len() >= p + 3 && b[p] == b':' && b[p + 1..p + 3].iter().all(u8::is_ascii_digit) {
+        vec![p + 3, p]
+    } else {
+        vec![p]
+    };
+    for q in seconds {
+        let mut ends = Vec::with_capacity(2);
+        if b.get(q) == Some(&b'.') && digits(b, q + 1) > 0 {
+            ends.push(q + 1 + digits(b, q + 1));
+        }
+        ends.push(q);
+        for e in ends {
+            match nonword_rest(&t[e..]) {
+                Some(true) => return Some(true),
+                Some(false) => {}
+                None => unsure = true,
+            }
+        }
+    }
+    if unsure {
+        None
+    } else {
+        Some(false)
+    }
+}
+
+/// `masking.collapse_dates(raw, masked)`: None where a date test needs Unicode (Python decides).
+pub(crate) fn collapse_dates<'a>(raw: &[Cow<'_, str>], masked: Vec<Cow<'a, str>>) -> Option<Vec<Cow<'a, str>>> {
+    let n = raw.len();
+    let mut masked: Vec<Option<Cow<'a, str>>> = masked.into_iter().map(Some).collect();
+    let mut out = Vec::with_capacity(n);
+    let mut i = 0;
+    while i < n {
+        let tok = raw[i].as_ref();
+        if !(tok.len() == 3 && DATE_WORDS.contains(&tok)) {
+            out.push(masked[i].take().unwrap_or_default());
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        if WEEKDAYS.contains(&tok) && j < n && MONTHS.contains(&raw[j].as_ref()) {
+            j += 1;
+        }
+        if j < n && is_day(&raw[j]) {
+            j += 1;
+        }
+        let mut clock = None;
+        if j < n && is_clock(&raw[j])? {
+            clock = masked[j].take();
+            j += 1;
+        }
+        if j < n && clock.is_some() && is_year(&raw[j])? {
+            j += 1;
+        }
+        out.push(clock.unwrap_or(Cow::Borrowed(VAR)));
+        i = j;
+    }
+    Some(out)
+}
+
+/// The masked tokens of a message with its date phrases collapsed (`TemplateEngine._mask`
+/// before the list steps), or None where Python's Unicode rules must decide.
+#[pyfunction]
+fn mask_dates(message: &str) -> Option<Vec<String>> {
+    let (masked, _) = mask_tokens(message);
+    let raw = raw_tokens(message);
+    collapse_dates(&raw, masked).map(|v| v.into_iter().map(Cow::into_owned).collect())
+}
+
 /// Mask one whitespace-free token exactly as `masking.mask_token`.
 #[pyfunction]
 fn mask_token(token: &str) -> String {
-    mask_one(token)
+    mask_one(token).into_owned()
 }
 
 /// Split a message on Python whitespace, join quoted `key="a b"` values, mask every token.
@@ -446,19 +597,49 @@ fn mask_token(token: &str) -> String {
 /// (the caller then collapses the date phrase with the raw tokens).
 #[pyfunction]
 fn mask_line(message: &str) -> (Vec<String>, bool) {
-    let raw: Vec<&str> = message.split(py_is_space).filter(|t| !t.is_empty()).collect();
-    let toks = if message.contains("=\"") {
+    let (toks, dated) = mask_tokens(message);
+    (toks.into_iter().map(Cow::into_owned).collect(), dated)
+}
+
+/// Python's `str.split()` (ASCII lines byte by byte: whitespace there is 0x09-0x0d, 0x1c-0x20).
+fn split_words(message: &str) -> Vec<&str> {
+    if message.is_ascii() {
+        message.split(|c: char| matches!(c as u8, 0x09..=0x0d | 0x1c..=0x20)).filter(|t| !t.is_empty()).collect()
+    } else {
+        message.split(py_is_space).filter(|t| !t.is_empty()).collect()
+    }
+}
+
+/// The raw tokens `TemplateEngine._mask` works on: `message.split()`, quoted values joined.
+pub(crate) fn raw_tokens(message: &str) -> Vec<Cow<'_, str>> {
+    let raw = split_words(message);
+    if message.contains("=\"") {
         join_quoted(raw)
     } else {
-        raw.into_iter().map(std::borrow::Cow::Borrowed).collect()
-    };
-    let dated = toks.iter().any(|t| DATE_WORDS.contains(&t.as_ref()));
-    (toks.iter().map(|t| mask_one(t)).collect(), dated)
+        raw.into_iter().map(Cow::Borrowed).collect()
+    }
+}
+
+/// [`mask_line`] for Rust callers (the template index's bulk path); tokens that need no
+/// masking are borrowed from `message`.
+pub(crate) fn mask_tokens(message: &str) -> (Vec<Cow<'_, str>>, bool) {
+    let toks = raw_tokens(message);
+    let dated = toks.iter().any(|t| t.len() == 3 && DATE_WORDS.contains(&t.as_ref()));
+    let masked = toks
+        .into_iter()
+        .map(|t| match t {
+            Cow::Borrowed(t) => mask_one(t),
+            Cow::Owned(t) => Cow::Owned(mask_one(&t).into_owned()),
+        })
+        .collect();
+    (masked, dated)
 }
 
 #[pymodule]
 fn template_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(mask_token, m)?)?;
     m.add_function(wrap_pyfunction!(mask_line, m)?)?;
+    m.add_function(wrap_pyfunction!(mask_dates, m)?)?;
+    m.add_class::<index::TemplateIndex>()?;
     Ok(())
 }

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
-from collections.abc import Callable, Iterable
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from template_native import mask_line
+from template_native import TemplateIndex, mask_line
+
+try:  # what hashlib.blake2b is, without hashlib loading OpenSSL at start (`logmesh parse` starts often)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - a Python built without its own blake2
+    from hashlib import blake2b
 
 from .masking import DATE_WORDS, VAR, collapse_dates, mask_token
 
@@ -25,7 +31,7 @@ def normalise_template(template: str) -> str:
 def template_id(template: str) -> str:
     """Stable, content-based id: blake2b (64 bit, hex) of the normalised template."""
     text = normalise_template(template)
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+    return blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -88,10 +94,11 @@ class EngineConfig:
 
 class _Cluster:
     __slots__ = (
+        "_index",
+        "_pending",
         "count",
         "key",
         "merged_into",
-        "pending",
         "seq",
         "sib",
         "span",
@@ -101,7 +108,7 @@ class _Cluster:
         "wild",
     )
 
-    def __init__(self, seq: int, tokens: tuple[str, ...]) -> None:
+    def __init__(self, seq: int, tokens: tuple[str, ...], index: TemplateIndex | None = None) -> None:
         self.seq = seq
         self.count = 0
         self.merged_into: _Cluster | None = None
@@ -109,11 +116,23 @@ class _Cluster:
         # plain word at that position
         self.sib: dict[int, _Siblings] = {}
         # one of those groups is to be merged at this template's next line
-        self.pending = False
+        self._pending = False
+        self._index = index
         # position of the variable that stands for one or more tokens (a free-text value
         # of any length); such templates live outside the length buckets
         self.span: int | None = None
         self._set_tokens(tokens)
+
+    @property
+    def pending(self) -> bool:
+        return self._pending
+
+    @pending.setter
+    def pending(self, value: bool) -> None:
+        # the native index answers this template's lines only while it is not pending
+        self._pending = value
+        if self._index is not None:
+            self._index.set_pending(self.seq, value)
 
     def _set_tokens(self, tokens: tuple[str, ...]) -> None:
         self.tokens = tokens
@@ -153,12 +172,25 @@ class _Siblings:
         self.members: list[_Cluster] = []
 
 
+def _due_group(c: _Cluster) -> _Siblings | None:
+    """The sibling group that a line of ``c`` merges now, if any: the first evident group of
+    a pending template. Without one the line is answered like any other (the native index
+    is told so, see TemplateEngine._settle)."""
+    if c.pending:
+        for group in c.sib.values():
+            if group.evident:
+                return group
+    return None
+
+
 class _Bucket:
     """All templates of one token count, indexed for the fast path."""
 
-    __slots__ = ("clusters", "index", "pattern_list", "patterns", "postings")
+    __slots__ = ("clusters", "index", "native", "pattern_list", "patterns", "postings")
 
-    def __init__(self) -> None:
+    def __init__(self, native: TemplateIndex | None = None) -> None:
+        # the engine's native index, kept in step with index / patterns (see TemplateEngine)
+        self.native = native
         self.index: dict[tuple[str, ...], _Cluster] = {}
         # (position, constant token) -> templates that have it: finds similar templates
         # without comparing the line with every template of its length
@@ -184,6 +216,8 @@ class _Bucket:
         if n == 0:
             # most specific patterns (fewest wildcards) first
             self.pattern_list = sorted(self.patterns, key=len)
+        if self.native is not None:
+            self.native.add(c.seq, c.key, c.wild, c.template, c.template_id)
 
     def remove(self, c: _Cluster) -> None:
         if self.index.get(c.key) is c:
@@ -202,6 +236,8 @@ class _Bucket:
         else:
             del self.patterns[c.wild]
             self.pattern_list = sorted(self.patterns, key=len)
+        if self.native is not None:
+            self.native.remove(c.seq)
 
     def lookup(self, toks: tuple[str, ...]) -> _Cluster | None:
         index = self.index
@@ -618,7 +654,11 @@ class TemplateEngine:
         self._buckets: dict[int, _Bucket] = {}
         self._seq = 0
         self._clusters: dict[int, _Cluster] = {}
-        self._msg_cache: dict[str, _Cluster] = {}
+        # the fast path in native code (template_native.TemplateIndex): a mirror of every
+        # bucket's index and patterns and of the pending flags, and the exact-message cache
+        # (message -> cluster number); see assign_text / match_batch
+        self._native = TemplateIndex(self.config.message_cache_size, self.config.value_shapes, self.config.list_run)
+        self._spans_pushed: list[tuple[int, int | None, tuple[str, ...], bool]] = []
         self._tok_cache: dict[str, str] = {}
         # (position, word, word) -> first sibling group where the two words alternated there
         self._pairs: dict[tuple[str, str], _Siblings] = {}
@@ -674,22 +714,22 @@ class TemplateEngine:
         return self._collapse(message, out)
 
     def _remember(self, message: str, c: _Cluster) -> None:
-        size = self.config.message_cache_size
-        if size:
-            cache = self._msg_cache
-            if len(cache) >= size:
-                cache.clear()
-            cache[message] = c
+        # message_cache_size entries at most, cleared when full (0: no cache)
+        self._native.remember(message, c.seq)
+
+    def _cached(self, message: str) -> _Cluster | None:
+        seq = self._native.cached(message)
+        return self._clusters[seq].resolve() if seq else None
 
     def _bucket(self, n: int) -> _Bucket:
         b = self._buckets.get(n)
         if b is None:
-            b = self._buckets[n] = _Bucket()
+            b = self._buckets[n] = _Bucket(self._native)
         return b
 
     def _new_cluster(self, toks: tuple[str, ...]) -> _Cluster:
         self._seq += 1
-        c = _Cluster(self._seq, toks)
+        c = _Cluster(self._seq, toks, self._native)
         self._clusters[c.seq] = c
         self._bucket(len(toks)).add(c)
         if toks:
@@ -769,12 +809,10 @@ class TemplateEngine:
     # ---------------------------------------------------------------------- API
     def add(self, message: str) -> Match:
         """Template of ``message``; learns a new or more general template if needed."""
-        c = self._msg_cache.get(message)
-        if c is not None:
-            c = c.resolve()
-            if not c.pending:
-                c.count += 1
-                return Match(c.template_id, c.template, False, None, c.seq)
+        c = self._cached(message)
+        if c is not None and not c.pending:
+            c.count += 1
+            return Match(c.template_id, c.template, False, None, c.seq)
         c, is_new, replaced = self._learn(message)
         prev = replaced[0] if replaced else None
         return Match(c.template_id, c.template, is_new, prev, c.seq, replaced)
@@ -782,25 +820,142 @@ class TemplateEngine:
     def assign(self, message: str) -> tuple[int, str]:
         """Like :meth:`add` but returns only (cluster, template): the hot loop of bulk
         parsing, without building a Match."""
-        c = self._msg_cache.get(message)
-        if c is not None:
-            c = c.resolve()
-            if not c.pending:
-                c.count += 1
-                return c.seq, c.template
+        c = self._cached(message)
+        if c is not None and not c.pending:
+            c.count += 1
+            return c.seq, c.template
         c = self._learn(message)[0]
         return c.seq, c.template
 
     def assign_batch(self, messages: Iterable[str]) -> list[tuple[int, str]]:
         """:meth:`assign` for many messages in order (one call per batch for callers that
         parse record batches; the results are exactly those of calling assign in a loop)."""
-        assign = self.assign
-        return [assign(m) for m in messages]
+        clusters = self._clusters
+        out: list[tuple[int, str]] = []
+        for seqs, message in self._bulk_list(messages):
+            if seqs:
+                made = {seq: (seq, clusters[seq].template) for seq in set(seqs)}
+                out += map(made.__getitem__, seqs)
+            if message is not None:
+                answer = self.assign(message)
+                self._settle(answer[0])
+                out.append(answer)
+        return out
 
     def match_batch(self, messages: Iterable[str]) -> list[Match]:
-        """:meth:`add` for many messages in order: learns, returns one Match per message."""
-        add = self.add
-        return [add(m) for m in messages]
+        """:meth:`add` for many messages in order: learns, returns one Match per message
+        (exactly those of calling add in a loop; lines of known templates are answered by
+        the native index, the others by :meth:`add`)."""
+        clusters = self._clusters
+        out: list[Match] = []
+        for seqs, message in self._bulk_list(messages):
+            if seqs:
+                made = {}
+                for seq in set(seqs):
+                    c = clusters[seq]
+                    made[seq] = Match(c.template_id, c.template, False, None, seq)
+                out += map(made.__getitem__, seqs)
+            if message is not None:
+                match = self.add(message)
+                self._settle(match.cluster)
+                out.append(match)
+        return out
+
+    def assign_text(self, text: str) -> array:
+        """Cluster numbers of the lines of ``text`` (each line ends in "\n" and is taken
+        without trailing "\r"/"\n"), exactly as :meth:`assign` line by line would give them."""
+        out = array("I")
+        for seqs, seq in self._bulk_text(text, 0):
+            out.frombytes(seqs)
+            if seq:
+                out.append(seq)
+        return out
+
+    def render_text(self, text: str, as_json: bool = True) -> str:
+        """:meth:`assign_text`, answered as the stream's output lines: one JSON object
+        ``{"cluster", "template", "template_id"}`` per line, or ``template_id<TAB>template``."""
+        mode = 1 if as_json else 2
+        clusters = self._clusters
+        out = []
+        for rendered, seq in self._bulk_text(text, mode):
+            out.append(rendered)
+            if seq:
+                c = clusters[seq]
+                out.append(TemplateIndex.render_line(seq, c.template, c.template_id, mode))
+        return "".join(out)
+
+    def _count_hits(self) -> None:
+        # lines the native index answered since the last call, added to the templates' counts
+        clusters = self._clusters
+        for seq, n in self._native.take_hits():
+            clusters[seq].count += n
+
+    def _settle(self, seq: int) -> None:
+        # a pending template without a merge due (_due_group): its lines found by lookup are
+        # answered natively until its pending flag is set again (a line answered from the
+        # message cache still goes through lookup, as in assign)
+        c = self._clusters[seq]
+        if c.pending and _due_group(c) is None:
+            self._native.settle(seq)
+
+    def _sync_spans(self) -> None:
+        # the variable-length templates as the native index must see them (it answers lines
+        # they cover unchanged, and cached lines of theirs); they change only in Python
+        # (mining), so this runs before a bulk call and after each line Python answered
+        spans = getattr(self, "_spans", ())
+        state = [(c.seq, c.span, c.tokens, c.merged_into is None) for c in spans]
+        if state != self._spans_pushed:
+            self._native.set_spans(
+                [(seq, span, tokens, alive, c.template, c.template_id) for (seq, span, tokens, alive), c in zip(state, spans, strict=True)]
+            )
+            self._spans_pushed = state
+
+    def _redirect(self, dead: int) -> None:
+        # a cached cluster merged away: where it went, so that the native index answers
+        # its other cached lines again
+        target = self._clusters[dead].resolve().seq
+        if target != dead:
+            self._native.redirect(dead, target)
+
+    def _bulk_text(self, text: str, mode: int) -> Iterator[tuple[Any, int]]:
+        """Pairs (lines the native index answered: cluster numbers as array("I") bytes in
+        mode 0, rendered lines in mode 1 (JSON) or 2 (text); the cluster of the next line,
+        answered by :meth:`assign`, or 0 at the end)."""
+        native, mask, collapse = self._native, self._mask, self._collapse
+        pos = 0
+        self._sync_spans()
+        while True:
+            answered, pos, line, dead = native.assign_text(text, pos, mode, mask, collapse)
+            self._count_hits()
+            if line is None:
+                yield answered, 0
+                return
+            if dead:
+                self._redirect(dead)
+            seq = self.assign(line)[0]
+            self._settle(seq)
+            self._sync_spans()
+            yield answered, seq
+
+    def _bulk_list(self, messages: Iterable[str]) -> Iterator[tuple[array, str | None]]:
+        """Pairs (clusters of the messages the native index answered; the next message, for
+        Python to answer (then to _settle), or None at the end), in order."""
+        msgs = messages if isinstance(messages, list) else list(messages)
+        native, mask, collapse = self._native, self._mask, self._collapse
+        i, n = 0, len(msgs)
+        while i < n:
+            self._sync_spans()
+            answered, i, dead = native.assign_list(msgs, i, mask, collapse)
+            self._count_hits()
+            seqs = array("I")
+            seqs.frombytes(answered)
+            if i >= n:
+                yield seqs, None
+                return
+            if dead:
+                self._redirect(dead)
+            yield seqs, msgs[i]
+            i += 1
 
     def _learn(self, message: str) -> tuple[_Cluster, bool, tuple[str, ...]]:
         """Fast path, else mining. Returns (template, is_new, ids it replaced)."""
@@ -808,14 +963,14 @@ class TemplateEngine:
         b = self._bucket(len(toks))
         c = b.lookup(toks)
         if c is not None:
-            for group in c.sib.values() if c.pending else ():
-                if group.evident:
-                    old_ids = [m.template_id for m in group.members if m.merged_into is None]
-                    c = self._merge_siblings(group, group.pos, c.tokens)
-                    old_ids += self._absorb(c)
-                    c.count += 1
-                    self._remember(message, c)
-                    return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
+            group = _due_group(c)
+            if group is not None:
+                old_ids = [m.template_id for m in group.members if m.merged_into is None]
+                c = self._merge_siblings(group, group.pos, c.tokens)
+                old_ids += self._absorb(c)
+                c.count += 1
+                self._remember(message, c)
+                return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
             c.count += 1
             self._remember(message, c)
             return c, False, ()
@@ -1208,9 +1363,8 @@ class TemplateEngine:
 
     def match(self, message: str) -> Match | None:
         """Template of ``message`` if a known template covers it; never learns."""
-        c = self._msg_cache.get(message)
+        c = self._cached(message)
         if c is not None:
-            c = c.resolve()
             return Match(c.template_id, c.template, False, None, c.seq)
         toks = self._mask(message)
         b = self._buckets.get(len(toks))
@@ -1241,7 +1395,7 @@ class TemplateEngine:
             if toks in b.index:
                 continue
             self._new_cluster(toks)
-        self._msg_cache.clear()
+        self._native.clear_cache()
 
     def current(self, cluster: int) -> tuple[int, str, str]:
         """(cluster, template_id, template) that the cluster number returned in an
