@@ -248,3 +248,28 @@ def test_secret_corpus_recall_at_ingestion_is_at_least_99_percent() -> None:
     missed = [e.kind for e in lines
               if e.leaked(normaliser.normalise({"org": "o", "message": e.line}, event_id="e", received_at=NOW).message)]
     assert len(missed) <= len(lines) // 100, missed
+
+
+def test_the_msgspec_encoder_writes_what_orjson_and_the_contract_write() -> None:
+    """``encode`` uses msgspec for speed; its bytes must be orjson's (the previous encoder) and the contract's."""
+    import random
+
+    rng = random.Random(3)
+    alphabet = [chr(c) for c in range(0x20, 0x250)] + ["\t", "\n", "\u2028", "\ufeff", "😀", "\U0010ffff", '"', "\\"]
+    normaliser = Normaliser(Limits(), None)
+    for index in range(2000):
+        message = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) + "x"
+        raw = {"org": "o", "message": message, "timestamp": 1795428000 + index * 0.001234, "pod": "p",
+               "extra": message[:8], "level": rng.choice(["info", "chatty", 5])}
+        received = datetime.fromtimestamp(1795428100 + index / 7, UTC)
+        key, value = normaliser.encode(raw, event_id=f"e{index}", received_at=received)
+        record = LogRecord.model_validate_json(value)
+        assert value == orjson.dumps(orjson.loads(value) | {"timestamp": record.timestamp,
+                                                              "received_at": record.received_at},
+                                     option=orjson.OPT_UTC_Z)
+        assert value == record.model_dump_json().encode()
+
+
+def test_a_lone_surrogate_is_rejected_not_raised() -> None:
+    with pytest.raises(Rejected, match="cannot be encoded"):
+        Normaliser(Limits(), None).encode({"org": "o", "message": "a\ud800b"}, event_id="e", received_at=NOW)

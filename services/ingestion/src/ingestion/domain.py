@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+import msgspec
 import orjson
 
 from ingestion.redaction import Redactor
@@ -212,6 +213,9 @@ _ORG_LIMIT: int = next(  # the contract's own bound
     rule.max_length for rule in LogRecord.model_fields["org"].metadata if hasattr(rule, "max_length")
 )
 _SERVICE_LIMIT = 256
+# msgspec writes the same bytes as orjson.dumps(option=OPT_UTC_Z) for these documents (tests hold the
+# two equal) at a fifth of the CPU: orjson 3.13's dumps has a fixed cost of ~2.7 µs per call here
+_ENCODE = msgspec.json.Encoder().encode
 
 
 def _clean_short(value: object, limit: int) -> bool:
@@ -394,8 +398,8 @@ class Normaliser:
             "truncated": truncated,
         }
         try:
-            return f"{org}/{service}", orjson.dumps(document, option=orjson.OPT_UTC_Z)
-        except orjson.JSONEncodeError as exc:  # unreachable from parsed JSON or decoded text; a caller's dict may
+            return f"{org}/{service}", _ENCODE(document)
+        except (msgspec.EncodeError, TypeError, ValueError, OverflowError) as exc:  # a lone surrogate from decoded text, or a caller's dict
             raise Rejected(f"record: cannot be encoded as JSON ({exc})") from None
 
     def normalise(self, raw: Mapping[str, Any], *, event_id: str, received_at: datetime) -> LogRecord:
