@@ -75,6 +75,8 @@ class Delivery(NamedTuple):
 Decoder = Callable[[bytes, Delivery], M]
 Handler = Callable[[M, Delivery], Awaitable[None]]
 BatchHandler = Callable[[list[M], list[Delivery]], Awaitable[None]]
+# a polled batch's messages decoded together: per delivery its message, or the exception that rejects it
+BatchDecoder = Callable[[list[Delivery]], list[M | Exception]]
 
 
 def json_decoder(model: type[B]) -> Decoder[B]:
@@ -108,6 +110,7 @@ class _Registration:
     batch_timeout_ms: int
     auto_offset_reset: OffsetReset
     fill_bytes: int = 1
+    decode_batch: BatchDecoder[Any] | None = None
 
 
 class Mesh:
@@ -324,6 +327,7 @@ class Mesh:
         handler: BatchHandler[M],
         *,
         decoder: Decoder[M] | None = None,
+        batch_decoder: BatchDecoder[M] | None = None,
         max_records: int = 500,
         batch_timeout_ms: int = 200,
         fill_bytes: int = 1,
@@ -336,10 +340,15 @@ class Mesh:
         until that many bytes are there or ``batch_timeout_ms`` passed, so batches fill under load
         (for handlers whose cost is mostly per call, like a database insert) at the price of up to
         ``batch_timeout_ms`` of latency when traffic is light.
+
+        ``batch_decoder`` decodes a whole poll's messages in one call (work that is cheaper per batch);
+        what it returns as an exception is dead-lettered like a ``decoder`` failure. Should it raise,
+        that poll is decoded message by message with ``decoder``.
         """
         self._register(
             topic, handler, decoder, group_id, auto_offset_reset,
             batch=True, max_records=max_records, batch_timeout_ms=batch_timeout_ms, fill_bytes=fill_bytes,
+            decode_batch=batch_decoder,
         )
 
     def _register(
@@ -354,6 +363,7 @@ class Mesh:
         max_records: int,
         batch_timeout_ms: int,
         fill_bytes: int = 1,
+        decode_batch: BatchDecoder[Any] | None = None,
     ) -> None:
         name = self.topic_name(topic)
         group = self.settings.topic(group_id or self.settings.service_name)
@@ -362,7 +372,7 @@ class Mesh:
             raise ValueError(f"{name} already has a handler in group {group}")
         registrations[name] = _Registration(
             topic, name, decoder or json_decoder(topic.model), handler, batch, max_records, batch_timeout_ms,
-            auto_offset_reset, fill_bytes,
+            auto_offset_reset, fill_bytes, decode_batch,
         )
 
     def _subscribe(self, group: str | None, registrations: dict[str, _Registration]) -> None:
@@ -444,12 +454,20 @@ class Mesh:
         with self._consumer_span(name, all_deliveries):
             events: list[Any] = []
             deliveries: list[Delivery] = []
-            for delivery in all_deliveries:
-                try:
-                    events.append(decode(delivery.value, delivery))
-                except Exception as exc:  # never skipped: whatever the decoder raises is dead-lettered
-                    await self.reject(topic, delivery, exc)
-                    continue
+            decoded = self._decode_together(registration, all_deliveries)
+            for index, delivery in enumerate(all_deliveries):
+                if decoded is None:
+                    try:
+                        event = decode(delivery.value, delivery)
+                    except Exception as exc:  # never skipped: whatever the decoder raises is dead-lettered
+                        await self.reject(topic, delivery, exc)
+                        continue
+                else:
+                    event = decoded[index]
+                    if isinstance(event, Exception):
+                        await self.reject(topic, delivery, event)
+                        continue
+                events.append(event)
                 deliveries.append(delivery)
             if not events:
                 return
@@ -462,6 +480,23 @@ class Mesh:
                     await self._handle_with_retries(
                         topic, name, functools.partial(handler, [event], [delivery]), [delivery]
                     )
+
+    @staticmethod
+    def _decode_together(registration: _Registration, deliveries: list[Delivery]) -> list[Any] | None:
+        """The batch decoder's results, or None: decode one by one (no batch decoder, or it failed as a whole)."""
+        if registration.decode_batch is None:
+            return None
+        try:
+            decoded = registration.decode_batch(deliveries)
+        except Exception:
+            log.exception("batch decoder failed; decoding this poll message by message",
+                          extra={"topic": registration.name})
+            return None
+        if len(decoded) != len(deliveries):
+            log.error("batch decoder returned %d results for %d messages; decoding message by message",
+                      len(decoded), len(deliveries), extra={"topic": registration.name})
+            return None
+        return decoded
 
     async def reject(self, topic: Topic, delivery: Delivery, error: Exception) -> None:
         """Dead-letter a message that cannot be decoded or validated, with a readable reason.

@@ -45,6 +45,7 @@ def create_app(settings: IngestionSettings, publisher: RecordPublisher | None = 
             LOGS_RAW,
             raw.handle,
             decoder=raw.decode,
+            batch_decoder=raw.decode_batch,
             max_records=settings.raw_batch_max_records,
             batch_timeout_ms=settings.raw_batch_timeout_ms,
         )
