@@ -21,8 +21,9 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Literal, NamedTuple, TypeVar
 
 from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener
@@ -68,7 +69,7 @@ class Delivery(NamedTuple):
     offset: int
     key: bytes | None
     timestamp_ms: int
-    headers: dict[str, str]
+    headers: Mapping[str, str]  # read-only: the deliveries of a poll share equal headers
     value: bytes
 
 
@@ -586,7 +587,7 @@ class Mesh:
             key=delivery.key.decode("utf-8", "replace") if delivery.key else None,
             payload=payload,
             payload_encoding=encoding,  # type: ignore[arg-type]
-            headers=delivery.headers,
+            headers=dict(delivery.headers),
         )
         headers = {
             "x-dlq-reason": reason[:500].encode("ascii", "replace").decode(),
@@ -698,25 +699,30 @@ async def _no_body(_message: Any) -> None:
     return None
 
 
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+_new_delivery = tuple.__new__  # Delivery's own __new__ is a Python-level lambda: one frame per record more
+
+
 def delivery_of(raw: Any) -> Delivery:
     """A consumed aiokafka record as a ``Delivery``."""
-    return Delivery(raw.topic, raw.partition, raw.offset, raw.key, raw.timestamp, _headers(raw.headers),
-                    raw.value or b"")
+    headers = MappingProxyType(_headers(raw.headers)) if raw.headers else _NO_HEADERS
+    return Delivery(raw.topic, raw.partition, raw.offset, raw.key, raw.timestamp, headers, raw.value or b"")
 
 
 def deliveries_of(records: Sequence[Any]) -> list[Delivery]:
     """``delivery_of`` for a polled batch. Records published together carry equal headers (one
-    ``publish_many`` call shares its trace context), so equal headers are decoded once; each
-    delivery still gets its own dict."""
-    deliveries = []
+    ``publish_many`` call shares its trace context), so equal headers are decoded once and the
+    deliveries share them, read-only."""
+    deliveries: list[Delivery] = []
+    append = deliveries.append
     last_raw: Any = None
-    last: dict[str, str] = {}
+    last: Mapping[str, str] = _NO_HEADERS
     for raw in records:
         raw_headers = raw.headers
         if raw_headers != last_raw:
-            last_raw, last = raw_headers, _headers(raw_headers)
-        deliveries.append(Delivery(raw.topic, raw.partition, raw.offset, raw.key, raw.timestamp,
-                                   last.copy() if last else {}, raw.value or b""))
+            last_raw, last = raw_headers, MappingProxyType(_headers(raw_headers)) if raw_headers else _NO_HEADERS
+        append(_new_delivery(Delivery, (raw.topic, raw.partition, raw.offset, raw.key, raw.timestamp, last,
+                                        raw.value or b"")))
     return deliveries
 
 
