@@ -175,7 +175,12 @@ class Redactor:
             raise ValueError("Redactor.texts knows the card and bare-key shapes only; teach it the new one")
         self._digits = b"".join(b"0" if 48 <= c <= 57 else b"-" if c in b" -" else b"." for c in range(256))
         self._key_chars = b"".join(b"a" if chr(c) in _KEY_CHARS else b"." for c in range(256))
-        self._needle_rules = [(needle.encode(), rules) for needle, rules in self._rules_by_needle.items()]
+        # needles holding punctuation are grouped by their first punctuation byte: one search for the byte
+        # skips the whole group in batches without it (ordinary logs rarely hold "_", "~", "@" or "=")
+        self._needle_groups: dict[bytes, list[tuple[bytes, frozenset[int]]]] = {}
+        for needle, rules in self._rules_by_needle.items():
+            gate = next((c for c in needle if not c.isalnum()), "").encode()
+            self._needle_groups.setdefault(gate, []).append((needle.encode(), rules))
         self._card_run = re.compile(rb"0000-?0000-?0000")
 
     def scan(self, value: str) -> Redaction:
@@ -262,12 +267,15 @@ class Redactor:
         shaped: set[int] = set()  # lines (positions in ascii_at) that hold a shape: scanned in full
         triggered: dict[int, set[int]] = {}  # line -> the rules its trigger words call for
         lower = joined.lower()
-        for needle, rules in self._needle_rules:
-            found = lower.find(needle)
-            while found >= 0:
-                line = bisect.bisect_right(starts, found) - 1
-                triggered.setdefault(line, set()).update(rules)
-                found = lower.find(needle, starts[line + 1])  # the rest of this value: already known
+        for gate, group in self._needle_groups.items():
+            if gate and gate not in lower:
+                continue
+            for needle, rules in group:
+                found = lower.find(needle)
+                while found >= 0:
+                    line = bisect.bisect_right(starts, found) - 1
+                    triggered.setdefault(line, set()).update(rules)
+                    found = lower.find(needle, starts[line + 1])  # the rest of this value: already known
         for match in self._card_run.finditer(joined.translate(self._digits)):
             shaped.add(bisect.bisect_right(starts, match.start()) - 1)
         keys = joined.translate(self._key_chars)
