@@ -417,8 +417,20 @@ class Mesh:
         )(on_poll)
 
     def _consumer_span(self, name: str, deliveries: Sequence[Delivery]) -> Any:
-        contexts = [propagate.extract(d.headers) for d in deliveries[:128]]
-        links = [Link(sc) for c in contexts[1:] if (sc := trace.get_current_span(c).get_span_context()).is_valid]
+        contexts = []
+        seen: set[int] = set()  # a poll's deliveries share equal headers (deliveries_of): extract each once
+        for delivery in deliveries[:128]:
+            if id(delivery.headers) not in seen:
+                seen.add(id(delivery.headers))
+                contexts.append(propagate.extract(delivery.headers))
+        links = []
+        known = set()  # the parent's span and every linked one: each linked once
+        for index, context in enumerate(contexts):
+            span_context = trace.get_current_span(context).get_span_context()
+            if span_context.is_valid and (span_context.trace_id, span_context.span_id) not in known:
+                known.add((span_context.trace_id, span_context.span_id))
+                if index:
+                    links.append(Link(span_context))
         return self.tracer.start_as_current_span(
             f"{name} process",
             context=contexts[0] if contexts else None,
