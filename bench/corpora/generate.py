@@ -25,6 +25,9 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
 * ``EdgePlatform`` (written before any rule change of the second issue-15 pass, scored
   once): Traefik, etcd, MongoDB, NATS, Consul, Airflow, Celery, Spring Boot,
   kube-apiserver, Calico felix, Cilium agent, MinIO, Loki.
+* ``ToolingPlatform`` (written before any rule change of the third issue-15 pass, scored
+  once): Alertmanager, Grafana, Terraform, Fluent Bit, OpenTelemetry Collector, gunicorn,
+  uvicorn, Keycloak, Cassandra, PgBouncer, Sidekiq, dockerd, Jenkins, Velero.
 
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
@@ -635,8 +638,189 @@ def edge_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+# ToolingPlatform: written before any rule change of the third issue-15 pass (w-36), scored once.
+AM_ALERTS = ["KubePodCrashLooping", "TargetDown", "KubeJobFailed", "NodeFilesystemSpaceFillingUp"]
+AM_RECEIVERS = ["slack-critical", "pagerduty", "email-team"]
+AM_INTEGRATIONS = ["slack", "pagerduty", "email"]
+GRAFANA_USERS = ["admin", "viewer-bot", "dana"]
+GRAFANA_PATHS = ["/api/ds/query", "/api/dashboards/uid/{uid}", "/api/search", "/api/live/ws"]
+GRAFANA_HANDLERS = ["/api/ds/query", "/api/dashboards/uid/:uid", "/api/search", "/api/live/ws"]
+TF_RESOURCES = ["aws_instance.web", "aws_security_group.db", "aws_s3_bucket.logs", "module.vpc.aws_subnet.private",
+                "aws_iam_role.ci", "kubernetes_namespace.apps"]
+FB_OUTPUTS = ["es.0", "loki.0", "forward.0"]
+OTEL_EXPORTERS = ["otlp/jaeger", "otlphttp/tempo", "prometheusremotewrite"]
+OTEL_TYPES = ["traces", "metrics", "logs"]
+OTEL_ERRORS = ["rpc error: code = Unavailable desc = connection error: desc = \\\"transport: Error while dialing: dial tcp 10.0.4.17:4317: connect: connection refused\\\"",
+               "context deadline exceeded", "rpc error: code = ResourceExhausted desc = grpc: received message larger than max (5242880 vs. 4194304)"]
+KC_REALMS = ["master", "shop"]
+KC_CLIENTS = ["account-console", "shop-web", "admin-cli"]
+KC_ERRORS = ["invalid_user_credentials", "user_not_found", "user_disabled", "expired_code"]
+KC_USERS = ["erin", "frank", "ops-admin"]
+CASS_TABLES = ["system.local", "shop.orders", "shop.carts", "system.peers_v2"]
+PGB_DBS = ["orders", "billing"]
+PGB_USERS = ["svc_orders", "svc_billing", "pgbouncer"]
+PGB_CLOSE = ["client close request", "server idle timeout", "client unexpected eof", "server lifetime over",
+             "query_wait_timeout"]
+SIDEKIQ_CLASSES = ["HardWorker", "Mailers::WelcomeJob", "ActiveStorage::AnalyzeJob"]
+SIDEKIQ_ERRORS = ["Net::ReadTimeout: Net::ReadTimeout with #<TCPSocket:(closed)>", "ActiveRecord::RecordNotFound: Couldn't find User with 'id'=42",
+                  "Redis::CannotConnectError: Error connecting to Redis on redis:6379 (Errno::ECONNREFUSED)"]
+JENKINS_JOBS = ["shop-api", "infra/terraform-apply", "nightly-e2e"]
+JENKINS_RESULTS = ["SUCCESS", "FAILURE", "ABORTED", "UNSTABLE"]
+VELERO_BACKUPS = ["daily-20261203", "weekly-20261129", "pre-upgrade"]
+UVICORN_STATUS = ["200 OK", "201 Created", "404 Not Found", "422 Unprocessable Entity", "500 Internal Server Error"]
+UVICORN_PATHS = ["/health", "/api/items/{id}", "/api/orders", "/docs"]
+
+
+def tooling_events() -> list[tuple[float, str, dict]]:
+    """Delivery and tooling software: Prometheus Alertmanager, Grafana, Terraform, Fluent Bit,
+    OpenTelemetry Collector, gunicorn and uvicorn, Keycloak, Cassandra, PgBouncer, Sidekiq,
+    dockerd, Jenkins, Velero. Written before any rule change of the third issue-15 pass
+    (w-36) and scored once (held-out check)."""
+
+    def ts(g: Gen) -> str:
+        return f"2026-12-03T{g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}.{g.num(100, 999)}Z"
+
+    def am_alert(g: Gen) -> str:
+        return f"{g.r.choice(AM_ALERTS)}[{g.hexs(7)}][{g.r.choice(['active', 'active', 'resolved'])}]"
+
+    def am_alerts(g: Gen) -> str:
+        return " ".join(am_alert(g) for _ in range(g.r.randint(1, 4)))
+
+    def integration(g: Gen) -> str:
+        return f"{g.r.choice(AM_INTEGRATIONS)}[{g.r.randint(0, 1)}]"
+
+    def group(g: Gen) -> str:
+        return '{}:{alertname=\\"' + g.r.choice(AM_ALERTS) + '\\"}'
+
+    def gpath(g: Gen) -> str:
+        return g.r.choice(GRAFANA_PATHS).replace("{uid}", g.hexs(9))
+
+    def tf(g: Gen) -> str:
+        res = g.r.choice(TF_RESOURCES)
+        return res + (f"[{g.r.randint(0, 2)}]" if res == "aws_instance.web" else "")
+
+    def tf_id(g: Gen) -> str:
+        return g.r.choice([f"i-0{g.hexs(16)}", f"sg-0{g.hexs(16)}", "acme-logs", f"subnet-0{g.hexs(16)}", "apps"])
+
+    def chunk(g: Gen) -> str:
+        return f"{g.r.randint(1, 9)}-{g.r.randint(1701500000, 1701599999)}.{g.num(100000000, 999999999)}.flb"
+
+    def ptr(g: Gen) -> str:
+        return "0x" + g.hexs(12)
+
+    def tid(g: Gen) -> str:
+        return "".join(g.r.choice("0123456789abcdefghijklmnopqrstuvwxyz") for _ in range(g.r.randint(3, 5)))
+
+    def sstables(g: Gen) -> str:
+        return ",".join(f"/var/lib/cassandra/data/shop/orders-{g.hexs(32)}/nb-{g.r.randint(1, 900)}-big"
+                        for _ in range(g.r.randint(1, 3))) + ","
+
+    def upath(g: Gen) -> str:
+        return g.r.choice(UVICORN_PATHS).replace("{id}", g.num(1, 9999))
+
+    def bytes_(g: Gen) -> str:
+        return g.r.choice([f"{g.flt(3, 900)}KiB", f"{g.flt(3, 90)}MiB"])
+
+    return [
+        # Prometheus Alertmanager (go-kit logfmt)
+        (90, 'level=debug ts={t} caller=dispatch.go:{l} component=dispatcher msg="Received alert" alert={a}',
+         {"t": ts, "l": pick(["164", "165"]), "a": am_alert}),
+        (60, 'level=debug ts={t} caller=dispatch.go:{l} component=dispatcher aggrGroup="{g}" msg=flushing alerts=[{a}]',
+         {"t": ts, "l": pick(["516", "517"]), "g": group, "a": am_alerts}),
+        (40, 'level=info ts={t} caller=notify.go:{l} component=dispatcher receiver={r} integration={i} aggrGroup="{g}" msg="Notify success" attempts={n} duration={d}',
+         {"t": ts, "l": pick(["848"]), "r": pick(AM_RECEIVERS), "i": integration, "g": group, "n": pick(["1", "2"]), "d": Gen.dur}),
+        (20, 'level=warn ts={t} caller=notify.go:{l} component=dispatcher receiver={r} integration={i} aggrGroup="{g}" msg="Notify attempt failed, will retry later" attempts={n} err="{e}"',
+         {"t": ts, "l": pick(["745"]), "r": pick(AM_RECEIVERS), "i": integration, "g": group, "n": lambda g: g.num(1, 9),
+          "e": pick(["unexpected status code 429", "context deadline exceeded", "Post \\\"https://hooks.slack.com/services/T000/B000/XXX\\\": dial tcp: lookup hooks.slack.com: no such host"])}),
+        # Grafana (logfmt)
+        (100, 'logger=context userId={u} orgId=1 uname={n} t={t} level=info msg="Request Completed" method={m} path={p} status={s} remote_addr={i} time_ms={ms} duration={d} size={z} referer= handler={h}',
+         {"u": pick(["1", "2", "7"]), "n": pick(GRAFANA_USERS), "t": ts, "m": pick(["GET", "POST"]), "p": gpath,
+          "s": pick(["200", "400", "401", "500"]), "i": Gen.ip, "ms": lambda g: g.num(0, 900), "d": Gen.dur,
+          "z": lambda g: g.num(0, 90000), "h": pick(GRAFANA_HANDLERS)}),
+        (30, 'logger=ngalert.scheduler rule_uid={r} org_id=1 version={v} fingerprint={f} now={t} t={t2} level=error msg="Failed to evaluate rule" error="{e}" duration={d}',
+         {"r": lambda g: g.hexs(14), "v": lambda g: g.num(1, 40), "f": lambda g: g.hexs(16), "t": ts, "t2": ts,
+          "e": pick(["failed to execute query A: context deadline exceeded", "data source not found", "[sse.readDataError] [A] got error: 502 Bad Gateway"]),
+          "d": Gen.dur}),
+        (15, 'logger=cleanup t={t} level=info msg="Completed cleanup jobs" duration={d}', {"t": ts, "d": Gen.dur}),
+        # Terraform (CLI output)
+        (40, "{r}: Still creating... [{s}s elapsed]", {"r": tf, "s": pick(["10", "20", "30", "40", "50", "1m0", "1m10"])}),
+        (30, "{r}: Creation complete after {s}s [id={i}]", {"r": tf, "s": lambda g: g.num(1, 90), "i": tf_id}),
+        (50, "{r}: Refreshing state... [id={i}]", {"r": tf, "i": tf_id}),
+        (15, "{r}: Destroying... [id={i}]", {"r": tf, "i": tf_id}),
+        (10, "Apply complete! Resources: {a} added, {c} changed, {d} destroyed.",
+         {"a": lambda g: g.num(0, 12), "c": lambda g: g.num(0, 5), "d": lambda g: g.num(0, 4)}),
+        (10, "Plan: {a} to add, {c} to change, {d} to destroy.",
+         {"a": lambda g: g.num(0, 12), "c": lambda g: g.num(0, 5), "d": lambda g: g.num(0, 4)}),
+        # Fluent Bit
+        (60, "[ warn] [engine] failed to flush chunk '{c}', retry in {s} seconds: task_id={k}, input=tail.0 > output={o} (out_id={n})",
+         {"c": chunk, "s": lambda g: g.num(6, 60), "k": lambda g: g.num(0, 40), "o": pick(FB_OUTPUTS), "n": pick(["0", "1", "2"])}),
+        (30, "[ info] [engine] flush chunk '{c}' succeeded at retry {r}: task_id={k}, input=tail.0 > output={o} (out_id={n})",
+         {"c": chunk, "r": pick(["1", "2", "3"]), "k": lambda g: g.num(0, 40), "o": pick(FB_OUTPUTS), "n": pick(["0", "1", "2"])}),
+        (30, "[ info] [input:tail:tail.0] inotify_fs_add(): inode={i} watch_fd={w} name=/var/log/containers/{p}_{ns}_{c}-{h}.log",
+         {"i": lambda g: g.num(100000, 9999999), "w": lambda g: g.num(1, 300), "p": Gen.pod, "ns": pick(NS), "c": pick(CONTAINERS),
+          "h": lambda g: g.hexs(64)}),
+        # OpenTelemetry Collector (zap console)
+        (40, 'Exporting failed. Will retry the request after interval.\t{{"kind": "exporter", "data_type": "{k}", "name": "{n}", "error": "{e}", "interval": "{i}"}}',
+         {"k": pick(OTEL_TYPES), "n": pick(OTEL_EXPORTERS), "e": pick(OTEL_ERRORS), "i": lambda g: f"{g.flt(9, 30)}s"}),
+        (20, 'Dropping data because sending_queue is full. Try increasing queue_size.\t{{"kind": "exporter", "data_type": "{k}", "name": "{n}", "dropped_items": {d}}}',
+         {"k": pick(OTEL_TYPES), "n": pick(OTEL_EXPORTERS), "d": lambda g: g.num(1, 8192)}),
+        # gunicorn and uvicorn
+        (15, "[{p}] [INFO] Booting worker with pid: {w}", {"p": pick(["1", "7"]), "w": lambda g: g.num(8, 9000)}),
+        (10, "[{p}] [CRITICAL] WORKER TIMEOUT (pid:{w})", {"p": pick(["1", "7"]), "w": lambda g: g.num(8, 9000)}),
+        (120, '{i}:{p} - "{m} {u} HTTP/1.1" {s}', {"i": Gen.ip, "p": Gen.port, "m": pick(METHODS), "u": upath, "s": pick(UVICORN_STATUS)}),
+        # Keycloak event logger
+        (40, "type=LOGIN_ERROR, realmId={r}, clientId={c}, userId=null, ipAddress={i}, error={e}, auth_method=openid-connect, auth_type=code, redirect_uri=https://{h}/callback, code_id={k}, username={u}",
+         {"r": pick(KC_REALMS), "c": pick(KC_CLIENTS), "i": Gen.ip, "e": pick(KC_ERRORS), "h": pick(["shop.example.com", "admin.example.com"]),
+          "k": Gen.uuid, "u": pick(KC_USERS)}),
+        (50, "type=LOGIN, realmId={r}, clientId={c}, userId={k}, ipAddress={i}, auth_method=openid-connect, auth_type=code, redirect_uri=https://{h}/callback, consent=no_consent_required, code_id={q}, username={u}",
+         {"r": pick(KC_REALMS), "c": pick(KC_CLIENTS), "k": Gen.uuid, "i": Gen.ip, "h": pick(["shop.example.com", "admin.example.com"]),
+          "q": Gen.uuid, "u": pick(KC_USERS)}),
+        # Cassandra
+        (40, "Enqueuing flush of {t}: {a} ({p}%) on-heap, {b} ({q}%) off-heap",
+         {"t": pick(["orders", "carts", "local", "peers_v2"]), "a": bytes_, "p": lambda g: g.num(0, 9), "b": bytes_, "q": lambda g: g.num(0, 9)}),
+        (30, "Compacted (task id: {u}, compaction history id: {h}) {n} sstables to [{s}] to level={l}.  {a} to {b} (~{p}% of original) in {ms}ms.  Read Throughput = {r}/s, Write Throughput = {w}/s, Row Throughput = ~{rt}/s.  {k} total partitions merged to {m}.  Partition merge counts were {{{c}}}",
+         {"u": Gen.uuid, "h": Gen.uuid, "n": lambda g: g.num(2, 8), "s": sstables, "l": pick(["0", "1"]), "a": bytes_, "b": bytes_,
+          "p": lambda g: g.num(10, 99), "ms": lambda g: g.num(10, 9000), "r": bytes_, "w": bytes_, "rt": lambda g: g.num(10, 99000),
+          "k": lambda g: g.num(10, 9000), "m": lambda g: g.num(10, 9000), "c": lambda g: ", ".join(f"{i}:{g.num(1, 900)}" for i in range(1, g.r.randint(2, 4)))}),
+        (20, "InetAddress /{i} is now {s}", {"i": Gen.ip, "s": pick(["DOWN", "UP"])}),
+        (25, "G1 Young Generation GC in {ms}ms.  G1 Eden Space: {a} -> {b}; G1 Old Gen: {c} -> {d}; G1 Survivor Space: {e} -> {f}",
+         {"ms": lambda g: g.num(200, 900), "a": lambda g: g.num(10**8, 10**9), "b": lambda g: g.r.choice(["0", g.num(1, 10**7)]), "c": lambda g: g.num(10**8, 10**9),
+          "d": lambda g: g.num(10**8, 10**9), "e": lambda g: g.num(10**6, 10**8), "f": lambda g: g.num(10**6, 10**8)}),
+        # PgBouncer
+        (60, "C-{p}: {d}/{u}@{i}:{o} login attempt: db={d2} user={u2} tls=no",
+         {"p": ptr, "d": pick(PGB_DBS), "u": pick(PGB_USERS), "i": Gen.ip, "o": Gen.port, "d2": pick(PGB_DBS), "u2": pick(PGB_USERS)}),
+        (60, "C-{p}: {d}/{u}@{i}:{o} closing because: {r} (age={a}s)",
+         {"p": ptr, "d": pick(PGB_DBS), "u": pick(PGB_USERS), "i": Gen.ip, "o": Gen.port, "r": pick(PGB_CLOSE), "a": lambda g: g.num(0, 9000)}),
+        (20, "stats: {x} xacts/s, {q} queries/s, in {a} B/s, out {b} B/s, xact {c} us, query {d} us, wait {w} us",
+         {"x": lambda g: g.num(0, 900), "q": lambda g: g.num(0, 2000), "a": lambda g: g.num(0, 90000), "b": lambda g: g.num(0, 900000),
+          "c": lambda g: g.num(100, 90000), "d": lambda g: g.num(100, 9000), "w": lambda g: g.num(0, 900)}),
+        # Sidekiq 6
+        (50, "pid={p} tid={t} class={c} jid={j} INFO: start", {"p": pick(["1", "9"]), "t": tid, "c": pick(SIDEKIQ_CLASSES), "j": lambda g: g.hexs(24)}),
+        (50, "pid={p} tid={t} class={c} jid={j} elapsed={e} INFO: done",
+         {"p": pick(["1", "9"]), "t": tid, "c": pick(SIDEKIQ_CLASSES), "j": lambda g: g.hexs(24), "e": lambda g: g.flt(3, 20)}),
+        (20, "pid={p} tid={t} class={c} jid={j} WARN: {e}",
+         {"p": pick(["1", "9"]), "t": tid, "c": pick(SIDEKIQ_CLASSES), "j": lambda g: g.hexs(24), "e": pick(SIDEKIQ_ERRORS)}),
+        # dockerd
+        (40, 'level=info msg="ignoring event" container={c} module=libcontainerd namespace=moby topic=/tasks/delete type="*events.TaskDelete"',
+         {"c": lambda g: g.hexs(64)}),
+        (20, 'level=warning msg="cleaning up after shim disconnected" id={c} namespace=moby', {"c": lambda g: g.hexs(64)}),
+        (10, 'level=error msg="Handler for POST /v1.43/containers/{c}/start returned error: driver failed programming external connectivity on endpoint {n} ({e}): Bind for 0.0.0.0:{p} failed: port is already allocated"',
+         {"c": lambda g: g.hexs(12), "n": pick(["web-1", "redis-1", "db-1"]), "e": lambda g: g.hexs(64), "p": pick(["80", "6379", "5432"])}),
+        # Jenkins
+        (15, "Started by user {u}", {"u": pick(["admin", "ci-bot", "Grace Hopper"])}),
+        (15, "Finished: {r}", {"r": pick(JENKINS_RESULTS)}),
+        (15, "Building in workspace /var/jenkins_home/workspace/{j}", {"j": pick(JENKINS_JOBS)}),
+        # Velero
+        (20, 'level=info msg="Backup completed" backup=velero/{b} logSource="pkg/controller/backup_controller.go:{l}"',
+         {"b": pick(VELERO_BACKUPS), "l": pick(["663", "750"])}),
+        (20, 'level=info msg="Processing item" backup=velero/{b} logSource="pkg/backup/backup.go:{l}" name={n} namespace={ns} progress= resource={r}',
+         {"b": pick(VELERO_BACKUPS), "l": pick(["404"]), "n": Gen.pod, "ns": pick(NS), "r": pick(["pods", "persistentvolumeclaims", "secrets", "configmaps"])}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
-           "ServicePlatform": service_events, "EdgePlatform": edge_events}
+           "ServicePlatform": service_events, "EdgePlatform": edge_events,
+           "ToolingPlatform": tooling_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 

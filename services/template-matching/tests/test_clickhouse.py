@@ -54,7 +54,7 @@ async def test_records_under_retired_templates_are_found_under_the_live_one(clic
     try:
         registry = TemplateRegistry()
         users = ["alice", "bob", "carol", "dave", "erin"]  # plain words: siblings until they vary enough
-        records = [record(f"session closed for user {u}", at=T0 + timedelta(seconds=i), seq=i) for i, u in enumerate(users)]
+        records = [record(f"session closed for login {u}", at=T0 + timedelta(seconds=i), seq=i) for i, u in enumerate(users)]
         events, rows, first_ids = [], [], []
         for r in records:
             m = registry.assign(r.message)
@@ -65,14 +65,14 @@ async def test_records_under_retired_templates_are_found_under_the_live_one(clic
             events += [template_event(template_id=m.template_id, template=m.template, previous_template_id=extra,
                                       is_new=m.is_new, record=r, now=T0) for extra in m.replaced[1:]]
         live = first_ids[-1]
-        assert registry.template_of(live) == "session closed for user <*>"
+        assert registry.template_of(live) == "session closed for login <*>"
         assert len(set(first_ids[:-1])) == 4  # four records stored under four templates retired since
         await store.insert_logs(rows, "batch-lineage")
         await store.upsert_templates(events)
         await store.insert_anomalies([LogAnomaly(
             event_id="a1", kind="new-template", org="acme", service="api", severity="info", detected_at=T0,
             window_start=T0, window_end=T0 + timedelta(minutes=1), template_id=first_ids[0],
-            template="session closed for user alice", observed=1, baseline=0,
+            template="session closed for login alice", observed=1, baseline=0,
         )])
         window = {"start": T0, "end": T0 + timedelta(minutes=1)}
         for asked in (live, first_ids[1]):  # by the live id, or by any id retired into it
@@ -83,10 +83,10 @@ async def test_records_under_retired_templates_are_found_under_the_live_one(clic
         assert await store.count_logs(template_id=first_ids[2], **window) == {"rows": 5, "templates": 1}
         (top,) = await store.top_templates(org="acme", namespace=None, pod=None, service=None, limit=10, samples=3,
                                             **window)
-        assert (top.template_id, top.template, top.count) == (live, "session closed for user <*>", 5)
+        assert (top.template_id, top.template, top.count) == (live, "session closed for login <*>", 5)
         (anomaly,) = await store.list_anomalies(org="acme", service=None, kind=None, limit=10)
         assert anomaly["template_id"] == live and anomaly["recorded_template_id"] == first_ids[0]
-        assert anomaly["template"] == "session closed for user <*>"
+        assert anomaly["template"] == "session closed for login <*>"
     finally:
         await store.close()
 

@@ -19,6 +19,6 @@ def test_a_merge_retires_every_template_it_replaced() -> None:
     from template_matching.registry import TemplateRegistry
 
     registry = TemplateRegistry()
-    matches = [registry.assign(f"session closed for user {u}") for u in ("alice", "bob", "carol", "dave", "erin")]
+    matches = [registry.assign(f"session closed for login {u}") for u in ("alice", "bob", "carol", "dave", "erin")]
     assert set(registry.live) == {matches[-1].template_id}
     assert {m.template_id for m in matches[:-1]} <= registry.retired

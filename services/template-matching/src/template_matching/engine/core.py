@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from template_native import mask_line
@@ -73,6 +73,11 @@ class EngineConfig:
     # whether that may happen to the first word of a message when the two words share
     # no structure ("com.apple.a:" and "com.apple.b:" always may)
     merge_first_word: bool = False
+    # a line whose words differ from a template's only in one run of words between a
+    # shared prefix and suffix, where that run follows a label ("because:", "reason:",
+    # '"error":') or is enclosed in brackets or quotes, is the same message with a
+    # free-text value of any length there (see _learn_span)
+    span_values: bool = True
     # a run of at least this many variable tokens is one list-valued variable (0: off)
     list_run: int = 9
     # exact-message cache entries (0 disables); cleared when full
@@ -89,6 +94,7 @@ class _Cluster:
         "pending",
         "seq",
         "sib",
+        "span",
         "template",
         "template_id",
         "tokens",
@@ -104,6 +110,9 @@ class _Cluster:
         self.sib: dict[int, _Siblings] = {}
         # one of those groups is to be merged at this template's next line
         self.pending = False
+        # position of the variable that stands for one or more tokens (a free-text value
+        # of any length); such templates live outside the length buckets
+        self.span: int | None = None
         self._set_tokens(tokens)
 
     def _set_tokens(self, tokens: tuple[str, ...]) -> None:
@@ -291,6 +300,7 @@ def _collapse_lists(toks: list[str], run: int) -> list[str]:
     return out
 
 
+_RECORD_FIELDS = 8
 _QUOTES = "\"'`"
 _TRAIL = ",;:."
 # an identifier whose parts are joined by "-", "_" or "/" and hold no capital after
@@ -304,6 +314,12 @@ _EMPTY = frozenset({"-", '"-"'})
 # enum constants as programs print them: READY, UP_FOR_RETRY, OutOfSync, PutObject; no
 # digits: IPV4 / IPV6, HTTP2, TLS13 name protocol variants that messages keep apart
 _ENUM = re.compile(r"^(?:[A-Z]+(?:_[A-Z]+)*|[A-Z][a-z]+(?:[A-Z][a-z]*)+)$")
+_KINDS = frozenset(
+    {"user", "queue", "topic", "group", "container", "node", "pod", "namespace", "database", "db", "table",
+     "bucket", "service", "principal", "host", "tenant", "account", "cluster", "index", "job", "app",
+     "application", "volume", "image", "role", "realm", "zone", "region", "partition", "stream"}
+)
+_TITLE = re.compile(r"^[A-Z][a-z]{2,}$")
 # words after which a program prints a state, a status or a kind
 _LABELS = frozenset({"to", "as", "state", "status", "code", "phase", "mode", "reason", "type", "kind", "->", "=>"})
 
@@ -408,6 +424,121 @@ def _is_word_edit(a: str, t: str) -> bool:
     return not (VAR in a or VAR in t or "=" in pre)
 
 
+def _covered(a: str, t: str) -> bool:
+    """Whether template token ``a`` covers line token ``t``."""
+    return a in (t, VAR) or (VAR in a and _wild_ok(a, t))
+
+
+def _covers(tpl: tuple[str, ...], toks: tuple[str, ...]) -> bool:
+    """Whether template tokens cover line tokens of the same count one by one."""
+    return all(_covered(a, t) for a, t in zip(tpl, toks, strict=True))
+
+
+def _never(a: str, t: str) -> bool:
+    return False
+
+
+def _same_or_value(a: str, t: str) -> bool:
+    """Template token ``a`` covers line token ``t``, or both hold a value of one shape
+    ("user=fake" / "user=team-b"); a word against a bare value is no match."""
+    return _covered(a, t) or (t != VAR and not _is_word_edit(a, t))
+
+
+def _span_side(
+    tpl: tuple[str, ...], toks: tuple[str, ...], values: Callable[[str, str], bool]
+) -> tuple[str, ...] | None:
+    """Prefix (or suffix) of a variable-length template against the line's: the tokens,
+    generalised where the line has another value (``values`` says whether two different
+    words are values of one field); None when a word differs."""
+    out = []
+    for a, t in zip(tpl, toks, strict=True):
+        if _covered(a, t):
+            out.append(a)
+        elif t != VAR and (not _is_word_edit(a, t) or values(a, t)):
+            out.append(_merge_token(a, t))
+        else:
+            return None
+    return tuple(out)
+
+
+# labels after which programs print an explanation in words: the text after them is one
+# value (an error message, a reason) however many words it has. Other labels ("failed:",
+# "status:") are left to the one-word rules: after them Loghub's ground truth, written
+# from the programs' sources, keeps different texts apart as different statements
+_REASON_WORDS = frozenset(
+    {"reason", "because", "cause", "caused", "error", "err", "exception", "message", "msg", "detail", "details", "desc"}
+)
+
+
+def _reason_label(label: str) -> bool:
+    return label.strip("([{\"'").rstrip(":").lower() in _REASON_WORDS
+
+
+_SPAN_CANDIDATES = 256
+_JSON_KEY = re.compile(r'^"[\w.-]+":$')
+_CLOSERS = {"[": "]", "(": ")", "{": "}", '"': '"', "'": "'", "<": ">"}
+
+
+def _enclosed(run: tuple[str, ...]) -> bool:
+    opener = run[0][:1]
+    closer = _CLOSERS.get(opener)
+    if closer is None:
+        return False
+    last = run[-1].rstrip(_TRAIL)
+    return (len(run) > 1 or len(last) > 2) and last.endswith(closer)
+
+
+def _span_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | None:
+    """(prefix, suffix) lengths when the line and the template differ only in one run of
+    words that is a free-text value (see TemplateEngine._learn_span), else None."""
+    nt, nl = len(tpl), len(toks)
+    short = min(nt, nl)
+    p = 0
+    while p < short - 1 and _same_or_value(tpl[p], toks[p]):
+        p += 1
+    if p == 0 or (nt == nl and _same_or_value(tpl[p], toks[p])):
+        return None
+    s = 0
+    while s < short - p - 1 and _same_or_value(tpl[nt - 1 - s], toks[nl - 1 - s]):
+        s += 1
+    mt, ml = tpl[p : nt - s], toks[p : nl - s]
+    if nt == nl and len(mt) < 2:
+        return None  # one differing word of one length: the sibling rules decide
+    if not (mt == (VAR,) or any(_has_alpha(x) for x in mt)) or not any(_has_alpha(x) for x in ml):
+        # runs of values only: lists and numbers are other rules' business (a template's
+        # variable is a text already, e.g. one loaded from the registry)
+        return None
+    if nt == nl and any(a == b for a, b in zip(mt[1:-1], ml[1:-1], strict=True)):
+        # words in the same places inside both runs: a phrase with several values
+        # ("(view) outlet from (A) to (B)"), left to the one-word rules
+        return None
+    # the words that say which message this is: neither a label ("core:", "LOG:") nor a
+    # bracketed level or component ("[INFO]"), nor a value
+    fixed = [x for x in (*tpl[: p - 1], *tpl[nt - s :]) if _is_message_word(x)]
+    label = tpl[p - 1]
+    # after a label, only a run of another length: texts of one length after a label
+    # are as often different statements ("Wake reason: RTC (Alarm)" / "... ARPT
+    # (Network)" in Loghub's ground truth), left to the one-word rules
+    if label.endswith(":") and p >= 2 and fixed and nt != nl:
+        if _JSON_KEY.match(label):
+            return p, s  # '"error": "..."': a key's value
+        if _reason_label(label):
+            return p, s
+        return None
+    if _enclosed(mt) and _enclosed(ml) and mt[0][:1] == ml[0][:1] and (fixed or _is_message_word(label)):
+        return p, s
+    return None
+
+
+def _is_message_word(tok: str) -> bool:
+    return (
+        _has_alpha(tok)
+        and VAR not in tok
+        and not tok.endswith(":")
+        and not (tok[:1] in "[(<" and tok[-1:] in "])>")
+    )
+
+
 class TemplateEngine:
     """Online template miner with an exact-key fast path.
 
@@ -428,6 +559,10 @@ class TemplateEngine:
         # plain words some template has already generalised into a variable: a value
         # vocabulary ("root" of "Failed password for <*>") that other templates share
         self._values: set[str] = set()
+        # templates with a variable of any length (see _learn_span), and every template by
+        # its first token: where a line's span partner is looked for
+        self._spans: list[_Cluster] = []
+        self._by_first: dict[str, list[_Cluster]] = {}
 
     # ------------------------------------------------------------------ helpers
     def _mask(self, message: str) -> tuple[str, ...]:
@@ -489,6 +624,8 @@ class TemplateEngine:
         c = _Cluster(self._seq, toks)
         self._clusters[c.seq] = c
         self._bucket(len(toks)).add(c)
+        if toks:
+            self._by_first.setdefault(toks[0], []).append(c)
         return c
 
     def _retokenise(self, c: _Cluster, toks: tuple[str, ...]) -> _Cluster:
@@ -500,6 +637,8 @@ class TemplateEngine:
             other.count += c.count
             c.merged_into = other
             return other
+        if toks and toks[0] != c.tokens[0]:
+            self._by_first.setdefault(toks[0], []).append(c)
         c._set_tokens(toks)
         b.add(c)
         return c
@@ -612,16 +751,23 @@ class TemplateEngine:
             c.count += 1
             self._remember(message, c)
             return c, False, ()
+        if self._spans:
+            hit = self._match_span(toks)
+            if hit is not None:
+                c, old_ids = hit
+                c.count += 1
+                self._remember(message, c)
+                return c, False, old_ids
         c, words = self._closest(b, toks)
         if c is not None and words and self._is_record(c, words):
             # a field value of a record-like line: generalise at once (below)
             words = []
         if c is None or len(words) > 1:
-            return self._create(message, toks), True, ()
+            return self._create_or_span(message, toks)
         if words:
             i = words[0]
             if i == 0 and not self.config.merge_first_word and _merge_token(c.tokens[0], toks[0]) == VAR:
-                return self._create(message, toks), True, ()
+                return self._create_or_span(message, toks)
             group = c.sib.get(i)
             if group is None:
                 group = c.sib[i] = _Siblings(i)
@@ -636,6 +782,9 @@ class TemplateEngine:
                 and not self._diverse(group)
             ):
                 # a different word: a template of its own, until the position varies enough
+                spanned = self._learn_span(message, toks)
+                if spanned is not None:
+                    return spanned
                 group.values.add(word)
                 new = self._create(message, toks)
                 new.sib[i] = group
@@ -653,6 +802,118 @@ class TemplateEngine:
         c.count += 1
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
+
+    # ------------------------------------------------------ variable-length values
+    def _create_or_span(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]]:
+        spanned = self._learn_span(message, toks)
+        if spanned is not None:
+            return spanned
+        return self._create(message, toks), True, ()
+
+    def _match_span(self, toks: tuple[str, ...]) -> tuple[_Cluster, tuple[str, ...]] | None:
+        """The template with a variable-length value that covers the line, generalising its
+        prefix and suffix where the line differs in values only."""
+        n = len(toks)
+        for c in self._spans:
+            if c.merged_into is not None:
+                continue
+            p = c.span
+            assert p is not None
+            ct = c.tokens
+            ns = len(ct) - p - 1
+            if n < p + ns + 1:
+                continue
+            values = self._pair_is_values if self.config.value_shapes else _never
+            merged = _span_side(ct[:p], toks[:p], values)
+            if merged is None:
+                continue
+            tail = _span_side(ct[p + 1 :], toks[n - ns :], values) if ns else ()
+            if tail is None:
+                continue
+            new = (*merged, VAR, *tail)
+            old: list[str] = []
+            if new != ct:
+                old.append(c.template_id)
+                c._set_tokens(new)
+                # the more general template may now cover templates it did not before
+                old += self._absorb_into_span(c)
+            return c, tuple(dict.fromkeys(i for i in old if i != c.template_id))
+        return None
+
+    def _learn_span(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
+        """A line that differs from a known template only in one run of words between a
+        shared prefix and suffix, where the run follows a label ending in ":" ("closing
+        because:", "(reason:", '"error":') or is enclosed in brackets or quotes
+        ("Resolved [...]"), is that message with a free-text value (an error text, a
+        reason, an exception) of another length: one template with a variable standing
+        for any number of tokens there. Keyword variants of one length ("Accepted" /
+        "Failed") are not touched: they differ outside such a run."""
+        if not self.config.span_values or len(toks) < 2:
+            return None
+        if not any(_reason_label(t) or _JSON_KEY.match(t) or t[:1] in _CLOSERS for t in toks[1:]):
+            return None  # no place where such a value could start
+        best: tuple[int, int, int, _Cluster] | None = None
+        same_first = self._by_first.get(toks[0])
+        if not same_first:
+            return None
+        if len(same_first) > 2 * _SPAN_CANDIDATES:
+            same_first[:] = [c for c in same_first if c.merged_into is None and c.tokens[0] == toks[0]]
+        # the most recent templates of that first word: a bounded search per new template,
+        # so that many templates sharing a first word do not make learning quadratic
+        for c in same_first[-_SPAN_CANDIDATES:]:
+            if c.merged_into is not None or c.span is not None or c.tokens[0] != toks[0]:
+                continue
+            cut = _span_cut(c.tokens, toks)
+            if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
+                best = (cut[0], cut[1], -c.seq, c)
+        if best is None:
+            return None
+        p, s, _, c = best
+        tt = c.tokens
+        prefix = tuple(a if a == b else _merge_token(a, b) for a, b in zip(tt[:p], toks[:p], strict=True))
+        suffix = tuple(
+            a if a == b else _merge_token(a, b)
+            for a, b in zip(tt[len(tt) - s :] if s else (), toks[len(toks) - s :] if s else (), strict=True)
+        )
+        # the template becomes the variable-length one (it keeps its cluster number, so
+        # lines already answered with it follow the new template)
+        old_ids = [c.template_id]
+        self._buckets[len(tt)].remove(c)
+        for g in c.sib.values():
+            if c in g.members:
+                g.members.remove(c)
+        c.sib.clear()
+        c.pending = False
+        c.span = p
+        c._set_tokens((*prefix, VAR, *suffix))
+        self._spans.append(c)
+        old_ids += self._absorb_into_span(c)
+        c.count += 1
+        self._remember(message, c)
+        return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
+
+    def _absorb_into_span(self, c: _Cluster) -> list[str]:
+        """Merge into a new variable-length template every fixed template it covers."""
+        p = c.span
+        assert p is not None
+        ct = c.tokens
+        ns = len(ct) - p - 1
+        gone = []
+        for n, b in list(self._buckets.items()):
+            if n < p + ns + 1:
+                continue
+            for s in list(b.clusters):
+                st = s.tokens
+                if _covers(ct[:p], st[:p]) and (not ns or _covers(ct[p + 1 :], st[n - ns :])):
+                    gone.append(s.template_id)
+                    b.remove(s)
+                    s.merged_into = c
+                    c.count += s.count
+                    for g in s.sib.values():
+                        if s in g.members:
+                            g.members.remove(s)
+                    s.sib.clear()
+        return gone
 
     def _pair_is_values(self, a: str, t: str) -> bool:
         """Evidence from the two words alone that they are values of one field: both shaped
@@ -715,7 +976,10 @@ class TemplateEngine:
         if not share or len(words) > 2 or words[0] == 0:
             return False
         toks = c.tokens
-        return sum(1 for t in toks if VAR in t) >= share * len(toks)
+        # in a line of many fields the empty-field marker "-" holds a (missing) value too;
+        # in a short line it is as often a separator ("BIOS-e820: <*> - <*> (usable)")
+        empty = _EMPTY if len(toks) >= _RECORD_FIELDS else frozenset()
+        return sum(1 for t in toks if VAR in t or t in empty) >= share * len(toks)
 
     def _pair_seen_elsewhere(self, group: _Siblings, word: str) -> bool:
         """Whether ``word`` and one of the group's words already alternate at the same
@@ -763,6 +1027,8 @@ class TemplateEngine:
             return True
         if self._enum_after_label(group, word):
             return True
+        if self._name_after_kind(group):
+            return True
         # one identifier-shaped word among them says the position holds names
         # ("nginx", "api", "istio-proxy"): plain keywords seldom alternate with one
         return _value_shaped(word) or any(_value_shaped(v) for v in group.values)
@@ -774,10 +1040,25 @@ class TemplateEngine:
         plain word such as "Accepted" / "Failed" is not) and the token before them a label."""
         if not self.config.enum_after_label or group.pos == 0:
             return False
-        if not _enum_shaped(word) or not all(_enum_shaped(v) for v in group.values):
+        prev = group.members[0].tokens[group.pos - 1]
+        if not _is_label(prev):
+            return False
+        if _enum_shaped(word) and all(_enum_shaped(v) for v in group.values):
+            return True
+        # capitalised states right after a state label ("status: Healthy", "-> Degraded",
+        # "state Active"); not after any word ending in ":", where capitalised words are
+        # as often keyword variants ("en0: Evaluating", ": Started generating hashes")
+        return prev.rstrip(":").lower() in _LABELS and all(
+            _TITLE.match(w.rstrip(_TRAIL)) is not None for w in (word, *group.values)
+        )
+
+    def _name_after_kind(self, group: _Siblings) -> bool:
+        """A word right after the name of a kind of thing ("in queue emails", "principal
+        root", "container api", "topic orders") is the name of one such thing: a value."""
+        if not self.config.enum_after_label or group.pos == 0:
             return False
         prev = group.members[0].tokens[group.pos - 1]
-        return _is_label(prev)
+        return prev.lower() in _KINDS
 
     def _diverse(self, group: _Siblings) -> bool:
         r = self.config.diversity
@@ -821,12 +1102,24 @@ class TemplateEngine:
             return Match(c.template_id, c.template, False, None, c.seq)
         toks = self._mask(message)
         b = self._buckets.get(len(toks))
-        if b is None:
-            return None
-        c = b.lookup(toks)
+        c = b.lookup(toks) if b is not None else None
+        if c is None:
+            c = self._covering_span(toks)
         if c is None:
             return None
         return Match(c.template_id, c.template, False, None, c.seq)
+
+    def _covering_span(self, toks: tuple[str, ...]) -> _Cluster | None:
+        """The variable-length template that covers the line as it is (never learns)."""
+        n = len(toks)
+        for c in self._spans:
+            p = c.span
+            if c.merged_into is not None or p is None:
+                continue
+            ns = len(c.tokens) - p - 1
+            if n >= p + ns + 1 and _covers(c.tokens[:p], toks[:p]) and (not ns or _covers(c.tokens[p + 1 :], toks[n - ns :])):
+                return c
+        return None
 
     def load(self, templates: Iterable[str]) -> None:
         """Add known templates (text with ``<*>``, e.g. from the registry)."""
