@@ -82,6 +82,58 @@ async def test_malformed_messages_are_dead_lettered_and_the_next_one_is_processe
     assert all(dict(r.headers)["x-dlq-reason"] for r in dead)
 
 
+async def test_a_batch_decoder_dead_letters_what_it_rejects_and_a_failing_one_falls_back(
+    kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    """A batch decoder's exceptions are dead-lettered with their reason, the rest handled and committed; when
+    the batch decoder itself raises, the poll is decoded message by message with the per-message decoder."""
+    seen: list[str] = []
+    polls: list[int] = []
+
+    def decode_one(value: bytes, _delivery: Delivery) -> Feedback:
+        return Feedback.model_validate_json(value)
+
+    def decode_poll(deliveries: list[Delivery]) -> list[Feedback | Exception]:
+        polls.append(len(deliveries))
+        if any(d.value == b"breaks the batch decoder" for d in deliveries):
+            raise RuntimeError("a bug in the batch decoder")
+        results: list[Feedback | Exception] = []
+        for delivery in deliveries:
+            try:
+                results.append(decode_one(delivery.value, delivery))
+            except ValueError as exc:
+                results.append(exc)
+        return results
+
+    async def handle(events: list[Feedback], _deliveries: list[Delivery]) -> None:
+        seen.extend(event.event_id for event in events)
+
+    service = Service(settings(kafka_bootstrap, topic_prefix))
+    service.mesh.consume_batch(FEEDBACK, handle, decoder=decode_one, batch_decoder=decode_poll)
+    async with service.running():
+        await produce(service, feedback("good-1"), b"{not json", feedback("good-2"))
+        await wait_until(lambda: seen == ["good-1", "good-2"])
+        await produce(service, b"breaks the batch decoder", feedback("good-3"))
+        await wait_until(lambda: seen == ["good-1", "good-2", "good-3"])
+
+    assert polls  # the batch decoder was used
+    dead = await read_topic(kafka_bootstrap, topic_prefix + FEEDBACK.dead_letter)
+    envelopes = [json.loads(r.value) for r in dead]
+    assert [e["payload"] for e in envelopes] == ["{not json", "breaks the batch decoder"]
+    assert all(e["stage"] == "decode" and "Invalid JSON" in e["reason"] for e in envelopes), envelopes
+    # nothing is redelivered after a restart: the offsets were committed past the dead letters
+    again: list[str] = []
+
+    async def handle_again(events: list[Feedback], _deliveries: list[Delivery]) -> None:
+        again.extend(event.event_id for event in events)
+
+    service = Service(settings(kafka_bootstrap, topic_prefix))
+    service.mesh.consume_batch(FEEDBACK, handle_again, decoder=decode_one, batch_decoder=decode_poll)
+    async with service.running():
+        await produce(service, feedback("good-4"))
+        await wait_until(lambda: again == ["good-4"])
+
+
 async def test_a_poison_message_is_dead_lettered_after_bounded_attempts(kafka_bootstrap: str, topic_prefix: str) -> None:
     attempts: dict[str, int] = {}
 

@@ -56,3 +56,54 @@ def test_the_secret_value_prefilter_skips_only_lines_that_cannot_match() -> None
     assert redactor.text('DB_PASSWORD = "hunter22"') == ('DB_PASSWORD = "[REDACTED:secret-value]"', True)
     assert redactor.text("the api key is rotated; X-Api-Key: abcdef123")[0].endswith("[REDACTED:secret-value]")
     assert redactor.text("\u017fecret=hunter22 token")[0] == "\u017fecret=[REDACTED:secret-value] token"
+
+
+def _batch_lines() -> list[str]:
+    """Realistic and awkward lines: the load scenario's shapes, the secret corpus, secrets at batch edges."""
+    import random
+
+    rng = random.Random(11)
+    scenario = (
+        "GET /api/items/{n} 200 in {ms}ms", "user {n} logged in from 10.0.{a}.{b}", "cache miss for key item:{n}",
+        "payment {n} failed: upstream timeout after {ms}ms", "worker {a} processed job {n} in {ms}ms",
+    )
+    lines = [scenario[i % 5].format(n=rng.randint(1, 10**6), ms=rng.randint(1, 999), a=rng.randint(0, 255),
+                                    b=rng.randint(0, 255)) for i in range(3000)]
+    lines += [e.line for e in corpus()]
+    lines += [
+        "", "4111", "1111 1111", "4111 1111 1111 1111", "x" * 39, "A" * 20 + "b" * 19 + "9", "token",
+        "password", "=hunter22", "card 4111-1111-1111-1111 and\nnext line", "multi\nline password=abc123 here",
+        "Ünïcödé password=hunter22", "\u017fecret=hunter22", "K\u212aey=value1234", "nul\0password=abc123",
+        "SECRET_KEY=" + "Ab1" * 14, "ends with token:", "private key", "ghp_" + "a" * 36, "user@example.com",
+    ]
+    rng.shuffle(lines)
+    return lines
+
+
+@pytest.mark.parametrize("emails", [True, False])
+def test_redacting_a_batch_gives_exactly_what_each_line_gives(emails: bool) -> None:
+    redactor = Redactor(emails=emails)
+    lines = _batch_lines()
+    expected = [redactor.text(line) for line in lines]
+    assert redactor.texts(lines) == expected
+    for size in (1, 2, 7, 500):  # every batch boundary falls somewhere else
+        assert [r for start in range(0, len(lines), size) for r in redactor.texts(lines[start:start + size])] == expected
+    assert redactor.texts([]) == []
+
+
+def test_every_secret_of_the_corpus_is_still_redacted_in_a_batch() -> None:
+    redactor = Redactor()
+    entries = corpus()
+    per_line = {e.line for e in entries if not e.leaked(redactor.text(e.line)[0])}
+    padded = [line for e in entries for line in (e.line, "GET /api/items/1 200 in 3ms")]
+    masked = redactor.texts(padded)[::2]
+    assert {e.line for e, (text, _) in zip(entries, masked, strict=True) if not e.leaked(text)} == per_line
+    assert len(per_line) >= len(entries) * 99 // 100
+
+
+@pytest.mark.skipif(not LOGHUB.is_dir(), reason="Loghub-2k not present (../shared/datasets/loghub-2k)")
+def test_redacting_loghub_2k_in_batches_gives_exactly_what_each_line_gives() -> None:
+    redactor = Redactor()
+    lines = [line for path in sorted(LOGHUB.glob("*/*_2k.log")) for line in path.read_text(errors="replace").splitlines()]
+    assert [r for start in range(0, len(lines), 1000) for r in redactor.texts(lines[start:start + 1000])] == [
+        redactor.text(line) for line in lines]

@@ -248,3 +248,68 @@ def test_secret_corpus_recall_at_ingestion_is_at_least_99_percent() -> None:
     missed = [e.kind for e in lines
               if e.leaked(normaliser.normalise({"org": "o", "message": e.line}, event_id="e", received_at=NOW).message)]
     assert len(missed) <= len(lines) // 100, missed
+
+
+def test_the_msgspec_encoder_writes_what_orjson_and_the_contract_write() -> None:
+    """``encode`` uses msgspec for speed; its bytes must be orjson's (the previous encoder) and the contract's."""
+    import random
+
+    rng = random.Random(3)
+    alphabet = [chr(c) for c in range(0x20, 0x250)] + ["\t", "\n", "\u2028", "\ufeff", "😀", "\U0010ffff", '"', "\\"]
+    normaliser = Normaliser(Limits(), None)
+    for index in range(2000):
+        message = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) + "x"
+        raw = {"org": "o", "message": message, "timestamp": 1795428000 + index * 0.001234, "pod": "p",
+               "extra": message[:8], "level": rng.choice(["info", "chatty", 5])}
+        received = datetime.fromtimestamp(1795428100 + index / 7, UTC)
+        _key, value = normaliser.encode(raw, event_id=f"e{index}", received_at=received)
+        record = LogRecord.model_validate_json(value)
+        assert value == orjson.dumps(orjson.loads(value) | {"timestamp": record.timestamp,
+                                                              "received_at": record.received_at},
+                                     option=orjson.OPT_UTC_Z)
+        assert value == record.model_dump_json().encode()
+
+
+def test_a_lone_surrogate_is_rejected_not_raised() -> None:
+    with pytest.raises(Rejected, match="cannot be encoded"):
+        Normaliser(Limits(), None).encode({"org": "o", "message": "a\ud800b"}, event_id="e", received_at=NOW)
+
+
+def test_a_polled_batch_decodes_exactly_as_its_messages_one_by_one() -> None:
+    """``RawLogs.decode_batch`` (the runtime's batch decoder: redaction over the whole poll) against
+    ``decode`` per message, on the load scenario's records with secrets and bad messages among them."""
+    import random
+
+    from prometheus_client import CollectorRegistry
+
+    from ingestion.handlers import IngestMetrics, IngestStats, RawLogs
+    from ingestion.settings import IngestionSettings
+    from logmesh_runtime.kafka import Delivery
+    from logmesh_testing.secret_corpus import corpus
+
+    def raw_logs() -> RawLogs:
+        return RawLogs(IngestionSettings(), Normaliser(Limits(), Redactor()), None,  # type: ignore[arg-type]
+                       IngestStats(), IngestMetrics(CollectorRegistry()))
+
+    rng = random.Random(5)
+    values = [orjson.dumps({"org": "load", "service": f"svc-{i % 8}", "level": "INFO", "namespace": "load",
+                            "message": f"cache miss for key item:{rng.randint(1, 10**6)}",
+                            "timestamp": "2026-11-23T11:59:00.123456+00:00"}) for i in range(300)]
+    values += [orjson.dumps({"org": "o", "message": e.line, "metadata": {"note": e.line}}) for e in corpus()]
+    values += [b"{not json", b'{"org": "o"}', b"\xff\xfe", orjson.dumps({"org": "o", "message": "m", "extra": "x"}),
+               orjson.dumps({"org": "o", "message": "token=abcdef1234", "api_token": "t0ken-value"})]
+    rng.shuffle(values)
+    deliveries = [Delivery("logs.raw", 0, i, None, 1795428000000 + i, {}, v) for i, v in enumerate(values)]
+
+    one_by_one: list[object] = []
+    single = raw_logs()
+    for delivery in deliveries:
+        try:
+            one_by_one.append(single.decode(delivery.value, delivery))
+        except Rejected as exc:
+            one_by_one.append(exc.reason)
+    batched = raw_logs()
+    results = [r for start in range(0, len(deliveries), 97) for r in batched.decode_batch(deliveries[start:start + 97])]
+    assert [r.reason if isinstance(r, Rejected) else r for r in results] == one_by_one
+    assert sum(isinstance(r, Rejected) for r in results) == 3 == batched.stats.kafka.rejected
+    assert any(b"[REDACTED:" in r[1] and b'"redacted":true' in r[1] for r in results if isinstance(r, tuple))

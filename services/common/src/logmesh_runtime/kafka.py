@@ -21,8 +21,9 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Literal, NamedTuple, TypeVar
 
 from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener
@@ -68,13 +69,15 @@ class Delivery(NamedTuple):
     offset: int
     key: bytes | None
     timestamp_ms: int
-    headers: dict[str, str]
+    headers: Mapping[str, str]  # read-only: the deliveries of a poll share equal headers
     value: bytes
 
 
 Decoder = Callable[[bytes, Delivery], M]
 Handler = Callable[[M, Delivery], Awaitable[None]]
 BatchHandler = Callable[[list[M], list[Delivery]], Awaitable[None]]
+# a polled batch's messages decoded together: per delivery its message, or the exception that rejects it
+BatchDecoder = Callable[[list[Delivery]], list[M | Exception]]
 
 
 def json_decoder(model: type[B]) -> Decoder[B]:
@@ -108,6 +111,7 @@ class _Registration:
     batch_timeout_ms: int
     auto_offset_reset: OffsetReset
     fill_bytes: int = 1
+    decode_batch: BatchDecoder[Any] | None = None
 
 
 class Mesh:
@@ -324,6 +328,7 @@ class Mesh:
         handler: BatchHandler[M],
         *,
         decoder: Decoder[M] | None = None,
+        batch_decoder: BatchDecoder[M] | None = None,
         max_records: int = 500,
         batch_timeout_ms: int = 200,
         fill_bytes: int = 1,
@@ -336,10 +341,15 @@ class Mesh:
         until that many bytes are there or ``batch_timeout_ms`` passed, so batches fill under load
         (for handlers whose cost is mostly per call, like a database insert) at the price of up to
         ``batch_timeout_ms`` of latency when traffic is light.
+
+        ``batch_decoder`` decodes a whole poll's messages in one call (work that is cheaper per batch);
+        what it returns as an exception is dead-lettered like a ``decoder`` failure. Should it raise,
+        that poll is decoded message by message with ``decoder``.
         """
         self._register(
             topic, handler, decoder, group_id, auto_offset_reset,
             batch=True, max_records=max_records, batch_timeout_ms=batch_timeout_ms, fill_bytes=fill_bytes,
+            decode_batch=batch_decoder,
         )
 
     def _register(
@@ -354,6 +364,7 @@ class Mesh:
         max_records: int,
         batch_timeout_ms: int,
         fill_bytes: int = 1,
+        decode_batch: BatchDecoder[Any] | None = None,
     ) -> None:
         name = self.topic_name(topic)
         group = self.settings.topic(group_id or self.settings.service_name)
@@ -362,7 +373,7 @@ class Mesh:
             raise ValueError(f"{name} already has a handler in group {group}")
         registrations[name] = _Registration(
             topic, name, decoder or json_decoder(topic.model), handler, batch, max_records, batch_timeout_ms,
-            auto_offset_reset, fill_bytes,
+            auto_offset_reset, fill_bytes, decode_batch,
         )
 
     def _subscribe(self, group: str | None, registrations: dict[str, _Registration]) -> None:
@@ -406,8 +417,20 @@ class Mesh:
         )(on_poll)
 
     def _consumer_span(self, name: str, deliveries: Sequence[Delivery]) -> Any:
-        contexts = [propagate.extract(d.headers) for d in deliveries[:128]]
-        links = [Link(sc) for c in contexts[1:] if (sc := trace.get_current_span(c).get_span_context()).is_valid]
+        contexts = []
+        seen: set[int] = set()  # a poll's deliveries share equal headers (deliveries_of): extract each once
+        for delivery in deliveries[:128]:
+            if id(delivery.headers) not in seen:
+                seen.add(id(delivery.headers))
+                contexts.append(propagate.extract(delivery.headers))
+        links = []
+        known = set()  # the parent's span and every linked one: each linked once
+        for index, context in enumerate(contexts):
+            span_context = trace.get_current_span(context).get_span_context()
+            if span_context.is_valid and (span_context.trace_id, span_context.span_id) not in known:
+                known.add((span_context.trace_id, span_context.span_id))
+                if index:
+                    links.append(Link(span_context))
         return self.tracer.start_as_current_span(
             f"{name} process",
             context=contexts[0] if contexts else None,
@@ -444,12 +467,20 @@ class Mesh:
         with self._consumer_span(name, all_deliveries):
             events: list[Any] = []
             deliveries: list[Delivery] = []
-            for delivery in all_deliveries:
-                try:
-                    events.append(decode(delivery.value, delivery))
-                except Exception as exc:  # never skipped: whatever the decoder raises is dead-lettered
-                    await self.reject(topic, delivery, exc)
-                    continue
+            decoded = self._decode_together(registration, all_deliveries)
+            for index, delivery in enumerate(all_deliveries):
+                if decoded is None:
+                    try:
+                        event = decode(delivery.value, delivery)
+                    except Exception as exc:  # never skipped: whatever the decoder raises is dead-lettered
+                        await self.reject(topic, delivery, exc)
+                        continue
+                else:
+                    event = decoded[index]
+                    if isinstance(event, Exception):
+                        await self.reject(topic, delivery, event)
+                        continue
+                events.append(event)
                 deliveries.append(delivery)
             if not events:
                 return
@@ -462,6 +493,23 @@ class Mesh:
                     await self._handle_with_retries(
                         topic, name, functools.partial(handler, [event], [delivery]), [delivery]
                     )
+
+    @staticmethod
+    def _decode_together(registration: _Registration, deliveries: list[Delivery]) -> list[Any] | None:
+        """The batch decoder's results, or None: decode one by one (no batch decoder, or it failed as a whole)."""
+        if registration.decode_batch is None:
+            return None
+        try:
+            decoded = registration.decode_batch(deliveries)
+        except Exception:
+            log.exception("batch decoder failed; decoding this poll message by message",
+                          extra={"topic": registration.name})
+            return None
+        if len(decoded) != len(deliveries):
+            log.error("batch decoder returned %d results for %d messages; decoding message by message",
+                      len(decoded), len(deliveries), extra={"topic": registration.name})
+            return None
+        return decoded
 
     async def reject(self, topic: Topic, delivery: Delivery, error: Exception) -> None:
         """Dead-letter a message that cannot be decoded or validated, with a readable reason.
@@ -551,7 +599,7 @@ class Mesh:
             key=delivery.key.decode("utf-8", "replace") if delivery.key else None,
             payload=payload,
             payload_encoding=encoding,  # type: ignore[arg-type]
-            headers=delivery.headers,
+            headers=dict(delivery.headers),
         )
         headers = {
             "x-dlq-reason": reason[:500].encode("ascii", "replace").decode(),
@@ -663,25 +711,30 @@ async def _no_body(_message: Any) -> None:
     return None
 
 
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+_new_delivery = tuple.__new__  # Delivery's own __new__ is a Python-level lambda: one frame per record more
+
+
 def delivery_of(raw: Any) -> Delivery:
     """A consumed aiokafka record as a ``Delivery``."""
-    return Delivery(raw.topic, raw.partition, raw.offset, raw.key, raw.timestamp, _headers(raw.headers),
-                    raw.value or b"")
+    headers = MappingProxyType(_headers(raw.headers)) if raw.headers else _NO_HEADERS
+    return Delivery(raw.topic, raw.partition, raw.offset, raw.key, raw.timestamp, headers, raw.value or b"")
 
 
 def deliveries_of(records: Sequence[Any]) -> list[Delivery]:
     """``delivery_of`` for a polled batch. Records published together carry equal headers (one
-    ``publish_many`` call shares its trace context), so equal headers are decoded once; each
-    delivery still gets its own dict."""
-    deliveries = []
+    ``publish_many`` call shares its trace context), so equal headers are decoded once and the
+    deliveries share them, read-only."""
+    deliveries: list[Delivery] = []
+    append = deliveries.append
     last_raw: Any = None
-    last: dict[str, str] = {}
+    last: Mapping[str, str] = _NO_HEADERS
     for raw in records:
         raw_headers = raw.headers
         if raw_headers != last_raw:
-            last_raw, last = raw_headers, _headers(raw_headers)
-        deliveries.append(Delivery(raw.topic, raw.partition, raw.offset, raw.key, raw.timestamp,
-                                   last.copy() if last else {}, raw.value or b""))
+            last_raw, last = raw_headers, MappingProxyType(_headers(raw_headers)) if raw_headers else _NO_HEADERS
+        append(_new_delivery(Delivery, (raw.topic, raw.partition, raw.offset, raw.key, raw.timestamp, last,
+                                        raw.value or b"")))
     return deliveries
 
 

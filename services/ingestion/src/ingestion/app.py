@@ -45,6 +45,7 @@ def create_app(settings: IngestionSettings, publisher: RecordPublisher | None = 
             LOGS_RAW,
             raw.handle,
             decoder=raw.decode,
+            batch_decoder=raw.decode_batch,
             max_records=settings.raw_batch_max_records,
             batch_timeout_ms=settings.raw_batch_timeout_ms,
         )
@@ -55,7 +56,7 @@ def create_app(settings: IngestionSettings, publisher: RecordPublisher | None = 
             LOGS_OTLP,
             otlp_logs.handle,
             decoder=otlp_logs.decode,
-            max_records=max(1, settings.raw_batch_max_records // 100),  # each message holds many records
+            max_records=settings.otlp_batch_max_messages,  # each message holds many records
             batch_timeout_ms=settings.raw_batch_timeout_ms,
         )
 

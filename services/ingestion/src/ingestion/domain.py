@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+import msgspec
 import orjson
 
 from ingestion.redaction import Redactor
@@ -212,6 +213,9 @@ _ORG_LIMIT: int = next(  # the contract's own bound
     rule.max_length for rule in LogRecord.model_fields["org"].metadata if hasattr(rule, "max_length")
 )
 _SERVICE_LIMIT = 256
+# msgspec writes the same bytes as orjson.dumps(option=OPT_UTC_Z) for these documents (tests hold the
+# two equal) at a fifth of the CPU: orjson 3.13's dumps has a fixed cost of ~2.7 µs per call here
+_ENCODE = msgspec.json.Encoder().encode
 
 
 def _clean_short(value: object, limit: int) -> bool:
@@ -315,6 +319,51 @@ class Normaliser:
 
     def encode(self, raw: Mapping[str, Any], *, event_id: str, received_at: datetime) -> tuple[str, bytes]:
         """The ``logs.records`` key and value for one producer record, or ``Rejected`` with the reason."""
+        return self.finish(self.document(raw, event_id=event_id, received_at=received_at))
+
+    def finish(self, document: dict[str, Any]) -> tuple[str, bytes]:
+        """A document from ``document`` redacted and encoded: its ``logs.records`` key and value."""
+        if self.redactor is not None:
+            message, redacted = self.redactor.text(document["message"])
+            document["message"] = message
+            self._redact_metadata(document, redacted)
+        return self.dump(document)
+
+    def encode_many(self, documents: list[dict[str, Any]]) -> list[tuple[str, bytes] | Rejected]:
+        """``encode`` for documents from ``document``, the redaction of their messages done as one batch
+        (``Redactor.texts``, identical results): a record that cannot be encoded is ``Rejected`` in its place."""
+        if self.redactor is not None:
+            masked = self.redactor.texts([document["message"] for document in documents])
+            for document, (message, redacted) in zip(documents, masked, strict=True):
+                document["message"] = message
+                if redacted or document["metadata"]:
+                    self._redact_metadata(document, redacted)
+        out: list[tuple[str, bytes] | Rejected] = []
+        for document in documents:
+            try:
+                out.append(self.dump(document))
+            except Rejected as exc:
+                out.append(exc)
+        return out
+
+    def _redact_metadata(self, document: dict[str, Any], redacted: bool) -> None:
+        assert self.redactor is not None
+        if document["metadata"]:
+            document["metadata"], meta_hit = self.redactor.metadata(document["metadata"])
+            redacted = redacted or meta_hit
+        document["redacted"] = redacted
+
+    @staticmethod
+    def dump(document: dict[str, Any]) -> tuple[str, bytes]:
+        """A document from ``document`` (redacted) as its ``logs.records`` key and value."""
+        try:
+            return f"{document['org']}/{document['service']}", _ENCODE(document)
+        except (msgspec.EncodeError, TypeError, ValueError, OverflowError) as exc:  # a lone surrogate, say
+            raise Rejected(f"record: cannot be encoded as JSON ({exc})") from None
+
+    def document(self, raw: Mapping[str, Any], *, event_id: str, received_at: datetime) -> dict[str, Any]:
+        """A producer record checked and normalised as ``LogRecord``'s fields, in its order, not yet redacted
+        (``redacted`` is False): ``Rejected`` with the reason if it cannot be accepted."""
         if type(raw) is not dict and not isinstance(raw, Mapping):
             raise Rejected(f"record: expected an object, got {_type_name(raw)}")
         get = raw.get
@@ -364,12 +413,6 @@ class Normaliser:
         metadata = self._metadata(raw) if "metadata" in raw or not raw.keys() <= KNOWN_FIELDS else {}
         if original_level is not None:
             metadata["level_original"] = clean_field(original_level)
-        redacted = False
-        if self.redactor is not None:
-            message, redacted = self.redactor.text(message)
-            if metadata:
-                metadata, meta_hit = self.redactor.metadata(metadata)
-                redacted = redacted or meta_hit
         if namespace or pod or container or node or cluster:
             k8s: dict[str, str | None] = {  # K8sRef's fields, in its order
                 "cluster": cluster, "namespace": namespace, "pod": pod, "container": container, "node": node,
@@ -377,7 +420,7 @@ class Normaliser:
             }
         else:
             k8s = _EMPTY_K8S
-        document = {  # LogRecord's fields, in its order
+        return {  # LogRecord's fields, in its order
             "schema_version": 1,
             "event_id": event_id,
             "org": org,
@@ -390,13 +433,9 @@ class Normaliser:
             "dashboard": dashboard,
             "k8s": k8s,
             "metadata": metadata,
-            "redacted": redacted,
+            "redacted": False,
             "truncated": truncated,
         }
-        try:
-            return f"{org}/{service}", orjson.dumps(document, option=orjson.OPT_UTC_Z)
-        except orjson.JSONEncodeError as exc:  # unreachable from parsed JSON or decoded text; a caller's dict may
-            raise Rejected(f"record: cannot be encoded as JSON ({exc})") from None
 
     def normalise(self, raw: Mapping[str, Any], *, event_id: str, received_at: datetime) -> LogRecord:
         """``encode``, read back through the contract model."""

@@ -370,6 +370,9 @@ class HttpIngest(IngestPath):
         return fmt.answer(Outcome(len(encoded), rejected, errors, request_id, oversized_only), content_type)
 
 
+_PENDING: tuple[str, bytes] = ("", b"")  # a slot ``decode_batch`` fills once the batch is encoded
+
+
 class RawLogs(IngestPath):
     """The Kafka path: ``logs.raw`` values (JSON or plain text + headers) to ``logs.records``.
 
@@ -380,35 +383,65 @@ class RawLogs(IngestPath):
     # the last broker timestamp and its datetime: a polled batch's messages mostly share a few milliseconds
     _received: tuple[int, datetime] = (0, datetime.fromtimestamp(0, UTC))
 
-    def decode(self, value: bytes, delivery: Delivery) -> tuple[str, bytes]:
+    def _received_at(self, timestamp_ms: int) -> datetime:
         # The broker's timestamp stands in for "now", so a redelivered message yields identical bytes.
-        timestamp_ms = delivery.timestamp_ms
         if timestamp_ms > 0:
             last_ms, received_at = self._received
             if timestamp_ms != last_ms:
                 received_at = datetime.fromtimestamp(timestamp_ms / 1000, UTC)
                 self._received = (timestamp_ms, received_at)
-        else:  # a message without a timestamp (pre-0.10 format): nothing deterministic to use
-            received_at = datetime.now(UTC)
+            return received_at
+        return datetime.now(UTC)  # a message without a timestamp (pre-0.10 format): nothing deterministic to use
+
+    def _document(self, value: bytes, delivery: Delivery) -> dict[str, Any]:
+        raw = decode_raw(
+            value, delivery.headers, max_bytes=self.settings.max_record_bytes, default_org=self.settings.default_org
+        )
+        if shippers.needs_mapping(raw):  # Vector / Fluent Bit / rsyslog JSON
+            raw = shippers.map_record(raw)
+        return self.normaliser.document(
+            raw,
+            event_id=kafka_event_id(delivery.topic, delivery.partition, delivery.offset),
+            received_at=self._received_at(delivery.timestamp_ms),
+        )
+
+    def _rejected(self, exc: Exception) -> Rejected:
+        self.stats.kafka.rejected += 1
+        self.metrics.records.labels(path="kafka", outcome="rejected").inc()
+        if isinstance(exc, Rejected):
+            return exc
+        # any failure dead-letters this message with a reason, never skips the poll
+        rejected = Rejected(f"record: cannot be processed ({type(exc).__name__}: {str(exc)[:200]})")
+        rejected.__cause__ = exc
+        return rejected
+
+    def decode(self, value: bytes, delivery: Delivery) -> tuple[str, bytes]:
+        """One ``logs.raw`` message as its ``logs.records`` key and value, or ``Rejected`` with the reason."""
         try:
-            raw = decode_raw(
-                value, delivery.headers, max_bytes=self.settings.max_record_bytes, default_org=self.settings.default_org
-            )
-            if shippers.needs_mapping(raw):  # Vector / Fluent Bit / rsyslog JSON
-                raw = shippers.map_record(raw)
-            return self.normaliser.encode(
-                raw,
-                event_id=kafka_event_id(delivery.topic, delivery.partition, delivery.offset),
-                received_at=received_at,
-            )
-        except Rejected:
-            self.stats.kafka.rejected += 1
-            self.metrics.records.labels(path="kafka", outcome="rejected").inc()
+            return self.normaliser.finish(self._document(value, delivery))
+        except Rejected as exc:
+            self._rejected(exc)
             raise
-        except Exception as exc:  # any failure dead-letters this message with a reason, never skips the poll
-            self.stats.kafka.rejected += 1
-            self.metrics.records.labels(path="kafka", outcome="rejected").inc()
-            raise Rejected(f"record: cannot be processed ({type(exc).__name__}: {str(exc)[:200]})") from exc
+        except Exception as exc:
+            raise self._rejected(exc) from exc
+
+    def decode_batch(self, deliveries: list[Delivery]) -> list[tuple[str, bytes] | Exception]:
+        """``decode`` for a polled batch: every message checked on its own, their messages redacted as one
+        batch (the same result as one by one, in a fraction of the time). A bad message is its ``Rejected``."""
+        results: list[tuple[str, bytes] | Exception] = []
+        documents: list[dict[str, Any]] = []
+        at: list[int] = []
+        for delivery in deliveries:
+            try:
+                documents.append(self._document(delivery.value, delivery))
+            except Exception as exc:
+                results.append(self._rejected(exc))
+                continue
+            at.append(len(results))
+            results.append(_PENDING)
+        for index, encoded in zip(at, self.normaliser.encode_many(documents), strict=True):
+            results[index] = self._rejected(encoded) if isinstance(encoded, Exception) else encoded
+        return results
 
     async def handle(self, records: list[tuple[str, bytes]], deliveries: list[Delivery]) -> None:
         # PublishUnavailable is a TransientError: the runtime retries the batch until the broker is back.

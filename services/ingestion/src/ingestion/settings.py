@@ -54,9 +54,14 @@ class IngestionSettings(ServiceSettings):
 
     # logs.raw ---------------------------------------------------------------
     consume_raw: bool = Field(default=True, description="Consume logs.raw (the Kafka path).")
-    raw_batch_max_records: int = Field(default=1000, ge=1)
+    raw_batch_max_records: int = Field(
+        default=5000, ge=1,
+        description="Most logs.raw records per poll (a bound: a poll returns what is there). Fewer, larger polls "
+        "cost ~4 µs less CPU per record at saturation than 1000; each holds the event loop while it decodes.",
+    )
     raw_batch_timeout_ms: int = Field(default=50, ge=0)
     consume_otlp: bool = Field(default=True, description="Consume logs.otlp (the Collector's Kafka exporter).")
+    otlp_batch_max_messages: int = Field(default=10, ge=1, description="Most logs.otlp messages (many records each) per poll.")
 
     @field_validator("ingest_token")
     @classmethod
