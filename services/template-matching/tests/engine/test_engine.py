@@ -358,6 +358,22 @@ def test_quoted_values_with_spaces_stay_one_token() -> None:
     assert found is not None and found.template == 'acquire lock=<*>, tag="View Lock", uid=<*>'
 
 
+def test_escaped_quotes_do_not_end_a_quoted_value() -> None:
+    # logfmt and Go's %q escape quotes inside a quoted value: the value runs to the
+    # first quote without a backslash (Nomad, Traefik, Loki, Alertmanager, OTel)
+    engine = TemplateEngine()
+    engine.add('level=error msg="building configuration: service \\"web\\" not found" provider=k8s')
+    b = engine.add('level=error msg="building configuration: secret \\"default/tls\\" does not exist" provider=k8s')
+    assert len(engine._mask('msg="a \\"b c\\" d" x=1')) == 2
+    assert b.template == 'level=error msg="building configuration: <*>" provider=<*>'
+    # apart: an unescaped quote still ends the value, so different statements keep their words
+    other = TemplateEngine()
+    first = other.add('level=info msg="Backup completed" backup=velero/a')
+    second = other.add('level=info msg="Backup completed" backup=velero/b extra \\"q\\"')
+    assert first.cluster != second.cluster
+    assert len(other._mask('level=info msg="Backup completed" backup=velero/b extra \\"q\\"')) == 5
+
+
 def test_many_templates_sharing_a_prefix_stay_fast() -> None:
     rng = random.Random(0)
     words = ["".join(rng.choice("abcdefghij") for _ in range(7)) for _ in range(5000)]

@@ -248,8 +248,7 @@ class _Bucket:
                 key = list(toks)
                 for pos, pre, suf in pat:
                     if pre or suf:
-                        t = key[pos]
-                        if len(t) <= len(pre) + len(suf) or not t.startswith(pre) or not t.endswith(suf):
+                        if not _fits(key[pos], pre, suf):
                             break
                         key[pos] = pre + VAR + suf
                     else:
@@ -316,10 +315,27 @@ def _enclosed_var(words: list[str]) -> str:
     return first[:lead] + VAR + (first[len(first) - tail :] if tail else "")
 
 
+def _fits(t: str, pre: str, suf: str) -> bool:
+    """Whether line token ``t`` fits a token ``pre<*>suf``: the variable stands for at
+    least one character (an empty ``key=`` value is not ``key=<*>``: see the decision
+    note, fourth pass)."""
+    return len(t) > len(pre) + len(suf) and t.startswith(pre) and t.endswith(suf)
+
+
 def _wild_ok(a: str, t: str) -> bool:
     k = a.index(VAR)
-    pre, suf = a[:k], a[k + 3 :]
-    return len(t) > len(pre) + len(suf) and t.startswith(pre) and t.endswith(suf)
+    return _fits(t, a[:k], a[k + 3 :])
+
+
+def _closes(text: str) -> bool:
+    """Whether ``text`` holds a quote that is not escaped (``\\"`` inside a quoted value,
+    as logfmt and Go's %q print it, does not end the value)."""
+    k = text.find('"')
+    while k >= 0:
+        if k == 0 or text[k - 1] != "\\":
+            return True
+        k = text.find('"', k + 1)
+    return False
 
 
 def _join_quoted(raw: list[str]) -> list[str]:
@@ -329,9 +345,9 @@ def _join_quoted(raw: list[str]) -> list[str]:
     while i < n:
         tok = raw[i]
         k = tok.find('="')
-        if k >= 0 and tok.find('"', k + 2) < 0:
+        if k >= 0 and not _closes(tok[k + 2 :]):
             j = i + 1
-            while j < n and '"' not in raw[j]:
+            while j < n and not _closes(raw[j]):
                 j += 1
             if j < n:
                 out.append(" ".join(raw[i : j + 1]))
