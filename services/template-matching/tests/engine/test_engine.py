@@ -374,6 +374,26 @@ def test_escaped_quotes_do_not_end_a_quoted_value() -> None:
     assert len(other._mask('level=info msg="Backup completed" backup=velero/b extra \\"q\\"')) == 5
 
 
+def test_unquoted_reason_pair_takes_a_text_of_any_length() -> None:
+    # Rust tracing / Vector / Linkerd print "error=%s" unquoted: the text runs on to the
+    # next key=value pair or the end of the line
+    engine = TemplateEngine()
+    a = engine.add("linkerd_reconnect: Failed to connect error=Connection refused (os error 111)")
+    b = engine.add("linkerd_reconnect: Failed to connect error=Connection reset by peer (os error 104)")
+    c = engine.add("linkerd_reconnect: Failed to connect error=connect timed out after 1s")
+    assert a.cluster == b.cluster == c.cluster
+    assert c.template == "linkerd_reconnect: Failed to connect <*>"
+    v = TemplateEngine()
+    x = v.add("vector::sinks: Retrying after error. error=Request timed out. internal_log_rate_limit=true")
+    y = v.add("vector::sinks: Retrying after error. error=Server responded with an error: 429 internal_log_rate_limit=true")
+    assert x.cluster == y.cluster and y.template == "vector::sinks: Retrying after error. <*> internal_log_rate_limit=<*>"
+    # apart: a key that is not a reason ("state=") followed by words of another length
+    other = TemplateEngine()
+    p = other.add("worker state=idle waiting for jobs")
+    q = other.add("worker state=busy running job now please")
+    assert p.cluster != q.cluster
+
+
 def test_many_templates_sharing_a_prefix_stay_fast() -> None:
     rng = random.Random(0)
     words = ["".join(rng.choice("abcdefghij") for _ in range(7)) for _ in range(5000)]

@@ -567,6 +567,17 @@ def _reason_label(label: str) -> bool:
     return label.strip("([{\"'").rstrip(":").lower() in _REASON_WORDS
 
 
+# a logfmt "msg=" / "message=" is the message itself (one word when unquoted), not a reason
+_REASON_KEYS = _REASON_WORDS - {"msg", "message"}
+
+
+def _reason_pair(tok: str) -> bool:
+    """``error=Connection``: a reason key whose value is printed unquoted, so that its
+    words run on over the next tokens (Rust tracing, Vector, Linkerd: ``error=%s``)."""
+    k = tok.find("=")
+    return k > 0 and tok[:k].lower() in _REASON_KEYS and tok[k + 1 : k + 2] not in ('"', "")
+
+
 _SPAN_CANDIDATES = 256
 _JSON_KEY = re.compile(r'^"[\w.-]+":$')
 _CLOSERS = {"[": "]", "(": ")", "{": "}", '"': '"', "'": "'", "<": ">"}
@@ -634,6 +645,11 @@ def _span_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | 
             ):
                 return q, s
     label = tpl[p - 1]
+    if nt != nl and p >= 2 and fixed and _reason_pair(label) and _reason_pair(toks[p - 1]):
+        # the text starts at the pair's value (the pair is in the run) and runs on to the
+        # next key=value pair or the end of the line, whatever words the two texts share
+        nxt = next((j for j in range(p, nt) if _is_pair(tpl[j])), nt)
+        return p - 1, min(s, nt - nxt)
     # after a label, only a run of another length: texts of one length after a label
     # are as often different statements ("Wake reason: RTC (Alarm)" / "... ARPT
     # (Network)" in Loghub's ground truth), left to the one-word rules
@@ -1110,7 +1126,9 @@ class TemplateEngine:
         "Failed") are not touched: they differ outside such a run."""
         if not self.config.span_values or len(toks) < 2:
             return None
-        if not any(_reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS for t in toks[1:]):
+        if not any(
+            _reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS or _reason_pair(t) for t in toks[1:]
+        ):
             return None  # no place where such a value could start
         best: tuple[int, int, int, _Cluster] | None = None
         same_first = self._by_first.get(toks[0])
