@@ -394,6 +394,19 @@ def test_unquoted_reason_pair_takes_a_text_of_any_length() -> None:
     assert p.cluster != q.cluster
 
 
+def test_a_rate_unit_after_a_number_is_part_of_the_value() -> None:
+    engine = TemplateEngine()
+    a = engine.add("executeQuery: Read 12 rows in 0.5 sec., 24 rows/sec., 3.20 MiB/sec.")
+    b = engine.add("executeQuery: Read 99 rows in 0.1 sec., 990 rows/sec., 1.10 GiB/sec.")
+    assert a.cluster == b.cluster
+    assert b.template == "executeQuery: Read <*> rows in <*> sec., <*> rows/sec., <*> <*>."
+    # apart: words after a number that are not units, rate or not ("rows Sec" / "files Sec")
+    other = TemplateEngine()
+    p = other.add("copied 12 Rows per second")
+    q = other.add("copied 12 Files per second")
+    assert p.cluster != q.cluster
+
+
 def test_many_templates_sharing_a_prefix_stay_fast() -> None:
     rng = random.Random(0)
     words = ["".join(rng.choice("abcdefghij") for _ in range(7)) for _ in range(5000)]

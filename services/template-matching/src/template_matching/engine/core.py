@@ -413,6 +413,14 @@ _UNITS = frozenset(
      "sec", "secs", "seconds", "min", "mins", "minutes", "h", "hours", "%"}
 )
 _TITLE = re.compile(r"^[A-Z][a-z]{2,}$")
+_PER = ("/s", "/sec", "/sec.", "/second", "ps")
+
+
+def _unit(word: str) -> bool:
+    """A unit, or a rate of one ("MiB/sec.", "KB/s", "Mbps")."""
+    if word in _UNITS:
+        return True
+    return any(word.endswith(p) and word[: -len(p)] in _UNITS for p in _PER)
 # words after which a program prints a state, a status or a kind
 _LABELS = frozenset({"to", "as", "state", "status", "code", "phase", "mode", "reason", "type", "kind", "->", "=>"})
 
@@ -1351,7 +1359,7 @@ class TemplateEngine:
             return False
         if group.members[0].tokens[group.pos - 1] != VAR:
             return False
-        return all(w.rstrip(_TRAIL + ")]}") in _UNITS for w in (word, *group.values))
+        return all(_unit(w.rstrip(_TRAIL + ")]}")) for w in (word, *group.values))
 
     def _name_after_kind(self, group: _Siblings) -> bool:
         """A word right after the name of a kind of thing ("in queue emails", "principal
