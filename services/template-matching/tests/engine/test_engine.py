@@ -407,6 +407,29 @@ def test_a_rate_unit_after_a_number_is_part_of_the_value() -> None:
     assert p.cluster != q.cluster
 
 
+def test_a_compound_reference_is_a_value() -> None:
+    # kind:namespace/name, zone/type/class, db/user@host: one argument, a value at once
+    engine = TemplateEngine()
+    a = engine.add("Push debounce stable[12] 3 for config ServiceEntry:default/web: 85ms since last change")
+    b = engine.add("Push debounce stable[13] 5 for config DestinationRule:payments/api: 28ms since last change")
+    assert a.cluster == b.cluster
+    assert b.template == "Push debounce stable[<*>] <*> for config <*>: <*> since last change"
+    dns = TemplateEngine()
+    c = dns.add("client @0x1f 10.0.0.1#53 (example.com): query (cache) 'corp.local/MX/IN' denied")
+    d = dns.add("client @0x2f 10.0.0.2#53 (example.com): query (cache) 'example.com/TXT/IN' denied")
+    assert c.cluster == d.cluster
+    # apart: a dotted name with one kind of separator besides ":" and no "/" (HealthApp's
+    # ground truth keeps these actions apart), and key=value structures
+    other = TemplateEngine()
+    p = other.add("processHandleBroadcastAction action:android.intent.action.TIME_TICK")
+    q = other.add("processHandleBroadcastAction action:android.intent.action.SCREEN_ON")
+    assert p.cluster != q.cluster
+    rec = TemplateEngine()
+    r = rec.add("getRecentTasks: topActivity=ComponentInfo{com.a.b/com.a.b.Main}")
+    t = rec.add("getRecentTasks: num=3,flags=0x1,totalTasks=9")
+    assert r.cluster != t.cluster
+
+
 def test_many_templates_sharing_a_prefix_stay_fast() -> None:
     rng = random.Random(0)
     words = ["".join(rng.choice("abcdefghij") for _ in range(7)) for _ in range(5000)]

@@ -434,6 +434,22 @@ def _is_label(tok: str) -> bool:
     return tok.endswith(":") or tok.lower() in _LABELS
 
 
+_COMPOUND_CUT = re.compile(r"[./:@]")
+
+
+def _compound(word: str) -> bool:
+    """A reference built from several names with a "/" and another kind of separator
+    (``ServiceEntry:default/web``, ``corp.local/MX/IN``, ``billing/svc_billing@<*>:<*>``):
+    kind:namespace/name, zone/type/class, db/user@host, which programs print as one
+    argument. Not a key=value record or a structure in braces (``a=ComponentInfo{x/y}``)."""
+    w = word.strip("\"'`[](),;")
+    if "=" in w or "{" in w or "/" not in w:
+        return False
+    if len(set(_COMPOUND_CUT.findall(w.replace(VAR, "")))) < 2:
+        return False
+    return sum(1 for piece in _COMPOUND_CUT.split(w) if any(ch.isalpha() for ch in piece.replace(VAR, ""))) >= 2
+
+
 def _value_shaped(word: str) -> bool:
     """Whether a word that differs between two otherwise equal lines looks like a value
     rather than a keyword: quoted, a joined lower-case identifier, or a name glued to a
@@ -443,6 +459,8 @@ def _value_shaped(word: str) -> bool:
     if w[:1] in _QUOTES:
         # a quoted value closing a parenthesised record: "user: 'guest')"
         w = w.rstrip(_TRAIL + ")]}")
+    if _compound(w):
+        return True
     if len(w) >= 3 and w[0] in _QUOTES and w[-1] == w[0]:
         # quoted names are values ("orders", "users_pkey"), capitalised quoted words
         # more often states or titles ('Active' / 'Inactive')
