@@ -430,6 +430,20 @@ def test_a_compound_reference_is_a_value() -> None:
     assert r.cluster != t.cluster
 
 
+def test_a_quoted_lower_case_value_after_a_key_is_a_value() -> None:
+    # Go's %+v and compact JSON glue the key to a quoted value: State:"up", "state":"up"
+    engine = TemplateEngine()
+    a = engine.add('Received interface update msg=&ifaceStateUpdate{Name:"eth0", State:"up", Index:4}')
+    b = engine.add('Received interface update msg=&ifaceStateUpdate{Name:"eth0", State:"down", Index:7}')
+    assert a.cluster == b.cluster
+    assert '"<*>",' in b.template
+    # apart: capitalised quoted words (titles or states), as for bare quoted words
+    other = TemplateEngine()
+    p = other.add('Received interface update State:"Active", Index:4')
+    q = other.add('Received interface update State:"Inactive", Index:7')
+    assert p.cluster != q.cluster
+
+
 def test_many_templates_sharing_a_prefix_stay_fast() -> None:
     rng = random.Random(0)
     words = ["".join(rng.choice("abcdefghij") for _ in range(7)) for _ in range(5000)]

@@ -435,6 +435,7 @@ def _is_label(tok: str) -> bool:
 
 
 _COMPOUND_CUT = re.compile(r"[./:@]")
+_KEYED_QUOTE = re.compile(r"""^"?[A-Za-z_][\w.-]*"?:((["']).*\2)$""")
 
 
 def _compound(word: str) -> bool:
@@ -461,6 +462,9 @@ def _value_shaped(word: str) -> bool:
         w = w.rstrip(_TRAIL + ")]}")
     if _compound(w):
         return True
+    m = _KEYED_QUOTE.match(w)
+    if m is not None:
+        w = m.group(1)  # 'State:"up"', '"state":"up"' (Go %+v, compact JSON): the quoted value
     if len(w) >= 3 and w[0] in _QUOTES and w[-1] == w[0]:
         # quoted names are values ("orders", "users_pkey"), capitalised quoted words
         # more often states or titles ('Active' / 'Inactive')
