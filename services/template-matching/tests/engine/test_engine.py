@@ -444,6 +444,22 @@ def test_a_quoted_lower_case_value_after_a_key_is_a_value() -> None:
     assert p.cluster != q.cluster
 
 
+def test_short_upper_case_labels_are_values() -> None:
+    engine = TemplateEngine()
+    a = engine.add("ads CDS: PUSH for node:web-1.shop resources:12 size:4.1kB")
+    b = engine.add("ads LDS: PUSH for node:web-2.shop resources:3 size:0.9kB")
+    assert a.cluster == b.cluster
+    assert b.template.startswith("ads <*>: PUSH for")
+    dns = TemplateEngine()
+    c = dns.add("[ERROR] plugin/errors: 2 example.org. A: read udp 10.0.0.1:5353->10.0.0.2:53: i/o timeout")
+    d = dns.add("[ERROR] plugin/errors: 2 example.org. SRV: read udp 10.0.0.1:5353->10.0.0.2:53: i/o timeout")
+    assert c.cluster == d.cluster
+    # apart: the first word (what tells messages apart), and capitalised labels
+    other = TemplateEngine()
+    assert other.add("INFO: cache warmed in 3 s").cluster != other.add("WARN: cache warmed in 3 s").cluster
+    assert other.add("sync Error: disk full").cluster != other.add("sync Warning: disk full").cluster
+
+
 def test_many_templates_sharing_a_prefix_stay_fast() -> None:
     rng = random.Random(0)
     words = ["".join(rng.choice("abcdefghij") for _ in range(7)) for _ in range(5000)]

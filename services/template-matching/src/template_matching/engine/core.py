@@ -389,6 +389,7 @@ _EMPTY = frozenset({"-", '"-"'})
 # enum constants as programs print them: READY, UP_FOR_RETRY, OutOfSync, PutObject; no
 # digits: IPV4 / IPV6, HTTP2, TLS13 name protocol variants that messages keep apart
 _ENUM = re.compile(r"^(?:[A-Z]+(?:_[A-Z]+)*|[A-Z][a-z]+(?:[A-Z][a-z]*)+)$")
+_CAPS_LABEL = re.compile(r"^[A-Z]{1,6}:$")
 _KINDS = frozenset(
     {"user", "queue", "topic", "group", "container", "node", "pod", "namespace", "database", "db", "table",
      "bucket", "principal", "host", "tenant", "account", "cluster", "index", "job", "app",
@@ -1337,6 +1338,10 @@ class TemplateEngine:
         if self._enum_after_label(group, word):
             return True
         if self._name_after_kind(group) or self._unit_after_number(group, word):
+            return True
+        if group.pos > 0 and all(_CAPS_LABEL.match(w) for w in (word, *group.values)):
+            # short upper-case words used as a label ("ads CDS: PUSH", "example.org. AAAA:
+            # read udp"): a type code printed as the label of what follows
             return True
         if all(_bracketed_name(w) for w in (word, *group.values)):
             return True
