@@ -362,7 +362,8 @@ def main() -> int:
         "Vector, Squid, chrony, Patroni, Falco, Docker registry, ClickHouse, Tomcat, CockroachDB) was written "
         "before any rule change of the fourth issue-15 pass and scored once: row 'MeshPlatform (blind)' "
         "(bench/results/generalisation-mesh-blind.json); the fourth-pass rules (escaped quotes in quoted values, "
-        "unquoted reason pairs, rate units) were chosen after reading its failure table, so the last "
+        "unquoted reason pairs, rate units, compound references, quoted values glued to a key, short "
+        "upper-case labels) were chosen after reading its failure table, so the last "
         "MeshPlatform row is not blind.",
         "",
         "| corpus | lines | event types | engine stream | engine final | drain3 default | drain3 masked |",
