@@ -449,11 +449,13 @@ def main() -> int:
         )
     md += [
         "",
-        "In process, without I/O, per corpus (engine message cache off, drain3 masked, process CPU time). "
-        "The large process-interface ratio above comes from drain3 degenerating on the ingress-nginx access "
-        "lines of K8sPlatform (one cluster per method/user/agent combination and more, scanned linearly); "
-        "on lines where drain3 groups well the engine is about as fast as drain3: the pure-Python engine "
-        "does not reach the issue's 5x target in a fair comparison.",
+        "In process, without I/O, per corpus (engine message cache off, drain3 masked, process CPU time), "
+        "the engine called line by line through `assign` (one Python call per line, not the bulk path of "
+        "`logmesh parse` and the service). The large process-interface ratio above comes from drain3 "
+        "degenerating on the ingress-nginx access lines of K8sPlatform (one cluster per method/user/agent "
+        "combination and more, scanned linearly); on lines where drain3 groups well the per-line call is "
+        "2-3x drain3. The bulk path's figures against drain3 on such corpora are in "
+        "bench/results/parse_speed.json (bench/parse_speed_bench.py).",
         "",
         "| corpus | lines (distinct) | engine lines/CPU s | drain3 masked lines/CPU s | ratio | engine templates | drain3 clusters |",
         "|---|---|---|---|---|---|---|",
