@@ -32,6 +32,9 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   once): Linkerd proxy and destination controller, Envoy's own logs, Kong, Caddy (JSON),
   Nomad, Postfix, BIND, Vector, Squid, chrony, Patroni, Falco, Docker registry,
   ClickHouse, Tomcat, CockroachDB.
+* ``StackPlatform`` (written before any rule change of the fifth issue-15 pass, scored
+  once): GitLab Runner, Ceph, Node (pino JSON), Go (zap console), Django, Rails, ASP.NET
+  Core, Apache Flink, Temporal, Dovecot, keepalived, dnsmasq, OpenVPN, sudo, cron.
 
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
@@ -79,6 +82,7 @@ TLS_ERRORS = ["EOF", "remote error: tls: bad certificate", "tls: first record do
 class Gen:
     def __init__(self, rng: random.Random) -> None:
         self.r = rng
+        self.drawn: tuple[str, ...] = ()
 
     def hexs(self, n: int) -> str:
         return "".join(self.r.choice("0123456789abcdef") for _ in range(n))
@@ -1042,9 +1046,217 @@ def mesh_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+RUNNER_IDS = ["xY12abCd", "q9Lm3nPz"]
+GITLAB_REPOS = ["https://gitlab.acme.io/shop/web.git", "https://gitlab.acme.io/platform/infra.git", "https://gitlab.acme.io/data/etl.git"]
+GITLAB_FAILS = ["exit code 1", "exit code 137", "execution took longer than 1h0m0s seconds",
+                "failed to pull image \"node:20-alpine\" with specified policies [always]: image pull failed: rpc error: code = Unknown"]
+CEPH_CHECKS = [("OSD_DOWN", "1 osds down"), ("PG_DEGRADED", "Degraded data redundancy: 212/9000 objects degraded (2.356%), 7 pgs degraded"),
+               ("SLOW_OPS", "12 slow ops, oldest one blocked for 34 sec, osd.4 has slow ops"), ("MON_DOWN", "1/3 mons down, quorum a,b")]
+PG_STATES = ["active+clean", "active+clean+scrubbing+deep", "active+undersized+degraded", "active+recovering", "peering"]
+PINO_HOSTS = ["orders-api-6c9f8b7d4-x2k9p", "orders-api-6c9f8b7d4-q7m1z"]
+PINO_ERRORS = ["connect ECONNREFUSED 10.0.4.12:5432", "Request failed with status code 503", "timeout of 5000ms exceeded",
+               "invalid input syntax for type uuid: \\\"abc\\\""]
+ZAP_KEYS = ["user", "session", "cart"]
+ZAP_JOBS = ["reindex-products", "send-digest", "expire-carts"]
+ZAP_ERRORS = ["context deadline exceeded", "dial tcp 10.0.7.3:6379: connect: connection refused", "EOF",
+              "pq: duplicate key value violates unique constraint \\\"carts_pkey\\\""]
+DJANGO_PATHS = ["/api/orders/", "/admin/login/", "/api/products/42/", "/favicon.ico"]
+RAILS_CONTROLLERS = [("OrdersController", "index"), ("OrdersController", "show"), ("SessionsController", "create"), ("Api::V1::ProductsController", "index")]
+RAILS_STATUS = [("200", "OK"), ("302", "Found"), ("404", "Not Found"), ("422", "Unprocessable Entity"), ("500", "Internal Server Error")]
+RAILS_TEMPLATES = ["orders/index.html.erb", "orders/show.html.erb", "products/_product.html.erb"]
+DOTNET_HOSTS = ["orders.acme.io", "localhost:8080"]
+DOTNET_CTYPES = ["application/json;+charset=utf-8", "text/plain", "-"]
+FLINK_TASKS = ["Source: orders-kafka -> Map", "Sink: clickhouse-sink", "Window(TumblingEventTimeWindows(60000), EventTimeTrigger, AggregateFunction) -> Sink: print",
+               "Source: payments-kafka -> Filter -> Map"]
+FLINK_STATES = ["CREATED", "SCHEDULED", "DEPLOYING", "INITIALIZING", "RUNNING", "FINISHED", "CANCELING", "FAILED"]
+TEMPORAL_SERVICES = ["frontend", "history", "matching"]
+TEMPORAL_NAMESPACES = ["default", "orders", "billing"]
+MAIL_BOXES = ["alice", "bob@acme.io", "ops"]
+VRRP = ["VI_1", "VI_EXT"]
+DNS_NAMES = ["api.acme.lan", "grafana.acme.lan", "github.com", "registry-1.docker.io"]
+DNS_QTYPES = ["A", "AAAA", "HTTPS", "PTR"]
+VPN_CLIENTS = ["laptop-alice", "laptop-bob", "ci-runner"]
+SUDO_USERS = ["alice", "deploy", "bob"]
+SUDO_CMDS = ["/usr/bin/systemctl restart nginx", "/bin/cat /var/log/syslog", "/usr/bin/apt-get update", "/usr/bin/journalctl -u kubelet -n 200 --no-pager"]
+CRON_CMDS = ["command -v debian-sa1 > /dev/null && debian-sa1 1 1", "/usr/local/bin/backup.sh", "cd / && run-parts --report /etc/cron.hourly",
+             "[ -x /usr/lib/php/sessionclean ] && if [ ! -d /run/systemd/system ]; then /usr/lib/php/sessionclean; fi"]
+
+
+def stack_events() -> list[tuple[float, str, dict]]:
+    """CI, storage, application frameworks and network daemons none of the other corpora
+    covers: GitLab Runner, Ceph, Node (pino JSON), Go (zap console), Django, Rails, ASP.NET
+    Core, Apache Flink, Temporal, Dovecot, keepalived, dnsmasq, OpenVPN, sudo, cron.
+    Written before any rule change of the fifth issue-15 pass and scored once."""
+
+    def ts(g: Gen) -> str:
+        return f"2026-12-03T{g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}.{g.num(100, 999)}Z"
+
+    def jts(g: Gen) -> str:
+        return f"2026-12-03 {g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d},{g.num(100, 999)}"
+
+    def ms_epoch(g: Gen) -> str:
+        return str(g.r.randint(1764720000000, 1764806399999))
+
+    def pad(text: str) -> str:
+        # logrus text formatter pads the message to 44 characters before the fields
+        return text.ljust(44)
+
+    def fid(g: Gen) -> str:
+        return g.hexs(32)
+
+    def ceph_hdr(g: Gen) -> str:
+        return f"{ts(g)[:-1]}+0000 7f{g.hexs(10)}"
+
+    def pgstates(g: Gen) -> str:
+        states = g.r.sample(PG_STATES, g.r.randint(1, 3))
+        return ", ".join(f"{g.num(1, 577)} {s}" for s in states)
+
+    def rails_params(g: Gen) -> str:
+        keys = g.r.sample(["id", "page", "per_page", "q", "authenticity_token"], g.r.randint(1, 3))
+        return "{" + ", ".join(f'"{k}"=>"{g.num(1, 900)}"' for k in keys) + "}"
+
+    def rails_additions(g: Gen) -> str:
+        parts = []
+        if g.r.random() < 0.6:
+            parts.append(f"Views: {g.flt(1, 90)}ms")
+        parts.append(f"ActiveRecord: {g.flt(1, 40)}ms")
+        parts.append(f"Allocations: {g.num(200, 90000)}")
+        return " | ".join(parts)
+
+    def pid(g: Gen) -> str:
+        return g.num(300, 40000)
+
+    def mac(g: Gen) -> str:
+        return ":".join(g.hexs(2) for _ in range(6))
+
+    def vpn_peer(g: Gen) -> str:
+        return f"{g.r.choice(VPN_CLIENTS)}/{g.ip()}:{g.port()}"
+
+    def first(pool: list[tuple[str, ...]]):
+        # draws one entry of the pool; later slots of the same line read its other fields
+        def f(g: Gen) -> str:
+            g.drawn = g.r.choice(pool)
+            return g.drawn[0]
+        return f
+
+    def then(i: int):
+        return lambda g: g.drawn[i]
+
+    return [
+        # GitLab Runner (logrus text formatter)
+        (90, pad("Checking for jobs... received") + " job={j} repo_url={u} runner={r}",
+         {"j": lambda g: g.num(100000, 999999), "u": pick(GITLAB_REPOS), "r": pick(RUNNER_IDS)}),
+        (70, pad("Job succeeded") + " duration_s={d} job={j} project={p} runner={r}",
+         {"d": lambda g: g.flt(6, 900), "j": lambda g: g.num(100000, 999999), "p": pick(["12", "57", "301"]), "r": pick(RUNNER_IDS)}),
+        (30, "ERROR: Job failed: {e}".ljust(44) + " duration_s={d} job={j} project={p} runner={r}",
+         {"e": pick(GITLAB_FAILS), "d": lambda g: g.flt(6, 900), "j": lambda g: g.num(100000, 999999), "p": pick(["12", "57", "301"]), "r": pick(RUNNER_IDS)}),
+        (60, pad("Appending trace to coordinator...ok") + " code=202 job={j} job-log=0-{b} job-status=running runner={r} sent-log={a}-{b} status=202 Accepted update-interval={i}",
+         {"j": lambda g: g.num(100000, 999999), "b": lambda g: g.num(4096, 90000), "r": pick(RUNNER_IDS), "a": lambda g: g.num(0, 4096), "i": pick(["3s", "30s"])}),
+        # Ceph (mon / osd)
+        (70, "{h}  0 log_channel(cluster) log [DBG] : pgmap v{v}: 577 pgs: {s}; {d} GiB data, {u} GiB used, {a} TiB / 1.3 TiB avail; {rd} KiB/s rd, {wr} MiB/s wr, {op} op/s",
+         {"h": ceph_hdr, "v": lambda g: g.num(1000, 999999), "s": pgstates, "d": lambda g: g.num(10, 90), "u": lambda g: g.num(30, 270),
+          "a": lambda g: g.flt(1, 1.3), "rd": lambda g: g.num(0, 9000), "wr": lambda g: g.flt(1, 90), "op": lambda g: g.num(0, 3000)}),
+        (40, "{h} -1 osd.{n} {e} heartbeat_check: no reply from {i}:{p} osd.{m} ever on either front or back, first ping sent {t} (oldest deadline {t2})",
+         {"h": ceph_hdr, "n": pick(["0", "1", "2", "4"]), "e": lambda g: g.num(1000, 9000), "i": Gen.ip, "p": pick(["6802", "6804", "6806"]),
+          "m": pick(["3", "5"]), "t": ts, "t2": ts}),
+        (25, "{h}  0 log_channel(cluster) log [WRN] : Health check failed: {t} ({c})",
+         {"h": ceph_hdr, "t": first([(t, c) for c, t in CEPH_CHECKS]), "c": then(1)}),
+        (25, "{h}  0 log_channel(cluster) log [INF] : Health check cleared: {c} (was: {t})",
+         {"h": ceph_hdr, "c": first(CEPH_CHECKS), "t": then(1)}),
+        (15, "{h}  0 log_channel(cluster) log [INF] : osd.{n} marked itself down and dead",
+         {"h": ceph_hdr, "n": pick(["0", "1", "2", "4"])}),
+        # Node service (pino JSON, one object per line)
+        (90, '{{"level":30,"time":{t},"pid":{p},"hostname":"{h}","req":{{"id":{i},"method":"{m}","url":"{u}","remoteAddress":"::ffff:{a}","remotePort":{rp}}},"res":{{"statusCode":{s}}},"responseTime":{r},"msg":"request completed"}}',
+         {"t": ms_epoch, "p": pick(["1", "17"]), "h": pick(PINO_HOSTS), "i": lambda g: g.num(1, 90000), "m": pick(METHODS), "u": Gen.path,
+          "a": Gen.ip, "rp": Gen.port, "s": pick(["200", "201", "404", "500"]), "r": lambda g: g.flt(3, 90)}),
+        (25, '{{"level":50,"time":{t},"pid":{p},"hostname":"{h}","err":{{"type":"Error","message":"{e}"}},"orderId":"{o}","msg":"failed to load order"}}',
+         {"t": ms_epoch, "p": pick(["1", "17"]), "h": pick(PINO_HOSTS), "e": pick(PINO_ERRORS), "o": Gen.uuid}),
+        # Go service (zap development console encoder, tab separated)
+        (60, '{t}\tDEBUG\tcache/redis.go:{l}\tcache miss\t{{"key": "{k}:{i}", "latency": "{d}"}}',
+         {"t": ts, "l": pick(["88"]), "k": pick(ZAP_KEYS), "i": lambda g: g.num(1, 99999), "d": Gen.dur}),
+        (40, '{t}\tERROR\tworker/pool.go:{l}\tjob failed\t{{"job": "{j}", "attempt": {a}, "error": "{e}"}}',
+         {"t": ts, "l": pick(["142"]), "j": pick(ZAP_JOBS), "a": pick(["1", "2", "3"]), "e": pick(ZAP_ERRORS)}),
+        (15, '{t}\tINFO\tserver/http.go:{l}\tHTTP server listening\t{{"addr": "{a}", "tls": {b}}}',
+         {"t": ts, "l": pick(["51"]), "a": pick([":8080", ":8443"]), "b": pick(["false", "true"])}),
+        # Django (runserver access line, django.request)
+        (50, '[03/Dec/2026 {t}] "{m} {u} HTTP/1.1" {s} {b}',
+         {"t": lambda g: f"{g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}", "m": pick(["GET", "POST"]), "u": pick(DJANGO_PATHS),
+          "s": pick(["200", "302", "404"]), "b": lambda g: g.num(0, 90000)}),
+        (20, "Not Found: {u}", {"u": pick(DJANGO_PATHS)}),
+        (15, "Internal Server Error: {u}", {"u": pick(DJANGO_PATHS)}),
+        # Rails (ActionController / ActionView log subscribers)
+        (50, 'Started {m} "{u}" for {i} at 2026-12-03 {t} +0000',
+         {"m": pick(["GET", "POST", "PATCH"]), "u": Gen.path, "i": Gen.ip,
+          "t": lambda g: f"{g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"}),
+        (50, "Processing by {c}#{a} as {f}",
+         {"c": first(RAILS_CONTROLLERS), "a": then(1), "f": pick(["HTML", "JSON", "*/*"])}),
+        (30, "  Parameters: {p}", {"p": rails_params}),
+        (50, "Completed {s} {x} in {d}ms ({a})",
+         {"s": first(RAILS_STATUS), "x": then(1), "d": lambda g: g.num(1, 900), "a": rails_additions}),
+        (30, "  Rendered {t} within layouts/application (Duration: {d}ms | Allocations: {a})",
+         {"t": pick(RAILS_TEMPLATES), "d": lambda g: g.flt(1, 90), "a": lambda g: g.num(100, 90000)}),
+        # ASP.NET Core (console logger, single-line)
+        (50, "info: Microsoft.AspNetCore.Hosting.Diagnostics[1] Request starting HTTP/1.1 {m} http://{h}{u} - - -",
+         {"m": pick(METHODS), "h": pick(DOTNET_HOSTS), "u": Gen.path}),
+        (50, "info: Microsoft.AspNetCore.Hosting.Diagnostics[2] Request finished HTTP/1.1 {m} http://{h}{u} - {s} {l} {c} {d}ms",
+         {"m": pick(METHODS), "h": pick(DOTNET_HOSTS), "u": Gen.path, "s": pick(["200", "204", "404", "500"]), "l": lambda g: g.r.choice(["-", g.num(0, 9000)]),
+          "c": pick(DOTNET_CTYPES), "d": lambda g: g.flt(4, 900)}),
+        (20, "fail: Microsoft.EntityFrameworkCore.Database.Command[20102] Failed executing DbCommand ({d}ms) [Parameters=[{p}], CommandType='Text', CommandTimeout='30']",
+         {"d": lambda g: g.num(1, 30000), "p": lambda g: ", ".join(f"@__p_{i}='?' (DbType = {g.r.choice(['Int32', 'Guid', 'String'])})" for i in range(g.r.randint(1, 3)))}),
+        # Apache Flink (log4j)
+        (60, "{t} INFO  org.apache.flink.runtime.executiongraph.ExecutionGraph       [] - {k} ({i}/4) ({a}) switched from {s1} to {s2}.",
+         {"t": jts, "k": pick(FLINK_TASKS), "i": pick(["1", "2", "3", "4"]), "a": lambda g: f"{fid(g)}_{fid(g)}_{g.num(0, 3)}_0",
+          "s1": pick(FLINK_STATES), "s2": pick(FLINK_STATES)}),
+        (30, "{t} INFO  org.apache.flink.runtime.checkpoint.CheckpointCoordinator    [] - Triggering checkpoint {n} (type=CheckpointType{{name='Checkpoint', sharingFilesStrategy=FORWARD_BACKWARD}}) @ {e} for job {j}.",
+         {"t": jts, "n": lambda g: g.num(1, 9000), "e": ms_epoch, "j": fid}),
+        (30, "{t} INFO  org.apache.flink.runtime.checkpoint.CheckpointCoordinator    [] - Completed checkpoint {n} for job {j} ({b} bytes, checkpointDuration={d} ms, finalizationTime={f} ms).",
+         {"t": jts, "n": lambda g: g.num(1, 9000), "j": fid, "b": lambda g: g.num(1000, 90000000), "d": lambda g: g.num(10, 9000), "f": lambda g: g.num(0, 20)}),
+        # Temporal server (zap JSON)
+        (40, '{{"level":"info","ts":"{t}","msg":"history client encountered error","service":"{s}","error":"{e}","service-error-type":"{k}","logging-call-at":"metric_client.go:{l}"}}',
+         {"t": ts, "s": pick(TEMPORAL_SERVICES), "e": lambda g: g.r.choice(["Workflow execution already completed", "sql: no rows in result set", "Namespace orders is not found."]),
+          "k": pick(["serviceerror.NotFound", "serviceerror.NamespaceNotFound"]), "l": pick(["639"])}),
+        (30, '{{"level":"warn","ts":"{t}","msg":"Task processor ignoring task.","shard-id":{sh},"address":"{a}","component":"transfer-queue-processor","wf-namespace-id":"{n}","wf-id":"{w}","wf-run-id":"{r}","queue-task-type":"{q}","error":"{e}","logging-call-at":"task.go:{l}"}}',
+         {"t": ts, "sh": lambda g: g.num(1, 512), "a": lambda g: f"{g.ip()}:7234", "n": Gen.uuid, "w": lambda g: f"order-{g.num(1, 99999)}", "r": Gen.uuid,
+          "q": pick(["TransferActivityTask", "TransferWorkflowTask", "TransferCloseExecution"]), "e": pick(["Workflow execution already completed", "context deadline exceeded"]),
+          "l": pick(["372"])}),
+        # Dovecot
+        (40, "imap-login: Login: user=<{u}>, method={m}, rip={r}, lip={l}, mpid={p}, TLS, session=<{s}>",
+         {"u": pick(MAIL_BOXES), "m": pick(["PLAIN", "LOGIN"]), "r": Gen.ip, "l": Gen.ip, "p": pid, "s": lambda g: g.hexs(16)}),
+        (40, "imap({u})<{p}><{s}>: Disconnected: Logged out in={i} out={o} deleted={d} expunged={e} trashed=0 hdr_count=0 hdr_bytes=0 body_count=0 body_bytes=0",
+         {"u": pick(MAIL_BOXES), "p": pid, "s": lambda g: g.hexs(16), "i": lambda g: g.num(50, 9000), "o": lambda g: g.num(400, 900000),
+          "d": pick(["0", "0", "2"]), "e": pick(["0", "1"])}),
+        (20, "imap-login: Disconnected (auth failed, {n} attempts in {s} secs): user=<{u}>, method={m}, rip={r}, lip={l}, TLS, session=<{x}>",
+         {"n": pick(["1", "2", "3"]), "s": lambda g: g.num(2, 30), "u": pick(MAIL_BOXES), "m": pick(["PLAIN", "LOGIN"]), "r": Gen.ip, "l": Gen.ip, "x": lambda g: g.hexs(16)}),
+        # keepalived (VRRP)
+        (15, "Keepalived_vrrp[{p}]: ({v}) Entering MASTER STATE", {"p": pid, "v": pick(VRRP)}),
+        (15, "Keepalived_vrrp[{p}]: ({v}) Entering BACKUP STATE", {"p": pid, "v": pick(VRRP)}),
+        (20, "Keepalived_vrrp[{p}]: ({v}) Received advert from {i} with lower priority {a}, ours {b}, forcing new election",
+         {"p": pid, "v": pick(VRRP), "i": Gen.ip, "a": pick(["90", "100"]), "b": pick(["150", "200"])}),
+        # dnsmasq
+        (60, "dnsmasq[{p}]: query[{t}] {n} from {i}", {"p": pick(["811", "1204"]), "t": pick(DNS_QTYPES), "n": pick(DNS_NAMES), "i": Gen.ip}),
+        (50, "dnsmasq[{p}]: forwarded {n} to {i}", {"p": pick(["811", "1204"]), "n": pick(DNS_NAMES), "i": pick(["1.1.1.1", "10.0.0.2", "8.8.8.8"])}),
+        (50, "dnsmasq[{p}]: reply {n} is {i}", {"p": pick(["811", "1204"]), "n": pick(DNS_NAMES), "i": lambda g: g.r.choice([g.ip(), "<CNAME>", "NODATA-IPv6"])}),
+        (25, "dnsmasq-dhcp[{p}]: DHCPACK({f}) {i} {m} {h}",
+         {"p": pick(["811", "1204"]), "f": pick(["eth0", "br-lan"]), "i": Gen.ip, "m": mac, "h": pick(["laptop-alice", "printer", "nas"])}),
+        # OpenVPN
+        (30, "{c} MULTI_sva: pool returned IPv4={v}, IPv6=(Not enabled)", {"c": vpn_peer, "v": lambda g: f"10.8.0.{g.r.randint(2, 250)}"}),
+        (25, "{c} SIGUSR1[soft,{r}] received, client-instance restarting", {"c": vpn_peer, "r": pick(["ping-restart", "connection-reset"])}),
+        (20, "{i}:{p} TLS Error: TLS handshake failed", {"i": Gen.ip, "p": Gen.port}),
+        (25, "{c} PUSH: Received control message: 'PUSH_REQUEST'", {"c": vpn_peer}),
+        # sudo / PAM
+        (40, "sudo:{s}{u} : TTY=pts/{t} ; PWD={w} ; USER=root ; COMMAND={c}",
+         {"s": lambda g: " " * g.r.randint(1, 4), "u": pick(SUDO_USERS), "t": lambda g: g.num(0, 9), "w": pick(["/home/alice", "/root", "/srv/app"]), "c": pick(SUDO_CMDS)}),
+        (30, "pam_unix(sudo:session): session opened for user root(uid=0) by {u}(uid={i})", {"u": pick(SUDO_USERS), "i": pick(["1000", "1001", "1002"])}),
+        # cron
+        (40, "CRON[{p}]: ({u}) CMD ({c})", {"p": pid, "u": pick(["root", "www-data"]), "c": pick(CRON_CMDS)}),
+        (30, "pam_unix(cron:session): session closed for user {u}", {"u": pick(["root", "www-data"])}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
-           "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events}
+           "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
+           "StackPlatform": stack_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
