@@ -677,6 +677,33 @@ def test_texts_of_other_lengths_stay_apart_without_a_reason_label_or_brackets() 
     ).template == "Failed to connect (titleField) outlet from (MMSessionPicker) to (NSTextField): missing setter"
 
 
+def test_a_bracketed_text_whose_first_word_is_a_value_is_one_variable() -> None:
+    # the run's first token holds a masked value ("(250", "(ConnectionRefusedError(111,"), so
+    # it was taken for the prefix: the span backs off to the bracket that opens the text
+    engine = TemplateEngine()
+    a = engine.add("postfix/smtp[123]: A1B2C3: to=<a@x.io>, relay=mx.x.io[10.0.0.1]:25, status=sent (250 2.0.0 OK queued as 4ABC)")
+    b = engine.add("postfix/smtp[789]: C1B2C3: to=<a@x.io>, relay=mx.z.io[10.0.0.3]:25, status=sent (250 ok)")
+    assert a.cluster == b.cluster and b.template == "postfix/smtp[<*>]: <*>: to=<a@x.io>, relay=<*>, status=sent <*>"
+    p = TemplateEngine()
+    p.add("WARNING: Request failed to pg-1: GET http://10.0.0.1:8008/patroni "
+          "(HTTPConnectionPool(host='10.0.3.4', port=8008): Read timed out. (read timeout=2))")
+    q = p.add("WARNING: Request failed to pg-2: GET http://10.0.0.2:8008/patroni (ConnectionRefusedError(111, 'Connection refused'))")
+    assert q.template == "WARNING: Request failed to pg-<*>: GET http://<*> <*>"
+
+
+def test_braced_records_and_several_bracketed_texts_are_not_backed_off_to() -> None:
+    # a braced structure is a record of fields (Android's intents: different statements in
+    # its ground truth), and "(a) b (c)" is not one bracketed text
+    engine = TemplateEngine()
+    a = engine.add("START u0 {act=android.intent.action.MAIN cat=[android.intent.category.LAUNCHER] flg=0x10200000 "
+                   "cmp=com.a/.B bnds=[0,0][10,10]} from uid 1000 on display 0")
+    b = engine.add("START u0 {flg=0x10000000 cmp=com.tencent.mm/.ui.LauncherUI (has extras)} from uid 1000 on display 0")
+    assert a.cluster != b.cluster
+    x = engine.add("job 12 done (3 items) in (4 ms)")
+    y = engine.add("job 13 done (30 items, 2 skipped) in (5 ms) now")
+    assert x.cluster != y.cluster
+
+
 def test_capitalised_states_after_a_state_label_are_values_at_the_second_value() -> None:
     engine = TemplateEngine()
     engine.add("Updated health status: Healthy -> Progressing")

@@ -692,7 +692,41 @@ def _span_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | 
         return None
     if _enclosed(mt) and _enclosed(ml) and _opening(mt[0]) == _opening(ml[0]) and (fixed or _is_message_word(label)):
         return p, s
+    if nt != nl:
+        # the run's first token held a value ("(250 2.0.0 OK)" / "(connect to ..."), so it
+        # was taken for the prefix: back off to the bracket that opens the run, when that
+        # bracket closes only at the run's end
+        for q in range(p - 1, 0, -1):
+            o = tpl[q][:1]
+            if o not in "([" or toks[q][:1] != o:
+                continue
+            if (
+                _one_bracket(tpl[q : nt - s])
+                and _one_bracket(toks[q : nl - s])
+                and any(_is_message_word(x) for x in tpl[:q])
+            ):
+                return q, s
+            break
     return None
+
+
+def _one_bracket(run: tuple[str, ...]) -> bool:
+    """The run is one bracketed text: its first bracket closes at its last token and not
+    before (``(a) b (c)`` is not one)."""
+    opener = run[0][:1]
+    closer = _CLOSERS[opener]
+    if len(run) < 2 or not run[-1].rstrip(_TRAIL).endswith(closer):
+        return False
+    depth = 0
+    text = " ".join(run).rstrip(_TRAIL)
+    for k, ch in enumerate(text):
+        if ch == opener:
+            depth += 1
+        elif ch == closer:
+            depth -= 1
+            if depth == 0 and k < len(text) - 1:
+                return False
+    return depth == 0
 
 
 def _is_message_word(tok: str) -> bool:
