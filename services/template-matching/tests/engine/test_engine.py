@@ -704,6 +704,27 @@ def test_braced_records_and_several_bracketed_texts_are_not_backed_off_to() -> N
     assert x.cluster != y.cluster
 
 
+def test_an_argument_glued_into_a_fixed_names_brackets_is_a_value_at_the_second_value() -> None:
+    # dnsmasq "query[A]" / "query[HTTPS]": a code or name inside a fixed name's brackets
+    engine = TemplateEngine()
+    a = engine.add("dnsmasq[811]: query[A] api.acme.lan from 10.0.0.1")
+    b = engine.add("dnsmasq[811]: query[HTTPS] api.acme.lan from 10.0.0.2")
+    assert a.cluster == b.cluster and b.template == "dnsmasq[<*>]: query[<*>] api.acme.lan from <*>"
+    # a name glued to a fixed bracketed value: "by alice(uid=1000)" / "by bob(uid=1001)"
+    p = TemplateEngine()
+    x = p.add("pam_unix(sudo:session): session opened for user root(uid=0) by alice(uid=1000)")
+    y = p.add("pam_unix(sudo:session): session opened for user root(uid=0) by bob(uid=1001)")
+    assert x.cluster == y.cluster and y.template.endswith(" by <*>")
+
+
+def test_plain_words_in_a_fixed_names_brackets_stay_keyword_variants() -> None:
+    # Mac's "WWEN[enable]" / "WWEN[disable]" are different events in its ground truth
+    engine = TemplateEngine()
+    a = engine.add("ARPT: 620.3: wl0: WWEN[enable]")
+    b = engine.add("ARPT: 621.3: wl0: WWEN[disable]")
+    assert a.cluster != b.cluster and b.template == "ARPT: <*>: wl0: WWEN[disable]"
+
+
 def test_capitalised_states_after_a_state_label_are_values_at_the_second_value() -> None:
     engine = TemplateEngine()
     engine.add("Updated health status: Healthy -> Progressing")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator
@@ -301,6 +302,9 @@ def _enclosed_var(words: list[str]) -> str:
     and trailing punctuation every word shares ('"GET' / '"POST' -> '"<*>')."""
     if any(VAR in w for w in words):
         return VAR
+    frame = _argument_frame(words)
+    if frame is not None:
+        return frame[0] + VAR + frame[1]  # "query[A]" / "query[HTTPS]" -> "query[<*>]"
     lead = 0
     first = words[0]
     while lead < len(first) and first[lead] in _LEAD and all(len(w) > lead and w[lead] == first[lead] for w in words):
@@ -406,6 +410,50 @@ def _bracketed_name(word: str) -> bool:
         return False
     inner = word.rstrip(",.:;")[1:-1]
     return any(ch.isdigit() for ch in inner) or (inner.isupper() and len(inner) >= 2)
+
+
+def _argument_name(x: str) -> bool:
+    # a code or a name ("A", "HTTPS", "eth0", "br-lan"), not a plain word: "WWEN[enable]" /
+    # "WWEN[disable]" are keyword variants (Mac's ground truth keeps them apart)
+    return any(ch.isdigit() for ch in x) or x.isupper() or any(ch in "-_./" for ch in x)
+
+
+def _argument_frame(words: tuple[str, ...] | list[str]) -> tuple[str, str] | None:
+    """(``query[``, ``]``) when the words differ only as a name glued into a fixed name's
+    brackets (``query[A]`` / ``query[HTTPS]``, ``DHCPACK(eth0)`` / ``DHCPACK(br-lan)``)."""
+    pre = os.path.commonprefix(list(words))
+    k = max(pre.rfind("["), pre.rfind("("))
+    if k < 0:
+        return None
+    pre = pre[: k + 1]
+    rest = [w[len(pre) :] for w in words]
+    suf = os.path.commonprefix([r[::-1] for r in rest])[::-1]
+    j = min((suf.find(c) for c in ")]" if c in suf), default=-1)
+    suf = suf[j:] if j >= 0 else ""
+    inner = [r[: len(r) - len(suf)] for r in rest]
+    if (
+        sum(ch.isalpha() for ch in pre) >= 2
+        and suf.startswith(_CLOSERS[pre[-1]])
+        and VAR not in pre + suf
+        and all(x and VAR not in x and _argument_name(x) for x in inner)
+    ):
+        return pre, suf
+    return None
+
+
+def _bracket_argument(words: tuple[str, ...]) -> bool:
+    """Names that differ only as the argument glued to a fixed name (``query[A]`` /
+    ``query[HTTPS]``: a call's or a field's argument), or only as a name glued to a fixed
+    bracketed value (``alice(uid=<*>)`` / ``bob(uid=<*>)``): the differing part is a value."""
+    if _argument_frame(words) is not None:
+        return True
+    suf = os.path.commonprefix([w[::-1] for w in words])[::-1]
+    j = min((suf.find(c) for c in "([" if c in suf), default=-1)
+    if j < 0:
+        return False
+    suf = suf[j:]
+    inner = [w[: len(w) - len(suf)] for w in words]
+    return VAR in suf and all(x and x.isalpha() for x in inner)
 
 
 # units printed after a number
@@ -1378,6 +1426,8 @@ class TemplateEngine:
             # read udp"): a type code printed as the label of what follows
             return True
         if all(_bracketed_name(w) for w in (word, *group.values)):
+            return True
+        if _bracket_argument((word, *group.values)):
             return True
         # one identifier-shaped word among them says the position holds names
         # ("nginx", "api", "istio-proxy"): plain keywords seldom alternate with one
