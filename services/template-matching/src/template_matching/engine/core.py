@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator
@@ -418,16 +417,25 @@ def _argument_name(x: str) -> bool:
     return any(ch.isdigit() for ch in x) or x.isupper() or any(ch in "-_./" for ch in x)
 
 
+def _prefix(words: list[str]) -> str:
+    """Longest common prefix of strings, character by character."""
+    first = min(words, key=len)
+    for i, ch in enumerate(first):
+        if any(w[i] != ch for w in words):
+            return first[:i]
+    return first
+
+
 def _argument_frame(words: tuple[str, ...] | list[str]) -> tuple[str, str] | None:
     """(``query[``, ``]``) when the words differ only as a name glued into a fixed name's
     brackets (``query[A]`` / ``query[HTTPS]``, ``DHCPACK(eth0)`` / ``DHCPACK(br-lan)``)."""
-    pre = os.path.commonprefix(list(words))
+    pre = _prefix(list(words))
     k = max(pre.rfind("["), pre.rfind("("))
     if k < 0:
         return None
     pre = pre[: k + 1]
     rest = [w[len(pre) :] for w in words]
-    suf = os.path.commonprefix([r[::-1] for r in rest])[::-1]
+    suf = _prefix([r[::-1] for r in rest])[::-1]
     j = min((suf.find(c) for c in ")]" if c in suf), default=-1)
     suf = suf[j:] if j >= 0 else ""
     inner = [r[: len(r) - len(suf)] for r in rest]
@@ -447,7 +455,7 @@ def _bracket_argument(words: tuple[str, ...]) -> bool:
     bracketed value (``alice(uid=<*>)`` / ``bob(uid=<*>)``): the differing part is a value."""
     if _argument_frame(words) is not None:
         return True
-    suf = os.path.commonprefix([w[::-1] for w in words])[::-1]
+    suf = _prefix([w[::-1] for w in words])[::-1]
     j = min((suf.find(c) for c in "([" if c in suf), default=-1)
     if j < 0:
         return False
