@@ -64,6 +64,20 @@ def epoch_ms(value: datetime) -> int:
     return (value - (_EPOCH if value.tzinfo is not None else _EPOCH_NAIVE)) // _MILLISECOND
 
 
+def epoch_ms_column(values: Iterable[datetime]) -> list[int]:
+    """:func:`epoch_ms` of each value; a run of equal values (a poll's broker receive times share
+    their millisecond) is converted once."""
+    column: list[int] = []
+    append = column.append
+    last: datetime | None = None
+    last_ms = 0
+    for value in values:
+        if value != last:
+            last, last_ms = value, (value - (_EPOCH if value.tzinfo is not None else _EPOCH_NAIVE)) // _MILLISECOND
+        append(last_ms)
+    return column
+
+
 class LogColumns:
     """Rows for the ``logs`` table held column by column, in ``LOG_COLUMNS`` order.
 
@@ -85,8 +99,9 @@ class LogColumns:
         batch = cls()
         k8s = [r.k8s for r in records]
         values: tuple[list[Any], ...] = (
-            [r.org for r in records], [r.service for r in records], [epoch_ms(r.timestamp) for r in records],
-            [r.event_id for r in records], [epoch_ms(r.received_at) for r in records], [r.level for r in records],
+            [r.org for r in records], [r.service for r in records], epoch_ms_column([r.timestamp for r in records]),
+            [r.event_id for r in records], epoch_ms_column([r.received_at for r in records]),
+            [r.level for r in records],
             list(template_ids), [r.message for r in records], [r.host or "" for r in records],
             [k.namespace or "" for k in k8s], [k.pod or "" for k in k8s], [k.container or "" for k in k8s],
             [k.node or "" for k in k8s], [k.service or "" for k in k8s],

@@ -18,10 +18,14 @@ class TemplateMatchingSettings(ServiceSettings):
     )
     clickhouse_database: str = Field(default="logmesh", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     log_ttl_days: int = Field(default=30, ge=1, description="Log rows older than this are dropped by ClickHouse TTL.")
-    insert_batch_rows: int = Field(default=5000, ge=1, description="Most records polled (and inserted) per batch.")
+    insert_batch_rows: int = Field(default=20_000, ge=1, description="Most records polled (and inserted) per batch.")
     insert_linger_ms: int = Field(default=200, ge=1, description="How long a poll waits to fill a batch.")
     insert_fill_bytes: int = Field(
         default=1_048_576, ge=1, description="A poll waits (up to insert_linger_ms) until this much has arrived."
+    )
+    # a full batch is ~insert_batch_rows x ~450 bytes; the fetch must be allowed to bring it (per partition)
+    kafka_partition_fetch_bytes: int = Field(
+        default=4 * 1_048_576, ge=1024, description="Most data a consumer fetches per partition per request."
     )
     clickhouse_async_insert: bool = Field(
         default=False, description="Server only: let ClickHouse buffer small inserts (wait_for_async_insert=1)."
