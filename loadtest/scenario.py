@@ -78,6 +78,19 @@ async def scrape(http: httpx.AsyncClient, url: str) -> tuple[int, int]:
     return lag, stored
 
 
+async def records_per_poll(http: httpx.AsyncClient, url: str, topic_suffix: str) -> float | None:
+    """Mean records per handled poll of a topic (handled records / handler calls, from /metrics)."""
+    handled = calls = 0.0
+    for line in (await http.get(f"{url}/metrics")).text.splitlines():
+        if topic_suffix + '"' not in line:
+            continue
+        if line.startswith("logmesh_messages_processed_total{"):
+            handled += float(line.rsplit(" ", 1)[1])
+        elif line.startswith("logmesh_handle_seconds_count{"):
+            calls += float(line.rsplit(" ", 1)[1])
+    return round(handled / calls, 1) if calls else None
+
+
 async def count_rows(url: str, org: str) -> int:
     async with httpx.AsyncClient(timeout=30) as http:
         response = await http.get(f"{url}/logs/count", params={"org": org})
@@ -212,6 +225,10 @@ async def run(args: argparse.Namespace, stack: Stack) -> dict:
     same_templates = await templates_agree(processes, replicas) if len(replicas) > 1 else None
     alert_ms = await alert_latencies(stack, args.alerts)
     usage = {name: process_usage(p.proc.pid) for name, p in processes.items() if p.proc}
+    async with httpx.AsyncClient(timeout=5) as http:
+        per_poll = {name: await records_per_poll(http, processes[name].url, topic)
+                    for name, topic in [("ingestion", "logs.raw"), *((n, "logs.records") for n in replicas)]
+                    if name in processes}
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
@@ -231,6 +248,7 @@ async def run(args: argparse.Namespace, stack: Stack) -> dict:
         "end_to_end_records_per_s": round(rows / elapsed, 1) if elapsed else 0.0,
         "ingest_to_queryable_ms": percentiles(latencies),
         "alert_to_first_notification_ms": percentiles(alert_ms),
+        "records_per_poll": per_poll,
         "consumer_lag_max": {name: max(samples) if samples else None for name, samples in lag_samples.items()},
         "consumer_lag_end": {name: samples[-1] if samples else None for name, samples in lag_samples.items()},
         "process_usage": usage,
