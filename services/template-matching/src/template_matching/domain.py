@@ -96,9 +96,9 @@ class LogColumns:
         """The columns of a batch, one comprehension per column."""
         if len(records) != len(template_ids):
             raise ValueError(f"{len(records)} records but {len(template_ids)} template ids")
-        batch = cls()
+        batch = cls.__new__(cls)
         k8s = [r.k8s for r in records]
-        values: tuple[list[Any], ...] = (
+        batch.columns = (
             [r.org for r in records], [r.service for r in records], epoch_ms_column([r.timestamp for r in records]),
             [r.event_id for r in records], epoch_ms_column([r.received_at for r in records]),
             [r.level for r in records],
@@ -108,8 +108,6 @@ class LogColumns:
             [r.metadata for r in records],  # never mutated: no copy
             [r.redacted for r in records], [r.truncated for r in records],
         )
-        for column, column_values in zip(batch.columns, values, strict=True):
-            column.extend(column_values)
         return batch
 
     @classmethod
