@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -328,7 +328,10 @@ class AnomalyDetector:
         self.config = config or AnomalyConfig()
         self._streams: dict[tuple[str, str], _Stream] = {}
         self._last_reported: dict[tuple[str, ...], datetime] = {}
-        self._seen: OrderedDict[str, None] = OrderedDict()
+        # event ids of counted records, in two generations of up to seen_capacity each: the last
+        # seen_capacity..2x ids are remembered (set lookups; an LRU's linked list cost ~0.3 µs per record)
+        self._seen: set[str] = set()
+        self._seen_before: set[str] = set()
         self._seen_capacity = seen_capacity
         self._last_window = (_EPOCH, _EPOCH, _EPOCH)  # [low, high) -> window start, of the latest record
 
@@ -347,11 +350,12 @@ class AnomalyDetector:
         self, record: Record, template_id: str, template: str, is_new: bool, now: datetime
     ) -> list[LogAnomaly]:
         seen = self._seen
-        if record.event_id in seen:  # a redelivered record must not count twice
+        event_id = record.event_id
+        if event_id in seen or event_id in self._seen_before:  # a redelivered record must not count twice
             return []
-        seen[record.event_id] = None
-        if len(seen) > self._seen_capacity:
-            seen.popitem(last=False)
+        seen.add(event_id)
+        if len(seen) >= self._seen_capacity:
+            self._seen_before, self._seen = seen, set()
         anomalies: list[LogAnomaly] = []
         key = (record.org, record.service)
         start = self._window_start(record.timestamp)
