@@ -162,6 +162,7 @@ class Mesh:
             linger_ms=self.settings.kafka_linger_ms,
             request_timeout_ms=self.settings.kafka_request_timeout_ms,
             max_batch_size=self.settings.kafka_batch_bytes,
+            compression_type=None if self.settings.kafka_compression == "none" else self.settings.kafka_compression,
             max_request_size=max(1024 * 1024, 4 * self.settings.kafka_batch_bytes),
         )
         await self._producer.start()
