@@ -479,10 +479,16 @@ class Normaliser:
         level = _LEVELS.get(given_level) if type(given_level) is str else "INFO" if given_level is None else None
         if level is None:  # a level to map, or one to keep in metadata
             return None
+        given_timestamp = plain.timestamp
         try:
-            timestamp = parse_timestamp(plain.timestamp, received_at)
+            if type(given_timestamp) is str and given_timestamp[4:5] == "-":  # ISO as producers write it
+                timestamp = datetime.fromisoformat(given_timestamp)
+                if timestamp.tzinfo is not UTC:
+                    timestamp = _as_utc(timestamp, given_timestamp)
+            else:
+                timestamp = parse_timestamp(given_timestamp, received_at)
             self._check_window(timestamp, received_at)
-        except Rejected:
+        except ValueError:  # Rejected, or an ISO spelling only the general path's parse takes
             return None
         max_chars = self.limits.max_field_chars
         service, host, dashboard, namespace, pod, container, node, cluster = optional = (
