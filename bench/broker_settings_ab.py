@@ -69,12 +69,13 @@ def main() -> None:
                       + f"  broker {run['broker_cpu_us_per_record']}  e2e {run['end_to_end_records_per_s']}/s",
                       file=sys.stderr, flush=True)
 
-    def median(name: str, pick) -> float:  # type: ignore[no-untyped-def]
-        return round(statistics.median(pick(r) for r in runs if r["variant"] == name), 1)
+    def median(name: str, figure: str, service: str | None = None) -> float:
+        values = [(r[figure][service] if service else r[figure]) for r in runs if r["variant"] == name]
+        return round(statistics.median(values), 1)
 
-    medians = {name: {**{s: median(name, lambda r, s=s: r["cpu_us_per_record"][s]) for s in FIGURES},
-                      "broker": median(name, lambda r: r["broker_cpu_us_per_record"]),
-                      "end_to_end_records_per_s": median(name, lambda r: r["end_to_end_records_per_s"])}
+    medians = {name: {**{s: median(name, "cpu_us_per_record", s) for s in FIGURES},
+                      "broker": median(name, "broker_cpu_us_per_record"),
+                      "end_to_end_records_per_s": median(name, "end_to_end_records_per_s")}
                for name in names}
     result = {
         "what": f"the embedded mesh, --records {args.records} --rate {args.rate:g} --alerts 0, variants interleaved",
