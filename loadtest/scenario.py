@@ -181,9 +181,10 @@ async def run(args: argparse.Namespace, stack: Stack) -> dict:
     replicas = [name for name in processes if name.startswith("template-matching")]
     payloads = make_payloads(args.records, org)  # encoded before the clock starts
     await wait_for_assignment(processes, replicas)
+    broker_pid = stack.broker.proc.pid if stack.broker is not None and stack.broker.proc is not None else None
+    idle = await idle_cpu(processes, broker_pid, args.idle_s) if args.idle_s > 0 else {}
     profilers = start_profilers(stack, args.profile) if args.profile else []
     cpu_before = {name: process_usage(p.proc.pid).get("cpu_s", 0.0) for name, p in processes.items() if p.proc}
-    broker_pid = stack.broker.proc.pid if stack.broker is not None and stack.broker.proc is not None else None
     broker_before = process_usage(broker_pid).get("cpu_s", 0.0) if broker_pid else 0.0
     started = time.perf_counter()
     producer_task = asyncio.create_task(produce(
@@ -258,7 +259,22 @@ async def run(args: argparse.Namespace, stack: Stack) -> dict:
         # the embedded broker's CPU over the same span (each record is written and read twice: logs.raw,
         # logs.records); None when the stack runs against an external broker
         "broker_cpu_us_per_record": round((broker_after - broker_before) / max(rows, 1) * 1e6, 1) if broker_pid else None,
+        # CPU seconds per second with no records flowing (consumers' empty fetches, metrics): the part of the
+        # figures above that is paid per second of the run, not per record
+        "idle_cpu_s_per_s": idle,
+        "run_seconds": round(elapsed, 2),
     }
+
+
+async def idle_cpu(processes: dict[str, ServiceProcess], broker_pid: int | None, seconds: float) -> dict[str, float]:
+    """CPU seconds per second each process (and the broker) spends while no records flow."""
+    pids = {name: p.proc.pid for name, p in processes.items() if p.proc}
+    if broker_pid:
+        pids["broker"] = broker_pid
+    before = {name: process_usage(pid).get("cpu_s", 0.0) for name, pid in pids.items()}
+    await asyncio.sleep(seconds)
+    return {name: round((process_usage(pid).get("cpu_s", 0.0) - before[name]) / seconds, 3)
+            for name, pid in pids.items()}
 
 
 async def templates_agree(processes: dict[str, ServiceProcess], replicas: list[str], timeout_s: float = 30) -> dict:
@@ -299,6 +315,8 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="SERVICE:NAME=VALUE",
                         help="environment for one service (repeatable), for A/B runs of a setting")
     parser.add_argument("--tm-replicas", type=int, default=1, help="template-matching replicas (same group)")
+    parser.add_argument("--idle-s", type=float, default=3.0,
+                        help="seconds of idle CPU measured before the first record (0: skip)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--profile", type=Path, help="py-spy the record path's services into this folder")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "loadtest.json")

@@ -438,6 +438,13 @@ fn mask_one(token: &str) -> Cow<'_, str> {
     Cow::Owned(if token.contains('=') { mask_kv(token) } else { mask_pieces(token) })
 }
 
+/// Whether `text` holds a quote that is not escaped (`\"` inside a quoted value does not
+/// end it); `_closes` in core.py.
+fn closes(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.iter().enumerate().any(|(k, &c)| c == b'"' && (k == 0 || b[k - 1] != b'\\'))
+}
+
 fn join_quoted(raw: Vec<&str>) -> Vec<Cow<'_, str>> {
     let mut out = Vec::with_capacity(raw.len());
     let n = raw.len();
@@ -445,9 +452,9 @@ fn join_quoted(raw: Vec<&str>) -> Vec<Cow<'_, str>> {
     while i < n {
         let tok = raw[i];
         if let Some(k) = tok.find("=\"") {
-            if !tok[k + 2..].contains('"') {
+            if !closes(&tok[k + 2..]) {
                 let mut j = i + 1;
-                while j < n && !raw[j].contains('"') {
+                while j < n && !closes(raw[j]) {
                     j += 1;
                 }
                 if j < n {

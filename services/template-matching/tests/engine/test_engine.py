@@ -358,6 +358,108 @@ def test_quoted_values_with_spaces_stay_one_token() -> None:
     assert found is not None and found.template == 'acquire lock=<*>, tag="View Lock", uid=<*>'
 
 
+def test_escaped_quotes_do_not_end_a_quoted_value() -> None:
+    # logfmt and Go's %q escape quotes inside a quoted value: the value runs to the
+    # first quote without a backslash (Nomad, Traefik, Loki, Alertmanager, OTel)
+    engine = TemplateEngine()
+    engine.add('level=error msg="building configuration: service \\"web\\" not found" provider=k8s')
+    b = engine.add('level=error msg="building configuration: secret \\"default/tls\\" does not exist" provider=k8s')
+    assert len(engine._mask('msg="a \\"b c\\" d" x=1')) == 2
+    assert b.template == 'level=error msg="building configuration: <*>" provider=<*>'
+    # apart: an unescaped quote still ends the value, so different statements keep their words
+    other = TemplateEngine()
+    first = other.add('level=info msg="Backup completed" backup=velero/a')
+    second = other.add('level=info msg="Backup completed" backup=velero/b extra \\"q\\"')
+    assert first.cluster != second.cluster
+    assert len(other._mask('level=info msg="Backup completed" backup=velero/b extra \\"q\\"')) == 5
+
+
+def test_unquoted_reason_pair_takes_a_text_of_any_length() -> None:
+    # Rust tracing / Vector / Linkerd print "error=%s" unquoted: the text runs on to the
+    # next key=value pair or the end of the line
+    engine = TemplateEngine()
+    a = engine.add("linkerd_reconnect: Failed to connect error=Connection refused (os error 111)")
+    b = engine.add("linkerd_reconnect: Failed to connect error=Connection reset by peer (os error 104)")
+    c = engine.add("linkerd_reconnect: Failed to connect error=connect timed out after 1s")
+    assert a.cluster == b.cluster == c.cluster
+    assert c.template == "linkerd_reconnect: Failed to connect <*>"
+    v = TemplateEngine()
+    x = v.add("vector::sinks: Retrying after error. error=Request timed out. internal_log_rate_limit=true")
+    y = v.add("vector::sinks: Retrying after error. error=Server responded with an error: 429 internal_log_rate_limit=true")
+    assert x.cluster == y.cluster and y.template == "vector::sinks: Retrying after error. <*> internal_log_rate_limit=<*>"
+    # apart: a key that is not a reason ("state=") followed by words of another length
+    other = TemplateEngine()
+    p = other.add("worker state=idle waiting for jobs")
+    q = other.add("worker state=busy running job now please")
+    assert p.cluster != q.cluster
+
+
+def test_a_rate_unit_after_a_number_is_part_of_the_value() -> None:
+    engine = TemplateEngine()
+    a = engine.add("executeQuery: Read 12 rows in 0.5 sec., 24 rows/sec., 3.20 MiB/sec.")
+    b = engine.add("executeQuery: Read 99 rows in 0.1 sec., 990 rows/sec., 1.10 GiB/sec.")
+    assert a.cluster == b.cluster
+    assert b.template == "executeQuery: Read <*> rows in <*> sec., <*> rows/sec., <*> <*>."
+    # apart: words after a number that are not units, rate or not ("rows Sec" / "files Sec")
+    other = TemplateEngine()
+    p = other.add("copied 12 Rows per second")
+    q = other.add("copied 12 Files per second")
+    assert p.cluster != q.cluster
+
+
+def test_a_compound_reference_is_a_value() -> None:
+    # kind:namespace/name, zone/type/class, db/user@host: one argument, a value at once
+    engine = TemplateEngine()
+    a = engine.add("Push debounce stable[12] 3 for config ServiceEntry:default/web: 85ms since last change")
+    b = engine.add("Push debounce stable[13] 5 for config DestinationRule:payments/api: 28ms since last change")
+    assert a.cluster == b.cluster
+    assert b.template == "Push debounce stable[<*>] <*> for config <*>: <*> since last change"
+    dns = TemplateEngine()
+    c = dns.add("client @0x1f 10.0.0.1#53 (example.com): query (cache) 'corp.local/MX/IN' denied")
+    d = dns.add("client @0x2f 10.0.0.2#53 (example.com): query (cache) 'example.com/TXT/IN' denied")
+    assert c.cluster == d.cluster
+    # apart: a dotted name with one kind of separator besides ":" and no "/" (HealthApp's
+    # ground truth keeps these actions apart), and key=value structures
+    other = TemplateEngine()
+    p = other.add("processHandleBroadcastAction action:android.intent.action.TIME_TICK")
+    q = other.add("processHandleBroadcastAction action:android.intent.action.SCREEN_ON")
+    assert p.cluster != q.cluster
+    rec = TemplateEngine()
+    r = rec.add("getRecentTasks: topActivity=ComponentInfo{com.a.b/com.a.b.Main}")
+    t = rec.add("getRecentTasks: num=3,flags=0x1,totalTasks=9")
+    assert r.cluster != t.cluster
+
+
+def test_a_quoted_lower_case_value_after_a_key_is_a_value() -> None:
+    # Go's %+v and compact JSON glue the key to a quoted value: State:"up", "state":"up"
+    engine = TemplateEngine()
+    a = engine.add('Received interface update msg=&ifaceStateUpdate{Name:"eth0", State:"up", Index:4}')
+    b = engine.add('Received interface update msg=&ifaceStateUpdate{Name:"eth0", State:"down", Index:7}')
+    assert a.cluster == b.cluster
+    assert '"<*>",' in b.template
+    # apart: capitalised quoted words (titles or states), as for bare quoted words
+    other = TemplateEngine()
+    p = other.add('Received interface update State:"Active", Index:4')
+    q = other.add('Received interface update State:"Inactive", Index:7')
+    assert p.cluster != q.cluster
+
+
+def test_short_upper_case_labels_are_values() -> None:
+    engine = TemplateEngine()
+    a = engine.add("ads CDS: PUSH for node:web-1.shop resources:12 size:4.1kB")
+    b = engine.add("ads LDS: PUSH for node:web-2.shop resources:3 size:0.9kB")
+    assert a.cluster == b.cluster
+    assert b.template.startswith("ads <*>: PUSH for")
+    dns = TemplateEngine()
+    c = dns.add("[ERROR] plugin/errors: 2 example.org. A: read udp 10.0.0.1:5353->10.0.0.2:53: i/o timeout")
+    d = dns.add("[ERROR] plugin/errors: 2 example.org. SRV: read udp 10.0.0.1:5353->10.0.0.2:53: i/o timeout")
+    assert c.cluster == d.cluster
+    # apart: the first word (what tells messages apart), and capitalised labels
+    other = TemplateEngine()
+    assert other.add("INFO: cache warmed in 3 s").cluster != other.add("WARN: cache warmed in 3 s").cluster
+    assert other.add("sync Error: disk full").cluster != other.add("sync Warning: disk full").cluster
+
+
 def test_many_templates_sharing_a_prefix_stay_fast() -> None:
     rng = random.Random(0)
     words = ["".join(rng.choice("abcdefghij") for _ in range(7)) for _ in range(5000)]

@@ -248,8 +248,7 @@ class _Bucket:
                 key = list(toks)
                 for pos, pre, suf in pat:
                     if pre or suf:
-                        t = key[pos]
-                        if len(t) <= len(pre) + len(suf) or not t.startswith(pre) or not t.endswith(suf):
+                        if not _fits(key[pos], pre, suf):
                             break
                         key[pos] = pre + VAR + suf
                     else:
@@ -316,10 +315,27 @@ def _enclosed_var(words: list[str]) -> str:
     return first[:lead] + VAR + (first[len(first) - tail :] if tail else "")
 
 
+def _fits(t: str, pre: str, suf: str) -> bool:
+    """Whether line token ``t`` fits a token ``pre<*>suf``: the variable stands for at
+    least one character (an empty ``key=`` value is not ``key=<*>``: see the decision
+    note, fourth pass)."""
+    return len(t) > len(pre) + len(suf) and t.startswith(pre) and t.endswith(suf)
+
+
 def _wild_ok(a: str, t: str) -> bool:
     k = a.index(VAR)
-    pre, suf = a[:k], a[k + 3 :]
-    return len(t) > len(pre) + len(suf) and t.startswith(pre) and t.endswith(suf)
+    return _fits(t, a[:k], a[k + 3 :])
+
+
+def _closes(text: str) -> bool:
+    """Whether ``text`` holds a quote that is not escaped (``\\"`` inside a quoted value,
+    as logfmt and Go's %q print it, does not end the value)."""
+    k = text.find('"')
+    while k >= 0:
+        if k == 0 or text[k - 1] != "\\":
+            return True
+        k = text.find('"', k + 1)
+    return False
 
 
 def _join_quoted(raw: list[str]) -> list[str]:
@@ -329,9 +345,9 @@ def _join_quoted(raw: list[str]) -> list[str]:
     while i < n:
         tok = raw[i]
         k = tok.find('="')
-        if k >= 0 and tok.find('"', k + 2) < 0:
+        if k >= 0 and not _closes(tok[k + 2 :]):
             j = i + 1
-            while j < n and '"' not in raw[j]:
+            while j < n and not _closes(raw[j]):
                 j += 1
             if j < n:
                 out.append(" ".join(raw[i : j + 1]))
@@ -373,6 +389,7 @@ _EMPTY = frozenset({"-", '"-"'})
 # enum constants as programs print them: READY, UP_FOR_RETRY, OutOfSync, PutObject; no
 # digits: IPV4 / IPV6, HTTP2, TLS13 name protocol variants that messages keep apart
 _ENUM = re.compile(r"^(?:[A-Z]+(?:_[A-Z]+)*|[A-Z][a-z]+(?:[A-Z][a-z]*)+)$")
+_CAPS_LABEL = re.compile(r"^[A-Z]{1,6}:$")
 _KINDS = frozenset(
     {"user", "queue", "topic", "group", "container", "node", "pod", "namespace", "database", "db", "table",
      "bucket", "principal", "host", "tenant", "account", "cluster", "index", "job", "app",
@@ -397,6 +414,14 @@ _UNITS = frozenset(
      "sec", "secs", "seconds", "min", "mins", "minutes", "h", "hours", "%"}
 )
 _TITLE = re.compile(r"^[A-Z][a-z]{2,}$")
+_PER = ("/s", "/sec", "/sec.", "/second", "ps")
+
+
+def _unit(word: str) -> bool:
+    """A unit, or a rate of one ("MiB/sec.", "KB/s", "Mbps")."""
+    if word in _UNITS:
+        return True
+    return any(word.endswith(p) and word[: -len(p)] in _UNITS for p in _PER)
 # words after which a program prints a state, a status or a kind
 _LABELS = frozenset({"to", "as", "state", "status", "code", "phase", "mode", "reason", "type", "kind", "->", "=>"})
 
@@ -410,6 +435,23 @@ def _is_label(tok: str) -> bool:
     return tok.endswith(":") or tok.lower() in _LABELS
 
 
+_COMPOUND_CUT = re.compile(r"[./:@]")
+_KEYED_QUOTE = re.compile(r"""^"?[A-Za-z_][\w.-]*"?:((["']).*\2)$""")
+
+
+def _compound(word: str) -> bool:
+    """A reference built from several names with a "/" and another kind of separator
+    (``ServiceEntry:default/web``, ``corp.local/MX/IN``, ``billing/svc_billing@<*>:<*>``):
+    kind:namespace/name, zone/type/class, db/user@host, which programs print as one
+    argument. Not a key=value record or a structure in braces (``a=ComponentInfo{x/y}``)."""
+    w = word.strip("\"'`[](),;")
+    if "=" in w or "{" in w or "/" not in w:
+        return False
+    if len(set(_COMPOUND_CUT.findall(w.replace(VAR, "")))) < 2:
+        return False
+    return sum(1 for piece in _COMPOUND_CUT.split(w) if any(ch.isalpha() for ch in piece.replace(VAR, ""))) >= 2
+
+
 def _value_shaped(word: str) -> bool:
     """Whether a word that differs between two otherwise equal lines looks like a value
     rather than a keyword: quoted, a joined lower-case identifier, or a name glued to a
@@ -419,6 +461,11 @@ def _value_shaped(word: str) -> bool:
     if w[:1] in _QUOTES:
         # a quoted value closing a parenthesised record: "user: 'guest')"
         w = w.rstrip(_TRAIL + ")]}")
+    if _compound(w):
+        return True
+    m = _KEYED_QUOTE.match(w)
+    if m is not None:
+        w = m.group(1)  # 'State:"up"', '"state":"up"' (Go %+v, compact JSON): the quoted value
     if len(w) >= 3 and w[0] in _QUOTES and w[-1] == w[0]:
         # quoted names are values ("orders", "users_pkey"), capitalised quoted words
         # more often states or titles ('Active' / 'Inactive')
@@ -551,6 +598,17 @@ def _reason_label(label: str) -> bool:
     return label.strip("([{\"'").rstrip(":").lower() in _REASON_WORDS
 
 
+# a logfmt "msg=" / "message=" is the message itself (one word when unquoted), not a reason
+_REASON_KEYS = _REASON_WORDS - {"msg", "message"}
+
+
+def _reason_pair(tok: str) -> bool:
+    """``error=Connection``: a reason key whose value is printed unquoted, so that its
+    words run on over the next tokens (Rust tracing, Vector, Linkerd: ``error=%s``)."""
+    k = tok.find("=")
+    return k > 0 and tok[:k].lower() in _REASON_KEYS and tok[k + 1 : k + 2] not in ('"', "")
+
+
 _SPAN_CANDIDATES = 256
 _JSON_KEY = re.compile(r'^"[\w.-]+":$')
 _CLOSERS = {"[": "]", "(": ")", "{": "}", '"': '"', "'": "'", "<": ">"}
@@ -618,6 +676,11 @@ def _span_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | 
             ):
                 return q, s
     label = tpl[p - 1]
+    if nt != nl and p >= 2 and fixed and _reason_pair(label) and _reason_pair(toks[p - 1]):
+        # the text starts at the pair's value (the pair is in the run) and runs on to the
+        # next key=value pair or the end of the line, whatever words the two texts share
+        nxt = next((j for j in range(p, nt) if _is_pair(tpl[j])), nt)
+        return p - 1, min(s, nt - nxt)
     # after a label, only a run of another length: texts of one length after a label
     # are as often different statements ("Wake reason: RTC (Alarm)" / "... ARPT
     # (Network)" in Loghub's ground truth), left to the one-word rules
@@ -1094,7 +1157,9 @@ class TemplateEngine:
         "Failed") are not touched: they differ outside such a run."""
         if not self.config.span_values or len(toks) < 2:
             return None
-        if not any(_reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS for t in toks[1:]):
+        if not any(
+            _reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS or _reason_pair(t) for t in toks[1:]
+        ):
             return None  # no place where such a value could start
         best: tuple[int, int, int, _Cluster] | None = None
         same_first = self._by_first.get(toks[0])
@@ -1274,6 +1339,10 @@ class TemplateEngine:
             return True
         if self._name_after_kind(group) or self._unit_after_number(group, word):
             return True
+        if group.pos > 0 and all(_CAPS_LABEL.match(w) for w in (word, *group.values)):
+            # short upper-case words used as a label ("ads CDS: PUSH", "example.org. AAAA:
+            # read udp"): a type code printed as the label of what follows
+            return True
         if all(_bracketed_name(w) for w in (word, *group.values)):
             return True
         # one identifier-shaped word among them says the position holds names
@@ -1317,7 +1386,7 @@ class TemplateEngine:
             return False
         if group.members[0].tokens[group.pos - 1] != VAR:
             return False
-        return all(w.rstrip(_TRAIL + ")]}") in _UNITS for w in (word, *group.values))
+        return all(_unit(w.rstrip(_TRAIL + ")]}")) for w in (word, *group.values))
 
     def _name_after_kind(self, group: _Siblings) -> bool:
         """A word right after the name of a kind of thing ("in queue emails", "principal
