@@ -56,15 +56,21 @@ def main() -> None:
                              "load_average_at_end": got.get("machine", {}).get("load_average_at_end", os.getloadavg()),
                              "queryable_rows": got["queryable_rows"],
                              "end_to_end_records_per_s": got.get("end_to_end_records_per_s"),
-                             "cpu_us_per_record": got["cpu_us_per_record"]})
+                             "cpu_us_per_record": got["cpu_us_per_record"],
+                             "broker_cpu_us_per_record": got.get("broker_cpu_us_per_record"),
+                             "run_seconds": got.get("run_seconds")})
                 print(f"run {n + 1} {variant}: " + "  ".join(f"{s} {got['cpu_us_per_record'][s]}" for s in SERVICES)
-                      + f"  e2e {got.get('end_to_end_records_per_s')}/s", file=sys.stderr, flush=True)
+                      + f"  broker {got.get('broker_cpu_us_per_record')}  e2e {got.get('end_to_end_records_per_s')}/s", file=sys.stderr, flush=True)
     median = {v: {s: round(statistics.median(r["cpu_us_per_record"][s] for r in runs if r["variant"] == v), 1)
                   for s in SERVICES} for v in ("A", "B")}
+    for variant in ("A", "B"):
+        brokers = [r["broker_cpu_us_per_record"] for r in runs if r["variant"] == variant and r["broker_cpu_us_per_record"]]
+        if brokers:
+            median[variant]["broker"] = round(statistics.median(brokers), 1)
     result = {
         "what": f"the embedded mesh, {args.baseline or 'the merge base'}'s services (A, {baseline[:12]}) against this tree's (B), "
                 f"interleaved; --records {args.records} --rate {args.rate:g} --alerts 0",
-        "machine_note": "2 cores shared by 8 engineers (load average ~10): CPU µs per record is the comparable figure",
+        "machine_note": "2 cores shared with other engineers' work: CPU µs per record is the comparable figure",
         "cpu_us_per_record_median": median,
         "runs": runs,
     }

@@ -78,6 +78,19 @@ async def scrape(http: httpx.AsyncClient, url: str) -> tuple[int, int]:
     return lag, stored
 
 
+async def records_per_poll(http: httpx.AsyncClient, url: str, topic_suffix: str) -> float | None:
+    """Mean records per handled poll of a topic (handled records / handler calls, from /metrics)."""
+    handled = calls = 0.0
+    for line in (await http.get(f"{url}/metrics")).text.splitlines():
+        if topic_suffix + '"' not in line:
+            continue
+        if line.startswith("logmesh_messages_processed_total{"):
+            handled += float(line.rsplit(" ", 1)[1])
+        elif line.startswith("logmesh_handle_seconds_count{"):
+            calls += float(line.rsplit(" ", 1)[1])
+    return round(handled / calls, 1) if calls else None
+
+
 async def count_rows(url: str, org: str) -> int:
     async with httpx.AsyncClient(timeout=30) as http:
         response = await http.get(f"{url}/logs/count", params={"org": org})
@@ -168,9 +181,10 @@ async def run(args: argparse.Namespace, stack: Stack) -> dict:
     replicas = [name for name in processes if name.startswith("template-matching")]
     payloads = make_payloads(args.records, org)  # encoded before the clock starts
     await wait_for_assignment(processes, replicas)
+    broker_pid = stack.broker.proc.pid if stack.broker is not None and stack.broker.proc is not None else None
+    idle = await idle_cpu(processes, broker_pid, args.idle_s) if args.idle_s > 0 else {}
     profilers = start_profilers(stack, args.profile) if args.profile else []
     cpu_before = {name: process_usage(p.proc.pid).get("cpu_s", 0.0) for name, p in processes.items() if p.proc}
-    broker_pid = stack.broker.proc.pid if stack.broker is not None and stack.broker.proc is not None else None
     broker_before = process_usage(broker_pid).get("cpu_s", 0.0) if broker_pid else 0.0
     started = time.perf_counter()
     producer_task = asyncio.create_task(produce(
@@ -212,6 +226,10 @@ async def run(args: argparse.Namespace, stack: Stack) -> dict:
     same_templates = await templates_agree(processes, replicas) if len(replicas) > 1 else None
     alert_ms = await alert_latencies(stack, args.alerts)
     usage = {name: process_usage(p.proc.pid) for name, p in processes.items() if p.proc}
+    async with httpx.AsyncClient(timeout=5) as http:
+        per_poll = {name: await records_per_poll(http, processes[name].url, topic)
+                    for name, topic in [("ingestion", "logs.raw"), *((n, "logs.records") for n in replicas)]
+                    if name in processes}
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
@@ -231,6 +249,7 @@ async def run(args: argparse.Namespace, stack: Stack) -> dict:
         "end_to_end_records_per_s": round(rows / elapsed, 1) if elapsed else 0.0,
         "ingest_to_queryable_ms": percentiles(latencies),
         "alert_to_first_notification_ms": percentiles(alert_ms),
+        "records_per_poll": per_poll,
         "consumer_lag_max": {name: max(samples) if samples else None for name, samples in lag_samples.items()},
         "consumer_lag_end": {name: samples[-1] if samples else None for name, samples in lag_samples.items()},
         "process_usage": usage,
@@ -240,7 +259,22 @@ async def run(args: argparse.Namespace, stack: Stack) -> dict:
         # the embedded broker's CPU over the same span (each record is written and read twice: logs.raw,
         # logs.records); None when the stack runs against an external broker
         "broker_cpu_us_per_record": round((broker_after - broker_before) / max(rows, 1) * 1e6, 1) if broker_pid else None,
+        # CPU seconds per second with no records flowing (consumers' empty fetches, metrics): the part of the
+        # figures above that is paid per second of the run, not per record
+        "idle_cpu_s_per_s": idle,
+        "run_seconds": round(elapsed, 2),
     }
+
+
+async def idle_cpu(processes: dict[str, ServiceProcess], broker_pid: int | None, seconds: float) -> dict[str, float]:
+    """CPU seconds per second each process (and the broker) spends while no records flow."""
+    pids = {name: p.proc.pid for name, p in processes.items() if p.proc}
+    if broker_pid:
+        pids["broker"] = broker_pid
+    before = {name: process_usage(pid).get("cpu_s", 0.0) for name, pid in pids.items()}
+    await asyncio.sleep(seconds)
+    return {name: round((process_usage(pid).get("cpu_s", 0.0) - before[name]) / seconds, 3)
+            for name, pid in pids.items()}
 
 
 async def templates_agree(processes: dict[str, ServiceProcess], replicas: list[str], timeout_s: float = 30) -> dict:
@@ -281,6 +315,8 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="SERVICE:NAME=VALUE",
                         help="environment for one service (repeatable), for A/B runs of a setting")
     parser.add_argument("--tm-replicas", type=int, default=1, help="template-matching replicas (same group)")
+    parser.add_argument("--idle-s", type=float, default=3.0,
+                        help="seconds of idle CPU measured before the first record (0: skip)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--profile", type=Path, help="py-spy the record path's services into this folder")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "loadtest.json")

@@ -313,3 +313,109 @@ def test_a_polled_batch_decodes_exactly_as_its_messages_one_by_one() -> None:
     assert [r.reason if isinstance(r, Rejected) else r for r in results] == one_by_one
     assert sum(isinstance(r, Rejected) for r in results) == 3 == batched.stats.kafka.rejected
     assert any(b"[REDACTED:" in r[1] and b'"redacted":true' in r[1] for r in results if isinstance(r, tuple))
+
+
+def _fuzzed_raw_values(count: int, seed: int) -> list[bytes]:
+    """logs.raw values around the fast path's edges: every flat field in every JSON type, strings to
+    clean, limits, level spellings, timestamps of every form and outside the window, extra fields."""
+    import random
+
+    rng = random.Random(seed)
+    strings = ["svc", "a b", " lead", "trail ", "", "\t", "x\u0007y", "é ünï", "x" * 1024, "x" * 1025, "0",
+               "\u2028sep", "日本語"]
+    timestamps: list[object] = [
+        "2026-11-23T11:59:00.123456+00:00", "2026-11-23T11:59:00Z", "2026-11-23t11:59:00z", "2026-11-23 11:59:00",
+        "2026-11-23T12:59:00+01:00", " 2026-11-23T11:59:00Z", "2026-11-23T11:59", "1795427940", "1795427940.5",
+        1795427940, 1795427940.25, 1795427940123, 1795427940123456, -1, 0, 2.5e30, "2020-01-01T00:00:00Z",
+        "2026-11-25T12:00:00Z", "yesterday", "", None, True, [], {},
+    ]
+    levels: list[object] = ["INFO", "info", "Warn", "WARNING", " error", "chatty", "", None, 3, 9, -1, True, 2.0, "5"]
+    fields = ("service", "host", "dashboard", "namespace", "pod", "container", "node", "cluster")
+    def pick(clean: list[object], edges: list[object]) -> object:
+        return rng.choice(clean) if rng.random() < 0.85 else rng.choice(edges)
+
+    values = []
+    for _ in range(count):
+        record: dict[str, object] = {}
+        if rng.random() < 0.9:
+            record["org"] = pick(["load", "o" * 64], ["o" * 65, " o", "", None, 5, "o\u0000"])
+        if rng.random() < 0.95:
+            record["message"] = pick(
+                [f"GET /api/items/{rng.randint(1, 10**6)} 200", " padded ", "m" * 16_384, "password=hunter2",
+                 "ok\u00a0nbsp", "日本語"],
+                ["  ", "", "line\nnext", "\x1b[31mred\x1b[0m", "m" * 16_385, None, 7, ["m"]])
+        if rng.random() < 0.9:
+            record["timestamp"] = pick(timestamps[:12], timestamps[12:])
+        if rng.random() < 0.9:
+            record["level"] = pick(levels[:4], levels[4:])
+        for name in fields:
+            if rng.random() < 0.4:
+                record[name] = pick([*strings[:2], "", "x" * 1024, "é ünï", None], [*strings, 1, True, 1.5, ["x"], {"x": 1}])
+        if rng.random() < 0.05:
+            record["extra"] = "x"
+        if rng.random() < 0.05:
+            record["k8s"] = rng.choice([{"namespace": "ns"}, None, "x"])
+        if rng.random() < 0.05:
+            record["metadata"] = rng.choice([{"a": "b"}, {}, None])
+        values.append(orjson.dumps(record))
+    values += [
+        b'{"org":"o","message":"first","message":"second"}', b'{"org":"o","org":"p","message":"m"}',
+        b' {"org":"o","message":"m"}', b'{"org":"o","message":"m"} ', b'{"org":"o","message":"a\\ud800b"}',
+        b'{"org":"o","message":"m","timestamp":1e400}', b'{"org":"o","message":"m","level":184467440737095516160}',
+        b'{"org":"o","message":"m","timestamp":184467440737095516160}', b'{"org":"o","message":"m",}', b"{",
+        b'{"org":"o","message":"m\\u0000"}', b'{"org":"o","message":"m","service":"s\\t"}', b"\xff",
+        b'{"org":"o","message":"\xff"}', b'{"org":"o","message":"m","timestamp":NaN}', b"[]", b"plain text",
+    ]
+    return values
+
+
+def test_the_plain_record_fast_path_gives_the_general_paths_document_or_defers() -> None:
+    """``Normaliser.plain_document`` (msgspec's typed decode) must give exactly ``document(decode_raw(...))``
+    whenever it answers, and defer (None) whenever the general path would reject or change anything."""
+    normaliser = Normaliser(Limits(), None)
+    answered = deferred = 0
+    for index, value in enumerate(_fuzzed_raw_values(6000, seed=11)):
+        fast = normaliser.plain_document(value, event_id=f"e{index}", received_at=NOW)
+        try:
+            general: object = normaliser.document(decode_raw(value, {}, max_bytes=1_048_576, default_org=None),
+                                                  event_id=f"e{index}", received_at=NOW)
+        except Rejected as exc:
+            general = exc
+        if fast is None:
+            deferred += 1
+            continue
+        answered += 1
+        assert fast == general, value
+        assert Normaliser.dump(fast) == Normaliser.dump(general), value  # type: ignore[arg-type]
+    assert answered > 500 and deferred > 500  # both sides of the edge were exercised
+
+
+def test_a_polled_batch_with_header_fields_and_fuzzed_values_decodes_as_one_by_one() -> None:
+    """``decode_batch`` takes the fast path only where headers add no record fields; either way it
+    must equal ``decode`` per message (results, reasons, ids)."""
+    from prometheus_client import CollectorRegistry
+
+    from ingestion.handlers import IngestMetrics, IngestStats, RawLogs
+    from ingestion.settings import IngestionSettings
+    from logmesh_runtime.kafka import Delivery
+
+    def raw_logs() -> RawLogs:
+        return RawLogs(IngestionSettings(default_org="fallback-org"), Normaliser(Limits(), Redactor()),
+                       None, IngestStats(), IngestMetrics(CollectorRegistry()))  # type: ignore[arg-type]
+
+    header_sets = [{}, {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"},
+                   {"x-logmesh-org": "from-header"}, {"service": "hdr-svc", "level": "warn"}]
+    values = _fuzzed_raw_values(3000, seed=12)
+    deliveries = [Delivery("logs.raw", index % 3, index, None, 1795428000000 + index, header_sets[index % 4], value)
+                  for index, value in enumerate(values)]
+    one_by_one: list[object] = []
+    single = raw_logs()
+    for delivery in deliveries:
+        try:
+            one_by_one.append(single.decode(delivery.value, delivery))
+        except Rejected as exc:
+            one_by_one.append(exc.reason)
+    batched = raw_logs()
+    results = [r for start in range(0, len(deliveries), 500) for r in batched.decode_batch(deliveries[start:start + 500])]
+    assert [r.reason if isinstance(r, Rejected) else r for r in results] == one_by_one
+    assert batched.stats.kafka.rejected == single.stats.kafka.rejected

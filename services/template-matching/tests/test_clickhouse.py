@@ -111,3 +111,36 @@ async def test_top_templates_keep_a_rare_error_beside_a_flood_and_know_what_is_n
     assert "panic" in by_id and by_id["panic"].seen_before == 0  # the rare query found it despite the flood
     assert by_id["f0"].seen_before == 1  # one occurrence in the day before the window
     assert len(found) <= 10
+
+
+async def test_columns_left_at_their_default_read_back_like_sent_ones(clickhouse_dsn: str) -> None:
+    """A batch whose optional columns are all default ('' / {} / false) is inserted without them; the rows
+    read back exactly as a batch that sends every column."""
+    from logmesh_contracts import K8sRef
+    from template_matching.domain import LOG_COLUMNS, LogColumns, epoch_ms
+
+    store = ClickHouseStore(clickhouse_dsn, f"tmc_{uuid.uuid4().hex[:10]}")
+    await store.start()
+    try:
+        plain = [record(f"plain {i}", at=T0 + timedelta(seconds=i), seq=i, pod=None).model_copy(
+            update={"k8s": K8sRef()}) for i in range(3)]
+        full = [record(f"full {i}", at=T0 + timedelta(seconds=i), seq=i).model_copy(update={
+            "host": "node-7", "metadata": {"region": "eu"}, "redacted": True, "truncated": i == 1,
+            "k8s": K8sRef(namespace="shop", pod="api-1", container="app", node="n1", service="api")})
+            for i in range(3)]
+        mixed = [plain[0].model_copy(update={"event_id": "mixed-plain"}), full[0].model_copy(update={"event_id": "mixed-full"})]
+        for n, batch in enumerate((plain, full, mixed)):
+            await store.insert_logs(LogColumns.of(batch, ["tpl"] * len(batch)), f"batch-{n}")
+        names = ", ".join(LOG_COLUMNS)
+        stored = await store._query(f"SELECT {names} FROM {store.db}.logs FINAL ORDER BY record_id", {})
+        expected = []
+        for r in sorted(plain + full + mixed, key=lambda r: r.event_id):
+            row = dict(zip(LOG_COLUMNS, log_row(r, "tpl"), strict=True))
+            expected.append(row)
+        assert len(stored) == len(expected)
+        for got, want in zip(stored, expected, strict=True):
+            for name in ("ts", "received_at"):
+                got[name], want[name] = epoch_ms(got[name]), epoch_ms(want[name])
+            assert got == want
+    finally:
+        await store.close()

@@ -77,6 +77,20 @@ def test_redelivered_records_do_not_count_twice_and_cooldown_holds_repeats() -> 
     assert not [a for a in repeated if a.kind in ("new-template", "error-rate-jump")]
 
 
+def test_the_last_seen_capacity_record_ids_are_remembered_and_older_ones_forgotten() -> None:
+    detector = AnomalyDetector(AnomalyConfig(window_s=60), seen_capacity=10)
+
+    def count(seqs: range) -> int:
+        before = sum(s.current.total for s in detector._streams.values())
+        for n in seqs:
+            detector.observe(record("steady line", at=T0, seq=n), "tpl", "steady line", False, T0)
+        return sum(s.current.total for s in detector._streams.values()) - before
+
+    assert count(range(25)) == 25
+    assert count(range(15, 25)) == 0  # the last 10 (= seen_capacity) ids: redeliveries, not counted
+    assert count(range(0, 5)) == 5  # ids more than 2 x seen_capacity back are forgotten: counted again
+
+
 def test_no_judgement_without_history() -> None:
     stream = [s for s in synthetic_stream(spike_window=1, windows=2)]
     found = run_detector(stream, AnomalyDetector(AnomalyConfig(window_s=60, min_history=3)))

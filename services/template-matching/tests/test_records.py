@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import json
 import typing
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import msgspec
 import pytest
 from pydantic import ValidationError
 
 from logmesh_contracts import K8sRef, LogRecord
-from template_matching.domain import LogColumns, epoch_ms, log_row
-from template_matching.records import K8sView, RecordView, decode_record
+from logmesh_runtime.kafka import Delivery
+from template_matching.domain import LogColumns, epoch_ms, epoch_ms_column, log_row
+from template_matching.records import K8sView, RecordView, decode_record, decode_records
 
 NOW = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
 
@@ -146,3 +147,40 @@ def test_columns_hold_what_rows_hold() -> None:
         assert row == expected
     assert epoch_ms(NOW) == 1772368215123
     assert epoch_ms(NOW.replace(tzinfo=None)) == epoch_ms(NOW)
+
+
+def deliveries(values: list[str | bytes]) -> list[Delivery]:
+    return [Delivery("logs.records", 0, offset, None, 0, {}, v.encode() if isinstance(v, str) else v)
+            for offset, v in enumerate(values)]
+
+
+@pytest.mark.parametrize("values", [
+    VALID,  # the whole poll on the fast path
+    [VALID[0], INVALID[0], VALID[1], VALID[-1], *INVALID[1:], VALID[2]],  # rejects and contract-only values mixed in
+    INVALID,
+    [],
+])
+def test_a_poll_decodes_exactly_as_its_values_do_one_at_a_time(values: list[str | bytes]) -> None:
+    """The batch decoder: per value the record ``decode_record`` gives, or the contract's ``ValidationError``
+    (which the mesh dead-letters with its reason) where the contract refuses the value."""
+    polled = deliveries(values)
+    decoded = decode_records(polled)
+    assert len(decoded) == len(polled)
+    for delivery, got in zip(polled, decoded, strict=True):
+        try:
+            expected = LogRecord.model_validate_json(delivery.value)
+        except ValidationError as contract:
+            assert isinstance(got, ValidationError), delivery.value
+            assert got.errors() == contract.errors()
+            continue
+        assert not isinstance(got, Exception), got
+        assert type(got) is type(decode_record(delivery.value))
+        assert as_dict(got) == expected.model_dump()
+
+
+def test_timestamp_columns_convert_runs_of_equal_values_once_and_exactly() -> None:
+    naive = NOW.replace(tzinfo=None)
+    other_zone = NOW.astimezone(timezone(timedelta(hours=2)))  # the same instant
+    values = [NOW, NOW, other_zone, naive, naive, NOW + timedelta(microseconds=999), NOW - timedelta(days=20000)]
+    assert epoch_ms_column(values) == [epoch_ms(v) for v in values]
+    assert epoch_ms_column([]) == []

@@ -161,7 +161,9 @@ class Mesh:
             enable_idempotence=self.idempotent,
             linger_ms=self.settings.kafka_linger_ms,
             request_timeout_ms=self.settings.kafka_request_timeout_ms,
-            max_batch_size=256 * 1024,
+            max_batch_size=self.settings.kafka_batch_bytes,
+            compression_type=None if self.settings.kafka_compression == "none" else self.settings.kafka_compression,
+            max_request_size=max(1024 * 1024, 4 * self.settings.kafka_batch_bytes),
         )
         await self._producer.start()
 
@@ -405,6 +407,7 @@ class Mesh:
                 + [r.batch_timeout_ms for r in registrations.values() if r.fill_bytes > 1]
             ),
             fetch_min_bytes=max(r.fill_bytes for r in registrations.values()),
+            max_partition_fetch_bytes=self.settings.kafka_partition_fetch_bytes,
             group_id=group,
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset=first.auto_offset_reset,

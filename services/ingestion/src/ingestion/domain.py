@@ -218,6 +218,27 @@ _SERVICE_LIMIT = 256
 _ENCODE = msgspec.json.Encoder().encode
 
 
+class _PlainRecord(msgspec.Struct, forbid_unknown_fields=True):
+    """A ``logs.raw`` JSON object holding only ``LogRecord``'s flat fields, each of the JSON type the common
+    case sends: what ``Normaliser.plain_document`` takes. Missing and null both read as None."""
+
+    org: str | None = None
+    message: str | None = None
+    timestamp: str | int | float | None = None
+    level: str | int | None = None
+    service: str | None = None
+    host: str | None = None
+    dashboard: str | None = None
+    namespace: str | None = None
+    pod: str | None = None
+    container: str | None = None
+    node: str | None = None
+    cluster: str | None = None
+
+
+_read_plain = msgspec.json.Decoder(_PlainRecord).decode
+
+
 def _clean_short(value: object, limit: int) -> bool:
     """The common case that needs no further checks: a printable, trimmed string within the limit."""
     return type(value) is str and len(value) <= limit and value.isprintable() and value.strip() == value
@@ -437,6 +458,73 @@ class Normaliser:
             "truncated": truncated,
         }
 
+    def plain_document(self, value: bytes, *, event_id: str, received_at: datetime) -> dict[str, Any] | None:
+        """``document(decode_raw(value, {}, ...))`` for the common ``logs.raw`` value, decoded by msgspec into
+        typed fields instead of a dict: a JSON object of ``LogRecord``'s flat fields only, with an org, each
+        string printable, trimmed and within its limit, a known level spelling. None whenever anything is
+        otherwise (other fields, other types, text to clean, a timestamp to reject, invalid JSON): the
+        general path then decides, with its own result or reason. Tests hold the two equal."""
+        try:
+            plain = _read_plain(value)
+        except Exception:  # msgspec's errors, invalid UTF-8, anything: the general path decides and explains
+            return None
+        org = plain.org
+        if org is None or not org or not _clean_short(org, _ORG_LIMIT):
+            return None
+        message = plain.message
+        if message is None or len(message) * 4 > self.limits.max_message_bytes or not message.isprintable() \
+                or not message.strip():
+            return None
+        given_level = plain.level
+        level = _LEVELS.get(given_level) if type(given_level) is str else "INFO" if given_level is None else None
+        if level is None:  # a level to map, or one to keep in metadata
+            return None
+        given_timestamp = plain.timestamp
+        try:
+            if type(given_timestamp) is str and given_timestamp[4:5] == "-":  # ISO as producers write it
+                timestamp = datetime.fromisoformat(given_timestamp)
+                if timestamp.tzinfo is not UTC:
+                    timestamp = _as_utc(timestamp, given_timestamp)
+            else:
+                timestamp = parse_timestamp(given_timestamp, received_at)
+            self._check_window(timestamp, received_at)
+        except ValueError:  # Rejected, or an ISO spelling only the general path's parse takes
+            return None
+        max_chars = self.limits.max_field_chars
+        service, host, dashboard, namespace, pod, container, node, cluster = optional = (
+            plain.service, plain.host, plain.dashboard, plain.namespace, plain.pod, plain.container, plain.node,
+            plain.cluster)
+        for field_value in optional:
+            if field_value is not None and not (
+                len(field_value) <= max_chars and field_value.isprintable() and field_value.strip() == field_value
+            ):
+                return None
+        service = (service or container or "unknown")[:_SERVICE_LIMIT]
+        if namespace or pod or container or node or cluster:
+            k8s: dict[str, str | None] = {  # K8sRef's fields, in its order
+                "cluster": cluster or None, "namespace": namespace or None, "pod": pod or None,
+                "container": container or None, "node": node or None, "service": service, "kind": None,
+                "name": None,
+            }
+        else:
+            k8s = _EMPTY_K8S
+        return {  # LogRecord's fields, in its order (as ``document``)
+            "schema_version": 1,
+            "event_id": event_id,
+            "org": org,
+            "timestamp": timestamp,
+            "received_at": received_at,
+            "service": service,
+            "host": host or None,
+            "level": level,
+            "message": message,
+            "dashboard": dashboard or None,
+            "k8s": k8s,
+            "metadata": {},
+            "redacted": False,
+            "truncated": False,
+        }
+
     def normalise(self, raw: Mapping[str, Any], *, event_id: str, received_at: datetime) -> LogRecord:
         """``encode``, read back through the contract model."""
         return LogRecord.model_validate_json(self.encode(raw, event_id=event_id, received_at=received_at)[1])
@@ -451,13 +539,14 @@ def record_key(record: LogRecord) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _partition_prefix(topic: str, partition: int) -> str:
+def kafka_id_prefix(topic: str, partition: int) -> str:
+    """What ``kafka_event_id`` puts before ``-<offset>``."""
     return stable_id("logs.raw", topic, partition, length=20)
 
 
 def kafka_event_id(topic: str, partition: int, offset: int) -> str:
     """A logs.raw message's position is its identity: redelivery yields the same id."""
-    return f"{_partition_prefix(topic, partition)}-{offset}"
+    return f"{kafka_id_prefix(topic, partition)}-{offset}"
 
 
 def http_id_prefix(client_request_id: str, body: bytes) -> str:

@@ -23,6 +23,7 @@ from ingestion.domain import (
     gunzip_bounded,
     http_id_prefix,
     kafka_event_id,
+    kafka_id_prefix,
     parse_body,
     raw_fields_from_headers,
 )
@@ -431,12 +432,28 @@ class RawLogs(IngestPath):
         results: list[tuple[str, bytes] | Exception] = []
         documents: list[dict[str, Any]] = []
         at: list[int] = []
+        plain_document = self.normaliser.plain_document
+        max_bytes = self.settings.max_record_bytes
+        id_prefix = kafka_id_prefix  # kafka_event_id's, inlined
+        plain_headers: dict[int, bool] = {}  # by id: a poll's deliveries share their headers objects
         for delivery in deliveries:
-            try:
-                documents.append(self._document(delivery.value, delivery))
-            except Exception as exc:
-                results.append(self._rejected(exc))
-                continue
+            document = None
+            headers = delivery.headers
+            plain = plain_headers.get(id(headers))
+            if plain is None:
+                plain = plain_headers[id(headers)] = not headers or not raw_fields_from_headers(headers)
+            value = delivery.value
+            if plain and len(value) <= max_bytes:  # no record fields in headers: the value alone is the record
+                document = plain_document(value, event_id=f"{id_prefix(delivery.topic, delivery.partition)}-"
+                                          f"{delivery.offset}",
+                                          received_at=self._received_at(delivery.timestamp_ms))
+            if document is None:  # anything else, and whatever the fast path doubts: the general path decides
+                try:
+                    document = self._document(value, delivery)
+                except Exception as exc:
+                    results.append(self._rejected(exc))
+                    continue
+            documents.append(document)
             at.append(len(results))
             results.append(_PENDING)
         for index, encoded in zip(at, self.normaliser.encode_many(documents), strict=True):

@@ -18,7 +18,7 @@ from template_matching.domain import AnomalyConfig, AnomalyDetector
 from template_matching.handlers import TemplateMatching
 from template_matching.http import register_routes
 from template_matching.ports import LogStore, TemplateLLM
-from template_matching.records import decode_record
+from template_matching.records import decode_record, decode_records
 from template_matching.registry import TemplateRegistry
 from template_matching.settings import TemplateMatchingSettings
 from template_matching.workers import register_refiner, register_workers
@@ -66,7 +66,7 @@ def create_app(
                                 security=settings.kafka_security_options())
 
     service.mesh.consume_batch(
-        LOGS_RECORDS, tm.handle_records, decoder=decode_record, max_records=settings.insert_batch_rows,
+        LOGS_RECORDS, tm.handle_records, decoder=decode_record, batch_decoder=decode_records, max_records=settings.insert_batch_rows,
         batch_timeout_ms=settings.insert_linger_ms, fill_bytes=settings.insert_fill_bytes,
     )
     # Its own group: consumers of different topics in one group rebalance each other at every start.

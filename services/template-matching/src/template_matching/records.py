@@ -13,8 +13,9 @@ Domain code reads records by attribute, so it takes a ``RecordView`` or a ``LogR
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Literal, TypeAlias
+from typing import Annotated, Literal, Protocol, TypeAlias
 
 import msgspec
 
@@ -78,3 +79,30 @@ def decode_record(value: bytes, _delivery: object = None) -> Record:
         return _DECODER.decode(value)
     except msgspec.MsgspecError:
         return LogRecord.model_validate_json(value)
+
+
+class _HasValue(Protocol):
+    @property
+    def value(self) -> bytes: ...
+
+
+def decode_records(deliveries: Sequence[_HasValue]) -> list[Record | Exception]:
+    """A poll's ``logs.records`` values (the mesh's ``batch_decoder``): per value its record, or the
+    exception that rejects it (dead-lettered with its reason).
+
+    One comprehension over the poll while every value decodes (the usual case: no Python call per
+    value); if any does not, the poll is decoded value by value through :func:`decode_record`, so the
+    contract judges exactly as it does one at a time.
+    """
+    decode = _DECODER.decode
+    try:
+        return [decode(delivery.value) for delivery in deliveries]
+    except msgspec.MsgspecError:
+        pass
+    decoded: list[Record | Exception] = []
+    for delivery in deliveries:
+        try:
+            decoded.append(decode_record(delivery.value))
+        except Exception as exc:  # the contract's ValidationError, or whatever else refuses the value
+            decoded.append(exc)
+    return decoded

@@ -47,6 +47,13 @@ _LOG_WIRE_TYPES = [
 ]
 
 
+# columns whose every value may equal the table's default ('' / empty map / false): sent only when one does not
+_DEFAULTED_LOG_COLUMNS = frozenset(
+    LOG_COLUMNS.index(name)
+    for name in ("host", "namespace", "pod", "container", "node", "k8s_service", "metadata", "redacted", "truncated")
+)
+
+
 def _is_chdb(dsn: str) -> bool:
     return dsn.startswith("chdb:")
 
@@ -215,9 +222,13 @@ class ClickHouseStore:
         settings: dict[str, Any] = {"insert_deduplication_token": dedup_token}
         if self.async_insert:
             settings.update(async_insert=1, wait_for_async_insert=1)
+        # a column holding only its table default ('', {}, false: e.g. the k8s fields of host logs) is left
+        # out; ClickHouse fills the default, and the client serialises ~20k fewer values per column
+        sent = [i for i, column in enumerate(batch.columns) if i not in _DEFAULTED_LOG_COLUMNS or any(column)]
         await self._run(
-            self._client.insert, "logs", batch.columns, database=self.db, column_names=_LOG_COLUMN_NAMES,
-            column_type_names=_LOG_WIRE_TYPES, column_oriented=True, settings=settings,
+            self._client.insert, "logs", [batch.columns[i] for i in sent], database=self.db,
+            column_names=[_LOG_COLUMN_NAMES[i] for i in sent], column_type_names=[_LOG_WIRE_TYPES[i] for i in sent],
+            column_oriented=True, settings=settings,
         )
 
     async def upsert_templates(self, events: Sequence[TemplateEvent]) -> None:
