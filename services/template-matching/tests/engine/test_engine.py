@@ -394,6 +394,20 @@ def test_unquoted_reason_pair_takes_a_text_of_any_length() -> None:
     assert p.cluster != q.cluster
 
 
+def test_an_unquoted_command_line_pair_takes_a_text_of_any_length() -> None:
+    # sudo's "COMMAND=%s" and Falco's "command=%s" print a command line unquoted: like a
+    # reason pair, its words run on to the next key=value pair or the end of the line
+    engine = TemplateEngine()
+    a = engine.add("sudo: alice : TTY=pts/1 ; PWD=/root ; USER=root ; COMMAND=/usr/bin/systemctl restart nginx")
+    b = engine.add("sudo: alice : TTY=pts/2 ; PWD=/root ; USER=root ; COMMAND=/usr/bin/journalctl -u kubelet -n 200 --no-pager")
+    assert a.cluster == b.cluster and b.template.startswith("sudo: alice : TTY=<*> ; PWD=<*> ; USER=root ;")
+    # apart: a key that names no free text ("mode=") followed by words of another length
+    other = TemplateEngine()
+    p = other.add("worker mode=idle waiting for jobs")
+    q = other.add("worker mode=busy running job now please")
+    assert p.cluster != q.cluster
+
+
 def test_a_rate_unit_after_a_number_is_part_of_the_value() -> None:
     engine = TemplateEngine()
     a = engine.add("executeQuery: Read 12 rows in 0.5 sec., 24 rows/sec., 3.20 MiB/sec.")

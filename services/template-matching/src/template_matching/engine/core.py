@@ -655,7 +655,9 @@ def _reason_label(label: str) -> bool:
 
 
 # a logfmt "msg=" / "message=" is the message itself (one word when unquoted), not a reason
-_REASON_KEYS = _REASON_WORDS - {"msg", "message"}
+# ... and a command line printed unquoted ("COMMAND=/usr/bin/systemctl restart nginx" in
+# sudo's log, Falco's "command=sh -c id") is a text of several words too
+_REASON_KEYS = (_REASON_WORDS - {"msg", "message"}) | {"command", "cmd", "cmdline"}
 
 
 def _reason_pair(tok: str) -> bool:
