@@ -45,6 +45,7 @@ import argparse
 import csv
 import random
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 NS = ["default", "kube-system", "payments"]
@@ -1132,7 +1133,7 @@ def stack_events() -> list[tuple[float, str, dict]]:
     def vpn_peer(g: Gen) -> str:
         return f"{g.r.choice(VPN_CLIENTS)}/{g.ip()}:{g.port()}"
 
-    def first(pool: list[tuple[str, ...]]):
+    def first(pool: Sequence[tuple[str, ...]]):
         # draws one entry of the pool; later slots of the same line read its other fields
         def f(g: Gen) -> str:
             g.drawn = g.r.choice(pool)
