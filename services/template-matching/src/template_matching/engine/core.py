@@ -1307,14 +1307,7 @@ class TemplateEngine:
             for s in list(b.clusters):
                 st = s.tokens
                 if _covers(ct[:p], st[:p]) and (not ns or _covers(ct[p + 1 :], st[n - ns :])):
-                    gone.append(s.template_id)
-                    b.remove(s)
-                    s.merged_into = c
-                    c.count += s.count
-                    for g in s.sib.values():
-                        if s in g.members:
-                            g.members.remove(s)
-                    s.sib.clear()
+                    gone.append(self._fold(b, s, c))
         return gone
 
     def _pair_is_values(self, a: str, t: str) -> bool:
@@ -1359,15 +1352,20 @@ class TemplateEngine:
                     break
             if not ok:
                 continue
-            gone.append(s.template_id)
-            b.remove(s)
-            s.merged_into = c
-            c.count += s.count
-            for g in s.sib.values():
-                if s in g.members:
-                    g.members.remove(s)
-            s.sib.clear()
+            gone.append(self._fold(b, s, c))
         return gone
+
+    @staticmethod
+    def _fold(b: _Bucket, s: _Cluster, into: _Cluster) -> str:
+        """Retire ``s`` (a template ``into`` covers) into ``into``; returns the retired id."""
+        b.remove(s)
+        s.merged_into = into
+        into.count += s.count
+        for g in s.sib.values():
+            if s in g.members:
+                g.members.remove(s)
+        s.sib.clear()
+        return s.template_id
 
     def _is_record(self, c: _Cluster, words: list[int]) -> bool:
         """Whether the words that differ are fields of a record-like message: most of the
