@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 import pytest
@@ -301,16 +303,7 @@ def test_a_polled_batch_decodes_exactly_as_its_messages_one_by_one() -> None:
     rng.shuffle(values)
     deliveries = [Delivery("logs.raw", 0, i, None, 1795428000000 + i, {}, v) for i, v in enumerate(values)]
 
-    one_by_one: list[object] = []
-    single = raw_logs()
-    for delivery in deliveries:
-        try:
-            one_by_one.append(single.decode(delivery.value, delivery))
-        except Rejected as exc:
-            one_by_one.append(exc.reason)
-    batched = raw_logs()
-    results = [r for start in range(0, len(deliveries), 97) for r in batched.decode_batch(deliveries[start:start + 97])]
-    assert [r.reason if isinstance(r, Rejected) else r for r in results] == one_by_one
+    _, batched, results = _decoded_singly_and_in_batches(raw_logs, deliveries, 97)
     assert sum(isinstance(r, Rejected) for r in results) == 3 == batched.stats.kafka.rejected
     assert any(b"[REDACTED:" in r[1] and b'"redacted":true' in r[1] for r in results if isinstance(r, tuple))
 
@@ -408,6 +401,15 @@ def test_a_polled_batch_with_header_fields_and_fuzzed_values_decodes_as_one_by_o
     values = _fuzzed_raw_values(3000, seed=12)
     deliveries = [Delivery("logs.raw", index % 3, index, None, 1795428000000 + index, header_sets[index % 4], value)
                   for index, value in enumerate(values)]
+    single, batched, _ = _decoded_singly_and_in_batches(raw_logs, deliveries, 500)
+    assert batched.stats.kafka.rejected == single.stats.kafka.rejected
+
+
+def _decoded_singly_and_in_batches(
+    raw_logs: Callable[[], Any], deliveries: Sequence[Any], size: int
+) -> tuple[Any, Any, list[Any]]:
+    """Decode ``deliveries`` one by one and in polls of ``size`` with two fresh ``raw_logs()``
+    handlers; asserts both give the same results (reasons for rejected ones)."""
     one_by_one: list[object] = []
     single = raw_logs()
     for delivery in deliveries:
@@ -416,6 +418,6 @@ def test_a_polled_batch_with_header_fields_and_fuzzed_values_decodes_as_one_by_o
         except Rejected as exc:
             one_by_one.append(exc.reason)
     batched = raw_logs()
-    results = [r for start in range(0, len(deliveries), 500) for r in batched.decode_batch(deliveries[start:start + 500])]
+    results = [r for start in range(0, len(deliveries), size) for r in batched.decode_batch(deliveries[start:start + size])]
     assert [r.reason if isinstance(r, Rejected) else r for r in results] == one_by_one
-    assert batched.stats.kafka.rejected == single.stats.kafka.rejected
+    return single, batched, results
