@@ -847,3 +847,50 @@ def test_states_after_a_state_label_and_an_arrow_are_values_together() -> None:
     assert engine.add("task_2 Task Transitioned from SCHEDULED to RUNNING").template == (
         "<*> Task Transitioned from SCHEDULED to RUNNING"
     )
+
+
+# ------------------------------------------------------------- stream toward final
+
+
+def _last_template_per_cluster(pairs: list[tuple[int, str]]) -> list[str]:
+    """The harness's cmd: semantics: every line gets its reported cluster's last template."""
+    last = dict(pairs)
+    return [last[c] for c, _ in pairs]
+
+
+def test_retired_numbers_are_announced_so_the_stream_regroups_like_final() -> None:
+    users = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan"]
+    lines = [f"greeting sent to {u} after logout" for u in users]
+    engine = TemplateEngine(EngineConfig(announce_retired=True))
+    pairs = [engine.assign(line) for line in lines]
+    # the first four are templates of their own until the fifth word merges them
+    assert len({c for c, _ in pairs[:4]}) == 4
+    # three retired numbers, each reported once more by the surviving template's next
+    # lines (the merging line first), then its own number again
+    assert [c for c, _ in pairs[4:]] == [pairs[1][0], pairs[2][0], pairs[3][0], pairs[0][0], pairs[0][0]]
+    merged = "greeting sent to <*> after logout"
+    assert all(t == merged for _, t in pairs[4:])
+    assert set(_last_template_per_cluster(pairs)) == {merged}
+    # what --final gives, and what the stream gives without announcing
+    assert {engine.current(c)[2] for c, _ in pairs} == {merged}
+    plain = TemplateEngine(EngineConfig())
+    assert len(set(_last_template_per_cluster([plain.assign(line) for line in lines]))) == 4
+
+
+def test_templates_kept_apart_announce_nothing() -> None:
+    lines = ["Accepted password for alice from 10.0.0.1 port 22 ssh2",
+             "Failed password for alice from 10.0.0.2 port 22 ssh2"] * 3
+    engine = TemplateEngine(EngineConfig(announce_retired=True))
+    pairs = [engine.assign(line) for line in lines]
+    assert pairs[0][0] != pairs[1][0]
+    assert [c for c, _ in pairs] == [pairs[0][0], pairs[1][0]] * 3
+    assert len(set(_last_template_per_cluster(pairs))) == 2
+    assert all(not c.announce and not c.retired for c in engine._clusters.values())
+
+
+def test_announcing_leaves_add_and_the_templates_unchanged() -> None:
+    users = ["alice", "bob", "carol", "dave", "erin", "frank", "grace"]
+    lines = [f"greeting sent to {u} after logout" for u in users]
+    on, off = TemplateEngine(EngineConfig(announce_retired=True)), TemplateEngine(EngineConfig())
+    assert [on.add(line) for line in lines] == [off.add(line) for line in lines]
+    assert on.templates() == off.templates()

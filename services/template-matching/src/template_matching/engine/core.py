@@ -86,6 +86,13 @@ class EngineConfig:
     span_values: bool = True
     # a run of at least this many variable tokens is one list-valued variable (0: off)
     list_run: int = 9
+    # a template merged into another keeps its number in lines already answered; with this
+    # on, the absorbing template's next lines are reported under each such number once
+    # (again after each later change of its template), so a stream consumer that keeps a
+    # cluster's last template (the harness's cmd: semantics) regroups those lines as
+    # --final does. Off by default: it also carries --final's merges that Loghub's ground
+    # truth keeps apart into the stream (Loghub FGA .9298 -> .9268, docs/decisions/template-engine.md)
+    announce_retired: bool = False
     # exact-message cache entries (0 disables); cleared when full
     message_cache_size: int = 200_000
     # masked-token cache entries (0 disables); cleared when full
@@ -96,9 +103,11 @@ class _Cluster:
     __slots__ = (
         "_index",
         "_pending",
+        "announce",
         "count",
         "key",
         "merged_into",
+        "retired",
         "seq",
         "sib",
         "span",
@@ -118,6 +127,13 @@ class _Cluster:
         # one of those groups is to be merged at this template's next line
         self._pending = False
         self._index = index
+        # numbers of retired templates now covered by this one whose stream answers still
+        # show their old template: each next line of this one is reported under one of
+        # them (TemplateEngine._announce), so a consumer keeping a cluster's last template
+        # (the stream's contract) regroups their earlier lines under this template
+        self.announce: list[int] = []
+        # every number retired into this template: announced again when it changes
+        self.retired: list[int] = []
         # position of the variable that stands for one or more tokens (a free-text value
         # of any length); such templates live outside the length buckets
         self.span: int | None = None
@@ -132,7 +148,8 @@ class _Cluster:
         # the native index answers this template's lines only while it is not pending
         self._pending = value
         if self._index is not None:
-            self._index.set_pending(self.seq, value)
+            # a template with retired numbers to announce is answered by Python as well
+            self._index.set_pending(self.seq, value or bool(self.announce))
 
     def _set_tokens(self, tokens: tuple[str, ...]) -> None:
         self.tokens = tokens
@@ -150,6 +167,10 @@ class _Cluster:
         self.key = tokens
         self.template = " ".join(tokens)
         self.template_id = template_id(self.template)
+        if self.retired:
+            # lines reported under these numbers show the old template now
+            self.announce = list(self.retired)
+            self.pending = self._pending
 
     def resolve(self) -> _Cluster:
         c = self
@@ -898,7 +919,7 @@ class TemplateEngine:
         other = b.index.get(toks)
         if other is not None and other is not c:
             other.count += c.count
-            c.merged_into = other
+            self._retire(c, other)
             return other
         if toks and toks[0] != c.tokens[0]:
             self._by_first.setdefault(toks[0], []).append(c)
@@ -965,10 +986,11 @@ class TemplateEngine:
     def add(self, message: str) -> Match:
         """Template of ``message``; learns a new or more general template if needed."""
         c = self._cached(message)
-        if c is not None and not c.pending:
+        if c is not None and not c.pending and not c.announce:
             c.count += 1
             return Match(c.template_id, c.template, False, None, c.seq)
         c, is_new, replaced = self._learn(message)
+        self._announce(c)
         prev = replaced[0] if replaced else None
         return Match(c.template_id, c.template, is_new, prev, c.seq, replaced)
 
@@ -976,11 +998,35 @@ class TemplateEngine:
         """Like :meth:`add` but returns only (cluster, template): the hot loop of bulk
         parsing, without building a Match."""
         c = self._cached(message)
-        if c is not None and not c.pending:
+        if c is not None and not c.pending and not c.announce:
             c.count += 1
             return c.seq, c.template
         c = self._learn(message)[0]
-        return c.seq, c.template
+        return self._announce(c), c.template
+
+    def _retire(self, s: _Cluster, into: _Cluster) -> None:
+        """``s`` is merged into ``into``; with ``announce_retired`` its number (and those it
+        still had to announce) are reported by ``into``'s next lines."""
+        s.merged_into = into
+        if not self.config.announce_retired:
+            return
+        into.announce += [*s.announce, s.seq]
+        into.retired += [*s.retired, s.seq]
+        s.announce = []
+        s.retired = []
+        into.pending = into.pending  # tell the native index that Python answers its lines
+
+    def _announce(self, c: _Cluster) -> int:
+        """The number to report a line of ``c`` under: a retired template it covers that has
+        not been reported since it retired, else its own. A stream consumer takes a
+        cluster's last template (the harness's and drain-style evaluation), so the retired
+        number's earlier lines follow the template that absorbed them."""
+        if not c.announce:
+            return c.seq
+        seq = c.announce.pop(0)
+        if not c.announce:
+            c.pending = c.pending  # answered natively again
+        return seq
 
     def assign_batch(self, messages: Iterable[str]) -> list[tuple[int, str]]:
         """:meth:`assign` for many messages in order (one call per batch for callers that
@@ -1035,7 +1081,7 @@ class TemplateEngine:
         for rendered, seq in self._bulk_text(text, mode):
             out.append(rendered)
             if seq:
-                c = clusters[seq]
+                c = clusters[seq].resolve()  # a retired number announced (_announce)
                 out.append(TemplateIndex.render_line(seq, c.template, c.template_id, mode))
         return "".join(out)
 
@@ -1049,9 +1095,9 @@ class TemplateEngine:
         # a pending template without a merge due (_due_group): its lines found by lookup are
         # answered natively until its pending flag is set again (a line answered from the
         # message cache still goes through lookup, as in assign)
-        c = self._clusters[seq]
-        if c.pending and _due_group(c) is None:
-            self._native.settle(seq)
+        c = self._clusters[seq].resolve()
+        if c.pending and _due_group(c) is None and not c.announce:
+            self._native.settle(c.seq)
 
     def _sync_spans(self) -> None:
         # the variable-length templates as the native index must see them (it answers lines
@@ -1355,11 +1401,10 @@ class TemplateEngine:
             gone.append(self._fold(b, s, c))
         return gone
 
-    @staticmethod
-    def _fold(b: _Bucket, s: _Cluster, into: _Cluster) -> str:
+    def _fold(self, b: _Bucket, s: _Cluster, into: _Cluster) -> str:
         """Retire ``s`` (a template ``into`` covers) into ``into``; returns the retired id."""
         b.remove(s)
-        s.merged_into = into
+        self._retire(s, into)
         into.count += s.count
         for g in s.sib.values():
             if s in g.members:
@@ -1518,7 +1563,7 @@ class TemplateEngine:
         for m in members:
             if m is not survivor:
                 b.remove(m)
-                m.merged_into = survivor
+                self._retire(m, survivor)
                 survivor.count += m.count
         return self._retokenise(survivor, tuple(merged))
 
