@@ -894,3 +894,20 @@ def test_announcing_leaves_add_and_the_templates_unchanged() -> None:
     on, off = TemplateEngine(EngineConfig(announce_retired=True)), TemplateEngine(EngineConfig())
     assert [on.add(line) for line in lines] == [off.add(line) for line in lines]
     assert on.templates() == off.templates()
+
+
+def test_the_stream_with_announced_numbers_groups_like_final_under_the_harness_semantics() -> None:
+    users = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan"]
+    text = "".join(f"greeting sent to {u} after logout\n" for u in users)
+
+    def harness(**options: bool) -> list[str]:
+        out = io.StringIO()
+        run(io.StringIO(text), out, **options)
+        rows = [json.loads(line) for line in out.getvalue().splitlines()]
+        last = {r["cluster"]: r["template"] for r in rows}
+        return [last[r["cluster"]] for r in rows]
+
+    final = harness(final=True)
+    assert harness(announce_retired=True) == final
+    assert harness(announce_retired=True, message_cache=False) == final
+    assert harness() != final  # the default stream keeps the stranded lines' templates

@@ -1,4 +1,4 @@
-"""``python -m template_matching.engine [--final] [--text] [--no-message-cache]``: the
+"""``python -m template_matching.engine [--final] [--text] [--no-message-cache] [--announce-retired]``: the
 ``logmesh parse`` command without the CLI framework (starts faster; see cli_parse.py for the
 options)."""
 
@@ -8,15 +8,20 @@ import sys
 
 from .stream import run
 
-_FLAGS = frozenset({"--final", "--stream", "--text", "--no-message-cache"})
+_FLAGS = frozenset({"--final", "--stream", "--text", "--no-message-cache", "--announce-retired"})
 
 
-def _parse(argv: list[str]) -> tuple[bool, bool, bool]:
-    """(final, as_json, message_cache)."""
+def _parse(argv: list[str]) -> tuple[bool, bool, bool, bool]:
+    """(final, as_json, message_cache, announce_retired)."""
     if set(argv) <= _FLAGS and not {"--final", "--stream"} <= set(argv):
         # the plain flags without argparse: importing it costs as much CPU as parsing a few
         # thousand lines, and this entry point is there to start fast
-        return "--final" in argv, "--text" not in argv, "--no-message-cache" not in argv
+        return (
+            "--final" in argv,
+            "--text" not in argv,
+            "--no-message-cache" not in argv,
+            "--announce-retired" in argv,
+        )
     import argparse
 
     ap = argparse.ArgumentParser(prog="python -m template_matching.engine", description=__doc__)
@@ -25,18 +30,23 @@ def _parse(argv: list[str]) -> tuple[bool, bool, bool]:
     mode.add_argument("--stream", action="store_true", help="answer each line at once (default)")
     ap.add_argument("--text", action="store_true", help="'template_id<TAB>template' instead of JSON")
     ap.add_argument("--no-message-cache", action="store_true", help="answer repeated lines without the cache")
+    ap.add_argument(
+        "--announce-retired",
+        action="store_true",
+        help="report a merged template's number again under the template that absorbed it (stream regroups as --final)",
+    )
     args = ap.parse_args(argv)
-    return args.final, not args.text, not args.no_message_cache
+    return args.final, not args.text, not args.no_message_cache, args.announce_retired
 
 
 def main(argv: list[str] | None = None) -> None:
-    final, as_json, message_cache = _parse(sys.argv[1:] if argv is None else argv)
+    final, as_json, message_cache, announce_retired = _parse(sys.argv[1:] if argv is None else argv)
     source = open(sys.stdin.fileno(), encoding="utf-8", errors="replace", newline="\n", closefd=False)  # noqa: SIM115
     sink = open(  # noqa: SIM115
         sys.stdout.fileno(), "w", encoding="utf-8", closefd=False, buffering=1 if sys.stdout.isatty() else -1
     )
     try:
-        run(source, sink, final=final, as_json=as_json, message_cache=message_cache)
+        run(source, sink, final=final, as_json=as_json, message_cache=message_cache, announce_retired=announce_retired)
     finally:
         sink.flush()
 

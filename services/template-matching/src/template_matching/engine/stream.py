@@ -13,6 +13,7 @@ import io
 import json
 from array import array
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import TextIO
 
 from .core import EngineConfig, TemplateEngine
@@ -79,11 +80,15 @@ def run(
     as_json: bool = True,
     message_cache: bool = True,
     universal_newlines: bool = False,
+    announce_retired: bool = False,
 ) -> int:
     """Parse every line of ``source``; returns the number of messages. ``message_cache``
     off answers every line through masking and matching (the speed on unseen lines).
-    ``universal_newlines``: see :func:`blocks`."""
-    engine = TemplateEngine(EngineConfig() if message_cache else EngineConfig(message_cache_size=0))
+    ``universal_newlines``: see :func:`blocks`. ``announce_retired``: see
+    :class:`EngineConfig` (a merged template's number is reported again by the template
+    that absorbed it, so a consumer keeping each cluster's last template regroups it)."""
+    config = EngineConfig(announce_retired=announce_retired)
+    engine = TemplateEngine(config if message_cache else replace(config, message_cache_size=0))
     if final:
         clusters = array("I")
         for block in blocks(source, universal_newlines):
