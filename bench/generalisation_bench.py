@@ -228,7 +228,7 @@ def main() -> int:
     t0 = time.time()
     report: dict = {"generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "grid": GRID}
     default = EngineConfig()
-    # the stream with retired numbers announced (EngineConfig.announce_retired, off by default)
+    # the stream with retired numbers announced (EngineConfig.announce_retired: logmesh parse's default)
     announce = EngineConfig(announce_retired=True)
     rows = {}
     for name, (contents, gt) in loghub.items():
@@ -466,10 +466,11 @@ def main() -> int:
         "",
         "A template merged into another (absorbed when a template generalised, or a sibling group merged) keeps "
         "its number in the lines already answered; under the harness's `cmd:` semantics those lines keep the "
-        "old template, so the event type counts as split. 'lines under retired numbers' counts them (default "
-        "stream). 'stream, announced' is the stream with `EngineConfig(announce_retired=True)`: the absorbing "
+        "old template, so the event type counts as split. 'lines under retired numbers' counts them (stream "
+        "without announcing). 'stream, announced' is the stream with `EngineConfig(announce_retired=True)`: the absorbing "
         "template's next lines are reported under each retired number once (again after each later change of "
-        "its template), so the consumer regroups them as `--final` does. Off by default (see "
+        "its template), so the consumer regroups them as `--final` does. It is the default of "
+        "`logmesh parse` (stream mode; `--no-announce-retired` gives the 'stream' column; see "
         "docs/decisions/template-engine.md, sixth pass).",
         "",
         "| source | lines under retired numbers | stream | stream, announced | final | announced k=1 / k=3 GA |",

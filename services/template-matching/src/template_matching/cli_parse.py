@@ -46,12 +46,23 @@ def parse(
             help="answer a line seen before from the exact-message cache (default), or mask and match every line.",
         ),
     ] = True,
+    announce_retired: Annotated[
+        bool,
+        typer.Option(
+            "--announce-retired/--no-announce-retired",
+            help="stream: when a template is merged into another, report its number again on the absorbing "
+            "template's next line, so a consumer keeping each cluster's last template regroups as --final (default).",
+        ),
+    ] = True,
 ) -> None:
     """Mine log templates from messages on stdin; one result line per message."""
     if hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(errors="replace")
     try:
-        run(sys.stdin, sys.stdout, final=final, as_json=as_json, message_cache=message_cache)
+        run(
+            sys.stdin, sys.stdout, final=final, as_json=as_json, message_cache=message_cache,
+            announce_retired=announce_retired,
+        )
     finally:
         sys.stdout.flush()
 

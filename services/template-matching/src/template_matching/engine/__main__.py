@@ -32,8 +32,10 @@ def _parse(argv: list[str]) -> tuple[bool, bool, bool, bool]:
     ap.add_argument("--no-message-cache", action="store_true", help="answer repeated lines without the cache")
     ap.add_argument(
         "--announce-retired",
-        action="store_true",
-        help="report a merged template's number again under the template that absorbed it (stream regroups as --final)",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="report a merged template's number again under the template that absorbed it, so the stream "
+        "regroups as --final (default; --no-announce-retired keeps each line's first answer only)",
     )
     args = ap.parse_args(argv)
     return args.final, not args.text, not args.no_message_cache, args.announce_retired

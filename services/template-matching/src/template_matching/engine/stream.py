@@ -80,14 +80,14 @@ def run(
     as_json: bool = True,
     message_cache: bool = True,
     universal_newlines: bool = False,
-    announce_retired: bool = False,
+    announce_retired: bool = True,
 ) -> int:
     """Parse every line of ``source``; returns the number of messages. ``message_cache``
     off answers every line through masking and matching (the speed on unseen lines).
     ``universal_newlines``: see :func:`blocks`. ``announce_retired``: see
     :class:`EngineConfig` (a merged template's number is reported again by the template
     that absorbed it, so a consumer keeping each cluster's last template regroups it)."""
-    config = EngineConfig(announce_retired=announce_retired)
+    config = EngineConfig(announce_retired=announce_retired and not final)  # final answers are current already
     engine = TemplateEngine(config if message_cache else replace(config, message_cache_size=0))
     if final:
         clusters = array("I")
