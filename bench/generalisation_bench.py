@@ -408,36 +408,18 @@ def main() -> int:
             f"{fmt(r['engine_stream'])} | {fmt(r['engine_final'])} | {fmt(r['drain3_default'])} "
             f"| {fmt(r['drain3_masked'])} |"
         )
-    sblind = json.loads((RESULTS / "generalisation-service-blind.json").read_text())["corpora"]["ServicePlatform"]
-    md.append(
-        f"| ServicePlatform (blind) | {sblind['lines']} | {sblind['event_types']} | "
-        f"{fmt(sblind['engine_stream'])} | {fmt(sblind['engine_final'])} | {fmt(sblind['drain3_default'])} "
-        f"| {fmt(sblind['drain3_masked'])} |"
-    )
-    eblind = json.loads((RESULTS / "generalisation-edge-blind.json").read_text())
-    md.append(
-        f"| EdgePlatform (blind) | {eblind['lines']} | {eblind['event_types']} | "
-        f"{fmt(eblind['engine_stream'])} | {fmt(eblind['engine_final'])} | {fmt(eblind['drain3_default'])} "
-        f"| {fmt(eblind['drain3_masked'])} |"
-    )
-    tblind = json.loads((RESULTS / "generalisation-tooling-blind.json").read_text())
-    md.append(
-        f"| ToolingPlatform (blind) | {tblind['lines']} | {tblind['event_types']} | "
-        f"{fmt(tblind['engine_stream'])} | {fmt(tblind['engine_final'])} | {fmt(tblind['drain3_default'])} "
-        f"| {fmt(tblind['drain3_masked'])} |"
-    )
-    mblind = json.loads((RESULTS / "generalisation-mesh-blind.json").read_text())
-    md.append(
-        f"| MeshPlatform (blind) | {mblind['lines']} | {mblind['event_types']} | "
-        f"{fmt(mblind['engine_stream'])} | {fmt(mblind['engine_final'])} | {fmt(mblind['drain3_default'])} "
-        f"| {fmt(mblind['drain3_masked'])} |"
-    )
-    kblind = json.loads((RESULTS / "generalisation-stack-blind.json").read_text())
-    md.append(
-        f"| StackPlatform (blind) | {kblind['lines']} | {kblind['event_types']} | "
-        f"{fmt(kblind['engine_stream'])} | {fmt(kblind['engine_final'])} | {fmt(kblind['drain3_default'])} "
-        f"| {fmt(kblind['drain3_masked'])} |"
-    )
+    blind_runs = [
+        ("ServicePlatform", json.loads((RESULTS / "generalisation-service-blind.json").read_text())["corpora"]["ServicePlatform"]),
+        *((name, json.loads((RESULTS / f"generalisation-{file}-blind.json").read_text()))
+          for name, file in (("EdgePlatform", "edge"), ("ToolingPlatform", "tooling"), ("MeshPlatform", "mesh"),
+                             ("StackPlatform", "stack"))),
+    ]
+    for name, blind in blind_runs:
+        md.append(
+            f"| {name} (blind) | {blind['lines']} | {blind['event_types']} | "
+            f"{fmt(blind['engine_stream'])} | {fmt(blind['engine_final'])} | {fmt(blind['drain3_default'])} "
+            f"| {fmt(blind['drain3_masked'])} |"
+        )
     for n, r in corpora.items():
         md.append(
             f"| {n} | {r['lines']} | {r['event_types']} | {fmt(r['engine_stream'])} | {fmt(r['engine_final'])} "
