@@ -29,12 +29,13 @@ def test_deliveries_of_a_poll_equal_delivery_of_each_record() -> None:
     assert got[0].headers is got[1].headers and got[2].headers == {}
 
 
-def test_the_poll_parser_keeps_every_record_for_ack_and_nack() -> None:
-    poll = tuple(record(n, TRACE) for n in range(5))
+def test_the_poll_parser_keeps_every_delivery_for_ack_and_nack() -> None:
+    poll = tuple(deliveries_of([record(n, TRACE) for n in range(5)]))  # what the runtime's fetcher yields
     parser = AioKafkaBatchParser(KafkaAckableMessage, None)
     message = asyncio.run(_parse_poll(poll, parser.parse_batch))
-    assert message.raw_message == poll
+    assert message.raw_message is poll
     assert message.headers == {"traceparent": TRACE[0][1].decode()}
+    assert message.message_id == "0-0-1000"  # FastStream's id from the first record, as before
 
 
 def test_a_polls_span_has_the_first_trace_as_parent_and_each_other_trace_linked_once() -> None:

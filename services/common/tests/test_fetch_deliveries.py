@@ -1,0 +1,170 @@
+"""The fetcher's ``Delivery`` unpacking (``_DeliveryRecords``) against aiokafka's own, on the same fetched bytes.
+
+aiokafka is pinned exactly; the runtime relies on a few of its internals (which name the Fetcher calls for each
+partition's data, with which arguments, and how FetchResult drains it). The first tests fail loudly when those
+change; the rest hold the deliveries, the skipped batches and the fetch positions equal to aiokafka's.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import struct
+
+import aiokafka
+import pytest
+from aiokafka.consumer import fetcher as aiokafka_fetcher
+from aiokafka.errors import CorruptRecordException
+from aiokafka.record._crc32c import crc as crc32c
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
+from aiokafka.record.memory_records import MemoryRecords
+from aiokafka.structs import TopicPartition
+
+from logmesh_runtime import kafka
+from logmesh_runtime.kafka import AS_DELIVERIES, Delivery, deliveries_of
+
+TP = TopicPartition("logs.raw", 2)
+TRACE = [("traceparent", b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")]
+CODECS = {"none": 0, "gzip": 1, "snappy": 2, "lz4": 3, "zstd": 4}
+READ_UNCOMMITTED, READ_COMMITTED = 0, 1
+CONTROL = 0x20
+
+
+def batch(base: int, records: list[tuple[bytes | None, bytes | None, list]], *, codec: str = "zstd",
+          producer_id: int = -1, transactional: bool = False, attributes: int = 0) -> bytes:
+    """One v2 record batch as a broker returns it: offsets from ``base``, CRC over the final attributes."""
+    builder = DefaultRecordBatchBuilder(2, CODECS[codec], int(transactional), producer_id, 0 if producer_id >= 0
+                                        else -1, -1, 1 << 20)
+    for index, (key, value, headers) in enumerate(records):
+        assert builder.append(index, 1_796_335_200_000 + base + index, key, value, headers) is not None
+    data = bytearray(builder.build())
+    data[0:8] = struct.pack(">q", base)
+    if attributes:
+        data[21:23] = struct.pack(">h", struct.unpack(">h", data[21:23])[0] | attributes)
+        data[17:21] = struct.pack(">I", crc32c(bytes(data[21:])))
+    return bytes(data)
+
+
+def marker(base: int, producer_id: int, abort: bool) -> bytes:
+    """A transaction's commit or abort marker: a control batch of one record keyed (version 0, type)."""
+    return batch(base, [(struct.pack(">hh", 0, 0 if abort else 1), struct.pack(">hi", 0, 0), [])],
+                 codec="none", producer_id=producer_id, transactional=True, attributes=CONTROL)
+
+
+def both(data: bytes, *, fetch_offset: int = 0, aborted: list | None = None, isolation: int = READ_UNCOMMITTED,
+         check_crcs: bool = True) -> tuple[object, object]:
+    """aiokafka's own PartitionRecords and the runtime's, over the same fetched bytes."""
+    def make(kind: type, key_deserializer: object) -> object:
+        return kind(TP, MemoryRecords(data), list(aborted or []), fetch_offset, key_deserializer, None,
+                    check_crcs, isolation)
+    return make(kafka._AIOKAFKA_PARTITION_RECORDS, None), make(kafka._DeliveryRecords, AS_DELIVERIES)
+
+
+def drain(theirs: object, ours: object) -> tuple[list[Delivery], list[Delivery]]:
+    theirs_list = list(theirs)  # type: ignore[call-overload]
+    ours_list = list(ours)  # type: ignore[call-overload]
+    assert ours.next_fetch_offset == theirs.next_fetch_offset  # type: ignore[attr-defined]
+    return ours_list, deliveries_of(theirs_list)
+
+
+# ---------------------------------------------------------------------------- the pinned internals
+
+
+def test_the_aiokafka_internals_the_runtime_relies_on_are_still_there() -> None:
+    assert aiokafka.__version__ == "0.14.0", "re-check _DeliveryRecords against the new aiokafka, then re-pin"
+    assert aiokafka_fetcher.PartitionRecords is kafka._partition_records, "the Fetcher would build ConsumerRecords"
+    base = kafka._AIOKAFKA_PARTITION_RECORDS
+    assert list(inspect.signature(base.__init__).parameters) == [
+        "self", "tp", "records", "aborted_transactions", "fetch_offset", "key_deserializer", "value_deserializer",
+        "check_crcs", "isolation_level"]
+    assert all(hasattr(base, name) for name in ("_consume_aborted_up_to", "_contains_abort_marker", "__next__"))
+    # the Fetcher looks the name up in its module when data arrives, and passes the consumer's key_deserializer
+    assert "PartitionRecords(" in inspect.getsource(aiokafka_fetcher.Fetcher._proc_fetch_request)
+    assert "self._key_deserializer" in inspect.getsource(aiokafka_fetcher.Fetcher._proc_fetch_request)
+    # FetchResult drains by iterating, and reads next_fetch_offset for positions (pause, seek, rebalance)
+    getall = inspect.getsource(aiokafka_fetcher.FetchResult.getall)
+    assert "for msg in self._partition_records" in getall
+    assert "next_fetch_offset" in inspect.getsource(aiokafka_fetcher.FetchResult)
+    assert aiokafka_fetcher.READ_COMMITTED == READ_COMMITTED
+
+
+def test_other_consumers_still_get_aiokafkas_records() -> None:
+    data = batch(0, [(b"k", b"v", TRACE)])
+    plain = aiokafka_fetcher.PartitionRecords(TP, MemoryRecords(data), [], 0, None, None, True, READ_UNCOMMITTED)
+    assert type(plain) is kafka._AIOKAFKA_PARTITION_RECORDS
+    (record,) = list(plain)
+    assert record.headers == tuple(TRACE) and record.value == b"v"
+
+
+# ---------------------------------------------------------------------------- equal to aiokafka's
+
+
+@pytest.mark.parametrize("codec", list(CODECS))
+def test_deliveries_equal_aiokafkas_records_turned_into_deliveries(codec: str) -> None:
+    other = [("traceparent", b"00-1af7651916cd43dd8448eb211c80319c-c7ad6b7169203331-01")]
+    first = [(b"org/svc-%d" % (i % 3), b'{"message":"line %d"}' % i, TRACE) for i in range(40)]
+    second = [(None, b"no key", []), (b"k", None, []), (b"k", b"", [("bin", b"\xff\xfe")]),
+              (b"k", b"v", [("a", b"1"), ("b", b"2")]), (b"k", b"v", other), (b"k", b"v", other)]
+    data = batch(100, first, codec=codec) + batch(140, second, codec=codec)
+    ours, expected = drain(*both(data, fetch_offset=100))
+    assert ours == expected and len(ours) == 46
+    assert all(type(delivery) is Delivery for delivery in ours)
+    assert [d.offset for d in ours] == list(range(100, 146))
+    assert ours[0].timestamp_ms == 1_796_335_200_100 and ours[40].key is None and ours[41].value == b""
+    assert ours[42].headers == {"bin": "//4="}  # not UTF-8: base64, as before
+    assert ours[0].headers is ours[39].headers and ours[44].headers is ours[45].headers  # runs share, read-only
+    with pytest.raises(TypeError):
+        ours[0].headers["x"] = "y"  # type: ignore[index]
+
+
+def test_a_fetch_from_inside_a_batch_starts_at_the_fetch_offset() -> None:
+    data = batch(10, [(b"k", b"v%d" % i, []) for i in range(8)])
+    ours, expected = drain(*both(data, fetch_offset=14))
+    assert ours == expected and [d.offset for d in ours] == [14, 15, 16, 17]
+
+
+def test_a_poll_that_stops_early_leaves_the_position_after_its_last_delivery() -> None:
+    data = batch(0, [(b"k", b"v%d" % i, []) for i in range(5)]) + batch(5, [(b"k", b"w%d" % i, []) for i in range(5)])
+    theirs, ours = both(data)
+    for taken in (3, 4, 3):  # FetchResult.getall(max_records): iterate, stop, read next_fetch_offset, resume later
+        got = list(itertools.islice(iter(ours), taken))  # type: ignore[call-overload]
+        want = deliveries_of(list(itertools.islice(theirs, taken)))  # type: ignore[call-overload]
+        assert got == want and ours.next_fetch_offset == theirs.next_fetch_offset == got[-1].offset + 1  # type: ignore[attr-defined]
+    assert list(iter(ours)) == [] and ours.next_fetch_offset == theirs.next_fetch_offset == 10  # type: ignore[call-overload,attr-defined]
+
+
+def test_control_batches_are_skipped_and_the_position_moves_past_them() -> None:
+    data = (batch(0, [(b"k", b"a", [])], producer_id=7, transactional=True) + marker(1, 7, abort=False)
+            + batch(2, [(b"k", b"b", [])]) + marker(3, 7, abort=False))
+    for isolation in (READ_UNCOMMITTED, READ_COMMITTED):
+        ours, expected = drain(*both(data, isolation=isolation))
+        assert ours == expected and [d.value for d in ours] == [b"a", b"b"]
+    theirs, mine = both(data)
+    list(theirs), list(mine)  # type: ignore[call-overload]
+    assert mine.next_fetch_offset == theirs.next_fetch_offset == 4  # type: ignore[attr-defined]
+
+
+def test_aborted_transactions_are_skipped_only_when_reading_committed() -> None:
+    data = (batch(0, [(b"k", b"aborted-1", []), (b"k", b"aborted-2", [])], producer_id=7, transactional=True)
+            + batch(2, [(b"k", b"committed", [])], producer_id=8, transactional=True)
+            + marker(3, 7, abort=True) + marker(4, 8, abort=False)
+            + batch(5, [(b"k", b"later", [])], producer_id=7, transactional=True) + marker(6, 7, abort=False))
+    aborted = [(7, 0)]
+    committed, expected = drain(*both(data, aborted=aborted, isolation=READ_COMMITTED))
+    assert committed == expected and [d.value for d in committed] == [b"committed", b"later"]
+    uncommitted, expected = drain(*both(data, aborted=aborted, isolation=READ_UNCOMMITTED))
+    assert uncommitted == expected and [d.value for d in uncommitted] == [b"aborted-1", b"aborted-2", b"committed",
+                                                                          b"later"]
+
+
+def test_a_corrupt_batch_raises_as_aiokafka_does_when_crcs_are_checked() -> None:
+    good = batch(0, [(b"k", b"fine", [])], codec="none")
+    bad = bytearray(batch(1, [(b"k", b"value", [])], codec="none"))
+    bad[-3] ^= 0xFF  # inside the value: the CRC no longer matches
+    theirs, ours = both(good + bytes(bad))
+    for records in (theirs, ours):
+        assert next(iter(records)).value == b"fine"  # type: ignore[call-overload]
+        with pytest.raises(CorruptRecordException):
+            next(iter(records))  # type: ignore[call-overload]
+    unchecked, expected = drain(*both(good + bytes(bad), check_crcs=False))
+    assert unchecked == expected and len(unchecked) == 2
