@@ -387,11 +387,7 @@ class Mesh:
 
         async def on_poll(message: KafkaMessage) -> None:
             async with in_flight:
-                # the fetcher made the deliveries (_DeliveryRecords); a poll holds one run per partition
-                by_topic: dict[str, list[Delivery]] = {}
-                for name, run in itertools.groupby(message.raw_message, _topic_of):
-                    by_topic.setdefault(name, []).extend(run)
-                for name, deliveries in by_topic.items():
+                for name, deliveries in _by_topic(message.raw_message).items():
                     registration = registrations[name]
                     if registration.batch:
                         await self._process_batch(registration, deliveries)
@@ -727,6 +723,15 @@ async def _no_body(_message: Any) -> None:
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 _new_delivery = tuple.__new__  # Delivery's own __new__ is a Python-level lambda: one frame per record more
 _topic_of = operator.itemgetter(0)  # Delivery.topic
+
+
+def _by_topic(poll: Sequence[Delivery]) -> dict[str, list[Delivery]]:
+    """A poll's deliveries (made by the fetcher, ``_DeliveryRecords``) by topic, in order. A poll is one run
+    per partition, so runs are grouped at C speed rather than record by record."""
+    by_topic: dict[str, list[Delivery]] = {}
+    for name, run in itertools.groupby(poll, _topic_of):
+        by_topic.setdefault(name, []).extend(run)
+    return by_topic
 
 
 def delivery_of(raw: Any) -> Delivery:
