@@ -8,12 +8,12 @@ change; the rest hold the deliveries, the skipped batches and the fetch position
 from __future__ import annotations
 
 import inspect
-import itertools
 import struct
 
 import aiokafka
 import pytest
 from aiokafka.consumer import fetcher as aiokafka_fetcher
+from aiokafka.consumer.subscription_state import SubscriptionState
 from aiokafka.errors import CorruptRecordException
 from aiokafka.record._crc32c import crc as crc32c
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
@@ -81,10 +81,16 @@ def test_the_aiokafka_internals_the_runtime_relies_on_are_still_there() -> None:
     # the Fetcher looks the name up in its module when data arrives, and passes the consumer's key_deserializer
     assert "PartitionRecords(" in inspect.getsource(aiokafka_fetcher.Fetcher._proc_fetch_request)
     assert "self._key_deserializer" in inspect.getsource(aiokafka_fetcher.Fetcher._proc_fetch_request)
-    # FetchResult drains by iterating, and reads next_fetch_offset for positions (pause, seek, rebalance)
-    getall = inspect.getsource(aiokafka_fetcher.FetchResult.getall)
-    assert "for msg in self._partition_records" in getall
-    assert "next_fetch_offset" in inspect.getsource(aiokafka_fetcher.FetchResult)
+    # FetchResult.getall is the runtime's for its records; the rest of FetchResult is aiokafka's, reading
+    # next_fetch_offset for positions (pause, seek, rebalance) and dropping records with _partition_records = None
+    assert aiokafka_fetcher.FetchResult.getall is kafka._getall
+    getall = inspect.getsource(kafka._aiokafka_getall)
+    for part in ("self.check_assignment(tp)", "self.has_more()", "self._update_position()",
+                 "self._partition_records = None"):
+        assert part in getall
+    assert "next_fetch_offset" in inspect.getsource(aiokafka_fetcher.FetchResult.check_assignment)
+    assert "next_fetch_offset" in inspect.getsource(aiokafka_fetcher.FetchResult._update_position)
+    assert "type(res_or_error) is FetchResult" in inspect.getsource(aiokafka_fetcher.Fetcher.fetched_records)
     assert aiokafka_fetcher.READ_COMMITTED == READ_COMMITTED
 
 
@@ -123,14 +129,48 @@ def test_a_fetch_from_inside_a_batch_starts_at_the_fetch_offset() -> None:
     assert ours == expected and [d.offset for d in ours] == [14, 15, 16, 17]
 
 
-def test_a_poll_that_stops_early_leaves_the_position_after_its_last_delivery() -> None:
+def fetch_results(data: bytes, position: int = 0) -> list[tuple[object, object]]:
+    """aiokafka's and the runtime's records, each behind a real FetchResult at a real partition position."""
+    pairs = []
+    for records in both(data, fetch_offset=position):
+        subscriptions = SubscriptionState()
+        subscriptions.assign_from_user({TP})
+        subscriptions.seek(TP, position)
+        assignment = subscriptions.subscription.assignment
+        result = aiokafka_fetcher.FetchResult(TP, assignment=assignment, partition_records=records, backoff=0)
+        pairs.append((result, assignment.state_value(TP)))
+    return pairs
+
+
+async def test_polls_that_stop_at_max_records_resume_where_they_stopped() -> None:
     data = batch(0, [(b"k", b"v%d" % i, []) for i in range(5)]) + batch(5, [(b"k", b"w%d" % i, []) for i in range(5)])
-    theirs, ours = both(data)
-    for taken in (3, 4, 3):  # FetchResult.getall(max_records): iterate, stop, read next_fetch_offset, resume later
-        got = list(itertools.islice(iter(ours), taken))  # type: ignore[call-overload]
-        want = deliveries_of(list(itertools.islice(theirs, taken)))  # type: ignore[call-overload]
-        assert got == want and ours.next_fetch_offset == theirs.next_fetch_offset == got[-1].offset + 1  # type: ignore[attr-defined]
-    assert list(iter(ours)) == [] and ours.next_fetch_offset == theirs.next_fetch_offset == 10  # type: ignore[call-overload,attr-defined]
+    (theirs, their_state), (ours, our_state) = fetch_results(data)
+    for taken in (3, 4, 1, 1, 3):  # Fetcher.fetched_records: getall(max_records), positions updated each time
+        want, got = deliveries_of(theirs.getall(taken)), ours.getall(taken)  # type: ignore[attr-defined]
+        assert got == want and our_state.position == their_state.position  # type: ignore[attr-defined]
+    assert not ours.has_more() and not theirs.has_more()  # type: ignore[attr-defined]
+    assert our_state.position == 10  # type: ignore[attr-defined]
+
+
+async def test_getone_hands_out_single_deliveries() -> None:
+    data = batch(0, [(b"k", b"v%d" % i, []) for i in range(3)]) + batch(3, [(b"k", b"w", [])])
+    (theirs, their_state), (ours, our_state) = fetch_results(data)
+    for _ in range(4):
+        assert ours.getone() == deliveries_of([theirs.getone()])[0]  # type: ignore[attr-defined]
+        assert our_state.position == their_state.position  # type: ignore[attr-defined]
+    assert ours.getone() is None and theirs.getone() is None  # type: ignore[attr-defined]
+
+
+async def test_a_sought_or_paused_partition_gets_nothing_from_a_fetch_made_before() -> None:
+    data = batch(0, [(b"k", b"v%d" % i, []) for i in range(6)])
+    (theirs, their_state), (ours, our_state) = fetch_results(data)
+    assert len(ours.getall(2)) == len(theirs.getall(2)) == 2  # type: ignore[attr-defined]
+    our_state.seek(0)  # type: ignore[attr-defined]
+    their_state.seek(0)  # type: ignore[attr-defined]
+    assert ours.getall(2) == theirs.getall(2) == [] and not ours.has_more()  # type: ignore[attr-defined]
+    (ours, our_state), = fetch_results(data)[1:]
+    our_state.pause()  # type: ignore[attr-defined]
+    assert ours.getall(2) == [] and not ours.has_more()  # type: ignore[attr-defined]
 
 
 def test_control_batches_are_skipped_and_the_position_moves_past_them() -> None:

@@ -786,28 +786,67 @@ AS_DELIVERIES = _AsDeliveries()
 
 
 class _DeliveryRecords(aiokafka_fetcher.PartitionRecords):
-    """One partition's fetched record batches, unpacked straight into ``Delivery`` tuples.
+    """One partition's fetched record batches, unpacked straight into ``Delivery`` tuples, a batch at a time.
 
     aiokafka's own unpacking builds a ``ConsumerRecord`` per record (a Python-level constructor, a headers
-    tuple, a checksum look-up) that the runtime only turned into a ``Delivery``: ~6 µs per record on the
-    hot consumers (docs/decisions/consume-path.md). The fetch rules stay aiokafka's: CRC checked per batch
-    when ``check_crcs``, control batches skipped, aborted transactions skipped under read_committed
-    (aiokafka's own helpers), ``next_fetch_offset`` exact after every delivery so a poll that stops at
-    ``max_records`` resumes at the next record, and past a batch's end for compacted batches.
+    tuple, a checksum look-up) that the runtime only turned into a ``Delivery``, and hands records out one by
+    one through a generator and ``FetchResult.getall``'s loop (docs/decisions/consume-path.md). The fetch
+    rules stay aiokafka's: CRC checked per batch when ``check_crcs``, control batches skipped, aborted
+    transactions skipped under read_committed (aiokafka's own helpers), and ``next_fetch_offset`` is right
+    whenever deliveries are handed out: after the last one handed out, past a batch's end once all of it
+    was (a compacted batch may end beyond its last record).
     """
 
-    def __iter__(self) -> Any:
-        # the generator itself, not ``self``: FetchResult.getall's loop then resumes it without a Python-level
-        # ``__next__`` frame per record. getone's ``next(self)`` still goes through ``__next__``.
-        return self._records_iterator if self._records_iterator is not None else iter(())
+    next_fetch_offset: int
+    _records_iterator: Any
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._batches: Any = self._records_iterator  # _unpack_records: per batch, its deliveries and its end
+        self._pending: list[Delivery] = []  # the current batch's deliveries; those from self._at on are not out
+        self._at = 0
+        self._pending_end = self.next_fetch_offset  # where the current batch ends
+        self.exhausted = False
+
+    def __next__(self) -> Delivery:  # FetchResult.getone
+        taken = self.take(1)
+        if not taken:
+            raise StopIteration
+        return taken[0]
+
+    def take(self, max_records: int | None) -> list[Delivery]:
+        """Up to ``max_records`` deliveries (all that are left with None); ``next_fetch_offset`` follows."""
+        taken: list[Delivery] = []
+        while True:
+            pending, at = self._pending, self._at
+            if at < len(pending):
+                room = len(pending) - at if max_records is None else max_records - len(taken)
+                if at == 0 and room >= len(pending) and not taken:
+                    taken = pending  # the common case: a whole batch, no copy
+                else:
+                    taken += pending[at:at + room]
+                self._at = at = min(at + room, len(pending))
+                if at < len(pending):
+                    self.next_fetch_offset = taken[-1].offset + 1
+                    return taken
+            self.next_fetch_offset = self._pending_end  # this batch is all out
+            if max_records is not None and len(taken) >= max_records:
+                return taken
+            batch = next(self._batches, None) if self._batches is not None else None
+            if batch is None:
+                self._batches = self._records_iterator = None
+                self.exhausted = True
+                return taken
+            self._pending, self._pending_end = batch
+            self._at = 0
 
     def _unpack_records(self) -> Any:
         tp = self._tp
         topic, partition = tp.topic, tp.partition
         records = self._records
         read_committed = self._isolation_level == aiokafka_fetcher.READ_COMMITTED
-        new, no_headers = _new_delivery, _NO_HEADERS
-        last_raw: Any = None
+        new, headers_of, no_headers, proxy = _new_delivery, _headers, _NO_HEADERS, MappingProxyType
+        last_raw: Any = None  # a publish shares its headers: decode each run once and share it, read-only
         last: Mapping[str, str] = no_headers
         while records.has_next():
             batch = records.next_batch()
@@ -823,21 +862,36 @@ class _DeliveryRecords(aiokafka_fetcher.PartitionRecords):
             if batch.is_control_batch:  # commit/abort markers, whatever the isolation level
                 self.next_fetch_offset = batch.next_offset
                 continue
-            start = self.next_fetch_offset  # offsets rise within a batch: earlier ones were delivered before
-            for record in batch:
-                offset = record.offset
-                if offset < start:
-                    continue
-                raw_headers = record.headers
-                if raw_headers != last_raw:  # a publish shares its headers: decode each run once, share it read-only
-                    last_raw = raw_headers
-                    last = MappingProxyType(_headers(raw_headers)) if raw_headers else no_headers
-                delivery = new(Delivery, (topic, partition, offset, record.key, record.timestamp, last,
-                                          record.value or b""))
-                self.next_fetch_offset = offset + 1
-                yield delivery
-            # v2 batches keep their last offset when compaction removed the last record: step past it
-            self.next_fetch_offset = batch.next_offset
+            start = self.next_fetch_offset  # a fetch may begin inside a batch
+            deliveries = [
+                new(Delivery, (
+                    topic, partition, record.offset, record.key, record.timestamp,
+                    last if (raw := record.headers) == last_raw
+                    else (last := proxy(headers_of(last_raw := raw)) if raw else no_headers),
+                    record.value or b"",
+                ))
+                for record in batch
+            ]
+            if deliveries and deliveries[0].offset < start:
+                deliveries = [delivery for delivery in deliveries if delivery.offset >= start]
+            yield deliveries, batch.next_offset
+
+
+_aiokafka_getall = aiokafka_fetcher.FetchResult.getall
+
+
+def _getall(self: Any, max_records: int | None = None) -> list[Any]:
+    """``FetchResult.getall``: a batch of deliveries at a time for ``_DeliveryRecords``, aiokafka's otherwise."""
+    records = self._partition_records
+    if type(records) is not _DeliveryRecords:
+        return _aiokafka_getall(self, max_records)
+    if not self.check_assignment(self._topic_partition):  # unassigned, paused or sought meanwhile: dropped
+        return []
+    taken = records.take(max_records)
+    self._update_position()
+    if records.exhausted:
+        self._partition_records = None
+    return taken
 
 
 _AIOKAFKA_PARTITION_RECORDS = aiokafka_fetcher.PartitionRecords
@@ -856,3 +910,4 @@ def _partition_records(
 
 if aiokafka_fetcher.PartitionRecords is _AIOKAFKA_PARTITION_RECORDS:  # once, however often this module loads
     aiokafka_fetcher.PartitionRecords = _partition_records
+    aiokafka_fetcher.FetchResult.getall = _getall
