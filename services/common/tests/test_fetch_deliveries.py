@@ -7,8 +7,10 @@ change; the rest hold the deliveries, the skipped batches and the fetch position
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import struct
+import sys
 
 import aiokafka
 import pytest
@@ -208,3 +210,25 @@ def test_a_corrupt_batch_raises_as_aiokafka_does_when_crcs_are_checked() -> None
             next(iter(records))  # type: ignore[call-overload]
     unchecked, expected = drain(*both(good + bytes(bad), check_crcs=False))
     assert unchecked == expected and len(unchecked) == 2
+
+
+def test_a_second_copy_of_the_runtime_module_still_falls_back_to_aiokafkas_own() -> None:
+    """A reload, or a bench loading a baseline's copy: the copy's replacements wrap aiokafka's classes, not ours."""
+    spec = importlib.util.spec_from_file_location("logmesh_kafka_copy", kafka.__file__)
+    assert spec and spec.loader
+    copy = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = copy
+    try:
+        spec.loader.exec_module(copy)
+        assert copy._AIOKAFKA_PARTITION_RECORDS is kafka._AIOKAFKA_PARTITION_RECORDS
+        assert copy._aiokafka_getall is kafka._aiokafka_getall
+        data = batch(0, [(b"k", b"v", TRACE)])
+        made = aiokafka_fetcher.PartitionRecords(TP, MemoryRecords(data), [], 0, AS_DELIVERIES, None, True, 0)
+        assert type(made) is copy._DeliveryRecords and tuple(made.take(None)[0]) == (
+            "logs.raw", 2, 0, b"k", 1_796_335_200_000, {"traceparent": TRACE[0][1].decode()}, b"v")
+        plain = aiokafka_fetcher.PartitionRecords(TP, MemoryRecords(data), [], 0, None, None, True, 0)
+        assert type(plain) is kafka._AIOKAFKA_PARTITION_RECORDS
+    finally:
+        aiokafka_fetcher.PartitionRecords = kafka._partition_records
+        aiokafka_fetcher.FetchResult.getall = kafka._getall
+        del sys.modules[spec.name]

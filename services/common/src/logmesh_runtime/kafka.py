@@ -773,7 +773,9 @@ def _headers(raw_headers: Any) -> dict[str, str]:
 class _AsDeliveries:
     """The mark a consumer carries (as its ``key_deserializer``) when its fetcher should yield ``Delivery``
     tuples. Should the fetcher not honour it (aiokafka changed), records come as usual with keys unchanged,
-    and ``tests/test_fetch_deliveries.py`` fails on the pinned internals first."""
+    and ``services/common/tests/test_fetch_deliveries.py`` fails on the pinned internals first."""
+
+    logmesh_deliveries = True  # recognised by any copy of this module (a reload, a bench's baseline)
 
     def __call__(self, key: bytes | None) -> bytes | None:
         return key
@@ -785,7 +787,14 @@ class _AsDeliveries:
 AS_DELIVERIES = _AsDeliveries()
 
 
-class _DeliveryRecords(aiokafka_fetcher.PartitionRecords):
+# aiokafka's own, also when another copy of this module installed its replacements already
+_AIOKAFKA_PARTITION_RECORDS = getattr(aiokafka_fetcher.PartitionRecords, "aiokafka_class",
+                                      aiokafka_fetcher.PartitionRecords)
+_aiokafka_getall = getattr(aiokafka_fetcher.FetchResult.getall, "aiokafka_getall",
+                           aiokafka_fetcher.FetchResult.getall)
+
+
+class _DeliveryRecords(_AIOKAFKA_PARTITION_RECORDS):  # type: ignore[misc,valid-type]
     """One partition's fetched record batches, unpacked straight into ``Delivery`` tuples, a batch at a time.
 
     aiokafka's own unpacking builds a ``ConsumerRecord`` per record (a Python-level constructor, a headers
@@ -817,6 +826,8 @@ class _DeliveryRecords(aiokafka_fetcher.PartitionRecords):
     def take(self, max_records: int | None) -> list[Delivery]:
         """Up to ``max_records`` deliveries (all that are left with None); ``next_fetch_offset`` follows."""
         taken: list[Delivery] = []
+        if max_records is not None and max_records < 1:
+            return taken
         while True:
             pending, at = self._pending, self._at
             if at < len(pending):
@@ -877,9 +888,6 @@ class _DeliveryRecords(aiokafka_fetcher.PartitionRecords):
             yield deliveries, batch.next_offset
 
 
-_aiokafka_getall = aiokafka_fetcher.FetchResult.getall
-
-
 def _getall(self: Any, max_records: int | None = None) -> list[Any]:
     """``FetchResult.getall``: a batch of deliveries at a time for ``_DeliveryRecords``, aiokafka's otherwise."""
     records = self._partition_records
@@ -894,20 +902,19 @@ def _getall(self: Any, max_records: int | None = None) -> list[Any]:
     return taken
 
 
-_AIOKAFKA_PARTITION_RECORDS = aiokafka_fetcher.PartitionRecords
-
-
 def _partition_records(
     tp: Any, records: Any, aborted_transactions: Any, fetch_offset: int, key_deserializer: Any,
     value_deserializer: Any, check_crcs: bool, isolation_level: int,
 ) -> Any:
     """What aiokafka's Fetcher calls for each partition's fetched data: ``Delivery`` unpacking for the
     runtime's consumers (marked ``AS_DELIVERIES``), aiokafka's own for every other consumer."""
-    kind = _DeliveryRecords if key_deserializer is AS_DELIVERIES else _AIOKAFKA_PARTITION_RECORDS
+    marked = getattr(key_deserializer, "logmesh_deliveries", False)
+    kind = _DeliveryRecords if marked else _AIOKAFKA_PARTITION_RECORDS
     return kind(tp, records, aborted_transactions, fetch_offset, key_deserializer, value_deserializer,
                 check_crcs, isolation_level)
 
 
-if aiokafka_fetcher.PartitionRecords is _AIOKAFKA_PARTITION_RECORDS:  # once, however often this module loads
-    aiokafka_fetcher.PartitionRecords = _partition_records
-    aiokafka_fetcher.FetchResult.getall = _getall
+_partition_records.aiokafka_class = _AIOKAFKA_PARTITION_RECORDS  # type: ignore[attr-defined]
+_getall.aiokafka_getall = _aiokafka_getall  # type: ignore[attr-defined]
+aiokafka_fetcher.PartitionRecords = _partition_records
+aiokafka_fetcher.FetchResult.getall = _getall
