@@ -19,6 +19,7 @@ from aiokafka.consumer.subscription_state import SubscriptionState
 from aiokafka.errors import CorruptRecordException
 from aiokafka.record._crc32c import crc as crc32c
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
+from aiokafka.record.legacy_records import LegacyRecordBatchBuilder
 from aiokafka.record.memory_records import MemoryRecords
 from aiokafka.structs import TopicPartition
 
@@ -123,6 +124,14 @@ def test_deliveries_equal_aiokafkas_records_turned_into_deliveries(codec: str) -
     assert ours[0].headers is ours[39].headers and ours[44].headers is ours[45].headers  # runs share, read-only
     with pytest.raises(TypeError):
         ours[0].headers["x"] = "y"  # type: ignore[index]
+
+
+def test_old_format_message_sets_unpack_as_aiokafka_unpacks_them() -> None:
+    builder = LegacyRecordBatchBuilder(1, 0, 1 << 20)  # magic 1: what a broker keeping an old log format sends
+    for i in range(3):
+        builder.append(i, 1_000 + i, b"k" if i else None, b"v%d" % i)
+    ours, expected = drain(*both(bytes(builder.build())))
+    assert ours == expected and [d.offset for d in ours] == [0, 1, 2] and ours[0].key is None
 
 
 def test_a_fetch_from_inside_a_batch_starts_at_the_fetch_offset() -> None:
