@@ -471,20 +471,23 @@ class Mesh:
             events: list[Any] = []
             deliveries: list[Delivery] = []
             decoded = self._decode_together(registration, all_deliveries)
-            for index, delivery in enumerate(all_deliveries):
-                if decoded is None:
-                    try:
-                        event = decode(delivery.value, delivery)
-                    except Exception as exc:  # never skipped: whatever the decoder raises is dead-lettered
-                        await self.reject(topic, delivery, exc)
-                        continue
-                else:
-                    event = decoded[index]
-                    if isinstance(event, Exception):
-                        await self.reject(topic, delivery, event)
-                        continue
-                events.append(event)
-                deliveries.append(delivery)
+            if decoded is not None and not any(map(isinstance, decoded, itertools.repeat(Exception))):
+                events, deliveries = decoded, all_deliveries  # the usual poll: nothing rejected, nothing to sort out
+            else:
+                for index, delivery in enumerate(all_deliveries):
+                    if decoded is None:
+                        try:
+                            event = decode(delivery.value, delivery)
+                        except Exception as exc:  # never skipped: whatever the decoder raises is dead-lettered
+                            await self.reject(topic, delivery, exc)
+                            continue
+                    else:
+                        event = decoded[index]
+                        if isinstance(event, Exception):
+                            await self.reject(topic, delivery, event)
+                            continue
+                    events.append(event)
+                    deliveries.append(delivery)
             if not events:
                 return
             try:
