@@ -255,3 +255,47 @@ async def test_publish_many_keeps_per_key_order_in_the_partition_kafka_clients_p
         assert record.partition == expected[record.key]
         by_key.setdefault(record.key, []).append(json.loads(record.value)["event_id"])
     assert by_key == {key: [f"e{i}" for i in range(120) if i % 12 == n] for n, key in enumerate(keys)}
+
+
+async def test_small_polls_of_large_fetches_hand_out_each_record_once_in_order_and_commit_all(
+    kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    """The fetcher's deliveries handed out a few per poll (``max_records`` far below a fetched batch): every
+    record once, in per-partition order, exact key/value/timestamp, and the group's offsets committed to the end."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    got: list[Delivery] = []
+
+    async def handle(events: list[Feedback], deliveries: list[Delivery]) -> None:
+        assert [e.event_id for e in events] == [json.loads(d.value)["event_id"] for d in deliveries]
+        got.extend(deliveries)
+
+    records = 1_500
+    service = Service(settings(kafka_bootstrap, topic_prefix))
+    service.mesh.consume_batch(FEEDBACK, handle, max_records=7)
+    async with service.running():
+        await service.mesh.publish_many(FEEDBACK, [(f"inc-{i % 5}", feedback(f"fb-{i}")) for i in range(records)])
+        await wait_until(lambda: len(got) >= records)
+        await asyncio.sleep(0.5)  # anything handed out twice would show up meanwhile
+    assert len(got) == records and len({(d.partition, d.offset) for d in got}) == records
+    by_partition: dict[int, list[Delivery]] = {}
+    for delivery in got:
+        by_partition.setdefault(delivery.partition, []).append(delivery)
+    for deliveries in by_partition.values():
+        assert [d.offset for d in deliveries] == list(range(len(deliveries)))  # a fresh topic: from 0, no gaps
+        by_key: dict[bytes | None, list[int]] = {}
+        for d in deliveries:
+            by_key.setdefault(d.key, []).append(int(json.loads(d.value)["event_id"].removeprefix("fb-")))
+        assert all(ids == sorted(ids) for ids in by_key.values())  # publish order per key
+    assert {d.key for d in got} == {f"inc-{i}".encode() for i in range(5)}
+    assert all(d.timestamp_ms > 1_700_000_000_000 and d.headers.get("x") is None for d in got)
+
+    group = settings(kafka_bootstrap, topic_prefix).topic("knowledge-storage")
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        for partition, deliveries in by_partition.items():
+            committed = await consumer.committed(TopicPartition(topic_prefix + FEEDBACK.name, partition))
+            assert committed == deliveries[-1].offset + 1
+    finally:
+        await consumer.stop()
