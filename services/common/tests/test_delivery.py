@@ -265,10 +265,15 @@ async def test_small_polls_of_large_fetches_hand_out_each_record_once_in_order_a
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
     got: list[Delivery] = []
+    wrong_positions: list[tuple[int, int, int]] = []
 
     async def handle(events: list[Feedback], deliveries: list[Delivery]) -> None:
         assert [e.event_id for e in events] == [json.loads(d.value)["event_id"] for d in deliveries]
         got.extend(deliveries)
+        last = {d.partition: d.offset for d in deliveries}
+        for consumer, tp in service.mesh.assignments():  # what ack() would commit: right after this poll's records
+            if tp.partition in last and (position := await consumer.position(tp)) != last[tp.partition] + 1:
+                wrong_positions.append((tp.partition, last[tp.partition], position))
 
     records = 1_500
     service = Service(settings(kafka_bootstrap, topic_prefix))
@@ -278,6 +283,7 @@ async def test_small_polls_of_large_fetches_hand_out_each_record_once_in_order_a
         await wait_until(lambda: len(got) >= records)
         await asyncio.sleep(0.5)  # anything handed out twice would show up meanwhile
     assert len(got) == records and len({(d.partition, d.offset) for d in got}) == records
+    assert wrong_positions == []
     by_partition: dict[int, list[Delivery]] = {}
     for delivery in got:
         by_partition.setdefault(delivery.partition, []).append(delivery)
