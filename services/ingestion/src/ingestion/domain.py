@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import msgspec
 import orjson
+from ingestion_native import PlainPath
 
 from ingestion.redaction import Redactor
 from logmesh_contracts import K8sRef, LogRecord, stable_id
@@ -237,6 +238,10 @@ class _PlainRecord(msgspec.Struct, forbid_unknown_fields=True):
 
 
 _read_plain = msgspec.json.Decoder(_PlainRecord).decode
+
+
+# the redaction shapes ``PlainPath`` looks for itself (card digits, a bare 40-character key)
+_NATIVE_SHAPES = frozenset({r"\d{4}[ -]?\d{4}[ -]?\d{4}", r"[A-Za-z0-9/+]{40}"})
 
 
 def _clean_short(value: object, limit: int) -> bool:
@@ -524,6 +529,30 @@ class Normaliser:
             "redacted": False,
             "truncated": False,
         }
+
+    def plain_path(self, *, max_record_bytes: int, delivery_fields: tuple[int, ...]) -> PlainPath:
+        """The native (Rust) ``plain_document`` + ``dump`` for a whole poll of ``logs.raw`` deliveries, with this
+        normaliser's limits, levels and its redactor's trigger words and shapes: for each delivery the
+        ``logs.records`` key and value, or None where the Python path must decide; the messages to redact are
+        reported (``ingestion_native`` says what it answers for)."""
+        needles: set[str] = set()
+        shapes: set[str] = set()
+        if self.redactor is not None:
+            for rule, _ in self.redactor.rules:
+                needles.update(rule.triggers)
+                if rule.shape:
+                    shapes.add(rule.shape)
+            if shapes and shapes != _NATIVE_SHAPES:
+                raise ValueError(f"ingestion_native knows the redaction shapes {sorted(_NATIVE_SHAPES)} only; "
+                                 f"the redactor has {sorted(shapes)}: teach it the new one")
+        micro = timedelta(microseconds=1)
+        return PlainPath(
+            levels=dict(_LEVELS), needles=sorted(needles), shapes=bool(shapes), org_limit=_ORG_LIMIT,
+            field_limit=self.limits.max_field_chars, message_limit=self.limits.max_message_bytes,
+            service_limit=_SERVICE_LIMIT, max_age_us=self._max_age // micro if self._max_age is not None else None,
+            max_future_us=self._max_future // micro if self._max_future is not None else None,
+            max_record_bytes=max_record_bytes, delivery_fields=delivery_fields,
+        )
 
     def normalise(self, raw: Mapping[str, Any], *, event_id: str, received_at: datetime) -> LogRecord:
         """``encode``, read back through the contract model."""
