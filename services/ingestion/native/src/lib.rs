@@ -13,6 +13,7 @@
 //! redacts those and re-encodes any record whose message changed; the rest `text` would return
 //! unchanged, so their bytes are final.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use pyo3::exceptions::PyValueError;
@@ -54,8 +55,8 @@ fn hex(b: u8) -> Option<u32> {
 }
 
 /// The plain record's fields: printable ASCII strings (`Some`), or null/missing (`None`).
-struct Plain {
-    values: [Option<Vec<u8>>; 12],
+struct Plain<'a> {
+    values: [Option<Cow<'a, [u8]>>; 12],
 }
 
 struct Parser<'a> {
@@ -79,8 +80,28 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// A JSON string (after its opening quote) holding printable ASCII only, unescaped.
-    fn string(&mut self, out: &mut Vec<u8>) -> Option<()> {
+    /// A JSON string (after its opening quote) holding printable ASCII only, unescaped: borrowed where it
+    /// holds no escape.
+    fn string(&mut self) -> Option<Cow<'a, [u8]>> {
+        let b = self.b;
+        let start = self.i;
+        while self.i < b.len() {
+            let c = b[self.i];
+            if c == b'"' || c == b'\\' || !(0x20..0x7f).contains(&c) {
+                break;
+            }
+            self.i += 1;
+        }
+        if *b.get(self.i)? == b'"' {
+            self.i += 1;
+            return Some(Cow::Borrowed(&b[start..self.i - 1]));
+        }
+        let mut out = b[start..self.i].to_vec();
+        self.escaped(&mut out)?;
+        Some(Cow::Owned(out))
+    }
+
+    fn escaped(&mut self, out: &mut Vec<u8>) -> Option<()> {
         let b = self.b;
         loop {
             let start = self.i;
@@ -124,7 +145,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn plain(mut self) -> Option<Plain> {
+    fn plain(mut self) -> Option<Plain<'a>> {
         let mut plain = Plain { values: Default::default() };
         let mut seen = [false; 12];
         self.ws();
@@ -150,9 +171,7 @@ impl<'a> Parser<'a> {
                 match *self.b.get(self.i)? {
                     b'"' => {
                         self.i += 1;
-                        let mut out = Vec::new();
-                        self.string(&mut out)?;
-                        plain.values[field] = Some(out);
+                        plain.values[field] = Some(self.string()?);
                     }
                     b'n' => {
                         if self.b.get(self.i..self.i + 4)? != b"null" {
@@ -314,12 +333,15 @@ fn push_time(out: &mut Vec<u8>, us: i64) -> Option<()> {
 /// A printable ASCII string as msgspec writes it: only `"` and `\` are escaped.
 fn push_str(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
-    for &c in s {
+    let mut start = 0;
+    for (i, &c) in s.iter().enumerate() {
         if c == b'"' || c == b'\\' {
+            out.extend_from_slice(&s[start..i]);
             out.push(b'\\');
+            start = i;
         }
-        out.push(c);
     }
+    out.extend_from_slice(&s[start..]);
     out.push(b'"');
 }
 
@@ -335,36 +357,44 @@ fn trimmed(s: &[u8]) -> bool {
     s.first() != Some(&b' ') && s.last() != Some(&b' ')
 }
 
-fn nonempty(s: &Option<Vec<u8>>) -> Option<&[u8]> {
+fn nonempty<'a>(s: &'a Option<Cow<'_, [u8]>>) -> Option<&'a [u8]> {
     s.as_deref().filter(|s| !s.is_empty())
 }
 
 // ----------------------------------------------------------------- redaction triggers
 
 struct Triggers {
-    by_first: Vec<Vec<Vec<u8>>>, // lower-case needles by their first byte
+    by_first: Vec<Vec<(Vec<u8>, bool)>>, // lower-case needles by their first byte; true: its rules all have `needs`
+    needs_words: Vec<Vec<u8>>,            // the words of the rules' one `needs` pattern (before `["']?\s*[:=]`)
     shapes: bool,
 }
 
 impl Triggers {
-    /// Whether `Redactor.text` could change this (printable ASCII) message: a trigger word in its
-    /// lower-cased text, `\d{4}[ -]?\d{4}[ -]?\d{4}` or `[A-Za-z0-9/+]{40}` anywhere in it.
-    fn hit(&self, message: &[u8]) -> bool {
-        let n = message.len();
-        for i in 0..n {
-            let bucket = &self.by_first[message[i].to_ascii_lowercase() as usize];
-            for needle in bucket {
-                if i + needle.len() <= n
-                    && message[i..i + needle.len()].iter().zip(needle).all(|(a, b)| a.to_ascii_lowercase() == *b)
-                {
-                    return true;
+    /// Whether `Redactor.texts` could change this (printable ASCII) message: a trigger word in its
+    /// lower-cased text (for a word whose rules all carry a `needs` condition: only where that matches
+    /// too), `\d{4}[ -]?\d{4}[ -]?\d{4}` or `[A-Za-z0-9/+]{40}` anywhere in it.
+    fn hit(&self, message: &[u8], lower: &mut Vec<u8>) -> bool {
+        lower.clear();
+        lower.extend(message.iter().map(|c| c.to_ascii_lowercase()));
+        let mut needs_only = false;
+        for i in 0..lower.len() {
+            for (needle, gated) in &self.by_first[lower[i] as usize] {
+                if lower[i..].starts_with(needle) {
+                    if !gated {
+                        return true;
+                    }
+                    needs_only = true;
                 }
             }
+        }
+        if needs_only && self.needs(lower) {
+            return true;
         }
         if !self.shapes {
             return false;
         }
         let mut run = 0;
+        let mut digits = 0;
         for &c in message {
             if c.is_ascii_alphanumeric() || c == b'/' || c == b'+' {
                 run += 1;
@@ -374,8 +404,29 @@ impl Triggers {
             } else {
                 run = 0;
             }
+            digits += c.is_ascii_digit() as usize;
         }
-        (0..n).any(|start| card_at(message, start))
+        digits >= 12 && (0..message.len()).any(|start| card_at(message, start))
+    }
+
+    /// `(?:word|...)["']?\s*[:=]` found in a lower-cased printable ASCII text (where `\s` is the space).
+    fn needs(&self, lower: &[u8]) -> bool {
+        for (e, &c) in lower.iter().enumerate() {
+            if c != b':' && c != b'=' {
+                continue;
+            }
+            let mut j = e;
+            while j > 0 && lower[j - 1] == b' ' {
+                j -= 1;
+            }
+            let quoted = j > 0 && (lower[j - 1] == b'"' || lower[j - 1] == b'\'');
+            for end in [Some(j), if quoted { Some(j - 1) } else { None }].into_iter().flatten() {
+                if self.needs_words.iter().any(|w| lower[..end].ends_with(w)) {
+                    return true;
+                }
+            }
+        }
+        false
     }
 }
 
@@ -422,7 +473,7 @@ struct Record {
 }
 
 impl PlainPath {
-    fn record(&self, value: &[u8], event_id: &str, received_us: i64) -> Option<Record> {
+    fn record(&self, value: &[u8], event_id: &str, received_us: i64, lower: &mut Vec<u8>) -> Option<Record> {
         let plain = Parser { b: value, i: 0 }.plain()?;
         let v = &plain.values;
         let org = v[ORG].as_deref()?;
@@ -497,7 +548,7 @@ impl PlainPath {
         key.extend_from_slice(org);
         key.push(b'/');
         key.extend_from_slice(service);
-        let message_hit = if self.triggers.hit(message) { Some(message.to_vec()) } else { None };
+        let message_hit = if self.triggers.hit(message, lower) { Some(message.to_vec()) } else { None };
         Some(Record { key, value: out, message_hit })
     }
 }
@@ -509,12 +560,13 @@ fn ascii_str(bytes: &[u8]) -> &str {
 #[pymethods]
 impl PlainPath {
     #[new]
-    #[pyo3(signature = (*, levels, needles, shapes, org_limit, field_limit, message_limit, service_limit,
+    #[pyo3(signature = (*, levels, needles, needs_words, shapes, org_limit, field_limit, message_limit, service_limit,
                         max_age_us, max_future_us, max_record_bytes, delivery_fields))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         levels: HashMap<String, String>,
-        needles: Vec<String>,
+        needles: Vec<(String, bool)>,
+        needs_words: Vec<String>,
         shapes: bool,
         org_limit: usize,
         field_limit: usize,
@@ -525,17 +577,21 @@ impl PlainPath {
         max_record_bytes: usize,
         delivery_fields: [usize; 6],
     ) -> PyResult<Self> {
+        let lower_ascii = |word: &String| !word.is_empty() && word.is_ascii() && word.to_ascii_lowercase() == *word;
         let mut by_first = vec![Vec::new(); 256];
-        for needle in needles {
-            let lower = needle.to_ascii_lowercase().into_bytes();
-            if lower.is_empty() || !needle.is_ascii() || needle.to_ascii_lowercase() != needle {
+        for (needle, gated) in needles {
+            if !lower_ascii(&needle) {
                 return Err(PyValueError::new_err(format!("trigger {needle:?}: expected lower-case ASCII")));
             }
-            by_first[lower[0] as usize].push(lower);
+            by_first[needle.as_bytes()[0] as usize].push((needle.into_bytes(), gated));
         }
+        if let Some(word) = needs_words.iter().find(|w| !lower_ascii(w)) {
+            return Err(PyValueError::new_err(format!("needs word {word:?}: expected lower-case ASCII")));
+        }
+        let needs_words = needs_words.into_iter().map(String::into_bytes).collect();
         Ok(PlainPath {
             levels: levels.into_iter().map(|(k, v)| (k.into_bytes(), v)).collect(),
-            triggers: Triggers { by_first, shapes },
+            triggers: Triggers { by_first, needs_words, shapes },
             org_limit,
             field_limit,
             message_limit,
@@ -559,6 +615,7 @@ impl PlainPath {
         let n = deliveries.len();
         let results = PyList::new(py, (0..n).map(|_| py.None()))?;
         let mut deferred = Vec::new();
+        let mut lower = Vec::new();
         let mut redact = Vec::new();
         let mut headers_seen: HashMap<usize, bool> = HashMap::new();
         let mut prefixes: Vec<(usize, i64, String)> = Vec::new();
@@ -605,7 +662,7 @@ impl PlainPath {
             };
             let prefix = &prefixes[at].2;
             let event_id = format!("{prefix}-{offset}");
-            match self.record(value, &event_id, timestamp_ms * 1000) {
+            match self.record(value, &event_id, timestamp_ms * 1000, &mut lower) {
                 None => deferred.push(index),
                 Some(record) => {
                     let key = PyString::new(py, ascii_str(&record.key));
