@@ -44,7 +44,7 @@ def _deliveries(values: list[bytes], headers: list[dict[str, str]] | None = None
 def _answered(raw: RawLogs, deliveries: list[Delivery]) -> int:
     raw.decode_batch(deliveries[:1])
     assert raw._plain is not None
-    results, deferred, _ = raw._plain.encode_poll(deliveries, _plain_headers, kafka_id_prefix)
+    _, deferred, _ = raw._plain.encode_poll(deliveries, _plain_headers, kafka_id_prefix)
     return len(deliveries) - len(deferred)
 
 
@@ -110,7 +110,7 @@ def test_native_records_equal_the_python_paths_on_fuzzed_values(seed: int) -> No
     by one (Python's general path); the native path must answer for a good share, defer the rest."""
     values = _ascii_values(4000, seed) + _fuzzed_raw_values(1000, seed)
     deliveries = _deliveries(values)
-    single, batched, results = _decoded_singly_and_in_batches(_raw_logs(Redactor()), deliveries, 701)
+    _, _, results = _decoded_singly_and_in_batches(_raw_logs(Redactor()), deliveries, 701)
     answered = _answered(_raw_logs(Redactor())(), deliveries)
     accepted = sum(not isinstance(r, Rejected) for r in results)
     assert answered > 1000 and accepted - answered > 300  # both the native and the Python way were exercised
@@ -157,7 +157,7 @@ def test_a_message_the_native_path_lets_through_is_one_text_leaves_alone(emails:
     raw = _raw_logs(redactor)()
     raw.decode_batch(deliveries[:1])
     assert raw._plain is not None
-    results, deferred, flagged = raw._plain.encode_poll(deliveries, _plain_headers, kafka_id_prefix)
+    _, deferred, flagged = raw._plain.encode_poll(deliveries, _plain_headers, kafka_id_prefix)
     assert not deferred
     flagged_at = {index for index, _ in flagged}
     changed = {i for i, line in enumerate(lines) if redactor.text(line) != (line, False)}

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ingestion_native import PlainPath
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -29,7 +30,6 @@ from ingestion.domain import (
 )
 from ingestion.formats import loki, otlp, shippers
 from ingestion.ports import RecordPublisher
-from ingestion_native import PlainPath
 from ingestion.settings import IngestionSettings
 from ingestion.tenancy import Tenant
 from logmesh_contracts.topics import LOGS_OTLP
