@@ -365,6 +365,8 @@ fn nonempty<'a>(s: &'a Option<Cow<'_, [u8]>>) -> Option<&'a [u8]> {
 
 struct Triggers {
     by_first: Vec<Vec<(Vec<u8>, bool)>>, // lower-case needles by their first byte; true: its rules all have `needs`
+    single: Vec<bool>,                    // by byte: a one-byte needle
+    pairs: Vec<bool>,                     // by two bytes: a longer needle starting with them
     needs_words: Vec<Vec<u8>>,            // the words of the rules' one `needs` pattern (before `["']?\s*[:=]`)
     shapes: bool,
 }
@@ -378,6 +380,10 @@ impl Triggers {
         lower.extend(message.iter().map(|c| c.to_ascii_lowercase()));
         let mut needs_only = false;
         for i in 0..lower.len() {
+            let pair = (lower[i] as usize) << 8 | lower.get(i + 1).copied().unwrap_or(0) as usize;
+            if !self.single[lower[i] as usize] && !self.pairs[pair] {
+                continue; // no needle starts here: most positions
+            }
             for (needle, gated) in &self.by_first[lower[i] as usize] {
                 if lower[i..].starts_with(needle) {
                     if !gated {
@@ -585,13 +591,22 @@ impl PlainPath {
             }
             by_first[needle.as_bytes()[0] as usize].push((needle.into_bytes(), gated));
         }
+        let mut single = vec![false; 256];
+        let mut pairs = vec![false; 65_536];
+        for needle in by_first.iter().flatten().map(|(needle, _)| needle) {
+            match needle[..] {
+                [only] => single[only as usize] = true,
+                [first, second, ..] => pairs[(first as usize) << 8 | second as usize] = true,
+                [] => {}
+            }
+        }
         if let Some(word) = needs_words.iter().find(|w| !lower_ascii(w)) {
             return Err(PyValueError::new_err(format!("needs word {word:?}: expected lower-case ASCII")));
         }
         let needs_words = needs_words.into_iter().map(String::into_bytes).collect();
         Ok(PlainPath {
             levels: levels.into_iter().map(|(k, v)| (k.into_bytes(), v)).collect(),
-            triggers: Triggers { by_first, needs_words, shapes },
+            triggers: Triggers { by_first, single, pairs, needs_words, shapes },
             org_limit,
             field_limit,
             message_limit,
