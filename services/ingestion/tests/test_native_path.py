@@ -222,3 +222,21 @@ def test_the_secret_words_are_read_exactly_from_the_redactors_pattern() -> None:
     assert {"api_key", "api-key", "apikey", "credential", "credentials", "sig"} <= words
     with pytest.raises(ValueError, match="finite"):
         finite_words(r"key\w+")
+
+
+def test_broker_times_the_native_path_takes_are_whole_milliseconds_in_python_too() -> None:
+    """``RawLogs._received_at`` converts ``ms / 1000`` (a float) with ``datetime.fromtimestamp``; the native path
+    uses ``ms * 1000`` µs. Equal up to its bound (2100-01-01): checked on random and edge milliseconds."""
+    from datetime import UTC, datetime, timedelta
+
+    bound = 4_102_444_800_000  # the native MAX_BROKER_MS
+    rng = random.Random(9)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    samples = [1, 999, 1000, 1001, bound - 1, bound, *(rng.randint(1, bound) for _ in range(200_000))]
+    for ms in samples:
+        assert datetime.fromtimestamp(ms / 1000, UTC) == epoch + timedelta(milliseconds=ms), ms
+    late = Delivery("logs.raw", 0, 0, None, bound + 1, {}, orjson.dumps({"org": "o", "message": "m"}))
+    raw = _raw_logs(Redactor())()
+    raw.decode_batch([late])
+    assert raw._plain is not None
+    assert raw._plain.encode_poll([late], _plain_headers, kafka_id_prefix)[1] == [0]  # beyond it: Python decides

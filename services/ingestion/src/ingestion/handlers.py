@@ -443,6 +443,8 @@ class RawLogs(IngestPath):
         ``Rejected``."""
         plain = self._plain
         if plain is None:
+            if not issubclass(Delivery, tuple):  # the native path reads deliveries as tuples
+                return self._decode_python(deliveries)
             plain = self._plain = self.normaliser.plain_path(
                 max_record_bytes=self.settings.max_record_bytes,
                 delivery_fields=tuple(Delivery._fields.index(name) for name in _DELIVERY_FIELDS))
