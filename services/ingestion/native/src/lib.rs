@@ -631,6 +631,7 @@ impl PlainPath {
         let results = PyList::new(py, (0..n).map(|_| py.None()))?;
         let mut deferred = Vec::new();
         let mut lower = Vec::new();
+        let mut keys: HashMap<Vec<u8>, Py<PyString>> = HashMap::new();
         let mut redact = Vec::new();
         let mut headers_seen: HashMap<usize, bool> = HashMap::new();
         let mut prefixes: Vec<(usize, i64, String)> = Vec::new();
@@ -680,7 +681,14 @@ impl PlainPath {
             match self.record(value, &event_id, timestamp_ms * 1000, &mut lower) {
                 None => deferred.push(index),
                 Some(record) => {
-                    let key = PyString::new(py, ascii_str(&record.key));
+                    let key = match keys.get(&record.key) {
+                        Some(key) => key.clone_ref(py), // a poll's records share a few org/service keys
+                        None => {
+                            let key = PyString::new(py, ascii_str(&record.key)).unbind();
+                            keys.insert(record.key, key.clone_ref(py));
+                            key
+                        }
+                    };
                     let encoded = PyBytes::new(py, &record.value);
                     results.set_item(index, (key, encoded))?;
                     if let Some(message) = record.message_hit {
