@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry
 
 from ingestion.domain import Limits, Normaliser, Rejected, finite_words, kafka_id_prefix
 from ingestion.handlers import IngestMetrics, IngestStats, RawLogs, _plain_headers
-from ingestion.redaction import Redactor
+from ingestion.redaction import Redactor, luhn_ok
 from ingestion.settings import IngestionSettings
 from logmesh_runtime.kafka import Delivery
 from logmesh_runtime.redaction import _SECRET_WORD, RULES
@@ -143,7 +143,44 @@ def _redaction_lines() -> list[str]:
               "4111-1111-11111", "4111 1111 111", "A" * 20 + "b" * 19 + "9", "A" * 20 + "b" * 18 + "9",
               "token bucket refilled", "pass: 3 tests", "author=jane", "Bearer abcdefghijklmnop", "a@b.io",
               "postgres://app:pw123@db:5432/x", "ghp_0123456789abcdefghijklmnopqrstuvwxyz"]
+    lines += _shape_lines(rng, 8000)
     return [line for line in lines if line.isascii() and line.isprintable() and line.strip()]
+
+
+def _luhn_completed(rng: random.Random, prefix: str, length: int) -> str:
+    body = prefix + "".join(rng.choice("0123456789") for _ in range(length - len(prefix) - 1))
+    return next(body + d for d in "0123456789" if luhn_ok(body + d))
+
+
+def _shape_lines(rng: random.Random, count: int) -> list[str]:
+    """Lines around the two shape rules: card numbers of every scheme and length (Luhn-valid or not), grouped by
+    spaces or dashes or not, in every neighbourhood the look-arounds test; 38-42 key characters with and without
+    mixed case, slashes, ``//``, ``=`` beside them."""
+    schemes = [("4", 13), ("4", 16), ("4", 19), ("51", 16), ("55", 16), ("22", 16), ("27", 16), ("34", 15),
+               ("37", 15), ("6011", 16), ("65", 16), ("644", 16), ("649", 16), ("35", 16), ("300", 14), ("305", 14),
+               ("36", 14), ("38", 14), ("306", 14), ("56", 16), ("21", 16), ("28", 16), ("643", 16), ("4", 14),
+               ("4", 12), ("4", 20), ("5", 17), ("7", 16), ("1", 16)]
+    around = ["", " ", "x", "_", ".", ":", "/", "-", "=", "a", "9", ",", "(", ")", "+", "'", "#"]
+    key_chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+"
+    lines = []
+    for _ in range(count):
+        if rng.random() < 0.6:
+            prefix, length = rng.choice(schemes)
+            number = _luhn_completed(rng, prefix, length) if rng.random() < 0.7 else (
+                prefix + "".join(rng.choice("0123456789") for _ in range(length - len(prefix))))
+            if rng.random() < 0.5:
+                sep = rng.choice([" ", "-", "  ", " -"])
+                step = rng.choice([4, 4, 3, 5, 2])
+                number = sep.join(number[i:i + step] for i in range(0, len(number), step))
+            core = number
+        else:
+            length = rng.choice([38, 39, 40, 40, 40, 41, 42])
+            alphabet = rng.choice([key_chars, key_chars[:26] + "0123456789", key_chars.lower(), "ab/+",
+                                   key_chars + "//"])
+            core = "".join(rng.choice(alphabet) for _ in range(length))
+        lines.append(f"{rng.choice(['', 'paid ', 'key ', 'id='])}{rng.choice(around)}{core}{rng.choice(around)}"
+                     f"{rng.choice(['', ' ok', ' 4111 1111 1111 1111', ' ' + core])}")
+    return lines
 
 
 @pytest.mark.parametrize("emails", [True, False])
@@ -163,6 +200,8 @@ def test_a_message_the_native_path_lets_through_is_one_text_leaves_alone(emails:
     changed = {i for i, line in enumerate(lines) if redactor.text(line) != (line, False)}
     assert changed <= flagged_at
     assert len(changed) > 500 and len(flagged_at) < len(lines)  # secrets among them, and lines let through
+    shaped = {i for i, line in enumerate(lines) if redactor._any_shape.search(line)}
+    assert len(shaped - flagged_at) > 2000 and len(shaped & changed) > 1000  # shapes let through, and masked
     _decoded_singly_and_in_batches(_raw_logs(redactor), deliveries, 500)
 
 

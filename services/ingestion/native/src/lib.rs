@@ -8,10 +8,11 @@
 //! the reference: tests hold this module's bytes equal to the general path's on fuzzed records.
 //!
 //! Redaction stays in Python. This module only reports the records whose message holds one of
-//! the redactor's trigger words (lower-cased) or one of its two shapes (12 digits in groups of
-//! four, 40 key characters in a row): exactly the messages `Redactor.text` may change. Python
-//! redacts those and re-encodes any record whose message changed; the rest `text` would return
-//! unchanged, so their bytes are final.
+//! the redactor's trigger words (lower-cased; for words whose rules carry a `needs` condition, only
+//! where it matches) or one of its two shapes where that shape's rule would mask something (the
+//! card and bare-key rules, emulated match for match): a superset of the messages `Redactor.text`
+//! changes. Python redacts those and re-encodes any record whose message changed; the rest `text`
+//! would return unchanged, so their bytes are final.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -372,9 +373,11 @@ struct Triggers {
 }
 
 impl Triggers {
-    /// Whether `Redactor.texts` could change this (printable ASCII) message: a trigger word in its
+    /// Whether `Redactor.text` could change this (printable ASCII) message: a trigger word in its
     /// lower-cased text (for a word whose rules all carry a `needs` condition: only where that matches
-    /// too), `\d{4}[ -]?\d{4}[ -]?\d{4}` or `[A-Za-z0-9/+]{40}` anywhere in it.
+    /// too), or a shape (`\d{4}[ -]?\d{4}[ -]?\d{4}`, `[A-Za-z0-9/+]{40}`) where the shape's rule (card
+    /// number, bare AWS secret key) would mask something. Without a trigger word those are the only rules
+    /// `text` runs.
     fn hit(&self, message: &[u8], lower: &mut Vec<u8>) -> bool {
         lower.clear();
         lower.extend(message.iter().map(|c| c.to_ascii_lowercase()));
@@ -399,20 +402,20 @@ impl Triggers {
         if !self.shapes {
             return false;
         }
-        let mut run = 0;
+        let mut current = 0;
+        let mut run = 0; // the longest run of key characters
         let mut digits = 0;
         for &c in message {
-            if c.is_ascii_alphanumeric() || c == b'/' || c == b'+' {
-                run += 1;
-                if run >= 40 {
-                    return true;
-                }
+            if key_char(c) {
+                current += 1;
+                run = run.max(current);
             } else {
-                run = 0;
+                current = 0;
             }
             digits += c.is_ascii_digit() as usize;
         }
-        digits >= 12 && (0..message.len()).any(|start| card_at(message, start))
+        let shaped = run >= 40 || (digits >= 12 && (0..message.len()).any(|start| card_at(message, start)));
+        shaped && (bare_key_masked(message) || card_masked(message))
     }
 
     /// `(?:word|...)["']?\s*[:=]` found in a lower-cased printable ASCII text (where `\s` is the space).
@@ -434,6 +437,131 @@ impl Triggers {
         }
         false
     }
+}
+
+fn key_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'/' || c == b'+'
+}
+
+/// Whether the bare AWS secret key rule masks anything in a printable ASCII text:
+/// `(?<![A-Za-z0-9/+=])(?=…[A-Z])(?=…[a-z])(?=…[0-9])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])`, i.e. a run of exactly
+/// 40 key characters holding an upper-case letter, a lower-case letter and a digit, with no `=` on either
+/// side, that `looks_random` (20 distinct characters or more, at most 3 slashes, no `//`).
+fn bare_key_masked(m: &[u8]) -> bool {
+    let n = m.len();
+    let mut i = 0;
+    while i < n {
+        if !key_char(m[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < n && key_char(m[i]) {
+            i += 1;
+        }
+        let run = &m[start..i];
+        if run.len() == 40
+            && (start == 0 || m[start - 1] != b'=')
+            && (i == n || m[i] != b'=')
+            && run.iter().any(u8::is_ascii_uppercase)
+            && run.iter().any(u8::is_ascii_lowercase)
+            && run.iter().any(u8::is_ascii_digit)
+        {
+            let mut distinct = [false; 256];
+            run.iter().for_each(|&c| distinct[c as usize] = true);
+            let slashes = run.iter().filter(|&&c| c == b'/').count();
+            if distinct.iter().filter(|&&d| d).count() >= 20 && slashes <= 3 && !run.windows(2).any(|w| w == b"//") {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+fn word_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// Where `(?<![\w.:/-])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\w.:])` matches at `p` in a printable ASCII text, as
+/// Python's backtracking finds it: each repeat is forced (a separator must be followed by a digit), so only
+/// the repeat count backtracks, from the most down to 9, until the look-ahead holds.
+fn card_match_at(m: &[u8], p: usize) -> Option<usize> {
+    let n = m.len();
+    if p > 0 && (word_char(m[p - 1]) || matches!(m[p - 1], b'.' | b':' | b'/' | b'-')) {
+        return None;
+    }
+    if p + 4 > n || !(b'2'..=b'6').contains(&m[p]) || !m[p + 1..p + 4].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut ends = Vec::with_capacity(15);
+    let mut j = p + 4;
+    while ends.len() < 15 {
+        if j < n && (m[j] == b' ' || m[j] == b'-') && j + 1 < n && m[j + 1].is_ascii_digit() {
+            j += 2;
+        } else if j < n && m[j].is_ascii_digit() {
+            j += 1;
+        } else {
+            break;
+        }
+        ends.push(j);
+    }
+    while ends.len() >= 9 {
+        let end = ends.pop()?;
+        if end == n || !(word_char(m[end]) || m[end] == b'.' || m[end] == b':') {
+            return Some(end);
+        }
+    }
+    None
+}
+
+/// `card_ok`: an issuer prefix and length of a real scheme, and the Luhn check.
+fn card_ok(d: &[u8]) -> bool {
+    let len = d.len();
+    let starts = |prefix: &[u8]| d.starts_with(prefix);
+    let between = |at: usize, low: u8, high: u8| d.get(at).is_some_and(|c| (low..=high).contains(c));
+    let scheme = match d.first() {
+        Some(b'4') => matches!(len, 13 | 16 | 19),
+        Some(b'5') => between(1, b'1', b'5') && len == 16,
+        Some(b'2') => between(1, b'2', b'7') && len == 16,
+        Some(b'3') => {
+            (matches!(d.get(1), Some(b'4' | b'7')) && len == 15)
+                || (starts(b"35") && len == 16)
+                || (((starts(b"30") && between(2, b'0', b'5')) || matches!(d.get(1), Some(b'6' | b'8'))) && len == 14)
+        }
+        Some(b'6') => (starts(b"6011") || starts(b"65") || (starts(b"64") && between(2, b'4', b'9'))) && len == 16,
+        _ => false,
+    };
+    let mut total = 0;
+    for (position, &c) in d.iter().rev().enumerate() {
+        let mut value = (c - b'0') as u32;
+        if position % 2 == 1 {
+            value *= 2;
+            if value > 9 {
+                value -= 9;
+            }
+        }
+        total += value;
+    }
+    scheme && total % 10 == 0
+}
+
+/// Whether the card rule masks anything: its matches, left to right without overlap as `re.sub` finds
+/// them, any whose digits pass `card_ok`.
+fn card_masked(m: &[u8]) -> bool {
+    let mut p = 0;
+    while p < m.len() {
+        match card_match_at(m, p) {
+            Some(end) => {
+                let digits: Vec<u8> = m[p..end].iter().copied().filter(u8::is_ascii_digit).collect();
+                if card_ok(&digits) {
+                    return true;
+                }
+                p = end;
+            }
+            None => p += 1,
+        }
+    }
+    false
 }
 
 fn card_at(s: &[u8], start: usize) -> bool {

@@ -240,8 +240,13 @@ class _PlainRecord(msgspec.Struct, forbid_unknown_fields=True):
 _read_plain = msgspec.json.Decoder(_PlainRecord).decode
 
 
-# the redaction shapes ``PlainPath`` looks for itself (card digits, a bare 40-character key)
-_NATIVE_SHAPES = frozenset({r"\d{4}[ -]?\d{4}[ -]?\d{4}", r"[A-Za-z0-9/+]{40}"})
+# the redaction rules with shapes that ``PlainPath`` emulates itself (kind, pattern, check, shape): the bare AWS
+# secret key and card numbers; a change to either must be taught to the native code first
+_NATIVE_SHAPE_RULES = frozenset({
+    ("aws-secret-key", r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[A-Za-z0-9/+]{0,39}[a-z])"
+     r"(?=[A-Za-z0-9/+]{0,39}[0-9])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])", "random", r"[A-Za-z0-9/+]{40}"),
+    ("card", r"(?<![\w.:/-])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\w.:])", "card", r"\d{4}[ -]?\d{4}[ -]?\d{4}"),
+})
 
 
 # what follows a ``needs`` pattern's secret word (on lower-cased printable ASCII, ``\s`` is the space)
@@ -574,19 +579,22 @@ class Normaliser:
         ``logs.records`` key and value, or None where the Python path must decide; the messages to redact are
         reported (``ingestion_native`` says what it answers for)."""
         needles: dict[str, bool] = {}  # trigger word -> whether every rule it triggers has a ``needs`` condition
-        shapes: set[str] = set()
+        shapes: set[tuple[str, str, str | None, str]] = set()
         needs: set[str] = set()
         if self.redactor is not None:
             for rule, _ in self.redactor.rules:
                 for needle in rule.triggers:
                     needles[needle] = needles.get(needle, True) and rule.needs is not None
                 if rule.shape:
-                    shapes.add(rule.shape)
+                    if rule.triggers:
+                        raise ValueError(f"redaction rule {rule.kind}: ingestion_native knows shape rules without "
+                                         "trigger words only: teach it the new one")
+                    shapes.add((rule.kind, rule.pattern, rule.check, rule.shape))
                 if rule.needs:
                     needs.add(rule.needs)
-            if shapes and shapes != _NATIVE_SHAPES:
-                raise ValueError(f"ingestion_native knows the redaction shapes {sorted(_NATIVE_SHAPES)} only; "
-                                 f"the redactor has {sorted(shapes)}: teach it the new one")
+            if shapes and shapes != _NATIVE_SHAPE_RULES:
+                raise ValueError(f"ingestion_native knows the shape rules {sorted(_NATIVE_SHAPE_RULES)} only; "
+                                 f"the redactor has {sorted(shapes, key=str)}: teach it the new one")
         if len(needs) > 1 or any(not pattern.endswith(_NEEDS_SUFFIX) for pattern in needs):
             raise ValueError(f"ingestion_native knows one redaction ``needs`` pattern of the form (words){_NEEDS_SUFFIX}; "
                              f"the redactor has {sorted(needs)}: teach it the new one")
