@@ -631,11 +631,9 @@ impl PlainPath {
         {
             return None; // rejected by the window: Python says why
         }
-        for field in SERVICE..=CLUSTER {
-            if let Some(s) = v[field].as_deref() {
-                if s.len() > self.field_limit || !trimmed(s) {
-                    return None;
-                }
+        for s in v[SERVICE..=CLUSTER].iter().flatten() {
+            if s.len() > self.field_limit || !trimmed(s) {
+                return None;
             }
         }
         let service: &[u8] = nonempty(&v[SERVICE]).or(nonempty(&v[CONTAINER])).unwrap_or(b"unknown");
