@@ -247,6 +247,9 @@ def test_headers_with_record_fields_and_deliveries_without_broker_time_go_the_py
     assert raw._plain is not None
     _, deferred, _ = raw._plain.encode_poll(deliveries, _plain_headers, kafka_id_prefix)
     assert deferred == [0, 1]
+    tombstone = Delivery("logs.raw", 0, 4, None, BROKER_MS, {}, None)
+    assert raw._plain.encode_poll([tombstone, *deliveries[2:]], _plain_headers, kafka_id_prefix)[1] == [0]
+    _decoded_singly_and_in_batches(_raw_logs(Redactor()), [tombstone, deliveries[0], *deliveries[2:]], 5)  # no now()
     results = raw.decode_batch(deliveries)
     assert isinstance(results[0], tuple) and results[0][0] == "o/hdr"
     assert [isinstance(r, tuple) and json.loads(r[1])["event_id"] for r in results[2:]] == [

@@ -776,7 +776,10 @@ impl PlainPath {
                 plain
             };
             let value = delivery.get_item(value_at)?;
-            let value = value.downcast::<PyBytes>()?.as_bytes();
+            let Ok(value) = value.downcast::<PyBytes>().map(|v| v.as_bytes()) else {
+                deferred.push(index); // a tombstone (None) or another type: Python rejects it with the reason
+                continue;
+            };
             let Ok(timestamp_ms) = delivery.get_item(ts_at)?.extract::<i64>() else {
                 deferred.push(index);
                 continue;

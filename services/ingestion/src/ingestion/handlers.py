@@ -479,7 +479,7 @@ class RawLogs(IngestPath):
             if plain is None:
                 plain = plain_headers[id(headers)] = not headers or not raw_fields_from_headers(headers)
             value = delivery.value
-            if plain and len(value) <= max_bytes:  # no record fields in headers: the value alone is the record
+            if plain and type(value) is bytes and len(value) <= max_bytes:  # no record fields in headers: the value alone
                 document = plain_document(value, event_id=f"{id_prefix(delivery.topic, delivery.partition)}-"
                                           f"{delivery.offset}",
                                           received_at=self._received_at(delivery.timestamp_ms))
