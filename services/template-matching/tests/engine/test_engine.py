@@ -849,6 +849,95 @@ def test_states_after_a_state_label_and_an_arrow_are_values_together() -> None:
     )
 
 
+def test_a_merged_variable_keeps_the_closing_punctuation_both_tokens_share() -> None:
+    engine = TemplateEngine()
+    engine.add("lookup of kafka-0.data.svc.cluster.local. answered in 3 ms")
+    m = engine.add("lookup of api-1.data.svc.cluster.local. answered in 3 ms")
+    assert m.template == "lookup of <*>. answered in <*> ms"  # not a bare <*>: the trailing dot stays
+    assert engine.add("lookup of google.com. answered in 4 ms").cluster == m.cluster
+
+
+_COREDNS = [
+    '[INFO] 10.0.0.1:53000 - 1001 "SRV IN checkout.payments.svc.cluster.local. tcp 59 false 512" NXDOMAIN qr,aa,rd 390 0.94s',
+    '[INFO] 10.0.0.2:53001 - 1002 "SRV IN checkout.payments.svc.cluster.local. udp 36 false 1232" NXDOMAIN qr,aa,rd 179 0.02s',
+    '[INFO] 10.0.0.3:53002 - 1003 "SRV IN google.com. udp 46 false 512" NXDOMAIN qr,aa,rd 129 0.28s',
+    '[INFO] 10.0.0.4:53003 - 1004 "AAAA IN google.com. udp 46 false 512" NOERROR qr,aa,rd 129 0.28s',
+    '[INFO] 10.0.0.5:53004 - 1005 "A IN google.com. udp 46 false 512" NOERROR qr,aa,rd 129 0.28s',
+    '[INFO] 10.0.0.6:53005 - 1006 "A IN api.default.svc.cluster.local. tcp 46 false 512" NOERROR qr,aa,rd 129 0.28s',
+    '[INFO] 10.0.0.7:53006 - 1007 "A IN api.default.svc.cluster.local. tcp 46 false 512" SERVFAIL qr,aa,rd 129 0.28s',
+    '[INFO] 10.0.0.8:53007 - 1008 "AAAA IN api.default.svc.cluster.local. tcp 46 false 512" SERVFAIL qr,aa,rd 129 0.28s',
+    '[INFO] 10.0.0.9:53008 - 1009 "AAAA IN google.com. tcp 46 false 512" SERVFAIL qr,aa,rd 129 0.28s',
+    '[INFO] 10.0.0.9:53009 - 1010 "AAAA IN google.com. udp 46 false 512" SERVFAIL qr,aa,rd 129 0.28s',
+    '[INFO] 10.0.0.9:53010 - 1011 "AAAA IN google.com. tcp 46 false 512" SERVFAIL qr,aa,rd 129 0.28s',
+]
+
+
+def test_siblings_of_a_template_that_became_record_like_merge_at_its_next_line() -> None:
+    # the first lines differ in "tcp" / "udp" while the template still looks like a
+    # sentence; once the query type, name and rcode are variables it is a record of
+    # fields, and the siblings split off by the protocol word merge back
+    engine = TemplateEngine()
+    for line in _COREDNS:
+        engine.add(line)
+    assert [t for _, t, _ in engine.templates()] == [
+        '[INFO] <*>:<*> - <*> "<*> IN <*>. <*> <*> <*> <*>" <*> qr,aa,rd <*> <*>'
+    ]
+    # the stream regroups the early lines as well, as the merged template's next lines
+    # announce the retired numbers
+    stream = TemplateEngine(EngineConfig(announce_retired=True))
+    lines = _COREDNS + _COREDNS[-2:] * 4
+    assert len(set(_last_template_per_cluster([stream.assign(line) for line in lines]))) == 1
+
+
+def test_records_whose_message_fields_differ_stay_apart_when_they_become_record_like() -> None:
+    head = 'level={} ts=2026-12-03T09:13:5{}.677Z caller=notify.go:{} component=dispatcher receiver={} integration={}[{}]'
+    group = ' aggrGroup="{{}}:{{alertname=\\"{}\\"}}"'
+    lines = []
+    for i, (recv, integ, alert) in enumerate(
+        [("pagerduty", "email", "KubePodCrashLooping"), ("email-team", "slack", "TargetDown"),
+         ("slack-critical", "pagerduty", "NodeFilesystemSpaceFillingUp"), ("pagerduty", "slack", "TargetDown")] * 3
+    ):
+        prefix = head.format("info", i % 10, 848, recv, integ, i % 2) + group.format(alert)
+        lines.append(prefix + f' msg="Notify success" attempts={i % 3 + 1} duration={100 + i}ms')
+        prefix = head.format("warn", i % 10, 745, recv, integ, i % 2) + group.format(alert)
+        lines.append(prefix + f' msg="Notify attempt failed, will retry later" attempts={i % 7 + 1} err="context deadline exceeded"')
+    engine = TemplateEngine()
+    for line in lines:
+        engine.add(line)
+    texts = [t for _, t, _ in engine.templates()]
+    assert len(texts) == 2
+    assert any('msg="Notify success"' in t for t in texts)
+    assert any('msg="Notify attempt failed, will retry later"' in t for t in texts)
+
+
+def test_a_text_ending_the_line_after_a_label_is_one_value_once_it_took_three_forms() -> None:
+    engine = TemplateEngine()
+    prefix = "[1] 2026/12/03 10:00:00.000000 [INF] 10.0.0.{}:4222 - cid:{} - Client connection closed: "
+    first = engine.add(prefix.format(1, 11) + "Read Error")
+    # two forms: still two messages (a label alone is no evidence)
+    assert engine.add(prefix.format(2, 12) + "Stale Connection").cluster != first.cluster
+    third = engine.add(prefix.format(3, 13) + "Client Closed")
+    assert third.cluster == first.cluster and third.template.endswith("Client connection closed: <*>")
+    # the variable stands for a text of any length now
+    assert engine.add(prefix.format(4, 14) + "Slow Consumer (Write Deadline)").cluster == first.cluster
+    assert len(engine.templates()) == 1
+
+
+def test_codes_symbols_and_texts_after_a_value_label_stay_apart() -> None:
+    engine = TemplateEngine()
+    # fixed texts after a value ending in ":" (strerror texts, which Loghub's BGL keeps apart)
+    for text in ("Permission denied", "No child processes", "Block device required", "Bad file descriptor"):
+        engine.add(f"ciod: Error creating node map from file /p/{len(text)}/map.txt: {text}")
+    assert len(engine.templates()) == 4
+    # texts holding values, symbols or brackets (Mac, BGL): codes of separate messages
+    engine = TemplateEngine()
+    for text in ("RTC (Alarm)", "ARPT (Network)", "EC.LidOpen (User)", "?"):
+        engine.add(f"Wake reason: {text}")
+    for text in ("illegal instruction......0", "imprecise exception......0", "privileged instruction...0"):
+        engine.add(f"program interrupt: {text}")
+    assert len(engine.templates()) == 7
+
+
 # ------------------------------------------------------------- stream toward final
 
 

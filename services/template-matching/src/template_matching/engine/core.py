@@ -84,6 +84,9 @@ class EngineConfig:
     # '"error":') or is enclosed in brackets or quotes, is the same message with a
     # free-text value of any length there (see _learn_span)
     span_values: bool = True
+    # ... and a text ending the line after any other label ending in ":" once that place
+    # has shown this many different texts (0: off; see TemplateEngine._tails_vary)
+    tail_values: int = 3
     # a run of at least this many variable tokens is one list-valued variable (0: off)
     list_run: int = 9
     # a template merged into another keeps its number in lines already answered; with this
@@ -308,12 +311,19 @@ def _merge_token(a: str, b: str) -> str:
         return VAR
     pre, suf = _common(a, b)
     if VAR in pre or VAR in suf:
-        # at most one wildcard per token, so that it stays matchable by prefix/suffix
-        return VAR
+        # at most one wildcard per token, so that it stays matchable by prefix/suffix;
+        # the closing punctuation both share stays ("<*>.svc.local." / "<*>." -> "<*>.":
+        # a name's trailing dot, a field's comma), else the two never meet again
+        tail = 0
+        while tail < min(len(a), len(b)) - 1 and a[-1 - tail] in _CLOSING and a[-1 - tail] == b[-1 - tail]:
+            tail += 1
+        return VAR + a[len(a) - tail :] if tail and VAR not in a[len(a) - tail :] else VAR
     return pre + VAR + suf
 
 
 _LEAD = "\"'([{<"
+# punctuation that closes a token: kept when two tokens merge into a bare variable
+_CLOSING = ".,;:"
 _TAIL = "\"')]}>,;:."
 
 
@@ -400,6 +410,8 @@ def _collapse_lists(toks: list[str], run: int) -> list[str]:
 
 
 _RECORD_FIELDS = 8
+# the text of a record's message field: words of the message, never one more field value
+_MESSAGE_FIELD = re.compile(r'^"?(?:msg|message)"?[=:]')
 _QUOTES = "\"'`"
 _TRAIL = ",;:."
 # an identifier whose parts are joined by "-", "_" or "/" and hold no capital after
@@ -689,6 +701,8 @@ def _reason_pair(tok: str) -> bool:
 
 
 _SPAN_CANDIDATES = 256
+_TAILS_KEPT = 16
+_PLAIN_WORD = re.compile(r"^[A-Za-z][A-Za-z'-]*[.,:;]?$")
 _JSON_KEY = re.compile(r'^"[\w.-]+":$')
 _CLOSERS = {"[": "]", "(": ")", "{": "}", '"': '"', "'": "'", "<": ">"}
 
@@ -714,9 +728,12 @@ def _enclosed(run: tuple[str, ...]) -> bool:
     return (len(run) > 1 or len(last) > 2) and last.endswith(closer) and not last.endswith(VAR)
 
 
-def _span_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | None:
+def _span_cut(
+    tpl: tuple[str, ...], toks: tuple[str, ...], tails: Callable[[tuple[str, ...], tuple[str, ...], int], bool] | None = None
+) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
-    words that is a free-text value (see TemplateEngine._learn_span), else None."""
+    words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
+    says whether the texts ending lines after one plain label already vary enough."""
     nt, nl = len(tpl), len(toks)
     short = min(nt, nl)
     p = 0
@@ -768,6 +785,14 @@ def _span_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | 
             return p, s  # '"error": "..."': a key's value
         if _reason_label(label):
             return p, s
+    if (
+        label.endswith(":") and VAR not in label and _has_alpha(label) and p >= 2 and fixed and s == 0
+        and tails is not None and tails(tpl, toks, p)
+    ):
+        # a text ending the line after a plain label ("Client connection closed: Read
+        # Error"), once that place has shown enough different texts: one value
+        return p, s
+    if label.endswith(":") and p >= 2 and fixed and nt != nl:
         return None
     if _enclosed(mt) and _enclosed(ml) and _opening(mt[0]) == _opening(ml[0]) and (fixed or _is_message_word(label)):
         return p, s
@@ -847,6 +872,8 @@ class TemplateEngine:
         # the same, by their first token ("" for a first token holding a variable)
         self._spans_by_first: dict[str, list[_Cluster]] = {}
         self._by_first: dict[str, list[_Cluster]] = {}
+        # (message words, label) -> texts seen ending a line after that label (_tails_vary)
+        self._tails: dict[tuple[str, ...], set[str]] = {}
 
     # ------------------------------------------------------------------ helpers
     def _mask(self, message: str) -> tuple[str, ...]:
@@ -1223,6 +1250,7 @@ class TemplateEngine:
                 self._learn_values(c.tokens, toks, merged)
             c = self._retokenise(c, merged)
         old_ids += self._absorb(c)
+        self._late_record(c)
         c.count += 1
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
@@ -1295,8 +1323,11 @@ class TemplateEngine:
         "Failed") are not touched: they differ outside such a run."""
         if not self.config.span_values or len(toks) < 2:
             return None
+        tails = self._tails_vary if self.config.tail_values else None
         if not any(
-            _reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS or _reason_pair(t) for t in toks[1:]
+            _reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS or _reason_pair(t)
+            or (tails is not None and t.endswith(":"))
+            for t in toks[1:]
         ):
             return None  # no place where such a value could start
         best: tuple[int, int, int, _Cluster] | None = None
@@ -1310,7 +1341,7 @@ class TemplateEngine:
         for c in same_first[-_SPAN_CANDIDATES:]:
             if c.merged_into is not None or c.span is not None or c.tokens[0] != toks[0]:
                 continue
-            cut = _span_cut(c.tokens, toks)
+            cut = _span_cut(c.tokens, toks, tails)
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], -c.seq, c)
         if best is None:
@@ -1339,6 +1370,22 @@ class TemplateEngine:
         c.count += 1
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
+
+    def _tails_vary(self, tpl: tuple[str, ...], toks: tuple[str, ...], p: int) -> bool:
+        """Whether the texts that end lines after the label ``tpl[p - 1]`` of this message
+        (its words before the label) have taken ``tail_values`` different forms."""
+        if not all(_PLAIN_WORD.match(x) for x in (*tpl[p:], *toks[p:])):
+            # symbols, values or brackets in the text ("DNS* Proxy", "illegal
+            # instruction......<*>", "RTC (Alarm)"): codes and fixed texts of separate messages
+            return False
+        key = (*(x for x in tpl[: p - 1] if _is_message_word(x)), tpl[p - 1])
+        seen = self._tails.get(key)
+        if seen is None:
+            seen = self._tails[key] = set()
+        for text in (" ".join(tpl[p:]), " ".join(toks[p:])):
+            if len(seen) < _TAILS_KEPT:
+                seen.add(text)
+        return len(seen) >= self.config.tail_values
 
     def _absorb_into_span(self, c: _Cluster) -> list[str]:
         """Merge into a new variable-length template every fixed template it covers."""
@@ -1425,6 +1472,29 @@ class TemplateEngine:
         # in a short line it is as often a separator ("BIOS-e820: <*> - <*> (usable)")
         empty = _EMPTY if len(toks) >= _RECORD_FIELDS else frozenset()
         return sum(1 for t in toks if VAR in t or t in empty) >= share * len(toks)
+
+    def _late_record(self, c: _Cluster) -> None:
+        """A template that has just become record-like (most tokens hold values) takes its
+        sibling templates back at its next line: they were split off by a word that differed
+        while the template still looked like a sentence, and in a record that word is one
+        more field value (CoreDNS's "udp" / "tcp" once the name and type are variables).
+        The text of a message field (logfmt ``msg="..."``) is never such a field."""
+        if not c.sib or not self.config.record_share:
+            return
+        for group in c.sib.values():
+            if group.evident or group.pos == 0:
+                continue
+            live = [m.tokens for m in group.members if m.merged_into is None]
+            if any(_MESSAGE_FIELD.match(w) for w in group.values) or any(
+                _MESSAGE_FIELD.match(t[i]) and any(o[i] != t[i] for o in live) for t in live for i in range(len(t))
+            ):
+                continue
+            if not self._is_record(c, [group.pos]):
+                return
+            group.evident = True
+            for m in group.members:
+                if m.merged_into is None:
+                    m.pending = True
 
     def _pair_seen_elsewhere(self, group: _Siblings, word: str) -> bool:
         """Whether ``word`` and one of the group's words already alternate at the same
