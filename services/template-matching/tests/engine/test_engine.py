@@ -923,6 +923,20 @@ def test_a_text_ending_the_line_after_a_label_is_one_value_once_it_took_three_fo
     assert len(engine.templates()) == 1
 
 
+def test_plain_texts_after_a_reason_label_are_one_value_at_the_second_text_of_any_length() -> None:
+    engine = TemplateEngine()
+    line = "[GroupCoordinator 1]: Preparing to rebalance group {} in state PreparingRebalance with old generation 7 (__consumer_offsets-{}) (reason: {})"
+    first = engine.add(line.format("orders", 3, "Removing member"))
+    second = engine.add(line.format("orders", 4, "Leader rejoining"))  # one length: the second text suffices
+    assert second.cluster == first.cluster and second.template.endswith("(reason: <*>")
+    assert engine.add(line.format("orders", 5, "Adding new member")).cluster == first.cluster
+    # a mid-line text after a plain label, followed by the same fields, after three forms
+    engine = TemplateEngine()
+    kong = "2026/12/03 09:36:40 [warn] 1056#0: *2638 [kong] handler.lua:104 [jwt] failed to get usage: {}, client: 10.1.6.5, server: kong"
+    ids = {engine.add(kong.format(text)).cluster for text in ("no memory", "connection refused", "timeout")}
+    assert len(ids) == 2 and len(engine.templates()) == 1
+
+
 def test_codes_symbols_and_texts_after_a_value_label_stay_apart() -> None:
     engine = TemplateEngine()
     # fixed texts after a value ending in ":" (strerror texts, which Loghub's BGL keeps apart)

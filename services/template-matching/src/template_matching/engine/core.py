@@ -729,7 +729,7 @@ def _enclosed(run: tuple[str, ...]) -> bool:
 
 
 def _span_cut(
-    tpl: tuple[str, ...], toks: tuple[str, ...], tails: Callable[[tuple[str, ...], tuple[str, ...], int], bool] | None = None
+    tpl: tuple[str, ...], toks: tuple[str, ...], tails: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -785,12 +785,10 @@ def _span_cut(
             return p, s  # '"error": "..."': a key's value
         if _reason_label(label):
             return p, s
-    if (
-        label.endswith(":") and VAR not in label and _has_alpha(label) and p >= 2 and fixed and s == 0
-        and tails is not None and tails(tpl, toks, p)
-    ):
-        # a text ending the line after a plain label ("Client connection closed: Read
-        # Error"), once that place has shown enough different texts: one value
+    plain_label = label.endswith(":") and VAR not in label and _has_alpha(label)
+    if plain_label and p >= 2 and fixed and tails is not None and tails(tpl, toks, p, s):
+        # a text after a plain word label ("Client connection closed: Read Error"), once
+        # that place has shown enough different texts of plain words: one value
         return p, s
     if label.endswith(":") and p >= 2 and fixed and nt != nl:
         return None
@@ -1371,21 +1369,27 @@ class TemplateEngine:
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
 
-    def _tails_vary(self, tpl: tuple[str, ...], toks: tuple[str, ...], p: int) -> bool:
+    def _tails_vary(self, tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
         """Whether the texts that end lines after the label ``tpl[p - 1]`` of this message
         (its words before the label) have taken ``tail_values`` different forms."""
-        if not all(_PLAIN_WORD.match(x) for x in (*tpl[p:], *toks[p:])):
-            # symbols, values or brackets in the text ("DNS* Proxy", "illegal
-            # instruction......<*>", "RTC (Alarm)"): codes and fixed texts of separate messages
-            return False
-        key = (*(x for x in tpl[: p - 1] if _is_message_word(x)), tpl[p - 1])
+        label = tpl[p - 1]
+        closer = _CLOSERS.get(label[:1], "")  # "(reason: Adding new member)": the label's bracket
+        runs = (tpl[p : len(tpl) - s], toks[p : len(toks) - s])
+        for run in runs:
+            words = (*run[:-1], run[-1][: -len(closer)] if closer and run[-1].endswith(closer) else run[-1])
+            if not all(x == VAR or _PLAIN_WORD.match(x) for x in words) or not any(x != VAR for x in words):
+                # symbols, values or brackets in the text ("DNS* Proxy", "illegal
+                # instruction......<*>", "RTC (Alarm)"): codes and fixed texts of separate messages
+                return False
+        key = (*(x for x in tpl[: p - 1] if _is_message_word(x)), label)
         seen = self._tails.get(key)
         if seen is None:
             seen = self._tails[key] = set()
-        for text in (" ".join(tpl[p:]), " ".join(toks[p:])):
+        for text in map(" ".join, runs):
             if len(seen) < _TAILS_KEPT:
                 seen.add(text)
-        return len(seen) >= self.config.tail_values
+        # after a reason label ("reason:", "error:") the second text is evidence enough
+        return len(seen) >= (2 if _reason_label(label) else self.config.tail_values)
 
     def _absorb_into_span(self, c: _Cluster) -> list[str]:
         """Merge into a new variable-length template every fixed template it covers."""
