@@ -937,6 +937,18 @@ def test_plain_texts_after_a_reason_label_are_one_value_at_the_second_text_of_an
     assert len(ids) == 2 and len(engine.templates()) == 1
 
 
+def test_a_status_codes_text_of_another_length_is_one_value() -> None:
+    engine = TemplateEngine()
+    first = engine.add('10.0.0.1:5000 - "GET /api/orders HTTP/1.1" 404 Not Found')
+    assert engine.add('10.0.0.2:5001 - "GET /docs HTTP/1.1" 200 OK').cluster == first.cluster
+    m = engine.add('10.0.0.3:5002 - "GET /api/items/7 HTTP/1.1" 500 Internal Server Error')
+    assert m.cluster == first.cluster and m.template == '<*>:<*> - "GET <*> HTTP/<*>" <*> <*>'
+    # lower-case words after a number are words of the message, not a code's text
+    engine = TemplateEngine()
+    engine.add("Finished 3 jobs")
+    assert engine.add("Finished 4 jobs and cleaned up").cluster != engine.add("Finished 5 jobs").cluster
+
+
 def test_codes_symbols_and_texts_after_a_value_label_stay_apart() -> None:
     engine = TemplateEngine()
     # fixed texts after a value ending in ":" (strerror texts, which Loghub's BGL keeps apart)

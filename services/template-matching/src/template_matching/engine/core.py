@@ -785,6 +785,10 @@ def _span_cut(
             return p, s  # '"error": "..."': a key's value
         if _reason_label(label):
             return p, s
+    if nt != nl and label == VAR and fixed and _phrase(mt) and _phrase(ml):
+        # a code's text after the code ("200 OK" / "404 Not Found" / "500 Internal Server
+        # Error", HTTP status lines in access logs and request logs): one value
+        return p, s
     plain_label = label.endswith(":") and VAR not in label and _has_alpha(label)
     if plain_label and p >= 2 and fixed and tails is not None and tails(tpl, toks, p, s):
         # a text after a plain word label ("Client connection closed: Read Error"), once
@@ -810,6 +814,14 @@ def _span_cut(
                 return q, s
             break
     return None
+
+
+_CAPITALISED = re.compile(r"^[A-Z][A-Za-z'-]*$")
+
+
+def _phrase(run: tuple[str, ...]) -> bool:
+    """A short phrase of capitalised words, as programs print a status code's text."""
+    return 0 < len(run) <= 4 and all(_CAPITALISED.match(x) for x in run)
 
 
 def _one_bracket(run: tuple[str, ...]) -> bool:
