@@ -949,6 +949,22 @@ def test_a_status_codes_text_of_another_length_is_one_value() -> None:
     assert engine.add("Finished 4 jobs and cleaned up").cluster != engine.add("Finished 5 jobs").cluster
 
 
+def test_a_name_with_a_bracketed_argument_meets_the_template_whose_argument_is_a_variable() -> None:
+    engine = TemplateEngine()
+    engine.add("dnsmasq-dhcp[811]: DHCPACK(br-lan) 10.224.172.27 24:28:c2:d5:d9:49 nas")
+    first = engine.add("dnsmasq-dhcp[1204]: DHCPACK(eth0) 10.62.104.132 50:89:a6:b8:b1:c6 nas")
+    assert first.template == "dnsmasq-dhcp[<*>]: DHCPACK(<*>) <*> <*> nas"
+    # "DHCPACK(br-lan)" counts as equal to "DHCPACK(<*>)" when the closest template is looked for
+    m = engine.add("dnsmasq-dhcp[1204]: DHCPACK(br-lan) 10.253.87.111 f8:4e:41:08:bc:2c printer")
+    assert m.cluster == first.cluster and m.template == "dnsmasq-dhcp[<*>]: DHCPACK(<*>) <*> <*> <*>"
+    # a name glued to a variable without brackets ("broadcast_<*>") is not such a frame
+    engine = TemplateEngine()
+    engine.add("Block broadcast_9 stored as values in memory (estimated size 8.8 KB, free 14.0 KB)")
+    engine.add("Block broadcast_8 stored as values in memory (estimated size 281.6 KB, free 317.0 KB)")
+    engine.add("Block broadcast_9_piece0 stored as bytes in memory (estimated size 5.2 KB, free 5.2 KB)")
+    assert len(engine.templates()) == 2
+
+
 def test_codes_symbols_and_texts_after_a_value_label_stay_apart() -> None:
     engine = TemplateEngine()
     # fixed texts after a value ending in ":" (strerror texts, which Loghub's BGL keeps apart)

@@ -816,6 +816,8 @@ def _span_cut(
     return None
 
 
+_ARGUMENT = re.compile(r"^([A-Za-z][\w.-]*[(\[])([^\s()\[\]]+)([)\]][:,]?)$")
+_FRAMED = re.compile(r"^[A-Za-z][\w.-]*(?:\(<\*>\)|\[<\*>\])[:,]?$")
 _CAPITALISED = re.compile(r"^[A-Z][A-Za-z'-]*$")
 
 
@@ -979,6 +981,14 @@ class TemplateEngine:
         need = max(1, math.ceil(th))
         postings = b.postings
         lists = [lst for lst in map(postings.get, enumerate(toks)) if lst is not None]
+        for i, t in enumerate(toks):
+            # a name with its bracketed argument ("DHCPACK(eth0)") meets a template that
+            # has the name with a variable argument ("DHCPACK(<*>)"): see framed below
+            m = _ARGUMENT.match(t)
+            if m is not None:
+                lst = postings.get((i, m.group(1) + VAR + m.group(3)))
+                if lst is not None:
+                    lists.append(lst)
         if len(lists) < need:
             return None, []
         lists.sort(key=len)
@@ -989,9 +999,12 @@ class TemplateEngine:
         best_score: tuple[int, bool, int, int] = (-(n + 1), False, -1, -1)
         best_words: list[int] = []
         vshape = self.config.value_shapes
+        # a name whose bracketed argument is a variable ("DHCPACK(<*>)", "query[<*>]") is a
+        # constant word of the message when the line has that name: it counts as equal
+        framed = {t for c in candidates for t in c.tokens if _FRAMED.match(t)}
         for c in candidates:
             ct = c.tokens
-            eq = sum(1 for a, t in zip(ct, toks, strict=True) if a == t and a != VAR)
+            eq = sum(1 for a, t in zip(ct, toks, strict=True) if a != VAR and (a == t or (a in framed and _wild_ok(a, t))))
             if eq < need:
                 continue
             params = 0
