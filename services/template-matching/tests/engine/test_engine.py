@@ -965,6 +965,21 @@ def test_a_name_with_a_bracketed_argument_meets_the_template_whose_argument_is_a
     assert len(engine.templates()) == 2
 
 
+def test_a_field_word_of_a_record_with_a_text_of_any_length_generalises_in_the_prefix() -> None:
+    engine = TemplateEngine()
+    first = engine.add('10.0.0.1:5000 - "POST /api/orders HTTP/1.1" 500 Internal Server Error')
+    engine.add('10.0.0.2:5001 - "POST /api/items/7 HTTP/1.1" 200 OK')  # the status text: any length
+    # the method differs too: in a record-like line it is one more field value
+    m = engine.add('10.0.0.3:5002 - "PUT /docs HTTP/1.1" 422 Unprocessable Entity')
+    assert m.cluster == first.cluster and m.template == '<*>:<*> - "<*> <*> HTTP/<*>" <*> <*>'
+    # a sentence with a text after a reason label keeps its words apart
+    engine = TemplateEngine()
+    engine.add("Connection from 10.0.0.1 accepted, reason: client asked nicely")
+    engine.add("Connection from 10.0.0.2 accepted, reason: retry")
+    engine.add("Connection from 10.0.0.3 rejected, reason: quota")
+    assert len(engine.templates()) == 2
+
+
 def test_codes_symbols_and_texts_after_a_value_label_stay_apart() -> None:
     engine = TemplateEngine()
     # fixed texts after a value ending in ":" (strerror texts, which Loghub's BGL keeps apart)

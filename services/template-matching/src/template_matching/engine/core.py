@@ -674,6 +674,26 @@ def _span_side(
     return tuple(out)
 
 
+def _span_side_record(
+    tpl: tuple[str, ...], toks: tuple[str, ...], values: Callable[[str, str], bool]
+) -> tuple[str, ...] | None:
+    """_span_side for a record-like template: one differing word (never the first) is a
+    field value ('"GET' / '"POST' in an access line whose status text has any length)."""
+    out = []
+    edits = 0
+    for i, (a, t) in enumerate(zip(tpl, toks, strict=True)):
+        if _covered(a, t):
+            out.append(a)
+        elif t != VAR and (not _is_word_edit(a, t) or values(a, t)):
+            out.append(_merge_token(a, t))
+        elif i > 0 and t != VAR and edits == 0:
+            edits += 1
+            out.append(_enclosed_var([a, t]))
+        else:
+            return None
+    return tuple(out)
+
+
 # labels after which programs print an explanation in words: the text after them is one
 # value (an error message, a reason) however many words it has. Other labels ("failed:",
 # "status:") are left to the one-word rules: after them Loghub's ground truth, written
@@ -1320,6 +1340,8 @@ class TemplateEngine:
                 continue
             values = self._pair_is_values if self.config.value_shapes else _never
             merged = _span_side(ct[:p], toks[:p], values)
+            if merged is None and self._is_record_span(c):
+                merged = _span_side_record(ct[:p], toks[:p], values)
             if merged is None:
                 continue
             tail = _span_side(ct[p + 1 :], toks[n - ns :], values) if ns else ()
@@ -1415,6 +1437,16 @@ class TemplateEngine:
                 seen.add(text)
         # after a reason label ("reason:", "error:") the second text is evidence enough
         return len(seen) >= (2 if _reason_label(label) else self.config.tail_values)
+
+    def _is_record_span(self, c: _Cluster) -> bool:
+        """A template with a variable-length value that is a record of fields (the record
+        rule of _is_record): a word differing in its prefix is one more field value."""
+        share = self.config.record_share
+        toks = c.tokens
+        if not share or not self.config.value_shapes:
+            return False
+        empty = _EMPTY if len(toks) >= _RECORD_FIELDS else frozenset()
+        return sum(1 for t in toks if VAR in t or t in empty) >= share * len(toks)
 
     def _absorb_into_span(self, c: _Cluster) -> list[str]:
         """Merge into a new variable-length template every fixed template it covers."""
