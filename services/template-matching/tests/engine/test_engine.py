@@ -980,6 +980,17 @@ def test_a_field_word_of_a_record_with_a_text_of_any_length_generalises_in_the_p
     assert len(engine.templates()) == 2
 
 
+def test_a_two_letter_state_after_a_state_word_is_a_value_at_the_second_value() -> None:
+    engine = TemplateEngine()
+    first = engine.add("InetAddress /10.0.0.1 is now DOWN")
+    m = engine.add("InetAddress /10.0.0.2 is now UP")
+    assert m.cluster == first.cluster and m.template == "InetAddress <*> is now <*>"
+    # after a plain "word:" label two capitals are as often a keyword: three letters needed
+    engine = TemplateEngine()
+    engine.add("Battery check: OK")
+    assert engine.add("Battery check: NO").template == "Battery check: NO"
+
+
 def test_codes_symbols_and_texts_after_a_value_label_stay_apart() -> None:
     engine = TemplateEngine()
     # fixed texts after a value ending in ":" (strerror texts, which Loghub's BGL keeps apart)

@@ -512,12 +512,12 @@ def _unit(word: str) -> bool:
         return True
     return any(word.endswith(p) and word[: -len(p)] in _UNITS for p in _PER)
 # words after which a program prints a state, a status or a kind
-_LABELS = frozenset({"to", "as", "state", "status", "code", "phase", "mode", "reason", "type", "kind", "->", "=>"})
+_LABELS = frozenset({"now", "to", "as", "state", "status", "code", "phase", "mode", "reason", "type", "kind", "->", "=>"})
 
 
-def _enum_shaped(word: str) -> bool:
+def _enum_shaped(word: str, letters: int = 3) -> bool:
     w = word.rstrip(_TRAIL).strip(_QUOTES).split("(", 1)[0]
-    return sum(ch.isalpha() for ch in w) >= 3 and _ENUM.match(w) is not None
+    return sum(ch.isalpha() for ch in w) >= letters and _ENUM.match(w) is not None
 
 
 def _is_label(tok: str) -> bool:
@@ -1627,7 +1627,10 @@ class TemplateEngine:
         prev = group.members[0].tokens[group.pos - 1]
         if not _is_label(prev):
             return False
-        if _enum_shaped(word) and all(_enum_shaped(v) for v in group.values):
+        # after a state word ("is now UP" / "DOWN", "state OK") two capitals are a state too;
+        # after any "word:" they are as often a keyword or a unit ("ARPT:", "ms:")
+        letters = 2 if prev.lower() in _LABELS else 3
+        if _enum_shaped(word, letters) and all(_enum_shaped(v, letters) for v in group.values):
             return True
         # capitalised states right after a state label ("status: Healthy", "-> Degraded",
         # "state Active"); not after any word ending in ":", where capitalised words are
