@@ -991,6 +991,22 @@ def test_a_two_letter_state_after_a_state_word_is_a_value_at_the_second_value() 
     assert engine.add("Battery check: NO").template == "Battery check: NO"
 
 
+def test_words_ending_the_line_are_one_value_of_any_length_at_the_fifth_form() -> None:
+    engine = TemplateEngine()
+    kinds = ["persistent volume", "garbage collector", "daemon sets", "job", "stateful set", "service account"]
+    ids = [engine.add(f"I1203 10:00:0{i}.000000 1 shared_informer.go:320] Caches are synced for {k}").cluster
+           for i, k in enumerate(kinds)]
+    # four forms: four messages still (plain words need as many forms as a word position)
+    assert len(set(ids[:4])) == 4
+    assert ids[4] == ids[0] and ids[5] == ids[0]
+    assert [t for _, t, _ in engine.templates()] == ["<*> <*>:<*>:<*> <*> shared_informer.go:<*>] Caches are synced for <*>"]
+    # keyword variants of the same message with fewer forms stay apart
+    engine = TemplateEngine()
+    for verb in ("startup", "shutdown complete", "restart requested"):
+        engine.add(f"Service worker-1 reported {verb}")
+    assert len(engine.templates()) == 3
+
+
 def test_codes_symbols_and_texts_after_a_value_label_stay_apart() -> None:
     engine = TemplateEngine()
     # fixed texts after a value ending in ":" (strerror texts, which Loghub's BGL keeps apart)

@@ -816,6 +816,11 @@ def _span_cut(
         return p, s
     if label.endswith(":") and p >= 2 and fixed and nt != nl:
         return None
+    if s == 0 and p >= 2 and fixed and _is_message_word(label) and tails is not None and tails(tpl, toks, p, -1):
+        # words ending the line after the message's fixed words ("Caches are synced for
+        # persistent volume" / "daemon sets" / "job"): one value once they took as many
+        # forms as a plain word position needs (min_word_values)
+        return p, s
     if _enclosed(mt) and _enclosed(ml) and _opening(mt[0]) == _opening(ml[0]) and (fixed or _is_message_word(label)):
         return p, s
     if nt != nl:
@@ -1371,7 +1376,7 @@ class TemplateEngine:
         tails = self._tails_vary if self.config.tail_values else None
         if not any(
             _reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS or _reason_pair(t)
-            or (tails is not None and t.endswith(":"))
+            or (tails is not None and (t.endswith(":") or _is_message_word(t)))
             for t in toks[1:]
         ):
             return None  # no place where such a value could start
@@ -1421,6 +1426,8 @@ class TemplateEngine:
         (its words before the label) have taken ``tail_values`` different forms."""
         label = tpl[p - 1]
         closer = _CLOSERS.get(label[:1], "")  # "(reason: Adding new member)": the label's bracket
+        plain = s < 0  # no label: a run ending the line after plain words
+        s = max(s, 0)
         runs = (tpl[p : len(tpl) - s], toks[p : len(toks) - s])
         for run in runs:
             words = (*run[:-1], run[-1][: -len(closer)] if closer and run[-1].endswith(closer) else run[-1])
@@ -1436,6 +1443,8 @@ class TemplateEngine:
             if len(seen) < _TAILS_KEPT:
                 seen.add(text)
         # after a reason label ("reason:", "error:") the second text is evidence enough
+        if plain:
+            return len(seen) >= self.config.min_word_values
         return len(seen) >= (2 if _reason_label(label) else self.config.tail_values)
 
     def _is_record_span(self, c: _Cluster) -> bool:
