@@ -1007,6 +1007,17 @@ def test_words_ending_the_line_are_one_value_of_any_length_at_the_fifth_form() -
     assert len(engine.templates()) == 3
 
 
+def test_camelcase_labels_after_a_label_name_separate_messages() -> None:
+    engine = TemplateEngine()
+    engine.add("2026-12-03T10:00:00.000Z [INFO]  agent.server.serf.lan: serf: EventMemberJoin: node-1 10.0.0.1")
+    m = engine.add("2026-12-03T10:00:01.000Z [INFO]  agent.server.serf.lan: serf: EventMemberFailed: node-2 10.0.0.2")
+    assert "EventMemberFailed:" in m.template and len(engine.templates()) == 2
+    # CamelCase values after a label (not labels themselves) still merge at the second value
+    engine = TemplateEngine()
+    engine.add("API: PutObject(bucket=a) took 3ms")
+    assert engine.add("API: GetObject(bucket=b) took 4ms").template.startswith("API: <*>")
+
+
 def test_codes_symbols_and_texts_after_a_value_label_stay_apart() -> None:
     engine = TemplateEngine()
     # fixed texts after a value ending in ":" (strerror texts, which Loghub's BGL keeps apart)

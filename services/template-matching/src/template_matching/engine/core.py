@@ -1639,6 +1639,10 @@ class TemplateEngine:
         # after a state word ("is now UP" / "DOWN", "state OK") two capitals are a state too;
         # after any "word:" they are as often a keyword or a unit ("ARPT:", "ms:")
         letters = 2 if prev.lower() in _LABELS else 3
+        if any(w.endswith(":") and not w.isupper() for w in (word, *group.values)):
+            # a CamelCase label after a label ("serf: EventMemberJoin:" / "EventMemberFailed:")
+            # names the kind of message that follows: separate statements
+            return False
         if _enum_shaped(word, letters) and all(_enum_shaped(v, letters) for v in group.values):
             return True
         # capitalised states right after a state label ("status: Healthy", "-> Degraded",
