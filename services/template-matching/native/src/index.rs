@@ -556,7 +556,10 @@ impl TemplateIndex {
             Some(seq) => seq,
             // `_learn` tries the variable-length templates only after the buckets (and does
             // not look at pending there)
+            // (a variable-length template with retired numbers to announce is answered by
+            // Python, as any pending template: `TemplateEngine._announce`)
             None => match self.covering_span(&toks) {
+                Some(seq) if self.cluster(seq).map_or(true, |c| c.due) => return Ok(Step::Stop),
                 Some(seq) => seq,
                 None => return Ok(Step::Stop),
             },
