@@ -1018,6 +1018,22 @@ def test_camelcase_labels_after_a_label_name_separate_messages() -> None:
     assert engine.add("API: GetObject(bucket=b) took 4ms").template.startswith("API: <*>")
 
 
+def test_a_list_of_counted_states_after_a_label_is_one_value_once_it_took_three_forms() -> None:
+    line = "2026-12-03T01:13:29.397+0000 7f74 0 log_channel(cluster) log [DBG] : pgmap v6311: 577 pgs: {}; 41 GiB data"
+    engine = TemplateEngine()
+    ids = [engine.add(line.format(states)).cluster for states in (
+        "111 active+recovering, 302 peering", "108 active+recovering", "560 active+clean, 3 peering, 14 remapped",
+        "577 active+clean",
+    )]
+    assert ids[2] == ids[0] and ids[3] == ids[0]
+    assert [t for _, t, _ in engine.templates()] == [
+        "<*>:<*>:<*> <*> <*> log_channel(cluster) log [DBG] : pgmap <*>: <*> pgs: <*> <*> GiB data"
+    ]
+    # two forms are not yet evidence
+    engine = TemplateEngine()
+    assert len({engine.add(line.format(s)).cluster for s in ("111 active+recovering, 302 peering", "108 peering")}) == 2
+
+
 def test_codes_symbols_and_texts_after_a_value_label_stay_apart() -> None:
     engine = TemplateEngine()
     # fixed texts after a value ending in ":" (strerror texts, which Loghub's BGL keeps apart)

@@ -722,7 +722,7 @@ def _reason_pair(tok: str) -> bool:
 
 _SPAN_CANDIDATES = 256
 _TAILS_KEPT = 16
-_PLAIN_WORD = re.compile(r"^[A-Za-z][A-Za-z'-]*[.,:;]?$")
+_PLAIN_WORD = re.compile(r"^[A-Za-z][A-Za-z'+-]*[.,:;]?$")
 _JSON_KEY = re.compile(r'^"[\w.-]+":$')
 _CLOSERS = {"[": "]", "(": ")", "{": "}", '"': '"', "'": "'", "<": ">"}
 
@@ -809,7 +809,12 @@ def _span_cut(
         # a code's text after the code ("200 OK" / "404 Not Found" / "500 Internal Server
         # Error", HTTP status lines in access logs and request logs): one value
         return p, s
-    plain_label = label.endswith(":") and VAR not in label and _has_alpha(label)
+    q = p
+    while q > p - 2 and q > 1 and VAR in tpl[q - 1] and not tpl[q - 1].endswith(":"):
+        q -= 1  # a list's first value was taken for the prefix ("pgs: 12 active+clean, ...")
+    if q < p and q >= 2 and fixed and tails is not None and _plain_label(tpl[q - 1]) and tails(tpl, toks, q, s):
+        return q, s
+    plain_label = _plain_label(label)
     if plain_label and p >= 2 and fixed and tails is not None and tails(tpl, toks, p, s):
         # a text after a plain word label ("Client connection closed: Read Error"), once
         # that place has shown enough different texts of plain words: one value
@@ -843,6 +848,11 @@ def _span_cut(
 
 _ARGUMENT = re.compile(r"^([A-Za-z][\w.-]*[(\[])([^\s()\[\]]+)([)\]][:,]?)$")
 _FRAMED = re.compile(r"^[A-Za-z][\w.-]*(?:\(<\*>\)|\[<\*>\])[:,]?$")
+def _plain_label(tok: str) -> bool:
+    """A label made of words ("closed:", "pgs:"), not a value ending in ":"."""
+    return tok.endswith(":") and VAR not in tok and _has_alpha(tok)
+
+
 _CAPITALISED = re.compile(r"^[A-Z][A-Za-z'-]*$")
 
 
