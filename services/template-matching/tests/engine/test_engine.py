@@ -1034,6 +1034,18 @@ def test_a_list_of_counted_states_after_a_label_is_one_value_once_it_took_three_
     assert len({engine.add(line.format(s)).cluster for s in ("111 active+recovering, 302 peering", "108 peering")}) == 2
 
 
+def test_a_command_line_of_values_only_is_still_the_pairs_text() -> None:
+    line = "22:42:40.94: Warning Sensitive file opened (user=root program={} command={} file=/etc/shadow parent=bash)"
+    engine = TemplateEngine()
+    first = engine.add(line.format("cat", "python3 -c id"))
+    m = engine.add(line.format("bash", "bash /usr/bin/x"))  # the arguments are one path: values only
+    assert m.cluster == first.cluster and m.template.endswith("program=<*> <*> file=<*> parent=bash)")
+    # values only after a key that is not a reason or a command: other rules' business
+    engine = TemplateEngine()
+    engine.add("session=ab12 opened paths=/a/b by worker-1")
+    assert engine.add("session=cd34 opened paths=/a/b /c/d by worker-2").cluster == 2
+
+
 def test_codes_symbols_and_texts_after_a_value_label_stay_apart() -> None:
     engine = TemplateEngine()
     # fixed texts after a value ending in ":" (strerror texts, which Loghub's BGL keeps apart)

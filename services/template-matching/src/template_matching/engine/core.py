@@ -767,9 +767,13 @@ def _span_cut(
     mt, ml = tpl[p : nt - s], toks[p : nl - s]
     if nt == nl and len(mt) < 2:
         return None  # one differing word of one length: the sibling rules decide
-    if not (mt == (VAR,) or any(_has_alpha(x) for x in mt)) or not any(_has_alpha(x) for x in ml):
+    pair_text = nt != nl and _reason_pair(tpl[p - 1]) and _reason_pair(toks[p - 1])
+    if (
+        not (mt == (VAR,) or any(_has_alpha(x) for x in mt)) or not any(_has_alpha(x) for x in ml)
+    ) and not (pair_text and any(_has_alpha(x) for x in (*mt, *ml))):
         # runs of values only: lists and numbers are other rules' business (a template's
-        # variable is a text already, e.g. one loaded from the registry)
+        # variable is a text already, e.g. one loaded from the registry); a command line's
+        # arguments may be values only ("command=bash /usr/bin/x" / "command=sh -c id")
         return None
     if nt == nl and any(a == b for a, b in zip(mt[1:-1], ml[1:-1], strict=True)):
         # words in the same places inside both runs: a phrase with several values
