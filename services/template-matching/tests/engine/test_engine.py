@@ -1046,6 +1046,17 @@ def test_a_command_line_of_values_only_is_still_the_pairs_text() -> None:
     assert engine.add("session=cd34 opened paths=/a/b /c/d by worker-2").cluster == 2
 
 
+def test_a_bracketed_text_whose_end_the_shared_suffix_took_is_one_value() -> None:
+    engine = TemplateEngine()
+    first = engine.add("Completed 200 OK in 12ms (Views: 3.1ms | ActiveRecord: 1.2ms | Allocations: 812)")
+    m = engine.add("Completed 200 OK in 9ms (ActiveRecord: 0.4ms | Allocations: 301)")
+    assert m.cluster == first.cluster and m.template == "Completed <*> OK in <*> <*>"
+    # two bracketed texts with a word between them are not one bracketed text
+    engine = TemplateEngine()
+    engine.add("Moved (a) into place (b) after 3 tries")
+    assert engine.add("Moved (a c) out of (b) after 4 tries").cluster == 2
+
+
 def test_codes_symbols_and_texts_after_a_value_label_stay_apart() -> None:
     engine = TemplateEngine()
     # fixed texts after a value ending in ":" (strerror texts, which Loghub's BGL keeps apart)

@@ -832,6 +832,14 @@ def _span_cut(
         return p, s
     if _enclosed(mt) and _enclosed(ml) and _opening(mt[0]) == _opening(ml[0]) and (fixed or _is_message_word(label)):
         return p, s
+    if nt != nl and mt[0][:1] in "([" and ml[0][:1] == mt[0][:1] and (fixed or _is_message_word(label)):
+        # the two runs open the same bracket and the shared suffix ate its end ("(Views: <*>
+        # | ActiveRecord: <*> | Allocations: <*>)" / "(ActiveRecord: <*> | Allocations:
+        # <*>)"): the run is the bracketed text, up to where it closes in both lines
+        for e in range(s - 1, -1, -1):
+            if _one_bracket(tpl[p : nt - e]) and _one_bracket(toks[p : nl - e]):
+                return p, e
+
     if nt != nl:
         # the run's first token held a value ("(250 2.0.0 OK)" / "(connect to ..."), so it
         # was taken for the prefix: back off to the bracket that opens the run, when that
