@@ -1057,6 +1057,17 @@ def test_a_bracketed_text_whose_end_the_shared_suffix_took_is_one_value() -> Non
     assert engine.add("Moved (a c) out of (b) after 4 tries").cluster == 2
 
 
+def test_a_lower_case_name_alone_in_square_brackets_is_a_value_at_the_second_value() -> None:
+    engine = TemplateEngine()
+    first = engine.add("[kong] handler.lua:104 [jwt] failed to get usage: timeout, client: 10.0.0.1")
+    m = engine.add("[kong] handler.lua:91 [cors] failed to get usage: timeout, client: 10.0.0.2")
+    assert m.cluster == first.cluster and m.template.startswith("[kong] handler.lua:<*> [<*>] failed")
+    # plain words in parentheses stay apart (Linux's "(usable)" / "(reserved)")
+    engine = TemplateEngine()
+    engine.add("BIOS-e820: 0000000000000000 - 000000000009f800 (usable)")
+    assert engine.add("BIOS-e820: 000000000009f800 - 00000000000a0000 (reserved)").template.endswith("(reserved)")
+
+
 def test_codes_symbols_and_texts_after_a_value_label_stay_apart() -> None:
     engine = TemplateEngine()
     # fixed texts after a value ending in ":" (strerror texts, which Loghub's BGL keeps apart)

@@ -441,6 +441,8 @@ def _bracketed_name(word: str) -> bool:
     if _BRACKETED.match(word) is None:
         return False
     inner = word.rstrip(",.:;")[1:-1]
+    if word[:1] == "[" and inner.islower() and inner.isascii():
+        return True  # a component or plugin name in square brackets ("[jwt]", "[rate-limiting]")
     return any(ch.isdigit() for ch in inner) or (inner.isupper() and len(inner) >= 2)
 
 
