@@ -1202,7 +1202,9 @@ class TemplateEngine:
         # the variable-length templates as the native index must see them (it answers lines
         # they cover unchanged, and cached lines of theirs); they change only in Python
         # (mining), so this runs before a bulk call and after each line Python answered
-        spans = getattr(self, "_spans", ())
+        # in _span_candidates' order (by number): the native index answers a line only when
+        # the first candidate it finds covers it
+        spans = sorted(getattr(self, "_spans", ()), key=lambda c: c.seq)
         state = [(c.seq, c.span, c.tokens, c.merged_into is None) for c in spans]
         if state != self._spans_pushed:
             self._native.set_spans(
