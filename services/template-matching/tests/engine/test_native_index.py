@@ -394,7 +394,7 @@ def test_lines_of_a_variable_length_template_are_answered_natively_beside_other_
         calls.append(line)
         return python_assign(line)
 
-    engine.assign = spy  # type: ignore[method-assign]
+    engine.assign = spy  # type: ignore[method-assign,assignment]
     lines = [f"LOG: checkpoint starting: {k}" for k in ("shutdown", "end of recovery", "force", "xlog")] * 5
     out = engine.render_text("".join(line + "\n" for line in lines))
     assert not calls and len(out.splitlines()) == len(lines)
