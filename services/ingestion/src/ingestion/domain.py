@@ -66,7 +66,7 @@ for _level, _names in {
 }.items():
     for _name in _names:
         for _spelling in (_name, _name.upper(), _name.capitalize()):  # the common spellings skip normalising
-            _LEVELS[_spelling] = _level
+            _LEVELS[_spelling] = _level  # type: ignore[assignment]
 
 # syslog severities 0-7 (RFC 5424)
 _SYSLOG: tuple[Level, ...] = ("FATAL", "FATAL", "FATAL", "ERROR", "WARN", "NOTICE", "INFO", "DEBUG")
