@@ -276,7 +276,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         gen = [sys.executable, str(ROOT / "bench" / "corpora" / "generate.py")]
         subprocess.run([*gen, "--out", tmp], check=True, stdout=subprocess.DEVNULL)
-        corpora = {}
+        corpora: dict[str, dict] = {}
         sources = {n: (c, g) for n, (c, g) in loghub.items()}
         for name in CORPORA:
             contents, gt = H.read_structured(H.gt_path(tmp, name, "corrected"))
