@@ -554,9 +554,11 @@ impl TemplateIndex {
             // a found template with a sibling merge due: Python merges
             Some(seq) if self.cluster(seq).map_or(true, |c| c.due) => return Ok(Step::Stop),
             Some(seq) => seq,
-            // `_learn` tries the variable-length templates only after the buckets (and does
-            // not look at pending there)
+            // `_learn` tries the variable-length templates only after the buckets and does not
+            // merge there, but `assign` still reports a retired number the template announces
+            // (flagged like a due merge): Python answers those lines
             None => match self.covering_span(&toks) {
+                Some(seq) if self.cluster(seq).map_or(true, |c| c.due) => return Ok(Step::Stop),
                 Some(seq) => seq,
                 None => return Ok(Step::Stop),
             },

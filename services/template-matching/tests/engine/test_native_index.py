@@ -166,6 +166,30 @@ def test_stream_equals_python_on_generated_corpora(name: str, config: EngineConf
     _assert_same_stream(_corpus(name), config)
 
 
+def test_variable_length_template_announces_every_retired_number() -> None:
+    # one generalisation retires two numbers into a template with a variable-length list: the
+    # native index finds these lines through that template (not through a bucket) and must
+    # still leave both announcements to Python
+    head = "2026-01-01 {}.{} +0000 UTC m=+{}.{} container {} {} "
+    labels = ["maintainer=Web Team <web@example.com>", "io.buildah.version=1.33.2",
+              "org.opencontainers.image.version=2.3.1", "SYSTEMD_UNIT=container-web.service"]
+    shapes = [("cleanup", "docker.io/library/httpd:2.4", "web", [0]),
+              ("create", "quay.io/acme/exporter:v1.7.0", "exporter", [0, 1, 2]),
+              ("remove", "docker.io/library/httpd:2.4", "web", [2, 1, 3]),
+              ("start", "registry.acme.io/batch/etl:2.3.1", "web", [0]),
+              ("died", "registry.acme.io/batch/etl:2.3.1", "etl", [1, 2]),
+              ("init", "quay.io/acme/exporter:v1.7.0", "web", [3, 0])]
+    rng = random.Random(3)
+    lines = [
+        head.format(f"{rng.randint(0, 23):02}:{rng.randint(0, 59):02}:{rng.randint(0, 59):02}", rng.randint(10**8, 10**9 - 1),
+                    rng.randint(10, 99), rng.randint(10**8, 10**9 - 1), event, f"{rng.getrandbits(256):064x}")
+        + f"(image={image}, name={name}, " + ", ".join(labels[i] for i in picked) + ")"
+        for event, image, name, picked in shapes
+    ]
+    for seed in range(3):
+        _assert_same_stream(lines, EngineConfig(announce_retired=True), seed)
+
+
 @pytest.mark.parametrize("config", CONFIGS.values(), ids=CONFIGS.keys())
 def test_stream_equals_python_on_fuzzed_lines(config: EngineConfig) -> None:
     _assert_same_stream(_fuzzed(6000, 7), config)
