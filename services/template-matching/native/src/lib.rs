@@ -584,6 +584,8 @@ impl<'a> Record<'a> {
                         let m = mask_one(w).into_owned();
                         self.emit(w, m);
                     }
+                } else if text == "\"\"" {
+                    self.emit(text, format!("\"{VAR}\""));
                 } else {
                     self.emit(text, mask_value(text));
                 }

@@ -308,7 +308,9 @@ class _Record:
                 for w in text.split():
                     self.emit(w, mask_token(w))
             else:
-                self.emit(text, _mask_value(text))
+                # an empty string is the field's value too (a template's '"<*>"' must
+                # cover it: a variable stands for at least one character)
+                self.emit(text, '"<*>"' if text == '""' else _mask_value(text))
             return j
         if c == "[" or c == "{":
             # an array or a nested object (often a map of names) is one value
