@@ -12,6 +12,7 @@ Loghub-2.0 corrected ground truth, but contain nothing specific to one log sourc
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 VAR = "<*>"
 
@@ -352,7 +353,7 @@ def render_tokens(tokens: tuple[str, ...] | list[str]) -> str:
     if not tokens or not tokens[0].startswith('{"'):
         return " ".join(tokens)
     out = [tokens[0]]
-    for prev, tok in zip(tokens, tokens[1:]):
+    for prev, tok in pairwise(tokens):
         if not (prev.endswith('":') or tok.startswith(",")):
             out.append(" ")
         out.append(tok)
