@@ -41,7 +41,9 @@ def test_a_record_is_split_into_keys_values_and_message_words() -> None:
     ]  # fmt: skip
     assert "".join(raw[:2]) == '{"level":"info"'
     # the template text of a compact record is written as the record was (no spaces added)
-    assert render_tokens(masked) == '{"level":"info","ts":"<*>","msg":"registering targets","arn":"<*>","targets":[<*>]}'
+    assert (
+        render_tokens(masked) == '{"level":"info","ts":"<*>","msg":"registering targets","arn":"<*>","targets":[<*>]}'
+    )
     # not one JSON object: whitespace tokens as before
     for line in ['{"a":1} trailing', '{"a":', "{}", '{"a" 1}', 'level=info msg="{x}"', '["a","b"]']:
         assert json_record(line) is None
@@ -57,7 +59,7 @@ def test_one_statement_with_different_field_values_is_one_template() -> None:
         else:
             templates = e.templates()
             assert len(templates) == 1, templates
-    (_, template, count), = e.templates()
+    ((_, template, count),) = e.templates()
     assert count == 40
     assert '"resource_kind":"<*>"' in template and '"msg":"denied admission"' in template
     assert '"logger":"webhook"' in template  # a field that never varies stays a constant
