@@ -9,6 +9,7 @@ both go through the same interface. Both variants' outputs must be byte-identica
 Process CPU time: other engineers' load on the machine inflates it less than wall time.
 
     .venv/bin/python bench/ingestion_decode_ab.py [--baseline REF] [--records 50000] [--rounds 5]
+        [--messages scenario|loghub]   (loghub: Loghub-2k's lines as the messages; needs ../shared)
 """
 
 from __future__ import annotations
@@ -43,7 +44,15 @@ rng = random.Random(7)
 count = int(sys.argv[3])
 ts = "2026-12-03T22:00:00.123456+00:00"
 broker_ms = 1796335200123
-values = [make_record(i, rng, "load", ts) for i in range(count)]
+if sys.argv[4] == "scenario":
+    values = [make_record(i, rng, "load", ts) for i in range(count)]
+else:  # real log text: Loghub-2k's lines (non-ASCII, secrets, JSON inside) as the messages of scenario-shaped records
+    import pathlib
+    lines = [line for path in sorted(pathlib.Path(sys.argv[4]).glob("*/*_2k.log"))
+             for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    values = [json.dumps({"org": "load", "service": f"svc-{i % 8}", "level": "INFO", "message": lines[i % len(lines)],
+                          "timestamp": ts, "namespace": "load", "pod": f"svc-{i % 8}-abc12"}).encode()
+              for i in range(count)]
 deliveries = [Delivery("logs.raw", i % 3, i, None, broker_ms + i // 500, {}, v) for i, v in enumerate(values)]
 settings = IngestionSettings()
 raw = RawLogs(settings, Normaliser(Limits(), Redactor(emails=settings.redact_emails)), None, IngestStats(),
@@ -63,8 +72,8 @@ print(json.dumps({"us_per_record": spent / count * 1e6, "digest": digest}))
 """
 
 
-def run(src: Path, records: int) -> dict:
-    proc = subprocess.run([sys.executable, "-c", WORKER, str(ROOT / "loadtest"), str(src), str(records)],
+def run(src: Path, records: int, messages: str) -> dict:
+    proc = subprocess.run([sys.executable, "-c", WORKER, str(ROOT / "loadtest"), str(src), str(records), messages],
                           capture_output=True, text=True)
     if proc.returncode:
         raise SystemExit(f"{src}: the worker failed (a baseline needs this tree's runtime):\n{proc.stderr[-2000:]}")
@@ -77,7 +86,15 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=50_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "ingestion-decode-ab.json")
+    parser.add_argument("--messages", choices=["scenario", "loghub"], default="scenario",
+                        help="the load scenario's messages, or Loghub-2k's lines (../shared/datasets/loghub-2k)")
     args = parser.parse_args()
+    messages = "scenario"
+    if args.messages == "loghub":
+        loghub = ROOT.parent / "shared" / "datasets" / "loghub-2k"
+        if not loghub.is_dir():
+            raise SystemExit(f"{loghub}: Loghub-2k is not there; run with --messages scenario")
+        messages = str(loghub)
     ref = ["rev-parse", args.baseline] if args.baseline else ["merge-base", "HEAD", "main"]
     baseline = subprocess.run(["git", "-C", str(ROOT), *ref], capture_output=True, text=True, check=True).stdout.strip()
     with tempfile.TemporaryDirectory(prefix="ingestion-ab-") as tmp:
@@ -89,7 +106,7 @@ def main() -> None:
         digests: set[str] = set()
         for n in range(args.rounds):
             for variant in ("A", "B") if n % 2 == 0 else ("B", "A"):
-                got = run(sources[variant], args.records)
+                got = run(sources[variant], args.records, messages)
                 rounds[variant].append(round(got["us_per_record"], 2))
                 digests.add(got["digest"])
                 print(f"round {n + 1} {variant}: {got['us_per_record']:.1f} µs/record", file=sys.stderr, flush=True)
@@ -105,6 +122,7 @@ def main() -> None:
                 "RawLogs.decode per record, or RawLogs.decode_batch per poll of raw_batch_max_records where the "
                 "variant has it; no I/O",
         "records": args.records,
+        "messages": args.messages,
         "baseline_A": baseline,
         "unit": "CPU µs per record (median over rounds)",
         "A_baseline": round(a, 2),

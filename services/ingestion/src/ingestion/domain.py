@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import msgspec
 import orjson
+from ingestion_native import PlainPath
 
 from ingestion.redaction import Redactor
 from logmesh_contracts import K8sRef, LogRecord, stable_id
@@ -65,7 +66,7 @@ for _level, _names in {
 }.items():
     for _name in _names:
         for _spelling in (_name, _name.upper(), _name.capitalize()):  # the common spellings skip normalising
-            _LEVELS[_spelling] = _level  # type: ignore[assignment]
+            _LEVELS[_spelling] = _level
 
 # syslog severities 0-7 (RFC 5424)
 _SYSLOG: tuple[Level, ...] = ("FATAL", "FATAL", "FATAL", "ERROR", "WARN", "NOTICE", "INFO", "DEBUG")
@@ -237,6 +238,53 @@ class _PlainRecord(msgspec.Struct, forbid_unknown_fields=True):
 
 
 _read_plain = msgspec.json.Decoder(_PlainRecord).decode
+
+
+# the redaction rules with shapes that ``PlainPath`` emulates itself (kind, pattern, check, shape): the bare AWS
+# secret key and card numbers; a change to either must be taught to the native code first
+_NATIVE_SHAPE_RULES = frozenset({
+    ("aws-secret-key", r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[A-Za-z0-9/+]{0,39}[a-z])"
+     r"(?=[A-Za-z0-9/+]{0,39}[0-9])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])", "random", r"[A-Za-z0-9/+]{40}"),
+    ("card", r"(?<![\w.:/-])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\w.:])", "card", r"\d{4}[ -]?\d{4}[ -]?\d{4}"),
+})
+
+
+# what follows a ``needs`` pattern's secret word (on lower-cased printable ASCII, ``\s`` is the space)
+_NEEDS_SUFFIX = r"[\"']?\s*[:=]"
+
+
+def finite_words(pattern: str) -> set[str]:
+    """Every string a regex of literals, character sets of literals, groups, alternations and bounded repeats
+    matches: its finite language, read from Python's own parse of it. ValueError for anything else."""
+    from re import _constants as sre  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+
+    def sequence(items: Any) -> set[str]:
+        words = {""}
+        for op, arg in items:
+            words = {head + tail for head in words for tail in node(op, arg)}
+        return words
+
+    def node(op: Any, arg: Any) -> set[str]:
+        if op is sre.LITERAL:
+            return {chr(arg)}
+        if op is sre.IN and all(kind is sre.LITERAL for kind, _ in arg):
+            return {chr(code) for _, code in arg}
+        if op is sre.SUBPATTERN and not arg[1] and not arg[2]:
+            return sequence(arg[3])
+        if op is sre.BRANCH:
+            return set().union(*(sequence(alternative) for alternative in arg[1]))
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and arg[1] <= 4:
+            once = sequence(arg[2])
+            words, found = {""}, set()
+            for count in range(arg[1] + 1):
+                if count >= arg[0]:
+                    found |= words
+                words = {head + tail for head in words for tail in once}
+            return found
+        raise ValueError(f"{pattern!r}: {op} is not a finite set of words")
+
+    return sequence(_parser.parse(pattern))
 
 
 def _clean_short(value: object, limit: int) -> bool:
@@ -524,6 +572,42 @@ class Normaliser:
             "redacted": False,
             "truncated": False,
         }
+
+    def plain_path(self, *, max_record_bytes: int, delivery_fields: tuple[int, ...]) -> PlainPath:
+        """The native (Rust) ``plain_document`` + ``dump`` for a whole poll of ``logs.raw`` deliveries, with this
+        normaliser's limits, levels and its redactor's trigger words and shapes: for each delivery the
+        ``logs.records`` key and value, or None where the Python path must decide; the messages to redact are
+        reported (``ingestion_native`` says what it answers for)."""
+        needles: dict[str, bool] = {}  # trigger word -> whether every rule it triggers has a ``needs`` condition
+        shapes: set[tuple[str, str, str | None, str]] = set()
+        needs: set[str] = set()
+        if self.redactor is not None:
+            for rule, _ in self.redactor.rules:
+                for needle in rule.triggers:
+                    needles[needle] = needles.get(needle, True) and rule.needs is not None
+                if rule.shape:
+                    if rule.triggers:
+                        raise ValueError(f"redaction rule {rule.kind}: ingestion_native knows shape rules without "
+                                         "trigger words only: teach it the new one")
+                    shapes.add((rule.kind, rule.pattern, rule.check, rule.shape))
+                if rule.needs:
+                    needs.add(rule.needs)
+            if shapes and shapes != _NATIVE_SHAPE_RULES:
+                raise ValueError(f"ingestion_native knows the shape rules {sorted(_NATIVE_SHAPE_RULES)} only; "
+                                 f"the redactor has {sorted(shapes, key=str)}: teach it the new one")
+        if len(needs) > 1 or any(not pattern.endswith(_NEEDS_SUFFIX) for pattern in needs):
+            raise ValueError(f"ingestion_native knows one redaction ``needs`` pattern of the form (words){_NEEDS_SUFFIX}; "
+                             f"the redactor has {sorted(needs)}: teach it the new one")
+        needs_words = sorted(finite_words(needs.pop()[:-len(_NEEDS_SUFFIX)])) if needs else []
+        micro = timedelta(microseconds=1)
+        return PlainPath(
+            levels=dict(_LEVELS), needles=sorted(needles.items()), needs_words=needs_words, shapes=bool(shapes),
+            org_limit=_ORG_LIMIT,
+            field_limit=self.limits.max_field_chars, message_limit=self.limits.max_message_bytes,
+            service_limit=_SERVICE_LIMIT, max_age_us=self._max_age // micro if self._max_age is not None else None,
+            max_future_us=self._max_future // micro if self._max_future is not None else None,
+            max_record_bytes=max_record_bytes, delivery_fields=delivery_fields,
+        )
 
     def normalise(self, raw: Mapping[str, Any], *, event_id: str, received_at: datetime) -> LogRecord:
         """``encode``, read back through the contract model."""

@@ -6,11 +6,12 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ingestion_native import PlainPath
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -372,6 +373,12 @@ class HttpIngest(IngestPath):
 
 
 _PENDING: tuple[str, bytes] = ("", b"")  # a slot ``decode_batch`` fills once the batch is encoded
+_DELIVERY_FIELDS = ("topic", "partition", "offset", "timestamp_ms", "headers", "value")  # what PlainPath reads
+
+
+def _plain_headers(headers: Mapping[str, str]) -> bool:
+    """Whether a message's headers add no record field: then its value alone is the record."""
+    return not headers or not raw_fields_from_headers(headers)
 
 
 class RawLogs(IngestPath):
@@ -426,9 +433,38 @@ class RawLogs(IngestPath):
         except Exception as exc:
             raise self._rejected(exc) from exc
 
+    _plain: PlainPath | None = None
+
     def decode_batch(self, deliveries: list[Delivery]) -> list[tuple[str, bytes] | Exception]:
-        """``decode`` for a polled batch: every message checked on its own, their messages redacted as one
-        batch (the same result as one by one, in a fraction of the time). A bad message is its ``Rejected``."""
+        """``decode`` for a polled batch (the same results as one by one, in a fraction of the time). The common
+        plain record is parsed, normalised and encoded natively, one call for the poll; Python redacts the
+        messages that hold a trigger word or shape, and a record whose message changes, like every record the
+        native path does not answer for, goes the Python way (``_decode_python``). A bad message is its
+        ``Rejected``."""
+        plain = self._plain
+        if plain is None:
+            if not issubclass(Delivery, tuple):  # the native path reads deliveries as tuples
+                return self._decode_python(deliveries)
+            plain = self._plain = self.normaliser.plain_path(
+                max_record_bytes=self.settings.max_record_bytes,
+                delivery_fields=tuple(Delivery._fields.index(name) for name in _DELIVERY_FIELDS))
+        results: list[Any]
+        results, deferred, to_redact = plain.encode_poll(deliveries, _plain_headers, kafka_id_prefix)
+        redactor = self.normaliser.redactor
+        if to_redact and redactor is not None:
+            masked = redactor.texts([message for _, message in to_redact])
+            changed = [index for (index, message), (text, hit) in zip(to_redact, masked, strict=True)
+                       if hit or text != message]
+            if changed:
+                deferred = sorted(deferred + changed)
+        if deferred:
+            for index, result in zip(deferred, self._decode_python([deliveries[i] for i in deferred]), strict=True):
+                results[index] = result
+        return results
+
+    def _decode_python(self, deliveries: list[Delivery]) -> list[tuple[str, bytes] | Exception]:
+        """``decode`` for a polled batch in Python: every message checked on its own (the typed fast path
+        ``plain_document`` first), their messages redacted as one batch."""
         results: list[tuple[str, bytes] | Exception] = []
         documents: list[dict[str, Any]] = []
         at: list[int] = []
@@ -443,7 +479,7 @@ class RawLogs(IngestPath):
             if plain is None:
                 plain = plain_headers[id(headers)] = not headers or not raw_fields_from_headers(headers)
             value = delivery.value
-            if plain and len(value) <= max_bytes:  # no record fields in headers: the value alone is the record
+            if plain and type(value) is bytes and len(value) <= max_bytes:  # no record fields in headers: the value alone
                 document = plain_document(value, event_id=f"{id_prefix(delivery.topic, delivery.partition)}-"
                                           f"{delivery.offset}",
                                           received_at=self._received_at(delivery.timestamp_ms))
