@@ -16,7 +16,16 @@ try:  # what hashlib.blake2b is, without hashlib loading OpenSSL at start (`logm
 except ImportError:  # pragma: no cover - a Python built without its own blake2
     from hashlib import blake2b
 
-from .masking import DATE_WORDS, VAR, collapse_dates, mask_token
+from .masking import (
+    DATE_WORDS,
+    VAR,
+    collapse_dates,
+    is_json_tokens,
+    json_record,
+    json_value_at,
+    mask_token,
+    render_tokens,
+)
 
 # characters after/before which a partly-equal token may be cut when two tokens are
 # generalised into one ("user=root" + "user=admin" -> "user=<*>")
@@ -168,7 +177,7 @@ class _Cluster:
                 wild.append((i, tok[:k], tok[k + 3 :]))
         self.wild = tuple(wild)
         self.key = tokens
-        self.template = " ".join(tokens)
+        self.template = render_tokens(tokens)
         self.template_id = template_id(self.template)
         if self.retired:
             # lines reported under these numbers show the old template now
@@ -390,6 +399,16 @@ def _join_quoted(raw: list[str]) -> list[str]:
         out.append(tok)
         i += 1
     return out
+
+
+def _raw_tokens(message: str) -> list[str]:
+    """The tokens a line is split into before masking: a JSON record's keys and values
+    (masking.json_record), else whitespace-separated words with quoted values joined."""
+    record = json_record(message)
+    if record is not None:
+        return record[0]
+    words = message.split()
+    return _join_quoted(words) if '="' in message else words
 
 
 def _collapse_lists(toks: list[str], run: int) -> list[str]:
@@ -942,10 +961,7 @@ class TemplateEngine:
         # (template_native, Rust); _mask_reference below is the Python definition it must equal
         out, dated = mask_line(message)
         if dated:
-            raw = message.split()
-            if '="' in message:
-                raw = _join_quoted(raw)
-            out = collapse_dates(raw, out)
+            out = collapse_dates(_raw_tokens(message), out)
         return self._collapse(message, out)
 
     def _collapse(self, message: str, out: list[str]) -> tuple[str, ...]:
@@ -960,6 +976,12 @@ class TemplateEngine:
         """The pure-Python masking (token cache, masking.mask_token): the reference the
         native pass is tested against."""
         cache = self._tok_cache
+        record = json_record(message) if message[:1] == "{" or message[:1].isspace() else None
+        if record is not None:
+            raw, out = record
+            if not DATE_WORDS.isdisjoint(raw):
+                out = collapse_dates(raw, out)
+            return self._collapse(message, out)
         raw = message.split()
         if '="' in message:
             raw = _join_quoted(raw)
@@ -1071,7 +1093,11 @@ class TemplateEngine:
                 elif t == VAR and _is_symbol(a):
                     # a run of symbols ("****", "--") is structure, not a value's placeholder
                     words.append(i)
-                elif _is_word_edit(a, t) and not (vshape and (self._pair_is_values(a, t) or self._state_pair(ct, i, t))):
+                elif (
+                    _is_word_edit(a, t)
+                    and not (vshape and (self._pair_is_values(a, t) or self._state_pair(ct, i, t)))
+                    and not json_value_at(ct, i)  # a JSON record's field value (see masking)
+                ):
                     # two different words: maybe different templates, maybe a variable
                     words.append(i)
             # a template differing in its first word is the last choice: first words
@@ -1397,7 +1423,8 @@ class TemplateEngine:
         reason, an exception) of another length: one template with a variable standing
         for any number of tokens there. Keyword variants of one length ("Accepted" /
         "Failed") are not touched: they differ outside such a run."""
-        if not self.config.span_values or len(toks) < 2:
+        if not self.config.span_values or len(toks) < 2 or is_json_tokens(toks):
+            # a JSON record's values are one token each already, whatever their length
             return None
         tails = self._tails_vary if self.config.tail_values else None
         if not any(
@@ -1561,7 +1588,8 @@ class TemplateEngine:
         so a word that differs between two such lines is one more field value, not another
         message. The first word is excluded, as everywhere; at most two words at once."""
         share = self.config.record_share
-        if not share or len(words) > 2 or words[0] == 0:
+        if not share or len(words) > 2 or words[0] == 0 or is_json_tokens(c.tokens):
+            # (a JSON record's values never count as words: what differs is its message)
             return False
         toks = c.tokens
         # in a line of many fields the empty-field marker "-" holds a (missing) value too;
@@ -1768,8 +1796,7 @@ class TemplateEngine:
     def load(self, templates: Iterable[str]) -> None:
         """Add known templates (text with ``<*>``, e.g. from the registry)."""
         for text in templates:
-            words = text.split()
-            toks = tuple(_join_quoted(words) if '="' in text else words)
+            toks = tuple(_raw_tokens(text))
             b = self._bucket(len(toks))
             if toks in b.index:
                 continue
