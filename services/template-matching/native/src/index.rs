@@ -524,6 +524,11 @@ impl TemplateIndex {
             if n < sp.pos + ns + 1 {
                 continue;
             }
+            // `_span_candidates`: only templates whose first token is the line's or holds a
+            // variable are candidates (the spans come in Python's candidate order, by number)
+            if n > 0 && sp.pos > 0 && sp.tokens[0] != toks[0] && !sp.tokens[0].contains("<*>") {
+                continue;
+            }
             let head = (0..sp.pos).all(|i| covered(&sp.tokens[i], &toks[i]));
             let tail = (0..ns).all(|j| covered(&sp.tokens[sp.pos + 1 + j], &toks[n - ns + j]));
             return if head && tail { Some(sp.seq) } else { None };

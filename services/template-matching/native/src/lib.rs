@@ -470,6 +470,177 @@ fn join_quoted(raw: Vec<&str>) -> Vec<Cow<'_, str>> {
     out
 }
 
+
+// ---------------------------------------------------------------- JSON records
+// `masking.json_record`: a line that is one JSON object is split into one token per key
+// and per value (the "msg"/"message" value into its words); see masking.py.
+
+fn is_json_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+struct Record<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    raw: Vec<String>,
+    masked: Vec<String>,
+    pend: String,
+}
+
+impl<'a> Record<'a> {
+    fn ws(&self, mut i: usize) -> Option<usize> {
+        while i < self.b.len() && is_json_ws(self.b[i]) {
+            i += 1;
+        }
+        if i >= self.b.len() {
+            None
+        } else {
+            Some(i)
+        }
+    }
+
+    fn string_end(&self, mut i: usize) -> Option<usize> {
+        i += 1;
+        while i < self.b.len() {
+            match self.b[i] {
+                b'\\' => i += 2,
+                b'"' => return Some(i + 1),
+                _ => i += 1,
+            }
+        }
+        None
+    }
+
+    fn emit(&mut self, raw: &str, masked: String) {
+        self.raw.push(raw.to_string());
+        self.masked.push(masked);
+    }
+
+    fn obj(&mut self, i: usize) -> Option<usize> {
+        self.pend.clear();
+        self.pend.push('{');
+        let mut i = self.ws(i + 1)?;
+        loop {
+            if self.b[i] != b'"' {
+                return None;
+            }
+            let j = self.string_end(i)?;
+            let key = &self.s[i..j];
+            i = self.ws(j)?;
+            if self.b[i] != b':' {
+                return None;
+            }
+            let tok = format!("{}{key}:", self.pend);
+            self.emit(&tok, tok.clone());
+            let v = self.ws(i + 1)?;
+            i = self.value(v, key)?;
+            i = self.ws(i)?;
+            match self.b[i] {
+                b',' => {
+                    self.pend.clear();
+                    self.pend.push(',');
+                    i = self.ws(i + 1)?;
+                }
+                b'}' => {
+                    self.raw.last_mut()?.push('}');
+                    self.masked.last_mut()?.push('}');
+                    return Some(i + 1);
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn nested_end(&self, i: usize) -> Option<usize> {
+        let b = self.b;
+        let mut j = i + 1;
+        let mut level = 1usize;
+        while level > 0 {
+            if j >= b.len() {
+                return None;
+            }
+            match b[j] {
+                b'"' => {
+                    j = self.string_end(j)?;
+                    continue;
+                }
+                b'[' | b'{' => level += 1,
+                b']' | b'}' => level -= 1,
+                _ => {}
+            }
+            j += 1;
+        }
+        Some(j)
+    }
+
+    fn value(&mut self, i: usize, key: &str) -> Option<usize> {
+        let (s, b) = (self.s, self.b);
+        match b[i] {
+            b'"' => {
+                let j = self.string_end(i)?;
+                let text = &s[i..j];
+                if key == "\"msg\"" || key == "\"message\"" {
+                    for w in split_words(text) {
+                        let m = mask_one(w).into_owned();
+                        self.emit(w, m);
+                    }
+                } else if text == "\"\"" {
+                    self.emit(text, format!("\"{VAR}\""));
+                } else {
+                    self.emit(text, mask_value(text));
+                }
+                Some(j)
+            }
+            b'[' | b'{' => {
+                let j = self.nested_end(i)?;
+                let text = &s[i..j];
+                let masked = if b[i] == b'{' {
+                    mask_value(text)
+                } else if text[1..text.len() - 1].bytes().all(is_json_ws) {
+                    "[]".to_string()
+                } else {
+                    format!("[{VAR}]")
+                };
+                self.emit(text, masked);
+                Some(j)
+            }
+            _ => {
+                let mut j = i;
+                while j < b.len() && !matches!(b[j], b',' | b'}' | b']') && !is_json_ws(b[j]) {
+                    j += 1;
+                }
+                if j == i {
+                    return None;
+                }
+                let text = &s[i..j];
+                self.emit(text, mask_value(text));
+                Some(j)
+            }
+        }
+    }
+}
+
+/// (raw tokens, masked tokens) of a line that is one JSON object, else None.
+pub(crate) fn json_record(message: &str) -> Option<(Vec<String>, Vec<String>)> {
+    let s = message.trim_matches(|c: char| matches!(c, ' ' | '\t' | '\r' | '\n'));
+    let b = s.as_bytes();
+    if b.len() < 4 || b[0] != b'{' || !(b[1] == b'"' || is_json_ws(b[1])) || b[b.len() - 1] != b'}' {
+        return None;
+    }
+    let mut rec = Record { s, b, raw: Vec::new(), masked: Vec::new(), pend: String::new() };
+    let end = rec.obj(0)?;
+    if end != b.len() {
+        return None;
+    }
+    Some((rec.raw, rec.masked))
+}
+
+/// Whether `message` may be a JSON record (first non-blank character `{`): the cheap test
+/// before [`json_record`].
+fn maybe_record(message: &str) -> bool {
+    message.trim_start_matches(|c: char| matches!(c, ' ' | '\t' | '\r' | '\n')).starts_with('{')
+}
+
 const DATE_WORDS: [&str; 19] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Mon", "Tue", "Wed", "Thu",
     "Fri", "Sat", "Sun",
@@ -619,6 +790,11 @@ fn split_words(message: &str) -> Vec<&str> {
 
 /// The raw tokens `TemplateEngine._mask` works on: `message.split()`, quoted values joined.
 pub(crate) fn raw_tokens(message: &str) -> Vec<Cow<'_, str>> {
+    if maybe_record(message) {
+        if let Some((raw, _)) = json_record(message) {
+            return raw.into_iter().map(Cow::Owned).collect();
+        }
+    }
     let raw = split_words(message);
     if message.contains("=\"") {
         join_quoted(raw)
@@ -630,6 +806,12 @@ pub(crate) fn raw_tokens(message: &str) -> Vec<Cow<'_, str>> {
 /// [`mask_line`] for Rust callers (the template index's bulk path); tokens that need no
 /// masking are borrowed from `message`.
 pub(crate) fn mask_tokens(message: &str) -> (Vec<Cow<'_, str>>, bool) {
+    if maybe_record(message) {
+        if let Some((raw, masked)) = json_record(message) {
+            let dated = raw.iter().any(|t| t.len() == 3 && DATE_WORDS.contains(&t.as_str()));
+            return (masked.into_iter().map(Cow::Owned).collect(), dated);
+        }
+    }
     let toks = raw_tokens(message);
     let dated = toks.iter().any(|t| t.len() == 3 && DATE_WORDS.contains(&t.as_ref()));
     let masked = toks

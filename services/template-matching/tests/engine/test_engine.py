@@ -849,6 +849,240 @@ def test_states_after_a_state_label_and_an_arrow_are_values_together() -> None:
     )
 
 
+def test_a_merged_variable_keeps_the_closing_punctuation_both_tokens_share() -> None:
+    engine = TemplateEngine()
+    engine.add("lookup of kafka-0.data.svc.cluster.local. answered in 3 ms")
+    m = engine.add("lookup of api-1.data.svc.cluster.local. answered in 3 ms")
+    assert m.template == "lookup of <*>. answered in <*> ms"  # not a bare <*>: the trailing dot stays
+    assert engine.add("lookup of google.com. answered in 4 ms").cluster == m.cluster
+
+
+_COREDNS = [
+    '[INFO] 10.0.0.1:53000 - 1001 "SRV IN checkout.payments.svc.cluster.local. tcp 59 false 512" NXDOMAIN qr,aa,rd 390 0.94s',
+    '[INFO] 10.0.0.2:53001 - 1002 "SRV IN checkout.payments.svc.cluster.local. udp 36 false 1232" NXDOMAIN qr,aa,rd 179 0.02s',
+    '[INFO] 10.0.0.3:53002 - 1003 "SRV IN google.com. udp 46 false 512" NXDOMAIN qr,aa,rd 129 0.28s',
+    '[INFO] 10.0.0.4:53003 - 1004 "AAAA IN google.com. udp 46 false 512" NOERROR qr,aa,rd 129 0.28s',
+    '[INFO] 10.0.0.5:53004 - 1005 "A IN google.com. udp 46 false 512" NOERROR qr,aa,rd 129 0.28s',
+    '[INFO] 10.0.0.6:53005 - 1006 "A IN api.default.svc.cluster.local. tcp 46 false 512" NOERROR qr,aa,rd 129 0.28s',
+    '[INFO] 10.0.0.7:53006 - 1007 "A IN api.default.svc.cluster.local. tcp 46 false 512" SERVFAIL qr,aa,rd 129 0.28s',
+    '[INFO] 10.0.0.8:53007 - 1008 "AAAA IN api.default.svc.cluster.local. tcp 46 false 512" SERVFAIL qr,aa,rd 129 0.28s',
+    '[INFO] 10.0.0.9:53008 - 1009 "AAAA IN google.com. tcp 46 false 512" SERVFAIL qr,aa,rd 129 0.28s',
+    '[INFO] 10.0.0.9:53009 - 1010 "AAAA IN google.com. udp 46 false 512" SERVFAIL qr,aa,rd 129 0.28s',
+    '[INFO] 10.0.0.9:53010 - 1011 "AAAA IN google.com. tcp 46 false 512" SERVFAIL qr,aa,rd 129 0.28s',
+]
+
+
+def test_siblings_of_a_template_that_became_record_like_merge_at_its_next_line() -> None:
+    # the first lines differ in "tcp" / "udp" while the template still looks like a
+    # sentence; once the query type, name and rcode are variables it is a record of
+    # fields, and the siblings split off by the protocol word merge back
+    engine = TemplateEngine()
+    for line in _COREDNS:
+        engine.add(line)
+    assert [t for _, t, _ in engine.templates()] == [
+        '[INFO] <*>:<*> - <*> "<*> IN <*>. <*> <*> <*> <*>" <*> qr,aa,rd <*> <*>'
+    ]
+    # the stream regroups the early lines as well, as the merged template's next lines
+    # announce the retired numbers
+    stream = TemplateEngine(EngineConfig(announce_retired=True))
+    lines = _COREDNS + _COREDNS[-2:] * 4
+    assert len(set(_last_template_per_cluster([stream.assign(line) for line in lines]))) == 1
+
+
+def test_records_whose_message_fields_differ_stay_apart_when_they_become_record_like() -> None:
+    head = 'level={} ts=2026-12-03T09:13:5{}.677Z caller=notify.go:{} component=dispatcher receiver={} integration={}[{}]'
+    group = ' aggrGroup="{{}}:{{alertname=\\"{}\\"}}"'
+    lines = []
+    for i, (recv, integ, alert) in enumerate(
+        [("pagerduty", "email", "KubePodCrashLooping"), ("email-team", "slack", "TargetDown"),
+         ("slack-critical", "pagerduty", "NodeFilesystemSpaceFillingUp"), ("pagerduty", "slack", "TargetDown")] * 3
+    ):
+        prefix = head.format("info", i % 10, 848, recv, integ, i % 2) + group.format(alert)
+        lines.append(prefix + f' msg="Notify success" attempts={i % 3 + 1} duration={100 + i}ms')
+        prefix = head.format("warn", i % 10, 745, recv, integ, i % 2) + group.format(alert)
+        lines.append(prefix + f' msg="Notify attempt failed, will retry later" attempts={i % 7 + 1} err="context deadline exceeded"')
+    engine = TemplateEngine()
+    for line in lines:
+        engine.add(line)
+    texts = [t for _, t, _ in engine.templates()]
+    assert len(texts) == 2
+    assert any('msg="Notify success"' in t for t in texts)
+    assert any('msg="Notify attempt failed, will retry later"' in t for t in texts)
+
+
+def test_a_text_ending_the_line_after_a_label_is_one_value_once_it_took_three_forms() -> None:
+    engine = TemplateEngine()
+    prefix = "[1] 2026/12/03 10:00:00.000000 [INF] 10.0.0.{}:4222 - cid:{} - Client connection closed: "
+    first = engine.add(prefix.format(1, 11) + "Read Error")
+    # two forms: still two messages (a label alone is no evidence)
+    assert engine.add(prefix.format(2, 12) + "Stale Connection").cluster != first.cluster
+    third = engine.add(prefix.format(3, 13) + "Client Closed")
+    assert third.cluster == first.cluster and third.template.endswith("Client connection closed: <*>")
+    # the variable stands for a text of any length now
+    assert engine.add(prefix.format(4, 14) + "Slow Consumer (Write Deadline)").cluster == first.cluster
+    assert len(engine.templates()) == 1
+
+
+def test_plain_texts_after_a_reason_label_are_one_value_at_the_second_text_of_any_length() -> None:
+    engine = TemplateEngine()
+    line = "[GroupCoordinator 1]: Preparing to rebalance group {} in state PreparingRebalance with old generation 7 (__consumer_offsets-{}) (reason: {})"
+    first = engine.add(line.format("orders", 3, "Removing member"))
+    second = engine.add(line.format("orders", 4, "Leader rejoining"))  # one length: the second text suffices
+    assert second.cluster == first.cluster and second.template.endswith("(reason: <*>")
+    assert engine.add(line.format("orders", 5, "Adding new member")).cluster == first.cluster
+    # a mid-line text after a plain label, followed by the same fields, after three forms
+    engine = TemplateEngine()
+    kong = "2026/12/03 09:36:40 [warn] 1056#0: *2638 [kong] handler.lua:104 [jwt] failed to get usage: {}, client: 10.1.6.5, server: kong"
+    ids = {engine.add(kong.format(text)).cluster for text in ("no memory", "connection refused", "timeout")}
+    assert len(ids) == 2 and len(engine.templates()) == 1
+
+
+def test_a_status_codes_text_of_another_length_is_one_value() -> None:
+    engine = TemplateEngine()
+    first = engine.add('10.0.0.1:5000 - "GET /api/orders HTTP/1.1" 404 Not Found')
+    assert engine.add('10.0.0.2:5001 - "GET /docs HTTP/1.1" 200 OK').cluster == first.cluster
+    m = engine.add('10.0.0.3:5002 - "GET /api/items/7 HTTP/1.1" 500 Internal Server Error')
+    assert m.cluster == first.cluster and m.template == '<*>:<*> - "GET <*> HTTP/<*>" <*> <*>'
+    # lower-case words after a number are words of the message, not a code's text
+    engine = TemplateEngine()
+    engine.add("Finished 3 jobs")
+    assert engine.add("Finished 4 jobs and cleaned up").cluster != engine.add("Finished 5 jobs").cluster
+
+
+def test_a_name_with_a_bracketed_argument_meets_the_template_whose_argument_is_a_variable() -> None:
+    engine = TemplateEngine()
+    engine.add("dnsmasq-dhcp[811]: DHCPACK(br-lan) 10.224.172.27 24:28:c2:d5:d9:49 nas")
+    first = engine.add("dnsmasq-dhcp[1204]: DHCPACK(eth0) 10.62.104.132 50:89:a6:b8:b1:c6 nas")
+    assert first.template == "dnsmasq-dhcp[<*>]: DHCPACK(<*>) <*> <*> nas"
+    # "DHCPACK(br-lan)" counts as equal to "DHCPACK(<*>)" when the closest template is looked for
+    m = engine.add("dnsmasq-dhcp[1204]: DHCPACK(br-lan) 10.253.87.111 f8:4e:41:08:bc:2c printer")
+    assert m.cluster == first.cluster and m.template == "dnsmasq-dhcp[<*>]: DHCPACK(<*>) <*> <*> <*>"
+    # a name glued to a variable without brackets ("broadcast_<*>") is not such a frame
+    engine = TemplateEngine()
+    engine.add("Block broadcast_9 stored as values in memory (estimated size 8.8 KB, free 14.0 KB)")
+    engine.add("Block broadcast_8 stored as values in memory (estimated size 281.6 KB, free 317.0 KB)")
+    engine.add("Block broadcast_9_piece0 stored as bytes in memory (estimated size 5.2 KB, free 5.2 KB)")
+    assert len(engine.templates()) == 2
+
+
+def test_a_field_word_of_a_record_with_a_text_of_any_length_generalises_in_the_prefix() -> None:
+    engine = TemplateEngine()
+    first = engine.add('10.0.0.1:5000 - "POST /api/orders HTTP/1.1" 500 Internal Server Error')
+    engine.add('10.0.0.2:5001 - "POST /api/items/7 HTTP/1.1" 200 OK')  # the status text: any length
+    # the method differs too: in a record-like line it is one more field value
+    m = engine.add('10.0.0.3:5002 - "PUT /docs HTTP/1.1" 422 Unprocessable Entity')
+    assert m.cluster == first.cluster and m.template == '<*>:<*> - "<*> <*> HTTP/<*>" <*> <*>'
+    # a sentence with a text after a reason label keeps its words apart
+    engine = TemplateEngine()
+    engine.add("Connection from 10.0.0.1 accepted, reason: client asked nicely")
+    engine.add("Connection from 10.0.0.2 accepted, reason: retry")
+    engine.add("Connection from 10.0.0.3 rejected, reason: quota")
+    assert len(engine.templates()) == 2
+
+
+def test_a_two_letter_state_after_a_state_word_is_a_value_at_the_second_value() -> None:
+    engine = TemplateEngine()
+    first = engine.add("InetAddress /10.0.0.1 is now DOWN")
+    m = engine.add("InetAddress /10.0.0.2 is now UP")
+    assert m.cluster == first.cluster and m.template == "InetAddress <*> is now <*>"
+    # after a plain "word:" label two capitals are as often a keyword: three letters needed
+    engine = TemplateEngine()
+    engine.add("Battery check: OK")
+    assert engine.add("Battery check: NO").template == "Battery check: NO"
+
+
+def test_words_ending_the_line_are_one_value_of_any_length_at_the_fifth_form() -> None:
+    engine = TemplateEngine()
+    kinds = ["persistent volume", "garbage collector", "daemon sets", "job", "stateful set", "service account"]
+    ids = [engine.add(f"I1203 10:00:0{i}.000000 1 shared_informer.go:320] Caches are synced for {k}").cluster
+           for i, k in enumerate(kinds)]
+    # four forms: four messages still (plain words need as many forms as a word position)
+    assert len(set(ids[:4])) == 4
+    assert ids[4] == ids[0] and ids[5] == ids[0]
+    assert [t for _, t, _ in engine.templates()] == ["<*> <*>:<*>:<*> <*> shared_informer.go:<*>] Caches are synced for <*>"]
+    # keyword variants of the same message with fewer forms stay apart
+    engine = TemplateEngine()
+    for verb in ("startup", "shutdown complete", "restart requested"):
+        engine.add(f"Service worker-1 reported {verb}")
+    assert len(engine.templates()) == 3
+
+
+def test_camelcase_labels_after_a_label_name_separate_messages() -> None:
+    engine = TemplateEngine()
+    engine.add("2026-12-03T10:00:00.000Z [INFO]  agent.server.serf.lan: serf: EventMemberJoin: node-1 10.0.0.1")
+    m = engine.add("2026-12-03T10:00:01.000Z [INFO]  agent.server.serf.lan: serf: EventMemberFailed: node-2 10.0.0.2")
+    assert "EventMemberFailed:" in m.template and len(engine.templates()) == 2
+    # CamelCase values after a label (not labels themselves) still merge at the second value
+    engine = TemplateEngine()
+    engine.add("API: PutObject(bucket=a) took 3ms")
+    assert engine.add("API: GetObject(bucket=b) took 4ms").template.startswith("API: <*>")
+
+
+def test_a_list_of_counted_states_after_a_label_is_one_value_once_it_took_three_forms() -> None:
+    line = "2026-12-03T01:13:29.397+0000 7f74 0 log_channel(cluster) log [DBG] : pgmap v6311: 577 pgs: {}; 41 GiB data"
+    engine = TemplateEngine()
+    ids = [engine.add(line.format(states)).cluster for states in (
+        "111 active+recovering, 302 peering", "108 active+recovering", "560 active+clean, 3 peering, 14 remapped",
+        "577 active+clean",
+    )]
+    assert ids[2] == ids[0] and ids[3] == ids[0]
+    assert [t for _, t, _ in engine.templates()] == [
+        "<*>:<*>:<*> <*> <*> log_channel(cluster) log [DBG] : pgmap <*>: <*> pgs: <*> <*> GiB data"
+    ]
+    # two forms are not yet evidence
+    engine = TemplateEngine()
+    assert len({engine.add(line.format(s)).cluster for s in ("111 active+recovering, 302 peering", "108 peering")}) == 2
+
+
+def test_a_command_line_of_values_only_is_still_the_pairs_text() -> None:
+    line = "22:42:40.94: Warning Sensitive file opened (user=root program={} command={} file=/etc/shadow parent=bash)"
+    engine = TemplateEngine()
+    first = engine.add(line.format("cat", "python3 -c id"))
+    m = engine.add(line.format("bash", "bash /usr/bin/x"))  # the arguments are one path: values only
+    assert m.cluster == first.cluster and m.template.endswith("program=<*> <*> file=<*> parent=bash)")
+    # values only after a key that is not a reason or a command: other rules' business
+    engine = TemplateEngine()
+    engine.add("session=ab12 opened paths=/a/b by worker-1")
+    assert engine.add("session=cd34 opened paths=/a/b /c/d by worker-2").cluster == 2
+
+
+def test_a_bracketed_text_whose_end_the_shared_suffix_took_is_one_value() -> None:
+    engine = TemplateEngine()
+    first = engine.add("Completed 200 OK in 12ms (Views: 3.1ms | ActiveRecord: 1.2ms | Allocations: 812)")
+    m = engine.add("Completed 200 OK in 9ms (ActiveRecord: 0.4ms | Allocations: 301)")
+    assert m.cluster == first.cluster and m.template == "Completed <*> OK in <*> <*>"
+    # two bracketed texts with a word between them are not one bracketed text
+    engine = TemplateEngine()
+    engine.add("Moved (a) into place (b) after 3 tries")
+    assert engine.add("Moved (a c) out of (b) after 4 tries").cluster == 2
+
+
+def test_a_lower_case_name_alone_in_square_brackets_is_a_value_at_the_second_value() -> None:
+    engine = TemplateEngine()
+    first = engine.add("[kong] handler.lua:104 [jwt] failed to get usage: timeout, client: 10.0.0.1")
+    m = engine.add("[kong] handler.lua:91 [cors] failed to get usage: timeout, client: 10.0.0.2")
+    assert m.cluster == first.cluster and m.template.startswith("[kong] handler.lua:<*> [<*>] failed")
+    # plain words in parentheses stay apart (Linux's "(usable)" / "(reserved)")
+    engine = TemplateEngine()
+    engine.add("BIOS-e820: 0000000000000000 - 000000000009f800 (usable)")
+    assert engine.add("BIOS-e820: 000000000009f800 - 00000000000a0000 (reserved)").template.endswith("(reserved)")
+
+
+def test_codes_symbols_and_texts_after_a_value_label_stay_apart() -> None:
+    engine = TemplateEngine()
+    # fixed texts after a value ending in ":" (strerror texts, which Loghub's BGL keeps apart)
+    for text in ("Permission denied", "No child processes", "Block device required", "Bad file descriptor"):
+        engine.add(f"ciod: Error creating node map from file /p/{len(text)}/map.txt: {text}")
+    assert len(engine.templates()) == 4
+    # texts holding values, symbols or brackets (Mac, BGL): codes of separate messages
+    engine = TemplateEngine()
+    for text in ("RTC (Alarm)", "ARPT (Network)", "EC.LidOpen (User)", "?"):
+        engine.add(f"Wake reason: {text}")
+    for text in ("illegal instruction......0", "imprecise exception......0", "privileged instruction...0"):
+        engine.add(f"program interrupt: {text}")
+    assert len(engine.templates()) == 7
+
+
 # ------------------------------------------------------------- stream toward final
 
 

@@ -375,3 +375,26 @@ def test_native_date_collapse_equals_python() -> None:
             raw = _join_quoted(raw)
         assert got == collapse_dates(raw, template_native.mask_line(line)[0]), line
     assert undecided < len(lines) // 20
+
+
+def test_lines_of_a_variable_length_template_are_answered_natively_beside_other_ones() -> None:
+    # two variable-length templates with different first words: the native index looks only
+    # at the templates whose first token can cover the line (as _span_candidates does), so
+    # lines of the second are not handed to Python because the first is longer than them
+    engine = TemplateEngine(EngineConfig())
+    first = [f"Caches are synced for {k}" for k in ("volume", "garbage collector", "job", "daemon sets", "node", "pod")]
+    second = [f"LOG: checkpoint starting: {k}" for k in ("time", "immediate force wait", "wal")]
+    for line in first + second:
+        engine.assign(line)
+    assert sum(1 for c in engine._clusters.values() if c.span is not None and c.merged_into is None) == 2
+    calls = []
+    python_assign = engine.assign
+
+    def spy(line: str) -> tuple[int, str]:
+        calls.append(line)
+        return python_assign(line)
+
+    engine.assign = spy  # type: ignore[method-assign,assignment]
+    lines = [f"LOG: checkpoint starting: {k}" for k in ("shutdown", "end of recovery", "force", "xlog")] * 5
+    out = engine.render_text("".join(line + "\n" for line in lines))
+    assert not calls and len(out.splitlines()) == len(lines)

@@ -16,7 +16,16 @@ try:  # what hashlib.blake2b is, without hashlib loading OpenSSL at start (`logm
 except ImportError:  # pragma: no cover - a Python built without its own blake2
     from hashlib import blake2b
 
-from .masking import DATE_WORDS, VAR, collapse_dates, mask_token
+from .masking import (
+    DATE_WORDS,
+    VAR,
+    collapse_dates,
+    is_json_tokens,
+    json_record,
+    json_value_at,
+    mask_token,
+    render_tokens,
+)
 
 # characters after/before which a partly-equal token may be cut when two tokens are
 # generalised into one ("user=root" + "user=admin" -> "user=<*>")
@@ -84,6 +93,9 @@ class EngineConfig:
     # '"error":') or is enclosed in brackets or quotes, is the same message with a
     # free-text value of any length there (see _learn_span)
     span_values: bool = True
+    # ... and a text ending the line after any other label ending in ":" once that place
+    # has shown this many different texts (0: off; see TemplateEngine._tails_vary)
+    tail_values: int = 3
     # a run of at least this many variable tokens is one list-valued variable (0: off)
     list_run: int = 9
     # a template merged into another keeps its number in lines already answered; with this
@@ -165,7 +177,7 @@ class _Cluster:
                 wild.append((i, tok[:k], tok[k + 3 :]))
         self.wild = tuple(wild)
         self.key = tokens
-        self.template = " ".join(tokens)
+        self.template = render_tokens(tokens)
         self.template_id = template_id(self.template)
         if self.retired:
             # lines reported under these numbers show the old template now
@@ -308,12 +320,19 @@ def _merge_token(a: str, b: str) -> str:
         return VAR
     pre, suf = _common(a, b)
     if VAR in pre or VAR in suf:
-        # at most one wildcard per token, so that it stays matchable by prefix/suffix
-        return VAR
+        # at most one wildcard per token, so that it stays matchable by prefix/suffix;
+        # the closing punctuation both share stays ("<*>.svc.local." / "<*>." -> "<*>.":
+        # a name's trailing dot, a field's comma), else the two never meet again
+        tail = 0
+        while tail < min(len(a), len(b)) - 1 and a[-1 - tail] in _CLOSING and a[-1 - tail] == b[-1 - tail]:
+            tail += 1
+        return VAR + a[len(a) - tail :] if tail and VAR not in a[len(a) - tail :] else VAR
     return pre + VAR + suf
 
 
 _LEAD = "\"'([{<"
+# punctuation that closes a token: kept when two tokens merge into a bare variable
+_CLOSING = ".,;:"
 _TAIL = "\"')]}>,;:."
 
 
@@ -382,6 +401,16 @@ def _join_quoted(raw: list[str]) -> list[str]:
     return out
 
 
+def _raw_tokens(message: str) -> list[str]:
+    """The tokens a line is split into before masking: a JSON record's keys and values
+    (masking.json_record), else whitespace-separated words with quoted values joined."""
+    record = json_record(message)
+    if record is not None:
+        return record[0]
+    words = message.split()
+    return _join_quoted(words) if '="' in message else words
+
+
 def _collapse_lists(toks: list[str], run: int) -> list[str]:
     """A run of ``run`` or more variable tokens is a list of values: one variable."""
     out: list[str] = []
@@ -400,6 +429,8 @@ def _collapse_lists(toks: list[str], run: int) -> list[str]:
 
 
 _RECORD_FIELDS = 8
+# the text of a record's message field: words of the message, never one more field value
+_MESSAGE_FIELD = re.compile(r'^"?(?:msg|message)"?[=:]')
 _QUOTES = "\"'`"
 _TRAIL = ",;:."
 # an identifier whose parts are joined by "-", "_" or "/" and hold no capital after
@@ -429,6 +460,8 @@ def _bracketed_name(word: str) -> bool:
     if _BRACKETED.match(word) is None:
         return False
     inner = word.rstrip(",.:;")[1:-1]
+    if word[:1] == "[" and inner.islower() and inner.isascii():
+        return True  # a component or plugin name in square brackets ("[jwt]", "[rate-limiting]")
     return any(ch.isdigit() for ch in inner) or (inner.isupper() and len(inner) >= 2)
 
 
@@ -500,12 +533,12 @@ def _unit(word: str) -> bool:
         return True
     return any(word.endswith(p) and word[: -len(p)] in _UNITS for p in _PER)
 # words after which a program prints a state, a status or a kind
-_LABELS = frozenset({"to", "as", "state", "status", "code", "phase", "mode", "reason", "type", "kind", "->", "=>"})
+_LABELS = frozenset({"now", "to", "as", "state", "status", "code", "phase", "mode", "reason", "type", "kind", "->", "=>"})
 
 
-def _enum_shaped(word: str) -> bool:
+def _enum_shaped(word: str, letters: int = 3) -> bool:
     w = word.rstrip(_TRAIL).strip(_QUOTES).split("(", 1)[0]
-    return sum(ch.isalpha() for ch in w) >= 3 and _ENUM.match(w) is not None
+    return sum(ch.isalpha() for ch in w) >= letters and _ENUM.match(w) is not None
 
 
 def _is_label(tok: str) -> bool:
@@ -662,6 +695,26 @@ def _span_side(
     return tuple(out)
 
 
+def _span_side_record(
+    tpl: tuple[str, ...], toks: tuple[str, ...], values: Callable[[str, str], bool]
+) -> tuple[str, ...] | None:
+    """_span_side for a record-like template: one differing word (never the first) is a
+    field value ('"GET' / '"POST' in an access line whose status text has any length)."""
+    out = []
+    edits = 0
+    for i, (a, t) in enumerate(zip(tpl, toks, strict=True)):
+        if _covered(a, t):
+            out.append(a)
+        elif t != VAR and (not _is_word_edit(a, t) or values(a, t)):
+            out.append(_merge_token(a, t))
+        elif i > 0 and t != VAR and edits == 0:
+            edits += 1
+            out.append(_enclosed_var([a, t]))
+        else:
+            return None
+    return tuple(out)
+
+
 # labels after which programs print an explanation in words: the text after them is one
 # value (an error message, a reason) however many words it has. Other labels ("failed:",
 # "status:") are left to the one-word rules: after them Loghub's ground truth, written
@@ -689,6 +742,8 @@ def _reason_pair(tok: str) -> bool:
 
 
 _SPAN_CANDIDATES = 256
+_TAILS_KEPT = 16
+_PLAIN_WORD = re.compile(r"^[A-Za-z][A-Za-z'+-]*[.,:;]?$")
 _JSON_KEY = re.compile(r'^"[\w.-]+":$')
 _CLOSERS = {"[": "]", "(": ")", "{": "}", '"': '"', "'": "'", "<": ">"}
 
@@ -714,9 +769,12 @@ def _enclosed(run: tuple[str, ...]) -> bool:
     return (len(run) > 1 or len(last) > 2) and last.endswith(closer) and not last.endswith(VAR)
 
 
-def _span_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | None:
+def _span_cut(
+    tpl: tuple[str, ...], toks: tuple[str, ...], tails: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None
+) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
-    words that is a free-text value (see TemplateEngine._learn_span), else None."""
+    words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
+    says whether the texts ending lines after one plain label already vary enough."""
     nt, nl = len(tpl), len(toks)
     short = min(nt, nl)
     p = 0
@@ -730,9 +788,13 @@ def _span_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | 
     mt, ml = tpl[p : nt - s], toks[p : nl - s]
     if nt == nl and len(mt) < 2:
         return None  # one differing word of one length: the sibling rules decide
-    if not (mt == (VAR,) or any(_has_alpha(x) for x in mt)) or not any(_has_alpha(x) for x in ml):
+    pair_text = nt != nl and _reason_pair(tpl[p - 1]) and _reason_pair(toks[p - 1])
+    if (
+        not (mt == (VAR,) or any(_has_alpha(x) for x in mt)) or not any(_has_alpha(x) for x in ml)
+    ) and not (pair_text and any(_has_alpha(x) for x in (*mt, *ml))):
         # runs of values only: lists and numbers are other rules' business (a template's
-        # variable is a text already, e.g. one loaded from the registry)
+        # variable is a text already, e.g. one loaded from the registry); a command line's
+        # arguments may be values only ("command=bash /usr/bin/x" / "command=sh -c id")
         return None
     if nt == nl and any(a == b for a, b in zip(mt[1:-1], ml[1:-1], strict=True)):
         # words in the same places inside both runs: a phrase with several values
@@ -768,9 +830,37 @@ def _span_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | 
             return p, s  # '"error": "..."': a key's value
         if _reason_label(label):
             return p, s
+    if nt != nl and label == VAR and fixed and _phrase(mt) and _phrase(ml):
+        # a code's text after the code ("200 OK" / "404 Not Found" / "500 Internal Server
+        # Error", HTTP status lines in access logs and request logs): one value
+        return p, s
+    q = p
+    while q > p - 2 and q > 1 and VAR in tpl[q - 1] and not tpl[q - 1].endswith(":"):
+        q -= 1  # a list's first value was taken for the prefix ("pgs: 12 active+clean, ...")
+    if q < p and q >= 2 and fixed and tails is not None and _plain_label(tpl[q - 1]) and tails(tpl, toks, q, s):
+        return q, s
+    plain_label = _plain_label(label)
+    if plain_label and p >= 2 and fixed and tails is not None and tails(tpl, toks, p, s):
+        # a text after a plain word label ("Client connection closed: Read Error"), once
+        # that place has shown enough different texts of plain words: one value
+        return p, s
+    if label.endswith(":") and p >= 2 and fixed and nt != nl:
         return None
+    if s == 0 and p >= 2 and fixed and _is_message_word(label) and tails is not None and tails(tpl, toks, p, -1):
+        # words ending the line after the message's fixed words ("Caches are synced for
+        # persistent volume" / "daemon sets" / "job"): one value once they took as many
+        # forms as a plain word position needs (min_word_values)
+        return p, s
     if _enclosed(mt) and _enclosed(ml) and _opening(mt[0]) == _opening(ml[0]) and (fixed or _is_message_word(label)):
         return p, s
+    if nt != nl and mt[0][:1] in "([" and ml[0][:1] == mt[0][:1] and (fixed or _is_message_word(label)):
+        # the two runs open the same bracket and the shared suffix ate its end ("(Views: <*>
+        # | ActiveRecord: <*> | Allocations: <*>)" / "(ActiveRecord: <*> | Allocations:
+        # <*>)"): the run is the bracketed text, up to where it closes in both lines
+        for e in range(s - 1, -1, -1):
+            if _one_bracket(tpl[p : nt - e]) and _one_bracket(toks[p : nl - e]):
+                return p, e
+
     if nt != nl:
         # the run's first token held a value ("(250 2.0.0 OK)" / "(connect to ..."), so it
         # was taken for the prefix: back off to the bracket that opens the run, when that
@@ -787,6 +877,21 @@ def _span_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | 
                 return q, s
             break
     return None
+
+
+_ARGUMENT = re.compile(r"^([A-Za-z][\w.-]*[(\[])([^\s()\[\]]+)([)\]][:,]?)$")
+_FRAMED = re.compile(r"^[A-Za-z][\w.-]*(?:\(<\*>\)|\[<\*>\])[:,]?$")
+def _plain_label(tok: str) -> bool:
+    """A label made of words ("closed:", "pgs:"), not a value ending in ":"."""
+    return tok.endswith(":") and VAR not in tok and _has_alpha(tok)
+
+
+_CAPITALISED = re.compile(r"^[A-Z][A-Za-z'-]*$")
+
+
+def _phrase(run: tuple[str, ...]) -> bool:
+    """A short phrase of capitalised words, as programs print a status code's text."""
+    return 0 < len(run) <= 4 and all(_CAPITALISED.match(x) for x in run)
 
 
 def _one_bracket(run: tuple[str, ...]) -> bool:
@@ -847,6 +952,8 @@ class TemplateEngine:
         # the same, by their first token ("" for a first token holding a variable)
         self._spans_by_first: dict[str, list[_Cluster]] = {}
         self._by_first: dict[str, list[_Cluster]] = {}
+        # (message words, label) -> texts seen ending a line after that label (_tails_vary)
+        self._tails: dict[tuple[str, ...], set[str]] = {}
 
     # ------------------------------------------------------------------ helpers
     def _mask(self, message: str) -> tuple[str, ...]:
@@ -854,10 +961,7 @@ class TemplateEngine:
         # (template_native, Rust); _mask_reference below is the Python definition it must equal
         out, dated = mask_line(message)
         if dated:
-            raw = message.split()
-            if '="' in message:
-                raw = _join_quoted(raw)
-            out = collapse_dates(raw, out)
+            out = collapse_dates(_raw_tokens(message), out)
         return self._collapse(message, out)
 
     def _collapse(self, message: str, out: list[str]) -> tuple[str, ...]:
@@ -872,6 +976,12 @@ class TemplateEngine:
         """The pure-Python masking (token cache, masking.mask_token): the reference the
         native pass is tested against."""
         cache = self._tok_cache
+        record = json_record(message) if message[:1] == "{" or message[:1].isspace() else None
+        if record is not None:
+            raw, out = record
+            if not DATE_WORDS.isdisjoint(raw):
+                out = collapse_dates(raw, out)
+            return self._collapse(message, out)
         raw = message.split()
         if '="' in message:
             raw = _join_quoted(raw)
@@ -942,6 +1052,14 @@ class TemplateEngine:
         need = max(1, math.ceil(th))
         postings = b.postings
         lists = [lst for lst in map(postings.get, enumerate(toks)) if lst is not None]
+        for i, t in enumerate(toks):
+            # a name with its bracketed argument ("DHCPACK(eth0)") meets a template that
+            # has the name with a variable argument ("DHCPACK(<*>)"): see framed below
+            m = _ARGUMENT.match(t)
+            if m is not None:
+                lst = postings.get((i, m.group(1) + VAR + m.group(3)))
+                if lst is not None:
+                    lists.append(lst)
         if len(lists) < need:
             return None, []
         lists.sort(key=len)
@@ -952,9 +1070,12 @@ class TemplateEngine:
         best_score: tuple[int, bool, int, int] = (-(n + 1), False, -1, -1)
         best_words: list[int] = []
         vshape = self.config.value_shapes
+        # a name whose bracketed argument is a variable ("DHCPACK(<*>)", "query[<*>]") is a
+        # constant word of the message when the line has that name: it counts as equal
+        framed = {t for c in candidates for t in c.tokens if _FRAMED.match(t)}
         for c in candidates:
             ct = c.tokens
-            eq = sum(1 for a, t in zip(ct, toks, strict=True) if a == t and a != VAR)
+            eq = sum(1 for a, t in zip(ct, toks, strict=True) if a != VAR and (a == t or (a in framed and _wild_ok(a, t))))
             if eq < need:
                 continue
             params = 0
@@ -972,7 +1093,11 @@ class TemplateEngine:
                 elif t == VAR and _is_symbol(a):
                     # a run of symbols ("****", "--") is structure, not a value's placeholder
                     words.append(i)
-                elif _is_word_edit(a, t) and not (vshape and (self._pair_is_values(a, t) or self._state_pair(ct, i, t))):
+                elif (
+                    _is_word_edit(a, t)
+                    and not (vshape and (self._pair_is_values(a, t) or self._state_pair(ct, i, t)))
+                    and not json_value_at(ct, i)  # a JSON record's field value (see masking)
+                ):
                     # two different words: maybe different templates, maybe a variable
                     words.append(i)
             # a template differing in its first word is the last choice: first words
@@ -1103,7 +1228,9 @@ class TemplateEngine:
         # the variable-length templates as the native index must see them (it answers lines
         # they cover unchanged, and cached lines of theirs); they change only in Python
         # (mining), so this runs before a bulk call and after each line Python answered
-        spans = getattr(self, "_spans", ())
+        # in _span_candidates' order (by number): the native index answers a line only when
+        # the first candidate it finds covers it
+        spans = sorted(getattr(self, "_spans", ()), key=lambda c: c.seq)
         state = [(c.seq, c.span, c.tokens, c.merged_into is None) for c in spans]
         if state != self._spans_pushed:
             self._native.set_spans(
@@ -1223,6 +1350,7 @@ class TemplateEngine:
                 self._learn_values(c.tokens, toks, merged)
             c = self._retokenise(c, merged)
         old_ids += self._absorb(c)
+        self._late_record(c)
         c.count += 1
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
@@ -1269,6 +1397,8 @@ class TemplateEngine:
                 continue
             values = self._pair_is_values if self.config.value_shapes else _never
             merged = _span_side(ct[:p], toks[:p], values)
+            if merged is None and self._is_record_span(c):
+                merged = _span_side_record(ct[:p], toks[:p], values)
             if merged is None:
                 continue
             tail = _span_side(ct[p + 1 :], toks[n - ns :], values) if ns else ()
@@ -1293,10 +1423,14 @@ class TemplateEngine:
         reason, an exception) of another length: one template with a variable standing
         for any number of tokens there. Keyword variants of one length ("Accepted" /
         "Failed") are not touched: they differ outside such a run."""
-        if not self.config.span_values or len(toks) < 2:
+        if not self.config.span_values or len(toks) < 2 or is_json_tokens(toks):
+            # a JSON record's values are one token each already, whatever their length
             return None
+        tails = self._tails_vary if self.config.tail_values else None
         if not any(
-            _reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS or _reason_pair(t) for t in toks[1:]
+            _reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS or _reason_pair(t)
+            or (tails is not None and (t.endswith(":") or _is_message_word(t)))
+            for t in toks[1:]
         ):
             return None  # no place where such a value could start
         best: tuple[int, int, int, _Cluster] | None = None
@@ -1310,7 +1444,7 @@ class TemplateEngine:
         for c in same_first[-_SPAN_CANDIDATES:]:
             if c.merged_into is not None or c.span is not None or c.tokens[0] != toks[0]:
                 continue
-            cut = _span_cut(c.tokens, toks)
+            cut = _span_cut(c.tokens, toks, tails)
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], -c.seq, c)
         if best is None:
@@ -1339,6 +1473,42 @@ class TemplateEngine:
         c.count += 1
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
+
+    def _tails_vary(self, tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
+        """Whether the texts that end lines after the label ``tpl[p - 1]`` of this message
+        (its words before the label) have taken ``tail_values`` different forms."""
+        label = tpl[p - 1]
+        closer = _CLOSERS.get(label[:1], "")  # "(reason: Adding new member)": the label's bracket
+        plain = s < 0  # no label: a run ending the line after plain words
+        s = max(s, 0)
+        runs = (tpl[p : len(tpl) - s], toks[p : len(toks) - s])
+        for run in runs:
+            words = (*run[:-1], run[-1][: -len(closer)] if closer and run[-1].endswith(closer) else run[-1])
+            if not all(x == VAR or _PLAIN_WORD.match(x) for x in words) or not any(x != VAR for x in words):
+                # symbols, values or brackets in the text ("DNS* Proxy", "illegal
+                # instruction......<*>", "RTC (Alarm)"): codes and fixed texts of separate messages
+                return False
+        key = (*(x for x in tpl[: p - 1] if _is_message_word(x)), label)
+        seen = self._tails.get(key)
+        if seen is None:
+            seen = self._tails[key] = set()
+        for text in map(" ".join, runs):
+            if len(seen) < _TAILS_KEPT:
+                seen.add(text)
+        # after a reason label ("reason:", "error:") the second text is evidence enough
+        if plain:
+            return len(seen) >= self.config.min_word_values
+        return len(seen) >= (2 if _reason_label(label) else self.config.tail_values)
+
+    def _is_record_span(self, c: _Cluster) -> bool:
+        """A template with a variable-length value that is a record of fields (the record
+        rule of _is_record): a word differing in its prefix is one more field value."""
+        share = self.config.record_share
+        toks = c.tokens
+        if not share or not self.config.value_shapes:
+            return False
+        empty = _EMPTY if len(toks) >= _RECORD_FIELDS else frozenset()
+        return sum(1 for t in toks if VAR in t or t in empty) >= share * len(toks)
 
     def _absorb_into_span(self, c: _Cluster) -> list[str]:
         """Merge into a new variable-length template every fixed template it covers."""
@@ -1418,13 +1588,37 @@ class TemplateEngine:
         so a word that differs between two such lines is one more field value, not another
         message. The first word is excluded, as everywhere; at most two words at once."""
         share = self.config.record_share
-        if not share or len(words) > 2 or words[0] == 0:
+        if not share or len(words) > 2 or words[0] == 0 or is_json_tokens(c.tokens):
+            # (a JSON record's values never count as words: what differs is its message)
             return False
         toks = c.tokens
         # in a line of many fields the empty-field marker "-" holds a (missing) value too;
         # in a short line it is as often a separator ("BIOS-e820: <*> - <*> (usable)")
         empty = _EMPTY if len(toks) >= _RECORD_FIELDS else frozenset()
         return sum(1 for t in toks if VAR in t or t in empty) >= share * len(toks)
+
+    def _late_record(self, c: _Cluster) -> None:
+        """A template that has just become record-like (most tokens hold values) takes its
+        sibling templates back at its next line: they were split off by a word that differed
+        while the template still looked like a sentence, and in a record that word is one
+        more field value (CoreDNS's "udp" / "tcp" once the name and type are variables).
+        The text of a message field (logfmt ``msg="..."``) is never such a field."""
+        if not c.sib or not self.config.record_share:
+            return
+        for group in c.sib.values():
+            if group.evident or group.pos == 0:
+                continue
+            live = [m.tokens for m in group.members if m.merged_into is None]
+            if any(_MESSAGE_FIELD.match(w) for w in group.values) or any(
+                _MESSAGE_FIELD.match(t[i]) and any(o[i] != t[i] for o in live) for t in live for i in range(len(t))
+            ):
+                continue
+            if not self._is_record(c, [group.pos]):
+                return
+            group.evident = True
+            for m in group.members:
+                if m.merged_into is None:
+                    m.pending = True
 
     def _pair_seen_elsewhere(self, group: _Siblings, word: str) -> bool:
         """Whether ``word`` and one of the group's words already alternate at the same
@@ -1496,7 +1690,14 @@ class TemplateEngine:
         prev = group.members[0].tokens[group.pos - 1]
         if not _is_label(prev):
             return False
-        if _enum_shaped(word) and all(_enum_shaped(v) for v in group.values):
+        # after a state word ("is now UP" / "DOWN", "state OK") two capitals are a state too;
+        # after any "word:" they are as often a keyword or a unit ("ARPT:", "ms:")
+        letters = 2 if prev.lower() in _LABELS else 3
+        if any(w.endswith(":") and not w.isupper() for w in (word, *group.values)):
+            # a CamelCase label after a label ("serf: EventMemberJoin:" / "EventMemberFailed:")
+            # names the kind of message that follows: separate statements
+            return False
+        if _enum_shaped(word, letters) and all(_enum_shaped(v, letters) for v in group.values):
             return True
         # capitalised states right after a state label ("status: Healthy", "-> Degraded",
         # "state Active"); not after any word ending in ":", where capitalised words are
@@ -1595,8 +1796,7 @@ class TemplateEngine:
     def load(self, templates: Iterable[str]) -> None:
         """Add known templates (text with ``<*>``, e.g. from the registry)."""
         for text in templates:
-            words = text.split()
-            toks = tuple(_join_quoted(words) if '="' in text else words)
+            toks = tuple(_raw_tokens(text))
             b = self._bucket(len(toks))
             if toks in b.index:
                 continue

@@ -12,6 +12,7 @@ Loghub-2.0 corrected ground truth, but contain nothing specific to one log sourc
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 VAR = "<*>"
 
@@ -202,3 +203,182 @@ def collapse_dates(raw: list[str], masked: list[str]) -> list[str]:
         out.append(clock if clock is not None else VAR)
         i = j
     return out
+
+
+# ---------------------------------------------------------------- JSON records
+# A log line that is one JSON object ({"level":"info","ts":...,"msg":"a b",...}) is split
+# into one token per key and one per value instead of on whitespace (a compact record has
+# whitespace only inside its strings). Keys stay constant words ('{"level":', ',"ts":');
+# a value is masked like a key=value value; the message of the record (the value of a
+# "msg" or "message" key) is the event text and is split into its words; an array or a
+# nested object is one value. See docs/decisions/template-engine.md, "JSON records".
+_JSON_WS = " \t\r\n"
+_MSG_KEYS = frozenset({'"msg"', '"message"'})
+
+
+class _NotRecord(Exception):
+    pass
+
+
+class _Record:
+    __slots__ = ("masked", "n", "pend", "raw", "s")
+
+    def __init__(self, s: str) -> None:
+        self.s = s
+        self.n = len(s)
+        self.raw: list[str] = []
+        self.masked: list[str] = []
+        self.pend = ""  # structure ("{", ",") that opens the next key token
+
+    def ws(self, i: int) -> int:
+        while i < self.n and self.s[i] in _JSON_WS:
+            i += 1
+        if i >= self.n:
+            raise _NotRecord
+        return i
+
+    def string_end(self, i: int) -> int:
+        """Index after the string that starts at ``i`` (a quote)."""
+        s = self.s
+        i += 1
+        while i < self.n:
+            c = s[i]
+            if c == "\\":
+                i += 2
+                continue
+            if c == '"':
+                return i + 1
+            i += 1
+        raise _NotRecord
+
+    def emit(self, raw: str, masked: str) -> None:
+        self.raw.append(raw)
+        self.masked.append(masked)
+
+    def obj(self, i: int) -> int:
+        """The record's fields, from its "{" at ``i``; index after its "}"."""
+        s = self.s
+        self.pend = "{"
+        i = self.ws(i + 1)
+        while True:
+            if s[i] != '"':
+                raise _NotRecord
+            j = self.string_end(i)
+            key = s[i:j]
+            i = self.ws(j)
+            if s[i] != ":":
+                raise _NotRecord
+            self.emit(self.pend + key + ":", self.pend + key + ":")
+            i = self.ws(self.value(self.ws(i + 1), key))
+            if s[i] == ",":
+                self.pend = ","
+                i = self.ws(i + 1)
+                continue
+            if s[i] == "}":
+                self.raw[-1] += "}"
+                self.masked[-1] += "}"
+                return i + 1
+            raise _NotRecord
+
+    def nested_end(self, i: int) -> int:
+        """Index after the array or object that opens at ``i`` (strings skipped)."""
+        s = self.s
+        j = i + 1
+        level = 1
+        while level:
+            if j >= self.n:
+                raise _NotRecord
+            ch = s[j]
+            if ch == '"':
+                j = self.string_end(j)
+                continue
+            if ch in "[{":
+                level += 1
+            elif ch in "]}":
+                level -= 1
+            j += 1
+        return j
+
+    def value(self, i: int, key: str) -> int:
+        s = self.s
+        c = s[i]
+        if c == '"':
+            j = self.string_end(i)
+            text = s[i:j]
+            if key in _MSG_KEYS:
+                for w in text.split():
+                    self.emit(w, mask_token(w))
+            else:
+                # an empty string is the field's value too (a template's '"<*>"' must
+                # cover it: a variable stands for at least one character)
+                self.emit(text, '"<*>"' if text == '""' else _mask_value(text))
+            return j
+        if c == "[" or c == "{":
+            # an array or a nested object (often a map of names) is one value
+            j = self.nested_end(i)
+            text = s[i:j]
+            if c == "[":
+                self.emit(text, "[]" if text[1:-1].strip(_JSON_WS) == "" else "[" + VAR + "]")
+            else:
+                self.emit(text, _mask_value(text))
+            return j
+        j = i
+        while j < self.n and s[j] not in ",}]" and s[j] not in _JSON_WS:
+            j += 1
+        if j == i:
+            raise _NotRecord
+        self.emit(s[i:j], _mask_value(s[i:j]))
+        return j
+
+
+def json_record(message: str) -> tuple[list[str], list[str]] | None:
+    """(raw tokens, masked tokens) of a line that is one JSON object, else None."""
+    s = message.strip(_JSON_WS)
+    if len(s) < 4 or s[0] != "{" or s[1] not in '"' + _JSON_WS or s[-1] != "}":
+        return None
+    rec = _Record(s)
+    try:
+        end = rec.obj(0)
+    except _NotRecord:
+        return None
+    if end != len(s):
+        return None
+    return rec.raw, rec.masked
+
+
+def render_tokens(tokens: tuple[str, ...] | list[str]) -> str:
+    """Template text: tokens joined by spaces; the tokens of a JSON record (first token
+    '{"key":') are joined as they were written, without a space after a key or before
+    the next ',"key":', so that the text of a compact record is the record's text."""
+    if not tokens or not tokens[0].startswith('{"'):
+        return " ".join(tokens)
+    out = [tokens[0]]
+    for prev, tok in pairwise(tokens):
+        if not (prev.endswith('":') or tok.startswith(",")):
+            out.append(" ")
+        out.append(tok)
+    return "".join(out)
+
+
+def is_json_tokens(tokens: tuple[str, ...] | list[str]) -> bool:
+    """Whether tokens are those of a JSON record (the first is the first key, '{"k":')."""
+    return bool(tokens) and tokens[0].startswith('{"') and tokens[0].endswith('":')
+
+
+_MSG_KEY_TOKENS = frozenset({',"msg":', ',"message":'})
+_FIRST_MSG_KEY_TOKENS = frozenset({'{"msg":', '{"message":'})
+
+
+def json_value_at(tokens: tuple[str, ...], i: int) -> bool:
+    """Whether position ``i`` of a JSON record's tokens holds a field's value (not a key,
+    not a word of the record's message). Two lines of one statement differ there in
+    values only: the key names the field, and the event text is the message."""
+    if i == 0 or not is_json_tokens(tokens):
+        return False
+    key = tokens[i - 1]
+    if not (key.endswith('":') and key[:1] in "{,"):
+        return False
+    if key in _MSG_KEY_TOKENS or (i == 1 and key in _FIRST_MSG_KEY_TOKENS):
+        return False
+    t = tokens[i]
+    return not (t.startswith('{"') and t.endswith('":'))

@@ -1,0 +1,124 @@
+"""JSON records (one JSON object per line): split into key and value tokens, compared field
+by field; the message field is the event text (docs/decisions/template-engine.md, "JSON
+records")."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import template_native
+
+from template_matching.engine import TemplateEngine
+from template_matching.engine.masking import json_record, render_tokens
+
+
+def _alb(msg: str, i: int, targets: int) -> str:
+    tg = ",".join(f'{{"id":"i-0{i + k:07x}","port":{8080 + k}}}' for k in range(targets))
+    return (
+        f'{{"level":"info","ts":"2026-12-03T10:{i % 60:02d}:{(7 * i) % 60:02d}.{i:03d}Z","msg":"{msg}",'
+        f'"arn":"arn:aws:elasticloadbalancing:eu-west-1:1234:targetgroup/k8s-web-{i:04x}/{i:016x}","targets":[{tg}]}}'
+    )
+
+
+def _gatekeeper(i: int) -> str:
+    # few-valued fields (2-3 values each, varying together), an empty string value
+    name, kind = [("require-team-label", "K8sRequiredLabels"), ("no-latest-tag", "K8sDisallowedTags")][i % 2]
+    group, rkind = [("", "Pod"), ("apps", "Deployment"), ("", "Namespace")][i % 3]
+    user = ["system:serviceaccount:argocd:argocd-application-controller", "alice@example.com"][(i // 3) % 2]
+    return (
+        f'{{"level":"info","ts":1764763{i:03d}.{i * 7 % 1000:03d},"logger":"webhook","msg":"denied admission",'
+        f'"process":"admission","constraint_name":"{name}","constraint_kind":"{kind}","resource_group":"{group}",'
+        f'"resource_kind":"{rkind}","resource_name":"web-{i}","request_username":"{user}"}}'
+    )
+
+
+def test_a_record_is_split_into_keys_values_and_message_words() -> None:
+    raw, masked = json_record(_alb("registering targets", 3, 2)) or ([], [])
+    assert masked == [
+        '{"level":', '"info"', ',"ts":', '"<*>"', ',"msg":', '"registering', 'targets"',
+        ',"arn":', '"<*>"', ',"targets":', "[<*>]}",
+    ]  # fmt: skip
+    assert "".join(raw[:2]) == '{"level":"info"'
+    # the template text of a compact record is written as the record was (no spaces added)
+    assert (
+        render_tokens(masked) == '{"level":"info","ts":"<*>","msg":"registering targets","arn":"<*>","targets":[<*>]}'
+    )
+    # not one JSON object: whitespace tokens as before
+    for line in ['{"a":1} trailing', '{"a":', "{}", '{"a" 1}', 'level=info msg="{x}"', '["a","b"]']:
+        assert json_record(line) is None
+
+
+def test_one_statement_with_different_field_values_is_one_template() -> None:
+    for final in (False, True):
+        e = TemplateEngine()
+        lines = [_gatekeeper(i) for i in range(40)]
+        seqs = [e.assign(line)[0] for line in lines]
+        if final:
+            assert len({e.current(s)[2] for s in seqs}) == 1
+        else:
+            templates = e.templates()
+            assert len(templates) == 1, templates
+    ((_, template, count),) = e.templates()
+    assert count == 40
+    assert '"resource_kind":"<*>"' in template and '"msg":"denied admission"' in template
+    assert '"logger":"webhook"' in template  # a field that never varies stays a constant
+
+
+def test_targets_lists_of_any_length_are_one_value() -> None:
+    e = TemplateEngine()
+    for i in range(30):
+        e.add(_alb("registering targets", i, 1 + i % 4))
+    assert [t for _, t, _ in e.templates()] == [
+        '{"level":"info","ts":"<*>","msg":"registering targets","arn":"<*>","targets":[<*>]}'
+    ]
+
+
+def test_two_statements_differing_in_the_message_stay_apart() -> None:
+    e = TemplateEngine()
+    rng = random.Random(5)
+    for i in range(60):
+        e.add(_alb(rng.choice(["registering targets", "deregistering targets"]), i, 1 + i % 3))
+    assert sorted(t for _, t, _ in e.templates()) == [
+        '{"level":"info","ts":"<*>","msg":"deregistering targets","arn":"<*>","targets":[<*>]}',
+        '{"level":"info","ts":"<*>","msg":"registering targets","arn":"<*>","targets":[<*>]}',
+    ]
+
+
+def test_records_with_other_keys_stay_apart() -> None:
+    e = TemplateEngine()
+    for i in range(20):
+        ts = f"2026-12-03T10:00:{i:02d}Z"
+        e.add(f'{{"level":"info","ts":"{ts}","msg":"Reconcile succeeded","duration":{i}.5}}')
+        e.add(f'{{"severity":"info","timestamp":"{ts}","message":"Reconcile succeeded","duration":{i}.5}}')
+        e.add(f'{{"level":"info","ts":"{ts}","msg":"Reconcile succeeded","latency":{i}.5}}')
+    assert len(e.templates()) == 3
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"a": 1, "msg": "hello  world Mon", "e":"x y z", "n":{"k":[1,{"x":"]"}]}, "b":true}',
+        ' {"msg":"say \\"hi\\" é","x":"\\\\","y":null} ',
+        '{"a":[],"b":{},"c":[ ],"d":""}',
+        '{"msg":"","err":{"type":"Error","message":"connect ECONNREFUSED 10.0.0.1:5432"}}',
+        '{"a":1,"b":[1,2}',
+        '{"a":"unterminated}',
+        '{"x":1,}',
+    ],
+)
+def test_native_record_split_equals_the_reference(line: str) -> None:
+    e = TemplateEngine()
+    assert list(e._mask(line)) == list(e._mask_reference(line))
+    assert template_native.mask_line(line)[0] == list(e._mask_reference(line))
+
+
+def test_a_loaded_record_template_matches_its_lines() -> None:
+    learner = TemplateEngine()
+    for i in range(30):
+        learner.add(_gatekeeper(i))
+    texts = [t for _, t, _ in learner.templates()]
+    e = TemplateEngine()
+    e.load(texts)
+    m = e.match(_gatekeeper(77))
+    assert m is not None and m.template == texts[0]
