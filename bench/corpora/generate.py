@@ -35,7 +35,7 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
 * ``StackPlatform`` (written before any rule change of the fifth issue-15 pass, scored
   once): GitLab Runner, Ceph, Node (pino JSON), Go (zap console), Django, Rails, ASP.NET
   Core, Apache Flink, Temporal, Dovecot, keepalived, dnsmasq, OpenVPN, sudo, cron.
-* ``CloudPlatform`` (written before any rule change of the sixth issue-15 pass, scored
+* ``CloudPlatform`` (written before any rule change of the seventh issue-15 pass, scored
   once): kube-proxy (klog header), MetalLB (go-kit JSON), Flux (controller-runtime JSON),
   OPA Gatekeeper, Argo Workflows (logrus), Tekton (knative JSON), AWS Load Balancer
   Controller, Thanos, Logstash, Fluentd, Redis Sentinel, MariaDB Galera, Apache Solr,
@@ -1260,7 +1260,7 @@ def stack_events() -> list[tuple[float, str, dict]]:
     ]
 
 
-# CloudPlatform: written before any rule change of the sixth issue-15 pass (w-44), scored once.
+# CloudPlatform: written before any rule change of the seventh issue-15 pass, scored once.
 PROXY_SVCS = [("default", "kubernetes", "https"), ("shop", "web", "http"), ("shop", "api", "grpc"), ("kube-system", "kube-dns", "dns-tcp")]
 LB_POOLS = ["default", "public", "internal"]
 LB_SVCS = ["shop/web", "ingress-nginx/ingress-nginx-controller", "monitoring/grafana"]
@@ -1316,7 +1316,7 @@ def cloud_events() -> list[tuple[float, str, dict]]:
     kube-proxy, MetalLB, Flux, OPA Gatekeeper, Argo Workflows, Tekton, AWS Load Balancer
     Controller, Thanos, Logstash, Fluentd, Redis Sentinel, MariaDB Galera, Apache Solr,
     NetworkManager, systemd-resolved, Podman, Harbor. Written before any rule change of the
-    sixth issue-15 pass and scored once (held-out check)."""
+    seventh issue-15 pass and scored once (held-out check)."""
 
     def hms(g: Gen) -> str:
         return f"{g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"
