@@ -146,16 +146,18 @@ async def test_columns_left_at_their_default_read_back_like_sent_ones(clickhouse
         await store.close()
 
 
-async def test_arrow_insert_stores_the_rows_the_native_insert_stored(clickhouse_dsn: str) -> None:
-    """The same batch through ``insert_logs`` (Arrow) and through clickhouse-connect's Native column insert
-    (the path before, its wire types spelled out here) reads back identical, every column and type."""
+async def test_insert_stores_the_rows_mains_insert_stored(clickhouse_dsn: str) -> None:
+    """The same batch through ``insert_logs`` (which skips the in-block collapse pass when record ids are
+    distinct) and through main's call (clickhouse-connect's Native column insert with the dedup token only,
+    its wire types spelled out here) reads back identical, every column and type, without FINAL; a batch
+    holding a record twice is still collapsed at insert, as before."""
     from logmesh_contracts import K8sRef
     from template_matching.domain import LOG_COLUMNS, LogColumns
 
-    arrow = ClickHouseStore(clickhouse_dsn, f"tmc_{uuid.uuid4().hex[:10]}")
-    native = ClickHouseStore(clickhouse_dsn, f"tmc_{uuid.uuid4().hex[:10]}")
-    await arrow.start()
-    await native.start()
+    tree = ClickHouseStore(clickhouse_dsn, f"tmc_{uuid.uuid4().hex[:10]}")
+    main = ClickHouseStore(clickhouse_dsn, f"tmc_{uuid.uuid4().hex[:10]}")
+    await tree.start()
+    await main.start()
     try:
         records = [
             record(f"line {i} ünïcødé ✓ \t tab \\ back 'q' \"dq\"", at=T0 + timedelta(seconds=i, microseconds=i * 1001),
@@ -166,22 +168,24 @@ async def test_arrow_insert_stores_the_rows_the_native_insert_stored(clickhouse_
                 else K8sRef()})
             for i in range(40)
         ]
-        batch = LogColumns.of(records, [f"tpl-{i % 4}" for i in range(len(records))])
-        await arrow.insert_logs(batch, "same-batch")
         wire = ["DateTime64(3, 'UTC')" if n in ("ts", "received_at") else "Map(String, String)" if n == "metadata"
                 else "Bool" if n in ("redacted", "truncated") else "String" for n in LOG_COLUMNS]
-        await native._run(native._client.insert, "logs", list(batch.columns), database=native.db,
-                          column_names=list(LOG_COLUMNS), column_type_names=wire, column_oriented=True,
-                          settings={"insert_deduplication_token": "same-batch"})
         names = ", ".join(LOG_COLUMNS)
         typed = ", ".join(f"toTypeName({n}) AS type_{n}" for n in LOG_COLUMNS)
-        got, want = [
-            await store._query(f"SELECT {names}, {typed} FROM {store.db}.logs ORDER BY record_id", {})
-            for store in (arrow, native)
-        ]
-        assert len(got) == len(records)
-        assert got == want
-        assert got[0]["type_org"] == "LowCardinality(String)" and got[0]["type_ts"] == "DateTime64(3, 'UTC')"
+        for token, batch_records in (("distinct", records), ("twice", [*records[:5], records[2]])):
+            batch = LogColumns.of(batch_records, [f"tpl-{i % 4}" for i in range(len(batch_records))])
+            await tree.insert_logs(batch, token)
+            await main._run(main._client.insert, "logs", list(batch.columns), database=main.db,
+                            column_names=list(LOG_COLUMNS), column_type_names=wire, column_oriented=True,
+                            settings={"insert_deduplication_token": token})
+            got, want = [
+                await store._query(f"SELECT {names}, {typed} FROM {store.db}.logs ORDER BY record_id, message", {})
+                for store in (tree, main)
+            ]
+            assert got == want
+            assert len(got) == len({r.event_id for r in batch_records})  # a record twice in one batch: one row
+            await tree._run(tree._client.command, f"TRUNCATE TABLE {tree.db}.logs")
+            await main._run(main._client.command, f"TRUNCATE TABLE {main.db}.logs")
     finally:
-        await arrow.close()
-        await native.close()
+        await tree.close()
+        await main.close()

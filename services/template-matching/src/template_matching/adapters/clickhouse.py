@@ -7,16 +7,12 @@ Schema decisions (docs/decisions/template-matching.md):
   each insert also carries ``insert_deduplication_token`` (a hash of its record ids) so a replay of
   the same batch is dropped at insert time. Skip indexes: tokenbf + ngrambf on message, set on
   template_id, minmax on ts.
-* ``logs`` rows go as one Arrow IPC stream per batch (``insert_arrow``, the same call for a server over
-  HTTP and for chDB, which reads the payload from a temp file): pyarrow builds each column in C++, where
-  clickhouse-connect's Native writers loop over every value in Python (docs/decisions/record-path.md).
 * ``templates`` and ``anomalies`` are ReplacingMergeTrees keyed by their ids.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -39,30 +35,19 @@ ANOMALY_COLUMNS = (
 )
 
 
-@functools.cache
-def _log_arrow_types() -> list[Any]:
-    """The Arrow type of each logs column: as the table's, except LowCardinality columns go as plain
-    strings, which ClickHouse converts to LowCardinality(String) on its side, in C++ (dictionary-encoded
-    Arrow columns were measured slower there). Timestamps are DateTime64(3) ticks: timestamp[ms, UTC]."""
-    import pyarrow as pa
-
-    return [
-        pa.timestamp("ms", tz="UTC") if name in ("ts", "received_at")
-        else pa.map_(pa.string(), pa.string()) if name == "metadata"
-        else pa.bool_() if name in ("redacted", "truncated") else pa.string()
-        for name in LOG_COLUMNS
-    ]
+_LOG_COLUMN_NAMES = list(LOG_COLUMNS)
+# The wire types of a logs insert: as the table's, except LowCardinality columns go as plain String.
+# clickhouse-connect builds LowCardinality dictionaries in Python (about 40% of an insert's client
+# CPU); ClickHouse converts String to LowCardinality(String) on its side, in C++ (Native input type
+# conversion), for the same stored result.
+_LOG_WIRE_TYPES = [
+    "DateTime64(3, 'UTC')" if name in ("ts", "received_at") else "Map(String, String)" if name == "metadata"
+    else "Bool" if name in ("redacted", "truncated") else "String"
+    for name in LOG_COLUMNS
+]
 
 
-def log_arrow_table(batch: LogColumns, sent: Sequence[int]) -> Any:
-    """The columns ``sent`` (indexes into ``LOG_COLUMNS``) of a batch as a pyarrow Table."""
-    import pyarrow as pa
-
-    types = _log_arrow_types()
-    return pa.Table.from_arrays(
-        [pa.array(batch.columns[i], type=types[i]) for i in sent], names=[LOG_COLUMNS[i] for i in sent]
-    )
-
+_RECORD_ID = LOG_COLUMNS.index("record_id")
 
 # columns whose every value may equal the table's default ('' / empty map / false): sent only when one does not
 _DEFAULTED_LOG_COLUMNS = frozenset(
@@ -78,7 +63,7 @@ def _is_chdb(dsn: str) -> bool:
 def _resolve_lazy_imports() -> None:
     from clickhouse_connect.driver import options
 
-    _ = options.pd, options.np, _log_arrow_types()  # pyarrow's import too
+    _ = options.pd, options.np
 
 
 def _connect(dsn: str) -> Any:
@@ -237,16 +222,21 @@ class ClickHouseStore:
         if not len(batch):
             return
         settings: dict[str, Any] = {"insert_deduplication_token": dedup_token}
+        if len(set(batch.columns[_RECORD_ID])) == len(batch):
+            # no two rows share a sorting key (record_id is its last part), so ReplacingMergeTree's pass
+            # that collapses them inside the inserted block has nothing to do: skipping it saves ~20-30% of
+            # the insert's CPU (bench/results/tm-insert-settings-ab.json) for the same stored part
+            settings["optimize_on_insert"] = 0
         if self.async_insert:
             settings.update(async_insert=1, wait_for_async_insert=1)
         # a column holding only its table default ('', {}, false: e.g. the k8s fields of host logs) is left
         # out; ClickHouse fills the default, and the client serialises ~20k fewer values per column
         sent = [i for i, column in enumerate(batch.columns) if i not in _DEFAULTED_LOG_COLUMNS or any(column)]
-        await self._run(self._insert_arrow, "logs", batch, sent, settings)
-
-    def _insert_arrow(self, table: str, batch: LogColumns, sent: Sequence[int], settings: dict[str, Any]) -> None:
-        # converted on the store's thread, as clickhouse-connect's Native serialisation was before
-        self._client.insert_arrow(table, log_arrow_table(batch, sent), database=self.db, settings=settings)
+        await self._run(
+            self._client.insert, "logs", [batch.columns[i] for i in sent], database=self.db,
+            column_names=[_LOG_COLUMN_NAMES[i] for i in sent], column_type_names=[_LOG_WIRE_TYPES[i] for i in sent],
+            column_oriented=True, settings=settings,
+        )
 
     async def upsert_templates(self, events: Sequence[TemplateEvent]) -> None:
         if events:
