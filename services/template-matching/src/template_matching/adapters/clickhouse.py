@@ -5,7 +5,9 @@ Schema decisions (docs/decisions/template-matching.md):
 * ``logs`` is a ReplacingMergeTree ordered by (org, service, hour, level, record_id), partitioned by
   day, with a TTL. A redelivered record lands on the same sorting key, so ``FINAL`` reads collapse it;
   each insert also carries ``insert_deduplication_token`` (a hash of its record ids) so a replay of
-  the same batch is dropped at insert time. Skip indexes: tokenbf + ngrambf on message, set on
+  the same batch is dropped at insert time. A batch whose record ids are all distinct is inserted with
+  ``optimize_on_insert=0``: no two of its rows share a sorting key, so the in-block collapse pass would
+  change nothing (a batch holding a record twice keeps the pass). Skip indexes: tokenbf + ngrambf on message, set on
   template_id, minmax on ts.
 * ``templates`` and ``anomalies`` are ReplacingMergeTrees keyed by their ids.
 """
@@ -224,8 +226,8 @@ class ClickHouseStore:
         settings: dict[str, Any] = {"insert_deduplication_token": dedup_token}
         if len(set(batch.columns[_RECORD_ID])) == len(batch):
             # no two rows share a sorting key (record_id is its last part), so ReplacingMergeTree's pass
-            # that collapses them inside the inserted block has nothing to do: skipping it saves ~20-30% of
-            # the insert's CPU (bench/results/tm-insert-settings-ab.json) for the same stored part
+            # that collapses them inside the inserted block has nothing to do: skipping it saves ~10-25% of
+            # the insert's CPU (bench/results/tm-insert-ab.json) for the same stored part
             settings["optimize_on_insert"] = 0
         if self.async_insert:
             settings.update(async_insert=1, wait_for_async_insert=1)
