@@ -7,7 +7,7 @@ Schema decisions (docs/decisions/template-matching.md):
   each insert also carries ``insert_deduplication_token`` (a hash of its record ids) so a replay of
   the same batch is dropped at insert time. A batch whose record ids are all distinct is inserted with
   ``optimize_on_insert=0``: no two of its rows share a sorting key, so the in-block collapse pass would
-  change nothing (a batch holding a record twice keeps the pass). Skip indexes: tokenbf + ngrambf on message, set on
+  change nothing (a batch holding a record twice, or a server's async insert, keeps the pass). Skip indexes: tokenbf + ngrambf on message, set on
   template_id, minmax on ts.
 * ``templates`` and ``anomalies`` are ReplacingMergeTrees keyed by their ids.
 """
@@ -224,13 +224,14 @@ class ClickHouseStore:
         if not len(batch):
             return
         settings: dict[str, Any] = {"insert_deduplication_token": dedup_token}
-        if len(set(batch.columns[_RECORD_ID])) == len(batch):
-            # no two rows share a sorting key (record_id is its last part), so ReplacingMergeTree's pass
-            # that collapses them inside the inserted block has nothing to do: skipping it saves ~10-25% of
-            # the insert's CPU (bench/results/tm-insert-ab.json) for the same stored part
-            settings["optimize_on_insert"] = 0
         if self.async_insert:
             settings.update(async_insert=1, wait_for_async_insert=1)
+        elif len(set(batch.columns[_RECORD_ID])) == len(batch):
+            # no two rows share a sorting key (record_id is its last part), so ReplacingMergeTree's pass
+            # that collapses them inside the inserted block has nothing to do: skipping it saves ~10-25% of
+            # the insert's CPU (bench/results/tm-insert-ab.json) for the same stored part. Not for a
+            # server's async inserts: it joins several inserts into one block, whose ids may repeat.
+            settings["optimize_on_insert"] = 0
         # a column holding only its table default ('', {}, false: e.g. the k8s fields of host logs) is left
         # out; ClickHouse fills the default, and the client serialises ~20k fewer values per column
         sent = [i for i, column in enumerate(batch.columns) if i not in _DEFAULTED_LOG_COLUMNS or any(column)]
