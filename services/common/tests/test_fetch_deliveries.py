@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import random
 import struct
 import sys
 
@@ -58,7 +59,8 @@ def both(data: bytes, *, fetch_offset: int = 0, aborted: list | None = None, iso
          check_crcs: bool = True) -> tuple[object, object]:
     """aiokafka's own PartitionRecords and the runtime's, over the same fetched bytes."""
     def make(kind: type, key_deserializer: object) -> object:
-        return kind(TP, MemoryRecords(data), list(aborted or []), fetch_offset, key_deserializer, None,
+        # the Fetcher's MemoryRecords (the runtime's, keeping the bytes for the native unpacking)
+        return kind(TP, aiokafka_fetcher.MemoryRecords(data), list(aborted or []), fetch_offset, key_deserializer, None,
                     check_crcs, isolation)
     return make(kafka._AIOKAFKA_PARTITION_RECORDS, None), make(kafka._DeliveryRecords, AS_DELIVERIES)
 
@@ -84,6 +86,10 @@ def test_the_aiokafka_internals_the_runtime_relies_on_are_still_there() -> None:
     # the Fetcher looks the name up in its module when data arrives, and passes the consumer's key_deserializer
     assert "PartitionRecords(" in inspect.getsource(aiokafka_fetcher.Fetcher._proc_fetch_request)
     assert "self._key_deserializer" in inspect.getsource(aiokafka_fetcher.Fetcher._proc_fetch_request)
+    # ... and makes the partition's MemoryRecords by its module's name too: the runtime's keeps the bytes
+    assert "records = MemoryRecords(part_data[-1])" in inspect.getsource(aiokafka_fetcher.Fetcher._proc_fetch_request)
+    assert aiokafka_fetcher.MemoryRecords is kafka._FetchedRecords
+    assert kafka._FetchedRecords(b"abc").fetched == b"abc"
     # FetchResult.getall is the runtime's for its records; the rest of FetchResult is aiokafka's, reading
     # next_fetch_offset for positions (pause, seek, rebalance) and dropping records with _partition_records = None
     assert aiokafka_fetcher.FetchResult.getall is kafka._getall
@@ -241,3 +247,72 @@ def test_a_second_copy_of_the_runtime_module_still_falls_back_to_aiokafkas_own()
         aiokafka_fetcher.PartitionRecords = kafka._partition_records
         aiokafka_fetcher.FetchResult.getall = kafka._getall
         del sys.modules[spec.name]
+
+
+# ---------------------------------------------------------------------------- the native unpacking
+
+
+def test_v2_batches_are_unpacked_natively_and_older_ones_by_aiokafka(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    native = kafka.unpack_batch
+
+    def counting(fetched: bytes, pos: int, *args: object) -> object:
+        calls.append(pos)
+        return native(fetched, pos, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(kafka, "unpack_batch", counting)
+    first = batch(0, [(b"k", b"v0", TRACE), (None, b"v1", [])], codec="zstd")
+    ours, expected = drain(*both(first + batch(2, [(b"k", b"v2", [])], codec="lz4")))
+    assert ours == expected and [d.value for d in ours] == [b"v0", b"v1", b"v2"]
+    assert calls == [0, len(first), len(first) + len(batch(2, [(b"k", b"v2", [])], codec="lz4"))]
+    calls.clear()
+    legacy = LegacyRecordBatchBuilder(1, 0, 1 << 20)  # magic 1: the native parser hands the fetch to aiokafka
+    legacy.append(0, 1_000, b"k", b"old")
+    ours, expected = drain(*both(bytes(legacy.build())))
+    assert ours == expected and [d.value for d in ours] == [b"old"] and calls == [0]
+
+
+def test_the_native_crc32c_is_kafkas() -> None:
+    import runtime_native
+
+    rng = random.Random(7)
+    for size in (0, 1, 7, 8, 9, 63, 64, 1000):
+        data = rng.randbytes(size)
+        assert runtime_native.crc32c_of(data) == crc32c(data)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_fetches_unpack_as_aiokafka_unpacks_them(seed: int) -> None:
+    """Fuzz: random batches (codecs, null/empty keys and values, header runs, append-time timestamps), a random
+    fetch offset, a random partial batch at the end (a fetch cut at max_bytes), now and then a corrupt CRC."""
+    rng = random.Random(seed)
+
+    def blob() -> bytes | None:
+        kind = rng.random()
+        return None if kind < 0.1 else b"" if kind < 0.2 else rng.randbytes(rng.choice((1, 30, 600, 5000)))
+
+    header_sets = [[], TRACE, [("a", b"1"), ("b", None)], [("\u00e9t\u00e9", b"\xff")], [("n", b"")]]
+    data, base = b"", rng.randrange(0, 1000)
+    first = base
+    for _ in range(rng.randint(1, 6)):
+        headers = rng.choice(header_sets)
+        records = [(blob(), blob(), headers if rng.random() < 0.8 else rng.choice(header_sets))
+                   for _ in range(rng.randint(1, 60))]
+        one = bytearray(batch(base, records, codec=rng.choice(list(CODECS)),
+                              attributes=0x08 if rng.random() < 0.2 else 0))
+        if rng.random() < 0.1:
+            one[rng.randrange(21, len(one))] ^= 0x40
+        data += bytes(one)
+        base += len(records) + rng.choice((0, 0, 3))  # sometimes a gap, as compaction leaves
+    if rng.random() < 0.3:
+        data += batch(base, [(b"k", b"cut", [])], codec="none")[:rng.randrange(1, 70)]
+    fetch_offset = rng.randrange(first, base + 1)
+    theirs, ours = both(data, fetch_offset=fetch_offset)
+    try:
+        expected = deliveries_of(list(theirs))  # type: ignore[call-overload]
+    except CorruptRecordException:
+        with pytest.raises(CorruptRecordException):
+            list(ours)  # type: ignore[call-overload]
+        return
+    assert list(ours) == expected  # type: ignore[call-overload]
+    assert ours.next_fetch_offset == theirs.next_fetch_offset  # type: ignore[attr-defined]

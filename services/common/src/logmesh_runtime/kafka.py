@@ -29,6 +29,7 @@ from types import MappingProxyType
 from typing import Any, Literal, NamedTuple, TypeVar
 
 from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener
+from aiokafka import codec as aiokafka_codec
 from aiokafka.client import AIOKafkaClient
 from aiokafka.consumer import fetcher as aiokafka_fetcher
 from aiokafka.errors import CorruptRecordException, KafkaError, for_code
@@ -40,6 +41,7 @@ from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLS
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Link, SpanKind
 from pydantic import BaseModel, ValidationError
+from runtime_native import unpack_batch
 
 from logmesh_contracts import DeadLetter, Topic, stable_id, utcnow
 from logmesh_runtime.metrics import Metrics
@@ -797,6 +799,30 @@ _aiokafka_getall = getattr(aiokafka_fetcher.FetchResult.getall, "aiokafka_getall
                            aiokafka_fetcher.FetchResult.getall)
 
 
+_AIOKAFKA_MEMORY_RECORDS = getattr(aiokafka_fetcher.MemoryRecords, "aiokafka_class", aiokafka_fetcher.MemoryRecords)
+
+
+class _FetchedRecords(_AIOKAFKA_MEMORY_RECORDS):  # type: ignore[misc,valid-type]
+    """aiokafka's ``MemoryRecords`` that keeps the fetched bytes, for the native unpacking of ``_DeliveryRecords``
+    (aiokafka's Cython class does not expose them)."""
+
+    aiokafka_class = _AIOKAFKA_MEMORY_RECORDS
+
+    def __init__(self, buffer: Any) -> None:
+        super().__init__(buffer)
+        self.fetched = buffer
+
+
+# runtime_native.unpack_batch's answers; its decoders by the batch attributes' codec id (aiokafka's own, cramjam's)
+_NATIVE_DATA, _NATIVE_CONTROL, _NATIVE_FALL_BACK, _NATIVE_CORRUPT = 0, 1, 2, 3
+_NATIVE_DECODERS = (None, aiokafka_codec.gzip_decode, aiokafka_codec.snappy_decode, aiokafka_codec.lz4_decode,
+                    aiokafka_codec.zstd_decode)
+
+
+def _native_headers(raw_headers: list[tuple[str, bytes | None]]) -> Mapping[str, str]:
+    return MappingProxyType(_headers(raw_headers))
+
+
 class _DeliveryRecords(_AIOKAFKA_PARTITION_RECORDS):  # type: ignore[misc,valid-type]
     """One partition's fetched record batches, unpacked straight into ``Delivery`` tuples, a batch at a time.
 
@@ -807,6 +833,10 @@ class _DeliveryRecords(_AIOKAFKA_PARTITION_RECORDS):  # type: ignore[misc,valid-
     transactions skipped under read_committed (aiokafka's own helpers), and ``next_fetch_offset`` is right
     whenever deliveries are handed out: after the last one handed out, past a batch's end once all of it
     was (a compacted batch may end beyond its last record).
+
+    Fetched v2 batches are unpacked by ``runtime_native.unpack_batch`` (Rust: CRC-32C, varints, the tuples;
+    aiokafka's decoders decompress), one call per batch; older formats, codecs it has no decoder for,
+    malformed records and read_committed consumers (aborted transactions) go through aiokafka's batches.
     """
 
     next_fetch_offset: int
@@ -855,6 +885,30 @@ class _DeliveryRecords(_AIOKAFKA_PARTITION_RECORDS):  # type: ignore[misc,valid-
             self._at = 0
 
     def _unpack_records(self) -> Any:
+        fetched = getattr(self._records, "fetched", None)
+        if type(fetched) is bytes and self._isolation_level != aiokafka_fetcher.READ_COMMITTED:
+            return self._unpack_natively(fetched)
+        return self._unpack_with_aiokafka()
+
+    def _unpack_natively(self, fetched: bytes) -> Any:
+        tp = self._tp
+        topic, partition, check_crcs = tp.topic, tp.partition, self._check_crcs
+        pos = 0
+        while (unpacked := unpack_batch(fetched, pos, self.next_fetch_offset, check_crcs, topic, partition, Delivery,
+                                        _NATIVE_DECODERS, _native_headers, _NO_HEADERS)) is not None:
+            kind, deliveries, end, pos = unpacked
+            if kind == _NATIVE_DATA:
+                yield deliveries, end
+            elif kind == _NATIVE_CONTROL:
+                self.next_fetch_offset = end
+            elif kind == _NATIVE_CORRUPT:
+                raise CorruptRecordException(f"Invalid CRC - {tp}")  # the batch is fetched again
+            else:  # not for the native parser: aiokafka's from this batch on
+                self._records = _AIOKAFKA_MEMORY_RECORDS(fetched[pos:])
+                yield from self._unpack_with_aiokafka()
+                return
+
+    def _unpack_with_aiokafka(self) -> Any:
         tp = self._tp
         topic, partition = tp.topic, tp.partition
         records = self._records
@@ -918,6 +972,7 @@ def _partition_records(
 
 
 _partition_records.aiokafka_class = _AIOKAFKA_PARTITION_RECORDS  # type: ignore[attr-defined]
+aiokafka_fetcher.MemoryRecords = _FetchedRecords
 _getall.aiokafka_getall = _aiokafka_getall  # type: ignore[attr-defined]
 aiokafka_fetcher.PartitionRecords = _partition_records
 aiokafka_fetcher.FetchResult.getall = _getall
