@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel
 
 from logmesh_contracts import Topic
-from logmesh_runtime.kafka import Mesh, encode
+from logmesh_runtime.kafka import Mesh, deliveries_of, encode
 from logmesh_runtime.metrics import Metrics
 from logmesh_runtime.settings import ServiceSettings
 
@@ -92,12 +92,13 @@ class InMemoryMesh(Mesh):
                     if not pending:
                         continue
                     self._positions[(group, name)] = position + len(pending)
+                    deliveries = deliveries_of(pending)  # what the runtime's fetch path hands its consumers
                     if registration.batch:
-                        for start in range(0, len(pending), registration.max_records):
-                            await self._process_batch(registration, pending[start : start + registration.max_records])
+                        for start in range(0, len(deliveries), registration.max_records):
+                            await self._process_batch(registration, deliveries[start : start + registration.max_records])
                     else:
-                        for record in pending:
-                            await self._process_one(registration, record)
+                        for delivery in deliveries:
+                            await self._process_one(registration, delivery)
                     progress += len(pending)
             if not progress:
                 return delivered
