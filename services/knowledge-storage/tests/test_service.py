@@ -122,7 +122,7 @@ class Flaky:
         return self.inner.dim
 
     def embed(self, texts: list[str]) -> list[list[float]]:
-        time.sleep(1.5)
+        time.sleep(4.0)  # far beyond the 0.5 s budget, so a loaded CI machine's round trips cannot blur the two
         return self.inner.embed(texts)
 
 
@@ -147,7 +147,7 @@ async def test_incidents_are_always_answered_within_the_budget(
         started = time.monotonic()
         await mesh.publish(INCIDENTS_OPENED, make.incident("i2"), key="i2")
         part = await evidence_for(kafka_bootstrap, topic_prefix, "i2")
-        assert time.monotonic() - started < 1.5
+        assert time.monotonic() - started < 3.0  # answered at the budget, not after the 4 s lookup
         assert part["items"] == [] and part["truncated"] and "exceeded" in part["error"]
 
 

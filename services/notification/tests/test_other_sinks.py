@@ -84,7 +84,7 @@ async def test_webhook_teams_pagerduty_and_file_sinks(
         # each sink has its own consumer: wait for every sink that gets the resolution, the file sink too
         sent = tmp_path / "notification" / "notifications.jsonl"
         await wait_until(lambda: len(receiver.of("/pd")) == 2 and len(receiver.of("/hook")) == 4
-                         and len(receiver.of("/teams")) == 2
+                         and len(receiver.of("/teams")) == 2 and len(receiver.of("/slackhook")) == 1
                          and sent.exists() and len(sent.read_text().splitlines()) == 3)
 
         # feedback over HTTP for sinks without reactions: bearer token required
