@@ -431,9 +431,24 @@ fn needs_work(token: &str) -> bool {
     false
 }
 
+/// `masking._message_text`: a quoted logfmt message (`msg="a b"`, `message="a b"`) is
+/// masked word by word, as the statement's text.
+fn message_text(token: &str) -> Option<String> {
+    for key in ["msg=\"", "message=\""] {
+        if token.starts_with(key) && token.contains(' ') && token.ends_with('"') && token.len() > key.len() {
+            let words: Vec<Cow<'_, str>> = token[key.len()..token.len() - 1].split(' ').map(mask_one).collect();
+            return Some(format!("{key}{}\"", words.join(" ")));
+        }
+    }
+    None
+}
+
 fn mask_one(token: &str) -> Cow<'_, str> {
     if !needs_work(token) {
         return Cow::Borrowed(token);
+    }
+    if let Some(text) = message_text(token) {
+        return Cow::Owned(text);
     }
     Cow::Owned(if token.contains('=') { mask_kv(token) } else { mask_pieces(token) })
 }

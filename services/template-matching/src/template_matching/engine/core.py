@@ -296,6 +296,10 @@ class _Bucket:
         return None
 
 
+# the first word of a quoted logfmt message ('msg="Updated phase', 'message="Created pod:')
+_MESSAGE_HEAD = re.compile(r'^(?:msg|message)="([^\s"]*)')
+
+
 def _common(a: str, b: str) -> tuple[str, str]:
     """Longest common prefix and suffix of two different tokens, each cut back to a
     delimiter so that no word is split."""
@@ -319,6 +323,15 @@ def _merge_token(a: str, b: str) -> str:
     if a == VAR:
         return VAR
     pre, suf = _common(a, b)
+    if (VAR in pre or VAR in suf) and _MESSAGE_HEAD.match(a) and _MESSAGE_HEAD.match(b):
+        # a quoted message masked word by word: its text up to the first variable and after
+        # the last one stays ('msg="Created pod: <*>)"'), one wildcard as everywhere
+        if VAR in pre:
+            pre = pre[: pre.index(VAR)]
+        if VAR in suf:
+            suf = suf[suf.rindex(VAR) + len(VAR) :]
+        if suf.endswith('"') and len(a) - len(suf) > len(pre) and len(b) - len(suf) > len(pre):
+            return pre + VAR + suf
     if VAR in pre or VAR in suf:
         # at most one wildcard per token, so that it stays matchable by prefix/suffix;
         # the closing punctuation both share stays ("<*>.svc.local." / "<*>." -> "<*>.":
@@ -656,6 +669,24 @@ def _is_word_edit(a: str, t: str) -> bool:
     if not pre:
         return True
     return not (VAR in a or VAR in t or "=" in pre)
+
+
+def _other_statement(a: str, t: str) -> bool:
+    """Template token ``a`` and line token ``t`` show that the line is another statement,
+    whatever else it shares with the template: the quoted messages of two logfmt lines begin
+    with different words (the message is the statement's text, not a field value), or a
+    word carries a sign the other lacks or inverts ("+sdown" / "-sdown": entered / left)."""
+    ma = _MESSAGE_HEAD.match(a)
+    if ma is not None:
+        mt = _MESSAGE_HEAD.match(t)
+        if mt is None:
+            return False
+        wa, wt = ma.group(1), mt.group(1)
+        return wa != wt and VAR not in wa and VAR not in wt and _has_alpha(wa) and _has_alpha(wt)
+    return (
+        len(a) > 2 and len(a) == len(t) and a[0] != t[0] and a[0] in "+-" and t[0] in "+-"
+        and a[1:] == t[1:] and a[1].isalpha()
+    )
 
 
 def _covered(a: str, t: str) -> bool:
@@ -1076,7 +1107,7 @@ class TemplateEngine:
         for c in candidates:
             ct = c.tokens
             eq = sum(1 for a, t in zip(ct, toks, strict=True) if a != VAR and (a == t or (a in framed and _wild_ok(a, t))))
-            if eq < need:
+            if eq < need or any(_other_statement(a, t) for a, t in zip(ct, toks, strict=True) if a != t):
                 continue
             params = 0
             words: list[int] = []

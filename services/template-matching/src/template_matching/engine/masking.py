@@ -159,10 +159,26 @@ def _mask_kv(token: str) -> str:
     return "".join(out)
 
 
+# a quoted logfmt message ('msg="Updated phase Running -> Failed"', joined into one token
+# by the quoted-value join): the statement's text, masked word by word like a plain line
+_MESSAGE_KEYS = ('msg="', 'message="')
+
+
+def _message_text(token: str) -> str | None:
+    for key in _MESSAGE_KEYS:
+        if token.startswith(key) and " " in token and token.endswith('"') and len(token) > len(key):
+            words = token[len(key) : -1].split(" ")
+            return key + " ".join(mask_token(w) for w in words) + '"'
+    return None
+
+
 def mask_token(token: str) -> str:
-    """Mask the variable parts of one whitespace-free token."""
+    """Mask the variable parts of one token (whitespace-free, or a quoted ``key="a b"``)."""
     if _NEEDS_WORK.search(token) is None:
         return token
+    text = _message_text(token)
+    if text is not None:
+        return text
     if "=" in token:
         return _mask_kv(token)
     return _mask_pieces(token)
