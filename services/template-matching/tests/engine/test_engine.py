@@ -1145,3 +1145,58 @@ def test_the_stream_with_announced_numbers_groups_like_final_under_the_harness_s
     assert harness() == final  # announcing is the stream's default
     assert harness(announce_retired=True, message_cache=False) == final
     assert harness(announce_retired=False) != final  # without it the stranded lines keep their templates
+
+
+# ---------------------------------------------------------------- eighth pass
+
+
+def _groups(lines: list[str], final: bool = True) -> list[str]:
+    engine = TemplateEngine()
+    clusters = [engine.add(line).cluster for line in lines]
+    return [engine.current(c)[2] for c in clusters] if final else [engine.add(line).template for line in lines]
+
+
+def test_logfmt_messages_with_different_first_words_are_different_statements() -> None:
+    # logrus / Argo Workflows: every token is a key=value pair and msg="..." is the event text
+    msgs = ["Updated phase Running -> Failed", "Created pod: etl-1[0].build (etl-1-2)",
+            "node etl-1-3 phase Pending -> Error", "Created pod: web-9[1].push (web-9-8)",
+            "Updated phase Pending -> Running", "node web-2-7 phase Running -> Succeeded"]
+    lines = [f'time="2026-12-03T06:34:{10 + i}Z" level=info msg="{m}" namespace={ns} workflow=w-{i}'
+             for i, (m, ns) in enumerate(zip(msgs * 2, ["ci", "argo", "ci", "prod"] * 3, strict=False))]
+    templates = _groups(lines)
+    heads = [m.split()[0] for m in msgs * 2]
+    # one template per statement, each holding exactly that statement's lines
+    assert len(set(templates)) == 3
+    for t, h in zip(templates, heads, strict=True):
+        assert f'msg="{h}' in t
+    engine = TemplateEngine()
+    for line in lines:
+        engine.add(line)
+    assert any('msg="Created pod: <*>)"' in t for _, t, _ in engine.templates())
+
+
+def test_a_logfmt_message_with_one_first_word_generalises_its_text() -> None:
+    # the message's free text after its fixed words varies: one statement
+    texts = ["field not found, node: api", "no such host", "context deadline exceeded"]
+    lines = [f'time="2026-12-03T06:34:0{i}Z" level=error msg="Error while building configuration: {t}" '
+             f"providerName=docker" for i, t in enumerate(texts)]
+    assert len(set(_groups(lines))) == 1
+
+
+def test_a_logfmt_message_field_masks_its_words() -> None:
+    from template_matching.engine.masking import mask_token
+
+    assert mask_token('msg="node web-1-2 phase Running -> Succeeded"') == 'msg="node <*> phase Running -> Succeeded"'
+    assert mask_token('message="Created pod: a-1[0].b (a-1-2)"') == 'message="Created pod: <*>[<*>].b (<*>)"'
+    assert mask_token('msg="x 1"') == 'msg="x <*>"'
+    assert mask_token('reason="x 1"') == 'reason="<*>"'  # other quoted values stay one value
+
+
+def test_a_word_whose_sign_is_inverted_is_another_statement() -> None:
+    # Redis Sentinel: "+sdown" entered subjective down, "-sdown" left it; the line is
+    # record-like (mostly values), which would otherwise merge a differing word at once
+    lines = [f"1:X 03 Dec 2026 15:20:{10 + i}.587 # {sign}sdown master {name} 10.0.5.{i} 6379"
+             for i, (sign, name) in enumerate([("+", "mymaster"), ("-", "cache"), ("+", "cache"), ("-", "mymaster")] * 2)]
+    templates = _groups(lines)
+    assert templates[0] == templates[2] != templates[1] == templates[3]
+    assert "+sdown" in templates[0] and "-sdown" in templates[1]

@@ -82,6 +82,11 @@ FRAGMENTS = [
     'z\\""',
     '\\"',
     'k="\\"q\\"',
+    'msg="Created pod: web-1[0].build (web-1-2)"',
+    'message="node n-3 phase Running -> Failed"',
+    'msg="a  b"',
+    'msg=" "',
+    "+sdown",
 ]
 
 
