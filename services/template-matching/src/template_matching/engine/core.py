@@ -671,13 +671,17 @@ def _is_word_edit(a: str, t: str) -> bool:
     return not (VAR in a or VAR in t or "=" in pre)
 
 
-def _other_statement(a: str, t: str) -> bool:
-    """Template token ``a`` and line token ``t`` show that the line is another statement,
-    whatever else it shares with the template: the quoted messages of two logfmt lines begin
-    with different words (the message is the statement's text, not a field value), or a
-    word carries a sign the other lacks or inverts ("+sdown" / "-sdown": entered / left)."""
+def _other_statement(a: str, t: str, tpl: tuple[str, ...]) -> bool:
+    """Template token ``a`` (of template ``tpl``) and line token ``t`` show that the line is
+    another statement, whatever else it shares with the template: the quoted messages of two
+    logfmt records (every token a ``key=value`` pair) begin with different words (the message
+    is then the statement's text, not a field value; after a text of its own, as hclog's
+    ``Task event: ... msg="..."``, it is a field), or a word carries a sign the other inverts
+    ("+sdown" / "-sdown": entered / left)."""
     ma = _MESSAGE_HEAD.match(a)
     if ma is not None:
+        if not all("=" in x for x in tpl):
+            return False
         mt = _MESSAGE_HEAD.match(t)
         if mt is None:
             return False
@@ -1107,7 +1111,7 @@ class TemplateEngine:
         for c in candidates:
             ct = c.tokens
             eq = sum(1 for a, t in zip(ct, toks, strict=True) if a != VAR and (a == t or (a in framed and _wild_ok(a, t))))
-            if eq < need or any(_other_statement(a, t) for a, t in zip(ct, toks, strict=True) if a != t):
+            if eq < need or any(_other_statement(a, t, ct) for a, t in zip(ct, toks, strict=True) if a != t):
                 continue
             params = 0
             words: list[int] = []
