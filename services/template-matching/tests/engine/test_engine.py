@@ -1204,7 +1204,7 @@ def test_a_word_whose_sign_is_inverted_is_another_statement() -> None:
 
 def test_a_message_field_after_a_text_of_its_own_is_a_field() -> None:
     # hclog (Nomad): the statement is "Task event:", msg="..." one of its fields
-    texts = ["Task started by client", "Exit Code: 1, Exit Message: \\"exited\\"", "Sent interrupt. Waiting 5s"]
+    texts = ["Task started by client", 'Exit Code: 1, Exit Message: \\"exited\\"', "Sent interrupt. Waiting 5s"]
     lines = [f'2026-12-03T06:34:0{i}Z [INFO]  client.alloc_runner.task_runner: Task event: alloc_id=a-{i} '
              f'task=web type=Started msg="{t}" failed=false' for i, t in enumerate(texts * 2)]
     assert len(set(_groups(lines))) == 1
