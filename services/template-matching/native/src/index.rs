@@ -316,12 +316,12 @@ enum Step {
 }
 
 /// Whether `_collapse_value_lists` can change the tokens: a token opening a bracketed list
-/// ("[a,", "(a,") or a token ending in "," after a token ending in ":". A necessary
-/// condition only; when it holds the line's collapse runs in Python.
+/// ("[a,", "(a,", after its key: "ids=[a,") or a token ending in "," after a token ending
+/// in ":". A necessary condition only; when it holds the line's collapse runs in Python.
 fn may_hold_value_list(toks: &[Cow<'_, str>]) -> bool {
     toks.iter().enumerate().any(|(i, t)| {
         t.ends_with(',')
-            && (matches!(t.as_bytes()[0], b'[' | b'(' | b'{') || (i > 0 && toks[i - 1].ends_with(':')))
+            && (t.bytes().any(|b| matches!(b, b'[' | b'(' | b'{')) || (i > 0 && toks[i - 1].ends_with(':')))
     })
 }
 

@@ -1208,3 +1208,16 @@ def test_a_message_field_after_a_text_of_its_own_is_a_field() -> None:
     lines = [f'2026-12-03T06:34:0{i}Z [INFO]  client.alloc_runner.task_runner: Task event: alloc_id=a-{i} '
              f'task=web type=Started msg="{t}" failed=false' for i, t in enumerate(texts * 2)]
     assert len(set(_groups(lines))) == 1
+
+
+def test_a_list_opened_after_its_key_inside_a_token_is_one_value() -> None:
+    # Logstash (Ruby inspect): symbols are names; the list opens after "=>" inside the token
+    lists = [":main, :beats", ":kafka-ingest", ":main, :kafka-ingest, :beats", ":beats, :main"]
+    lines = [f"[2026-12-03T14:35:1{i},743][INFO ][logstash.agent ] Pipelines running "
+             f"{{:count=>{len(x.split())}, :running_pipelines=>[{x}], :non_running_pipelines=>[]}}" for i, x in enumerate(lists)]
+    templates = _groups(lines)
+    assert len(set(templates)) == 1
+    assert ":running_pipelines=>[<*>]," in templates[0]
+    # a list of plain words stays a constant of the message
+    engine = TemplateEngine()
+    assert engine._mask("signals=[TERM, HUP, INT] ignored")[0] == "signals=[TERM,"

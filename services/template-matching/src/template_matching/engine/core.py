@@ -602,8 +602,16 @@ def _value_shaped(word: str) -> bool:
 _OPEN = {"[": "]", "(": ")", "{": "}"}
 
 
+# a Ruby symbol (":main", ":kafka-ingest"): an interned name, printed as such in inspect output
+_SYMBOL = re.compile(r"^:[a-z_][\w-]*$")
+# a list opened inside a token, right after its key (":running_pipelines=>[:main,", "ids=[a,")
+_KEYED_LIST = re.compile(r"^([^\s\[({]*?(?:=>|=|:))([\[({])(.+),$")
+
+
 def _item_is_value(item: str) -> bool:
     # "key=<*>" or "key:<*>" items are pairs of a record, not entries of a list
+    if _SYMBOL.match(item) is not None:
+        return True
     return bool(item) and "=" not in item and ":" not in item and (VAR in item or _value_shaped(item))
 
 
@@ -617,15 +625,19 @@ def _collapse_value_lists(toks: list[str]) -> list[str]:
     i, n = 0, len(toks)
     while i < n:
         tok = toks[i]
-        closer = _OPEN.get(tok[:1])
-        if closer is not None and len(tok) > 2 and tok.endswith(",") and _item_is_value(tok[1:-1]):
+        head, closer, first = "", _OPEN.get(tok[:1]), tok[1:-1]
+        if closer is None and tok.endswith(","):
+            m = _KEYED_LIST.match(tok)
+            if m is not None:
+                head, closer, first = m.group(1), _OPEN[m.group(2)], m.group(3)
+        if closer is not None and len(tok) > 2 and tok.endswith(",") and _item_is_value(first):
             j = i + 1
             while j < n and toks[j].endswith(",") and closer not in toks[j] and _item_is_value(toks[j][:-1]):
                 j += 1
             if j < n:
                 k = toks[j].find(closer)
                 if k > 0 and _item_is_value(toks[j][:k]):
-                    out.append(tok[0] + VAR + toks[j][k:])
+                    out.append(head + tok[len(head)] + VAR + toks[j][k:])
                     i = j + 1
                     continue
         elif tok.endswith(",") and out and out[-1].endswith(":") and _item_is_value(tok[:-1]):
