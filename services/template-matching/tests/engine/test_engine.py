@@ -1221,3 +1221,14 @@ def test_a_list_opened_after_its_key_inside_a_token_is_one_value() -> None:
     # a list of plain words stays a constant of the message
     engine = TemplateEngine()
     assert engine._mask("signals=[TERM, HUP, INT] ignored")[0] == "signals=[TERM,"
+
+
+def test_an_http_method_opening_a_request_line_is_a_field() -> None:
+    # morgan ("dev"/"tiny"): the method, then the request target, status, time, size
+    methods = ["GET", "POST", "PUT", "DELETE"]
+    lines = [f"{m} /api/orders/{i} {200 + i} {i}.{i} ms - {100 * i}" for i, m in enumerate(methods * 2, 1)]
+    assert len(set(_groups(lines))) == 1
+    # a method word before plain words, or another first word, still tells messages apart
+    assert len(set(_groups(["GET handler registered for orders", "POST handler registered for orders"]))) == 2
+    assert len(set(_groups([f"Accepted /api/orders/{i} 200 1.2 ms" for i in range(2)]
+                           + [f"Rejected /api/orders/{i} 200 1.2 ms" for i in range(2)]))) == 2

@@ -124,7 +124,7 @@ def _fuzzed(count: int, seed: int) -> list[str]:
     lists, runs of numbers, dates, quoted values, Unicode and symbols, so that templates are
     created, generalised, merged and found again in every order."""
     rng = random.Random(seed)
-    words = ["alpha", "beta", "gamma", "Accepted", "Failed", "started", "stopped", "READY", "IDLE"]
+    words = ["alpha", "beta", "gamma", "Accepted", "Failed", "started", "stopped", "READY", "IDLE", "GET", "POST"]
     values = [
         lambda: str(rng.randint(0, 10**rng.randint(1, 9))),
         lambda: f"10.0.{rng.randint(0, 9)}.{rng.randint(0, 255)}:{rng.randint(1, 65535)}",
