@@ -1232,3 +1232,19 @@ def test_an_http_method_opening_a_request_line_is_a_field() -> None:
     assert len(set(_groups(["GET handler registered for orders", "POST handler registered for orders"]))) == 2
     assert len(set(_groups([f"Accepted /api/orders/{i} 200 1.2 ms" for i in range(2)]
                            + [f"Rejected /api/orders/{i} 200 1.2 ms" for i in range(2)]))) == 2
+
+
+def test_a_structured_text_ending_the_line_after_a_bare_value_label_is_one_value() -> None:
+    # Go net/http: the error after host:port: is an error chain of any length
+    errs = ["EOF", "tls: first record does not look like a TLS handshake", "remote error: tls: bad certificate"]
+    lines = [f"http: TLS handshake error from 10.0.0.{i}:{40000 + i}: {e}" for i, e in enumerate(errs * 2)]
+    assert len(set(_groups(lines))) == 1
+    # Celery: the task's result or exception repr after the duration
+    results = ["None", "{'sent': 3}", "TimeoutError('read timed out')"]
+    lines = [f"Task app.send[{i}f0c] succeeded in 0.0{i}s: {r}" for i, r in enumerate(results * 2)]
+    assert len(set(_groups(lines))) == 1
+    # plain words of another length after such a label stay apart (strerror texts that
+    # Loghub's ground truth keeps as separate events)
+    lines = ["Error creating node map from file /a/1: Permission denied",
+             "Error creating node map from file /a/2: No child processes"]
+    assert len(set(_groups(lines))) == 2

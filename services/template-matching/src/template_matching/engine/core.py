@@ -877,6 +877,15 @@ def _span_cut(
             return p, s  # '"error": "..."': a key's value
         if _reason_label(label):
             return p, s
+    if (
+        nt != nl and s == 0 and _bare_value_label(label) and p >= 2 and fixed
+        and (_nested_text(mt) or _nested_text(ml))
+    ):
+        # ending the line after a value ending in ":" ("from <*>:<*>: ...", "succeeded in
+        # <*>: ..."), a text of another length that carries structure of its own (a label of
+        # an error chain, "remote error: tls: bad certificate"; a bracketed repr,
+        # "TimeoutError('read timed out')", "{'sent': 3}") is the value printed there
+        return p, s
     if nt != nl and label == VAR and fixed and _phrase(mt) and _phrase(ml):
         # a code's text after the code ("200 OK" / "404 Not Found" / "500 Internal Server
         # Error", HTTP status lines in access logs and request logs): one value
@@ -928,6 +937,23 @@ def _span_cut(
 
 _ARGUMENT = re.compile(r"^([A-Za-z][\w.-]*[(\[])([^\s()\[\]]+)([)\]][:,]?)$")
 _FRAMED = re.compile(r"^[A-Za-z][\w.-]*(?:\(<\*>\)|\[<\*>\])[:,]?$")
+_CALL_OPEN = re.compile(r"^[A-Za-z_][\w.]*[(\[{]|^[(\[{]")
+
+
+def _bare_value_label(tok: str) -> bool:
+    """A value and its ":" alone ("<*>:", "<*>:<*>:" for host:port:), no name or bracket."""
+    return tok.endswith(":") and VAR in tok and not tok.replace(VAR, "").strip(":.")
+
+
+def _nested_text(run: tuple[str, ...]) -> bool:
+    """A text with structure of its own: it holds a plain word label ("tls:", "error:") or
+    is one bracketed expression, maybe after a name ("Error('x y')", "{'k': v}")."""
+    if any(_plain_label(x) for x in run):
+        return True
+    last = run[-1].rstrip(_TRAIL)
+    return _CALL_OPEN.match(run[0]) is not None and last[-1:] in ")]}" and not last.endswith(VAR)
+
+
 def _plain_label(tok: str) -> bool:
     """A label made of words ("closed:", "pgs:"), not a value ending in ":"."""
     return tok.endswith(":") and VAR not in tok and _has_alpha(tok)
