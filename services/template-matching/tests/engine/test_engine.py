@@ -1248,3 +1248,12 @@ def test_a_structured_text_ending_the_line_after_a_bare_value_label_is_one_value
     lines = ["Error creating node map from file /a/1: Permission denied",
              "Error creating node map from file /a/2: No child processes"]
     assert len(set(_groups(lines))) == 2
+
+
+def test_a_printed_map_of_any_size_is_one_value() -> None:
+    # Rails: the request parameters as Ruby prints a hash, one to three entries
+    maps = ['{"page"=>"4"}', '{"q"=>"585", "authenticity_token"=>"715", "page"=>"370"}', '{"id"=>"7", "page"=>"2"}']
+    lines = [f"  Parameters: {m}" for m in maps * 2]
+    assert len(set(_groups(lines))) == 1
+    # entries without values stay words of the message
+    assert TemplateEngine()._mask("flags {debug=on, trace=off} set")[1] == "{debug=on,"

@@ -137,6 +137,7 @@ def _fuzzed(count: int, seed: int) -> list[str]:
         lambda: f'msg="{rng.choice(["Created pod: p-1 (x)", "Created pod: q-22[1].b (y)", "Updated phase A -> B"])}"',
         lambda: rng.choice(["+sdown", "-sdown", "+odown", "-odown"]),
         lambda: "{:n=>1, :ids=>[" + ", ".join(rng.choice([":main", ":beats", "a-1", "x_y"]) for _ in range(rng.randint(1, 3))) + "]}",
+        lambda: "params: {" + ", ".join(f'"k{rng.randint(0, 3)}"=>"{rng.randint(0, 99)}"' for _ in range(rng.randint(1, 3))) + "}",
         lambda: "ids=[" + ", ".join(rng.choice(["orders-0", "TERM", "q-2"]) for _ in range(rng.randint(1, 3))) + "],",
         lambda: rng.choice(["é", "中文", "ß", "\u2003", "x\u00a0y", "ü1"]),
         lambda: rng.choice(["true", "null", "FALSE", "0x1F", "/var/log/x", "http://a/b?c=1", "--", "****"]),

@@ -615,6 +615,14 @@ def _item_is_value(item: str) -> bool:
     return bool(item) and "=" not in item and ":" not in item and (VAR in item or _value_shaped(item))
 
 
+# an entry of a printed map whose value holds a value ('"page"=>"<*>"', "size=<*>", "'k': <*>")
+_MAP_ENTRY = re.compile(r"""^(?:"[^"\s]+"|'[^'\s]+'|:?[A-Za-z_][\w.-]*)(?:=>|=|:)\S*<\*>\S*$""")
+
+
+def _entry_of(closer: str, item: str) -> bool:
+    return _item_is_value(item) or (closer == "}" and _MAP_ENTRY.match(item) is not None)
+
+
 def _collapse_value_lists(toks: list[str]) -> list[str]:
     """A comma-separated list of values written over several tokens is one variable, so
     that "[orders-0]" and "[orders-0, payments-3, audit-log-1]" are one message shape:
@@ -630,13 +638,13 @@ def _collapse_value_lists(toks: list[str]) -> list[str]:
             m = _KEYED_LIST.match(tok)
             if m is not None:
                 head, closer, first = m.group(1), _OPEN[m.group(2)], m.group(3)
-        if closer is not None and len(tok) > 2 and tok.endswith(",") and _item_is_value(first):
+        if closer is not None and len(tok) > 2 and tok.endswith(",") and _entry_of(closer, first):
             j = i + 1
-            while j < n and toks[j].endswith(",") and closer not in toks[j] and _item_is_value(toks[j][:-1]):
+            while j < n and toks[j].endswith(",") and closer not in toks[j] and _entry_of(closer, toks[j][:-1]):
                 j += 1
             if j < n:
                 k = toks[j].find(closer)
-                if k > 0 and _item_is_value(toks[j][:k]):
+                if k > 0 and _entry_of(closer, toks[j][:k]):
                     out.append(head + tok[len(head)] + VAR + toks[j][k:])
                     i = j + 1
                     continue
