@@ -1257,3 +1257,21 @@ def test_a_printed_map_of_any_size_is_one_value() -> None:
     assert len(set(_groups(lines))) == 1
     # entries without values stay words of the message
     assert TemplateEngine()._mask("flags {debug=on, trace=off} set")[1] == "{debug=on,"
+
+
+def test_a_quoted_text_inside_a_json_message_is_one_value_of_any_length() -> None:
+    # Flux source-controller: the commit subject, quoted inside the message
+    subjects = ["chore: update podinfo to 6.5.1", "fix(apps): raise memory limit", "Merge pull request #7 from acme/web"]
+    names = ["flux-system", "platform-charts"]
+    lines = [
+        json.dumps({"level": "info", "ts": f"2026-12-03T06:3{i}:00Z", "msg": f"stored artifact for commit '{subj}'",
+                    "controller": "gitrepository", "GitRepository": {"name": names[i % 2]}, "reconcileID": f"r-{i}"},
+                   separators=(",", ":"))
+        for i, subj in enumerate(subjects * 2)
+    ]
+    templates = _groups(lines)
+    assert len(set(templates)) == 1
+    assert "commit <*>" in templates[0]
+    # another message of the same record shape stays apart
+    other = lines[0].replace("stored artifact for commit", "no artifact for commit")
+    assert len(set(_groups([*lines, other]))) == 2

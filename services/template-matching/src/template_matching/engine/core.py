@@ -811,6 +811,22 @@ def _opening(tok: str) -> str:
     return tok[: m.end() + 1] if m else tok[:1]
 
 
+def _json_fields_open(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """A JSON record's tokens with every field value a variable (see json_value_at)."""
+    return tuple(VAR if json_value_at(tokens, i) else t for i, t in enumerate(tokens))
+
+
+def _quoted_message_run(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
+    """The run a span cut found in two JSON records is a quoted text inside the message
+    (no key in it, opened by a quote that closes at its end, before the message's own quote)."""
+    runs = (tpl[p : len(tpl) - s], toks[p : len(toks) - s])
+    return all(
+        run and not any(x.endswith('":') and x[:1] in "{," for x in run)
+        and run[0][:1] in "'`" and run[-1].endswith(run[0][:1] + '"')
+        for run in runs
+    )
+
+
 def _enclosed(run: tuple[str, ...]) -> bool:
     # a logfmt list value ("alerts=[a b c]") is enclosed by its brackets too
     first = _KEY_OPEN.sub("", run[0], count=1)
@@ -821,6 +837,8 @@ def _enclosed(run: tuple[str, ...]) -> bool:
     if closer is None:
         return False
     last = run[-1].rstrip(_TRAIL)
+    if opener != '"' and last.endswith(closer + '"'):
+        last = last[:-1]  # a quoted text ending a quoted message ('msg="... \'a b\'"')
     return (len(run) > 1 or len(last) > 2) and last.endswith(closer) and not last.endswith(VAR)
 
 
@@ -1515,9 +1533,11 @@ class TemplateEngine:
         reason, an exception) of another length: one template with a variable standing
         for any number of tokens there. Keyword variants of one length ("Accepted" /
         "Failed") are not touched: they differ outside such a run."""
-        if not self.config.span_values or len(toks) < 2 or is_json_tokens(toks):
-            # a JSON record's values are one token each already, whatever their length
+        if not self.config.span_values or len(toks) < 2:
             return None
+        # a JSON record's values are one token each already, whatever their length: only a
+        # quoted text inside its message ("stored artifact for commit 'fix: a b'") can be one
+        record = is_json_tokens(toks)
         tails = self._tails_vary if self.config.tail_values else None
         if not any(
             _reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS or _reason_pair(t)
@@ -1536,7 +1556,13 @@ class TemplateEngine:
         for c in same_first[-_SPAN_CANDIDATES:]:
             if c.merged_into is not None or c.span is not None or c.tokens[0] != toks[0]:
                 continue
-            cut = _span_cut(c.tokens, toks, tails)
+            if record:
+                # field values are values whatever they hold: only the message can differ
+                cut = _span_cut(_json_fields_open(c.tokens), _json_fields_open(toks), tails)
+                if cut is not None and not _quoted_message_run(c.tokens, toks, *cut):
+                    continue
+            else:
+                cut = _span_cut(c.tokens, toks, tails)
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], -c.seq, c)
         if best is None:
