@@ -54,9 +54,11 @@ def run(shared: Path) -> dict:
 
 def compare(runs: dict, before: str, after: str) -> bool:
     a, b = runs[before]["sources"], runs[after]["sources"]
+    common = [n for n in a if n in b]  # a corpus added later is compared only where both runs have it
+    a, b = {n: a[n] for n in common}, {n: b[n] for n in common}
     ok = True
     for mode in MODES:
-        for group, names in (("loghub", [n for n in a if n not in CORPORA]), ("corpora", list(CORPORA))):
+        for group, names in (("loghub", [n for n in a if n not in CORPORA]), ("corpora", [n for n in CORPORA if n in a])):
             ma = sum(a[n][mode]["GA"] for n in names) / len(names)
             mb = sum(b[n][mode]["GA"] for n in names) / len(names)
             print(f"{mode:16s} {group:8s} mean GA {ma:.4f} -> {mb:.4f}  "

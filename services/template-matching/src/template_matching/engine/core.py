@@ -296,6 +296,7 @@ class _Bucket:
         return None
 
 
+_MESSAGE_KEYS = ('msg="', 'message="')
 # the first word of a quoted logfmt message ('msg="Updated phase', 'message="Created pod:')
 _MESSAGE_HEAD = re.compile(r'^(?:msg|message)="([^\s"]*)')
 
@@ -634,7 +635,7 @@ def _collapse_value_lists(toks: list[str]) -> list[str]:
     while i < n:
         tok = toks[i]
         head, closer, first = "", _OPEN.get(tok[:1]), tok[1:-1]
-        if closer is None and tok.endswith(","):
+        if closer is None and tok.endswith(",") and ("[" in tok or "(" in tok or "{" in tok):
             m = _KEYED_LIST.match(tok)
             if m is not None:
                 head, closer, first = m.group(1), _OPEN[m.group(2)], m.group(3)
@@ -1183,10 +1184,14 @@ class TemplateEngine:
         # a name whose bracketed argument is a variable ("DHCPACK(<*>)", "query[<*>]") is a
         # constant word of the message when the line has that name: it counts as equal
         framed = {t for c in candidates for t in c.tokens if _FRAMED.match(t)}
+        # whether the line has a token that can show another statement (_other_statement)
+        marked = any(t[:1] in "+-" or t.startswith(_MESSAGE_KEYS) for t in toks)
         for c in candidates:
             ct = c.tokens
             eq = sum(1 for a, t in zip(ct, toks, strict=True) if a != VAR and (a == t or (a in framed and _wild_ok(a, t))))
-            if eq < need or any(_other_statement(a, t, ct) for a, t in zip(ct, toks, strict=True) if a != t):
+            if eq < need or (
+                marked and any(_other_statement(a, t, ct) for a, t in zip(ct, toks, strict=True) if a != t)
+            ):
                 continue
             params = 0
             words: list[int] = []
@@ -1553,12 +1558,15 @@ class TemplateEngine:
             same_first[:] = [c for c in same_first if c.merged_into is None and c.tokens[0] == toks[0]]
         # the most recent templates of that first word: a bounded search per new template,
         # so that many templates sharing a first word do not make learning quadratic
+        opened: tuple[str, ...] | None = None
         for c in same_first[-_SPAN_CANDIDATES:]:
             if c.merged_into is not None or c.span is not None or c.tokens[0] != toks[0]:
                 continue
             if record:
                 # field values are values whatever they hold: only the message can differ
-                cut = _span_cut(_json_fields_open(c.tokens), _json_fields_open(toks), tails)
+                if opened is None:
+                    opened = _json_fields_open(toks)
+                cut = _span_cut(_json_fields_open(c.tokens), opened, tails)
                 if cut is not None and not _quoted_message_run(c.tokens, toks, *cut):
                     continue
             else:
