@@ -48,13 +48,14 @@ GRID: dict[str, tuple] = {
     "tail_values": (2, 3),
     "list_run": (4, 6, 9),
 }
-# --wide: more values of the same constants and record_share; 5*6*4*5*3 = 1800 configurations
+# --wide: more values of each constant, and record_share; 5*6*5*6*6 = 5400 combinations, too many
+# to score whole (about 1.3 CPU s each), so searched coarse to fine (see search)
 WIDE_GRID: dict[str, tuple] = {
     "similarity": (0.3, 0.4, 0.5, 0.6, 0.7),
     "min_word_values": (2, 3, 4, 5, 6, 8),
-    "tail_values": (0, 2, 3, 4),
-    "list_run": (0, 4, 6, 9, 12),
-    "record_share": (0.5, 0.67, 0.8),
+    "tail_values": (0, 2, 3, 4, 5),
+    "list_run": (0, 2, 4, 6, 9, 12),
+    "record_share": (0.5, 0.6, 0.67, 0.75, 0.8, 0.9),
 }
 TIE_BREAK = ("GA", "FGA", "PA")
 
@@ -83,30 +84,58 @@ def distance(config: Config, default: Config) -> int:
     return sum(1 for k, v in config.items() if default.get(k) != v)
 
 
-def choose(table: Sequence[Scores], configs: Sequence[Config], sources: Sequence[str], default: Config,
-           weights: Callable[[str], float] | None = None) -> int:
-    """Index of the configuration with the best mean GA over ``sources`` (tie-break mean FGA,
-    then mean PA, then fewest constants changed from ``default``, then grid order). Means are
-    rounded to 1e-9 so that configurations with identical answers tie exactly.
-    ``weights``: per-source weight of the mean (default: every source counts once)."""
+Weights = Callable[[str], float]
+
+
+def rank(scores: Scores, config: Config, sources: Sequence[str], default: Config,
+         weights: Weights | None = None) -> tuple:
+    """Sort key of a configuration: mean GA over ``sources``, then mean FGA, then mean PA, then
+    fewest constants changed from ``default``. Means are rounded to 1e-9 so that configurations
+    with identical answers tie exactly. ``weights``: per-source weight (default: each counts once)."""
     w = weights or (lambda _s: 1.0)
     total = sum(w(s) for s in sources)
-
-    def rank(i: int) -> tuple:
-        means = tuple(round(sum(w(s) * table[i][s][m] for s in sources) / total, 9) for m in TIE_BREAK)
-        return (*means, -distance(configs[i], default), -i)
-
-    return max(range(len(configs)), key=rank)
+    means = tuple(round(sum(w(s) * scores[s][m] for s in sources) / total, 9) for m in TIE_BREAK)
+    return (*means, -distance(config, default))
 
 
-def leave_one_out(table: Sequence[Scores], configs: Sequence[Config], pool: Sequence[str],
-                  held_out: Sequence[str], default: Config,
-                  weights_for: Callable[[str], Callable[[str], float] | None] | None = None) -> dict[str, int]:
-    """held-out source -> index of the configuration chosen on ``pool`` without it."""
-    return {
-        h: choose(table, configs, [s for s in pool if s != h], default, weights_for(h) if weights_for else None)
-        for h in held_out
-    }
+def choose(table: Sequence[Scores], configs: Sequence[Config], sources: Sequence[str], default: Config,
+           weights: Weights | None = None) -> int:
+    """Index of the best configuration over ``sources`` by :func:`rank`; the first in grid order
+    among equals."""
+    return max(range(len(configs)), key=lambda i: (rank(table[i], configs[i], sources, default, weights), -i))
+
+
+def search(lookup: Callable[[Config], Scores], grid: dict[str, tuple], sources: Sequence[str], default: Config,
+           weights: Weights | None = None, passes: int = 4) -> Config:
+    """Coarse to fine, for grids too large to score whole: from the defaults, move one constant
+    at a time to its best value by :func:`rank` (others fixed) until nothing moves; then score
+    every combination of each constant's two best values around that point. ``lookup`` scores a
+    configuration on every source (cache it: the searches of different held-out sources mostly
+    visit the same configurations)."""
+    def best_of(candidates: list[Config]) -> Config:
+        return max(candidates, key=lambda c: rank(lookup(c), c, sources, default, weights))  # first among equals
+
+    current = dict(default)
+    for _ in range(passes):
+        before = dict(current)
+        for k, values in grid.items():
+            current = best_of([{**current, k: v} for v in values])
+        if current == before:
+            break
+    top2 = {}
+    for k, values in grid.items():
+        ranked = sorted(values, key=lambda v: rank(lookup({**current, k: v}), {**current, k: v}, sources, default,
+                                                   weights), reverse=True)
+        top2[k] = sorted({current[k], ranked[0], ranked[1] if len(ranked) > 1 else ranked[0]}, key=values.index)
+    fine = [dict(zip(top2, vs, strict=True)) for vs in itertools.product(*top2.values())]
+    return best_of([current, *fine])
+
+
+def leave_one_out(select: Callable[[list[str], Weights | None], Config], pool: Sequence[str],
+                  held_out: Sequence[str],
+                  weights_for: Callable[[str], Weights] | None = None) -> dict[str, Config]:
+    """held-out source -> configuration ``select`` chooses on ``pool`` without it."""
+    return {h: select([s for s in pool if s != h], weights_for(h) if weights_for else None) for h in held_out}
 
 
 def balanced_weights(loghub: Sequence[str], corpora: Sequence[str]) -> Callable[[str], Callable[[str], float]]:
@@ -180,17 +209,26 @@ def engine_config(config: Config, final: bool = False):
     return dataclasses.replace(EngineConfig(announce_retired=not final), **config)
 
 
-def score_grid(H, sources, configs: list[Config], progress: bool = True) -> list[Scores]:
-    table: list[Scores] = []
-    t0 = time.process_time()
-    for n, cfg in enumerate(configs, 1):
-        ec = engine_config(cfg)
-        table.append({s: B.score(H, gt, B.engine_templates(c, ec, False)) for s, (c, gt) in sources.items()})
-        if progress and (n == 1 or n % 10 == 0 or n == len(configs)):
-            spent = time.process_time() - t0
-            print(f"grid {n}/{len(configs)} {key(cfg)}: {spent:.0f} CPU s, about "
-                  f"{spent / n * (len(configs) - n):.0f} s left", file=sys.stderr, flush=True)
-    return table
+class Scorer:
+    """Stream scores of a configuration on every source, computed once per configuration."""
+
+    def __init__(self, H, sources: dict[str, tuple[list[str], list[str]]]) -> None:
+        self.H, self.sources = H, sources
+        self.cache: dict[str, tuple[Config, Scores]] = {}
+        self.t0 = time.process_time()
+
+    def __call__(self, config: Config) -> Scores:
+        k = key(config)
+        if k not in self.cache:
+            ec = engine_config(config)
+            self.cache[k] = (dict(config), {
+                s: B.score(self.H, gt, B.engine_templates(c, ec, False)) for s, (c, gt) in self.sources.items()
+            })
+            n = len(self.cache)
+            if n == 1 or n % 10 == 0:
+                print(f"scored {n} configurations ({time.process_time() - self.t0:.0f} CPU s), last {k}",
+                      file=sys.stderr, flush=True)
+        return self.cache[k][1]
 
 
 # ------------------------------------------------------------------ report
@@ -203,98 +241,107 @@ def summarise(rows: dict[str, dict], loghub: list[str], corpora: list[str]) -> d
     return {"loghub": avg(loghub), "corpora": avg(corpora), "all": avg(loghub + corpora)}
 
 
-def build_report(H, sources, loghub: list[str], corpora: list[str], grid: dict[str, tuple]) -> dict:
+def build_report(H, sources, loghub: list[str], corpora: list[str], grid: dict[str, tuple], wide: bool) -> dict:
     from template_matching.engine import EngineConfig
 
     t_start = time.time()
     base = EngineConfig()
     default: Config = {k: getattr(base, k) for k in grid}
-    configs = grid_configs(grid)
-    if default not in configs:  # the defaults are always scored, even off the grid
-        configs.append(default)
-    d_index = configs.index(default)
-    table = score_grid(H, sources, configs)
+    lookup = Scorer(H, sources)
     everything = loghub + corpora
+    if wide:
+        def select(pool: list[str], weights: Weights | None) -> Config:
+            return search(lookup, grid, pool, default, weights)
+    else:
+        configs = grid_configs(grid)
+        if default not in configs:  # the defaults are always scored, even off the grid
+            configs.append(default)
+        for n, cfg in enumerate(configs, 1):
+            lookup(cfg)
+            if n % 10 == 0 or n == len(configs):
+                spent = time.process_time() - lookup.t0
+                print(f"grid {n}/{len(configs)}: about {spent / n * (len(configs) - n):.0f} CPU s left",
+                      file=sys.stderr, flush=True)
+        table = [lookup(c) for c in configs]
 
-    def held_rows(choice: dict[str, int]) -> dict[str, dict]:
-        return {h: {"chosen": configs[i], **table[i][h]} for h, i in choice.items()}
+        def select(pool: list[str], weights: Weights | None) -> Config:
+            return configs[choose(table, configs, pool, default, weights)]
 
-    all_loo = leave_one_out(table, configs, everything, everything, default)
-    balanced_loo = leave_one_out(table, configs, everything, everything, default,
-                                 balanced_weights(loghub, corpora))
-    # Loghub-only: a Loghub dataset is held out of the 16, a corpus is scored with the choice on all 16
-    loghub_loo = leave_one_out(table, configs, loghub, everything, default)
-    defaults = {h: {"chosen": default, **table[d_index][h]} for h in everything}
-    best = choose(table, configs, everything, default)
-    best_loghub = choose(table, configs, loghub, default)
-    best_corpora = choose(table, configs, corpora, default)
+    def held_rows(choice: dict[str, Config]) -> dict[str, dict]:
+        return {h: {"chosen": cfg, **lookup(cfg)[h]} for h, cfg in choice.items()}
 
     methods = {
-        "leave_one_source_out": held_rows(all_loo),
-        "leave_one_source_out_balanced": held_rows(balanced_loo),
-        "loghub_only_loo": held_rows(loghub_loo),
-        "defaults": defaults,
+        "leave_one_source_out": held_rows(leave_one_out(select, everything, everything)),
+        "leave_one_source_out_balanced": held_rows(
+            leave_one_out(select, everything, everything, balanced_weights(loghub, corpora))),
+        # Loghub-only: a Loghub dataset is held out of the 16, a corpus is scored with the choice on all 16
+        "loghub_only_loo": held_rows(leave_one_out(select, loghub, everything)),
+        "defaults": held_rows({h: default for h in everything}),
     }
-    drain = {}
-    for s, (c, gt) in sources.items():
-        drain[s] = B.score(H, gt, H.run_drain3(c, B.DRAIN_MASKED)[1])
+    best = select(everything, None)
+    best_loghub = select(loghub, None)
+    best_corpora = select(corpora, None)
+    print("drain3 masked", file=sys.stderr, flush=True)
+    drain = {s: B.score(H, gt, H.run_drain3(c, B.DRAIN_MASKED)[1]) for s, (c, gt) in sources.items()}
 
-    # best single configuration over all sources against the defaults, per event type, stream and final
+    # best single configuration over all sources against the defaults, per event type; both in --final too
+    print("event-type changes, --final", file=sys.stderr, flush=True)
     changes = {}
     for s, (c, gt) in sources.items():
-        before = B.engine_templates(c, engine_config(default), False)
-        after = B.engine_templates(c, engine_config(configs[best]), False)
-        ch = event_changes(gt, before, after)
+        ch = event_changes(gt, B.engine_templates(c, engine_config(default), False),
+                           B.engine_templates(c, engine_config(best), False))
         if any(ch.values()):
             changes[s] = ch
     final = {}
-    for name, cfg in (("defaults", default), ("best_overall", configs[best])):
+    for name, cfg in (("defaults", default), ("best_overall", best)):
         final[name] = {s: B.score(H, gt, B.engine_templates(c, engine_config(cfg, final=True), True))
                        for s, (c, gt) in sources.items()}
 
-    sensitivity = sorted(
-        ({"config": configs[i], "mean_GA_all": mean(table[i], everything, "GA"),
-          "mean_GA_loghub": mean(table[i], loghub, "GA"), "mean_GA_corpora": mean(table[i], corpora, "GA")}
-         for i in range(len(configs))),
-        key=lambda r: -r["mean_GA_all"],
+    scored = list(lookup.cache.values())
+    ranking = sorted(
+        ({"config": cfg, "mean_GA_all": mean(sc, everything, "GA"), "mean_GA_loghub": mean(sc, loghub, "GA"),
+          "mean_GA_corpora": mean(sc, corpora, "GA")} for cfg, sc in scored),
+        key=lambda r: (-r["mean_GA_all"], distance(r["config"], default)),
     )
+
+    def picked(cfg: Config) -> dict:
+        return {"config": cfg, "average": summarise(lookup(cfg), loghub, corpora)}
+
     return {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "engine_commit": subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
                                         text=True).stdout.strip(),
         "mode": "stream, retired numbers announced (logmesh parse default; harness cmd: semantics)",
         "selection": "max mean GA over the other sources; tie-break mean FGA, mean PA, fewest constants "
-                     "changed from the defaults, grid order",
+                     "changed from the defaults, grid order"
+                     + ("; coarse-to-fine search (one constant at a time from the defaults until stable, then "
+                        "every combination of each constant's two best values)" if wide else "; whole grid"),
         "grid": {k: list(v) for k, v in grid.items()},
-        "configurations": len(configs),
+        "configurations_scored": len(scored),
         "defaults": default,
         "sources": {"loghub": loghub, "corpora": corpora},
         "lines": {s: len(c) for s, (c, _) in sources.items()},
         "methods": {m: {"held_out": rows, "average": summarise(rows, loghub, corpora)} for m, rows in methods.items()},
         "drain3_masked": {"sources": drain, "average": summarise(drain, loghub, corpora)},
-        "best_overall": {"config": configs[best], "scores": table[best],
-                         "average": summarise(table[best], loghub, corpora)},
-        "best_on_loghub": {"config": configs[best_loghub], "average": summarise(table[best_loghub], loghub, corpora)},
-        "best_on_corpora": {"config": configs[best_corpora],
-                            "average": summarise(table[best_corpora], loghub, corpora)},
+        "best_overall": {**picked(best), "scores": lookup(best)},
+        "best_on_loghub": picked(best_loghub),
+        "best_on_corpora": picked(best_corpora),
         "final_mode": {n: {"average": summarise(r, loghub, corpora), "sources": r} for n, r in final.items()},
         "event_type_changes_best_vs_defaults": changes,
-        "top_configurations": sensitivity[:15],
-        "per_constant": per_constant(table, configs, default, loghub, corpora),
+        "top_configurations": ranking[:15],
+        "per_constant": per_constant(scored, default, loghub, corpora),
         "seconds": round(time.time() - t_start, 1),
     }
 
 
-def per_constant(table, configs, default: Config, loghub, corpora) -> dict:
+def per_constant(scored: list[tuple[Config, Scores]], default: Config, loghub, corpora) -> dict:
     """Each constant moved alone from the defaults (the others at their defaults): mean GA."""
     out: dict[str, dict] = {}
     for k in default:
-        out[k] = {}
-        for i, cfg in enumerate(configs):
-            if all(cfg[o] == default[o] for o in default if o != k):
-                out[k][str(cfg[k])] = {"loghub_GA": mean(table[i], loghub, "GA"),
-                                       "corpora_GA": mean(table[i], corpora, "GA"),
-                                       "all_GA": mean(table[i], loghub + corpora, "GA")}
+        rows = sorted(((cfg[k], sc) for cfg, sc in scored if all(cfg[o] == default[o] for o in default if o != k)),
+                      key=lambda r: r[0])
+        out[k] = {str(v): {"loghub_GA": mean(sc, loghub, "GA"), "corpora_GA": mean(sc, corpora, "GA"),
+                           "all_GA": mean(sc, loghub + corpora, "GA")} for v, sc in rows}
     return out
 
 
@@ -316,7 +363,7 @@ def markdown(r: dict) -> str:
         f"Generated {r['generated_at']} by `bench/engine_constants_loo.py` at commit {r['engine_commit'][:12]} "
         f"({r['seconds']:.0f} s). Mode: {r['mode']}. Grid: "
         + ", ".join(f"{k} {v}" for k, v in r["grid"].items())
-        + f" ({r['configurations']} configurations). Selection: {r['selection']}. Cells GA / FGA / PA / FTA "
+        + f" ({r['configurations_scored']} configurations scored). Selection: {r['selection']}. Cells GA / FGA / PA / FTA "
         "(Loghub-2.0 evaluator, corrected ground truth).",
         "",
         "Methods: **LOSO** — constants chosen on the other 25 sources (every source counts once); "
@@ -397,7 +444,8 @@ def main() -> int:
     ap.add_argument("--shared", default=os.environ.get("LOGMESH_SHARED", str(ROOT.parent / "shared")))
     ap.add_argument("--json", action="store_true", help="print the JSON report on stdout instead of the markdown")
     ap.add_argument("--wide", action="store_true",
-                    help="the wide grid (1800 configurations with record_share; about 25x the default run)")
+                    help="the wide grid (record_share too, more values of each constant), searched coarse to "
+                         "fine instead of whole")
     ap.add_argument("--no-write", action="store_true", help="do not write bench/results/engine-constants-loo.*")
     args = ap.parse_args()
     shared = Path(args.shared).resolve()
@@ -409,7 +457,7 @@ def main() -> int:
     import loghub_eval as H
 
     sources, loghub, corpora = load_sources(shared, H)
-    report = build_report(H, sources, loghub, corpora, WIDE_GRID if args.wide else GRID)
+    report = build_report(H, sources, loghub, corpora, WIDE_GRID if args.wide else GRID, args.wide)
     md = markdown(report)
     if not args.no_write:
         RESULTS.mkdir(parents=True, exist_ok=True)
