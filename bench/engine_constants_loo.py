@@ -70,6 +70,18 @@ def grid_configs(grid: dict[str, tuple]) -> list[Config]:
     return [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())]
 
 
+def fit_grid(grid: dict[str, tuple], fields: dict[str, object]) -> tuple[dict[str, tuple], list[str]]:
+    """The grid's axes the engine's configuration still has, each with its current default among
+    its values (so the defaults are always scored), and the names it no longer has (the engine
+    changes under this script: it is re-run on each merged engine)."""
+    fitted = {}
+    for k, values in grid.items():
+        if k in fields:
+            d = fields[k]
+            fitted[k] = tuple(values) if d in values else (*values, d)
+    return fitted, [k for k in grid if k not in fields]
+
+
 def key(config: Config) -> str:
     return ",".join(f"{k}={v}" for k, v in config.items())
 
@@ -173,7 +185,7 @@ def event_changes(gt: list[str], before: list[str], after: list[str]) -> dict[st
         b, a = fb.get(e), fa.get(e)
         if b and not a:
             out["split_fixed" if len(b[0]) > 1 else "merge_fixed"].append(
-                {**row(e, b), "groups_before": len(b[0]), "merged_with_before": sorted(b[1])})
+                {**row(e, ({None: 0}, set())), "groups_before": len(b[0]), "merged_with_before": sorted(b[1])})
         elif a and not b:
             out["newly_merged" if a[1] else "newly_split"].append(row(e, a))
         elif a and b and (len(a[0]) != len(b[0]) or a[1] != b[1]):
@@ -246,6 +258,10 @@ def build_report(H, sources, loghub: list[str], corpora: list[str], grid: dict[s
 
     t_start = time.time()
     base = EngineConfig()
+    grid, missing = fit_grid(grid, {f.name: getattr(base, f.name) for f in dataclasses.fields(base)})
+    if missing:
+        print(f"engine_constants_loo: EngineConfig has no {', '.join(missing)}; left out of the grid",
+              file=sys.stderr)
     default: Config = {k: getattr(base, k) for k in grid}
     lookup = Scorer(H, sources)
     everything = loghub + corpora
@@ -284,25 +300,29 @@ def build_report(H, sources, loghub: list[str], corpora: list[str], grid: dict[s
     print("drain3 masked", file=sys.stderr, flush=True)
     drain = {s: B.score(H, gt, H.run_drain3(c, B.DRAIN_MASKED)[1]) for s, (c, gt) in sources.items()}
 
-    # best single configuration over all sources against the defaults, per event type; both in --final too
+    # best single configuration over all sources (and the corpora's own best, which lowers the
+    # constants the issue questions) against the defaults, per event type; the first in --final too
     print("event-type changes, --final", file=sys.stderr, flush=True)
-    changes = {}
-    for s, (c, gt) in sources.items():
-        ch = event_changes(gt, B.engine_templates(c, engine_config(default), False),
-                           B.engine_templates(c, engine_config(best), False))
-        if any(ch.values()):
-            changes[s] = ch
+    changes: dict[str, dict] = {}
+    for label, cfg in (("best_overall", best), ("best_on_corpora", best_corpora)):
+        changes[label] = {"config": cfg, "sources": {}}
+        for s, (c, gt) in sources.items():
+            ch = event_changes(gt, B.engine_templates(c, engine_config(default), False),
+                               B.engine_templates(c, engine_config(cfg), False))
+            if any(ch.values()):
+                changes[label]["sources"][s] = ch
     final = {}
     for name, cfg in (("defaults", default), ("best_overall", best)):
         final[name] = {s: B.score(H, gt, B.engine_templates(c, engine_config(cfg, final=True), True))
                        for s, (c, gt) in sources.items()}
 
     scored = list(lookup.cache.values())
-    ranking = sorted(
-        ({"config": cfg, "mean_GA_all": mean(sc, everything, "GA"), "mean_GA_loghub": mean(sc, loghub, "GA"),
-          "mean_GA_corpora": mean(sc, corpora, "GA")} for cfg, sc in scored),
-        key=lambda r: (-r["mean_GA_all"], distance(r["config"], default)),
-    )
+    ranking = [
+        {"config": cfg, "mean_GA_all": mean(sc, everything, "GA"), "mean_GA_loghub": mean(sc, loghub, "GA"),
+         "mean_GA_corpora": mean(sc, corpora, "GA")}
+        for cfg, sc in sorted(scored, key=lambda cs: (-round(mean(cs[1], everything, "GA"), 9),
+                                                      distance(cs[0], default)))
+    ]
 
     def picked(cfg: Config) -> dict:
         return {"config": cfg, "average": summarise(lookup(cfg), loghub, corpora)}
@@ -317,6 +337,7 @@ def build_report(H, sources, loghub: list[str], corpora: list[str], grid: dict[s
                      + ("; coarse-to-fine search (one constant at a time from the defaults until stable, then "
                         "every combination of each constant's two best values)" if wide else "; whole grid"),
         "grid": {k: list(v) for k, v in grid.items()},
+        "constants_not_in_engine": missing,
         "configurations_scored": len(scored),
         "defaults": default,
         "sources": {"loghub": loghub, "corpora": corpora},
@@ -327,7 +348,7 @@ def build_report(H, sources, loghub: list[str], corpora: list[str], grid: dict[s
         "best_on_loghub": picked(best_loghub),
         "best_on_corpora": picked(best_corpora),
         "final_mode": {n: {"average": summarise(r, loghub, corpora), "sources": r} for n, r in final.items()},
-        "event_type_changes_best_vs_defaults": changes,
+        "event_type_changes_vs_defaults": changes,
         "top_configurations": ranking[:15],
         "per_constant": per_constant(scored, default, loghub, corpora),
         "seconds": round(time.time() - t_start, 1),
@@ -341,7 +362,8 @@ def per_constant(scored: list[tuple[Config, Scores]], default: Config, loghub, c
         rows = sorted(((cfg[k], sc) for cfg, sc in scored if all(cfg[o] == default[o] for o in default if o != k)),
                       key=lambda r: r[0])
         out[k] = {str(v): {"loghub_GA": mean(sc, loghub, "GA"), "corpora_GA": mean(sc, corpora, "GA"),
-                           "all_GA": mean(sc, loghub + corpora, "GA")} for v, sc in rows}
+                           "all_GA": mean(sc, loghub + corpora, "GA"),
+                           "GA": {src: sc[src]["GA"] for src in loghub + corpora}} for v, sc in rows}
     return out
 
 
@@ -407,36 +429,56 @@ def markdown(r: dict) -> str:
         for v, x in vals.items():
             mark = " (default)" if str(r["defaults"][k]) == v else ""
             md.append(f"| {k} | {v}{mark} | {x['loghub_GA']:.3f} | {x['corpora_GA']:.3f} | {x['all_GA']:.3f} |")
+    md += ["", "Sources whose stream GA moves by .005 or more when one constant moves alone:", ""]
+    for k, vals in r["per_constant"].items():
+        vs = list(vals)
+        moved = [src for src in next(iter(vals.values()))["GA"]
+                 if max(vals[v]["GA"][src] for v in vs) - min(vals[v]["GA"][src] for v in vs) >= 0.005]
+        if not moved:
+            md.append(f"- {k}: none")
+            continue
+        cells = {src: " / ".join(f"{vals[v]['GA'][src]:.3f}" for v in vs) for src in moved}
+        md.append(f"- {k} ({' / '.join(vs)}): " + "; ".join(f"{src} {c}" for src, c in cells.items()))
     md += ["", "## Top configurations by mean stream GA over all 26", "",
            "| config | all | Loghub | corpora |", "|---|---|---|---|"]
     for t in r["top_configurations"][:10]:
         md.append(f"| {short(t['config'])} | {t['mean_GA_all']:.3f} | {t['mean_GA_loghub']:.3f} | "
                   f"{t['mean_GA_corpora']:.3f} |")
-    best = r["best_overall"]["config"]
-    md += ["", f"## Event types that change: best single config ({short(best)}) against the defaults, stream", "",
-           "Exact = the event type's lines form one predicted group holding nothing else. split fixed / merge "
-           "fixed: wrong under the defaults, exact now; newly merged: exact under the defaults, now shares a "
-           "group with other event types (keyword variants merged); newly split: exact under the defaults, now "
-           "several groups; changed: wrong under both, differently.", "",
-           "| source | split fixed | merge fixed | newly merged | newly split | changed | GA defaults → best |",
-           "|---|---|---|---|---|---|---|"]
+    for label, title in (("best_overall", "best single config"), ("best_on_corpora", "best config on the corpora")):
+        md += event_change_section(r, label, title)
+    md.append("")
+    return "\n".join(md)
+
+
+def event_change_section(r: dict, label: str, title: str) -> list[str]:
+    ch_all = r["event_type_changes_vs_defaults"][label]
+    cfg = ch_all["config"]
+    scores = r["best_overall"]["scores"] if label == "best_overall" else None
+    md = ["", f"## Event types that change: {title} ({short(cfg)}) against the defaults, stream", "",
+          "Exact = the event type's lines form one predicted group holding nothing else. split fixed / merge "
+          "fixed: wrong under the defaults, exact now; newly merged: exact under the defaults, now shares a "
+          "group with other event types (keyword variants merged); newly split: exact under the defaults, now "
+          "several groups; changed: wrong under both, differently.", "",
+          "| source | split fixed | merge fixed | newly merged | newly split | changed |"
+          + (" GA defaults → best |" if scores else ""),
+          "|---|---|---|---|---|---|" + ("---|" if scores else "")]
     classes = ("split_fixed", "merge_fixed", "newly_merged", "newly_split", "changed")
-    for s, ch in r["event_type_changes_best_vs_defaults"].items():
+    for s, ch in ch_all["sources"].items():
         cells = [f"{len(ch[c])} ({sum(x['lines'] for x in ch[c])} lines)" if ch[c] else "-" for c in classes]
-        md.append(f"| {s} | " + " | ".join(cells) + f" | {M['defaults']['held_out'][s]['GA']:.3f} → "
-                  f"{r['best_overall']['scores'][s]['GA']:.3f} |")
+        ga = (f" {r['methods']['defaults']['held_out'][s]['GA']:.3f} → {scores[s]['GA']:.3f} |" if scores else "")
+        md.append(f"| {s} | " + " | ".join(cells) + " |" + ga)
     for c in ("newly_merged", "newly_split", "split_fixed"):
-        rows = [(s, x) for s, ch in r["event_type_changes_best_vs_defaults"].items() for x in ch[c]]
+        rows = [(s, x) for s, ch in ch_all["sources"].items() for x in ch[c]]
         if not rows:
             continue
         rows.sort(key=lambda sx: -sx[1]["lines"])
         md += ["", f"### {c.replace('_', ' ')} ({len(rows)} event types; largest 12)", ""]
         for s, x in rows[:12]:
-            extra = (f"; with {', '.join(F.cut(o)[:80] for o in x['merged_with'][:2])}" if x["merged_with"] else "")
+            others = x["merged_with"] or x.get("merged_with_before", [])
+            extra = f"; with `{'`, `'.join(F.cut(o)[:100] for o in others[:2])}`" if others else ""
             before = f", {x['groups_before']} groups before" if "groups_before" in x else f", {x['groups']} groups"
             md.append(f"- {s}: `{F.cut(x['event'])[:120]}` ({x['lines']} lines{before}{extra})")
-    md.append("")
-    return "\n".join(md)
+    return md
 
 
 def main() -> int:
@@ -446,8 +488,16 @@ def main() -> int:
     ap.add_argument("--wide", action="store_true",
                     help="the wide grid (record_share too, more values of each constant), searched coarse to "
                          "fine instead of whole")
+    ap.add_argument("--grid", type=json.loads, default=None, metavar="JSON",
+                    help='axes to add or replace, e.g. \'{"min_word_values": [3, 4, 5], "record_share": [0.6, 0.67]}\' '
+                         "(any EngineConfig field); results go to engine-constants-loo-custom.*")
     ap.add_argument("--no-write", action="store_true", help="do not write bench/results/engine-constants-loo.*")
     args = ap.parse_args()
+    grid = dict(WIDE_GRID if args.wide else GRID)
+    if args.grid is not None:
+        if not isinstance(args.grid, dict) or not all(isinstance(v, list) and v for v in args.grid.values()):
+            ap.error("--grid takes a JSON object of non-empty lists, e.g. '{\"tail_values\": [2, 3]}'")
+        grid.update({k: tuple(v) for k, v in args.grid.items()})
     shared = Path(args.shared).resolve()
     if not (shared / "tools" / "loghub_eval.py").is_file():
         print(f"engine_constants_loo: no tools/loghub_eval.py under {shared} (pass --shared PATH or set "
@@ -457,11 +507,11 @@ def main() -> int:
     import loghub_eval as H
 
     sources, loghub, corpora = load_sources(shared, H)
-    report = build_report(H, sources, loghub, corpora, WIDE_GRID if args.wide else GRID, args.wide)
+    report = build_report(H, sources, loghub, corpora, grid, args.wide)
     md = markdown(report)
     if not args.no_write:
         RESULTS.mkdir(parents=True, exist_ok=True)
-        suffix = "-wide" if args.wide else ""
+        suffix = ("-wide" if args.wide else "") + ("-custom" if args.grid is not None else "")
         (RESULTS / f"engine-constants-loo{suffix}.json").write_text(json.dumps(report, indent=2) + "\n")
         (RESULTS / f"engine-constants-loo{suffix}.md").write_text(md)
     print(json.dumps(report, indent=2) if args.json else md)
