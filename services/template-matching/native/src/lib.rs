@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use pyo3::prelude::*;
 
 mod index;
+mod native_block;
 
 pub(crate) const VAR: &str = "<*>";
 
@@ -830,5 +831,6 @@ fn template_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(mask_line, m)?)?;
     m.add_function(wrap_pyfunction!(mask_dates, m)?)?;
     m.add_class::<index::TemplateIndex>()?;
+    m.add_function(wrap_pyfunction!(native_block::native_block, m)?)?;
     Ok(())
 }
