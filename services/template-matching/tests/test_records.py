@@ -285,8 +285,8 @@ def test_the_native_decoder_reads_only_what_the_contract_accepts_and_reads_it_th
     for value, got in zip(values, polled, strict=True):
         try:  # whatever the native decoder leaves goes the Python path, value by value, as before
             expected = decode_record(value)
-        except ValidationError as python_path:
-            assert isinstance(got, ValidationError) and got.errors() == python_path.errors()
+        except Exception as python_path:  # the contract's ValidationError, or msgspec's refusal of bad UTF-8
+            assert type(got) is type(python_path) and str(got) == str(python_path)
             continue
         assert as_dict(got) == as_dict(expected)
 
