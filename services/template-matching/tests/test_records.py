@@ -11,13 +11,13 @@ from datetime import UTC, datetime, timedelta, timezone
 import msgspec
 import pytest
 from pydantic import ValidationError
+from template_native import NativeRecord, log_columns
+from template_native import decode_records as native_decode_records
 
 from logmesh_contracts import K8sRef, LogRecord
 from logmesh_runtime.kafka import Delivery
 from template_matching.domain import LogColumns, epoch_ms, epoch_ms_column, log_row
 from template_matching.records import K8sView, RecordView, decode_record, decode_records
-from template_native import NativeRecord, log_columns
-from template_native import decode_records as native_decode_records
 
 NOW = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
 

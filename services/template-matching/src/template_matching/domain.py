@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from template_native import log_columns as native_log_columns
+
 from logmesh_contracts import (
     EvidenceItem,
     EvidencePart,
@@ -22,8 +24,6 @@ from logmesh_contracts import (
     TemplateEvent,
     stable_id,
 )
-from template_native import log_columns as native_log_columns
-
 from template_matching.records import K8sView, Record
 
 LEVELS: tuple[str, ...] = ("TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL")

@@ -105,11 +105,11 @@ def decode_records(deliveries: Sequence[_HasValue]) -> list[Record | Exception]:
     """
     decoded, missed = native_decode_records([delivery.value for delivery in deliveries])
     if not missed:
-        return decoded  # type: ignore[no-any-return]
+        return decoded
     for index, record in enumerate(decoded):
         if record is None:
             try:
                 decoded[index] = decode_record(deliveries[index].value)
             except Exception as exc:  # the contract's ValidationError, or whatever else refuses the value
                 decoded[index] = exc
-    return decoded  # type: ignore[no-any-return]
+    return decoded
