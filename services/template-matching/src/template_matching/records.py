@@ -85,9 +85,15 @@ _DECODER = msgspec.json.Decoder(RecordView)
 def decode_record(value: bytes, _delivery: object = None) -> Record:
     """A ``logs.records`` value; raises the contract's ``ValidationError`` (a ``ValueError``) when invalid."""
     try:
-        return _DECODER.decode(value)
+        record = _DECODER.decode(value)
     except msgspec.MsgspecError:
         return LogRecord.model_validate_json(value)
+    if not value.isascii():
+        try:  # msgspec skips an unknown key without checking its UTF-8; the contract refuses such a value
+            value.decode()
+        except UnicodeDecodeError:
+            return LogRecord.model_validate_json(value)  # raises the contract's reason
+    return record
 
 
 class _HasValue(Protocol):
