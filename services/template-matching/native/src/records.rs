@@ -61,8 +61,7 @@ pub struct NativeRecord {
     dashboard: Option<Py<PyString>>,
     #[pyo3(get)]
     k8s: Py<NativeK8s>,
-    #[pyo3(get)]
-    metadata: Py<PyDict>,
+    metadata: Vec<(Py<PyString>, Py<PyString>)>,
     #[pyo3(get)]
     redacted: bool,
     #[pyo3(get)]
@@ -92,6 +91,12 @@ impl NativeRecord {
         datetime_of(py, &self.received)
     }
 
+    /// A new dict on each read (records are frozen; most polls never read it, so no dict per record).
+    #[getter]
+    fn metadata<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        metadata_dict(py, &self.metadata)
+    }
+
     /// DateTime64(3) ticks of the event time (milliseconds since the epoch, floored).
     #[getter]
     fn ts_ms(&self) -> i64 {
@@ -102,6 +107,14 @@ impl NativeRecord {
     fn received_ms(&self) -> i64 {
         self.received.epoch_us.div_euclid(1000)
     }
+}
+
+fn metadata_dict<'py>(py: Python<'py>, pairs: &[(Py<PyString>, Py<PyString>)]) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    for (key, value) in pairs {
+        dict.set_item(key.bind(py), value.bind(py))?;
+    }
+    Ok(dict)
 }
 
 // ------------------------------------------------------------------------------------------- parsing
@@ -157,16 +170,26 @@ impl<'a> Reader<'a> {
     fn string(&mut self) -> Option<Cow<'a, str>> {
         self.eat(b'"')?;
         let start = self.i;
+        let mut ascii = true;
         while let Some(&c) = self.b.get(self.i) {
             match c {
                 b'"' => {
-                    let text = std::str::from_utf8(&self.b[start..self.i]).ok()?;
+                    let raw = &self.b[start..self.i];
+                    let text = if ascii {
+                        // SAFETY: every byte was checked to be below 0x80, and ASCII is valid UTF-8
+                        unsafe { std::str::from_utf8_unchecked(raw) }
+                    } else {
+                        std::str::from_utf8(raw).ok()?
+                    };
                     self.i += 1;
                     return Some(Cow::Borrowed(text));
                 }
                 b'\\' => return self.escaped(start),
                 0..=0x1f => return None, // a raw control character: invalid JSON
-                _ => self.i += 1,
+                _ => {
+                    ascii &= c < 0x80;
+                    self.i += 1;
+                }
             }
         }
         None
@@ -455,10 +478,7 @@ impl<'py> Strings<'py> {
 fn build(py: Python<'_>, f: Fields, strings: &mut Strings<'_>) -> PyResult<NativeRecord> {
     let unique = |s: Option<Cow<'_, str>>| PyString::new(py, s.as_deref().unwrap_or_default()).unbind();
     let [cluster, namespace, pod, container, node, service, kind, name] = f.k8s.map(|v| v.map(|s| strings.get(&s)));
-    let metadata = PyDict::new(py);
-    for (key, value) in &f.metadata {
-        metadata.set_item(strings.get(key), strings.get(value))?;
-    }
+    let metadata = f.metadata.iter().map(|(key, value)| (strings.get(key), strings.get(value))).collect();
     Ok(NativeRecord {
         schema_version: f.schema_version,
         event_id: unique(f.event_id),
@@ -469,7 +489,7 @@ fn build(py: Python<'_>, f: Fields, strings: &mut Strings<'_>) -> PyResult<Nativ
         message: unique(f.message),
         dashboard: f.dashboard.map(|s| strings.get(&s)),
         k8s: Py::new(py, NativeK8s { cluster, namespace, pod, container, node, service, kind, name })?,
-        metadata: metadata.unbind(),
+        metadata,
         redacted: f.redacted,
         truncated: f.truncated,
         ts: f.timestamp.expect("checked in parse"),
@@ -504,6 +524,8 @@ pub fn log_columns<'py>(
     template_ids: Bound<'py, PyList>,
 ) -> PyResult<Vec<Bound<'py, PyList>>> {
     let empty = PyString::new(py, "");
+    // the column lives only for the insert, which reads it: records without metadata share one empty dict
+    let no_metadata = PyDict::new(py).into_any().unbind();
     let or_empty = |v: &Option<Py<PyString>>| v.as_ref().map_or_else(|| empty.clone().into_any(), |s| s.bind(py).clone().into_any());
     let mut columns: Vec<Vec<PyObject>> = (0..17).map(|_| Vec::with_capacity(records.len())).collect();
     for record in &records {
@@ -524,7 +546,7 @@ pub fn log_columns<'py>(
             or_empty(&k.container).unbind(),
             or_empty(&k.node).unbind(),
             or_empty(&k.service).unbind(),
-            r.metadata.clone_ref(py).into_any(),
+            if r.metadata.is_empty() { no_metadata.clone_ref(py) } else { metadata_dict(py, &r.metadata)?.into_any().unbind() },
             pyo3::types::PyBool::new(py, r.redacted).to_owned().into_any().unbind(),
             pyo3::types::PyBool::new(py, r.truncated).to_owned().into_any().unbind(),
         ];
