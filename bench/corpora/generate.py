@@ -40,6 +40,11 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   OPA Gatekeeper, Argo Workflows (logrus), Tekton (knative JSON), AWS Load Balancer
   Controller, Thanos, Logstash, Fluentd, Redis Sentinel, MariaDB Galera, Apache Solr,
   NetworkManager, systemd-resolved, Podman events, Harbor jobservice; 53 event types.
+* ``RuntimePlatform`` (written before any rule change of the eighth issue-15 pass, scored
+  once): CRI-O, Ollama (Gin and slog), Dapr, KEDA, Argo Rollouts, PHP-FPM, Laravel's queue
+  worker, memcached -vv, Python logging (urllib3, werkzeug), Serilog (console and compact
+  JSON), Rust tracing (tower-http), Kafka Connect and Debezium, Trino, Ray, Pulsar, Jaeger,
+  Crossplane; 55 event types.
 
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
@@ -1572,10 +1577,483 @@ def cloud_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+# RuntimePlatform: written before any rule change of the eighth issue-15 pass, scored once.
+# Ground truth, as in the other corpora: one event type per log statement of the software,
+# in the format its logger prints; every argument of the statement is one <*> (a list, a map
+# or an optional field is one <*>, an empty value is still its <*>); fields of an object
+# the statement prints (Go structs, Java toString, JSON/logfmt fields) are one <*> each with
+# their keys constant; header fields that vary (time, pid, thread, level when one statement
+# logs at several levels, MDC values) are one <*> each; padding a format adds to a value
+# (Go's %13v, %-7s) belongs to that value.
+RT_NS = ["shop", "payments", "kube-system"]
+RT_APPS = ["checkout", "cart", "redis"]
+RT_IMAGES = ["registry.k8s.io/pause:3.9", "ghcr.io/acme/checkout:2.4.0", "docker.io/library/redis:7.2.4",
+             "quay.io/prometheus/node-exporter:v1.8.1"]
+OLLAMA_ROUTES = [("POST", "/api/chat"), ("POST", "/api/chat"), ("POST", "/api/generate"), ("POST", "/api/embed"),
+                 ("GET", "/api/tags"), ("GET", "/api/ps"), ("HEAD", "/"), ("POST", "/api/show")]
+OLLAMA_MODELS = ["sha256-6a0746a1ec1aef3e7ec53868f220ff6e389f6f8ef87a01d77c96807de94ca2aa",
+                 "sha256-dde5aa3fc5ffc17176b5e8bdc82f587b24b2678c6c66101bf7da77af9f7ccdff",
+                 "sha256-970aa74c0a90ef7482477cf803618e776e173c007bf957f635f1015bfcfef0e6"]
+OLLAMA_GPUS = [("GPU-5b1f3c1e-8d2a-4e0b-9f3a-0c6d7e8f9a1b", "9.0", "NVIDIA H100 80GB HBM3", "79.1"),
+               ("GPU-a7c2e9d4-1f3b-4c5d-8e6f-7a8b9c0d1e2f", "8.9", "NVIDIA L4", "22.0")]
+DAPR_APPS = ["checkout", "cart", "notifier"]
+DAPR_COMPONENTS = [("statestore", "state.redis"), ("pubsub", "pubsub.kafka"), ("kubernetes", "secretstores.kubernetes"),
+                   ("nightly-cron", "bindings.cron")]
+DAPR_TOPICS = ["orders", "payments", "refunds", "inventory-changed"]
+KEDA_OBJECTS = [("orders-consumer", "payments", "orders-consumer", "1"), ("email-worker", "shop", "email-worker", "1"),
+                ("cart-api-so", "shop", "cart-api", "2")]
+ROLLOUTS = [("checkout", "shop"), ("cart-api", "shop"), ("ledger", "payments")]
+FPM_POOLS = ["www", "api"]
+FPM_SCRIPTS = [("/var/www/html/index.php", "GET", "/index.php"), ("/var/www/html/index.php", "POST", "/index.php?route=checkout/confirm"),
+               ("/var/www/html/wp-cron.php", "GET", "/wp-cron.php?doing_wp_cron=1764756733.1234560337066650390625"),
+               ("/srv/api/public/index.php", "POST", "/index.php")]
+FPM_SIGNALS = [("9", "SIGKILL"), ("11", "SIGSEGV"), ("15", "SIGTERM"), ("3", "SIGQUIT")]
+FPM_STDERR = ["NOTICE: PHP message: PHP Warning:  Undefined array key \"HTTP_X_FORWARDED_PROTO\" in /var/www/html/wp-config.php on line 91",
+              "NOTICE: PHP message: PHP Fatal error:  Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes) in /var/www/html/wp-includes/class-wpdb.php on line 2340",
+              "NOTICE: PHP message: PHP Deprecated:  Creation of dynamic property Acme\\Cart::$total is deprecated in /srv/api/src/Cart.php on line 57"]
+LARAVEL_JOBS = ["App\\Jobs\\SendOrderConfirmation", "App\\Jobs\\GenerateInvoicePdf", "App\\Listeners\\SyncStockLevels",
+                "Illuminate\\Notifications\\SendQueuedNotifications"]
+MC_KEYS = ["user:{n}", "session:{h}", "cart:{n}", "product:{n}:price"]
+PY_HOSTS = ["api.stripe.com", "hooks.slack.com", "s3.eu-west-1.amazonaws.com"]
+PY_INTERNAL = [("orders-api.shop.svc.cluster.local", "8080"), ("localhost", "9200")]
+PY_ROUTES = [("https", "api.stripe.com", "443", [("POST", "/v1/charges"), ("GET", "/v1/payment_intents/pi_{h}"), ("POST", "/v1/refunds")]),
+             ("https", "hooks.slack.com", "443", [("POST", "/services/T0A1B2C3D/B4E5F6G7H/q8Zk2LwYx3Vb")]),
+             ("https", "s3.eu-west-1.amazonaws.com", "443", [("PUT", "/acme-invoices/invoices/{n}.pdf"), ("GET", "/acme-invoices/invoices/{n}.pdf")]),
+             ("http", "orders-api.shop.svc.cluster.local", "8080", [("GET", "/api/v1/orders/{n}"), ("PATCH", "/api/v1/orders/{n}")]),
+             ("http", "localhost", "9200", [("POST", "/_bulk"), ("POST", "/logs-2026.12.03/_search?size=100")])]
+PY_ERRORS = ["NewConnectionError('<urllib3.connection.HTTPSConnection object at 0x7f{h}>: Failed to establish a new connection: [Errno 111] Connection refused')",
+             "ReadTimeoutError(\"{pool}(host='{host}', port={port}): Read timed out. (read timeout=10)\")",
+             "ProtocolError('Connection aborted.', RemoteDisconnected('Remote end closed connection without response'))"]
+WERKZEUG_PATHS = ["GET /health", "POST /api/predict", "POST /api/predict", "GET /metrics", "GET /static/app.js"]
+SERILOG_PATHS = ["/api/orders", "/api/orders/{id}", "/health/ready", "/api/customers/{id}/addresses"]
+RUST_PATHS = ["/api/v1/items", "/api/v1/items/{id}", "/health", "/api/v1/items?page={id}"]
+DBZ_CONNECTORS = [("MySQL", "dbserver1", "inventory-connector"), ("Postgres", "orders", "orders-cdc")]
+TRINO_FAILURES = ["", "", "", " (SYNTAX_ERROR)", " (TABLE_NOT_FOUND)", " (EXCEEDED_TIME_LIMIT)"]
+RAY_REQUESTS = ["{'CPU': 1.0}", "{'CPU': 2.0, 'GPU': 1.0}", "{'CPU': 1.0, 'memory': 2147483648.0}", "{'GPU': 1.0}"]
+PULSAR_TOPICS = ["persistent://public/default/orders", "persistent://public/default/payments",
+                 "persistent://tenant-a/events/clicks-partition-0", "persistent://tenant-a/events/clicks-partition-3"]
+PULSAR_SUBS = ["orders-sub", "fraud-check", "clicks-sink"]
+XP_RESOURCES = [("vpc.ec2.aws.upbound.io", "vpc-0{h}", "shop-vpc"), ("securitygroup.ec2.aws.upbound.io", "sg-0{h}", "shop-db-sg"),
+                ("bucket.s3.aws.upbound.io", "acme-shop-assets-{n}", "shop-assets"), ("instance.rds.aws.upbound.io", "shop-db-{n}", "shop-db")]
+
+
+def runtime_events() -> list[tuple[float, str, dict]]:
+    """Container runtimes, application runtimes and their frameworks none of the other corpora
+    covers: CRI-O, Ollama (Gin access lines and slog text), Dapr, KEDA, Argo Rollouts,
+    PHP-FPM, Laravel's queue worker, memcached -vv, Python logging (urllib3, werkzeug),
+    Serilog (console and rendered compact JSON), Rust tracing-subscriber (tower-http),
+    Kafka Connect and Debezium (log4j with MDC), Trino, Ray, Apache Pulsar, Jaeger,
+    Crossplane. Written before any rule change of the eighth issue-15 pass and scored once."""
+
+    def hms(g: Gen) -> str:
+        return f"{g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"
+
+    def ts_ms(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999):0>3}Z"
+
+    def ts_s(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def ts_ns(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999999):0>9}Z"
+
+    def java_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{g.num(0, 999):0>3}"
+
+    def first(pool: Sequence[tuple[str, ...]]):
+        # draws one entry of the pool; later slots of the same line read its other fields
+        def f(g: Gen) -> str:
+            g.drawn = g.r.choice(pool)
+            return g.drawn[0]
+        return f
+
+    def then(i: int):
+        return lambda g: g.drawn[i]
+
+    def kpod(app: str, g: Gen) -> str:
+        alnum = "bcdfghjklmnpqrstvwxz2456789"
+        return f"{app}-{''.join(g.r.choice(alnum) for _ in range(g.r.choice([9, 10])))}-{''.join(g.r.choice(alnum) for _ in range(5))}"
+
+    def go_duration(ns: int) -> str:
+        # Go's time.Duration.String(): trailing zeros trimmed, µs below 1ms, ms below 1s
+        def frac(v: int, unit: int) -> str:
+            whole, rest = divmod(v, unit)
+            digits = f"{rest:0>{len(str(unit)) - 1}}".rstrip("0")
+            return f"{whole}.{digits}" if digits else str(whole)
+        if ns < 1_000_000:
+            return frac(ns, 1000) + "µs"
+        if ns < 1_000_000_000:
+            return frac(ns, 1_000_000) + "ms"
+        minutes, rest = divmod(ns, 60_000_000_000)
+        return (f"{minutes}m" if minutes else "") + frac(rest, 1_000_000_000) + "s"
+
+    # CRI-O (logrus text, fields sorted)
+    def crio_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999999999):0>9}Z"
+
+    def crio_desc(suffix: str | None):
+        def f(g: Gen) -> str:
+            ns, app = g.r.choice(RT_NS), g.r.choice(RT_APPS)
+            c = suffix or g.r.choice([app, app, "istio-proxy", "daprd"])
+            return f"{ns}/{kpod(app, g)}/{c}"
+        return f
+
+    def hex64(g: Gen) -> str:
+        return g.hexs(64)
+
+    # Ollama (Gin's default formatter without colours, slog text handler)
+    def gin_route(g: Gen) -> str:
+        g.drawn = g.r.choice(OLLAMA_ROUTES)
+        p = g.drawn[1]
+        status = g.r.choice(["200"] * 8 + ["400", "500"] + (["404"] * 4 if p == "/api/show" else []))
+        slow = p in ("/api/chat", "/api/generate")
+        ns = g.r.randint(200_000_000, 95_000_000_000) if slow and g.r.random() < 0.8 else g.r.randint(20_000, 900_000_000)
+        lat = go_duration(ns)
+        return f"{status:>3} | {lat:>13}"
+
+    def gin_ip(g: Gen) -> str:
+        return f"{g.r.choice(['127.0.0.1', '127.0.0.1', g.ip()]):>15}"
+
+    def gin_method(g: Gen) -> str:
+        return f"{g.drawn[0]:<7}"
+
+    def ollama_gpu(g: Gen) -> str:
+        if g.r.random() < 0.3:
+            g.drawn = ("0", "cpu", "avx2", '""', "0.0", "", f"{g.r.uniform(30, 250):.1f}")
+        else:
+            gid, cc, name, total = g.r.choice(OLLAMA_GPUS)
+            g.drawn = (gid, "cuda", "v12", cc, "12.4", name, total)
+        return g.drawn[0]
+
+    # Dapr (logrus text)
+    def dapr_topics(g: Gen) -> str:
+        return " ".join(g.r.sample(DAPR_TOPICS, g.r.choice([0, 1, 1, 2, 2, 3, 4])))
+
+    def dapr_app(g: Gen) -> str:
+        g.drawn = (g.r.choice(DAPR_APPS),)
+        return g.drawn[0]
+
+    def dapr_instance(g: Gen) -> str:
+        return kpod(g.drawn[0], g)
+
+    # Argo Rollouts: Go's time.Time String() with the monotonic reading
+    clock: dict[str, str] = {}  # the time of the line being rendered, for fields that repeat it
+
+    def ts_s_kept(g: Gen) -> str:
+        clock["hms"] = hms(g)
+        return f"2026-12-03T{clock['hms']}Z"
+
+    def go_now(g: Gen) -> str:
+        return f"2026-12-03 {clock['hms']}.{g.num(0, 999999999):0>9} +0000 UTC m=+{g.r.uniform(10, 900000):.9f}"
+
+    def go_float(g: Gen) -> str:
+        # strconv's shortest form, as logrus prints a float64 field
+        return repr(round(g.r.uniform(1, 300), 6))
+
+    def rollout_now(g: Gen) -> str:
+        g.drawn = g.r.choice(ROLLOUTS)
+        return go_now(g)
+
+    # PHP-FPM
+    def fpm_ts(g: Gen) -> str:
+        return f"03-Dec-2026 {hms(g)}"
+
+    def fpm_uptime(g: Gen) -> str:
+        # "%ld.%06d": one time value printed in two parts, one <*>
+        return f"{g.r.randint(0, 90000)}.{g.num(0, 999999):0>6}"
+
+    def fpm_exit(g: Gen) -> str:
+        # fpm_children.c builds "with code %d" or "on signal %d (%s%s)" and logs it as one %s;
+        # NOTICE for a clean exit or SIGQUIT, WARNING otherwise
+        if g.r.random() < 0.75:
+            code = g.r.choice(["0", "0", "0", "255"])
+            g.drawn = ("NOTICE" if code == "0" else "WARNING", f"with code {code}")
+        else:
+            n, name = g.r.choice(FPM_SIGNALS)
+            core = " - core dumped" if name == "SIGSEGV" and g.r.random() < 0.5 else ""
+            g.drawn = ("NOTICE" if name == "SIGQUIT" else "WARNING", f"on signal {n} ({name}{core})")
+        return g.drawn[0]
+
+    # memcached -vv
+    def mc_fd(g: Gen) -> str:
+        return str(g.r.randint(26, 41))
+
+    def mc_key(g: Gen) -> str:
+        return g.r.choice(MC_KEYS).replace("{n}", g.num(1, 99999)).replace("{h}", g.hexs(16))
+
+    # Python logging
+    def py_route(g: Gen) -> str:
+        scheme, host, port, calls = g.r.choice(PY_ROUTES)
+        method, url = g.r.choice(calls)
+        g.drawn = (scheme, host, port, method, url.replace("{h}", g.hexs(24)).replace("{n}", g.num(1000, 99999)))
+        return scheme
+
+
+    def py_err(g: Gen) -> str:
+        py_route(g)
+        pool = "HTTPSConnectionPool" if g.drawn[0] == "https" else "HTTPConnectionPool"
+        conn = "HTTPSConnection" if g.drawn[0] == "https" else "HTTPConnection"
+        return (g.r.choice(PY_ERRORS).replace("{h}", g.hexs(9)).replace("{host}", g.drawn[1]).replace("{port}", g.drawn[2])
+                .replace("{pool}", pool).replace("HTTPSConnection object", f"{conn} object"))
+
+    def retry(g: Gen) -> str:
+        return f"Retry(total={g.r.randint(0, 2)}, connect=None, read=None, redirect=None, status=None)"
+
+    # Serilog
+    def serilog_path(g: Gen) -> str:
+        return g.r.choice(SERILOG_PATHS).replace("{id}", g.num(1, 99999))
+
+    def serilog_level(g: Gen) -> str:
+        g.drawn = (g.r.choice(["200", "200", "200", "201", "204", "400", "404", "500"]),)
+        return "ERR" if g.drawn[0] == "500" else "INF"
+
+    def elapsed4(g: Gen) -> str:
+        g.drawn = (*g.drawn, f"{g.r.uniform(0.2, 900):.7f}")
+        return f"{float(g.drawn[-1]):.4f}"
+
+    def clef_request(g: Gen) -> str:
+        g.drawn = (g.r.choice(METHODS), serilog_path(g), g.r.choice(["200", "200", "201", "204", "404", "500"]), f"{g.r.uniform(0.2, 900):.7f}")
+        return g.drawn[0]
+
+    def connection_id(g: Gen) -> str:
+        g.drawn = ("0HN8" + "".join(g.r.choice("0123456789ABCDEFGHIJKLMNOPQRSTUV") for _ in range(9)),)
+        return g.drawn[0]
+
+    # Rust tower-http under tracing-subscriber's default fmt layer
+    def rust_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999):0>6}Z"
+
+    def rust_span(g: Gen) -> str:
+        g.drawn = (g.r.choice(["GET", "GET", "GET", "POST", "DELETE"]),)
+        return g.drawn[0]
+
+    def rust_status(g: Gen) -> str:
+        return g.r.choice({"GET": ["200", "200", "200", "404"], "POST": ["201", "201", "422"], "DELETE": ["204", "404"]}[g.drawn[0]])
+
+    def rust_uri(g: Gen) -> str:
+        return g.r.choice(RUST_PATHS).replace("{id}", g.num(1, 9999))
+
+    # Debezium image (log4j: %d %-5p  %X{dbz.connectorType}|%X{dbz.connectorName}|%X{dbz.connectorContext}  %m   [%c])
+    def dbz_mdc(context_odds: float, contexts: list[str]):
+        # dbz.connectorType, dbz.connectorName, dbz.connectorContext: set on Debezium's threads only
+        def f(g: Gen) -> str:
+            kind, server, connector = g.r.choice(DBZ_CONNECTORS)
+            mdc = (kind, server, g.r.choice(contexts)) if g.r.random() < context_odds else ("", "", "")
+            g.drawn = (kind, server, connector, *mdc)
+            return mdc[0]
+        return f
+
+    def dbz_offset(g: Gen) -> str:
+        if g.drawn[0] == "MySQL":
+            keys = [f"ts_sec={g.r.randint(1764720000, 1764806399)}", f"file=mysql-bin.{g.num(1, 12):0>6}", f"pos={g.num(100, 9000000)}"]
+            if g.r.random() < 0.6:
+                keys += ["row=1", "server_id=223344", f"event={g.r.randint(1, 4)}"]
+            if g.r.random() < 0.3:
+                keys.insert(0, "transaction_id=null")
+            return "{" + ", ".join(keys) + "}"
+        lsn = g.num(20000000, 90000000)
+        return f"{{lsn_proc={lsn}, messageType={g.r.choice(['INSERT', 'UPDATE', 'DELETE'])}, lsn_commit={lsn}, lsn={lsn}, txId={g.num(500, 9000)}, ts_usec={g.r.randint(1764720000, 1764806399)}{g.num(0, 999999):0>6}}}"
+
+    def hhmmss_ms(g: Gen) -> str:
+        return f"00:{g.r.randint(0, 20):02d}:{g.r.randint(0, 59):02d}.{g.num(0, 999):0>3}"
+
+    # Trino: one query's timeline (begin + elapsed = end = the line's time; phases add up to elapsed)
+    query: dict[str, str] = {}
+
+    def trino_ts(g: Gen) -> str:
+        end_ms = g.r.randint(3_600_000, 86_399_999)
+        elapsed = g.r.choice([g.r.randint(8, 900), g.r.randint(900, 90_000), g.r.randint(90_000, 1_800_000)])
+        cuts = sorted(g.r.randint(0, elapsed) for _ in range(4))
+        planning, waiting, scheduling, running, finishing = (b - a for a, b in pairwise([0, *cuts, elapsed]))
+
+        def iso(ms: int) -> str:
+            return f"2026-12-03T{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}Z"
+
+        begin = end_ms - elapsed
+        query.update(elapsed=str(elapsed), planning=str(planning), waiting=str(waiting), scheduling=str(scheduling),
+                     running=str(running), finishing=str(finishing), begin=iso(begin), end=iso(end_ms),
+                     qid=f"20261203_{iso(begin)[11:19].replace(':', '')}_{g.num(0, 99999):0>5}_"
+                         + "".join(g.r.choice("abcdefghijkmnpqrstuvwxyz23456789") for _ in range(5)))
+        return iso(end_ms + g.r.randint(0, 40))
+
+    def q(field: str):
+        return lambda g: query[field]
+
+    def trino_state(g: Gen) -> str:
+        g.drawn = (g.r.choice(TRINO_FAILURES),)
+        return "FAILED" if g.drawn[0] else "FINISHED"
+
+    # Ray
+    def ray_hdr(g: Gen) -> str:
+        p = g.num(300, 9000)
+        return f"[{java_ts(g)} I {p} {p}]"
+
+    def ray_since(g: Gen) -> str:
+        s = g.r.randint(5, 900)
+        return f"+{s}s" if s < 60 else f"+{s // 60}m{s % 60}s"
+
+    # Pulsar
+    def pulsar_client(g: Gen) -> str:
+        g.drawn = (f"/{g.ip()}:{g.port()}",)
+        return g.drawn[0]
+
+    # Crossplane (crossplane-runtime managed reconciler, zap console)
+    def xp_controller(g: Gen) -> str:
+        kind, ext, name = g.r.choice(XP_RESOURCES)
+        g.drawn = (kind, ext.replace("{h}", g.hexs(16)).replace("{n}", g.num(1000, 9999)), name)
+        return kind
+
+    def xp_requeue(g: Gen) -> str:
+        h, m, sec = (int(x) for x in clock["hms"].split(":"))
+        total = (h * 3600 + m * 60 + sec + g.r.choice([60, 600])) % 86400
+        return f"2026-12-03T{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}Z"
+
+    def xp_ext(empty_odds: float):
+        return lambda g: "" if g.r.random() < empty_odds else g.drawn[1]
+
+    hdr = ' id={u} name=/runtime.v1.'
+    return [
+        # CRI-O
+        (90, 'time="{t}" level=info msg="Checking image status: {i}"' + hdr + 'ImageService/ImageStatus',
+         {"t": crio_ts, "i": pick(RT_IMAGES), "u": Gen.uuid}),
+        (25, 'time="{t}" level=info msg="Running pod sandbox: {d}"' + hdr + 'RuntimeService/RunPodSandbox',
+         {"t": crio_ts, "d": crio_desc("POD"), "u": Gen.uuid}),
+        (25, 'time="{t}" level=info msg="Ran pod sandbox {h} with infra container: {d}"' + hdr + 'RuntimeService/RunPodSandbox',
+         {"t": crio_ts, "h": hex64, "d": crio_desc("POD"), "u": Gen.uuid}),
+        (35, 'time="{t}" level=info msg="Creating container: {d}"' + hdr + 'RuntimeService/CreateContainer',
+         {"t": crio_ts, "d": crio_desc(None), "u": Gen.uuid}),
+        (35, 'time="{t}" level=info msg="Created container {h}: {d}"' + hdr + 'RuntimeService/CreateContainer',
+         {"t": crio_ts, "h": hex64, "d": crio_desc(None), "u": Gen.uuid}),
+        (35, 'time="{t}" level=info msg="Started container" PID={p} containerID={h} description={d}' + hdr + 'RuntimeService/StartContainer sandboxID={s}',
+         {"t": crio_ts, "p": lambda g: g.num(900, 250000), "h": hex64, "d": crio_desc(None), "u": Gen.uuid, "s": hex64}),
+        # Ollama
+        (150, '[GIN] 2026/12/03 - {t} | {s} | {i} | {m}  "{p}"',
+         {"t": hms, "s": gin_route, "i": gin_ip, "m": gin_method, "p": then(1)}),
+        (25, 'time={t} level=INFO source=server.go:601 msg="llama runner started in {x} seconds"',
+         {"t": ts_ms, "x": lambda g: f"{g.r.uniform(0.8, 40):.2f}"}),
+        (12, 'time={t} level=INFO source=types.go:131 msg="inference compute" id={i} library={l} variant={v} compute={c} driver={d} name="{n}" total="{a} GiB" available="{b} GiB"',
+         {"t": ts_ms, "i": ollama_gpu, "l": then(1), "v": then(2), "c": then(3), "d": then(4), "n": then(5), "a": then(6),
+          "b": lambda g: f"{float(g.drawn[6]) * g.r.uniform(0.6, 0.99):.1f}"}),
+        (20, 'time={t} level=INFO source=sched.go:714 msg="new model will fit in available VRAM in single GPU, loading" model=/root/.ollama/models/blobs/{m} gpu={gpu} parallel={p} available={a} required="{r} GiB"',
+         {"t": ts_ms, "m": pick(OLLAMA_MODELS), "gpu": lambda g: g.r.choice(OLLAMA_GPUS)[0], "p": pick(["1", "4"]),
+          "a": lambda g: str(g.r.randint(20000000000, 84000000000)), "r": lambda g: f"{g.r.uniform(1, 48):.1f}"}),
+        # Dapr sidecar
+        (20, 'time="{t}" level=info msg="component loaded. name: {n}, type: {k}/v1" app_id={a} instance={i} scope=dapr.runtime type=log ver=1.9.6',
+         {"t": ts_ns, "n": first(DAPR_COMPONENTS), "k": then(1), "a": dapr_app, "i": dapr_instance}),
+        (20, 'time="{t}" level=info msg="app is subscribed to the following topics: [{l}] through pubsub={p}" app_id={a} instance={i} scope=dapr.runtime type=log ver=1.9.6',
+         {"t": ts_ns, "l": dapr_topics, "p": pick(["pubsub", "orders-pubsub"]), "a": dapr_app, "i": dapr_instance}),
+        (10, 'time="{t}" level=info msg="dapr initialized. Status: Running. Init Elapsed {x}ms" app_id={a} instance={i} scope=dapr.runtime type=log ver=1.9.6',
+         {"t": ts_ns, "x": lambda g: g.num(40, 9000), "a": dapr_app, "i": dapr_instance}),
+        # KEDA operator (zap console)
+        (35, '{t}\tINFO\tscaleexecutor\tSuccessfully updated ScaleTarget\t{{"scaledobject.Name": "{o}", "scaledObject.Namespace": "{n}", "scaleTarget.Name": "{s}", "Original Replicas Count": {a}, "New Replicas Count": {b}}}',
+         {"t": ts_s, "o": first(KEDA_OBJECTS), "n": then(1), "s": then(2), "a": pick(["0"]), "b": then(3)}),
+        (45, '{t}\tINFO\tcontroller.scaledobject\tReconciling ScaledObject\t{{"reconciler group": "keda.sh", "reconciler kind": "ScaledObject", "name": "{o}", "namespace": "{n}"}}',
+         {"t": ts_s, "o": first(KEDA_OBJECTS), "n": then(1)}),
+        # Argo Rollouts controller (logrus text, fields sorted)
+        (40, 'time="{t}" level=info msg="Started syncing rollout at ({s})" generation={g} namespace={n} resourceVersion={v} rollout={r}',
+         {"t": ts_s_kept, "s": rollout_now, "g": lambda g: g.num(1, 60), "n": then(1), "v": lambda g: g.num(100000, 9999999), "r": then(0)}),
+        (40, 'time="{t}" level=info msg="Reconciliation completed" generation={g} namespace={n} resourceVersion={v} rollout={r} time_ms={x}',
+         {"t": ts_s, "g": lambda g: g.num(1, 60), "n": first([(n, r) for r, n in ROLLOUTS]), "v": lambda g: g.num(100000, 9999999), "r": then(1),
+          "x": go_float}),
+        # PHP-FPM master (error_log)
+        (40, "[{t}] NOTICE: [pool {p}] child {c} started", {"t": fpm_ts, "p": pick(FPM_POOLS), "c": lambda g: g.num(100, 32000)}),
+        (47, "[{t}] {l}: [pool {p}] child {c} exited {x} after {s} seconds from start",
+         {"t": fpm_ts, "l": fpm_exit, "p": pick(FPM_POOLS), "c": lambda g: g.num(100, 32000), "x": then(1), "s": fpm_uptime}),
+        (20, '[{t}] WARNING: [pool {p}] child {c} said into stderr: "{m}"',
+         {"t": fpm_ts, "p": pick(FPM_POOLS), "c": lambda g: g.num(100, 32000), "m": pick(FPM_STDERR)}),
+        (15, "[{t}] WARNING: [pool {p}] server reached pm.max_children setting ({n}), consider raising it",
+         {"t": fpm_ts, "p": pick(FPM_POOLS), "n": pick(["5", "20", "50"])}),
+        (15, "[{t}] WARNING: [pool {p}] seems busy (you may need to increase pm.start_servers, or pm.min/max_spare_servers), spawning {n} children, there are {i} idle, and {a} total children",
+         {"t": fpm_ts, "p": pick(FPM_POOLS), "n": pick(["8", "16", "32"]), "i": pick(["0", "0", "1"]), "a": lambda g: g.num(5, 48)}),
+        (25, "[{t}] WARNING: [pool {p}] child {c}, script '{s}' (request: \"{m} {u}\") executing too slow ({x} sec), logging",
+         {"t": fpm_ts, "p": pick(FPM_POOLS), "c": lambda g: g.num(100, 32000), "s": first(FPM_SCRIPTS), "m": then(1), "u": then(2),
+          "x": lambda g: f"{g.r.randint(5, 30)}.{g.num(0, 999999):0>6}"}),
+        # Laravel queue worker (php artisan queue:work, Laravel 8 output)
+        (55, "[2026-12-03 {t}][{i}] Processing: {j}", {"t": hms, "i": lambda g: g.num(1, 999999), "j": pick(LARAVEL_JOBS)}),
+        (50, "[2026-12-03 {t}][{i}] Processed:  {j}", {"t": hms, "i": lambda g: g.num(1, 999999), "j": pick(LARAVEL_JOBS)}),
+        (10, "[2026-12-03 {t}][{i}] Failed:     {j}", {"t": hms, "i": lambda g: g.num(1, 999999), "j": pick(LARAVEL_JOBS)}),
+        # memcached -vv
+        (25, "<{f} new auto-negotiating client connection", {"f": mc_fd}),
+        (25, "{f}: Client using the {p} protocol", {"f": mc_fd, "p": pick(["ascii", "ascii", "ascii", "binary"])}),
+        (90, ">{f} sending key {k}", {"f": mc_fd, "k": mc_key}),
+        (60, ">{f} END", {"f": mc_fd}),
+        (25, "<{f} connection closed.", {"f": mc_fd}),
+        # Python logging, basicConfig's default format (urllib3, werkzeug)
+        (25, "DEBUG:urllib3.connectionpool:Starting new HTTPS connection ({n}): {h}:{p}",
+         {"n": pick(["1", "1", "1", "2", "3"]), "h": pick(PY_HOSTS), "p": pick(["443"])}),
+        (15, "DEBUG:urllib3.connectionpool:Starting new HTTP connection ({n}): {h}:{p}",
+         {"n": pick(["1", "1", "2"]), "h": first(PY_INTERNAL), "p": then(1)}),
+        (100, 'DEBUG:urllib3.connectionpool:{s}://{h}:{p} "{m} {u} {v}" {c} {n}',
+         {"s": py_route, "h": then(1), "p": then(2), "m": then(3), "u": then(4), "v": pick(["HTTP/1.1"]),
+          "c": pick(["200", "200", "200", "201", "400", "402", "404", "429", "503"]),
+          "n": lambda g: g.r.choice(["None", g.num(2, 90000)])}),
+        (20, "WARNING:urllib3.connectionpool:Retrying ({r}) after connection broken by '{e}': {u}", {"r": retry, "e": py_err, "u": then(4)}),
+        (60, 'INFO:werkzeug:{i} - - [03/Dec/2026 {t}] "{q}" {c} {s}',
+         {"i": lambda g: g.r.choice(["127.0.0.1", g.ip()]), "t": hms,
+          "q": lambda g: f"{g.r.choice(WERKZEUG_PATHS)} HTTP/1.1", "c": pick(["200", "200", "200", "304", "400", "500"]),
+          "s": pick(["-"])}),
+        # Serilog: console sink (default output template) and the rendered compact JSON formatter
+        (80, "[{t} {l}] HTTP {m} {p} responded {s} in {e} ms",
+         {"t": hms, "l": serilog_level, "m": pick(METHODS), "p": serilog_path, "s": then(0), "e": elapsed4}),
+        (60, '{{"@t":"{t}","@m":"HTTP \\"{m}\\" \\"{p}\\" responded {s} in {e} ms","@i":"62d0885c",{l}"RequestMethod":"{m2}","RequestPath":"{p2}","StatusCode":{s2},"Elapsed":{x},"SourceContext":"Serilog.AspNetCore.RequestLoggingMiddleware","RequestId":"{r}:{n}","ConnectionId":"{c}"}}',
+         {"t": lambda g: f"2026-12-03T{hms(g)}.{g.num(0, 9999999):0>7}Z", "m": clef_request,
+          "p": then(1), "s": then(2), "e": lambda g: f"{float(g.drawn[3]):.4f}",
+          "l": lambda g: '"@l":"Error",' if g.drawn[2] == "500" else "", "m2": then(0), "p2": then(1), "s2": then(2), "x": then(3),
+          "r": connection_id, "n": lambda g: f"{g.r.randint(1, 40):0>8X}", "c": then(0)}),
+        (8, "[{t} WRN] Failed to determine the https port for redirect.", {"t": hms}),
+        # Rust service: tower-http TraceLayer, tracing-subscriber fmt (no ANSI)
+        (60, "{t} DEBUG request{{method={m} uri={u} version={v}}}: tower_http::trace::on_request: started processing request",
+         {"t": rust_ts, "m": rust_span, "u": rust_uri, "v": pick(["HTTP/1.1", "HTTP/1.1", "HTTP/2.0"])}),
+        (60, "{t} DEBUG request{{method={m} uri={u} version={v}}}: tower_http::trace::on_response: finished processing request latency={l} ms status={s}",
+         {"t": rust_ts, "m": rust_span, "u": rust_uri, "v": pick(["HTTP/1.1", "HTTP/1.1", "HTTP/2.0"]), "l": lambda g: g.num(0, 900),
+          "s": rust_status}),
+        (15, "{t} ERROR request{{method={m} uri={u} version={v}}}: tower_http::trace::on_failure: response failed classification=Status code: {c} latency={l} ms",
+         {"t": rust_ts, "m": rust_span, "u": rust_uri, "v": pick(["HTTP/1.1", "HTTP/2.0"]),
+          "c": pick(["500 Internal Server Error", "502 Bad Gateway", "503 Service Unavailable"]), "l": lambda g: g.num(0, 30000)}),
+        # Kafka Connect and Debezium (Debezium image's log4j layout)
+        (40, "{t} INFO   {x}|{y}|{z}  WorkerSourceTask{{id={c}-{n}}} Committing offsets for {k} acknowledged messages   [org.apache.kafka.connect.runtime.WorkerSourceTask]",
+         {"t": java_ts, "x": dbz_mdc(0.3, ["task"]), "y": then(4), "z": then(5), "c": then(2), "n": pick(["0", "0", "1"]), "k": lambda g: g.num(0, 9000)}),
+        (30, "{t} INFO   {x}|{y}|{z}  {k} records sent during previous {d}, last recorded offset of {{server={s}}} partition is {o}   [io.debezium.connector.common.BaseSourceTask]",
+         {"t": java_ts, "x": dbz_mdc(0.7, ["streaming", "binlog", "snapshot"]), "y": then(4), "z": then(5), "k": lambda g: g.num(1, 9000), "d": hhmmss_ms, "s": then(1), "o": dbz_offset}),
+        (10, "{t} INFO   {x}|{y}|{z}  [Worker clientId=connect-1, groupId={g}] Starting connector {c}   [org.apache.kafka.connect.runtime.distributed.DistributedHerder]",
+         {"t": java_ts, "x": dbz_mdc(0.0, []), "y": then(4), "z": then(5), "g": pick(["connect-cluster", "1"]), "c": then(2)}),
+        # Trino coordinator (airlift log layout)
+        (40, "{t}\tINFO\tdispatcher-query-{n}\tio.trino.event.QueryMonitor\tTIMELINE: Query {q} :: {s}{f} :: elapsed {e}ms :: planning {p}ms :: waiting {w}ms :: scheduling {c}ms :: running {r}ms :: finishing {x}ms :: begin {b} :: end {d}",
+         {"t": trino_ts, "n": lambda g: g.num(1, 400), "q": q("qid"),
+          "s": trino_state, "f": then(0),
+          "e": q("elapsed"), "p": q("planning"), "w": q("waiting"), "c": q("scheduling"), "r": q("running"), "x": q("finishing"),
+          "b": q("begin"), "d": q("end")}),
+        # Ray (raylet log file; autoscaler message on the driver)
+        (15, "{h} local_object_manager.cc:490: Spilled {m} MiB, {n} objects, write throughput {t} MiB/s.",
+         {"h": ray_hdr, "m": lambda g: g.num(50, 90000), "n": lambda g: g.num(1, 4000), "t": lambda g: g.num(40, 2000)}),
+        (15, "(autoscaler {s}) Warning: The following resource request cannot be scheduled right now: {r}. This is likely due to all cluster resources being claimed by actors. Consider creating fewer actors or adding more nodes to this Ray cluster.",
+         {"s": ray_since, "r": pick(RAY_REQUESTS)}),
+        # Apache Pulsar broker
+        (30, "2026-12-03T{t}+0000 [pulsar-io-4-{n}] INFO  org.apache.pulsar.broker.service.ServerCnx - [{c}] Subscribing on topic {p} / {s}",
+         {"t": lambda g: f"{hms(g)},{g.num(0, 999):0>3}", "n": lambda g: str(g.r.randint(1, 8)), "c": pulsar_client, "p": pick(PULSAR_TOPICS), "s": pick(PULSAR_SUBS)}),
+        (25, "2026-12-03T{t}+0000 [pulsar-io-4-{n}] INFO  org.apache.pulsar.broker.service.ServerCnx - [{c}] Created subscription on topic {p} / {s}",
+         {"t": lambda g: f"{hms(g)},{g.num(0, 999):0>3}", "n": lambda g: str(g.r.randint(1, 8)), "c": pulsar_client, "p": pick(PULSAR_TOPICS), "s": pick(PULSAR_SUBS)}),
+        (25, "2026-12-03T{t}+0000 [pulsar-io-4-{n}] INFO  org.apache.pulsar.broker.service.ServerCnx - [{c}] Created new producer: Producer{{topic=PersistentTopic{{topic={p}}}, client={c2}, producerName={pn}, producerId={i}}}",
+         {"t": lambda g: f"{hms(g)},{g.num(0, 999):0>3}", "n": lambda g: str(g.r.randint(1, 8)), "c": pulsar_client, "p": pick(PULSAR_TOPICS), "c2": then(0),
+          "pn": lambda g: f"pulsar-prod-{g.r.randint(0, 2)}-{g.num(0, 900)}", "i": lambda g: g.num(0, 12)}),
+        # Jaeger (zap JSON, gRPC's logs routed through zap)
+        (30, '{{"level":"info","ts":{t},"caller":"grpc@v1.59.0/clientconn.go:1209","msg":"[core][Channel #{c} SubChannel #{s}] Subchannel Connectivity change to {k}","system":"grpc","grpc_log":true}}',
+         {"t": lambda g: f"1764{g.r.randint(720000, 806399)}.{g.num(0, 9999999):0>7}", "c": pick(["1", "4"]), "s": lambda g: g.num(2, 40), "k": pick(GRPC_STATES)}),
+        # Crossplane provider (crossplane-runtime managed reconciler, debug)
+        (12, '{t}\tDEBUG\tprovider-aws\tSuccessfully requested creation of external resource\t{{"controller": "managed/{k}", "request": {{"name":"{n}"}}, "uid": "{u}", "version": "{v}", "external-name": "{e}"}}',
+         {"t": ts_s, "k": xp_controller, "n": then(2), "u": Gen.uuid, "v": lambda g: g.num(1000, 999999), "e": xp_ext(0.6)}),
+        (20, '{t}\tDEBUG\tprovider-aws\tSuccessfully requested update of external resource\t{{"controller": "managed/{k}", "request": {{"name":"{n}"}}, "uid": "{u}", "version": "{v}", "external-name": "{e}", "requeue-after": "{r}"}}',
+         {"t": ts_s_kept, "k": xp_controller, "n": then(2), "u": Gen.uuid, "v": lambda g: g.num(1000, 999999), "e": xp_ext(0.0), "r": xp_requeue}),
+        (50, '{t}\tDEBUG\tprovider-aws\tExternal resource is up to date\t{{"controller": "managed/{k}", "request": {{"name":"{n}"}}, "uid": "{u}", "version": "{v}", "external-name": "{e}", "requeue-after": "{r}"}}',
+         {"t": ts_s_kept, "k": xp_controller, "n": then(2), "u": Gen.uuid, "v": lambda g: g.num(1000, 999999), "e": xp_ext(0.0), "r": xp_requeue}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
-           "StackPlatform": stack_events, "CloudPlatform": cloud_events}
+           "StackPlatform": stack_events, "CloudPlatform": cloud_events,
+           "RuntimePlatform": runtime_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
@@ -1602,6 +2080,23 @@ def generate(name: str, lines: int, seed: int) -> list[tuple[str, str, str]]:
     return out
 
 
+def check(name: str, rows: list[tuple[str, str, str]]) -> None:
+    """The generator's self-check: every line matches its ground-truth template (each <*> any
+    text, the rest literal) and event ids and templates correspond one to one."""
+    compiled: dict[str, re.Pattern] = {}
+    ids: dict[str, set[str]] = {}
+    for i, (msg, eid, tpl) in enumerate(rows, 1):
+        pattern = compiled.get(tpl)
+        if pattern is None:
+            pattern = compiled[tpl] = re.compile("(.*?)".join(map(re.escape, tpl.split("<*>"))), re.DOTALL)
+        if not pattern.fullmatch(msg):
+            raise SystemExit(f"{name} line {i} ({eid}) does not match its template:\n  {msg}\n  {tpl}")
+        ids.setdefault(tpl, set()).add(eid)
+    shared = {t: e for t, e in ids.items() if len(e) > 1}
+    if shared:
+        raise SystemExit(f"{name}: one template for several event ids: {shared}")
+
+
 def write(out_dir: Path, name: str, rows: list[tuple[str, str, str]]) -> None:
     d = out_dir / name
     d.mkdir(parents=True, exist_ok=True)
@@ -1622,6 +2117,7 @@ def main() -> None:
     args = ap.parse_args()
     for name in CORPORA:
         rows = generate(name, args.lines, args.seed)
+        check(name, rows)
         write(args.out, name, rows)
         print(f"{name}: {len(rows)} lines, {len({t for _, _, t in rows})} event types -> {args.out / name}")
 
