@@ -360,7 +360,8 @@ class AnomalyDetector:
         """:meth:`_window_start` of the record's event time; a natively decoded record's millisecond ticks
         give the same window without building its datetime (``int(ts.timestamp())`` is ``ms // 1000`` from
         the epoch on)."""
-        if type(record) is NativeRecord and (ms := record.ts_ms) >= 0:
+        ms: int = record.ts_ms if type(record) is NativeRecord else -1  # type: ignore[union-attr]
+        if ms >= 0:
             low, high, start = self._last_window_ms
             if low <= ms < high:
                 return start
