@@ -2,16 +2,19 @@
 embedded chDB, alternating per batch, with a quiet pause before each so chDB's background merges of the
 previous part are over; every record unique, each variant's batch its own record ids:
 
-* ``main``: clickhouse-connect's Native column insert as main makes it (dedup token only);
-* ``tree``: ``ClickHouseStore.insert_logs`` of this tree (Native, plus ``optimize_on_insert=0`` for a
-  batch of distinct record ids);
+* ``main``: clickhouse-connect's Native column insert as main makes it since the seventh pass (dedup
+  token, ``optimize_on_insert=0`` for a batch of distinct record ids; ``--main-settings token`` gives the
+  earlier call, the token only);
+* ``tree``: ``ClickHouseStore.insert_logs`` of this tree (since the eighth pass: the Native block
+  written by ``template_native.native_block`` and sent with ``raw_insert``, same settings);
 * ``arrow``: the alternative weighed and rejected: the same columns as a pyarrow Table through
   ``insert_arrow`` (Arrow IPC, which chDB reads from a temp file), with ``optimize_on_insert=0`` too.
 
 Process CPU per record while the insert runs (chDB's C++ part writing included: it runs on other threads
 of this process), medians over rounds.
 
-    .venv/bin/python bench/tm_insert_ab.py [--records 20000] [--rounds 8] [--out bench/results/tm-insert-ab.json]
+    .venv/bin/python bench/tm_insert_ab.py [--records 20000] [--rounds 8] [--variants main,tree,arrow]
+        [--main-settings optimize-off|token] [--out bench/results/tm-insert-ab.json]
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ def arrow_table(batch: Any, sent: list[int]) -> Any:
                                 names=[LOG_COLUMNS[i] for i in sent])
 
 
-async def run(records: int, rounds: int) -> dict[str, Any]:
+async def run(records: int, rounds: int, variants: list[str], main_settings: str) -> dict[str, Any]:
     from tm_stages_ab import payloads
 
     from logmesh_runtime.kafka import Delivery
@@ -65,7 +68,7 @@ async def run(records: int, rounds: int) -> dict[str, Any]:
                            [f"tpl-{i % 50}" for i in range(records)])
     sent = [i for i, column in enumerate(batch0.columns) if i not in clickhouse._DEFAULTED_LOG_COLUMNS or any(column)]
     names = [LOG_COLUMNS[i] for i in sent]
-    results: dict[str, list[float]] = {k: [] for k in ("main", "tree", "arrow")}
+    results: dict[str, list[float]] = {k: [] for k in variants}
     for n in range(rounds):
         order = list(results) if n % 2 == 0 else list(reversed(results))
         for variant in order:
@@ -81,7 +84,8 @@ async def run(records: int, rounds: int) -> dict[str, Any]:
             elif variant == "main":
                 await store._run(client.insert, "logs", [batch.columns[i] for i in sent], database=store.db,
                                  column_names=names, column_type_names=[NATIVE_WIRE.get(c, "String") for c in names],
-                                 column_oriented=True, settings={"insert_deduplication_token": token})
+                                 column_oriented=True, settings={"insert_deduplication_token": token, **(
+                                     {"optimize_on_insert": 0} if main_settings == "optimize-off" else {})})
             else:
                 await store._run(lambda b=batch, t=token: client.insert_arrow(
                     "logs", arrow_table(b, sent), database=store.db,
@@ -96,11 +100,10 @@ async def run(records: int, rounds: int) -> dict[str, Any]:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                     "load_average_at_end": os.getloadavg(), "note": "2 cores shared with another engineer: CPU time"},
-        "records_per_batch": records, "rounds": rounds, "columns_sent": names,
+        "records_per_batch": records, "rounds": rounds, "columns_sent": names, "main_settings": main_settings,
         "unit": "process CPU µs per record while the insert runs, median over rounds",
         "summary": summary,
-        "ratio_main_over_tree": round(summary["main"] / summary["tree"], 2),
-        "ratio_arrow_over_tree": round(summary["arrow"] / summary["tree"], 2),
+        **{f"ratio_{v}_over_tree": round(summary[v] / summary["tree"], 2) for v in summary if v != "tree"},
         "rounds_s": results,
     }
 
@@ -109,9 +112,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--variants", default="main,tree,arrow", help="comma-separated, 'tree' among them")
+    parser.add_argument("--main-settings", choices=("optimize-off", "token"), default="optimize-off")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "tm-insert-ab.json")
     args = parser.parse_args()
-    result = asyncio.run(run(args.records, args.rounds))
+    result = asyncio.run(run(args.records, args.rounds, args.variants.split(","), args.main_settings))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "rounds_raw_s"}, indent=2, ensure_ascii=False))

@@ -189,3 +189,105 @@ async def test_insert_stores_the_rows_mains_insert_stored(clickhouse_dsn: str) -
     finally:
         await tree.close()
         await main.close()
+
+
+def _odd_columns() -> list[list[object]]:
+    """``logs`` columns (LOG_COLUMNS order) holding the values the native writer must get right: empty
+    strings, multi-byte and astral unicode, control characters, empty and unicode maps, both bools, and
+    receive times at DateTime64(3)'s ends (1900-01-01, 2299-12-31) and around the epoch (event times stay
+    recent: they are the table's partition and TTL key)."""
+    from template_matching.domain import epoch_ms
+
+    extremes = [-2208988800000, 10413791999999, -1, 0, 1, 1_764_000_000_123]
+    recent = [epoch_ms(T0) + n for n in (0, 1, 999, 1000, 3_599_999, 17)]
+    texts = ["", "ünïcødé ✓", "emoji 🦀 \U0001f600", "tab\tnl\nnul\x00", "quote ' \" \\", "x" * 3000]
+    rows = len(extremes)
+    return [
+        ["acme", "", "🦀", "a", "b", "c"],  # org
+        [texts[(i + 1) % rows] for i in range(rows)],  # service
+        recent,  # ts
+        [f"rec-{i}-{texts[i][:5]}" for i in range(rows)],  # record_id
+        extremes,  # received_at
+        ["INFO", "", "ERROR", "WARN", "DEBUG", "FATAL"],  # level
+        [f"tpl-{i}" for i in range(rows)],  # template_id
+        texts,  # message
+        ["", "host-ü", "", "h", "", "h2"],  # host
+        texts[::-1], texts, ["", "c"] * 3, ["n1", ""] * 3, texts,  # namespace, pod, container, node, k8s_service
+        [{}, {"k": "v"}, {"ключ": "значение", "": ""}, {"a": "1", "b": "2", "c": "🦀"}, {}, {"x" * 300: "y" * 500}],
+        [True, False, True, False, False, True],  # redacted
+        [False, False, True, True, False, False],  # truncated
+    ]
+
+
+async def test_native_block_is_the_bytes_clickhouse_connect_writes(clickhouse_dsn: str) -> None:
+    """``template_native.native_block`` against clickhouse-connect's own Native writer, same columns and
+    wire types: byte for byte."""
+    from template_native import native_block
+
+    from template_matching.adapters.clickhouse import _LOG_WIRE_KINDS, _LOG_WIRE_TYPES
+    from template_matching.domain import LOG_COLUMNS
+
+    store = ClickHouseStore(clickhouse_dsn, f"tmc_{uuid.uuid4().hex[:10]}")
+    await store.start()
+    try:
+        columns = _odd_columns()
+        for sent in (list(range(len(LOG_COLUMNS))), [0, 1, 2, 3, 4, 5, 6, 7, 14]):
+            names = [LOG_COLUMNS[i] for i in sent]
+            wire = [_LOG_WIRE_TYPES[i] for i in sent]
+            context = store._client.create_insert_context(
+                "logs", names, database=store.db, column_type_names=wire, data=[columns[i] for i in sent],
+                column_oriented=True)
+            theirs = b"".join(store._client._transform.build_insert(context))
+            theirs = theirs[theirs.index(b"\n") + 1:]  # the INSERT statement clickhouse-connect puts first
+            ours = native_block(names, wire, [_LOG_WIRE_KINDS[i] for i in sent], [columns[i] for i in sent])
+            assert ours == theirs
+    finally:
+        await store.close()
+
+
+async def test_odd_values_store_the_rows_clickhouse_connects_insert_stores(clickhouse_dsn: str) -> None:
+    """The native block (``insert_logs``) and clickhouse-connect's column insert, same odd batch: the same
+    rows, every column and type; a replay of the batch with its token is still dropped. A batch the
+    native writer refuses (a value that is not the record path's plain type) is inserted through
+    clickhouse-connect as before, with the same result."""
+    from template_native import native_block
+
+    from template_matching.adapters.clickhouse import _LOG_WIRE_KINDS, _LOG_WIRE_TYPES
+    from template_matching.domain import LOG_COLUMNS, LogColumns
+
+    class Tag(str):
+        pass
+
+    tree = ClickHouseStore(clickhouse_dsn, f"tmc_{uuid.uuid4().hex[:10]}")
+    main = ClickHouseStore(clickhouse_dsn, f"tmc_{uuid.uuid4().hex[:10]}")
+    await tree.start()
+    await main.start()
+    try:
+        names = ", ".join(LOG_COLUMNS)
+        typed = ", ".join(f"toTypeName({n}) AS type_{n}" for n in LOG_COLUMNS)
+        refused = _odd_columns()
+        refused[1][2] = Tag(refused[1][2])  # a str subclass: the native writer refuses it
+        try:
+            native_block(list(LOG_COLUMNS), _LOG_WIRE_TYPES, _LOG_WIRE_KINDS, refused)
+            raise AssertionError("native_block took a str subclass")
+        except ValueError:
+            pass
+        for token, columns in (("odd", _odd_columns()), ("refused", refused)):
+            batch = LogColumns()
+            batch.columns = tuple(list(c) for c in columns)
+            await tree.insert_logs(batch, token)
+            await tree.insert_logs(batch, token)  # a replay: dropped by the dedup token
+            await main._run(main._client.insert, "logs", list(batch.columns), database=main.db,
+                            column_names=list(LOG_COLUMNS), column_type_names=_LOG_WIRE_TYPES, column_oriented=True,
+                            settings={"insert_deduplication_token": token})
+            got, want = [
+                await store._query(f"SELECT {names}, {typed} FROM {store.db}.logs ORDER BY record_id", {})
+                for store in (tree, main)
+            ]
+            assert len(got) == len(columns[0])
+            assert got == want
+            await tree._run(tree._client.command, f"TRUNCATE TABLE {tree.db}.logs")
+            await main._run(main._client.command, f"TRUNCATE TABLE {main.db}.logs")
+    finally:
+        await tree.close()
+        await main.close()

@@ -65,6 +65,32 @@ def test_spike_new_error_template_and_error_rate_jump_are_detected_once() -> Non
     assert sorted(a.event_id for a in again) == sorted(a.event_id for a in found)
 
 
+def test_natively_decoded_records_give_the_anomalies_their_contract_records_give() -> None:
+    """The detector over the same stream read as the contract's records and as ``template_native``'s (whose
+    windows come from millisecond ticks), windows of several sizes, with sub-second and exact-boundary
+    event times: the same anomalies, field for field."""
+    from template_native import NativeRecord, decode_records
+
+    stream = synthetic_stream()
+    stream += [("ERROR", "disk full on /var", T0 + timedelta(minutes=10, microseconds=-1)),
+               ("ERROR", "disk full on /srv", T0 + timedelta(minutes=10)),
+               ("FATAL", "kernel panic", T0 + timedelta(minutes=10, seconds=59, microseconds=999_999))]
+    for window_s in (60, 300, 7):
+        results = []
+        for native in (False, True):
+            detector, registry, found = AnomalyDetector(AnomalyConfig(window_s=window_s, min_history=3)), TemplateRegistry(), []
+            for n, (level, message, at) in enumerate(stream):
+                rec = record(message, level=level, at=at, seq=n)
+                if native:
+                    (rec,), missed = decode_records([rec.model_dump_json().encode()])
+                    assert not missed and isinstance(rec, NativeRecord)
+                match = registry.assign(message)
+                found += detector.observe(rec, match.template_id, match.template, match.is_new, at)
+            found += detector.tick(stream[-1][2] + timedelta(minutes=15))
+            results.append(sorted((a.model_dump() for a in found), key=lambda a: a["event_id"]))
+        assert results[0] == results[1] and results[0]
+
+
 def test_redelivered_records_do_not_count_twice_and_cooldown_holds_repeats() -> None:
     detector = AnomalyDetector(AnomalyConfig(window_s=60, min_history=3, cooldown_s=600))
     stream = synthetic_stream()

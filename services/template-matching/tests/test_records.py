@@ -4,12 +4,15 @@ that ``LogRecord`` accepts (what msgspec refuses goes to the contract, whose rea
 from __future__ import annotations
 
 import json
+import random
 import typing
 from datetime import UTC, datetime, timedelta, timezone
 
 import msgspec
 import pytest
 from pydantic import ValidationError
+from template_native import NativeRecord, log_columns
+from template_native import decode_records as native_decode_records
 
 from logmesh_contracts import K8sRef, LogRecord
 from logmesh_runtime.kafka import Delivery
@@ -78,6 +81,10 @@ INVALID = [
 def as_dict(record: object) -> dict:
     if isinstance(record, LogRecord):
         return record.model_dump()
+    if isinstance(record, NativeRecord):
+        fields = {name: getattr(record, name) for name in LogRecord.model_fields}
+        fields["k8s"] = {name: getattr(record.k8s, name) for name in K8sRef.model_fields}
+        return fields
     return msgspec.to_builtins(record, builtin_types=(datetime,))
 
 
@@ -97,6 +104,10 @@ def test_sub_microsecond_digits_agree_to_the_stored_millisecond() -> None:
     raw = json.dumps({"event_id": "x", "org": "o", "timestamp": "2026-03-01T12:00:00.123456789Z",
                       "received_at": "2026-03-01T12:00:00Z", "message": "m"}).encode()
     assert epoch_ms(decode_record(raw).timestamp) == epoch_ms(LogRecord.model_validate_json(raw).timestamp)
+
+
+INVALID.append(b'{"event_id": "x", "org": "o", "timestamp": "2026-03-01T12:00:00Z", '
+               b'"received_at": "2026-03-01T12:00:00Z", "message": "m", "unkn\xffown": 1}')  # bad UTF-8 in a skipped key
 
 
 @pytest.mark.parametrize("value", INVALID)
@@ -174,7 +185,7 @@ def test_a_poll_decodes_exactly_as_its_values_do_one_at_a_time(values: list[str 
             assert got.errors() == contract.errors()
             continue
         assert not isinstance(got, Exception), got
-        assert type(got) is type(decode_record(delivery.value))
+        assert isinstance(got, NativeRecord) or type(got) is type(decode_record(delivery.value))
         assert as_dict(got) == expected.model_dump()
 
 
@@ -184,3 +195,121 @@ def test_timestamp_columns_convert_runs_of_equal_values_once_and_exactly() -> No
     values = [NOW, NOW, other_zone, naive, naive, NOW + timedelta(microseconds=999), NOW - timedelta(days=20000)]
     assert epoch_ms_column(values) == [epoch_ms(v) for v in values]
     assert epoch_ms_column([]) == []
+
+
+# ------------------------------------------------------------------ the native decoder against the contract
+
+def _ingestion_like(rng: random.Random, n: int) -> dict:
+    """A record as ingestion writes it (msgspec's spelling of ``LogRecord``)."""
+    at = datetime(2026, 3, 1, tzinfo=UTC) + timedelta(microseconds=rng.randrange(10**12))
+    return json.loads(LogRecord(
+        event_id=f"logs.raw-{n}", org="acme", timestamp=at, received_at=at + timedelta(milliseconds=3),
+        service=f"svc-{n % 5}", host=rng.choice([None, "node-1"]), level=rng.choice(["INFO", "ERROR", "DEBUG"]),
+        message=f"GET /items/{n} 200 in {n % 900}ms", k8s=K8sRef(namespace="shop", pod=f"svc-{n % 5}-abc"),
+        metadata=rng.choice([{}, {"trace": str(n)}]),
+    ).model_dump_json())
+
+
+_STRINGS = ["", "plain", "ünïcødé ✓", "🦀", "x" * 128, "é" * 128, "é" * 129, "x" * 129, "s" * 256, "s" * 257,
+            r"tab\tquote\"back\\slash\/", r"\u00e9\u0000", r"\ud83e\udd80", r"\ud800", r"\udc00x", r"\ud800\u0041",
+            r"\x", r"\u12", "raw\x1fctl", r"\b\f\r\n", "del\x7f"]  # JSON source: escapes as written
+_TIMES = ["2026-03-01T12:00:00Z", "2026-03-01T12:00:00.5Z", "2026-03-01T12:00:00.123456Z",
+          "2026-03-01T12:00:00.1234567Z", "2026-03-01T12:00:00+00:00", "2026-03-01T12:00:00-00:00",
+          "2026-03-01T12:00:00+01:00", "2026-03-01T12:00:00z", "2026-03-01t12:00:00Z", "2026-03-01 12:00:00Z",
+          "2024-02-29T00:00:00Z", "2023-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2000-02-29T23:59:59.999999Z",
+          "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z", "0000-01-01T00:00:00Z", "2026-13-01T00:00:00Z",
+          "2026-04-31T00:00:00Z", "2026-03-01T24:00:00Z", "2026-03-01T12:60:00Z", "2026-03-01T12:00:60Z",
+          "2026-03-01T12:00:00.Z", "2026-03-01T12:00:00", "2026-03-01T12:00Z", "2026-03-01", "1969-12-31T23:59:59.999Z",
+          "1970-01-01T00:00:00.0001Z"]
+_OTHER = ["null", "true", "false", "0", "1", "-1", "1.0", "1e3", "01", "99999999999999999999", '""', "[]", "{}",
+          '{"pod": "p"}', '{"pod": null, "pod": "q"}', '{"nope": "x"}', '{"k": "v"}', '{"k": 1}', '{"k": "v", "k": "w"}']
+
+
+def _fuzzed_values(rng: random.Random, count: int) -> list[bytes]:
+    keys = list(LogRecord.model_fields)
+    out: list[bytes] = []
+    for n in range(count):
+        fields = {k: json.dumps(v, ensure_ascii=rng.random() < 0.5) for k, v in _ingestion_like(rng, n).items()}
+        for _ in range(rng.choice([0, 0, 1, 1, 2, 3])):
+            key = rng.choice([*keys, "extra"])
+            pick = rng.random()
+            if pick < 0.1:
+                fields.pop(key, None)
+            elif pick < 0.35 and key in ("timestamp", "received_at"):
+                fields[key] = f'"{rng.choice(_TIMES)}"'
+            elif pick < 0.7:
+                fields[key] = f'"{rng.choice(_STRINGS)}"'
+            else:
+                fields[key] = rng.choice(_OTHER)
+        items = [f'"{k}":{v}' for k, v in fields.items()]
+        rng.shuffle(items)
+        if rng.random() < 0.05:
+            items.append(rng.choice(items))  # a key twice
+        space = rng.choice(["", " ", "\n\t "])
+        text = "{" + space + ("," + space).join(items) + space + "}"
+        raw = text.encode()
+        pick = rng.random()
+        if pick < 0.02:
+            raw = raw[: rng.randrange(len(raw))]  # cut short
+        elif pick < 0.04:
+            raw += rng.choice([b" x", b"}", b"\xff", b" \n"])
+        elif pick < 0.06:
+            at = rng.randrange(len(raw))
+            raw = raw[:at] + rng.choice([b"\xc3", b"\xff", b"\x01", b'"']) + raw[at:]
+        out.append(raw)
+    return out
+
+
+def test_the_native_decoder_reads_only_what_the_contract_accepts_and_reads_it_the_same() -> None:
+    """Fuzzed values around the mesh's spelling (escapes, unicode, limits, every timestamp spelling near the
+    grammar, missing, extra, repeated and mistyped fields, invalid JSON and UTF-8): wherever the native
+    decoder answers a record, the contract accepts the same bytes and holds the same fields, and its ticks
+    are the contract's timestamps in milliseconds; wherever the contract refuses, the native decoder
+    answers None (the poll decoder then gives the contract's error). Most values take the native path."""
+    rng = random.Random(21)
+    values = [value.encode() if isinstance(value, str) else value for value in VALID + INVALID]
+    values += _fuzzed_values(rng, 4000)
+    native, missed = native_decode_records(values)
+    assert missed == sum(r is None for r in native)
+    taken = 0
+    for value, got in zip(values, native, strict=True):
+        try:
+            contract = LogRecord.model_validate_json(value)
+        except ValidationError:
+            assert got is None, value
+            continue
+        if got is None:
+            continue
+        taken += 1
+        assert as_dict(got) == contract.model_dump(), value
+        assert got.timestamp.utcoffset() == timedelta(0) and got.received_at.utcoffset() == timedelta(0)
+        assert (got.ts_ms, got.received_ms) == (epoch_ms(contract.timestamp), epoch_ms(contract.received_at))
+    assert taken > len(values) // 3
+    polled = decode_records(deliveries(values))
+    for value, got in zip(values, polled, strict=True):
+        try:  # whatever the native decoder leaves goes the Python path, value by value, as before
+            expected = decode_record(value)
+        except Exception as python_path:  # the contract's ValidationError, or msgspec's refusal of bad UTF-8
+            assert type(got) is type(python_path) and str(got) == str(python_path)
+            continue
+        assert as_dict(got) == as_dict(expected)
+        LogRecord.model_validate_json(value)  # nothing the contract refuses is accepted
+
+
+def test_native_columns_are_the_columns_of_the_same_records() -> None:
+    """``LogColumns.of`` over a natively decoded poll (one native call) equals the column-by-column build
+    over the same values decoded by msgspec."""
+    rng = random.Random(5)
+    values = [json.dumps(_ingestion_like(rng, n)).encode() for n in range(200)]
+    values.append(full_record().model_dump_json().encode())
+    native, missed = native_decode_records(values)
+    assert missed == 0
+    tids = [f"tpl-{n % 7}" for n in range(len(values))]
+    fast = LogColumns.of(native, tids)
+    slow = LogColumns.of([decode_record(v) for v in values], tids)
+    assert isinstance(decode_record(values[0]), RecordView)
+    assert fast.columns == slow.columns
+    assert [type(v) for v in fast.columns[15]] == [bool] * len(values)
+    assert log_columns(native, tids) is not None
+    mixed = LogColumns.of([*native[:3], decode_record(values[3])], tids[:4])  # not all native: column by column
+    assert list(mixed) == list(LogColumns.of([decode_record(v) for v in values[:4]], tids[:4]))

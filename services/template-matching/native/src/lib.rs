@@ -11,6 +11,8 @@ use std::borrow::Cow;
 use pyo3::prelude::*;
 
 mod index;
+mod native_block;
+mod records;
 
 pub(crate) const VAR: &str = "<*>";
 
@@ -845,5 +847,10 @@ fn template_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(mask_line, m)?)?;
     m.add_function(wrap_pyfunction!(mask_dates, m)?)?;
     m.add_class::<index::TemplateIndex>()?;
+    m.add_function(wrap_pyfunction!(native_block::native_block, m)?)?;
+    m.add_function(wrap_pyfunction!(records::decode_records, m)?)?;
+    m.add_function(wrap_pyfunction!(records::log_columns, m)?)?;
+    m.add_class::<records::NativeRecord>()?;
+    m.add_class::<records::NativeK8s>()?;
     Ok(())
 }

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from template_native import NativeRecord
+from template_native import log_columns as native_log_columns
+
 from logmesh_contracts import (
     EvidenceItem,
     EvidencePart,
@@ -97,6 +100,12 @@ class LogColumns:
         if len(records) != len(template_ids):
             raise ValueError(f"{len(records)} records but {len(template_ids)} template ids")
         batch = cls.__new__(cls)
+        if isinstance(template_ids, list):
+            try:  # a poll the native decoder read whole: its columns in one native call
+                batch.columns = tuple(native_log_columns(records, template_ids))
+                return batch
+            except TypeError:  # not all NativeRecords (a value took the Python path): column by column
+                pass
         k8s = [r.k8s for r in records]
         batch.columns = (
             [r.org for r in records], [r.service for r in records], epoch_ms_column([r.timestamp for r in records]),
@@ -334,6 +343,7 @@ class AnomalyDetector:
         self._seen_before: set[str] = set()
         self._seen_capacity = seen_capacity
         self._last_window = (_EPOCH, _EPOCH, _EPOCH)  # [low, high) -> window start, of the latest record
+        self._last_window_ms = (0, 0, _EPOCH)  # the same in epoch milliseconds, for natively decoded records
 
     def _window_start(self, ts: datetime) -> datetime:
         if ts.tzinfo is None:
@@ -345,6 +355,22 @@ class AnomalyDetector:
         start = datetime.fromtimestamp(seconds - seconds % self.config.window_s, UTC)
         self._last_window = (start, start + timedelta(seconds=self.config.window_s), start)
         return start
+
+    def _record_window_start(self, record: Record) -> datetime:
+        """:meth:`_window_start` of the record's event time; a natively decoded record's millisecond ticks
+        give the same window without building its datetime (``int(ts.timestamp())`` is ``ms // 1000`` from
+        the epoch on)."""
+        ms: int = record.ts_ms if type(record) is NativeRecord else -1  # type: ignore[union-attr]
+        if ms >= 0:
+            low, high, start = self._last_window_ms
+            if low <= ms < high:
+                return start
+            seconds = ms // 1000
+            first = seconds - seconds % self.config.window_s
+            start = datetime.fromtimestamp(first, UTC)
+            self._last_window_ms = (first * 1000, (first + self.config.window_s) * 1000, start)
+            return start
+        return self._window_start(record.timestamp)
 
     def observe(
         self, record: Record, template_id: str, template: str, is_new: bool, now: datetime
@@ -358,7 +384,7 @@ class AnomalyDetector:
             self._seen_before, self._seen = seen, set()
         anomalies: list[LogAnomaly] = []
         key = (record.org, record.service)
-        start = self._window_start(record.timestamp)
+        start = self._record_window_start(record)
         stream = self._streams.get(key)
         if stream is None:
             stream = self._streams[key] = _Stream(_Window(start), deque(maxlen=self.config.baseline_windows))
@@ -458,7 +484,7 @@ class AnomalyDetector:
     ) -> list[LogAnomaly]:
         if not is_new or not level_at_least(record.level, self.config.new_template_min_level):
             return []
-        window = _Window(self._window_start(record.timestamp), k8s=record.k8s)
+        window = _Window(self._record_window_start(record), k8s=record.k8s)
         end = window.start + timedelta(seconds=self.config.window_s)
         severity = "critical" if record.level == "FATAL" else "warning" if record.level == "ERROR" else "info"
         anomaly = self._anomaly(

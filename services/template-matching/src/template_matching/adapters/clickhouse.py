@@ -21,6 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
+from template_native import native_block
+
 from logmesh_contracts import LogAnomaly, TemplateEvent
 from logmesh_runtime.kafka import TransientError
 from template_matching.domain import LOG_COLUMNS, TEMPLATE_COLUMNS, LogColumns, TemplateSummary, template_row
@@ -48,6 +50,11 @@ _LOG_WIRE_TYPES = [
     for name in LOG_COLUMNS
 ]
 
+
+# how template_native.native_block writes each wire type: 0 String, 1 Int64 (DateTime64(3) ticks), 2 Bool, 3 Map
+_LOG_WIRE_KINDS = [
+    {"String": 0, "DateTime64(3, 'UTC')": 1, "Bool": 2, "Map(String, String)": 3}[wire] for wire in _LOG_WIRE_TYPES
+]
 
 _RECORD_ID = LOG_COLUMNS.index("record_id")
 
@@ -235,11 +242,22 @@ class ClickHouseStore:
         # a column holding only its table default ('', {}, false: e.g. the k8s fields of host logs) is left
         # out; ClickHouse fills the default, and the client serialises ~20k fewer values per column
         sent = [i for i, column in enumerate(batch.columns) if i not in _DEFAULTED_LOG_COLUMNS or any(column)]
-        await self._run(
-            self._client.insert, "logs", [batch.columns[i] for i in sent], database=self.db,
-            column_names=[_LOG_COLUMN_NAMES[i] for i in sent], column_type_names=[_LOG_WIRE_TYPES[i] for i in sent],
-            column_oriented=True, settings=settings,
-        )
+        await self._run(self._insert_log_columns, [batch.columns[i] for i in sent], sent, settings)
+
+    def _insert_log_columns(self, columns: list[list[Any]], sent: list[int], settings: dict[str, Any]) -> None:
+        """The Native block written in one native call and sent as it is (``raw_insert``: same statement,
+        settings and dedup token); values it does not take (not the record path's plain types) go through
+        clickhouse-connect's column writers, which judge them as before."""
+        names = [_LOG_COLUMN_NAMES[i] for i in sent]
+        try:
+            block = native_block(names, [_LOG_WIRE_TYPES[i] for i in sent], [_LOG_WIRE_KINDS[i] for i in sent],
+                                 columns)
+        except ValueError:
+            self._client.insert("logs", columns, database=self.db, column_names=names,
+                                column_type_names=[_LOG_WIRE_TYPES[i] for i in sent], column_oriented=True,
+                                settings=settings)
+            return
+        self._client.raw_insert(f"{self.db}.logs", names, block, settings=settings, fmt="Native")
 
     async def upsert_templates(self, events: Sequence[TemplateEvent]) -> None:
         if events:
