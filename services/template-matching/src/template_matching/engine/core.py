@@ -692,6 +692,43 @@ def _is_word_edit(a: str, t: str) -> bool:
     return not (VAR in a or VAR in t or "=" in pre)
 
 
+# joins between the parts of a compound value ("https://host:443", "session:<id>", "a|b|c"):
+# a bracket, "=", "_" or "-" next to the differing part makes it a name of its own
+# ("LOGIN(uid=<*>)" / "LOGOUT(uid=<*>)", "attempt_<*>_m_<*>" / "_r_")
+_PART_JOINS = frozenset(":/|@.")
+
+
+def _glued_part(a: str, t: str) -> bool:
+    """Template token ``a`` and line token ``t`` are one compound value that differs in one
+    part: both hold a masked value outside the differing part, the differing parts are
+    single alphanumeric words, and they are joined to the rest only by ":", "/", "|", "@"
+    or "." (a scheme before a host, a key's namespace before its id). A word glued to a
+    masked value without a space is a piece of that value, not a keyword of the message."""
+    if VAR not in a or VAR not in t:
+        return False
+    pre, suf = _common(a, t)
+    da = a[len(pre) : len(a) - len(suf)]
+    dt = t[len(pre) : len(t) - len(suf)]
+    if not (da.isalnum() and dt.isalnum()) or VAR not in pre + suf:
+        return False
+    # the part touches a masked value across one short join ("https:/" "<*>", "<*>" "|" ...):
+    # a label before a structure ("mapResourceRequest:<memory:<*>") or padding
+    # ("dcbf.........<*>") is not a part of one value
+    return _joined_to_value(pre, True) or _joined_to_value(suf, False)
+
+
+def _joined_to_value(side: str, before: bool) -> bool:
+    """Whether ``side`` (the text before the differing part when ``before``, else after
+    it) reaches a masked value through one to three of _PART_JOINS."""
+    k = 0
+    n = len(side)
+    while k < n and k < 4 and side[n - 1 - k if before else k] in _PART_JOINS:
+        k += 1
+    if not 1 <= k <= 3:
+        return False
+    return side[: n - k].endswith(VAR) if before else side[k:].startswith(VAR)
+
+
 def _other_statement(a: str, t: str, tpl: tuple[str, ...]) -> bool:
     """Template token ``a`` (of template ``tpl``) and line token ``t`` show that the line is
     another statement, whatever else it shares with the template: the quoted messages of two
@@ -1188,7 +1225,10 @@ class TemplateEngine:
         marked = any(t[:1] in "+-" or t.startswith(_MESSAGE_KEYS) for t in toks)
         for c in candidates:
             ct = c.tokens
-            eq = sum(1 for a, t in zip(ct, toks, strict=True) if a != VAR and (a == t or (a in framed and _wild_ok(a, t))))
+            eq = sum(
+                1 for a, t in zip(ct, toks, strict=True)
+                if a != VAR and (a == t or (a in framed and _wild_ok(a, t)) or (vshape and _glued_part(a, t)))
+            )
             if eq < need or (
                 marked and any(_other_statement(a, t, ct) for a, t in zip(ct, toks, strict=True) if a != t)
             ):
@@ -1210,7 +1250,7 @@ class TemplateEngine:
                     words.append(i)
                 elif (
                     _is_word_edit(a, t)
-                    and not (vshape and (self._pair_is_values(a, t) or self._state_pair(ct, i, t)))
+                    and not (vshape and (self._pair_is_values(a, t) or self._state_pair(ct, i, t) or _glued_part(a, t)))
                     and not json_value_at(ct, i)  # a JSON record's field value (see masking)
                 ):
                     # two different words: maybe different templates, maybe a variable
