@@ -1275,3 +1275,36 @@ def test_a_quoted_text_inside_a_json_message_is_one_value_of_any_length() -> Non
     # another message of the same record shape stays apart
     other = lines[0].replace("stored artifact for commit", "no artifact for commit")
     assert len(set(_groups([*lines, other]))) == 2
+
+
+# ----------------------------------------------------------------- ninth pass
+
+
+def test_a_scheme_glued_to_a_host_is_a_part_of_the_value() -> None:
+    # urllib3: the scheme is glued to the masked host; "http" / "https" are two values of it
+    lines = [f'DEBUG:urllib3.connectionpool:{s}://{h}:{p} "{m} /v1/x/{i} HTTP/1.1" 200 {i * 7}'
+             for i, (s, h, p, m) in enumerate([("https", "api.stripe.com", 443, "POST"),
+                                               ("http", "orders.shop.svc", 8080, "PATCH"),
+                                               ("https", "s3.amazonaws.com", 443, "GET"),
+                                               ("http", "cart.shop.svc", 8080, "GET")])]
+    assert len(set(_groups(lines))) == 1
+
+
+def test_a_key_namespace_glued_to_an_id_is_a_part_of_the_value() -> None:
+    # memcached / Redis keys: "user:<id>", "session:<id>" are keys of one statement
+    lines = [f">{20 + i} sending key {ns}:{i * 7919:x}{i}" for i, ns in enumerate(["user", "session", "cart", "user"])]
+    assert len(set(_groups(lines))) == 1
+    assert _groups(lines)[0] == "><*> sending key <*>"
+
+
+def test_a_name_glued_to_a_bracketed_value_or_padding_stays_a_word() -> None:
+    # a name before its bracketed argument is a keyword ("LOGIN(uid=0)" / "LOGOUT(uid=0)"),
+    # and a word before a run of padding dots is one too (BGL "dcbf........." / "icbi.........")
+    from template_matching.engine.core import _glued_part
+
+    assert not _glued_part("LOGIN(uid=<*>)", "LOGOUT(uid=<*>)")
+    assert not _glued_part("attempt_<*>_m_<*>", "attempt_<*>_r_<*>")
+    assert not _glued_part("mapResourceRequest:<memory:<*>,", "reduceResourceRequest:<memory:<*>,")
+    assert _glued_part("user:<*>", "session:<*>") and _glued_part("DEBUG:<*>:https:/<*>", "DEBUG:<*>:http:/<*>")
+    lines = [f"data store interrupt caused by {w}.........{i}" for i, w in enumerate(["dcbf", "icbi"] * 2)]
+    assert len(set(_groups(lines))) == 2

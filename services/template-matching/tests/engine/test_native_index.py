@@ -143,6 +143,9 @@ def _fuzzed(count: int, seed: int) -> list[str]:
         lambda: rng.choice(["true", "null", "FALSE", "0x1F", "/var/log/x", "http://a/b?c=1", "--", "****"]),
         lambda: f"partitions: {', '.join(rng.choice(['t-0', 't-1', 'q-2']) for _ in range(rng.randint(1, 3)))}",
         lambda: rng.choice(words),
+        # parts glued to masked values (a scheme before a host, a key's namespace)
+        lambda: f"{rng.choice(['http', 'https'])}://h{rng.randint(0, 9)}.example:{rng.randint(1, 9999)}",
+        lambda: f"{rng.choice(['user', 'session', 'cart'])}:{rng.getrandbits(40):x}",
     ]
     shapes = []
     for _ in range(40):

@@ -698,6 +698,10 @@ def _is_word_edit(a: str, t: str) -> bool:
 _PART_JOINS = frozenset(":/|@.")
 
 
+# a token that may hold such a part (letters or digits across a join next to a variable)
+_GLUE = re.compile(r"[A-Za-z][A-Za-z0-9]*[:/|@.]{1,3}<\*>|<\*>[:/|@.]{1,3}[A-Za-z0-9]*[A-Za-z]")
+
+
 def _glued_part(a: str, t: str) -> bool:
     """Template token ``a`` and line token ``t`` are one compound value that differs in one
     part: both hold a masked value outside the differing part, the differing parts are
@@ -1208,16 +1212,20 @@ class TemplateEngine:
                 lst = postings.get((i, m.group(1) + VAR + m.group(3)))
                 if lst is not None:
                     lists.append(lst)
-        if len(lists) < need:
+        # a token with a part glued to a masked value may count as equal without being in
+        # the postings (see _glued_part): the bound then needs that many fewer lists
+        vshape = self.config.value_shapes
+        glued = sum(1 for t in toks if VAR in t and _GLUE.search(t) is not None) if vshape else 0
+        posted = max(1, need - glued)
+        if len(lists) < posted:
             return None, []
         lists.sort(key=len)
         candidates: set[_Cluster] = set()
-        for lst in lists[: len(lists) - need + 1]:
+        for lst in lists[: len(lists) - posted + 1]:
             candidates.update(lst)
         best = None
         best_score: tuple[int, bool, int, int] = (-(n + 1), False, -1, -1)
         best_words: list[int] = []
-        vshape = self.config.value_shapes
         # a name whose bracketed argument is a variable ("DHCPACK(<*>)", "query[<*>]") is a
         # constant word of the message when the line has that name: it counts as equal
         framed = {t for c in candidates for t in c.tokens if _FRAMED.match(t)}
