@@ -1308,3 +1308,21 @@ def test_a_name_glued_to_a_bracketed_value_or_padding_stays_a_word() -> None:
     assert _glued_part("user:<*>", "session:<*>") and _glued_part("DEBUG:<*>:https:/<*>", "DEBUG:<*>:http:/<*>")
     lines = [f"data store interrupt caused by {w}.........{i}" for i, w in enumerate(["dcbf", "icbi"] * 2)]
     assert len(set(_groups(lines))) == 2
+
+
+def test_a_level_word_closing_a_bracketed_header_is_a_field_of_the_header() -> None:
+    # Serilog's console format: "[time LEVEL]"; the level is a field, the message is one
+    lines = [f"[12:00:{10 + i:02} {lvl}] HTTP GET /api/items/{i} responded {code} in {i * 3}.5 ms"
+             for i, (lvl, code) in enumerate([("INF", 200), ("ERR", 500), ("INF", 201), ("ERR", 503)])]
+    assert len(set(_groups(lines))) == 1
+    # a word closing a comma list after a value is an argument, kept (Mac's "(<*>, powerd)")
+    lines = [f"PM response took {i + 1} ms ({i}, {w})" for i, w in enumerate(["powerd", "WeChat"] * 2)]
+    assert len(set(_groups(lines))) == 2
+
+
+def test_a_block_of_pipe_separated_fields_is_one_value() -> None:
+    # logback MDC "%X{connector}|%X{server}|%X{task}": empty for the worker, filled for tasks
+    mdc = ["||", "MySQL|dbserver1|task", "Postgres|orders|task", "||"]
+    lines = [f"2026-12-03 10:00:0{i},120 INFO {m} WorkerSourceTask{{id=c-{i}}} Committing offsets for {i * 5} "
+             "acknowledged messages [org.apache.kafka.connect.runtime.WorkerSourceTask]" for i, m in enumerate(mdc)]
+    assert len(set(_groups(lines))) == 1

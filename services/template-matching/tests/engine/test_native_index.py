@@ -146,6 +146,9 @@ def _fuzzed(count: int, seed: int) -> list[str]:
         # parts glued to masked values (a scheme before a host, a key's namespace)
         lambda: f"{rng.choice(['http', 'https'])}://h{rng.randint(0, 9)}.example:{rng.randint(1, 9999)}",
         lambda: f"{rng.choice(['user', 'session', 'cart'])}:{rng.getrandbits(40):x}",
+        # header fields: a level closing a bracket after a time, a block of "|" fields
+        lambda: f"[{rng.randint(0, 23):02}:{rng.randint(0, 59):02}:01 {rng.choice(['INF', 'ERR', 'WRN'])}]",
+        lambda: rng.choice(["||", "MySQL|db1|task", "Postgres|orders|snapshot"]),
     ]
     shapes = []
     for _ in range(40):

@@ -733,6 +733,16 @@ def _joined_to_value(side: str, before: bool) -> bool:
     return side[: n - k].endswith(VAR) if before else side[k:].startswith(VAR)
 
 
+def _same_fields(words: tuple[str, ...]) -> bool:
+    """Words made of the same number (at least three) of "|"-separated fields, each empty or
+    one name ("||" / "MySQL|dbserver1|task": a logback MDC block): one value per field."""
+    n = words[0].count("|")
+    return n >= 2 and all(
+        w.count("|") == n and all(f == "" or f.replace("-", "").replace("_", "").isalnum() for f in w.split("|"))
+        for w in words
+    )
+
+
 def _other_statement(a: str, t: str, tpl: tuple[str, ...]) -> bool:
     """Template token ``a`` (of template ``tpl``) and line token ``t`` show that the line is
     another statement, whatever else it shares with the template: the quoted messages of two
@@ -1848,11 +1858,25 @@ class TemplateEngine:
             return True
         if all(_bracketed_name(w) for w in (word, *group.values)):
             return True
+        if self._header_field(group, word) or _same_fields((word, *group.values)):
+            return True
         if _bracket_argument((word, *group.values)):
             return True
         # one identifier-shaped word among them says the position holds names
         # ("nginx", "api", "istio-proxy"): plain keywords seldom alternate with one
         return _value_shaped(word) or any(_value_shaped(v) for v in group.values)
+
+    def _header_field(self, group: _Siblings, word: str) -> bool:
+        """A word that closes a bracket opened by a token holding a masked value is a field
+        of a line header ("[12:00:01 INF]" / "[12:00:01 ERR]": time then level), not a
+        keyword of the message."""
+        if not self.config.enum_after_label or group.pos == 0:
+            return False
+        prev = group.members[0].tokens[group.pos - 1]
+        if prev[:1] not in "[(" or VAR not in prev or _OPEN[prev[0]] in prev or prev.endswith(","):
+            return False  # after "(<*>," the word is an argument of a list (Mac's "(<*>, powerd)")
+        close = _OPEN[prev[0]]
+        return all(w.endswith(close) and w[:-1].isalpha() for w in (word, *group.values))
 
     def _enum_after_label(self, group: _Siblings, word: str) -> bool:
         """Enum constants printed after a label are values of that label
