@@ -1326,3 +1326,13 @@ def test_a_block_of_pipe_separated_fields_is_one_value() -> None:
     lines = [f"2026-12-03 10:00:0{i},120 INFO {m} WorkerSourceTask{{id=c-{i}}} Committing offsets for {i * 5} "
              "acknowledged messages [org.apache.kafka.connect.runtime.WorkerSourceTask]" for i, m in enumerate(mdc)]
     assert len(set(_groups(lines))) == 1
+
+
+def test_a_bare_http_method_before_its_target_later_in_the_line_is_a_field() -> None:
+    # Gin's request log: the method is a field of the request wherever it stands
+    lines = [f'[GIN] 2026/12/03 - 06:41:{10 + i} | 200 |  {i + 1}18.341041ms |       127.0.0.{i} | {m}      "/api/{p}"'
+             for i, (m, p) in enumerate([("GET", "tags"), ("POST", "show"), ("HEAD", ""), ("POST", "chat")])]
+    assert len(set(_groups(lines))) == 1
+    # a method that is not followed by a value keeps its statement ("allowed methods: GET only")
+    lines = [f"route {i} allows {m} only" for i, m in enumerate(["GET", "POST"] * 2)]
+    assert len(set(_groups(lines))) == 2

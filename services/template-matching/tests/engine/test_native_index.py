@@ -149,6 +149,8 @@ def _fuzzed(count: int, seed: int) -> list[str]:
         # header fields: a level closing a bracket after a time, a block of "|" fields
         lambda: f"[{rng.randint(0, 23):02}:{rng.randint(0, 59):02}:01 {rng.choice(['INF', 'ERR', 'WRN'])}]",
         lambda: rng.choice(["||", "MySQL|db1|task", "Postgres|orders|snapshot"]),
+        # a bare HTTP method before its target anywhere in a line
+        lambda: f'| {rng.choice(["GET", "POST", "HEAD"])} "/api/{rng.randint(0, 99)}"',
     ]
     shapes = []
     for _ in range(40):

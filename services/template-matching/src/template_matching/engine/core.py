@@ -1080,8 +1080,13 @@ _HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "O
 def _request_method(tpl: tuple[str, ...], toks: tuple[str, ...], words: list[int]) -> bool:
     """The only differing word is an HTTP method opening a request line, followed by its
     target ("GET /orders/7 200 1.2 ms - 512", morgan and other request loggers): the request's
-    first field, as it is inside an access line. Other first words tell messages apart."""
-    return words == [0] and len(tpl) > 2 and tpl[0] in _HTTP_METHODS and toks[0] in _HTTP_METHODS and VAR in tpl[1]
+    first field, as it is inside an access line. Other first words tell messages apart. The
+    same holds for a bare method later in the line before its target (Gin's "... | 127.0.0.1 |
+    POST "/api/show""): a field of the request; a quoted method ('"GET') is not this rule's."""
+    if len(words) != 1 or len(tpl) <= 2:
+        return False
+    i = words[0]
+    return i + 1 < len(tpl) and tpl[i] in _HTTP_METHODS and toks[i] in _HTTP_METHODS and VAR in tpl[i + 1]
 
 
 class TemplateEngine:
