@@ -1336,3 +1336,15 @@ def test_a_bare_http_method_before_its_target_later_in_the_line_is_a_field() -> 
     # a method that is not followed by a value keeps its statement ("allowed methods: GET only")
     lines = [f"route {i} allows {m} only" for i, m in enumerate(["GET", "POST"] * 2)]
     assert len(set(_groups(lines))) == 2
+
+
+def test_a_label_opening_the_message_after_a_header_of_values_tells_messages_apart() -> None:
+    # Laravel's queue worker: "Processing:" / "Processed:" / "Failed:" are three statements,
+    # though the line is mostly values (a record's field would merge at once)
+    jobs = ["App\\Jobs\\SendMail", "App\\Listeners\\SyncStock", "App\\Jobs\\Invoice"]
+    labels = ["Processing:", "Processed:", "Failed:"] * 6
+    lines = [f"[2026-12-03 10:00:{10 + i}][{100 + i}] {w} {jobs[(i // 3) % 3]}" for i, w in enumerate(labels)]
+    groups = _groups(lines)
+    # no template holds two statements' lines
+    assert all(w in g for w, g in zip(labels, groups, strict=True))
+    assert any(g.endswith("Processed: <*>") for g in groups)

@@ -151,6 +151,8 @@ def _fuzzed(count: int, seed: int) -> list[str]:
         lambda: rng.choice(["||", "MySQL|db1|task", "Postgres|orders|snapshot"]),
         # a bare HTTP method before its target anywhere in a line
         lambda: f'| {rng.choice(["GET", "POST", "HEAD"])} "/api/{rng.randint(0, 99)}"',
+        # a label opening the message after a header of values
+        lambda: f"[{rng.randint(0, 99)}][{rng.randint(0, 9)}] {rng.choice(['Processing:', 'Processed:'])} j-{rng.randint(0, 9)}",
     ]
     shapes = []
     for _ in range(40):

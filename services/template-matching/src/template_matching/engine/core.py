@@ -1781,6 +1781,11 @@ class TemplateEngine:
             # (a JSON record's values never count as words: what differs is its message)
             return False
         toks = c.tokens
+        if toks[words[0]][-1:] == ":" and toks[words[0]][:-1].isalpha() and all(VAR in t for t in toks[: words[0]]):
+            # a label opening the message after a header of values ("[<date> <time>][<pid>]
+            # Processing: <job>" / "Processed:" / "Failed:") names what the message says, as a
+            # first word does: it tells messages apart
+            return False
         # in a line of many fields the empty-field marker "-" holds a (missing) value too;
         # in a short line it is as often a separator ("BIOS-e820: <*> - <*> (usable)")
         empty = _EMPTY if len(toks) >= _RECORD_FIELDS else frozenset()
