@@ -162,14 +162,15 @@ async def test_alertmanager_notifications_become_one_message_per_alert_state(
 
         assert (await http.post(f"{alertmanager}/api/v2/alerts", json=postable)).status_code == 200
 
-        # Alertmanager notifies, then re-sends every repeat_interval: wait for three deliveries.
+        # Alertmanager notifies, then re-sends every repeat_interval: wait for three deliveries and for the
+        # re-sent alerts to be counted as duplicates (a first flush may carry one of the two alerts only)
         async def repeated() -> bool:
             metrics = await intake_metrics()
-            return counter(metrics, "logmesh_alert_intake_requests_total", code="200") >= 3 and counter(
-                metrics, "logmesh_alert_intake_requests_total", code="401"
-            ) >= 1
+            return (counter(metrics, "logmesh_alert_intake_requests_total", code="200") >= 3
+                    and counter(metrics, "logmesh_alert_intake_requests_total", code="401") >= 1
+                    and counter(metrics, "logmesh_alert_intake_alerts_total", outcome="duplicate") >= 4)
 
-        await eventually(repeated, "three accepted notifications and one refused")
+        await eventually(repeated, "three accepted notifications, four re-sent alerts and one refused")
         firing = await alerts()
         assert sorted(a.labels["pod"] for a in firing) == ["checkout-1", "checkout-2"]  # once each, nothing refused
         for alert in firing:
