@@ -45,6 +45,11 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   worker, memcached -vv, Python logging (urllib3, werkzeug), Serilog (console and compact
   JSON), Rust tracing (tower-http), Kafka Connect and Debezium, Trino, Ray, Pulsar, Jaeger,
   Crossplane; 55 event types.
+* ``InfraPlatform`` (written before any rule change of the ninth issue-15 pass, scored
+  once): the Linux kernel through rsyslog (netfilter LOG with UFW prefixes, OOM killer,
+  bridge and veth messages), auditd (SELinux AVC, SYSCALL, EXECVE, PAM records),
+  Mosquitto, rsyslog, Zabbix server, Apache Hive, HBase, OpenSearch, Knative autoscaler,
+  Kyverno, Rook, Nextcloud, django-structlog, Phoenix (Elixir Logger); 54 event types.
 
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
@@ -2049,11 +2054,465 @@ def runtime_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+# InfraPlatform: written before any rule change of the ninth issue-15 pass, scored once.
+# Ground truth as in RuntimePlatform (one event type per log statement, each argument one
+# <*>, object fields one <*> each with their keys constant, varying header fields one <*>
+# each, padding belongs to its value). Added here:
+# - a statement whose format prints one of several tails chosen by a branch of the code
+#   (netfilter's LOG target: a TCP tail or a UDP tail) is one event type per tail;
+# - a flag the format prints or omits together with its separator ("DF ", " major",
+#   " (all)", the TCP flag list "SYN " / "ACK PSH ") is one <*>, glued to what follows
+#   or precedes it exactly as printed, and is still its <*> when empty;
+# - the kernel's "%s: Killed process" prefix, the bridge's port state, the promiscuous
+#   "entered"/"left", auditd's PAM record type with its op, and log prefixes set by
+#   configuration ("[UFW BLOCK] ") are arguments of one statement, so one <*> each,
+#   however few their values and however many words they hold;
+# - a netdev name the kernel prints as the message's prefix (netdev_info: "cni0: ...") is
+#   an argument; uptime stamps ("[%5lu.%06lu]") keep their padding inside the value;
+# - a value that the software prints twice in one line (auditd's hostname= and addr=) is
+#   two <*>.
+INFRA_HOSTS = ["worker-1", "worker-2", "worker-3"]
+INFRA_MACS = ["0e:5f:1a:2b:3c:4d:0e:9a:8b:7c:6d:5e:08:00", "0a:11:22:33:44:55:0a:66:77:88:99:aa:08:00",
+              "02:42:ac:11:00:02:02:42:5e:1d:3a:01:08:00"]
+UFW_PREFIXES = ["[UFW BLOCK] ", "[UFW BLOCK] ", "[UFW BLOCK] ", "[UFW AUDIT] "]
+TCP_FLAGS = ["SYN ", "SYN ", "SYN ", "ACK PSH ", "ACK FIN ", "RST ", "ACK RST "]
+TCP_PORTS = ["22", "443", "6443", "10250", "3306", "23", "8080"]
+OOM_COMMS = ["java", "python3", "postgres", "node", "ruby"]
+OOM_GFP = [("cc0", "GFP_KERNEL"), ("cc0", "GFP_KERNEL"), ("140dca", "GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO"),
+           ("100cca", "GFP_HIGHUSER_MOVABLE"), ("400dc0", "GFP_KERNEL_ACCOUNT|__GFP_ZERO")]
+OOM_ADJ = ["-997", "936", "984", "1000"]
+OOM_MESSAGES = ["Memory cgroup out of memory", "Memory cgroup out of memory", "Memory cgroup out of memory", "Out of memory"]
+BRIDGE_STATES = ["blocking", "disabled", "forwarding", "forwarding"]
+AVC_PERMS = ["read", "write", "open", "read write", "getattr", "read open", "execute", "connectto"]
+AVC_COMMS = ["nginx", "postgres", "python3", "runc:[2:INIT]"]
+AVC_NAMES = ["index.html", "config.yaml", "ld.so.cache", "docker.sock", "pg_hba.conf"]
+AVC_DEVS = ["dm-0", "sda1", "overlay", "tmpfs"]
+AVC_SCONTEXTS = ["system_u:system_r:httpd_t:s0", "system_u:system_r:postgresql_t:s0", "system_u:system_r:container_t:s0:c{a},c{b}"]
+AVC_TCONTEXTS = ["unconfined_u:object_r:user_home_t:s0", "system_u:object_r:container_runtime_exec_t:s0",
+                 "system_u:object_r:var_run_t:s0", "system_u:object_r:etc_t:s0"]
+AVC_CLASSES = ["file", "dir", "sock_file", "unix_stream_socket"]
+AUDIT_EXES = [("sshd", "/usr/sbin/sshd", "59"), ("sudo", "/usr/bin/sudo", "59"), ("runc", "/usr/bin/runc", "257"),
+              ("cat", "/usr/bin/cat", "257"), ("chmod", "/usr/bin/chmod", "268")]
+AUDIT_KEYS = ["(null)", '"identity"', '"exec"', '"docker"', '"perm_mod"']
+EXECVE_ARGS = [["/bin/sh", "-c", "date"], ["ls", "-la", "/etc"], ["kubectl", "get", "pods", "-n", "shop", "-o", "wide"],
+               ["systemctl", "restart", "nginx"], ["cat", "/etc/shadow"], ["curl", "-s", "http://169.254.169.254/latest/meta-data/"],
+               ["whoami"], ["runc", "--root", "/run/containerd/runc/k8s.io", "init"]]
+PAM_RECORDS = [("USER_ACCT", "accounting", "pam_unix,pam_localuser"), ("CRED_ACQ", "setcred", "pam_env,pam_unix"),
+               ("USER_START", "session_open", "pam_selinux,pam_loginuid,pam_selinux,pam_namespace,pam_keyinit,pam_keyinit,pam_limits,pam_systemd,pam_unix,pam_umask,pam_lastlog"),
+               ("USER_END", "session_close", "pam_selinux,pam_loginuid,pam_selinux,pam_namespace,pam_keyinit,pam_keyinit,pam_limits,pam_systemd,pam_unix,pam_umask,pam_lastlog"),
+               ("CRED_DISP", "setcred", "pam_env,pam_unix"), ("USER_AUTH", "authentication", "?")]
+PAM_ACCTS = ["root", "deploy", "alice"]
+MQTT_CLIENTS = ["zigbee2mqtt", "sensor-livingroom", "homeassistant", "nodered-7f3a", "shelly-plug-b4e62d"]
+MQTT_USERS = ["zigbee", "sensors", "hass"]
+MQTT_TOPICS = ["zigbee2mqtt/kitchen_plug", "home/livingroom/temperature", "homeassistant/sensor/power/state",
+               "shellies/shelly-plug-b4e62d/relay/0/power", "zigbee2mqtt/bridge/state"]
+RSYSLOG_ACTIONS = [("action-0-builtin:omfwd", "builtin:omfwd"), ("action-3-builtin:omfwd", "builtin:omfwd"),
+                   ("action-1-omelasticsearch", "omelasticsearch")]
+ZBX_HOSTS = ["web-01", "db-primary", "Zabbix server", "edge-router"]
+ZBX_KEYS = ["vfs.fs.size[/,pfree]", "system.cpu.load[all,avg1]", "net.if.in[eth0]", "proc.num[nginx]", "agent.ping",
+            "vfs.fs.size[/var/lib/docker,pused]", "web.page.get[localhost,/status,8080]"]
+ZBX_ERRORS = ["Cannot obtain filesystem information: [2] No such file or directory", "Unsupported item key.",
+              "Timeout while executing a shell script.", "Cannot find information for this network interface in /proc/net/dev."]
+HIVE_SQL = ["SELECT count(*) FROM web_logs WHERE dt='2026-12-02'", "show databases", "use analytics",
+            "INSERT OVERWRITE TABLE daily_orders PARTITION (dt='2026-12-02') SELECT customer_id, sum(total) FROM orders WHERE dt='2026-12-02' GROUP BY customer_id",
+            "DESCRIBE FORMATTED orders", "SELECT * FROM customers LIMIT 100", "MSCK REPAIR TABLE web_logs"]
+HBASE_RS = ["hbase-rs-0", "hbase-rs-1", "hbase-rs-2"]
+HBASE_TABLES = ["usertable", "events", "hbase:meta"]
+HBASE_CFS = ["cf", "d", "info"]
+OS_NODES = ["opensearch-node1", "opensearch-node2", "opensearch-cluster-master-0"]
+OS_INDICES = ["logs-2026.12.03", "metrics-2026.12.03", ".opendistro-job-scheduler-lock", "security-auditlog-2026.12.03"]
+OS_CAUSES = ["auto(bulk api)", "auto(bulk api)", "api", "rollover_index"]
+OS_TEMPLATES = ["", "logs-template", "logs-template, default", "metrics"]
+OS_HEALTH = [("RED", "YELLOW"), ("YELLOW", "GREEN"), ("GREEN", "YELLOW"), ("YELLOW", "RED")]
+KN_KEYS = ["default/hello-00001", "shop/checkout-00012", "shop/cart-00003"]
+KY_POLICIES = [("require-labels", ["check-for-labels"]), ("disallow-privileged-containers", ["privileged-containers", "autogen-privileged-containers"]),
+               ("restrict-image-registries", ["validate-registries", "autogen-validate-registries", "autogen-cronjob-validate-registries"])]
+KY_MUTATE = [("add-default-resources", ["add-default-requests"]), ("add-labels", ["add-team", "add-cost-center"]),
+             ("inject-sidecar", ["inject", "autogen-inject"])]
+KY_KINDS = [("Pod", "/v1, Kind=Pod"), ("Deployment", "apps/v1, Kind=Deployment"), ("CronJob", "batch/v1, Kind=CronJob")]
+ROOK_MONS = ["a", "b", "c", "d", "e"]
+ROOK_OSD_STATES = ["starting", "computingDiff", "orchestrating", "completed", "completed", "failed"]
+ROOK_MODULES = ["prometheus", "pg_autoscaler", "balancer", "dashboard", "rook"]
+NC_USERS = ["alice", "admin", "bob@acme.io", "backup-svc"]
+NC_URLS = ["/login", "/remote.php/dav/files/{u}/", "/ocs/v2.php/core/getapppassword", "/index.php/login?redirect_url=/apps/files/"]
+NC_AGENTS = ["Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
+             "Mozilla/5.0 (Linux) mirall/3.11.0 (Nextcloud, ubuntu-6.5.0 ClientArchitecture: x86_64 OsArchitecture: x86_64)",
+             "curl/8.5.0", "--"]
+NC_HOSTS = ["cloud.acme.io", "10.0.0.15", "nextcloud.local"]
+DJ_PATHS = [("GET", "/api/orders/"), ("GET", "/api/orders/{n}/"), ("POST", "/api/orders/"), ("GET", "/admin/"), ("GET", "/healthz")]
+DJ_AGENTS = ["Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15", "kube-probe/1.29", "python-httpx/0.25.2"]
+PHX_ROUTES = [("GET", "/api/orders"), ("GET", "/api/orders/{n}"), ("POST", "/api/orders"), ("GET", "/live/websocket"), ("DELETE", "/api/cart/items/{n}")]
+
+
+def infra_events() -> list[tuple[float, str, dict]]:
+    """Host and platform software none of the other corpora covers: the Linux kernel
+    (netfilter LOG through UFW, the OOM killer, bridge and veth messages) through rsyslog,
+    auditd (SELinux AVC, SYSCALL, EXECVE, PAM records), Mosquitto, rsyslog's own messages,
+    Zabbix server, Apache Hive and HBase (log4j), OpenSearch, the Knative autoscaler (zap
+    JSON), Kyverno (klogr), Rook (capnslog), Nextcloud (JSON log), django-structlog
+    (structlog ConsoleRenderer) and Phoenix (Elixir Logger). Written before any rule change
+    of the ninth issue-15 pass and scored once."""
+
+    def hms(g: Gen) -> str:
+        return f"{g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"
+
+    def first(pool: Sequence[tuple[str, ...]]):
+        def f(g: Gen) -> str:
+            g.drawn = g.r.choice(pool)
+            return g.drawn[0]
+        return f
+
+    def then(i: int):
+        return lambda g: g.drawn[i]
+
+    def epoch(g: Gen) -> str:
+        return str(g.r.randint(1764720000, 1764806399))
+
+    def syslog_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    def uptime(g: Gen) -> str:
+        sec = g.r.randint(3, 9999) if g.r.random() < 0.1 else g.r.randint(10000, 3000000)
+        return f"{sec:>5}.{g.num(0, 999999):0>6}"
+
+    def veth(g: Gen) -> str:
+        return "veth" + g.hexs(8)
+
+    # netfilter LOG (UFW)
+    def df(g: Gen) -> str:
+        return g.r.choice(["DF ", "DF ", ""])
+
+    # OOM killer
+    def pod_slice(g: Gen) -> str:
+        qos = g.r.choice(["burstable", "burstable", "besteffort"])
+        return f"/kubepods.slice/kubepods-{qos}.slice/kubepods-{qos}-pod{g.uuid().replace('-', '_')}.slice"
+
+    def memcg(g: Gen) -> str:
+        g.drawn = (pod_slice(g), "cri-containerd-" + g.hexs(64) + ".scope")
+        return g.drawn[0]
+
+    def rss(g: Gen) -> str:
+        return g.r.choice(["0", "0", g.num(4, 80000)])
+
+    # auditd
+    def audit_id(g: Gen) -> str:
+        return f"{epoch(g)}.{g.num(0, 999):0>3}:{g.num(1000, 999999)}"
+
+    def scontext(g: Gen) -> str:
+        c = g.r.choice(AVC_SCONTEXTS)
+        return c.replace("{a}", str(g.r.randint(0, 511))).replace("{b}", str(g.r.randint(512, 1023)))
+
+    def audit_exe(g: Gen) -> str:
+        g.drawn = g.r.choice(AUDIT_EXES)
+        return g.drawn[2]
+
+    def audit_uid(g: Gen) -> str:
+        return g.r.choice(["0", "0", "1000"])
+
+    def execve(g: Gen) -> str:
+        args = g.r.choice(EXECVE_ARGS)
+        g.drawn = (" ".join(f'a{i}="{a}"' for i, a in enumerate(args)),)
+        return str(len(args))
+
+    def pam_record(g: Gen) -> str:
+        g.drawn = (*g.r.choice(PAM_RECORDS), g.ip())
+        return g.drawn[0]
+
+    # Mosquitto
+    def mqtt_client(g: Gen) -> str:
+        return g.r.choice([*MQTT_CLIENTS, f"auto-{g.uuid().upper()}"])
+
+    # Zabbix server
+    def zbx_hdr(g: Gen) -> str:
+        pid = g.r.choice(["1042", "1057", "1061", "1063", "1070", "1088"])
+        return f"{pid:>6}:20261203:{hms(g).replace(':', '')}.{g.num(0, 999):0>3}"
+
+    # Hive / HBase (log4j ISO8601)
+    def iso_ms(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)},{g.num(0, 999):0>3}"
+
+    def java_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{g.num(0, 999):0>3}"
+
+    def hive_qid(g: Gen) -> str:
+        return f"hive_20261203{hms(g).replace(':', '')}_{g.uuid()}"
+
+    def hive_secs(hi: float):
+        # Driver prints a double of seconds (ms / 1000.0), so trailing zeros are dropped
+        return lambda g: str(g.r.randint(2, int(hi * 1000)) / 1000.0)
+
+    def byte_desc(n: int) -> str:
+        # Hadoop StringUtils.byteDesc: two decimals and a unit after a space
+        for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+            if n >= size:
+                return f"{n / size:.2f} {unit}"
+        return f"{n} B"
+
+    def hb_flush(g: Gen) -> str:
+        data = g.r.randint(2000, 140_000_000)
+        heap = int(data * g.r.uniform(1.05, 1.4))
+        g.drawn = (f"{byte_desc(data)}/{data}", f"{byte_desc(heap)}/{heap}")
+        return g.drawn[0]
+
+    def long2string(n: int) -> str:
+        # Hadoop TraditionalBinaryPrefix.long2String(n, "", 1)
+        for unit, size in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+            if n >= size:
+                return f"{n / size:.1f} {unit}"
+        return str(n)
+
+    def time_diff(g: Gen) -> str:
+        s = g.r.choice([0, 0, 1, 2, 14, 75, 190])
+        return f"{s // 60}mins, {s % 60}sec" if s >= 60 else f"{s}sec"
+
+    def hb_region(g: Gen) -> str:
+        t = g.r.choice(HBASE_TABLES)
+        start = "" if g.r.random() < 0.3 else f"user{g.num(1000, 9999)}"
+        return f"{t},{start},{g.r.randint(1764000000000, 1764806399000)}.{g.hexs(32)}."
+
+    # Knative autoscaler
+    def kn_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999999):0>9}Z"
+
+    def f3(hi: float):
+        return lambda g: f"{g.r.uniform(0, hi):.3f}"
+
+    # Kyverno (klog header)
+    def klog_ts(g: Gen) -> str:
+        return f"{hms(g)}.{g.num(0, 999999):0>6}"
+
+    def ky_policy(pool):
+        def f(g: Gen) -> str:
+            name, rules = g.r.choice(pool)
+            g.drawn = (name, ",".join(f'"{r}"' for r in rules[:g.r.randint(1, len(rules))]))
+            return name
+        return f
+
+    def ky_resource(g: Gen) -> str:
+        kind, gvk = g.r.choice(KY_KINDS)
+        ns = g.r.choice(["shop", "payments", "default"])
+        name = g.r.choice(["web", "worker", "nightly-report"]) + ("-" + g.hexs(5) if kind == "Pod" else "")
+        g.drawn = (f"{ns}/{kind}/{name}", gvk, kind, ns, name)
+        return g.drawn[0]
+
+    # Rook (capnslog)
+    def capn_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999999):0>6}"
+
+    def rook_mons(g: Gen) -> str:
+        return " ".join(ROOK_MONS[:g.r.choice([1, 3, 3, 3, 5])])
+
+    def rook_modules(g: Gen) -> str:
+        return ", ".join(g.r.sample(ROOK_MODULES, g.r.randint(1, 4)))
+
+    # Nextcloud
+    def nc_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}+00:00"
+
+    def nc_req(g: Gen) -> str:
+        alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+        return "".join(g.r.choice(alnum) for _ in range(20))
+
+    def nc_url(g: Gen) -> str:
+        return g.r.choice(NC_URLS).replace("{u}", g.r.choice(NC_USERS).replace("@", "%40"))
+
+    def nc_ip(g: Gen) -> str:
+        g.drawn = (g.r.choice(["10.0.0.1", g.ip(), f"203.0.113.{g.r.randint(1, 254)}"]),)
+        return g.drawn[0]
+
+    # django-structlog
+    def iso_us(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999):0>6}Z"
+
+    def dj_request(g: Gen) -> str:
+        m, p = g.r.choice(DJ_PATHS)
+        return f"<WSGIRequest: {m} '{p.replace('{n}', g.num(1, 99999))}'>"
+
+    def dj_code_level(g: Gen) -> str:
+        code = g.r.choice(["200"] * 8 + ["201", "302", "400", "403", "404", "500"])
+        g.drawn = (code,)
+        return "error    " if code >= "500" else "warning  " if code >= "400" else "info     "
+
+    def dj_user(g: Gen) -> str:
+        return g.r.choice(["None", "None", g.num(1, 4000)])
+
+    # Phoenix (Plug.Logger)
+    def phx_ts(g: Gen) -> str:
+        return f"{hms(g)}.{g.num(0, 999):0>3}"
+
+    def phx_reqid(g: Gen) -> str:
+        alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+        return "F" + "".join(g.r.choice(alnum) for _ in range(19))
+
+    def phx_route(g: Gen) -> str:
+        m, p = g.r.choice(PHX_ROUTES)
+        g.drawn = (m, p.replace("{n}", g.num(1, 99999)))
+        return m
+
+    def phx_duration(g: Gen) -> str:
+        us = g.r.randint(90, 240000)
+        return f"{us}µs" if us < 1000 else f"{us // 1000}ms"
+
+    kern = "{t} {h} kernel: [{u}] "
+    kslots = {"t": syslog_ts, "h": pick(INFRA_HOSTS), "u": uptime}
+    audit_hdr = "type={ty} msg=audit({a}): "
+    return [
+        # Linux kernel: netfilter LOG target (UFW prefixes), one event type per protocol tail
+        (150, kern + "{x}IN={i} OUT= MAC={m} SRC={s} DST={d} LEN={l} TOS=0x00 PREC=0x00 TTL={ttl} ID={id} {df}PROTO=TCP SPT={sp} DPT={dp} WINDOW={w} RES=0x00 {f}URGP=0",
+         {**kslots, "x": pick(UFW_PREFIXES), "i": pick(["eth0", "eth0", "ens5"]), "m": pick(INFRA_MACS),
+          "s": lambda g: f"{g.r.randint(1, 223)}.{g.r.randint(0, 255)}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}",
+          "d": lambda g: g.r.choice(["10.0.1.23", "10.0.2.41", "10.0.3.7"]), "l": pick(["40", "44", "52", "60", "60"]),
+          "ttl": pick(["46", "50", "54", "117", "241", "243"]), "id": lambda g: g.num(0, 65535), "df": df,
+          "sp": lambda g: g.num(1024, 65535), "dp": pick(TCP_PORTS), "w": pick(["1024", "29200", "64240", "65535", "0"]), "f": pick(TCP_FLAGS)}),
+        (45, kern + "{x}IN={i} OUT= MAC={m} SRC={s} DST={d} LEN={l} TOS=0x00 PREC=0x00 TTL={ttl} ID={id} {df}PROTO=UDP SPT={sp} DPT={dp} LEN={l2}",
+         {**kslots, "x": pick(UFW_PREFIXES), "i": pick(["eth0", "eth0", "ens5"]), "m": pick(INFRA_MACS),
+          "s": lambda g: f"{g.r.randint(1, 223)}.{g.r.randint(0, 255)}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}",
+          "d": lambda g: g.r.choice(["10.0.1.23", "10.0.2.41", "224.0.0.251"]), "l": pick(["56", "76", "148", "330"]),
+          "ttl": pick(["1", "64", "255"]), "id": lambda g: g.num(0, 65535), "df": df,
+          "sp": pick(["5353", "123", "137", "68"]), "dp": pick(["5353", "123", "137", "67", "1900"]), "l2": pick(["36", "56", "128", "310"])}),
+        # Linux kernel: OOM killer (oom_kill.c, memcontrol.c)
+        (12, kern + "{c} invoked oom-killer: gfp_mask=0x{gm}({gf}), order={o}, oom_score_adj={adj}",
+         {**kslots, "c": pick(OOM_COMMS), "gm": first(OOM_GFP), "gf": then(1), "o": pick(["0", "0", "0", "2"]), "adj": pick(OOM_ADJ)}),
+        (12, kern + "oom-kill:constraint={k},nodemask={n},cpuset={cs},mems_allowed={ma},oom_memcg={om},task_memcg={om2}/{tm},task={c},pid={p},uid={uid}",
+         {**kslots, "k": pick(["CONSTRAINT_MEMCG"]), "n": pick(["(null)"]), "cs": lambda g: "cri-containerd-" + g.hexs(64) + ".scope",
+          "ma": pick(["0", "0-1"]), "om": memcg, "om2": then(0), "tm": then(1), "c": pick(OOM_COMMS), "p": lambda g: g.num(900, 4000000),
+          "uid": pick(["0", "1000", "65532", "999"])}),
+        (14, kern + "{msg}: Killed process {p} ({c}) total-vm:{vm}kB, anon-rss:{a}kB, file-rss:{f}kB, shmem-rss:{s}kB, UID:{uid} pgtables:{pt}kB oom_score_adj:{adj}",
+         {**kslots, "msg": pick(OOM_MESSAGES), "p": lambda g: g.num(900, 4000000), "c": pick(OOM_COMMS), "vm": lambda g: g.num(200000, 40000000),
+          "a": lambda g: g.num(100000, 8000000), "f": lambda g: g.num(0, 90000), "s": rss, "uid": pick(["0", "1000", "65532", "999"]),
+          "pt": lambda g: g.num(400, 20000), "adj": pick(OOM_ADJ)}),
+        (10, kern + "oom_reaper: reaped process {p} ({c}), now anon-rss:{a}kB, file-rss:{f}kB, shmem-rss:{s}kB",
+         {**kslots, "p": lambda g: g.num(900, 4000000), "c": pick(OOM_COMMS), "a": pick(["0", "0", "0", "4"]), "f": rss, "s": pick(["0"])}),
+        # Linux kernel: bridge ports and veth pairs of pods starting and stopping
+        (80, kern + "{b}: port {n}({v}) entered {s} state",
+         {**kslots, "b": pick(["cni0", "cni0", "cni0", "docker0"]), "n": lambda g: str(g.r.randint(1, 40)), "v": veth, "s": pick(BRIDGE_STATES)}),
+        (40, kern + "device {v} {s} promiscuous mode", {**kslots, "v": veth, "s": pick(["entered", "left"])}),
+        (30, kern + "IPv6: ADDRCONF(NETDEV_CHANGE): {v}: link becomes ready", {**kslots, "v": veth}),
+        # auditd (/var/log/audit/audit.log, raw format)
+        (30, "type=AVC msg=audit({a}): avc:  denied  {{ {p} }} for  pid={pid} comm=\"{c}\" name=\"{n}\" dev=\"{d}\" ino={i} scontext={s} tcontext={tc} tclass={cl} permissive={pm}",
+         {"a": audit_id, "p": pick(AVC_PERMS), "pid": lambda g: g.num(300, 4000000), "c": pick(AVC_COMMS), "n": pick(AVC_NAMES),
+          "d": pick(AVC_DEVS), "i": lambda g: g.num(100, 9000000), "s": scontext, "tc": pick(AVC_TCONTEXTS), "cl": pick(AVC_CLASSES),
+          "pm": pick(["0", "0", "0", "1"])}),
+        (90, "type=SYSCALL msg=audit({a}): arch={ar} syscall={sc} success={ok} exit={ex} a0={a0} a1={a1} a2={a2} a3={a3} items={it} ppid={pp} pid={pid} auid={au} uid={u1} gid={u2} euid={u3} suid={u4} fsuid={u5} egid={u6} sgid={u7} fsgid={u8} tty={tty} ses={ses} comm=\"{c}\" exe=\"{e}\" subj={sj} key={k}",
+         {"a": audit_id, "ar": pick(["c000003e"]), "sc": audit_exe, "ok": pick(["yes", "yes", "no"]), "ex": pick(["0", "3", "-13", "-2"]),
+          "a0": lambda g: g.hexs(g.r.choice([1, 2, 8, 12])).lstrip("0") or "0", "a1": lambda g: g.hexs(12).lstrip("0"), "a2": lambda g: g.hexs(g.r.choice([1, 3, 12])).lstrip("0") or "0",
+          "a3": pick(["0", "8", "7ffd1c2e8a10"]), "it": pick(["0", "1", "2", "3"]), "pp": lambda g: g.num(1, 90000), "pid": lambda g: g.num(300, 4000000),
+          "au": pick(["4294967295", "1000", "1001"]), "u1": audit_uid, "u2": audit_uid, "u3": audit_uid, "u4": audit_uid, "u5": audit_uid,
+          "u6": audit_uid, "u7": audit_uid, "u8": audit_uid, "tty": pick(["(none)", "(none)", "pts0", "pts1"]),
+          "ses": pick(["4294967295", "3", "7", "12"]), "c": then(0), "e": then(1),
+          "sj": pick(["unconfined", "system_u:system_r:sshd_t:s0-s0:c0.c1023", "system_u:system_r:container_runtime_t:s0"]), "k": pick(AUDIT_KEYS)}),
+        (50, "type=EXECVE msg=audit({a}): argc={n} {l}", {"a": audit_id, "n": execve, "l": then(0)}),
+        (45, audit_hdr + "pid={pid} uid={u} auid={au} ses={ses} subj={sj} msg='op=PAM:{op} grantors={gr} acct=\"{ac}\" exe=\"{e}\" hostname={hn} addr={ad} terminal={te} res={r}'",
+         {"ty": pam_record, "a": audit_id, "pid": lambda g: g.num(300, 4000000), "u": pick(["0"]), "au": pick(["4294967295", "1000", "1001"]),
+          "ses": pick(["4294967295", "3", "7", "12"]), "sj": pick(["system_u:system_r:sshd_t:s0-s0:c0.c1023", "unconfined"]),
+          "op": then(1), "gr": then(2), "ac": pick(PAM_ACCTS), "e": pick(["/usr/sbin/sshd", "/usr/sbin/sshd", "/usr/bin/sudo"]),
+          "hn": then(3), "ad": then(3), "te": pick(["ssh", "ssh", "/dev/pts/0"]), "r": pick(["success", "success", "success", "failed"])}),
+        # Mosquitto 2.0 (log_timestamp epoch; log_type all)
+        (35, "{e}: New connection from {i}:{p} on port {lp}.", {"e": epoch, "i": lambda g: g.ip(), "p": lambda g: g.port(), "lp": pick(["1883", "1883", "8883"])}),
+        (25, "{e}: New client connected from {i}:{p} as {c} (p{v}, c{cs}, k{k}, u'{u}').",
+         {"e": epoch, "i": lambda g: g.ip(), "p": lambda g: g.port(), "c": mqtt_client, "v": pick(["2", "2", "5"]), "cs": pick(["1", "1", "0"]),
+          "k": pick(["60", "60", "30", "15"]), "u": pick(MQTT_USERS)}),
+        (10, "{e}: New client connected from {i}:{p} as {c} (p{v}, c{cs}, k{k}).",
+         {"e": epoch, "i": lambda g: g.ip(), "p": lambda g: g.port(), "c": mqtt_client, "v": pick(["2", "5"]), "cs": pick(["1", "0"]),
+          "k": pick(["60", "30", "15"])}),
+        (20, "{e}: Client {c} disconnected.", {"e": epoch, "c": mqtt_client}),
+        (15, "{e}: Client {c} closed its connection.", {"e": epoch, "c": mqtt_client}),
+        (10, "{e}: Client {c} has exceeded timeout, disconnecting.", {"e": epoch, "c": mqtt_client}),
+        (160, "{e}: Received PUBLISH from {c} (d{d}, q{q}, r{r}, m{m}, '{t}', ... ({n} bytes))",
+         {"e": epoch, "c": mqtt_client, "d": pick(["0", "0", "0", "1"]), "q": pick(["0", "0", "1", "2"]), "r": pick(["0", "0", "1"]),
+          "m": lambda g: g.num(0, 65535), "t": pick(MQTT_TOPICS), "n": lambda g: g.num(1, 900)}),
+        (100, "{e}: Sending PUBLISH to {c} (d{d}, q{q}, r{r}, m{m}, '{t}', ... ({n} bytes))",
+         {"e": epoch, "c": mqtt_client, "d": pick(["0"]), "q": pick(["0", "0", "1"]), "r": pick(["0", "0", "1"]),
+          "m": lambda g: g.num(0, 65535), "t": pick(MQTT_TOPICS), "n": lambda g: g.num(1, 900)}),
+        # rsyslog's own messages
+        (4, '{t} {h} rsyslogd: [origin software="rsyslogd" swVersion="{v}" x-pid="{p}" x-info="https://www.rsyslog.com"] start',
+         {"t": syslog_ts, "h": pick(INFRA_HOSTS), "v": pick(["8.2312.0"]), "p": lambda g: g.num(500, 2000)}),
+        (14, '{t} {h} rsyslogd: [origin software="rsyslogd" swVersion="{v}" x-pid="{p}" x-info="https://www.rsyslog.com"] rsyslogd was HUPed',
+         {"t": syslog_ts, "h": pick(INFRA_HOSTS), "v": pick(["8.2312.0"]), "p": lambda g: g.num(500, 2000)}),
+        (20, "{t} {h} rsyslogd[{p}]: {n}: {k} messages lost due to rate-limiting ({a} allowed within {w} seconds)",
+         {"t": syslog_ts, "h": pick(INFRA_HOSTS), "p": lambda g: g.num(500, 2000), "n": pick(["imjournal", "imjournal", "imuxsock"]),
+          "k": lambda g: g.num(1, 90000), "a": pick(["20000"]), "w": pick(["600"])}),
+        (12, "{t} {h} rsyslogd[{p}]: action '{a}' suspended (module '{m}'), retry {r}. There should be messages before this one giving the reason for suspension. [v{v} try https://www.rsyslog.com/e/2007 ]",
+         {"t": syslog_ts, "h": pick(INFRA_HOSTS), "p": lambda g: g.num(500, 2000), "a": first(RSYSLOG_ACTIONS), "m": then(1),
+          "r": pick(["0", "0", "1", "2"]), "v": pick(["8.2312.0"])}),
+        (10, "{t} {h} rsyslogd[{p}]: action '{a}' resumed (module '{m}') [v{v} try https://www.rsyslog.com/e/2359 ]",
+         {"t": syslog_ts, "h": pick(INFRA_HOSTS), "p": lambda g: g.num(500, 2000), "a": first(RSYSLOG_ACTIONS), "m": then(1), "v": pick(["8.2312.0"])}),
+        # Zabbix server
+        (25, '{z} item "{h}:{k}" became not supported: {e}', {"z": zbx_hdr, "h": pick(ZBX_HOSTS), "k": pick(ZBX_KEYS), "e": pick(ZBX_ERRORS)}),
+        (20, '{z} item "{h}:{k}" became supported', {"z": zbx_hdr, "h": pick(ZBX_HOSTS), "k": pick(ZBX_KEYS)}),
+        (15, '{z} Zabbix agent item "{k}" on host "{h}" failed: first network error, wait for {n} seconds',
+         {"z": zbx_hdr, "k": pick(ZBX_KEYS), "h": pick(ZBX_HOSTS), "n": pick(["15"])}),
+        (12, '{z} resuming Zabbix agent checks on host "{h}": connection restored', {"z": zbx_hdr, "h": pick(ZBX_HOSTS)}),
+        (10, '{z} temporarily disabling Zabbix agent checks on host "{h}": interface unavailable', {"z": zbx_hdr, "h": pick(ZBX_HOSTS)}),
+        # Apache Hive (HiveServer2, log4j2 "%d{ISO8601} %5p [%t] %c{2}: %m")
+        (25, "{t}  INFO [HiveServer2-Handler-Pool: Thread-{n}] ql.Driver: Compiling command(queryId={q}): {s}",
+         {"t": iso_ms, "n": lambda g: g.num(40, 400), "q": hive_qid, "s": pick(HIVE_SQL)}),
+        (25, "{t}  INFO [HiveServer2-Handler-Pool: Thread-{n}] ql.Driver: Completed compiling command(queryId={q}); Time taken: {x} seconds",
+         {"t": iso_ms, "n": lambda g: g.num(40, 400), "q": hive_qid, "x": hive_secs(3)}),
+        (22, "{t}  INFO [HiveServer2-Background-Pool: Thread-{n}] ql.Driver: Executing command(queryId={q}): {s}",
+         {"t": iso_ms, "n": lambda g: g.num(40, 400), "q": hive_qid, "s": pick(HIVE_SQL)}),
+        (22, "{t}  INFO [HiveServer2-Background-Pool: Thread-{n}] ql.Driver: Completed executing command(queryId={q}); Time taken: {x} seconds",
+         {"t": iso_ms, "n": lambda g: g.num(40, 400), "q": hive_qid, "x": hive_secs(600)}),
+        # Apache HBase region server (log4j "%d{ISO8601} %-5p [%t] %c{2}: %m")
+        (30, "{t} INFO  [MemStoreFlusher.{n}] regionserver.HRegion: Finished flush of dataSize ~{d}, heapSize ~{h}, currentSize={c} for {r} in {ms}ms, sequenceid={s}, compaction requested={cr}",
+         {"t": java_ts, "n": pick(["0", "1"]), "d": hb_flush, "h": then(1), "c": pick(["0 B/0", "0 B/0", "0 B/0", "1.02 KB/1048", "2.05 KB/2096"]),
+          "r": lambda g: g.hexs(32), "ms": lambda g: g.num(3, 9000), "s": lambda g: g.num(2, 9000000), "cr": pick(["false", "false", "true"])}),
+        (20, "{t} INFO  [regionserver/{rs}:16020-{q}Compactions-{n}] regionserver.HStore: Completed{mj} compaction of {k}{al} file(s) in {cf} of {r} into {h}(size={sz}), total size for store is {tot}. This selection was in queue for {qt}, and took {d} to execute.",
+         {"t": java_ts, "rs": pick(HBASE_RS), "q": pick(["short", "short", "long"]), "n": pick(["0", "1"]), "mj": pick(["", "", " major"]),
+          "k": pick(["2", "3", "3", "4", "10"]), "al": pick(["", " (all)"]), "cf": pick(HBASE_CFS), "r": hb_region, "h": lambda g: g.hexs(32),
+          "sz": lambda g: long2string(g.r.randint(4000, 9_000_000_000)), "tot": lambda g: long2string(g.r.randint(4000, 20_000_000_000)),
+          "qt": time_diff, "d": time_diff}),
+        # OpenSearch (log4j2 "[%d{ISO8601}][%-5p][%-25c{1.}] [%node_name]%marker %m")
+        (15, "[{t}][INFO ][o.o.c.m.MetadataCreateIndexService] [{n}] [{i}] creating index, cause [{c}], templates [{tp}], shards [{s}]/[{r}]",
+         {"t": iso_ms, "n": pick(OS_NODES), "i": pick(OS_INDICES), "c": pick(OS_CAUSES), "tp": pick(OS_TEMPLATES), "s": pick(["1", "1", "3", "5"]), "r": pick(["0", "1", "1"])}),
+        (30, "[{t}][INFO ][o.o.c.m.MetadataMappingService] [{n}] [{i}/{u}] update_mapping [_doc]",
+         {"t": iso_ms, "n": pick(OS_NODES), "i": pick(OS_INDICES),
+          "u": lambda g: "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") for _ in range(22))}),
+        (10, "[{t}][INFO ][o.o.c.r.a.AllocationService] [{n}] Cluster health status changed from [{a}] to [{b}] (reason: [{w}]).",
+         {"t": iso_ms, "n": pick(OS_NODES), "a": first(OS_HEALTH), "b": then(1),
+          "w": lambda g: g.r.choice([f"shards started [[{g.r.choice(OS_INDICES)}][{g.r.randint(0, 4)}]]", f"index [{g.r.choice(OS_INDICES)}] created",
+                                     "{opensearch-node2}{Xk2pQ9r1T3uW0yZ8bC4dEf}{10.0.2.41} reason: disconnected", "cluster_reroute(reroute after starting shards)"])}),
+        # Knative Serving autoscaler (zap JSON with knative's encoder keys)
+        (40, '{{"severity":"DEBUG","timestamp":"{t}","logger":"autoscaler","caller":"scaling/autoscaler.go:286","message":"PodCount={pc} Total1PodCapacity={c} ObsStableValue={s} ObsPanicValue={p} TargetBC={b} ExcessBC={e}","commit":"{cm}","knative.dev/key":"{k}"}}',
+         {"t": kn_ts, "pc": pick(["0", "1", "1", "2", "3", "5"]), "c": pick(["100.000", "70.000", "10.000"]), "s": f3(40), "p": f3(60),
+          "b": pick(["200.000", "0.000", "-1.000"]), "e": lambda g: f"{g.r.uniform(-400, 300):.3f}", "cm": pick(["4b5a2f8"]), "k": pick(KN_KEYS)}),
+        (15, '{{"severity":"INFO","timestamp":"{t}","logger":"autoscaler","caller":"kpa/scaler.go:373","message":"Scaling from {a} to {b}","commit":"{cm}","knative.dev/key":"{k}"}}',
+         {"t": kn_ts, "a": pick(["0", "1", "2", "3"]), "b": pick(["1", "0", "2", "4"]), "cm": pick(["4b5a2f8"]), "k": pick(KN_KEYS)}),
+        # Kyverno (logr through klog text)
+        (35, 'I1203 {t}       1 validation.go:144] webhooks/resource/validate "msg"="validation failed" "action"="{ac}" "resource"="{r}" "operation"="{op}" "gvk"="{gvk}" "policy"="{p}" "rules"=[{ru}]',
+         {"t": klog_ts, "ac": pick(["Enforce", "Audit"]), "r": ky_resource, "op": pick(["CREATE", "CREATE", "UPDATE"]), "gvk": then(1),
+          "p": ky_policy(KY_POLICIES), "ru": then(1)}),
+        (30, 'I1203 {t}       1 mutation.go:103] webhooks/resource/mutate "msg"="mutation rules from policy applied successfully" "kind"="{k}" "namespace"="{ns}" "name"="{n}" "operation"="{op}" "policy"="{p}" "rules"=[{ru}]',
+         {"t": klog_ts, "k": lambda g: ky_resource(g) and g.drawn[2], "ns": then(3), "n": then(4), "op": pick(["CREATE", "UPDATE"]),
+          "p": ky_policy(KY_MUTATE), "ru": then(1)}),
+        # Rook operator (capnslog)
+        (20, "{t} I | op-mon: mons running: [{l}]", {"t": capn_ts, "l": rook_mons}),
+        (30, '{t} I | op-osd: OSD orchestration status for node {n} is "{s}"', {"t": capn_ts, "n": pick(INFRA_HOSTS), "s": pick(ROOK_OSD_STATES)}),
+        (15, '{t} I | ceph-cluster-controller: reconciling ceph cluster in namespace "{n}"', {"t": capn_ts, "n": pick(["rook-ceph", "rook-ceph", "rook-ceph-external"])}),
+        (10, "{t} I | op-mgr: successful modules: {m}", {"t": capn_ts, "m": rook_modules}),
+        # Nextcloud (nextcloud.log, JSON)
+        (20, '{{"reqId":"{r}","level":2,"time":"{t}","remoteAddr":"{ip}","user":"--","app":"core","method":"POST","url":"{u}","message":"Login failed: {n} (Remote IP: {ip2})","userAgent":"{ua}","version":"28.0.4.1","data":{{"app":"core"}}}}',
+         {"r": nc_req, "t": nc_ts, "ip": nc_ip, "u": nc_url, "n": pick(NC_USERS), "ip2": then(0), "ua": pick(NC_AGENTS)}),
+        (15, '{{"reqId":"{r}","level":2,"time":"{t}","remoteAddr":"{ip}","user":"{us}","app":"core","method":"{m}","url":"{u}","message":"Trusted domain error. \\"{ip2}\\" tried to access using \\"{h}\\" as host.","userAgent":"{ua}","version":"28.0.4.1","data":{{"app":"core"}}}}',
+         {"r": nc_req, "t": nc_ts, "ip": nc_ip, "us": pick(["--", "--", "alice"]), "m": pick(["GET", "GET", "PROPFIND"]), "u": nc_url,
+          "ip2": then(0), "h": pick(NC_HOSTS), "ua": pick(NC_AGENTS)}),
+        # django-structlog (structlog ConsoleRenderer, colours off)
+        (70, "{t} [info     ] request_started                [django_structlog.middlewares.request] ip={ip} request={r} request_id={u} user_agent={ua} user_id={us}",
+         {"t": iso_us, "ip": lambda g: g.ip(), "r": dj_request, "u": Gen.uuid, "ua": pick(DJ_AGENTS), "us": dj_user}),
+        (70, "{t} [{l}] request_finished               [django_structlog.middlewares.request] code={c} ip={ip} request={r} request_id={u} user_id={us}",
+         {"t": iso_us, "l": dj_code_level, "c": then(0), "ip": lambda g: g.ip(), "r": dj_request, "u": Gen.uuid, "us": dj_user}),
+        # Phoenix (Plug.Logger through Elixir's default console format)
+        (70, "{t} request_id={r} [info] {m} {p}", {"t": phx_ts, "r": phx_reqid, "m": phx_route, "p": then(1)}),
+        (70, "{t} request_id={r} [info] Sent {s} in {d}",
+         {"t": phx_ts, "r": phx_reqid, "s": pick(["200"] * 8 + ["201", "204", "302", "404", "422", "500"]), "d": phx_duration}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
            "StackPlatform": stack_events, "CloudPlatform": cloud_events,
-           "RuntimePlatform": runtime_events}
+           "RuntimePlatform": runtime_events, "InfraPlatform": infra_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
