@@ -156,6 +156,31 @@ def pick(pool: list[str]):
     return lambda g: g.r.choice(pool)
 
 
+def first(pool: Sequence[tuple[str, ...]]):
+    # draws one entry of the pool; later slots of the same line read its other fields
+    def f(g: Gen) -> str:
+        g.drawn = g.r.choice(pool)
+        return g.drawn[0]
+    return f
+
+
+def then(i: int):
+    return lambda g: g.drawn[i]
+
+
+def hms(g: Gen) -> str:
+    return f"{g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"
+
+
+def ts(g: Gen) -> str:
+    """An RFC 3339 time with milliseconds, on the corpora's one day."""
+    return f"2026-12-03T{hms(g)}.{g.num(100, 999)}Z"
+
+
+def java_ts(g: Gen) -> str:
+    return f"2026-12-03 {hms(g)},{g.num(0, 999):0>3}"
+
+
 # One event type: (weight, message format with {slot} placeholders, slot -> generator).
 # Placeholders become <*> in the ground truth; "{{"/"}}" are literal braces.
 def k8s_events() -> list[tuple[float, str, dict]]:
@@ -319,9 +344,6 @@ def ops_events() -> list[tuple[float, str, dict]]:
         b = g.r.choice(BACKENDS)
         return f"{b}/{g.r.choice(SERVERS[b])}"
 
-    def ts(g: Gen) -> str:
-        return f"2026-12-03T{g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}.{g.num(100, 999)}Z"
-
     pid = lambda g: f"<0.{g.num(100, 9999)}.0>"  # noqa: E731
     return [
         # HAProxy (option httplog) and health checks
@@ -416,9 +438,6 @@ def service_events() -> list[tuple[float, str, dict]]:
 
     def node(g: Gen) -> str:
         return f"ip-10-0-{g.r.randint(1, 9)}-{g.r.randint(2, 250)}.eu-west-1.compute.internal"
-
-    def ts(g: Gen) -> str:
-        return f"2026-12-03T{g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}.{g.num(100, 999)}Z"
 
     def itypes(g: Gen) -> str:
         return ", ".join(g.r.sample(INSTANCE_TYPES, g.r.randint(1, 3)))
@@ -540,9 +559,6 @@ def edge_events() -> list[tuple[float, str, dict]]:
     """Edge and platform services: Traefik, etcd, MongoDB, NATS, Consul, Airflow, Celery,
     Spring Boot, kube-apiserver, Calico felix, Cilium agent, MinIO, Loki. Written before any
     rule change of the second issue-15 pass and scored once (held-out check)."""
-
-    def ts(g: Gen) -> str:
-        return f"2026-12-03T{g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}.{g.num(100, 999)}Z"
 
     def mid(g: Gen) -> str:
         return g.hexs(16)
@@ -701,9 +717,6 @@ def tooling_events() -> list[tuple[float, str, dict]]:
     OpenTelemetry Collector, gunicorn and uvicorn, Keycloak, Cassandra, PgBouncer, Sidekiq,
     dockerd, Jenkins, Velero. Written before any rule change of the third issue-15 pass
     (w-36) and scored once (held-out check)."""
-
-    def ts(g: Gen) -> str:
-        return f"2026-12-03T{g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}.{g.num(100, 999)}Z"
 
     def am_alert(g: Gen) -> str:
         return f"{g.r.choice(AM_ALERTS)}[{g.hexs(7)}][{g.r.choice(['active', 'active', 'resolved'])}]"
@@ -888,9 +901,6 @@ def mesh_events() -> list[tuple[float, str, dict]]:
     Postfix, BIND named, Vector, Squid, chrony, Patroni, Falco, Docker registry, ClickHouse,
     Tomcat, CockroachDB. Written before any rule change of the fourth issue-15 pass and
     scored once (held-out check)."""
-
-    def ts(g: Gen) -> str:
-        return f"2026-12-03T{g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}.{g.num(100, 999)}Z"
 
     def up(g: Gen) -> str:
         return f"[{g.r.randint(0, 99999):>6}.{g.num(100000, 999999)}s]"
@@ -1105,9 +1115,6 @@ def stack_events() -> list[tuple[float, str, dict]]:
     Core, Apache Flink, Temporal, Dovecot, keepalived, dnsmasq, OpenVPN, sudo, cron.
     Written before any rule change of the fifth issue-15 pass and scored once."""
 
-    def ts(g: Gen) -> str:
-        return f"2026-12-03T{g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}.{g.num(100, 999)}Z"
-
     def jts(g: Gen) -> str:
         return f"2026-12-03 {g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d},{g.num(100, 999)}"
 
@@ -1148,16 +1155,6 @@ def stack_events() -> list[tuple[float, str, dict]]:
 
     def vpn_peer(g: Gen) -> str:
         return f"{g.r.choice(VPN_CLIENTS)}/{g.ip()}:{g.port()}"
-
-    def first(pool: Sequence[tuple[str, ...]]):
-        # draws one entry of the pool; later slots of the same line read its other fields
-        def f(g: Gen) -> str:
-            g.drawn = g.r.choice(pool)
-            return g.drawn[0]
-        return f
-
-    def then(i: int):
-        return lambda g: g.drawn[i]
 
     return [
         # GitLab Runner (logrus text formatter)
@@ -1328,12 +1325,6 @@ def cloud_events() -> list[tuple[float, str, dict]]:
     NetworkManager, systemd-resolved, Podman, Harbor. Written before any rule change of the
     seventh issue-15 pass and scored once (held-out check)."""
 
-    def hms(g: Gen) -> str:
-        return f"{g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"
-
-    def ts(g: Gen) -> str:
-        return f"2026-12-03T{hms(g)}.{g.num(100, 999)}Z"
-
     def klog_day(g: Gen) -> str:
         return g.r.choice(["1203", "1204"])
 
@@ -1352,16 +1343,6 @@ def cloud_events() -> list[tuple[float, str, dict]]:
 
     def ulid(g: Gen) -> str:
         return "01J" + "".join(g.r.choice("0123456789ABCDEFGHJKMNPQRSTVWXYZ") for _ in range(23))
-
-    def first(pool: Sequence[tuple[str, ...]]):
-        # draws one entry of the pool; later slots of the same line read its other fields
-        def f(g: Gen) -> str:
-            g.drawn = g.r.choice(pool)
-            return g.drawn[0]
-        return f
-
-    def then(i: int):
-        return lambda g: g.drawn[i]
 
     def port_name(g: Gen) -> str:
         ns, svc, port = g.r.choice(PROXY_SVCS)
@@ -1650,9 +1631,6 @@ def runtime_events() -> list[tuple[float, str, dict]]:
     Kafka Connect and Debezium (log4j with MDC), Trino, Ray, Apache Pulsar, Jaeger,
     Crossplane. Written before any rule change of the eighth issue-15 pass and scored once."""
 
-    def hms(g: Gen) -> str:
-        return f"{g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"
-
     def ts_ms(g: Gen) -> str:
         return f"2026-12-03T{hms(g)}.{g.num(0, 999):0>3}Z"
 
@@ -1661,19 +1639,6 @@ def runtime_events() -> list[tuple[float, str, dict]]:
 
     def ts_ns(g: Gen) -> str:
         return f"2026-12-03T{hms(g)}.{g.num(0, 999999999):0>9}Z"
-
-    def java_ts(g: Gen) -> str:
-        return f"2026-12-03 {hms(g)},{g.num(0, 999):0>3}"
-
-    def first(pool: Sequence[tuple[str, ...]]):
-        # draws one entry of the pool; later slots of the same line read its other fields
-        def f(g: Gen) -> str:
-            g.drawn = g.r.choice(pool)
-            return g.drawn[0]
-        return f
-
-    def then(i: int):
-        return lambda g: g.drawn[i]
 
     def kpod(app: str, g: Gen) -> str:
         alnum = "bcdfghjklmnpqrstvwxz2456789"
@@ -2153,18 +2118,6 @@ def infra_events() -> list[tuple[float, str, dict]]:
     (structlog ConsoleRenderer) and Phoenix (Elixir Logger). Written before any rule change
     of the ninth issue-15 pass and scored once."""
 
-    def hms(g: Gen) -> str:
-        return f"{g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"
-
-    def first(pool: Sequence[tuple[str, ...]]):
-        def f(g: Gen) -> str:
-            g.drawn = g.r.choice(pool)
-            return g.drawn[0]
-        return f
-
-    def then(i: int):
-        return lambda g: g.drawn[i]
-
     def epoch(g: Gen) -> str:
         return str(g.r.randint(1764720000, 1764806399))
 
@@ -2230,9 +2183,6 @@ def infra_events() -> list[tuple[float, str, dict]]:
     # Hive / HBase (log4j ISO8601)
     def iso_ms(g: Gen) -> str:
         return f"2026-12-03T{hms(g)},{g.num(0, 999):0>3}"
-
-    def java_ts(g: Gen) -> str:
-        return f"2026-12-03 {hms(g)},{g.num(0, 999):0>3}"
 
     def hive_qid(g: Gen) -> str:
         return f"hive_20261203{hms(g).replace(':', '')}_{g.uuid()}"
