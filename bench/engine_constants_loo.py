@@ -28,7 +28,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -40,8 +39,6 @@ import blind_failure_table as F  # noqa: E402
 import generalisation_bench as B  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
-# every corpus bench/corpora/generate.py writes (generalisation_bench's list predates RuntimePlatform)
-CORPORA = (*B.CORPORA, *(n for n in ("RuntimePlatform",) if n not in B.CORPORA))
 GRID: dict[str, tuple] = {
     "similarity": (0.4, 0.5, 0.6),
     "min_word_values": (2, 3, 4, 5),
@@ -201,17 +198,6 @@ def norm_ws(text: str) -> str:
 
 
 # ------------------------------------------------------------------ scoring (engine, I/O)
-
-
-def load_sources(shared: Path, H) -> tuple[dict[str, tuple[list[str], list[str]]], list[str], list[str]]:
-    data = str(shared / "datasets" / "loghub-2k")
-    sources = {name: H.read_structured(H.gt_path(data, name, "corrected")) for name in H.DATASETS}
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, str(ROOT / "bench" / "corpora" / "generate.py"), "--out", tmp],
-                       check=True, stdout=subprocess.DEVNULL)
-        for name in CORPORA:
-            sources[name] = H.read_structured(H.gt_path(tmp, name, "corrected"))
-    return sources, list(H.DATASETS), list(CORPORA)
 
 
 def engine_config(config: Config, final: bool = False):
@@ -506,7 +492,7 @@ def main() -> int:
     sys.path.insert(0, str(shared / "tools"))
     import loghub_eval as H
 
-    sources, loghub, corpora = load_sources(shared, H)
+    sources, loghub, corpora = B.load_sources(shared, H), list(H.DATASETS), list(B.CORPORA)
     report = build_report(H, sources, loghub, corpora, grid, args.wide)
     md = markdown(report)
     if not args.no_write:

@@ -15,14 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from generalisation_bench import CORPORA, METRICS, engine_templates  # noqa: E402
+from generalisation_bench import CORPORA, METRICS, engine_templates, load_sources  # noqa: E402
 
 MODES = ("stream_announce", "stream", "final")
 
@@ -33,13 +31,7 @@ def run(shared: Path) -> dict:
 
     from template_matching.engine import EngineConfig
 
-    data = str(shared / "datasets" / "loghub-2k")
-    sources = {n: H.read_structured(H.gt_path(data, n, "corrected")) for n in H.DATASETS}
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, str(ROOT / "bench" / "corpora" / "generate.py"), "--out", tmp],
-                       check=True, stdout=subprocess.DEVNULL)
-        for name in CORPORA:
-            sources[name] = H.read_structured(H.gt_path(tmp, name, "corrected"))
+    sources = load_sources(shared, H)
     configs = {"stream_announce": (EngineConfig(announce_retired=True), False),
                "stream": (EngineConfig(), False), "final": (EngineConfig(), True)}
     out: dict = {}

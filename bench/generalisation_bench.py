@@ -52,6 +52,18 @@ DRAIN_MASKED = {
 }
 
 
+def load_sources(shared: Path, H) -> dict[str, tuple[list[str], list[str]]]:
+    """Contents and corrected ground truth of the Loghub-2k datasets, then of the generated corpora."""
+    data = str(shared / "datasets" / "loghub-2k")
+    sources = {name: H.read_structured(H.gt_path(data, name, "corrected")) for name in H.DATASETS}
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([sys.executable, str(ROOT / "bench" / "corpora" / "generate.py"), "--out", tmp],
+                       check=True, stdout=subprocess.DEVNULL)
+        for name in CORPORA:
+            sources[name] = H.read_structured(H.gt_path(tmp, name, "corrected"))
+    return sources
+
+
 def engine_templates(contents: list[str], config, final: bool) -> list[str]:
     from template_matching.engine import TemplateEngine
 
