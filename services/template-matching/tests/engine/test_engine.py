@@ -1348,3 +1348,24 @@ def test_a_label_opening_the_message_after_a_header_of_values_tells_messages_apa
     # no template holds two statements' lines
     assert all(w in g for w, g in zip(labels, groups, strict=True))
     assert any(g.endswith("Processed: <*>") for g in groups)
+
+
+def test_a_bracket_padded_by_a_printf_width_is_one_token() -> None:
+    # the kernel's "[%5lu.%06lu]" uptime: one space more below 10,000 s, the same statement
+    lines = [f"Dec  3 10:00:0{i} worker-1 kernel: [{u}] IPv6: ADDRCONF(NETDEV_CHANGE): cali7f: link becomes ready"
+             for i, u in enumerate([" 8550.518700", "12345.678901", "  950.000001", "23456.100000"])]
+    groups = _groups(lines)
+    assert len(set(groups)) == 1 and "kernel: [<*>] IPv6:" in groups[0]
+    # structlog's padded level "[%-9s]": one token whatever its width
+    lines = [f"2026-12-03 10:00:0{i} [{lvl}] request_finished code={c} request_id={i}"
+             for i, (lvl, c) in enumerate([("info     ", 200), ("warning  ", 404), ("info     ", 201)])]
+    assert len(set(_groups(lines))) == 1
+    # keyword variants after a padded header stay apart
+    lines = [f"kernel: [{u}] sshd: {w} password for root" for u, w in
+             [(" 8550.518700", "Accepted"), ("12345.678901", "Failed"), ("  950.000001", "Accepted"), ("23456.1", "Failed")]]
+    assert len(set(_groups(lines))) == 2
+    # brackets around several tokens are a list or a phrase, not padding: they keep their tokens
+    t = _groups(["Fan speeds ( 3552 3534 3375 )", "Fan speeds ( 3552 3534 3376 )"])[0]
+    assert t == "Fan speeds ( <*> <*> <*> )"
+    t = _groups(["avc: denied { read write } for pid=1", "avc: denied { read write } for pid=2"])[0]
+    assert "{ read write }" in t

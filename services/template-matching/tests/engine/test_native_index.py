@@ -153,6 +153,10 @@ def _fuzzed(count: int, seed: int) -> list[str]:
         lambda: f'| {rng.choice(["GET", "POST", "HEAD"])} "/api/{rng.randint(0, 99)}"',
         # a label opening the message after a header of values
         lambda: f"[{rng.randint(0, 99)}][{rng.randint(0, 9)}] {rng.choice(['Processing:', 'Processed:'])} j-{rng.randint(0, 9)}",
+        # brackets padded by a printf width (joined), and brackets around several tokens (not)
+        lambda: f"[{rng.randint(0, 99999):5d}.{rng.randint(0, 999999):06d}]{rng.choice(['', ':', ','])}",
+        lambda: f"[{rng.choice(['info', 'warning', 'error', 'x.y-1'])}{' ' * rng.randint(0, 4)}]{rng.choice(['', ':'])}",
+        lambda: rng.choice(["( 3552 3534 )", "{ read write }", "[ OK ]", "( a )", "[ 7]", "(b_2 )"]),
     ]
     shapes = []
     for _ in range(40):

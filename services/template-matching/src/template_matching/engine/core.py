@@ -96,6 +96,9 @@ class EngineConfig:
     # ... and a text ending the line after any other label ending in ":" once that place
     # has shown this many different texts (0: off; see TemplateEngine._tails_vary)
     tail_values: int = 3
+    # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
+    # to the token it encloses (see _join_padding)
+    padded_brackets: bool = True
     # a run of at least this many variable tokens is one list-valued variable (0: off)
     list_run: int = 9
     # a template merged into another keeps its number in lines already answered; with this
@@ -423,6 +426,41 @@ def _raw_tokens(message: str) -> list[str]:
         return record[0]
     words = message.split()
     return _join_quoted(words) if '="' in message else words
+
+
+_PAD_CLOSE = {"[": "]", "(": ")"}
+_PAD_OPEN = {"]": "[", ")": "("}
+_PAD_WORD = re.compile(r"^[\[(][A-Za-z][A-Za-z0-9_.-]*$")
+
+
+def _join_padding(toks: list[str]) -> list[str]:
+    """Spaces a printf width puts inside a bracket are padding, not a token boundary: the
+    kernel's ``[%5lu.%06lu]`` uptime prints ``[ 8550.518700]`` below 10,000 s and
+    ``[12345.678901]`` above; structlog pads the level, ``[info     ]`` / ``[warning  ]``.
+    A lone opening bracket before a value that closes it, and a lone closing bracket after
+    a word that opened it, are joined to that token, so the field is one token whatever
+    its width. Brackets around several tokens (``( 3552 3534 )``, ``{ read write }``)
+    are left alone: the token next to the bracket does not close (open) it."""
+    out: list[str] = []
+    i, n = 0, len(toks)
+    while i < n:
+        t = toks[i]
+        closer = _PAD_CLOSE.get(t)
+        if closer is not None and i + 1 < n:
+            nxt = toks[i + 1]
+            body = nxt.rstrip(_TRAIL)
+            if nxt.startswith(VAR) and body.endswith(closer) and body.count(closer) == 1 and t not in body:
+                out.append(t + nxt)
+                i += 2
+                continue
+        opener = _PAD_OPEN.get(t.rstrip(_TRAIL))
+        if opener is not None and out and out[-1][:1] == opener and _PAD_WORD.match(out[-1]):
+            out[-1] += t
+            i += 1
+            continue
+        out.append(t)
+        i += 1
+    return out
 
 
 def _collapse_lists(toks: list[str], run: int) -> list[str]:
@@ -1105,7 +1143,9 @@ class TemplateEngine:
         # the fast path in native code (template_native.TemplateIndex): a mirror of every
         # bucket's index and patterns and of the pending flags, and the exact-message cache
         # (message -> cluster number); see assign_text / match_batch
-        self._native = TemplateIndex(self.config.message_cache_size, self.config.value_shapes, self.config.list_run)
+        self._native = TemplateIndex(
+            self.config.message_cache_size, self.config.value_shapes, self.config.list_run, self.config.padded_brackets
+        )
         self._spans_pushed: list[tuple[int, int | None, tuple[str, ...], bool]] = []
         self._tok_cache: dict[str, str] = {}
         # (position, word, word) -> first sibling group where the two words alternated there
@@ -1132,6 +1172,8 @@ class TemplateEngine:
         return self._collapse(message, out)
 
     def _collapse(self, message: str, out: list[str]) -> tuple[str, ...]:
+        if self.config.padded_brackets and ("[ " in message or "( " in message or " ]" in message or " )" in message):
+            out = _join_padding(out)
         if self.config.value_shapes and "," in message:
             out = _collapse_value_lists(out)
         run = self.config.list_run
