@@ -1369,3 +1369,24 @@ def test_a_bracket_padded_by_a_printf_width_is_one_token() -> None:
     assert t == "Fan speeds ( <*> <*> <*> )"
     t = _groups(["avc: denied { read write } for pid=1", "avc: denied { read write } for pid=2"])[0]
     assert "{ read write }" in t
+
+
+def test_flags_between_the_fields_of_a_record_are_one_value_of_any_length() -> None:
+    # netfilter LOG: "DF" printed when set, the TCP flags one to three words
+    def tcp(i: int, df: str, flags: str) -> str:
+        return (f"kernel: [{100 + i}.5] [UFW BLOCK] IN=eth0 OUT= MAC=00:16:3e:aa:bb:0{i} SRC=10.0.0.{i} "
+                f"DST=10.0.1.{i} LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID={4000 + i} {df}PROTO=TCP SPT={30000 + i} "
+                f"DPT=443 WINDOW=64240 RES=0x00 {flags} URGP=0")
+    lines = [tcp(i, df, fl) for i, (df, fl) in enumerate(
+        [("DF ", "SYN"), ("", "SYN"), ("DF ", "ACK PSH"), ("", "ACK FIN"), ("DF ", "SYN"), ("DF ", "ACK RST")])]
+    groups = _groups(lines)
+    assert len(set(groups[1:])) == 1 and groups[-1].endswith("<*> URGP=<*>")
+    # the UDP tail (other keys after the flags) stays another statement
+    udp = [f"kernel: [{200 + i}.5] [UFW BLOCK] IN=eth0 OUT= MAC=00:16:3e:aa:bb:0{i} SRC=10.0.0.{i} DST=10.0.1.{i} "
+           f"LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID={5000 + i} {df}PROTO=UDP SPT={40000 + i} DPT=53 LEN=40"
+           for i, df in enumerate(["DF ", "", "DF "])]
+    groups = _groups(lines + udp)
+    assert len(set(groups[len(lines):])) == 1 and not set(groups[len(lines):]) & set(groups[: len(lines)])
+    # words that are not flags (not upper case) between fields stay words of the statement
+    lines = [f"session user=u{i} {w}shell=/bin/sh tty=pts/{i}" for i, w in enumerate(["", "restricted ", "", "restricted "])]
+    assert len(set(_groups(lines))) == 2

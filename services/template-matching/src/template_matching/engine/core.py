@@ -951,6 +951,12 @@ def _span_cut(
     mt, ml = tpl[p : nt - s], toks[p : nl - s]
     if nt == nl and len(mt) < 2:
         return None  # one differing word of one length: the sibling rules decide
+    if nt != nl and s > 0 and p >= 2 and _flag_run(tpl, mt, ml, p, s):
+        # the run goes on over the record's fields up to the last one: flags may be set at
+        # several places of one record ("DF" ... "ACK PSH")
+        while s > 1 and _field_or_flag(tpl[nt - s]):
+            s -= 1
+        return p, s
     pair_text = nt != nl and _reason_pair(tpl[p - 1]) and _reason_pair(toks[p - 1])
     if (
         not (mt == (VAR,) or any(_has_alpha(x) for x in mt)) or not any(_has_alpha(x) for x in ml)
@@ -1054,6 +1060,37 @@ def _span_cut(
 _ARGUMENT = re.compile(r"^([A-Za-z][\w.-]*[(\[])([^\s()\[\]]+)([)\]][:,]?)$")
 _FRAMED = re.compile(r"^[A-Za-z][\w.-]*(?:\(<\*>\)|\[<\*>\])[:,]?$")
 _CALL_OPEN = re.compile(r"^[A-Za-z_][\w.]*[(\[{]|^[(\[{]")
+
+
+_FLAG = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+def _flag_run(tpl: tuple[str, ...], mt: tuple[str, ...], ml: tuple[str, ...], p: int, s: int) -> bool:
+    """The two runs differ only in bare upper-case words between ``key=value`` fields of a
+    record: flags, printed when set (netfilter's ``DF``, the TCP flags ``SYN`` / ``ACK PSH``),
+    whose number is data. The runs lie between two fields, hold the same keys in the same
+    order, at least one flag, and nothing else; most of the line is fields."""
+    if not (_is_pair(tpl[p - 1]) and _is_pair(tpl[len(tpl) - s])):
+        return False
+    if 2 * sum(1 for t in tpl if _is_pair(t)) < len(tpl):
+        return False
+    keys: list[list[str]] = []
+    flags = 0
+    for run in (mt, ml):
+        k = []
+        for t in run:
+            if _is_pair(t):
+                k.append(t[: t.index("=")])
+            elif _FLAG.match(t):
+                flags += 1
+            else:
+                return False
+        keys.append(k)
+    return flags > 0 and keys[0] == keys[1]
+
+
+def _field_or_flag(tok: str) -> bool:
+    return _is_pair(tok) or _FLAG.match(tok) is not None
 
 
 def _bare_value_label(tok: str) -> bool:
@@ -1650,7 +1687,7 @@ class TemplateEngine:
         record = is_json_tokens(toks)
         tails = self._tails_vary if self.config.tail_values else None
         if not any(
-            _reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS or _reason_pair(t)
+            _reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS or _reason_pair(t) or _FLAG.match(t)
             or (tails is not None and (t.endswith(":") or _is_message_word(t)))
             for t in toks[1:]
         ):
