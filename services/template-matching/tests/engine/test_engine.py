@@ -1390,3 +1390,15 @@ def test_flags_between_the_fields_of_a_record_are_one_value_of_any_length() -> N
     # words that are not flags (not upper case) between fields stay words of the statement
     lines = [f"session user=u{i} {w}shell=/bin/sh tty=pts/{i}" for i, w in enumerate(["", "restricted ", "", "restricted "])]
     assert len(set(_groups(lines))) == 2
+
+
+def test_a_list_of_numbered_fields_is_one_value_of_any_length() -> None:
+    # auditd EXECVE: one a<n>= field per argument
+    argv = [["kubectl", "get", "pods", "-n", "shop"], ["whoami"], ["ls", "-l"], ["runc", "--root", "/run/runc", "init"]] * 2
+    lines = [f'type=EXECVE msg=audit(1733220000.{i}:{500 + i}): argc={len(a)} '
+             + " ".join(f'a{k}="{w}"' for k, w in enumerate(a)) for i, a in enumerate(argv)]
+    groups = _groups(lines)
+    assert len(set(groups)) == 1 and groups[0].endswith("argc=<*> <*>")
+    # fields of other names are other statements' fields: kept apart
+    lines = [f"probe {i} disk0=ok" + (" net0=up" if i % 2 else "") for i in range(4)]
+    assert len(set(_groups(lines))) == 2

@@ -160,6 +160,8 @@ def _fuzzed(count: int, seed: int) -> list[str]:
         # flags between the fields of a record, any number of them
         lambda: (f"ID={rng.randint(0, 9999)} {rng.choice(['', 'DF '])}PROTO=TCP SPT={rng.randint(1, 65535)} "
                  f"RES=0x00 {rng.choice(['SYN', 'ACK PSH', 'ACK FIN URG', 'RST'])} URGP=0"),
+        # a list of numbered fields
+        lambda: f"argc={rng.randint(1, 4)} " + " ".join(f'a{k}="{rng.choice(["ls", "-l", "x y"])}"' for k in range(rng.randint(1, 4))),
     ]
     shapes = []
     for _ in range(40):

@@ -957,6 +957,10 @@ def _span_cut(
         while s > 1 and _field_or_flag(tpl[nt - s]):
             s -= 1
         return p, s
+    if nt != nl and p >= 2:
+        q = _numbered_run(tpl, toks, p, s)
+        if q is not None:
+            return q, s
     pair_text = nt != nl and _reason_pair(tpl[p - 1]) and _reason_pair(toks[p - 1])
     if (
         not (mt == (VAR,) or any(_has_alpha(x) for x in mt)) or not any(_has_alpha(x) for x in ml)
@@ -1087,6 +1091,35 @@ def _flag_run(tpl: tuple[str, ...], mt: tuple[str, ...], ml: tuple[str, ...], p:
                 return False
         keys.append(k)
     return flags > 0 and keys[0] == keys[1]
+
+
+_NUMBERED_KEY = re.compile(r"^([A-Za-z_]+)(\d+)=.")
+
+
+def _numbered_run(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> int | None:
+    """Where the two lines differ only in how many fields of one numbered key they print
+    (auditd's ``argc=3 a0="ls" a1="-l" a2="/tmp"``, ``arg0= arg1=``, register dumps): the
+    start of that list of fields, else None. The list is the fields ``<name><n>=`` of one
+    name with n counting up from the first, in both lines; its length is data, as a list's is."""
+    start = p
+    while start > 1 and _NUMBERED_KEY.match(tpl[start - 1]) is not None:
+        start -= 1
+    names = []
+    for line in (tpl, toks):
+        end = len(line) - s
+        run = line[start:end]
+        if not run:
+            return None
+        first = _NUMBERED_KEY.match(run[0])
+        if first is None:
+            return None
+        name, n = first.group(1), int(first.group(2))
+        for k, t in enumerate(run):
+            m = _NUMBERED_KEY.match(t)
+            if m is None or m.group(1) != name or int(m.group(2)) != n + k:
+                return None
+        names.append((name, n))
+    return start if names[0] == names[1] else None
 
 
 def _field_or_flag(tok: str) -> bool:
@@ -1688,6 +1721,7 @@ class TemplateEngine:
         tails = self._tails_vary if self.config.tail_values else None
         if not any(
             _reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS or _reason_pair(t) or _FLAG.match(t)
+            or _NUMBERED_KEY.match(t)
             or (tails is not None and (t.endswith(":") or _is_message_word(t)))
             for t in toks[1:]
         ):
