@@ -1402,3 +1402,17 @@ def test_a_list_of_numbered_fields_is_one_value_of_any_length() -> None:
     # fields of other names are other statements' fields: kept apart
     lines = [f"probe {i} disk0=ok" + (" net0=up" if i % 2 else "") for i in range(4)]
     assert len(set(_groups(lines))) == 2
+
+
+def test_a_json_record_with_one_optional_field_more_is_the_same_statement() -> None:
+    # Serilog's compact JSON prints "@l" only when the level is not Information
+    def rec(i: int, level: bool) -> str:
+        lvl = '"@l":"Error",' if level else ""
+        return (f'{{"@t":"2026-12-03T10:00:0{i}Z","@m":"responded {200 + i} in {i}.5 ms","@i":"62d0885c",{lvl}'
+                f'"RequestMethod":"GET","RequestPath":"/api/{i}","StatusCode":{200 + i},"SourceContext":"Web"}}')
+    groups = _groups([rec(i, i % 3 == 1) for i in range(6)])
+    assert len(set(groups)) == 1
+    # another message with an extra field is another statement
+    lines = [f'{{"level":"info","msg":"worker started","pid":{i}}}' for i in range(2)]
+    lines += [f'{{"level":"info","msg":"worker stopped","pid":{i},"error":"killed"}}' for i in range(2)]
+    assert len(set(_groups(lines))) == 2

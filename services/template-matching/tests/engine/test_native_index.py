@@ -163,6 +163,12 @@ def _fuzzed(count: int, seed: int) -> list[str]:
         # a list of numbered fields
         lambda: f"argc={rng.randint(1, 4)} " + " ".join(f'a{k}="{rng.choice(["ls", "-l", "x y"])}"' for k in range(rng.randint(1, 4))),
     ]
+    # JSON records with an optional field (whole lines: a record is a line of its own)
+    records = [
+        lambda: (f'{{"@t":"2026-12-03T10:00:{rng.randint(10, 59)}Z","@m":"{rng.choice(["responded", "failed"])} '
+                 f'{rng.randint(200, 599)}","@i":"62d0885c",{rng.choice(["", chr(34) + "@l" + chr(34) + ":" + chr(34) + "Error" + chr(34) + ","])}'
+                 f'"Path":"/api/{rng.randint(0, 99)}","Status":{rng.randint(200, 599)}}}'),
+    ]
     shapes = []
     for _ in range(40):
         shape = []
@@ -178,6 +184,8 @@ def _fuzzed(count: int, seed: int) -> list[str]:
         if rng.random() < 0.1:
             parts[rng.randrange(len(parts))] = rng.choice(words)
         line = " ".join(parts)
+        if rng.random() < 0.05:
+            line = rng.choice(records)()
         out.append(line)
         if rng.random() < 0.3:
             out.append(rng.choice(out))  # repeats: the message cache path

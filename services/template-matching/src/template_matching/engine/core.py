@@ -906,6 +906,34 @@ def _json_fields_open(tokens: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(VAR if json_value_at(tokens, i) else t for i, t in enumerate(tokens))
 
 
+def _json_key(tok: str) -> bool:
+    return tok[:1] in "{," and tok.endswith('":')
+
+
+def _optional_field(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | None:
+    """Two JSON records that differ only in one field present in one of them (Serilog's
+    ``"@l":"Error"``, printed when the level is not Information; an optional ``"error"``
+    field): the same statement. The cut (prefix, suffix) makes the value before that field
+    and the field one value of any length; every other key must be equal, every other value
+    a field's value or equal (the message is not a field value: other messages stay apart)."""
+    if abs(len(tpl) - len(toks)) != 2:
+        return None
+    long, short = (tpl, toks) if len(tpl) > len(toks) else (toks, tpl)
+    p = 0
+    n = len(short)
+    while p < n and (long[p] == short[p] or (not _json_key(short[p]) and json_value_at(short, p) and json_value_at(long, p))):
+        p += 1
+    if p < 2 or p >= n or not _json_key(long[p]) or _json_key(long[p + 1]) or not _json_key(short[p]):
+        return None
+    for j in range(p, n):
+        a, b = long[j + 2], short[j]
+        if a != b and not (not _json_key(b) and json_value_at(short, j) and json_value_at(long, j + 2)):
+            return None
+    if not json_value_at(short, p - 1):
+        return None
+    return p - 1, n - p
+
+
 def _quoted_message_run(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
     """The run a span cut found in two JSON records is a quoted text inside the message
     (no key in it, opened by a quote that closes at its end, before the message's own quote)."""
@@ -1742,9 +1770,11 @@ class TemplateEngine:
                 # field values are values whatever they hold: only the message can differ
                 if opened is None:
                     opened = _json_fields_open(toks)
-                cut = _span_cut(_json_fields_open(c.tokens), opened, tails)
-                if cut is not None and not _quoted_message_run(c.tokens, toks, *cut):
-                    continue
+                cut = _optional_field(c.tokens, toks)
+                if cut is None:
+                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails)
+                    if cut is not None and not _quoted_message_run(c.tokens, toks, *cut):
+                        continue
             else:
                 cut = _span_cut(c.tokens, toks, tails)
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
