@@ -1416,3 +1416,17 @@ def test_a_json_record_with_one_optional_field_more_is_the_same_statement() -> N
     lines = [f'{{"level":"info","msg":"worker started","pid":{i}}}' for i in range(2)]
     lines += [f'{{"level":"info","msg":"worker stopped","pid":{i},"error":"killed"}}' for i in range(2)]
     assert len(set(_groups(lines))) == 2
+
+
+def test_a_quoted_name_with_a_space_is_one_value_beside_one_word_names() -> None:
+    # Zabbix: the built-in host is called "Zabbix server"
+    hosts = ["web-01", "Zabbix server", "db-primary", "Zabbix server", "edge-router"]
+    lines = [f'1057:20261203:0{i}1625.220 resuming Zabbix agent checks on host "{h}": connection restored'
+             for i, h in enumerate(hosts)]
+    groups = _groups(lines)
+    assert len(set(groups)) == 1 and groups[0].endswith("on host <*> connection restored")
+    # the statement that follows the same host is another one
+    other = [f'1057:20261203:0{i}1625.220 temporarily disabling Zabbix agent checks on host "{h}": interface unavailable'
+             for i, h in enumerate(hosts)]
+    groups = _groups(lines + other)
+    assert len(set(groups)) == 2

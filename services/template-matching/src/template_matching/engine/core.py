@@ -820,6 +820,10 @@ def _never(a: str, t: str) -> bool:
 def _same_or_value(a: str, t: str) -> bool:
     """Template token ``a`` covers line token ``t``, or both hold a value of one shape
     ("user=fake" / "user=team-b"); a word against a bare value is no match."""
+    if (a.count('"') ^ t.count('"')) & 1:
+        # a quoted value closed in one token against a quote left open (a quoted text of
+        # several words, "Zabbix server"): the text's first or last word, not a value of one token
+        return False
     return _covered(a, t) or (t != VAR and not _is_word_edit(a, t))
 
 
