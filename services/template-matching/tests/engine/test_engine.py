@@ -1430,3 +1430,19 @@ def test_a_quoted_name_with_a_space_is_one_value_beside_one_word_names() -> None
              for i, h in enumerate(hosts)]
     groups = _groups(lines + other)
     assert len(set(groups)) == 2
+
+
+def test_a_field_value_printed_unquoted_with_spaces_runs_to_the_next_field() -> None:
+    # structlog's console renderer: user_agent=<value with spaces> user_id=<id>
+    agents = ["curl/8.4.0", "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15",
+              "python-requests/2.31.0", "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/120.0"]
+    lines = [f"2026-12-03T10:00:0{i}Z [info     ] request_started ip=10.0.0.{i} request_id={i}f3 "
+             f"user_agent={a} user_id={i}" for i, a in enumerate(agents)]
+    assert len(set(_groups(lines))) == 1
+    # a bracketed header holding "=" is not a field: different messages after it stay apart
+    texts = ["-[KSAgentApp performSelfUpdateWithEngine:] Checking for self update with Engine:",
+             '-[KSAgentApp updateProductWithProductID:usingEngine:] Checking for updates for "com.google.Keystone" using engine']
+    lines = [f"2017-07-0{i + 1} 10:00:0{i} GoogleSoftwareUpdateAgent[{i}/0x70000{i}] [lvl=2] {texts[i % 2]} "
+             f"<KSUpdateEngine:0x10{i}> ticketStore=<KSPersistentTicketStore:0x20{i} store=<KSKeyedPersistentStore:0x30{i} "
+             f'path="/a/b" locked=NO > >> isProcessing=NO' for i in range(4)]
+    assert len(set(_groups(lines))) == 2

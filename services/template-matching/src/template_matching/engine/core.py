@@ -1027,6 +1027,10 @@ def _span_cut(
         # next key=value pair or the end of the line, whatever words the two texts share
         nxt = next((j for j in range(p, nt) if _is_pair(tpl[j])), nt)
         return p - 1, min(s, nt - nxt)
+    if nt != nl and p >= 2 and fixed and _unquoted_value(tpl, toks, p):
+        # a field's value printed unquoted with spaces, up to the next field: one value
+        nxt = next(j for j in range(p, nt) if _is_pair(tpl[j]))
+        return p - 1, nt - nxt
     # after a label, only a run of another length: texts of one length after a label
     # are as often different statements ("Wake reason: RTC (Alarm)" / "... ARPT
     # (Network)" in Loghub's ground truth), left to the one-word rules
@@ -1152,6 +1156,33 @@ def _numbered_run(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -
                 return None
         names.append((name, n))
     return start if names[0] == names[1] else None
+
+
+_FIELD_KEY = re.compile(r"^[A-Za-z_][\w.-]*=")
+
+
+def _unquoted_value(tpl: tuple[str, ...], toks: tuple[str, ...], p: int) -> bool:
+    """Both lines continue the same ``key=value`` field at ``p`` with tokens that are not
+    fields, up to a next field of the same key, in a record of at least three fields: the
+    value was printed unquoted and holds spaces (structlog's console renderer:
+    ``user_agent=Mozilla/5.0 (X11; Linux x86_64) ... user_id=7`` against ``user_agent=curl/8.4.0
+    user_id=7``). The rest of the lines must then align (the suffix is what the cut keeps)."""
+    a, b = tpl[p - 1], toks[p - 1]
+    if not (_is_pair(a) and _is_pair(b)) or a[: a.index("=")] != b[: b.index("=")] or not _FIELD_KEY.match(a):
+        return False  # a key, not a bracketed header ("[lvl=2]") before the message
+    ends = []
+    for line in (tpl, toks):
+        j = p
+        while j < len(line) and not _is_pair(line[j]):
+            j += 1
+        if j == len(line) or sum(1 for t in line if _is_pair(t)) < 3:
+            return False
+        ends.append(j)
+    ja, jb = ends
+    if ja == p and jb == p:
+        return False
+    ka, kb = tpl[ja], toks[jb]
+    return ka[: ka.index("=")] == kb[: kb.index("=")] and len(tpl) - ja == len(toks) - jb
 
 
 def _field_or_flag(tok: str) -> bool:
