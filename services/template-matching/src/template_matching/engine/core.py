@@ -1181,6 +1181,10 @@ def _unquoted_value(tpl: tuple[str, ...], toks: tuple[str, ...], p: int) -> bool
     ja, jb = ends
     if ja == p and jb == p:
         return False
+    if not any(not t.isalpha() for t in (*tpl[p:ja], *toks[p:jb])):
+        # plain words after a field ("user=bob restricted shell=...") may be words of the
+        # statement; a continued value shows structure of its own ("(X11; Linux x86_64)")
+        return False
     ka, kb = tpl[ja], toks[jb]
     return ka[: ka.index("=")] == kb[: kb.index("=")] and len(tpl) - ja == len(toks) - jb
 
