@@ -1425,6 +1425,10 @@ def test_a_quoted_name_with_a_space_is_one_value_beside_one_word_names() -> None
              for i, h in enumerate(hosts)]
     groups = _groups(lines)
     assert len(set(groups)) == 1 and groups[0].endswith("on host <*> connection restored")
+    # ... also once the one-word names made the place a quoted variable ('"<*>":')
+    late = ["web-01", "db-primary", "edge-router", "Zabbix server", "web-02"]
+    groups = _groups([x.replace(f'"{h}"', f'"{late[i]}"') for i, (x, h) in enumerate(zip(lines, hosts, strict=True))])
+    assert len(set(groups)) == 1
     # the statement that follows the same host is another one
     other = [f'1057:20261203:0{i}1625.220 temporarily disabling Zabbix agent checks on host "{h}": interface unavailable'
              for i, h in enumerate(hosts)]

@@ -910,6 +910,11 @@ def _json_fields_open(tokens: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(VAR if json_value_at(tokens, i) else t for i, t in enumerate(tokens))
 
 
+def _quoted_var(run: tuple[str, ...]) -> bool:
+    """The template's run is one quoted variable ('"<*>":'): a quoted text already."""
+    return len(run) == 1 and run[0].rstrip(_TRAIL) in ('"<*>"', "'<*>'")
+
+
 def _json_key(tok: str) -> bool:
     return tok[:1] in "{," and tok.endswith('":')
 
@@ -995,7 +1000,7 @@ def _span_cut(
             return q, s
     pair_text = nt != nl and _reason_pair(tpl[p - 1]) and _reason_pair(toks[p - 1])
     if (
-        not (mt == (VAR,) or any(_has_alpha(x) for x in mt)) or not any(_has_alpha(x) for x in ml)
+        not (mt == (VAR,) or _quoted_var(mt) or any(_has_alpha(x) for x in mt)) or not any(_has_alpha(x) for x in ml)
     ) and not (pair_text and any(_has_alpha(x) for x in (*mt, *ml))):
         # runs of values only: lists and numbers are other rules' business (a template's
         # variable is a text already, e.g. one loaded from the registry); a command line's
