@@ -1450,3 +1450,18 @@ def test_a_field_value_printed_unquoted_with_spaces_runs_to_the_next_field() -> 
              f"<KSUpdateEngine:0x10{i}> ticketStore=<KSPersistentTicketStore:0x20{i} store=<KSKeyedPersistentStore:0x30{i} "
              f'path="/a/b" locked=NO > >> isProcessing=NO' for i in range(4)]
     assert len(set(_groups(lines))) == 2
+
+
+def test_a_quantity_restated_in_another_unit_and_a_quantity_with_its_unit_are_one_value() -> None:
+    # Proxifier: "(1.16 KB)" is printed only above 1 KB; "<1 sec" against "00:02"
+    sizes = [(1190, True), (512, False), (88110, True), (97, False), (2048, True)]
+    times = ["00:02", "<1 sec", "01:02:03", "<1 sec", "00:10"]
+    lines = [f"proxy.example.org:5070 close, {n} bytes{f' ({n / 1024:.2f} KB)' if kb else ''} sent, "
+             f"{n * 3} bytes received, lifetime {t}" for (n, kb), t in zip(sizes, times, strict=True)]
+    groups = _groups(lines)
+    assert len(set(groups)) == 1 and "bytes sent," in groups[0]
+    # a bracket of words is not a restated quantity; other words after the label stay apart
+    lines = [f"job {i} finished in {i} ms (cache {w})" for i, w in enumerate(["hit", "miss"] * 2)]
+    assert len(set(_groups(lines))) == 2
+    lines = [f"link {i} state {w}" for i, w in enumerate(["up", "down really"] * 2)]
+    assert len(set(_groups(lines))) == 2

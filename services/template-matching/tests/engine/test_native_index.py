@@ -160,6 +160,9 @@ def _fuzzed(count: int, seed: int) -> list[str]:
         # flags between the fields of a record, any number of them
         lambda: (f"ID={rng.randint(0, 9999)} {rng.choice(['', 'DF '])}PROTO=TCP SPT={rng.randint(1, 65535)} "
                  f"RES=0x00 {rng.choice(['SYN', 'ACK PSH', 'ACK FIN URG', 'RST'])} URGP=0"),
+        # a quantity restated in another unit (left out), a quantity with and without its unit
+        lambda: f"{rng.randint(0, 9999)} bytes{rng.choice(['', ' (1.2 KB)', ' (3 MB),', ' (4 KB).', ' (x KB)', ' (5 KBps)'])} sent",
+        lambda: f"lifetime {rng.choice(['<1 sec', '00:02', '01:02:03', '5 ms', 'forever'])}",
         # a list of numbered fields
         lambda: f"argc={rng.randint(1, 4)} " + " ".join(f'a{k}="{rng.choice(["ls", "-l", "x y"])}"' for k in range(rng.randint(1, 4))),
     ]

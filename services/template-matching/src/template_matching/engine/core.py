@@ -99,6 +99,9 @@ class EngineConfig:
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
+    # a quantity restated in another unit in brackets ("1052 bytes (1.0 KB)") is left out
+    # of the tokens (see _drop_conversions)
+    unit_conversions: bool = True
     # a run of at least this many variable tokens is one list-valued variable (0: off)
     list_run: int = 9
     # a template merged into another keeps its number in lines already answered; with this
@@ -457,6 +460,33 @@ def _join_padding(toks: list[str]) -> list[str]:
         if opener is not None and out and out[-1][:1] == opener and _PAD_WORD.match(out[-1]):
             out[-1] += t
             i += 1
+            continue
+        out.append(t)
+        i += 1
+    return out
+
+
+_UNIT_CLOSE = re.compile(r"^[A-Za-z]{1,3}\)[,;:.]?$")
+_UNIT_WORD = re.compile(r"^[A-Za-z]{1,12}$")
+
+
+def _drop_conversions(toks: list[str]) -> list[str]:
+    """A quantity restated in a bracket in another unit ("1052 bytes (1.0 KB) sent",
+    Proxifier, rsync, curl): the bracket is a second printing of the value before it, shown
+    only above some size. It is left out of the tokens (its trailing punctuation stays), so
+    that the statement has one token count with and without it. Only "(<number> <unit>)"
+    right after "<number> <unit word>"."""
+    out: list[str] = []
+    i, n = 0, len(toks)
+    while i < n:
+        t = toks[i]
+        if (
+            t == "(" + VAR and i + 1 < n and len(out) >= 2 and out[-2] == VAR
+            and _UNIT_WORD.match(out[-1]) is not None and _UNIT_CLOSE.match(toks[i + 1]) is not None
+        ):
+            tail = toks[i + 1].rstrip(_TRAIL)
+            out[-1] += toks[i + 1][len(tail):]
+            i += 2
             continue
         out.append(t)
         i += 1
@@ -994,6 +1024,10 @@ def _span_cut(
         while s > 1 and _field_or_flag(tpl[nt - s]):
             s -= 1
         return p, s
+    if nt != nl and p >= 2 and _value_with_unit(mt) != _value_with_unit(ml) and _one_quantity(mt) and _one_quantity(ml):
+        # a quantity printed with its unit in one line and in a form of its own in the other
+        # ("lifetime <1 sec" / "lifetime 00:02"): one value
+        return p, s
     if nt != nl and p >= 2:
         q = _numbered_run(tpl, toks, p, s)
         if q is not None:
@@ -1135,6 +1169,15 @@ def _flag_run(tpl: tuple[str, ...], mt: tuple[str, ...], ml: tuple[str, ...], p:
 
 
 _NUMBERED_KEY = re.compile(r"^([A-Za-z_]+)(\d+)=.")
+
+
+def _value_with_unit(run: tuple[str, ...]) -> bool:
+    return len(run) == 2 and VAR in run[0] and _unit(run[1].rstrip(",;"))
+
+
+def _one_quantity(run: tuple[str, ...]) -> bool:
+    """One value token, or a value and its unit (see _value_with_unit)."""
+    return (len(run) == 1 and VAR in run[0] and not _has_alpha(run[0].replace(VAR, ""))) or _value_with_unit(run)
 
 
 def _numbered_run(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> int | None:
@@ -1286,7 +1329,11 @@ class TemplateEngine:
         # bucket's index and patterns and of the pending flags, and the exact-message cache
         # (message -> cluster number); see assign_text / match_batch
         self._native = TemplateIndex(
-            self.config.message_cache_size, self.config.value_shapes, self.config.list_run, self.config.padded_brackets
+            self.config.message_cache_size,
+            self.config.value_shapes,
+            self.config.list_run,
+            self.config.padded_brackets,
+            self.config.unit_conversions,
         )
         self._spans_pushed: list[tuple[int, int | None, tuple[str, ...], bool]] = []
         self._tok_cache: dict[str, str] = {}
@@ -1316,6 +1363,8 @@ class TemplateEngine:
     def _collapse(self, message: str, out: list[str]) -> tuple[str, ...]:
         if self.config.padded_brackets and ("[ " in message or "( " in message or " ]" in message or " )" in message):
             out = _join_padding(out)
+        if self.config.unit_conversions and " (" in message:
+            out = _drop_conversions(out)
         if self.config.value_shapes and "," in message:
             out = _collapse_value_lists(out)
         run = self.config.list_run
