@@ -1841,8 +1841,8 @@ class TemplateEngine:
         record = is_json_tokens(toks)
         tails = self._tails_vary if self.config.tail_values else None
         if not any(
-            _reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS or _reason_pair(t) or _FLAG.match(t)
-            or _NUMBERED_KEY.match(t)
+            _reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS or _reason_pair(t)
+            or ("A" <= t[:1] <= "Z" and _FLAG.match(t)) or ("=" in t and _NUMBERED_KEY.match(t))
             or (tails is not None and (t.endswith(":") or _is_message_word(t)))
             for t in toks[1:]
         ):
