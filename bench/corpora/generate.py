@@ -50,6 +50,9 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   bridge and veth messages), auditd (SELinux AVC, SYSCALL, EXECVE, PAM records),
   Mosquitto, rsyslog, Zabbix server, Apache Hive, HBase, OpenSearch, Knative autoscaler,
   Kyverno, Rook, Nextcloud, django-structlog, Phoenix (Elixir Logger); 54 event types.
+* ``EnterprisePlatform`` (written before any rule change of the tenth issue-15 pass, scored
+  once): OpenLDAP slapd, the MIT Kerberos KDC, FreeRADIUS, ISC dhcpd, unbound, fail2ban,
+  Exim, uWSGI, Gitea, WildFly, Quarkus, Telegraf, InfluxDB 2; 59 event types.
 
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
@@ -2458,11 +2461,435 @@ def infra_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+ENT_LDAP_HOSTS = [("ldap-01", "1187"), ("ldap-02", "1203")]
+ENT_SUFFIX = "dc=corp,dc=example,dc=com"
+ENT_USERS = ["jsmith", "amartin", "lchen", "okafor", "mrossi", "svc-jenkins", "svc-gitea", "pnowak", "hkim", "dgarcia",
+             "eweber", "tnguyen", "rpatel", "backup"]
+ENT_LDAP_ATTRS = ["uid", "cn", "mail", "uidNumber", "gidNumber", "homeDirectory", "loginShell", "memberOf", "objectClass",
+                  "sn", "givenName", "shadowLastChange", "entryUUID", "modifyTimestamp", "memberUid", "displayName"]
+ENT_LDAP_MOD_ATTRS = [["pwdFailureTime"], ["userPassword", "pwdChangedTime"], ["pwdFailureTime", "pwdAccountLockedTime"],
+                      ["description"], ["mail", "displayName", "modifyTimestamp"], ["memberUid"]]
+ENT_LDAP_RESULTS = [("97", "0", ""), ("97", "0", ""), ("97", "0", ""), ("97", "0", ""), ("97", "0", ""), ("97", "49", ""),
+                    ("97", "49", ""), ("97", "34", "invalid DN"), ("103", "0", ""), ("103", "0", "")]
+ENT_LDAP_TLS = [("TLSv1.3", "TLS_AES_256_GCM_SHA384"), ("TLSv1.3", "TLS_AES_256_GCM_SHA384"), ("TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384")]
+ENT_KDCS = [("kdc-01.corp.example.com", "812"), ("kdc-02.corp.example.com", "799")]
+ENT_REALM = "CORP.EXAMPLE.COM"
+ENT_KRB_KTYPES = [
+    "4 etypes {aes256-cts-hmac-sha1-96(18), aes128-cts-hmac-sha1-96(17), aes256-cts-hmac-sha384-192(20), aes128-cts-hmac-sha256-128(19)}",
+    "4 etypes {aes256-cts-hmac-sha1-96(18), aes128-cts-hmac-sha1-96(17), aes256-cts-hmac-sha384-192(20), aes128-cts-hmac-sha256-128(19)}",
+    "2 etypes {aes256-cts-hmac-sha1-96(18), aes128-cts-hmac-sha1-96(17)}",
+    "6 etypes {aes256-cts-hmac-sha1-96(18), aes128-cts-hmac-sha1-96(17), DEPRECATED:arcfour-hmac(23), DEPRECATED:arcfour-hmac-exp(24), UNSUPPORTED:(-135), DEPRECATED:des-cbc-md5(3)}",
+]
+ENT_KRB_SERVICES = ["HTTP/intranet.corp.example.com", "ldap/ldap-01.corp.example.com", "ldap/ldap-02.corp.example.com",
+                    "cifs/fs-01.corp.example.com", "HTTP/gitea.corp.example.com", "host/bastion.corp.example.com"]
+ENT_KRB_FAILURES = [("NEEDED_PREAUTH", "Additional pre-authentication required"), ("NEEDED_PREAUTH", "Additional pre-authentication required"),
+                    ("NEEDED_PREAUTH", "Additional pre-authentication required"), ("PREAUTH_FAILED", "Preauthentication failed"),
+                    ("CLIENT_NOT_FOUND", "Client not found in Kerberos database")]
+ENT_NAS = [("wlc-01", "mac"), ("wlc-02", "mac"), ("vpn-gw", "ip")]
+ENT_RADIUS_REJECTS = ["", "", " (mschap: MS-CHAP2-Response is incorrect)", ' (rlm_pap: Cleartext password does not match "known good" password)']
+ENT_DHCP_HOSTS = [("dhcp-01", "1432"), ("dhcp-02", "1388")]
+ENT_DHCP_VIA = [("eth0", "10.0.0"), ("10.20.0.1", "10.20.1"), ("10.30.0.1", "10.30.4")]
+ENT_DHCP_NAMES = ["iPhone", "DESKTOP-7H2K9Q1", "LAPTOP-JSMITH", "printer-3f-hp", "Galaxy-S23", "MacBook-Pro"]
+ENT_DNS_NAMES = ["intranet.corp.example.com.", "ldap-01.corp.example.com.", "gitea.corp.example.com.", "outlook.office365.com.",
+                 "github.com.", "api.github.com.", "www.google.com.", "time.cloudflare.com.", "_ldap._tcp.corp.example.com.",
+                 "_kerberos._udp.corp.example.com.", "wpad.corp.example.com.", "registry-1.docker.io."]
+ENT_F2B_JAILS = ["sshd", "sshd", "sshd", "nginx-http-auth", "freeradius"]
+ENT_EXIM_FROM = ["alerts@corp.example.com", "noreply@github.com", "billing@vendor.io", "jsmith@partner.org", "newsletter@shop.example.net"]
+ENT_EXIM_RCPT = ["jsmith@corp.example.com", "amartin@corp.example.com", "it-ops@corp.example.com", "lchen@corp.example.com"]
+ENT_EXIM_REMOTE = [("bob@acme.io", "mx.acme.io", "10.9.8.7"), ("k.ito@partner.org", "mail.partner.org", "10.44.1.25"),
+                   ("orders@vendor.io", "aspmx.l.google.com", "142.250.102.27")]
+ENT_EXIM_HELO = ["mail-ej1-f54.google.com", "smtp.partner.org", "(localhost)", "mx1.vendor.io (mx1.vendor.io)"]
+ENT_EXIM_DEFER = [("-44", "SMTP error from remote mail server after RCPT TO:<{r}>: 451 4.7.1 Greylisted, please try again later"),
+                  ("-45", "SMTP error from remote mail server after end of data: 421 4.7.0 Try again later, closing connection."),
+                  ("110", "Connection timed out")]
+ENT_EXIM_REJECT = ["relay not permitted", "Unrouteable address", "relay not permitted", "Sender verify failed"]
+ENT_TLS = ["TLS1.3:TLS_AES_256_GCM_SHA384:256", "TLS1.3:TLS_AES_256_GCM_SHA384:256", "TLS1.2:ECDHE-RSA-AES128-GCM-SHA256:128"]
+ENT_UWSGI_PIDS = ["41", "42", "43", "44"]
+ENT_UWSGI_ROUTES = [("GET", "/api/v1/tickets?page={n}"), ("GET", "/api/v1/tickets/{n}"), ("POST", "/api/v1/tickets"),
+                    ("GET", "/healthz"), ("GET", "/static/css/app.{h}.css"), ("PATCH", "/api/v1/tickets/{n}")]
+ENT_GITEA_ROUTES = [("GET", "/{o}/{r}", "repo/view.go:757(repo.Home)"),
+                    ("GET", "/{o}/{r}/pulls/{n}", "repo/pull.go:319(repo.ViewPullCommits)"),
+                    ("GET", "/{o}/{r}.git/info/refs?service=git-upload-pack", "repo/githttp.go:540(repo.GetInfoRefs)"),
+                    ("POST", "/{o}/{r}.git/git-upload-pack", "repo/githttp.go:532(repo.ServiceUploadPack)"),
+                    ("GET", "/api/v1/repos/{o}/{r}/pulls?state=open", "repo/pull.go:97(repo.ListPullRequests)"),
+                    ("GET", "/api/healthz", "healthcheck/check.go:67(healthcheck.Check)"),
+                    ("GET", "/user/login", "auth/auth.go:160(auth.SignIn)")]
+ENT_GITEA_REPOS = [("platform", "infra"), ("platform", "ansible-roles"), ("shop", "frontend"), ("shop", "orders-api"), ("jsmith", "dotfiles")]
+ENT_WF_DEPLOYMENTS = [("shop.war", "/shop"), ("billing.war", "/billing"), ("admin-console.war", "/admin")]
+ENT_WF_ERRORS = ['java.lang.NullPointerException: Cannot invoke "com.acme.shop.cart.Cart.getItems()" because "cart" is null',
+                 "jakarta.ws.rs.ProcessingException: RESTEASY004655: Unable to invoke request: java.net.ConnectException: Connection refused",
+                 "org.hibernate.exception.JDBCConnectionException: Unable to acquire JDBC Connection"]
+ENT_QUARKUS_APPS = [("orders-service", "1.4.2", "3.6.4", "agroal, cdi, hibernate-orm, hibernate-orm-panache, jdbc-postgresql, narayana-jta, rest, rest-jackson, smallrye-context-propagation, smallrye-health, vertx"),
+                    ("inventory", "0.9.17", "3.6.4", "cdi, kafka-client, messaging-kafka, rest, rest-jackson, smallrye-context-propagation, smallrye-health, vertx"),
+                    ("notification-gateway", "2.1.0", "3.2.9.Final", "cdi, qute, rest-client-reactive, resteasy-reactive, smallrye-context-propagation, vertx")]
+ENT_QUARKUS_URIS = ["/api/orders", "/api/orders/{n}", "/api/stock/{n}/reserve", "/q/health/ready"]
+ENT_AGROAL = ["Datasource '<default>': Connection to postgres-primary:5432 refused. Check that the hostname and port are correct and that the postmaster is accepting TCP/IP connections.",
+              "Datasource '<default>': FATAL: remaining connection slots are reserved for non-replication superuser connections"]
+ENT_TELEGRAF_OUTPUTS = ["influxdb_v2", "influxdb_v2", "influxdb_v2", "kafka", "file"]
+ENT_TELEGRAF_ERRORS = [("snmp", "agent 10.0.9.1: performing get on field sysUpTime: request timeout (after 3 retries)"),
+                       ("snmp", "agent 10.0.9.2: performing get on field sysUpTime: request timeout (after 3 retries)"),
+                       ("docker", "Got permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get \"http://%2Fvar%2Frun%2Fdocker.sock/v1.24/info\": dial unix /var/run/docker.sock: connect: permission denied"),
+                       ("http_response", "Get \"https://intranet.corp.example.com/healthz\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)")]
+ENT_INFLUX_BUCKETS = ["7a2e1c9d4b8f6031", "c41d09e5a3b72f18", "0f6b3e2a9d1c4857"]
+
+
+def enterprise_events() -> list[tuple[float, str, dict]]:
+    """On-premises enterprise services none of the other corpora covers: OpenLDAP slapd
+    (stats log through rsyslog), the MIT Kerberos KDC, FreeRADIUS, ISC dhcpd, unbound,
+    fail2ban, Exim, uWSGI, Gitea, WildFly, Quarkus, Telegraf and InfluxDB 2. Written before
+    any rule change of the tenth issue-15 pass and scored once."""
+
+    def rfc3339(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999):0>6}+00:00"
+
+    def syslog_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    def epoch(g: Gen) -> str:
+        return str(g.r.randint(1764720000, 1764806399))
+
+    def user(g: Gen) -> str:
+        return g.r.choice(ENT_USERS)
+
+    def public_ip(g: Gen) -> str:
+        return f"{g.r.choice([45, 61, 103, 141, 185, 193, 194, 218])}.{g.r.randint(0, 255)}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"
+
+    def mac(g: Gen) -> str:
+        return ":".join(g.hexs(2) for _ in range(6))
+
+    # OpenLDAP slapd
+    def conn(g: Gen) -> str:
+        return g.num(1000, 48000)
+
+    def op(g: Gen) -> str:
+        return str(min(g.r.randint(0, 3), g.r.randint(0, 12)))
+
+    def fd(g: Gen) -> str:
+        return g.num(12, 64)
+
+    def secs6(hi: float):
+        return lambda g: f"{g.r.uniform(0, hi):.6f}"
+
+    def bind_dn(g: Gen) -> str:
+        return g.r.choice([f"cn=admin,{ENT_SUFFIX}", f"cn=sssd-reader,ou=services,{ENT_SUFFIX}", f"cn=sssd-reader,ou=services,{ENT_SUFFIX}",
+                           f"uid={user(g)},ou=people,{ENT_SUFFIX}", f"uid={user(g)},ou=people,{ENT_SUFFIX}", ""])
+
+    def srch_base(g: Gen) -> str:
+        kind = g.r.choice(["user", "user", "user", "group", "group", "root", "suffix"])
+        u = user(g)
+        g.drawn = {"user": ("2", f"(&(objectClass=posixAccount)(uid={u}))"), "group": ("2", f"(&(objectClass=posixGroup)(memberUid={u}))"),
+                   "root": ("0", "(objectClass=*)"), "suffix": ("2", f"(uid={u})")}[kind]
+        return {"user": f"ou=people,{ENT_SUFFIX}", "group": f"ou=groups,{ENT_SUFFIX}", "root": "", "suffix": ENT_SUFFIX}[kind]
+
+    def srch_attrs(g: Gen) -> str:
+        k = g.r.choice([1, 1, 2, 3, 4, 6, 9])
+        return " ".join(g.r.sample(ENT_LDAP_ATTRS, k)) if g.r.random() < 0.9 else g.r.choice(["1.1", "+", "* +"])
+
+    def search_err(g: Gen) -> str:
+        e = g.r.choice(["0"] * 12 + ["32", "4"])
+        g.drawn = ({"0": g.r.choice(["1", "1", "1", "0", "2", g.num(3, 40)]), "32": "0", "4": "500"}[e],)
+        return e
+
+    # Kerberos KDC
+    def krb_user(g: Gen) -> str:
+        return g.r.choice([f"{user(g)}@{ENT_REALM}"] * 4 + [f"host/ws-{g.num(100, 480)}.corp.example.com@{ENT_REALM}"])
+
+    def krb_rep(g: Gen) -> str:
+        e = g.r.choice(["aes256-cts-hmac-sha1-96(18)"] * 5 + ["aes256-cts-hmac-sha384-192(20)"])
+        return f"etypes {{rep={e}, tkt=aes256-cts-hmac-sha1-96(18), ses={e}}}"
+
+    def as_sname(g: Gen) -> str:
+        return g.r.choice([f"krbtgt/{ENT_REALM}@{ENT_REALM}"] * 12 + [f"kadmin/changepw@{ENT_REALM}"])
+
+    # FreeRADIUS
+    def radius_ts(g: Gen) -> str:
+        return f"Thu Dec  3 {hms(g)} 2026"
+
+    def nas(g: Gen) -> str:
+        name, kind = g.r.choice(ENT_NAS)
+        cli = "-".join(g.hexs(2).upper() for _ in range(6)) if kind == "mac" else public_ip(g)
+        g.drawn = (name, "0" if kind == "mac" else g.num(1, 4095), cli, g.r.choice(["", " via TLS tunnel"]) if kind == "mac" else "")
+        return name
+
+    def radius_user(g: Gen) -> str:
+        return g.r.choice([user(g)] * 6 + [f"{user(g)}@corp.example.com", "anonymous@corp.example.com", f"host/ws-{g.num(100, 480)}.corp.example.com"])
+
+    # ISC dhcpd
+    def lease_ip(g: Gen) -> str:
+        return f"{g.drawn[1]}.{g.r.randint(20, 250)}"
+
+    def via(g: Gen) -> str:
+        g.drawn = g.r.choice(ENT_DHCP_VIA)
+        return g.drawn[0]
+
+    def dhcp_client(g: Gen) -> str:
+        # the client's MAC, then its hostname option ("(name) ") when it sent one
+        via(g)
+        m = mac(g)
+        name = g.r.choice(["", "", f"({g.r.choice(ENT_DHCP_NAMES)}) ", f"(android-{g.hexs(16)}) "])
+        g.drawn = (*g.drawn, name, m)
+        return m
+
+    def dhcp_lease(g: Gen) -> str:
+        via(g)
+        ip = lease_ip(g)
+        name = g.r.choice(["", "", f"({g.r.choice(ENT_DHCP_NAMES)}) ", f"(android-{g.hexs(16)}) "])
+        g.drawn = (*g.drawn, name, mac(g))
+        return ip
+
+    # unbound
+    def ub_thread(g: Gen) -> str:
+        return g.r.choice(["0", "1"])
+
+    def ub_query(g: Gen) -> str:
+        qtype = g.r.choice(["A"] * 8 + ["AAAA"] * 4 + ["PTR", "PTR", "SRV", "TXT"])
+        if qtype == "PTR":
+            name = f"{g.r.randint(1, 254)}.{g.r.randint(0, 9)}.{g.r.choice(['0', '20', '30'])}.10.in-addr.arpa."
+        elif qtype == "SRV":
+            name = g.r.choice(["_ldap._tcp.corp.example.com.", "_kerberos._udp.corp.example.com."])
+        else:
+            name = g.r.choice([*ENT_DNS_NAMES, f"ws-{g.num(100, 480)}.corp.example.com."])
+        cached = g.r.random() < 0.6
+        rcode = g.r.choice(["NOERROR"] * 12 + ["NXDOMAIN", "NXDOMAIN", "SERVFAIL"])
+        g.drawn = (qtype, rcode, "0.000000" if cached else f"{g.r.uniform(0.0005, 0.4):.6f}", "1" if cached else "0",
+                   g.num(40, 140) if qtype != "TXT" else g.num(200, 900))
+        return name
+
+    def ub_stats(g: Gen) -> str:
+        q = g.r.randint(2000, 90000)
+        c = int(q * g.r.uniform(0.5, 0.8))
+        g.drawn = (str(c), str(q - c), str(int(c * g.r.uniform(0, 0.05))))
+        return str(q)
+
+    # fail2ban
+    def f2b_ts(g: Gen) -> str:
+        t = hms(g)
+        g.drawn = (t,)
+        return f"2026-12-03 {t},{g.num(0, 999):0>3}"
+
+    # Exim
+    def exim_id(g: Gen) -> str:
+        b62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+        return ("1t" + "".join(g.r.choice(b62) for _ in range(4)) + "-" + "".join(g.r.choice(b62) for _ in range(6)) + "-"
+                + "".join(g.r.choice(b62) for _ in range(2)))
+
+    def exim_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def exim_defer(g: Gen) -> str:
+        rcpt, host, ip = g.r.choice(ENT_EXIM_REMOTE)
+        code, text = g.r.choice(ENT_EXIM_DEFER)
+        g.drawn = (host, ip, text.replace("{r}", rcpt), code)
+        return rcpt
+
+    # uWSGI
+    def ctime(g: Gen) -> str:
+        return f"Thu Dec  3 {hms(g)} 2026"
+
+    def uwsgi_req(g: Gen) -> str:
+        total = g.r.randint(1, 60000)
+        g.drawn = (str(total),)
+        return str(g.r.randint(1, total))
+
+    def uwsgi_route(g: Gen) -> str:
+        m, path = g.r.choice(ENT_UWSGI_ROUTES)
+        status = {"GET": g.r.choice(["200"] * 8 + ["304", "404"]), "POST": g.r.choice(["201", "201", "400"]),
+                  "PATCH": g.r.choice(["200", "200", "409"])}[m]
+        if path == "/healthz":
+            status = "200"
+        g.drawn = (path.replace("{n}", g.num(1, 48000)).replace("{h}", g.hexs(8)), status)
+        return m
+
+    # Gitea
+    def gitea_route(g: Gen) -> str:
+        m, path, handler = g.r.choice(ENT_GITEA_ROUTES)
+        o, r = g.r.choice(ENT_GITEA_REPOS)
+        status = g.r.choice(["200 OK"] * 10 + ["304 Not Modified", "404 Not Found"])
+        if handler.startswith("repo/githttp") and g.r.random() < 0.2:
+            status = "401 Unauthorized"
+        g.drawn = (path.replace("{o}", o).replace("{r}", r).replace("{n}", g.num(1, 900)), handler, *status.split(" ", 1))
+        return m
+
+    def gitea_ms(g: Gen) -> str:
+        return f"{g.r.choice([g.r.uniform(0.2, 20), g.r.uniform(0.2, 20), g.r.uniform(20, 900)]):.1f}ms"
+
+    # WildFly and Quarkus
+    def wf_ts(g: Gen) -> str:
+        return f"{hms(g)},{g.num(0, 999):0>3}"
+
+    # Telegraf
+    def go_duration(g: Gen) -> str:
+        ns = g.r.choice([g.r.randint(300_000, 30_000_000), g.r.randint(300_000, 30_000_000), g.r.randint(30_000_000, 4_000_000_000)])
+        if ns >= 1_000_000_000:
+            return f"{ns / 1e9:.9f}".rstrip("0").rstrip(".") + "s"
+        return f"{ns / 1e6:.6f}".rstrip("0").rstrip(".") + "ms"
+
+    def tg_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    # InfluxDB 2
+    def log_id(g: Gen) -> str:
+        return "0" + "".join(g.r.choice("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_~") for _ in range(7)) + "000"
+
+    def influx_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999):0>6}Z"
+
+    def influx_ms(g: Gen) -> str:
+        return f"{g.r.uniform(0.4, 900):.3f}ms"
+
+    slapd = "{t} {h} slapd[{p}]: "
+    slapd_hdr = {"t": rfc3339, "h": first(ENT_LDAP_HOSTS), "p": then(1)}
+    kdc = "{t} {h} krb5kdc[{p}](info): "
+    kdc_hdr = {"t": lambda g: f"Dec 03 {hms(g)}", "h": first(ENT_KDCS), "p": then(1)}
+    dhcpd = "{t} {h} dhcpd[{p}]: "
+    dhcpd_hdr = {"t": syslog_ts, "h": first(ENT_DHCP_HOSTS), "p": then(1)}
+    return [
+        # OpenLDAP slapd 2.6 (loglevel stats)
+        (45, slapd + "conn={c} fd={fd} ACCEPT from {peer} ({lis})",
+         {**slapd_hdr, "c": conn, "fd": fd, "peer": lambda g: f"IP={g.ip()}:{g.port()}", "lis": pick(["IP=0.0.0.0:389", "IP=0.0.0.0:389", "IP=0.0.0.0:389", "IP=0.0.0.0:636"])}),
+        (12, slapd + "conn={c} op={o} EXT oid={oid}",
+         {**slapd_hdr, "c": conn, "o": pick(["0"]), "oid": pick(["1.3.6.1.4.1.1466.20037", "1.3.6.1.4.1.1466.20037", "1.3.6.1.4.1.4203.1.11.3"])}),
+        (15, slapd + "conn={c} fd={fd} TLS established tls_ssf={s} ssf={s2} tls_proto={tp} tls_cipher={tc}",
+         {**slapd_hdr, "c": conn, "fd": fd, "s": pick(["256"]), "s2": pick(["256"]), "tp": first(ENT_LDAP_TLS), "tc": then(1)}),
+        (40, slapd + 'conn={c} op={o} BIND dn="{dn}" method={m}', {**slapd_hdr, "c": conn, "o": op, "dn": bind_dn, "m": pick(["128"])}),
+        (36, slapd + 'conn={c} op={o} BIND dn="{dn}" mech={m} bind_ssf=0 ssf={s}',
+         {**slapd_hdr, "c": conn, "o": op, "dn": lambda g: bind_dn(g) or f"cn=admin,{ENT_SUFFIX}", "m": pick(["SIMPLE"]), "s": pick(["0", "256", "256"])}),
+        (80, slapd + "conn={c} op={o} RESULT tag={tag} err={e} qtime={q} etime={et} text={x}",
+         {**slapd_hdr, "c": conn, "o": op, "tag": first(ENT_LDAP_RESULTS), "e": then(1), "q": secs6(0.0002), "et": secs6(0.004), "x": then(2)}),
+        (12, slapd + "conn={c} op={o} RESULT oid={oid} err={e} qtime={q} etime={et} text={x}",
+         {**slapd_hdr, "c": conn, "o": pick(["0"]), "oid": pick([""]), "e": pick(["0"]), "q": secs6(0.0002), "et": secs6(0.004), "x": pick([""])}),
+        (130, slapd + 'conn={c} op={o} SRCH base="{b}" scope={s} deref={d} filter="{f}"',
+         {**slapd_hdr, "c": conn, "o": op, "b": srch_base, "s": then(0), "d": pick(["0"]), "f": then(1)}),
+        (70, slapd + "conn={c} op={o} SRCH attr={a}", {**slapd_hdr, "c": conn, "o": op, "a": srch_attrs}),
+        (130, slapd + "conn={c} op={o} SEARCH RESULT tag={tag} err={e} qtime={q} etime={et} nentries={n} text={x}",
+         {**slapd_hdr, "c": conn, "o": op, "tag": pick(["101"]), "e": search_err, "q": secs6(0.0002), "et": secs6(0.02), "n": then(0),
+          "x": pick([""])}),
+        (12, slapd + 'conn={c} op={o} MOD dn="{dn}"', {**slapd_hdr, "c": conn, "o": op, "dn": lambda g: f"uid={user(g)},ou=people,{ENT_SUFFIX}"}),
+        (12, slapd + "conn={c} op={o} MOD attr={a}", {**slapd_hdr, "c": conn, "o": op, "a": lambda g: " ".join(g.r.choice(ENT_LDAP_MOD_ATTRS))}),
+        (40, slapd + "conn={c} op={o} UNBIND", {**slapd_hdr, "c": conn, "o": op}),
+        (45, slapd + "conn={c} fd={fd} closed{w}",
+         {**slapd_hdr, "c": conn, "fd": fd, "w": pick(["", "", "", "", " (connection lost)", " (idletimeout)"])}),
+        # MIT Kerberos KDC (kdc_log.c; krb5kdc.log file target)
+        (35, kdc + "AS_REQ ({k}) {ip}: ISSUE: authtime {a}, {r}, {c} for {s}",
+         {**kdc_hdr, "k": pick(ENT_KRB_KTYPES), "ip": lambda g: g.ip(), "a": epoch, "r": krb_rep, "c": krb_user, "s": as_sname}),
+        (60, kdc + "TGS_REQ ({k}) {ip}: ISSUE: authtime {a}, {r}, {c} for {s}",
+         {**kdc_hdr, "k": pick(ENT_KRB_KTYPES), "ip": lambda g: g.ip(), "a": epoch, "r": krb_rep, "c": krb_user,
+          "s": lambda g: f"{g.r.choice(ENT_KRB_SERVICES)}@{ENT_REALM}"}),
+        (25, kdc + "AS_REQ ({k}) {ip}: {st}: {c} for {s}, {e}",
+         {**kdc_hdr, "k": pick(ENT_KRB_KTYPES), "ip": lambda g: g.ip(), "st": first(ENT_KRB_FAILURES), "c": krb_user,
+          "s": pick([f"krbtgt/{ENT_REALM}@{ENT_REALM}"]), "e": then(1)}),
+        # FreeRADIUS 3 (radius.log, auth = yes)
+        (50, "{t} : Auth: ({n}) Login OK: [{u}] (from client {c} port {p} cli {cli}{tls})",
+         {"t": radius_ts, "n": lambda g: g.num(1, 900000), "u": radius_user, "c": nas, "p": then(1), "cli": then(2), "tls": then(3)}),
+        (15, "{t} : Auth: ({n}) Login incorrect{why}: [{u}] (from client {c} port {p} cli {cli}{tls})",
+         {"t": radius_ts, "n": lambda g: g.num(1, 900000), "why": pick(ENT_RADIUS_REJECTS), "u": radius_user, "c": nas, "p": then(1),
+          "cli": then(2), "tls": then(3)}),
+        # ISC dhcpd 4.4
+        (40, dhcpd + "DHCPDISCOVER from {m} {hn}via {v}", {**dhcpd_hdr, "m": dhcp_client, "hn": then(2), "v": then(0)}),
+        (35, dhcpd + "DHCPOFFER on {ip} to {m} {hn}via {v}", {**dhcpd_hdr, "ip": dhcp_lease, "m": then(3), "hn": then(2), "v": then(0)}),
+        (45, dhcpd + "DHCPREQUEST for {ip}{sid} from {m} {hn}via {v}",
+         {**dhcpd_hdr, "ip": dhcp_lease, "sid": lambda g: g.r.choice(["", f" ({g.r.choice(['10.0.0.2', '10.0.0.3'])})"]), "m": then(3),
+          "hn": then(2), "v": then(0)}),
+        (45, dhcpd + "DHCPACK on {ip} to {m} {hn}via {v}", {**dhcpd_hdr, "ip": dhcp_lease, "m": then(3), "hn": then(2), "v": then(0)}),
+        (6, dhcpd + "DHCPRELEASE of {ip} from {m} {hn}via {v} ({f})",
+         {**dhcpd_hdr, "ip": dhcp_lease, "m": then(3), "hn": then(2), "v": then(0), "f": pick(["found", "found", "found", "not found"])}),
+        (12, dhcpd + "reuse_lease: lease age {a} (secs) under 25% threshold, reply with unaltered, existing lease for {ip}",
+         {**dhcpd_hdr, "a": lambda g: g.num(1, 21000), "ip": lambda g: via(g) and lease_ip(g)}),
+        (4, dhcpd + "DHCPDISCOVER from {m} via {v}: network {n}: no free leases",
+         {**dhcpd_hdr, "m": mac, "v": pick(["10.30.0.1"]), "n": pick(["10.30.4.0/24"])}),
+        # unbound 1.17 (log-replies, log-time-ascii)
+        (140, "Dec 03 {t} unbound[{p}:{th}] info: {ip} {q} {qt} {cl} {rc} {tm} {ca} {sz}",
+         {"t": hms, "p": pick(["2318"]), "th": ub_thread, "ip": lambda g: g.ip(), "q": ub_query, "qt": then(0), "cl": pick(["IN"]), "rc": then(1), "tm": then(2),
+          "ca": then(3), "sz": then(4)}),
+        (6, "Dec 03 {t} unbound[{p}:{th}] info: server stats for thread {th2}: {q} queries, {c} answers from cache, {r} recursions, {pf} prefetch, {rl} rejected by ip ratelimiting",
+         {"t": hms, "p": pick(["2318"]), "th": ub_thread, "th2": ub_thread, "q": ub_stats, "c": then(0), "r": then(1), "pf": then(2), "rl": pick(["0"])}),
+        (6, "Dec 03 {t} unbound[{p}:{th}] info: server stats for thread {th2}: requestlist max {m} avg {a} exceeded {e} jostled {j}",
+         {"t": hms, "p": pick(["2318"]), "th": ub_thread, "th2": ub_thread, "m": lambda g: g.num(4, 60), "a": lambda g: f"{g.r.uniform(0, 6):.5g}",
+          "e": pick(["0", "0", "0", "3"]), "j": pick(["0"])}),
+        # fail2ban 1.0 (fail2ban.log)
+        (45, "{t} fail2ban.filter         [{p}]: INFO    [{j}] Found {ip} - 2026-12-03 {t2}",
+         {"t": f2b_ts, "p": pick(["917"]), "j": pick(ENT_F2B_JAILS), "ip": public_ip, "t2": then(0)}),
+        (12, "{t} fail2ban.actions        [{p}]: NOTICE  [{j}] Ban {ip}", {"t": f2b_ts, "p": pick(["917"]), "j": pick(ENT_F2B_JAILS), "ip": public_ip}),
+        (10, "{t} fail2ban.actions        [{p}]: NOTICE  [{j}] Unban {ip}", {"t": f2b_ts, "p": pick(["917"]), "j": pick(ENT_F2B_JAILS), "ip": public_ip}),
+        (4, "{t} fail2ban.actions        [{p}]: WARNING [{j}] {ip} already banned", {"t": f2b_ts, "p": pick(["917"]), "j": pick(ENT_F2B_JAILS), "ip": public_ip}),
+        # Exim 4.96 (mainlog, default log_selector)
+        (30, "{t} {i} <= {f} H={h} [{ip}] P={p} X={x} CV={cv} S={s} id={mid}",
+         {"t": exim_ts, "i": exim_id, "f": pick(ENT_EXIM_FROM), "h": pick(ENT_EXIM_HELO), "ip": public_ip, "p": pick(["esmtps", "esmtps", "esmtpsa"]),
+          "x": pick(ENT_TLS), "cv": pick(["no"]), "s": lambda g: g.num(900, 900000), "mid": lambda g: f"{g.hexs(16)}@{g.r.choice(['mail.gmail.com', 'partner.org', 'vendor.io'])}"}),
+        (30, '{t} {i} => {r} R={rt} T={tr} H={h} [{ip}] X={x} CV={cv} C="{c}"',
+         {"t": exim_ts, "i": exim_id, "r": first(ENT_EXIM_REMOTE), "rt": pick(["dnslookup"]), "tr": pick(["remote_smtp"]), "h": then(1), "ip": then(2),
+          "x": pick(ENT_TLS), "cv": pick(["yes", "yes", "yes", "no"]), "c": lambda g: g.r.choice([f"250 2.0.0 OK  {epoch(g)} {g.hexs(12)}.{g.num(1, 999)} - gsmtp", f"250 2.0.0 Ok: queued as {g.hexs(10).upper()}",
+                                                        f"250 OK id={exim_id(g)}"])}),
+        (30, "{t} {i} Completed", {"t": exim_ts, "i": exim_id}),
+        (8, "{t} {i} == {r} R={rt} T={tr} defer ({c}) H={h} [{ip}]: {e}",
+         {"t": exim_ts, "i": exim_id, "r": exim_defer, "rt": pick(["dnslookup"]), "tr": pick(["remote_smtp"]), "c": lambda g: g.drawn[3],
+          "h": then(0), "ip": then(1), "e": then(2)}),
+        (10, "{t} H=({helo}) [{ip}] F=<{f}> rejected RCPT <{r}>: {why}",
+         {"t": exim_ts, "helo": pick(["localhost", "User", "ylmf-pc", "win-a8fq3l2"]), "ip": public_ip,
+          "f": lambda g: f"{g.r.choice(['info', 'admin', 'support', 'no-reply'])}@{g.r.choice(['mail.ru', 'spam.example', 'qq.com'])}",
+          "r": pick([*ENT_EXIM_RCPT, "test@gmail.com"]), "why": pick(ENT_EXIM_REJECT)}),
+        # uWSGI 2.0 (default request logging)
+        (80, "[pid: {p}|app: {ap}|req: {ra}/{rb}] {ip} ({u}) {{{v} vars in {b} bytes}} [{t}] {m} {uri} => generated {g} bytes in {ms} msecs ({pr} {s}) {hd} headers in {hb} bytes ({sw} switches on core {co})",
+         {"p": pick(ENT_UWSGI_PIDS), "ap": pick(["0"]), "ra": uwsgi_req, "rb": then(0), "ip": lambda g: g.ip(), "u": pick([""] * 9 + ["svc-jenkins"]), "v": lambda g: g.num(28, 46),
+          "b": lambda g: g.num(420, 1400), "t": ctime, "m": uwsgi_route, "uri": then(0), "g": lambda g: g.num(0, 90000),
+          "ms": lambda g: g.r.choice([g.num(0, 40), g.num(0, 40), g.num(0, 40), g.num(40, 2400)]), "pr": pick(["HTTP/1.1", "HTTP/1.1", "HTTP/1.0"]), "s": then(1), "hd": lambda g: g.num(2, 7),
+          "hb": lambda g: g.num(70, 420), "sw": pick(["1", "1", "1", "2"]), "co": pick(["0"])}),
+        (4, "spawned uWSGI worker {w} (pid: {p}, cores: {c})", {"w": first([(str(i), p) for i, p in enumerate(ENT_UWSGI_PIDS, 1)]), "p": then(1), "c": pick(["1"])}),
+        # Gitea 1.21 router log
+        (60, "2026/12/03 {t} ...eb/routing/logger.go:102:func1() [I] router: completed {m} {uri} for {ip}:{port}, {sc} {sx} in {ms} @ {hd}",
+         {"t": hms, "m": gitea_route, "uri": then(0), "ip": lambda g: g.ip(), "port": lambda g: g.port(), "sc": then(2),
+          "sx": then(3), "ms": gitea_ms, "hd": then(1)}),
+        (10, "2026/12/03 {t} ...eb/routing/logger.go:68:func1() [{l}] router: {w} {m} {uri} for {ip}:{port}, elapsed {ms} @ {hd}",
+         {"t": hms, "l": first([("I", "long-polling", "GET", "/user/events", "events/events.go:18(events.Events)")] * 3
+                               + [("W", "still-executing", "POST", "/shop/orders-api.git/git-upload-pack", "repo/githttp.go:532(repo.ServiceUploadPack)")]),
+          "w": then(1), "m": then(2), "uri": then(3), "ip": lambda g: g.ip(), "port": lambda g: g.port(),
+          "ms": lambda g: f"{g.r.uniform(3000, 60000):.1f}ms", "hd": then(4)}),
+        # WildFly 30 (console handler)
+        (3, '{t} INFO  [org.jboss.as.server.deployment] (MSC service thread 1-{n}) WFLYSRV0027: Starting deployment of "{d}" (runtime-name: "{d2}")',
+         {"t": wf_ts, "n": lambda g: g.num(1, 8), "d": first(ENT_WF_DEPLOYMENTS), "d2": then(0)}),
+        (3, "{t} INFO  [org.wildfly.extension.undertow] (ServerService Thread Pool -- {n}) WFLYUT0021: Registered web context: '{c}' for server '{s}'",
+         {"t": wf_ts, "n": lambda g: g.num(40, 90), "c": lambda g: g.r.choice(ENT_WF_DEPLOYMENTS)[1], "s": pick(["default-server"])}),
+        (3, '{t} INFO  [org.jboss.as.server] (ServerService Thread Pool -- {n}) WFLYSRV0010: Deployed "{d}" (runtime-name : "{d2}")',
+         {"t": wf_ts, "n": lambda g: g.num(40, 90), "d": first(ENT_WF_DEPLOYMENTS), "d2": then(0)}),
+        (10, "{t} ERROR [io.undertow.request] (default task-{n}) UT005023: Exception handling request to {u}: {e}",
+         {"t": wf_ts, "n": lambda g: g.num(1, 128), "u": lambda g: g.r.choice(["/shop/api/cart", "/shop/api/cart/checkout", f"/billing/invoices/{g.num(1000, 99999)}"]),
+          "e": pick(ENT_WF_ERRORS)}),
+        # Quarkus 3 (default console format)
+        (3, "2026-12-03 {t} INFO  [io.quarkus] (main) {a} {v} on JVM (powered by Quarkus {q}) started in {s}s. Listening on: http://0.0.0.0:8080",
+         {"t": wf_ts, "a": first(ENT_QUARKUS_APPS), "v": then(1), "q": then(2), "s": lambda g: f"{g.r.uniform(0.8, 9):.3f}"}),
+        (3, "2026-12-03 {t} INFO  [io.quarkus] (main) Installed features: [{f}]", {"t": wf_ts, "f": lambda g: g.r.choice(ENT_QUARKUS_APPS)[3]}),
+        (3, "2026-12-03 {t} INFO  [io.quarkus] (Shutdown thread) {a} stopped in {s}s",
+         {"t": wf_ts, "a": lambda g: g.r.choice(ENT_QUARKUS_APPS)[0], "s": lambda g: f"{g.r.uniform(0.01, 2):.3f}"}),
+        (10, "2026-12-03 {t} ERROR [io.qua.ver.htt.run.QuarkusErrorHandler] (executor-thread-{n}) HTTP Request to {u} failed, error id: {e}",
+         {"t": wf_ts, "n": lambda g: g.num(1, 200), "u": lambda g: g.r.choice(ENT_QUARKUS_URIS).replace("{n}", g.num(1, 99999)), "e": lambda g: f"{g.uuid()}-{g.num(1, 40)}"}),
+        (5, "2026-12-03 {t} WARN  [io.agr.pool] (agroal-{n}) {m}", {"t": wf_ts, "n": lambda g: g.num(1, 40), "m": pick(ENT_AGROAL)}),
+        # Telegraf 1.29
+        (70, "{t} D! [outputs.{o}] Wrote batch of {n} metrics in {d}",
+         {"t": tg_ts, "o": pick(ENT_TELEGRAF_OUTPUTS), "n": lambda g: g.r.choice(["1000", "1000", g.num(1, 999)]), "d": go_duration}),
+        (45, "{t} D! [outputs.{o}] Buffer fullness: {n} / {lim} metrics",
+         {"t": tg_ts, "o": pick(ENT_TELEGRAF_OUTPUTS), "n": lambda g: g.r.choice(["0", "0", g.num(1, 10000)]), "lim": pick(["10000", "10000", "50000"])}),
+        (5, "{t} W! [outputs.{o}] Metric buffer overflow; {n} metrics have been dropped",
+         {"t": tg_ts, "o": pick(["influxdb_v2", "kafka"]), "n": lambda g: g.num(1, 40000)}),
+        (12, "{t} E! [inputs.{i}] Error in plugin: {e}", {"t": tg_ts, "i": first(ENT_TELEGRAF_ERRORS), "e": then(1)}),
+        # InfluxDB 2.7 (logfmt)
+        (12, 'ts={t} lvl=info msg="Cache snapshot (start)" log_id={l} service=storage-engine engine=tsm1 op_name=tsm1_cache_snapshot op_event=start',
+         {"t": influx_ts, "l": log_id}),
+        (12, 'ts={t} lvl=info msg="Snapshot for path written" log_id={l} service=storage-engine engine=tsm1 op_name=tsm1_cache_snapshot path={pa} duration={d}',
+         {"t": influx_ts, "l": log_id, "pa": lambda g: f"/var/lib/influxdb2/engine/data/{g.r.choice(ENT_INFLUX_BUCKETS)}/autogen/{g.num(1, 900)}", "d": influx_ms}),
+        (12, 'ts={t} lvl=info msg="Cache snapshot (end)" log_id={l} service=storage-engine engine=tsm1 op_name=tsm1_cache_snapshot op_event=end op_elapsed={d}',
+         {"t": influx_ts, "l": log_id, "d": influx_ms}),
+        (6, 'ts={t} lvl=info msg="TSM compaction (start)" log_id={l} service=storage-engine engine=tsm1 tsm1_level={lv} tsm1_strategy={st} op_name=tsm1_compact_group db_shard_id={s} op_event=start',
+         {"t": influx_ts, "l": log_id, "lv": first([("1", "level"), ("1", "level"), ("2", "level"), ("3", "level"), ("4", "full")]), "st": then(1),
+          "s": lambda g: g.num(1, 900)}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
            "StackPlatform": stack_events, "CloudPlatform": cloud_events,
-           "RuntimePlatform": runtime_events, "InfraPlatform": infra_events}
+           "RuntimePlatform": runtime_events, "InfraPlatform": infra_events,
+           "EnterprisePlatform": enterprise_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
