@@ -1465,3 +1465,17 @@ def test_a_quantity_restated_in_another_unit_and_a_quantity_with_its_unit_are_on
     assert len(set(_groups(lines))) == 2
     lines = [f"link {i} state {w}" for i, w in enumerate(["up", "down really"] * 2)]
     assert len(set(_groups(lines))) == 2
+
+
+def test_fields_of_different_keys_after_a_header_are_different_statements() -> None:
+    # one program's stats lines share a header of values; the field after it names the statement
+    lines = []
+    for i in range(6):
+        lines.append(f"2026-12-03T10:00:0{i}Z ldap-0{i % 2} slapd[{1100 + i}]: conn={200 + i} fd={40 + i} closed")
+        lines.append(f"2026-12-03T10:01:0{i}Z ldap-0{i % 2} slapd[{1100 + i}]: conn={300 + i} op={i} UNBIND")
+    groups = _groups(lines)
+    assert len(set(groups)) == 2 and groups[0] != groups[1]
+    # the same key with other values at that place is one field: still merged at once
+    lines = [f"2026-12-03T10:00:0{i}Z ldap-0{i % 2} slapd[{1100 + i}]: conn={200 + i} fd={40 + i} {w}"
+             for i, w in enumerate(["closed", "gone", "closed", "gone"])]
+    assert len(set(_groups(lines))) == 1

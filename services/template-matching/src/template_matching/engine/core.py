@@ -104,6 +104,8 @@ class EngineConfig:
     unit_conversions: bool = True
     # a run of at least this many variable tokens is one list-valued variable (0: off)
     list_run: int = 9
+    # fields of different keys at one place are different statements, not values (pass 11)
+    field_keys: bool = True
     # a template merged into another keeps its number in lines already answered; with this
     # on, the absorbing template's next lines are reported under each such number once
     # (again after each later change of its template), so a stream consumer that keeps a
@@ -732,6 +734,20 @@ def _collapse_value_lists(toks: list[str]) -> list[str]:
 def _is_pair(tok: str) -> bool:
     k = tok.find("=")
     return 0 < k < len(tok) - 1
+
+
+_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*)=")
+
+
+def _other_keys(a: str, t: str) -> bool:
+    """Template token ``a`` and line token ``t`` are ``key=value`` fields of different keys
+    ("dn=..." / "tag=..."): the keys are the statement's own words, so the lines print
+    different fields, not different values of one field."""
+    ma = _KEY.match(a)
+    if ma is None:
+        return False
+    mt = _KEY.match(t)
+    return mt is not None and ma.group(1) != mt.group(1) and VAR not in ma.group(1) and VAR not in mt.group(1)
 
 
 def _is_symbol(tok: str) -> bool:
@@ -1721,7 +1737,7 @@ class TemplateEngine:
                 self._remember(message, c)
                 return c, False, old_ids
         c, words = self._closest(b, toks)
-        if c is not None and words and (self._is_record(c, words) or _request_method(c.tokens, toks, words)):
+        if c is not None and words and (self._is_record(c, words, toks) or _request_method(c.tokens, toks, words)):
             # a field value of a record-like line: generalise at once (below)
             words = []
         if c is None or len(words) > 1:
@@ -2007,7 +2023,7 @@ class TemplateEngine:
         s.sib.clear()
         return s.template_id
 
-    def _is_record(self, c: _Cluster, words: list[int]) -> bool:
+    def _is_record(self, c: _Cluster, words: list[int], line: tuple[str, ...]) -> bool:
         """Whether the words that differ are fields of a record-like message: most of the
         template's tokens already hold values (access and proxy lines, DNS query logs),
         so a word that differs between two such lines is one more field value, not another
@@ -2017,6 +2033,10 @@ class TemplateEngine:
             # (a JSON record's values never count as words: what differs is its message)
             return False
         toks = c.tokens
+        if self.config.field_keys and any(_other_keys(toks[i], line[i]) for i in words):
+            # a field of another key where the template has a field: another statement
+            # ("conn=<*> fd=<*> closed" / "conn=<*> op=<*> UNBIND"), not another field value
+            return False
         if toks[words[0]][-1:] == ":" and toks[words[0]][:-1].isalpha() and all(VAR in t for t in toks[: words[0]]):
             # a label opening the message after a header of values ("[<date> <time>][<pid>]
             # Processing: <job>" / "Processed:" / "Failed:") names what the message says, as a
@@ -2043,7 +2063,9 @@ class TemplateEngine:
                 _MESSAGE_FIELD.match(t[i]) and any(o[i] != t[i] for o in live) for t in live for i in range(len(t))
             ):
                 continue
-            if not self._is_record(c, [group.pos]):
+            if self.config.field_keys and any(_other_keys(v, w) for v in group.values for w in group.values):
+                continue  # fields of different keys: different statements (see _is_record)
+            if not self._is_record(c, [group.pos], c.tokens):
                 return
             group.evident = True
             for m in group.members:
