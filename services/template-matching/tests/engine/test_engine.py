@@ -1479,3 +1479,23 @@ def test_fields_of_different_keys_after_a_header_are_different_statements() -> N
     lines = [f"2026-12-03T10:00:0{i}Z ldap-0{i % 2} slapd[{1100 + i}]: conn={200 + i} fd={40 + i} {w}"
              for i, w in enumerate(["closed", "gone", "closed", "gone"])]
     assert len(set(_groups(lines))) == 1
+
+
+def test_a_record_span_does_not_take_a_field_of_another_key() -> None:
+    # a variable-length record template (attribute lists of any length) meets a sibling
+    # statement whose first field has another key: it stays apart
+    attrs = ["uid", "sn", "mail", "cn", "givenName", "loginShell", "uidNumber", "gidNumber", "homeDirectory"]
+    rnd = random.Random(3)
+    lines, kinds = [], []
+    for i in range(40):
+        h = f"2026-12-03T10:{i // 10:02d}:{i % 60:02d}.{i:06d}+00:00 ldap-0{i % 2} slapd[{1100 + i % 3}]: conn={2000 + i} op={i % 4}"
+        if i % 2:
+            lines.append(f"{h} SRCH attr={' '.join(rnd.sample(attrs, 1 + i % 7))}")
+        else:
+            base = '""' if i % 3 == 0 else '"ou=people,dc=corp,dc=example,dc=com"'
+            lines.append(f'{h} SRCH base={base} scope={i % 3} deref=0 filter="(uid=u{i})"')
+        kinds.append(i % 2)
+    groups = _groups(lines)
+    assert not {g for g, k in zip(groups, kinds, strict=True) if k} & {g for g, k in zip(groups, kinds, strict=True) if not k}
+    # the search lines, empty base or not, are one statement
+    assert len({g for g, k in zip(groups, kinds, strict=True) if not k}) == 1

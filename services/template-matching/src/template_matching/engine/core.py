@@ -902,7 +902,8 @@ def _span_side_record(
             out.append(a)
         elif t != VAR and (not _is_word_edit(a, t) or values(a, t)):
             out.append(_merge_token(a, t))
-        elif i > 0 and t != VAR and edits == 0:
+        elif i > 0 and t != VAR and edits == 0 and not _other_keys(a, t):
+            # (a field of another key is another statement's field: see _other_keys)
             edits += 1
             out.append(_enclosed_var([a, t]))
         else:
