@@ -1251,12 +1251,7 @@ def _unquoted_value(tpl: tuple[str, ...], toks: tuple[str, ...], p: int) -> bool
         # statement; a continued value shows structure of its own ("(X11; Linux x86_64)")
         return False
     ka, kb = tpl[ja], toks[jb]
-    return (
-        ka[: ka.index("=")] == kb[: kb.index("=")] and len(tpl) - ja == len(toks) - jb
-        # token by token: fields of the same key, words equal (a count of tokens alone let
-        # "H=<*> [<*>] X=<*> CV=<*> C=<*>" meet "H=<*> [<*>]: Connection timed out")
-        and all(_same_or_value(x, y) for x, y in zip(tpl[ja + 1 :], toks[jb + 1 :], strict=True))
-    )
+    return ka[: ka.index("=")] == kb[: kb.index("=")] and len(tpl) - ja == len(toks) - jb
 
 
 def _field_or_flag(tok: str) -> bool:
