@@ -1499,3 +1499,16 @@ def test_a_record_span_does_not_take_a_field_of_another_key() -> None:
     assert not {g for g, k in zip(groups, kinds, strict=True) if k} & {g for g, k in zip(groups, kinds, strict=True) if not k}
     # the search lines, empty base or not, are one statement
     assert len({g for g, k in zip(groups, kinds, strict=True) if not k}) == 1
+
+
+def test_an_optional_bracketed_value_after_a_value_is_one_variable_with_it() -> None:
+    # ISC dhcpd prints the client's host name in brackets only when the client sent one
+    hosts = ["(laptop-7)", "", "(printer-2)", "", "(build-agent-03)", ""]
+    lines = [f"Dec  3 10:00:0{i} dhcp-01 dhcpd[812]: DHCPDISCOVER from 52:54:00:12:34:{i:02x} {h}{' ' if h else ''}"
+             f"via eth0" for i, h in enumerate(hosts)]
+    groups = _groups(lines)
+    assert len(set(groups)) == 1
+    # a bracketed word (not a value) after a value stays apart: it names what happened
+    lines = [f"Dec  3 10:00:0{i} db-01 backup[9]: copied {i}4 files {'(incomplete) ' if i % 2 else ''}to /srv/b{i}"
+             for i in range(6)]
+    assert len(set(_groups(lines))) == 2

@@ -1016,6 +1016,31 @@ def _enclosed(run: tuple[str, ...]) -> bool:
     return (len(run) > 1 or len(last) > 2) and last.endswith(closer) and not last.endswith(VAR)
 
 
+# a value in round brackets, one token ("(laptop-7)" masked to "(<*>)")
+_BRACKETED_VALUE = re.compile(r"^\([^()\s]*<\*>[^()\s]*\)$")
+
+
+def _optional_bracket(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | None:
+    """(prefix, suffix) when one of the two lines has one token more, a value in round
+    brackets right after a value ("to <mac> (<hostname>) via" / "to <mac> via"), and
+    everything else aligns: the bracket is printed only when the value is known (a
+    client's host name, a server id), so the value and its optional companion are one
+    variable of one or two tokens."""
+    longer_is_line = len(toks) > len(tpl)
+    lo, sh = (toks, tpl) if longer_is_line else (tpl, toks)
+    n = len(sh)
+    for i in range(2, len(lo)):
+        if not _BRACKETED_VALUE.match(lo[i]) or VAR not in lo[i - 1] or VAR not in sh[i - 1]:
+            continue
+        if lo[i - 1].endswith(":") or not any(_is_message_word(x) for x in sh):
+            continue  # (a label's value, or no word that names the statement)
+        pairs = (*zip(sh[: i - 1], lo[: i - 1], strict=True), *zip(sh[i:], lo[i + 1 :], strict=True))
+        # _same_or_value takes the template's token first
+        if all(_same_or_value(a, b) if longer_is_line else _same_or_value(b, a) for a, b in pairs):
+            return i - 1, n - i
+    return None
+
+
 def _span_cut(
     tpl: tuple[str, ...], toks: tuple[str, ...], tails: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None
 ) -> tuple[int, int] | None:
@@ -1023,6 +1048,10 @@ def _span_cut(
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
     says whether the texts ending lines after one plain label already vary enough."""
     nt, nl = len(tpl), len(toks)
+    if nt - nl in (1, -1) and min(nt, nl) >= 3:
+        cut = _optional_bracket(tpl, toks)
+        if cut is not None:
+            return cut
     short = min(nt, nl)
     p = 0
     while p < short - 1 and _same_or_value(tpl[p], toks[p]):
