@@ -1512,3 +1512,18 @@ def test_an_optional_bracketed_value_after_a_value_is_one_variable_with_it() -> 
     lines = [f"Dec  3 10:00:0{i} db-01 backup[9]: copied {i}4 files {'(incomplete) ' if i % 2 else ''}to /srv/b{i}"
              for i in range(6)]
     assert len(set(_groups(lines))) == 2
+
+
+def test_a_hyphenated_name_glued_to_a_value_is_a_part_of_that_value() -> None:
+    # strongSwan's "<connection|unique id>": the connection's name is part of one value, so
+    # the two statements after it ("sending" / "received packet:") stay two templates
+    lines, kinds = [], []
+    for i in range(24):
+        conn = ["site-ams", "rw-eap", "site-fra"][i % 3]
+        verb = ["sending", "received"][(i // 3) % 2]
+        lines.append(f"Dec  3 10:00:{i:02d} vpn-gw1 charon: 0{i % 9}[NET] <{conn}|{100 + i}> {verb} packet: "
+                     f"from 198.51.100.{i}[4500] to 10.0.0.{i}[4500] ({80 + i} bytes)")
+        kinds.append(verb)
+    groups = _groups(lines)
+    by_kind = {k: {g for g, x in zip(groups, kinds, strict=True) if x == k} for k in ("sending", "received")}
+    assert len(by_kind["sending"]) == 1 and len(by_kind["received"]) == 1 and by_kind["sending"] != by_kind["received"]

@@ -783,7 +783,7 @@ _PART_JOINS = frozenset(":/|@.")
 
 
 # a token that may hold such a part (letters or digits across a join next to a variable)
-_GLUE = re.compile(r"[A-Za-z][A-Za-z0-9]*[:/|@.]{1,3}<\*>|<\*>[:/|@.]{1,3}[A-Za-z0-9]*[A-Za-z]")
+_GLUE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*[:/|@.]{1,3}<\*>|<\*>[:/|@.]{1,3}[A-Za-z0-9_-]*[A-Za-z]")
 
 
 def _glued_part(a: str, t: str) -> bool:
@@ -797,12 +797,22 @@ def _glued_part(a: str, t: str) -> bool:
     pre, suf = _common(a, t)
     da = a[len(pre) : len(a) - len(suf)]
     dt = t[len(pre) : len(t) - len(suf)]
-    if not (da.isalnum() and dt.isalnum()) or VAR not in pre + suf:
+    if da[:1] == dt[:1] and da[:1] in "<([{":
+        da, dt = da[1:], dt[1:]  # the value's opening bracket (_common leaves it in the parts)
+    if not (_part_word(da) and _part_word(dt)) or VAR not in pre + suf:
         return False
     # the part touches a masked value across one short join ("https:/" "<*>", "<*>" "|" ...):
     # a label before a structure ("mapResourceRequest:<memory:<*>") or padding
     # ("dcbf.........<*>") is not a part of one value
     return _joined_to_value(pre, True) or _joined_to_value(suf, False)
+
+
+def _part_word(part: str) -> bool:
+    """A part of a compound value: one alphanumeric word, or words joined by "-" or "_"
+    inside it ("site-ams" in "<site-ams|12>", a connection's name before its number)."""
+    return part.isalnum() or (
+        part[:1].isalnum() and part[-1:].isalnum() and part.replace("-", "").replace("_", "").isalnum()
+    )
 
 
 def _joined_to_value(side: str, before: bool) -> bool:
