@@ -1527,3 +1527,17 @@ def test_a_hyphenated_name_glued_to_a_value_is_a_part_of_that_value() -> None:
     groups = _groups(lines)
     by_kind = {k: {g for g, x in zip(groups, kinds, strict=True) if x == k} for k in ("sending", "received")}
     assert len(by_kind["sending"]) == 1 and len(by_kind["received"]) == 1 and by_kind["sending"] != by_kind["received"]
+
+
+def test_a_retired_number_follows_a_chain_of_retirements() -> None:
+    # A retires into B and is announced with B's template; B then retires into C: A's lines
+    # must be reported again under C's template, or a stream consumer keeps B's for them
+    engine = TemplateEngine(EngineConfig(announce_retired=True))
+    a = engine._clusters[engine.add("alpha one two three").cluster]
+    b = engine._clusters[engine.add("beta one two three").cluster]
+    c = engine._clusters[engine.add("gamma one two three").cluster]
+    engine._retire(a, b)
+    assert engine._announce(b) == a.seq
+    engine._retire(b, c)
+    reported = [engine._announce(c) for _ in range(3)]
+    assert a.seq in reported and b.seq in reported and reported[-1] == c.seq

@@ -1602,7 +1602,9 @@ class TemplateEngine:
         s.merged_into = into
         if not self.config.announce_retired:
             return
-        into.announce += [*s.announce, s.seq]
+        # every number ``s`` had retired, not only those it had still to announce: their last
+        # reported template is one of ``s``'s, which is no longer the current one
+        into.announce += [x for x in dict.fromkeys([*s.announce, *s.retired, s.seq]) if x not in into.announce]
         into.retired += [*s.retired, s.seq]
         s.announce = []
         s.retired = []
