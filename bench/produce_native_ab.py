@@ -2,10 +2,11 @@
 ``BatchBuilder`` record by record (A, the runtime's previous path and still its fallback) against
 ``runtime_native.write_batches`` (B), in one process, alternating rounds, on the same records.
 
-What is timed is ``Mesh._enqueue`` without the network: the placement of a publish's records by key
-(``Mesh._placed``, murmur2 through ``_partition_of``: the same code for A and B), then per partition the batches
-(A: ``_built_by_aiokafka`` with the producer's own ``BatchBuilder``s, then ``_build()`` of each, as the sender
-calls it, which compresses and checksums; B: ``_BatchWriter.write``, which does both in the call). The workload
+What is timed is ``Mesh._enqueue`` without the network: the placement of a publish's records by key (murmur2
+through ``Mesh._place``/``_partition_of`` once per distinct key on both sides) and the batches. A: ``Mesh._placed``
+groups the records in Python, ``_built_by_aiokafka`` appends them to the producer's own ``BatchBuilder``s, then
+``_build()`` of each, as the sender calls it, compresses and checksums. B: ``_BatchWriter.write_publish``, one
+native call for the whole publish (grouping, records, compression through aiokafka's codec function, CRC). The workload
 is ingestion's publish of a 5,000-record poll to ``logs.records``: unique normalised records (~430 bytes), keyed
 by 8 ``org/service`` keys over 3 partitions, one ``traceparent`` header, 256 KiB batches, zstd as the mesh's
 producers compress (and ``--codec none``). A and B must give the same records (keys, values, headers) per
@@ -72,8 +73,9 @@ def variant_a(mesh: Mesh, publish: list[Any], batch_bytes: int, codec: int) -> l
 
 def variant_b(mesh: Mesh, publish: list[Any], writer: _BatchWriter) -> list[tuple[int, bytes]]:
     out = []
-    for partition, messages in mesh._placed(publish, PARTITIONS).items():
-        for written in writer.write(messages, TRACE, int(time.time() * 1000)):
+    place = functools.partial(mesh._place, PARTITIONS)
+    for partition, batches in writer.write_publish(publish, place, TRACE, int(time.time() * 1000)):
+        for written in batches:
             out.append((partition, written._build()))
     return out
 
@@ -125,7 +127,7 @@ def main() -> None:
         "what": "Mesh._enqueue without the network: placement by key + record batches built and compressed, "
                 "CPU µs per record (process time), same process, alternating rounds, same records",
         "a": "aiokafka BatchBuilder per record (the previous path, now the fallback) + _build()",
-        "b": "runtime_native.write_batches, one call per partition per publish",
+        "b": "runtime_native.write_publish, one call per publish (placement, batches, compression, CRC)",
         "records": args.records, "records_per_publish": args.poll, "rounds": args.rounds, "codec": args.codec,
         "batch_bytes": args.batch_bytes, "partitions": len(PARTITIONS), "keys": 8,
         "mean_value_bytes": round(sum(len(v) for _, v in data) / len(data), 1),

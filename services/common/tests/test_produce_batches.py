@@ -6,6 +6,7 @@ accumulator's producer-state stamping too, and records read back from a real bro
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import time
 from typing import Any
@@ -17,11 +18,11 @@ from aiokafka.producer.transaction_manager import TransactionManager
 from aiokafka.record.default_records import DefaultRecordBatch, _DefaultRecordBatchBuilderPy
 from aiokafka.record.memory_records import MemoryRecords
 from aiokafka.structs import TopicPartition
-from runtime_native import with_producer_state, write_batches
+from runtime_native import with_producer_state, write_batches, write_publish
 
 from logmesh_contracts import Feedback
 from logmesh_contracts.topics import FEEDBACK, LOGS_RAW
-from logmesh_runtime.kafka import Delivery, Mesh, _BatchWriter, _WrittenBatch
+from logmesh_runtime.kafka import Delivery, Mesh, _BatchWriter, _WrittenBatch, encode
 from logmesh_runtime.service import Service
 from logmesh_runtime.settings import ServiceSettings
 from logmesh_testing import read_topic, wait_until
@@ -140,6 +141,43 @@ def test_fuzzed_records_headers_sizes_and_codecs() -> None:
         assert_same(messages, headers, batch_size, codec)
 
 
+def test_a_whole_publish_placed_and_written_as_the_fallback_path_places_and_aiokafka_builds() -> None:
+    """``write_publish`` (one call per publish) against the fallback: ``Mesh._placed`` groups the records, aiokafka's
+    builder writes each partition's; str, bytes and None keys, contract models encoded by the runtime."""
+    mesh = Mesh(ServiceSettings(service_name="ingestion"), _metrics())
+    partitions = [0, 1, 2, 3, 4]
+    rng = random.Random(9)
+    model = Feedback(event_id="fb-1", incident_id="inc-1", verdict="correct", given_by="t", given_at=_now(),
+                     channel="http")
+    items: list[Any] = []
+    for i in range(4_000):
+        key = rng.choice([None, "org/svc-1", b"org/svc-1", "org/svc-2", "ünï", "", b"\xff\x00", "k" * 300])
+        items.append((key, model if i % 500 == 0 else f"value {i} {'x' * rng.randrange(300)}".encode()))
+    for codec, batch_size in ((0, 16_384), (4, 256 * 1024), (2, 4_096)):
+        random.seed(4)  # keyless records: the same random partition on both sides
+        expected = [(partition, aiokafka_batches(messages, TRACE, TS, batch_size, codec))
+                    for partition, messages in mesh._placed(items, partitions).items()]
+        random.seed(4)
+        place = functools.partial(mesh._place, partitions)
+        written = [(partition, [(bytes(b), n) for b, n in batches]) for partition, batches in write_publish(
+            items, place, encode, TRACE, TS, batch_size, codec, _BatchWriter._COMPRESSORS[codec])]
+        assert written == expected and len(written) >= 3
+
+    calls: list[Any] = []
+
+    def counting(key: Any) -> tuple[bytes | None, int]:
+        calls.append(key)
+        return mesh._place(partitions, key)
+
+    write_publish(items, counting, encode, [], TS, 1 << 20, 0, None)
+    assert sorted(map(repr, calls)) == sorted(map(repr, {key for key, _ in items}))  # each distinct key once
+    with pytest.raises(TypeError):
+        write_publish([(["unhashable"], b"v")], counting, encode, [], TS, 1024, 0, None)
+    with pytest.raises(TypeError):
+        write_publish([("k", b"v")], lambda key: ("not bytes", 0), encode, [], TS, 1024, 0, None)
+    assert write_publish([], counting, encode, TRACE, TS, 1024, 0, None) == []
+
+
 def test_producer_state_through_aiokafka_accumulator() -> None:
     """The sender's path: the accumulator stamps an idempotent producer's id, epoch and sequence into each batch it
     pops (``_set_producer_state``), then the request takes ``get_data_buffer()``; the bytes equal aiokafka's."""
@@ -168,7 +206,8 @@ def test_producer_state_through_aiokafka_accumulator() -> None:
         return [*builders, builder]
 
     def ours() -> list[_WrittenBatch]:
-        return _BatchWriter(1024, CODECS["zstd"]).write(messages, TRACE, TS)
+        [(_, written)] = _BatchWriter(1024, CODECS["zstd"]).write_publish(messages, lambda key: (key, 1), TRACE, TS)
+        return written
 
     expected, written = asyncio.run(popped(theirs)), asyncio.run(popped(ours))
     assert len(written) > 10 and written == expected
@@ -190,7 +229,7 @@ def test_producer_state_patch_is_a_new_checksummed_batch() -> None:
 
 
 def test_the_written_batch_as_the_accumulator_sees_it() -> None:
-    [written] = _BatchWriter(1 << 20, 0).write(scenario_messages(5), [], TS)
+    [(_, [written])] = _BatchWriter(1 << 20, 0).write_publish(scenario_messages(5), lambda key: (key, 0), [], TS)
     assert written.closed() and written.record_count() == 5 and written.size() == len(written._build())
     assert written.append(timestamp=None, key=b"k", value=b"v") is None  # full: send() never adds to it
     records = list(next(iter([MemoryRecords(written._build()).next_batch()])))

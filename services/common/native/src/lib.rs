@@ -17,7 +17,7 @@
 use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyString, PyTuple, PyType};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple, PyType};
 
 /// What `unpack_batch` found at `pos`.
 const DATA: u8 = 0; // deliveries (possibly none, e.g. all below `start`)
@@ -466,29 +466,108 @@ fn finish_header(batch: &mut [u8], attributes: i16, count: i32, timestamp_ms: i6
     batch[CRC_AT..CRC_AT + 4].copy_from_slice(&crc.to_be_bytes());
 }
 
-/// One written batch as `(bytes, record count)`, its records section compressed by `compress` if given (always,
-/// as aiokafka's Cython builder does; its pure-Python builder would send a section that did not shrink as is).
-fn close_batch<'py>(
-    py: Python<'py>,
-    mut batch: Vec<u8>,
-    count: i32,
-    timestamp_ms: i64,
-    codec: i16,
-    compress: Option<&Bound<'py, PyAny>>,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let mut attributes = 0i16;
-    if let Some(compress) = compress {
-        let compressed = compress.call1((PyBytes::new(py, &batch[HEADER_SIZE..]),))?;
-        let compressed = compressed
-            .downcast::<PyBytes>()
-            .map_err(|_| PyValueError::new_err("a compressor must return bytes"))?
-            .as_bytes();
-        batch.truncate(HEADER_SIZE);
-        batch.extend_from_slice(compressed);
-        attributes = codec;
+/// The headers section every record of a publish carries (`[(name, value)]`, value bytes or None): written once.
+fn headers_section(headers: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    let mut pairs = Vec::new();
+    let mut count = 0i64;
+    for pair in headers.try_iter()? {
+        let pair = pair?;
+        let (name, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair.extract()?;
+        let name = name.downcast::<PyString>()?.to_str()?;
+        put_varint(&mut pairs, name.len() as i64);
+        pairs.extend_from_slice(name.as_bytes());
+        put_optional(&mut pairs, optional_bytes(&value, "a header value")?);
+        count += 1;
     }
-    finish_header(&mut batch, attributes, count, timestamp_ms);
-    PyTuple::new(py, [PyBytes::new(py, &batch).into_any(), count.into_pyobject(py)?.into_any()])
+    let mut section = Vec::with_capacity(pairs.len() + 2);
+    put_varint(&mut section, count);
+    section.extend_from_slice(&pairs);
+    Ok(section)
+}
+
+struct Writer<'a, 'py> {
+    py: Python<'py>,
+    headers: &'a [u8],
+    timestamp_ms: i64,
+    batch_size: usize,
+    codec: i16,
+    compress: Option<&'a Bound<'py, PyAny>>,
+}
+
+impl<'py> Writer<'_, 'py> {
+    /// One partition's records as v2 batches of at most `batch_size` bytes before compression (a batch holds at
+    /// least one record), appended to `out` as `(bytes, record count)`.
+    fn write<'r>(
+        &self,
+        records: impl Iterator<Item = (Option<&'r [u8]>, Option<&'r [u8]>)>,
+        out: &Bound<'py, PyList>,
+    ) -> PyResult<()> {
+        let capacity = self.batch_size.min(4 << 20) + 1024;
+        let mut batch: Vec<u8> = Vec::with_capacity(capacity);
+        batch.resize(HEADER_SIZE, 0);
+        let mut count: i32 = 0;
+        for (key, value) in records {
+            let fixed_len = 1 // attributes
+                + 1 // timestamp delta 0: one timestamp per publish
+                + optional_len(key)
+                + optional_len(value)
+                + self.headers.len();
+            let mut body_len = fixed_len + varint_len(count as i64); // with its offset delta in this batch
+            let required = body_len + varint_len(body_len as i64);
+            // full as aiokafka's (Cython) builder, the one it uses, decides: when the record would reach the limit
+            // (its pure-Python fallback builder lets a record end exactly at it)
+            if count > 0 && required + batch.len() >= self.batch_size {
+                out.append(self.close(&batch, count)?)?;
+                batch.truncate(HEADER_SIZE);
+                count = 0;
+                body_len = fixed_len + 1; // offset delta 0
+            }
+            put_varint(&mut batch, body_len as i64);
+            batch.push(0); // record attributes
+            put_varint(&mut batch, 0); // timestamp delta
+            put_varint(&mut batch, count as i64); // offset delta
+            put_optional(&mut batch, key);
+            put_optional(&mut batch, value);
+            batch.extend_from_slice(self.headers);
+            count += 1;
+        }
+        if count > 0 {
+            out.append(self.close(&batch, count)?)?;
+        }
+        Ok(())
+    }
+
+    /// `(bytes, record count)` of a batch whose records section follows `HEADER_SIZE` reserved bytes, the section
+    /// compressed by `compress` if given (always, as aiokafka's Cython builder does; its pure-Python builder would
+    /// send a section that did not shrink as it is).
+    fn close(&self, batch: &[u8], count: i32) -> PyResult<Bound<'py, PyTuple>> {
+        let py = self.py;
+        let compressed;
+        let (section, attributes) = match self.compress {
+            Some(compress) => {
+                compressed = compress.call1((PyBytes::new(py, &batch[HEADER_SIZE..]),))?;
+                let bytes = compressed
+                    .downcast::<PyBytes>()
+                    .map_err(|_| PyValueError::new_err("a compressor must return bytes"))?
+                    .as_bytes();
+                (bytes, self.codec)
+            }
+            None => (&batch[HEADER_SIZE..], 0),
+        };
+        let written = PyBytes::new_with(py, HEADER_SIZE + section.len(), |buf: &mut [u8]| {
+            buf[HEADER_SIZE..].copy_from_slice(section);
+            finish_header(buf, attributes, count, self.timestamp_ms);
+            Ok(())
+        })?;
+        PyTuple::new(py, [written.into_any(), count.into_pyobject(py)?.into_any()])
+    }
+}
+
+fn writer_codec(codec: i16, compress: &Option<Bound<'_, PyAny>>) -> PyResult<()> {
+    if !(0..=4).contains(&codec) || (codec == 0) != compress.is_none() {
+        return Err(PyValueError::new_err("codec must be 0 without a compressor, or 1..4 with one"));
+    }
+    Ok(())
 }
 
 /// Write `messages` (a list of `(key, value)`, each bytes or None) of one partition as v2 record batches of at
@@ -506,29 +585,9 @@ fn write_batches<'py>(
     codec: i16,
     compress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyList>> {
-    if !(0..=4).contains(&codec) || (codec == 0) != compress.is_none() {
-        return Err(PyValueError::new_err("codec must be 0 without a compressor, or 1..4 with one"));
-    }
-    // the headers section is the same for every record of the call: written once
-    let mut header_bytes = Vec::new();
-    let mut header_count = 0i64;
-    for pair in headers.try_iter()? {
-        let pair = pair?;
-        let (name, value): (Bound<'py, PyAny>, Bound<'py, PyAny>) = pair.extract()?;
-        let name = name.downcast::<PyString>()?.to_str()?;
-        put_varint(&mut header_bytes, name.len() as i64);
-        header_bytes.extend_from_slice(name.as_bytes());
-        put_optional(&mut header_bytes, optional_bytes(&value, "a header value")?);
-        header_count += 1;
-    }
-    let mut headers_section = Vec::with_capacity(header_bytes.len() + 2);
-    put_varint(&mut headers_section, header_count);
-    headers_section.extend_from_slice(&header_bytes);
-
-    let out = PyList::empty(py);
-    let mut batch: Vec<u8> = Vec::with_capacity(batch_size.min(4 << 20) + 1024);
-    batch.resize(HEADER_SIZE, 0);
-    let mut count: i32 = 0;
+    writer_codec(codec, &compress)?;
+    let headers = headers_section(headers)?;
+    let mut pairs: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)> = Vec::with_capacity(messages.len());
     for item in messages.iter() {
         let item = item.downcast_into::<PyTuple>().map_err(|_| {
             pyo3::exceptions::PyTypeError::new_err("messages must be (key, value) tuples")
@@ -536,37 +595,91 @@ fn write_batches<'py>(
         if item.len() != 2 {
             return Err(pyo3::exceptions::PyTypeError::new_err("messages must be (key, value) tuples"));
         }
-        let key_obj = item.get_borrowed_item(0)?;
-        let value_obj = item.get_borrowed_item(1)?;
-        let key = optional_bytes(&key_obj, "a key")?;
-        let value = optional_bytes(&value_obj, "a value")?;
-        let fixed_len = 1 // attributes
-            + 1 // timestamp delta 0: one timestamp per call
-            + optional_len(key)
-            + optional_len(value)
-            + headers_section.len();
-        let mut body_len = fixed_len + varint_len(count as i64); // with its offset delta in this batch
-        let required = body_len + varint_len(body_len as i64);
-        // full as aiokafka's (Cython) builder, the one it uses, decides: when the record would reach the limit
-        // (its pure-Python fallback builder lets a record end exactly at it)
-        if count > 0 && required + batch.len() >= batch_size {
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size.min(4 << 20) + 1024));
-            out.append(close_batch(py, full, count, timestamp_ms, codec, compress.as_ref())?)?;
-            batch.resize(HEADER_SIZE, 0);
-            count = 0;
-            body_len = fixed_len + 1; // offset delta 0
-        }
-        put_varint(&mut batch, body_len as i64);
-        batch.push(0); // record attributes
-        put_varint(&mut batch, 0); // timestamp delta
-        put_varint(&mut batch, count as i64); // offset delta
-        put_optional(&mut batch, key);
-        put_optional(&mut batch, value);
-        batch.extend_from_slice(&headers_section);
-        count += 1;
+        pairs.push((item.get_item(0)?, item.get_item(1)?));
     }
-    if count > 0 {
-        out.append(close_batch(py, batch, count, timestamp_ms, codec, compress.as_ref())?)?;
+    let mut records = Vec::with_capacity(pairs.len());
+    for (key, value) in &pairs {
+        records.push((optional_bytes(key, "a key")?, optional_bytes(value, "a value")?));
+    }
+    let out = PyList::empty(py);
+    let writer = Writer { py, headers: &headers, timestamp_ms, batch_size, codec, compress: compress.as_ref() };
+    writer.write(records.into_iter(), &out)?;
+    Ok(out)
+}
+
+/// A whole publish in one call: `items` (a list of `(key, value)`) placed by key and written as each partition's
+/// v2 record batches (as `write_batches` writes them). `place(key)` answers `(key_bytes, partition)` for a key not
+/// seen yet in this call (keys are placed once per call, as a dict's keys: equal keys share a place); `encode(value)`
+/// turns a value that is not bytes (a contract model) into bytes. Returns `[(partition, [(batch, count)])]`,
+/// partitions in the order their first record came, records in publish order within each.
+#[pyfunction]
+#[pyo3(signature = (items, place, encode, headers, timestamp_ms, batch_size, codec, compress))]
+#[allow(clippy::too_many_arguments)]
+fn write_publish<'py>(
+    py: Python<'py>,
+    items: &Bound<'py, PyList>,
+    place: &Bound<'py, PyAny>,
+    encode: &Bound<'py, PyAny>,
+    headers: &Bound<'py, PyAny>,
+    timestamp_ms: i64,
+    batch_size: usize,
+    codec: i16,
+    compress: Option<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyList>> {
+    writer_codec(codec, &compress)?;
+    let headers = headers_section(headers)?;
+    let placed = PyDict::new(py); // key -> index into `groups`
+    let mut places: Vec<(Option<Bound<'py, PyBytes>>, usize)> = Vec::new(); // per placed key: its bytes, its group
+    let mut groups: Vec<(i64, Vec<(usize, Bound<'py, PyBytes>)>)> = Vec::new(); // partition, (place, value)
+    for item in items.iter() {
+        let item = item.downcast_into::<PyTuple>().map_err(|_| {
+            pyo3::exceptions::PyTypeError::new_err("items must be (key, value) tuples")
+        })?;
+        if item.len() != 2 {
+            return Err(pyo3::exceptions::PyTypeError::new_err("items must be (key, value) tuples"));
+        }
+        let key = item.get_borrowed_item(0)?;
+        let place_index = match placed.get_item(&*key)? {
+            Some(index) => index.extract::<usize>()?,
+            None => {
+                let (key_bytes, partition): (Bound<'py, PyAny>, i64) = place.call1((&*key,))?.extract()?;
+                let key_bytes = if key_bytes.is_none() {
+                    None
+                } else {
+                    Some(key_bytes.downcast_into::<PyBytes>().map_err(|_| {
+                        pyo3::exceptions::PyTypeError::new_err("place must answer the key as bytes or None")
+                    })?)
+                };
+                let group = match groups.iter().position(|(p, _)| *p == partition) {
+                    Some(g) => g,
+                    None => {
+                        groups.push((partition, Vec::new()));
+                        groups.len() - 1
+                    }
+                };
+                places.push((key_bytes, group));
+                placed.set_item(&*key, places.len() - 1)?;
+                places.len() - 1
+            }
+        };
+        let value = item.get_borrowed_item(1)?;
+        let value = match value.downcast::<PyBytes>() {
+            Ok(bytes) => bytes.clone(),
+            Err(_) => encode.call1((&*value,))?.downcast_into::<PyBytes>().map_err(|_| {
+                pyo3::exceptions::PyTypeError::new_err("encode must answer bytes")
+            })?,
+        };
+        groups[places[place_index].1].1.push((place_index, value));
+    }
+    let out = PyList::empty(py);
+    let writer = Writer { py, headers: &headers, timestamp_ms, batch_size, codec, compress: compress.as_ref() };
+    for (partition, records) in &groups {
+        let batches = PyList::empty(py);
+        writer.write(
+            records.iter().map(|(place, value)| (places[*place].0.as_ref().map(|k| k.as_bytes()), Some(value.as_bytes()))),
+            &batches,
+        )?;
+        out.append((*partition, batches))?;
     }
     Ok(out)
 }
@@ -597,6 +710,7 @@ fn with_producer_state<'py>(
 fn runtime_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(unpack_batch, m)?)?;
     m.add_function(wrap_pyfunction!(write_batches, m)?)?;
+    m.add_function(wrap_pyfunction!(write_publish, m)?)?;
     m.add_function(wrap_pyfunction!(with_producer_state, m)?)?;
     m.add_function(wrap_pyfunction!(crc32c_of, m)?)?;
     Ok(())

@@ -41,7 +41,7 @@ from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLS
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Link, SpanKind
 from pydantic import BaseModel, ValidationError
-from runtime_native import unpack_batch, with_producer_state, write_batches
+from runtime_native import unpack_batch, with_producer_state, write_publish
 
 from logmesh_contracts import DeadLetter, Topic, stable_id, utcnow
 from logmesh_runtime.metrics import Metrics
@@ -284,31 +284,36 @@ class Mesh:
         """
         assert self._producer is not None
         producer = self._producer
-        by_partition = self._placed(batch, sorted(await producer.partitions_for(name)))
-        writer = self._writer
+        partitions = sorted(await producer.partitions_for(name))
+        if self._writer is not None:  # placed and written as whole record batches in one native call
+            written = self._writer.write_publish(batch, functools.partial(self._place, partitions), headers,
+                                                 int(time.time() * 1000))  # aiokafka stamps the time of appending
+        else:
+            written = [(partition, _built_by_aiokafka(producer.create_batch, messages, headers))
+                       for partition, messages in self._placed(batch, partitions).items()]
         async with self._enqueue_turn:
-            for partition, messages in by_partition.items():
-                if writer is not None:  # the partition's records written as whole batches in one native call
-                    built: list[Any] = writer.write(messages, headers, int(time.time() * 1000))
-                else:
-                    built = _built_by_aiokafka(producer.create_batch, messages, headers)
-                for builder in built:
-                    futures.append(await producer.send_batch(builder, name, partition=partition))
+            for partition, batches in written:
+                for built in batches:
+                    futures.append(await producer.send_batch(built, name, partition=partition))
+
+    def _place(self, partitions: list[int], key: str | bytes | None) -> tuple[bytes | None, int]:
+        """A key's bytes and its partition: murmur2 of the key as the default partitioner hashes it; keyless records
+        are sticky, one random partition per publish (a publish places each distinct key once), as Kafka's clients do."""
+        key_bytes = _key_bytes(key)
+        if key_bytes is None:
+            return None, random.choice(partitions)
+        return key_bytes, self._partition_of(key_bytes, partitions)
 
     def _placed(
         self, batch: list[tuple[str | bytes | None, BaseModel | bytes]], partitions: list[int],
     ) -> dict[int, list[tuple[bytes | None, bytes]]]:
-        """A publish's records by partition, in order, keys encoded, contract models encoded."""
+        """A publish's records by partition, in order, keys encoded, contract models encoded (aiokafka's path)."""
         by_partition: dict[int, list[tuple[bytes | None, bytes]]] = {}
         placed: dict[str | bytes | None, tuple[bytes | None, list[tuple[bytes | None, bytes]]]] = {}
         for key, event in batch:
             place = placed.get(key)  # a call's records share few keys: encode and place each key once
             if place is None:
-                key_bytes = _key_bytes(key)
-                if key_bytes is None:  # sticky: one partition per call, as Kafka's own clients do
-                    partition = random.choice(partitions)
-                else:
-                    partition = self._partition_of(key_bytes, partitions)
+                key_bytes, partition = self._place(partitions, key)
                 place = placed[key] = (key_bytes, by_partition.setdefault(partition, []))
             place[1].append((place[0], event if isinstance(event, bytes) else encode(event)))
         return by_partition
@@ -713,10 +718,18 @@ class _BatchWriter:
             return None
         return cls(batch_size, codec)
 
-    def write(self, messages: list[tuple[bytes | None, bytes]], headers: list[tuple[str, bytes]],
-              timestamp_ms: int) -> list[_WrittenBatch]:
-        return [_WrittenBatch(buffer, count) for buffer, count in
-                write_batches(messages, headers, timestamp_ms, self.batch_size, self.codec, self.compress)]
+    def write_publish(
+        self, items: list[tuple[str | bytes | None, BaseModel | bytes]],
+        place: Callable[[str | bytes | None], tuple[bytes | None, int]], headers: list[tuple[str, bytes]],
+        timestamp_ms: int,
+    ) -> list[tuple[int, list[_WrittenBatch]]]:
+        """A publish's records by partition (``place`` answers each distinct key's bytes and partition once), each
+        partition's as its record batches, every record stamped ``timestamp_ms``."""
+        return [
+            (partition, [_WrittenBatch(buffer, count) for buffer, count in batches])
+            for partition, batches in write_publish(items, place, encode, headers, timestamp_ms, self.batch_size,
+                                                    self.codec, self.compress)
+        ]
 
 
 def faststream_security(settings: ServiceSettings) -> BaseSecurity | None:
