@@ -91,6 +91,49 @@ def test_natively_decoded_records_give_the_anomalies_their_contract_records_give
         assert results[0] == results[1] and results[0]
 
 
+def test_a_poll_observed_at_once_gives_the_state_and_anomalies_of_observing_it_record_by_record() -> None:
+    """``observe_batch`` (the service's path) against ``observe`` per record over the same polls: late records,
+    redeliveries inside a poll and across polls, seen-id generations turning over mid-poll, several streams,
+    native and contract records mixed."""
+    import random
+
+    from template_native import decode_records
+
+    rng = random.Random(3)
+    stream = synthetic_stream(windows=10)
+    events = []
+    for n, (level, message, at) in enumerate(stream):
+        service_at = at - timedelta(minutes=2) if rng.random() < 0.03 else at  # a few late records
+        events.append((level, message, service_at, n, f"svc-{n % 3}"))
+    events += [events[rng.randrange(len(events))] for _ in range(40)]  # redeliveries
+    rng.shuffle(events[len(events) // 2:])
+    registry = TemplateRegistry()
+    polls = []
+    for start in range(0, len(events), 37):
+        poll = []
+        for level, message, at, seq, service in events[start:start + 37]:
+            rec = record(message, level=level, at=at, seq=seq).model_copy(update={"service": service})
+            if seq % 2:
+                (rec,), _ = decode_records([rec.model_dump_json().encode()])
+            poll.append((rec, registry.assign(message)))
+        polls.append(poll)
+
+    def state(detector: AnomalyDetector) -> dict:
+        return {key: [(w.start, w.total, w.errors, w.per_template, w.samples, w.error_samples, w.k8s)
+                      for w in (*s.history, s.current)] for key, s in detector._streams.items()}
+
+    one, batched = (AnomalyDetector(AnomalyConfig(window_s=60, min_history=3), seen_capacity=50) for _ in range(2))
+    found_one, found_batched = [], []
+    for poll in polls:
+        for rec, match in poll:
+            found_one += one.observe(rec, match.template_id, match.template, match.is_new, T0)
+        found_batched += batched.observe_batch([r for r, _ in poll], [m for _, m in poll], T0)
+    assert [a.model_dump() for a in found_batched] == [a.model_dump() for a in found_one]
+    assert {a.kind for a in found_one} >= {"frequency-spike", "new-template"}
+    assert state(batched) == state(one)
+    assert (batched._seen, batched._seen_before) == (one._seen, one._seen_before)
+
+
 def test_redelivered_records_do_not_count_twice_and_cooldown_holds_repeats() -> None:
     detector = AnomalyDetector(AnomalyConfig(window_s=60, min_history=3, cooldown_s=600))
     stream = synthetic_stream()

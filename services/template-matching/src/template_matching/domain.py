@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from template_native import NativeRecord
 from template_native import log_columns as native_log_columns
@@ -303,6 +303,23 @@ class AnomalyConfig:
     samples: int = 3
 
 
+class Assigned(Protocol):
+    """What :meth:`AnomalyDetector.observe_batch` reads of a record's template (the engine's ``Match``)."""
+
+    @property
+    def template_id(self) -> str: ...
+    @property
+    def template(self) -> str: ...
+    @property
+    def is_new(self) -> bool: ...
+
+
+class _Assigned(NamedTuple):
+    template_id: str
+    template: str
+    is_new: bool
+
+
 @dataclass
 class _Window:
     start: datetime
@@ -375,45 +392,62 @@ class AnomalyDetector:
     def observe(
         self, record: Record, template_id: str, template: str, is_new: bool, now: datetime
     ) -> list[LogAnomaly]:
-        seen = self._seen
-        event_id = record.event_id
-        if event_id in seen or event_id in self._seen_before:  # a redelivered record must not count twice
-            return []
-        seen.add(event_id)
-        if len(seen) >= self._seen_capacity:
-            self._seen_before, self._seen = seen, set()
+        return self.observe_batch([record], [_Assigned(template_id, template, is_new)], now)
+
+    def observe_batch(self, records: Sequence[Record], matches: Sequence[Assigned], now: datetime) -> list[LogAnomaly]:
+        """Count a poll's records in their streams' windows, in order; what closing windows and new templates show.
+
+        One loop for the whole poll (no call per record): this runs for every stored record.
+        """
+        if len(records) != len(matches):
+            raise ValueError(f"{len(records)} records but {len(matches)} matches")
         anomalies: list[LogAnomaly] = []
-        key = (record.org, record.service)
-        start = self._record_window_start(record)
-        stream = self._streams.get(key)
-        if stream is None:
-            stream = self._streams[key] = _Stream(_Window(start), deque(maxlen=self.config.baseline_windows))
-        elif start > stream.current.start:
-            anomalies += self._roll(key, stream, start, now)
-        elif start < stream.current.start:
-            return anomalies + self._new_template(record, template_id, template, is_new, now)  # late: not counted
-        stream.last_seen = now
-        window = stream.current
-        window.total += 1
-        count = window.per_template.get(template_id)
-        if count is None:
-            window.per_template[template_id] = 1
-            window.templates.setdefault(template_id, template)
-            window.samples.setdefault(template_id, []).append(record.message[:500])
-        else:
-            window.per_template[template_id] = count + 1
-            samples = window.samples[template_id]
-            if len(samples) < self.config.samples:
-                samples.append(record.message[:500])
-        if record.level in ERROR_LEVELS:
-            window.errors += 1
-            if len(window.error_samples) < self.config.samples:
-                window.error_samples.append(record.message[:500])
-        k8s = record.k8s
-        if k8s.namespace or k8s.pod or k8s.service:
-            window.k8s = k8s
-        if is_new:
-            anomalies += self._new_template(record, template_id, template, is_new, now)
+        seen, seen_before, capacity = self._seen, self._seen_before, self._seen_capacity
+        streams, samples_kept = self._streams, self.config.samples
+        error_levels, native = ERROR_LEVELS, NativeRecord
+        for record, match in zip(records, matches, strict=True):
+            event_id = record.event_id
+            if event_id in seen or event_id in seen_before:  # a redelivered record must not count twice
+                continue
+            seen.add(event_id)
+            if len(seen) >= capacity:
+                self._seen_before, self._seen = seen_before, seen = seen, set()
+            low, high, start = self._last_window_ms  # consecutive records mostly share a window
+            if type(record) is not native or not low <= record.ts_ms < high:  # type: ignore[union-attr]
+                start = self._record_window_start(record)
+            key = (record.org, record.service)
+            stream = streams.get(key)
+            if stream is None:
+                stream = streams[key] = _Stream(_Window(start), deque(maxlen=self.config.baseline_windows))
+            elif start != stream.current.start:
+                if start < stream.current.start:  # late: not counted
+                    if match.is_new:
+                        anomalies += self._new_template(record, match.template_id, match.template, True, now)
+                    continue
+                anomalies += self._roll(key, stream, start, now)
+            stream.last_seen = now
+            window = stream.current
+            window.total += 1
+            template_id = match.template_id
+            count = window.per_template.get(template_id)
+            if count is None:
+                window.per_template[template_id] = 1
+                window.templates.setdefault(template_id, match.template)
+                window.samples.setdefault(template_id, []).append(record.message[:500])
+            else:
+                window.per_template[template_id] = count + 1
+                samples = window.samples[template_id]
+                if len(samples) < samples_kept:
+                    samples.append(record.message[:500])
+            if record.level in error_levels:
+                window.errors += 1
+                if len(window.error_samples) < samples_kept:
+                    window.error_samples.append(record.message[:500])
+            k8s = record.k8s
+            if k8s.namespace or k8s.pod or k8s.service:
+                window.k8s = k8s
+            if match.is_new:
+                anomalies += self._new_template(record, template_id, match.template, True, now)
         return anomalies
 
     def tick(self, now: datetime) -> list[LogAnomaly]:

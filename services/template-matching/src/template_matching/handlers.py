@@ -58,14 +58,13 @@ class TemplateMatching:
     async def handle_records(self, records: list[Record], _deliveries: list[Delivery]) -> None:
         """A polled batch: template, columns, anomaly windows, then one insert (offsets commit after it)."""
         now = self.clock()
-        template_ids: list[str] = []
-        add_id = template_ids.append
-        observe = self.detector.observe
         new_lines: dict[str, list[str]] = {}
         new_items: dict[str, Record] = {}
         matches = self.registry.assign_batch([record.message for record in records])
-        for record, match in zip(records, matches, strict=True):
-            add_id(match.template_id)
+        template_ids = [match.template_id for match in matches]
+        # records before the poll's first new or changed template have nothing to announce or sample
+        first = next((i for i, match in enumerate(matches) if match.is_new or match.previous_template_id), len(matches))
+        for record, match in zip(records[first:], matches[first:], strict=True):
             if match.is_new or match.previous_template_id:
                 self._unannounced[match.template_id] = template_event(
                     template_id=match.template_id, template=match.template,
@@ -81,8 +80,8 @@ class TemplateMatching:
                     )
             if match.template_id in new_items and len(lines := new_lines.setdefault(match.template_id, [])) < 5:
                 lines.append(record.message)
-            for anomaly in observe(record, match.template_id, match.template, match.is_new, now):
-                self._unpublished[anomaly.event_id] = anomaly
+        for anomaly in self.detector.observe_batch(records, matches, now):
+            self._unpublished[anomaly.event_id] = anomaly
         await self._announce()
         columns = LogColumns.of(records, template_ids)
         token = stable_id("logs", *sorted(columns.columns[LOG_COLUMNS.index("record_id")]), length=32)
