@@ -9,6 +9,7 @@ import asyncio
 import functools
 import random
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -34,7 +35,7 @@ TRACE = [("traceparent", b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-
 Message = tuple[bytes | None, bytes | None]
 
 
-def aiokafka_batches(messages: list[Message], headers: list[tuple[str, Any]], timestamp: int, batch_size: int,
+def aiokafka_batches(messages: Sequence[Message], headers: list[tuple[str, Any]], timestamp: int, batch_size: int,
                      codec: int, builder_class: Any = None) -> list[tuple[bytes, int]]:
     """What the runtime's previous path built: aiokafka's BatchBuilder per partition, a new one when it is full."""
     def new() -> BatchBuilder:
@@ -55,13 +56,13 @@ def aiokafka_batches(messages: list[Message], headers: list[tuple[str, Any]], ti
     return out
 
 
-def native_batches(messages: list[Message], headers: list[tuple[str, Any]], timestamp: int, batch_size: int,
+def native_batches(messages: Sequence[Message], headers: list[tuple[str, Any]], timestamp: int, batch_size: int,
                    codec: int) -> list[tuple[bytes, int]]:
-    return [(bytes(b), n) for b, n in write_batches(messages, headers, timestamp, batch_size, codec,
+    return [(bytes(b), n) for b, n in write_batches(list(messages), headers, timestamp, batch_size, codec,
                                                     _BatchWriter._COMPRESSORS[codec])]
 
 
-def assert_same(messages: list[Message], headers: list[tuple[str, Any]], batch_size: int, codec: int) -> None:
+def assert_same(messages: Sequence[Message], headers: list[tuple[str, Any]], batch_size: int, codec: int) -> None:
     for _attempt in range(3):  # gzip stamps the current second into its header: both sides must share it
         second = int(time.time())
         expected = aiokafka_batches(messages, headers, TS, batch_size, codec)
@@ -261,7 +262,7 @@ async def test_the_writer_stays_out_where_aiokafka_builder_must_build() -> None:
 def settings(bootstrap: str, prefix: str, **overrides: object) -> ServiceSettings:
     values = {"service_name": "ingestion", "kafka_bootstrap": bootstrap, "topic_prefix": prefix,
               "shutdown_grace_s": 1.0, **overrides}
-    return ServiceSettings(**values)  # type: ignore[arg-type]
+    return ServiceSettings(**values)
 
 
 @pytest.mark.broker
@@ -283,9 +284,9 @@ async def test_published_records_read_back_equal_through_the_broker(
             items.append((key, b"" if i % 97 == 0 else f'{{"n":{i},"pad":"{"x" * rng.randrange(400)}"}}'.encode()))
         feedback = Feedback(event_id="fb-1", incident_id="inc-1", verdict="correct", given_by="t",
                             given_at=_now(), channel="http")
-        items.append(("inc-1", feedback))  # type: ignore[arg-type]  # a contract model, encoded by the runtime
+        items.append(("inc-1", feedback))  # a contract model, encoded by the runtime
         assert await mesh.publish_many(LOGS_RAW, items, headers={"x-logmesh-org": "org"}) == len(items)
-        partitions = sorted(await mesh._producer.partitions_for(topic_prefix + LOGS_RAW.name))  # type: ignore[union-attr]
+        partitions = sorted(await mesh._producer.partitions_for(topic_prefix + LOGS_RAW.name))
     finally:
         await mesh.stop()
 

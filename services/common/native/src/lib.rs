@@ -494,72 +494,115 @@ struct Writer<'a, 'py> {
     compress: Option<&'a Bound<'py, PyAny>>,
 }
 
+/// Writes into a buffer whose exact size was computed beforehand (`Writer::write`'s first pass).
+struct Cursor<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+}
+
+impl Cursor<'_> {
+    fn varint(&mut self, value: i64) {
+        let mut v = ((value << 1) ^ (value >> 63)) as u64; // zigzag
+        while v >= 0x80 {
+            self.buf[self.pos] = (v as u8) | 0x80;
+            self.pos += 1;
+            v >>= 7;
+        }
+        self.buf[self.pos] = v as u8;
+        self.pos += 1;
+    }
+    fn bytes(&mut self, data: &[u8]) {
+        self.buf[self.pos..self.pos + data.len()].copy_from_slice(data);
+        self.pos += data.len();
+    }
+    fn optional(&mut self, data: Option<&[u8]>) {
+        match data {
+            Some(d) => {
+                self.varint(d.len() as i64);
+                self.bytes(d);
+            }
+            None => self.varint(-1),
+        }
+    }
+}
+
+type Record<'r> = (Option<&'r [u8]>, Option<&'r [u8]>);
+
 impl<'py> Writer<'_, 'py> {
+    /// A record's length field: attributes, timestamp delta (0: one timestamp per publish), its offset delta in
+    /// its batch, key, value, the shared headers.
+    fn body_len(&self, (key, value): &Record<'_>, offset_delta: i64) -> usize {
+        1 + 1 + varint_len(offset_delta) + optional_len(*key) + optional_len(*value) + self.headers.len()
+    }
+
     /// One partition's records as v2 batches of at most `batch_size` bytes before compression (a batch holds at
-    /// least one record), appended to `out` as `(bytes, record count)`.
-    fn write<'r>(
-        &self,
-        records: impl Iterator<Item = (Option<&'r [u8]>, Option<&'r [u8]>)>,
-        out: &Bound<'py, PyList>,
-    ) -> PyResult<()> {
-        let capacity = self.batch_size.min(4 << 20) + 1024;
-        let mut batch: Vec<u8> = Vec::with_capacity(capacity);
-        batch.resize(HEADER_SIZE, 0);
-        let mut count: i32 = 0;
-        for (key, value) in records {
-            let fixed_len = 1 // attributes
-                + 1 // timestamp delta 0: one timestamp per publish
-                + optional_len(key)
-                + optional_len(value)
-                + self.headers.len();
-            let mut body_len = fixed_len + varint_len(count as i64); // with its offset delta in this batch
-            let required = body_len + varint_len(body_len as i64);
+    /// least one record), appended to `out` as `(bytes, record count)`. First the batches' bounds and exact sizes,
+    /// then each batch written straight into the Python bytes it ends up in (no intermediate buffer to copy).
+    fn write(&self, records: &[Record<'_>], out: &Bound<'py, PyList>) -> PyResult<()> {
+        let mut bounds: Vec<(usize, usize, usize)> = Vec::new(); // first record, end, records section's size
+        let (mut first, mut size) = (0usize, HEADER_SIZE);
+        for (index, record) in records.iter().enumerate() {
+            let count = index - first;
+            let body = self.body_len(record, count as i64);
+            let required = body + varint_len(body as i64);
             // full as aiokafka's (Cython) builder, the one it uses, decides: when the record would reach the limit
             // (its pure-Python fallback builder lets a record end exactly at it)
-            if count > 0 && required + batch.len() >= self.batch_size {
-                out.append(self.close(&batch, count)?)?;
-                batch.truncate(HEADER_SIZE);
-                count = 0;
-                body_len = fixed_len + 1; // offset delta 0
+            if count > 0 && required + size >= self.batch_size {
+                bounds.push((first, index, size - HEADER_SIZE));
+                first = index;
+                let body = self.body_len(record, 0);
+                size = HEADER_SIZE + body + varint_len(body as i64);
+            } else {
+                size += required;
             }
-            put_varint(&mut batch, body_len as i64);
-            batch.push(0); // record attributes
-            put_varint(&mut batch, 0); // timestamp delta
-            put_varint(&mut batch, count as i64); // offset delta
-            put_optional(&mut batch, key);
-            put_optional(&mut batch, value);
-            batch.extend_from_slice(self.headers);
-            count += 1;
         }
-        if count > 0 {
-            out.append(self.close(&batch, count)?)?;
+        if first < records.len() {
+            bounds.push((first, records.len(), size - HEADER_SIZE));
+        }
+        for (first, end, section_size) in bounds {
+            let batch = &records[first..end];
+            let count = (end - first) as i32;
+            let written = match self.compress {
+                None => PyBytes::new_with(self.py, HEADER_SIZE + section_size, |buf: &mut [u8]| {
+                    self.write_section(batch, &mut buf[HEADER_SIZE..])?;
+                    finish_header(buf, 0, count, self.timestamp_ms);
+                    Ok(())
+                })?,
+                Some(compress) => {
+                    // compressed always, as aiokafka's Cython builder does (its pure-Python builder would send a
+                    // section that did not shrink as it is)
+                    let section = PyBytes::new_with(self.py, section_size, |buf: &mut [u8]| self.write_section(batch, buf))?;
+                    let compressed = compress.call1((section,))?;
+                    let compressed = compressed
+                        .downcast::<PyBytes>()
+                        .map_err(|_| PyValueError::new_err("a compressor must return bytes"))?
+                        .as_bytes();
+                    PyBytes::new_with(self.py, HEADER_SIZE + compressed.len(), |buf: &mut [u8]| {
+                        buf[HEADER_SIZE..].copy_from_slice(compressed);
+                        finish_header(buf, self.codec, count, self.timestamp_ms);
+                        Ok(())
+                    })?
+                }
+            };
+            out.append(PyTuple::new(self.py, [written.into_any(), count.into_pyobject(self.py)?.into_any()])?)?;
         }
         Ok(())
     }
 
-    /// `(bytes, record count)` of a batch whose records section follows `HEADER_SIZE` reserved bytes, the section
-    /// compressed by `compress` if given (always, as aiokafka's Cython builder does; its pure-Python builder would
-    /// send a section that did not shrink as it is).
-    fn close(&self, batch: &[u8], count: i32) -> PyResult<Bound<'py, PyTuple>> {
-        let py = self.py;
-        let compressed;
-        let (section, attributes) = match self.compress {
-            Some(compress) => {
-                compressed = compress.call1((PyBytes::new(py, &batch[HEADER_SIZE..]),))?;
-                let bytes = compressed
-                    .downcast::<PyBytes>()
-                    .map_err(|_| PyValueError::new_err("a compressor must return bytes"))?
-                    .as_bytes();
-                (bytes, self.codec)
-            }
-            None => (&batch[HEADER_SIZE..], 0),
-        };
-        let written = PyBytes::new_with(py, HEADER_SIZE + section.len(), |buf: &mut [u8]| {
-            buf[HEADER_SIZE..].copy_from_slice(section);
-            finish_header(buf, attributes, count, self.timestamp_ms);
-            Ok(())
-        })?;
-        PyTuple::new(py, [written.into_any(), count.into_pyobject(py)?.into_any()])
+    fn write_section(&self, records: &[Record<'_>], buf: &mut [u8]) -> PyResult<()> {
+        let mut cursor = Cursor { buf, pos: 0 };
+        for (offset_delta, record) in records.iter().enumerate() {
+            cursor.varint(self.body_len(record, offset_delta as i64) as i64);
+            cursor.bytes(&[0, 0]); // record attributes, timestamp delta 0
+            cursor.varint(offset_delta as i64);
+            cursor.optional(record.0);
+            cursor.optional(record.1);
+            cursor.bytes(self.headers);
+        }
+        if cursor.pos != cursor.buf.len() {
+            return Err(PyValueError::new_err("record batch size mis-computed"));
+        }
+        Ok(())
     }
 }
 
@@ -603,7 +646,7 @@ fn write_batches<'py>(
     }
     let out = PyList::empty(py);
     let writer = Writer { py, headers: &headers, timestamp_ms, batch_size, codec, compress: compress.as_ref() };
-    writer.write(records.into_iter(), &out)?;
+    writer.write(&records, &out)?;
     Ok(out)
 }
 
@@ -675,10 +718,11 @@ fn write_publish<'py>(
     let writer = Writer { py, headers: &headers, timestamp_ms, batch_size, codec, compress: compress.as_ref() };
     for (partition, records) in &groups {
         let batches = PyList::empty(py);
-        writer.write(
-            records.iter().map(|(place, value)| (places[*place].0.as_ref().map(|k| k.as_bytes()), Some(value.as_bytes()))),
-            &batches,
-        )?;
+        let records: Vec<Record<'_>> = records
+            .iter()
+            .map(|(place, value)| (places[*place].0.as_ref().map(|k| k.as_bytes()), Some(value.as_bytes())))
+            .collect();
+        writer.write(&records, &batches)?;
         out.append((*partition, batches))?;
     }
     Ok(out)
