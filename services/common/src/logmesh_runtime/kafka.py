@@ -652,8 +652,9 @@ def _built_by_aiokafka(create_batch: Callable[[], Any], messages: list[tuple[byt
     builders[-1].close()
     return builders
 
+
 class _WrittenBatch:
-    """A record batch ``runtime_native.write_batches`` wrote, in the part of aiokafka's ``BatchBuilder`` the
+    """A record batch ``runtime_native.write_publish`` wrote, in the part of aiokafka's ``BatchBuilder`` the
     accumulator and the sender use: complete and closed (``append`` refuses, so ``send()`` never adds to it, and
     it does not linger), its bytes ready for the produce request. An idempotent producer's id, epoch and base
     sequence are stamped in when the sender takes the batch (``_set_producer_state``), as aiokafka's builder
