@@ -50,6 +50,12 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   bridge and veth messages), auditd (SELinux AVC, SYSCALL, EXECVE, PAM records),
   Mosquitto, rsyslog, Zabbix server, Apache Hive, HBase, OpenSearch, Knative autoscaler,
   Kyverno, Rook, Nextcloud, django-structlog, Phoenix (Elixir Logger); 54 event types.
+* ``EnterprisePlatform`` (written before any rule change of the tenth issue-15 pass, scored
+  once): OpenLDAP slapd, the MIT Kerberos KDC, FreeRADIUS, ISC dhcpd, unbound, fail2ban,
+  Exim, uWSGI, Gitea, WildFly, Quarkus, Telegraf, InfluxDB 2; 59 event types.
+* ``HybridPlatform`` (written before any rule change of the eleventh issue-15 pass, scored
+  once): Matrix Synapse, Asterisk, strongSwan charon, Varnish (varnishd, varnishncsa), Jetty,
+  Nagios Core, libvirtd, Hazelcast, Apache CouchDB, TiDB, vLLM; 52 event types.
 
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
@@ -2458,11 +2464,851 @@ def infra_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+ENT_LDAP_HOSTS = [("ldap-01", "1187"), ("ldap-02", "1203")]
+ENT_SUFFIX = "dc=corp,dc=example,dc=com"
+ENT_USERS = ["jsmith", "amartin", "lchen", "okafor", "mrossi", "svc-jenkins", "svc-gitea", "pnowak", "hkim", "dgarcia",
+             "eweber", "tnguyen", "rpatel", "backup"]
+ENT_LDAP_ATTRS = ["uid", "cn", "mail", "uidNumber", "gidNumber", "homeDirectory", "loginShell", "memberOf", "objectClass",
+                  "sn", "givenName", "shadowLastChange", "entryUUID", "modifyTimestamp", "memberUid", "displayName"]
+ENT_LDAP_MOD_ATTRS = [["pwdFailureTime"], ["userPassword", "pwdChangedTime"], ["pwdFailureTime", "pwdAccountLockedTime"],
+                      ["description"], ["mail", "displayName", "modifyTimestamp"], ["memberUid"]]
+ENT_LDAP_RESULTS = [("97", "0", ""), ("97", "0", ""), ("97", "0", ""), ("97", "0", ""), ("97", "0", ""), ("97", "49", ""),
+                    ("97", "49", ""), ("97", "34", "invalid DN"), ("103", "0", ""), ("103", "0", "")]
+ENT_LDAP_TLS = [("TLSv1.3", "TLS_AES_256_GCM_SHA384"), ("TLSv1.3", "TLS_AES_256_GCM_SHA384"), ("TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384")]
+ENT_KDCS = [("kdc-01.corp.example.com", "812"), ("kdc-02.corp.example.com", "799")]
+ENT_REALM = "CORP.EXAMPLE.COM"
+ENT_KRB_KTYPES = [
+    "4 etypes {aes256-cts-hmac-sha1-96(18), aes128-cts-hmac-sha1-96(17), aes256-cts-hmac-sha384-192(20), aes128-cts-hmac-sha256-128(19)}",
+    "4 etypes {aes256-cts-hmac-sha1-96(18), aes128-cts-hmac-sha1-96(17), aes256-cts-hmac-sha384-192(20), aes128-cts-hmac-sha256-128(19)}",
+    "2 etypes {aes256-cts-hmac-sha1-96(18), aes128-cts-hmac-sha1-96(17)}",
+    "6 etypes {aes256-cts-hmac-sha1-96(18), aes128-cts-hmac-sha1-96(17), DEPRECATED:arcfour-hmac(23), DEPRECATED:arcfour-hmac-exp(24), UNSUPPORTED:(-135), DEPRECATED:des-cbc-md5(3)}",
+]
+ENT_KRB_SERVICES = ["HTTP/intranet.corp.example.com", "ldap/ldap-01.corp.example.com", "ldap/ldap-02.corp.example.com",
+                    "cifs/fs-01.corp.example.com", "HTTP/gitea.corp.example.com", "host/bastion.corp.example.com"]
+ENT_KRB_FAILURES = [("NEEDED_PREAUTH", "Additional pre-authentication required"), ("NEEDED_PREAUTH", "Additional pre-authentication required"),
+                    ("NEEDED_PREAUTH", "Additional pre-authentication required"), ("PREAUTH_FAILED", "Preauthentication failed"),
+                    ("CLIENT_NOT_FOUND", "Client not found in Kerberos database")]
+ENT_NAS = [("wlc-01", "mac"), ("wlc-02", "mac"), ("vpn-gw", "ip")]
+ENT_RADIUS_REJECTS = ["", "", " (mschap: MS-CHAP2-Response is incorrect)", ' (rlm_pap: Cleartext password does not match "known good" password)']
+ENT_DHCP_HOSTS = [("dhcp-01", "1432"), ("dhcp-02", "1388")]
+ENT_DHCP_VIA = [("eth0", "10.0.0"), ("10.20.0.1", "10.20.1"), ("10.30.0.1", "10.30.4")]
+ENT_DHCP_NAMES = ["iPhone", "DESKTOP-7H2K9Q1", "LAPTOP-JSMITH", "printer-3f-hp", "Galaxy-S23", "MacBook-Pro"]
+ENT_DNS_NAMES = ["intranet.corp.example.com.", "ldap-01.corp.example.com.", "gitea.corp.example.com.", "outlook.office365.com.",
+                 "github.com.", "api.github.com.", "www.google.com.", "time.cloudflare.com.", "_ldap._tcp.corp.example.com.",
+                 "_kerberos._udp.corp.example.com.", "wpad.corp.example.com.", "registry-1.docker.io."]
+ENT_F2B_JAILS = ["sshd", "sshd", "sshd", "nginx-http-auth", "freeradius"]
+ENT_EXIM_FROM = ["alerts@corp.example.com", "noreply@github.com", "billing@vendor.io", "jsmith@partner.org", "newsletter@shop.example.net"]
+ENT_EXIM_RCPT = ["jsmith@corp.example.com", "amartin@corp.example.com", "it-ops@corp.example.com", "lchen@corp.example.com"]
+ENT_EXIM_REMOTE = [("bob@acme.io", "mx.acme.io", "10.9.8.7"), ("k.ito@partner.org", "mail.partner.org", "10.44.1.25"),
+                   ("orders@vendor.io", "aspmx.l.google.com", "142.250.102.27")]
+ENT_EXIM_HELO = ["mail-ej1-f54.google.com", "smtp.partner.org", "(localhost)", "mx1.vendor.io (mx1.vendor.io)"]
+ENT_EXIM_DEFER = [("-44", "SMTP error from remote mail server after RCPT TO:<{r}>: 451 4.7.1 Greylisted, please try again later"),
+                  ("-45", "SMTP error from remote mail server after end of data: 421 4.7.0 Try again later, closing connection."),
+                  ("110", "Connection timed out")]
+ENT_EXIM_REJECT = ["relay not permitted", "Unrouteable address", "relay not permitted", "Sender verify failed"]
+ENT_TLS = ["TLS1.3:TLS_AES_256_GCM_SHA384:256", "TLS1.3:TLS_AES_256_GCM_SHA384:256", "TLS1.2:ECDHE-RSA-AES128-GCM-SHA256:128"]
+ENT_UWSGI_PIDS = ["41", "42", "43", "44"]
+ENT_UWSGI_ROUTES = [("GET", "/api/v1/tickets?page={n}"), ("GET", "/api/v1/tickets/{n}"), ("POST", "/api/v1/tickets"),
+                    ("GET", "/healthz"), ("GET", "/static/css/app.{h}.css"), ("PATCH", "/api/v1/tickets/{n}")]
+ENT_GITEA_ROUTES = [("GET", "/{o}/{r}", "repo/view.go:757(repo.Home)"),
+                    ("GET", "/{o}/{r}/pulls/{n}", "repo/pull.go:319(repo.ViewPullCommits)"),
+                    ("GET", "/{o}/{r}.git/info/refs?service=git-upload-pack", "repo/githttp.go:540(repo.GetInfoRefs)"),
+                    ("POST", "/{o}/{r}.git/git-upload-pack", "repo/githttp.go:532(repo.ServiceUploadPack)"),
+                    ("GET", "/api/v1/repos/{o}/{r}/pulls?state=open", "repo/pull.go:97(repo.ListPullRequests)"),
+                    ("GET", "/api/healthz", "healthcheck/check.go:67(healthcheck.Check)"),
+                    ("GET", "/user/login", "auth/auth.go:160(auth.SignIn)")]
+ENT_GITEA_REPOS = [("platform", "infra"), ("platform", "ansible-roles"), ("shop", "frontend"), ("shop", "orders-api"), ("jsmith", "dotfiles")]
+ENT_WF_DEPLOYMENTS = [("shop.war", "/shop"), ("billing.war", "/billing"), ("admin-console.war", "/admin")]
+ENT_WF_ERRORS = ['java.lang.NullPointerException: Cannot invoke "com.acme.shop.cart.Cart.getItems()" because "cart" is null',
+                 "jakarta.ws.rs.ProcessingException: RESTEASY004655: Unable to invoke request: java.net.ConnectException: Connection refused",
+                 "org.hibernate.exception.JDBCConnectionException: Unable to acquire JDBC Connection"]
+ENT_QUARKUS_APPS = [("orders-service", "1.4.2", "3.6.4", "agroal, cdi, hibernate-orm, hibernate-orm-panache, jdbc-postgresql, narayana-jta, rest, rest-jackson, smallrye-context-propagation, smallrye-health, vertx"),
+                    ("inventory", "0.9.17", "3.6.4", "cdi, kafka-client, messaging-kafka, rest, rest-jackson, smallrye-context-propagation, smallrye-health, vertx"),
+                    ("notification-gateway", "2.1.0", "3.2.9.Final", "cdi, qute, rest-client-reactive, resteasy-reactive, smallrye-context-propagation, vertx")]
+ENT_QUARKUS_URIS = ["/api/orders", "/api/orders/{n}", "/api/stock/{n}/reserve", "/q/health/ready"]
+ENT_AGROAL = ["Datasource '<default>': Connection to postgres-primary:5432 refused. Check that the hostname and port are correct and that the postmaster is accepting TCP/IP connections.",
+              "Datasource '<default>': FATAL: remaining connection slots are reserved for non-replication superuser connections"]
+ENT_TELEGRAF_OUTPUTS = ["influxdb_v2", "influxdb_v2", "influxdb_v2", "kafka", "file"]
+ENT_TELEGRAF_ERRORS = [("snmp", "agent 10.0.9.1: performing get on field sysUpTime: request timeout (after 3 retries)"),
+                       ("snmp", "agent 10.0.9.2: performing get on field sysUpTime: request timeout (after 3 retries)"),
+                       ("docker", "Got permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get \"http://%2Fvar%2Frun%2Fdocker.sock/v1.24/info\": dial unix /var/run/docker.sock: connect: permission denied"),
+                       ("http_response", "Get \"https://intranet.corp.example.com/healthz\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)")]
+ENT_INFLUX_BUCKETS = ["7a2e1c9d4b8f6031", "c41d09e5a3b72f18", "0f6b3e2a9d1c4857"]
+
+
+def enterprise_events() -> list[tuple[float, str, dict]]:
+    """On-premises enterprise services none of the other corpora covers: OpenLDAP slapd
+    (stats log through rsyslog), the MIT Kerberos KDC, FreeRADIUS, ISC dhcpd, unbound,
+    fail2ban, Exim, uWSGI, Gitea, WildFly, Quarkus, Telegraf and InfluxDB 2. Written before
+    any rule change of the tenth issue-15 pass and scored once."""
+
+    def rfc3339(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999):0>6}+00:00"
+
+    def syslog_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    def epoch(g: Gen) -> str:
+        return str(g.r.randint(1764720000, 1764806399))
+
+    def user(g: Gen) -> str:
+        return g.r.choice(ENT_USERS)
+
+    def public_ip(g: Gen) -> str:
+        return f"{g.r.choice([45, 61, 103, 141, 185, 193, 194, 218])}.{g.r.randint(0, 255)}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"
+
+    def mac(g: Gen) -> str:
+        return ":".join(g.hexs(2) for _ in range(6))
+
+    # OpenLDAP slapd
+    def conn(g: Gen) -> str:
+        return g.num(1000, 48000)
+
+    def op(g: Gen) -> str:
+        return str(min(g.r.randint(0, 3), g.r.randint(0, 12)))
+
+    def fd(g: Gen) -> str:
+        return g.num(12, 64)
+
+    def secs6(hi: float):
+        return lambda g: f"{g.r.uniform(0, hi):.6f}"
+
+    def bind_dn(g: Gen) -> str:
+        return g.r.choice([f"cn=admin,{ENT_SUFFIX}", f"cn=sssd-reader,ou=services,{ENT_SUFFIX}", f"cn=sssd-reader,ou=services,{ENT_SUFFIX}",
+                           f"uid={user(g)},ou=people,{ENT_SUFFIX}", f"uid={user(g)},ou=people,{ENT_SUFFIX}", ""])
+
+    def srch_base(g: Gen) -> str:
+        kind = g.r.choice(["user", "user", "user", "group", "group", "root", "suffix"])
+        u = user(g)
+        g.drawn = {"user": ("2", f"(&(objectClass=posixAccount)(uid={u}))"), "group": ("2", f"(&(objectClass=posixGroup)(memberUid={u}))"),
+                   "root": ("0", "(objectClass=*)"), "suffix": ("2", f"(uid={u})")}[kind]
+        return {"user": f"ou=people,{ENT_SUFFIX}", "group": f"ou=groups,{ENT_SUFFIX}", "root": "", "suffix": ENT_SUFFIX}[kind]
+
+    def srch_attrs(g: Gen) -> str:
+        k = g.r.choice([1, 1, 2, 3, 4, 6, 9])
+        return " ".join(g.r.sample(ENT_LDAP_ATTRS, k)) if g.r.random() < 0.9 else g.r.choice(["1.1", "+", "* +"])
+
+    def search_err(g: Gen) -> str:
+        e = g.r.choice(["0"] * 12 + ["32", "4"])
+        g.drawn = ({"0": g.r.choice(["1", "1", "1", "0", "2", g.num(3, 40)]), "32": "0", "4": "500"}[e],)
+        return e
+
+    # Kerberos KDC
+    def krb_user(g: Gen) -> str:
+        return g.r.choice([f"{user(g)}@{ENT_REALM}"] * 4 + [f"host/ws-{g.num(100, 480)}.corp.example.com@{ENT_REALM}"])
+
+    def krb_rep(g: Gen) -> str:
+        e = g.r.choice(["aes256-cts-hmac-sha1-96(18)"] * 5 + ["aes256-cts-hmac-sha384-192(20)"])
+        return f"etypes {{rep={e}, tkt=aes256-cts-hmac-sha1-96(18), ses={e}}}"
+
+    def as_sname(g: Gen) -> str:
+        return g.r.choice([f"krbtgt/{ENT_REALM}@{ENT_REALM}"] * 12 + [f"kadmin/changepw@{ENT_REALM}"])
+
+    # FreeRADIUS
+    def radius_ts(g: Gen) -> str:
+        return f"Thu Dec  3 {hms(g)} 2026"
+
+    def nas(g: Gen) -> str:
+        name, kind = g.r.choice(ENT_NAS)
+        cli = "-".join(g.hexs(2).upper() for _ in range(6)) if kind == "mac" else public_ip(g)
+        g.drawn = (name, "0" if kind == "mac" else g.num(1, 4095), cli, g.r.choice(["", " via TLS tunnel"]) if kind == "mac" else "")
+        return name
+
+    def radius_user(g: Gen) -> str:
+        return g.r.choice([user(g)] * 6 + [f"{user(g)}@corp.example.com", "anonymous@corp.example.com", f"host/ws-{g.num(100, 480)}.corp.example.com"])
+
+    # ISC dhcpd
+    def lease_ip(g: Gen) -> str:
+        return f"{g.drawn[1]}.{g.r.randint(20, 250)}"
+
+    def via(g: Gen) -> str:
+        g.drawn = g.r.choice(ENT_DHCP_VIA)
+        return g.drawn[0]
+
+    def dhcp_client(g: Gen) -> str:
+        # the client's MAC, then its hostname option ("(name) ") when it sent one
+        via(g)
+        m = mac(g)
+        name = g.r.choice(["", "", f"({g.r.choice(ENT_DHCP_NAMES)}) ", f"(android-{g.hexs(16)}) "])
+        g.drawn = (*g.drawn, name, m)
+        return m
+
+    def dhcp_lease(g: Gen) -> str:
+        via(g)
+        ip = lease_ip(g)
+        name = g.r.choice(["", "", f"({g.r.choice(ENT_DHCP_NAMES)}) ", f"(android-{g.hexs(16)}) "])
+        g.drawn = (*g.drawn, name, mac(g))
+        return ip
+
+    # unbound
+    def ub_thread(g: Gen) -> str:
+        return g.r.choice(["0", "1"])
+
+    def ub_query(g: Gen) -> str:
+        qtype = g.r.choice(["A"] * 8 + ["AAAA"] * 4 + ["PTR", "PTR", "SRV", "TXT"])
+        if qtype == "PTR":
+            name = f"{g.r.randint(1, 254)}.{g.r.randint(0, 9)}.{g.r.choice(['0', '20', '30'])}.10.in-addr.arpa."
+        elif qtype == "SRV":
+            name = g.r.choice(["_ldap._tcp.corp.example.com.", "_kerberos._udp.corp.example.com."])
+        else:
+            name = g.r.choice([*ENT_DNS_NAMES, f"ws-{g.num(100, 480)}.corp.example.com."])
+        cached = g.r.random() < 0.6
+        rcode = g.r.choice(["NOERROR"] * 12 + ["NXDOMAIN", "NXDOMAIN", "SERVFAIL"])
+        g.drawn = (qtype, rcode, "0.000000" if cached else f"{g.r.uniform(0.0005, 0.4):.6f}", "1" if cached else "0",
+                   g.num(40, 140) if qtype != "TXT" else g.num(200, 900))
+        return name
+
+    def ub_stats(g: Gen) -> str:
+        q = g.r.randint(2000, 90000)
+        c = int(q * g.r.uniform(0.5, 0.8))
+        g.drawn = (str(c), str(q - c), str(int(c * g.r.uniform(0, 0.05))))
+        return str(q)
+
+    # fail2ban
+    def f2b_ts(g: Gen) -> str:
+        t = hms(g)
+        g.drawn = (t,)
+        return f"2026-12-03 {t},{g.num(0, 999):0>3}"
+
+    # Exim
+    def exim_id(g: Gen) -> str:
+        b62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+        return ("1t" + "".join(g.r.choice(b62) for _ in range(4)) + "-" + "".join(g.r.choice(b62) for _ in range(6)) + "-"
+                + "".join(g.r.choice(b62) for _ in range(2)))
+
+    def exim_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def exim_defer(g: Gen) -> str:
+        rcpt, host, ip = g.r.choice(ENT_EXIM_REMOTE)
+        code, text = g.r.choice(ENT_EXIM_DEFER)
+        g.drawn = (host, ip, text.replace("{r}", rcpt), code)
+        return rcpt
+
+    # uWSGI
+    def ctime(g: Gen) -> str:
+        return f"Thu Dec  3 {hms(g)} 2026"
+
+    def uwsgi_req(g: Gen) -> str:
+        total = g.r.randint(1, 60000)
+        g.drawn = (str(total),)
+        return str(g.r.randint(1, total))
+
+    def uwsgi_route(g: Gen) -> str:
+        m, path = g.r.choice(ENT_UWSGI_ROUTES)
+        status = {"GET": g.r.choice(["200"] * 8 + ["304", "404"]), "POST": g.r.choice(["201", "201", "400"]),
+                  "PATCH": g.r.choice(["200", "200", "409"])}[m]
+        if path == "/healthz":
+            status = "200"
+        g.drawn = (path.replace("{n}", g.num(1, 48000)).replace("{h}", g.hexs(8)), status)
+        return m
+
+    # Gitea
+    def gitea_route(g: Gen) -> str:
+        m, path, handler = g.r.choice(ENT_GITEA_ROUTES)
+        o, r = g.r.choice(ENT_GITEA_REPOS)
+        status = g.r.choice(["200 OK"] * 10 + ["304 Not Modified", "404 Not Found"])
+        if handler.startswith("repo/githttp") and g.r.random() < 0.2:
+            status = "401 Unauthorized"
+        g.drawn = (path.replace("{o}", o).replace("{r}", r).replace("{n}", g.num(1, 900)), handler, *status.split(" ", 1))
+        return m
+
+    def gitea_ms(g: Gen) -> str:
+        return f"{g.r.choice([g.r.uniform(0.2, 20), g.r.uniform(0.2, 20), g.r.uniform(20, 900)]):.1f}ms"
+
+    # WildFly and Quarkus
+    def wf_ts(g: Gen) -> str:
+        return f"{hms(g)},{g.num(0, 999):0>3}"
+
+    # Telegraf
+    def go_duration(g: Gen) -> str:
+        ns = g.r.choice([g.r.randint(300_000, 30_000_000), g.r.randint(300_000, 30_000_000), g.r.randint(30_000_000, 4_000_000_000)])
+        if ns >= 1_000_000_000:
+            return f"{ns / 1e9:.9f}".rstrip("0").rstrip(".") + "s"
+        return f"{ns / 1e6:.6f}".rstrip("0").rstrip(".") + "ms"
+
+    def tg_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    # InfluxDB 2
+    def log_id(g: Gen) -> str:
+        return "0" + "".join(g.r.choice("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_~") for _ in range(7)) + "000"
+
+    def influx_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999):0>6}Z"
+
+    def influx_ms(g: Gen) -> str:
+        return f"{g.r.uniform(0.4, 900):.3f}ms"
+
+    slapd = "{t} {h} slapd[{p}]: "
+    slapd_hdr = {"t": rfc3339, "h": first(ENT_LDAP_HOSTS), "p": then(1)}
+    kdc = "{t} {h} krb5kdc[{p}](info): "
+    kdc_hdr = {"t": lambda g: f"Dec 03 {hms(g)}", "h": first(ENT_KDCS), "p": then(1)}
+    dhcpd = "{t} {h} dhcpd[{p}]: "
+    dhcpd_hdr = {"t": syslog_ts, "h": first(ENT_DHCP_HOSTS), "p": then(1)}
+    return [
+        # OpenLDAP slapd 2.6 (loglevel stats)
+        (45, slapd + "conn={c} fd={fd} ACCEPT from {peer} ({lis})",
+         {**slapd_hdr, "c": conn, "fd": fd, "peer": lambda g: f"IP={g.ip()}:{g.port()}", "lis": pick(["IP=0.0.0.0:389", "IP=0.0.0.0:389", "IP=0.0.0.0:389", "IP=0.0.0.0:636"])}),
+        (12, slapd + "conn={c} op={o} EXT oid={oid}",
+         {**slapd_hdr, "c": conn, "o": pick(["0"]), "oid": pick(["1.3.6.1.4.1.1466.20037", "1.3.6.1.4.1.1466.20037", "1.3.6.1.4.1.4203.1.11.3"])}),
+        (15, slapd + "conn={c} fd={fd} TLS established tls_ssf={s} ssf={s2} tls_proto={tp} tls_cipher={tc}",
+         {**slapd_hdr, "c": conn, "fd": fd, "s": pick(["256"]), "s2": pick(["256"]), "tp": first(ENT_LDAP_TLS), "tc": then(1)}),
+        (40, slapd + 'conn={c} op={o} BIND dn="{dn}" method={m}', {**slapd_hdr, "c": conn, "o": op, "dn": bind_dn, "m": pick(["128"])}),
+        (36, slapd + 'conn={c} op={o} BIND dn="{dn}" mech={m} bind_ssf=0 ssf={s}',
+         {**slapd_hdr, "c": conn, "o": op, "dn": lambda g: bind_dn(g) or f"cn=admin,{ENT_SUFFIX}", "m": pick(["SIMPLE"]), "s": pick(["0", "256", "256"])}),
+        (80, slapd + "conn={c} op={o} RESULT tag={tag} err={e} qtime={q} etime={et} text={x}",
+         {**slapd_hdr, "c": conn, "o": op, "tag": first(ENT_LDAP_RESULTS), "e": then(1), "q": secs6(0.0002), "et": secs6(0.004), "x": then(2)}),
+        (12, slapd + "conn={c} op={o} RESULT oid={oid} err={e} qtime={q} etime={et} text={x}",
+         {**slapd_hdr, "c": conn, "o": pick(["0"]), "oid": pick([""]), "e": pick(["0"]), "q": secs6(0.0002), "et": secs6(0.004), "x": pick([""])}),
+        (130, slapd + 'conn={c} op={o} SRCH base="{b}" scope={s} deref={d} filter="{f}"',
+         {**slapd_hdr, "c": conn, "o": op, "b": srch_base, "s": then(0), "d": pick(["0"]), "f": then(1)}),
+        (70, slapd + "conn={c} op={o} SRCH attr={a}", {**slapd_hdr, "c": conn, "o": op, "a": srch_attrs}),
+        (130, slapd + "conn={c} op={o} SEARCH RESULT tag={tag} err={e} qtime={q} etime={et} nentries={n} text={x}",
+         {**slapd_hdr, "c": conn, "o": op, "tag": pick(["101"]), "e": search_err, "q": secs6(0.0002), "et": secs6(0.02), "n": then(0),
+          "x": pick([""])}),
+        (12, slapd + 'conn={c} op={o} MOD dn="{dn}"', {**slapd_hdr, "c": conn, "o": op, "dn": lambda g: f"uid={user(g)},ou=people,{ENT_SUFFIX}"}),
+        (12, slapd + "conn={c} op={o} MOD attr={a}", {**slapd_hdr, "c": conn, "o": op, "a": lambda g: " ".join(g.r.choice(ENT_LDAP_MOD_ATTRS))}),
+        (40, slapd + "conn={c} op={o} UNBIND", {**slapd_hdr, "c": conn, "o": op}),
+        (45, slapd + "conn={c} fd={fd} closed{w}",
+         {**slapd_hdr, "c": conn, "fd": fd, "w": pick(["", "", "", "", " (connection lost)", " (idletimeout)"])}),
+        # MIT Kerberos KDC (kdc_log.c; krb5kdc.log file target)
+        (35, kdc + "AS_REQ ({k}) {ip}: ISSUE: authtime {a}, {r}, {c} for {s}",
+         {**kdc_hdr, "k": pick(ENT_KRB_KTYPES), "ip": lambda g: g.ip(), "a": epoch, "r": krb_rep, "c": krb_user, "s": as_sname}),
+        (60, kdc + "TGS_REQ ({k}) {ip}: ISSUE: authtime {a}, {r}, {c} for {s}",
+         {**kdc_hdr, "k": pick(ENT_KRB_KTYPES), "ip": lambda g: g.ip(), "a": epoch, "r": krb_rep, "c": krb_user,
+          "s": lambda g: f"{g.r.choice(ENT_KRB_SERVICES)}@{ENT_REALM}"}),
+        (25, kdc + "AS_REQ ({k}) {ip}: {st}: {c} for {s}, {e}",
+         {**kdc_hdr, "k": pick(ENT_KRB_KTYPES), "ip": lambda g: g.ip(), "st": first(ENT_KRB_FAILURES), "c": krb_user,
+          "s": pick([f"krbtgt/{ENT_REALM}@{ENT_REALM}"]), "e": then(1)}),
+        # FreeRADIUS 3 (radius.log, auth = yes)
+        (50, "{t} : Auth: ({n}) Login OK: [{u}] (from client {c} port {p} cli {cli}{tls})",
+         {"t": radius_ts, "n": lambda g: g.num(1, 900000), "u": radius_user, "c": nas, "p": then(1), "cli": then(2), "tls": then(3)}),
+        (15, "{t} : Auth: ({n}) Login incorrect{why}: [{u}] (from client {c} port {p} cli {cli}{tls})",
+         {"t": radius_ts, "n": lambda g: g.num(1, 900000), "why": pick(ENT_RADIUS_REJECTS), "u": radius_user, "c": nas, "p": then(1),
+          "cli": then(2), "tls": then(3)}),
+        # ISC dhcpd 4.4
+        (40, dhcpd + "DHCPDISCOVER from {m} {hn}via {v}", {**dhcpd_hdr, "m": dhcp_client, "hn": then(2), "v": then(0)}),
+        (35, dhcpd + "DHCPOFFER on {ip} to {m} {hn}via {v}", {**dhcpd_hdr, "ip": dhcp_lease, "m": then(3), "hn": then(2), "v": then(0)}),
+        (45, dhcpd + "DHCPREQUEST for {ip}{sid} from {m} {hn}via {v}",
+         {**dhcpd_hdr, "ip": dhcp_lease, "sid": lambda g: g.r.choice(["", f" ({g.r.choice(['10.0.0.2', '10.0.0.3'])})"]), "m": then(3),
+          "hn": then(2), "v": then(0)}),
+        (45, dhcpd + "DHCPACK on {ip} to {m} {hn}via {v}", {**dhcpd_hdr, "ip": dhcp_lease, "m": then(3), "hn": then(2), "v": then(0)}),
+        (6, dhcpd + "DHCPRELEASE of {ip} from {m} {hn}via {v} ({f})",
+         {**dhcpd_hdr, "ip": dhcp_lease, "m": then(3), "hn": then(2), "v": then(0), "f": pick(["found", "found", "found", "not found"])}),
+        (12, dhcpd + "reuse_lease: lease age {a} (secs) under 25% threshold, reply with unaltered, existing lease for {ip}",
+         {**dhcpd_hdr, "a": lambda g: g.num(1, 21000), "ip": lambda g: via(g) and lease_ip(g)}),
+        (4, dhcpd + "DHCPDISCOVER from {m} via {v}: network {n}: no free leases",
+         {**dhcpd_hdr, "m": mac, "v": pick(["10.30.0.1"]), "n": pick(["10.30.4.0/24"])}),
+        # unbound 1.17 (log-replies, log-time-ascii)
+        (140, "Dec 03 {t} unbound[{p}:{th}] info: {ip} {q} {qt} {cl} {rc} {tm} {ca} {sz}",
+         {"t": hms, "p": pick(["2318"]), "th": ub_thread, "ip": lambda g: g.ip(), "q": ub_query, "qt": then(0), "cl": pick(["IN"]), "rc": then(1), "tm": then(2),
+          "ca": then(3), "sz": then(4)}),
+        (6, "Dec 03 {t} unbound[{p}:{th}] info: server stats for thread {th2}: {q} queries, {c} answers from cache, {r} recursions, {pf} prefetch, {rl} rejected by ip ratelimiting",
+         {"t": hms, "p": pick(["2318"]), "th": ub_thread, "th2": ub_thread, "q": ub_stats, "c": then(0), "r": then(1), "pf": then(2), "rl": pick(["0"])}),
+        (6, "Dec 03 {t} unbound[{p}:{th}] info: server stats for thread {th2}: requestlist max {m} avg {a} exceeded {e} jostled {j}",
+         {"t": hms, "p": pick(["2318"]), "th": ub_thread, "th2": ub_thread, "m": lambda g: g.num(4, 60), "a": lambda g: f"{g.r.uniform(0, 6):.5g}",
+          "e": pick(["0", "0", "0", "3"]), "j": pick(["0"])}),
+        # fail2ban 1.0 (fail2ban.log)
+        (45, "{t} fail2ban.filter         [{p}]: INFO    [{j}] Found {ip} - 2026-12-03 {t2}",
+         {"t": f2b_ts, "p": pick(["917"]), "j": pick(ENT_F2B_JAILS), "ip": public_ip, "t2": then(0)}),
+        (12, "{t} fail2ban.actions        [{p}]: NOTICE  [{j}] Ban {ip}", {"t": f2b_ts, "p": pick(["917"]), "j": pick(ENT_F2B_JAILS), "ip": public_ip}),
+        (10, "{t} fail2ban.actions        [{p}]: NOTICE  [{j}] Unban {ip}", {"t": f2b_ts, "p": pick(["917"]), "j": pick(ENT_F2B_JAILS), "ip": public_ip}),
+        (4, "{t} fail2ban.actions        [{p}]: WARNING [{j}] {ip} already banned", {"t": f2b_ts, "p": pick(["917"]), "j": pick(ENT_F2B_JAILS), "ip": public_ip}),
+        # Exim 4.96 (mainlog, default log_selector)
+        (30, "{t} {i} <= {f} H={h} [{ip}] P={p} X={x} CV={cv} S={s} id={mid}",
+         {"t": exim_ts, "i": exim_id, "f": pick(ENT_EXIM_FROM), "h": pick(ENT_EXIM_HELO), "ip": public_ip, "p": pick(["esmtps", "esmtps", "esmtpsa"]),
+          "x": pick(ENT_TLS), "cv": pick(["no"]), "s": lambda g: g.num(900, 900000), "mid": lambda g: f"{g.hexs(16)}@{g.r.choice(['mail.gmail.com', 'partner.org', 'vendor.io'])}"}),
+        (30, '{t} {i} => {r} R={rt} T={tr} H={h} [{ip}] X={x} CV={cv} C="{c}"',
+         {"t": exim_ts, "i": exim_id, "r": first(ENT_EXIM_REMOTE), "rt": pick(["dnslookup"]), "tr": pick(["remote_smtp"]), "h": then(1), "ip": then(2),
+          "x": pick(ENT_TLS), "cv": pick(["yes", "yes", "yes", "no"]), "c": lambda g: g.r.choice([f"250 2.0.0 OK  {epoch(g)} {g.hexs(12)}.{g.num(1, 999)} - gsmtp", f"250 2.0.0 Ok: queued as {g.hexs(10).upper()}",
+                                                        f"250 OK id={exim_id(g)}"])}),
+        (30, "{t} {i} Completed", {"t": exim_ts, "i": exim_id}),
+        (8, "{t} {i} == {r} R={rt} T={tr} defer ({c}) H={h} [{ip}]: {e}",
+         {"t": exim_ts, "i": exim_id, "r": exim_defer, "rt": pick(["dnslookup"]), "tr": pick(["remote_smtp"]), "c": lambda g: g.drawn[3],
+          "h": then(0), "ip": then(1), "e": then(2)}),
+        (10, "{t} H=({helo}) [{ip}] F=<{f}> rejected RCPT <{r}>: {why}",
+         {"t": exim_ts, "helo": pick(["localhost", "User", "ylmf-pc", "win-a8fq3l2"]), "ip": public_ip,
+          "f": lambda g: f"{g.r.choice(['info', 'admin', 'support', 'no-reply'])}@{g.r.choice(['mail.ru', 'spam.example', 'qq.com'])}",
+          "r": pick([*ENT_EXIM_RCPT, "test@gmail.com"]), "why": pick(ENT_EXIM_REJECT)}),
+        # uWSGI 2.0 (default request logging)
+        (80, "[pid: {p}|app: {ap}|req: {ra}/{rb}] {ip} ({u}) {{{v} vars in {b} bytes}} [{t}] {m} {uri} => generated {g} bytes in {ms} msecs ({pr} {s}) {hd} headers in {hb} bytes ({sw} switches on core {co})",
+         {"p": pick(ENT_UWSGI_PIDS), "ap": pick(["0"]), "ra": uwsgi_req, "rb": then(0), "ip": lambda g: g.ip(), "u": pick([""] * 9 + ["svc-jenkins"]), "v": lambda g: g.num(28, 46),
+          "b": lambda g: g.num(420, 1400), "t": ctime, "m": uwsgi_route, "uri": then(0), "g": lambda g: g.num(0, 90000),
+          "ms": lambda g: g.r.choice([g.num(0, 40), g.num(0, 40), g.num(0, 40), g.num(40, 2400)]), "pr": pick(["HTTP/1.1", "HTTP/1.1", "HTTP/1.0"]), "s": then(1), "hd": lambda g: g.num(2, 7),
+          "hb": lambda g: g.num(70, 420), "sw": pick(["1", "1", "1", "2"]), "co": pick(["0"])}),
+        (4, "spawned uWSGI worker {w} (pid: {p}, cores: {c})", {"w": first([(str(i), p) for i, p in enumerate(ENT_UWSGI_PIDS, 1)]), "p": then(1), "c": pick(["1"])}),
+        # Gitea 1.21 router log
+        (60, "2026/12/03 {t} ...eb/routing/logger.go:102:func1() [I] router: completed {m} {uri} for {ip}:{port}, {sc} {sx} in {ms} @ {hd}",
+         {"t": hms, "m": gitea_route, "uri": then(0), "ip": lambda g: g.ip(), "port": lambda g: g.port(), "sc": then(2),
+          "sx": then(3), "ms": gitea_ms, "hd": then(1)}),
+        (10, "2026/12/03 {t} ...eb/routing/logger.go:68:func1() [{l}] router: {w} {m} {uri} for {ip}:{port}, elapsed {ms} @ {hd}",
+         {"t": hms, "l": first([("I", "long-polling", "GET", "/user/events", "events/events.go:18(events.Events)")] * 3
+                               + [("W", "still-executing", "POST", "/shop/orders-api.git/git-upload-pack", "repo/githttp.go:532(repo.ServiceUploadPack)")]),
+          "w": then(1), "m": then(2), "uri": then(3), "ip": lambda g: g.ip(), "port": lambda g: g.port(),
+          "ms": lambda g: f"{g.r.uniform(3000, 60000):.1f}ms", "hd": then(4)}),
+        # WildFly 30 (console handler)
+        (3, '{t} INFO  [org.jboss.as.server.deployment] (MSC service thread 1-{n}) WFLYSRV0027: Starting deployment of "{d}" (runtime-name: "{d2}")',
+         {"t": wf_ts, "n": lambda g: g.num(1, 8), "d": first(ENT_WF_DEPLOYMENTS), "d2": then(0)}),
+        (3, "{t} INFO  [org.wildfly.extension.undertow] (ServerService Thread Pool -- {n}) WFLYUT0021: Registered web context: '{c}' for server '{s}'",
+         {"t": wf_ts, "n": lambda g: g.num(40, 90), "c": lambda g: g.r.choice(ENT_WF_DEPLOYMENTS)[1], "s": pick(["default-server"])}),
+        (3, '{t} INFO  [org.jboss.as.server] (ServerService Thread Pool -- {n}) WFLYSRV0010: Deployed "{d}" (runtime-name : "{d2}")',
+         {"t": wf_ts, "n": lambda g: g.num(40, 90), "d": first(ENT_WF_DEPLOYMENTS), "d2": then(0)}),
+        (10, "{t} ERROR [io.undertow.request] (default task-{n}) UT005023: Exception handling request to {u}: {e}",
+         {"t": wf_ts, "n": lambda g: g.num(1, 128), "u": lambda g: g.r.choice(["/shop/api/cart", "/shop/api/cart/checkout", f"/billing/invoices/{g.num(1000, 99999)}"]),
+          "e": pick(ENT_WF_ERRORS)}),
+        # Quarkus 3 (default console format)
+        (3, "2026-12-03 {t} INFO  [io.quarkus] (main) {a} {v} on JVM (powered by Quarkus {q}) started in {s}s. Listening on: http://0.0.0.0:8080",
+         {"t": wf_ts, "a": first(ENT_QUARKUS_APPS), "v": then(1), "q": then(2), "s": lambda g: f"{g.r.uniform(0.8, 9):.3f}"}),
+        (3, "2026-12-03 {t} INFO  [io.quarkus] (main) Installed features: [{f}]", {"t": wf_ts, "f": lambda g: g.r.choice(ENT_QUARKUS_APPS)[3]}),
+        (3, "2026-12-03 {t} INFO  [io.quarkus] (Shutdown thread) {a} stopped in {s}s",
+         {"t": wf_ts, "a": lambda g: g.r.choice(ENT_QUARKUS_APPS)[0], "s": lambda g: f"{g.r.uniform(0.01, 2):.3f}"}),
+        (10, "2026-12-03 {t} ERROR [io.qua.ver.htt.run.QuarkusErrorHandler] (executor-thread-{n}) HTTP Request to {u} failed, error id: {e}",
+         {"t": wf_ts, "n": lambda g: g.num(1, 200), "u": lambda g: g.r.choice(ENT_QUARKUS_URIS).replace("{n}", g.num(1, 99999)), "e": lambda g: f"{g.uuid()}-{g.num(1, 40)}"}),
+        (5, "2026-12-03 {t} WARN  [io.agr.pool] (agroal-{n}) {m}", {"t": wf_ts, "n": lambda g: g.num(1, 40), "m": pick(ENT_AGROAL)}),
+        # Telegraf 1.29
+        (70, "{t} D! [outputs.{o}] Wrote batch of {n} metrics in {d}",
+         {"t": tg_ts, "o": pick(ENT_TELEGRAF_OUTPUTS), "n": lambda g: g.r.choice(["1000", "1000", g.num(1, 999)]), "d": go_duration}),
+        (45, "{t} D! [outputs.{o}] Buffer fullness: {n} / {lim} metrics",
+         {"t": tg_ts, "o": pick(ENT_TELEGRAF_OUTPUTS), "n": lambda g: g.r.choice(["0", "0", g.num(1, 10000)]), "lim": pick(["10000", "10000", "50000"])}),
+        (5, "{t} W! [outputs.{o}] Metric buffer overflow; {n} metrics have been dropped",
+         {"t": tg_ts, "o": pick(["influxdb_v2", "kafka"]), "n": lambda g: g.num(1, 40000)}),
+        (12, "{t} E! [inputs.{i}] Error in plugin: {e}", {"t": tg_ts, "i": first(ENT_TELEGRAF_ERRORS), "e": then(1)}),
+        # InfluxDB 2.7 (logfmt)
+        (12, 'ts={t} lvl=info msg="Cache snapshot (start)" log_id={l} service=storage-engine engine=tsm1 op_name=tsm1_cache_snapshot op_event=start',
+         {"t": influx_ts, "l": log_id}),
+        (12, 'ts={t} lvl=info msg="Snapshot for path written" log_id={l} service=storage-engine engine=tsm1 op_name=tsm1_cache_snapshot path={pa} duration={d}',
+         {"t": influx_ts, "l": log_id, "pa": lambda g: f"/var/lib/influxdb2/engine/data/{g.r.choice(ENT_INFLUX_BUCKETS)}/autogen/{g.num(1, 900)}", "d": influx_ms}),
+        (12, 'ts={t} lvl=info msg="Cache snapshot (end)" log_id={l} service=storage-engine engine=tsm1 op_name=tsm1_cache_snapshot op_event=end op_elapsed={d}',
+         {"t": influx_ts, "l": log_id, "d": influx_ms}),
+        (6, 'ts={t} lvl=info msg="TSM compaction (start)" log_id={l} service=storage-engine engine=tsm1 tsm1_level={lv} tsm1_strategy={st} op_name=tsm1_compact_group db_shard_id={s} op_event=start',
+         {"t": influx_ts, "l": log_id, "lv": first([("1", "level"), ("1", "level"), ("2", "level"), ("3", "level"), ("4", "full")]), "st": then(1),
+          "s": lambda g: g.num(1, 900)}),
+    ]
+
+
+HY_VPN_GWS = ["vpn-gw1", "vpn-gw2"]
+HY_VPN_CONNS = ["rw-eap", "rw-eap", "rw-eap", "site-fra", "site-ams"]
+HY_VPN_USERS = ["alice@corp.example.com", "bob@corp.example.com", "carol@corp.example.com", "dave@corp.example.com"]
+HY_IKE_PAYLOADS = {"INFORMATIONAL": [[], [], ["D"], ["N(AUTH_LFT)"]],
+                   "IKE_AUTH": [["EAP/REQ/ID"], ["EAP/RES/ID"], ["EAP/REQ/MSCHAPV2"], ["EAP/RES/MSCHAPV2"], ["EAP/SUCC"], ["AUTH"],
+                                ["IDr", "CERT", "AUTH", "EAP/REQ/ID"], ["AUTH", "CPRP(ADDR DNS DNS)", "SA", "TSi", "TSr", "N(MOBIKE_SUP)", "N(ADD_4_ADDR)"]],
+                   "CREATE_CHILD_SA": [["N(REKEY_SA)", "SA", "No", "TSi", "TSr"], ["SA", "No", "TSi", "TSr"]],
+                   "IKE_SA_INIT": [["SA", "KE", "No", "N(NATD_S_IP)", "N(NATD_D_IP)", "N(FRAG_SUP)", "N(HASH_ALG)", "N(REDIR_SUP)"],
+                                   ["SA", "KE", "No", "N(NATD_S_IP)", "N(NATD_D_IP)", "CERTREQ", "N(FRAG_SUP)", "N(HASH_ALG)", "N(CHDLESS_SUP)", "N(MULT_AUTH)"]]}
+HY_PBX_HOST = "pbx-01"
+HY_PBX_EXTS = ["101", "102", "104", "110", "200"]
+HY_PBX_TRUNKS = ["sipgate", "twilio-eu"]
+HY_SIP_REJECTS = ["No matching endpoint found", "No matching endpoint found", "No matching endpoint found", "Failed to authenticate",
+                  "Failed to authenticate", "No matching endpoint found after 5 tries in 0.005 ms"]
+HY_SIP_SCANNERS = ["sipvicious", "friendly-scanner", "pplsip", "sipcli/v1.8"]
+HY_NAGIOS_HOSTS = ["web-01", "web-02", "db-01", "backup-01", "fw-core"]
+HY_NAGIOS_SVCS = [("HTTP", "check_http"), ("Disk /", "check_disk"), ("PING", "check_ping"), ("SSH", "check_ssh"), ("Load", "check_load"),
+                  ("MySQL replication", "check_mysql_slave")]
+HY_NAGIOS_CONTACTS = ["oncall", "netops"]
+HY_CACHES = [("cache-1", "812"), ("cache-2", "799")]
+HY_VARNISH_URLS = ["/", "/", "/assets/app.{h}.js", "/assets/app.{h}.css", "/news/{n}", "/news/{n}", "/api/v2/articles?page={p}",
+                   "/img/{h}.webp", "/favicon.ico", "/search?q=election+results", "/wp-login.php"]
+HY_REFERERS = ["-", "-", "-", "https://www.example-news.com/", "https://www.google.com/", "https://www.example-news.com/news/{n}"]
+HY_BROWSERS = ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+               "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+               "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+               "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "curl/8.5.0"]
+HY_VMS = ["win2022-ad1", "ubuntu-build", "pfsense-edge"]
+HY_LIBVIRT_JOBS = [("query", "none", "none"), ("modify", "none", "none"), ("none", "migration out", "none"), ("none", "none", "snapshot")]
+HY_LIBVIRT_OWNERS = ["remoteDispatchDomainGetBlockInfo", "remoteDispatchDomainBlockJobAbort", "remoteDispatchDomainMemoryStats",
+                     "qemuProcessReconnect"]
+HY_HZ_MEMBERS = ["10.40.2.11", "10.40.2.12", "10.40.2.13"]
+HY_HZ_REASONS = ["Connection closed by the other side", "Connection closed by the other side", "Exception in TcpServerConnection{id=0}",
+                 "Member left event received from master"]
+HY_JETTY_APPS = [("Shop", "/shop", "shop"), ("Admin", "/admin", "admin"), ("ROOT", "/", "root")]
+HY_JETTY_URIS = ["/shop/api/cart", "/shop/api/orders/{n}", "/shop/checkout", "/admin/reports/export"]
+HY_TIDB_USERS = ["app_rw", "app_ro", "etl"]
+HY_TIDB_DBS = ["shop", "ledger"]
+HY_TIDB_SQL = ["SELECT * FROM `orders` WHERE `customer_id` = ? ORDER BY `created_at` DESC LIMIT ?",
+               "UPDATE `stock` SET `qty` = `qty` - ? WHERE `sku` = ?", "INSERT INTO `ledger_entries` (`account_id`,`amount`,`ts`) VALUES (?,?,?)",
+               "SELECT `sku`, SUM(`qty`) FROM `order_items` JOIN `orders` ON `orders`.`id` = `order_items`.`order_id` GROUP BY `sku`",
+               "DELETE FROM `sessions` WHERE `expires_at` < ?"]
+HY_TIDB_ERRORS = ["[kv:9007]Write conflict, txnStartTS=%s, conflictStartTS=%s, conflictCommitTS=%s, key={tableID=%s, handle=%s} primary={tableID=%s, handle=%s} [try again later]",
+                  "[executor:1205]Lock wait timeout exceeded; try restarting transaction",
+                  "[kv:1062]Duplicate entry '%s' for key 'orders.PRIMARY'",
+                  "[executor:8175]Your query has been cancelled due to exceeding the allowed memory limit for a single SQL query. Please try narrowing your query scope or increase the tidb_mem_quota_query limit and try again.[conn=%s]"]
+HY_SYNAPSE_ROUTES = [("GET", "/_matrix/client/v3/sync?filter={f}&timeout=30000&since=s{n}_{m}_0_1_1_1_1_{k}_0_1", "client"),
+                     ("GET", "/_matrix/client/v3/sync?filter={f}&timeout=30000&since=s{n}_{m}_0_1_1_1_1_{k}_0_1", "client"),
+                     ("GET", "/_matrix/client/v3/sync?filter={f}&timeout=30000&since=s{n}_{m}_0_1_1_1_1_{k}_0_1", "client"),
+                     ("PUT", "/_matrix/client/v3/rooms/!{r}:matrix.example.org/send/m.room.message/{t}", "client"),
+                     ("POST", "/_matrix/client/v3/keys/query", "client"), ("GET", "/_matrix/client/v3/pushrules/", "client"),
+                     ("PUT", "/_matrix/client/v3/rooms/!{r}:matrix.example.org/typing/@{u}:matrix.example.org", "client"),
+                     ("PUT", "/_matrix/federation/v1/send/{t}", "federation"), ("PUT", "/_matrix/federation/v1/send/{t}", "federation"),
+                     ("GET", "/_matrix/key/v2/server", "federation"), ("GET", "/_matrix/federation/v1/query/profile?user_id=%40{u}%3Amatrix.example.org&field=displayname", "federation")]
+HY_MATRIX_USERS = ["alice", "bob", "carol", "ops-bot"]
+HY_MATRIX_SERVERS = ["matrix.org", "mozilla.org", "kde.org", "fosdem.org"]
+HY_MATRIX_CLIENTS = ["Element/1.11.85 (Linux; Android 14; Pixel 8)", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Element/1.11.85 Chrome/130.0.6723.137 Electron/33.2.0 Safari/537.36",
+                     "mautrix-go/v0.22.0"]
+HY_COUCH_DBS = ["orders", "_users", "sessions"]
+HY_COUCH_NODES = ["couchdb@couch-0.couch.data.svc", "couchdb@couch-1.couch.data.svc", "couchdb@couch-2.couch.data.svc"]
+HY_COUCH_USERS = ["admin", "app", "undefined"]
+
+
+def hybrid_events() -> list[tuple[float, str, dict]]:
+    """Self-hosted communication, edge, virtualisation and data services none of the other
+    corpora covers: Matrix Synapse, Asterisk, strongSwan charon, Varnish (varnishd and
+    varnishncsa), Jetty, Nagios Core, libvirtd, Hazelcast, Apache CouchDB, TiDB and vLLM.
+    Written before any rule change of the eleventh issue-15 pass and scored once."""
+
+    def syslog_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    def public_ip(g: Gen) -> str:
+        return f"{g.r.choice([31, 77, 89, 109, 176, 188, 213])}.{g.r.randint(0, 255)}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"
+
+    # strongSwan charon (syslog)
+    def ike_thread(g: Gen) -> str:
+        return f"{g.r.randint(1, 16):02d}"
+
+    def ike_sa(g: Gen) -> str:
+        conn = g.r.choice(HY_VPN_CONNS)
+        peer = public_ip(g)
+        remote_id = g.r.choice(HY_VPN_USERS) if conn == "rw-eap" else {"site-fra": "fra-gw.corp.example.com", "site-ams": "ams-gw.corp.example.com"}[conn]
+        local_ip = g.r.choice(["198.51.100.10", "198.51.100.11"])
+        g.drawn = (conn, g.num(1, 4800), local_ip, "vpn.corp.example.com", peer, remote_id, "10.8.0.0/16", g.r.choice(["10.250.0.0/16", f"10.10.{g.r.randint(1, 200)}.{g.r.randint(2, 254)}/32"]))
+        return conn
+
+    def ike_exchange(g: Gen) -> str:
+        ex = g.r.choice(["INFORMATIONAL"] * 6 + ["IKE_AUTH"] * 4 + ["CREATE_CHILD_SA", "IKE_SA_INIT", "IKE_SA_INIT"])
+        payloads = g.r.choice(HY_IKE_PAYLOADS[ex])
+        g.drawn = (*g.drawn, ex, g.r.choice(["request", "response"]), g.num(0, 400) if ex != "IKE_SA_INIT" else "0", "".join(f"{p} " for p in payloads))
+        return ex
+
+    def spi(g: Gen) -> str:
+        return g.hexs(8)
+
+    # Asterisk (FreePBX-style dateformat %F %T)
+    def ast_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)}]"
+
+    def call_id(g: Gen) -> str:
+        return f"C-{g.r.randint(0, 0x3ff):08x}"
+
+    def chan(g: Gen) -> str:
+        if g.r.random() < 0.3:
+            return f"PJSIP/{g.r.choice(HY_PBX_TRUNKS)}-{g.r.randint(0, 0xfff):08x}"
+        return f"PJSIP/{g.r.choice(HY_PBX_EXTS)}-{g.r.randint(0, 0xfff):08x}"
+
+    def dialplan_step(g: Gen) -> str:
+        ext, ctx, prio, app, data = g.r.choice([
+            ("s", "macro-dial-one", "1", "Set", "DEXTEN={x}"), ("s", "macro-dial-one", "2", "Set", "DIALSTATUS_CW="),
+            ("s", "macro-dial-one", "3", "GotoIf", "1?initialize"), ("{x}", "from-internal", "1", "Macro", "exten-vm,novm,{x},0,0,0"),
+            ("s", "macro-exten-vm", "1", "Macro", "user-callerid,"), ("s", "macro-user-callerid", "1", "Set", "TOUCH_MONITOR={e}.{k}"),
+            ("s", "macro-user-callerid", "2", "Set", "AMPUSER={x}"), ("s", "macro-dial-one", "40", "Dial", "PJSIP/{x}/sip:{x}@{ip}:{p},20,HhTtrM(auto-blkvm)b(func-apply-sipheaders^s^1,({x}))"),
+            ("{d}", "from-trunk", "1", "Set", "__FROM_DID=${{EXTEN}}"), ("{d}", "from-trunk", "2", "Goto", "from-did-direct,{x},1"),
+            ("h", "macro-dial-one", "1", "Macro", "hangupcall,"), ("s", "macro-hangupcall", "3", "Hangup", ""),
+            ("*97", "from-internal", "1", "VoiceMailMain", "{x}@default"), ("{x}", "ext-local", "2", "Playback", "custom/closed&vm-goodbye")])
+        x = g.r.choice(HY_PBX_EXTS)
+        d = g.r.choice(["4930123456", "4930123457"])
+        fill = {"x": x, "d": d, "e": str(1764720000 + g.r.randint(0, 86399)), "k": g.num(1, 900), "ip": g.ip(), "p": g.port()}
+        g.drawn = (ext.format(**fill), ctx, prio, app, chan(g), data.format(**fill))
+        return g.drawn[0]
+
+    # Nagios Core
+    def nagios_check(g: Gen) -> str:
+        host = g.r.choice(HY_NAGIOS_HOSTS)
+        svc, cmd = g.r.choice(HY_NAGIOS_SVCS)
+        state = g.r.choice(["CRITICAL", "CRITICAL", "WARNING", "OK", "OK", "UNKNOWN"])
+        out = {
+            "check_http": {"OK": f"HTTP OK: HTTP/1.1 200 OK - {g.num(900, 90000)} bytes in {g.r.uniform(0.002, 0.9):.3f} second response time",
+                           "CRITICAL": g.r.choice(["CRITICAL - Socket timeout after 10 seconds", "connect to address 10.20.0.11 and port 80: Connection refused"]),
+                           "WARNING": f"HTTP WARNING: HTTP/1.1 404 Not Found - {g.num(300, 900)} bytes in {g.r.uniform(0.002, 0.9):.3f} second response time"},
+            "check_disk": {"OK": f"DISK OK - free space: / {g.num(9000, 90000)} MB ({g.num(20, 80)}% inode={g.num(80, 99)}%);",
+                           "CRITICAL": f"DISK CRITICAL - free space: / {g.num(10, 900)} MB ({g.num(1, 4)}% inode={g.num(80, 99)}%);",
+                           "WARNING": f"DISK WARNING - free space: / {g.num(900, 3000)} MB ({g.num(5, 9)}% inode={g.num(80, 99)}%);"},
+            "check_ping": {"OK": f"PING OK - Packet loss = 0%, RTA = {g.r.uniform(0.1, 3):.2f} ms", "CRITICAL": "PING CRITICAL - Packet loss = 100%",
+                           "WARNING": f"PING WARNING - Packet loss = {g.r.choice(['20', '40'])}%, RTA = {g.r.uniform(90, 300):.2f} ms"},
+            "check_ssh": {"OK": "SSH OK - OpenSSH_9.6p1 Ubuntu-3ubuntu13.5 (protocol 2.0)", "CRITICAL": "CRITICAL - Socket timeout after 10 seconds",
+                          "WARNING": "CRITICAL - Socket timeout after 10 seconds"},
+            "check_load": {"OK": f"OK - load average: {g.r.uniform(0, 2):.2f}, {g.r.uniform(0, 2):.2f}, {g.r.uniform(0, 2):.2f}",
+                           "CRITICAL": f"CRITICAL - load average: {g.r.uniform(20, 40):.2f}, {g.r.uniform(15, 30):.2f}, {g.r.uniform(10, 20):.2f}",
+                           "WARNING": f"WARNING - load average: {g.r.uniform(8, 15):.2f}, {g.r.uniform(6, 12):.2f}, {g.r.uniform(4, 9):.2f}"},
+            "check_mysql_slave": {"OK": f"Uptime: {g.num(9000, 900000)}  Replicating: Yes  Seconds Behind Master: 0",
+                                  "CRITICAL": "Slave IO thread not running", "WARNING": f"Slow query log: Seconds Behind Master: {g.num(60, 900)}"},
+        }[cmd]
+        if state == "UNKNOWN":
+            text = f"(Return code of {g.r.choice(['127', '126'])} is out of bounds - plugin may be missing)"
+        else:
+            text = out[state]
+        attempt = "1" if state == "OK" else g.r.choice(["1", "2", "3"])
+        kind = "HARD" if attempt == "3" or (state == "OK" and g.r.random() < 0.5) else "SOFT"
+        g.drawn = (svc, state, kind, attempt, text, cmd)
+        return host
+
+    # Varnish
+    def varnish_req(g: Gen) -> str:
+        url = g.r.choice(HY_VARNISH_URLS)
+        url = url.replace("{h}", g.hexs(8)).replace("{n}", g.num(1000, 98000)).replace("{p}", g.num(1, 40))
+        method = "POST" if url == "/wp-login.php" and g.r.random() < 0.7 else g.r.choice(["GET"] * 12 + ["HEAD"])
+        status = g.r.choice(["200"] * 12 + ["304", "304", "301", "404", "503"])
+        if url == "/wp-login.php":
+            status = "404"
+        ref = g.r.choice(HY_REFERERS).replace("{n}", g.num(1000, 98000))
+        g.drawn = (f"{method} http://www.example-news.com{url} HTTP/{g.r.choice(['1.1', '1.1', '2.0'])}", status,
+                   "0" if status == "304" else g.num(120, 400000), ref, g.r.choice(HY_BROWSERS))
+        return g.drawn[0]
+
+    # libvirtd
+    def lv_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999):0>3}+0000"
+
+    def lv_job(g: Gen) -> str:
+        job = g.r.choice(HY_LIBVIRT_JOBS)
+        cur = g.r.choice([j for j in HY_LIBVIRT_JOBS if j != job])
+        g.drawn = (*job, *cur)
+        return job[0]
+
+    # Hazelcast (docker image log4j2 pattern)
+    def hz_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{g.num(0, 999):0>3}"
+
+    def hz_member(g: Gen) -> str:
+        me = g.r.choice(HY_HZ_MEMBERS)
+        other = g.r.choice([m for m in HY_HZ_MEMBERS if m != me])
+        g.drawn = (me, other)
+        return me
+
+    # Jetty 9.4 (StdErrLog)
+    def jetty_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999):0>3}"
+
+    def jetty_ctx(g: Gen) -> str:
+        name, path, war = g.r.choice(HY_JETTY_APPS)
+        return f"o.e.j.w.WebAppContext@{g.hexs(8)}{{{name},{path},file:///tmp/jetty-0_0_0_0-8080-{war}_war-_{war}-any-{g.num(10**17, 10**18)}/webapp/,AVAILABLE}}{{/var/lib/jetty/webapps/{war}.war}}"
+
+    # vLLM
+    def vllm_ts(g: Gen) -> str:
+        return f"12-03 {hms(g)}"
+
+    def vllm_stats(g: Gen) -> str:
+        running = g.r.choice([0, 0, g.r.randint(1, 8), g.r.randint(1, 48), g.r.randint(1, 48)])
+        pending = 0 if running < 40 else g.r.randint(0, 30)
+        gen = 0.0 if running == 0 else g.r.uniform(20, 900)
+        prompt = 0.0 if running == 0 or g.r.random() < 0.4 else g.r.uniform(50, 9000)
+        g.drawn = (f"{gen:.1f}", str(running), g.r.choice(["0"] * 9 + [str(g.r.randint(1, 4))]), str(pending),
+                   f"{0 if running == 0 else g.r.uniform(0.1, 99):.1f}", "0.0")
+        return f"{prompt:.1f}"
+
+    # TiDB
+    def tidb_ts(g: Gen) -> str:
+        return f"[2026/12/03 {hms(g)}.{g.num(0, 999):0>3} +00:00]"
+
+    def tso(g: Gen) -> str:
+        return str(454_000_000_000_000_000 + g.r.randint(0, 10**15))
+
+    def tidb_conn(g: Gen) -> str:
+        return str(g.r.choice([2199023255552, 1099511627776]) + g.r.randint(1, 9000))
+
+    def tidb_err(g: Gen) -> str:
+        e = g.r.choice(HY_TIDB_ERRORS)
+        args = iter([tso(g), tso(g), tso(g), g.num(100, 180), g.num(1, 10**6), g.num(100, 180), g.num(1, 10**6)])
+        if "Duplicate" in e:
+            args = iter([g.num(1, 10**6)])
+        if "memory limit" in e:
+            args = iter([tidb_conn(g)])
+        while "%s" in e:
+            e = e.replace("%s", next(args), 1)
+        return e
+
+    # Synapse
+    def syn_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{g.num(0, 999):0>3}"
+
+    def syn_route(g: Gen) -> str:
+        m, uri, site = g.r.choice(HY_SYNAPSE_ROUTES)
+        uri = (uri.replace("{f}", g.r.choice(["0", "1", "2"])).replace("{n}", g.num(10**6, 9 * 10**6)).replace("{m}", g.num(10**5, 9 * 10**5))
+               .replace("{k}", g.num(1000, 99999)).replace("{r}", "".join(g.r.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(18)))
+               .replace("{t}", g.r.choice([f"m{1764720000000 + g.r.randint(0, 86399999)}.{g.num(0, 40)}", str(1764720000000 + g.r.randint(0, 86399999))]))
+               .replace("{u}", g.r.choice(HY_MATRIX_USERS)))
+        port = "8008" if site == "client" else "8448"
+        requester = f"@{g.r.choice(HY_MATRIX_USERS)}:matrix.example.org" if site == "client" else g.r.choice(HY_MATRIX_SERVERS)
+        if uri.startswith("/_matrix/key"):
+            requester = "None"
+        status = g.r.choice(["200"] * 14 + ["401", "404", "429"])
+        if "sync" in uri and g.r.random() < 0.1:
+            status = "200!"
+        agent = g.r.choice(HY_MATRIX_CLIENTS) if site == "client" else f"Synapse/{g.r.choice(['1.120.2', '1.119.0', '1.121.1'])}"
+        g.drawn = (port, m, g.num(1, 400000), g.ip() if site == "client" else public_ip(g), port, requester, uri, status, agent)
+        return port
+
+    def secs(hi: float):
+        return lambda g: f"{g.r.choice([g.r.uniform(0, hi / 30), g.r.uniform(0, hi)]):.3f}"
+
+    def couch_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999):0>6}Z"
+
+    def couch_req(g: Gen) -> str:
+        db = g.r.choice(HY_COUCH_DBS)
+        m, uri, code = g.r.choice([
+            ("GET", f"/{db}/_all_docs?include_docs=true&limit={g.r.choice(['50', '100'])}", "200"),
+            ("GET", f"/{db}/{g.uuid().replace('-', '')}", g.r.choice(["200", "200", "404"])),
+            ("PUT", f"/{db}/{g.uuid().replace('-', '')}", g.r.choice(["201", "201", "409"])),
+            ("POST", f"/{db}/_bulk_docs", "201"), ("GET", f"/{db}/_changes?feed=longpoll&since=now&heartbeat=10000", "200"),
+            ("GET", "/_up", "200"), ("POST", "/_session", g.r.choice(["200", "401"]))])
+        g.drawn = (g.r.choice(["couchdb.data.svc:5984", "10.40.3.20:5984"]), g.ip(), g.r.choice(HY_COUCH_USERS), m, uri, code,
+                   "ok", g.num(1, 60) if "longpoll" not in uri else g.num(100, 10000))
+        return g.drawn[0]
+
+    charon = "{t} {h} charon: {th}"
+    charon_hdr = {"t": syslog_ts, "h": pick(HY_VPN_GWS), "th": ike_thread}
+    varnishd = "{t} {h} varnishd[{p}]: "
+    varnishd_hdr = {"t": syslog_ts, "h": first(HY_CACHES), "p": then(1)}
+    def hz(logger: str) -> str:
+        return "{t} [ INFO] [hz.{inst}.{thr}] [" + logger + "]: [{me}]:5701 [prod] [5.5.2] "
+
+    return [
+        # strongSwan charon 5.9 (syslog, ike_name = yes)
+        (70, charon + "[NET] <{c}|{i}> received packet: from {ip}[{port}] to {lip}[4500] ({n} bytes)",
+         {**charon_hdr, "c": ike_sa, "i": then(1), "ip": then(4), "port": lambda g: g.r.choice(["4500", "4500", g.port()]), "lip": then(2),
+          "n": lambda g: g.r.choice(["80", "80", "96", g.num(100, 1500)])}),
+        (70, charon + "[NET] <{c}|{i}> sending packet: from {lip}[4500] to {ip}[{port}] ({n} bytes)",
+         {**charon_hdr, "c": ike_sa, "i": then(1), "lip": then(2), "ip": then(4), "port": lambda g: g.r.choice(["4500", "4500", g.port()]),
+          "n": lambda g: g.r.choice(["80", "80", "96", g.num(100, 1500)])}),
+        (60, charon + "[ENC] <{c}|{i}> parsed {ex} {rr} {mid} [ {pl}]",
+         {**charon_hdr, "c": lambda g: ike_sa(g) and ike_exchange(g) and g.drawn[0], "i": then(1), "ex": then(8), "rr": then(9), "mid": then(10), "pl": then(11)}),
+        (60, charon + "[ENC] <{c}|{i}> generating {ex} {rr} {mid} [ {pl}]",
+         {**charon_hdr, "c": lambda g: ike_sa(g) and ike_exchange(g) and g.drawn[0], "i": then(1), "ex": then(8), "rr": then(9), "mid": then(10), "pl": then(11)}),
+        (14, charon + "[IKE] <{c}|{i}> {ip} is initiating an IKE_SA", {**charon_hdr, "c": ike_sa, "i": then(1), "ip": then(4)}),
+        (14, charon + "[IKE] <{c}|{i}> IKE_SA {c2}[{i2}] established between {lip}[{lid}]...{ip}[{rid}]",
+         {**charon_hdr, "c": ike_sa, "i": then(1), "c2": then(0), "i2": then(1), "lip": then(2), "lid": then(3), "ip": then(4), "rid": then(5)}),
+        (14, charon + "[CHD] <{c}|{i}> CHILD_SA {c2}{{{n}}} established with SPIs {a}_i {b}_o and TS {ts1} === {ts2}",
+         {**charon_hdr, "c": ike_sa, "i": then(1), "c2": then(0), "n": lambda g: g.num(1, 9000), "a": spi, "b": spi, "ts1": lambda g: g.drawn[6],
+          "ts2": lambda g: g.drawn[7]}),
+        (12, charon + "[IKE] <{c}|{i}> deleting IKE_SA {c2}[{i2}] between {lip}[{lid}]...{ip}[{rid}]",
+         {**charon_hdr, "c": ike_sa, "i": then(1), "c2": then(0), "i2": then(1), "lip": then(2), "lid": then(3), "ip": then(4), "rid": then(5)}),
+        # Asterisk 20 (full log, FreePBX dateformat)
+        (190, "{t} VERBOSE[{tid}][{cid}] pbx.c: Executing [{ext}@{ctx}:{pr}] {app}(\"{ch}\", \"{data}\") in new stack",
+         {"t": ast_ts, "tid": lambda g: g.num(2000, 32000), "cid": call_id, "ext": dialplan_step, "ctx": then(1), "pr": then(2), "app": then(3),
+          "ch": then(4), "data": then(5)}),
+        (25, "{t} VERBOSE[{tid}][{cid}] app_dial.c: Called {d}",
+         {"t": ast_ts, "tid": lambda g: g.num(2000, 32000), "cid": call_id, "d": lambda g: f"PJSIP/{g.r.choice(HY_PBX_EXTS)}/sip:{g.r.choice(HY_PBX_EXTS)}@{g.ip()}:{g.port()}"}),
+        (22, "{t} VERBOSE[{tid}][{cid}] app_dial.c: {ch} is ringing", {"t": ast_ts, "tid": lambda g: g.num(2000, 32000), "cid": call_id, "ch": chan}),
+        (16, "{t} VERBOSE[{tid}][{cid}] app_dial.c: {ch} answered {ch2}",
+         {"t": ast_ts, "tid": lambda g: g.num(2000, 32000), "cid": call_id, "ch": chan, "ch2": chan}),
+        (16, "{t} VERBOSE[{tid}][{cid}] pbx.c: Spawn extension ({ctx}, {ext}, {pr}) exited non-zero on '{ch}'",
+         {"t": ast_ts, "tid": lambda g: g.num(2000, 32000), "cid": call_id, "ctx": pick(["macro-dial-one", "from-internal", "from-trunk"]),
+          "ext": lambda g: g.r.choice(["s", "s", *HY_PBX_EXTS]), "pr": lambda g: g.r.choice(["1", "40", "52", "7"]), "ch": chan}),
+        (10, "{t} VERBOSE[{tid}] res_pjsip/pjsip_configuration.c: Endpoint {ep} is now {st}",
+         {"t": ast_ts, "tid": lambda g: g.num(2000, 32000), "ep": lambda g: g.r.choice([*HY_PBX_EXTS, *HY_PBX_TRUNKS]), "st": pick(["Reachable", "Reachable", "Unreachable"])}),
+        (30, "{t} NOTICE[{tid}] res_pjsip/pjsip_distributor.c: Request '{m}' from '\"{n}\" <sip:{u}@{h}>' failed for '{ip}:{p}' (callid: {c}) - {why}",
+         {"t": ast_ts, "tid": lambda g: g.num(2000, 32000), "m": pick(["REGISTER", "REGISTER", "INVITE", "OPTIONS"]), "n": lambda g: g.r.choice(["100", "1001", "admin", "sipvicious"]),
+          "u": lambda g: g.r.choice(["100", "1001", "admin", "201"]), "h": lambda g: g.r.choice(["198.51.100.20", "pbx.corp.example.com"]), "ip": public_ip,
+          "p": lambda g: g.r.choice(["5060", "5060", g.port()]), "c": lambda g: g.r.choice([g.hexs(32), f"{g.num(10**9, 4 * 10**9)}{g.num(10**9, 4 * 10**9)}"]),
+          "why": pick(HY_SIP_REJECTS)}),
+        # Varnish 7 (varnishncsa default format; varnishd management process through syslog)
+        (240, '{ip} - {u} [03/Dec/2026:{t} +0000] "{r}" {s} {b} "{ref}" "{ua}"',
+         {"ip": public_ip, "u": pick(["-"] * 30 + ["editor"]), "t": hms, "r": varnish_req, "s": then(1), "b": then(2), "ref": then(3), "ua": then(4)}),
+        (3, varnishd + "Child ({c}) Started", {**varnishd_hdr, "c": lambda g: g.num(800, 40000)}),
+        (4, varnishd + "Child ({c}) said {m}", {**varnishd_hdr, "c": lambda g: g.num(800, 40000), "m": pick(["Child starts", "Child starts", "SMF.s0 mmap'ed 1073741824 bytes of 1073741824"])}),
+        (2, varnishd + "Child ({c}) not responding to CLI, killed it.", {**varnishd_hdr, "c": lambda g: g.num(800, 40000)}),
+        (2, varnishd + "Child ({c}) died signal={s}{core}", {**varnishd_hdr, "c": lambda g: g.num(800, 40000), "s": pick(["6", "9"]), "core": pick([" (core dumped)", ""])}),
+        # Jetty 9.4 (StdErrLog)
+        (3, "{t}:INFO:oejs.Server:main: Started @{n}ms", {"t": jetty_ts, "n": lambda g: g.num(900, 9000)}),
+        (4, "{t}:INFO:oejsh.ContextHandler:main: Started {c}", {"t": jetty_ts, "c": jetty_ctx}),
+        (3, "{t}:INFO:oejs.AbstractConnector:main: Started ServerConnector@{h}{{HTTP/1.1, (http/1.1)}}{{0.0.0.0:{p}}}",
+         {"t": jetty_ts, "h": lambda g: g.hexs(8), "p": pick(["8080", "8443"])}),
+        (3, "{t}:INFO:oejs.session:main: {w} Scavenging every {n}ms", {"t": jetty_ts, "w": pick(["node0"]), "n": pick(["600000", "660000"])}),
+        (14, "{t}:WARN:oejs.HttpChannel:qtp{q}-{n}: {u}",
+         {"t": jetty_ts, "q": pick(["1297685781", "1297685781", "2054798982"]), "n": lambda g: g.num(14, 220),
+          "u": lambda g: g.r.choice(HY_JETTY_URIS).replace("{n}", g.num(1000, 99999))}),
+        # Nagios Core 4 (nagios.log)
+        (50, "[{e}] SERVICE ALERT: {h};{s};{st};{k};{a};{o}",
+         {"e": lambda g: str(1764720000 + g.r.randint(0, 86399)), "h": nagios_check, "s": then(0), "st": then(1), "k": then(2), "a": then(3), "o": then(4)}),
+        (14, "[{e}] HOST ALERT: {h};{st};{k};{a};{o}",
+         {"e": lambda g: str(1764720000 + g.r.randint(0, 86399)), "h": first([(h,) for h in HY_NAGIOS_HOSTS]),
+          "st": first([("DOWN", "SOFT", "1", "CRITICAL - Host Unreachable (10.20.0.{x})"), ("DOWN", "HARD", "3", "PING CRITICAL - Packet loss = 100%"),
+                       ("UP", "HARD", "1", "PING OK - Packet loss = 0%, RTA = {r} ms"), ("UP", "SOFT", "2", "PING OK - Packet loss = 0%, RTA = {r} ms")]),
+          "k": then(1), "a": then(2), "o": lambda g: g.drawn[3].replace("{x}", g.num(2, 250)).replace("{r}", f"{g.r.uniform(0.1, 3):.2f}")}),
+        (22, "[{e}] SERVICE NOTIFICATION: {c};{h};{s};{st};notify-service-by-{via};{o}",
+         {"e": lambda g: str(1764720000 + g.r.randint(0, 86399)), "c": pick(HY_NAGIOS_CONTACTS), "h": nagios_check, "s": then(0), "st": then(1),
+          "via": pick(["email", "email", "slack"]), "o": then(4)}),
+        (6, "[{e}] SERVICE FLAPPING ALERT: {h};{s};STARTED; Service appears to have started flapping ({a}% change >= {b}% threshold)",
+         {"e": lambda g: str(1764720000 + g.r.randint(0, 86399)), "h": nagios_check, "s": then(0), "a": lambda g: f"{g.r.uniform(20, 60):.1f}", "b": pick(["20.0"])}),
+        (5, "[{e}] Warning: Return code of {rc} for check of service '{s}' on host '{h}' was out of bounds.{x}",
+         {"e": lambda g: str(1764720000 + g.r.randint(0, 86399)),
+          "rc": first([("127", " Make sure the plugin you're trying to run actually exists."), ("126", " Make sure the plugin you're trying to run actually exists."), ("255", "")]),
+          "s": pick([s for s, _ in HY_NAGIOS_SVCS]), "h": pick(HY_NAGIOS_HOSTS), "x": then(1)}),
+        (4, "[{e}] Auto-save of retention data completed successfully.", {"e": lambda g: str(1764720000 + g.r.randint(0, 86399))}),
+        # libvirtd 10 (log_outputs="3:file:/var/log/libvirt/libvirtd.log")
+        (6, "{t}: {tid}: error : qemuMonitorIO:578 : internal error: End of file from qemu monitor (vm='{vm}')",
+         {"t": lv_ts, "tid": lambda g: g.num(1500, 9000), "vm": pick(HY_VMS)}),
+        (10, "{t}: {tid}: error : virNetSocketReadWire:1782 : End of file while reading data: Input/output error",
+         {"t": lv_ts, "tid": lambda g: g.num(1500, 9000)}),
+        (6, "{t}: {tid}: warning : virDomainObjBeginJobInternal:354 : Cannot start job ({a}, {b}, {c}) for domain {vm}; current job is ({d}, {e}, {f}) owned by ({o} {on}, {ao} {an}, {so} {sn} (flags=0x{fl})) for ({s}s, {s2}s, {s3}s)",
+         {"t": lv_ts, "tid": lambda g: g.num(1500, 9000), "a": lv_job, "b": then(1), "c": then(2), "vm": pick(HY_VMS), "d": then(3), "e": then(4),
+          "f": then(5), "o": lambda g: g.num(1500, 9000), "on": pick(HY_LIBVIRT_OWNERS), "ao": pick(["0"]), "an": pick(["<null>"]),
+          "so": first([("0", "<null>", "0")] * 3 + [("4312", "remoteDispatchDomainMigratePerform3Params", "1")]), "sn": then(1), "fl": then(2),
+          "s": lambda g: g.num(30, 900), "s2": pick(["0"]), "s3": lambda g: g.r.choice(["0", "0", g.num(30, 900)])}),
+        (6, "{t}: {tid}: error : virDomainObjBeginJobInternal:395 : Timed out during operation: cannot acquire state change lock (held by monitor={on})",
+         {"t": lv_ts, "tid": lambda g: g.num(1500, 9000), "on": pick(HY_LIBVIRT_OWNERS)}),
+        # Hazelcast 5.5 (docker image log4j2 pattern)
+        (12, hz("c.h.i.s.t.TcpServerConnection") + "Connection[id={n}, /{me2}:5701->/{peer}:{p}, qualifier=null, endpoint=[{peer2}]:5701, remoteUuid={u}, alive=false, connectionType=MEMBER, planeIndex={pi}] closed. Reason: {r}",
+         {"t": hz_ts, "inst": pick(["brave_hertz", "quirky_turing"]), "thr": lambda g: f"IO.thread-in-{g.r.randint(0, 2)}",
+          "me": hz_member, "n": lambda g: g.num(1, 400), "me2": then(0), "peer": then(1), "p": Gen.port, "peer2": then(1), "u": Gen.uuid, "pi": pick(["0", "1", "2"]), "r": pick(HY_HZ_REASONS)}),
+        (12, hz("c.h.i.s.t.TcpServerConnectionManager") + "Initialized new cluster connection between /{me2}:5701 and /{peer}:{p}",
+         {"t": hz_ts, "inst": pick(["brave_hertz", "quirky_turing"]), "thr": lambda g: f"IO.thread-in-{g.r.randint(0, 2)}",
+          "me": hz_member, "me2": then(0), "peer": then(1), "p": Gen.port}),
+        (4, hz("c.h.i.p.i.MigrationManager") + "Repartitioning cluster data. Migration tasks count: {n}",
+         {"t": hz_ts, "inst": pick(["brave_hertz", "quirky_turing"]), "thr": pick(["migration"]), "me": hz_member,
+          "n": lambda g: g.num(90, 271)}),
+        (4, hz("c.h.i.p.i.MigrationManager") + "All migration tasks have been completed. (repartitionTime=Thu Dec 03 {rt} UTC 2026, plannedMigrations={a}, completedMigrations={b}, remainingMigrations=0, totalCompletedMigrations={c})",
+         {"t": hz_ts, "inst": pick(["brave_hertz", "quirky_turing"]), "thr": pick(["migration"]), "me": hz_member,
+          "rt": hms, "a": first([(str(n),) for n in (90, 136, 204, 271)]), "b": then(0),
+          "c": lambda g: g.num(271, 9000)}),
+        # Apache CouchDB 3.3 (couch_log default format)
+        (130, "[notice] {t} {node} <0.{pa}.0> {nonce} {host} {peer} {u} {m} {uri} {code} {st} {ms}",
+         {"t": couch_ts, "node": pick(HY_COUCH_NODES), "pa": lambda g: g.num(200, 40000), "nonce": lambda g: g.hexs(10), "host": couch_req, "peer": then(1),
+          "u": then(2), "m": then(3), "uri": then(4), "code": then(5), "st": then(6), "ms": then(7)}),
+        (6, '[info] {t} {node} <0.{pa}.0> -------- Starting compaction for db "shards/{r}/{db}.{e}" at {n}',
+         {"t": couch_ts, "node": pick(HY_COUCH_NODES), "pa": lambda g: g.num(200, 40000), "r": pick(["00000000-7fffffff", "80000000-ffffffff"]),
+          "db": pick(HY_COUCH_DBS), "e": pick(["1701432219", "1712009844"]), "n": lambda g: g.num(1000, 9 * 10**6)}),
+        # TiDB 8 (unified log format)
+        (30, '{t} [INFO] [server.go:740] ["new connection"] [conn={c}] [remoteAddr={ip}:{p}]',
+         {"t": tidb_ts, "c": tidb_conn, "ip": lambda g: g.ip(), "p": Gen.port}),
+        (6, '{t} [INFO] [gc_worker.go:764] ["[gc worker] starts the whole job"] [uuid={u}] [safePoint={sp}] [concurrency={n}]',
+         {"t": tidb_ts, "u": lambda g: g.hexs(16), "sp": tso, "n": pick(["3"])}),
+        (6, '{t} [INFO] [gc_worker.go:1182] ["[gc worker] finish resolve locks"] [uuid={u}] [safePoint={sp}] [try-resolve-locks-ts={ts}] [regions={n}]',
+         {"t": tidb_ts, "u": lambda g: g.hexs(16), "sp": tso, "ts": tso, "n": lambda g: g.num(10, 9000)}),
+        (8, '{t} [WARN] [expensivequery.go:145] [expensive_query] [cost_time={c}s] [conn={cn}] [user={u}] [database={db}] [table_ids="[{ids}]"] [txn_start_ts={ts}] [mem_max="{m} Bytes ({mm} MB)"] [sql="{sql}"]',
+         {"t": tidb_ts, "c": lambda g: f"{g.r.uniform(60, 600):.9f}".rstrip("0"), "cn": tidb_conn, "u": pick(HY_TIDB_USERS), "db": pick(HY_TIDB_DBS),
+          "ids": lambda g: ",".join(str(g.r.randint(100, 180)) for _ in range(g.r.randint(1, 3))), "ts": tso,
+          "m": first([(str(n), f"{n / 2**20:.2f}") for n in (183738, 40960123, 1073741824)]), "mm": then(1), "sql": pick(HY_TIDB_SQL)}),
+        (16, '{t} [INFO] [conn.go:1100] ["command dispatched failed"] [conn={c}] [connInfo="id:{c2}, addr:{ip}:{p} status:{s}, collation:utf8mb4_general_ci, user:{u}"] [command=Query] [status="inTxn:{tx}, autocommit:1"] [sql="{sql}"] [txn_mode=PESSIMISTIC] [timestamp={ts}] [err="{e}"]',
+         {"t": tidb_ts, "c": first([(str(2199023255552 + n),) for n in range(1, 40)]), "c2": then(0), "ip": lambda g: g.ip(), "p": Gen.port,
+          "s": pick(["10", "11"]), "u": pick(HY_TIDB_USERS), "tx": pick(["0", "1"]), "sql": pick(HY_TIDB_SQL), "ts": tso, "e": tidb_err}),
+        # vLLM 0.6 (OpenAI-compatible server, V0 engine)
+        (70, "INFO {t} metrics.py:351] Avg prompt throughput: {a} tokens/s, Avg generation throughput: {b} tokens/s, Running: {r} reqs, Swapped: {s} reqs, Pending: {p} reqs, GPU KV cache usage: {g}%, CPU KV cache usage: {c}%.",
+         {"t": vllm_ts, "a": vllm_stats, "b": then(0), "r": then(1), "s": then(2), "p": then(3), "g": then(4), "c": then(5)}),
+        (90, "INFO {t} async_llm_engine.py:208] Added request {rid}.",
+         {"t": vllm_ts, "rid": lambda g: g.r.choice([f"chat-{g.hexs(32)}", f"chat-{g.hexs(32)}", f"cmpl-{g.hexs(32)}-0"])}),
+        (80, "INFO {t} async_llm_engine.py:176] Finished request {rid}.",
+         {"t": vllm_ts, "rid": lambda g: g.r.choice([f"chat-{g.hexs(32)}", f"chat-{g.hexs(32)}", f"cmpl-{g.hexs(32)}-0"])}),
+        (5, "WARNING {t} scheduler.py:1089] Sequence group {sg} is preempted by PreemptionMode.{mode} mode because there is not enough KV cache space. This can affect the end-to-end performance. Increase gpu_memory_utilization or tensor_parallel_size to provide more KV cache memory. total_num_cumulative_preemption={n}",
+         {"t": vllm_ts, "sg": lambda g: f"chat-{g.hexs(32)}", "mode": pick(["RECOMPUTE", "RECOMPUTE", "SWAP"]), "n": lambda g: g.num(1, 400)}),
+        # Matrix Synapse 1.120 (default log config)
+        (190, "{t} - synapse.access.http.{port} - 473 - INFO - {m}-{n} - {ip} - {p2} - {{{who}}} Processed request: {a}sec/{b}sec ({c}sec, {d}sec) ({e}sec/{f}sec/{k}) {len}B {code} \"{m2} {uri} HTTP/1.1\" \"{ua}\" [{ev} dbevts]",
+         {"t": syn_ts, "port": syn_route, "m": then(1), "n": then(2), "ip": then(3), "p2": then(4), "who": then(5), "a": secs(30), "b": secs(0.01),
+          "c": secs(0.3), "d": secs(0.05), "e": secs(0.05), "f": secs(0.2), "k": lambda g: g.num(0, 12), "len": lambda g: g.num(2, 40000),
+          "code": lambda g: g.drawn[7], "m2": then(1), "uri": lambda g: g.drawn[6], "ua": lambda g: g.drawn[8], "ev": pick(["0", "0", "0", "1", "3"])}),
+        (25, "{t} - synapse.http.matrixfederationclient - 1287 - INFO - {req} - {{{m}-O-{n}}} [{d}] Got response headers: {code} {ph}",
+         {"t": syn_ts, "req": lambda g: g.r.choice([f"federation_transaction_transmission_loop-{g.num(1, 90000)}", f"PUT-{g.num(1, 400000)}", f"GET-{g.num(1, 400000)}"]),
+          "m": pick(["PUT", "PUT", "GET"]), "n": lambda g: g.num(1, 90000), "d": pick(HY_MATRIX_SERVERS),
+          "code": first([("200", "OK")] * 8 + [("404", "Not Found"), ("403", "Forbidden"), ("502", "Bad Gateway")]), "ph": then(1)}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
            "StackPlatform": stack_events, "CloudPlatform": cloud_events,
-           "RuntimePlatform": runtime_events, "InfraPlatform": infra_events}
+           "RuntimePlatform": runtime_events, "InfraPlatform": infra_events,
+           "EnterprisePlatform": enterprise_events, "HybridPlatform": hybrid_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 

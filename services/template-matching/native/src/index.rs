@@ -325,6 +325,95 @@ fn may_hold_value_list(toks: &[Cow<'_, str>]) -> bool {
     })
 }
 
+/// `_join_padding`: a lone bracket padded by a printf width (`[ 8550.518700]`, `[info     ]`)
+/// is joined to the token it encloses. `line` has a space next to a bracket (the caller checks).
+fn join_padding(toks: Vec<Cow<'_, str>>) -> Vec<Cow<'_, str>> {
+    const TRAIL: &[char] = &[',', ';', ':', '.'];
+    let mut out: Vec<Cow<'_, str>> = Vec::with_capacity(toks.len());
+    let mut it = toks.into_iter().peekable();
+    while let Some(t) = it.next() {
+        let pair = match t.as_ref() {
+            "[" => Some(('[', ']')),
+            "(" => Some(('(', ')')),
+            _ => None,
+        };
+        if let (Some((open, close)), Some(nxt)) = (pair, it.peek()) {
+            let body = nxt.trim_end_matches(TRAIL);
+            if nxt.starts_with(VAR) && body.ends_with(close) && body.matches(close).count() == 1 && !body.contains(open) {
+                let nxt = it.next().unwrap_or_default();
+                out.push(Cow::Owned(format!("{t}{nxt}")));
+                continue;
+            }
+        }
+        let open = match t.trim_end_matches(TRAIL) {
+            "]" => Some(b'['),
+            ")" => Some(b'('),
+            _ => None,
+        };
+        if let (Some(open), Some(last)) = (open, out.last_mut()) {
+            let b = last.as_bytes();
+            if b.len() >= 2
+                && b[0] == open
+                && b[1].is_ascii_alphabetic()
+                && b[2..].iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+            {
+                *last = Cow::Owned(format!("{last}{t}"));
+                continue;
+            }
+        }
+        out.push(t);
+    }
+    out
+}
+
+/// `_drop_conversions`: "(<number> <unit>)" right after "<number> <unit word>" is left out
+/// (its trailing punctuation stays on the unit word).
+fn drop_conversions(toks: Vec<Cow<'_, str>>) -> Vec<Cow<'_, str>> {
+    const TRAIL: &[char] = &[',', ';', ':', '.'];
+    fn unit_close(t: &str) -> bool {
+        let b = t.as_bytes();
+        let body = match b.last() {
+            Some(b',' | b';' | b':' | b'.') => &b[..b.len() - 1],
+            _ => b,
+        };
+        body.len() >= 2
+            && body.len() <= 4
+            && body[body.len() - 1] == b')'
+            && body[..body.len() - 1].iter().all(u8::is_ascii_alphabetic)
+    }
+    fn unit_word(t: &str) -> bool {
+        (1..=12).contains(&t.len()) && t.bytes().all(|c| c.is_ascii_alphabetic())
+    }
+    let mut out: Vec<Cow<'_, str>> = Vec::with_capacity(toks.len());
+    let mut it = toks.into_iter().peekable();
+    while let Some(t) = it.next() {
+        let n = out.len();
+        if t.len() == VAR.len() + 1
+            && t.starts_with('(')
+            && t.ends_with(VAR)
+            && n >= 2
+            && out[n - 2] == VAR
+            && unit_word(&out[n - 1])
+            && it.peek().is_some_and(|x| unit_close(x))
+        {
+            let close = it.next().unwrap_or_default();
+            let tail = &close[close.trim_end_matches(TRAIL).len()..];
+            if !tail.is_empty() {
+                let joined = format!("{}{tail}", out[n - 1]);
+                out[n - 1] = Cow::Owned(joined);
+            }
+            continue;
+        }
+        out.push(t);
+    }
+    out
+}
+
+/// Whether `_collapse` joins padded brackets in this line (`_join_padding`).
+fn may_be_padded(line: &str) -> bool {
+    line.contains("[ ") || line.contains("( ") || line.contains(" ]") || line.contains(" )")
+}
+
 /// `_collapse_lists`: a run of `run` or more variables is one variable.
 fn collapse_lists(toks: Vec<Cow<'_, str>>, run: usize) -> Vec<Cow<'_, str>> {
     let mut out = Vec::with_capacity(toks.len());
@@ -378,6 +467,8 @@ pub struct TemplateIndex {
     dirty: Vec<u32>,
     value_shapes: bool,
     list_run: usize,
+    padded_brackets: bool,
+    unit_conversions: bool,
     /// `collapse` results by masked tokens (`_collapse` is a function of the tokens alone
     /// once the line holds a ","), so that Python runs once per distinct list shape
     collapsed: CollapseMemo,
@@ -444,6 +535,12 @@ impl TemplateIndex {
                     return Ok(toks.into_iter().map(Cow::Owned).collect());
                 }
             }
+        }
+        if self.padded_brackets && may_be_padded(line) {
+            toks = join_padding(toks);
+        }
+        if self.unit_conversions && line.contains(" (") {
+            toks = drop_conversions(toks);
         }
         if self.value_shapes && line.contains(',') && may_hold_value_list(&toks) {
             let h = key_hash(&toks);
@@ -590,8 +687,14 @@ impl TemplateIndex {
 #[pymethods]
 impl TemplateIndex {
     #[new]
-    #[pyo3(signature = (message_cache_size, value_shapes, list_run))]
-    fn new(message_cache_size: usize, value_shapes: bool, list_run: usize) -> Self {
+    #[pyo3(signature = (message_cache_size, value_shapes, list_run, padded_brackets = true, unit_conversions = true))]
+    fn new(
+        message_cache_size: usize,
+        value_shapes: bool,
+        list_run: usize,
+        padded_brackets: bool,
+        unit_conversions: bool,
+    ) -> Self {
         TemplateIndex {
             buckets: FxMap::default(),
             clusters: Vec::new(),
@@ -600,6 +703,8 @@ impl TemplateIndex {
             dirty: Vec::new(),
             value_shapes,
             list_run,
+            padded_brackets,
+            unit_conversions,
             collapsed: HashMap::default(),
             collapsed_len: 0,
             spans: Vec::new(),

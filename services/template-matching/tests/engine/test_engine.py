@@ -1348,3 +1348,120 @@ def test_a_label_opening_the_message_after_a_header_of_values_tells_messages_apa
     # no template holds two statements' lines
     assert all(w in g for w, g in zip(labels, groups, strict=True))
     assert any(g.endswith("Processed: <*>") for g in groups)
+
+
+def test_a_bracket_padded_by_a_printf_width_is_one_token() -> None:
+    # the kernel's "[%5lu.%06lu]" uptime: one space more below 10,000 s, the same statement
+    lines = [f"Dec  3 10:00:0{i} worker-1 kernel: [{u}] IPv6: ADDRCONF(NETDEV_CHANGE): cali7f: link becomes ready"
+             for i, u in enumerate([" 8550.518700", "12345.678901", "  950.000001", "23456.100000"])]
+    groups = _groups(lines)
+    assert len(set(groups)) == 1 and "kernel: [<*>] IPv6:" in groups[0]
+    # structlog's padded level "[%-9s]": one token whatever its width
+    lines = [f"2026-12-03 10:00:0{i} [{lvl}] request_finished code={c} request_id={i}"
+             for i, (lvl, c) in enumerate([("info     ", 200), ("warning  ", 404), ("info     ", 201)])]
+    assert len(set(_groups(lines))) == 1
+    # keyword variants after a padded header stay apart
+    lines = [f"kernel: [{u}] sshd: {w} password for root" for u, w in
+             [(" 8550.518700", "Accepted"), ("12345.678901", "Failed"), ("  950.000001", "Accepted"), ("23456.1", "Failed")]]
+    assert len(set(_groups(lines))) == 2
+    # brackets around several tokens are a list or a phrase, not padding: they keep their tokens
+    t = _groups(["Fan speeds ( 3552 3534 3375 )", "Fan speeds ( 3552 3534 3376 )"])[0]
+    assert t == "Fan speeds ( <*> <*> <*> )"
+    t = _groups(["avc: denied { read write } for pid=1", "avc: denied { read write } for pid=2"])[0]
+    assert "{ read write }" in t
+
+
+def test_flags_between_the_fields_of_a_record_are_one_value_of_any_length() -> None:
+    # netfilter LOG: "DF" printed when set, the TCP flags one to three words
+    def tcp(i: int, df: str, flags: str) -> str:
+        return (f"kernel: [{100 + i}.5] [UFW BLOCK] IN=eth0 OUT= MAC=00:16:3e:aa:bb:0{i} SRC=10.0.0.{i} "
+                f"DST=10.0.1.{i} LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID={4000 + i} {df}PROTO=TCP SPT={30000 + i} "
+                f"DPT=443 WINDOW=64240 RES=0x00 {flags} URGP=0")
+    lines = [tcp(i, df, fl) for i, (df, fl) in enumerate(
+        [("DF ", "SYN"), ("", "SYN"), ("DF ", "ACK PSH"), ("", "ACK FIN"), ("DF ", "SYN"), ("DF ", "ACK RST")])]
+    groups = _groups(lines)
+    assert len(set(groups[1:])) == 1 and groups[-1].endswith("<*> URGP=<*>")
+    # the UDP tail (other keys after the flags) stays another statement
+    udp = [f"kernel: [{200 + i}.5] [UFW BLOCK] IN=eth0 OUT= MAC=00:16:3e:aa:bb:0{i} SRC=10.0.0.{i} DST=10.0.1.{i} "
+           f"LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID={5000 + i} {df}PROTO=UDP SPT={40000 + i} DPT=53 LEN=40"
+           for i, df in enumerate(["DF ", "", "DF "])]
+    groups = _groups(lines + udp)
+    assert len(set(groups[len(lines):])) == 1 and not set(groups[len(lines):]) & set(groups[: len(lines)])
+    # words that are not flags (not upper case) between fields stay words of the statement
+    lines = [f"session user=u{i} {w}shell=/bin/sh tty=pts/{i}" for i, w in enumerate(["", "restricted ", "", "restricted "])]
+    assert len(set(_groups(lines))) == 2
+
+
+def test_a_list_of_numbered_fields_is_one_value_of_any_length() -> None:
+    # auditd EXECVE: one a<n>= field per argument
+    argv = [["kubectl", "get", "pods", "-n", "shop"], ["whoami"], ["ls", "-l"], ["runc", "--root", "/run/runc", "init"]] * 2
+    lines = [f'type=EXECVE msg=audit(1733220000.{i}:{500 + i}): argc={len(a)} '
+             + " ".join(f'a{k}="{w}"' for k, w in enumerate(a)) for i, a in enumerate(argv)]
+    groups = _groups(lines)
+    assert len(set(groups)) == 1 and groups[0].endswith("argc=<*> <*>")
+    # fields of other names are other statements' fields: kept apart
+    lines = [f"probe {i} disk0=ok" + (" net0=up" if i % 2 else "") for i in range(4)]
+    assert len(set(_groups(lines))) == 2
+
+
+def test_a_json_record_with_one_optional_field_more_is_the_same_statement() -> None:
+    # Serilog's compact JSON prints "@l" only when the level is not Information
+    def rec(i: int, level: bool) -> str:
+        lvl = '"@l":"Error",' if level else ""
+        return (f'{{"@t":"2026-12-03T10:00:0{i}Z","@m":"responded {200 + i} in {i}.5 ms","@i":"62d0885c",{lvl}'
+                f'"RequestMethod":"GET","RequestPath":"/api/{i}","StatusCode":{200 + i},"SourceContext":"Web"}}')
+    groups = _groups([rec(i, i % 3 == 1) for i in range(6)])
+    assert len(set(groups)) == 1
+    # another message with an extra field is another statement
+    lines = [f'{{"level":"info","msg":"worker started","pid":{i}}}' for i in range(2)]
+    lines += [f'{{"level":"info","msg":"worker stopped","pid":{i},"error":"killed"}}' for i in range(2)]
+    assert len(set(_groups(lines))) == 2
+
+
+def test_a_quoted_name_with_a_space_is_one_value_beside_one_word_names() -> None:
+    # Zabbix: the built-in host is called "Zabbix server"
+    hosts = ["web-01", "Zabbix server", "db-primary", "Zabbix server", "edge-router"]
+    lines = [f'1057:20261203:0{i}1625.220 resuming Zabbix agent checks on host "{h}": connection restored'
+             for i, h in enumerate(hosts)]
+    groups = _groups(lines)
+    assert len(set(groups)) == 1 and groups[0].endswith("on host <*> connection restored")
+    # ... also once the one-word names made the place a quoted variable ('"<*>":')
+    late = ["web-01", "db-primary", "edge-router", "Zabbix server", "web-02"]
+    groups = _groups([x.replace(f'"{h}"', f'"{late[i]}"') for i, (x, h) in enumerate(zip(lines, hosts, strict=True))])
+    assert len(set(groups)) == 1
+    # the statement that follows the same host is another one
+    other = [f'1057:20261203:0{i}1625.220 temporarily disabling Zabbix agent checks on host "{h}": interface unavailable'
+             for i, h in enumerate(hosts)]
+    groups = _groups(lines + other)
+    assert len(set(groups)) == 2
+
+
+def test_a_field_value_printed_unquoted_with_spaces_runs_to_the_next_field() -> None:
+    # structlog's console renderer: user_agent=<value with spaces> user_id=<id>
+    agents = ["curl/8.4.0", "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15",
+              "python-requests/2.31.0", "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/120.0"]
+    lines = [f"2026-12-03T10:00:0{i}Z [info     ] request_started ip=10.0.0.{i} request_id={i}f3 "
+             f"user_agent={a} user_id={i}" for i, a in enumerate(agents)]
+    assert len(set(_groups(lines))) == 1
+    # a bracketed header holding "=" is not a field: different messages after it stay apart
+    texts = ["-[KSAgentApp performSelfUpdateWithEngine:] Checking for self update with Engine:",
+             '-[KSAgentApp updateProductWithProductID:usingEngine:] Checking for updates for "com.google.Keystone" using engine']
+    lines = [f"2017-07-0{i + 1} 10:00:0{i} GoogleSoftwareUpdateAgent[{i}/0x70000{i}] [lvl=2] {texts[i % 2]} "
+             f"<KSUpdateEngine:0x10{i}> ticketStore=<KSPersistentTicketStore:0x20{i} store=<KSKeyedPersistentStore:0x30{i} "
+             f'path="/a/b" locked=NO > >> isProcessing=NO' for i in range(4)]
+    assert len(set(_groups(lines))) == 2
+
+
+def test_a_quantity_restated_in_another_unit_and_a_quantity_with_its_unit_are_one_value() -> None:
+    # Proxifier: "(1.16 KB)" is printed only above 1 KB; "<1 sec" against "00:02"
+    sizes = [(1190, True), (512, False), (88110, True), (97, False), (2048, True)]
+    times = ["00:02", "<1 sec", "01:02:03", "<1 sec", "00:10"]
+    lines = [f"proxy.example.org:5070 close, {n} bytes{f' ({n / 1024:.2f} KB)' if kb else ''} sent, "
+             f"{n * 3} bytes received, lifetime {t}" for (n, kb), t in zip(sizes, times, strict=True)]
+    groups = _groups(lines)
+    assert len(set(groups)) == 1 and "bytes sent," in groups[0]
+    # a bracket of words is not a restated quantity; other words after the label stay apart
+    lines = [f"job {i} finished in {i} ms (cache {w})" for i, w in enumerate(["hit", "miss"] * 2)]
+    assert len(set(_groups(lines))) == 2
+    lines = [f"link {i} state {w}" for i, w in enumerate(["up", "down really"] * 2)]
+    assert len(set(_groups(lines))) == 2

@@ -153,6 +153,24 @@ def _fuzzed(count: int, seed: int) -> list[str]:
         lambda: f'| {rng.choice(["GET", "POST", "HEAD"])} "/api/{rng.randint(0, 99)}"',
         # a label opening the message after a header of values
         lambda: f"[{rng.randint(0, 99)}][{rng.randint(0, 9)}] {rng.choice(['Processing:', 'Processed:'])} j-{rng.randint(0, 9)}",
+        # brackets padded by a printf width (joined), and brackets around several tokens (not)
+        lambda: f"[{rng.randint(0, 99999):5d}.{rng.randint(0, 999999):06d}]{rng.choice(['', ':', ','])}",
+        lambda: f"[{rng.choice(['info', 'warning', 'error', 'x.y-1'])}{' ' * rng.randint(0, 4)}]{rng.choice(['', ':'])}",
+        lambda: rng.choice(["( 3552 3534 )", "{ read write }", "[ OK ]", "( a )", "[ 7]", "(b_2 )"]),
+        # flags between the fields of a record, any number of them
+        lambda: (f"ID={rng.randint(0, 9999)} {rng.choice(['', 'DF '])}PROTO=TCP SPT={rng.randint(1, 65535)} "
+                 f"RES=0x00 {rng.choice(['SYN', 'ACK PSH', 'ACK FIN URG', 'RST'])} URGP=0"),
+        # a quantity restated in another unit (left out), a quantity with and without its unit
+        lambda: f"{rng.randint(0, 9999)} bytes{rng.choice(['', ' (1.2 KB)', ' (3 MB),', ' (4 KB).', ' (x KB)', ' (5 KBps)'])} sent",
+        lambda: f"lifetime {rng.choice(['<1 sec', '00:02', '01:02:03', '5 ms', 'forever'])}",
+        # a list of numbered fields
+        lambda: f"argc={rng.randint(1, 4)} " + " ".join(f'a{k}="{rng.choice(["ls", "-l", "x y"])}"' for k in range(rng.randint(1, 4))),
+    ]
+    # JSON records with an optional field (whole lines: a record is a line of its own)
+    records = [
+        lambda: (f'{{"@t":"2026-12-03T10:00:{rng.randint(10, 59)}Z","@m":"{rng.choice(["responded", "failed"])} '
+                 f'{rng.randint(200, 599)}","@i":"62d0885c",{rng.choice(["", chr(34) + "@l" + chr(34) + ":" + chr(34) + "Error" + chr(34) + ","])}'
+                 f'"Path":"/api/{rng.randint(0, 99)}","Status":{rng.randint(200, 599)}}}'),
     ]
     shapes = []
     for _ in range(40):
@@ -169,6 +187,8 @@ def _fuzzed(count: int, seed: int) -> list[str]:
         if rng.random() < 0.1:
             parts[rng.randrange(len(parts))] = rng.choice(words)
         line = " ".join(parts)
+        if rng.random() < 0.05:
+            line = rng.choice(records)()
         out.append(line)
         if rng.random() < 0.3:
             out.append(rng.choice(out))  # repeats: the message cache path

@@ -96,6 +96,12 @@ class EngineConfig:
     # ... and a text ending the line after any other label ending in ":" once that place
     # has shown this many different texts (0: off; see TemplateEngine._tails_vary)
     tail_values: int = 3
+    # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
+    # to the token it encloses (see _join_padding)
+    padded_brackets: bool = True
+    # a quantity restated in another unit in brackets ("1052 bytes (1.0 KB)") is left out
+    # of the tokens (see _drop_conversions)
+    unit_conversions: bool = True
     # a run of at least this many variable tokens is one list-valued variable (0: off)
     list_run: int = 9
     # a template merged into another keeps its number in lines already answered; with this
@@ -423,6 +429,68 @@ def _raw_tokens(message: str) -> list[str]:
         return record[0]
     words = message.split()
     return _join_quoted(words) if '="' in message else words
+
+
+_PAD_CLOSE = {"[": "]", "(": ")"}
+_PAD_OPEN = {"]": "[", ")": "("}
+_PAD_WORD = re.compile(r"^[\[(][A-Za-z][A-Za-z0-9_.-]*$")
+
+
+def _join_padding(toks: list[str]) -> list[str]:
+    """Spaces a printf width puts inside a bracket are padding, not a token boundary: the
+    kernel's ``[%5lu.%06lu]`` uptime prints ``[ 8550.518700]`` below 10,000 s and
+    ``[12345.678901]`` above; structlog pads the level, ``[info     ]`` / ``[warning  ]``.
+    A lone opening bracket before a value that closes it, and a lone closing bracket after
+    a word that opened it, are joined to that token, so the field is one token whatever
+    its width. Brackets around several tokens (``( 3552 3534 )``, ``{ read write }``)
+    are left alone: the token next to the bracket does not close (open) it."""
+    out: list[str] = []
+    i, n = 0, len(toks)
+    while i < n:
+        t = toks[i]
+        closer = _PAD_CLOSE.get(t)
+        if closer is not None and i + 1 < n:
+            nxt = toks[i + 1]
+            body = nxt.rstrip(_TRAIL)
+            if nxt.startswith(VAR) and body.endswith(closer) and body.count(closer) == 1 and t not in body:
+                out.append(t + nxt)
+                i += 2
+                continue
+        opener = _PAD_OPEN.get(t.rstrip(_TRAIL))
+        if opener is not None and out and out[-1][:1] == opener and _PAD_WORD.match(out[-1]):
+            out[-1] += t
+            i += 1
+            continue
+        out.append(t)
+        i += 1
+    return out
+
+
+_UNIT_CLOSE = re.compile(r"^[A-Za-z]{1,3}\)[,;:.]?$")
+_UNIT_WORD = re.compile(r"^[A-Za-z]{1,12}$")
+
+
+def _drop_conversions(toks: list[str]) -> list[str]:
+    """A quantity restated in a bracket in another unit ("1052 bytes (1.0 KB) sent",
+    Proxifier, rsync, curl): the bracket is a second printing of the value before it, shown
+    only above some size. It is left out of the tokens (its trailing punctuation stays), so
+    that the statement has one token count with and without it. Only "(<number> <unit>)"
+    right after "<number> <unit word>"."""
+    out: list[str] = []
+    i, n = 0, len(toks)
+    while i < n:
+        t = toks[i]
+        if (
+            t == "(" + VAR and i + 1 < n and len(out) >= 2 and out[-2] == VAR
+            and _UNIT_WORD.match(out[-1]) is not None and _UNIT_CLOSE.match(toks[i + 1]) is not None
+        ):
+            tail = toks[i + 1].rstrip(_TRAIL)
+            out[-1] += toks[i + 1][len(tail):]
+            i += 2
+            continue
+        out.append(t)
+        i += 1
+    return out
 
 
 def _collapse_lists(toks: list[str], run: int) -> list[str]:
@@ -782,6 +850,10 @@ def _never(a: str, t: str) -> bool:
 def _same_or_value(a: str, t: str) -> bool:
     """Template token ``a`` covers line token ``t``, or both hold a value of one shape
     ("user=fake" / "user=team-b"); a word against a bare value is no match."""
+    if (a.count('"') ^ t.count('"')) & 1:
+        # a quoted value closed in one token against a quote left open (a quoted text of
+        # several words, "Zabbix server"): the text's first or last word, not a value of one token
+        return False
     return _covered(a, t) or (t != VAR and not _is_word_edit(a, t))
 
 
@@ -868,6 +940,39 @@ def _json_fields_open(tokens: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(VAR if json_value_at(tokens, i) else t for i, t in enumerate(tokens))
 
 
+def _quoted_var(run: tuple[str, ...]) -> bool:
+    """The template's run is one quoted variable ('"<*>":'): a quoted text already."""
+    return len(run) == 1 and run[0].rstrip(_TRAIL) in ('"<*>"', "'<*>'")
+
+
+def _json_key(tok: str) -> bool:
+    return tok[:1] in "{," and tok.endswith('":')
+
+
+def _optional_field(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | None:
+    """Two JSON records that differ only in one field present in one of them (Serilog's
+    ``"@l":"Error"``, printed when the level is not Information; an optional ``"error"``
+    field): the same statement. The cut (prefix, suffix) makes the value before that field
+    and the field one value of any length; every other key must be equal, every other value
+    a field's value or equal (the message is not a field value: other messages stay apart)."""
+    if abs(len(tpl) - len(toks)) != 2:
+        return None
+    long, short = (tpl, toks) if len(tpl) > len(toks) else (toks, tpl)
+    p = 0
+    n = len(short)
+    while p < n and (long[p] == short[p] or (not _json_key(short[p]) and json_value_at(short, p) and json_value_at(long, p))):
+        p += 1
+    if p < 2 or p >= n or not _json_key(long[p]) or _json_key(long[p + 1]) or not _json_key(short[p]):
+        return None
+    for j in range(p, n):
+        a, b = long[j + 2], short[j]
+        if a != b and not (not _json_key(b) and json_value_at(short, j) and json_value_at(long, j + 2)):
+            return None
+    if not json_value_at(short, p - 1):
+        return None
+    return p - 1, n - p
+
+
 def _quoted_message_run(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
     """The run a span cut found in two JSON records is a quoted text inside the message
     (no key in it, opened by a quote that closes at its end, before the message's own quote)."""
@@ -913,9 +1018,23 @@ def _span_cut(
     mt, ml = tpl[p : nt - s], toks[p : nl - s]
     if nt == nl and len(mt) < 2:
         return None  # one differing word of one length: the sibling rules decide
+    if nt != nl and s > 0 and p >= 2 and _flag_run(tpl, mt, ml, p, s):
+        # the run goes on over the record's fields up to the last one: flags may be set at
+        # several places of one record ("DF" ... "ACK PSH")
+        while s > 1 and _field_or_flag(tpl[nt - s]):
+            s -= 1
+        return p, s
+    if nt != nl and p >= 2 and _value_with_unit(mt) != _value_with_unit(ml) and _one_quantity(mt) and _one_quantity(ml):
+        # a quantity printed with its unit in one line and in a form of its own in the other
+        # ("lifetime <1 sec" / "lifetime 00:02"): one value
+        return p, s
+    if nt != nl and p >= 2:
+        q = _numbered_run(tpl, toks, p, s)
+        if q is not None:
+            return q, s
     pair_text = nt != nl and _reason_pair(tpl[p - 1]) and _reason_pair(toks[p - 1])
     if (
-        not (mt == (VAR,) or any(_has_alpha(x) for x in mt)) or not any(_has_alpha(x) for x in ml)
+        not (mt == (VAR,) or _quoted_var(mt) or any(_has_alpha(x) for x in mt)) or not any(_has_alpha(x) for x in ml)
     ) and not (pair_text and any(_has_alpha(x) for x in (*mt, *ml))):
         # runs of values only: lists and numbers are other rules' business (a template's
         # variable is a text already, e.g. one loaded from the registry); a command line's
@@ -947,6 +1066,10 @@ def _span_cut(
         # next key=value pair or the end of the line, whatever words the two texts share
         nxt = next((j for j in range(p, nt) if _is_pair(tpl[j])), nt)
         return p - 1, min(s, nt - nxt)
+    if nt != nl and p >= 2 and fixed and _unquoted_value(tpl, toks, p):
+        # a field's value printed unquoted with spaces, up to the next field: one value
+        nxt = next(j for j in range(p, nt) if _is_pair(tpl[j]))
+        return p - 1, nt - nxt
     # after a label, only a run of another length: texts of one length after a label
     # are as often different statements ("Wake reason: RTC (Alarm)" / "... ARPT
     # (Network)" in Loghub's ground truth), left to the one-word rules
@@ -1016,6 +1139,106 @@ def _span_cut(
 _ARGUMENT = re.compile(r"^([A-Za-z][\w.-]*[(\[])([^\s()\[\]]+)([)\]][:,]?)$")
 _FRAMED = re.compile(r"^[A-Za-z][\w.-]*(?:\(<\*>\)|\[<\*>\])[:,]?$")
 _CALL_OPEN = re.compile(r"^[A-Za-z_][\w.]*[(\[{]|^[(\[{]")
+
+
+_FLAG = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+def _flag_run(tpl: tuple[str, ...], mt: tuple[str, ...], ml: tuple[str, ...], p: int, s: int) -> bool:
+    """The two runs differ only in bare upper-case words between ``key=value`` fields of a
+    record: flags, printed when set (netfilter's ``DF``, the TCP flags ``SYN`` / ``ACK PSH``),
+    whose number is data. The runs lie between two fields, hold the same keys in the same
+    order, at least one flag, and nothing else; most of the line is fields."""
+    if not (_is_pair(tpl[p - 1]) and _is_pair(tpl[len(tpl) - s])):
+        return False
+    if 2 * sum(1 for t in tpl if _is_pair(t)) < len(tpl):
+        return False
+    keys: list[list[str]] = []
+    flags = 0
+    for run in (mt, ml):
+        k = []
+        for t in run:
+            if _is_pair(t):
+                k.append(t[: t.index("=")])
+            elif _FLAG.match(t):
+                flags += 1
+            else:
+                return False
+        keys.append(k)
+    return flags > 0 and keys[0] == keys[1]
+
+
+_NUMBERED_KEY = re.compile(r"^([A-Za-z_]+)(\d+)=.")
+
+
+def _value_with_unit(run: tuple[str, ...]) -> bool:
+    return len(run) == 2 and VAR in run[0] and _unit(run[1].rstrip(",;"))
+
+
+def _one_quantity(run: tuple[str, ...]) -> bool:
+    """One value token, or a value and its unit (see _value_with_unit)."""
+    return (len(run) == 1 and VAR in run[0] and not _has_alpha(run[0].replace(VAR, ""))) or _value_with_unit(run)
+
+
+def _numbered_run(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> int | None:
+    """Where the two lines differ only in how many fields of one numbered key they print
+    (auditd's ``argc=3 a0="ls" a1="-l" a2="/tmp"``, ``arg0= arg1=``, register dumps): the
+    start of that list of fields, else None. The list is the fields ``<name><n>=`` of one
+    name with n counting up from the first, in both lines; its length is data, as a list's is."""
+    start = p
+    while start > 1 and _NUMBERED_KEY.match(tpl[start - 1]) is not None:
+        start -= 1
+    names = []
+    for line in (tpl, toks):
+        end = len(line) - s
+        run = line[start:end]
+        if not run:
+            return None
+        first = _NUMBERED_KEY.match(run[0])
+        if first is None:
+            return None
+        name, n = first.group(1), int(first.group(2))
+        for k, t in enumerate(run):
+            m = _NUMBERED_KEY.match(t)
+            if m is None or m.group(1) != name or int(m.group(2)) != n + k:
+                return None
+        names.append((name, n))
+    return start if names[0] == names[1] else None
+
+
+_FIELD_KEY = re.compile(r"^[A-Za-z_][\w.-]*=")
+
+
+def _unquoted_value(tpl: tuple[str, ...], toks: tuple[str, ...], p: int) -> bool:
+    """Both lines continue the same ``key=value`` field at ``p`` with tokens that are not
+    fields, up to a next field of the same key, in a record of at least three fields: the
+    value was printed unquoted and holds spaces (structlog's console renderer:
+    ``user_agent=Mozilla/5.0 (X11; Linux x86_64) ... user_id=7`` against ``user_agent=curl/8.4.0
+    user_id=7``). The rest of the lines must then align (the suffix is what the cut keeps)."""
+    a, b = tpl[p - 1], toks[p - 1]
+    if not (_is_pair(a) and _is_pair(b)) or a[: a.index("=")] != b[: b.index("=")] or not _FIELD_KEY.match(a):
+        return False  # a key, not a bracketed header ("[lvl=2]") before the message
+    ends = []
+    for line in (tpl, toks):
+        j = p
+        while j < len(line) and not _is_pair(line[j]):
+            j += 1
+        if j == len(line) or sum(1 for t in line if _is_pair(t)) < 3:
+            return False
+        ends.append(j)
+    ja, jb = ends
+    if ja == p and jb == p:
+        return False
+    if not any(not t.isalpha() for t in (*tpl[p:ja], *toks[p:jb])):
+        # plain words after a field ("user=bob restricted shell=...") may be words of the
+        # statement; a continued value shows structure of its own ("(X11; Linux x86_64)")
+        return False
+    ka, kb = tpl[ja], toks[jb]
+    return ka[: ka.index("=")] == kb[: kb.index("=")] and len(tpl) - ja == len(toks) - jb
+
+
+def _field_or_flag(tok: str) -> bool:
+    return _is_pair(tok) or _FLAG.match(tok) is not None
 
 
 def _bare_value_label(tok: str) -> bool:
@@ -1105,7 +1328,13 @@ class TemplateEngine:
         # the fast path in native code (template_native.TemplateIndex): a mirror of every
         # bucket's index and patterns and of the pending flags, and the exact-message cache
         # (message -> cluster number); see assign_text / match_batch
-        self._native = TemplateIndex(self.config.message_cache_size, self.config.value_shapes, self.config.list_run)
+        self._native = TemplateIndex(
+            self.config.message_cache_size,
+            self.config.value_shapes,
+            self.config.list_run,
+            self.config.padded_brackets,
+            self.config.unit_conversions,
+        )
         self._spans_pushed: list[tuple[int, int | None, tuple[str, ...], bool]] = []
         self._tok_cache: dict[str, str] = {}
         # (position, word, word) -> first sibling group where the two words alternated there
@@ -1132,6 +1361,10 @@ class TemplateEngine:
         return self._collapse(message, out)
 
     def _collapse(self, message: str, out: list[str]) -> tuple[str, ...]:
+        if self.config.padded_brackets and ("[ " in message or "( " in message or " ]" in message or " )" in message):
+            out = _join_padding(out)
+        if self.config.unit_conversions and " (" in message:
+            out = _drop_conversions(out)
         if self.config.value_shapes and "," in message:
             out = _collapse_value_lists(out)
         run = self.config.list_run
@@ -1609,6 +1842,7 @@ class TemplateEngine:
         tails = self._tails_vary if self.config.tail_values else None
         if not any(
             _reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS or _reason_pair(t)
+            or ("A" <= t[:1] <= "Z" and _FLAG.match(t)) or ("=" in t and _NUMBERED_KEY.match(t))
             or (tails is not None and (t.endswith(":") or _is_message_word(t)))
             for t in toks[1:]
         ):
@@ -1629,9 +1863,11 @@ class TemplateEngine:
                 # field values are values whatever they hold: only the message can differ
                 if opened is None:
                     opened = _json_fields_open(toks)
-                cut = _span_cut(_json_fields_open(c.tokens), opened, tails)
-                if cut is not None and not _quoted_message_run(c.tokens, toks, *cut):
-                    continue
+                cut = _optional_field(c.tokens, toks)
+                if cut is None:
+                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails)
+                    if cut is not None and not _quoted_message_run(c.tokens, toks, *cut):
+                        continue
             else:
                 cut = _span_cut(c.tokens, toks, tails)
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
