@@ -1541,3 +1541,25 @@ def test_a_retired_number_follows_a_chain_of_retirements() -> None:
     engine._retire(b, c)
     reported = [engine._announce(c) for _ in range(3)]
     assert a.seq in reported and b.seq in reported and reported[-1] == c.seq
+
+
+def test_an_event_name_after_a_header_of_values_tells_messages_apart() -> None:
+    # MIT krb5kdc: AS_REQ and TGS_REQ print the same tail; the request kind names the statement
+    users = ["rpatel", "hkim", "tnguyen", "eweber", "jsmith", "amartin"]
+    lines, kinds = [], []
+    for i in range(24):
+        kind = ["AS_REQ", "TGS_REQ"][(i // 2) % 2]
+        n = 2 + i % 4
+        etypes = ", ".join(f"aes{128 * (1 + j % 2)}-cts-hmac-sha1-96({17 + j})" for j in range(n))
+        lines.append(f"Dec 03 10:00:{i:02d} kdc-0{i % 2}.corp.example.com krb5kdc[{800 + i % 3}](info): {kind} "
+                     f"({n} etypes {{{etypes}}}) 10.0.{i}.{i + 1}: ISSUE: authtime {1764775925 + i}, "
+                     f"etypes {{rep=aes256-cts-hmac-sha1-96(18)}}, {users[i % 6]}@CORP.EXAMPLE.COM for "
+                     f"{['krbtgt', 'cifs', 'HTTP'][i % 3]}/CORP.EXAMPLE.COM@CORP.EXAMPLE.COM")
+        kinds.append(kind)
+    groups = _groups(lines)
+    by_kind = {k: {g for g, x in zip(groups, kinds, strict=True) if x == k} for k in ("AS_REQ", "TGS_REQ")}
+    assert not by_kind["AS_REQ"] & by_kind["TGS_REQ"]
+    # a level word (no "_") after the same header is still a field value
+    lines = [f"Dec 03 10:00:{i:02d} kdc-0{i % 2}.corp.example.com krb5kdc[{800 + i}](info): {lvl} 10.0.{i}.1 "
+             f"{i}ms" for i, lvl in enumerate(["INFO", "WARN", "ERROR", "DEBUG", "NOTICE", "INFO"])]
+    assert len(set(_groups(lines))) == 1

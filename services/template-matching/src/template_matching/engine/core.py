@@ -739,6 +739,19 @@ def _is_pair(tok: str) -> bool:
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*)=")
 
 
+_EVENT_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+:?$")
+
+
+def _event_after_header(tpl: tuple[str, ...], toks: tuple[str, ...], i: int) -> bool:
+    """Template and line open the message after a header of values with two different
+    names in SCREAMING_SNAKE_CASE ("AS_REQ" / "TGS_REQ", "IKE_SA_INIT" / "CREATE_CHILD_SA"):
+    event kinds, which tell messages apart as a first word does (a level has no "_")."""
+    return (
+        i > 0 and _EVENT_NAME.match(tpl[i]) is not None and _EVENT_NAME.match(toks[i]) is not None
+        and all(VAR in t for t in tpl[:i])
+    )
+
+
 def _other_keys(a: str, t: str) -> bool:
     """Template token ``a`` and line token ``t`` are ``key=value`` fields of different keys
     ("dn=..." / "tag=..."): the keys are the statement's own words, so the lines print
@@ -1788,6 +1801,8 @@ class TemplateEngine:
             i = words[0]
             if i == 0 and not self.config.merge_first_word and _merge_token(c.tokens[0], toks[0]) == VAR:
                 return self._create_or_span(message, toks)
+            if self.config.field_keys and _event_after_header(c.tokens, toks, i):
+                return self._create_or_span(message, toks)
             group = c.sib.get(i)
             if group is None:
                 group = c.sib[i] = _Siblings(i)
@@ -1868,7 +1883,9 @@ class TemplateEngine:
             merged = _span_side(ct[:p], toks[:p], values)
             if merged is None and self._is_record_span(c):
                 merged = _span_side_record(ct[:p], toks[:p], values)
-            if merged is None:
+            if merged is None or (
+                self.config.field_keys and any(ct[i] != toks[i] and _event_after_header(ct, toks, i) for i in range(p))
+            ):
                 continue
             tail = _span_side(ct[p + 1 :], toks[n - ns :], values) if ns else ()
             if tail is None:
@@ -2078,6 +2095,8 @@ class TemplateEngine:
         if self.config.field_keys and any(_other_keys(toks[i], line[i]) for i in words):
             # a field of another key where the template has a field: another statement
             # ("conn=<*> fd=<*> closed" / "conn=<*> op=<*> UNBIND"), not another field value
+            return False
+        if self.config.field_keys and any(_event_after_header(toks, line, i) for i in words):
             return False
         if toks[words[0]][-1:] == ":" and toks[words[0]][:-1].isalpha() and all(VAR in t for t in toks[: words[0]]):
             # a label opening the message after a header of values ("[<date> <time>][<pid>]
