@@ -536,6 +536,14 @@ impl TemplateIndex {
                 }
             }
         }
+        if line.contains("()") {
+            // an empty bracket is an empty value (`_collapse`): the bracket around a value
+            for t in toks.iter_mut() {
+                if t.as_ref() == "()" {
+                    *t = Cow::Borrowed("(<*>)");
+                }
+            }
+        }
         if self.padded_brackets && may_be_padded(line) {
             toks = join_padding(toks);
         }

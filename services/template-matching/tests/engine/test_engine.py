@@ -64,7 +64,7 @@ def test_mask_token(token: str, masked: str) -> None:
 def test_dates_written_with_spaces_are_one_variable() -> None:
     engine = TemplateEngine()
     m = engine.add("connection from 10.1.2.3 () at Sun Jul 10 04:12:02 2005")
-    assert m.template == "connection from <*> () at <*>:<*>:<*>"
+    assert m.template == "connection from <*> (<*>) at <*>:<*>:<*>"  # "()": an empty value (pass 11)
 
 
 def test_long_lists_of_values_are_one_variable() -> None:
@@ -1563,3 +1563,20 @@ def test_an_event_name_after_a_header_of_values_tells_messages_apart() -> None:
     lines = [f"Dec 03 10:00:{i:02d} kdc-0{i % 2}.corp.example.com krb5kdc[{800 + i}](info): {lvl} 10.0.{i}.1 "
              f"{i}ms" for i, lvl in enumerate(["INFO", "WARN", "ERROR", "DEBUG", "NOTICE", "INFO"])]
     assert len(set(_groups(lines))) == 1
+
+
+def test_an_empty_bracket_is_an_empty_value() -> None:
+    # uWSGI's request log prints the remote user in brackets, "()" when there is none
+    users = ["()", "()", "(svc-jenkins)", "()", "(svc-backup)", "()"]
+    lines = [f"[pid: {10 + i}|app: 0|req: {i}/{i + 3}] 10.0.0.{i} {u} {{40 vars in {600 + i} bytes}} "
+             f"[Thu Dec  3 10:00:0{i} 2026] GET /api/v1/repos/{i} => generated {100 + i} bytes in {i + 2} msecs "
+             f"(HTTP/1.1 200) 4 headers in 120 bytes (1 switches on core {i % 2})" for i, u in enumerate(users)]
+    groups = _groups(lines)
+    assert len(set(groups)) == 1 and " (<*>) " in groups[0]
+    # the native bulk path masks it the same way
+    engine = TemplateEngine()
+    bulk = [json.loads(r)["template"] for r in engine.render_text("".join(x + "\n" for x in lines)).splitlines()]
+    assert bulk[-1] == groups[0]
+    # a bracket holding words is not an empty value's other form
+    lines = [f"job {i} finished {w} now" for i, w in enumerate(["()", "(cache miss)"] * 3)]
+    assert len(set(_groups(lines))) == 2

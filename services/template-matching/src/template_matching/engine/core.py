@@ -763,6 +763,9 @@ def _other_keys(a: str, t: str) -> bool:
     return mt is not None and ma.group(1) != mt.group(1) and VAR not in ma.group(1) and VAR not in mt.group(1)
 
 
+EMPTY_VALUE = "(" + VAR + ")"
+
+
 def _is_symbol(tok: str) -> bool:
     return len(tok) >= 2 and tok not in _EMPTY and not any(ch.isalnum() for ch in tok)
 
@@ -1430,6 +1433,10 @@ class TemplateEngine:
         return self._collapse(message, out)
 
     def _collapse(self, message: str, out: list[str]) -> tuple[str, ...]:
+        if "()" in message:
+            # an empty bracket is an empty value ("()" / "(svc-jenkins)", uWSGI's remote user):
+            # masked as the bracket around a value (Rust `tokens` does the same)
+            out = [EMPTY_VALUE if t == "()" else t for t in out]
         if self.config.padded_brackets and ("[ " in message or "( " in message or " ]" in message or " )" in message):
             out = _join_padding(out)
         if self.config.unit_conversions and " (" in message:
