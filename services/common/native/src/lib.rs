@@ -606,6 +606,13 @@ impl<'py> Writer<'_, 'py> {
     }
 }
 
+fn key_value<'py>(item: Bound<'py, PyAny>, what: &str) -> PyResult<Bound<'py, PyTuple>> {
+    match item.downcast_into::<PyTuple>() {
+        Ok(pair) if pair.len() == 2 => Ok(pair),
+        _ => Err(pyo3::exceptions::PyTypeError::new_err(format!("{what} must be (key, value) tuples"))),
+    }
+}
+
 fn writer_codec(codec: i16, compress: &Option<Bound<'_, PyAny>>) -> PyResult<()> {
     if !(0..=4).contains(&codec) || (codec == 0) != compress.is_none() {
         return Err(PyValueError::new_err("codec must be 0 without a compressor, or 1..4 with one"));
@@ -632,12 +639,7 @@ fn write_batches<'py>(
     let headers = headers_section(headers)?;
     let mut pairs: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)> = Vec::with_capacity(messages.len());
     for item in messages.iter() {
-        let item = item.downcast_into::<PyTuple>().map_err(|_| {
-            pyo3::exceptions::PyTypeError::new_err("messages must be (key, value) tuples")
-        })?;
-        if item.len() != 2 {
-            return Err(pyo3::exceptions::PyTypeError::new_err("messages must be (key, value) tuples"));
-        }
+        let item = key_value(item, "messages")?;
         pairs.push((item.get_item(0)?, item.get_item(1)?));
     }
     let mut records = Vec::with_capacity(pairs.len());
@@ -675,12 +677,7 @@ fn write_publish<'py>(
     let mut places: Vec<(Option<Bound<'py, PyBytes>>, usize)> = Vec::new(); // per placed key: its bytes, its group
     let mut groups: Vec<(i64, Vec<(usize, Bound<'py, PyBytes>)>)> = Vec::new(); // partition, (place, value)
     for item in items.iter() {
-        let item = item.downcast_into::<PyTuple>().map_err(|_| {
-            pyo3::exceptions::PyTypeError::new_err("items must be (key, value) tuples")
-        })?;
-        if item.len() != 2 {
-            return Err(pyo3::exceptions::PyTypeError::new_err("items must be (key, value) tuples"));
-        }
+        let item = key_value(item, "items")?;
         let key = item.get_borrowed_item(0)?;
         let place_index = match placed.get_item(&*key)? {
             Some(index) => index.extract::<usize>()?,
