@@ -1580,3 +1580,18 @@ def test_an_empty_bracket_is_an_empty_value() -> None:
     # a bracket holding words is not an empty value's other form
     lines = [f"job {i} finished {w} now" for i, w in enumerate(["()", "(cache miss)"] * 3)]
     assert len(set(_groups(lines))) == 2
+
+
+def test_a_last_field_printed_empty_or_with_words_is_one_value() -> None:
+    # slapd's RESULT line ends with text=, empty unless the server explains the error
+    texts = ["", "", "invalid DN", "", "no such object", ""]
+    lines = [f"2026-12-03T10:00:0{i}.1+00:00 ldap-01 slapd[1187]: conn={100 + i} op={i} RESULT tag=97 "
+             f"err={i * 16} qtime=0.0000{i} etime=0.00{i} text={t}" for i, t in enumerate(texts)]
+    assert len(set(_groups(lines))) == 1
+    # the run must be that field's text to the end of the line: another key, or more fields
+    # after the text, are not the empty field's other form (whatever other rules then decide)
+    from template_matching.engine.core import _empty_last_field
+
+    assert _empty_last_field(("text=",), ("text=invalid", "DN"))
+    assert not _empty_last_field(("text=",), ("reason=invalid", "DN"))
+    assert not _empty_last_field(("text=",), ("text=bad", "name", "code=7"))

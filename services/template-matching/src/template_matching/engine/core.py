@@ -1067,6 +1067,16 @@ def _optional_bracket(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int,
     return None
 
 
+def _empty_last_field(mt: tuple[str, ...], ml: tuple[str, ...]) -> bool:
+    one, many = (mt, ml) if len(mt) < len(ml) else (ml, mt)
+    if len(one) != 1 or len(many) < 2 or not one[0].endswith("="):
+        return False
+    m = _KEY.match(one[0])
+    return m is not None and m.end() == len(one[0]) and many[0].startswith(one[0]) and len(many[0]) > len(one[0]) and not any(
+        _is_pair(t) for t in many[1:]
+    )
+
+
 def _span_cut(
     tpl: tuple[str, ...], toks: tuple[str, ...], tails: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None
 ) -> tuple[int, int] | None:
@@ -1104,6 +1114,10 @@ def _span_cut(
         q = _numbered_run(tpl, toks, p, s)
         if q is not None:
             return q, s
+    if nt != nl and s == 0 and p >= 2 and _empty_last_field(mt, ml):
+        # a record's last field printed empty against the same field with a text of several
+        # words ("text=" / "text=invalid DN"): one value of any length, empty included
+        return p, s
     pair_text = nt != nl and _reason_pair(tpl[p - 1]) and _reason_pair(toks[p - 1])
     if (
         not (mt == (VAR,) or _quoted_var(mt) or any(_has_alpha(x) for x in mt)) or not any(_has_alpha(x) for x in ml)
