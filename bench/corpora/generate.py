@@ -57,9 +57,10 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   once): Matrix Synapse, Asterisk, strongSwan charon, Varnish (varnishd, varnishncsa), Jetty,
   Nagios Core, libvirtd, Hazelcast, Apache CouchDB, TiDB, vLLM; 52 event types.
 * ``ResearchPlatform`` (written while the eleventh issue-15 pass was under way, before any of its
-  rule changes reached main; scored once on the tenth-pass engine): Slurm (slurmctld, slurmd, slurmstepd), Jupyter Server, JupyterHub, NVIDIA Triton
-  Inference Server, Samba smbd (sessions, auth audit, vfs_full_audit), NFS (kernel client and
-  server, rpc.mountd), ISC Kea DHCPv4, the Puppet agent, ProxySQL; 58 event types.
+  rule changes reached main; scored once on the tenth-pass engine): Slurm (slurmctld, slurmd,
+  slurmstepd), Jupyter Server, JupyterHub, NVIDIA Triton Inference Server, Samba smbd (sessions,
+  auth audit, vfs_full_audit), NFS (kernel client and server, rpc.mountd), ISC Kea DHCPv4, the
+  Puppet agent, ProxySQL; 58 event types.
 
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
