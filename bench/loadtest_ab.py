@@ -58,7 +58,9 @@ def main() -> None:
                              "end_to_end_records_per_s": got.get("end_to_end_records_per_s"),
                              "cpu_us_per_record": got["cpu_us_per_record"],
                              "broker_cpu_us_per_record": got.get("broker_cpu_us_per_record"),
-                             "run_seconds": got.get("run_seconds")})
+                             "run_seconds": got.get("run_seconds"),
+                             "records_per_poll": got.get("records_per_poll"),
+                             "consumer_lag_max": got.get("consumer_lag_max")})
                 print(f"run {n + 1} {variant}: " + "  ".join(f"{s} {got['cpu_us_per_record'][s]}" for s in SERVICES)
                       + f"  broker {got.get('broker_cpu_us_per_record')}  e2e {got.get('end_to_end_records_per_s')}/s", file=sys.stderr, flush=True)
     median = {v: {s: round(statistics.median(r["cpu_us_per_record"][s] for r in runs if r["variant"] == v), 1)

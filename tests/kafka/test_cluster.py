@@ -20,6 +20,7 @@ from aiokafka.errors import KafkaError
 
 from logmesh_contracts import Feedback
 from logmesh_contracts.topics import FEEDBACK, LOGS_RAW, TEMPLATES_EVENTS
+from logmesh_runtime import kafka as kafka_runtime
 from logmesh_runtime.kafka import Delivery, producer_idempotence
 from logmesh_runtime.service import Service
 from logmesh_runtime.settings import ServiceSettings
@@ -80,6 +81,49 @@ async def test_the_mesh_publishes_idempotently_and_consumes_on_kafka(kafka_clust
         await service.mesh.publish_many(FEEDBACK, [(f"inc-{n % 7}", feedback(n)) for n in range(300)])
         await wait_until(lambda: len(seen) >= 300, timeout_s=60)
     assert sorted(seen) == sorted(f"fb-{n}" for n in range(300))
+
+
+async def test_natively_written_batches_are_sequenced_and_read_back_on_kafka(
+    kafka_cluster: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The runtime writes record batches itself (runtime_native.write_publish); with idempotence on, Kafka checks
+    each batch's CRC, producer id/epoch and base sequence (stamped at send time). Small batches: many per partition
+    and publish, so sequences must advance by each batch's record count. Everything reads back once, in key order."""
+    prefix = f"native{uuid.uuid4().hex[:6]}."
+    await create_topics(kafka_cluster.bootstrap, prefix, replication_factor=3)
+    service = Service(ServiceSettings(service_name="ingestion", kafka_bootstrap=kafka_cluster.bootstrap,
+                                      topic_prefix=prefix, kafka_batch_bytes=4096, shutdown_grace_s=2.0))
+    stamped: list[tuple[int, int, int, int]] = []  # what the sender stamped: producer id, epoch, base sequence, count
+    stamp = kafka_runtime._WrittenBatch._set_producer_state
+
+    def recording(batch: Any, producer_id: int, producer_epoch: int, base_sequence: int) -> None:
+        stamped.append((producer_id, producer_epoch, base_sequence, batch.record_count()))
+        stamp(batch, producer_id, producer_epoch, base_sequence)
+
+    monkeypatch.setattr(kafka_runtime._WrittenBatch, "_set_producer_state", recording)
+    await service.mesh.start_producer()
+    sent: list[tuple[bytes | None, bytes]] = []
+    try:
+        assert service.mesh.idempotent is True and service.mesh._writer is not None
+        for publish in range(3):
+            items = [(None if n % 11 == 0 else f"org/svc-{n % 6}", f"p{publish} n{n} {'x' * (n % 300)}".encode())
+                     for n in range(2_000)]
+            await service.mesh.publish_many(LOGS_RAW, items)
+            sent += [(key.encode() if key else None, value) for key, value in items]
+    finally:
+        await service.mesh.stop()
+    records = await read_topic(kafka_cluster.bootstrap, prefix + LOGS_RAW.name, timeout_s=30)
+    assert len(records) == len(sent)
+    by_key: dict[bytes | None, list[bytes]] = {}
+    for record in records:
+        by_key.setdefault(record.key, []).append(record.value)
+    expected: dict[bytes | None, list[bytes]] = {}
+    for key, value in sent:
+        expected.setdefault(key, []).append(value)
+    assert {k: v for k, v in by_key.items() if k is not None} == {k: v for k, v in expected.items() if k is not None}
+    assert sorted(by_key[None]) == sorted(expected[None])  # keyless: one partition per publish, order per publish
+    assert len(stamped) > 9 and sum(count for *_, count in stamped) == len(sent)  # every batch carried the state
+    assert len({(producer_id, epoch) for producer_id, epoch, *_ in stamped}) == 1 and stamped[0][0] >= 0
 
 
 async def test_create_topics_applies_replication_and_registry_configs(kafka_cluster: Any) -> None:

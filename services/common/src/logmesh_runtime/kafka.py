@@ -41,7 +41,7 @@ from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLS
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Link, SpanKind
 from pydantic import BaseModel, ValidationError
-from runtime_native import unpack_batch
+from runtime_native import unpack_batch, with_producer_state, write_publish
 
 from logmesh_contracts import DeadLetter, Topic, stable_id, utcnow
 from logmesh_runtime.metrics import Metrics
@@ -146,6 +146,7 @@ class Mesh:
         self._groups: dict[str | None, dict[str, _Registration]] = {}
         self._producer: AIOKafkaProducer | None = None
         self._partitions_by_key: dict[tuple[bytes, int], int] = {}
+        self._writer: _BatchWriter | None = None  # native record batches; None: aiokafka's builder
         # aiokafka queues one batch per partition; concurrent publishers racing for that slot can
         # starve each other into KafkaTimeoutError (its wait loop shrinks the timeout by the
         # cumulative wait on every retry), so publishers take turns handing batches over.
@@ -172,6 +173,7 @@ class Mesh:
             max_request_size=max(1024 * 1024, 4 * self.settings.kafka_batch_bytes),
         )
         await self._producer.start()
+        self._writer = _BatchWriter.for_producer(self._producer)
 
     async def start(self) -> None:
         await self.start_producer()
@@ -186,6 +188,7 @@ class Mesh:
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None
+            self._writer = None
 
     def assignments(self) -> list[tuple[Any, Any]]:
         """(aiokafka consumer, TopicPartition) for every partition this replica's consumers own now."""
@@ -282,28 +285,38 @@ class Mesh:
         assert self._producer is not None
         producer = self._producer
         partitions = sorted(await producer.partitions_for(name))
+        if self._writer is not None:  # placed and written as whole record batches in one native call
+            written = self._writer.write_publish(batch, functools.partial(self._place, partitions), headers,
+                                                 int(time.time() * 1000))  # aiokafka stamps the time of appending
+        else:
+            written = [(partition, _built_by_aiokafka(producer.create_batch, messages, headers))
+                       for partition, messages in self._placed(batch, partitions).items()]
+        async with self._enqueue_turn:
+            for partition, batches in written:
+                for built in batches:
+                    futures.append(await producer.send_batch(built, name, partition=partition))
+
+    def _place(self, partitions: list[int], key: str | bytes | None) -> tuple[bytes | None, int]:
+        """A key's bytes and its partition: murmur2 of the key as the default partitioner hashes it; keyless records
+        are sticky, one random partition per publish (a publish places each distinct key once), as Kafka's clients do."""
+        key_bytes = _key_bytes(key)
+        if key_bytes is None:
+            return None, random.choice(partitions)
+        return key_bytes, self._partition_of(key_bytes, partitions)
+
+    def _placed(
+        self, batch: list[tuple[str | bytes | None, BaseModel | bytes]], partitions: list[int],
+    ) -> dict[int, list[tuple[bytes | None, bytes]]]:
+        """A publish's records by partition, in order, keys encoded, contract models encoded (aiokafka's path)."""
         by_partition: dict[int, list[tuple[bytes | None, bytes]]] = {}
         placed: dict[str | bytes | None, tuple[bytes | None, list[tuple[bytes | None, bytes]]]] = {}
         for key, event in batch:
             place = placed.get(key)  # a call's records share few keys: encode and place each key once
             if place is None:
-                key_bytes = _key_bytes(key)
-                if key_bytes is None:  # sticky: one partition per call, as Kafka's own clients do
-                    partition = random.choice(partitions)
-                else:
-                    partition = self._partition_of(key_bytes, partitions)
+                key_bytes, partition = self._place(partitions, key)
                 place = placed[key] = (key_bytes, by_partition.setdefault(partition, []))
             place[1].append((place[0], event if isinstance(event, bytes) else encode(event)))
-        async with self._enqueue_turn:
-            for partition, messages in by_partition.items():
-                builder = producer.create_batch()
-                for key_bytes, value in messages:
-                    if builder.append(key=key_bytes, value=value, timestamp=None, headers=headers) is None:  # full
-                        futures.append(await producer.send_batch(builder, name, partition=partition))
-                        builder = producer.create_batch()
-                        builder.append(key=key_bytes, value=value, timestamp=None, headers=headers)  # empty: takes any
-                builder.close()  # complete: no linger, the sender takes it at once
-                futures.append(await producer.send_batch(builder, name, partition=partition))
+        return by_partition
 
     def _partition_of(self, key: bytes, partitions: list[int]) -> int:
         cache_key = (key, len(partitions))
@@ -625,6 +638,99 @@ class Mesh:
                 attempt += 1
                 await asyncio.sleep(self._backoff(attempt))
         self.metrics.dead_lettered.labels(topic=delivery.topic, stage=stage).inc()
+
+
+def _built_by_aiokafka(create_batch: Callable[[], Any], messages: list[tuple[bytes | None, bytes]],
+                       headers: list[tuple[str, bytes]]) -> list[Any]:
+    """A partition's records in aiokafka's own ``BatchBuilder``s (record by record; a new one when full), closed:
+    complete, so the sender takes them at once instead of lingering. Where ``_BatchWriter`` does not answer."""
+    builders = [create_batch()]
+    for key_bytes, value in messages:
+        if builders[-1].append(key=key_bytes, value=value, timestamp=None, headers=headers) is None:  # full
+            builders.append(create_batch())
+            builders[-1].append(key=key_bytes, value=value, timestamp=None, headers=headers)  # empty: takes any
+    builders[-1].close()
+    return builders
+
+
+class _WrittenBatch:
+    """A record batch ``runtime_native.write_publish`` wrote, in the part of aiokafka's ``BatchBuilder`` the
+    accumulator and the sender use: complete and closed (``append`` refuses, so ``send()`` never adds to it, and
+    it does not linger), its bytes ready for the produce request. An idempotent producer's id, epoch and base
+    sequence are stamped in when the sender takes the batch (``_set_producer_state``), as aiokafka's builder
+    writes them at ``_build``."""
+
+    __slots__ = ("_buffer", "_count")
+
+    def __init__(self, buffer: bytes, count: int) -> None:
+        self._buffer = buffer
+        self._count = count
+
+    def append(self, *, timestamp: Any, key: Any, value: Any, headers: Any = ()) -> None:
+        return None  # full: the accumulator then waits for the sender to take this batch
+
+    def close(self) -> None:
+        return None
+
+    def closed(self) -> bool:
+        return True
+
+    def size(self) -> int:
+        return len(self._buffer)
+
+    def record_count(self) -> int:
+        return self._count
+
+    def _set_producer_state(self, producer_id: int, producer_epoch: int, base_sequence: int) -> None:
+        self._buffer = with_producer_state(self._buffer, producer_id, producer_epoch, base_sequence)
+
+    def _build(self) -> bytes:
+        return self._buffer
+
+
+class _BatchWriter:
+    """Writes a publish's record batches natively, as aiokafka's ``DefaultRecordBatchBuilder`` would (the same
+    size limit, the same codec functions, so the same bytes). ``for_producer`` answers None where aiokafka's own
+    builder must stay: a transactional producer (its batches carry the transactional bit and join the
+    transaction through the accumulator), serializers on the producer, or a codec id this writer does not know."""
+
+    _COMPRESSORS: dict[int, Callable[[bytes], bytes] | None] = {
+        0: None, 1: aiokafka_codec.gzip_encode, 2: aiokafka_codec.snappy_encode, 3: aiokafka_codec.lz4_encode,
+        4: aiokafka_codec.zstd_encode,
+    }
+
+    def __init__(self, batch_size: int, codec: int) -> None:
+        self.batch_size = batch_size
+        self.codec = codec
+        self.compress = self._COMPRESSORS[codec]
+
+    @classmethod
+    def for_producer(cls, producer: AIOKafkaProducer) -> _BatchWriter | None:
+        accumulator = getattr(producer, "_message_accumulator", None)
+        txn_manager = getattr(producer, "_txn_manager", None)
+        batch_size = getattr(accumulator, "_batch_size", None)
+        codec = getattr(accumulator, "_compression_type", None)
+        if (
+            (txn_manager is not None and txn_manager.transactional_id is not None)
+            or getattr(producer, "_key_serializer", None) is not None
+            or getattr(producer, "_value_serializer", None) is not None
+            or type(batch_size) is not int or codec not in cls._COMPRESSORS
+        ):
+            return None
+        return cls(batch_size, codec)
+
+    def write_publish(
+        self, items: list[tuple[str | bytes | None, BaseModel | bytes]],
+        place: Callable[[str | bytes | None], tuple[bytes | None, int]], headers: list[tuple[str, bytes]],
+        timestamp_ms: int,
+    ) -> list[tuple[int, list[_WrittenBatch]]]:
+        """A publish's records by partition (``place`` answers each distinct key's bytes and partition once), each
+        partition's as its record batches, every record stamped ``timestamp_ms``."""
+        return [
+            (partition, [_WrittenBatch(buffer, count) for buffer, count in batches])
+            for partition, batches in write_publish(items, place, encode, headers, timestamp_ms, self.batch_size,
+                                                    self.codec, self.compress)
+        ]
 
 
 def faststream_security(settings: ServiceSettings) -> BaseSecurity | None:
