@@ -56,6 +56,11 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
 * ``HybridPlatform`` (written before any rule change of the eleventh issue-15 pass, scored
   once): Matrix Synapse, Asterisk, strongSwan charon, Varnish (varnishd, varnishncsa), Jetty,
   Nagios Core, libvirtd, Hazelcast, Apache CouchDB, TiDB, vLLM; 52 event types.
+* ``ResearchPlatform`` (written while the eleventh issue-15 pass was under way, before any of its
+  rule changes reached main; scored once on the tenth-pass engine): Slurm (slurmctld, slurmd,
+  slurmstepd), Jupyter Server, JupyterHub, NVIDIA Triton Inference Server, Samba smbd (sessions,
+  auth audit, vfs_full_audit), NFS (kernel client and server, rpc.mountd), ISC Kea DHCPv4, the
+  Puppet agent, ProxySQL; 58 event types.
 
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
@@ -3303,12 +3308,305 @@ def hybrid_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+RS_PARTITIONS = ["normal", "gpu", "long"]
+RS_SLURM_USERS = [("alice", "10231"), ("bkumar", "10487"), ("cwei", "11002"), ("dmueller", "10876")]
+RS_NODE_PREFIXES = ["cn", "gpu"]
+RS_SHARES = ["projects", "scratch", "homes"]
+RS_DOMAIN_USERS = ["alice", "bkumar", "cwei", "svc-backup"]
+RS_WORKSTATIONS = ["LAB-PC-014", "LAB-PC-022", "WS-IMAGING"]
+RS_NFS_SERVERS = ["nfs01", "nfs02"]
+RS_EXPORTS = ["/export/home", "/export/scratch", "/export/datasets"]
+RS_KEA_IFACES = ["eth1", "eth2"]
+RS_MODELS = ["resnet50", "bert_qa", "whisper_small"]
+RS_HUB_USERS = ["alice", "bkumar", "cwei", "dmueller", "eosei"]
+RS_PUPPET_HOSTS = ["cn017.hpc.example.edu", "gpu03.hpc.example.edu", "login01.hpc.example.edu"]
+RS_PROXYSQL_BACKENDS = ["10.30.0.11", "10.30.0.12", "10.30.0.13"]
+RS_MYSQL_ERRORS = [("1205", "Lock wait timeout exceeded; try restarting transaction"),
+                   ("1213", "Deadlock found when trying to get lock; try restarting transaction"),
+                   ("1062", "Duplicate entry '{n}' for key 'PRIMARY'"),
+                   ("2013", "Lost connection to MySQL server during query")]
+RS_ADMIN_COMMANDS = ["LOAD MYSQL SERVERS TO RUNTIME", "SAVE MYSQL SERVERS TO DISK", "LOAD MYSQL USERS TO RUNTIME",
+                     "LOAD MYSQL QUERY RULES TO RUNTIME", "SAVE MYSQL VARIABLES TO DISK"]
+
+
+def research_events() -> list[tuple[float, str, dict]]:
+    """Research-computing services none of the other corpora covers: Slurm (slurmctld, slurmd,
+    slurmstepd), Jupyter Server and JupyterHub, NVIDIA Triton Inference Server (glog), Samba
+    (smbd, auth audit, vfs_full_audit), NFS (kernel client and server, rpc.mountd), ISC Kea
+    DHCPv4, the Puppet agent and ProxySQL. Written before any rule change of the eleventh
+    issue-15 pass reached main and scored once on the tenth-pass engine (held-out check)."""
+
+    def syslog_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    def slurm_ts(g: Gen) -> str:
+        return f"[2026-12-03T{hms(g)}.{g.num(0, 999):0>3}]"
+
+    def job(g: Gen) -> str:
+        # %pJ: a plain job, or an array task with its own job id
+        n = g.r.randint(4_180_000, 4_199_999)
+        return g.r.choice([f"JobId={n}"] * 5 + [f"JobId={n}_{g.r.randint(0, 99)}({n + g.r.randint(1, 400)})"])
+
+    def nodelist(g: Gen) -> str:
+        p = g.r.choice(RS_NODE_PREFIXES)
+        k = g.r.choice([1, 1, 1, 2, 4, 8])
+        if k == 1:
+            return f"{p}{g.r.randint(1, 64):03d}"
+        a = g.r.randint(1, 56)
+        return g.r.choice([f"{p}[{a:03d}-{a + k - 1:03d}]", f"{p}[{a:03d},{a + 3:03d}]" if k == 2 else f"{p}[{a:03d}-{a + k - 2:03d},{a + k + 2:03d}]"])
+
+    def step(g: Gen) -> str:
+        return f"StepId={g.r.randint(4_180_000, 4_199_999)}.{g.r.choice(['0', '0', '1', 'batch', 'extern'])}"
+
+    def jup_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999):0>3}"
+
+    def jup_req(g: Gen) -> str:
+        kid = g.uuid()
+        user = g.r.choice(RS_HUB_USERS)
+        m, uri, code = g.r.choice([
+            ("GET", f"/user/{user}/api/kernels?{1764720000000 + g.r.randint(0, 86399999)}", "200"),
+            ("GET", f"/user/{user}/api/contents/{g.r.choice(['analysis', 'thesis/figures', 'notebooks'])}?content=1&{1764720000000 + g.r.randint(0, 86399999)}", "200"),
+            ("PUT", f"/user/{user}/api/contents/{g.r.choice(['analysis', 'notebooks'])}/{g.r.choice(['train.ipynb', 'eda.ipynb', 'Untitled1.ipynb'])}", "200"),
+            ("GET", f"/user/{user}/api/kernels/{kid}/channels?session_id={g.uuid()}", "101"),
+            ("POST", f"/user/{user}/api/sessions", "201"),
+            ("GET", f"/user/{user}/api/metrics/v1", "200"),
+            ("GET", f"/user/{user}/api/kernels/{kid}", g.r.choice(["200", "404"])),
+            ("DELETE", f"/user/{user}/api/sessions/{g.uuid()}", "204"),
+            ("GET", f"/user/{user}/lab/api/workspaces/auto-{g.r.choice('abcdefgh')}", g.r.choice(["200", "403"])),
+            ("PATCH", f"/user/{user}/api/sessions/{g.uuid()}", "500")])
+        level = "I" if code < "300" else ("W" if code < "500" else "E")
+        ref = f" referer=https://hub.hpc.example.edu/user/{user}/lab" if code >= "400" else ""
+        g.drawn = (level, code, m, uri, user, g.ip(), f"{g.r.choice([g.r.uniform(0.3, 9), g.r.uniform(0.3, 400)]):.2f}", ref)
+        return level
+
+    def hub_req(g: Gen) -> str:
+        user = g.r.choice(RS_HUB_USERS)
+        m, uri, code, who = g.r.choice([
+            ("GET", "/hub/api/users?state=ready&offset=0&limit=200", "200", "cull-idle"),
+            ("GET", f"/hub/api/users/{user}", "200", "cull-idle"),
+            ("POST", f"/hub/api/users/{user}/activity", "200", user),
+            ("GET", f"/hub/spawn-pending/{user}", "200", user),
+            ("GET", f"/hub/api/users/{user}/server/progress", "200", user),
+            ("GET", "/hub/home", "200", user),
+            ("GET", f"/hub/user/{user}/api/kernels", "424", user),
+            ("POST", "/hub/login?next=%2Fhub%2F", g.r.choice(["302", "302", "403"]), "unknown"),
+            ("DELETE", f"/hub/api/users/{user}/server", "204", "cull-idle")])
+        level = "I" if code < "400" else "W"
+        g.drawn = (level, code, m, uri, who, g.r.choice(["10.60.0.4", "127.0.0.1", g.ip()]), f"{g.r.uniform(0.8, 90):.2f}")
+        return level
+
+    def glog_ts(g: Gen) -> str:
+        return f"1203 {hms(g)}.{g.num(0, 999999):0>6}"
+
+    def kea_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999):0>3}"
+
+    def kea_thread(g: Gen) -> str:
+        return f"{g.r.choice(['2817', '2817', '40311'])}.{g.r.choice(['140244196931392', '140243960813248', '140243952420544', '140243944027840'])}"
+
+    def mac(g: Gen) -> str:
+        return ":".join(g.hexs(2) for _ in range(6))
+
+    def kea_client(g: Gen) -> str:
+        m = mac(g)
+        cid = g.r.choice(["no info", f"01:{m}", f"ff:{g.hexs(2)}:{g.hexs(2)}:{g.hexs(2)}:{g.hexs(2)}:00:01:00:01:{g.hexs(2)}:{g.hexs(2)}:{g.hexs(2)}:{g.hexs(2)}:{m}"])
+        return f"[hwtype=1 {m}], cid=[{cid}], tid=0x{g.hexs(8)}"
+
+    def lab_ip(g: Gen) -> str:
+        return f"10.{g.r.choice(['40', '41'])}.{g.r.randint(0, 3)}.{g.r.randint(10, 250)}"
+
+    def puppet_change(g: Gen) -> str:
+        kind = g.r.choice(["svc", "file", "file", "pkg", "cron"])
+        if kind == "svc":
+            s = g.r.choice(["chronyd", "slurmd", "munge", "node_exporter"])
+            g.drawn = (f"/Stage[main]/Profile::{s.capitalize()}/Service[{s}]/ensure", "ensure", "'stopped'", "'running'", g.r.choice([" (corrective)", ""]))
+        elif kind == "file":
+            f = g.r.choice(["/etc/slurm/slurm.conf", "/etc/munge/munge.key", "/etc/security/limits.d/90-hpc.conf", "/scratch"])
+            g.drawn = (f"/Stage[main]/Profile::Base/File[{f}]/mode", "mode", g.r.choice(["'0664'", "'0755'", "'1777'"]), g.r.choice(["'0400'", "'0644'"]), g.r.choice([" (corrective)", "", ""]))
+        elif kind == "pkg":
+            p = g.r.choice(["slurm-slurmd", "openmpi4", "cuda-drivers"])
+            g.drawn = (f"/Stage[main]/Profile::Hpc/Package[{p}]/ensure", "ensure", f"'{g.r.randint(22, 24)}.{g.r.randint(1, 11)}.{g.r.randint(0, 9)}-1.el9'",
+                       f"'{g.r.randint(23, 25)}.{g.r.randint(1, 11)}.{g.r.randint(0, 9)}-1.el9'", "")
+        else:
+            g.drawn = ("/Stage[main]/Profile::Scratch/Cron[purge-scratch]/minute", "minute", "['15']", "['45']", "")
+        return g.drawn[0]
+
+    def proxysql_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def mysql_err(g: Gen) -> str:
+        code, msg = g.r.choice(RS_MYSQL_ERRORS)
+        g.drawn = (code, msg.replace("{n}", g.num(1, 10**7)))
+        return code
+
+    def audit_op(g: Gen) -> str:
+        u, share = g.r.choice(RS_DOMAIN_USERS), g.r.choice(RS_SHARES)
+        d = g.r.choice(["2026/run-14", "microscopy/raw", "thesis", "backups/weekly", "team/shared docs"])
+        f = g.r.choice(["sample_0412.tif", "results.csv", "chapter3.docx", f"frame_{g.num(0, 9999):0>5}.tif", "notes.txt"])
+        op, res, arg = g.r.choice([
+            ("openat", "ok", f"r|{d}/{f}"), ("openat", "ok", f"w|{d}/{f}"), ("openat", "fail (No such file or directory)", f"r|{d}/{f}"),
+            ("close", "ok", f"{d}/{f}"), ("close", "ok", f"{d}/{f}"), ("unlinkat", "ok", f"{d}/{f}"), ("mkdirat", "ok", d),
+            ("renameat", "ok", f"{d}/{f}.tmp|{d}/{f}"), ("connect_to", "ok", share), ("disconnect", "ok", share)])
+        g.drawn = (f"{u}|{lab_ip(g)}|{share}", op, res, arg)
+        return g.drawn[0]
+
+    def smb_client(g: Gen) -> str:
+        ip = lab_ip(g)
+        g.drawn = (g.r.choice([w.lower() for w in RS_WORKSTATIONS] + [ip]), f"ipv4:{ip}:{g.port()}")
+        return g.drawn[0]
+
+    def smb_auth(g: Gen) -> str:
+        u = g.r.choice(RS_DOMAIN_USERS)
+        st = g.r.choice(["NT_STATUS_OK"] * 6 + ["NT_STATUS_WRONG_PASSWORD", "NT_STATUS_NO_SUCH_USER", "NT_STATUS_ACCOUNT_LOCKED_OUT"])
+        logon = f" became [RESEARCH]\\[{u}] [S-1-5-21-2718281828-3141592653-1618033988-{g.r.randint(1100, 1400)}]." if st == "NT_STATUS_OK" else f" mapped to [RESEARCH]\\[{u}]."
+        g.drawn = (g.r.choice(["SMB2", "SMB2", "SMB2", "SamLogon"]), g.r.choice(["(null)", "(null)", "network"]), "RESEARCH", u,
+                   f"Thu, 03 Dec 2026 {hms(g)}.{g.num(0, 999999):0>6} UTC", g.r.choice(["NTLMv2", "NTLMv2", "Kerberos"]), st,
+                   g.r.choice(RS_WORKSTATIONS), f"ipv4:{lab_ip(g)}:{g.port()}", logon)
+        return g.drawn[0]
+
+    def kea(level: str, logger: str) -> str:
+        return "{t} " + f"{level:<5} [kea-dhcp4.{logger}/" + "{th}] "
+
+    kea_hdr = {"t": kea_ts, "th": kea_thread}
+    def jup(level: str) -> str:
+        return f"[{level} " + "{t} ServerApp] "
+
+    pupp = "{t} {h} puppet-agent[{pid}]: "
+    pupp_hdr = {"t": syslog_ts, "h": pick(RS_PUPPET_HOSTS), "pid": lambda g: g.num(1000, 60000)}
+    smbd = "{t} fs01 smbd[{pid}]: "
+    smbd_hdr = {"t": syslog_ts, "pid": lambda g: g.num(2000, 90000)}
+    kern = "{t} {h} kernel: [{up}] "
+    kern_hdr = {"t": syslog_ts, "h": lambda g: g.r.choice([f"cn{g.r.randint(1, 64):03d}", f"gpu{g.r.randint(1, 8):03d}", "login01", "login02"]),
+                "up": lambda g: f"{g.r.uniform(100, 3_000_000):12.6f}"}
+    mountd = "{t} {h} rpc.mountd[{pid}]: "
+    mountd_hdr = {"t": syslog_ts, "h": pick(RS_NFS_SERVERS), "pid": pick(["1187", "1203"])}
+    def psql(src: str, level: str) -> str:
+        return "{t} " + f"{src}: [{level}] "
+
+    return [
+        # Slurm 23.11 slurmctld (SlurmctldLogFile, %pJ job prints)
+        (100, "{t} _slurm_rpc_submit_batch_job: {j} InitPrio={p} usec={u}",
+         {"t": slurm_ts, "j": job, "p": lambda g: g.r.choice(["4294901759", str(g.r.randint(1000, 90000))]), "u": lambda g: g.num(200, 30000)}),
+        (90, "{t} sched: Allocate {j} NodeList={n} #CPUs={c} Partition={p}",
+         {"t": slurm_ts, "j": job, "n": nodelist, "c": pick(["1", "4", "8", "16", "32", "64", "128"]), "p": pick(RS_PARTITIONS)}),
+        (30, "{t} sched/backfill: _start_job: Started {j} in {p} on {n}", {"t": slurm_ts, "j": job, "p": pick(RS_PARTITIONS), "n": nodelist}),
+        (85, "{t} _job_complete: {j} WEXITSTATUS {s}", {"t": slurm_ts, "j": job, "s": pick(["0"] * 8 + ["1", "2", "127", "137"])}),
+        (85, "{t} _job_complete: {j} done", {"t": slurm_ts, "j": job}),
+        (14, "{t} Time limit exhausted for {j}", {"t": slurm_ts, "j": job}),
+        (16, "{t} _slurm_rpc_kill_job: REQUEST_KILL_JOB {j} uid {u}", {"t": slurm_ts, "j": job, "u": lambda g: g.r.choice(RS_SLURM_USERS)[1]}),
+        (6, "{t} error: Nodes {n} not responding", {"t": slurm_ts, "n": nodelist}),
+        (6, "{t} Node {n} now responding", {"t": slurm_ts, "n": lambda g: f"{g.r.choice(RS_NODE_PREFIXES)}{g.r.randint(1, 64):03d}"}),
+        # slurmd and slurmstepd (syslog)
+        (45, "{t} {h} slurmd[{pid}]: launch task {s} request from UID:{u} GID:{gid} HOST:{ip} PORT:{p}",
+         {"t": syslog_ts, "h": lambda g: f"{g.r.choice(RS_NODE_PREFIXES)}{g.r.randint(1, 64):03d}", "pid": lambda g: g.num(900, 4000), "s": step,
+          "u": lambda g: g.r.choice(RS_SLURM_USERS)[1], "gid": pick(["10000", "10000", "20412"]), "ip": lab_ip, "p": Gen.port}),
+        (40, "{t} {h} slurmstepd[{pid}]: [{s}] done with job",
+         {"t": syslog_ts, "h": lambda g: f"{g.r.choice(RS_NODE_PREFIXES)}{g.r.randint(1, 64):03d}", "pid": lambda g: g.num(4000, 900000),
+          "s": lambda g: f"{g.r.randint(4_180_000, 4_199_999)}.{g.r.choice(['0', 'batch', 'extern'])}"}),
+        (10, "{t} {h} slurmstepd[{pid}]: error: Detected {n} oom-kill event(s) in {s}. Some of your processes may have been killed by the cgroup out-of-memory handler.",
+         {"t": syslog_ts, "h": lambda g: f"{g.r.choice(RS_NODE_PREFIXES)}{g.r.randint(1, 64):03d}", "pid": lambda g: g.num(4000, 900000),
+          "n": pick(["1", "1", "1", "2", "3"]), "s": step}),
+        # Jupyter Server 2 (single-user servers behind JupyterHub) and JupyterHub 4
+        (170, "[{lv} {t} ServerApp] {code} {m} {uri} ({u}@{ip}) {ms}ms{ref}",
+         {"lv": jup_req, "t": jup_ts, "code": then(1), "m": then(2), "uri": then(3), "u": then(4), "ip": then(5), "ms": then(6), "ref": then(7)}),
+        (18, jup("I") + "Kernel started: {k}", {"t": jup_ts, "k": Gen.uuid}),
+        (12, jup("I") + "Kernel shutdown: {k}", {"t": jup_ts, "k": Gen.uuid}),
+        (30, jup("I") + "Saving file at /{p}", {"t": jup_ts, "p": lambda g: f"{g.r.choice(['analysis', 'notebooks', 'thesis/figures'])}/{g.r.choice(['train.ipynb', 'eda.ipynb', 'Untitled1.ipynb', 'plots.py'])}"}),
+        (8, jup("W") + "AsyncIOLoopKernelRestarter: restarting kernel ({a}/{b}), {how} random ports", {"t": jup_ts, "a": pick(["1", "1", "2", "3"]), "b": pick(["5"]), "how": pick(["keep", "keep", "new"])}),
+        (16, jup("I") + "Starting buffering for {k}:{s}", {"t": jup_ts, "k": Gen.uuid, "s": Gen.uuid}),
+        (110, "[{lv} {t} JupyterHub log:192] {code} {m} {uri} ({u}@{ip}) {ms}ms",
+         {"lv": hub_req, "t": jup_ts, "code": then(1), "m": then(2), "uri": then(3), "u": then(4), "ip": then(5), "ms": then(6)}),
+        (14, "[I {t} JupyterHub base:1090] User {u} took {s} seconds to start",
+         {"t": jup_ts, "u": pick(RS_HUB_USERS), "s": lambda g: f"{g.r.uniform(2, 180):.3f}"}),
+        (14, "[I {t} JupyterHub proxy:331] Adding user {u} to proxy /user/{u2}/ => http://{ip}:8888",
+         {"t": jup_ts, "u": first([(u,) for u in RS_HUB_USERS]), "u2": then(0), "ip": lambda g: f"10.42.{g.r.randint(0, 7)}.{g.r.randint(2, 250)}"}),
+        (10, "[I {t} JupyterHub base:837] User logged in: {u}", {"t": jup_ts, "u": pick(RS_HUB_USERS)}),
+        # NVIDIA Triton Inference Server 24.x (glog)
+        (8, "I{t} 1 model_lifecycle.cc:472] loading: {m}:{v}", {"t": glog_ts, "m": pick(RS_MODELS), "v": pick(["1", "1", "2", "3"])}),
+        (8, "I{t} 1 model_lifecycle.cc:838] successfully loaded '{m}' version {v}", {"t": glog_ts, "m": pick(RS_MODELS), "v": pick(["1", "1", "2", "3"])}),
+        (3, "E{t} 1 model_lifecycle.cc:641] failed to load '{m}' version {v}: {why}",
+         {"t": glog_ts, "m": pick(RS_MODELS), "v": pick(["1", "2"]),
+          "why": pick(["Invalid argument: model 'whisper_small_0_0', tensor 'input_features': the model expects 3 dimensions (shape [-1,80,3000]) but the model configuration specifies 3 dimensions (shape [-1,80,-1])",
+                       "Internal: unable to create stream: out of memory", "Not found: unable to load shared library: libcudnn.so.9: cannot open shared object file: No such file or directory"])}),
+        (5, "I{t} 1 model_lifecycle.cc:623] successfully unloaded '{m}' version {v}", {"t": glog_ts, "m": pick(RS_MODELS), "v": pick(["1", "2"])}),
+        (2, "I{t} 1 grpc_server.cc:2463] Started GRPCInferenceService at 0.0.0.0:{p}", {"t": glog_ts, "p": pick(["8001"])}),
+        (2, "I{t} 1 http_server.cc:4692] Started HTTPService at 0.0.0.0:{p}", {"t": glog_ts, "p": pick(["8000"])}),
+        (3, "I{t} 1 server.cc:307] Timeout {n}: Found {k} model versions that have in-flight inferences",
+         {"t": glog_ts, "n": pick(["30", "29", "28"]), "k": pick(["0", "0", "1", "2"])}),
+        # Samba 4.19 smbd (syslog: session lines, auth audit, vfs_full_audit)
+        (40, smbd + "  {c} ({a}) connect to service {s} initially as user {u} (uid={uid}, gid={gid}) (pid {p})",
+         {**smbd_hdr, "c": smb_client, "a": then(1), "s": pick(RS_SHARES), "u": first([(u, str(10230 + i)) for i, u in enumerate(RS_DOMAIN_USERS)]),
+          "uid": then(1), "gid": pick(["10000"]), "p": lambda g: g.num(2000, 90000)}),
+        (35, smbd + "  {c} ({a}) closed connection to service {s}", {**smbd_hdr, "c": smb_client, "a": then(1), "s": pick(RS_SHARES)}),
+        (45, smbd + "Auth: [{svc},{ty}] user [{d}]\\[{u}] at [{at}] with [{how}] status [{st}] workstation [{ws}] remote host [{rh}]{logon} local host [ipv4:10.40.0.5:445]",
+         {**smbd_hdr, "svc": smb_auth, "ty": then(1), "d": then(2), "u": then(3), "at": then(4), "how": then(5), "st": then(6), "ws": then(7), "rh": then(8),
+          "logon": then(9)}),
+        (220, "{t} fs01 smbd_audit: {pre}|{op}|{res}|{arg}", {"t": syslog_ts, "pre": audit_op, "op": then(1), "res": then(2), "arg": then(3)}),
+        # NFS: Linux client and server (kernel), nfs-utils rpc.mountd
+        (12, kern + "nfs: server {s} not responding, still trying", {**kern_hdr, "s": pick(RS_NFS_SERVERS)}),
+        (4, kern + "nfs: server {s} not responding, timed out", {**kern_hdr, "s": pick(RS_NFS_SERVERS)}),
+        (12, kern + "nfs: server {s} OK", {**kern_hdr, "s": pick(RS_NFS_SERVERS)}),
+        (2, kern + "NFSD: starting {n}-second grace period (net {ns})", {**kern_hdr, "h": pick(RS_NFS_SERVERS), "n": pick(["90"]), "ns": pick(["f0000000", "f00000a8"])}),
+        (40, mountd + "authenticated mount request from {ip}:{p} for {e} ({e2})",
+         {**mountd_hdr, "ip": lab_ip, "p": lambda g: g.num(600, 1023), "e": first([(e,) for e in RS_EXPORTS]), "e2": then(0)}),
+        (25, mountd + "authenticated unmount request from {ip}:{p} for {e} ({e2})",
+         {**mountd_hdr, "ip": lab_ip, "p": lambda g: g.num(600, 1023), "e": first([(e,) for e in RS_EXPORTS]), "e2": then(0)}),
+        (8, mountd + "refused mount request from {ip} for {e} ({e2}): {why}",
+         {**mountd_hdr, "ip": lambda g: g.r.choice([g.ip(), lab_ip(g)]), "e": first([(e, e) for e in RS_EXPORTS] + [("/export/home/alice", "/export/home"), ("/srv", "/")]),
+          "e2": then(1), "why": pick(["unmatched host", "unmatched host", "not exported", "illegal port 41022"])}),
+        # ISC Kea 2.4 DHCPv4 (default logger layout)
+        (120, kea("DEBUG", "packets") + "DHCP4_PACKET_RECEIVED {c}: {ty} (type {n}) received from {src} to {dst} on interface {i}",
+         {**kea_hdr, "c": kea_client,
+          "ty": first([("DHCPDISCOVER", "1"), ("DHCPREQUEST", "3"), ("DHCPREQUEST", "3"), ("DHCPRELEASE", "7"), ("DHCPINFORM", "8")]), "n": then(1),
+          "src": lambda g: g.r.choice(["0.0.0.0", "10.40.0.1", "10.41.0.1", lab_ip(g)]), "dst": pick(["255.255.255.255", "10.40.0.2"]), "i": pick(RS_KEA_IFACES)}),
+        (110, kea("DEBUG", "packets") + "DHCP4_PACKET_SEND {c}: trying to send packet {ty} (type {n}) from {a}:{p} to {b}:{q} on interface {i}",
+         {**kea_hdr, "c": kea_client,
+          "ty": first([("DHCPOFFER", "2"), ("DHCPACK", "5"), ("DHCPACK", "5"), ("DHCPNAK", "6")]), "n": then(1), "a": pick(["10.40.0.2"]), "p": pick(["67"]),
+          "b": lambda g: g.r.choice(["10.40.0.1", "10.41.0.1", lab_ip(g)]), "q": pick(["67", "68"]), "i": pick(RS_KEA_IFACES)}),
+        (80, kea("INFO", "leases") + "DHCP4_LEASE_ALLOC {c}: lease {ip} has been allocated for {s} seconds",
+         {**kea_hdr, "c": kea_client, "ip": lab_ip, "s": pick(["3600", "3600", "86400", "300"])}),
+        (35, kea("INFO", "leases") + "DHCP4_LEASE_ADVERT {c}: lease {ip} will be advertised",
+         {**kea_hdr, "c": kea_client, "ip": lab_ip}),
+        (12, kea("INFO", "leases") + "DHCP4_RELEASE {c}: address {ip} was released properly.",
+         {**kea_hdr, "c": kea_client, "ip": lab_ip}),
+        (10, kea("INFO", "dhcp4") + "DHCP4_INIT_REBOOT {c}: client is in INIT-REBOOT state and requests address {ip}",
+         {**kea_hdr, "c": kea_client, "ip": lab_ip}),
+        (6, kea("WARN", "alloc-engine") + "ALLOC_ENGINE_V4_ALLOC_FAIL {c}: failed to allocate an IPv4 address after {n} attempt(s)",
+         {**kea_hdr, "c": kea_client, "n": pick(["0", "1", "252", "508"])}),
+        (6, kea("INFO", "commands") + "COMMAND_RECEIVED Received command '{cmd}'",
+         {**kea_hdr, "cmd": pick(["lease4-get", "statistic-get-all", "config-get", "status-get"])}),
+        # Puppet agent 8 (syslog)
+        (40, pupp + "({r}) {prop} changed {a} to {b}{corr}", {**pupp_hdr, "r": puppet_change, "prop": then(1), "a": then(2), "b": then(3), "corr": then(4)}),
+        (14, pupp + "Applied catalog in {s} seconds", {**pupp_hdr, "s": lambda g: f"{g.r.uniform(3, 90):.2f}"}),
+        (12, pupp + "Applying configuration version '{v}'", {**pupp_hdr, "v": lambda g: g.r.choice([str(1764720000 + g.r.randint(0, 86399)), g.hexs(40)])}),
+        (10, pupp + "({r}) Scheduling refresh of {svc}",
+         {**pupp_hdr, "r": first([("/Stage[main]/Profile::Base/File[/etc/slurm/slurm.conf]", "Service[slurmd]"),
+                                  ("/Stage[main]/Profile::Base/File[/etc/chrony.conf]", "Service[chronyd]")]), "svc": then(1)}),
+        (10, pupp + "({r}) Triggered '{cb}' from {n} event{s}", {**pupp_hdr, "r": pick(["/Stage[main]/Profile::Slurmd/Service[slurmd]", "/Stage[main]/Profile::Chrony/Service[chronyd]"]),
+                                                                     "cb": pick(["refresh"]), "n": first([("1", ""), ("1", ""), ("2", "s"), ("3", "s")]), "s": then(1)}),
+        # ProxySQL 2.6 (in front of the lab's MySQL replicas)
+        (20, psql("Admin_Handler.cpp:286:admin_handler_command_load_or_save()", "INFO") + "Received {cmd} command", {"t": proxysql_ts, "cmd": pick(RS_ADMIN_COMMANDS)}),
+        (14, psql("MySQL_HostGroups_Manager.cpp:1009:connect_error()", "ERROR") + "Shunning server {h}:{p} from HG {hg} with {n} errors/sec. Shunning for {s} seconds",
+         {"t": proxysql_ts, "h": pick(RS_PROXYSQL_BACKENDS), "p": pick(["3306"]),
+          "hg": pick(["10", "20"]), "n": pick(["5", "6", "11"]), "s": pick(["10"])}),
+        (6, psql("MySQL_Monitor.cpp:2889:monitor_ping()", "ERROR") + "Server {h}:{p} missed {n} heartbeats, shunning it and killing all the connections. Disabling other checks until the node comes back online.",
+         {"t": proxysql_ts, "h": pick(RS_PROXYSQL_BACKENDS), "p": pick(["3306"]), "n": pick(["3"])}),
+        (30, psql("MySQL_Session.cpp:4741:handler_minus1_LogErrorDuringQuery()", "WARNING") + "Error during query on ({hg},{h},{p},{tid}): {code}, {msg}",
+         {"t": proxysql_ts, "hg": pick(["10", "20"]),
+          "h": pick(RS_PROXYSQL_BACKENDS), "p": pick(["3306"]), "tid": lambda g: g.num(100, 900000), "code": mysql_err, "msg": then(1)}),
+        (12, psql("MySQL_Thread.cpp:3980:process_all_sessions()", "WARNING") + "Closing unhealthy client connection {ip}:{p}",
+         {"t": proxysql_ts, "ip": lab_ip, "p": Gen.port}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
            "StackPlatform": stack_events, "CloudPlatform": cloud_events,
            "RuntimePlatform": runtime_events, "InfraPlatform": infra_events,
-           "EnterprisePlatform": enterprise_events, "HybridPlatform": hybrid_events}
+           "EnterprisePlatform": enterprise_events, "HybridPlatform": hybrid_events,
+           "ResearchPlatform": research_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
