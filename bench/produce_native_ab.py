@@ -1,6 +1,6 @@
 """A publish's records → record batches ready for the produce request, CPU µs per record: aiokafka's
 ``BatchBuilder`` record by record (A, the runtime's previous path and still its fallback) against
-``runtime_native.write_batches`` (B), in one process, alternating rounds, on the same records.
+``runtime_native.write_publish`` (B), in one process, alternating rounds, on the same records.
 
 What is timed is ``Mesh._enqueue`` without the network: the placement of a publish's records by key (murmur2
 through ``Mesh._place``/``_partition_of`` once per distinct key on both sides) and the batches. A: ``Mesh._placed``

@@ -396,8 +396,12 @@ const PRODUCER_ID_AT: usize = 43;
 const PRODUCER_EPOCH_AT: usize = 51;
 const BASE_SEQUENCE_AT: usize = 53;
 
+fn zigzag(value: i64) -> u64 {
+    ((value << 1) ^ (value >> 63)) as u64
+}
+
 fn put_varint(out: &mut Vec<u8>, value: i64) {
-    let mut v = ((value << 1) ^ (value >> 63)) as u64; // zigzag
+    let mut v = zigzag(value);
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
         v >>= 7;
@@ -406,7 +410,7 @@ fn put_varint(out: &mut Vec<u8>, value: i64) {
 }
 
 fn varint_len(value: i64) -> usize {
-    let mut v = ((value << 1) ^ (value >> 63)) as u64;
+    let mut v = zigzag(value);
     let mut n = 1;
     while v >= 0x80 {
         v >>= 7;
@@ -458,10 +462,15 @@ fn finish_header(batch: &mut [u8], attributes: i16, count: i32, timestamp_ms: i6
     batch[23..27].copy_from_slice(&(count - 1).to_be_bytes()); // last offset delta
     batch[27..35].copy_from_slice(&timestamp_ms.to_be_bytes()); // first timestamp
     batch[35..43].copy_from_slice(&timestamp_ms.to_be_bytes()); // max timestamp
-    batch[PRODUCER_ID_AT..PRODUCER_ID_AT + 8].copy_from_slice(&(-1i64).to_be_bytes());
-    batch[PRODUCER_EPOCH_AT..PRODUCER_EPOCH_AT + 2].copy_from_slice(&(-1i16).to_be_bytes());
-    batch[BASE_SEQUENCE_AT..BASE_SEQUENCE_AT + 4].copy_from_slice(&0i32.to_be_bytes());
     batch[57..61].copy_from_slice(&count.to_be_bytes());
+    stamp_producer_state(batch, -1, -1, 0);
+}
+
+/// Producer id, epoch and base sequence into a batch's header, then its CRC (they lie inside the checksummed part).
+fn stamp_producer_state(batch: &mut [u8], producer_id: i64, producer_epoch: i16, base_sequence: i32) {
+    batch[PRODUCER_ID_AT..PRODUCER_ID_AT + 8].copy_from_slice(&producer_id.to_be_bytes());
+    batch[PRODUCER_EPOCH_AT..PRODUCER_EPOCH_AT + 2].copy_from_slice(&producer_epoch.to_be_bytes());
+    batch[BASE_SEQUENCE_AT..BASE_SEQUENCE_AT + 4].copy_from_slice(&base_sequence.to_be_bytes());
     let crc = crc32c(&batch[CRC_START..]);
     batch[CRC_AT..CRC_AT + 4].copy_from_slice(&crc.to_be_bytes());
 }
@@ -502,7 +511,7 @@ struct Cursor<'a> {
 
 impl Cursor<'_> {
     fn varint(&mut self, value: i64) {
-        let mut v = ((value << 1) ^ (value >> 63)) as u64; // zigzag
+        let mut v = zigzag(value);
         while v >= 0x80 {
             self.buf[self.pos] = (v as u8) | 0x80;
             self.pos += 1;
@@ -739,11 +748,7 @@ fn with_producer_state<'py>(
         return Err(PyValueError::new_err("not a v2 record batch"));
     }
     let mut out = batch.to_vec();
-    out[PRODUCER_ID_AT..PRODUCER_ID_AT + 8].copy_from_slice(&producer_id.to_be_bytes());
-    out[PRODUCER_EPOCH_AT..PRODUCER_EPOCH_AT + 2].copy_from_slice(&producer_epoch.to_be_bytes());
-    out[BASE_SEQUENCE_AT..BASE_SEQUENCE_AT + 4].copy_from_slice(&base_sequence.to_be_bytes());
-    let crc = crc32c(&out[CRC_START..]);
-    out[CRC_AT..CRC_AT + 4].copy_from_slice(&crc.to_be_bytes());
+    stamp_producer_state(&mut out, producer_id, producer_epoch, base_sequence);
     Ok(PyBytes::new(py, &out))
 }
 
