@@ -27,8 +27,9 @@ def stable_id(*parts: object, length: int = 24) -> str:
     """Deterministic id from its parts: redelivery of the same input yields the same id."""
     # each part's text followed by a unit separator, hashed in one call (a batch token has ~10^4 parts);
     # exact strings are joined as they are, anything else (str subclasses and enums too) through str()
-    exact = len(set(map(type, parts))) == 1 and type(parts[0]) is str if parts else True
-    text = "\x1f".join(parts if exact else map(str, parts)) + "\x1f" if parts else ""  # type: ignore[arg-type]
+    text = "\x1f".join(parts if set(map(type, parts)) <= {str} else map(str, parts))  # type: ignore[arg-type]
+    if parts:
+        text += "\x1f"
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()[:length]
 
 
