@@ -65,6 +65,10 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   main, scored once): k3s, kubeadm, metrics-server, the descheduler, Cluster API, the CSI
   external-provisioner and external-attacher, flannel, Multus CNI, the Prometheus Operator,
   Dex, oauth2-proxy, kaniko, KubeVirt virt-handler; 67 event types.
+* ``DataAppPlatform`` (written blind for the twelfth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): ScyllaDB, Redpanda, ActiveMQ Artemis, Pgpool-II, Neo4j,
+  Meilisearch, Typesense, NestJS, Symfony (Monolog), Micronaut with Flyway, Puma, Odoo,
+  CloudNativePG; 66 event types.
 
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
@@ -3962,13 +3966,384 @@ def clusterops_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+DA_SCYLLA_TABLES = [("shop", "orders", "3a1f7c20-8b2e-11ef-9c4d-5f2b1e0a7c31"), ("shop", "carts", "41c9e2d0-8b2e-11ef-a1b7-2c8d5e3f9a04"),
+                    ("events", "clicks", "5d02b8a0-8b2e-11ef-8e63-7a4c1f2d6b58")]
+DA_SCYLLA_NODES = ["10.42.1.17", "10.42.2.9", "10.42.3.24"]
+DA_RP_TOPICS = [("41", "orders", "0"), ("42", "orders", "1"), ("43", "orders", "2"), ("47", "payments", "0"),
+                ("48", "payments", "1"), ("52", "inventory-events", "0")]
+# (port, enabled protocols) of the broker chart's acceptors: artemis, amqp, mqtt, stomp, hornetq
+DA_ARTEMIS_ACCEPTORS = [("61616", "CORE,MQTT,AMQP,STOMP,HORNETQ,OPENWIRE"), ("5672", "AMQP"), ("1883", "MQTT"), ("61613", "STOMP"),
+                        ("5445", "HORNETQ,STOMP")]
+DA_ARTEMIS_QUEUES = [("ANYCAST", "DLQ", "DLQ"), ("ANYCAST", "ExpiryQueue", "ExpiryQueue"), ("ANYCAST", "orders.created", "orders"),
+                     ("MULTICAST", "orders.audit", "orders"), ("ANYCAST", "payments.settled", "payments")]
+DA_ARTEMIS_ADDRESSES = [("DLQ", "[ANYCAST]"), ("ExpiryQueue", "[ANYCAST]"), ("orders", "[ANYCAST, MULTICAST]"),
+                        ("payments", "[ANYCAST]"), ("notifications", "[MULTICAST]")]
+DA_ARTEMIS_USERS = ["orders-svc", "admin", "null", "billing"]
+DA_PGPOOL_APPS = ["orders-api", "orders-api", "psql", "metabase"]
+DA_PGPOOL_SQL = ["SELECT 1", "BEGIN", "COMMIT", "ROLLBACK",
+                 "SELECT id, status, total FROM orders WHERE customer_id = {n} ORDER BY created_at DESC LIMIT 20",
+                 "UPDATE inventory SET reserved = reserved + 1 WHERE sku = 'SKU-{n}'",
+                 "INSERT INTO order_items (order_id, sku, qty) VALUES ({n}, 'SKU-{m}', 2)",
+                 "SET application_name = 'orders-api'", "DISCARD ALL"]
+DA_PG_HOSTS = ["pg-0.pg-headless.data.svc", "pg-1.pg-headless.data.svc", "pg-2.pg-headless.data.svc"]
+DA_NEO4J_USERS = ["neo4j", "recommender", "alice"]
+DA_NEO4J_QUERIES = [("MATCH (p:Product {sku: $sku})<-[:BOUGHT]-(:Customer)-[:BOUGHT]->(r:Product) RETURN r.sku, count(*) AS score ORDER BY score DESC LIMIT 10", "{sku: 'SKU-{n}'}"),
+                    ("MATCH (c:Customer {id: $id}) RETURN c", "{id: {n}}"),
+                    ("MERGE (c:Customer {id: $id}) MERGE (p:Product {sku: $sku}) MERGE (c)-[:BOUGHT {at: datetime()}]->(p)", "{id: {n}, sku: 'SKU-{m}'}"),
+                    ("CALL db.ping()", "{}"), ("RETURN 1", "{}")]
+DA_NEO4J_DRIVERS = ["neo4j-java/5.15.0-5a7f4b3e", "neo4j-python/5.16.0", "neo4j-javascript/5.17.0"]
+DA_NEO4J_CHECKPOINTS = ["Scheduled checkpoint for every 15 minutes threshold", "Scheduled checkpoint for every 100000 transactions threshold",
+                        "Database shutdown"]
+DA_MEILI_ROUTES = [("POST", "/indexes/products/search", "200"), ("POST", "/indexes/products/search", "200"), ("POST", "/multi-search", "200"),
+                   ("PUT", "/indexes/products/documents", "202"), ("GET", "/tasks/{n}", "200"), ("GET", "/health", "200"),
+                   ("POST", "/indexes/articles/search", "400"), ("DELETE", "/indexes/products/documents/{n}", "202"), ("GET", "/indexes/unknown/search", "404")]
+DA_MEILI_AGENTS = ["Meilisearch JavaScript (v0.37.0)", "Meilisearch Python (v0.31.0)", "kube-probe/1.29", "Meilisearch Ruby (v0.26.0) ; Meilisearch Rails (v0.10.1)"]
+DA_TYPESENSE_ERRORS = ["Doing another configuration change", "Not leader", "Is transferring leadership", "[E1]Unable to contact peer 10.42.2.31:8107:8108"]
+DA_NEST_ROUTES = [("/api/orders", "GET"), ("/api/orders/:id", "GET"), ("/api/orders", "POST"), ("/api/orders/:id/cancel", "PATCH"),
+                  ("/api/health", "GET"), ("/api/carts/:id/items", "PUT")]
+DA_NEST_MODULES = ["AppModule", "TypeOrmModule", "ConfigModule", "OrdersModule", "TerminusModule", "HttpModule"]
+DA_NEST_CONTROLLERS = [("OrdersController", "/api/orders"), ("CartsController", "/api/carts"), ("HealthController", "/api/health")]
+DA_NEST_ERRORS = ["Cannot read properties of undefined (reading 'id')", "connect ECONNREFUSED 10.43.12.7:6379",
+                  "Request failed with status code 503", 'duplicate key value violates unique constraint "UQ_orders_number"',
+                  "timeout", "Connection terminated unexpectedly"]
+DA_SF_ROUTES = [("app_order_show", "App\\\\Controller\\\\OrderController::show", '"id":"{n}"', "/orders/{n}", "GET"),
+                ("app_order_index", "App\\\\Controller\\\\OrderController::index", "", "/orders", "GET"),
+                ("app_cart_add", "App\\\\Controller\\\\CartController::add", '"sku":"SKU-{n}"', "/cart/add/SKU-{n}", "POST"),
+                ("app_login", "App\\\\Controller\\\\SecurityController::login", "", "/login", "POST"),
+                ("api_products_get_collection", "api_platform.action.placeholder",
+                 '"_api_resource_class":"App\\\\Entity\\\\Product","_api_operation_name":"_api_/products{._format}_get_collection","_format":null', "/api/products?page={m}", "GET")]
+DA_SF_EXCEPTIONS = [("ERROR", "Symfony\\Component\\HttpKernel\\Exception\\NotFoundHttpException", 'No route found for "GET https://shop.example.com/{p}"', "RouterListener.php", "127", "0",
+                     "/app/vendor/symfony/http-kernel/EventListener/RouterListener.php"),
+                    ("ERROR", "Symfony\\Component\\HttpKernel\\Exception\\AccessDeniedHttpException", "Access Denied.", "ExceptionListener.php", "126", "0",
+                     "/app/vendor/symfony/security-http/Firewall/ExceptionListener.php"),
+                    ("CRITICAL", "Doctrine\\DBAL\\Exception\\ConnectionException", "An exception occurred in the driver: SQLSTATE[HY000] [2002] Connection refused", "ExceptionConverter.php", "101", "2002",
+                     "/app/vendor/doctrine/dbal/src/Driver/API/MySQL/ExceptionConverter.php"),
+                    ("CRITICAL", "Doctrine\\DBAL\\Exception\\DeadlockException", "An exception occurred while executing a query: SQLSTATE[40001]: Serialization failure: 1213 Deadlock found when trying to get lock; try restarting transaction",
+                     "ExceptionConverter.php", "56", "1213", "/app/vendor/doctrine/dbal/src/Driver/API/MySQL/ExceptionConverter.php"),
+                    ("CRITICAL", "Error", "Call to a member function getCustomer() on null", "OrderController.php", "88", "0", "/app/src/Controller/OrderController.php")]
+DA_SF_SQL = [("SELECT t0.id AS id_1, t0.number AS number_2, t0.status AS status_3 FROM `order` t0 WHERE t0.id = ?", ["{n}"], ["1"]),
+             ("SELECT p0_.id AS id_0, p0_.sku AS sku_1, p0_.stock AS stock_2 FROM product p0_ WHERE p0_.sku IN (?, ?, ?)", ['"SKU-{n}"', '"SKU-{m}"', '"SKU-{k}"'], ["2", "2", "2"]),
+             ("UPDATE product SET stock = ? WHERE id = ?", ["{m}", "{n}"], ["1", "1"]),
+             ("SELECT 1", [], [])]
+DA_SF_MESSAGES = [("App\\Message\\SendOrderConfirmation", "App\\MessageHandler\\SendOrderConfirmationHandler::__invoke"),
+                  ("App\\Message\\GenerateInvoicePdf", "App\\MessageHandler\\GenerateInvoicePdfHandler::__invoke"),
+                  ("App\\Message\\SyncStock", "App\\MessageHandler\\SyncStockHandler::__invoke")]
+DA_SF_RETRY_ERRORS = ["Connection refused", "Expected response code \"250\" but got code \"421\", with message \"421 4.7.0 Try again later\".",
+                      "cURL error 28: Operation timed out after 30001 milliseconds with 0 bytes received"]
+DA_MN_ERRORS = ["Connection refused: orders-db/10.43.0.12:5432", "Read Timeout",
+                "Client 'inventory': Connect Error: Connection refused: inventory/10.43.7.4:8080", "Index 0 out of bounds for length 0",
+                'Cannot invoke "com.acme.orders.Order.getCustomer()" because "order" is null']
+DA_MN_ENVS = ["[k8s, cloud]", "[k8s, cloud, prod]", "[k8s]", "[k8s, cloud, ec2]"]
+DA_MN_MIGRATIONS = [("12", "add order index"), ("13", "create outbox table"), ("14", "backfill order totals from items"), ("14.1", "fix")]
+DA_ODOO_DBS = ["shop", "shop", "hr"]
+DA_ODOO_ROUTES = [("POST", "/web/dataset/call_kw/sale.order/web_search_read", "200"), ("POST", "/web/dataset/call_kw/res.partner/read", "200"),
+                  ("GET", "/web/image/product.template/{n}/image_128", "200"), ("POST", "/mail/init_messaging", "200"), ("GET", "/websocket", "101"),
+                  ("GET", "/web/login", "200"), ("POST", "/web/dataset/call_button", "500"), ("GET", "/odoo/action-{n}", "404")]
+DA_ODOO_LOGINS = ["admin", "sales@shop.example", "j.doe@shop.example"]
+DA_ODOO_CRONS = [("Mail: Email Queue Manager", "3"), ("Base: Auto-vacuum internal data", "1"), ("Sales: Send quotation reminders", "27"),
+                 ("Inventory: Run Scheduler", "14")]
+DA_ODOO_PG_ERRORS = ["could not serialize access due to concurrent update", "canceling statement due to lock timeout",
+                     'duplicate key value violates unique constraint "sale_order_name_uniq"']
+DA_CNPG_PODS = ["pg-orders-1", "pg-orders-2", "pg-orders-3"]
+
+
+def dataapp_events() -> list[tuple[float, str, dict]]:
+    """Databases, brokers, search engines, caches and application frameworks on Kubernetes that
+    none of the other corpora covers: ScyllaDB (Seastar logger), Redpanda, ActiveMQ Artemis,
+    Pgpool-II, Neo4j (query, security and debug logs), Meilisearch (actix-web), Typesense
+    (glog), NestJS, Symfony (Monolog), Micronaut with Flyway (Logback), Puma, Odoo and
+    CloudNativePG's instance manager. Written for the blind check of the template engine and
+    scored once; 66 event types."""
+
+    def seastar_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{g.num(0, 999):0>3}"
+
+    def shard(g: Gen) -> str:
+        return str(g.r.randint(0, 7))
+
+    def table(g: Gen) -> str:
+        g.drawn = g.r.choice(DA_SCYLLA_TABLES)
+        return g.drawn[0]
+
+    def sstable(g: Gen, origin: str | None = None) -> str:
+        ks, cf, tid = g.drawn
+        gen = f"3g{g.r.choice('ds')}{g.hexs(1)}_{g.hexs(4)}_{g.hexs(18)}"
+        where = f"/var/lib/scylla/data/{ks}/{cf}-{tid.replace('-', '')}/me-{gen}-big-Data.db:level=0"
+        return where + (f":origin={origin}" if origin else "")
+
+    def sstables_in(g: Gen) -> str:
+        return ",".join(sstable(g, g.r.choice(["memtable", "memtable", "compaction", "repair"])) for _ in range(g.r.choice([1, 2, 2, 3, 4, 4])))
+
+    def sstables_out(g: Gen) -> str:
+        return ",".join(sstable(g) for _ in range(g.r.choice([1, 1, 1, 2])))
+
+    def size(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(2, 999)}kB", f"{g.r.randint(1, 900)}MB", f"{g.r.randint(1, 12)}GB"])
+
+    def rate_limited(g: Gen) -> str:
+        return g.r.choice(["", "", "", f"(rate limiting dropped {g.r.randint(1, 4000)} similar messages) "])
+
+    def rp_topic(g: Gen) -> str:
+        g.drawn = g.r.choice(DA_RP_TOPICS)
+        return g.drawn[1]
+
+    def java_time(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{g.num(0, 999):0>3}"
+
+    def grouped(lo: int, hi: int):
+        return lambda g: f"{g.r.randint(lo, hi):,}"
+
+    def pgpool_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999):0>3}"
+
+    def pgpool_sql(g: Gen) -> str:
+        return g.r.choice(DA_PGPOOL_SQL).replace("{n}", g.num(1, 99999)).replace("{m}", g.num(1, 9999))
+
+    def neo4j_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999):0>3}+0000"
+
+    def neo4j_query(g: Gen) -> str:
+        q, params = g.r.choice(DA_NEO4J_QUERIES)
+        g.drawn = (q, params.replace("{n}", g.num(1, 99999)).replace("{m}", g.num(1, 9999)))
+        return q
+
+    def meili_route(g: Gen) -> str:
+        m, path, status = g.r.choice(DA_MEILI_ROUTES)
+        g.drawn = (m, path.replace("{n}", g.num(1, 90000)), status)
+        return m
+
+    def glog_ts(g: Gen) -> str:
+        return f"20261203 {hms(g)}.{g.num(0, 999999):0>6}"
+
+    def glog_tid(g: Gen) -> str:
+        return f"{g.r.choice([97, 98, 141, 163, 164]):>5}"
+
+    def nest_time(g: Gen) -> str:
+        h = g.r.randint(0, 23)
+        return f"12/3/2026, {h % 12 or 12}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d} {'AM' if h < 12 else 'PM'}"
+
+    def monolog_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999):0>6}+00:00"
+
+    def sf_route(g: Gen) -> str:
+        name, controller, params, uri, method = g.r.choice(DA_SF_ROUTES)
+        n, m = g.num(1, 99999), g.num(1, 40)
+        extra = "," + params.replace("{n}", n) if params else ""
+        g.drawn = (name, f'{{"_route":"{name}","_controller":"{controller}"{extra}}}', f"https://shop.example.com{uri.replace('{n}', n).replace('{m}', m)}", method)
+        return name
+
+    def sf_exception(g: Gen) -> str:
+        level, cls, msg, file, line, code, path = g.r.choice(DA_SF_EXCEPTIONS)
+        msg = msg.replace("{p}", g.r.choice(["wp-login.php", "favicon.ico", ".env", "orders/abc"]))
+        as_json = f"[object] ({cls}(code: {code}): {msg} at {path}:{line})".replace("\\", "\\\\").replace('"', '\\"')
+        g.drawn = (level, cls, msg, file, line, as_json)
+        return level
+
+    def sf_sql(g: Gen) -> str:
+        sql, params, types = g.r.choice(DA_SF_SQL)
+        values = [p.replace("{n}", g.num(1, 99999)).replace("{m}", g.num(0, 500)).replace("{k}", g.num(1, 9999)) for p in params]
+        as_object = "{" + ",".join(f'"{i}":{v}' for i, v in enumerate(values, 1)) + "}" if values else "[]"
+        types_object = "{" + ",".join(f'"{i}":{t}' for i, t in enumerate(types, 1)) + "}" if types else "[]"
+        g.drawn = (sql, f"array{as_object}", f"array{types_object}", sql, as_object, types_object)
+        return sql
+
+    def sf_message(g: Gen) -> str:
+        cls, handler = g.r.choice(DA_SF_MESSAGES)
+        g.drawn = (cls, handler, cls.replace("\\", "\\\\"), handler.replace("\\", "\\\\"))
+        return cls
+
+    def sf_retry(g: Gen) -> str:
+        cls, _ = g.r.choice(DA_SF_MESSAGES)
+        n = g.r.choice([1, 1, 1, 2, 3])
+        err = g.r.choice(DA_SF_RETRY_ERRORS)
+        g.drawn = (cls, str(n), str(1000 * 2 ** (n - 1)), err.replace('"', '\\"'), cls.replace("\\", "\\\\"))
+        return cls
+
+    def mn_time(g: Gen) -> str:
+        return f"{hms(g)}.{g.num(0, 999):0>3}"
+
+    def puma_timeout(g: Gen) -> str:
+        i = g.r.randint(0, 3)
+        return g.r.choice([f"(Worker {i} failed to check in within 60 seconds)"] * 3 + [f"(Worker {i} failed to boot within 60 seconds)"])
+
+    def odoo_request(g: Gen) -> str:
+        m, path, status = g.r.choice(DA_ODOO_ROUTES)
+        perf = "" if path == "/websocket" or g.r.random() < 0.1 else f" {g.r.randint(1, 60)} {g.r.uniform(0, 0.3):.3f} {g.r.uniform(0.002, 0.9):.3f}"
+        g.drawn = (m, path.replace("{n}", g.num(1, 4000)), status, perf)
+        return m
+
+    def odoo_clf(g: Gen) -> str:
+        return f"03/Dec/2026 {hms(g)}"
+
+    def cnpg_wal(g: Gen) -> str:
+        return f"/var/lib/postgresql/data/pgdata/pg_wal/00000001000000{g.r.randint(0, 0x2f):02X}000000{g.r.randint(0, 0xff):02X}"
+
+    def cnpg_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999999):0>9}Z"
+
+    scylla = "{t} [shard {s}:"
+    scylla_hdr = {"t": seastar_ts, "s": shard}
+    def artemis(level: str) -> str:
+        return "{t} " + f"{level:<5} [org.apache.activemq.artemis.core.server] "
+
+    pgpool = "{t}: {app} pid {pid}: "
+    pgpool_hdr = {"t": pgpool_ts, "app": pick(DA_PGPOOL_APPS), "pid": lambda g: g.num(100, 9000)}
+    health = "{t}: {app} pid {pid}: "
+    health_hdr = {"t": pgpool_ts, "app": pick(["health_check0", "health_check1", "health_check2"]), "pid": pick(["152", "153", "154"])}
+    def typesense(level: str) -> str:
+        return level + "{t} {tid} "
+
+    nest = "[Nest] {pid}  - {dt} "
+    nest_hdr = {"pid": pick(["1", "1", "1", "27"]), "dt": nest_time}
+    odoo = "{t} {pid} "
+    odoo_hdr = {"t": java_time, "pid": pick(["7", "21", "22", "23", "24"])}
+    ms = lambda g: str(g.r.choice([0, 0, 1, 1, 2, 3, 5, 12, 48]))  # noqa: E731
+
+    return [
+        # ScyllaDB 5.4 (Seastar logger: level, time, shard and scheduling group, logger)
+        (70, "INFO  " + scylla + "comp] compaction - [Compact {ks}.{cf} {id}] Compacting [{ssts}]",
+         {**scylla_hdr, "ks": table, "cf": then(1), "id": then(2), "ssts": sstables_in}),
+        (60, "INFO  " + scylla + "comp] compaction - [Compact {ks}.{cf} {id}] Compacted {n} sstables to [{out}]. {a} to {b} (~{p}% of original) in {ms}ms = {r}/s. ~{k} total partitions merged to {m}.",
+         {**scylla_hdr, "ks": table, "cf": then(1), "id": then(2), "n": pick(["1", "2", "2", "3", "4"]), "out": sstables_out, "a": size, "b": size,
+          "p": lambda g: g.num(20, 100), "ms": lambda g: g.num(3, 90000), "r": size, "k": lambda g: g.num(1, 900000), "m": lambda g: g.num(1, 900000)}),
+        (20, "INFO  {t} [shard 0:main] gossip - InetAddress {ip} is now UP, status = {st}",
+         {"t": seastar_ts, "ip": pick(DA_SCYLLA_NODES), "st": pick(["NORMAL", "NORMAL", "NORMAL", "UNKNOWN"])}),
+        (14, "INFO  {t} [shard 0:main] gossip - InetAddress {ip} is now DOWN, status = {st}",
+         {"t": seastar_ts, "ip": pick(DA_SCYLLA_NODES), "st": pick(["NORMAL", "shutdown", "shutdown"])}),
+        (5, "INFO  {t} [shard 0:main] storage_service - Checking remote features with gossip, initial_contact_nodes={{{nodes}}}",
+         {"t": seastar_ts, "nodes": lambda g: ", ".join(g.r.sample(DA_SCYLLA_NODES, g.r.choice([1, 2, 2, 3])))}),
+        (9, "WARN  " + scylla + "comp] large_data - Writing large partition {ks}/{cf}: {pk} ({n} bytes) to {f}",
+         {**scylla_hdr, "ks": table, "cf": then(1), "pk": lambda g: g.num(1000, 999999), "n": lambda g: g.num(104_857_600, 900_000_000),
+          "f": lambda g: f"me-3gd{g.hexs(1)}_{g.hexs(4)}_{g.hexs(18)}-big-Data.db"}),
+        (16, "WARN  " + scylla + "stmt] reader_concurrency_semaphore - {rl}Semaphore _read_concurrency_sem with {a}/100 count and {b}/{c} memory resources: {why}, dumping permit diagnostics:",
+         {**scylla_hdr, "rl": rate_limited, "a": lambda g: g.num(1, 100), "b": lambda g: g.num(10_000, 149_078_835), "c": pick(["149078835", "74539417"]),
+          "why": pick(["timed out", "timed out", "queue overload"])}),
+        # Redpanda 23.3 (Seastar logger with the source location)
+        (40, "INFO  " + scylla + "main] raft - [group_id:{gid}, {{kafka/{topic}/{p}}}] vote_stm.cc:264 - becoming the leader term:{term}",
+         {**scylla_hdr, "gid": first(DA_RP_TOPICS), "topic": then(1), "p": then(2), "term": lambda g: g.num(1, 40)}),
+        (30, "INFO  " + scylla + "main] storage - segment.cc:799 - Creating new segment /var/lib/redpanda/data/kafka/{topic}/{p}_{rev}/{off}-{term}-v1.log",
+         {**scylla_hdr, "topic": rp_topic, "p": then(2), "rev": lambda g: g.num(20, 60),
+          "off": lambda g: g.num(0, 90_000_000), "term": lambda g: g.num(1, 40)}),
+        # ActiveMQ Artemis 2.31 (log4j2: time, level, logger; AMQ message ids)
+        (8, artemis("INFO") + "AMQ221020: Started {kind} Acceptor at {h}:{p} for protocols [{protos}]",
+         {"t": java_time, "kind": pick(["EPOLL", "EPOLL", "NIO"]), "h": pick(["0.0.0.0", "0.0.0.0", "artemis-0.artemis.data.svc"]),
+          "p": first(DA_ARTEMIS_ACCEPTORS), "protos": then(1)}),
+        (22, artemis("INFO") + "AMQ221003: Deploying {rt} queue {q} on address {a}",
+         {"t": java_time, "rt": first(DA_ARTEMIS_QUEUES), "q": then(1), "a": then(2)}),
+        (10, artemis("INFO") + "AMQ221080: Deploying address {a} supporting {rts}",
+         {"t": java_time, "a": first(DA_ARTEMIS_ADDRESSES), "rts": then(1)}),
+        (36, artemis("WARN") + "AMQ222061: Client connection failed, clearing up resources for session {s}",
+         {"t": java_time, "s": Gen.uuid}),
+        (34, artemis("WARN") + "AMQ222107: Cleared up resources for session {s}", {"t": java_time, "s": Gen.uuid}),
+        (12, artemis("INFO") + "AMQ221048: Consumer {sess}:{cid} attached to queue '{q}' from /{ip}:{port} identified as 'slow.' Expected consumption rate: {e} msgs/second; actual consumption rate: {a} msgs/second.",
+         {"t": java_time, "sess": Gen.uuid, "cid": pick(["0", "0", "1", "2"]), "q": lambda g: g.r.choice(DA_ARTEMIS_QUEUES)[1],
+          "ip": Gen.ip, "port": Gen.port, "e": pick(["100", "50"]), "a": lambda g: g.r.choice([f"{g.r.uniform(0, 50):.2f}".rstrip("0").rstrip("."), "0"])}),
+        (10, artemis("WARN") + "AMQ222038: Starting paging on address '{a}'; size is currently: {n} bytes; max-size-bytes: 10,485,760",
+         {"t": java_time, "a": pick(["orders", "payments", "notifications"]), "n": grouped(10_000_000, 11_000_000)}),
+        (6, artemis("INFO") + "AMQ221046: Unblocking message production on address '{a}'; size is currently: {n} bytes; max-size-bytes: 10,485,760",
+         {"t": java_time, "a": pick(["orders", "payments", "notifications"]), "n": grouped(1_000, 9_000_000)}),
+        (14, artemis("WARN") + "AMQ222216: Security problem while authenticating: AMQ229031: Unable to validate user from /{ip}:{port}. Username: {u}; SSL certificate subject DN: unavailable",
+         {"t": java_time, "ip": Gen.ip, "port": Gen.port, "u": pick(DA_ARTEMIS_USERS)}),
+        # Pgpool-II 4.5 (log_line_prefix '%m: %a pid %p: ')
+        (55, pgpool + "LOG:  new connection received", {**pgpool_hdr, "app": pick(["child", "child", "[unknown]"])}),
+        (55, pgpool + "DETAIL:  connecting host={ip} port={port}", {**pgpool_hdr, "app": pick(["child", "child", "[unknown]"]), "ip": Gen.ip, "port": Gen.port}),
+        (100, pgpool + "LOG:  DB node id: {n} backend pid: {bpid} statement: {sql}",
+         {**pgpool_hdr, "n": pick(["0", "0", "1", "2"]), "bpid": lambda g: g.num(200, 90000), "sql": pgpool_sql}),
+        (14, health + "LOG:  health check retrying on DB node: {node} (round:{k})", {**health_hdr, "node": pick(["1", "2"]), "k": pick(["1", "2", "3"])}),
+        (8, health + 'LOG:  failed to connect to PostgreSQL server on "{h}:5432", getsockopt() failed', {**health_hdr, "h": pick(DA_PG_HOSTS)}),
+        (8, health + "DETAIL:  Operation now in progress", health_hdr),
+        (5, health + "LOG:  received degenerate backend request for node_id: {node} from pid [{p}]", {**health_hdr, "node": pick(["1", "2"]), "p": pick(["152", "153", "154"])}),
+        (4, "{t}: main pid {pid}: LOG:  Pgpool-II parent process has received failover request", {"t": pgpool_ts, "pid": pick(["1"])}),
+        (4, "{t}: main pid {pid}: LOG:  failover: set new primary node: {n}", {"t": pgpool_ts, "pid": pick(["1"]), "n": pick(["0", "1", "2"])}),
+        # Neo4j 5 (query.log, security.log, debug.log)
+        (90, "{t} INFO  id:{id} - transaction id:{tx} - {ms} ms: {b} B - bolt-session\tbolt\t{drv}\t\tclient/{ip}:{port}\tserver/{sip}:7687>\t{db} - {u} - {q} - {params} - runtime={rt} - {{}}",
+         {"t": neo4j_ts, "id": lambda g: g.num(1000, 9_999_999), "tx": lambda g: g.num(100, 999_999), "ms": lambda g: g.r.choice([g.num(0, 9), g.num(10, 4000)]),
+          "b": lambda g: g.r.choice(["0", g.num(100, 900000)]), "drv": pick(DA_NEO4J_DRIVERS), "ip": Gen.ip, "port": Gen.port, "sip": pick(["10.42.5.11", "10.42.6.3"]),
+          "db": pick(["neo4j", "neo4j", "recommendations"]), "u": pick(DA_NEO4J_USERS), "q": neo4j_query, "params": then(1), "rt": pick(["pipelined", "pipelined", "slotted"])}),
+        (16, "{t} INFO  [{u}]: logged in", {"t": neo4j_ts, "u": pick(DA_NEO4J_USERS)}),
+        (7, "{t} ERROR [{u}]: failed to log in: invalid principal or credentials", {"t": neo4j_ts, "u": pick([*DA_NEO4J_USERS, "admin"])}),
+        (10, "{t} WARN  [o.n.k.i.c.VmPauseMonitorComponent] Detected VM stop-the-world pause: {{pauseTime={a}, gcTime={b}, gcCount={c}}}",
+         {"t": neo4j_ts, "a": lambda g: g.num(100, 3000), "b": lambda g: g.num(90, 2900), "c": pick(["1", "1", "2"])}),
+        (6, '{t} INFO  [o.n.k.i.t.l.c.CheckPointerImpl] [{db}] Checkpoint triggered by "{why}" @ txId: {tx} checkpoint started...',
+         {"t": neo4j_ts, "db": pick(["neo4j", "system", "recommendations"]), "why": pick(DA_NEO4J_CHECKPOINTS), "tx": lambda g: g.num(100, 999_999)}),
+        (6, '{t} INFO  [o.n.k.i.t.l.c.CheckPointerImpl] [{db}] Checkpoint triggered by "{why}" @ txId: {tx} checkpoint completed in {ms}ms',
+         {"t": neo4j_ts, "db": pick(["neo4j", "system", "recommendations"]), "why": pick(DA_NEO4J_CHECKPOINTS), "tx": lambda g: g.num(100, 999_999), "ms": lambda g: g.num(2, 9000)}),
+        # Meilisearch 1.5 (env_logger; actix-web's access logger)
+        (110, '[{t} INFO  actix_web::middleware::logger] {ip} "{m} {path} HTTP/1.1" {st} {b} "-" "{ua}" {secs}',
+         {"t": lambda g: f"2026-12-03T{hms(g)}Z", "ip": Gen.ip, "m": meili_route, "path": then(1), "st": then(2), "b": lambda g: g.num(2, 90000),
+          "ua": pick(DA_MEILI_AGENTS), "secs": lambda g: f"{g.r.uniform(0.0001, 0.4):.6f}"}),
+        (14, "[{t} INFO  index_scheduler] A batch of tasks was successfully completed.", {"t": lambda g: f"2026-12-03T{hms(g)}Z"}),
+        # Typesense 0.25 (glog)
+        (40, typesense("I") + "raft_server.cpp:546] Term: {term}, last_index index: {li}, committed_index: {ci}, known_applied_index: {ka}, applying_index: {ai}, pending_index: {pi}, disk_index: {di}, pending_queue_size: {q}, local_sequence: {seq}",
+         {"t": glog_ts, "tid": glog_tid, "term": pick(["3", "4", "4", "5"]), "li": lambda g: g.num(10_000, 90_000),
+          "ci": lambda g: g.num(10_000, 90_000), "ka": lambda g: g.num(10_000, 90_000), "ai": pick(["0", "0", "0", "1"]), "pi": pick(["0", "0", "0", "2"]),
+          "di": lambda g: g.num(10_000, 90_000), "q": pick(["0", "0", "0", "1"]), "seq": lambda g: g.num(100_000, 9_000_000)}),
+        (24, typesense("I") + "raft_server.h:60] Peer refresh succeeded!", {"t": glog_ts, "tid": glog_tid}),
+        (5, typesense("E") + "raft_server.h:62] Peer refresh failed, error: {e}", {"t": glog_ts, "tid": glog_tid, "e": pick(DA_TYPESENSE_ERRORS)}),
+        (10, typesense("I") + "batched_indexer.cpp:284] Running GC for aborted requests, req map size: {n}",
+         {"t": glog_ts, "tid": glog_tid, "n": pick(["0", "0", "0", "1", "3"])}),
+        # NestJS 10 (ConsoleLogger)
+        (20, nest + "    LOG [RouterExplorer] Mapped {{{path}, {m}}} route +{n}ms", {**nest_hdr, "path": first(DA_NEST_ROUTES), "m": then(1), "n": ms}),
+        (12, nest + "    LOG [InstanceLoader] {mod} dependencies initialized +{n}ms", {**nest_hdr, "mod": pick(DA_NEST_MODULES), "n": ms}),
+        (8, nest + "    LOG [RoutesResolver] {c} {{{prefix}}}: +{n}ms", {**nest_hdr, "c": first(DA_NEST_CONTROLLERS), "prefix": then(1), "n": ms}),
+        (4, nest + "    LOG [NestApplication] Nest application successfully started +{n}ms", {**nest_hdr, "n": ms}),
+        (12, nest + "  ERROR [TypeOrmModule] Unable to connect to the database. Retrying ({k})...", {**nest_hdr, "k": pick(["1", "2", "3", "4", "5", "6", "7", "8", "9"])}),
+        (26, nest + "  ERROR [ExceptionsHandler] {e}", {**nest_hdr, "e": pick(DA_NEST_ERRORS)}),
+        # Symfony 6.4 (Monolog LineFormatter: message, context, extra)
+        (60, '[{t}] request.INFO: Matched route "{r}". {{"route":"{r2}","route_parameters":{rp},"request_uri":"{uri}","method":"{m}"}} []',
+         {"t": monolog_ts, "r": sf_route, "r2": then(0), "rp": then(1), "uri": then(2), "m": then(3)}),
+        (12, '[{t}] request.{lv}: Uncaught PHP Exception {cls}: "{msg}" at {file} line {line} {{"exception":"{exc}"}} []',
+         {"t": monolog_ts, "lv": sf_exception, "cls": then(1), "msg": then(2), "file": then(3), "line": then(4), "exc": then(5)}),
+        (40, '[{t}] doctrine.DEBUG: Executing statement: {sql} (parameters: {params}, types: {types}) {{"sql":"{sql2}","params":{p2},"types":{t2}}} []',
+         {"t": monolog_ts, "sql": sf_sql, "params": then(1), "types": then(2), "sql2": then(3), "p2": then(4), "t2": then(5)}),
+        (18, '[{t}] messenger.INFO: Received message {cls} {{"class":"{c2}"}} []', {"t": monolog_ts, "cls": sf_message, "c2": then(2)}),
+        (18, '[{t}] messenger.INFO: Message {cls} handled by {h} {{"class":"{c2}","handler":"{h2}"}} []',
+         {"t": monolog_ts, "cls": sf_message, "h": then(1), "c2": then(2), "h2": then(3)}),
+        (7, '[{t}] messenger.WARNING: Error thrown while handling message {cls}. Sending for retry #{n} using {d} ms delay. Error: "{e}" {{"class":"{c2}","retryCount":{n2},"delay":{d2},"error":"{e2}"}} []',
+         {"t": monolog_ts, "cls": sf_retry, "n": then(1), "d": then(2), "e": lambda g: g.drawn[3].replace('\\"', '"'), "c2": then(4), "n2": then(1), "d2": then(2), "e2": then(3)}),
+        # Micronaut 4 (Logback default pattern) with Flyway
+        (4, "{t} [main] INFO  io.micronaut.runtime.Micronaut - Startup completed in {n}ms. Server Running: http://{pod}:8080",
+         {"t": mn_time, "n": lambda g: g.num(300, 4000), "pod": lambda g: f"orders-{g.hexs(10)}-{g.hexs(5)}"}),
+        (4, "{t} [main] INFO  i.m.c.DefaultApplicationContext$RuntimeConfiguredEnvironment - Established active environments: {envs}",
+         {"t": mn_time, "envs": pick(DA_MN_ENVS)}),
+        (30, "{t} [{th}] ERROR i.m.http.server.RouteExecutor - Unexpected error occurred: {e}",
+         {"t": mn_time, "th": lambda g: f"default-nioEventLoopGroup-1-{g.r.randint(1, 8)}", "e": pick(DA_MN_ERRORS)}),
+        (5, '{t} [main] INFO  o.f.core.internal.command.DbMigrate - Migrating schema "{s}" to version "{v} - {d}"',
+         {"t": mn_time, "s": pick(["public", "public", "orders"]), "v": first(DA_MN_MIGRATIONS), "d": then(1)}),
+        # Puma 6 (cluster mode)
+        (10, "[{pid}] - Worker {i} (PID: {w}) booted in {s}s, phase: {ph}",
+         {"pid": pick(["1", "1", "1", "7"]), "i": pick(["0", "1", "2", "3"]), "w": lambda g: g.num(8, 900), "s": lambda g: f"{g.r.uniform(0.2, 9):.2f}", "ph": pick(["0", "0", "1"])}),
+        (4, "[{pid}] ! Terminating timed out worker {why}: {w}", {"pid": pick(["1", "1", "1", "7"]), "why": puma_timeout, "w": lambda g: g.num(8, 900)}),
+        # Odoo 17 (werkzeug access line with query count and times, res_users, ir_cron, sql_db)
+        (90, odoo + 'INFO {db} werkzeug: {ip} - - [{ct}] "{m} {path} HTTP/1.1" {st} -{perf}',
+         {**odoo_hdr, "db": pick([*DA_ODOO_DBS, "?"]), "ip": Gen.ip, "ct": odoo_clf, "m": odoo_request, "path": then(1), "st": then(2), "perf": then(3)}),
+        (16, odoo + "INFO {db} odoo.addons.base.models.res_users: Login successful for db:{db2} login:{u} from {ip}",
+         {**odoo_hdr, "db": first([(d,) for d in DA_ODOO_DBS]), "db2": then(0), "u": pick(DA_ODOO_LOGINS), "ip": Gen.ip}),
+        (7, odoo + "INFO {db} odoo.addons.base.models.res_users: Login failed for db:{db2} login:{u} from {ip}",
+         {**odoo_hdr, "db": first([(d,) for d in DA_ODOO_DBS]), "db2": then(0), "u": pick([*DA_ODOO_LOGINS, "admin@example.com"]), "ip": Gen.ip}),
+        (14, odoo + "INFO {db} odoo.addons.base.models.ir_cron: Job '{job}' ({id}) starting", {**odoo_hdr, "db": pick(DA_ODOO_DBS), "job": first(DA_ODOO_CRONS), "id": then(1)}),
+        (14, odoo + "INFO {db} odoo.addons.base.models.ir_cron: Job '{job}' ({id}) done in {s}s",
+         {**odoo_hdr, "db": pick(DA_ODOO_DBS), "job": first(DA_ODOO_CRONS), "id": then(1), "s": lambda g: f"{g.r.uniform(0.01, 40):.3f}"}),
+        (5, odoo + "ERROR {db} odoo.sql_db: bad query: {sql}",
+         {**odoo_hdr, "db": pick(DA_ODOO_DBS), "sql": lambda g: g.r.choice([f"UPDATE \"sale_order\" SET \"state\" = 'sale', \"write_uid\" = 2 WHERE id IN ({g.num(1, 9000)})",
+                                                                             f"SELECT \"stock_quant\".\"id\" FROM \"stock_quant\" WHERE \"stock_quant\".\"product_id\" = {g.num(1, 900)} FOR NO KEY UPDATE NOWAIT"])}),
+        (5, "ERROR: {e}", {"e": pick(DA_ODOO_PG_ERRORS)}),
+        # CloudNativePG 1.22 instance manager (JSON)
+        (30, '{{"level":"info","ts":"{ts}","logger":"wal-archive","msg":"Archived WAL file","logging_pod":"{pod}","walName":"{wal}","startTime":"{st}","endTime":"{et}","elapsedWalTime":{el}}}',
+         {"ts": cnpg_ts, "pod": pick(DA_CNPG_PODS), "wal": cnpg_wal, "st": cnpg_ts, "et": cnpg_ts, "el": lambda g: f"{g.r.uniform(0.2, 9):.9f}"}),
+        (10, '{{"level":"info","ts":"{ts}","logger":"wal-restore","msg":"Restored WAL file","logging_pod":"{pod}","walName":"{wal}","startTime":"{st}","endTime":"{et}","elapsedWalTime":{el}}}',
+         {"ts": cnpg_ts, "pod": pick(DA_CNPG_PODS), "wal": lambda g: cnpg_wal(g).rsplit("/", 1)[1], "st": cnpg_ts, "et": cnpg_ts, "el": lambda g: f"{g.r.uniform(0.2, 9):.9f}"}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
            "StackPlatform": stack_events, "CloudPlatform": cloud_events,
            "RuntimePlatform": runtime_events, "InfraPlatform": infra_events,
            "EnterprisePlatform": enterprise_events, "HybridPlatform": hybrid_events,
-           "ResearchPlatform": research_events, "ClusterOpsPlatform": clusterops_events}
+           "ResearchPlatform": research_events, "ClusterOpsPlatform": clusterops_events,
+           "DataAppPlatform": dataapp_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
