@@ -1595,3 +1595,27 @@ def test_a_last_field_printed_empty_or_with_words_is_one_value() -> None:
     assert _empty_last_field(("text=",), ("text=invalid", "DN"))
     assert not _empty_last_field(("text=",), ("reason=invalid", "DN"))
     assert not _empty_last_field(("text=",), ("text=bad", "name", "code=7"))
+
+
+def test_a_span_template_whose_prefix_is_mostly_values_does_not_take_a_line_of_another_format() -> None:
+    # a klog line's header and quoted names are values: the span template made of them kept
+    # only "provision" and "class" as words, and a request line of another program, whose
+    # tokens are values where the template has words, turned it into nine variables
+    klog = [
+        'I1203 12:57:53.290082       1 controller.go:1456] provision "staging/data-search-0" class "efs-shared": succeeded',
+        'I1203 04:08:55.808004       1 controller.go:1449] provision "prod/uploads" class "efs-shared": volume '
+        '"pvc-edc4ec0b-504d-466b-90ef-56be739b8255" provisioned',
+        'I1203 14:51:24.352294       1 controller.go:1449] provision "prod/uploads" class "ebs-gp3": volume '
+        '"pvc-853dd028-0d2c-5233-084b-a5de1423987a" provisioned',
+    ]
+    access = ('10.8.43.222 - 124d935f-76e5-407f-f8d7-fc58386f9488 - - [2026/12/03 07:49:32] dash.ops.example.com GET - '
+              '"/ping" HTTP/1.1 "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0" 200 42577 2.393')
+    engine = TemplateEngine(EngineConfig(announce_retired=True))
+    spanned = [engine.add(line) for line in klog][-1]
+    request = engine.add(access)
+    assert request.cluster != spanned.cluster
+    assert "provision" in engine.current(spanned.cluster)[2]
+    # a line of the same statement still meets the span template
+    again = engine.add('I1203 15:00:01.000001       1 controller.go:1449] provision "dev/cache" class "ebs-gp3": volume '
+                       '"pvc-0d2c5233-084b-a5de-1423-987a853dd028" provisioned')
+    assert again.cluster == spanned.cluster

@@ -885,6 +885,12 @@ def _covers(tpl: tuple[str, ...], toks: tuple[str, ...]) -> bool:
     return all(_covered(a, t) for a, t in zip(tpl, toks, strict=True))
 
 
+def _same_key(a: str, t: str) -> bool:
+    """Two ``key=value`` pairs of one key."""
+    k = a.find("=")
+    return 0 < k < len(a) - 1 and t[: k + 1] == a[: k + 1] and len(t) > k + 1
+
+
 def _never(a: str, t: str) -> bool:
     return False
 
@@ -1909,7 +1915,7 @@ class TemplateEngine:
             ):
                 continue
             tail = _span_side(ct[p + 1 :], toks[n - ns :], values) if ns else ()
-            if tail is None:
+            if tail is None or not self._span_shares_words(ct, p, toks):
                 continue
             new = (*merged, VAR, *tail)
             old: list[str] = []
@@ -1921,6 +1927,20 @@ class TemplateEngine:
                 old += self._absorb_into_span(c)
             return c, tuple(dict.fromkeys(i for i in old if i != c.template_id))
         return None
+
+    def _span_shares_words(self, tpl: tuple[str, ...], p: int, toks: tuple[str, ...]) -> bool:
+        """Whether a line meets a variable-length template as it would have to meet a fixed
+        one (:meth:`_closest`): ``similarity`` of the template's tokens around the span that
+        are not a bare variable, and one at least, cover the line's (a ``key=value`` pair:
+        the same key). Without it a template whose prefix and suffix
+        hold mostly values (a klog header, a record) covers lines of any other format
+        wherever their words are values, and each such line turns more constants into
+        variables until the template is all variables."""
+        ns = len(tpl) - p - 1
+        pairs = [*zip(tpl[:p], toks[:p]), *zip(tpl[p + 1 :], toks[len(toks) - ns :])]
+        held = [(a, t) for a, t in pairs if a != VAR]
+        equal = sum(1 for a, t in held if _covered(a, t) or _same_key(a, t))
+        return equal >= max(1, self.config.similarity * len(held))
 
     def _learn_span(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
         """A line that differs from a known template only in one run of words between a
