@@ -69,6 +69,10 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   any failure analysis; scored once): ScyllaDB, Redpanda, ActiveMQ Artemis, Pgpool-II, Neo4j,
   Meilisearch, Typesense, NestJS, Symfony (Monolog), Micronaut with Flyway, Puma, Odoo,
   CloudNativePG; 66 event types.
+* ``WebAppPlatform`` (written blind for the twelfth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): Apache httpd (error and access logs), Hibernate ORM in a
+  Spring Boot Logback console, Akka cluster, Play, Vert.x with Netty, Fastify, Next.js, Echo,
+  Resque, RQ, Dramatiq, Oban, Sanic, Unicorn; 71 event types.
 
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
@@ -4336,6 +4340,398 @@ def dataapp_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+WA_HTTPD_BACKENDS = [("orders-api", "10.43.18.7", "8080"), ("catalog", "10.43.2.115", "8080"), ("legacy-php", "10.43.9.40", "9000")]
+WA_HTTPD_DENIED = ["/usr/local/apache2/htdocs/.env", "/usr/local/apache2/htdocs/.git/config", "/usr/local/apache2/htdocs/server-status",
+                   "/usr/local/apache2/htdocs/wp-admin/install.php"]
+WA_HTTPD_BAD_URIS = ["GET /..%2f..%2f..%2fetc/passwd HTTP/1.1", "GET /cgi-bin/.%2e/.%2e/.%2e/bin/sh HTTP/1.1", "GET /%%32%65%%32%65/etc/hosts HTTP/1.1"]
+WA_HTTPD_VHOSTS = ["shop.example.com", "static.example.com"]
+WA_HTTPD_REFERERS = ["https://shop.example.com/", "https://shop.example.com/cart", "https://shop.example.com/checkout/payment"]
+WA_HTTPD_ERRNOS = ["(111)Connection refused", "(111)Connection refused", "(113)No route to host", "(110)Connection timed out"]
+WA_ACCESS_PATHS = ["/", "/index.php", "/catalog/product/{n}", "/static/css/site.{h}.css", "/static/js/app.{h}.js", "/cart/add?product={n}&qty={q}",
+                   "/checkout", "/server-status?auto", "/favicon.ico"]
+WA_ACCESS_AGENTS = ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+                    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+                    "kube-probe/1.30", "Prometheus/2.54.1", "curl/8.5.0"]
+WA_SPRING_APPS = ["orders-api", "billing-api"]
+WA_SQLSTATES = [("0", "23505", "ERROR: duplicate key value violates unique constraint \"orders_pkey\""),
+                ("0", "40001", "ERROR: could not serialize access due to concurrent update"),
+                ("0", "57014", "ERROR: canceling statement due to statement timeout"),
+                ("0", "08006", "An I/O error occurred while sending to the backend."),
+                ("0", "23503", "ERROR: insert or update on table \"order_items\" violates foreign key constraint \"order_items_order_id_fkey\"")]
+WA_AKKA_NODES = ["10.42.1.31", "10.42.2.18", "10.42.3.6", "10.42.4.22"]
+WA_AKKA_MESSAGES = ["com.example.orders.OrderEntity$Command$GetState", "akka.cluster.sharding.ShardRegion$StartEntity",
+                    "com.example.orders.Inventory$Reserve", "akka.actor.Identify"]
+WA_AKKA_ACTORS = ["user/orders-projection", "system/sharding/Order/12/{n}", "user/inventory-router/$b", "temp/$Jc"]
+WA_AKKA_CAUSES = ["Handshake with [akka://ClusterSystem@{a}:25520] did not complete within 20000 ms (akka.remote.artery.OutboundHandshake$HandshakeTimeoutException: Handshake with [akka://ClusterSystem@{a}:25520] did not complete within 20000 ms)",
+                  "Connection refused: /{a}:25520 (akka.remote.artery.tcp.TcpTransport$ConnectionRefusedException)",
+                  "Broken pipe (java.io.IOException: Broken pipe)"]
+WA_PLAY_ROUTES = [("GET", "/orders/{n}"), ("POST", "/orders"), ("GET", "/api/customers/{n}/invoices"), ("PUT", "/orders/{n}/status")]
+WA_PLAY_ERRORS = ["NullPointerException: null", "CompletionException: java.net.ConnectException: Connection refused: orders-db/10.43.5.2:5432",
+                  "IllegalArgumentException: requirement failed: quantity must be positive",
+                  "AskTimeoutException: Ask timed out on [Actor[akka://application/user/inventory#-1734126801]] after [5000 ms]. Message of type [actors.InventoryActor$Reserve]. A typical reason for `AskTimeoutException` is that the recipient actor didn't send a reply."]
+WA_FASTIFY_PODS = ["gateway-6c9f7d8b5-2xkqp", "gateway-6c9f7d8b5-h7wzt"]
+WA_FASTIFY_ROUTES = [("GET", "/api/products?limit={q}&offset={n}", "200"), ("GET", "/api/products/{n}", "200"), ("POST", "/api/cart/items", "201"),
+                     ("GET", "/api/products/{n}", "404"), ("DELETE", "/api/cart/items/{n}", "204"), ("GET", "/health", "200"),
+                     ("POST", "/api/checkout", "500")]
+WA_FASTIFY_ERRORS = [("Error", "connect ECONNREFUSED 10.43.7.19:6379"), ("FetchError", "request to http://pricing.default.svc:8080/quote failed, reason: socket hang up"),
+                     ("TypeError", "Cannot read properties of undefined (reading 'sku')"), ("Error", "Payment provider returned 502")]
+WA_NEXT_ERRORS = ["TypeError: fetch failed", "Error: connect ECONNREFUSED 10.43.12.4:443",
+                  "TypeError: Cannot read properties of undefined (reading 'map')",
+                  "Error: Dynamic server usage: Page couldn't be rendered statically because it used `cookies`.",
+                  "SyntaxError: Unexpected token '<', \"<!DOCTYPE \"... is not valid JSON"]
+WA_ECHO_ROUTES = [("GET", "/v1/rates?from={c}&to={d}", "200", ""), ("GET", "/v1/rates/{c}", "200", ""), ("POST", "/v1/convert", "200", ""),
+                  ("POST", "/v1/convert", "400", "code=400, message=Syntax error: offset=14, error=invalid character '}' looking for beginning of value, internal=invalid character '}' looking for beginning of value"),
+                  ("GET", "/v1/rates/{c}", "404", "code=404, message=Not Found"), ("GET", "/metrics", "200", "")]
+WA_CURRENCIES = ["EUR", "USD", "GBP", "JPY", "CHF"]
+WA_RESQUE_QUEUES = ["critical", "default", "mailers"]
+WA_RESQUE_JOBS = [("default", "ReindexProductJob", lambda g: f"[{g.num(1, 90000)}]"),
+                  ("mailers", "OrderMailerJob", lambda g: f'[{g.num(1, 90000)}, "{g.r.choice(["confirmation", "shipped", "refund"])}"]'),
+                  ("critical", "ChargeCardJob", lambda g: f'[{g.num(1, 90000)}, {g.num(100, 99999)}, "{g.r.choice(["EUR", "USD"])}", {{"retry"=>true}}]'),
+                  ("default", "CleanupSessionsJob", lambda g: "[]")]
+WA_RESQUE_EXC = ["#<Redis::TimeoutError: Connection timed out>", "#<ActiveRecord::RecordNotFound: Couldn't find Order with 'id'={n}>",
+                 "#<Net::ReadTimeout: Net::ReadTimeout with #<TCPSocket:(closed)>>", "#<Stripe::CardError: Your card was declined.>"]
+WA_RQ_QUEUES = ["default", "high", "low"]
+WA_RQ_FUNCS = [("reports.tasks.build_report", lambda g: f"{g.num(1, 900)}, 'monthly'"), ("mail.tasks.send_digest", lambda g: f"user_id={g.num(1, 90000)}"),
+               ("etl.jobs.sync_customers", lambda g: ""), ("reports.tasks.export_csv", lambda g: f"{g.num(1, 900)}, '2026-12-0{g.r.randint(1, 3)}', compress=True")]
+WA_DRAMATIQ_ACTORS = [("resize_image", lambda g: f"'uploads/{g.hexs(12)}.jpg', width={g.r.choice([320, 640, 1280])}"),
+                      ("send_webhook", lambda g: f"{g.num(1, 9000)}, 'order.paid'"), ("refresh_token", lambda g: f"'{g.r.choice(['stripe', 'paypal'])}'")]
+WA_OBAN_WORKERS = [("Shop.Workers.Mailer", "mailers", lambda g: f'{{"email":"{g.r.choice(["welcome", "receipt"])}","user_id":{g.num(1, 90000)}}}'),
+                   ("Shop.Workers.StockSync", "default", lambda g: f'{{"sku":"SKU-{g.num(1000, 9999)}"}}'),
+                   ("Shop.Workers.PurgeCarts", "maintenance", lambda g: "{}")]
+WA_OBAN_ERRORS = ["** (DBConnection.ConnectionError) connection not available and request was dropped from queue after 2000ms",
+                  "** (Mint.TransportError) timeout", "** (RuntimeError) SMTP relay refused: 421 4.7.0 Try again later",
+                  "** (Ecto.NoResultsError) expected at least one result but got none in query"]
+WA_SANIC_ROUTES = [("GET", "/feeds/{n}", "200"), ("GET", "/feeds/{n}/items?since={q}", "200"), ("POST", "/subscriptions", "201"),
+                   ("GET", "/healthz", "200"), ("GET", "/feeds/{n}", "500")]
+WA_UNICORN_SIGNALS = ["SIGKILL (signal 9)", "exit 0", "SIGKILL (signal 9)"]
+
+
+def webapp_events() -> list[tuple[float, str, dict]]:
+    """Web servers, application runtimes, frameworks and job runners on Kubernetes that none of
+    the other corpora covers: Apache httpd (error log and combined access log), Hibernate ORM in
+    a Spring Boot 3.2 Logback console, Akka 2.6 cluster (default logger), Play 2.8, Vert.x 4 with
+    Netty, Fastify 4 (pino JSON), Next.js 14 (next start), Echo v4 (logger middleware JSON),
+    Resque (very verbose), RQ, Dramatiq, Oban (default JSON logger through Elixir Logger), Sanic
+    and Unicorn. Written for the blind check of the template engine, before reading the engine
+    or any failure analysis, and scored once; 71 event types."""
+
+    def httpd_ts(g: Gen) -> str:
+        return f"Thu Dec 03 {hms(g)}.{g.num(0, 999999):0>6} 2026"
+
+    def httpd_tid(g: Gen) -> str:
+        return g.r.choice(["140371292514048", "140371284121344", "140371275728640", "140371267335936", "140371258943232"])
+
+    def referer(g: Gen) -> str:
+        # mod_log_config-style suffix ap_log_rerror adds only when the request carried a Referer
+        return g.r.choice(["", "", "", f", referer: {g.r.choice(WA_HTTPD_REFERERS)}"])
+
+    def backend(g: Gen) -> str:
+        g.drawn = g.r.choice(WA_HTTPD_BACKENDS)
+        return g.drawn[0]
+
+    def backend_ip(g: Gen) -> str:
+        g.drawn = g.r.choice(WA_HTTPD_BACKENDS)
+        return g.drawn[1]
+
+    def access_path(g: Gen) -> str:
+        return g.r.choice(WA_ACCESS_PATHS).replace("{n}", g.num(1, 40000)).replace("{h}", g.hexs(8)).replace("{q}", g.num(1, 5))
+
+    def access_status(g: Gen) -> str:
+        g.drawn = (g.r.choice(["200"] * 12 + ["304", "304", "302", "404", "403", "500", "502"]),)
+        return g.drawn[0]
+
+    def access_bytes(g: Gen) -> str:
+        return "-" if g.drawn[0] in ("304", "302") and g.r.random() < 0.8 else g.num(20, 250000)
+
+    def spring_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999):0>3}Z"
+
+    def spring_thread(g: Gen) -> str:
+        return f"{'nio-8080-exec-' + str(g.r.randint(1, 10)):>15}"[-15:]
+
+    def sqlstate(g: Gen) -> str:
+        g.drawn = g.r.choice(WA_SQLSTATES)
+        return g.drawn[0]
+
+    def akka_ts(g: Gen) -> str:
+        return f"12/03/2026 {hms(g)}.{g.num(0, 999):0>3}"
+
+    def akka_dispatcher(g: Gen) -> str:
+        return f"ClusterSystem-akka.actor.default-dispatcher-{g.r.randint(3, 18)}"
+
+    def akka_addr(g: Gen) -> str:
+        return f"akka://ClusterSystem@{g.r.choice(WA_AKKA_NODES)}:25520"
+
+    def akka_member(g: Gen) -> str:
+        # Member.toString names the data center and app version only when they are not the defaults
+        dc = g.r.choice(["", "", "", ", dc-eu-west-1b"])
+        return f"Member({akka_addr(g)}, {g.r.choice(['Up', 'Up', 'Up', 'WeaklyUp', 'Leaving'])}{dc})"
+
+    def akka_actor(g: Gen) -> str:
+        return f"Actor[akka://ClusterSystem/{g.r.choice(WA_AKKA_ACTORS).replace('{n}', g.num(1, 90000))}#{g.r.randint(-2**31, 2**31 - 1)}]"
+
+    def dead_letter_sender(g: Gen) -> str:
+        # DeadLetterListener prints " from <sender>" only when the message had a sender
+        return g.r.choice(["", f" from {akka_actor(g)}"])
+
+    def dead_letter_recipient(g: Gen) -> str:
+        g.drawn = (akka_actor(g),)
+        return g.drawn[0]
+
+    def akka_cause(g: Gen) -> str:
+        return g.r.choice(WA_AKKA_CAUSES).replace("{a}", g.r.choice(WA_AKKA_NODES))
+
+    def play_route(g: Gen) -> str:
+        m, uri = g.r.choice(WA_PLAY_ROUTES)
+        g.drawn = (m, uri.replace("{n}", g.num(1, 90000)))
+        return m
+
+    def play_id(g: Gen) -> str:
+        return "".join(g.r.choice("0123456789abcdefghijklmnopqrstuv") for _ in range(9))
+
+    def logback_time(g: Gen) -> str:
+        return f"{hms(g)}.{g.num(0, 999):0>3}"
+
+    def blocked(g: Gen) -> str:
+        kind, limit = g.r.choice([("eventloop", "2000"), ("eventloop", "2000"), ("eventloop", "2000"), ("worker", "60000")])
+        g.drawn = (f"vert.x-{kind}-thread-{g.r.randint(0, 7)}", str(int(limit) + g.r.randint(1, int(limit) * 3)), limit)
+        return g.drawn[0]
+
+    def epoch_ms(g: Gen) -> str:
+        return str(1764720000000 + g.r.randint(0, 86_399_999))
+
+    def fastify_req(g: Gen) -> str:
+        m, url, st = g.r.choice(WA_FASTIFY_ROUTES)
+        g.drawn = (m, url.replace("{n}", g.num(1, 9000)).replace("{q}", g.r.choice(["10", "20", "50"])), st)
+        return m
+
+    def response_time(g: Gen) -> str:
+        # JavaScript prints the float's shortest form
+        return repr(round(g.r.uniform(0.2, 900), g.r.randint(3, 14)))
+
+    def req_id(g: Gen) -> str:
+        return f"req-{g.r.randint(1, 9999):x}"
+
+    def fastify_err(g: Gen) -> str:
+        kind, msg = g.r.choice(WA_FASTIFY_ERRORS)
+        frames = "".join(f"\\n    at {fn} ({file})" for fn, file in g.r.sample(
+            [("TCPConnectWrap.afterConnect [as oncomplete]", "node:net:1607:16"), ("Object.handler", "/app/dist/routes/checkout.js:41:19"),
+             ("process.processTicksAndRejections", "node:internal/process/task_queues:95:5"), ("CartService.total", "/app/dist/services/cart.js:88:31")],
+            g.r.randint(1, 3)))
+        g.drawn = (kind, msg, f"{kind}: {msg}{frames}", msg)
+        return kind
+
+    def go_rfc3339nano(g: Gen) -> str:
+        # RFC3339Nano drops trailing zeros of the fraction
+        return f"2026-12-03T{hms(g)}.{g.num(1, 999999999):0>9}".rstrip("0") + "Z"
+
+    def echo_route(g: Gen) -> str:
+        m, uri, st, err = g.r.choice(WA_ECHO_ROUTES)
+        c, d = g.r.sample(WA_CURRENCIES, 2)
+        ns = g.r.randint(40_000, 90_000_000)
+        human = f"{ns / 1000:.3f}".rstrip("0").rstrip(".") + "µs" if ns < 1_000_000 else f"{ns / 1e6:.6f}".rstrip("0").rstrip(".") + "ms"
+        g.drawn = (m, uri.replace("{c}", c).replace("{d}", d), st, err, str(ns), human)
+        return m
+
+    def resque_time(g: Gen) -> str:
+        return f"{hms(g)} 2026-12-03"
+
+    def resque_job(g: Gen) -> str:
+        q, cls, args = g.r.choice(WA_RESQUE_JOBS)
+        return f"(Job{{{q}}} | {cls} | {args(g)})"
+
+    def resque_worker(g: Gen) -> str:
+        queues = ",".join(g.r.sample(WA_RESQUE_QUEUES, g.r.randint(1, 3)))
+        return f"resque-worker-{g.hexs(5)}:{g.r.randint(1, 90)}:{queues}"
+
+    def rq_job(g: Gen) -> str:
+        fn, args = g.r.choice(WA_RQ_FUNCS)
+        g.drawn = (g.r.choice(WA_RQ_QUEUES), f"{fn}({args(g)})", g.uuid(), fn)
+        return g.drawn[0]
+
+    def rq_failed_id(g: Gen) -> str:
+        rq_job(g)
+        return g.drawn[2]
+
+    def dramatiq_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{g.num(0, 999):0>3}"
+
+    def dramatiq_message(g: Gen) -> str:
+        actor, args = g.r.choice(WA_DRAMATIQ_ACTORS)
+        return f"{actor}({args(g)})"
+
+    def oban_job(g: Gen) -> str:
+        worker, queue, args = g.r.choice(WA_OBAN_WORKERS)
+        attempt = g.r.choice([1, 1, 1, 1, 2, 3])
+        g.drawn = (args(g), str(attempt), g.num(1, 900000), queue, worker)
+        return g.drawn[0]
+
+    def sanic_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)} +0000]"
+
+    def sanic_req(g: Gen) -> str:
+        m, path, st = g.r.choice(WA_SANIC_ROUTES)
+        g.drawn = (f"{m} http://feeds.default.svc:8000{path.replace('{n}', g.num(1, 900)).replace('{q}', g.num(1764720000, 1764806399))}", st)
+        return g.drawn[0]
+
+    def ruby_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999):0>6}"
+
+    def httpd(module: str) -> str:
+        return "[{t}] [" + module + "] [pid {pid}:tid {tid}] "
+
+    httpd_child = {"t": httpd_ts, "pid": pick(["8", "9", "10", "11"]), "tid": httpd_tid}
+    httpd_main = {"t": httpd_ts, "pid": pick(["1"]), "tid": pick(["140371301055352", "139911052785528"])}
+    def spring(level: str) -> str:
+        return "{t} " + f"{level:>5}" + " 1 --- [{app}] [{th}] "
+
+    spring_hdr = {"t": spring_ts, "app": pick(WA_SPRING_APPS), "th": spring_thread}
+    spring_main = {"t": spring_ts, "app": pick(WA_SPRING_APPS), "th": pick(["           main"])}
+    def akka(level: str) -> str:
+        return f"[{level}] " + "[{t}] [{th}] [Cluster(akka://ClusterSystem)] Cluster Node [{self}] - "
+
+    akka_hdr = {"t": akka_ts, "th": akka_dispatcher, "self": akka_addr}
+    def fastify(level: int) -> str:
+        return '{{"level":' + str(level) + ',"time":{t},"pid":1,"hostname":"{host}",'
+
+    fastify_hdr = {"t": epoch_ms, "host": pick(WA_FASTIFY_PODS)}
+    resque = "** [{t}] {pid}: "
+    resque_hdr = {"t": resque_time, "pid": pick(["14", "15", "16"])}
+    dramatiq = "[{t}] [PID {pid}] [{th}] "
+    dramatiq_hdr = {"t": dramatiq_ts, "pid": pick(["9", "10", "11", "12"]), "th": lambda g: f"Thread-{g.r.randint(3, 10)}"}
+    def oban(level: str) -> str:
+        return "{t} [" + level + '] {{"args":{args},"attempt":{a},'
+
+    def unicorn(level: str) -> str:
+        return f"{level[0]}, " + "[{t} #{pid}] " + f"{level:>5} -- : "
+
+
+    return [
+        # Apache httpd 2.4 error log (ErrorLogFormat default; event MPM) and access log (combined)
+        (6, httpd("mpm_event:notice") + "AH00489: {desc} configured -- resuming normal operations",
+         {**httpd_main, "desc": pick(["Apache/2.4.58 (Unix)", "Apache/2.4.58 (Unix) OpenSSL/3.0.11"])}),
+        (4, httpd("core:notice") + "AH00094: Command line: '{cmd}'",
+         {**httpd_main, "cmd": pick(["httpd -D FOREGROUND", "/usr/local/apache2/bin/httpd -D FOREGROUND -f /etc/httpd/conf/httpd.conf"])}),
+        (24, httpd("proxy:error") + "{err}: AH00957: http: attempt to connect to {ip}:{port} ({host}:{port2}) failed",
+         {**httpd_child, "err": pick(WA_HTTPD_ERRNOS), "ip": backend_ip, "port": then(2), "host": then(0), "port2": then(2)}),
+        (20, httpd("proxy_http:error") + "[client {ip}:{cport}] AH01114: HTTP: failed to make connection to backend: {host}{ref}",
+         {**httpd_child, "ip": Gen.ip, "cport": Gen.port, "host": lambda g: g.r.choice(WA_HTTPD_BACKENDS)[0], "ref": referer}),
+        (9, httpd("proxy:error") + "AH00940: HTTP: disabled connection for ({host}:{port})",
+         {**httpd_child, "host": backend, "port": then(2)}),
+        (14, httpd("authz_core:error") + "[client {ip}:{cport}] AH01630: client denied by server configuration: {file}{ref}",
+         {**httpd_child, "ip": Gen.ip, "cport": Gen.port, "file": pick(WA_HTTPD_DENIED), "ref": referer}),
+        (8, httpd("core:error") + "[client {ip}:{cport}] AH00126: Invalid URI in request {req}",
+         {**httpd_child, "ip": Gen.ip, "cport": Gen.port, "req": pick(WA_HTTPD_BAD_URIS)}),
+        (5, httpd("ssl:warn") + "AH01909: {vh}:443:0 server certificate does NOT include an ID which matches the server name",
+         {**httpd_main, "vh": pick(WA_HTTPD_VHOSTS)}),
+        (4, httpd("mpm_event:error") + "AH00485: scoreboard is full, not at MaxRequestWorkers", httpd_main),
+        (3, httpd("core:notice") + "AH00051: child pid {cpid} exit signal {sig}, possible coredump in /usr/local/apache2",
+         {**httpd_main, "cpid": lambda g: g.num(8, 400), "sig": pick(["Segmentation fault (11)", "Segmentation fault (11)", "Aborted (6)"])}),
+        (3, httpd("mpm_event:notice") + "AH00493: SIGUSR1 received.  Doing graceful restart", httpd_main),
+        (170, '{ip} - {u} {ct} "{m} {path} HTTP/{v}" {st} {b} "{ref}" "{ua}"',
+         {"ip": Gen.ip, "u": pick(["-"] * 8 + ["alice", "deploy"]), "ct": Gen.clf_time, "m": pick(["GET"] * 6 + ["POST", "HEAD"]), "path": access_path,
+          "v": pick(["1.1", "1.1", "2.0"]), "st": access_status, "b": access_bytes, "ref": pick(["-", "-", *WA_HTTPD_REFERERS]), "ua": pick(WA_ACCESS_AGENTS)}),
+        # Hibernate ORM 6.4 in a Spring Boot 3.2 app (Logback default console pattern with the application name)
+        (30, spring("WARN") + "o.h.engine.jdbc.spi.SqlExceptionHelper   : SQL Error: {code}, SQLState: {state}",
+         {**spring_hdr, "code": sqlstate, "state": then(1)}),
+        (30, spring("ERROR") + "o.h.engine.jdbc.spi.SqlExceptionHelper   : {msg}",
+         {**spring_hdr, "msg": lambda g: g.r.choice(WA_SQLSTATES)[2]}),
+        (4, spring("INFO") + "org.hibernate.Version                    : HHH000412: Hibernate ORM core version {v}",
+         {**spring_main, "v": pick(["6.4.1.Final", "6.4.4.Final"])}),
+        (4, spring("INFO") + "o.h.e.t.j.p.i.JtaPlatformInitiator       : HHH000489: No JTA platform available (set 'hibernate.transaction.jta.platform' to enable JTA platform integration)",
+         spring_main),
+        (3, spring("WARN") + "org.hibernate.orm.deprecation            : HHH90000025: {d} does not need to be specified explicitly using 'hibernate.dialect' (remove the property setting and it will be selected by default)",
+         {**spring_main, "d": pick(["PostgreSQLDialect", "MySQLDialect"])}),
+        # Akka 2.6 cluster (default StdOutLogger) and its dead-letter listener
+        (14, akka("INFO") + "Leader is moving node [{addr}] to [{st}]", {**akka_hdr, "addr": akka_addr, "st": pick(["Up", "Up", "Up", "Exiting", "Removed"])}),
+        (4, akka("INFO") + "Leader is removing unreachable node [{addr}]", {**akka_hdr, "addr": akka_addr}),
+        (10, akka("WARN") + "Marking node as UNREACHABLE [{m}].", {**akka_hdr, "m": akka_member}),
+        (8, akka("INFO") + "Marking node as REACHABLE [{m}].", {**akka_hdr, "m": akka_member}),
+        (3, akka("INFO") + "is the new leader among reachable nodes (more leaders may exist)", akka_hdr),
+        (22, "[INFO] [{t}] [{th}] [akka://ClusterSystem/deadLetters] Message [{cls}]{from} to {to} was not delivered. [{n}] dead letters encountered. If this is not an expected behavior then {to2} may have terminated unexpectedly. This logging can be turned off or adjusted with configuration settings 'akka.log-dead-letters' and 'akka.log-dead-letters-during-shutdown'.",
+         {"t": akka_ts, "th": akka_dispatcher, "cls": pick(WA_AKKA_MESSAGES), "from": dead_letter_sender, "to": dead_letter_recipient, "to2": then(0),
+          "n": lambda g: str(g.r.randint(1, 10))}),
+        (6, "[WARN] [{t}] [ClusterSystem-akka.remote.default-remote-dispatcher-{d}] [akka.remote.artery.Association(akka://ClusterSystem)] Outbound {kind} stream to [{addr}] failed. Restarting it. {cause}",
+         {"t": akka_ts, "d": pick(["6", "7", "8"]), "kind": pick(["control", "control", "message"]), "addr": akka_addr, "cause": akka_cause}),
+        # Play 2.8 (console pattern "%coloredLevel %logger{15} - %message", colours off)
+        (3, "[info] p.c.s.AkkaHttpServer - Listening for HTTP on /0.0.0.0:{p}", {"p": pick(["9000", "9000", "9443"])}),
+        (3, "[info] play.api.Play - Application started (Prod) (no global state)", {}),
+        (12, "! @{id} - Internal server error, for ({m}) [{uri}] ->", {"id": play_id, "m": play_route, "uri": then(1)}),
+        (10, "play.api.UnexpectedException: Unexpected exception[{e}]", {"e": pick(WA_PLAY_ERRORS)}),
+        # Vert.x 4 with Netty (Logback "%d{HH:mm:ss.SSS} [%thread] %-5level %logger{36} - %msg")
+        (16, "{t} [vertx-blocked-thread-checker] WARN  i.v.core.impl.BlockedThreadChecker - Thread Thread[{th},5,main] has been blocked for {ms} ms, time limit is {lim} ms",
+         {"t": logback_time, "th": blocked, "ms": then(1), "lim": then(2)}),
+        (10, "{t} [vert.x-eventloop-thread-{n}] ERROR io.vertx.core.impl.ContextImpl - Unhandled exception", {"t": logback_time, "n": lambda g: str(g.r.randint(0, 7))}),
+        (4, "{t} [vert.x-eventloop-thread-0] INFO  i.v.c.i.l.c.VertxIsolatedDeployer - Succeeded in deploying verticle", {"t": logback_time}),
+        (4, "{t} [vert.x-eventloop-thread-{n}] ERROR io.netty.util.ResourceLeakDetector - LEAK: ByteBuf.release() was not called before it's garbage-collected. See https://netty.io/wiki/reference-counted-objects.html for more information.",
+         {"t": logback_time, "n": lambda g: str(g.r.randint(0, 7))}),
+        # Fastify 4 (pino JSON: request and response serializers)
+        (60, fastify(30) + '"reqId":"{rid}","req":{{"method":"{m}","url":"{url}","hostname":"gateway.default.svc:3000","remoteAddress":"{ip}","remotePort":{port}}},"msg":"incoming request"}}',
+         {**fastify_hdr, "rid": req_id, "m": fastify_req, "url": then(1), "ip": Gen.ip, "port": Gen.port}),
+        (58, fastify(30) + '"reqId":"{rid}","res":{{"statusCode":{st}}},"responseTime":{rt},"msg":"request completed"}}',
+         {**fastify_hdr, "rid": req_id, "st": lambda g: g.r.choice(WA_FASTIFY_ROUTES)[2], "rt": response_time}),
+        (8, fastify(50) + '"reqId":"{rid}","req":{{"method":"POST","url":"/api/checkout","hostname":"gateway.default.svc:3000","remoteAddress":"{ip}","remotePort":{port}}},"res":{{"statusCode":500}},"err":{{"type":"{type}","message":"{msg}","stack":"{stack}"}},"msg":"{msg2}"}}',
+         {**fastify_hdr, "rid": req_id, "ip": Gen.ip, "port": Gen.port, "type": fastify_err, "msg": then(1), "stack": then(2), "msg2": then(3)}),
+        (8, fastify(30) + '"reqId":"{rid}","msg":"Route {m}:{url} not found"}}',
+         {**fastify_hdr, "rid": req_id, "m": pick(["GET", "GET", "POST"]), "url": pick(["/favicon.ico", "/wp-login.php", "/api/v0/products", "/.env"])}),
+        (3, fastify(30) + '"msg":"Server listening at http://{addr}:3000"}}', {**fastify_hdr, "addr": pick(["127.0.0.1", "10.42.3.17", "10.42.1.9"])}),
+        # Next.js 14 (next start; the leading indentation trimmed by the collector)
+        (3, "▲ Next.js {v}", {"v": pick(["14.2.15", "14.2.18"])}),
+        (3, "✓ Ready in {n}ms", {"n": lambda g: g.num(90, 2500)}),
+        (16, "⨯ {e}", {"e": pick(WA_NEXT_ERRORS)}),  # noqa: RUF001
+        (5, "⨯ unhandledRejection: {e}", {"e": pick(WA_NEXT_ERRORS)}),  # noqa: RUF001
+        # Echo v4 (middleware.Logger default JSON format)
+        (70, '{{"time":"{t}","id":"{id}","remote_ip":"{ip}","host":"rates.default.svc:8080","method":"{m}","uri":"{uri}","user_agent":"{ua}","status":{st},"error":"{err}","latency":{lat},"latency_human":"{lh}","bytes_in":{bi},"bytes_out":{bo}}}',
+         {"t": go_rfc3339nano, "id": lambda g: g.r.choice(["", "", g.uuid()]), "ip": Gen.ip, "m": echo_route, "uri": then(1), "ua": pick(["Go-http-client/1.1", "okhttp/4.12.0", "kube-probe/1.30"]),
+          "st": then(2), "err": then(3), "lat": then(4), "lh": then(5), "bi": lambda g: g.r.choice(["0", g.num(20, 400)]), "bo": lambda g: g.num(9, 4000)}),
+        (2, "⇨ http server started on [::]:{p}", {"p": pick(["8080", "8081"])}),
+        # Resque 2 worker (VVERBOSE=1: "** [time] pid: message")
+        (30, resque + "got: {job}", {**resque_hdr, "job": resque_job}),
+        (28, resque + "done: {job}", {**resque_hdr, "job": resque_job}),
+        (8, resque + "{job} failed: {exc}", {**resque_hdr, "job": resque_job, "exc": lambda g: g.r.choice(WA_RESQUE_EXC).replace("{n}", g.num(1, 90000))}),
+        (40, resque + "Checking {q}", {**resque_hdr, "q": pick(WA_RESQUE_QUEUES)}),
+        (12, resque + "Found job on {q}", {**resque_hdr, "q": pick(WA_RESQUE_QUEUES)}),
+        (10, resque + "Sleeping for {s} seconds", {**resque_hdr, "s": pick(["5.0", "5.0", "1.0"])}),
+        (3, resque + "Starting worker {w}", {**resque_hdr, "w": resque_worker}),
+        # RQ 1.15 worker (rq worker: "%(asctime)s %(message)s", time only)
+        (40, "{t} {q}: {desc} ({id})", {"t": hms, "q": rq_job, "desc": then(1), "id": then(2)}),
+        (38, "{t} {q}: Job OK ({id})", {"t": hms, "q": pick(WA_RQ_QUEUES), "id": Gen.uuid}),
+        (30, "{t} Result is kept for {n} seconds", {"t": hms, "n": pick(["500", "500", "500", "86400"])}),
+        (8, "{t} Cleaning registries for queue: {q}", {"t": hms, "q": pick(WA_RQ_QUEUES)}),
+        (4, "{t} *** Listening on {qs}...", {"t": hms, "qs": lambda g: ", ".join(g.r.sample(WA_RQ_QUEUES, g.r.randint(1, 3)))}),
+        (6, "{t} [Job {id}]: exception raised while executing ({fn})", {"t": hms, "id": rq_failed_id, "fn": then(3)}),
+        # Dramatiq 1.15 (default log format)
+        (3, "[{t}] [PID {pid}] [MainThread] [dramatiq.MainProcess] [INFO] Dramatiq '{v}' is booting up.", {"t": dramatiq_ts, "pid": pick(["1"]), "v": pick(["1.15.0", "1.16.0"])}),
+        (12, dramatiq + "[dramatiq.middleware.retries.Retries] [WARNING] Retrying message '{mid}' in {d} milliseconds.",
+         {**dramatiq_hdr, "mid": Gen.uuid, "d": lambda g: g.num(9000, 600000)}),
+        (4, dramatiq + "[dramatiq.middleware.retries.Retries] [WARNING] Retries exceeded for message '{mid}'.", {**dramatiq_hdr, "mid": Gen.uuid}),
+        (8, dramatiq + "[dramatiq.worker.WorkerThread] [ERROR] Failed to process message {msg} with unhandled exception.", {**dramatiq_hdr, "msg": dramatiq_message}),
+        # Oban 2.17 default logger (JSON, keys sorted) through Elixir Logger's console format
+        (20, oban("info") + '"event":"job:start","id":{id},"max_attempts":20,"meta":{{}},"queue":"{q}","source":"oban","system_time":{st},"tags":[],"worker":"{w}"}}',
+         {"t": logback_time, "args": oban_job, "a": then(1), "id": then(2), "q": then(3), "w": then(4),
+          "st": lambda g: str(1764720000000000000 + g.r.randint(0, 86_399_999_999_999))}),
+        (26, oban("info") + '"duration":{d},"event":"job:stop","id":{id},"max_attempts":20,"meta":{{}},"queue":"{q}","queue_time":{qt},"source":"oban","state":"success","tags":[],"worker":"{w}"}}',
+         {"t": logback_time, "args": oban_job, "a": then(1), "id": then(2), "q": then(3), "w": then(4),
+          "d": lambda g: g.num(200, 9_000_000), "qt": lambda g: g.num(100, 900_000)}),
+        (6, oban("error") + '"duration":{d},"error":"{e}","event":"job:exception","id":{id},"kind":"error","max_attempts":20,"meta":{{}},"queue":"{q}","queue_time":{qt},"source":"oban","state":"failure","tags":[],"worker":"{w}"}}',
+         {"t": logback_time, "args": oban_job, "a": then(1), "id": then(2), "q": then(3), "w": then(4),
+          "d": lambda g: g.num(200, 9_000_000), "qt": lambda g: g.num(100, 900_000), "e": pick(WA_OBAN_ERRORS)}),
+        # Sanic 23 (default access and root formats)
+        (50, "{t} - (sanic.access)[INFO][{ip}:{port}]: {req}  {st} {b}", {"t": sanic_ts, "ip": Gen.ip, "port": Gen.port, "req": sanic_req, "st": then(1), "b": lambda g: g.num(2, 90000)}),
+        (3, "{t} [{pid}] [INFO] Starting worker [{w}]", {"t": sanic_ts, "pid": pick(["1"]), "w": lambda g: g.num(20, 90)}),
+        (6, "{t} [{pid}] [ERROR] Exception occurred while handling uri: '{uri}'",
+         {"t": sanic_ts, "pid": lambda g: g.num(20, 90), "uri": lambda g: f"http://feeds.default.svc:8000/feeds/{g.num(1, 900)}"}),
+        # Unicorn 6 (Ruby Logger default formatter)
+        (8, unicorn("INFO") + "worker={n} ready", {"t": ruby_ts, "pid": lambda g: g.num(20, 400), "n": pick(["0", "1", "2", "3"])}),
+        (5, unicorn("ERROR") + "worker={n} PID:{w} timeout ({s}s > 60s), killing",
+         {"t": ruby_ts, "pid": pick(["1"]), "n": pick(["0", "1", "2", "3"]), "w": lambda g: g.num(20, 400), "s": lambda g: g.num(61, 75)}),
+        (5, unicorn("INFO") + "reaped #<Process::Status: pid {w} {st}> worker={n}",
+         {"t": ruby_ts, "pid": pick(["1"]), "w": lambda g: g.num(20, 400), "st": pick(WA_UNICORN_SIGNALS), "n": pick(["0", "1", "2", "3"])}),
+        (2, unicorn("INFO") + "listening on addr=0.0.0.0:{p} fd={fd}", {"t": ruby_ts, "pid": pick(["1"]), "p": pick(["8080"]), "fd": pick(["9", "10"])}),
+        (2, unicorn("INFO") + "master process ready", {"t": ruby_ts, "pid": pick(["1"])}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -4343,7 +4739,7 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "RuntimePlatform": runtime_events, "InfraPlatform": infra_events,
            "EnterprisePlatform": enterprise_events, "HybridPlatform": hybrid_events,
            "ResearchPlatform": research_events, "ClusterOpsPlatform": clusterops_events,
-           "DataAppPlatform": dataapp_events}
+           "DataAppPlatform": dataapp_events, "WebAppPlatform": webapp_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
