@@ -35,7 +35,8 @@ RESULTS = ROOT / "bench" / "results"
 METRICS = ("GA", "FGA", "PA", "FTA")
 CORPORA = ("K8sPlatform", "DataPlatform", "OpsPlatform", "ServicePlatform", "EdgePlatform", "ToolingPlatform",
            "MeshPlatform", "StackPlatform", "CloudPlatform", "RuntimePlatform", "InfraPlatform",
-           "EnterprisePlatform", "HybridPlatform", "ResearchPlatform", "ClusterOpsPlatform", "DataAppPlatform")
+           "EnterprisePlatform", "HybridPlatform", "ResearchPlatform", "ClusterOpsPlatform", "DataAppPlatform",
+           "WebAppPlatform")
 GRID = {"similarity": (0.4, 0.5, 0.6), "min_word_values": (3, 4, 5)}
 DRAIN_GENERIC = {"regex": [], "st": 0.5, "depth": 4}
 # drain3 as its documentation suggests running it: similarity .5, depth 4, and masking of the
@@ -449,7 +450,9 @@ def main() -> int:
         "Micronaut, Puma, Odoo, CloudNativePG; 66 event types) were written during the twelfth pass without "
         "reading the engine and scored once on the eleventh-pass engine: rows '(blind)'. The span guard was "
         "written from ClusterOpsPlatform's failure table (its row after it is not blind) and scored once on "
-        "DataAppPlatform: row '(blind, span guard)'.",
+        "DataAppPlatform and WebAppPlatform (Apache httpd, Hibernate, Akka, Play, Vert.x, Fastify, Next.js, Echo, "
+        "Resque, RQ, Dramatiq, Oban, Sanic, Unicorn; 71 event types, written at the same time): rows "
+        "'(blind, span guard)'.",
         "",
         "| corpus | lines | event types | engine stream | engine final | drain3 default | drain3 masked |",
         "|---|---|---|---|---|---|---|",
@@ -488,6 +491,8 @@ def main() -> int:
         ("ClusterOpsPlatform", scored("clusterops-guard"), "span guard, written from it"),
         ("DataAppPlatform", scored("dataapp-blind"), "blind"),
         ("DataAppPlatform", scored("dataapp-guard"), "blind, span guard"),
+        ("WebAppPlatform", scored("webapp-blind"), "blind"),
+        ("WebAppPlatform", scored("webapp-guard"), "blind, span guard"),
     ]
     for name, blind, label in blind_runs:
         md.append(
