@@ -73,6 +73,10 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   any failure analysis; scored once): Apache httpd (error and access logs), Hibernate ORM in a
   Spring Boot Logback console, Akka cluster, Play, Vert.x with Netty, Fastify, Next.js, Echo,
   Resque, RQ, Dramatiq, Oban, Sanic, Unicorn; 71 event types.
+* ``ObservabilityPlatform`` (written blind for the twelfth issue-15 pass: before reading the
+  engine or any failure analysis; scored once): Grafana Tempo, Grafana Mimir, Grafana Alloy,
+  Teleport, SPIRE, Kiali, VictoriaMetrics (vmagent, vmalert), the Trivy Operator, OpenSearch
+  Dashboards, Authelia, CrowdSec, Tetragon; 51 event types.
 
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
@@ -4732,6 +4736,452 @@ def webapp_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+OB_TENANTS = ["team-checkout", "team-search", "platform"]
+OB_NS = ["prod", "staging", "observability"]
+OB_APPS = ["checkout", "search", "payments-api"]
+OB_NODES = ["ip-10-40-1-17.eu-west-1.compute.internal", "ip-10-40-2-88.eu-west-1.compute.internal",
+            "ip-10-40-3-5.eu-west-1.compute.internal"]
+OB_MIMIR_INGESTERS = ["ingester-zone-a-0", "ingester-zone-a-1", "ingester-zone-b-0", "ingester-zone-b-1"]
+OB_TEMPO_SEARCHES = ["/api/search?q=%7Bresource.service.name%3D%22{app}%22%7D&limit=20&spss=3&start={s}&end={e}",
+                     "/api/search/tags?scope=span", "/api/v2/search/tag/resource.service.name/values",
+                     "/api/echo"]
+OB_PROM_QUERIES = ['sum(rate(http_requests_total{{namespace="{ns}"}}[5m])) by (code)',
+                   'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{{app="{app}"}}[5m])))',
+                   "up", 'kube_pod_container_status_restarts_total{{namespace="{ns}"}}']
+OB_GRAFANA_AGENTS = ["Grafana/10.2.3", "Grafana/10.2.3", "mimirtool/2.10.0", "Go-http-client/1.1"]
+OB_ALLOY_NODES = ["prometheus.scrape.pods", "discovery.kubernetes.pods", "discovery.relabel.pods",
+                  "loki.process.default", "prometheus.remote_write.mimir", "otelcol.exporter.otlp.tempo"]
+OB_TP_CLUSTERS = ["teleport.prod.example.com", "leaf-eu.example.com"]
+OB_TP_USERS = ["alice@example.com", "bob@example.com", "ci-deployer"]
+OB_TP_LOGINS = ["root", "ubuntu", "ec2-user"]
+OB_TP_HOSTS = [("db-bastion-1", "5b0e0c1d-7d57-4a3c-9f0e-2f4f3d1b8a61"), ("build-runner-07", "c1f2a9e4-0b3c-4a8d-8d5e-7f6a0b1c2d3e"),
+               ("jump-eu-2", "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d")]
+OB_TP_ROLES = ["access", "editor", "auditor", "db-readonly", "k8s-prod-view"]
+OB_SPIFFE = "spiffe://prod.example.org"
+OB_SPIRE_SAS = [("prod", "checkout"), ("prod", "payments-api"), ("staging", "search"), ("observability", "alloy")]
+OB_K8S_CLUSTERS = ["eks-prod-eu", "eks-prod-us"]
+OB_KIALI_COMPONENTS = ["istiod", "ingressgateway", "prometheus", "grafana", "tracing"]
+OB_VM_SD = ["kubernetes_sd_configs", "kubernetes_sd_configs", "kubernetes_sd_configs", "static_configs", "consul_sd_configs"]
+OB_VMALERT_GROUPS = ["kubernetes-apps", "node-exporter", "vmcluster", "slo-checkout"]
+OB_TRIVY_KINDS = [("ReplicaSet", "checkout-7f9c6d5b8"), ("ReplicaSet", "search-5d8b9c7f6"), ("StatefulSet", "postgres"),
+                  ("DaemonSet", "alloy"), ("CronJob", "nightly-report")]
+OB_AUTH_USERS = ["jdoe", "msmith", "svc-grafana"]
+OB_AUTH_URLS = ["https://grafana.example.com/", "https://grafana.example.com/d/k8s-views-global/kubernetes",
+                "https://kiali.example.com/kiali/console/graph/namespaces/", "https://alerts.example.com/#/alerts",
+                "https://dashboards.example.com/app/discover"]
+OB_SCENARIOS = ["crowdsecurity/http-probing", "crowdsecurity/http-probing", "crowdsecurity/ssh-bf",
+                "crowdsecurity/http-crawl-non_statics", "crowdsecurity/http-bad-user-agent", "crowdsecurity/CVE-2021-41773"]
+OB_TETRA_EXECS = [("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://checkout.prod.svc:8080/healthz"]),
+                  ("/bin/sh", ["-c", "pg_isready -U postgres -h 127.0.0.1 -p 5432"]),
+                  ("/usr/local/bin/python3", ["manage.py", "migrate", "--noinput"]),
+                  ("/usr/bin/wget", ["-qO-", "http://169.254.169.254/latest/meta-data/iam/security-credentials/"]),
+                  ("/usr/bin/id", []), ("/bin/ls", ["-la", "/var/run/secrets/kubernetes.io/serviceaccount"]),
+                  ("/usr/bin/nslookup", ["kubernetes.default"])]
+
+
+def observability_events() -> list[tuple[float, str, dict]]:
+    """Observability, security and identity software on Kubernetes that none of the other corpora
+    covers: Grafana Tempo and Grafana Mimir (go-kit logfmt), Grafana Alloy (logfmt), Teleport
+    (text formatter with audit events), SPIRE server and agent (logrus text), Kiali (zerolog
+    console), VictoriaMetrics vmagent and vmalert, the Trivy Operator (zap JSON), OpenSearch
+    Dashboards (legacy JSON logging), Authelia (logrus text), CrowdSec (agent and local API)
+    and Tetragon's JSON export. Written for the blind check of the template engine, without
+    reading the engine or any failure analysis, and scored once; 51 event types."""
+
+    def nano_ts(g: Gen) -> str:
+        # RFC3339Nano trims trailing zeros of the fraction
+        return f"2026-12-03T{hms(g)}.{g.num(1, 999999999):0>9}".rstrip("0") + "Z"
+
+    def sec_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def milli_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999):0>3}Z"
+
+    def go_dur(g: Gen) -> str:
+        # Go's time.Duration.String(): µs below 1ms, ms below 1s, then seconds
+        return g.r.choice([f"{g.r.uniform(20, 999):.3f}".rstrip("0").rstrip(".") + "µs",
+                           f"{g.r.uniform(1, 999):.6f}".rstrip("0").rstrip(".") + "ms",
+                           f"{g.r.uniform(1, 40):.9f}".rstrip("0").rstrip(".") + "s"])
+
+    def trace_id(g: Gen) -> str:
+        return g.hexs(32)
+
+    def ulid(g: Gen) -> str:
+        return "01J" + "".join(g.r.choice("0123456789ABCDEFGHJKMNPQRSTVWXYZ") for _ in range(23))
+
+    def millis(g: Gen) -> str:
+        return str(1764720000000 + g.r.randint(0, 86_399_999))
+
+    def tempo_url(g: Gen) -> str:
+        if g.r.random() < 0.55:
+            return f"/api/traces/{g.hexs(32)}"
+        s = 1764720000 + g.r.randint(0, 80000)
+        return g.r.choice(OB_TEMPO_SEARCHES).format(app=g.r.choice(OB_APPS), s=s, e=s + g.r.choice([900, 3600, 21600]))
+
+    def tempo_status(g: Gen) -> str:
+        return g.r.choice(["200"] * 12 + ["404", "404", "400", "500"])
+
+    def utc_time(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)} +0000 UTC"
+
+    def tempo_push_error(g: Gen) -> str:
+        return g.r.choice([
+            f"rpc error: code = FailedPrecondition desc = TRACE_TOO_LARGE: max size of trace (5000000) exceeded while adding {g.num(300, 90000)} bytes to trace {g.hexs(32)} for tenant {g.r.choice(OB_TENANTS)}",
+            f"rpc error: code = ResourceExhausted desc = RATE_LIMITED: ingestion rate limit (local: 15000000 bytes, global: 45000000 bytes) exceeded while adding {g.num(300, 90000)} bytes for user {g.r.choice(OB_TENANTS)}",
+            f'rpc error: code = Unavailable desc = connection error: desc = \\"transport: Error while dialing: dial tcp {g.ip()}:9095: connect: connection refused\\"',
+            "context deadline exceeded",
+            "rpc error: code = Canceled desc = context canceled"])
+
+    def prom_params(g: Gen) -> str:
+        q = g.r.choice(OB_PROM_QUERIES).format(ns=g.r.choice(OB_NS), app=g.r.choice(OB_APPS))
+        q = '"' + q.replace('"', '\\"') + '"' if any(c in q for c in ' "=') else q
+        end = 1764720000 + g.r.randint(3600, 86000)
+        if g.drawn[0] == "prometheus_api_v1_query":
+            return f"param_query={q} param_time={end}"
+        return f"param_end={end} param_query={q} param_start={end - g.r.choice([3600, 21600, 86400])} param_step={g.r.choice(['15', '30', '60', '300'])}"
+
+    def prom_route(g: Gen) -> str:
+        g.drawn = g.r.choice([("prometheus_api_v1_query_range", "/prometheus/api/v1/query_range")] * 3
+                             + [("prometheus_api_v1_query", "/prometheus/api/v1/query")])
+        return g.drawn[1]
+
+    def mimir_push_error(g: Gen) -> str:
+        tn = g.r.choice(OB_TENANTS)
+        return g.r.choice([
+            f"failed pushing to ingester {g.r.choice(OB_MIMIR_INGESTERS)}: user={tn}: the sample has been rejected because its timestamp is too old (err-mimir-sample-timestamp-too-old). The affected sample has timestamp 2026-12-0{g.r.randint(1, 2)}T{hms(g)}.{g.num(0, 999):0>3}Z and is from series container_cpu_usage_seconds_total{{container=\\\"{g.r.choice(OB_APPS)}\\\", namespace=\\\"{g.r.choice(OB_NS)}\\\"}}",
+            "the request has been rejected because the tenant exceeded the ingestion rate limit, set to 10000 items/s with a maximum allowed burst of 200000. This limit is applied on the total number of samples, exemplars and metadata received across all distributors (err-mimir-tenant-max-ingestion-rate). To adjust the related per-tenant limits, configure -distributor.ingestion-rate-limit and -distributor.ingestion-burst-size, or contact your service administrator.",
+            "context canceled",
+            f"failed pushing to ingester {g.r.choice(OB_MIMIR_INGESTERS)}: rpc error: code = Unavailable desc = error reading from server: EOF"])
+
+    def remote_write_error(g: Gen) -> str:
+        return g.r.choice([
+            'server returned HTTP status 429 Too Many Requests: the request has been rejected because the tenant exceeded the ingestion rate limit, set to 10000 items/s with a maximum allowed burst of 200000 (err-mimir-tenant-max-ingestion-rate)',
+            f'Post \\"http://mimir-distributor.observability.svc:8080/api/v1/push\\": dial tcp {g.ip()}:8080: connect: connection refused',
+            'Post \\"http://mimir-distributor.observability.svc:8080/api/v1/push\\": context deadline exceeded',
+            "server returned HTTP status 500 Internal Server Error: failed pushing to ingester: context deadline exceeded"])
+
+    def loki_status(g: Gen) -> str:
+        app, ns = g.r.choice(OB_APPS), g.r.choice(OB_NS)
+        g.drawn = g.r.choice([
+            ("400", f"server returned HTTP status 400 Bad Request (400): entry for stream '{{app=\\\"{app}\\\", namespace=\\\"{ns}\\\"}}' has timestamp too old: 2026-11-26T{hms(g)}Z, oldest acceptable timestamp is: 2026-11-26T{hms(g)}Z"),
+            ("429", f"server returned HTTP status 429 Too Many Requests (429): Ingestion rate limit exceeded for user {g.r.choice(OB_TENANTS)} (limit: 4194304 bytes/sec) while attempting to ingest '{g.num(100, 5000)}' lines totaling '{g.num(10000, 900000)}' bytes, reduce log volume or contact your Loki administrator to see if the limit can be increased"),
+            ("400", "server returned HTTP status 400 Bad Request (400): stream '{}' has too many labels")])
+        return g.drawn[0]
+
+    def tp_host(g: Gen) -> str:
+        g.drawn = g.r.choice(OB_TP_HOSTS)
+        return g.drawn[0]
+
+    def tp_size(g: Gen) -> str:
+        return g.r.choice(["80:24", "80:24", "211:54", "158:42", "120:38"])
+
+    def tp_participants(g: Gen) -> str:
+        return " ".join(g.r.sample(OB_TP_USERS, g.r.choice([1, 1, 1, 2, 3])))
+
+    def tp_roles(g: Gen) -> str:
+        return ",".join(g.r.sample(OB_TP_ROLES, g.r.choice([1, 1, 2, 3, 4])))
+
+    def tp_login_error(g: Gen) -> str:
+        return g.r.choice(["invalid username, password or second factor", "invalid username, password or second factor",
+                           'access denied to perform action \\"login\\"', "requested TTL exceeds maximum allowed",
+                           "user account is temporarily locked"])
+
+    def tp_denied(g: Gen) -> str:
+        return g.r.choice(["create session", "read session", "list kube_service", "exec kube_cluster"])
+
+    def spiffe_id(g: Gen) -> str:
+        ns, sa = g.r.choice(OB_SPIRE_SAS)
+        return f"{OB_SPIFFE}/ns/{ns}/sa/{sa}"
+
+    def agent_id(g: Gen) -> str:
+        return f"{OB_SPIFFE}/spire/agent/k8s_psat/{g.r.choice(OB_K8S_CLUSTERS)}/{g.uuid()}"
+
+    def svid_ttl(g: Gen) -> str:
+        # strconv's shortest form, as logrus prints a float64 field
+        return repr(round(g.r.uniform(1500, 3600), g.r.choice([2, 3, 6])))
+
+    def selectors(g: Gen) -> str:
+        ns, sa = g.r.choice(OB_SPIRE_SAS)
+        sels = [f"ns:{ns}", f"sa:{sa}", f"pod-label:app:{sa}", f"container-name:{sa}", f"node-name:{g.r.choice(OB_NODES)}",
+                f"pod-uid:{g.uuid()}", f"container-image:ghcr.io/acme/{sa}:v{g.r.randint(1, 4)}.{g.r.randint(0, 20)}.0"]
+        chosen = sels[:g.r.choice([2, 2, 3, 5, 7])]
+        return " ".join(f'type:\\"k8s\\" value:\\"{s}\\"' for s in chosen)
+
+    def attest_error(g: Gen) -> str:
+        return g.r.choice([
+            "rpc error: code = Internal desc = failed to attest: k8s-psat: unable to validate token with TokenReview API: Post \\\"https://10.100.0.1:443/apis/authentication.k8s.io/v1/tokenreviews\\\": context deadline exceeded",
+            "rpc error: code = PermissionDenied desc = failed to attest: k8s-psat: token audience not allowed",
+            f"rpc error: code = PermissionDenied desc = failed to attest: agent is banned: {agent_id(g)}"])
+
+    def kiali_error(g: Gen) -> str:
+        return g.r.choice([
+            f'Get "http://prometheus.istio-system:9090/api/v1/query?query=up": dial tcp {g.ip()}:9090: i/o timeout',
+            "the server could not find the requested resource",
+            "component not found", "context deadline exceeded",
+            f'Get "https://10.100.0.1:443/apis/networking.istio.io/v1beta1/namespaces/{g.r.choice(OB_NS)}/virtualservices": unexpected EOF'])
+
+    def vm_target(g: Gen) -> str:
+        app, ns = g.r.choice(OB_APPS), g.r.choice(OB_NS)
+        ip = g.ip()
+        port = g.r.choice(["8080", "9090", "9102"])
+        url = f"http://{ip}:{port}/metrics"
+        labels = [f'container="{app}"', 'endpoint="http-metrics"', f'instance="{ip}:{port}"', 'job="kubernetes-pods"',
+                  f'namespace="{ns}"', f'node="{g.r.choice(OB_NODES)}"', f'pod="{app}-{g.hexs(9)}-{g.hexs(5)}"']
+        keep = sorted(g.r.sample(labels, g.r.choice([2, 3, 4, 7])))
+        g.drawn = (url, "{" + ",".join(keep) + "}")
+        return url
+
+    def vm_scrape_error(g: Gen) -> str:
+        return g.r.choice([
+            f"cannot read data: cannot scrape \"{g.drawn[0]}\": Get \"{g.drawn[0]}\": dial tcp {g.ip()}:8080: connect: connection refused",
+            "cannot read data: cannot scrape: the response from the target exceeds -promscrape.maxScrapeSize=16777216",
+            f"error when scraping \"{g.drawn[0]}\" with timeout 10s: timeout",
+            "cannot read data: unexpected status code returned: 503; expecting 200; response body: \"Service Unavailable\""])
+
+    def vm_times(g: Gen) -> str:
+        k = g.r.choice([1, 1, 2, 4, 12])
+        g.drawn = (*g.drawn[:2], str(k))
+        return str(k)
+
+    def vm_block_error(g: Gen) -> str:
+        return g.r.choice([
+            "Post \"http://vminsert.observability.svc:8480/insert/0/prometheus/api/v1/write\": dial tcp: lookup vminsert.observability.svc on 10.100.0.10:53: no such host",
+            "unexpected status code received after sending a block with size 523412 bytes to \"1:secret-url\" during retry #3: 503; response body=\"all the vmstorage nodes are unavailable\"",
+            "context deadline exceeded"])
+
+    def trivy_job(g: Gen) -> str:
+        return f"scan-vulnerabilityreport-{g.hexs(10)}-{g.hexs(5)}"
+
+    def trivy_owner(g: Gen) -> str:
+        g.drawn = g.r.choice(OB_TRIVY_KINDS)
+        return g.drawn[0]
+
+    def zap_epoch(g: Gen) -> str:
+        return f"1764{g.r.randint(720000, 806399)}.{g.num(1, 9999999):0>7}".rstrip("0")
+
+    def trivy_error(g: Gen) -> str:
+        return g.r.choice([
+            "2026-12-03T02:14:55.123Z\\tFATAL\\tFatal error\\tinit error: DB error: failed to download vulnerability DB: database download error: OCI repository error: 1 error occurred:\\n\\t* GET https://ghcr.io/v2/aquasecurity/trivy-db/manifests/2: TOOMANYREQUESTS: retry-after: 145.12µs, allowed: 44000/minute\\n\\n",
+            f"2026-12-03T02:14:55.123Z\\tFATAL\\tFatal error\\timage scan error: scan error: unable to initialize a scanner: unable to initialize an image scanner: 1 error occurred:\\n\\t* unable to inspect the image (ghcr.io/acme/{g.r.choice(OB_APPS)}:v2.3.1): GET https://ghcr.io/token: UNAUTHORIZED: authentication required\\n\\n",
+        ])
+
+    def trivy_reason(g: Gen) -> str:
+        g.drawn = g.r.choice([("Error", trivy_error(g))] * 3 + [("OOMKilled", "")])
+        return g.drawn[0]
+
+    def osd_request(g: Gen) -> str:
+        m, url, code = g.r.choice([("get", "/api/status", "200"), ("get", "/api/status", "200"),
+                                   ("post", "/internal/search/opensearch-with-long-numerals", "200"),
+                                   ("get", "/api/saved_objects/_find?type=index-pattern&fields=title&per_page=10000", "200"),
+                                   ("post", "/api/v1/auth/login", g.r.choice(["200", "401"])), ("get", "/app/home", "302"),
+                                   ("get", "/ui/favicons/favicon.ico", "304")])
+        rt = str(g.r.choice([g.r.randint(1, 40), g.r.randint(20, 3000)]))
+        length = g.r.randint(0, 600000)
+        size = f"{length}.0B" if length < 1024 else f"{length / 1024:.1f}KB"
+        ua = g.r.choice(["Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0", "kube-probe/1.28+", "curl/8.4.0"])
+        # the size suffix only when the response carries a Content-Length
+        known = code not in ("302", "304") and g.r.random() < 0.8
+        g.drawn = (m, url, code, g.ip(), ua, rt, str(length) if known else "null", m.upper(), url, code, rt, f" - {size}" if known else "")
+        return m
+
+    def osd_conn_error(g: Gen) -> str:
+        return g.r.choice([f"connect ECONNREFUSED {g.ip()}:9200", "Request timed out",
+                           "getaddrinfo ENOTFOUND opensearch-cluster-master", "socket hang up"])
+
+    def osd_warning(g: Gen) -> str:
+        return g.r.choice(["Authentication finally failed", "No 'authorization' header present",
+                           f"Failed authentication for user '{g.r.choice(OB_AUTH_USERS)}' with reason: Invalid username or password",
+                           "Error while getting tenant info, using Global tenant"])
+
+    def auth_1fa_error(g: Gen) -> str:
+        return g.r.choice(["authentication failed", "authentication failed", "user not found",
+                           'LDAP Result Code 49 \\"Invalid Credentials\\": 80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, data 52e, v2580',
+                           "unable to retrieve user details: LDAP Result Code 200 \\\"Network Error\\\": dial tcp 10.40.0.12:636: i/o timeout"])
+
+    def auth_totp_error(g: Gen) -> str:
+        return g.r.choice(["the one-time code does not match", "the one-time code does not match",
+                           "unable to load TOTP configuration: no TOTP configuration for user"])
+
+    def auth_denied(g: Gen) -> str:
+        user = g.r.choice(["<anonymous>"] * 3 + OB_AUTH_USERS)
+        m = g.r.choice(["GET", "GET", "GET", "POST", "HEAD"])
+        g.drawn = (user, m, "401" if user == "<anonymous>" else "403", m)
+        return g.r.choice(OB_AUTH_URLS)
+
+    def cs_scenario(g: Gen) -> str:
+        s = g.r.choice(OB_SCENARIOS)
+        ip = f"{g.r.randint(1, 223)}.{g.r.randint(0, 255)}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"
+        # country and AS only when the GeoIP enrichment resolved the source
+        geo = g.r.choice(["", f" ({g.r.choice(['FR', 'US', 'CN', 'NL', 'RU', 'DE'])}/{g.r.randint(1000, 210000)})",
+                          f" ({g.r.choice(['US', 'CN', 'NL'])}/{g.r.randint(1000, 210000)})"])
+        g.drawn = (s, ip, geo, g.r.choice(["4h", "4h", "4h", "24h", "168h"]), ip)
+        return s
+
+    def cs_source(g: Gen) -> str:
+        cs_scenario(g)
+        return g.drawn[1]
+
+    def cs_events(g: Gen) -> str:
+        return str(g.r.choice([6, 11, 11, 21, g.r.randint(5, 60)]))
+
+    def cs_when(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999999999):0>9} +0000 UTC"
+
+    def cs_request(g: Gen) -> str:
+        m, path, code, ua = g.r.choice([
+            ("GET", f"/v1/decisions/stream?startup={g.r.choice(['false'] * 9 + ['true'])}", "200", "crowdsec-firewall-bouncer/v0.0.28"),
+            ("GET", "/v1/decisions/stream?startup=false", "200", "crowdsec-nginx-bouncer/v1.0.6"),
+            ("POST", "/v1/alerts", "201", "crowdsec/v1.6.0-linux"), ("GET", "/v1/heartbeat", "200", "crowdsec/v1.6.0-linux"),
+            ("POST", "/v1/watchers/login", g.r.choice(["200", "200", "401"]), "crowdsec/v1.6.0-linux"),
+            ("GET", f"/v1/decisions?ip={g.ip()}", "200", "crowdsec-traefik-bouncer/v1.2.1")])
+        lat = go_dur(g)
+        g.drawn = (m, path, code, lat, ua)
+        return g.r.choice(["127.0.0.1", g.ip(), g.ip()])
+
+    def rfc1123(g: Gen) -> str:
+        return f"Thu, 03 Dec 2026 {hms(g)} UTC"
+
+    def tetra_exec(g: Gen) -> str:
+        binary, args = g.r.choice(OB_TETRA_EXECS)
+        # protojson leaves an empty arguments field out
+        g.drawn = (binary, f',"arguments":"{" ".join(args)}"' if args else "")
+        return binary
+
+    def exec_id(g: Gen) -> str:
+        return "a2luZC1jb250cm9sLXBsYW5lOj" + "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") for _ in range(22)) + "="
+
+    def app_pod(g: Gen) -> str:
+        g.drawn = (g.r.choice(OB_APPS),)
+        return f"{g.drawn[0]}-{g.hexs(9)}-{g.hexs(5)}"
+
+    logrus = 'time="{ts}" level='
+    tp_tail = " uid:{uid} user:{u} events/emitter.go:263"
+    vm = "{ts}\t"
+    return [
+        # Grafana Tempo 2.3 (go-kit logfmt)
+        (110, "level=info ts={ts} caller=handler.go:134 tenant={tn} method=GET traceID={tid} url={url} duration={d} response_size={n} status={st}",
+         {"ts": nano_ts, "tn": pick(OB_TENANTS), "tid": lambda g: g.hexs(16), "url": tempo_url, "d": go_dur,
+          "n": lambda g: g.num(2, 4_000_000), "st": tempo_status}),
+        (45, "level=info ts={ts} caller=flush.go:244 msg=\"completing block\" tenant={tn} blockID={b}",
+         {"ts": nano_ts, "tn": pick(OB_TENANTS), "b": Gen.uuid}),
+        (40, "level=info ts={ts} caller=flush.go:253 msg=\"block successfully completed\" tenant={tn} blockID={b}",
+         {"ts": nano_ts, "tn": pick(OB_TENANTS), "b": Gen.uuid}),
+        (38, "level=info ts={ts} caller=flush.go:301 msg=\"flushing block\" tenant={tn} block={b}",
+         {"ts": nano_ts, "tn": pick(OB_TENANTS), "b": Gen.uuid}),
+        (22, "level=info ts={ts} caller=compactor.go:176 msg=\"compacting block\" block=\"&{{Version:vParquet3 BlockID:{b} TenantID:{tn} StartTime:{st} EndTime:{et} TotalObjects:{n} Size:{sz} CompactionLevel:{cl}}}\"",
+         {"ts": nano_ts, "b": Gen.uuid, "tn": pick(OB_TENANTS), "st": utc_time, "et": utc_time, "n": lambda g: g.num(10, 900000),
+          "sz": lambda g: g.num(20_000, 4_000_000_000), "cl": pick(["0", "0", "1", "1", "2", "3"])}),
+        (12, "level=warn ts={ts} caller=rate_limited_logger.go:27 msg=\"pusher failed to consume trace data\" err=\"{e}\"",
+         {"ts": nano_ts, "e": tempo_push_error}),
+        (6, "level=info ts={ts} caller=poller.go:241 msg=\"writing tenant index\" tenant={tn} metas={a} compactedMetas={b}",
+         {"ts": nano_ts, "tn": pick(OB_TENANTS), "a": lambda g: g.num(3, 4000), "b": lambda g: g.num(0, 400)}),
+        # Grafana Mimir 2.10 (go-kit logfmt, ts first)
+        (70, "ts={ts} caller=compact.go:575 level=info user={tn} msg=\"write block\" mint={a} maxt={b} ulid={u} duration={d} ooo={o}",
+         {"ts": nano_ts, "tn": pick(OB_TENANTS), "a": millis, "b": millis, "u": ulid, "d": go_dur, "o": pick(["false"] * 6 + ["true"])}),
+        (50, "ts={ts} caller=head.go:1293 level=info user={tn} msg=\"Head GC completed\" caller=truncateMemory duration={d}",
+         {"ts": nano_ts, "tn": pick(OB_TENANTS), "d": go_dur}),
+        (28, "ts={ts} caller=push.go:130 level=error user={tn} msg=\"push error\" err=\"{e}\"",
+         {"ts": nano_ts, "tn": pick(OB_TENANTS), "e": mimir_push_error}),
+        (7, "ts={ts} caller=bucket_stores.go:166 level=info msg=\"synchronizing TSDB blocks for all users\"", {"ts": nano_ts}),
+        (7, "ts={ts} caller=bucket_stores.go:175 level=info msg=\"successfully synchronized TSDB blocks for all users\"", {"ts": nano_ts}),
+        (30, "ts={ts} caller=handler.go:314 level=info user={tn} msg=\"query stats\" component=query-frontend method=GET path={p} route_name={r} user_agent={ua} status_code={sc} response_time={rt} query_wall_time_seconds={w} fetched_series_count={fs} fetched_chunk_bytes={fb} fetched_chunks_count={fc} sharded_queries=0 split_queries={sq} estimated_series_count=0 queue_time={qt} {params}",
+         {"ts": nano_ts, "tn": pick(OB_TENANTS), "p": prom_route, "r": then(0), "ua": pick(OB_GRAFANA_AGENTS),
+          "sc": pick(["200"] * 8 + ["422", "499", "500"]), "rt": go_dur, "w": lambda g: f"{g.r.uniform(0, 12):.6f}".rstrip("0").rstrip("."),
+          "fs": lambda g: g.num(0, 90000), "fb": lambda g: g.num(0, 90_000_000), "fc": lambda g: g.num(0, 200000),
+          "sq": pick(["0", "1", "1", "4", "24"]), "qt": go_dur, "params": prom_params}),
+        # Grafana Alloy 1.0 (logfmt)
+        (60, "ts={ts} level=info msg=\"finished node evaluation\" controller_path=/ controller_id=\"\" trace_id={tid} node_id={n} duration={d}",
+         {"ts": nano_ts, "tid": trace_id, "n": pick(OB_ALLOY_NODES), "d": go_dur}),
+        (24, "ts={ts} level=warn msg=\"Failed to send batch, retrying\" component_path=/ component_id=prometheus.remote_write.mimir subcomponent=rw remote_name={rn} url=http://mimir-distributor.observability.svc:8080/api/v1/push err=\"{e}\"",
+         {"ts": nano_ts, "rn": pick(["a1b2c3", "9f8e7d"]), "e": remote_write_error}),
+        (30, "ts={ts} level=info msg=\"opened log stream\" component_path=/ component_id=loki.source.kubernetes.pods target={ns}/{pod}:{c} start_time={st}",
+         {"ts": nano_ts, "ns": pick(OB_NS), "pod": app_pod, "c": lambda g: g.r.choice([g.drawn[0], g.drawn[0], "istio-proxy"]), "st": nano_ts}),
+        (10, "ts={ts} level=error msg=\"final error sending batch\" component_path=/ component_id=loki.write.default component=client host=loki-gateway.observability.svc:80 status={sc} tenant={tn} error=\"{e}\"",
+         {"ts": nano_ts, "sc": loki_status, "tn": pick(OB_TENANTS), "e": then(1)}),
+        # Teleport 14 (text formatter: time, level, [COMPONENT], message or audit fields, caller)
+        (36, "{ts} INFO [AUDIT]     session.start addr.remote:{ip}:{port} cluster_name:{cl} code:T2000I ei:0 event:session.start login:{lg} namespace:default server_hostname:{h} server_id:{sid} sid:{s} size:{sz} time:{t}" + tp_tail,
+         {"ts": sec_ts, "ip": Gen.ip, "port": Gen.port, "cl": pick(OB_TP_CLUSTERS), "lg": pick(OB_TP_LOGINS), "h": tp_host, "sid": then(1),
+          "s": Gen.uuid, "sz": tp_size, "t": milli_ts, "uid": Gen.uuid, "u": pick(OB_TP_USERS)}),
+        (32, "{ts} INFO [AUDIT]     session.end cluster_name:{cl} code:T2004I ei:{ei} enhanced_recording:false event:session.end interactive:true login:{lg} namespace:default participants:[{pp}] server_hostname:{h} server_id:{sid} session_recording:node session_start:{a} session_stop:{b} sid:{s} time:{t}" + tp_tail,
+         {"ts": sec_ts, "cl": pick(OB_TP_CLUSTERS), "ei": lambda g: g.num(3, 9000), "lg": pick(OB_TP_LOGINS), "pp": tp_participants, "h": tp_host,
+          "sid": then(1), "a": milli_ts, "b": milli_ts, "s": Gen.uuid, "t": milli_ts, "uid": Gen.uuid, "u": pick(OB_TP_USERS)}),
+        (30, "{ts} INFO [AUDIT]     user.login cluster_name:{cl} code:T1000I ei:0 event:user.login method:{m} success:true time:{t}" + tp_tail,
+         {"ts": sec_ts, "cl": pick(OB_TP_CLUSTERS), "m": pick(["local", "local", "github", "saml"]), "t": milli_ts, "uid": Gen.uuid, "u": pick(OB_TP_USERS)}),
+        (11, "{ts} WARN [AUDIT]     user.login cluster_name:{cl} code:T1000W error:\"{e}\" ei:0 event:user.login method:local success:false time:{t}" + tp_tail,
+         {"ts": sec_ts, "cl": pick(OB_TP_CLUSTERS), "e": tp_login_error, "t": milli_ts, "uid": Gen.uuid, "u": pick(OB_TP_USERS)}),
+        (9, "{ts} WARN [RBAC]      Access to {a} in namespace default denied to roles {r}: no allow rule matched. services/role.go:2512",
+         {"ts": sec_ts, "a": tp_denied, "r": tp_roles}),
+        # SPIRE 1.8 agent and server (logrus text, fields sorted)
+        (80, logrus + "info msg=\"Fetched X.509 SVID\" count=1 method=FetchX509SVID pid={pid} registered=true service=WorkloadAPI spiffe_id=\"{id}\" subsystem_name=endpoints ttl={ttl}",
+         {"ts": sec_ts, "pid": lambda g: g.num(1, 60000), "id": spiffe_id, "ttl": svid_ttl}),
+        (40, logrus + "info msg=\"Renewing X509-SVID\" entry_id={e} spiffe_id=\"{id}\" subsystem_name=manager",
+         {"ts": sec_ts, "e": Gen.uuid, "id": spiffe_id}),
+        (12, logrus + "info msg=\"Creating X509-SVID\" entry_id={e} spiffe_id=\"{id}\" subsystem_name=manager",
+         {"ts": sec_ts, "e": Gen.uuid, "id": spiffe_id}),
+        (30, logrus + "info msg=\"PID attested to have selectors\" pid={pid} selectors=\"[{s}]\" subsystem_name=attestor",
+         {"ts": sec_ts, "pid": lambda g: g.num(1, 60000), "s": selectors}),
+        (25, logrus + "debug msg=\"Signed X509 SVID\" authorized_as=agent authorized_via=datastore caller_id=\"{a}\" entry_id={e} method=BatchNewX509SVID request_id={r} service=svid.v1.SVID spiffe_id=\"{id}\" subsystem_name=api",
+         {"ts": sec_ts, "a": agent_id, "e": Gen.uuid, "r": Gen.uuid, "id": spiffe_id}),
+        (5, logrus + "error msg=\"Agent attestation request failed\" address=\"{ip}:{port}\" error=\"{e}\" method=AttestAgent node_attestor_type=k8s_psat request_id={r} service=agent.v1.Agent subsystem_name=api",
+         {"ts": sec_ts, "ip": Gen.ip, "port": Gen.port, "e": attest_error, "r": Gen.uuid}),
+        # Kiali 1.76 (zerolog console writer, colours off)
+        (2, "{ts} INF Kiali: Version: v1.76.0, Commit: {c}, Go: 1.20.10", {"ts": sec_ts, "c": lambda g: g.hexs(40)}),
+        (10, "{ts} WRN Unable to get the Istio status for the component [{c}]: {e}", {"ts": sec_ts, "c": pick(OB_KIALI_COMPONENTS), "e": kiali_error}),
+        (8, "{ts} ERR Error while fetching the Istio config for namespace [{ns}]: {e}", {"ts": sec_ts, "ns": pick(OB_NS), "e": kiali_error}),
+        # VictoriaMetrics 1.96 vmagent and vmalert (time, level, caller, message, tab separated)
+        (45, vm + "info\tVictoriaMetrics/lib/promscrape/config.go:145\t{sd}: added targets: {a}, removed targets: {r}; total targets: {t}",
+         {"ts": milli_ts, "sd": pick(OB_VM_SD), "a": pick(["0", "1", "1", "2", "3", "14"]), "r": pick(["0", "0", "1", "2", "9"]),
+          "t": lambda g: g.num(2, 600)}),
+        (35, vm + "error\tVictoriaMetrics/lib/promscrape/scrapework.go:387\tcannot scrape target \"{url}\" ({lb}) {k} out of {k2} times during -promscrape.suppressScrapeErrorsDelay=0s; the last error: {e}",
+         {"ts": milli_ts, "url": vm_target, "lb": then(1), "k": vm_times, "k2": then(2), "e": vm_scrape_error}),
+        (14, vm + "warn\tVictoriaMetrics/app/vmagent/remotewrite/client.go:403\tcouldn't send a block with size {n} bytes to \"1:secret-url\": {e}; re-sending the block in {s} seconds",
+         {"ts": milli_ts, "n": lambda g: g.num(2000, 8_000_000), "e": vm_block_error, "s": lambda g: f"{g.r.choice([2, 4, 8, 16, 32, 60]):.3f}"}),
+        (16, vm + "info\tVictoriaMetrics/app/vmalert/rule/group.go:312\tgroup \"{gr}\" started; interval={i}; concurrency=1",
+         {"ts": milli_ts, "gr": pick(OB_VMALERT_GROUPS), "i": pick(["1m0s", "1m0s", "30s", "5m0s"])}),
+        # Trivy Operator 0.18 (controller-runtime zap JSON)
+        (28, '{{"level":"info","ts":{ts},"logger":"reconciler.scan job","msg":"Deleting complete scan job","job":"trivy-system/{j}","owner":{{"kind":"{k}","name":"{n}","namespace":"{ns}"}}}}',
+         {"ts": zap_epoch, "j": trivy_job, "k": trivy_owner, "n": then(1), "ns": pick(OB_NS)}),
+        (9, '{{"level":"info","ts":{ts},"logger":"reconciler.scan job","msg":"Deleting failed scan job","job":"trivy-system/{j}","owner":{{"kind":"{k}","name":"{n}","namespace":"{ns}"}}}}',
+         {"ts": zap_epoch, "j": trivy_job, "k": trivy_owner, "n": then(1), "ns": pick(OB_NS)}),
+        (10, '{{"level":"error","ts":{ts},"logger":"reconciler.scan job","msg":"Scan job container","job":"trivy-system/{j}","container":"{c}","status.reason":"{r}","status.message":"{e}"}}',
+         {"ts": zap_epoch, "j": trivy_job, "c": pick([*OB_APPS, "istio-proxy"]), "r": trivy_reason, "e": then(1)}),
+        (6, '{{"level":"info","ts":{ts},"logger":"reconciler.vulnerabilityreport","msg":"Vulnerability report is not ready for workload yet","kind":"{k}","name":"{n}","namespace":"{ns}"}}',
+         {"ts": zap_epoch, "k": trivy_owner, "n": then(1), "ns": pick(OB_NS)}),
+        # OpenSearch Dashboards 2.11 (legacy JSON logging)
+        (55, '{{"type":"response","@timestamp":"{ts}","tags":[],"pid":1,"method":"{m}","statusCode":{sc},"req":{{"url":"{u}","method":"{m2}","remoteAddress":"{ip}","userAgent":"{ua}"}},"res":{{"statusCode":{sc2},"responseTime":{rt},"contentLength":{cl}}},"message":"{M} {u2} {sc3} {rt2}ms{size}"}}',
+         {"ts": sec_ts, "m": osd_request, "sc": then(2), "u": then(1), "m2": then(0), "ip": then(3), "ua": then(4), "sc2": then(2),
+          "rt": then(5), "cl": then(6), "M": then(7), "u2": then(8), "sc3": then(9), "rt2": then(10), "size": then(11)}),
+        (9, '{{"type":"log","@timestamp":"{ts}","tags":["error","opensearch","data"],"pid":1,"message":"[ConnectionError]: {e}"}}',
+         {"ts": sec_ts, "e": osd_conn_error}),
+        (7, '{{"type":"log","@timestamp":"{ts}","tags":["warning","plugins","securityDashboards"],"pid":1,"message":"{e}"}}',
+         {"ts": sec_ts, "e": osd_warning}),
+        # Authelia 4.38 (logrus text)
+        (28, logrus + "error msg=\"Unsuccessful 1FA authentication attempt by user '{u}'\" error=\"{e}\" method=POST path=/api/firstfactor remote_ip={ip}",
+         {"ts": sec_ts, "u": pick(OB_AUTH_USERS), "e": auth_1fa_error, "ip": Gen.ip}),
+        (9, logrus + "error msg=\"Unsuccessful TOTP authentication attempt by user '{u}'\" error=\"{e}\" method=POST path=/api/secondfactor/totp remote_ip={ip}",
+         {"ts": sec_ts, "u": pick(OB_AUTH_USERS), "e": auth_totp_error, "ip": Gen.ip}),
+        (42, logrus + "info msg=\"Access to {url} (method {m}) is not authorized to user {u}, responding with status code {c}\" method={m2} path=/api/authz/forward-auth remote_ip={ip}",
+         {"ts": sec_ts, "url": auth_denied, "m": then(1), "u": then(0), "c": then(2), "m2": then(3), "ip": Gen.ip}),
+        # CrowdSec 1.6 agent and local API (logrus text)
+        (24, logrus + "info msg=\"Ip {ip} performed '{s}' ({n} events over {d}) at {w}\"",
+         {"ts": sec_ts, "ip": cs_source, "s": then(0), "n": cs_events, "d": go_dur, "w": cs_when}),
+        (20, logrus + "info msg=\"(localhost/crowdsec) {s} by ip {ip}{geo} : {d} ban on Ip {ip2}\"",
+         {"ts": sec_ts, "s": cs_scenario, "ip": then(1), "geo": then(2), "d": then(3), "ip2": then(4)}),
+        (58, logrus + "info msg=\"{ip} - [{t}] \\\"{m} {p} HTTP/1.1 {c} {l} \\\"{ua}\\\" \\\"\\n\"",
+         {"ts": sec_ts, "ip": cs_request, "t": rfc1123, "m": then(0), "p": then(1), "c": then(2), "l": then(3), "ua": then(4)}),
+        (6, logrus + "info msg=\"Signal push: {n} signals to push\"", {"ts": sec_ts, "n": pick(["1", "1", "2", "3", "7", "18"])}),
+        # Tetragon 1.0 (JSON export, one event per line)
+        (40, '{{"process_exec":{{"process":{{"exec_id":"{x}","pid":{pid},"uid":{uid},"cwd":"/","binary":"{b}"{a},"flags":"execve clone","start_time":"{st}","auid":4294967295,"pod":{{"namespace":"{ns}","name":"{pod}","container":{{"id":"containerd://{cid}","name":"{c}"}}}},"parent_exec_id":"{px}"}}}},"node_name":"{node}","time":"{t}"}}',
+         {"x": exec_id, "pid": lambda g: g.num(100, 4_000_000), "uid": pick(["0", "0", "1000", "65532"]), "b": tetra_exec, "a": then(1),
+          "st": nano_ts, "ns": pick(OB_NS), "cid": lambda g: g.hexs(64), "pod": app_pod, "c": then(0), "px": exec_id, "node": pick(OB_NODES), "t": nano_ts}),
+        (30, '{{"process_exit":{{"process":{{"exec_id":"{x}","pid":{pid},"uid":{uid},"cwd":"/","binary":"{b}"{a},"flags":"execve clone","start_time":"{st}","auid":4294967295,"pod":{{"namespace":"{ns}","name":"{pod}","container":{{"id":"containerd://{cid}","name":"{c}"}}}},"parent_exec_id":"{px}"}},"status":{s}}},"node_name":"{node}","time":"{t}"}}',
+         {"x": exec_id, "pid": lambda g: g.num(100, 4_000_000), "uid": pick(["0", "0", "1000", "65532"]), "b": tetra_exec, "a": then(1),
+          "st": nano_ts, "ns": pick(OB_NS), "cid": lambda g: g.hexs(64), "pod": app_pod, "c": then(0), "px": exec_id,
+          "s": pick(["0", "0", "0", "1", "2", "127", "137"]), "node": pick(OB_NODES), "t": nano_ts}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -4739,7 +5189,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "RuntimePlatform": runtime_events, "InfraPlatform": infra_events,
            "EnterprisePlatform": enterprise_events, "HybridPlatform": hybrid_events,
            "ResearchPlatform": research_events, "ClusterOpsPlatform": clusterops_events,
-           "DataAppPlatform": dataapp_events, "WebAppPlatform": webapp_events}
+           "DataAppPlatform": dataapp_events, "WebAppPlatform": webapp_events,
+           "ObservabilityPlatform": observability_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
