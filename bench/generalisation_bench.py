@@ -36,7 +36,7 @@ METRICS = ("GA", "FGA", "PA", "FTA")
 CORPORA = ("K8sPlatform", "DataPlatform", "OpsPlatform", "ServicePlatform", "EdgePlatform", "ToolingPlatform",
            "MeshPlatform", "StackPlatform", "CloudPlatform", "RuntimePlatform", "InfraPlatform",
            "EnterprisePlatform", "HybridPlatform", "ResearchPlatform", "ClusterOpsPlatform", "DataAppPlatform",
-           "WebAppPlatform")
+           "WebAppPlatform", "ObservabilityPlatform")
 GRID = {"similarity": (0.4, 0.5, 0.6), "min_word_values": (3, 4, 5)}
 DRAIN_GENERIC = {"regex": [], "st": 0.5, "depth": 4}
 # drain3 as its documentation suggests running it: similarity .5, depth 4, and masking of the
@@ -451,7 +451,9 @@ def main() -> int:
         "reading the engine and scored once on the eleventh-pass engine: rows '(blind)'. The span guard was "
         "written from ClusterOpsPlatform's failure table (its row after it is not blind) and scored once on "
         "DataAppPlatform and WebAppPlatform (Apache httpd, Hibernate, Akka, Play, Vert.x, Fastify, Next.js, Echo, "
-        "Resque, RQ, Dramatiq, Oban, Sanic, Unicorn; 71 event types, written at the same time): rows "
+        "Resque, RQ, Dramatiq, Oban, Sanic, Unicorn; 71 event types) and ObservabilityPlatform (Tempo, Mimir, "
+        "Alloy, Teleport, SPIRE, Kiali, vmagent/vmalert, Trivy Operator, OpenSearch Dashboards, Authelia, "
+        "CrowdSec, Tetragon; 51 event types), written at the same time: rows "
         "'(blind, span guard)'.",
         "",
         "| corpus | lines | event types | engine stream | engine final | drain3 default | drain3 masked |",
@@ -493,6 +495,8 @@ def main() -> int:
         ("DataAppPlatform", scored("dataapp-guard"), "blind, span guard"),
         ("WebAppPlatform", scored("webapp-blind"), "blind"),
         ("WebAppPlatform", scored("webapp-guard"), "blind, span guard"),
+        ("ObservabilityPlatform", scored("observability-blind"), "blind"),
+        ("ObservabilityPlatform", scored("observability-guard"), "blind, span guard"),
     ]
     for name, blind, label in blind_runs:
         md.append(
