@@ -106,6 +106,9 @@ class EngineConfig:
     list_run: int = 9
     # fields of different keys at one place are different statements, not values (pass 11)
     field_keys: bool = True
+    # after a template changes, a template of another length with its first word that the
+    # span rules cut against it becomes the variable-length template of both (pass 12)
+    span_after_change: bool = True
     # a template merged into another keeps its number in lines already answered; with this
     # on, the absorbing template's next lines are reported under each such number once
     # (again after each later change of its template), so a stream consumer that keeps a
@@ -1077,6 +1080,22 @@ def _empty_last_field(mt: tuple[str, ...], ml: tuple[str, ...]) -> bool:
     )
 
 
+def _quoted_text_against_value(one: tuple[str, ...], text: tuple[str, ...]) -> bool:
+    """``one`` is a single whole-token variable (bare or quoted) and ``text`` a quoted text of
+    several words: its first token opens the quote, which closes at its last token only."""
+    if len(one) != 1 or not (one[0] == VAR or _quoted_var(one)) or len(text) < 2:
+        return False
+    q = text[0][:1]
+    if q not in "\"'" or any(q in x for x in text[1:-1]) or text[0].count(q) != 1:
+        return False
+    return text[-1].rstrip(_TRAIL).endswith(q) and text[-1].count(q) == 1
+
+
+def _fixed_words(tpl: tuple[str, ...], p: int, s: int) -> bool:
+    """Whether the template has a word that says which message it is outside the run."""
+    return any(_is_message_word(x) for x in (*tpl[: p - 1], *tpl[len(tpl) - s :]))
+
+
 def _span_cut(
     tpl: tuple[str, ...], toks: tuple[str, ...], tails: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None
 ) -> tuple[int, int] | None:
@@ -1117,6 +1136,10 @@ def _span_cut(
     if nt != nl and s == 0 and p >= 2 and _empty_last_field(mt, ml):
         # a record's last field printed empty against the same field with a text of several
         # words ("text=" / "text=invalid DN"): one value of any length, empty included
+        return p, s
+    if nt != nl and p >= 2 and _fixed_words(tpl, p, s) and (_quoted_text_against_value(mt, ml) or _quoted_text_against_value(ml, mt)):
+        # a value printed bare in one line and as a quoted text of several words in the other
+        # ("Synapse/1.120.2" / "Mozilla/5.0 (X11; Linux x86_64) ...", a user agent): one value
         return p, s
     pair_text = nt != nl and _reason_pair(tpl[p - 1]) and _reason_pair(toks[p - 1])
     if (
@@ -1173,7 +1196,7 @@ def _span_cut(
         # an error chain, "remote error: tls: bad certificate"; a bracketed repr,
         # "TimeoutError('read timed out')", "{'sent': 3}") is the value printed there
         return p, s
-    if nt != nl and label == VAR and fixed and _phrase(mt) and _phrase(ml):
+    if nt != nl and label == VAR and VAR in toks[p - 1] and fixed and _phrase(mt) and _phrase(ml):
         # a code's text after the code ("200 OK" / "404 Not Found" / "500 Internal Server
         # Error", HTTP status lines in access logs and request logs): one value
         return p, s
@@ -1799,6 +1822,7 @@ class TemplateEngine:
                 old_ids = [m.template_id for m in group.members if m.merged_into is None]
                 c = self._merge_siblings(group, group.pos, c.tokens)
                 old_ids += self._absorb(c)
+                old_ids += self._span_after_change(c)
                 c.count += 1
                 self._remember(message, c)
                 return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
@@ -1856,6 +1880,7 @@ class TemplateEngine:
             c = self._retokenise(c, merged)
         old_ids += self._absorb(c)
         self._late_record(c)
+        old_ids += self._span_after_change(c)
         c.count += 1
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
@@ -1971,6 +1996,14 @@ class TemplateEngine:
         if best is None:
             return None
         p, s, _, c = best
+        old_ids = self._make_span(c, toks, p, s)
+        c.count += 1
+        self._remember(message, c)
+        return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
+
+    def _make_span(self, c: _Cluster, toks: tuple[str, ...], p: int, s: int) -> list[str]:
+        """``c`` becomes the variable-length template of itself and ``toks`` (cut ``p``, ``s``
+        by _span_cut); returns the ids it retired (its own old one first)."""
         tt = c.tokens
         prefix = tuple(a if a == b else _merge_token(a, b) for a, b in zip(tt[:p], toks[:p], strict=True))
         suffix = tuple(
@@ -1991,9 +2024,36 @@ class TemplateEngine:
         self._spans.append(c)
         self._register_span(c)
         old_ids += self._absorb_into_span(c)
-        c.count += 1
-        self._remember(message, c)
-        return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
+        return old_ids
+
+    def _span_after_change(self, c: _Cluster) -> list[str]:
+        """After ``c`` (a template of fixed length) changed, a template of another length with
+        its first word that _span_cut cuts against it is the same message with a value of
+        another length: ``c`` becomes the span of both. When the two shapes first met, the
+        cut may not have held yet (a value still a word, a prefix still differing), so the
+        lines of both stayed apart; the change is new evidence (pass 12, span18)."""
+        if not self.config.span_after_change or not self.config.span_values or c.span is not None or c.merged_into is not None or len(c.tokens) < 2:
+            return []
+        same_first = self._by_first.get(c.tokens[0])
+        if not same_first:
+            return []
+        tails = self._tails_vary if self.config.tail_values else None
+        ct = c.tokens
+        if is_json_tokens(ct):
+            return []  # a JSON record's span needs both records' fields (_learn_span)
+        best: tuple[int, int, _Cluster] | None = None
+        for o in same_first[-_SPAN_CANDIDATES:]:
+            ot = o.tokens
+            if o is c or o.merged_into is not None or o.span is not None or len(ot) == len(ct) or ot[0] != ct[0]:
+                continue
+            cut = _span_cut(ct, ot, tails)
+            if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
+                best = (cut[0], cut[1], o)
+        if best is None:
+            return []
+        p, s, o = best
+        # (the id ``c`` had after this line's change was never reported: left out)
+        return self._make_span(c, o.tokens, p, s)[1:]
 
     def _tails_vary(self, tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
         """Whether the texts that end lines after the label ``tpl[p - 1]`` of this message
