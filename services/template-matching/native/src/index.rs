@@ -682,10 +682,9 @@ impl TemplateIndex {
         out
     }
 
-    /// `_match_span` where it answers without learning: the first live variable-length
-    /// template long enough for the line covers it token for token (its prefix and suffix
-    /// would not change). Where that template does not cover the line Python decides
-    /// (it may generalise it or try the next one).
+    /// `_match_span` where it answers without learning (`_covering_span`): the first live
+    /// variable-length template, of those whose first token can cover the line's, that
+    /// covers it token for token. Where none does Python decides (it may generalise one).
     fn covering_span(&self, toks: &[Cow<'_, str>]) -> Option<u32> {
         let n = toks.len();
         for sp in &self.spans {
@@ -703,7 +702,9 @@ impl TemplateIndex {
             }
             let head = (0..sp.pos).all(|i| covered(&sp.tokens[i], &toks[i]));
             let tail = (0..ns).all(|j| covered(&sp.tokens[sp.pos + 1 + j], &toks[n - ns + j]));
-            return if head && tail { Some(sp.seq) } else { None };
+            if head && tail {
+                return Some(sp.seq);
+            }
         }
         None
     }

@@ -2073,7 +2073,12 @@ class TemplateEngine:
 
     def _match_span(self, toks: tuple[str, ...]) -> tuple[_Cluster, tuple[str, ...]] | None:
         """The template with a variable-length value that covers the line, generalising its
-        prefix and suffix where the line differs in values only."""
+        prefix and suffix where the line differs in values only. A template that covers the
+        line as it is answers first (the native index answers such lines whatever other
+        spans share their first token; pass 12)."""
+        covering = self._covering_span(toks)
+        if covering is not None:
+            return covering, ()
         n = len(toks)
         for c in self._span_candidates(toks):
             p = c.span
