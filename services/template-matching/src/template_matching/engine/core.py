@@ -7,6 +7,7 @@ import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from template_native import TemplateIndex, mask_line
@@ -1435,10 +1436,10 @@ def _gap_covers(tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ..
     if not all(_covered(tpl[last + j], toks[n - tail + j]) for j in range(tail)):
         return False
     pos, end = head, n - tail
-    for a, b in zip(gaps, gaps[1:]):
+    for a, b in pairwise(gaps):
         run = tpl[a + 1 : b]
         k = len(run)
-        while pos + k <= end and not all(_covered(x, t) for x, t in zip(run, toks[pos : pos + k])):
+        while pos + k <= end and not all(_covered(x, t) for x, t in zip(run, toks[pos : pos + k], strict=True)):
             pos += 1
         if pos + k > end:
             return False
