@@ -1416,7 +1416,8 @@ def _request_method(tpl: tuple[str, ...], toks: tuple[str, ...], words: list[int
 # a line or template that is aligned (the alignment is quadratic in them)
 _MAX_GAPS = 3
 _ALIGN_TOKENS = 64
-_GAPPED_CANDIDATES = 64
+# templates aligned with one line at most (those sharing the most constants with it)
+_GAPPED_CANDIDATES = 8
 # share of the constant tokens of the longer of the two that must align
 _ALIGNED_SHARE = 0.6
 
@@ -1519,8 +1520,8 @@ def _gapped_merge(
     template and the line, or None where the two are not one message with parts of varying
     length: the first tokens must align (the message's header or first word), most constants
     of the longer must align, the tokens that align must name the message (two words at
-    least), and no place may hold different tokens of one length in the two (a keyword
-    variant, "Accepted" / "Failed", "=>" / "==": the one-word rules decide those)."""
+    least), and every unaligned place must pass _gap_run_ok (values only, no field, not
+    different tokens of one length)."""
     if not gaps and len(tpl) == len(toks):
         return None
     pairs = _align(tpl, gaps, toks)
@@ -1553,7 +1554,6 @@ def _gapped_merge(
     if not new_gaps or len(new_gaps) > _MAX_GAPS:
         return None
     return anchors, tuple(out), tuple(new_gaps)
-
 
 
 class TemplateEngine:
@@ -1893,8 +1893,8 @@ class TemplateEngine:
         # the variable-length templates as the native index must see them (it answers lines
         # they cover unchanged, and cached lines of theirs); they change only in Python
         # (mining), so this runs before a bulk call and after each line Python answered
-        # in _span_candidates' order (by number): the native index answers a line only when
-        # the first candidate it finds covers it
+        # in _span_candidates' order (by number): the native index answers a line with the
+        # first candidate that covers it (as _covering_span does)
         spans = sorted(self._spans, key=lambda c: c.seq)
         state = [(c.seq, c.span, c.tokens, c.merged_into is None) for c in spans]
         if state != self._spans_pushed:
@@ -2237,9 +2237,9 @@ class TemplateEngine:
 
     def _learn_gapped(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
         """A line of another length than a template with its first token, whose tokens align
-        with the template's in order (see _gapped_merge) where the rest of the two are parts
-        printed only sometimes (an optional bracket, " via TLS tunnel") or values of varying
-        length: the template becomes a gapped one, each unaligned place a variable for any
+        with the template's in order (see _gapped_merge) where the rest of the two are values
+        printed only sometimes (an optional bracketed host name) or values of varying count (a
+        list): the template becomes a gapped one, each unaligned place a variable for any
         number of tokens, none included. One mechanism for every such shape, instead of one
         rule per shape of optional part (pass 12)."""
         if len(toks) < 3 or len(toks) > _ALIGN_TOKENS or is_json_tokens(toks):
@@ -2266,7 +2266,7 @@ class TemplateEngine:
                 scored.append((-shared, c.seq, c))
         scored.sort(key=lambda x: (x[0], x[1]))
         best: tuple[int, tuple[str, ...], tuple[int, ...], _Cluster] | None = None
-        for _, _, c in scored[:_GAPPED_CANDIDATES // 8]:
+        for _, _, c in scored[:_GAPPED_CANDIDATES]:
             merged = _gapped_merge(c.tokens, _gaps_of(c), toks)
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = (merged[0], merged[1], merged[2], c)
