@@ -435,12 +435,46 @@ fn collapse_lists(toks: Vec<Cow<'_, str>>, run: usize) -> Vec<Cow<'_, str>> {
     out
 }
 
-/// A template with a variable of any length (`_Cluster.span`): its tokens and that position.
+/// A template with a variable of any length (`_Cluster.span`): its tokens and that position;
+/// or a gapped template (`_Cluster.gaps`, non-empty): variables for any number of tokens,
+/// none included, at those positions.
 struct Span {
     seq: u32,
     pos: usize,
     tokens: Vec<String>,
     alive: bool,
+    gaps: Vec<usize>,
+}
+
+/// `_gap_covers`: the tokens before the first gap and after the last cover the line's ends,
+/// every run between two gaps covers tokens of the line in order, placed as early as it can.
+fn gap_covers(tpl: &[String], gaps: &[usize], toks: &[Cow<'_, str>]) -> bool {
+    let n = toks.len();
+    let head = gaps[0];
+    let last = gaps[gaps.len() - 1] + 1;
+    let tail = tpl.len() - last;
+    if head + tail > n {
+        return false;
+    }
+    if !(0..head).all(|i| covered(&tpl[i], &toks[i])) {
+        return false;
+    }
+    if !(0..tail).all(|j| covered(&tpl[last + j], &toks[n - tail + j])) {
+        return false;
+    }
+    let (mut pos, end) = (head, n - tail);
+    for w in gaps.windows(2) {
+        let run = &tpl[w[0] + 1..w[1]];
+        let k = run.len();
+        while pos + k <= end && !run.iter().zip(&toks[pos..pos + k]).all(|(a, t)| covered(a, t)) {
+            pos += 1;
+        }
+        if pos + k > end {
+            return false;
+        }
+        pos += k;
+    }
+    true
 }
 
 /// `_covered`: template token `a` covers line token `t`.
@@ -475,6 +509,8 @@ pub struct TemplateIndex {
     collapsed_len: usize,
     /// `TemplateEngine._spans`, in order (pushed by Python whenever it changed)
     spans: Vec<Span>,
+    /// `TemplateEngine._gapped`, by number (the same)
+    gapped: Vec<Span>,
 }
 
 const COLLAPSED_MAX: usize = 1 << 16;
@@ -615,10 +651,40 @@ impl TemplateIndex {
         None
     }
 
-    /// `_match_span` where it answers without learning: the first live variable-length
-    /// template long enough for the line covers it token for token (its prefix and suffix
-    /// would not change). Where that template does not cover the line Python decides
-    /// (it may generalise it or try the next one).
+    /// What `set_spans` / `set_gapped` share: the old entries' clusters are no longer alive
+    /// as such, the new ones are, with their templates.
+    fn push_spans(
+        &mut self,
+        old: Vec<Span>,
+        new: impl Iterator<Item = (u32, usize, Vec<String>, bool, Vec<usize>, String, String)>,
+    ) -> Vec<Span> {
+        for sp in &old {
+            if let Some(Some(c)) = self.clusters.get_mut(sp.seq as usize) {
+                c.span_alive = false;
+            }
+        }
+        let mut out = Vec::new();
+        for (seq, pos, tokens, alive, gaps, template, template_id) in new {
+            if pos >= tokens.len() || gaps.iter().any(|&g| g >= tokens.len()) {
+                continue;
+            }
+            if let Some(Some(c)) = self.clusters.get_mut(seq as usize) {
+                c.span_alive = alive;
+                if c.template != template || c.template_id != template_id {
+                    c.template = template;
+                    c.template_id = template_id;
+                    c.json = None;
+                    c.text = None;
+                }
+            }
+            out.push(Span { seq, pos, tokens, alive, gaps });
+        }
+        out
+    }
+
+    /// `_match_span` where it answers without learning (`_covering_span`): the first live
+    /// variable-length template, of those whose first token can cover the line's, that
+    /// covers it token for token. Where none does Python decides (it may generalise one).
     fn covering_span(&self, toks: &[Cow<'_, str>]) -> Option<u32> {
         let n = toks.len();
         for sp in &self.spans {
@@ -636,9 +702,23 @@ impl TemplateIndex {
             }
             let head = (0..sp.pos).all(|i| covered(&sp.tokens[i], &toks[i]));
             let tail = (0..ns).all(|j| covered(&sp.tokens[sp.pos + 1 + j], &toks[n - ns + j]));
-            return if head && tail { Some(sp.seq) } else { None };
+            if head && tail {
+                return Some(sp.seq);
+            }
         }
         None
+    }
+
+    /// `_covering_gapped`, tried by `_learn` before the spans: the first gapped template (by
+    /// number) whose first token is the line's or holds a variable that covers the line.
+    fn covering_gapped(&self, toks: &[Cow<'_, str>]) -> Option<u32> {
+        let first = toks.first()?;
+        self.gapped
+            .iter()
+            .filter(|sp| sp.alive)
+            .filter(|sp| sp.tokens[0] == *first || sp.tokens[0].contains("<*>"))
+            .find(|sp| gap_covers(&sp.tokens, &sp.gaps, toks))
+            .map(|sp| sp.seq)
     }
 
     /// `TemplateEngine.assign` for one line, or where Python must take over.
@@ -667,7 +747,7 @@ impl TemplateIndex {
             // `_learn` tries the variable-length templates only after the buckets and does not
             // merge there, but `assign` still reports a retired number the template announces
             // (flagged like a due merge): Python answers those lines
-            None => match self.covering_span(&toks) {
+            None => match self.covering_gapped(&toks).or_else(|| self.covering_span(&toks)) {
                 Some(seq) if self.cluster(seq).map_or(true, |c| c.due) => return Ok(Step::Stop),
                 Some(seq) => seq,
                 None => return Ok(Step::Stop),
@@ -716,6 +796,7 @@ impl TemplateIndex {
             collapsed: HashMap::default(),
             collapsed_len: 0,
             spans: Vec::new(),
+            gapped: Vec::new(),
         }
     }
 
@@ -809,27 +890,22 @@ impl TemplateIndex {
     /// `TemplateEngine._spans` as it is now: (cluster, span position, tokens, not merged,
     /// template, template id) in order.
     fn set_spans(&mut self, spans: Vec<(u32, usize, Vec<String>, bool, String, String)>) {
-        for sp in &self.spans {
-            if let Some(Some(c)) = self.clusters.get_mut(sp.seq as usize) {
-                c.span_alive = false;
-            }
-        }
-        self.spans.clear();
-        for (seq, pos, tokens, alive, template, template_id) in spans {
-            if pos >= tokens.len() {
-                continue;
-            }
-            if let Some(Some(c)) = self.clusters.get_mut(seq as usize) {
-                c.span_alive = alive;
-                if c.template != template || c.template_id != template_id {
-                    c.template = template;
-                    c.template_id = template_id;
-                    c.json = None;
-                    c.text = None;
-                }
-            }
-            self.spans.push(Span { seq, pos, tokens, alive });
-        }
+        let spans = spans.into_iter().map(|(seq, pos, tokens, alive, template, template_id)| {
+            (seq, pos, tokens, alive, Vec::new(), template, template_id)
+        });
+        let old = std::mem::take(&mut self.spans);
+        self.spans = self.push_spans(old, spans);
+    }
+
+    /// `TemplateEngine._gapped` as it is now: (cluster, tokens, gap positions, not merged,
+    /// template, template id) in order (pushed after `set_spans`: a span that became gapped
+    /// is alive again here).
+    fn set_gapped(&mut self, gapped: Vec<(u32, Vec<String>, Vec<usize>, bool, String, String)>) {
+        let gapped = gapped.into_iter().map(|(seq, tokens, gaps, alive, template, template_id)| {
+            (seq, 0, tokens, alive, gaps, template, template_id)
+        });
+        let old = std::mem::take(&mut self.gapped);
+        self.gapped = self.push_spans(old, gapped);
     }
 
     /// `c.pending = value` (a merge may be due from now on).

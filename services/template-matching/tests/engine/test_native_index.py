@@ -433,3 +433,51 @@ def test_lines_of_a_variable_length_template_are_answered_natively_beside_other_
     lines = [f"LOG: checkpoint starting: {k}" for k in ("shutdown", "end of recovery", "force", "xlog")] * 5
     out = engine.render_text("".join(line + "\n" for line in lines))
     assert not calls and len(out.splitlines()) == len(lines)
+
+
+def _optional_value_lines(count: int, seed: int) -> list[str]:
+    """Lines whose optional bracketed values (two places) and list values of varying length
+    make gapped templates (pass 12), mixed with lines of other shapes and first words."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        ip = f"10.0.{rng.randint(0, 9)}.{rng.randint(1, 250)}"
+        mac = ":".join(f"{rng.randint(0, 255):02x}" for _ in range(6))
+        server = f" ({ip[:-1]}2)" if rng.random() < 0.5 else ""
+        host = f" (host-{rng.randint(1, 9)})" if rng.random() < 0.5 else ""
+        paths = " ".join(f"/d{rng.randint(0, 9)}/f{rng.randint(0, 99)}" for _ in range(rng.randint(1, 4)))
+        out.append(rng.choice((
+            f"dhcpd: DHCPREQUEST for {ip}{server} from {mac}{host} via eth{rng.randint(0, 1)}",
+            f"dhcpd: DHCPACK on {ip} to {mac}{host} via eth0",
+            f"session={rng.randint(1, 99)} opened paths={paths} by worker-{rng.randint(1, 5)}",
+            f"session={rng.randint(1, 99)} closed after {rng.randint(1, 900)} ms",
+        )))
+    return out
+
+
+@pytest.mark.parametrize("config", CONFIGS.values(), ids=CONFIGS.keys())
+def test_stream_and_match_batch_equal_python_on_gapped_templates(config: EngineConfig) -> None:
+    lines = _optional_value_lines(1500, 12)
+    probe = TemplateEngine(config)
+    for line in lines:
+        probe.assign(line)
+    assert any(c.gaps and c.merged_into is None for c in probe._clusters.values())
+    _assert_same_stream(lines, config)
+    _assert_same_matches(lines, config)
+
+
+def test_lines_of_a_gapped_template_are_answered_natively() -> None:
+    engine = TemplateEngine(EngineConfig())
+    for line in _optional_value_lines(400, 3):
+        engine.assign(line)
+    calls = []
+    python_assign = engine.assign
+
+    def spy(line: str) -> tuple[int, str]:
+        calls.append(line)
+        return python_assign(line)
+
+    engine.assign = spy  # type: ignore[method-assign,assignment]
+    lines = [line for line in _optional_value_lines(400, 4) if "DHCPREQUEST" in line]
+    out = engine.render_text("".join(line + "\n" for line in lines))
+    assert len(out.splitlines()) == len(lines) and len(calls) < len(lines) // 10

@@ -7,6 +7,7 @@ import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from template_native import TemplateIndex, mask_line
@@ -106,6 +107,14 @@ class EngineConfig:
     list_run: int = 9
     # fields of different keys at one place are different statements, not values (pass 11)
     field_keys: bool = True
+    # after a template changes, a template of another length with its first word that the
+    # span rules cut against it becomes the variable-length template of both (pass 12)
+    span_after_change: bool = True
+    # a line of another length whose tokens align with a template's in order (same first
+    # token, most constants shared) where the rest is optional parts or values of any
+    # length: one template whose gaps each stand for any number of tokens, none included
+    # (see TemplateEngine._learn_gapped; pass 12)
+    gapped_values: bool = True
     # a template merged into another keeps its number in lines already answered; with this
     # on, the absorbing template's next lines are reported under each such number once
     # (again after each later change of its template), so a stream consumer that keeps a
@@ -125,6 +134,7 @@ class _Cluster:
         "_pending",
         "announce",
         "count",
+        "gaps",
         "key",
         "merged_into",
         "retired",
@@ -157,6 +167,10 @@ class _Cluster:
         # position of the variable that stands for one or more tokens (a free-text value
         # of any length); such templates live outside the length buckets
         self.span: int | None = None
+        # positions of the variables that stand for any number of tokens, none included (a
+        # gapped template, see TemplateEngine._learn_gapped); such templates live outside the
+        # length buckets too
+        self.gaps: tuple[int, ...] = ()
         self._set_tokens(tokens)
 
     @property
@@ -1179,7 +1193,7 @@ def _span_cut(
         # an error chain, "remote error: tls: bad certificate"; a bracketed repr,
         # "TimeoutError('read timed out')", "{'sent': 3}") is the value printed there
         return p, s
-    if nt != nl and label == VAR and fixed and _phrase(mt) and _phrase(ml):
+    if nt != nl and label == VAR and VAR in toks[p - 1] and fixed and _phrase(mt) and _phrase(ml):
         # a code's text after the code ("200 OK" / "404 Not Found" / "500 Internal Server
         # Error", HTTP status lines in access logs and request logs): one value
         return p, s
@@ -1404,6 +1418,150 @@ def _request_method(tpl: tuple[str, ...], toks: tuple[str, ...], words: list[int
     return i + 1 < len(tpl) and tpl[i] in _HTTP_METHODS and toks[i] in _HTTP_METHODS and VAR in tpl[i + 1]
 
 
+# gapped templates (pass 12): at most this many gaps in one template, and this many tokens in
+# a line or template that is aligned (the alignment is quadratic in them)
+_MAX_GAPS = 3
+_ALIGN_TOKENS = 64
+# templates aligned with one line at most (those sharing the most constants with it)
+_GAPPED_CANDIDATES = 8
+# share of the constant tokens of the longer of the two that must align
+_ALIGNED_SHARE = 0.6
+
+
+def _gap_covers(tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...]) -> bool:
+    """Whether a gapped template covers the line: the tokens before the first gap and after
+    the last one cover the line's first and last tokens, and every run of tokens between two
+    gaps covers tokens of the line in order, placed as early as it can (the earliest place
+    leaves the most room to the runs after it, so it finds a cover whenever there is one)."""
+    n = len(toks)
+    head, last = gaps[0], gaps[-1] + 1
+    tail = len(tpl) - last
+    if head + tail > n:
+        return False
+    if not all(_covered(tpl[i], toks[i]) for i in range(head)):
+        return False
+    if not all(_covered(tpl[last + j], toks[n - tail + j]) for j in range(tail)):
+        return False
+    pos, end = head, n - tail
+    for a, b in pairwise(gaps):
+        run = tpl[a + 1 : b]
+        k = len(run)
+        while pos + k <= end and not all(_covered(x, t) for x, t in zip(run, toks[pos : pos + k], strict=True)):
+            pos += 1
+        if pos + k > end:
+            return False
+        pos += k
+    return True
+
+
+def _aligns(a: str, t: str) -> bool:
+    """Template token ``a`` and line token ``t`` may stand at one place of one message: equal,
+    covered, or values of one shape ("user=<*>" / "user=bob"), never two different words."""
+    return a == t or _covered(a, t) or (VAR in a and VAR in t and not _is_word_edit(a, t))
+
+
+def _align(tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...]) -> list[tuple[int, int]]:
+    """The pairs (template position, line position) of the heaviest common subsequence of the
+    two token sequences: a constant that aligns weighs more than a variable, and a gap
+    aligns with nothing (it takes whatever falls between its neighbours)."""
+    n, m = len(tpl), len(toks)
+    weight = [[0] * m for _ in range(n)]
+    for i, a in enumerate(tpl):
+        if i in gaps:
+            continue
+        w = 1 if a == VAR else 3
+        row = weight[i]
+        for j, t in enumerate(toks):
+            if _aligns(a, t):
+                row[j] = w
+    best = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        row, below, wrow = best[i], best[i + 1], weight[i]
+        for j in range(m - 1, -1, -1):
+            w = wrow[j]
+            v = below[j] if below[j] >= row[j + 1] else row[j + 1]
+            if w and w + below[j + 1] > v:
+                v = w + below[j + 1]
+            row[j] = v
+    pairs = []
+    i = j = 0
+    while i < n and j < m:
+        w = weight[i][j]
+        if w and best[i][j] == w + best[i + 1][j + 1]:
+            pairs.append((i, j))
+            i += 1
+            j += 1
+        elif best[i + 1][j] >= best[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return pairs
+
+
+def _gap_run_ok(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
+    """Whether the tokens of the template and of the line that fall between the same aligned
+    neighbours can be one variable of any length: not different tokens of one length (a
+    keyword variant, "Accepted" / "Failed", "=>" / "=="; values the one-word rules take), no
+    field of a key (a field printed only sometimes is another statement: _other_keys), and
+    values only, no word: a word printed only sometimes is a statement's wording ("Failed
+    password for invalid user", "corrected over <*> seconds": Loghub's ground truth, written
+    from the programs' sources, keeps them apart), and words on both sides ("Found" / "Can't
+    find") tell statements apart."""
+    if run_t and run_l and len(run_t) == len(run_l):
+        return False
+    if any(_FIELD_KEY.match(x) for x in (*run_t, *run_l)):
+        return False
+    return all(VAR in x or not _has_alpha(x) for x in (*run_t, *run_l))
+
+
+def _gaps_of(c: _Cluster) -> tuple[int, ...]:
+    """The positions of a template's variables of any length: its gaps, or its span's."""
+    return c.gaps if c.gaps else ((c.span,) if c.span is not None else ())
+
+
+def _gapped_merge(
+    tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...]
+) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
+    """(aligned constants, tokens, gap positions) of the gapped template that covers both the
+    template and the line, or None where the two are not one message with parts of varying
+    length: the first tokens must align (the message's header or first word), most constants
+    of the longer must align, the tokens that align must name the message (two words at
+    least), and every unaligned place must pass _gap_run_ok (values only, no field, not
+    different tokens of one length)."""
+    if not gaps and len(tpl) == len(toks):
+        return None
+    pairs = _align(tpl, gaps, toks)
+    if not pairs or pairs[0] != (0, 0):
+        return None
+    anchors = sum(1 for i, _ in pairs if tpl[i] != VAR)
+    named = sum(1 for i, _ in pairs if _PLAIN_WORD.match(tpl[i]))
+    consts_t = sum(1 for i, a in enumerate(tpl) if a != VAR and i not in gaps)
+    consts_l = sum(1 for t in toks if t != VAR)
+    if named < 2 or anchors < _ALIGNED_SHARE * max(consts_t, consts_l):
+        return None
+    out: list[str] = []
+    new_gaps: list[int] = []
+    ends = [*pairs, (len(tpl), len(toks))]
+    prev_i, prev_j = -1, -1
+    for i, j in ends:
+        run_t, run_l = tpl[prev_i + 1 : i], toks[prev_j + 1 : j]
+        if run_t or run_l:
+            was_gap = any(prev_i < g < i for g in gaps)
+            if was_gap and len(run_t) > 1:
+                return None  # a gap may take more of the line, never a constant of the template
+            if not was_gap and not _gap_run_ok(run_t, run_l):
+                return None
+            new_gaps.append(len(out))
+            out.append(VAR)
+        if i < len(tpl):
+            a, t = tpl[i], toks[j]
+            out.append(a if a == t else _merge_token(a, t))
+        prev_i, prev_j = i, j
+    if not new_gaps or len(new_gaps) > _MAX_GAPS:
+        return None
+    return anchors, tuple(out), tuple(new_gaps)
+
+
 class TemplateEngine:
     """Online template miner with an exact-key fast path.
 
@@ -1428,6 +1586,7 @@ class TemplateEngine:
             self.config.unit_conversions,
         )
         self._spans_pushed: list[tuple[int, int | None, tuple[str, ...], bool]] = []
+        self._gapped_pushed: list[tuple[int, tuple[str, ...], tuple[int, ...], bool]] = []
         self._tok_cache: dict[str, str] = {}
         # (position, word, word) -> first sibling group where the two words alternated there
         self._pairs: dict[tuple[str, str], _Siblings] = {}
@@ -1437,6 +1596,9 @@ class TemplateEngine:
         # templates with a variable of any length (see _learn_span), and every template by
         # its first token: where a line's span partner is looked for
         self._spans: list[_Cluster] = []
+        # gapped templates, by their first token ("" for one holding a variable)
+        self._gapped: list[_Cluster] = []
+        self._gapped_by_first: dict[str, list[_Cluster]] = {}
         # the same, by their first token ("" for a first token holding a variable)
         self._spans_by_first: dict[str, list[_Cluster]] = {}
         self._by_first: dict[str, list[_Cluster]] = {}
@@ -1737,15 +1899,23 @@ class TemplateEngine:
         # the variable-length templates as the native index must see them (it answers lines
         # they cover unchanged, and cached lines of theirs); they change only in Python
         # (mining), so this runs before a bulk call and after each line Python answered
-        # in _span_candidates' order (by number): the native index answers a line only when
-        # the first candidate it finds covers it
-        spans = sorted(getattr(self, "_spans", ()), key=lambda c: c.seq)
+        # in _span_candidates' order (by number): the native index answers a line with the
+        # first candidate that covers it (as _covering_span does)
+        spans = sorted(self._spans, key=lambda c: c.seq)
         state = [(c.seq, c.span, c.tokens, c.merged_into is None) for c in spans]
         if state != self._spans_pushed:
             self._native.set_spans(
                 [(seq, span, tokens, alive, c.template, c.template_id) for (seq, span, tokens, alive), c in zip(state, spans, strict=True)]
             )
             self._spans_pushed = state
+        # the gapped templates after the spans (a span that became gapped is alive there)
+        gapped = sorted(self._gapped, key=lambda c: c.seq)
+        gapped_state = [(c.seq, c.tokens, c.gaps, c.merged_into is None) for c in gapped]
+        if gapped_state != self._gapped_pushed:
+            self._native.set_gapped(
+                [(seq, tokens, list(gaps), alive, c.template, c.template_id) for (seq, tokens, gaps, alive), c in zip(gapped_state, gapped, strict=True)]
+            )
+            self._gapped_pushed = gapped_state
 
     def _redirect(self, dead: int) -> None:
         # a cached cluster merged away: where it went, so that the native index answers
@@ -1805,12 +1975,22 @@ class TemplateEngine:
                 old_ids = [m.template_id for m in group.members if m.merged_into is None]
                 c = self._merge_siblings(group, group.pos, c.tokens)
                 old_ids += self._absorb(c)
+                old_ids += self._span_after_change(c)
                 c.count += 1
                 self._remember(message, c)
                 return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
             c.count += 1
             self._remember(message, c)
             return c, False, ()
+        if self._gapped:
+            # (before the spans: a gapped template that covers the line as it is answers it
+            # without learning, so the native index can answer such lines whatever spans
+            # share their first token)
+            g = self._covering_gapped(toks)
+            if g is not None:
+                g.count += 1
+                self._remember(message, g)
+                return g, False, ()
         if self._spans:
             hit = self._match_span(toks)
             if hit is not None:
@@ -1862,6 +2042,7 @@ class TemplateEngine:
             c = self._retokenise(c, merged)
         old_ids += self._absorb(c)
         self._late_record(c)
+        old_ids += self._span_after_change(c)
         c.count += 1
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
@@ -1869,6 +2050,8 @@ class TemplateEngine:
     # ------------------------------------------------------ variable-length values
     def _create_or_span(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]]:
         spanned = self._learn_span(message, toks)
+        if spanned is None and self.config.gapped_values:
+            spanned = self._learn_gapped(message, toks)
         if spanned is not None:
             return spanned
         return self._create(message, toks), True, ()
@@ -1897,7 +2080,12 @@ class TemplateEngine:
 
     def _match_span(self, toks: tuple[str, ...]) -> tuple[_Cluster, tuple[str, ...]] | None:
         """The template with a variable-length value that covers the line, generalising its
-        prefix and suffix where the line differs in values only."""
+        prefix and suffix where the line differs in values only. A template that covers the
+        line as it is answers first (the native index answers such lines whatever other
+        spans share their first token; pass 12)."""
+        covering = self._covering_span(toks)
+        if covering is not None:
+            return covering, ()
         n = len(toks)
         for c in self._span_candidates(toks):
             p = c.span
@@ -1973,7 +2161,7 @@ class TemplateEngine:
         # so that many templates sharing a first word do not make learning quadratic
         opened: tuple[str, ...] | None = None
         for c in same_first[-_SPAN_CANDIDATES:]:
-            if c.merged_into is not None or c.span is not None or c.tokens[0] != toks[0]:
+            if c.merged_into is not None or c.span is not None or c.gaps or c.tokens[0] != toks[0]:
                 continue
             if record:
                 # field values are values whatever they hold: only the message can differ
@@ -1991,6 +2179,14 @@ class TemplateEngine:
         if best is None:
             return None
         p, s, _, c = best
+        old_ids = self._make_span(c, toks, p, s)
+        c.count += 1
+        self._remember(message, c)
+        return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
+
+    def _make_span(self, c: _Cluster, toks: tuple[str, ...], p: int, s: int) -> list[str]:
+        """``c`` becomes the variable-length template of itself and ``toks`` (cut ``p``, ``s``
+        by _span_cut); returns the ids it retired (its own old one first)."""
         tt = c.tokens
         prefix = tuple(a if a == b else _merge_token(a, b) for a, b in zip(tt[:p], toks[:p], strict=True))
         suffix = tuple(
@@ -2011,9 +2207,136 @@ class TemplateEngine:
         self._spans.append(c)
         self._register_span(c)
         old_ids += self._absorb_into_span(c)
+        return old_ids
+
+    def _span_after_change(self, c: _Cluster) -> list[str]:
+        """After ``c`` (a template of fixed length) changed, a template of another length with
+        its first word that _span_cut cuts against it is the same message with a value of
+        another length: ``c`` becomes the span of both. When the two shapes first met, the
+        cut may not have held yet (a value still a word, a prefix still differing), so the
+        lines of both stayed apart; the change is new evidence (pass 12, span18)."""
+        if not self.config.span_after_change or not self.config.span_values or c.span is not None or c.gaps or c.merged_into is not None or len(c.tokens) < 2:
+            return []
+        same_first = self._by_first.get(c.tokens[0])
+        if not same_first:
+            return []
+        tails = self._tails_vary if self.config.tail_values else None
+        ct = c.tokens
+        if is_json_tokens(ct):
+            return []  # a JSON record's span needs both records' fields (_learn_span)
+        best: tuple[int, int, _Cluster] | None = None
+        for o in same_first[-_SPAN_CANDIDATES:]:
+            ot = o.tokens
+            if o is c or o.merged_into is not None or o.span is not None or o.gaps or len(ot) == len(ct) or ot[0] != ct[0]:
+                continue
+            cut = _span_cut(ct, ot, tails)
+            if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
+                best = (cut[0], cut[1], o)
+        if best is None:
+            return []
+        p, s, o = best
+        # (the id ``c`` had after this line's change was never reported: left out)
+        return self._make_span(c, o.tokens, p, s)[1:]
+
+    # ----------------------------------------------------------- gapped templates
+    @staticmethod
+    def _gapped_key(c: _Cluster) -> str:
+        first = c.tokens[0]
+        return "" if VAR in first else first
+
+    def _covering_gapped(self, toks: tuple[str, ...]) -> _Cluster | None:
+        """The first gapped template (by number) that covers the line as it is."""
+        if not toks:
+            return None
+        found: _Cluster | None = None
+        for key in (toks[0], ""):
+            for c in self._gapped_by_first.get(key, ()):
+                if (found is None or c.seq < found.seq) and c.merged_into is None and _gap_covers(c.tokens, c.gaps, toks):
+                    found = c
+        return found
+
+    def _learn_gapped(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
+        """A line of another length than a template with its first token, whose tokens align
+        with the template's in order (see _gapped_merge) where the rest of the two are values
+        printed only sometimes (an optional bracketed host name) or values of varying count (a
+        list): the template becomes a gapped one, each unaligned place a variable for any
+        number of tokens, none included. One mechanism for every such shape, instead of one
+        rule per shape of optional part (pass 12)."""
+        if len(toks) < 3 or len(toks) > _ALIGN_TOKENS or is_json_tokens(toks):
+            return None
+        first = toks[0]
+        line_consts = {t for t in toks if t != VAR}
+        need = _ALIGNED_SHARE * len(line_consts)
+        candidates = [
+            c for c in (self._by_first.get(first) or ())[-_SPAN_CANDIDATES:]
+            if c.merged_into is None and c.span is None and not c.gaps and c.tokens[0] == first
+            and len(c.tokens) != len(toks) and len(c.tokens) <= _ALIGN_TOKENS
+        ]
+        for key in (first, ""):
+            candidates += [c for c in self._gapped_by_first.get(key, ()) if c.merged_into is None and len(c.tokens) <= _ALIGN_TOKENS]
+            candidates += [
+                c for c in self._spans_by_first.get(key, ())
+                if c.merged_into is None and c.span is not None and self._span_key(c) == key and len(c.tokens) <= _ALIGN_TOKENS
+            ]
+        # most constants shared first; the alignment runs on a few only
+        scored = []
+        for c in candidates:
+            shared = len(line_consts.intersection(c.tokens))
+            if shared >= need and shared >= 2:
+                scored.append((-shared, c.seq, c))
+        scored.sort(key=lambda x: (x[0], x[1]))
+        best: tuple[int, tuple[str, ...], tuple[int, ...], _Cluster] | None = None
+        for _, _, c in scored[:_GAPPED_CANDIDATES]:
+            merged = _gapped_merge(c.tokens, _gaps_of(c), toks)
+            if merged is not None and (best is None or merged[0] > best[0]):
+                best = (merged[0], merged[1], merged[2], c)
+        if best is None:
+            return None
+        _, tokens, gaps, c = best
+        old_ids = self._make_gapped(c, tokens, gaps)
         c.count += 1
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
+
+    def _make_gapped(self, c: _Cluster, tokens: tuple[str, ...], gaps: tuple[int, ...]) -> list[str]:
+        """``c`` (of fixed length, a span or gapped) becomes the gapped template ``tokens``
+        (it keeps its number); returns the ids retired (its own old one first)."""
+        old_ids = [c.template_id]
+        if c.span is not None:
+            self._spans.remove(c)
+            lst = self._spans_by_first.get(self._span_key(c))
+            if lst is not None and c in lst:
+                lst.remove(c)
+            c.span = None
+            self._gapped.append(c)
+        elif not c.gaps:
+            self._buckets[len(c.tokens)].remove(c)
+            for g in c.sib.values():
+                if c in g.members:
+                    g.members.remove(c)
+            c.sib.clear()
+            c.pending = False
+            self._gapped.append(c)
+        c.gaps = gaps
+        c._set_tokens(tokens)
+        lst = self._gapped_by_first.setdefault(self._gapped_key(c), [])
+        if c not in lst:
+            lst.append(c)
+        old_ids += self._absorb_into_gapped(c)
+        return old_ids
+
+    def _absorb_into_gapped(self, c: _Cluster) -> list[str]:
+        """Merge into a gapped template every fixed template (with its first token) it covers."""
+        key = self._gapped_key(c)
+        others = self._by_first.get(key, ()) if key else [s for b in self._buckets.values() for s in b.clusters]
+        gone = []
+        for s in list(others):
+            if s is c or s.merged_into is not None or s.span is not None or s.gaps:
+                continue
+            b = self._buckets.get(len(s.tokens))
+            if b is not None and s in b.clusters and _gap_covers(c.tokens, c.gaps, s.tokens):
+                gone.append(self._fold(b, s, c))
+        return gone
 
     def _tails_vary(self, tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
         """Whether the texts that end lines after the label ``tpl[p - 1]`` of this message
@@ -2344,6 +2667,8 @@ class TemplateEngine:
         toks = self._mask(message)
         b = self._buckets.get(len(toks))
         c = b.lookup(toks) if b is not None else None
+        if c is None and self._gapped:
+            c = self._covering_gapped(toks)
         if c is None:
             c = self._covering_span(toks)
         if c is None:
@@ -2381,5 +2706,6 @@ class TemplateEngine:
         """(template_id, template, count) of every live template, oldest first."""
         out = [c for b in self._buckets.values() for c in b.clusters]
         out += [c for c in self._spans if c.merged_into is None]
+        out += [c for c in self._gapped if c.merged_into is None]
         out.sort(key=lambda c: c.seq)
         return [(c.template_id, c.template, c.count) for c in out]
