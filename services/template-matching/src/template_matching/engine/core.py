@@ -2120,12 +2120,12 @@ class TemplateEngine:
         """Whether a line meets a variable-length template as it would have to meet a fixed
         one (:meth:`_closest`): ``similarity`` of the template's tokens around the span that
         are not a bare variable, and one at least, cover the line's (a ``key=value`` pair:
-        the same key). Without it a template whose prefix and suffix
-        hold mostly values (a klog header, a record) covers lines of any other format
-        wherever their words are values, and each such line turns more constants into
-        variables until the template is all variables."""
+        the same key). Without it a template whose prefix and suffix hold mostly values (a
+        klog header, a record) covers lines of any other format wherever their words are
+        values, and each such line turns more constants into variables until the template
+        is all variables."""
         ns = len(tpl) - p - 1
-        pairs = [*zip(tpl[:p], toks[:p]), *zip(tpl[p + 1 :], toks[len(toks) - ns :])]
+        pairs = [*zip(tpl[:p], toks[:p], strict=True), *zip(tpl[p + 1 :], toks[len(toks) - ns :], strict=True)]
         held = [(a, t) for a, t in pairs if a != VAR]
         equal = sum(1 for a, t in held if _covered(a, t) or _same_key(a, t))
         return equal >= max(1, self.config.similarity * len(held))
