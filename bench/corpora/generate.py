@@ -77,6 +77,10 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   engine or any failure analysis; scored once): Grafana Tempo, Grafana Mimir, Grafana Alloy,
   Teleport, SPIRE, Kiali, VictoriaMetrics (vmagent, vmalert), the Trivy Operator, OpenSearch
   Dashboards, Authelia, CrowdSec, Tetragon; 51 event types.
+* ``NetworkPlatform`` (written blind for the thirteenth issue-15 pass: before reading the engine
+  or any failure analysis; scored once): kube-vip, FRRouting bgpd, BIRD in calico-node, the
+  WireGuard kernel module, tailscaled, Istio ztunnel, Envoy Gateway, Contour, the PowerDNS
+  Authoritative Server, Knot DNS, cloudflared, Open vSwitch; 63 event types.
 
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
@@ -5182,6 +5186,363 @@ def observability_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+NW_NODES = ["edge-1", "edge-2", "edge-3"]
+NW_NODE_IPS = ["10.60.0.11", "10.60.0.12", "10.60.0.13"]
+NW_NS = ["ingress", "payments", "default"]
+NW_SERVICES = ["checkout", "catalog", "auth-gateway"]
+NW_VIP_IFACES = ["eth0", "bond0"]
+NW_VIPS = ["10.60.10.1", "10.60.10.20", "10.60.10.21", "10.60.10.22"]
+NW_BGP_PEERS = [("10.60.255.1", "tor-a"), ("10.60.255.2", "tor-b"), ("10.60.255.9", "Unknown")]
+NW_BGP_AFIS = ["IPv4 Unicast", "IPv6 Unicast", "L2VPN EVPN"]
+NW_PREFIXES = ["10.60.10.0/24", "10.244.0.0/16", "0.0.0.0/0", "192.168.40.0/22", "10.60.10.20/32"]
+NW_WG_IFACES = ["wg0", "cilium_wg0"]
+NW_TS_WARNABLES = ["network-status", "login-state", "dns-read-os-config-failed"]
+NW_ZONES = ["example.net.", "corp.example.net.", "10.60.in-addr.arpa."]
+NW_PDNS_ZONES = ["example.net", "corp.example.net", "60.10.in-addr.arpa"]
+NW_QTYPES = ["A", "AAAA", "SOA", "TXT"]
+NW_CF_LOCATIONS = ["ams01", "fra08", "lhr13"]
+NW_OVS_BRIDGES = ["br-int", "br-ex"]
+
+
+def network_events() -> list[tuple[float, str, dict]]:
+    """Networking, DNS, load-balancing and edge software on or around Kubernetes that none of
+    the other corpora covers: kube-vip (logrus text), FRRouting bgpd (frr.log with message
+    ids), BIRD as Calico runs it, the WireGuard kernel module (dyndbg through the kernel log),
+    tailscaled (journald), Istio ztunnel (Rust tracing), Envoy Gateway (zap JSON), Contour
+    (logrus text), the PowerDNS Authoritative Server (syslog), Knot DNS, cloudflared (zerolog
+    console) and Open vSwitch's ovs-vswitchd.log. Written for the blind check of the template
+    engine, without reading the engine or any failure analysis, and scored once; 63 event types."""
+
+    def sec_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def milli_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999):0>3}Z"
+
+    def micro_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999):0>6}Z"
+
+    def frr_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}.{g.num(0, 999):0>3}"
+
+    def knot_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}+0000"
+
+    def syslog_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    def uptime(g: Gen) -> str:
+        # the kernel's "[%5lu.%06lu]": the padding belongs to the value
+        return f"{g.r.randint(40, 990000):>5}.{g.num(0, 999999):0>6}"
+
+    def go_dur(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(1, 999):.6f}".rstrip("0").rstrip(".") + "ms",
+                           f"{g.r.uniform(1, 9):.9f}".rstrip("0").rstrip(".") + "s"])
+
+    def mac(g: Gen) -> str:
+        return ":".join(g.hexs(2) for _ in range(6))
+
+    def svc_ns(g: Gen) -> str:
+        g.drawn = (g.r.choice(NW_NS), g.r.choice(NW_SERVICES))
+        return g.drawn[0]
+
+    def bgp_peer(g: Gen) -> str:
+        g.drawn = g.r.choice(NW_BGP_PEERS)
+        return g.drawn[0]
+
+    def bgp_down_reason(g: Gen) -> str:
+        return g.r.choice(["Peer closed the session", "Peer closed the session", "BGP Notification received",
+                           "BGP Notification send", "Waiting for NHT", "Interface down",
+                           "No AFI/SAFI activated for peer", "User reset"])
+
+    def bgp_denied(g: Gen) -> str:
+        return g.r.choice(["route-map", "route-map", "as-path contains our own AS;",
+                           "martian or self next-hop;", "reflected from the same cluster;"])
+
+    def bird_proto(g: Gen) -> str:
+        return "Mesh_" + g.r.choice(NW_NODE_IPS).replace(".", "_")
+
+    def bird_route(g: Gen) -> str:
+        # rte_trace prints "[best] " only for the route that became the primary one
+        prefix = f"10.244.{g.r.randint(0, 63)}.{g.r.choice([0, 64, 128, 192])}/26"
+        return ("[best] " if g.r.random() < 0.6 else "") + prefix
+
+    def bird_error(g: Gen) -> str:
+        return g.r.choice(["Hold timer expired", "Hold timer expired", "Connection lost (Connection reset by peer)",
+                           "Socket error: Connection refused", "Socket error: Network is unreachable"])
+
+    def bird_received(g: Gen) -> str:
+        return g.r.choice(["Administrative shutdown", "Administrative reset", "Peer de-configured",
+                           "Connection rejected"])
+
+    def wg_endpoint(g: Gen) -> str:
+        return f"{g.r.randint(34, 203)}.{g.r.randint(0, 255)}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}:51820"
+
+    def wg_peer(g: Gen) -> str:
+        return g.r.choice(["1", "2", "3", "5", "8", "13"])
+
+    def journal_ts(g: Gen) -> str:
+        return f"Dec 03 {hms(g)}"
+
+    def go_log_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    def ts_node(g: Gen) -> str:
+        return g.hexs(5)
+
+    def ts_endpoints(g: Gen) -> str:
+        eps = [wg_endpoint(g).replace(":51820", ":41641 (stun)"), f"{g.r.choice(NW_NODE_IPS)}:41641 (local)",
+               "[fd7a:115c:a1e0::1]:41641 (local)", f"{g.ip()}:41641 (local)", "172.17.0.1:41641 (local)"]
+        return ", ".join(eps[:g.r.choice([1, 2, 2, 3, 5])])
+
+    def ts_health_error(g: Gen) -> str:
+        return g.r.choice(["not in map poll", "no DERP home", "Tailscale could not connect to the DERP server",
+                           "DNS configuration issue: open /etc/resolv.conf: no such file or directory",
+                           "not logged in, last login error=context canceled"])
+
+    def ts_tailnet_ip(g: Gen) -> str:
+        return f"100.{g.r.randint(64, 127)}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"
+
+    def zt_workload(g: Gen) -> str:
+        ns, svc = g.r.choice(NW_NS), g.r.choice(NW_SERVICES)
+        g.drawn = (f"{svc}-{g.hexs(9)}-{g.hexs(5)}", ns, f"spiffe://cluster.local/ns/{ns}/sa/{svc}")
+        return g.drawn[0]
+
+    def zt_dst(g: Gen) -> str:
+        ns, svc = g.r.choice(NW_NS), g.r.choice(NW_SERVICES)
+        g.drawn = (f"{svc}.{ns}.svc.cluster.local", f"{svc}-{g.hexs(9)}-{g.hexs(5)}", ns,
+                   f"spiffe://cluster.local/ns/{ns}/sa/{svc}")
+        return g.drawn[0]
+
+    def zt_direction(g: Gen) -> str:
+        return g.r.choice(["outbound", "outbound", "inbound"])
+
+    def zt_error(g: Gen) -> str:
+        return g.r.choice(["connection closed due to policy rejection: allow policies exist, but none allowed",
+                           "io error: Connection reset by peer (os error 104)",
+                           "http status: 503 Service Unavailable",
+                           "connection failed: Connection refused (os error 111)",
+                           "upstream connect timeout"])
+
+    def zt_type_url(g: Gen) -> str:
+        return g.r.choice(["type.googleapis.com/istio.workload.Address", "type.googleapis.com/istio.workload.Address",
+                           "type.googleapis.com/istio.security.Authorization"])
+
+    def eg_kind_name(g: Gen) -> str:
+        return g.r.choice(["checkout-route", "catalog-route", "auth-gateway-grpc", "default-redirect"])
+
+    def eg_error(g: Gen) -> str:
+        return g.r.choice([
+            f'Operation cannot be fulfilled on httproutes.gateway.networking.k8s.io "{eg_kind_name(g)}": the object has been modified; please apply your changes to the latest version and try again',
+            "context canceled",
+            f'failed to get Secret {g.r.choice(NW_NS)}/edge-tls: Secret "edge-tls" not found'])
+
+    def contour_resources(g: Gen) -> str:
+        names = [f"{g.r.choice(NW_NS)}/{s}/http" for s in NW_SERVICES] + ["ingress_http", "ingress_https"]
+        return " ".join(g.r.sample(names, g.r.choice([0, 1, 1, 2, 3, 5])))
+
+    def contour_type(g: Gen) -> str:
+        return g.r.choice(["type.googleapis.com/envoy.config.cluster.v3.Cluster",
+                           "type.googleapis.com/envoy.config.route.v3.RouteConfiguration",
+                           "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment",
+                           "type.googleapis.com/envoy.config.listener.v3.Listener"])
+
+    def pdns_qname(g: Gen) -> str:
+        z = g.r.choice(NW_PDNS_ZONES)
+        return g.r.choice([z, f"www.{z}", f"api.{z}", f"_sip._tcp.{z}", f"{g.hexs(6)}.cdn.{z}"])
+
+    def pdns_notify_error(g: Gen) -> str:
+        return g.r.choice(["Refused", "Not Implemented", "Server Failure", "Query Refused"])
+
+    def serial(g: Gen) -> str:
+        return f"20261203{g.r.randint(1, 40):02d}"
+
+    def knot_key_state(g: Gen) -> str:
+        # the role ("KSK") only for key-signing keys, then the key's state flags
+        flags = g.r.choice([["public", "ready", "active"], ["public", "active"], ["public", "active+"],
+                            ["ready"], ["public", "ready", "active", "post-active"], ["public"]])
+        return ", ".join(g.r.choice([["KSK"], []]) + flags)
+
+    def knot_axfr_end(g: Gen) -> str:
+        return f"{g.r.uniform(0, 3):.2f}"
+
+    def cf_error(g: Gen) -> str:
+        return g.r.choice(["timeout: no recent network activity", "timeout: no recent network activity",
+                           "Application error 0x0 (remote)", "failed to accept QUIC stream: timeout: no recent network activity",
+                           "control stream encountered a failure while serving"])
+
+    def cf_origin_error(g: Gen) -> str:
+        svc, ns = g.r.choice(NW_SERVICES), g.r.choice(NW_NS)
+        g.drawn = (f"http://{svc}.{ns}.svc.cluster.local:8080",)
+        return g.r.choice([
+            f"Unable to reach the origin service. The service may be down or it may not be responding to traffic from cloudflared: dial tcp {g.ip()}:8080: connect: connection refused",
+            f"Unable to reach the origin service. The service may be down or it may not be responding to traffic from cloudflared: dial tcp: lookup {svc}.{ns}.svc.cluster.local on 10.96.0.10:53: no such host",
+            "Incoming request ended abruptly: context canceled"])
+
+    def cf_ray(g: Gen) -> str:
+        return f"{g.hexs(16)}-{g.r.choice(['AMS', 'FRA', 'LHR'])}"
+
+    def ovs_seq(g: Gen) -> str:
+        return f"{g.r.randint(1, 99999):05d}"
+
+    def ovs_port(g: Gen) -> str:
+        return g.r.choice([f"{g.hexs(15)}", f"veth{g.hexs(8)}", "patch-br-int-to-br-ex", "ovn-k8s-mp0"])
+
+    def ovs_flowmods(g: Gen) -> str:
+        # the total first; the parenthesised breakdown names only the kinds that occurred
+        kinds = [("adds", g.r.randint(1, 40)), ("deletes", g.r.randint(1, 40)), ("modifications", g.r.randint(1, 9))]
+        chosen = [k for k in kinds if g.r.random() < 0.5] or [kinds[0]]
+        g.drawn = (", ".join(f"{n} {k}" for k, n in chosen),)
+        return str(sum(n for _, n in chosen))
+
+    def ovs_drop(g: Gen) -> str:
+        return g.r.choice(["Connection reset by peer", "End of file", "Broken pipe", "Protocol error"])
+
+    logrus = 'time="{ts}" level='
+    kern = "{sts} {node} kernel: [{up}] wireguard: {wg}: "
+    kern_slots = {"sts": syslog_ts, "node": pick(NW_NODES), "up": uptime, "wg": pick(NW_WG_IFACES)}
+    pdns = "{sts} {node} pdns_server[{pid}]: "
+    pdns_slots = {"sts": syslog_ts, "node": pick(["ns1", "ns2"]), "pid": pick(["1042", "1043"])}
+    tsd = "{jts} {node} tailscaled[{pid}]: {gts} "
+    tsd_slots = {"jts": journal_ts, "node": pick(NW_NODES), "pid": pick(["812", "1204"]), "gts": go_log_ts}
+    ovs = "{ts}|{seq}|"
+    zt = "{ts}\t"
+    return [
+        # kube-vip 0.6 (logrus text: the ARP and services control planes)
+        (70, logrus + "info msg=\"Broadcasting ARP update for {vip} ({mac}) via {i}\"",
+         {"ts": sec_ts, "vip": pick(NW_VIPS), "mac": mac, "i": pick(NW_VIP_IFACES)}),
+        (14, logrus + "info msg=\"(svcs) adding VIP [{vip}] via {i} for [{ns}/{svc}]\"",
+         {"ts": sec_ts, "vip": pick(NW_VIPS), "i": pick(NW_VIP_IFACES), "ns": svc_ns, "svc": then(1)}),
+        (9, logrus + "info msg=\"(svcs) deleting VIP [{vip}] via {i} for [{ns}/{svc}]\"",
+         {"ts": sec_ts, "vip": pick(NW_VIPS), "i": pick(NW_VIP_IFACES), "ns": svc_ns, "svc": then(1)}),
+        (6, logrus + "info msg=\"Node [{n}] is assuming leadership of the cluster\"",
+         {"ts": sec_ts, "n": pick(NW_NODES)}),
+        (8, logrus + "info msg=\"new leader elected: {n}\"", {"ts": sec_ts, "n": pick(NW_NODES)}),
+        (3, logrus + "error msg=\"Error updating Service Spec [{svc}] : {e}\"",
+         {"ts": sec_ts, "svc": first([(s,) for s in NW_SERVICES]),
+          "e": lambda g: g.r.choice([f"Operation cannot be fulfilled on services \\\"{g.drawn[0]}\\\": the object has been modified; please apply your changes to the latest version and try again",
+                                     "context deadline exceeded"])}),
+        # FRRouting 9 bgpd (frr.log: time, daemon, message id)
+        (40, "{ts} BGP: [M59KS-A3ZXZ] bgp_update_receive: rcvd End-of-RIB for {afi} from {p} in vrf default",
+         {"ts": frr_ts, "afi": pick(NW_BGP_AFIS), "p": lambda g: g.r.choice(NW_BGP_PEERS)[0]}),
+        (12, "{ts} BGP: [M7Q4P-46WDR] %ADJCHANGE: neighbor {p}({h}) in vrf default Up",
+         {"ts": frr_ts, "p": bgp_peer, "h": then(1)}),
+        (12, "{ts} BGP: [N9R71-RDZDQ] %ADJCHANGE: neighbor {p}({h}) in vrf default Down {why}",
+         {"ts": frr_ts, "p": bgp_peer, "h": then(1), "why": bgp_down_reason}),
+        (22, "{ts} BGP: [Z1DRQ-N6Z5F] {p}({h}) rcvd UPDATE about {pfx} IPv4 unicast -- DENIED due to: {why}",
+         {"ts": frr_ts, "p": bgp_peer, "h": then(1), "pfx": pick(NW_PREFIXES), "why": bgp_denied}),
+        (5, "{ts} BGP: [HSYZM-HV7HF] {p} [Event] Connect failed {n}({e})",
+         {"ts": frr_ts, "p": lambda g: g.r.choice(NW_BGP_PEERS)[0], "n": first([("111", "Connection refused"), ("113", "No route to host")]),
+          "e": then(1)}),
+        # BIRD 1.6 inside calico-node (protocol and route traces)
+        (55, "bird: {p}: State changed to {s}", {"p": bird_proto, "s": pick(["feed", "up", "up", "start", "stop", "down"])}),
+        (48, "bird: {p} > added {r} via {gw} on {i}",
+         {"p": bird_proto, "r": bird_route, "gw": pick(NW_NODE_IPS), "i": pick(["eth0", "tunl0"])}),
+        (30, "bird: {p} > removed {r} via {gw} on {i}",
+         {"p": bird_proto, "r": lambda g: f"10.244.{g.r.randint(0, 63)}.{g.r.choice([0, 64, 128, 192])}/26",
+          "gw": pick(NW_NODE_IPS), "i": pick(["eth0", "tunl0"])}),
+        (7, "bird: {p}: Error: {e}", {"p": bird_proto, "e": bird_error}),
+        (6, "bird: {p}: Received: {e}", {"p": bird_proto, "e": bird_received}),
+        (4, "bird: Reconfiguring", {}),
+        (4, "bird: Reconfigured", {}),
+        # WireGuard (kernel module, dynamic debug through the kernel log)
+        (36, kern + "Sending handshake initiation to peer {n} ({ep})", {**kern_slots, "n": wg_peer, "ep": wg_endpoint}),
+        (30, kern + "Receiving handshake response from peer {n} ({ep})", {**kern_slots, "n": wg_peer, "ep": wg_endpoint}),
+        (22, kern + "Receiving handshake initiation from peer {n} ({ep})", {**kern_slots, "n": wg_peer, "ep": wg_endpoint}),
+        (30, kern + "Keypair {k} created for peer {n}", {**kern_slots, "k": lambda g: g.num(1, 9000), "n": wg_peer}),
+        (40, kern + "Sending keepalive packet to peer {n} ({ep})", {**kern_slots, "n": wg_peer, "ep": wg_endpoint}),
+        (10, kern + "Handshake for peer {n} ({ep}) did not complete after 5 seconds, retrying (try {t})",
+         {**kern_slots, "n": wg_peer, "ep": wg_endpoint, "t": pick(["2", "2", "3", "4", "5", "10", "20"])}),
+        # tailscaled 1.56 (journald; its own log time after the journal prefix)
+        (26, tsd + "magicsock: derp-{d} connected; connGen={c}", {**tsd_slots, "d": pick(["1", "4", "13"]), "c": pick(["1", "1", "2", "3"])}),
+        (34, tsd + "magicsock: disco: node [{n}] d:{dk} now using {ep} mtu=1360 tx={tx}",
+         {**tsd_slots, "n": ts_node, "dk": lambda g: g.hexs(16), "ep": lambda g: wg_endpoint(g).replace(":51820", ":41641"), "tx": lambda g: g.hexs(12)}),
+        (18, tsd + "magicsock: endpoints changed: {eps}", {**tsd_slots, "eps": ts_endpoints}),
+        (22, tsd + "wgengine: Reconfig: configuring userspace WireGuard config (with {a}/{b} peers)",
+         {**tsd_slots, "a": pick(["1", "2", "3", "4"]), "b": pick(["12", "12", "14"])}),
+        (7, tsd + "health(warnable={w}): error: {e}", {**tsd_slots, "w": pick(NW_TS_WARNABLES), "e": ts_health_error}),
+        (7, tsd + "health(warnable={w}): ok", {**tsd_slots, "w": pick(NW_TS_WARNABLES)}),
+        (20, tsd + "Accept: TCP{{{src} > {dst}}} {n} ok out",
+         {**tsd_slots, "src": lambda g: f"{ts_tailnet_ip(g)}:{g.port()}", "dst": lambda g: f"{ts_tailnet_ip(g)}:{g.r.choice(['22', '443', '5432'])}",
+          "n": pick(["52", "60", "64"])}),
+        (9, tsd + "Drop: TCP{{{src} > {dst}}} {n} tcp non-syn",
+         {**tsd_slots, "src": lambda g: f"{ts_tailnet_ip(g)}:{g.port()}", "dst": lambda g: f"{ts_tailnet_ip(g)}:{g.r.choice(['22', '443', '5432'])}",
+          "n": pick(["40", "52"])}),
+        # Istio ztunnel 1.22 (Rust tracing fmt: time, level, target, message, fields)
+        (60, zt + "info\taccess\tconnection complete\tsrc.addr={sa} src.workload=\"{sw}\" src.namespace=\"{sn}\" src.identity=\"{si}\" dst.addr={da} dst.hbone_addr={dh} dst.service=\"{ds}\" dst.workload=\"{dw}\" dst.namespace=\"{dn}\" dst.identity=\"{di}\" direction=\"{dir}\" bytes_sent={bs} bytes_recv={br} duration=\"{d}ms\"",
+         {"ts": micro_ts, "sa": lambda g: f"{g.ip()}:{g.port()}", "sw": zt_workload, "sn": then(1), "si": then(2),
+          "da": lambda g: f"{g.ip()}:15008", "dh": lambda g: f"{g.ip()}:{g.r.choice(['8080', '9080', '5432'])}", "ds": zt_dst,
+          "dw": then(1), "dn": then(2), "di": then(3), "dir": zt_direction, "bs": lambda g: g.num(0, 900000),
+          "br": lambda g: g.num(0, 900000), "d": lambda g: g.num(0, 30000)}),
+        (14, zt + "error\taccess\tconnection complete\tsrc.addr={sa} src.workload=\"{sw}\" src.namespace=\"{sn}\" src.identity=\"{si}\" dst.addr={da} dst.service=\"{ds}\" dst.workload=\"{dw}\" dst.namespace=\"{dn}\" dst.identity=\"{di}\" direction=\"{dir}\" bytes_sent=0 bytes_recv=0 duration=\"{d}ms\" error=\"{e}\"",
+         {"ts": micro_ts, "sa": lambda g: f"{g.ip()}:{g.port()}", "sw": zt_workload, "sn": then(1), "si": then(2),
+          "da": lambda g: f"{g.ip()}:15008", "ds": zt_dst, "dw": then(1), "dn": then(2), "di": then(3),
+          "dir": zt_direction, "d": lambda g: g.num(0, 10000), "e": zt_error}),
+        (16, zt + "info\txds::client:xds{{id={i}}}\treceived response\ttype_url=\"{t}\" size={s} removes={r}",
+         {"ts": micro_ts, "i": pick(["1", "2", "3"]), "t": zt_type_url, "s": lambda g: g.num(1, 400), "r": pick(["0", "0", "0", "1", "2"])}),
+        # Envoy Gateway 1.0 (zap JSON)
+        (20, '{{"level":"info","ts":"{ts}","logger":"provider","caller":"kubernetes/controller.go:258","msg":"reconciling gateways","runner":"provider"}}',
+         {"ts": milli_ts}),
+        (16, '{{"level":"info","ts":"{ts}","logger":"provider","caller":"kubernetes/controller.go:921","msg":"processing Gateway","runner":"provider","namespace":"{ns}","name":"{n}"}}',
+         {"ts": milli_ts, "ns": pick(NW_NS), "n": pick(["eg", "eg-internal"])}),
+        (24, '{{"level":"info","ts":"{ts}","logger":"provider","caller":"kubernetes/routes.go:112","msg":"processing HTTPRoute","runner":"provider","namespace":"{ns}","name":"{n}"}}',
+         {"ts": milli_ts, "ns": pick(NW_NS), "n": eg_kind_name}),
+        (5, '{{"level":"error","ts":"{ts}","logger":"provider","caller":"kubernetes/status_updater.go:109","msg":"unable to update status","runner":"provider","name":"{n}","namespace":"{ns}","error":"{e}"}}',
+         {"ts": milli_ts, "n": eg_kind_name, "ns": pick(NW_NS), "e": lambda g: eg_error(g).replace('"', '\\"')}),
+        # Contour 1.28 (logrus text, fields sorted)
+        (30, logrus + "info msg=\"performing delayed update\" context=contourEventHandler last_update={d} outstanding={n}",
+         {"ts": sec_ts, "d": go_dur, "n": pick(["1", "1", "2", "3", "7"])}),
+        (45, logrus + "info msg=\"handling v3 xDS resource request\" connection={c} context=xds node_id={node} resource_names=\"[{rn}]\" response_nonce={nonce} type_url={t} version_info={v}",
+         {"ts": sec_ts, "c": pick(["1", "2", "3", "4"]), "node": lambda g: f"envoy-{g.hexs(5)}", "rn": contour_resources,
+          "nonce": lambda g: g.num(1, 900), "t": contour_type, "v": lambda g: g.num(1, 900)}),
+        (5, logrus + "info msg=\"received a new address for status.loadBalancer\" context=loadBalancerStatusWriter loadbalancer-address={ip}",
+         {"ts": sec_ts, "ip": pick(NW_VIPS)}),
+        # PowerDNS Authoritative 4.8 (syslog, log-dns-queries on the secondaries)
+        (80, pdns + "Remote {ip} wants '{q}|{t}', do = {do}, bufsize = {b}: packetcache {hm}",
+         {**pdns_slots, "ip": Gen.ip, "q": pdns_qname, "t": pick(NW_QTYPES), "do": pick(["0", "0", "1"]),
+          "b": pick(["512", "1232", "1232", "4096"]), "hm": pick(["HIT", "HIT", "MISS"])}),
+        (8, pdns + "AXFR-out zone '{z}', client '{ip}', transfer initiated", {**pdns_slots, "z": pick(NW_PDNS_ZONES), "ip": pick(NW_NODE_IPS)}),
+        (8, pdns + "AXFR-out zone '{z}', client '{ip}', allowed: client IP is in allow-axfr-ips",
+         {**pdns_slots, "z": pick(NW_PDNS_ZONES), "ip": pick(NW_NODE_IPS)}),
+        (10, pdns + "Queued notification of domain '{z}' to {ip}:53", {**pdns_slots, "z": pick(NW_PDNS_ZONES), "ip": pick(NW_NODE_IPS)}),
+        (4, pdns + "Received unsuccessful notification report for '{z}' from {ip}:53, error: {e}",
+         {**pdns_slots, "z": pick(NW_PDNS_ZONES), "ip": pick(NW_NODE_IPS), "e": pdns_notify_error}),
+        # Knot DNS 3.3 (knotd to stdout: time, severity, [zone] message)
+        (10, "{ts} info: [{z}] zone file parsed, serial {s}", {"ts": knot_ts, "z": pick(NW_ZONES), "s": serial}),
+        (8, "{ts} info: [{z}] loaded, serial {a} -> {b}, {n} bytes",
+         {"ts": knot_ts, "z": pick(NW_ZONES), "a": lambda g: g.r.choice(["none", serial(g)]), "b": serial, "n": lambda g: g.num(400, 90000)}),
+        (14, "{ts} info: [{z}] DNSSEC, key, tag {t}, algorithm {a}, {st}",
+         {"ts": knot_ts, "z": pick(NW_ZONES), "t": lambda g: g.num(1000, 65535), "a": pick(["ECDSAP256SHA256", "ED25519"]), "st": knot_key_state}),
+        (10, "{ts} info: [{z}] DNSSEC, successfully signed, serial {s}", {"ts": knot_ts, "z": pick(NW_ZONES), "s": serial}),
+        (18, "{ts} info: [{z}] notify, outgoing, remote {ip}@53, serial {s}", {"ts": knot_ts, "z": pick(NW_ZONES), "ip": pick(NW_NODE_IPS), "s": serial}),
+        (5, "{ts} warning: [{z}] notify, outgoing, remote {ip}@53, failed ({e})",
+         {"ts": knot_ts, "z": pick(NW_ZONES), "ip": pick(NW_NODE_IPS), "e": pick(["connection refused", "operation timed out", "REFUSED"])}),
+        (9, "{ts} info: [{z}] AXFR, outgoing, remote {ip}@{p}, finished, {t} seconds, {m} messages, {b} bytes",
+         {"ts": knot_ts, "z": pick(NW_ZONES), "ip": pick(NW_NODE_IPS), "p": Gen.port, "t": knot_axfr_end,
+          "m": pick(["1", "1", "2", "5"]), "b": lambda g: g.num(300, 90000)}),
+        # cloudflared 2024.x (zerolog console, colours off)
+        (12, "{ts} INF Registered tunnel connection connIndex={i} connection={c} event=0 ip={ip} location={loc} protocol=quic",
+         {"ts": sec_ts, "i": pick(["0", "1", "2", "3"]), "c": Gen.uuid, "ip": pick(["198.41.192.7", "198.41.200.13", "198.41.192.37"]),
+          "loc": pick(NW_CF_LOCATIONS)}),
+        (8, "{ts} ERR failed to serve tunnel connection error=\"{e}\" connIndex={i} event=0 ip={ip}",
+         {"ts": sec_ts, "e": cf_error, "i": pick(["0", "1", "2", "3"]), "ip": pick(["198.41.192.7", "198.41.200.13", "198.41.192.37"])}),
+        (8, "{ts} INF Retrying connection in up to {n}s connIndex={i} event=0 ip={ip}",
+         {"ts": sec_ts, "n": pick(["1", "2", "4", "8", "16"]), "i": pick(["0", "1", "2", "3"]),
+          "ip": pick(["198.41.192.7", "198.41.200.13", "198.41.192.37"])}),
+        (16, "{ts} ERR  error=\"{e}\" cfRay={ray} event=1 ingressRule={n} originService={o}",
+         {"ts": sec_ts, "e": cf_origin_error, "ray": cf_ray, "n": pick(["0", "1", "2"]), "o": then(0)}),
+        # Open vSwitch 3.2 ovs-vswitchd.log (time|sequence|module|level|message)
+        (20, ovs + "bridge|INFO|bridge {br}: added interface {p} on port {n}", {"ts": milli_ts, "seq": ovs_seq, "br": pick(NW_OVS_BRIDGES), "p": ovs_port, "n": lambda g: g.num(1, 400)}),
+        (16, ovs + "bridge|INFO|bridge {br}: deleted interface {p} on port {n}", {"ts": milli_ts, "seq": ovs_seq, "br": pick(NW_OVS_BRIDGES), "p": ovs_port, "n": lambda g: g.num(1, 400)}),
+        (40, ovs + "connmgr|INFO|{br}<->unix#{c}: {n} flow_mods in the last {s} s ({k})",
+         {"ts": milli_ts, "seq": ovs_seq, "br": pick(NW_OVS_BRIDGES), "c": lambda g: g.num(1, 9000), "n": ovs_flowmods, "k": then(0), "s": pick(["0", "0", "1", "2"])}),
+        (6, ovs + "timeval|WARN|Unreasonably long {ms}ms poll interval ({u}ms user, {s}ms system)",
+         {"ts": milli_ts, "seq": ovs_seq, "ms": lambda g: g.num(1000, 9000), "u": lambda g: g.num(10, 900), "s": lambda g: g.num(10, 900)}),
+        (5, ovs + "rconn|WARN|{br}<->unix#{c}: connection dropped ({e})",
+         {"ts": milli_ts, "seq": ovs_seq, "br": pick(NW_OVS_BRIDGES), "c": lambda g: g.num(1, 9000), "e": ovs_drop}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -5190,7 +5551,7 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "EnterprisePlatform": enterprise_events, "HybridPlatform": hybrid_events,
            "ResearchPlatform": research_events, "ClusterOpsPlatform": clusterops_events,
            "DataAppPlatform": dataapp_events, "WebAppPlatform": webapp_events,
-           "ObservabilityPlatform": observability_events}
+           "ObservabilityPlatform": observability_events, "NetworkPlatform": network_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
