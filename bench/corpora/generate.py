@@ -81,6 +81,10 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   or any failure analysis; scored once): kube-vip, FRRouting bgpd, BIRD in calico-node, the
   WireGuard kernel module, tailscaled, Istio ztunnel, Envoy Gateway, Contour, the PowerDNS
   Authoritative Server, Knot DNS, cloudflared, Open vSwitch; 63 event types.
+* ``MLPlatform`` (written blind for the thirteenth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): Volcano, the NVIDIA device plugin, DCGM exporter,
+  TensorFlow Serving, NCCL, torchrun, Dask distributed, MLflow, KServe, Seldon MLServer,
+  Hugging Face TGI, the Kubeflow training-operator, Katib, Kubeflow Pipelines; 63 event types.
 
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
@@ -5543,6 +5547,373 @@ def network_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+ML_NODES = ["gpu-a100-node-1", "gpu-a100-node-2", "gpu-h100-node-1"]
+ML_NS = ["ml-research", "ml-serving", "kubeflow-user"]
+ML_QUEUES = ["default", "research", "prod-inference"]
+ML_MODELS = ["resnet50", "bert-base-uncased", "fraud-xgb"]
+ML_LLMS = ["meta-llama/Llama-2-7b-chat-hf", "mistralai/Mistral-7B-Instruct-v0.2"]
+ML_JOBS = ["bert-finetune", "resnet-ddp", "llama-lora", "xgb-sweep"]
+ML_EXPERIMENTS = ["lr-sweep", "bert-hpo", "xgb-depth"]
+ML_KATIB_ALGOS = ["random", "tpe", "bayesianoptimization"]
+ML_GPU_RESOURCES = ["nvidia.com/gpu", "nvidia.com/gpu", "nvidia.com/gpu", "nvidia.com/mig-1g.10gb", "nvidia.com/mig-3g.40gb"]
+ML_GPU_UUIDS = ["GPU-3f9a1c2e-8b7d-4e6f-a1b2-c3d4e5f60718", "GPU-7c2d9e4b-1a3f-4b5c-9d8e-0f1a2b3c4d5e",
+                "GPU-a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d", "GPU-55e6f7a8-9b0c-4d1e-8f2a-3b4c5d6e7f80"]
+ML_KFP_METHODS = ["/api.RunService/CreateRunV1", "/api.RunService/ListRunsV1", "/api.PipelineService/ListPipelinesV1",
+                  "/api.ExperimentService/GetExperimentV1", "/api.RunService/GetRunV1"]
+ML_DASK_WORKERS = ["dask-worker-6d9f8b7c4-2xkqp", "dask-worker-6d9f8b7c4-9tmwz", "dask-worker-6d9f8b7c4-hv4rn"]
+ML_DCGM_METRICS = ["DCGM_FI_PROF_GR_ENGINE_ACTIVE", "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE", "DCGM_FI_PROF_DRAM_ACTIVE",
+                   "DCGM_FI_PROF_PCIE_TX_BYTES"]
+ML_IB_DEVICES = ["mlx5_0:1/IB", "mlx5_1:1/IB", "mlx5_2:1/IB", "mlx5_3:1/IB"]
+
+
+def ml_events() -> list[tuple[float, str, dict]]:
+    """Machine-learning and data-science platforms on Kubernetes that none of the other corpora
+    covers: the Volcano scheduler (klog), the NVIDIA device plugin (klog) and DCGM exporter
+    (logrus text), TensorFlow Serving (TensorFlow's C++ log prefix), NCCL (host:pid:tid [rank]),
+    PyTorch torchrun and its elastic agent, Dask distributed (scheduler, worker, nanny), the MLflow
+    tracking client and server (Python logging), KServe (controller zap JSON, storage initializer,
+    model server and its trace and access lines), Seldon MLServer, Hugging Face Text Generation
+    Inference (tracing text: launcher, shard manager, router), the Kubeflow training-operator
+    (logrus text), Katib (controller zap JSON, file metrics collector) and Kubeflow Pipelines (API
+    server glog, persistence agent logrus). Written for the blind check of the template engine,
+    without reading the engine or any failure analysis, and scored once; 63 event types."""
+
+    def klog_time(g: Gen) -> str:
+        return f"1203 {hms(g)}.{g.num(0, 999999):0>6}"
+
+    def tid(g: Gen) -> str:
+        # klog pads the thread id to seven columns
+        return f"{g.r.choice(['1', '1', '1', g.num(7, 90)]):>7}"
+
+    def thread(n: str):
+        return lambda g: f"{n:>7}"
+
+    def mem_pct(g: Gen, lo: int, hi: int) -> str:
+        g.drawn = (g.r.choice(["4.00 GiB", "8.00 GiB", "16.00 GiB"]), g.r.randint(lo, hi))
+        return str(g.drawn[1])
+
+    def mem_used(g: Gen) -> str:
+        limit = float(g.drawn[0].split()[0])
+        return f"{limit * g.drawn[1] / 100:.2f} GiB"
+
+    def sec_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def micro_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999):0>6}Z"
+
+    def tfs_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999999):0>6}"
+
+    def mlflow_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    def zap_epoch(g: Gen) -> str:
+        return f"{1764720000 + g.r.randint(0, 86399)}.{g.num(0, 999999):0>6}".rstrip("0")
+
+    def job_pod(g: Gen) -> str:
+        return f"{g.r.choice(ML_JOBS)}-{g.r.choice(['master', 'worker'])}-{g.r.randint(0, 3)}"
+
+    def servable(g: Gen) -> str:
+        return f"{{name: {g.r.choice(ML_MODELS)} version: {g.r.choice(['1', '2', '3', '1764700000'])}}}"
+
+    def gang_reason(g: Gen) -> str:
+        n = g.r.randint(3, 12)
+        k = g.r.randint(1, n)
+        return g.r.choice([
+            f"0/{n} nodes are unavailable: {k} Insufficient nvidia.com/gpu.",
+            f"0/{n} nodes are unavailable: {k} Insufficient nvidia.com/gpu, {n - k} node(s) had untolerated taint {{node-role.kubernetes.io/control-plane: }}.",
+            f"0/{n} nodes are unavailable: {k} Insufficient cpu, {n - k} Insufficient memory.",
+            "pod group is not ready, 2 Pending, 4 minAvailable"])
+
+    def enqueue_reason(g: Gen) -> str:
+        return g.r.choice(["queue resource quota insufficient", "queue resource quota insufficient",
+                           "job min request resources exceed queue deserved", "queue <research> is closed"])
+
+    def xid(g: Gen) -> str:
+        return g.r.choice(["48", "63", "64", "74", "79", "94", "95"])
+
+    def tfs_path_error(g: Gen) -> str:
+        m = g.r.choice(ML_MODELS)
+        return g.r.choice([
+            f"NOT_FOUND: Could not find base path /models/{m} for servable {m}",
+            f"FAILED_PRECONDITION: Could not find SavedModel .pb or .pbtxt at supplied export directory path: /models/{m}/3",
+            "UNAVAILABLE: Servable not found for request: Latest(half_plus_two)",
+            f"INVALID_ARGUMENT: input tensor alias not found in signature: {g.r.choice(['inputs', 'input_ids', 'x'])}. Inputs expected to be in the set {{{g.r.choice(['input_1', 'input_ids,attention_mask', 'serving_default_dense_input'])}}}."])
+
+    def nccl_host(g: Gen) -> str:
+        g.drawn = (g.r.choice(ML_JOBS), g.r.randint(0, 3))
+        return f"{g.drawn[0]}-worker-{g.drawn[1]}"
+
+    def rank(g: Gen) -> str:
+        return str(g.r.choice([0, 0, 1, 2, 3, 4, 5, 6, 7]))
+
+    def nccl_transport(g: Gen) -> str:
+        return g.r.choice(["P2P/IPC", "P2P/IPC", "SHM", "NET/IB/0", "NET/IB/1/GDRDMA"])
+
+    def nccl_read(g: Gen) -> str:
+        # the "/read" suffix is printed only when P2P read is enabled (Ampere and later)
+        return g.r.choice(["", "", "/read"])
+
+    def nccl_trees(g: Gen) -> str:
+        return " ".join(f"[{c}] {g.r.choice(['-1', '1', '2'])}/-1/-1->{g.r.randint(0, 7)}->{g.r.choice(['-1', '0', '3'])}"
+                        for c in range(g.r.choice([2, 2, 4, 8])))
+
+    def ib_list(g: Gen) -> str:
+        devs = ML_IB_DEVICES[: g.r.choice([1, 2, 4])]
+        return " ".join(f"[{i}]{d}" for i, d in enumerate(devs))
+
+    def nccl_warn(g: Gen) -> str:
+        return g.r.choice([
+            f"NET/IB : Got completion from peer {g.ip()}<{g.port()}> with error 12, opcode 0, len 0, vendor err 129 (Recv)",
+            f"NET/Socket : peer {g.ip()}<{g.port()}> message truncated : receiving 1048576 bytes instead of 65536",
+            "Cuda failure 'out of memory'",
+            "Call to ibv_modify_qp failed with error Connection timed out"])
+
+    def torch_exit(g: Gen) -> str:
+        return g.r.choice(["1", "1", "1", "-9", "-6", "137"])
+
+    def torch_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)},{g.num(0, 999):0>3}]"
+
+    def torch_binary(g: Gen) -> str:
+        return g.r.choice(["/usr/bin/python", "/opt/conda/bin/python3.10", "/usr/bin/python3"])
+
+    def dask_addr(g: Gen) -> str:
+        return f"tcp://{g.ip()}:{g.port()}"
+
+    def dask_actor(g: Gen) -> str:
+        return g.r.choice(["Worker", "Worker", "Scheduler", "Nanny"])
+
+    def stimulus(g: Gen) -> str:
+        return f"{g.r.choice(['handle-worker-cleanup', 'worker-send-comm-fail', 'heartbeat-worker-missing'])}-{1764720000 + g.r.random() * 86400:.7f}"
+
+    def mlflow_run_name(g: Gen) -> str:
+        adj = ["gentle", "bold", "sassy", "fearless", "rogue"]
+        noun = ["whale", "moth", "crane", "shark", "fox"]
+        return f"{g.r.choice(adj)}-{g.r.choice(noun)}-{g.num(100, 999)}"
+
+    def mlflow_run_url(g: Gen) -> str:
+        g.drawn = (str(g.r.choice([1, 3, 7, 12])),)
+        return f"http://mlflow.mlflow.svc:5000/#/experiments/{g.drawn[0]}/runs/{g.hexs(32)}"
+
+    def mlflow_exc(g: Gen) -> str:
+        return g.r.choice([
+            "/api/2.0/mlflow/runs/log-batch [POST]", "/api/2.0/mlflow/runs/log-batch [POST]",
+            "/api/2.0/mlflow/model-versions/create [POST]", "/api/2.0/mlflow/runs/search [POST]"])
+
+    def pkg_local(g: Gen) -> str:
+        g.drawn = g.r.choice([("torch", "2.1.0+cu121", "+cu121", "2.1.0"), ("torchvision", "0.16.0+cu121", "+cu121", "0.16.0"),
+                              ("torch", "2.2.1+cpu", "+cpu", "2.2.1")])
+        return g.drawn[0]
+
+    def isvc(g: Gen) -> str:
+        return g.r.choice(["sklearn-iris", "bert-sentiment", "fraud-xgb"])
+
+    def isvc_component(g: Gen) -> str:
+        # controller-runtime prints the field only on the component reconcilers
+        return g.r.choice(["", "", ',"component":"predictor"', ',"component":"transformer"'])
+
+    def kserve_error(g: Gen) -> str:
+        return g.r.choice([
+            'fails to reconcile predictor: fails to update knative service: Operation cannot be fulfilled on services.serving.knative.dev \\"sklearn-iris-predictor\\": the object has been modified; please apply your changes to the latest version and try again',
+            "no runtime found to support predictor with model type: {sklearn 1.3}",
+            "admission webhook \\\"inferenceservice.kserve-webhook-server.validator\\\" denied the request: exactly one predictor implementation must be specified",
+            "context deadline exceeded"])
+
+    def storage_uri(g: Gen) -> str:
+        m = g.r.choice(ML_MODELS)
+        return g.r.choice([f"gs://ml-models-prod/{m}/v3", f"s3://mlflow-artifacts/7/{g.hexs(32)}/artifacts/model",
+                           f"pvc://model-store/{m}"])
+
+    def ms(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(0.0005, 0.05):.9f}", f"{g.r.uniform(0.5, 90):.9f}", "0"])
+
+    def req_id(g: Gen) -> str:
+        return g.r.choice([g.uuid(), "N.A."])
+
+    def mlserver_model(g: Gen) -> str:
+        return g.r.choice(["iris-sklearn", "income-classifier", "sentiment-hf"])
+
+    def tgi_validation(g: Gen) -> str:
+        n = g.r.randint(3900, 8000)
+        return g.r.choice([
+            f"`inputs` tokens + `max_new_tokens` must be <= 4096. Given: {n} `inputs` tokens and {g.r.choice([256, 512, 1024])} `max_new_tokens`",
+            f"`inputs` must have less than 4000 tokens. Given: {n}",
+            "`temperature` must be strictly positive",
+            "`top_p` must be > 0.0 and < 1.0"])
+
+    def tgi_rank(g: Gen) -> str:
+        # the shard span records the rank only for sharded (tensor parallel) models
+        return g.r.choice(["", "", f" rank={g.r.randint(0, 3)}"])
+
+    def tgi_params(g: Gen) -> str:
+        return (f"GenerateParameters {{ best_of: None, temperature: {g.r.choice(['None', 'Some(0.7)', 'Some(0.1)'])}, "
+                f"repetition_penalty: None, top_k: None, top_p: {g.r.choice(['None', 'Some(0.95)'])}, typical_p: None, "
+                f"do_sample: {g.r.choice(['false', 'true'])}, max_new_tokens: Some({g.r.choice([64, 256, 512, 1024])}), "
+                f"return_full_text: None, stop: [], truncate: None, watermark: false, details: false, "
+                f"decoder_input_details: false, seed: None, top_n_tokens: None }}")
+
+    def tgi_ms(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(1, 999):.6f}".rstrip("0").rstrip(".") + "ms",
+                           f"{g.r.uniform(1, 30):.9f}".rstrip("0").rstrip(".") + "s"])
+
+    def tgi_us(g: Gen) -> str:
+        return f"{g.r.uniform(20, 999):.3f}".rstrip("0").rstrip(".") + "µs"
+
+    def tjob(g: Gen) -> str:
+        g.drawn = (g.r.choice(ML_NS), g.r.choice(ML_JOBS))
+        return f"{g.drawn[0]}/{g.drawn[1]}"
+
+    def tjob_uid(g: Gen) -> str:
+        return g.uuid()
+
+    def reconcile_error(g: Gen) -> str:
+        return g.r.choice([
+            'Operation cannot be fulfilled on pytorchjobs.kubeflow.org \\"bert-finetune\\": the object has been modified; please apply your changes to the latest version and try again',
+            'pods \\"resnet-ddp-worker-2\\" already exists',
+            "failed to create PodGroup: admission webhook \\\"validatepodgroup.volcano.sh\\\" denied the request: can only submit PodGroup to queue with state `Open`, queue `research` status is `Closed`"])
+
+    def katib_exp(g: Gen) -> str:
+        return f"{g.r.choice(ML_NS)}/{g.r.choice(ML_EXPERIMENTS)}"
+
+    def trial_names(g: Gen) -> str:
+        e = g.r.choice(ML_EXPERIMENTS)
+        return ",".join(f'"{e}-{g.hexs(8)}"' for _ in range(g.r.choice([1, 1, 2, 3, 5])))
+
+    def epoch_metrics(g: Gen) -> str:
+        names = g.r.sample(["Validation-accuracy", "Train-accuracy", "loss", "Validation-loss"], g.r.choice([1, 1, 2, 3]))
+        return " ".join(f"{n}={g.r.uniform(0, 1):.6f}" for n in names)
+
+    def kfp_wf(g: Gen) -> str:
+        g.drawn = (f"{g.r.choice(['train-pipeline', 'batch-scoring', 'feature-refresh'])}-{g.hexs(5)}",)
+        return f"kubeflow/{g.drawn[0]}"
+
+    vklog = "I{t} {tid} "
+    nccl = "{h}:{pid}:{tp} [{r}] NCCL "
+    nccl_hdr = {"h": nccl_host, "pid": lambda g: g.num(20, 900), "tp": lambda g: g.num(20, 2000), "r": rank}
+    tfs = "{ts}: "
+    torch = "{ts} torch.distributed."
+    dask = "{ts} - distributed."
+    logrus = 'time="{ts}" level='
+    return [
+        # Volcano 1.8 scheduler (klog)
+        (60, vklog + "allocate.go:{ln}] Try to allocate resource to {n} tasks of Job <{ns}/{j}>",
+         {"t": klog_time, "tid": tid, "ln": pick(["179", "179", "233"]), "n": pick(["1", "1", "2", "4", "8"]), "ns": pick(ML_NS), "j": pick(ML_JOBS)}),
+        (55, vklog + "cache.go:{ln}] Binding Task <{ns}/{p}> to node <{node}>",
+         {"t": klog_time, "tid": tid, "ln": pick(["1002"]), "ns": pick(ML_NS), "p": job_pod, "node": pick(ML_NODES)}),
+        (40, vklog + "session.go:{ln}] Open Session {u} with <{j}> Job and <{q}> Queues",
+         {"t": klog_time, "tid": tid, "ln": pick(["176"]), "u": Gen.uuid, "j": pick(["0", "1", "3", "4", "9"]), "q": pick(["2", "3"])}),
+        (40, vklog + "session.go:{ln}] Close Session {u}", {"t": klog_time, "tid": tid, "ln": pick(["195"]), "u": Gen.uuid}),
+        (22, vklog + "enqueue.go:{ln}] Job <{ns}/{j}> Queue <{q}> skip enqueue, reason: {e}",
+         {"t": klog_time, "tid": tid, "ln": pick(["86"]), "ns": pick(ML_NS), "j": pick(ML_JOBS), "q": pick(ML_QUEUES), "e": enqueue_reason}),
+        (18, vklog + "gang.go:{ln}] {n}/{m} tasks in gang unschedulable: {e}",
+         {"t": klog_time, "tid": tid, "ln": pick(["151"]), "n": pick(["1", "2", "4"]), "m": pick(["2", "4", "8"]), "e": gang_reason}),
+        # NVIDIA k8s-device-plugin 0.14 (klog)
+        (4, vklog + "server.go:{ln}] Starting to serve '{res}' on /var/lib/kubelet/device-plugins/{sock}",
+         {"t": klog_time, "tid": tid, "ln": pick(["117"]), "res": pick(ML_GPU_RESOURCES), "sock": pick(["nvidia-gpu.sock", "nvidia-mig-1g.10gb.sock"])}),
+        (4, vklog + "server.go:{ln}] Registered device plugin for '{res}' with Kubelet",
+         {"t": klog_time, "tid": tid, "ln": pick(["125"]), "res": pick(ML_GPU_RESOURCES)}),
+        (6, vklog + "health.go:{ln}] XidCriticalError: Xid={x} on Device={d}; marking device as unhealthy.",
+         {"t": klog_time, "tid": tid, "ln": pick(["159"]), "x": xid, "d": pick(ML_GPU_UUIDS)}),
+        (6, vklog + "server.go:{ln}] '{res}' device marked unhealthy: {d}",
+         {"t": klog_time, "tid": tid, "ln": pick(["254"]), "res": pick(ML_GPU_RESOURCES), "d": pick(ML_GPU_UUIDS)}),
+        (4, vklog + "server.go:{ln}] Starting GRPC server for '{res}'", {"t": klog_time, "tid": tid, "ln": pick(["165"]), "res": pick(ML_GPU_RESOURCES)}),
+        # DCGM exporter 3.3 (logrus text)
+        (3, logrus + 'info msg="Starting dcgm-exporter"', {"ts": sec_ts}),
+        (6, logrus + "warning msg=\"Skipping line {n} ('{m}'): metric not enabled\"",
+         {"ts": sec_ts, "n": pick(["19", "20", "21", "22"]), "m": pick(ML_DCGM_METRICS)}),
+        (4, logrus + 'info msg="Pipeline starting"', {"ts": sec_ts}),
+        # TensorFlow Serving 2.14 (TensorFlow's C++ logging prefix)
+        (20, tfs + "I tensorflow_serving/core/loader_harness.cc:66] Approving load for servable version {s}", {"ts": tfs_ts, "s": servable}),
+        (20, tfs + "I tensorflow_serving/core/loader_harness.cc:74] Loading servable version {s}", {"ts": tfs_ts, "s": servable}),
+        (20, tfs + "I tensorflow_serving/core/loader_harness.cc:95] Successfully loaded servable version {s}", {"ts": tfs_ts, "s": servable}),
+        (8, tfs + "I tensorflow_serving/core/loader_harness.cc:{ln}] Quiescing servable version {s}", {"ts": tfs_ts, "ln": pick(["117"]), "s": servable}),
+        (8, tfs + "I tensorflow_serving/core/loader_harness.cc:{ln}] Unloading servable version {s}", {"ts": tfs_ts, "ln": pick(["125"]), "s": servable}),
+        (12, tfs + "I tensorflow_serving/model_servers/server_core.cc:596]  (Re-)adding model: {m}", {"ts": tfs_ts, "m": pick(ML_MODELS)}),
+        (10, tfs + "E tensorflow_serving/util/retrier.cc:40] Loading servable: {s} failed: {e}", {"ts": tfs_ts, "s": servable, "e": tfs_path_error}),
+        # NCCL 2.18 (NCCL_DEBUG=INFO)
+        (70, nccl + "INFO Channel {c}/{n} : {a}[{b}] -> {a2}[{b2}] via {tr}{rd}",
+         {**nccl_hdr, "c": lambda g: f"{g.r.randint(0, 15):02d}", "n": pick(["16", "24", "32"]), "a": rank, "b": rank, "a2": rank, "b2": rank,
+          "tr": nccl_transport, "rd": nccl_read}),
+        (20, nccl + "INFO Trees {tr}", {**nccl_hdr, "tr": nccl_trees}),
+        (15, nccl + "INFO Connected all rings", nccl_hdr),
+        (15, nccl + "INFO Connected all trees", nccl_hdr),
+        (12, nccl + "INFO comm 0x{p} rank {r2} nranks {n} cudaDev {d} busId {bus} commId 0x{c} - Init COMPLETE",
+         {**nccl_hdr, "p": lambda g: g.hexs(11), "r2": rank, "n": pick(["8", "16", "32"]), "d": pick(["0", "1", "2", "3"]),
+          "bus": pick(["18000", "2a000", "ab000", "db000"]), "c": lambda g: g.hexs(16)}),
+        (10, nccl + "INFO NET/IB : Using {ib} ; OOB eth0:{ip}<0>", {**nccl_hdr, "ib": ib_list, "ip": Gen.ip}),
+        (6, nccl + "WARN {e}", {**nccl_hdr, "e": nccl_warn}),
+        # torchrun / torch.distributed.elastic (PyTorch 2.1)
+        (14, torch + "elastic.agent.server.api: [INFO] [default] Starting worker group", {"ts": torch_ts}),
+        (8, torch + "elastic.agent.server.api: [INFO] [default] Worker group FAILED. {n}/3 attempts left; will restart worker group",
+         {"ts": torch_ts, "n": pick(["2", "1", "0"])}),
+        (8, torch + "elastic.multiprocessing.api: [WARNING] Sending process {pid} closing signal SIGTERM", {"ts": torch_ts, "pid": lambda g: g.num(40, 9000)}),
+        (7, torch + "elastic.multiprocessing.api: [ERROR] failed (exitcode: {c}) local_rank: {r} (pid: {pid}) of binary: {b}",
+         {"ts": torch_ts, "c": torch_exit, "r": pick(["0", "1", "2", "3"]), "pid": lambda g: g.num(40, 9000), "b": torch_binary}),
+        # Dask distributed 2023.12 (default format: time - logger - level - message)
+        (45, dask + "scheduler - INFO - Receive client connection: Client-{u}", {"ts": java_ts, "u": Gen.uuid}),
+        (40, dask + "scheduler - INFO - Remove client Client-{u}", {"ts": java_ts, "u": Gen.uuid}),
+        (20, dask + "scheduler - INFO - Register worker <WorkerState '{a}', name: {n}, status: init, memory: 0, processing: 0>",
+         {"ts": java_ts, "a": dask_addr, "n": pick(ML_DASK_WORKERS)}),
+        (14, dask + "scheduler - INFO - Remove worker <WorkerState '{a}', name: {n}, status: running, memory: {m}, processing: {p}> (stimulus_id='{s}')",
+         {"ts": java_ts, "a": dask_addr, "n": pick(ML_DASK_WORKERS), "m": lambda g: g.num(0, 4000), "p": lambda g: g.num(0, 60), "s": stimulus}),
+        (16, dask + "core - INFO - Event loop was unresponsive in {a} for {s}s.  This is often caused by long-running GIL-holding functions or moving large chunks of data. This can cause timeouts and instability.",
+         {"ts": java_ts, "a": dask_actor, "s": lambda g: f"{g.r.uniform(3, 60):.2f}"}),
+        (12, dask + "worker.memory - WARNING - Worker is at {p}% memory usage. Pausing worker.  Process memory: {m} -- Worker memory limit: {l}",
+         {"ts": java_ts, "p": lambda g: mem_pct(g, 80, 99), "m": mem_used, "l": then(0)}),
+        (10, dask + "worker.memory - WARNING - Worker is at {p}% memory usage. Resuming worker. Process memory: {m} -- Worker memory limit: {l}",
+         {"ts": java_ts, "p": lambda g: mem_pct(g, 30, 79), "m": mem_used, "l": then(0)}),
+        # MLflow 2.9 tracking client (training pods) and server (Python logging)
+        (30, "{ts} INFO mlflow.tracking._tracking_service.client: 🏃 View run {r} at: {url}.",
+         {"ts": mlflow_ts, "r": mlflow_run_name, "url": mlflow_run_url}),
+        (20, "{ts} INFO mlflow.tracking._tracking_service.client: 🧪 View experiment at: http://mlflow.mlflow.svc:5000/#/experiments/{e}.",
+         {"ts": mlflow_ts, "e": pick(["1", "3", "7", "12"])}),
+        (9, "{ts} WARNING mlflow.utils.requirements_utils: Found {p} version ({v}) contains a local version label ({l}). MLflow logged a pip requirement for this package as '{p2}=={v2}' without the local version label to make it installable from PyPI. To specify pip requirements containing local version labels, please use `conda_env` or `pip_requirements`.",
+         {"ts": mlflow_ts, "p": pkg_local, "v": then(1), "l": then(2), "p2": then(0), "v2": then(3)}),
+        (6, "{ts} ERROR mlflow.server: Exception on {r}", {"ts": mlflow_ts, "r": mlflow_exc}),
+        # KServe 0.11 controller (zap JSON), storage initializer, model server
+        (30, '{{"level":"info","ts":{ts},"logger":"v1beta1Controllers","msg":"Reconciling inference service","apiVersion":"serving.kserve.io/v1beta1","isvc":"{i}"{c}}}',
+         {"ts": zap_epoch, "i": isvc, "c": isvc_component}),
+        (7, '{{"level":"error","ts":{ts},"logger":"v1beta1Controllers","msg":"Failed to reconcile","isvc":"{i}","error":"{e}"}}',
+         {"ts": zap_epoch, "i": isvc, "e": kserve_error}),
+        (8, "INFO:kserve.storage:Copying contents of {s} to local", {"s": storage_uri}),
+        (8, "INFO:kserve.storage:Successfully copied {s} to /mnt/models", {"s": storage_uri}),
+        (40, "{ts} kserve.trace requestId: {r}, preprocess_ms: {a}, explain_ms: 0, predict_ms: {b}, postprocess_ms: {c}",
+         {"ts": lambda g: f"2026-12-03 {hms(g)}.{g.num(0, 999):0>3}", "r": req_id, "a": ms, "b": ms, "c": ms}),
+        # Seldon MLServer 1.3
+        (8, "{ts} [mlserver] INFO - Loaded model '{m}' succesfully.", {"ts": java_ts, "m": mlserver_model}),
+        (5, "{ts} [mlserver] INFO - Unloaded model '{m}' succesfully.", {"ts": java_ts, "m": mlserver_model}),
+        # Hugging Face Text Generation Inference 1.3 (tracing text, colours off)
+        (5, "{ts}  INFO shard-manager: text_generation_launcher: Shard ready in {d}s{r}",
+         {"ts": micro_ts, "d": lambda g: f"{g.r.uniform(8, 180):.1f}", "r": tgi_rank}),
+        (45, '{ts}  INFO generate{{parameters={p} total_time="{tt}" validation_time="{vt}" queue_time="{qt}" inference_time="{it}" time_per_token="{tpt}" seed="None"}}: text_generation_router::server: router/src/server.rs:298: Success',
+         {"ts": micro_ts, "p": tgi_params, "tt": tgi_ms, "vt": tgi_us, "qt": tgi_us, "it": tgi_ms, "tpt": tgi_ms}),
+        (10, "{ts} ERROR compat_generate{{default_return_full_text=false}}:generate_stream{{parameters={p}}}:async_stream:generate_stream: text_generation_router::infer: router/src/infer.rs:123: {e}",
+         {"ts": micro_ts, "p": tgi_params, "e": tgi_validation}),
+        # Kubeflow training-operator 1.7 (logrus text)
+        (18, logrus + 'info msg="PyTorchJob {j} is created." job={j2} uid={u}',
+         {"ts": sec_ts, "j": tjob, "j2": lambda g: f"{g.drawn[0]}.{g.drawn[1]}", "u": tjob_uid}),
+        (18, logrus + 'info msg="PyTorchJob {j} is running." job={j2} uid={u}',
+         {"ts": sec_ts, "j": tjob, "j2": lambda g: f"{g.drawn[0]}.{g.drawn[1]}", "u": tjob_uid}),
+        (22, logrus + 'info msg="Need to create new pod: {rt}-{i}" job={j2} uid={u}',
+         {"ts": sec_ts, "rt": pick(["master", "worker", "worker"]), "i": pick(["0", "1", "2", "3"]), "j2": lambda g: f"{g.r.choice(ML_NS)}.{g.r.choice(ML_JOBS)}", "u": tjob_uid}),
+        (6, logrus + 'warning msg="Reconcile PyTorchJob error {e}"', {"ts": sec_ts, "e": reconcile_error}),
+        # Katib 0.16 controller (zap JSON) and file metrics collector (klog)
+        (12, '{{"level":"info","ts":"{ts}","logger":"experiment-controller","msg":"Created Trials","Experiment":"{e}","trialNames":[{t}]}}',
+         {"ts": sec_ts, "e": katib_exp, "t": trial_names}),
+        (16, '{{"level":"info","ts":"{ts}","logger":"experiment-controller","msg":"Statistics","Experiment":"{e}","requiredActiveCount":{a},"parallelCount":{p},"activeCount":{b},"completedCount":{c}}}',
+         {"ts": sec_ts, "e": katib_exp, "a": pick(["0", "1", "2", "3"]), "p": pick(["3", "5"]), "b": pick(["0", "1", "2", "3"]), "c": lambda g: g.num(0, 40)}),
+        (25, vklog + "main.go:396] {t2} Epoch[{e}] {m}",
+         {"t": klog_time, "tid": thread("14"), "t2": sec_ts, "e": lambda g: g.num(0, 30), "m": epoch_metrics}),
+        # Kubeflow Pipelines 2.0 API server (glog) and persistence agent (logrus)
+        (35, vklog + "interceptor.go:29] {m} handler starting", {"t": klog_time, "tid": thread("7"), "m": pick(ML_KFP_METHODS)}),
+        (35, vklog + "interceptor.go:37] {m} handler finished", {"t": klog_time, "tid": thread("7"), "m": pick(ML_KFP_METHODS)}),
+        (14, logrus + 'info msg="Syncing Workflow ({w}): success, processing complete." Workflow={n}',
+         {"ts": sec_ts, "w": kfp_wf, "n": then(0)}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -5551,7 +5922,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "EnterprisePlatform": enterprise_events, "HybridPlatform": hybrid_events,
            "ResearchPlatform": research_events, "ClusterOpsPlatform": clusterops_events,
            "DataAppPlatform": dataapp_events, "WebAppPlatform": webapp_events,
-           "ObservabilityPlatform": observability_events, "NetworkPlatform": network_events}
+           "ObservabilityPlatform": observability_events, "NetworkPlatform": network_events,
+           "MLPlatform": ml_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
