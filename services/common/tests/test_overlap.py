@@ -13,7 +13,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from logmesh_contracts import Feedback
-from logmesh_contracts.topics import FEEDBACK
+from logmesh_contracts.topics import FEEDBACK, LOGS_RAW
 from logmesh_runtime import kafka
 from logmesh_runtime.kafka import Delivery
 from logmesh_runtime.service import Service
@@ -283,3 +283,40 @@ async def test_a_rebalance_lets_the_pending_rest_finish_and_commits_it_before_th
     assert sink.count() == RECORDS
     gated_ids = handled[: len(gated[0])]
     assert all(handled.count(event_id) == 1 for event_id in gated_ids)  # committed before the partitions moved
+
+
+async def test_a_plain_topic_of_the_group_is_handled_only_after_the_outstanding_rest(
+    kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    """One group, an overlapped topic and a plain one: the plain handler never runs beside a rest, so what the
+    two publish or store keeps poll order, as before the overlap."""
+    config = settings(kafka_bootstrap, topic_prefix)
+    beside: list[int] = []
+    rests_running = [0]
+    durable: list[str] = []
+    plain: list[bytes] = []
+
+    async def prepare(events: list[Feedback], _deliveries: list[Delivery]) -> Awaitable[None]:
+        async def rest() -> None:
+            rests_running[0] += 1
+            await asyncio.sleep(0.05)
+            durable.extend(e.event_id for e in events)
+            rests_running[0] -= 1
+
+        return rest()
+
+    async def handle_plain(values: list[bytes], _deliveries: list[Delivery]) -> None:
+        beside.append(rests_running[0])
+        plain.extend(values)
+
+    service = Service(config)
+    service.mesh.consume_batch(FEEDBACK, prepare, max_records=POLL, overlap=True)
+    service.mesh.consume_batch(LOGS_RAW, handle_plain, decoder=lambda value, _delivery: value, max_records=POLL)
+    async with service.running():
+        for start in range(0, RECORDS, 20):
+            await service.mesh.publish_many(FEEDBACK, [(f"inc-{i % 5}", feedback(f"fb-{i}"))
+                                                       for i in range(start, start + 20)])
+            await service.mesh.publish_many(LOGS_RAW, [(f"svc-{i % 5}", f"line {i}".encode())
+                                                       for i in range(start, start + 20)])
+        await wait_until(lambda: len(durable) == RECORDS and len(plain) == RECORDS)
+    assert beside and set(beside) == {0}

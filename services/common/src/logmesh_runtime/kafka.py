@@ -565,6 +565,7 @@ class Mesh:
                     return await registration.prepare(events, deliveries), events, deliveries
                 except Exception:  # handled the plain way below: retried, split, dead-lettered as any batch
                     log.debug("overlapped handler failed; handling the poll the plain way", exc_info=True)
+            if pipeline is not None:
                 await pipeline.settle()  # the plain way publishes and stores in poll order too
             await self._handle_events(registration, events, deliveries)
         return None
