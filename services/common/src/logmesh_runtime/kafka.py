@@ -4,7 +4,9 @@ Delivery rules live here, once:
 
 * producers wait for ``acks=all`` before a publish returns;
 * offsets are committed manually, only after the handler finished (or the message
-  was dead-lettered), so a crash redelivers instead of losing;
+  was dead-lettered), so a crash redelivers instead of losing; a batch handler that opts into
+  overlap hands back its poll's durable rest, and the poll is committed once that completed,
+  in poll order, while the next poll is handled;
 * a message that fails to decode or validate goes straight to ``<topic>.dlq``;
   one whose handler raises is retried with backoff a bounded number of times, then
   dead-lettered — a poison message never blocks its partition;
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import collections
 import contextlib
 import functools
 import itertools
@@ -26,9 +29,9 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Literal, NamedTuple, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar, cast
 
-from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener
+from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka import codec as aiokafka_codec
 from aiokafka.client import AIOKafkaClient
 from aiokafka.consumer import fetcher as aiokafka_fetcher
@@ -82,6 +85,9 @@ class Delivery(NamedTuple):
 Decoder = Callable[[bytes, Delivery], M]
 Handler = Callable[[M, Delivery], Awaitable[None]]
 BatchHandler = Callable[[list[M], list[Delivery]], Awaitable[None]]
+# a batch handler that overlaps polls: it does a poll's work up to what must become durable and returns that
+# rest (an insert, a publish) unawaited; the runtime awaits it while it handles the next poll
+OverlappedBatchHandler = Callable[[list[M], list[Delivery]], Awaitable[Awaitable[None]]]
 # a polled batch's messages decoded together: per delivery its message, or the exception that rejects it
 BatchDecoder = Callable[[list[Delivery]], list[M | Exception]]
 
@@ -118,6 +124,7 @@ class _Registration:
     auto_offset_reset: OffsetReset
     fill_bytes: int = 1
     decode_batch: BatchDecoder[Any] | None = None
+    prepare: OverlappedBatchHandler[Any] | None = None  # set: the poll's rest is awaited while the next is handled
 
 
 class Mesh:
@@ -144,6 +151,7 @@ class Mesh:
         )
         self.idempotent: bool | None = None  # decided when the producer starts
         self._groups: dict[str | None, dict[str, _Registration]] = {}
+        self._pipelines: list[_PollPipeline] = []  # groups with an overlapped topic: drained at stop
         self._producer: AIOKafkaProducer | None = None
         self._partitions_by_key: dict[tuple[bytes, int], int] = {}
         self._writer: _BatchWriter | None = None  # native record batches; None: aiokafka's builder
@@ -184,6 +192,8 @@ class Mesh:
 
     async def stop(self) -> None:
         """Stop consuming (in-flight batches get ``shutdown_grace_s``), then flush and close the producer."""
+        for pipeline in self._pipelines:  # the last poll's durable rest, committed while the consumer is still a member
+            await pipeline.drain()
         await self.broker.stop()
         if self._producer is not None:
             await self._producer.stop()
@@ -346,7 +356,7 @@ class Mesh:
     def consume_batch(
         self,
         topic: Topic,
-        handler: BatchHandler[M],
+        handler: BatchHandler[M] | OverlappedBatchHandler[M],
         *,
         decoder: Decoder[M] | None = None,
         batch_decoder: BatchDecoder[M] | None = None,
@@ -355,6 +365,7 @@ class Mesh:
         fill_bytes: int = 1,
         group_id: str | None = None,
         auto_offset_reset: OffsetReset = "earliest",
+        overlap: bool = False,
     ) -> None:
         """Handle polled batches; a failing batch is split to isolate and dead-letter the poison message.
 
@@ -366,11 +377,27 @@ class Mesh:
         ``batch_decoder`` decodes a whole poll's messages in one call (work that is cheaper per batch);
         what it returns as an exception is dead-lettered like a ``decoder`` failure. Should it raise,
         that poll is decoded message by message with ``decoder``.
+
+        With ``overlap`` the handler is an ``OverlappedBatchHandler``: it returns its poll's durable rest
+        (an insert, a publish) instead of awaiting it, and the runtime awaits that while the next poll is
+        fetched, decoded and handled. A poll's offsets are committed only after its rest completed, in poll
+        order, with one poll's rest in flight at most. Should the rest fail, that poll is handled again the
+        plain way (the handler and its rest awaited together, retried, split, dead-lettered) before any
+        later poll is committed. A rebalance or ``stop`` lets the rest finish and commits it (within
+        ``shutdown_grace_s``), or abandons it uncommitted: redelivered, so the handler must be idempotent.
         """
+        prepare: OverlappedBatchHandler[Any] | None = None
+        whole: Callable[..., Awaitable[None]] = handler  # type: ignore[assignment]
+        if overlap:
+            prepare = overlapped = cast(OverlappedBatchHandler[Any], handler)
+
+            async def whole(events: list[Any], deliveries: list[Delivery]) -> None:  # the plain way: both parts
+                await (await overlapped(events, deliveries))
+
         self._register(
-            topic, handler, decoder, group_id, auto_offset_reset,
+            topic, whole, decoder, group_id, auto_offset_reset,
             batch=True, max_records=max_records, batch_timeout_ms=batch_timeout_ms, fill_bytes=fill_bytes,
-            decode_batch=batch_decoder,
+            decode_batch=batch_decoder, prepare=prepare,
         )
 
     def _register(
@@ -386,6 +413,7 @@ class Mesh:
         batch_timeout_ms: int,
         fill_bytes: int = 1,
         decode_batch: BatchDecoder[Any] | None = None,
+        prepare: OverlappedBatchHandler[Any] | None = None,
     ) -> None:
         name = self.topic_name(topic)
         group = self.settings.topic(group_id or self.settings.service_name)
@@ -394,22 +422,45 @@ class Mesh:
             raise ValueError(f"{name} already has a handler in group {group}")
         registrations[name] = _Registration(
             topic, name, decoder or json_decoder(topic.model), handler, batch, max_records, batch_timeout_ms,
-            auto_offset_reset, fill_bytes, decode_batch,
+            auto_offset_reset, fill_bytes, decode_batch, prepare,
         )
 
     def _subscribe(self, group: str | None, registrations: dict[str, _Registration]) -> None:
-        in_flight = asyncio.Lock()  # held while a polled batch is handled and committed
+        pipeline = _PollPipeline(self, self.settings.shutdown_grace_s)
+        in_flight = pipeline.in_flight  # held while a polled batch is handled and committed
+        if any(r.prepare is not None for r in registrations.values()):
+            self._pipelines.append(pipeline)
 
         async def on_poll(message: KafkaMessage) -> None:
+            if pipeline.stopping:
+                return  # not handled, not committed: the group's next owner reads these records
             async with in_flight:
-                for name, deliveries in _by_topic(message.raw_message).items():
-                    registration = registrations[name]
-                    if registration.batch:
-                        await self._process_batch(registration, deliveries)
-                    else:
-                        for delivery in deliveries:
-                            await self._process_one(registration, delivery)
-                await message.ack()
+                generation = pipeline.generation
+                rests: list[Awaitable[None]] = []
+                overlapped: list[_Overlapped] = []
+                try:
+                    for name, deliveries in _by_topic(message.raw_message).items():
+                        registration = registrations[name]
+                        if registration.batch:
+                            started = time.perf_counter()
+                            handed = await self._process_batch(registration, deliveries, pipeline)
+                            if handed is not None:
+                                rests.append(handed[0])
+                                overlapped.append(_Overlapped(registration, handed[1], handed[2], started))
+                        else:
+                            await pipeline.settle()
+                            for delivery in deliveries:
+                                await self._process_one(registration, delivery)
+                    await pipeline.settle()  # the previous poll durable and committed before this one's rest starts
+                except BaseException:
+                    _discard(rests)
+                    raise
+                if not rests:
+                    if pipeline.generation == generation:  # else revoked meanwhile: redelivered, not committed
+                        await message.ack()
+                    return
+                pipeline.hand_over(_Pending(_all_of(rests), _next_offsets(message.raw_message), overlapped,
+                                            message.consumer, generation))
 
         first = next(iter(registrations.values()))
         self.broker.subscriber(
@@ -433,7 +484,7 @@ class Mesh:
             parser=_parse_poll,
             decoder=_no_body,
             key_deserializer=AS_DELIVERIES,  # the fetcher yields Delivery tuples, not ConsumerRecords
-            listener=_FinishBeforeRevoke(in_flight, self.settings.shutdown_grace_s),
+            listener=_FinishBeforeRevoke(pipeline),
         )(on_poll)
 
     def _consumer_span(self, name: str, deliveries: Sequence[Delivery]) -> Any:
@@ -479,8 +530,12 @@ class Mesh:
                 registration.topic, registration.name, lambda: registration.handler(event, delivery), [delivery]
             )
 
-    async def _process_batch(self, registration: _Registration, all_deliveries: list[Delivery]) -> None:
-        topic, name, handler, decode = registration.topic, registration.name, registration.handler, registration.decode
+    async def _process_batch(
+        self, registration: _Registration, all_deliveries: list[Delivery], pipeline: _PollPipeline | None = None,
+    ) -> tuple[Awaitable[None], list[Any], list[Delivery]] | None:
+        """Decode, dead-letter what is rejected, handle the rest. For an overlapped topic (with its ``pipeline``):
+        the handler's durable rest, unawaited, with the events and deliveries it was handed; else None."""
+        topic, name, decode = registration.topic, registration.name, registration.decode
         self.metrics.received.labels(topic=name).inc(len(all_deliveries))
         with self._consumer_span(name, all_deliveries):
             events: list[Any] = []
@@ -504,16 +559,29 @@ class Mesh:
                     events.append(event)
                     deliveries.append(delivery)
             if not events:
-                return
-            try:
+                return None
+            if registration.prepare is not None and pipeline is not None:
+                try:
+                    return await registration.prepare(events, deliveries), events, deliveries
+                except Exception:  # handled the plain way below: retried, split, dead-lettered as any batch
+                    log.debug("overlapped handler failed; handling the poll the plain way", exc_info=True)
+            if pipeline is not None:
+                await pipeline.settle()  # the plain way publishes and stores in poll order too
+            await self._handle_events(registration, events, deliveries)
+        return None
+
+    async def _handle_events(self, registration: _Registration, events: list[Any], deliveries: list[Delivery]) -> None:
+        """A decoded batch through its handler with retries; given up on, message by message (poison dead-lettered)."""
+        topic, name, handler = registration.topic, registration.name, registration.handler
+        try:
+            await self._handle_with_retries(
+                topic, name, lambda: handler(events, deliveries), deliveries, dead_letter=False
+            )
+        except _GaveUp:
+            for event, delivery in zip(events, deliveries, strict=True):
                 await self._handle_with_retries(
-                    topic, name, lambda: handler(events, deliveries), deliveries, dead_letter=False
+                    topic, name, functools.partial(handler, [event], [delivery]), [delivery]
                 )
-            except _GaveUp:
-                for event, delivery in zip(events, deliveries, strict=True):
-                    await self._handle_with_retries(
-                        topic, name, functools.partial(handler, [event], [delivery]), [delivery]
-                    )
 
     @staticmethod
     def _decode_together(registration: _Registration, deliveries: list[Delivery]) -> list[Any] | None:
@@ -782,25 +850,129 @@ async def producer_idempotence(settings: ServiceSettings) -> bool:
         await client.close()
 
 
-class _FinishBeforeRevoke(ConsumerRebalanceListener):
-    """When a rebalance takes partitions away, let the batch in hand finish and commit first (up to
-    ``grace_s``), so the next owner starts after it instead of handling it again. A handler stuck
-    longer (a dependency down) does not hold the whole group: its batch is then redelivered."""
+class _Overlapped(NamedTuple):
+    """One topic's share of an overlapped poll: what to hand the plain path again should its rest fail."""
 
-    def __init__(self, in_flight: asyncio.Lock, grace_s: float) -> None:
-        self.in_flight = in_flight
+    registration: _Registration
+    events: list[Any]
+    deliveries: list[Delivery]
+    started: float  # perf_counter when the poll's handling began
+
+
+class _Pending(NamedTuple):
+    """A handled poll whose durable rest is running: committed once the rest completed."""
+
+    rest: asyncio.Future[None]
+    offsets: dict[TopicPartition, int]
+    handled: list[_Overlapped]
+    consumer: Any  # the aiokafka consumer that fetched the poll
+    generation: int  # the pipeline's generation when the poll was taken: a revocation since forbids the commit
+
+
+class _PollPipeline:
+    """A consumer group's polls in order: the one in hand (``in_flight``) and, for overlapped topics, the
+    previous poll's durable rest (``pending``). Everything that commits goes through ``settle``, under
+    ``in_flight``, so commits follow poll order and never precede the work they stand for."""
+
+    def __init__(self, mesh: Mesh, grace_s: float) -> None:
+        self.mesh = mesh
         self.grace_s = grace_s
+        self.in_flight = asyncio.Lock()
+        self.pending: _Pending | None = None
+        self.generation = 0  # moves on at every revocation
+        self.stopping = False
 
-    async def on_partitions_revoked(self, revoked: Any) -> None:
-        if not self.in_flight.locked():
+    def hand_over(self, pending: _Pending) -> None:
+        assert self.pending is None, "one poll's rest in flight at most"
+        self.pending = pending
+
+    async def settle(self) -> None:
+        """The previous poll's rest completed (or, failed, that poll handled again the plain way), then committed."""
+        pending, self.pending = self.pending, None
+        if pending is None:
             return
         try:
-            async with asyncio.timeout(self.grace_s):
-                await self.in_flight.acquire()
-            self.in_flight.release()
+            await asyncio.shield(pending.rest)  # a cancelled wait (a grace period ran out) abandons, never cuts, the rest
+        except Exception:
+            log.warning("an overlapped poll's durable work failed; handling it again before committing anything",
+                        exc_info=True)
+            for share in pending.handled:
+                await self.mesh._handle_events(share.registration, share.events, share.deliveries)
+        else:
+            finished = time.perf_counter()
+            for share in pending.handled:
+                self.mesh.metrics.handled.labels(topic=share.registration.name).inc(len(share.deliveries))
+                self.mesh.metrics.handle_seconds.labels(topic=share.registration.name).observe(finished - share.started)
+        if pending.generation != self.generation:
+            log.info("partitions were revoked while a poll was handled: not committed, its records are redelivered")
+            return
+        await pending.consumer.commit(pending.offsets)
+
+    def abandon(self) -> None:
+        """Forget the previous poll uncommitted (redelivered); its rest may still complete: handlers are idempotent."""
+        self.pending = None
+
+    async def finish_or_abandon(self) -> bool:
+        """Let the poll in hand and the previous poll's rest finish and commit, within ``grace_s``."""
+        try:
+            async with asyncio.timeout(self.grace_s), self.in_flight:
+                await self.settle()
+            return True
         except TimeoutError:
+            self.abandon()
+            return False
+
+    async def drain(self) -> None:
+        """At stop: take no further poll; the last one's rest finishes and is committed, or is redelivered."""
+        self.stopping = True
+        if not await self.finish_or_abandon():
+            log.warning("a poll's durable work still running after %.0fs at stop: it will be redelivered", self.grace_s)
+
+
+def _all_of(rests: list[Awaitable[None]]) -> asyncio.Future[None]:
+    """A poll's rests (one per overlapped topic) as one running task, its outcome always retrieved."""
+    task: asyncio.Future[Any] = asyncio.ensure_future(rests[0] if len(rests) == 1 else asyncio.gather(*rests))
+    task.add_done_callback(_retrieved)
+    return task
+
+
+def _retrieved(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()  # an abandoned rest's failure is not "never retrieved": the redelivery handles it
+
+
+def _discard(rests: list[Awaitable[None]]) -> None:
+    """Rests never started (their poll failed before its hand-over): closed, not left unawaited."""
+    for rest in rests:
+        if asyncio.iscoroutine(rest):
+            rest.close()
+
+
+_partition_of_delivery = operator.itemgetter(0, 1)  # Delivery.topic, Delivery.partition
+
+
+def _next_offsets(poll: Sequence[Delivery]) -> dict[TopicPartition, int]:
+    """What to commit for a poll: per partition, the offset after its last record (a poll is one run per partition)."""
+    return {TopicPartition(topic, partition): collections.deque(run, maxlen=1)[0].offset + 1
+            for (topic, partition), run in itertools.groupby(poll, _partition_of_delivery)}
+
+
+class _FinishBeforeRevoke(ConsumerRebalanceListener):
+    """When a rebalance takes partitions away, let the batch in hand and an overlapped poll's durable rest
+    finish and commit first (up to ``grace_s``), so the next owner starts after them instead of handling
+    them again. A handler stuck longer (a dependency down) does not hold the whole group: its batch is then
+    redelivered, and nothing taken before the revocation is committed after it."""
+
+    def __init__(self, pipeline: _PollPipeline) -> None:
+        self.pipeline = pipeline
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        pipeline = self.pipeline
+        busy = pipeline.in_flight.locked() or pipeline.pending is not None
+        if busy and not await pipeline.finish_or_abandon():
             log.warning("batch still in hand after %.0fs while partitions are revoked: it will be redelivered",
-                        self.grace_s)
+                        pipeline.grace_s)
+        pipeline.generation += 1
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         return None

@@ -43,11 +43,12 @@ def create_app(settings: IngestionSettings, publisher: RecordPublisher | None = 
         raw = RawLogs(settings, normaliser, publisher, stats, metrics)
         service.mesh.consume_batch(
             LOGS_RAW,
-            raw.handle,
+            raw.prepare,
             decoder=raw.decode,
             batch_decoder=raw.decode_batch,
             max_records=settings.raw_batch_max_records,
             batch_timeout_ms=settings.raw_batch_timeout_ms,
+            overlap=True,  # the broker's acks for one poll's publish are awaited while the next poll is decoded
         )
 
     if settings.consume_otlp:

@@ -497,6 +497,14 @@ class RawLogs(IngestPath):
         return results
 
     async def handle(self, records: list[tuple[str, bytes]], deliveries: list[Delivery]) -> None:
+        await (await self.prepare(records, deliveries))
+
+    async def prepare(self, records: list[tuple[str, bytes]], deliveries: list[Delivery]) -> Awaitable[None]:
+        """``handle``'s publish, returned unawaited: the runtime waits for its acks while the next poll is
+        decoded (``consume_batch(overlap=True)``), and commits after them."""
+        return self._publish(records, deliveries)
+
+    async def _publish(self, records: list[tuple[str, bytes]], deliveries: list[Delivery]) -> None:
         # PublishUnavailable is a TransientError: the runtime retries the batch until the broker is back.
         await self.publisher.publish(records, self.settings.publish_timeout_s)
         self.stats.kafka.requests += 1  # batches

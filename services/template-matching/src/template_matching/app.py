@@ -66,8 +66,9 @@ def create_app(
                                 security=settings.kafka_security_options())
 
     service.mesh.consume_batch(
-        LOGS_RECORDS, tm.handle_records, decoder=decode_record, batch_decoder=decode_records, max_records=settings.insert_batch_rows,
+        LOGS_RECORDS, tm.prepare_records, decoder=decode_record, batch_decoder=decode_records, max_records=settings.insert_batch_rows,
         batch_timeout_ms=settings.insert_linger_ms, fill_bytes=settings.insert_fill_bytes,
+        overlap=True,  # the insert runs in chDB's thread while the next poll is decoded and matched
     )
     # Its own group: consumers of different topics in one group rebalance each other at every start.
     service.mesh.consume(INCIDENTS_OPENED, tm.handle_incident, group_id=f"{settings.service_name}-evidence")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from logmesh_contracts import Incident, LogAnomaly, TemplateEvent, stable_id, utcnow
@@ -55,8 +55,13 @@ class TemplateMatching:
         self.records_stored = 0
 
     # logs.records -------------------------------------------------------------------------
-    async def handle_records(self, records: list[Record], _deliveries: list[Delivery]) -> None:
+    async def handle_records(self, records: list[Record], deliveries: list[Delivery]) -> None:
         """A polled batch: template, columns, anomaly windows, then one insert (offsets commit after it)."""
+        await (await self.prepare_records(records, deliveries))
+
+    async def prepare_records(self, records: list[Record], _deliveries: list[Delivery]) -> Awaitable[None]:
+        """``handle_records`` up to its I/O, which it returns unawaited: the runtime runs the insert while
+        the next poll is decoded and matched (``consume_batch(overlap=True)``), and commits after it."""
         now = self.clock()
         new_lines: dict[str, list[str]] = {}
         new_items: dict[str, Record] = {}
@@ -82,18 +87,26 @@ class TemplateMatching:
                 lines.append(record.message)
         for anomaly in self.detector.observe_batch(records, matches, now):
             self._unpublished[anomaly.event_id] = anomaly
-        await self._announce()
         columns = LogColumns.of(records, template_ids)
         token = stable_id("logs", *sorted(columns.columns[LOG_COLUMNS.index("record_id")]), length=32)
-        await self.store.insert_logs(columns, token)
-        self.records_stored += len(columns)
-        await self._publish_anomalies()
+        refinements = []
         if self.refiner is not None:
             for tid, record in new_items.items():
                 template = self.registry.template_of(tid)
                 if template is not None:  # still live (not generalised again within this batch)
-                    self.refiner.submit(LLMItem(tid, template, tuple(new_lines.get(tid, [record.message])),
-                                                record.org, record.service))
+                    refinements.append(LLMItem(tid, template, tuple(new_lines.get(tid, [record.message])),
+                                               record.org, record.service))
+        return self._store_records(columns, token, refinements)
+
+    async def _store_records(self, columns: LogColumns, token: str, refinements: list[LLMItem]) -> None:
+        """A poll's I/O, in order: its templates announced before rows name them, the insert, its anomalies."""
+        await self._announce()
+        await self.store.insert_logs(columns, token)
+        self.records_stored += len(columns)
+        await self._publish_anomalies()
+        if self.refiner is not None:
+            for item in refinements:
+                self.refiner.submit(item)
 
     async def _announce(self) -> None:
         if not self._unannounced:
@@ -102,8 +115,9 @@ class TemplateMatching:
         events = [e for _, e in pending]
         await self.mesh.publish_many(TEMPLATES_EVENTS, [(e.template_id, e) for e in events])
         await self.store.upsert_templates(events)
-        for key, _ in pending:
-            self._unannounced.pop(key, None)
+        for key, event in pending:
+            if self._unannounced.get(key) is event:  # a later poll may have replaced it meanwhile: that one is due
+                del self._unannounced[key]
 
     async def _publish_anomalies(self) -> None:
         if not self._unpublished:
@@ -112,7 +126,8 @@ class TemplateMatching:
         await self.store.insert_anomalies(anomalies)
         await self.mesh.publish_many(LOGS_ANOMALIES, [(f"{a.org}/{a.service}", a) for a in anomalies])
         for anomaly in anomalies:
-            self._unpublished.pop(anomaly.event_id, None)
+            if self._unpublished.get(anomaly.event_id) is anomaly:  # not replaced by a later poll meanwhile
+                del self._unpublished[anomaly.event_id]
 
     async def tick_anomalies(self) -> None:
         """Close the windows of quiet streams and publish what they show."""
