@@ -115,6 +115,10 @@ class EngineConfig:
     # length: one template whose gaps each stand for any number of tokens, none included
     # (see TemplateEngine._learn_gapped; pass 12)
     gapped_values: bool = True
+    # a quoted message after a header of values and fields only (logrus behind a syslog
+    # prefix, go-kit logfmt with fields printed after it) names its statement by its first
+    # words, values skipped: different words there are different statements (pass 13)
+    message_names: bool = True
     # a template merged into another keeps its number in lines already answered; with this
     # on, the absorbing template's next lines are reported under each such number once
     # (again after each later change of its template), so a stream consumer that keeps a
@@ -867,19 +871,27 @@ def _same_fields(words: tuple[str, ...]) -> bool:
     )
 
 
-def _other_statement(a: str, t: str, tpl: tuple[str, ...]) -> bool:
-    """Template token ``a`` (of template ``tpl``) and line token ``t`` show that the line is
-    another statement, whatever else it shares with the template: the quoted messages of two
-    logfmt records (every token a ``key=value`` pair) begin with different words (the message
-    is then the statement's text, not a field value; after a text of its own, as hclog's
-    ``Task event: ... msg="..."``, it is a field), or a word carries a sign the other inverts
-    ("+sdown" / "-sdown": entered / left)."""
+def _other_statement(a: str, t: str, tpl: tuple[str, ...], i: int, names: bool = False) -> bool:
+    """Template token ``a`` (at ``i`` in template ``tpl``) and line token ``t`` show that the
+    line is another statement, whatever else it shares with the template: the quoted messages
+    of two logfmt records (every token a ``key=value`` pair) begin with different words (the
+    message is then the statement's text, not a field value; after a text of its own, as
+    hclog's ``Task event: ... msg="..."``, it is a field), or a word carries a sign the other
+    inverts ("+sdown" / "-sdown": entered / left). With ``names``, the message needs only a
+    header of values and fields before it (a syslog prefix, a program's ``name[pid]:``; fields
+    after it are the record's), and its first words are compared past the values that open
+    it ('msg="<*> - [...] \\"GET' / 'msg="(localhost/crowdsec) ... ban on Ip <*>"')."""
     ma = _MESSAGE_HEAD.match(a)
     if ma is not None:
-        if not all("=" in x for x in tpl):
-            return False
         mt = _MESSAGE_HEAD.match(t)
         if mt is None:
+            return False
+        if names:
+            if not all("=" in x or VAR in x for x in tpl[:i]):
+                return False
+            wa, wt = _message_name(a), _message_name(t)
+            return wa is not None and wt is not None and wa != wt
+        if not all("=" in x for x in tpl):
             return False
         wa, wt = ma.group(1), mt.group(1)
         return wa != wt and VAR not in wa and VAR not in wt and _has_alpha(wa) and _has_alpha(wt)
@@ -887,6 +899,15 @@ def _other_statement(a: str, t: str, tpl: tuple[str, ...]) -> bool:
         len(a) > 2 and len(a) == len(t) and a[0] != t[0] and a[0] in "+-" and t[0] in "+-"
         and a[1:] == t[1:] and a[1].isalpha()
     )
+
+
+def _message_name(tok: str) -> str | None:
+    """The first word of a quoted message (``msg="..."``) that is not a value: the word that
+    names the statement. None when the message holds no such word (``msg="<*>"``)."""
+    for w in tok[tok.index('"') + 1 :].split():
+        if VAR not in w and _has_alpha(w):
+            return w.rstrip('"')
+    return None
 
 
 def _covered(a: str, t: str) -> bool:
@@ -1737,6 +1758,7 @@ class TemplateEngine:
         framed = {t for c in candidates for t in c.tokens if _FRAMED.match(t)}
         # whether the line has a token that can show another statement (_other_statement)
         marked = any(t[:1] in "+-" or t.startswith(_MESSAGE_KEYS) for t in toks)
+        names = self.config.message_names
         for c in candidates:
             ct = c.tokens
             eq = sum(
@@ -1744,7 +1766,9 @@ class TemplateEngine:
                 if a != VAR and (a == t or (a in framed and _wild_ok(a, t)) or (vshape and _glued_part(a, t)))
             )
             if eq < need or (
-                marked and any(_other_statement(a, t, ct) for a, t in zip(ct, toks, strict=True) if a != t)
+                marked and any(
+                    _other_statement(a, t, ct, i, names) for i, (a, t) in enumerate(zip(ct, toks, strict=True)) if a != t
+                )
             ):
                 continue
             params = 0
