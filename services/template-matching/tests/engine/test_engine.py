@@ -1232,6 +1232,22 @@ def test_a_message_after_a_header_of_values_is_named_by_its_first_words() -> Non
     assert len(set(_groups_with(EngineConfig(message_names=False), kit))) == 1
 
 
+def test_a_plain_word_opening_the_message_after_a_header_of_values_is_its_verb() -> None:
+    # klog: the header (level+date, time, thread, file:line) holds values, so the line is
+    # record-like; the word opening the message still names the statement
+    verbs = ["Mounting", "Mounted", "Unmounting", "Unmounted"]
+    lines = [f'I1203 08:4{i % 10}:40.40{i}951       1 volume_handler.go:{200 + 10 * (i % 4)}] {verbs[i % 4]} '
+             f'"vol-{i:04x}a{i * 7919:08x}"' for i in range(16)]
+    templates = _groups(lines)
+    assert len(set(templates)) == 4
+    assert all(f"] {verbs[i % 4]} " in t for i, t in enumerate(templates))
+    assert len(set(_groups_with(EngineConfig(header_verbs=False), lines))) == 1
+    # a word later in such a line is still one more field value at once
+    later = [f'I1203 08:4{i}:40.40{i}951       1 volume_handler.go:230] Mounted "vol-{i:04x}a{i * 7919:08x}" '
+             f"{node}" for i, node in enumerate(["alpha", "beta"] * 2)]
+    assert len(set(_groups(later, final=False))) == 1
+
+
 def test_a_message_field_after_a_text_of_its_own_is_a_field() -> None:
     # hclog (Nomad): the statement is "Task event:", msg="..." one of its fields
     texts = ["Task started by client", 'Exit Code: 1, Exit Message: \\"exited\\"', "Sent interrupt. Waiting 5s"]

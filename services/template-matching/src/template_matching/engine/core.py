@@ -119,6 +119,9 @@ class EngineConfig:
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
     message_names: bool = True
+    # a plain word opening the message after a header of values is the statement's verb,
+    # never a field value of a record-like line (see TemplateEngine._is_record; pass 13)
+    header_verbs: bool = True
     # a template merged into another keeps its number in lines already answered; with this
     # on, the absorbing template's next lines are reported under each such number once
     # (again after each later change of its template), so a stream consumer that keeps a
@@ -1427,6 +1430,12 @@ def _is_message_word(tok: str) -> bool:
 _HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
 
 
+def _opening_word(tpl: tuple[str, ...], toks: tuple[str, ...], i: int) -> bool:
+    """The words at ``i`` are plain words (letters only) that open the message: every token
+    before them holds a value (a header of date, time, pid and source position)."""
+    return i > 0 and tpl[i].isalpha() and toks[i].isalpha() and all(VAR in t for t in tpl[:i])
+
+
 def _request_method(tpl: tuple[str, ...], toks: tuple[str, ...], words: list[int]) -> bool:
     """The only differing word is an HTTP method opening a request line, followed by its
     target ("GET /orders/7 200 1.2 ms - 512", morgan and other request loggers): the request's
@@ -2490,6 +2499,10 @@ class TemplateEngine:
             # a label opening the message after a header of values ("[<date> <time>][<pid>]
             # Processing: <job>" / "Processed:" / "Failed:") names what the message says, as a
             # first word does: it tells messages apart
+            return False
+        if self.config.header_verbs and _opening_word(toks, line, words[0]):
+            # so does a plain word opening it (klog's 'csi_handler.go:<*>] Attaching "<*>"' /
+            # 'Detached "<*>"'): the statement's verb, not a field of a record
             return False
         # in a line of many fields the empty-field marker "-" holds a (missing) value too;
         # in a short line it is as often a separator ("BIOS-e820: <*> - <*> (usable)")
