@@ -122,6 +122,10 @@ class EngineConfig:
     # a plain word opening the message after a header of values is the statement's verb,
     # never a field value of a record-like line (see TemplateEngine._is_record; pass 13)
     header_verbs: bool = True
+    # a span's run after a value ending in ":" never holds the whole message: not after a
+    # message code that follows the header, nor where both runs open with other labels
+    # (see _opens_message; pass 13)
+    whole_message_runs: bool = True
     # a template merged into another keeps its number in lines already answered; with this
     # on, the absorbing template's next lines are reported under each such number once
     # (again after each later change of its template), so a stream consumer that keeps a
@@ -1121,8 +1125,20 @@ def _empty_last_field(mt: tuple[str, ...], ml: tuple[str, ...]) -> bool:
     )
 
 
+def _opens_message(tpl: tuple[str, ...], p: int, mt: tuple[str, ...], ml: tuple[str, ...]) -> bool:
+    """The runs ``mt`` / ``ml`` after the value label ``tpl[p - 1]`` are the whole message,
+    not a text the message prints after a value: the value follows no word of the message
+    (a message code after the header, Artemis's '[logger] AMQ222107: Cleared up ...'), or
+    both runs open with labels of their own that differ (Pgpool-II's 'pid <*>: LOG:  ...' /
+    'DETAIL:  ...': the severity of the message that follows, not a reason)."""
+    if not _is_message_word(tpl[p - 2]):
+        return True
+    return _plain_label(mt[0]) and _plain_label(ml[0]) and mt[0] != ml[0]
+
+
 def _span_cut(
-    tpl: tuple[str, ...], toks: tuple[str, ...], tails: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None
+    tpl: tuple[str, ...], toks: tuple[str, ...], tails: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
+    message_runs: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -1211,6 +1227,7 @@ def _span_cut(
     if (
         nt != nl and s == 0 and _bare_value_label(label) and p >= 2 and fixed
         and (_nested_text(mt) or _nested_text(ml))
+        and not (message_runs and _opens_message(tpl, p, mt, ml))
     ):
         # ending the line after a value ending in ":" ("from <*>:<*>: ...", "succeeded in
         # <*>: ..."), a text of another length that carries structure of its own (a label of
@@ -2202,11 +2219,11 @@ class TemplateEngine:
                     opened = _json_fields_open(toks)
                 cut = _optional_field(c.tokens, toks)
                 if cut is None:
-                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails)
+                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails, self.config.whole_message_runs)
                     if cut is not None and not _quoted_message_run(c.tokens, toks, *cut):
                         continue
             else:
-                cut = _span_cut(c.tokens, toks, tails)
+                cut = _span_cut(c.tokens, toks, tails, self.config.whole_message_runs)
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], -c.seq, c)
         if best is None:
@@ -2262,7 +2279,7 @@ class TemplateEngine:
             ot = o.tokens
             if o is c or o.merged_into is not None or o.span is not None or o.gaps or len(ot) == len(ct) or ot[0] != ct[0]:
                 continue
-            cut = _span_cut(ct, ot, tails)
+            cut = _span_cut(ct, ot, tails, self.config.whole_message_runs)
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], o)
         if best is None:
