@@ -122,9 +122,8 @@ class EngineConfig:
     # a plain word opening the message after a header of values is the statement's verb,
     # never a field value of a record-like line (see TemplateEngine._is_record; pass 13)
     header_verbs: bool = True
-    # a span's run after a value ending in ":" never holds the whole message: not after a
-    # message code that follows the header, nor where both runs open with other labels
-    # (see _opens_message; pass 13)
+    # a span's run after a value ending in ":" never holds the whole message: a value that
+    # follows only the header is the message's code (see _opens_message; pass 13)
     whole_message_runs: bool = True
     # a template merged into another keeps its number in lines already answered; with this
     # on, the absorbing template's next lines are reported under each such number once
@@ -1125,15 +1124,11 @@ def _empty_last_field(mt: tuple[str, ...], ml: tuple[str, ...]) -> bool:
     )
 
 
-def _opens_message(tpl: tuple[str, ...], p: int, mt: tuple[str, ...], ml: tuple[str, ...]) -> bool:
-    """The runs ``mt`` / ``ml`` after the value label ``tpl[p - 1]`` are the whole message,
-    not a text the message prints after a value: the value follows no word of the message
-    (a message code after the header, Artemis's '[logger] AMQ222107: Cleared up ...'), or
-    both runs open with labels of their own that differ (Pgpool-II's 'pid <*>: LOG:  ...' /
-    'DETAIL:  ...': the severity of the message that follows, not a reason)."""
-    if not _is_message_word(tpl[p - 2]):
-        return True
-    return _plain_label(mt[0]) and _plain_label(ml[0]) and mt[0] != ml[0]
+def _opens_message(tpl: tuple[str, ...], p: int) -> bool:
+    """The text after the value label ``tpl[p - 1]`` is the whole message, not a text the
+    message prints after a value: the value follows no word of the message, only the header
+    (a message code, Artemis's '[logger] AMQ222107: Cleared up ...', masked to '<*>:')."""
+    return not _is_message_word(tpl[p - 2])
 
 
 def _span_cut(
@@ -1227,7 +1222,7 @@ def _span_cut(
     if (
         nt != nl and s == 0 and _bare_value_label(label) and p >= 2 and fixed
         and (_nested_text(mt) or _nested_text(ml))
-        and not (message_runs and _opens_message(tpl, p, mt, ml))
+        and not (message_runs and _opens_message(tpl, p))
     ):
         # ending the line after a value ending in ":" ("from <*>:<*>: ...", "succeeded in
         # <*>: ..."), a text of another length that carries structure of its own (a label of
