@@ -1444,8 +1444,14 @@ _HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "O
 
 def _opening_word(tpl: tuple[str, ...], toks: tuple[str, ...], i: int) -> bool:
     """The words at ``i`` are plain words (letters only) that open the message: every token
-    before them holds a value (a header of date, time, pid and source position)."""
-    return i > 0 and tpl[i].isalpha() and toks[i].isalpha() and all(VAR in t for t in tpl[:i])
+    before them holds a value and is no ``key=value`` field (a header of date, time, pid and
+    source position; after a field the message has begun, slapd's 'conn=<*> fd=<*> closed'),
+    and the last one is not a bare value (a word after an address is a name printed with it,
+    dnsmasq's 'DHCPACK(<*>) <ip> <mac> nas')."""
+    return (
+        i > 0 and tpl[i].isalpha() and toks[i].isalpha() and tpl[i - 1] != VAR
+        and all(VAR in t and "=" not in t for t in tpl[:i])
+    )
 
 
 def _request_method(tpl: tuple[str, ...], toks: tuple[str, ...], words: list[int]) -> bool:
@@ -2170,7 +2176,7 @@ class TemplateEngine:
         wherever their words are values, and each such line turns more constants into
         variables until the template is all variables."""
         ns = len(tpl) - p - 1
-        pairs = [*zip(tpl[:p], toks[:p]), *zip(tpl[p + 1 :], toks[len(toks) - ns :])]
+        pairs = [*zip(tpl[:p], toks[:p], strict=True), *zip(tpl[p + 1 :], toks[len(toks) - ns :], strict=True)]
         held = [(a, t) for a, t in pairs if a != VAR]
         equal = sum(1 for a, t in held if _covered(a, t) or _same_key(a, t))
         return equal >= max(1, self.config.similarity * len(held))
