@@ -1203,6 +1203,67 @@ def test_a_word_whose_sign_is_inverted_is_another_statement() -> None:
     assert "+sdown" in templates[0] and "-sdown" in templates[1]
 
 
+def _groups_with(config: EngineConfig, lines: list[str]) -> list[str]:
+    engine = TemplateEngine(config)
+    clusters = [engine.add(line).cluster for line in lines]
+    return [engine.current(c)[2] for c in clusters]
+
+
+def test_a_message_after_a_header_of_values_is_named_by_its_first_words() -> None:
+    # logrus behind a syslog prefix (the program's "name[pid]:" and the host hold values): the
+    # quoted message names the statement, so different first words are different statements
+    msgs = ["Proxy tunnel opened for [node-a]", "error in tunnel server [7]: read tcp 10.0.0.1:443: i/o timeout",
+            "Proxy tunnel opened for [node-b]", "Refreshed hosts entry [10.0.2.3 node-c]",
+            "error in tunnel server [9]: EOF", "Refreshed hosts entry [10.0.2.4 node-d]"]
+    lines = [f'Dec  3 05:0{i}:08 cp-{i % 3} agentd[{2000 + i}]: time="2026-12-03T05:0{i}:08Z" level=info msg="{m}"'
+             for i, m in enumerate(msgs * 2)]
+    heads = [m.split()[0] for m in msgs * 2]
+    templates = _groups(lines)
+    # no template holds two statements' lines (a value word may still keep one statement in two)
+    assert all(f'msg="{h}' in t for t, h in zip(templates, heads, strict=True))
+    # go-kit logfmt with a field after the message; the message opens with a value
+    kit = [f'level=warn ts=2026-12-03T21:35:4{i}Z caller=pusher.go:27 msg="{m}" err="deadline exceeded"'
+           for i, m in enumerate(["pusher failed to consume trace data", "10.1.2.3 - request rejected by limiter"] * 2)]
+    kit_templates = _groups(kit)
+    assert kit_templates[0] == kit_templates[2] != kit_templates[1] == kit_templates[3]
+    # the earlier rule (pass 11) needed a record of fields only and a plain first word
+    off = _groups_with(EngineConfig(message_names=False), lines)
+    assert any('msg="<*>"' in t for t in off)
+    assert len(set(_groups_with(EngineConfig(message_names=False), kit))) == 1
+
+
+def test_a_plain_word_opening_the_message_after_a_header_of_values_is_its_verb() -> None:
+    # klog: the header (level+date, time, thread, file:line) holds values, so the line is
+    # record-like; the word opening the message still names the statement
+    verbs = ["Mounting", "Mounted", "Unmounting", "Unmounted"]
+    lines = [f'I1203 08:4{i % 10}:40.40{i}951       1 volume_handler.go:{200 + 10 * (i % 4)}] {verbs[i % 4]} '
+             f'"vol-{i:04x}a{i * 7919:08x}"' for i in range(16)]
+    templates = _groups(lines)
+    assert len(set(templates)) == 4
+    assert all(f"] {verbs[i % 4]} " in t for i, t in enumerate(templates))
+    assert len(set(_groups_with(EngineConfig(header_verbs=False), lines))) == 1
+    # a word later in such a line is still one more field value at once
+    later = [f'I1203 08:4{i}:40.40{i}951       1 volume_handler.go:230] Mounted "vol-{i:04x}a{i * 7919:08x}" '
+             f"{node}" for i, node in enumerate(["alpha", "beta"] * 2)]
+    assert len(set(_groups(later, final=False))) == 1
+
+
+def test_a_span_after_a_value_label_does_not_hold_the_whole_message() -> None:
+    # a message code after the header (masked to a value) and the messages it opens
+    texts = ["Released buffers for channel 7", "Peer link dropped, releasing buffers for channel 7 now",
+             "Paging started on address 'jobs'; size: 10 bytes", "Auth problem while checking: bad user from host x"]
+    coded = [f"2026-12-03 0{i}:44:20,155 WARN  [com.example.broker.core] BRK22{i % 4}107: {texts[i % 4]}"
+             for i in range(8)]
+    on = _groups(coded)
+    off = _groups_with(EngineConfig(whole_message_runs=False), coded)
+    assert len(set(off)) < len(set(on))
+    assert on[0] != on[1]
+    # a text after "from <host>:<port>:" is still the value printed there (an error chain)
+    errs = ["remote error: tls: bad certificate", "EOF", "read: connection reset by peer", "tls: first record"]
+    lines = [f"2026/12/03 06:34:0{i} http: TLS handshake error from 10.0.0.{i}:5{i}123: {e}" for i, e in enumerate(errs)]
+    assert len(set(_groups(lines))) == 1
+
+
 def test_a_message_field_after_a_text_of_its_own_is_a_field() -> None:
     # hclog (Nomad): the statement is "Task event:", msg="..." one of its fields
     texts = ["Task started by client", 'Exit Code: 1, Exit Message: \\"exited\\"', "Sent interrupt. Waiting 5s"]

@@ -115,6 +115,16 @@ class EngineConfig:
     # length: one template whose gaps each stand for any number of tokens, none included
     # (see TemplateEngine._learn_gapped; pass 12)
     gapped_values: bool = True
+    # a quoted message after a header of values and fields only (logrus behind a syslog
+    # prefix, go-kit logfmt with fields printed after it) names its statement by its first
+    # words, values skipped: different words there are different statements (pass 13)
+    message_names: bool = True
+    # a plain word opening the message after a header of values is the statement's verb,
+    # never a field value of a record-like line (see TemplateEngine._is_record; pass 13)
+    header_verbs: bool = True
+    # a span's run after a value ending in ":" never holds the whole message: a value that
+    # follows only the header is the message's code (see _opens_message; pass 13)
+    whole_message_runs: bool = True
     # a template merged into another keeps its number in lines already answered; with this
     # on, the absorbing template's next lines are reported under each such number once
     # (again after each later change of its template), so a stream consumer that keeps a
@@ -867,19 +877,27 @@ def _same_fields(words: tuple[str, ...]) -> bool:
     )
 
 
-def _other_statement(a: str, t: str, tpl: tuple[str, ...]) -> bool:
-    """Template token ``a`` (of template ``tpl``) and line token ``t`` show that the line is
-    another statement, whatever else it shares with the template: the quoted messages of two
-    logfmt records (every token a ``key=value`` pair) begin with different words (the message
-    is then the statement's text, not a field value; after a text of its own, as hclog's
-    ``Task event: ... msg="..."``, it is a field), or a word carries a sign the other inverts
-    ("+sdown" / "-sdown": entered / left)."""
+def _other_statement(a: str, t: str, tpl: tuple[str, ...], i: int, names: bool = False) -> bool:
+    """Template token ``a`` (at ``i`` in template ``tpl``) and line token ``t`` show that the
+    line is another statement, whatever else it shares with the template: the quoted messages
+    of two logfmt records (every token a ``key=value`` pair) begin with different words (the
+    message is then the statement's text, not a field value; after a text of its own, as
+    hclog's ``Task event: ... msg="..."``, it is a field), or a word carries a sign the other
+    inverts ("+sdown" / "-sdown": entered / left). With ``names``, the message needs only a
+    header of values and fields before it (a syslog prefix, a program's ``name[pid]:``; fields
+    after it are the record's), and its first words are compared past the values that open
+    it ('msg="<*> - [...] \\"GET' / 'msg="(localhost/crowdsec) ... ban on Ip <*>"')."""
     ma = _MESSAGE_HEAD.match(a)
     if ma is not None:
-        if not all("=" in x for x in tpl):
-            return False
         mt = _MESSAGE_HEAD.match(t)
         if mt is None:
+            return False
+        if names:
+            if not all("=" in x or VAR in x for x in tpl[:i]):
+                return False
+            wa, wt = _message_name(a), _message_name(t)
+            return wa is not None and wt is not None and wa != wt
+        if not all("=" in x for x in tpl):
             return False
         wa, wt = ma.group(1), mt.group(1)
         return wa != wt and VAR not in wa and VAR not in wt and _has_alpha(wa) and _has_alpha(wt)
@@ -887,6 +905,15 @@ def _other_statement(a: str, t: str, tpl: tuple[str, ...]) -> bool:
         len(a) > 2 and len(a) == len(t) and a[0] != t[0] and a[0] in "+-" and t[0] in "+-"
         and a[1:] == t[1:] and a[1].isalpha()
     )
+
+
+def _message_name(tok: str) -> str | None:
+    """The first word of a quoted message (``msg="..."``) that is not a value: the word that
+    names the statement. None when the message holds no such word (``msg="<*>"``)."""
+    for w in tok[tok.index('"') + 1 :].split():
+        if VAR not in w and _has_alpha(w):
+            return w.rstrip('"')
+    return None
 
 
 def _covered(a: str, t: str) -> bool:
@@ -1097,8 +1124,16 @@ def _empty_last_field(mt: tuple[str, ...], ml: tuple[str, ...]) -> bool:
     )
 
 
+def _opens_message(tpl: tuple[str, ...], p: int) -> bool:
+    """The text after the value label ``tpl[p - 1]`` is the whole message, not a text the
+    message prints after a value: the value follows no word of the message, only the header
+    (a message code, Artemis's '[logger] AMQ222107: Cleared up ...', masked to '<*>:')."""
+    return not _is_message_word(tpl[p - 2])
+
+
 def _span_cut(
-    tpl: tuple[str, ...], toks: tuple[str, ...], tails: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None
+    tpl: tuple[str, ...], toks: tuple[str, ...], tails: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
+    message_runs: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -1187,6 +1222,7 @@ def _span_cut(
     if (
         nt != nl and s == 0 and _bare_value_label(label) and p >= 2 and fixed
         and (_nested_text(mt) or _nested_text(ml))
+        and not (message_runs and _opens_message(tpl, p))
     ):
         # ending the line after a value ending in ":" ("from <*>:<*>: ...", "succeeded in
         # <*>: ..."), a text of another length that carries structure of its own (a label of
@@ -1404,6 +1440,18 @@ def _is_message_word(tok: str) -> bool:
 
 # request methods (RFC 9110, PATCH: RFC 5789): a closed set every HTTP server logs
 _HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
+
+
+def _opening_word(tpl: tuple[str, ...], toks: tuple[str, ...], i: int) -> bool:
+    """The words at ``i`` are plain words (letters only) that open the message: every token
+    before them holds a value and is no ``key=value`` field (a header of date, time, pid and
+    source position; after a field the message has begun, slapd's 'conn=<*> fd=<*> closed'),
+    and the last one is not a bare value (a word after an address is a name printed with it,
+    dnsmasq's 'DHCPACK(<*>) <ip> <mac> nas')."""
+    return (
+        i > 0 and tpl[i].isalpha() and toks[i].isalpha() and tpl[i - 1] != VAR
+        and all(VAR in t and "=" not in t for t in tpl[:i])
+    )
 
 
 def _request_method(tpl: tuple[str, ...], toks: tuple[str, ...], words: list[int]) -> bool:
@@ -1737,6 +1785,7 @@ class TemplateEngine:
         framed = {t for c in candidates for t in c.tokens if _FRAMED.match(t)}
         # whether the line has a token that can show another statement (_other_statement)
         marked = any(t[:1] in "+-" or t.startswith(_MESSAGE_KEYS) for t in toks)
+        names = self.config.message_names
         for c in candidates:
             ct = c.tokens
             eq = sum(
@@ -1744,7 +1793,9 @@ class TemplateEngine:
                 if a != VAR and (a == t or (a in framed and _wild_ok(a, t)) or (vshape and _glued_part(a, t)))
             )
             if eq < need or (
-                marked and any(_other_statement(a, t, ct) for a, t in zip(ct, toks, strict=True) if a != t)
+                marked and any(
+                    _other_statement(a, t, ct, i, names) for i, (a, t) in enumerate(zip(ct, toks, strict=True)) if a != t
+                )
             ):
                 continue
             params = 0
@@ -2169,11 +2220,11 @@ class TemplateEngine:
                     opened = _json_fields_open(toks)
                 cut = _optional_field(c.tokens, toks)
                 if cut is None:
-                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails)
+                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails, self.config.whole_message_runs)
                     if cut is not None and not _quoted_message_run(c.tokens, toks, *cut):
                         continue
             else:
-                cut = _span_cut(c.tokens, toks, tails)
+                cut = _span_cut(c.tokens, toks, tails, self.config.whole_message_runs)
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], -c.seq, c)
         if best is None:
@@ -2229,7 +2280,7 @@ class TemplateEngine:
             ot = o.tokens
             if o is c or o.merged_into is not None or o.span is not None or o.gaps or len(ot) == len(ct) or ot[0] != ct[0]:
                 continue
-            cut = _span_cut(ct, ot, tails)
+            cut = _span_cut(ct, ot, tails, self.config.whole_message_runs)
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], o)
         if best is None:
@@ -2466,6 +2517,10 @@ class TemplateEngine:
             # a label opening the message after a header of values ("[<date> <time>][<pid>]
             # Processing: <job>" / "Processed:" / "Failed:") names what the message says, as a
             # first word does: it tells messages apart
+            return False
+        if self.config.header_verbs and _opening_word(toks, line, words[0]):
+            # so does a plain word opening it (klog's 'csi_handler.go:<*>] Attaching "<*>"' /
+            # 'Detached "<*>"'): the statement's verb, not a field of a record
             return False
         # in a line of many fields the empty-field marker "-" holds a (missing) value too;
         # in a short line it is as often a separator ("BIOS-e820: <*> - <*> (usable)")
