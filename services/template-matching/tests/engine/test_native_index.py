@@ -412,6 +412,19 @@ def test_native_date_collapse_equals_python() -> None:
     assert undecided < len(lines) // 20
 
 
+def _python_calls(engine: TemplateEngine) -> list[str]:
+    """The lines the engine hands to its Python path (``assign``) from now on."""
+    calls: list[str] = []
+    python_assign = engine.assign
+
+    def spy(line: str) -> tuple[int, str]:
+        calls.append(line)
+        return python_assign(line)
+
+    engine.assign = spy  # type: ignore[method-assign,assignment]
+    return calls
+
+
 def test_lines_of_a_variable_length_template_are_answered_natively_beside_other_ones() -> None:
     # two variable-length templates with different first words: the native index looks only
     # at the templates whose first token can cover the line (as _span_candidates does), so
@@ -422,14 +435,7 @@ def test_lines_of_a_variable_length_template_are_answered_natively_beside_other_
     for line in first + second:
         engine.assign(line)
     assert sum(1 for c in engine._clusters.values() if c.span is not None and c.merged_into is None) == 2
-    calls = []
-    python_assign = engine.assign
-
-    def spy(line: str) -> tuple[int, str]:
-        calls.append(line)
-        return python_assign(line)
-
-    engine.assign = spy  # type: ignore[method-assign,assignment]
+    calls = _python_calls(engine)
     lines = [f"LOG: checkpoint starting: {k}" for k in ("shutdown", "end of recovery", "force", "xlog")] * 5
     out = engine.render_text("".join(line + "\n" for line in lines))
     assert not calls and len(out.splitlines()) == len(lines)
@@ -470,14 +476,7 @@ def test_lines_of_a_gapped_template_are_answered_natively() -> None:
     engine = TemplateEngine(EngineConfig())
     for line in _optional_value_lines(400, 3):
         engine.assign(line)
-    calls = []
-    python_assign = engine.assign
-
-    def spy(line: str) -> tuple[int, str]:
-        calls.append(line)
-        return python_assign(line)
-
-    engine.assign = spy  # type: ignore[method-assign,assignment]
+    calls = _python_calls(engine)
     lines = [line for line in _optional_value_lines(400, 4) if "DHCPREQUEST" in line]
     out = engine.render_text("".join(line + "\n" for line in lines))
     assert len(out.splitlines()) == len(lines) and len(calls) < len(lines) // 10

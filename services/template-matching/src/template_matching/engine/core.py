@@ -2108,12 +2108,14 @@ class TemplateEngine:
         return self._create(message, toks), True, ()
 
     @staticmethod
-    def _span_key(c: _Cluster) -> str:
+    def _first_key(c: _Cluster) -> str:
+        """Where a variable-length or gapped template is filed: its first token, or "" when
+        that is a value (the template is then a candidate for every line)."""
         first = c.tokens[0]
         return "" if VAR in first else first
 
     def _register_span(self, c: _Cluster) -> None:
-        lst = self._spans_by_first.setdefault(self._span_key(c), [])
+        lst = self._spans_by_first.setdefault(self._first_key(c), [])
         if c not in lst:
             lst.append(c)
 
@@ -2124,7 +2126,7 @@ class TemplateEngine:
         out = []
         for key in (toks[0], ""):
             for c in self._spans_by_first.get(key, ()):
-                if c.merged_into is None and self._span_key(c) == key:
+                if c.merged_into is None and self._first_key(c) == key:
                     out.append(c)
         out.sort(key=lambda c: c.seq)
         return out
@@ -2235,6 +2237,16 @@ class TemplateEngine:
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
 
+    def _detach_fixed(self, c: _Cluster) -> None:
+        """Take a fixed-length template out of its length bucket and sibling groups, before it
+        becomes a variable-length or gapped one (it keeps its number)."""
+        self._buckets[len(c.tokens)].remove(c)
+        for g in c.sib.values():
+            if c in g.members:
+                g.members.remove(c)
+        c.sib.clear()
+        c.pending = False
+
     def _make_span(self, c: _Cluster, toks: tuple[str, ...], p: int, s: int) -> list[str]:
         """``c`` becomes the variable-length template of itself and ``toks`` (cut ``p``, ``s``
         by _span_cut); returns the ids it retired (its own old one first)."""
@@ -2247,12 +2259,7 @@ class TemplateEngine:
         # the template becomes the variable-length one (it keeps its cluster number, so
         # lines already answered with it follow the new template)
         old_ids = [c.template_id]
-        self._buckets[len(tt)].remove(c)
-        for g in c.sib.values():
-            if c in g.members:
-                g.members.remove(c)
-        c.sib.clear()
-        c.pending = False
+        self._detach_fixed(c)
         c.span = p
         c._set_tokens((*prefix, VAR, *suffix))
         self._spans.append(c)
@@ -2290,11 +2297,6 @@ class TemplateEngine:
         return self._make_span(c, o.tokens, p, s)[1:]
 
     # ----------------------------------------------------------- gapped templates
-    @staticmethod
-    def _gapped_key(c: _Cluster) -> str:
-        first = c.tokens[0]
-        return "" if VAR in first else first
-
     def _covering_gapped(self, toks: tuple[str, ...]) -> _Cluster | None:
         """The first gapped template (by number) that covers the line as it is."""
         if not toks:
@@ -2327,7 +2329,7 @@ class TemplateEngine:
             candidates += [c for c in self._gapped_by_first.get(key, ()) if c.merged_into is None and len(c.tokens) <= _ALIGN_TOKENS]
             candidates += [
                 c for c in self._spans_by_first.get(key, ())
-                if c.merged_into is None and c.span is not None and self._span_key(c) == key and len(c.tokens) <= _ALIGN_TOKENS
+                if c.merged_into is None and c.span is not None and self._first_key(c) == key and len(c.tokens) <= _ALIGN_TOKENS
             ]
         # most constants shared first; the alignment runs on a few only
         scored = []
@@ -2355,22 +2357,17 @@ class TemplateEngine:
         old_ids = [c.template_id]
         if c.span is not None:
             self._spans.remove(c)
-            lst = self._spans_by_first.get(self._span_key(c))
+            lst = self._spans_by_first.get(self._first_key(c))
             if lst is not None and c in lst:
                 lst.remove(c)
             c.span = None
             self._gapped.append(c)
         elif not c.gaps:
-            self._buckets[len(c.tokens)].remove(c)
-            for g in c.sib.values():
-                if c in g.members:
-                    g.members.remove(c)
-            c.sib.clear()
-            c.pending = False
+            self._detach_fixed(c)
             self._gapped.append(c)
         c.gaps = gaps
         c._set_tokens(tokens)
-        lst = self._gapped_by_first.setdefault(self._gapped_key(c), [])
+        lst = self._gapped_by_first.setdefault(self._first_key(c), [])
         if c not in lst:
             lst.append(c)
         old_ids += self._absorb_into_gapped(c)
@@ -2378,7 +2375,7 @@ class TemplateEngine:
 
     def _absorb_into_gapped(self, c: _Cluster) -> list[str]:
         """Merge into a gapped template every fixed template (with its first token) it covers."""
-        key = self._gapped_key(c)
+        key = self._first_key(c)
         others = self._by_first.get(key, ()) if key else [s for b in self._buckets.values() for s in b.clusters]
         gone = []
         for s in list(others):
