@@ -496,11 +496,8 @@ class RawLogs(IngestPath):
             results[index] = self._rejected(encoded) if isinstance(encoded, Exception) else encoded
         return results
 
-    async def handle(self, records: list[tuple[str, bytes]], deliveries: list[Delivery]) -> None:
-        await (await self.prepare(records, deliveries))
-
     async def prepare(self, records: list[tuple[str, bytes]], deliveries: list[Delivery]) -> Awaitable[None]:
-        """``handle``'s publish, returned unawaited: the runtime waits for its acks while the next poll is
+        """A poll's publish, returned unawaited: the runtime waits for its acks while the next poll is
         decoded (``consume_batch(overlap=True)``), and commits after them."""
         return self._publish(records, deliveries)
 
