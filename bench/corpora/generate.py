@@ -90,6 +90,10 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   notice), ClamAV clamd and freshclam, osquery, the Wazuh manager, ModSecurity in nginx's error
   log, sshguard, AppArmor through the kernel log, Pomerium, HashiCorp Boundary, the Sigstore
   policy-controller, the External Secrets Operator, the Kubernetes audit log; 62 event types.
+* ``AnalyticsPlatform`` (written blind for the fourteenth issue-15 pass: before reading the engine
+  or any failure analysis; scored once): Apache Druid, Apache Pinot, StarRocks (FE, audit log, BE),
+  ClickHouse Keeper, Apache NiFi, Airbyte, dbt, Dagster, Prefect, Apache Superset, Metabase, Kafka
+  Streams, ksqlDB, the Spark on Kubernetes operator and Spark drivers on Kubernetes; 67 event types.
 
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
@@ -6537,6 +6541,578 @@ def secops_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+AN_DATASOURCES = ["wikipedia", "clickstream", "orders"]
+AN_DRUID_METRICS = ["query/time", "query/time", "query/bytes", "query/node/time", "query/cache/total/hitRate"]
+AN_DRUID_QUERY_TYPES = ["timeseries", "groupBy", "topN", "scan"]
+AN_PINOT_TABLES = ["events", "ad_impressions", "user_sessions"]
+AN_PINOT_QUERIES = [
+    ("events_REALTIME", "SELECT COUNT(*) FROM events WHERE eventTime > 1764720000000"),
+    ("events_REALTIME", "SELECT eventType, COUNT(*) FROM events GROUP BY eventType ORDER BY COUNT(*) DESC LIMIT 10"),
+    ("ad_impressions", "SELECT country, SUM(clicks), SUM(impressions) FROM ad_impressions WHERE campaignId = 'c-8812' GROUP BY country LIMIT 50"),
+    ("ad_impressions", "select sum(clicks) from ad_impressions where ts between 1764633600000 and 1764720000000"),
+    ("user_sessions_OFFLINE", "SELECT userId, sessionLength FROM user_sessions ORDER BY sessionLength DESC LIMIT 100"),
+    ("user_sessions_OFFLINE", "SELECT DISTINCTCOUNTHLL(userId) FROM user_sessions WHERE platform IN ('ios', 'android')"),
+]
+AN_SR_DBS = ["sales", "marketing", "ods"]
+AN_SR_USERS = ["analyst", "etl_svc", "root"]
+AN_SR_STATEMENTS = [
+    ("EOF", "", "true", "SELECT region, sum(amount) FROM orders WHERE order_date >= '2026-12-01' GROUP BY region"),
+    ("EOF", "", "true", "select count(*) from ods.page_views"),
+    ("EOF", "", "true", "SELECT c.segment, avg(o.amount) AS aov FROM orders o JOIN customers c ON o.customer_id = c.id GROUP BY c.segment ORDER BY aov DESC LIMIT 20"),
+    ("EOF", "", "true", "SELECT @@version_comment LIMIT 1"),
+    ("OK", "", "false", "INSERT INTO sales.daily_revenue SELECT order_date, sum(amount) FROM orders GROUP BY order_date"),
+    ("OK", "", "false", "SET query_timeout = 600"),
+    ("ERR", "ANALYSIS_ERR", "true", "SELECT regoin, sum(amount) FROM orders GROUP BY regoin"),
+    ("ERR", "MEM_LIMIT_EXCEEDED", "true", "SELECT * FROM page_views a JOIN page_views b ON a.session_id = b.session_id"),
+    ("ERR", "TIMEOUT", "true", "SELECT user_id, count(DISTINCT url) FROM page_views GROUP BY user_id"),
+]
+AN_SR_BACKENDS = ["10001", "10002", "10003"]
+AN_KEEPER_SESSIONS_BASE = 0x1000000
+AN_NIFI_PROCESSORS = ["ConsumeKafka_2_6", "PutS3Object", "InvokeHTTP", "ConvertRecord", "PutDatabaseRecord", "UpdateAttribute"]
+AN_AIRBYTE_STREAMS = ["public:orders", "public:customers", "public:order_items", "hubspot:contacts"]
+AN_AIRBYTE_COLUMNS = [("orders", "id", "int8[19]", "false", "{type=number, airbyte_type=integer}"),
+                      ("orders", "amount", "numeric[12]", "true", "{type=number}"),
+                      ("orders", "created_at", "timestamptz[35]", "false", "{type=string, format=date-time, airbyte_type=timestamp_with_timezone}"),
+                      ("customers", "email", "varchar[255]", "true", "{type=string}"),
+                      ("customers", "is_active", "bool[1]", "true", "{type=boolean}"),
+                      ("order_items", "sku", "text[2147483647]", "false", "{type=string}")]
+AN_DBT_MODELS = [("analytics_staging.stg_orders", "view"), ("analytics_staging.stg_customers", "view"),
+                 ("analytics_staging.stg_payments", "view"), ("analytics_marts.dim_customers", "table"),
+                 ("analytics_marts.fct_orders", "incremental"), ("analytics_marts.orders_by_region", "table"),
+                 ("analytics_marts.customer_lifetime_value", "table")]
+AN_DBT_TESTS = ["not_null_stg_orders_order_id", "unique_stg_customers_customer_id", "unique_fct_orders_order_id",
+                "accepted_values_stg_orders_status__placed__shipped__completed__return_pending__returned",
+                "relationships_fct_orders_customer_id__customer_id__ref_dim_customers_",
+                "dbt_utils_expression_is_true_fct_orders_amount_0", "not_null_dim_customers_email"]
+AN_DAGSTER_JOBS = [("daily_sales_job", ["load_orders", "clean_orders", "orders_by_region", "publish_report"]),
+                   ("ingest_events_job", ["fetch_events", "dedupe_events", "write_parquet"]),
+                   ("__ASSET_JOB", ["raw_customers", "customer_features"])]
+AN_DAGSTER_SENSORS = ["s3_new_files_sensor", "dbt_freshness_sensor", "run_failure_slack_sensor"]
+AN_PREFECT_TASKS = ["extract", "transform", "load", "notify-slack"]
+AN_STREAMS_APPS = [("orders-enricher", "3f6b2c1e-8d4a-4b7f-9e2d-5a1c0b9f7e34"), ("orders-enricher", "a9d0e7c2-1b3f-4e58-8c6d-2f7a9b0c1d4e"),
+                   ("click-sessionizer", "5c8e1f2a-7b9d-4c3e-a6f0-9d2b4e1c8a57")]
+AN_SPARK_APPS = ["daily-agg", "sessionize-clicks", "compact-events"]
+AN_SPARK_NS = ["spark-jobs", "analytics"]
+AN_METABASE_DBS = [("postgres", "2", "Warehouse"), ("h2", "1", "Sample Database"), ("mysql", "3", "StarRocks Sales")]
+AN_METABASE_PATHS = ["/api/user/current", "/api/session/properties", "/api/database", "/api/card/{id}", "/api/dashboard/{id}",
+                     "/api/collection/root/items", "/api/activity/recent_views", "/api/search"]
+
+
+def analytics_events() -> list[tuple[float, str, dict]]:
+    """Data and analytics software none of the other corpora covers: Apache Druid (log4j2, with
+    the LoggingEmitter's metric events), Apache Pinot (broker query log, realtime consumption),
+    StarRocks (FE log, FE audit log, BE glog), ClickHouse Keeper, Apache NiFi (nifi-app.log),
+    Airbyte job logs, dbt's console, Dagster (run and daemon logs), Prefect 2, Apache Superset,
+    Metabase, Kafka Streams, ksqlDB, and the Spark on Kubernetes operator with a Spark driver on
+    Kubernetes. Written for the blind check of the template engine, without reading the engine or
+    any failure analysis, and scored once; 67 event types."""
+
+    def remember(fn):
+        # keeps the drawn value for a later slot of the same line (then(0))
+        def f(g: Gen) -> str:
+            g.drawn = (fn(g),)
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return f"{g.num(0, 999):0>3}"
+
+    def us6(g: Gen) -> str:
+        return f"{g.num(0, 999999):0>6}"
+
+    def druid_ts(g: Gen) -> str:
+        # log4j2's %d{ISO8601}
+        return f"2026-12-03T{hms(g)},{ms3(g)}"
+
+    def pinot_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}.{ms3(g)}"
+
+    def sr_fe_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}+00:00"
+
+    def sr_audit_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def glog_ts(g: Gen) -> str:
+        return f"1203 {hms(g)}.{us6(g)}"
+
+    def keeper_ts(g: Gen) -> str:
+        return f"2026.12.03 {hms(g)}.{us6(g)}"
+
+    def day_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def dagster_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)} +0000"
+
+    def prefect_ts(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    def kafka_ts(g: Gen) -> str:
+        return f"[{java_ts(g)}]"
+
+    def spark_ts(g: Gen) -> str:
+        return f"26/12/03 {hms(g)}"
+
+    def go_tid(g: Gen) -> str:
+        # glog pads the thread id to seven columns
+        return f"{g.r.choice(['10', '10', '10', g.num(11, 99)]):>7}"
+
+    def thousands(lo: int, hi: int):
+        # Druid's %,d
+        return lambda g: f"{g.r.randint(lo, hi):,}"
+
+    def size(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(1, 999)} KB", f"{g.r.randint(1, 999)} MB", f"{g.r.uniform(1, 9):.2f} GB",
+                           f"{g.r.randint(10, 999)} bytes"])
+
+    # Apache Druid 28
+    def druid_interval(g: Gen) -> tuple[str, str, str]:
+        day = g.r.randint(1, 3)
+        if g.r.random() < 0.5:
+            return f"2026-12-0{day}T00:00:00.000Z", f"2026-12-0{day + 1}T00:00:00.000Z", str(day)
+        h = g.r.randint(0, 22)
+        return f"2026-12-0{day}T{h:02d}:00:00.000Z", f"2026-12-0{day}T{h + 1:02d}:00:00.000Z", str(day)
+
+    def druid_segment(g: Gen) -> str:
+        ds = g.r.choice(AN_DATASOURCES)
+        start, end, day = druid_interval(g)
+        version = f"2026-12-0{day}T{hms(g)}.{ms3(g)}Z"
+        part = g.r.choice([0, 0, 0, 1, 2, 5, 11])
+        g.drawn = (ds, start, end, version, str(part))
+        return f"{ds}_{start}_{end}_{version}" + (f"_{part}" if part else "")
+
+    def druid_load_spec(g: Gen) -> str:
+        ds, start, end, version, part = g.drawn
+        return (f'{{"type":"s3_zip","bucket":"druid-deep-storage","key":"druid/segments/{ds}/{start}_{end}/{version}/{part}/'
+                f'{g.uuid()}/index.zip","S3Schema":"s3n"}}')
+
+    def druid_task(g: Gen) -> str:
+        ds = g.r.choice(AN_DATASOURCES)
+        letters = "".join(g.r.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(8))
+        return g.r.choice([f"index_kafka_{ds}_{g.hexs(15)}_{letters}", f"index_kafka_{ds}_{g.hexs(15)}_{letters}",
+                           f"coordinator-issued_compact_{ds}_{letters}_2026-12-03T{hms(g)}.{ms3(g)}Z",
+                           f"index_parallel_{ds}_{letters}_2026-12-03T{hms(g)}.{ms3(g)}Z"])
+
+    def druid_sequence(g: Gen) -> str:
+        return f"index_kafka_{g.r.choice(AN_DATASOURCES)}_{g.hexs(15)}_{g.r.randint(0, 3)}"
+
+    def druid_metric_value(g: Gen) -> str:
+        return g.r.choice([g.num(1, 4000), g.num(100, 9000000), f"{g.r.random():.4f}".rstrip("0")])
+
+    # Apache Pinot 1.0
+    def pinot_segment(g: Gen) -> str:
+        return f"{g.r.choice(AN_PINOT_TABLES)}__{g.r.randint(0, 7)}__{g.r.randint(0, 240)}__20261203T{g.r.randint(0, 23):02d}{g.r.choice(['00', '15', '30', '45'])}Z"
+
+    def pinot_query(g: Gen) -> str:
+        g.drawn = g.r.choice(AN_PINOT_QUERIES)
+        return str(g.r.randint(1000000, 99999999))
+
+    def pinot_server_stats(g: Gen) -> str:
+        servers = g.r.sample(["pinot-server-0_O", "pinot-server-1_O", "pinot-server-2_R", "pinot-server-3_R"], g.r.choice([1, 2, 2, 3, 4]))
+        stats = ";".join(f"{s}={g.r.randint(0, 3)},{g.r.randint(1, 400)},{g.r.randint(90, 90000)},{g.r.randint(0, 2)},{g.r.randint(0, 2)}"
+                         for s in servers)
+        return f"(Server=SubmitDelayMs,ResponseDelayMs,ResponseSize,DeserializationTimeMs,RequestSentDelayMs);{stats}"
+
+    def cpu_ns(g: Gen) -> str:
+        return g.r.choice(["0", "0", g.num(10000, 90000000)])
+
+    def seg_counts(g: Gen) -> str:
+        return str(g.r.choice([0, 1, 4, 12, 36, 120]))
+
+    # StarRocks 3.1
+    def sr_label(g: Gen) -> str:
+        return g.r.choice([f"insert_{g.uuid()}", f"orders_kafka_load-{g.num(10000, 99999)}-{g.uuid()}",
+                           f"label_{g.hexs(8)}_{g.hexs(4)}_{g.hexs(4)}"])
+
+    def sr_table_ids(g: Gen) -> str:
+        return ", ".join(str(g.r.randint(10020, 10400)) for _ in range(g.r.choice([1, 1, 1, 2, 3])))
+
+    def epoch_ms(g: Gen) -> str:
+        return str(1764720000000 + g.r.randint(0, 86399999))
+
+    def sr_instance(g: Gen) -> str:
+        return f"{g.hexs(16)}-{g.hexs(16)}"
+
+    def sr_fragment_status(g: Gen) -> str:
+        return g.r.choice([
+            "Cancelled: QueryFinished", "Cancelled: QueryFinished", "Cancelled: LimitReach",
+            "Memory of query_pool exceed limit. Used: 12884901888, Limit: 12884901888. Mem usage has exceed the limit of query pool",
+            f"Internal error: Failed to open fragment {g.hexs(16)}-{g.hexs(16)}: tablet {g.r.randint(10500, 99999)} not found"])
+
+    # ClickHouse Keeper 23.8
+    def keeper_session(g: Gen) -> str:
+        return str(g.r.randint(AN_KEEPER_SESSIONS_BASE, AN_KEEPER_SESSIONS_BASE + 90000))
+
+    def keeper_snapshot(g: Gen) -> str:
+        g.drawn = (str(g.r.randint(100, 900) * 10000),)
+        return g.drawn[0]
+
+    def changelog_range(g: Gen) -> str:
+        a = g.r.randint(1, 80) * 100000 + 1
+        g.drawn = (str(a + 99999),)
+        return str(a)
+
+    # Apache NiFi 1.23
+    def nifi_http_error(g: Gen) -> str:
+        return g.r.choice([
+            "java.net.SocketTimeoutException: timeout", "java.net.SocketTimeoutException: timeout",
+            f"java.net.ConnectException: Failed to connect to api.partner.example.com/{g.ip()}:443",
+            "java.net.UnknownHostException: crm.internal.example: Name or service not known",
+            "javax.net.ssl.SSLHandshakeException: PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target"])
+
+    def nifi_timer_thread(g: Gen) -> str:
+        return f"Timer-Driven Process Thread-{g.r.randint(1, 10)}"
+
+    # Airbyte 0.50
+    def airbyte_column(g: Gen) -> str:
+        g.drawn = g.r.choice(AN_AIRBYTE_COLUMNS)
+        return g.drawn[0]
+
+    # dbt 1.7 (its console output: the line is padded with dots to a fixed width)
+    def dbt_line(kind: str):
+        def f(g: Gen) -> str:
+            n = g.r.choice([18, 24, 31])
+            i = g.r.randint(1, n)
+            rel, mat = g.r.choice(AN_DBT_MODELS)
+            test = g.r.choice(AN_DBT_TESTS)
+            failures = str(g.r.choice([1, 2, 3, 17, 240]))
+            if kind == "start_model":
+                text = f"{i} of {n} START sql {mat} model {rel}"
+            elif kind == "ok_model":
+                text = f"{i} of {n} OK created sql {mat} model {rel}"
+            elif kind == "start_test":
+                text = f"{i} of {n} START test {test}"
+            elif kind == "pass":
+                text = f"{i} of {n} PASS {test}"
+            else:
+                text = f"{i} of {n} FAIL {failures} {test}"
+            dots = "." * max(1, 70 - len(text))
+            rows = g.r.randint(0, 250000)
+            result = {"view": "CREATE VIEW", "table": f"SELECT {rows}", "incremental": f"INSERT 0 {rows}"}[mat]
+            g.drawn = (str(n), mat, rel, test, failures, dots, result, f"{g.r.uniform(0.05, 90):.2f}")
+            return str(i)
+        return f
+
+    def dbt_finished(g: Gen) -> str:
+        parts = [f"{g.r.randint(1, 9)} view models", f"{g.r.randint(1, 12)} table models", f"{g.r.randint(1, 3)} incremental models",
+                 f"{g.r.randint(5, 80)} tests", f"{g.r.randint(1, 4)} seeds", f"{g.r.randint(1, 2)} snapshots"]
+        return ", ".join(g.r.sample(parts, g.r.choice([1, 2, 3, 3, 4]))) if g.r.random() < 0.9 else parts[0]
+
+    def dbt_elapsed(g: Gen) -> str:
+        total = g.r.uniform(4, 900)
+        g.drawn = (str(int(total % 3600 // 60)), f"{total % 60:.2f}", f"{total:.2f}")
+        return str(int(total // 3600))
+
+    # Dagster 1.5
+    def dagster_job(g: Gen) -> str:
+        job, steps = g.r.choice(AN_DAGSTER_JOBS)
+        step = g.r.choice(steps)
+        up = steps[max(0, steps.index(step) - 1)]
+        g.drawn = (job, step, up)
+        return job
+
+    def dagster_dur(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(1, 999)}ms", f"{g.r.uniform(1, 59):.2f}s", f"{g.r.randint(1, 40)}m{g.r.randint(0, 59)}s"])
+
+    def dagster_asset(g: Gen) -> str:
+        return g.r.choice(["raw_customers", "customer_features", "orders_by_region", "analytics/fct_orders"])
+
+    # Prefect 2.14
+    def flow_run_name(g: Gen) -> str:
+        adj = ["crimson", "hasty", "quiet", "amber", "fearless", "witty"]
+        animal = ["fox", "heron", "walrus", "mongoose", "lynx", "toucan"]
+        return f"{g.r.choice(adj)}-{g.r.choice(animal)}"
+
+    def task_state(g: Gen) -> str:
+        return g.r.choice(["Completed()", "Completed()", "Completed()", "Cached(type=COMPLETED)",
+                           "Failed('Task run encountered an exception ConnectionError: HTTPSConnectionPool(host=\\'api.hubapi.com\\', port=443): Max retries exceeded')",
+                           "Failed('Task run encountered an exception KeyError: \\'customer_id\\'')"])
+
+    def flow_state(g: Gen) -> str:
+        return g.r.choice(["Completed('All states completed.')", "Completed('All states completed.')",
+                           f"Failed('{g.r.randint(1, 3)}/{g.r.randint(4, 9)} states failed.')",
+                           "Failed('Flow run encountered an exception. ValueError: no rows returned from source')"])
+
+    # Apache Superset 3.0
+    def superset_key(g: Gen) -> str:
+        return g.r.choice(["ChartDataRestApi.data.success", "ChartDataRestApi.data.success", "log",
+                           "DashboardRestApi.get.success", "ChartRestApi.get_list.success", "SqlLabRestApi.execute.init",
+                           "DatabaseRestApi.schemas.success"])
+
+    def superset_exc(g: Gen) -> str:
+        return g.r.choice(["<class 'psycopg2.errors.UndefinedColumn'>", "<class 'sqlalchemy.exc.ProgrammingError'>",
+                           "<class 'superset.exceptions.SupersetErrorException'>"])
+
+    # Metabase 0.47
+    def metabase_path(g: Gen) -> str:
+        return g.r.choice(AN_METABASE_PATHS).replace("{id}", g.num(1, 400))
+
+    def metabase_time(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(1, 999):.1f} ms", f"{g.r.uniform(1, 9):.1f} s"])
+
+    def metabase_db(g: Gen) -> str:
+        g.drawn = g.r.choice(AN_METABASE_DBS)
+        return g.drawn[0]
+
+    # Kafka Streams 3.6
+    def streams_client(g: Gen) -> str:
+        app, uid = g.r.choice(AN_STREAMS_APPS)
+        return f"{app}-{uid}"
+
+    def streams_thread(g: Gen) -> str:
+        return f"{streams_client(g)}-StreamThread-{g.r.randint(1, 4)}"
+
+    def thread_transition(g: Gen) -> str:
+        g.drawn = g.r.choice([("STARTING", "PARTITIONS_ASSIGNED"), ("PARTITIONS_ASSIGNED", "RUNNING"),
+                              ("PARTITIONS_ASSIGNED", "RUNNING"), ("RUNNING", "PARTITIONS_REVOKED"),
+                              ("PARTITIONS_REVOKED", "PARTITIONS_ASSIGNED"), ("RUNNING", "PENDING_SHUTDOWN"),
+                              ("PENDING_SHUTDOWN", "DEAD"), ("CREATED", "STARTING")])
+        return g.drawn[0]
+
+    def client_transition(g: Gen) -> str:
+        g.drawn = g.r.choice([("CREATED", "REBALANCING"), ("REBALANCING", "RUNNING"), ("RUNNING", "REBALANCING"),
+                              ("RUNNING", "PENDING_SHUTDOWN"), ("PENDING_SHUTDOWN", "NOT_RUNNING"), ("RUNNING", "PENDING_ERROR")])
+        return g.drawn[0]
+
+    def stream_task(g: Gen) -> str:
+        return f"{g.r.randint(0, 2)}_{g.r.randint(0, 11)}"
+
+    def stream_tasks(g: Gen) -> str:
+        return ", ".join(sorted({stream_task(g) for _ in range(g.r.randint(1, 5))}))
+
+    # ksqlDB 0.29
+    def ksql_request(g: Gen) -> str:
+        g.drawn = g.r.choice([("POST", "/ksql", "200"), ("POST", "/query-stream", "200"), ("POST", "/query", "200"),
+                              ("GET", "/info", "200"), ("GET", "/healthcheck", "200"), ("POST", "/ksql", "400")])
+        return g.drawn[0]
+
+    def ksql_statement(g: Gen) -> str:
+        return g.r.choice([
+            "CREATE STREAM orders_enriched WITH (KAFKA_TOPIC='orders_enriched', PARTITIONS=12) AS SELECT * FROM orders o JOIN customers c ON o.customer_id = c.id EMIT CHANGES;",
+            "CREATE TABLE clicks_per_user AS SELECT user_id, COUNT(*) AS clicks FROM clicks WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY user_id EMIT CHANGES;",
+            "TERMINATE CSAS_ORDERS_ENRICHED_7;", "DROP STREAM IF EXISTS orders_enriched DELETE TOPIC;"])
+
+    # Spark on Kubernetes operator 1.1 (glog) and Spark 3.5 drivers
+    def spark_app(g: Gen) -> str:
+        app = g.r.choice(AN_SPARK_APPS)
+        return f"{g.r.choice(AN_SPARK_NS)}/{g.r.choice([app, app, f'{app}-{1764720000 + g.r.randint(0, 23) * 3600}'])}"
+
+    def submit_args(g: Gen) -> str:
+        app = g.r.choice(AN_SPARK_APPS)
+        args = ["--master", "k8s://https://10.96.0.1:443", "--deploy-mode", "cluster", "--conf",
+                f"spark.kubernetes.namespace={g.r.choice(AN_SPARK_NS)}", "--conf", f"spark.app.name={app}", "--conf",
+                f"spark.kubernetes.driver.pod.name={app}-driver", "--conf",
+                f"spark.kubernetes.container.image=registry.example.com/spark:{g.r.choice(['3.5.0', '3.5.1'])}"]
+        extra = [["--conf", f"spark.executor.instances={g.r.randint(2, 20)}"], ["--conf", "spark.executor.memory=4g"],
+                 ["--conf", "spark.dynamicAllocation.enabled=true"]]
+        for e in g.r.sample(extra, g.r.randint(0, 3)):
+            args += e
+        if g.r.random() < 0.5:
+            args += ["--class", "com.example.jobs.DailyAgg", "local:///opt/spark/jobs/daily-agg.jar"]
+        else:
+            args.append("local:///opt/spark/jobs/sessionize.py")
+        return " ".join(args)
+
+    druid = "{ts} INFO ["
+    pinot = "{ts} INFO "
+    sr_fe = "{ts} INFO ({th}|{tid}) "
+    glog = "I{t} {tid} "
+    keeper = "{ts} [ {tid} ] {{}} "
+    dag_step = "{ts} - dagster - DEBUG - {job} - {run} - {pid} - {step} - "
+    prefect = "{ts} | INFO    | "
+    streams = "{ts} INFO stream-thread [{th}] "
+    druid_hdr = {"ts": druid_ts}
+    dbt_model = {"t": hms}
+    return [
+        # Apache Druid 28 (log4j2: %d{ISO8601} %p [%t] %c - %m%n)
+        (90, druid + 'LoggingEmitter-1] org.apache.druid.java.util.emitter.core.LoggingEmitter - [metrics] {{"feed":"metrics","timestamp":"{t2}","service":"druid/broker","host":"{h}","version":"28.0.1","metric":"{m}","value":{v},"dataSource":"{ds}","type":"{qt}","id":"{qid}","success":"{ok}"}}',
+         {**druid_hdr, "t2": lambda g: f"2026-12-03T{hms(g)}.{ms3(g)}Z",
+          "h": pick(["druid-broker-0.druid-broker.druid.svc:8082", "druid-broker-1.druid-broker.druid.svc:8082"]),
+          "m": pick(AN_DRUID_METRICS), "v": druid_metric_value, "ds": pick(AN_DATASOURCES), "qt": pick(AN_DRUID_QUERY_TYPES),
+          "qid": Gen.uuid, "ok": pick(["true", "true", "true", "false"])}),
+        (30, druid + "{th}] org.apache.druid.server.coordination.SegmentLoadDropHandler - Loading segment[{seg}]",
+         {**druid_hdr, "th": lambda g: f"SimpleDataSegmentChangeHandler-{g.r.randint(0, 9)}", "seg": druid_segment}),
+        (12, druid + "task-runner-0-priority-0] org.apache.druid.segment.realtime.appenderator.BaseAppenderatorDriver - New segment[{seg}] for sequenceName[{sq}].",
+         {**druid_hdr, "seg": druid_segment, "sq": druid_sequence}),
+        (9, druid + "{th}] org.apache.druid.segment.realtime.appenderator.StreamAppenderator - Segment[{seg}] of {b} bytes built from {n} incremental persist(s) in {a}ms; pushed to deep storage in {p}ms. Load spec is: {spec}",
+         {**druid_hdr, "th": lambda g: f"[{g.r.choice(AN_DATASOURCES)}]-appenderator-merge", "seg": druid_segment,
+          "b": thousands(40000, 900000000), "n": lambda g: g.num(1, 40), "a": thousands(30, 90000), "p": thousands(100, 20000), "spec": druid_load_spec}),
+        (10, druid + "TaskQueue-Manager] org.apache.druid.indexing.overlord.TaskQueue - Asking taskRunner to run: {task}",
+         {**druid_hdr, "task": druid_task}),
+        (9, druid + "{th}] org.apache.druid.indexing.overlord.TaskQueue - Task {st}: {task} ({d} run duration)",
+         {**druid_hdr, "th": lambda g: f"TaskQueue-StorageSync-{g.r.choice(['0', '0', '1'])}", "st": pick(["SUCCESS", "SUCCESS", "SUCCESS", "FAILED"]),
+          "task": druid_task, "d": lambda g: g.num(900, 3700000)}),
+        # Apache Pinot 1.0 (log4j2: %d{yyyy/MM/dd HH:mm:ss.SSS} %p [%c{1}] [%t] %m%n)
+        (120, pinot + "[QueryLogger] [jersey-server-managed-async-executor-{e}] requestId={rid},table={tbl},timeMs={tm},docs={d1}/{d2},entries={en1}/{en2},"
+         "segments(queried/processed/matched/consumingQueried/consumingProcessed/consumingMatched/unavailable):{s1}/{s2}/{s3}/{s4}/{s5}/{s6}/{s7},"
+         "consumingFreshnessTimeMs={fr},servers={sv1}/{sv2},groupLimitReached={glr},brokerReduceTimeMs={brt},exceptions={ex},serverStats={ss},"
+         "offlineThreadCpuTimeNs(total/thread/sysActivity/resSer):{o1}/{o2}/{o3}/{o4},realtimeThreadCpuTimeNs(total/thread/sysActivity/resSer):{r1}/{r2}/{r3}/{r4},"
+         "clientIp={ip},query={q}",
+         {"ts": pinot_ts, "e": lambda g: g.num(1, 64), "rid": pinot_query, "tbl": then(0), "tm": lambda g: g.num(1, 2400),
+          "d1": lambda g: g.num(0, 900000), "d2": lambda g: g.num(900000, 90000000), "en1": lambda g: g.num(0, 900000), "en2": lambda g: g.num(0, 4000000),
+          "s1": seg_counts, "s2": seg_counts, "s3": seg_counts, "s4": pick(["0", "0", "1", "8"]), "s5": pick(["0", "0", "1", "8"]), "s6": pick(["0", "1"]),
+          "s7": pick(["0", "0", "0", "0", "2"]), "fr": lambda g: g.r.choice(["-1", epoch_ms(g)]), "sv1": pick(["1", "2", "3", "4"]), "sv2": pick(["2", "4"]),
+          "glr": pick(["false", "false", "false", "true"]), "brt": lambda g: g.num(0, 40), "ex": pick(["0", "0", "0", "0", "1"]), "ss": pinot_server_stats,
+          "o1": cpu_ns, "o2": cpu_ns, "o3": cpu_ns, "o4": cpu_ns, "r1": cpu_ns, "r2": cpu_ns, "r3": cpu_ns, "r4": cpu_ns,
+          "ip": lambda g: g.r.choice(["unknown", g.ip()]), "q": then(1)}),
+        (28, pinot + "[RealtimeSegmentDataManager_{seg}] [{seg2}] Consumed {n} events from (rate:{r}/s), currentOffset={off}, numRowsConsumedSoFar={a}, numRowsIndexedSoFar={b}",
+         {"ts": pinot_ts, "seg": remember(pinot_segment), "seg2": then(0),
+          "n": lambda g: g.num(1, 60000), "r": lambda g: f"{g.r.uniform(0, 4000):.3f}".rstrip("0").rstrip("."), "off": lambda g: g.num(100000, 999999999),
+          "a": lambda g: g.num(1000, 5000000), "b": lambda g: g.num(1000, 5000000)}),
+        (6, pinot + "[RealtimeSegmentDataManager_{seg}] [{seg2}] Stopping consumption due to row limit nRows={n} numRowsIndexed={a}, numRowsConsumed={b}",
+         {"ts": pinot_ts, "seg": remember(pinot_segment), "seg2": then(0),
+          "n": pick(["100000", "5000000"]), "a": lambda g: g.num(100000, 5000000), "b": lambda g: g.num(100000, 5000000)}),
+        (8, pinot + "[PinotLLCRealtimeSegmentManager] [grizzly-http-server-{n}] Committing segment file for segment: {seg}",
+         {"ts": pinot_ts, "n": lambda g: g.num(0, 31), "seg": pinot_segment}),
+        (5, "{ts} WARN [BaseSingleStageBrokerRequestHandler] [jersey-server-managed-async-executor-{n}] Caught exception while handling request {rid}: {q}, {err}",
+         {"ts": pinot_ts, "lvl": pick(["WARN"]), "n": lambda g: g.num(1, 64), "rid": pinot_query, "q": then(1),
+          "err": pick(["Table does not exist", "Timeout while waiting for response from server", "Unsupported predicate type: REGEXP_LIKE on column: country"])}),
+        # StarRocks 3.1: FE audit log, FE log, BE glog
+        (150, "{ts} [query] |Client={ip}:{port}|User={u}|AuthorizedUser='{u2}'@'%'|ResourceGroup={rg}|Catalog=default_catalog|Db={db}|State={st}|ErrorCode={ec}|Time={t}"
+         "|ScanBytes={sb}|ScanRows={sr}|ReturnRows={rr}|CpuCostNs={cpu}|MemCostBytes={mem}|StmtId={sid}|QueryId={qid}|IsQuery={isq}|feIp={fe}|Stmt={stmt}|Digest=|PlanCpuCost={pc}|PlanMemCost={pm}",
+         {"ts": sr_audit_ts, "ip": Gen.ip, "port": Gen.port, "u": remember(pick(AN_SR_USERS)),
+          "u2": then(0), "rg": pick(["default_wg", "default_wg", "rg_etl", "rg_adhoc"]), "db": pick(AN_SR_DBS),
+          "st": first(AN_SR_STATEMENTS), "ec": then(1), "t": lambda g: g.num(1, 30000), "sb": lambda g: g.num(0, 9000000000),
+          "sr": lambda g: g.num(0, 90000000), "rr": lambda g: g.num(0, 5000), "cpu": lambda g: g.num(10000, 90000000000),
+          "mem": lambda g: g.num(0, 9000000000), "sid": lambda g: g.num(1, 900000), "qid": Gen.uuid, "isq": then(2),
+          "fe": pick(["10.40.0.11", "10.40.0.12", "10.40.0.13"]), "stmt": then(3), "pc": lambda g: g.r.choice(["0.0", f"{g.r.uniform(1, 9e9):.1f}"]),
+          "pm": lambda g: g.r.choice(["0.0", f"{g.r.uniform(1, 9e9):.1f}"])}),
+        (12, sr_fe + "[DatabaseTransactionMgr.commitTransaction():1052] transaction:[TransactionState. txn_id: {txn}, label: {lb}, db id: {dbid}, table id list: {tids}, "
+         "callback id: {cb}, coordinator: BE: {be}, transaction status: COMMITTED, error replicas num: {er}, replica ids: {ri}, prepare time: {pt}, commit time: {ct}, "
+         "finish time: -1, write cost: {wc}ms, reason: ] successfully committed",
+         {"ts": sr_fe_ts, "th": lambda g: f"thrift-server-pool-{g.r.randint(1, 40)}", "tid": lambda g: g.num(100, 900), "txn": lambda g: g.num(10000, 990000), "lb": sr_label, "dbid": pick(["10012", "10086", "11045"]), "tids": sr_table_ids,
+          "cb": lambda g: g.r.choice(["-1", g.num(10000, 99999)]), "be": pick(["10.40.1.21", "10.40.1.22", "10.40.1.23"]),
+          "er": pick(["0", "0", "0", "1"]), "ri": lambda g: g.r.choice(["", "", g.num(10500, 99999)]), "pt": epoch_ms, "ct": epoch_ms,
+          "wc": lambda g: g.num(3, 9000)}),
+        (10, sr_fe + "[ReportHandler.tabletReport():494] finished to handle tablet report from backend {be} cost: {ms} ms",
+         {"ts": sr_fe_ts, "th": lambda g: f"thrift-server-pool-{g.r.randint(1, 40)}", "tid": lambda g: g.num(100, 900), "be": pick(AN_SR_BACKENDS), "ms": lambda g: g.num(0, 400)}),
+        (14, glog + "compaction_task.cpp:122] compaction finish. tablet: {tab}, compaction type: {ct}, output version: {v0}-{v1}, input rowsets: {ir}, input rows: {irow}, "
+         "output rows: {orow}, input data size: {isz}, output data size: {osz}, cost: {ms}ms",
+         {"t": glog_ts, "tid": lambda g: g.num(1000, 99999), "tab": lambda g: g.num(10500, 99999),
+          "ct": pick(["base", "cumulative", "cumulative", "cumulative"]), "v0": lambda g: g.r.choice(["0", g.num(2, 900)]), "v1": lambda g: g.num(900, 9000),
+          "ir": lambda g: g.num(2, 40), "irow": lambda g: g.num(0, 9000000), "orow": lambda g: g.num(0, 9000000),
+          "isz": lambda g: g.num(100, 900000000), "osz": lambda g: g.num(100, 900000000), "ms": lambda g: g.num(1, 90000)}),
+        (8, "W{t} {tid} fragment_mgr.cpp:198] Fail to execute fragment, query_id={qid} instance_id={iid}, status={st}",
+         {"t": glog_ts, "tid": lambda g: g.num(1000, 99999), "qid": sr_instance, "iid": sr_instance,
+          "st": sr_fragment_status}),
+        # ClickHouse Keeper 23.8
+        (10, keeper + "<Debug> KeeperStateMachine: Creating snapshot {n}", {"ts": keeper_ts, "tid": lambda g: g.num(40, 90), "n": lambda g: str(g.r.randint(100, 900) * 10000)}),
+        (10, keeper + "<Debug> KeeperStateMachine: Created persistent snapshot {n} with path /var/lib/clickhouse/coordination/snapshots/snapshot_{n2}.bin.zstd",
+         {"ts": keeper_ts, "tid": lambda g: g.num(40, 90), "n": keeper_snapshot, "n2": then(0)}),
+        (9, keeper + "<Information> Changelog: Removing changelog /var/lib/clickhouse/coordination/log/changelog_{a}_{b}.bin.zstd because of compaction",
+         {"ts": keeper_ts, "tid": lambda g: g.num(40, 90), "a": changelog_range, "b": then(0)}),
+        (5, keeper + "<Information> RaftInstance: [VOTE INIT] my id {id}, my role {role}, term {t}, log idx {li}, log term {lt}, priority (target {pt} / mine {pm})",
+         {"ts": keeper_ts, "tid": lambda g: g.num(40, 90), "id": pick(["1", "2", "3"]), "role": pick(["candidate", "candidate", "follower"]),
+          "t": lambda g: g.num(2, 40), "li": lambda g: g.num(1000, 9000000), "lt": lambda g: g.num(1, 40), "pt": pick(["1"]), "pm": pick(["1", "1", "2"])}),
+        (16, keeper + "<Information> KeeperTCPHandler: Received session ID {sid}", {"ts": keeper_ts, "tid": lambda g: g.num(100, 400), "sid": keeper_session}),
+        # Apache NiFi 1.23 (logback: %date %level [%thread] %logger{40} %msg)
+        (14, "{ts} INFO [pool-{p}-thread-1] o.a.n.c.r.WriteAheadFlowFileRepository Initiating checkpoint of FlowFile Repository",
+         {"ts": java_ts, "p": pick(["7", "7", "12"])}),
+        (14, "{ts} INFO [pool-{p}-thread-1] o.a.n.c.r.WriteAheadFlowFileRepository Successfully checkpointed FlowFile Repository with {n} records in {ms} milliseconds",
+         {"ts": java_ts, "p": pick(["7", "7", "12"]), "n": lambda g: g.num(0, 90000), "ms": lambda g: g.num(0, 900)}),
+        (16, "{ts} INFO [Cleanup Archive for default] o.a.n.c.repository.FileSystemRepository Successfully deleted {n} files ({sz}) from archive",
+         {"ts": java_ts, "n": lambda g: g.num(0, 400), "sz": size}),
+        (8, "{ts} INFO [Provenance Maintenance Thread-{n}] o.a.n.p.store.WriteAheadStorePartition Successfully rolled over Event Writer for Provenance Event Store Partition"
+         "[directory=./provenance_repository] due to {r}. Event File was {sz} and contained {ev} events.",
+         {"ts": java_ts, "n": pick(["1", "2", "3"]), "r": pick(["MAX_TIME_REACHED", "MAX_TIME_REACHED", "MAX_BYTES_REACHED", "MAX_EVENTS_REACHED"]),
+          "sz": size, "ev": lambda g: g.num(1, 900000)}),
+        (7, "{ts} INFO [NiFi Web Server-{n}] o.a.n.c.s.StandardProcessScheduler Starting {p}[id={u}]",
+         {"ts": java_ts, "n": lambda g: g.num(20, 400), "p": pick(AN_NIFI_PROCESSORS), "u": Gen.uuid}),
+        (10, "{ts} ERROR [{th}] o.a.nifi.processors.standard.InvokeHTTP InvokeHTTP[id={u}] Routing to Failure due to exception: {e}",
+         {"ts": java_ts, "th": nifi_timer_thread, "u": Gen.uuid, "e": nifi_http_error}),
+        # Airbyte 0.50 job logs
+        (40, "{ts} replication-orchestrator > Records read: {n} ({sz})", {"ts": day_ts, "n": lambda g: str(g.r.randint(1, 900) * 1000), "sz": size}),
+        (10, "{ts} replication-orchestrator > Stream status TRACE received of status: {st} for stream {s}",
+         {"ts": day_ts, "st": pick(["STARTED", "RUNNING", "COMPLETE", "COMPLETE", "INCOMPLETE"]), "s": pick(AN_AIRBYTE_STREAMS)}),
+        (14, "{ts} source > Table {t} column {c} (type {ty}, nullable {nl}) -> JsonSchemaType({js})",
+         {"ts": day_ts, "t": airbyte_column, "c": then(1), "ty": then(2), "nl": then(3), "js": then(4)}),
+        # dbt 1.7 console
+        (28, "{t}  {i} of {n} START sql {mat} model {rel} {dots} [RUN]",
+         {**dbt_model, "i": dbt_line("start_model"), "n": then(0), "mat": then(1), "rel": then(2), "dots": then(5)}),
+        (24, "{t}  {i} of {n} OK created sql {mat} model {rel} {dots} [{res} in {s}s]",
+         {**dbt_model, "i": dbt_line("ok_model"), "n": then(0), "mat": then(1), "rel": then(2), "dots": then(5), "res": then(6), "s": then(7)}),
+        (22, "{t}  {i} of {n} START test {test} {dots} [RUN]",
+         {**dbt_model, "i": dbt_line("start_test"), "n": then(0), "test": then(3), "dots": then(5)}),
+        (18, "{t}  {i} of {n} PASS {test} {dots} [PASS in {s}s]",
+         {**dbt_model, "i": dbt_line("pass"), "n": then(0), "test": then(3), "dots": then(5), "s": then(7)}),
+        (5, "{t}  {i} of {n} FAIL {k} {test} {dots} [FAIL {k2} in {s}s]",
+         {**dbt_model, "i": dbt_line("fail"), "n": then(0), "k": then(4), "test": then(3), "dots": then(5), "k2": then(4), "s": then(7)}),
+        (4, "{t}  Finished running {what} in {h} hours {m} minutes and {s} seconds ({tot}s).",
+         {**dbt_model, "what": dbt_finished, "h": dbt_elapsed, "m": then(0), "s": then(1), "tot": then(2)}),
+        # Dagster 1.5 (run logs through the Python handler; daemon logs)
+        (22, dag_step + 'STEP_START - Started execution of step "{s2}".',
+         {"ts": dagster_ts, "job": dagster_job, "run": Gen.uuid, "pid": lambda g: g.num(20, 9000), "step": then(1), "s2": then(1)}),
+        (22, dag_step + 'STEP_SUCCESS - Finished execution of step "{s2}" in {d}.',
+         {"ts": dagster_ts, "job": dagster_job, "run": Gen.uuid, "pid": lambda g: g.num(20, 9000), "step": then(1), "s2": then(1), "d": dagster_dur}),
+        (14, dag_step + 'LOADED_INPUT - Loaded input "{inp}" using input manager "{im}", from output "result" of step "{up}"',
+         {"ts": dagster_ts, "job": dagster_job, "run": Gen.uuid, "pid": lambda g: g.num(20, 9000), "step": then(1), "inp": then(2),
+          "im": pick(["io_manager", "io_manager", "s3_parquet_io_manager"]), "up": then(2)}),
+        (14, dag_step + 'HANDLED_OUTPUT - Handled output "{out}" using IO manager "{im}"',
+         {"ts": dagster_ts, "job": dagster_job, "run": Gen.uuid, "pid": lambda g: g.num(20, 9000), "step": then(1), "out": pick(["result", "result", "report_path"]),
+          "im": pick(["io_manager", "io_manager", "s3_parquet_io_manager"])}),
+        (6, dag_step + "ASSET_MATERIALIZATION - Materialized value {a}.",
+         {"ts": dagster_ts, "job": dagster_job, "run": Gen.uuid, "pid": lambda g: g.num(20, 9000), "step": then(1), "a": dagster_asset}),
+        (12, "{ts} - dagster.daemon.SensorDaemon - INFO - Checking for new runs for sensor: {s}", {"ts": dagster_ts, "s": pick(AN_DAGSTER_SENSORS)}),
+        # Prefect 2.14 (its console format: time | level | logger or run - message)
+        (22, prefect + "Flow run '{fr}' - Created task run '{t}-{k}' for task '{t2}'",
+         {"ts": prefect_ts, "fr": flow_run_name, "t": remember(pick(AN_PREFECT_TASKS)),
+          "k": lambda g: g.num(0, 40), "t2": then(0)}),
+        (22, prefect + "Flow run '{fr}' - Executing '{t}-{k}' immediately...",
+         {"ts": prefect_ts, "fr": flow_run_name, "t": pick(AN_PREFECT_TASKS), "k": lambda g: g.num(0, 40)}),
+        (24, prefect + "Task run '{t}-{k}' - Finished in state {st}", {"ts": prefect_ts, "t": pick(AN_PREFECT_TASKS), "k": lambda g: g.num(0, 40), "st": task_state}),
+        (7, prefect + "Flow run '{fr}' - Finished in state {st}", {"ts": prefect_ts, "fr": flow_run_name, "st": flow_state}),
+        (6, prefect + "prefect.flow_runs.worker - Worker 'KubernetesWorker {w}' submitting flow run '{u}'",
+         {"ts": prefect_ts, "w": pick(["8d2f4a6c-1e3b-4d5f-9a7c-0b2e4f6a8c1d", "f1e2d3c4-b5a6-4978-8a9b-0c1d2e3f4a5b"]), "u": Gen.uuid}),
+        # Apache Superset 3.0 (%(asctime)s:%(levelname)s:%(name)s:%(message)s)
+        (34, "{ts}:DEBUG:superset.stats_logger:[stats_logger] (incr) {k}", {"ts": java_ts, "k": superset_key}),
+        (9, "{ts}:INFO:superset.sql_lab:Query {q}: Executing {n} statement(s)", {"ts": java_ts, "q": lambda g: g.num(1, 9000), "n": pick(["1", "1", "1", "2", "3"])}),
+        (4, "{ts}:ERROR:superset.sql_lab:Query {q}: {e}", {"ts": java_ts, "q": lambda g: g.num(1, 9000), "e": superset_exc}),
+        # Metabase 0.47
+        (80, "{ts} DEBUG middleware.log :: {m} {p} {st} {t} ({db} DB calls) App DB connections: {a}/{amax} Jetty threads: {j}/{jmax} ({idle} idle, {q} queued) "
+         "({tot} total active threads) Queries in flight: {f} ({fq} queued)",
+         {"ts": java_ts, "m": pick(["GET", "GET", "GET", "POST", "PUT"]), "p": metabase_path, "st": pick(["200", "200", "200", "200", "204", "403", "404"]),
+          "t": metabase_time, "db": lambda g: g.num(0, 40), "a": lambda g: g.num(0, 15), "amax": pick(["15"]), "j": lambda g: g.num(2, 50),
+          "jmax": pick(["50"]), "idle": lambda g: g.num(0, 8), "q": pick(["0", "0", "0", "1", "4"]), "tot": lambda g: g.num(60, 180),
+          "f": lambda g: g.num(0, 6), "fq": pick(["0", "0", "0", "2"])}),
+        (12, "{ts} DEBUG middleware.log :: POST {p} 202 [ASYNC: {r}] {t} ({db} DB calls) App DB connections: {a}/{amax} Jetty threads: {j}/{jmax} ({idle} idle, {q} queued) "
+         "({tot} total active threads) Queries in flight: {f} ({fq} queued)",
+         {"ts": java_ts, "p": lambda g: g.r.choice(["/api/dataset", f"/api/card/{g.num(1, 400)}/query", f"/api/dashboard/{g.num(1, 90)}/dashcard/{g.num(1, 900)}/card/{g.num(1, 400)}/query"]),
+          "r": pick(["completed", "completed", "completed", "canceled"]), "t": metabase_time, "db": lambda g: g.num(0, 40), "a": lambda g: g.num(0, 15),
+          "amax": pick(["15"]), "j": lambda g: g.num(2, 50), "jmax": pick(["50"]), "idle": lambda g: g.num(0, 8), "q": pick(["0", "0", "0", "1", "4"]),
+          "tot": lambda g: g.num(60, 180), "f": lambda g: g.num(0, 6), "fq": pick(["0", "0", "0", "2"])}),
+        (5, "{ts} INFO sync.util :: STARTING: {s} for {e} Database {id} '{n}'",
+         {"ts": java_ts, "s": pick(["Sync metadata", "Analyze data", "Cache field values"]), "e": metabase_db, "id": then(1), "n": then(2)}),
+        (5, "{ts} INFO sync.util :: FINISHED: {s} for {e} Database {id} '{n}' ({t})",
+         {"ts": java_ts, "s": pick(["Sync metadata", "Analyze data", "Cache field values"]), "e": metabase_db, "id": then(1), "n": then(2), "t": metabase_time}),
+        # Kafka Streams 3.6 (Kafka's log4j layout: [%d] %p %m (%c)%n)
+        (30, streams + "Processed {n} total records, ran {p} punctuators, and committed {c} total tasks since the last update (org.apache.kafka.streams.processor.internals.StreamThread)",
+         {"ts": kafka_ts, "th": streams_thread, "n": lambda g: g.num(0, 900000), "p": pick(["0", "0", "0", "12", "60"]), "c": lambda g: g.num(0, 400)}),
+        (9, streams + "State transition from {a} to {b} (org.apache.kafka.streams.processor.internals.StreamThread)",
+         {"ts": kafka_ts, "th": streams_thread, "a": thread_transition, "b": then(1)}),
+        (5, "{ts} INFO stream-client [{c}] State transition from {a} to {b} (org.apache.kafka.streams.KafkaStreams)",
+         {"ts": kafka_ts, "c": streams_client, "a": client_transition, "b": then(1)}),
+        (8, streams + "task [{t}] Suspended running (org.apache.kafka.streams.processor.internals.StreamTask)", {"ts": kafka_ts, "th": streams_thread, "t": stream_task}),
+        (8, streams + "task [{t}] Closed clean (org.apache.kafka.streams.processor.internals.StreamTask)", {"ts": kafka_ts, "th": streams_thread, "t": stream_task}),
+        (4, streams + "Restoration took {ms} ms for all active tasks [{ts2}] (org.apache.kafka.streams.processor.internals.StreamThread)",
+         {"ts": kafka_ts, "th": streams_thread, "ms": lambda g: g.num(3, 90000), "ts2": stream_tasks}),
+        # ksqlDB 0.29 server (the same log4j layout; the request log line is Vert.x's)
+        (24, '{ts} INFO {ip} - - [{t}] "{m} {p} HTTP/1.1" {st} {b} "-" "{a}" {ms} (io.confluent.ksql.api.server.LoggingHandler)',
+         {"ts": kafka_ts, "ip": Gen.ip, "t": lambda g: g.clf_time()[1:-1], "m": ksql_request, "p": then(1), "st": then(2), "b": lambda g: g.num(40, 90000),
+          "a": pick(["ksqldb-cli/0.29.0", "Apache-HttpClient/4.5.14 (Java/17.0.9)", "kube-probe/1.28", "-"]), "ms": lambda g: g.num(1, 4000)}),
+        (5, "{ts} INFO Executing statement: {s} (io.confluent.ksql.rest.server.computation.InteractiveStatementExecutor)", {"ts": kafka_ts, "s": ksql_statement}),
+        # Spark on Kubernetes operator 1.1 (glog) and Spark 3.5 drivers on Kubernetes (log4j2 console)
+        (18, glog + 'controller.go:263] Starting processing key: "{k}"', {"t": glog_ts, "tid": go_tid, "k": spark_app}),
+        (18, glog + 'controller.go:270] Ending processing key: "{k}"', {"t": glog_ts, "tid": go_tid, "k": spark_app}),
+        (4, glog + "submission.go:65] spark-submit arguments: [{a}]", {"t": glog_ts, "tid": go_tid, "a": submit_args}),
+        (6, "{ts} INFO ExecutorPodsAllocator: Going to request {n} executors from Kubernetes for ResourceProfile Id: {rp}, target: {t}, known: {k}, sharedSlotFromPendingPods: {s}.",
+         {"ts": spark_ts, "n": pick(["1", "2", "5", "5", "10"]), "rp": pick(["0", "0", "1"]), "t": lambda g: g.num(2, 40), "k": lambda g: g.num(0, 40),
+          "s": pick(["2147483647"])}),
+        (10, "{ts} INFO KubernetesClusterSchedulerBackend$KubernetesDriverEndpoint: Registered executor NettyRpcEndpointRef(spark-client://Executor) ({ip}:{port}) with ID {id},  ResourceProfileId {rp}",
+         {"ts": spark_ts, "ip": Gen.ip, "port": Gen.port, "id": lambda g: g.num(1, 40), "rp": pick(["0", "0", "1"])}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -6546,7 +7122,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "ResearchPlatform": research_events, "ClusterOpsPlatform": clusterops_events,
            "DataAppPlatform": dataapp_events, "WebAppPlatform": webapp_events,
            "ObservabilityPlatform": observability_events, "NetworkPlatform": network_events,
-           "MLPlatform": ml_events, "SecOpsPlatform": secops_events}
+           "MLPlatform": ml_events, "SecOpsPlatform": secops_events,
+           "AnalyticsPlatform": analytics_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
