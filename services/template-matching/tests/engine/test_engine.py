@@ -1753,3 +1753,30 @@ def test_gapped_templates_keep_wording_and_keyword_variants_apart(pair: tuple[st
     engine = TemplateEngine()
     a, b = (engine.add(line).cluster for line in pair)
     assert engine.current(a)[0] != engine.current(b)[0]
+
+
+def test_texts_of_any_tokens_after_a_phrase_label_are_one_value_once_they_vary() -> None:
+    # an exception's text printed after "error occurred:": quotes, labels and addresses of its own
+    errors = ["Client 'inventory': Connect Error: Connection refused: inventory/10.0.0.4:8080",
+              'Cannot invoke "Order.getCustomer()" because "order" is null',
+              "Connection refused: orders-db/10.0.0.9:5432", "Read Timeout"]
+    lines = [f"12:00:0{i}.5{i}1 [worker-{i}] ERROR c.a.RouteExecutor - Unexpected error occurred: {errors[i % 4]}"
+             for i in range(8)]
+    on = _groups(lines)
+    assert len(set(on)) == 1
+    assert "Unexpected error occurred: <*>" in on[0]
+    off = _groups_with(EngineConfig(free_text_tails=False), lines)
+    assert len(set(off)) > 1
+
+
+def test_codes_and_program_names_before_a_text_are_not_phrase_labels() -> None:
+    # texts of one fixed table marked as codes (flag marks, padding dots) stay statements
+    marked = ["illegal instruction......0", "fp cr field .............1", "DNS* Proxy", "DNS! Proxy SMB"]
+    lines = [f"program interrupt: {marked[i % 4]}" for i in range(8)]
+    assert len(set(_groups(lines))) == 4
+    # a program name after a header of values opens the whole message: its texts are statements
+    # (the shared last words give the cut a message word, as strongSwan's "... between <ip>")
+    texts = ["IKE_SA 'gw'[1] established between 10.0.0.1", "CHILD_SA 'gw'{2} installed between 10.0.0.2",
+             "IKE_SA 'gw'[1] rekeyed again between 10.0.0.3", "deleting IKE_SA 'gw'[1] now between 10.0.0.4"]
+    lines = [f"Dec 05 10:00:0{i} 10.0.0.{i} charon: {texts[i % 4]}" for i in range(8)]
+    assert len(set(_groups(lines))) == 4

@@ -97,6 +97,11 @@ class EngineConfig:
     # ... and a text ending the line after any other label ending in ":" once that place
     # has shown this many different texts (0: off; see TemplateEngine._tails_vary)
     tail_values: int = 3
+    # ... whatever tokens those texts hold (quotes, values, labels of an error chain), when
+    # the label closes a phrase of the message ("Unexpected error occurred:", "Job failed:")
+    # and the texts differ in length; a word marked as a code ("DNS*", "instruction.....<*>")
+    # keeps the texts apart (see _free_text; pass 14)
+    free_text_tails: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -1397,6 +1402,29 @@ def _nested_text(run: tuple[str, ...]) -> bool:
     return _CALL_OPEN.match(run[0]) is not None and last[-1:] in ")]}" and not last.endswith(VAR)
 
 
+# a word glued to a flag mark ("DNS*", "Proxy-"), printf padding dots ("instruction......<*>")
+# or a token of symbols alone ("?"): a code of a fixed table, not a word of a free text
+_CODE_MARK = re.compile(r"[A-Za-z0-9][*!+?-]+$|\.\.|^[^A-Za-z0-9<]+$")
+
+
+def _free_text(words: tuple[str, ...]) -> bool:
+    """A free text (an error message, an exception's text): it holds a plain word and no
+    token marked as a code; quotes, values and labels of its own are allowed."""
+    return any(_PLAIN_WORD.match(x) for x in words) and not any(_CODE_MARK.search(x) for x in words)
+
+
+def _closes_phrase(tpl: tuple[str, ...], p: int) -> bool:
+    """The label ``tpl[p - 1]`` is a plain word that ends a phrase of the message
+    ("error occurred:", "Job failed:"), not a header's program or logger name ("charon:"
+    after a syslog header of values, "ql.Driver:") whose text is the whole message."""
+    return (
+        p >= 2
+        and _PLAIN_WORD.match(tpl[p - 1]) is not None
+        and _PLAIN_WORD.match(tpl[p - 2]) is not None
+        and not tpl[p - 2].endswith(":")
+    )
+
+
 def _plain_label(tok: str) -> bool:
     """A label made of words ("closed:", "pgs:"), not a value ending in ":"."""
     return tok.endswith(":") and VAR not in tok and _has_alpha(tok)
@@ -2394,8 +2422,11 @@ class TemplateEngine:
         plain = s < 0  # no label: a run ending the line after plain words
         s = max(s, 0)
         runs = (tpl[p : len(tpl) - s], toks[p : len(toks) - s])
+        free = self.config.free_text_tails and not plain and len(runs[0]) != len(runs[1]) and _closes_phrase(tpl, p)
         for run in runs:
             words = (*run[:-1], run[-1][: -len(closer)] if closer and run[-1].endswith(closer) else run[-1])
+            if free and _free_text(words):
+                continue
             if not all(x == VAR or _PLAIN_WORD.match(x) for x in words) or not any(x != VAR for x in words):
                 # symbols, values or brackets in the text ("DNS* Proxy", "illegal
                 # instruction......<*>", "RTC (Alarm)"): codes and fixed texts of separate messages
