@@ -1402,9 +1402,9 @@ def _nested_text(run: tuple[str, ...]) -> bool:
     return _CALL_OPEN.match(run[0]) is not None and last[-1:] in ")]}" and not last.endswith(VAR)
 
 
-# a word glued to a flag mark ("DNS*", "Proxy-"), printf padding dots ("instruction......<*>")
-# or a token of symbols alone ("?"): a code of a fixed table, not a word of a free text
-_CODE_MARK = re.compile(r"[A-Za-z0-9][*!+?-]+$|\.\.|^[^A-Za-z0-9<]+$")
+# a word glued to a flag mark ("DNS*", "Proxy-") or printf padding dots
+# ("instruction......<*>"): a code of a fixed table, not a word of a free text
+_CODE_MARK = re.compile(r"[A-Za-z0-9][*!+?-]+$|\.\.")
 
 
 def _free_text(words: tuple[str, ...]) -> bool:
