@@ -1780,3 +1780,22 @@ def test_codes_and_program_names_before_a_text_are_not_phrase_labels() -> None:
              "IKE_SA 'gw'[1] rekeyed again between 10.0.0.3", "deleting IKE_SA 'gw'[1] now between 10.0.0.4"]
     lines = [f"Dec 05 10:00:0{i} 10.0.0.{i} charon: {texts[i % 4]}" for i in range(8)]
     assert len(set(_groups(lines))) == 4
+
+
+def test_a_value_of_one_token_and_a_quoted_text_at_one_place_are_one_value() -> None:
+    # an access line whose user agent is one token ("Grafana/11.3.1") or a quoted text of words
+    ones = ['"Grafana/11.3.1"', '"kube-probe/1.31"', '"curl/8.5.0"', '"Grafana/11.3.2"']
+    moz = '"Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"'
+    lines = [f'10.8.0.{i} - - [2026/12/03 04:0{i}:32] GET http://grafana.svc:3000/ "/api/x/{i}" HTTP/1.1 '
+             f'{ones[i]} 200 {100 + i} 0.0{i}' for i in range(4)]
+    lines += [f'10.8.1.{i} - - [2026/12/03 05:0{i}:32] GET http://grafana.svc:3000/ "/api/y/{i}" HTTP/1.1 '
+              f'{moz} 404 {200 + i} 0.1{i}' for i in range(3)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(quoted_texts=False), lines))) == 2
+
+
+def test_a_quoted_text_needs_shared_constants_around_it_to_be_a_value() -> None:
+    # lines of a value and a quoted text only: nothing says the texts are one statement's value
+    lines = ['10.0.0.1 "Grafana/11.3.1" 200', '10.0.0.2 "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0" 404',
+             '10.0.0.3 "curl/8.5.0" 200', '10.0.0.4 "Mozilla/5.0 (Macintosh; Intel) Safari/605" 200']
+    assert len(set(_groups(lines))) > 1

@@ -102,6 +102,9 @@ class EngineConfig:
     # and the texts differ in length; a word marked as a code ("DNS*", "instruction.....<*>")
     # keeps the texts apart (see _free_text; pass 14)
     free_text_tails: bool = True
+    # a value printed as one token in one line and as a quoted text of several words in
+    # another at the same place (a user agent) is one value (see _value_against_quoted_text; pass 14)
+    quoted_texts: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -1035,6 +1038,34 @@ def _json_fields_open(tokens: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(VAR if json_value_at(tokens, i) else t for i, t in enumerate(tokens))
 
 
+# the constants a line must share around the run with a template that holds no message word
+# (an access line of values and punctuation) before a quoted text there is taken for a value
+_QUOTED_TEXT_FRAME = 3
+
+
+def _one_quoted_text(run: tuple[str, ...]) -> bool:
+    """The run is one double-quoted text of several tokens, opened at its first token and
+    closed at its last."""
+    return (
+        len(run) > 1 and run[0][:1] == '"' and run[0].count('"') == 1
+        and run[-1].rstrip(_TRAIL).endswith('"') and run[-1].count('"') == 1
+        and all('"' not in x for x in run[1:-1])
+    )
+
+
+def _value_against_quoted_text(mt: tuple[str, ...], ml: tuple[str, ...], frame: int) -> bool:
+    """One run is a single value (bare, or quoted in one token) and the other a quoted text,
+    with enough shared constants around them (``frame``)."""
+    if frame < _QUOTED_TEXT_FRAME:
+        return False
+    for one, text in ((mt, ml), (ml, mt)):
+        if len(one) == 1 and _one_quoted_text(text):
+            tok = one[0].rstrip(_TRAIL)
+            if tok == VAR or (tok[:1] == '"' and tok.endswith('"') and tok.count('"') == 2 and len(tok) > 2):
+                return True
+    return False
+
+
 def _quoted_var(run: tuple[str, ...]) -> bool:
     """The template's run is one quoted variable ('"<*>":'): a quoted text already."""
     return len(run) == 1 and run[0].rstrip(_TRAIL) in ('"<*>"', "'<*>'")
@@ -1138,7 +1169,7 @@ def _opens_message(tpl: tuple[str, ...], p: int) -> bool:
 
 def _span_cut(
     tpl: tuple[str, ...], toks: tuple[str, ...], tails: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
-    message_runs: bool = False,
+    message_runs: bool = False, quoted_texts: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -1193,6 +1224,10 @@ def _span_cut(
     # the words that say which message this is: neither a label ("core:", "LOG:") nor a
     # bracketed level or component ("[INFO]"), nor a value
     fixed = [x for x in (*tpl[: p - 1], *tpl[nt - s :]) if _is_message_word(x)]
+    if quoted_texts and nt != nl and _value_against_quoted_text(mt, ml, sum(1 for x in (*tpl[:p], *tpl[nt - s :]) if x != VAR)):
+        # a value printed as one token in one line and as a quoted text of several words in
+        # the other (a user agent "Grafana/11.3.1" / "Mozilla/5.0 (X11; Linux x86_64) ..."): one value
+        return p, s
     if nt != nl:
         # a bracketed list whose first items were taken for the prefix (its items are
         # values): the run starts at the list's opening bracket
@@ -2225,6 +2260,7 @@ class TemplateEngine:
         # quoted text inside its message ("stored artifact for commit 'fix: a b'") can be one
         record = is_json_tokens(toks)
         tails = self._tails_vary if self.config.tail_values else None
+        quoted = self.config.quoted_texts
         if not any(
             _reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS or _reason_pair(t)
             or ("A" <= t[:1] <= "Z" and _FLAG.match(t)) or ("=" in t and _NUMBERED_KEY.match(t))
@@ -2250,11 +2286,11 @@ class TemplateEngine:
                     opened = _json_fields_open(toks)
                 cut = _optional_field(c.tokens, toks)
                 if cut is None:
-                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails, self.config.whole_message_runs)
+                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails, self.config.whole_message_runs, quoted)
                     if cut is not None and not _quoted_message_run(c.tokens, toks, *cut):
                         continue
             else:
-                cut = _span_cut(c.tokens, toks, tails, self.config.whole_message_runs)
+                cut = _span_cut(c.tokens, toks, tails, self.config.whole_message_runs, quoted)
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], -c.seq, c)
         if best is None:
@@ -2315,7 +2351,7 @@ class TemplateEngine:
             ot = o.tokens
             if o is c or o.merged_into is not None or o.span is not None or o.gaps or len(ot) == len(ct) or ot[0] != ct[0]:
                 continue
-            cut = _span_cut(ct, ot, tails, self.config.whole_message_runs)
+            cut = _span_cut(ct, ot, tails, self.config.whole_message_runs, self.config.quoted_texts)
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], o)
         if best is None:
