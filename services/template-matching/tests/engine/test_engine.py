@@ -1799,3 +1799,39 @@ def test_a_quoted_text_needs_shared_constants_around_it_to_be_a_value() -> None:
     lines = ['10.0.0.1 "Grafana/11.3.1" 200', '10.0.0.2 "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0" 404',
              '10.0.0.3 "curl/8.5.0" 200', '10.0.0.4 "Mozilla/5.0 (Macintosh; Intel) Safari/605" 200']
     assert len(set(_groups(lines))) > 1
+
+
+def _operator_lines(positions: tuple[str, str]) -> list[str]:
+    # Prometheus Operator (go-kit logfmt): two statements whose messages differ in one word
+    keys = ["main", "ops", "edge", "core"]
+    lines = [f'level=info ts=2026-12-03T10:00:0{i}.{i}21Z caller=operator.go:{positions[0]} '
+             f'component=prometheusoperator key={keys[i % 4]} msg="sync prometheus"' for i in range(3)]
+    for i in range(4):
+        lines.append(f'level=info ts=2026-12-03T10:01:0{i}.{i}55Z caller=operator.go:{positions[1]} '
+                     f'component=prometheusoperator key={keys[(i + 1) % 4]} msg="sync alertmanager"')
+    return lines
+
+
+def test_a_source_position_a_template_has_shown_names_its_statement() -> None:
+    lines = _operator_lines(("1181", "742"))
+    assert len(set(_groups(lines))) == 2
+    assert len(set(_groups_with(EngineConfig(source_positions=False), lines))) == 1
+    # the same message printed with one position throughout is still one statement
+    assert len(set(_groups(_operator_lines(("1181", "1181"))))) == 1
+
+
+def test_line_numbers_that_vary_from_line_to_line_are_no_evidence() -> None:
+    # a source whose printed line numbers are not its statements' (they change every line)
+    pools = ["main", "ops", "edge", "core"]
+    lines = [f'level=warn ts=2026-12-03T10:00:0{i}Z caller=scrape.go:{1000 + 37 * i} component=scrape '
+             f'pool={pools[i % 4]} msg="Append failed"' for i in range(8)]
+    assert len(set(_groups(lines))) == 1
+
+
+def test_a_word_printed_at_the_position_of_one_statement_is_a_value() -> None:
+    # klog: one statement at handler.go:88 whose format word takes few values
+    users = ["alice", "bob", "carol", "dave", "erin", "frank"]
+    lines = [f"I1203 10:00:0{i}.000 1 handler.go:88] Serving {f} to client user={users[i]}"
+             for i, f in enumerate(["json", "json", "html", "text", "json", "xml"])]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(source_positions=False), lines))) > 1

@@ -105,6 +105,10 @@ class EngineConfig:
     # a value printed as one token in one line and as a quoted text of several words in
     # another at the same place (a user agent) is one value (see _value_against_quoted_text; pass 14)
     quoted_texts: bool = True
+    # a source position printed in the line ("controller.go:1366]", "caller=operator.go:742")
+    # names the statement: a line whose position a template never showed is another
+    # statement, whatever its words (see source_position; pass 14)
+    source_positions: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -155,6 +159,7 @@ class _Cluster:
         "gaps",
         "key",
         "merged_into",
+        "positions",
         "retired",
         "seq",
         "sib",
@@ -189,6 +194,9 @@ class _Cluster:
         # gapped template, see TemplateEngine._learn_gapped); such templates live outside the
         # length buckets too
         self.gaps: tuple[int, ...] = ()
+        # the source positions ("controller.go:1366") printed in the lines mined into it,
+        # with how many such lines printed each
+        self.positions: dict[str, int] = {}
         self._set_tokens(tokens)
 
     @property
@@ -1460,6 +1468,21 @@ def _closes_phrase(tpl: tuple[str, ...], p: int) -> bool:
     )
 
 
+# a source file and line as logging libraries print them ("controller.go:1366]",
+# "caller=operator.go:742", "MySQL_Session.cpp:4741:handler()"): a file name with the
+# extension of a programming language's source, then ":" and the line number
+_SOURCE_POSITION = re.compile(
+    r"(?<![\w.-])[A-Za-z_][\w-]*(?:\.[\w-]+)*\."
+    r"(?:go|py|c|cc|cpp|cxx|h|hh|hpp|java|kt|scala|rs|lua|rb|js|mjs|ts|php|cs|swift|ex|exs|erl):[0-9]+(?![0-9])"
+)
+
+
+def source_position(message: str) -> str | None:
+    """The first source position the line prints, if any: the statement that printed it."""
+    m = _SOURCE_POSITION.search(message)
+    return m.group(0) if m else None
+
+
 def _plain_label(tok: str) -> bool:
     """A label made of words ("closed:", "pgs:"), not a value ending in ":"."""
     return tok.endswith(":") and VAR not in tok and _has_alpha(tok)
@@ -1715,6 +1738,8 @@ class TemplateEngine:
         self._by_first: dict[str, list[_Cluster]] = {}
         # (message words, label) -> texts seen ending a line after that label (_tails_vary)
         self._tails: dict[tuple[str, ...], set[str]] = {}
+        # the source position of the line being learned (None: it prints none)
+        self._position: str | None = None
 
     # ------------------------------------------------------------------ helpers
     def _mask(self, message: str) -> tuple[str, ...]:
@@ -2080,6 +2105,35 @@ class TemplateEngine:
 
     def _learn(self, message: str) -> tuple[_Cluster, bool, tuple[str, ...]]:
         """Fast path, else mining. Returns (template, is_new, ids it replaced)."""
+        if not self.config.source_positions:
+            return self._learn_line(message)
+        self._position = source_position(message)
+        learned = self._learn_line(message)
+        if self._position is not None and (learned[1] or learned[2]):
+            positions = learned[0].positions
+            positions[self._position] = positions.get(self._position, 0) + 1
+        self._position = None
+        return learned
+
+    def _other_position(self, c: _Cluster) -> bool:
+        """The line being learned prints another source position than the one template
+        ``c`` has shown in every line mined into it, two at least: another statement. (A
+        source whose positions are not the statement's, line numbers that vary from line to
+        line, never shows one position twice alone, so it never gets here.)"""
+        if self._position is None or len(c.positions) != 1:
+            return False
+        ((shown, lines),) = c.positions.items()
+        return lines >= 2 and shown != self._position
+
+    def _same_position(self, c: _Cluster) -> bool:
+        """The line being learned prints the one source position template ``c`` has shown
+        in every line mined into it, two at least: the same statement."""
+        if self._position is None or len(c.positions) != 1:
+            return False
+        ((shown, lines),) = c.positions.items()
+        return lines >= 2 and shown == self._position
+
+    def _learn_line(self, message: str) -> tuple[_Cluster, bool, tuple[str, ...]]:
         toks = self._mask(message)
         b = self._bucket(len(toks))
         c = b.lookup(toks)
@@ -2113,6 +2167,8 @@ class TemplateEngine:
                 self._remember(message, c)
                 return c, False, old_ids
         c, words = self._closest(b, toks)
+        if c is not None and self._other_position(c):
+            return self._create_or_span(message, toks)
         if c is not None and words and (self._is_record(c, words, toks) or _request_method(c.tokens, toks, words)):
             # a field value of a record-like line: generalise at once (below)
             words = []
@@ -2136,6 +2192,7 @@ class TemplateEngine:
                 and not self._pair_seen_elsewhere(group, word)
                 and not self._value_evidence(group, word)
                 and not self._diverse(group)
+                and not self._same_position(c)
             ):
                 # a different word: a template of its own, until the position varies enough
                 spanned = self._learn_span(message, toks)
@@ -2204,6 +2261,8 @@ class TemplateEngine:
             return covering, ()
         n = len(toks)
         for c in self._span_candidates(toks):
+            if self._other_position(c):
+                continue
             p = c.span
             assert p is not None
             ct = c.tokens
@@ -2279,6 +2338,8 @@ class TemplateEngine:
         opened: tuple[str, ...] | None = None
         for c in same_first[-_SPAN_CANDIDATES:]:
             if c.merged_into is not None or c.span is not None or c.gaps or c.tokens[0] != toks[0]:
+                continue
+            if self._other_position(c):
                 continue
             if record:
                 # field values are values whatever they hold: only the message can differ
@@ -2397,6 +2458,7 @@ class TemplateEngine:
             ]
         # most constants shared first; the alignment runs on a few only
         scored = []
+        candidates = [c for c in candidates if not self._other_position(c)]
         for c in candidates:
             shared = len(line_consts.intersection(c.tokens))
             if shared >= need and shared >= 2:
