@@ -1835,3 +1835,13 @@ def test_a_word_printed_at_the_position_of_one_statement_is_a_value() -> None:
              for i, f in enumerate(["json", "json", "html", "text", "json", "xml"])]
     assert len(set(_groups(lines))) == 1
     assert len(set(_groups_with(EngineConfig(source_positions=False), lines))) > 1
+
+
+def test_the_text_after_a_severity_label_is_the_message_not_a_value() -> None:
+    # Pgpool-II: every statement opens with "LOG:" or "DETAIL:" after the header "pid <n>:"
+    texts = ["LOG:  new connection received", "DETAIL:  connecting host=10.0.0.7 port=43356",
+             "LOG:  Pgpool-II parent process has received failover request", "DETAIL:  Operation now in progress",
+             "LOG:  health check retrying on DB node: 2 (round:1)", "LOG:  failover done, shutting down"]
+    lines = [f"2026-12-03 0{i % 10}:16:48.189: child pid {6000 + i}: {texts[i % 6]}" for i in range(18)]
+    assert len(set(_groups(lines))) == 6
+    assert len(set(_groups_with(EngineConfig(severity_labels=False), lines))) == 1

@@ -109,6 +109,10 @@ class EngineConfig:
     # names the statement: a line whose position a template never showed is another
     # statement, whatever its words (see source_position; pass 14)
     source_positions: bool = True
+    # an upper-case label of a few letters ("LOG:", "DETAIL:") opens the message: the text
+    # after it is never a span's value, not even after a reason word ("DETAIL:") or once its
+    # texts vary (see _severity_label; pass 14)
+    severity_labels: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -1177,7 +1181,7 @@ def _opens_message(tpl: tuple[str, ...], p: int) -> bool:
 
 def _span_cut(
     tpl: tuple[str, ...], toks: tuple[str, ...], tails: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
-    message_runs: bool = False, quoted_texts: bool = False,
+    message_runs: bool = False, quoted_texts: bool = False, severity_labels: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -1265,12 +1269,13 @@ def _span_cut(
     if label.endswith(":") and p >= 2 and fixed and nt != nl:
         if _JSON_KEY.match(label):
             return p, s  # '"error": "..."': a key's value
-        if _reason_label(label):
+        if _reason_label(label) and not (severity_labels and _severity_label(label)):
             return p, s
     if (
         nt != nl and s == 0 and _bare_value_label(label) and p >= 2 and fixed
         and (_nested_text(mt) or _nested_text(ml))
         and not (message_runs and _opens_message(tpl, p))
+        and not (severity_labels and (_severity_label(mt[0]) or _severity_label(ml[0])))
     ):
         # ending the line after a value ending in ":" ("from <*>:<*>: ...", "succeeded in
         # <*>: ..."), a text of another length that carries structure of its own (a label of
@@ -1286,7 +1291,7 @@ def _span_cut(
         q -= 1  # a list's first value was taken for the prefix ("pgs: 12 active+clean, ...")
     if q < p and q >= 2 and fixed and tails is not None and _plain_label(tpl[q - 1]) and tails(tpl, toks, q, s):
         return q, s
-    plain_label = _plain_label(label)
+    plain_label = _plain_label(label) and not (severity_labels and _severity_label(label))
     if plain_label and p >= 2 and fixed and tails is not None and tails(tpl, toks, p, s):
         # a text after a plain word label ("Client connection closed: Read Error"), once
         # that place has shown enough different texts of plain words: one value
@@ -1481,6 +1486,13 @@ def source_position(message: str) -> str | None:
     """The first source position the line prints, if any: the statement that printed it."""
     m = _SOURCE_POSITION.search(message)
     return m.group(0) if m else None
+
+
+def _severity_label(tok: str) -> bool:
+    """An upper-case label of a few letters ("LOG:", "DETAIL:", "ERROR:"): the severity or
+    part of a message it opens with (Pgpool-II's and PostgreSQL's 'LOG:  ...' / 'DETAIL:  ...').
+    The text after it is the message itself, whatever words it holds, never a value."""
+    return _CAPS_LABEL.match(tok) is not None
 
 
 def _plain_label(tok: str) -> bool:
@@ -2319,7 +2331,7 @@ class TemplateEngine:
         # quoted text inside its message ("stored artifact for commit 'fix: a b'") can be one
         record = is_json_tokens(toks)
         tails = self._tails_vary if self.config.tail_values else None
-        quoted = self.config.quoted_texts
+        quoted, severity = self.config.quoted_texts, self.config.severity_labels
         if not any(
             _reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS or _reason_pair(t)
             or ("A" <= t[:1] <= "Z" and _FLAG.match(t)) or ("=" in t and _NUMBERED_KEY.match(t))
@@ -2347,11 +2359,11 @@ class TemplateEngine:
                     opened = _json_fields_open(toks)
                 cut = _optional_field(c.tokens, toks)
                 if cut is None:
-                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails, self.config.whole_message_runs, quoted)
+                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails, self.config.whole_message_runs, quoted, severity)
                     if cut is not None and not _quoted_message_run(c.tokens, toks, *cut):
                         continue
             else:
-                cut = _span_cut(c.tokens, toks, tails, self.config.whole_message_runs, quoted)
+                cut = _span_cut(c.tokens, toks, tails, self.config.whole_message_runs, quoted, severity)
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], -c.seq, c)
         if best is None:
@@ -2412,7 +2424,7 @@ class TemplateEngine:
             ot = o.tokens
             if o is c or o.merged_into is not None or o.span is not None or o.gaps or len(ot) == len(ct) or ot[0] != ct[0]:
                 continue
-            cut = _span_cut(ct, ot, tails, self.config.whole_message_runs, self.config.quoted_texts)
+            cut = _span_cut(ct, ot, tails, self.config.whole_message_runs, self.config.quoted_texts, self.config.severity_labels)
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], o)
         if best is None:
