@@ -1753,3 +1753,95 @@ def test_gapped_templates_keep_wording_and_keyword_variants_apart(pair: tuple[st
     engine = TemplateEngine()
     a, b = (engine.add(line).cluster for line in pair)
     assert engine.current(a)[0] != engine.current(b)[0]
+
+
+def test_texts_of_any_tokens_after_a_phrase_label_are_one_value_once_they_vary() -> None:
+    # an exception's text printed after "error occurred:": quotes, labels and addresses of its own
+    errors = ["Client 'inventory': Connect Error: Connection refused: inventory/10.0.0.4:8080",
+              'Cannot invoke "Order.getCustomer()" because "order" is null',
+              "Connection refused: orders-db/10.0.0.9:5432", "Read Timeout"]
+    lines = [f"12:00:0{i}.5{i}1 [worker-{i}] ERROR c.a.RouteExecutor - Unexpected error occurred: {errors[i % 4]}"
+             for i in range(8)]
+    on = _groups(lines)
+    assert len(set(on)) == 1
+    assert "Unexpected error occurred: <*>" in on[0]
+    off = _groups_with(EngineConfig(free_text_tails=False), lines)
+    assert len(set(off)) > 1
+
+
+def test_codes_and_program_names_before_a_text_are_not_phrase_labels() -> None:
+    # texts of one fixed table marked as codes (flag marks, padding dots) stay statements
+    marked = ["illegal instruction......0", "fp cr field .............1", "DNS* Proxy", "DNS! Proxy SMB"]
+    lines = [f"program interrupt: {marked[i % 4]}" for i in range(8)]
+    assert len(set(_groups(lines))) == 4
+    # a program name after a header of values opens the whole message: its texts are statements
+    # (the shared last words give the cut a message word, as strongSwan's "... between <ip>")
+    texts = ["IKE_SA 'gw'[1] established between 10.0.0.1", "CHILD_SA 'gw'{2} installed between 10.0.0.2",
+             "IKE_SA 'gw'[1] rekeyed again between 10.0.0.3", "deleting IKE_SA 'gw'[1] now between 10.0.0.4"]
+    lines = [f"Dec 05 10:00:0{i} 10.0.0.{i} charon: {texts[i % 4]}" for i in range(8)]
+    assert len(set(_groups(lines))) == 4
+
+
+def test_a_value_of_one_token_and_a_quoted_text_at_one_place_are_one_value() -> None:
+    # an access line whose user agent is one token ("Grafana/11.3.1") or a quoted text of words
+    ones = ['"Grafana/11.3.1"', '"kube-probe/1.31"', '"curl/8.5.0"', '"Grafana/11.3.2"']
+    moz = '"Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"'
+    lines = [f'10.8.0.{i} - - [2026/12/03 04:0{i}:32] GET http://grafana.svc:3000/ "/api/x/{i}" HTTP/1.1 '
+             f'{ones[i]} 200 {100 + i} 0.0{i}' for i in range(4)]
+    lines += [f'10.8.1.{i} - - [2026/12/03 05:0{i}:32] GET http://grafana.svc:3000/ "/api/y/{i}" HTTP/1.1 '
+              f'{moz} 404 {200 + i} 0.1{i}' for i in range(3)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(quoted_texts=False), lines))) == 2
+
+
+def test_a_quoted_text_needs_shared_constants_around_it_to_be_a_value() -> None:
+    # lines of a value and a quoted text only: nothing says the texts are one statement's value
+    lines = ['10.0.0.1 "Grafana/11.3.1" 200', '10.0.0.2 "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0" 404',
+             '10.0.0.3 "curl/8.5.0" 200', '10.0.0.4 "Mozilla/5.0 (Macintosh; Intel) Safari/605" 200']
+    assert len(set(_groups(lines))) > 1
+
+
+def _operator_lines(positions: tuple[str, str]) -> list[str]:
+    # Prometheus Operator (go-kit logfmt): two statements whose messages differ in one word
+    keys = ["main", "ops", "edge", "core"]
+    lines = [f'level=info ts=2026-12-03T10:00:0{i}.{i}21Z caller=operator.go:{positions[0]} '
+             f'component=prometheusoperator key={keys[i % 4]} msg="sync prometheus"' for i in range(3)]
+    for i in range(4):
+        lines.append(f'level=info ts=2026-12-03T10:01:0{i}.{i}55Z caller=operator.go:{positions[1]} '
+                     f'component=prometheusoperator key={keys[(i + 1) % 4]} msg="sync alertmanager"')
+    return lines
+
+
+def test_a_source_position_a_template_has_shown_names_its_statement() -> None:
+    lines = _operator_lines(("1181", "742"))
+    assert len(set(_groups(lines))) == 2
+    assert len(set(_groups_with(EngineConfig(source_positions=False), lines))) == 1
+    # the same message printed with one position throughout is still one statement
+    assert len(set(_groups(_operator_lines(("1181", "1181"))))) == 1
+
+
+def test_line_numbers_that_vary_from_line_to_line_are_no_evidence() -> None:
+    # a source whose printed line numbers are not its statements' (they change every line)
+    pools = ["main", "ops", "edge", "core"]
+    lines = [f'level=warn ts=2026-12-03T10:00:0{i}Z caller=scrape.go:{1000 + 37 * i} component=scrape '
+             f'pool={pools[i % 4]} msg="Append failed"' for i in range(8)]
+    assert len(set(_groups(lines))) == 1
+
+
+def test_a_word_printed_at_the_position_of_one_statement_is_a_value() -> None:
+    # klog: one statement at handler.go:88 whose format word takes few values
+    users = ["alice", "bob", "carol", "dave", "erin", "frank"]
+    lines = [f"I1203 10:00:0{i}.000 1 handler.go:88] Serving {f} to client user={users[i]}"
+             for i, f in enumerate(["json", "json", "html", "text", "json", "xml"])]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(source_positions=False), lines))) > 1
+
+
+def test_the_text_after_a_severity_label_is_the_message_not_a_value() -> None:
+    # Pgpool-II: every statement opens with "LOG:" or "DETAIL:" after the header "pid <n>:"
+    texts = ["LOG:  new connection received", "DETAIL:  connecting host=10.0.0.7 port=43356",
+             "LOG:  Pgpool-II parent process has received failover request", "DETAIL:  Operation now in progress",
+             "LOG:  health check retrying on DB node: 2 (round:1)", "LOG:  failover done, shutting down"]
+    lines = [f"2026-12-03 0{i % 10}:16:48.189: child pid {6000 + i}: {texts[i % 6]}" for i in range(18)]
+    assert len(set(_groups(lines))) == 6
+    assert len(set(_groups_with(EngineConfig(severity_labels=False), lines))) == 1

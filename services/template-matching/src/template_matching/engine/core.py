@@ -97,6 +97,22 @@ class EngineConfig:
     # ... and a text ending the line after any other label ending in ":" once that place
     # has shown this many different texts (0: off; see TemplateEngine._tails_vary)
     tail_values: int = 3
+    # ... whatever tokens those texts hold (quotes, values, labels of an error chain), when
+    # the label closes a phrase of the message ("Unexpected error occurred:", "Job failed:")
+    # and the texts differ in length; a word marked as a code ("DNS*", "instruction.....<*>")
+    # keeps the texts apart (see _free_text; pass 14)
+    free_text_tails: bool = True
+    # a value printed as one token in one line and as a quoted text of several words in
+    # another at the same place (a user agent) is one value (see _value_against_quoted_text; pass 14)
+    quoted_texts: bool = True
+    # a source position printed in the line ("controller.go:1366]", "caller=operator.go:742")
+    # names the statement: a line whose position a template never showed is another
+    # statement, whatever its words (see source_position; pass 14)
+    source_positions: bool = True
+    # an upper-case label of a few letters ("LOG:", "DETAIL:") opens the message: the text
+    # after it is never a span's value, not even after a reason word ("DETAIL:") or once its
+    # texts vary (see _severity_label; pass 14)
+    severity_labels: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -147,6 +163,7 @@ class _Cluster:
         "gaps",
         "key",
         "merged_into",
+        "positions",
         "retired",
         "seq",
         "sib",
@@ -181,6 +198,9 @@ class _Cluster:
         # gapped template, see TemplateEngine._learn_gapped); such templates live outside the
         # length buckets too
         self.gaps: tuple[int, ...] = ()
+        # the source positions ("controller.go:1366") printed in the lines mined into it,
+        # with how many such lines printed each
+        self.positions: dict[str, int] = {}
         self._set_tokens(tokens)
 
     @property
@@ -1030,6 +1050,34 @@ def _json_fields_open(tokens: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(VAR if json_value_at(tokens, i) else t for i, t in enumerate(tokens))
 
 
+# the constants a line must share around the run with a template that holds no message word
+# (an access line of values and punctuation) before a quoted text there is taken for a value
+_QUOTED_TEXT_FRAME = 3
+
+
+def _one_quoted_text(run: tuple[str, ...]) -> bool:
+    """The run is one double-quoted text of several tokens, opened at its first token and
+    closed at its last."""
+    return (
+        len(run) > 1 and run[0][:1] == '"' and run[0].count('"') == 1
+        and run[-1].rstrip(_TRAIL).endswith('"') and run[-1].count('"') == 1
+        and all('"' not in x for x in run[1:-1])
+    )
+
+
+def _value_against_quoted_text(mt: tuple[str, ...], ml: tuple[str, ...], frame: int) -> bool:
+    """One run is a single value (bare, or quoted in one token) and the other a quoted text,
+    with enough shared constants around them (``frame``)."""
+    if frame < _QUOTED_TEXT_FRAME:
+        return False
+    for one, text in ((mt, ml), (ml, mt)):
+        if len(one) == 1 and _one_quoted_text(text):
+            tok = one[0].rstrip(_TRAIL)
+            if tok == VAR or (tok[:1] == '"' and tok.endswith('"') and tok.count('"') == 2 and len(tok) > 2):
+                return True
+    return False
+
+
 def _quoted_var(run: tuple[str, ...]) -> bool:
     """The template's run is one quoted variable ('"<*>":'): a quoted text already."""
     return len(run) == 1 and run[0].rstrip(_TRAIL) in ('"<*>"', "'<*>'")
@@ -1133,7 +1181,7 @@ def _opens_message(tpl: tuple[str, ...], p: int) -> bool:
 
 def _span_cut(
     tpl: tuple[str, ...], toks: tuple[str, ...], tails: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
-    message_runs: bool = False,
+    message_runs: bool = False, quoted_texts: bool = False, severity_labels: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -1188,6 +1236,10 @@ def _span_cut(
     # the words that say which message this is: neither a label ("core:", "LOG:") nor a
     # bracketed level or component ("[INFO]"), nor a value
     fixed = [x for x in (*tpl[: p - 1], *tpl[nt - s :]) if _is_message_word(x)]
+    if quoted_texts and nt != nl and _value_against_quoted_text(mt, ml, sum(1 for x in (*tpl[:p], *tpl[nt - s :]) if x != VAR)):
+        # a value printed as one token in one line and as a quoted text of several words in
+        # the other (a user agent "Grafana/11.3.1" / "Mozilla/5.0 (X11; Linux x86_64) ..."): one value
+        return p, s
     if nt != nl:
         # a bracketed list whose first items were taken for the prefix (its items are
         # values): the run starts at the list's opening bracket
@@ -1217,12 +1269,13 @@ def _span_cut(
     if label.endswith(":") and p >= 2 and fixed and nt != nl:
         if _JSON_KEY.match(label):
             return p, s  # '"error": "..."': a key's value
-        if _reason_label(label):
+        if _reason_label(label) and not (severity_labels and _severity_label(label)):
             return p, s
     if (
         nt != nl and s == 0 and _bare_value_label(label) and p >= 2 and fixed
         and (_nested_text(mt) or _nested_text(ml))
         and not (message_runs and _opens_message(tpl, p))
+        and not (severity_labels and (_severity_label(mt[0]) or _severity_label(ml[0])))
     ):
         # ending the line after a value ending in ":" ("from <*>:<*>: ...", "succeeded in
         # <*>: ..."), a text of another length that carries structure of its own (a label of
@@ -1238,7 +1291,7 @@ def _span_cut(
         q -= 1  # a list's first value was taken for the prefix ("pgs: 12 active+clean, ...")
     if q < p and q >= 2 and fixed and tails is not None and _plain_label(tpl[q - 1]) and tails(tpl, toks, q, s):
         return q, s
-    plain_label = _plain_label(label)
+    plain_label = _plain_label(label) and not (severity_labels and _severity_label(label))
     if plain_label and p >= 2 and fixed and tails is not None and tails(tpl, toks, p, s):
         # a text after a plain word label ("Client connection closed: Read Error"), once
         # that place has shown enough different texts of plain words: one value
@@ -1395,6 +1448,51 @@ def _nested_text(run: tuple[str, ...]) -> bool:
         return True
     last = run[-1].rstrip(_TRAIL)
     return _CALL_OPEN.match(run[0]) is not None and last[-1:] in ")]}" and not last.endswith(VAR)
+
+
+# a word glued to a flag mark ("DNS*", "Proxy-") or printf padding dots
+# ("instruction......<*>"): a code of a fixed table, not a word of a free text
+_CODE_MARK = re.compile(r"[A-Za-z0-9][*!+?-]+$|\.\.")
+
+
+def _free_text(words: tuple[str, ...]) -> bool:
+    """A free text (an error message, an exception's text): it holds a plain word and no
+    token marked as a code; quotes, values and labels of its own are allowed."""
+    return any(_PLAIN_WORD.match(x) for x in words) and not any(_CODE_MARK.search(x) for x in words)
+
+
+def _closes_phrase(tpl: tuple[str, ...], p: int) -> bool:
+    """The label ``tpl[p - 1]`` is a plain word that ends a phrase of the message
+    ("error occurred:", "Job failed:"), not a header's program or logger name ("charon:"
+    after a syslog header of values, "ql.Driver:") whose text is the whole message."""
+    return (
+        p >= 2
+        and _PLAIN_WORD.match(tpl[p - 1]) is not None
+        and _PLAIN_WORD.match(tpl[p - 2]) is not None
+        and not tpl[p - 2].endswith(":")
+    )
+
+
+# a source file and line as logging libraries print them ("controller.go:1366]",
+# "caller=operator.go:742", "MySQL_Session.cpp:4741:handler()"): a file name with the
+# extension of a programming language's source, then ":" and the line number
+_SOURCE_POSITION = re.compile(
+    r"(?<![\w.-])[A-Za-z_][\w-]*(?:\.[\w-]+)*\."
+    r"(?:go|py|c|cc|cpp|cxx|h|hh|hpp|java|kt|scala|rs|lua|rb|js|mjs|ts|php|cs|swift|ex|exs|erl):[0-9]+(?![0-9])"
+)
+
+
+def source_position(message: str) -> str | None:
+    """The first source position the line prints, if any: the statement that printed it."""
+    m = _SOURCE_POSITION.search(message)
+    return m.group(0) if m else None
+
+
+def _severity_label(tok: str) -> bool:
+    """An upper-case label of a few letters ("LOG:", "DETAIL:", "ERROR:"): the severity or
+    part of a message it opens with (Pgpool-II's and PostgreSQL's 'LOG:  ...' / 'DETAIL:  ...').
+    The text after it is the message itself, whatever words it holds, never a value."""
+    return _CAPS_LABEL.match(tok) is not None
 
 
 def _plain_label(tok: str) -> bool:
@@ -1652,6 +1750,8 @@ class TemplateEngine:
         self._by_first: dict[str, list[_Cluster]] = {}
         # (message words, label) -> texts seen ending a line after that label (_tails_vary)
         self._tails: dict[tuple[str, ...], set[str]] = {}
+        # the source position of the line being learned (None: it prints none)
+        self._position: str | None = None
 
     # ------------------------------------------------------------------ helpers
     def _mask(self, message: str) -> tuple[str, ...]:
@@ -2017,6 +2117,35 @@ class TemplateEngine:
 
     def _learn(self, message: str) -> tuple[_Cluster, bool, tuple[str, ...]]:
         """Fast path, else mining. Returns (template, is_new, ids it replaced)."""
+        if not self.config.source_positions:
+            return self._learn_line(message)
+        self._position = source_position(message)
+        learned = self._learn_line(message)
+        if self._position is not None and (learned[1] or learned[2]):
+            positions = learned[0].positions
+            positions[self._position] = positions.get(self._position, 0) + 1
+        self._position = None
+        return learned
+
+    def _other_position(self, c: _Cluster) -> bool:
+        """The line being learned prints another source position than the one template
+        ``c`` has shown in every line mined into it, two at least: another statement. (A
+        source whose positions are not the statement's, line numbers that vary from line to
+        line, never shows one position twice alone, so it never gets here.)"""
+        if self._position is None or len(c.positions) != 1:
+            return False
+        ((shown, lines),) = c.positions.items()
+        return lines >= 2 and shown != self._position
+
+    def _same_position(self, c: _Cluster) -> bool:
+        """The line being learned prints the one source position template ``c`` has shown
+        in every line mined into it, two at least: the same statement."""
+        if self._position is None or len(c.positions) != 1:
+            return False
+        ((shown, lines),) = c.positions.items()
+        return lines >= 2 and shown == self._position
+
+    def _learn_line(self, message: str) -> tuple[_Cluster, bool, tuple[str, ...]]:
         toks = self._mask(message)
         b = self._bucket(len(toks))
         c = b.lookup(toks)
@@ -2050,6 +2179,8 @@ class TemplateEngine:
                 self._remember(message, c)
                 return c, False, old_ids
         c, words = self._closest(b, toks)
+        if c is not None and self._other_position(c):
+            return self._create_or_span(message, toks)
         if c is not None and words and (self._is_record(c, words, toks) or _request_method(c.tokens, toks, words)):
             # a field value of a record-like line: generalise at once (below)
             words = []
@@ -2073,6 +2204,7 @@ class TemplateEngine:
                 and not self._pair_seen_elsewhere(group, word)
                 and not self._value_evidence(group, word)
                 and not self._diverse(group)
+                and not self._same_position(c)
             ):
                 # a different word: a template of its own, until the position varies enough
                 spanned = self._learn_span(message, toks)
@@ -2141,6 +2273,8 @@ class TemplateEngine:
             return covering, ()
         n = len(toks)
         for c in self._span_candidates(toks):
+            if self._other_position(c):
+                continue
             p = c.span
             assert p is not None
             ct = c.tokens
@@ -2197,6 +2331,7 @@ class TemplateEngine:
         # quoted text inside its message ("stored artifact for commit 'fix: a b'") can be one
         record = is_json_tokens(toks)
         tails = self._tails_vary if self.config.tail_values else None
+        quoted, severity = self.config.quoted_texts, self.config.severity_labels
         if not any(
             _reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS or _reason_pair(t)
             or ("A" <= t[:1] <= "Z" and _FLAG.match(t)) or ("=" in t and _NUMBERED_KEY.match(t))
@@ -2216,17 +2351,19 @@ class TemplateEngine:
         for c in same_first[-_SPAN_CANDIDATES:]:
             if c.merged_into is not None or c.span is not None or c.gaps or c.tokens[0] != toks[0]:
                 continue
+            if self._other_position(c):
+                continue
             if record:
                 # field values are values whatever they hold: only the message can differ
                 if opened is None:
                     opened = _json_fields_open(toks)
                 cut = _optional_field(c.tokens, toks)
                 if cut is None:
-                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails, self.config.whole_message_runs)
+                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails, self.config.whole_message_runs, quoted, severity)
                     if cut is not None and not _quoted_message_run(c.tokens, toks, *cut):
                         continue
             else:
-                cut = _span_cut(c.tokens, toks, tails, self.config.whole_message_runs)
+                cut = _span_cut(c.tokens, toks, tails, self.config.whole_message_runs, quoted, severity)
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], -c.seq, c)
         if best is None:
@@ -2287,7 +2424,7 @@ class TemplateEngine:
             ot = o.tokens
             if o is c or o.merged_into is not None or o.span is not None or o.gaps or len(ot) == len(ct) or ot[0] != ct[0]:
                 continue
-            cut = _span_cut(ct, ot, tails, self.config.whole_message_runs)
+            cut = _span_cut(ct, ot, tails, self.config.whole_message_runs, self.config.quoted_texts, self.config.severity_labels)
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], o)
         if best is None:
@@ -2333,6 +2470,7 @@ class TemplateEngine:
             ]
         # most constants shared first; the alignment runs on a few only
         scored = []
+        candidates = [c for c in candidates if not self._other_position(c)]
         for c in candidates:
             shared = len(line_consts.intersection(c.tokens))
             if shared >= need and shared >= 2:
@@ -2394,8 +2532,11 @@ class TemplateEngine:
         plain = s < 0  # no label: a run ending the line after plain words
         s = max(s, 0)
         runs = (tpl[p : len(tpl) - s], toks[p : len(toks) - s])
+        free = self.config.free_text_tails and not plain and len(runs[0]) != len(runs[1]) and _closes_phrase(tpl, p)
         for run in runs:
             words = (*run[:-1], run[-1][: -len(closer)] if closer and run[-1].endswith(closer) else run[-1])
+            if free and _free_text(words):
+                continue
             if not all(x == VAR or _PLAIN_WORD.match(x) for x in words) or not any(x != VAR for x in words):
                 # symbols, values or brackets in the text ("DNS* Proxy", "illegal
                 # instruction......<*>", "RTC (Alarm)"): codes and fixed texts of separate messages
