@@ -7,6 +7,7 @@ import json
 import random
 import typing
 from datetime import UTC, datetime, timedelta, timezone
+from typing import NamedTuple
 
 import msgspec
 import pytest
@@ -187,6 +188,33 @@ def test_a_poll_decodes_exactly_as_its_values_do_one_at_a_time(values: list[str 
         assert not isinstance(got, Exception), got
         assert isinstance(got, NativeRecord) or type(got) is type(decode_record(delivery.value))
         assert as_dict(got) == expected.model_dump()
+
+
+def test_the_native_decoder_reads_the_runtimes_deliveries_as_it_reads_their_values() -> None:
+    """``decode_records`` hands the runtime's poll to the native decoder as it is (it reads each delivery's value
+    itself): the same records and misses as from the list of values; anything but the runtime's ``Delivery``
+    is refused (``TypeError``) and the poll goes the way of its values, with the same results."""
+    rng = random.Random(11)
+    values = [json.dumps(_ingestion_like(rng, n)).encode() for n in range(300)] + [
+        v.encode() if isinstance(v, str) else v for v in INVALID]
+    polled = deliveries(values)
+    from_deliveries, missed = native_decode_records(polled, (Delivery, Delivery._fields.index("value")))
+    from_values, missed_values = native_decode_records(values)
+    assert missed == missed_values == len(INVALID)
+    assert [None if r is None else as_dict(r) for r in from_deliveries] == [
+        None if r is None else as_dict(r) for r in from_values]
+    assert [r is None for r in from_deliveries[300:]] == [True] * len(INVALID)
+
+    class Other(NamedTuple):  # a tuple with the value elsewhere: never read as a delivery
+        value: bytes
+        topic: str
+    with pytest.raises(TypeError):
+        native_decode_records([Other(values[0], "t")], (Delivery, 6))
+    with pytest.raises(TypeError):
+        native_decode_records([*polled[:2], values[2]], (Delivery, 6))
+    others = [Other(v, "logs.records") for v in values]
+    assert [type(r) for r in decode_records(others)] == [type(r) for r in decode_records(polled)]
+    assert [as_dict(r) for r in decode_records(others)[:300]] == [as_dict(r) for r in from_values[:300]]
 
 
 def test_timestamp_columns_convert_runs_of_equal_values_once_and_exactly() -> None:

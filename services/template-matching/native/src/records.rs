@@ -13,7 +13,8 @@ use std::collections::HashMap;
 
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use pyo3::exceptions::PyTypeError;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple, PyType};
 
 const LEVELS: [&str; 7] = ["TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL"];
 const K8S_FIELDS: [&str; 8] = ["cluster", "namespace", "pod", "container", "node", "service", "kind", "name"];
@@ -498,13 +499,27 @@ fn build(py: Python<'_>, f: Fields, strings: &mut Strings<'_>) -> PyResult<Nativ
 }
 
 /// Per value its `NativeRecord`, or None where the value is not the plain spelling this reads; and how
-/// many are None.
+/// many are None. With `delivery` (a tuple type and an index), `values` are tuples of exactly that type
+/// holding the value at that index (the runtime's deliveries), so no list of values is built in Python
+/// first; any other item raises `TypeError`.
 #[pyfunction]
-pub fn decode_records<'py>(py: Python<'py>, values: Vec<Bound<'py, PyBytes>>) -> PyResult<(Bound<'py, PyList>, usize)> {
+#[pyo3(signature = (values, delivery=None))]
+pub fn decode_records<'py>(
+    py: Python<'py>,
+    values: Bound<'py, PyList>,
+    delivery: Option<(Bound<'py, PyType>, usize)>,
+) -> PyResult<(Bound<'py, PyList>, usize)> {
     let mut strings = Strings { py, seen: HashMap::new() };
     let mut out: Vec<PyObject> = Vec::with_capacity(values.len());
     let mut missed = 0;
-    for value in &values {
+    for item in values.iter() {
+        let value = match &delivery {
+            Some((ty, index)) if item.get_type().is(ty) => {
+                item.downcast::<PyTuple>()?.get_item(*index)?.downcast_into::<PyBytes>()?
+            }
+            Some(_) => return Err(PyTypeError::new_err("not a delivery of the given type")),
+            None => item.downcast_into::<PyBytes>()?,
+        };
         match parse(value.as_bytes()) {
             Some(fields) => out.push(Py::new(py, build(py, fields, &mut strings)?)?.into_any()),
             None => {
