@@ -136,10 +136,11 @@ def test_a_poll_observed_at_once_gives_the_state_and_anomalies_of_observing_it_r
 
 def test_polls_counted_at_once_give_the_state_and_anomalies_of_the_record_by_record_loop(monkeypatch) -> None:
     """``observe_batch`` counts the usual poll (native records, all new, one window per stream) per stream and
-    template at once. Against the loop it replaces (the same polls with ``_observe_at_once`` off): equal
+    template at once (``template_native.poll_streams``). Against the loop it replaces (the same polls with ``_observe_at_once`` off): equal
     anomalies, windows (counts, samples in order, error samples, k8s, templates), streams in the same order and
     seen ids; over polls that take it and polls that do not (redeliveries, late records, polls across windows,
-    a seen-id generation turning over), several streams and sizes of samples, hosts without k8s."""
+    a seen-id generation turning over, a record twice in its poll), several streams and sizes of samples, pods, hosts
+    without k8s."""
     import random
 
     from template_native import decode_records
@@ -164,6 +165,8 @@ def test_polls_counted_at_once_give_the_state_and_anomalies_of_the_record_by_rec
         start += size
         if rng.random() < 0.1 and start > 50:  # redeliveries of earlier records, in this poll
             chunk = chunk + [events[rng.randrange(start - 50, start)] for _ in range(3)]
+        elif rng.random() < 0.1:  # a record twice in its own poll
+            chunk = [*chunk, chunk[0]]
         values = []
         for level, message, at, seq, service, hostless in chunk:
             rec = record(message, level=level, at=at, seq=seq, pod=f"api-{seq % 5}").model_copy(update={"service": service})

@@ -217,6 +217,25 @@ def test_the_native_decoder_reads_the_runtimes_deliveries_as_it_reads_their_valu
     assert [as_dict(r) for r in decode_records(others)[:300]] == [as_dict(r) for r in from_values[:300]]
 
 
+def test_records_of_one_pod_share_one_k8s_reference_with_its_own_fields() -> None:
+    """The native decoder makes one (frozen) ``k8s`` object per distinct reference of a poll: records of one pod
+    share it; any field that differs (a None against an empty string included) gives another, with its fields."""
+    rng = random.Random(13)
+    values = [_ingestion_like(rng, n) for n in range(60)]
+    values[7]["k8s"] = {**values[7]["k8s"], "container": "app"}
+    values[12]["k8s"] = {**values[12]["k8s"], "container": ""}
+    values[17]["k8s"] = {}
+    records, missed = native_decode_records([json.dumps(v).encode() for v in values])
+    assert missed == 0
+    for n, (value, got) in enumerate(zip(values, records, strict=True)):
+        assert as_dict(got)["k8s"] == K8sRef.model_validate(value["k8s"]).model_dump(), n
+    assert records[2].k8s is records[22].k8s is records[57].k8s  # svc-2's pod, as written by ingestion
+    assert records[2].k8s is not records[3].k8s
+    assert records[7].k8s is not records[2].k8s and records[12].k8s is not records[2].k8s
+    assert records[12].k8s is not records[7].k8s and records[12].k8s.container == ""
+    assert records[17].k8s.namespace is None and records[17].k8s is not records[2].k8s
+
+
 def test_timestamp_columns_convert_runs_of_equal_values_once_and_exactly() -> None:
     naive = NOW.replace(tzinfo=None)
     other_zone = NOW.astimezone(timezone(timedelta(hours=2)))  # the same instant

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,7 +15,7 @@ from itertools import compress
 from operator import attrgetter
 from typing import Any, NamedTuple, Protocol
 
-from template_native import NativeRecord
+from template_native import NativeRecord, poll_streams
 from template_native import log_columns as native_log_columns
 
 from logmesh_contracts import (
@@ -317,6 +317,7 @@ class Assigned(Protocol):
 
 
 _TEMPLATE_ID, _IS_NEW = attrgetter("template_id"), attrgetter("is_new")
+_ERROR_LEVEL_NAMES = sorted(ERROR_LEVELS)
 
 
 class _Assigned(NamedTuple):
@@ -461,73 +462,71 @@ class AnomalyDetector:
     def _observe_at_once(
         self, records: Sequence[Record], matches: Sequence[Assigned], now: datetime
     ) -> list[LogAnomaly] | None:
-        """:meth:`observe_batch`'s loop for the usual poll, counted per stream and template at once (C-level
-        counting, and a Python step only per stream, template, error record and new template, not per record):
-        every record natively decoded and new (not seen before, none twice, no seen-id generation turning
-        over), all in one window that is the current one of each stream they belong to (or a new stream's
-        first). The same state and anomalies as the loop; None for any other poll, which the loop takes."""
+        """:meth:`observe_batch`'s loop for the usual poll, counted per stream and template at once: one native
+        pass (``poll_streams``) counts the records of each stream and template and finds the few it samples, so
+        Python takes a step per stream, template and new template, not per record. The usual poll: every record
+        natively decoded and new (not seen before, none twice, no seen-id generation turning over), all in one
+        window that is the current one of each of their streams (or a new stream's first). The same state and
+        anomalies as the loop; None for any other poll, which the loop takes."""
         n = len(records)
-        if not n or set(map(type, records)) != {NativeRecord}:
+        if not n or type(records) is not list:
             return None
         seen = self._seen
         ids = [r.event_id for r in records]
         if len(seen) + n >= self._seen_capacity or not seen.isdisjoint(ids) or not self._seen_before.isdisjoint(ids):
             return None
-        fresh = set(ids)
-        if len(fresh) != n:
-            return None
-        ticks: list[int] = [r.ts_ms for r in records]  # type: ignore[union-attr]
-        low, window_ms = min(ticks), self.config.window_s * 1000
-        if low < 0 or low // window_ms != max(ticks) // window_ms:
-            return None
-        keys = list(zip([r.org for r in records], [r.service for r in records], strict=True))
-        per_stream = Counter(keys)
-        streams = self._streams
-        start = self._record_window_start(records[ticks.index(low)])
-        if any(key in streams and streams[key].current.start != start for key in per_stream):
-            return None  # a window closes (or the records are late): the loop judges them in order
-        seen |= fresh
-        for key, count in per_stream.items():
-            stream = streams.get(key)
-            if stream is None:
-                stream = streams[key] = _Stream(_Window(start), deque(maxlen=self.config.baseline_windows))
-            stream.last_seen = now
-            stream.current.total += count
         template_ids = list(map(_TEMPLATE_ID, matches))
-        groups = list(zip(keys, template_ids, strict=True))
         kept = self.config.samples
-        for group, count in Counter(groups).items():
-            window, template_id = streams[group[0]].current, group[1]
+        counted = poll_streams(records, template_ids, _ERROR_LEVEL_NAMES, kept)
+        if counted is None:  # not all natively decoded
+            return None
+        low, high, per_stream, per_template = counted
+        window_ms = self.config.window_s * 1000
+        if low < 0 or low // window_ms != high // window_ms:
+            return None
+        streams = self._streams
+        start = self._record_window_start(records[0])
+        if any((stream := streams.get((org, service))) is not None and stream.current.start != start
+               for org, service, *_ in per_stream):
+            return None  # a window closes (or the records are late): the loop judges them in order
+        before = len(seen)
+        seen.update(ids)
+        if len(seen) != before + n:  # an id twice in the poll: the loop counts it once, in order
+            seen.difference_update(ids)  # none was in before
+            return None
+        windows = []
+        for org, service, count, errors, error_at, k8s_at in per_stream:
+            stream = streams.get((org, service))
+            if stream is None:
+                stream = streams[(org, service)] = _Stream(_Window(start), deque(maxlen=self.config.baseline_windows))
+            stream.last_seen = now
+            window = stream.current
+            windows.append(window)
+            window.total += count
+            if errors:
+                window.errors += errors
+                for at in error_at:
+                    if len(window.error_samples) >= kept:
+                        break
+                    window.error_samples.append(records[at].message[:500])
+            if k8s_at >= 0:  # the k8s of the stream's last record that has one
+                window.k8s = records[k8s_at].k8s
+        for position, template_id, count, sampled in per_template:
+            window = windows[position]
             had = window.per_template.get(template_id)
-            at = -1
             if had is None:  # the first of the window: always sampled
                 window.per_template[template_id] = count
-                at = groups.index(group)
-                window.templates.setdefault(template_id, matches[at].template)
+                first, *sampled = sampled
+                window.templates.setdefault(template_id, matches[first].template)
                 samples = window.samples.setdefault(template_id, [])
-                samples.append(records[at].message[:500])
-                count -= 1
+                samples.append(records[first].message[:500])
             else:
                 window.per_template[template_id] = had + count
                 samples = window.samples[template_id]
-            while count and len(samples) < kept:  # the group's next records, in order
-                at = groups.index(group, at + 1)
+            for at in sampled:
+                if len(samples) >= kept:
+                    break
                 samples.append(records[at].message[:500])
-                count -= 1
-        for at in compress(range(n), map(ERROR_LEVELS.__contains__, [r.level for r in records])):
-            window = streams[keys[at]].current
-            window.errors += 1
-            if len(window.error_samples) < kept:
-                window.error_samples.append(records[at].message[:500])
-        unplaced = set(per_stream)  # each stream's window keeps the k8s of its last record that has one
-        for at in range(n - 1, -1, -1):
-            if keys[at] in unplaced:
-                k8s = records[at].k8s
-                if k8s.namespace or k8s.pod or k8s.service:
-                    streams[keys[at]].current.k8s = k8s
-                    unplaced.discard(keys[at])
-                    if not unplaced:
-                        break
         anomalies: list[LogAnomaly] = []
         for at in compress(range(n), map(_IS_NEW, matches)):
             anomalies += self._new_template(records[at], template_ids[at], matches[at].template, True, now)
