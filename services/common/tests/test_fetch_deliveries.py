@@ -7,7 +7,6 @@ change; the rest hold the deliveries, the skipped batches and the fetch position
 
 from __future__ import annotations
 
-import gc
 import importlib.util
 import inspect
 import random
@@ -131,21 +130,6 @@ def test_deliveries_equal_aiokafkas_records_turned_into_deliveries(codec: str) -
     assert ours[0].headers is ours[39].headers and ours[44].headers is ours[45].headers  # runs share, read-only
     with pytest.raises(TypeError):
         ours[0].headers["x"] = "y"  # type: ignore[index]
-
-
-def test_native_deliveries_are_not_walked_by_the_cycle_collector() -> None:
-    """A poll's deliveries live through its handling: tracked, every young collection the poll's allocations
-    trigger would walk them and promote them to the generations full collections walk. They cannot be in a
-    cycle, so the native unpacker leaves them off the collector's lists; what they hold stays alive."""
-    data = batch(0, [(b"k", b"v%d" % i, TRACE) for i in range(50)], codec="zstd")
-    ours, expected = drain(*both(data))
-    assert ours == expected
-    assert not any(gc.is_tracked(delivery) for delivery in ours)
-    headers = ours[0].headers
-    del expected, data
-    gc.collect()
-    assert ours[0].headers is headers and dict(headers) == dict(ours[-1].headers)
-    assert [d.value for d in ours] == [b"v%d" % i for i in range(50)]
 
 
 def test_old_format_message_sets_unpack_as_aiokafka_unpacks_them() -> None:

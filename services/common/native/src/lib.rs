@@ -169,12 +169,6 @@ impl<'a> Reader<'a> {
 }
 
 /// `tuple.__new__(delivery, fields)` without the Python call: the namedtuple has no other state.
-///
-/// The tuple is taken off the cycle collector's lists: it cannot be part of a cycle (it is new, immutable,
-/// and its fields are strings, ints, bytes, None and a read-only headers mapping of strings, all made before
-/// it), and a poll's 5,000-20,000 deliveries stay alive through its handling, so a tracked one is walked by
-/// every young collection the poll's allocations trigger and then promoted into the older generations,
-/// where full collections walk it again (`gc_collect_main` was ~5% of the consuming services' samples).
 fn new_delivery(py: Python<'_>, ty: &Bound<'_, PyType>, fields: [PyObject; 7]) -> PyResult<PyObject> {
     unsafe {
         let raw = ffi::PyType_GenericAlloc(ty.as_type_ptr(), 7);
@@ -187,7 +181,6 @@ fn new_delivery(py: Python<'_>, ty: &Bound<'_, PyType>, fields: [PyObject; 7]) -
                 return Err(PyErr::fetch(py));
             }
         }
-        ffi::PyObject_GC_UnTrack(raw.cast());
         Ok(obj)
     }
 }
