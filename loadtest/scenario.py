@@ -134,14 +134,17 @@ async def alert_latencies(stack: Stack, alerts: int) -> list[float]:
 PROFILED = ("ingestion", "template-matching")
 
 
-def start_profilers(stack: Stack, folder: Path) -> list[subprocess.Popen]:
-    """py-spy on the record path's services while records flow: collapsed stacks (flamegraph input)."""
+def start_profilers(stack: Stack, folder: Path, native: bool = False) -> list[subprocess.Popen]:
+    """py-spy on the record path's services while records flow: collapsed stacks (flamegraph input), with the
+    native (Rust, C) frames under each Python one when ``native`` (py-spy then pauses the process for each
+    sample, which slows it: read the shares, not the run's rates)."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if not Path(spy).exists():
         raise SystemExit("--profile needs py-spy: .venv/bin/pip install -r loadtest/requirements.txt")
     folder.mkdir(parents=True, exist_ok=True)
     return [
-        subprocess.Popen([spy, "record", "--format", "raw", "--rate", "250", "--nonblocking",
+        subprocess.Popen([spy, "record", "--format", "raw", "--rate", "250",
+                          *(["--native"] if native else ["--nonblocking"]),  # native stacks need the process paused
                           "-o", str(folder / f"{name}.txt"), "-p", str(stack.processes[name].proc.pid)],
                          stdout=subprocess.DEVNULL, stderr=(folder / f"{name}.log").open("wb"))
         for name in PROFILED if name in stack.processes and stack.processes[name].proc
@@ -183,7 +186,7 @@ async def run(args: argparse.Namespace, stack: Stack) -> dict:
     await wait_for_assignment(processes, replicas)
     broker_pid = stack.broker.proc.pid if stack.broker is not None and stack.broker.proc is not None else None
     idle = await idle_cpu(processes, broker_pid, args.idle_s) if args.idle_s > 0 else {}
-    profilers = start_profilers(stack, args.profile) if args.profile else []
+    profilers = start_profilers(stack, args.profile, args.profile_native) if args.profile else []
     cpu_before = {name: process_usage(p.proc.pid).get("cpu_s", 0.0) for name, p in processes.items() if p.proc}
     broker_before = process_usage(broker_pid).get("cpu_s", 0.0) if broker_pid else 0.0
     started = time.perf_counter()
@@ -319,6 +322,7 @@ def main() -> None:
                         help="seconds of idle CPU measured before the first record (0: skip)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--profile", type=Path, help="py-spy the record path's services into this folder")
+    parser.add_argument("--profile-native", action="store_true", help="with --profile: native frames too")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "loadtest.json")
     args = parser.parse_args()
     with temporary_workdir() as workdir:

@@ -134,6 +134,81 @@ def test_a_poll_observed_at_once_gives_the_state_and_anomalies_of_observing_it_r
     assert (batched._seen, batched._seen_before) == (one._seen, one._seen_before)
 
 
+def test_polls_counted_at_once_give_the_state_and_anomalies_of_the_record_by_record_loop(monkeypatch) -> None:
+    """``observe_batch`` counts the usual poll (native records, all new, one window per stream) per stream and
+    template at once (``template_native.poll_streams``). Against the loop it replaces (the same polls with ``_observe_at_once`` off): equal
+    anomalies, windows (counts, samples in order, error samples, k8s, templates), streams in the same order and
+    seen ids; over polls that take it and polls that do not (redeliveries, late records, polls across windows,
+    a seen-id generation turning over, a record twice in its poll), several streams and sizes of samples, pods, hosts
+    without k8s."""
+    import random
+
+    from template_native import decode_records
+
+    from logmesh_contracts import K8sRef
+
+    rng = random.Random(17)
+    shapes = ["GET /api/items/{n} 200 in {m} ms", "health check ok node-{m}", "payment gateway timeout after {n} retries",
+              "user {n} logged in from 10.0.{m}.{n}", "disk {m} at {n} percent"]
+    events = []
+    for n in range(2400):
+        at = T0 + timedelta(seconds=n * 0.05 + rng.random() * 0.05)
+        if rng.random() < 0.01:
+            at -= timedelta(seconds=30)  # late
+        message = rng.choice(shapes).format(n=rng.randrange(10**6), m=rng.randrange(9))
+        level = rng.choice(["INFO"] * 6 + ["ERROR", "WARN", "FATAL", "DEBUG"] * (1 if n < 1500 else 8))
+        events.append((level, message, at, n, f"svc-{rng.randrange(4)}", rng.random() < 0.2))
+    polls, registry, start = [], TemplateRegistry(), 0
+    while start < len(events):
+        size = rng.choice([1, 2, 7, 20, 40, 120])
+        chunk = events[start:start + size]
+        start += size
+        if rng.random() < 0.1 and start > 50:  # redeliveries of earlier records, in this poll
+            chunk = chunk + [events[rng.randrange(start - 50, start)] for _ in range(3)]
+        elif rng.random() < 0.1:  # a record twice in its own poll
+            chunk = [*chunk, chunk[0]]
+        values = []
+        for level, message, at, seq, service, hostless in chunk:
+            rec = record(message, level=level, at=at, seq=seq, pod=f"api-{seq % 5}").model_copy(update={"service": service})
+            if hostless:
+                rec = rec.model_copy(update={"k8s": K8sRef()})
+            values.append(rec.model_dump_json().encode())
+        records, missed = decode_records(values)
+        assert not missed
+        polls.append([(rec, registry.assign(rec.message)) for rec in records])
+
+    def state(detector: AnomalyDetector) -> dict:
+        return {key: (s.last_seen, [(w.start, w.total, w.errors, w.per_template, w.samples, w.templates, w.error_samples,
+                                     w.k8s) for w in (*s.history, s.current)]) for key, s in detector._streams.items()}
+
+    for samples in (1, 3):
+        config = AnomalyConfig(window_s=10, min_history=3, samples=samples, cooldown_s=30)
+        at_once, loop = (AnomalyDetector(config, seen_capacity=700) for _ in range(2))
+        taken = []
+        counted_at_once = at_once._observe_at_once
+
+        def spy(*args: object, counted_at_once=counted_at_once, taken=taken) -> object:
+            answer = counted_at_once(*args)
+            taken.append(answer is not None)
+            return answer
+
+        monkeypatch.setattr(at_once, "_observe_at_once", spy)
+        monkeypatch.setattr(loop, "_observe_at_once", lambda *_: None)
+        found_at_once, found_loop = [], []
+        for n, poll in enumerate(polls):
+            now = T0 + timedelta(minutes=n)
+            found_at_once += at_once.observe_batch([r for r, _ in poll], [m for _, m in poll], now)
+            found_loop += loop.observe_batch([r for r, _ in poll], [m for _, m in poll], now)
+            assert list(at_once._streams) == list(loop._streams) and state(at_once) == state(loop), n
+        found_at_once += at_once.tick(T0 + timedelta(days=1))
+        found_loop += loop.tick(T0 + timedelta(days=1))
+        assert [a.model_dump() for a in found_at_once] == [a.model_dump() for a in found_loop]
+        assert {a.kind for a in found_loop} >= {"new-template", "error-rate-jump"}
+        assert state(at_once) == state(loop)
+        assert (at_once._seen, at_once._seen_before) == (loop._seen, loop._seen_before)
+        assert len(polls) // 2 < sum(taken) < len(polls)  # both ways were taken
+
+
 def test_redelivered_records_do_not_count_twice_and_cooldown_holds_repeats() -> None:
     detector = AnomalyDetector(AnomalyConfig(window_s=60, min_history=3, cooldown_s=600))
     stream = synthetic_stream()

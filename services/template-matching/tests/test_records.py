@@ -7,6 +7,7 @@ import json
 import random
 import typing
 from datetime import UTC, datetime, timedelta, timezone
+from typing import NamedTuple
 
 import msgspec
 import pytest
@@ -187,6 +188,52 @@ def test_a_poll_decodes_exactly_as_its_values_do_one_at_a_time(values: list[str 
         assert not isinstance(got, Exception), got
         assert isinstance(got, NativeRecord) or type(got) is type(decode_record(delivery.value))
         assert as_dict(got) == expected.model_dump()
+
+
+def test_the_native_decoder_reads_the_runtimes_deliveries_as_it_reads_their_values() -> None:
+    """``decode_records`` hands the runtime's poll to the native decoder as it is (it reads each delivery's value
+    itself): the same records and misses as from the list of values; anything but the runtime's ``Delivery``
+    is refused (``TypeError``) and the poll goes the way of its values, with the same results."""
+    rng = random.Random(11)
+    values = [json.dumps(_ingestion_like(rng, n)).encode() for n in range(300)] + [
+        v.encode() if isinstance(v, str) else v for v in INVALID]
+    polled = deliveries(values)
+    from_deliveries, missed = native_decode_records(polled, (Delivery, Delivery._fields.index("value")))
+    from_values, missed_values = native_decode_records(values)
+    assert missed == missed_values == len(INVALID)
+    assert [None if r is None else as_dict(r) for r in from_deliveries] == [
+        None if r is None else as_dict(r) for r in from_values]
+    assert [r is None for r in from_deliveries[300:]] == [True] * len(INVALID)
+
+    class Other(NamedTuple):  # a tuple with the value elsewhere: never read as a delivery
+        value: bytes
+        topic: str
+    with pytest.raises(TypeError):
+        native_decode_records([Other(values[0], "t")], (Delivery, 6))
+    with pytest.raises(TypeError):
+        native_decode_records([*polled[:2], values[2]], (Delivery, 6))
+    others = [Other(v, "logs.records") for v in values]
+    assert [type(r) for r in decode_records(others)] == [type(r) for r in decode_records(polled)]
+    assert [as_dict(r) for r in decode_records(others)[:300]] == [as_dict(r) for r in from_values[:300]]
+
+
+def test_records_of_one_pod_share_one_k8s_reference_with_its_own_fields() -> None:
+    """The native decoder makes one (frozen) ``k8s`` object per distinct reference of a poll: records of one pod
+    share it; any field that differs (a None against an empty string included) gives another, with its fields."""
+    rng = random.Random(13)
+    values = [_ingestion_like(rng, n) for n in range(60)]
+    values[7]["k8s"] = {**values[7]["k8s"], "container": "app"}
+    values[12]["k8s"] = {**values[12]["k8s"], "container": ""}
+    values[17]["k8s"] = {}
+    records, missed = native_decode_records([json.dumps(v).encode() for v in values])
+    assert missed == 0
+    for n, (value, got) in enumerate(zip(values, records, strict=True)):
+        assert as_dict(got)["k8s"] == K8sRef.model_validate(value["k8s"]).model_dump(), n
+    assert records[2].k8s is records[22].k8s is records[57].k8s  # svc-2's pod, as written by ingestion
+    assert records[2].k8s is not records[3].k8s
+    assert records[7].k8s is not records[2].k8s and records[12].k8s is not records[2].k8s
+    assert records[12].k8s is not records[7].k8s and records[12].k8s.container == ""
+    assert records[17].k8s.namespace is None and records[17].k8s is not records[2].k8s
 
 
 def test_timestamp_columns_convert_runs_of_equal_values_once_and_exactly() -> None:

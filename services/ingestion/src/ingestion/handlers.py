@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import operator
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -374,6 +375,7 @@ class HttpIngest(IngestPath):
 
 _PENDING: tuple[str, bytes] = ("", b"")  # a slot ``decode_batch`` fills once the batch is encoded
 _DELIVERY_FIELDS = ("topic", "partition", "offset", "timestamp_ms", "headers", "value")  # what PlainPath reads
+_VALUE_OF = operator.attrgetter("value")  # Delivery.value
 
 
 def _plain_headers(headers: Mapping[str, str]) -> bool:
@@ -506,7 +508,7 @@ class RawLogs(IngestPath):
         await self.publisher.publish(records, self.settings.publish_timeout_s)
         self.stats.kafka.requests += 1  # batches
         self.stats.kafka.accepted += len(records)
-        self.stats.kafka.bytes_in += sum(len(d.value) for d in deliveries)
+        self.stats.kafka.bytes_in += sum(map(len, map(_VALUE_OF, deliveries)))  # C-level: no Python step per record
         self.metrics.records.labels(path="kafka", outcome="accepted").inc(len(records))
 
 
@@ -576,5 +578,5 @@ class OtlpKafkaLogs(IngestPath):
                 self.metrics.records.labels(path="kafka", outcome="rejected").inc(len(reasons))
         self.stats.kafka.requests += 1
         self.stats.kafka.accepted += len(records)
-        self.stats.kafka.bytes_in += sum(len(d.value) for d in deliveries)
+        self.stats.kafka.bytes_in += sum(map(len, map(_VALUE_OF, deliveries)))  # C-level: no Python step per record
         self.metrics.records.labels(path="kafka", outcome="accepted").inc(len(records))

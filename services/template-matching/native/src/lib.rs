@@ -850,6 +850,7 @@ fn template_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(native_block::native_block, m)?)?;
     m.add_function(wrap_pyfunction!(records::decode_records, m)?)?;
     m.add_function(wrap_pyfunction!(records::log_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(records::poll_streams, m)?)?;
     m.add_class::<records::NativeRecord>()?;
     m.add_class::<records::NativeK8s>()?;
     Ok(())

@@ -13,7 +13,8 @@ use std::collections::HashMap;
 
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple, PyType};
 
 const LEVELS: [&str; 7] = ["TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL"];
 const K8S_FIELDS: [&str; 8] = ["cluster", "namespace", "pod", "container", "node", "service", "kind", "name"];
@@ -475,9 +476,31 @@ impl<'py> Strings<'py> {
     }
 }
 
-fn build(py: Python<'_>, f: Fields, strings: &mut Strings<'_>) -> PyResult<NativeRecord> {
+/// One `NativeK8s` per distinct k8s reference of a poll (a pod's records share it: it is frozen), keyed by the
+/// addresses of its interned field strings. An address stands for one string: every string in a key is held
+/// by the value stored under it, so none is freed and its address reused while the table lives.
+struct K8sRefs {
+    seen: HashMap<[usize; 8], Py<NativeK8s>>,
+}
+
+impl K8sRefs {
+    fn get(&mut self, py: Python<'_>, fields: [Option<Py<PyString>>; 8]) -> PyResult<Py<NativeK8s>> {
+        let key = fields.each_ref().map(|f| f.as_ref().map_or(0, |s| s.as_ptr() as usize));
+        if let Some(k8s) = self.seen.get(&key) {
+            return Ok(k8s.clone_ref(py));
+        }
+        let [cluster, namespace, pod, container, node, service, kind, name] = fields;
+        let k8s = Py::new(py, NativeK8s { cluster, namespace, pod, container, node, service, kind, name })?;
+        if self.seen.len() < 4096 {
+            self.seen.insert(key, k8s.clone_ref(py));
+        }
+        Ok(k8s)
+    }
+}
+
+fn build(py: Python<'_>, f: Fields, strings: &mut Strings<'_>, k8s_refs: &mut K8sRefs) -> PyResult<NativeRecord> {
     let unique = |s: Option<Cow<'_, str>>| PyString::new(py, s.as_deref().unwrap_or_default()).unbind();
-    let [cluster, namespace, pod, container, node, service, kind, name] = f.k8s.map(|v| v.map(|s| strings.get(&s)));
+    let k8s = k8s_refs.get(py, f.k8s.map(|v| v.map(|s| strings.get(&s))))?;
     let metadata = f.metadata.iter().map(|(key, value)| (strings.get(key), strings.get(value))).collect();
     Ok(NativeRecord {
         schema_version: f.schema_version,
@@ -488,7 +511,7 @@ fn build(py: Python<'_>, f: Fields, strings: &mut Strings<'_>) -> PyResult<Nativ
         level: strings.get(LEVELS[f.level.unwrap_or(2)]),
         message: unique(f.message),
         dashboard: f.dashboard.map(|s| strings.get(&s)),
-        k8s: Py::new(py, NativeK8s { cluster, namespace, pod, container, node, service, kind, name })?,
+        k8s,
         metadata,
         redacted: f.redacted,
         truncated: f.truncated,
@@ -498,15 +521,30 @@ fn build(py: Python<'_>, f: Fields, strings: &mut Strings<'_>) -> PyResult<Nativ
 }
 
 /// Per value its `NativeRecord`, or None where the value is not the plain spelling this reads; and how
-/// many are None.
+/// many are None. With `delivery` (a tuple type and an index), `values` are tuples of exactly that type
+/// holding the value at that index (the runtime's deliveries), so no list of values is built in Python
+/// first; any other item raises `TypeError`.
 #[pyfunction]
-pub fn decode_records<'py>(py: Python<'py>, values: Vec<Bound<'py, PyBytes>>) -> PyResult<(Bound<'py, PyList>, usize)> {
+#[pyo3(signature = (values, delivery=None))]
+pub fn decode_records<'py>(
+    py: Python<'py>,
+    values: Bound<'py, PyList>,
+    delivery: Option<(Bound<'py, PyType>, usize)>,
+) -> PyResult<(Bound<'py, PyList>, usize)> {
     let mut strings = Strings { py, seen: HashMap::new() };
+    let mut k8s_refs = K8sRefs { seen: HashMap::new() };
     let mut out: Vec<PyObject> = Vec::with_capacity(values.len());
     let mut missed = 0;
-    for value in &values {
+    for item in values.iter() {
+        let value = match &delivery {
+            Some((ty, index)) if item.get_type().is(ty) => {
+                item.downcast::<PyTuple>()?.get_item(*index)?.downcast_into::<PyBytes>()?
+            }
+            Some(_) => return Err(PyTypeError::new_err("not a delivery of the given type")),
+            None => item.downcast_into::<PyBytes>()?,
+        };
         match parse(value.as_bytes()) {
-            Some(fields) => out.push(Py::new(py, build(py, fields, &mut strings)?)?.into_any()),
+            Some(fields) => out.push(Py::new(py, build(py, fields, &mut strings, &mut k8s_refs)?)?.into_any()),
             None => {
                 missed += 1;
                 out.push(py.None());
@@ -556,4 +594,107 @@ pub fn log_columns<'py>(
     }
     columns[6] = template_ids.iter().map(|t| t.unbind()).collect();
     columns.into_iter().map(|c| PyList::new(py, c)).collect()
+}
+
+/// What the anomaly windows need of a poll of `NativeRecord`s, counted in one pass (the detector's
+/// `_observe_at_once`): the event times' lowest and highest millisecond ticks; per stream (org, service),
+/// in the order of their first records, `(org, service, records, error records, the first `kept` error
+/// records' indexes, the index of its last record with a k8s namespace, pod or service, or -1)`; per
+/// stream and template, in the order of their first records, `(stream's position, template id, records,
+/// the first max(kept, 1) records' indexes)`. None when a record is not a `NativeRecord` or a template id
+/// not a `str` (the detector's record-by-record loop takes the poll).
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+pub fn poll_streams<'py>(
+    py: Python<'py>,
+    records: Bound<'py, PyList>,
+    template_ids: Bound<'py, PyList>,
+    error_levels: Vec<String>,
+    kept: usize,
+) -> PyResult<Option<(i64, i64, Bound<'py, PyList>, Bound<'py, PyList>)>> {
+    if records.len() != template_ids.len() {
+        return Err(PyValueError::new_err(format!(
+            "{} records but {} template ids", records.len(), template_ids.len()
+        )));
+    }
+    let mut held: Vec<Bound<'py, NativeRecord>> = Vec::with_capacity(records.len());
+    let mut ids: Vec<Bound<'py, PyString>> = Vec::with_capacity(records.len());
+    for (record, template_id) in records.iter().zip(template_ids.iter()) {
+        let (Ok(record), Ok(template_id)) = (record.downcast_into::<NativeRecord>(), template_id.downcast_into::<PyString>())
+        else {
+            return Ok(None);
+        };
+        held.push(record);
+        ids.push(template_id);
+    }
+    struct Stream {
+        first: usize,
+        records: usize,
+        errors: usize,
+        error_at: Vec<usize>,
+        k8s_at: i64,
+    }
+    struct Group {
+        stream: usize,
+        first: usize,
+        records: usize,
+        at: Vec<usize>,
+    }
+    let sampled = kept.max(1);
+    let (mut low, mut high) = (i64::MAX, i64::MIN);
+    let mut stream_of: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut streams: Vec<Stream> = Vec::new();
+    let mut group_of: HashMap<(usize, &str), usize> = HashMap::new();
+    let mut groups: Vec<Group> = Vec::new();
+    let records_ref: Vec<&NativeRecord> = held.iter().map(|r| r.get()).collect();
+    let is_set = |s: &Option<Py<PyString>>| -> PyResult<bool> {
+        Ok(match s {
+            Some(s) => s.bind(py).len()? > 0,
+            None => false,
+        })
+    };
+    for (at, (r, template_id)) in records_ref.iter().zip(&ids).enumerate() {
+        let tick = r.ts.epoch_us.div_euclid(1000);
+        low = low.min(tick);
+        high = high.max(tick);
+        let key = (r.org.bind(py).to_str()?, r.service.bind(py).to_str()?);
+        let s = *stream_of.entry(key).or_insert_with(|| {
+            streams.push(Stream { first: at, records: 0, errors: 0, error_at: Vec::new(), k8s_at: -1 });
+            streams.len() - 1
+        });
+        let stream = &mut streams[s];
+        stream.records += 1;
+        let level = r.level.bind(py).to_str()?;
+        if error_levels.iter().any(|e| e == level) {
+            stream.errors += 1;
+            if stream.error_at.len() < kept {
+                stream.error_at.push(at);
+            }
+        }
+        let k8s = r.k8s.get();
+        if is_set(&k8s.namespace)? || is_set(&k8s.pod)? || is_set(&k8s.service)? {
+            stream.k8s_at = at as i64;
+        }
+        let g = *group_of.entry((s, template_id.to_str()?)).or_insert_with(|| {
+            groups.push(Group { stream: s, first: at, records: 0, at: Vec::new() });
+            groups.len() - 1
+        });
+        let group = &mut groups[g];
+        group.records += 1;
+        if group.at.len() < sampled {
+            group.at.push(at);
+        }
+    }
+    let stream_list = PyList::empty(py);
+    for s in &streams {
+        let first = records_ref[s.first];
+        stream_list.append((
+            first.org.clone_ref(py), first.service.clone_ref(py), s.records, s.errors, s.error_at.clone(), s.k8s_at,
+        ))?;
+    }
+    let group_list = PyList::empty(py);
+    for g in &groups {
+        group_list.append((g.stream, ids[g.first].clone(), g.records, g.at.clone()))?;
+    }
+    Ok(Some((low, high, stream_list, group_list)))
 }

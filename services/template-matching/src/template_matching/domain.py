@@ -11,9 +11,11 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import compress
+from operator import attrgetter
 from typing import Any, NamedTuple, Protocol
 
-from template_native import NativeRecord
+from template_native import NativeRecord, poll_streams
 from template_native import log_columns as native_log_columns
 
 from logmesh_contracts import (
@@ -314,6 +316,10 @@ class Assigned(Protocol):
     def is_new(self) -> bool: ...
 
 
+_TEMPLATE_ID, _IS_NEW = attrgetter("template_id"), attrgetter("is_new")
+_ERROR_LEVEL_NAMES = sorted(ERROR_LEVELS)
+
+
 class _Assigned(NamedTuple):
     template_id: str
     template: str
@@ -401,6 +407,9 @@ class AnomalyDetector:
         """
         if len(records) != len(matches):
             raise ValueError(f"{len(records)} records but {len(matches)} matches")
+        at_once = self._observe_at_once(records, matches, now)
+        if at_once is not None:
+            return at_once
         anomalies: list[LogAnomaly] = []
         seen, seen_before, capacity = self._seen, self._seen_before, self._seen_capacity
         streams, samples_kept = self._streams, self.config.samples
@@ -448,6 +457,79 @@ class AnomalyDetector:
                 window.k8s = k8s
             if match.is_new:
                 anomalies += self._new_template(record, template_id, match.template, True, now)
+        return anomalies
+
+    def _observe_at_once(
+        self, records: Sequence[Record], matches: Sequence[Assigned], now: datetime
+    ) -> list[LogAnomaly] | None:
+        """:meth:`observe_batch`'s loop for the usual poll, counted per stream and template at once: one native
+        pass (``poll_streams``) counts the records of each stream and template and finds the few it samples, so
+        Python takes a step per stream, template and new template, not per record. The usual poll: every record
+        natively decoded and new (not seen before, none twice, no seen-id generation turning over), all in one
+        window that is the current one of each of their streams (or a new stream's first). The same state and
+        anomalies as the loop; None for any other poll, which the loop takes."""
+        n = len(records)
+        if not n or type(records) is not list:
+            return None
+        seen = self._seen
+        ids = [r.event_id for r in records]
+        if len(seen) + n >= self._seen_capacity or not seen.isdisjoint(ids) or not self._seen_before.isdisjoint(ids):
+            return None
+        template_ids = list(map(_TEMPLATE_ID, matches))
+        kept = self.config.samples
+        counted = poll_streams(records, template_ids, _ERROR_LEVEL_NAMES, kept)
+        if counted is None:  # not all natively decoded
+            return None
+        low, high, per_stream, per_template = counted
+        window_ms = self.config.window_s * 1000
+        if low < 0 or low // window_ms != high // window_ms:
+            return None
+        streams = self._streams
+        start = self._record_window_start(records[0])
+        if any((stream := streams.get((org, service))) is not None and stream.current.start != start
+               for org, service, *_ in per_stream):
+            return None  # a window closes (or the records are late): the loop judges them in order
+        before = len(seen)
+        seen.update(ids)
+        if len(seen) != before + n:  # an id twice in the poll: the loop counts it once, in order
+            seen.difference_update(ids)  # none was in before
+            return None
+        windows = []
+        for org, service, count, errors, error_at, k8s_at in per_stream:
+            stream = streams.get((org, service))
+            if stream is None:
+                stream = streams[(org, service)] = _Stream(_Window(start), deque(maxlen=self.config.baseline_windows))
+            stream.last_seen = now
+            window = stream.current
+            windows.append(window)
+            window.total += count
+            if errors:
+                window.errors += errors
+                for at in error_at:
+                    if len(window.error_samples) >= kept:
+                        break
+                    window.error_samples.append(records[at].message[:500])
+            if k8s_at >= 0:  # the k8s of the stream's last record that has one
+                window.k8s = records[k8s_at].k8s
+        for position, template_id, count, sampled in per_template:
+            window = windows[position]
+            had = window.per_template.get(template_id)
+            if had is None:  # the first of the window: always sampled
+                window.per_template[template_id] = count
+                first, *sampled = sampled
+                window.templates.setdefault(template_id, matches[first].template)
+                samples = window.samples.setdefault(template_id, [])
+                samples.append(records[first].message[:500])
+            else:
+                window.per_template[template_id] = had + count
+                samples = window.samples[template_id]
+            for at in sampled:
+                if len(samples) >= kept:
+                    break
+                samples.append(records[at].message[:500])
+        anomalies: list[LogAnomaly] = []
+        for at in compress(range(n), map(_IS_NEW, matches)):
+            anomalies += self._new_template(records[at], template_ids[at], matches[at].template, True, now)
         return anomalies
 
     def tick(self, now: datetime) -> list[LogAnomaly]:

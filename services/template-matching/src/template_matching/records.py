@@ -29,6 +29,7 @@ from template_native import NativeRecord
 from template_native import decode_records as native_decode_records
 
 from logmesh_contracts import K8sRef, LogRecord
+from logmesh_runtime.kafka import Delivery
 
 _Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 _Org = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
@@ -80,6 +81,7 @@ class RecordView(msgspec.Struct, frozen=True, gc=False):
 Record: TypeAlias = RecordView | LogRecord | NativeRecord
 
 _DECODER = msgspec.json.Decoder(RecordView)
+_DELIVERY_VALUE = (Delivery, Delivery._fields.index("value"))
 
 
 def decode_record(value: bytes, _delivery: object = None) -> Record:
@@ -109,7 +111,10 @@ def decode_records(deliveries: Sequence[_HasValue]) -> list[Record | Exception]:
     does not take goes through :func:`decode_record` (msgspec, then the contract), so the contract
     judges it exactly as it does one at a time.
     """
-    decoded, missed = native_decode_records([delivery.value for delivery in deliveries])
+    try:  # the runtime's poll: the native decoder reads each delivery's value itself
+        decoded, missed = native_decode_records(deliveries, _DELIVERY_VALUE)
+    except TypeError:  # not a list of the runtime's deliveries (tests, tools)
+        decoded, missed = native_decode_records([delivery.value for delivery in deliveries])
     if not missed:
         return decoded
     for index, record in enumerate(decoded):
