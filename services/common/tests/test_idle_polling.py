@@ -124,3 +124,11 @@ async def test_a_record_after_an_idle_spell_is_handled_without_waiting_a_poll_ou
             await wait_until(lambda n=n: len(handled) == n + 2, timeout_s=10, what=f"record {n} handled")
             latencies.append(handled[-1] - sent)
     assert max(latencies) < 0.4, latencies
+
+
+def test_the_fetch_wait_setting_reaches_the_consumer() -> None:
+    assert [s._connection_args["fetch_max_wait_ms"] for s in subscribers()] == [200]  # the default
+    assert [s._connection_args["fetch_max_wait_ms"] for s in subscribers({"kafka_fetch_max_wait_ms": 120})] == [120]
+    # a consumer that fills batches lets the broker hold its fetch for its batch timeout when that is longer
+    filling = subscribers(batch_timeout_ms=300, fill_bytes=1 << 20)
+    assert [s._connection_args["fetch_max_wait_ms"] for s in filling] == [300]
