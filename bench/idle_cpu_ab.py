@@ -8,7 +8,7 @@ seconds per second with nothing flowing (measured after the stack settled), then
 Order A B B A … so that the machine's drift falls on both.
 
     .venv/bin/python bench/idle_cpu_ab.py --variant A:ref=main --variant B: [--records 50000] [--rate 5000] \\
-        [--alerts 20] [--idle-s 10] [--rounds 2] [--out bench/results/idle-cpu-ab.json]
+        [--alerts 20] [--alert-gap-s 1] [--idle-s 10] [--rounds 2] [--out bench/results/idle-cpu-ab.json]
 """
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=50_000)
     parser.add_argument("--rate", type=float, default=5_000)
     parser.add_argument("--alerts", type=int, default=20)
+    parser.add_argument("--alert-gap-s", type=float, default=1.0,
+                        help="random pause before each alert, so that alerts do not arrive in step with poll cycles")
     parser.add_argument("--idle-s", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=2, help="runs per variant (order reversed every other round)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "idle-cpu-ab.json")
@@ -75,7 +77,8 @@ def main() -> None:
                     env["PYTHONPATH"] = os.pathsep.join(filter(None, [paths[name], env.get("PYTHONPATH", "")]))
                 out = Path(tmp) / f"{name}-{n}.json"
                 subprocess.run([sys.executable, str(ROOT / "loadtest" / "scenario.py"), "--records", str(args.records),
-                                "--rate", str(args.rate), "--alerts", str(args.alerts), "--idle-s", str(args.idle_s),
+                                "--rate", str(args.rate), "--alerts", str(args.alerts), "--alert-gap-s", str(args.alert_gap_s),
+                                "--idle-s", str(args.idle_s),
                                 "--json", "--out", str(out)], env=env, check=True, capture_output=True, cwd=ROOT)
                 got = json.loads(out.read_text())
                 if got.get("queryable_rows") != args.records:
@@ -108,7 +111,7 @@ def main() -> None:
                for name in names}
     result = {
         "what": f"the embedded mesh, scenario --records {args.records} --rate {args.rate:g} --alerts {args.alerts} "
-                f"--idle-s {args.idle_s:g}, variants interleaved",
+                f"--alert-gap-s {args.alert_gap_s:g} --idle-s {args.idle_s:g}, variants interleaved",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine_note": "2 cores shared with other engineers' work",
         "variants": {name: {"ref": ref, "env": env} for name, (ref, env) in variants.items()},
