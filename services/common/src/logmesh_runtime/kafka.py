@@ -960,7 +960,7 @@ def _next_offsets(poll: Sequence[Delivery]) -> dict[TopicPartition, int]:
             for (topic, partition), run in itertools.groupby(poll, _partition_of_delivery)}
 
 
-class _PromptBatchSubscriber(BatchSubscriber):  # type: ignore[misc]
+class _PromptBatchSubscriber(BatchSubscriber):
     """FastStream's batch subscriber without its sleep after an empty poll.
 
     FastStream 0.7.8's ``get_msg`` sleeps ``batch_timeout_ms`` whenever ``getmany`` came back empty, that is
