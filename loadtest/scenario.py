@@ -16,6 +16,7 @@ import asyncio
 import json
 import os
 import platform
+import random
 import shutil
 import signal
 import statistics
@@ -98,8 +99,11 @@ async def count_rows(url: str, org: str) -> int:
         return int(response.json()["rows"])
 
 
-async def alert_latencies(stack: Stack, alerts: int) -> list[float]:
-    """POST distinct alerts one at a time; time each until the first notification for a new incident."""
+async def alert_latencies(stack: Stack, alerts: int, gap_s: float = 0.0) -> list[float]:
+    """POST distinct alerts one at a time; time each until the first notification for a new incident.
+
+    ``gap_s``: a random pause of up to that long before each alert. Without it each alert follows the previous
+    notification at once, in step with the consumers' poll cycles, and every alert meets them at the same phase."""
     consumer = AIOKafkaConsumer(stack.topic_prefix + NOTIFICATIONS_SENT.name, bootstrap_servers=stack.bootstrap,
                                 auto_offset_reset="latest", enable_auto_commit=False)
     await consumer.start()
@@ -109,6 +113,7 @@ async def alert_latencies(stack: Stack, alerts: int) -> list[float]:
     try:
         async with httpx.AsyncClient(timeout=30) as http:
             for i in range(alerts):
+                await asyncio.sleep(random.uniform(0, gap_s))
                 payload = {"version": "4", "status": "firing", "receiver": "loadtest", "alerts": [{
                     "status": "firing", "fingerprint": f"loadtest{i:04d}",
                     "labels": {"alertname": "LoadTestPodCrash", "namespace": f"load-{i}", "pod": f"api{i}-7d9f8b-x2k4q",
@@ -227,7 +232,7 @@ async def run(args: argparse.Namespace, stack: Stack) -> dict:
     per_record = args.records / produced["seconds"] if produced["seconds"] else args.rate
     latencies = [max(0.0, (t - n / per_record) * 1000) for t, n in stored_at if n]
     same_templates = await templates_agree(processes, replicas) if len(replicas) > 1 else None
-    alert_ms = await alert_latencies(stack, args.alerts)
+    alert_ms = await alert_latencies(stack, args.alerts, args.alert_gap_s)
     usage = {name: process_usage(p.proc.pid) for name, p in processes.items() if p.proc}
     async with httpx.AsyncClient(timeout=5) as http:
         per_poll = {name: await records_per_poll(http, processes[name].url, topic)
@@ -314,6 +319,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=50_000)
     parser.add_argument("--rate", type=float, default=10_000)
     parser.add_argument("--alerts", type=int, default=20)
+    parser.add_argument("--alert-gap-s", type=float, default=0.0,
+                        help="random pause of up to this long before each alert (0: each follows the last at once)")
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--set", action="append", default=[], metavar="SERVICE:NAME=VALUE",
                         help="environment for one service (repeatable), for A/B runs of a setting")

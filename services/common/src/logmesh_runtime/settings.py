@@ -60,7 +60,11 @@ class ServiceSettings(BaseSettings):
     shutdown_grace_s: float = Field(default=15.0, gt=0, description="Time to finish in-flight work on SIGTERM.")
     kafka_request_timeout_ms: int = 10_000
     kafka_linger_ms: int = 5
-    kafka_fetch_max_wait_ms: int = Field(default=50, description="Longest a poll waits at the broker: per-hop latency.")
+    kafka_fetch_max_wait_ms: int = Field(
+        default=200, ge=0, description="Longest an idle consumer's fetch waits at the broker. Each idle consumer "
+        "sends 1000/this fetches a second, which cost the broker and the service CPU with nothing flowing. A Kafka "
+        "broker completes a waiting fetch once fetch_min_bytes are there; Tansu re-checks after growing gaps, so "
+        "there a record arriving late in a wait waits up to ~half of it more (docs/decisions/record-path.md).")
     kafka_batch_bytes: int = Field(
         default=256 * 1024, ge=1024, description="Largest record batch the producer builds (one per partition "
         "per publish while it fits); also bounds a request's size (4x).")
