@@ -487,6 +487,9 @@ class Mesh:
             key_deserializer=AS_DELIVERIES,  # the fetcher yields Delivery tuples, not ConsumerRecords
             listener=_FinishBeforeRevoke(pipeline),
         )
+        if type(subscriber) is not BatchSubscriber:  # a FastStream upgrade changed the class: re-check get_msg
+            raise RuntimeError(f"expected FastStream's BatchSubscriber, got {type(subscriber).__name__}: "
+                               "review _PromptBatchSubscriber against the installed FastStream")
         subscriber.__class__ = _PromptBatchSubscriber  # FastStream builds its own class; only get_msg differs
         subscriber(on_poll)
 
