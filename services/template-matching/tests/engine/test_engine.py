@@ -1845,3 +1845,42 @@ def test_the_text_after_a_severity_label_is_the_message_not_a_value() -> None:
     lines = [f"2026-12-03 0{i % 10}:16:48.189: child pid {6000 + i}: {texts[i % 6]}" for i in range(18)]
     assert len(set(_groups(lines))) == 6
     assert len(set(_groups_with(EngineConfig(severity_labels=False), lines))) == 1
+
+
+def _alert_lines(texts: list[str]) -> list[str]:
+    # an IDS alert record: fields delimited by "[**]", the rule's text inside the first one
+    return [f"12/04/2026-1{i % 10}:00:0{i % 10}.{100 + i}  [**] [1:{9000 + i}:2] {texts[i % len(texts)]} [**] "
+            f"[Classification: Attempted Recon] [Priority: 2] {{TCP}} 10.1.0.{i}:5{i:03d} -> 10.2.0.9:443"
+            for i in range(4 * len(texts))]
+
+
+def test_a_text_in_a_field_delimited_by_a_symbol_token_is_the_fields_value() -> None:
+    texts = ["Possible port sweep from outside", "Inbound scan of admin pages", "Repeated login failures on gateway host",
+             "Known bad address"]
+    lines = _alert_lines(texts)
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(delimited_fields=False), lines))) == len(texts)
+
+
+def test_two_texts_in_a_delimited_field_are_not_yet_evidence() -> None:
+    # the field must show tail_values different texts before its text is a value
+    lines = _alert_lines(["Possible port sweep from outside", "Inbound scan of admin pages here"])
+    assert len(set(_groups(lines))) == 2
+
+
+def test_a_message_after_the_last_delimiter_is_not_a_delimited_field() -> None:
+    # "time | level | message": the message ends the line after the last "|", no field closes it
+    msgs = ["worker pool started", "cache warmed in background now", "shutting down", "listener bound to port now ok"]
+    lines = [f"10:00:0{i % 10}.{100 + i} | INFO | {msgs[i % 4]}" for i in range(16)]
+    assert len(set(_groups(lines))) == 4
+
+
+def test_a_text_glued_inside_a_record_of_pipe_delimited_fields_is_one_value() -> None:
+    # an audit record "|Key=value|..." whose statement field holds spaces: the text runs from
+    # the field glued to the record's start up to the next field glued to its last word
+    stmts = ["DELETE FROM carts WHERE age > 30", "SELECT 1", "UPDATE users SET seen = now() WHERE id = 7",
+             "SHOW TABLES"]
+    lines = [f"2026-12-04 10:00:0{i % 10} [audit] |Host=10.0.0.{i}|User=u{i % 3}|Stmt={stmts[i % 4]}|Rows={i * 3}|Ok=1"
+             for i in range(16)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(delimited_fields=False), lines))) == 3

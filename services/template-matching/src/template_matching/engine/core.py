@@ -113,6 +113,10 @@ class EngineConfig:
     # after it is never a span's value, not even after a reason word ("DETAIL:") or once its
     # texts vary (see _severity_label; pass 14)
     severity_labels: bool = True
+    # a run that lies in a field of a record delimited by a token of symbols alone ("[**]",
+    # "|", "::"), the delimiter printed before the run and after it or inside it, is that
+    # field's value once the place has shown tail_values texts (see _delimited_field; pass 15)
+    delimited_fields: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -1179,9 +1183,46 @@ def _opens_message(tpl: tuple[str, ...], p: int) -> bool:
     return not _is_message_word(tpl[p - 2])
 
 
+# a token of symbols alone that separates a record's fields ("[**]", "|", "::", "--");
+# not an arrow ("->", "=>": it joins two values) nor an empty value ("-")
+_DELIMITER = re.compile(r"^[^\w\s\"'`]{1,4}$")
+_NOT_DELIMITERS = frozenset({"-", "->", "=>", "<-", "<=", ">", "<", ":", "=", ".", ",", ";", "/", "..."})
+
+
+_GLUED_DELIMITERS = ("|",)
+
+
+def _delimiter(tok: str) -> bool:
+    return tok not in _NOT_DELIMITERS and _DELIMITER.match(tok) is not None and VAR not in tok
+
+
+def _delimited_field(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> str | None:
+    """The delimiter of the record field the differing runs start in: a delimiter token
+    printed in the shared prefix that also closes the run (the first token after it) or is
+    printed inside both runs as often (the fields after it differ too). None otherwise."""
+    nt, nl = len(tpl), len(toks)
+    mt, ml = tpl[p : nt - s], toks[p : nl - s]
+    for d in _GLUED_DELIMITERS:
+        # the record's fields glued by the delimiter ("|Client=...|Stmt=SELECT a FROM t|Digest=|..."):
+        # the field before the run and the same field glued to the run's end in both lines
+        if d in tpl[p - 1] and d in toks[p - 1]:
+            end_t = mt[-1] if d in mt[-1] or not s else tpl[nt - s]
+            end_l = ml[-1] if d in ml[-1] or not s else toks[nl - s]
+            k = end_t.find(d)
+            if k > 0 and end_t[k:] == end_l[end_l.find(d) :] and end_l.find(d) > 0 and _FIELD_KEY.match(end_t[k + 1 :]):
+                return d
+    for d in dict.fromkeys(x for x in reversed(tpl[:p]) if _delimiter(x)):
+        if s > 0 and tpl[nt - s] == d and toks[nl - s] == d and d not in mt and d not in ml:
+            return d
+        if d in mt[1:] and mt.count(d) == ml.count(d) and d not in (mt[0], ml[0]):
+            return d
+    return None
+
+
 def _span_cut(
     tpl: tuple[str, ...], toks: tuple[str, ...], tails: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
     message_runs: bool = False, quoted_texts: bool = False, severity_labels: bool = False,
+    delimited: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -1253,6 +1294,12 @@ def _span_cut(
                 and any(_is_message_word(x) for x in tpl[:q])
             ):
                 return q, s
+    field = _delimited_field(tpl, toks, p, s) if delimited is not None and p >= 2 else None
+    if field is not None and (fixed or field in _GLUED_DELIMITERS) and delimited is not None and delimited(tpl, toks, p, s):
+        # a field of a record delimited by a token of symbols ("[**] [1:2221010:1] SURICATA
+        # HTTP unable to match response to request [**] [Classification: ...]"): the text
+        # printed in it, once that field has shown several, is the field's value
+        return p, s
     label = tpl[p - 1]
     if nt != nl and p >= 2 and fixed and _reason_pair(label) and _reason_pair(toks[p - 1]):
         # the text starts at the pair's value (the pair is in the run) and runs on to the
@@ -2332,10 +2379,12 @@ class TemplateEngine:
         record = is_json_tokens(toks)
         tails = self._tails_vary if self.config.tail_values else None
         quoted, severity = self.config.quoted_texts, self.config.severity_labels
+        delimited = self._delimited_texts_vary if self.config.delimited_fields and self.config.tail_values else None
         if not any(
             _reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS or _reason_pair(t)
             or ("A" <= t[:1] <= "Z" and _FLAG.match(t)) or ("=" in t and _NUMBERED_KEY.match(t))
             or (tails is not None and (t.endswith(":") or _is_message_word(t)))
+            or (delimited is not None and any(d in t for d in _GLUED_DELIMITERS))
             for t in toks[1:]
         ):
             return None  # no place where such a value could start
@@ -2359,11 +2408,11 @@ class TemplateEngine:
                     opened = _json_fields_open(toks)
                 cut = _optional_field(c.tokens, toks)
                 if cut is None:
-                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails, self.config.whole_message_runs, quoted, severity)
+                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails, self.config.whole_message_runs, quoted, severity, delimited)
                     if cut is not None and not _quoted_message_run(c.tokens, toks, *cut):
                         continue
             else:
-                cut = _span_cut(c.tokens, toks, tails, self.config.whole_message_runs, quoted, severity)
+                cut = _span_cut(c.tokens, toks, tails, self.config.whole_message_runs, quoted, severity, delimited)
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], -c.seq, c)
         if best is None:
@@ -2424,7 +2473,10 @@ class TemplateEngine:
             ot = o.tokens
             if o is c or o.merged_into is not None or o.span is not None or o.gaps or len(ot) == len(ct) or ot[0] != ct[0]:
                 continue
-            cut = _span_cut(ct, ot, tails, self.config.whole_message_runs, self.config.quoted_texts, self.config.severity_labels)
+            cut = _span_cut(
+                ct, ot, tails, self.config.whole_message_runs, self.config.quoted_texts, self.config.severity_labels,
+                self._delimited_texts_vary if self.config.delimited_fields and self.config.tail_values else None,
+            )
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], o)
         if best is None:
@@ -2552,6 +2604,19 @@ class TemplateEngine:
         if plain:
             return len(seen) >= self.config.min_word_values
         return len(seen) >= (2 if _reason_label(label) else self.config.tail_values)
+
+    def _delimited_texts_vary(self, tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
+        """Whether the record field that the run at ``p`` starts in has shown ``tail_values``
+        different texts (counted per message words before it and its delimiter)."""
+        d = _delimited_field(tpl, toks, p, s)
+        key = ("\x00", d or "", *(x for x in tpl[:p] if _is_message_word(x)))
+        seen = self._tails.get(key)
+        if seen is None:
+            seen = self._tails[key] = set()
+        for run in (tpl[p : len(tpl) - s], toks[p : len(toks) - s]):
+            if len(seen) < _TAILS_KEPT:
+                seen.add(" ".join(run))
+        return len(seen) >= self.config.tail_values
 
     def _is_record_span(self, c: _Cluster) -> bool:
         """A template with a variable-length value that is a record of fields (the record
