@@ -1884,3 +1884,19 @@ def test_a_text_glued_inside_a_record_of_pipe_delimited_fields_is_one_value() ->
              for i in range(16)]
     assert len(set(_groups(lines))) == 1
     assert len(set(_groups_with(EngineConfig(delimited_fields=False), lines))) == 3
+
+
+def test_a_value_printed_as_its_constructor_ending_the_line_is_one_value() -> None:
+    # a workflow runner prints the final state object: "Done()", "Skipped(reason=cache)",
+    # "Crashed('worker lost: exit 137')"
+    states = ["Done()", "Crashed('worker lost: exit 137')", "Skipped(reason=cache)", "Crashed('disk full on /var')"]
+    lines = [f"10:00:0{i % 10}.{100 + i} | INFO | Job 'sync-{i}' - ended with state {states[i % 4]}" for i in range(16)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(constructor_values=False), lines))) > 1
+
+
+def test_a_bracket_that_closes_before_the_lines_end_is_no_constructor() -> None:
+    # "Name(x) more words": the run goes on after the bracket closes, so it is not one value
+    tails = ["Queue(a) drained early", "Pool(b) was resized to fit", "Cache(c) flushed", "Index(d) rebuilt from the log"]
+    lines = [f"10:00:0{i % 10} worker {i}: finished task {tails[i % 4]}" for i in range(16)]
+    assert len(set(_groups(lines))) > 1

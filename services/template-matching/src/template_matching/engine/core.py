@@ -117,6 +117,9 @@ class EngineConfig:
     # "|", "::"), the delimiter printed before the run and after it or inside it, is that
     # field's value once the place has shown tail_values texts (see _delimited_field; pass 15)
     delimited_fields: bool = True
+    # a value printed as its constructor ("Completed()", "Failed('...')") ending the line after
+    # the message's words is one value once that place showed tail_values texts (see _call_value; pass 15)
+    constructor_values: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -1219,10 +1222,31 @@ def _delimited_field(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int
     return None
 
 
+_CALL_VALUE = re.compile(r"^[A-Z][A-Za-z0-9_]*\(")
+
+
+def _call_value(run: tuple[str, ...]) -> bool:
+    """The run is one value printed as its constructor: a capitalised name and one bracket
+    that closes at the run's end ("Completed()", "Cached(type=COMPLETED)", "Failed('a b')")."""
+    if _CALL_VALUE.match(run[0]) is None:
+        return False
+    text = " ".join(run)
+    depth = 0
+    for k, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return k == len(text) - 1
+    return False
+
+
 def _span_cut(
     tpl: tuple[str, ...], toks: tuple[str, ...], tails: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
     message_runs: bool = False, quoted_texts: bool = False, severity_labels: bool = False,
-    delimited: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
+    field_texts: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
+    delimited_fields: bool = False, constructor_values: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -1294,11 +1318,19 @@ def _span_cut(
                 and any(_is_message_word(x) for x in tpl[:q])
             ):
                 return q, s
-    field = _delimited_field(tpl, toks, p, s) if delimited is not None and p >= 2 else None
-    if field is not None and (fixed or field in _GLUED_DELIMITERS) and delimited is not None and delimited(tpl, toks, p, s):
+    field = _delimited_field(tpl, toks, p, s) if delimited_fields and field_texts is not None and p >= 2 else None
+    if field is not None and (fixed or field in _GLUED_DELIMITERS) and field_texts is not None and field_texts(tpl, toks, p, s):
         # a field of a record delimited by a token of symbols ("[**] [1:2221010:1] SURICATA
         # HTTP unable to match response to request [**] [Classification: ...]"): the text
         # printed in it, once that field has shown several, is the field's value
+        return p, s
+    if (
+        constructor_values and field_texts is not None and nt != nl and s == 0 and p >= 2 and fixed
+        and _is_message_word(tpl[p - 1]) and _call_value(mt) and _call_value(ml) and field_texts(tpl, toks, p, s)
+    ):
+        # a value printed as its constructor ends the line after the message's words
+        # ("Finished in state Completed()" / "Failed('connection refused: ...')"), once
+        # that place has shown several: one value
         return p, s
     label = tpl[p - 1]
     if nt != nl and p >= 2 and fixed and _reason_pair(label) and _reason_pair(toks[p - 1]):
@@ -2379,12 +2411,13 @@ class TemplateEngine:
         record = is_json_tokens(toks)
         tails = self._tails_vary if self.config.tail_values else None
         quoted, severity = self.config.quoted_texts, self.config.severity_labels
-        delimited = self._delimited_texts_vary if self.config.delimited_fields and self.config.tail_values else None
+        fields = self._field_texts_vary if self.config.tail_values else None
+        delimited = self.config.delimited_fields
         if not any(
             _reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS or _reason_pair(t)
             or ("A" <= t[:1] <= "Z" and _FLAG.match(t)) or ("=" in t and _NUMBERED_KEY.match(t))
             or (tails is not None and (t.endswith(":") or _is_message_word(t)))
-            or (delimited is not None and any(d in t for d in _GLUED_DELIMITERS))
+            or (delimited and any(d in t for d in _GLUED_DELIMITERS))
             for t in toks[1:]
         ):
             return None  # no place where such a value could start
@@ -2408,11 +2441,11 @@ class TemplateEngine:
                     opened = _json_fields_open(toks)
                 cut = _optional_field(c.tokens, toks)
                 if cut is None:
-                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails, self.config.whole_message_runs, quoted, severity, delimited)
+                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails, self.config.whole_message_runs, quoted, severity, fields, delimited, self.config.constructor_values)
                     if cut is not None and not _quoted_message_run(c.tokens, toks, *cut):
                         continue
             else:
-                cut = _span_cut(c.tokens, toks, tails, self.config.whole_message_runs, quoted, severity, delimited)
+                cut = _span_cut(c.tokens, toks, tails, self.config.whole_message_runs, quoted, severity, fields, delimited, self.config.constructor_values)
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], -c.seq, c)
         if best is None:
@@ -2475,7 +2508,8 @@ class TemplateEngine:
                 continue
             cut = _span_cut(
                 ct, ot, tails, self.config.whole_message_runs, self.config.quoted_texts, self.config.severity_labels,
-                self._delimited_texts_vary if self.config.delimited_fields and self.config.tail_values else None,
+                self._field_texts_vary if self.config.tail_values else None, self.config.delimited_fields,
+                self.config.constructor_values,
             )
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], o)
@@ -2605,9 +2639,10 @@ class TemplateEngine:
             return len(seen) >= self.config.min_word_values
         return len(seen) >= (2 if _reason_label(label) else self.config.tail_values)
 
-    def _delimited_texts_vary(self, tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
-        """Whether the record field that the run at ``p`` starts in has shown ``tail_values``
-        different texts (counted per message words before it and its delimiter)."""
+    def _field_texts_vary(self, tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
+        """Whether the place where the run at ``p`` starts (a record field, or the end of the
+        line) has shown ``tail_values`` different texts, counted per message words before it
+        and the field's delimiter."""
         d = _delimited_field(tpl, toks, p, s)
         key = ("\x00", d or "", *(x for x in tpl[:p] if _is_message_word(x)))
         seen = self._tails.get(key)
