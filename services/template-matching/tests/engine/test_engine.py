@@ -1900,3 +1900,19 @@ def test_a_bracket_that_closes_before_the_lines_end_is_no_constructor() -> None:
     tails = ["Queue(a) drained early", "Pool(b) was resized to fit", "Cache(c) flushed", "Index(d) rebuilt from the log"]
     lines = [f"10:00:0{i % 10} worker {i}: finished task {tails[i % 4]}" for i in range(16)]
     assert len(set(_groups(lines))) > 1
+
+
+def test_delimiters_printed_at_one_place_in_both_runs_are_the_records_not_a_phrases() -> None:
+    # each alert's text and its class differ, the "[**]" and "[Class:" between them are at one
+    # place in both runs (texts of one length), and no plain word is left around the runs
+    alerts = [("Probe of admin pages seen", "Web Attack", "UDP"), ("Login flood on gateway now", "Brute Force", "TCP"),
+              ("Known bad source address list", "Misc Bad", "TCP"), ("Odd TLS version from client", "Proto Decode", "TCP"),
+              ("Outbound beacon to sinkhole host", "Trojan Activity", "TCP"), ("Large upload over plain HTTP", "Policy Leak", "TCP")]
+    lines = [f"12/04/2026-1{i % 10}:00:0{i % 10}.{100 + i}  [**] [1:{9000 + i}:2] {a} [**] [Class: {c}] "
+             f"[Prio: 2] {{{p}}} 10.1.0.{i}:5{i:03d} -> 10.2.0.9:443"
+             for i, (a, c, p) in enumerate(alerts * 3)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(delimited_fields=False), lines))) == 6
+    # the span made from two "{TCP}" alerts ends at "{TCP}": the older "{UDP}" alert joins it
+    # only once the span's value runs on to the suffix its own cut shows
+    assert len(set(_groups_with(EngineConfig(widen_spans=False), lines))) == 2

@@ -120,6 +120,9 @@ class EngineConfig:
     # a value printed as its constructor ("Completed()", "Failed('...')") ending the line after
     # the message's words is one value once that place showed tail_values texts (see _call_value; pass 15)
     constructor_values: bool = True
+    # a new span's value runs on to the shortest suffix at which the span rules cut another
+    # fixed template of its first word at the same start (see TemplateEngine._widen_span; pass 15)
+    widen_spans: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -1294,6 +1297,17 @@ def _span_cut(
         # variable is a text already, e.g. one loaded from the registry); a command line's
         # arguments may be values only ("command=bash /usr/bin/x" / "command=sh -c id")
         return None
+    field = _delimited_field(tpl, toks, p, s) if delimited_fields and field_texts is not None and p >= 2 else None
+    if (
+        field is not None
+        and (field in _GLUED_DELIMITERS or field in mt or any(_is_message_word(x) for x in (*tpl[: p - 1], *tpl[nt - s :])))
+        and field_texts is not None and field_texts(tpl, toks, p, s)
+    ):
+        # a field of a record delimited by a token of symbols ("[**] [1:2221010:1] SURICATA
+        # HTTP unable to match response to request [**] [Classification: ...]"): the text
+        # printed in it, once that field has shown several, is the field's value (the
+        # delimiters printed in both runs at one place are the record's, not a phrase's)
+        return p, s
     if nt == nl and any(a == b for a, b in zip(mt[1:-1], ml[1:-1], strict=True)):
         # words in the same places inside both runs: a phrase with several values
         # ("(view) outlet from (A) to (B)"), left to the one-word rules
@@ -1318,12 +1332,6 @@ def _span_cut(
                 and any(_is_message_word(x) for x in tpl[:q])
             ):
                 return q, s
-    field = _delimited_field(tpl, toks, p, s) if delimited_fields and field_texts is not None and p >= 2 else None
-    if field is not None and (fixed or field in _GLUED_DELIMITERS) and field_texts is not None and field_texts(tpl, toks, p, s):
-        # a field of a record delimited by a token of symbols ("[**] [1:2221010:1] SURICATA
-        # HTTP unable to match response to request [**] [Classification: ...]"): the text
-        # printed in it, once that field has shown several, is the field's value
-        return p, s
     if (
         constructor_values and field_texts is not None and nt != nl and s == 0 and p >= 2 and fixed
         and _is_message_word(tpl[p - 1]) and _call_value(mt) and _call_value(ml) and field_texts(tpl, toks, p, s)
@@ -2451,10 +2459,41 @@ class TemplateEngine:
         if best is None:
             return None
         p, s, _, c = best
+        fixed_tokens = c.tokens
         old_ids = self._make_span(c, toks, p, s)
+        if self.config.widen_spans and not record:
+            old_ids += self._widen_span(c, fixed_tokens, tails)
         c.count += 1
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
+
+    def _widen_span(self, c: _Cluster, fixed_tokens: tuple[str, ...], tails: Any) -> list[str]:
+        """A new span's suffix holds what the two lines that made it share; another fixed
+        template of its first word that the span rules cut against the old fixed template at
+        the same start, with a shorter suffix, is the same message whose value runs further
+        (an alert's text and class, then "{TCP}" in both lines that made the span and "{UDP}"
+        in an older one): the span's value runs on to that suffix, and the span takes that
+        template's lines."""
+        p = c.span
+        assert p is not None
+        ns = len(c.tokens) - p - 1
+        shortest = ns
+        for o in self._by_first.get(c.tokens[0], ())[-_SPAN_CANDIDATES:]:
+            if o is c or o.merged_into is not None or o.span is not None or o.gaps or o.tokens[0] != c.tokens[0]:
+                continue
+            cut = _span_cut(
+                fixed_tokens, o.tokens, tails, self.config.whole_message_runs, self.config.quoted_texts,
+                self.config.severity_labels, self._field_texts_vary if self.config.tail_values else None,
+                self.config.delimited_fields, self.config.constructor_values,
+            )
+            if cut is not None and cut[0] == p and cut[1] < shortest:
+                shortest = cut[1]
+        if shortest == ns:
+            return []
+        old = c.template_id
+        c._set_tokens((*c.tokens[:p], VAR, *(c.tokens[len(c.tokens) - shortest :] if shortest else ())))
+        self._register_span(c)
+        return [old, *self._absorb_into_span(c)]
 
     def _detach_fixed(self, c: _Cluster) -> None:
         """Take a fixed-length template out of its length bucket and sibling groups, before it
