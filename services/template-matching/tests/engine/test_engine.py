@@ -1916,3 +1916,20 @@ def test_delimiters_printed_at_one_place_in_both_runs_are_the_records_not_a_phra
     # the span made from two "{TCP}" alerts ends at "{TCP}": the older "{UDP}" alert joins it
     # only once the span's value runs on to the suffix its own cut shows
     assert len(set(_groups_with(EngineConfig(widen_spans=False), lines))) == 2
+
+
+def test_a_later_line_whose_value_runs_over_more_record_fields_joins_the_span() -> None:
+    # the span was made from "{TCP}" alerts only; a "{UDP}" alert arriving afterwards differs
+    # from its suffix in one more field, and its run holds the record's delimiter "[**]"
+    alerts = [("Login flood on gateway now", "Brute Force", "TCP"), ("Known bad source address list", "Misc Bad", "TCP"),
+              ("Odd TLS version from client", "Proto Decode", "TCP"), ("Outbound beacon to sinkhole", "Trojan Activity", "TCP")]
+    late = [("Probe of admin pages seen", "Web Attack", "UDP")] * 3
+
+    def alert(i: int, a: str, c: str, p: str) -> str:
+        return (f"12/04/2026-1{i % 10}:00:0{i % 10}.{100 + i}  [**] [1:{9000 + i}:2] {a} [**] [Class: {c}] "
+                f"[Prio: 2] {{{p}}} 10.1.0.{i}:5{i:03d} -> 10.2.0.9:443")
+
+    lines = [alert(i, *x) for i, x in enumerate(alerts * 2 + late)]
+    assert len(set(_groups(lines))) == 1
+    # without it the late alerts start a template of their own
+    assert len(set(_groups_with(EngineConfig(widen_spans=False), lines))) == 2

@@ -121,7 +121,9 @@ class EngineConfig:
     # the message's words is one value once that place showed tail_values texts (see _call_value; pass 15)
     constructor_values: bool = True
     # a new span's value runs on to the shortest suffix at which the span rules cut another
-    # fixed template of its first word at the same start (see TemplateEngine._widen_span; pass 15)
+    # fixed template of its first word at the same start (see TemplateEngine._widen_span), and
+    # a span over a delimited record's fields to the suffix a later line shares when that
+    # line's run holds the delimiter (TemplateEngine._record_tail; pass 15)
     widen_spans: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
@@ -170,6 +172,7 @@ class _Cluster:
         "_pending",
         "announce",
         "count",
+        "delimiter",
         "gaps",
         "key",
         "merged_into",
@@ -188,6 +191,9 @@ class _Cluster:
         self.seq = seq
         self.count = 0
         self.merged_into: _Cluster | None = None
+        # a span made from a record field whose delimiter both runs printed: the delimiter
+        # (a later line's value may run on over more of the record's fields, _match_span)
+        self.delimiter: str | None = None
         # position -> sibling group: templates that differ from this one only in the
         # plain word at that position
         self.sib: dict[int, _Siblings] = {}
@@ -2377,11 +2383,13 @@ class TemplateEngine:
             ):
                 continue
             tail = _span_side(ct[p + 1 :], toks[n - ns :], values) if ns else ()
+            if tail is None and c.delimiter is not None and self.config.widen_spans:
+                tail, ct = self._record_tail(c, toks, values)
             if tail is None or not self._span_shares_words(ct, p, toks):
                 continue
             new = (*merged, VAR, *tail)
             old: list[str] = []
-            if new != ct:
+            if new != c.tokens:
                 old.append(c.template_id)
                 c._set_tokens(new)
                 self._register_span(c)
@@ -2389,6 +2397,23 @@ class TemplateEngine:
                 old += self._absorb_into_span(c)
             return c, tuple(dict.fromkeys(i for i in old if i != c.template_id))
         return None
+
+    @staticmethod
+    def _record_tail(
+        c: _Cluster, toks: tuple[str, ...], values: Callable[[str, str], bool],
+    ) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
+        """For a span over a delimited record's fields: the longest end of its suffix the
+        line shares, when the line's run holds the record's delimiter (its value runs on over
+        more of the record's fields: "{TCP}" in the lines that made it, "{UDP}" in this one);
+        the suffix and the template it leaves, or (None, template)."""
+        p = c.span
+        assert p is not None and c.delimiter is not None
+        ct, n = c.tokens, len(toks)
+        for k in range(len(ct) - p - 2, -1, -1):
+            tail = _span_side(ct[len(ct) - k :], toks[n - k :], values) if k else ()
+            if tail is not None and c.delimiter in toks[p : n - k]:
+                return tail, (*ct[:p], VAR, *(ct[len(ct) - k :] if k else ()))
+        return None, ct
 
     def _span_shares_words(self, tpl: tuple[str, ...], p: int, toks: tuple[str, ...]) -> bool:
         """Whether a line meets a variable-length template as it would have to meet a fixed
@@ -2460,7 +2485,10 @@ class TemplateEngine:
             return None
         p, s, _, c = best
         fixed_tokens = c.tokens
+        field = _delimited_field(fixed_tokens, toks, p, s) if self.config.delimited_fields and not record else None
         old_ids = self._make_span(c, toks, p, s)
+        if field is not None and field in fixed_tokens[p : len(fixed_tokens) - s] and field in toks[p : len(toks) - s]:
+            c.delimiter = field
         if self.config.widen_spans and not record:
             old_ids += self._widen_span(c, fixed_tokens, tails)
         c.count += 1
