@@ -1933,3 +1933,23 @@ def test_a_later_line_whose_value_runs_over_more_record_fields_joins_the_span() 
     assert len(set(_groups(lines))) == 1
     # without it the late alerts start a template of their own
     assert len(set(_groups_with(EngineConfig(widen_spans=False), lines))) == 2
+
+
+def test_a_named_text_ending_the_line_after_the_messages_phrase_is_one_value() -> None:
+    # a scheduler prints the job's name and its command: "Running nightly job <name>: <command>"
+    jobs = ["backup_db: pg_dump -Fc shop", "rotate-logs: logrotate -f /etc/logrotate.conf",
+            "vacuum_all: vacuumdb --all --analyze", "sync.assets: rsync -a /srv/assets/ cdn:/assets"]
+    lines = [f"2026-12-04 10:00:0{i % 10} cron[{400 + i}]: Running nightly job {jobs[i % 4]}" for i in range(16)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(named_texts=False), lines))) > 1
+
+
+def test_a_named_text_needs_three_texts_and_a_value_shaped_name() -> None:
+    two = ["backup_db: pg_dump -Fc shop", "rotate-logs: logrotate -f /etc/logrotate.conf now"]
+    lines = [f"2026-12-04 10:00:0{i % 10} cron[{400 + i}]: Running nightly job {two[i % 2]}" for i in range(8)]
+    assert len(set(_groups(lines))) == 2
+    # a plain word before ":" is a label of the message, not a name printed as a value
+    plain = ["backup: pg_dump -Fc shop", "rotate: logrotate -f /etc/logrotate.conf", "vacuum: vacuumdb --all --analyze",
+             "sync: rsync -a /srv/assets/ cdn:/assets"]
+    lines = [f"2026-12-04 10:00:0{i % 10} cron[{400 + i}]: Running nightly job {plain[i % 4]}" for i in range(16)]
+    assert len(set(_groups_with(EngineConfig(named_texts=True), lines))) == len(set(_groups_with(EngineConfig(named_texts=False), lines)))

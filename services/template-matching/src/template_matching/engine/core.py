@@ -125,6 +125,9 @@ class EngineConfig:
     # a span over a delimited record's fields to the suffix a later line shares when that
     # line's run holds the delimiter (TemplateEngine._record_tail; pass 15)
     widen_spans: bool = True
+    # a value-shaped name ending in ":" and the free text it labels, ending the line after
+    # the message's phrase, are values once that place showed tail_values texts (pass 15)
+    named_texts: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -1231,6 +1234,13 @@ def _delimited_field(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int
     return None
 
 
+def _named_label(tok: str) -> bool:
+    """A name ending in ":" that holds no space and is shaped like a value (joined by "_",
+    "-", "." or "/", or masked): "docker_containers:", "pack_ossec-rootkit:", "<*>:"."""
+    name = tok[:-1]
+    return tok.endswith(":") and bool(name) and (VAR in name or _JOINED.match(name) is not None or _DOTTED.match(name) is not None)
+
+
 _CALL_VALUE = re.compile(r"^[A-Z][A-Za-z0-9_]*\(")
 
 
@@ -1255,7 +1265,7 @@ def _span_cut(
     tpl: tuple[str, ...], toks: tuple[str, ...], tails: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
     message_runs: bool = False, quoted_texts: bool = False, severity_labels: bool = False,
     field_texts: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
-    delimited_fields: bool = False, constructor_values: bool = False,
+    delimited_fields: bool = False, constructor_values: bool = False, named_texts: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -1345,6 +1355,16 @@ def _span_cut(
         # a value printed as its constructor ends the line after the message's words
         # ("Finished in state Completed()" / "Failed('connection refused: ...')"), once
         # that place has shown several: one value
+        return p, s
+    if (
+        named_texts and field_texts is not None and nt != nl and s == 0 and fixed and _closes_phrase(tpl, p)
+        and not tpl[p - 1].endswith(":") and len(mt) > 1 and len(ml) > 1
+        and _named_label(mt[0]) and _named_label(ml[0]) and _free_text(mt[1:]) and _free_text(ml[1:])
+        and field_texts(tpl, toks, p, s)
+    ):
+        # a name and its text end the line after the message's phrase ("Executing scheduled
+        # query docker_containers: SELECT id FROM ..." / "... pack_x: select * from ..."):
+        # the name is a value, and so is the text it labels
         return p, s
     label = tpl[p - 1]
     if nt != nl and p >= 2 and fixed and _reason_pair(label) and _reason_pair(toks[p - 1]):
@@ -2474,11 +2494,11 @@ class TemplateEngine:
                     opened = _json_fields_open(toks)
                 cut = _optional_field(c.tokens, toks)
                 if cut is None:
-                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails, self.config.whole_message_runs, quoted, severity, fields, delimited, self.config.constructor_values)
+                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails, self.config.whole_message_runs, quoted, severity, fields, delimited, self.config.constructor_values, self.config.named_texts)
                     if cut is not None and not _quoted_message_run(c.tokens, toks, *cut):
                         continue
             else:
-                cut = _span_cut(c.tokens, toks, tails, self.config.whole_message_runs, quoted, severity, fields, delimited, self.config.constructor_values)
+                cut = _span_cut(c.tokens, toks, tails, self.config.whole_message_runs, quoted, severity, fields, delimited, self.config.constructor_values, self.config.named_texts)
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], -c.seq, c)
         if best is None:
@@ -2512,7 +2532,7 @@ class TemplateEngine:
             cut = _span_cut(
                 fixed_tokens, o.tokens, tails, self.config.whole_message_runs, self.config.quoted_texts,
                 self.config.severity_labels, self._field_texts_vary if self.config.tail_values else None,
-                self.config.delimited_fields, self.config.constructor_values,
+                self.config.delimited_fields, self.config.constructor_values, self.config.named_texts,
             )
             if cut is not None and cut[0] == p and cut[1] < shortest:
                 shortest = cut[1]
@@ -2576,7 +2596,7 @@ class TemplateEngine:
             cut = _span_cut(
                 ct, ot, tails, self.config.whole_message_runs, self.config.quoted_texts, self.config.severity_labels,
                 self._field_texts_vary if self.config.tail_values else None, self.config.delimited_fields,
-                self.config.constructor_values,
+                self.config.constructor_values, self.config.named_texts,
             )
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], o)
