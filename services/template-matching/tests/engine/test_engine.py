@@ -1845,3 +1845,111 @@ def test_the_text_after_a_severity_label_is_the_message_not_a_value() -> None:
     lines = [f"2026-12-03 0{i % 10}:16:48.189: child pid {6000 + i}: {texts[i % 6]}" for i in range(18)]
     assert len(set(_groups(lines))) == 6
     assert len(set(_groups_with(EngineConfig(severity_labels=False), lines))) == 1
+
+
+def _alert_lines(texts: list[str]) -> list[str]:
+    # an IDS alert record: fields delimited by "[**]", the rule's text inside the first one
+    return [f"12/04/2026-1{i % 10}:00:0{i % 10}.{100 + i}  [**] [1:{9000 + i}:2] {texts[i % len(texts)]} [**] "
+            f"[Classification: Attempted Recon] [Priority: 2] {{TCP}} 10.1.0.{i}:5{i:03d} -> 10.2.0.9:443"
+            for i in range(4 * len(texts))]
+
+
+def test_a_text_in_a_field_delimited_by_a_symbol_token_is_the_fields_value() -> None:
+    texts = ["Possible port sweep from outside", "Inbound scan of admin pages", "Repeated login failures on gateway host",
+             "Known bad address"]
+    lines = _alert_lines(texts)
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(delimited_fields=False), lines))) == len(texts)
+
+
+def test_two_texts_in_a_delimited_field_are_not_yet_evidence() -> None:
+    # the field must show tail_values different texts before its text is a value
+    lines = _alert_lines(["Possible port sweep from outside", "Inbound scan of admin pages here"])
+    assert len(set(_groups(lines))) == 2
+
+
+def test_a_message_after_the_last_delimiter_is_not_a_delimited_field() -> None:
+    # "time | level | message": the message ends the line after the last "|", no field closes it
+    msgs = ["worker pool started", "cache warmed in background now", "shutting down", "listener bound to port now ok"]
+    lines = [f"10:00:0{i % 10}.{100 + i} | INFO | {msgs[i % 4]}" for i in range(16)]
+    assert len(set(_groups(lines))) == 4
+
+
+def test_a_text_glued_inside_a_record_of_pipe_delimited_fields_is_one_value() -> None:
+    # an audit record "|Key=value|..." whose statement field holds spaces: the text runs from
+    # the field glued to the record's start up to the next field glued to its last word
+    stmts = ["DELETE FROM carts WHERE age > 30", "SELECT 1", "UPDATE users SET seen = now() WHERE id = 7",
+             "SHOW TABLES"]
+    lines = [f"2026-12-04 10:00:0{i % 10} [audit] |Host=10.0.0.{i}|User=u{i % 3}|Stmt={stmts[i % 4]}|Rows={i * 3}|Ok=1"
+             for i in range(16)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(delimited_fields=False), lines))) == 3
+
+
+def test_a_value_printed_as_its_constructor_ending_the_line_is_one_value() -> None:
+    # a workflow runner prints the final state object: "Done()", "Skipped(reason=cache)",
+    # "Crashed('worker lost: exit 137')"
+    states = ["Done()", "Crashed('worker lost: exit 137')", "Skipped(reason=cache)", "Crashed('disk full on /var')"]
+    lines = [f"10:00:0{i % 10}.{100 + i} | INFO | Job 'sync-{i}' - ended with state {states[i % 4]}" for i in range(16)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(constructor_values=False), lines))) > 1
+
+
+def test_a_bracket_that_closes_before_the_lines_end_is_no_constructor() -> None:
+    # "Name(x) more words": the run goes on after the bracket closes, so it is not one value
+    tails = ["Queue(a) drained early", "Pool(b) was resized to fit", "Cache(c) flushed", "Index(d) rebuilt from the log"]
+    lines = [f"10:00:0{i % 10} worker {i}: finished task {tails[i % 4]}" for i in range(16)]
+    assert len(set(_groups(lines))) > 1
+
+
+def test_delimiters_printed_at_one_place_in_both_runs_are_the_records_not_a_phrases() -> None:
+    # each alert's text and its class differ, the "[**]" and "[Class:" between them are at one
+    # place in both runs (texts of one length), and no plain word is left around the runs
+    alerts = [("Probe of admin pages seen", "Web Attack", "UDP"), ("Login flood on gateway now", "Brute Force", "TCP"),
+              ("Known bad source address list", "Misc Bad", "TCP"), ("Odd TLS version from client", "Proto Decode", "TCP"),
+              ("Outbound beacon to sinkhole host", "Trojan Activity", "TCP"), ("Large upload over plain HTTP", "Policy Leak", "TCP")]
+    lines = [f"12/04/2026-1{i % 10}:00:0{i % 10}.{100 + i}  [**] [1:{9000 + i}:2] {a} [**] [Class: {c}] "
+             f"[Prio: 2] {{{p}}} 10.1.0.{i}:5{i:03d} -> 10.2.0.9:443"
+             for i, (a, c, p) in enumerate(alerts * 3)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(delimited_fields=False), lines))) == 6
+    # the span made from two "{TCP}" alerts ends at "{TCP}": the older "{UDP}" alert joins it
+    # only once the span's value runs on to the suffix its own cut shows
+    assert len(set(_groups_with(EngineConfig(widen_spans=False), lines))) == 2
+
+
+def test_a_later_line_whose_value_runs_over_more_record_fields_joins_the_span() -> None:
+    # the span was made from "{TCP}" alerts only; a "{UDP}" alert arriving afterwards differs
+    # from its suffix in one more field, and its run holds the record's delimiter "[**]"
+    alerts = [("Login flood on gateway now", "Brute Force", "TCP"), ("Known bad source address list", "Misc Bad", "TCP"),
+              ("Odd TLS version from client", "Proto Decode", "TCP"), ("Outbound beacon to sinkhole", "Trojan Activity", "TCP")]
+    late = [("Probe of admin pages seen", "Web Attack", "UDP")] * 3
+
+    def alert(i: int, a: str, c: str, p: str) -> str:
+        return (f"12/04/2026-1{i % 10}:00:0{i % 10}.{100 + i}  [**] [1:{9000 + i}:2] {a} [**] [Class: {c}] "
+                f"[Prio: 2] {{{p}}} 10.1.0.{i}:5{i:03d} -> 10.2.0.9:443")
+
+    lines = [alert(i, *x) for i, x in enumerate(alerts * 2 + late)]
+    assert len(set(_groups(lines))) == 1
+    # without it the late alerts start a template of their own
+    assert len(set(_groups_with(EngineConfig(widen_spans=False), lines))) == 2
+
+
+def test_a_named_text_ending_the_line_after_the_messages_phrase_is_one_value() -> None:
+    # a scheduler prints the job's name and its command: "Running nightly job <name>: <command>"
+    jobs = ["backup_db: pg_dump -Fc shop", "rotate-logs: logrotate -f /etc/logrotate.conf",
+            "vacuum_all: vacuumdb --all --analyze", "sync.assets: rsync -a /srv/assets/ cdn:/assets"]
+    lines = [f"2026-12-04 10:00:0{i % 10} cron[{400 + i}]: Running nightly job {jobs[i % 4]}" for i in range(16)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(named_texts=False), lines))) > 1
+
+
+def test_a_named_text_needs_three_texts_and_a_value_shaped_name() -> None:
+    two = ["backup_db: pg_dump -Fc shop", "rotate-logs: logrotate -f /etc/logrotate.conf now"]
+    lines = [f"2026-12-04 10:00:0{i % 10} cron[{400 + i}]: Running nightly job {two[i % 2]}" for i in range(8)]
+    assert len(set(_groups(lines))) == 2
+    # a plain word before ":" is a label of the message, not a name printed as a value
+    plain = ["backup: pg_dump -Fc shop", "rotate: logrotate -f /etc/logrotate.conf", "vacuum: vacuumdb --all --analyze",
+             "sync: rsync -a /srv/assets/ cdn:/assets"]
+    lines = [f"2026-12-04 10:00:0{i % 10} cron[{400 + i}]: Running nightly job {plain[i % 4]}" for i in range(16)]
+    assert len(set(_groups_with(EngineConfig(named_texts=True), lines))) == len(set(_groups_with(EngineConfig(named_texts=False), lines)))

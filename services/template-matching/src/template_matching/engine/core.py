@@ -113,6 +113,21 @@ class EngineConfig:
     # after it is never a span's value, not even after a reason word ("DETAIL:") or once its
     # texts vary (see _severity_label; pass 14)
     severity_labels: bool = True
+    # a run that lies in a field of a record delimited by a token of symbols alone ("[**]",
+    # "|", "::"), the delimiter printed before the run and after it or inside it, is that
+    # field's value once the place has shown tail_values texts (see _delimited_field; pass 15)
+    delimited_fields: bool = True
+    # a value printed as its constructor ("Completed()", "Failed('...')") ending the line after
+    # the message's words is one value once that place showed tail_values texts (see _call_value; pass 15)
+    constructor_values: bool = True
+    # a new span's value runs on to the shortest suffix at which the span rules cut another
+    # fixed template of its first word at the same start (see TemplateEngine._widen_span), and
+    # a span over a delimited record's fields to the suffix a later line shares when that
+    # line's run holds the delimiter (TemplateEngine._record_tail; pass 15)
+    widen_spans: bool = True
+    # a value-shaped name ending in ":" and the free text it labels, ending the line after
+    # the message's phrase, are values once that place showed tail_values texts (pass 15)
+    named_texts: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -160,6 +175,7 @@ class _Cluster:
         "_pending",
         "announce",
         "count",
+        "delimiter",
         "gaps",
         "key",
         "merged_into",
@@ -178,6 +194,9 @@ class _Cluster:
         self.seq = seq
         self.count = 0
         self.merged_into: _Cluster | None = None
+        # a span made from a record field whose delimiter both runs printed: the delimiter
+        # (a later line's value may run on over more of the record's fields, _match_span)
+        self.delimiter: str | None = None
         # position -> sibling group: templates that differ from this one only in the
         # plain word at that position
         self.sib: dict[int, _Siblings] = {}
@@ -1179,9 +1198,74 @@ def _opens_message(tpl: tuple[str, ...], p: int) -> bool:
     return not _is_message_word(tpl[p - 2])
 
 
+# a token of symbols alone that separates a record's fields ("[**]", "|", "::", "--");
+# not an arrow ("->", "=>": it joins two values) nor an empty value ("-")
+_DELIMITER = re.compile(r"^[^\w\s\"'`]{1,4}$")
+_NOT_DELIMITERS = frozenset({"-", "->", "=>", "<-", "<=", ">", "<", ":", "=", ".", ",", ";", "/", "..."})
+
+
+_GLUED_DELIMITERS = ("|",)
+
+
+def _delimiter(tok: str) -> bool:
+    return tok not in _NOT_DELIMITERS and _DELIMITER.match(tok) is not None and VAR not in tok
+
+
+def _delimited_field(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> str | None:
+    """The delimiter of the record field the differing runs start in: a delimiter token
+    printed in the shared prefix that also closes the run (the first token after it) or is
+    printed inside both runs as often (the fields after it differ too). None otherwise."""
+    nt, nl = len(tpl), len(toks)
+    mt, ml = tpl[p : nt - s], toks[p : nl - s]
+    for d in _GLUED_DELIMITERS:
+        # the record's fields glued by the delimiter ("|Client=...|Stmt=SELECT a FROM t|Digest=|..."):
+        # the field before the run and the same field glued to the run's end in both lines
+        if d in tpl[p - 1] and d in toks[p - 1]:
+            end_t = mt[-1] if d in mt[-1] or not s else tpl[nt - s]
+            end_l = ml[-1] if d in ml[-1] or not s else toks[nl - s]
+            k = end_t.find(d)
+            if k > 0 and end_t[k:] == end_l[end_l.find(d) :] and end_l.find(d) > 0 and _FIELD_KEY.match(end_t[k + 1 :]):
+                return d
+    for d in dict.fromkeys(x for x in reversed(tpl[:p]) if _delimiter(x)):
+        if s > 0 and tpl[nt - s] == d and toks[nl - s] == d and d not in mt and d not in ml:
+            return d
+        if d in mt[1:] and mt.count(d) == ml.count(d) and d not in (mt[0], ml[0]):
+            return d
+    return None
+
+
+def _named_label(tok: str) -> bool:
+    """A name ending in ":" that holds no space and is shaped like a value (joined by "_",
+    "-", "." or "/", or masked): "docker_containers:", "pack_ossec-rootkit:", "<*>:"."""
+    name = tok[:-1]
+    return tok.endswith(":") and bool(name) and (VAR in name or _JOINED.match(name) is not None or _DOTTED.match(name) is not None)
+
+
+_CALL_VALUE = re.compile(r"^[A-Z][A-Za-z0-9_]*\(")
+
+
+def _call_value(run: tuple[str, ...]) -> bool:
+    """The run is one value printed as its constructor: a capitalised name and one bracket
+    that closes at the run's end ("Completed()", "Cached(type=COMPLETED)", "Failed('a b')")."""
+    if _CALL_VALUE.match(run[0]) is None:
+        return False
+    text = " ".join(run)
+    depth = 0
+    for k, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return k == len(text) - 1
+    return False
+
+
 def _span_cut(
     tpl: tuple[str, ...], toks: tuple[str, ...], tails: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
     message_runs: bool = False, quoted_texts: bool = False, severity_labels: bool = False,
+    field_texts: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
+    delimited_fields: bool = False, constructor_values: bool = False, named_texts: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -1229,6 +1313,17 @@ def _span_cut(
         # variable is a text already, e.g. one loaded from the registry); a command line's
         # arguments may be values only ("command=bash /usr/bin/x" / "command=sh -c id")
         return None
+    field = _delimited_field(tpl, toks, p, s) if delimited_fields and field_texts is not None and p >= 2 else None
+    if (
+        field is not None
+        and (field in _GLUED_DELIMITERS or field in mt or any(_is_message_word(x) for x in (*tpl[: p - 1], *tpl[nt - s :])))
+        and field_texts is not None and field_texts(tpl, toks, p, s)
+    ):
+        # a field of a record delimited by a token of symbols ("[**] [1:2221010:1] SURICATA
+        # HTTP unable to match response to request [**] [Classification: ...]"): the text
+        # printed in it, once that field has shown several, is the field's value (the
+        # delimiters printed in both runs at one place are the record's, not a phrase's)
+        return p, s
     if nt == nl and any(a == b for a, b in zip(mt[1:-1], ml[1:-1], strict=True)):
         # words in the same places inside both runs: a phrase with several values
         # ("(view) outlet from (A) to (B)"), left to the one-word rules
@@ -1253,6 +1348,24 @@ def _span_cut(
                 and any(_is_message_word(x) for x in tpl[:q])
             ):
                 return q, s
+    if (
+        constructor_values and field_texts is not None and nt != nl and s == 0 and p >= 2 and fixed
+        and _is_message_word(tpl[p - 1]) and _call_value(mt) and _call_value(ml) and field_texts(tpl, toks, p, s)
+    ):
+        # a value printed as its constructor ends the line after the message's words
+        # ("Finished in state Completed()" / "Failed('connection refused: ...')"), once
+        # that place has shown several: one value
+        return p, s
+    if (
+        named_texts and field_texts is not None and nt != nl and s == 0 and fixed and _closes_phrase(tpl, p)
+        and not tpl[p - 1].endswith(":") and len(mt) > 1 and len(ml) > 1
+        and _named_label(mt[0]) and _named_label(ml[0]) and _free_text(mt[1:]) and _free_text(ml[1:])
+        and field_texts(tpl, toks, p, s)
+    ):
+        # a name and its text end the line after the message's phrase ("Executing scheduled
+        # query docker_containers: SELECT id FROM ..." / "... pack_x: select * from ..."):
+        # the name is a value, and so is the text it labels
+        return p, s
     label = tpl[p - 1]
     if nt != nl and p >= 2 and fixed and _reason_pair(label) and _reason_pair(toks[p - 1]):
         # the text starts at the pair's value (the pair is in the run) and runs on to the
@@ -2290,11 +2403,13 @@ class TemplateEngine:
             ):
                 continue
             tail = _span_side(ct[p + 1 :], toks[n - ns :], values) if ns else ()
+            if tail is None and c.delimiter is not None and self.config.widen_spans:
+                tail, ct = self._record_tail(c, toks, values)
             if tail is None or not self._span_shares_words(ct, p, toks):
                 continue
             new = (*merged, VAR, *tail)
             old: list[str] = []
-            if new != ct:
+            if new != c.tokens:
                 old.append(c.template_id)
                 c._set_tokens(new)
                 self._register_span(c)
@@ -2302,6 +2417,23 @@ class TemplateEngine:
                 old += self._absorb_into_span(c)
             return c, tuple(dict.fromkeys(i for i in old if i != c.template_id))
         return None
+
+    @staticmethod
+    def _record_tail(
+        c: _Cluster, toks: tuple[str, ...], values: Callable[[str, str], bool],
+    ) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
+        """For a span over a delimited record's fields: the longest end of its suffix the
+        line shares, when the line's run holds the record's delimiter (its value runs on over
+        more of the record's fields: "{TCP}" in the lines that made it, "{UDP}" in this one);
+        the suffix and the template it leaves, or (None, template)."""
+        p = c.span
+        assert p is not None and c.delimiter is not None
+        ct, n = c.tokens, len(toks)
+        for k in range(len(ct) - p - 2, -1, -1):
+            tail = _span_side(ct[len(ct) - k :], toks[n - k :], values) if k else ()
+            if tail is not None and c.delimiter in toks[p : n - k]:
+                return tail, (*ct[:p], VAR, *(ct[len(ct) - k :] if k else ()))
+        return None, ct
 
     def _span_shares_words(self, tpl: tuple[str, ...], p: int, toks: tuple[str, ...]) -> bool:
         """Whether a line meets a variable-length template as it would have to meet a fixed
@@ -2332,10 +2464,13 @@ class TemplateEngine:
         record = is_json_tokens(toks)
         tails = self._tails_vary if self.config.tail_values else None
         quoted, severity = self.config.quoted_texts, self.config.severity_labels
+        fields = self._field_texts_vary if self.config.tail_values else None
+        delimited = self.config.delimited_fields
         if not any(
             _reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS or _reason_pair(t)
             or ("A" <= t[:1] <= "Z" and _FLAG.match(t)) or ("=" in t and _NUMBERED_KEY.match(t))
             or (tails is not None and (t.endswith(":") or _is_message_word(t)))
+            or (delimited and any(d in t for d in _GLUED_DELIMITERS))
             for t in toks[1:]
         ):
             return None  # no place where such a value could start
@@ -2359,20 +2494,54 @@ class TemplateEngine:
                     opened = _json_fields_open(toks)
                 cut = _optional_field(c.tokens, toks)
                 if cut is None:
-                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails, self.config.whole_message_runs, quoted, severity)
+                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails, self.config.whole_message_runs, quoted, severity, fields, delimited, self.config.constructor_values, self.config.named_texts)
                     if cut is not None and not _quoted_message_run(c.tokens, toks, *cut):
                         continue
             else:
-                cut = _span_cut(c.tokens, toks, tails, self.config.whole_message_runs, quoted, severity)
+                cut = _span_cut(c.tokens, toks, tails, self.config.whole_message_runs, quoted, severity, fields, delimited, self.config.constructor_values, self.config.named_texts)
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], -c.seq, c)
         if best is None:
             return None
         p, s, _, c = best
+        fixed_tokens = c.tokens
+        field = _delimited_field(fixed_tokens, toks, p, s) if self.config.delimited_fields and not record else None
         old_ids = self._make_span(c, toks, p, s)
+        if field is not None and field in fixed_tokens[p : len(fixed_tokens) - s] and field in toks[p : len(toks) - s]:
+            c.delimiter = field
+        if self.config.widen_spans and not record:
+            old_ids += self._widen_span(c, fixed_tokens, tails)
         c.count += 1
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
+
+    def _widen_span(self, c: _Cluster, fixed_tokens: tuple[str, ...], tails: Any) -> list[str]:
+        """A new span's suffix holds what the two lines that made it share; another fixed
+        template of its first word that the span rules cut against the old fixed template at
+        the same start, with a shorter suffix, is the same message whose value runs further
+        (an alert's text and class, then "{TCP}" in both lines that made the span and "{UDP}"
+        in an older one): the span's value runs on to that suffix, and the span takes that
+        template's lines."""
+        p = c.span
+        assert p is not None
+        ns = len(c.tokens) - p - 1
+        shortest = ns
+        for o in self._by_first.get(c.tokens[0], ())[-_SPAN_CANDIDATES:]:
+            if o is c or o.merged_into is not None or o.span is not None or o.gaps or o.tokens[0] != c.tokens[0]:
+                continue
+            cut = _span_cut(
+                fixed_tokens, o.tokens, tails, self.config.whole_message_runs, self.config.quoted_texts,
+                self.config.severity_labels, self._field_texts_vary if self.config.tail_values else None,
+                self.config.delimited_fields, self.config.constructor_values, self.config.named_texts,
+            )
+            if cut is not None and cut[0] == p and cut[1] < shortest:
+                shortest = cut[1]
+        if shortest == ns:
+            return []
+        old = c.template_id
+        c._set_tokens((*c.tokens[:p], VAR, *(c.tokens[len(c.tokens) - shortest :] if shortest else ())))
+        self._register_span(c)
+        return [old, *self._absorb_into_span(c)]
 
     def _detach_fixed(self, c: _Cluster) -> None:
         """Take a fixed-length template out of its length bucket and sibling groups, before it
@@ -2424,7 +2593,11 @@ class TemplateEngine:
             ot = o.tokens
             if o is c or o.merged_into is not None or o.span is not None or o.gaps or len(ot) == len(ct) or ot[0] != ct[0]:
                 continue
-            cut = _span_cut(ct, ot, tails, self.config.whole_message_runs, self.config.quoted_texts, self.config.severity_labels)
+            cut = _span_cut(
+                ct, ot, tails, self.config.whole_message_runs, self.config.quoted_texts, self.config.severity_labels,
+                self._field_texts_vary if self.config.tail_values else None, self.config.delimited_fields,
+                self.config.constructor_values, self.config.named_texts,
+            )
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], o)
         if best is None:
@@ -2552,6 +2725,20 @@ class TemplateEngine:
         if plain:
             return len(seen) >= self.config.min_word_values
         return len(seen) >= (2 if _reason_label(label) else self.config.tail_values)
+
+    def _field_texts_vary(self, tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
+        """Whether the place where the run at ``p`` starts (a record field, or the end of the
+        line) has shown ``tail_values`` different texts, counted per message words before it
+        and the field's delimiter."""
+        d = _delimited_field(tpl, toks, p, s)
+        key = ("\x00", d or "", *(x for x in tpl[:p] if _is_message_word(x)))
+        seen = self._tails.get(key)
+        if seen is None:
+            seen = self._tails[key] = set()
+        for run in (tpl[p : len(tpl) - s], toks[p : len(toks) - s]):
+            if len(seen) < _TAILS_KEPT:
+                seen.add(" ".join(run))
+        return len(seen) >= self.config.tail_values
 
     def _is_record_span(self, c: _Cluster) -> bool:
         """A template with a variable-length value that is a record of fields (the record
