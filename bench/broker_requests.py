@@ -23,6 +23,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from baseline_sources import extract_sources
+
 ROOT = Path(__file__).resolve().parents[1]
 API_KEYS = {0: "Produce", 1: "Fetch", 2: "ListOffsets", 3: "Metadata", 8: "OffsetCommit", 9: "OffsetFetch",
             10: "FindCoordinator", 11: "JoinGroup", 12: "Heartbeat", 13: "LeaveGroup", 14: "SyncGroup",
@@ -76,10 +78,7 @@ def main() -> None:
     env = dict(os.environ)
     with tempfile.TemporaryDirectory(prefix="broker-requests-") as tmp:
         if args.ref:
-            archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.ref, "services", "contracts/src"],
-                                     capture_output=True, check=True).stdout
-            subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
-            paths = [str(p) for p in sorted((Path(tmp) / "services").glob("*/src"))] + [str(Path(tmp) / "contracts/src")]
+            paths = extract_sources(args.ref, Path(tmp))
             env["PYTHONPATH"] = os.pathsep.join([*paths, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
         stack = subprocess.Popen([sys.executable, "-c", STACK], env=env, cwd=ROOT, stdin=subprocess.PIPE,
                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

@@ -23,6 +23,8 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from baseline_sources import extract_sources
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -43,14 +45,7 @@ def parse_variant(text: str) -> tuple[str, str | None, dict[str, str]]:
 
 
 def source_path(ref: str, folder: Path) -> str:
-    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", ref], capture_output=True, text=True,
-                            check=True).stdout.strip()
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "services", "contracts/src"],
-                             capture_output=True, check=True).stdout
-    folder.mkdir(parents=True)
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
-    paths = [str(p) for p in sorted((folder / "services").glob("*/src"))] + [str(folder / "contracts/src")]
-    return os.pathsep.join(paths)
+    return os.pathsep.join(extract_sources(ref, folder))
 
 
 def main() -> None:

@@ -19,6 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from baseline_sources import extract_sources
+
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("ingestion", "template-matching")
 
@@ -35,10 +37,7 @@ def main() -> None:
     baseline = subprocess.run(["git", "-C", str(ROOT), *ref], capture_output=True, text=True, check=True).stdout.strip()
     runs = []
     with tempfile.TemporaryDirectory(prefix="loadtest-ab-") as tmp:
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", baseline, "services", "contracts/src"],
-                                 capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
-        a_path = [str(p) for p in sorted((Path(tmp) / "services").glob("*/src"))] + [str(Path(tmp) / "contracts/src")]
+        a_path = extract_sources(baseline, Path(tmp))
         order = [("A", "B") if n % 2 == 0 else ("B", "A") for n in range(args.rounds)]
         for n, pair in enumerate(order):
             for variant in pair:

@@ -36,6 +36,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from baseline_sources import extract_sources
+
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = ("decode", "engine", "observe", "columns", "token", "insert", "background")
 
@@ -146,10 +148,7 @@ def main() -> None:
     variants = {"A": args.a_batch, "B_same_batch": args.a_batch, "B": args.b_batch}
     rounds: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
     with tempfile.TemporaryDirectory(prefix="tm-stages-ab-") as tmp:
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", baseline, "services", "contracts/src"],
-                                 capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
-        a_path = [str(p) for p in sorted((Path(tmp) / "services").glob("*/src"))] + [str(Path(tmp) / "contracts/src")]
+        a_path = extract_sources(baseline, Path(tmp))
         for n in range(args.rounds):
             order = list(variants) if n % 2 == 0 else list(reversed(variants))
             for name in order:
