@@ -94,6 +94,19 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   or any failure analysis; scored once): Apache Druid, Apache Pinot, StarRocks (FE, audit log, BE),
   ClickHouse Keeper, Apache NiFi, Airbyte, dbt, Dagster, Prefect, Apache Superset, Metabase, Kafka
   Streams, ksqlDB, the Spark on Kubernetes operator and Spark drivers on Kubernetes; 67 event types.
+* ``StoragePlatform`` (written blind for the sixteenth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): the Longhorn manager and instance-manager, the OpenEBS LocalPV
+  provisioner, the AWS EBS CSI node plugin, the ceph-csi RBD node plugin, GlusterFS, ZFS zed, LVM
+  dmeventd, multipathd, iscsid, the kernel's block layer with ext4, XFS and rbd, restic, BorgBackup,
+  Percona XtraBackup, JuiceFS; 86 event types.
+* ``DeliveryPlatform`` (written blind for the sixteenth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): the Drone Docker runner, the Buildkite agent, the GitHub
+  Actions runner, Concourse, Sonatype Nexus 3, JFrog Artifactory 7, SonarQube, Renovate, BuildKit,
+  Gerrit, Atlantis, Skaffold, Helm 3 (--debug); 74 event types.
+* ``CommsPlatform`` (written blind for the sixteenth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): EMQX 5, Kamailio, FreeSWITCH, the Janus WebRTC gateway,
+  ejabberd, Prosody, Mattermost, Rocket.Chat, Jitsi Videobridge and Jicofo, coturn, Apache
+  RocketMQ, NSQ (nsqd, nsqlookupd), Home Assistant; 70 event types.
 
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
@@ -7113,6 +7126,1132 @@ def analytics_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+ST_NODES = ["stor-node-1", "stor-node-2", "stor-node-3"]
+ST_NODE_IPS = {"stor-node-1": "10.70.0.11", "stor-node-2": "10.70.0.12", "stor-node-3": "10.70.0.13"}
+ST_LH_VOLUMES = ["pvc-5f2c1a9e-3b7d-4c8e-9a1f-2d6b0e4c7a31", "pvc-a81d4e07-6c2b-4f95-b3e8-91c7d05f2a6e",
+                 "pvc-0c9e7b52-d4a1-4e36-8f2b-7a5d13c9e084"]
+ST_PVCS = [("databases", "data-postgres-0"), ("databases", "data-postgres-1"), ("monitoring", "prometheus-db-prometheus-0"),
+           ("default", "uploads")]
+ST_GLUSTER_VOLUMES = ["gv0", "shared-home", "media"]
+ST_GLUSTER_PEERS = [("10.70.0.12", "22990ccf-c51b-4f0f-b2a2-2926b268d37f"), ("10.70.0.13", "8f1d3a6b-0c2e-4d97-a5b4-6e3f1c9d2a70")]
+ST_ZPOOLS = ["tank", "backup"]
+ST_ZVDEVS = ["sdb1", "sdc1", "ata-ST8000VN004-2M2101_WSD1A2B3-part1", "nvme0n1p3"]
+ST_DISKS = ["sdb", "sdc", "sdd", "sde"]
+# (multipath map alias, WWID)
+ST_MPATHS = [("mpatha", "3600a098038314a6f4a5d4f6b2f6e7a41"), ("mpathb", "36001405130d0940e1914873a58afb4ad"),
+             ("mpathc", "360060160e1714c005e723e6089be39bd")]
+ST_IQNS = ["iqn.2003-01.org.linux-iscsi.san-1.x8664:sn.4f1e2d3c4b5a", "iqn.1992-08.com.netapp:sn.7c1a2b3d4e5f6a7b8c9d0e1f2a3b4c5d:vs.3",
+           "iqn.2010-10.org.openstack:volume-6b2e9d41-0f3a-4c58-9e7d-2a1b3c4d5e6f"]
+ST_ISCSI_PORTALS = ["10.70.20.5", "10.70.20.6", "10.70.21.5"]
+ST_EBS_VOLUMES = ["vol-0bc4f2e94e89e01cc", "vol-0a4910df43136ea3e", "vol-07d2c9e1f4b3a5c68"]
+ST_RBD_POOLS = ["replicapool", "ssd-pool"]
+ST_RESTIC_PATHS = ["/srv/www/uploads", "/var/lib/postgresql/dumps", "/home"]
+ST_BORG_HOSTS = ["stor-node-1", "db-1", "web-2"]
+ST_MYSQL_FILES = ["./ibdata1", "./mysql.ibd", "./orders/order_items.ibd", "./orders/orders.ibd", "./undo_001", "./undo_002",
+                  "./sys/sys_config.ibd", "./billing/invoices.ibd"]
+ST_JFS_META = ["redis://10.70.1.5:6379/1", "tikv://10.70.1.11:2379,10.70.1.12:2379,10.70.1.13:2379/jfs",
+               "mysql://juicefs:****@(10.70.1.20:3306)/juicefs"]
+ST_JFS_VOLUMES = [("myjfs", "s3://jfs-data-eu.s3.eu-central-1.amazonaws.com/myjfs/"), ("ml-datasets", "minio://10.70.1.30:9000/datasets/ml-datasets/")]
+
+
+def storage_events() -> list[tuple[float, str, dict]]:
+    """Storage and backup software on Kubernetes and Linux hosts that none of the other corpora
+    covers: the Longhorn manager (logrus with func and file fields) and instance-manager (engine
+    processes prefixed with their name), the OpenEBS LocalPV hostpath provisioner (klog), the AWS
+    EBS CSI node plugin (klog), the ceph-csi RBD node plugin (klog with request ids), GlusterFS
+    glusterd and the AFR translator, ZFS zed, LVM dmeventd, multipathd, iscsid, the kernel's block
+    layer with ext4, XFS and rbd messages (through syslog), restic and BorgBackup console output,
+    Percona XtraBackup 8.0 and JuiceFS. Written blind for the sixteenth issue-15 pass: before
+    reading the engine or any failure analysis; 86 event types."""
+
+    def us6(g: Gen) -> str:
+        return f"{g.num(0, 999999):0>6}"
+
+    def logrus_ts(g: Gen) -> str:
+        # RFC3339Nano trims trailing zeros of the fraction
+        return f"2026-12-03T{hms(g)}.{g.num(1, 999999999):0>9}".rstrip("0") + "Z"
+
+    def klog_ts(g: Gen) -> str:
+        return f"1203 {hms(g)}.{us6(g)}"
+
+    def klog(level: str, src: str) -> str:
+        return level + "{kt}       1 " + src + "] "
+
+    def syslog_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    def uptime(g: Gen) -> str:
+        # the kernel's "[%5lu.%06lu]": the padding belongs to the value
+        return f"{g.r.randint(40, 990000):>5}.{us6(g)}"
+
+    def gluster_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{us6(g)}"
+
+    def xb_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us6(g)}-00:00"
+
+    def jfs_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}.{us6(g)}"
+
+    def pvc(g: Gen) -> str:
+        return f"pvc-{g.uuid()}"
+
+    def remembered_pvc(g: Gen) -> str:
+        # keeps the volume name for the path slot of the same line (then(0))
+        g.drawn = (pvc(g),)
+        return g.drawn[0]
+
+    def lh_volume(g: Gen) -> str:
+        g.drawn = (g.r.choice(ST_LH_VOLUMES),)
+        return g.drawn[0]
+
+    def lh_replica(g: Gen) -> str:
+        return f"{g.r.choice(ST_LH_VOLUMES)}-r-{g.hexs(8)}"
+
+    def lh_engine(g: Gen) -> str:
+        return f"{g.r.choice(ST_LH_VOLUMES)}-e-{g.r.choice(['0', '0', '0', g.hexs(8)])}"
+
+    def lh_node(g: Gen) -> str:
+        return g.r.choice(ST_NODES)
+
+    def replica_addr(g: Gen) -> str:
+        return f"tcp://10.42.{g.r.randint(0, 3)}.{g.r.randint(2, 254)}:{g.r.choice(['10000', '10010', '10030', '10045'])}"
+
+    def lh_labels(g: Gen) -> str:
+        return g.r.choice(["", "", "RecurringJob:snapshot-hourly", "RecurringJob:backup-daily longhorn.io/snapshot-type:recurring"])
+
+    def lh_snapshot(g: Gen) -> str:
+        # user snapshots get a UUID, recurring jobs their job name and a short id
+        return g.r.choice([g.uuid(), g.uuid(), f"snapshot-hourly-{g.hexs(8)}", f"backup-daily-{g.hexs(8)}"])
+
+    def lh_process(g: Gen) -> str:
+        return g.r.choice([lh_engine(g), lh_replica(g)])
+
+    def csi_attachment(g: Gen) -> str:
+        return f"csi-{g.hexs(64)}"
+
+    def claim(g: Gen) -> str:
+        ns, name = g.r.choice(ST_PVCS)
+        return f"{ns}/{name}"
+
+    def storage_class(g: Gen) -> str:
+        return g.r.choice(["openebs-hostpath", "openebs-hostpath", "local-nvme"])
+
+    def ebs_vol(g: Gen) -> str:
+        return g.r.choice(ST_EBS_VOLUMES)
+
+    def xvd(g: Gen) -> str:
+        return f"/dev/xvdb{g.r.choice('abcdef')}"
+
+    def nvme_dev(g: Gen) -> str:
+        return f"/dev/nvme{g.r.randint(1, 4)}n1"
+
+    def staging_path(g: Gen) -> str:
+        return f"/var/lib/kubelet/plugins/kubernetes.io/csi/ebs.csi.aws.com/{g.hexs(64)}/globalmount"
+
+    def fs_type(g: Gen) -> str:
+        return g.r.choice(["ext4", "ext4", "xfs"])
+
+    def ceph_req(g: Gen) -> str:
+        return f"0001-0009-rook-ceph-{g.r.choice(['0000000000000002', '0000000000000003'])}-{g.uuid()}"
+
+    def ceph_call_id(g: Gen) -> str:
+        return g.num(1, 9999)
+
+    def rbd_image(g: Gen) -> str:
+        return f"{g.r.choice(ST_RBD_POOLS)}/csi-vol-{g.uuid()}"
+
+    def remembered_req(g: Gen) -> str:
+        # the request id is the volume id, which later slots of the line repeat (then(0))
+        g.drawn = (ceph_req(g),)
+        return g.drawn[0]
+
+    def rbd_staging(g: Gen) -> str:
+        return f"/var/lib/kubelet/plugins/kubernetes.io/csi/rbd.csi.ceph.com/{g.hexs(64)}/globalmount/{g.drawn[0]}"
+
+    def gluster_peer(g: Gen) -> str:
+        g.drawn = g.r.choice(ST_GLUSTER_PEERS)
+        return g.drawn[0]
+
+    def zed_pid(g: Gen) -> str:
+        return g.r.choice(["2952", "2952", "1187"])
+
+    def zed_script(g: Gen) -> str:
+        return g.r.choice(["all-syslog.sh", "all-syslog.sh", "all-syslog.sh", "statechange-notify.sh", "statechange-led.sh",
+                           "scrub_finish-notify.sh", "resilver_finish-start-scrub.sh", "history_event-zfs-list-cacher.sh"])
+
+    def zfs_guid(g: Gen) -> str:
+        return str(g.r.randint(10**18, 18 * 10**18))
+
+    def mpath(g: Gen) -> str:
+        alias, wwid = g.r.choice(ST_MPATHS)
+        return g.r.choice([alias, alias, wwid])
+
+    def disk(g: Gen) -> str:
+        return g.r.choice(ST_DISKS)
+
+    def iscsi_error(g: Gen) -> str:
+        g.drawn = g.r.choice([("1020", "ISCSI_ERR_TCP_CONN_CLOSE", "TCP connection closed"),
+                              ("1011", "ISCSI_ERR_CONN_FAILED", "iSCSI connection failed"),
+                              ("1010", "ISCSI_ERR_SCSI_EH_SESSION_RST", "Session was dropped as a result of SCSI error recovery")])
+        return g.drawn[0]
+
+    def part(g: Gen) -> str:
+        return g.r.choice(["sdb1", "sdc1", "dm-3", "nvme1n1", "rbd0"])
+
+    def io_op(g: Gen) -> str:
+        g.drawn = g.r.choice([("0x0", "READ"), ("0x0", "READ"), ("0x1", "WRITE"), ("0x3", "DISCARD")])
+        return g.drawn[0]
+
+    def ext4_error(g: Gen) -> str:
+        g.drawn = g.r.choice([("ext4_find_entry", "1455", "2", "ls", "reading directory lblock 0"),
+                              ("ext4_lookup", "1785", "131073", "postgres", f"deleted inode referenced: {g.num(10000, 9000000)}"),
+                              ("__ext4_get_inode_loc", "4402", f"{g.num(12, 9000000)}", "nginx", "unable to read itable block"),
+                              ("ext4_validate_block_bitmap", "421", "0", "kworker/u8:2", "bg 17: bad block bitmap checksum")])
+        return g.drawn[0]
+
+    def xfs_caller(g: Gen) -> str:
+        return g.r.choice(["xfs_buf_ioend+0x1a4/0x3b0 [xfs]", "xfs_trans_read_buf_map+0x2b1/0x380 [xfs]",
+                           "xfs_log_force_umount+0x58/0x160 [xfs]"])
+
+    def restic_count(g: Gen) -> str:
+        # restic's "%5d": the padding belongs to the value
+        return f"{g.r.choice([0, 0, 1, 3, 12, 148, 2047, 91234]):>5}"
+
+    def iec(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(1, 999):.3f} MiB", f"{g.r.uniform(1, 99):.3f} GiB", f"{g.r.uniform(1, 999):.3f} KiB",
+                           f"{g.r.randint(0, 999)} B"])
+
+    def restic_elapsed(g: Gen) -> str:
+        return g.r.choice([f"0:{g.r.randint(1, 59):02d}", f"{g.r.randint(1, 59)}:{g.r.randint(0, 59):02d}",
+                           f"1:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"])
+
+    def borg_archive(g: Gen) -> str:
+        return f"{g.r.choice(ST_BORG_HOSTS)}-2026-12-03T{g.r.choice(['01', '02', '03'])}:00:{g.r.randint(0, 9):02d}"
+
+    def borg_time(g: Gen) -> str:
+        return f"Thu, 2026-12-03 {hms(g)}"
+
+    def borg_duration(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(1, 59):.2f} seconds", f"{g.r.randint(1, 59)} minutes {g.r.uniform(0, 59):.2f} seconds",
+                           f"{g.r.randint(1, 3)} hours {g.r.randint(0, 59)} minutes {g.r.uniform(0, 59):.2f} seconds"])
+
+    def borg_size(g: Gen) -> str:
+        # "{:>20s}": the padding belongs to the value
+        return f"{g.r.choice([f'{g.r.uniform(1, 999):.2f} MB', f'{g.r.uniform(1, 999):.2f} GB', f'{g.r.uniform(1, 9):.2f} TB', f'{g.r.randint(100, 999)} B']):>20}"
+
+    def xb_thread(g: Gen) -> str:
+        return g.r.choice(["0", "0", "1", "2"])
+
+    def xb_file(g: Gen) -> str:
+        f = g.r.choice(ST_MYSQL_FILES)
+        g.drawn = (f, f"/backups/2026-12-03_0{g.r.randint(1, 3)}-00-0{g.r.randint(1, 9)}/{f[2:]}")
+        return f
+
+    def jfs_pid(g: Gen) -> str:
+        return g.r.choice(["52728", "52728", "1893", "7741"])
+
+    def jfs_volume(g: Gen) -> str:
+        g.drawn = g.r.choice(ST_JFS_VOLUMES)
+        return g.drawn[0]
+
+    def jfs_latency(g: Gen) -> str:
+        us = g.r.randint(60, 4200)
+        # Go's Duration.String(): no trailing zeros in the fraction
+        return f"{us / 1000:.6f}".rstrip("0") + "ms" if us >= 1000 else f"{us}.{g.num(1, 999):0>3}".rstrip("0") + "µs"
+
+    lh = 'time="{t}" level='
+    lh_hdr = {"t": logrus_ts}
+    vol_fields = ' accessMode={am} controller=longhorn-volume frontend=blockdev migratable=false node={n} owner={o} state=attached volume={v}'
+    vol_slots = {"am": pick(["rwo", "rwo", "rwx"]), "n": lh_node, "o": lh_node, "v": lh_volume}
+    im = "[{p}] " + lh
+    ebs = {"kt": klog_ts}
+    rbd_call = "ID: {id} Req-ID: {req} "
+    rbd_slots = {"kt": klog_ts, "id": ceph_call_id, "req": remembered_req}
+    gl = "[{ts} +0000] "
+    gl_hdr = {"ts": gluster_ts}
+    sysl = "{st} {h} "
+    sys_hdr = {"st": syslog_ts, "h": pick(ST_NODES)}
+    kern = "{st} {h} kernel: [{up}] "
+    kern_hdr = {**sys_hdr, "up": uptime}
+    xb = "{ts} {th} [Note] [MY-011825] [Xtrabackup] "
+    xb_hdr = {"ts": xb_ts, "th": xb_thread}
+    jfs = "{ts} juicefs[{pid}] "
+    jfs_hdr = {"ts": jfs_ts, "pid": jfs_pid}
+    return [
+        # Longhorn manager 1.7 (logrus text, with the func and file of the caller)
+        (30, lh + 'info msg="Volume {v} is selected to attach to node {n}" func="controller.(*VolumeAttachmentController).handleVolumeAttachment" file="volume_attachment_controller.go:575" controller=longhorn-volume-attachment node={n2}',
+         {**lh_hdr, "v": lh_volume, "n": lh_node, "n2": lh_node}),
+        (18, lh + 'info msg="Requesting volume {v} detachment for node {n} with attachmentID {a} " func="csi.(*ControllerServer).unpublishVolume" file="controller_server.go:595" component=csi-controller-server function=unpublishVolume',
+         {**lh_hdr, "v": lh_volume, "n": lh_node, "a": csi_attachment}),
+        (6, lh + 'warning msg="Timeout while waiting for volume {v} state {s}" func="csi.(*ControllerServer).waitForVolumeState" file="controller_server.go:1192" component=csi-controller-server function=waitForVolumeState',
+         {**lh_hdr, "v": lh_volume, "s": pick(["volume unpublished", "volume published", "volume unpublished", "volume expansion"])}),
+        (5, lh + 'warning msg="Cannot find the instance manager for the running instance {r}, will mark the instance as state ERROR" func="controller.(*InstanceHandler).syncStatusWithInstanceManager" file="instance_handler.go:89"',
+         {**lh_hdr, "r": lh_replica}),
+        (7, lh + 'warning msg="Replica {r} that not in the engine mode map is marked as failed, current state {s}, engine name {e}, active {a}" func="controller.(*VolumeController).ReconcileEngineReplicaState" file="volume_controller.go:693"' + vol_fields,
+         {**lh_hdr, "r": lh_replica, "s": pick(["error", "running", "stopped"]), "e": lh_engine, "a": pick(["true", "true", "false"]), **vol_slots}),
+        (3, lh + 'info msg="All replicas are failed, set engine salvageRequested to true" func="controller.(*VolumeController).ReconcileEngineReplicaState" file="volume_controller.go:739"' + vol_fields,
+         {**lh_hdr, **vol_slots}),
+        (14, lh + 'info msg="Starting monitoring engine" func="controller.(*EngineController).startMonitoring" file="engine_controller.go:1057" controller=longhorn-engine engine={e} node={n}',
+         {**lh_hdr, "e": lh_engine, "n": lh_node}),
+        # Longhorn instance-manager: its own lines and the engine processes it runs, each prefixed with the process name
+        (10, "[longhorn-instance-manager] " + lh + 'info msg="Process Manager: prepare to create process {p}"', {**lh_hdr, "p": lh_process}),
+        (10, "[longhorn-instance-manager] " + lh + 'info msg="Process Manager: created process {p}"', {**lh_hdr, "p": lh_process}),
+        (16, im + 'info msg="Adding backend: {a}"', {"p": lh_engine, **lh_hdr, "a": replica_addr}),
+        (9, im + 'info msg="Set replica {a} to mode {m}"', {"p": lh_engine, **lh_hdr, "a": replica_addr, "m": pick(["ERR", "ERR", "RW", "WO"])}),
+        (20, im + 'info msg="Starting to snapshot: {a} {s} UserCreated {u} Created at {c}, Labels map[{l}]"',
+         {"p": lh_engine, **lh_hdr, "a": lambda g: replica_addr(g)[6:], "s": lh_snapshot, "u": pick(["false", "false", "true"]),
+          "c": lambda g: f"2026-12-03T{hms(g)}Z", "l": lh_labels}),
+        # OpenEBS LocalPV hostpath provisioner 4.0 (klog, with sig-storage-lib-external-provisioner)
+        (12, klog("I", "controller.go:1366") + 'provision "{c}" class "{sc}": started', {"kt": klog_ts, "c": claim, "sc": storage_class}),
+        (10, klog("I", "controller.go:1449") + 'provision "{c}" class "{sc}": volume "{v}" provisioned',
+         {"kt": klog_ts, "c": claim, "sc": storage_class, "v": pvc}),
+        (10, klog("I", "provisioner_hostpath.go:76") + "Creating volume {v} at node with labels {{map[kubernetes.io/hostname:{n}]}}, path:{p},ImagePullSecrets:[]",
+         {"kt": klog_ts, "v": remembered_pvc, "n": pick(ST_NODES),
+          "p": lambda g: f"/var/openebs/local/{g.drawn[0]}"}),
+        # AWS EBS CSI driver node plugin (klog)
+        (14, klog("I", "node.go:96") + 'NodeStageVolume: called with args {{VolumeId:{v} PublishContext:map[devicePath:{d}] StagingTargetPath:{s} VolumeCapability:mount:<fs_type:"{fs}" > access_mode:<mode:SINGLE_NODE_WRITER >  Secrets:map[] VolumeContext:map[partition:0] XXX_NoUnkeyedLiteral:{{}} XXX_unrecognized:[] XXX_sizecache:0}}',
+         {**ebs, "v": ebs_vol, "d": xvd, "s": staging_path, "fs": fs_type}),
+        (14, klog("I", "node.go:160") + "NodeStageVolume: find device path {d} -> {r}", {**ebs, "d": xvd, "r": nvme_dev}),
+        (8, klog("I", "node.go:195") + "NodeStageVolume: formatting {d} and mounting at {s} with fstype {fs}", {**ebs, "d": nvme_dev, "s": staging_path, "fs": fs_type}),
+        (8, klog("I", "mount_linux.go:274") + "Checking for issues with fsck on disk: {d}", {**ebs, "d": nvme_dev}),
+        (11, klog("I", "node_linux.go:78") + '[Debug] The canonical device path for "{d}" was resolved to: "{r}"', {**ebs, "d": xvd, "r": nvme_dev}),
+        (3, klog("I", "node.go:304") + 'NodeExpandVolume: called with args {{VolumeId:{v} VolumePath:/var/lib/kubelet/pods/{u}/volumes/kubernetes.io~csi/{pv}/mount CapacityRange:required_bytes:{b}  StagingTargetPath:{s} VolumeCapability:mount:<fs_type:"{fs}" > access_mode:<mode:SINGLE_NODE_WRITER >  Secrets:map[] XXX_NoUnkeyedLiteral:{{}} XXX_unrecognized:[] XXX_sizecache:0}}',
+         {**ebs, "v": ebs_vol, "u": Gen.uuid, "pv": pvc, "b": lambda g: str(g.r.choice([8, 20, 50, 100]) * 1073741824), "s": staging_path, "fs": fs_type}),
+        (2, klog("W", "metadata.go:88") + "ec2 metadata is not available", {**ebs}),
+        # ceph-csi 3.10 RBD node plugin (klog; the request's call id and volume id lead the message)
+        (24, klog("I", "utils.go:198") + rbd_call + "GRPC call: /csi.v1.Node/{m}",
+         {**rbd_slots, "m": pick(["NodeStageVolume", "NodePublishVolume", "NodeUnpublishVolume", "NodeUnstageVolume", "NodeGetVolumeStats",
+                                  "NodeGetVolumeStats", "NodeGetVolumeStats"])}),
+        (20, klog("I", "utils.go:205") + rbd_call + "GRPC response: {{}}", {**rbd_slots}),
+        (8, klog("I", "nodeserver.go:415") + rbd_call + "rbd image: {i} was successfully mapped at {d}",
+         {**rbd_slots, "i": rbd_image, "d": lambda g: f"/dev/rbd{g.r.randint(0, 12)}"}),
+        (7, klog("I", "nodeserver.go:804") + rbd_call + "rbd: successfully mounted volume {v} to stagingTargetPath {s}",
+         {**rbd_slots, "v": then(0), "s": rbd_staging}),
+        (6, klog("I", "nodeserver.go:1001") + rbd_call + "rbd: successfully unmounted volume {v} from {s}",
+         {**rbd_slots, "v": then(0), "s": rbd_staging}),
+        (4, klog("E", "utils.go:210") + rbd_call + "GRPC error: rpc error: code = {c} desc = {d}",
+         {**rbd_slots, "c": first([("Aborted", "an operation with the given Volume ID 0001-0009-rook-ceph-0000000000000002-6b2e9d41-0f3a-4c58-9e7d-2a1b3c4d5e6f already exists"),
+                                   ("Internal", "rbd: map failed with error an error (exit status 110) occurred while running rbd args: [--id csi-rbd-node -m 10.70.0.11:6789,10.70.0.12:6789,10.70.0.13:6789 --keyfile=***stripped*** map replicapool/csi-vol-6b2e9d41-0f3a-4c58-9e7d-2a1b3c4d5e6f --device-type krbd --options noudev], rbd error output: rbd: map failed: (110) Connection timed out"),
+                                   ("NotFound", "volume not found")]), "d": then(1)}),
+        # GlusterFS 11 glusterd and the client's AFR translator (gf_msg layout; messages end with a space)
+        (20, gl + "I [MSGID: 106487] [glusterd-handler.c:1438:__glusterd_handle_cli_list_friends] 0-glusterd: Received cli list req ", {**gl_hdr}),
+        (5, gl + "I [MSGID: 106004] [glusterd-handler.c:6601:__glusterd_peer_rpc_notify] 0-management: Peer <{ip}> (<{u}>), in state <{s}>, has disconnected from glusterd. ",
+         {**gl_hdr, "ip": gluster_peer, "u": then(1), "s": pick(["Peer in Cluster", "Peer in Cluster", "Accepted peer request"])}),
+        (7, gl + "W [socket.c:751:__socket_rwv] 0-management: readv on {ip}:{p} failed ({e})",
+         {**gl_hdr, "ip": gluster_peer, "p": pick(["24007", "24007", "49152"]), "e": pick(["No data available", "Connection reset by peer"])}),
+        (4, gl + "W [MSGID: 106117] [glusterd-handler.c:6616:__glusterd_peer_rpc_notify] 0-management: Lock not released for {v} ", {**gl_hdr, "v": pick(ST_GLUSTER_VOLUMES)}),
+        (6, gl + "I [MSGID: 106568] [glusterd-svc-mgmt.c:265:glusterd_svc_stop] 0-management: {s} service is stopped ",
+         {**gl_hdr, "s": pick(["bitd", "scrub", "quotad", "nfs"])}),
+        (4, gl + "I [MSGID: 106617] [glusterd-svc-helper.c:696:glusterd_svc_attach_cbk] 0-management: svc glustershd of volume {v} attached successfully to pid {p} ",
+         {**gl_hdr, "v": pick(ST_GLUSTER_VOLUMES), "p": lambda g: g.num(800, 65000)}),
+        (3, gl + "E [MSGID: 108006] [afr-common.c:6018:__afr_handle_child_down_event] 0-{x}: All subvolumes are down. Going offline until at least one of them comes back up.",
+         {**gl_hdr, "x": lambda g: f"{g.r.choice(ST_GLUSTER_VOLUMES)}-replicate-{g.r.choice(['0', '0', '1'])}"}),
+        # ZFS zed 2.2 (its own lines and the all-syslog zedlet, through syslog)
+        (22, sysl + 'zed[{p}]: Invoking "{s}" eid={e} pid={c}', {**sys_hdr, "p": zed_pid, "s": zed_script, "e": lambda g: g.num(1, 900), "c": lambda g: g.num(1000, 99999)}),
+        (22, sysl + 'zed[{p}]: Finished "{s}" eid={e} pid={c} exit={x}',
+         {**sys_hdr, "p": zed_pid, "s": zed_script, "e": lambda g: g.num(1, 900), "c": lambda g: g.num(1000, 99999), "x": pick(["0", "0", "0", "1", "3"])}),
+        (12, sysl + "zed: eid={e} class={c} pool='{p}'",
+         {**sys_hdr, "e": lambda g: g.num(1, 900), "c": pick(["config_sync", "history_event", "scrub_start", "scrub_finish", "resilver_start", "resilver_finish"]),
+          "p": pick(ST_ZPOOLS)}),
+        (5, sysl + "zed: eid={e} class=statechange pool='{p}' vdev={v} vdev_state={s}",
+         {**sys_hdr, "e": lambda g: g.num(1, 900), "p": pick(ST_ZPOOLS), "v": pick(ST_ZVDEVS), "s": pick(["ONLINE", "OFFLINE", "FAULTED", "REMOVED", "UNAVAIL"])}),
+        (4, sysl + "zed[{p}]: Diagnosis Engine: discarding 'resource.fs.zfs.statechange for vdev {v}", {**sys_hdr, "p": zed_pid, "v": zfs_guid}),
+        (2, sysl + "zed[{p}]: Retire Agent: marking repaired vdev {v} on pool {q}", {**sys_hdr, "p": zed_pid, "v": zfs_guid, "q": zfs_guid}),
+        # LVM 2.03 dmeventd thin pool monitoring (syslog)
+        (8, sysl + "dmeventd[{p}]: WARNING: Thin pool {d} {k} is now {x}% full.",
+         {**sys_hdr, "p": pick(["811", "811", "1204"]), "d": pick(["vg0-thinpool-tpool", "vg_data-pool0-tpool"]), "k": pick(["data", "data", "metadata"]),
+          "x": lambda g: f"{g.r.uniform(80, 99.99):.2f}"}),
+        (3, sysl + "dmeventd[{p}]: Monitoring thin pool {d}.", {**sys_hdr, "p": pick(["811", "1204"]), "d": pick(["vg0-thinpool-tpool", "vg_data-pool0-tpool"])}),
+        (2, sysl + "dmeventd[{p}]: No longer monitoring thin pool {d}.", {**sys_hdr, "p": pick(["811", "1204"]), "d": pick(["vg0-thinpool-tpool", "vg_data-pool0-tpool"])}),
+        # multipathd 0.9 (syslog)
+        (14, sysl + "multipathd[{p}]: {m}: {d} - {c} checker reports path is down",
+         {**sys_hdr, "p": pick(["712", "4554"]), "m": mpath, "d": disk, "c": pick(["tur", "tur", "directio"])}),
+        (9, sysl + "multipathd[{p}]: {m}: {d} - {c} checker reports path is up",
+         {**sys_hdr, "p": pick(["712", "4554"]), "m": mpath, "d": disk, "c": pick(["tur", "tur", "directio"])}),
+        (8, sysl + "multipathd[{p}]: {d}: mark as failed", {**sys_hdr, "p": pick(["712", "4554"]), "d": disk}),
+        (8, sysl + "multipathd[{p}]: {m}: remaining active paths: {n}", {**sys_hdr, "p": pick(["712", "4554"]), "m": mpath, "n": pick(["0", "1", "1", "2", "3"])}),
+        (10, sysl + "multipathd[{p}]: {m}: {d} - path offline", {**sys_hdr, "p": pick(["712", "4554"]), "m": mpath, "d": disk}),
+        (5, sysl + "multipathd[{p}]: {d}: add path (uevent)", {**sys_hdr, "p": pick(["712", "4554"]), "d": disk}),
+        (3, sysl + "multipathd[{p}]: {d}: remove map (uevent)", {**sys_hdr, "p": pick(["712", "4554"]), "d": lambda g: f"dm-{g.r.randint(0, 9)}"}),
+        # open-iscsi iscsid 2.1 (syslog)
+        (7, sysl + "iscsid[{p}]: Connection{s}:{c} to [target: {t}, portal: {ip},{pt}] through [iface: {i}] is operational now",
+         {**sys_hdr, "p": pick(["1043", "1043", "988"]), "s": lambda g: g.num(1, 24), "c": pick(["0"]), "t": pick(ST_IQNS), "ip": pick(ST_ISCSI_PORTALS),
+          "pt": pick(["3260"]), "i": pick(["default", "default", "iface0"])}),
+        (5, sysl + "iscsid[{p}]: Kernel reported iSCSI connection {s}:{c} error ({e} - {n}: {d}) state ({cs})",
+         {**sys_hdr, "p": pick(["1043", "988"]), "s": lambda g: g.num(1, 24), "c": pick(["0"]), "e": iscsi_error, "n": then(1), "d": then(2), "cs": pick(["3", "3", "1"])}),
+        (4, sysl + "iscsid[{p}]: connection{s}:{c} is operational after recovery ({n} attempts)",
+         {**sys_hdr, "p": pick(["1043", "988"]), "s": lambda g: g.num(1, 24), "c": pick(["0"]), "n": pick(["1", "1", "2", "5", "12"])}),
+        # the Linux kernel 6.x block layer, SCSI disk, ext4, XFS and rbd (through syslog)
+        (9, kern + "I/O error, dev {d}, sector {s} op {o}:({n}) flags 0x{f} phys_seg {p} prio class {c}",
+         {**kern_hdr, "d": disk, "s": lambda g: g.num(0, 3900000000), "o": io_op, "n": then(1), "f": pick(["0", "800", "4800", "80700"]),
+          "p": pick(["1", "1", "2", "32"]), "c": pick(["0", "2"])}),
+        (5, kern + "sd {hc}: [{d}] tag#{t} FAILED Result: hostbyte={hb} driverbyte=DRIVER_OK cmd_age={a}s",
+         {**kern_hdr, "hc": lambda g: f"{g.r.randint(0, 6)}:0:{g.r.randint(0, 3)}:{g.r.randint(0, 9)}", "d": disk, "t": lambda g: g.num(0, 255),
+          "hb": pick(["DID_OK", "DID_TRANSPORT_DISRUPTED", "DID_TRANSPORT_FAILFAST", "DID_NO_CONNECT"]), "a": pick(["0", "0", "3", "30"])}),
+        (8, kern + "EXT4-fs ({d}): mounted filesystem {u} {rw} with {m} data mode. Quota mode: {q}.",
+         {**kern_hdr, "d": part, "u": Gen.uuid, "rw": pick(["r/w", "r/w", "r/w", "ro"]), "m": pick(["ordered", "ordered", "writeback"]), "q": pick(["none", "none", "journalled"])}),
+        (6, kern + "EXT4-fs ({d}): unmounting filesystem {u}.", {**kern_hdr, "d": part, "u": Gen.uuid}),
+        (4, kern + "EXT4-fs error (device {d}): {fn}:{ln}: inode #{i}: comm {c}: {m}",
+         {**kern_hdr, "d": part, "fn": ext4_error, "ln": then(1), "i": then(2), "c": then(3), "m": then(4)}),
+        (6, kern + "XFS ({d}): Mounting V5 Filesystem {u}", {**kern_hdr, "d": part, "u": Gen.uuid}),
+        (6, kern + "XFS ({d}): Ending clean mount", {**kern_hdr, "d": part}),
+        (4, kern + "XFS ({d}): Unmounting Filesystem {u}", {**kern_hdr, "d": part, "u": Gen.uuid}),
+        (2, kern + 'XFS ({d}): metadata I/O error in "{c}" at daddr 0x{a} len {n} error {e}',
+         {**kern_hdr, "d": part, "c": xfs_caller, "a": lambda g: f"{g.r.randint(2, 2**32):x}", "n": pick(["1", "8", "32"]), "e": pick(["5", "5", "117"])}),
+        (6, kern + "rbd: rbd{n}: capacity {c} features 0x{f}",
+         {**kern_hdr, "n": lambda g: g.num(0, 12), "c": lambda g: str(g.r.choice([1, 8, 10, 20, 50, 100]) * 1073741824), "f": pick(["1", "3d", "3d"])}),
+        # restic 0.16 backup summary (console)
+        (6, "Files:       {a} new, {b} changed, {c} unmodified", {"a": restic_count, "b": restic_count, "c": restic_count}),
+        (6, "Dirs:        {a} new, {b} changed, {c} unmodified", {"a": restic_count, "b": restic_count, "c": restic_count}),
+        (6, "Added to the repository: {a} ({b} stored)", {"a": iec, "b": iec}),
+        (6, "processed {n} files, {s} in {t}", {"n": lambda g: g.num(1, 400000), "s": iec, "t": restic_elapsed}),
+        (6, "snapshot {i} saved", {"i": lambda g: g.hexs(8)}),
+        (3, "error: {op} {p}: {e}",
+         {"op": pick(["open", "lstat", "read"]), "p": lambda g: f"{g.r.choice(ST_RESTIC_PATHS)}/{g.r.choice(['.lock', 'tmp/upload-' + g.hexs(6), 'pg_dump.sql.gz'])}",
+          "e": pick(["permission denied", "no such file or directory", "input/output error"])}),
+        # BorgBackup 1.2 create --stats (console)
+        (4, "Archive name: {a}", {"a": borg_archive}),
+        (4, "Archive fingerprint: {f}", {"f": lambda g: g.hexs(64)}),
+        (4, "Duration: {d}", {"d": borg_duration}),
+        (4, "Time (start): {t}", {"t": borg_time}),
+        (4, "Time (end):   {t}", {"t": borg_time}),
+        (4, "Number of files: {n}", {"n": lambda g: g.num(1, 900000)}),
+        (4, "This archive:   {a} {b} {c}", {"a": borg_size, "b": borg_size, "c": borg_size}),
+        # Percona XtraBackup 8.0 (MySQL 8 error-log layout)
+        (30, xb + ">> log scanned up to ({l})", {**xb_hdr, "l": lambda g: g.num(30000000, 90000000000)}),
+        (18, xb + "Copying {s} to {d}", {**xb_hdr, "s": xb_file, "d": then(1)}),
+        (18, xb + "Done: Copying {s} to {d}", {**xb_hdr, "s": xb_file, "d": then(1)}),
+        (3, xb + "MySQL binlog position: filename '{f}', position '{p}'",
+         {**xb_hdr, "f": lambda g: f"binlog.{g.r.randint(1, 400):06d}", "p": lambda g: g.num(157, 90000000)}),
+        # JuiceFS 1.1 client (its own layout: level in angle brackets, caller at the end)
+        (6, jfs + "<INFO>: Meta address: {m} [interface.go:497]", {**jfs_hdr, "m": pick(ST_JFS_META)}),
+        (6, jfs + "<INFO>: Ping redis: {l} [redis.go:2878]", {**jfs_hdr, "l": jfs_latency}),
+        (3, jfs + "<WARNING>: AOF is not enabled, you may lose data if Redis is not shutdown properly. [info.go:84]", {**jfs_hdr}),
+        (5, jfs + "<INFO>: Data use {d} [mount.go:629]", {**jfs_hdr, "d": lambda g: g.r.choice(ST_JFS_VOLUMES)[1]}),
+        (5, jfs + "<INFO>: OK, {v} is ready at {m} [mount_unix.go:48]", {**jfs_hdr, "v": jfs_volume, "m": pick(["/jfs", "/mnt/jfs", "/var/lib/juicefs/volume"])}),
+    ]
+
+
+DL_REPOS = ["acme/web", "acme/payments-api", "acme/infra"]
+DL_AGENTS = ["ci-linux-1", "ci-linux-2", "ci-arm64-1"]
+DL_AGENT_TAGS = ["queue=default", "queue=default, docker=true", "queue=arm64, os=linux, docker=true"]
+DL_GH_JOBS = ["build", "test (3.12)", "lint", "deploy / staging"]
+DL_GH_RESULTS = ["Succeeded", "Succeeded", "Succeeded", "Failed", "Canceled"]
+DL_DRONE_STAGES = ["default", "test", "publish"]
+DL_DRONE_ERRORS = ["Optimistic Lock Error", "context canceled",
+                   "Error response from daemon: pull access denied for acme/builder, repository does not exist or may require 'docker login'"]
+DL_CONCOURSE_PIPELINES = ["web", "payments-api", "infra"]
+DL_CONCOURSE_ACTIONS = ["GetPipeline", "ListJobs", "GetBuild", "BuildEvents"]
+DL_CONCOURSE_USERS = ["alice", "ci-bot", "bob"]
+DL_NEXUS_TASKS = [("Cleanup service", "repository.cleanup"), ("Compact blob store default", "blobstore.compact"),
+                  ("Rebuild Maven repository metadata", "repository.maven.rebuild-metadata")]
+DL_NEXUS_REPOS = ["maven-central", "npm-proxy", "docker-hub"]
+DL_NEXUS_PATHS = ["/repository/maven-public/org/springframework/boot/spring-boot/3.2.0/spring-boot-3.2.0.pom",
+                  "/repository/npm-group/lodash", "/repository/maven-releases/com/acme/payments-api/2.14.0/payments-api-2.14.0.jar",
+                  "/v2/library/node/manifests/20-alpine", "/service/rest/v1/status"]
+DL_NEXUS_AGENTS = ["Apache-Maven/3.9.5 (Java 17.0.9; Linux 6.1.0)", "npm/10.2.3 node/v20.10.0 linux x64 workspaces/false",
+                   "docker/24.0.7 go/go1.20.10 git-commit/311b9ff kernel/6.1.0 os/linux arch/amd64", "curl/8.4.0"]
+DL_NEXUS_ERRORS = ["java.net.UnknownHostException: repo1.maven.org", "java.net.SocketTimeoutException: Read timed out",
+                   "org.apache.http.conn.HttpHostConnectException: Connect to registry.npmjs.org:443 failed: Connection refused"]
+DL_ART_REPOS = ["libs-release-local", "maven-remote-cache", "docker-local"]
+DL_ART_PATHS = ["org/apache/commons/commons-lang3/3.14.0/commons-lang3-3.14.0.jar", "com/acme/payments-api/2.14.0/payments-api-2.14.0.pom",
+                "acme/web/1.8.2/manifest.json", "io/netty/netty-handler/4.1.104.Final/netty-handler-4.1.104.Final.jar"]
+DL_ART_USERS = ["admin", "anonymous", "ci-deployer"]
+DL_ART_REMOTES = ["maven-remote", "maven-central-cache"]
+DL_SONAR_PROJECTS = ["com.acme:payments-api", "acme_web", "com.acme:ledger"]
+DL_SONAR_STEPS = ["Load analysis metadata", "Extract report", "Persist sources", "Compute measures", "index issues",
+                  "Load quality profiles", "Send issue notifications"]
+DL_SONAR_PATHS = ["/api/ce/task", "/api/qualitygates/project_status", "/api/server/version", "/batch/index"]
+DL_SONAR_AGENTS = ["ScannerCLI/5.0.1.3006", "ScannerMaven/3.10.0.2594/3.9.5", "Go-http-client/1.1"]
+DL_RENOVATE_DEPS = [("lodash", "4.17.21", "npm"), ("org.springframework.boot:spring-boot-starter-web", "3.2.1", "maven"),
+                    ("golang.org/x/net", "0.19.0", "gomod"), ("actions/checkout", "v4", "github-actions")]
+DL_BK_STAGES = ["build", "stage-1", "runtime"]
+DL_BK_STEPS = ["RUN go mod download", "COPY . .", "RUN go build -o /out/api ./cmd/api", "RUN npm ci --omit=dev",
+               "COPY --from=build /out/api /usr/local/bin/api", "RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates"]
+DL_BK_OUTPUT = ["go: downloading github.com/prometheus/client_golang v1.18.0", "added 412 packages, and audited 413 packages in 9s",
+                "Get:1 http://deb.debian.org/debian bookworm InRelease [151 kB]", "npm WARN deprecated inflight@1.0.6: This module is not supported"]
+DL_IMAGES = ["ghcr.io/acme/web", "ghcr.io/acme/payments-api", "registry.acme.io/infra/migrator"]
+DL_GERRIT_USERS = ["alice", "jenkins", "bob"]
+DL_GERRIT_PROJECTS = ["platform/manifest", "apps/payments", "tools/ci-config"]
+DL_GERRIT_HTTP = ["/a/changes/?q=status:open+owner:self&n=25", "/a/projects/apps%2Fpayments/HEAD", "/changes/apps%2Fpayments~4821/detail",
+                  "/apps/payments/info/refs?service=git-upload-pack"]
+DL_ATLANTIS_DIRS = ["envs/prod", "envs/staging", "modules/vpc"]
+DL_ATLANTIS_FAILURES = [
+    ("plan", 'exit status 1: running \\"/usr/local/bin/terraform plan -input=false -refresh -out $PLANFILE\\" in \\"/atlantis-data/repos/acme/infra/12/default/envs/prod\\"'),
+    ("apply", "Pull request must be approved by at least one person other than the author before running apply."),
+    ("apply", "Pull request must be mergeable before running apply."),
+]
+DL_HELM_RELEASES = ["web", "payments-api", "ingress-nginx"]
+DL_HELM_NS = ["default", "payments", "ingress-nginx"]
+DL_HELM_KINDS = ["Service", "ConfigMap", "ServiceAccount", "Deployment"]
+
+
+def delivery_events() -> list[tuple[float, str, dict]]:
+    """Software-delivery and GitOps tooling none of the other corpora covers: the Drone Docker
+    runner (logrus text), the Buildkite agent, the GitHub Actions runner (console and _diag),
+    Concourse (lager JSON), Sonatype Nexus 3 (nexus.log and request.log), JFrog Artifactory 7
+    (access, request and service logs), SonarQube (ce.log and access.log), Renovate (bunyan
+    JSON), BuildKit (buildkitd and plain progress output), Gerrit (sshd_log, httpd_log,
+    error_log), Atlantis (zap JSON), Skaffold's console and Helm 3's --debug output. Written
+    blind for the sixteenth issue-15 pass: before reading the engine or any failure analysis;
+    scored once; 74 event types."""
+
+    def ms3(g: Gen) -> str:
+        return f"{g.num(0, 999):0>3}"
+
+    def rfc_s(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def day_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def gh_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}Z"
+
+    def nano_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999999):0>9}Z"
+
+    def nexus_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}+0000"
+
+    def dot_ts(g: Gen) -> str:
+        return f"2026.12.03 {hms(g)}"
+
+    def trace(g: Gen) -> str:
+        return g.hexs(g.r.choice([16, 16, 32]))
+
+    def ms(lo: int, hi: int):
+        return lambda g: g.num(lo, hi)
+
+    def human_size(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(1, 999):.2f} KB", f"{g.r.uniform(1, 90):.2f} MB", f"{g.r.randint(200, 999)} bytes"])
+
+    # Drone Docker runner 1.8 (logrus text formatter, fields sorted)
+    def drone_ids(g: Gen) -> str:
+        repo = g.r.choice(DL_REPOS)
+        ns, name = repo.split("/")
+        number = g.r.randint(1, 4)
+        g.drawn = (g.num(1000, 99999), g.num(100, 2400), str(DL_REPOS.index(repo) + 3), name, ns, g.num(1000, 99999),
+                   DL_DRONE_STAGES[number - 1] if number <= 3 else "default", str(number), g.r.choice(["1", "2"]))
+        return g.drawn[0]
+
+    drone_fields = ("build.id={a} build.number={b} repo.id={c} repo.name={d} repo.namespace={e} stage.id={f} stage.name={h} "
+                    "stage.number={i} thread={j}")
+    drone_slots = {"a": drone_ids, "b": then(1), "c": then(2), "d": then(3), "e": then(4), "f": then(5), "h": then(6), "i": then(7),
+                   "j": then(8), "t": rfc_s}
+    drone_done = ("build.id={a} build.number={b} duration={du} repo.id={c} repo.name={d} repo.namespace={e} stage.id={f} "
+                  "stage.name={h} stage.number={i} thread={j}")
+    drone_failed = ("build.id={a} build.number={b} duration={du} error=\"{err}\" repo.id={c} repo.name={d} repo.namespace={e} "
+                    "stage.id={f} stage.name={h} stage.number={i} thread={j}")
+
+    # Buildkite agent 3 (its own text logger: time, level padded to six, agent name prefix)
+    def bk_job(g: Gen) -> str:
+        g.drawn = (g.uuid(), g.r.choice(DL_REPOS), g.num(1, 9000))
+        return g.drawn[0]
+
+    def bk_url(g: Gen) -> str:
+        _, pipeline, build = g.drawn
+        return f"https://buildkite.com/{pipeline}/builds/{build}"
+
+    # GitHub Actions runner 2.311
+    def gh_plan(g: Gen) -> str:
+        return g.uuid()
+
+    def gh_till(g: Gen) -> str:
+        return f"12/03/2026 {hms(g)}"
+
+    # Concourse 7 (lager, rfc3339 timestamps)
+    def concourse_params(g: Gen) -> str:
+        params = ['":team_name":["main"]', f'":pipeline_name":["{g.r.choice(DL_CONCOURSE_PIPELINES)}"]']
+        if g.r.random() < 0.5:
+            params.append(f'":job_name":["{g.r.choice(["unit", "build-image", "deploy-staging"])}"]')
+        if g.r.random() < 0.3:
+            params.append(f'":build_id":["{g.num(1000, 99999)}"]')
+        return "{" + ",".join(params) + "}"
+
+    def session(g: Gen) -> str:
+        return g.r.choice([g.num(1, 40), f"{g.num(1, 40)}.{g.num(1, 9000)}", f"{g.num(1, 40)}.{g.num(1, 900)}.{g.num(1, 90)}"])
+
+    # Sonatype Nexus 3
+    def nexus_task(g: Gen) -> str:
+        g.drawn = g.r.choice(DL_NEXUS_TASKS)
+        return g.drawn[0]
+
+    nexus_states = first([("WAITING", "RUNNING"), ("RUNNING", "WAITING (OK)"), ("RUNNING", "WAITING (OK)"), ("RUNNING", "WAITING (FAILED)")])
+
+    def nexus_thread(g: Gen) -> str:
+        return f"qtp{g.r.choice(['1409865626', '829349531'])}-{g.num(30, 400)}"
+
+    # SonarQube 10 (ce.log; the task uuid is the log context)
+    def sonar_task(g: Gen) -> str:
+        g.drawn = ("AY" + "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") for _ in range(18)),)
+        return g.drawn[0]
+
+    def sonar_url(g: Gen) -> str:
+        path = g.r.choice(DL_SONAR_PATHS)
+        query = g.r.choice([f"id={sonar_task(g)}", f"projectKey={g.r.choice(DL_SONAR_PROJECTS)}", "format=json", ""])
+        return f"{path}?{query}" if query else path
+
+    # Renovate 37 (LOG_FORMAT=json, bunyan)
+    def renovate_host(g: Gen) -> str:
+        return f"renovate-{g.num(28380000, 28389999)}-{g.hexs(5)}"
+
+    def renovate_dep(g: Gen) -> str:
+        g.drawn = g.r.choice(DL_RENOVATE_DEPS)
+        dep, version, _ = g.drawn
+        return f"renovate/{dep.split(':')[-1].split('/')[-1]}-{version.split('.')[0].lstrip('v')}.x"
+
+    def renovate_managers(g: Gen) -> str:
+        managers = g.r.sample(["npm", "dockerfile", "github-actions", "maven", "gomod", "helm-values"], g.r.randint(1, 4))
+        return ",".join(f'"{m}":{{"fileCount":{g.r.randint(1, 6)},"depCount":{g.r.randint(1, 90)}}}' for m in managers)
+
+    # BuildKit 0.12
+    def bk_vertex(g: Gen) -> str:
+        return str(g.r.randint(1, 24))
+
+    # Gerrit 3.8
+    def gerrit_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def gerrit_cmd(g: Gen) -> str:
+        project = g.r.choice(DL_GERRIT_PROJECTS)
+        return g.r.choice([f"git-upload-pack./{project}", f"git-upload-pack./{project}", f"git-receive-pack./{project}",
+                           "gerrit.stream-events", f"gerrit.query.--format=JSON.status:open.project:{project}"])
+
+    # Atlantis 0.27 (zap JSON)
+    def atlantis_pull(g: Gen) -> str:
+        return f'"repo":"{g.r.choice(DL_REPOS)}","pull":"{g.num(1, 900)}"'
+
+    # Skaffold 2
+    def sk_image(g: Gen) -> str:
+        g.drawn = (g.r.choice(DL_IMAGES),)
+        return g.drawn[0]
+
+    def sk_tag(g: Gen) -> str:
+        return g.r.choice([f"v1.{g.num(0, 20)}.{g.num(0, 9)}-{g.num(1, 40)}-g{g.hexs(7)}", g.hexs(7), f"{g.hexs(7)}-dirty"])
+
+    def not_ready(g: Gen) -> str:
+        # fewer ready (or still pending) than expected; the total is read by then(1)
+        total = g.r.choice([2, 3, 3, 4])
+        g.drawn = (str(g.r.randint(0, total - 1)), str(total))
+        return g.drawn[0]
+
+    def helm_res(g: Gen) -> str:
+        return f"{g.r.choice(DL_HELM_NS)}/{g.r.choice(DL_HELM_RELEASES)}"
+
+    return [
+        # Drone Docker runner
+        (30, 'time="{t}" level=debug msg="poller: request stage from remote server" thread={j}', {"t": rfc_s, "j": pick(["1", "2"])}),
+        (20, 'time="{t}" level=debug msg="stage details fetched" ' + drone_fields, drone_slots),
+        (20, 'time="{t}" level=debug msg="updated stage to running" ' + drone_fields, drone_slots),
+        (18, 'time="{t}" level=debug msg="updated stage to complete" ' + drone_done, {**drone_slots, "du": ms(4, 1800)}),
+        (5, 'time="{t}" level=debug msg="stage failed" ' + drone_failed, {**drone_slots, "du": ms(4, 1800), "err": pick(DL_DRONE_ERRORS)}),
+        # Buildkite agent
+        (3, "{t} INFO   Registering agent with Buildkite...", {"t": day_ts}),
+        (3, '{t} INFO   Successfully registered agent "{a}" with tags [{tags}]', {"t": day_ts, "a": pick(DL_AGENTS), "tags": pick(DL_AGENT_TAGS)}),
+        (2, "{t} DEBUG  {a} Ping interval: {n}s", {"t": day_ts, "a": pick(DL_AGENTS), "n": pick(["10", "5"])}),
+        (25, "{t} INFO   {a} Assigned job {j}. Accepting...", {"t": day_ts, "a": pick(DL_AGENTS), "j": Gen.uuid}),
+        (22, "{t} INFO   {a} Starting job {j} for build at {u}", {"t": day_ts, "a": pick(DL_AGENTS), "j": bk_job, "u": bk_url}),
+        (22, "{t} INFO   {a} Finished job {j} for build at {u}", {"t": day_ts, "a": pick(DL_AGENTS), "j": bk_job, "u": bk_url}),
+        (3, "{t} ERROR  {a} Failed to accept the job ({e})", {"t": day_ts, "a": pick(DL_AGENTS),
+         "e": pick(["PUT https://agent.buildkite.com/v3/jobs/accept: 422 Job has already been accepted", "context deadline exceeded",
+                    "PUT https://agent.buildkite.com/v3/jobs/accept: 500 Internal Server Error"])}),
+        # GitHub Actions runner: Runner.Listener console and _diag/Runner_*.log
+        (2, "√ Connected to GitHub", {}),
+        (3, "{t}: Listening for Jobs", {"t": gh_ts}),
+        (20, "{t}: Running job: {j}", {"t": gh_ts, "j": pick(DL_GH_JOBS)}),
+        (20, "{t}: Job {j} completed with result: {r}", {"t": gh_ts, "j": pick(DL_GH_JOBS), "r": pick(DL_GH_RESULTS)}),
+        (15, "[{t} INFO JobDispatcher] Job request {id} for plan {p} job {j} received.",
+         {"t": gh_ts, "id": ms(1000, 99999), "p": gh_plan, "j": Gen.uuid}),
+        (12, "[{t} INFO JobDispatcher] Successfully renew job request {id}, job is valid till {till}",
+         {"t": gh_ts, "id": ms(1000, 99999), "till": gh_till}),
+        # Concourse web (atc)
+        (25, '{{"timestamp":"{t}","level":"info","source":"atc","message":"atc.audit","data":{{"action":"{a}","parameters":{p},"user":"{u}"}}}}',
+         {"t": nano_ts, "a": pick(DL_CONCOURSE_ACTIONS), "p": concourse_params, "u": pick(DL_CONCOURSE_USERS)}),
+        (12, '{{"timestamp":"{t}","level":"info","source":"atc","message":"atc.build-tracker.track.start","data":{{"session":"{s}"}}}}',
+         {"t": nano_ts, "s": session}),
+        (5, '{{"timestamp":"{t}","level":"info","source":"atc","message":"atc.dex.event","data":{{"fields":{{}},"message":"{m}","session":"{s}"}}}}',
+         {"t": nano_ts, "m": pick(["keys expired, rotating", 'login successful: connector \\"github\\", username=\\"alice\\", email=\\"alice@acme.io\\", groups=[\\"acme:platform\\"]',
+                                   "Failed to login user: ldap: invalid password"]), "s": session}),
+        (2, '{{"timestamp":"{t}","level":"error","source":"atc","message":"atc.db.failed-to-open-db-retrying","data":{{"error":"{e}","session":"{s}"}}}}',
+         {"t": nano_ts, "e": lambda g: f"dial tcp {g.ip()}:5432: connect: connection refused", "s": session}),
+        # Sonatype Nexus 3 (nexus.log, request.log)
+        (8, "{t} INFO  [quartz-12-thread-{n}] *SYSTEM org.sonatype.nexus.quartz.internal.task.QuartzTaskInfo - Task '{k}' [{ty}] state change {a} -> {b}",
+         {"t": nexus_ts, "n": ms(1, 20), "k": nexus_task, "ty": then(1), "a": nexus_states, "b": then(1)}),
+        (40, '{i} - {u} [{t}] "{m} {p} HTTP/1.1" {s} {cl} {b} {el} "{a}" [{th}]',
+         {"i": Gen.ip, "u": pick(["-", "admin", "ci-deployer"]), "t": lambda g: g.clf_time()[1:-1], "m": pick(["GET", "GET", "GET", "PUT", "HEAD"]),
+          "p": pick(DL_NEXUS_PATHS), "s": pick(["200", "200", "304", "404", "401"]), "cl": lambda g: g.r.choice(["-", g.num(200, 900000)]),
+          "b": ms(0, 9000000), "el": ms(1, 4000), "a": pick(DL_NEXUS_AGENTS), "th": nexus_thread}),
+        (4, "{t} WARN  [{th}] {u} org.sonatype.nexus.repository.proxy.ProxyFacetSupport - Exception {e} checking remote for update, proxy repo {r} failed to fetch {p}, content not in cache.",
+         {"t": nexus_ts, "th": nexus_thread, "u": pick(["anonymous", "ci-deployer"]), "e": pick(DL_NEXUS_ERRORS), "r": pick(DL_NEXUS_REPOS),
+          "p": pick(["org/springframework/boot/spring-boot/3.2.0/spring-boot-3.2.0.pom", "lodash", "v2/library/node/manifests/20-alpine"])}),
+        # JFrog Artifactory 7 (artifactory-access.log, artifactory-request.log, artifactory-service.log)
+        (25, "{t} [{tr}] [ACCEPTED DOWNLOAD] {r}:{p}  for client : {u} / {i}", {"t": ts, "tr": trace, "r": pick(DL_ART_REPOS), "p": pick(DL_ART_PATHS), "u": pick(DL_ART_USERS), "i": Gen.ip}),
+        (10, "{t} [{tr}] [ACCEPTED DEPLOY] {r}:{p}  for client : {u} / {i}", {"t": ts, "tr": trace, "r": pick(DL_ART_REPOS), "p": pick(DL_ART_PATHS), "u": pick(DL_ART_USERS), "i": Gen.ip}),
+        (4, "{t} [{tr}] [DENIED DOWNLOAD] {r}:{p}  for client : {u} / {i}", {"t": ts, "tr": trace, "r": pick(DL_ART_REPOS), "p": pick(DL_ART_PATHS), "u": pick(["anonymous", "ci-reader"]), "i": Gen.ip}),
+        (40, "{t}|{tr}|{i}|{u}|{m}|/{r}/{p}|{s}|{rq}|{rs}|{d}|{a}",
+         {"t": ts, "tr": trace, "i": Gen.ip, "u": pick(DL_ART_USERS), "m": pick(["GET", "GET", "PUT", "HEAD"]), "r": pick(DL_ART_REPOS), "p": pick(DL_ART_PATHS),
+          "s": pick(["200", "200", "201", "404", "401"]), "rq": lambda g: g.r.choice(["-1", g.num(100, 9000000)]), "rs": ms(0, 9000000), "d": ms(1, 3000),
+          "a": pick(["Apache-Maven/3.9.5 (Java 17.0.9; Linux 6.1.0)", "JFrog-Frontend/1.0.0", "curl/8.4.0", "jfrog-cli-go/2.52.8"])}),
+        (8, "{t} [jfrt ] [INFO ] [{tr}] [o.a.r.HttpRepo:443            ] [http-nio-8081-exec-{n}] - {r} downloading {u} {s}",
+         {"t": ts, "tr": trace, "n": ms(1, 200), "r": pick(DL_ART_REMOTES), "u": lambda g: f"https://repo1.maven.org/maven2/{g.r.choice(DL_ART_PATHS)}", "s": human_size}),
+        (8, "{t} [jfrt ] [INFO ] [{tr}] [o.a.r.HttpRepo:455            ] [http-nio-8081-exec-{n}] - {r} downloaded {u} {s} at {rate} KB/sec",
+         {"t": ts, "tr": trace, "n": ms(1, 200), "r": pick(DL_ART_REMOTES), "u": lambda g: f"https://repo1.maven.org/maven2/{g.r.choice(DL_ART_PATHS)}", "s": human_size,
+          "rate": lambda g: g.flt(2, 9000)}),
+        # SonarQube (ce.log, access.log)
+        (12, "{t} INFO  ce[{id}][o.s.c.t.CeWorkerImpl] Execute task | project={p} | type={ty} | branch={b} | branchType={bt} | id={id2} | submitter={s}",
+         {"t": dot_ts, "id": sonar_task, "p": pick(DL_SONAR_PROJECTS), "ty": pick(["REPORT", "REPORT", "ISSUE_SYNC"]), "b": pick(["main", "develop", "feature/ledger-v2"]),
+          "bt": pick(["BRANCH", "BRANCH", "PULL_REQUEST"]), "id2": then(0), "s": pick(["admin", "ci-scanner"])}),
+        (12, "{t} INFO  ce[{id}][o.s.c.t.CeWorkerImpl] Executed task | project={p} | type={ty} | branch={b} | branchType={bt} | id={id2} | submitter={s} | status={st} | time={ms}ms",
+         {"t": dot_ts, "id": sonar_task, "p": pick(DL_SONAR_PROJECTS), "ty": pick(["REPORT", "REPORT", "ISSUE_SYNC"]), "b": pick(["main", "develop", "feature/ledger-v2"]),
+          "bt": pick(["BRANCH", "BRANCH", "PULL_REQUEST"]), "id2": then(0), "s": pick(["admin", "ci-scanner"]), "st": pick(["SUCCESS", "SUCCESS", "SUCCESS", "FAILED"]),
+          "ms": ms(300, 90000)}),
+        (30, "{t} INFO  ce[{id}][o.s.c.t.s.ComputationStepExecutor] {step} | status=SUCCESS | time={ms}ms",
+         {"t": dot_ts, "id": sonar_task, "step": pick(DL_SONAR_STEPS), "ms": ms(0, 4000)}),
+        (20, '{i} - {u} [{t}] "{m} {p} HTTP/1.1" {s} {b} "-" "{a}" "{rid}"',
+         {"i": Gen.ip, "u": pick(["-", "admin", "ci-scanner"]), "t": lambda g: g.clf_time()[1:-1], "m": pick(["GET", "GET", "POST"]), "p": sonar_url,
+          "s": pick(["200", "200", "401", "404"]), "b": ms(20, 90000), "a": pick(DL_SONAR_AGENTS), "rid": sonar_task}),
+        # Renovate
+        (6, '{{"name":"renovate","hostname":"{h}","pid":{pid},"level":30,"logContext":"{lc}","repository":"{r}","renovateVersion":"{v}","msg":"Repository started","time":"{t}","v":0}}',
+         {"h": renovate_host, "pid": pick(["7", "8"]), "lc": Gen.uuid, "r": pick(DL_REPOS), "v": pick(["37.102.0", "37.108.1"]), "t": ts}),
+        (6, '{{"name":"renovate","hostname":"{h}","pid":{pid},"level":30,"logContext":"{lc}","repository":"{r}","cloned":{c},"durationMs":{d},"msg":"Repository finished","time":"{t}","v":0}}',
+         {"h": renovate_host, "pid": pick(["7", "8"]), "lc": Gen.uuid, "r": pick(DL_REPOS), "c": pick(["true", "true", "false"]), "d": ms(900, 400000), "t": ts}),
+        (8, '{{"name":"renovate","hostname":"{h}","pid":{pid},"level":30,"logContext":"{lc}","repository":"{r}","baseBranch":"{b}","stats":{{"managers":{{{mg}}},"total":{{"fileCount":{fc},"depCount":{dc}}}}},"msg":"Dependency extraction complete","time":"{t}","v":0}}',
+         {"h": renovate_host, "pid": pick(["7", "8"]), "lc": Gen.uuid, "r": pick(DL_REPOS), "b": pick(["main", "master"]), "mg": renovate_managers,
+          "fc": ms(1, 20), "dc": ms(1, 300), "t": ts}),
+        (5, '{{"name":"renovate","hostname":"{h}","pid":{pid},"level":30,"logContext":"{lc}","repository":"{r}","branch":"{br}","pr":{pr},"prTitle":"Update dependency {dep} to {ver}","msg":"PR created","time":"{t}","v":0}}',
+         {"h": renovate_host, "pid": pick(["7", "8"]), "lc": Gen.uuid, "r": pick(DL_REPOS), "br": renovate_dep, "pr": ms(10, 2400), "dep": then(0), "ver": then(1), "t": ts}),
+        (7, '{{"name":"renovate","hostname":"{h}","pid":{pid},"level":30,"logContext":"{lc}","repository":"{r}","branch":"{br}","commitSha":"{sha}","msg":"Branch created","time":"{t}","v":0}}',
+         {"h": renovate_host, "pid": pick(["7", "8"]), "lc": Gen.uuid, "r": pick(DL_REPOS), "br": renovate_dep, "sha": lambda g: g.hexs(40), "t": ts}),
+        # BuildKit: buildkitd (logrus) and the build's plain progress output
+        (2, 'time="{t}" level=info msg="found worker \\"{w}\\", labels=map[org.mobyproject.buildkit.worker.executor:oci org.mobyproject.buildkit.worker.hostname:{h} org.mobyproject.buildkit.worker.network:host org.mobyproject.buildkit.worker.oci.process-mode:sandbox org.mobyproject.buildkit.worker.selinux.enabled:false org.mobyproject.buildkit.worker.snapshotter:overlayfs], platforms=[{p}]"',
+         {"t": rfc_s, "w": lambda g: "".join(g.r.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(25)), "h": lambda g: f"buildkitd-{g.hexs(9)}-{g.hexs(5)}",
+          "p": pick(["linux/amd64 linux/amd64/v2 linux/amd64/v3 linux/386", "linux/arm64 linux/arm/v7 linux/arm/v6"])}),
+        (2, 'time="{t}" level=info msg="running server on {a}"', {"t": rfc_s, "a": pick(["/run/buildkit/buildkitd.sock", "[::]:1234"])}),
+        (30, "#{n} [{st} {i}/{k}] {step}", {"n": bk_vertex, "st": pick(DL_BK_STAGES), "i": ms(1, 5), "k": pick(["5", "6", "8"]), "step": pick(DL_BK_STEPS)}),
+        (30, "#{n} DONE {s}s", {"n": bk_vertex, "s": lambda g: g.flt(1, 90)}),
+        (15, "#{n} CACHED", {"n": bk_vertex}),
+        (18, "#{n} {s} {line}", {"n": bk_vertex, "s": lambda g: g.flt(3, 90), "line": pick(DL_BK_OUTPUT)}),
+        (10, "#{n} sha256:{h} {a}MB / {b}MB {s}s", {"n": bk_vertex, "h": lambda g: g.hexs(64), "a": lambda g: g.flt(2, 30), "b": lambda g: g.flt(2, 90), "s": lambda g: g.flt(1, 9)}),
+        (4, '#{n} ERROR: process "/bin/sh -c {cmd}" did not complete successfully: exit code: {c}',
+         {"n": bk_vertex, "cmd": pick(["go build -o /out/api ./cmd/api", "npm ci --omit=dev", "apt-get update && apt-get install -y --no-install-recommends ca-certificates"]),
+          "c": pick(["1", "1", "2", "100", "137"])}),
+        (4, "#{n} writing image sha256:{h} done", {"n": bk_vertex, "h": lambda g: g.hexs(64)}),
+        (4, "#{n} naming to {i}:{tg} done", {"n": bk_vertex, "i": pick(DL_IMAGES), "tg": sk_tag}),
+        # Gerrit (sshd_log, httpd_log, error_log)
+        (18, "[{t}] {sid} {u} a/{acct} {cmd} {w}ms {e}ms {st}",
+         {"t": gerrit_ts, "sid": lambda g: g.hexs(8), "u": pick(DL_GERRIT_USERS), "acct": ms(1000000, 1000090), "cmd": gerrit_cmd, "w": ms(0, 40),
+          "e": ms(1, 9000), "st": pick(["0", "0", "0", "1", "killed"])}),
+        (6, "[{t}] {sid} {u} a/{acct} LOGIN FROM {i}", {"t": gerrit_ts, "sid": lambda g: g.hexs(8), "u": pick(DL_GERRIT_USERS), "acct": ms(1000000, 1000090), "i": Gen.ip}),
+        (6, "[{t}] {sid} {u} a/{acct} LOGOUT", {"t": gerrit_ts, "sid": lambda g: g.hexs(8), "u": pick(DL_GERRIT_USERS), "acct": ms(1000000, 1000090)}),
+        (20, '{i} - {u} [{t}] "{m} {p} HTTP/1.1" {s} {b} "-" "{a}"',
+         {"i": Gen.ip, "u": pick(["-", "alice", "jenkins"]), "t": lambda g: g.clf_time()[1:-1], "m": pick(["GET", "GET", "POST"]), "p": pick(DL_GERRIT_HTTP),
+          "s": pick(["200", "200", "401", "404"]), "b": ms(20, 90000), "a": pick(["git/2.43.0", "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0", "Jenkins/2.426.1"])}),
+        (3, "[{t}] [HTTP-{n}] WARN  com.google.gerrit.httpd.ProjectBasicAuthFilter : Authentication failed for {u}: {why}",
+         {"t": gerrit_ts, "n": ms(40, 400), "u": pick(["jenkins", "bob", "deploy-bot"]), "why": pick(["password does not match", "account inactive or not provisioned in Gerrit"])}),
+        # Atlantis
+        (8, '{{"level":"info","ts":"{t}","caller":"events/comment_parser.go:273","msg":"parsed comment as command=\\"{c}\\" verbose=false dir=\\"{d}\\" workspace=\\"\\" project=\\"\\" flags=\\"\\"","json":{{{pr}}}}}',
+         {"t": ts, "c": pick(["plan", "plan", "apply", "unlock"]), "d": pick(["", "", *DL_ATLANTIS_DIRS]), "pr": atlantis_pull}),
+        (8, '{{"level":"info","ts":"{t}","caller":"events/project_locker.go:99","msg":"acquired lock with id \\"{r}/{d}/default\\"","json":{{{pr}}}}}',
+         {"t": ts, "r": pick(DL_REPOS), "d": pick(DL_ATLANTIS_DIRS), "pr": atlantis_pull}),
+        (6, '{{"level":"info","ts":"{t}","caller":"runtime/run_step_runner.go:81","msg":"successfully ran \\"{cmd}\\" in \\"/atlantis-data/repos/{r}/{n}/default/{d}\\"","json":{{{pr}}}}}',
+         {"t": ts, "cmd": pick(["/usr/local/bin/terraform init -input=false -upgrade", "/usr/local/bin/terraform plan -input=false -refresh -out $PLANFILE"]),
+          "r": pick(DL_REPOS), "n": ms(1, 900), "d": pick(DL_ATLANTIS_DIRS), "pr": atlantis_pull}),
+        (3, '{{"level":"error","ts":"{t}","caller":"events/instrumented_project_command_runner.go:84","msg":"{c} failed: {e}","json":{{{pr}}}}}',
+         {"t": ts, "c": first(DL_ATLANTIS_FAILURES), "e": then(1), "pr": atlantis_pull}),
+        # Skaffold
+        (3, "Generating tags...", {}),
+        (10, " - {i} -> {i2}:{tg}", {"i": sk_image, "i2": then(0), "tg": sk_tag}),
+        (3, "Checking cache...", {}),
+        (8, " - {i}: Found Remotely", {"i": pick(DL_IMAGES)}),
+        (6, " - {i}: Not found. Building", {"i": pick(DL_IMAGES)}),
+        (3, "Starting deploy...", {}),
+        (10, " - {ns}:deployment/{d} is ready. [{n}/{m} deployment(s) still pending]",
+         {"ns": pick(DL_HELM_NS), "d": pick(DL_HELM_RELEASES), "n": not_ready, "m": then(1)}),
+        (3, "Deployments stabilized in {s} seconds", {"s": lambda g: g.flt(3, 120)}),
+        # Helm 3 --debug
+        (10, "client.go:142: [debug] creating {n} resource(s)", {"n": ms(1, 14)}),
+        (5, "wait.go:48: [debug] beginning wait for {n} resources with timeout of {d}", {"n": ms(1, 14), "d": pick(["5m0s", "10m0s", "2m0s"])}),
+        (14, "ready.go:277: [debug] Deployment is not ready: {r}. {a} out of {b} expected pods are ready", {"r": helm_res, "a": not_ready, "b": then(1)}),
+        (5, "upgrade.go:142: [debug] preparing upgrade for {r}", {"r": pick(DL_HELM_RELEASES)}),
+        (5, "client.go:229: [debug] checking {n} resources for changes", {"n": ms(1, 14)}),
+        (9, 'client.go:512: [debug] Looks like there are no changes for {k} "{n}"', {"k": pick(DL_HELM_KINDS), "n": pick(DL_HELM_RELEASES)}),
+        (4, "upgrade.go:434: [debug] updating status for upgraded release for {r}", {"r": pick(DL_HELM_RELEASES)}),
+    ]
+
+
+CM_EMQX_CLIENTS = ["sensor-livingroom-01", "gw-b827eb3a41c2", "mqttx_5f3a91c2", "meter-0042"]
+CM_EMQX_USERS = ["device", "gateway", "undefined"]
+CM_EMQX_TOPICS = ["devices/meter-0042/telemetry", "gw/b827eb3a41c2/status", "$SYS/brokers", "cmd/+/reboot"]
+CM_EMQX_SOURCES = ["file", "http", "built_in_database"]
+CM_SIP_DOMAINS = ["pbx.example.com", "sip.acme.io"]
+CM_SIP_USERS = ["1001", "1002", "1017", "+4930123456"]
+CM_SIP_METHODS = ["REGISTER", "INVITE", "OPTIONS"]
+CM_FS_CAUSES = [("16", "NORMAL_CLEARING"), ("17", "USER_BUSY"), ("19", "NO_ANSWER"), ("487", "ORIGINATOR_CANCEL"),
+                ("21", "CALL_REJECTED"), ("1", "UNALLOCATED_NUMBER")]
+CM_FS_APPS = [("answer", ""), ("bridge", "user/1002@pbx.example.com"), ("set", "hangup_after_bridge=true"),
+              ("playback", "ivr/ivr-welcome.wav"), ("voicemail", "default pbx.example.com 1001"), ("sleep", "1000")]
+CM_JANUS_PLUGINS = ["JANUS VideoRoom plugin", "JANUS EchoTest plugin", "JANUS Streaming plugin", "JANUS AudioBridge plugin"]
+CM_JANUS_PACKAGES = ["janus.plugin.videoroom", "janus.plugin.echotest", "janus.plugin.streaming", "janus.plugin.audiobridge"]
+CM_XMPP_DOMAINS = ["chat.example.com", "xmpp.acme.io"]
+CM_XMPP_USERS = ["alice", "bob", "build-bot"]
+CM_XMPP_RESOURCES = ["Conversations.Xk2p", "gajim.4F2A1C", "Psi+"]
+CM_MM_ERRORS = [
+    ("debug", "Invalid or expired session, please login again.", "web/handlers.go:283", "/api/v4/users/me", "GET", "ServeHTTP", "401",
+     "ServeHTTP: Invalid or expired session, please login again., token={tok}"),
+    ("debug", "You do not have the appropriate permissions.", "web/context.go:105", "/api/v4/channels/{id}/members", "POST", "Permissions", "403",
+     "Permissions: You do not have the appropriate permissions., userId={id}, permission=manage_private_channel_members"),
+    ("debug", "Enter a valid email or username and/or password.", "web/context.go:105", "/api/v4/users/login", "POST", "authenticateUser", "401",
+     "authenticateUser: Enter a valid email or username and/or password., invalid password"),
+    ("error", "Unable to get the file.", "web/context.go:105", "/api/v4/files/{id}/preview", "GET", "getFilePreview", "500",
+     "getFilePreview: Unable to get the file., open data/20261203/teams/noteam/channels/{id}/users/{id}/{id}/preview.jpg: no such file or directory"),
+]
+CM_MM_PLUGINS = ["com.mattermost.calls", "playbooks", "jitsi"]
+CM_RC_CALLS = [("GET", "/api/v1/subscriptions.get"), ("POST", "/api/v1/method.call/loadHistory"), ("GET", "/api/v1/rooms.get"),
+               ("POST", "/api/v1/method.call/license%3AgetModules"), ("GET", "/api/v1/me"), ("POST", "/api/v1/chat.sendMessage")]
+CM_RC_AGENTS = ["Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+                "RC Mobile; ios 18.1; v4.55.0 (1041)", "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:143.0) Gecko/20100101 Firefox/143.0"]
+CM_JITSI_ROOMS = ["standup", "sales-weekly", "incident-4711"]
+CM_TURN_REALMS = ["turn.example.com", "meet.acme.io"]
+CM_TURN_USERS = ["alice", "jvb", "guest"]
+CM_TURN_PACKETS = ["ALLOCATE", "REFRESH", "CREATE_PERMISSION", "CHANNEL_BIND", "SEND"]
+CM_TURN_CLOSE = ["allocation timeout", "allocation timeout", "TCP connection closed by client (callback)",
+                 "TLS/TCP socket buffer operation error (callback)"]
+CM_RMQ_BROKERS = ["broker-a", "broker-b"]
+CM_NSQ_TOPICS = ["orders", "push_notifications", "presence"]
+CM_NSQ_CHANNELS = ["archive", "apns-sender", "fcm-sender", "presence#ephemeral"]
+CM_NSQ_CLIENTS = [("push-worker-7c9d", "go-nsq/1.1.0"), ("archiver-0", "pynsq/0.9.1"), ("presence-svc-2", "nsqjs/0.13.0")]
+CM_HA_ENTITIES = ["sensor.energy_meter_power", "climate.living_room", "media_player.kitchen_sonos", "camera.driveway"]
+CM_HA_AUTOMATIONS = [("hallway_motion_light", "Hallway motion light"), ("good_night", "Good night"),
+                     ("notify_washer_done", "Notify washer done")]
+CM_HA_STEPS = ["call service", "call service", "delay 0:00:30", "wait for trigger", "if"]
+CM_HA_SERVICES = ["light.turn_onn", "notify.mobile_app_pixel_8", "script.hallway_dim"]
+CM_HA_CUSTOM = ["hacs", "alexa_media", "frigate", "localtuya"]
+
+
+def comms_events() -> list[tuple[float, str, dict]]:
+    """Messaging, real-time communication and IoT software none of the other corpora covers: EMQX 5,
+    Kamailio (syslog), FreeSWITCH 1.10, the Janus WebRTC gateway, ejabberd, Prosody, Mattermost (JSON),
+    Rocket.Chat (pino JSON), Jitsi Videobridge and Jicofo (docker-jitsi-meet's prefixed output), coturn,
+    Apache RocketMQ (broker and name server), NSQ (nsqd, nsqlookupd) and Home Assistant. Written blind
+    for the sixteenth issue-15 pass: before reading the engine or any failure analysis; 70 event types."""
+
+    def us6(g: Gen) -> str:
+        return f"{g.num(0, 999999):0>6}"
+
+    def ms3(g: Gen) -> str:
+        return f"{g.num(0, 999):0>3}"
+
+    def erl_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us6(g)}+00:00"
+
+    def ejabberd_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{us6(g)}+00:00"
+
+    def syslog_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    def prosody_ts(g: Gen) -> str:
+        return f"Dec 03 {hms(g)}"
+
+    def micro_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{us6(g)}"
+
+    def milli_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def mm_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)} Z"
+
+    def nsq_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}.{us6(g)}"
+
+    def day_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def public_ip(g: Gen) -> str:
+        return f"{g.r.choice(['84', '91', '185', '203'])}.{g.r.randint(0, 255)}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"
+
+    def peer(g: Gen) -> str:
+        return f"{g.ip()}:{g.port()}"
+
+    def erl_pid(g: Gen) -> str:
+        return f"<0.{g.num(400, 990000)}.0>"
+
+    # EMQX 5
+    def emqx_addr(g: Gen) -> str:
+        # ipaddr is the Erlang tuple of the peer's address; peername repeats it with the port
+        a = [g.r.randint(0, 255) for _ in range(3)]
+        a = [10, *a[1:], g.r.randint(1, 254)]
+        g.drawn = (f"{'.'.join(map(str, a))}:{g.port()}",)
+        return "{" + ",".join(map(str, a)) + "}"
+
+    # Kamailio
+    def sip_uri(g: Gen) -> str:
+        return f"sip:{g.r.choice(CM_SIP_USERS)}@{g.r.choice(CM_SIP_DOMAINS)}"
+
+    # FreeSWITCH
+    def fs_uuid(g: Gen) -> str:
+        g.drawn = (g.uuid(),)
+        return g.drawn[0]
+
+    def idle(g: Gen) -> str:
+        return f"{g.r.uniform(60, 99.9):.2f}"
+
+    def fs_channel(g: Gen) -> str:
+        return g.r.choice([f"sofia/internal/{g.r.choice(CM_SIP_USERS[:3])}@{g.r.choice(CM_SIP_DOMAINS)}",
+                           f"sofia/internal/{g.r.choice(CM_SIP_USERS[:3])}@{g.r.choice(CM_SIP_DOMAINS)}",
+                           f"sofia/external/+49{g.num(3000000000, 3099999999)}@sip.carrier.net",
+                           f"loopback/{g.r.choice(CM_SIP_USERS[:3])}-{g.r.choice(['a', 'b'])}"])
+
+    # Janus
+    def janus_id(g: Gen) -> str:
+        return str(g.r.randint(10 ** 14, 2 ** 53))
+
+    def ptr(g: Gen) -> str:
+        return f"0x7f{g.hexs(10)}"
+
+    # Prosody
+    def c2s(g: Gen) -> str:
+        return f"c2s55{g.hexs(10)}"
+
+    def jid(g: Gen) -> str:
+        return f"{g.r.choice(CM_XMPP_USERS)}@{g.r.choice(CM_XMPP_DOMAINS)}"
+
+    def xmpp_socket(g: Gen) -> str:
+        # xmpp_socket:pp/1: the transport, then the receiver's pid
+        return f"{g.r.choice(['tls', 'tls', 'tls', 'tcp'])}|{erl_pid(g)}"
+
+    def remote_domain(g: Gen) -> str:
+        return g.r.choice(["jabber.org", "conference.jabber.de", "xmpp.example.net", "matrix.org"])
+
+    def v4mapped(g: Gen) -> str:
+        return g.r.choice([f"::ffff:{public_ip(g)}", f"::ffff:{g.ip()}", public_ip(g)])
+
+    # Mattermost
+    def mm_id(g: Gen) -> str:
+        return "".join(g.r.choice("abcdefghijkmnopqrstuwxyz13456789") for _ in range(26))
+
+    def mm_error(g: Gen) -> str:
+        g.drawn = g.r.choice(CM_MM_ERRORS)
+        return g.drawn[0]
+
+    def mm_path(g: Gen) -> str:
+        return g.drawn[3].replace("{id}", mm_id(g))
+
+    def mm_detail(g: Gen) -> str:
+        return g.drawn[7].replace("{id}", mm_id(g)).replace("{tok}", mm_id(g))
+
+    # Rocket.Chat
+    def rc_id(g: Gen) -> str:
+        return "".join(g.r.choice("23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz") for _ in range(17))
+
+    def rc_call(g: Gen) -> str:
+        g.drawn = g.r.choice(CM_RC_CALLS)
+        return g.drawn[0]
+
+    # Jitsi
+    def jvb_ts(g: Gen) -> str:
+        return milli_ts(g)
+
+    def conf_ctx(g: Gen) -> str:
+        return f"confId={g.hexs(16)} conf_name={g.r.choice(CM_JITSI_ROOMS)}@conference.meet.example.com meeting_id={g.hexs(8)}"
+
+    def stats_id(g: Gen) -> str:
+        return f"{g.r.choice(['Kasey', 'Arturo', 'Lilyan', 'Maude'])}-{''.join(g.r.choice('abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ') for _ in range(3))}"
+
+    def iso_dur(g: Gen) -> str:
+        return f"PT{g.r.uniform(0.000005, 0.01):.6f}".rstrip("0") + "S"
+
+    # coturn
+    def uptime(g: Gen) -> str:
+        return str(g.r.randint(2, 900000))
+
+    def turn_session(g: Gen) -> str:
+        return f"{g.r.randint(0, 12):03d}{g.r.randint(1, 99999):015d}"
+
+    def turn_user(g: Gen) -> str:
+        # REST API credentials are expiry:user
+        return g.r.choice([g.r.choice(CM_TURN_USERS), f"{1764720000 + g.r.randint(0, 86400)}:{g.r.choice(CM_TURN_USERS)}"])
+
+    # RocketMQ
+    def rmq_nameserver(g: Gen) -> str:
+        return g.r.choice(["10.0.8.11:9876", "10.0.8.12:9876"])
+
+    # NSQ
+    def nsq_msgid(g: Gen) -> str:
+        return g.hexs(16)
+
+    def identify(g: Gen) -> str:
+        cid, ua = g.r.choice(CM_NSQ_CLIENTS)
+        return (f"{{ClientID:{cid} Hostname:{cid} HeartbeatInterval:{g.r.choice(['30000', '60000'])} OutputBufferSize:16384 "
+                f"OutputBufferTimeout:{g.r.choice(['250', '250', '100'])} FeatureNegotiation:true TLSv1:false Deflate:false DeflateLevel:6 "
+                f"Snappy:{g.r.choice(['false', 'true'])} SampleRate:0 UserAgent:{ua} MsgTimeout:{g.r.choice(['0', '0', '120000'])}}}")
+
+    # Home Assistant
+    def automation(g: Gen) -> str:
+        g.drawn = g.r.choice(CM_HA_AUTOMATIONS)
+        return g.drawn[0]
+
+    def ha_template_warning(g: Gen) -> tuple[str, str, str]:
+        return g.r.choice([("dict object", "attributes", "{{{{ trigger.to_state.attributes.friendly_name }}}}"),
+                           ("None", "state", "{{{{ states.sensor.washer_power.state | float > 5 }}}}"),
+                           ("dict object", "temperature", "{{{{ state_attr('weather.home', 'forecast')[0].temperature }}}}")])
+
+    def ha_obj(g: Gen) -> str:
+        g.drawn = ha_template_warning(g)
+        return g.drawn[0]
+
+    emqx = "{ts} [warning] clientid: {c}, "
+    kam = "{ts} {host} /usr/sbin/kamailio[{pid}]: "
+    kam_slots = {"ts": syslog_ts, "host": pick(["sip-edge-1", "sip-edge-2"]), "pid": pick(["2107", "2111", "2114", "2120"])}
+    fs_chan = "{u} {ts} {idle}% "
+    jvb = "JVB {ts} INFO: [{th}] "
+    turn = "{up}: session {s}: "
+    nsqd = "[nsqd] {ts} "
+    ha = "{ts} "
+    return [
+        # EMQX 5 (text log formatter: metadata and report keys as key: value)
+        (14, emqx + "ipaddr: {ip}, line: 356, mfa: emqx_authz:authorize_non_superuser/5, msg: authorization_permission_denied, peername: {peer}, source: {src}, topic: {t}, username: {u}",
+         {"ts": erl_ts, "c": pick(CM_EMQX_CLIENTS), "ip": emqx_addr, "peer": then(0), "src": pick(CM_EMQX_SOURCES), "t": pick(CM_EMQX_TOPICS), "u": pick(CM_EMQX_USERS)}),
+        (12, emqx + "line: 662, mfa: emqx_channel:process_publish/2, msg: cannot_publish_to_topic, peername: {peer}, reason: {r}, topic: {t}",
+         {"ts": erl_ts, "c": pick(CM_EMQX_CLIENTS), "peer": peer, "r": pick(["not_authorized", "not_authorized", "quota_exceeded"]), "t": pick(CM_EMQX_TOPICS)}),
+        (3, "{ts} [warning] '$kind': last_will_testament_publish_denied, clientid: {c}, line: 2132, mfa: emqx_channel:publish_will_msg/2, peername: {peer}, topic: {t}",
+         {"ts": erl_ts, "c": pick(CM_EMQX_CLIENTS), "peer": peer, "t": pick(CM_EMQX_TOPICS)}),
+        (10, emqx + "peername: {peer}, username: {u}, pid: {pid}, reason: {r}, tag: AUTHN, msg: authentication_failure",
+         {"ts": erl_ts, "c": pick(CM_EMQX_CLIENTS), "peer": peer, "u": pick(CM_EMQX_USERS), "pid": erl_pid,
+          "r": pick(["not_authorized", "not_authorized", "bad_username_or_password", "client_identifier_not_valid"])}),
+        # Kamailio 5.7 through syslog (core and module errors, and the default config's xlog lines)
+        (8, kam + "ERROR: <core> [core/tcp_main.c:4790]: tcpconn_main_timeout(): connect {a} failed (timeout)",
+         {**kam_slots, "a": lambda g: f"{g.ip()}:{g.r.choice(['5060', '5061', '5080'])}"}),
+        (10, kam + "ERROR: tm [t_fwd.c:1755]: t_send_branch(): sending request on branch {b} failed", {**kam_slots, "b": pick(["0", "0", "1"])}),
+        (6, kam + "ERROR: sl [sl_funcs.c:414]: sl_reply_error(): stateless error reply used: {e}",
+         {**kam_slots, "e": pick(["Unfortunately error on sending to next hop occurred (477/SL)", "Error 500 (500/SL)",
+                                    "Not found (404/SL)"])}),
+        (12, kam + "ALERT: <script>: ALERT: pike blocking {m} from {fu} (IP:{ip}:{p})",
+         {**kam_slots, "m": pick(CM_SIP_METHODS), "fu": sip_uri, "ip": public_ip, "p": pick(["5060", "5060", "5062"])}),
+        # FreeSWITCH 1.10 (freeswitch.log: channel uuid, time, idle CPU, level, file:line)
+        (25, fs_chan + "[NOTICE] switch_channel.c:1142 New Channel {ch} [{u2}]", {"u": fs_uuid, "ts": micro_ts, "idle": idle, "ch": fs_channel, "u2": then(0)}),
+        (20, fs_chan + "[NOTICE] switch_channel.c:3993 Channel [{ch}] has been answered", {"u": Gen.uuid, "ts": micro_ts, "idle": idle, "ch": fs_channel}),
+        (24, fs_chan + "[NOTICE] switch_channel.c:4733 Hangup {ch} [{st}] [{c}]",
+         {"u": Gen.uuid, "ts": micro_ts, "idle": idle, "ch": fs_channel, "st": pick(["CS_EXECUTE", "CS_EXECUTE", "CS_CONSUME_MEDIA", "CS_EXCHANGE_MEDIA"]),
+          "c": lambda g: g.r.choice(CM_FS_CAUSES)[1]}),
+        (8, fs_chan + "[DEBUG] switch_ivr_originate.c:4094 Originate Resulted in Error Cause: {n} [{c}]",
+         {"u": Gen.uuid, "ts": micro_ts, "idle": idle, "n": first(CM_FS_CAUSES[1:]), "c": then(1)}),
+        (6, fs_chan + "[INFO] mod_dptools.c:3379 Originate Failed.  Cause: {c}", {"u": Gen.uuid, "ts": micro_ts, "idle": idle, "c": lambda g: g.r.choice(CM_FS_CAUSES[1:])[1]}),
+        (30, fs_chan + "[DEBUG] switch_core_session.c:2960 EXECUTE [depth={d}] {ch} {app}({arg})",
+         {"u": Gen.uuid, "ts": micro_ts, "idle": idle, "d": pick(["0", "0", "0", "1"]), "ch": fs_channel, "app": first(CM_FS_APPS), "arg": then(1)}),
+        (9, "{ts} {idle}% [WARNING] sofia_reg.c:1829 SIP auth failure (REGISTER) on sofia profile '{prof}' for [{user}@{dom}] from ip {ip}",
+         {"ts": micro_ts, "idle": idle, "prof": pick(["internal", "external"]), "user": pick([*CM_SIP_USERS, "admin", "100"]),
+          "dom": pick([*CM_SIP_DOMAINS, "203.0.113.10"]), "ip": public_ip}),
+        (4, "{ts} {idle}% [WARNING] sofia_reg.c:1836 SIP auth failure (INVITE) on sofia profile '{prof}' for [{user}@{dom}] from ip {ip}",
+         {"ts": micro_ts, "idle": idle, "prof": pick(["internal", "external"]), "user": pick([*CM_SIP_USERS, "admin", "100"]),
+          "dom": pick([*CM_SIP_DOMAINS, "203.0.113.10"]), "ip": public_ip}),
+        # Janus WebRTC gateway 1.2 (console output, no timestamps)
+        (12, "Creating new session: {s}; {p}", {"s": janus_id, "p": ptr}),
+        (14, "Creating new handle in session {s}: {h}; {p} {p2}", {"s": janus_id, "h": janus_id, "p": ptr, "p2": ptr}),
+        (12, "[{h}] The DTLS handshake has been completed", {"h": janus_id}),
+        (5, "[WARN] [{h}] ICE failed for component {c} in stream {s}...", {"h": janus_id, "c": pick(["1", "1", "2"]), "s": pick(["1", "1", "2"])}),
+        (6, "Timeout expired for session {s}...", {"s": janus_id}),
+        (8, "[{pl}-{p}] WebRTC media is now available", {"pl": pick(CM_JANUS_PACKAGES), "p": ptr}),
+        (6, "[{pl}-{p}] No WebRTC media anymore", {"pl": pick(CM_JANUS_PACKAGES), "p": ptr}),
+        (10, "Detaching handle from {pl}; {p1} {p2} {p3} {p4}", {"pl": pick(CM_JANUS_PLUGINS), "p1": ptr, "p2": ptr, "p3": ptr, "p4": ptr}),
+        # ejabberd 23.10
+        (18, "{ts} [info] ({pid}) Accepted connection {src} -> {dst}",
+         {"ts": ejabberd_ts, "pid": erl_pid, "src": lambda g: f"{v4mapped(g)}:{g.port()}", "dst": pick(["::ffff:10.0.5.20:5222", "::ffff:10.0.5.20:5223", "::ffff:10.0.5.20:5269"])}),
+        (16, "{ts} [info] ({sock}) Accepted c2s {mech} authentication for {u}@{srv} by {b} backend from {ip}",
+         {"ts": ejabberd_ts, "sock": xmpp_socket, "mech": pick(["SCRAM-SHA-1", "SCRAM-SHA-1", "PLAIN", "SCRAM-SHA-256"]), "u": pick(CM_XMPP_USERS),
+          "srv": pick(CM_XMPP_DOMAINS), "b": pick(["sql", "sql", "ldap", "mnesia"]), "ip": v4mapped}),
+        (7, "{ts} [info] ({sock}) Failed c2s {mech} authentication for {u}@{srv} from {ip}: {r}",
+         {"ts": ejabberd_ts, "sock": xmpp_socket, "mech": pick(["PLAIN", "SCRAM-SHA-1"]), "u": pick([*CM_XMPP_USERS, "admin", "test"]), "srv": pick(CM_XMPP_DOMAINS),
+          "ip": v4mapped, "r": pick(["Invalid username or password", "Invalid username or password", "Account disabled"])}),
+        (14, "{ts} [info] ({sock}) Closing c2s session for {j}: {r}",
+         {"ts": ejabberd_ts, "sock": xmpp_socket, "j": lambda g: f"{jid(g)}/{g.r.choice(CM_XMPP_RESOURCES)}",
+          "r": pick(["Connection failed: connection closed", "Connection failed: connection closed", "Stream reset by peer",
+                     "Connection failed: connection timed out", "Replaced by new connection"])}),
+        (1, "{ts} [info] ({pid}) Start accepting {tr} connections at {a} for {mod}",
+         {"ts": ejabberd_ts, "pid": erl_pid, "tr": pick(["TCP"]), "a": first([("[::]:5222", "ejabberd_c2s"), ("[::]:5269", "ejabberd_s2s_in"), ("[::]:5443", "ejabberd_http")]),
+          "mod": then(1)}),
+        # Prosody 0.12 (file sink: time, source padded to 20 columns, level, tab, message)
+        (16, "{ts} {s}     info\tClient connected", {"ts": prosody_ts, "s": c2s}),
+        (14, "{ts} {s}     info\tAuthenticated as {j}", {"ts": prosody_ts, "s": c2s, "j": lambda g: f"{jid(g)}/{g.r.choice(CM_XMPP_RESOURCES)}"}),
+        (12, "{ts} {s}     info\tClient disconnected: {r}", {"ts": prosody_ts, "s": c2s, "r": pick(["connection closed", "connection closed", "closed", "Broken pipe"])}),
+        (5, "{ts} {s}  info\tOutgoing s2s connection {a}->{b} complete", {"ts": prosody_ts, "s": lambda g: f"s2sout55{g.hexs(10)}", "a": pick(CM_XMPP_DOMAINS), "b": remote_domain}),
+        (5, "{ts} {s}   info\tIncoming s2s connection {a}->{b} complete", {"ts": prosody_ts, "s": lambda g: f"s2sin55{g.hexs(10)}", "a": remote_domain, "b": pick(CM_XMPP_DOMAINS)}),
+        (4, "{ts} mod_bosh            info\tNew BOSH session, assigned it sid '{u}'", {"ts": prosody_ts, "u": Gen.uuid}),
+        # Mattermost 9 (JSON file log)
+        (14, '{{"timestamp":"{ts}","level":"{lv}","msg":"{m}","caller":"{c}","path":"{p}","request_id":"{rid}","ip_addr":"{ip}","user_id":"{uid}","method":"{me}","err_where":"{w}","http_code":{code},"error":"{e}"}}',
+         {"ts": mm_ts, "lv": mm_error, "m": then(1), "c": then(2), "p": mm_path, "rid": mm_id, "ip": Gen.ip, "uid": lambda g: g.r.choice(["", mm_id(g)]),
+          "me": then(4), "w": then(5), "code": then(6), "e": mm_detail}),
+        (6, '{{"timestamp":"{ts}","level":"debug","msg":"Failed to upgrade websocket connection.","caller":"web/context.go:113","path":"/api/v4/websocket","request_id":"{rid}","ip_addr":"{ip}","user_id":"{uid}","method":"GET","err_where":"connect","http_code":400,"error":"connect: Failed to upgrade websocket connection., websocket: request origin not allowed by Upgrader.CheckOrigin"}}',
+         {"ts": mm_ts, "rid": mm_id, "ip": Gen.ip, "uid": mm_id}),
+        (3, '{{"timestamp":"{ts}","level":"error","msg":"Health check failed for plugin","caller":"app/plugin_health_check.go:59","id":"{pl}","error":"{e}"}}',
+         {"ts": mm_ts, "pl": pick(CM_MM_PLUGINS), "e": pick(["plugin RPC connection is not responding", "connection is shut down"])}),
+        (1, '{{"timestamp":"{ts}","level":"info","msg":"Server is listening on","caller":"app/server.go:1437","address":"{a}"}}', {"ts": mm_ts, "a": pick(["[::]:8065"])}),
+        # Rocket.Chat 6 (pino JSON; level 35 is its http level)
+        (30, '{{"level":35,"time":"{ts}","pid":1,"hostname":"{host}","name":"API","method":"{m}","url":"{u}","userId":"{uid}","userAgent":"{ua}","length":"{len}","host":"chat.example.com","referer":"https://chat.example.com/{ref}","remoteIP":"{ip}","status":{s},"responseTime":{rt}}}',
+         {"ts": ts, "host": pick(["rocketchat-7d9f8b-x2klp", "rocketchat-7d9f8b-q8mzn"]), "m": rc_call, "u": then(1), "uid": rc_id, "ua": pick(CM_RC_AGENTS),
+          "len": lambda g: g.num(2, 900), "ref": pick(["home", "channel/general", "direct/x4kPq8nH2LwZ7aRt3"]), "ip": Gen.ip,
+          "s": pick(["200", "200", "200", "200", "400", "401", "429"]), "rt": lambda g: g.num(1, 400)}),
+        # Jitsi Videobridge 2 and Jicofo (docker-jitsi-meet prefixes each line with the component)
+        (20, jvb + "HealthChecker.run#171: Performed a successful health check in {d}. Sticky failure: false", {"ts": jvb_ts, "th": pick(["16", "27"]), "d": iso_dur}),
+        (10, jvb + "[{ctx} epId={ep} stats_id={sid}] Endpoint.expire#1093: Expired.", {"ts": jvb_ts, "th": lambda g: g.num(40, 120), "ctx": conf_ctx, "ep": lambda g: g.hexs(8), "sid": stats_id}),
+        (4, jvb + "[{ctx}] Conference.updateStatisticsOnExpire#610: expire_conf,duration={n}", {"ts": jvb_ts, "th": lambda g: g.num(40, 120), "ctx": conf_ctx, "n": lambda g: g.num(5, 7200)}),
+        (3, "Jicofo {ts} WARNING: [14] JvbDoctor$HealthCheckTask.doHealthCheck#189: Bridge[jid=jvbbrewery@internal.auth.meet.example.com/{b}, version={v}, relayId=null, region=null, stress={st}] health-check timed out, but will give it another try after: 5000",
+         {"ts": jvb_ts, "b": pick(["jvb-0", "jvb-1", "a1f3c2d9-4e7b"]), "v": pick(["2.3.67-gb2d4229f"]), "st": lambda g: f"{g.r.uniform(0, 0.9):.2f}"}),
+        # coturn 4.5 (seconds since start, then the message)
+        (40, turn + "realm <{r}> user <{u}>: incoming packet {pk} processed, success",
+         {"up": uptime, "s": turn_session, "r": pick(CM_TURN_REALMS), "u": turn_user, "pk": pick(CM_TURN_PACKETS)}),
+        (12, turn + "realm <{r}> user <{u}>: incoming packet {pk} processed, error {c}: {e}",
+         {"up": uptime, "s": turn_session, "r": pick([*CM_TURN_REALMS, ""]), "u": lambda g: g.r.choice(["", turn_user(g)]), "pk": pick(["ALLOCATE", "ALLOCATE", "REFRESH"]),
+          "c": first([("401", "Unauthorized"), ("401", "Unauthorized"), ("437", "Mismatched allocation: wrong transaction ID"), ("438", "Wrong nonce")]), "e": then(1)}),
+        (12, "{up}: IPv4. Local relay addr: {a}", {"up": uptime, "a": lambda g: f"{g.r.choice(['10.0.9.4', '10.0.9.5'])}:{g.num(49152, 65535)}"}),
+        (12, turn + "new, realm=<{r}>, username=<{u}>, lifetime=600", {"up": uptime, "s": turn_session, "r": pick(CM_TURN_REALMS), "u": turn_user}),
+        (10, turn + "refreshed, realm=<{r}>, username=<{u}>, lifetime={l}", {"up": uptime, "s": turn_session, "r": pick(CM_TURN_REALMS), "u": turn_user, "l": pick(["600", "600", "0"])}),
+        (16, turn + "peer {ip} lifetime updated: 300", {"up": uptime, "s": turn_session, "ip": lambda g: g.r.choice([g.ip(), public_ip(g)])}),
+        (9, turn + "usage: realm=<{r}>, username=<{u}>, rp={rp}, rb={rb}, sp={sp}, sb={sb}",
+         {"up": uptime, "s": turn_session, "r": pick(CM_TURN_REALMS), "u": turn_user, "rp": lambda g: g.num(1, 90000), "rb": lambda g: g.num(100, 90000000),
+          "sp": lambda g: g.num(1, 90000), "sb": lambda g: g.num(100, 90000000)}),
+        (9, turn + "closed (2nd stage), user <{u}> realm <{r}> origin <{o}>, local {l}, remote {rem}, reason: {why}",
+         {"up": uptime, "s": turn_session, "u": turn_user, "r": pick(CM_TURN_REALMS), "o": pick(["", "", "https://meet.acme.io"]),
+          "l": pick(["10.0.9.4:3478", "10.0.9.4:443", "10.0.9.5:3478"]), "rem": lambda g: f"{public_ip(g)}:{g.port()}", "why": pick(CM_TURN_CLOSE)}),
+        # Apache RocketMQ 5.1 (broker.log and namesrv.log: logback, time level thread - message)
+        (16, "{ts} INFO {th} - register broker[{id}]to name server {ns} OK",
+         {"ts": day_ts, "th": pick(["brokerOutApi_thread_1", "brokerOutApi_thread_2", "brokerOutApi_thread_3", "brokerOutApi_thread_4"]),
+          "id": pick(["0", "0", "1"]), "ns": rmq_nameserver}),
+        (8, "{ts} INFO {th} - new broker registered, {a} HAService: {b}",
+         {"ts": day_ts, "th": pick(["NettyServerCodecThread_1", "NettyServerCodecThread_2"]), "a": first([("10.0.8.21:10911", "10.0.8.21:10912"), ("10.0.8.22:10911", "10.0.8.22:10912")]), "b": then(1)}),
+        (1, "{ts} INFO main - The broker[{b}, {a}] boot success. serializeType=JSON and name server is {ns}",
+         {"ts": day_ts, "b": pick(CM_RMQ_BROKERS), "a": pick(["10.0.8.21:10911", "10.0.8.22:10911"]), "ns": pick(["10.0.8.11:9876;10.0.8.12:9876", "10.0.8.11:9876"])}),
+        (6, "{ts} INFO {th} - NETTY SERVER PIPELINE: channelInactive, the channel[{a}]",
+         {"ts": day_ts, "th": pick(["NettyServerNIOSelector_3_1", "NettyServerNIOSelector_3_2", "NettyServerNIOSelector_3_3"]), "a": peer}),
+        # NSQ 1.3 (nsqd, nsqlookupd)
+        (14, nsqd + "INFO: TCP: new client({a})", {"ts": nsq_ts, "a": peer}),
+        (13, nsqd + "INFO: CLIENT({a}): desired protocol magic '{m}'", {"ts": nsq_ts, "a": peer, "m": pick(["  V2"])}),
+        (12, nsqd + "INFO: [{a}] IDENTIFY: {i}", {"ts": nsq_ts, "a": peer, "i": identify}),
+        (12, nsqd + "INFO: PROTOCOL(V2): [{a}] exiting ioloop", {"ts": nsq_ts, "a": peer}),
+        (3, nsqd + "INFO: TOPIC({t}): new channel({c})", {"ts": nsq_ts, "t": pick(CM_NSQ_TOPICS), "c": pick(CM_NSQ_CHANNELS)}),
+        (4, nsqd + "ERROR: [{a}] - E_FIN_FAILED FIN {id} failed {e} - {e2}",
+         {"ts": nsq_ts, "a": peer, "id": nsq_msgid, "e": first([("ID not in flight",), ("client does not own message",)]), "e2": then(0)}),
+        (10, "[nsqlookupd] {ts} INFO: CLIENT({a}): pinged (last ping {d})",
+         {"ts": nsq_ts, "a": peer, "d": lambda g: f"{g.r.choice(['14', '15'])}.{g.r.randint(100000000, 999999999)}".rstrip("0") + "s"}),
+        (6, "[nsqlookupd] {ts} INFO: DB: client({a}) REGISTER category:channel key:{t} subkey:{c}",
+         {"ts": nsq_ts, "a": peer, "t": pick(CM_NSQ_TOPICS), "c": pick(CM_NSQ_CHANNELS)}),
+        # Home Assistant 2024.12 (Python logging: time level (thread) [logger] message)
+        (10, ha + "WARNING (MainThread) [homeassistant.helpers.entity] Update of {e} is taking over {n} seconds", {"ts": milli_ts, "e": pick(CM_HA_ENTITIES), "n": pick(["10"])}),
+        (14, ha + "INFO (MainThread) [homeassistant.components.automation.{a}] {n}: Running automation actions", {"ts": milli_ts, "a": automation, "n": then(1)}),
+        (14, ha + "INFO (MainThread) [homeassistant.components.automation.{a}] {n}: Executing step {s}", {"ts": milli_ts, "a": automation, "n": then(1), "s": pick(CM_HA_STEPS)}),
+        (4, ha + "ERROR (MainThread) [homeassistant.components.automation.{a}] {n}: Error executing script. Service not found for call_service at pos {pos}: Unable to find service {svc}",
+         {"ts": milli_ts, "a": automation, "n": then(1), "pos": pick(["1", "1", "2"]), "svc": pick(CM_HA_SERVICES)}),
+        (2, ha + "WARNING ({th}) [homeassistant.loader] We found a custom integration {i} which has not been tested by Home Assistant. "
+         "This component might cause stability problems, be sure to disable it if you experience issues with Home Assistant",
+         {"ts": milli_ts, "th": pick(["SyncWorker_0", "SyncWorker_1", "SyncWorker_3"]), "i": pick(CM_HA_CUSTOM)}),
+        (5, ha + "WARNING (MainThread) [homeassistant.helpers.template] Template variable warning: '{o}' has no attribute '{a}' when rendering '{t}'",
+         {"ts": milli_ts, "o": ha_obj, "a": then(1), "t": then(2)}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -7123,7 +8262,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "DataAppPlatform": dataapp_events, "WebAppPlatform": webapp_events,
            "ObservabilityPlatform": observability_events, "NetworkPlatform": network_events,
            "MLPlatform": ml_events, "SecOpsPlatform": secops_events,
-           "AnalyticsPlatform": analytics_events}
+           "AnalyticsPlatform": analytics_events, "StoragePlatform": storage_events,
+           "DeliveryPlatform": delivery_events, "CommsPlatform": comms_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
