@@ -490,7 +490,8 @@ fn join_quoted(raw: Vec<&str>) -> Vec<Cow<'_, str>> {
 
 // ---------------------------------------------------------------- JSON records
 // `masking.json_record`: a line that is one JSON object is split into one token per key
-// and per value (the "msg"/"message" value into its words); see masking.py.
+// and per value (a top-level "msg"/"message" value into its words, a nested object into
+// its keys and values); see masking.py.
 
 fn is_json_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
@@ -502,6 +503,17 @@ struct Record<'a> {
     raw: Vec<String>,
     masked: Vec<String>,
     pend: String,
+    depth: usize,
+    // set when a nested object's key is no field name (a map of names: one value)
+    not_fields: bool,
+}
+
+/// `masking._FIELD_NAME`: a JSON key (quotes included) that is an identifier.
+fn is_field_name(key: &str) -> bool {
+    let k = key.as_bytes();
+    k.len() >= 3
+        && (k[1].is_ascii_alphabetic() || k[1] == b'_')
+        && k[2..k.len() - 1].iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_')
 }
 
 impl<'a> Record<'a> {
@@ -547,6 +559,10 @@ impl<'a> Record<'a> {
             if self.b[i] != b':' {
                 return None;
             }
+            if self.depth > 0 && !is_field_name(key) {
+                self.not_fields = true;
+                return None;
+            }
             let tok = format!("{}{key}:", self.pend);
             self.emit(&tok, tok.clone());
             let v = self.ws(i + 1)?;
@@ -590,13 +606,29 @@ impl<'a> Record<'a> {
         Some(j)
     }
 
+    /// Split the nested object at `i` into its keys and values; Some(false) when a key is no
+    /// field name (nothing emitted then), None when the line is no record.
+    fn fields(&mut self, i: usize) -> Option<bool> {
+        let kept = self.raw.len();
+        self.depth += 1;
+        let end = self.obj(i);
+        self.depth -= 1;
+        if end.is_none() && self.not_fields {
+            self.not_fields = false;
+            self.raw.truncate(kept);
+            self.masked.truncate(kept);
+            return Some(false);
+        }
+        end.map(|_| true)
+    }
+
     fn value(&mut self, i: usize, key: &str) -> Option<usize> {
         let (s, b) = (self.s, self.b);
         match b[i] {
             b'"' => {
                 let j = self.string_end(i)?;
                 let text = &s[i..j];
-                if key == "\"msg\"" || key == "\"message\"" {
+                if self.depth == 0 && (key == "\"msg\"" || key == "\"message\"") {
                     for w in split_words(text) {
                         let m = mask_one(w).into_owned();
                         self.emit(w, m);
@@ -608,6 +640,7 @@ impl<'a> Record<'a> {
                 }
                 Some(j)
             }
+            b'{' if self.b[self.ws(i + 1)?] != b'}' && self.fields(i)? => self.nested_end(i),
             b'[' | b'{' => {
                 let j = self.nested_end(i)?;
                 let text = &s[i..j];
@@ -644,7 +677,7 @@ pub(crate) fn json_record(message: &str) -> Option<(Vec<String>, Vec<String>)> {
     if b.len() < 4 || b[0] != b'{' || !(b[1] == b'"' || is_json_ws(b[1])) || b[b.len() - 1] != b'}' {
         return None;
     }
-    let mut rec = Record { s, b, raw: Vec::new(), masked: Vec::new(), pend: String::new() };
+    let mut rec = Record { s, b, raw: Vec::new(), masked: Vec::new(), pend: String::new(), depth: 0, not_fields: false };
     let end = rec.obj(0)?;
     if end != b.len() {
         return None;

@@ -1953,3 +1953,51 @@ def test_a_named_text_needs_three_texts_and_a_value_shaped_name() -> None:
              "sync: rsync -a /srv/assets/ cdn:/assets"]
     lines = [f"2026-12-04 10:00:0{i % 10} cron[{400 + i}]: Running nightly job {plain[i % 4]}" for i in range(16)]
     assert len(set(_groups_with(EngineConfig(named_texts=True), lines))) == len(set(_groups_with(EngineConfig(named_texts=False), lines)))
+
+
+# Zeek's weird.log (ts, uid, id.orig_h, id.orig_p, id.resp_h, id.resp_p, name, addl, notice,
+# peer, source): one row per event, every column a field of one schema
+_WEIRD = [
+    ("above_hole_data_without_any_acks", "-", "TCP"),
+    ("dns_unmatched_reply", "SSLv3", "DNS"),
+    ("bad_TCP_checksum", "-", "TCP"),
+    ("SSL_many_server_names", "-", "SSL"),
+    ("unknown_HTTP_method", "GET\\x20", "HTTP"),
+    ("data_before_established", "46", "TCP"),
+]
+
+
+def _weird_row(i: int) -> str:
+    name, addl, source = _WEIRD[i % len(_WEIRD)]
+    uid = ["CtIpvD5Auhfr4iYdM1", "CARcfunvQQxGjIiJIo", "Cc96EITtBoISUURfnN"][i % 3]
+    fields = [f"17962{i:05d}.236286", uid, f"10.156.{i % 250}.124", str(9164 + i), "10.119.151.144",
+              ["53", "443", "80"][i % 3], name, addl, "F", f"worker-{1 + i % 2}-{1 + i % 3}", source]
+    return "\t".join(fields)
+
+
+def test_rows_of_a_table_are_one_template_whatever_fields_differ() -> None:
+    lines = [_weird_row(i) for i in range(24)]
+    assert len(set(_groups(lines))) == 1
+    e = TemplateEngine()
+    answers = [e.add(line).template for line in lines]
+    assert len(set(answers[len(_WEIRD) :])) == 1  # the stream answers one template once each name was seen
+    # before the sixteenth pass: the event name and the protocol differ together, so each pair
+    # kept a template of its own
+    assert len(set(_groups_with(EngineConfig(table_fields=0), lines))) > 1
+
+
+def test_a_message_with_its_context_fields_is_no_table_row() -> None:
+    # zap's console encoder: time, level, logger, caller, message and fields, tab-separated;
+    # the message names the statement
+    msgs = ["HTTP server listening", "cache miss", "job failed", "shutting down"]
+    lines = [f"2026-12-03T14:30:{i:02d}.758Z\tINFO\tapi\tserver/http.go:{40 + i % 3}\t{msgs[i % 4]}\t"
+             f'{{"attempt": {i}}}' for i in range(16)]
+    assert len(set(_groups(lines))) == 4
+
+
+def test_rows_of_tables_of_other_widths_stay_apart() -> None:
+    weird = [_weird_row(i) for i in range(12)]
+    # a row of another table with one more column (the same columns, then a service name)
+    wider = [row + "\t" + ["dns", "http"][i % 2] for i, row in enumerate(weird)]
+    groups = _groups([line for pair in zip(weird, wider, strict=True) for line in pair])
+    assert len(set(groups)) == 2

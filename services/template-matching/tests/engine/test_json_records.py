@@ -105,6 +105,10 @@ def test_records_with_other_keys_stay_apart() -> None:
         '{"a":1,"b":[1,2}',
         '{"a":"unterminated}',
         '{"x":1,}',
+        '{"a":{"b":{"c":1,"d":[{"e":2}]},"f":{}},"g":{"Service/shop/web":"created"},"h":{"ok":{"x-y":1}}}',
+        '{"a":{"b":1,"c":}}',
+        '{"a":{"b":1 "c":2}}',
+        '{"a":{ },"b":{"msg":"two words"},"msg":"three more words"}',
     ],
 )
 def test_native_record_split_equals_the_reference(line: str) -> None:
@@ -122,3 +126,84 @@ def test_a_loaded_record_template_matches_its_lines() -> None:
     e.load(texts)
     m = e.match(_gatekeeper(77))
     assert m is not None and m.template == texts[0]
+
+
+def _audit(i: int, forbidden: bool) -> str:
+    # Kubernetes audit events (audit.k8s.io/v1, level Metadata): an allowed request names the
+    # object; a refused one has no object name and a failure status with its own fields
+    ns, res, verb = [("platform", "secrets", "get"), ("payments", "configmaps", "list"), ("shop", "pods", "watch")][i % 3]
+    head = (
+        f'{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"5ac82c0b-d994-8c85-{i:04x}-'
+        f'ea743cd9c85c","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/{ns}/{res}","verb":"{verb}",'
+        f'"user":{{"username":"system:serviceaccount:{ns}:default","groups":["system:serviceaccounts"]}},'
+        f'"sourceIPs":["10.42.{i % 7}.{i % 200}"],"userAgent":"kubectl/v1.30.2 (linux/amd64) kubernetes/3968350",'
+    )
+    if forbidden:
+        return head + (
+            f'"objectRef":{{"resource":"{res}","namespace":"{ns}","apiVersion":"v1"}},"responseStatus":{{"metadata":{{}},'
+            f'"status":"Failure","message":"{res} is forbidden","reason":"Forbidden","code":403}},'
+            f'"requestReceivedTimestamp":"2026-12-03T17:23:{i % 60:02d}.944188Z",'
+            '"annotations":{"authorization.k8s.io/decision":"forbid","authorization.k8s.io/reason":""}}'
+        )
+    return head + (
+        f'"objectRef":{{"resource":"{res}","namespace":"{ns}","name":"web-{i % 4}","apiVersion":"v1"}},'
+        f'"responseStatus":{{"metadata":{{}},"code":200}},"requestReceivedTimestamp":"2026-12-03T17:23:{i % 60:02d}.944188Z",'
+        f'"annotations":{{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":"RBAC: allowed by '
+        f'RoleBinding \\"{ns}-readers\\""}}}}'
+    )
+
+
+def test_a_nested_object_of_field_names_is_split_into_its_keys_and_values() -> None:
+    _, masked = json_record(_audit(5, forbidden=False)) or ([], [])
+    at = masked.index(',"objectRef":')
+    assert masked[at : at + 9] == [
+        ',"objectRef":', '{"resource":', '"pods"', ',"namespace":', '"shop"', ',"name":', '"<*>"',
+        ',"apiVersion":', '"<*>"}',
+    ]  # fmt: skip
+    assert masked[at + 9 : at + 11] == [',"responseStatus":', '{"metadata":']
+    # a map keyed by names (annotations, Flux's applied objects) is one value, as before
+    assert masked[-2] == ',"annotations":' and masked[-1].startswith('{"<*>/decision":"allow"')
+    _, masked = json_record('{"msg":"applied","output":{"Service/shop/web":"created"}}') or ([], [])
+    assert masked == ['{"msg":', '"applied"', ',"output":', '{"Service/shop/web":"created"}}']
+    # a "msg" key inside a nested object is a field's value, not the record's message
+    _, masked = json_record('{"op":"worker.status","data":{"msg":"status ticking shutting down"}}') or ([], [])
+    assert masked == ['{"op":', '"worker.status"', ',"data":', '{"msg":', '"status ticking shutting down"}}']
+
+
+def test_audit_events_of_two_statements_stay_apart_and_each_is_one_template() -> None:
+    # before the sixteenth pass both nested objects were one value each ("objectRef":<*>)
+    # and the allowed and refused requests were one template
+    for final in (False, True):
+        e = TemplateEngine()
+        seqs = [e.assign(_audit(i, forbidden=i % 5 == 0))[0] for i in range(60)]
+        groups = {e.current(s)[2] for s in seqs} if final else {t for _, t, _ in e.templates()}
+        assert len(groups) == 2, groups
+    assert all('"objectRef":{"resource":"<*>","namespace":"<*>"' in t for _, t, _ in e.templates())
+
+
+_KEYS = ['"level"', '"msg"', '"message"', '"user_id"', '"objectRef"', '"Service/shop/web"', '"a-b"', '"_x"',
+         '"9lives"', '"k8s"', '"x y"', '"é"', '""']
+_SCALARS = ['"a b 10.0.0.1"', '"info"', "12", "-3.5e2", "true", "null", '""', '"say \\"hi\\""', '"Jul 4 10:00:01"']
+
+
+def _json_value(rng: random.Random, depth: int) -> str:
+    pick = rng.random()
+    if depth < 3 and pick < 0.3:
+        keys = rng.sample(_KEYS, rng.randint(0, 3))
+        return "{" + ",".join(f"{k}:{_json_value(rng, depth + 1)}" for k in keys) + "}"
+    if depth < 3 and pick < 0.4:
+        return "[" + ",".join(_json_value(rng, depth + 1) for _ in range(rng.randint(0, 2))) + "]"
+    return rng.choice(_SCALARS)
+
+
+def test_native_nested_records_equal_the_reference_on_fuzzed_lines() -> None:
+    # nested objects of field names, maps of names, arrays, empty objects, messages at every depth
+    rng = random.Random(16)
+    e = TemplateEngine()
+    for _ in range(3000):
+        keys = rng.sample(_KEYS, rng.randint(1, 5))
+        line = "{" + ",".join(f"{k}:{_json_value(rng, 1)}" for k in keys) + "}"
+        if rng.random() < 0.1:  # a broken record is split on whitespace, by both
+            line = line[: rng.randint(1, len(line))]
+        assert template_native.mask_line(line)[0] == list(e._mask_reference(line)), line
+        assert list(e._mask(line)) == list(e._mask_reference(line)), line

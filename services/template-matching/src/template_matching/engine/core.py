@@ -138,6 +138,12 @@ class EngineConfig:
     list_run: int = 9
     # fields of different keys at one place are different statements, not values (pass 11)
     field_keys: bool = True
+    # a line of at least this many tab-separated fields is a row of a table (Zeek's logs,
+    # CloudFront's access log): rows of one width and token count are one template, every
+    # token where they differ a field's value (0: off; see TemplateEngine._table_template;
+    # pass 16). A message with its context (zap's console lines: time, level, logger,
+    # caller, message, fields) has six at most.
+    table_fields: int = 8
     # after a template changes, a template of another length with its first word that the
     # span rules cut against it becomes the variable-length template of both (pass 12)
     span_after_change: bool = True
@@ -1863,6 +1869,8 @@ class TemplateEngine:
         self._by_first: dict[str, list[_Cluster]] = {}
         # (message words, label) -> texts seen ending a line after that label (_tails_vary)
         self._tails: dict[tuple[str, ...], set[str]] = {}
+        # (token count, fields) -> the template of table rows of that width (_table_template)
+        self._tables: dict[tuple[int, int], _Cluster] = {}
         # the source position of the line being learned (None: it prints none)
         self._position: str | None = None
 
@@ -2231,14 +2239,43 @@ class TemplateEngine:
     def _learn(self, message: str) -> tuple[_Cluster, bool, tuple[str, ...]]:
         """Fast path, else mining. Returns (template, is_new, ids it replaced)."""
         if not self.config.source_positions:
-            return self._learn_line(message)
-        self._position = source_position(message)
-        learned = self._learn_line(message)
-        if self._position is not None and (learned[1] or learned[2]):
-            positions = learned[0].positions
-            positions[self._position] = positions.get(self._position, 0) + 1
-        self._position = None
+            learned = self._learn_line(message)
+        else:
+            self._position = source_position(message)
+            learned = self._learn_line(message)
+            if self._position is not None and (learned[1] or learned[2]):
+                positions = learned[0].positions
+                positions[self._position] = positions.get(self._position, 0) + 1
+            self._position = None
+        if self.config.table_fields and "\t" in message:
+            self._note_table_row(message, learned[0])
         return learned
+
+    def _table_width(self, message: str) -> int:
+        """Fields of a line that is a table row (at least ``table_fields`` tab-separated
+        fields), else 0."""
+        n = message.count("\t") + 1
+        return n if self.config.table_fields and n >= self.config.table_fields else 0
+
+    def _note_table_row(self, message: str, c: _Cluster) -> None:
+        width = self._table_width(message)
+        if width and c.span is None and not c.gaps:
+            key = (len(c.tokens), width)
+            known = self._tables.get(key)
+            if known is None or known.merged_into is not None:
+                self._tables[key] = c
+
+    def _table_template(self, message: str, toks: tuple[str, ...]) -> _Cluster | None:
+        """The template of table rows of this line's width and token count: a table's rows
+        are records of one schema, not statements, so what differs between two of them is
+        the value of a field, however many fields differ and whatever their words."""
+        if not self.config.table_fields or "\t" not in message:
+            return None
+        width = self._table_width(message)
+        c = self._tables.get((len(toks), width)) if width else None
+        if c is None or c.merged_into is not None or c.span is not None or c.gaps:
+            return None
+        return c
 
     def _other_position(self, c: _Cluster) -> bool:
         """The line being learned prints another source position than the one template
@@ -2291,7 +2328,8 @@ class TemplateEngine:
                 c.count += 1
                 self._remember(message, c)
                 return c, False, old_ids
-        c, words = self._closest(b, toks)
+        table = self._table_template(message, toks)
+        c, words = (table, []) if table is not None else self._closest(b, toks)
         if c is not None and self._other_position(c):
             return self._create_or_span(message, toks)
         if c is not None and words and (self._is_record(c, words, toks) or _request_method(c.tokens, toks, words)):

@@ -226,8 +226,12 @@ def collapse_dates(raw: list[str], masked: list[str]) -> list[str]:
 # into one token per key and one per value instead of on whitespace (a compact record has
 # whitespace only inside its strings). Keys stay constant words ('{"level":', ',"ts":');
 # a value is masked like a key=value value; the message of the record (the value of a
-# "msg" or "message" key) is the event text and is split into its words; an array or a
-# nested object is one value. See docs/decisions/template-engine.md, "JSON records".
+# top-level "msg" or "message" key) is the event text and is split into its words; a
+# nested object whose keys are all field names (identifiers: "resource", "apiGroup") is split
+# the same way, its keys words of the record ('{"resource":'), since which fields an object
+# holds is the statement's shape just as at the top level; an object with another key
+# ("Service/shop/web", "Content-Type": a map of names) and an array are one value each. See
+# docs/decisions/template-engine.md, "JSON records" and "Sixteenth pass".
 _JSON_WS = " \t\r\n"
 _MSG_KEYS = frozenset({'"msg"', '"message"'})
 
@@ -236,8 +240,15 @@ class _NotRecord(Exception):
     pass
 
 
+class _NotFields(Exception):
+    """A nested object with a key that is no field name: a map of names, one value."""
+
+
+_FIELD_NAME = re.compile(r'"[A-Za-z_][A-Za-z0-9_]*"\Z')
+
+
 class _Record:
-    __slots__ = ("masked", "n", "pend", "raw", "s")
+    __slots__ = ("depth", "masked", "n", "pend", "raw", "s")
 
     def __init__(self, s: str) -> None:
         self.s = s
@@ -245,6 +256,7 @@ class _Record:
         self.raw: list[str] = []
         self.masked: list[str] = []
         self.pend = ""  # structure ("{", ",") that opens the next key token
+        self.depth = 0  # objects open around the current one (0: the record itself)
 
     def ws(self, i: int) -> int:
         while i < self.n and self.s[i] in _JSON_WS:
@@ -284,6 +296,8 @@ class _Record:
             i = self.ws(j)
             if s[i] != ":":
                 raise _NotRecord
+            if self.depth and _FIELD_NAME.match(key) is None:
+                raise _NotFields
             self.emit(self.pend + key + ":", self.pend + key + ":")
             i = self.ws(self.value(self.ws(i + 1), key))
             if s[i] == ",":
@@ -321,7 +335,7 @@ class _Record:
         if c == '"':
             j = self.string_end(i)
             text = s[i:j]
-            if key in _MSG_KEYS:
+            if key in _MSG_KEYS and self.depth == 0:
                 for w in text.split():
                     self.emit(w, mask_token(w))
             else:
@@ -329,8 +343,17 @@ class _Record:
                 # cover it: a variable stands for at least one character)
                 self.emit(text, '"<*>"' if text == '""' else _mask_value(text))
             return j
+        if c == "{" and s[self.ws(i + 1)] != "}":
+            kept = len(self.raw)
+            self.depth += 1
+            try:
+                return self.obj(i)
+            except _NotFields:
+                del self.raw[kept:], self.masked[kept:]
+            finally:
+                self.depth -= 1
         if c == "[" or c == "{":
-            # an array or a nested object (often a map of names) is one value
+            # an array (or an empty object) is one value
             j = self.nested_end(i)
             text = s[i:j]
             if c == "[":
