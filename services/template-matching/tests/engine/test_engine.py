@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import re
 import subprocess
 import sys
 import time
@@ -1953,3 +1954,45 @@ def test_a_named_text_needs_three_texts_and_a_value_shaped_name() -> None:
              "sync: rsync -a /srv/assets/ cdn:/assets"]
     lines = [f"2026-12-04 10:00:0{i % 10} cron[{400 + i}]: Running nightly job {plain[i % 4]}" for i in range(16)]
     assert len(set(_groups_with(EngineConfig(named_texts=True), lines))) == len(set(_groups_with(EngineConfig(named_texts=False), lines)))
+
+
+# the collapse found on a corpus written blind (CommsPlatform): coturn's two session lines, then
+# a Mattermost JSON record and a Kamailio syslog line, in this order, on one engine
+_COTURN_REFRESHED = (
+    "553456: session 011000000000086771: refreshed, realm=<meet.acme.io>, username=<guest>, lifetime=600"
+)
+_COTURN_PACKET = (
+    "575806: session 005000000000070112: realm <turn.example.com> user <guest>: incoming packet "
+    "CREATE_PERMISSION processed, success"
+)
+_MATTERMOST_JSON = (
+    '{"timestamp":"2026-12-03 01:44:41.071 Z","level":"error","msg":"Health check failed for plugin",'
+    '"caller":"app/plugin_health_check.go:59","id":"com.mattermost.calls","error":"connection is shut down"}'
+)
+_KAMAILIO = (
+    "Dec  3 17:28:25 sip-edge-1 /usr/sbin/kamailio[2111]: ERROR: tm [t_fwd.c:1755]: t_send_branch(): "
+    "sending request on branch 0 failed"
+)
+_COLLAPSE_LINES = [_COTURN_REFRESHED, _COTURN_PACKET, _MATTERMOST_JSON, _KAMAILIO]
+
+
+def _has_word(template: str) -> bool:
+    return re.search(r"[A-Za-z]{2}", template.replace("<*>", " ")) is not None
+
+
+def test_a_variable_length_template_never_loses_its_last_literal_word() -> None:
+    engine = TemplateEngine()
+    got = [engine.assign(line) for line in _COLLAPSE_LINES]
+    assert got[2][0] != got[0][0] and got[3][0] != got[0][0]
+    # the JSON record gets the template it gets on a fresh engine, and the syslog line keeps its words
+    assert got[2][1] == TemplateEngine().assign(_MATTERMOST_JSON)[1]
+    assert "kamailio" not in got[3][1] and "sending request on branch" in got[3][1]
+    assert all(_has_word(t) for _, t, _ in engine.templates())
+
+
+def test_the_collapse_into_a_template_of_punctuation_alone_without_the_guards() -> None:
+    off = EngineConfig(keep_a_word=False)
+    engine = TemplateEngine(off)
+    got = [engine.assign(line) for line in _COLLAPSE_LINES]
+    assert {c for c, _ in got} == {got[0][0]}
+    assert got[3][1] == "<*> <*> <*>: <*>"

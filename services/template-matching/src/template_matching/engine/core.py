@@ -128,6 +128,10 @@ class EngineConfig:
     # a value-shaped name ending in ":" and the free text it labels, ending the line after
     # the message's phrase, are values once that place showed tail_values texts (pass 15)
     named_texts: bool = True
+    # a variable-length template never loses its last literal word (a word, or a record
+    # delimiter of symbols): made of variables and punctuation alone, it would take lines of
+    # any program printed with the same punctuation (see _loses_last_word; pass 16)
+    keep_a_word: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -835,6 +839,22 @@ def _is_symbol(tok: str) -> bool:
 
 def _has_alpha(tok: str) -> bool:
     return any(ch.isalpha() for ch in tok.replace(VAR, ""))
+
+
+_LITERAL_WORD = re.compile(r"[A-Za-z]{2}")
+
+
+def has_literal_word(template: str) -> bool:
+    """Whether the text outside a template's variables holds a word (two letters in a row):
+    a template of variables and punctuation alone (``<*> <*> <*>: <*>``) names no statement."""
+    return _LITERAL_WORD.search(template.replace(VAR, " ")) is not None
+
+
+def _names_something(tokens: tuple[str, ...]) -> bool:
+    """A word outside the variables, or a token of symbols that delimits a record's fields
+    ("[**]", "|", "::"): a record whose only words were a field's text (an alert's message)
+    still names its format by its delimiters."""
+    return any(_LITERAL_WORD.search(t.replace(VAR, " ")) or _delimiter(t) for t in tokens)
 
 
 def _is_word_edit(a: str, t: str) -> bool:
@@ -1821,6 +1841,17 @@ def _gapped_merge(
     return anchors, tuple(out), tuple(new_gaps)
 
 
+def _span_tokens(tt: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> tuple[str, ...]:
+    """The variable-length template of template ``tt`` and line ``toks`` cut at prefix ``p``
+    and suffix ``s`` (by _span_cut)."""
+    prefix = tuple(a if a == b else _merge_token(a, b) for a, b in zip(tt[:p], toks[:p], strict=True))
+    suffix = tuple(
+        a if a == b else _merge_token(a, b)
+        for a, b in zip(tt[len(tt) - s :] if s else (), toks[len(toks) - s :] if s else (), strict=True)
+    )
+    return (*prefix, VAR, *suffix)
+
+
 class TemplateEngine:
     """Online template miner with an exact-key fast path.
 
@@ -2258,6 +2289,15 @@ class TemplateEngine:
         ((shown, lines),) = c.positions.items()
         return lines >= 2 and shown == self._position
 
+    def _loses_last_word(self, old: tuple[str, ...], new: tuple[str, ...]) -> bool:
+        """A variable-length template ``old`` would become ``new`` with no literal word: its
+        prefix and suffix would then name no statement, and its variable takes any number of
+        tokens, so it would cover lines of any program printed with the same punctuation
+        (pass 16). A template of values alone from its first line had no word to lose; a
+        template of fixed length keeps its token count and each token's shape (an access
+        record whose method and cache status became values is still one record)."""
+        return self.config.keep_a_word and _names_something(old) and not _names_something(new)
+
     def _learn_line(self, message: str) -> tuple[_Cluster, bool, tuple[str, ...]]:
         toks = self._mask(message)
         b = self._bucket(len(toks))
@@ -2408,6 +2448,8 @@ class TemplateEngine:
             if tail is None or not self._span_shares_words(ct, p, toks):
                 continue
             new = (*merged, VAR, *tail)
+            if self._loses_last_word(c.tokens, new):
+                continue
             old: list[str] = []
             if new != c.tokens:
                 old.append(c.template_id)
@@ -2499,6 +2541,8 @@ class TemplateEngine:
                         continue
             else:
                 cut = _span_cut(c.tokens, toks, tails, self.config.whole_message_runs, quoted, severity, fields, delimited, self.config.constructor_values, self.config.named_texts)
+            if cut is not None and self._loses_last_word(c.tokens, _span_tokens(c.tokens, toks, *cut)):
+                continue
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], -c.seq, c)
         if best is None:
@@ -2538,8 +2582,11 @@ class TemplateEngine:
                 shortest = cut[1]
         if shortest == ns:
             return []
+        widened = (*c.tokens[:p], VAR, *(c.tokens[len(c.tokens) - shortest :] if shortest else ()))
+        if self._loses_last_word(c.tokens, widened):
+            return []
         old = c.template_id
-        c._set_tokens((*c.tokens[:p], VAR, *(c.tokens[len(c.tokens) - shortest :] if shortest else ())))
+        c._set_tokens(widened)
         self._register_span(c)
         return [old, *self._absorb_into_span(c)]
 
@@ -2556,18 +2603,13 @@ class TemplateEngine:
     def _make_span(self, c: _Cluster, toks: tuple[str, ...], p: int, s: int) -> list[str]:
         """``c`` becomes the variable-length template of itself and ``toks`` (cut ``p``, ``s``
         by _span_cut); returns the ids it retired (its own old one first)."""
-        tt = c.tokens
-        prefix = tuple(a if a == b else _merge_token(a, b) for a, b in zip(tt[:p], toks[:p], strict=True))
-        suffix = tuple(
-            a if a == b else _merge_token(a, b)
-            for a, b in zip(tt[len(tt) - s :] if s else (), toks[len(toks) - s :] if s else (), strict=True)
-        )
+        tokens = _span_tokens(c.tokens, toks, p, s)
         # the template becomes the variable-length one (it keeps its cluster number, so
         # lines already answered with it follow the new template)
         old_ids = [c.template_id]
         self._detach_fixed(c)
         c.span = p
-        c._set_tokens((*prefix, VAR, *suffix))
+        c._set_tokens(tokens)
         self._spans.append(c)
         self._register_span(c)
         old_ids += self._absorb_into_span(c)
@@ -2598,6 +2640,8 @@ class TemplateEngine:
                 self._field_texts_vary if self.config.tail_values else None, self.config.delimited_fields,
                 self.config.constructor_values, self.config.named_texts,
             )
+            if cut is not None and self._loses_last_word(ct, _span_tokens(ct, ot, *cut)):
+                continue
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], o)
         if best is None:
