@@ -1845,7 +1845,8 @@ def test_the_text_after_a_severity_label_is_the_message_not_a_value() -> None:
              "LOG:  health check retrying on DB node: 2 (round:1)", "LOG:  failover done, shutting down"]
     lines = [f"2026-12-03 0{i % 10}:16:48.189: child pid {6000 + i}: {texts[i % 6]}" for i in range(18)]
     assert len(set(_groups(lines))) == 6
-    assert len(set(_groups_with(EngineConfig(severity_labels=False), lines))) == 1
+    # (the "host=... port=..." fields after "DETAIL:" also keep that text out: prose_tails)
+    assert len(set(_groups_with(EngineConfig(severity_labels=False, prose_tails=False), lines))) == 1
 
 
 def _alert_lines(texts: list[str]) -> list[str]:
@@ -1991,8 +1992,28 @@ def test_a_variable_length_template_never_loses_its_last_literal_word() -> None:
 
 
 def test_the_collapse_into_a_template_of_punctuation_alone_without_the_guards() -> None:
-    off = EngineConfig(keep_a_word=False)
+    off = EngineConfig(keep_a_word=False, prose_tails=False)
     engine = TemplateEngine(off)
     got = [engine.assign(line) for line in _COLLAPSE_LINES]
     assert {c for c, _ in got} == {got[0][0]}
     assert got[3][1] == "<*> <*> <*>: <*>"
+
+
+def test_a_text_after_a_value_label_that_holds_fields_is_another_format() -> None:
+    # coturn prints each statement after "session <id>:"; a run of "key=<value>" fields, or of
+    # "name <value>:" fields, is the statement's own format, not a free text of one statement
+    engine = TemplateEngine()
+    first, second = engine.assign(_COTURN_REFRESHED), engine.assign(_COTURN_PACKET)
+    assert first[0] != second[0]
+    assert second[1] == TemplateEngine().assign(_COTURN_PACKET)[1]
+    off = TemplateEngine(EngineConfig(prose_tails=False))
+    assert off.assign(_COTURN_REFRESHED)[0] == off.assign(_COTURN_PACKET)[0]
+
+
+def test_an_error_chain_after_a_value_label_is_still_one_text() -> None:
+    # a value after a label ("library: <path>:") belongs to an error chain's text, no field
+    errors = ["Not found: unable to load shared library: /opt/lib/libx.so: cannot open shared object file",
+              "connection reset by peer", "remote error: tls: bad certificate", "EOF"]
+    lines = [f"2026-12-04 10:00:0{i % 10} worker[{400 + i}]: request from 10.0.0.{i}:5{i:03d}: {errors[i % 4]}"
+             for i in range(16)]
+    assert len(set(_groups(lines))) == 1

@@ -132,6 +132,10 @@ class EngineConfig:
     # delimiter of symbols): made of variables and punctuation alone, it would take lines of
     # any program printed with the same punctuation (see _loses_last_word; pass 16)
     keep_a_word: bool = True
+    # the text a span takes after a value ending in ":" is prose: a run that holds a
+    # ``key=value`` field or a value in angle brackets is a record's fields, another format
+    # (see _structured_text; pass 16)
+    prose_tails: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -1286,6 +1290,7 @@ def _span_cut(
     message_runs: bool = False, quoted_texts: bool = False, severity_labels: bool = False,
     field_texts: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
     delimited_fields: bool = False, constructor_values: bool = False, named_texts: bool = False,
+    prose_tails: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -1407,6 +1412,7 @@ def _span_cut(
     if (
         nt != nl and s == 0 and _bare_value_label(label) and p >= 2 and fixed
         and (_nested_text(mt) or _nested_text(ml))
+        and not (prose_tails and (_structured_text(mt) or _structured_text(ml)))
         and not (message_runs and _opens_message(tpl, p))
         and not (severity_labels and (_severity_label(mt[0]) or _severity_label(ml[0])))
     ):
@@ -1572,6 +1578,21 @@ def _field_or_flag(tok: str) -> bool:
 def _bare_value_label(tok: str) -> bool:
     """A value and its ":" alone ("<*>:", "<*>:<*>:" for host:port:), no name or bracket."""
     return tok.endswith(":") and VAR in tok and not tok.replace(VAR, "").strip(":.")
+
+
+# a value printed in angle brackets ("<guest>", "<turn.example.com>:", empty "<>"), not a variable
+_ANGLED = re.compile(r"^<(?!\*>)[^<>]*>[:,.;]?$")
+
+
+def _structured_text(run: tuple[str, ...]) -> bool:
+    """The run is a record's fields, not a text: it holds a ``key=value`` field, a value
+    printed in angle brackets, or a field printed as a name and its value before ":"
+    ("user <*>:"; a value after a label, "library: <*>:", is an error chain's). A message's
+    free text (an error, a reason) is prose; fields are printed by the statement's own
+    format, so two runs that hold them are two formats."""
+    return any(_is_pair(x) or _ANGLED.match(x) for x in run) or any(
+        _bare_value_label(x) and _PLAIN_WORD.match(w) and not w.endswith(":") for w, x in pairwise(run)
+    )
 
 
 def _nested_text(run: tuple[str, ...]) -> bool:
@@ -2536,11 +2557,11 @@ class TemplateEngine:
                     opened = _json_fields_open(toks)
                 cut = _optional_field(c.tokens, toks)
                 if cut is None:
-                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails, self.config.whole_message_runs, quoted, severity, fields, delimited, self.config.constructor_values, self.config.named_texts)
+                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails, self.config.whole_message_runs, quoted, severity, fields, delimited, self.config.constructor_values, self.config.named_texts, self.config.prose_tails)
                     if cut is not None and not _quoted_message_run(c.tokens, toks, *cut):
                         continue
             else:
-                cut = _span_cut(c.tokens, toks, tails, self.config.whole_message_runs, quoted, severity, fields, delimited, self.config.constructor_values, self.config.named_texts)
+                cut = _span_cut(c.tokens, toks, tails, self.config.whole_message_runs, quoted, severity, fields, delimited, self.config.constructor_values, self.config.named_texts, self.config.prose_tails)
             if cut is not None and self._loses_last_word(c.tokens, _span_tokens(c.tokens, toks, *cut)):
                 continue
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
@@ -2577,6 +2598,7 @@ class TemplateEngine:
                 fixed_tokens, o.tokens, tails, self.config.whole_message_runs, self.config.quoted_texts,
                 self.config.severity_labels, self._field_texts_vary if self.config.tail_values else None,
                 self.config.delimited_fields, self.config.constructor_values, self.config.named_texts,
+                self.config.prose_tails,
             )
             if cut is not None and cut[0] == p and cut[1] < shortest:
                 shortest = cut[1]
@@ -2638,7 +2660,7 @@ class TemplateEngine:
             cut = _span_cut(
                 ct, ot, tails, self.config.whole_message_runs, self.config.quoted_texts, self.config.severity_labels,
                 self._field_texts_vary if self.config.tail_values else None, self.config.delimited_fields,
-                self.config.constructor_values, self.config.named_texts,
+                self.config.constructor_values, self.config.named_texts, self.config.prose_tails,
             )
             if cut is not None and self._loses_last_word(ct, _span_tokens(ct, ot, *cut)):
                 continue
