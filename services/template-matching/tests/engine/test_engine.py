@@ -1992,7 +1992,7 @@ def test_a_variable_length_template_never_loses_its_last_literal_word() -> None:
 
 
 def test_the_collapse_into_a_template_of_punctuation_alone_without_the_guards() -> None:
-    off = EngineConfig(keep_a_word=False, prose_tails=False)
+    off = EngineConfig(keep_a_word=False, prose_tails=False, json_apart=False)
     engine = TemplateEngine(off)
     got = [engine.assign(line) for line in _COLLAPSE_LINES]
     assert {c for c, _ in got} == {got[0][0]}
@@ -2017,3 +2017,13 @@ def test_an_error_chain_after_a_value_label_is_still_one_text() -> None:
     lines = [f"2026-12-04 10:00:0{i % 10} worker[{400 + i}]: request from 10.0.0.{i}:5{i:03d}: {errors[i % 4]}"
              for i in range(16)]
     assert len(set(_groups(lines))) == 1
+
+
+def test_a_json_record_never_joins_a_template_that_is_not_one() -> None:
+    # on its own (the other two guards off) the JSON guard stops the collapse at its first step:
+    # '{"timestamp":' fits the span's '<*>:', and the record's first value its word's place
+    engine = TemplateEngine(EngineConfig(keep_a_word=False, prose_tails=False))
+    got = [engine.assign(line) for line in _COLLAPSE_LINES]
+    assert got[1][0] == got[0][0]  # (the coturn lines still join without the prose guard)
+    assert got[2][0] != got[0][0] and got[2][1] == TemplateEngine().assign(_MATTERMOST_JSON)[1]
+    assert got[3][0] != got[0][0]

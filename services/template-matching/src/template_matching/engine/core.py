@@ -136,6 +136,9 @@ class EngineConfig:
     # ``key=value`` field or a value in angle brackets is a record's fields, another format
     # (see _structured_text; pass 16)
     prose_tails: bool = True
+    # a line that is a JSON record never joins a template that is not one, nor the other way
+    # round (see _other_syntax; pass 16)
+    json_apart: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -2051,7 +2054,10 @@ class TemplateEngine:
         # whether the line has a token that can show another statement (_other_statement)
         marked = any(t[:1] in "+-" or t.startswith(_MESSAGE_KEYS) for t in toks)
         names = self.config.message_names
+        json_line = is_json_tokens(toks)
         for c in candidates:
+            if self._other_syntax(c, json_line):
+                continue
             ct = c.tokens
             eq = sum(
                 1 for a, t in zip(ct, toks, strict=True)
@@ -2310,6 +2316,11 @@ class TemplateEngine:
         ((shown, lines),) = c.positions.items()
         return lines >= 2 and shown == self._position
 
+    def _other_syntax(self, c: _Cluster, json_line: bool) -> bool:
+        """A JSON record and a line that is not one are two formats, whatever their tokens
+        share ('{"ts":' fits '<*>:'): neither joins a template of the other (pass 16)."""
+        return self.config.json_apart and is_json_tokens(c.tokens) != json_line
+
     def _loses_last_word(self, old: tuple[str, ...], new: tuple[str, ...]) -> bool:
         """A variable-length template ``old`` would become ``new`` with no literal word: its
         prefix and suffix would then name no statement, and its variable takes any number of
@@ -2446,8 +2457,9 @@ class TemplateEngine:
         if covering is not None:
             return covering, ()
         n = len(toks)
+        json_line = is_json_tokens(toks)
         for c in self._span_candidates(toks):
-            if self._other_position(c):
+            if self._other_position(c) or self._other_syntax(c, json_line):
                 continue
             p = c.span
             assert p is not None
