@@ -128,6 +128,17 @@ class EngineConfig:
     # a value-shaped name ending in ":" and the free text it labels, ending the line after
     # the message's phrase, are values once that place showed tail_values texts (pass 15)
     named_texts: bool = True
+    # a variable-length template never loses its last literal word (a word, or a record
+    # delimiter of symbols): made of variables and punctuation alone, it would take lines of
+    # any program printed with the same punctuation (see _loses_last_word; pass 16)
+    keep_a_word: bool = True
+    # the text a span takes after a value ending in ":" is prose: a run that holds a
+    # ``key=value`` field or a value in angle brackets is a record's fields, another format
+    # (see _structured_text; pass 16)
+    prose_tails: bool = True
+    # a line that is a JSON record never joins a template that is not one, nor the other way
+    # round (see _other_syntax; pass 16)
+    json_apart: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -843,6 +854,22 @@ def _has_alpha(tok: str) -> bool:
     return any(ch.isalpha() for ch in tok.replace(VAR, ""))
 
 
+_LITERAL_WORD = re.compile(r"[A-Za-z]{2}")
+
+
+def has_literal_word(template: str) -> bool:
+    """Whether the text outside a template's variables holds a word (two letters in a row):
+    a template of variables and punctuation alone (``<*> <*> <*>: <*>``) names no statement."""
+    return _LITERAL_WORD.search(template.replace(VAR, " ")) is not None
+
+
+def _names_something(tokens: tuple[str, ...]) -> bool:
+    """A word outside the variables, or a token of symbols that delimits a record's fields
+    ("[**]", "|", "::"): a record whose only words were a field's text (an alert's message)
+    still names its format by its delimiters."""
+    return any(_LITERAL_WORD.search(t.replace(VAR, " ")) or _delimiter(t) for t in tokens)
+
+
 def _is_word_edit(a: str, t: str) -> bool:
     """``a`` and ``t`` differ in a word (maybe different templates, maybe a variable
     word) rather than in a value: the differing parts hold letters besides variables
@@ -1272,6 +1299,7 @@ def _span_cut(
     message_runs: bool = False, quoted_texts: bool = False, severity_labels: bool = False,
     field_texts: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
     delimited_fields: bool = False, constructor_values: bool = False, named_texts: bool = False,
+    prose_tails: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -1393,6 +1421,7 @@ def _span_cut(
     if (
         nt != nl and s == 0 and _bare_value_label(label) and p >= 2 and fixed
         and (_nested_text(mt) or _nested_text(ml))
+        and not (prose_tails and (_structured_text(mt) or _structured_text(ml)))
         and not (message_runs and _opens_message(tpl, p))
         and not (severity_labels and (_severity_label(mt[0]) or _severity_label(ml[0])))
     ):
@@ -1558,6 +1587,21 @@ def _field_or_flag(tok: str) -> bool:
 def _bare_value_label(tok: str) -> bool:
     """A value and its ":" alone ("<*>:", "<*>:<*>:" for host:port:), no name or bracket."""
     return tok.endswith(":") and VAR in tok and not tok.replace(VAR, "").strip(":.")
+
+
+# a value printed in angle brackets ("<guest>", "<turn.example.com>:", empty "<>"), not a variable
+_ANGLED = re.compile(r"^<(?!\*>)[^<>]*>[:,.;]?$")
+
+
+def _structured_text(run: tuple[str, ...]) -> bool:
+    """The run is a record's fields, not a text: it holds a ``key=value`` field, a value
+    printed in angle brackets, or a field printed as a name and its value before ":"
+    ("user <*>:"; a value after a label, "library: <*>:", is an error chain's). A message's
+    free text (an error, a reason) is prose; fields are printed by the statement's own
+    format, so two runs that hold them are two formats."""
+    return any(_is_pair(x) or _ANGLED.match(x) for x in run) or any(
+        _bare_value_label(x) and _PLAIN_WORD.match(w) and not w.endswith(":") for w, x in pairwise(run)
+    )
 
 
 def _nested_text(run: tuple[str, ...]) -> bool:
@@ -1827,6 +1871,17 @@ def _gapped_merge(
     return anchors, tuple(out), tuple(new_gaps)
 
 
+def _span_tokens(tt: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> tuple[str, ...]:
+    """The variable-length template of template ``tt`` and line ``toks`` cut at prefix ``p``
+    and suffix ``s`` (by _span_cut)."""
+    prefix = tuple(a if a == b else _merge_token(a, b) for a, b in zip(tt[:p], toks[:p], strict=True))
+    suffix = tuple(
+        a if a == b else _merge_token(a, b)
+        for a, b in zip(tt[len(tt) - s :] if s else (), toks[len(toks) - s :] if s else (), strict=True)
+    )
+    return (*prefix, VAR, *suffix)
+
+
 class TemplateEngine:
     """Online template miner with an exact-key fast path.
 
@@ -2007,7 +2062,10 @@ class TemplateEngine:
         # whether the line has a token that can show another statement (_other_statement)
         marked = any(t[:1] in "+-" or t.startswith(_MESSAGE_KEYS) for t in toks)
         names = self.config.message_names
+        json_line = is_json_tokens(toks)
         for c in candidates:
+            if self._other_syntax(c, json_line):
+                continue
             ct = c.tokens
             eq = sum(
                 1 for a, t in zip(ct, toks, strict=True)
@@ -2295,6 +2353,20 @@ class TemplateEngine:
         ((shown, lines),) = c.positions.items()
         return lines >= 2 and shown == self._position
 
+    def _other_syntax(self, c: _Cluster, json_line: bool) -> bool:
+        """A JSON record and a line that is not one are two formats, whatever their tokens
+        share ('{"ts":' fits '<*>:'): neither joins a template of the other (pass 16)."""
+        return self.config.json_apart and is_json_tokens(c.tokens) != json_line
+
+    def _loses_last_word(self, old: tuple[str, ...], new: tuple[str, ...]) -> bool:
+        """A variable-length template ``old`` would become ``new`` with no literal word: its
+        prefix and suffix would then name no statement, and its variable takes any number of
+        tokens, so it would cover lines of any program printed with the same punctuation
+        (pass 16). A template of values alone from its first line had no word to lose; a
+        template of fixed length keeps its token count and each token's shape (an access
+        record whose method and cache status became values is still one record)."""
+        return self.config.keep_a_word and _names_something(old) and not _names_something(new)
+
     def _learn_line(self, message: str) -> tuple[_Cluster, bool, tuple[str, ...]]:
         toks = self._mask(message)
         b = self._bucket(len(toks))
@@ -2423,8 +2495,9 @@ class TemplateEngine:
         if covering is not None:
             return covering, ()
         n = len(toks)
+        json_line = is_json_tokens(toks)
         for c in self._span_candidates(toks):
-            if self._other_position(c):
+            if self._other_position(c) or self._other_syntax(c, json_line):
                 continue
             p = c.span
             assert p is not None
@@ -2446,6 +2519,8 @@ class TemplateEngine:
             if tail is None or not self._span_shares_words(ct, p, toks):
                 continue
             new = (*merged, VAR, *tail)
+            if self._loses_last_word(c.tokens, new):
+                continue
             old: list[str] = []
             if new != c.tokens:
                 old.append(c.template_id)
@@ -2532,11 +2607,13 @@ class TemplateEngine:
                     opened = _json_fields_open(toks)
                 cut = _optional_field(c.tokens, toks)
                 if cut is None:
-                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails, self.config.whole_message_runs, quoted, severity, fields, delimited, self.config.constructor_values, self.config.named_texts)
+                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails, self.config.whole_message_runs, quoted, severity, fields, delimited, self.config.constructor_values, self.config.named_texts, self.config.prose_tails)
                     if cut is not None and not _quoted_message_run(c.tokens, toks, *cut):
                         continue
             else:
-                cut = _span_cut(c.tokens, toks, tails, self.config.whole_message_runs, quoted, severity, fields, delimited, self.config.constructor_values, self.config.named_texts)
+                cut = _span_cut(c.tokens, toks, tails, self.config.whole_message_runs, quoted, severity, fields, delimited, self.config.constructor_values, self.config.named_texts, self.config.prose_tails)
+            if cut is not None and self._loses_last_word(c.tokens, _span_tokens(c.tokens, toks, *cut)):
+                continue
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], -c.seq, c)
         if best is None:
@@ -2571,13 +2648,17 @@ class TemplateEngine:
                 fixed_tokens, o.tokens, tails, self.config.whole_message_runs, self.config.quoted_texts,
                 self.config.severity_labels, self._field_texts_vary if self.config.tail_values else None,
                 self.config.delimited_fields, self.config.constructor_values, self.config.named_texts,
+                self.config.prose_tails,
             )
             if cut is not None and cut[0] == p and cut[1] < shortest:
                 shortest = cut[1]
         if shortest == ns:
             return []
+        widened = (*c.tokens[:p], VAR, *(c.tokens[len(c.tokens) - shortest :] if shortest else ()))
+        if self._loses_last_word(c.tokens, widened):
+            return []
         old = c.template_id
-        c._set_tokens((*c.tokens[:p], VAR, *(c.tokens[len(c.tokens) - shortest :] if shortest else ())))
+        c._set_tokens(widened)
         self._register_span(c)
         return [old, *self._absorb_into_span(c)]
 
@@ -2594,18 +2675,13 @@ class TemplateEngine:
     def _make_span(self, c: _Cluster, toks: tuple[str, ...], p: int, s: int) -> list[str]:
         """``c`` becomes the variable-length template of itself and ``toks`` (cut ``p``, ``s``
         by _span_cut); returns the ids it retired (its own old one first)."""
-        tt = c.tokens
-        prefix = tuple(a if a == b else _merge_token(a, b) for a, b in zip(tt[:p], toks[:p], strict=True))
-        suffix = tuple(
-            a if a == b else _merge_token(a, b)
-            for a, b in zip(tt[len(tt) - s :] if s else (), toks[len(toks) - s :] if s else (), strict=True)
-        )
+        tokens = _span_tokens(c.tokens, toks, p, s)
         # the template becomes the variable-length one (it keeps its cluster number, so
         # lines already answered with it follow the new template)
         old_ids = [c.template_id]
         self._detach_fixed(c)
         c.span = p
-        c._set_tokens((*prefix, VAR, *suffix))
+        c._set_tokens(tokens)
         self._spans.append(c)
         self._register_span(c)
         old_ids += self._absorb_into_span(c)
@@ -2634,8 +2710,10 @@ class TemplateEngine:
             cut = _span_cut(
                 ct, ot, tails, self.config.whole_message_runs, self.config.quoted_texts, self.config.severity_labels,
                 self._field_texts_vary if self.config.tail_values else None, self.config.delimited_fields,
-                self.config.constructor_values, self.config.named_texts,
+                self.config.constructor_values, self.config.named_texts, self.config.prose_tails,
             )
+            if cut is not None and self._loses_last_word(ct, _span_tokens(ct, ot, *cut)):
+                continue
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], o)
         if best is None:
