@@ -12,7 +12,6 @@ from importlib.metadata import version
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 from faststream.kafka.subscriber.usecase import BatchSubscriber
 
 from logmesh_contracts import Feedback
@@ -125,30 +124,6 @@ async def test_a_record_after_an_idle_spell_is_handled_without_waiting_a_poll_ou
             await wait_until(lambda n=n: len(handled) == n + 2, timeout_s=10, what=f"record {n} handled")
             latencies.append(handled[-1] - sent)
     assert max(latencies) < 0.4, latencies
-
-
-@pytest.mark.broker
-async def test_the_next_fetch_is_on_its_way_when_a_poll_is_handed_over(kafka_bootstrap: str, topic_prefix: str) -> None:
-    """A poll that took all the fetcher had buffered leaves the next fetch already sent: the broker reads the next
-    poll while this one is handled (which decodes and matches without awaiting, so it could not go out then)."""
-    service = Service(ServiceSettings(service_name="knowledge-storage", kafka_bootstrap=kafka_bootstrap,
-                                      topic_prefix=topic_prefix))
-    await service.mesh.start_producer()
-    try:
-        await service.mesh.publish_many(FEEDBACK, [(b"i", feedback(f"e{n}")) for n in range(50)])
-    finally:
-        await service.mesh.stop()
-    consumer = AIOKafkaConsumer(service.mesh.topic_name(FEEDBACK), bootstrap_servers=kafka_bootstrap,
-                                auto_offset_reset="earliest", enable_auto_commit=False, fetch_max_wait_ms=2000)
-    await consumer.start()
-    try:
-        subscriber = subscribers(batch_timeout_ms=POLL_MS)[0]
-        polled: tuple[Any, ...] = ()
-        while len(polled) < 50:
-            polled += await subscriber.get_msg(consumer)
-        assert consumer._fetcher._in_flight, "the next fetch was not sent before the poll was handed over"
-    finally:
-        await consumer.stop()
 
 
 def test_the_fetch_wait_setting_reaches_the_consumer() -> None:

@@ -963,11 +963,6 @@ def _next_offsets(poll: Sequence[Delivery]) -> dict[TopicPartition, int]:
             for (topic, partition), run in itertools.groupby(poll, _partition_of_delivery)}
 
 
-# loop turns from a poll's consumption to its next fetch on the socket: the fetch task's wait wakes and creates the
-# request's task (2: test_idle_polling sees the fetch in flight after them, not after 1), which writes it (1), + 1 spare
-_FETCH_HANDOFF_TURNS = 4
-
-
 class _PromptBatchSubscriber(BatchSubscriber):
     """FastStream's batch subscriber without its sleep after an empty poll.
 
@@ -984,12 +979,6 @@ class _PromptBatchSubscriber(BatchSubscriber):
         started = time.monotonic()
         polled = await consumer.getmany(timeout_ms=self.batch_timeout_ms, max_records=self.max_records)
         if polled:
-            # A poll that took everything the fetcher had buffered wakes aiokafka's fetch task to send the next
-            # fetch, but that task runs on this loop, and the poll's handler decodes and matches without awaiting:
-            # the request went out only once the handler was done, so the broker's read, the transfer and the
-            # wait for fill bytes followed it instead of running beside it. A few turns of the loop send it now.
-            for _ in range(_FETCH_HANDOFF_TURNS):
-                await asyncio.sleep(0)
             return tuple(itertools.chain.from_iterable(polled.values()))
         left = self.batch_timeout_ms / 1000 - (time.monotonic() - started)
         if left > 0:
