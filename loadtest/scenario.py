@@ -31,6 +31,7 @@ from aiokafka import AIOKafkaConsumer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from kafka_producer import make_payloads, produce
+from timeline import hooked_env, read_events, summarise
 
 from logmesh_contracts.topics import LOGS_RAW, NOTIFICATIONS_SENT
 from logmesh_devstack.demo import DEMO_TOKEN
@@ -192,9 +193,11 @@ async def run(args: argparse.Namespace, stack: Stack) -> dict:
     broker_pid = stack.broker.proc.pid if stack.broker is not None and stack.broker.proc is not None else None
     idle = await idle_cpu(processes, broker_pid, args.idle_s) if args.idle_s > 0 else {}
     profilers = start_profilers(stack, args.profile, args.profile_native) if args.profile else []
+    sampler = start_sampler(stack, processes, broker_pid, args.timeline) if args.timeline else None
     cpu_before = {name: process_usage(p.proc.pid).get("cpu_s", 0.0) for name, p in processes.items() if p.proc}
     broker_before = process_usage(broker_pid).get("cpu_s", 0.0) if broker_pid else 0.0
     started = time.perf_counter()
+    started_monotonic = time.monotonic()
     producer_task = asyncio.create_task(produce(
         stack.bootstrap, stack.topic_prefix + LOGS_RAW.name, args.records, args.rate, org, progress=False,
         payloads=payloads))
@@ -224,10 +227,14 @@ async def run(args: argparse.Namespace, stack: Stack) -> dict:
                     break
             await asyncio.sleep(0.1)
     elapsed = stored_at[-1][0] if stored_at else time.perf_counter() - started
+    if sampler is not None:
+        await asyncio.sleep(0.1)  # a sample after the end
     cpu_after = {name: process_usage(p.proc.pid).get("cpu_s", 0.0) for name, p in processes.items() if p.proc}
     broker_after = process_usage(broker_pid).get("cpu_s", 0.0) if broker_pid else 0.0
     stop_profilers(profilers)
     produced = await producer_task
+    if sampler is not None:
+        write_timeline(stack, sampler, args.timeline, started_monotonic, elapsed, produced["seconds"], stored_at)
     # ingest→queryable latency: when the k-th record became queryable minus when it was produced
     per_record = args.records / produced["seconds"] if produced["seconds"] else args.rate
     latencies = [max(0.0, (t - n / per_record) * 1000) for t, n in stored_at if n]
@@ -272,6 +279,32 @@ async def run(args: argparse.Namespace, stack: Stack) -> dict:
         "idle_cpu_s_per_s": idle,
         "run_seconds": round(elapsed, 2),
     }
+
+
+TIMELINE_SERVICES = ("ingestion", "template-matching")
+
+
+def start_sampler(stack: Stack, processes: dict[str, ServiceProcess], broker_pid: int | None,
+                  out: Path) -> subprocess.Popen:
+    """The timeline's CPU sampler (loadtest/timeline.py) on the broker, the services and this process (the producer)."""
+    pids = {"producer": os.getpid(), **({"broker": broker_pid} if broker_pid else {}),
+            **{name: p.proc.pid for name, p in processes.items() if p.proc}}
+    sampler = subprocess.Popen([sys.executable, str(Path(__file__).with_name("timeline.py")), "sample",
+                                str(stack.workdir / "timeline-samples.json"), "0.02",
+                                *(f"{name}={pid}" for name, pid in pids.items())])
+    time.sleep(0.3)  # a few samples before the first record
+    return sampler
+
+
+def write_timeline(stack: Stack, sampler: subprocess.Popen, out: Path, started: float, elapsed: float,
+                   produced_s: float, stored_at: list[tuple[float, int]]) -> None:
+    sampler.terminate()
+    sampler.wait(30)
+    samples = json.loads((stack.workdir / "timeline-samples.json").read_text())
+    events = {name: read_events(stack.workdir / f"timeline-{name}.jsonl") for name in TIMELINE_SERVICES}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(summarise(samples, events, started, started + elapsed, produced_s, stored_at),
+                              indent=1) + "\n")
 
 
 async def idle_cpu(processes: dict[str, ServiceProcess], broker_pid: int | None, seconds: float) -> dict[str, float]:
@@ -330,6 +363,9 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--profile", type=Path, help="py-spy the record path's services into this folder")
     parser.add_argument("--profile-native", action="store_true", help="with --profile: native frames too")
+    parser.add_argument("--timeline", type=Path,
+                        help="write the run's timeline here: CPU per process every 20 ms, each record-path poll's steps "
+                             "(loadtest/timeline.py; the sampler takes a little CPU itself)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "loadtest.json")
     args = parser.parse_args()
     with temporary_workdir() as workdir:
@@ -340,6 +376,9 @@ def main() -> None:
             if not (service and name and _):
                 raise SystemExit(f"--set {setting!r}: expected SERVICE:NAME=VALUE")
             service_env.setdefault(service, {})[name] = value
+        if args.timeline:
+            for service in TIMELINE_SERVICES:
+                service_env.setdefault(service, {}).update(hooked_env(workdir / f"timeline-{service}.jsonl"))
         stack = Stack(workdir=workdir, service_env=service_env)
         print("starting the embedded stack ...", file=sys.stderr, flush=True)
         stack.start(progress=not args.json)

@@ -20,12 +20,16 @@ class TemplateMatchingSettings(ServiceSettings):
     log_ttl_days: int = Field(default=30, ge=1, description="Log rows older than this are dropped by ClickHouse TTL.")
     insert_batch_rows: int = Field(default=20_000, ge=1, description="Most records polled (and inserted) per batch.")
     insert_linger_ms: int = Field(default=200, ge=1, description="How long a poll waits to fill a batch.")
-    # 4 MiB: at 50k records/s a poll fills to ~9k records in ~185 ms (1 MiB: ~2,300, each insert paying chDB's
-    # fixed part cost and merges); below ~20 MB/s the linger returns first, as before. Bounded at 5 MiB: Tansu
-    # 0.6 never answers a fetch whose min bytes exceed that (bench/tansu_fetch_min_bytes.py).
+    # Counted in record batches as the broker holds them, compressed: the mesh's zstd batches of logs.records run
+    # ~23 bytes per record (scenario --timeline: fetched bytes per poll), so 256 KiB is ~11k records, which a poll
+    # at 50k records/s gathers within the linger and a backlog holds at once. It was 4 MiB, sized when batches went
+    # uncompressed (~450 bytes a record: ~9k records); compressed that is ~180k records, never there, so every fetch
+    # waited out the linger at the broker (Tansu answers later still) while template-matching had nothing to handle.
+    # Bounded at 5 MiB: Tansu 0.6 never answers a fetch whose min bytes exceed that (bench/tansu_fetch_min_bytes.py).
     insert_fill_bytes: int = Field(
-        default=4 * 1_048_576, ge=1, le=5 * 1_048_576,
-        description="A poll waits (up to insert_linger_ms) until this much has arrived (at most 5 MiB).",
+        default=256 * 1024, ge=1, le=5 * 1_048_576,
+        description="A poll waits (up to insert_linger_ms) until this much has arrived, as the broker stores it "
+                    "(compressed; at most 5 MiB).",
     )
     # a full batch is ~insert_batch_rows x ~450 bytes; the fetch must be allowed to bring it (per partition)
     kafka_partition_fetch_bytes: int = Field(

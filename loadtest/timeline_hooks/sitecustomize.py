@@ -1,0 +1,122 @@
+"""Loaded at start-up by a record-path service that ``loadtest/scenario.py --timeline`` runs (this folder is put
+first on its PYTHONPATH): wraps the runtime's poll steps and the stores' writes so that each records when it ran,
+as JSON lines in ``$LOGMESH_TIMELINE_EVENTS``. Wall times are ``time.monotonic()`` (one clock for every process on
+the host), CPU times the calling thread's (``time.thread_time()``). Nothing here changes what the wrapped code does."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import threading
+import time
+from typing import Any
+
+_PATH = os.environ.get("LOGMESH_TIMELINE_EVENTS")
+_LOCK = threading.Lock()
+
+
+def _emit(**event: Any) -> None:
+    line = (json.dumps(event, separators=(",", ":")) + "\n").encode()
+    with _LOCK:  # one short append per poll step: a few hundred per run
+        fd = os.open(_PATH, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)  # type: ignore[arg-type]
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
+
+
+def _timed_async(kind: str, count: Any = None) -> Any:
+    def wrap(fn: Any) -> Any:
+        @functools.wraps(fn)
+        async def timed(*args: Any, **kwargs: Any) -> Any:
+            start, cpu = time.monotonic(), time.thread_time()
+            try:
+                return await fn(*args, **kwargs)
+            finally:
+                _emit(kind=kind, start=start, end=time.monotonic(), thread_cpu=time.thread_time() - cpu,
+                      n=count(args, kwargs) if count else None)
+        return timed
+    return wrap
+
+
+def _timed_sync(kind: str, count: Any = None) -> Any:
+    def wrap(fn: Any) -> Any:
+        @functools.wraps(fn)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start, cpu = time.monotonic(), time.thread_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _emit(kind=kind, start=start, end=time.monotonic(), thread_cpu=time.thread_time() - cpu,
+                      n=count(args, kwargs) if count else None)
+        return timed
+    return wrap
+
+
+def _install_runtime() -> None:
+    from logmesh_runtime import kafka
+
+    original_get_msg = kafka._PromptBatchSubscriber.get_msg
+    fetched = [0]  # bytes of record batches fetched since the last poll (compressed, as the broker sends them)
+    original_fetched_init = kafka._FetchedRecords.__init__
+
+    def fetched_init(self: Any, buffer: Any) -> None:
+        original_fetched_init(self, buffer)
+        fetched[0] += len(buffer)
+
+    kafka._FetchedRecords.__init__ = fetched_init  # type: ignore[method-assign]
+
+    async def get_msg(self: Any, consumer: Any) -> Any:
+        start, cpu = time.monotonic(), time.thread_time()
+        polled = await original_get_msg(self, consumer)
+        topics = sorted({record.topic for record in polled})
+        if any(t.endswith(("logs.raw", "logs.records")) for t in topics):  # the record path's polls only
+            _emit(kind="poll", start=start, end=time.monotonic(), thread_cpu=time.thread_time() - cpu,
+                  n=len(polled), topics=topics, fetched_bytes=fetched[0])
+            fetched[0] = 0
+        return polled
+
+    kafka._PromptBatchSubscriber.get_msg = get_msg  # type: ignore[method-assign]
+    kafka.Mesh._process_batch = _timed_async(  # type: ignore[method-assign]
+        "prepare", lambda a, k: len(a[2]))(kafka.Mesh._process_batch)
+    kafka.Mesh.publish_many = _timed_async("publish")(kafka.Mesh.publish_many)  # type: ignore[method-assign]
+
+    original_settle = kafka._PollPipeline.settle
+
+    async def settle(self: Any) -> None:
+        pending = self.pending
+        start, cpu = time.monotonic(), time.thread_time()
+        await original_settle(self)
+        if pending is not None:
+            _emit(kind="settle", start=start, end=time.monotonic(), thread_cpu=time.thread_time() - cpu,
+                  n=sum(len(share.deliveries) for share in pending.handled))
+
+    kafka._PollPipeline.settle = settle  # type: ignore[method-assign]
+
+    original_all_of = kafka._all_of
+
+    def all_of(rests: Any) -> Any:
+        task = original_all_of(rests)
+        start = time.monotonic()
+        task.add_done_callback(lambda _t: _emit(kind="rest", start=start, end=time.monotonic()))
+        return task
+
+    kafka._all_of = all_of
+
+
+def _install_template_matching() -> None:
+    try:
+        from template_matching.adapters import clickhouse
+    except ImportError:
+        return
+    clickhouse.native_block = _timed_sync("native_block", lambda a, k: len(a[3][0]) if a[3] else 0)(
+        clickhouse.native_block)
+    clickhouse.ClickHouseStore._insert_log_columns = _timed_sync(  # type: ignore[method-assign]
+        "insert_in_chdb_thread", lambda a, k: len(a[1][0]) if a[1] else 0)(clickhouse.ClickHouseStore._insert_log_columns)
+
+
+if _PATH:
+    _install_runtime()
+    if os.environ.get("LOGMESH_SERVICE_NAME", "").startswith("template-matching"):
+        _install_template_matching()
