@@ -143,9 +143,7 @@ def test_words_alternating_in_two_messages_are_values() -> None:
     closed = engine.add("session closed for login news")  # cyrus/news alternate again
     assert closed.template == "session closed for login <*>"
     # the first message's templates merge at its next line
-    assert (
-        engine.add("session opened for login news by (uid=0)").template == "session opened for login <*> by (uid=<*>)"
-    )
+    assert engine.add("session opened for login news by (uid=0)").template == "session opened for login <*> by (uid=<*>)"
 
 
 # --------------------------------------------------------------------------- fast path
@@ -388,12 +386,8 @@ def test_unquoted_reason_pair_takes_a_text_of_any_length() -> None:
     assert c.template == "linkerd_reconnect: Failed to connect <*>"
     v = TemplateEngine()
     x = v.add("vector::sinks: Retrying after error. error=Request timed out. internal_log_rate_limit=true")
-    y = v.add(
-        "vector::sinks: Retrying after error. error=Server responded with an error: 429 internal_log_rate_limit=true"
-    )
-    assert (
-        x.cluster == y.cluster and y.template == "vector::sinks: Retrying after error. <*> internal_log_rate_limit=<*>"
-    )
+    y = v.add("vector::sinks: Retrying after error. error=Server responded with an error: 429 internal_log_rate_limit=true")
+    assert x.cluster == y.cluster and y.template == "vector::sinks: Retrying after error. <*> internal_log_rate_limit=<*>"
     # apart: a key that is not a reason ("state=") followed by words of another length
     other = TemplateEngine()
     p = other.add("worker state=idle waiting for jobs")
@@ -406,9 +400,7 @@ def test_an_unquoted_command_line_pair_takes_a_text_of_any_length() -> None:
     # reason pair, its words run on to the next key=value pair or the end of the line
     engine = TemplateEngine()
     a = engine.add("sudo: alice : TTY=pts/1 ; PWD=/root ; USER=root ; COMMAND=/usr/bin/systemctl restart nginx")
-    b = engine.add(
-        "sudo: alice : TTY=pts/2 ; PWD=/root ; USER=root ; COMMAND=/usr/bin/journalctl -u kubelet -n 200 --no-pager"
-    )
+    b = engine.add("sudo: alice : TTY=pts/2 ; PWD=/root ; USER=root ; COMMAND=/usr/bin/journalctl -u kubelet -n 200 --no-pager")
     assert a.cluster == b.cluster and b.template.startswith("sudo: alice : TTY=<*> ; PWD=<*> ; USER=root ;")
     # apart: a key that names no free text ("mode=") followed by words of another length
     other = TemplateEngine()
@@ -540,9 +532,7 @@ def test_keyword_variants_stay_apart() -> None:
 def test_lists_of_values_of_any_length_are_one_variable() -> None:
     engine = TemplateEngine()
     one = engine.add("[Consumer clientId=c-1] Revoking previously assigned partitions [orders-0]")
-    three = engine.add(
-        "[Consumer clientId=c-1] Revoking previously assigned partitions [orders-0, payments-3, audit-log-1]"
-    )
+    three = engine.add("[Consumer clientId=c-1] Revoking previously assigned partitions [orders-0, payments-3, audit-log-1]")
     assert one.cluster == three.cluster
     assert three.template == "[Consumer clientId=<*>] Revoking previously assigned partitions [<*>]"
     tail = engine.add("Adding newly assigned partitions: orders-1, payments-2")
@@ -574,14 +564,10 @@ def test_words_alternating_in_two_templates_are_values_at_any_position() -> None
 
 def test_field_words_of_record_like_lines_are_values_at_once() -> None:
     engine = TemplateEngine()
-    first = engine.add(
-        '10.1.2.3 - - [03/Dec/2026:07:46:44 +0000] "GET /healthz HTTP/1.1" 200 512 "-" "curl/8.4.0" 0.004'
-    )
+    first = engine.add('10.1.2.3 - - [03/Dec/2026:07:46:44 +0000] "GET /healthz HTTP/1.1" 200 512 "-" "curl/8.4.0" 0.004')
     # the user field alternates with the empty-field marker "-", the method is a field of a
     # line made mostly of values: both generalise at the second line
-    second = engine.add(
-        '10.1.2.4 - alice [03/Dec/2026:07:46:45 +0000] "POST /orders HTTP/1.1" 201 90 "-" "curl/8.4.0" 0.2'
-    )
+    second = engine.add('10.1.2.4 - alice [03/Dec/2026:07:46:45 +0000] "POST /orders HTTP/1.1" 201 90 "-" "curl/8.4.0" 0.2')
     assert second.cluster == first.cluster
     assert second.template == '<*> - <*> [<*>/Dec/<*>:<*>:<*>:<*> <*>] "<*> <*> HTTP/<*>" <*> <*> "-" "curl/<*>" <*>'
     # a sentence with one value is not record-like: its plain words still need evidence
@@ -642,10 +628,7 @@ def test_enum_constants_after_a_label_are_values_at_the_second_value() -> None:
     engine.add("Pod web-0 waiting, reason: ContainerCreating")
     assert engine.add("Pod web-1 waiting, reason: CrashLoopBackOff").template == "Pod web-<*> waiting, reason: <*>"
     engine.add("Member mongo-0:27017 is now in state SECONDARY")
-    assert (
-        engine.add("Member mongo-1:27017 is now in state PRIMARY").template
-        == "Member mongo-<*>:<*> is now in state <*>"
-    )
+    assert engine.add("Member mongo-1:27017 is now in state PRIMARY").template == "Member mongo-<*>:<*> is now in state <*>"
 
 
 def test_enum_shaped_words_without_a_label_or_with_digits_stay_apart() -> None:
@@ -682,12 +665,9 @@ def test_a_bracketed_or_json_value_of_another_length_is_one_variable() -> None:
         "Resolved <*>"
     )
     engine.add('Exporting failed. {"kind": "exporter", "error": "context deadline exceeded", "interval": "5s"}')
-    assert (
-        engine.add(
-            'Exporting failed. {"kind": "exporter", "error": "rpc error: code = Unavailable desc = refused", "interval": "7s"}'
-        ).template
-        == 'Exporting failed. {"kind": "exporter", "error": <*> "interval": "<*>"}'
-    )
+    assert engine.add(
+        'Exporting failed. {"kind": "exporter", "error": "rpc error: code = Unavailable desc = refused", "interval": "7s"}'
+    ).template == 'Exporting failed. {"kind": "exporter", "error": <*> "interval": "<*>"}'
 
 
 def test_texts_of_other_lengths_stay_apart_without_a_reason_label_or_brackets() -> None:
@@ -707,31 +687,22 @@ def test_texts_of_other_lengths_stay_apart_without_a_reason_label_or_brackets() 
     assert engine.add("Wake reason: ARPT (Network)").template == "Wake reason: ARPT (Network)"
     # runs with the same words in the same places are a phrase with several values
     engine.add("Failed to connect (view) outlet from (NSApplication) to (NSColorPickerGridView): missing setter")
-    assert (
-        engine.add(
-            "Failed to connect (titleField) outlet from (MMSessionPicker) to (NSTextField): missing setter"
-        ).template
-        == "Failed to connect (titleField) outlet from (MMSessionPicker) to (NSTextField): missing setter"
-    )
+    assert engine.add(
+        "Failed to connect (titleField) outlet from (MMSessionPicker) to (NSTextField): missing setter"
+    ).template == "Failed to connect (titleField) outlet from (MMSessionPicker) to (NSTextField): missing setter"
 
 
 def test_a_bracketed_text_whose_first_word_is_a_value_is_one_variable() -> None:
     # the run's first token holds a masked value ("(250", "(ConnectionRefusedError(111,"), so
     # it was taken for the prefix: the span backs off to the bracket that opens the text
     engine = TemplateEngine()
-    a = engine.add(
-        "postfix/smtp[123]: A1B2C3: to=<a@x.io>, relay=mx.x.io[10.0.0.1]:25, status=sent (250 2.0.0 OK queued as 4ABC)"
-    )
+    a = engine.add("postfix/smtp[123]: A1B2C3: to=<a@x.io>, relay=mx.x.io[10.0.0.1]:25, status=sent (250 2.0.0 OK queued as 4ABC)")
     b = engine.add("postfix/smtp[789]: C1B2C3: to=<a@x.io>, relay=mx.z.io[10.0.0.3]:25, status=sent (250 ok)")
     assert a.cluster == b.cluster and b.template == "postfix/smtp[<*>]: <*>: to=<a@x.io>, relay=<*>, status=sent <*>"
     p = TemplateEngine()
-    p.add(
-        "WARNING: Request failed to pg-1: GET http://10.0.0.1:8008/patroni "
-        "(HTTPConnectionPool(host='10.0.3.4', port=8008): Read timed out. (read timeout=2))"
-    )
-    q = p.add(
-        "WARNING: Request failed to pg-2: GET http://10.0.0.2:8008/patroni (ConnectionRefusedError(111, 'Connection refused'))"
-    )
+    p.add("WARNING: Request failed to pg-1: GET http://10.0.0.1:8008/patroni "
+          "(HTTPConnectionPool(host='10.0.3.4', port=8008): Read timed out. (read timeout=2))")
+    q = p.add("WARNING: Request failed to pg-2: GET http://10.0.0.2:8008/patroni (ConnectionRefusedError(111, 'Connection refused'))")
     assert q.template == "WARNING: Request failed to pg-<*>: GET http://<*> <*>"
 
 
@@ -739,13 +710,9 @@ def test_braced_records_and_several_bracketed_texts_are_not_backed_off_to() -> N
     # a braced structure is a record of fields (Android's intents: different statements in
     # its ground truth), and "(a) b (c)" is not one bracketed text
     engine = TemplateEngine()
-    a = engine.add(
-        "START u0 {act=android.intent.action.MAIN cat=[android.intent.category.LAUNCHER] flg=0x10200000 "
-        "cmp=com.a/.B bnds=[0,0][10,10]} from uid 1000 on display 0"
-    )
-    b = engine.add(
-        "START u0 {flg=0x10000000 cmp=com.tencent.mm/.ui.LauncherUI (has extras)} from uid 1000 on display 0"
-    )
+    a = engine.add("START u0 {act=android.intent.action.MAIN cat=[android.intent.category.LAUNCHER] flg=0x10200000 "
+                   "cmp=com.a/.B bnds=[0,0][10,10]} from uid 1000 on display 0")
+    b = engine.add("START u0 {flg=0x10000000 cmp=com.tencent.mm/.ui.LauncherUI (has extras)} from uid 1000 on display 0")
     assert a.cluster != b.cluster
     x = engine.add("job 12 done (3 items) in (4 ms)")
     y = engine.add("job 13 done (30 items, 2 skipped) in (5 ms) now")
@@ -833,9 +800,9 @@ def test_empty_field_markers_count_as_values_in_long_records_only() -> None:
 def test_units_after_a_number_are_part_of_the_value() -> None:
     engine = TemplateEngine()
     engine.add("Block broadcast_1 stored as bytes in memory (estimated size 384.0 B, free 317.5 KB)")
-    assert engine.add(
-        "Block broadcast_2 stored as bytes in memory (estimated size 20.4 KB, free 317.1 KB)"
-    ).template == ("Block <*> stored as bytes in memory (estimated size <*> <*>, free <*> KB)")
+    assert engine.add("Block broadcast_2 stored as bytes in memory (estimated size 20.4 KB, free 317.1 KB)").template == (
+        "Block <*> stored as bytes in memory (estimated size <*> <*>, free <*> KB)"
+    )
     # a word after a number that is not a unit stays a word of the message
     engine.add("Finished 3 jobs in total")
     assert engine.add("Finished 3 tasks in total").template == "Finished <*> tasks in total"
@@ -857,12 +824,8 @@ def test_one_identifier_alone_in_brackets_is_a_value_at_the_second_value() -> No
 def test_a_logfmt_list_value_of_any_length_is_one_variable() -> None:
     engine = TemplateEngine()
     engine.add("level=debug component=dispatcher msg=flushing alerts=[TargetDown[3f2a1b0][active]]")
-    engine.add(
-        "level=debug component=dispatcher msg=flushing alerts=[TargetDown[3f2a1b0][active] JobFailed[9e1c2d3][resolved]]"
-    )
-    m = engine.add(
-        "level=debug component=dispatcher msg=flushing alerts=[A[1a2b3c4][active] B[2b3c4d5][active] C[3c4d5e6][active]]"
-    )
+    engine.add("level=debug component=dispatcher msg=flushing alerts=[TargetDown[3f2a1b0][active] JobFailed[9e1c2d3][resolved]]")
+    m = engine.add("level=debug component=dispatcher msg=flushing alerts=[A[1a2b3c4][active] B[2b3c4d5][active] C[3c4d5e6][active]]")
     assert m.template == "level=debug component=dispatcher msg=flushing <*>"
     assert [t for _, t, _ in engine.templates()] == [m.template]
 
@@ -872,6 +835,7 @@ def test_a_list_whose_first_items_agree_still_starts_at_its_bracket() -> None:
     first = engine.add("msg=flushing alerts=[A[1a2b3c4][active] B[2b3c4d5][active]]")
     second = engine.add("msg=flushing alerts=[A[1a2b3c4][active] B[2b3c4d5][active] C[3c4d5e6][resolved]]")
     assert (second.template, second.cluster) == ("msg=flushing <*>", first.cluster)
+
 
 
 def test_states_after_a_state_label_and_an_arrow_are_values_together() -> None:
@@ -927,27 +891,17 @@ def test_siblings_of_a_template_that_became_record_like_merge_at_its_next_line()
 
 
 def test_records_whose_message_fields_differ_stay_apart_when_they_become_record_like() -> None:
-    head = (
-        "level={} ts=2026-12-03T09:13:5{}.677Z caller=notify.go:{} component=dispatcher receiver={} integration={}[{}]"
-    )
+    head = 'level={} ts=2026-12-03T09:13:5{}.677Z caller=notify.go:{} component=dispatcher receiver={} integration={}[{}]'
     group = ' aggrGroup="{{}}:{{alertname=\\"{}\\"}}"'
     lines = []
     for i, (recv, integ, alert) in enumerate(
-        [
-            ("pagerduty", "email", "KubePodCrashLooping"),
-            ("email-team", "slack", "TargetDown"),
-            ("slack-critical", "pagerduty", "NodeFilesystemSpaceFillingUp"),
-            ("pagerduty", "slack", "TargetDown"),
-        ]
-        * 3
+        [("pagerduty", "email", "KubePodCrashLooping"), ("email-team", "slack", "TargetDown"),
+         ("slack-critical", "pagerduty", "NodeFilesystemSpaceFillingUp"), ("pagerduty", "slack", "TargetDown")] * 3
     ):
         prefix = head.format("info", i % 10, 848, recv, integ, i % 2) + group.format(alert)
         lines.append(prefix + f' msg="Notify success" attempts={i % 3 + 1} duration={100 + i}ms')
         prefix = head.format("warn", i % 10, 745, recv, integ, i % 2) + group.format(alert)
-        lines.append(
-            prefix
-            + f' msg="Notify attempt failed, will retry later" attempts={i % 7 + 1} err="context deadline exceeded"'
-        )
+        lines.append(prefix + f' msg="Notify attempt failed, will retry later" attempts={i % 7 + 1} err="context deadline exceeded"')
     engine = TemplateEngine()
     for line in lines:
         engine.add(line)
@@ -1041,16 +995,12 @@ def test_a_two_letter_state_after_a_state_word_is_a_value_at_the_second_value() 
 def test_words_ending_the_line_are_one_value_of_any_length_at_the_fifth_form() -> None:
     engine = TemplateEngine()
     kinds = ["persistent volume", "garbage collector", "daemon sets", "job", "stateful set", "service account"]
-    ids = [
-        engine.add(f"I1203 10:00:0{i}.000000 1 shared_informer.go:320] Caches are synced for {k}").cluster
-        for i, k in enumerate(kinds)
-    ]
+    ids = [engine.add(f"I1203 10:00:0{i}.000000 1 shared_informer.go:320] Caches are synced for {k}").cluster
+           for i, k in enumerate(kinds)]
     # four forms: four messages still (plain words need as many forms as a word position)
     assert len(set(ids[:4])) == 4
     assert ids[4] == ids[0] and ids[5] == ids[0]
-    assert [t for _, t, _ in engine.templates()] == [
-        "<*> <*>:<*>:<*> <*> shared_informer.go:<*>] Caches are synced for <*>"
-    ]
+    assert [t for _, t, _ in engine.templates()] == ["<*> <*>:<*>:<*> <*> shared_informer.go:<*>] Caches are synced for <*>"]
     # keyword variants of the same message with fewer forms stay apart
     engine = TemplateEngine()
     for verb in ("startup", "shutdown complete", "restart requested"):
@@ -1072,15 +1022,10 @@ def test_camelcase_labels_after_a_label_name_separate_messages() -> None:
 def test_a_list_of_counted_states_after_a_label_is_one_value_once_it_took_three_forms() -> None:
     line = "2026-12-03T01:13:29.397+0000 7f74 0 log_channel(cluster) log [DBG] : pgmap v6311: 577 pgs: {}; 41 GiB data"
     engine = TemplateEngine()
-    ids = [
-        engine.add(line.format(states)).cluster
-        for states in (
-            "111 active+recovering, 302 peering",
-            "108 active+recovering",
-            "560 active+clean, 3 peering, 14 remapped",
-            "577 active+clean",
-        )
-    ]
+    ids = [engine.add(line.format(states)).cluster for states in (
+        "111 active+recovering, 302 peering", "108 active+recovering", "560 active+clean, 3 peering, 14 remapped",
+        "577 active+clean",
+    )]
     assert ids[2] == ids[0] and ids[3] == ids[0]
     assert [t for _, t, _ in engine.templates()] == [
         "<*>:<*>:<*> <*> <*> log_channel(cluster) log [DBG] : pgmap <*>: <*> pgs: <*> <*> GiB data"
@@ -1169,10 +1114,8 @@ def test_retired_numbers_are_announced_so_the_stream_regroups_like_final() -> No
 
 
 def test_templates_kept_apart_announce_nothing() -> None:
-    lines = [
-        "Accepted password for alice from 10.0.0.1 port 22 ssh2",
-        "Failed password for alice from 10.0.0.2 port 22 ssh2",
-    ] * 3
+    lines = ["Accepted password for alice from 10.0.0.1 port 22 ssh2",
+             "Failed password for alice from 10.0.0.2 port 22 ssh2"] * 3
     engine = TemplateEngine(EngineConfig(announce_retired=True))
     pairs = [engine.assign(line) for line in lines]
     assert pairs[0][0] != pairs[1][0]
@@ -1217,18 +1160,11 @@ def _groups(lines: list[str], final: bool = True) -> list[str]:
 
 def test_logfmt_messages_with_different_first_words_are_different_statements() -> None:
     # logrus / Argo Workflows: every token is a key=value pair and msg="..." is the event text
-    msgs = [
-        "Updated phase Running -> Failed",
-        "Created pod: etl-1[0].build (etl-1-2)",
-        "node etl-1-3 phase Pending -> Error",
-        "Created pod: web-9[1].push (web-9-8)",
-        "Updated phase Pending -> Running",
-        "node web-2-7 phase Running -> Succeeded",
-    ]
-    lines = [
-        f'time="2026-12-03T06:34:{10 + i}Z" level=info msg="{m}" namespace={ns} workflow=w-{i}'
-        for i, (m, ns) in enumerate(zip(msgs * 2, ["ci", "argo", "ci", "prod"] * 3, strict=False))
-    ]
+    msgs = ["Updated phase Running -> Failed", "Created pod: etl-1[0].build (etl-1-2)",
+            "node etl-1-3 phase Pending -> Error", "Created pod: web-9[1].push (web-9-8)",
+            "Updated phase Pending -> Running", "node web-2-7 phase Running -> Succeeded"]
+    lines = [f'time="2026-12-03T06:34:{10 + i}Z" level=info msg="{m}" namespace={ns} workflow=w-{i}'
+             for i, (m, ns) in enumerate(zip(msgs * 2, ["ci", "argo", "ci", "prod"] * 3, strict=False))]
     templates = _groups(lines)
     heads = [m.split()[0] for m in msgs * 2]
     # one template per statement, each holding exactly that statement's lines
@@ -1244,10 +1180,8 @@ def test_logfmt_messages_with_different_first_words_are_different_statements() -
 def test_a_logfmt_message_with_one_first_word_generalises_its_text() -> None:
     # the message's free text after its fixed words varies: one statement
     texts = ["field not found, node: api", "no such host", "context deadline exceeded"]
-    lines = [
-        f'time="2026-12-03T06:34:0{i}Z" level=error msg="Error while building configuration: {t}" providerName=docker'
-        for i, t in enumerate(texts)
-    ]
+    lines = [f'time="2026-12-03T06:34:0{i}Z" level=error msg="Error while building configuration: {t}" '
+             f"providerName=docker" for i, t in enumerate(texts)]
     assert len(set(_groups(lines))) == 1
 
 
@@ -1263,10 +1197,8 @@ def test_a_logfmt_message_field_masks_its_words() -> None:
 def test_a_word_whose_sign_is_inverted_is_another_statement() -> None:
     # Redis Sentinel: "+sdown" entered subjective down, "-sdown" left it; the line is
     # record-like (mostly values), which would otherwise merge a differing word at once
-    lines = [
-        f"1:X 03 Dec 2026 15:20:{10 + i}.587 # {sign}sdown master {name} 10.0.5.{i} 6379"
-        for i, (sign, name) in enumerate([("+", "mymaster"), ("-", "cache"), ("+", "cache"), ("-", "mymaster")] * 2)
-    ]
+    lines = [f"1:X 03 Dec 2026 15:20:{10 + i}.587 # {sign}sdown master {name} 10.0.5.{i} 6379"
+             for i, (sign, name) in enumerate([("+", "mymaster"), ("-", "cache"), ("+", "cache"), ("-", "mymaster")] * 2)]
     templates = _groups(lines)
     assert templates[0] == templates[2] != templates[1] == templates[3]
     assert "+sdown" in templates[0] and "-sdown" in templates[1]
@@ -1281,27 +1213,18 @@ def _groups_with(config: EngineConfig, lines: list[str]) -> list[str]:
 def test_a_message_after_a_header_of_values_is_named_by_its_first_words() -> None:
     # logrus behind a syslog prefix (the program's "name[pid]:" and the host hold values): the
     # quoted message names the statement, so different first words are different statements
-    msgs = [
-        "Proxy tunnel opened for [node-a]",
-        "error in tunnel server [7]: read tcp 10.0.0.1:443: i/o timeout",
-        "Proxy tunnel opened for [node-b]",
-        "Refreshed hosts entry [10.0.2.3 node-c]",
-        "error in tunnel server [9]: EOF",
-        "Refreshed hosts entry [10.0.2.4 node-d]",
-    ]
-    lines = [
-        f'Dec  3 05:0{i}:08 cp-{i % 3} agentd[{2000 + i}]: time="2026-12-03T05:0{i}:08Z" level=info msg="{m}"'
-        for i, m in enumerate(msgs * 2)
-    ]
+    msgs = ["Proxy tunnel opened for [node-a]", "error in tunnel server [7]: read tcp 10.0.0.1:443: i/o timeout",
+            "Proxy tunnel opened for [node-b]", "Refreshed hosts entry [10.0.2.3 node-c]",
+            "error in tunnel server [9]: EOF", "Refreshed hosts entry [10.0.2.4 node-d]"]
+    lines = [f'Dec  3 05:0{i}:08 cp-{i % 3} agentd[{2000 + i}]: time="2026-12-03T05:0{i}:08Z" level=info msg="{m}"'
+             for i, m in enumerate(msgs * 2)]
     heads = [m.split()[0] for m in msgs * 2]
     templates = _groups(lines)
     # no template holds two statements' lines (a value word may still keep one statement in two)
     assert all(f'msg="{h}' in t for t, h in zip(templates, heads, strict=True))
     # go-kit logfmt with a field after the message; the message opens with a value
-    kit = [
-        f'level=warn ts=2026-12-03T21:35:4{i}Z caller=pusher.go:27 msg="{m}" err="deadline exceeded"'
-        for i, m in enumerate(["pusher failed to consume trace data", "10.1.2.3 - request rejected by limiter"] * 2)
-    ]
+    kit = [f'level=warn ts=2026-12-03T21:35:4{i}Z caller=pusher.go:27 msg="{m}" err="deadline exceeded"'
+           for i, m in enumerate(["pusher failed to consume trace data", "10.1.2.3 - request rejected by limiter"] * 2)]
     kit_templates = _groups(kit)
     assert kit_templates[0] == kit_templates[2] != kit_templates[1] == kit_templates[3]
     # the earlier rule (pass 11) needed a record of fields only and a plain first word
@@ -1314,65 +1237,47 @@ def test_a_plain_word_opening_the_message_after_a_header_of_values_is_its_verb()
     # klog: the header (level+date, time, thread, file:line) holds values, so the line is
     # record-like; the word opening the message still names the statement
     verbs = ["Mounting", "Mounted", "Unmounting", "Unmounted"]
-    lines = [
-        f"I1203 08:4{i % 10}:40.40{i}951       1 volume_handler.go:{200 + 10 * (i % 4)}] {verbs[i % 4]} "
-        f'"vol-{i:04x}a{i * 7919:08x}"'
-        for i in range(16)
-    ]
+    lines = [f'I1203 08:4{i % 10}:40.40{i}951       1 volume_handler.go:{200 + 10 * (i % 4)}] {verbs[i % 4]} '
+             f'"vol-{i:04x}a{i * 7919:08x}"' for i in range(16)]
     templates = _groups(lines)
     assert len(set(templates)) == 4
     assert all(f"] {verbs[i % 4]} " in t for i, t in enumerate(templates))
     assert len(set(_groups_with(EngineConfig(header_verbs=False), lines))) == 1
     # a word later in such a line is still one more field value at once
-    later = [
-        f'I1203 08:4{i}:40.40{i}951       1 volume_handler.go:230] Mounted "vol-{i:04x}a{i * 7919:08x}" {node}'
-        for i, node in enumerate(["alpha", "beta"] * 2)
-    ]
+    later = [f'I1203 08:4{i}:40.40{i}951       1 volume_handler.go:230] Mounted "vol-{i:04x}a{i * 7919:08x}" '
+             f"{node}" for i, node in enumerate(["alpha", "beta"] * 2)]
     assert len(set(_groups(later, final=False))) == 1
 
 
 def test_a_span_after_a_value_label_does_not_hold_the_whole_message() -> None:
     # a message code after the header (masked to a value) and the messages it opens
-    texts = [
-        "Released buffers for channel 7",
-        "Peer link dropped, releasing buffers for channel 7 now",
-        "Paging started on address 'jobs'; size: 10 bytes",
-        "Auth problem while checking: bad user from host x",
-    ]
-    coded = [
-        f"2026-12-03 0{i}:44:20,155 WARN  [com.example.broker.core] BRK22{i % 4}107: {texts[i % 4]}" for i in range(8)
-    ]
+    texts = ["Released buffers for channel 7", "Peer link dropped, releasing buffers for channel 7 now",
+             "Paging started on address 'jobs'; size: 10 bytes", "Auth problem while checking: bad user from host x"]
+    coded = [f"2026-12-03 0{i}:44:20,155 WARN  [com.example.broker.core] BRK22{i % 4}107: {texts[i % 4]}"
+             for i in range(8)]
     on = _groups(coded)
     off = _groups_with(EngineConfig(whole_message_runs=False), coded)
     assert len(set(off)) < len(set(on))
     assert on[0] != on[1]
     # a text after "from <host>:<port>:" is still the value printed there (an error chain)
     errs = ["remote error: tls: bad certificate", "EOF", "read: connection reset by peer", "tls: first record"]
-    lines = [
-        f"2026/12/03 06:34:0{i} http: TLS handshake error from 10.0.0.{i}:5{i}123: {e}" for i, e in enumerate(errs)
-    ]
+    lines = [f"2026/12/03 06:34:0{i} http: TLS handshake error from 10.0.0.{i}:5{i}123: {e}" for i, e in enumerate(errs)]
     assert len(set(_groups(lines))) == 1
 
 
 def test_a_message_field_after_a_text_of_its_own_is_a_field() -> None:
     # hclog (Nomad): the statement is "Task event:", msg="..." one of its fields
     texts = ["Task started by client", 'Exit Code: 1, Exit Message: \\"exited\\"', "Sent interrupt. Waiting 5s"]
-    lines = [
-        f"2026-12-03T06:34:0{i}Z [INFO]  client.alloc_runner.task_runner: Task event: alloc_id=a-{i} "
-        f'task=web type=Started msg="{t}" failed=false'
-        for i, t in enumerate(texts * 2)
-    ]
+    lines = [f'2026-12-03T06:34:0{i}Z [INFO]  client.alloc_runner.task_runner: Task event: alloc_id=a-{i} '
+             f'task=web type=Started msg="{t}" failed=false' for i, t in enumerate(texts * 2)]
     assert len(set(_groups(lines))) == 1
 
 
 def test_a_list_opened_after_its_key_inside_a_token_is_one_value() -> None:
     # Logstash (Ruby inspect): symbols are names; the list opens after "=>" inside the token
     lists = [":main, :beats", ":kafka-ingest", ":main, :kafka-ingest, :beats", ":beats, :main"]
-    lines = [
-        f"[2026-12-03T14:35:1{i},743][INFO ][logstash.agent ] Pipelines running "
-        f"{{:count=>{len(x.split())}, :running_pipelines=>[{x}], :non_running_pipelines=>[]}}"
-        for i, x in enumerate(lists)
-    ]
+    lines = [f"[2026-12-03T14:35:1{i},743][INFO ][logstash.agent ] Pipelines running "
+             f"{{:count=>{len(x.split())}, :running_pipelines=>[{x}], :non_running_pipelines=>[]}}" for i, x in enumerate(lists)]
     templates = _groups(lines)
     assert len(set(templates)) == 1
     assert ":running_pipelines=>[<*>]," in templates[0]
@@ -1388,17 +1293,8 @@ def test_an_http_method_opening_a_request_line_is_a_field() -> None:
     assert len(set(_groups(lines))) == 1
     # a method word before plain words, or another first word, still tells messages apart
     assert len(set(_groups(["GET handler registered for orders", "POST handler registered for orders"]))) == 2
-    assert (
-        len(
-            set(
-                _groups(
-                    [f"Accepted /api/orders/{i} 200 1.2 ms" for i in range(2)]
-                    + [f"Rejected /api/orders/{i} 200 1.2 ms" for i in range(2)]
-                )
-            )
-        )
-        == 2
-    )
+    assert len(set(_groups([f"Accepted /api/orders/{i} 200 1.2 ms" for i in range(2)]
+                           + [f"Rejected /api/orders/{i} 200 1.2 ms" for i in range(2)]))) == 2
 
 
 def test_a_structured_text_ending_the_line_after_a_bare_value_label_is_one_value() -> None:
@@ -1412,10 +1308,8 @@ def test_a_structured_text_ending_the_line_after_a_bare_value_label_is_one_value
     assert len(set(_groups(lines))) == 1
     # plain words of another length after such a label stay apart (strerror texts that
     # Loghub's ground truth keeps as separate events)
-    lines = [
-        "Error creating node map from file /a/1: Permission denied",
-        "Error creating node map from file /a/2: No child processes",
-    ]
+    lines = ["Error creating node map from file /a/1: Permission denied",
+             "Error creating node map from file /a/2: No child processes"]
     assert len(set(_groups(lines))) == 2
 
 
@@ -1430,24 +1324,12 @@ def test_a_printed_map_of_any_size_is_one_value() -> None:
 
 def test_a_quoted_text_inside_a_json_message_is_one_value_of_any_length() -> None:
     # Flux source-controller: the commit subject, quoted inside the message
-    subjects = [
-        "chore: update podinfo to 6.5.1",
-        "fix(apps): raise memory limit",
-        "Merge pull request #7 from acme/web",
-    ]
+    subjects = ["chore: update podinfo to 6.5.1", "fix(apps): raise memory limit", "Merge pull request #7 from acme/web"]
     names = ["flux-system", "platform-charts"]
     lines = [
-        json.dumps(
-            {
-                "level": "info",
-                "ts": f"2026-12-03T06:3{i}:00Z",
-                "msg": f"stored artifact for commit '{subj}'",
-                "controller": "gitrepository",
-                "GitRepository": {"name": names[i % 2]},
-                "reconcileID": f"r-{i}",
-            },
-            separators=(",", ":"),
-        )
+        json.dumps({"level": "info", "ts": f"2026-12-03T06:3{i}:00Z", "msg": f"stored artifact for commit '{subj}'",
+                    "controller": "gitrepository", "GitRepository": {"name": names[i % 2]}, "reconcileID": f"r-{i}"},
+                   separators=(",", ":"))
         for i, subj in enumerate(subjects * 2)
     ]
     templates = _groups(lines)
@@ -1463,17 +1345,11 @@ def test_a_quoted_text_inside_a_json_message_is_one_value_of_any_length() -> Non
 
 def test_a_scheme_glued_to_a_host_is_a_part_of_the_value() -> None:
     # urllib3: the scheme is glued to the masked host; "http" / "https" are two values of it
-    lines = [
-        f'DEBUG:urllib3.connectionpool:{s}://{h}:{p} "{m} /v1/x/{i} HTTP/1.1" 200 {i * 7}'
-        for i, (s, h, p, m) in enumerate(
-            [
-                ("https", "api.stripe.com", 443, "POST"),
-                ("http", "orders.shop.svc", 8080, "PATCH"),
-                ("https", "s3.amazonaws.com", 443, "GET"),
-                ("http", "cart.shop.svc", 8080, "GET"),
-            ]
-        )
-    ]
+    lines = [f'DEBUG:urllib3.connectionpool:{s}://{h}:{p} "{m} /v1/x/{i} HTTP/1.1" 200 {i * 7}'
+             for i, (s, h, p, m) in enumerate([("https", "api.stripe.com", 443, "POST"),
+                                               ("http", "orders.shop.svc", 8080, "PATCH"),
+                                               ("https", "s3.amazonaws.com", 443, "GET"),
+                                               ("http", "cart.shop.svc", 8080, "GET")])]
     assert len(set(_groups(lines))) == 1
 
 
@@ -1499,10 +1375,8 @@ def test_a_name_glued_to_a_bracketed_value_or_padding_stays_a_word() -> None:
 
 def test_a_level_word_closing_a_bracketed_header_is_a_field_of_the_header() -> None:
     # Serilog's console format: "[time LEVEL]"; the level is a field, the message is one
-    lines = [
-        f"[12:00:{10 + i:02} {lvl}] HTTP GET /api/items/{i} responded {code} in {i * 3}.5 ms"
-        for i, (lvl, code) in enumerate([("INF", 200), ("ERR", 500), ("INF", 201), ("ERR", 503)])
-    ]
+    lines = [f"[12:00:{10 + i:02} {lvl}] HTTP GET /api/items/{i} responded {code} in {i * 3}.5 ms"
+             for i, (lvl, code) in enumerate([("INF", 200), ("ERR", 500), ("INF", 201), ("ERR", 503)])]
     assert len(set(_groups(lines))) == 1
     # a word closing a comma list after a value is an argument, kept (Mac's "(<*>, powerd)")
     lines = [f"PM response took {i + 1} ms ({i}, {w})" for i, w in enumerate(["powerd", "WeChat"] * 2)]
@@ -1512,20 +1386,15 @@ def test_a_level_word_closing_a_bracketed_header_is_a_field_of_the_header() -> N
 def test_a_block_of_pipe_separated_fields_is_one_value() -> None:
     # logback MDC "%X{connector}|%X{server}|%X{task}": empty for the worker, filled for tasks
     mdc = ["||", "MySQL|dbserver1|task", "Postgres|orders|task", "||"]
-    lines = [
-        f"2026-12-03 10:00:0{i},120 INFO {m} WorkerSourceTask{{id=c-{i}}} Committing offsets for {i * 5} "
-        "acknowledged messages [org.apache.kafka.connect.runtime.WorkerSourceTask]"
-        for i, m in enumerate(mdc)
-    ]
+    lines = [f"2026-12-03 10:00:0{i},120 INFO {m} WorkerSourceTask{{id=c-{i}}} Committing offsets for {i * 5} "
+             "acknowledged messages [org.apache.kafka.connect.runtime.WorkerSourceTask]" for i, m in enumerate(mdc)]
     assert len(set(_groups(lines))) == 1
 
 
 def test_a_bare_http_method_before_its_target_later_in_the_line_is_a_field() -> None:
     # Gin's request log: the method is a field of the request wherever it stands
-    lines = [
-        f'[GIN] 2026/12/03 - 06:41:{10 + i} | 200 |  {i + 1}18.341041ms |       127.0.0.{i} | {m}      "/api/{p}"'
-        for i, (m, p) in enumerate([("GET", "tags"), ("POST", "show"), ("HEAD", ""), ("POST", "chat")])
-    ]
+    lines = [f'[GIN] 2026/12/03 - 06:41:{10 + i} | 200 |  {i + 1}18.341041ms |       127.0.0.{i} | {m}      "/api/{p}"'
+             for i, (m, p) in enumerate([("GET", "tags"), ("POST", "show"), ("HEAD", ""), ("POST", "chat")])]
     assert len(set(_groups(lines))) == 1
     # a method that is not followed by a value keeps its statement ("allowed methods: GET only")
     lines = [f"route {i} allows {m} only" for i, m in enumerate(["GET", "POST"] * 2)]
@@ -1546,28 +1415,17 @@ def test_a_label_opening_the_message_after_a_header_of_values_tells_messages_apa
 
 def test_a_bracket_padded_by_a_printf_width_is_one_token() -> None:
     # the kernel's "[%5lu.%06lu]" uptime: one space more below 10,000 s, the same statement
-    lines = [
-        f"Dec  3 10:00:0{i} worker-1 kernel: [{u}] IPv6: ADDRCONF(NETDEV_CHANGE): cali7f: link becomes ready"
-        for i, u in enumerate([" 8550.518700", "12345.678901", "  950.000001", "23456.100000"])
-    ]
+    lines = [f"Dec  3 10:00:0{i} worker-1 kernel: [{u}] IPv6: ADDRCONF(NETDEV_CHANGE): cali7f: link becomes ready"
+             for i, u in enumerate([" 8550.518700", "12345.678901", "  950.000001", "23456.100000"])]
     groups = _groups(lines)
     assert len(set(groups)) == 1 and "kernel: [<*>] IPv6:" in groups[0]
     # structlog's padded level "[%-9s]": one token whatever its width
-    lines = [
-        f"2026-12-03 10:00:0{i} [{lvl}] request_finished code={c} request_id={i}"
-        for i, (lvl, c) in enumerate([("info     ", 200), ("warning  ", 404), ("info     ", 201)])
-    ]
+    lines = [f"2026-12-03 10:00:0{i} [{lvl}] request_finished code={c} request_id={i}"
+             for i, (lvl, c) in enumerate([("info     ", 200), ("warning  ", 404), ("info     ", 201)])]
     assert len(set(_groups(lines))) == 1
     # keyword variants after a padded header stay apart
-    lines = [
-        f"kernel: [{u}] sshd: {w} password for root"
-        for u, w in [
-            (" 8550.518700", "Accepted"),
-            ("12345.678901", "Failed"),
-            ("  950.000001", "Accepted"),
-            ("23456.1", "Failed"),
-        ]
-    ]
+    lines = [f"kernel: [{u}] sshd: {w} password for root" for u, w in
+             [(" 8550.518700", "Accepted"), ("12345.678901", "Failed"), ("  950.000001", "Accepted"), ("23456.1", "Failed")]]
     assert len(set(_groups(lines))) == 2
     # brackets around several tokens are a list or a phrase, not padding: they keep their tokens
     t = _groups(["Fan speeds ( 3552 3534 3375 )", "Fan speeds ( 3552 3534 3376 )"])[0]
@@ -1579,48 +1437,29 @@ def test_a_bracket_padded_by_a_printf_width_is_one_token() -> None:
 def test_flags_between_the_fields_of_a_record_are_one_value_of_any_length() -> None:
     # netfilter LOG: "DF" printed when set, the TCP flags one to three words
     def tcp(i: int, df: str, flags: str) -> str:
-        return (
-            f"kernel: [{100 + i}.5] [UFW BLOCK] IN=eth0 OUT= MAC=00:16:3e:aa:bb:0{i} SRC=10.0.0.{i} "
-            f"DST=10.0.1.{i} LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID={4000 + i} {df}PROTO=TCP SPT={30000 + i} "
-            f"DPT=443 WINDOW=64240 RES=0x00 {flags} URGP=0"
-        )
-
-    lines = [
-        tcp(i, df, fl)
-        for i, (df, fl) in enumerate(
-            [("DF ", "SYN"), ("", "SYN"), ("DF ", "ACK PSH"), ("", "ACK FIN"), ("DF ", "SYN"), ("DF ", "ACK RST")]
-        )
-    ]
+        return (f"kernel: [{100 + i}.5] [UFW BLOCK] IN=eth0 OUT= MAC=00:16:3e:aa:bb:0{i} SRC=10.0.0.{i} "
+                f"DST=10.0.1.{i} LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID={4000 + i} {df}PROTO=TCP SPT={30000 + i} "
+                f"DPT=443 WINDOW=64240 RES=0x00 {flags} URGP=0")
+    lines = [tcp(i, df, fl) for i, (df, fl) in enumerate(
+        [("DF ", "SYN"), ("", "SYN"), ("DF ", "ACK PSH"), ("", "ACK FIN"), ("DF ", "SYN"), ("DF ", "ACK RST")])]
     groups = _groups(lines)
     assert len(set(groups[1:])) == 1 and groups[-1].endswith("<*> URGP=<*>")
     # the UDP tail (other keys after the flags) stays another statement
-    udp = [
-        f"kernel: [{200 + i}.5] [UFW BLOCK] IN=eth0 OUT= MAC=00:16:3e:aa:bb:0{i} SRC=10.0.0.{i} DST=10.0.1.{i} "
-        f"LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID={5000 + i} {df}PROTO=UDP SPT={40000 + i} DPT=53 LEN=40"
-        for i, df in enumerate(["DF ", "", "DF "])
-    ]
+    udp = [f"kernel: [{200 + i}.5] [UFW BLOCK] IN=eth0 OUT= MAC=00:16:3e:aa:bb:0{i} SRC=10.0.0.{i} DST=10.0.1.{i} "
+           f"LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID={5000 + i} {df}PROTO=UDP SPT={40000 + i} DPT=53 LEN=40"
+           for i, df in enumerate(["DF ", "", "DF "])]
     groups = _groups(lines + udp)
-    assert len(set(groups[len(lines) :])) == 1 and not set(groups[len(lines) :]) & set(groups[: len(lines)])
+    assert len(set(groups[len(lines):])) == 1 and not set(groups[len(lines):]) & set(groups[: len(lines)])
     # words that are not flags (not upper case) between fields stay words of the statement
-    lines = [
-        f"session user=u{i} {w}shell=/bin/sh tty=pts/{i}" for i, w in enumerate(["", "restricted ", "", "restricted "])
-    ]
+    lines = [f"session user=u{i} {w}shell=/bin/sh tty=pts/{i}" for i, w in enumerate(["", "restricted ", "", "restricted "])]
     assert len(set(_groups(lines))) == 2
 
 
 def test_a_list_of_numbered_fields_is_one_value_of_any_length() -> None:
     # auditd EXECVE: one a<n>= field per argument
-    argv = [
-        ["kubectl", "get", "pods", "-n", "shop"],
-        ["whoami"],
-        ["ls", "-l"],
-        ["runc", "--root", "/run/runc", "init"],
-    ] * 2
-    lines = [
-        f"type=EXECVE msg=audit(1733220000.{i}:{500 + i}): argc={len(a)} "
-        + " ".join(f'a{k}="{w}"' for k, w in enumerate(a))
-        for i, a in enumerate(argv)
-    ]
+    argv = [["kubectl", "get", "pods", "-n", "shop"], ["whoami"], ["ls", "-l"], ["runc", "--root", "/run/runc", "init"]] * 2
+    lines = [f'type=EXECVE msg=audit(1733220000.{i}:{500 + i}): argc={len(a)} '
+             + " ".join(f'a{k}="{w}"' for k, w in enumerate(a)) for i, a in enumerate(argv)]
     groups = _groups(lines)
     assert len(set(groups)) == 1 and groups[0].endswith("argc=<*> <*>")
     # fields of other names are other statements' fields: kept apart
@@ -1632,11 +1471,8 @@ def test_a_json_record_with_one_optional_field_more_is_the_same_statement() -> N
     # Serilog's compact JSON prints "@l" only when the level is not Information
     def rec(i: int, level: bool) -> str:
         lvl = '"@l":"Error",' if level else ""
-        return (
-            f'{{"@t":"2026-12-03T10:00:0{i}Z","@m":"responded {200 + i} in {i}.5 ms","@i":"62d0885c",{lvl}'
-            f'"RequestMethod":"GET","RequestPath":"/api/{i}","StatusCode":{200 + i},"SourceContext":"Web"}}'
-        )
-
+        return (f'{{"@t":"2026-12-03T10:00:0{i}Z","@m":"responded {200 + i} in {i}.5 ms","@i":"62d0885c",{lvl}'
+                f'"RequestMethod":"GET","RequestPath":"/api/{i}","StatusCode":{200 + i},"SourceContext":"Web"}}')
     groups = _groups([rec(i, i % 3 == 1) for i in range(6)])
     assert len(set(groups)) == 1
     # another message with an extra field is another statement
@@ -1648,10 +1484,8 @@ def test_a_json_record_with_one_optional_field_more_is_the_same_statement() -> N
 def test_a_quoted_name_with_a_space_is_one_value_beside_one_word_names() -> None:
     # Zabbix: the built-in host is called "Zabbix server"
     hosts = ["web-01", "Zabbix server", "db-primary", "Zabbix server", "edge-router"]
-    lines = [
-        f'1057:20261203:0{i}1625.220 resuming Zabbix agent checks on host "{h}": connection restored'
-        for i, h in enumerate(hosts)
-    ]
+    lines = [f'1057:20261203:0{i}1625.220 resuming Zabbix agent checks on host "{h}": connection restored'
+             for i, h in enumerate(hosts)]
     groups = _groups(lines)
     assert len(set(groups)) == 1 and groups[0].endswith("on host <*> connection restored")
     # ... also once the one-word names made the place a quoted variable ('"<*>":')
@@ -1659,38 +1493,25 @@ def test_a_quoted_name_with_a_space_is_one_value_beside_one_word_names() -> None
     groups = _groups([x.replace(f'"{h}"', f'"{late[i]}"') for i, (x, h) in enumerate(zip(lines, hosts, strict=True))])
     assert len(set(groups)) == 1
     # the statement that follows the same host is another one
-    other = [
-        f'1057:20261203:0{i}1625.220 temporarily disabling Zabbix agent checks on host "{h}": interface unavailable'
-        for i, h in enumerate(hosts)
-    ]
+    other = [f'1057:20261203:0{i}1625.220 temporarily disabling Zabbix agent checks on host "{h}": interface unavailable'
+             for i, h in enumerate(hosts)]
     groups = _groups(lines + other)
     assert len(set(groups)) == 2
 
 
 def test_a_field_value_printed_unquoted_with_spaces_runs_to_the_next_field() -> None:
     # structlog's console renderer: user_agent=<value with spaces> user_id=<id>
-    agents = [
-        "curl/8.4.0",
-        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15",
-        "python-requests/2.31.0",
-        "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/120.0",
-    ]
-    lines = [
-        f"2026-12-03T10:00:0{i}Z [info     ] request_started ip=10.0.0.{i} request_id={i}f3 user_agent={a} user_id={i}"
-        for i, a in enumerate(agents)
-    ]
+    agents = ["curl/8.4.0", "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15",
+              "python-requests/2.31.0", "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/120.0"]
+    lines = [f"2026-12-03T10:00:0{i}Z [info     ] request_started ip=10.0.0.{i} request_id={i}f3 "
+             f"user_agent={a} user_id={i}" for i, a in enumerate(agents)]
     assert len(set(_groups(lines))) == 1
     # a bracketed header holding "=" is not a field: different messages after it stay apart
-    texts = [
-        "-[KSAgentApp performSelfUpdateWithEngine:] Checking for self update with Engine:",
-        '-[KSAgentApp updateProductWithProductID:usingEngine:] Checking for updates for "com.google.Keystone" using engine',
-    ]
-    lines = [
-        f"2017-07-0{i + 1} 10:00:0{i} GoogleSoftwareUpdateAgent[{i}/0x70000{i}] [lvl=2] {texts[i % 2]} "
-        f"<KSUpdateEngine:0x10{i}> ticketStore=<KSPersistentTicketStore:0x20{i} store=<KSKeyedPersistentStore:0x30{i} "
-        f'path="/a/b" locked=NO > >> isProcessing=NO'
-        for i in range(4)
-    ]
+    texts = ["-[KSAgentApp performSelfUpdateWithEngine:] Checking for self update with Engine:",
+             '-[KSAgentApp updateProductWithProductID:usingEngine:] Checking for updates for "com.google.Keystone" using engine']
+    lines = [f"2017-07-0{i + 1} 10:00:0{i} GoogleSoftwareUpdateAgent[{i}/0x70000{i}] [lvl=2] {texts[i % 2]} "
+             f"<KSUpdateEngine:0x10{i}> ticketStore=<KSPersistentTicketStore:0x20{i} store=<KSKeyedPersistentStore:0x30{i} "
+             f'path="/a/b" locked=NO > >> isProcessing=NO' for i in range(4)]
     assert len(set(_groups(lines))) == 2
 
 
@@ -1698,11 +1519,8 @@ def test_a_quantity_restated_in_another_unit_and_a_quantity_with_its_unit_are_on
     # Proxifier: "(1.16 KB)" is printed only above 1 KB; "<1 sec" against "00:02"
     sizes = [(1190, True), (512, False), (88110, True), (97, False), (2048, True)]
     times = ["00:02", "<1 sec", "01:02:03", "<1 sec", "00:10"]
-    lines = [
-        f"proxy.example.org:5070 close, {n} bytes{f' ({n / 1024:.2f} KB)' if kb else ''} sent, "
-        f"{n * 3} bytes received, lifetime {t}"
-        for (n, kb), t in zip(sizes, times, strict=True)
-    ]
+    lines = [f"proxy.example.org:5070 close, {n} bytes{f' ({n / 1024:.2f} KB)' if kb else ''} sent, "
+             f"{n * 3} bytes received, lifetime {t}" for (n, kb), t in zip(sizes, times, strict=True)]
     groups = _groups(lines)
     assert len(set(groups)) == 1 and "bytes sent," in groups[0]
     # a bracket of words is not a restated quantity; other words after the label stay apart
@@ -1721,10 +1539,8 @@ def test_fields_of_different_keys_after_a_header_are_different_statements() -> N
     groups = _groups(lines)
     assert len(set(groups)) == 2 and groups[0] != groups[1]
     # the same key with other values at that place is one field: still merged at once
-    lines = [
-        f"2026-12-03T10:00:0{i}Z ldap-0{i % 2} slapd[{1100 + i}]: conn={200 + i} fd={40 + i} {w}"
-        for i, w in enumerate(["closed", "gone", "closed", "gone"])
-    ]
+    lines = [f"2026-12-03T10:00:0{i}Z ldap-0{i % 2} slapd[{1100 + i}]: conn={200 + i} fd={40 + i} {w}"
+             for i, w in enumerate(["closed", "gone", "closed", "gone"])]
     assert len(set(_groups(lines))) == 1
 
 
@@ -1743,9 +1559,7 @@ def test_a_record_span_does_not_take_a_field_of_another_key() -> None:
             lines.append(f'{h} SRCH base={base} scope={i % 3} deref=0 filter="(uid=u{i})"')
         kinds.append(i % 2)
     groups = _groups(lines)
-    assert not {g for g, k in zip(groups, kinds, strict=True) if k} & {
-        g for g, k in zip(groups, kinds, strict=True) if not k
-    }
+    assert not {g for g, k in zip(groups, kinds, strict=True) if k} & {g for g, k in zip(groups, kinds, strict=True) if not k}
     # the search lines, empty base or not, are one statement
     assert len({g for g, k in zip(groups, kinds, strict=True) if not k}) == 1
 
@@ -1753,17 +1567,13 @@ def test_a_record_span_does_not_take_a_field_of_another_key() -> None:
 def test_an_optional_bracketed_value_after_a_value_is_one_variable_with_it() -> None:
     # ISC dhcpd prints the client's host name in brackets only when the client sent one
     hosts = ["(laptop-7)", "", "(printer-2)", "", "(build-agent-03)", ""]
-    lines = [
-        f"Dec  3 10:00:0{i} dhcp-01 dhcpd[812]: DHCPDISCOVER from 52:54:00:12:34:{i:02x} {h}{' ' if h else ''}via eth0"
-        for i, h in enumerate(hosts)
-    ]
+    lines = [f"Dec  3 10:00:0{i} dhcp-01 dhcpd[812]: DHCPDISCOVER from 52:54:00:12:34:{i:02x} {h}{' ' if h else ''}"
+             f"via eth0" for i, h in enumerate(hosts)]
     groups = _groups(lines)
     assert len(set(groups)) == 1
     # a bracketed word (not a value) after a value stays apart: it names what happened
-    lines = [
-        f"Dec  3 10:00:0{i} db-01 backup[9]: copied {i}4 files {'(incomplete) ' if i % 2 else ''}to /srv/b{i}"
-        for i in range(6)
-    ]
+    lines = [f"Dec  3 10:00:0{i} db-01 backup[9]: copied {i}4 files {'(incomplete) ' if i % 2 else ''}to /srv/b{i}"
+             for i in range(6)]
     assert len(set(_groups(lines))) == 2
 
 
@@ -1774,10 +1584,8 @@ def test_a_hyphenated_name_glued_to_a_value_is_a_part_of_that_value() -> None:
     for i in range(24):
         conn = ["site-ams", "rw-eap", "site-fra"][i % 3]
         verb = ["sending", "received"][(i // 3) % 2]
-        lines.append(
-            f"Dec  3 10:00:{i:02d} vpn-gw1 charon: 0{i % 9}[NET] <{conn}|{100 + i}> {verb} packet: "
-            f"from 198.51.100.{i}[4500] to 10.0.0.{i}[4500] ({80 + i} bytes)"
-        )
+        lines.append(f"Dec  3 10:00:{i:02d} vpn-gw1 charon: 0{i % 9}[NET] <{conn}|{100 + i}> {verb} packet: "
+                     f"from 198.51.100.{i}[4500] to 10.0.0.{i}[4500] ({80 + i} bytes)")
         kinds.append(verb)
     groups = _groups(lines)
     by_kind = {k: {g for g, x in zip(groups, kinds, strict=True) if x == k} for k in ("sending", "received")}
@@ -1806,33 +1614,26 @@ def test_an_event_name_after_a_header_of_values_tells_messages_apart() -> None:
         kind = ["AS_REQ", "TGS_REQ"][(i // 2) % 2]
         n = 2 + i % 4
         etypes = ", ".join(f"aes{128 * (1 + j % 2)}-cts-hmac-sha1-96({17 + j})" for j in range(n))
-        lines.append(
-            f"Dec 03 10:00:{i:02d} kdc-0{i % 2}.corp.example.com krb5kdc[{800 + i % 3}](info): {kind} "
-            f"({n} etypes {{{etypes}}}) 10.0.{i}.{i + 1}: ISSUE: authtime {1764775925 + i}, "
-            f"etypes {{rep=aes256-cts-hmac-sha1-96(18)}}, {users[i % 6]}@CORP.EXAMPLE.COM for "
-            f"{['krbtgt', 'cifs', 'HTTP'][i % 3]}/CORP.EXAMPLE.COM@CORP.EXAMPLE.COM"
-        )
+        lines.append(f"Dec 03 10:00:{i:02d} kdc-0{i % 2}.corp.example.com krb5kdc[{800 + i % 3}](info): {kind} "
+                     f"({n} etypes {{{etypes}}}) 10.0.{i}.{i + 1}: ISSUE: authtime {1764775925 + i}, "
+                     f"etypes {{rep=aes256-cts-hmac-sha1-96(18)}}, {users[i % 6]}@CORP.EXAMPLE.COM for "
+                     f"{['krbtgt', 'cifs', 'HTTP'][i % 3]}/CORP.EXAMPLE.COM@CORP.EXAMPLE.COM")
         kinds.append(kind)
     groups = _groups(lines)
     by_kind = {k: {g for g, x in zip(groups, kinds, strict=True) if x == k} for k in ("AS_REQ", "TGS_REQ")}
     assert not by_kind["AS_REQ"] & by_kind["TGS_REQ"]
     # a level word (no "_") after the same header is still a field value
-    lines = [
-        f"Dec 03 10:00:{i:02d} kdc-0{i % 2}.corp.example.com krb5kdc[{800 + i}](info): {lvl} 10.0.{i}.1 {i}ms"
-        for i, lvl in enumerate(["INFO", "WARN", "ERROR", "DEBUG", "NOTICE", "INFO"])
-    ]
+    lines = [f"Dec 03 10:00:{i:02d} kdc-0{i % 2}.corp.example.com krb5kdc[{800 + i}](info): {lvl} 10.0.{i}.1 "
+             f"{i}ms" for i, lvl in enumerate(["INFO", "WARN", "ERROR", "DEBUG", "NOTICE", "INFO"])]
     assert len(set(_groups(lines))) == 1
 
 
 def test_an_empty_bracket_is_an_empty_value() -> None:
     # uWSGI's request log prints the remote user in brackets, "()" when there is none
     users = ["()", "()", "(svc-jenkins)", "()", "(svc-backup)", "()"]
-    lines = [
-        f"[pid: {10 + i}|app: 0|req: {i}/{i + 3}] 10.0.0.{i} {u} {{40 vars in {600 + i} bytes}} "
-        f"[Thu Dec  3 10:00:0{i} 2026] GET /api/v1/repos/{i} => generated {100 + i} bytes in {i + 2} msecs "
-        f"(HTTP/1.1 200) 4 headers in 120 bytes (1 switches on core {i % 2})"
-        for i, u in enumerate(users)
-    ]
+    lines = [f"[pid: {10 + i}|app: 0|req: {i}/{i + 3}] 10.0.0.{i} {u} {{40 vars in {600 + i} bytes}} "
+             f"[Thu Dec  3 10:00:0{i} 2026] GET /api/v1/repos/{i} => generated {100 + i} bytes in {i + 2} msecs "
+             f"(HTTP/1.1 200) 4 headers in 120 bytes (1 switches on core {i % 2})" for i, u in enumerate(users)]
     groups = _groups(lines)
     assert len(set(groups)) == 1 and " (<*>) " in groups[0]
     # the native bulk path masks it the same way
@@ -1847,11 +1648,8 @@ def test_an_empty_bracket_is_an_empty_value() -> None:
 def test_a_last_field_printed_empty_or_with_words_is_one_value() -> None:
     # slapd's RESULT line ends with text=, empty unless the server explains the error
     texts = ["", "", "invalid DN", "", "no such object", ""]
-    lines = [
-        f"2026-12-03T10:00:0{i}.1+00:00 ldap-01 slapd[1187]: conn={100 + i} op={i} RESULT tag=97 "
-        f"err={i * 16} qtime=0.0000{i} etime=0.00{i} text={t}"
-        for i, t in enumerate(texts)
-    ]
+    lines = [f"2026-12-03T10:00:0{i}.1+00:00 ldap-01 slapd[1187]: conn={100 + i} op={i} RESULT tag=97 "
+             f"err={i * 16} qtime=0.0000{i} etime=0.00{i} text={t}" for i, t in enumerate(texts)]
     assert len(set(_groups(lines))) == 1
     # the run must be that field's text to the end of the line: another key, or more fields
     # after the text, are not the empty field's other form (whatever other rules then decide)
@@ -1873,31 +1671,27 @@ def test_a_span_template_whose_prefix_is_mostly_values_does_not_take_a_line_of_a
         'I1203 14:51:24.352294       1 controller.go:1449] provision "prod/uploads" class "ebs-gp3": volume '
         '"pvc-853dd028-0d2c-5233-084b-a5de1423987a" provisioned',
     ]
-    access = (
-        "10.8.43.222 - 124d935f-76e5-407f-f8d7-fc58386f9488 - - [2026/12/03 07:49:32] dash.ops.example.com GET - "
-        '"/ping" HTTP/1.1 "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0" 200 42577 2.393'
-    )
+    access = ('10.8.43.222 - 124d935f-76e5-407f-f8d7-fc58386f9488 - - [2026/12/03 07:49:32] dash.ops.example.com GET - '
+              '"/ping" HTTP/1.1 "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0" 200 42577 2.393')
     engine = TemplateEngine(EngineConfig(announce_retired=True))
     spanned = [engine.add(line) for line in klog][-1]
     request = engine.add(access)
     assert request.cluster != spanned.cluster
     assert "provision" in engine.current(spanned.cluster)[2]
     # a line of the same statement still meets the span template
-    again = engine.add(
-        'I1203 15:00:01.000001       1 controller.go:1449] provision "dev/cache" class "ebs-gp3": volume '
-        '"pvc-0d2c5233-084b-a5de-1423-987a853dd028" provisioned'
-    )
+    again = engine.add('I1203 15:00:01.000001       1 controller.go:1449] provision "dev/cache" class "ebs-gp3": volume '
+                       '"pvc-0d2c5233-084b-a5de-1423-987a853dd028" provisioned')
     assert again.cluster == spanned.cluster
 
 
 # ---------------------------------------------------------------- pass 12
 _CELERY = (
     "Task reports.build_pdf[e530f5a0-9a99-d34d-c5ec-1272ef78709d] succeeded in 5.049893s: {'sent': 1}",
-    "Task reports.build_pdf[70344494-0d90-4f7c-0015-c296c5f2f0fc] succeeded in 17.590200s: True",
-    "Task billing.tasks.charge_card[8247fc4d-d823-685a-5ad3-3ca7db59762b] succeeded in 16.650209s: None",
-    "Task billing.tasks.charge_card[578d559a-faf5-a057-ff8e-831fba375485] succeeded in 12.232483s: None",
-    "Task billing.tasks.charge_card[b8a263d3-8bbf-81bd-a305-62d8816648da] succeeded in 12.634976s: None",
-    "Task tasks.send_email[f3b38192-2b0f-f684-022b-9dd50746c335] succeeded in 24.365083s: True",
+    'Task reports.build_pdf[70344494-0d90-4f7c-0015-c296c5f2f0fc] succeeded in 17.590200s: True',
+    'Task billing.tasks.charge_card[8247fc4d-d823-685a-5ad3-3ca7db59762b] succeeded in 16.650209s: None',
+    'Task billing.tasks.charge_card[578d559a-faf5-a057-ff8e-831fba375485] succeeded in 12.232483s: None',
+    'Task billing.tasks.charge_card[b8a263d3-8bbf-81bd-a305-62d8816648da] succeeded in 12.634976s: None',
+    'Task tasks.send_email[f3b38192-2b0f-f684-022b-9dd50746c335] succeeded in 24.365083s: True',
     "Task billing.tasks.charge_card[096c914a-ec24-5a78-9c80-f1c0e99930d2] succeeded in 16.377776s: {'sent': 1}",
 )
 
@@ -1946,21 +1740,12 @@ def test_optional_values_at_several_places_make_one_gapped_template() -> None:
     "pair",
     [
         # words printed only sometimes are the statement's wording
-        (
-            "Failed password for root from 10.0.0.1 port 22 ssh2",
-            "Failed password for invalid user bob from 10.0.0.1 port 22 ssh2",
-        ),
-        (
-            "total of 3 ddr error(s) detected and corrected",
-            "total of 4 ddr error(s) detected and corrected over 27 seconds",
-        ),
+        ("Failed password for root from 10.0.0.1 port 22 ssh2", "Failed password for invalid user bob from 10.0.0.1 port 22 ssh2"),
+        ("total of 3 ddr error(s) detected and corrected", "total of 4 ddr error(s) detected and corrected over 27 seconds"),
         # different words in one place, of different lengths
         ("jk2_init() Found child 6725 in scoreboard slot 10", "jk2_init() Can't find child 6726 in scoreboard"),
         # a field printed only sometimes
-        (
-            "pam_unix(sshd:auth): authentication failure; uid=0 rhost=10.0.0.1",
-            "pam_unix(sshd:auth): authentication failure; uid=0 rhost=10.0.0.1 user=root",
-        ),
+        ("pam_unix(sshd:auth): authentication failure; uid=0 rhost=10.0.0.1", "pam_unix(sshd:auth): authentication failure; uid=0 rhost=10.0.0.1 user=root"),
         # a keyword variant next to an optional value
         ("session closed for user root (uid=0)", "session opened for user root"),
     ],
@@ -1973,16 +1758,11 @@ def test_gapped_templates_keep_wording_and_keyword_variants_apart(pair: tuple[st
 
 def test_texts_of_any_tokens_after_a_phrase_label_are_one_value_once_they_vary() -> None:
     # an exception's text printed after "error occurred:": quotes, labels and addresses of its own
-    errors = [
-        "Client 'inventory': Connect Error: Connection refused: inventory/10.0.0.4:8080",
-        'Cannot invoke "Order.getCustomer()" because "order" is null',
-        "Connection refused: orders-db/10.0.0.9:5432",
-        "Read Timeout",
-    ]
-    lines = [
-        f"12:00:0{i}.5{i}1 [worker-{i}] ERROR c.a.RouteExecutor - Unexpected error occurred: {errors[i % 4]}"
-        for i in range(8)
-    ]
+    errors = ["Client 'inventory': Connect Error: Connection refused: inventory/10.0.0.4:8080",
+              'Cannot invoke "Order.getCustomer()" because "order" is null',
+              "Connection refused: orders-db/10.0.0.9:5432", "Read Timeout"]
+    lines = [f"12:00:0{i}.5{i}1 [worker-{i}] ERROR c.a.RouteExecutor - Unexpected error occurred: {errors[i % 4]}"
+             for i in range(8)]
     on = _groups(lines)
     assert len(set(on)) == 1
     assert "Unexpected error occurred: <*>" in on[0]
@@ -1997,12 +1777,8 @@ def test_codes_and_program_names_before_a_text_are_not_phrase_labels() -> None:
     assert len(set(_groups(lines))) == 4
     # a program name after a header of values opens the whole message: its texts are statements
     # (the shared last words give the cut a message word, as strongSwan's "... between <ip>")
-    texts = [
-        "IKE_SA 'gw'[1] established between 10.0.0.1",
-        "CHILD_SA 'gw'{2} installed between 10.0.0.2",
-        "IKE_SA 'gw'[1] rekeyed again between 10.0.0.3",
-        "deleting IKE_SA 'gw'[1] now between 10.0.0.4",
-    ]
+    texts = ["IKE_SA 'gw'[1] established between 10.0.0.1", "CHILD_SA 'gw'{2} installed between 10.0.0.2",
+             "IKE_SA 'gw'[1] rekeyed again between 10.0.0.3", "deleting IKE_SA 'gw'[1] now between 10.0.0.4"]
     lines = [f"Dec 05 10:00:0{i} 10.0.0.{i} charon: {texts[i % 4]}" for i in range(8)]
     assert len(set(_groups(lines))) == 4
 
@@ -2011,44 +1787,29 @@ def test_a_value_of_one_token_and_a_quoted_text_at_one_place_are_one_value() -> 
     # an access line whose user agent is one token ("Grafana/11.3.1") or a quoted text of words
     ones = ['"Grafana/11.3.1"', '"kube-probe/1.31"', '"curl/8.5.0"', '"Grafana/11.3.2"']
     moz = '"Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"'
-    lines = [
-        f'10.8.0.{i} - - [2026/12/03 04:0{i}:32] GET http://grafana.svc:3000/ "/api/x/{i}" HTTP/1.1 '
-        f"{ones[i]} 200 {100 + i} 0.0{i}"
-        for i in range(4)
-    ]
-    lines += [
-        f'10.8.1.{i} - - [2026/12/03 05:0{i}:32] GET http://grafana.svc:3000/ "/api/y/{i}" HTTP/1.1 '
-        f"{moz} 404 {200 + i} 0.1{i}"
-        for i in range(3)
-    ]
+    lines = [f'10.8.0.{i} - - [2026/12/03 04:0{i}:32] GET http://grafana.svc:3000/ "/api/x/{i}" HTTP/1.1 '
+             f'{ones[i]} 200 {100 + i} 0.0{i}' for i in range(4)]
+    lines += [f'10.8.1.{i} - - [2026/12/03 05:0{i}:32] GET http://grafana.svc:3000/ "/api/y/{i}" HTTP/1.1 '
+              f'{moz} 404 {200 + i} 0.1{i}' for i in range(3)]
     assert len(set(_groups(lines))) == 1
     assert len(set(_groups_with(EngineConfig(quoted_texts=False), lines))) == 2
 
 
 def test_a_quoted_text_needs_shared_constants_around_it_to_be_a_value() -> None:
     # lines of a value and a quoted text only: nothing says the texts are one statement's value
-    lines = [
-        '10.0.0.1 "Grafana/11.3.1" 200',
-        '10.0.0.2 "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0" 404',
-        '10.0.0.3 "curl/8.5.0" 200',
-        '10.0.0.4 "Mozilla/5.0 (Macintosh; Intel) Safari/605" 200',
-    ]
+    lines = ['10.0.0.1 "Grafana/11.3.1" 200', '10.0.0.2 "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0" 404',
+             '10.0.0.3 "curl/8.5.0" 200', '10.0.0.4 "Mozilla/5.0 (Macintosh; Intel) Safari/605" 200']
     assert len(set(_groups(lines))) > 1
 
 
 def _operator_lines(positions: tuple[str, str]) -> list[str]:
     # Prometheus Operator (go-kit logfmt): two statements whose messages differ in one word
     keys = ["main", "ops", "edge", "core"]
-    lines = [
-        f"level=info ts=2026-12-03T10:00:0{i}.{i}21Z caller=operator.go:{positions[0]} "
-        f'component=prometheusoperator key={keys[i % 4]} msg="sync prometheus"'
-        for i in range(3)
-    ]
+    lines = [f'level=info ts=2026-12-03T10:00:0{i}.{i}21Z caller=operator.go:{positions[0]} '
+             f'component=prometheusoperator key={keys[i % 4]} msg="sync prometheus"' for i in range(3)]
     for i in range(4):
-        lines.append(
-            f"level=info ts=2026-12-03T10:01:0{i}.{i}55Z caller=operator.go:{positions[1]} "
-            f'component=prometheusoperator key={keys[(i + 1) % 4]} msg="sync alertmanager"'
-        )
+        lines.append(f'level=info ts=2026-12-03T10:01:0{i}.{i}55Z caller=operator.go:{positions[1]} '
+                     f'component=prometheusoperator key={keys[(i + 1) % 4]} msg="sync alertmanager"')
     return lines
 
 
@@ -2063,35 +1824,25 @@ def test_a_source_position_a_template_has_shown_names_its_statement() -> None:
 def test_line_numbers_that_vary_from_line_to_line_are_no_evidence() -> None:
     # a source whose printed line numbers are not its statements' (they change every line)
     pools = ["main", "ops", "edge", "core"]
-    lines = [
-        f"level=warn ts=2026-12-03T10:00:0{i}Z caller=scrape.go:{1000 + 37 * i} component=scrape "
-        f'pool={pools[i % 4]} msg="Append failed"'
-        for i in range(8)
-    ]
+    lines = [f'level=warn ts=2026-12-03T10:00:0{i}Z caller=scrape.go:{1000 + 37 * i} component=scrape '
+             f'pool={pools[i % 4]} msg="Append failed"' for i in range(8)]
     assert len(set(_groups(lines))) == 1
 
 
 def test_a_word_printed_at_the_position_of_one_statement_is_a_value() -> None:
     # klog: one statement at handler.go:88 whose format word takes few values
     users = ["alice", "bob", "carol", "dave", "erin", "frank"]
-    lines = [
-        f"I1203 10:00:0{i}.000 1 handler.go:88] Serving {f} to client user={users[i]}"
-        for i, f in enumerate(["json", "json", "html", "text", "json", "xml"])
-    ]
+    lines = [f"I1203 10:00:0{i}.000 1 handler.go:88] Serving {f} to client user={users[i]}"
+             for i, f in enumerate(["json", "json", "html", "text", "json", "xml"])]
     assert len(set(_groups(lines))) == 1
     assert len(set(_groups_with(EngineConfig(source_positions=False), lines))) > 1
 
 
 def test_the_text_after_a_severity_label_is_the_message_not_a_value() -> None:
     # Pgpool-II: every statement opens with "LOG:" or "DETAIL:" after the header "pid <n>:"
-    texts = [
-        "LOG:  new connection received",
-        "DETAIL:  connecting host=10.0.0.7 port=43356",
-        "LOG:  Pgpool-II parent process has received failover request",
-        "DETAIL:  Operation now in progress",
-        "LOG:  health check retrying on DB node: 2 (round:1)",
-        "LOG:  failover done, shutting down",
-    ]
+    texts = ["LOG:  new connection received", "DETAIL:  connecting host=10.0.0.7 port=43356",
+             "LOG:  Pgpool-II parent process has received failover request", "DETAIL:  Operation now in progress",
+             "LOG:  health check retrying on DB node: 2 (round:1)", "LOG:  failover done, shutting down"]
     lines = [f"2026-12-03 0{i % 10}:16:48.189: child pid {6000 + i}: {texts[i % 6]}" for i in range(18)]
     assert len(set(_groups(lines))) == 6
     # (the "host=... port=..." fields after "DETAIL:" also keep that text out: prose_tails)
@@ -2100,20 +1851,14 @@ def test_the_text_after_a_severity_label_is_the_message_not_a_value() -> None:
 
 def _alert_lines(texts: list[str]) -> list[str]:
     # an IDS alert record: fields delimited by "[**]", the rule's text inside the first one
-    return [
-        f"12/04/2026-1{i % 10}:00:0{i % 10}.{100 + i}  [**] [1:{9000 + i}:2] {texts[i % len(texts)]} [**] "
-        f"[Classification: Attempted Recon] [Priority: 2] {{TCP}} 10.1.0.{i}:5{i:03d} -> 10.2.0.9:443"
-        for i in range(4 * len(texts))
-    ]
+    return [f"12/04/2026-1{i % 10}:00:0{i % 10}.{100 + i}  [**] [1:{9000 + i}:2] {texts[i % len(texts)]} [**] "
+            f"[Classification: Attempted Recon] [Priority: 2] {{TCP}} 10.1.0.{i}:5{i:03d} -> 10.2.0.9:443"
+            for i in range(4 * len(texts))]
 
 
 def test_a_text_in_a_field_delimited_by_a_symbol_token_is_the_fields_value() -> None:
-    texts = [
-        "Possible port sweep from outside",
-        "Inbound scan of admin pages",
-        "Repeated login failures on gateway host",
-        "Known bad address",
-    ]
+    texts = ["Possible port sweep from outside", "Inbound scan of admin pages", "Repeated login failures on gateway host",
+             "Known bad address"]
     lines = _alert_lines(texts)
     assert len(set(_groups(lines))) == 1
     assert len(set(_groups_with(EngineConfig(delimited_fields=False), lines))) == len(texts)
@@ -2135,16 +1880,10 @@ def test_a_message_after_the_last_delimiter_is_not_a_delimited_field() -> None:
 def test_a_text_glued_inside_a_record_of_pipe_delimited_fields_is_one_value() -> None:
     # an audit record "|Key=value|..." whose statement field holds spaces: the text runs from
     # the field glued to the record's start up to the next field glued to its last word
-    stmts = [
-        "DELETE FROM carts WHERE age > 30",
-        "SELECT 1",
-        "UPDATE users SET seen = now() WHERE id = 7",
-        "SHOW TABLES",
-    ]
-    lines = [
-        f"2026-12-04 10:00:0{i % 10} [audit] |Host=10.0.0.{i}|User=u{i % 3}|Stmt={stmts[i % 4]}|Rows={i * 3}|Ok=1"
-        for i in range(16)
-    ]
+    stmts = ["DELETE FROM carts WHERE age > 30", "SELECT 1", "UPDATE users SET seen = now() WHERE id = 7",
+             "SHOW TABLES"]
+    lines = [f"2026-12-04 10:00:0{i % 10} [audit] |Host=10.0.0.{i}|User=u{i % 3}|Stmt={stmts[i % 4]}|Rows={i * 3}|Ok=1"
+             for i in range(16)]
     assert len(set(_groups(lines))) == 1
     assert len(set(_groups_with(EngineConfig(delimited_fields=False), lines))) == 3
 
@@ -2160,12 +1899,7 @@ def test_a_value_printed_as_its_constructor_ending_the_line_is_one_value() -> No
 
 def test_a_bracket_that_closes_before_the_lines_end_is_no_constructor() -> None:
     # "Name(x) more words": the run goes on after the bracket closes, so it is not one value
-    tails = [
-        "Queue(a) drained early",
-        "Pool(b) was resized to fit",
-        "Cache(c) flushed",
-        "Index(d) rebuilt from the log",
-    ]
+    tails = ["Queue(a) drained early", "Pool(b) was resized to fit", "Cache(c) flushed", "Index(d) rebuilt from the log"]
     lines = [f"10:00:0{i % 10} worker {i}: finished task {tails[i % 4]}" for i in range(16)]
     assert len(set(_groups(lines))) > 1
 
@@ -2173,19 +1907,12 @@ def test_a_bracket_that_closes_before_the_lines_end_is_no_constructor() -> None:
 def test_delimiters_printed_at_one_place_in_both_runs_are_the_records_not_a_phrases() -> None:
     # each alert's text and its class differ, the "[**]" and "[Class:" between them are at one
     # place in both runs (texts of one length), and no plain word is left around the runs
-    alerts = [
-        ("Probe of admin pages seen", "Web Attack", "UDP"),
-        ("Login flood on gateway now", "Brute Force", "TCP"),
-        ("Known bad source address list", "Misc Bad", "TCP"),
-        ("Odd TLS version from client", "Proto Decode", "TCP"),
-        ("Outbound beacon to sinkhole host", "Trojan Activity", "TCP"),
-        ("Large upload over plain HTTP", "Policy Leak", "TCP"),
-    ]
-    lines = [
-        f"12/04/2026-1{i % 10}:00:0{i % 10}.{100 + i}  [**] [1:{9000 + i}:2] {a} [**] [Class: {c}] "
-        f"[Prio: 2] {{{p}}} 10.1.0.{i}:5{i:03d} -> 10.2.0.9:443"
-        for i, (a, c, p) in enumerate(alerts * 3)
-    ]
+    alerts = [("Probe of admin pages seen", "Web Attack", "UDP"), ("Login flood on gateway now", "Brute Force", "TCP"),
+              ("Known bad source address list", "Misc Bad", "TCP"), ("Odd TLS version from client", "Proto Decode", "TCP"),
+              ("Outbound beacon to sinkhole host", "Trojan Activity", "TCP"), ("Large upload over plain HTTP", "Policy Leak", "TCP")]
+    lines = [f"12/04/2026-1{i % 10}:00:0{i % 10}.{100 + i}  [**] [1:{9000 + i}:2] {a} [**] [Class: {c}] "
+             f"[Prio: 2] {{{p}}} 10.1.0.{i}:5{i:03d} -> 10.2.0.9:443"
+             for i, (a, c, p) in enumerate(alerts * 3)]
     assert len(set(_groups(lines))) == 1
     assert len(set(_groups_with(EngineConfig(delimited_fields=False), lines))) == 6
     # the span made from two "{TCP}" alerts ends at "{TCP}": the older "{UDP}" alert joins it
@@ -2196,19 +1923,13 @@ def test_delimiters_printed_at_one_place_in_both_runs_are_the_records_not_a_phra
 def test_a_later_line_whose_value_runs_over_more_record_fields_joins_the_span() -> None:
     # the span was made from "{TCP}" alerts only; a "{UDP}" alert arriving afterwards differs
     # from its suffix in one more field, and its run holds the record's delimiter "[**]"
-    alerts = [
-        ("Login flood on gateway now", "Brute Force", "TCP"),
-        ("Known bad source address list", "Misc Bad", "TCP"),
-        ("Odd TLS version from client", "Proto Decode", "TCP"),
-        ("Outbound beacon to sinkhole", "Trojan Activity", "TCP"),
-    ]
+    alerts = [("Login flood on gateway now", "Brute Force", "TCP"), ("Known bad source address list", "Misc Bad", "TCP"),
+              ("Odd TLS version from client", "Proto Decode", "TCP"), ("Outbound beacon to sinkhole", "Trojan Activity", "TCP")]
     late = [("Probe of admin pages seen", "Web Attack", "UDP")] * 3
 
     def alert(i: int, a: str, c: str, p: str) -> str:
-        return (
-            f"12/04/2026-1{i % 10}:00:0{i % 10}.{100 + i}  [**] [1:{9000 + i}:2] {a} [**] [Class: {c}] "
-            f"[Prio: 2] {{{p}}} 10.1.0.{i}:5{i:03d} -> 10.2.0.9:443"
-        )
+        return (f"12/04/2026-1{i % 10}:00:0{i % 10}.{100 + i}  [**] [1:{9000 + i}:2] {a} [**] [Class: {c}] "
+                f"[Prio: 2] {{{p}}} 10.1.0.{i}:5{i:03d} -> 10.2.0.9:443")
 
     lines = [alert(i, *x) for i, x in enumerate(alerts * 2 + late)]
     assert len(set(_groups(lines))) == 1
@@ -2218,12 +1939,8 @@ def test_a_later_line_whose_value_runs_over_more_record_fields_joins_the_span() 
 
 def test_a_named_text_ending_the_line_after_the_messages_phrase_is_one_value() -> None:
     # a scheduler prints the job's name and its command: "Running nightly job <name>: <command>"
-    jobs = [
-        "backup_db: pg_dump -Fc shop",
-        "rotate-logs: logrotate -f /etc/logrotate.conf",
-        "vacuum_all: vacuumdb --all --analyze",
-        "sync.assets: rsync -a /srv/assets/ cdn:/assets",
-    ]
+    jobs = ["backup_db: pg_dump -Fc shop", "rotate-logs: logrotate -f /etc/logrotate.conf",
+            "vacuum_all: vacuumdb --all --analyze", "sync.assets: rsync -a /srv/assets/ cdn:/assets"]
     lines = [f"2026-12-04 10:00:0{i % 10} cron[{400 + i}]: Running nightly job {jobs[i % 4]}" for i in range(16)]
     assert len(set(_groups(lines))) == 1
     assert len(set(_groups_with(EngineConfig(named_texts=False), lines))) > 1
@@ -2234,16 +1951,10 @@ def test_a_named_text_needs_three_texts_and_a_value_shaped_name() -> None:
     lines = [f"2026-12-04 10:00:0{i % 10} cron[{400 + i}]: Running nightly job {two[i % 2]}" for i in range(8)]
     assert len(set(_groups(lines))) == 2
     # a plain word before ":" is a label of the message, not a name printed as a value
-    plain = [
-        "backup: pg_dump -Fc shop",
-        "rotate: logrotate -f /etc/logrotate.conf",
-        "vacuum: vacuumdb --all --analyze",
-        "sync: rsync -a /srv/assets/ cdn:/assets",
-    ]
+    plain = ["backup: pg_dump -Fc shop", "rotate: logrotate -f /etc/logrotate.conf", "vacuum: vacuumdb --all --analyze",
+             "sync: rsync -a /srv/assets/ cdn:/assets"]
     lines = [f"2026-12-04 10:00:0{i % 10} cron[{400 + i}]: Running nightly job {plain[i % 4]}" for i in range(16)]
-    assert len(set(_groups_with(EngineConfig(named_texts=True), lines))) == len(
-        set(_groups_with(EngineConfig(named_texts=False), lines))
-    )
+    assert len(set(_groups_with(EngineConfig(named_texts=True), lines))) == len(set(_groups_with(EngineConfig(named_texts=False), lines)))
 
 
 # Zeek's weird.log (ts, uid, id.orig_h, id.orig_p, id.resp_h, id.resp_p, name, addl, notice,
@@ -2261,19 +1972,8 @@ _WEIRD = [
 def _weird_row(i: int) -> str:
     name, addl, source = _WEIRD[i % len(_WEIRD)]
     uid = ["CtIpvD5Auhfr4iYdM1", "CARcfunvQQxGjIiJIo", "Cc96EITtBoISUURfnN"][i % 3]
-    fields = [
-        f"17962{i:05d}.236286",
-        uid,
-        f"10.156.{i % 250}.124",
-        str(9164 + i),
-        "10.119.151.144",
-        ["53", "443", "80"][i % 3],
-        name,
-        addl,
-        "F",
-        f"worker-{1 + i % 2}-{1 + i % 3}",
-        source,
-    ]
+    fields = [f"17962{i:05d}.236286", uid, f"10.156.{i % 250}.124", str(9164 + i), "10.119.151.144",
+              ["53", "443", "80"][i % 3], name, addl, "F", f"worker-{1 + i % 2}-{1 + i % 3}", source]
     return "\t".join(fields)
 
 
@@ -2292,10 +1992,8 @@ def test_a_message_with_its_context_fields_is_no_table_row() -> None:
     # zap's console encoder: time, level, logger, caller, message and fields, tab-separated;
     # the message names the statement
     msgs = ["HTTP server listening", "cache miss", "job failed", "shutting down"]
-    lines = [
-        f'2026-12-03T14:30:{i:02d}.758Z\tINFO\tapi\tserver/http.go:{40 + i % 3}\t{msgs[i % 4]}\t{{"attempt": {i}}}'
-        for i in range(16)
-    ]
+    lines = [f"2026-12-03T14:30:{i:02d}.758Z\tINFO\tapi\tserver/http.go:{40 + i % 3}\t{msgs[i % 4]}\t"
+             f'{{"attempt": {i}}}' for i in range(16)]
     assert len(set(_groups(lines))) == 4
 
 
@@ -2362,16 +2060,10 @@ def test_a_text_after_a_value_label_that_holds_fields_is_another_format() -> Non
 
 def test_an_error_chain_after_a_value_label_is_still_one_text() -> None:
     # a value after a label ("library: <path>:") belongs to an error chain's text, no field
-    errors = [
-        "Not found: unable to load shared library: /opt/lib/libx.so: cannot open shared object file",
-        "connection reset by peer",
-        "remote error: tls: bad certificate",
-        "EOF",
-    ]
-    lines = [
-        f"2026-12-04 10:00:0{i % 10} worker[{400 + i}]: request from 10.0.0.{i}:5{i:03d}: {errors[i % 4]}"
-        for i in range(16)
-    ]
+    errors = ["Not found: unable to load shared library: /opt/lib/libx.so: cannot open shared object file",
+              "connection reset by peer", "remote error: tls: bad certificate", "EOF"]
+    lines = [f"2026-12-04 10:00:0{i % 10} worker[{400 + i}]: request from 10.0.0.{i}:5{i:03d}: {errors[i % 4]}"
+             for i in range(16)]
     assert len(set(_groups(lines))) == 1
 
 
