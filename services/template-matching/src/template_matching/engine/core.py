@@ -867,7 +867,7 @@ def _names_something(tokens: tuple[str, ...]) -> bool:
     """A word outside the variables, or a token of symbols that delimits a record's fields
     ("[**]", "|", "::"): a record whose only words were a field's text (an alert's message)
     still names its format by its delimiters."""
-    return any(_LITERAL_WORD.search(t.replace(VAR, " ")) or _delimiter(t) for t in tokens)
+    return any(has_literal_word(t) or _delimiter(t) for t in tokens)
 
 
 def _is_word_edit(a: str, t: str) -> bool:
