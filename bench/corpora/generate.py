@@ -107,6 +107,11 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   any failure analysis; scored once): EMQX 5, Kamailio, FreeSWITCH, the Janus WebRTC gateway,
   ejabberd, Prosody, Mattermost, Rocket.Chat, Jitsi Videobridge and Jicofo, coturn, Apache
   RocketMQ, NSQ (nsqd, nsqlookupd), Home Assistant; 70 event types.
+* ``HostPlatform`` (written blind for the seventeenth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): CUPS cupsd (error_log, access_log, page_log), BlueZ
+  bluetoothd, PipeWire and WirePlumber, snapd, udisksd, polkitd, systemd-logind, ModemManager,
+  smartd, dpkg and apt, unattended-upgrades, irqbalance, tuned, wpa_supplicant, avahi-daemon;
+  104 event types.
 
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
@@ -8252,6 +8257,501 @@ def comms_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+HP_WORKSTATIONS = ["ws-alice", "ws-bob"]
+HP_EDGE_NODES = ["edge-gw-07", "edge-gw-12"]
+HP_K8S_NODES = ["k8s-node-1", "k8s-node-2", "k8s-node-3"]
+HP_PRINTERS = ["HP_LaserJet_M404", "Brother_HL_L2350DW", "Canon_iR_C3226"]
+HP_PRINT_USERS = ["alice", "bob", "root"]
+HP_CUPS_FILTERS = ["/usr/lib/cups/filter/pdftopdf", "/usr/lib/cups/filter/gstoraster", "/usr/lib/cups/filter/rastertopclx",
+                   "/usr/lib/cups/filter/foomatic-rip", "/usr/lib/cups/filter/pdftops"]
+HP_CUPS_BACKENDS = ["/usr/lib/cups/backend/ipp", "/usr/lib/cups/backend/socket", "/usr/lib/cups/backend/usb"]
+# (IPP operation, the resource it is posted to, the status it mostly ends with)
+HP_IPP_OPERATIONS = [("Print-Job", "/printers/{q}", "successful-ok"), ("Get-Jobs", "/printers/{q}", "successful-ok"),
+                     ("CUPS-Get-Printers", "/", "successful-ok"), ("Create-Printer-Subscriptions", "/", "successful-ok"),
+                     ("Renew-Subscription", "/", "successful-ok"), ("Cancel-Job", "/jobs/", "client-error-not-possible"),
+                     ("Get-Printer-Attributes", "/printers/{q}", "successful-ok")]
+HP_DOCUMENTS = ["report.pdf", "Invoice_2026-1187.pdf", "Untitled Document 1", "boarding-pass.pdf", "smbprn.00000042 Remote Downlevel Document"]
+HP_BT_DEVICES = ["00:1B:66:A1:3F:7C", "AC:80:0A:2E:91:D4", "41:42:52:94:E8:5F"]
+HP_BT_PROFILES = ["a2dp-sink", "a2dp-source", "hfp-hf", "headset-gateway"]
+HP_BT_ERRORS = ["Protocol not available", "Protocol not available", "Device or resource busy", "Connection refused", "Host is down"]
+HP_BT_ENDPOINTS = ["/MediaEndpoint/A2DPSink/sbc", "/MediaEndpoint/A2DPSource/sbc", "/MediaEndpoint/A2DPSink/aac",
+                   "/MediaEndpoint/A2DPSource/aptx_hd", "/MediaEndpoint/BAPSink/lc3"]
+HP_ALSA_PCMS = ["hw:0,0p", "hdmi:0p", "front:1p", "hw:sofhdadsp,0p"]
+HP_SNAPS = ["core22", "core24", "firefox", "snapd", "lxd", "microk8s", "gnome-42-2204", "gtk-common-themes", "snap-store", "bare"]
+HP_SNAP_STORE_ERRORS = [
+    'Post "https://api.snapcraft.io/v2/snaps/refresh": dial tcp 185.125.188.58:443: i/o timeout',
+    'Get "https://api.snapcraft.io/api/v1/snaps/sections": dial tcp: lookup api.snapcraft.io on 127.0.0.53:53: server misbehaving',
+    'Get "https://api.snapcraft.io/api/v1/snaps/sections": net/http: request canceled while waiting for connection '
+    "(Client.Timeout exceeded while awaiting headers)",
+]
+# (block device, mount point, major:minor, uid of the desktop user)
+HP_REMOVABLE = [("/dev/sdb1", "/media/alice/USBSTICK", "8:17", "1000"), ("/dev/sdc1", "/media/bob/3A4F-19C2", "8:33", "1001"),
+                ("/dev/mmcblk0p1", "/media/alice/disk", "179:1", "1000"), ("/dev/sdb2", "/media/alice/backup", "8:18", "1000")]
+HP_UDISKS_DRIVES = ["/org/freedesktop/UDisks2/drives/Samsung_SSD_870_EVO_1TB_S626NF0R412345W",
+                    "/org/freedesktop/UDisks2/drives/WDC_WD40EFRX_68N32N0_WD_WCC7K4PL1234",
+                    "/org/freedesktop/UDisks2/drives/SanDisk_Ultra_4C530001140823117343"]
+# (message, GError domain, code) of a failed SMART refresh
+HP_UDISKS_SMART_ERRORS = [("Error updating SMART data: sk_disk_smart_read_data: Operation not supported", "udisks-error-quark", "0"),
+                          ("Error updating SMART data: Error sending ATA command CHECK POWER MODE: Unexpected sense data", "g-io-error-quark", "0"),
+                          ("Error updating SMART data: sk_disk_smart_status: Input/output error", "udisks-error-quark", "0")]
+HP_POLKIT_AGENTS = [("unix-session:2", "/usr/bin/gnome-shell"), ("unix-session:c1", "/usr/bin/gnome-shell"),
+                    ("unix-session:4", "/usr/lib/x86_64-linux-gnu/polkit-mate/polkit-mate-authentication-agent-1")]
+HP_POLKIT_ACTIONS = [("org.freedesktop.packagekit.system-update", "/usr/bin/gnome-software --gapplication-service"),
+                     ("org.freedesktop.NetworkManager.settings.modify.system", "/usr/bin/nm-connection-editor"),
+                     ("org.freedesktop.udisks2.filesystem-mount-system", "/usr/libexec/gvfs-udisks2-volume-monitor"),
+                     ("org.freedesktop.systemd1.manage-units", "systemctl restart cups")]
+HP_LOCALES = ["en_US.UTF-8", "en_US.UTF-8", "de_DE.UTF-8", "C.UTF-8"]
+HP_LOGIN_USERS = ["alice", "bob", "ops", "gdm"]
+HP_INPUT_BUTTONS = [("/dev/input/event0", "Power Button"), ("/dev/input/event1", "Sleep Button"), ("/dev/input/event2", "Lid Switch"),
+                    ("/dev/input/event4", "AT Translated Set 2 keyboard"), ("/dev/input/event12", "Video Bus")]
+HP_MM_STATES = [("disabled", "enabling"), ("enabling", "enabled"), ("enabled", "searching"), ("searching", "registered"),
+                ("registered", "connecting"), ("connecting", "connected"), ("connected", "disconnecting"),
+                ("disconnecting", "registered"), ("connecting", "registered")]
+HP_MM_REGISTRATION = [("idle", "searching"), ("searching", "home"), ("home", "searching"), ("home", "roaming"), ("searching", "denied")]
+HP_MM_CONNECT_STEPS = [("3", "unlock check"), ("4", "wait to get fully initialized"), ("5", "enable"), ("6", "wait after enabled"),
+                       ("7", "register"), ("8", "bearer"), ("9", "connect"), ("10", "all done")]
+HP_MM_CONNECT_ERRORS = ["QMI protocol error (14): 'CallFailed'", "Serial command timed out", "operation aborted",
+                        "MBIM error: Operation not allowed"]
+HP_MM_DEVICES = [("/sys/devices/platform/soc/3f980000.usb/usb1/1-1/1-1.3", "quectel", "4"),
+                 ("/sys/devices/pci0000:00/0000:00:14.0/usb2/2-3", "sierra", "5"),
+                 ("/sys/devices/pci0000:00/0000:00:1c.0/0000:02:00.0", "generic", "3")]
+HP_SMART_ATA = ["/dev/sda [SAT]", "/dev/sdb [SAT]", "/dev/sdc [SAT]", "/dev/bus/0 [megaraid_disk_01] [SAT]"]
+HP_SMART_NVME = ["/dev/nvme0", "/dev/nvme1"]
+HP_SMART_USAGE = [("194", "Temperature_Celsius"), ("190", "Airflow_Temperature_Cel"), ("195", "Hardware_ECC_Recovered")]
+HP_SMART_PREFAIL = [("1", "Raw_Read_Error_Rate"), ("7", "Seek_Error_Rate"), ("3", "Spin_Up_Time")]
+HP_SMART_STATE_FILES = ["/var/lib/smartmontools/smartd.ST8000VN004_2M2101-WSD1A2B3.ata.state",
+                        "/var/lib/smartmontools/smartd.WDC_WD40EFRX_68N32N0-WD_WCC7K4PL1234.ata.state",
+                        "/var/lib/smartmontools/smartd.Samsung_SSD_980_PRO_1TB-S5GXNF0R312345.nvme.state"]
+# (package:arch, installed version, candidate version)
+HP_DEB_UPGRADES = [("libssl3t64:amd64", "3.0.13-0ubuntu3.4", "3.0.13-0ubuntu3.5"), ("openssl:amd64", "3.0.13-0ubuntu3.4", "3.0.13-0ubuntu3.5"),
+                   ("containerd.io:amd64", "1.7.22-1", "1.7.24-1"), ("nvidia-container-toolkit:amd64", "1.16.2-1", "1.17.3-1"),
+                   ("tzdata:all", "2024a-3ubuntu1.1", "2024b-0ubuntu0.24.04"), ("libsystemd0:amd64", "255.4-1ubuntu8.4", "255.4-1ubuntu8.5"),
+                   ("python3-urllib3:all", "2.0.7-1", "2.0.7-1ubuntu0.1")]
+HP_DEB_INSTALLS = [("linux-image-6.8.0-49-generic:amd64", "6.8.0-49.49"), ("linux-modules-6.8.0-49-generic:amd64", "6.8.0-49.49"),
+                   ("linux-headers-6.8.0-49:all", "6.8.0-49.49"), ("smartmontools:amd64", "7.4-2build1"), ("tuned:all", "2.21.0-1")]
+HP_DEB_TRIGGERS = [("man-db:amd64", "2.12.0-4build2"), ("libc-bin:amd64", "2.39-0ubuntu8.3"), ("dbus:amd64", "1.14.10-4ubuntu4.1"),
+                   ("initramfs-tools:all", "0.142ubuntu25.4")]
+HP_DEB_REMOVALS = [("linux-image-6.8.0-45-generic:amd64", "6.8.0-45.45"), ("linux-modules-6.8.0-45-generic:amd64", "6.8.0-45.45"),
+                   ("linux-headers-6.8.0-45:all", "6.8.0-45.45")]
+HP_DEB_STATES = ["installed", "installed", "unpacked", "half-configured", "half-installed", "triggers-pending", "config-files", "not-installed"]
+HP_APT_COMMANDS = ["/usr/bin/unattended-upgrade", "/usr/bin/unattended-upgrade", "apt-get install -y nvidia-container-toolkit",
+                   "apt upgrade", "apt-get -y autoremove --purge"]
+HP_UU_ORIGINS = ["o=Ubuntu,a=noble", "o=Ubuntu,a=noble-security", "o=UbuntuESMApps,a=noble-apps-security", "o=UbuntuESM,a=noble-infra-security",
+                 "o=Docker,a=noble"]
+HP_UU_CONFFILE_PACKAGES = ["openssh-server", "nginx-common", "docker-ce"]
+HP_IRQ_ERRORS = ["Input/output error", "Input/output error", "Permission denied"]
+HP_TUNED_PROFILES = ["throughput-performance", "virtual-guest", "latency-performance", "balanced", "powersave"]
+HP_TUNED_COMMAND_ERRORS = [("modprobe -r cpufreq_conservative", "modprobe: FATAL: Module cpufreq_conservative is builtin."),
+                           ("x86_energy_perf_policy performance", "[Errno 2] No such file or directory: 'x86_energy_perf_policy'"),
+                           ("hdparm -B 254 /dev/sda", "APM_level\t= not supported")]
+HP_WIFI_IFACES = ["wlp2s0", "wlan0"]
+HP_WIFI_BSSIDS = ["3c:37:86:a1:0e:52", "f4:92:bf:55:2c:11", "b0:be:76:7d:9a:e0"]
+HP_WIFI_SSIDS = ["HomeNet", "acme-corp", "acme-guest"]
+HP_WIFI_REASONS = [("3", " locally_generated=1"), ("4", ""), ("8", " locally_generated=1"), ("15", ""), ("2", "")]
+HP_MDNS_IFACES = ["eth0", "cni0", "flannel.1", "docker0"]
+
+
+def host_events() -> list[tuple[float, str, dict]]:
+    """Linux host and edge-node daemons on workstations and Kubernetes nodes that none of the
+    other corpora covers: CUPS cupsd (error_log, access_log, page_log), BlueZ bluetoothd,
+    PipeWire and WirePlumber, snapd, udisksd, polkitd, systemd-logind, ModemManager, smartd,
+    dpkg (dpkg.log) and apt (history.log), unattended-upgrades, irqbalance, tuned (tuned.log),
+    wpa_supplicant and avahi-daemon; the daemons that log to syslog carry rsyslog's RFC 3339
+    header. Written blind for the seventeenth issue-15 pass: before reading the engine or any
+    failure analysis; 104 event types."""
+
+    def us6(g: Gen) -> str:
+        return f"{g.num(0, 999999):0>6}"
+
+    def ms3(g: Gen) -> str:
+        return f"{g.num(0, 999):0>3}"
+
+    def syslog_ts(g: Gen) -> str:
+        # rsyslog's RFC3339 template, the default of current Debian and Ubuntu releases
+        return f"2026-12-03T{hms(g)}.{us6(g)}+00:00"
+
+    def cups_ts(g: Gen) -> str:
+        # CUPS brackets the time in all three logs; the brackets stay in the template
+        return g.clf_time()[1:-1]
+
+    def py_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def dpkg_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def syslog(prog: str, hosts: list[str], pids: list[str]) -> tuple[str, dict]:
+        # slot names of the header are kept apart from the message's own slots
+        return "{sys_ts} {sys_host} " + prog + "[{sys_pid}]: ", {"sys_ts": syslog_ts, "sys_host": pick(hosts), "sys_pid": pick(pids)}
+
+    # CUPS
+    def job_id(g: Gen) -> str:
+        return g.num(40, 2400)
+
+    def cups_pid(g: Gen) -> str:
+        return g.num(2000, 99999)
+
+    def ipp_status(g: Gen) -> str:
+        # the status comes first in the line; the operation and its resource follow (then(1), then(2))
+        op, resource, status = g.r.choice(HP_IPP_OPERATIONS)
+        g.drawn = (status, op, resource.replace("{q}", g.r.choice(HP_PRINTERS)))
+        return status
+
+    def access_request(g: Gen) -> str:
+        op, resource, status = g.r.choice(HP_IPP_OPERATIONS)
+        g.drawn = (resource.replace("{q}", g.r.choice(HP_PRINTERS)), op, status)
+        return g.drawn[0]
+
+    def client_host(g: Gen) -> str:
+        return g.r.choice(["localhost", "localhost", "ws-bob.lan", g.ip()])
+
+    def media(g: Gen) -> str:
+        return g.r.choice(["iso_a4_210x297mm", "iso_a4_210x297mm", "na_letter_8.5x11in", "iso_a5_148x210mm"])
+
+    # BlueZ and PipeWire
+    def bus_name(g: Gen) -> str:
+        return f":1.{g.r.randint(30, 480)}"
+
+    # snapd
+    def snap_list(g: Gen) -> str:
+        names = sorted(g.r.sample(HP_SNAPS, g.r.randint(1, 5)))
+        return ", ".join(f'"{n}"' for n in names)
+
+    def snapd_user_agent(g: Gen) -> str:
+        # snapd logs its whole user agent as the one argument of "started %v."
+        return (f"snapd/{g.r.choice(['2.63+24.04', '2.66.1+24.04'])} (series 16; classic) ubuntu/24.04 "
+                f"({g.r.choice(['amd64', 'amd64', 'arm64'])}) linux/{g.r.choice(['6.8.0-49-generic', '6.8.0-45-generic'])}")
+
+    # udisks
+    def removable(g: Gen) -> str:
+        g.drawn = g.r.choice(HP_REMOVABLE)
+        return g.drawn[0]
+
+    def removable_mount_point(g: Gen) -> str:
+        g.drawn = g.r.choice(HP_REMOVABLE)
+        return g.drawn[1]
+
+    # polkit
+    def agent_subject(g: Gen) -> str:
+        subject, agent = g.r.choice(HP_POLKIT_AGENTS)
+        if g.r.random() < 0.4:
+            # pkexec and systemctl over ssh bring their own text agent
+            subject, agent = f"unix-process:{g.num(1000, 99999)}:{g.num(100000, 999999999)}", "/usr/bin/pkttyagent --notify-fd 5 --fallback"
+        g.drawn = (subject, agent)
+        return subject
+
+    def agent_path(g: Gen) -> str:
+        return g.r.choice(["/org/freedesktop/PolicyKit1/AuthenticationAgent", "/org/freedesktop/PolicyKit1/AuthenticationAgent",
+                           "/org/gnome/PolicyKit1/AuthenticationAgent"])
+
+    def polkit_action(g: Gen) -> str:
+        g.drawn = g.r.choice(HP_POLKIT_ACTIONS)
+        return g.drawn[0]
+
+    def polkit_requester(g: Gen) -> str:
+        return g.r.choice([f"system-bus-name::1.{g.r.randint(30, 480)}", f"unix-process:{g.num(1000, 99999)}:{g.num(100000, 999999999)}"])
+
+    def unix_user(g: Gen) -> str:
+        return f"unix-user:{g.r.choice(HP_PRINT_USERS)}"
+
+    # logind
+    def session_id(g: Gen) -> str:
+        return g.num(1, 900)
+
+    def button(g: Gen) -> str:
+        g.drawn = g.r.choice(HP_INPUT_BUTTONS)
+        return g.drawn[0]
+
+    # ModemManager
+    def modem(g: Gen) -> str:
+        return g.r.choice(["modem0", "modem0", "modem1"])
+
+    def bearer(g: Gen) -> str:
+        return f"{modem(g)}/bearer{g.r.randint(0, 4)}"
+
+    def mm_device(g: Gen) -> str:
+        g.drawn = g.r.choice(HP_MM_DEVICES)
+        return g.drawn[0]
+
+    # smartd
+    def attribute_change(g: Gen, pool: list[tuple[str, str]]) -> str:
+        attr_id, name = g.r.choice(pool)
+        old = g.r.randint(60, 200)
+        g.drawn = (attr_id, name, str(old), str(old + g.r.choice([-2, -1, 1, 2])))
+        return attr_id
+
+    def min_max(g: Gen) -> str:
+        low, high = g.r.randint(18, 30), g.r.randint(45, 62)
+        return f"{low}/{high}{g.r.choice(['', '', '!'])}"
+
+    # dpkg and apt
+    def deb_upgrade(g: Gen) -> str:
+        g.drawn = g.r.choice(HP_DEB_UPGRADES)
+        return g.drawn[0]
+
+    def deb_any(g: Gen) -> str:
+        pkg, *versions = g.r.choice([*HP_DEB_UPGRADES, *HP_DEB_INSTALLS, *HP_DEB_TRIGGERS])
+        g.drawn = (pkg, versions[-1])
+        return pkg
+
+    def deb_install(g: Gen) -> str:
+        g.drawn = g.r.choice(HP_DEB_INSTALLS)
+        return g.drawn[0]
+
+    def deb_trigger(g: Gen) -> str:
+        g.drawn = g.r.choice(HP_DEB_TRIGGERS)
+        return g.drawn[0]
+
+    def deb_removal(g: Gen) -> str:
+        g.drawn = g.r.choice(HP_DEB_REMOVALS)
+        return g.drawn[0]
+
+    def apt_date(g: Gen) -> str:
+        # apt writes the date and the time two spaces apart
+        return f"2026-12-03  {hms(g)}"
+
+    def apt_upgrades(g: Gen) -> str:
+        picked = g.r.sample(HP_DEB_UPGRADES, g.r.randint(1, 4))
+        return ", ".join(f"{p} ({old}, {new})" for p, old, new in picked)
+
+    def apt_installs(g: Gen) -> str:
+        picked = g.r.sample(HP_DEB_INSTALLS, g.r.randint(1, 4))
+        return ", ".join(f"{p} ({v}{g.r.choice(['', ', automatic', ', automatic'])})" for p, v in picked)
+
+    def apt_removals(g: Gen) -> str:
+        picked = g.r.sample(HP_DEB_REMOVALS, g.r.randint(1, 3))
+        return ", ".join(f"{p} ({v})" for p, v in picked)
+
+    # unattended-upgrades
+    def origins(g: Gen) -> str:
+        return ", ".join(HP_UU_ORIGINS[: g.r.randint(2, 5)])
+
+    def uu_packages(g: Gen) -> str:
+        names = sorted({p.split(":")[0] for p, _, _ in g.r.sample(HP_DEB_UPGRADES, g.r.randint(1, 4))})
+        return " ".join(names)
+
+    # tuned
+    def tuned_devices(g: Gen) -> str:
+        kind = g.r.choice(["cpu", "cpu", "disk", "net"])
+        if kind == "cpu":
+            cpus = [f"cpu{i}" for i in range(g.r.choice([2, 4, 8]))]
+            g.r.shuffle(cpus)
+            devices = cpus
+        elif kind == "disk":
+            devices = g.r.sample(["sda", "sdb", "nvme0n1", "dm-0"], g.r.randint(1, 3))
+        else:
+            devices = g.r.sample(["eno1", "eth0", "ens5"], g.r.randint(1, 2))
+        g.drawn = (", ".join(devices),)
+        return kind
+
+    def tuned_error(g: Gen) -> str:
+        g.drawn = g.r.choice(HP_TUNED_COMMAND_ERRORS)
+        return g.drawn[0]
+
+    # wpa_supplicant
+    def wifi_reason(g: Gen) -> str:
+        g.drawn = g.r.choice(HP_WIFI_REASONS)
+        return g.drawn[0]
+
+    def signal(g: Gen) -> str:
+        return str(-g.r.randint(38, 82))
+
+    # avahi
+    def hextet(g: Gen) -> str:
+        return g.hexs(4).lstrip("0") or "0"
+
+    def mdns_interface(g: Gen) -> str:
+        # draws (interface, protocol, address); later slots of the line read the other two
+        iface = g.r.choice([*HP_MDNS_IFACES, f"veth{g.hexs(8)}"])
+        if g.r.random() < 0.4:
+            g.drawn = (iface, "IPv6", f"fe80::{hextet(g)}:{g.hexs(2)}ff:fe{g.hexs(2)}:{hextet(g)}")
+        else:
+            g.drawn = (iface, "IPv4", g.ip())
+        return iface
+
+    def mdns_address(g: Gen) -> str:
+        mdns_interface(g)
+        return g.drawn[2]
+
+    def record_protocol(g: Gen) -> str:
+        # link-local IPv6 records are registered for any protocol, printed as "*"
+        return "*" if g.drawn[1] == "IPv6" else "IPv4"
+
+    cups_job = "I [{t}] [Job {j}] "
+    bt, bt_slots = syslog("bluetoothd", HP_WORKSTATIONS, ["812", "1044"])
+    pw, pw_slots = syslog("pipewire", HP_WORKSTATIONS, ["2216", "1931"])
+    wp, wp_slots = syslog("wireplumber", HP_WORKSTATIONS, ["2219", "1934"])
+    snapd, snapd_slots = syslog("snapd", [*HP_WORKSTATIONS, *HP_K8S_NODES], ["841", "921", "1203"])
+    ud, ud_slots = syslog("udisksd", HP_WORKSTATIONS, ["889", "903"])
+    pk, pk_slots = syslog("polkitd", [*HP_WORKSTATIONS, *HP_K8S_NODES], ["754", "812"])
+    ld, ld_slots = syslog("systemd-logind", [*HP_WORKSTATIONS, *HP_K8S_NODES], ["741", "688"])
+    mm, mm_slots = syslog("ModemManager", HP_EDGE_NODES, ["868", "1139"])
+    sd, sd_slots = syslog("smartd", [*HP_K8S_NODES, *HP_EDGE_NODES], ["789", "1586"])
+    irq, irq_slots = syslog("irqbalance", HP_K8S_NODES, ["657", "780"])
+    wpa, wpa_slots = syslog("wpa_supplicant", [*HP_WORKSTATIONS, *HP_EDGE_NODES], ["901", "1020"])
+    av, av_slots = syslog("avahi-daemon", [*HP_K8S_NODES, *HP_WORKSTATIONS], ["712", "845"])
+    uu = "{t} "
+    tuned = "{t} "
+    return [
+        # CUPS 2.4 error_log (level letter, CLF time, job prefix), access_log and page_log
+        (12, cups_job + 'Queued on "{q}" by "{u}".', {"t": cups_ts, "j": job_id, "q": pick(HP_PRINTERS), "u": pick(HP_PRINT_USERS)}),
+        (16, cups_job + "Started filter {f} (PID {p})", {"t": cups_ts, "j": job_id, "f": pick(HP_CUPS_FILTERS), "p": cups_pid}),
+        (9, cups_job + "Started backend {b} (PID {p})", {"t": cups_ts, "j": job_id, "b": pick(HP_CUPS_BACKENDS), "p": cups_pid}),
+        (10, cups_job + "Job completed.", {"t": cups_ts, "j": job_id}),
+        (3, cups_job + "Backend returned status {s} ({r})",
+         {"t": cups_ts, "j": job_id, "s": first([("1", "failed"), ("1", "failed"), ("2", "authentication required"), ("4", "stop printer"),
+                                                  ("6", "retry job")]), "r": then(1)}),
+        (14, "D [{t}] [Client {c}] Returning IPP {s} for {op} ({uri}) from {h}.",
+         {"t": cups_ts, "c": lambda g: g.num(1, 9999), "s": ipp_status, "op": then(1), "uri": lambda g: f"ipp://localhost{g.drawn[2]}",
+          "h": client_host}),
+        (18, '{h} - {u} [{t}] "POST {r} HTTP/1.1" {st} {b} {op} {ipp}',
+         {"h": client_host, "u": pick(["-", "-", "alice", "bob"]), "t": cups_ts, "r": access_request, "st": pick(["200"]),
+          "b": lambda g: g.num(150, 900000), "op": then(1), "ipp": then(2)}),
+        (8, "{q} {u} {j} [{t}] total {n} {bill} {h} {name} {m} {sides}",
+         {"q": pick(HP_PRINTERS), "u": pick(HP_PRINT_USERS), "j": job_id, "t": cups_ts, "n": pick(["1", "1", "2", "3", "12", "48"]),
+          "bill": pick(["-", "-", "-", "cc-4711"]), "h": client_host, "name": pick(HP_DOCUMENTS), "m": media, "sides": pick(["one-sided", "two-sided-long-edge"])}),
+        # BlueZ 5.72 bluetoothd (error() prefixes file and function; btd_error does not)
+        (10, bt + "src/service.c:btd_service_connect() {p} profile connect failed for {a}: {e}",
+         {**bt_slots, "p": pick(HP_BT_PROFILES), "a": pick(HP_BT_DEVICES), "e": pick(HP_BT_ERRORS)}),
+        (9, bt + "Endpoint registered: sender={s} path={p}", {**bt_slots, "s": bus_name, "p": pick(HP_BT_ENDPOINTS)}),
+        (7, bt + "Endpoint unregistered: sender={s} path={p}", {**bt_slots, "s": bus_name, "p": pick(HP_BT_ENDPOINTS)}),
+        (4, bt + "src/profile.c:ext_io_disconn() Unable to get io data for {n}: getpeername: Transport endpoint is not connected (107)",
+         {**bt_slots, "n": pick(["Hands-Free Voice gateway", "Headset Voice gateway", "Hands-Free unit"])}),
+        (2, bt + "Failed to set mode: {e}", {**bt_slots, "e": pick(["Blocked through rfkill (0x12)", "Failed (0x03)", "Busy (0x0a)"])}),
+        (1, bt + "Bluetooth daemon {v}", {**bt_slots, "v": pick(["5.72", "5.79"])}),
+        # PipeWire 1.0 and WirePlumber 0.4 (journal lines: log topic, then the message)
+        (12, pw + "spa.alsa: {d}: ({n} suppressed) snd_pcm_avail after recover: Broken pipe",
+         {**pw_slots, "d": pick(HP_ALSA_PCMS), "n": lambda g: g.num(1, 160)}),
+        (3, wp + "Failed to get percentage from UPower: org.freedesktop.DBus.Error.NameHasNoOwner", wp_slots),
+        (3, wp + "spa.bluez5: BlueZ system service is not available", wp_slots),
+        (4, wp + "wp-device: SPA handle '{h}' could not be loaded; is it installed?",
+         {**wp_slots, "h": pick(["api.v4l2.enum.udev", "api.libcamera.enum.manager", "api.bluez5.enum.dbus"])}),
+        (2, wp + "spa.alsa: The decibel volume range for element '{e}' ({a} dB - {b} dB) has negative maximum. Disabling the decibel range.",
+         {**wp_slots, "e": pick(["PCM", "Headphone", "Master"]), "a": pick(["-2837", "-6400", "-4650"]), "b": pick(["-94", "-1", "-12"])}),
+        # snapd 2.63 (Go file:line of the logger call, then the message)
+        (12, snapd + "storehelpers.go:769: cannot refresh: snap has no updates available: {l}", {**snapd_slots, "l": snap_list}),
+        (12, snapd + "autorefresh.go:551: auto-refresh: all snaps are up-to-date", snapd_slots),
+        (5, snapd + "stateengine.go:149: state ensure error: {e}", {**snapd_slots, "e": pick(HP_SNAP_STORE_ERRORS)}),
+        (2, snapd + "daemon.go:247: started {ua}.", {**snapd_slots, "ua": snapd_user_agent}),
+        (2, snapd + "daemon.go:340: adjusting startup timeout by {d} (pessimistic estimate of {m} plus {p} per snap)",
+         {**snapd_slots, "d": pick(["45s", "55s", "1m10s"]), "m": pick(["30s"]), "p": pick(["5s"])}),
+        # udisks 2.10 udisksd
+        (8, ud + "Mounted {d} at {m} on behalf of uid {u}", {**ud_slots, "d": removable, "m": then(1), "u": then(3)}),
+        (3, ud + "Mounted {d} (system) at {m} on behalf of uid {u}",
+         {**ud_slots, "d": pick(["/dev/sdb1", "/dev/sdd1"]), "m": pick(["/mnt/data", "/srv/usb"]), "u": pick(["1000", "0"])}),
+        (7, ud + "Unmounted {d} on behalf of uid {u}", {**ud_slots, "d": removable, "u": then(3)}),
+        (5, ud + "Cleaning up mount point {m} (device {n} is not mounted)",
+         {**ud_slots, "m": removable_mount_point, "n": then(2)}),
+        (4, ud + "Error performing housekeeping for drive {d}: {e} ({q}, {c})",
+         {**ud_slots, "d": pick(HP_UDISKS_DRIVES), "e": first(HP_UDISKS_SMART_ERRORS), "q": then(1), "c": then(2)}),
+        (1, ud + "udisks daemon version {v} starting", {**ud_slots, "v": pick(["2.10.1"])}),
+        # polkit 124 polkitd
+        (8, pk + "Registered Authentication Agent for {s} (system bus name {b} [{c}], object path {o}, locale {l})",
+         {**pk_slots, "s": agent_subject, "b": bus_name, "c": then(1), "o": agent_path, "l": pick(HP_LOCALES)}),
+        (7, pk + "Unregistered Authentication Agent for {s} (system bus name {b}, object path {o}, locale {l}) (disconnected from bus)",
+         {**pk_slots, "s": agent_subject, "b": bus_name, "o": agent_path, "l": pick(HP_LOCALES)}),
+        (5, pk + "Operator of {s} successfully authenticated as {i} to gain {k} authorization for action {a} for {r} [{c}] (owned by {o})",
+         {**pk_slots, "s": lambda g: g.r.choice(HP_POLKIT_AGENTS)[0], "i": unix_user, "k": pick(["TEMPORARY", "ONE-SHOT"]), "a": polkit_action,
+          "r": polkit_requester, "c": then(1), "o": unix_user}),
+        (2, pk + "Loading rules from directory {d}", {**pk_slots, "d": pick(["/etc/polkit-1/rules.d", "/usr/share/polkit-1/rules.d"])}),
+        (2, pk + "Finished loading, compiling and executing {n} rules", {**pk_slots, "n": pick(["2", "6", "13"])}),
+        # systemd 255 systemd-logind
+        (20, ld + "New session {s} of user {u}.", {**ld_slots, "s": session_id, "u": pick(HP_LOGIN_USERS)}),
+        (16, ld + "Session {s} logged out. Waiting for processes to exit.", {**ld_slots, "s": session_id}),
+        (18, ld + "Removed session {s}.", {**ld_slots, "s": session_id}),
+        (3, ld + "Watching system buttons on {d} ({n})", {**ld_slots, "d": button, "n": then(1)}),
+        (4, ld + "Lid closed.", ld_slots),
+        (4, ld + "Lid opened.", ld_slots),
+        (3, ld + "The system will suspend now!", ld_slots),
+        (2, ld + "Power key pressed short.", ld_slots),
+        (3, ld + "Operation '{o}' finished.", {**ld_slots, "o": pick(["sleep"])}),
+        # ModemManager 1.20 (mm_obj_* messages: level, then the object's log id)
+        (10, mm + "<info>  [{m}] state changed ({a} -> {b})", {**mm_slots, "m": modem, "a": first(HP_MM_STATES), "b": then(1)}),
+        (8, mm + "<info>  [{m}] 3GPP registration state changed ({a} -> {b})", {**mm_slots, "m": modem, "a": first(HP_MM_REGISTRATION), "b": then(1)}),
+        (4, mm + "<info>  [{m}] simple connect started...", {**mm_slots, "m": modem}),
+        (9, mm + "<info>  [{m}] simple connect state ({i}/10): {s}", {**mm_slots, "m": modem, "i": first(HP_MM_CONNECT_STEPS), "s": then(1)}),
+        (4, mm + "<info>  [{b}] connection #{n} finished: duration {d}s, tx: {tx} bytes, rx :{rx} bytes",
+         {**mm_slots, "b": bearer, "n": lambda g: g.num(1, 40), "d": lambda g: g.num(3, 86400), "tx": lambda g: g.num(0, 90000000),
+          "rx": lambda g: g.num(0, 900000000)}),
+        (4, mm + "<warn>  [{b}] connection attempt #{n} failed: {e}", {**mm_slots, "b": bearer, "n": lambda g: g.num(1, 40), "e": pick(HP_MM_CONNECT_ERRORS)}),
+        (3, mm + "<info>  [{m}] power state updated: {s}", {**mm_slots, "m": modem, "s": pick(["on", "on", "low"])}),
+        (1, mm + "<info>  [device {d}] creating modem with plugin '{p}' and '{n}' ports", {**mm_slots, "d": mm_device, "p": then(1), "n": then(2)}),
+        # smartmontools 7.4 smartd (the device name carries its type: "/dev/sda [SAT]")
+        (14, sd + "Device: {d}, SMART Usage Attribute: {i} {n} changed from {a} to {b}",
+         {**sd_slots, "d": pick(HP_SMART_ATA), "i": lambda g: attribute_change(g, HP_SMART_USAGE), "n": then(1), "a": then(2), "b": then(3)}),
+        (8, sd + "Device: {d}, SMART Prefailure Attribute: {i} {n} changed from {a} to {b}",
+         {**sd_slots, "d": pick(HP_SMART_ATA), "i": lambda g: attribute_change(g, HP_SMART_PREFAIL), "n": then(1), "a": then(2), "b": then(3)}),
+        (5, sd + "Device: {d}, {n} Currently unreadable (pending) sectors", {**sd_slots, "d": pick(HP_SMART_ATA), "n": pick(["1", "8", "16", "24"])}),
+        (4, sd + "Device: {d}, {n} Offline uncorrectable sectors", {**sd_slots, "d": pick(HP_SMART_ATA), "n": pick(["1", "8", "16"])}),
+        (3, sd + "Device: {d}, starting scheduled {t}Test.",
+         {**sd_slots, "d": pick(HP_SMART_ATA), "t": pick(["Short Self-", "Short Self-", "Long Self-", "Offline Immediate "])}),
+        (4, sd + "Device: {d}, state written to {f}", {**sd_slots, "d": pick([*HP_SMART_ATA, *HP_SMART_NVME]), "f": pick(HP_SMART_STATE_FILES)}),
+        (2, sd + "Device: {d}, Temperature {t} Celsius reached limit of {l} Celsius (Min/Max {m})",
+         {**sd_slots, "d": pick([*HP_SMART_ATA, *HP_SMART_NVME]), "t": lambda g: g.num(55, 71), "l": pick(["55", "60"]), "m": min_max}),
+        (2, sd + "Device: {d}, ATA error count increased from {a} to {b}",
+         {**sd_slots, "d": pick(HP_SMART_ATA), "a": first([("0", "1"), ("3", "5"), ("12", "13")]), "b": then(1)}),
+        # dpkg 1.22 (/var/log/dpkg.log)
+        (6, "{t} startup {a} {b}", {"t": dpkg_ts, "a": first([("archives", "unpack"), ("packages", "configure"), ("packages", "remove")]), "b": then(1)}),
+        (40, "{t} status {s} {p} {v}", {"t": dpkg_ts, "s": pick(HP_DEB_STATES), "p": deb_any, "v": then(1)}),
+        (10, "{t} upgrade {p} {a} {b}", {"t": dpkg_ts, "p": deb_upgrade, "a": then(1), "b": then(2)}),
+        (4, "{t} install {p} <none> {v}", {"t": dpkg_ts, "p": deb_install, "v": then(1)}),
+        (12, "{t} configure {p} {v} <none>", {"t": dpkg_ts, "p": deb_any, "v": then(1)}),
+        (8, "{t} trigproc {p} {v} <none>", {"t": dpkg_ts, "p": deb_trigger, "v": then(1)}),
+        (3, "{t} remove {p} {v} <none>", {"t": dpkg_ts, "p": deb_removal, "v": then(1)}),
+        (1, "{t} conffile {f} {a}", {"t": dpkg_ts, "f": pick(["/etc/ssh/sshd_config", "/etc/containerd/config.toml"]), "a": pick(["keep", "install"])}),
+        # apt 2.7 (/var/log/apt/history.log, one line per field)
+        (4, "Start-Date: {d}", {"d": apt_date}),
+        (4, "Commandline: {c}", {"c": pick(HP_APT_COMMANDS)}),
+        (2, "Requested-By: {u} ({i})", {"u": first([("alice", "1000"), ("bob", "1001"), ("ops", "1002")]), "i": then(1)}),
+        (4, "Upgrade: {l}", {"l": apt_upgrades}),
+        (2, "Install: {l}", {"l": apt_installs}),
+        (1, "Remove: {l}", {"l": apt_removals}),
+        (4, "End-Date: {d}", {"d": apt_date}),
+        # unattended-upgrades 2.9 (/var/log/unattended-upgrades/unattended-upgrades.log)
+        (4, uu + "INFO Starting unattended upgrades script", {"t": py_ts}),
+        (4, uu + "INFO Allowed origins are: {o}", {"t": py_ts, "o": origins}),
+        (3, uu + "INFO Initial blacklist: {b}", {"t": py_ts, "b": pick(["linux-", "linux- nvidia-", "containerd.io docker-ce"])}),
+        (3, uu + "INFO Packages that will be upgraded: {p}", {"t": py_ts, "p": uu_packages}),
+        (3, uu + "INFO Writing dpkg log to /var/log/unattended-upgrades/unattended-upgrades-dpkg.log", {"t": py_ts}),
+        (2, uu + "INFO All upgrades installed", {"t": py_ts}),
+        (3, uu + "INFO No packages found that can be upgraded unattended and no pending auto-removals", {"t": py_ts}),
+        (1, uu + "WARNING Package {p} has conffile prompt and needs to be upgraded manually", {"t": py_ts, "p": pick(HP_UU_CONFFILE_PACKAGES)}),
+        # irqbalance 1.9
+        (8, irq + "Cannot change IRQ {n} affinity: {e}", {**irq_slots, "n": lambda g: g.num(0, 220), "e": pick(HP_IRQ_ERRORS)}),
+        (8, irq + "IRQ {n} affinity is now unmanaged", {**irq_slots, "n": lambda g: g.num(0, 220)}),
+        # tuned 2.21 (/var/log/tuned/tuned.log: level padded to 8, logger name)
+        (3, tuned + "INFO     tuned.daemon.daemon: Using '{p}' profile", {"t": py_ts, "p": pick(HP_TUNED_PROFILES)}),
+        (3, tuned + "INFO     tuned.profiles.loader: loading profile: {p}", {"t": py_ts, "p": pick(HP_TUNED_PROFILES)}),
+        (3, tuned + "INFO     tuned.daemon.daemon: static tuning from profile '{p}' applied", {"t": py_ts, "p": pick(HP_TUNED_PROFILES)}),
+        (2, tuned + "INFO     tuned.daemon.controller: starting controller", {"t": py_ts}),
+        (5, tuned + "INFO     tuned.plugins.base: instance {i}: assigning devices {d}", {"t": py_ts, "i": tuned_devices, "d": then(0)}),
+        (2, tuned + "WARNING  tuned.plugins.plugin_cpu: your CPU doesn't support MSR_IA32_ENERGY_PERF_BIAS, ignoring CPU energy performance bias",
+         {"t": py_ts}),
+        (3, tuned + "ERROR    tuned.utils.commands: Executing '{c}' error: {e}", {"t": py_ts, "c": tuned_error, "e": then(1)}),
+        # wpa_supplicant 2.10
+        (6, wpa + "{i}: CTRL-EVENT-CONNECTED - Connection to {b} completed [id={n} id_str={s}]",
+         {**wpa_slots, "i": pick(HP_WIFI_IFACES), "b": pick(HP_WIFI_BSSIDS), "n": pick(["0", "0", "1", "2"]), "s": pick(["", "", "office"])}),
+        (5, wpa + "{i}: CTRL-EVENT-DISCONNECTED bssid={b} reason={r}{lg}",
+         {**wpa_slots, "i": pick(HP_WIFI_IFACES), "b": pick(HP_WIFI_BSSIDS), "r": wifi_reason, "lg": then(1)}),
+        (14, wpa + "{i}: CTRL-EVENT-SIGNAL-CHANGE above={a} signal={s} noise={n} txrate={t}",
+         {**wpa_slots, "i": pick(HP_WIFI_IFACES), "a": pick(["0", "1", "1"]), "s": signal, "n": pick(["9999", "9999", "-92"]),
+          "t": pick(["866700", "400000", "144400", "6000"])}),
+        (5, wpa + "{i}: SME: Trying to authenticate with {b} (SSID='{s}' freq={f} MHz)",
+         {**wpa_slots, "i": pick(HP_WIFI_IFACES), "b": pick(HP_WIFI_BSSIDS), "s": pick(HP_WIFI_SSIDS), "f": pick(["2437", "5180", "5500"])}),
+        (5, wpa + "{i}: Associated with {b}", {**wpa_slots, "i": pick(HP_WIFI_IFACES), "b": pick(HP_WIFI_BSSIDS)}),
+        (5, wpa + "{i}: WPA: Key negotiation completed with {b} [PTK={p} GTK={g}]",
+         {**wpa_slots, "i": pick(HP_WIFI_IFACES), "b": pick(HP_WIFI_BSSIDS), "p": pick(["CCMP", "CCMP", "GCMP-256"]), "g": pick(["CCMP", "CCMP", "TKIP"])}),
+        # avahi-daemon 0.8 (container veths come and go on Kubernetes nodes)
+        (12, av + "Joining mDNS multicast group on interface {i}.{p} with address {a}.", {**av_slots, "i": mdns_interface, "p": then(1), "a": then(2)}),
+        (10, av + "Leaving mDNS multicast group on interface {i}.{p} with address {a}.", {**av_slots, "i": mdns_interface, "p": then(1), "a": then(2)}),
+        (10, av + "New relevant interface {i}.{p} for mDNS.", {**av_slots, "i": mdns_interface, "p": then(1)}),
+        (8, av + "Interface {i}.{p} no longer relevant for mDNS.", {**av_slots, "i": mdns_interface, "p": then(1)}),
+        (10, av + "Registering new address record for {a} on {i}.{p}.",
+         {**av_slots, "a": mdns_address, "i": then(0), "p": record_protocol}),
+        (8, av + "Withdrawing address record for {a} on {i}.", {**av_slots, "a": mdns_address, "i": then(0)}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -8263,7 +8763,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "ObservabilityPlatform": observability_events, "NetworkPlatform": network_events,
            "MLPlatform": ml_events, "SecOpsPlatform": secops_events,
            "AnalyticsPlatform": analytics_events, "StoragePlatform": storage_events,
-           "DeliveryPlatform": delivery_events, "CommsPlatform": comms_events}
+           "DeliveryPlatform": delivery_events, "CommsPlatform": comms_events,
+           "HostPlatform": host_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
