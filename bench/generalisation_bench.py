@@ -37,7 +37,8 @@ CORPORA = ("K8sPlatform", "DataPlatform", "OpsPlatform", "ServicePlatform", "Edg
            "MeshPlatform", "StackPlatform", "CloudPlatform", "RuntimePlatform", "InfraPlatform",
            "EnterprisePlatform", "HybridPlatform", "ResearchPlatform", "ClusterOpsPlatform", "DataAppPlatform",
            "WebAppPlatform", "ObservabilityPlatform", "NetworkPlatform", "MLPlatform",
-           "SecOpsPlatform", "AnalyticsPlatform", "StoragePlatform", "DeliveryPlatform", "CommsPlatform")
+           "SecOpsPlatform", "AnalyticsPlatform", "StoragePlatform", "DeliveryPlatform", "CommsPlatform",
+           "HostPlatform", "LegacyPlatform")
 GRID = {"similarity": (0.4, 0.5, 0.6), "min_word_values": (3, 4, 5)}
 DRAIN_GENERIC = {"regex": [], "st": 0.5, "depth": 4}
 # drain3 as its documentation suggests running it: similarity .5, depth 4, and masking of the
