@@ -2075,3 +2075,44 @@ def test_a_json_record_never_joins_a_template_that_is_not_one() -> None:
     assert got[1][0] == got[0][0]  # (the coturn lines still join without the prose guard)
     assert got[2][0] != got[0][0] and got[2][1] == TemplateEngine().assign(_MATTERMOST_JSON)[1]
     assert got[3][0] != got[0][0]
+
+
+# ----------------------------------------------- value names (seventeenth pass a)
+
+# the Linux kernel's OOM killer (InfraPlatform's lines): the process name is printed in
+# brackets in both statements; "python3" holds a digit, so before this pass the vocabulary
+# (plain words only) never held it, and "(python3)," is looked up by its name
+_OOM_REAPED = "kernel: [{t}] oom_reaper: reaped process {pid} ({name}), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB"
+_OOM_KILLED = ("kernel: [{t}] Memory cgroup out of memory: Killed process {pid} ({name}) total-vm:4261114kB, "
+               "anon-rss:6623098kB, file-rss:6444kB, shmem-rss:0kB, UID:1000 pgtables:1784kB oom_score_adj:0")
+
+
+def _oom(config: EngineConfig) -> tuple[str, str]:
+    engine = TemplateEngine(config)
+    engine.add(_OOM_REAPED.format(t="1253.917891", pid=802803, name="java"))
+    engine.add(_OOM_REAPED.format(t="1471195.642104", pid=3938763, name="python3"))
+    # the other statement prints the same names: its template makes them variables (at
+    # the fifth name, as any plain word position)
+    for pid, name in enumerate(("java", "ruby", "node", "postgres", "python3")):
+        killed = engine.add(_OOM_KILLED.format(t="1253.917880", pid=802803 + pid, name=name)).template
+    reaped = engine.add(_OOM_REAPED.format(t="2625261.694868", pid=164968, name="python3")).template
+    return killed, reaped
+
+
+def test_names_a_template_made_variables_are_values_of_other_statements() -> None:
+    killed, reaped = _oom(EngineConfig())
+    assert "Killed process <*> (<*>) total-vm:" in killed
+    # the two reaper templates, told apart before any template had shown the names as
+    # values, merge at the next line of either
+    assert reaped == "kernel: [<*>] oom_reaper: reaped process <*> (<*>), now anon-rss:<*>, file-rss:<*>, shmem-rss:<*>"
+    _, apart = _oom(EngineConfig(value_names=False))
+    assert "(python3)," in apart
+
+
+def test_value_names_leave_keyword_variants_apart() -> None:
+    # plain words of one message stay apart when no template made them values
+    engine = TemplateEngine()
+    for user in ("root", "admin"):
+        engine.add(f"Accepted password for {user} from 10.0.0.1 port 22 ssh2")
+    assert engine.add("Failed password for root from 10.0.0.1 port 22 ssh2").template.startswith("Failed password")
+    assert engine.add("Accepted password for root from 10.0.0.2 port 22 ssh2").template.startswith("Accepted password")
