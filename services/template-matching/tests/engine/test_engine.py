@@ -2116,3 +2116,43 @@ def test_value_names_leave_keyword_variants_apart() -> None:
         engine.add(f"Accepted password for {user} from 10.0.0.1 port 22 ssh2")
     assert engine.add("Failed password for root from 10.0.0.1 port 22 ssh2").template.startswith("Failed password")
     assert engine.add("Accepted password for root from 10.0.0.2 port 22 ssh2").template.startswith("Accepted password")
+
+
+# Kea DHCPv4's packet log (ResearchPlatform's lines): the interface names become variables where
+# the received-packet statement's template is made a span template, so the sent-packet
+# statement's "on interface eth1" / "eth2" siblings are then values too
+_KEA = "2026-12-03 {t} DEBUG [kea-dhcp4.packets/{p}] DHCP4_PACKET_{kind} [hwtype=1 {mac}], cid={cid}, tid={tid}: {text} on interface {ifc}"
+_KEA_SEND = "trying to send packet {m} (type {n}) from 10.40.0.2:67 to {to}:67"
+_KEA_LINES = [
+    _KEA.format(t="05:48:50.275", p="2817.140243944027840", kind="SEND", mac="c9:e0:a3:9f:33:3b", cid="[no info]",
+                tid="0xd579532e", text=_KEA_SEND.format(m="DHCPNAK", n=6, to="10.40.0.1"), ifc="eth1"),
+    _KEA.format(t="15:53:20.358", p="40311.140244196931392", kind="SEND", mac="11:ab:ae:04:a8:3d",
+                cid="[01:11:ab:ae:04:a8:3d]", tid="0x61eb50f6", text=_KEA_SEND.format(m="DHCPACK", n=5, to="10.41.2.44"),
+                ifc="eth1"),
+    _KEA.format(t="04:32:20.832", p="2817.140243952420544", kind="SEND", mac="5c:66:03:f2:be:32", cid="[no info]",
+                tid="0xb09273f5", text=_KEA_SEND.format(m="DHCPACK", n=5, to="10.40.2.227"), ifc="eth2"),
+    _KEA.format(t="22:29:58.465", p="2817.140243960813248", kind="RECEIVED", mac="3f:a7:44:81:99:55",
+                cid="[ff:27:fc:c9:bc:00:01:00:01:08:0e:92:24:3f:a7:44:81:99:55]", tid="0x075c275e",
+                text="DHCPREQUEST (type 3) received from 10.40.1.223 to 255.255.255.255", ifc="eth2"),
+    _KEA.format(t="18:38:49.857", p="2817.140243952420544", kind="RECEIVED", mac="05:b0:32:ac:04:1e", cid="[no info]",
+                tid="0xb7a6f038", text="DHCPRELEASE (type 7) received from 10.40.0.233 to 255.255.255.255", ifc="eth1"),
+    _KEA.format(t="05:14:21.107", p="40311.140243944027840", kind="SEND", mac="a2:b2:20:4a:9e:4e", cid="[no info]",
+                tid="0xb639a6a9", text=_KEA_SEND.format(m="DHCPACK", n=5, to="10.41.2.143"), ifc="eth2"),
+    _KEA.format(t="14:02:59.830", p="40311.140243960813248", kind="SEND", mac="62:41:6b:a0:a3:52", cid="[no info]",
+                tid="0x81f69332", text=_KEA_SEND.format(m="DHCPOFFER", n=2, to="10.40.0.84"), ifc="eth2"),
+    _KEA.format(t="17:33:25.289", p="2817.140243944027840", kind="SEND", mac="8e:7e:2f:aa:b4:ce", cid="[no info]",
+                tid="0xea62c290", text=_KEA_SEND.format(m="DHCPACK", n=5, to="10.41.0.1"), ifc="eth2"),
+]
+
+
+def test_names_a_span_template_made_variables_are_values() -> None:
+    engine = TemplateEngine()
+    for line in _KEA_LINES:
+        engine.add(line)
+    templates = sorted(t for _, t, _ in engine.templates())
+    assert len(templates) == 2  # one per statement, sent and received
+    assert all(t.endswith("on interface <*>") for t in templates)
+    off = TemplateEngine(EngineConfig(value_names=False))
+    for line in _KEA_LINES:
+        off.add(line)
+    assert len(off.templates()) > 2
