@@ -2075,3 +2075,84 @@ def test_a_json_record_never_joins_a_template_that_is_not_one() -> None:
     assert got[1][0] == got[0][0]  # (the coturn lines still join without the prose guard)
     assert got[2][0] != got[0][0] and got[2][1] == TemplateEngine().assign(_MATTERMOST_JSON)[1]
     assert got[3][0] != got[0][0]
+
+
+# ----------------------------------------------- value names (seventeenth pass a)
+
+# the Linux kernel's OOM killer (InfraPlatform's lines): the process name is printed in
+# brackets in both statements; "python3" holds a digit, so before this pass the vocabulary
+# (plain words only) never held it, and "(python3)," is looked up by its name
+_OOM_REAPED = "kernel: [{t}] oom_reaper: reaped process {pid} ({name}), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB"
+_OOM_KILLED = ("kernel: [{t}] Memory cgroup out of memory: Killed process {pid} ({name}) total-vm:4261114kB, "
+               "anon-rss:6623098kB, file-rss:6444kB, shmem-rss:0kB, UID:1000 pgtables:1784kB oom_score_adj:0")
+
+
+def _oom(config: EngineConfig) -> tuple[str, str]:
+    engine = TemplateEngine(config)
+    engine.add(_OOM_REAPED.format(t="1253.917891", pid=802803, name="java"))
+    engine.add(_OOM_REAPED.format(t="1471195.642104", pid=3938763, name="python3"))
+    # the other statement prints the same names: its template makes them variables (at
+    # the fifth name, as any plain word position)
+    for pid, name in enumerate(("java", "ruby", "node", "postgres", "python3")):
+        killed = engine.add(_OOM_KILLED.format(t="1253.917880", pid=802803 + pid, name=name)).template
+    reaped = engine.add(_OOM_REAPED.format(t="2625261.694868", pid=164968, name="python3")).template
+    return killed, reaped
+
+
+def test_names_a_template_made_variables_are_values_of_other_statements() -> None:
+    killed, reaped = _oom(EngineConfig())
+    assert "Killed process <*> (<*>) total-vm:" in killed
+    # the two reaper templates, told apart before any template had shown the names as
+    # values, merge at the next line of either
+    assert reaped == "kernel: [<*>] oom_reaper: reaped process <*> (<*>), now anon-rss:<*>, file-rss:<*>, shmem-rss:<*>"
+    _, apart = _oom(EngineConfig(value_names=False))
+    assert "(python3)," in apart
+
+
+def test_value_names_leave_keyword_variants_apart() -> None:
+    # plain words of one message stay apart when no template made them values
+    engine = TemplateEngine()
+    for user in ("root", "admin"):
+        engine.add(f"Accepted password for {user} from 10.0.0.1 port 22 ssh2")
+    assert engine.add("Failed password for root from 10.0.0.1 port 22 ssh2").template.startswith("Failed password")
+    assert engine.add("Accepted password for root from 10.0.0.2 port 22 ssh2").template.startswith("Accepted password")
+
+
+# Kea DHCPv4's packet log (ResearchPlatform's lines): the interface names become variables where
+# the received-packet statement's template is made a span template, so the sent-packet
+# statement's "on interface eth1" / "eth2" siblings are then values too
+_KEA = "2026-12-03 {t} DEBUG [kea-dhcp4.packets/{p}] DHCP4_PACKET_{kind} [hwtype=1 {mac}], cid={cid}, tid={tid}: {text} on interface {ifc}"
+_KEA_SEND = "trying to send packet {m} (type {n}) from 10.40.0.2:67 to {to}:67"
+_KEA_LINES = [
+    _KEA.format(t="05:48:50.275", p="2817.140243944027840", kind="SEND", mac="c9:e0:a3:9f:33:3b", cid="[no info]",
+                tid="0xd579532e", text=_KEA_SEND.format(m="DHCPNAK", n=6, to="10.40.0.1"), ifc="eth1"),
+    _KEA.format(t="15:53:20.358", p="40311.140244196931392", kind="SEND", mac="11:ab:ae:04:a8:3d",
+                cid="[01:11:ab:ae:04:a8:3d]", tid="0x61eb50f6", text=_KEA_SEND.format(m="DHCPACK", n=5, to="10.41.2.44"),
+                ifc="eth1"),
+    _KEA.format(t="04:32:20.832", p="2817.140243952420544", kind="SEND", mac="5c:66:03:f2:be:32", cid="[no info]",
+                tid="0xb09273f5", text=_KEA_SEND.format(m="DHCPACK", n=5, to="10.40.2.227"), ifc="eth2"),
+    _KEA.format(t="22:29:58.465", p="2817.140243960813248", kind="RECEIVED", mac="3f:a7:44:81:99:55",
+                cid="[ff:27:fc:c9:bc:00:01:00:01:08:0e:92:24:3f:a7:44:81:99:55]", tid="0x075c275e",
+                text="DHCPREQUEST (type 3) received from 10.40.1.223 to 255.255.255.255", ifc="eth2"),
+    _KEA.format(t="18:38:49.857", p="2817.140243952420544", kind="RECEIVED", mac="05:b0:32:ac:04:1e", cid="[no info]",
+                tid="0xb7a6f038", text="DHCPRELEASE (type 7) received from 10.40.0.233 to 255.255.255.255", ifc="eth1"),
+    _KEA.format(t="05:14:21.107", p="40311.140243944027840", kind="SEND", mac="a2:b2:20:4a:9e:4e", cid="[no info]",
+                tid="0xb639a6a9", text=_KEA_SEND.format(m="DHCPACK", n=5, to="10.41.2.143"), ifc="eth2"),
+    _KEA.format(t="14:02:59.830", p="40311.140243960813248", kind="SEND", mac="62:41:6b:a0:a3:52", cid="[no info]",
+                tid="0x81f69332", text=_KEA_SEND.format(m="DHCPOFFER", n=2, to="10.40.0.84"), ifc="eth2"),
+    _KEA.format(t="17:33:25.289", p="2817.140243944027840", kind="SEND", mac="8e:7e:2f:aa:b4:ce", cid="[no info]",
+                tid="0xea62c290", text=_KEA_SEND.format(m="DHCPACK", n=5, to="10.41.0.1"), ifc="eth2"),
+]
+
+
+def test_names_a_span_template_made_variables_are_values() -> None:
+    engine = TemplateEngine()
+    for line in _KEA_LINES:
+        engine.add(line)
+    templates = sorted(t for _, t, _ in engine.templates())
+    assert len(templates) == 2  # one per statement, sent and received
+    assert all(t.endswith("on interface <*>") for t in templates)
+    off = TemplateEngine(EngineConfig(value_names=False))
+    for line in _KEA_LINES:
+        off.add(line)
+    assert len(off.templates()) > 2

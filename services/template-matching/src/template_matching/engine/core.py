@@ -75,6 +75,11 @@ class EngineConfig:
     # keywords: quoted, identifiers joined by "-", "_", "." or "/", a name glued to a
     # number, or words some other template already treats as values (see _value_evidence)
     value_shapes: bool = True
+    # the value vocabulary (words some template already made a variable) holds names, not
+    # only plain words ("eth1", "bob@example.com", "<meet.acme.io>" by "meet.acme.io"), is
+    # looked up by a word's name without its brackets, quotes and trailing punctuation, and
+    # a sibling group whose words all become known values merges at its next line (pass 17a)
+    value_names: bool = True
     diversity: float = 0.0
     # ... or at once when at least this share of the template's tokens hold values: a
     # record of fields, where a differing word is a field value (see _is_record)
@@ -609,6 +614,19 @@ _EMPTY = frozenset({"-", '"-"'})
 # digits: IPV4 / IPV6, HTTP2, TLS13 name protocol variants that messages keep apart
 _ENUM = re.compile(r"^(?:[A-Z]+(?:_[A-Z]+)*|[A-Z][a-z]+(?:[A-Z][a-z]*)+)$")
 _CAPS_LABEL = re.compile(r"^[A-Z]{1,6}:$")
+_NAME_EDGES = "\"'`([{<>}]),;:."
+
+
+def _value_name(tok: str) -> str | None:
+    """The name a token prints, without enclosing brackets, quotes and trailing punctuation
+    ("(ruby)," -> "ruby", "<meet.acme.io>" -> "meet.acme.io"), when it holds a letter and no
+    variable: how a value is known in the value vocabulary wherever it is printed."""
+    if VAR in tok:
+        return None
+    name = tok.strip(_NAME_EDGES)
+    if not any(ch.isalpha() for ch in name):
+        return None
+    return name
 _KINDS = frozenset(
     {"user", "queue", "topic", "group", "container", "node", "pod", "namespace", "database", "db", "table",
      "bucket", "principal", "host", "tenant", "account", "cluster", "index", "job", "app",
@@ -1913,6 +1931,8 @@ class TemplateEngine:
         # plain words some template has already generalised into a variable: a value
         # vocabulary ("root" of "Failed password for <*>") that other templates share
         self._values: set[str] = set()
+        # value name -> sibling groups holding a word of that name (see _learn_value_name)
+        self._groups_by_name: dict[str, list[_Siblings]] = {}
         # templates with a variable of any length (see _learn_span), and every template by
         # its first token: where a line's span partner is looked for
         self._spans: list[_Cluster] = []
@@ -2420,6 +2440,7 @@ class TemplateEngine:
                 group = c.sib[i] = _Siblings(i)
                 group.members.append(c)
                 group.values.add(c.tokens[i])
+                self._note_sibling_word(group, c.tokens[i])
             word = toks[i]
             if (
                 word not in group.values
@@ -2434,6 +2455,7 @@ class TemplateEngine:
                 if spanned is not None:
                     return spanned
                 group.values.add(word)
+                self._note_sibling_word(group, word)
                 new = self._create(message, toks)
                 new.sib[i] = group
                 group.members.append(new)
@@ -2676,6 +2698,12 @@ class TemplateEngine:
         """``c`` becomes the variable-length template of itself and ``toks`` (cut ``p``, ``s``
         by _span_cut); returns the ids it retired (its own old one first)."""
         tokens = _span_tokens(c.tokens, toks, p, s)
+        if self.config.value_names and self.config.value_shapes:
+            # the words of the prefix and suffix that became variables are values too
+            tt = c.tokens
+            self._learn_values(tt[:p], toks[:p], tokens[:p])
+            if s:
+                self._learn_values(tt[len(tt) - s :], toks[len(toks) - s :], tokens[len(tokens) - s :])
         # the template becomes the variable-length one (it keeps its cluster number, so
         # lines already answered with it follow the new template)
         old_ids = [c.template_id]
@@ -3023,8 +3051,36 @@ class TemplateEngine:
             pre, suf = m[:k], m[k + 3 :]
             for tok in (a, t):
                 word = tok[len(pre) : len(tok) - len(suf)].strip(_QUOTES)
-                if word.isalpha():
+                if self.config.value_names:
+                    self._learn_value_name(word)
+                elif word.isalpha():
                     self._values.add(word)
+
+    def _known_value(self, word: str) -> bool:
+        name = _value_name(word)
+        return name is not None and name in self._values
+
+    def _learn_value_name(self, word: str) -> None:
+        """Add a value's name to the vocabulary; sibling groups whose words are now all
+        known values merge at their next line (their words were told apart before any
+        template had shown them as values)."""
+        name = _value_name(word)
+        if name is None or name in self._values:
+            return
+        self._values.add(name)
+        for group in self._groups_by_name.get(name, ()):
+            if group.evident or group.pos == 0:
+                continue
+            live = [m for m in group.members if m.merged_into is None and m.sib.get(group.pos) is group]
+            if len(live) > 1 and all(self._known_value(v) for v in group.values):
+                group.evident = True
+                for m in live:
+                    m.pending = True
+
+    def _note_sibling_word(self, group: _Siblings, word: str) -> None:
+        name = _value_name(word) if self.config.value_names else None
+        if name is not None:
+            self._groups_by_name.setdefault(name, []).append(group)
 
     def _value_evidence(self, group: _Siblings, word: str) -> bool:
         """Whether the words of a sibling position are values by their shape, or because
@@ -3036,6 +3092,8 @@ class TemplateEngine:
             return True
         vocab = self._values
         if word in vocab and all(v in vocab for v in group.values):
+            return True
+        if self.config.value_names and all(self._known_value(v) for v in (word, *group.values)):
             return True
         if self._enum_after_label(group, word):
             return True
@@ -3137,8 +3195,12 @@ class TemplateEngine:
     def _merge_siblings(self, group: _Siblings, pos: int, toks: tuple[str, ...]) -> _Cluster:
         """The word at ``pos`` varies enough: one template with a variable there."""
         members = [m for m in group.members if m.merged_into is None]
-        self._values.update(w for w in group.values if w.isalpha())
-        self._values.add(toks[pos]) if toks[pos].isalpha() else None
+        if self.config.value_names:
+            for w in (*group.values, toks[pos]):
+                self._learn_value_name(w)
+        else:
+            self._values.update(w for w in group.values if w.isalpha())
+            self._values.add(toks[pos]) if toks[pos].isalpha() else None
         merged = list(toks)
         merged[pos] = _enclosed_var([toks[pos], *(m.tokens[pos] for m in members)])
         for m in members:
