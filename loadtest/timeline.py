@@ -133,8 +133,17 @@ def summarise(samples: dict[str, Any], events: dict[str, list[dict[str, Any]]], 
         "stages": stages,
         "stored_rows_at": [(round(t, 3), n) for t, n in stored_at],
         "polls": polls,
+        "fetches": {service: _fetches(evts, start) for service, evts in events.items()},
         "bins": bins,
     }
+
+
+def _fetches(events: list[dict[str, Any]], start: float) -> list[dict[str, Any]]:
+    """Each record-path fetch request: sent and answered (seconds into the run), the bytes it asked the broker to
+    hold for, and the records the consumer knew were waiting at the broker when it sent it."""
+    return [{"sent": round(e["start"] - start, 3), "answered": round(e["end"] - start, 3), "min_bytes": e["min_bytes"],
+             "known_waiting": e["known_waiting"]}
+            for e in events if e["kind"] == "fetch" and e["end"] >= start]
 
 
 def _at(rows: list[dict[str, Any]], t: float) -> dict[str, Any] | None:

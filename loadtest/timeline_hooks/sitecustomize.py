@@ -103,6 +103,33 @@ def _install_runtime() -> None:
         return task
 
     kafka._all_of = all_of
+    _install_fetches()
+
+
+def _install_fetches() -> None:
+    """Each fetch request to the broker: when sent and answered, the least bytes it asked the broker to hold for,
+    and the records the consumer knew to be waiting at the broker when it sent it (highwater - fetch offset, from
+    the partitions' last answers)."""
+    from aiokafka.consumer import fetcher
+
+    original = fetcher.Fetcher._proc_fetch_request
+
+    async def proc_fetch_request(self: Any, assignment: Any, node_id: Any, request: Any) -> Any:
+        topics = [topic for topic, _ in request.topics]
+        if not any(t.endswith(("logs.raw", "logs.records")) for t in topics):
+            return await original(self, assignment, node_id, request)
+        waiting = 0
+        for topic, partitions in request.topics:
+            for partition, offset, _ in partitions:
+                highwater = assignment.state_value(fetcher.TopicPartition(topic, partition)).highwater
+                waiting += max(highwater - offset, 0) if highwater is not None else 0
+        start = time.monotonic()
+        try:
+            return await original(self, assignment, node_id, request)
+        finally:
+            _emit(kind="fetch", start=start, end=time.monotonic(), min_bytes=request._min_bytes, known_waiting=waiting)
+
+    fetcher.Fetcher._proc_fetch_request = proc_fetch_request
 
 
 def _install_template_matching() -> None:
