@@ -25,11 +25,17 @@ from logmesh_testing import wait_until
 POLL_MS = 200
 
 
+class FakeFetcher:
+    def __init__(self, fetch_min_bytes: int) -> None:
+        self._fetch_min_bytes = fetch_min_bytes
+
+
 class FakeConsumer:
     """``getmany`` as aiokafka's: waits up to the timeout for records (``early``: comes back empty at once)."""
 
-    def __init__(self, records: dict[Any, list[Any]] | None = None, early: bool = False) -> None:
+    def __init__(self, records: dict[Any, list[Any]] | None = None, early: bool = False, fill_bytes: int = 1) -> None:
         self.records, self.early, self.calls = records or {}, early, 0
+        self._fetcher = FakeFetcher(fill_bytes)
 
     async def getmany(self, timeout_ms: int, max_records: int | None) -> dict[Any, list[Any]]:
         self.calls += 1
@@ -124,6 +130,35 @@ async def test_a_record_after_an_idle_spell_is_handled_without_waiting_a_poll_ou
             await wait_until(lambda n=n: len(handled) == n + 2, timeout_s=10, what=f"record {n} handled")
             latencies.append(handled[-1] - sent)
     assert max(latencies) < 0.4, latencies
+
+
+async def test_after_a_full_poll_the_next_fetches_take_what_the_broker_has_and_after_any_other_they_fill() -> None:
+    """The end of a burst: a consumer that drained a backlog (its poll was full) must not have the broker hold its
+    next fetch for a fill the backlog's last records no longer make (they would wait out the linger)."""
+    subscriber = subscribers(batch_timeout_ms=POLL_MS, fill_bytes=1 << 18, max_records=3)[0]
+    fill = 1 << 18
+    consumer = FakeConsumer({"p0": ["a", "b"], "p1": ["c"]}, fill_bytes=fill)
+    await subscriber.get_msg(consumer)
+    assert consumer._fetcher._fetch_min_bytes == 1
+    consumer.records = {"p0": ["d"]}
+    await subscriber.get_msg(consumer)
+    assert consumer._fetcher._fetch_min_bytes == fill
+    consumer.records = {"p0": ["e", "f", "g"]}
+    await subscriber.get_msg(consumer)
+    assert consumer._fetcher._fetch_min_bytes == 1
+    consumer.records = {}
+    await subscriber.get_msg(consumer)  # an empty poll leaves it as it was: nothing drained, nothing learnt
+    assert consumer._fetcher._fetch_min_bytes == 1
+
+
+def test_aiokafka_builds_each_fetch_from_the_fetchers_min_bytes() -> None:
+    """Re-check ``_fill_fetches_unless_behind`` against a new aiokafka: the consumer's fetcher is ``_fetcher`` and
+    every fetch request takes its ``fetch_min_bytes`` from the fetcher's ``_fetch_min_bytes`` when it is built."""
+    from aiokafka.consumer import consumer, fetcher
+
+    assert "self._fetcher = Fetcher(" in inspect.getsource(consumer.AIOKafkaConsumer.start)
+    building = inspect.getsource(fetcher.Fetcher._get_actions_per_node)
+    assert "FetchRequest(" in building and "self._fetch_min_bytes," in building
 
 
 def test_the_fetch_wait_setting_reaches_the_consumer() -> None:

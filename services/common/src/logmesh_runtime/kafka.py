@@ -979,11 +979,26 @@ class _PromptBatchSubscriber(BatchSubscriber):
         started = time.monotonic()
         polled = await consumer.getmany(timeout_ms=self.batch_timeout_ms, max_records=self.max_records)
         if polled:
-            return tuple(itertools.chain.from_iterable(polled.values()))
+            records = tuple(itertools.chain.from_iterable(polled.values()))
+            _fill_fetches_unless_behind(consumer._fetcher, behind=len(records) >= self.max_records)
+            return records
         left = self.batch_timeout_ms / 1000 - (time.monotonic() - started)
         if left > 0:
             await asyncio.sleep(left)
         return ()
+
+
+def _fill_fetches_unless_behind(fetcher: Any, *, behind: bool) -> None:
+    """A consumer that fills batches (``fetch_min_bytes`` > 1) asks the broker to hold each fetch until that much
+    arrived or the linger passed. After a full poll the consumer is behind: its records are at the broker, and a
+    fetch then finds the fill there unless the backlog it is draining ends below it, as at the end of a burst, when
+    holding the fetch only makes the last records wait out the linger. So after a full poll the next fetches are
+    answered with what is there; after any other poll they fill again. aiokafka builds every ``FetchRequest`` from
+    the fetcher's ``_fetch_min_bytes`` (``services/common/tests/test_fetch_fill.py`` pins that)."""
+    fill = getattr(fetcher, "logmesh_fill_bytes", None)
+    if fill is None:
+        fill = fetcher.logmesh_fill_bytes = fetcher._fetch_min_bytes
+    fetcher._fetch_min_bytes = 1 if behind else fill
 
 
 class _FinishBeforeRevoke(ConsumerRebalanceListener):
