@@ -54,6 +54,11 @@ def _timed_sync(kind: str, count: Any = None) -> Any:
     return wrap
 
 
+def _sized_items(args: Any, kwargs: Any) -> int | None:
+    items = args[2] if len(args) > 2 else kwargs.get("items")
+    return len(items) if hasattr(items, "__len__") else None
+
+
 def _install_runtime() -> None:
     from logmesh_runtime import kafka
 
@@ -80,7 +85,7 @@ def _install_runtime() -> None:
     kafka._PromptBatchSubscriber.get_msg = get_msg  # type: ignore[method-assign]
     kafka.Mesh._process_batch = _timed_async(  # type: ignore[method-assign]
         "prepare", lambda a, k: len(a[2]))(kafka.Mesh._process_batch)
-    kafka.Mesh.publish_many = _timed_async("publish")(kafka.Mesh.publish_many)  # type: ignore[method-assign]
+    kafka.Mesh.publish_many = _timed_async("publish", _sized_items)(kafka.Mesh.publish_many)  # type: ignore[method-assign]
 
     original_settle = kafka._PollPipeline.settle
 
@@ -141,6 +146,9 @@ def _install_template_matching() -> None:
         clickhouse.native_block)
     clickhouse.ClickHouseStore._insert_log_columns = _timed_sync(  # type: ignore[method-assign]
         "insert_in_chdb_thread", lambda a, k: len(a[1][0]) if a[1] else 0)(clickhouse.ClickHouseStore._insert_log_columns)
+    for name in ("upsert_templates", "insert_anomalies"):  # a poll's other writes, awaited in its rest
+        setattr(clickhouse.ClickHouseStore, name, _timed_async(name, lambda a, k: len(a[1]))(
+            getattr(clickhouse.ClickHouseStore, name)))
 
 
 if _PATH:
