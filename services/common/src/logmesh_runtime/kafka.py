@@ -996,7 +996,7 @@ class _PromptBatchSubscriber(BatchSubscriber):
 BEHIND_FETCH_WAIT_MS = 20
 
 
-def _fill_fetches_unless_behind(fetcher: Any, *, polled: int, max_records: int) -> None:
+def _fill_fetches_unless_behind(fetcher: Any, *, polled: int, max_records: int | None) -> None:
     """A consumer that fills batches (``fetch_min_bytes`` > 1) asks the broker to hold each fetch until that much
     arrived or the linger passed. While it drains a backlog (its poll was full, or records fetched earlier are still
     held after it) and for the poll after, it is behind: its records are at the broker or in hand, and holding a fetch
@@ -1011,7 +1011,7 @@ def _fill_fetches_unless_behind(fetcher: Any, *, polled: int, max_records: int) 
     fill_bytes, linger_ms = settings
     if fill_bytes <= 1:
         return
-    draining = polled >= max_records or bool(fetcher._records)
+    draining = (max_records is not None and polled >= max_records) or bool(fetcher._records)
     behind = draining or (polled > 0 and getattr(fetcher, "logmesh_draining", False))
     fetcher.logmesh_draining = draining
     fetcher._fetch_min_bytes = 1 if behind else fill_bytes
