@@ -16,7 +16,7 @@ from faststream.kafka.subscriber.usecase import BatchSubscriber
 
 from logmesh_contracts import Feedback
 from logmesh_contracts.topics import FEEDBACK
-from logmesh_runtime.kafka import BEHIND_FETCH_WAIT_MS, Delivery, Mesh, _PromptBatchSubscriber
+from logmesh_runtime.kafka import Delivery, Mesh, _PromptBatchSubscriber
 from logmesh_runtime.metrics import Metrics
 from logmesh_runtime.service import Service
 from logmesh_runtime.settings import ServiceSettings
@@ -25,18 +25,11 @@ from logmesh_testing import wait_until
 POLL_MS = 200
 
 
-class FakeFetcher:
-    def __init__(self, fetch_min_bytes: int) -> None:
-        self._fetch_min_bytes, self._fetch_max_wait_ms = fetch_min_bytes, POLL_MS
-        self._records: dict[Any, Any] = {}  # what aiokafka still holds after a poll
-
-
 class FakeConsumer:
     """``getmany`` as aiokafka's: waits up to the timeout for records (``early``: comes back empty at once)."""
 
-    def __init__(self, records: dict[Any, list[Any]] | None = None, early: bool = False, fill_bytes: int = 1) -> None:
+    def __init__(self, records: dict[Any, list[Any]] | None = None, early: bool = False) -> None:
         self.records, self.early, self.calls = records or {}, early, 0
-        self._fetcher = FakeFetcher(fill_bytes)
 
     async def getmany(self, timeout_ms: int, max_records: int | None) -> dict[Any, list[Any]]:
         self.calls += 1
@@ -131,54 +124,6 @@ async def test_a_record_after_an_idle_spell_is_handled_without_waiting_a_poll_ou
             await wait_until(lambda n=n: len(handled) == n + 2, timeout_s=10, what=f"record {n} handled")
             latencies.append(handled[-1] - sent)
     assert max(latencies) < 0.4, latencies
-
-
-async def test_while_a_backlog_is_drained_and_for_the_poll_after_fetches_take_what_the_broker_has() -> None:
-    """The end of a burst: a consumer draining a backlog (a full poll, or records still held after it) must not have
-    the broker hold its fetches for a fill its backlog's last records no longer make (they waited out the linger),
-    nor for the linger when nothing is there (aiokafka's one fetch in flight kept the held partition waiting)."""
-    fill = 1 << 18
-    subscriber = subscribers(batch_timeout_ms=POLL_MS, fill_bytes=fill, max_records=3)[0]
-    consumer = FakeConsumer(fill_bytes=fill)
-    fetcher = consumer._fetcher
-    filling, behind = (fill, POLL_MS), (1, BEHIND_FETCH_WAIT_MS)
-
-    async def poll(records: list[str], *, held_after: bool = False) -> tuple[int, int]:
-        consumer.records = {"p0": records} if records else {}
-        fetcher._records = {"p1": "held"} if held_after else {}
-        await subscriber.get_msg(consumer)
-        return fetcher._fetch_min_bytes, fetcher._fetch_max_wait_ms
-
-    assert await poll(["a"]) == filling
-    assert await poll(["a", "b", "c"]) == behind  # full
-    assert await poll(["d"]) == behind  # the poll after: what the full one left
-    assert await poll(["e"]) == filling
-    assert await poll(["f"], held_after=True) == behind  # not full, but records fetched earlier are still held
-    assert await poll(["g"]) == behind
-    assert await poll(["a", "b", "c"]) == behind
-    assert await poll([]) == filling  # an empty poll: caught up, nothing at the broker
-    assert await poll(["h"]) == filling
-
-
-async def test_a_consumer_that_does_not_fill_keeps_its_fetches_as_set() -> None:
-    subscriber = subscribers(batch_timeout_ms=POLL_MS, max_records=3)[0]
-    consumer = FakeConsumer({"p0": ["a", "b", "c"]})
-    await subscriber.get_msg(consumer)
-    assert (consumer._fetcher._fetch_min_bytes, consumer._fetcher._fetch_max_wait_ms) == (1, POLL_MS)
-
-
-def test_aiokafka_builds_each_fetch_from_the_fetchers_settings() -> None:
-    """Re-check ``_fill_fetches_unless_behind`` against a new aiokafka: the consumer's fetcher is ``_fetcher``, every
-    fetch request takes its wait and min bytes from the fetcher's ``_fetch_max_wait_ms`` and ``_fetch_min_bytes``
-    when it is built, and the records it holds are in ``_records``, removed once handed out."""
-    from aiokafka.consumer import consumer, fetcher
-
-    assert version("aiokafka") == "0.14.0"
-    assert "self._fetcher = Fetcher(" in inspect.getsource(consumer.AIOKafkaConsumer.start)
-    building = inspect.getsource(fetcher.Fetcher._get_actions_per_node)
-    assert "FetchRequest(\n                self._fetch_max_wait_ms,\n                self._fetch_min_bytes," in building
-    assert "if tp in self._records:" in building
-    assert "del self._records[tp]" in inspect.getsource(fetcher.Fetcher.fetched_records)
 
 
 def test_the_fetch_wait_setting_reaches_the_consumer() -> None:

@@ -978,44 +978,12 @@ class _PromptBatchSubscriber(BatchSubscriber):
     async def get_msg(self, consumer: Any) -> tuple[Any, ...]:
         started = time.monotonic()
         polled = await consumer.getmany(timeout_ms=self.batch_timeout_ms, max_records=self.max_records)
-        records = tuple(itertools.chain.from_iterable(polled.values()))
-        _fill_fetches_unless_behind(consumer._fetcher, polled=len(records), max_records=self.max_records)
-        if records:
-            return records
+        if polled:
+            return tuple(itertools.chain.from_iterable(polled.values()))
         left = self.batch_timeout_ms / 1000 - (time.monotonic() - started)
         if left > 0:
             await asyncio.sleep(left)
         return ()
-
-
-# How long the broker may hold a fetch while the consumer is behind. aiokafka keeps one fetch in flight per broker and
-# leaves out the partitions whose records it still holds, so at the end of a backlog a fetch for the partitions already
-# drained (nothing new there) held for the linger kept the last partition's records from being fetched for that long.
-# Short enough that such a fetch is back within a poll's handling; long enough that a consumer handling its buffered
-# records sends a few empty fetches per poll, not hundreds.
-BEHIND_FETCH_WAIT_MS = 20
-
-
-def _fill_fetches_unless_behind(fetcher: Any, *, polled: int, max_records: int | None) -> None:
-    """A consumer that fills batches (``fetch_min_bytes`` > 1) asks the broker to hold each fetch until that much
-    arrived or the linger passed. While it drains a backlog (its poll was full, or records fetched earlier are still
-    held after it) and for the poll after, it is behind: its records are at the broker or in hand, and holding a fetch
-    only makes the backlog's last records wait, as at the end of a burst. Then fetches are answered with what is
-    there, and held only briefly when nothing is; after the next poll that drained no backlog, or an empty one (the
-    consumer caught up), they fill again.
-    aiokafka builds every ``FetchRequest`` from the fetcher's ``_fetch_min_bytes`` and ``_fetch_max_wait_ms`` and
-    keeps the records it holds in ``_records`` (``services/common/tests/test_idle_polling.py`` pins these)."""
-    settings = getattr(fetcher, "logmesh_fill", None)
-    if settings is None:
-        settings = fetcher.logmesh_fill = (fetcher._fetch_min_bytes, fetcher._fetch_max_wait_ms)
-    fill_bytes, linger_ms = settings
-    if fill_bytes <= 1:
-        return
-    draining = (max_records is not None and polled >= max_records) or bool(fetcher._records)
-    behind = draining or (polled > 0 and getattr(fetcher, "logmesh_draining", False))
-    fetcher.logmesh_draining = draining
-    fetcher._fetch_min_bytes = 1 if behind else fill_bytes
-    fetcher._fetch_max_wait_ms = min(BEHIND_FETCH_WAIT_MS, linger_ms) if behind else linger_ms
 
 
 class _FinishBeforeRevoke(ConsumerRebalanceListener):
