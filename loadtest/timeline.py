@@ -133,8 +133,26 @@ def summarise(samples: dict[str, Any], events: dict[str, list[dict[str, Any]]], 
         "stages": stages,
         "stored_rows_at": [(round(t, 3), n) for t, n in stored_at],
         "polls": polls,
+        "fetches": {service: _fetches(evts, start) for service, evts in events.items()},
+        "writes": {service: _writes(evts, start) for service, evts in events.items()},
         "bins": bins,
     }
+
+
+def _fetches(events: list[dict[str, Any]], start: float) -> list[dict[str, Any]]:
+    """Each record-path fetch request: sent and answered (seconds into the run), the bytes it asked the broker to
+    hold for, and the records the consumer knew were waiting at the broker when it sent it."""
+    return [{"sent": round(e["start"] - start, 3), "answered": round(e["end"] - start, 3), "min_bytes": e["min_bytes"],
+             "known_waiting": e["known_waiting"]}
+            for e in events if e["kind"] == "fetch" and e["end"] >= start]
+
+
+def _writes(events: list[dict[str, Any]], start: float) -> list[dict[str, Any]]:
+    """Each publish and each write besides the logs insert (templates, anomalies): when it started, how long it
+    took from its call to its answer (the loop's turns included), and how many it wrote."""
+    return [{"what": e["kind"], "start": round(e["start"] - start, 3), "wall_s": round(e["end"] - e["start"], 3),
+             "n": e.get("n")}
+            for e in events if e["kind"] in ("publish", "upsert_templates", "insert_anomalies") and e["end"] >= start]
 
 
 def _at(rows: list[dict[str, Any]], t: float) -> dict[str, Any] | None:

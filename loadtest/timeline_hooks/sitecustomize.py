@@ -54,6 +54,11 @@ def _timed_sync(kind: str, count: Any = None) -> Any:
     return wrap
 
 
+def _sized_items(args: Any, kwargs: Any) -> int | None:
+    items = args[2] if len(args) > 2 else kwargs.get("items")
+    return len(items) if hasattr(items, "__len__") else None
+
+
 def _install_runtime() -> None:
     from logmesh_runtime import kafka
 
@@ -80,7 +85,7 @@ def _install_runtime() -> None:
     kafka._PromptBatchSubscriber.get_msg = get_msg  # type: ignore[method-assign]
     kafka.Mesh._process_batch = _timed_async(  # type: ignore[method-assign]
         "prepare", lambda a, k: len(a[2]))(kafka.Mesh._process_batch)
-    kafka.Mesh.publish_many = _timed_async("publish")(kafka.Mesh.publish_many)  # type: ignore[method-assign]
+    kafka.Mesh.publish_many = _timed_async("publish", _sized_items)(kafka.Mesh.publish_many)  # type: ignore[method-assign]
 
     original_settle = kafka._PollPipeline.settle
 
@@ -103,6 +108,33 @@ def _install_runtime() -> None:
         return task
 
     kafka._all_of = all_of
+    _install_fetches()
+
+
+def _install_fetches() -> None:
+    """Each fetch request to the broker: when sent and answered, the least bytes it asked the broker to hold for,
+    and the records the consumer knew to be waiting at the broker when it sent it (highwater - fetch offset, from
+    the partitions' last answers)."""
+    from aiokafka.consumer import fetcher
+
+    original = fetcher.Fetcher._proc_fetch_request
+
+    async def proc_fetch_request(self: Any, assignment: Any, node_id: Any, request: Any) -> Any:
+        topics = [topic for topic, _ in request.topics]
+        if not any(t.endswith(("logs.raw", "logs.records")) for t in topics):
+            return await original(self, assignment, node_id, request)
+        waiting = 0
+        for topic, partitions in request.topics:
+            for partition, offset, _ in partitions:
+                highwater = assignment.state_value(fetcher.TopicPartition(topic, partition)).highwater
+                waiting += max(highwater - offset, 0) if highwater is not None else 0
+        start = time.monotonic()
+        try:
+            return await original(self, assignment, node_id, request)
+        finally:
+            _emit(kind="fetch", start=start, end=time.monotonic(), min_bytes=request._min_bytes, known_waiting=waiting)
+
+    fetcher.Fetcher._proc_fetch_request = proc_fetch_request
 
 
 def _install_template_matching() -> None:
@@ -114,6 +146,9 @@ def _install_template_matching() -> None:
         clickhouse.native_block)
     clickhouse.ClickHouseStore._insert_log_columns = _timed_sync(  # type: ignore[method-assign]
         "insert_in_chdb_thread", lambda a, k: len(a[1][0]) if a[1] else 0)(clickhouse.ClickHouseStore._insert_log_columns)
+    for name in ("upsert_templates", "insert_anomalies"):  # a poll's other writes, awaited in its rest
+        setattr(clickhouse.ClickHouseStore, name, _timed_async(name, lambda a, k: len(a[1]))(
+            getattr(clickhouse.ClickHouseStore, name)))
 
 
 if _PATH:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -87,3 +88,62 @@ async def test_template_announcements_survive_a_failed_attempt() -> None:
     anomalies = [e for topic, e in mesh.published if topic == "logs.anomalies"]
     assert [a.kind for a in anomalies] == ["new-template"]  # published once, on the retry
     assert len(store.rows) == 1
+
+
+class Timed:
+    """Each write's start and end, in order of happening."""
+
+    def __init__(self) -> None:
+        self.steps: list[str] = []
+
+    async def write(self, what: str) -> None:
+        self.steps.append(f"{what} started")
+        await asyncio.sleep(0.01)
+        self.steps.append(f"{what} done")
+
+
+async def test_new_templates_go_to_the_topic_and_the_store_at_once_and_both_before_the_rows() -> None:
+    """The first poll's announcements wait for the broker's acknowledgement and for chDB: side by side, not one
+    after the other. Rows still follow both (no row names a template the store does not have)."""
+    timed = Timed()
+
+    class Mesh(FakeMesh):
+        async def publish_many(self, topic, items, **kw) -> int:
+            if topic.name == "templates.events":
+                await timed.write("publish")
+            return await super().publish_many(topic, items, **kw)
+
+    class Store(FakeStore):
+        async def upsert_templates(self, events) -> None:
+            await timed.write("upsert")
+            await super().upsert_templates(events)
+
+        async def insert_logs(self, rows, dedup_token) -> None:
+            timed.steps.append("rows")
+            await super().insert_logs(rows, dedup_token)
+
+    mesh, store = Mesh(), Store()
+    await service(store, mesh).handle_records([record("disk sda failed", level="ERROR", seq=1)], [])
+    assert timed.steps[:2] == ["publish started", "upsert started"]
+    assert timed.steps[-1] == "rows"
+    assert len(store.templates) == 1 and len(store.rows) == 1
+
+
+async def test_a_failed_template_upsert_fails_the_poll_and_leaves_the_announcement_due() -> None:
+    class Store(FakeStore):
+        failures = 1
+
+        async def upsert_templates(self, events) -> None:
+            if self.failures:
+                self.failures -= 1
+                raise ConnectionError("clickhouse unreachable")
+            await super().upsert_templates(events)
+
+    mesh, store = FakeMesh(), Store()
+    tm = service(store, mesh)
+    batch = [record("disk sda failed", level="ERROR", seq=1)]
+    with pytest.raises(ConnectionError):
+        await tm.handle_records(batch, [])
+    assert not store.rows and tm._unannounced  # nothing stored, the announcement still due
+    await tm.handle_records(batch, [])
+    assert len(store.templates) == 1 and len(store.rows) == 1 and not tm._unannounced

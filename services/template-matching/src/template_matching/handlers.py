@@ -113,8 +113,14 @@ class TemplateMatching:
             return
         pending = list(self._unannounced.items())
         events = [e for _, e in pending]
-        await self.mesh.publish_many(TEMPLATES_EVENTS, [(e.template_id, e) for e in events])
-        await self.store.upsert_templates(events)
+        # the topic and the store do not depend on each other: both written at once, both awaited; either failing
+        # fails the rest, and the retry writes both again (replicas apply events idempotently, upserts replace)
+        outcomes = await asyncio.gather(
+            self.mesh.publish_many(TEMPLATES_EVENTS, [(e.template_id, e) for e in events]),
+            self.store.upsert_templates(events), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
         for key, event in pending:
             if self._unannounced.get(key) is event:  # a later poll may have replaced it meanwhile: that one is due
                 del self._unannounced[key]
