@@ -2075,3 +2075,34 @@ def test_a_json_record_never_joins_a_template_that_is_not_one() -> None:
     assert got[1][0] == got[0][0]  # (the coturn lines still join without the prose guard)
     assert got[2][0] != got[0][0] and got[2][1] == TemplateEngine().assign(_MATTERMOST_JSON)[1]
     assert got[3][0] != got[0][0]
+
+
+# ----------------------------------------------------------- seventeenth pass (b): structure
+
+_FORWARDED = [
+    '10.11.21.122,10.11.10.1 "GET /openstack/2012-08-10/meta_data.json HTTP/1.1" status: 200 len: 264 time: 0.2451560',
+    '10.11.21.122,10.11.10.1 "GET /openstack/2013-10-17 HTTP/1.1" status: 200 len: 157 time: 0.0008290',
+]
+_DIRECT = [
+    '10.11.10.1 "GET /v2/54fadb412c4e40cdbaed9335e4c35a9e/servers/detail HTTP/1.1" status: 200 len: 1893 time: 0.2477829',
+    '10.11.10.1 "GET /v2/54fadb412c4e40cdbaed9335e4c35a9e/servers/detail HTTP/1.1" status: 200 len: 1893 time: 0.2577181',
+]
+
+
+@pytest.mark.parametrize("lines", [_FORWARDED + _DIRECT, _DIRECT + _FORWARDED])
+def test_a_masked_values_shape_meets_a_bare_variable_in_either_order(lines: list[str]) -> None:
+    # Loghub OpenStack: a client list "a,b" masks to "<*>,<*>", one address to "<*>"; the
+    # template learnt first must cover the other whichever came first (one event in the
+    # ground truth), not keep "<*>,<*>" as a run of symbols apart from "<*>"
+    engine = TemplateEngine(EngineConfig(announce_retired=True))
+    for line in lines:
+        engine.assign(line)
+    assert [t for _, t, _ in engine.templates()] == ['<*> "GET <*> HTTP/<*>" status: <*> len: <*> time: <*>']
+
+
+def test_a_run_of_symbols_is_still_structure_against_a_variable() -> None:
+    engine = TemplateEngine()
+    engine.assign("section **** begins now")
+    engine.assign("section **** begins now")
+    engine.assign("section 4711 begins now")
+    assert len(engine.templates()) == 2

@@ -850,6 +850,15 @@ def _is_symbol(tok: str) -> bool:
     return len(tok) >= 2 and tok not in _EMPTY and not any(ch.isalnum() for ch in tok)
 
 
+def _masked_shape(tok: str) -> bool:
+    """A token of masked values and the punctuation between them ('<*>,<*>', '"<*>',
+    '<*>:<*>:<*>'): a value that a line's bare variable also stands for, whichever of the
+    two arrived first (the line's value was masked whole, the template's piece by piece).
+    A masked key before "=" is not one: a pair against a lone value is another field shape,
+    as "key=" against "key=value" is (_is_word_edit)."""
+    return VAR in tok and not _is_pair(tok)
+
+
 def _has_alpha(tok: str) -> bool:
     return any(ch.isalpha() for ch in tok.replace(VAR, ""))
 
@@ -2089,7 +2098,7 @@ class TemplateEngine:
                     continue
                 if VAR in a and _wild_ok(a, t):
                     params += 1
-                elif t == VAR and _is_symbol(a):
+                elif t == VAR and _is_symbol(a) and not _masked_shape(a):
                     # a run of symbols ("****", "--") is structure, not a value's placeholder
                     words.append(i)
                 elif (
