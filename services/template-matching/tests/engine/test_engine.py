@@ -2106,3 +2106,23 @@ def test_a_run_of_symbols_is_still_structure_against_a_variable() -> None:
     engine.assign("section **** begins now")
     engine.assign("section 4711 begins now")
     assert len(engine.templates()) == 2
+
+
+_REBALANCE = "[GroupCoordinator 1]: Preparing to rebalance group billing-consumer in state PreparingRebalance with old generation {} (__consumer_offsets-{}) (reason: {})"
+
+
+@pytest.mark.parametrize(
+    "reasons",
+    [
+        ["Adding new member", "Removing member", "Leader rejoining"],
+        ["Leader rejoining", "Adding new member", "Removing member"],
+    ],
+)
+def test_a_span_widens_for_a_later_line_as_for_an_older_template(reasons: list[str]) -> None:
+    # Kafka's rebalance reason is a free text after "(reason:"; the span made from the first
+    # two keeps the end they share ("member)"), and a third reason ending otherwise widens it
+    # whether it came before the span was made (_widen_span) or after (_later_tail)
+    engine = TemplateEngine(EngineConfig(announce_retired=True))
+    for k, reason in enumerate(reasons):
+        engine.assign(_REBALANCE.format(194 + k, 29 + k, reason))
+    assert len(engine.templates()) == 1

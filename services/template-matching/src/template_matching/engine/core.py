@@ -1937,6 +1937,8 @@ class TemplateEngine:
         self._tables: dict[tuple[int, int], _Cluster] = {}
         # the source position of the line being learned (None: it prints none)
         self._position: str | None = None
+        # span number -> the fixed template it was made from (_later_tail)
+        self._span_origins: dict[int, tuple[str, ...]] = {}
 
     # ------------------------------------------------------------------ helpers
     def _mask(self, message: str) -> tuple[str, ...]:
@@ -2525,6 +2527,8 @@ class TemplateEngine:
             tail = _span_side(ct[p + 1 :], toks[n - ns :], values) if ns else ()
             if tail is None and c.delimiter is not None and self.config.widen_spans:
                 tail, ct = self._record_tail(c, toks, values)
+            if tail is None and self.config.widen_spans and not json_line:
+                tail, ct = self._later_tail(c, toks, values)
             if tail is None or not self._span_shares_words(ct, p, toks):
                 continue
             new = (*merged, VAR, *tail)
@@ -2556,6 +2560,34 @@ class TemplateEngine:
             if tail is not None and c.delimiter in toks[p : n - k]:
                 return tail, (*ct[:p], VAR, *(ct[len(ct) - k :] if k else ()))
         return None, ct
+
+    def _later_tail(
+        self, c: _Cluster, toks: tuple[str, ...], values: Callable[[str, str], bool],
+    ) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
+        """_widen_span for a line that arrives after the span was made: the span rules cut it
+        against the fixed template the span was made from at the span's start, with a shorter
+        suffix (the two lines that made the span shared "member)", this one ends "rejoining)"):
+        the span's value runs on to that suffix, as it would had the line come first. The
+        suffix and the template it leaves, or (None, template)."""
+        origin = self._span_origins.get(c.seq)
+        p = c.span
+        if origin is None or p is None:
+            return None, c.tokens
+        ct, n = c.tokens, len(toks)
+        ns = len(ct) - p - 1
+        cut = _span_cut(
+            origin, toks, self._tails_vary if self.config.tail_values else None, self.config.whole_message_runs,
+            self.config.quoted_texts, self.config.severity_labels,
+            self._field_texts_vary if self.config.tail_values else None, self.config.delimited_fields,
+            self.config.constructor_values, self.config.named_texts, self.config.prose_tails,
+        )
+        if cut is None or cut[0] != p or cut[1] >= ns:
+            return None, ct
+        k = cut[1]
+        tail = _span_side(ct[len(ct) - k :], toks[n - k :], values) if k else ()
+        if tail is None:
+            return None, ct
+        return tail, (*ct[:p], VAR, *(ct[len(ct) - k :] if k else ()))
 
     def _span_shares_words(self, tpl: tuple[str, ...], p: int, toks: tuple[str, ...]) -> bool:
         """Whether a line meets a variable-length template as it would have to meet a fixed
@@ -2631,6 +2663,8 @@ class TemplateEngine:
         fixed_tokens = c.tokens
         field = _delimited_field(fixed_tokens, toks, p, s) if self.config.delimited_fields and not record else None
         old_ids = self._make_span(c, toks, p, s)
+        if not record:
+            self._span_origins[c.seq] = fixed_tokens
         if field is not None and field in fixed_tokens[p : len(fixed_tokens) - s] and field in toks[p : len(toks) - s]:
             c.delimiter = field
         if self.config.widen_spans and not record:
