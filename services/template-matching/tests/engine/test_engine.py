@@ -2126,3 +2126,24 @@ def test_a_span_widens_for_a_later_line_as_for_an_older_template(reasons: list[s
     for k, reason in enumerate(reasons):
         engine.assign(_REBALANCE.format(194 + k, 29 + k, reason))
     assert len(engine.templates()) == 1
+
+
+_SOLR = "2026-12-03 {} INFO  (qtp611563982-{}) [c:products s:shard{} r:core_node3 x:products_shard2_replica_n4] "
+
+
+def test_a_line_without_a_field_the_record_template_prints_is_another_statement() -> None:
+    # Solr's select requests (hits=, status=, QTime=) make a record-like template; an update
+    # line of as many tokens prints no "hits=" field where the template has one, so the
+    # record rule must not take its other logger name and its document list as field values
+    engine = TemplateEngine(EngineConfig(announce_retired=True))
+    for k, params in enumerate(["wt=json&fq=category:books", "wt=json&fq=category:books", "rows=10&start=20&fq=category:books"]):
+        engine.assign(
+            _SOLR.format(f"06:59:1{k}.975", 43 + k, 1 + k % 2)
+            + f"o.a.s.c.S.Request [logs_shard1_replica_n6]  webapp=/solr path=/select params={{{params}}} hits={9366 + k} status=0 QTime={145 + k}"
+        )
+    engine.assign(
+        _SOLR.format("18:11:50.622", 69, 2)
+        + "o.a.s.u.p.LogUpdateProcessorFactory [products_shard2_replica_n4]  webapp=/solr path=/update"
+        " params={wt=javabin&version=2}{add=[doc-90205 (1849401849074451468)]} 0 396"
+    )
+    assert len(engine.templates()) == 2

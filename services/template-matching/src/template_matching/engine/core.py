@@ -843,6 +843,15 @@ def _other_keys(a: str, t: str) -> bool:
     return mt is not None and ma.group(1) != mt.group(1) and VAR not in ma.group(1) and VAR not in mt.group(1)
 
 
+def _field_missing(a: str, t: str) -> bool:
+    """Template token ``a`` is a ``key=value`` field and line token ``t``, at its place, is no
+    field of that key ("hits=<*>" / "(<*>)]}"): the line does not print the field, so it is
+    another statement's line, not one more value of the field (_other_keys covers a field
+    of another key)."""
+    ma = _KEY.match(a)
+    return ma is not None and not t.startswith(ma.group(0)) and _KEY.match(t) is None
+
+
 EMPTY_VALUE = "(" + VAR + ")"
 
 
@@ -2996,6 +3005,8 @@ class TemplateEngine:
             # ("conn=<*> fd=<*> closed" / "conn=<*> op=<*> UNBIND"), not another field value
             return False
         if self.config.field_keys and any(_event_after_header(toks, line, i) for i in words):
+            return False
+        if self.config.field_keys and any(_field_missing(toks[i], line[i]) for i in words):
             return False
         if toks[words[0]][-1:] == ":" and toks[words[0]][:-1].isalpha() and all(VAR in t for t in toks[: words[0]]):
             # a label opening the message after a header of values ("[<date> <time>][<pid>]
