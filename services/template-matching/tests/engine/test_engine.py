@@ -2040,7 +2040,8 @@ def test_a_variable_length_template_never_loses_its_last_literal_word() -> None:
 
 
 def test_the_collapse_into_a_template_of_punctuation_alone_without_the_guards() -> None:
-    off = EngineConfig(keep_a_word=False, prose_tails=False, json_apart=False)
+    # (whole_message_runs off too: pass 17b's header guard keeps coturn's statements apart)
+    off = EngineConfig(keep_a_word=False, prose_tails=False, json_apart=False, whole_message_runs=False)
     engine = TemplateEngine(off)
     got = [engine.assign(line) for line in _COLLAPSE_LINES]
     assert {c for c, _ in got} == {got[0][0]}
@@ -2054,7 +2055,8 @@ def test_a_text_after_a_value_label_that_holds_fields_is_another_format() -> Non
     first, second = engine.assign(_COTURN_REFRESHED), engine.assign(_COTURN_PACKET)
     assert first[0] != second[0]
     assert second[1] == TemplateEngine().assign(_COTURN_PACKET)[1]
-    off = TemplateEngine(EngineConfig(prose_tails=False))
+    # (the header guard of pass 17b, whole_message_runs, keeps them apart on its own too)
+    off = TemplateEngine(EngineConfig(prose_tails=False, whole_message_runs=False))
     assert off.assign(_COTURN_REFRESHED)[0] == off.assign(_COTURN_PACKET)[0]
 
 
@@ -2070,9 +2072,9 @@ def test_an_error_chain_after_a_value_label_is_still_one_text() -> None:
 def test_a_json_record_never_joins_a_template_that_is_not_one() -> None:
     # on its own (the other two guards off) the JSON guard stops the collapse at its first step:
     # '{"timestamp":' fits the span's '<*>:', and the record's first value its word's place
-    engine = TemplateEngine(EngineConfig(keep_a_word=False, prose_tails=False))
+    engine = TemplateEngine(EngineConfig(keep_a_word=False, prose_tails=False, whole_message_runs=False))
     got = [engine.assign(line) for line in _COLLAPSE_LINES]
-    assert got[1][0] == got[0][0]  # (the coturn lines still join without the prose guard)
+    assert got[1][0] == got[0][0]  # (the coturn lines still join without the prose and header guards)
     assert got[2][0] != got[0][0] and got[2][1] == TemplateEngine().assign(_MATTERMOST_JSON)[1]
     assert got[3][0] != got[0][0]
 
@@ -2146,4 +2148,15 @@ def test_a_line_without_a_field_the_record_template_prints_is_another_statement(
         + "o.a.s.u.p.LogUpdateProcessorFactory [products_shard2_replica_n4]  webapp=/solr path=/update"
         " params={wt=javabin&version=2}{add=[doc-90205 (1849401849074451468)]} 0 396"
     )
+    assert len(engine.templates()) == 2
+
+
+def test_one_word_and_a_value_before_a_colon_is_a_header_not_a_phrase() -> None:
+    # coturn prints "<n>: session <id>: " before every statement; a statement with a label
+    # of its own inside ("lifetime updated: 300") is not a free-text value of another
+    # statement after that header
+    engine = TemplateEngine(EngineConfig(announce_retired=True))
+    engine.assign("29059: session 005000000000077820: realm <turn.example.com> user <1764755347:jvb>: incoming packet ALLOCATE processed, success")
+    engine.assign("616798: session 009000000000095378: realm <meet.acme.io> user <1764805995:jvb>: incoming packet ALLOCATE processed, success")
+    engine.assign("725220: session 008000000000088735: peer 185.43.252.213 lifetime updated: 300")
     assert len(engine.templates()) == 2

@@ -1249,6 +1249,13 @@ def _opens_message(tpl: tuple[str, ...], p: int) -> bool:
     return not _is_message_word(tpl[p - 2])
 
 
+def _names_instance(tpl: tuple[str, ...], p: int) -> bool:
+    """The value label ``tpl[p - 1]`` follows one word right after the header: the header
+    names what prints and its instance (coturn's '<n>: session <id>: ...'), so the text after
+    it is the whole message, as after a message code (_opens_message)."""
+    return p >= 3 and not any(_is_message_word(x) for x in tpl[: p - 2] if VAR not in x)
+
+
 # a token of symbols alone that separates a record's fields ("[**]", "|", "::", "--");
 # not an arrow ("->", "=>": it joins two values) nor an empty value ("-")
 _DELIMITER = re.compile(r"^[^\w\s\"'`]{1,4}$")
@@ -1440,7 +1447,7 @@ def _span_cut(
         nt != nl and s == 0 and _bare_value_label(label) and p >= 2 and fixed
         and (_nested_text(mt) or _nested_text(ml))
         and not (prose_tails and (_structured_text(mt) or _structured_text(ml)))
-        and not (message_runs and _opens_message(tpl, p))
+        and not (message_runs and (_opens_message(tpl, p) or _names_instance(tpl, p)))
         and not (severity_labels and (_severity_label(mt[0]) or _severity_label(ml[0])))
     ):
         # ending the line after a value ending in ":" ("from <*>:<*>: ...", "succeeded in
