@@ -2160,3 +2160,22 @@ def test_one_word_and_a_value_before_a_colon_is_a_header_not_a_phrase() -> None:
     engine.assign("616798: session 009000000000095378: realm <meet.acme.io> user <1764805995:jvb>: incoming packet ALLOCATE processed, success")
     engine.assign("725220: session 008000000000088735: peer 185.43.252.213 lifetime updated: 300")
     assert len(engine.templates()) == 2
+
+
+_WERKZEUG = [
+    '2026-12-03 02:48:30,691 24 INFO hr werkzeug: 10.105.5.197 - - [03/Dec/2026 10:00:15] '
+    '"POST /web/dataset/call_kw/sale.order/web_search_read HTTP/1.1" 200 - 8 0.240 0.415',
+    '2026-12-03 13:46:56,613 22 INFO ? werkzeug: 10.159.89.1 - - [03/Dec/2026 07:31:32] "GET /websocket HTTP/1.1" 101 -',
+    '2026-12-03 11:23:58,041 22 INFO ? werkzeug: 10.141.204.59 - - [03/Dec/2026 22:37:25] '
+    '"GET /mail/init_messaging HTTP/1.1" 200 - 18 0.030 0.531',
+]
+
+
+def test_a_template_that_changed_takes_the_short_form_printed_before_as_a_gapped_one() -> None:
+    # Odoo's werkzeug lines print three timings only sometimes; the short form came while the
+    # long one still had "POST" and "hr" as words, so the two stayed apart; the long form's
+    # change (a GET request, another database) is the evidence that they are one message
+    engine = TemplateEngine(EngineConfig(announce_retired=True))
+    for line in _WERKZEUG:
+        engine.assign(line)
+    assert len(engine.templates()) == 1

@@ -2476,6 +2476,7 @@ class TemplateEngine:
         old_ids += self._absorb(c)
         self._late_record(c)
         old_ids += self._span_after_change(c)
+        old_ids += self._gapped_after_change(c)
         c.count += 1
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
@@ -2780,6 +2781,41 @@ class TemplateEngine:
         p, s, o = best
         # (the id ``c`` had after this line's change was never reported: left out)
         return self._make_span(c, o.tokens, p, s)[1:]
+
+    def _gapped_after_change(self, c: _Cluster) -> list[str]:
+        """After ``c`` (a template of fixed length) changed, a fixed template of another length
+        with its first token that aligns with it as a line aligns in _learn_gapped is the same
+        message with a part printed only sometimes: ``c`` becomes the gapped template of both.
+        When the two shapes first met, a word of ``c`` may still have differed (the long form's
+        method or user before it was a variable), so they stayed apart; _learn_gapped looks
+        only when a line of another length arrives, and the short form's lines then answer in
+        their own length bucket, so the change is the only later evidence (as in
+        _span_after_change)."""
+        if not self.config.gapped_values or c.span is not None or c.gaps or c.merged_into is not None:
+            return []
+        ct = c.tokens
+        if len(ct) < 3 or len(ct) > _ALIGN_TOKENS or is_json_tokens(ct):
+            return []
+        consts = {t for t in ct if t != VAR}
+        best: tuple[int, tuple[str, ...], tuple[int, ...]] | None = None
+        for o in (self._by_first.get(ct[0]) or ())[-_SPAN_CANDIDATES:]:
+            ot = o.tokens
+            if (
+                o is c or o.merged_into is not None or o.span is not None or o.gaps or len(ot) == len(ct)
+                or ot[0] != ct[0] or len(ot) > _ALIGN_TOKENS or self._other_position(o)
+            ):
+                continue
+            shared = len(consts.intersection(ot))
+            if shared < 2 or shared < _ALIGNED_SHARE * len(consts):
+                continue
+            merged = _gapped_merge(ct, (), ot)
+            if merged is not None and (best is None or merged[0] > best[0]):
+                best = merged
+        if best is None:
+            return []
+        _, tokens, gaps = best
+        # (the id ``c`` had after this line's change was never reported: left out)
+        return self._make_gapped(c, tokens, gaps)[1:]
 
     # ----------------------------------------------------------- gapped templates
     def _covering_gapped(self, toks: tuple[str, ...]) -> _Cluster | None:
