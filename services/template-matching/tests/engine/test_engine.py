@@ -2040,7 +2040,8 @@ def test_a_variable_length_template_never_loses_its_last_literal_word() -> None:
 
 
 def test_the_collapse_into_a_template_of_punctuation_alone_without_the_guards() -> None:
-    off = EngineConfig(keep_a_word=False, prose_tails=False, json_apart=False)
+    # (whole_message_runs off too: pass 17b's header guard keeps coturn's statements apart)
+    off = EngineConfig(keep_a_word=False, prose_tails=False, json_apart=False, whole_message_runs=False)
     engine = TemplateEngine(off)
     got = [engine.assign(line) for line in _COLLAPSE_LINES]
     assert {c for c, _ in got} == {got[0][0]}
@@ -2054,7 +2055,8 @@ def test_a_text_after_a_value_label_that_holds_fields_is_another_format() -> Non
     first, second = engine.assign(_COTURN_REFRESHED), engine.assign(_COTURN_PACKET)
     assert first[0] != second[0]
     assert second[1] == TemplateEngine().assign(_COTURN_PACKET)[1]
-    off = TemplateEngine(EngineConfig(prose_tails=False))
+    # (the header guard of pass 17b, whole_message_runs, keeps them apart on its own too)
+    off = TemplateEngine(EngineConfig(prose_tails=False, whole_message_runs=False))
     assert off.assign(_COTURN_REFRESHED)[0] == off.assign(_COTURN_PACKET)[0]
 
 
@@ -2070,9 +2072,9 @@ def test_an_error_chain_after_a_value_label_is_still_one_text() -> None:
 def test_a_json_record_never_joins_a_template_that_is_not_one() -> None:
     # on its own (the other two guards off) the JSON guard stops the collapse at its first step:
     # '{"timestamp":' fits the span's '<*>:', and the record's first value its word's place
-    engine = TemplateEngine(EngineConfig(keep_a_word=False, prose_tails=False))
+    engine = TemplateEngine(EngineConfig(keep_a_word=False, prose_tails=False, whole_message_runs=False))
     got = [engine.assign(line) for line in _COLLAPSE_LINES]
-    assert got[1][0] == got[0][0]  # (the coturn lines still join without the prose guard)
+    assert got[1][0] == got[0][0]  # (the coturn lines still join without the prose and header guards)
     assert got[2][0] != got[0][0] and got[2][1] == TemplateEngine().assign(_MATTERMOST_JSON)[1]
     assert got[3][0] != got[0][0]
 
@@ -2156,3 +2158,105 @@ def test_names_a_span_template_made_variables_are_values() -> None:
     for line in _KEA_LINES:
         off.add(line)
     assert len(off.templates()) > 2
+
+
+# ----------------------------------------------------------- seventeenth pass (b): structure
+
+_FORWARDED = [
+    '10.11.21.122,10.11.10.1 "GET /openstack/2012-08-10/meta_data.json HTTP/1.1" status: 200 len: 264 time: 0.2451560',
+    '10.11.21.122,10.11.10.1 "GET /openstack/2013-10-17 HTTP/1.1" status: 200 len: 157 time: 0.0008290',
+]
+_DIRECT = [
+    '10.11.10.1 "GET /v2/54fadb412c4e40cdbaed9335e4c35a9e/servers/detail HTTP/1.1" status: 200 len: 1893 time: 0.2477829',
+    '10.11.10.1 "GET /v2/54fadb412c4e40cdbaed9335e4c35a9e/servers/detail HTTP/1.1" status: 200 len: 1893 time: 0.2577181',
+]
+
+
+@pytest.mark.parametrize("lines", [_FORWARDED + _DIRECT, _DIRECT + _FORWARDED])
+def test_a_masked_values_shape_meets_a_bare_variable_in_either_order(lines: list[str]) -> None:
+    # Loghub OpenStack: a client list "a,b" masks to "<*>,<*>", one address to "<*>"; the
+    # template learnt first must cover the other whichever came first (one event in the
+    # ground truth), not keep "<*>,<*>" as a run of symbols apart from "<*>"
+    engine = TemplateEngine(EngineConfig(announce_retired=True))
+    for line in lines:
+        engine.assign(line)
+    assert [t for _, t, _ in engine.templates()] == ['<*> "GET <*> HTTP/<*>" status: <*> len: <*> time: <*>']
+
+
+def test_a_run_of_symbols_is_still_structure_against_a_variable() -> None:
+    engine = TemplateEngine()
+    engine.assign("section **** begins now")
+    engine.assign("section **** begins now")
+    engine.assign("section 4711 begins now")
+    assert len(engine.templates()) == 2
+
+
+_REBALANCE = "[GroupCoordinator 1]: Preparing to rebalance group billing-consumer in state PreparingRebalance with old generation {} (__consumer_offsets-{}) (reason: {})"
+
+
+@pytest.mark.parametrize(
+    "reasons",
+    [
+        ["Adding new member", "Removing member", "Leader rejoining"],
+        ["Leader rejoining", "Adding new member", "Removing member"],
+    ],
+)
+def test_a_span_widens_for_a_later_line_as_for_an_older_template(reasons: list[str]) -> None:
+    # Kafka's rebalance reason is a free text after "(reason:"; the span made from the first
+    # two keeps the end they share ("member)"), and a third reason ending otherwise widens it
+    # whether it came before the span was made (_widen_span) or after (_later_tail)
+    engine = TemplateEngine(EngineConfig(announce_retired=True))
+    for k, reason in enumerate(reasons):
+        engine.assign(_REBALANCE.format(194 + k, 29 + k, reason))
+    assert len(engine.templates()) == 1
+
+
+_SOLR = "2026-12-03 {} INFO  (qtp611563982-{}) [c:products s:shard{} r:core_node3 x:products_shard2_replica_n4] "
+
+
+def test_a_line_without_a_field_the_record_template_prints_is_another_statement() -> None:
+    # Solr's select requests (hits=, status=, QTime=) make a record-like template; an update
+    # line of as many tokens prints no "hits=" field where the template has one, so the
+    # record rule must not take its other logger name and its document list as field values
+    engine = TemplateEngine(EngineConfig(announce_retired=True))
+    for k, params in enumerate(["wt=json&fq=category:books", "wt=json&fq=category:books", "rows=10&start=20&fq=category:books"]):
+        engine.assign(
+            _SOLR.format(f"06:59:1{k}.975", 43 + k, 1 + k % 2)
+            + f"o.a.s.c.S.Request [logs_shard1_replica_n6]  webapp=/solr path=/select params={{{params}}} hits={9366 + k} status=0 QTime={145 + k}"
+        )
+    engine.assign(
+        _SOLR.format("18:11:50.622", 69, 2)
+        + "o.a.s.u.p.LogUpdateProcessorFactory [products_shard2_replica_n4]  webapp=/solr path=/update"
+        " params={wt=javabin&version=2}{add=[doc-90205 (1849401849074451468)]} 0 396"
+    )
+    assert len(engine.templates()) == 2
+
+
+def test_one_word_and_a_value_before_a_colon_is_a_header_not_a_phrase() -> None:
+    # coturn prints "<n>: session <id>: " before every statement; a statement with a label
+    # of its own inside ("lifetime updated: 300") is not a free-text value of another
+    # statement after that header
+    engine = TemplateEngine(EngineConfig(announce_retired=True))
+    engine.assign("29059: session 005000000000077820: realm <turn.example.com> user <1764755347:jvb>: incoming packet ALLOCATE processed, success")
+    engine.assign("616798: session 009000000000095378: realm <meet.acme.io> user <1764805995:jvb>: incoming packet ALLOCATE processed, success")
+    engine.assign("725220: session 008000000000088735: peer 185.43.252.213 lifetime updated: 300")
+    assert len(engine.templates()) == 2
+
+
+_WERKZEUG = [
+    '2026-12-03 02:48:30,691 24 INFO hr werkzeug: 10.105.5.197 - - [03/Dec/2026 10:00:15] '
+    '"POST /web/dataset/call_kw/sale.order/web_search_read HTTP/1.1" 200 - 8 0.240 0.415',
+    '2026-12-03 13:46:56,613 22 INFO ? werkzeug: 10.159.89.1 - - [03/Dec/2026 07:31:32] "GET /websocket HTTP/1.1" 101 -',
+    '2026-12-03 11:23:58,041 22 INFO ? werkzeug: 10.141.204.59 - - [03/Dec/2026 22:37:25] '
+    '"GET /mail/init_messaging HTTP/1.1" 200 - 18 0.030 0.531',
+]
+
+
+def test_a_template_that_changed_takes_the_short_form_printed_before_as_a_gapped_one() -> None:
+    # Odoo's werkzeug lines print three timings only sometimes; the short form came while the
+    # long one still had "POST" and "hr" as words, so the two stayed apart; the long form's
+    # change (a GET request, another database) is the evidence that they are one message
+    engine = TemplateEngine(EngineConfig(announce_retired=True))
+    for line in _WERKZEUG:
+        engine.assign(line)
+    assert len(engine.templates()) == 1

@@ -861,11 +861,29 @@ def _other_keys(a: str, t: str) -> bool:
     return mt is not None and ma.group(1) != mt.group(1) and VAR not in ma.group(1) and VAR not in mt.group(1)
 
 
+def _field_missing(a: str, t: str) -> bool:
+    """Template token ``a`` is a ``key=value`` field and line token ``t``, at its place, is no
+    field of that key ("hits=<*>" / "(<*>)]}"): the line does not print the field, so it is
+    another statement's line, not one more value of the field (_other_keys covers a field
+    of another key)."""
+    ma = _KEY.match(a)
+    return ma is not None and not t.startswith(ma.group(0)) and _KEY.match(t) is None
+
+
 EMPTY_VALUE = "(" + VAR + ")"
 
 
 def _is_symbol(tok: str) -> bool:
     return len(tok) >= 2 and tok not in _EMPTY and not any(ch.isalnum() for ch in tok)
+
+
+def _masked_shape(tok: str) -> bool:
+    """A token of masked values and the punctuation between them ('<*>,<*>', '"<*>',
+    '<*>:<*>:<*>'): a value that a line's bare variable also stands for, whichever of the
+    two arrived first (the line's value was masked whole, the template's piece by piece).
+    A masked key before "=" is not one: a pair against a lone value is another field shape,
+    as "key=" against "key=value" is (_is_word_edit)."""
+    return VAR in tok and not _is_pair(tok)
 
 
 def _has_alpha(tok: str) -> bool:
@@ -1249,6 +1267,13 @@ def _opens_message(tpl: tuple[str, ...], p: int) -> bool:
     return not _is_message_word(tpl[p - 2])
 
 
+def _names_instance(tpl: tuple[str, ...], p: int) -> bool:
+    """The value label ``tpl[p - 1]`` follows one word right after the header: the header
+    names what prints and its instance (coturn's '<n>: session <id>: ...'), so the text after
+    it is the whole message, as after a message code (_opens_message)."""
+    return p >= 3 and not any(_is_message_word(x) for x in tpl[: p - 2] if VAR not in x)
+
+
 # a token of symbols alone that separates a record's fields ("[**]", "|", "::", "--");
 # not an arrow ("->", "=>": it joins two values) nor an empty value ("-")
 _DELIMITER = re.compile(r"^[^\w\s\"'`]{1,4}$")
@@ -1440,7 +1465,7 @@ def _span_cut(
         nt != nl and s == 0 and _bare_value_label(label) and p >= 2 and fixed
         and (_nested_text(mt) or _nested_text(ml))
         and not (prose_tails and (_structured_text(mt) or _structured_text(ml)))
-        and not (message_runs and _opens_message(tpl, p))
+        and not (message_runs and (_opens_message(tpl, p) or _names_instance(tpl, p)))
         and not (severity_labels and (_severity_label(mt[0]) or _severity_label(ml[0])))
     ):
         # ending the line after a value ending in ":" ("from <*>:<*>: ...", "succeeded in
@@ -1948,6 +1973,8 @@ class TemplateEngine:
         self._tables: dict[tuple[int, int], _Cluster] = {}
         # the source position of the line being learned (None: it prints none)
         self._position: str | None = None
+        # span number -> the fixed template it was made from (_later_tail)
+        self._span_origins: dict[int, tuple[str, ...]] = {}
 
     # ------------------------------------------------------------------ helpers
     def _mask(self, message: str) -> tuple[str, ...]:
@@ -2109,7 +2136,7 @@ class TemplateEngine:
                     continue
                 if VAR in a and _wild_ok(a, t):
                     params += 1
-                elif t == VAR and _is_symbol(a):
+                elif t == VAR and _is_symbol(a) and not _masked_shape(a):
                     # a run of symbols ("****", "--") is structure, not a value's placeholder
                     words.append(i)
                 elif (
@@ -2471,6 +2498,7 @@ class TemplateEngine:
         old_ids += self._absorb(c)
         self._late_record(c)
         old_ids += self._span_after_change(c)
+        old_ids += self._gapped_after_change(c)
         c.count += 1
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
@@ -2538,6 +2566,8 @@ class TemplateEngine:
             tail = _span_side(ct[p + 1 :], toks[n - ns :], values) if ns else ()
             if tail is None and c.delimiter is not None and self.config.widen_spans:
                 tail, ct = self._record_tail(c, toks, values)
+            if tail is None and self.config.widen_spans and not json_line:
+                tail, ct = self._later_tail(c, toks, values)
             if tail is None or not self._span_shares_words(ct, p, toks):
                 continue
             new = (*merged, VAR, *tail)
@@ -2569,6 +2599,34 @@ class TemplateEngine:
             if tail is not None and c.delimiter in toks[p : n - k]:
                 return tail, (*ct[:p], VAR, *(ct[len(ct) - k :] if k else ()))
         return None, ct
+
+    def _later_tail(
+        self, c: _Cluster, toks: tuple[str, ...], values: Callable[[str, str], bool],
+    ) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
+        """_widen_span for a line that arrives after the span was made: the span rules cut it
+        against the fixed template the span was made from at the span's start, with a shorter
+        suffix (the two lines that made the span shared "member)", this one ends "rejoining)"):
+        the span's value runs on to that suffix, as it would had the line come first. The
+        suffix and the template it leaves, or (None, template)."""
+        origin = self._span_origins.get(c.seq)
+        p = c.span
+        if origin is None or p is None:
+            return None, c.tokens
+        ct, n = c.tokens, len(toks)
+        ns = len(ct) - p - 1
+        cut = _span_cut(
+            origin, toks, self._tails_vary if self.config.tail_values else None, self.config.whole_message_runs,
+            self.config.quoted_texts, self.config.severity_labels,
+            self._field_texts_vary if self.config.tail_values else None, self.config.delimited_fields,
+            self.config.constructor_values, self.config.named_texts, self.config.prose_tails,
+        )
+        if cut is None or cut[0] != p or cut[1] >= ns:
+            return None, ct
+        k = cut[1]
+        tail = _span_side(ct[len(ct) - k :], toks[n - k :], values) if k else ()
+        if tail is None:
+            return None, ct
+        return tail, (*ct[:p], VAR, *(ct[len(ct) - k :] if k else ()))
 
     def _span_shares_words(self, tpl: tuple[str, ...], p: int, toks: tuple[str, ...]) -> bool:
         """Whether a line meets a variable-length template as it would have to meet a fixed
@@ -2644,6 +2702,8 @@ class TemplateEngine:
         fixed_tokens = c.tokens
         field = _delimited_field(fixed_tokens, toks, p, s) if self.config.delimited_fields and not record else None
         old_ids = self._make_span(c, toks, p, s)
+        if not record:
+            self._span_origins[c.seq] = fixed_tokens
         if field is not None and field in fixed_tokens[p : len(fixed_tokens) - s] and field in toks[p : len(toks) - s]:
             c.delimiter = field
         if self.config.widen_spans and not record:
@@ -2749,6 +2809,41 @@ class TemplateEngine:
         p, s, o = best
         # (the id ``c`` had after this line's change was never reported: left out)
         return self._make_span(c, o.tokens, p, s)[1:]
+
+    def _gapped_after_change(self, c: _Cluster) -> list[str]:
+        """After ``c`` (a template of fixed length) changed, a fixed template of another length
+        with its first token that aligns with it as a line aligns in _learn_gapped is the same
+        message with a part printed only sometimes: ``c`` becomes the gapped template of both.
+        When the two shapes first met, a word of ``c`` may still have differed (the long form's
+        method or user before it was a variable), so they stayed apart; _learn_gapped looks
+        only when a line of another length arrives, and the short form's lines then answer in
+        their own length bucket, so the change is the only later evidence (as in
+        _span_after_change)."""
+        if not self.config.gapped_values or c.span is not None or c.gaps or c.merged_into is not None:
+            return []
+        ct = c.tokens
+        if len(ct) < 3 or len(ct) > _ALIGN_TOKENS or is_json_tokens(ct):
+            return []
+        consts = {t for t in ct if t != VAR}
+        best: tuple[int, tuple[str, ...], tuple[int, ...]] | None = None
+        for o in (self._by_first.get(ct[0]) or ())[-_SPAN_CANDIDATES:]:
+            ot = o.tokens
+            if (
+                o is c or o.merged_into is not None or o.span is not None or o.gaps or len(ot) == len(ct)
+                or ot[0] != ct[0] or len(ot) > _ALIGN_TOKENS or self._other_position(o)
+            ):
+                continue
+            shared = len(consts.intersection(ot))
+            if shared < 2 or shared < _ALIGNED_SHARE * len(consts):
+                continue
+            merged = _gapped_merge(ct, (), ot)
+            if merged is not None and (best is None or merged[0] > best[0]):
+                best = merged
+        if best is None:
+            return []
+        _, tokens, gaps = best
+        # (the id ``c`` had after this line's change was never reported: left out)
+        return self._make_gapped(c, tokens, gaps)[1:]
 
     # ----------------------------------------------------------- gapped templates
     def _covering_gapped(self, toks: tuple[str, ...]) -> _Cluster | None:
@@ -2981,6 +3076,8 @@ class TemplateEngine:
             # ("conn=<*> fd=<*> closed" / "conn=<*> op=<*> UNBIND"), not another field value
             return False
         if self.config.field_keys and any(_event_after_header(toks, line, i) for i in words):
+            return False
+        if self.config.field_keys and any(_field_missing(toks[i], line[i]) for i in words):
             return False
         if toks[words[0]][-1:] == ":" and toks[words[0]][:-1].isalpha() and all(VAR in t for t in toks[: words[0]]):
             # a label opening the message after a header of values ("[<date> <time>][<pid>]
