@@ -2221,3 +2221,10 @@ def test_a_group_after_one_word_of_a_header_of_values_is_not_cut() -> None:
     tpl = tokens("type=AVC msg=audit(<*>): avc: denied { <*> } for pid=<*>")
     line = tokens("type=AVC msg=audit(<*>): avc: denied { read write } for pid=<*>")
     assert _bracket_group_cut(tpl, line) == (4, 2)
+    # Asterisk's dialplan arguments: masking made "(from-internal, 110, 52)" one value, a
+    # word among them keeps three tokens; the prefix runs into the group, what follows it is
+    # compared as it is
+    tpl = tokens("[<*> <*>:<*>:<*>] VERBOSE[<*>][<*>] pbx.c: Spawn extension (<*>) exited non-zero on 'PJSIP/<*>'")
+    line = tokens("[<*> <*>:<*>:<*>] VERBOSE[<*>][<*>] pbx.c: Spawn extension (from-trunk, s, <*>) exited non-zero on 'PJSIP/<*>'")
+    assert _bracket_group_cut(tpl, line) == (6, 4)
+    assert _bracket_group_cut(line, tpl) == (6, 4)

@@ -1341,18 +1341,23 @@ def _bracket_group_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int
     if nt == nl or min(nt, nl) < 3:
         return None
     short = min(nt, nl)
+    openers = [q for q in range(1, short) if _opening(tpl[q])[-1:] in _GROUP_OPENERS]
+    if not openers:
+        return None
+    # the group opens where the two still agree: the common prefix matters up to the last opener
     p = 0
-    while p < short - 1 and _same_or_value(tpl[p], toks[p]):
+    while p < min(short - 1, openers[-1]) and _same_or_value(tpl[p], toks[p]):
         p += 1
-    s = 0
-    while s < short - p - 1 and _same_or_value(tpl[nt - 1 - s], toks[nl - 1 - s]):
-        s += 1
-    for q in range(p, 0, -1):
+    for q in reversed(openers):
+        if q > p:
+            continue
         o = _opening(tpl[q])
-        if o[-1:] not in _GROUP_OPENERS or _opening(toks[q]) != o:
+        if _opening(toks[q]) != o:
             continue
         et, el = _group_end(tpl, q, o[-1]), _group_end(toks, q, o[-1])
-        if et is None or el is None or nt - et != nl - el or et < nt - s - 1:
+        if et is None or el is None or nt - et != nl - el:
+            continue
+        if not all(_same_or_value(a, b) for a, b in zip(tpl[et + 1 :], toks[el + 1 :], strict=True)):
             continue
         if sum(1 for x in tpl[:q] if _is_message_word(x)) < 2:
             return None  # one word before it names too little: a header's or a code's group
@@ -1365,6 +1370,10 @@ def _bracket_group_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int
             return None  # a record of fields in brackets: other keys are another statement
         if not any(VAR in x for x in inner_t):
             return None  # the template has not shown a value in the group yet
+        if len(inner_t) == 1 and not any(VAR in x or x.endswith(",") for x in inner_l):
+            # one bracketed value ("()" is masked so too) against words alone in brackets:
+            # a phrase ("(cache miss)"), not a list of items
+            return None
         return q, nt - et - 1
     return None
 
