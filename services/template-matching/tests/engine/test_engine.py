@@ -2260,3 +2260,75 @@ def test_a_template_that_changed_takes_the_short_form_printed_before_as_a_gapped
     for line in _WERKZEUG:
         engine.assign(line)
     assert len(engine.templates()) == 1
+
+
+# ----------------------------------------------- bracket groups (seventeenth pass c)
+
+# SELinux denials (InfraPlatform's lines): the permissions are a list in braces, one name or
+# several; the words before it name the statement, so the group is one value of any length
+_AVC = ("type=AVC msg=audit({t}): avc:  denied  {{ {perms} }} for  pid={pid} comm=\"{comm}\" name=\"{name}\" "
+        "dev=\"overlay\" ino={ino} scontext=system_u:system_r:httpd_t:s0 tcontext=system_u:object_r:etc_t:s0 "
+        "tclass=file permissive=0")
+_AVC_LINES = [
+    _AVC.format(t=f"17647{i}0513.421:75{i}200", perms=perms, pid=811788 + i, comm=comm, name=name, ino=8247384 + i)
+    for i, (perms, comm, name) in enumerate([
+        ("connectto", "python3", "ld.so.cache"), ("getattr", "postgres", "docker.sock"), ("write", "nginx", "pg_hba.conf"),
+        ("execute", "python3", "ld.so.cache"), ("read", "runc:[2:INIT]", "index.html"), ("open", "nginx", "docker.sock"),
+        ("read open", "python3", "docker.sock"), ("read write", "postgres", "index.html"), ("write", "nginx", "config.yaml"),
+        ("read write", "python3", "ld.so.cache"),
+    ])
+]
+
+
+def test_a_bracketed_list_of_another_length_is_one_value() -> None:
+    engine = TemplateEngine()
+    for line in _AVC_LINES:
+        engine.add(line)
+    assert len(engine.templates()) == 1
+    off = TemplateEngine(EngineConfig(bracket_groups=False))
+    for line in _AVC_LINES:
+        off.add(line)
+    assert len(off.templates()) > 1
+
+
+# Android's activity manager (Loghub Android): the intent in braces is a record of fields;
+# a record with other keys is another statement in Loghub's ground truth
+_INTENT_LINES = [
+    "Skipping, withExcluded: false, tr.intent:Intent { flg=0x10804000 cmp=com.android.systemui/.recents.RecentsActivity bnds=[264,444][920,908] }",
+    "Skipping, withExcluded: false, tr.intent:Intent { flg=0x18800000 cmp=com.tencent.mm/.plugin.base.stub.WXEntryActivity (has extras) }",
+    "Skipping, withExcluded: true, tr.intent:Intent { flg=0x10800000 cmp=com.android.settings/.Settings (has extras) }",
+    "Skipping, withExcluded: false, tr.intent:Intent { act=android.intent.action.MAIN flg=0x10840000 cmp=com.android.incallui/.InCallActivity (has extras) }",
+    "Skipping, withExcluded: false, tr.intent:Intent { act=com.android.contacts.action.CHOOSE_SUB dat=tel:xxxxxxxxxxx flg=0x10808000 cmp=com.android.contacts/.ChooseSubActivity (has extras) }",
+]
+
+
+def test_a_bracketed_record_of_other_fields_is_another_statement() -> None:
+    engine = TemplateEngine()
+    for line in _INTENT_LINES:
+        engine.add(line)
+    assert len(engine.templates()) >= 4
+    assert not any(t.endswith("tr.intent:Intent <*>") for _, t, _ in engine.templates())
+
+
+def test_a_group_after_one_word_of_a_header_of_values_is_not_cut() -> None:
+    from template_matching.engine.core import _bracket_group_cut
+
+    def tokens(text: str) -> tuple[str, ...]:
+        return tuple(text.split())
+
+    # strongSwan's payload lists after a header of values: one code word ("IKE_AUTH")
+    # names too little of the statement; the span it made took every charon statement
+    tpl = tokens("<*>:<*>:<*> <*> charon: <*>[ENC] <*> <*> IKE_AUTH <*> <*> [ <*> ]")
+    line = tokens("<*>:<*>:<*> <*> charon: <*>[ENC] <*> parsed IKE_AUTH response <*> [ IDr CERT AUTH EAP/REQ/ID ]")
+    assert _bracket_group_cut(tpl, line) is None
+    # two words that name it, and the group's tokens, brackets included, are the value
+    tpl = tokens("type=AVC msg=audit(<*>): avc: denied { <*> } for pid=<*>")
+    line = tokens("type=AVC msg=audit(<*>): avc: denied { read write } for pid=<*>")
+    assert _bracket_group_cut(tpl, line) == (4, 2)
+    # Asterisk's dialplan arguments: masking made "(from-internal, 110, 52)" one value, a
+    # word among them keeps three tokens; the prefix runs into the group, what follows it is
+    # compared as it is
+    tpl = tokens("[<*> <*>:<*>:<*>] VERBOSE[<*>][<*>] pbx.c: Spawn extension (<*>) exited non-zero on 'PJSIP/<*>'")
+    line = tokens("[<*> <*>:<*>:<*>] VERBOSE[<*>][<*>] pbx.c: Spawn extension (from-trunk, s, <*>) exited non-zero on 'PJSIP/<*>'")
+    assert _bracket_group_cut(tpl, line) == (6, 4)
+    assert _bracket_group_cut(line, tpl) == (6, 4)

@@ -168,6 +168,11 @@ class EngineConfig:
     # length: one template whose gaps each stand for any number of tokens, none included
     # (see TemplateEngine._learn_gapped; pass 12)
     gapped_values: bool = True
+    # a line of another length that differs from a template only inside one bracketed group
+    # ("{ read write }" / "{ <*> }", "(from-trunk, s, 1001)" / "(<*>)"), after words that
+    # name the statement, prints a list or an argument group of another length there: the
+    # group is one value (see _bracket_group_cut; pass 17c)
+    bracket_groups: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -1335,6 +1340,67 @@ def _call_value(run: tuple[str, ...]) -> bool:
             if depth == 0:
                 return k == len(text) - 1
     return False
+
+
+_GROUP_OPENERS = "([{"
+
+
+def _group_end(tokens: tuple[str, ...], start: int, opener: str) -> int | None:
+    """Index of the token that closes the bracket ``opener`` opened by ``tokens[start]``."""
+    closer = _CLOSERS[opener]
+    depth = 0
+    for i in range(start, len(tokens)):
+        depth += tokens[i].count(opener) - tokens[i].count(closer)
+        if depth <= 0:
+            return i if depth == 0 else None
+    return None
+
+
+def _bracket_group_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | None:
+    """(prefix, suffix) when the line and the template, of different lengths, differ only
+    inside one group in brackets that both open at one place after words that name the
+    statement, and both print the same tokens after it: a list or an argument group of
+    another length ("avc: denied { read write } for" / "{ <*> } for", "Spawn extension
+    (from-trunk, s, 1) exited" / "(<*>) exited"). The group, brackets included, is one value."""
+    nt, nl = len(tpl), len(toks)
+    if nt == nl or min(nt, nl) < 3:
+        return None
+    short = min(nt, nl)
+    openers = [q for q in range(1, short) if _opening(tpl[q])[-1:] in _GROUP_OPENERS]
+    if not openers:
+        return None
+    # the group opens where the two still agree: the common prefix matters up to the last opener
+    p = 0
+    while p < min(short - 1, openers[-1]) and _same_or_value(tpl[p], toks[p]):
+        p += 1
+    for q in reversed(openers):
+        if q > p:
+            continue
+        o = _opening(tpl[q])
+        if _opening(toks[q]) != o:
+            continue
+        et, el = _group_end(tpl, q, o[-1]), _group_end(toks, q, o[-1])
+        if et is None or el is None or nt - et != nl - el:
+            continue
+        if not all(_same_or_value(a, b) for a, b in zip(tpl[et + 1 :], toks[el + 1 :], strict=True)):
+            continue
+        if sum(1 for x in tpl[:q] if _is_message_word(x)) < 2:
+            return None  # one word before it names too little: a header's or a code's group
+        if 2 * sum(1 for x in tpl[:q] if VAR not in x) < q:
+            # a prefix of values mostly (a header, then a few words): the span it made would
+            # take other statements of the program as its prefix's words generalise
+            return None
+        inner_t, inner_l = tpl[q : et + 1], toks[q : el + 1]
+        if any(_is_pair(x) for x in (*inner_t, *inner_l)):
+            return None  # a record of fields in brackets: other keys are another statement
+        if not any(VAR in x for x in inner_t):
+            return None  # the template has not shown a value in the group yet
+        if len(inner_t) == 1 and not any(VAR in x or x.endswith(",") for x in inner_l):
+            # one bracketed value ("()" is masked so too) against words alone in brackets:
+            # a phrase ("(cache miss)"), not a list of items
+            return None
+        return q, nt - et - 1
+    return None
 
 
 def _span_cut(
@@ -2692,6 +2758,8 @@ class TemplateEngine:
                         continue
             else:
                 cut = _span_cut(c.tokens, toks, tails, self.config.whole_message_runs, quoted, severity, fields, delimited, self.config.constructor_values, self.config.named_texts, self.config.prose_tails)
+                if cut is None and self.config.bracket_groups:
+                    cut = _bracket_group_cut(c.tokens, toks)
             if cut is not None and self._loses_last_word(c.tokens, _span_tokens(c.tokens, toks, *cut)):
                 continue
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
@@ -2800,6 +2868,8 @@ class TemplateEngine:
                 self._field_texts_vary if self.config.tail_values else None, self.config.delimited_fields,
                 self.config.constructor_values, self.config.named_texts, self.config.prose_tails,
             )
+            if cut is None and self.config.bracket_groups:
+                cut = _bracket_group_cut(ct, ot)
             if cut is not None and self._loses_last_word(ct, _span_tokens(ct, ot, *cut)):
                 continue
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
