@@ -34,9 +34,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from generalisation_bench import engine_templates, load_sources  # noqa: E402
+from generalisation_bench import HELD_OUT, engine_templates, load_sources  # noqa: E402
 
-HELD_OUT = ("WebAppPlatform", "NetworkPlatform", "MLPlatform", "StoragePlatform", "DeliveryPlatform")
 VAR = "<*>"
 _TRAIL = ",.;:)]}'\""
 _LEAD = "([{'\"`"

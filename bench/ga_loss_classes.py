@@ -34,9 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from generalisation_bench import CORPORA, engine_templates, load_sources  # noqa: E402
-
-HELD_OUT = ("WebAppPlatform", "NetworkPlatform", "MLPlatform", "StoragePlatform", "DeliveryPlatform")
+from generalisation_bench import CORPORA, HELD_OUT, engine_templates, load_sources  # noqa: E402
 
 
 def _differences(a: list[str], b: list[str]) -> str:

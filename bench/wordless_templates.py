@@ -23,10 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from generalisation_bench import load_sources  # noqa: E402
-
-# corpora held out of the engine passes (blind transfer checks): counts only, never their text
-HELD_OUT = frozenset({"StoragePlatform", "DeliveryPlatform", "WebAppPlatform", "NetworkPlatform", "MLPlatform"})
+from generalisation_bench import HELD_OUT, load_sources  # noqa: E402
 
 
 def wordless_rows(contents: list[str], truth: list[str], config) -> tuple[dict, list[tuple[int, int, str]]]:
