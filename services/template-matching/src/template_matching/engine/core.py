@@ -632,6 +632,8 @@ def _value_name(tok: str) -> str | None:
     if not any(ch.isalpha() for ch in name):
         return None
     return name
+
+
 _KINDS = frozenset(
     {"user", "queue", "topic", "group", "container", "node", "pod", "namespace", "database", "db", "table",
      "bucket", "principal", "host", "tenant", "account", "cluster", "index", "job", "app",
