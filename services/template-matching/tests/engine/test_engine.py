@@ -2332,3 +2332,30 @@ def test_a_group_after_one_word_of_a_header_of_values_is_not_cut() -> None:
     line = tokens("[<*> <*>:<*>:<*>] VERBOSE[<*>][<*>] pbx.c: Spawn extension (from-trunk, s, <*>) exited non-zero on 'PJSIP/<*>'")
     assert _bracket_group_cut(tpl, line) == (6, 4)
     assert _bracket_group_cut(line, tpl) == (6, 4)
+
+
+# CoreDNS query lines in the order of a shuffled K8sPlatform stream: the first lines differ
+# in query type, name, protocol and response code at once, so they start apart; once each
+# generalised its type and name they differ in one word only, and no later line arrives
+# differing in one word from either
+_DNS_SHUFFLED_LINES = [
+    '[INFO] 10.218.155.134:30246 - 4613 "SRV IN api.default.svc.cluster.local. udp 36 false 512" SERVFAIL qr,aa,rd 92 0.668111s',
+    '[INFO] 10.101.198.133:61764 - 16238 "SRV IN google.com. tcp 65 false 1232" NXDOMAIN qr,aa,rd 186 0.862689s',
+    '[INFO] 10.118.55.96:58234 - 48839 "A IN checkout.payments.svc.cluster.local. tcp 39 false 1232" NXDOMAIN qr,aa,rd 243 0.067746s',
+    '[INFO] 10.19.118.244:50318 - 615 "A IN kafka-0.kafka.data.svc.cluster.local. udp 72 false 512" SERVFAIL qr,aa,rd 174 0.369742s',
+    '[INFO] 10.121.149.19:13087 - 21721 "SRV IN checkout.payments.svc.cluster.local. udp 65 false 512" NXDOMAIN qr,aa,rd 297 0.254025s',
+    '[INFO] 10.132.137.165:56358 - 9404 "A IN kafka-0.kafka.data.svc.cluster.local. udp 75 false 512" NXDOMAIN qr,aa,rd 391 0.481699s',
+    '[INFO] 10.19.183.47:55579 - 31687 "A IN kafka-0.kafka.data.svc.cluster.local. tcp 40 false 512" SERVFAIL qr,aa,rd 310 0.368204s',
+    '[INFO] 10.35.246.182:31858 - 10524 "A IN google.com. tcp 63 false 1232" SERVFAIL qr,aa,rd 66 0.828492s',
+]
+
+
+def test_templates_that_come_to_differ_in_one_word_become_siblings() -> None:
+    def clusters(config: EngineConfig) -> set[int]:
+        engine = TemplateEngine(config)
+        numbers = [engine.assign(line)[0] for line in _DNS_SHUFFLED_LINES]
+        return {engine.current(n)[0] for n in numbers}
+
+    assert len(clusters(EngineConfig(announce_retired=True))) == 1
+    # without the rule the same lines stay split by the order they came in
+    assert len(clusters(EngineConfig(announce_retired=True, sibling_after_change=False))) > 1

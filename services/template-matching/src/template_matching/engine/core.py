@@ -94,6 +94,9 @@ class EngineConfig:
     # whether that may happen to the first word of a message when the two words share
     # no structure ("com.apple.a:" and "com.apple.b:" always may)
     merge_first_word: bool = False
+    # templates that come to differ in one word by generalising become siblings
+    # (TemplateEngine._siblings_after_change)
+    sibling_after_change: bool = True
     # a line whose words differ from a template's only in one run of words between a
     # shared prefix and suffix, where that run follows a label ("because:", "reason:",
     # '"error":') or is enclosed in brackets or quotes, is the same message with a
@@ -2493,6 +2496,7 @@ class TemplateEngine:
                 c = self._merge_siblings(group, group.pos, c.tokens)
                 old_ids += self._absorb(c)
                 old_ids += self._span_after_change(c)
+                self._siblings_after_change(c)
                 c.count += 1
                 self._remember(message, c)
                 return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
@@ -2567,6 +2571,7 @@ class TemplateEngine:
         self._late_record(c)
         old_ids += self._span_after_change(c)
         old_ids += self._gapped_after_change(c)
+        self._siblings_after_change(c)
         c.count += 1
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
@@ -3282,6 +3287,18 @@ class TemplateEngine:
         # ("nginx", "api", "istio-proxy"): plain keywords seldom alternate with one
         return _value_shaped(word) or any(_value_shaped(v) for v in group.values)
 
+    def _learnt_values(self, group: _Siblings, word: str) -> bool:
+        """Whether other templates already made all these words variables (the vocabulary
+        part of _value_evidence, without the guesses from the words' shapes: two templates
+        that met only by generalising have shown less than a line differing in one word)."""
+        if not self.config.value_shapes:
+            return False
+        words = (word, *group.values)
+        vocab = self._values
+        if all(w in vocab for w in words):
+            return True
+        return self.config.value_names and all(self._known_value(w) for w in words)
+
     def _header_field(self, group: _Siblings, word: str) -> bool:
         """A word that closes a bracket opened by a token holding a masked value is a field
         of a line header ("[12:00:01 INF]" / "[12:00:01 ERR]": time then level), not a
@@ -3354,6 +3371,52 @@ class TemplateEngine:
             return False
         seen = sum(m.count for m in group.members if m.merged_into is None) + 1
         return (len(group.values) + 1) / seen >= r
+
+    def _siblings_after_change(self, c: _Cluster) -> None:
+        """Templates that ``c`` (just generalised) now differs from in one plain word only
+        become its siblings at that word, as if their lines had arrived after this change:
+        two templates created apart (their first lines differed in several words) that each
+        generalised the other words would otherwise never meet, since every later line
+        matches one of them as it is, and the split would depend on which lines came first."""
+        if not self.config.sibling_after_change or c.merged_into is not None or c.span is not None or c.gaps:
+            return
+        ct = c.tokens
+        for s in list(self._buckets[len(ct)].clusters):
+            if s is c or s.merged_into is not None:
+                continue
+            diff = [i for i, (a, t) in enumerate(zip(ct, s.tokens, strict=True)) if a != t]
+            if len(diff) != 1:
+                continue
+            i = diff[0]
+            a, word = ct[i], s.tokens[i]
+            if VAR in a or VAR in word or not _is_word_edit(a, word):
+                continue
+            if i == 0 and not self.config.merge_first_word:
+                continue
+            group = c.sib.get(i)
+            if s.sib.get(i) is not None or (group is not None and group.evident):
+                continue
+            if group is None:
+                group = c.sib[i] = _Siblings(i)
+                group.members.append(c)
+                group.values.add(a)
+                self._note_sibling_word(group, a)
+            # (a word the group holds already is no evidence here: its template may differ
+            # from this one in more than that word)
+            evident = (
+                len(group.values) + 1 >= self.config.min_word_values
+                or self._pair_seen_elsewhere(group, word)
+                or self._learnt_values(group, word)
+            )
+            group.values.add(word)
+            self._note_sibling_word(group, word)
+            s.sib[i] = group
+            group.members.append(s)
+            if evident:
+                group.evident = True
+                for m in group.members:
+                    if m.merged_into is None:
+                        m.pending = True
 
     def _create(self, message: str, toks: tuple[str, ...]) -> _Cluster:
         c = self._new_cluster(toks)
