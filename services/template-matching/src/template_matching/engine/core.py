@@ -2534,12 +2534,7 @@ class TemplateEngine:
                 return self._create_or_span(message, toks)
             if self.config.field_keys and _event_after_header(c.tokens, toks, i):
                 return self._create_or_span(message, toks)
-            group = c.sib.get(i)
-            if group is None:
-                group = c.sib[i] = _Siblings(i)
-                group.members.append(c)
-                group.values.add(c.tokens[i])
-                self._note_sibling_word(group, c.tokens[i])
+            group = self._sibling_group(c, i)
             word = toks[i]
             if (
                 word not in group.values
@@ -2553,11 +2548,8 @@ class TemplateEngine:
                 spanned = self._learn_span(message, toks)
                 if spanned is not None:
                     return spanned
-                group.values.add(word)
-                self._note_sibling_word(group, word)
                 new = self._create(message, toks)
-                new.sib[i] = group
-                group.members.append(new)
+                self._join_siblings(group, new, word)
                 return new, True, ()
             old_ids = [c.template_id] + [m.template_id for m in group.members if m is not c and m.merged_into is None]
             c = self._merge_siblings(group, i, toks)
@@ -2687,12 +2679,7 @@ class TemplateEngine:
             return None, c.tokens
         ct, n = c.tokens, len(toks)
         ns = len(ct) - p - 1
-        cut = _span_cut(
-            origin, toks, self._tails_vary if self.config.tail_values else None, self.config.whole_message_runs,
-            self.config.quoted_texts, self.config.severity_labels,
-            self._field_texts_vary if self.config.tail_values else None, self.config.delimited_fields,
-            self.config.constructor_values, self.config.named_texts, self.config.prose_tails,
-        )
+        cut = self._configured_span_cut(origin, toks)
         if cut is None or cut[0] != p or cut[1] >= ns:
             return None, ct
         k = cut[1]
@@ -2715,6 +2702,15 @@ class TemplateEngine:
         equal = sum(1 for a, t in held if _covered(a, t) or _same_key(a, t))
         return equal >= max(1, self.config.similarity * len(held))
 
+    def _configured_span_cut(self, tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | None:
+        """_span_cut with this engine's settings and the evidence it has gathered."""
+        config = self.config
+        return _span_cut(
+            tpl, toks, self._tails_vary if config.tail_values else None, config.whole_message_runs,
+            config.quoted_texts, config.severity_labels, self._field_texts_vary if config.tail_values else None,
+            config.delimited_fields, config.constructor_values, config.named_texts, config.prose_tails,
+        )
+
     def _learn_span(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
         """A line that differs from a known template only in one run of words between a
         shared prefix and suffix, where the run follows a label ending in ":" ("closing
@@ -2729,8 +2725,6 @@ class TemplateEngine:
         # quoted text inside its message ("stored artifact for commit 'fix: a b'") can be one
         record = is_json_tokens(toks)
         tails = self._tails_vary if self.config.tail_values else None
-        quoted, severity = self.config.quoted_texts, self.config.severity_labels
-        fields = self._field_texts_vary if self.config.tail_values else None
         delimited = self.config.delimited_fields
         if not any(
             _reason_label(t) or _JSON_KEY.match(t) or _opening(t)[-1:] in _CLOSERS or _reason_pair(t)
@@ -2760,11 +2754,11 @@ class TemplateEngine:
                     opened = _json_fields_open(toks)
                 cut = _optional_field(c.tokens, toks)
                 if cut is None:
-                    cut = _span_cut(_json_fields_open(c.tokens), opened, tails, self.config.whole_message_runs, quoted, severity, fields, delimited, self.config.constructor_values, self.config.named_texts, self.config.prose_tails)
+                    cut = self._configured_span_cut(_json_fields_open(c.tokens), opened)
                     if cut is not None and not _quoted_message_run(c.tokens, toks, *cut):
                         continue
             else:
-                cut = _span_cut(c.tokens, toks, tails, self.config.whole_message_runs, quoted, severity, fields, delimited, self.config.constructor_values, self.config.named_texts, self.config.prose_tails)
+                cut = self._configured_span_cut(c.tokens, toks)
                 if cut is None and self.config.bracket_groups:
                     cut = _bracket_group_cut(c.tokens, toks)
             if cut is not None and self._loses_last_word(c.tokens, _span_tokens(c.tokens, toks, *cut)):
@@ -2782,12 +2776,12 @@ class TemplateEngine:
         if field is not None and field in fixed_tokens[p : len(fixed_tokens) - s] and field in toks[p : len(toks) - s]:
             c.delimiter = field
         if self.config.widen_spans and not record:
-            old_ids += self._widen_span(c, fixed_tokens, tails)
+            old_ids += self._widen_span(c, fixed_tokens)
         c.count += 1
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
 
-    def _widen_span(self, c: _Cluster, fixed_tokens: tuple[str, ...], tails: Any) -> list[str]:
+    def _widen_span(self, c: _Cluster, fixed_tokens: tuple[str, ...]) -> list[str]:
         """A new span's suffix holds what the two lines that made it share; another fixed
         template of its first word that the span rules cut against the old fixed template at
         the same start, with a shorter suffix, is the same message whose value runs further
@@ -2801,12 +2795,7 @@ class TemplateEngine:
         for o in self._by_first.get(c.tokens[0], ())[-_SPAN_CANDIDATES:]:
             if o is c or o.merged_into is not None or o.span is not None or o.gaps or o.tokens[0] != c.tokens[0]:
                 continue
-            cut = _span_cut(
-                fixed_tokens, o.tokens, tails, self.config.whole_message_runs, self.config.quoted_texts,
-                self.config.severity_labels, self._field_texts_vary if self.config.tail_values else None,
-                self.config.delimited_fields, self.config.constructor_values, self.config.named_texts,
-                self.config.prose_tails,
-            )
+            cut = self._configured_span_cut(fixed_tokens, o.tokens)
             if cut is not None and cut[0] == p and cut[1] < shortest:
                 shortest = cut[1]
         if shortest == ns:
@@ -2861,7 +2850,6 @@ class TemplateEngine:
         same_first = self._by_first.get(c.tokens[0])
         if not same_first:
             return []
-        tails = self._tails_vary if self.config.tail_values else None
         ct = c.tokens
         if is_json_tokens(ct):
             return []  # a JSON record's span needs both records' fields (_learn_span)
@@ -2870,11 +2858,7 @@ class TemplateEngine:
             ot = o.tokens
             if o is c or o.merged_into is not None or o.span is not None or o.gaps or len(ot) == len(ct) or ot[0] != ct[0]:
                 continue
-            cut = _span_cut(
-                ct, ot, tails, self.config.whole_message_runs, self.config.quoted_texts, self.config.severity_labels,
-                self._field_texts_vary if self.config.tail_values else None, self.config.delimited_fields,
-                self.config.constructor_values, self.config.named_texts, self.config.prose_tails,
-            )
+            cut = self._configured_span_cut(ct, ot)
             if cut is None and self.config.bracket_groups:
                 cut = _bracket_group_cut(ct, ot)
             if cut is not None and self._loses_last_word(ct, _span_tokens(ct, ot, *cut)):
@@ -3256,6 +3240,23 @@ class TemplateEngine:
         if name is not None:
             self._groups_by_name.setdefault(name, []).append(group)
 
+    def _sibling_group(self, c: _Cluster, i: int) -> _Siblings:
+        """``c``'s sibling group at word ``i``; a new one holding ``c`` alone if it has none."""
+        group = c.sib.get(i)
+        if group is None:
+            group = c.sib[i] = _Siblings(i)
+            group.members.append(c)
+            group.values.add(c.tokens[i])
+            self._note_sibling_word(group, c.tokens[i])
+        return group
+
+    def _join_siblings(self, group: _Siblings, member: _Cluster, word: str) -> None:
+        """``member``, a template holding ``word`` at the group's position, joins the group."""
+        group.values.add(word)
+        self._note_sibling_word(group, word)
+        member.sib[group.pos] = group
+        group.members.append(member)
+
     def _value_evidence(self, group: _Siblings, word: str) -> bool:
         """Whether the words of a sibling position are values by their shape, or because
         another template already made them variables."""
@@ -3396,11 +3397,7 @@ class TemplateEngine:
             group = c.sib.get(i)
             if s.sib.get(i) is not None or (group is not None and group.evident):
                 continue
-            if group is None:
-                group = c.sib[i] = _Siblings(i)
-                group.members.append(c)
-                group.values.add(a)
-                self._note_sibling_word(group, a)
+            group = self._sibling_group(c, i)
             # (a word the group holds already is no evidence here: its template may differ
             # from this one in more than that word)
             evident = (
@@ -3408,10 +3405,7 @@ class TemplateEngine:
                 or self._pair_seen_elsewhere(group, word)
                 or self._learnt_values(group, word)
             )
-            group.values.add(word)
-            self._note_sibling_word(group, word)
-            s.sib[i] = group
-            group.members.append(s)
+            self._join_siblings(group, s, word)
             if evident:
                 group.evident = True
                 for m in group.members:
