@@ -34,7 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from generalisation_bench import HELD_OUT, engine_templates, load_sources  # noqa: E402
+from generalisation_bench import HELD_OUT, engine_templates, shared_sources  # noqa: E402
 
 VAR = "<*>"
 _TRAIL = ",.;:)]}'\""
@@ -237,14 +237,10 @@ def main() -> int:
     ap.add_argument("--examples", default="", help="write the read sources' families here (words, no held-out)")
     ap.add_argument("--sources", default="", help="comma-separated subset")
     args = ap.parse_args()
-    shared = Path(args.shared).resolve()
-    sys.path.insert(0, str(shared / "tools"))
-    import loghub_eval as H
-
     from template_matching.engine import EngineConfig
 
     config = EngineConfig(announce_retired=True)
-    sources = load_sources(shared, H)
+    sources = shared_sources(args.shared)
     wanted = [s for s in args.sources.split(",") if s] or list(sources)
     report: dict = {"sources": {}, "evidence_read": {}}
     read_fams, examples = [], {}

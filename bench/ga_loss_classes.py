@@ -34,7 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from generalisation_bench import CORPORA, HELD_OUT, engine_templates, load_sources  # noqa: E402
+from generalisation_bench import CORPORA, HELD_OUT, engine_templates, shared_sources  # noqa: E402
 
 
 def _differences(a: list[str], b: list[str]) -> str:
@@ -108,16 +108,12 @@ def main() -> int:
     ap.add_argument("--only", nargs="*", help="sources to score (default: all)")
     ap.add_argument("--shuffle", type=int, default=0, help="score the lines in this seeded random order (0: their own)")
     args = ap.parse_args()
-    shared = Path(args.shared).resolve()
-    sys.path.insert(0, str(shared / "tools"))
-    import loghub_eval as H
-
     from template_matching.engine import EngineConfig
 
     config = EngineConfig(announce_retired=True)
     out: dict = {"mode": "stream_announce", "shuffle": args.shuffle, "held_out_counts_only": list(HELD_OUT), "sources": {}}
     totals: dict[str, Counter] = {"loghub": Counter(), "corpora_read": Counter(), "held_out": Counter()}
-    for name, (contents, gt) in load_sources(shared, H).items():
+    for name, (contents, gt) in shared_sources(args.shared).items():
         if args.only and name not in args.only:
             continue
         if args.shuffle:

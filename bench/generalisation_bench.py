@@ -72,6 +72,15 @@ def load_sources(shared: Path, H) -> dict[str, tuple[list[str], list[str]]]:
     return sources
 
 
+def shared_sources(shared: str) -> dict[str, tuple[list[str], list[str]]]:
+    """load_sources with the Loghub harness of the ``shared`` folder (its tools/loghub_eval.py)."""
+    root = Path(shared).resolve()
+    sys.path.insert(0, str(root / "tools"))
+    import loghub_eval
+
+    return load_sources(root, loghub_eval)
+
+
 def engine_templates(contents: list[str], config, final: bool) -> list[str]:
     from template_matching.engine import TemplateEngine
 

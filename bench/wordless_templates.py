@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from generalisation_bench import HELD_OUT, load_sources  # noqa: E402
+from generalisation_bench import HELD_OUT, shared_sources  # noqa: E402
 
 
 def wordless_rows(contents: list[str], truth: list[str], config) -> tuple[dict, list[tuple[int, int, str]]]:
@@ -57,15 +57,11 @@ def main() -> int:
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "wordless-templates.json"))
     ap.add_argument("--show", type=int, default=0, help="largest wordless templates to print per readable source")
     args = ap.parse_args()
-    shared = Path(args.shared).resolve()
-    sys.path.insert(0, str(shared / "tools"))
-    import loghub_eval as H
-
     from template_matching.engine import EngineConfig
 
     config = EngineConfig(announce_retired=True)
     rows = {}
-    for name, (contents, truth) in load_sources(shared, H).items():
+    for name, (contents, truth) in shared_sources(args.shared).items():
         row, examples = wordless_rows(contents, truth, config)
         rows[name] = row
         print(f"{name:22s} templates {row['templates']:5d}  wordless {row['wordless_templates']:3d}"
