@@ -118,6 +118,10 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   Informix 14.10 (online.log), Oracle WebLogic Server 14.1, WebSphere Liberty, WebSphere Application
   Server traditional 9, IBM MQ 9.3, JBoss EAP 7.4 subsystems, Oracle Tuxedo 12.2 (ULOG), CICS TS 6.1;
   94 event types.
+* ``ChainPlatform`` (written blind for the eighteenth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): go-ethereum, Bitcoin Core (debug.log), lnd, the Hyperledger
+  Fabric peer and orderer, CometBFT in a Cosmos SDK chain, the Solana (Agave) validator, Prysm,
+  Lighthouse, Erigon, Hyperledger Besu, Nethermind, QuickFIX/J; 79 event types.
 
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
@@ -9319,6 +9323,433 @@ def legacy_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+CH_GETH_RPC_ERRORS = [("miner_getHashrate", "\"the method miner_getHashrate does not exist/is not available\""),
+                      ("eth_coinbase", "\"etherbase must be explicitly specified\""),
+                      ("eth_sendRawTransaction", "\"nonce too low: address 0x4B20993Bc481177ec7E8f571ceCaE8A9e22C02db, tx: 41 state: 44\""),
+                      ("eth_estimateGas", "\"execution reverted\""),
+                      ("eth_getLogs", "\"query returned more than 10000 results\"")]
+CH_GETH_SNAP_ERRORS = ["\"peer connected on snap without compatible eth support\"", "\"peer connected on snap without compatible eth support\"",
+                       "\"protocol disabled\""]
+CH_BTC_CONN_TYPES = ["outbound-full-relay", "outbound-full-relay", "outbound-full-relay", "block-relay-only", "block-relay-only", "manual", "addr-fetch"]
+CH_LND_PEERS = ["027c948a8beed67402ea9ed0e8366064cd4987d141be1a4bfabbe9582f06bbadd1",
+                "03864ef025fde8fb587d989186ce6a4a186895ee44a926bfc370e2c366597a3f8f",
+                "02ad7e6c93e4e96d718e90be2274b4f493bcb446ceb2c2aad99a0dfc652e548db8",
+                "035e4ff418fc8b5554c5d9eea66396c227bd429a3251c8cbc711002ba215bfc226"]
+CH_FABRIC_CHANNELS = ["mychannel", "trade-settlement", "kyc"]
+CH_FABRIC_CHAINCODES = ["basic", "asset-transfer", "_lifecycle", "qscc"]
+CH_FABRIC_GRPC = [("gossip.Gossip", "Ping"), ("gossip.Gossip", "Ping"), ("protos.Endorser", "ProcessProposal"),
+                  ("gateway.Gateway", "Submit"), ("gateway.Gateway", "CommitStatus"), ("gateway.Gateway", "Evaluate")]
+CH_FABRIC_INVALID = ["MVCC_READ_CONFLICT", "MVCC_READ_CONFLICT", "MVCC_READ_CONFLICT", "ENDORSEMENT_POLICY_FAILURE", "PHANTOM_READ_CONFLICT"]
+CH_FABRIC_BROADCAST_ERRORS = [
+    "implicit policy evaluation failed - 0 sub-policies were satisfied, but this policy requires 1 of the 'Writers' sub-policies to be satisfied",
+    "identity expired",
+    "bad proposal response: signature verification failed",
+]
+CH_COMET_PEER_ERRORS = ["EOF", "EOF", "\"read tcp 10.4.1.7:26656->10.4.2.19:39412: i/o timeout\"", "\"pong timeout\"",
+                        "\"error with private connection: auth failure: secret conn failed: EOF\""]
+CH_PRYSM_TOPICS = ["/eth2/6a95a1a9/beacon_block/ssz_snappy", "/eth2/6a95a1a9/beacon_aggregate_and_proof/ssz_snappy",
+                   "/eth2/6a95a1a9/voluntary_exit/ssz_snappy", "/eth2/6a95a1a9/blob_sidecar_{n}/ssz_snappy",
+                   "/eth2/6a95a1a9/sync_committee_contribution_and_proof/ssz_snappy"]
+CH_LH_SYNC_STATES = [("Syncing Finalized Chain", "Stalled"), ("Stalled", "Syncing Finalized Chain"), ("Syncing Head Chain", "Syncing Finalized Chain"),
+                     ("Synced", "Syncing Head Chain"), ("Syncing Head Chain", "Synced")]
+CH_BESU_THREADS = ["vert.x-worker-thread-0", "vert.x-worker-thread-0", "vert.x-worker-thread-1", "vert.x-worker-thread-3"]
+CH_FIX_SESSIONS = ["FIX.4.4:ACMEOMS->LSEGFX", "FIX.4.4:ACMEOMS->CBOEFX", "FIX.4.2:ACMEDC->BROKERX"]
+CH_FIX_REJECTS = [("Value is incorrect (out of range) for this tag", "54"), ("Value is incorrect (out of range) for this tag", "40"),
+                  ("Required tag missing", "38"), ("Tag specified without a value", "44"), ("Incorrect data format for value", "60")]
+CH_FIX_DISCONNECTS = ["Timed out waiting for heartbeat", "Encountered END_OF_STREAM", "Encountered END_OF_STREAM",
+                      "Socket exception (/10.20.4.11:9878): java.io.IOException: Connection reset by peer",
+                      "Received logon response before sending request"]
+
+
+def chain_events() -> list[tuple[float, str, dict]]:
+    """Blockchain nodes and financial messaging, which none of the other corpora covers: go-ethereum
+    (geth 1.13, terminal format), Bitcoin Core 27 (debug.log), lnd 0.17, the Hyperledger Fabric 2.5 peer
+    and orderer, CometBFT under a Cosmos SDK chain (zerolog console), the Solana (Agave) validator,
+    Prysm (logrus text), Lighthouse, Erigon 2, Hyperledger Besu, Nethermind (file log) and QuickFIX/J
+    (SLF4J through Logback). Written blind for the eighteenth issue-15 pass: before reading the engine
+    or any failure analysis; 79 event types."""
+
+    def ms3(g: Gen) -> str:
+        return f"{g.num(0, 999):0>3}"
+
+    def commas(n: int) -> str:
+        return f"{n:,}"
+
+    # go-ethereum and Erigon (log15-style terminal format: the message is padded to 40 columns)
+    def geth_ts(g: Gen) -> str:
+        return f"12-03|{hms(g)}.{ms3(g)}"
+
+    def eth_block(g: Gen) -> str:
+        return commas(g.r.randint(21_300_000, 21_399_999))
+
+    def short_hash(g: Gen) -> str:
+        return f"{g.hexs(6)}..{g.hexs(6)}"
+
+    def go_elapsed(g: Gen) -> str:
+        # durations that print a non-ASCII unit are quoted by the logfmt encoder
+        return g.r.choice([f"{g.r.uniform(1, 400):.3f}ms", f"{g.r.uniform(1, 400):.3f}ms", f"{g.r.uniform(1, 9):.6f}ms",
+                           f"\"{g.r.uniform(100, 999):.3f}µs\"", f"{g.r.uniform(1, 3):.3f}s"])
+
+    def padded(width: int, fn):
+        # the terminal format pads a key's value to the widest value seen so far
+        return lambda g: fn(g).ljust(width)
+
+    def served_method(g: Gen) -> str:
+        g.drawn = g.r.choice(CH_GETH_RPC_ERRORS)
+        return ("Served " + g.drawn[0]).ljust(40)[len("Served "):]
+
+    def peer_id(g: Gen) -> str:
+        return g.hexs(8)
+
+    def storage_size(g: Gen) -> str:
+        mib = g.r.uniform(200, 2600)
+        return f"{mib:.2f}MiB" if mib < 1024 else f"{mib / 1024:.2f}GiB"
+
+    def head_and_finalized(g: Gen) -> str:
+        head = g.r.randint(21_300_000, 21_399_999)
+        g.drawn = (g.r.choice(["unknown", commas(head - g.r.randint(64, 96))]),)
+        return commas(head)
+
+    # Bitcoin Core
+    def btc_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def btc_hash(g: Gen) -> str:
+        return "0000000000000000000" + g.hexs(45)
+
+    def btc_height(g: Gen) -> str:
+        return g.num(873_000, 874_999)
+
+    def block_version(g: Gen) -> str:
+        return g.r.choice(["20000000", "2000e000", f"{g.r.randint(0x20000000, 0x3fffe000):08x}"])
+
+    def btc_date(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def progress(g: Gen) -> str:
+        return g.r.choice(["1.000000", "1.000000", "1.000000", f"{g.r.uniform(0.98, 0.999999):.6f}"])
+
+    def cache_mib(g: Gen) -> str:
+        mib = g.r.uniform(2, 450)
+        g.drawn = (str(int(mib * 7100)),)
+        return f"{mib:.1f}"
+
+    # lnd
+    def lnd_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def public_ip(g: Gen) -> str:
+        return f"{g.r.choice(['18', '34', '95', '185', '203'])}.{g.r.randint(0, 255)}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"
+
+    # Hyperledger Fabric (default format: time zone, module, function, level, sequence number in hex)
+    def fabric_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)} UTC"
+
+    def fabric_seq(g: Gen) -> str:
+        return f"{g.r.randint(0x30, 0xfff):03x}"
+
+    def fabric_block(g: Gen) -> str:
+        return g.num(1200, 98000)
+
+    def fabric_grpc(g: Gen) -> str:
+        g.drawn = g.r.choice(CH_FABRIC_GRPC)
+        return g.drawn[0]
+
+    def go_dur(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(0.1, 40):.3f}ms".rstrip("0").rstrip("."), f"{g.r.uniform(100, 999):.3f}µs", f"{g.r.uniform(1, 3):.6f}s"])
+
+    def raft_leader(g: Gen) -> str:
+        old, new = g.r.sample(["1", "2", "3"], 2)
+        g.drawn = (new,)
+        return g.r.choice([old, "0"])
+
+    # CometBFT (Cosmos SDK's zerolog console writer: kitchen time, keys sorted)
+    def kitchen(g: Gen) -> str:
+        h = g.r.randint(0, 23)
+        return f"{h % 12 or 12}:{g.r.randint(0, 59):02d}{'AM' if h < 12 else 'PM'}"
+
+    def upper_hash(g: Gen) -> str:
+        return g.hexs(64).upper()
+
+    def comet_height(g: Gen) -> str:
+        return g.num(4_100_000, 4_199_999)
+
+    def b64_sig(g: Gen) -> str:
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+        return "".join(g.r.choice(alphabet) for _ in range(86)) + "=="
+
+    def comet_peer(g: Gen) -> str:
+        return f"\"Peer{{MConn{{{g.ip()}:26656}} {g.hexs(40)} {g.r.choice(['out', 'out', 'in'])}}}\""
+
+    # Solana (env_logger: RFC 3339 with nanoseconds, level padded to 5, module path)
+    def sol_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999_999_999):0>9}Z"
+
+    def slot(g: Gen) -> str:
+        return g.num(305_000_000, 305_999_999)
+
+    def active_banks(g: Gen) -> str:
+        first_slot = g.r.randint(305_000_000, 305_999_990)
+        banks = [str(first_slot + i) for i in range(g.r.randint(1, 4))]
+        g.drawn = (", ".join(banks),)
+        return str(len(banks))
+
+    # Prysm (logrus text formatter)
+    def prysm_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def prysm_root(g: Gen) -> str:
+        return f"0x{g.hexs(8)}..."
+
+    def beacon_slot(g: Gen) -> str:
+        # the slot's epoch and the finalized epoch (normally two behind) are printed with it
+        s = g.r.randint(10_560_000, 10_591_999)
+        g.drawn = (str(s // 32), str(s // 32 - g.r.choice([2, 2, 2, 3])), str(s - g.r.randint(0, 2)))
+        return str(s)
+
+    def beacon_epoch(g: Gen) -> str:
+        s = g.r.randint(10_560_000, 10_591_999)
+        g.drawn = (str(s // 32 - g.r.choice([2, 2, 2, 3])), str(s))
+        return str(s // 32)
+
+    def prysm_topic(g: Gen) -> str:
+        return g.r.choice(CH_PRYSM_TOPICS).replace("{n}", g.num(0, 5))
+
+    # Lighthouse (slog terminal format: the message is padded to 40 columns)
+    def lh_ts(g: Gen) -> str:
+        return f"Dec 03 {hms(g)}.{ms3(g)}"
+
+    def lh_root(g: Gen) -> str:
+        return f"0x{g.hexs(4)}…{g.hexs(4)}"
+
+    def lh_block(g: Gen) -> str:
+        # a slot without a block prints its placeholder instead of the root
+        return g.r.choice([lh_root(g), lh_root(g), lh_root(g), lh_root(g), "   …  empty"])
+
+    def lh_exec(g: Gen) -> str:
+        return g.r.choice([f"{lh_root(g)} (verified)", f"{lh_root(g)} (verified)", f"{lh_root(g)} (unverified)", "n/a"])
+
+    def lh_distance(g: Gen) -> str:
+        slots = g.r.randint(40, 9000)
+        g.drawn = (f"{slots * 12 // 60} mins" if slots < 300 else f"{slots * 12 // 3600} hrs {slots * 12 % 3600 // 60} mins",)
+        return str(slots)
+
+    def validator_indices(g: Gen) -> str:
+        return ", ".join(g.num(400_000, 1_400_000) for _ in range(g.r.randint(1, 4)))
+
+    # Erigon
+    def gb(g: Gen) -> str:
+        alloc = g.r.uniform(1, 20)
+        g.drawn = (f"{alloc + g.r.uniform(0.5, 12):.1f}GB",)
+        return f"{alloc:.1f}GB"
+
+    # Besu (log4j2: time with offset, thread, level padded to 5, class)
+    def besu_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}+00:00"
+
+    def base_fee(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(1, 40):.2f} gwei", f"{g.r.uniform(1, 40):.2f} gwei", f"{g.num(7, 999)} wei", f"{g.r.uniform(1, 9):.3f} gwei"])
+
+    def gas_used(g: Gen) -> str:
+        used = g.r.randint(0, 30_000_000)
+        g.drawn = (f"{used / 300_000:.1f}",)
+        return commas(used)
+
+    def full_hash(g: Gen) -> str:
+        return "0x" + g.hexs(64)
+
+    # Nethermind (NLog file layout: time with four fractional digits, pipe, message)
+    def nm_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 9999):0>4}"
+
+    def nm_short(g: Gen) -> str:
+        return f"0x{g.hexs(6)}...{g.hexs(6)}"
+
+    def right(width: int, fn):
+        # Nethermind right-aligns its block statistics in fixed columns
+        return lambda g: fn(g).rjust(width)
+
+    # QuickFIX/J through SLF4J and Logback
+    def qfj_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def seqnum(g: Gen) -> str:
+        n = g.r.randint(2, 90_000)
+        g.drawn = (str(n + g.r.randint(1, 40)),)
+        return str(n)
+
+    def fix_reject(g: Gen) -> str:
+        g.drawn = g.r.choice(CH_FIX_REJECTS)
+        return g.drawn[0]
+
+    geth = {"ts": geth_ts}
+    btc = {"ts": btc_ts}
+    lnd = {"ts": lnd_ts}
+    fabric = {"ts": fabric_ts, "id": fabric_seq}
+    comet = {"t": kitchen}
+    sol = {"ts": sol_ts}
+    prysm = {"ts": prysm_ts}
+    lh = {"ts": lh_ts}
+    erigon = {"ts": geth_ts}
+    besu = {"ts": besu_ts, "th": pick(CH_BESU_THREADS)}
+    nm = {"ts": nm_ts}
+    qfj = {"ts": qfj_ts, "s": pick(CH_FIX_SESSIONS)}
+    return [
+        # go-ethereum 1.13
+        (34, "INFO [{ts}] Imported new potential chain segment     number={n} hash={h} blocks={b} txs={t} mgas={m} elapsed={e} mgasps={ps} dirty={d}",
+         {**geth, "n": eth_block, "h": short_hash, "b": pick(["1"]), "t": padded(4, lambda g: g.num(0, 400)), "m": padded(7, lambda g: f"{g.r.uniform(0, 30):.3f}"),
+          "e": padded(12, go_elapsed), "ps": padded(7, lambda g: f"{g.r.uniform(10, 400):.3f}"), "d": storage_size}),
+        (34, "INFO [{ts}] Chain head was updated                   number={n} hash={h} root={r} elapsed={e}",
+         {**geth, "n": eth_block, "h": short_hash, "r": short_hash, "e": go_elapsed}),
+        (10, "INFO [{ts}] Forkchoice requested sync to new head    number={n} hash={h} finalized={f}",
+         {**geth, "n": head_and_finalized, "h": short_hash, "f": then(0)}),
+        (12, "INFO [{ts}] Looking for peers                        peercount={p} tried={t} static={s}",
+         {**geth, "p": lambda g: g.num(0, 50), "t": lambda g: g.num(10, 60), "s": pick(["0", "0", "2"])}),
+        (6, "WARN [{ts}] Served {m} conn={c} reqid={id} duration={d} err={e}",
+         {**geth, "m": served_method, "c": lambda g: f"{g.ip()}:{g.port()}", "id": lambda g: g.num(1, 90000), "d": go_elapsed, "e": then(1)}),
+        (3, "INFO [{ts}] Chain reorg detected                     number={n} hash={h} drop={d} dropfrom={df} add={a} addfrom={af}",
+         {**geth, "n": eth_block, "h": short_hash, "d": pick(["1", "1", "2"]), "df": short_hash, "a": pick(["1", "1", "2"]), "af": short_hash}),
+        (3, "WARN [{ts}] Beacon client online, but no consensus updates received in a while. Please fix your beacon client to follow the chain!", geth),
+        (2, "ERROR[{ts}] Snapshot extension registration failed   peer={p} err={e}", {**geth, "p": peer_id, "e": pick(CH_GETH_SNAP_ERRORS)}),
+        # Bitcoin Core 27 (debug.log with logtimestamps)
+        (24, "{ts} UpdateTip: new best={h} height={n} version=0x{v} log2_work={w} tx={t} date='{d}' progress={p} cache={c}MiB({u}txo)",
+         {**btc, "h": btc_hash, "n": btc_height, "v": block_version, "w": lambda g: f"{g.r.uniform(95.5, 95.6):.6f}", "t": lambda g: g.num(1_120_000_000, 1_130_000_000),
+          "d": btc_date, "p": progress, "c": cache_mib, "u": then(0)}),
+        (20, "{ts} Saw new {via}header hash={h} height={n} peer={p}",
+         {**btc, "via": pick(["cmpctblock ", "cmpctblock ", ""]), "h": btc_hash, "n": btc_height, "p": lambda g: g.num(0, 400)}),
+        (10, "{ts} New {ct} peer connected: transport: {tr}, version: {v}, blocks={b}, peer={p}",
+         {**btc, "ct": pick(CH_BTC_CONN_TYPES), "tr": pick(["v1", "v2", "v2"]), "v": pick(["70016", "70016", "70015"]), "b": btc_height, "p": lambda g: g.num(0, 400)}),
+        (5, "{ts} Pre-allocating up to position 0x{x} in {pre}{n}.dat",
+         {**btc, "x": lambda g: f"{g.r.randint(1, 8) * 0x1000000:x}", "pre": pick(["blk", "blk", "rev"]), "n": lambda g: f"{g.r.randint(4700, 4820):05d}"}),
+        (3, "{ts} Potential stale tip detected, will try using extra outbound peer (last tip update: {s} seconds ago)", {**btc, "s": lambda g: g.num(1800, 4000)}),
+        (1, "{ts} Leaving InitialBlockDownload (latching to false)", btc),
+        (1, "{ts} Imported mempool transactions from disk: {a} succeeded, {b} failed, {c} expired, {d} already there, {e} waiting for initial broadcast",
+         {**btc, "a": lambda g: g.num(20000, 90000), "b": lambda g: g.num(0, 400), "c": lambda g: g.num(0, 40), "d": pick(["0"]), "e": pick(["0", "0", "1"])}),
+        # lnd 0.17
+        (15, "{ts} [INF] NTFN: New block: height={n}, sha={h}", {**lnd, "n": btc_height, "h": btc_hash}),
+        (3, "{ts} [INF] NTFN: Block disconnected from main chain: height={n}, sha={h}", {**lnd, "n": btc_height, "h": btc_hash}),
+        (12, "{ts} [INF] HSWC: Garbage collected {k} shared secret hashes at height={n}", {**lnd, "k": lambda g: g.num(0, 40), "n": btc_height}),
+        (8, "{ts} [INF] PEER: Negotiated chan series queries with {pk}", {**lnd, "pk": pick(CH_LND_PEERS)}),
+        (8, "{ts} [INF] DISC: Creating new GossipSyncer for peer={pk}", {**lnd, "pk": pick(CH_LND_PEERS)}),
+        (8, "{ts} [INF] SRVR: Established connection to: {ip}:{port}", {**lnd, "ip": public_ip, "port": pick(["9735", "9735", "9736"])}),
+        (4, "{ts} [WRN] SRVR: Already have {n} persistent connection requests for {pk}@{ip}:{port}, connecting anyway.",
+         {**lnd, "n": pick(["1", "1", "2"]), "pk": pick(CH_LND_PEERS), "ip": public_ip, "port": pick(["9735"])}),
+        # Hyperledger Fabric 2.5 peer
+        (20, "{ts} [kvledger] commit -> INFO {id} [{ch}] Committed block [{n}] with {t} transaction(s) in {ms}ms (state_validation={a}ms "
+         "block_and_pvtdata_commit={b}ms state_commit={c}ms) commitHash=[{h}]",
+         {**fabric, "ch": pick(CH_FABRIC_CHANNELS), "n": fabric_block, "t": lambda g: g.num(1, 10), "ms": lambda g: g.num(5, 900), "a": lambda g: g.num(0, 40),
+          "b": lambda g: g.num(2, 400), "c": lambda g: g.num(0, 200), "h": lambda g: g.hexs(64)}),
+        (20, "{ts} [gossip.privdata] StoreBlock -> INFO {id} Received block [{n}] from buffer channel={ch}", {**fabric, "n": fabric_block, "ch": pick(CH_FABRIC_CHANNELS)}),
+        (20, "{ts} [committer.txvalidator] Validate -> INFO {id} [{ch}] Validated block [{n}] in {ms}ms",
+         {**fabric, "ch": pick(CH_FABRIC_CHANNELS), "n": fabric_block, "ms": lambda g: g.num(0, 90)}),
+        (14, "{ts} [endorser] callChaincode -> INFO {id} finished chaincode: {cc} duration: {ms}ms channel={ch} txID={tx}",
+         {**fabric, "cc": pick(CH_FABRIC_CHAINCODES), "ms": lambda g: g.num(1, 400), "ch": pick(CH_FABRIC_CHANNELS), "tx": lambda g: g.hexs(8)}),
+        (25, "{ts} [comm.grpc.server] 1 -> INFO {id} unary call completed grpc.service={svc} grpc.method={m} grpc.peer_address={a} grpc.code=OK grpc.call_duration={d}",
+         {**fabric, "svc": fabric_grpc, "m": then(1), "a": lambda g: f"{g.ip()}:{g.port()}", "d": go_dur}),
+        (6, "{ts} [valimpl] preprocessProtoBlock -> WARN {id} Channel [{ch}]: Block [{n}] Transaction index [{i}] TxId [{tx}] marked as invalid by committer. "
+         "Reason code [{rc}]",
+         {**fabric, "ch": pick(CH_FABRIC_CHANNELS), "n": fabric_block, "i": lambda g: g.num(0, 9), "tx": lambda g: g.hexs(64), "rc": pick(CH_FABRIC_INVALID)}),
+        # Hyperledger Fabric 2.5 orderer (etcdraft)
+        (15, "{ts} [orderer.consensus.etcdraft] propose -> INFO {id} Created block [{n}], there are {k} blocks in flight channel={ch} node={nd}",
+         {**fabric, "n": fabric_block, "k": pick(["0", "0", "0", "1", "2"]), "ch": pick(CH_FABRIC_CHANNELS), "nd": pick(["1", "2", "3"])}),
+        (15, "{ts} [orderer.consensus.etcdraft] writeBlock -> INFO {id} Writing block [{n}] (Raft index: {ri}) to ledger channel={ch} node={nd}",
+         {**fabric, "n": fabric_block, "ri": lambda g: g.num(1300, 99000), "ch": pick(CH_FABRIC_CHANNELS), "nd": pick(["1", "2", "3"])}),
+        (5, "{ts} [orderer.common.broadcast] ProcessMessage -> WARN {id} [channel: {ch}] Rejecting broadcast of normal message from {a} because of error: {e}",
+         {**fabric, "ch": pick(CH_FABRIC_CHANNELS), "a": lambda g: f"{g.ip()}:{g.port()}", "e": pick(CH_FABRIC_BROADCAST_ERRORS)}),
+        (2, "{ts} [orderer.consensus.etcdraft] serveRequest -> INFO {id} Raft leader changed: {a} -> {b} channel={ch} node={nd}",
+         {**fabric, "a": raft_leader, "b": then(0), "ch": pick(CH_FABRIC_CHANNELS), "nd": pick(["1", "2", "3"])}),
+        # CometBFT 0.38 in a Cosmos SDK 0.50 chain
+        (20, "{t} INF finalized block block_app_hash={h} height={n} module=state num_txs_res={k} num_val_updates={v}",
+         {**comet, "h": upper_hash, "n": comet_height, "k": lambda g: g.num(0, 40), "v": pick(["0", "0", "0", "1"])}),
+        (20, "{t} INF executed block app_hash={h} height={n} module=state", {**comet, "h": upper_hash, "n": comet_height}),
+        (20, "{t} INF committed state block_app_hash={h} height={n} module=state", {**comet, "h": upper_hash, "n": comet_height}),
+        (10, '{t} INF received proposal module=consensus proposal={{"Type":32,"block_id":{{"hash":"{bh}","parts":{{"hash":"{ph}","total":{pt}}}}},'
+         '"height":{n},"pol_round":{pr},"round":{r},"signature":"{sig}","timestamp":"{ts}"}} proposer={p}',
+         {**comet, "bh": upper_hash, "ph": upper_hash, "pt": pick(["1", "1", "2"]), "n": comet_height, "pr": pick(["-1", "-1", "-1", "0"]), "r": pick(["0", "0", "0", "1"]),
+          "sig": b64_sig, "ts": lambda g: f"2026-12-03T{hms(g)}.{g.num(0, 999_999_999):0>9}Z", "p": lambda g: g.hexs(40).upper()}),
+        (10, "{t} INF received complete proposal block hash={h} height={n} module=consensus", {**comet, "h": upper_hash, "n": comet_height}),
+        (8, "{t} INF indexed block events height={n} module=txindex", {**comet, "n": comet_height}),
+        (5, "{t} ERR Stopping peer for error err={e} module=p2p peer={p}", {**comet, "e": pick(CH_COMET_PEER_ERRORS), "p": comet_peer}),
+        # Solana (Agave) validator
+        (20, "[{ts} INFO  solana_metrics::metrics] datapoint: shred_insert_is_full total_time_ms={a}i slot={s}i last_index={l}i num_repaired={r}i num_recovered={c}i",
+         {**sol, "a": lambda g: g.num(200, 900), "s": slot, "l": lambda g: g.num(200, 1800), "r": pick(["0", "0", "0", "3"]), "c": lambda g: g.num(0, 600)}),
+        (15, "[{ts} INFO  solana_metrics::metrics] datapoint: retransmit-first-shred slot={s}i", {**sol, "s": slot}),
+        (12, "[{ts} INFO  solana_core::replay_stage] new root {s}", {**sol, "s": slot}),
+        (12, "[{ts} INFO  solana_core::replay_stage] bank frozen: {s}", {**sol, "s": slot}),
+        (4, "[{ts} WARN  solana_core::replay_stage] {n} active bank(s) to replay: [{l}]", {**sol, "n": active_banks, "l": then(0)}),
+        (8, '[{ts} INFO  solana_metrics::metrics] datapoint: block_min_prioritization_fee slot={s}i entity="block" min_prioritization_fee={f}i',
+         {**sol, "s": slot, "f": lambda g: g.r.choice(["0", "0", g.num(1, 5000)])}),
+        (8, "[{ts} INFO  solana_core::replay_stage] validator fork confirmed {s} {ms}ms", {**sol, "s": slot, "ms": lambda g: g.num(400, 6000)}),
+        # Prysm beacon node
+        (20, 'time="{ts}" level=info msg="Synced new block" block={b} epoch={e} finalizedEpoch={fe} finalizedRoot={fr} prefix=blockchain slot={s}',
+         {**prysm, "b": prysm_root, "e": beacon_epoch, "fe": then(0), "fr": prysm_root, "s": then(1)}),
+        (20, 'time="{ts}" level=info msg="Finished applying state transition" attestations={a} payloadHash={p} prefix=blockchain slot={s} syncBitsCount={sb} txCount={t}',
+         {**prysm, "a": lambda g: g.num(60, 128), "p": lambda g: "0x" + g.hexs(12), "s": lambda g: g.num(10_560_000, 10_591_999), "sb": lambda g: g.num(380, 512),
+          "t": lambda g: g.num(0, 400)}),
+        (8, 'time="{ts}" level=info msg="Peer summary" activePeers={a} inbound={i} outbound={o} prefix=p2p',
+         {**prysm, "a": lambda g: g.num(20, 80), "i": lambda g: g.num(0, 30), "o": lambda g: g.num(20, 50)}),
+        (4, 'time="{ts}" level=info msg="Subscribed to topic" prefix=sync topic="{t}"', {**prysm, "t": prysm_topic}),
+        (2, 'time="{ts}" level=info msg="Synced to head of chain" currentSlot={c} prefix=initial-sync syncedSlot={s}',
+         {**prysm, "c": beacon_slot, "s": then(2)}),
+        # Lighthouse beacon node and validator client
+        (20, "{ts} INFO Synced                                  slot: {s}, block: {b}, epoch: {e}, finalized_epoch: {fe}, finalized_root: {fr}, exec_hash: {x}, "
+         "peers: {p}, service: slot_notifier",
+         {**lh, "s": beacon_slot, "b": lh_block, "e": then(0), "fe": then(1), "fr": lh_root, "x": lh_exec, "p": lambda g: g.num(20, 110)}),
+        (12, "{ts} INFO New block received                      root: {r}, slot: {s}", {**lh, "r": full_hash, "s": lambda g: g.num(10_560_000, 10_591_999)}),
+        (5, "{ts} INFO Sync state updated                      new_state: {a}, old_state: {b}, service: sync", {**lh, "a": first(CH_LH_SYNC_STATES), "b": then(1)}),
+        (4, "{ts} WARN Low peer count                          peer_count: {n}, service: slot_notifier", {**lh, "n": pick(["0", "1", "2", "5"])}),
+        (5, "{ts} INFO Syncing                                 est_time: {e}, speed: {sp} slots/sec, distance: {d} slots ({h}), peers: {p}, service: slot_notifier",
+         {**lh, "e": lambda g: g.r.choice([f"{g.num(1, 59)} mins", f"{g.num(1, 9)} hrs {g.num(0, 59)} mins"]), "sp": lambda g: f"{g.r.uniform(0.5, 30):.2f}",
+          "d": lh_distance, "h": then(0), "p": lambda g: g.num(5, 100)}),
+        (8, "{ts} INFO Successfully published attestations     count: {c}, validator_indices: [{vi}], head_block: {hb}, committee_index: {ci}, slot: {s}, type: unaggregated",
+         {**lh, "c": pick(["1", "1", "2", "3"]), "vi": validator_indices, "hb": full_hash, "ci": lambda g: g.num(0, 63), "s": lambda g: g.num(10_560_000, 10_591_999)}),
+        # Erigon 2.60 (the stage prefix is an argument of the message)
+        (15, "[INFO] [{ts}] [{st}] Executed blocks         number={n} blk/s={b} tx/s={t} Mgas/s={m} gasState={gs} batch={bt} alloc={a} sys={s}",
+         {**erigon, "st": pick(["7/15 Execution", "7/16 Execution"]), "n": lambda g: g.num(21_300_000, 21_399_999), "b": lambda g: f"{g.r.uniform(0.5, 80):.1f}",
+          "t": lambda g: f"{g.r.uniform(50, 9000):.1f}", "m": lambda g: f"{g.r.uniform(5, 900):.1f}", "gs": lambda g: f"{g.r.uniform(0, 0.09):.2f}",
+          "bt": lambda g: f"{g.r.uniform(1, 990):.1f}MB", "a": gb, "s": then(0)}),
+        (10, "[INFO] [{ts}] [txpool] stat                            pending={p} baseFee={b} queued={q} alloc={a} sys={s}",
+         {**erigon, "p": lambda g: g.num(0, 10000), "b": lambda g: g.num(0, 40_000_000_000), "q": lambda g: g.num(0, 30000), "a": gb, "s": then(0)}),
+        (10, "[INFO] [{ts}] [p2p] GoodPeers                          eth68={a} eth67={b}", {**erigon, "a": lambda g: g.num(0, 60), "b": lambda g: g.num(0, 40)}),
+        (10, "[INFO] [{ts}] head updated                             hash={h} number={n}", {**erigon, "h": full_hash, "n": lambda g: g.num(21_300_000, 21_399_999)}),
+        (6, "[INFO] [{ts}] P2P                                      app=caplin peers={p}", {**erigon, "p": lambda g: g.num(20, 80)}),
+        # Hyperledger Besu 24
+        (20, "{ts} | {th} | INFO  | AbstractEngineNewPayload | Imported #{n} / {t} tx / {w} ws / {b} blobs / base fee {f} / {g} ({p}%) gas / ({h}) in {s}s. Peers: {pe}",
+         {**besu, "n": eth_block, "t": lambda g: g.num(0, 400), "w": pick(["16"]), "b": pick(["0", "0", "1", "3", "6"]), "f": base_fee, "g": gas_used, "p": then(0),
+          "h": full_hash, "s": lambda g: f"{g.r.uniform(0.01, 2):.3f}", "pe": lambda g: g.num(5, 40)}),
+        (5, "{ts} | {th} | INFO  | BackwardSyncContext | Backward sync phase 2 of 2, {p}% completed, imported {n} blocks of at least {m} (current head {c}, "
+         "target head {t}). Peers: {pe}",
+         {**besu, "p": lambda g: f"{g.r.uniform(0, 99.9):.2f}", "n": lambda g: g.num(1, 900), "m": lambda g: g.num(100, 9000), "c": lambda g: g.num(21_300_000, 21_399_999),
+          "t": lambda g: g.num(21_300_000, 21_399_999), "pe": lambda g: g.num(5, 40)}),
+        (4, "{ts} | {th} | INFO  | FullImportBlockStep | Import reached block {n} ({h}), {m} Mg/s, Peers: {p}",
+         {**besu, "th": pick(["EthScheduler-Services-5 (importBlock)"]), "n": lambda g: str(g.r.randint(100, 99999) * 200), "h": lambda g: f"0x{g.hexs(4)}..{g.hexs(4)}",
+          "m": lambda g: f"{g.r.uniform(5, 300):.3f}", "p": lambda g: g.num(1, 40)}),
+        # Nethermind 1.25
+        (15, "{ts}|Received a new payload: {n} ({h})", {**nm, "n": lambda g: g.num(21_300_000, 21_399_999), "h": full_hash}),
+        (15, "{ts}|Processed {n} | {ms}ms of {sl}ms, mgasps {a} total {b}, tps {c} total {d}, bps {e} total {f}, recv queue {q}, proc queue {r}",
+         {**nm, "n": right(10, lambda g: g.num(21_300_000, 21_399_999)), "ms": right(8, lambda g: commas(g.r.randint(20, 1800))),
+          "sl": right(7, lambda g: commas(g.r.randint(9000, 14000))), "a": right(7, lambda g: f"{g.r.uniform(5, 200):.2f}"),
+          "b": right(7, lambda g: f"{g.r.uniform(30, 90):.2f}"), "c": right(7, lambda g: f"{g.r.uniform(10, 1500):.2f}"),
+          "d": right(7, lambda g: f"{g.r.uniform(300, 700):.2f}"), "e": right(6, lambda g: f"{g.r.uniform(0.5, 9):.2f}"),
+          "f": right(6, lambda g: f"{g.r.uniform(2, 5):.2f}"), "q": pick(["0", "0", "0", "1"]), "r": pick(["0", "0", "1"])}),
+        (15, "{ts}|Valid. Result of a new payload: {n} ({h}).", {**nm, "n": lambda g: g.num(21_300_000, 21_399_999), "h": full_hash}),
+        (10, "{ts}|Received: ForkchoiceState: (HeadBlockHash: {a}, SafeBlockHash: {b}, FinalizedBlockHash: {c})", {**nm, "a": full_hash, "b": full_hash, "c": full_hash}),
+        (8, "{ts}|Block {h} was set as head.", {**nm, "h": full_hash}),
+        (6, "{ts}|Peers | with known best block: {a} | all: {b} |", {**nm, "a": lambda g: g.num(10, 100), "b": lambda g: g.num(50, 100)}),
+        # QuickFIX/J 2.3 (SLF4JLog with the session id prepended, Logback pattern: time, level, thread, logger)
+        (5, "{ts} INFO  [QFJ Message Processor] quickfixj.event - {s}: Initiated logon request", qfj),
+        (5, "{ts} INFO  [QFJ Message Processor] quickfixj.event - {s}: Received logon", qfj),
+        (3, "{ts} INFO  [QFJ Message Processor] quickfixj.event - {s}: Received logout request", qfj),
+        (3, "{ts} INFO  [QFJ Message Processor] quickfixj.event - {s}: Sent logout response", qfj),
+        (4, "{ts} INFO  [QFJ Message Processor] quickfixj.event - {s}: MsgSeqNum too high, expecting {a} but received {b}", {**qfj, "a": seqnum, "b": then(0)}),
+        (4, "{ts} INFO  [QFJ Message Processor] quickfixj.event - {s}: Sent ResendRequest FROM: {a} TO: {b}", {**qfj, "a": lambda g: g.num(2, 90_000), "b": pick(["0"])}),
+        (4, "{ts} ERROR [QFJ Message Processor] quickfixj.errorEvent - {s}: Message {n} Rejected: {r}:{tag}",
+         {**qfj, "n": lambda g: g.num(2, 90_000), "r": fix_reject, "tag": then(1)}),
+        (3, "{ts} INFO  [{th}] quickfixj.event - {s}: Disconnecting: {r}",
+         {**qfj, "th": pick(["QFJ Timer", "NioProcessor-2", "NioProcessor-5"]), "r": pick(CH_FIX_DISCONNECTS)}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -9332,7 +9763,7 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "AnalyticsPlatform": analytics_events, "StoragePlatform": storage_events,
            "DeliveryPlatform": delivery_events, "CommsPlatform": comms_events,
            "HostPlatform": host_events,
-           "LegacyPlatform": legacy_events}
+           "LegacyPlatform": legacy_events, "ChainPlatform": chain_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
