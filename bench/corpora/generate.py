@@ -122,6 +122,11 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   any failure analysis; scored once): go-ethereum, Bitcoin Core (debug.log), lnd, the Hyperledger
   Fabric peer and orderer, CometBFT in a Cosmos SDK chain, the Solana (Agave) validator, Prysm,
   Lighthouse, Erigon, Hyperledger Besu, Nethermind, QuickFIX/J; 79 event types.
+* ``MediaPlatform`` (written blind for the eighteenth issue-15 pass: before reading the engine or any
+  failure analysis; scored once): FFmpeg, GStreamer (GST_DEBUG), nginx-rtmp (error and access logs),
+  SRS 5, MediaMTX, Icecast-KH (error.log and access.log), Liquidsoap 2, Jellyfin 10.10, Plex Media
+  Server, OvenMediaEngine, the Kurento Media Server, Shaka Packager 3, Wowza Streaming Engine (server
+  comments) and Owncast; 101 event types.
 
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
@@ -9750,6 +9755,512 @@ def chain_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+MD_FF_SEGMENTS = ["/var/media/hls/{s}/{r}/segment_{n:05d}.ts", "/var/media/hls/{s}/{r}/index.m3u8.tmp",
+                  "/var/media/dash/{s}/chunk-stream0-{n:05d}.m4s", "/var/media/hls/{s}/{r}/segment_{n:05d}.m4s"]
+MD_FF_INPUTS = ["https://origin.media.example.com/live/{s}/{r}/index.m3u8", "https://origin.media.example.com/live/{s}/{r}/segment_{n:05d}.ts",
+                "https://cdn.example.net/vod/{s}/master.m3u8"]
+MD_STREAMS = ["cam-lobby", "studio-a", "match-7781", "radio-main"]
+MD_RENDITIONS = ["1080p", "720p", "480p", "audio"]
+MD_FF_CONNECT_ERRORS = ["Connection refused", "Connection refused", "Connection timed out", "No route to host"]
+MD_FF_HTTP_ERRORS = [("404", "Not Found"), ("404", "Not Found"), ("403", "Forbidden"), ("503", "Service Unavailable")]
+MD_GST_ELEMENTS = ["v4l2src0", "rtspsrc0", "souphttpsrc0", "filesrc0", "udpsrc0"]
+MD_GST_DECODERS = ["avdec_h264-0", "vaapih264dec0", "nvh264dec0", "jpegdec0"]
+MD_GST_STOP_REASONS = [("not-negotiated", "-4"), ("not-negotiated", "-4"), ("error", "-5"), ("not-linked", "-1")]
+MD_GST_STATE_ELEMENTS = ["pipeline0", "pipeline0", "decodebin0", "hlssink2-0", "splitmuxsink0", "queue0"]
+MD_GST_STATES = ["READY", "PAUSED", "PLAYING"]
+MD_RTMP_APPS = ["live", "live", "ingest", "restream"]
+MD_RTMP_FLASHVERS = ["FMLE/3.0 (compatible; FMSc/1.0)", "FMLE/3.0 (compatible; obs-studio/30.2.2)", "LNX 9,0,124,2",
+                     "FMLE/3.0 (compatible; Lavf60.16.100)"]
+MD_RTMP_HOSTS = ["ingest.media.example.com", "10.20.0.15", "rtmp.example.tv"]
+MD_RTMP_NOTIFY = ["http://media-auth.media.svc:8080/rtmp/on_publish", "http://media-auth.media.svc:8080/rtmp/on_play",
+                  "http://localhost:8080/hooks/publish_done"]
+MD_SRS_TYPES = ["fmle-publish", "fmle-publish", "rtmp-play", "flash-publish"]
+MD_SRS_PARAMS = ["", "", "?secret=8f3c2a", "?token=c41e9b77&expire=1764810000"]
+MD_MTX_PATHS = ["cam-lobby", "cam-garage", "studio-a", "drone/feed1"]
+MD_MTX_TRACKS = ["1 track (H264)", "2 tracks (H264, MPEG-4 Audio)", "2 tracks (H265, Opus)", "1 track (MPEG-4 Audio)"]
+MD_MTX_TRANSPORTS = ["UDP", "UDP", "TCP", "UDP-multicast"]
+MD_MTX_CONN_CLOSED = ["EOF", "EOF", "terminated", "no one is publishing to path 'cam-garage'",
+                      "authentication failed: authentication failed"]
+MD_MTX_SESSION_DESTROYED = ["EOF", "session timed out", "terminated", "torn down by {addr}"]
+MD_ICE_MOUNTS = ["/live.mp3", "/live.aac", "/jazz-128.mp3", "/talk.ogg"]
+MD_ICE_STATS = ["listeners", "listener_peak", "outgoing_kbitrate", "incoming_bitrate", "total_bytes_read", "total_bytes_sent",
+                "queue_size", "connected"]
+MD_ICE_AGENTS = ["VLC/3.0.20 LibVLC/3.0.20", "iTunes/12.13", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+                 "Lavf/60.16.100", "-"]
+MD_LIQ_CLOCKS = ["clock.main", "clock.output.icecast", "clock.local_1"]
+MD_LIQ_SOURCES = ["playlist", "next_song", "request.dynamic", "jingles"]
+MD_LIQ_OUTPUTS = ["output.icecast", "radio_mp3", "radio_aac"]
+# (file, codec, sample rate, channels)
+MD_LIQ_TRACKS = [("/music/rock/Foo Fighters - Everlong.mp3", "mp3", "44100", "2"), ("/music/jazz/Miles Davis - So What.flac", "flac", "44100", "2"),
+                 ("/music/jingles/station-id-03.mp3", "mp3", "48000", "1"), ("/music/pop/Dua Lipa - Levitating.m4a", "aac", "44100", "2")]
+MD_LIQ_FILES = [t[0] for t in MD_LIQ_TRACKS]
+MD_LIQ_CONTENT = ["{audio=pcm(stereo)}", "{audio=ffmpeg.audio.raw}", "{audio=pcm(stereo),video=none}"]
+MD_JF_APPS = [("Jellyfin Web", "10.10.3"), ("Jellyfin Web", "10.10.3"), ("Jellyfin Android", "2.6.2"),
+              ("Infuse-Direct", "8.0.5"), ("Jellyfin Media Player", "1.11.1")]
+MD_JF_TITLES = ["Blade Runner 2049", "Ozymandias", "The Grand Budapest Hotel", "Pilot", "Kind of Blue"]
+MD_JF_USERS = ["alice", "bob", "kids", "admin"]
+MD_PLEX_PATHS = ["/library/sections/{n}/all", "/library/metadata/{n}", "/:/timeline", "/hubs/home/refresh",
+                 "/video/:/transcode/universal/decision", "/library/onDeck"]
+MD_PLEX_USERS = ["alice", "bob", "grandma.k"]
+MD_PLEX_NETS = ["Subnet", "Subnet", "WAN", "Loopback"]
+MD_PLEX_FLAGS = ["GZIP", "TLS GZIP", "TLS"]
+MD_OME_APPS = ["#default#app", "#default#app", "#default#live"]
+MD_OME_STREAMS = ["stream", "cam-lobby", "match-7781"]
+MD_KMS_CANDIDATE_TYPES = ["host", "srflx", "relay"]
+MD_SHAKA_INPUTS = ["/work/in/{s}_1080p.mp4", "/work/in/{s}_720p.mp4", "/work/in/{s}_audio.mp4", "udp://239.10.0.{n}:5000?interface=10.20.0.15&reuse=1"]
+MD_SHAKA_ERRORS = ["8 (PARSER_FAILURE): Cannot parse media file {f}", "3 (FILE_FAILURE): Cannot open file for writing /work/out/{s}/video/init.mp4",
+                   "4 (UNIMPLEMENTED): Cannot handle type 14 in MPEG2-TS stream", "9 (ENCRYPTION_FAILURE): Cannot find key of type 'HD'"]
+MD_WOWZA_APPS = ["live", "live", "vod-origin"]
+MD_WOWZA_PACKETIZERS = ["cupertinostreamingpacketizer", "mpegdashstreamingpacketizer", "sanjosestreamingpacketizer"]
+MD_OWNCAST_CODECS = ["x264", "x264", "NVIDIA GPU acceleration", "VA-API"]
+MD_OWNCAST_ERRORS = ["set tcp 127.0.0.1:1935: use of closed network connection", "read tcp 10.20.0.15:1935->{ip}:{port}: i/o timeout",
+                     "unable to create directory /app/data/hls/0: permission denied"]
+
+
+def media_events() -> list[tuple[float, str, dict]]:
+    """Media streaming and transcoding software none of the other corpora covers: FFmpeg (stderr, with
+    libav component prefixes, progress and summary lines), GStreamer (GST_DEBUG lines), nginx-rtmp
+    (error log at info level and its access log), SRS 5, MediaMTX, Icecast-KH (error.log and access.log),
+    Liquidsoap 2, Jellyfin 10.10 (file log), Plex Media Server, OvenMediaEngine, the Kurento Media Server
+    (its log file layout), Shaka Packager 3 (glog), Wowza Streaming Engine (server comment lines of the
+    access log) and Owncast (logrus text format without a terminal). Written blind for the eighteenth
+    issue-15 pass: before reading the engine or any failure analysis; 101 event types."""
+
+    def ms3(g: Gen) -> str:
+        return f"{g.num(0, 999):0>3}"
+
+    def us6(g: Gen) -> str:
+        return f"{g.num(0, 999999):0>6}"
+
+    def av_ptr(g: Gen) -> str:
+        return f"0x55{g.hexs(9)}0"
+
+    def stream(g: Gen) -> str:
+        return g.r.choice(MD_STREAMS)
+
+    def media_path(templates: list[str]):
+        def f(g: Gen) -> str:
+            return g.r.choice(templates).format(s=stream(g), r=g.r.choice(MD_RENDITIONS), n=g.r.randint(0, 9999))
+        return f
+
+    # FFmpeg
+    def clock(g: Gen) -> str:
+        return f"{g.r.randint(0, 2):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}.{g.r.randint(0, 99):02d}"
+
+    def fps(g: Gen) -> str:
+        # the progress line pads its numbers: the padding is part of the printed value
+        v = g.r.choice([25, 30, 30, 50, 60]) * g.r.uniform(0.9, 1.05)
+        return f"{v:3.0f}" if v >= 9.95 else f"{v:3.1f}"
+
+    def kbytes(g: Gen) -> str:
+        return f"{g.r.randint(0, 4_000_000):8d}"
+
+    def x264_type(g: Gen) -> str:
+        g.drawn = (f"{g.r.randint(1, 99999):<5d}",)
+        return g.r.choice(["I", "P", "B"])
+
+    def dts(g: Gen) -> str:
+        d = g.r.randint(0, 90_000_000)
+        g.drawn = (str(d - g.r.randint(0, 3000)),)
+        return str(d)
+
+    def http_error(g: Gen) -> str:
+        g.drawn = g.r.choice(MD_FF_HTTP_ERRORS)
+        return g.drawn[0]
+
+    # GStreamer
+    def gst_elapsed(g: Gen) -> str:
+        return f"{g.r.randint(0, 3)}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}.{g.num(0, 999_999_999):0>9}"
+
+    def gst_pid(g: Gen) -> str:
+        return f"{g.r.randint(1, 99999):>5}"
+
+    def gst_thread(g: Gen) -> str:
+        return g.r.choice([f"0x7f{g.hexs(9)}0", f"0x55{g.hexs(9)}0", f"{'0x' + g.hexs(7) + '0':>14}"])
+
+    def stop_reason(g: Gen) -> str:
+        g.drawn = g.r.choice(MD_GST_STOP_REASONS)
+        return g.drawn[0]
+
+    def gst_time(g: Gen) -> str:
+        return f"0:00:{g.r.randint(0, 9):02d}.{g.num(0, 999_999_999):0>9}"
+
+    def gst(level: str, cat: str, where: str) -> str:
+        # elapsed time, pid in 5 columns, thread in 14, level in 7, category right-aligned in 20
+        return "{t} {pid} {th} " + f"{level:<7} {cat:>20} {where}"
+
+    gst_hdr = {"t": gst_elapsed, "pid": gst_pid, "th": gst_thread}
+
+    # nginx-rtmp
+    def nginx_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    def conn_no(g: Gen) -> str:
+        return g.num(1, 999999)
+
+    def rtmp_server(g: Gen) -> str:
+        return g.r.choice(["0.0.0.0:1935", "0.0.0.0:1935", "[::]:1935"])
+
+    def tc_url(g: Gen) -> str:
+        app = g.r.choice(MD_RTMP_APPS)
+        g.drawn = (app,)
+        return f"rtmp://{g.r.choice(MD_RTMP_HOSTS)}:1935/{app}"
+
+    def rtmp_app(g: Gen) -> str:
+        # the application name is also the last part of the tcUrl on the same line
+        app = g.r.choice(MD_RTMP_APPS)
+        g.drawn = (f"rtmp://{g.r.choice(MD_RTMP_HOSTS)}:1935/{app}",)
+        return app
+
+    def stream_key(g: Gen) -> str:
+        return g.r.choice([stream(g), f"{stream(g)}_{g.hexs(6)}", g.hexs(13)])
+
+    def readable_time(g: Gen) -> str:
+        h, m, s = g.r.randint(0, 3), g.r.randint(0, 59), g.r.randint(0, 59)
+        return f"{h}h {m}m {s}s" if h else (f"{m}m {s}s" if m else f"{s}s")
+
+    ngx_hdr = {"ts": nginx_ts, "pid": lambda g: g.num(7, 4000), "c": conn_no}
+    ngx_tail = {"ip": Gen.ip, "srv": rtmp_server}
+
+    # SRS
+    def srs_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def srs_cid(g: Gen) -> str:
+        return "".join(g.r.choice("0123456789abcdefghijklmnopqrstuvwxyz") for _ in range(8))
+
+    srs_hdr = {"ts": srs_ts, "pid": pick(["1", "1", "7"]), "cid": srs_cid}
+    srs = "[{ts}][INFO][{pid}][{cid}] "
+
+    # MediaMTX
+    def peer(g: Gen) -> str:
+        return f"{g.ip()}:{g.port()}"
+
+    def mtx_session(g: Gen) -> str:
+        return g.hexs(8)
+
+    def session_end(g: Gen) -> str:
+        return g.r.choice(MD_MTX_SESSION_DESTROYED).format(addr=peer(g))
+
+    def candidate(kind: str):
+        def f(g: Gen) -> str:
+            typ = g.r.choice(["host", "host", "srflx", "prflx"] if kind == "remote" else ["host", "host", "srflx"])
+            return f"{typ}/udp/{g.ip()}/{g.port() if kind == 'remote' else '8189'}"
+        return f
+
+    mtx = "{ts} INF "
+    mtx_hdr = {"ts": nginx_ts}
+
+    # Icecast-KH
+    def ice_ts(g: Gen) -> str:
+        return f"2026-12-03  {hms(g)}"
+
+    def ice_stat(g: Gen) -> str:
+        name = g.r.choice(MD_ICE_STATS)
+        g.drawn = (str(g.r.randint(0, 5000) if name in ("listeners", "listener_peak", "outgoing_kbitrate", "connected")
+                       else g.r.randint(1000, 90_000_000)),)
+        return name
+
+    # Liquidsoap
+    def db(g: Gen) -> str:
+        return f"{-g.r.uniform(5, 45):.6f}"
+
+    liq_hdr = {"ts": nginx_ts}
+
+    # Jellyfin
+    def jf_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)} +00:00"
+
+    def jf_app(g: Gen) -> str:
+        g.drawn = g.r.choice(MD_JF_APPS)
+        return g.drawn[0]
+
+    def bool_cap(g: Gen) -> str:
+        return g.r.choice(["True", "True", "True", "False"])
+
+    jf = "[{ts}] [INF] [{tid}] "
+    jf_err = "[{ts}] [ERR] [{tid}] "
+    jf_hdr = {"ts": jf_ts, "tid": lambda g: g.num(5, 160)}
+
+    # Plex
+    def plex_ts(g: Gen) -> str:
+        return f"Dec 03, 2026 {hms(g)}.{ms3(g)}"
+
+    def plex_thread(g: Gen) -> str:
+        return f"0x7f{g.hexs(8)}00"
+
+    def plex_path(g: Gen) -> str:
+        return g.r.choice(MD_PLEX_PATHS).format(n=g.r.randint(1, 99999) if g.r.random() < 0.7 else g.r.randint(1, 6))
+
+    def req_id(g: Gen) -> str:
+        return f"{g.r.randint(0x100, 0xfffff):x}"
+
+    plex = "{ts} [{th}] DEBUG - "
+    plex_hdr = {"ts": plex_ts, "th": plex_thread}
+
+    # OvenMediaEngine
+    def ome_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def client_socket(state: str):
+        def f(g: Gen) -> str:
+            return f"<ClientSocket: 0x7f{g.hexs(8)}10, #{g.r.randint(20, 900)}, {state}, TCP, Nonblocking, {peer(g)}>"
+        return f
+
+    def ome(level: str, tag: str, where: str) -> str:
+        # time, level letter, [thread name:tid], tag, file:line with the line in 5 columns
+        file, line = where.split(":")
+        return "[{ts}] " + level + " [{thr}:{tid}] " + f"{tag} | {file}:{line:<5}| "
+
+    def ome_hdr(threads: list[str]) -> dict:
+        return {"ts": ome_ts, "thr": pick(threads), "tid": lambda g: g.num(1, 400)}
+
+    # Kurento
+    def kms_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)},{us6(g)}"
+
+    def kms_thread(g: Gen) -> str:
+        return f"0x00007f{g.hexs(7)}700"
+
+    def ice_candidate(g: Gen) -> str:
+        typ = g.r.choice(MD_KMS_CANDIDATE_TYPES)
+        rel = f" raddr {g.ip()} rport {g.port()}" if typ != "host" else ""
+        return (f"candidate:{g.r.randint(10**8, 4 * 10**9)} 1 udp {g.r.randint(10**6, 2_130_706_431)} {g.ip()} {g.port()} typ {typ}{rel} "
+                f"generation 0 ufrag {''.join(g.r.choice('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789') for _ in range(4))} "
+                f"network-id {g.r.randint(1, 3)}")
+
+    def kms_endpoint(g: Gen) -> str:
+        name = f"kmswebrtcendpoint{g.r.randint(0, 400)}"
+        g.drawn = (f"{name}-sess0",)
+        return name
+
+    def kms(level: str, cat: str, where: str) -> str:
+        # time, pid, thread, level right-aligned in 7, category left-aligned in 25
+        return "{ts} {pid} {th} " + f"{level:>7} {cat:<25} {where}"
+
+    kms_hdr = {"ts": kms_ts, "pid": lambda g: g.num(1, 40000), "th": kms_thread}
+
+    # Shaka Packager (glog)
+    def glog_ts(g: Gen) -> str:
+        return f"1203 {hms(g)}.{us6(g)}"
+
+    def shaka_input(g: Gen) -> str:
+        return g.r.choice(MD_SHAKA_INPUTS).format(s=stream(g), n=g.r.randint(1, 40))
+
+    def shaka_output(g: Gen) -> str:
+        s = stream(g)
+        return g.r.choice([f"/work/out/{s}/video/init.mp4", f"/work/out/{s}/audio/init.mp4", f"/work/out/{s}/video_1080p.mp4"])
+
+    def shaka_error(g: Gen) -> str:
+        return g.r.choice(MD_SHAKA_ERRORS).format(f=shaka_input(g), s=stream(g))
+
+    shaka_hdr = {"t": glog_ts, "tid": lambda g: g.num(1, 4_000_000)}
+
+    # Wowza Streaming Engine: tab-separated W3C fields, a server comment fills only a few of them
+    def wowza_ts(g: Gen) -> str:
+        return f"2026-12-03\t{hms(g)}"
+
+    def wowza(msg: str) -> str:
+        return "{ts}\tUTC\tcomment\tserver\tINFO\t200\t-\t" + msg + "\t-\t-\t-\t{dur}" + "\t-" * 25
+
+    wowza_hdr = {"ts": wowza_ts, "dur": lambda g: f"{g.r.uniform(0.1, 90000):.3f}", "app": pick(MD_WOWZA_APPS), "s": stream}
+
+    # Owncast (logrus TextFormatter when stdout is not a terminal)
+    def owncast_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def owncast_error(g: Gen) -> str:
+        return g.r.choice(MD_OWNCAST_ERRORS).format(ip=g.ip(), port=g.port())
+
+    return [
+        # FFmpeg 6 (stderr of transcoding jobs)
+        (40, "frame={f} fps={fps} q={q} size={sz}kB time={t} bitrate={br}kbits/s speed={sp}x",
+         {"f": lambda g: f"{g.r.randint(1, 400000):5d}", "fps": fps, "q": lambda g: g.r.choice([f"{g.r.uniform(18, 35):.1f}", "-1.0"]),
+          "sz": kbytes, "t": clock, "br": lambda g: f"{g.r.uniform(64, 9000):6.1f}", "sp": lambda g: f"{g.r.uniform(0.5, 4):.3g}"}),
+        (36, "[{mx} @ {p}] Opening '{f}' for writing", {"mx": pick(["hls", "hls", "dash"]), "p": av_ptr, "f": media_path(MD_FF_SEGMENTS)}),
+        (14, "[{mx} @ {p}] Opening '{f}' for reading", {"mx": pick(["hls", "https"]), "p": av_ptr, "f": media_path(MD_FF_INPUTS)}),
+        (10, "[h264 @ {p}] error while decoding MB {x} {y}, bytestream {n}",
+         {"p": av_ptr, "x": lambda g: g.num(0, 119), "y": lambda g: g.num(0, 67), "n": lambda g: str(g.r.choice([-5, -3, g.r.randint(1, 4000)]))}),
+        (8, "[h264 @ {p}] concealing {dc} DC, {ac} AC, {mv} MV errors in {t} frame",
+         {"p": av_ptr, "dc": first([(str(n),) for n in (120, 960, 3600, 8160)]), "ac": then(0), "mv": then(0), "t": pick(["I", "P", "P", "B"])}),
+        (6, "[tcp @ {p}] Connection to tcp://{ip}:{port} failed: {e}",
+         {"p": av_ptr, "ip": Gen.ip, "port": pick(["1935", "554", "8554"]), "e": pick(MD_FF_CONNECT_ERRORS)}),
+        (6, "[https @ {p}] HTTP error {c} {r}", {"p": av_ptr, "c": http_error, "r": then(1)}),
+        (7, "[{mx} @ {p}] Application provided invalid, non monotonically increasing dts to muxer in stream {s}: {a} >= {b}",
+         {"mx": pick(["flv", "mp4", "mpegts"]), "p": av_ptr, "s": pick(["0", "1", "1"]), "a": dts, "b": then(0)}),
+        (5, "[mpegts @ {p}] Packet corrupt (stream = {s}, dts = {d}).", {"p": av_ptr, "s": pick(["0", "1"]), "d": lambda g: g.r.choice(["NOPTS", g.num(0, 90_000_000)])}),
+        (6, "[rtsp @ {p}] max delay reached. need to consume packet", {"p": av_ptr}),
+        (6, "[rtsp @ {p}] RTP: missed {n} packets", {"p": av_ptr, "n": lambda g: g.num(1, 400)}),
+        (5, "Past duration {d} too large", {"d": lambda g: f"{g.r.uniform(0.6, 1.0):.6f}"}),
+        (6, "[libx264 @ {p}] frame {t}:{n} Avg QP:{qp}  size:{sz}",
+         {"p": av_ptr, "t": x264_type, "n": then(0), "qp": lambda g: f"{g.r.uniform(14, 34):5.2f}", "sz": lambda g: f"{g.r.randint(40, 400000):6d}"}),
+        (3, "[libx264 @ {p}] kb/s:{k}", {"p": av_ptr, "k": lambda g: f"{g.r.uniform(200, 9000):.2f}"}),
+        (3, "[aac @ {p}] Qavg: {q}", {"p": av_ptr, "q": lambda g: f"{g.r.uniform(100, 60000):.3f}"}),
+        (4, "video:{v}kB audio:{a}kB subtitle:{s}kB other streams:{o}kB global headers:{h}kB muxing overhead: {m}%",
+         {"v": lambda g: g.num(100, 4_000_000), "a": lambda g: g.num(0, 200_000), "s": pick(["0", "0", "0", "12"]), "o": pick(["0"]),
+          "h": pick(["0", "0", "1"]), "m": lambda g: f"{g.r.uniform(0.01, 12):.6f}"}),
+        # GStreamer 1.22 (GST_DEBUG=2,GST_STATES:4 on stderr)
+        (10, gst("WARN", "basesrc", "gstbasesrc.c:3132:gst_base_src_loop:<{el}> error: Internal data stream error."),
+         {**gst_hdr, "el": pick(MD_GST_ELEMENTS)}),
+        (10, gst("WARN", "basesrc", "gstbasesrc.c:3132:gst_base_src_loop:<{el}> error: streaming stopped, reason {r} ({c})"),
+         {**gst_hdr, "el": pick(MD_GST_ELEMENTS), "r": stop_reason, "c": then(1)}),
+        (6, gst("WARN", "rtspsrc", "gstrtspsrc.c:5964:gst_rtspsrc_loop_udp:<{el}> warning: Could not receive any UDP packets for {s} seconds, "
+                "maybe your firewall is blocking it. Retrying using a TCP connection."),
+         {**gst_hdr, "el": pick(["rtspsrc0", "rtspsrc1", "source"]), "s": pick(["5.0000", "5.0000", "2.0000"])}),
+        (14, gst("INFO", "GST_STATES", "gstelement.c:2806:gst_element_continue_state:<{el}> completed state change to {st}"),
+         {**gst_hdr, "el": pick(MD_GST_STATE_ELEMENTS), "st": pick(MD_GST_STATES)}),
+        (4, gst("FIXME", "videodecoder", "gstvideodecoder.c:946:gst_video_decoder_drain_out:<{el}> Sub-class should implement drain()"),
+         {**gst_hdr, "el": pick(MD_GST_DECODERS)}),
+        (5, gst("WARN", "rtpjitterbuffer", "rtpjitterbuffer.c:587:calculate_skew: delta - skew: {d} too big, reset skew"), {**gst_hdr, "d": gst_time}),
+        # nginx-rtmp-module 1.2 (error_log at info level)
+        (14, "{ts} [info] {pid}#0: *{c} client connected '{ip}'", {**ngx_hdr, "ip": Gen.ip}),
+        (14, "{ts} [info] {pid}#0: *{c} connect: app='{app}' args='{a}' flashver='{fv}' swf_url='{su}' tc_url='{tc}' page_url='{pu}' "
+         "acodecs={ac} vcodecs={vc} object_encoding={oe}, client: {ip}, server: {srv}",
+         {**ngx_hdr, "app": rtmp_app, "a": pick(["", "", "key=7f3a9c"]), "fv": pick(MD_RTMP_FLASHVERS), "su": pick(["", ""]),
+          "tc": then(0), "pu": pick([""]), "ac": pick(["0", "0", "3575"]), "vc": pick(["0", "0", "252"]), "oe": pick(["0", "0", "3"]), **ngx_tail}),
+        (12, "{ts} [info] {pid}#0: *{c} createStream, client: {ip}, server: {srv}", {**ngx_hdr, **ngx_tail}),
+        (10, "{ts} [info] {pid}#0: *{c} publish: name='{n}' args='{a}' type={t} silent={s}, client: {ip}, server: {srv}",
+         {**ngx_hdr, "n": stream_key, "a": pick(["", "", "token=c41e9b77"]), "t": pick(["live", "live", "record"]), "s": pick(["0"]), **ngx_tail}),
+        (12, "{ts} [info] {pid}#0: *{c} play: name='{n}' args='{a}' start={st} duration={d} reset={r} silent={s}, client: {ip}, server: {srv}",
+         {**ngx_hdr, "n": stream_key, "a": pick(["", ""]), "st": pick(["0", "4294965296"]), "d": pick(["0"]), "r": pick(["0", "0", "1"]),
+          "s": pick(["0"]), **ngx_tail}),
+        (14, "{ts} [info] {pid}#0: *{c} disconnect, client: {ip}, server: {srv}", {**ngx_hdr, **ngx_tail}),
+        (12, "{ts} [info] {pid}#0: *{c} deleteStream, client: {ip}, server: {srv}", {**ngx_hdr, **ngx_tail}),
+        (8, "{ts} [info] {pid}#0: *{c} notify: publish '{u}', client: {ip}, server: {srv}",
+         {**ngx_hdr, "u": pick(MD_RTMP_NOTIFY), **ngx_tail}),
+        (5, "{ts} [error] {pid}#0: *{c} live: already publishing, client: {ip}, server: {srv}", {**ngx_hdr, **ngx_tail}),
+        # nginx-rtmp access_log, its default "combined" format
+        (16, '{ip} [{t}] {cmd} "{app}" "{n}" "{a}" - {rx} {tx} "{pu}" "{fv}" ({d})',
+         {"ip": Gen.ip, "t": lambda g: g.clf_time()[1:-1], "cmd": pick(["PUBLISH", "PLAY", "PLAY", "PLAY"]), "app": pick(MD_RTMP_APPS),
+          "n": stream_key, "a": pick(["", "", "token=c41e9b77"]), "rx": lambda g: g.num(400, 9_000_000_000), "tx": lambda g: g.num(400, 9_000_000_000),
+          "pu": pick(["", "", "https://player.example.tv/watch"]), "fv": pick(MD_RTMP_FLASHVERS), "d": readable_time}),
+        # SRS 5 (console log)
+        (10, srs + "RTMP client ip={ip}:{port}, fd={fd}", {**srs_hdr, "ip": Gen.ip, "port": Gen.port, "fd": lambda g: g.num(7, 900)}),
+        (8, srs + "connect app, tcUrl={tc}, pageUrl={pu}, swfUrl={su}, schema={sch}, vhost={vh}, port={p}, app={app}, args={args}",
+         {**srs_hdr, "tc": tc_url, "pu": pick(["", ""]), "su": pick(["", ""]), "sch": pick(["rtmp"]), "vh": pick(["__defaultVhost__", "__defaultVhost__", "ingest.media.example.com"]),
+          "p": pick(["1935"]), "app": then(0), "args": pick(["null", "null", "(obj)"])}),
+        (8, srs + "client identified, type={t}, vhost={vh}, app={app}, stream={s}, param={pa}, duration={d}ms",
+         {**srs_hdr, "t": pick(MD_SRS_TYPES), "vh": pick(["__defaultVhost__"]), "app": pick(MD_RTMP_APPS), "s": stream, "pa": pick(MD_SRS_PARAMS),
+          "d": pick(["0", "0", "-1", "3000"])}),
+        (18, srs + "<- CPB time={t}, okbps={o1},{o2},{o3}, ikbps={i1},{i2},{i3}, mr={mr}/{mw}, p1stpt={p1}, pnt={pn}",
+         {**srs_hdr, "t": lambda g: g.num(0, 90_000_000), "o1": pick(["0", "0", "1"]), "o2": pick(["0"]), "o3": pick(["0"]),
+          "i1": lambda g: g.num(200, 9000), "i2": lambda g: g.num(0, 9000), "i3": pick(["0", "0", "2411"]), "mr": pick(["0"]), "mw": pick(["350"]),
+          "p1": pick(["20000"]), "pn": pick(["5000", "5000", "20000"])}),
+        (16, srs + "-> HLS time={t}ms, sno={n}, ts={f}, dur={d}ms, dva={v}p",
+         {**srs_hdr, "t": lambda g: g.num(0, 90_000_000), "n": lambda g: g.num(1, 9000), "f": lambda g: f"{stream(g)}-{g.num(0, 9000)}.ts",
+          "d": lambda g: g.num(1400, 10500), "v": pick(["0", "0", "0", "1"])}),
+        (6, srs + "Process: cpu={c}%,{m}MB, threads={t}",
+         {**srs_hdr, "c": lambda g: f"{g.r.uniform(0, 90):.2f}", "m": lambda g: g.num(12, 900), "t": pick(["2", "2", "3"])}),
+        # MediaMTX 1.9
+        (12, mtx + "[RTSP] [conn {a}] opened", {**mtx_hdr, "a": peer}),
+        (10, mtx + "[RTSP] [conn {a}] closed: {e}", {**mtx_hdr, "a": peer, "e": pick(MD_MTX_CONN_CLOSED)}),
+        (12, mtx + "[RTSP] [session {id}] created by {a}", {**mtx_hdr, "id": mtx_session, "a": peer}),
+        (8, mtx + "[RTSP] [session {id}] is publishing to path '{p}', {tr}", {**mtx_hdr, "id": mtx_session, "p": pick(MD_MTX_PATHS), "tr": pick(MD_MTX_TRACKS)}),
+        (10, mtx + "[RTSP] [session {id}] is reading from path '{p}', with {x}, {tr}",
+         {**mtx_hdr, "id": mtx_session, "p": pick(MD_MTX_PATHS), "x": pick(MD_MTX_TRANSPORTS), "tr": pick(MD_MTX_TRACKS)}),
+        (10, mtx + "[RTSP] [session {id}] destroyed: {e}", {**mtx_hdr, "id": mtx_session, "e": session_end}),
+        (8, mtx + "[HLS] [muxer {p}] created (requested by {ip})", {**mtx_hdr, "p": pick(MD_MTX_PATHS), "ip": Gen.ip}),
+        (6, mtx + "[HLS] [muxer {p}] destroyed: {e}", {**mtx_hdr, "p": pick(MD_MTX_PATHS), "e": pick(["not used", "not used", "terminated"])}),
+        (5, mtx + "[path {p}] [RTSP source] ready: {tr}", {**mtx_hdr, "p": pick(MD_MTX_PATHS), "tr": pick(MD_MTX_TRACKS)}),
+        (6, "{ts} WAR [RTSP] [session {id}] {n} RTP packets lost", {**mtx_hdr, "id": mtx_session, "n": lambda g: g.num(2, 900)}),
+        (5, mtx + "[WebRTC] [session {id}] peer connection established, local candidate: {lc}, remote candidate: {rc}",
+         {**mtx_hdr, "id": mtx_session, "lc": candidate("local"), "rc": candidate("remote")}),
+        # Icecast 2.4.0-kh22 (error.log and access.log)
+        (30, '[{ts}] DBUG stats/modify_node_event update "{m}" {k} ({v})', {"ts": ice_ts, "m": pick(MD_ICE_MOUNTS), "k": ice_stat, "v": then(0)}),
+        (14, "[{ts}] INFO source/source_main_loop listener count on {m} now {n}", {"ts": ice_ts, "m": pick(MD_ICE_MOUNTS), "n": lambda g: g.num(0, 900)}),
+        (5, '[{ts}] INFO connection/_handle_source_request Source logging in at mountpoint "{m}"', {"ts": ice_ts, "m": pick(MD_ICE_MOUNTS)}),
+        (4, "[{ts}] INFO format-mp3/format_mp3_get_plugin Created format details for {m}", {"ts": ice_ts, "m": pick(MD_ICE_MOUNTS[:3])}),
+        (4, "[{ts}] INFO source/source_init Source {m} initialised", {"ts": ice_ts, "m": pick(MD_ICE_MOUNTS)}),
+        (4, '[{ts}] INFO source/source_apply_mount Applying mount information for "{m}"', {"ts": ice_ts, "m": pick(MD_ICE_MOUNTS)}),
+        (6, "[{ts}] WARN source/source_read Nothing received on {m} for {n} seconds", {"ts": ice_ts, "m": pick(MD_ICE_MOUNTS), "n": pick(["3", "10", "10"])}),
+        (3, "[{ts}] INFO source/source_client_read no more listeners on {m}", {"ts": ice_ts, "m": pick(MD_ICE_MOUNTS)}),
+        (3, '[{ts}] INFO source/_free_source freeing source "{m}"', {"ts": ice_ts, "m": pick(MD_ICE_MOUNTS)}),
+        (20, '{ip} - {u} [{t}] "{m} {path} {pr}" {s} {b} "{ref}" "{a}" {d}',
+         {"ip": Gen.ip, "u": pick(["-", "-", "-", "source"]), "t": lambda g: g.clf_time()[1:-1], "m": pick(["GET", "GET", "GET", "SOURCE"]),
+          "path": pick(MD_ICE_MOUNTS), "pr": pick(["HTTP/1.1", "HTTP/1.1", "ICE/1.0", "HTTP/1.0"]), "s": pick(["200", "200", "200", "404"]),
+          "b": lambda g: g.num(0, 3_000_000_000), "ref": pick(["-", "-", "https://radio.example.org/player"]), "a": pick(MD_ICE_AGENTS),
+          "d": lambda g: g.num(0, 300000)}),
+        # Liquidsoap 2.2
+        (8, "{ts} [{c}:2] Latency is too high: we must catchup {s} seconds! Check if your system can process your stream fast enough "
+         "(CPU usage, disk access, etc) or if your stream should be self-sync (can happen when using `input.ffmpeg`). "
+         "Refer to the latency control section of the documentation for more info.",
+         {**liq_hdr, "c": pick(MD_LIQ_CLOCKS), "s": lambda g: f"{g.r.uniform(0.05, 60):.2f}"}),
+        (12, '{ts} [{src}:3] Prepared "{f}" (RID {n}).', {**liq_hdr, "src": pick(MD_LIQ_SOURCES), "f": pick(MD_LIQ_FILES), "n": lambda g: g.num(1, 90000)}),
+        (8, '{ts} [decoder.ffmpeg:3] FFmpeg recognizes "{f}" as audio: {{codec: {c}, {sr}Hz, {ch} channel(s)}}',
+         {**liq_hdr, "f": first(MD_LIQ_TRACKS), "c": then(1), "sr": then(2), "ch": then(3)}),
+        (6, "{ts} [{o}:3] Connecting mount {m} for {u}@{h}...",
+         {**liq_hdr, "o": pick(MD_LIQ_OUTPUTS), "m": pick(MD_ICE_MOUNTS), "u": pick(["source", "source", "dj-live"]), "h": pick(["localhost", "icecast.radio.svc"])}),
+        (5, "{ts} [{o}:3] Connection setup was successful.", {**liq_hdr, "o": pick(MD_LIQ_OUTPUTS)}),
+        (6, "{ts} [{src}:3] Content type is {ct}.", {**liq_hdr, "src": pick(["output.dummy.2", "source.77", "radio_mp3", "mksafe"]), "ct": pick(MD_LIQ_CONTENT)}),
+        (7, "{ts} [{src}:3] Analysis: {a}dB / {b}dB ({x}s / {y}s)",
+         {**liq_hdr, "src": pick(["crossfade_0", "crossfade_0", "crossfade_1"]), "a": db, "b": db, "x": lambda g: f"{g.r.uniform(1, 6):.2f}", "y": lambda g: f"{g.r.uniform(1, 6):.2f}"}),
+        # Jellyfin 10.10 (log_*.log: Serilog's file template, strings quoted)
+        (14, jf + 'Emby.Server.Implementations.Session.SessionManager: Playback stopped reported by app "{app}" "{v}" playing "{ti}". Stopped at "{ms}" ms',
+         {**jf_hdr, "app": jf_app, "v": then(1), "ti": pick(MD_JF_TITLES), "ms": lambda g: g.r.choice(["0", g.num(1000, 9_000_000)])}),
+        (8, jf + 'Jellyfin.Server.Implementations.Users.UserManager: Authentication request for "{u}" has succeeded.', {**jf_hdr, "u": pick(MD_JF_USERS)}),
+        (6, jf + 'Emby.Server.Implementations.Session.SessionManager: Current/Max sessions for user "{u}": {a}/{b}',
+         {**jf_hdr, "u": pick(MD_JF_USERS), "a": pick(["1", "1", "2", "3"]), "b": pick(["0", "0", "5"])}),
+        (5, jf + "Emby.Server.Implementations.Session.SessionManager: Creating new access token for user {id}", {**jf_hdr, "id": Gen.uuid}),
+        (12, jf + 'Emby.Server.Implementations.HttpServer.WebSocketManager: WS "{ip}" request', {**jf_hdr, "ip": Gen.ip}),
+        (10, jf + 'Jellyfin.Api.Helpers.MediaInfoHelper: User policy for "{u}". EnablePlaybackRemuxing: {a} EnableVideoPlaybackTranscoding: {b} '
+         "EnableAudioPlaybackTranscoding: {c}", {**jf_hdr, "u": pick(MD_JF_USERS), "a": bool_cap, "b": bool_cap, "c": bool_cap}),
+        (6, jf + "Emby.Server.Implementations.Session.SessionWebSocketListener: Sending ForceKeepAlive message to {n} inactive WebSockets.",
+         {**jf_hdr, "n": pick(["1", "1", "2", "4"])}),
+        (5, jf_err + "MediaBrowser.MediaEncoding.Transcoding.TranscodeManager: FFmpeg exited with code {n}",
+         {**jf_hdr, "n": pick(["1", "1", "187", "234", "254"])}),
+        # Plex Media Server 1.40 (Plex Media Server.log, debug logging on)
+        (16, plex + "Request: [{ip}:{port} ({net})] {m} {path} ({n} live) #{rid} {fl} Signed-in Token ({u})",
+         {**plex_hdr, "ip": Gen.ip, "port": Gen.port, "net": pick(MD_PLEX_NETS), "m": pick(["GET", "GET", "GET", "PUT"]), "path": plex_path,
+          "n": lambda g: g.num(1, 40), "rid": req_id, "fl": pick(MD_PLEX_FLAGS), "u": pick(MD_PLEX_USERS)}),
+        (16, plex + "Completed: [{ip}:{port}] {s} {m} {path} ({n} live) #{rid} {fl} {ms}ms {b} bytes (pipelined: {pl})",
+         {**plex_hdr, "ip": Gen.ip, "port": Gen.port, "s": pick(["200", "200", "200", "401", "404"]), "m": pick(["GET", "GET", "PUT"]), "path": plex_path,
+          "n": lambda g: g.num(1, 40), "rid": req_id, "fl": pick(MD_PLEX_FLAGS), "ms": lambda g: g.num(0, 900), "b": lambda g: g.num(0, 400000),
+          "pl": lambda g: g.num(1, 40)}),
+        (6, plex + "Auth: authenticated user {n} as {u}", {**plex_hdr, "n": pick(["1", "3", "7"]), "u": pick(MD_PLEX_USERS)}),
+        (5, plex + "Selecting best audio stream for part ID {id} (autoselect: {a} language: {l})",
+         {**plex_hdr, "id": lambda g: g.num(1000, 99999), "a": pick(["1", "1", "0"]), "l": pick(["en", "en", "de", "fr"])}),
+        # OvenMediaEngine 0.16
+        (6, ome("I", "RTMPProvider", "rtmp_provider.cpp:216") + "The RTMP client has disconnected: [{app}/{s}], remote: {sock}",
+         {**ome_hdr(["SPRTMP-t1935"]), "app": pick(MD_OME_APPS), "s": pick(MD_OME_STREAMS), "sock": client_socket("Disconnected")}),
+        (6, ome("I", "Provider", "stream.cpp:65") + "{app}/{s}({id}) has been stopped playing stream",
+         {**ome_hdr(["SPRTMP-t1935", "SPSRT-t9999"]), "app": pick(MD_OME_APPS), "s": pick(MD_OME_STREAMS), "id": lambda g: g.num(100, 9999)}),
+        (6, ome("I", "MediaRouter", "mediarouter_application.cpp:569") + "[{app}/{s}({id})] Trying to delete a stream",
+         {**ome_hdr(["SPRTMP-t1935", "SPSRT-t9999"]), "app": pick(MD_OME_APPS), "s": pick(MD_OME_STREAMS), "id": lambda g: g.num(100, 9999)}),
+        (8, ome("I", "Signalling", "rtc_signalling_server.cpp:231") + "New client is connected: {sock}",
+         {**ome_hdr(["SPRtcSig-T3333"]), "sock": client_socket("Connected")}),
+        (5, ome("W", "APIController", "controller.h:154") + "HTTP error occurred: [HTTP] Could not find the stream: [{vh}/{app}/{s}] (404)",
+         {**ome_hdr(["SPAPISvr-T8081"]), "vh": pick(["default"]), "app": pick(MD_OME_APPS), "s": pick(MD_OME_STREAMS)}),
+        (4, ome("E", "FFmpeg", "third_parties.cpp:110") + "[AVFormatContext: {p}] Application provided invalid, non monotonically increasing dts to muxer "
+         "in stream {n}: {a} >= {b}", {**ome_hdr(["AppWorker"]), "p": lambda g: f"0x7f{g.hexs(9)}0", "n": pick(["0", "1"]), "a": dts, "b": then(0)}),
+        # Kurento Media Server 7 (/var/log/kurento-media-server)
+        (12, kms("info", "KurentoWebSocketTransport", "WebSocketTransport.cpp:280 keepAliveSessions()  Keep alive {id}"), {**kms_hdr, "id": Gen.uuid}),
+        (10, kms("info", "KurentoServerMethods", "ServerMethods.cpp:811 ping()  WebSocket Ping/Pong"), kms_hdr),
+        (10, kms("info", "webrtcendpoint", "kmswebrtcendpoint.c:439 kms_webrtc_endpoint_add_ice_candidate() <{obj}>  "
+                 "Add ICE candidate '{c}' for session '{sess}'"),
+         {**kms_hdr, "obj": kms_endpoint, "c": ice_candidate, "sess": then(0)}),
+        (4, kms("fixme", "KurentoWebSocketTransport", "WebSocketTransport.cpp:352 keepAliveSessions()  Session should be removed: {id}"), {**kms_hdr, "id": Gen.uuid}),
+        # Shaka Packager 3 (glog)
+        (6, "I{t} {tid} demuxer.cc:94] Demuxer::Run() on file '{f}'.", {**shaka_hdr, "f": shaka_input}),
+        (6, "I{t} {tid} demuxer.cc:160] Initialize Demuxer for file '{f}'.", {**shaka_hdr, "f": shaka_input}),
+        (5, "I{t} {tid} mp4_muxer.cc:166] MP4 file '{f}' finalized.", {**shaka_hdr, "f": shaka_output}),
+        (3, "Packaging completed successfully.", {}),
+        (3, "E{t} {tid} packager_main.cc:554] Packaging Error: {e}", {**shaka_hdr, "e": shaka_error}),
+        # Wowza Streaming Engine 4.8 (wowzastreamingengine_access.log, server comments)
+        (6, wowza("LiveStreamPacketizerCupertino.handlePacket[{app}/_definst_/{s}]: Video codec:{c} isCompatible:{ok}"),
+         {**wowza_hdr, "c": pick(["H264", "H264", "H265"]), "ok": pick(["true", "true", "false"])}),
+        (5, wowza("MediaStreamMap.getLiveStreamPacketizer[{app}/_definst_/{s}]: Create live stream packetizer: {pk}:{s2}"),
+         {**wowza_hdr, "s": first([(s,) for s in MD_STREAMS]), "pk": pick(MD_WOWZA_PACKETIZERS), "s2": then(0)}),
+        (4, wowza("LiveStreamPacketizerCupertino.init[{app}/_definst_/{s}]: playlistChunkCount:{n}"), {**wowza_hdr, "n": pick(["3", "3", "6"])}),
+        # Owncast 0.1
+        (6, 'time="{ts}" level=info msg="Inbound stream connected."', {"ts": owncast_ts}),
+        (6, 'time="{ts}" level=info msg="Inbound stream disconnected."', {"ts": owncast_ts}),
+        (3, 'time="{ts}" level=info msg="Video transcoder started using {c} with {n} stream variants."',
+         {"ts": owncast_ts, "c": pick(MD_OWNCAST_CODECS), "n": pick(["1", "1", "2", "3"])}),
+        (2, 'time="{ts}" level=info msg="RTMP is accepting inbound streams on port {p}."', {"ts": owncast_ts, "p": pick(["1935"])}),
+        (3, 'time="{ts}" level=warning msg="{e}"', {"ts": owncast_ts, "e": owncast_error}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -9763,7 +10274,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "AnalyticsPlatform": analytics_events, "StoragePlatform": storage_events,
            "DeliveryPlatform": delivery_events, "CommsPlatform": comms_events,
            "HostPlatform": host_events,
-           "LegacyPlatform": legacy_events, "ChainPlatform": chain_events}
+           "LegacyPlatform": legacy_events, "ChainPlatform": chain_events,
+           "MediaPlatform": media_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
