@@ -127,6 +127,10 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   SRS 5, MediaMTX, Icecast-KH (error.log and access.log), Liquidsoap 2, Jellyfin 10.10, Plex Media
   Server, OvenMediaEngine, the Kurento Media Server, Shaka Packager 3, Wowza Streaming Engine (server
   comments) and Owncast; 101 event types.
+* ``IoTPlatform`` (written blind for the eighteenth issue-15 pass: before reading the engine or any
+  failure analysis; scored once): Zigbee2MQTT, Node-RED, the ThingsBoard MQTT transport, ChirpStack v4,
+  KubeEdge edgecore and cloudcore, openHAB 4 (events.log), ESPHome, the HiveMQ CE event.log, VerneMQ,
+  EdgeX Foundry, the balena supervisor, the AWS IoT Greengrass v2 nucleus; 74 event types.
 
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
@@ -135,6 +139,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import random
 import re
 from collections.abc import Sequence
@@ -10261,6 +10266,501 @@ def media_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+# (friendly name, IEEE address, kind): the kind picks the payload a device publishes
+IOT_Z2M_DEVICES = [("kitchen_light", "0x0017880103ae1e56", "light"), ("living_room/motion", "0x00158d0004485c2e", "motion"),
+                   ("hallway_thermostat", "0x0c4314fffe8a5e1b", "climate"), ("garage_door", "0x00158d00045f0ee8", "contact"),
+                   ("0x842e14fffe94b694", "0x842e14fffe94b694", "plug")]
+# (vendor, description, model) as Zigbee2MQTT's converters name a supported device
+IOT_Z2M_MODELS = [("Xiaomi", "Aqara temperature, humidity and pressure sensor", "WSDCGQ11LM"),
+                  ("IKEA", "TRADFRI bulb E27, white spectrum, globe, opal, 806 lm", "LED1836G9"),
+                  ("Philips", "Hue white and color ambiance E26/E27", "9290022166"),
+                  ("TuYa", "Smart plug (with power monitoring)", "TS011F_plug_1")]
+IOT_Z2M_SET_KEYS = [("state", '{"state":"ON"}'), ("state", '{"state":"OFF"}'), ("state", '{"state":"TOGGLE"}'),
+                    ("brightness", '{"brightness":180}'), ("color_temp", '{"color_temp":370}'),
+                    ("occupied_heating_setpoint", '{"occupied_heating_setpoint":21.5}')]
+IOT_Z2M_COMMANDS = ['genOnOff.on({}', 'genOnOff.off({}', 'genLevelCtrl.moveToLevelWithOnOff({"level":115,"transtime":0}',
+                    'lightingColorCtrl.moveToColorTemp({"colortemp":370,"transtime":0}']
+IOT_Z2M_MAC_ERRORS = ["'MAC no ack' (233)", "'MAC no ack' (233)", "'MAC channel access failure' (225)", "'MAC transaction expired' (240)"]
+IOT_NR_BROKERS = ["Local Mosquitto", "HiveMQ edge", "plant-broker"]
+IOT_NR_BROKER_URLS = ["mqtt://10.0.4.2:1883", "mqtts://broker.plant.local:8883", "mqtt://localhost:1883"]
+IOT_NR_FUNCTIONS = ["Parse payload", "Convert to °C", "Build alert", "Split readings"]
+IOT_NR_ERRORS = ["TypeError: Cannot read properties of undefined (reading 'temperature')",
+                 "TypeError: Cannot read properties of undefined (reading 'temperature')",
+                 "ReferenceError: payload is not defined (line 3, col 9)",
+                 "SyntaxError: Unexpected token u in JSON at position 0",
+                 "TypeError: msg.payload.readings.map is not a function"]
+IOT_TB_TOKENS = ["A1_TEST_TOKEN", "4GKuaqAXvihjWVB0YdLL", "kX9vP2mQ7rT4wYz1bC3d"]
+IOT_TB_CLIENTS = ["mqttjs_256e15d9", "paho48107360572381", "esp32-boiler-07", ""]
+IOT_TB_TOPICS = ["v1/devices/me/telemetry", "v1/devices/me/attributes", "v1/gateway/telemetry", "v1/devices/me/rpc/response/17"]
+IOT_CS_REGIONS = ["eu868", "eu868", "us915_1"]
+IOT_CS_GATEWAYS = ["0016c001f153a14c", "d4adbdfffe9e33b0", "6c0309fffeb273d0"]
+IOT_CS_APPS = ["4b8c1e2a-77d3-4f0e-9a65-1c2d3e4f5a6b", "9f3e2d1c-0b8a-4c7d-8e6f-5a4b3c2d1e0f"]
+IOT_CS_DEVEUIS = ["70b3d57ed005e8a1", "a84041000181c2f0", "0004a30b001c8a77", "24e124136c225107"]
+IOT_KE_NODES = ["edge-node-1", "rpi4-gw-07", "jetson-line3"]
+IOT_KE_TOPICS = ["$hw/events/upload/#", "$hw/events/device/+/+/state/update", "$hw/events/device/+/+/twin/+",
+                 "$hw/events/node/+/membership/get", "SYS/dis/upload_records"]
+IOT_KE_WS_ERRORS = ["websocket: bad handshake", "websocket: bad handshake",
+                    "dial tcp 10.20.0.5:10000: connect: connection refused",
+                    "x509: certificate signed by unknown authority"]
+# (dial error, the response message built from the HTTP response, empty without one)
+IOT_KE_DIAL_ERRORS = [("websocket: bad handshake", "response code: 404, response body: 404 page not found"),
+                      ("websocket: bad handshake", "response code: 401, response body: Unauthorized"),
+                      ("websocket: bad handshake", "response code: 502"),
+                      ("dial tcp 10.20.0.5:10000: connect: connection refused", ""), ("dial tcp 10.20.0.5:10000: i/o timeout", "")]
+IOT_KE_ENROLL_ERRORS = ["timeout to wait for the previous connection to be cleaned up", "node edge-node-1 already connected",
+                        "reach node limit"]
+# openHAB items: (name, kind); the kind decides how the state prints
+IOT_OH_ITEMS = [("LivingRoom_Temperature", "temperature"), ("Kitchen_Light", "switch"), ("FrontDoor_Contact", "contact"),
+                ("Bedroom_Dimmer", "dimmer"), ("Washer_Power", "power")]
+IOT_OH_GROUPS = [("gLights", "Kitchen_Light", "switch"), ("gWindows", "FrontDoor_Contact", "contact"),
+                 ("gTemperatures", "LivingRoom_Temperature", "temperature")]
+IOT_OH_THINGS = ["zwave:device:controller:node12", "mqtt:topic:mosquitto:boiler", "hue:0210:bridge1:3", "deconz:deconz:home"]
+# (status before, status after) of a thing, with the detail and description openHAB appends
+IOT_OH_THING_STATUSES = [("ONLINE", "OFFLINE (COMMUNICATION_ERROR): Node is not communicating with controller"),
+                         ("OFFLINE (COMMUNICATION_ERROR): Node is not communicating with controller", "ONLINE"),
+                         ("ONLINE", "OFFLINE (COMMUNICATION_ERROR): java.net.NoRouteToHostException: No route to host"),
+                         ("ONLINE", "OFFLINE (BRIDGE_OFFLINE)"), ("UNINITIALIZED", "INITIALIZING"), ("INITIALIZING", "UNKNOWN"),
+                         ("UNKNOWN", "ONLINE")]
+IOT_OH_TRIGGERS = [("deconz:switch:home:00158d0001234567011000:buttonevent", "1002"),
+                   ("deconz:switch:home:00158d0001234567011000:buttonevent", "2002"),
+                   ("astro:sun:local:set#event", "START"), ("astro:sun:local:rise#event", "END"),
+                   ("zwave:device:controller:node7:scene_number", "1.0")]
+# ESPHome entities: (name, unit, accuracy decimals, low, high)
+IOT_ESP_SENSORS = [("Living Room Temperature", "°C", "1", 17.0, 26.0), ("Humidity", "%", "1", 30.0, 70.0),
+                   ("WiFi Signal", "dBm", "0", -85.0, -40.0), ("Power", "W", "2", 0.0, 2400.0), ("Uptime", "s", "0", 10.0, 900000.0)]
+IOT_ESP_BINARY = ["Motion", "Door", "Button"]
+IOT_ESP_SWITCHES = ["Relay", "Pump", "Fan"]
+IOT_ESP_COMPONENTS = ["wifi", "api", "bme280.sensor", "dallas.temp.sensor", "mqtt"]
+IOT_MQTT_CLIENTS = ["sensor-hub-0042", "greengrass-core-7", "nodered_5f2a9c1e", "plc-gw-03", "zigbee2mqtt_7c9e"]
+IOT_HIVEMQ_KICK_REASONS = ["Another client connected with the same client identifier",
+                           "The client was idle for too long without sending an MQTT control packet",
+                           "Sent a PUBLISH to an invalid topic", "Client exceeded the maximum packet size"]
+IOT_HIVEMQ_DROP_REASONS = ["The client message queue is full", "The client message queue is full", "Maximum packet size exceeded"]
+IOT_MQTT_TOPICS = ["factory/line1/plc/status", "fleet/truck-17/gps", "home/+/temperature", "devices/sensor-hub-0042/telemetry"]
+IOT_VMQ_REASONS = ["invalid_credentials", "no_matching_hook_found", "plugin_chain_exhausted", "error"]
+IOT_VMQ_USERS = ['<<"fleet-ingest">>', '<<"plant-sensors">>', "undefined"]
+IOT_EDGEX_SERVICES = [("core-data", "59880"), ("core-metadata", "59881"), ("core-command", "59882"), ("device-virtual", "59900"),
+                      ("device-modbus", "59901")]
+IOT_BALENA_SERVICES = ["controller", "browser", "octoprint", "mqtt-bridge"]
+IOT_BALENA_API_CALLS = [("GET", "/v1/healthy", "200"), ("GET", "/v1/healthy", "200"), ("GET", "/v2/state/status", "200"),
+                        ("POST", "/v1/update", "204"), ("GET", "/v2/applications/state", "200"), ("POST", "/v1/restart", "200")]
+IOT_BALENA_REPORT_ERRORS = ["", "getaddrinfo EAI_AGAIN api.balena-cloud.com", "Timeout awaiting 'request' for 30000ms",
+                            "certificate has expired"]
+# generic (recipe-run) components; the nucleus' own plugins log through their own classes
+IOT_GG_COMPONENTS = ["com.acme.SensorReader", "com.acme.ModbusBridge", "com.acme.EdgeInference"]
+# (state before, state after) of a component's lifecycle
+IOT_GG_TRANSITIONS = [("NEW", "INSTALLED"), ("INSTALLED", "STARTING"), ("STARTING", "RUNNING"), ("RUNNING", "STOPPING"),
+                      ("STOPPING", "FINISHED"), ("RUNNING", "ERRORED"), ("ERRORED", "STARTING"), ("FINISHED", "STARTING")]
+# what each component prints on stdout
+IOT_GG_STDOUT = {"com.acme.SensorReader": ["Published reading to local/sensors/temperature", "Sleeping 5 seconds"],
+                 "com.acme.ModbusBridge": ["Connected to Modbus slave 10.20.3.40:502", "Read 24 registers from unit 1"],
+                 "com.acme.EdgeInference": ["Loaded model defect-detector v7 in 812 ms", "Frame 48213: 0 defects, 41.7 ms"]}
+# the run command of each component's recipe, as the nucleus prints it (a JSON list, the newline escaped)
+IOT_GG_COMMANDS = {"com.acme.SensorReader": "python3 -u /greengrass/v2/packages/artifacts/com.acme.SensorReader/1.4.2/reader.py\\n",
+                   "com.acme.ModbusBridge": "java -jar /greengrass/v2/packages/artifacts/com.acme.ModbusBridge/2.0.1/bridge.jar\\n",
+                   "com.acme.EdgeInference": "python3 -u /greengrass/v2/packages/artifacts-unarchived/com.acme.EdgeInference/0.9.3/inference/serve.py --model /greengrass/v2/work/models\\n"}
+IOT_GG_THINGS = ["gg-core-plant1-07", "gg-core-plant1-08", "gg-core-fleet-21"]
+
+
+def iot_events() -> list[tuple[float, str, dict]]:
+    """IoT and edge-fleet software none of the other corpora covers: Zigbee2MQTT 1.x, Node-RED,
+    ThingsBoard (MQTT transport), ChirpStack v4 (Rust tracing), KubeEdge edgecore (through journald's
+    klog) and cloudcore, openHAB 4 (events.log), ESPHome (device log), the HiveMQ CE event.log,
+    VerneMQ (lager), EdgeX Foundry (logfmt), the balena supervisor (journal) and the AWS IoT
+    Greengrass v2 nucleus (greengrass.log). Written blind for the eighteenth issue-15 pass: before
+    reading the engine or any failure analysis; 74 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def us6(g: Gen) -> str:
+        return f"{g.num(0, 999999):0>6}"
+
+    def ms3(g: Gen) -> str:
+        return f"{g.num(0, 999):0>3}"
+
+    def day_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def milli_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def micro_z(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us6(g)}Z"
+
+    clock = {"hms": "00:00:00"}
+
+    def journal_ts(g: Gen) -> str:
+        clock["hms"] = hms(g)
+        return f"Dec 03 {clock['hms']}"
+
+    def klog_ts(g: Gen) -> str:
+        return f"1203 {hms(g)}.{us6(g)}"
+
+    def journal_klog_ts(g: Gen) -> str:
+        # klog's line is written in the same second journald stamps it
+        return f"1203 {clock['hms']}.{us6(g)}"
+
+    def mqtt_peer_ip(g: Gen) -> str:
+        return g.r.choice([g.ip(), f"192.168.{g.r.randint(0, 3)}.{g.r.randint(2, 254)}"])
+
+    # Zigbee2MQTT
+    def z2m_device(g: Gen) -> str:
+        g.drawn = g.r.choice(IOT_Z2M_DEVICES)
+        return g.drawn[0]
+
+    def z2m_topic(g: Gen) -> str:
+        return f"zigbee2mqtt/{z2m_device(g)}"
+
+    def z2m_payload(g: Gen) -> str:
+        lq = g.r.randint(3, 255)
+        kind = g.drawn[2]
+        if kind == "light":
+            body = {"brightness": g.r.randint(1, 254), "color_mode": "color_temp", "color_temp": g.r.randint(153, 454),
+                    "linkquality": lq, "state": g.r.choice(["ON", "OFF"])}
+        elif kind == "motion":
+            body = {"battery": g.r.randint(40, 100), "illuminance": g.r.randint(0, 900), "linkquality": lq,
+                    "occupancy": g.r.choice([True, False]), "voltage": g.r.randint(2800, 3100)}
+        elif kind == "climate":
+            body = {"battery": g.r.randint(40, 100), "linkquality": lq, "local_temperature": round(g.r.uniform(17, 24), 1),
+                    "occupied_heating_setpoint": g.r.choice([19, 20, 21.5]), "running_state": g.r.choice(["heat", "idle"])}
+        elif kind == "contact":
+            body = {"battery": g.r.randint(40, 100), "contact": g.r.choice([True, False]), "linkquality": lq,
+                    "temperature": g.r.randint(8, 24), "voltage": g.r.randint(2800, 3100)}
+        else:
+            body = {"current": round(g.r.uniform(0, 9), 2), "energy": round(g.r.uniform(0, 400), 2), "linkquality": lq,
+                    "power": g.r.randint(0, 2200), "state": g.r.choice(["ON", "OFF"]), "voltage": g.r.randint(225, 240)}
+        return esc(json.dumps(body, separators=(",", ":")))
+
+    def z2m_set(g: Gen) -> str:
+        g.drawn = (*g.r.choice(IOT_Z2M_SET_KEYS), z2m_device(g))
+        return f"zigbee2mqtt/{g.drawn[2]}/set"
+
+    def z2m_publish_error(g: Gen) -> str:
+        ieee = g.r.choice(IOT_Z2M_DEVICES)[1]
+        opts = ('{"sendWhen":"immediate","timeout":10000,"disableResponse":false,"disableRecovery":false,"disableDefaultResponse":false,'
+                '"direction":0,"srcEndpoint":null,"reservedBits":0,"manufacturerCode":null,"transactionSequenceNumber":null,"writeUndiv":false}')
+        error = g.r.choice([
+            f"Error: Command {ieee}/{g.r.choice(['1', '1', '11'])} {g.r.choice(IOT_Z2M_COMMANDS)}, {opts}) failed "
+            f"(Data request failed with error: {g.r.choice(IOT_Z2M_MAC_ERRORS)})",
+            f"Error: Command {ieee}/1 {g.r.choice(IOT_Z2M_COMMANDS)}, {opts}) failed (Timeout - 10000ms)",
+        ])
+        return esc(error)
+
+    # Node-RED
+    def nr_ts(g: Gen) -> str:
+        return f"{g.r.choice(['3', '4'])} Dec {hms(g)}"
+
+    def nr_broker_url(g: Gen) -> str:
+        client = g.r.choice(["", f"nodered_{g.hexs(8)}@", "plant-flows@"])
+        return client + g.r.choice(IOT_NR_BROKER_URLS)
+
+    # ThingsBoard
+    def tb_thread(g: Gen) -> str:
+        return f"nioEventLoopGroup-4-{g.r.randint(1, 8)}"
+
+    def tb_worker(g: Gen) -> str:
+        return f"ForkJoinPool-9-worker-{g.r.randint(1, 31)}"
+
+    # ChirpStack
+    def cs_gateway_topic(g: Gen) -> str:
+        region = g.drawn[0]
+        event = g.r.choice(["up", "up", "up", "up", "stats", "ack"])
+        return f"{region}/gateway/{g.r.choice(IOT_CS_GATEWAYS)}/event/{event}"
+
+    def cs_gateway(g: Gen) -> str:
+        g.drawn = (g.r.choice(IOT_CS_GATEWAYS),)
+        return g.drawn[0]
+
+    def cs_event_topic(g: Gen) -> str:
+        return f"application/{g.r.choice(IOT_CS_APPS)}/device/{g.drawn[0]}/event/{g.r.choice(['up', 'up', 'up', 'status', 'join'])}"
+
+    # KubeEdge
+    def edge_host(g: Gen) -> str:
+        g.drawn = (g.r.choice(IOT_KE_NODES),)
+        return g.drawn[0]
+
+    def edge_pid(g: Gen) -> str:
+        # journald's pid and klog's thread id are the same number; the node registers under the host's name
+        g.drawn = (g.drawn[0], g.r.choice(["24092", "14390", "27641"]))
+        return g.drawn[1]
+
+    def ke_node(g: Gen) -> str:
+        return g.r.choice(IOT_KE_NODES)
+
+    # openHAB
+    def oh_logger(name: str) -> str:
+        # the event logger's pattern truncates the category from the left and pads it to 36 columns
+        return f"[{name[-36:]:<36}]"
+
+    def oh_value(g: Gen, kind: str) -> str:
+        if kind == "temperature":
+            return f"{g.r.uniform(17, 26):.1f} °C"
+        if kind == "switch":
+            return g.r.choice(["ON", "OFF"])
+        if kind == "contact":
+            return g.r.choice(["OPEN", "CLOSED"])
+        if kind == "dimmer":
+            return str(g.r.randint(0, 100))
+        return f"{g.r.uniform(0, 2200):.1f} W"
+
+    def oh_change(g: Gen, kind: str) -> tuple[str, str]:
+        new = oh_value(g, kind)
+        old = "NULL" if g.r.random() < 0.05 else oh_value(g, kind)
+        while old == new:
+            old = oh_value(g, kind)
+        return old, new
+
+    def oh_item(g: Gen) -> str:
+        name, kind = g.r.choice(IOT_OH_ITEMS)
+        g.drawn = (name, *oh_change(g, kind))
+        return name
+
+    def oh_group(g: Gen) -> str:
+        group, member, kind = g.r.choice(IOT_OH_GROUPS)
+        g.drawn = (group, *oh_change(g, kind), member)
+        return group
+
+    def oh_command(g: Gen) -> str:
+        name, kind = g.r.choice(IOT_OH_ITEMS[1:2] + IOT_OH_ITEMS[3:4])
+        g.drawn = (name, "REFRESH" if g.r.random() < 0.15 else oh_value(g, kind))
+        return name
+
+    def oh_prediction(g: Gen) -> str:
+        name, kind = g.r.choice(IOT_OH_ITEMS[1:2] + IOT_OH_ITEMS[3:4])
+        g.drawn = (name, oh_value(g, kind))
+        return name
+
+    def oh_thing_status(g: Gen) -> str:
+        g.drawn = g.r.choice(IOT_OH_THING_STATUSES)
+        return g.drawn[0]
+
+    # ESPHome
+    def esp_sensor(g: Gen) -> str:
+        name, unit, decimals, low, high = g.r.choice(IOT_ESP_SENSORS)
+        g.drawn = (name, f"{g.r.uniform(low, high):.5f}", unit, decimals)
+        return name
+
+    # HiveMQ
+    def expiry_stamp(g: Gen) -> str:
+        return day_ts(g)
+
+    # VerneMQ
+    def lager_pid(g: Gen) -> str:
+        return f"<0.{g.num(400, 99000)}.{g.r.choice(['0', '0', '651'])}>"
+
+    def subscriber_id(g: Gen) -> str:
+        # lager prints the subscriber id as its Erlang term: {MountPoint, ClientId}
+        return esc(f'{{[],<<"{g.r.choice(IOT_MQTT_CLIENTS)}">>}}')
+
+    def vmq_publish(g: Gen) -> str:
+        topic = ",".join(f'<<"{w}">>' for w in g.r.choice(IOT_MQTT_TOPICS).split("/"))
+        return esc(f'[undefined,{{[],<<"{g.r.choice(IOT_MQTT_CLIENTS)}">>}},{g.r.choice(["0", "1"])},[{topic}],<<"{g.hexs(8)}">>,false]')
+
+    # EdgeX
+    def edgex_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(1, 999999999):0>9}".rstrip("0") + "Z"
+
+    def edgex_service(g: Gen) -> str:
+        g.drawn = g.r.choice(IOT_EDGEX_SERVICES)
+        return g.drawn[0]
+
+    def correlation(g: Gen) -> str:
+        return g.r.choice(["", g.uuid(), g.uuid()])
+
+    # balena supervisor
+    def balena_host(g: Gen) -> str:
+        return g.r.choice(["655d524", "902f8f0", "748f535"])
+
+    def balena_image(g: Gen) -> str:
+        image = {"image": {"name": f"registry2.balena-cloud.com/v2/{g.hexs(32)}@sha256:{g.hexs(64)}", "appId": 2007974,
+                           "serviceName": g.r.choice(IOT_BALENA_SERVICES), "imageId": g.r.randint(6374100, 6374299),
+                           "serviceId": g.r.randint(1927500, 1944199), "releaseId": g.r.choice([2771256, 2771301]),
+                           "commit": g.r.choice(["a2620a4c47d6402ce31874a7b42f1a82", "c91e0b7d3f5a48e2b6d17c0a9e4f3b21"])}}
+        return esc(json.dumps(image, separators=(",", ":")))
+
+    def balena_service(g: Gen) -> str:
+        service = {"service": {"appId": 2007974, "serviceId": g.r.randint(1927500, 1944199), "serviceName": g.r.choice(IOT_BALENA_SERVICES),
+                               "commit": g.r.choice(["a2620a4c47d6402ce31874a7b42f1a82", "c91e0b7d3f5a48e2b6d17c0a9e4f3b21"]),
+                               "releaseId": g.r.choice([2771256, 2771301])}}
+        return esc(json.dumps(service, separators=(",", ":")))
+
+    def balena_report_error(g: Gen) -> str:
+        return esc(json.dumps({"error": {"message": g.r.choice(IOT_BALENA_REPORT_ERRORS)}}, separators=(",", ":")))
+
+    def balena_call(g: Gen) -> str:
+        g.drawn = g.r.choice(IOT_BALENA_API_CALLS)
+        return g.drawn[0]
+
+    # Greengrass
+    def gg_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def gg_component(g: Gen) -> str:
+        g.drawn = (g.r.choice(IOT_GG_COMPONENTS),)
+        return g.drawn[0]
+
+    def gg_lifecycle_thread(g: Gen) -> str:
+        # each component's lifecycle runs on a thread named after it; later slots read the component
+        return f"{gg_component(g)}-lifecycle"
+
+    def gg_script(g: Gen) -> str:
+        return f"services.{g.drawn[0]}.lifecycle.Run"
+
+    def gg_command(g: Gen) -> str:
+        return '["' + IOT_GG_COMMANDS[g.drawn[0]] + '"]'
+
+    def gg_transition(g: Gen) -> str:
+        g.drawn = g.r.choice(IOT_GG_TRANSITIONS)
+        return g.drawn[0]
+
+    z2m = "Zigbee2MQTT:"
+    nr = "{ts} - "
+    def tb(level: str, thread: str = "{th}") -> str:
+        return "{ts} [" + thread + "] " + level + " o.t.s.t.mqtt.MqttTransportHandler - [{sid}] "
+
+    tb_slots = {"ts": java_ts, "th": tb_thread, "sid": Gen.uuid}
+    tb_worker_slots = {"ts": java_ts, "wk": tb_worker, "sid": Gen.uuid}
+    cs = "{ts}  "
+    edge = "{jt} {host} edgecore[{pid}]: "
+    edge_slots = {"jt": journal_ts, "host": edge_host, "pid": edge_pid, "kt": journal_klog_ts, "pid2": then(1)}
+    oh = "{ts} [INFO ] "
+    esp = "[{t}]"
+    hive = "{ts} - "
+    vmq = "{ts} "
+    edgex = "level=INFO ts={ts} app="
+    balena = "{jt} {host} balena-supervisor[{pid}]: "
+    balena_slots = {"jt": journal_ts, "host": balena_host, "pid": pick(["1888", "965", "1480"])}
+    gg = "{ts} "
+    return [
+        # Zigbee2MQTT 1.x (console and file transport: level padded to five, then the time)
+        (40, z2m + "info  {ts}: MQTT publish: topic '{t}', payload '{p}'", {"ts": day_ts, "t": z2m_topic, "p": z2m_payload}),
+        (12, z2m + "debug {ts}: Received MQTT message on '{t}' with data '{d}'", {"ts": day_ts, "t": z2m_set, "d": lambda g: esc(g.drawn[1])}),
+        (10, z2m + "debug {ts}: Publishing '{ty}' '{k}' to '{dev}'",
+         {"ts": day_ts, "ty": pick(["set", "set", "set", "get"]), "k": lambda g: g.r.choice(IOT_Z2M_SET_KEYS)[0], "dev": z2m_device}),
+        (7, z2m + "error {ts}: Publish '{ty}' '{k}' to '{dev}' failed: '{e}'",
+         {"ts": day_ts, "ty": pick(["set"]), "k": lambda g: g.r.choice(IOT_Z2M_SET_KEYS)[0], "dev": z2m_device, "e": z2m_publish_error}),
+        (3, z2m + "info  {ts}: Device '{dev}' joined", {"ts": day_ts, "dev": lambda g: f"0x{g.r.choice(['00158d', '842e14', '0c4314'])}{g.hexs(10)}"}),
+        (3, z2m + "info  {ts}: Starting interview of '{dev}'", {"ts": day_ts, "dev": lambda g: f"0x{g.r.choice(['00158d', '842e14', '0c4314'])}{g.hexs(10)}"}),
+        (2, z2m + "info  {ts}: Successfully interviewed '{dev}', device has successfully been paired",
+         {"ts": day_ts, "dev": lambda g: f"0x{g.r.choice(['00158d', '842e14', '0c4314'])}{g.hexs(10)}"}),
+        (1, z2m + "error {ts}: Failed to interview '{dev}', device has not successfully been paired",
+         {"ts": day_ts, "dev": lambda g: f"0x{g.r.choice(['00158d', '842e14', '0c4314'])}{g.hexs(10)}"}),
+        (2, z2m + "info  {ts}: Device '{dev}' is supported, identified as: {v} {d} ({m})",
+         {"ts": day_ts, "dev": lambda g: f"0x{g.r.choice(['00158d', '842e14', '0c4314'])}{g.hexs(10)}", "v": first(IOT_Z2M_MODELS), "d": then(1), "m": then(2)}),
+        # Node-RED (runtime log: day month time - [level] [type:name] message)
+        (10, nr + "[info] [mqtt-broker:{b}] Connected to broker: {u}", {"ts": nr_ts, "b": pick(IOT_NR_BROKERS), "u": nr_broker_url}),
+        (6, nr + "[info] [mqtt-broker:{b}] Disconnected from broker: {u}", {"ts": nr_ts, "b": pick(IOT_NR_BROKERS), "u": nr_broker_url}),
+        (8, nr + "[info] [mqtt-broker:{b}] Connection failed to broker: {u}", {"ts": nr_ts, "b": pick(IOT_NR_BROKERS), "u": nr_broker_url}),
+        (14, nr + "[error] [function:{f}] {e}", {"ts": nr_ts, "f": pick(IOT_NR_FUNCTIONS), "e": pick(IOT_NR_ERRORS)}),
+        (3, nr + "[info] Started flows", {"ts": nr_ts}),
+        (2, nr + "[info] Stopped flows", {"ts": nr_ts}),
+        # ThingsBoard 3.x MQTT transport (logback: time [thread] level logger - message)
+        (14, tb("INFO ") + "Processing connect msg for client: {c}!", {**tb_slots, "c": pick(IOT_TB_CLIENTS)}),
+        (12, tb("INFO ") + "Processing connect msg for client with user name: {u}!", {**tb_slots, "u": pick(IOT_TB_TOKENS)}),
+        (12, tb("INFO ", "{wk}") + "Client connected!", tb_worker_slots),
+        (11, tb("INFO ", "{wk}") + "Client disconnected!", tb_worker_slots),
+        (4, tb("WARN ") + "Failed to process publish msg [{t}][{id}]", {**tb_slots, "t": pick(IOT_TB_TOPICS), "id": lambda g: g.num(1, 65535)}),
+        # ChirpStack v4 (tracing's full formatter: time, level, spans, target, fields)
+        (30, cs + 'INFO chirpstack::gateway::backend::mqtt: Message received from gateway region_config_id="{r}" topic="{t}" qos={q} json={j}',
+         {"ts": micro_z, "r": first([(r,) for r in IOT_CS_REGIONS]), "t": cs_gateway_topic, "q": pick(["0", "0", "1"]), "j": pick(["false", "false", "true"])}),
+        (20, cs + 'INFO up{{deduplication_id={u}}}: chirpstack::uplink: Uplink received m_type="{m}"',
+         {"ts": micro_z, "u": Gen.uuid, "m": pick(["UnconfirmedDataUp", "UnconfirmedDataUp", "ConfirmedDataUp", "JoinRequest"])}),
+        (6, cs + "WARN up{{deduplication_id={u}}}:data_up: chirpstack::uplink::data: No device-session exists for dev_addr dev_addr={a}",
+         {"ts": micro_z, "u": Gen.uuid, "a": lambda g: g.r.choice(["00000022", "260b1c4f", g.hexs(8)])}),
+        (12, cs + 'INFO up{{deduplication_id={u}}}:data_up{{dev_eui="{e}"}}: chirpstack::integration::mqtt: Publishing event topic={t}',
+         {"ts": micro_z, "u": Gen.uuid, "e": first([(d,) for d in IOT_CS_DEVEUIS]), "t": cs_event_topic}),
+        (12, cs + "INFO stats{{gateway_id={gw}}}: chirpstack::storage::metrics: Metrics saved name={n} aggregation={a}",
+         {"ts": micro_z, "gw": cs_gateway, "n": lambda g: f"gw:{g.drawn[0]}", "a": pick(["HOUR", "DAY", "MONTH"])}),
+        (5, cs + "INFO stats{{gateway_id={gw}}}: chirpstack::storage::gateway: Gateway state updated gateway_id={gw2}",
+         {"ts": micro_z, "gw": cs_gateway, "gw2": then(0)}),
+        (3, cs + "WARN chirpstack::uplink: tx_info of uplink event is empty, skipping", {"ts": micro_z}),
+        # KubeEdge edgecore (klog through journald) and cloudcore (klog in its pod)
+        (5, edge + "I{kt}   {pid2} websocket.go:51] Websocket start to connect Access", edge_slots),
+        (5, edge + "E{kt}   {pid2} websocket.go:90] Init websocket connection failed {e}", {**edge_slots, "e": pick(IOT_KE_WS_ERRORS)}),
+        (3, edge + "E{kt}   {pid2} ws.go:77] dial websocket error({e}), response message: {r}", {**edge_slots, "e": first(IOT_KE_DIAL_ERRORS), "r": then(1)}),
+        (4, edge + 'I{kt}   {pid2} kubelet_node_status.go:68] "Attempting to register node" node="{n}"', {**edge_slots, "n": then(0)}),
+        (8, edge + "I{kt}   {pid2} client.go:89] edge-hub-cli subscribe topic to {t}", {**edge_slots, "t": pick(IOT_KE_TOPICS)}),
+        (10, "I{kt}       1 messagehandler.go:296] edge node {n} for project {p} connected",
+         {"kt": klog_ts, "n": ke_node, "p": pick(["e632aba927ea4ac2b575ec1603d56f10"])}),
+        (7, "I{kt}       1 messagehandler.go:341] edge node {n} for project {p} disconnected",
+         {"kt": klog_ts, "n": ke_node, "p": pick(["e632aba927ea4ac2b575ec1603d56f10"])}),
+        (2, "E{kt}       1 messagehandler.go:290] fail to enroll node {n}, reason {r}", {"kt": klog_ts, "n": ke_node, "r": pick(IOT_KE_ENROLL_ERRORS)}),
+        # openHAB 4 events.log (log4j2: time [level] [category truncated and padded to 36] - event)
+        (40, oh + oh_logger("openhab.event.ItemStateChangedEvent") + " - Item '{i}' changed from {a} to {b}",
+         {"ts": milli_ts, "i": oh_item, "a": then(1), "b": then(2)}),
+        (8, oh + oh_logger("openhab.event.GroupItemStateChangedEvent") + " - Item '{i}' changed from {a} to {b} through {m}",
+         {"ts": milli_ts, "i": oh_group, "a": then(1), "b": then(2), "m": then(3)}),
+        (18, oh + oh_logger("openhab.event.ItemCommandEvent") + " - Item '{i}' received command {c}", {"ts": milli_ts, "i": oh_command, "c": then(1)}),
+        (8, oh + oh_logger("openhab.event.ItemStatePredictedEvent") + " - Item '{i}' predicted to become {v}", {"ts": milli_ts, "i": oh_prediction, "v": then(1)}),
+        (8, oh + oh_logger("openhab.event.ThingStatusInfoChangedEvent") + " - Thing '{t}' changed from {a} to {b}",
+         {"ts": milli_ts, "t": pick(IOT_OH_THINGS), "a": oh_thing_status, "b": then(1)}),
+        (6, oh + oh_logger("openhab.event.ChannelTriggeredEvent") + " - {c} triggered {e}", {"ts": milli_ts, "c": first(IOT_OH_TRIGGERS), "e": then(1)}),
+        # ESPHome device log as the dashboard prints it ([time][level][tag:line]: message)
+        (40, esp + "[D][sensor:093]: '{n}': Sending state {v} {u} with {d} decimals of accuracy",
+         {"t": hms, "n": esp_sensor, "v": then(1), "u": then(2), "d": then(3)}),
+        (14, esp + "[D][binary_sensor:036]: '{n}': Sending state {s}", {"t": hms, "n": pick(IOT_ESP_BINARY), "s": pick(["ON", "OFF"])}),
+        # turn_on() and turn_off() each log their own line
+        (5, esp + "[D][switch:012]: '{n}' Turning ON.", {"t": hms, "n": pick(IOT_ESP_SWITCHES)}),
+        (5, esp + "[D][switch:016]: '{n}' Turning OFF.", {"t": hms, "n": pick(IOT_ESP_SWITCHES)}),
+        (6, esp + "[W][component:237]: Component {c} took a long time for an operation ({ms} ms).",
+         {"t": hms, "c": pick(IOT_ESP_COMPONENTS), "ms": lambda g: g.num(31, 900)}),
+        (5, esp + "[W][component:238]: Components should block for at most 30 ms.", {"t": hms}),
+        # HiveMQ CE event.log (time - event)
+        (18, hive + "Client ID: {c}, IP: {ip}, Clean Start: {cs}, Session Expiry: {se} connected.",
+         {"ts": java_ts, "c": pick(IOT_MQTT_CLIENTS), "ip": mqtt_peer_ip, "cs": pick(["true", "true", "false"]), "se": pick(["0", "0", "3600", "4294967295"])}),
+        (11, hive + "Client ID: {c}, IP: {ip} disconnected gracefully.", {"ts": java_ts, "c": pick(IOT_MQTT_CLIENTS), "ip": mqtt_peer_ip}),
+        (8, hive + "Client ID: {c}, IP: {ip} disconnected ungracefully.", {"ts": java_ts, "c": pick(IOT_MQTT_CLIENTS), "ip": mqtt_peer_ip}),
+        (6, hive + "Client ID: {c}, IP: {ip} was disconnected. reason: {r}.",
+         {"ts": java_ts, "c": pick([*IOT_MQTT_CLIENTS, "UNKNOWN"]), "ip": mqtt_peer_ip, "r": pick(IOT_HIVEMQ_KICK_REASONS)}),
+        (4, hive + "Outgoing publish message was dropped. Receiving client: {c}, topic: {t}, qos: {q}, reason: {r}.",
+         {"ts": java_ts, "c": pick(IOT_MQTT_CLIENTS), "t": pick(IOT_MQTT_TOPICS), "q": pick(["0", "1", "1", "2"]), "r": pick(IOT_HIVEMQ_DROP_REASONS)}),
+        (2, hive + "Client ID: {c} session has expired at {at}. All persistent data for this client has been removed.",
+         {"ts": java_ts, "c": pick(IOT_MQTT_CLIENTS), "at": expiry_stamp}),
+        # VerneMQ (lager console.log: time [severity] pid@module:function:line message)
+        (8, vmq + "[warning] {pid}@vmq_mqtt_fsm:check_user:557 can't authenticate client {s} from {peer} due to {r}",
+         {"ts": milli_ts, "pid": lager_pid, "s": subscriber_id, "peer": lambda g: f"{mqtt_peer_ip(g)}:{g.port()}", "r": pick(IOT_VMQ_REASONS)}),
+        (7, vmq + "[warning] {pid}@vmq_mqtt_fsm:connected:442 client {s} with username {u} stopped due to keepalive expired",
+         {"ts": milli_ts, "pid": lager_pid, "s": subscriber_id, "u": pick(IOT_VMQ_USERS)}),
+        (3, vmq + "[error] {pid}@vmq_mqtt_fsm:auth_on_publish:691 can't auth publish {p} due to {r}",
+         {"ts": milli_ts, "pid": lager_pid, "p": vmq_publish, "r": pick(IOT_VMQ_REASONS[:2])}),
+        (2, vmq + "[info] {pid}@vmq_reg_trie:handle_info:204 loaded {n} subscriptions into vmq_reg_trie",
+         {"ts": milli_ts, "pid": lager_pid, "n": lambda g: g.num(0, 48000)}),
+        # EdgeX Foundry (go-kit logfmt)
+        (12, edgex + 'core-data source=event.go:287 msg="Putting event on message queue"', {"ts": edgex_ts}),
+        (12, edgex + 'core-data source=event.go:305 msg="Event Published on message queue. Topic: {t}, Correlation-id: {c} "',
+         {"ts": edgex_ts, "t": pick(["events"]), "c": correlation}),
+        (2, edgex + '{app} source=httpserver.go:152 msg="Web server starting ({a})"',
+         {"ts": edgex_ts, "app": edgex_service, "a": lambda g: f"{g.r.choice(['0.0.0.0', '0.0.0.0', 'localhost'])}:{g.drawn[1]}"}),
+        # balena supervisor (journal: time host unit[pid]: [level] message)
+        (10, balena + "[info]    Applying target state", balena_slots),
+        (8, balena + "[success] Device state apply success", balena_slots),
+        (14, balena + "[api]     {m} {path} {s} - {ms} ms",
+         {**balena_slots, "m": balena_call, "path": then(1), "s": then(2), "ms": lambda g: f"{g.r.uniform(0.8, 60):.3f}"}),
+        (4, balena + "[event]   Event: Delta image download {j}", {**balena_slots, "j": balena_image}),
+        (4, balena + "[event]   Event: Image downloaded {j}", {**balena_slots, "j": balena_image}),
+        (5, balena + "[event]   Event: Service started {j}", {**balena_slots, "j": balena_service}),
+        (3, balena + "[event]   Event: Service exit {j}", {**balena_slots, "j": balena_service}),
+        (3, balena + "[event]   Event: Device state report failure {j}", {**balena_slots, "j": balena_report_error}),
+        (5, balena + "[debug]   Attempting container log timestamp flush...", balena_slots),
+        # AWS IoT Greengrass v2 nucleus (greengrass.log: time [level] (thread) logger: event. message. {context})
+        (15, gg + "[INFO] ({th}) com.aws.greengrass.lifecyclemanager.GenericExternalService: service-set-state. "
+         "{{serviceName={c}, currentState={a}, newState={b}}}",
+         {"ts": gg_ts, "th": gg_lifecycle_thread, "c": then(0), "a": gg_transition, "b": then(1)}),
+        (10, gg + "[INFO] (Copier) {c}: stdout. {line}. {{scriptName={sc}, serviceName={c2}, currentState=RUNNING}}",
+         {"ts": gg_ts, "c": gg_component, "line": lambda g: g.r.choice(IOT_GG_STDOUT[g.drawn[0]]), "sc": gg_script, "c2": then(0)}),
+        (5, gg + "[INFO] ({th}) {c}: shell-runner-start. {{scriptName={sc}, serviceName={c2}, currentState=STARTING, command={cmd}}}",
+         {"ts": gg_ts, "th": gg_lifecycle_thread, "c": then(0), "sc": gg_script, "c2": then(0), "cmd": gg_command}),
+        (4, gg + "[INFO] ({th}) com.aws.greengrass.mqttclient.AwsIotMqtt5Client: Successfully connected to AWS IoT Core. "
+         "{{clientId={c}, sessionPresent={s}}}",
+         {"ts": gg_ts, "th": lambda g: f"Thread-{g.num(3, 9)}", "c": lambda g: g.r.choice(IOT_GG_THINGS) + g.r.choice(["", "", "#2"]), "s": pick(["false", "true"])}),
+        (3, gg + "[INFO] ({th}) com.aws.greengrass.deployment.DeploymentService: Received deployment in the queue. "
+         "{{deploymentId={d}, DeploymentType=IOT_JOBS, serviceName=DeploymentService, currentState=RUNNING}}",
+         {"ts": gg_ts, "th": lambda g: f"pool-3-thread-{g.num(1, 30)}", "d": Gen.uuid}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -10275,7 +10775,7 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "DeliveryPlatform": delivery_events, "CommsPlatform": comms_events,
            "HostPlatform": host_events,
            "LegacyPlatform": legacy_events, "ChainPlatform": chain_events,
-           "MediaPlatform": media_events}
+           "MediaPlatform": media_events, "IoTPlatform": iot_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
