@@ -97,6 +97,10 @@ class EngineConfig:
     # templates that come to differ in one word by generalising become siblings
     # (TemplateEngine._siblings_after_change)
     sibling_after_change: bool = True
+    # a word pair where one is a past participle ("started" / "succeeded", "new," /
+    # "refreshed,") is a keyword variant of a statement, never one more field of a
+    # record-like line (see _keyword_variant; pass 18b)
+    participle_variants: bool = True
     # a line whose words differ from a template's only in one run of words between a
     # shared prefix and suffix, where that run follows a label ("because:", "reason:",
     # '"error":') or is enclosed in brackets or quotes, is the same message with a
@@ -914,6 +918,23 @@ def _names_something(tokens: tuple[str, ...]) -> bool:
     ("[**]", "|", "::"): a record whose only words were a field's text (an alert's message)
     still names its format by its delimiters."""
     return any(has_literal_word(t) or _delimiter(t) for t in tokens)
+
+
+def _participle(tok: str) -> bool:
+    """A plain word ending in "-ed" (lower-case or capitalised, five letters or more): the
+    verb or status of a statement ("started", "Accepted", "detached", "underutilized")."""
+    w = tok.strip(_QUOTES + _TRAIL + "()[]{}")
+    return len(w) >= 5 and w.isalpha() and w.endswith("ed") and w[1:].islower()
+
+
+def _keyword_variant(a: str, t: str) -> bool:
+    """Two plain words of which one is a participle: what happened differs, so the two are
+    variants of a statement (or two statements), not two values of one field. Field values
+    of records are codes, names and numbers; a participle there is the record's event."""
+    if a == t:
+        return False
+    plain = all(w.strip(_QUOTES + _TRAIL + "()[]{}").isalpha() for w in (a, t))
+    return plain and (_participle(a) or _participle(t))
 
 
 def _is_word_edit(a: str, t: str) -> bool:
@@ -3140,6 +3161,8 @@ class TemplateEngine:
             return False
         if self.config.field_keys and any(_field_missing(toks[i], line[i]) for i in words):
             return False
+        if self.config.participle_variants and any(_keyword_variant(toks[i], line[i]) for i in words):
+            return False
         if toks[words[0]][-1:] == ":" and toks[words[0]][:-1].isalpha() and all(VAR in t for t in toks[: words[0]]):
             # a label opening the message after a header of values ("[<date> <time>][<pid>]
             # Processing: <job>" / "Processed:" / "Failed:") names what the message says, as a
@@ -3172,6 +3195,10 @@ class TemplateEngine:
                 continue
             if self.config.field_keys and any(_other_keys(v, w) for v in group.values for w in group.values):
                 continue  # fields of different keys: different statements (see _is_record)
+            if self.config.participle_variants and any(
+                _keyword_variant(v, w) for v in group.values for w in group.values
+            ):
+                continue  # keyword variants of a statement (see _is_record)
             if not self._is_record(c, [group.pos], c.tokens):
                 return
             group.evident = True
