@@ -8,9 +8,11 @@ which mechanism first let it take a line of another length (wrapping the engine'
 the engine itself unchanged), and attributes every over-merged-across-lengths line to the
 mechanism of its template:
 
-* ``span/<cut>``: a span made by ``_learn_span`` or ``_span_after_change``, by the cut's
-  shape (``bracket_group``, ``after_label``: the run follows a token ending in ``:``,
-  ``enclosed``: the run opens with a bracket or quote, ``other``);
+* ``span/<cut> (<clause>)``: a span made by ``_learn_span`` or ``_span_after_change``, by
+  the cut's shape (``bracket_group``, ``after_label``: the run follows a token ending in
+  ``:``, ``enclosed``: the run opens with a bracket or quote, ``other``) and the clause of
+  ``_span_cut`` that cut it (named by its comment, found by tracing the cut once more);
+  ``@after_change`` when ``_span_after_change`` made it;
 * ``span_widened``: ``_widen_span`` or a later line's tail (``_match_span``) ran the value on;
 * ``gapped`` (``_learn_gapped``) / ``gapped_after_change``;
 * ``fixed/masked``: a template of fixed length whose lines' raw token counts differ (list
@@ -76,7 +78,34 @@ def _cut_clause(engine, tpl: tuple[str, ...], toks: tuple[str, ...]) -> int:
             core._bracket_group_cut(tpl, toks)
     finally:
         sys.settrace(None)
-    return where[0]
+    return _clause_name(where[0])
+
+
+def _clause_name(lineno: int) -> str:
+    """The clause of core.py whose ``return`` is at ``lineno``, named by its comment (the
+    inline one, else the top line of the comment block just above it) so that the output does
+    not depend on line numbers."""
+    import inspect
+
+    from template_matching.engine import core
+
+    lines = inspect.getsource(core).splitlines()
+    line = lines[lineno - 1]
+    if "def _bracket_group_cut" in "\n".join(lines[max(0, lineno - 50) : lineno]) and "nt - et - 1" in line:
+        return "bracket group"
+    if "#" in line:
+        text = line.split("#", 1)[1]
+    else:
+        k = lineno - 2
+        while not lines[k].strip().startswith(("#", "if ", "return")):
+            k -= 1
+        if lines[k].strip().startswith("#"):
+            while lines[k - 1].strip().startswith("#"):
+                k -= 1
+        else:  # no comment: the clause's condition
+            k = k + 1 if lines[k].strip().startswith("return") else k
+        text = lines[k].strip().lstrip("#")
+    return " ".join(text.split()[:6]).strip(" :,(\"'")
 
 
 class _Recorder:
@@ -97,7 +126,7 @@ class _Recorder:
 
         def _make_span(c, toks, p, s):
             shape = _cut_shape(c.tokens, toks, p, s)
-            shape += f"@L{_cut_clause(e, c.tokens, toks)}"
+            shape += f" ({_cut_clause(e, c.tokens, toks)})"
             if not core.has_literal_word(" ".join(c.tokens)):
                 shape += "/wordless_before"
             tag(c, shape + ("@after_change" if self.caller and self.caller[-1] == "after_change" else ""))
