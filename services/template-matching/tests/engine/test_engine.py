@@ -2389,10 +2389,13 @@ def test_a_quoted_name_before_a_colon_outside_braces_is_not_a_json_key() -> None
 def test_a_json_key_inside_braces_still_takes_a_text_of_any_length() -> None:
     from template_matching.engine.core import _span_cut
 
-    tpl = tuple('<*> request failed {"code": <*>, "error": "timeout"}'.split())
-    line = tuple('<*> request failed {"code": <*>, "error": "connection refused by peer"}'.split())
+    def tokens(text: str) -> tuple[str, ...]:
+        return tuple(text.split())
+
+    tpl = tokens('<*> request failed {"code": <*>, "error": "timeout"}')
+    line = tokens('<*> request failed {"code": <*>, "error": "connection refused by peer"}')
     assert _span_cut(tpl, line, json_keys_in_objects=True) == (6, 0)
-    outside = tuple('<*> provision "<*>" class "efs-shared": started'.split())
-    longer = tuple('<*> provision "<*>" class "efs-shared": volume "<*>" provisioned'.split())
+    outside = tokens('<*> provision "<*>" class "efs-shared": started')
+    longer = tokens('<*> provision "<*>" class "efs-shared": volume "<*>" provisioned')
     assert _span_cut(outside, longer, json_keys_in_objects=False) == (5, 0)
     assert _span_cut(outside, longer, json_keys_in_objects=True) is None
