@@ -2412,3 +2412,43 @@ def test_record_fields_still_merge_beside_the_participle_guard() -> None:
         '10.0.0.2 - - [05/Dec/2026:10:00:01 +0000] "GET /api/users HTTP/1.1" 200 128 "-" "curl/8.0" TCP_HIT',
     ]
     assert len(_final_templates(lines, EngineConfig(announce_retired=True))) == 1
+
+
+# the external-provisioner's klog lines (ClusterOpsPlatform): the storage class, quoted and
+# ending in ":", is a value printed with a colon, not a JSON key; three statements
+_PROVISION_LINES = [
+    'I1203 09:42:58.682647       1 controller.go:1366] provision "staging/uploads" class "efs-shared": started',
+    'I1203 12:57:53.290082       1 controller.go:1456] provision "staging/data-search-0" class "efs-shared": succeeded',
+    'I1203 07:18:24.203545       1 controller.go:1366] provision "staging/data-search-1" class "efs-shared": started',
+    'I1203 04:08:55.808004       1 controller.go:1449] provision "prod/uploads" class "efs-shared": volume "pvc-edc4ec0b-504d-466b-90ef-56be739b8255" provisioned',
+    'I1203 22:29:40.426584       1 controller.go:1366] provision "monitoring/uploads" class "efs-shared": started',
+    'I1203 07:24:30.866197       1 controller.go:1449] provision "staging/uploads" class "efs-shared": volume "pvc-fe3d4659-45b8-2c11-7fe9-783b5318af3c" provisioned',
+    'I1203 20:47:37.815387       1 controller.go:1456] provision "monitoring/data-search-0" class "ebs-gp3": succeeded',
+]
+
+
+def test_a_quoted_name_before_a_colon_outside_braces_is_not_a_json_key() -> None:
+    engine = TemplateEngine()
+    for line in _PROVISION_LINES:
+        engine.add(line)
+    texts = [t for _, t, _ in engine.templates()]
+    assert len(texts) == 3 and all(t.endswith(("started", "succeeded", "provisioned")) for t in texts)
+    off = TemplateEngine(EngineConfig(json_keys_in_objects=False))
+    for line in _PROVISION_LINES:
+        off.add(line)
+    assert len(off.templates()) == 1
+
+
+def test_a_json_key_inside_braces_still_takes_a_text_of_any_length() -> None:
+    from template_matching.engine.core import _span_cut
+
+    def tokens(text: str) -> tuple[str, ...]:
+        return tuple(text.split())
+
+    tpl = tokens('<*> request failed {"code": <*>, "error": "timeout"}')
+    line = tokens('<*> request failed {"code": <*>, "error": "connection refused by peer"}')
+    assert _span_cut(tpl, line, json_keys_in_objects=True) == (6, 0)
+    outside = tokens('<*> provision "<*>" class "efs-shared": started')
+    longer = tokens('<*> provision "<*>" class "efs-shared": volume "<*>" provisioned')
+    assert _span_cut(outside, longer, json_keys_in_objects=False) == (5, 0)
+    assert _span_cut(outside, longer, json_keys_in_objects=True) is None

@@ -148,6 +148,10 @@ class EngineConfig:
     # ``key=value`` field or a value in angle brackets is a record's fields, another format
     # (see _structured_text; pass 16)
     prose_tails: bool = True
+    # a quoted name ending in ":" is a JSON key, whose value a span may take whatever its
+    # length, only inside a brace opened before it: in a plain line ('provision "x" class
+    # "efs-shared": started') it is a value printed with a colon (pass 18a)
+    json_keys_in_objects: bool = True
     # a line that is a JSON record never joins a template that is not one, nor the other way
     # round (see _other_syntax; pass 16)
     json_apart: bool = True
@@ -1156,6 +1160,12 @@ _JSON_KEY = re.compile(r'^"[\w.-]+":$')
 _CLOSERS = {"[": "]", "(": ")", "{": "}", '"': '"', "'": "'", "<": ">"}
 
 
+def _inside_braces(tokens: tuple[str, ...], i: int) -> bool:
+    """Whether token ``i`` is inside a brace that the tokens before it opened and did not
+    close (a JSON object printed in the line, or the line itself)."""
+    return sum(t.count("{") - t.count("}") for t in tokens[:i]) > 0
+
+
 _KEY_OPEN = re.compile(r"^[A-Za-z_][\w.-]*=(?=[\[({])")
 
 
@@ -1434,7 +1444,7 @@ def _span_cut(
     message_runs: bool = False, quoted_texts: bool = False, severity_labels: bool = False,
     field_texts: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
     delimited_fields: bool = False, constructor_values: bool = False, named_texts: bool = False,
-    prose_tails: bool = False,
+    prose_tails: bool = False, json_keys_in_objects: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -1549,7 +1559,7 @@ def _span_cut(
     # are as often different statements ("Wake reason: RTC (Alarm)" / "... ARPT
     # (Network)" in Loghub's ground truth), left to the one-word rules
     if label.endswith(":") and p >= 2 and fixed and nt != nl:
-        if _JSON_KEY.match(label):
+        if _JSON_KEY.match(label) and not (json_keys_in_objects and not _inside_braces(tpl, p - 1)):
             return p, s  # '"error": "..."': a key's value
         if _reason_label(label) and not (severity_labels and _severity_label(label)):
             return p, s
@@ -2730,6 +2740,7 @@ class TemplateEngine:
             tpl, toks, self._tails_vary if config.tail_values else None, config.whole_message_runs,
             config.quoted_texts, config.severity_labels, self._field_texts_vary if config.tail_values else None,
             config.delimited_fields, config.constructor_values, config.named_texts, config.prose_tails,
+            config.json_keys_in_objects,
         )
 
     def _learn_span(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
