@@ -2452,3 +2452,26 @@ def test_a_json_key_inside_braces_still_takes_a_text_of_any_length() -> None:
     longer = tokens('<*> provision "<*>" class "efs-shared": volume "<*>" provisioned')
     assert _span_cut(outside, longer, json_keys_in_objects=False) == (5, 0)
     assert _span_cut(outside, longer, json_keys_in_objects=True) is None
+
+
+# ---------------------------------------------------------------- eighteenth pass (c)
+
+_NIFI_CLEANUP = "2026-12-03 {t},235 INFO [Cleanup Archive for default] o.a.n.c.repository.FileSystemRepository Successfully deleted {n} files{size} from archive"
+
+
+def test_an_optional_group_in_round_brackets_between_words_is_a_gap() -> None:
+    # NiFi prints the size only sometimes, and "(<n> KB)" is dropped as a restated quantity
+    # while "(63 bytes)" is not: the group between "files" and "from" is a part printed only
+    # sometimes, a value and its unit word
+    lines = [_NIFI_CLEANUP.format(t=f"19:37:{10 + i}", n=n, size=size)
+             for i, (n, size) in enumerate([(260, " (594 KB)"), (186, " (558 KB)"), (322, " (63 bytes)"), (104, " (811 KB)"), (90, " (7 bytes)")])]
+    assert len(set(_groups_with(EngineConfig(), lines))) == 1
+    assert len(set(_groups_with(EngineConfig(optional_groups=False), lines))) == 2
+
+
+def test_an_optional_group_that_ends_the_line_is_another_statement() -> None:
+    # Linux (Loghub-2k): the kernel prints the two lines from two statements, and the ground
+    # truth keeps them apart; nothing of the statement follows the group
+    lines = ["Jul 27 14:41:59 combo kernel: PCI: Probing PCI hardware",
+             "Jul 27 14:41:59 combo kernel: PCI: Probing PCI hardware (bus 00)"]
+    assert len(set(_groups_with(EngineConfig(), lines))) == 2

@@ -184,6 +184,10 @@ class EngineConfig:
     # name the statement, prints a list or an argument group of another length there: the
     # group is one value (see _bracket_group_cut; pass 17c)
     bracket_groups: bool = True
+    # a part printed only sometimes that is one group in round brackets holding a value,
+    # between two words of the statement ("deleted <n> files (<n> bytes) from archive"), may
+    # be a gap of a gapped template although it holds words (see _optional_group; pass 18c)
+    optional_groups: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -1880,6 +1884,8 @@ _ALIGN_TOKENS = 64
 _GAPPED_CANDIDATES = 8
 # share of the constant tokens of the longer of the two that must align
 _ALIGNED_SHARE = 0.6
+# an optional group in round brackets holds this many tokens at most (_optional_group)
+_OPTIONAL_GROUP_TOKENS = 6
 
 
 def _gap_covers(tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...]) -> bool:
@@ -1968,13 +1974,45 @@ def _gap_run_ok(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
     return all(VAR in x or not _has_alpha(x) for x in (*run_t, *run_l))
 
 
+def _optional_group(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
+    """Whether one side prints nothing where the other prints one group in round brackets
+    and nothing else, holding a value (a detail the program adds only sometimes: "deleted
+    <n> files (<n> bytes) from archive"): the brackets set the part off from the
+    statement's wording, so its words do not name another statement. A group of words
+    alone ("copied 4 files (incomplete) to") names what happened (eleventh pass). Pass 18c."""
+    if bool(run_t) == bool(run_l):
+        return False
+    run = run_t or run_l
+    if len(run) > _OPTIONAL_GROUP_TOKENS or any(_FIELD_KEY.match(x) for x in run):
+        return False
+    if not any(VAR in x for x in run):
+        return False
+    text = " ".join(run)
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth = 0
+    for k, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and k < len(text) - 1:
+            return False  # "(a) b (c)": two groups with words between them
+    return depth == 0
+
+
+def _framed(tpl: tuple[str, ...], before: int, after: int) -> bool:
+    """Whether the template's tokens at ``before`` and ``after`` (the aligned neighbours of a
+    part printed only sometimes) are both constant words of the statement: its wording goes
+    on after the part, so the part is an aside within one statement, not a second statement
+    that extends the first ("Probing PCI hardware" / "Probing PCI hardware (bus 00)")."""
+    return before >= 0 and after < len(tpl) and all(_PLAIN_WORD.match(tpl[k]) for k in (before, after))
+
+
 def _gaps_of(c: _Cluster) -> tuple[int, ...]:
     """The positions of a template's variables of any length: its gaps, or its span's."""
     return c.gaps if c.gaps else ((c.span,) if c.span is not None else ())
 
 
 def _gapped_merge(
-    tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...]
+    tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], optional_groups: bool = False
 ) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
     """(aligned constants, tokens, gap positions) of the gapped template that covers both the
     template and the line, or None where the two are not one message with parts of varying
@@ -2003,7 +2041,9 @@ def _gapped_merge(
             was_gap = any(prev_i < g < i for g in gaps)
             if was_gap and len(run_t) > 1:
                 return None  # a gap may take more of the line, never a constant of the template
-            if not was_gap and not _gap_run_ok(run_t, run_l):
+            if not was_gap and not _gap_run_ok(run_t, run_l) and not (
+                optional_groups and _framed(tpl, prev_i, i) and _optional_group(run_t, run_l)
+            ):
                 return None
             new_gaps.append(len(out))
             out.append(VAR)
@@ -2929,7 +2969,7 @@ class TemplateEngine:
             shared = len(consts.intersection(ot))
             if shared < 2 or shared < _ALIGNED_SHARE * len(consts):
                 continue
-            merged = _gapped_merge(ct, (), ot)
+            merged = _gapped_merge(ct, (), ot, self.config.optional_groups)
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = merged
         if best is None:
@@ -2983,7 +3023,7 @@ class TemplateEngine:
         scored.sort(key=lambda x: (x[0], x[1]))
         best: tuple[int, tuple[str, ...], tuple[int, ...], _Cluster] | None = None
         for _, _, c in scored[:_GAPPED_CANDIDATES]:
-            merged = _gapped_merge(c.tokens, _gaps_of(c), toks)
+            merged = _gapped_merge(c.tokens, _gaps_of(c), toks, self.config.optional_groups)
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = (merged[0], merged[1], merged[2], c)
         if best is None:
