@@ -52,6 +52,7 @@ LOGHUB = SHARED / "datasets" / "loghub-2k"
         ("ssh2", "ssh2"),
         ("eth0:", "eth0:"),
         ("jk2_init()", "jk2_init()"),
+        ("DHCP4_PACKET_SEND", "DHCP4_PACKET_SEND"),
         ("overlap:false", "overlap:<*>"),
         ("null", "<*>"),
         ("Received", "Received"),
@@ -2159,6 +2160,39 @@ def test_names_a_span_template_made_variables_are_values() -> None:
     for line in _KEA_LINES:
         off.add(line)
     assert len(off.templates()) > 2
+
+
+# Kea DHCPv4's lease log (ResearchPlatform's lines): the event code names the statement; a code
+# with a short number before several words joined by "_" was masked as a value, so the
+# advertised-lease and released-lease statements met in one span template (pass 18d)
+_KEA_LEASES = [
+    "2026-12-03 01:46:43.697 INFO  [kea-dhcp4.leases/2817.140243944027840] DHCP4_LEASE_ADVERT [hwtype=1 "
+    "33:ab:d2:83:ac:c8], cid=[01:33:ab:d2:83:ac:c8], tid=0xf11718a1: lease 10.41.0.179 will be advertised",
+    "2026-12-03 21:31:32.699 INFO  [kea-dhcp4.leases/40311.140243960813248] DHCP4_LEASE_ALLOC [hwtype=1 "
+    "90:d3:47:f0:cc:55], cid=[no info], tid=0x74173e38: lease 10.40.0.140 has been allocated for 3600 seconds",
+    "2026-12-03 20:38:16.374 INFO  [kea-dhcp4.leases/2817.140243960813248] DHCP4_RELEASE [hwtype=1 "
+    "99:e5:21:43:94:fe], cid=[no info], tid=0x89307100: address 10.41.2.36 was released properly.",
+    "2026-12-03 15:12:13.862 INFO  [kea-dhcp4.leases/40311.140243944027840] DHCP4_RELEASE [hwtype=1 "
+    "fe:ce:05:ba:3c:af], cid=[no info], tid=0xc013ac06: address 10.41.3.36 was released properly.",
+    "2026-12-03 23:18:29.609 INFO  [kea-dhcp4.leases/2817.140243960813248] DHCP4_LEASE_ALLOC [hwtype=1 "
+    "dd:f8:74:de:2b:21], cid=[ff:fc:64:5c:4b:00:01:00:01:50:38:08:fb:dd:f8:74:de:2b:21], tid=0x9177d9a7: lease "
+    "10.41.1.234 has been allocated for 3600 seconds",
+    "2026-12-03 00:15:19.283 INFO  [kea-dhcp4.leases/2817.140243960813248] DHCP4_LEASE_ALLOC [hwtype=1 "
+    "fd:b3:dc:84:5a:ff], cid=[no info], tid=0xc347e210: lease 10.40.1.32 has been allocated for 300 seconds",
+]
+
+
+def test_event_codes_with_a_number_name_their_statement() -> None:
+    engine = TemplateEngine()
+    codes = {}
+    for line in _KEA_LEASES:
+        code = line.split()[4]
+        codes.setdefault(code, set()).add(engine.add(line).template_id)
+    for line in _KEA_LEASES:
+        match = engine.match(line)
+        assert match is not None and line.split()[4] in match.template
+    adverts, allocs, releases = codes["DHCP4_LEASE_ADVERT"], codes["DHCP4_LEASE_ALLOC"], codes["DHCP4_RELEASE"]
+    assert not (adverts & releases) and not (allocs & releases) and not (adverts & allocs)
 
 
 # ----------------------------------------------------------- seventeenth pass (b): structure
