@@ -2195,6 +2195,37 @@ def test_event_codes_with_a_number_name_their_statement() -> None:
     assert not (adverts & releases) and not (allocs & releases) and not (adverts & allocs)
 
 
+# ISC dhcpd (EnterprisePlatform's lines): the word right after the program's syslog tag names
+# the statement; "DHCPOFFER" / "DHCPACK" alternate in the statement with and without the
+# client's host name, which the pair rule took for proof of values (pass 18d)
+_DHCPD = [
+    "Dec  3 23:59:18 dhcp-02 dhcpd[1388]: DHCPOFFER on 10.0.0.164 to 50:64:76:8e:32:be via eth0",
+    "Dec  3 18:42:57 dhcp-01 dhcpd[1432]: DHCPOFFER on 10.0.0.180 to c3:6c:1d:34:e8:42 (MacBook-Pro) via eth0",
+    "Dec  3 15:06:15 dhcp-01 dhcpd[1432]: DHCPOFFER on 10.30.4.31 to 49:e3:9f:5a:8e:ba via 10.30.0.1",
+    "Dec  3 00:57:28 dhcp-01 dhcpd[1432]: DHCPACK on 10.20.1.194 to 73:d4:47:6d:eb:65 via 10.20.0.1",
+    "Dec  3 00:04:18 dhcp-01 dhcpd[1432]: DHCPACK on 10.30.4.133 to 1c:33:58:e3:27:67 via 10.30.0.1",
+    "Dec  3 01:58:15 dhcp-02 dhcpd[1388]: DHCPACK on 10.0.0.44 to e6:f2:81:70:e2:b6 via eth0",
+    "Dec  3 23:08:32 dhcp-01 dhcpd[1432]: DHCPOFFER on 10.20.1.72 to 30:16:e4:a1:86:18 via 10.20.0.1",
+    "Dec  3 17:19:34 dhcp-02 dhcpd[1388]: DHCPOFFER on 10.20.1.81 to 88:d0:3f:5f:cf:89 (MacBook-Pro) via 10.20.0.1",
+    "Dec  3 04:53:28 dhcp-02 dhcpd[1388]: DHCPACK on 10.30.4.240 to 8b:a5:1f:5a:eb:9a (android-8512e54b58835462) via 10.30.0.1",
+    "Dec  3 02:38:07 dhcp-01 dhcpd[1432]: DHCPACK on 10.20.1.143 to 22:28:67:09:e9:3a via 10.20.0.1",
+    "Dec  3 20:42:32 dhcp-01 dhcpd[1432]: DHCPACK on 10.0.0.58 to 7c:65:ae:b6:33:a6 (android-c7545592ffca1508) via eth0",
+]
+
+
+def test_the_word_after_a_program_tag_names_the_statement() -> None:
+    engine = TemplateEngine()
+    for line in _DHCPD:
+        engine.add(line)
+    for line in _DHCPD:
+        match = engine.match(line)
+        assert match is not None and line.split()[5] in match.template
+    off = TemplateEngine(EngineConfig(tag_heads=False))
+    for line in _DHCPD:
+        off.add(line)
+    assert any("dhcpd[<*>]: <*> on" in t for _, t, _ in off.templates())
+
+
 # ----------------------------------------------------------- seventeenth pass (b): structure
 
 _FORWARDED = [
