@@ -203,7 +203,18 @@ def tracing_engine(config):
     return engine, restore
 
 
-def attribute(contents: list[str], gt: list[str], config) -> tuple[Counter, dict]:
+def _span_reasons(engine, c, mine: tuple[str, ...], theirs: tuple[str, ...]) -> set[str]:
+    """For a span template: the rule noted at each prefix position where the two events
+    differ ("span_prefix" when the span's own match generalised it, unnoted), or
+    "span_run" when they differ only from the span's start on (the span took the word)."""
+    p = c.span
+    diff = [j for j in range(p) if mine[j] != theirs[j]]
+    if not diff:
+        return {"span_run"}
+    return {"span_prefix:" + engine.why.get((c.seq, j), "unnoted") for j in diff}
+
+
+def attribute(contents: list[str], gt: list[str], config, split_spans: bool = False) -> tuple[Counter, dict]:
     engine, restore = tracing_engine(config)
     try:
         lines = [line.replace("\r", " ").replace("\n", " ") for line in contents]
@@ -237,7 +248,9 @@ def attribute(contents: list[str], gt: list[str], config) -> tuple[Counter, dict
         reasons = set()
         for e in others:
             theirs = engine._mask(lines[first_line[(p, e)]])
-            if c.span is not None or c.gaps:
+            if c.span is not None and split_spans and len(mine) >= c.span and len(theirs) >= c.span:
+                reasons |= _span_reasons(engine, c, mine, theirs)
+            elif c.span is not None or c.gaps:
                 reasons.add("span" if c.span is not None else "gapped")
             elif len(mine) != len(theirs):
                 reasons.add("other_length")
@@ -259,6 +272,8 @@ def main() -> int:
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "engine-pass18b-over-merge-rules.json"))
     ap.add_argument("--examples", type=int, default=0, help="example templates per rule (not for the held out)")
     ap.add_argument("--only", nargs="*", help="sources to score (default: all)")
+    ap.add_argument("--split-spans", action="store_true",
+                    help="attribute span templates' lines to the rule at the differing prefix position, or span_run")
     args = ap.parse_args()
     from template_matching.engine import EngineConfig
 
@@ -269,7 +284,7 @@ def main() -> int:
     for name, (contents, gt) in shared_sources(args.shared).items():
         if args.only and name not in args.only:
             continue
-        counts, examples = attribute(contents, gt, config)
+        counts, examples = attribute(contents, gt, config, args.split_spans)
         group = "held_out" if name in HELD_OUT else "corpora_read" if name in CORPORA else "loghub"
         per_rule: Counter = Counter()
         for (cls, rule), n in counts.items():

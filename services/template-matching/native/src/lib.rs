@@ -192,7 +192,7 @@ fn is_host(piece: &str) -> bool {
     false
 }
 
-/// `_NAME_NUM`: `^_*[A-Za-z]{2,}[0-9]{1,2}(?:_?[A-Za-z]+)?$`
+/// `_NAME_NUM`: `^_*[A-Za-z]{2,}[0-9]{1,2}(?:_?[A-Za-z]+)?(?:_[A-Za-z]+)*$`
 fn is_name_num(piece: &str) -> bool {
     let b = piece.as_bytes();
     let mut i = leading(b, b"_");
@@ -206,11 +206,23 @@ fn is_name_num(piece: &str) -> bool {
         return false;
     }
     i += d;
-    if i < b.len() && b[i] == b'_' {
-        i += 1;
-        return i < b.len() && b[i..].iter().all(|c| is_alpha(*c));
+    // words joined by "_" after the number ("jk2_init", "DHCP4_PACKET_SEND"): the first
+    // may follow the number directly ("IPv6"), later ones only after "_"
+    let mut first = true;
+    while i < b.len() {
+        if b[i] == b'_' {
+            i += 1;
+        } else if !first {
+            return false;
+        }
+        let l = b[i..].iter().take_while(|c| is_alpha(**c)).count();
+        if l == 0 {
+            return false;
+        }
+        i += l;
+        first = false;
     }
-    b[i..].iter().all(|c| is_alpha(*c))
+    true
 }
 
 /// `_STEM_NUM`: `^([A-Za-z]{2,})([-.])[0-9]+$` -> the stem with its separator.

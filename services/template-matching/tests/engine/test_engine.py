@@ -52,6 +52,7 @@ LOGHUB = SHARED / "datasets" / "loghub-2k"
         ("ssh2", "ssh2"),
         ("eth0:", "eth0:"),
         ("jk2_init()", "jk2_init()"),
+        ("DHCP4_PACKET_SEND", "DHCP4_PACKET_SEND"),
         ("overlap:false", "overlap:<*>"),
         ("null", "<*>"),
         ("Received", "Received"),
@@ -2159,6 +2160,70 @@ def test_names_a_span_template_made_variables_are_values() -> None:
     for line in _KEA_LINES:
         off.add(line)
     assert len(off.templates()) > 2
+
+
+# Kea DHCPv4's lease log (ResearchPlatform's lines): the event code names the statement; a code
+# with a short number before several words joined by "_" was masked as a value, so the
+# advertised-lease and released-lease statements met in one span template (pass 18d)
+_KEA_LEASES = [
+    "2026-12-03 01:46:43.697 INFO  [kea-dhcp4.leases/2817.140243944027840] DHCP4_LEASE_ADVERT [hwtype=1 "
+    "33:ab:d2:83:ac:c8], cid=[01:33:ab:d2:83:ac:c8], tid=0xf11718a1: lease 10.41.0.179 will be advertised",
+    "2026-12-03 21:31:32.699 INFO  [kea-dhcp4.leases/40311.140243960813248] DHCP4_LEASE_ALLOC [hwtype=1 "
+    "90:d3:47:f0:cc:55], cid=[no info], tid=0x74173e38: lease 10.40.0.140 has been allocated for 3600 seconds",
+    "2026-12-03 20:38:16.374 INFO  [kea-dhcp4.leases/2817.140243960813248] DHCP4_RELEASE [hwtype=1 "
+    "99:e5:21:43:94:fe], cid=[no info], tid=0x89307100: address 10.41.2.36 was released properly.",
+    "2026-12-03 15:12:13.862 INFO  [kea-dhcp4.leases/40311.140243944027840] DHCP4_RELEASE [hwtype=1 "
+    "fe:ce:05:ba:3c:af], cid=[no info], tid=0xc013ac06: address 10.41.3.36 was released properly.",
+    "2026-12-03 23:18:29.609 INFO  [kea-dhcp4.leases/2817.140243960813248] DHCP4_LEASE_ALLOC [hwtype=1 "
+    "dd:f8:74:de:2b:21], cid=[ff:fc:64:5c:4b:00:01:00:01:50:38:08:fb:dd:f8:74:de:2b:21], tid=0x9177d9a7: lease "
+    "10.41.1.234 has been allocated for 3600 seconds",
+    "2026-12-03 00:15:19.283 INFO  [kea-dhcp4.leases/2817.140243960813248] DHCP4_LEASE_ALLOC [hwtype=1 "
+    "fd:b3:dc:84:5a:ff], cid=[no info], tid=0xc347e210: lease 10.40.1.32 has been allocated for 300 seconds",
+]
+
+
+def test_event_codes_with_a_number_name_their_statement() -> None:
+    engine = TemplateEngine()
+    codes = {}
+    for line in _KEA_LEASES:
+        code = line.split()[4]
+        codes.setdefault(code, set()).add(engine.add(line).template_id)
+    for line in _KEA_LEASES:
+        match = engine.match(line)
+        assert match is not None and line.split()[4] in match.template
+    adverts, allocs, releases = codes["DHCP4_LEASE_ADVERT"], codes["DHCP4_LEASE_ALLOC"], codes["DHCP4_RELEASE"]
+    assert not (adverts & releases) and not (allocs & releases) and not (adverts & allocs)
+
+
+# ISC dhcpd (EnterprisePlatform's lines): the word right after the program's syslog tag names
+# the statement; "DHCPOFFER" / "DHCPACK" alternate in the statement with and without the
+# client's host name, which the pair rule took for proof of values (pass 18d)
+_DHCPD = [
+    "Dec  3 23:59:18 dhcp-02 dhcpd[1388]: DHCPOFFER on 10.0.0.164 to 50:64:76:8e:32:be via eth0",
+    "Dec  3 18:42:57 dhcp-01 dhcpd[1432]: DHCPOFFER on 10.0.0.180 to c3:6c:1d:34:e8:42 (MacBook-Pro) via eth0",
+    "Dec  3 15:06:15 dhcp-01 dhcpd[1432]: DHCPOFFER on 10.30.4.31 to 49:e3:9f:5a:8e:ba via 10.30.0.1",
+    "Dec  3 00:57:28 dhcp-01 dhcpd[1432]: DHCPACK on 10.20.1.194 to 73:d4:47:6d:eb:65 via 10.20.0.1",
+    "Dec  3 00:04:18 dhcp-01 dhcpd[1432]: DHCPACK on 10.30.4.133 to 1c:33:58:e3:27:67 via 10.30.0.1",
+    "Dec  3 01:58:15 dhcp-02 dhcpd[1388]: DHCPACK on 10.0.0.44 to e6:f2:81:70:e2:b6 via eth0",
+    "Dec  3 23:08:32 dhcp-01 dhcpd[1432]: DHCPOFFER on 10.20.1.72 to 30:16:e4:a1:86:18 via 10.20.0.1",
+    "Dec  3 17:19:34 dhcp-02 dhcpd[1388]: DHCPOFFER on 10.20.1.81 to 88:d0:3f:5f:cf:89 (MacBook-Pro) via 10.20.0.1",
+    "Dec  3 04:53:28 dhcp-02 dhcpd[1388]: DHCPACK on 10.30.4.240 to 8b:a5:1f:5a:eb:9a (android-8512e54b58835462) via 10.30.0.1",
+    "Dec  3 02:38:07 dhcp-01 dhcpd[1432]: DHCPACK on 10.20.1.143 to 22:28:67:09:e9:3a via 10.20.0.1",
+    "Dec  3 20:42:32 dhcp-01 dhcpd[1432]: DHCPACK on 10.0.0.58 to 7c:65:ae:b6:33:a6 (android-c7545592ffca1508) via eth0",
+]
+
+
+def test_the_word_after_a_program_tag_names_the_statement() -> None:
+    engine = TemplateEngine()
+    for line in _DHCPD:
+        engine.add(line)
+    for line in _DHCPD:
+        match = engine.match(line)
+        assert match is not None and line.split()[5] in match.template
+    off = TemplateEngine(EngineConfig(tag_heads=False))
+    for line in _DHCPD:
+        off.add(line)
+    assert any("dhcpd[<*>]: <*> on" in t for _, t, _ in off.templates())
 
 
 # ----------------------------------------------------------- seventeenth pass (b): structure

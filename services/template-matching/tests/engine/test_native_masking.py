@@ -41,6 +41,8 @@ FRAGMENTS = [
     "core.3249",
     "eth1",
     "jk2_init",
+    "DHCP4_PACKET_SEND",
+    "x12_y_",
     "_IPv6",
     "ssh2",
     "blk_-123",

@@ -152,6 +152,10 @@ class EngineConfig:
     # length, only inside a brace opened before it: in a plain line ('provision "x" class
     # "efs-shared": started') it is a value printed with a colon (pass 18a)
     json_keys_in_objects: bool = True
+    # the word right after a program's syslog tag ("dhcpd[<pid>]:") opens its message and
+    # names the statement ("DHCPOFFER" / "DHCPACK"): never an enum value of that "label"
+    # (see TemplateEngine._enum_after_label; pass 18d)
+    tag_heads: bool = True
     # a line that is a JSON record never joins a template that is not one, nor the other way
     # round (see _other_syntax; pass 16)
     json_apart: bool = True
@@ -743,6 +747,14 @@ _LABELS = frozenset({"now", "to", "as", "state", "status", "code", "phase", "mod
 def _enum_shaped(word: str, letters: int = 3) -> bool:
     w = word.rstrip(_TRAIL).strip(_QUOTES).split("(", 1)[0]
     return sum(ch.isalpha() for ch in w) >= letters and _ENUM.match(w) is not None
+
+
+# a program's syslog tag with its process id masked ("dhcpd[<*>]:", "postfix/smtpd[<*>]:")
+_PROGRAM_TAG = re.compile(r"^[A-Za-z][\w./-]*\[<\*>\]:$")
+
+
+# a message's first word: letters, digits and "_", a letter first ("DHCPACK", "Accepted")
+_HEAD_WORD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 def _is_label(tok: str) -> bool:
@@ -2607,6 +2619,11 @@ class TemplateEngine:
                 return self._create_or_span(message, toks)
             group = self._sibling_group(c, i)
             word = toks[i]
+            if word not in group.values and self._tagged_head(group, word):
+                # the message's first word after its program's tag names the statement
+                new = self._create(message, toks)
+                self._join_siblings(group, new, word)
+                return new, True, ()
             if (
                 word not in group.values
                 and len(group.values) + 1 < self.config.min_word_values
@@ -3390,6 +3407,15 @@ class TemplateEngine:
         close = _OPEN[prev[0]]
         return all(w.endswith(close) and w[:-1].isalpha() for w in (word, *group.values))
 
+    def _tagged_head(self, group: _Siblings, word: str) -> bool:
+        """The differing words open the message right after a program's syslog tag
+        ("dhcpd[<*>]: DHCPOFFER on ..." / "DHCPACK on ..."): plain words or codes there name
+        the statement, whatever alternates elsewhere or however many there are (pass 18d)."""
+        if not self.config.tag_heads or group.pos == 0:
+            return False
+        prev = group.members[0].tokens[group.pos - 1] if group.members else ""
+        return _PROGRAM_TAG.match(prev) is not None and all(_HEAD_WORD.match(w) for w in (word, *group.values))
+
     def _enum_after_label(self, group: _Siblings, word: str) -> bool:
         """Enum constants printed after a label are values of that label
         ("Connectivity change to READY" / "... to IDLE", "is now in state SECONDARY",
@@ -3398,7 +3424,7 @@ class TemplateEngine:
         if not self.config.enum_after_label or group.pos == 0:
             return False
         prev = group.members[0].tokens[group.pos - 1]
-        if not _is_label(prev):
+        if not _is_label(prev) or (self.config.tag_heads and _PROGRAM_TAG.match(prev) is not None):
             return False
         # after a state word ("is now UP" / "DOWN", "state OK") two capitals are a state too;
         # after any "word:" they are as often a keyword or a unit ("ARPT:", "ms:")

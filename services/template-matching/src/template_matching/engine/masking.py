@@ -29,8 +29,9 @@ _ADDR = re.compile(  # MAC addresses, IPv6 addresses
 )
 # "node-128", "core.3249": an alphabetic stem glued to a number keeps the stem.
 _STEM_NUM = re.compile(r"^([A-Za-z]{2,})([-.])[0-9]+$")
-# Names that merely contain a short number ("eth1", "ssh2", "jk2_init", "IPv6").
-_NAME_NUM = re.compile(r"^_*[A-Za-z]{2,}[0-9]{1,2}(?:_?[A-Za-z]+)?$")
+# Names that merely contain a short number ("eth1", "ssh2", "jk2_init", "IPv6"), also
+# before several words joined by "_" (an event code, "DHCP4_PACKET_SEND"; pass 18d).
+_NAME_NUM = re.compile(r"^_*[A-Za-z]{2,}[0-9]{1,2}(?:_?[A-Za-z]+)?(?:_[A-Za-z]+)*$")
 # Dotted host names: three or more labels, or two with a common top-level domain.
 _HOST = re.compile(
     r"^(?:[A-Za-z0-9\-]+\.){2,}[A-Za-z]{2,}$|^[A-Za-z0-9\-]+\.(?:com|net|org|edu|gov|io|cn|hk|us|uk|de|jp|local)$"
