@@ -34,7 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from generalisation_bench import CORPORA, HELD_OUT, engine_templates, shared_sources  # noqa: E402
+from generalisation_bench import HELD_OUT, engine_templates, shared_sources, source_group  # noqa: E402
 
 
 def _differences(a: list[str], b: list[str]) -> str:
@@ -124,7 +124,7 @@ def main() -> int:
         final = engine_templates(contents, config, True)
         counts, examples = classify(gt, stream, final)
         out["sources"][name] = {"lines": len(contents), "wrong": sum(counts.values()), "classes": dict(counts.most_common())}
-        group = "held_out" if name in HELD_OUT else "corpora_read" if name in CORPORA else "loghub"
+        group = source_group(name)
         totals[group].update(counts)
         print(f"{name:22s} wrong {sum(counts.values()):5d}  " + "  ".join(f"{c} {n}" for c, n in counts.most_common(6)), flush=True)
         if args.examples and name not in HELD_OUT:

@@ -81,6 +81,11 @@ def shared_sources(shared: str) -> dict[str, tuple[list[str], list[str]]]:
     return load_sources(root, loghub_eval)
 
 
+def source_group(name: str) -> str:
+    """The protocol's part a source belongs to: the held out, the corpora rules were read from, or Loghub."""
+    return "held_out" if name in HELD_OUT else "corpora_read" if name in CORPORA else "loghub"
+
+
 def engine_templates(contents: list[str], config, final: bool) -> list[str]:
     from template_matching.engine import TemplateEngine
 

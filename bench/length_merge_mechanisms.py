@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 from ga_loss_classes import classify  # noqa: E402
-from generalisation_bench import CORPORA, HELD_OUT, shared_sources  # noqa: E402
+from generalisation_bench import HELD_OUT, shared_sources, source_group  # noqa: E402
 
 
 def _cut_shape(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> str:
@@ -255,7 +255,7 @@ def main() -> int:
         if args.only and name not in args.only:
             continue
         lines, templates, rows = run_source(contents, gt, config)
-        group = "held_out" if name in HELD_OUT else "corpora_read" if name in CORPORA else "loghub"
+        group = source_group(name)
         totals[group].update(lines)
         entry: dict = {"lines": dict(lines.most_common()), "templates": dict(templates.most_common())}
         if group != "held_out":

@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 from ga_loss_classes import _differences, _shares_long_prefix, wrong_lines  # noqa: E402
-from generalisation_bench import CORPORA, HELD_OUT, shared_sources  # noqa: E402
+from generalisation_bench import HELD_OUT, shared_sources, source_group  # noqa: E402
 
 CLASSES = ("one_word", "words")
 
@@ -285,7 +285,7 @@ def main() -> int:
         if args.only and name not in args.only:
             continue
         counts, examples = attribute(contents, gt, config, args.split_spans)
-        group = "held_out" if name in HELD_OUT else "corpora_read" if name in CORPORA else "loghub"
+        group = source_group(name)
         per_rule: Counter = Counter()
         for (cls, rule), n in counts.items():
             totals[group][f"{cls} {rule}"] += n
