@@ -1482,6 +1482,35 @@ def test_a_json_record_with_one_optional_field_more_is_the_same_statement() -> N
     assert len(set(_groups(lines))) == 2
 
 
+def test_an_optional_name_field_of_a_nested_object_marks_another_statement() -> None:
+    # Kubernetes audit events: "objectRef" holds "apiGroup" for a named API group's resources
+    # and not for the core group's; which fields a nested object holds is its shape
+    def event(i: int, group: str | None) -> str:
+        res, name = ("deployments", "checkout") if group else ("configmaps", f"cfg-{i}")
+        grp = f'"apiGroup":"{group}",' if group else ""
+        return ('{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata",'
+                f'"auditID":"5ac82c0b-d994-8c85-7367-1b9b13cb42a{i}","stage":"ResponseComplete",'
+                f'"requestURI":"/api/v1/namespaces/default/{res}/{name}","verb":"{("get", "update", "patch")[i % 3]}",'
+                '"user":{"username":"alice@example.com","groups":["platform-admins","system:authenticated"]},'
+                f'"sourceIPs":["10.59.111.{80 + i}"],"userAgent":"kubectl/v1.30.2 (darwin/arm64) kubernetes/3968350",'
+                f'"objectRef":{{"resource":"{res}","namespace":"default","name":"{name}",{grp}"apiVersion":"v1"}},'
+                '"responseStatus":{"metadata":{},"code":200},'
+                f'"requestReceivedTimestamp":"2026-12-03T23:54:2{i}.732713Z","stageTimestamp":"2026-12-03T23:54:2{i}.741614Z"}}')
+    lines = [event(i, ("apps", "batch")[i % 2] if i % 3 else None) for i in range(9)]
+    groups = _groups(lines)
+    assert len(set(groups)) == 2
+    assert all(('"apiGroup":' in g) == ('"apiGroup":' in x) for g, x in zip(groups, lines, strict=True))
+    assert len(set(_groups_with(EngineConfig(nested_optional_names=False), lines))) == 1
+    # a nested field whose value is data (Tetragon prints a process's "arguments" when it has
+    # some) is still the same statement
+    args = ["", "-la /var/run/secrets/kubernetes.io/serviceaccount", "", "-c pg_isready -U postgres -p 5432"]
+    fields = [f',"arguments":"{a}"' if a else "" for a in args * 2]
+    lines = [f'{{"process_exec":{{"process":{{"exec_id":"a2luZC1jb250cm9sLXBsYW5lOjgmo76aBRwA{i}=","pid":{59514 + i},'
+             f'"binary":"/bin/sh"{f},"flags":"execve clone"}}}},'
+             f'"node_name":"ip-10-40-2-{80 + i}.eu-west-1.compute.internal"}}' for i, f in enumerate(fields)]
+    assert len(set(_groups(lines))) == 1
+
+
 def test_a_quoted_name_with_a_space_is_one_value_beside_one_word_names() -> None:
     # Zabbix: the built-in host is called "Zabbix server"
     hosts = ["web-01", "Zabbix server", "db-primary", "Zabbix server", "edge-router"]

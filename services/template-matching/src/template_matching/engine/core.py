@@ -159,6 +159,11 @@ class EngineConfig:
     # a line that is a JSON record never joins a template that is not one, nor the other way
     # round (see _other_syntax; pass 16)
     json_apart: bool = True
+    # an optional field inside a nested object of a JSON record whose value is a name (one
+    # word masking kept) is the object's shape ("objectRef" with or without "apiGroup"),
+    # another statement; at the top level (a level, an error the logger adds) or with data
+    # for a value it is still the same statement (see _nested_name_field; pass 19)
+    nested_optional_names: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -1254,6 +1259,31 @@ def _optional_field(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, i
     if not json_value_at(short, p - 1):
         return None
     return p - 1, n - p
+
+
+def _json_depth(tokens: tuple[str, ...], i: int) -> int:
+    """How many objects are open at token ``i`` of a JSON record (1: the record itself).
+    A key that opens an object ('{"k":') opens one; the closing braces are those a field's
+    value token ends with (a string's own braces lie inside its quotes; an empty object
+    value '{}' closes itself)."""
+    depth = 0
+    for j in range(i):
+        t = tokens[j]
+        if t[:1] == "{" and t.endswith('":'):
+            depth += 1
+        elif t.endswith("}") and json_value_at(tokens, j):
+            core = t.rstrip("}")
+            depth -= len(t) - len(core) - (1 if core.endswith("{") else 0)
+    return depth
+
+
+def _nested_name_field(tpl: tuple[str, ...], toks: tuple[str, ...], cut: tuple[int, int]) -> bool:
+    """The optional field _optional_field found lies inside a nested object of the record
+    and holds a name: one word that masking kept ("apiGroup":"apps"), not data (a path, a
+    number, an id, a text of several words such as a process's arguments)."""
+    long = tpl if len(tpl) > len(toks) else toks
+    value = long[cut[0] + 2]
+    return _json_depth(long, cut[0] + 1) > 1 and VAR not in value and not any(c.isspace() for c in value)
 
 
 def _quoted_message_run(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
@@ -2842,6 +2872,8 @@ class TemplateEngine:
                 if opened is None:
                     opened = _json_fields_open(toks)
                 cut = _optional_field(c.tokens, toks)
+                if cut is not None and self.config.nested_optional_names and _nested_name_field(c.tokens, toks, cut):
+                    cut = None
                 if cut is None:
                     cut = self._configured_span_cut(_json_fields_open(c.tokens), opened)
                     if cut is not None and not _quoted_message_run(c.tokens, toks, *cut):
