@@ -25,7 +25,6 @@ reported as counts only (docs/decisions/template-engine.md, the hold-out rule).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import sys
@@ -34,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from generalisation_bench import HELD_OUT, engine_templates, shared_sources, source_group  # noqa: E402
+from generalisation_bench import HELD_OUT, engine_templates, shared_sources, source_group, write_totals  # noqa: E402
 
 
 def _differences(a: list[str], b: list[str]) -> str:
@@ -132,10 +131,7 @@ def main() -> int:
                 print(f"  [{cls}] {n}")
                 for (a, b), k in examples[cls].most_common(args.examples):
                     print(f"     {k:4d}  {a[:150]}\n           {b[:300]}")
-    out["totals"] = {g: dict(c.most_common()) for g, c in totals.items()}
-    for g, c in totals.items():
-        print(f"TOTAL {g:12s} " + "  ".join(f"{k} {v}" for k, v in c.most_common()))
-    Path(args.out).write_text(json.dumps(out, indent=1) + "\n")
+    write_totals(out, "totals", totals, args.out)
     return 0
 
 

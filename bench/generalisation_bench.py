@@ -86,6 +86,15 @@ def source_group(name: str) -> str:
     return "held_out" if name in HELD_OUT else "corpora_read" if name in CORPORA else "loghub"
 
 
+def write_totals(out: dict, key: str, totals: dict, path: str) -> None:
+    """A diagnostic's end: its per-group counters under ``out[key]``, printed one group a line,
+    and ``out`` written as JSON to ``path``."""
+    out[key] = {g: dict(c.most_common()) for g, c in totals.items()}
+    for g, c in totals.items():
+        print(f"TOTAL {g:12s} " + "  ".join(f"{k} {v}" for k, v in c.most_common()))
+    Path(path).write_text(json.dumps(out, indent=1) + "\n")
+
+
 def engine_templates(contents: list[str], config, final: bool) -> list[str]:
     from template_matching.engine import TemplateEngine
 

@@ -31,7 +31,6 @@ brought, the fillers of the variable part). The seven held out are counts per me
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections import Counter, defaultdict
@@ -40,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 from ga_loss_classes import classify  # noqa: E402
-from generalisation_bench import HELD_OUT, shared_sources, source_group  # noqa: E402
+from generalisation_bench import HELD_OUT, shared_sources, source_group, write_totals  # noqa: E402
 
 
 def _cut_shape(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> str:
@@ -267,10 +266,7 @@ def main() -> int:
                 print(f"   {r['lines']:4d} {r['mechanism']:24s} {r['template'][:150]}   tags={r['tags']}")
                 for e, n in r["events"][:4]:
                     print(f"          {n:4d}  {e[:150]}")
-    out["totals"] = {g: dict(c.most_common()) for g, c in totals.items()}
-    for g, c in totals.items():
-        print(f"TOTAL {g:12s} " + "  ".join(f"{k} {v}" for k, v in c.most_common()))
-    Path(args.out).write_text(json.dumps(out, indent=1) + "\n")
+    write_totals(out, "totals", totals, args.out)
     return 0
 
 

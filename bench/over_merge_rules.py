@@ -24,7 +24,6 @@ of theirs is printed or stored.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections import Counter, defaultdict
@@ -33,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 from ga_loss_classes import _differences, _shares_long_prefix, wrong_lines  # noqa: E402
-from generalisation_bench import HELD_OUT, shared_sources, source_group  # noqa: E402
+from generalisation_bench import HELD_OUT, shared_sources, source_group, write_totals  # noqa: E402
 
 CLASSES = ("one_word", "words")
 
@@ -298,11 +297,8 @@ def main() -> int:
                 print(f"  [{rule}] {n}")
                 for (tpl, events), k in examples[rule].most_common(args.examples):
                     print(f"     {k:4d}  {tpl[:150]}\n           {events[:400]}")
-    out["rules"] = {g: dict(c.most_common()) for g, c in by_rule.items()}
     out["rules_by_class"] = {g: dict(c.most_common()) for g, c in totals.items()}
-    for g, c in by_rule.items():
-        print(f"TOTAL {g:12s} " + "  ".join(f"{k} {v}" for k, v in c.most_common()))
-    Path(args.out).write_text(json.dumps(out, indent=1) + "\n")
+    write_totals(out, "rules", by_rule, args.out)
     return 0
 
 
