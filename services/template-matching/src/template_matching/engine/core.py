@@ -1869,8 +1869,12 @@ def _one_bracket(run: tuple[str, ...]) -> bool:
     closer = _CLOSERS[opener]
     if len(run) < 2 or not run[-1].rstrip(_TRAIL).endswith(closer):
         return False
+    return _closes_at_end(" ".join(run).rstrip(_TRAIL), opener, closer)
+
+
+def _closes_at_end(text: str, opener: str, closer: str) -> bool:
+    """The bracket ``text`` opens closes at its last character and not before."""
     depth = 0
-    text = " ".join(run).rstrip(_TRAIL)
     for k, ch in enumerate(text):
         if ch == opener:
             depth += 1
@@ -2030,14 +2034,8 @@ def _optional_group(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
     if not any(VAR in x for x in run):
         return False
     text = " ".join(run)
-    if not (text.startswith("(") and text.endswith(")")):
-        return False
-    depth = 0
-    for k, ch in enumerate(text):
-        depth += (ch == "(") - (ch == ")")
-        if depth == 0 and k < len(text) - 1:
-            return False  # "(a) b (c)": two groups with words between them
-    return depth == 0
+    # "(a) b (c)": two groups with words between them
+    return text.startswith("(") and text.endswith(")") and _closes_at_end(text, "(", ")")
 
 
 def _framed(tpl: tuple[str, ...], before: int, after: int) -> bool:
