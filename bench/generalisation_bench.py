@@ -95,19 +95,26 @@ def write_totals(out: dict, key: str, totals: dict, path: str) -> None:
     Path(path).write_text(json.dumps(out, indent=1) + "\n")
 
 
-def engine_templates(contents: list[str], config, final: bool) -> list[str]:
-    from template_matching.engine import TemplateEngine
-
-    engine = TemplateEngine(config)
+def stream_assign(engine, contents: list[str]) -> tuple[list[int], list[str]]:
+    """Each line through ``engine.assign``: its cluster number, and the template last reported
+    for that number (the harness's cmd: semantics)."""
     clusters, emitted = [], []
     for line in contents:
         cluster, template = engine.assign(line.replace("\r", " ").replace("\n", " "))
         clusters.append(cluster)
         emitted.append(template)
+    last = dict(zip(clusters, emitted, strict=True))
+    return clusters, [last[c] for c in clusters]
+
+
+def engine_templates(contents: list[str], config, final: bool) -> list[str]:
+    from template_matching.engine import TemplateEngine
+
+    engine = TemplateEngine(config)
+    clusters, stream = stream_assign(engine, contents)
     if final:
         return [engine.current(c)[2] for c in clusters]
-    last = dict(zip(clusters, emitted, strict=True))  # the harness's cmd: semantics
-    return [last[c] for c in clusters]
+    return stream
 
 
 def retired_lines(contents: list[str], config) -> int:

@@ -38,8 +38,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from ga_loss_classes import classify  # noqa: E402
-from generalisation_bench import HELD_OUT, shared_sources, source_group, write_totals  # noqa: E402
+from ga_loss_classes import _differences  # noqa: E402
+from generalisation_bench import HELD_OUT, shared_sources, source_group, stream_assign, write_totals  # noqa: E402
 
 
 def _cut_shape(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> str:
@@ -182,19 +182,9 @@ def run_source(contents: list[str], gt: list[str], config) -> tuple[Counter, Cou
 
     engine = TemplateEngine(config)
     rec = _Recorder(engine)
-    numbers, emitted = [], []
-    for line in contents:
-        number, template = engine.assign(line.replace("\r", " ").replace("\n", " "))
-        numbers.append(number)
-        emitted.append(template)
-    last = dict(zip(numbers, emitted, strict=True))
-    stream = [last[n] for n in numbers]
+    numbers, stream = stream_assign(engine, contents)
     final_clusters = [engine._clusters[n].resolve() for n in numbers]
-    final = [c.template for c in final_clusters]
     gt = [" ".join(t.split()) for t in gt]
-    # the per-line classes, recomputed on the same run
-    wrong_class: dict[int, str] = {}
-    counts, _ = classify(gt, stream, final)
     events_of: dict[str, Counter] = defaultdict(Counter)
     for g, p in zip(gt, stream, strict=True):
         if g:
@@ -210,8 +200,6 @@ def run_source(contents: list[str], gt: list[str], config) -> tuple[Counter, Cou
         if len(events) < 2 or len({len(e.split()) for e in events}) < 2:
             continue
         # the over_merge/length lines of this template (ga_loss_classes' class, wrong lines only)
-        from ga_loss_classes import _differences
-
         wrong = 0
         for g, n in events.items():
             others = [e for e in events if e != g]
@@ -233,7 +221,6 @@ def run_source(contents: list[str], gt: list[str], config) -> tuple[Counter, Cou
                      "events": [[e, n] for e, n in events.most_common(6)],
                      "example_lines": [contents[i][:220] for i in idx[:1]]
                      + [contents[i][:220] for i in idx if len(contents[i].split()) != len(contents[idx[0]].split())][:1]})
-    del wrong_class, counts
     rows.sort(key=lambda r: -r["lines"])
     return lines_by_mech, templates_by_mech, rows
 

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 from ga_loss_classes import _differences, _shares_long_prefix, wrong_lines  # noqa: E402
-from generalisation_bench import HELD_OUT, shared_sources, source_group, write_totals  # noqa: E402
+from generalisation_bench import HELD_OUT, shared_sources, source_group, stream_assign, write_totals  # noqa: E402
 
 CLASSES = ("one_word", "words")
 
@@ -215,14 +215,11 @@ def _span_reasons(engine, c, mine: tuple[str, ...], theirs: tuple[str, ...]) -> 
 
 def attribute(contents: list[str], gt: list[str], config, split_spans: bool = False) -> tuple[Counter, dict]:
     engine, restore = tracing_engine(config)
+    lines = [line.replace("\r", " ").replace("\n", " ") for line in contents]
     try:
-        lines = [line.replace("\r", " ").replace("\n", " ") for line in contents]
-        answers = [engine.assign(line) for line in lines]
+        clusters, stream = stream_assign(engine, lines)
     finally:
         restore()
-    clusters = [a[0] for a in answers]
-    last = dict(answers)
-    stream = [last[c] for c in clusters]
     gt = [" ".join(t.split()) for t in gt]
     events_of: dict[str, Counter] = defaultdict(Counter)
     first_line: dict[tuple[str, str], int] = {}
