@@ -131,6 +131,11 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   failure analysis; scored once): Zigbee2MQTT, Node-RED, the ThingsBoard MQTT transport, ChirpStack v4,
   KubeEdge edgecore and cloudcore, openHAB 4 (events.log), ESPHome, the HiveMQ CE event.log, VerneMQ,
   EdgeX Foundry, the balena supervisor, the AWS IoT Greengrass v2 nucleus; 74 event types.
+* ``GamePlatform`` (written blind for the twentieth issue-15 pass: before reading the engine or any
+  failure analysis; scored once): the Minecraft Java server (vanilla latest.log) with Paper's own lines,
+  the Velocity proxy, the Minecraft Bedrock Dedicated Server, Counter-Strike 2 (srcds log), Factorio
+  headless, the Valheim dedicated server, an Unreal Engine 5 dedicated server (LogNet), the Agones SDK
+  server, Nakama, the Pterodactyl Wings daemon, the Rust dedicated server; 87 event types.
 
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
@@ -10761,6 +10766,385 @@ def iot_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+# GamePlatform: written blind for the twentieth issue-15 pass (w-100), scored once.
+GM_PLAYERS = ["Notch_Fan42", "xXSlayerXx", "BlockyMcBuild", "redstone_rita", "Kappa_Viking"]
+GM_MC_LOST_REASONS = ["Disconnected", "Disconnected", "Disconnected", "Timed out",
+                      "Internal Exception: java.net.SocketException: Connection reset", "Kicked by an operator"]
+GM_MC_CHAT = ["anyone got spare iron?", "gg", "brb", "where is the nether portal", "lag?", "who took my diamonds >:("]
+GM_MC_MOBS = ["Zombie", "Skeleton", "Husk", "Piglin Brute", "Vindicator", "Drowned"]
+GM_MC_ADVANCEMENTS = ["Stone Age", "Acquire Hardware", "Hot Stuff", "We Need to Go Deeper", "Diamonds!", "Ice Bucket Challenge"]
+GM_MC_GOALS = ["Sky's the Limit", "The City at the End of the Game", "Great View From Up Here"]
+GM_MC_CHALLENGES = ["Return to Sender", "Cover Me in Debris", "How Did We Get Here?"]
+GM_MC_GAMEMODES = ["Creative", "Survival", "Spectator"]
+GM_PAPER_PLUGINS = [("LuckPerms", "5.4.141"), ("EssentialsX", "2.20.1"), ("WorldEdit", "7.3.8+6939-7d32b45"), ("Geyser-Spigot", "2.4.4-SNAPSHOT")]
+GM_VELOCITY_SERVERS = ["lobby", "survival", "minigames", "creative"]
+GM_VELOCITY_KICKS = ["You are banned from this server.", "Server closed", "You have been idle for too long!",
+                     "Outdated client! Please use 1.21.4"]
+GM_BDS_PLAYERS = ["MinerMom77", "CreeperHugger", "Zed Bedrock", "PocketPanda"]
+# (name, SteamID3); bots print BOT where players print their SteamID
+GM_CS_PLAYERS = [("s1mple_fan", "[U:1:412873305]"), ("Albert", "BOT"), ("Gabe", "BOT"), ("fl0ppy", "[U:1:96120447]"),
+                 ("NaVi Jr", "[U:1:1187342210]"), ("headsh0t.exe", "[U:1:305517962]")]
+GM_CS_HUMANS = [p for p in GM_CS_PLAYERS if p[1] != "BOT"]
+GM_CS_WEAPONS = ["ak47", "ak47", "m4a1_silencer", "awp", "deagle", "usp_silencer", "glock", "mp9", "knife"]
+GM_CS_HITGROUPS = ["head", "chest", "chest", "stomach", "left arm", "right leg", "generic"]
+GM_CS_ITEMS = ["ak47", "m4a1_silencer", "awp", "item_assaultsuit", "item_kevlar", "flashbang", "smokegrenade", "defuser"]
+GM_CS_GRENADES = ["hegrenade", "flashbang", "smokegrenade", "molotov", "decoy"]
+GM_CS_CHAT = ["gg", "eco this round", "rush B", "nice shot", "ff", "save"]
+GM_CS_DISCONNECTS = ["NETWORK_DISCONNECT_DISCONNECT_BY_USER", "NETWORK_DISCONNECT_DISCONNECT_BY_USER", "NETWORK_DISCONNECT_TIMEDOUT",
+                     "NETWORK_DISCONNECT_KICKED_IDLE", "NETWORK_DISCONNECT_STEAM_LOGOFF"]
+GM_CS_TEAM_EVENTS = [("CT", "SFUI_Notice_CTs_Win"), ("CT", "SFUI_Notice_Bomb_Defused"), ("CT", "SFUI_Notice_Target_Saved"),
+                     ("TERRORIST", "SFUI_Notice_Terrorists_Win"), ("TERRORIST", "SFUI_Notice_Target_Bombed")]
+GM_CS_RCON = ["status", "mp_restartgame 1", "changelevel de_mirage", "sv_cheats 0", "users"]
+GM_FACTORIO_PLAYERS = ["belt_enjoyer", "SpaghettiBase", "TrainLord", "biter_bait"]
+# (old state, new state) of a peer as the multiplayer manager walks it through a join or a leave
+GM_FACTORIO_STATES = [("Ready", "ConnectedWaitingForMap"), ("ConnectedWaitingForMap", "ConnectedDownloadingMap"),
+                      ("ConnectedDownloadingMap", "ConnectedLoadingMap"), ("ConnectedLoadingMap", "TryingToCatchUp"),
+                      ("TryingToCatchUp", "WaitingForCommandToStartSendingTickClosures"),
+                      ("WaitingForCommandToStartSendingTickClosures", "InGame"), ("InGame", "DisconnectScheduled"),
+                      ("DisconnectScheduled", "Disconnected")]
+GM_FACTORIO_CHAT = ["need more iron plates", "train crash at the north junction lol", "biters attacking the east wall", "rocket launched!"]
+GM_VALHEIM_CHARACTERS = ["Bjorn", "Astrid", "Ulfhednar", "Sigrun the Bold"]
+GM_VALHEIM_EVENTS = ["army_eikthyr", "foresttrolls", "skeletons", "blobs", "wolves", "army_theelder"]
+GM_UE_MAPS = ["/Game/Maps/Arena_01", "/Game/Maps/Harbor", "/Game/Maps/Lobby"]
+GM_UE_NAMES = ["Player_7F3A", "Kestrel", "dune_runner", "Mx. Static"]
+GM_UE_PLATFORMS = [("NULL", "NULL:DESKTOP-7H2K3LM-4F1D9C6E4B2A8E71C0D3A95B"), ("STEAM", "STEAM:76561198012345678"),
+                   ("STEAM", "STEAM:76561198187654321"), ("EOS", "EOS:0002a1f4c3b24d6e9f8a7b6c5d4e3f21|a7b3c9d1e2f34a5b6c7d8e9f0a1b2c3d")]
+GM_UE_MATCH_STATES = [("EnteringMap", "WaitingToStart"), ("WaitingToStart", "InProgress"), ("InProgress", "WaitingPostMatch"),
+                      ("WaitingPostMatch", "LeavingMap")]
+GM_AGONES_GS = ["default/arena-fleet-7pjrq-x2k9d", "default/arena-fleet-7pjrq-hm4tz", "games/lobby-gs-5f8xw"]
+GM_AGONES_STATES = ["RequestReady", "RequestReady", "Allocated", "Reserved", "Shutdown", "Unhealthy"]
+GM_NAKAMA_ERRORS = ["websocket: close 1006 (abnormal closure): unexpected EOF", "websocket: close 1001 (going away)",
+                    "read tcp 172.18.0.3:7350->{ip}:{port}: i/o timeout"]
+GM_NAKAMA_PING_ERRORS = ["write tcp 172.18.0.3:7350->{ip}:{port}: write: broken pipe", "websocket: close sent"]
+GM_WINGS_ACTIONS = ["start", "start", "stop", "restart", "kill"]
+GM_WINGS_SERVERS = ["2e07026f-ef54-4125-ad02-1d4bdf673bd5", "a67db310-6b08-4bd6-95d0-8fa0ac094a94",
+                    "d4da20d8-7852-4d3e-adbd-23dabfd365bc", "8c1f5e2a-3b7d-4e90-a6c4-f19d2b0e7a35"]
+GM_RUST_NAMES = ["Shrek", "nakedguy", "RoofCamper", "Zerg Leader"]
+GM_RUST_DISCONNECTS = ["closing", "closing", "Disconnected", "Timed Out", "Steam Auth Timeout"]
+GM_RUST_EVENTS = ["assets/prefabs/npc/cargo plane/cargo_plane.prefab", "assets/prefabs/npc/patrol helicopter/patrolhelicopter.prefab",
+                  "assets/content/vehicles/boats/cargoship/cargoshiptest.prefab", "assets/prefabs/misc/xmas/santasleigh/santasleigh.prefab"]
+
+
+def game_events() -> list[tuple[float, str, dict]]:
+    """Game servers and their orchestration: the Minecraft Java server (vanilla latest.log) with
+    Paper's own lines, the Velocity proxy, the Minecraft Bedrock Dedicated Server, Counter-Strike 2's
+    srcds log, Factorio headless (factorio-current.log and the console log), the Valheim dedicated
+    server, an Unreal Engine dedicated server (LogNet, LogGameMode), the Agones SDK server (logrus
+    JSON), Nakama (zap JSON), the Pterodactyl Wings daemon and the Rust dedicated server. Written
+    blind for the twentieth issue-15 pass: before reading the engine or any failure analysis;
+    87 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def ms3(g: Gen) -> str:
+        return f"{g.num(0, 999):0>3}"
+
+    def uuid4(g: Gen) -> str:
+        u = g.uuid()
+        return f"{u[:14]}4{u[15:19]}{g.r.choice('89ab')}{u[20:]}"
+
+    # Minecraft Java (log4j: [time] [thread/level]: message)
+    def mc_auth_thread(g: Gen) -> str:
+        return f"User Authenticator #{g.r.randint(0, 14)}"
+
+    def mc_address(g: Gen) -> str:
+        return f"/{g.r.choice([g.ip(), f'192.168.1.{g.r.randint(2, 254)}'])}:{g.port()}"
+
+    def java_double(g: Gen, lo: float, hi: float) -> str:
+        # Double.toString: a short value after a teleport or spawn, a long one after walking
+        v = g.r.uniform(lo, hi)
+        return repr(round(v, g.r.choice([1, 1, 13, 14])))
+
+    def behind(g: Gen) -> str:
+        g.drawn = (str(g.r.randint(2001, 30000)),)
+        return g.drawn[0]
+
+    # Paper
+    def plugin(g: Gen) -> str:
+        g.drawn = g.r.choice(GM_PAPER_PLUGINS)
+        return g.drawn[0]
+
+    # Bedrock Dedicated Server
+    def bds_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}:{ms3(g)}"
+
+    def xuid(g: Gen) -> str:
+        return f"25354{g.r.randint(10**10, 10**11 - 1)}"
+
+    # Counter-Strike 2
+    def cs_ts(g: Gen) -> str:
+        return f"12/03/2026 - {hms(g)}"
+
+    def cs_uid(g: Gen) -> str:
+        return str(g.r.randint(2, 24))
+
+    def coord(g: Gen) -> str:
+        return str(g.r.randint(-2600, 2600))
+
+    def zcoord(g: Gen) -> str:
+        return str(g.r.randint(-420, 260))
+
+    sides = {"actor": "CT"}
+
+    def cs_team(g: Gen) -> str:
+        sides["actor"] = g.r.choice(["CT", "TERRORIST"])
+        return sides["actor"]
+
+    def other_team(g: Gen) -> str:
+        # the victim is on the other side but for the odd team kill
+        if g.r.random() < 0.04:
+            return sides["actor"]
+        return "TERRORIST" if sides["actor"] == "CT" else "CT"
+
+    def damage(g: Gen) -> str:
+        g.drawn = (str(g.r.randint(4, 120)),)
+        return g.drawn[0]
+
+    def cs_team_event(g: Gen) -> str:
+        g.drawn = g.r.choice(GM_CS_TEAM_EVENTS)
+        return g.drawn[0]
+
+    # Factorio
+    def uptime(g: Gen) -> str:
+        return f"{g.r.uniform(1, 200000):8.3f}"
+
+    def factorio_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    # Valheim (Unity's player log: date time: message)
+    def valheim_ts(g: Gen) -> str:
+        return f"12/03/2026 {hms(g)}"
+
+    def steam64(g: Gen) -> str:
+        return str(76561197960265728 + g.r.randint(10**7, 3 * 10**8))
+
+    def zdoid_user(g: Gen) -> str:
+        g.drawn = ("0", "0") if g.r.random() < 0.15 else (str(g.r.randint(-2**31, 2**31 - 1)), str(g.r.randint(1, 40)))
+        return g.drawn[0]
+
+    # Unreal Engine (time, frame counter modulo 1000 padded to three)
+    def ue_ts(g: Gen) -> str:
+        return f"2026.12.03-{hms(g).replace(':', '.')}:{ms3(g)}"
+
+    def ue_frame(g: Gen) -> str:
+        return f"{g.r.randint(0, 999):>3}"
+
+    def ue_platform(g: Gen) -> str:
+        g.drawn = g.r.choice(GM_UE_PLATFORMS)
+        return g.drawn[1]
+
+    def ue_object(prefix: str):
+        return lambda g: f"{prefix}_{2147482000 + g.r.randint(0, 600)}"
+
+    def pc(g: Gen) -> str:
+        g.drawn = (f"BP_PlayerController_C_{2147482000 + g.r.randint(0, 600)}",)
+        return g.drawn[0]
+
+    # Agones SDK server (logrus JSON, keys sorted)
+    def agones_time(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999):0>6}Z"
+
+    def agones_labels(g: Gen) -> str:
+        labels = dict(g.r.sample([("match-id", g.uuid()[:8]), ("map", g.r.choice(["arena", "harbor"])),
+                                  ("mode", g.r.choice(["ranked", "casual"]))], g.r.randint(1, 3)))
+        return esc(json.dumps(labels, separators=(",", ":"), sort_keys=True))
+
+    # Nakama (zap JSON)
+    def nakama_err(pool: list[str]):
+        return lambda g: g.r.choice(pool).replace("{ip}", g.ip()).replace("{port}", g.port())
+
+    # Pterodactyl Wings (apex cli handler: level padded to five, then the time)
+    def wings_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}.{ms3(g)}"
+
+    def lock_id(g: Gen) -> str:
+        # a version 1 UUID: time fields first, then the node's clock sequence and MAC
+        return f"{g.hexs(8)}-{g.hexs(4)}-11f0-b114-c4c6e6686181"
+
+    def wings_server(g: Gen) -> str:
+        g.drawn = (g.r.choice(GM_WINGS_SERVERS),)
+        return g.drawn[0]
+
+    # Rust
+    def rust_peer(g: Gen) -> str:
+        g.drawn = (steam64(g),)
+        return f"{g.ip()}:{g.port()}"
+
+    def thousands(g: Gen) -> str:
+        return f"{g.r.randint(20000, 900000):,}"
+
+    def secs(g: Gen) -> str:
+        return f"{g.r.uniform(0, 3):.2f}"
+
+    mc = "[{t}] [Server thread/INFO]: "
+    mc_slots = {"t": hms}
+    player = pick(GM_PLAYERS)
+    vel = "[{t} INFO]: "
+    bds = "[{ts} INFO] "
+    cs = "L {ts}: "
+    cs_actor = '"{p}<{u}><{s}><{team}>"'
+    cs_slots = {"ts": cs_ts, "p": first(GM_CS_PLAYERS), "u": cs_uid, "s": then(1), "team": cs_team}
+    human_slots = {**cs_slots, "p": first(GM_CS_HUMANS)}
+    victim = '"{p2}<{u2}><{s2}><{team2}>"'
+    victim_slots = {"p2": first(GM_CS_PLAYERS), "u2": cs_uid, "s2": then(1), "team2": other_team}
+    pos = "[{x} {y} {z}]"
+    pos2 = "[{x2} {y2} {z2}]"
+    pos_slots = {"x": coord, "y": coord, "z": zcoord, "x2": coord, "y2": coord, "z2": zcoord}
+    vh = "{ts}: "
+    ue = "[{ts}][{f}]"
+    ue_slots = {"ts": ue_ts, "f": ue_frame}
+    conn = ("[UNetConnection] RemoteAddr: {ip}:{port}, Name: IpConnection_{cn}, Driver: GameNetDriver IpNetDriver_{dn}, "
+            "IsServer: YES, PC: {pc}, Owner: {owner}, UniqueId: {uid}")
+    conn_slots = {"ip": Gen.ip, "port": Gen.port, "cn": lambda g: str(2147482000 + g.r.randint(0, 600)),
+                  "dn": lambda g: str(2147482000 + g.r.randint(0, 600)), "pc": pc, "owner": then(0),
+                  "uid": lambda g: g.r.choice(GM_UE_PLATFORMS)[1]}
+    agones_tail = '"severity":"debug","source":"*sdkserver.SDKServer","time":"{ts}"}}'
+    gs = pick(GM_AGONES_GS)
+    def nk(level: str, line: int) -> str:
+        return '{{"level":"' + level + '","ts":"{ts}","caller":"server/session_ws.go:' + str(line) + '","msg":"'
+
+    nk_ids = '"uid":"{uid}","sid":"{sid}"'
+    nk_slots = {"ts": ts, "uid": uuid4, "sid": uuid4}
+    wings = " INFO: [{ts}] "
+    wings_info = {"ts": wings_ts}
+    rust = "{peer}/{sid}/{name} "
+    rust_slots = {"peer": rust_peer, "sid": then(0), "name": pick(GM_RUST_NAMES)}
+    return [
+        # Minecraft Java server 1.21 (vanilla latest.log)
+        (20, "[{t}] [{th}/INFO]: UUID of player {p} is {u}", {"t": hms, "th": mc_auth_thread, "p": player, "u": uuid4}),
+        (20, mc + "{p}[{a}] logged in with entity id {id} at ({x}, {y}, {z})",
+         {**mc_slots, "p": player, "a": mc_address, "id": lambda g: g.num(1, 250000),
+          "x": lambda g: java_double(g, -3000, 3000), "y": lambda g: java_double(g, -60, 200), "z": lambda g: java_double(g, -3000, 3000)}),
+        (22, mc + "{p} joined the game", {**mc_slots, "p": player}),
+        (20, mc + "{p} left the game", {**mc_slots, "p": player}),
+        (18, mc + "{p} lost connection: {r}", {**mc_slots, "p": player, "r": pick(GM_MC_LOST_REASONS)}),
+        (25, mc + "<{p}> {m}", {**mc_slots, "p": player, "m": pick(GM_MC_CHAT)}),
+        (10, "[{t}] [Server thread/WARN]: Can't keep up! Is the server overloaded? Running {ms}ms or {n} ticks behind",
+         {**mc_slots, "ms": behind, "n": lambda g: str(int(g.drawn[0]) // 50)}),
+        (8, mc + "{p} has made the advancement [{a}]", {**mc_slots, "p": player, "a": pick(GM_MC_ADVANCEMENTS)}),
+        (3, mc + "{p} has reached the goal [{a}]", {**mc_slots, "p": player, "a": pick(GM_MC_GOALS)}),
+        (2, mc + "{p} has completed the challenge [{a}]", {**mc_slots, "p": player, "a": pick(GM_MC_CHALLENGES)}),
+        (6, mc + "{p} was slain by {k}", {**mc_slots, "p": player, "k": lambda g: g.r.choice([*GM_MC_MOBS, g.r.choice(GM_PLAYERS)])}),
+        (4, mc + "{p} fell from a high place", {**mc_slots, "p": player}),
+        (3, mc + "{p} drowned", {**mc_slots, "p": player}),
+        (4, mc + "Saving the game (this may take a moment!)", mc_slots),
+        (4, mc + "Saved the game", mc_slots),
+        (3, mc + "[{p}: Set own game mode to {m} Mode]", {**mc_slots, "p": player, "m": pick(GM_MC_GAMEMODES)}),
+        (2, mc + "[{p}: Set the time to {n}]", {**mc_slots, "p": player, "n": pick(["1000", "6000", "13000", "18000"])}),
+        # Paper's own lines in the same file
+        (2, mc + "[{pl}] Enabling {pl2} v{v}", {**mc_slots, "pl": plugin, "pl2": then(0), "v": then(1)}),
+        (2, "[{t}] [Paper Watchdog Thread/ERROR]: The server has not responded for {n} seconds! Creating thread dump",
+         {**mc_slots, "n": pick(["10", "15", "20", "25", "30"])}),
+        # Velocity proxy (console: [time level]: message)
+        (12, vel + "[connected player] {p} ({a}) has connected", {"t": hms, "p": player, "a": mc_address}),
+        (10, vel + "[connected player] {p} ({a}) has disconnected", {"t": hms, "p": player, "a": mc_address}),
+        (14, vel + "[server connection] {p} -> {s} has connected", {"t": hms, "p": player, "s": pick(GM_VELOCITY_SERVERS)}),
+        (4, vel + "[connected player] {p} ({a}): kicked from server {s}: {r}",
+         {"t": hms, "p": player, "a": mc_address, "s": pick(GM_VELOCITY_SERVERS), "r": pick(GM_VELOCITY_KICKS)}),
+        (3, "[{t} ERROR]: [connected player] {p} ({a}): unable to connect to server {s}",
+         {"t": hms, "p": player, "a": mc_address, "s": pick(GM_VELOCITY_SERVERS)}),
+        # Minecraft Bedrock Dedicated Server
+        (8, bds + "Player connected: {p}, xuid: {x}", {"ts": bds_ts, "p": pick(GM_BDS_PLAYERS), "x": xuid}),
+        (5, bds + "Player Spawned: {p} xuid: {x}, pfid: {f}", {"ts": bds_ts, "p": pick(GM_BDS_PLAYERS), "x": xuid, "f": lambda g: g.hexs(16)}),
+        (7, bds + "Player disconnected: {p}, xuid: {x}, pfid: {f}", {"ts": bds_ts, "p": pick(GM_BDS_PLAYERS), "x": xuid, "f": lambda g: g.hexs(16)}),
+        # Counter-Strike 2 dedicated server (srcds log)
+        (6, cs + '"{p}<{u}><{s}><>" connected, address "{a}"',
+         {**cs_slots, "a": lambda g: g.r.choice(["", f"{g.ip()}:{g.port()}", f"{g.ip()}:27005"])}),
+        (5, cs + '"{p}<{u}><{s}><>" STEAM USERID validated', human_slots),
+        (6, cs + '"{p}<{u}><{s}>" switched from team <{a}> to <{b}>',
+         {**cs_slots, "a": pick(["Unassigned", "Unassigned", "Spectator", "CT", "TERRORIST"]), "b": pick(["CT", "TERRORIST", "Spectator"])}),
+        (25, cs + cs_actor + " " + pos + " killed " + victim + " " + pos2 + ' with "{w}"',
+         {**cs_slots, **victim_slots, **pos_slots, "w": pick(GM_CS_WEAPONS)}),
+        (10, cs + cs_actor + " " + pos + " killed " + victim + " " + pos2 + ' with "{w}" (headshot)',
+         {**cs_slots, **victim_slots, **pos_slots, "w": pick(GM_CS_WEAPONS)}),
+        (30, cs + cs_actor + " " + pos + " attacked " + victim + " " + pos2 + ' with "{w}" (damage "{d}") (damage_armor "{da}") (health "{h}") (armor "{ar}") (hitgroup "{hg}")',
+         {**cs_slots, **victim_slots, **pos_slots, "w": pick(GM_CS_WEAPONS), "d": damage,
+          "da": lambda g: str(g.r.randint(0, 12)), "h": lambda g: str(max(0, 100 - int(g.drawn[0]))), "ar": lambda g: str(g.r.randint(0, 100)),
+          "hg": pick(GM_CS_HITGROUPS)}),
+        (10, cs + cs_actor + ' purchased "{i}"', {**cs_slots, "i": pick(GM_CS_ITEMS)}),
+        (6, cs + cs_actor + " threw {gr} " + pos, {**cs_slots, **pos_slots, "gr": pick(GM_CS_GRENADES)}),
+        (8, cs + cs_actor + ' say "{m}"', {**human_slots, "m": pick(GM_CS_CHAT)}),
+        (4, cs + cs_actor + ' say_team "{m}"', {**human_slots, "m": pick(GM_CS_CHAT)}),
+        (5, cs + cs_actor + ' disconnected (reason "{r}")', {**cs_slots, "r": pick(GM_CS_DISCONNECTS)}),
+        (6, cs + 'World triggered "Round_Start"', {"ts": cs_ts}),
+        (6, cs + 'World triggered "Round_End"', {"ts": cs_ts}),
+        (6, cs + 'Team "{t}" triggered "{e}" (CT "{a}") (T "{b}")',
+         {"ts": cs_ts, "t": cs_team_event, "e": then(1), "a": lambda g: g.num(0, 13), "b": lambda g: g.num(0, 13)}),
+        (2, cs + 'rcon from "{a}": command "{c}"', {"ts": cs_ts, "a": lambda g: f"{g.ip()}:{g.port()}", "c": pick(GM_CS_RCON)}),
+        # Factorio headless: factorio-current.log (uptime, level, source:line) and the console log
+        (16, "{up} Info ServerMultiplayerManager.cpp:1081: updateTick({tick}) received stateChanged peerID({p}) oldState({a}) newState({b})",
+         {"up": uptime, "tick": lambda g: g.num(100000, 90000000), "p": lambda g: g.num(1, 40),
+          "a": first(GM_FACTORIO_STATES), "b": then(1)}),
+        (4, "{up} Info AppManager.cpp:287: Saving to _autosave{n} (non-blocking).", {"up": uptime, "n": lambda g: g.num(1, 5)}),
+        (4, "{up} Info AppManagerStates.cpp:1802: Saving finished", {"up": uptime}),
+        (6, "{ts} [JOIN] {p} joined the game", {"ts": factorio_ts, "p": pick(GM_FACTORIO_PLAYERS)}),
+        (5, "{ts} [LEAVE] {p} left the game", {"ts": factorio_ts, "p": pick(GM_FACTORIO_PLAYERS)}),
+        (6, "{ts} [CHAT] {p}: {m}", {"ts": factorio_ts, "p": pick(GM_FACTORIO_PLAYERS), "m": pick(GM_FACTORIO_CHAT)}),
+        # Valheim dedicated server
+        (6, vh + "Got connection SteamID {s}", {"ts": valheim_ts, "s": steam64}),
+        (6, vh + "Got handshake from client {s}", {"ts": valheim_ts, "s": steam64}),
+        (10, vh + "Got character ZDOID from {c} : {a}:{b}", {"ts": valheim_ts, "c": pick(GM_VALHEIM_CHARACTERS), "a": zdoid_user, "b": then(1)}),
+        (6, vh + "Closing socket {s}", {"ts": valheim_ts, "s": steam64}),
+        (2, vh + "Peer {s} has wrong password", {"ts": valheim_ts, "s": steam64}),
+        (8, vh + " Connections {n} ZDOS:{z}  sent:{s} recv:{r}",
+         {"ts": valheim_ts, "n": lambda g: g.num(0, 10), "z": lambda g: g.num(80000, 900000), "s": lambda g: g.num(0, 600),
+          "r": lambda g: g.num(0, 600)}),
+        (4, vh + "World saved ( {ms}ms )", {"ts": valheim_ts, "ms": lambda g: f"{g.r.uniform(40, 3000):.3f}"}),
+        (2, vh + "Random event set:{e}", {"ts": valheim_ts, "e": pick(GM_VALHEIM_EVENTS)}),
+        # Unreal Engine 5 dedicated server
+        (8, ue + "LogNet: NotifyAcceptingConnection accepted from: {ip}:{port}", {**ue_slots, "ip": Gen.ip, "port": Gen.port}),
+        (6, ue + "LogNet: Server accepting post-challenge connection from: {ip}:{port}", {**ue_slots, "ip": Gen.ip, "port": Gen.port}),
+        (6, ue + "LogNet: Login request: ?Name={n}?SplitscreenCount=1 userId: {u} platform: {p}",
+         {**ue_slots, "n": pick(GM_UE_NAMES), "u": ue_platform, "p": then(0)}),
+        (6, ue + "LogNet: Join request: {m}?Name={n}?SplitscreenCount=1", {**ue_slots, "m": pick(GM_UE_MAPS), "n": pick(GM_UE_NAMES)}),
+        (6, ue + "LogNet: Join succeeded: {n}", {**ue_slots, "n": pick(GM_UE_NAMES)}),
+        (5, ue + "LogNet: UNetConnection::Close: " + conn + ", Channels: {ch}, Time: {t}",
+         {**ue_slots, **conn_slots, "ch": lambda g: g.num(2, 60), "t": ue_ts}),
+        (3, ue + "LogNet: Warning: UNetConnection::Tick: Connection TIMED OUT. Closing connection.. Elapsed: {e}, Real: {r}, Good: {gd}, "
+         "DriverTime: {d}, Threshold: {th}, " + conn,
+         {**ue_slots, **conn_slots, "e": lambda g: f"{g.r.uniform(30, 80):.2f}", "r": lambda g: f"{g.r.uniform(30, 80):.2f}",
+          "gd": lambda g: f"{g.r.uniform(30, 80):.2f}", "d": lambda g: f"{g.r.uniform(100, 9000):.2f}", "th": pick(["30.00", "60.00"])}),
+        (3, ue + "LogGameMode: Display: Match State Changed from {a} to {b}", {**ue_slots, "a": first(GM_UE_MATCH_STATES), "b": then(1)}),
+        # Agones SDK server sidecar (log level Debug)
+        (30, '{{"gsKey":"{k}","message":"Health Ping Received",' + agones_tail, {"k": gs, "ts": agones_time}),
+        (3, '{{"gsKey":"{k}","message":"Received Ready request, adding to queue",' + agones_tail, {"k": gs, "ts": agones_time}),
+        (2, '{{"gsKey":"{k}","message":"Received Shutdown request, adding to queue",' + agones_tail, {"k": gs, "ts": agones_time}),
+        (1, '{{"gsKey":"{k}","message":"Received Reserve request, adding to queue",' + agones_tail, {"k": gs, "ts": agones_time}),
+        (5, '{{"gsKey":"{k}","message":"Updating state","severity":"debug","source":"*sdkserver.SDKServer","state":"{s}","time":"{ts}"}}',
+         {"k": gs, "s": pick(GM_AGONES_STATES), "ts": agones_time}),
+        (2, '{{"gsKey":"{k}","labels":{lb},"message":"Updating label",' + agones_tail, {"k": gs, "lb": agones_labels, "ts": agones_time}),
+        (1, '{{"gsKey":"{k}","message":"Connection to Kubernetes service established","severity":"info","source":"*sdkserver.SDKServer","time":"{ts}","try":{n}}}',
+         {"k": gs, "ts": agones_time, "n": pick(["0", "0", "0", "1", "2"])}),
+        (2, '{{"failureCount":{n},"gsKey":"{k}","message":"GameServer Health Check failed","severity":"warning","source":"*sdkserver.SDKServer","time":"{ts}"}}',
+         {"n": pick(["1", "2", "3"]), "k": gs, "ts": agones_time}),
+        # Nakama (zap JSON; the session logger carries uid and sid)
+        (15, nk("info", 93) + 'New WebSocket session connected",' + nk_ids + ',"format":{fmt}}}',
+         {**nk_slots, "fmt": pick(["0", "0", "1"])}),
+        (12, nk("info", 441) + 'Closed client connection",' + nk_ids + "}}", nk_slots),
+        (3, nk("warn", 236) + 'Could not send ping",' + nk_ids + ',"error":"{e}"}}', {**nk_slots, "e": nakama_err(GM_NAKAMA_PING_ERRORS)}),
+        (5, nk("debug", 171) + 'Error reading message from client",' + nk_ids + ',"error":"{e}"}}',
+         {**nk_slots, "e": nakama_err(GM_NAKAMA_ERRORS)}),
+        # Pterodactyl Wings
+        (10, wings + "acquired exclusive lock on power actions, processing event... action={a} lock_id={l} server={s}",
+         {**wings_info, "a": pick(GM_WINGS_ACTIONS), "l": lock_id, "s": pick(GM_WINGS_SERVERS)}),
+        (10, wings + "releasing exclusive lock for power action action={a} lock_id={l} server={s}",
+         {**wings_info, "a": pick(GM_WINGS_ACTIONS), "l": lock_id, "s": pick(GM_WINGS_SERVERS)}),
+        (6, wings + "syncing server configuration with panel server={s}", {**wings_info, "s": pick(GM_WINGS_SERVERS)}),
+        (8, wings + "performing server limit modification on-the-fly server={s}", {**wings_info, "s": pick(GM_WINGS_SERVERS)}),
+        (6, wings + "completed server preflight, starting boot process... server={s}", {**wings_info, "s": pick(GM_WINGS_SERVERS)}),
+        (6, wings + "starting resource polling for container container_id={c} environment=docker",
+         {**wings_info, "c": wings_server}),
+        (2, wings + "detected server as entering a crashed state; running crash handler server={s}", {**wings_info, "s": pick(GM_WINGS_SERVERS)}),
+        # Rust dedicated server
+        (6, rust + "joined [{os}/{sid2}]", {**rust_slots, "os": pick(["windows", "windows", "osx", "linux"]), "sid2": then(0)}),
+        (5, rust + "disconnecting: {r}", {**rust_slots, "r": pick(GM_RUST_DISCONNECTS)}),
+        (4, "Saved {n} ents, cache({a}), write({b}), disk({c}).", {"n": thousands, "a": secs, "b": secs, "c": secs}),
+        (3, "[event] {e}", {"e": pick(GM_RUST_EVENTS)}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -10775,7 +11159,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "DeliveryPlatform": delivery_events, "CommsPlatform": comms_events,
            "HostPlatform": host_events,
            "LegacyPlatform": legacy_events, "ChainPlatform": chain_events,
-           "MediaPlatform": media_events, "IoTPlatform": iot_events}
+           "MediaPlatform": media_events, "IoTPlatform": iot_events,
+           "GamePlatform": game_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
