@@ -137,6 +137,11 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   headless, the Valheim dedicated server, an Unreal Engine 5 dedicated server (LogNet), the Agones SDK
   server, Nakama, the Pterodactyl Wings daemon, the Rust dedicated server; 87 event types.
 
+* ``IdentityPlatform`` (written blind for the twentieth issue-15 pass: before reading the engine or any
+  failure analysis; scored once): the 389 Directory Server of a FreeIPA domain (access and errors logs),
+  SSSD (sssd_be, sssd_pam, krb5_child), the FreeIPA API (IPA.API journal records, ipa's wsgi lines in
+  httpd's error log), certmonger, authentik, ZITADEL, Ory Kratos, Ory Hydra, Casdoor, Vaultwarden,
+  smallstep step-ca, the Let's Encrypt certbot and ghostunnel; 85 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -11145,6 +11150,653 @@ def game_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+ID_SUFFIX = "dc=example,dc=test"
+ID_REALM = "EXAMPLE.TEST"
+ID_IPA_SERVERS = ["ipa1.example.test", "ipa2.example.test", "ipa3.example.test"]
+ID_IPA_CLIENTS = ["web01.example.test", "db02.example.test", "bastion.example.test", "ci-runner-3.example.test"]
+ID_USERS = ["alice", "bob", "svc_backup", "jenkins", "admin"]
+ID_GROUPS = ["admins", "developers", "dba", "ipausers"]
+# (base, scope) of the searches SSSD, the IPA framework and replication issue
+ID_SEARCH_BASES = [(f"cn=accounts,{ID_SUFFIX}", "2"), (f"cn=users,cn=accounts,{ID_SUFFIX}", "1"), (f"cn=hbac,{ID_SUFFIX}", "1"),
+                   ("", "0"), (f"cn=sudorules,cn=sudo,{ID_SUFFIX}", "1"), (f"cn=ipa,cn=etc,{ID_SUFFIX}", "0")]
+ID_SEARCH_FILTERS = ["(&(uid={u})(objectclass=posixAccount)(uid=*)(&(uidNumber=*)(!(uidNumber=0))))",
+                     "(&(objectClass=ipaHost)(fqdn={h}))", "(objectClass=*)",
+                     "(&(objectClass=ipaHBACRule)(ipaEnabledFlag=TRUE)(accessRuleType=allow))",
+                     "(&(objectClass=posixGroup)(member=uid={u},cn=users,cn=accounts," + ID_SUFFIX + "))",
+                     "(|(objectclass=ipasudorule)(objectclass=ipasudocmd))"]
+ID_SEARCH_ATTRS = ["objectClass", "uid", "uidNumber", "gidNumber", "cn", "memberOf", "krbPrincipalName", "ipaUniqueID",
+                   "nsAccountLock", "loginShell", "homeDirectory", "supportedControl", "namingContexts"]
+ID_MOD_TARGETS = [f"uid={{u}},cn=users,cn=accounts,{ID_SUFFIX}", f"fqdn={{h}},cn=computers,cn=accounts,{ID_SUFFIX}",
+                  f"cn={{g}},cn=groups,cn=accounts,{ID_SUFFIX}", "cn=MasterCRL,ou=crlIssuingPoints,ou=ca,o=ipaca"]
+# (err, tag) of a completed operation: searches, modifies, adds, deletes and extended operations
+ID_RESULTS = [("0", "101"), ("0", "101"), ("0", "101"), ("0", "101"), ("32", "101"), ("0", "103"), ("0", "103"),
+              ("0", "105"), ("68", "105"), ("0", "107"), ("0", "120"), ("50", "103")]
+# the text a failed bind's result carries after its times
+ID_BIND_FAILURES = [("49", "Invalid credentials"), ("49", "Invalid credentials"), ("19", "Account locked out"),
+                    ("53", "Account inactivated. Contact system administrator.")]
+ID_DISCONNECT_REASONS = ["Cleanly Closed Connection - U1", "Cleanly Closed Connection - U1", "Cleanly Closed Connection - U1",
+                         "Idle Timeout Exceeded - T1", "Bad Ber Tag or uncleanly closed connection - B1"]
+ID_DISCONNECT_ERRORS = [("Connection reset by peer", "Bad Ber Tag or uncleanly closed connection - B1"),
+                        ("Broken pipe", "Server or network error - T2"),
+                        ("Connection timed out", "Server or network error - T2")]
+ID_EXT_OPS = [("1.3.6.1.4.1.1466.20037", "start_tls_plugin"), ("2.16.840.1.113730.3.5.12", "replication-multisupplier-extop"),
+              ("1.3.6.1.4.1.4203.1.11.3", "whoami-plugin"), ("2.16.840.1.113730.3.8.10.1", "ipa_pwd_extop")]
+ID_REPL_ERRORS = [("-1", "Can't contact LDAP server"), ("-1", "Can't contact LDAP server"), ("49", "Invalid credentials"),
+                  ("-2", "Local error")]
+ID_SSSD_DOMAINS = ["example.test", "corp.example.com"]
+# (data provider request, responder that sent it)
+ID_SSSD_REQUESTS = [("PAM Authenticate", "sssd.pam"), ("PAM Account", "sssd.pam"), ("PAM Open Session", "sssd.pam"),
+                    ("Initgroups", "sssd.nss"), ("Account", "sssd.nss"), ("SUDO Rules", "sssd.sudo")]
+ID_SSSD_RESULTS = [("0", "Success"), ("0", "Success"), ("0", "Success"), ("0", "Success"), ("5", "Input/output error"),
+                   ("110", "Connection timed out"), ("2", "No such file or directory")]
+ID_PAM_SERVICES = ["sshd", "sudo", "login", "gdm-password", "sudo-i"]
+ID_PAM_RESULTS = [("0", "Success"), ("0", "Success"), ("7", "Authentication failure"), ("6", "Permission denied"),
+                  ("9", "Authentication service cannot retrieve authentication info"), ("13", "User account has expired")]
+ID_HBAC_RULES = ["allow_all", "allow_ssh_admins", "dba_to_db_hosts", "jenkins_ci_runners"]
+ID_KRB_ERRORS = [("-1765328360", "Preauthentication failed"), ("-1765328360", "Preauthentication failed"),
+                 ("-1765328361", "Password has expired"), ("-1765328228", "Cannot contact any KDC for realm 'EXAMPLE.TEST'"),
+                 ("-1765328378", "Client 'svc_old@EXAMPLE.TEST' not found in Kerberos database")]
+ID_SSSD_OFFLINE = [("5", "Input/output error"), ("110", "Connection timed out"), ("111", "Connection refused")]
+# IPA API commands: (command, JSON parameters of the audit record, arguments as the httpd log repr()s them)
+ID_IPA_COMMANDS = [("user_show", '{{"uid": "{u}", "all": false, "version": "2.254"}}', "'{u}', version='2.254'"),
+                   ("user_find", '{{"criteria": "{u}", "sizelimit": 100, "version": "2.254"}}', "'{u}', sizelimit=100, version='2.254'"),
+                   ("group_add_member", '{{"cn": "{g}", "user": ["{u}"], "version": "2.254"}}', "'{g}', user=('{u}',), version='2.254'"),
+                   ("host_show", '{{"fqdn": "{h}", "version": "2.254"}}', "'{h}', version='2.254'"),
+                   ("cert_request", '{{"csr": "-----BEGIN CERTIFICATE REQUEST-----...", "principal": "HTTP/{h}@EXAMPLE.TEST", "add": true}}',
+                    "'-----BEGIN CERTIFICATE REQUEST-----...', principal='HTTP/{h}@EXAMPLE.TEST', add=True, version='2.254'"),
+                   ("ping", '{{"version": "2.254"}}', "version='2.254'"),
+                   ("otptoken_add", '{{"ipatokenowner": "{u}", "type": "totp", "version": "2.254"}}', "ipatokenowner='{u}', type='totp', version='2.254'")]
+ID_IPA_OUTCOMES = ["SUCCESS", "SUCCESS", "SUCCESS", "SUCCESS", "SUCCESS", "NotFound", "ACIError", "DuplicateEntry"]
+# certificates certmonger tracks on an IPA server: (nickname, token, NSS database) or a PEM file
+ID_CERTMONGER_NSS = [("Server-Cert", "NSS Certificate DB", "/etc/dirsrv/slapd-EXAMPLE-TEST"),
+                     ("auditSigningCert cert-pki-ca", "NSS Certificate DB", "/etc/pki/pki-tomcat/alias"),
+                     ("ocspSigningCert cert-pki-ca", "NSS Certificate DB", "/etc/pki/pki-tomcat/alias"),
+                     ("subsystemCert cert-pki-ca", "NSS Certificate DB", "/etc/pki/pki-tomcat/alias")]
+ID_CERTMONGER_FILES = ["/var/lib/ipa/certs/httpd.crt", "/var/kerberos/krb5kdc/kdc.crt", "/var/lib/ipa/ra-agent.pem"]
+ID_AK_PATHS = ["/api/v3/core/users/me/", "/api/v3/flows/executor/default-authentication-flow/?query=next%3D%252F",
+               "/api/v3/outposts/instances/", "/application/o/grafana/.well-known/openid-configuration",
+               "/api/v3/core/applications/?ordering=name&page=1&page_size=20", "/application/o/token/"]
+ID_AK_USERS = ["akadmin", "alice", "bob", "AnonymousUser"]
+ID_AK_AGENTS = ["Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0", "goauthentik.io/outpost/2024.10.4",
+                "Grafana/11.3.1", "python-requests/2.32.3"]
+ID_AK_TASKS = ["apply_blueprint", "apply_blueprint", "outpost_controller", "clean_expired_models", "ldap_sync_single",
+               "certificate_discovery", "event_notification_handler"]
+ID_AK_ROUTER_PATHS = ["/-/health/live/", "/-/health/ready/", "/static/dist/poly.js", "/static/dist/assets/icons/icon_left_brand.svg",
+                      "/ws/client/", "/outpost.goauthentik.io/auth/nginx"]
+ID_ZITADEL_PROJECTIONS = ["projections.users14", "projections.login_names3", "projections.sessions8", "projections.notifications",
+                          "projections.instance_domains", "projections.org_metadata2", "projections.auth_requests"]
+ID_KRATOS_CALLS = [("GET", "/sessions/whoami", "<nil>", "200", "OK"), ("GET", "/sessions/whoami", "<nil>", "200", "OK"),
+                   ("GET", "/sessions/whoami", "<nil>", "401", "Unauthorized"),
+                   ("GET", "/self-service/login/browser", "<nil>", "303", "See Other"),
+                   ("POST", "/self-service/login", "REDACTED", "303", "See Other"),
+                   ("POST", "/self-service/login", "REDACTED", "400", "Bad Request"),
+                   ("GET", "/self-service/registration/browser", "<nil>", "303", "See Other"),
+                   ("GET", "/health/ready", "<nil>", "200", "OK")]
+ID_HYDRA_CALLS = [("POST", "/oauth2/token", "<nil>", "200", "OK"), ("POST", "/oauth2/token", "<nil>", "200", "OK"),
+                  ("POST", "/oauth2/token", "<nil>", "400", "Bad Request"), ("GET", "/oauth2/auth", "REDACTED", "302", "Found"),
+                  ("GET", "/.well-known/openid-configuration", "<nil>", "200", "OK"), ("GET", "/userinfo", "<nil>", "200", "OK"),
+                  ("POST", "/admin/oauth2/introspect", "<nil>", "200", "OK"), ("GET", "/health/ready", "<nil>", "200", "OK")]
+# (message, reason, status, status code) of the errors Hydra reports
+ID_HYDRA_ERRORS = [("invalid_client", "The requested OAuth 2.0 Client does not exist.", "Unauthorized", "401"),
+                   ("invalid_grant", "The authorization code has already been used.", "Bad Request", "400"),
+                   ("invalid_grant", "The refresh token has not been found: not_found", "Bad Request", "400"),
+                   ("request_unauthorized", "Check that you provided valid credentials in the right format.", "Unauthorized", "401")]
+ID_ORY_AGENTS = ["Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+                 "Go-http-client/1.1", "node-fetch", "okhttp/4.12.0"]
+ID_KRATOS_HOSTS = ["auth.example.test", "auth.example.test", "kratos.ory.svc.cluster.local:4433"]
+ID_HYDRA_HOSTS = ["auth.example.test", "hydra.ory.svc.cluster.local:4444", "hydra-admin.ory.svc.cluster.local:4445"]
+ID_CASDOOR_ROUTES = [("GET", "/api/get-account"), ("GET", "/api/get-account"), ("POST", "/api/login"),
+                     ("GET", "/api/get-organization-applications"), ("POST", "/api/login/oauth/access_token"),
+                     ("GET", "/api/userinfo"), ("GET", "/api/get-users")]
+ID_CASDOOR_MISSES = ["/favicon.ico", "/.env", "/api/v1/users", "/wp-login.php"]
+# Vaultwarden's Rocket routes: (route name, method, path as requested, route pattern, responses)
+ID_VW_ROUTES = [("login", "POST", "/identity/connect/token", "/identity/connect/token", ["200 OK", "200 OK", "200 OK", "400 Bad Request"]),
+                ("sync", "GET", "/api/sync?excludeDomains=true", "/api/sync?<data..>", ["200 OK"]),
+                ("get_known_device", "GET", "/api/devices/knowndevice", "/api/devices/knowndevice", ["200 OK"]),
+                ("prelogin", "POST", "/identity/accounts/prelogin", "/identity/accounts/prelogin", ["200 OK"]),
+                ("websockets_hub", "GET", "/notifications/hub?access_token={tok}", "/notifications/hub?<data..>",
+                 ["101 Switching Protocols", "101 Switching Protocols", "401 Unauthorized"]),
+                ("put_cipher", "PUT", "/api/ciphers/{uuid}", "/api/ciphers/<cipher_id>", ["200 OK"]),
+                ("icon_external", "GET", "/icons/{domain}/icon.png", "/icons/<domain>/icon.png", ["200 OK", "200 OK", "404 Not Found"])]
+ID_VW_EMAILS = ["alice@example.test", "bob@example.test", "family.admin@example.test", "ops@example.test"]
+ID_VW_DOMAINS = ["github.com", "accounts.google.com", "login.microsoftonline.com", "bank.example"]
+ID_STEP_CALLS = [("POST", "/1.0/sign", "201"), ("POST", "/1.0/renew", "201"), ("GET", "/health", "200"), ("GET", "/health", "200"),
+                 ("GET", "/roots", "200"), ("POST", "/acme/acme/new-order", "201"), ("POST", "/acme/acme/authz/{id}", "200"),
+                 ("POST", "/acme/acme/order/{id}/finalize", "200"), ("GET", "/acme/acme/directory", "200")]
+ID_STEP_ERRORS = [("POST", "/1.0/sign", "401", "authority.Authorize; jwk.AuthorizeSign: jwk.authorizeToken; jwk token subject cannot be empty"),
+                  ("POST", "/1.0/sign", "401", "authority.Authorize: token already used"),
+                  ("POST", "/1.0/renew", "401", "authority.Rekey: certificate has expired"),
+                  ("POST", "/acme/acme/challenge/{id}/{id2}", "400", "The server could not connect to validation target")]
+ID_STEP_AGENTS = ["Smallstep CLI/0.28.2 (linux/amd64)", "Go-http-client/2.0", "certbot/2.11.0", "cert-manager-certificates/v1.16.2"]
+ID_LE_DOMAINS = ["example.test", "www.example.test", "mail.example.test", "git.example.test"]
+ID_LE_ENDPOINTS = [("GET", "/directory", "200"), ("HEAD", "/acme/new-nonce", "200"), ("POST", "/acme/new-order", "201"),
+                   ("POST", "/acme/authz/{id}/{n}", "200"), ("POST", "/acme/chall/{id}/{n}/{t}", "200"),
+                   ("POST", "/acme/finalize/{id}/{n}", "200"), ("POST", "/acme/cert/{h}", "200")]
+ID_LE_HOOKS = ["systemctl reload nginx", "systemctl reload postfix dovecot", "/usr/local/bin/push-cert.sh"]
+ID_LE_FAILURES = ["Some challenges have failed.", "Error creating new order :: too many certificates (5) already issued for this exact set of domains in the last 168h0m0s",
+                  "HTTPSConnectionPool(host='acme-v02.api.letsencrypt.org', port=443): Read timed out. (read timeout=45)"]
+# ghostunnel processes: (mode, listen address, target address, pid)
+ID_GHOST_TUNNELS = [("server", "0.0.0.0:8443", "tcp:127.0.0.1:8080", "2741"), ("server", "0.0.0.0:8443", "tcp:127.0.0.1:8080", "2741"),
+                    ("server", "0.0.0.0:5433", "tcp:127.0.0.1:5432", "3310"), ("client", "localhost:6380", "tcp:10.20.4.11:6379", "9180")]
+ID_GHOST_SUBJECTS = ["CN=billing-api", "CN=orders-worker,OU=payments", "CN=backup-agent,O=Example Corp", "CN=grafana"]
+ID_GHOST_HANDSHAKE = ["remote error: tls: bad certificate", "tls: client didn't provide a certificate", "EOF",
+                      "tls: failed to verify certificate: x509: certificate signed by unknown authority"]
+
+
+def identity_events() -> list[tuple[float, str, dict]]:
+    """Identity, secrets and certificate software none of the other corpora covers: the 389 Directory
+    Server of a FreeIPA domain (access log, errors log), SSSD (sssd_be, sssd_pam, krb5_child debug
+    logs), the FreeIPA API (its IPA.API journal audit record and ipa's wsgi lines in httpd's error
+    log), certmonger, authentik (structlog JSON, the Go router), ZITADEL (logrus text), Ory Kratos
+    and Ory Hydra (logrusx text), Casdoor (Beego's router log), Vaultwarden, smallstep step-ca,
+    the Let's Encrypt certbot (letsencrypt.log) and ghostunnel. Written blind for the twentieth
+    issue-15 pass: before reading the engine or any failure analysis; 85 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def us6(g: Gen) -> str:
+        return f"{g.num(0, 999999):0>6}"
+
+    def ms3(g: Gen) -> str:
+        return f"{g.num(0, 999):0>3}"
+
+    clock = {"hms": "00:00:00"}
+
+    def journal_ts(g: Gen) -> str:
+        clock["hms"] = hms(g)
+        return f"Dec 03 {clock['hms']}"
+
+    def user(g: Gen) -> str:
+        return g.r.choice(ID_USERS)
+
+    def client_host(g: Gen) -> str:
+        return g.r.choice(ID_IPA_CLIENTS)
+
+    def fill(g: Gen, text: str) -> str:
+        return text.format(u=user(g), h=client_host(g), g=g.r.choice(ID_GROUPS))
+
+    # 389 Directory Server (access and errors logs share the high-resolution time)
+    def ds_ts(g: Gen) -> str:
+        return f"03/Dec/2026:{hms(g)}.{g.num(0, 999999999):0>9} +0000"
+
+    def conn(g: Gen) -> str:
+        return g.num(1, 480000)
+
+    def op(g: Gen) -> str:
+        return str(g.r.choice([0, 0, 1, 1, 2, 3, g.r.randint(4, 900)]))
+
+    def fd(g: Gen) -> str:
+        return g.num(64, 1200)
+
+    def op_time(g: Gen) -> str:
+        seconds = 0 if g.r.random() < 0.97 else g.r.randint(1, 4)
+        return f"{seconds}.{g.r.randint(1000, 9999999):0>9}"
+
+    def ds_peer(g: Gen) -> str:
+        return g.r.choice([g.ip(), g.ip(), "local", "::1"])
+
+    def ds_server_ip(g: Gen) -> str:
+        peer = g.drawn[0] if g.drawn else ""
+        if peer == "local":
+            return "/run/slapd-EXAMPLE-TEST.socket"
+        return "::1" if peer == "::1" else g.r.choice(["10.40.0.11", "10.40.0.12"])
+
+    def ds_conn_peer(g: Gen) -> str:
+        g.drawn = (ds_peer(g),)
+        return g.drawn[0]
+
+    def bind_dn(g: Gen) -> str:
+        return g.r.choice(["cn=Directory Manager", f"uid={user(g)},cn=users,cn=accounts,{ID_SUFFIX}",
+                           f"uid={user(g)},cn=users,cn=accounts,{ID_SUFFIX}", f"uid=sudo,cn=sysaccounts,cn=etc,{ID_SUFFIX}"])
+
+    def gssapi_identity(g: Gen) -> str:
+        return g.r.choice([f"fqdn={client_host(g)},cn=computers,cn=accounts,{ID_SUFFIX}",
+                           f"fqdn={client_host(g)},cn=computers,cn=accounts,{ID_SUFFIX}",
+                           f"krbprincipalname=ldap/{g.r.choice(ID_IPA_SERVERS)}@{ID_REALM},cn=services,cn=accounts,{ID_SUFFIX}",
+                           f"uid={user(g)},cn=users,cn=accounts,{ID_SUFFIX}"])
+
+    def search_base(g: Gen) -> str:
+        g.drawn = g.r.choice(ID_SEARCH_BASES)
+        return g.drawn[0]
+
+    def search_filter(g: Gen) -> str:
+        return fill(g, g.r.choice(ID_SEARCH_FILTERS))
+
+    def search_attrs(g: Gen) -> str:
+        return " ".join(g.r.sample(ID_SEARCH_ATTRS, g.r.randint(1, 4)))
+
+    def mod_target(g: Gen) -> str:
+        return fill(g, g.r.choice(ID_MOD_TARGETS))
+
+    def result_code(g: Gen) -> str:
+        g.drawn = g.r.choice(ID_RESULTS)
+        return g.drawn[0]
+
+    def entries(g: Gen) -> str:
+        err, tag = g.drawn
+        return str(g.r.choice([0, 1, 1, 1, 2, 14, 250])) if tag == "101" and err == "0" else "0"
+
+    def agreement(g: Gen) -> str:
+        peer = g.r.choice(ID_IPA_SERVERS)
+        g.drawn = (peer,)
+        return f"cn=meTo{peer}"
+
+    # SSSD
+    def sssd_ts(g: Gen) -> str:
+        # SSSD pads the hour with a space, not a zero
+        return f"2026-12-03 {g.r.randint(0, 23):>2}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"
+
+    def rid(g: Gen) -> str:
+        return g.num(1, 90000)
+
+    def dp_request(g: Gen) -> str:
+        g.drawn = (*g.r.choice(ID_SSSD_REQUESTS), g.num(1, 90000))
+        return g.drawn[0]
+
+    def sssd_user(g: Gen) -> str:
+        return f"{user(g)}@{g.r.choice(ID_SSSD_DOMAINS)}"
+
+    # FreeIPA
+    def ipa_command(g: Gen) -> str:
+        name, params, args = g.r.choice(ID_IPA_COMMANDS)
+        u, h, grp = user(g), client_host(g), g.r.choice(ID_GROUPS)
+        g.drawn = (name, esc(params.format(u=u, h=h, g=grp)), args.format(u=u, h=h, g=grp))
+        return name
+
+    def ipa_actor(g: Gen) -> str:
+        return g.r.choice([f"admin@{ID_REALM}", f"{user(g)}@{ID_REALM}", f"host/{client_host(g)}@{ID_REALM}", "[autobind]"])
+
+    def apache_ts(g: Gen) -> str:
+        return f"Thu Dec 03 {hms(g)}.{us6(g)} 2026"
+
+    # certmonger
+    def not_after(g: Gen) -> str:
+        return f"2027{g.r.randint(1, 12):02d}{g.r.randint(1, 28):02d}{hms(g).replace(':', '')}"
+
+    # authentik
+    def ak_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us6(g)}"
+
+    def ak_host(g: Gen) -> str:
+        return g.r.choice(["auth.example.test", "auth.example.test", "authentik-server.auth.svc:9000"])
+
+    def ak_context(g: Gen) -> str:
+        action = g.drawn[0]
+        if action == "login":
+            ctx = {"auth_method": g.r.choice(["password", "password", "auth_webauthn_pwl", "token"]), "auth_method_args": {}}
+        elif action == "login_failed":
+            ctx = {"stage": {"app": "authentik_stages_password", "model_name": "passwordstage", "name": "default-authentication-password",
+                             "pk": uuid_plain(g)}, "password": "********************", "username": user(g)}
+        else:
+            ctx = {}
+        return esc(json.dumps(ctx))
+
+    def ak_action(g: Gen) -> str:
+        g.drawn = (g.r.choice(["login", "login", "login", "logout", "login_failed", "authorize_application"]),)
+        return g.drawn[0]
+
+    def uuid_plain(g: Gen) -> str:
+        return g.hexs(32)
+
+    def ak_user_email(g: Gen) -> str:
+        g.drawn = (user(g),)
+        return f"{g.drawn[0]}@example.test"
+
+    def ak_user_pk(g: Gen) -> str:
+        return str(g.r.choice([1, 5, 7, 12, 31]))
+
+    # Ory Kratos and Hydra (logrusx prints Go maps, keys sorted)
+    redacted = ('Value is sensitive and has been redacted. To see the value set config key "log.leak_sensitive_values = true" '
+                'or environment variable "LOG_LEAK_SENSITIVE_VALUES=true".')
+
+    def ory_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def ory_call(pool: list[tuple[str, str, str, str, str]]):
+        def f(g: Gen) -> str:
+            g.drawn = g.r.choice(pool)
+            return g.drawn[0]
+        return f
+
+    def ory_query(g: Gen) -> str:
+        return redacted if g.drawn[2] == "REDACTED" else "<nil>"
+
+    def ory_headers(g: Gen) -> str:
+        headers = {"accept": g.r.choice(["application/json", "*/*", "text/html,application/xhtml+xml"]),
+                   "user-agent": g.r.choice(ID_ORY_AGENTS)}
+        if g.r.random() < 0.5:
+            headers["cookie"] = redacted
+        if g.r.random() < 0.6:
+            headers["x-forwarded-for"] = g.ip()
+        if g.r.random() < 0.3:
+            headers["authorization"] = redacted
+        return " ".join(f"{k}:{v}" for k, v in sorted(headers.items()))
+
+    def ory_response_headers(g: Gen) -> str:
+        status = g.drawn[3]
+        if status in ("302", "303"):
+            return "cache-control:private, no-cache, no-store, must-revalidate location:" + g.r.choice(
+                ["https://auth.example.test/login?flow=" + g.uuid(), "https://app.example.test/callback?code=" + g.hexs(43)])
+        return "cache-control:private, no-cache, no-store, must-revalidate content-type:application/json; charset=utf-8 vary:Origin"
+
+    def ory_took(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(0.2, 9.9):.6f}ms", f"{g.r.randint(10, 900)}.{g.num(0, 999999):0>6}ms",
+                           f"{g.r.randint(100, 999)}.{g.num(0, 999):0>3}µs"])
+
+    def ory_remote(g: Gen) -> str:
+        return f"{g.ip()}:{g.port()}"
+
+    ory_request = ("http_request=map[headers:map[{hd}] host:{host} method:{m} path:{path} query:{q} remote:{rem} scheme:{sch}]")
+    ory_request_slots = {"hd": ory_headers, "path": then(1), "q": ory_query, "rem": ory_remote,
+                         "sch": pick(["http", "https"])}
+    ory_response = "http_response=map[headers:map[{rh}] size:{sz} status:{st} text_status:{tst} took:{took}]"
+    ory_response_slots = {"rh": ory_response_headers, "sz": lambda g: g.num(0, 4200), "st": then(3), "tst": then(4), "took": ory_took}
+
+    def hydra_error(g: Gen) -> str:
+        g.drawn = g.r.choice(ID_HYDRA_ERRORS)
+        return g.drawn[0]
+
+    def hydra_error_call(g: Gen) -> str:
+        g.drawn = ("POST", "/oauth2/token", "<nil>")
+        return "POST"
+
+    # Casdoor (Beego's router log pads its columns)
+    def beego_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}.{ms3(g)}"
+
+    def beego_ip(g: Gen) -> str:
+        return f"{g.ip():>15}"
+
+    def beego_dur(g: Gen) -> str:
+        d = g.r.choice([f"{g.r.uniform(0.1, 9.9):.6f}ms", f"{g.r.randint(100, 999)}.{g.num(0, 999):0>3}µs", f"{g.r.uniform(10, 400):.6f}ms"])
+        return f"{d:>13}"
+
+    def beego_route(g: Gen) -> str:
+        g.drawn = g.r.choice(ID_CASDOOR_ROUTES)
+        return f"{g.drawn[0]:<7}"
+
+    # Vaultwarden
+    def vw_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def vw_route(g: Gen) -> str:
+        route, method, path, pattern, responses = g.r.choice(ID_VW_ROUTES)
+        path = path.format(tok=f"eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.{g.hexs(40)}", uuid=g.uuid(), domain=g.r.choice(ID_VW_DOMAINS))
+        g.drawn = (method, path[:80], route, pattern, g.r.choice(responses))
+        return method
+
+    def vw_route_name(g: Gen) -> str:
+        vw_route(g)
+        return g.drawn[2]
+
+    # step-ca (logrus text, fields sorted)
+    def step_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def step_call(g: Gen) -> str:
+        method, path, status = g.r.choice(ID_STEP_CALLS)
+        g.drawn = (method, path.format(id=g.hexs(32)), status)
+        return method
+
+    def step_error(g: Gen) -> str:
+        method, path, status, error = g.r.choice(ID_STEP_ERRORS)
+        g.drawn = (method, path.format(id=g.hexs(32), id2=g.hexs(32)), status, error)
+        return method
+
+    def step_duration(draw):
+        # the duration leads the sorted fields; it draws the request the later fields read
+        def f(g: Gen) -> str:
+            draw(g)
+            ns = g.r.randint(90000, 400000000)
+            g.drawn = (*g.drawn, str(ns))
+            return f"{ns / 1e6:.6f}ms"
+        return f
+
+    def xid(g: Gen) -> str:
+        return "ct" + "".join(g.r.choice("0123456789abcdefghijklmnopqrstuv") for _ in range(18))
+
+    # certbot
+    def le_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def le_domain(g: Gen) -> str:
+        return g.r.choice(ID_LE_DOMAINS)
+
+    def le_endpoint(g: Gen) -> str:
+        method, path, status = g.r.choice(ID_LE_ENDPOINTS)
+        g.drawn = (method, path.format(id=g.num(1000000000, 2999999999), n=g.num(100000000000, 999999999999),
+                                       t=g.r.choice(["ZkTc1A", "Jd3wNw", "p4Xq9g"]), h=g.hexs(36)), status)
+        return method
+
+    # ghostunnel
+    def gt_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}.{us6(g)}"
+
+    def gt_tunnel(g: Gen) -> str:
+        g.drawn = g.r.choice(ID_GHOST_TUNNELS)
+        return g.drawn[3]
+
+    def gt_peer(g: Gen) -> str:
+        return f"tcp:{g.ip()}:{g.port()}"
+
+    def gt_subject(g: Gen) -> str:
+        return g.r.choice(ID_GHOST_SUBJECTS) if g.drawn[0] == "server" else "no tls"
+
+    def gt_target_tls(g: Gen) -> str:
+        return "no tls" if g.drawn[0] == "server" else "CN=redis.internal.example.test"
+
+    def gt_bytes(g: Gen) -> str:
+        n = g.r.choice([g.r.randint(0, 1023), g.r.uniform(1, 1023), g.r.uniform(1, 900)])
+        if isinstance(n, int):
+            return f"{n} bytes"
+        return f"{n:.1f} {g.r.choice(['KiB', 'KiB', 'MiB'])}"
+
+    ds = "[{ts}] "
+    ds_slots = {"ts": ds_ts, "c": conn, "op": op}
+    sssd_be = "({t}): [be[{dom}]] "
+    sssd_slots = {"t": sssd_ts, "dom": pick(ID_SSSD_DOMAINS), "rid": rid}
+    sssd_pam = "({t}): [pam] "
+    ipa_host = pick(ID_IPA_SERVERS)
+    ak_request = ('{{"auth_via": "{av}", "domain_url": "{du}", "event": "{path}", "host": "{host}", "level": "info", '
+                  '"logger": "authentik.asgi", "method": "{m}", "pid": {pid}, "remote": "{ip}", "request_id": "{rid}", '
+                  '"runtime": {rt}, "schema_name": "public", "scheme": "https", "status": {st}, "timestamp": "{ts}", '
+                  '"user": "{u}", "user_agent": "{ua}"}}')
+    ak_pid = pick(["47", "48", "51", "2314"])
+    zitadel = 'time="{ts}" level=info msg='
+    zitadel_caller = "/home/runner/work/zitadel/zitadel/internal/"
+    kratos_tail = " service_name=Ory Kratos service_version={v}"
+    hydra_tail = " service_name=Ory Hydra service_version={v}"
+    kratos_slots = {"ts": ory_ts, **ory_request_slots, "host": pick(ID_KRATOS_HOSTS), "v": pick(["v1.3.1"])}
+    hydra_slots = {"ts": ory_ts, **ory_request_slots, "host": pick(ID_HYDRA_HOSTS), "v": pick(["v2.2.0"])}
+    casdoor = "{ts} [D] [router.go:1305]  |{ip}| {st} |{d}|"
+    vw = "[{ts}]"
+    step = 'time="{ts}" level='
+    step_tail = ' method={m} name=ca path={path} protocol={proto} referer= remote-address={ip} request-id={rid} size={sz} status={st} user-agent="{ua}" user-id='
+    step_slots = {"ts": step_ts, "m": then(0), "dn": lambda g: g.drawn[-1], "ft": lambda g: f"2026-12-03T{hms(g)}Z",
+                  "path": then(1), "proto": pick(["HTTP/2.0", "HTTP/1.1"]), "ip": Gen.ip, "rid": xid, "sz": lambda g: g.num(0, 6000),
+                  "st": then(2), "ua": pick(ID_STEP_AGENTS)}
+    le = "{ts}:"
+    gt = "[{pid}] {ts} "
+    return [
+        # 389 Directory Server access log (FreeIPA's dirsrv)
+        (30, ds + "conn={c} fd={fd} slot={sl} connection from {peer} to {srv}",
+         {**ds_slots, "fd": fd, "sl": fd, "peer": ds_conn_peer, "srv": ds_server_ip}),
+        (12, ds + "conn={c} fd={fd} slot={sl} SSL connection from {peer} to {srv}",
+         {**ds_slots, "fd": fd, "sl": fd, "peer": lambda g: g.ip(), "srv": pick(["10.40.0.11", "10.40.0.12"])}),
+        (18, ds + 'conn={c} op={op} BIND dn="{dn}" method=128 version=3', {**ds_slots, "dn": bind_dn}),
+        (24, ds + 'conn={c} op={op} BIND dn="" method=sasl version=3 mech={mech}', {**ds_slots, "mech": pick(["GSSAPI", "GSSAPI", "GSSAPI", "EXTERNAL"])}),
+        (24, ds + 'conn={c} op={op} RESULT err=0 tag=97 nentries=0 wtime={w} optime={o} etime={e} dn="{dn}"',
+         {**ds_slots, "w": op_time, "o": op_time, "e": op_time, "dn": gssapi_identity}),
+        (14, ds + "conn={c} op={op} RESULT err=14 tag=97 nentries=0 wtime={w} optime={o} etime={e}, SASL bind in progress",
+         {**ds_slots, "w": op_time, "o": op_time, "e": op_time}),
+        (5, ds + "conn={c} op={op} RESULT err={err} tag=97 nentries=0 wtime={w} optime={o} etime={e} - {txt}",
+         {**ds_slots, "err": first(ID_BIND_FAILURES), "w": op_time, "o": op_time, "e": op_time, "txt": then(1)}),
+        (40, ds + 'conn={c} op={op} SRCH base="{b}" scope={sc} filter="{f}" attrs="{a}"',
+         {**ds_slots, "b": search_base, "sc": then(1), "f": search_filter, "a": search_attrs}),
+        (8, ds + 'conn={c} op={op} SRCH base="{b}" scope={sc} filter="{f}" attrs=ALL',
+         {**ds_slots, "b": search_base, "sc": then(1), "f": search_filter}),
+        (40, ds + "conn={c} op={op} RESULT err={err} tag={tag} nentries={n} wtime={w} optime={o} etime={e}",
+         {**ds_slots, "err": result_code, "tag": then(1), "n": entries, "w": op_time, "o": op_time, "e": op_time}),
+        (10, ds + 'conn={c} op={op} MOD dn="{dn}"', {**ds_slots, "dn": mod_target}),
+        (3, ds + 'conn={c} op={op} ADD dn="{dn}"', {**ds_slots, "dn": mod_target}),
+        (2, ds + 'conn={c} op={op} DEL dn="{dn}"', {**ds_slots, "dn": mod_target}),
+        (8, ds + 'conn={c} op={op} EXT oid="{oid}" name="{name}"', {**ds_slots, "oid": first(ID_EXT_OPS), "name": then(1)}),
+        (18, ds + "conn={c} op={op} UNBIND", ds_slots),
+        (22, ds + "conn={c} op={op} fd={fd} Disconnect - {r}", {**ds_slots, "fd": fd, "r": pick(ID_DISCONNECT_REASONS)}),
+        (4, ds + "conn={c} op={op} fd={fd} Disconnect - {err} - {r}", {**ds_slots, "fd": fd, "err": first(ID_DISCONNECT_ERRORS), "r": then(1)}),
+        # 389 Directory Server errors log
+        (4, ds + '- ERR - NSMMReplicationPlugin - bind_and_check_pwp - agmt="{a}" ({p}:389) - Replication bind with GSSAPI auth failed: LDAP error {c} ({t}) ()',
+         {"ts": ds_ts, "a": agreement, "p": lambda g: g.drawn[0].split(".")[0], "c": first(ID_REPL_ERRORS), "t": then(1)}),
+        (3, ds + '- INFO - NSMMReplicationPlugin - bind_and_check_pwp - agmt="{a}" ({p}:389): Replication bind with GSSAPI auth resumed',
+         {"ts": ds_ts, "a": agreement, "p": lambda g: g.drawn[0].split(".")[0]}),
+        (4, ds + "- ERR - slapi_ldap_bind - Error: could not perform interactive bind for id [] authentication mechanism [GSSAPI]: error {c} ({t})",
+         {"ts": ds_ts, "c": first([*ID_REPL_ERRORS[2:], ("-1", "Can't contact LDAP server")]), "t": then(1)}),
+        (2, ds + "- NOTICE - NSMMReplicationPlugin - multisupplier_be_state_change - Replica {s} is coming online; enabling replication",
+         {"ts": ds_ts, "s": pick([ID_SUFFIX, "o=ipaca"])}),
+        (1, ds + "- INFO - slapd_daemon - slapd started.  Listening on {a} port {p} for {k} requests",
+         {"ts": ds_ts, "a": pick(["All Interfaces"]), "p": first([("389",), ("636",)]), "k": lambda g: "LDAP" if g.drawn[0] == "389" else "LDAPS"}),
+        # SSSD debug logs (sssd_example.test.log, sssd_pam.log, krb5_child.log)
+        (30, sssd_be + "[dp_attach_req] (0x0400): [RID#{rid}] DP Request [{req} #{n}]: REQ_TRACE: New request. [{resp} CID #{cid}] Flags [{fl}].",
+         {**sssd_slots, "req": first(ID_SSSD_REQUESTS), "n": lambda g: g.num(1, 90000), "resp": then(1), "cid": lambda g: g.num(1, 400),
+          "fl": pick(["0000", "0001"])}),
+        (30, sssd_be + "[dp_req_done] (0x0400): [RID#{rid}] DP Request [{req} #{n}]: Request handler finished [{ret}]: {txt}",
+         {**sssd_slots, "req": dp_request, "n": then(2), "ret": first(ID_SSSD_RESULTS), "txt": then(1)}),
+        (10, sssd_be + "[ipa_hbac_evaluate_rules] (0x0400): [RID#{rid}] Access granted by HBAC rule [{rule}]", {**sssd_slots, "rule": pick(ID_HBAC_RULES)}),
+        (4, sssd_be + "[ipa_hbac_evaluate_rules] (0x0080): [RID#{rid}] Access denied by HBAC rules", sssd_slots),
+        (5, sssd_be + "[be_resolve_server_process] (0x0200): [RID#{rid}] Found address for server {s}: [{ip}] TTL {ttl}",
+         {**sssd_slots, "s": pick(ID_IPA_SERVERS), "ip": Gen.ip, "ttl": pick(["7200", "7200", "86400", "300"])}),
+        (2, sssd_be + "[sdap_id_op_connect_done] (0x0020): [RID#{rid}] Failed to connect, going offline ({c} [{txt}])",
+         {**sssd_slots, "c": first(ID_SSSD_OFFLINE), "txt": then(1)}),
+        (2, sssd_be + "[sdap_kinit_done] (0x0100): [RID#{rid}] Could not get TGT: {c} [{txt}]", {**sssd_slots, "c": first(ID_SSSD_OFFLINE), "txt": then(1)}),
+        (5, "({t}): [krb5_child[{pid}]] [get_and_save_tgt] (0x0020): [RID#{rid}] 1720: [{c}][{m}]",
+         {"t": sssd_ts, "pid": lambda g: g.num(2000, 990000), "rid": rid, "c": first(ID_KRB_ERRORS), "m": then(1)}),
+        (14, sssd_pam + "[pam_print_data] (0x0100): [CID#{cid}] user: {u}", {"t": sssd_ts, "cid": lambda g: g.num(1, 9000), "u": sssd_user}),
+        (14, sssd_pam + "[pam_print_data] (0x0100): [CID#{cid}] service: {s}", {"t": sssd_ts, "cid": lambda g: g.num(1, 9000), "s": pick(ID_PAM_SERVICES)}),
+        (12, sssd_pam + "[pam_reply] (0x0200): [CID#{cid}] pam_reply initially called with result [{c}]: {m}. this result might be changed during processing",
+         {"t": sssd_ts, "cid": lambda g: g.num(1, 9000), "c": first(ID_PAM_RESULTS), "m": then(1)}),
+        # FreeIPA: the API's audit record in the journal, and ipa's own line in httpd's error log
+        (14, "{jt} {host} {exe}[{pid}]: [IPA.API] {actor}: {cmd}: {res} [{cid}] {params}",
+         {"jt": journal_ts, "host": ipa_host, "exe": pick(["/mod_wsgi", "/mod_wsgi", "/mod_wsgi", "/usr/bin/ipa", "/usr/sbin/ipa-server-upgrade"]),
+          "pid": lambda g: g.num(2000, 400000), "actor": ipa_actor, "cmd": ipa_command, "res": pick(ID_IPA_OUTCOMES),
+          "cid": lambda g: g.r.choice([f"ldap2_{g.num(139900000000000, 140399999999999)}", "no_connection_id"]), "params": then(1)}),
+        (14, "[{ts}] [wsgi:error] [pid {pid}:tid {tid}] [remote {ip}:{port}] ipa: INFO: [{srv}] {actor}: {cmd}/1({args}): {res}",
+         {"ts": apache_ts, "pid": lambda g: g.num(2000, 400000), "tid": lambda g: g.num(139900000000000, 140399999999999), "ip": Gen.ip,
+          "port": Gen.port, "srv": pick(["jsonserver_session", "jsonserver_session", "jsonserver_kerb", "xmlserver"]), "actor": ipa_actor,
+          "cmd": ipa_command, "args": then(2), "res": pick(ID_IPA_OUTCOMES)}),
+        # certmonger (journal)
+        (3, '{jt} {host} certmonger[{pid}]: Certificate named "{n}" in token "{t}" in database "{d}" issued by CA and saved.',
+         {"jt": journal_ts, "host": ipa_host, "pid": pick(["1187", "2210"]), "n": first(ID_CERTMONGER_NSS), "t": then(1), "d": then(2)}),
+        (3, '{jt} {host} certmonger[{pid}]: Certificate named "{n}" in token "{t}" in database "{d}" will not be valid after {na}.',
+         {"jt": journal_ts, "host": ipa_host, "pid": pick(["1187", "2210"]), "n": first(ID_CERTMONGER_NSS), "t": then(1), "d": then(2), "na": not_after}),
+        (3, '{jt} {host} certmonger[{pid}]: Certificate in file "{f}" issued by CA and saved.',
+         {"jt": journal_ts, "host": ipa_host, "pid": pick(["1187", "2210", "941"]), "f": pick(ID_CERTMONGER_FILES)}),
+        (2, '{jt} {host} certmonger[{pid}]: Certificate in file "{f}" will not be valid after {na}.',
+         {"jt": journal_ts, "host": ipa_host, "pid": pick(["1187", "2210", "941"]), "f": pick(ID_CERTMONGER_FILES), "na": not_after}),
+        # authentik server and worker (structlog JSON, keys sorted) and its Go router
+        (30, ak_request,
+         {"av": pick(["session", "session", "oauth_token", "api_token"]), "du": ak_host, "path": pick(ID_AK_PATHS), "host": ak_host,
+          "m": pick(["GET", "GET", "GET", "POST", "PATCH"]), "pid": ak_pid, "ip": Gen.ip, "rid": uuid_plain, "rt": lambda g: g.num(3, 900),
+          "st": pick(["200", "200", "200", "204", "302", "403", "404"]), "ts": ak_ts, "u": pick(ID_AK_USERS), "ua": pick(ID_AK_AGENTS)}),
+        (8, '{{"action": "{a}", "auth_via": "{av}", "client_ip": "{ip}", "context": {ctx}, "domain_url": "{du}", "event": "Created Event", '
+            '"host": "{host}", "level": "info", "logger": "authentik.events.models", "pid": {pid}, "request_id": "{rid}", "schema_name": "public", '
+            '"timestamp": "{ts}", "user": {{"email": "{em}", "pk": {pk}, "username": "{u}"}}}}',
+         {"a": ak_action, "av": pick(["session", "unauthenticated"]), "ip": Gen.ip, "ctx": ak_context, "du": ak_host, "host": ak_host, "pid": ak_pid,
+          "rid": uuid_plain, "ts": ak_ts, "em": ak_user_email, "pk": ak_user_pk, "u": then(0)}),
+        (12, '{{"domain_url": null, "event": "Task started", "level": "info", "logger": "authentik.root.celery", "pid": {pid}, "schema_name": "public", '
+             '"task_id": "{tid}", "task_name": "{tn}", "timestamp": "{ts}"}}',
+         {"pid": pick(["188", "194", "603"]), "tid": Gen.uuid, "tn": pick(ID_AK_TASKS), "ts": ak_ts}),
+        (12, '{{"domain_url": null, "event": "Task finished", "level": "info", "logger": "authentik.root.celery", "pid": {pid}, "schema_name": "public", '
+             '"state": "{s}", "task_id": "{tid}", "task_name": "{tn}", "timestamp": "{ts}"}}',
+         {"pid": pick(["188", "194", "603"]), "s": pick(["SUCCESS", "SUCCESS", "SUCCESS", "SUCCESS", "FAILURE", "RETRY"]), "tid": uuid_plain,
+          "tn": pick(ID_AK_TASKS), "ts": ak_ts}),
+        (18, '{{"event":"{path}","host":"{host}","level":"info","logger":"authentik.router","method":"{m}","remote":"{rem}","runtime":"{rt}",'
+             '"scheme":"{sch}","size":{sz},"status":{st},"timestamp":"{ts}","user_agent":"{ua}"}}',
+         {"path": pick(ID_AK_ROUTER_PATHS), "host": ak_host, "m": pick(["GET", "GET", "HEAD"]), "rem": lambda g: f"{g.ip()}:{g.port()}",
+          "rt": lambda g: f"{g.r.uniform(0.05, 40):.3f}", "sch": pick(["http", "https"]), "sz": lambda g: g.num(0, 90000),
+          "st": pick(["200", "200", "200", "304", "101"]), "ts": lambda g: f"2026-12-03T{hms(g)}Z",
+          "ua": pick([*ID_AK_AGENTS, "goauthentik.io/healthcheck"])}),
+        # ZITADEL (its logging wraps logrus' text formatter)
+        (6, zitadel + '"verify migration" caller="' + zitadel_caller + 'migration/migration.go:43" name={p}',
+         {"ts": ory_ts, "p": pick(ID_ZITADEL_PROJECTIONS)}),
+        (5, zitadel + '"starting migration" caller="' + zitadel_caller + 'migration/migration.go:66" name={p}',
+         {"ts": ory_ts, "p": pick(ID_ZITADEL_PROJECTIONS)}),
+        (5, zitadel + '"projection starts prefilling" caller="' + zitadel_caller + 'eventstore/handler/v2/handler.go:80" projection={p}',
+         {"ts": ory_ts, "p": pick(ID_ZITADEL_PROJECTIONS)}),
+        (3, zitadel + '"projection is prefilling" caller="' + zitadel_caller + 'eventstore/handler/v2/handler.go:87" projection={p}',
+         {"ts": ory_ts, "p": pick(ID_ZITADEL_PROJECTIONS)}),
+        (5, zitadel + '"projections ended prefilling" caller="' + zitadel_caller + 'eventstore/handler/v2/handler.go:123" projection={p} took={d}',
+         {"ts": ory_ts, "p": pick(ID_ZITADEL_PROJECTIONS), "d": ory_took}),
+        # Ory Kratos (logrusx text: msg unquoted, then the fields sorted)
+        (20, "time={ts} level=info msg=started handling request audience=application " + ory_request + kratos_tail,
+         {**kratos_slots, "m": ory_call(ID_KRATOS_CALLS)}),
+        (20, "time={ts} level=info msg=completed handling request audience=application " + ory_request + " " + ory_response + kratos_tail,
+         {**kratos_slots, "m": ory_call(ID_KRATOS_CALLS), **ory_response_slots}),
+        (6, "time={ts} level=info msg=Identity authenticated successfully and was issued an Ory Kratos Session Cookie. audience=audit "
+            + ory_request + " identity_id={iid}" + kratos_tail + " session_id={sid}",
+         {**kratos_slots, "m": ory_call(ID_KRATOS_CALLS[4:5]), "iid": Gen.uuid, "sid": Gen.uuid}),
+        (3, "time={ts} level=info msg=Identity authenticated successfully and was issued an Ory Kratos Session Token. audience=audit "
+            + ory_request + " identity_id={iid}" + kratos_tail + " session_id={sid}",
+         {**kratos_slots, "m": ory_call(ID_KRATOS_CALLS[4:5]), "iid": Gen.uuid, "sid": Gen.uuid}),
+        # Ory Hydra
+        (16, "time={ts} level=info msg=started handling request audience=application " + ory_request + hydra_tail,
+         {**hydra_slots, "m": ory_call(ID_HYDRA_CALLS)}),
+        (16, "time={ts} level=info msg=completed handling request audience=application " + ory_request + " " + ory_response + hydra_tail,
+         {**hydra_slots, "m": ory_call(ID_HYDRA_CALLS), **ory_response_slots}),
+        (6, "time={ts} level=error msg=An error occurred while handling a request audience=application "
+            "error=map[debug: message:{em} reason:{er} status:{es} status_code:{ec}] " + ory_request + hydra_tail,
+         {**hydra_slots, "em": hydra_error, "er": then(1), "es": then(2), "ec": then(3), "m": hydra_error_call}),
+        # Casdoor (Beego router log)
+        (18, casdoor + "   match| {m}  {path}   r:{pat}",
+         {"ts": beego_ts, "ip": beego_ip, "st": pick(["200", "200", "200", "200", "401", "500"]), "d": beego_dur, "m": beego_route,
+          "path": then(1), "pat": then(1)}),
+        (4, casdoor + " nomatch| {m}  {path}",
+         {"ts": beego_ts, "ip": beego_ip, "st": pick(["404"]), "d": beego_dur, "m": lambda g: f"{g.r.choice(['GET', 'GET', 'POST']):<7}",
+          "path": pick(ID_CASDOOR_MISSES)}),
+        (2, "{ts} [I] [server.go:280]  http server Running on http://:{p}", {"ts": beego_ts, "p": pick(["8000"])}),
+        # Vaultwarden
+        (30, vw + "[request][INFO] {m} {path}", {"ts": vw_ts, "m": vw_route, "path": then(1)}),
+        (30, vw + "[response][INFO] ({r}) {m} {pat} => {st}", {"ts": vw_ts, "r": vw_route_name, "m": then(0), "pat": then(3), "st": then(4)}),
+        (8, vw + "[vaultwarden::api::identity][INFO] User {u} logged in successfully. IP: {ip}", {"ts": vw_ts, "u": pick(ID_VW_EMAILS), "ip": Gen.ip}),
+        (4, vw + "[vaultwarden::api::identity][ERROR] Username or password is incorrect. Try again. IP: {ip}. Username: {u}.",
+         {"ts": vw_ts, "ip": Gen.ip, "u": pick([*ID_VW_EMAILS, "admin@example.test", "test@test.com"])}),
+        (2, vw + "[vaultwarden::api::core::two_factor::authenticator][ERROR] Invalid TOTP code! Server time: {st} UTC IP: {ip}",
+         {"ts": vw_ts, "st": lambda g: f"2026-12-03 {hms(g)}", "ip": Gen.ip}),
+        (1, vw + "[vaultwarden::api::admin][ERROR] Invalid admin token. IP: {ip}", {"ts": vw_ts, "ip": Gen.ip}),
+        (6, vw + "[vaultwarden::api::notifications][INFO] Accepting Rocket WS connection from {ip}", {"ts": vw_ts, "ip": Gen.ip}),
+        (2, vw + "[vaultwarden::auth][ERROR] {e}", {"ts": vw_ts, "e": pick(["Issuer is invalid", "Token is expired", "Invalid claim"])}),
+        # smallstep step-ca (request log of its logrus middleware)
+        (20, step + "info duration={d} duration-ns={dn} fields.time=\"{ft}\"" + step_tail, {**step_slots, "d": step_duration(step_call)}),
+        (5, step + "warning duration={d} duration-ns={dn} error=\"{err}\" fields.time=\"{ft}\"" + step_tail,
+         {**step_slots, "d": step_duration(step_error), "err": then(3)}),
+        (1, "2026/12/03 {t} Serving HTTPS on :{p} ...", {"t": hms, "p": pick(["9000", "443"])}),
+        # certbot (letsencrypt.log: time:LEVEL:logger:message)
+        (3, le + "DEBUG:certbot._internal.main:certbot version: {v}", {"ts": le_ts, "v": pick(["2.11.0", "2.9.0", "3.0.1"])}),
+        (6, le + "DEBUG:certbot._internal.display.obj:Notifying user: Processing /etc/letsencrypt/renewal/{d}.conf", {"ts": le_ts, "d": le_domain}),
+        (4, le + "DEBUG:certbot._internal.storage:Should renew, less than 30 days before certificate expiry {x} UTC.",
+         {"ts": le_ts, "x": lambda g: f"2026-12-{g.r.randint(4, 31):02d} {hms(g)}"}),
+        (4, le + "INFO:certbot._internal.renewal:Certificate is due for renewal, auto-renewing...", {"ts": le_ts}),
+        (10, le + "DEBUG:acme.client:Sending GET request to {u}.", {"ts": le_ts, "u": pick(["https://acme-v02.api.letsencrypt.org/directory"])}),
+        (14, le + 'DEBUG:urllib3.connectionpool:https://acme-v02.api.letsencrypt.org:443 "{m} {p} HTTP/1.1" {s} {n}',
+         {"ts": le_ts, "m": le_endpoint, "p": then(1), "s": then(2), "n": lambda g: g.r.choice(["0", "None", g.num(300, 3900)])}),
+        (4, le + "INFO:certbot._internal.auth_handler:{c} challenge for {d}", {"ts": le_ts, "c": pick(["http-01", "http-01", "dns-01"]), "d": le_domain}),
+        (3, le + "INFO:certbot._internal.auth_handler:Waiting for verification...", {"ts": le_ts}),
+        (2, le + "INFO:certbot._internal.hooks:Running deploy-hook command: {c}", {"ts": le_ts, "c": pick(ID_LE_HOOKS)}),
+        (2, le + "WARNING:certbot._internal.renewal:Attempting to renew cert ({d}) from /etc/letsencrypt/renewal/{d2}.conf produced an unexpected error: {e}. Skipping.",
+         {"ts": le_ts, "d": first([(d,) for d in ID_LE_DOMAINS]), "d2": then(0), "e": pick(ID_LE_FAILURES)}),
+        # ghostunnel
+        (24, gt + "opening pipe: {peer} [{sub}] <-> {tgt} [{ttls}]",
+         {"pid": gt_tunnel, "ts": gt_ts, "peer": gt_peer, "sub": gt_subject, "tgt": then(2), "ttls": gt_target_tls}),
+        (22, gt + "closed pipe: {peer} [{sub}] <-> {tgt} [{ttls}] [forwarded {f}, returned {r}, open {o}]",
+         {"pid": gt_tunnel, "ts": gt_ts, "peer": gt_peer, "sub": gt_subject, "tgt": then(2), "ttls": gt_target_tls, "f": gt_bytes, "r": gt_bytes,
+          "o": lambda g: f"{g.r.uniform(0.001, 600):.9f}s".rstrip("0")}),
+        (6, gt + "error on TLS handshake from {peer}: {e}", {"pid": gt_tunnel, "ts": gt_ts, "peer": gt_peer, "e": pick(ID_GHOST_HANDSHAKE)}),
+        (1, gt + "starting ghostunnel in {m} mode", {"pid": gt_tunnel, "ts": gt_ts, "m": then(0)}),
+        (1, gt + "listening for connections on {a}", {"pid": gt_tunnel, "ts": gt_ts, "a": then(1)}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -11160,7 +11812,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "HostPlatform": host_events,
            "LegacyPlatform": legacy_events, "ChainPlatform": chain_events,
            "MediaPlatform": media_events, "IoTPlatform": iot_events,
-           "GamePlatform": game_events}
+           "GamePlatform": game_events,
+           "IdentityPlatform": identity_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
