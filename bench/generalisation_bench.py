@@ -39,11 +39,11 @@ CORPORA = ("K8sPlatform", "DataPlatform", "OpsPlatform", "ServicePlatform", "Edg
            "WebAppPlatform", "ObservabilityPlatform", "NetworkPlatform", "MLPlatform",
            "SecOpsPlatform", "AnalyticsPlatform", "StoragePlatform", "DeliveryPlatform", "CommsPlatform",
            "HostPlatform", "LegacyPlatform", "ChainPlatform", "MediaPlatform", "IoTPlatform",
-           "GamePlatform")
+           "GamePlatform", "IdentityPlatform", "MailPlatform")
 # corpora whose lines and failure tables no rule writer has read: the transfer check, so the
 # diagnostics give them as counts only
 HELD_OUT = ("MLPlatform", "StoragePlatform", "HostPlatform", "ChainPlatform", "MediaPlatform", "IoTPlatform",
-            "GamePlatform")
+            "GamePlatform", "IdentityPlatform", "MailPlatform")
 GRID = {"similarity": (0.4, 0.5, 0.6), "min_word_values": (3, 4, 5)}
 DRAIN_GENERIC = {"regex": [], "st": 0.5, "depth": 4}
 # drain3 as its documentation suggests running it: similarity .5, depth 4, and masking of the
