@@ -2569,3 +2569,39 @@ def test_an_optional_group_that_ends_the_line_is_another_statement() -> None:
     lines = ["Jul 27 14:41:59 combo kernel: PCI: Probing PCI hardware",
              "Jul 27 14:41:59 combo kernel: PCI: Probing PCI hardware (bus 00)"]
     assert len(set(_groups_with(EngineConfig(), lines))) == 2
+
+
+# ---------------------------------------------------------------- twentieth pass (a)
+
+_HTTPD_DENIED = ("[Thu Dec 03 {t}.976681 2026] [authz_core:error] [pid 10:tid 140371284121344] "
+                 "[client 10.189.{c}.50:60948] AH01630: client denied by server configuration: {path}{referer}")
+
+
+def test_context_fields_appended_after_a_comma_are_a_gap() -> None:
+    # Apache httpd appends ", referer: <url>" to an error only when the request had one: one
+    # statement, with and without the field, whichever form comes first
+    forms = [("/usr/local/apache2/htdocs/server-status", ""), ("/srv/www/.env", ", referer: https://shop.example.com/cart"),
+             ("/usr/local/apache2/htdocs/.git/config", ""), ("/srv/www/admin", ", referer: https://shop.example.com/"),
+             ("/srv/www/wp-login.php", "")]
+    lines = [_HTTPD_DENIED.format(t=f"09:35:{10 + i}", c=100 + i, path=p, referer=r) for i, (p, r) in enumerate(forms)]
+    for order in (lines, lines[1:] + lines[:1]):
+        assert len(set(_groups_with(EngineConfig(), order))) == 1
+        assert len(set(_groups_with(EngineConfig(trailing_clauses=False), order))) == 2
+
+
+def test_a_trailing_clause_needs_a_comma_and_a_labelled_value() -> None:
+    from template_matching.engine.core import _trailing_clause
+
+    def tokens(text: str) -> tuple[str, ...]:
+        return tuple(text.split())
+
+    short = tokens("<*> client denied by server configuration: <*>")
+    assert _trailing_clause(short, tokens("<*> client denied by server configuration: <*>, referer: https://<*>"), 6, 6, (), ("referer:", "https://<*>"))
+    # no comma before the part: words that go on after a value name another statement
+    assert not _trailing_clause(short, tokens("<*> client denied by server configuration: <*> referer: https://<*>"), 6, 6, (), ("referer:", "https://<*>"))
+    # a word as the field's value is no datum
+    assert not _trailing_clause(short, tokens("<*> client denied by server configuration: <*>, server: kong"), 6, 6, (), ("server:", "kong"))
+    # several fields, a quoted request among them
+    fields = ("client:", "<*>,", "request:", '"GET', "<*>", 'HTTP/1.1",', "upstream:", '"http://<*>"')
+    assert _trailing_clause(short, (*short[:-1], "<*>,", *fields), 6, 6, (), fields)
+

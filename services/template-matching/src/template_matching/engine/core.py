@@ -197,6 +197,11 @@ class EngineConfig:
     # between two words of the statement ("deleted <n> files (<n> bytes) from archive"), may
     # be a gap of a gapped template although it holds words (see _optional_group; pass 18c)
     optional_groups: bool = True
+    # a part printed only sometimes at the end of the line that is context fields appended
+    # after a comma, each a "key:" label and its value ("..., referer: <url>", nginx's
+    # "..., client: <ip>, upstream: "<url>""), may be a gap of a gapped template although
+    # its labels are words (see _trailing_clause; pass 20a)
+    trailing_clauses: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -2038,6 +2043,58 @@ def _optional_group(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
     return text.startswith("(") and text.endswith(")") and _closes_at_end(text, "(", ")")
 
 
+# a context field's label appended after a comma ("referer:", "client:", "upstream:")
+_CLAUSE_LABEL = re.compile(r"^[A-Za-z][A-Za-z_-]*:$")
+# a trailing clause holds this many tokens at most (_trailing_clause)
+_TRAILING_CLAUSE_TOKENS = 12
+
+
+def _clause_fields(run: tuple[str, ...]) -> bool:
+    """Whether ``run`` is one or more context fields, each a "key:" label and one value (a
+    token holding a value, or a quoted text), every field but the last ending in ",":
+    "referer: https://<*>", "client: <*>, request: "GET <*> HTTP/1.1"". A word as the value
+    ("server: kong") is not a datum, so the run is not taken."""
+    k, n = 0, len(run)
+    while k < n:
+        if not _CLAUSE_LABEL.match(run[k]) or k + 1 >= n:
+            return False
+        k += 1
+        if run[k].startswith('"'):
+            # a quoted value ends at the first token that closes the quote
+            closes = [j for j in range(k, n) if run[j].endswith(('"', '",')) and (j > k or len(run[j]) > 2)]
+            if not closes:
+                return False
+            k = closes[0]
+        elif VAR not in run[k]:
+            return False
+        last = k + 1 == n
+        if not last and not run[k].endswith(","):
+            return False
+        k += 1
+    return True
+
+
+def _trailing_clause(
+    tpl: tuple[str, ...], toks: tuple[str, ...], before_t: int, before_l: int, run_t: tuple[str, ...], run_l: tuple[str, ...]
+) -> bool:
+    """Whether one side ends its line where the other goes on with context fields appended
+    after a comma ("... configuration: <path>" / "... configuration: <path>, referer: <url>"):
+    the value before the part ends in "," on the longer side only, so the part is glued to
+    the statement as a list of fields, not a second statement's wording; a program adds
+    such a field only when it has the datum (Apache httpd's referer, nginx's upstream and
+    referrer). The part must end both lines (the caller passes runs after the last aligned
+    pair). Pass 20a."""
+    if bool(run_t) == bool(run_l) or before_t < 0:
+        return False
+    run = run_t or run_l
+    if len(run) > _TRAILING_CLAUSE_TOKENS:
+        return False
+    long_end, short_end = (tpl[before_t], toks[before_l]) if run_t else (toks[before_l], tpl[before_t])
+    if not long_end.endswith(",") or short_end.endswith(",") or VAR not in long_end or VAR not in short_end:
+        return False
+    return _clause_fields(run)
+
+
 def _framed(tpl: tuple[str, ...], before: int, after: int) -> bool:
     """Whether the template's tokens at ``before`` and ``after`` (the aligned neighbours of a
     part printed only sometimes) are both constant words of the statement: its wording goes
@@ -2052,7 +2109,8 @@ def _gaps_of(c: _Cluster) -> tuple[int, ...]:
 
 
 def _gapped_merge(
-    tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], optional_groups: bool = False
+    tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], optional_groups: bool = False,
+    trailing_clauses: bool = False,
 ) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
     """(aligned constants, tokens, gap positions) of the gapped template that covers both the
     template and the line, or None where the two are not one message with parts of varying
@@ -2083,6 +2141,8 @@ def _gapped_merge(
                 return None  # a gap may take more of the line, never a constant of the template
             if not was_gap and not _gap_run_ok(run_t, run_l) and not (
                 optional_groups and _framed(tpl, prev_i, i) and _optional_group(run_t, run_l)
+            ) and not (
+                trailing_clauses and i == len(tpl) and _trailing_clause(tpl, toks, prev_i, prev_j, run_t, run_l)
             ):
                 return None
             new_gaps.append(len(out))
@@ -3016,7 +3076,7 @@ class TemplateEngine:
             shared = len(consts.intersection(ot))
             if shared < 2 or shared < _ALIGNED_SHARE * len(consts):
                 continue
-            merged = _gapped_merge(ct, (), ot, self.config.optional_groups)
+            merged = _gapped_merge(ct, (), ot, self.config.optional_groups, self.config.trailing_clauses)
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = merged
         if best is None:
@@ -3070,7 +3130,7 @@ class TemplateEngine:
         scored.sort(key=lambda x: (x[0], x[1]))
         best: tuple[int, tuple[str, ...], tuple[int, ...], _Cluster] | None = None
         for _, _, c in scored[:_GAPPED_CANDIDATES]:
-            merged = _gapped_merge(c.tokens, _gaps_of(c), toks, self.config.optional_groups)
+            merged = _gapped_merge(c.tokens, _gaps_of(c), toks, self.config.optional_groups, self.config.trailing_clauses)
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = (merged[0], merged[1], merged[2], c)
         if best is None:
