@@ -2605,3 +2605,38 @@ def test_a_trailing_clause_needs_a_comma_and_a_labelled_value() -> None:
     fields = ("client:", "<*>,", "request:", '"GET', "<*>", 'HTTP/1.1",', "upstream:", '"http://<*>"')
     assert _trailing_clause(short, (*short[:-1], "<*>,", *fields), 6, 6, (), fields)
 
+
+_SONAR_STEP = "2026.12.03 {t} INFO  ce[AY0FPz90AggZ4GUw{i:04d}][o.s.c.t.s.ComputationStepExecutor] {step} | status=SUCCESS | time={ms}ms"
+_SONAR_TASK = ("2026.12.03 {t} INFO  ce[AY1LhnUBBv16vOmp{i:04d}][o.s.c.t.CeWorkerImpl] Executed task | project=acme_web | type=REPORT "
+               "| branch=main | branchType=BRANCH | id=AY1LhnUBBv16vOmp{i:04d} | submitter=admin | status=SUCCESS | time={ms}ms")
+
+
+def test_the_first_field_of_a_record_of_keyed_fields_is_a_value() -> None:
+    # SonarQube's compute engine names each step in the record's first field: one statement
+    steps = ["Persist sources", "Load analysis metadata", "index issues", "Extract report", "Load quality profiles",
+             "Send issue notifications", "Compute measures", "Persist sources", "Extract report"]
+    lines = [_SONAR_STEP.format(t=f"02:36:{10 + i}", i=i, step=step, ms=700 + 37 * i) for i, step in enumerate(steps)]
+    assert len(set(_groups_with(EngineConfig(), lines))) == 1
+    assert len(set(_groups_with(EngineConfig(leading_fields=False), lines))) > 1
+    # a record of more fields after the same component-like header is another statement: the
+    # span's run never takes the delimiter
+    tasks = [_SONAR_TASK.format(t=f"03:00:{10 + i}", i=i, ms=4000 + i) for i in range(3)]
+    groups = _groups_with(EngineConfig(), lines + tasks)
+    assert len(set(groups[: len(lines)])) == 1
+    assert not set(groups[: len(lines)]) & set(groups[len(lines) :])
+
+
+def test_a_leading_field_needs_keyed_fields_after_it() -> None:
+    from template_matching.engine.core import _leading_field
+
+    def tokens(text: str) -> tuple[str, ...]:
+        return tuple(text.split())
+
+    tpl = tokens("<*> INFO [step] Persist sources | status=SUCCESS | time=<*>")
+    assert _leading_field(tpl, tokens("<*> INFO [step] Load analysis metadata | status=SUCCESS | time=<*>"), 3, 4)
+    # plain words after the delimiter: a phrase, not a record's keyed fields
+    tpl = tokens("<*> INFO [step] Persist sources | done in <*>")
+    assert not _leading_field(tpl, tokens("<*> INFO [step] Load analysis metadata | done in <*>"), 3, 4)
+    # one keyed field after it is not yet a record
+    tpl = tokens("<*> INFO [step] Persist sources | status=SUCCESS")
+    assert not _leading_field(tpl, tokens("<*> INFO [step] Load analysis metadata | status=SUCCESS"), 3, 2)

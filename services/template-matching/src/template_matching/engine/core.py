@@ -129,6 +129,10 @@ class EngineConfig:
     # "|", "::"), the delimiter printed before the run and after it or inside it, is that
     # field's value once the place has shown tail_values texts (see _delimited_field; pass 15)
     delimited_fields: bool = True
+    # a run that is the first field of a record delimited by a token of symbols, every later
+    # field a "key=value" ("Load quality profiles | status=SUCCESS | time=<*>"), is that
+    # field's value once the place has shown tail_values texts (see _leading_field; pass 20a)
+    leading_fields: bool = True
     # a value printed as its constructor ("Completed()", "Failed('...')") ending the line after
     # the message's words is one value once that place showed tail_values texts (see _call_value; pass 15)
     constructor_values: bool = True
@@ -1402,6 +1406,28 @@ def _delimited_field(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int
     return None
 
 
+def _leading_field(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
+    """Whether the differing runs are the first field of a record delimited by a token of
+    symbols: the same delimiter closes both runs and is printed in neither, and the fields
+    after it, two or more, are each a "key=value" field ("Load analysis metadata |
+    status=SUCCESS | time=<*>"). The keys name the record's fields, so the field before
+    them is one of its values, whatever its words; a delimiter before the run is
+    _delimited_field's case."""
+    nt, nl = len(tpl), len(toks)
+    if s < 4:
+        return False
+    d = tpl[nt - s]
+    if d != toks[nl - s] or not _delimiter(d) or d in tpl[p : nt - s] or d in toks[p : nl - s]:
+        return False
+    fields: list[list[str]] = [[]]
+    for x in tpl[nt - s + 1 :]:
+        if x == d:
+            fields.append([])
+        else:
+            fields[-1].append(x)
+    return len(fields) >= 2 and all(len(f) == 1 and _FIELD_KEY.match(f[0]) for f in fields)
+
+
 def _named_label(tok: str) -> bool:
     """A name ending in ":" that holds no space and is shaped like a value (joined by "_",
     "-", "." or "/", or masked): "docker_containers:", "pack_ossec-rootkit:", "<*>:"."""
@@ -1495,7 +1521,7 @@ def _span_cut(
     message_runs: bool = False, quoted_texts: bool = False, severity_labels: bool = False,
     field_texts: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
     delimited_fields: bool = False, constructor_values: bool = False, named_texts: bool = False,
-    prose_tails: bool = False, json_keys_in_objects: bool = False,
+    prose_tails: bool = False, json_keys_in_objects: bool = False, leading_fields: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -1553,6 +1579,13 @@ def _span_cut(
         # HTTP unable to match response to request [**] [Classification: ...]"): the text
         # printed in it, once that field has shown several, is the field's value (the
         # delimiters printed in both runs at one place are the record's, not a phrase's)
+        return p, s
+    if (
+        leading_fields and field_texts is not None and p >= 2 and _leading_field(tpl, toks, p, s)
+        and field_texts(tpl, toks, p, s)
+    ):
+        # the first field of a record whose other fields are keyed ("Extract report |
+        # status=SUCCESS | time=<*>"): the text printed in it, once it has shown several
         return p, s
     if nt == nl and any(a == b for a, b in zip(mt[1:-1], ml[1:-1], strict=True)):
         # words in the same places inside both runs: a phrase with several values
@@ -2217,6 +2250,9 @@ class TemplateEngine:
         self._position: str | None = None
         # span number -> the fixed template it was made from (_later_tail)
         self._span_origins: dict[int, tuple[str, ...]] = {}
+        # spans made from a record's first field (_leading_field): their delimiter, which the
+        # run never holds (a line whose run does is another record with more fields)
+        self._leading_delimiters: dict[int, str] = {}
 
     # ------------------------------------------------------------------ helpers
     def _mask(self, message: str) -> tuple[str, ...]:
@@ -2796,6 +2832,8 @@ class TemplateEngine:
             ns = len(ct) - p - 1
             if n < p + ns + 1:
                 continue
+            if c.seq in self._leading_delimiters and self._leading_delimiters[c.seq] in toks[p : n - ns]:
+                continue
             values = self._pair_is_values if self.config.value_shapes else _never
             merged = _span_side(ct[:p], toks[:p], values)
             if merged is None and self._is_record_span(c):
@@ -2885,7 +2923,7 @@ class TemplateEngine:
             tpl, toks, self._tails_vary if config.tail_values else None, config.whole_message_runs,
             config.quoted_texts, config.severity_labels, self._field_texts_vary if config.tail_values else None,
             config.delimited_fields, config.constructor_values, config.named_texts, config.prose_tails,
-            config.json_keys_in_objects,
+            config.json_keys_in_objects, config.leading_fields,
         )
 
     def _learn_span(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
@@ -2952,6 +2990,8 @@ class TemplateEngine:
         old_ids = self._make_span(c, toks, p, s)
         if not record:
             self._span_origins[c.seq] = fixed_tokens
+            if self.config.leading_fields and _leading_field(fixed_tokens, toks, p, s):
+                self._leading_delimiters[c.seq] = fixed_tokens[len(fixed_tokens) - s]
         if field is not None and field in fixed_tokens[p : len(fixed_tokens) - s] and field in toks[p : len(toks) - s]:
             c.delimiter = field
         if self.config.widen_spans and not record:
