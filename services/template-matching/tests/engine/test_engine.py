@@ -2640,3 +2640,27 @@ def test_a_leading_field_needs_keyed_fields_after_it() -> None:
     # one keyed field after it is not yet a record
     tpl = tokens("<*> INFO [step] Persist sources | status=SUCCESS")
     assert not _leading_field(tpl, tokens("<*> INFO [step] Load analysis metadata | status=SUCCESS"), 3, 2)
+
+
+_DRAMATIQ_FAILED = ("[2026-12-03 06:39:{s},893] [PID 12] [Thread-3] [dramatiq.worker.WorkerThread] [ERROR] "
+                    "Failed to process message {call} with unhandled exception.")
+
+
+def test_a_function_call_between_the_message_words_is_one_value() -> None:
+    # Dramatiq names the failed job by its call: the arguments, however many, are one value
+    calls = ["send_webhook(4268, 'order.paid')", "refresh_token('paypal')", "resize_image('uploads/dc79f47ef70b.jpg', width=640)",
+             "send_webhook(4411, 'order.paid')", "refresh_token('stripe')", "resize_image('uploads/0a1b2c3d4e5f.jpg', width=320)"]
+    lines = [_DRAMATIQ_FAILED.format(s=10 + i, call=call) for i, call in enumerate(calls)]
+    assert len(set(_groups_with(EngineConfig(), lines))) == 1
+    assert len(set(_groups_with(EngineConfig(call_values=False), lines))) > 1
+
+
+def test_a_function_call_closes_at_the_end_of_its_run() -> None:
+    from template_matching.engine.core import _function_call
+
+    assert _function_call(("send_webhook(<*>,", "'order.paid')"))
+    assert _function_call(("etl.jobs.sync_customers()",))
+    # the bracket closes before the run ends: a call and more words
+    assert not _function_call(("refresh_token('paypal')", "twice"))
+    # words in brackets without a function's name
+    assert not _function_call(("(cache", "miss)"))

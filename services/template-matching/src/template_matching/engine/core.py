@@ -133,6 +133,10 @@ class EngineConfig:
     # field a "key=value" ("Load quality profiles | status=SUCCESS | time=<*>"), is that
     # field's value once the place has shown tail_values texts (see _leading_field; pass 20a)
     leading_fields: bool = True
+    # a run that is one function call on both sides, between the message's words ("Failed
+    # to process message send_webhook(<*>, 'order.paid') with ..." / "refresh_token('paypal')"),
+    # is one value once the place has shown tail_values texts (see _function_call; pass 20a)
+    call_values: bool = True
     # a value printed as its constructor ("Completed()", "Failed('...')") ending the line after
     # the message's words is one value once that place showed tail_values texts (see _call_value; pass 15)
     constructor_values: bool = True
@@ -1406,6 +1410,19 @@ def _delimited_field(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int
     return None
 
 
+_FUNCTION_CALL = re.compile(r"^[A-Za-z_][\w.]*\(")
+
+
+def _function_call(run: tuple[str, ...]) -> bool:
+    """The run is one call expression: a function's name (dotted or not) glued to a round
+    bracket that closes at the run's end and not before ("send_webhook(<*>, 'order.paid')",
+    "etl.jobs.sync_customers()"): its arguments, however many, belong to one value."""
+    if not run or _FUNCTION_CALL.match(run[0]) is None:
+        return False
+    text = " ".join(run)
+    return _closes_at_end(text[text.index("(") :], "(", ")")
+
+
 def _leading_field(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
     """Whether the differing runs are the first field of a record delimited by a token of
     symbols: the same delimiter closes both runs and is printed in neither, and the fields
@@ -1522,6 +1539,7 @@ def _span_cut(
     field_texts: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
     delimited_fields: bool = False, constructor_values: bool = False, named_texts: bool = False,
     prose_tails: bool = False, json_keys_in_objects: bool = False, leading_fields: bool = False,
+    call_values: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -1628,6 +1646,14 @@ def _span_cut(
         # a name and its text end the line after the message's phrase ("Executing scheduled
         # query docker_containers: SELECT id FROM ..." / "... pack_x: select * from ..."):
         # the name is a value, and so is the text it labels
+        return p, s
+    if (
+        call_values and field_texts is not None and nt != nl and p >= 2 and fixed and _is_message_word(tpl[p - 1])
+        and _function_call(mt) and _function_call(ml) and field_texts(tpl, toks, p, s)
+    ):
+        # a function call with its arguments after the message's words, as a task queue
+        # prints the job it runs ("process message send_webhook(<*>, 'order.paid')" /
+        # "refresh_token('paypal')"), once that place has shown several: one value
         return p, s
     label = tpl[p - 1]
     if nt != nl and p >= 2 and fixed and _reason_pair(label) and _reason_pair(toks[p - 1]):
@@ -2923,7 +2949,7 @@ class TemplateEngine:
             tpl, toks, self._tails_vary if config.tail_values else None, config.whole_message_runs,
             config.quoted_texts, config.severity_labels, self._field_texts_vary if config.tail_values else None,
             config.delimited_fields, config.constructor_values, config.named_texts, config.prose_tails,
-            config.json_keys_in_objects, config.leading_fields,
+            config.json_keys_in_objects, config.leading_fields, config.call_values,
         )
 
     def _learn_span(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
