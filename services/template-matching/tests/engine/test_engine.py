@@ -1925,7 +1925,7 @@ def test_a_value_printed_as_its_constructor_ending_the_line_is_one_value() -> No
     states = ["Done()", "Crashed('worker lost: exit 137')", "Skipped(reason=cache)", "Crashed('disk full on /var')"]
     lines = [f"10:00:0{i % 10}.{100 + i} | INFO | Job 'sync-{i}' - ended with state {states[i % 4]}" for i in range(16)]
     assert len(set(_groups(lines))) == 1
-    assert len(set(_groups_with(EngineConfig(constructor_values=False), lines))) > 1
+    assert len(set(_groups_with(EngineConfig(constructor_values=False, call_values=False), lines))) > 1
 
 
 def test_a_bracket_that_closes_before_the_lines_end_is_no_constructor() -> None:
@@ -2569,3 +2569,98 @@ def test_an_optional_group_that_ends_the_line_is_another_statement() -> None:
     lines = ["Jul 27 14:41:59 combo kernel: PCI: Probing PCI hardware",
              "Jul 27 14:41:59 combo kernel: PCI: Probing PCI hardware (bus 00)"]
     assert len(set(_groups_with(EngineConfig(), lines))) == 2
+
+
+# ---------------------------------------------------------------- twentieth pass (a)
+
+_HTTPD_DENIED = ("[Thu Dec 03 {t}.976681 2026] [authz_core:error] [pid 10:tid 140371284121344] "
+                 "[client 10.189.{c}.50:60948] AH01630: client denied by server configuration: {path}{referer}")
+
+
+def test_context_fields_appended_after_a_comma_are_a_gap() -> None:
+    # Apache httpd appends ", referer: <url>" to an error only when the request had one: one
+    # statement, with and without the field, whichever form comes first
+    forms = [("/usr/local/apache2/htdocs/server-status", ""), ("/srv/www/.env", ", referer: https://shop.example.com/cart"),
+             ("/usr/local/apache2/htdocs/.git/config", ""), ("/srv/www/admin", ", referer: https://shop.example.com/"),
+             ("/srv/www/wp-login.php", "")]
+    lines = [_HTTPD_DENIED.format(t=f"09:35:{10 + i}", c=100 + i, path=p, referer=r) for i, (p, r) in enumerate(forms)]
+    for order in (lines, lines[1:] + lines[:1]):
+        assert len(set(_groups_with(EngineConfig(), order))) == 1
+        assert len(set(_groups_with(EngineConfig(trailing_clauses=False), order))) == 2
+
+
+def test_a_trailing_clause_needs_a_comma_and_a_labelled_value() -> None:
+    from template_matching.engine.core import _trailing_clause
+
+    def tokens(text: str) -> tuple[str, ...]:
+        return tuple(text.split())
+
+    short = tokens("<*> client denied by server configuration: <*>")
+    assert _trailing_clause(short, tokens("<*> client denied by server configuration: <*>, referer: https://<*>"), 6, 6, (), ("referer:", "https://<*>"))
+    # no comma before the part: words that go on after a value name another statement
+    assert not _trailing_clause(short, tokens("<*> client denied by server configuration: <*> referer: https://<*>"), 6, 6, (), ("referer:", "https://<*>"))
+    # a word as the field's value is no datum
+    assert not _trailing_clause(short, tokens("<*> client denied by server configuration: <*>, server: kong"), 6, 6, (), ("server:", "kong"))
+    # several fields, a quoted request among them
+    fields = ("client:", "<*>,", "request:", '"GET', "<*>", 'HTTP/1.1",', "upstream:", '"http://<*>"')
+    assert _trailing_clause(short, (*short[:-1], "<*>,", *fields), 6, 6, (), fields)
+
+
+_SONAR_STEP = "2026.12.03 {t} INFO  ce[AY0FPz90AggZ4GUw{i:04d}][o.s.c.t.s.ComputationStepExecutor] {step} | status=SUCCESS | time={ms}ms"
+_SONAR_TASK = ("2026.12.03 {t} INFO  ce[AY1LhnUBBv16vOmp{i:04d}][o.s.c.t.CeWorkerImpl] Executed task | project=acme_web | type=REPORT "
+               "| branch=main | branchType=BRANCH | id=AY1LhnUBBv16vOmp{i:04d} | submitter=admin | status=SUCCESS | time={ms}ms")
+
+
+def test_the_first_field_of_a_record_of_keyed_fields_is_a_value() -> None:
+    # SonarQube's compute engine names each step in the record's first field: one statement
+    steps = ["Persist sources", "Load analysis metadata", "index issues", "Extract report", "Load quality profiles",
+             "Send issue notifications", "Compute measures", "Persist sources", "Extract report"]
+    lines = [_SONAR_STEP.format(t=f"02:36:{10 + i}", i=i, step=step, ms=700 + 37 * i) for i, step in enumerate(steps)]
+    assert len(set(_groups_with(EngineConfig(), lines))) == 1
+    assert len(set(_groups_with(EngineConfig(leading_fields=False), lines))) > 1
+    # a record of more fields after the same component-like header is another statement: the
+    # span's run never takes the delimiter
+    tasks = [_SONAR_TASK.format(t=f"03:00:{10 + i}", i=i, ms=4000 + i) for i in range(3)]
+    groups = _groups_with(EngineConfig(), lines + tasks)
+    assert len(set(groups[: len(lines)])) == 1
+    assert not set(groups[: len(lines)]) & set(groups[len(lines) :])
+
+
+def test_a_leading_field_needs_keyed_fields_after_it() -> None:
+    from template_matching.engine.core import _leading_field
+
+    def tokens(text: str) -> tuple[str, ...]:
+        return tuple(text.split())
+
+    tpl = tokens("<*> INFO [step] Persist sources | status=SUCCESS | time=<*>")
+    assert _leading_field(tpl, tokens("<*> INFO [step] Load analysis metadata | status=SUCCESS | time=<*>"), 3, 4)
+    # plain words after the delimiter: a phrase, not a record's keyed fields
+    tpl = tokens("<*> INFO [step] Persist sources | done in <*>")
+    assert not _leading_field(tpl, tokens("<*> INFO [step] Load analysis metadata | done in <*>"), 3, 4)
+    # one keyed field after it is not yet a record
+    tpl = tokens("<*> INFO [step] Persist sources | status=SUCCESS")
+    assert not _leading_field(tpl, tokens("<*> INFO [step] Load analysis metadata | status=SUCCESS"), 3, 2)
+
+
+_DRAMATIQ_FAILED = ("[2026-12-03 06:39:{s},893] [PID 12] [Thread-3] [dramatiq.worker.WorkerThread] [ERROR] "
+                    "Failed to process message {call} with unhandled exception.")
+
+
+def test_a_function_call_between_the_message_words_is_one_value() -> None:
+    # Dramatiq names the failed job by its call: the arguments, however many, are one value
+    calls = ["send_webhook(4268, 'order.paid')", "refresh_token('paypal')", "resize_image('uploads/dc79f47ef70b.jpg', width=640)",
+             "send_webhook(4411, 'order.paid')", "refresh_token('stripe')", "resize_image('uploads/0a1b2c3d4e5f.jpg', width=320)"]
+    lines = [_DRAMATIQ_FAILED.format(s=10 + i, call=call) for i, call in enumerate(calls)]
+    assert len(set(_groups_with(EngineConfig(), lines))) == 1
+    assert len(set(_groups_with(EngineConfig(call_values=False), lines))) > 1
+
+
+def test_a_function_call_closes_at_the_end_of_its_run() -> None:
+    from template_matching.engine.core import _function_call
+
+    assert _function_call(("send_webhook(<*>,", "'order.paid')"))
+    assert _function_call(("etl.jobs.sync_customers()",))
+    # the bracket closes before the run ends: a call and more words
+    assert not _function_call(("refresh_token('paypal')", "twice"))
+    # words in brackets without a function's name
+    assert not _function_call(("(cache", "miss)"))

@@ -129,6 +129,14 @@ class EngineConfig:
     # "|", "::"), the delimiter printed before the run and after it or inside it, is that
     # field's value once the place has shown tail_values texts (see _delimited_field; pass 15)
     delimited_fields: bool = True
+    # a run that is the first field of a record delimited by a token of symbols, every later
+    # field a "key=value" ("Load quality profiles | status=SUCCESS | time=<*>"), is that
+    # field's value once the place has shown tail_values texts (see _leading_field; pass 20a)
+    leading_fields: bool = True
+    # a run that is one function call on both sides, between the message's words ("Failed
+    # to process message send_webhook(<*>, 'order.paid') with ..." / "refresh_token('paypal')"),
+    # is one value once the place has shown tail_values texts (see _function_call; pass 20a)
+    call_values: bool = True
     # a value printed as its constructor ("Completed()", "Failed('...')") ending the line after
     # the message's words is one value once that place showed tail_values texts (see _call_value; pass 15)
     constructor_values: bool = True
@@ -197,6 +205,11 @@ class EngineConfig:
     # between two words of the statement ("deleted <n> files (<n> bytes) from archive"), may
     # be a gap of a gapped template although it holds words (see _optional_group; pass 18c)
     optional_groups: bool = True
+    # a part printed only sometimes at the end of the line that is context fields appended
+    # after a comma, each a "key:" label and its value ("..., referer: <url>", nginx's
+    # "..., client: <ip>, upstream: "<url>""), may be a gap of a gapped template although
+    # its labels are words (see _trailing_clause; pass 20a)
+    trailing_clauses: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -1397,6 +1410,41 @@ def _delimited_field(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int
     return None
 
 
+_FUNCTION_CALL = re.compile(r"^[A-Za-z_][\w.]*\(")
+
+
+def _function_call(run: tuple[str, ...]) -> bool:
+    """The run is one call expression: a function's name (dotted or not) glued to a round
+    bracket that closes at the run's end and not before ("send_webhook(<*>, 'order.paid')",
+    "etl.jobs.sync_customers()"): its arguments, however many, belong to one value."""
+    if not run or _FUNCTION_CALL.match(run[0]) is None:
+        return False
+    text = " ".join(run)
+    return _closes_at_end(text[text.index("(") :], "(", ")")
+
+
+def _leading_field(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
+    """Whether the differing runs are the first field of a record delimited by a token of
+    symbols: the same delimiter closes both runs and is printed in neither, and the fields
+    after it, two or more, are each a "key=value" field ("Load analysis metadata |
+    status=SUCCESS | time=<*>"). The keys name the record's fields, so the field before
+    them is one of its values, whatever its words; a delimiter before the run is
+    _delimited_field's case."""
+    nt, nl = len(tpl), len(toks)
+    if s < 4:
+        return False
+    d = tpl[nt - s]
+    if d != toks[nl - s] or not _delimiter(d) or d in tpl[p : nt - s] or d in toks[p : nl - s]:
+        return False
+    fields: list[list[str]] = [[]]
+    for x in tpl[nt - s + 1 :]:
+        if x == d:
+            fields.append([])
+        else:
+            fields[-1].append(x)
+    return len(fields) >= 2 and all(len(f) == 1 and _FIELD_KEY.match(f[0]) for f in fields)
+
+
 def _named_label(tok: str) -> bool:
     """A name ending in ":" that holds no space and is shaped like a value (joined by "_",
     "-", "." or "/", or masked): "docker_containers:", "pack_ossec-rootkit:", "<*>:"."""
@@ -1490,7 +1538,8 @@ def _span_cut(
     message_runs: bool = False, quoted_texts: bool = False, severity_labels: bool = False,
     field_texts: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
     delimited_fields: bool = False, constructor_values: bool = False, named_texts: bool = False,
-    prose_tails: bool = False, json_keys_in_objects: bool = False,
+    prose_tails: bool = False, json_keys_in_objects: bool = False, leading_fields: bool = False,
+    call_values: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -1549,6 +1598,13 @@ def _span_cut(
         # printed in it, once that field has shown several, is the field's value (the
         # delimiters printed in both runs at one place are the record's, not a phrase's)
         return p, s
+    if (
+        leading_fields and field_texts is not None and p >= 2 and _leading_field(tpl, toks, p, s)
+        and field_texts(tpl, toks, p, s)
+    ):
+        # the first field of a record whose other fields are keyed ("Extract report |
+        # status=SUCCESS | time=<*>"): the text printed in it, once it has shown several
+        return p, s
     if nt == nl and any(a == b for a, b in zip(mt[1:-1], ml[1:-1], strict=True)):
         # words in the same places inside both runs: a phrase with several values
         # ("(view) outlet from (A) to (B)"), left to the one-word rules
@@ -1590,6 +1646,14 @@ def _span_cut(
         # a name and its text end the line after the message's phrase ("Executing scheduled
         # query docker_containers: SELECT id FROM ..." / "... pack_x: select * from ..."):
         # the name is a value, and so is the text it labels
+        return p, s
+    if (
+        call_values and field_texts is not None and nt != nl and p >= 2 and fixed and _is_message_word(tpl[p - 1])
+        and _function_call(mt) and _function_call(ml) and field_texts(tpl, toks, p, s)
+    ):
+        # a function call with its arguments after the message's words, as a task queue
+        # prints the job it runs ("process message send_webhook(<*>, 'order.paid')" /
+        # "refresh_token('paypal')"), once that place has shown several: one value
         return p, s
     label = tpl[p - 1]
     if nt != nl and p >= 2 and fixed and _reason_pair(label) and _reason_pair(toks[p - 1]):
@@ -2038,6 +2102,58 @@ def _optional_group(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
     return text.startswith("(") and text.endswith(")") and _closes_at_end(text, "(", ")")
 
 
+# a context field's label appended after a comma ("referer:", "client:", "upstream:")
+_CLAUSE_LABEL = re.compile(r"^[A-Za-z][A-Za-z_-]*:$")
+# a trailing clause holds this many tokens at most (_trailing_clause)
+_TRAILING_CLAUSE_TOKENS = 12
+
+
+def _clause_fields(run: tuple[str, ...]) -> bool:
+    """Whether ``run`` is one or more context fields, each a "key:" label and one value (a
+    token holding a value, or a quoted text), every field but the last ending in ",":
+    "referer: https://<*>", "client: <*>, request: "GET <*> HTTP/1.1"". A word as the value
+    ("server: kong") is not a datum, so the run is not taken."""
+    k, n = 0, len(run)
+    while k < n:
+        if not _CLAUSE_LABEL.match(run[k]) or k + 1 >= n:
+            return False
+        k += 1
+        if run[k].startswith('"'):
+            # a quoted value ends at the first token that closes the quote
+            closes = [j for j in range(k, n) if run[j].endswith(('"', '",')) and (j > k or len(run[j]) > 2)]
+            if not closes:
+                return False
+            k = closes[0]
+        elif VAR not in run[k]:
+            return False
+        last = k + 1 == n
+        if not last and not run[k].endswith(","):
+            return False
+        k += 1
+    return True
+
+
+def _trailing_clause(
+    tpl: tuple[str, ...], toks: tuple[str, ...], before_t: int, before_l: int, run_t: tuple[str, ...], run_l: tuple[str, ...]
+) -> bool:
+    """Whether one side ends its line where the other goes on with context fields appended
+    after a comma ("... configuration: <path>" / "... configuration: <path>, referer: <url>"):
+    the value before the part ends in "," on the longer side only, so the part is glued to
+    the statement as a list of fields, not a second statement's wording; a program adds
+    such a field only when it has the datum (Apache httpd's referer, nginx's upstream and
+    referrer). The part must end both lines (the caller passes runs after the last aligned
+    pair). Pass 20a."""
+    if bool(run_t) == bool(run_l) or before_t < 0:
+        return False
+    run = run_t or run_l
+    if len(run) > _TRAILING_CLAUSE_TOKENS:
+        return False
+    long_end, short_end = (tpl[before_t], toks[before_l]) if run_t else (toks[before_l], tpl[before_t])
+    if not long_end.endswith(",") or short_end.endswith(",") or VAR not in long_end or VAR not in short_end:
+        return False
+    return _clause_fields(run)
+
+
 def _framed(tpl: tuple[str, ...], before: int, after: int) -> bool:
     """Whether the template's tokens at ``before`` and ``after`` (the aligned neighbours of a
     part printed only sometimes) are both constant words of the statement: its wording goes
@@ -2052,7 +2168,8 @@ def _gaps_of(c: _Cluster) -> tuple[int, ...]:
 
 
 def _gapped_merge(
-    tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], optional_groups: bool = False
+    tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], optional_groups: bool = False,
+    trailing_clauses: bool = False,
 ) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
     """(aligned constants, tokens, gap positions) of the gapped template that covers both the
     template and the line, or None where the two are not one message with parts of varying
@@ -2083,6 +2200,8 @@ def _gapped_merge(
                 return None  # a gap may take more of the line, never a constant of the template
             if not was_gap and not _gap_run_ok(run_t, run_l) and not (
                 optional_groups and _framed(tpl, prev_i, i) and _optional_group(run_t, run_l)
+            ) and not (
+                trailing_clauses and i == len(tpl) and _trailing_clause(tpl, toks, prev_i, prev_j, run_t, run_l)
             ):
                 return None
             new_gaps.append(len(out))
@@ -2157,6 +2276,9 @@ class TemplateEngine:
         self._position: str | None = None
         # span number -> the fixed template it was made from (_later_tail)
         self._span_origins: dict[int, tuple[str, ...]] = {}
+        # spans made from a record's first field (_leading_field): their delimiter, which the
+        # run never holds (a line whose run does is another record with more fields)
+        self._leading_delimiters: dict[int, str] = {}
 
     # ------------------------------------------------------------------ helpers
     def _mask(self, message: str) -> tuple[str, ...]:
@@ -2736,6 +2858,8 @@ class TemplateEngine:
             ns = len(ct) - p - 1
             if n < p + ns + 1:
                 continue
+            if c.seq in self._leading_delimiters and self._leading_delimiters[c.seq] in toks[p : n - ns]:
+                continue
             values = self._pair_is_values if self.config.value_shapes else _never
             merged = _span_side(ct[:p], toks[:p], values)
             if merged is None and self._is_record_span(c):
@@ -2825,7 +2949,7 @@ class TemplateEngine:
             tpl, toks, self._tails_vary if config.tail_values else None, config.whole_message_runs,
             config.quoted_texts, config.severity_labels, self._field_texts_vary if config.tail_values else None,
             config.delimited_fields, config.constructor_values, config.named_texts, config.prose_tails,
-            config.json_keys_in_objects,
+            config.json_keys_in_objects, config.leading_fields, config.call_values,
         )
 
     def _learn_span(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
@@ -2892,6 +3016,8 @@ class TemplateEngine:
         old_ids = self._make_span(c, toks, p, s)
         if not record:
             self._span_origins[c.seq] = fixed_tokens
+            if self.config.leading_fields and _leading_field(fixed_tokens, toks, p, s):
+                self._leading_delimiters[c.seq] = fixed_tokens[len(fixed_tokens) - s]
         if field is not None and field in fixed_tokens[p : len(fixed_tokens) - s] and field in toks[p : len(toks) - s]:
             c.delimiter = field
         if self.config.widen_spans and not record:
@@ -3016,7 +3142,7 @@ class TemplateEngine:
             shared = len(consts.intersection(ot))
             if shared < 2 or shared < _ALIGNED_SHARE * len(consts):
                 continue
-            merged = _gapped_merge(ct, (), ot, self.config.optional_groups)
+            merged = _gapped_merge(ct, (), ot, self.config.optional_groups, self.config.trailing_clauses)
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = merged
         if best is None:
@@ -3070,7 +3196,7 @@ class TemplateEngine:
         scored.sort(key=lambda x: (x[0], x[1]))
         best: tuple[int, tuple[str, ...], tuple[int, ...], _Cluster] | None = None
         for _, _, c in scored[:_GAPPED_CANDIDATES]:
-            merged = _gapped_merge(c.tokens, _gaps_of(c), toks, self.config.optional_groups)
+            merged = _gapped_merge(c.tokens, _gaps_of(c), toks, self.config.optional_groups, self.config.trailing_clauses)
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = (merged[0], merged[1], merged[2], c)
         if best is None:
