@@ -2569,3 +2569,32 @@ def test_an_optional_group_that_ends_the_line_is_another_statement() -> None:
     lines = ["Jul 27 14:41:59 combo kernel: PCI: Probing PCI hardware",
              "Jul 27 14:41:59 combo kernel: PCI: Probing PCI hardware (bus 00)"]
     assert len(set(_groups_with(EngineConfig(), lines))) == 2
+
+
+# a game server's log4j layout "[time] [thread/LEVEL]: message": the thread name is printed
+# with spaces, so its words are one header field, not the words of a message
+_BRACKETED_HEADER_LINES = [
+    "[14:22:31] [Server thread/INFO]: Starting minecraft server version 1.21.4",
+    "[14:22:31] [Server thread/INFO]: Loading properties",
+    "[14:22:32] [Server thread/INFO]: Default game type: SURVIVAL",
+    '[14:22:32] [Server thread/INFO]: Preparing level "world"',
+    "[14:23:01] [Server thread/INFO]: Alex joined the game",
+    "[14:23:09] [Server thread/INFO]: Steve joined the game",
+    "[14:24:11] [Server thread/INFO]: <Alex> hello there",
+    "[14:25:00] [Server thread/INFO]: Alex has made the advancement [Stone Age]",
+    "[14:25:40] [Server thread/INFO]: Steve lost connection: Disconnected",
+    "[14:27:30] [Server thread/INFO]: Saving the game (this may take a moment!)",
+    "[14:27:31] [Server thread/INFO]: Saved the game",
+    "[14:30:30] [Server thread/INFO]: Notch fell from a high place",
+    "[14:31:01] [Server thread/INFO]: Notch joined the game",
+]
+
+
+def test_words_of_a_bracketed_header_field_do_not_open_a_span() -> None:
+    texts = _final_templates(_BRACKETED_HEADER_LINES, EngineConfig())
+    assert "[<*>:<*>:<*>] [Server thread/INFO]: Loading properties" in texts
+    assert "[<*>:<*>:<*>] [Server thread/INFO]: Starting minecraft server version <*>" in texts
+    assert len(texts) >= 9
+    assert _final_templates(_BRACKETED_HEADER_LINES, EngineConfig(bracketed_headers=False)) == {
+        "[<*>:<*>:<*>] [Server thread/INFO]: <*> <*>"
+    }

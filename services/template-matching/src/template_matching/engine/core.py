@@ -156,6 +156,10 @@ class EngineConfig:
     # names the statement ("DHCPOFFER" / "DHCPACK"): never an enum value of that "label"
     # (see TemplateEngine._enum_after_label; pass 18d)
     tag_heads: bool = True
+    # the words of a bracketed header field printed with spaces ("[Server thread/INFO]:",
+    # "[User Authenticator #1/INFO]:") are the header's, like "[main]" is: they do not make
+    # the text after it a message's value (see _header_group; pass 20e)
+    bracketed_headers: bool = True
     # a line that is a JSON record never joins a template that is not one, nor the other way
     # round (see _other_syntax; pass 16)
     json_apart: bool = True
@@ -1490,7 +1494,7 @@ def _span_cut(
     message_runs: bool = False, quoted_texts: bool = False, severity_labels: bool = False,
     field_texts: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
     delimited_fields: bool = False, constructor_values: bool = False, named_texts: bool = False,
-    prose_tails: bool = False, json_keys_in_objects: bool = False,
+    prose_tails: bool = False, json_keys_in_objects: bool = False, bracketed_headers: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -1555,7 +1559,9 @@ def _span_cut(
         return None
     # the words that say which message this is: neither a label ("core:", "LOG:") nor a
     # bracketed level or component ("[INFO]"), nor a value
-    fixed = [x for x in (*tpl[: p - 1], *tpl[nt - s :]) if _is_message_word(x)]
+    grouped = _header_group(tpl, p) if bracketed_headers else frozenset()
+    fixed = [x for i, x in enumerate(tpl[: p - 1]) if i not in grouped and _is_message_word(x)]
+    fixed += [x for x in tpl[nt - s :] if _is_message_word(x)]
     if quoted_texts and nt != nl and _value_against_quoted_text(mt, ml, sum(1 for x in (*tpl[:p], *tpl[nt - s :]) if x != VAR)):
         # a value printed as one token in one line and as a quoted text of several words in
         # the other (a user agent "Grafana/11.3.1" / "Mozilla/5.0 (X11; Linux x86_64) ..."): one value
@@ -1847,6 +1853,25 @@ def _severity_label(tok: str) -> bool:
     part of a message it opens with (Pgpool-II's and PostgreSQL's 'LOG:  ...' / 'DETAIL:  ...').
     The text after it is the message itself, whatever words it holds, never a value."""
     return _CAPS_LABEL.match(tok) is not None
+
+
+def _header_group(tpl: tuple[str, ...], p: int) -> frozenset[int]:
+    """The positions before ``p`` inside square-bracketed groups of several tokens that
+    close before ``p`` (a thread or component name printed with spaces, "[Server
+    thread/INFO]:"): one header field, whose words name no statement."""
+    inside: set[int] = set()
+    i = 0
+    while i < p:
+        if tpl[i].startswith("[") and tpl[i].count("[") > tpl[i].count("]"):
+            depth = 0
+            for j in range(i, p):
+                depth += tpl[j].count("[") - tpl[j].count("]")
+                if depth <= 0:
+                    inside.update(range(i, j + 1))
+                    i = j
+                    break
+        i += 1
+    return frozenset(inside)
 
 
 def _plain_label(tok: str) -> bool:
@@ -2825,7 +2850,7 @@ class TemplateEngine:
             tpl, toks, self._tails_vary if config.tail_values else None, config.whole_message_runs,
             config.quoted_texts, config.severity_labels, self._field_texts_vary if config.tail_values else None,
             config.delimited_fields, config.constructor_values, config.named_texts, config.prose_tails,
-            config.json_keys_in_objects,
+            config.json_keys_in_objects, config.bracketed_headers,
         )
 
     def _learn_span(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
