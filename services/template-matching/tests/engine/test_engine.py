@@ -2598,3 +2598,25 @@ def test_words_of_a_bracketed_header_field_do_not_open_a_span() -> None:
     assert _final_templates(_BRACKETED_HEADER_LINES, EngineConfig(bracketed_headers=False)) == {
         "[<*>:<*>:<*>] [Server thread/INFO]: <*> <*>"
     }
+
+
+# a header of date, time, a severity word and a component label: the severity is no word of
+# the message, so the texts after the label stay statements of their own
+_LEVEL_HEADER_LINES = [
+    "2026-12-03 14:22:31.101 Info network: Listening on 0.0.0.0:34197",
+    "2026-12-03 14:22:32.202 Info network: Player alex connected from 10.0.0.5",
+    "2026-12-03 14:22:33.303 Info network: Map download finished in 2.5 seconds",
+    "2026-12-03 14:22:35.505 Info network: Saving game to autosave3",
+    "2026-12-03 14:22:37.707 Info network: Peer 4 left after timeout",
+    "2026-12-03 14:22:38.808 Info network: Saving game to autosave4",
+    "2026-12-03 14:22:40.000 Info network: Map download finished in 3.1 seconds",
+]
+
+
+def test_a_severity_word_in_the_header_does_not_open_a_span() -> None:
+    texts = _final_templates(_LEVEL_HEADER_LINES, EngineConfig())
+    assert "<*> <*>:<*>:<*> Info network: Map download finished in <*> seconds" in texts
+    assert "<*> <*>:<*>:<*> Info network: Peer <*> left after timeout" in texts
+    assert _final_templates(_LEVEL_HEADER_LINES, EngineConfig(level_words=False)) == {
+        "<*> <*>:<*>:<*> Info network: <*> <*>"
+    }
