@@ -2664,3 +2664,54 @@ def test_a_function_call_closes_at_the_end_of_its_run() -> None:
     assert not _function_call(("refresh_token('paypal')", "twice"))
     # words in brackets without a function's name
     assert not _function_call(("(cache", "miss)"))
+
+
+# a game server's log4j layout "[time] [thread/LEVEL]: message": the thread name is printed
+# with spaces, so its words are one header field, not the words of a message
+_BRACKETED_HEADER_LINES = [
+    "[14:22:31] [Server thread/INFO]: Starting minecraft server version 1.21.4",
+    "[14:22:31] [Server thread/INFO]: Loading properties",
+    "[14:22:32] [Server thread/INFO]: Default game type: SURVIVAL",
+    '[14:22:32] [Server thread/INFO]: Preparing level "world"',
+    "[14:23:01] [Server thread/INFO]: Alex joined the game",
+    "[14:23:09] [Server thread/INFO]: Steve joined the game",
+    "[14:24:11] [Server thread/INFO]: <Alex> hello there",
+    "[14:25:00] [Server thread/INFO]: Alex has made the advancement [Stone Age]",
+    "[14:25:40] [Server thread/INFO]: Steve lost connection: Disconnected",
+    "[14:27:30] [Server thread/INFO]: Saving the game (this may take a moment!)",
+    "[14:27:31] [Server thread/INFO]: Saved the game",
+    "[14:30:30] [Server thread/INFO]: Notch fell from a high place",
+    "[14:31:01] [Server thread/INFO]: Notch joined the game",
+]
+
+
+def test_words_of_a_bracketed_header_field_do_not_open_a_span() -> None:
+    texts = _final_templates(_BRACKETED_HEADER_LINES, EngineConfig())
+    assert "[<*>:<*>:<*>] [Server thread/INFO]: Loading properties" in texts
+    assert "[<*>:<*>:<*>] [Server thread/INFO]: Starting minecraft server version <*>" in texts
+    assert len(texts) >= 9
+    assert _final_templates(_BRACKETED_HEADER_LINES, EngineConfig(bracketed_headers=False)) == {
+        "[<*>:<*>:<*>] [Server thread/INFO]: <*> <*>"
+    }
+
+
+# a header of date, time, a severity word and a component label: the severity is no word of
+# the message, so the texts after the label stay statements of their own
+_LEVEL_HEADER_LINES = [
+    "2026-12-03 14:22:31.101 Info network: Listening on 0.0.0.0:34197",
+    "2026-12-03 14:22:32.202 Info network: Player alex connected from 10.0.0.5",
+    "2026-12-03 14:22:33.303 Info network: Map download finished in 2.5 seconds",
+    "2026-12-03 14:22:35.505 Info network: Saving game to autosave3",
+    "2026-12-03 14:22:37.707 Info network: Peer 4 left after timeout",
+    "2026-12-03 14:22:38.808 Info network: Saving game to autosave4",
+    "2026-12-03 14:22:40.000 Info network: Map download finished in 3.1 seconds",
+]
+
+
+def test_a_severity_word_in_the_header_does_not_open_a_span() -> None:
+    texts = _final_templates(_LEVEL_HEADER_LINES, EngineConfig())
+    assert "<*> <*>:<*>:<*> Info network: Map download finished in <*> seconds" in texts
+    assert "<*> <*>:<*>:<*> Info network: Peer <*> left after timeout" in texts
+    assert _final_templates(_LEVEL_HEADER_LINES, EngineConfig(level_words=False)) == {
+        "<*> <*>:<*>:<*> Info network: <*> <*>"
+    }
