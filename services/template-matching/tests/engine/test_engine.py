@@ -2569,3 +2569,32 @@ def test_an_optional_group_that_ends_the_line_is_another_statement() -> None:
     lines = ["Jul 27 14:41:59 combo kernel: PCI: Probing PCI hardware",
              "Jul 27 14:41:59 combo kernel: PCI: Probing PCI hardware (bus 00)"]
     assert len(set(_groups_with(EngineConfig(), lines))) == 2
+
+
+# ---------------------------------------------------------------- twentieth pass (b)
+
+
+def test_a_word_after_a_key_separator_whose_other_keys_hold_values_is_a_value() -> None:
+    # Db2's db2diag.log header ("PID : <n> TID : <n> PROC : <name> <n>") and SAP HANA's merge
+    # trace ("table = <t>, merge motivation = <m>, rc = <n>"): the template's other "key :" /
+    # "key =" fields hold values, so the word after the same separator is one more value
+    db2 = [f"PID     : {pid}                  TID : {tid}  PROC : {proc} 0"
+           for pid, tid, proc in [(34227, 140127167701597, "db2sysc"), (41554, 140657148575602, "db2acd"),
+                                  (35110, 140127167709911, "db2sysc"), (41600, 140657148571234, "db2acd")]]
+    hana = [f"[50449]{{-1}}[-1/9223372036854775806] 2026-12-03 07:43:{10 + i}.103171 e delta_merge      "
+            f"CsTableMerge.cpp(02527) : Error in local merge: not enough merge tokens for delta merge or optimize "
+            f"compression : table = SAPHANADB:{t} (t 647910), merge motivation = {m}, rc = 2465"
+            for i, (t, m) in enumerate([("ACDOCA", "AutoMerge"), ("BSEG", "AutoMerge"), ("BSEG", "SmartMerge"),
+                                         ("MATDOC", "AutoMerge")])]
+    for lines in (db2, hana):
+        assert len(set(_groups(lines))) == 1
+        assert len(set(_groups_with(EngineConfig(valued_separators=False), lines))) > 1
+
+
+def test_a_label_after_a_separator_is_no_value() -> None:
+    # serf's event names after its "serf:" prefix are labels themselves (they end in ":"),
+    # the statement's name: different statements however the other fields print values
+    lines = [f"2026-12-03T10:00:{10 + i}.000Z [INFO]  serf: {ev} node-{i} addr: 10.0.0.{i}"
+             for i, ev in enumerate(["EventMemberJoin:", "EventMemberFailed:"] * 2)]
+    templates = _groups(lines)
+    assert templates[0] == templates[2] != templates[1] == templates[3]

@@ -101,6 +101,11 @@ class EngineConfig:
     # "refreshed,") is a keyword variant of a statement, never one more field of a
     # record-like line (see _keyword_variant; pass 18b)
     participle_variants: bool = True
+    # a word printed right after a key's separator (a bare ":" or "=", or a "label:") is that
+    # key's value when the template's other separators of that kind are followed by values
+    # ("PID : <*> TID : <*> PROC : db2sysc", "table = <*>, merge motivation = AutoMerge,"):
+    # the statement prints fields there, not a keyword (see _valued_separator; pass 20b)
+    valued_separators: bool = True
     # a line whose words differ from a template's only in one run of words between a
     # shared prefix and suffix, where that run follows a label ("because:", "reason:",
     # '"error":') or is enclosed in brackets or quotes, is the same message with a
@@ -781,6 +786,36 @@ def _compound(word: str) -> bool:
     if len(set(_COMPOUND_CUT.findall(w.replace(VAR, "")))) < 2:
         return False
     return sum(1 for piece in _COMPOUND_CUT.split(w) if any(ch.isalpha() for ch in piece.replace(VAR, ""))) >= 2
+
+
+def _key_separator(tok: str) -> str | None:
+    """The separator a token ends with when it separates a key from its value: a bare ":" or
+    "=" ("PID : <*>", "rc = <*>") or a label word ending in ":" ("username:", "type:")."""
+    if tok in (":", "="):
+        return tok
+    # ("ruser= rhost=<*>": a key glued to "=" and followed by a space has an empty value)
+    if len(tok) > 1 and tok[-1] == ":" and tok[:-1].isalpha():
+        return tok[-1]
+    return None
+
+
+def _valued_separator(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
+    """Whether the words at ``i`` follow a key's separator whose other occurrences in the
+    template are followed by values ("PID : <*> TID : <*> PROC : db2sysc", "type: <*>,
+    ... type: cumulative,"): the statement prints its fields as "key: value" there, so the
+    word is one more field's value. A word that is itself a label ("serf:
+    EventMemberJoin:") or that opens a label of two words ("MDNS: IPV6 Addr: <*>") names
+    what follows instead, and a word holding "=" is a field of its own."""
+    if i == 0:
+        return False
+    sep = _key_separator(tokens[i - 1])
+    if sep is None or any(w.endswith(":") or "=" in w for w in words):
+        return False
+    if i + 1 < len(tokens) and len(tokens[i + 1]) > 1 and tokens[i + 1].endswith(":") and VAR not in tokens[i + 1]:
+        return False
+    return any(
+        j != i and _key_separator(tokens[j - 1]) == sep and VAR in tokens[j] for j in range(1, len(tokens))
+    )
 
 
 def _value_shaped(word: str) -> bool:
@@ -3404,6 +3439,8 @@ class TemplateEngine:
             # read udp"): a type code printed as the label of what follows
             return True
         if all(_bracketed_name(w) for w in (word, *group.values)):
+            return True
+        if self.config.valued_separators and _valued_separator(group.members[0].tokens, group.pos, (word, *group.values)):
             return True
         if self._header_field(group, word) or _same_fields((word, *group.values)):
             return True
