@@ -2598,3 +2598,26 @@ def test_a_label_after_a_separator_is_no_value() -> None:
              for i, ev in enumerate(["EventMemberJoin:", "EventMemberFailed:"] * 2)]
     templates = _groups(lines)
     assert templates[0] == templates[2] != templates[1] == templates[3]
+
+
+def test_a_word_alone_in_square_brackets_or_a_quoted_code_is_a_printed_argument() -> None:
+    # Akka's cluster leader prints the member's new status in square brackets, Db2's lock
+    # escalation the lock mode as a quoted code: one statement each, whatever the value
+    akka = [f"[INFO] [12/03/2026 08:04:{10 + i}.976] [ClusterSystem-akka.actor.default-dispatcher-{i}] "
+            f"[Cluster(akka://ClusterSystem)] Cluster Node [akka://ClusterSystem@10.42.1.31:25520] - Leader is "
+            f"moving node [akka://ClusterSystem@10.42.3.{i}:25520] to [{status}]"
+            for i, status in enumerate(["Up", "Up", "Exiting", "Removed", "Up"])]
+    db2 = [f'MESSAGE : ADM5502W  The escalation of "{n}" locks on table "DB2INST1.ORDER_ITEMS" to lock intent '
+           f'"{mode}" was successful.' for n, mode in [(72981, "X"), (44330, "X"), (32156, "S"), (48133, "X")]]
+    for lines in (akka, db2):
+        assert len(set(_groups(lines))) == 1
+        assert len(set(_groups_with(EngineConfig(enclosed_values=False), lines))) > 1
+
+
+def test_a_remark_in_round_brackets_stays_a_keyword() -> None:
+    # the kernel's e820 map: "(usable)" / "(reserved)" say which kind of range it is
+    lines = [f"kernel: BIOS-e820: 00000000000{i}0000 - 00000000000{i}f000 ({kind})"
+             for i, kind in enumerate(["usable", "reserved"] * 2)]
+    templates = _groups(lines)
+    assert templates[0] == templates[2] != templates[1] == templates[3]
+

@@ -106,6 +106,9 @@ class EngineConfig:
     # ("PID : <*> TID : <*> PROC : db2sysc", "table = <*>, merge motivation = AutoMerge,"):
     # the statement prints fields there, not a keyword (see _valued_separator; pass 20b)
     valued_separators: bool = True
+    # one word alone in square brackets, or an upper-case code in quotes, is a printed
+    # argument (see _enclosed_value; pass 20b)
+    enclosed_values: bool = True
     # a line whose words differ from a template's only in one run of words between a
     # shared prefix and suffix, where that run follows a label ("because:", "reason:",
     # '"error":') or is enclosed in brackets or quotes, is the same message with a
@@ -681,6 +684,20 @@ def _bracketed_name(word: str) -> bool:
     if word[:1] == "[" and inner.islower() and inner.isascii():
         return True  # a component or plugin name in square brackets ("[jwt]", "[rate-limiting]")
     return any(ch.isdigit() for ch in inner) or (inner.isupper() and len(inner) >= 2)
+
+
+# one word alone in square brackets, any case ("[Up]", "[Exiting]")
+_SQUARE_WORD = re.compile(r"^\[[A-Za-z][A-Za-z0-9_]*\][,.;:]?$")
+# an upper-case code in quotes ('"X"', '"TS_ORDERS_IDX"', "'USERSPACE1'")
+_QUOTED_CODE = re.compile(r"""^(["'])[A-Z][A-Z0-9_]*\1[,.;:)]?$""")
+
+
+def _enclosed_value(word: str) -> bool:
+    """A word that the program framed as a printed argument: alone in square brackets
+    ("moving node [<*>] to [Up]" / "[Exiting]"), which frame values where round ones as
+    often hold a remark ("(usable)" / "(reserved)"), or an upper-case code in quotes
+    ('lock intent "X"' / '"S"'), where a quoted capitalised word is as often a title."""
+    return _SQUARE_WORD.match(word) is not None or _QUOTED_CODE.match(word) is not None
 
 
 def _argument_name(x: str) -> bool:
@@ -3439,6 +3456,8 @@ class TemplateEngine:
             # read udp"): a type code printed as the label of what follows
             return True
         if all(_bracketed_name(w) for w in (word, *group.values)):
+            return True
+        if self.config.enclosed_values and all(_enclosed_value(w) for w in (word, *group.values)):
             return True
         if self.config.valued_separators and _valued_separator(group.members[0].tokens, group.pos, (word, *group.values)):
             return True
