@@ -2621,3 +2621,17 @@ def test_a_remark_in_round_brackets_stays_a_keyword() -> None:
     templates = _groups(lines)
     assert templates[0] == templates[2] != templates[1] == templates[3]
 
+
+def test_first_words_that_are_one_name_numbered_differently_are_a_value() -> None:
+    # Oracle's alert log: the archiver process (ARC0..ARC3) opens the line; one statement
+    lines = ["ARC0 (PID:44089): Archived Log entry 39175 added for T-1.S-18736 ID 0xa2bd3cc5 LAD:2",
+             "ARC1 (PID:11170): Archived Log entry 32586 added for T-2.S-19836 ID 0xa2bd3cc5 LAD:1",
+             "ARC0 (PID:31712): Archived Log entry 34856 added for T-1.S-18392 ID 0x5f0e19d2 LAD:1",
+             "ARC3 (PID:62514): Archived Log entry 38925 added for T-2.S-19065 ID 0xa2bd3cc5 LAD:1"]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(numbered_heads=False), lines))) > 1
+    # first words that differ otherwise still name different statements
+    verbs = [f"{verb} (PID:{pid}): Archived Log entry {n} added" for verb, pid, n in
+             [("Started", 1, 2), ("Stopped", 3, 4), ("Started", 5, 6), ("Stopped", 7, 8)]]
+    templates = _groups(verbs)
+    assert templates[0] == templates[2] != templates[1] == templates[3]

@@ -109,6 +109,9 @@ class EngineConfig:
     # one word alone in square brackets, or an upper-case code in quotes, is a printed
     # argument (see _enclosed_value; pass 20b)
     enclosed_values: bool = True
+    # first words that are one name numbered differently ("ARC0" / "ARC3": Oracle's archiver
+    # processes, "eth0:" / "eth1:") are instances of one thing, a value (see _numbered_names)
+    numbered_heads: bool = True
     # a line whose words differ from a template's only in one run of words between a
     # shared prefix and suffix, where that run follows a label ("because:", "reason:",
     # '"error":') or is enclosed in brackets or quotes, is the same message with a
@@ -698,6 +701,21 @@ def _enclosed_value(word: str) -> bool:
     often hold a remark ("(usable)" / "(reserved)"), or an upper-case code in quotes
     ('lock intent "X"' / '"S"'), where a quoted capitalised word is as often a title."""
     return _SQUARE_WORD.match(word) is not None or _QUOTED_CODE.match(word) is not None
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _numbered_names(words: tuple[str, ...]) -> bool:
+    """Different words that are one name with different numbers ("ARC0" / "ARC3", "IRQ0" /
+    "IRQ9", "eth0:" / "eth1:"): numbered instances of one thing (processes, interrupts,
+    interfaces), which a program names by an argument, never by a statement of its own."""
+    shapes = {_DIGITS.sub("#", w) for w in words}
+    if len(shapes) != 1 or len(set(words)) < 2:
+        return False
+    shape = next(iter(shapes))
+    k = shape.find("#")
+    return k > 0 and shape[:k].isalpha() and VAR not in shape
 
 
 def _argument_name(x: str) -> bool:
@@ -2693,7 +2711,12 @@ class TemplateEngine:
             return self._create_or_span(message, toks)
         if words:
             i = words[0]
-            if i == 0 and not self.config.merge_first_word and _merge_token(c.tokens[0], toks[0]) == VAR:
+            if (
+                i == 0
+                and not self.config.merge_first_word
+                and _merge_token(c.tokens[0], toks[0]) == VAR
+                and not (self.config.numbered_heads and _numbered_names((c.tokens[0], toks[0])))
+            ):
                 return self._create_or_span(message, toks)
             if self.config.field_keys and _event_after_header(c.tokens, toks, i):
                 return self._create_or_span(message, toks)
@@ -3456,6 +3479,8 @@ class TemplateEngine:
             # read udp"): a type code printed as the label of what follows
             return True
         if all(_bracketed_name(w) for w in (word, *group.values)):
+            return True
+        if self.config.numbered_heads and group.pos == 0 and _numbered_names((word, *group.values)):
             return True
         if self.config.enclosed_values and all(_enclosed_value(w) for w in (word, *group.values)):
             return True
