@@ -840,11 +840,16 @@ def _valued_separator(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -
     ... type: cumulative,"): the statement prints its fields as "key: value" there, so the
     word is one more field's value. A word that is itself a label ("serf:
     EventMemberJoin:") or that opens a label of two words ("MDNS: IPV6 Addr: <*>") names
-    what follows instead, and a word holding "=" is a field of its own."""
+    what follows instead, a capitalised plain word is as often the message's verb, and a
+    word holding "=" is a field of its own."""
     if i == 0:
         return False
     sep = _key_separator(tokens[i - 1])
     if sep is None or any(w.endswith(":") or "=" in w for w in words):
+        return False
+    if any(_TITLE.match(w.rstrip(_TRAIL)) is not None for w in words):
+        # a capitalised plain word after a program's "name:" opens its message ("kernel:
+        # [<*>] sshd: Accepted" / "Failed"): the statement's verb, as in _enum_after_label
         return False
     if i + 1 < len(tokens) and len(tokens[i + 1]) > 1 and tokens[i + 1].endswith(":") and VAR not in tokens[i + 1]:
         return False
