@@ -236,6 +236,7 @@ CANDIDATES = {
     and all(re.match(r"^[A-Z][a-z]+$", _core(w)) for w in d["words"]),
     "quoted_code": lambda d: all(re.match(r"""^(["'])[A-Z][A-Z0-9_]*\1[,.;:)]*$""", w) for w in d["words"]),
     "square_word": lambda d: all(re.match(r"^\[[A-Za-z][\w.-]*\][,.;:]?$", w) for w in d["words"]),
+    "qualified_class": lambda d: all(re.match(r"^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+\.[A-Z][A-Za-z0-9_$]*$", _core(w)) for w in d["words"]),
     "lower_prev_noun_word": lambda d: d["shapes"] == ["lower"] and d["verb_forms"] == 0 and d["prev"].isalpha()
     and d["prev"].islower(),
 }
