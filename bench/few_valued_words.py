@@ -103,7 +103,24 @@ def describe(key: tuple, members: list[tuple[str, ...]], lines: dict) -> dict:
         "members": len(members),
         "count_ratio": counts[0] / counts[-1],
         "vars_in_template": sum(1 for t in t0 if VAR in t),
+        "label_siblings_var": _label_siblings_var(t0, i),
     }
+
+
+def _separator(tok: str) -> bool:
+    """A key's separator from its value: a bare ":" or "=", or a label ending in one."""
+    return tok in (":", "=") or (len(tok) > 1 and tok[-1] in ":=" and tok[:-1].isalpha())
+
+
+def _label_siblings_var(t: tuple[str, ...], i: int) -> bool:
+    """The word follows a separator, and another separator of the same kind in the template
+    is followed by a variable (the template's other fields print values there)."""
+    if i == 0 or not _separator(t[i - 1]):
+        return False
+    kind = t[i - 1][-1]
+    return any(
+        j != i and _separator(t[j - 1]) and t[j - 1][-1] == kind and VAR in t[j] for j in range(1, len(t))
+    )
 
 
 _KV_VALUE = re.compile(r"""[\w.-]+(?:=|":)(["']?)([A-Za-z][\w-]*)\1(?=[\s,;}\]]|$)""")
@@ -211,6 +228,15 @@ CANDIDATES = {
     "members>=3_no_verbform": lambda d: d["members"] >= 3 and d["verb_forms"] == 0,
     "even_counts": lambda d: d["count_ratio"] >= 0.5,
     "even_no_verbform": lambda d: d["count_ratio"] >= 0.5 and d["verb_forms"] == 0,
+    "camel": lambda d: all(re.search(r"[a-z][A-Z]", _core(w)) for w in d["words"]),
+    "camel_or_caps_code": lambda d: all(re.search(r"[a-z][A-Z]", _core(w)) or re.match(r"^[A-Z][A-Z0-9_]*$", _core(w)) for w in d["words"]),
+    "label_siblings_var": lambda d: d["label_siblings_var"],
+    "last_after_label": lambda d: d["last"] and d["prev"].endswith(":") and d["prev"][:-1].isalpha(),
+    "last_after_label_title": lambda d: d["last"] and d["prev"].endswith(":") and d["prev"][:-1].isalpha()
+    and all(re.match(r"^[A-Z][a-z]+$", _core(w)) for w in d["words"]),
+    "quoted_code": lambda d: all(re.match(r"""^(["'])[A-Z][A-Z0-9_]*\1[,.;:)]*$""", w) for w in d["words"]),
+    "square_word": lambda d: all(re.match(r"^\[[A-Za-z][\w.-]*\][,.;:]?$", w) for w in d["words"]),
+    "qualified_class": lambda d: all(re.match(r"^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+\.[A-Z][A-Za-z0-9_$]*$", _core(w)) for w in d["words"]),
     "lower_prev_noun_word": lambda d: d["shapes"] == ["lower"] and d["verb_forms"] == 0 and d["prev"].isalpha()
     and d["prev"].islower(),
 }

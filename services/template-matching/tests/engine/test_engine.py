@@ -2715,3 +2715,69 @@ def test_a_severity_word_in_the_header_does_not_open_a_span() -> None:
     assert _final_templates(_LEVEL_HEADER_LINES, EngineConfig(level_words=False)) == {
         "<*> <*>:<*>:<*> Info network: <*> <*>"
     }
+
+
+# ---------------------------------------------------------------- twentieth pass (b)
+
+
+def test_a_word_after_a_key_separator_whose_other_keys_hold_values_is_a_value() -> None:
+    # Db2's db2diag.log header ("PID : <n> TID : <n> PROC : <name> <n>") and SAP HANA's merge
+    # trace ("table = <t>, merge motivation = <m>, rc = <n>"): the template's other "key :" /
+    # "key =" fields hold values, so the word after the same separator is one more value
+    db2 = [f"PID     : {pid}                  TID : {tid}  PROC : {proc} 0"
+           for pid, tid, proc in [(34227, 140127167701597, "db2sysc"), (41554, 140657148575602, "db2acd"),
+                                  (35110, 140127167709911, "db2sysc"), (41600, 140657148571234, "db2acd")]]
+    hana = [f"[50449]{{-1}}[-1/9223372036854775806] 2026-12-03 07:43:{10 + i}.103171 e delta_merge      "
+            f"CsTableMerge.cpp(02527) : Error in local merge: not enough merge tokens for delta merge or optimize "
+            f"compression : table = SAPHANADB:{t} (t 647910), merge motivation = {m}, rc = 2465"
+            for i, (t, m) in enumerate([("ACDOCA", "AutoMerge"), ("BSEG", "AutoMerge"), ("BSEG", "SmartMerge"),
+                                         ("MATDOC", "AutoMerge")])]
+    for lines in (db2, hana):
+        assert len(set(_groups(lines))) == 1
+        assert len(set(_groups_with(EngineConfig(valued_separators=False), lines))) > 1
+
+
+def test_a_label_after_a_separator_is_no_value() -> None:
+    # serf's event names after its "serf:" prefix are labels themselves (they end in ":"),
+    # the statement's name: different statements however the other fields print values
+    lines = [f"2026-12-03T10:00:{10 + i}.000Z [INFO]  serf: {ev} node-{i} addr: 10.0.0.{i}"
+             for i, ev in enumerate(["EventMemberJoin:", "EventMemberFailed:"] * 2)]
+    templates = _groups(lines)
+    assert templates[0] == templates[2] != templates[1] == templates[3]
+
+
+def test_a_word_alone_in_square_brackets_or_a_quoted_code_is_a_printed_argument() -> None:
+    # Akka's cluster leader prints the member's new status in square brackets, Db2's lock
+    # escalation the lock mode as a quoted code: one statement each, whatever the value
+    akka = [f"[INFO] [12/03/2026 08:04:{10 + i}.976] [ClusterSystem-akka.actor.default-dispatcher-{i}] "
+            f"[Cluster(akka://ClusterSystem)] Cluster Node [akka://ClusterSystem@10.42.1.31:25520] - Leader is "
+            f"moving node [akka://ClusterSystem@10.42.3.{i}:25520] to [{status}]"
+            for i, status in enumerate(["Up", "Up", "Exiting", "Removed", "Up"])]
+    db2 = [f'MESSAGE : ADM5502W  The escalation of "{n}" locks on table "DB2INST1.ORDER_ITEMS" to lock intent '
+           f'"{mode}" was successful.' for n, mode in [(72981, "X"), (44330, "X"), (32156, "S"), (48133, "X")]]
+    for lines in (akka, db2):
+        assert len(set(_groups(lines))) == 1
+        assert len(set(_groups_with(EngineConfig(enclosed_values=False), lines))) > 1
+
+
+def test_a_remark_in_round_brackets_stays_a_keyword() -> None:
+    # the kernel's e820 map: "(usable)" / "(reserved)" say which kind of range it is
+    lines = [f"kernel: BIOS-e820: 00000000000{i}0000 - 00000000000{i}f000 ({kind})"
+             for i, kind in enumerate(["usable", "reserved"] * 2)]
+    templates = _groups(lines)
+    assert templates[0] == templates[2] != templates[1] == templates[3]
+
+
+def test_first_words_that_are_one_name_numbered_differently_are_a_value() -> None:
+    # Oracle's alert log: the archiver process (ARC0..ARC3) opens the line; one statement
+    lines = ["ARC0 (PID:44089): Archived Log entry 39175 added for T-1.S-18736 ID 0xa2bd3cc5 LAD:2",
+             "ARC1 (PID:11170): Archived Log entry 32586 added for T-2.S-19836 ID 0xa2bd3cc5 LAD:1",
+             "ARC0 (PID:31712): Archived Log entry 34856 added for T-1.S-18392 ID 0x5f0e19d2 LAD:1",
+             "ARC3 (PID:62514): Archived Log entry 38925 added for T-2.S-19065 ID 0xa2bd3cc5 LAD:1"]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(numbered_heads=False), lines))) > 1
+    # first words that differ otherwise still name different statements
+    verbs = [f"{verb} (PID:{pid}): Archived Log entry {n} added" for verb, pid, n in
+             [("Started", 1, 2), ("Stopped", 3, 4), ("Started", 5, 6), ("Stopped", 7, 8)]]
+    templates = _groups(verbs)
+    assert templates[0] == templates[2] != templates[1] == templates[3]

@@ -101,6 +101,17 @@ class EngineConfig:
     # "refreshed,") is a keyword variant of a statement, never one more field of a
     # record-like line (see _keyword_variant; pass 18b)
     participle_variants: bool = True
+    # a word printed right after a key's separator (a bare ":" or "=", or a "label:") is that
+    # key's value when the template's other separators of that kind are followed by values
+    # ("PID : <*> TID : <*> PROC : db2sysc", "table = <*>, merge motivation = AutoMerge,"):
+    # the statement prints fields there, not a keyword (see _valued_separator; pass 20b)
+    valued_separators: bool = True
+    # one word alone in square brackets, or an upper-case code in quotes, is a printed
+    # argument (see _enclosed_value; pass 20b)
+    enclosed_values: bool = True
+    # first words that are one name numbered differently ("ARC0" / "ARC3": Oracle's archiver
+    # processes, "eth0:" / "eth1:") are instances of one thing, a value (see _numbered_names)
+    numbered_heads: bool = True
     # a line whose words differ from a template's only in one run of words between a
     # shared prefix and suffix, where that run follows a label ("because:", "reason:",
     # '"error":') or is enclosed in brackets or quotes, is the same message with a
@@ -697,6 +708,35 @@ def _bracketed_name(word: str) -> bool:
     return any(ch.isdigit() for ch in inner) or (inner.isupper() and len(inner) >= 2)
 
 
+# one word alone in square brackets, any case ("[Up]", "[Exiting]")
+_SQUARE_WORD = re.compile(r"^\[[A-Za-z][A-Za-z0-9_]*\][,.;:]?$")
+# an upper-case code in quotes ('"X"', '"TS_ORDERS_IDX"', "'USERSPACE1'")
+_QUOTED_CODE = re.compile(r"""^(["'])[A-Z][A-Z0-9_]*\1[,.;:)]?$""")
+
+
+def _enclosed_value(word: str) -> bool:
+    """A word that the program framed as a printed argument: alone in square brackets
+    ("moving node [<*>] to [Up]" / "[Exiting]"), which frame values where round ones as
+    often hold a remark ("(usable)" / "(reserved)"), or an upper-case code in quotes
+    ('lock intent "X"' / '"S"'), where a quoted capitalised word is as often a title."""
+    return _SQUARE_WORD.match(word) is not None or _QUOTED_CODE.match(word) is not None
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _numbered_names(words: tuple[str, ...]) -> bool:
+    """Different words that are one name with different numbers ("ARC0" / "ARC3", "IRQ0" /
+    "IRQ9", "eth0:" / "eth1:"): numbered instances of one thing (processes, interrupts,
+    interfaces), which a program names by an argument, never by a statement of its own."""
+    shapes = {_DIGITS.sub("#", w) for w in words}
+    if len(shapes) != 1 or len(set(words)) < 2:
+        return False
+    shape = next(iter(shapes))
+    k = shape.find("#")
+    return k > 0 and shape[:k].isalpha() and VAR not in shape
+
+
 def _argument_name(x: str) -> bool:
     # a code or a name ("A", "HTTPS", "eth0", "br-lan"), not a plain word: "WWEN[enable]" /
     # "WWEN[disable]" are keyword variants (Mac's ground truth keeps them apart)
@@ -800,6 +840,41 @@ def _compound(word: str) -> bool:
     if len(set(_COMPOUND_CUT.findall(w.replace(VAR, "")))) < 2:
         return False
     return sum(1 for piece in _COMPOUND_CUT.split(w) if any(ch.isalpha() for ch in piece.replace(VAR, ""))) >= 2
+
+
+def _key_separator(tok: str) -> str | None:
+    """The separator a token ends with when it separates a key from its value: a bare ":" or
+    "=" ("PID : <*>", "rc = <*>") or a label word ending in ":" ("username:", "type:")."""
+    if tok in (":", "="):
+        return tok
+    # ("ruser= rhost=<*>": a key glued to "=" and followed by a space has an empty value)
+    if len(tok) > 1 and tok[-1] == ":" and tok[:-1].isalpha():
+        return tok[-1]
+    return None
+
+
+def _valued_separator(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
+    """Whether the words at ``i`` follow a key's separator whose other occurrences in the
+    template are followed by values ("PID : <*> TID : <*> PROC : db2sysc", "type: <*>,
+    ... type: cumulative,"): the statement prints its fields as "key: value" there, so the
+    word is one more field's value. A word that is itself a label ("serf:
+    EventMemberJoin:") or that opens a label of two words ("MDNS: IPV6 Addr: <*>") names
+    what follows instead, a capitalised plain word is as often the message's verb, and a
+    word holding "=" is a field of its own."""
+    if i == 0:
+        return False
+    sep = _key_separator(tokens[i - 1])
+    if sep is None or any(w.endswith(":") or "=" in w for w in words):
+        return False
+    if any(_TITLE.match(w.rstrip(_TRAIL)) is not None for w in words):
+        # a capitalised plain word after a program's "name:" opens its message ("kernel:
+        # [<*>] sshd: Accepted" / "Failed"): the statement's verb, as in _enum_after_label
+        return False
+    if i + 1 < len(tokens) and len(tokens[i + 1]) > 1 and tokens[i + 1].endswith(":") and VAR not in tokens[i + 1]:
+        return False
+    return any(
+        j != i and _key_separator(tokens[j - 1]) == sep and VAR in tokens[j] for j in range(1, len(tokens))
+    )
 
 
 def _value_shaped(word: str) -> bool:
@@ -2801,7 +2876,12 @@ class TemplateEngine:
             return self._create_or_span(message, toks)
         if words:
             i = words[0]
-            if i == 0 and not self.config.merge_first_word and _merge_token(c.tokens[0], toks[0]) == VAR:
+            if (
+                i == 0
+                and not self.config.merge_first_word
+                and _merge_token(c.tokens[0], toks[0]) == VAR
+                and not (self.config.numbered_heads and _numbered_names((c.tokens[0], toks[0])))
+            ):
                 return self._create_or_span(message, toks)
             if self.config.field_keys and _event_after_header(c.tokens, toks, i):
                 return self._create_or_span(message, toks)
@@ -3569,6 +3649,12 @@ class TemplateEngine:
             # read udp"): a type code printed as the label of what follows
             return True
         if all(_bracketed_name(w) for w in (word, *group.values)):
+            return True
+        if self.config.numbered_heads and group.pos == 0 and _numbered_names((word, *group.values)):
+            return True
+        if self.config.enclosed_values and all(_enclosed_value(w) for w in (word, *group.values)):
+            return True
+        if self.config.valued_separators and _valued_separator(group.members[0].tokens, group.pos, (word, *group.values)):
             return True
         if self._header_field(group, word) or _same_fields((word, *group.values)):
             return True
