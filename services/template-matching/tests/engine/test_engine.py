@@ -1919,6 +1919,34 @@ def test_a_text_glued_inside_a_record_of_pipe_delimited_fields_is_one_value() ->
     assert len(set(_groups_with(EngineConfig(delimited_fields=False), lines))) == 3
 
 
+def _audit_lines(records: list[str]) -> list[str]:
+    return [f"Dec  4 10:00:0{i % 10} files2 share_audit: {records[i % len(records)]}" for i in range(4 * len(records))]
+
+
+def test_a_pipe_glued_record_ending_the_line_is_one_value_whatever_spaces_its_fields_hold() -> None:
+    # a file server's audit record "user|ip|share|op|status|path": a path or a status text
+    # with spaces makes lines of other lengths, all one statement
+    records = ["ana|10.2.0.7|proj|open|ok|r|data/run-3/a.csv", "bo|10.2.0.9|home|mkdir|ok|old reports",
+               "cy|10.2.1.4|proj|unlink|fail (Permission denied)|tmp/x.lock", "ana|10.2.3.1|proj|close|ok|my docs/b.txt",
+               "dd|10.2.0.5|home|rename|ok|a b/c.txt|a b/d.txt"]
+    lines = _audit_lines(records)
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(glued_records=False), lines))) > 1
+
+
+def test_a_record_of_three_glued_fields_is_no_glued_record() -> None:
+    # "name|kind|state" then words: too few fields to be a record printed as one string
+    records = ["db|svc|up and serving", "web|svc|down since boot", "cache|svc|up again after restart now", "q|job|queued"]
+    lines = _audit_lines(records)
+    assert len(set(_groups(lines))) > 1
+
+
+def test_two_glued_records_with_spaces_are_not_yet_evidence() -> None:
+    records = ["ana|10.2.0.7|proj|open|ok|my docs/a.csv", "bo|10.2.0.9|home|mkdir|ok|old reports of the year"]
+    lines = [f"Dec  4 10:00:0{i} files2 share_audit: {records[i % 2]}" for i in range(2)]
+    assert len(set(_groups(lines))) == 2
+
+
 def test_a_value_printed_as_its_constructor_ending_the_line_is_one_value() -> None:
     # a workflow runner prints the final state object: "Done()", "Skipped(reason=cache)",
     # "Crashed('worker lost: exit 137')"

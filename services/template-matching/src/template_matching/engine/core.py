@@ -164,6 +164,9 @@ class EngineConfig:
     # another statement; at the top level (a level, an error the logger adds) or with data
     # for a value it is still the same statement (see _nested_name_field; pass 19)
     nested_optional_names: bool = True
+    # a record of "|"-glued fields that ends the line is one value whatever spaces its
+    # last fields hold (see _glued_record; pass 20c)
+    glued_records: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -1397,6 +1400,29 @@ def _delimited_field(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int
     return None
 
 
+# a record glued by "|" into one token: at least this many fields ("user|ip|share|op|status|path")
+_GLUED_RECORD_FIELDS = 4
+
+
+def _glued_record(tok: str) -> bool:
+    """A token of at least _GLUED_RECORD_FIELDS fields glued by "|" whose first fields are
+    not empty and hold no space: a record printed as one string (Samba's full_audit
+    "user|ip|share|op|status|path", a pipe-separated audit line) rather than a word."""
+    fields = tok.split("|")
+    return len(fields) >= _GLUED_RECORD_FIELDS and all(f and f[0] not in _QUOTES for f in fields[:2])
+
+
+def _glued_record_run(mt: tuple[str, ...], ml: tuple[str, ...]) -> bool:
+    """Both runs end the line and open with a "|"-glued record (a template's merged record
+    is a variable), at least one of them going on over spaces: the record's last fields hold
+    texts with spaces ("ok|team/shared docs/notes.txt", "fail (No such file or directory)|r|x")."""
+    return (
+        (mt[0] == VAR or _glued_record(mt[0])) and _glued_record(ml[0])
+        and max(len(mt), len(ml)) > 1
+        and not any(_is_pair(x) for x in (*mt, *ml))
+    )
+
+
 def _named_label(tok: str) -> bool:
     """A name ending in ":" that holds no space and is shaped like a value (joined by "_",
     "-", "." or "/", or masked): "docker_containers:", "pack_ossec-rootkit:", "<*>:"."""
@@ -1490,7 +1516,7 @@ def _span_cut(
     message_runs: bool = False, quoted_texts: bool = False, severity_labels: bool = False,
     field_texts: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
     delimited_fields: bool = False, constructor_values: bool = False, named_texts: bool = False,
-    prose_tails: bool = False, json_keys_in_objects: bool = False,
+    prose_tails: bool = False, json_keys_in_objects: bool = False, glued_records: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -1548,6 +1574,15 @@ def _span_cut(
         # HTTP unable to match response to request [**] [Classification: ...]"): the text
         # printed in it, once that field has shown several, is the field's value (the
         # delimiters printed in both runs at one place are the record's, not a phrase's)
+        return p, s
+    if (
+        glued_records and field_texts is not None and s == 0 and p >= 2
+        and any(_is_message_word(x) for x in tpl[: p - 1])
+        and (_glued_record_run(mt, ml) or _glued_record_run(ml, mt)) and field_texts(tpl, toks, p, s)
+    ):
+        # a record of "|"-glued fields ends the line after the message's words, and its
+        # last fields hold spaces in one of the lines: the whole record is the value printed
+        # there, once that place has shown several
         return p, s
     if nt == nl and any(a == b for a, b in zip(mt[1:-1], ml[1:-1], strict=True)):
         # words in the same places inside both runs: a phrase with several values
@@ -2825,7 +2860,7 @@ class TemplateEngine:
             tpl, toks, self._tails_vary if config.tail_values else None, config.whole_message_runs,
             config.quoted_texts, config.severity_labels, self._field_texts_vary if config.tail_values else None,
             config.delimited_fields, config.constructor_values, config.named_texts, config.prose_tails,
-            config.json_keys_in_objects,
+            config.json_keys_in_objects, config.glued_records,
         )
 
     def _learn_span(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
