@@ -1947,6 +1947,39 @@ def test_two_glued_records_with_spaces_are_not_yet_evidence() -> None:
     assert len(set(_groups(lines))) == 2
 
 
+def test_a_function_call_after_the_messages_word_is_one_value_of_any_length() -> None:
+    # a task queue names the failed job by its call: "... message resize(7, w=64) with ..."
+    calls = ["resize_image('a.jpg', width=640)", "refresh_token('paypal')", "send_webhook(42, 'order.paid', retry=True)",
+             "billing.charge_card(9)", "resize_image('b c.jpg', width=1280, keep_ratio=False)"]
+    lines = [f"[2026-12-04 10:00:0{i % 10},1{i:02d}] [PID {i}] [worker] [ERROR] Failed to run job {calls[i % 5]} after retries"
+             for i in range(20)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(function_calls=False), lines))) > 1
+
+
+def test_a_call_after_a_label_alone_is_not_a_function_call_value() -> None:
+    import uuid
+
+    # "queue: job(args) (<id>)": no message word before the call, so a span there would take
+    # the queue's other statements ("queue: Job OK (<id>)")
+    calls = ["etl.sync()", "mail.send_digest(user_id=5, urgent=True)", "reports.export_csv(1, 'x', compress=True)",
+             "reports.build(2, 'm', 3, 4)"]
+    lines = []
+    for i in range(16):
+        lines.append(f"10:00:{i:02d} default: {calls[i % 4]} ({uuid.UUID(int=7 * i + 1)})")
+        lines.append(f"10:01:{i:02d} default: Job OK ({uuid.UUID(int=5 * i + 3)})")
+    groups = _groups(lines)
+    assert not set(groups[0::2]) & set(groups[1::2])
+
+
+def test_a_bare_word_with_brackets_is_no_function_call() -> None:
+    from template_matching.engine.core import _function_call
+
+    assert not _function_call(("open(a,", "b)"))
+    assert not _function_call(("resize_image(a)", "then", "b"))
+    assert _function_call(("pkg.tasks.run(a,", "b)"))
+
+
 def test_a_value_printed_as_its_constructor_ending_the_line_is_one_value() -> None:
     # a workflow runner prints the final state object: "Done()", "Skipped(reason=cache)",
     # "Crashed('worker lost: exit 137')"

@@ -167,6 +167,10 @@ class EngineConfig:
     # a record of "|"-glued fields that ends the line is one value whatever spaces its
     # last fields hold (see _glued_record; pass 20c)
     glued_records: bool = True
+    # a function call printed as a job's or message's description ("reports.tasks.export(7,
+    # 'csv')", "send_webhook(42, 'order.paid')") is one value wherever it stands (see
+    # _function_call; pass 20c)
+    function_calls: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -1423,6 +1427,21 @@ def _glued_record_run(mt: tuple[str, ...], ml: tuple[str, ...]) -> bool:
     )
 
 
+# a function's name: a dotted path or a snake_case name (Python's, Ruby's), opening its arguments
+_FUNCTION_CALL = re.compile(r"^[a-z_][a-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\(")
+
+
+def _function_call(run: tuple[str, ...]) -> bool:
+    """The run is one function call with its arguments: a name joined by "." or "_"
+    ("reports.tasks.export_csv(", "resize_image(") whose bracket closes at the run's end and
+    not before: a task queue's job or message printed as the call it stands for."""
+    name = _FUNCTION_CALL.match(run[0])
+    if name is None or not ("." in name.group() or "_" in name.group()):
+        return False
+    text = " ".join(run)
+    return text.endswith(")") and _closes_at_end(text[name.end() - 1 :], "(", ")")
+
+
 def _named_label(tok: str) -> bool:
     """A name ending in ":" that holds no space and is shaped like a value (joined by "_",
     "-", "." or "/", or masked): "docker_containers:", "pack_ossec-rootkit:", "<*>:"."""
@@ -1517,6 +1536,7 @@ def _span_cut(
     field_texts: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
     delimited_fields: bool = False, constructor_values: bool = False, named_texts: bool = False,
     prose_tails: bool = False, json_keys_in_objects: bool = False, glued_records: bool = False,
+    function_calls: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -1583,6 +1603,16 @@ def _span_cut(
         # a record of "|"-glued fields ends the line after the message's words, and its
         # last fields hold spaces in one of the lines: the whole record is the value printed
         # there, once that place has shown several
+        return p, s
+    if (
+        function_calls and field_texts is not None and p >= 2 and _is_message_word(tpl[p - 1])
+        and _function_call(mt) and _function_call(ml) and field_texts(tpl, toks, p, s)
+    ):
+        # a function call with its arguments after the message's word ("Failed to process
+        # message send_webhook(42, 'order.paid') with unhandled exception."), once that place
+        # has shown several: the call is the job it describes, one value of any length (after
+        # a label alone, "high: x.y(7) (<id>)", the span would take the program's other
+        # statements printed after that label: "high: Job OK (<id>)")
         return p, s
     if nt == nl and any(a == b for a, b in zip(mt[1:-1], ml[1:-1], strict=True)):
         # words in the same places inside both runs: a phrase with several values
@@ -2860,7 +2890,7 @@ class TemplateEngine:
             tpl, toks, self._tails_vary if config.tail_values else None, config.whole_message_runs,
             config.quoted_texts, config.severity_labels, self._field_texts_vary if config.tail_values else None,
             config.delimited_fields, config.constructor_values, config.named_texts, config.prose_tails,
-            config.json_keys_in_objects, config.glued_records,
+            config.json_keys_in_objects, config.glued_records, config.function_calls,
         )
 
     def _learn_span(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
