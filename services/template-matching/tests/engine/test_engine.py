@@ -1980,6 +1980,26 @@ def test_a_bare_word_with_brackets_is_no_function_call() -> None:
     assert _function_call(("pkg.tasks.run(a,", "b)"))
 
 
+def test_comma_delimited_fields_that_hold_words_and_vary_together_are_the_records_values() -> None:
+    # a diagnostic record "SOURCE: PRODUCT, <component words>, <function>, probe:<n>"
+    fields = ["data protection services, sqlpgArchiveLogFile", "oper system services, sqloSleepInstance",
+              "relation data serv, sqlrr_rds_common_post", "base sys utilities, sqeLocalDatabase::FreeResources",
+              "buffer pool services, sqlbAllocateExtent"]
+    lines = [f"SOURCE: ACME DBX, {fields[i % 5]}, probe:{100 + 7 * i}" for i in range(20)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(comma_fields=False), lines))) > 1
+
+
+def test_comma_fields_of_one_word_each_are_left_to_the_one_word_rules() -> None:
+    from template_matching.engine.core import _comma_fields
+
+    tpl = ("SOURCE:", "ACME", "DBX,", "alpha,", "beta,", "probe:<*>")
+    assert not _comma_fields(tpl, ("SOURCE:", "ACME", "DBX,", "gamma,", "delta,", "probe:<*>"), 3, 1)
+    assert _comma_fields(tpl, ("SOURCE:", "ACME", "DBX,", "gamma", "x,", "delta,", "probe:<*>"), 3, 1)
+    # another number of fields: another statement
+    assert not _comma_fields(tpl, ("SOURCE:", "ACME", "DBX,", "gamma", "x", "delta,", "probe:<*>"), 3, 1)
+
+
 def test_a_value_printed_as_its_constructor_ending_the_line_is_one_value() -> None:
     # a workflow runner prints the final state object: "Done()", "Skipped(reason=cache)",
     # "Crashed('worker lost: exit 137')"

@@ -171,6 +171,9 @@ class EngineConfig:
     # 'csv')", "send_webhook(42, 'order.paid')") is one value wherever it stands (see
     # _function_call; pass 20c)
     function_calls: bool = True
+    # comma-delimited fields of a record that hold words ("DB2 UDB, oper system services,
+    # sqloSleepInstance, probe:38") are the record's values (see _comma_fields; pass 20c)
+    comma_fields: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -1442,6 +1445,28 @@ def _function_call(run: tuple[str, ...]) -> bool:
     return text.endswith(")") and _closes_at_end(text[name.end() - 1 :], "(", ")")
 
 
+# a record of comma-delimited fields: at least this many tokens that end a field with ","
+_COMMA_RECORD_FIELDS = 3
+
+
+def _comma_fields(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
+    """The runs at ``p`` are whole fields of a record delimited by ", ": the field before
+    them and the last one inside each end with ",", both runs hold as many fields, a field of
+    one holds several words, a field follows them, and the line has at least
+    _COMMA_RECORD_FIELDS such fields (Db2's "FUNCTION: DB2 UDB, <component>, <function>,
+    probe:<n>"): fields that vary together are the record's values, not another statement."""
+    nt, nl = len(tpl), len(toks)
+    mt, ml = tpl[p : nt - s], toks[p : nl - s]
+    if s == 0 or not tpl[p - 1].endswith(",") or not mt[-1].endswith(",") or not ml[-1].endswith(","):
+        return False
+    ends_t, ends_l = sum(1 for x in mt if x.endswith(",")), sum(1 for x in ml if x.endswith(","))
+    if ends_t != ends_l or (ends_t == len(mt) and ends_l == len(ml)):
+        return False  # another number of fields, or fields of one word each (the one-word rules)
+    if any(_is_pair(x) or x.endswith(":") for x in (*mt, *ml)):
+        return False  # a record of keyed fields: another key is another statement
+    return sum(1 for x in tpl if x.endswith(",")) >= _COMMA_RECORD_FIELDS
+
+
 def _named_label(tok: str) -> bool:
     """A name ending in ":" that holds no space and is shaped like a value (joined by "_",
     "-", "." or "/", or masked): "docker_containers:", "pack_ossec-rootkit:", "<*>:"."""
@@ -1536,7 +1561,7 @@ def _span_cut(
     field_texts: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
     delimited_fields: bool = False, constructor_values: bool = False, named_texts: bool = False,
     prose_tails: bool = False, json_keys_in_objects: bool = False, glued_records: bool = False,
-    function_calls: bool = False,
+    function_calls: bool = False, comma_fields: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -1613,6 +1638,14 @@ def _span_cut(
         # has shown several: the call is the job it describes, one value of any length (after
         # a label alone, "high: x.y(7) (<id>)", the span would take the program's other
         # statements printed after that label: "high: Job OK (<id>)")
+        return p, s
+    if (
+        comma_fields and field_texts is not None and p >= 2 and any(_is_message_word(x) for x in tpl[: p - 1])
+        and _comma_fields(tpl, toks, p, s) and field_texts(tpl, toks, p, s)
+    ):
+        # comma-delimited fields that hold words and differ together ("DB2 UDB, data
+        # protection services, sqlpgArchiveLogFile, probe:3180" / "oper system services,
+        # sqloSleepInstance,"), once that place has shown several: the record's values
         return p, s
     if nt == nl and any(a == b for a, b in zip(mt[1:-1], ml[1:-1], strict=True)):
         # words in the same places inside both runs: a phrase with several values
@@ -2891,6 +2924,7 @@ class TemplateEngine:
             config.quoted_texts, config.severity_labels, self._field_texts_vary if config.tail_values else None,
             config.delimited_fields, config.constructor_values, config.named_texts, config.prose_tails,
             config.json_keys_in_objects, config.glued_records, config.function_calls,
+            config.comma_fields,
         )
 
     def _learn_span(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
