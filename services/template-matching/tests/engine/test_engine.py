@@ -1919,6 +1919,79 @@ def test_a_text_glued_inside_a_record_of_pipe_delimited_fields_is_one_value() ->
     assert len(set(_groups_with(EngineConfig(delimited_fields=False), lines))) == 3
 
 
+def _audit_lines(records: list[str]) -> list[str]:
+    return [f"Dec  4 10:00:0{i % 10} files2 share_audit: {records[i % len(records)]}" for i in range(4 * len(records))]
+
+
+def test_a_pipe_glued_record_ending_the_line_is_one_value_whatever_spaces_its_fields_hold() -> None:
+    # a file server's audit record "user|ip|share|op|status|path": a path or a status text
+    # with spaces makes lines of other lengths, all one statement
+    records = ["ana|10.2.0.7|proj|open|ok|r|data/run-3/a.csv", "bo|10.2.0.9|home|mkdir|ok|old reports",
+               "cy|10.2.1.4|proj|unlink|fail (Permission denied)|tmp/x.lock", "ana|10.2.3.1|proj|close|ok|my docs/b.txt",
+               "dd|10.2.0.5|home|rename|ok|a b/c.txt|a b/d.txt"]
+    lines = _audit_lines(records)
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(glued_records=False), lines))) > 1
+
+
+def test_a_record_of_three_glued_fields_is_no_glued_record() -> None:
+    # "name|kind|state" then words: too few fields to be a record printed as one string
+    records = ["db|svc|up and serving", "web|svc|down since boot", "cache|svc|up again after restart now", "q|job|queued"]
+    lines = _audit_lines(records)
+    assert len(set(_groups(lines))) > 1
+
+
+def test_two_glued_records_with_spaces_are_not_yet_evidence() -> None:
+    records = ["ana|10.2.0.7|proj|open|ok|my docs/a.csv", "bo|10.2.0.9|home|mkdir|ok|old reports of the year"]
+    lines = [f"Dec  4 10:00:0{i} files2 share_audit: {records[i % 2]}" for i in range(2)]
+    assert len(set(_groups(lines))) == 2
+
+
+def test_a_function_call_after_the_messages_word_is_one_value_of_any_length() -> None:
+    # a task queue names the failed job by its call: "... message resize(7, w=64) with ..."
+    calls = ["resize_image('a.jpg', width=640)", "refresh_token('paypal')", "send_webhook(42, 'order.paid', retry=True)",
+             "billing.charge_card(9)", "resize_image('b c.jpg', width=1280, keep_ratio=False)"]
+    lines = [f"[2026-12-04 10:00:0{i % 10},1{i:02d}] [PID {i}] [worker] [ERROR] Failed to run job {calls[i % 5]} after retries"
+             for i in range(20)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(call_values=False), lines))) > 1
+
+
+def test_a_call_after_a_label_alone_is_not_a_function_call_value() -> None:
+    import uuid
+
+    # "queue: job(args) (<id>)": no message word before the call, so a span there would take
+    # the queue's other statements ("queue: Job OK (<id>)")
+    calls = ["etl.sync()", "mail.send_digest(user_id=5, urgent=True)", "reports.export_csv(1, 'x', compress=True)",
+             "reports.build(2, 'm', 3, 4)"]
+    lines = []
+    for i in range(16):
+        lines.append(f"10:00:{i:02d} default: {calls[i % 4]} ({uuid.UUID(int=7 * i + 1)})")
+        lines.append(f"10:01:{i:02d} default: Job OK ({uuid.UUID(int=5 * i + 3)})")
+    groups = _groups(lines)
+    assert not set(groups[0::2]) & set(groups[1::2])
+
+
+def test_comma_delimited_fields_that_hold_words_and_vary_together_are_the_records_values() -> None:
+    # a diagnostic record "SOURCE: PRODUCT, <component words>, <function>, probe:<n>"
+    fields = ["data protection services, sqlpgArchiveLogFile", "oper system services, sqloSleepInstance",
+              "relation data serv, sqlrr_rds_common_post", "base sys utilities, sqeLocalDatabase::FreeResources",
+              "buffer pool services, sqlbAllocateExtent"]
+    lines = [f"SOURCE: ACME DBX, {fields[i % 5]}, probe:{100 + 7 * i}" for i in range(20)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(comma_fields=False), lines))) > 1
+
+
+def test_comma_fields_of_one_word_each_are_left_to_the_one_word_rules() -> None:
+    from template_matching.engine.core import _comma_fields
+
+    tpl = ("SOURCE:", "ACME", "DBX,", "alpha,", "beta,", "probe:<*>")
+    assert not _comma_fields(tpl, ("SOURCE:", "ACME", "DBX,", "gamma,", "delta,", "probe:<*>"), 3, 1)
+    assert _comma_fields(tpl, ("SOURCE:", "ACME", "DBX,", "gamma", "x,", "delta,", "probe:<*>"), 3, 1)
+    # another number of fields: another statement
+    assert not _comma_fields(tpl, ("SOURCE:", "ACME", "DBX,", "gamma", "x", "delta,", "probe:<*>"), 3, 1)
+
+
 def test_a_value_printed_as_its_constructor_ending_the_line_is_one_value() -> None:
     # a workflow runner prints the final state object: "Done()", "Skipped(reason=cache)",
     # "Crashed('worker lost: exit 137')"

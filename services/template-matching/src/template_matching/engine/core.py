@@ -189,6 +189,12 @@ class EngineConfig:
     # another statement; at the top level (a level, an error the logger adds) or with data
     # for a value it is still the same statement (see _nested_name_field; pass 19)
     nested_optional_names: bool = True
+    # a record of "|"-glued fields that ends the line is one value whatever spaces its
+    # last fields hold (see _glued_record; pass 20c)
+    glued_records: bool = True
+    # comma-delimited fields of a record that hold words ("DB2 UDB, oper system services,
+    # sqloSleepInstance, probe:38") are the record's values (see _comma_fields; pass 20c)
+    comma_fields: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -1526,6 +1532,51 @@ def _leading_field(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) 
     return len(fields) >= 2 and all(len(f) == 1 and _FIELD_KEY.match(f[0]) for f in fields)
 
 
+# a record glued by "|" into one token: at least this many fields ("user|ip|share|op|status|path")
+_GLUED_RECORD_FIELDS = 4
+
+
+def _glued_record(tok: str) -> bool:
+    """A token of at least _GLUED_RECORD_FIELDS fields glued by "|" whose first fields are
+    not empty and hold no space: a record printed as one string (Samba's full_audit
+    "user|ip|share|op|status|path", a pipe-separated audit line) rather than a word."""
+    fields = tok.split("|")
+    return len(fields) >= _GLUED_RECORD_FIELDS and all(f and f[0] not in _QUOTES for f in fields[:2])
+
+
+def _glued_record_run(mt: tuple[str, ...], ml: tuple[str, ...]) -> bool:
+    """Both runs end the line and open with a "|"-glued record (a template's merged record
+    is a variable), at least one of them going on over spaces: the record's last fields hold
+    texts with spaces ("ok|team/shared docs/notes.txt", "fail (No such file or directory)|r|x")."""
+    return (
+        (mt[0] == VAR or _glued_record(mt[0])) and _glued_record(ml[0])
+        and max(len(mt), len(ml)) > 1
+        and not any(_is_pair(x) for x in (*mt, *ml))
+    )
+
+
+# a record of comma-delimited fields: at least this many tokens that end a field with ","
+_COMMA_RECORD_FIELDS = 3
+
+
+def _comma_fields(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
+    """The runs at ``p`` are whole fields of a record delimited by ", ": the field before
+    them and the last one inside each end with ",", both runs hold as many fields, a field of
+    one holds several words, a field follows them, and the line has at least
+    _COMMA_RECORD_FIELDS such fields (Db2's "FUNCTION: DB2 UDB, <component>, <function>,
+    probe:<n>"): fields that vary together are the record's values, not another statement."""
+    nt, nl = len(tpl), len(toks)
+    mt, ml = tpl[p : nt - s], toks[p : nl - s]
+    if s == 0 or not tpl[p - 1].endswith(",") or not mt[-1].endswith(",") or not ml[-1].endswith(","):
+        return False
+    ends_t, ends_l = sum(1 for x in mt if x.endswith(",")), sum(1 for x in ml if x.endswith(","))
+    if ends_t != ends_l or (ends_t == len(mt) and ends_l == len(ml)):
+        return False  # another number of fields, or fields of one word each (the one-word rules)
+    if any(_is_pair(x) or x.endswith(":") for x in (*mt, *ml)):
+        return False  # a record of keyed fields: another key is another statement
+    return sum(1 for x in tpl if x.endswith(",")) >= _COMMA_RECORD_FIELDS
+
+
 def _named_label(tok: str) -> bool:
     """A name ending in ":" that holds no space and is shaped like a value (joined by "_",
     "-", "." or "/", or masked): "docker_containers:", "pack_ossec-rootkit:", "<*>:"."""
@@ -1621,6 +1672,7 @@ def _span_cut(
     delimited_fields: bool = False, constructor_values: bool = False, named_texts: bool = False,
     prose_tails: bool = False, json_keys_in_objects: bool = False, leading_fields: bool = False,
     call_values: bool = False, bracketed_headers: bool = False, level_words: bool = False,
+    glued_records: bool = False, comma_fields: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -1685,6 +1737,23 @@ def _span_cut(
     ):
         # the first field of a record whose other fields are keyed ("Extract report |
         # status=SUCCESS | time=<*>"): the text printed in it, once it has shown several
+        return p, s
+    if (
+        glued_records and field_texts is not None and s == 0 and p >= 2
+        and any(_is_message_word(x) for x in tpl[: p - 1])
+        and (_glued_record_run(mt, ml) or _glued_record_run(ml, mt)) and field_texts(tpl, toks, p, s)
+    ):
+        # a record of "|"-glued fields ends the line after the message's words, and its
+        # last fields hold spaces in one of the lines: the whole record is the value printed
+        # there, once that place has shown several
+        return p, s
+    if (
+        comma_fields and field_texts is not None and p >= 2 and any(_is_message_word(x) for x in tpl[: p - 1])
+        and _comma_fields(tpl, toks, p, s) and field_texts(tpl, toks, p, s)
+    ):
+        # comma-delimited fields that hold words and differ together ("DB2 UDB, data
+        # protection services, sqlpgArchiveLogFile, probe:3180" / "oper system services,
+        # sqloSleepInstance,"), once that place has shown several: the record's values
         return p, s
     if nt == nl and any(a == b for a, b in zip(mt[1:-1], ml[1:-1], strict=True)):
         # words in the same places inside both runs: a phrase with several values
@@ -3068,7 +3137,7 @@ class TemplateEngine:
             config.quoted_texts, config.severity_labels, self._field_texts_vary if config.tail_values else None,
             config.delimited_fields, config.constructor_values, config.named_texts, config.prose_tails,
             config.json_keys_in_objects, config.leading_fields, config.call_values, config.bracketed_headers,
-            config.level_words,
+            config.level_words, config.glued_records, config.comma_fields,
         )
 
     def _learn_span(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
