@@ -2569,3 +2569,24 @@ def test_an_optional_group_that_ends_the_line_is_another_statement() -> None:
     lines = ["Jul 27 14:41:59 combo kernel: PCI: Probing PCI hardware",
              "Jul 27 14:41:59 combo kernel: PCI: Probing PCI hardware (bus 00)"]
     assert len(set(_groups_with(EngineConfig(), lines))) == 2
+
+
+# ---------------------------------------------------------------- twentieth pass (d)
+
+
+def test_bracketed_fields_of_a_record_are_not_one_enclosed_value() -> None:
+    # WebLogic prints every field in angle brackets: the severity, subsystem and message id
+    # after the date name the statement; "<Info> ... <Closing ...>" and "<Notice> ...
+    # <Server state ...>" are not one bracketed text
+    lines = ["<Dec 3, 2026, 7:27:44,193 AM UTC> <Info> <Socket> <BEA-000449> <Closing the socket, as no data read"
+             " from it on 10.37.20.43:48,133 during the configured idle timeout of 30 seconds.>",
+             "<Dec 3, 2026, 6:33:45,103 AM UTC> <Notice> <WebLogicServer> <BEA-000365> <Server state changed to SUSPENDING.>"]
+    assert len(set(_groups_with(EngineConfig(), lines))) == 2
+    assert len(set(_groups_with(EngineConfig(one_bracket_runs=False), lines))) == 1
+    # after the message's words, bracketed groups are its values (the JVM's GC causes)
+    causes = ["(Normal) (G1 Evacuation Pause)", "(Concurrent Start) (G1 Humongous Allocation)",
+              "(Normal) (G1 Evacuation Pause)", "(Prepare Mixed) (G1 Evacuation Pause)"]
+    gc = [f"[2026-12-03T10:15:2{i}.118+0000][info][gc] GC({100 + i}) Pause Young {c} 24M->{4 + i}M(256M) 3.{i}ms"
+          for i, c in enumerate(causes)]
+    assert len(set(_groups_with(EngineConfig(), gc))) == len(set(_groups_with(EngineConfig(one_bracket_runs=False), gc)))
+

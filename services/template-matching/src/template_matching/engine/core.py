@@ -164,6 +164,10 @@ class EngineConfig:
     # another statement; at the top level (a level, an error the logger adds) or with data
     # for a value it is still the same statement (see _nested_name_field; pass 19)
     nested_optional_names: bool = True
+    # two runs of several bracketed fields after a token that closes a field in the same
+    # brackets ("<date> <Error> <HTTP> <BEA-101020> <text>") are a bracketed record's
+    # fields, which name the statement, not one enclosed value (see _bracketed_record; pass 20d)
+    one_bracket_runs: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -1491,6 +1495,7 @@ def _span_cut(
     field_texts: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool] | None = None,
     delimited_fields: bool = False, constructor_values: bool = False, named_texts: bool = False,
     prose_tails: bool = False, json_keys_in_objects: bool = False,
+    one_bracket_runs: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -1642,7 +1647,10 @@ def _span_cut(
         # persistent volume" / "daemon sets" / "job"): one value once they took as many
         # forms as a plain word position needs (min_word_values)
         return p, s
-    if _enclosed(mt) and _enclosed(ml) and _opening(mt[0]) == _opening(ml[0]) and (fixed or _is_message_word(label)):
+    if (
+        _enclosed(mt) and _enclosed(ml) and _opening(mt[0]) == _opening(ml[0]) and (fixed or _is_message_word(label))
+        and not (one_bracket_runs and _bracketed_record(label, mt, ml))
+    ):
         return p, s
     if nt != nl and mt[0][:1] in "([" and ml[0][:1] == mt[0][:1] and (fixed or _is_message_word(label)):
         # the two runs open the same bracket and the shared suffix ate its end ("(Views: <*>
@@ -1870,6 +1878,26 @@ def _one_bracket(run: tuple[str, ...]) -> bool:
     if len(run) < 2 or not run[-1].rstrip(_TRAIL).endswith(closer):
         return False
     return _closes_at_end(" ".join(run).rstrip(_TRAIL), opener, closer)
+
+
+def _bracketed_fields(run: tuple[str, ...]) -> bool:
+    """The run opens with a bracket that closes before the run's end: several bracketed
+    fields (``<Error> <HTTP> <BEA-101020> <text>``), not one bracketed text."""
+    opener = _KEY_OPEN.sub("", run[0], count=1)[:1]
+    if not opener or opener not in "([{<":
+        return False
+    return not _closes_at_end(" ".join(run).rstrip(_TRAIL), opener, _CLOSERS[opener])
+
+
+def _bracketed_record(before: str, mt: tuple[str, ...], ml: tuple[str, ...]) -> bool:
+    """Both runs are several bracketed fields and the token before them closes a field in
+    the same brackets: the fields of a record printed in brackets ("<date> <Error> <HTTP>
+    <BEA-101020> <text>"), which name the statement, not one bracketed value. After prose
+    ("Pause Young (Normal) (G1 Evacuation Pause)") bracketed groups are values."""
+    if not (_bracketed_fields(mt) and _bracketed_fields(ml)):
+        return False
+    opener = _KEY_OPEN.sub("", mt[0], count=1)[:1]
+    return before.rstrip(_TRAIL).endswith(_CLOSERS[opener])
 
 
 def _closes_at_end(text: str, opener: str, closer: str) -> bool:
@@ -2825,7 +2853,7 @@ class TemplateEngine:
             tpl, toks, self._tails_vary if config.tail_values else None, config.whole_message_runs,
             config.quoted_texts, config.severity_labels, self._field_texts_vary if config.tail_values else None,
             config.delimited_fields, config.constructor_values, config.named_texts, config.prose_tails,
-            config.json_keys_in_objects,
+            config.json_keys_in_objects, config.one_bracket_runs,
         )
 
     def _learn_span(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
