@@ -2590,3 +2590,17 @@ def test_bracketed_fields_of_a_record_are_not_one_enclosed_value() -> None:
           for i, c in enumerate(causes)]
     assert len(set(_groups_with(EngineConfig(), gc))) == len(set(_groups_with(EngineConfig(one_bracket_runs=False), gc)))
 
+
+def test_a_field_of_one_word_in_a_delimited_record_names_the_statement() -> None:
+    # Oracle's TNS listener log: fields delimited by " * ", the action ("service_update",
+    # "status", "establish") a field of one word; the span rule for delimited fields took the
+    # run holding it for a text once the place had shown three
+    lines = ["03-DEC-2026 13:26:56 * service_update * ORCLCDB2 * 0",
+             "03-DEC-2026 23:12:00 * (CONNECT_DATA=(CID=(PROGRAM=)(HOST=oradb-1)(USER=oracle))(COMMAND=status)"
+             "(ARGUMENTS=64)(SERVICE=LISTENER)(VERSION=318767104)) * status * 0",
+             "03-DEC-2026 12:51:05 * service_update * ORCLCDB1 * 0"]
+    groups = _groups_with(EngineConfig(), lines)
+    assert groups[1] not in (groups[0], groups[2]) and "* status *" in groups[1]
+    assert all("service_update" in g for g in (groups[0], groups[2]))
+    assert len(set(_groups_with(EngineConfig(word_fields_kept=False), lines))) == 1
+

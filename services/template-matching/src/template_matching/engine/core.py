@@ -168,6 +168,10 @@ class EngineConfig:
     # brackets ("<date> <Error> <HTTP> <BEA-101020> <text>") are a bracketed record's
     # fields, which name the statement, not one enclosed value (see _bracketed_record; pass 20d)
     one_bracket_runs: bool = True
+    # a span's run in a delimited record never holds a field that is one plain word alone
+    # between delimiters ("* establish *", "* service_update *"): the record's action, which
+    # names the statement (see _takes_word_field; pass 20d)
+    word_fields_kept: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -1399,6 +1403,29 @@ def _delimited_field(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int
         if d in mt[1:] and mt.count(d) == ml.count(d) and d not in (mt[0], ml[0]):
             return d
     return None
+
+
+# a record field that is one plain word: letters, words joined by "_" ("establish", "service_update")
+_WORD_FIELD = re.compile(r"^[A-Za-z][a-z]*(?:_[a-z]+)*$")
+
+
+def _word_field(tokens: tuple[str, ...], start: int, end: int, delimiter: str) -> bool:
+    """A token in ``tokens[start:end]`` is a field of the record that is one plain word alone
+    between two of its delimiters (a field the record prints as a word, not a value)."""
+    return any(
+        _WORD_FIELD.match(tokens[i]) is not None
+        and 0 < i < len(tokens) - 1 and tokens[i - 1] == delimiter and tokens[i + 1] == delimiter
+        for i in range(start, end)
+    )
+
+
+def _takes_word_field(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
+    """The runs a span cut found lie in a delimited record and one of them holds a field
+    that is one plain word (_word_field)."""
+    if p < 1:
+        return False
+    d = _delimited_field(tpl, toks, p, s)
+    return d is not None and (_word_field(tpl, p, len(tpl) - s, d) or _word_field(toks, p, len(toks) - s, d))
 
 
 def _named_label(tok: str) -> bool:
@@ -2849,12 +2876,15 @@ class TemplateEngine:
     def _configured_span_cut(self, tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | None:
         """_span_cut with this engine's settings and the evidence it has gathered."""
         config = self.config
-        return _span_cut(
+        cut = _span_cut(
             tpl, toks, self._tails_vary if config.tail_values else None, config.whole_message_runs,
             config.quoted_texts, config.severity_labels, self._field_texts_vary if config.tail_values else None,
             config.delimited_fields, config.constructor_values, config.named_texts, config.prose_tails,
             config.json_keys_in_objects, config.one_bracket_runs,
         )
+        if cut is not None and config.word_fields_kept and _takes_word_field(tpl, toks, *cut):
+            return None
+        return cut
 
     def _learn_span(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
         """A line that differs from a known template only in one run of words between a
