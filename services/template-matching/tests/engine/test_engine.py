@@ -2604,3 +2604,12 @@ def test_a_field_of_one_word_in_a_delimited_record_names_the_statement() -> None
     assert all("service_update" in g for g in (groups[0], groups[2]))
     assert len(set(_groups_with(EngineConfig(word_fields_kept=False), lines))) == 1
 
+
+def test_runs_of_plain_words_before_the_rest_of_the_message_are_its_phrase() -> None:
+    # the WireGuard kernel module: "Sending keepalive packet to" / "Receiving handshake
+    # initiation from" ... "peer <n> (<endpoint>)" are four statements, not one text after "wg0:"
+    lines = ["Dec  3 18:09:22 edge-3 kernel: [42482.509758] wireguard: wg0: Sending keepalive packet to peer 8 (49.191.131.211:51820)",
+             "Dec  3 12:06:40 edge-2 kernel: [551221.394499] wireguard: cilium_wg0: Receiving handshake initiation from peer 5 (141.159.251.106:51820)",
+             "Dec  3 23:29:34 edge-1 kernel: [737914.218946] wireguard: cilium_wg0: Receiving handshake response from peer 5 (35.20.134.98:51820)"]
+    assert len(set(_groups_with(EngineConfig(), lines))) == 3
+    assert len(set(_groups_with(EngineConfig(inner_phrases_kept=False), lines))) == 1

@@ -172,6 +172,10 @@ class EngineConfig:
     # between delimiters ("* establish *", "* service_update *"): the record's action, which
     # names the statement (see _takes_word_field; pass 20d)
     word_fields_kept: bool = True
+    # two runs of plain words alone with message words after them ("Sending keepalive packet
+    # to" / "Receiving handshake response from" ... "peer <*>") are the statement's own
+    # phrase, not a free text printed inside it (see _phrase_inside; pass 20d)
+    inner_phrases_kept: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -1426,6 +1430,21 @@ def _takes_word_field(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: in
         return False
     d = _delimited_field(tpl, toks, p, s)
     return d is not None and (_word_field(tpl, p, len(tpl) - s, d) or _word_field(toks, p, len(toks) - s, d))
+
+
+# a plain word of a sentence: lower-case or capitalised letters (no code, no value)
+_SENTENCE_WORD = re.compile(r"^[A-Z]?[a-z]+$")
+
+
+def _phrase_inside(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
+    """Both runs a span cut found are plain words alone and the message's phrase goes on
+    right after them with a word of its own ("... to peer <*>"): the words of two
+    statements' phrases, not a text value (a text closed by a delimiter or a bracket may be one)."""
+    mt, ml = tpl[p : len(tpl) - s], toks[p : len(toks) - s]
+    return (
+        s > 0 and bool(mt) and bool(ml) and _SENTENCE_WORD.match(tpl[len(tpl) - s]) is not None
+        and all(_SENTENCE_WORD.match(x) for x in (*mt, *ml))
+    )
 
 
 def _named_label(tok: str) -> bool:
@@ -2883,6 +2902,8 @@ class TemplateEngine:
             config.json_keys_in_objects, config.one_bracket_runs,
         )
         if cut is not None and config.word_fields_kept and _takes_word_field(tpl, toks, *cut):
+            return None
+        if cut is not None and config.inner_phrases_kept and _phrase_inside(tpl, toks, *cut):
             return None
         return cut
 
