@@ -2854,3 +2854,47 @@ def test_first_words_that_are_one_name_numbered_differently_are_a_value() -> Non
              [("Started", 1, 2), ("Stopped", 3, 4), ("Started", 5, 6), ("Stopped", 7, 8)]]
     templates = _groups(verbs)
     assert templates[0] == templates[2] != templates[1] == templates[3]
+
+
+# ---------------------------------------------------------------- twentieth pass (d)
+
+
+def test_bracketed_fields_of_a_record_are_not_one_enclosed_value() -> None:
+    # WebLogic prints every field in angle brackets: the severity, subsystem and message id
+    # after the date name the statement; "<Info> ... <Closing ...>" and "<Notice> ...
+    # <Server state ...>" are not one bracketed text
+    lines = ["<Dec 3, 2026, 7:27:44,193 AM UTC> <Info> <Socket> <BEA-000449> <Closing the socket, as no data read"
+             " from it on 10.37.20.43:48,133 during the configured idle timeout of 30 seconds.>",
+             "<Dec 3, 2026, 6:33:45,103 AM UTC> <Notice> <WebLogicServer> <BEA-000365> <Server state changed to SUSPENDING.>"]
+    assert len(set(_groups_with(EngineConfig(), lines))) == 2
+    assert len(set(_groups_with(EngineConfig(one_bracket_runs=False), lines))) == 1
+    # after the message's words, bracketed groups are its values (the JVM's GC causes)
+    causes = ["(Normal) (G1 Evacuation Pause)", "(Concurrent Start) (G1 Humongous Allocation)",
+              "(Normal) (G1 Evacuation Pause)", "(Prepare Mixed) (G1 Evacuation Pause)"]
+    gc = [f"[2026-12-03T10:15:2{i}.118+0000][info][gc] GC({100 + i}) Pause Young {c} 24M->{4 + i}M(256M) 3.{i}ms"
+          for i, c in enumerate(causes)]
+    assert len(set(_groups_with(EngineConfig(), gc))) == len(set(_groups_with(EngineConfig(one_bracket_runs=False), gc)))
+
+
+def test_a_field_of_one_word_in_a_delimited_record_names_the_statement() -> None:
+    # Oracle's TNS listener log: fields delimited by " * ", the action ("service_update",
+    # "status", "establish") a field of one word; the span rule for delimited fields took the
+    # run holding it for a text once the place had shown three
+    lines = ["03-DEC-2026 13:26:56 * service_update * ORCLCDB2 * 0",
+             "03-DEC-2026 23:12:00 * (CONNECT_DATA=(CID=(PROGRAM=)(HOST=oradb-1)(USER=oracle))(COMMAND=status)"
+             "(ARGUMENTS=64)(SERVICE=LISTENER)(VERSION=318767104)) * status * 0",
+             "03-DEC-2026 12:51:05 * service_update * ORCLCDB1 * 0"]
+    groups = _groups_with(EngineConfig(), lines)
+    assert groups[1] not in (groups[0], groups[2]) and "* status *" in groups[1]
+    assert all("service_update" in g for g in (groups[0], groups[2]))
+    assert len(set(_groups_with(EngineConfig(word_fields_kept=False), lines))) == 1
+
+
+def test_runs_of_plain_words_before_the_rest_of_the_message_are_its_phrase() -> None:
+    # the WireGuard kernel module: "Sending keepalive packet to" / "Receiving handshake
+    # initiation from" ... "peer <n> (<endpoint>)" are four statements, not one text after "wg0:"
+    lines = ["Dec  3 18:09:22 edge-3 kernel: [42482.509758] wireguard: wg0: Sending keepalive packet to peer 8 (49.191.131.211:51820)",
+             "Dec  3 12:06:40 edge-2 kernel: [551221.394499] wireguard: cilium_wg0: Receiving handshake initiation from peer 5 (141.159.251.106:51820)",
+             "Dec  3 23:29:34 edge-1 kernel: [737914.218946] wireguard: cilium_wg0: Receiving handshake response from peer 5 (35.20.134.98:51820)"]
+    assert len(set(_groups_with(EngineConfig(), lines))) == 3
+    assert len(set(_groups_with(EngineConfig(inner_phrases_kept=False), lines))) == 1

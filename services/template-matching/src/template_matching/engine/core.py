@@ -195,6 +195,18 @@ class EngineConfig:
     # comma-delimited fields of a record that hold words ("DB2 UDB, oper system services,
     # sqloSleepInstance, probe:38") are the record's values (see _comma_fields; pass 20c)
     comma_fields: bool = True
+    # two runs of several bracketed fields after a token that closes a field in the same
+    # brackets ("<date> <Error> <HTTP> <BEA-101020> <text>") are a bracketed record's
+    # fields, which name the statement, not one enclosed value (see _bracketed_record; pass 20d)
+    one_bracket_runs: bool = True
+    # a span's run in a delimited record never holds a field that is one plain word alone
+    # between delimiters ("* establish *", "* service_update *"): the record's action, which
+    # names the statement (see _takes_word_field; pass 20d)
+    word_fields_kept: bool = True
+    # two runs of plain words alone with message words after them ("Sending keepalive packet
+    # to" / "Receiving handshake response from" ... "peer <*>") are the statement's own
+    # phrase, not a free text printed inside it (see _phrase_inside; pass 20d)
+    inner_phrases_kept: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -1577,6 +1589,44 @@ def _comma_fields(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -
     return sum(1 for x in tpl if x.endswith(",")) >= _COMMA_RECORD_FIELDS
 
 
+# a record field that is one plain word: letters, words joined by "_" ("establish", "service_update")
+_WORD_FIELD = re.compile(r"^[A-Za-z][a-z]*(?:_[a-z]+)*$")
+
+
+def _word_field(tokens: tuple[str, ...], start: int, end: int, delimiter: str) -> bool:
+    """A token in ``tokens[start:end]`` is a field of the record that is one plain word alone
+    between two of its delimiters (a field the record prints as a word, not a value)."""
+    return any(
+        _WORD_FIELD.match(tokens[i]) is not None
+        and 0 < i < len(tokens) - 1 and tokens[i - 1] == delimiter and tokens[i + 1] == delimiter
+        for i in range(start, end)
+    )
+
+
+def _takes_word_field(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
+    """The runs a span cut found lie in a delimited record and one of them holds a field
+    that is one plain word (_word_field)."""
+    if p < 1:
+        return False
+    d = _delimited_field(tpl, toks, p, s)
+    return d is not None and (_word_field(tpl, p, len(tpl) - s, d) or _word_field(toks, p, len(toks) - s, d))
+
+
+# a plain word of a sentence: lower-case or capitalised letters (no code, no value)
+_SENTENCE_WORD = re.compile(r"^[A-Z]?[a-z]+$")
+
+
+def _phrase_inside(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
+    """Both runs a span cut found are plain words alone and the message's phrase goes on
+    right after them with a word of its own ("... to peer <*>"): the words of two
+    statements' phrases, not a text value (a text closed by a delimiter or a bracket may be one)."""
+    mt, ml = tpl[p : len(tpl) - s], toks[p : len(toks) - s]
+    return (
+        s > 0 and bool(mt) and bool(ml) and _SENTENCE_WORD.match(tpl[len(tpl) - s]) is not None
+        and all(_SENTENCE_WORD.match(x) for x in (*mt, *ml))
+    )
+
+
 def _named_label(tok: str) -> bool:
     """A name ending in ":" that holds no space and is shaped like a value (joined by "_",
     "-", "." or "/", or masked): "docker_containers:", "pack_ossec-rootkit:", "<*>:"."""
@@ -1672,7 +1722,7 @@ def _span_cut(
     delimited_fields: bool = False, constructor_values: bool = False, named_texts: bool = False,
     prose_tails: bool = False, json_keys_in_objects: bool = False, leading_fields: bool = False,
     call_values: bool = False, bracketed_headers: bool = False, level_words: bool = False,
-    glued_records: bool = False, comma_fields: bool = False,
+    glued_records: bool = False, comma_fields: bool = False, one_bracket_runs: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -1861,7 +1911,10 @@ def _span_cut(
         # persistent volume" / "daemon sets" / "job"): one value once they took as many
         # forms as a plain word position needs (min_word_values)
         return p, s
-    if _enclosed(mt) and _enclosed(ml) and _opening(mt[0]) == _opening(ml[0]) and (fixed or _is_message_word(label)):
+    if (
+        _enclosed(mt) and _enclosed(ml) and _opening(mt[0]) == _opening(ml[0]) and (fixed or _is_message_word(label))
+        and not (one_bracket_runs and _bracketed_record(label, mt, ml))
+    ):
         return p, s
     if nt != nl and mt[0][:1] in "([" and ml[0][:1] == mt[0][:1] and (fixed or _is_message_word(label)):
         # the two runs open the same bracket and the shared suffix ate its end ("(Views: <*>
@@ -2116,6 +2169,26 @@ def _one_bracket(run: tuple[str, ...]) -> bool:
     if len(run) < 2 or not run[-1].rstrip(_TRAIL).endswith(closer):
         return False
     return _closes_at_end(" ".join(run).rstrip(_TRAIL), opener, closer)
+
+
+def _bracketed_fields(run: tuple[str, ...]) -> bool:
+    """The run opens with a bracket that closes before the run's end: several bracketed
+    fields (``<Error> <HTTP> <BEA-101020> <text>``), not one bracketed text."""
+    opener = _KEY_OPEN.sub("", run[0], count=1)[:1]
+    if not opener or opener not in "([{<":
+        return False
+    return not _closes_at_end(" ".join(run).rstrip(_TRAIL), opener, _CLOSERS[opener])
+
+
+def _bracketed_record(before: str, mt: tuple[str, ...], ml: tuple[str, ...]) -> bool:
+    """Both runs are several bracketed fields and the token before them closes a field in
+    the same brackets: the fields of a record printed in brackets ("<date> <Error> <HTTP>
+    <BEA-101020> <text>"), which name the statement, not one bracketed value. After prose
+    ("Pause Young (Normal) (G1 Evacuation Pause)") bracketed groups are values."""
+    if not (_bracketed_fields(mt) and _bracketed_fields(ml)):
+        return False
+    opener = _KEY_OPEN.sub("", mt[0], count=1)[:1]
+    return before.rstrip(_TRAIL).endswith(_CLOSERS[opener])
 
 
 def _closes_at_end(text: str, opener: str, closer: str) -> bool:
@@ -3132,13 +3205,18 @@ class TemplateEngine:
     def _configured_span_cut(self, tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | None:
         """_span_cut with this engine's settings and the evidence it has gathered."""
         config = self.config
-        return _span_cut(
+        cut = _span_cut(
             tpl, toks, self._tails_vary if config.tail_values else None, config.whole_message_runs,
             config.quoted_texts, config.severity_labels, self._field_texts_vary if config.tail_values else None,
             config.delimited_fields, config.constructor_values, config.named_texts, config.prose_tails,
             config.json_keys_in_objects, config.leading_fields, config.call_values, config.bracketed_headers,
-            config.level_words, config.glued_records, config.comma_fields,
+            config.level_words, config.glued_records, config.comma_fields, config.one_bracket_runs,
         )
+        if cut is not None and config.word_fields_kept and _takes_word_field(tpl, toks, *cut):
+            return None
+        if cut is not None and config.inner_phrases_kept and _phrase_inside(tpl, toks, *cut):
+            return None
+        return cut
 
     def _learn_span(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
         """A line that differs from a known template only in one run of words between a
