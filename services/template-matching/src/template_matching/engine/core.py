@@ -1812,11 +1812,11 @@ def _span_cut(
     # the words that say which message this is: neither a label ("core:", "LOG:") nor a
     # bracketed level or component ("[INFO]"), nor a value
     grouped = _header_group(tpl, p) if bracketed_headers else frozenset()
-    fixed = [
-        x for i, x in enumerate(tpl[: p - 1])
-        if i not in grouped and _is_message_word(x) and not (level_words and x.lower() in _LEVEL_WORDS)
-    ]
+    fixed = [x for i, x in enumerate(tpl[: p - 1]) if i not in grouped and _is_message_word(x)]
     fixed += [x for x in tpl[nt - s :] if _is_message_word(x)]
+    # the words that may vouch for a text after a plain label being a value: a severity word
+    # is the header's, printed alike before every statement
+    vouching = [x for x in fixed if not (level_words and x.lower() in _LEVEL_WORDS)]
     if quoted_texts and nt != nl and _value_against_quoted_text(mt, ml, sum(1 for x in (*tpl[:p], *tpl[nt - s :]) if x != VAR)):
         # a value printed as one token in one line and as a quoted text of several words in
         # the other (a user agent "Grafana/11.3.1" / "Mozilla/5.0 (X11; Linux x86_64) ..."): one value
@@ -1897,10 +1897,10 @@ def _span_cut(
     q = p
     while q > p - 2 and q > 1 and VAR in tpl[q - 1] and not tpl[q - 1].endswith(":"):
         q -= 1  # a list's first value was taken for the prefix ("pgs: 12 active+clean, ...")
-    if q < p and q >= 2 and fixed and tails is not None and _plain_label(tpl[q - 1]) and tails(tpl, toks, q, s):
+    if q < p and q >= 2 and vouching and tails is not None and _plain_label(tpl[q - 1]) and tails(tpl, toks, q, s):
         return q, s
     plain_label = _plain_label(label) and not (severity_labels and _severity_label(label))
-    if plain_label and p >= 2 and fixed and tails is not None and tails(tpl, toks, p, s):
+    if plain_label and p >= 2 and vouching and tails is not None and tails(tpl, toks, p, s):
         # a text after a plain word label ("Client connection closed: Read Error"), once
         # that place has shown enough different texts of plain words: one value
         return p, s
