@@ -2914,3 +2914,16 @@ def test_an_upper_case_code_after_an_upper_case_keyword_is_a_value() -> None:
              [("Connected", 2), ("Disconnected", 3), ("Connected", 5), ("Disconnected", 7)]]
     templates = _groups(verbs)
     assert templates[0] == templates[2] != templates[1] == templates[3]
+
+
+def test_camel_case_names_of_one_kind_are_a_value() -> None:
+    # Spring Boot's start line: the application's class name is an argument; one statement
+    lines = [f"Started {app}Application in {n}.{n + 3}12 seconds (process running for {n + 1}.0{n})"
+             for n, app in enumerate(["Gateway", "Inventory", "Gateway", "OrderService", "Inventory"], start=3)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(names_of_one_kind=False), lines))) > 1
+    # CamelCase words that share their head are kinds of one message, kept apart
+    events = [f"raft: received {kind} from peer 10.0.0.{n}:7946" for n, kind in
+              enumerate(["HeartbeatRequest", "HeartbeatResponse"] * 2, start=1)]
+    templates = _groups(events)
+    assert templates[0] == templates[2] != templates[1] == templates[3]

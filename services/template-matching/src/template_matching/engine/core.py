@@ -116,6 +116,9 @@ class EngineConfig:
     # / "BACKUP LOG") are that keyword's argument: a type or an object of the command the
     # program echoes (see _code_after_keyword; pass 21)
     codes_after_keywords: bool = True
+    # CamelCase names that end in the same word and differ before it ("GatewayApplication" /
+    # "InventoryApplication") are names of one kind of thing, a value (see _names_of_one_kind)
+    names_of_one_kind: bool = True
     # a line whose words differ from a template's only in one run of words between a
     # shared prefix and suffix, where that run follows a label ("because:", "reason:",
     # '"error":') or is enclosed in brackets or quotes, is the same message with a
@@ -776,6 +779,23 @@ def _code_after_keyword(tokens: tuple[str, ...], i: int, words: tuple[str, ...])
     if not all(_UPPER_CODE.match(w) for w in words):
         return False
     return any(t.islower() for t in tokens)
+
+
+# a CamelCase name of two words or more, split at its capitals ("OrderServiceApplication")
+_CAMEL_HUMP = re.compile(r"[A-Z][a-z0-9]+")
+_CAMEL_NAME = re.compile(r"^(?:[A-Z][a-z0-9]+){2,}$")
+
+
+def _names_of_one_kind(words: tuple[str, ...]) -> bool:
+    """CamelCase names that end in the same word and differ before it ("Started
+    GatewayApplication in" / "InventoryApplication", "NullPointerException" /
+    "IllegalStateException"): the shared last word is the kind, the rest the name a program
+    gave one of its classes or services. Keyword variants of one statement share their head
+    instead ("EventMemberJoin" / "EventMemberFailed")."""
+    if not all(_CAMEL_NAME.match(w) for w in words):
+        return False
+    humps = [_CAMEL_HUMP.findall(w) for w in words]
+    return len({h[-1] for h in humps}) == 1 and len({h[0] for h in humps}) == len(set(words))
 
 
 def _argument_name(x: str) -> bool:
@@ -3825,6 +3845,8 @@ class TemplateEngine:
         if self.config.enclosed_values and all(_enclosed_value(w) for w in (word, *group.values)):
             return True
         if self.config.codes_after_keywords and _code_after_keyword(group.members[0].tokens, group.pos, (word, *group.values)):
+            return True
+        if self.config.names_of_one_kind and group.pos > 0 and _names_of_one_kind((word, *group.values)):
             return True
         if self.config.valued_separators and _valued_separator(group.members[0].tokens, group.pos, (word, *group.values)):
             return True
