@@ -2898,3 +2898,32 @@ def test_runs_of_plain_words_before_the_rest_of_the_message_are_its_phrase() -> 
              "Dec  3 23:29:34 edge-1 kernel: [737914.218946] wireguard: cilium_wg0: Receiving handshake response from peer 5 (35.20.134.98:51820)"]
     assert len(set(_groups_with(EngineConfig(), lines))) == 3
     assert len(set(_groups_with(EngineConfig(inner_phrases_kept=False), lines))) == 1
+
+
+# ---------------------------------------------------------------- twenty-first pass
+
+
+def test_an_upper_case_code_after_an_upper_case_keyword_is_a_value() -> None:
+    # BIND's query log: the record type after "IN" is the query's argument; one statement
+    lines = [f"client @0x7f3a{i}c0 10.0.{i}.7#5{i}311 (api{i}.example.org): query: api{i}.example.org IN {t} +E(0)K (10.0.0.53)"
+             for i, t in enumerate(["A", "MX", "A", "TXT", "AAAA", "MX"])]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(codes_after_keywords=False), lines))) > 1
+    # capitalised plain words after an upper-case word stay keyword variants
+    verbs = [f"kernel: USB {verb} device number {n} using xhci_hcd" for verb, n in
+             [("Connected", 2), ("Disconnected", 3), ("Connected", 5), ("Disconnected", 7)]]
+    templates = _groups(verbs)
+    assert templates[0] == templates[2] != templates[1] == templates[3]
+
+
+def test_camel_case_names_of_one_kind_are_a_value() -> None:
+    # Spring Boot's start line: the application's class name is an argument; one statement
+    lines = [f"Started {app}Application in {n}.{n + 3}12 seconds (process running for {n + 1}.0{n})"
+             for n, app in enumerate(["Gateway", "Inventory", "Gateway", "OrderService", "Inventory"], start=3)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(names_of_one_kind=False), lines))) > 1
+    # CamelCase words that share their head are kinds of one message, kept apart
+    events = [f"raft: received {kind} from peer 10.0.0.{n}:7946" for n, kind in
+              enumerate(["HeartbeatRequest", "HeartbeatResponse"] * 2, start=1)]
+    templates = _groups(events)
+    assert templates[0] == templates[2] != templates[1] == templates[3]

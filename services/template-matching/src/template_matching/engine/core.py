@@ -112,6 +112,13 @@ class EngineConfig:
     # first words that are one name numbered differently ("ARC0" / "ARC3": Oracle's archiver
     # processes, "eth0:" / "eth1:") are instances of one thing, a value (see _numbered_names)
     numbered_heads: bool = True
+    # upper-case codes right after an upper-case keyword ("IN A" / "IN MX", "BACKUP DATABASE"
+    # / "BACKUP LOG") are that keyword's argument: a type or an object of the command the
+    # program echoes (see _code_after_keyword; pass 21)
+    codes_after_keywords: bool = True
+    # CamelCase names that end in the same word and differ before it ("GatewayApplication" /
+    # "InventoryApplication") are names of one kind of thing, a value (see _names_of_one_kind)
+    names_of_one_kind: bool = True
     # a line whose words differ from a template's only in one run of words between a
     # shared prefix and suffix, where that run follows a label ("because:", "reason:",
     # '"error":') or is enclosed in brackets or quotes, is the same message with a
@@ -753,6 +760,42 @@ def _numbered_names(words: tuple[str, ...]) -> bool:
     shape = next(iter(shapes))
     k = shape.find("#")
     return k > 0 and shape[:k].isalpha() and VAR not in shape
+
+
+# a code as programs print it: capitals and digits, a capital first ("A", "AAAA", "TXT", "LOG")
+_UPPER_CODE = re.compile(r"^[A-Z][A-Z0-9]*$")
+# a keyword of a command language: capitals only ("IN", "BACKUP", "ALTER")
+_UPPER_KEYWORD = re.compile(r"^[A-Z]{2,}$")
+
+
+def _code_after_keyword(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
+    """Upper-case codes right after an upper-case keyword, inside a message written in other
+    case ("query: <*> IN A +E" / "IN MX", "BACKUP DATABASE" / "BACKUP LOG"): a command
+    echoed with its argument, a record type, an object kind. A plain capitalised word or a
+    word with punctuation is not a code, and a keyword that opens the line names the
+    statement, so the message must hold a lower-case word as well."""
+    if i == 0 or _UPPER_KEYWORD.match(tokens[i - 1]) is None:
+        return False
+    if not all(_UPPER_CODE.match(w) for w in words):
+        return False
+    return any(t.islower() for t in tokens)
+
+
+# a CamelCase name of two words or more, split at its capitals ("OrderServiceApplication")
+_CAMEL_HUMP = re.compile(r"[A-Z][a-z0-9]+")
+_CAMEL_NAME = re.compile(r"^(?:[A-Z][a-z0-9]+){2,}$")
+
+
+def _names_of_one_kind(words: tuple[str, ...]) -> bool:
+    """CamelCase names that end in the same word and differ before it ("Started
+    GatewayApplication in" / "InventoryApplication", "NullPointerException" /
+    "IllegalStateException"): the shared last word is the kind, the rest the name a program
+    gave one of its classes or services. Keyword variants of one statement share their head
+    instead ("EventMemberJoin" / "EventMemberFailed")."""
+    if not all(_CAMEL_NAME.match(w) for w in words):
+        return False
+    humps = [_CAMEL_HUMP.findall(w) for w in words]
+    return len({h[-1] for h in humps}) == 1 and len({h[0] for h in humps}) == len(set(words))
 
 
 def _argument_name(x: str) -> bool:
@@ -3800,6 +3843,10 @@ class TemplateEngine:
         if self.config.numbered_heads and group.pos == 0 and _numbered_names((word, *group.values)):
             return True
         if self.config.enclosed_values and all(_enclosed_value(w) for w in (word, *group.values)):
+            return True
+        if self.config.codes_after_keywords and _code_after_keyword(group.members[0].tokens, group.pos, (word, *group.values)):
+            return True
+        if self.config.names_of_one_kind and group.pos > 0 and _names_of_one_kind((word, *group.values)):
             return True
         if self.config.valued_separators and _valued_separator(group.members[0].tokens, group.pos, (word, *group.values)):
             return True
