@@ -1683,18 +1683,7 @@ _CALL_VALUE = re.compile(r"^[A-Z][A-Za-z0-9_]*\(")
 def _call_value(run: tuple[str, ...]) -> bool:
     """The run is one value printed as its constructor: a capitalised name and one bracket
     that closes at the run's end ("Completed()", "Cached(type=COMPLETED)", "Failed('a b')")."""
-    if _CALL_VALUE.match(run[0]) is None:
-        return False
-    text = " ".join(run)
-    depth = 0
-    for k, ch in enumerate(text):
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return k == len(text) - 1
-    return False
+    return _CALL_VALUE.match(run[0]) is not None and _function_call(run)
 
 
 _GROUP_OPENERS = "([{"
@@ -3161,7 +3150,8 @@ class TemplateEngine:
             ns = len(ct) - p - 1
             if n < p + ns + 1:
                 continue
-            if c.seq in self._leading_delimiters and self._leading_delimiters[c.seq] in toks[p : n - ns]:
+            delimiter = self._leading_delimiters.get(c.seq)
+            if delimiter is not None and delimiter in toks[p : n - ns]:
                 continue
             values = self._pair_is_values if self.config.value_shapes else _never
             merged = _span_side(ct[:p], toks[:p], values)
