@@ -146,6 +146,11 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   failure analysis; scored once): Rspamd, SpamAssassin spamd, amavisd-new, OpenDKIM, OpenDMARC,
   OpenSMTPD, Haraka, Cyrus IMAP, Courier (esmtpd, courierd, local and esmtp delivery, imapd), Roundcube
   (userlogins and errors logs), SOGo, the Zimbra mailbox.log, Mailman 3 and Sympa; 82 event types.
+* ``EmbeddedPlatform`` (written blind for the twenty-second issue-15 pass: before reading the engine or
+  any failure analysis; scored once): the U-Boot console, the Linux boot console of ARM boards
+  (device-tree drivers), Zephyr RTOS with MCUboot, ESP-IDF, FreeRTOS+TCP, OpenWrt (netifd with
+  udhcpc, procd, hostapd, odhcpd, dropbear), BusyBox init, ConnMan, RAUC, SWUpdate, the Mender 2
+  client, Yocto's BitBake and Android HALs in logcat threadtime; 126 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -12383,6 +12388,533 @@ def mail_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+# EmbeddedPlatform: written blind for the twenty-second issue-15 pass (w-112), scored once.
+EMB_UBOOT_VERSIONS = ["2023.04", "2024.01", "2024.10-rc3"]
+EMB_UBOOT_DRAM = ["512 MiB", "1 GiB", "1 GiB", "2 GiB", "4 GiB"]
+EMB_UBOOT_ENV = ["MMC", "MMC", "SPIFlash", "FAT"]
+EMB_UBOOT_LOAD_ADDRS = ["82000000", "40480000", "80800000", "48000000"]
+EMB_UBOOT_FDT_ADDRS = ["83000000", "43000000", "88000000"]
+# (speed and type words the MMC core prints together, card address)
+EMB_MMC_CARDS = [("high speed SDHC", "aaaa"), ("ultra high speed SDR104 SDXC", "59b4"), ("HS200 MMC", "0001"),
+                 ("high speed SDIO", "0001"), ("ultra high speed DDR50 SDHC", "e624")]
+# (USB vendor id, product id, bcdDevice) of what hangs off the boards' hubs
+EMB_USB_DEVICES = [("0bda", "8153", "30.00"), ("0424", "2514", "b.b3"), ("1a86", "7523", "2.64"), ("2c7c", "0125", "3.18"),
+                   ("0403", "6001", "6.00")]
+EMB_USB_HOSTS = ["dwc2", "ehci-platform", "xhci-hcd"]
+EMB_BRCM_FIRMWARE = [("brcm/brcmfmac43455-sdio", "BCM4345/6"), ("brcm/brcmfmac43430-sdio", "BCM43430/1"),
+                     ("brcm/brcmfmac43456-sdio", "BCM4345/9")]
+EMB_SPI_NOR = [("w25q128", "16384"), ("mx25l25635e", "32768"), ("is25lp064a", "8192"), ("n25q256a", "32768")]
+EMB_EEPROMS = [("256", "24c02", "1"), ("4096", "24c32", "32"), ("32768", "24c256", "64")]
+# (network driver, device) pairs of the boards' MACs; phylib prints them before the interface
+EMB_NICS = [("fec", "30be0000.ethernet", "eth0"), ("stmmaceth", "ff540000.ethernet", "eth0"), ("bcmgenet", "fd580000.ethernet", "eth0"),
+            ("lan78xx", "1-1.1.1:1.0", "eth1"), ("mvneta", "f1070000.ethernet", "eth1")]
+EMB_LINK_SPEEDS = ["1Gbps", "1Gbps", "100Mbps", "10Mbps"]
+EMB_FLOW_CONTROL = ["rx/tx", "rx/tx", "off", "rx"]
+EMB_ROOTFS = ["squashfs", "squashfs", "ext4", "ubifs"]
+EMB_ZEPHYR_BUILDS = ["v3.5.0", "v3.6.0-1842-g3f1b2a9c7d5e", "v3.7.0", "v4.0.0"]
+EMB_ZEPHYR_FATAL = [("0", "CPU exception"), ("0", "CPU exception"), ("2", "Stack overflow"), ("4", "Kernel panic"), ("3", "Kernel oops")]
+EMB_ZEPHYR_THREADS = ["sensor_thread", "main", "sysworkq", "net_mgmt", "ble_rx"]
+EMB_BT_PLATFORMS = [("Nordic Semiconductor", "0002"), ("Nordic Semiconductor", "0002"), ("Silicon Labs", "02ff"),
+                    ("Zephyr Project", "05f1")]
+# (magic, swap_type, copy_done, image_ok) of MCUboot's primary slot
+EMB_MCUBOOT_STATES = [("good", "0x1", "0x3", "0x1"), ("good", "0x1", "0x3", "0x1"), ("good", "0x2", "0x1", "0x3"),
+                      ("unset", "0x1", "0x3", "0x3"), ("good", "0x4", "0x1", "0x1")]
+EMB_LFS_MOUNTS = ["/lfs", "/lfs", "/lfs1", "/storage"]
+EMB_IDF_VERSIONS = ["v5.1.2", "v5.2.1", "v5.3-dirty", "v4.4.6"]
+EMB_IDF_SEGMENT_KINDS = ["map", "load", "load", "map", "load"]
+EMB_IDF_HEAP = [("3FFAE6E0", "00001920", "6", "DRAM"), ("3FFB9A20", "00026600", "153", "DRAM"),
+                ("3FFE0440", "0001FBC0", "126", "D/IRAM"), ("40094A8C", "0000B574", "45", "IRAM")]
+# (state before, state after, reason code) of the Wi-Fi station's state machine
+EMB_IDF_WIFI_STATES = [("init", "auth", "b0"), ("auth", "assoc", "0"), ("assoc", "run", "10"), ("run", "init", "c800"),
+                       ("auth", "init", "200"), ("assoc", "init", "8a0"), ("run", "init", "ec0")]
+EMB_SSIDS = ["PlantFloor-IoT", "Lab-2.4G", "HOME-8F2C", "gw-07-ap"]
+EMB_IDF_BANDWIDTHS = ["BW20", "BW20", "40U", "40D"]
+EMB_MQTT_HOSTS = ["mqtt.example.com", "broker.plant1.internal", "a1b2c3d4e5f6g7-ats.iot.eu-west-1.amazonaws.com"]
+EMB_IDF_TRANSPORT_ERRORS = ["32774", "32774", "32772", "32773", "32771"]
+EMB_RTOS_TASKS = ["IP-task", "MQTT Agent Task", "OTA Task", "ETHER_RECEI", "main"]
+# (state before, state after) of a FreeRTOS+TCP socket
+EMB_TCP_STATES = [("eCLOSED", "eCONNECT_SYN"), ("eCONNECT_SYN", "eSYN_FIRST"), ("eSYN_FIRST", "eESTABLISHED"),
+                  ("eESTABLISHED", "eFIN_WAIT_1"), ("eFIN_WAIT_1", "eFIN_WAIT_2"), ("eFIN_WAIT_2", "eTIME_WAIT"),
+                  ("eESTABLISHED", "eCLOSE_WAIT"), ("eCONNECT_SYN", "eCLOSE_WAIT")]
+EMB_OWRT_IFACES = ["wan", "wan", "lan", "wan6", "guest"]
+EMB_OWRT_DEVICES = ["eth0", "eth1", "lan1", "lan2", "wan", "br-lan", "phy0-ap0"]
+EMB_OWRT_PROCD_SERVICES = [("dnsmasq", "cfg01411c"), ("odhcpd", "instance1"), ("uhttpd", "main"), ("mosquitto", "instance1"),
+                           ("collectd", "instance1")]
+EMB_WLANS = ["wlan0", "wlan1", "phy0-ap0", "phy1-ap0"]
+EMB_WPA_PROTOS = ["RSN", "RSN", "RSN", "WPA"]
+EMB_DHCPV6_TYPES = ["SOLICIT", "REQUEST", "RENEW", "RENEW", "REBIND", "RELEASE"]
+EMB_OWRT_LANS = ["br-lan", "br-lan", "br-guest"]
+EMB_SSH_USERS = ["root", "root", "admin", "ubnt"]
+EMB_DROPBEAR_EXITS = ["Disconnect received", "Disconnect received", "Exited normally", "Keepalive timeout",
+                      "Error reading: Connection reset by peer", "Max auth tries reached - user 'root'"]
+EMB_BB_HOSTS = ["buildroot", "rpi-gw-07", "edge-a53"]
+# (tty, command) of inittab entries BusyBox init respawns
+EMB_BB_INITTAB = [("", "/etc/init.d/rcS"), ("/dev/ttyS0", "/sbin/getty -L ttyS0 115200 vt100"), ("/dev/ttymxc0", "/sbin/getty -L ttymxc0 115200 vt100"),
+                  ("", "/usr/sbin/watchdog -T 15 -t 5 /dev/watchdog"), ("/dev/console", "-/bin/sh")]
+EMB_HOSTS = ["gw-plant1-07", "kiosk-3f2a", "hmi-line4"]
+EMB_CONNMAN_IFACES = ["wlan0", "eth0", "wlan0", "usb0"]
+EMB_CONNMAN_FLAGS = [("69699", "UP,RUNNING,LOWER_UP"), ("4099", "UP"), ("4098", "DOWN"), ("69699", "UP,RUNNING,LOWER_UP")]
+EMB_RAUC_SLOTS = [("rootfs.0", "/dev/mmcblk0p2"), ("rootfs.1", "/dev/mmcblk0p3"), ("appfs.0", "/dev/mmcblk0p5"),
+                  ("appfs.1", "/dev/mmcblk0p6"), ("bootloader.0", "/dev/mmcblk0boot0")]
+EMB_RAUC_IMAGES = ["/run/rauc/bundle/rootfs.ext4", "/run/rauc/bundle/core-image-minimal-imx8mm.ext4", "/run/rauc/bundle/appfs.squashfs",
+                   "/run/rauc/bundle/u-boot.imx"]
+EMB_RAUC_ERRORS = ["Failed updating slot rootfs.1: failed to run hook: Child process exited with code 1",
+                   "Compatible mismatch: Expected 'acme-gw-imx8mm' but bundle manifest has 'acme-gw-rpi4'",
+                   "signature verification failed: Verify error:certificate has expired",
+                   "Failed to download bundle https://updates.example.com/gw/bundle-3.4.1.raucb: Transfer failed: error: Timeout was reached"]
+# (image, device, handler) entries of a sw-description
+EMB_SWU_IMAGES = [("rootfs.ext4.gz", "/dev/mmcblk0p3", "raw"), ("core-image-base-imx6ull.ubifs", "/dev/ubi0_1", "ubivol"),
+                  ("zImage", "/dev/mtd2", "flash"), ("app.tar.gz", "/opt/app", "archive")]
+EMB_MENDER_TRANSITIONS = [("check-wait", "CheckWait", "update-check", "Sync"), ("update-check", "Sync", "update-fetch", "Download_Enter"),
+                          ("update-fetch", "Download_Enter", "update-store", "Download_Enter"),
+                          ("update-store", "Download_Enter", "update-install", "ArtifactInstall_Enter"),
+                          ("update-install", "ArtifactInstall_Enter", "reboot", "ArtifactReboot_Enter"),
+                          ("inventory-update", "Sync", "check-wait", "Idle"), ("update-check", "Sync", "check-wait", "Idle"),
+                          ("update-error", "ArtifactFailure_Enter", "rollback", "ArtifactRollback_Enter")]
+EMB_MENDER_RELEASES = ["gw-3.4.1", "gw-3.4.2-rc1", "kiosk-2026.12.0"]
+EMB_MENDER_DEVICE_TYPES = ["raspberrypi4", "imx8mmevk", "beaglebone-yocto"]
+EMB_MENDER_AUTH_ERRORS = ["Transient error: Authorization request error: dial tcp: lookup hosted.mender.io: Temporary failure in name resolution",
+                          "Transient error: Authorization request error: Post \\\"https://hosted.mender.io/api/devices/v1/authentication/auth_requests\\\": "
+                          "x509: certificate has expired or is not yet valid",
+                          "Unauthorized: authentication request rejected server error message: dev auth: unauthorized"]
+# (recipe with version, recipe file under the layers)
+EMB_BB_RECIPES = [("busybox-1.36.1-r0", "/home/build/poky/meta/recipes-core/busybox/busybox_1.36.1.bb"),
+                  ("linux-imx-6.6.23+git-r0", "/home/build/meta-freescale/recipes-kernel/linux/linux-imx_6.6.bb"),
+                  ("glibc-2.39+git-r0", "/home/build/poky/meta/recipes-core/glibc/glibc_2.39.bb"),
+                  ("openssl-3.2.1-r0", "/home/build/poky/meta/recipes-connectivity/openssl/openssl_3.2.1.bb"),
+                  ("rauc-1.11.3-r0", "/home/build/meta-rauc/recipes-core/rauc/rauc_1.11.3.bb"),
+                  ("acme-gateway-app-3.4.1-r0", "/home/build/meta-acme/recipes-apps/acme-gateway-app/acme-gateway-app_git.bb")]
+EMB_BB_TASKS = ["do_fetch", "do_unpack", "do_patch", "do_configure", "do_compile", "do_compile", "do_install", "do_package",
+                "do_populate_sysroot", "do_package_write_ipk"]
+EMB_BB_SETSCENE_TASKS = ["do_populate_sysroot", "do_package_write_ipk", "do_packagedata", "do_deploy_source_date_epoch"]
+EMB_BB_FETCH_URLS = ["git://github.com/acme/gateway-app.git;protocol=https;branch=main",
+                     "https://www.openssl.org/source/openssl-3.2.1.tar.gz", "https://busybox.net/downloads/busybox-1.36.1.tar.bz2"]
+# Android HALs
+EMB_AUDIO_SND_DEVICES = [("2", "speaker"), ("3", "speaker-reverse"), ("14", "headphones"), ("36", "handset-mic"), ("44", "speaker-mic")]
+EMB_AUDIO_USECASES = [("0", "deep-buffer-playback"), ("1", "low-latency-playback"), ("2", "audio-ull-playback"), ("14", "audio-record"),
+                      ("5", "compress-offload-playback")]
+EMB_HIDL_SERVICES = ["android.hardware.health@2.1::IHealth", "android.hardware.wifi@1.0::IWifi",
+                     "vendor.qti.hardware.perf@2.2::IPerf", "android.hardware.camera.provider@2.4::ICameraProvider"]
+EMB_HIDL_MISSING = ["android.hardware.configstore@1.0::ISurfaceFlingerConfigs", "android.hardware.power.stats@1.0::IPowerStats",
+                    "android.hardware.graphics.allocator@4.0::IAllocator", "vendor.qti.hardware.display.mapper@3.0::IQtiMapper"]
+
+
+def embedded_events() -> list[tuple[float, str, dict]]:
+    """Embedded and edge-device software none of the other corpora covers: the U-Boot console, the
+    Linux boot console of ARM boards (device-tree drivers: MMC, USB, brcmfmac, raspberrypi-hwmon,
+    spi-nor, imx-sdma, at24, rtc-pcf8563, phylib, thermal, watchdog), Zephyr RTOS logging with
+    MCUboot, ESP-IDF, FreeRTOS+TCP (demo logging), OpenWrt through logread (netifd with its udhcpc
+    output, procd, hostapd, odhcpd, dropbear), BusyBox init through BusyBox syslogd, ConnMan, RAUC,
+    SWUpdate (console notifier), the Mender 2 client, Yocto's BitBake and Android HALs in logcat's
+    threadtime format (healthd, libhidl's service lookups, hwservicemanager, the Qualcomm
+    audio_hw_primary HAL). Written blind for the twenty-second issue-15 pass: before reading the
+    engine or any failure analysis; 126 event types."""
+
+    clock = {"hms": "00:00:00"}
+
+    def wall(g: Gen) -> str:
+        clock["hms"] = hms(g)
+        return clock["hms"]
+
+    # U-Boot
+    def uboot_build(g: Gen) -> str:
+        return f"Nov {g.r.randint(10, 28)} 2026 - {hms(g)} +0000"
+
+    def uboot_read(g: Gen) -> str:
+        # bytes, milliseconds and the rate U-Boot's print_size derives from them
+        size = g.r.choice([g.r.randint(20000, 90000), g.r.randint(4_000_000, 30_000_000)])
+        ms = max(1, size // g.r.randint(9000, 40000))
+        rate = size / ms * 1000
+        unit, div = ("MiB", 1 << 20) if rate >= 1 << 20 else ("KiB", 1 << 10)
+        value = rate / div
+        shown = f"{value:.1f}".removesuffix(".0")
+        g.drawn = (str(ms), f"{shown} {unit}")
+        return str(size)
+
+    # Linux kernel console
+    def kernel_ts(g: Gen) -> str:
+        # printk pads the seconds to five columns inside the brackets; runtime events come late
+        return f"{g.r.choice([g.r.randint(0, 9), g.r.randint(0, 60), g.r.randint(60, 99999)]):>5}.{g.num(0, 999999):0>6}"
+
+    def kernel_boot_ts(g: Gen) -> str:
+        # drivers probe during the first seconds of boot
+        return f"{g.r.randint(0, 14):>5}.{g.num(0, 999999):0>6}"
+
+    def usb_port(g: Gen) -> str:
+        return g.r.choice(["1-1", "1-1.3", "1-1.2", "2-1", "1-1.1.2"])
+
+    def mmc_card(g: Gen) -> str:
+        g.drawn = g.r.choice(EMB_MMC_CARDS)
+        return g.drawn[0]
+
+    def nic(g: Gen) -> str:
+        g.drawn = g.r.choice(EMB_NICS)
+        return g.drawn[0]
+
+    def rtc_time(g: Gen) -> str:
+        h = hms(g)
+        hh, mm, ss = (int(x) for x in h.split(":"))
+        g.drawn = (str(1796256000 + hh * 3600 + mm * 60 + ss),)
+        return f"2026-12-03T{h}"
+
+    # Zephyr
+    def zephyr_ts(g: Gen) -> str:
+        s = g.r.choice([g.r.randint(0, 9), g.r.randint(0, 3599), g.r.randint(0, 86399)])
+        return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.{g.num(0, 999):0>3},{g.num(0, 999):0>3}"
+
+    def zephyr_boot_ts(g: Gen) -> str:
+        return f"00:00:0{g.r.randint(0, 2)}.{g.num(0, 999):0>3},{g.num(0, 999):0>3}"
+
+    def zephyr_ptr(g: Gen) -> str:
+        return f"0x2000{g.hexs(4)}"
+
+    def ble_addr(g: Gen) -> str:
+        return ":".join(g.hexs(2).upper() for _ in range(6))
+
+    # ESP-IDF
+    def idf_ms(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(20, 900), g.r.randint(900, 9000), g.r.randint(9000, 4_000_000)]))
+
+    def idf_segment(g: Gen) -> str:
+        size = g.r.randint(0x200, 0x9FFFF)
+        g.drawn = (f"{size:05x}", f"{size:6d}")
+        return str(g.r.randint(0, 5))
+
+    def idf_heap(g: Gen) -> str:
+        g.drawn = g.r.choice(EMB_IDF_HEAP)
+        return g.drawn[0]
+
+    def idf_state(g: Gen) -> str:
+        g.drawn = g.r.choice(EMB_IDF_WIFI_STATES)
+        return g.drawn[0]
+
+    def mac(g: Gen) -> str:
+        return ":".join(g.hexs(2) for _ in range(6))
+
+    def lan_ip(g: Gen) -> str:
+        return f"192.168.{g.r.choice(['1', '1', '0', '10', '178'])}.{g.r.randint(2, 254)}"
+
+    def gateway_ip(g: Gen) -> str:
+        return g.r.choice(["192.168.1.1", "192.168.0.1", "10.20.0.1"])
+
+    # FreeRTOS+TCP demo logging: message counter, tick count, task name
+    def rtos_seq(g: Gen) -> str:
+        return g.num(0, 9999)
+
+    def rtos_hex_ip(g: Gen) -> str:
+        return "".join(f"{int(x):02x}" for x in lan_ip(g).split("."))
+
+    # OpenWrt logread
+    def owrt_ts(g: Gen) -> str:
+        return f"Thu Dec  3 {hms(g)} 2026"
+
+    def odhcpd_duid(g: Gen) -> str:
+        return g.r.choice([f"00010001{g.hexs(8)}{g.hexs(12)}", f"00040000{g.hexs(24)}", f"00030001{g.hexs(12)}"])
+
+    def odhcpd_leases(g: Gen) -> str:
+        # the lease buffer lists each address it hands out (1 to 3), prefix length after a slash
+        n = g.r.choice([1, 1, 1, 2, 3])
+        return " ".join(g.r.choice([f"fd{g.hexs(2)}:{g.hexs(4)}:{g.hexs(4)}::{g.hexs(3)}/128",
+                                    f"2001:db8:{g.hexs(4)}:{g.r.randint(1, 9)}0::/60"]) for _ in range(n))
+
+    def public_ip(g: Gen) -> str:
+        return f"{g.r.choice(['185.220', '45.148', '91.92', '141.98'])}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"
+
+    # BusyBox syslogd, journald
+    def bb_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    def journal_ts(g: Gen) -> str:
+        return f"Dec 03 {wall(g)}"
+
+    def inittab(g: Gen) -> str:
+        g.drawn = g.r.choice(EMB_BB_INITTAB)
+        return g.drawn[0]
+
+    def connman_flags(g: Gen) -> str:
+        g.drawn = g.r.choice(EMB_CONNMAN_FLAGS)
+        return g.drawn[0]
+
+    def rauc_txn(g: Gen) -> str:
+        # RAUC prints the first eight characters of the transaction UUID
+        return g.hexs(8)
+
+    def rauc_slot(g: Gen) -> str:
+        g.drawn = g.r.choice(EMB_RAUC_SLOTS)
+        return g.drawn[0]
+
+    def swu_image(g: Gen) -> str:
+        g.drawn = g.r.choice(EMB_SWU_IMAGES)
+        return g.drawn[0]
+
+    # Mender (logrus through journald; logrus stamps the same second journald does)
+    def mender_ts(g: Gen) -> str:
+        return f"2026-12-03T{clock['hms']}Z"
+
+    def mender_transition(g: Gen) -> str:
+        g.drawn = g.r.choice(EMB_MENDER_TRANSITIONS)
+        return g.drawn[0]
+
+    def mender_url(g: Gen) -> str:
+        return (f"https://s3.amazonaws.com/hosted-mender-artifacts/{g.hexs(24)}/{g.uuid()}?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+                f"&X-Amz-Credential=AKIAQWI25QR6NDTJ7DLD%2F20261203%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261203T{clock['hms'].replace(':', '')}Z"
+                f"&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature={g.hexs(64)}")
+
+    # BitBake
+    def bb_recipe(g: Gen) -> str:
+        g.drawn = g.r.choice(EMB_BB_RECIPES)
+        return g.drawn[0]
+
+    def bb_recipe_file(g: Gen) -> str:
+        g.drawn = g.r.choice(EMB_BB_RECIPES)
+        return g.drawn[1]
+
+    def bb_task_total(g: Gen) -> str:
+        return g.r.choice(["4127", "4127", "5318", "2045"])
+
+    def bb_sstate(g: Gen) -> str:
+        wanted = g.r.randint(800, 4000)
+        local = g.r.randint(0, wanted)
+        missed = wanted - local
+        current = g.r.randint(0, 900)
+        g.drawn = (str(local), str(missed), str(current), str(local * 100 // wanted),
+                   str((local + current) * 100 // (wanted + current)))
+        return str(wanted)
+
+    # Android logcat (threadtime): date time, pid and tid padded to five, level, tag padded to eight
+    def logcat_ts(g: Gen) -> str:
+        return f"12-03 {hms(g)}.{g.num(0, 999):0>3}"
+
+    def hal_pid(g: Gen) -> str:
+        g.drawn = (g.r.choice(["1042", "1057", "1213", "2286"]),)
+        return g.drawn[0]
+
+    def audio_tid(g: Gen) -> str:
+        return g.r.choice([g.drawn[0], str(g.r.randint(1000, 9999))])
+
+    def audio_usecase(g: Gen) -> str:
+        g.drawn = g.r.choice(EMB_AUDIO_USECASES)
+        return g.drawn[0]
+
+    def battery(g: Gen) -> str:
+        level = g.r.randint(3, 100)
+        g.drawn = (str(g.r.randint(3500, 4400)), f"{g.r.randint(20, 45)}.{g.r.randint(0, 9)}", g.r.choice(["2", "2", "2", "3"]),
+                   g.r.choice(["2", "3", "3", "5"]), str(g.r.choice([-1, 1]) * g.r.randint(10000, 2500000)),
+                   g.r.choice(["3000000", "4410000", "2800000"]), str(g.r.randint(0, 900)), g.r.choice(["u", "a", "", "w"]))
+        return str(level)
+
+    uk = "[{kt}] "
+    kt = {"kt": kernel_ts}
+    kb = {"kt": kernel_boot_ts}
+    zt = "[{zt}] "
+    zs = {"zt": zephyr_ts}
+    zb = {"zt": zephyr_boot_ts}
+    rtos = "{seq} {tick} "
+    rtos_slots = {"seq": rtos_seq, "tick": lambda g: g.num(300, 900000)}
+    lr = "{lt} "
+    owrt = {"lt": owrt_ts}
+    bbsys = "{st} {host} daemon.info init: "
+    bb_slots = {"st": bb_ts, "host": pick(EMB_BB_HOSTS)}
+    jr = "{jt} {host} "
+    conn = jr + "connmand[{pid}]: "
+    conn_slots = {"jt": journal_ts, "host": pick(EMB_HOSTS), "pid": pick(["312", "298"])}
+    rauc = jr + "rauc[{pid}]: "
+    rauc_slots = {"jt": journal_ts, "host": pick(EMB_HOSTS), "pid": pick(["482", "517"])}
+    mender = jr + 'mender[{pid}]: time="{t}" '
+    mender_slots = {"jt": journal_ts, "host": pick(EMB_HOSTS), "pid": pick(["182", "203"]), "t": mender_ts}
+    lc = "{ts}  {pid}  {tid} "
+    audio_slots = {"ts": logcat_ts, "pid": hal_pid, "tid": audio_tid}
+    return [
+        # U-Boot console
+        (3, "U-Boot {v} ({d})", {"v": pick(EMB_UBOOT_VERSIONS), "d": uboot_build}),
+        (3, "DRAM:  {n}", {"n": pick(EMB_UBOOT_DRAM)}),
+        (3, "Loading Environment from {s}... OK", {"s": pick(EMB_UBOOT_ENV)}),
+        (4, "Hit any key to stop autoboot:  {n}", {"n": pick(["0", "0", "1", "2", "3"])}),
+        (4, "switch to partitions #{p}, OK", {"p": pick(["0", "0", "1"])}),
+        (4, "mmc{n}(part {p}) is current device", {"n": pick(["0", "1", "2"]), "p": pick(["0", "0", "1"])}),
+        (14, "{b} bytes read in {ms} ms ({r}/s)", {"b": uboot_read, "ms": then(0), "r": then(1)}),
+        (3, "## Booting kernel from Legacy Image at {a} ...", {"a": pick(EMB_UBOOT_LOAD_ADDRS)}),
+        (3, "## Flattened Device Tree blob at {a}", {"a": pick(EMB_UBOOT_FDT_ADDRS)}),
+        (2, "Card did not respond to voltage select! : {e}", {"e": pick(["-110", "-110", "-95"])}),
+        (3, "DHCP client bound to address {ip} ({ms} ms)", {"ip": lan_ip, "ms": lambda g: g.num(2, 4000)}),
+        (3, "Starting kernel ...", {}),
+        # Linux boot console of ARM boards (the driver is the statement's; the device instance is printed)
+        (6, uk + "mmc{n}: new {m} card at address {a}", {**kb, "n": pick(["0", "1", "2"]), "m": mmc_card, "a": then(1)}),
+        (6, uk + "usb {p}: new {s} USB device number {n} using {h}",
+         {**kt, "p": usb_port, "s": pick(["high-speed", "high-speed", "full-speed", "SuperSpeed"]), "n": lambda g: g.num(2, 12), "h": pick(EMB_USB_HOSTS)}),
+        (5, uk + "usb {p}: New USB device found, idVendor={v}, idProduct={i}, bcdDevice={b}",
+         {**kt, "p": usb_port, "v": first(EMB_USB_DEVICES), "i": then(1), "b": then(2)}),
+        (3, uk + "brcmfmac: brcmf_fw_alloc_request: using {f} for chip {c}", {**kb, "f": first(EMB_BRCM_FIRMWARE), "c": then(1)}),
+        (4, uk + "raspberrypi-hwmon {d}: Undervoltage detected!", {**kt, "d": pick(["raspberrypi-hwmon"])}),
+        (3, uk + "raspberrypi-hwmon {d}: Voltage normalised", {**kt, "d": pick(["raspberrypi-hwmon"])}),
+        (3, uk + "spi-nor spi{b}.{c}: {chip} ({kb} Kbytes)", {**kb, "b": pick(["0", "0", "1"]), "c": pick(["0", "0", "1"]), "chip": first(EMB_SPI_NOR), "kb": then(1)}),
+        (2, uk + "imx-sdma {d}: loaded firmware {a}.{b}", {**kb, "d": pick(["30bd0000.dma-controller", "302c0000.dma-controller"]), "a": pick(["4", "3"]), "b": pick(["5", "6", "1"])}),
+        (3, uk + "at24 {d}: {n} byte {m} EEPROM, {w}, {pw} bytes/write",
+         {**kb, "d": pick(["0-0050", "1-0050", "2-0057"]), "n": first(EMB_EEPROMS), "m": then(1), "w": pick(["writable", "writable", "read-only"]), "pw": then(2)}),
+        (3, uk + "rtc-pcf8563 {d}: setting system clock to {t} UTC ({e})", {**kb, "d": pick(["1-0051", "0-0051"]), "t": rtc_time, "e": then(0)}),
+        (6, uk + "{drv} {dev} {ifc}: Link is Up - {s}/{dup} - flow control {fc}",
+         {**kt, "drv": nic, "dev": then(1), "ifc": then(2), "s": pick(EMB_LINK_SPEEDS), "dup": pick(["Full", "Full", "Half"]), "fc": pick(EMB_FLOW_CONTROL)}),
+        (4, uk + "{drv} {dev} {ifc}: Link is Down", {**kt, "drv": nic, "dev": then(1), "ifc": then(2)}),
+        (2, uk + "thermal thermal_zone{n}: critical temperature reached ({t} C), shutting down",
+         {**kt, "n": pick(["0", "0", "1"]), "t": pick(["105", "110", "95"])}),
+        (2, uk + "watchdog: watchdog{n}: watchdog did not stop!", {**kt, "n": pick(["0", "0", "1"])}),
+        (2, uk + "VFS: Mounted root ({fs} filesystem) readonly on device {ma}:{mi}.",
+         {**kb, "fs": pick(EMB_ROOTFS), "ma": pick(["179", "31", "254"]), "mi": pick(["2", "3", "6"])}),
+        (2, uk + "random: crng init done", kb),
+        # Zephyr RTOS logging ([uptime] <level> module: message) with MCUboot
+        (2, "*** Booting Zephyr OS build {v} ***", {"v": pick(EMB_ZEPHYR_BUILDS)}),
+        (3, zt + "<inf> net_config: Initializing network", zb),
+        (2, zt + "<inf> net_config: Waiting interface {n} ({p}) to be up...", {**zb, "n": pick(["1", "1", "2"]), "p": zephyr_ptr}),
+        (4, zt + "<inf> net_config: IPv4 address: {ip}", {**zs, "ip": lan_ip}),
+        (3, zt + "<inf> net_config: Lease time: {s} seconds", {**zs, "s": pick(["86400", "43200", "3600", "600"])}),
+        (6, zt + "<inf> net_dhcpv4: Received: {ip}", {**zs, "ip": lan_ip}),
+        (3, zt + "<inf> bt_hci_core: Identity: {a} ({k})", {**zs, "a": ble_addr, "k": pick(["random", "random", "public"])}),
+        (2, zt + "<inf> bt_hci_core: HW Platform: {p} (0x{c})", {**zs, "p": first(EMB_BT_PLATFORMS), "c": then(1)}),
+        (3, zt + "<inf> mcuboot: Primary image: magic={m}, swap_type={s}, copy_done={c}, image_ok={i}",
+         {**zb, "m": first(EMB_MCUBOOT_STATES), "s": then(1), "c": then(2), "i": then(3)}),
+        (3, zt + "<inf> mcuboot: Jumping to the first image slot", zb),
+        (3, zt + "<inf> littlefs: {m} mounted", {**zs, "m": pick(EMB_LFS_MOUNTS)}),
+        (1, zt + "<err> os: >>> ZEPHYR FATAL ERROR {n}: {r} on CPU {c}", {**zs, "n": first(EMB_ZEPHYR_FATAL), "r": then(1), "c": pick(["0", "0", "1"])}),
+        (1, zt + "<err> os: Current thread: {p} ({t})", {**zs, "p": zephyr_ptr, "t": pick(EMB_ZEPHYR_THREADS)}),
+        # ESP-IDF (level (milliseconds since boot) tag: message; the Wi-Fi blob prints "wifi:" unspaced)
+        (2, "I ({ms}) boot: ESP-IDF {v} 2nd stage bootloader", {"ms": lambda g: g.num(25, 35), "v": pick(EMB_IDF_VERSIONS)}),
+        (4, "I ({ms}) esp_image: segment {n}: paddr={pa} vaddr={va} size={sz}h ({dec}) {k}",
+         {"ms": lambda g: g.num(60, 400), "n": idf_segment, "pa": lambda g: f"000{g.hexs(5)}", "va": lambda g: g.r.choice(["3f4", "3ff", "400", "401"]) + g.hexs(5),
+          "sz": then(0), "dec": then(1), "k": pick(EMB_IDF_SEGMENT_KINDS)}),
+        (3, "I ({ms}) heap_init: At {a} len {l} ({k} KiB): {t}", {"ms": lambda g: g.num(250, 450), "a": idf_heap, "l": then(1), "k": then(2), "t": then(3)}),
+        (8, "I ({ms}) wifi:state: {a} -> {b} ({c})", {"ms": idf_ms, "a": idf_state, "b": then(1), "c": then(2)}),
+        (4, "I ({ms}) wifi:new:<{p},{s}>, old:<{op},{os}>, ap:<{ap},{as}>, sta:<{sp},{ss}>, prof:{pr}",
+         {"ms": idf_ms, "p": pick(["1", "6", "11", "36"]), "s": pick(["0", "0", "1", "2"]), "op": pick(["1", "6", "11"]), "os": pick(["0", "0", "1"]),
+          "ap": pick(["255", "255", "1"]), "as": pick(["255", "255", "0"]), "sp": pick(["1", "6", "11", "36"]), "ss": pick(["0", "0", "1"]),
+          "pr": pick(["1", "1", "6"])}),
+        (5, "I ({ms}) wifi:connected with {s}, aid = {a}, channel {c}, {bw}, bssid = {b}",
+         {"ms": idf_ms, "s": pick(EMB_SSIDS), "a": lambda g: g.num(1, 12), "c": pick(["1", "6", "11", "36"]), "bw": pick(EMB_IDF_BANDWIDTHS), "b": mac}),
+        (6, "I ({ms}) esp_netif_handlers: sta ip: {ip}, mask: {m}, gw: {gw}",
+         {"ms": idf_ms, "ip": lan_ip, "m": pick(["255.255.255.0", "255.255.255.0", "255.255.240.0"]), "gw": gateway_ip}),
+        (3, "I ({ms}) wifi:AP's beacon interval = {b} us, DTIM period = {d}", {"ms": idf_ms, "b": pick(["102400", "102400", "204800"]), "d": pick(["1", "1", "2", "3"])}),
+        (3, "E ({ms}) esp-tls: couldn't get hostname for :{h}: getaddrinfo() returns {rc}, addrinfo={p}",
+         {"ms": idf_ms, "h": pick(EMB_MQTT_HOSTS), "rc": pick(["202", "202", "200"]), "p": pick(["0x0"])}),
+        (3, "E ({ms}) TRANSPORT_BASE: Failed to open a new connection: {c}", {"ms": idf_ms, "c": pick(EMB_IDF_TRANSPORT_ERRORS)}),
+        (4, "E ({ms}) MQTT_CLIENT: Error transport connect", {"ms": idf_ms}),
+        (2, "I ({ms}) main_task: Returned from app_main()", {"ms": lambda g: g.num(300, 2000)}),
+        # FreeRTOS+TCP (demo logging: message counter, tick count, [task] message)
+        (3, rtos + "[IP-task] vDHCPProcess: offer {ip}ip", {**rtos_slots, "ip": rtos_hex_ip}),
+        (3, rtos + "[IP-task] IP Address: {ip}", {**rtos_slots, "ip": lan_ip}),
+        (2, rtos + "[IP-task] Gateway Address: {ip}", {**rtos_slots, "ip": gateway_ip}),
+        (5, rtos + "[{task}] FreeRTOS_connect: {s} to {ip}ip:{p}",
+         {**rtos_slots, "task": pick(EMB_RTOS_TASKS[1:3]), "s": lambda g: g.num(1024, 65000), "ip": rtos_hex_ip, "p": pick(["8883", "443", "1883"])}),
+        (6, rtos + "[IP-task] Socket {s} -> {ip}ip:{p} State {a}->{b}",
+         {**rtos_slots, "s": lambda g: g.num(1024, 65000), "ip": rtos_hex_ip, "p": pick(["8883", "443", "1883"]), "a": first(EMB_TCP_STATES), "b": then(1)}),
+        (5, rtos + "[{task}] Heap: current {c} lowest {l}", {**rtos_slots, "task": pick(EMB_RTOS_TASKS), "c": lambda g: g.num(150000, 240000), "l": lambda g: g.num(90000, 150000)}),
+        (3, rtos + "[ETHER_RECEI] Network buffers: {c} lowest {l}", {**rtos_slots, "c": pick(["60", "58", "44", "12"]), "l": pick(["2", "3", "7", "40"])}),
+        # OpenWrt through logread (time facility.level process: message)
+        (8, lr + "daemon.notice netifd: Interface '{i}' is now up", {**owrt, "i": pick(EMB_OWRT_IFACES)}),
+        (5, lr + "daemon.notice netifd: Interface '{i}' is now down", {**owrt, "i": pick(EMB_OWRT_IFACES)}),
+        (3, lr + "daemon.notice netifd: Interface '{i}' is setting up now", {**owrt, "i": pick(EMB_OWRT_IFACES)}),
+        (4, lr + "daemon.notice netifd: Interface '{i}' has link connectivity", {**owrt, "i": pick(EMB_OWRT_IFACES)}),
+        (5, lr + "daemon.notice netifd: Network device '{d}' link is up", {**owrt, "d": pick(EMB_OWRT_DEVICES)}),
+        (4, lr + "daemon.notice netifd: Network device '{d}' link is down", {**owrt, "d": pick(EMB_OWRT_DEVICES)}),
+        (5, lr + "daemon.notice netifd: {i} ({pid}): udhcpc: broadcasting discover", {**owrt, "i": pick(["wan", "wan", "wwan"]), "pid": lambda g: g.num(1500, 9000)}),
+        (4, lr + "daemon.notice netifd: {i} ({pid}): udhcpc: broadcasting select for {ip}, server {s}",
+         {**owrt, "i": pick(["wan", "wan", "wwan"]), "pid": lambda g: g.num(1500, 9000), "ip": Gen.ip, "s": pick(["10.0.0.1", "10.64.0.1", "100.64.0.1"])}),
+        (4, lr + "daemon.notice netifd: {i} ({pid}): udhcpc: lease of {ip} obtained from {s}, lease time {t}",
+         {**owrt, "i": pick(["wan", "wan", "wwan"]), "pid": lambda g: g.num(1500, 9000), "ip": Gen.ip, "s": pick(["10.0.0.1", "10.64.0.1", "100.64.0.1"]),
+          "t": pick(["86400", "43200", "3600", "600"])}),
+        (2, lr + "daemon.info procd: Instance {s}::{i} s in a crash loop {n} crashes, {t} seconds since last crash",
+         {**owrt, "s": first(EMB_OWRT_PROCD_SERVICES), "i": then(1), "n": pick(["6", "6", "7"]), "t": pick(["0", "0", "1", "2"])}),
+        (10, lr + "daemon.info hostapd: {w}: STA {m} IEEE 802.11: associated (aid {a})", {**owrt, "w": pick(EMB_WLANS), "m": mac, "a": lambda g: g.num(1, 20)}),
+        (6, lr + "daemon.info hostapd: {w}: STA {m} IEEE 802.11: disassociated", {**owrt, "w": pick(EMB_WLANS), "m": mac}),
+        (4, lr + "daemon.info hostapd: {w}: STA {m} IEEE 802.11: deauthenticated due to inactivity (timer DEAUTH/REMOVE)",
+         {**owrt, "w": pick(EMB_WLANS), "m": mac}),
+        (8, lr + "daemon.info hostapd: {w}: STA {m} WPA: pairwise key handshake completed ({p})", {**owrt, "w": pick(EMB_WLANS), "m": mac, "p": pick(EMB_WPA_PROTOS)}),
+        (8, lr + "daemon.notice hostapd: {w}: AP-STA-CONNECTED {m}", {**owrt, "w": pick(EMB_WLANS), "m": mac}),
+        (6, lr + "daemon.notice hostapd: {w}: AP-STA-DISCONNECTED {m}", {**owrt, "w": pick(EMB_WLANS), "m": mac}),
+        (2, lr + "daemon.notice hostapd: {w}: AP-STA-POSSIBLE-PSK-MISMATCH {m}", {**owrt, "w": pick(EMB_WLANS), "m": mac}),
+        (6, lr + "daemon.info odhcpd[{pid}]: DHCPV6 {t} {ia} from {d} on {i}: {s} {a}",
+         {**owrt, "pid": pick(["1502", "1502", "1611"]), "t": pick(EMB_DHCPV6_TYPES), "ia": pick(["IA_NA", "IA_NA", "IA_PD"]), "d": odhcpd_duid,
+          "i": pick(EMB_OWRT_LANS), "s": pick(["ok"]), "a": odhcpd_leases}),
+        (3, lr + "daemon.notice odhcpd[{pid}]: Using a RA lifetime of {n} seconds on {i}",
+         {**owrt, "pid": pick(["1502", "1502", "1611"]), "n": pick(["1800", "1800", "0", "5400"]), "i": pick(EMB_OWRT_LANS)}),
+        (5, lr + "authpriv.info dropbear[{pid}]: Child connection from {ip}:{p}",
+         {**owrt, "pid": lambda g: g.num(2000, 30000), "ip": lambda g: g.r.choice([lan_ip(g), public_ip(g)]), "p": Gen.port}),
+        (4, lr + "authpriv.notice dropbear[{pid}]: Password auth succeeded for '{u}' from {ip}:{p}",
+         {**owrt, "pid": lambda g: g.num(2000, 30000), "u": pick(EMB_SSH_USERS[:2]), "ip": lan_ip, "p": Gen.port}),
+        (4, lr + "authpriv.warn dropbear[{pid}]: Bad password attempt for '{u}' from {ip}:{p}",
+         {**owrt, "pid": lambda g: g.num(2000, 30000), "u": pick(EMB_SSH_USERS), "ip": public_ip, "p": Gen.port}),
+        (5, lr + "authpriv.info dropbear[{pid}]: Exit ({u}) from <{ip}:{p}>: {r}",
+         {**owrt, "pid": lambda g: g.num(2000, 30000), "u": pick(EMB_SSH_USERS[:2]), "ip": lambda g: g.r.choice([lan_ip(g), public_ip(g)]), "p": Gen.port,
+          "r": pick(EMB_DROPBEAR_EXITS)}),
+        # BusyBox init through BusyBox syslogd
+        (3, bbsys + "starting pid {pid}, tty '{t}': '{c}'", {**bb_slots, "pid": lambda g: g.num(80, 4000), "t": inittab, "c": then(1)}),
+        (2, bbsys + "process '{c}' (pid {pid}) exited. Scheduling for restart.",
+         {**bb_slots, "c": lambda g: g.r.choice(EMB_BB_INITTAB[1:])[1], "pid": lambda g: g.num(80, 4000)}),
+        (1, bbsys + "reloading /etc/inittab", bb_slots),
+        # ConnMan (journal)
+        (4, conn + "{i} {{add}} address {ip}/{pl} label {l} family {f}",
+         {**conn_slots, "i": first([(i,) for i in EMB_CONNMAN_IFACES]), "ip": lan_ip, "pl": pick(["24", "24", "20"]), "l": then(0), "f": pick(["2"])}),
+        (5, conn + "{i} {{RX}} {p} packets {b} bytes", {**conn_slots, "i": pick(EMB_CONNMAN_IFACES), "p": lambda g: g.num(0, 9000000), "b": lambda g: g.num(0, 4 * 10**9)}),
+        (5, conn + "{i} {{TX}} {p} packets {b} bytes", {**conn_slots, "i": pick(EMB_CONNMAN_IFACES), "p": lambda g: g.num(0, 9000000), "b": lambda g: g.num(0, 4 * 10**9)}),
+        (3, conn + "{i} {{update}} flags {f} <{n}>", {**conn_slots, "i": pick(EMB_CONNMAN_IFACES), "f": connman_flags, "n": then(1)}),
+        (3, conn + "{i} {{newlink}} index {x} address {m} mtu {mtu}",
+         {**conn_slots, "i": pick(EMB_CONNMAN_IFACES), "x": pick(["2", "3", "4"]), "m": lambda g: mac(g).upper(), "mtu": pick(["1500", "1500", "1400"])}),
+        (2, conn + "{i} {{add}} route {d} gw {gw} scope {s} <{sn}>",
+         {**conn_slots, "i": pick(EMB_CONNMAN_IFACES), "d": pick(["0.0.0.0", "192.168.1.0"]), "gw": gateway_ip, "s": first([("0", "UNIVERSE"), ("253", "LINK")]),
+          "sn": then(1)}),
+        (3, conn + "ntp: time slew {o} s", {**conn_slots, "o": lambda g: f"{g.r.uniform(-0.05, 0.05):+.6f}"}),
+        # RAUC (journal)
+        (3, rauc + "Installation {t} started", {**rauc_slots, "t": rauc_txn}),
+        (2, rauc + "Installation {t} succeeded", {**rauc_slots, "t": rauc_txn}),
+        (1, rauc + "Installation {t} failed: {e}", {**rauc_slots, "t": rauc_txn, "e": pick(EMB_RAUC_ERRORS)}),
+        (3, rauc + "Updating {d} with {i}", {**rauc_slots, "d": lambda g: g.r.choice(EMB_RAUC_SLOTS)[1], "i": pick(EMB_RAUC_IMAGES)}),
+        (4, rauc + "Updating slot {s} status", {**rauc_slots, "s": rauc_slot}),
+        (2, rauc + "Skipping update for correct image '{i}'", {**rauc_slots, "i": pick(EMB_RAUC_IMAGES)}),
+        # SWUpdate (console notifier: [level] : state : message; TRACE lines name their function)
+        (2, "[INFO ] : SWUPDATE started :  Software Update started !", {}),
+        (3, "[TRACE] : SWUPDATE running :  [extract_file_to_tmp] : Found file", {}),
+        (3, "[TRACE] : SWUPDATE running :  [parse_images] : Found Image: {i} in device : {d} for handler {h}",
+         {"i": swu_image, "d": then(1), "h": then(2)}),
+        (3, "[TRACE] : SWUPDATE running :  [install_single_image] : Found installer for stream {i} {h}", {"i": swu_image, "h": then(2)}),
+        (2, "[INFO ] : SWUPDATE successful ! SWUPDATE successful !", {}),
+        (1, "[ERROR] : SWUPDATE failed [{c}] Image invalid or corrupted. Not installing ...", {"c": pick(["1"])}),
+        (1, "[ERROR] : SWUPDATE failed [{c}] ERROR cpio_utils.c : copyfile : 712 : HASH mismatch : {a} <--> {b}",
+         {"c": pick(["0"]), "a": lambda g: g.hexs(64), "b": lambda g: g.hexs(64)}),
+        # Mender 2 client (logrus through journald)
+        (6, mender + 'level=info msg="State transition: {a} [{an}] -> {b} [{bn}]" module=mender',
+         {**mender_slots, "a": mender_transition, "an": then(1), "b": then(2), "bn": then(3)}),
+        (2, mender + 'level=info msg="Correct request for getting image from: {u} [name: {r}; devices: [{d}]]" module=client_update',
+         {**mender_slots, "u": mender_url, "r": pick(EMB_MENDER_RELEASES), "d": pick(EMB_MENDER_DEVICE_TYPES)}),
+        (2, mender + 'level=info msg="successfully received new authorization data from server {s}" module=mender',
+         {**mender_slots, "s": pick(["https://hosted.mender.io", "https://mender.acme-devices.example"])}),
+        (2, mender + 'level=error msg="Authorize failed: {e}" module=mender', {**mender_slots, "e": pick(EMB_MENDER_AUTH_ERRORS)}),
+        (2, mender + 'level=info msg="no public key was provided for authenticating the artifact" module=installer', mender_slots),
+        # Yocto BitBake (knotty output)
+        (20, "NOTE: Running task {n} of {t} ({f}:{k})", {"n": lambda g: g.num(1, 4000), "t": bb_task_total, "f": bb_recipe_file, "k": pick(EMB_BB_TASKS)}),
+        (8, "NOTE: Running setscene task {n} of {t} ({f}:{k}_setscene)",
+         {"n": lambda g: g.num(1, 2000), "t": pick(["2045", "1988", "3120"]), "f": bb_recipe_file, "k": pick(EMB_BB_SETSCENE_TASKS)}),
+        (15, "NOTE: recipe {r}: task {k}: Started", {"r": bb_recipe, "k": pick(EMB_BB_TASKS)}),
+        (14, "NOTE: recipe {r}: task {k}: Succeeded", {"r": bb_recipe, "k": pick(EMB_BB_TASKS)}),
+        (1, "NOTE: recipe {r}: task {k}: Failed", {"r": bb_recipe, "k": pick(["do_compile", "do_fetch", "do_install"])}),
+        (1, "ERROR: Task ({f}:{k}) failed with exit code '{c}'", {"f": bb_recipe_file, "k": pick(["do_compile", "do_fetch", "do_install"]), "c": pick(["1", "1", "2"])}),
+        (2, "WARNING: {r} do_fetch: Failed to fetch URL {u}, attempting MIRRORS if available", {"r": bb_recipe, "u": pick(EMB_BB_FETCH_URLS)}),
+        (2, "NOTE: Tasks Summary: Attempted {a} tasks of which {b} didn't need to be rerun and all succeeded.",
+         {"a": lambda g: g.num(2000, 5400), "b": lambda g: g.num(100, 2000)}),
+        (2, "Sstate summary: Wanted {w} Local {l} Mirrors {mr} Missed {m} Current {c} ({p}% match, {q}% complete)",
+         {"w": bb_sstate, "l": then(0), "mr": pick(["0"]), "m": then(1), "c": then(2), "p": then(3), "q": then(4)}),
+        # Android HALs in logcat's threadtime format
+        (8, lc + "I healthd : battery l={l} v={v} t={t} h={h} st={st} c={c} fc={fc} cc={cc} chg={chg}",
+         {"ts": logcat_ts, "pid": pick(["1042"]), "tid": pick(["1042"]), "l": battery, "v": then(0), "t": then(1), "h": then(2), "st": then(3),
+          "c": then(4), "fc": then(5), "cc": then(6), "chg": then(7)}),
+        (3, lc + "W HidlServiceManagement: Waited one second for {s}/{i}",
+         {"ts": logcat_ts, "pid": lambda g: g.num(1000, 9999), "tid": lambda g: g.num(1000, 9999), "s": pick(EMB_HIDL_SERVICES), "i": pick(["default", "default", "slot1"])}),
+        (3, lc + "I hwservicemanager: getTransport: Cannot find entry {s}/{i} in either framework or device VINTF manifest.",
+         {"ts": logcat_ts, "pid": pick(["1013"]), "tid": pick(["1013"]), "s": pick(EMB_HIDL_MISSING), "i": pick(["default"])}),
+        (6, lc + "D audio_hw_primary: enable_snd_device: snd_device({n}: {d})", {**audio_slots, "n": first(EMB_AUDIO_SND_DEVICES), "d": then(1)}),
+        (5, lc + "D audio_hw_primary: select_devices for use case ({u})", {**audio_slots, "u": lambda g: g.r.choice(EMB_AUDIO_USECASES)[1]}),
+        (5, lc + "D audio_hw_primary: out_standby: enter: stream ({p}) usecase({n}: {u})",
+         {**audio_slots, "p": lambda g: f"0x{g.r.choice(['e9', 'f2', '7a'])}{g.hexs(6)}", "n": audio_usecase, "u": then(1)}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -12400,17 +12932,25 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "MediaPlatform": media_events, "IoTPlatform": iot_events,
            "GamePlatform": game_events,
            "IdentityPlatform": identity_events,
-           "MailPlatform": mail_events}
+           "MailPlatform": mail_events,
+           "EmbeddedPlatform": embedded_events}
 _SLOT = re.compile(r"\{(\w+)\}")
+# doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
+_SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
 
 
 def render(fmt: str, slots: dict, g: Gen) -> tuple[str, str]:
     def value(m: re.Match) -> str:
+        if m.group(1) is None:
+            return m.group(0)
         fn = slots[m.group(1)]
         return fn(g)
 
-    message = _SLOT.sub(value, fmt).replace("{{", "{").replace("}}", "}")
-    template = _SLOT.sub("<*>", fmt).replace("{{", "{").replace("}}", "}")
+    def hole(m: re.Match) -> str:
+        return m.group(0) if m.group(1) is None else "<*>"
+
+    message = _SLOT_OR_BRACES.sub(value, fmt).replace("{{", "{").replace("}}", "}")
+    template = _SLOT_OR_BRACES.sub(hole, fmt).replace("{{", "{").replace("}}", "}")
     return message, template
 
 
