@@ -39,10 +39,12 @@ CORPORA = ("K8sPlatform", "DataPlatform", "OpsPlatform", "ServicePlatform", "Edg
            "WebAppPlatform", "ObservabilityPlatform", "NetworkPlatform", "MLPlatform",
            "SecOpsPlatform", "AnalyticsPlatform", "StoragePlatform", "DeliveryPlatform", "CommsPlatform",
            "HostPlatform", "LegacyPlatform", "ChainPlatform", "MediaPlatform", "IoTPlatform",
-           "GamePlatform", "IdentityPlatform", "MailPlatform")
+           "GamePlatform", "IdentityPlatform", "MailPlatform",
+           "EmbeddedPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform")
 # corpora whose lines and failure tables no rule writer has read: the transfer check, so the
 # diagnostics give them as counts only
-HELD_OUT = ("MLPlatform", "StoragePlatform", "GamePlatform", "IdentityPlatform", "MailPlatform")
+HELD_OUT = ("MLPlatform", "StoragePlatform", "GamePlatform", "IdentityPlatform", "MailPlatform",
+            "EmbeddedPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform")
 GRID = {"similarity": (0.4, 0.5, 0.6), "min_word_values": (3, 4, 5)}
 DRAIN_GENERIC = {"regex": [], "st": 0.5, "depth": 4}
 # drain3 as its documentation suggests running it: similarity .5, depth 4, and masking of the
@@ -501,7 +503,8 @@ def main() -> int:
         "scored once on WebApp, Network and ML: rows '(blind, pass 13)'; the last rows are the same engine. "
         "SecOpsPlatform and AnalyticsPlatform (pass 14), StoragePlatform, DeliveryPlatform and CommsPlatform "
         "(pass 16), HostPlatform and LegacyPlatform (pass 17), ChainPlatform, MediaPlatform and IoTPlatform "
-        "(pass 18), GamePlatform, IdentityPlatform and MailPlatform (pass 20) were written the same way and "
+        "(pass 18), GamePlatform, IdentityPlatform and MailPlatform (pass 20), EmbeddedPlatform, HPCPlatform, "
+        "CommunityPlatform and VirtPlatform (pass 22) were written the same way and "
         "scored once on the engine of their day: rows '(blind)' (generalisation-<name>-blind.json, which names "
         "the engine's commit). Rules were later read from SecOps, Analytics and Comms, from pass 20 on from "
         "WebApp, Network, Delivery and Legacy, and from pass 22 on from Host, Chain, Media and IoT; the corpora in HELD_OUT "
@@ -558,7 +561,8 @@ def main() -> int:
         *((name, scored(f"{name.removesuffix('Platform').lower()}-blind"), "blind")
           for name in ("SecOpsPlatform", "AnalyticsPlatform", "StoragePlatform", "DeliveryPlatform", "CommsPlatform",
                        "HostPlatform", "LegacyPlatform", "ChainPlatform", "MediaPlatform", "IoTPlatform",
-                       "GamePlatform", "IdentityPlatform", "MailPlatform")),
+                       "GamePlatform", "IdentityPlatform", "MailPlatform",
+                       "EmbeddedPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform")),
     ]
     for name, blind, label in blind_runs:
         md.append(

@@ -151,6 +151,21 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   (device-tree drivers), Zephyr RTOS with MCUboot, ESP-IDF, FreeRTOS+TCP, OpenWrt (netifd with
   udhcpc, procd, hostapd, odhcpd, dropbear), BusyBox init, ConnMan, RAUC, SWUpdate, the Mender 2
   client, Yocto's BitBake and Android HALs in logcat threadtime; 126 event types.
+* ``HPCPlatform`` (written blind for the twenty-second issue-15 pass: before reading the engine or any
+  failure analysis; scored once): HTCondor (SchedLog, StartLog, ShadowLog), OpenPBS (server, scheduler
+  and MoM logs), the Grid Engine qmaster messages file, Lustre and LNet kernel messages, BeeGFS, Open MPI
+  and PRRTE, MUNGE, Spack, EasyBuild, Lmod (syslog usage tracking and its messages), the Warewulf 4
+  warewulfd, xCAT's cluster.log, Apptainer and the CernVM-FS client; 98 event types.
+* ``CommunityPlatform`` (written blind for the twenty-second issue-15 pass: before reading the engine or
+  any failure analysis; scored once): the Mastodon streaming server (npmlog), Discourse's unicorn master,
+  WordPress (debug.log: PHP errors, wpdb errors), Drupal's syslog module, MediaWiki (log groups,
+  exceptions, runJobs.php), Magento 2 (system.log), the Moodle cron, Ghost, PeerTube (winston JSON),
+  Lemmy, Pleroma/Akkoma, Misskey, Matomo (core:archive); 69 event types.
+* ``VirtPlatform`` (written blind for the twenty-second issue-15 pass: before reading the engine or any
+  failure analysis; scored once): Proxmox VE (pvedaemon, pveproxy, the HA CRM and LRM, qmeventd, pmxcfs,
+  vzdump) with corosync, Xen (libxl, the hotplug scripts, xen-blkback), oVirt VDSM and ovirt-engine, the
+  OpenStack Neutron agents, Cinder volume, Glance, Keystone and Placement, Firecracker, the Kata
+  Containers shim, VMware ESXi 8 hostd and vmkernel, Incus and Cloud Hypervisor; 94 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -12915,6 +12930,1539 @@ def embedded_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+HP_DOMAIN = "hpc.example.org"
+HP_EXEC_HOSTS = ["cn017", "cn042", "cn108", "gpu03"]
+HP_CONDOR_SLOTS = ["slot1_1", "slot1_2", "slot1_5"]
+HP_CONDOR_OWNERS = ["alice", "bkumar", "cwei", "osg01"]
+HP_STARTD_TRANSITIONS = [("Unclaimed", "Idle", "Claimed", "Idle"), ("Claimed", "Idle", "Claimed", "Busy"),
+                         ("Claimed", "Idle", "Claimed", "Busy"), ("Claimed", "Busy", "Claimed", "Idle"),
+                         ("Claimed", "Busy", "Preempting", "Vacating"), ("Preempting", "Vacating", "Owner", "Idle"),
+                         ("Owner", "Idle", "Unclaimed", "Idle"), ("Claimed", "Idle", "Preempting", "Killing")]
+HP_PBS_QUEUES = ["workq", "gpu", "long"]
+HP_PBS_USERS = ["alice", "bkumar", "mrossi"]
+HP_PBS_JOBNAMES = ["run.sh", "STDIN", "vasp_relax", "train_resnet.pbs"]
+HP_PBS_REJECTS = [("15001", "9"), ("15001", "6"), ("15007", "9"), ("15023", "1")]
+HP_PBS_SCHED_RESOURCES = [("ncpus", "64", "28", "1024"), ("ngpus", "4", "0", "16"), ("mem", "512gb", "188gb", "4tb")]
+HP_SGE_QUEUES = ["all.q", "short.q", "gpu.q"]
+HP_SGE_SIGNALS = [("KILL", "9"), ("KILL", "9"), ("XCPU", "24"), ("SEGV", "11")]
+HP_LUSTRE_FS = ["scratch", "project"]
+HP_LUSTRE_OPS = [("OST", "osc", "ost_connect"), ("OST", "osc", "ost_statfs"), ("OST", "osc", "obd_ping"),
+                 ("MDT", "mdc", "mds_reint"), ("MDT", "mdc", "ldlm_enqueue")]
+HP_LUSTRE_RCS = ["-107", "-16", "-19", "-110", "-11"]
+HP_BEEGFS_NODES = [("beegfs-storage", "stor01", "101"), ("beegfs-storage", "stor02", "102"),
+                   ("beegfs-meta", "meta01", "1"), ("beegfs-meta", "meta02", "2")]
+HP_BEEGFS_THREADS = ["Worker1", "Worker4", "DirectWorker1", "CommSlave7", "XNodeSync"]
+HP_MPI_HELP = [("help-mpi-btl-openib.txt", "no active ports found"), ("help-mpi-api.txt", "mpi-abort"),
+               ("help-btl-vader.txt", "cma-permission-denied"), ("help-mpi-errors.txt", "mpi_errors_are_fatal"),
+               ("help-mca-var.txt", "mutually-exclusive-vars")]
+HP_MPI_SIGNALS = [("Segmentation fault", "11"), ("Segmentation fault", "11"), ("Bus error", "7"), ("Aborted", "6"),
+                  ("Floating point exception", "8")]
+HP_MPI_SIGCODES = [("Address not mapped", "1"), ("Invalid permissions", "2"), ("Integer divide-by-zero", "1"),
+                   ("User function (kill, sigsend, abort, etc.)", "0")]
+HP_MPI_COMPONENTS = [("btl_openib", "librdmacm.so.1: cannot open shared object file: No such file or directory"),
+                     ("btl_usnic", "libfabric.so.1: cannot open shared object file: No such file or directory"),
+                     ("coll_hcoll", "libhcoll.so.1: cannot open shared object file: No such file or directory"),
+                     ("pml_ucx", "libucp.so.0: cannot open shared object file: No such file or directory")]
+HP_SPACK_PACKAGES = [("zlib-ng", "2.1.6"), ("openmpi", "5.0.3"), ("hdf5", "1.14.3"), ("fftw", "3.3.10"),
+                     ("cmake", "3.27.9"), ("gromacs", "2024.1"), ("py-numpy", "1.26.4")]
+HP_SPACK_PHASES = ["autoreconf", "configure", "build", "install", "cmake", "edit"]
+HP_SPACK_TARGETS = ["linux-rocky9-zen3", "linux-rocky9-icelake"]
+HP_EB_EASYCONFIGS = [("GROMACS", "2024.1-foss-2023b"), ("OpenFOAM", "11-foss-2023a"), ("PyTorch", "2.1.2-foss-2023a-CUDA-12.1.1"),
+                     ("HDF5", "1.14.3-gompi-2023b"), ("R", "4.3.3-gfbf-2023b")]
+HP_EB_STEPS = ["fetching files", "creating build dir, resetting environment", "unpacking", "patching", "preparing",
+               "configuring", "building", "testing", "installing", "taking care of extensions", "restore after iterating",
+               "postprocessing", "sanity checking", "cleaning up", "creating module", "permissions", "packaging"]
+HP_EB_FAILURES = ["cmd \" make -j 32 \" exited with exit code 2 and output:",
+                  "Sanity check failed: no file found at 'bin/gmx' in /apps/easybuild/software/GROMACS/2024.1-foss-2023b",
+                  "Checksum verification for source file failed"]
+HP_LMOD_MODULES = ["gcc/13.2.0", "openmpi/5.0.3", "cuda/12.4.1", "python/3.11.7", "gromacs/2024.1", "anaconda3/2024.02"]
+HP_LMOD_REPLACEMENTS = [("gcc/12.3.0", "gcc/13.2.0"), ("openmpi/4.1.6", "openmpi/5.0.3"), ("intel/2023.2", "gcc/13.2.0")]
+HP_LMOD_UNKNOWN = ["cuda/12.9", "python3", "matlab/R2024b", "gromacs/2023"]
+HP_WW_NODES = ["n0001", "n0002", "n0117", "n0240"]
+HP_WW_STAGES = ["ipxe", "kernel", "image", "system", "runtime", "runtime", "runtime"]
+HP_XCAT_COMMANDS = [("nodeset", "osimage=rocky9.4-x86_64-netboot-compute"), ("rpower", "stat"), ("rpower", "reset"),
+                    ("rinv", "all"), ("updatenode", "-P syslog,ntp"), ("xdsh", "systemctl restart slurmd")]
+HP_APPTAINER_IMAGES = ["/scratch/alice/containers/pytorch_24.05-py3.sif", "/apps/containers/rstudio-4.3.sif",
+                       "/home/cwei/images/openfoam11.sif"]
+HP_APPTAINER_OPEN_ERRORS = ["image format not recognized", "failed to retrieve path for {p}: lstat {p}: no such file or directory",
+                            "failed to open {p} for reading: open {p}: permission denied"]
+HP_CVMFS_REPOS = ["atlas.cern.ch", "software.eessi.io", "sft.cern.ch", "cms.cern.ch"]
+HP_CVMFS_FAILURES = [("4", "failed to resolve host address"), ("8", "host returned HTTP error"),
+                     ("9", "host data transfer cut short"), ("10", "host connection problem")]
+HP_CVMFS_PROXIES = ["http://squid01.hpc.example.org:3128", "http://squid02.hpc.example.org:3128", "DIRECT"]
+
+
+def hpc_events() -> list[tuple[float, str, dict]]:
+    """High-performance and batch computing software none of the other corpora covers: HTCondor
+    (SchedLog, StartLog, ShadowLog), OpenPBS (server, scheduler and MoM logs), the Grid Engine
+    qmaster messages file, Lustre and LNet kernel messages, BeeGFS (mgmtd, meta, storage), Open MPI
+    and PRRTE (mpirun stderr), MUNGE munged, Spack, EasyBuild, Lmod (usage tracking through syslog
+    and its user messages), the Warewulf 4 warewulfd, xCAT's cluster.log, Apptainer and the CernVM-FS
+    client. Written blind for the twenty-second issue-15 pass: before reading the engine or any failure
+    analysis; 98 event types."""
+
+    def sys_ts(g: Gen) -> str:
+        # RFC 3164 stamps pad a one-digit day with a space
+        return f"Dec  3 {hms(g)}"
+
+    def cluster_ip(g: Gen) -> str:
+        return f"10.{g.r.choice(['20', '21'])}.{g.r.randint(0, 3)}.{g.r.randint(2, 250)}"
+
+    # HTCondor (dprintf: MM/DD/YY time, then the message)
+    def condor_ts(g: Gen) -> str:
+        return f"12/03/26 {hms(g)}"
+
+    def condor_cluster(g: Gen) -> str:
+        return str(g.r.randint(2_204_000, 2_209_999))
+
+    def condor_proc(g: Gen) -> str:
+        return g.r.choice(["0", "0", "0", str(g.r.randint(1, 499))])
+
+    def condor_slot_description(g: Gen) -> str:
+        # a match record's description: the slot name and the startd's sinful string
+        host = g.r.choice(HP_EXEC_HOSTS)
+        ip = cluster_ip(g)
+        return (f"{g.r.choice(HP_CONDOR_SLOTS)}@{host}.{HP_DOMAIN} <{ip}:9618?addrs={ip}-9618&alias={host}.{HP_DOMAIN}"
+                f"&noUDP&sock=startd_{g.r.randint(1500, 4000)}_{g.hexs(4)}>")
+
+    def condor_owner(g: Gen) -> str:
+        return f"{g.r.choice(HP_CONDOR_OWNERS)}@{HP_DOMAIN}"
+
+    def shadow_pid(g: Gen) -> str:
+        g.drawn = (str(g.r.randint(100_000, 999_999)),)
+        return g.drawn[0]
+
+    def startd_transition(g: Gen) -> str:
+        g.drawn = g.r.choice(HP_STARTD_TRANSITIONS)
+        return g.drawn[0]
+
+    # OpenPBS (date;event type;daemon;object class;object id;message)
+    def pbs_ts(g: Gen) -> str:
+        return f"12/03/2026 {hms(g)}"
+
+    def pbs_job(g: Gen) -> str:
+        n = g.r.randint(48_000, 49_999)
+        return g.r.choice([f"{n}.pbs01"] * 5 + [f"{n}[{g.r.randint(1, 200)}].pbs01"])
+
+    def pbs_login(g: Gen) -> str:
+        return g.r.choice(["login01", "login02", f"login01.{HP_DOMAIN}"])
+
+    def exec_vnode(g: Gen) -> str:
+        chunks = g.r.choice([1, 1, 2, 4])
+        start = g.r.randint(1, 120)
+        mem = g.r.choice(["16777216kb", "67108864kb", "188743680kb"])
+        return "+".join(f"(cn{start + i:03d}:ncpus={g.r.choice(['8', '32', '64'])}:mem={mem})" for i in range(chunks))
+
+    def cput(g: Gen) -> str:
+        return f"{g.r.randint(0, 96):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"
+
+    # Grid Engine qmaster messages (time|thread|host|level|message)
+    def sge_ts(g: Gen) -> str:
+        return f"12/03/2026 {hms(g)}"
+
+    def sge_job(g: Gen) -> str:
+        g.drawn = (f"{g.r.randint(810_000, 829_999)}.{g.r.choice(['1', '1', '1', str(g.r.randint(2, 300))])}",)
+        return g.drawn[0]
+
+    def sge_host(g: Gen) -> str:
+        return g.r.choice([f"{h}.local" for h in HP_EXEC_HOSTS])
+
+    # Lustre and LNet (kernel messages through rsyslog)
+    def lustre_client(g: Gen) -> str:
+        return g.r.choice(["cn017", "cn042", "login01", "gpu03"])
+
+    def lustre_server(g: Gen) -> str:
+        return g.r.choice(["oss03", "oss04"])
+
+    def sent(g: Gen) -> str:
+        t = g.r.randint(1_764_720_000, 1_764_806_000)
+        g.drawn = (str(t), str(t + g.r.choice([0, 0, 1])), str(t + g.r.choice([7, 11, 43, 100])))
+        return g.drawn[0]
+
+    def last_heard(g: Gen) -> str:
+        t = g.r.randint(1_764_720_000, 1_764_806_000)
+        silent = g.r.randint(150, 300)
+        g.drawn = (str(silent), str(t + silent), str(t + silent - g.r.choice([77, 150, 152])), str(t))
+        return g.drawn[0]
+
+    def nid(g: Gen) -> str:
+        return f"10.30.{g.r.randint(0, 3)}.{g.r.randint(2, 250)}@o2ib"
+
+    def sb(g: Gen) -> str:
+        return f"ffff{g.hexs(12)}"
+
+    def osc(g: Gen) -> str:
+        # a client's OSC device name; later slots read its target's name
+        target = f"{g.r.choice(HP_LUSTRE_FS)}-OST{g.r.randint(0, 31):04x}"
+        g.drawn = (target,)
+        return f"{target}-osc-{sb(g)}"
+
+    def ost(g: Gen) -> str:
+        return f"{g.r.choice(HP_LUSTRE_FS)}-OST{g.r.randint(0, 31):04x}"
+
+    def osc_device(g: Gen) -> str:
+        return f"{ost(g)}-osc-{sb(g)}"
+
+    def cpt(g: Gen) -> str:
+        return g.r.choice(["0", "0", "0", "1"])
+
+    def lustre_op(g: Gen) -> str:
+        fs = g.r.choice(HP_LUSTRE_FS)
+        kind, cls, op = g.r.choice(HP_LUSTRE_OPS)
+        target = f"{kind}{g.r.randint(0, 31 if kind == 'OST' else 1):04x}"
+        g.drawn = (f"{fs}-{target}-{cls}-{sb(g)}", op)
+        return g.drawn[0]
+
+    def lustre_uuid(g: Gen) -> str:
+        return g.uuid()
+
+    def slurm_jobid(g: Gen) -> str:
+        return g.r.choice(["", str(g.r.randint(4_180_000, 4_199_999)), f"dd.{g.r.randint(0, 4000)}"])
+
+    # BeeGFS ((level) MonDD time thread [context] >> message)
+    def beegfs_ts(g: Gen) -> str:
+        return f"Dec03 {hms(g)}"
+
+    def beegfs_node(g: Gen) -> str:
+        kind, alias, num = g.r.choice(HP_BEEGFS_NODES)
+        return f"{kind} {alias} [ID: {num}]"
+
+    def beegfs_client(g: Gen) -> str:
+        host = g.r.choice(HP_EXEC_HOSTS)
+        return f"beegfs-client {g.hexs(4).upper()}-{g.hexs(8).upper()}-{host} [ID: {g.r.randint(3, 400)}]"
+
+    def beegfs_peer_type(g: Gen) -> str:
+        kind, _, _ = g.r.choice(HP_BEEGFS_NODES)
+        g.drawn = (f"10.40.0.{g.r.randint(11, 24)}:{'8003' if kind == 'beegfs-storage' else '8005'}",)
+        return kind
+
+    # Open MPI ([host:pid] prefix, the pid zero-padded to five digits)
+    def mpi_pid(g: Gen) -> str:
+        return f"{g.r.randint(100, 99999):05d}"
+
+    def fault_address(g: Gen) -> str:
+        return g.r.choice(["(nil)", f"0x{g.hexs(12)}", f"0x{g.r.randint(8, 4096):x}"])
+
+    # MUNGE
+    def munge_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)} +0000"
+
+    def uid(g: Gen) -> str:
+        g.drawn = (g.r.choice(["0", "10231", "10487", "11002", "64030"]),)
+        return g.drawn[0]
+
+    # Spack
+    def spack_hash(g: Gen) -> str:
+        return "".join(g.r.choice("abcdefghijklmnopqrstuvwxyz234567") for _ in range(32))
+
+    def spack_id(g: Gen) -> str:
+        name, version = g.r.choice(HP_SPACK_PACKAGES)
+        return f"{name}-{version}-{spack_hash(g)}"
+
+    def spack_name(g: Gen) -> str:
+        g.drawn = g.r.choice(HP_SPACK_PACKAGES)
+        return g.drawn[0]
+
+    def spack_drawn_id(g: Gen) -> str:
+        return f"{g.drawn[0]}-{g.drawn[1]}-{spack_hash(g)}"
+
+    def spack_prefix(g: Gen) -> str:
+        return f"/opt/spack/opt/spack/{g.r.choice(HP_SPACK_TARGETS)}/gcc-13.2.0/{spack_id(g)}"
+
+    def spack_url(g: Gen) -> str:
+        h = g.hexs(64)
+        return g.r.choice([f"https://mirror.spack.io/_source-cache/archive/{h[:2]}/{h}.tar.gz",
+                           f"https://github.com/zlib-ng/zlib-ng/archive/{g.r.choice(['2.1.6', '2.2.1'])}.tar.gz",
+                           f"https://download.open-mpi.org/release/open-mpi/v5.0/openmpi-5.0.{g.r.randint(1, 5)}.tar.bz2",
+                           f"https://support.hdfgroup.org/ftp/HDF5/releases/hdf5-1.14/hdf5-1.14.{g.r.randint(1, 4)}/src/hdf5-1.14.{g.r.randint(1, 4)}.tar.gz"])
+
+    def spack_progress(g: Gen) -> str:
+        total = g.r.randint(3, 60)
+        g.drawn = (str(total),)
+        return str(g.r.randint(1, total))
+
+    # EasyBuild
+    def eb_easyconfig_path(g: Gen) -> str:
+        name, version = g.r.choice(HP_EB_EASYCONFIGS)
+        return f"/apps/easybuild/easyconfigs/{name[0].lower()}/{name}/{name}-{version}.eb"
+
+    def eb_took(g: Gen) -> str:
+        # time2str: singular and plural units, hours only when needed
+        s, m, h = g.r.randint(0, 59), g.r.randint(0, 59), g.r.choice([0, 0, 0, 1, 2])
+        parts = ([f"{h} hour{'s' if h != 1 else ''}"] if h else []) + ([f"{m} min{'s' if m != 1 else ''}"] if m or h else [])
+        return " ".join([*parts, f"{s} sec{'s' if s != 1 else ''}"])
+
+    def eb_tmpdir(g: Gen) -> str:
+        return f"/tmp/eb-{''.join(g.r.choice('abcdefghijklmnopqrstuvwxyz0123456789_') for _ in range(8))}"
+
+    # Lmod
+    def lmod_host(g: Gen) -> str:
+        g.drawn = (g.r.choice(["login01", "login02", "cn017", "gpu03"]),)
+        return g.drawn[0]
+
+    def lmod_module(g: Gen) -> str:
+        # keeps the syslog host drawn before it for the record's own host= field
+        g.drawn = (g.r.choice(HP_LMOD_MODULES), g.drawn[0])
+        return g.drawn[0]
+
+    def lmod_unknown(g: Gen) -> str:
+        return " ".join(f'"{m}"' for m in g.r.sample(HP_LMOD_UNKNOWN, g.r.choice([1, 1, 1, 2])))
+
+    def lmod_path(g: Gen) -> str:
+        name, version = g.drawn[0].split("/")
+        tree = "Core" if name in ("gcc", "cuda", "python", "anaconda3") else "MPI/gcc/13.2.0/openmpi/5.0.3"
+        return f"/apps/lmod/modulefiles/{tree}/{name}/{version}.lua"
+
+    # Warewulf 4 (wwlog: the level padded to seven, a colon, the message)
+    def ww_node(g: Gen) -> str:
+        # %15s: the padding is part of the argument
+        g.drawn = (g.r.choice(HP_WW_NODES),)
+        return f"{g.drawn[0]:>15}"
+
+    def ww_file(g: Gen) -> str:
+        node = g.drawn[0]
+        return g.r.choice([f"/var/lib/warewulf/provision/overlays/{node}/__RUNTIME__.img.gz",
+                           f"/var/lib/warewulf/provision/overlays/{node}/__SYSTEM__.img.gz",
+                           f"/var/lib/warewulf/provision/image/{g.r.choice(['rocky-9.4', 'rocky-9.4-cuda'])}.img.gz",
+                           f"/var/lib/warewulf/provision/image/{g.r.choice(['rocky-9.4', 'rocky-9.4-cuda'])}/boot/vmlinuz"])
+
+    def mac(g: Gen) -> str:
+        return ":".join(["52", "54", "00"] + [g.hexs(2) for _ in range(3)])
+
+    # xCAT
+    def xcat_noderange(g: Gen) -> str:
+        return g.r.choice(["cn017", "cn[017-024]", "compute", "gpu03,gpu04", "rack12"])
+
+    # Apptainer
+    def apptainer_open_error(g: Gen) -> str:
+        p = g.drawn[0]
+        return g.r.choice(HP_APPTAINER_OPEN_ERRORS).replace("{p}", p)
+
+    condor = "{ts} "
+    shadow = "{ts} ({c}.{p}) ({pid}): "
+    shadow_slots = {"ts": condor_ts, "c": condor_cluster, "p": condor_proc, "pid": shadow_pid}
+
+    def srv(event_type: str) -> str:
+        # the event type is fixed by each statement, like a level
+        return "{ts};" + event_type + ";Server@{srv};Job;{j};"
+
+    pbs_job_slots = {"ts": pbs_ts, "srv": pick(["pbs01"]), "j": pbs_job}
+    sge = "{ts}|{th}|{qh}|"
+    sge_slots = {"ts": sge_ts, "th": pick(["worker", "worker", "timer", "listener"]), "qh": pick(["qmaster01"])}
+    kernel = "{ts} {h} kernel: "
+    kernel_slots = {"ts": sys_ts, "h": lustre_client}
+    server_slots = {"ts": sys_ts, "h": lustre_server}
+    bgfs_slots = {"ts": beegfs_ts, "th": pick(HP_BEEGFS_THREADS)}
+    munge = "{ts} "
+    cvmfs = "{ts} {h} cvmfs2: ({r}) "
+    cvmfs_slots = {"ts": sys_ts, "h": pick(["cn017", "cn042", "gpu03"]), "r": first([(r,) for r in HP_CVMFS_REPOS])}
+
+    return [
+        # HTCondor condor_schedd (SchedLog)
+        (22, condor + "Started shadow for job {c}.{p} on {m} for {o}, (shadow pid = {sp})",
+         {"ts": condor_ts, "c": condor_cluster, "p": condor_proc, "m": condor_slot_description, "o": condor_owner, "sp": shadow_pid}),
+        (20, condor + "Shadow pid {sp} for job {c}.{p} exited with status {s}",
+         {"ts": condor_ts, "sp": shadow_pid, "c": condor_cluster, "p": condor_proc, "s": pick(["100", "100", "100", "100", "102", "108", "112", "115"])}),
+        (5, condor + "Shadow pid {sp} for job {c}.{p} reports job exit reason {s}.",
+         {"ts": condor_ts, "sp": shadow_pid, "c": condor_cluster, "p": condor_proc, "s": pick(["100", "100", "115"])}),
+        (10, condor + "Negotiating for owner: {o}", {"ts": condor_ts, "o": condor_owner}),
+        (10, condor + "Finished negotiating for {o} in local pool: {m} matched, {r} rejected",
+         {"ts": condor_ts, "o": condor_owner, "m": lambda g: g.num(0, 40), "r": lambda g: g.r.choice(["0", "0", g.num(1, 900)])}),
+        (6, condor + "Activity on stashed negotiator socket: {s}", {"ts": condor_ts, "s": pick(["<10.20.0.5:9618>", "<10.20.0.6:9618>"])}),
+        (8, condor + "Completed REQUEST_CLAIM to startd {m} for {o}", {"ts": condor_ts, "m": condor_slot_description, "o": condor_owner}),
+        (8, condor + "Match record ({m} for {o}, {c}.{p}) deleted",
+         {"ts": condor_ts, "m": condor_slot_description, "o": pick(HP_CONDOR_OWNERS), "c": condor_cluster, "p": condor_proc}),
+        (4, condor + "TransferQueueManager stats: active up={a}/{ma} down={b}/{mb}; waiting up={c} down={d}; wait time up={e}s down={f}s",
+         {"ts": condor_ts, "a": lambda g: g.num(0, 12), "ma": pick(["100"]), "b": lambda g: g.num(0, 30), "mb": pick(["100"]),
+          "c": lambda g: g.r.choice(["0", "0", g.num(1, 40)]), "d": lambda g: g.r.choice(["0", "0", g.num(1, 40)]),
+          "e": lambda g: g.r.choice(["0", g.num(1, 600)]), "f": lambda g: g.r.choice(["0", g.num(1, 600)])}),
+        (5, condor + "Number of Active Workers {n}", {"ts": condor_ts, "n": pick(["0", "0", "0", "1", "2"])}),
+        # HTCondor condor_startd (StartLog)
+        (26, condor + "{sl}: Changing state and activity: {s1}/{a1} -> {s2}/{a2}",
+         {"ts": condor_ts, "sl": pick(HP_CONDOR_SLOTS), "s1": startd_transition, "a1": then(1), "s2": then(2), "a2": then(3)}),
+        (10, condor + "{sl}: Got activate_claim request from shadow ({ip})", {"ts": condor_ts, "sl": pick(HP_CONDOR_SLOTS), "ip": pick(["10.20.0.7", "10.20.0.8"])}),
+        (10, condor + "{sl}: Remote job ID is {c}.{p}", {"ts": condor_ts, "sl": pick(HP_CONDOR_SLOTS), "c": condor_cluster, "p": condor_proc}),
+        (10, condor + "{sl}: Remote owner is {o}", {"ts": condor_ts, "sl": pick(HP_CONDOR_SLOTS), "o": condor_owner}),
+        (6, condor + "{sl}: Request accepted.", {"ts": condor_ts, "sl": pick(HP_CONDOR_SLOTS)}),
+        (8, condor + "{sl}: Called deactivate_claim_forcibly()", {"ts": condor_ts, "sl": pick(HP_CONDOR_SLOTS)}),
+        (6, condor + "Starter pid {sp} exited with status {s}", {"ts": condor_ts, "sp": lambda g: g.num(10_000, 999_999), "s": pick(["0", "0", "0", "4", "1"])}),
+        # HTCondor condor_shadow (ShadowLog: the job id and the shadow's pid lead every line)
+        (10, shadow + "Request to run on {m} was ACCEPTED", {**shadow_slots, "m": condor_slot_description}),
+        (10, shadow + "File transfer completed successfully.", shadow_slots),
+        (10, shadow + "**** condor_shadow (condor_SHADOW) pid {pid2} EXITING WITH STATUS {s}",
+         {**shadow_slots, "pid2": then(0), "s": pick(["100", "100", "100", "102", "115"])}),
+        # OpenPBS server_logs
+        (14, srv("0100") + "enqueuing into {q}, state {st} hop {hop}",
+         {**pbs_job_slots, "q": pick(HP_PBS_QUEUES), "st": pick(["Q", "Q", "Q", "H"]), "hop": pick(["1"])}),
+        (14, srv("0008") + "Job Queued at request of {u}@{h}, owner = {o}, job name = {n}, queue = {q}",
+         {**pbs_job_slots, "u": first([(u,) for u in HP_PBS_USERS]), "h": pbs_login, "o": lambda g: f"{g.drawn[0]}@{pbs_login(g)}",
+          "n": pick(HP_PBS_JOBNAMES), "q": pick(HP_PBS_QUEUES)}),
+        (14, srv("0008") + "Job Run at request of {who}@{srv2} on exec_vnode {v}",
+         {**pbs_job_slots, "who": pick(["Scheduler", "Scheduler", "Scheduler", "root"]), "srv2": pick(["pbs01"]), "v": exec_vnode}),
+        (12, srv("0010") + "Exit_status={s} resources_used.cpupercent={cp} resources_used.cput={ct} resources_used.mem={m}kb "
+             "resources_used.ncpus={n} resources_used.vmem={vm}kb resources_used.walltime={wt}",
+         {**pbs_job_slots, "s": pick(["0", "0", "0", "1", "271", "-11"]), "cp": lambda g: g.num(0, 6400), "ct": cput,
+          "m": lambda g: g.num(2000, 190_000_000), "n": pick(["1", "8", "32", "64", "128"]), "vm": lambda g: g.num(9000, 250_000_000), "wt": cput}),
+        (10, srv("0100") + "dequeuing from {q}, state {st}", {**pbs_job_slots, "q": pick(HP_PBS_QUEUES), "st": pick(["E", "E", "F"])}),
+        (5, srv("0008") + "Job deleted at request of {u}@{h}", {**pbs_job_slots, "u": pick([*HP_PBS_USERS, "root"]), "h": pbs_login}),
+        (3, "{ts};0080;Server@{srv};Req;req_reject;Reject reply code={c}, aux={aux}, type={t}, from {u}@{h}",
+         {"ts": pbs_ts, "srv": pick(["pbs01"]), "c": first(HP_PBS_REJECTS), "aux": pick(["0"]), "t": then(1), "u": pick(HP_PBS_USERS), "h": pbs_login}),
+        # OpenPBS sched_logs
+        (10, "{ts};0400;pbs_sched;Job;{j};Considering job to run", {"ts": pbs_ts, "j": pbs_job}),
+        (8, "{ts};0040;pbs_sched;Job;{j};Job run", {"ts": pbs_ts, "j": pbs_job}),
+        (6, "{ts};0040;pbs_sched;Job;{j};Insufficient amount of resource: {r} (R: {a} A: {b} T: {c})",
+         {"ts": pbs_ts, "j": pbs_job, "r": first(HP_PBS_SCHED_RESOURCES), "a": then(1), "b": then(2), "c": then(3)}),
+        (4, "{ts};0080;pbs_sched;Server;{srv};Starting Scheduling Cycle", {"ts": pbs_ts, "srv": pick(["pbs01"])}),
+        (4, "{ts};0080;pbs_sched;Server;{srv};Leaving Scheduling Cycle", {"ts": pbs_ts, "srv": pick(["pbs01"])}),
+        # OpenPBS mom_logs
+        (10, "{ts};0008;pbs_mom;Job;{j};Started, pid = {pid}", {"ts": pbs_ts, "j": pbs_job, "pid": lambda g: g.num(3000, 4_000_000)}),
+        (8, "{ts};0080;pbs_mom;Job;{j};task {t} terminated", {"ts": pbs_ts, "j": pbs_job, "t": lambda g: f"{g.r.choice([1, 1, 1, 2, 3]):08X}"}),
+        (8, "{ts};0008;pbs_mom;Job;{j};Terminated", {"ts": pbs_ts, "j": pbs_job}),
+        (4, "{ts};0008;pbs_mom;Job;{j};kill_job", {"ts": pbs_ts, "j": pbs_job}),
+        # Grid Engine sge_qmaster (messages file)
+        (8, sge + "W|job {j} failed on host {h} general assumedly after job because: job {j2} died through signal {sig} ({n})",
+         {**sge_slots, "j": sge_job, "h": sge_host, "j2": then(0), "sig": first(HP_SGE_SIGNALS), "n": then(1)}),
+        (5, sge + "I|execd on {h} registered", {**sge_slots, "h": sge_host}),
+        (3, sge + 'E|execd@{h} reports running job ({j}/master) in queue "{q}@{h2}" that was not supposed to be there - killing',
+         {**sge_slots, "h": first([(f"{h}.local",) for h in HP_EXEC_HOSTS]), "j": lambda g: f"{g.r.randint(810_000, 829_999)}.1",
+          "q": pick(HP_SGE_QUEUES), "h2": lambda g: g.drawn[0]}),
+        (3, sge + "W|scheduler tries to schedule job {j} twice", {**sge_slots, "j": sge_job}),
+        (2, sge + 'E|acknowledge timeout after {n} seconds for event client ({cn}:{cid}) on host "{h}"',
+         {**sge_slots, "n": pick(["600"]), "cn": first([("schedd", "1"), ("qmon", "7"), ("drmaa", "11")]), "cid": then(1),
+          "h": pick(["qmaster01", f"login01.{HP_DOMAIN}"])}),
+        # Lustre and LNet kernel messages
+        (8, kernel + "Lustre: {dev}: Connection to {t} (at {nid}) was lost; in progress operations using this service "
+                     "will wait for recovery to complete",
+         {**kernel_slots, "dev": osc, "t": then(0), "nid": nid}),
+        (8, kernel + "Lustre: {dev}: Connection restored to {t} (at {nid})", {**kernel_slots, "dev": osc, "t": then(0), "nid": nid}),
+        (6, kernel + "LustreError: 11-0: {dev}: operation {op} to node {nid} failed: rc = {rc}",
+         {**kernel_slots, "dev": lustre_op, "op": then(1), "nid": nid, "rc": pick(HP_LUSTRE_RCS)}),
+        (3, kernel + "LustreError: 167-0: {dev}: This client was evicted by {t}; in progress operations using this service will fail.",
+         {**kernel_slots, "dev": osc, "t": then(0)}),
+        (6, kernel + "Lustre: {pid}:{cpt}:(client.c:2338:ptlrpc_expire_one_request()) @@@ Request sent has timed out for slow reply: "
+                     "[sent {t}/real {t2}]  req@{req} x{x}/t0(0) o{opc}->{dev}@{nid}:{portal}/{rp} lens {l1}/{l2} e 0 to 1 "
+                     "dl {dl} ref 1 fl Rpc:XNQr/0/ffffffff rc 0/-1 job:'{job}'",
+         {**kernel_slots, "pid": lambda g: g.num(2000, 90000), "cpt": cpt, "t": sent, "t2": then(1), "req": sb, "x": lambda g: g.num(10**15, 10**16 - 1),
+          "opc": pick(["400", "4", "3", "101"]), "dev": osc_device, "nid": nid, "portal": pick(["28", "6"]), "rp": pick(["4"]),
+          "l1": pick(["224", "488", "520"]), "l2": pick(["224", "432"]), "dl": lambda g: g.drawn[2], "job": slurm_jobid}),
+        (4, kernel + "Lustre: {t}: Client {u} (at {nid}) reconnecting", {**server_slots, "t": ost, "u": lustre_uuid, "nid": nid}),
+        (3, kernel + "Lustre: {t}: haven't heard from client {u} (at {nid}) in {n} seconds. I think it's dead, and I am evicting it. "
+                     "exp {exp}, cur {cur} expire {ex} last {last}",
+         {**server_slots, "t": ost, "u": lustre_uuid, "nid": nid, "n": last_heard, "exp": sb, "cur": then(1), "ex": then(2), "last": then(3)}),
+        (4, kernel + "LNetError: {pid}:{cpt}:(o2iblnd_cb.c:3383:kiblnd_check_conns()) Timed out RDMA with {nid} ({n}): c: {c}, oc: {oc}, rc: {rc}",
+         {**kernel_slots, "pid": lambda g: g.num(2000, 9000), "cpt": cpt, "nid": nid, "n": lambda g: g.num(1, 60), "c": lambda g: g.num(0, 8),
+          "oc": lambda g: g.num(0, 3), "rc": lambda g: g.num(0, 8)}),
+        # BeeGFS daemons
+        (8, "(3) {ts} {th} [NodeConn (acquire stream)] >> Connected: {k}@{a} (protocol: {pr})",
+         {**bgfs_slots, "k": beegfs_peer_type, "a": then(0), "pr": pick(["TCP", "RDMA", "RDMA"])}),
+        (4, "(2) {ts} {th} [Messaging (RPC)] >> Retrying communication with node: {n}", {**bgfs_slots, "n": beegfs_node}),
+        (3, "(2) {ts} {th} [Node registration] >> New node: {n}; Source: {a}",
+         {**bgfs_slots, "n": beegfs_client, "a": lambda g: f"{cluster_ip(g)}:{g.port()}"}),
+        # Open MPI and PRRTE
+        (4, "[{h}:{pid}] *** Process received signal ***", {"h": pick(HP_EXEC_HOSTS), "pid": mpi_pid}),
+        (4, "[{h}:{pid}] Signal: {s} ({n})", {"h": pick(HP_EXEC_HOSTS), "pid": mpi_pid, "s": first(HP_MPI_SIGNALS), "n": then(1)}),
+        (3, "[{h}:{pid}] Signal code: {s} ({n})", {"h": pick(HP_EXEC_HOSTS), "pid": mpi_pid, "s": first(HP_MPI_SIGCODES), "n": then(1)}),
+        (3, "[{h}:{pid}] Failing at address: {a}", {"h": pick(HP_EXEC_HOSTS), "pid": mpi_pid, "a": fault_address}),
+        (3, "[{h}:{pid}] *** End of error message ***", {"h": pick(HP_EXEC_HOSTS), "pid": mpi_pid}),
+        (5, "[{h}:{pid}] {n} more processes have sent help message {f} / {t}", {"h": pick(HP_EXEC_HOSTS), "pid": mpi_pid, "n": lambda g: g.num(1, 511), "f": first(HP_MPI_HELP), "t": then(1)}),
+        (4, '[{h}:{pid}] Set MCA parameter "orte_base_help_aggregate" to 0 to see all help / error messages', {"h": pick(HP_EXEC_HOSTS), "pid": mpi_pid}),
+        (2, "{prog} noticed that process rank {r} with PID {pid} on node {n} exited on signal {s} ({name}).",
+         {"prog": pick(["mpirun", "prterun"]), "r": lambda g: g.num(0, 255), "pid": lambda g: g.r.choice(["0", g.num(1000, 99999)]),
+          "n": pick(HP_EXEC_HOSTS), "s": first([("9", "Killed"), ("11", "Segmentation fault"), ("6", "Aborted")]), "name": then(1)}),
+        (2, "[{h}:{pid}] mca_base_component_repository_open: unable to open mca_{c}: {e} (ignored)", {"h": pick(HP_EXEC_HOSTS), "pid": mpi_pid, "c": first(HP_MPI_COMPONENTS), "e": then(1)}),
+        # MUNGE munged.log
+        (8, munge + "Info:      Unauthorized credential for client UID={u} GID={g}", {"ts": munge_ts, "u": uid, "g": then(0)}),
+        (3, munge + "Info:      Expired credential for client UID={u} GID={g}", {"ts": munge_ts, "u": uid, "g": then(0)}),
+        (2, munge + "Info:      Replayed credential for client UID={u} GID={g}", {"ts": munge_ts, "u": uid, "g": then(0)}),
+        (3, munge + "Info:      Found {n} users with supplementary groups in {t} seconds",
+         {"ts": munge_ts, "n": lambda g: g.num(80, 2400), "t": lambda g: f"{g.r.uniform(0.001, 0.4):.3f}"}),
+        (1, munge + "Notice:    Starting munge-{v} daemon (pid {p})", {"ts": munge_ts, "v": pick(["0.5.15", "0.5.16"]), "p": lambda g: g.num(700, 4000)}),
+        # Spack (spack install output)
+        (8, "==> Installing {s} [{i}/{n}]", {"s": spack_id, "i": spack_progress, "n": then(0)}),
+        (5, "==> No binary for {s} found: installing from source", {"s": spack_id}),
+        (5, "==> Fetching {u}", {"u": spack_url}),
+        (6, "==> {p}: Executing phase: '{ph}'", {"p": lambda g: g.r.choice(HP_SPACK_PACKAGES)[0], "ph": pick(HP_SPACK_PHASES)}),
+        (6, "==> {p}: Successfully installed {s}", {"p": spack_name, "s": spack_drawn_id}),
+        (6, "[+] {prefix}", {"prefix": spack_prefix}),
+        (2, "==> Warning: Skipping build of {a} since {b} failed", {"a": spack_id, "b": spack_id}),
+        # EasyBuild (eb's console output)
+        (3, "== processing EasyBuild easyconfig {p}",
+         {"p": eb_easyconfig_path}),
+        (3, "== building and installing {m}...", {"m": lambda g: "/".join(g.r.choice(HP_EB_EASYCONFIGS))}),
+        (10, "== {step}...", {"step": pick(HP_EB_STEPS)}),
+        (3, "== COMPLETED: Installation ended successfully (took {t})", {"t": eb_took}),
+        (1, "== FAILED: Installation ended unsuccessfully (build directory: {d}): build failed (first 300 chars): {e} (took {t})",
+         {"d": lambda g: "/tmp/easybuild/build/{}/{}".format(*g.r.choice(HP_EB_EASYCONFIGS)), "e": pick(HP_EB_FAILURES), "t": eb_took}),
+        (2, "== Results of the build can be found in the log file(s) {p}",
+         {"p": lambda g: "{}/easybuild-{}-{}-20261203.{}.{}.log".format(eb_tmpdir(g), *g.r.choice(HP_EB_EASYCONFIGS), hms(g).replace(":", ""), g.hexs(5).upper())}),
+        (2, "== Build succeeded for {a} out of {b}", {"a": first([("1", "1"), ("1", "1"), ("3", "4"), ("12", "12")]), "b": then(1)}),
+        # Lmod
+        (14, "{ts} {h} ModuleUsageTracking: user={u} module={m} path={p} host={h2} time={t}",
+         {"ts": sys_ts, "h": lmod_host, "u": pick(HP_CONDOR_OWNERS[:3] + HP_PBS_USERS[2:]), "m": lmod_module, "p": lmod_path, "h2": then(1),
+          "t": lambda g: f"{g.r.randint(1_764_720_000, 1_764_806_399)}.{g.num(0, 999999):0>6}"}),
+        (3, 'Lmod is automatically replacing "{a}" with "{b}".', {"a": first(HP_LMOD_REPLACEMENTS), "b": then(1)}),
+        (3, "Lmod has detected the following error:  The following module(s) are unknown: {m}", {"m": lmod_unknown}),
+        # Warewulf 4 warewulfd
+        (10, "RECV   : hwaddr: {m}, ipaddr: {a}, stage: {s}",
+         {"m": mac, "a": lambda g: f"10.50.0.{g.r.randint(10, 250)}:{g.num(600, 1023)}", "s": pick(HP_WW_STAGES)}),
+        (10, "SEND   : {n}: {f}", {"n": ww_node, "f": ww_file}),
+        (3, "DENIED : Non-privileged port: {a}", {"a": lambda g: f"10.50.0.{g.r.randint(10, 250)}:{g.num(1024, 65535)}"}),
+        # xCAT (cluster.log through syslog)
+        (6, "{ts} mgmt01 xcat[{pid}]: xCAT: Allowing {c} to {nr} {a} for {u} from {src}",
+         {"ts": sys_ts, "pid": lambda g: g.num(2000, 90000), "c": first(HP_XCAT_COMMANDS), "nr": xcat_noderange, "a": then(1), "u": pick(["root", "root", "hpcadmin"]),
+          "src": pick(["localhost", "localhost", "mgmt01"])}),
+        # Apptainer (stderr)
+        (6, "INFO:    Using cached SIF image", {}),
+        (4, "INFO:    Converting OCI blobs to SIF format", {}),
+        (4, "INFO:    Creating SIF file...", {}),
+        (3, "INFO:    Build complete: {p}", {"p": pick(HP_APPTAINER_IMAGES)}),
+        (4, "WARNING: While bind mounting '{a}:{b}': destination is already in the mount point list",
+         {"a": first([("/scratch",), ("/home",), ("/apps",)]), "b": then(0)}),
+        (3, "FATAL:   could not open image {p}: {e}", {"p": first([(p,) for p in HP_APPTAINER_IMAGES]), "e": apptainer_open_error}),
+        (2, "INFO:    Environment variable {a} is set, but {b} is preferred",
+         {"a": first([("SINGULARITY_BINDPATH", "APPTAINER_BINDPATH"), ("SINGULARITY_CACHEDIR", "APPTAINER_CACHEDIR"), ("SINGULARITYENV_PYTHONPATH", "APPTAINERENV_PYTHONPATH")]),
+          "b": then(1)}),
+        # CernVM-FS client (syslog)
+        (4, cvmfs + "failed to download repository manifest ({n} - {e})", {**cvmfs_slots, "n": first(HP_CVMFS_FAILURES), "e": then(1)}),
+        (3, cvmfs + "warning, could not apply updated catalog revision, entering offline mode", cvmfs_slots),
+        (3, cvmfs + "(manager 'standard') switching proxy from {a} to {b}. Reason: {why} [Current host: {host}]",
+         {**cvmfs_slots, "a": pick([*HP_CVMFS_PROXIES, "(none)"]), "b": pick(HP_CVMFS_PROXIES),
+          "why": pick(["host/proxy failure", "set random start proxy from the first proxy group", "proxy group rebalance"]),
+          "host": lambda g: f"http://{g.r.choice(['cvmfs-stratum-one.cern.ch', 'cvmfs-s1fnal.opensciencegrid.org', 'aws-eu-west-s1-sync.eessi.science'])}/cvmfs/{g.drawn[0]}"}),
+        (2, cvmfs + "CernVM-FS: linking /cvmfs/{r2} to repository {r3}", {**cvmfs_slots, "r2": then(0), "r3": then(0)}),
+    ]
+
+
+CP_ACCOUNT_IDS = ["109384573120458731", "110027466519832004", "111594318200776215", "109621004917455512"]
+CP_HASHTAGS = ["fediverse", "photography", "caturday", "introductions"]
+CP_STREAM_ERRORS = ["Missing access token", "Invalid access token", "Access token does not cover required scopes",
+                    "Unknown channel requested"]
+CP_PEERTUBE_LABEL = "videos.example.org:443"
+CP_PEERTUBE_PATHS = ["/api/v1/videos?start=0&count=25&sort=-publishedAt", "/api/v1/config", "/api/v1/videos/{uuid}",
+                     "/api/v1/videos/{uuid}/views", "/static/streaming-playlists/hls/{uuid}/master.m3u8",
+                     "/w/{short}", "/api/v1/users/me/notifications?start=0&count=15&unread=true"]
+CP_BROWSERS = ["Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
+               "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+               "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+               "http.rb/5.1.1 (Mastodon/4.3.2; +https://mastodon.social/)"]
+CP_PEERTUBE_VIDEO_NAMES = ["Intro to Linux containers", "Community call - December", "Birdwatching at the lake", "Timelapse: building a shed"]
+CP_GHOST_REQUESTS = [("GET", "/ghost/api/admin/site/", "200"), ("GET", "/ghost/api/admin/posts/?formats=mobiledoc%2Clexical&limit=20", "200"),
+                     ("GET", "/members/api/member/", "204"), ("PUT", "/ghost/api/admin/posts/{id}/?formats=lexical", "200"),
+                     ("POST", "/ghost/api/admin/posts/?formats=lexical", "201"), ("GET", "/ghost/api/content/posts/?key={key}&limit=all", "200"),
+                     ("GET", "/", "200"), ("GET", "/rss/", "200"), ("GET", "/tag/news/", "200"), ("GET", "/sitemap-posts.xml", "200"),
+                     ("GET", "/wp-login.php", "404"), ("GET", "/ghost/", "301")]
+CP_GHOST_JOBS = [("update-check", "Done"), ("email-analytics-fetch-latest", "done"), ("clean-expired-comped", "Cancelled"),
+                 ("members-migrations", "Done")]
+CP_FEDI_INSTANCES = ["mastodon.social", "lemmy.world", "fosstodon.org", "misskey.io", "pixelfed.social", "kbin.social"]
+CP_MISSKEY_RESULTS = ["Success", "Success", "Success", "Success", "skip (410 Gone)", "skip (blocked)"]
+CP_MISSKEY_ERRORS = ["Error: 503 Service Unavailable", "Error: 502 Bad Gateway", "AbortError: The operation was aborted.",
+                     "Error: getaddrinfo ENOTFOUND {host}", "Error: 401 Unauthorized"]
+CP_LEMMY_SEND_ERRORS = ["Request error: error sending request for url (https://{host}/inbox)",
+                        "Request error: error sending request for url (https://{host}/inbox): operation timed out",
+                        "Failed to send activity https://lemmy.example.org/activities/like/{u} to https://{host}/inbox: 502 Bad Gateway"]
+CP_PLEROMA_FETCH_ERRORS = ["{:error, :timeout}", "{:error, :nxdomain}", "{:error, {:http, 502}}", "{:error, {:http, 500}}",
+                           "{:error, {:content_type, \"text/html; charset=utf-8\"}}"]
+CP_PLEROMA_REJECTS = ["\"Filtered by id\"", ":mrf_reject", "\"[SimplePolicy] host is rejected\""]
+CP_PLEROMA_REQUESTS = [("GET", "/api/v1/timelines/home"), ("GET", "/api/v1/notifications"), ("POST", "/inbox"), ("POST", "/users/alice/inbox"),
+                       ("GET", "/api/v1/streaming"), ("GET", "/.well-known/webfinger"), ("GET", "/nodeinfo/2.1.json"), ("POST", "/api/v1/statuses")]
+CP_MATOMO_PERIODS = [("day", "2026-12-03"), ("day", "2026-12-02"), ("day", "last2"), ("week", "2026-11-30,2026-12-06"),
+                     ("month", "2026-12-01,2026-12-31"), ("year", "2026-01-01,2026-12-31")]
+CP_MATOMO_SEGMENTS = ["", "", "", "visitorType==returning", "deviceType==smartphone"]
+CP_MOODLE_SCHEDULED = [("Cleanup old sessions", "core\\task\\session_cleanup_task"),
+                       ("Send forum notifications", "mod_forum\\task\\cron_task"),
+                       ("Background processing for search indexing", "core\\task\\search_index_task"),
+                       ("Delete stale temp files", "core\\task\\file_temp_cleanup_task"),
+                       ("Calculate regular completion data", "core\\task\\completion_regular_task"),
+                       ("Update the messaging table", "core\\task\\messaging_cleanup_task"),
+                       ("Automated backups", "core\\task\\automated_backup_task")]
+CP_MOODLE_ADHOC = ["core\\task\\asynchronous_backup_task", "mod_forum\\task\\send_user_notifications",
+                   "core_course\\task\\course_delete_modules", "mod_assign\\task\\cron_task",
+                   "core\\task\\refresh_mod_calendar_events_task"]
+CP_MOODLE_FAILURES = ["Error reading from database", "Cannot connect to the Solr server",
+                      "Error writing to database (Deadlock found when trying to get lock; try restarting transaction)",
+                      "Coding error detected, it must be fixed by a programmer: Task left transaction open"]
+CP_WP_FILES = ["/var/www/html/wp-content/themes/flatsome/inc/functions/function-setup.php",
+               "/var/www/html/wp-content/plugins/elementor/includes/base/controls-stack.php",
+               "/var/www/html/wp-content/plugins/woocommerce/includes/class-wc-cart.php",
+               "/var/www/html/wp-includes/class-wp-query.php", "/var/www/html/wp-content/plugins/wpforms-lite/src/Lite/Admin/Education.php"]
+CP_WP_KEYS = ["sidebar", "page_id", "HTTP_REFERER", "ID", "post_title"]
+CP_WP_PROPS = ["post_type", "ID", "term_id", "post_content"]
+CP_WP_DOMAINS = ["woocommerce", "wordpress-seo", "elementor", "contact-form-7", "astra"]
+CP_WP_DEPRECATED = [("str_replace", "3", "subject"), ("strlen", "1", "string"), ("trim", "1", "string"), ("strpos", "1", "haystack"),
+                    ("htmlspecialchars", "1", "string")]
+CP_WP_DB_ERRORS = [("Deadlock found when trying to get lock; try restarting transaction",
+                    "UPDATE `wp_options` SET `option_value` = '{n}' WHERE `option_name` = '_transient_timeout_wc_term_counts'",
+                    "do_action('woocommerce_after_register_post_type'), WP_Hook->do_action, WP_Hook->apply_filters, wc_change_term_counts"),
+                   ("Table 'wordpress.wp_wc_product_meta_lookup' doesn't exist",
+                    "SELECT product_id FROM wp_wc_product_meta_lookup WHERE sku = 'SKU-{n}'",
+                    "require('wp-blog-header.php'), wp, WP->main, WP->parse_request, do_action_ref_array('parse_request'), WC_Product_Data_Store_CPT->get_product_id_by_sku"),
+                   ("MySQL server has gone away",
+                    "SELECT option_value FROM wp_options WHERE option_name = 'cron' LIMIT 1",
+                    "wp_cron, _get_cron_array, get_option"),
+                   ("Lock wait timeout exceeded; try restarting transaction",
+                    "DELETE FROM `wp_actionscheduler_actions` WHERE `action_id` = {n}",
+                    "do_action('action_scheduler_run_queue'), WP_Hook->do_action, ActionScheduler_QueueRunner->run, ActionScheduler_QueueCleaner->delete_old_actions")]
+CP_DRUPAL_SITES = ["https://www.example.org", "https://intranet.example.org"]
+CP_DRUPAL_USERS = ["admin", "editor.jane", "m.schulz", "webmaster"]
+CP_DRUPAL_404 = ["/wp-login.php", "/xmlrpc.php", "/.env", "/node/4711", "/sites/default/files/2026-11/report.pdf", "/user/register?_format=json"]
+CP_DRUPAL_403 = ["/admin/config", "/node/add/article", "/admin/people", "/node/1532/edit"]
+CP_DRUPAL_TITLES = ["Winter opening hours", "Board meeting minutes 2026-12", "Press release: new campus", "Job offer: Web developer"]
+CP_MW_JOBS = [("refreshLinks", "Template:Infobox_person", "causeAction=page-edit causeAgent=Alice namespace=10 title=Infobox_person"),
+              ("htmlCacheUpdate", "Template:Navbox", "table=templatelinks recursive=1 causeAction=page-edit causeAgent=Bob namespace=10 title=Navbox"),
+              ("cirrusSearchLinksUpdate", "Main_Page", "addedLinks=[] removedLinks=[] namespace=0 title=Main_Page"),
+              ("enotifNotify", "Help:Contents", "editor=Carol editorID=17 timestamp=20261203101112 summary=typo pageStatus=changed namespace=12 title=Contents"),
+              ("ThumbnailRender", "File:Campus_map.png", "transformParams={\"width\":220} namespace=6 title=Campus_map.png")]
+CP_MW_EXCEPTIONS = [("Wikimedia\\Rdbms\\DBQueryError", "439", "/var/www/mediawiki/includes/libs/rdbms/database/Database.php",
+                     "Error 1205: Lock wait timeout exceeded; try restarting transaction"),
+                    ("MWException", "1402", "/var/www/mediawiki/includes/parser/Parser.php", "Parser state cleared while parsing. Did you call Parser::parse recursively?"),
+                    ("Wikimedia\\Rdbms\\DBConnectionError", "1254", "/var/www/mediawiki/includes/libs/rdbms/loadbalancer/LoadBalancer.php",
+                     "Cannot access the database: Too many connections (db1)")]
+CP_MW_URLS = ["/index.php?title=Special:Search&search=campus+map", "/api.php", "/index.php?title=Main_Page&action=edit",
+              "/load.php?lang=en&modules=startup&only=scripts&skin=vector-2022"]
+CP_MW_LIMITS = [("edit", "user", "8", "60"), ("edit", "ip", "8", "60"), ("emailuser", "user", "20", "86400"), ("upload", "newbie", "8", "60")]
+CP_MAGENTO_CRONS = ["indexer_reindex_all_invalid", "indexer_update_all_views", "sales_clean_quotes", "catalog_product_alert",
+                    "newsletter_send_all", "consumers_runner", "captcha_delete_expired_images"]
+CP_MAGENTO_CRON_ERRORS = ["SQLSTATE[40001]: Serialization failure: 1213 Deadlock found when trying to get lock; try restarting transaction",
+                          "SQLSTATE[HY000]: General error: 1205 Lock wait timeout exceeded; try restarting transaction",
+                          "Unable to send mail: Unknown error", "Warning: Undefined array key \"store_id\" in {job}"]
+CP_MAGENTO_BLOCKS = [("catalog.compare.sidebar", "sidebar.additional"), ("wishlist_sidebar", "sidebar.additional"),
+                     ("header.panel", "header.panel.wrapper"), ("customer.section.config", "before.body.end")]
+CP_DISCOURSE_HOSTS = ["forum.example.org", "community.example.org"]
+
+
+def community_events() -> list[tuple[float, str, dict]]:
+    """Community and publishing web applications none of the other corpora covers: the Mastodon
+    streaming server (npmlog), Discourse's unicorn master (Sidekiq supervision), WordPress
+    (debug.log: PHP errors and wpdb errors), Drupal (syslog module), MediaWiki (debug log groups,
+    exceptions, runJobs.php), Magento 2 (system.log), the Moodle cron, Ghost (pretty request log),
+    PeerTube (winston JSON file log), Lemmy (tracing), Pleroma/Akkoma (Elixir Logger), Misskey and
+    Matomo (core:archive). Written blind for the twenty-second issue-15 pass: before reading the
+    engine or any failure analysis; 69 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def sys_ts(g: Gen) -> str:
+        # RFC 3164 stamps pad a one-digit day with a space
+        return f"Dec  3 {hms(g)}"
+
+    def public_ip(g: Gen) -> str:
+        return f"{g.r.choice(['185.220', '45.148', '91.92', '141.98', '82.165'])}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"
+
+    def fedi_host(g: Gen) -> str:
+        return g.r.choice(CP_FEDI_INSTANCES)
+
+    # Mastodon streaming (npmlog: level, prefix = request id, message)
+    def account_or_ip(g: Gen) -> str:
+        return g.r.choice([*CP_ACCOUNT_IDS, g.ip()])
+
+    def stream_ids(g: Gen) -> str:
+        # the account the stream is for (an address when anonymous) is drawn with the channels
+        acct = g.r.choice(CP_ACCOUNT_IDS)
+        private = [f"timeline:{acct}", f"timeline:{acct}, timeline:{acct}:notifications", f"timeline:list:{g.num(1, 900)}"]
+        public = ["timeline:public", "timeline:public:local", f"timeline:hashtag:{g.r.choice(CP_HASHTAGS)}",
+                  f"timeline:hashtag:{g.r.choice(CP_HASHTAGS)}, timeline:hashtag:{g.r.choice(CP_HASHTAGS)}"]
+        if g.r.random() < 0.6:
+            g.drawn = (g.r.choice(private), acct)
+        else:
+            g.drawn = (g.r.choice(public), g.r.choice([acct, g.ip()]))
+        return g.drawn[0]
+
+    # PeerTube (winston JSON: meta keys first when the message has no format tokens)
+    def pt_ts(g: Gen) -> str:
+        return ts(g)
+
+    def pt_access(g: Gen) -> str:
+        path = g.r.choice(CP_PEERTUBE_PATHS).replace("{uuid}", g.uuid()).replace("{short}", g.hexs(22))
+        method = "POST" if path.endswith("/views") else "GET"
+        status = g.r.choice(["200", "200", "200", "304", "404"]) if method == "GET" else "204"
+        line = (f'{g.r.choice([g.ip(), public_ip(g)])} - - [{g.clf_time()[1:-1]}] "{method} {path} HTTP/1.1" {status} '
+                f'{g.num(0, 90000) if status != "204" else "-"} "{g.r.choice(["-", "https://videos.example.org/"])}" "{g.r.choice(CP_BROWSERS)}"')
+        return line.replace('"', '\\"')
+
+    def pt_video_uuid(g: Gen) -> str:
+        # the message and the tags carry the same video uuid
+        g.drawn = (g.uuid(),)
+        return g.drawn[0]
+
+    # Ghost
+    def ghost_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def ghost_request(g: Gen) -> str:
+        method, path, status = g.r.choice(CP_GHOST_REQUESTS)
+        if method == "GET" and status == "200" and g.r.random() < 0.2:
+            status = "304"
+        g.drawn = (method, path.replace("{key}", g.hexs(26)).replace("{id}", g.hexs(24)), status)
+        return method
+
+    # Misskey
+    def mk_worker(g: Gen) -> str:
+        return g.r.choice(["1", "2", "3", "4"])
+
+    def mk_age(g: Gen) -> str:
+        age = g.r.choice([g.r.randint(3, 10000), g.r.randint(10001, 60000), g.r.randint(60001, 3600000)])
+        return f"{age // 60000}m" if age > 60000 else f"{age // 1000}s" if age > 10000 else f"{age}ms"
+
+    def mk_inbox(g: Gen) -> str:
+        host = fedi_host(g)
+        return g.r.choice([f"https://{host}/inbox", f"https://{host}/users/{g.r.choice(['alice', 'bob', 'photos'])}/inbox"])
+
+    def mk_error(g: Gen) -> str:
+        return g.r.choice(CP_MISSKEY_ERRORS).replace("{host}", fedi_host(g))
+
+    def mk_activity(g: Gen) -> str:
+        host = fedi_host(g)
+        return g.r.choice([f"https://{host}/users/alice/statuses/{g.num(10**17, 10**18 - 1)}/activity", f"https://{host}/activities/like/{g.uuid()}",
+                           f"https://{host}/notes/{g.hexs(10)}/activity", "none"])
+
+    def mk_person(g: Gen) -> str:
+        return f"https://{fedi_host(g)}/users/{g.r.choice(['alice', 'bob', 'nature_pics', 'dev_news', 'c4rl'])}"
+
+    # Lemmy
+    def lemmy_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999):0>6}Z"
+
+    def lemmy_error(g: Gen) -> str:
+        return g.r.choice(CP_LEMMY_SEND_ERRORS).replace("{host}", g.drawn[0]).replace("{u}", g.uuid())
+
+    def lemmy_host(g: Gen) -> str:
+        g.drawn = (fedi_host(g),)
+        return g.drawn[0]
+
+    def lemmy_attempt(g: Gen) -> str:
+        g.drawn = (g.drawn[0], g.r.randint(1, 9))
+        return str(g.drawn[1])
+
+    def lemmy_delay(g: Gen) -> str:
+        # Duration's Debug output stays in seconds; the back-off grows with the attempt
+        return f"{20 * 2.5 ** (g.drawn[1] - 1):.2f}s"
+
+    # Pleroma / Akkoma
+    def ex_time(g: Gen) -> str:
+        return f"{hms(g)}.{g.num(0, 999):0>3}"
+
+    def ap_object(g: Gen) -> str:
+        host = fedi_host(g)
+        return g.r.choice([f"https://{host}/users/bob/statuses/{g.num(10**17, 10**18 - 1)}", f"https://{host}/objects/{g.uuid()}",
+                           f"https://{host}/notes/{g.hexs(10)}", f"https://{host}/post/{g.num(1000, 9999999)}"])
+
+    def phx_request_id(g: Gen) -> str:
+        return "F" + "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") for _ in range(19))
+
+    # Matomo
+    def matomo_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)} UTC"
+
+    # Moodle
+    def moodle_task(g: Gen) -> str:
+        g.drawn = g.r.choice(CP_MOODLE_SCHEDULED)
+        return g.drawn[0]
+
+    def php_float(g: Gen) -> str:
+        return f"{g.r.uniform(0.0004, 40):.14g}"
+
+    def moodle_mem(g: Gen) -> str:
+        return f"{g.r.uniform(20, 180):.1f} MB"
+
+    # WordPress / PHP error_log
+    def php_ts(g: Gen) -> str:
+        return f"03-Dec-2026 {hms(g)} UTC"
+
+    def wp_line(g: Gen) -> str:
+        return g.num(20, 2400)
+
+    def wp_db_error(g: Gen) -> str:
+        error, query, caller = g.r.choice(CP_WP_DB_ERRORS)
+        g.drawn = (error, query.replace("{n}", g.num(1000, 99999999)), caller)
+        return error
+
+    def wp_deprecated(g: Gen) -> str:
+        g.drawn = g.r.choice(CP_WP_DEPRECATED)
+        return g.drawn[0]
+
+    # Drupal
+    def drupal_stamp(g: Gen) -> str:
+        return str(g.r.randint(1764720000, 1764806399))
+
+    def drupal_site(g: Gen) -> str:
+        g.drawn = (g.r.choice(CP_DRUPAL_SITES),)
+        return g.drawn[0]
+
+    def drupal_uri(path: str):
+        return lambda g: g.drawn[0] + path
+
+    def drupal_path(pool: list[str]):
+        # the request uri ends in the path the message names; later slots read it
+        def f(g: Gen) -> str:
+            g.drawn = (g.drawn[0], g.r.choice(pool))
+            return g.drawn[0] + g.drawn[1]
+        return f
+
+    def drupal_client(g: Gen) -> str:
+        g.drawn = (g.drawn[0], public_ip(g))
+        return g.drawn[1]
+
+    def drupal_referer(g: Gen) -> str:
+        return g.r.choice(["", "", g.drawn[0] + "/", g.drawn[0] + "/user/login", "https://www.google.com/"])
+
+    # MediaWiki
+    def mw_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def mw_job(g: Gen) -> str:
+        g.drawn = g.r.choice(CP_MW_JOBS)
+        return g.drawn[0]
+
+    def mw_job_params(g: Gen) -> str:
+        ts14 = f"20261203{hms(g).replace(':', '')}"
+        req = g.hexs(24)
+        return esc(f"{g.drawn[2]} rootJobSignature={g.hexs(40)} rootJobTimestamp={ts14} requestId={req} (uuid={g.hexs(32)},timestamp={ts14},QueuePartition=db1)")
+
+    def mw_reqid(g: Gen) -> str:
+        return "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") for _ in range(24))
+
+    def mw_exception(g: Gen) -> str:
+        g.drawn = g.r.choice(CP_MW_EXCEPTIONS)
+        return g.drawn[0]
+
+    def mw_limit_key(g: Gen) -> str:
+        action, kind, limit, period = g.r.choice(CP_MW_LIMITS)
+        subject = {"user": g.num(1, 900), "newbie": g.num(1, 900), "ip": public_ip(g)}[kind]
+        g.drawn = (limit, period)
+        return f"wikidb:limiter:{action}:{kind}:{subject}"
+
+    # Magento
+    def magento_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999):0>6}+00:00"
+
+    def magento_stats(g: Gen) -> str:
+        start = g.r.randint(60, 400) * 1048576
+        return esc(json.dumps({"sum": round(g.r.uniform(0.001, 90), 6), "count": 1, "realmem": g.r.choice([0, 2097152, 4194304]),
+                               "emalloc": g.r.randint(1000, 9000000), "realmem_start": start, "emalloc_start": start - g.r.randint(100000, 4000000)},
+                              separators=(",", ":")))
+
+    def magento_cron_error(g: Gen) -> str:
+        return g.r.choice(CP_MAGENTO_CRON_ERRORS).replace("{job}", "/var/www/html/vendor/magento/module-sales/Model/ResourceModel/Order/Handler/State.php on line 46")
+
+    npm_slots = {"rid": Gen.uuid}
+    pt = '{{"level":"info","message":"'
+    pt_tail = '","label":"' + CP_PEERTUBE_LABEL + '","timestamp":"{ts}"}}'
+    mk_deliver = "INFO {w}\t[queue deliver]\t"
+    mk_inbox_info = "INFO {w}\t[queue inbox]\t"
+    drupal = "{ts} {host} drupal: {site}|{stamp}|"
+    drupal_slots = {"ts": sys_ts, "host": pick(["web1", "web2"]), "site": drupal_site, "stamp": drupal_stamp, "ip": lambda g: g.r.choice([g.ip(), public_ip(g)]),
+                    "ref": drupal_referer}
+    mw = "{ts} {host} {wiki}: "
+    mw_slots = {"ts": mw_ts, "host": pick(["mw1", "mw2"]), "wiki": pick(["wikidb", "wikidb-en_"])}
+    mat = "INFO [{ts}] {pid}  "
+    mat_slots = {"ts": matomo_ts, "pid": pick(["28457", "28461", "31022"])}
+    return [
+        # Mastodon streaming server 4.1 (npmlog, LOG_LEVEL=verbose)
+        (30, "verb {rid} Starting stream from {ids} for {acct}", {**npm_slots, "ids": stream_ids, "acct": then(1)}),
+        (28, "verb {rid} Ending stream for {acct}", {**npm_slots, "acct": account_or_ip}),
+        (4, "verb {rid} Closing connection for {acct} due to expired access token", {**npm_slots, "acct": pick(CP_ACCOUNT_IDS)}),
+        (8, "ERR! {rid} {e}", {**npm_slots, "e": lambda g: f"Error: {g.r.choice(CP_STREAM_ERRORS)}"}),
+        (2, "ERR! {rid} Tried writing to closed socket", npm_slots),
+        # Discourse (the unicorn master supervising its Sidekiq demons)
+        (2, "Sidekiq heartbeat test failed, restarting", {}),
+        (3, "Sidekiq heartbeat test failed for {pid}, restarting", {"pid": lambda g: g.num(300, 40000)}),
+        (2, "Sidekiq is consuming too much memory (using: {m}M) for '{h}', restarting",
+         {"m": lambda g: f"{g.r.uniform(1024, 4096):.2f}", "h": pick(CP_DISCOURSE_HOSTS)}),
+        # WordPress debug.log (PHP's error_log lines)
+        (18, '[{ts}] PHP Warning:  Undefined array key "{k}" in {f} on line {n}',
+         {"ts": php_ts, "k": pick(CP_WP_KEYS), "f": pick(CP_WP_FILES), "n": wp_line}),
+        (12, '[{ts}] PHP Warning:  Attempt to read property "{p}" on null in {f} on line {n}',
+         {"ts": php_ts, "p": pick(CP_WP_PROPS), "f": pick(CP_WP_FILES), "n": wp_line}),
+        (14, "[{ts}] PHP Deprecated:  {fn}(): Passing null to parameter #{pos} (${arg}) of type string is deprecated in {f} on line {n}",
+         {"ts": php_ts, "fn": wp_deprecated, "pos": then(1), "arg": then(2), "f": pick(CP_WP_FILES), "n": wp_line}),
+        (16, "[{ts}] PHP Notice:  Function _load_textdomain_just_in_time was called <strong>incorrectly</strong>. Translation loading for the "
+             "<code>{d}</code> domain was triggered too early. This is usually an indicator for some code in the plugin or theme running too "
+             "early. Translations should be loaded at the <code>init</code> action or later. Please see <a href=\"https://developer.wordpress.org/"
+             "advanced-administration/debug/debug-wordpress/\">Debugging in WordPress</a> for more information. (This message was added in "
+             "version 6.7.0.) in /var/www/html/wp-includes/functions.php on line {n}",
+         {"ts": php_ts, "d": pick(CP_WP_DOMAINS), "n": pick(["6114", "6121"])}),
+        (6, "[{ts}] WordPress database error {e} for query {q} made by {c}", {"ts": php_ts, "e": wp_db_error, "q": then(1), "c": then(2)}),
+        (2, "[{ts}] PHP Fatal error:  Allowed memory size of {lim} bytes exhausted (tried to allocate {a} bytes) in {f} on line {n}",
+         {"ts": php_ts, "lim": pick(["134217728", "268435456", "536870912"]), "a": lambda g: str(2 ** g.r.randint(12, 24)),
+          "f": pick([*CP_WP_FILES, "/var/www/html/wp-includes/wp-db.php"]), "n": wp_line}),
+        # Drupal 10 syslog module (default format: base_url|timestamp|type|ip|request_uri|referer|uid|link|message)
+        (10, drupal + "user|{ip}|{uri}|{ref}|{uid}||Session opened for {u}.",
+         {**drupal_slots, "uri": drupal_uri("/user/login"), "uid": pick(["1", "12", "37", "108"]), "u": pick(CP_DRUPAL_USERS)}),
+        (7, drupal + "user|{ip}|{uri}|{ref}|{uid}||Session closed for {u}.",
+         {**drupal_slots, "uri": drupal_uri("/user/logout"), "uid": pick(["1", "12", "37", "108"]), "u": pick(CP_DRUPAL_USERS)}),
+        (6, drupal + "user|{ip}|{uri}|{ref}|0||Login attempt failed for {u}.",
+         {**drupal_slots, "uri": drupal_uri("/user/login"), "u": pick([*CP_DRUPAL_USERS, "root", "test"])}),
+        (4, drupal + "user|{ip}|{uri}|{ref}|0||Login attempt failed from {ip2}.",
+         {**drupal_slots, "ip": drupal_client, "uri": drupal_uri("/user/login?destination=/node/1"), "ip2": then(1)}),
+        (18, drupal + "page not found|{ip}|{uri}|{ref}|0||{p}", {**drupal_slots, "uri": drupal_path(CP_DRUPAL_404), "p": then(1)}),
+        (6, drupal + "access denied|{ip}|{uri}|{ref}|{uid}||{p}",
+         {**drupal_slots, "uri": drupal_path(CP_DRUPAL_403), "uid": pick(["0", "0", "37"]), "p": then(1)}),
+        (5, drupal + "content|{ip}|{uri}|{ref}|{uid}|View|{t}: added {title}.",
+         {**drupal_slots, "uri": drupal_uri("/node/add/article"), "uid": pick(["12", "37"]), "t": pick(["article", "page", "event"]), "title": pick(CP_DRUPAL_TITLES)}),
+        (8, drupal + "cron|{ip}|{uri}|{ref}|0||Cron run completed.",
+         {**drupal_slots, "ip": pick(["127.0.0.1"]), "uri": lambda g: g.drawn[0] + "/cron/" + g.hexs(40), "ref": pick([""])}),
+        # MediaWiki 1.42 (debug log groups in the legacy line format; runJobs.php output)
+        (14, "{ts} {t} {title} {params} STARTING",
+         {"ts": mw_ts, "t": mw_job, "title": then(1), "params": mw_job_params}),
+        (14, "{ts} {t} {title} {params} t={ms} good",
+         {"ts": mw_ts, "t": mw_job, "title": then(1), "params": mw_job_params, "ms": lambda g: g.num(1, 9000)}),
+        (3, mw + "[{rid}] {url}   {cls} from line {line} of {file}: {msg}",
+         {**mw_slots, "rid": mw_reqid, "url": pick(CP_MW_URLS), "cls": mw_exception, "line": then(1), "file": then(2), "msg": then(3)}),
+        (4, mw + "User '{u}' (IP {ip}) tripped {key} at {c} (limit {lim} in {p}s)",
+         {**mw_slots, "u": pick(["Alice", "203.0.113.77", "SpamBot2026"]), "ip": public_ip, "key": mw_limit_key,
+          "c": lambda g: g.num(9, 40), "lim": then(0), "p": then(1)}),
+        # Magento 2.4 var/log/system.log (Monolog: [time] channel.LEVEL: message context extra)
+        (16, "[{ts}] main.INFO: Cron Job {j} is run [] []", {"ts": magento_ts, "j": pick(CP_MAGENTO_CRONS)}),
+        (14, "[{ts}] main.INFO: Cron Job {j} is successfully finished. Statistics: {s} [] []",
+         {"ts": magento_ts, "j": pick(CP_MAGENTO_CRONS), "s": magento_stats}),
+        (3, "[{ts}] main.ERROR: Cron Job {j} has an error: {e}. Statistics: {s} [] []",
+         {"ts": magento_ts, "j": pick(CP_MAGENTO_CRONS), "e": magento_cron_error, "s": magento_stats}),
+        (2, "[{ts}] main.WARNING: Could not acquire lock for cron job: {j} [] []", {"ts": magento_ts, "j": pick(CP_MAGENTO_CRONS)}),
+        (3, "[{ts}] main.INFO: {n} cron jobs were cleaned [] []", {"ts": magento_ts, "n": lambda g: g.num(1, 400)}),
+        (5, "[{ts}] main.INFO: Broken reference: the '{b}' element cannot be added as child to '{p}', because the latter doesn't exist [] []",
+         {"ts": magento_ts, "b": first(CP_MAGENTO_BLOCKS), "p": then(1)}),
+        (3, "[{ts}] main.CRITICAL: Invalid security or form key. Please refresh the page. [] []", {"ts": magento_ts}),
+        # Moodle 4.1 cron (admin/cli/cron.php output through mtrace)
+        (20, "Execute scheduled task: {n} ({c})", {"n": moodle_task, "c": then(1)}),
+        (30, "... started {t}. Current memory use {m}.", {"t": hms, "m": moodle_mem}),
+        (28, "... used {n} dbqueries", {"n": lambda g: g.r.choice(["0", "1", "3", g.num(4, 4000)])}),
+        (28, "... used {s} seconds", {"s": php_float}),
+        (18, "Scheduled task complete: {n} ({c})", {"n": moodle_task, "c": then(1)}),
+        (2, "Scheduled task failed: {n} ({c}),{e}", {"n": moodle_task, "c": then(1), "e": pick(CP_MOODLE_FAILURES)}),
+        (8, "Execute adhoc task: {c}", {"c": pick(CP_MOODLE_ADHOC)}),
+        (7, "Adhoc task complete: {c}", {"c": pick(CP_MOODLE_ADHOC)}),
+        (4, "Cron completed at {t}. Memory used {m}.", {"t": hms, "m": moodle_mem}),
+        # Ghost 5 (@tryghost/logging pretty stdout)
+        (35, '[{ts}] INFO "{m} {p}" {s} {rt}ms',
+         {"ts": ghost_ts, "m": ghost_request, "p": then(1), "s": then(2), "rt": lambda g: g.num(1, 2400)}),
+        (4, '[{ts}] INFO Worker for job "{j}" sent a message: {m}', {"ts": ghost_ts, "j": first(CP_GHOST_JOBS), "m": then(1)}),
+        (3, "[{ts}] INFO Adding offloaded job to the queue", {"ts": ghost_ts}),
+        (1, "[{ts}] INFO Ghost booted in {s}s", {"ts": ghost_ts, "s": lambda g: f"{g.r.uniform(1.2, 9):.3f}"}),
+        # PeerTube 6 (winston JSON lines in peertube.log)
+        (40, '{{"tags":["http"],"level":"info","message":"{m}' + pt_tail, {"m": pt_access, "ts": pt_ts}),
+        (15, pt + 'Processing ActivityPub http fetcher in job {id}.' + pt_tail, {"id": lambda g: g.num(10000, 9999999), "ts": pt_ts}),
+        (15, pt + 'Processing ActivityPub broadcast in job {id}.' + pt_tail, {"id": lambda g: g.num(10000, 9999999), "ts": pt_ts}),
+        (10, pt + 'Processing ActivityPub unicast in job {id}.' + pt_tail, {"id": lambda g: g.num(10000, 9999999), "ts": pt_ts}),
+        (2, pt + 'Processing video file import in job {id}.' + pt_tail, {"id": lambda g: g.num(10000, 9999999), "ts": pt_ts}),
+        (4, pt + 'Video with name {n} and uuid {u} created.","label":"' + CP_PEERTUBE_LABEL + '","tags":["api","video","{u2}"],"timestamp":"{ts}"}}',
+         {"n": pick(CP_PEERTUBE_VIDEO_NAMES), "u": pt_video_uuid,
+          "u2": then(0), "ts": pt_ts}),
+        # Lemmy 0.19 (tracing_subscriber fmt, no ANSI)
+        (10, "{ts}  INFO lemmy_federate::worker: {d}: retrying ActivityId({id}) attempt {n} with delay {dl}. ({e})",
+         {"ts": lemmy_ts, "d": lemmy_host, "id": lambda g: g.num(10**6, 9 * 10**7), "n": lemmy_attempt, "dl": lemmy_delay, "e": lemmy_error}),
+        (6, "{ts}  INFO lemmy_federate: Federating to {ok}/{t} instances ({dead} dead, {dis} disallowed)",
+         {"ts": lemmy_ts, "ok": lambda g: g.num(2400, 2600), "t": lambda g: g.num(2900, 3100), "dead": lambda g: g.num(300, 700), "dis": lambda g: g.num(0, 40)}),
+        (1, "{ts}  WARN lemmy_federate: Waiting for {n} workers ({d} max)", {"ts": lemmy_ts, "n": lambda g: g.num(2400, 2600), "d": pick(["30.00s"])}),
+        (2, "{ts}  WARN lemmy_federate::worker: sending {ap} errored internally, skipping activity: {e}",
+         {"ts": lemmy_ts, "ap": lambda g: f"https://lemmy.example.org/activities/{g.r.choice(['like', 'create', 'announce'])}/{g.uuid()}",
+          "e": pick(["activity is from before lemmy 0.19", "failed getting actor instance (was it marked deleted / removed?)"])}),
+        # Pleroma / Akkoma (Elixir Logger console: $time $metadata[$level] $message)
+        (14, "{t} request_id={rid} [info] {m} {p}", {"t": ex_time, "rid": phx_request_id, "m": first(CP_PLEROMA_REQUESTS), "p": then(1)}),
+        (14, "{t} request_id={rid} [info] Sent {s} in {d}",
+         {"t": ex_time, "rid": phx_request_id, "s": pick(["200", "200", "202", "401", "404"]),
+          "d": lambda g: g.r.choice([f"{g.r.randint(1, 900)}ms", f"{g.r.randint(100, 999)}µs"])}),
+        (5, "{t} [error] Error while fetching {id}: {e}", {"t": ex_time, "id": ap_object, "e": lambda g: esc(g.r.choice(CP_PLEROMA_FETCH_ERRORS))}),
+        (3, "{t} [info] Rejected {id} while fetching: {r}", {"t": ex_time, "id": ap_object, "r": pick(CP_PLEROMA_REJECTS)}),
+        # Misskey 12 (its own logger: level, worker, [contexts], message)
+        (18, mk_deliver + "active id={id} attempts={a}/{m} age={age} to={to}",
+         {"w": mk_worker, "id": lambda g: g.num(100000, 9999999), "a": lambda g: g.num(1, 3),
+          "m": pick(["12"]), "age": mk_age, "to": mk_inbox}),
+        (16, mk_deliver + "completed({res}) id={id} attempts={a}/{m} age={age} to={to}",
+         {"w": mk_worker, "res": pick(CP_MISSKEY_RESULTS), "id": lambda g: g.num(100000, 9999999),
+          "a": lambda g: g.num(1, 3), "m": pick(["12"]), "age": mk_age, "to": mk_inbox}),
+        (5, "WARN {w}\t[queue deliver]\tfailed({e}) id={id} attempts={a}/{m} age={age} to={to}",
+         {"w": mk_worker, "e": mk_error, "id": lambda g: g.num(100000, 9999999),
+          "a": lambda g: g.num(0, 11), "m": pick(["12"]), "age": mk_age, "to": mk_inbox}),
+        (14, mk_inbox_info + "active id={id} attempts={a}/{m} age={age} activity={act}",
+         {"w": mk_worker, "id": lambda g: g.num(100000, 9999999), "a": lambda g: g.num(1, 3),
+          "m": pick(["8"]), "age": mk_age, "act": mk_activity}),
+        (3, "INFO {w}\t[remote ap]\tCreating the Person: {u}", {"w": mk_worker, "u": mk_person}),
+        # Matomo 5 (console core:archive)
+        (12, mat + "Archived website id {id}, period = {p}, date = {d}, segment = '{s}', {v} visits found. {t}",
+         {**mat_slots, "id": pick(["1", "2", "3", "7"]), "p": first(CP_MATOMO_PERIODS), "d": then(1), "s": pick(CP_MATOMO_SEGMENTS),
+          "v": lambda g: g.r.choice(["0", g.num(1, 90000)]), "t": lambda g: f"Time elapsed: {g.r.uniform(0.05, 60):.3f}s"}),
+        (4, mat + "Start processing archives for site {id}.", {**mat_slots, "id": pick(["1", "2", "3", "7"])}),
+        (2, mat + "Will invalidate archived reports for today in site ID = {id}'s timezone ({d} 00:00:00).",
+         {**mat_slots, "id": pick(["1", "2", "3", "7"]), "d": pick(["2026-12-03"])}),
+        (1, mat + "Done archiving!", mat_slots),
+    ]
+
+
+VP_PVE_NODES = ["pve1", "pve2", "pve3"]
+VP_PVE_USERS = ["root@pam", "root@pam", "admin@pve", "backup@pbs", "ansible@pve!automation"]
+VP_PVE_TASKS = [("qmstart", "vmid"), ("qmstart", "vmid"), ("qmshutdown", "vmid"), ("qmstop", "vmid"), ("vzdump", "vmid"),
+                ("qmigrate", "vmid"), ("vzstart", "ctid"), ("vncproxy", "vmid"), ("aptupdate", ""), ("srvreload", "networking")]
+VP_PVE_TASK_ENDS = ["OK", "OK", "OK", "OK", "OK", "WARNINGS: 1", "unexpected status",
+                    "VM quit/powerdown failed - got timeout", "command 'qmp' failed - got timeout"]
+VP_PVE_VMIDS = ["100", "101", "102", "105", "110", "203"]
+VP_HA_SERVICE_STATES = [("started", "migrate"), ("migrate", "started"), ("request_stop", "stopped"), ("stopped", "started"),
+                        ("started", "fence"), ("fence", "recovery"), ("recovery", "started"), ("started", "request_stop")]
+VP_HA_NODE_STATES = [("online", "unknown"), ("unknown", "fence"), ("fence", "unknown"), ("unknown", "online")]
+VP_HA_STATUS_CHANGES = [("wait_for_agent_lock", "active"), ("active", "lost_agent_lock"), ("lost_agent_lock", "active"),
+                        ("active", "maintenance"), ("maintenance", "active")]
+VP_PMXCFS_SUBSYSTEMS = ["status", "dcdb", "dcdb", "status"]
+VP_VZDUMP_STORAGES = ["/mnt/pve/nas-backup/dump", "/var/lib/vz/dump", "/mnt/pve/cephfs/dump"]
+VP_VZDUMP_FORMATS = [("qemu", "vma.zst"), ("qemu", "vma.zst"), ("lxc", "tar.zst"), ("qemu", "vma.lzo")]
+VP_VZDUMP_FAILURES = ["VM {v} qmp command 'backup' failed - got timeout", "unable to find VM '{v}'",
+                      "job failed with err -5 - Input/output error", "command 'lxc-freeze -n {v}' failed: exit code 1",
+                      "no space left on device"]
+VP_COROSYNC_MEMBERS = [("3", "1 2 3"), ("3", "1 2 3"), ("2", "1 3"), ("2", "1 2"), ("4", "1 2 3 4")]
+VP_XEN_HOSTS = ["xen1", "xen2"]
+VP_XEN_BRIDGES = ["xenbr0", "xenbr0", "xenbr1"]
+VP_XEN_HOTPLUG_ACTIONS = ["online", "online", "add", "offline", "remove"]
+VP_VDSM_RPCS = [("Host.getAllVmStats", "0.00"), ("Host.getAllVmStats", "0.01"), ("Host.getStats", "0.05"),
+                ("Host.getAllVmIoTunePolicies", "0.00"), ("StoragePool.getSpmStatus", "0.02"), ("Volume.getInfo", "0.04"),
+                ("VM.getStats", "0.00"), ("Host.ping2", "0.00")]
+VP_VDSM_HOST_APIS = ["getAllVmStats", "getAllVmStats", "getStats", "getAllVmIoTunePolicies", "ping2"]
+VP_VDSM_DOWN_REASONS = [("Admin shut down from the engine", "6"), ("User shut down from within the guest", "7"),
+                        ("Exit message: Lost connection with qemu process.", "2"), ("Exit message: Wake up from hibernation failed.", "1"),
+                        ("Migration succeeded", "4")]
+VP_VDSM_SD_MOUNTS = ["/rhev/data-center/mnt/nfs01.example.test:_exports_data/{sd}/dom_md/metadata",
+                     "/dev/{sd}/metadata", "/rhev/data-center/mnt/glusterSD/gluster01.example.test:_vmstore/{sd}/dom_md/metadata"]
+VP_OVIRT_VMS = ["web01", "db-primary", "jenkins-agent-3", "win2022-rdp"]
+VP_OVIRT_HOSTS = ["hv01", "hv02", "hv03"]
+VP_OVIRT_TRANSITIONS = [("WaitForLaunch", "PoweringUp"), ("PoweringUp", "Up"), ("PoweringUp", "Up"), ("Up", "PoweringDown"),
+                        ("PoweringDown", "Down"), ("Up", "MigratingFrom"), ("MigratingFrom", "Down"), ("Up", "NotResponding")]
+VP_OVIRT_USERS = ["admin@internal-authz", "alice@example.test-authz", "ansible@internal-authz"]
+VP_OS_PROJECT_IDS = ["8a3c5e7f2b1d4c6e9f0a1b2c3d4e5f60", "0f1e2d3c4b5a69788796a5b4c3d2e1f0", "5d41402abc4b2a76b9719d911017c592"]
+VP_OS_USER_IDS = ["6b86b273ff34fce19d6b804eff5a3f57", "d4735e3a265e16eee03f59718b9b5d03", "4e07408562bedb8b60ce05c1decfe3ad"]
+VP_NEUTRON_BRIDGES = ["br-int", "br-int", "br-tun", "br-ex"]
+VP_GLANCE_CALLS = [("GET", "/v2/images?limit=20", "200"), ("GET", "/v2/images/{u}", "200"), ("GET", "/v2/images/{u}/file", "200"),
+                   ("PUT", "/v2/images/{u}/file", "204"), ("POST", "/v2/images", "201"), ("GET", "/v2/schemas/image", "200"),
+                   ("GET", "/v2/images/{u}", "404"), ("DELETE", "/v2/images/{u}", "204")]
+VP_KEYSTONE_FAILURES = ["The request you have made requires authentication.",
+                        "The request you have made requires authentication.",
+                        "Could not find project: {p}.", "The account is locked for user: {u}.",
+                        "Could not find user: svc-backup."]
+VP_KEYSTONE_CALLS = [("POST", "/v3/auth/tokens", "201"), ("POST", "/v3/auth/tokens", "201"), ("GET", "/v3/auth/tokens", "200"),
+                     ("POST", "/v3/auth/tokens", "401"), ("GET", "/v3/projects?domain_id=default", "200"), ("GET", "/v3", "200"),
+                     ("GET", "/v3/users/{u}/projects", "200")]
+VP_OS_AGENTS = ["openstacksdk/4.1.0 keystoneauth1/5.8.0 python-requests/2.32.3 CPython/3.12.3",
+                "python-novaclient keystoneauth1/5.8.0 python-requests/2.32.3 CPython/3.12.3",
+                "python-openstackclient keystoneauth1/5.8.0 python-requests/2.31.0 CPython/3.11.6",
+                "gophercloud/v2.4.0"]
+VP_PLACEMENT_CALLS = [("GET", "/resource_providers/{u}/allocations", "200", "1.0"),
+                      ("GET", "/allocation_candidates?limit=1000&resources=DISK_GB%3A20%2CMEMORY_MB%3A4096%2CVCPU%3A2", "200", "1.39"),
+                      ("PUT", "/allocations/{u}", "204", "1.36"), ("GET", "/resource_providers/{u}/inventories", "200", "1.26"),
+                      ("PUT", "/resource_providers/{u}/inventories", "409", "1.26"), ("GET", "/traits?name=in:COMPUTE_STATUS_DISABLED", "200", "1.6"),
+                      ("DELETE", "/allocations/{u}", "204", "1.28")]
+VP_FC_INSTANCES = ["anonymous-instance", "fc-5b9e2c1a", "fc-a07d3e44", "lambda-sbx-91"]
+# requests the API server logs without their body (GETs, and MMDS whose body it keeps out of the log)
+VP_FC_BODYLESS = [("Get", "/vm/config"), ("Get", "/"), ("Get", "/machine-config"), ("Put", "/mmds"), ("Patch", "/mmds")]
+VP_FC_BODIED = [("Put", "/machine-config", '{"vcpu_count": 2, "mem_size_mib": 1024, "smt": false}'),
+                ("Put", "/boot-source", '{"kernel_image_path": "/srv/jailer/vmlinux.bin", "boot_args": "console=ttyS0 reboot=k panic=1 pci=off"}'),
+                ("Put", "/drives/rootfs", '{"drive_id": "rootfs", "path_on_host": "/srv/jailer/rootfs.ext4", "is_root_device": true, "is_read_only": false}'),
+                ("Put", "/network-interfaces/eth0", '{"iface_id": "eth0", "guest_mac": "AA:FC:00:00:00:01", "host_dev_name": "tap0"}'),
+                ("Put", "/actions", '{"action_type": "InstanceStart"}'), ("Put", "/actions", '{"action_type": "InstanceStart"}'),
+                ("Put", "/actions", '{"action_type": "SendCtrlAltDel"}'), ("Patch", "/vm", '{"state": "Paused"}'),
+                ("Patch", "/vm", '{"state": "Resumed"}'),
+                ("Put", "/snapshot/create", '{"snapshot_type": "Full", "snapshot_path": "/srv/snap/vm.snap", "mem_file_path": "/srv/snap/vm.mem"}')]
+VP_FC_ERRORS = ["The requested operation is not supported after starting the microVM.",
+                "Start microvm error: Cannot start microvm without kernel configuration.",
+                "Drive config error: Unable to create the virtio block device: Virtio backend error: Error manipulating the backing file: "
+                "No such file or directory (os error 2) /srv/jailer/rootfs.ext4",
+                "Load snapshot error: Failed to restore microVM state: clock_realtime requested but not present in the snapshot state",
+                "Network interface config error: Could not create the network device: Open tap device failed: Error while creating ifreq "
+                "structure: Resource busy (os error 16). Invalid TUN/TAP Backend provided by tap0."]
+VP_KATA_CONSOLE = ["[    0.395399] brd: module loaded", "[    0.402845] random: fast init done", "[    0.421324] loop: module loaded",
+                   "[    0.518802] EXT4-fs (pmem0p1): mounted filesystem with ordered data mode. Quota mode: none.",
+                   "[    0.611037] virtio_net virtio2 eth0: renamed from tap0_kata", "[    1.002116] Run /sbin/init as init process"]
+VP_ESX_USERS = ["vpxuser", "vpxuser", "vpxuser:VSPHERE.LOCAL\\vpxd-extension-5f673928-9ddf-465f-864a-abeebe289302",
+                "vpxuser:CORP\\svc-backup", "root", "dcui"]
+VP_ESX_VMS = [("12", "web01"), ("15", "db-primary"), ("21", "vcls-7b3e"), ("33", "win2022-rdp")]
+VP_ESX_TASK_METHODS = ["vim.VirtualMachine.powerOn", "vim.VirtualMachine.powerOn", "vim.VirtualMachine.powerOff",
+                       "vim.VirtualMachine.createSnapshot", "vim.VirtualMachine.reconfigure", "vim.VirtualMachine.removeAllSnapshots"]
+VP_ESX_VM_STATES = [("VM_STATE_OFF", "VM_STATE_POWERING_ON"), ("VM_STATE_POWERING_ON", "VM_STATE_ON"),
+                    ("VM_STATE_ON", "VM_STATE_POWERING_OFF"), ("VM_STATE_POWERING_OFF", "VM_STATE_OFF"),
+                    ("VM_STATE_ON", "VM_STATE_CREATE_SNAPSHOT"), ("VM_STATE_CREATE_SNAPSHOT", "VM_STATE_ON")]
+# opcode, host, device and plugin status, sense validity, sense key, ASC, ASCQ, action
+VP_ESX_SCSI = [("2a", "0", "2", "0", "Valid", "6", "29", "0", "NONE"), ("28", "0", "2", "0", "Valid", "5", "24", "0", "NONE"),
+               ("89", "5", "0", "0", "Invalid", "0", "0", "0", "EVAL"), ("2a", "8", "0", "0", "Invalid", "0", "0", "0", "RETRY"),
+               ("85", "0", "2", "0", "Valid", "5", "20", "0", "NONE")]
+VP_ESX_PATHS = ["vmhba64:C0:T1:L0", "vmhba64:C1:T1:L0", "vmhba2:C0:T0:L3"]
+VP_INCUS_INSTANCES = [("web01", "container"), ("web02", "container"), ("ci-runner", "container"), ("win11", "virtual-machine"),
+                      ("k8s-node-1", "virtual-machine")]
+VP_INCUS_PROJECTS = ["default", "default", "staging"]
+VP_CH_REQUESTS = ["VmBoot", "VmBoot", "VmShutdown", "VmReboot", "VmPause", "VmResume", "VmInfo", "VmSnapshot"]
+
+
+def virt_events() -> list[tuple[float, str, dict]]:
+    """Virtualisation and private-cloud software none of the other corpora covers: Proxmox VE
+    (pvedaemon, pveproxy, pve-ha-crm, pve-ha-lrm, qmeventd, pmxcfs, the per-guest vzdump log) with
+    its corosync, Xen (libxl errors through xl, the hotplug scripts, the kernel's xen-blkback),
+    oVirt VDSM (vdsm.log) and ovirt-engine (engine.log), the OpenStack Neutron Open vSwitch, DHCP
+    and L3 agents, Cinder volume, Glance (eventlet access lines), Keystone (its own warnings and the
+    Apache access log of its WSGI vhost) and Placement (requestlog), Firecracker, the Kata Containers
+    shim (logrus), VMware ESXi 8 hostd and vmkernel, Incus and Cloud Hypervisor.
+    Written blind for the twenty-second issue-15 pass: before reading the engine or any failure
+    analysis; 94 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def journal_ts(g: Gen) -> str:
+        return f"Dec 03 {hms(g)}"
+
+    def pve_node(g: Gen) -> str:
+        g.drawn = (g.r.choice(VP_PVE_NODES),)
+        return g.drawn[0]
+
+    def upid(g: Gen) -> str:
+        # UPID:node:pid:pstart:starttime:type:id:user: (hex fields as pvedaemon prints them); the
+        # node is the one logging the task, the user the one in the line's <user> prefix
+        user, node = g.drawn
+        kind = g.r.choice(VP_PVE_TASKS)
+        ident = g.r.choice(VP_PVE_VMIDS) if kind[1] in ("vmid", "ctid") else kind[1]
+        return (f"UPID:{node}:{g.r.randint(0x1000, 0x3FFFFF):08X}:{g.r.randint(0x100000, 0x9FFFFFF):08X}:"
+                f"{g.r.randint(0x674E0000, 0x674FFFFF):08X}:{kind[0]}:{ident}:{user}:")
+
+    def pve_user(g: Gen) -> str:
+        g.drawn = (g.r.choice(VP_PVE_USERS), g.drawn[0])
+        return g.drawn[0]
+
+    def ha_params(g: Gen) -> str:
+        node, target = g.r.sample(VP_PVE_NODES, 2)
+        return {"migrate": f"  (node = {node}, target = {target})", "stopped": "", "request_stop": ""}.get(g.drawn[1], f"  (node = {node})")
+
+    def rhost(g: Gen) -> str:
+        return g.r.choice([f"::ffff:{g.ip()}", f"::ffff:192.168.{g.r.randint(0, 20)}.{g.r.randint(2, 254)}", "::ffff:127.0.0.1"])
+
+    def vzdump_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def vzdump_archive(g: Gen) -> str:
+        kind, ext = g.r.choice(VP_VZDUMP_FORMATS)
+        stamp = f"2026_12_03-0{g.r.randint(0, 5)}_{g.r.randint(0, 59):02d}_{g.r.randint(0, 59):02d}"
+        return f"{g.r.choice(VP_VZDUMP_STORAGES)}/vzdump-{kind}-{g.r.choice(VP_PVE_VMIDS)}-{stamp}.{ext}"
+
+    def gib(g: Gen, lo: float = 0.1, hi: float = 64.0) -> str:
+        return f"{g.r.uniform(lo, hi):.1f} GiB"
+
+    def vzdump_progress(g: Gen) -> str:
+        # the percentage is right-aligned in three columns; later slots read the sizes
+        total = g.r.choice([8.0, 20.0, 32.0, 50.0, 100.0])
+        pct = g.r.randint(0, 100)
+        g.drawn = (f"{total * pct / 100:.1f} GiB", f"{total:.1f} GiB")
+        return f"{pct:>3}"
+
+    def mibs(g: Gen) -> str:
+        return f"{g.r.uniform(20, 900):.1f} MiB/s"
+
+    def elapsed(g: Gen) -> str:
+        return f"00:{g.r.randint(0, 40):02d}:{g.r.randint(0, 59):02d}"
+
+    def vzdump_failure(g: Gen) -> str:
+        return g.r.choice(VP_VZDUMP_FAILURES).replace("{v}", g.drawn[0])
+
+    def uuid_drawn(g: Gen) -> str:
+        g.drawn = (g.uuid(),)
+        return g.drawn[0]
+
+    def vmid_drawn(g: Gen) -> str:
+        g.drawn = (g.r.choice(VP_PVE_VMIDS),)
+        return g.drawn[0]
+
+    def ring_id(g: Gen) -> str:
+        return f"{g.r.randint(1, 3)}.{g.hexs(g.r.randint(2, 4)).lstrip('0') or '1'}"
+
+    def domid(g: Gen) -> str:
+        g.drawn = (str(g.r.randint(1, 60)),)
+        return g.drawn[0]
+
+    def vbd_path(g: Gen) -> str:
+        return f"backend/vbd/{g.r.randint(1, 60)}/{g.r.choice(['51712', '51728', '768', '2048'])}"
+
+    def vif_name(g: Gen) -> str:
+        return f"vif{g.r.randint(1, 60)}.{g.r.choice(['0', '0', '1'])}{g.r.choice(['', '', '', '-emu'])}"
+
+    # oVirt
+    def vdsm_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{g.num(0, 999):0>3}+0000"
+
+    def engine_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{g.num(0, 999):0>3}Z"
+
+    def jsonrpc_thread(g: Gen) -> str:
+        return f"jsonrpc/{g.r.randint(0, 7)}"
+
+    def vdsm_rpc(g: Gen) -> str:
+        g.drawn = g.r.choice(VP_VDSM_RPCS)
+        return g.drawn[0]
+
+    def vm_uuid_thread(g: Gen) -> str:
+        # VDSM names a VM's thread after the first eight characters of its id
+        g.drawn = (g.uuid(),)
+        return f"vm/{g.drawn[0][:8]}"
+
+    def sd_path(g: Gen) -> str:
+        return g.r.choice(VP_VDSM_SD_MOUNTS).replace("{sd}", g.uuid())
+
+    def flow_id(g: Gen) -> str:
+        return g.r.choice([g.uuid(), g.hexs(8), "None"])
+
+    def corr_id(g: Gen) -> str:
+        return g.r.choice([g.hexs(8), g.uuid(), ""])
+
+    def ovirt_vm(g: Gen) -> str:
+        g.drawn = g.r.choice(VP_OVIRT_TRANSITIONS)
+        return g.uuid()
+
+    def engine_thread(g: Gen) -> str:
+        return g.r.choice([f"EE-ManagedThreadFactory-engineScheduled-Thread-{g.r.randint(1, 100)}",
+                           f"EE-ManagedThreadFactory-engine-Thread-{g.r.randint(1, 400)}"])
+
+    # OpenStack (oslo.log context: global request id, request id, user identity)
+    def oslo_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999):0>3}"
+
+    def req_id(g: Gen) -> str:
+        return f"req-{g.uuid()}"
+
+    def global_req(g: Gen) -> str:
+        return g.r.choice(["None", "None", "None", f"req-{g.uuid()}"])
+
+    def port_ids(g: Gen) -> str:
+        return ", ".join(f"'{g.uuid()}'" for _ in range(g.r.choice([1, 1, 1, 2, 3])))
+
+    def port_stats(g: Gen) -> str:
+        added, updated, removed = (g.r.choice([0, 0, 0, 0, 1, 2]) for _ in range(3))
+        return esc(f"{{'regular': {{'added': {added}, 'updated': {updated}, 'removed': {removed}}}}}")
+
+    def loop_elapsed(g: Gen) -> str:
+        return f"{g.r.uniform(0.005, 3.5):.3f}" if g.r.random() < 0.9 else f"{g.r.uniform(30, 300):.3f}"
+
+    def glance_call(g: Gen) -> str:
+        method, path, status = g.r.choice(VP_GLANCE_CALLS)
+        g.drawn = (method, path.replace("{u}", g.uuid()), status)
+        return method
+
+    def eventlet_time(g: Gen) -> str:
+        return f"[03/Dec/2026 {hms(g)}]"
+
+    def keystone_failure(g: Gen) -> str:
+        return g.r.choice(VP_KEYSTONE_FAILURES).replace("{p}", g.hexs(32)).replace("{u}", g.hexs(32))
+
+    def keystone_call(g: Gen) -> str:
+        method, path, status = g.r.choice(VP_KEYSTONE_CALLS)
+        g.drawn = (method, path.replace("{u}", g.r.choice(VP_OS_USER_IDS)), status)
+        return method
+
+    def placement_call(g: Gen) -> str:
+        method, path, status, mv = g.r.choice(VP_PLACEMENT_CALLS)
+        g.drawn = (method, path.replace("{u}", g.uuid()), status, mv)
+        return method
+
+    # Firecracker
+    def fc_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999999):0>9}"
+
+    def fc_bodyless(g: Gen) -> str:
+        g.drawn = g.r.choice(VP_FC_BODYLESS)
+        return g.drawn[0]
+
+    def fc_bodied(g: Gen) -> str:
+        # the body is printed with Rust's {:?}: quoted, its own quotes escaped
+        method, path, body = g.r.choice(VP_FC_BODIED)
+        g.drawn = (method, path, esc(body.replace('"', '\\"')))
+        return method
+
+    # Kata Containers shim
+    def logrus_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999999):0>9}Z"
+
+    def sandbox(g: Gen) -> str:
+        g.drawn = (g.hexs(64),)
+        return g.drawn[0]
+
+    # ESXi
+    def esx_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999):0>3}Z"
+
+    def esx_op(g: Gen) -> str:
+        return g.r.choice([f"{g.hexs(8)}-{g.r.randint(1, 99):02d}-{g.r.randint(1, 99):02d}-{g.hexs(2)}",
+                           f"lro-{g.r.randint(1000, 999999)}-{g.hexs(8)}-{g.r.randint(1, 9):02d}-{g.r.randint(1, 9):02d}"])
+
+    def esx_task(g: Gen) -> str:
+        # host-wide tasks name the host or the VM folder instead of a VM id
+        owner, method = g.r.choice([(g.r.choice(VP_ESX_VMS)[0], g.r.choice(VP_ESX_TASK_METHODS))] * 4 + [
+            ("ha-host", "vim.host.NetworkSystem.invokeHostTransactionCall"), ("ha-host", "vim.HostSystem.enterMaintenanceMode"),
+            ("ha-folder-vm", "vim.Folder.registerVm")])
+        return f"haTask-{owner}-{method}-{g.r.randint(1000000, 99999999)}"
+
+    def esx_vmx(g: Gen) -> str:
+        _, vm = g.r.choice(VP_ESX_VMS)
+        return f"Vmsvc.vm:/vmfs/volumes/{g.hexs(8)}-{g.hexs(8)}-{g.hexs(4)}-{g.hexs(12)}/{vm}/{vm}.vmx"
+
+    def esx_cpu(g: Gen) -> str:
+        return f"cpu{g.r.randint(0, 47)}:{g.r.randint(2097152, 2105000)}"
+
+    def naa(g: Gen) -> str:
+        return f"naa.600{g.hexs(29)}"
+
+    def esx_scsi(g: Gen) -> str:
+        g.drawn = g.r.choice(VP_ESX_SCSI)
+        return g.drawn[0]
+
+    def nfs_mount(g: Gen) -> str:
+        return f"{g.hexs(8)}-{g.hexs(8)}-0000-000000000000"
+
+    def mac(g: Gen) -> str:
+        return "00:50:56:" + ":".join(g.hexs(2) for _ in range(3))
+
+    # Incus
+    def incus_instance(g: Gen) -> str:
+        g.drawn = g.r.choice(VP_INCUS_INSTANCES)
+        return g.drawn[0]
+
+    def go_time(g: Gen) -> str:
+        return f"2026-{g.r.choice(['10', '11', '12'])}-0{g.r.randint(1, 3)} {hms(g)}.{g.num(0, 999999999):0>9} +0000 UTC"
+
+    # Cloud Hypervisor
+    def ch_uptime(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(1, 999):.6f}ms", f"{g.r.uniform(1, 3600):.6f}s"])
+
+    pve = "{ts} {node} "
+    pve_slots = {"ts": journal_ts, "node": pve_node}
+    daemon_pid = pick(["1841", "1842", "1843", "2210"])
+    proxy_pid = pick(["1902", "48213", "48214", "48215"])
+    vzdump = "{ts} "
+    xen = "{ts} {host} "
+    xen_slots = {"ts": journal_ts, "host": pick(VP_XEN_HOSTS)}
+    def vdsm(level: str) -> str:
+        return "{ts} " + f"{level:<5} " + "({th}) "
+    engine = "{ts} INFO  "
+    def oslo(level: str, logger: str) -> str:
+        return "{ts} {pid} " + f"{level} {logger} " + "[{greq} {req} - - - - - -] "
+
+    def oslo_api(level: str, logger: str) -> str:
+        return "{ts} {pid} " + f"{level} {logger} " + "[{greq} {req} {uid} {proj} - - default default] "
+
+    oslo_agent_slots = {"ts": oslo_ts, "greq": global_req, "req": req_id}
+    oslo_api_slots = {"ts": oslo_ts, "greq": global_req, "req": req_id, "uid": pick(VP_OS_USER_IDS), "proj": pick(VP_OS_PROJECT_IDS)}
+    fc = "{ts} [{inst}:{th}] "
+    fc_slots = {"ts": fc_ts, "inst": pick(VP_FC_INSTANCES)}
+    def kata(level: str) -> str:
+        return 'time="{ts}" ' + f'level={level} msg="'
+
+    esx = "{ts} In(166) "
+    esx_slots = {"ts": esx_ts}
+    def vmk(severity: str) -> str:
+        return "{ts} " + f"{severity} vmkernel: " + "{cpu})"
+    vmk_slots = {"ts": esx_ts, "cpu": esx_cpu}
+    incus = 'time="{ts}" level=info msg='
+    incus_instance_fields = (' action={act} created="{cr}" ephemeral={eph} instance={inst} instanceType={it} project={proj} '
+                             'stateful={sf} used="{used}"')
+    incus_slots = {"ts": lambda g: f"2026-12-03T{hms(g)}Z", "cr": go_time, "eph": pick(["false", "false", "false", "true"]),
+                   "inst": incus_instance, "it": then(1), "proj": pick(VP_INCUS_PROJECTS), "sf": pick(["false", "false", "true"]),
+                   "used": go_time}
+    return [
+        # Proxmox VE: pvedaemon and pveproxy (journal)
+        (30, pve + "pvedaemon[{pid}]: <{u}> starting task {upid}", {**pve_slots, "pid": daemon_pid, "u": pve_user, "upid": upid}),
+        (28, pve + "pvedaemon[{pid}]: <{u}> end task {upid} {st}",
+         {**pve_slots, "pid": daemon_pid, "u": pve_user, "upid": upid, "st": pick(VP_PVE_TASK_ENDS)}),
+        # the cluster log names root@pam as the author of every successful login
+        (20, pve + "pvedaemon[{pid}]: <root@pam> successful auth for user '{u}'", {**pve_slots, "pid": daemon_pid, "u": pick(VP_PVE_USERS)}),
+        (8, pve + "pvedaemon[{pid}]: authentication failure; rhost={rh} user={u} msg={m}",
+         {**pve_slots, "pid": daemon_pid, "rh": rhost, "u": pick(["root@pam", "admin@pve", "test@pam", "administrator@pam"]),
+          "m": pick(["Authentication failure", "Authentication failure", "no such user ('test@pam')", "invalid credentials"])}),
+        (12, pve + "pveproxy[{pid}]: proxy detected vanished client connection", {**pve_slots, "pid": proxy_pid}),
+        (5, pve + "pveproxy[{pid}]: worker {w} finished", {**pve_slots, "pid": pick(["1902"]), "w": lambda g: g.num(40000, 99999)}),
+        (5, pve + "pveproxy[{pid}]: worker {w} started", {**pve_slots, "pid": pick(["1902"]), "w": lambda g: g.num(40000, 99999)}),
+        (4, pve + "pveproxy[{pid}]: starting {n} worker(s)", {**pve_slots, "pid": pick(["1902"]), "n": pick(["1", "1", "2", "3"])}),
+        # HA stack
+        # the CRM appends the service's new parameters, two spaces and parenthesised, when it has any
+        (6, pve + "pve-ha-crm[{pid}]: service '{sid}': state changed from '{a}' to '{b}'{params}",
+         {**pve_slots, "pid": pick(["1797"]), "sid": lambda g: f"{g.r.choice(['vm', 'vm', 'ct'])}:{g.r.choice(VP_PVE_VMIDS)}",
+          "a": first(VP_HA_SERVICE_STATES), "b": then(1), "params": ha_params}),
+        (3, pve + "pve-ha-crm[{pid}]: node '{n}': state changed from '{a}' => '{b}'",
+         {**pve_slots, "pid": pick(["1797"]), "n": pick(VP_PVE_NODES), "a": first(VP_HA_NODE_STATES), "b": then(1)}),
+        (4, pve + "pve-ha-lrm[{pid}]: status change {a} => {b}", {**pve_slots, "pid": pick(["1806"]), "a": first(VP_HA_STATUS_CHANGES), "b": then(1)}),
+        (5, pve + "pve-ha-lrm[{pid}]: starting service {sid}",
+         {**pve_slots, "pid": lambda g: g.num(100000, 999999), "sid": lambda g: f"vm:{g.r.choice(VP_PVE_VMIDS)}"}),
+        (5, pve + "pve-ha-lrm[{pid}]: service status {sid} started",
+         {**pve_slots, "pid": lambda g: g.num(100000, 999999), "sid": lambda g: f"vm:{g.r.choice(VP_PVE_VMIDS)}"}),
+        # qmeventd, pmxcfs, corosync
+        (10, pve + "qmeventd[{pid}]: Starting cleanup for {v}", {**pve_slots, "pid": lambda g: g.num(100000, 999999), "v": pick(VP_PVE_VMIDS)}),
+        (10, pve + "qmeventd[{pid}]: Finished cleanup for {v}", {**pve_slots, "pid": lambda g: g.num(100000, 999999), "v": pick(VP_PVE_VMIDS)}),
+        (12, pve + "pmxcfs[{pid}]: [{sub}] notice: received log", {**pve_slots, "pid": pick(["1388"]), "sub": pick(["status", "main"])}),
+        (3, pve + "pmxcfs[{pid}]: [dcdb] notice: data verification successful", {**pve_slots, "pid": pick(["1388"])}),
+        (3, pve + "pmxcfs[{pid}]: [{sub}] notice: cpg_send_message retried {n} times",
+         {**pve_slots, "pid": pick(["1388"]), "sub": pick(VP_PMXCFS_SUBSYSTEMS), "n": lambda g: g.num(1, 100)}),
+        (3, pve + "corosync[{pid}]:   [KNET  ] link: host: {h} link: {lk} is down",
+         {**pve_slots, "pid": pick(["1523"]), "h": pick(["2", "3"]), "lk": pick(["0", "0", "1"])}),
+        (3, pve + "corosync[{pid}]:   [QUORUM] Members[{n}]: {m}", {**pve_slots, "pid": pick(["1523"]), "n": first(VP_COROSYNC_MEMBERS), "m": then(1)}),
+        (2, pve + "corosync[{pid}]:   [TOTEM ] A new membership ({r}) was formed. Members joined: {j}",
+         {**pve_slots, "pid": pick(["1523"]), "r": ring_id, "j": pick(["2", "3", "2 3"])}),
+        # vzdump (per-guest task log)
+        (6, vzdump + "INFO: Starting Backup of VM {v} ({k})", {"ts": vzdump_ts, "v": pick(VP_PVE_VMIDS), "k": pick(["qemu", "qemu", "lxc"])}),
+        (5, vzdump + "INFO: creating vzdump archive '{a}'", {"ts": vzdump_ts, "a": vzdump_archive}),
+        (3, vzdump + "INFO: creating Proxmox Backup Server archive 'vm/{v}/{t}'",
+         {"ts": vzdump_ts, "v": pick(VP_PVE_VMIDS), "t": lambda g: f"2026-12-03T0{g.r.randint(0, 5)}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}Z"}),
+        (25, vzdump + "INFO: {p}% ({d} of {t}) in {s}, read: {r}, write: {w}",
+         {"ts": vzdump_ts, "p": vzdump_progress, "d": then(0), "t": then(1),
+          "s": lambda g: g.r.choice([f"{g.r.randint(1, 59)}s", f"{g.r.randint(1, 40)}m {g.r.randint(0, 59)}s"]), "r": mibs, "w": mibs}),
+        (4, vzdump + "INFO: backup is sparse: {s} ({p}%) total zero data",
+         {"ts": vzdump_ts, "s": gib, "p": lambda g: g.num(1, 95)}),
+        (4, vzdump + "INFO: transferred {s} in {n} seconds ({r})", {"ts": vzdump_ts, "s": gib, "n": lambda g: g.num(8, 3600), "r": mibs}),
+        (5, vzdump + "INFO: Finished Backup of VM {v} ({e})", {"ts": vzdump_ts, "v": pick(VP_PVE_VMIDS), "e": elapsed}),
+        (2, vzdump + "ERROR: Backup of VM {v} failed - {err}", {"ts": vzdump_ts, "v": vmid_drawn, "err": vzdump_failure}),
+        # Xen: libxl (through xl), hotplug scripts (logger), the kernel's block backend
+        (3, "libxl: error: libxl_device.c:1093:device_backend_callback: Domain {d}:unable to add device with path /local/domain/0/{p}",
+         {"d": lambda g: g.num(1, 60), "p": vbd_path}),
+        (2, "libxl: error: libxl_create.c:1676:domcreate_attach_devices: Domain {d}:unable to add {k} devices",
+         {"d": lambda g: g.num(1, 60), "k": pick(["vif", "vif", "vkb", "pci"])}),
+        (2, "libxl: error: libxl_dm.c:3116:device_model_spawn_outcome: Domain {d}:domain {d2} device model: spawn failed (rc={rc})",
+         {"d": domid, "d2": then(0), "rc": pick(["-3", "-3", "-9"])}),
+        (8, xen + "root: /etc/xen/scripts/block: {a} XENBUS_PATH={p}", {**xen_slots, "a": pick(["add", "add", "remove"]), "p": vbd_path}),
+        (8, xen + "root: /etc/xen/scripts/vif-bridge: {a} type_if=vif XENBUS_PATH=backend/vif/{d}/{n}",
+         {**xen_slots, "a": pick(VP_XEN_HOTPLUG_ACTIONS), "d": lambda g: g.num(1, 60), "n": pick(["0", "0", "1"])}),
+        (6, xen + "root: /etc/xen/scripts/vif-bridge: Successful vif-bridge {a} for {v}, bridge {b}.",
+         {**xen_slots, "a": pick(["online", "add"]), "v": vif_name, "b": pick(VP_XEN_BRIDGES)}),
+        (5, xen + "kernel: xen-blkback: {p}: using {q} queues, protocol {pn} ({pa}) {pg}",
+         {**xen_slots, "p": vbd_path, "q": pick(["1", "2", "4"]), "pn": first([("1", "x86_64-abi"), ("1", "x86_64-abi"), ("2", "x86_32-abi")]),
+          "pa": then(1), "pg": pick(["persistent grants"])}),
+        # oVirt VDSM (vdsm.log)
+        (30, vdsm("INFO") + "[jsonrpc.JsonRpcServer] RPC call {m} succeeded in {t} seconds (__init__:312)",
+         {"ts": vdsm_ts, "th": jsonrpc_thread, "m": vdsm_rpc, "t": then(1)}),
+        (14, vdsm("INFO") + "[api.host] START {m}() from=::1,{p} (api:48)",
+         {"ts": vdsm_ts, "th": jsonrpc_thread, "m": pick(VP_VDSM_HOST_APIS), "p": Gen.port}),
+        (14, vdsm("INFO") + "[api.host] FINISH {m} return={{'status': {{'code': 0, 'message': 'Done'}}, {k}: (suppressed)}} from=::1,{p} (api:54)",
+         {"ts": vdsm_ts, "th": jsonrpc_thread, "m": first([("getAllVmStats", "'statsList'"), ("getStats", "'info'"),
+                                                                                   ("getAllVmIoTunePolicies", "'io_tune_policies_dict'")]),
+          "k": then(1), "p": Gen.port}),
+        (6, vdsm("INFO") + "[vdsm.api] START getVolumeInfo(sdUUID='{sd}', spUUID='{sp}', imgUUID='{img}', volUUID='{vol}', options=None) "
+         "from=::ffff:{ip},{p}, flow_id={fl}, task_id={task} (api:48)",
+         {"ts": vdsm_ts, "th": jsonrpc_thread, "sd": Gen.uuid, "sp": Gen.uuid, "img": Gen.uuid, "vol": Gen.uuid,
+          "ip": Gen.ip, "p": Gen.port, "fl": flow_id, "task": Gen.uuid}),
+        (4, vdsm("INFO") + "[virt.vm] (vmId='{vm}') Changed state to Down: {r} (code={c}) (vm:1702)",
+         {"ts": vdsm_ts, "th": vm_uuid_thread, "vm": then(0), "r": first(VP_VDSM_DOWN_REASONS), "c": then(1)}),
+        (4, vdsm("INFO") + "[virt.vm] (vmId='{vm}') CPU running: {ev} (vm:6062)",
+         {"ts": vdsm_ts, "th": pick(["libvirt/events"]), "vm": Gen.uuid, "ev": pick(["onResume", "onResume", "domain initialization"])}),
+        (3, vdsm("INFO") + "[virt.vm] (vmId='{vm}') CPU stopped: {ev} (vm:6062)",
+         {"ts": vdsm_ts, "th": pick(["libvirt/events"]), "vm": Gen.uuid, "ev": pick(["onSuspend", "onIOError", "onShutdown"])}),
+        (3, vdsm("WARN") + "[storage.check] Checker '{p}' is blocked for {t} seconds (check:282)",
+         {"ts": vdsm_ts, "th": pick(["check/loop"]), "p": sd_path, "t": lambda g: f"{g.r.choice([10, 20, 30, 60, 120]) + g.r.random():.2f}"}),
+        # ovirt-engine (engine.log)
+        (10, engine + "[org.ovirt.engine.core.vdsbroker.monitoring.VmAnalyzer] (ForkJoinPool-1-worker-{w}) [] VM '{vm}'({name}) moved from '{a}' --> '{b}'",
+         {"ts": engine_ts, "w": lambda g: g.num(1, 31), "vm": ovirt_vm, "name": pick(VP_OVIRT_VMS), "a": then(0), "b": then(1)}),
+        (4, engine + "[org.ovirt.engine.core.dal.dbbroker.auditloghandling.AuditLogDirector] ({th}) [{c}] EVENT_ID: USER_RUN_VM(32), VM {name} started on Host {h}",
+         {"ts": engine_ts, "th": engine_thread, "c": corr_id, "name": pick(VP_OVIRT_VMS), "h": pick(VP_OVIRT_HOSTS)}),
+        (3, engine + "[org.ovirt.engine.core.dal.dbbroker.auditloghandling.AuditLogDirector] (default task-{n}) [{c}] EVENT_ID: USER_STOP_VM(33), "
+         "VM {name} powered off by {u} (Host: {h}).",
+         {"ts": engine_ts, "n": lambda g: g.num(1, 200), "c": corr_id, "name": pick(VP_OVIRT_VMS),
+          "u": pick(VP_OVIRT_USERS), "h": pick(VP_OVIRT_HOSTS)}),
+        (4, engine + "[org.ovirt.engine.core.bll.RunVmCommand] (default task-{n}) [{c}] Running command: RunVmCommand internal: {i}. "
+         "Entities affected :  ID: {vm} Type: VMAction group RUN_VM with role type USER",
+         {"ts": engine_ts, "n": lambda g: g.num(1, 200), "c": corr_id, "i": pick(["false", "false", "true"]), "vm": Gen.uuid}),
+        (4, engine + "[org.ovirt.engine.core.bll.RunVmCommand] (default task-{n}) [{c}] Lock Acquired to object "
+         "'EngineLock:{{exclusiveLocks='[{vm}=VM]', sharedLocks=''}}'",
+         {"ts": engine_ts, "n": lambda g: g.num(1, 200), "c": corr_id, "vm": Gen.uuid}),
+        # OpenStack Neutron agents
+        (30, oslo("INFO", "neutron.plugins.ml2.drivers.openvswitch.agent.ovs_neutron_agent") + "Agent rpc_loop - iteration:{n} completed. Processed ports statistics: {st}. Elapsed:{e}",
+         {**oslo_agent_slots, "pid": pick(["2718"]),
+          "n": lambda g: g.num(1, 2000000), "st": port_stats, "e": loop_elapsed}),
+        (6, oslo("INFO", "neutron.agent.common.ovs_lib") + "Port {p} not present in bridge {b}",
+         {**oslo_agent_slots, "pid": pick(["2718"]), "p": Gen.uuid,
+          "b": pick(VP_NEUTRON_BRIDGES)}),
+        (6, oslo("INFO", "neutron.plugins.ml2.drivers.openvswitch.agent.ovs_neutron_agent") + "Ports {{{ps}}} removed",
+         {**oslo_agent_slots, "pid": pick(["2718"]),
+          "ps": port_ids}),
+        (10, oslo("INFO", "neutron.plugins.ml2.drivers.openvswitch.agent.ovs_neutron_agent") + "Configuration for devices up [{up}] and devices down [{down}] completed.",
+         {**oslo_agent_slots, "pid": pick(["2718"]),
+          "up": port_ids, "down": lambda g: port_ids(g) if g.r.random() < 0.4 else ""}),
+        (5, oslo("INFO", "neutron.agent.dhcp.agent") + "Starting network {n} dhcp configuration",
+         {**oslo_agent_slots, "pid": pick(["2804"]), "n": Gen.uuid}),
+        (5, oslo("INFO", "neutron.agent.dhcp.agent") + "Finished network {n} dhcp configuration",
+         {**oslo_agent_slots, "pid": pick(["2804"]), "n": Gen.uuid}),
+        (8, oslo("INFO", "neutron.agent.dhcp.agent") + "DHCP configuration for ports {{{ps}}} is completed",
+         {**oslo_agent_slots, "pid": pick(["2804"]), "ps": port_ids}),
+        (5, oslo("INFO", "neutron.agent.l3.agent") + "Starting router update for {r}, action {a}, priority {p}, update_id {u}. Wait time elapsed: {w}",
+         {**oslo_agent_slots, "pid": pick(["2911"]), "r": Gen.uuid,
+          "a": pick(["None", "None", "3"]), "p": pick(["1", "1", "0"]), "u": Gen.uuid, "w": lambda g: f"{g.r.uniform(0, 2):.3f}"}),
+        (5, oslo("INFO", "neutron.agent.l3.agent") + "Finished a router update for {r}, update_id {u}. Time elapsed: {e}",
+         {**oslo_agent_slots, "pid": pick(["2911"]), "r": Gen.uuid,
+          "u": Gen.uuid, "e": lambda g: f"{g.r.uniform(0.1, 12):.3f}"}),
+        # Cinder volume, Glance, Keystone, Placement
+        (6, oslo_api("INFO", "cinder.volume.flows.manager.create_volume") + "Volume volume-{v} ({v2}): created successfully",
+         {**oslo_api_slots, "pid": pick(["3102"]),
+          "v": uuid_drawn, "v2": then(0)}),
+        (6, oslo_api("INFO", "cinder.volume.manager") + "Created volume successfully.",
+         {**oslo_api_slots, "pid": pick(["3102"])}),
+        (4, oslo_api("INFO", "cinder.volume.manager") + "Deleted volume successfully.",
+         {**oslo_api_slots, "pid": pick(["3102"])}),
+        (6, oslo_api("INFO", "cinder.volume.manager") + "Initialize volume connection completed successfully.",
+         {**oslo_api_slots, "pid": pick(["3102"])}),
+        (5, oslo_api("INFO", "cinder.volume.manager") + "Terminate volume connection completed successfully.",
+         {**oslo_api_slots, "pid": pick(["3102"])}),
+        (25, oslo_api("INFO", "eventlet.wsgi.server") + '{ip} - - {t} "{m} {path} HTTP/1.1" {s} {b} {d}',
+         {**oslo_api_slots, "pid": pick(["2871", "2872"]), "ip": Gen.ip,
+          "t": eventlet_time, "m": glance_call, "path": then(1), "s": then(2), "b": lambda g: g.num(0, 90000),
+          "d": lambda g: f"{g.r.uniform(0.002, 4):.6f}"}),
+        (7, oslo_api("WARNING", "keystone.server.flask.application") + "Authorization failed. {e} from {ip}",
+         {**oslo_api_slots, "pid": pick(["1477", "1478"]),
+          "e": keystone_failure, "ip": Gen.ip}),
+        (25, '{ip} - - {t} "{m} {path} HTTP/1.1" {s} {b} "-" "{a}" {d}(us)',
+         {"ip": Gen.ip, "t": Gen.clf_time, "m": keystone_call, "path": then(1), "s": then(2), "b": lambda g: g.num(0, 9000),
+          "a": pick(VP_OS_AGENTS), "d": lambda g: g.num(900, 900000)}),
+        (22, oslo_api("INFO", "placement.requestlog") + '{ip} "{m} {path}" status: {s} len: {n} microversion: {mv}',
+         {**oslo_api_slots, "pid": pick(["3390"]), "ip": Gen.ip,
+          "m": placement_call, "path": then(1), "s": then(2), "n": lambda g: g.num(0, 9000), "mv": then(3)}),
+        # Firecracker
+        (2, fc + "Running Firecracker v{v}", {**fc_slots, "th": pick(["main"]), "v": pick(["1.10.1", "1.9.1", "1.7.0"])}),
+        (8, fc + 'The API server received a {m} request on "{p}".', {**fc_slots, "th": pick(["fc_api"]), "m": fc_bodyless, "p": then(1)}),
+        (16, fc + 'The API server received a {m} request on "{p}" with body "{b}".',
+         {**fc_slots, "th": pick(["fc_api"]), "m": fc_bodied, "p": then(1), "b": then(2)}),
+        (16, fc + "The request was executed successfully. Status code: 204 No Content.", {**fc_slots, "th": pick(["fc_api"])}),
+        (6, fc + "The request was executed successfully. Status code: 200 OK.", {**fc_slots, "th": pick(["fc_api"])}),
+        (3, fc + "Received Error. Status code: 400 Bad Request. Message: {e}", {**fc_slots, "th": pick(["fc_api"]), "e": pick(VP_FC_ERRORS)}),
+        (3, fc + "Received KVM_EXIT_SHUTDOWN signal", {**fc_slots, "th": lambda g: f"fc_vcpu {g.r.randint(0, 3)}"}),
+        (3, fc + "Vmm is stopping.", {**fc_slots, "th": pick(["main", "fc_vcpu 0"])}),
+        (3, fc + "Firecracker exiting successfully. exit_code={c}", {**fc_slots, "th": pick(["main"]), "c": pick(["0"])}),
+        (1, fc + "Firecracker exiting with error. exit_code={c}", {**fc_slots, "th": pick(["main"]), "c": pick(["1", "1", "148"])}),
+        # Kata Containers shim (containerd-shim-kata-v2, logrus)
+        (20, kata("debug") + 'reading guest console" console-protocol=unix console-url=/run/vc/vm/{s}/console.sock pid={pid} sandbox={s2} '
+         'source=virtcontainers subsystem=sandbox vmconsole="{c}"',
+         {"ts": logrus_ts, "s": sandbox, "pid": lambda g: g.num(10000, 999999), "s2": then(0), "c": pick(VP_KATA_CONSOLE)}),
+        (5, kata("info") + 'VM started" name=containerd-shim-v2 pid={pid} sandbox={s} source=virtcontainers subsystem=sandbox',
+         {"ts": logrus_ts, "pid": lambda g: g.num(10000, 999999), "s": sandbox}),
+        (4, kata("warning") + 'Could not add /dev/mshv to the devices cgroup" name=containerd-shim-v2 pid={pid} sandbox={s} source=cgroups',
+         {"ts": logrus_ts, "pid": lambda g: g.num(10000, 999999), "s": sandbox}),
+        # VMware ESXi 8 hostd and vmkernel
+        (12, esx + "Hostd[{pid}]: [Originator@6876 sub=Vimsvc.TaskManager opID={op} sid={sid} user={u}] Task Created : {t}",
+         {**esx_slots, "pid": pick(["2099384"]), "op": esx_op, "sid": lambda g: g.hexs(8), "u": pick(VP_ESX_USERS), "t": esx_task}),
+        (12, esx + "Hostd[{pid}]: [Originator@6876 sub=Vimsvc.TaskManager opID={op} sid={sid} user={u}] Task Completed : {t} Status {st}",
+         {**esx_slots, "pid": pick(["2099384"]), "op": esx_op, "sid": lambda g: g.hexs(8), "u": pick(VP_ESX_USERS), "t": esx_task,
+          "st": pick(["success", "success", "success", "error"])}),
+        (8, esx + "Hostd[{pid}]: [Originator@6876 sub={vmx} opID={op} user={u}] State Transition ({a} -> {b})",
+         {**esx_slots, "pid": pick(["2099384"]), "vmx": esx_vmx, "op": esx_op, "u": pick(VP_ESX_USERS),
+          "a": first(VP_ESX_VM_STATES), "b": then(1)}),
+        (6, vmk("In(182)") + 'NMP: nmp_ThrottleLogForDevice:3689: Cmd 0x{c} (0x{p}, {w}) to dev "{d}" on path "{pa}" Failed: '
+         "H:0x{h} D:0x{dv} P:0x{pl} {v} sense data: 0x{k} 0x{asc} 0x{q}. Act:{act}",
+         {**vmk_slots, "c": esx_scsi, "p": lambda g: f"45{g.hexs(10)}", "w": lambda g: g.num(2097152, 2105000),
+          "d": naa, "pa": pick(VP_ESX_PATHS), "h": then(1), "dv": then(2), "pl": then(3), "v": then(4), "k": then(5), "asc": then(6),
+          "q": then(7), "act": then(8)}),
+        (3, vmk("Wa(180)") + 'WARNING: NFS: 1227: Lost connection to server {ip} mount point /vol/{ds}, mounted as {m} ("{ds2}")',
+         {**vmk_slots, "ip": Gen.ip, "ds": first([(x,) for x in ["nfs_ds1", "vm_backups", "isos"]]), "m": nfs_mount,
+          "ds2": then(0)}),
+        (8, vmk("In(182)") + "NetPort: 1426: enabled port 0x{p} with mac {m}", {**vmk_slots, "p": lambda g: f"{g.r.randint(0x2000000, 0x6000FFF):x}", "m": mac}),
+        (6, vmk("In(182)") + "NetPort: 1632: disabled port 0x{p}", {**vmk_slots, "p": lambda g: f"{g.r.randint(0x2000000, 0x6000FFF):x}"}),
+        # Incus (logfmt)
+        (6, incus + '"Starting instance"' + incus_instance_fields, {**incus_slots, "act": pick(["start"])}),
+        (6, incus + '"Started instance"' + incus_instance_fields, {**incus_slots, "act": pick(["start"])}),
+        (4, incus + '"Stopping instance"' + incus_instance_fields, {**incus_slots, "act": pick(["stop", "shutdown"])}),
+        (4, incus + '"Stopped instance"' + incus_instance_fields, {**incus_slots, "act": pick(["stop", "shutdown"])}),
+        (2, 'time="{ts}" level=error msg="Failed starting instance"' + incus_instance_fields,
+         {**incus_slots, "act": pick(["start"]), "used": lambda g: go_time(g) if g.r.random() < 0.5 else "1970-01-01 00:00:00 +0000 UTC"}),
+        (2, incus + '"Pruning expired instance backups"', {"ts": incus_slots["ts"]}),
+        # Cloud Hypervisor (its own logger: uptime, thread, level, source location)
+        (6, "cloud-hypervisor: {u}: <{th}> INFO:vmm/src/lib.rs:1898 -- API request event: {r}(Sender {{ .. }})",
+         {"u": ch_uptime, "th": pick(["vmm"]), "r": pick(VP_CH_REQUESTS)}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -12933,7 +14481,10 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "GamePlatform": game_events,
            "IdentityPlatform": identity_events,
            "MailPlatform": mail_events,
-           "EmbeddedPlatform": embedded_events}
+           "EmbeddedPlatform": embedded_events,
+           "HPCPlatform": hpc_events,
+           "CommunityPlatform": community_events,
+           "VirtPlatform": virt_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
