@@ -2173,6 +2173,21 @@ def test_an_error_chain_after_a_value_label_is_still_one_text() -> None:
     assert len(set(_groups(lines))) == 1
 
 
+def test_a_template_that_names_nothing_never_becomes_variable_length() -> None:
+    # a kernel console statement that prints values only (a register or counter dump after the
+    # boot timestamp), once with a unit: a span there would take every later console line,
+    # whatever its words, since "[<*>] <*> <*> <*>" names no statement (pass 22g)
+    lines = ["[   12.345678] 0x1f 0x2a 512", "[   13.100000] 0x1e 0x2b 900 ms", "[   14.000000] 0x10 0x2c 17",
+             "[   16.000000] mmc0: new high speed SDHC card at address 1234",
+             "[   17.000000] usb 1-1: new high-speed USB device number 2 using xhci_hcd"]
+    engine = TemplateEngine()
+    got = [engine.assign(line)[1] for line in lines]
+    assert got[3] == "[<*>] mmc0: new high speed SDHC card at address <*>"
+    assert got[4] == "[<*>] usb <*>: new high-speed USB device number <*> using xhci_hcd"
+    before = TemplateEngine(EngineConfig(no_wordless_spans=False))
+    assert {before.assign(line)[1] for line in lines} == {"[<*>] <*> <*> <*>"}
+
+
 def test_a_json_record_never_joins_a_template_that_is_not_one() -> None:
     # on its own (the other two guards off) the JSON guard stops the collapse at its first step:
     # '{"timestamp":' fits the span's '<*>:', and the record's first value its word's place

@@ -170,6 +170,9 @@ class EngineConfig:
     # delimiter of symbols): made of variables and punctuation alone, it would take lines of
     # any program printed with the same punctuation (see _loses_last_word; pass 16)
     keep_a_word: bool = True
+    # nor does a template that named nothing from its first line become variable-length:
+    # its fixed length was the only thing telling its lines' programs apart (pass 22g)
+    no_wordless_spans: bool = True
     # the text a span takes after a value ending in ":" is prose: a run that holds a
     # ``key=value`` field or a value in angle brackets is a record's fields, another format
     # (see _structured_text; pass 16)
@@ -3003,7 +3006,10 @@ class TemplateEngine:
         (pass 16). A template of values alone from its first line had no word to lose; a
         template of fixed length keeps its token count and each token's shape (an access
         record whose method and cache status became values is still one record)."""
-        return self.config.keep_a_word and _names_something(old) and not _names_something(new)
+        return (
+            self.config.keep_a_word and not _names_something(new)
+            and (_names_something(old) or self.config.no_wordless_spans)
+        )
 
     def _learn_line(self, message: str) -> tuple[_Cluster, bool, tuple[str, ...]]:
         toks = self._mask(message)
