@@ -2927,3 +2927,22 @@ def test_camel_case_names_of_one_kind_are_a_value() -> None:
               enumerate(["HeartbeatRequest", "HeartbeatResponse"] * 2, start=1)]
     templates = _groups(events)
     assert templates[0] == templates[2] != templates[1] == templates[3]
+
+
+# ---------------------------------------------------------------- twenty-second pass (b)
+
+_DHCPD_HOST = "Dec  3 0{h}:57:28 dhcp-01 dhcpd[1432]: {verb} on 10.20.{h}.194 to 73:d4:47:6d:eb:6{h}{host} via 10.20.0.1"
+
+
+def test_a_keyword_variant_of_one_length_does_not_keep_an_optional_part_apart() -> None:
+    # ISC dhcpd prints the client's host name only when it sent one; the DHCPOFFER line of the
+    # long form differs from the DHCPACK line in one word (another statement), which must not
+    # keep DHCPACK's long form from its short form
+    lines = [_DHCPD_HOST.format(h=1, verb="DHCPACK", host=""), _DHCPD_HOST.format(h=2, verb="DHCPACK", host=""),
+             _DHCPD_HOST.format(h=3, verb="DHCPOFFER", host=" (MacBook-Pro)"),
+             _DHCPD_HOST.format(h=4, verb="DHCPACK", host=" (android-8512e54b58835462)"),
+             _DHCPD_HOST.format(h=5, verb="DHCPACK", host=" (Galaxy-S23)")]
+    groups = _groups_with(EngineConfig(), lines)
+    assert groups[0] == groups[1] == groups[3] == groups[4] != groups[2]
+    apart = _groups_with(EngineConfig(gapped_beside_siblings=False), lines)
+    assert apart[3] != apart[0]

@@ -252,6 +252,11 @@ class EngineConfig:
     # "..., client: <ip>, upstream: "<url>""), may be a gap of a gapped template although
     # its labels are words (see _trailing_clause; pass 20a)
     trailing_clauses: bool = True
+    # a line that differs from a template of its own length in one word (a keyword variant:
+    # DHCPOFFER / DHCPACK) may still be a line of another template with a part printed only
+    # sometimes: it is aligned with the gapped candidates before it becomes a template of
+    # its own (see TemplateEngine._learn_line; pass 22b)
+    gapped_beside_siblings: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -3063,6 +3068,9 @@ class TemplateEngine:
             word = toks[i]
             if word not in group.values and self._tagged_head(group, word):
                 # the message's first word after its program's tag names the statement
+                gapped = self._gapped_beside(message, toks)
+                if gapped is not None:
+                    return gapped
                 new = self._create(message, toks)
                 self._join_siblings(group, new, word)
                 return new, True, ()
@@ -3075,7 +3083,7 @@ class TemplateEngine:
                 and not self._same_position(c)
             ):
                 # a different word: a template of its own, until the position varies enough
-                spanned = self._learn_span(message, toks)
+                spanned = self._learn_span(message, toks) or self._gapped_beside(message, toks)
                 if spanned is not None:
                     return spanned
                 new = self._create(message, toks)
@@ -3097,6 +3105,16 @@ class TemplateEngine:
         c.count += 1
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
+
+    def _gapped_beside(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
+        """A line that differs from a template of its own length in one word (another
+        statement: DHCPOFFER / DHCPACK) aligned with the templates of another length, as a
+        line that matches nothing is (_create_or_span): the word tells the two statements
+        apart, not this line from its own statement's lines with a part printed only
+        sometimes (dhcpd's "to <mac> (<host>) via" / "to <mac> via"). Pass 22b."""
+        if not (self.config.gapped_beside_siblings and self.config.gapped_values):
+            return None
+        return self._learn_gapped(message, toks)
 
     # ------------------------------------------------------ variable-length values
     def _create_or_span(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]]:
