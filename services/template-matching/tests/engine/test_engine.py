@@ -2946,3 +2946,17 @@ def test_a_keyword_variant_of_one_length_does_not_keep_an_optional_part_apart() 
     assert groups[0] == groups[1] == groups[3] == groups[4] != groups[2]
     apart = _groups_with(EngineConfig(gapped_beside_siblings=False), lines)
     assert apart[3] != apart[0]
+
+
+_DHCPD_REQUEST = "Dec  3 0{h}:06:51 dhcp-02 dhcpd[1388]: DHCPREQUEST for 10.0.{h}.129{server} from 57:07:85:ae:be:5{h}{host} via {via}"
+
+
+def test_a_name_holding_a_digit_aligns_with_a_value_in_a_gapped_template() -> None:
+    # the first lines all came in on eth0, so the gapped template kept "eth0"; a relayed line
+    # prints the relay's address there: one statement ("via <interface or relay>")
+    lines = [_DHCPD_REQUEST.format(h=1, server=" (10.0.0.2)", host=" (android-b80d67018cfda908)", via="eth0"),
+             _DHCPD_REQUEST.format(h=2, server="", host="", via="eth0"),
+             _DHCPD_REQUEST.format(h=3, server="", host=" (Galaxy-S23)", via="10.20.0.1"),
+             _DHCPD_REQUEST.format(h=4, server=" (10.0.0.3)", host="", via="10.30.0.1")]
+    assert len(set(_groups_with(EngineConfig(), lines))) == 1
+    assert len(set(_groups_with(EngineConfig(gapped_digit_names=False), lines))) > 1

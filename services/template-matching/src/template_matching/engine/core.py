@@ -257,6 +257,10 @@ class EngineConfig:
     # sometimes: it is aligned with the gapped candidates before it becomes a template of
     # its own (see TemplateEngine._learn_line; pass 22b)
     gapped_beside_siblings: bool = True
+    # a gapped template's name holding a digit ("via eth0") aligns with a line's value ("via
+    # <ip>") as a variable would: the fixed-length merge generalises such a word against a
+    # value, the alignment kept it apart (see _align; pass 22b)
+    gapped_digit_names: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -2322,10 +2326,19 @@ def _aligns(a: str, t: str) -> bool:
     return a == t or _covered(a, t) or (VAR in a and VAR in t and not _is_word_edit(a, t))
 
 
-def _align(tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...]) -> list[tuple[int, int]]:
+# a name holding a digit ("eth0", "vlan20", "node-3"): a value a template may have kept as a
+# constant because its first lines all printed it
+_DIGIT_NAME = re.compile(r"^[A-Za-z][A-Za-z_-]*\d[A-Za-z0-9_-]*$")
+
+
+def _align(
+    tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], digit_names: bool = False
+) -> list[tuple[int, int]]:
     """The pairs (template position, line position) of the heaviest common subsequence of the
     two token sequences: a constant that aligns weighs more than a variable, and a gap
-    aligns with nothing (it takes whatever falls between its neighbours)."""
+    aligns with nothing (it takes whatever falls between its neighbours). With
+    ``digit_names``, a template's name holding a digit aligns with a line's value, as a
+    variable does ("via eth0" / "via <ip>": an interface the first lines all printed)."""
     n, m = len(tpl), len(toks)
     weight = [[0] * m for _ in range(n)]
     for i, a in enumerate(tpl):
@@ -2333,9 +2346,12 @@ def _align(tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...]) -
             continue
         w = 1 if a == VAR else 3
         row = weight[i]
+        named = digit_names and _DIGIT_NAME.match(a) is not None
         for j, t in enumerate(toks):
             if _aligns(a, t):
                 row[j] = w
+            elif named and t == VAR:
+                row[j] = 1
     best = [[0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
         row, below, wrow = best[i], best[i + 1], weight[i]
@@ -2461,7 +2477,7 @@ def _gaps_of(c: _Cluster) -> tuple[int, ...]:
 
 def _gapped_merge(
     tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], optional_groups: bool = False,
-    trailing_clauses: bool = False,
+    trailing_clauses: bool = False, digit_names: bool = False,
 ) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
     """(aligned constants, tokens, gap positions) of the gapped template that covers both the
     template and the line, or None where the two are not one message with parts of varying
@@ -2471,7 +2487,7 @@ def _gapped_merge(
     different tokens of one length)."""
     if not gaps and len(tpl) == len(toks):
         return None
-    pairs = _align(tpl, gaps, toks)
+    pairs = _align(tpl, gaps, toks, digit_names)
     if not pairs or pairs[0] != (0, 0):
         return None
     anchors = sum(1 for i, _ in pairs if tpl[i] != VAR)
@@ -3459,7 +3475,9 @@ class TemplateEngine:
             shared = len(consts.intersection(ot))
             if shared < 2 or shared < _ALIGNED_SHARE * len(consts):
                 continue
-            merged = _gapped_merge(ct, (), ot, self.config.optional_groups, self.config.trailing_clauses)
+            merged = _gapped_merge(
+                ct, (), ot, self.config.optional_groups, self.config.trailing_clauses, self.config.gapped_digit_names
+            )
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = merged
         if best is None:
@@ -3513,7 +3531,10 @@ class TemplateEngine:
         scored.sort(key=lambda x: (x[0], x[1]))
         best: tuple[int, tuple[str, ...], tuple[int, ...], _Cluster] | None = None
         for _, _, c in scored[:_GAPPED_CANDIDATES]:
-            merged = _gapped_merge(c.tokens, _gaps_of(c), toks, self.config.optional_groups, self.config.trailing_clauses)
+            merged = _gapped_merge(
+                c.tokens, _gaps_of(c), toks, self.config.optional_groups, self.config.trailing_clauses,
+                self.config.gapped_digit_names,
+            )
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = (merged[0], merged[1], merged[2], c)
         if best is None:
