@@ -2960,3 +2960,13 @@ def test_a_name_holding_a_digit_aligns_with_a_value_in_a_gapped_template() -> No
              _DHCPD_REQUEST.format(h=4, server=" (10.0.0.3)", host="", via="10.30.0.1")]
     assert len(set(_groups_with(EngineConfig(), lines))) == 1
     assert len(set(_groups_with(EngineConfig(gapped_digit_names=False), lines))) > 1
+
+
+def test_a_span_whose_text_is_sometimes_empty_takes_the_lines_without_it() -> None:
+    # slapd appends why a connection closed only when it knows: the span of the texts
+    # ("(idletimeout)", "(connection lost)") and the bare "closed" are one statement
+    reasons = ["", "", "(idletimeout)", "(connection lost)", "", "(idletimeout)", ""]
+    lines = [f"2026-12-03T10:00:0{i}.123456+00:00 ldap-01 slapd[1187]: conn={1000 + i} fd={12 + i} closed"
+             f"{' ' if r else ''}{r}" for i, r in enumerate(reasons)]
+    assert len(set(_groups_with(EngineConfig(), lines))) == 1
+    assert len(set(_groups_with(EngineConfig(empty_spans=False), lines))) == 2

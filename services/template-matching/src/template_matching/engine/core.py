@@ -261,6 +261,9 @@ class EngineConfig:
     # <ip>") as a variable would: the fixed-length merge generalises such a word against a
     # value, the alignment kept it apart (see _align; pass 22b)
     gapped_digit_names: bool = True
+    # a span whose statement also printed its text empty (a fixed template that is the span
+    # without its variable) becomes a gapped template of both (see _span_printed_empty; pass 22b)
+    empty_spans: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -3355,6 +3358,8 @@ class TemplateEngine:
             c.delimiter = field
         if self.config.widen_spans and not record:
             old_ids += self._widen_span(c, fixed_tokens)
+        if not record:
+            old_ids += self._span_printed_empty(c)
         c.count += 1
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
@@ -3447,7 +3452,34 @@ class TemplateEngine:
             return []
         p, s, o = best
         # (the id ``c`` had after this line's change was never reported: left out)
-        return self._make_span(c, o.tokens, p, s)[1:]
+        return self._make_span(c, o.tokens, p, s)[1:] + self._span_printed_empty(c)
+
+    def _span_printed_empty(self, c: _Cluster) -> list[str]:
+        """After ``c`` became a span, a fixed template that is ``c`` without its variable (every
+        other token covering the fixed one's in place) is the same statement with the text
+        printed empty ("fd=<n> closed" / "fd=<n> closed (idletimeout)", "endpoints changed:
+        <a> (stun)" / "... (stun), <b> (local)"): the place has shown texts of several lengths,
+        so none at all is one more. ``c`` becomes a gapped template (its variable a gap, which
+        may hold no token) and folds the fixed one in. A span that a record's delimiter closes
+        stays a span (its run must not take the delimiter, _leading_field). Pass 22b."""
+        if (
+            not (self.config.empty_spans and self.config.gapped_values) or c.span is None or c.merged_into is not None
+            or c.delimiter is not None or c.seq in self._leading_delimiters or len(c.tokens) > _ALIGN_TOKENS
+        ):
+            return []
+        ct, k = c.tokens, c.span
+        if ct[k] != VAR or is_json_tokens(ct):
+            return []
+        b = self._buckets.get(len(ct) - 1)
+        if b is None:
+            return []
+        for o in (self._by_first.get(ct[0]) or ()) if k else ():
+            if o.merged_into is not None or o.span is not None or o.gaps or len(o.tokens) != len(ct) - 1:
+                continue
+            if self._other_position(o) or not _gap_covers(ct, (k,), o.tokens):
+                continue
+            return self._make_gapped(c, ct, (k,))[1:]
+        return []
 
     def _gapped_after_change(self, c: _Cluster) -> list[str]:
         """After ``c`` (a template of fixed length) changed, a fixed template of another length
