@@ -252,10 +252,10 @@ class EngineConfig:
     # "..., client: <ip>, upstream: "<url>""), may be a gap of a gapped template although
     # its labels are words (see _trailing_clause; pass 20a)
     trailing_clauses: bool = True
-    # a line that differs from a template of its own length in one word (a keyword variant:
-    # DHCPOFFER / DHCPACK) may still be a line of another template with a part printed only
-    # sometimes: it is aligned with the gapped candidates before it becomes a template of
-    # its own (see TemplateEngine._learn_line; pass 22b)
+    # a line that differs from a template of its own length in the word that names its
+    # statement after the program's tag (DHCPOFFER / DHCPACK) may still be a line of another
+    # template with a part printed only sometimes: it is aligned with the gapped candidates
+    # before it becomes a template of its own (see TemplateEngine._gapped_beside; pass 22b)
     gapped_beside_siblings: bool = True
     # a gapped template's name holding a digit ("via eth0") aligns with a line's value ("via
     # <ip>") as a variable would: the fixed-length merge generalises such a word against a
@@ -3102,7 +3102,7 @@ class TemplateEngine:
                 and not self._same_position(c)
             ):
                 # a different word: a template of its own, until the position varies enough
-                spanned = self._learn_span(message, toks) or self._gapped_beside(message, toks)
+                spanned = self._learn_span(message, toks)
                 if spanned is not None:
                     return spanned
                 new = self._create(message, toks)
@@ -3126,11 +3126,14 @@ class TemplateEngine:
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
 
     def _gapped_beside(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
-        """A line that differs from a template of its own length in one word (another
-        statement: DHCPOFFER / DHCPACK) aligned with the templates of another length, as a
-        line that matches nothing is (_create_or_span): the word tells the two statements
-        apart, not this line from its own statement's lines with a part printed only
-        sometimes (dhcpd's "to <mac> (<host>) via" / "to <mac> via"). Pass 22b."""
+        """A line that differs from a template of its own length in the word after its
+        program's tag (another statement: DHCPOFFER / DHCPACK, _tagged_head) aligned with the
+        templates of another length, as a line that matches nothing is (_create_or_span): the
+        word tells the two statements apart, not this line from its own statement's lines with
+        a part printed only sometimes (dhcpd's "to <mac> (<host>) via" / "to <mac> via"). Only
+        there: where the word may still be a value (the sibling path), a gapped template would
+        leave the sibling merges (gapped templates have none; smartd's attribute names, in
+        shuffled orders). Pass 22b."""
         if not (self.config.gapped_beside_siblings and self.config.gapped_values):
             return None
         return self._learn_gapped(message, toks)
