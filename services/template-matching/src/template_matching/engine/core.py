@@ -3460,9 +3460,8 @@ class TemplateEngine:
     def _span_printed_empty(self, c: _Cluster) -> list[str]:
         """After ``c`` became a span, a fixed template that is ``c`` without its variable (every
         other token covering the fixed one's in place) is the same statement with the text
-        printed empty ("fd=<n> closed" / "fd=<n> closed (idletimeout)", "endpoints changed:
-        <a> (stun)" / "... (stun), <b> (local)"): the place has shown texts of several lengths,
-        so none at all is one more. ``c`` becomes a gapped template (its variable a gap, which
+        printed empty (slapd's "fd=<n> closed" / "fd=<n> closed (idletimeout)"): the place has
+        shown texts of several lengths, so none at all is one more. ``c`` becomes a gapped template (its variable a gap, which
         may hold no token) and folds the fixed one in. A span that a record's delimiter closes
         stays a span (its run must not take the delimiter, _leading_field). Pass 22b."""
         if (
