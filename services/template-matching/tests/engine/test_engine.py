@@ -2942,3 +2942,46 @@ def test_camel_case_names_of_one_kind_are_a_value() -> None:
               enumerate(["HeartbeatRequest", "HeartbeatResponse"] * 2, start=1)]
     templates = _groups(events)
     assert templates[0] == templates[2] != templates[1] == templates[3]
+
+
+# ---------------------------------------------------------------- twenty-second pass (b)
+
+_DHCPD_HOST = "Dec  3 0{h}:57:28 dhcp-01 dhcpd[1432]: {verb} on 10.20.{h}.194 to 73:d4:47:6d:eb:6{h}{host} via 10.20.0.1"
+
+
+def test_a_keyword_variant_of_one_length_does_not_keep_an_optional_part_apart() -> None:
+    # ISC dhcpd prints the client's host name only when it sent one; the DHCPOFFER line of the
+    # long form differs from the DHCPACK line in one word (another statement), which must not
+    # keep DHCPACK's long form from its short form
+    lines = [_DHCPD_HOST.format(h=1, verb="DHCPACK", host=""), _DHCPD_HOST.format(h=2, verb="DHCPACK", host=""),
+             _DHCPD_HOST.format(h=3, verb="DHCPOFFER", host=" (MacBook-Pro)"),
+             _DHCPD_HOST.format(h=4, verb="DHCPACK", host=" (android-8512e54b58835462)"),
+             _DHCPD_HOST.format(h=5, verb="DHCPACK", host=" (Galaxy-S23)")]
+    groups = _groups_with(EngineConfig(), lines)
+    assert groups[0] == groups[1] == groups[3] == groups[4] != groups[2]
+    apart = _groups_with(EngineConfig(gapped_beside_siblings=False), lines)
+    assert apart[3] != apart[0]
+
+
+_DHCPD_REQUEST = "Dec  3 0{h}:06:51 dhcp-02 dhcpd[1388]: DHCPREQUEST for 10.0.{h}.129{server} from 57:07:85:ae:be:5{h}{host} via {via}"
+
+
+def test_a_name_holding_a_digit_aligns_with_a_value_in_a_gapped_template() -> None:
+    # the first lines all came in on eth0, so the gapped template kept "eth0"; a relayed line
+    # prints the relay's address there: one statement ("via <interface or relay>")
+    lines = [_DHCPD_REQUEST.format(h=1, server=" (10.0.0.2)", host=" (android-b80d67018cfda908)", via="eth0"),
+             _DHCPD_REQUEST.format(h=2, server="", host="", via="eth0"),
+             _DHCPD_REQUEST.format(h=3, server="", host=" (Galaxy-S23)", via="10.20.0.1"),
+             _DHCPD_REQUEST.format(h=4, server=" (10.0.0.3)", host="", via="10.30.0.1")]
+    assert len(set(_groups_with(EngineConfig(), lines))) == 1
+    assert len(set(_groups_with(EngineConfig(gapped_digit_names=False), lines))) > 1
+
+
+def test_a_span_whose_text_is_sometimes_empty_takes_the_lines_without_it() -> None:
+    # slapd appends why a connection closed only when it knows: the span of the texts
+    # ("(idletimeout)", "(connection lost)") and the bare "closed" are one statement
+    reasons = ["", "", "(idletimeout)", "(connection lost)", "", "(idletimeout)", ""]
+    lines = [f"2026-12-03T10:00:0{i}.123456+00:00 ldap-01 slapd[1187]: conn={1000 + i} fd={12 + i} closed"
+             f"{' ' if r else ''}{r}" for i, r in enumerate(reasons)]
+    assert len(set(_groups_with(EngineConfig(), lines))) == 1
+    assert len(set(_groups_with(EngineConfig(empty_spans=False), lines))) == 2

@@ -255,6 +255,18 @@ class EngineConfig:
     # "..., client: <ip>, upstream: "<url>""), may be a gap of a gapped template although
     # its labels are words (see _trailing_clause; pass 20a)
     trailing_clauses: bool = True
+    # a line that differs from a template of its own length in the word that names its
+    # statement after the program's tag (DHCPOFFER / DHCPACK) may still be a line of another
+    # template with a part printed only sometimes: it is aligned with the gapped candidates
+    # before it becomes a template of its own (see TemplateEngine._gapped_beside; pass 22b)
+    gapped_beside_siblings: bool = True
+    # a gapped template's name holding a digit ("via eth0") aligns with a line's value ("via
+    # <ip>") as a variable would: the fixed-length merge generalises such a word against a
+    # value, the alignment kept it apart (see _align; pass 22b)
+    gapped_digit_names: bool = True
+    # a span whose statement also printed its text empty (a fixed template that is the span
+    # without its variable) becomes a gapped template of both (see _span_printed_empty; pass 22b)
+    empty_spans: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -2320,10 +2332,19 @@ def _aligns(a: str, t: str) -> bool:
     return a == t or _covered(a, t) or (VAR in a and VAR in t and not _is_word_edit(a, t))
 
 
-def _align(tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...]) -> list[tuple[int, int]]:
+# a name holding a digit ("eth0", "vlan20", "node-3"): a value a template may have kept as a
+# constant because its first lines all printed it
+_DIGIT_NAME = re.compile(r"^[A-Za-z][A-Za-z_-]*\d[A-Za-z0-9_-]*$")
+
+
+def _align(
+    tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], digit_names: bool = False
+) -> list[tuple[int, int]]:
     """The pairs (template position, line position) of the heaviest common subsequence of the
     two token sequences: a constant that aligns weighs more than a variable, and a gap
-    aligns with nothing (it takes whatever falls between its neighbours)."""
+    aligns with nothing (it takes whatever falls between its neighbours). With
+    ``digit_names``, a template's name holding a digit aligns with a line's value, as a
+    variable does ("via eth0" / "via <ip>": an interface the first lines all printed)."""
     n, m = len(tpl), len(toks)
     weight = [[0] * m for _ in range(n)]
     for i, a in enumerate(tpl):
@@ -2331,9 +2352,12 @@ def _align(tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...]) -
             continue
         w = 1 if a == VAR else 3
         row = weight[i]
+        named = digit_names and _DIGIT_NAME.match(a) is not None
         for j, t in enumerate(toks):
             if _aligns(a, t):
                 row[j] = w
+            elif named and t == VAR:
+                row[j] = 1
     best = [[0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
         row, below, wrow = best[i], best[i + 1], weight[i]
@@ -2459,7 +2483,7 @@ def _gaps_of(c: _Cluster) -> tuple[int, ...]:
 
 def _gapped_merge(
     tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], optional_groups: bool = False,
-    trailing_clauses: bool = False,
+    trailing_clauses: bool = False, digit_names: bool = False,
 ) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
     """(aligned constants, tokens, gap positions) of the gapped template that covers both the
     template and the line, or None where the two are not one message with parts of varying
@@ -2469,7 +2493,7 @@ def _gapped_merge(
     different tokens of one length)."""
     if not gaps and len(tpl) == len(toks):
         return None
-    pairs = _align(tpl, gaps, toks)
+    pairs = _align(tpl, gaps, toks, digit_names)
     if not pairs or pairs[0] != (0, 0):
         return None
     anchors = sum(1 for i, _ in pairs if tpl[i] != VAR)
@@ -3069,6 +3093,9 @@ class TemplateEngine:
             word = toks[i]
             if word not in group.values and self._tagged_head(group, word):
                 # the message's first word after its program's tag names the statement
+                gapped = self._gapped_beside(message, toks)
+                if gapped is not None:
+                    return gapped
                 new = self._create(message, toks)
                 self._join_siblings(group, new, word)
                 return new, True, ()
@@ -3103,6 +3130,19 @@ class TemplateEngine:
         c.count += 1
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
+
+    def _gapped_beside(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
+        """A line that differs from a template of its own length in the word after its
+        program's tag (another statement: DHCPOFFER / DHCPACK, _tagged_head) aligned with the
+        templates of another length, as a line that matches nothing is (_create_or_span): the
+        word tells the two statements apart, not this line from its own statement's lines with
+        a part printed only sometimes (dhcpd's "to <mac> (<host>) via" / "to <mac> via"). Only
+        there: where the word may still be a value (the sibling path), a gapped template would
+        leave the sibling merges (gapped templates have none; smartd's attribute names, in
+        shuffled orders). Pass 22b."""
+        if not (self.config.gapped_beside_siblings and self.config.gapped_values):
+            return None
+        return self._learn_gapped(message, toks)
 
     # ------------------------------------------------------ variable-length values
     def _create_or_span(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]]:
@@ -3327,6 +3367,8 @@ class TemplateEngine:
             c.delimiter = field
         if self.config.widen_spans and not record:
             old_ids += self._widen_span(c, fixed_tokens)
+        if not record:
+            old_ids += self._span_printed_empty(c)
         c.count += 1
         self._remember(message, c)
         return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
@@ -3419,7 +3461,33 @@ class TemplateEngine:
             return []
         p, s, o = best
         # (the id ``c`` had after this line's change was never reported: left out)
-        return self._make_span(c, o.tokens, p, s)[1:]
+        return self._make_span(c, o.tokens, p, s)[1:] + self._span_printed_empty(c)
+
+    def _span_printed_empty(self, c: _Cluster) -> list[str]:
+        """After ``c`` became a span, a fixed template that is ``c`` without its variable (every
+        other token covering the fixed one's in place) is the same statement with the text
+        printed empty (slapd's "fd=<n> closed" / "fd=<n> closed (idletimeout)"): the place has
+        shown texts of several lengths, so none at all is one more. ``c`` becomes a gapped template (its variable a gap, which
+        may hold no token) and folds the fixed one in. A span that a record's delimiter closes
+        stays a span (its run must not take the delimiter, _leading_field). Pass 22b."""
+        if (
+            not (self.config.empty_spans and self.config.gapped_values) or c.span is None or c.merged_into is not None
+            or c.delimiter is not None or c.seq in self._leading_delimiters or len(c.tokens) > _ALIGN_TOKENS
+        ):
+            return []
+        ct, k = c.tokens, c.span
+        if ct[k] != VAR or is_json_tokens(ct):
+            return []
+        b = self._buckets.get(len(ct) - 1)
+        if b is None:
+            return []
+        for o in (self._by_first.get(ct[0]) or ()) if k else ():
+            if o.merged_into is not None or o.span is not None or o.gaps or len(o.tokens) != len(ct) - 1:
+                continue
+            if self._other_position(o) or not _gap_covers(ct, (k,), o.tokens):
+                continue
+            return self._make_gapped(c, ct, (k,))[1:]
+        return []
 
     def _gapped_after_change(self, c: _Cluster) -> list[str]:
         """After ``c`` (a template of fixed length) changed, a fixed template of another length
@@ -3447,7 +3515,9 @@ class TemplateEngine:
             shared = len(consts.intersection(ot))
             if shared < 2 or shared < _ALIGNED_SHARE * len(consts):
                 continue
-            merged = _gapped_merge(ct, (), ot, self.config.optional_groups, self.config.trailing_clauses)
+            merged = _gapped_merge(
+                ct, (), ot, self.config.optional_groups, self.config.trailing_clauses, self.config.gapped_digit_names
+            )
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = merged
         if best is None:
@@ -3501,7 +3571,10 @@ class TemplateEngine:
         scored.sort(key=lambda x: (x[0], x[1]))
         best: tuple[int, tuple[str, ...], tuple[int, ...], _Cluster] | None = None
         for _, _, c in scored[:_GAPPED_CANDIDATES]:
-            merged = _gapped_merge(c.tokens, _gaps_of(c), toks, self.config.optional_groups, self.config.trailing_clauses)
+            merged = _gapped_merge(
+                c.tokens, _gaps_of(c), toks, self.config.optional_groups, self.config.trailing_clauses,
+                self.config.gapped_digit_names,
+            )
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = (merged[0], merged[1], merged[2], c)
         if best is None:
