@@ -2927,3 +2927,36 @@ def test_camel_case_names_of_one_kind_are_a_value() -> None:
               enumerate(["HeartbeatRequest", "HeartbeatResponse"] * 2, start=1)]
     templates = _groups(events)
     assert templates[0] == templates[2] != templates[1] == templates[3]
+
+
+# ---------------------------------------------------------------- twenty-second pass (a)
+
+
+_FABRIC = [
+    "2026-12-03 22:18:22.856 UTC [kvledger] commit -> INFO cb0 [mychannel] Committed block [40961] with 2"
+    " transaction(s) in 844ms (state_validation=27ms block_and_pvtdata_commit=142ms state_commit=122ms)"
+    " commitHash=[64085f73a1ffcf1a3579a73a87797a48701e7543822256c87b6f0a5e1158d1d9]",
+    "2026-12-03 03:39:09.374 UTC [valimpl] preprocessProtoBlock -> WARN c7d Channel [mychannel]: Block [7494]"
+    " Transaction index [3] TxId [670a9007c0176a2b889bae0fdeac104fbd94ec379b1eef079e69e118872bd1e8] marked as"
+    " invalid by committer. Reason code [MVCC_READ_CONFLICT]",
+    "2026-12-03 13:28:06.875 UTC [kvledger] commit -> INFO a07 [trade-settlement] Committed block [71362] with 8"
+    " transaction(s) in 862ms (state_validation=2ms block_and_pvtdata_commit=294ms state_commit=107ms)"
+    " commitHash=[a3b63123e289b6ee5fed9c2d735a63d4c8e5d7c1a3fb102b8a8e51eb1bb27a47]",
+    "2026-12-03 09:23:14.669 UTC [valimpl] preprocessProtoBlock -> WARN 49e Channel [mychannel]: Block [18775]"
+    " Transaction index [1] TxId [e62e0f22b30a95e9b5f5a2f0803aa0f518258d721f5e8e0bbc00f71bae0b3dc8] marked as"
+    " invalid by committer. Reason code [MVCC_READ_CONFLICT]",
+]
+
+
+def test_enclosed_runs_that_hold_the_whole_of_two_sentences_are_two_statements() -> None:
+    # Hyperledger Fabric: "<date> UTC [module] function -> LEVEL id message"; the runs after
+    # "UTC" open and close with a bracket, but they hold every word of two messages
+    groups = _groups(_FABRIC)
+    assert groups[0] == groups[2] != groups[1] == groups[3]
+    assert len(set(_groups_with(EngineConfig(words_between_groups_kept=False), _FABRIC))) == 1
+    # the same words between the bracketed values: one statement with a list of any length
+    lines = [f"[2026-12-03T10:15:2{i},118][INFO ][o.o.c.m.MetadataCreateIndexService] [node-1] [logs-{i}] creating"
+             f" index, cause [{cause}], templates [{templates}], shards [1]/[1]"
+             for i, (cause, templates) in enumerate([("api", ""), ("auto(bulk api)", "logs-template, default"),
+                                                     ("api", "logs-template"), ("auto(bulk api)", "")])]
+    assert len(set(_groups(lines))) == len(set(_groups_with(EngineConfig(words_between_groups_kept=False), lines)))
