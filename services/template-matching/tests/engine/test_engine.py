@@ -2960,3 +2960,26 @@ def test_enclosed_runs_that_hold_the_whole_of_two_sentences_are_two_statements()
              for i, (cause, templates) in enumerate([("api", ""), ("auto(bulk api)", "logs-template, default"),
                                                      ("api", "logs-template"), ("auto(bulk api)", "")])]
     assert len(set(_groups(lines))) == len(set(_groups_with(EngineConfig(words_between_groups_kept=False), lines)))
+
+
+_BESU = [
+    "2026-12-03 10:54:07.311+00:00 | vert.x-worker-thread-1 | INFO  | AbstractEngineNewPayload | Imported #21,354,768"
+    " / 20 tx / 16 ws / 3 blobs / base fee 12.36 gwei / 17,226,118 (57.4%) gas /"
+    " (0x62caf50b447e9187584d3117b00f2951198a54465c0909e32f9a82df4aca17a4) in 0.525s. Peers: 10",
+    "2026-12-03 04:14:39.068+00:00 | vert.x-worker-thread-1 | INFO  | BackwardSyncContext | Backward sync phase 2 of 2,"
+    " 5.27% completed, imported 335 blocks of at least 6982 (current head 21392758, target head 21351049). Peers: 13",
+    "2026-12-03 12:54:59.024+00:00 | vert.x-worker-thread-1 | INFO  | AbstractEngineNewPayload | Imported #21,362,181"
+    " / 354 tx / 16 ws / 0 blobs / base fee 404 wei / 4,735,987 (15.8%) gas /"
+    " (0x91a0643c79010f6f131581ad5e03ffb155e6eb25322dbe384ef173dda87b84dd) in 1.323s. Peers: 26",
+    "2026-12-03 23:29:32.266+00:00 | vert.x-worker-thread-1 | INFO  | BackwardSyncContext | Backward sync phase 2 of 2,"
+    " 92.01% completed, imported 555 blocks of at least 8806 (current head 21387088, target head 21334029). Peers: 37",
+]
+
+
+def test_the_logger_field_after_the_severity_field_names_the_statement() -> None:
+    # Hyperledger Besu: "date | thread | LEVEL | logger | message"; the span rule for a delimited
+    # field took the logger and the message for one text once the place had shown three
+    groups = _groups(_BESU + _BESU[:1] + _BESU[1:2])
+    assert groups[0] != groups[1] and groups[1] == groups[3] == groups[5]
+    merged = _groups_with(EngineConfig(logger_fields_kept=False), _BESU + _BESU[:1] + _BESU[1:2])
+    assert merged[0] == merged[1]

@@ -219,6 +219,10 @@ class EngineConfig:
     # Committed block [<*>] ...") are two statements' messages, not one bracketed value
     # (see _enclosed_sentences; pass 22a)
     words_between_groups_kept: bool = True
+    # a span's run in a delimited record never holds the field printed after the severity
+    # field ("| INFO  | AbstractEngineNewPayload | Imported ..." / "| BackwardSyncContext |
+    # Backward sync ..."): the logger, which names the statement's source (see _logger_field; pass 22a)
+    logger_fields_kept: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -1649,6 +1653,27 @@ def _word_field(tokens: tuple[str, ...], start: int, end: int, delimiter: str) -
         and 0 < i < len(tokens) - 1 and tokens[i - 1] == delimiter and tokens[i + 1] == delimiter
         for i in range(start, end)
     )
+
+
+def _logger_field(tokens: tuple[str, ...], start: int, end: int, delimiter: str) -> bool:
+    """A token in ``tokens[start:end]`` is a field of the record, holds no value, and the
+    field before it is a severity word: the logger of a delimited header ("date | thread |
+    level | logger | message", log4j's, NLog's and Besu's layouts)."""
+    return any(
+        3 <= i < len(tokens) - 1 and tokens[i - 1] == delimiter and tokens[i + 1] == delimiter
+        and tokens[i - 3] == delimiter and tokens[i - 2].lower() in _LEVEL_WORDS
+        and VAR not in tokens[i] and _has_alpha(tokens[i])
+        for i in range(start, end)
+    )
+
+
+def _takes_logger_field(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
+    """The runs a span cut found lie in a delimited record and one of them holds its logger
+    field (_logger_field)."""
+    if p < 1:
+        return False
+    d = _delimited_field(tpl, toks, p, s)
+    return d is not None and (_logger_field(tpl, p, len(tpl) - s, d) or _logger_field(toks, p, len(toks) - s, d))
 
 
 def _takes_word_field(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
@@ -3299,6 +3324,8 @@ class TemplateEngine:
         if cut is not None and config.inner_phrases_kept and _phrase_inside(tpl, toks, *cut):
             return None
         if cut is not None and config.words_between_groups_kept and _enclosed_sentences(tpl, toks, *cut):
+            return None
+        if cut is not None and config.logger_fields_kept and _takes_logger_field(tpl, toks, *cut):
             return None
         return cut
 
