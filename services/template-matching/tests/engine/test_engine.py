@@ -2985,3 +2985,59 @@ def test_a_span_whose_text_is_sometimes_empty_takes_the_lines_without_it() -> No
              f"{' ' if r else ''}{r}" for i, r in enumerate(reasons)]
     assert len(set(_groups_with(EngineConfig(), lines))) == 1
     assert len(set(_groups_with(EngineConfig(empty_spans=False), lines))) == 2
+
+
+# ---------------------------------------------------------------- twenty-second pass (a)
+
+
+_FABRIC = [
+    "2026-12-03 22:18:22.856 UTC [kvledger] commit -> INFO cb0 [mychannel] Committed block [40961] with 2"
+    " transaction(s) in 844ms (state_validation=27ms block_and_pvtdata_commit=142ms state_commit=122ms)"
+    " commitHash=[64085f73a1ffcf1a3579a73a87797a48701e7543822256c87b6f0a5e1158d1d9]",
+    "2026-12-03 03:39:09.374 UTC [valimpl] preprocessProtoBlock -> WARN c7d Channel [mychannel]: Block [7494]"
+    " Transaction index [3] TxId [670a9007c0176a2b889bae0fdeac104fbd94ec379b1eef079e69e118872bd1e8] marked as"
+    " invalid by committer. Reason code [MVCC_READ_CONFLICT]",
+    "2026-12-03 13:28:06.875 UTC [kvledger] commit -> INFO a07 [trade-settlement] Committed block [71362] with 8"
+    " transaction(s) in 862ms (state_validation=2ms block_and_pvtdata_commit=294ms state_commit=107ms)"
+    " commitHash=[a3b63123e289b6ee5fed9c2d735a63d4c8e5d7c1a3fb102b8a8e51eb1bb27a47]",
+    "2026-12-03 09:23:14.669 UTC [valimpl] preprocessProtoBlock -> WARN 49e Channel [mychannel]: Block [18775]"
+    " Transaction index [1] TxId [e62e0f22b30a95e9b5f5a2f0803aa0f518258d721f5e8e0bbc00f71bae0b3dc8] marked as"
+    " invalid by committer. Reason code [MVCC_READ_CONFLICT]",
+]
+
+
+def test_enclosed_runs_that_hold_the_whole_of_two_sentences_are_two_statements() -> None:
+    # Hyperledger Fabric: "<date> UTC [module] function -> LEVEL id message"; the runs after
+    # "UTC" open and close with a bracket, but they hold every word of two messages
+    groups = _groups(_FABRIC)
+    assert groups[0] == groups[2] != groups[1] == groups[3]
+    assert len(set(_groups_with(EngineConfig(words_between_groups_kept=False), _FABRIC))) == 1
+    # the same words between the bracketed values: one statement with a list of any length
+    lines = [f"[2026-12-03T10:15:2{i},118][INFO ][o.o.c.m.MetadataCreateIndexService] [node-1] [logs-{i}] creating"
+             f" index, cause [{cause}], templates [{templates}], shards [1]/[1]"
+             for i, (cause, templates) in enumerate([("api", ""), ("auto(bulk api)", "logs-template, default"),
+                                                     ("api", "logs-template"), ("auto(bulk api)", "")])]
+    assert len(set(_groups(lines))) == len(set(_groups_with(EngineConfig(words_between_groups_kept=False), lines)))
+
+
+_BESU = [
+    "2026-12-03 10:54:07.311+00:00 | vert.x-worker-thread-1 | INFO  | AbstractEngineNewPayload | Imported #21,354,768"
+    " / 20 tx / 16 ws / 3 blobs / base fee 12.36 gwei / 17,226,118 (57.4%) gas /"
+    " (0x62caf50b447e9187584d3117b00f2951198a54465c0909e32f9a82df4aca17a4) in 0.525s. Peers: 10",
+    "2026-12-03 04:14:39.068+00:00 | vert.x-worker-thread-1 | INFO  | BackwardSyncContext | Backward sync phase 2 of 2,"
+    " 5.27% completed, imported 335 blocks of at least 6982 (current head 21392758, target head 21351049). Peers: 13",
+    "2026-12-03 12:54:59.024+00:00 | vert.x-worker-thread-1 | INFO  | AbstractEngineNewPayload | Imported #21,362,181"
+    " / 354 tx / 16 ws / 0 blobs / base fee 404 wei / 4,735,987 (15.8%) gas /"
+    " (0x91a0643c79010f6f131581ad5e03ffb155e6eb25322dbe384ef173dda87b84dd) in 1.323s. Peers: 26",
+    "2026-12-03 23:29:32.266+00:00 | vert.x-worker-thread-1 | INFO  | BackwardSyncContext | Backward sync phase 2 of 2,"
+    " 92.01% completed, imported 555 blocks of at least 8806 (current head 21387088, target head 21334029). Peers: 37",
+]
+
+
+def test_the_logger_field_after_the_severity_field_names_the_statement() -> None:
+    # Hyperledger Besu: "date | thread | LEVEL | logger | message"; the span rule for a delimited
+    # field took the logger and the message for one text once the place had shown three
+    groups = _groups(_BESU + _BESU[:1] + _BESU[1:2])
+    assert groups[0] != groups[1] and groups[1] == groups[3] == groups[5]
+    merged = _groups_with(EngineConfig(logger_fields_kept=False), _BESU + _BESU[:1] + _BESU[1:2])
+    assert merged[0] == merged[1]

@@ -217,6 +217,15 @@ class EngineConfig:
     # to" / "Receiving handshake response from" ... "peer <*>") are the statement's own
     # phrase, not a free text printed inside it (see _phrase_inside; pass 20d)
     inner_phrases_kept: bool = True
+    # two runs cut as one enclosed value that hold plain words outside their brackets, not
+    # the same, and every message word of the template ("UTC [kvledger] commit -> INFO ...
+    # Committed block [<*>] ...") are two statements' messages, not one bracketed value
+    # (see _enclosed_sentences; pass 22a)
+    words_between_groups_kept: bool = True
+    # a span's run in a delimited record never holds the field printed after the severity
+    # field ("| INFO  | AbstractEngineNewPayload | Imported ..." / "| BackwardSyncContext |
+    # Backward sync ..."): the logger, which names the statement's source (see _logger_field; pass 22a)
+    logger_fields_kept: bool = True
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
@@ -1661,6 +1670,27 @@ def _word_field(tokens: tuple[str, ...], start: int, end: int, delimiter: str) -
     )
 
 
+def _logger_field(tokens: tuple[str, ...], start: int, end: int, delimiter: str) -> bool:
+    """A token in ``tokens[start:end]`` is a field of the record, holds no value, and the
+    field before it is a severity word: the logger of a delimited header ("date | thread |
+    level | logger | message", log4j's, NLog's and Besu's layouts)."""
+    return any(
+        3 <= i < len(tokens) - 1 and tokens[i - 1] == delimiter and tokens[i + 1] == delimiter
+        and tokens[i - 3] == delimiter and tokens[i - 2].lower() in _LEVEL_WORDS
+        and VAR not in tokens[i] and _has_alpha(tokens[i])
+        for i in range(start, end)
+    )
+
+
+def _takes_logger_field(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
+    """The runs a span cut found lie in a delimited record and one of them holds its logger
+    field (_logger_field)."""
+    if p < 1:
+        return False
+    d = _delimited_field(tpl, toks, p, s)
+    return d is not None and (_logger_field(tpl, p, len(tpl) - s, d) or _logger_field(toks, p, len(toks) - s, d))
+
+
 def _takes_word_field(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
     """The runs a span cut found lie in a delimited record and one of them holds a field
     that is one plain word (_word_field)."""
@@ -2236,6 +2266,50 @@ def _bracketed_record(before: str, mt: tuple[str, ...], ml: tuple[str, ...]) -> 
         return False
     opener = _KEY_OPEN.sub("", mt[0], count=1)[:1]
     return before.rstrip(_TRAIL).endswith(_CLOSERS[opener])
+
+
+_WORD_BETWEEN_GROUPS = re.compile(r"^[A-Za-z][a-z]+[,.;]?$")
+
+
+def _words_between_groups(run: tuple[str, ...]) -> tuple[str, ...]:
+    """The plain words of the run outside every bracket and quote the run opens ("[kvledger]
+    commit -> INFO ... [mychannel] Committed block [<*>]"): a sentence's words between
+    bracketed fields; one bracketed value or a list of bracketed items has none (its items
+    outside brackets are values)."""
+    depth, quoted = 0, False
+    words = []
+    for tok in run:
+        outside = depth == 0 and not quoted
+        text = tok.replace(VAR, "")
+        for k, ch in enumerate(text):
+            if ch in "([{":
+                depth += 1
+            elif ch in ")]}":
+                depth -= 1
+            elif ch == '"' or (ch == "'" and not (text[k - 1 : k].isalpha() and text[k + 1 : k + 2].isalpha())):
+                quoted = not quoted  # an apostrophe inside a word ("don't") quotes nothing
+        if outside and depth == 0 and not quoted and _WORD_BETWEEN_GROUPS.match(tok):
+            words.append(tok)
+    return tuple(words)
+
+
+def _enclosed_sentences(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
+    """Both runs open and close with a bracket (the enclosed-run clause of _span_cut takes
+    them for one value), print plain words between their bracketed parts, and not the same
+    words, and the template has no message word outside the runs but the one before them:
+    the runs are two statements' whole messages ("UTC [kvledger] commit -> INFO ... Committed block
+    [<*>] ..." / "UTC [valimpl] ... -> WARN ... Block [<*>] ... marked as invalid ..."), not
+    a value printed inside one statement's words (a value of varying length between the
+    same words, "cause [api], templates []," / "cause [auto(bulk api)], templates [a, b],",
+    keeps its cut)."""
+    nt = len(tpl)
+    runs = (tpl[p : nt - s], toks[p : len(toks) - s])
+    if not all(run and _enclosed(run) for run in runs):
+        return False
+    if any(_is_message_word(x) for x in (*tpl[: p - 1], *tpl[nt - s :])):
+        return False
+    a, b = _words_between_groups(runs[0]), _words_between_groups(runs[1])
+    return bool(a) and bool(b) and a != b
 
 
 def _closes_at_end(text: str, opener: str, closer: str) -> bool:
@@ -3294,6 +3368,10 @@ class TemplateEngine:
         if cut is not None and config.word_fields_kept and _takes_word_field(tpl, toks, *cut):
             return None
         if cut is not None and config.inner_phrases_kept and _phrase_inside(tpl, toks, *cut):
+            return None
+        if cut is not None and config.words_between_groups_kept and _enclosed_sentences(tpl, toks, *cut):
+            return None
+        if cut is not None and config.logger_fields_kept and _takes_logger_field(tpl, toks, *cut):
             return None
         return cut
 
