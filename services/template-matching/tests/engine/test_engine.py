@@ -2927,3 +2927,18 @@ def test_camel_case_names_of_one_kind_are_a_value() -> None:
               enumerate(["HeartbeatRequest", "HeartbeatResponse"] * 2, start=1)]
     templates = _groups(events)
     assert templates[0] == templates[2] != templates[1] == templates[3]
+
+
+# ---------------------------------------------------------------- twenty-second pass (d)
+
+
+def test_a_count_noun_singular_or_plural_is_one_statement() -> None:
+    # MediaMTX: "with 1 track" / "with 2 tracks", the ending chosen by the count
+    lines = [f"2026/12/05 10:0{i}:11 INF [RTSP] [session {4000 + i}] is reading from path 'cam{i}', with UDP, {n} {w} (H264, Opus)"
+             for i, (n, w) in enumerate([(1, "track"), (2, "tracks"), (2, "tracks"), (1, "track")])]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(count_nouns=False), lines))) > 1
+    # a plural that is not after a number names another thing
+    verbs = [f"scheduler: closing {w} for pool {n}" for n, w in enumerate(["connection", "connections"] * 2)]
+    templates = _groups(verbs)
+    assert templates[0] == templates[2] != templates[1] == templates[3]

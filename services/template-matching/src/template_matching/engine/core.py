@@ -119,6 +119,10 @@ class EngineConfig:
     # CamelCase names that end in the same word and differ before it ("GatewayApplication" /
     # "InventoryApplication") are names of one kind of thing, a value (see _names_of_one_kind)
     names_of_one_kind: bool = True
+    # a noun right after a number that differs from its sibling only by the plural ending
+    # ("with 1 track" / "2 tracks") agrees with that number: one statement (see _count_nouns;
+    # pass 22d)
+    count_nouns: bool = True
     # a line whose words differ from a template's only in one run of words between a
     # shared prefix and suffix, where that run follows a label ("because:", "reason:",
     # '"error":') or is enclosed in brackets or quotes, is the same message with a
@@ -796,6 +800,19 @@ def _names_of_one_kind(words: tuple[str, ...]) -> bool:
         return False
     humps = [_CAMEL_HUMP.findall(w) for w in words]
     return len({h[-1] for h in humps}) == 1 and len({h[0] for h in humps}) == len(set(words))
+
+
+def _count_nouns(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
+    """A noun right after a number, printed singular or plural ("with <*> track" / "<*>
+    tracks", "1 event" / "3 events"): the program picks the ending by the count, so the two
+    lines are one statement. Only after a value: elsewhere a plural names another thing."""
+    if i == 0 or tokens[i - 1] != VAR:
+        return False
+    cores = {w.rstrip(_TRAIL + ")]}").lower() for w in words}
+    if len(cores) != 2 or not all(c.isalpha() for c in cores):
+        return False
+    short, long_ = sorted(cores, key=len)
+    return long_ in (short + "s", short + "es")
 
 
 def _argument_name(x: str) -> bool:
@@ -3839,6 +3856,8 @@ class TemplateEngine:
         if self.config.names_of_one_kind and group.pos > 0 and _names_of_one_kind((word, *group.values)):
             return True
         if self.config.valued_separators and _valued_separator(group.members[0].tokens, group.pos, (word, *group.values)):
+            return True
+        if self.config.count_nouns and _count_nouns(group.members[0].tokens, group.pos, (word, *group.values)):
             return True
         if self._header_field(group, word) or _same_fields((word, *group.values)):
             return True
