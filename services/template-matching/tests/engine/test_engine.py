@@ -2942,3 +2942,14 @@ def test_a_count_noun_singular_or_plural_is_one_statement() -> None:
     verbs = [f"scheduler: closing {w} for pool {n}" for n, w in enumerate(["connection", "connections"] * 2)]
     templates = _groups(verbs)
     assert templates[0] == templates[2] != templates[1] == templates[3]
+
+
+def test_a_bracketed_context_closed_by_a_value_opens_no_statement() -> None:
+    # FFmpeg's log context "[%s @ %p]": the muxer's name and its address, then the message
+    lines = [f"[{c} @ 0x55d{i}a8c0] Opening 'seg_{i}.ts' for writing" for i, c in enumerate(["hls", "dash", "hls", "mp4", "dash"])]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(valued_contexts=False), lines))) > 1
+    # a first word in brackets closed by a word stays the statement's
+    tags = [f"[{t} stream] session {n} on port 80{n}" for n, t in enumerate(["Opening", "Closing"] * 2)]
+    templates = _groups(tags)
+    assert templates[0] == templates[2] != templates[1] == templates[3]

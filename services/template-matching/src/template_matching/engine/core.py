@@ -123,6 +123,10 @@ class EngineConfig:
     # ("with 1 track" / "2 tracks") agrees with that number: one statement (see _count_nouns;
     # pass 22d)
     count_nouns: bool = True
+    # the first word opening a square bracket that a token holding a value closes ("[hls @
+    # <*>]" / "[dash @ <*>]") names the context the line is logged in, as a header field
+    # does, not the statement (see _valued_context; pass 22d)
+    valued_contexts: bool = True
     # a line whose words differ from a template's only in one run of words between a
     # shared prefix and suffix, where that run follows a label ("because:", "reason:",
     # '"error":') or is enclosed in brackets or quotes, is the same message with a
@@ -813,6 +817,19 @@ def _count_nouns(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> boo
         return False
     short, long_ = sorted(cores, key=len)
     return long_ in (short + "s", short + "es")
+
+
+def _valued_context(tokens: tuple[str, ...], words: tuple[str, ...]) -> bool:
+    """First words that open a square bracket a later token holding a value closes ("[hls @
+    <*>] Opening" / "[dash @ <*>]", "[main <*>]"): a context the program prints before its
+    message, the name of an object and its address or a thread and its number, not the
+    statement's first word."""
+    if not all(w[:1] == "[" and w[1:2].isalpha() and "]" not in w for w in words):
+        return False
+    for tok in tokens[1:4]:
+        if "]" in tok or "[" in tok:
+            return "]" in tok and VAR in tok and "[" not in tok
+    return False
 
 
 def _argument_name(x: str) -> bool:
@@ -3858,6 +3875,8 @@ class TemplateEngine:
         if self.config.valued_separators and _valued_separator(group.members[0].tokens, group.pos, (word, *group.values)):
             return True
         if self.config.count_nouns and _count_nouns(group.members[0].tokens, group.pos, (word, *group.values)):
+            return True
+        if self.config.valued_contexts and group.pos == 0 and _valued_context(group.members[0].tokens, (word, *group.values)):
             return True
         if self._header_field(group, word) or _same_fields((word, *group.values)):
             return True
