@@ -2953,3 +2953,22 @@ def test_a_bracketed_context_closed_by_a_value_opens_no_statement() -> None:
     tags = [f"[{t} stream] session {n} on port 80{n}" for n, t in enumerate(["Opening", "Closing"] * 2)]
     templates = _groups(tags)
     assert templates[0] == templates[2] != templates[1] == templates[3]
+
+
+def test_names_a_user_gave_are_values() -> None:
+    # ESPHome: "'%s': Sending state" names the sensor; SMART attributes; VerneMQ's user name
+    esphome = [f"[10:0{i}:12][D][binary_sensor:036]: '{n}': Sending state {s}"
+               for i, (n, s) in enumerate([("Motion", "ON"), ("Door", "OFF"), ("Motion", "OFF"), ("Button", "ON")])]
+    smart = [f"Dec  5 10:0{i}:00 nas-1 smartd[812]: Device: /dev/sda [SAT], SMART Usage Attribute: {a} {n} changed from {70 + i} to {71 + i}"
+             for i, (a, n) in enumerate([(194, "Temperature_Celsius"), (195, "Hardware_ECC_Recovered"), (194, "Temperature_Celsius"),
+                                         (190, "Airflow_Temperature_Cel")])]
+    vernemq = [f"2026-12-05 10:0{i}:00.123 [warning] <0.{600 + i}.0>@vmq_mqtt_fsm:connected:442 client {{[],<<\"dev-{i}\">>}} "
+               f"with username {u} stopped due to keepalive expired"
+               for i, u in enumerate(['<<"plant-sensors">>', "undefined", '<<"fleet-ingest">>', '<<"plant-sensors">>'])]
+    for lines in (esphome, smart, vernemq):
+        assert len(set(_groups(lines))) == 1
+        assert len(set(_groups_with(EngineConfig(given_names=False), lines))) > 1
+    # constants in capitals joined by "_" stay apart (Android's intent actions)
+    actions = [f"onReceive action: android.intent.action.{a} from {n}" for n, a in enumerate(["SCREEN_ON", "SCREEN_OFF"] * 2)]
+    templates = _groups(actions)
+    assert templates[0] == templates[2] != templates[1] == templates[3]

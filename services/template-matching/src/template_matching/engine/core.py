@@ -127,6 +127,10 @@ class EngineConfig:
     # <*>]" / "[dash @ <*>]") names the context the line is logged in, as a header field
     # does, not the statement (see _valued_context; pass 22d)
     valued_contexts: bool = True
+    # a quoted name labelling the message ("'Motion': Sending state" / "'Door':"), a name
+    # of capitalised words joined by "_" ("Raw_Read_Error_Rate"), a string in Erlang's
+    # binary brackets ('<<"fleet-ingest">>') are names a user gave: values (pass 22d)
+    given_names: bool = True
     # a line whose words differ from a template's only in one run of words between a
     # shared prefix and suffix, where that run follows a label ("because:", "reason:",
     # '"error":') or is enclosed in brackets or quotes, is the same message with a
@@ -830,6 +834,30 @@ def _valued_context(tokens: tuple[str, ...], words: tuple[str, ...]) -> bool:
         if "]" in tok or "[" in tok:
             return "]" in tok and VAR in tok and "[" not in tok
     return False
+
+
+# a quoted name labelling what follows ("'Motion':", '"BillingDS":')
+_QUOTED_LABEL = re.compile(r"""^(["'])[A-Za-z][\w.-]*\1:$""")
+# capitalised words joined by "_" with a lower-case letter ("Raw_Read_Error_Rate",
+# "Hardware_ECC_Recovered"); constants in capitals ("SCREEN_ON") and code names
+# ("itemasync_SetProperty") are not
+_TITLE_SNAKE = re.compile(r"^[A-Z][A-Za-z0-9]*(?:_[A-Z][A-Za-z0-9]*)+$")
+# a string in Erlang's binary brackets ('<<"fleet-ingest">>')
+_BINARY_STRING = re.compile(r'^<<"[^"\s]+">>[,.;:]?$')
+
+
+def _given_names(words: tuple[str, ...]) -> bool:
+    """Names a user or a configuration gave, by where or how the program prints them: a
+    quoted name labelling the message ("'Motion': Sending state" / "'Door':": the format's
+    "'%s':"), capitalised words joined by "_" (SMART's "Raw_Read_Error_Rate" /
+    "Seek_Error_Rate", openHAB's item names: data names, where code prints its own in lower
+    case or capitals), or, as one word among them, an Erlang binary string
+    ('<<"plant-sensors">>' / "undefined")."""
+    if all(_QUOTED_LABEL.match(w) for w in words):
+        return True
+    if all(_TITLE_SNAKE.match(w.rstrip(_TRAIL)) and any(ch.islower() for ch in w) for w in words):
+        return True
+    return any(_BINARY_STRING.match(w) for w in words)
 
 
 def _argument_name(x: str) -> bool:
@@ -3877,6 +3905,8 @@ class TemplateEngine:
         if self.config.count_nouns and _count_nouns(group.members[0].tokens, group.pos, (word, *group.values)):
             return True
         if self.config.valued_contexts and group.pos == 0 and _valued_context(group.members[0].tokens, (word, *group.values)):
+            return True
+        if self.config.given_names and group.pos > 0 and _given_names((word, *group.values)):
             return True
         if self._header_field(group, word) or _same_fields((word, *group.values)):
             return True
