@@ -2972,3 +2972,16 @@ def test_names_a_user_gave_are_values() -> None:
     actions = [f"onReceive action: android.intent.action.{a} from {n}" for n, a in enumerate(["SCREEN_ON", "SCREEN_OFF"] * 2)]
     templates = _groups(actions)
     assert templates[0] == templates[2] != templates[1] == templates[3]
+
+
+def test_two_values_of_one_statement_at_once() -> None:
+    # ESPHome's sensor: the sensor's quoted name and the reading's unit differ together
+    lines = [f"[10:0{i}:12][D][sensor:093]: '{n}': Sending state {v} {u} with 1 decimals of accuracy"
+             for i, (n, v, u) in enumerate([("Power", "12.5", "W"), ("Uptime", "3600", "s"), ("Humidity", "45.2", "%"),
+                                            ("Power", "13.1", "W"), ("Uptime", "3700", "s")])]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(two_word_values=False), lines))) > 1
+    # a keyword variant with a value beside it stays two statements
+    sshd = [f"Dec  5 10:0{i}:00 host sshd[{100 + i}]: {v} password for {u} from 10.0.0.{i} port 22 ssh2"
+            for i, (v, u) in enumerate([("Accepted", "root"), ("Failed", "alice"), ("Accepted", "bob"), ("Failed", "root")])]
+    assert all(("Accepted" in t) != ("Failed" in t) for t in _groups(sshd))

@@ -131,6 +131,13 @@ class EngineConfig:
     # of capitalised words joined by "_" ("Raw_Read_Error_Rate"), a string in Erlang's
     # binary brackets ('<<"fleet-ingest">>') are names a user gave: values (pass 22d)
     given_names: bool = True
+    # a line that differs from a template in two words, each of which the one-word evidence
+    # would call a value on its own ("'Power': Sending state <*> W" / "'Uptime': ... s"),
+    # is the same statement with two values there (see TemplateEngine._values_at_both; pass 22d)
+    two_word_values: bool = True
+    # units of physical measures ("W", "dBm", "°C", "hPa") after a number belong to the
+    # reading, as sizes and durations do (see _measure_unit; pass 22d)
+    measure_units: bool = True
     # a line whose words differ from a template's only in one run of words between a
     # shared prefix and suffix, where that run follows a label ("because:", "reason:",
     # '"error":') or is enclosed in brackets or quotes, is the same message with a
@@ -920,6 +927,17 @@ _UNITS = frozenset(
 )
 _TITLE = re.compile(r"^[A-Z][a-z]{2,}$")
 _PER = ("/s", "/sec", "/sec.", "/second", "ps")
+
+
+# units of physical measures as sensors and meters print them
+_MEASURES = frozenset(
+    {"W", "kW", "mW", "Wh", "kWh", "V", "mV", "A", "mA", "Hz", "kHz", "MHz", "GHz", "dB", "dBm", "°C", "°F",
+     "Pa", "hPa", "kPa", "lx", "rpm", "ppm", "RPM"}
+)
+
+
+def _measure_unit(word: str) -> bool:
+    return word in _MEASURES
 
 
 def _unit(word: str) -> bool:
@@ -3108,6 +3126,9 @@ class TemplateEngine:
         if c is not None and words and (self._is_record(c, words, toks) or _request_method(c.tokens, toks, words)):
             # a field value of a record-like line: generalise at once (below)
             words = []
+        elif c is not None and len(words) == 2 and self._values_at_both(c, words, toks):
+            # two values of one statement: generalise at once (below)
+            words = []
         if c is None or len(words) > 1:
             return self._create_or_span(message, toks)
         if words:
@@ -3916,6 +3937,33 @@ class TemplateEngine:
         # ("nginx", "api", "istio-proxy"): plain keywords seldom alternate with one
         return _value_shaped(word) or any(_value_shaped(v) for v in group.values)
 
+    def _values_at_both(self, c: _Cluster, words: list[int], toks: tuple[str, ...]) -> bool:
+        """Whether each of two words in which a line differs from template ``c`` is a value by
+        the evidence one differing word would need (its shape, its place, the vocabulary):
+        a statement with two few-valued arguments ("'%s': Sending state %f %s") otherwise
+        splits into one template per pair of words. Not at the first word, not a keyword
+        variant, not a word opening the message after its program's tag."""
+        if not self.config.two_word_values or not self.config.value_shapes or 0 in words:
+            return False
+        ct = c.tokens
+        if any(VAR in ct[i] or VAR in toks[i] for i in words):
+            # a word holding a value is no sibling word (as in the one-word path): merged with
+            # a plain one it loses its frame ('user <guest>:' / '<<*>:jvb>:' -> '<*>', coturn)
+            return False
+        if self.config.participle_variants and any(_keyword_variant(ct[i], toks[i]) for i in words):
+            return False
+        if self.config.field_keys and any(
+            _other_keys(ct[i], toks[i]) or _event_after_header(ct, toks, i) for i in words
+        ):
+            return False
+        for i in words:
+            probe = _Siblings(i)
+            probe.members.append(c)
+            probe.values.add(ct[i])
+            if self._tagged_head(probe, toks[i]) or not self._value_evidence(probe, toks[i]):
+                return False
+        return True
+
     def _learnt_values(self, group: _Siblings, word: str) -> bool:
         """Whether other templates already made all these words variables (the vocabulary
         part of _value_evidence, without the guesses from the words' shapes: two templates
@@ -3993,7 +4041,10 @@ class TemplateEngine:
             return False
         if group.members[0].tokens[group.pos - 1] != VAR:
             return False
-        return all(_unit(w.rstrip(_TRAIL + ")]}")) for w in (word, *group.values))
+        measures = self.config.measure_units
+        return all(
+            _unit(u) or (measures and _measure_unit(u)) for u in (w.rstrip(_TRAIL + ")]}") for w in (word, *group.values))
+        )
 
     def _name_after_kind(self, group: _Siblings) -> bool:
         """A word right after the name of a kind of thing ("in queue emails", "principal
