@@ -2985,3 +2985,17 @@ def test_two_values_of_one_statement_at_once() -> None:
     sshd = [f"Dec  5 10:0{i}:00 host sshd[{100 + i}]: {v} password for {u} from 10.0.0.{i} port 22 ssh2"
             for i, (v, u) in enumerate([("Accepted", "root"), ("Failed", "alice"), ("Accepted", "bob"), ("Failed", "root")])]
     assert all(("Accepted" in t) != ("Failed" in t) for t in _groups(sshd))
+
+
+def test_a_name_printed_twice_is_one_value() -> None:
+    # AWS Greengrass: the component's name in the logger's context and in the record
+    lines = [f"2026-12-03T0{i}:22:51.710Z [INFO] (com.acme.{n}-lifecycle) com.aws.greengrass.lifecyclemanager."
+             f"GenericExternalService: service-set-state. {{serviceName=com.acme.{n}, currentState={a}, newState={b}}}"
+             for i, (n, a, b) in enumerate([("ModbusBridge", "STARTING", "RUNNING"), ("SensorReader", "RUNNING", "STOPPING"),
+                                            ("EdgeInference", "STOPPING", "FINISHED"), ("ModbusBridge", "RUNNING", "ERRORED")])]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(repeated_values=False), lines))) > 1
+    # a plain word repeated is a keyword variant
+    links = [f"Dec  5 10:0{i}:00 host netd[{100 + i}]: {a} eth{i}: link {b}"
+             for i, (a, b) in enumerate([("ifup", "up"), ("ifdown", "down"), ("ifup", "up"), ("ifdown", "down")])]
+    assert all(("ifup" in t) != ("ifdown" in t) for t in _groups(links))

@@ -138,6 +138,10 @@ class EngineConfig:
     # units of physical measures ("W", "dBm", "°C", "hPa") after a number belong to the
     # reading, as sizes and durations do (see _measure_unit; pass 22d)
     measure_units: bool = True
+    # ... and so is a line whose two differing words differ by the same name printed twice
+    # ("(com.acme.ModbusBridge-lifecycle) ... {serviceName=com.acme.ModbusBridge," / "SensorReader"):
+    # one argument the format prints at two places (see _repeated_value; pass 22d)
+    repeated_values: bool = True
     # a line whose words differ from a template's only in one run of words between a
     # shared prefix and suffix, where that run follows a label ("because:", "reason:",
     # '"error":') or is enclosed in brackets or quotes, is the same message with a
@@ -865,6 +869,33 @@ def _given_names(words: tuple[str, ...]) -> bool:
     if all(_TITLE_SNAKE.match(w.rstrip(_TRAIL)) and any(ch.islower() for ch in w) for w in words):
         return True
     return any(_BINARY_STRING.match(w) for w in words)
+
+
+def _changed_part(a: str, t: str) -> tuple[str, str]:
+    """The parts of two tokens left once their common prefix and suffix are cut."""
+    k = 0
+    while k < min(len(a), len(t)) and a[k] == t[k]:
+        k += 1
+    m = 0
+    while m < min(len(a), len(t)) - k and a[-1 - m] == t[-1 - m]:
+        m += 1
+    return a[k : len(a) - m], t[k : len(t) - m]
+
+
+# a name, not a plain word: digits, a joint ("-", "_", ".", "/") or CamelCase
+_NAME_PART = re.compile(r"^(?=.*[A-Za-z])(?:.*[0-9_./-].*|.*[a-z][A-Z].*)$")
+
+
+def _repeated_value(tpl: tuple[str, ...], line: tuple[str, ...], i: int) -> bool:
+    """Token ``i`` differs from the template's by the same names as another token of the line
+    does ("(com.acme.ModbusBridge-lifecycle)" and "serviceName=com.acme.ModbusBridge," against
+    "SensorReader"): one argument the format prints twice. Only names (digits, joints or
+    CamelCase): a plain word repeated ("ifup ... up" / "ifdown ... down") is a keyword variant."""
+    part = _changed_part(tpl[i], line[i])
+    old, new = part
+    if VAR in old + new or not all(len(x) >= 3 and _NAME_PART.match(x) for x in part):
+        return False
+    return any(k != i and tpl[k] != line[k] and _changed_part(tpl[k], line[k]) == part for k in range(len(tpl)))
 
 
 def _argument_name(x: str) -> bool:
@@ -3154,6 +3185,7 @@ class TemplateEngine:
                 and len(group.values) + 1 < self.config.min_word_values
                 and not self._pair_seen_elsewhere(group, word)
                 and not self._value_evidence(group, word)
+                and not (self.config.repeated_values and _repeated_value(c.tokens, toks, i))
                 and not self._diverse(group)
                 and not self._same_position(c)
             ):
@@ -3952,6 +3984,8 @@ class TemplateEngine:
             return False
         if self.config.participle_variants and any(_keyword_variant(ct[i], toks[i]) for i in words):
             return False
+        if self.config.repeated_values and all(_repeated_value(ct, toks, i) for i in words):
+            return True
         if self.config.field_keys and any(
             _other_keys(ct[i], toks[i]) or _event_after_header(ct, toks, i) for i in words
         ):
