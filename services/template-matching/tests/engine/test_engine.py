@@ -2999,3 +2999,12 @@ def test_a_name_printed_twice_is_one_value() -> None:
     links = [f"Dec  5 10:0{i}:00 host netd[{100 + i}]: {a} eth{i}: link {b}"
              for i, (a, b) in enumerate([("ifup", "up"), ("ifdown", "down"), ("ifup", "up"), ("ifdown", "down")])]
     assert all(("ifup" in t) != ("ifdown" in t) for t in _groups(links))
+
+
+def test_the_states_of_a_bracketed_transition_are_values() -> None:
+    # ModemManager: "registration state changed (old -> new)", participles among the states
+    lines = [f"Dec  5 10:0{i}:00 ws-1 ModemManager[812]: <info>  [{1700000 + i}] 3GPP registration state changed ({a} -> {b})"
+             for i, (a, b) in enumerate([("home", "searching"), ("searching", "denied"), ("idle", "searching"),
+                                         ("searching", "home"), ("connecting", "registered")])]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(bracketed_transitions=False), lines))) > 1

@@ -142,6 +142,9 @@ class EngineConfig:
     # ("(com.acme.ModbusBridge-lifecycle) ... {serviceName=com.acme.ModbusBridge," / "SensorReader"):
     # one argument the format prints at two places (see _repeated_value; pass 22d)
     repeated_values: bool = True
+    # the two states of a change printed in brackets ("(home -> searching)", "(idle ->
+    # searching)") are values, whatever their case (see _bracketed_transition; pass 22d)
+    bracketed_transitions: bool = True
     # a line whose words differ from a template's only in one run of words between a
     # shared prefix and suffix, where that run follows a label ("because:", "reason:",
     # '"error":') or is enclosed in brackets or quotes, is the same message with a
@@ -896,6 +899,26 @@ def _repeated_value(tpl: tuple[str, ...], line: tuple[str, ...], i: int) -> bool
     if VAR in old + new or not all(len(x) >= 3 and _NAME_PART.match(x) for x in part):
         return False
     return any(k != i and tpl[k] != line[k] and _changed_part(tpl[k], line[k]) == part for k in range(len(tpl)))
+
+
+_ARROWS = frozenset({"->", "=>", "-->"})
+_STATE_WORD = re.compile(r"^[A-Za-z][\w-]*$")
+
+
+def _bracketed_transition(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
+    """Words that are the old or the new state of a change printed in brackets ("(home ->
+    searching)" / "(idle -> searching)": ModemManager's registration state): a program prints
+    a transition as two values around an arrow. Outside brackets an arrow as often separates
+    a function from a level ("Validate -> INFO"), so only a bracketed pair counts."""
+    n = len(tokens)
+    if i > 0 and i + 1 < n and tokens[i + 1] in _ARROWS:
+        # "(old" before the arrow, the new state closing the bracket after it
+        if i + 2 < n and tokens[i + 2].endswith(")") and "(" not in tokens[i + 2]:
+            return all(w[:1] == "(" and _STATE_WORD.match(w[1:]) for w in words)
+        return False
+    if i >= 2 and tokens[i - 1] in _ARROWS and tokens[i - 2][:1] == "(" and ")" not in tokens[i - 2]:
+        return all(w.endswith(")") and _STATE_WORD.match(w[:-1]) for w in words)
+    return False
 
 
 def _argument_name(x: str) -> bool:
@@ -3961,6 +3984,8 @@ class TemplateEngine:
             return True
         if self.config.given_names and group.pos > 0 and _given_names((word, *group.values)):
             return True
+        if self.config.bracketed_transitions and _bracketed_transition(group.members[0].tokens, group.pos, (word, *group.values)):
+            return True
         if self._header_field(group, word) or _same_fields((word, *group.values)):
             return True
         if _bracket_argument((word, *group.values)):
@@ -3982,6 +4007,8 @@ class TemplateEngine:
             # a word holding a value is no sibling word (as in the one-word path): merged with
             # a plain one it loses its frame ('user <guest>:' / '<<*>:jvb>:' -> '<*>', coturn)
             return False
+        if self.config.bracketed_transitions and all(_bracketed_transition(ct, i, (ct[i], toks[i])) for i in words):
+            return True  # both states of one change, participles or not ("(connecting -> registered)")
         if self.config.participle_variants and any(_keyword_variant(ct[i], toks[i]) for i in words):
             return False
         if self.config.repeated_values and all(_repeated_value(ct, toks, i) for i in words):
