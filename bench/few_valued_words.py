@@ -93,6 +93,7 @@ def describe(key: tuple, members: list[tuple[str, ...]], lines: dict) -> dict:
         "last": i == n - 1,
         "prev": prev,
         "next": nxt,
+        "after": list(t0[i + 1 : i + 4]),
         "prev_is_var": VAR in prev,
         "next_is_var": VAR in nxt,
         "prev_label": prev.endswith(":") or prev.endswith("="),
@@ -203,6 +204,16 @@ KINDS = {"user", "queue", "topic", "group", "container", "node", "pod", "namespa
          "exchange", "consumer", "producer", "subscription", "deployment", "workflow", "agent", "driver", "provider"}
 
 
+def _bracket_closed_by_value(d: dict) -> bool:
+    """The words open a square bracket that a later token holding a value closes ("[hls @ <*>]")."""
+    if not all(w[:1] == "[" and "]" not in w and w[1:2].isalpha() for w in d["words"]):
+        return False
+    for tok in d["after"]:
+        if "]" in tok:
+            return VAR in tok
+    return False
+
+
 def _prev_core(d: dict) -> str:
     return d["prev"].strip(_TRAIL + _LEAD).lower()
 
@@ -237,16 +248,30 @@ CANDIDATES = {
     "quoted_code": lambda d: all(re.match(r"""^(["'])[A-Z][A-Z0-9_]*\1[,.;:)]*$""", w) for w in d["words"]),
     "square_word": lambda d: all(re.match(r"^\[[A-Za-z][\w.-]*\][,.;:]?$", w) for w in d["words"]),
     "qualified_class": lambda d: all(re.match(r"^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+\.[A-Z][A-Za-z0-9_$]*$", _core(w)) for w in d["words"]),
+    # pass 22d
+    "plural_after_value": lambda d: d["prev_is_var"] and len({_core(w).lower().removesuffix("es").removesuffix("s") for w in d["words"]}) == 1,
+    "plural_any": lambda d: len({_core(w).lower().removesuffix("es").removesuffix("s") for w in d["words"]}) == 1,
+    "quoted_word_any_case": lambda d: all(re.match(r"""^(["'])[A-Za-z][\w.-]*\1[,.;:)]*$""", w) for w in d["words"]),
+    "quoted_label": lambda d: all(re.match(r"""^(["'])[A-Za-z][\w .-]*\1:$""", w) for w in d["words"]),
+    "snake_mixed_case": lambda d: all(re.match(r"^[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+$", _core(w)) and re.search(r"[a-z]", _core(w)) and re.search(r"[A-Z]", _core(w)) for w in d["words"]),
+    "snake_any": lambda d: all(re.match(r"^[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+$", _core(w)) for w in d["words"]),
+    "next_is_at": lambda d: d["next"] == "@",
+    "first_bracket_closed_by_value": lambda d: d["first"] and _bracket_closed_by_value(d),
+    "erlang_binary": lambda d: any(w.startswith('<<"') for w in d["words"]),
     "lower_prev_noun_word": lambda d: d["shapes"] == ["lower"] and d["verb_forms"] == 0 and d["prev"].isalpha()
     and d["prev"].islower(),
 }
+
+
+# candidates about a word that may open the line (pass 22d: "[hls @ <*>]", a context's name)
+FIRST_OK = {"next_is_at", "first_bracket_closed_by_value"}
 
 
 def score(fams: list[dict]) -> dict:
     out = {}
     CANDIDATES["any (not first word)"] = lambda d: True
     for name, pred in CANDIDATES.items():
-        hit = [d for d in fams if d["side"] in ("split", "distinct") and not d["first"] and pred(d)]
+        hit = [d for d in fams if d["side"] in ("split", "distinct") and (not d["first"] or name in FIRST_OK) and pred(d)]
         out[name] = {
             "split_families": sum(1 for d in hit if d["side"] == "split"),
             "split_win_lines": sum(d.get("win", 0) for d in hit),
@@ -262,6 +287,7 @@ def main() -> int:
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "few-valued-words.json"))
     ap.add_argument("--examples", default="", help="write the read sources' families here (words, no held-out)")
     ap.add_argument("--sources", default="", help="comma-separated subset")
+    ap.add_argument("--held-out-counts", action="store_true", help="score the candidates on the held out too (counts)")
     args = ap.parse_args()
     from template_matching.engine import EngineConfig
 
@@ -269,7 +295,7 @@ def main() -> int:
     sources = shared_sources(args.shared)
     wanted = [s for s in args.sources.split(",") if s] or list(sources)
     report: dict = {"sources": {}, "evidence_read": {}}
-    read_fams, examples = [], {}
+    read_fams, held_fams, examples = [], [], {}
     for name in wanted:
         contents, gt = sources[name]
         summary, fams = analyse(contents, gt, config)
@@ -278,10 +304,17 @@ def main() -> int:
         if name not in HELD_OUT:
             read_fams += fams
             examples[name] = fams
+        else:
+            held_fams += fams
     report["evidence_read"] = score(read_fams)
-    # the held-out corpora's families are counted in "sources" only: evidence is chosen on
-    # the read ones, so their figures per candidate are not computed
-    for group in ("evidence_read",):
+    # the held-out corpora's families are counted in "sources"; with --held-out-counts the five
+    # together are scored per candidate (counts only, never a word), once the candidates are
+    # written, to check a mechanism's reach before a rule (pass 22d)
+    groups = ["evidence_read"]
+    if args.held_out_counts:
+        report["evidence_held_out_counts"] = score(held_fams)
+        groups.append("evidence_held_out_counts")
+    for group in groups:
         print(group)
         for k, v in report[group].items():
             print(f"  {k:26s} " + " ".join(f"{a}={b}" for a, b in v.items()))

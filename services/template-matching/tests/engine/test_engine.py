@@ -3041,3 +3041,84 @@ def test_the_logger_field_after_the_severity_field_names_the_statement() -> None
     assert groups[0] != groups[1] and groups[1] == groups[3] == groups[5]
     merged = _groups_with(EngineConfig(logger_fields_kept=False), _BESU + _BESU[:1] + _BESU[1:2])
     assert merged[0] == merged[1]
+
+
+# ---------------------------------------------------------------- twenty-second pass (d)
+
+
+def test_a_count_noun_singular_or_plural_is_one_statement() -> None:
+    # MediaMTX: "with 1 track" / "with 2 tracks", the ending chosen by the count
+    lines = [f"2026/12/05 10:0{i}:11 INF [RTSP] [session {4000 + i}] is reading from path 'cam{i}', with UDP, {n} {w} (H264, Opus)"
+             for i, (n, w) in enumerate([(1, "track"), (2, "tracks"), (2, "tracks"), (1, "track")])]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(count_nouns=False), lines))) > 1
+    # a plural that is not after a number names another thing
+    verbs = [f"scheduler: closing {w} for pool {n}" for n, w in enumerate(["connection", "connections"] * 2)]
+    templates = _groups(verbs)
+    assert templates[0] == templates[2] != templates[1] == templates[3]
+
+
+def test_a_bracketed_context_closed_by_a_value_opens_no_statement() -> None:
+    # FFmpeg's log context "[%s @ %p]": the muxer's name and its address, then the message
+    lines = [f"[{c} @ 0x55d{i}a8c0] Opening 'seg_{i}.ts' for writing" for i, c in enumerate(["hls", "dash", "hls", "mp4", "dash"])]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(valued_contexts=False), lines))) > 1
+    # a first word in brackets closed by a word stays the statement's
+    tags = [f"[{t} stream] session {n} on port 80{n}" for n, t in enumerate(["Opening", "Closing"] * 2)]
+    templates = _groups(tags)
+    assert templates[0] == templates[2] != templates[1] == templates[3]
+
+
+def test_names_a_user_gave_are_values() -> None:
+    # ESPHome: "'%s': Sending state" names the sensor; SMART attributes; VerneMQ's user name
+    esphome = [f"[10:0{i}:12][D][binary_sensor:036]: '{n}': Sending state {s}"
+               for i, (n, s) in enumerate([("Motion", "ON"), ("Door", "OFF"), ("Motion", "OFF"), ("Button", "ON")])]
+    smart = [f"Dec  5 10:0{i}:00 nas-1 smartd[812]: Device: /dev/sda [SAT], SMART Usage Attribute: {a} {n} changed from {70 + i} to {71 + i}"
+             for i, (a, n) in enumerate([(194, "Temperature_Celsius"), (195, "Hardware_ECC_Recovered"), (194, "Temperature_Celsius"),
+                                         (190, "Airflow_Temperature_Cel")])]
+    vernemq = [f"2026-12-05 10:0{i}:00.123 [warning] <0.{600 + i}.0>@vmq_mqtt_fsm:connected:442 client {{[],<<\"dev-{i}\">>}} "
+               f"with username {u} stopped due to keepalive expired"
+               for i, u in enumerate(['<<"plant-sensors">>', "undefined", '<<"fleet-ingest">>', '<<"plant-sensors">>'])]
+    for lines in (esphome, smart, vernemq):
+        assert len(set(_groups(lines))) == 1
+        assert len(set(_groups_with(EngineConfig(given_names=False), lines))) > 1
+    # constants in capitals joined by "_" stay apart (Android's intent actions)
+    actions = [f"onReceive action: android.intent.action.{a} from {n}" for n, a in enumerate(["SCREEN_ON", "SCREEN_OFF"] * 2)]
+    templates = _groups(actions)
+    assert templates[0] == templates[2] != templates[1] == templates[3]
+
+
+def test_two_values_of_one_statement_at_once() -> None:
+    # ESPHome's sensor: the sensor's quoted name and the reading's unit differ together
+    lines = [f"[10:0{i}:12][D][sensor:093]: '{n}': Sending state {v} {u} with 1 decimals of accuracy"
+             for i, (n, v, u) in enumerate([("Power", "12.5", "W"), ("Uptime", "3600", "s"), ("Humidity", "45.2", "%"),
+                                            ("Power", "13.1", "W"), ("Uptime", "3700", "s")])]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(two_word_values=False), lines))) > 1
+    # a keyword variant with a value beside it stays two statements
+    sshd = [f"Dec  5 10:0{i}:00 host sshd[{100 + i}]: {v} password for {u} from 10.0.0.{i} port 22 ssh2"
+            for i, (v, u) in enumerate([("Accepted", "root"), ("Failed", "alice"), ("Accepted", "bob"), ("Failed", "root")])]
+    assert all(("Accepted" in t) != ("Failed" in t) for t in _groups(sshd))
+
+
+def test_a_name_printed_twice_is_one_value() -> None:
+    # AWS Greengrass: the component's name in the logger's context and in the record
+    lines = [f"2026-12-03T0{i}:22:51.710Z [INFO] (com.acme.{n}-lifecycle) com.aws.greengrass.lifecyclemanager."
+             f"GenericExternalService: service-set-state. {{serviceName=com.acme.{n}, currentState={a}, newState={b}}}"
+             for i, (n, a, b) in enumerate([("ModbusBridge", "STARTING", "RUNNING"), ("SensorReader", "RUNNING", "STOPPING"),
+                                            ("EdgeInference", "STOPPING", "FINISHED"), ("ModbusBridge", "RUNNING", "ERRORED")])]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(repeated_values=False), lines))) > 1
+    # a plain word repeated is a keyword variant
+    links = [f"Dec  5 10:0{i}:00 host netd[{100 + i}]: {a} eth{i}: link {b}"
+             for i, (a, b) in enumerate([("ifup", "up"), ("ifdown", "down"), ("ifup", "up"), ("ifdown", "down")])]
+    assert all(("ifup" in t) != ("ifdown" in t) for t in _groups(links))
+
+
+def test_the_states_of_a_bracketed_transition_are_values() -> None:
+    # ModemManager: "registration state changed (old -> new)", participles among the states
+    lines = [f"Dec  5 10:0{i}:00 ws-1 ModemManager[812]: <info>  [{1700000 + i}] 3GPP registration state changed ({a} -> {b})"
+             for i, (a, b) in enumerate([("home", "searching"), ("searching", "denied"), ("idle", "searching"),
+                                         ("searching", "home"), ("connecting", "registered")])]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(bracketed_transitions=False), lines))) > 1

@@ -119,6 +119,32 @@ class EngineConfig:
     # CamelCase names that end in the same word and differ before it ("GatewayApplication" /
     # "InventoryApplication") are names of one kind of thing, a value (see _names_of_one_kind)
     names_of_one_kind: bool = True
+    # a noun right after a number that differs from its sibling only by the plural ending
+    # ("with 1 track" / "2 tracks") agrees with that number: one statement (see _count_nouns;
+    # pass 22d)
+    count_nouns: bool = True
+    # the first word opening a square bracket that a token holding a value closes ("[hls @
+    # <*>]" / "[dash @ <*>]") names the context the line is logged in, as a header field
+    # does, not the statement (see _valued_context; pass 22d)
+    valued_contexts: bool = True
+    # a quoted name labelling the message ("'Motion': Sending state" / "'Door':"), a name
+    # of capitalised words joined by "_" ("Raw_Read_Error_Rate"), a string in Erlang's
+    # binary brackets ('<<"fleet-ingest">>') are names a user gave: values (pass 22d)
+    given_names: bool = True
+    # a line that differs from a template in two words, each of which the one-word evidence
+    # would call a value on its own ("'Power': Sending state <*> W" / "'Uptime': ... s"),
+    # is the same statement with two values there (see TemplateEngine._values_at_both; pass 22d)
+    two_word_values: bool = True
+    # units of physical measures ("W", "dBm", "°C", "hPa") after a number belong to the
+    # reading, as sizes and durations do (see _measure_unit; pass 22d)
+    measure_units: bool = True
+    # ... and so is a line whose two differing words differ by the same name printed twice
+    # ("(com.acme.ModbusBridge-lifecycle) ... {serviceName=com.acme.ModbusBridge," / "SensorReader"):
+    # one argument the format prints at two places (see _repeated_value; pass 22d)
+    repeated_values: bool = True
+    # the two states of a change printed in brackets ("(home -> searching)", "(idle ->
+    # searching)") are values, whatever their case (see _bracketed_transition; pass 22d)
+    bracketed_transitions: bool = True
     # a line whose words differ from a template's only in one run of words between a
     # shared prefix and suffix, where that run follows a label ("because:", "reason:",
     # '"error":') or is enclosed in brackets or quotes, is the same message with a
@@ -822,6 +848,103 @@ def _names_of_one_kind(words: tuple[str, ...]) -> bool:
     return len({h[-1] for h in humps}) == 1 and len({h[0] for h in humps}) == len(set(words))
 
 
+def _count_nouns(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
+    """A noun right after a number, printed singular or plural ("with <*> track" / "<*>
+    tracks", "1 event" / "3 events"): the program picks the ending by the count, so the two
+    lines are one statement. Only after a value: elsewhere a plural names another thing."""
+    if i == 0 or tokens[i - 1] != VAR:
+        return False
+    cores = {w.rstrip(_TRAIL + ")]}").lower() for w in words}
+    if len(cores) != 2 or not all(c.isalpha() for c in cores):
+        return False
+    short, long_ = sorted(cores, key=len)
+    return long_ in (short + "s", short + "es")
+
+
+def _valued_context(tokens: tuple[str, ...], words: tuple[str, ...]) -> bool:
+    """First words that open a square bracket a later token holding a value closes ("[hls @
+    <*>] Opening" / "[dash @ <*>]", "[main <*>]"): a context the program prints before its
+    message, the name of an object and its address or a thread and its number, not the
+    statement's first word."""
+    if not all(w[:1] == "[" and w[1:2].isalpha() and "]" not in w for w in words):
+        return False
+    for tok in tokens[1:4]:
+        if "]" in tok or "[" in tok:
+            return "]" in tok and VAR in tok and "[" not in tok
+    return False
+
+
+# a quoted name labelling what follows ("'Motion':", '"BillingDS":')
+_QUOTED_LABEL = re.compile(r"""^(["'])[A-Za-z][\w.-]*\1:$""")
+# capitalised words joined by "_" with a lower-case letter ("Raw_Read_Error_Rate",
+# "Hardware_ECC_Recovered"); constants in capitals ("SCREEN_ON") and code names
+# ("itemasync_SetProperty") are not
+_TITLE_SNAKE = re.compile(r"^[A-Z][A-Za-z0-9]*(?:_[A-Z][A-Za-z0-9]*)+$")
+# a string in Erlang's binary brackets ('<<"fleet-ingest">>')
+_BINARY_STRING = re.compile(r'^<<"[^"\s]+">>[,.;:]?$')
+
+
+def _given_names(words: tuple[str, ...]) -> bool:
+    """Names a user or a configuration gave, by where or how the program prints them: a
+    quoted name labelling the message ("'Motion': Sending state" / "'Door':": the format's
+    "'%s':"), capitalised words joined by "_" (SMART's "Raw_Read_Error_Rate" /
+    "Seek_Error_Rate", openHAB's item names: data names, where code prints its own in lower
+    case or capitals), or, as one word among them, an Erlang binary string
+    ('<<"plant-sensors">>' / "undefined")."""
+    if all(_QUOTED_LABEL.match(w) for w in words):
+        return True
+    if all(_TITLE_SNAKE.match(w.rstrip(_TRAIL)) and any(ch.islower() for ch in w) for w in words):
+        return True
+    return any(_BINARY_STRING.match(w) for w in words)
+
+
+def _changed_part(a: str, t: str) -> tuple[str, str]:
+    """The parts of two tokens left once their common prefix and suffix are cut."""
+    k = 0
+    while k < min(len(a), len(t)) and a[k] == t[k]:
+        k += 1
+    m = 0
+    while m < min(len(a), len(t)) - k and a[-1 - m] == t[-1 - m]:
+        m += 1
+    return a[k : len(a) - m], t[k : len(t) - m]
+
+
+# a name, not a plain word: digits, a joint ("-", "_", ".", "/") or CamelCase
+_NAME_PART = re.compile(r"^(?=.*[A-Za-z])(?:.*[0-9_./-].*|.*[a-z][A-Z].*)$")
+
+
+def _repeated_value(tpl: tuple[str, ...], line: tuple[str, ...], i: int) -> bool:
+    """Token ``i`` differs from the template's by the same names as another token of the line
+    does ("(com.acme.ModbusBridge-lifecycle)" and "serviceName=com.acme.ModbusBridge," against
+    "SensorReader"): one argument the format prints twice. Only names (digits, joints or
+    CamelCase): a plain word repeated ("ifup ... up" / "ifdown ... down") is a keyword variant."""
+    part = _changed_part(tpl[i], line[i])
+    old, new = part
+    if VAR in old + new or not all(len(x) >= 3 and _NAME_PART.match(x) for x in part):
+        return False
+    return any(k != i and tpl[k] != line[k] and _changed_part(tpl[k], line[k]) == part for k in range(len(tpl)))
+
+
+_ARROWS = frozenset({"->", "=>", "-->"})
+_STATE_WORD = re.compile(r"^[A-Za-z][\w-]*$")
+
+
+def _bracketed_transition(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
+    """Words that are the old or the new state of a change printed in brackets ("(home ->
+    searching)" / "(idle -> searching)": ModemManager's registration state): a program prints
+    a transition as two values around an arrow. Outside brackets an arrow as often separates
+    a function from a level ("Validate -> INFO"), so only a bracketed pair counts."""
+    n = len(tokens)
+    if i > 0 and i + 1 < n and tokens[i + 1] in _ARROWS:
+        # "(old" before the arrow, the new state closing the bracket after it
+        if i + 2 < n and tokens[i + 2].endswith(")") and "(" not in tokens[i + 2]:
+            return all(w[:1] == "(" and _STATE_WORD.match(w[1:]) for w in words)
+        return False
+    if i >= 2 and tokens[i - 1] in _ARROWS and tokens[i - 2][:1] == "(" and ")" not in tokens[i - 2]:
+        return all(w.endswith(")") and _STATE_WORD.match(w[:-1]) for w in words)
+    return False
+
+
 def _argument_name(x: str) -> bool:
     # a code or a name ("A", "HTTPS", "eth0", "br-lan"), not a plain word: "WWEN[enable]" /
     # "WWEN[disable]" are keyword variants (Mac's ground truth keeps them apart)
@@ -882,6 +1005,17 @@ _UNITS = frozenset(
 )
 _TITLE = re.compile(r"^[A-Z][a-z]{2,}$")
 _PER = ("/s", "/sec", "/sec.", "/second", "ps")
+
+
+# units of physical measures as sensors and meters print them
+_MEASURES = frozenset(
+    {"W", "kW", "mW", "Wh", "kWh", "V", "mV", "A", "mA", "Hz", "kHz", "MHz", "GHz", "dB", "dBm", "°C", "°F",
+     "Pa", "hPa", "kPa", "lx", "rpm", "ppm", "RPM"}
+)
+
+
+def _measure_unit(word: str) -> bool:
+    return word in _MEASURES
 
 
 def _unit(word: str) -> bool:
@@ -3150,6 +3284,9 @@ class TemplateEngine:
         if c is not None and words and (self._is_record(c, words, toks) or _request_method(c.tokens, toks, words)):
             # a field value of a record-like line: generalise at once (below)
             words = []
+        elif c is not None and len(words) == 2 and self._values_at_both(c, words, toks):
+            # two values of one statement: generalise at once (below)
+            words = []
         if c is None or len(words) > 1:
             return self._create_or_span(message, toks)
         if words:
@@ -3178,6 +3315,7 @@ class TemplateEngine:
                 and len(group.values) + 1 < self.config.min_word_values
                 and not self._pair_seen_elsewhere(group, word)
                 and not self._value_evidence(group, word)
+                and not (self.config.repeated_values and _repeated_value(c.tokens, toks, i))
                 and not self._diverse(group)
                 and not self._same_position(c)
             ):
@@ -3997,6 +4135,14 @@ class TemplateEngine:
             return True
         if self.config.valued_separators and _valued_separator(group.members[0].tokens, group.pos, (word, *group.values)):
             return True
+        if self.config.count_nouns and _count_nouns(group.members[0].tokens, group.pos, (word, *group.values)):
+            return True
+        if self.config.valued_contexts and group.pos == 0 and _valued_context(group.members[0].tokens, (word, *group.values)):
+            return True
+        if self.config.given_names and group.pos > 0 and _given_names((word, *group.values)):
+            return True
+        if self.config.bracketed_transitions and _bracketed_transition(group.members[0].tokens, group.pos, (word, *group.values)):
+            return True
         if self._header_field(group, word) or _same_fields((word, *group.values)):
             return True
         if _bracket_argument((word, *group.values)):
@@ -4004,6 +4150,37 @@ class TemplateEngine:
         # one identifier-shaped word among them says the position holds names
         # ("nginx", "api", "istio-proxy"): plain keywords seldom alternate with one
         return _value_shaped(word) or any(_value_shaped(v) for v in group.values)
+
+    def _values_at_both(self, c: _Cluster, words: list[int], toks: tuple[str, ...]) -> bool:
+        """Whether each of two words in which a line differs from template ``c`` is a value by
+        the evidence one differing word would need (its shape, its place, the vocabulary):
+        a statement with two few-valued arguments ("'%s': Sending state %f %s") otherwise
+        splits into one template per pair of words. Not at the first word, not a keyword
+        variant, not a word opening the message after its program's tag."""
+        if not self.config.two_word_values or not self.config.value_shapes or 0 in words:
+            return False
+        ct = c.tokens
+        if any(VAR in ct[i] or VAR in toks[i] for i in words):
+            # a word holding a value is no sibling word (as in the one-word path): merged with
+            # a plain one it loses its frame ('user <guest>:' / '<<*>:jvb>:' -> '<*>', coturn)
+            return False
+        if self.config.bracketed_transitions and all(_bracketed_transition(ct, i, (ct[i], toks[i])) for i in words):
+            return True  # both states of one change, participles or not ("(connecting -> registered)")
+        if self.config.participle_variants and any(_keyword_variant(ct[i], toks[i]) for i in words):
+            return False
+        if self.config.repeated_values and all(_repeated_value(ct, toks, i) for i in words):
+            return True
+        if self.config.field_keys and any(
+            _other_keys(ct[i], toks[i]) or _event_after_header(ct, toks, i) for i in words
+        ):
+            return False
+        for i in words:
+            probe = _Siblings(i)
+            probe.members.append(c)
+            probe.values.add(ct[i])
+            if self._tagged_head(probe, toks[i]) or not self._value_evidence(probe, toks[i]):
+                return False
+        return True
 
     def _learnt_values(self, group: _Siblings, word: str) -> bool:
         """Whether other templates already made all these words variables (the vocabulary
@@ -4082,7 +4259,10 @@ class TemplateEngine:
             return False
         if group.members[0].tokens[group.pos - 1] != VAR:
             return False
-        return all(_unit(w.rstrip(_TRAIL + ")]}")) for w in (word, *group.values))
+        measures = self.config.measure_units
+        return all(
+            _unit(u) or (measures and _measure_unit(u)) for u in (w.rstrip(_TRAIL + ")]}") for w in (word, *group.values))
+        )
 
     def _name_after_kind(self, group: _Siblings) -> bool:
         """A word right after the name of a kind of thing ("in queue emails", "principal
