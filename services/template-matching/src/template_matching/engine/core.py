@@ -252,6 +252,12 @@ class EngineConfig:
     # "..., client: <ip>, upstream: "<url>""), may be a gap of a gapped template although
     # its labels are words (see _trailing_clause; pass 20a)
     trailing_clauses: bool = True
+    # a place of one token on both sides where a gapped template's two forms differ holds
+    # one value when the engine's own evidence says the two words are values of one field
+    # (value-shaped, known values, or a pair that alternated elsewhere: _pair_is_values), as
+    # the one-word rules would decide it at one length; a statement may print a value and a
+    # part of varying length at once (see _gapped_merge; pass 22c)
+    gapped_value_words: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -2449,6 +2455,16 @@ def _framed(tpl: tuple[str, ...], before: int, after: int) -> bool:
     return before >= 0 and after < len(tpl) and all(_PLAIN_WORD.match(tpl[k]) for k in (before, after))
 
 
+def _value_word_place(a: str, t: str, value_pair: Callable[[str, str], bool]) -> bool:
+    """Whether the template's token ``a`` and the line's ``t``, alone at one unaligned place
+    of a gapped merge, are two values of one field by the engine's one-word evidence
+    (``value_pair``), no field of a key: the one-word rules would merge them at one length,
+    and a part of varying length elsewhere in the line does not make them keyword variants."""
+    if VAR in a or _FIELD_KEY.match(a) or _FIELD_KEY.match(t):
+        return False
+    return value_pair(a, t)
+
+
 def _gaps_of(c: _Cluster) -> tuple[int, ...]:
     """The positions of a template's variables of any length: its gaps, or its span's."""
     return c.gaps if c.gaps else ((c.span,) if c.span is not None else ())
@@ -2456,14 +2472,15 @@ def _gaps_of(c: _Cluster) -> tuple[int, ...]:
 
 def _gapped_merge(
     tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], optional_groups: bool = False,
-    trailing_clauses: bool = False,
+    trailing_clauses: bool = False, value_pair: Callable[[str, str], bool] | None = None,
 ) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
     """(aligned constants, tokens, gap positions) of the gapped template that covers both the
     template and the line, or None where the two are not one message with parts of varying
     length: the first tokens must align (the message's header or first word), most constants
     of the longer must align, the tokens that align must name the message (two words at
     least), and every unaligned place must pass _gap_run_ok (values only, no field, not
-    different tokens of one length)."""
+    different tokens of one length). With ``value_pair``, a place of one token on both sides
+    that it calls two values becomes a variable token, not a gap (_value_word_place)."""
     if not gaps and len(tpl) == len(toks):
         return None
     pairs = _align(tpl, gaps, toks)
@@ -2481,7 +2498,13 @@ def _gapped_merge(
     prev_i, prev_j = -1, -1
     for i, j in ends:
         run_t, run_l = tpl[prev_i + 1 : i], toks[prev_j + 1 : j]
-        if run_t or run_l:
+        if (
+            value_pair is not None and len(run_t) == len(run_l) == 1 and not any(prev_i < g < i for g in gaps)
+            and _value_word_place(run_t[0], run_l[0], value_pair)
+        ):
+            # one value at a place of one token (pass 22c): a variable there, not a gap
+            out.append(_merge_token(run_t[0], run_l[0]))
+        elif run_t or run_l:
             was_gap = any(prev_i < g < i for g in gaps)
             if was_gap and len(run_t) > 1:
                 return None  # a gap may take more of the line, never a constant of the template
@@ -3441,7 +3464,7 @@ class TemplateEngine:
             shared = len(consts.intersection(ot))
             if shared < 2 or shared < _ALIGNED_SHARE * len(consts):
                 continue
-            merged = _gapped_merge(ct, (), ot, self.config.optional_groups, self.config.trailing_clauses)
+            merged = _gapped_merge(ct, (), ot, self.config.optional_groups, self.config.trailing_clauses, self._gapped_value_pair())
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = merged
         if best is None:
@@ -3451,6 +3474,9 @@ class TemplateEngine:
         return self._make_gapped(c, tokens, gaps)[1:]
 
     # ----------------------------------------------------------- gapped templates
+    def _gapped_value_pair(self) -> Callable[[str, str], bool] | None:
+        return self._pair_is_values if self.config.gapped_value_words and self.config.value_shapes else None
+
     def _covering_gapped(self, toks: tuple[str, ...]) -> _Cluster | None:
         """The first gapped template (by number) that covers the line as it is."""
         if not toks:
@@ -3495,7 +3521,9 @@ class TemplateEngine:
         scored.sort(key=lambda x: (x[0], x[1]))
         best: tuple[int, tuple[str, ...], tuple[int, ...], _Cluster] | None = None
         for _, _, c in scored[:_GAPPED_CANDIDATES]:
-            merged = _gapped_merge(c.tokens, _gaps_of(c), toks, self.config.optional_groups, self.config.trailing_clauses)
+            merged = _gapped_merge(
+                c.tokens, _gaps_of(c), toks, self.config.optional_groups, self.config.trailing_clauses, self._gapped_value_pair()
+            )
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = (merged[0], merged[1], merged[2], c)
         if best is None:
