@@ -258,6 +258,10 @@ class EngineConfig:
     # the one-word rules would decide it at one length; a statement may print a value and a
     # part of varying length at once (see _gapped_merge; pass 22c)
     gapped_value_words: bool = True
+    # with gapped_value_words, the rest of the one-word rules' evidence for a place too (a
+    # word alone in brackets, a unit after a number, a name after a kind word, an enum after
+    # a label: _value_evidence on the template's tokens; pass 22c)
+    gapped_value_evidence: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -386,6 +390,16 @@ class _Siblings:
         self.evident = False
         self.values: set[str] = set()
         self.members: list[_Cluster] = []
+
+
+class _TemplateTokens:
+    """A template's tokens where a sibling group's checks read only its first member's
+    tokens (TemplateEngine._gapped_values_at)."""
+
+    __slots__ = ("tokens",)
+
+    def __init__(self, tokens: tuple[str, ...]) -> None:
+        self.tokens = tokens
 
 
 def _due_group(c: _Cluster) -> _Siblings | None:
@@ -2455,14 +2469,16 @@ def _framed(tpl: tuple[str, ...], before: int, after: int) -> bool:
     return before >= 0 and after < len(tpl) and all(_PLAIN_WORD.match(tpl[k]) for k in (before, after))
 
 
-def _value_word_place(a: str, t: str, value_pair: Callable[[str, str], bool]) -> bool:
+def _value_word_place(
+    tpl: tuple[str, ...], pos: int, a: str, t: str, value_pair: Callable[[tuple[str, ...], int, str, str], bool]
+) -> bool:
     """Whether the template's token ``a`` and the line's ``t``, alone at one unaligned place
     of a gapped merge, are two values of one field by the engine's one-word evidence
     (``value_pair``), no field of a key: the one-word rules would merge them at one length,
     and a part of varying length elsewhere in the line does not make them keyword variants."""
     if VAR in a or _FIELD_KEY.match(a) or _FIELD_KEY.match(t):
         return False
-    return value_pair(a, t)
+    return value_pair(tpl, pos, a, t)
 
 
 def _gaps_of(c: _Cluster) -> tuple[int, ...]:
@@ -2472,7 +2488,7 @@ def _gaps_of(c: _Cluster) -> tuple[int, ...]:
 
 def _gapped_merge(
     tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], optional_groups: bool = False,
-    trailing_clauses: bool = False, value_pair: Callable[[str, str], bool] | None = None,
+    trailing_clauses: bool = False, value_pair: Callable[[tuple[str, ...], int, str, str], bool] | None = None,
 ) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
     """(aligned constants, tokens, gap positions) of the gapped template that covers both the
     template and the line, or None where the two are not one message with parts of varying
@@ -2500,7 +2516,7 @@ def _gapped_merge(
         run_t, run_l = tpl[prev_i + 1 : i], toks[prev_j + 1 : j]
         if (
             value_pair is not None and len(run_t) == len(run_l) == 1 and not any(prev_i < g < i for g in gaps)
-            and _value_word_place(run_t[0], run_l[0], value_pair)
+            and _value_word_place(tpl, prev_i + 1, run_t[0], run_l[0], value_pair)
         ):
             # one value at a place of one token (pass 22c): a variable there, not a gap
             out.append(_merge_token(run_t[0], run_l[0]))
@@ -3474,8 +3490,20 @@ class TemplateEngine:
         return self._make_gapped(c, tokens, gaps)[1:]
 
     # ----------------------------------------------------------- gapped templates
-    def _gapped_value_pair(self) -> Callable[[str, str], bool] | None:
-        return self._pair_is_values if self.config.gapped_value_words and self.config.value_shapes else None
+    def _gapped_value_pair(self) -> Callable[[tuple[str, ...], int, str, str], bool] | None:
+        return self._gapped_values_at if self.config.gapped_value_words and self.config.value_shapes else None
+
+    def _gapped_values_at(self, tpl: tuple[str, ...], pos: int, a: str, t: str) -> bool:
+        """Whether ``a`` (the template's word at ``pos``) and ``t`` are values of one field by
+        the evidence the one-word rules use when a line differs from a template in one word."""
+        if self._pair_is_values(a, t):
+            return True
+        if not self.config.gapped_value_evidence:
+            return False
+        group = _Siblings(pos)
+        group.values.add(a)
+        group.members.append(_TemplateTokens(tpl))  # type: ignore[arg-type]
+        return self._value_evidence(group, t)
 
     def _covering_gapped(self, toks: tuple[str, ...]) -> _Cluster | None:
         """The first gapped template (by number) that covers the line as it is."""
