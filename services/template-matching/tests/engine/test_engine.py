@@ -1766,6 +1766,62 @@ def test_optional_values_at_several_places_make_one_gapped_template() -> None:
     without = TemplateEngine(EngineConfig(gapped_values=False))
     assert len({without.current(without.add(line).cluster)[0] for line in _DHCP}) > 1
 
+# an optional host name in one line and another bridge (a joined lower-case name) in the other
+_DHCP_BRIDGES = (
+    "dhcpd: DHCPACK on 10.0.0.7 to aa:bb:cc:dd:ee:01 (laptop-7) via br-lan",
+    "dhcpd: DHCPACK on 10.0.0.9 to aa:bb:cc:dd:ee:02 via br-guest",
+)
+
+
+@pytest.mark.parametrize("lines", [_DHCP_BRIDGES, tuple(reversed(_DHCP_BRIDGES))])
+def test_a_value_word_beside_an_optional_value_makes_one_gapped_template(lines: tuple[str, ...]) -> None:
+    # the two lines differ in length (the optional host name) and, at one token, in a value
+    # the one-word rules would merge at one length: one statement (pass 22c)
+    def templates(engine: TemplateEngine) -> set[str]:
+        clusters = [engine.add(line).cluster for line in lines]
+        return {engine.current(c)[2] for c in clusters}
+
+    assert templates(TemplateEngine()) == {"dhcpd: DHCPACK on <*> to <*> <*> via br-<*>"}
+    assert len(templates(TemplateEngine(EngineConfig(gapped_value_words=False)))) == 2
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # a word alone in square brackets (a plugin's name), as the one-word rules take it
+        (
+            "proxy: [jwt] plugin rejected request 10.0.0.7 (10.0.0.2) after 3 ms",
+            "proxy: [cors] plugin rejected request 10.0.0.9 after 5 ms",
+        ),
+        # a name after a kind word ("queue emails")
+        (
+            "worker: job finished in queue emails for 10.0.0.7 (10.0.0.2) in 12 ms",
+            "worker: job finished in queue reports for 10.0.0.9 in 11 ms",
+        ),
+    ],
+)
+def test_the_one_word_evidence_decides_a_word_beside_an_optional_value(lines: tuple[str, str]) -> None:
+    for ordered in (lines, lines[::-1]):
+
+        def templates(engine: TemplateEngine, ordered: tuple[str, ...] = ordered) -> set[str]:
+            clusters = [engine.add(line).cluster for line in ordered]
+            return {engine.current(c)[2] for c in clusters}
+
+        assert len(templates(TemplateEngine())) == 1
+        assert len(templates(TemplateEngine(EngineConfig(gapped_value_evidence=False)))) == 2
+
+
+def test_a_keyword_variant_beside_an_optional_value_stays_apart() -> None:
+    # "renewed" / "expired" name two statements: plain words with no evidence of values
+    engine = TemplateEngine()
+    lines = (
+        "dhcpd: lease renewed for 10.0.0.7 (laptop-7) via br-lan",
+        "dhcpd: lease expired for 10.0.0.9 via br-lan",
+    )
+    clusters = [engine.add(line).cluster for line in lines]
+    assert len({engine.current(c)[2] for c in clusters}) == 2
+
+
 
 @pytest.mark.parametrize(
     "pair",

@@ -302,6 +302,16 @@ class EngineConfig:
     # a span whose statement also printed its text empty (a fixed template that is the span
     # without its variable) becomes a gapped template of both (see _span_printed_empty; pass 22b)
     empty_spans: bool = True
+    # a place of one token on both sides where a gapped template's two forms differ holds
+    # one value when the engine's own evidence says the two words are values of one field
+    # (value-shaped, known values, or a pair that alternated elsewhere: _pair_is_values), as
+    # the one-word rules would decide it at one length; a statement may print a value and a
+    # part of varying length at once (see _gapped_merge; pass 22c)
+    gapped_value_words: bool = True
+    # with gapped_value_words, the rest of the one-word rules' evidence for a place too (a
+    # word alone in brackets, a unit after a number, a name after a kind word, an enum after
+    # a label: _value_evidence on the template's tokens; pass 22c)
+    gapped_value_evidence: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -430,6 +440,16 @@ class _Siblings:
         self.evident = False
         self.values: set[str] = set()
         self.members: list[_Cluster] = []
+
+
+class _TemplateTokens:
+    """A template's tokens where a sibling group's checks read only its first member's
+    tokens (TemplateEngine._gapped_values_at)."""
+
+    __slots__ = ("tokens",)
+
+    def __init__(self, tokens: tuple[str, ...]) -> None:
+        self.tokens = tokens
 
 
 def _due_group(c: _Cluster) -> _Siblings | None:
@@ -2684,6 +2704,18 @@ def _framed(tpl: tuple[str, ...], before: int, after: int) -> bool:
     return before >= 0 and after < len(tpl) and all(_PLAIN_WORD.match(tpl[k]) for k in (before, after))
 
 
+def _value_word_place(
+    tpl: tuple[str, ...], pos: int, a: str, t: str, value_pair: Callable[[tuple[str, ...], int, str, str], bool]
+) -> bool:
+    """Whether the template's token ``a`` and the line's ``t``, alone at one unaligned place
+    of a gapped merge, are two values of one field by the engine's one-word evidence
+    (``value_pair``), no field of a key: the one-word rules would merge them at one length,
+    and a part of varying length elsewhere in the line does not make them keyword variants."""
+    if VAR in a or _FIELD_KEY.match(a) or _FIELD_KEY.match(t):
+        return False
+    return value_pair(tpl, pos, a, t)
+
+
 def _gaps_of(c: _Cluster) -> tuple[int, ...]:
     """The positions of a template's variables of any length: its gaps, or its span's."""
     return c.gaps if c.gaps else ((c.span,) if c.span is not None else ())
@@ -2692,13 +2724,15 @@ def _gaps_of(c: _Cluster) -> tuple[int, ...]:
 def _gapped_merge(
     tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], optional_groups: bool = False,
     trailing_clauses: bool = False, digit_names: bool = False,
+    value_pair: Callable[[tuple[str, ...], int, str, str], bool] | None = None,
 ) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
     """(aligned constants, tokens, gap positions) of the gapped template that covers both the
     template and the line, or None where the two are not one message with parts of varying
     length: the first tokens must align (the message's header or first word), most constants
     of the longer must align, the tokens that align must name the message (two words at
     least), and every unaligned place must pass _gap_run_ok (values only, no field, not
-    different tokens of one length)."""
+    different tokens of one length). With ``value_pair``, a place of one token on both sides
+    that it calls two values becomes a variable token, not a gap (_value_word_place)."""
     if not gaps and len(tpl) == len(toks):
         return None
     pairs = _align(tpl, gaps, toks, digit_names)
@@ -2716,7 +2750,13 @@ def _gapped_merge(
     prev_i, prev_j = -1, -1
     for i, j in ends:
         run_t, run_l = tpl[prev_i + 1 : i], toks[prev_j + 1 : j]
-        if run_t or run_l:
+        if (
+            value_pair is not None and len(run_t) == len(run_l) == 1 and not any(prev_i < g < i for g in gaps)
+            and _value_word_place(tpl, prev_i + 1, run_t[0], run_l[0], value_pair)
+        ):
+            # one value at a place of one token (pass 22c): a variable there, not a gap
+            out.append(_merge_token(run_t[0], run_l[0]))
+        elif run_t or run_l:
             was_gap = any(prev_i < g < i for g in gaps)
             if was_gap and len(run_t) > 1:
                 return None  # a gap may take more of the line, never a constant of the template
@@ -3732,7 +3772,8 @@ class TemplateEngine:
             if shared < 2 or shared < _ALIGNED_SHARE * len(consts):
                 continue
             merged = _gapped_merge(
-                ct, (), ot, self.config.optional_groups, self.config.trailing_clauses, self.config.gapped_digit_names
+                ct, (), ot, self.config.optional_groups, self.config.trailing_clauses, self.config.gapped_digit_names,
+                self._gapped_value_pair(),
             )
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = merged
@@ -3743,6 +3784,21 @@ class TemplateEngine:
         return self._make_gapped(c, tokens, gaps)[1:]
 
     # ----------------------------------------------------------- gapped templates
+    def _gapped_value_pair(self) -> Callable[[tuple[str, ...], int, str, str], bool] | None:
+        return self._gapped_values_at if self.config.gapped_value_words and self.config.value_shapes else None
+
+    def _gapped_values_at(self, tpl: tuple[str, ...], pos: int, a: str, t: str) -> bool:
+        """Whether ``a`` (the template's word at ``pos``) and ``t`` are values of one field by
+        the evidence the one-word rules use when a line differs from a template in one word."""
+        if self._pair_is_values(a, t):
+            return True
+        if not self.config.gapped_value_evidence:
+            return False
+        group = _Siblings(pos)
+        group.values.add(a)
+        group.members.append(_TemplateTokens(tpl))  # type: ignore[arg-type]
+        return self._value_evidence(group, t)
+
     def _covering_gapped(self, toks: tuple[str, ...]) -> _Cluster | None:
         """The first gapped template (by number) that covers the line as it is."""
         if not toks:
@@ -3789,7 +3845,7 @@ class TemplateEngine:
         for _, _, c in scored[:_GAPPED_CANDIDATES]:
             merged = _gapped_merge(
                 c.tokens, _gaps_of(c), toks, self.config.optional_groups, self.config.trailing_clauses,
-                self.config.gapped_digit_names,
+                self.config.gapped_digit_names, self._gapped_value_pair(),
             )
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = (merged[0], merged[1], merged[2], c)
