@@ -1243,7 +1243,7 @@ def test_a_plain_word_opening_the_message_after_a_header_of_values_is_its_verb()
     templates = _groups(lines)
     assert len(set(templates)) == 4
     assert all(f"] {verbs[i % 4]} " in t for i, t in enumerate(templates))
-    assert len(set(_groups_with(EngineConfig(header_verbs=False), lines))) == 1
+    assert len(set(_groups_with(EngineConfig(header_verbs=False, negated_variants=False), lines))) == 1
     # a word later in such a line is still one more field value at once
     later = [f'I1203 08:4{i}:40.40{i}951       1 volume_handler.go:230] Mounted "vol-{i:04x}a{i * 7919:08x}" '
              f"{node}" for i, node in enumerate(["alpha", "beta"] * 2)]
@@ -2927,3 +2927,38 @@ def test_camel_case_names_of_one_kind_are_a_value() -> None:
               enumerate(["HeartbeatRequest", "HeartbeatResponse"] * 2, start=1)]
     templates = _groups(events)
     assert templates[0] == templates[2] != templates[1] == templates[3]
+
+
+# Owncast's logrus lines (MediaPlatform): the message is one quoted key=value token whose texts
+# differ in a negating prefix; mosquitto-style plain lines differ the same way in a word
+_NEGATED_LINES = [
+    'time="2026-12-03T08:14:02Z" level=info msg="Inbound stream connected."',
+    'time="2026-12-03T08:52:40Z" level=info msg="Inbound stream disconnected."',
+    'time="2026-12-03T09:01:17Z" level=info msg="Inbound stream connected."',
+    'time="2026-12-03T09:43:55Z" level=info msg="Inbound stream disconnected."',
+]
+
+
+def test_a_word_and_its_negation_are_two_statements() -> None:
+    templates = _final_templates(_NEGATED_LINES, EngineConfig(announce_retired=True))
+    assert templates == {'time="<*>" level=info msg="Inbound stream connected."',
+                         'time="<*>" level=info msg="Inbound stream disconnected."'}
+    # without the rule the key=value text took the prefix for part of a value
+    assert len(_final_templates(_NEGATED_LINES, EngineConfig(announce_retired=True, negated_variants=False))) == 1
+
+
+def test_negation_needs_a_whole_word_and_leaves_field_values_alone() -> None:
+    from template_matching.engine.core import _negated_variant
+
+    assert _negated_variant("connected.", "disconnected.")
+    assert _negated_variant("Successful", "Unsuccessful")
+    assert not _negated_variant("dex", "index")  # a prefix of a short word is no negation
+    assert not _negated_variant("state=active", "state=inactive")  # a field's two values
+    assert not _negated_variant("started", "succeeded")
+
+
+def test_a_position_with_many_words_still_merges_beside_a_negation() -> None:
+    # once a position has shown min_word_values words it holds values, negations included
+    words = ["alpha", "beta", "gamma", "delta", "undelta", "epsilon"]
+    lines = [f"job {w} state changed to running" for w in words]
+    assert len(_final_templates(lines, EngineConfig(announce_retired=True))) == 1
