@@ -2962,3 +2962,43 @@ def test_a_position_with_many_words_still_merges_beside_a_negation() -> None:
     words = ["alpha", "beta", "gamma", "delta", "undelta", "epsilon"]
     lines = [f"job {w} state changed to running" for w in words]
     assert len(_final_templates(lines, EngineConfig(announce_retired=True))) == 1
+
+
+# the external-provisioner (ClusterOpsPlatform) prints its started / succeeded pair in two
+# statements: alternating in both is no proof that the two participles are values
+_PROVISIONER_PAIR_LINES = [
+    'I1203 09:42:58.682647       1 controller.go:1366] provision "staging/uploads" class "efs-shared": started',
+    'I1203 12:57:53.290082       1 controller.go:1456] provision "staging/data-search-0" class "efs-shared": succeeded',
+    'I1203 10:05:28.170130       1 controller.go:1482] delete "pvc-bfbe506f-e573-7696-534d-bcee04256259": started',
+    'I1203 12:50:23.892577       1 controller.go:1529] delete "pvc-f2a2ef3e-d084-f9d8-8a8f-78626f34cf64": succeeded',
+    'I1203 07:18:24.203545       1 controller.go:1366] provision "staging/data-search-1" class "efs-shared": started',
+    'I1203 21:54:17.104348       1 controller.go:1482] delete "pvc-90ba4b4a-7f3c-5d2b-076d-67df3a640598": started',
+    'I1203 20:47:37.815387       1 controller.go:1456] provision "monitoring/data-search-0" class "ebs-gp3": succeeded',
+    'I1203 23:24:00.021010       1 controller.go:1529] delete "pvc-53953f4d-dc68-d3e1-c362-73a015f0d083": succeeded',
+]
+
+
+def test_two_participles_alternating_in_two_statements_stay_keywords() -> None:
+    templates = _final_templates(_PROVISIONER_PAIR_LINES, EngineConfig(announce_retired=True))
+    assert len(templates) == 4, templates
+    assert all(t.endswith((": started", ": succeeded")) for t in templates)
+    merged = _final_templates(_PROVISIONER_PAIR_LINES, EngineConfig(announce_retired=True, participle_pairs=False))
+    assert len(merged) < len(templates)
+
+
+def test_participles_after_a_label_word_are_its_values() -> None:
+    # GitHub Actions runner (DeliveryPlatform): "result: Succeeded" / "Failed" is the result's value
+    lines = ["2026-12-03 13:30:16Z: Job build completed with result: Succeeded",
+             "2026-12-03 15:23:10Z: Job build completed with result: Failed",
+             "2026-12-03 19:05:13Z: Job lint completed with result: Succeeded",
+             "2026-12-03 14:31:38Z: Job lint completed with result: Failed",
+             "2026-12-03 01:09:15Z: Job build completed with result: Canceled"]
+    from template_matching.engine.core import _after_label_word
+
+    assert _after_label_word(("with", "result:", "Succeeded"), 2)
+    assert not _after_label_word(("delete", '"<*>":', "started"), 2)
+    steps = [line.replace("Job", "Step").replace(" completed", " finished") for line in lines]
+    # the pair's evidence from another statement still counts after the label
+    both = lines + steps
+    on = _final_templates(both, EngineConfig(announce_retired=True))
+    assert on == _final_templates(both, EngineConfig(announce_retired=True, participle_pairs=False))

@@ -109,7 +109,7 @@ class EngineConfig:
     # two participles ("started" / "succeeded") that alternate in two templates are a
     # program's keyword pair printed by several statements, not proof of values (see
     # _participle_pair; pass 22f)
-    participle_pairs: bool = False
+    participle_pairs: bool = True
     # a word printed right after a key's separator (a bare ":" or "=", or a "label:") is that
     # key's value when the template's other separators of that kind are followed by values
     # ("PID : <*> TID : <*> PROC : db2sysc", "table = <*>, merge motivation = AutoMerge,"):
@@ -1160,6 +1160,15 @@ def _participle_pair(a: str, t: str) -> bool:
     """Two different participles ("started" / "succeeded", "Accepted" / "Rejected"): what
     happened, which a program prints in the same place of several statements."""
     return a != t and _participle(a) and _participle(t)
+
+
+def _after_label_word(tokens: tuple[str, ...], i: int) -> bool:
+    """Whether the token before ``i`` is a label word ("result:", "status:", "state"): what
+    follows it is that label's value, participles included ("result: Succeeded" / "Failed")."""
+    if i == 0:
+        return False
+    prev = tokens[i - 1]
+    return (prev.endswith(":") and prev[:-1].isalpha()) or prev.lower() in _LABELS
 
 
 def _is_word_edit(a: str, t: str) -> bool:
@@ -3677,7 +3686,7 @@ class TemplateEngine:
         # the two words already alternated in two different messages (see
         # _pair_seen_elsewhere): proven values, wherever else they differ
         first = self._pairs.get((a, t) if a < t else (t, a))
-        return first is not None and first.evident and not (self.config.participle_pairs and _participle_pair(a, t))
+        return first is not None and first.evident
 
     def _absorb(self, c: _Cluster) -> list[str]:
         """Merge into ``c`` (just generalised) every template of its length that it now
@@ -3810,8 +3819,9 @@ class TemplateEngine:
             return False
         seen = False
         pairs = self._pairs
+        keywords = self.config.participle_pairs and not _after_label_word(group.members[0].tokens, group.pos)
         for other in group.values:
-            if self.config.participle_pairs and _participle_pair(other, word):
+            if keywords and _participle_pair(other, word):
                 continue
             key = (other, word) if other < word else (word, other)
             first = pairs.setdefault(key, group)
