@@ -1243,7 +1243,7 @@ def test_a_plain_word_opening_the_message_after_a_header_of_values_is_its_verb()
     templates = _groups(lines)
     assert len(set(templates)) == 4
     assert all(f"] {verbs[i % 4]} " in t for i, t in enumerate(templates))
-    assert len(set(_groups_with(EngineConfig(header_verbs=False), lines))) == 1
+    assert len(set(_groups_with(EngineConfig(header_verbs=False, negated_variants=False), lines))) == 1
     # a word later in such a line is still one more field value at once
     later = [f'I1203 08:4{i}:40.40{i}951       1 volume_handler.go:230] Mounted "vol-{i:04x}a{i * 7919:08x}" '
              f"{node}" for i, node in enumerate(["alpha", "beta"] * 2)]
@@ -3178,3 +3178,80 @@ def test_the_states_of_a_bracketed_transition_are_values() -> None:
                                          ("searching", "home"), ("connecting", "registered")])]
     assert len(set(_groups(lines))) == 1
     assert len(set(_groups_with(EngineConfig(bracketed_transitions=False), lines))) > 1
+
+
+# ---------------------------------------------------------------- twenty-second pass (f)
+
+# Owncast's logrus lines (MediaPlatform): the message is one quoted key=value token whose texts
+# differ in a negating prefix; mosquitto-style plain lines differ the same way in a word
+_NEGATED_LINES = [
+    'time="2026-12-03T08:14:02Z" level=info msg="Inbound stream connected."',
+    'time="2026-12-03T08:52:40Z" level=info msg="Inbound stream disconnected."',
+    'time="2026-12-03T09:01:17Z" level=info msg="Inbound stream connected."',
+    'time="2026-12-03T09:43:55Z" level=info msg="Inbound stream disconnected."',
+]
+
+
+def test_a_word_and_its_negation_are_two_statements() -> None:
+    templates = _final_templates(_NEGATED_LINES, EngineConfig(announce_retired=True))
+    assert templates == {'time="<*>" level=info msg="Inbound stream connected."',
+                         'time="<*>" level=info msg="Inbound stream disconnected."'}
+    # without the rule the key=value text took the prefix for part of a value
+    assert len(_final_templates(_NEGATED_LINES, EngineConfig(announce_retired=True, negated_variants=False))) == 1
+
+
+def test_negation_needs_a_whole_word_and_leaves_field_values_alone() -> None:
+    from template_matching.engine.core import _negated_variant
+
+    assert _negated_variant("connected.", "disconnected.")
+    assert _negated_variant("Successful", "Unsuccessful")
+    assert not _negated_variant("dex", "index")  # a prefix of a short word is no negation
+    assert not _negated_variant("state=active", "state=inactive")  # a field's two values
+    assert not _negated_variant("started", "succeeded")
+
+
+def test_a_position_with_many_words_still_merges_beside_a_negation() -> None:
+    # once a position has shown min_word_values words it holds values, negations included
+    words = ["alpha", "beta", "gamma", "delta", "undelta", "epsilon"]
+    lines = [f"job {w} state changed to running" for w in words]
+    assert len(_final_templates(lines, EngineConfig(announce_retired=True))) == 1
+
+
+# the external-provisioner (ClusterOpsPlatform) prints its started / succeeded pair in two
+# statements: alternating in both is no proof that the two participles are values
+_PROVISIONER_PAIR_LINES = [
+    'I1203 09:42:58.682647       1 controller.go:1366] provision "staging/uploads" class "efs-shared": started',
+    'I1203 12:57:53.290082       1 controller.go:1456] provision "staging/data-search-0" class "efs-shared": succeeded',
+    'I1203 10:05:28.170130       1 controller.go:1482] delete "pvc-bfbe506f-e573-7696-534d-bcee04256259": started',
+    'I1203 12:50:23.892577       1 controller.go:1529] delete "pvc-f2a2ef3e-d084-f9d8-8a8f-78626f34cf64": succeeded',
+    'I1203 07:18:24.203545       1 controller.go:1366] provision "staging/data-search-1" class "efs-shared": started',
+    'I1203 21:54:17.104348       1 controller.go:1482] delete "pvc-90ba4b4a-7f3c-5d2b-076d-67df3a640598": started',
+    'I1203 20:47:37.815387       1 controller.go:1456] provision "monitoring/data-search-0" class "ebs-gp3": succeeded',
+    'I1203 23:24:00.021010       1 controller.go:1529] delete "pvc-53953f4d-dc68-d3e1-c362-73a015f0d083": succeeded',
+]
+
+
+def test_two_participles_alternating_in_two_statements_stay_keywords() -> None:
+    templates = _final_templates(_PROVISIONER_PAIR_LINES, EngineConfig(announce_retired=True))
+    assert len(templates) == 4, templates
+    assert all(t.endswith((": started", ": succeeded")) for t in templates)
+    merged = _final_templates(_PROVISIONER_PAIR_LINES, EngineConfig(announce_retired=True, participle_pairs=False))
+    assert len(merged) < len(templates)
+
+
+def test_participles_after_a_label_word_are_its_values() -> None:
+    # GitHub Actions runner (DeliveryPlatform): "result: Succeeded" / "Failed" is the result's value
+    lines = ["2026-12-03 13:30:16Z: Job build completed with result: Succeeded",
+             "2026-12-03 15:23:10Z: Job build completed with result: Failed",
+             "2026-12-03 19:05:13Z: Job lint completed with result: Succeeded",
+             "2026-12-03 14:31:38Z: Job lint completed with result: Failed",
+             "2026-12-03 01:09:15Z: Job build completed with result: Canceled"]
+    from template_matching.engine.core import _after_label_word
+
+    assert _after_label_word(("with", "result:", "Succeeded"), 2)
+    assert not _after_label_word(("delete", '"<*>":', "started"), 2)
+    steps = [line.replace("Job", "Step").replace(" completed", " finished") for line in lines]
+    # the pair's evidence from another statement still counts after the label
+    both = lines + steps
+    on = _final_templates(both, EngineConfig(announce_retired=True))
+    assert on == _final_templates(both, EngineConfig(announce_retired=True, participle_pairs=False))

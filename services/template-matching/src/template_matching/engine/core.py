@@ -101,6 +101,15 @@ class EngineConfig:
     # "refreshed,") is a keyword variant of a statement, never one more field of a
     # record-like line (see _keyword_variant; pass 18b)
     participle_variants: bool = True
+    # a word and the same word with a negating prefix ("connected" / "disconnected",
+    # "available" / "unavailable") are a statement's keyword variants: no evidence from
+    # other rules (pairs elsewhere, the value vocabulary, records, key=value texts) makes
+    # them two values of one field (see _negated_variant; pass 22f)
+    negated_variants: bool = True
+    # two participles ("started" / "succeeded") that alternate in two templates are a
+    # program's keyword pair printed by several statements, not proof of values (see
+    # _participle_pair; pass 22f)
+    participle_pairs: bool = True
     # a word printed right after a key's separator (a bare ":" or "=", or a "label:") is that
     # key's value when the template's other separators of that kind are followed by values
     # ("PID : <*> TID : <*> PROC : db2sysc", "table = <*>, merge motivation = AutoMerge,"):
@@ -1293,6 +1302,51 @@ def _keyword_variant(a: str, t: str) -> bool:
         return False
     plain = all(w.strip(_QUOTES + _TRAIL + "()[]{}").isalpha() for w in (a, t))
     return plain and (_participle(a) or _participle(t))
+
+
+# prefixes that negate the word they open ("dis"connected, "un"available, "in"valid,
+# "de"registered, "non"-blocking)
+_NEGATIONS = ("dis", "un", "in", "im", "il", "ir", "non", "non-", "de")
+
+
+def _negated_variant(a: str, t: str) -> bool:
+    """Two tokens that are the same but for a negating prefix on one of their words
+    ("connected." / "disconnected.", 'msg="Volume mounted' / 'msg="Volume unmounted'): the
+    statement and its opposite, which a program prints as two statements (or two keyword
+    variants of one); a field's values are not each other's negation. A state after a state
+    word ("is now Reachable" / "Unreachable") stays a value (_enum_after_label, _state_pair)."""
+    if a == t:
+        return False
+    a, t = a.lower(), t.lower()
+    n = min(len(a), len(t))
+    p = 0
+    while p < n and a[p] == t[p]:
+        p += 1
+    while p > 0 and a[p - 1].isalnum():
+        p -= 1  # back to the start of the word that differs
+    if "=" in a[:p] and not _MESSAGE_FIELD.match(a):
+        return False  # a field's value ("state=active" / "state=inactive"), not message text
+    ra, rt = a[p:], t[p:]
+    short, long = (ra, rt) if len(ra) < len(rt) else (rt, ra)
+    word = len(short) - len(short.lstrip("abcdefghijklmnopqrstuvwxyz"))
+    if word < 4 or not long.endswith(short):
+        return False
+    return long[: len(long) - len(short)] in _NEGATIONS
+
+
+def _participle_pair(a: str, t: str) -> bool:
+    """Two different participles ("started" / "succeeded", "Accepted" / "Rejected"): what
+    happened, which a program prints in the same place of several statements."""
+    return a != t and _participle(a) and _participle(t)
+
+
+def _after_label_word(tokens: tuple[str, ...], i: int) -> bool:
+    """Whether the token before ``i`` is a label word ("result:", "status:", "state"): what
+    follows it is that label's value, participles included ("result: Succeeded" / "Failed")."""
+    if i == 0:
+        return False
+    prev = tokens[i - 1]
+    return (prev.endswith(":") and prev[:-1].isalpha()) or prev.lower() in _LABELS
 
 
 def _is_word_edit(a: str, t: str) -> bool:
@@ -3000,6 +3054,9 @@ class TemplateEngine:
                 t = toks[i]
                 if a == t:
                     continue
+                if self.config.negated_variants and _negated_variant(a, t) and not (vshape and self._state_pair(ct, i, t)):
+                    words.append(i)  # whatever else would vouch for them as values
+                    continue
                 if VAR in a and _wild_ok(a, t):
                     params += 1
                 elif t == VAR and _is_symbol(a) and not _masked_shape(a):
@@ -3347,6 +3404,10 @@ class TemplateEngine:
                 gapped = self._gapped_beside(message, toks)
                 if gapped is not None:
                     return gapped
+                new = self._create(message, toks)
+                self._join_siblings(group, new, word)
+                return new, True, ()
+            if self._negated_sibling(group, word):
                 new = self._create(message, toks)
                 self._join_siblings(group, new, word)
                 return new, True, ()
@@ -3964,6 +4025,8 @@ class TemplateEngine:
     def _pair_is_values(self, a: str, t: str) -> bool:
         """Evidence from the two words alone that they are values of one field: both shaped
         like values, one is the empty-field marker, or both are known values."""
+        if self.config.negated_variants and _negated_variant(a, t):
+            return False
         if a in _EMPTY or t in _EMPTY:
             return True
         if _value_shaped(a) and _value_shaped(t):
@@ -4037,6 +4100,8 @@ class TemplateEngine:
             return False
         if self.config.participle_variants and any(_keyword_variant(toks[i], line[i]) for i in words):
             return False
+        if self.config.negated_variants and any(_negated_variant(toks[i], line[i]) for i in words):
+            return False
         if toks[words[0]][-1:] == ":" and toks[words[0]][:-1].isalpha() and all(VAR in t for t in toks[: words[0]]):
             # a label opening the message after a header of values ("[<date> <time>][<pid>]
             # Processing: <job>" / "Processed:" / "Failed:") names what the message says, as a
@@ -4073,12 +4138,28 @@ class TemplateEngine:
                 _keyword_variant(v, w) for v in group.values for w in group.values
             ):
                 continue  # keyword variants of a statement (see _is_record)
+            if self.config.negated_variants and any(_negated_variant(v, w) for v in group.values for w in group.values):
+                continue
             if not self._is_record(c, [group.pos], c.tokens):
                 return
             group.evident = True
             for m in group.members:
                 if m.merged_into is None:
                     m.pending = True
+
+    def _negated_sibling(self, group: _Siblings, word: str) -> bool:
+        """Whether ``word`` is the negation of one of the group's words (or they of it) while
+        the position has not yet shown ``min_word_values`` words: a statement and its opposite
+        stay two templates, whatever evidence other rules give (see _negated_variant)."""
+        return (
+            self.config.negated_variants
+            and word not in group.values
+            and len(group.values) + 1 < self.config.min_word_values
+            and any(_negated_variant(word, v) for v in group.values)
+            # a state printed after a state word ("is now Reachable" / "Unreachable") is
+            # that word's value: the ground truth's argument, as any two states there
+            and not self._enum_after_label(group, word)
+        )
 
     def _pair_seen_elsewhere(self, group: _Siblings, word: str) -> bool:
         """Whether ``word`` and one of the group's words already alternate at the same
@@ -4089,7 +4170,10 @@ class TemplateEngine:
             return False
         seen = False
         pairs = self._pairs
+        keywords = self.config.participle_pairs and not _after_label_word(group.members[0].tokens, group.pos)
         for other in group.values:
+            if keywords and _participle_pair(other, word):
+                continue
             key = (other, word) if other < word else (word, other)
             first = pairs.setdefault(key, group)
             if first is not group:
@@ -4366,7 +4450,7 @@ class TemplateEngine:
                 len(group.values) + 1 >= self.config.min_word_values
                 or self._pair_seen_elsewhere(group, word)
                 or self._learnt_values(group, word)
-            )
+            ) and not self._negated_sibling(group, word)
             self._join_siblings(group, s, word)
             if evident:
                 group.evident = True
