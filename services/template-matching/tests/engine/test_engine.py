@@ -1110,6 +1110,15 @@ def test_texts_after_a_value_label_are_one_value_once_three_were_seen() -> None:
         for line in batch:
             off.add(line)
         assert len(off.templates()) > 1
+    # the value may be a name's bracketed argument (Hive's query id); the verbs stay apart
+    engine = TemplateEngine(config)
+    for i, (verb, sql) in enumerate(((v, q) for v in ("Compiling", "Executing") for q in (
+            "use analytics", "DESCRIBE FORMATTED orders", "show databases", "MSCK REPAIR TABLE web_logs"))):
+        engine.add(f"2026-12-03T16:53:2{i % 10},487  INFO [HiveServer2-Handler-Pool: Thread-20{i}] ql.Driver: "
+                   f"{verb} command(queryId=hive_20261203200637_40517a41-{i:04d}): {sql}")
+    templates = sorted(t for _, t, _ in engine.templates())
+    assert [t.split("ql.Driver: ")[1] for t in templates] == [
+        "Compiling command(queryId=<*>): <*>", "Executing command(queryId=<*>): <*>"], templates
     # two texts are not evidence yet; a header's value before the ":" is no statement's
     engine = TemplateEngine(config)
     for text in ("Invalid username or password", "Account disabled"):

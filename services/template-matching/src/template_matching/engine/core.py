@@ -2089,9 +2089,14 @@ def _bare_value_label(tok: str) -> bool:
     return tok.endswith(":") and VAR in tok and not tok.replace(VAR, "").strip(":.")
 
 
+# a name with its argument in brackets before ":" ("command(queryId=<*>):", "session(<*>):")
+_FRAMED_LABEL = re.compile(r"^[A-Za-z_][\w.-]*[(\[](?:[\w.-]+=)?<\*>[)\]]:$")
+
+
 def _value_label(tok: str) -> bool:
-    """A value ending in ":", maybe in brackets ("<*>:", "(<*>):", "(<*>/<*>):"), no word."""
-    return tok.endswith(":") and VAR in tok and not _has_alpha(tok)
+    """A value ending in ":", maybe in brackets ("<*>:", "(<*>):", "(<*>/<*>):") or after
+    the name it is an argument of ("command(queryId=<*>):")."""
+    return tok.endswith(":") and VAR in tok and (not _has_alpha(tok) or _FRAMED_LABEL.match(tok) is not None)
 
 
 def _prose(run: tuple[str, ...]) -> bool:
