@@ -1112,8 +1112,8 @@ def test_texts_after_a_value_label_are_one_value_once_three_were_seen() -> None:
         assert len(off.templates()) > 1
     # the value may be a name's bracketed argument (Hive's query id); the verbs stay apart
     engine = TemplateEngine(config)
-    for i, (verb, sql) in enumerate(((v, q) for v in ("Compiling", "Executing") for q in (
-            "use analytics", "DESCRIBE FORMATTED orders", "show databases", "MSCK REPAIR TABLE web_logs"))):
+    queries = ("use analytics", "DESCRIBE FORMATTED orders", "show databases", "MSCK REPAIR TABLE web_logs")
+    for i, (verb, sql) in enumerate((v, q) for v in ("Compiling", "Executing") for q in queries):
         engine.add(f"2026-12-03T16:53:2{i % 10},487  INFO [HiveServer2-Handler-Pool: Thread-20{i}] ql.Driver: "
                    f"{verb} command(queryId=hive_20261203200637_40517a41-{i:04d}): {sql}")
     templates = sorted(t for _, t, _ in engine.templates())
