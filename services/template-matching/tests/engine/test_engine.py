@@ -1073,10 +1073,11 @@ def test_a_lower_case_name_alone_in_square_brackets_is_a_value_at_the_second_val
 
 def test_codes_symbols_and_texts_after_a_value_label_stay_apart() -> None:
     engine = TemplateEngine()
-    # fixed texts after a value ending in ":" (strerror texts, which Loghub's BGL keeps apart)
-    for text in ("Permission denied", "No child processes", "Block device required", "Bad file descriptor"):
-        engine.add(f"ciod: Error creating node map from file /p/{len(text)}/map.txt: {text}")
-    assert len(engine.templates()) == 4
+    # a fixed phrase after a value ending in ":", a strerror text after its comma (Loghub's
+    # BGL keeps these apart; the strerror texts alone after the ":" are one value, pass 22e)
+    for text in ("Permission denied", "No such file or directory", "Exec format error"):
+        engine.add(f"ciod: Error loading /p/{len(text)}/a.out: invalid or missing program image, {text}")
+    assert len(engine.templates()) == 3
     # texts holding values, symbols or brackets (Mac, BGL): codes of separate messages
     engine = TemplateEngine()
     for text in ("RTC (Alarm)", "ARPT (Network)", "EC.LidOpen (User)", "?"):
@@ -1084,6 +1085,47 @@ def test_codes_symbols_and_texts_after_a_value_label_stay_apart() -> None:
     for text in ("illegal instruction......0", "imprecise exception......0", "privileged instruction...0"):
         engine.add(f"program interrupt: {text}")
     assert len(engine.templates()) == 7
+
+
+def test_texts_after_a_value_label_are_one_value_once_three_were_seen() -> None:
+    config = EngineConfig(announce_retired=True)
+    lines = [
+        f"Dec  3 10:00:0{i} ws-1 bluetoothd[812]: src/service.c:btd_service_connect() a2dp-sink profile "
+        f"connect failed for 00:1A:7D:DA:71:1{i}: {text}"
+        for i, text in enumerate(("Protocol not available", "Device or resource busy", "Connection refused",
+                                  "Host is down", "Protocol not available"))
+    ]
+    failures = [
+        f"2026-12-03 21:14:4{i} [info] (tls|<0.3569{i}.0>) Failed c2s PLAIN authentication for bob@xmpp.acme.io "
+        f"from 203.31.232.{i}: {text}"
+        for i, text in enumerate(("Invalid username or password", "Account disabled", "Too many failed attempts"))
+    ]
+    for batch, merged in ((lines, "profile connect failed for <*>: <*>"), (failures, "authentication for bob@xmpp.acme.io from <*>: <*>")):
+        engine = TemplateEngine(config)
+        for line in batch:
+            engine.add(line)
+        templates = [t for _, t, _ in engine.templates()]
+        assert len(templates) == 1 and templates[0].endswith(merged), templates
+        off = TemplateEngine(EngineConfig(announce_retired=True, value_label_texts=False))
+        for line in batch:
+            off.add(line)
+        assert len(off.templates()) > 1
+    # the value may be a name's bracketed argument (Hive's query id); the verbs stay apart
+    engine = TemplateEngine(config)
+    queries = ("use analytics", "DESCRIBE FORMATTED orders", "show databases", "MSCK REPAIR TABLE web_logs")
+    for i, (verb, sql) in enumerate((v, q) for v in ("Compiling", "Executing") for q in queries):
+        engine.add(f"2026-12-03T16:53:2{i % 10},487  INFO [HiveServer2-Handler-Pool: Thread-20{i}] ql.Driver: "
+                   f"{verb} command(queryId=hive_20261203200637_40517a41-{i:04d}): {sql}")
+    templates = sorted(t for _, t, _ in engine.templates())
+    assert [t.split("ql.Driver: ")[1] for t in templates] == [
+        "Compiling command(queryId=<*>): <*>", "Executing command(queryId=<*>): <*>"], templates
+    # two texts are not evidence yet; a header's value before the ":" is no statement's
+    engine = TemplateEngine(config)
+    for text in ("Invalid username or password", "Account disabled"):
+        engine.add(f"[info] Failed c2s PLAIN authentication for bob@xmpp.acme.io from 10.0.0.1: {text}")
+    for text in ("Wake on Scan offload", "Wake on TCP Timeout", "framerdy bmccmd", "leaving power save mode"):
+        engine.add(f"ARPT: 620651.{len(text)}: {text}")
+    assert len(engine.templates()) == 6
 
 
 # ------------------------------------------------------------- stream toward final

@@ -154,6 +154,11 @@ class EngineConfig:
     # the two states of a change printed in brackets ("(home -> searching)", "(idle ->
     # searching)") are values, whatever their case (see _bracketed_transition; pass 22d)
     bracketed_transitions: bool = True
+    # a text of plain words ending the line after the message's words and a value ending
+    # in ":" ("connect failed for <addr>: Device or resource busy", "rejected RCPT <a@b>:
+    # relay not permitted"), of another length, is that statement's reason or error text once
+    # the place has shown tail_values texts (see _value_label_text; pass 22e)
+    value_label_texts: bool = True
     # a line whose words differ from a template's only in one run of words between a
     # shared prefix and suffix, where that run follows a label ("because:", "reason:",
     # '"error":') or is enclosed in brackets or quotes, is the same message with a
@@ -2337,6 +2342,56 @@ def _bare_value_label(tok: str) -> bool:
     return tok.endswith(":") and VAR in tok and not tok.replace(VAR, "").strip(":.")
 
 
+# a name with its argument in brackets before ":" ("command(queryId=<*>):", "session(<*>):")
+_FRAMED_LABEL = re.compile(r"^[A-Za-z_][\w.-]*[(\[](?:[\w.-]+=)?<\*>[)\]]:$")
+
+
+def _value_label(tok: str) -> bool:
+    """A value ending in ":", maybe in brackets ("<*>:", "(<*>):", "(<*>/<*>):") or after
+    the name it is an argument of ("command(queryId=<*>):")."""
+    return tok.endswith(":") and VAR in tok and (not _has_alpha(tok) or _FRAMED_LABEL.match(tok) is not None)
+
+
+def _prose(run: tuple[str, ...]) -> bool:
+    """A text of plain words (an error's or a reason's text), a value among them at most
+    ("illegal port <*>"): no label, bracket, quote or code of its own."""
+    words = [x for x in run if x != VAR]
+    return (
+        _PLAIN_WORD.match(run[0]) is not None
+        and len(words) >= len(run) - 1
+        and all(_PLAIN_WORD.match(x) and not x.endswith((":", ",", ";")) for x in words)
+    )
+
+
+def _value_label_text(
+    tpl: tuple[str, ...], toks: tuple[str, ...], texts_vary: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool],
+) -> tuple[int, int] | None:
+    """(prefix, 0) when the line and the template differ only in a text of plain words of
+    another length that ends the line right after a value ending in ":", which follows a
+    word of the message ("profile connect failed for <addr>: Protocol not available" /
+    "Device or resource busy"), and that place has shown several texts. C programs print
+    an error as "%s: %s" with strerror(), servers print a rejection's reason after the
+    rejected item: the text is the statement's argument, its words no statement's own.
+    Texts of one length are left to the one-word rules; texts that open with the same word
+    or hold a clause after a comma ("invalid or missing program image, Permission denied")
+    are a fixed phrase of the statement with a value in it; a header's value ("ARPT: <*>:
+    ...", "bird: <*>: ...") does not qualify: the word before the value is a label there."""
+    nt, nl = len(tpl), len(toks)
+    if nt == nl:
+        return None
+    short = min(nt, nl)
+    p = 0
+    while p < short - 1 and _same_or_value(tpl[p], toks[p]):
+        p += 1
+    if p < 3 or not _value_label(tpl[p - 1]) or not _same_or_value(tpl[p - 1], toks[p - 1]):
+        return None
+    if not _is_message_word(tpl[p - 2]) or _severity_label(tpl[p - 2]):
+        return None
+    if not (_prose(tpl[p:]) and _prose(toks[p:])):
+        return None
+    return (p, 0) if texts_vary(tpl, toks, p, 0) else None
+
+
 # a value printed in angle brackets ("<guest>", "<turn.example.com>:", empty "<>"), not a variable
 _ANGLED = re.compile(r"^<(?!\*>)[^<>]*>[:,.;]?$")
 
@@ -3604,6 +3659,8 @@ class TemplateEngine:
             config.json_keys_in_objects, config.leading_fields, config.call_values, config.bracketed_headers,
             config.level_words, config.glued_records, config.comma_fields, config.one_bracket_runs,
         )
+        if cut is None and config.value_label_texts and config.tail_values:
+            cut = _value_label_text(tpl, toks, self._field_texts_vary)
         if cut is not None and config.word_fields_kept and _takes_word_field(tpl, toks, *cut):
             return None
         if cut is not None and config.inner_phrases_kept and _phrase_inside(tpl, toks, *cut):
