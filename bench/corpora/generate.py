@@ -166,6 +166,11 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   vzdump) with corosync, Xen (libxl, the hotplug scripts, xen-blkback), oVirt VDSM and ovirt-engine, the
   OpenStack Neutron agents, Cinder volume, Glance, Keystone and Placement, Firecracker, the Kata
   Containers shim, VMware ESXi 8 hostd and vmkernel, Incus and Cloud Hypervisor; 94 event types.
+* ``AutomationPlatform`` (written blind for the twenty-third issue-15 pass: before reading the engine or
+  any failure analysis; scored once): cloud-init (cloud-init.log), Ansible (ansible.log), the SaltStack
+  master and minion, the Chef Infra Client, HashiCorp Packer (PACKER_LOG), Vagrant, Rundeck (service and
+  access logs), AWX with its receptor, Ignition on a Fedora CoreOS first boot, Canonical MAAS (maas.log,
+  regiond, rackd), Foreman with its Smart Proxy, Pulumi and the Juju unit and machine agents; 172 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -14463,6 +14468,782 @@ def virt_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+AU_CI_VERSIONS = ["24.4.1-0ubuntu0~24.04.2", "24.4.1-0ubuntu0~24.04.2", "23.4.4-0ubuntu0~22.04.1"]
+AU_CI_RUN_MODES = ["init-local", "init", "modules:config", "modules:final"]
+AU_CI_TIME_MODES = ["init-local", "init", "init", "modules", "modules"]
+AU_CI_IIDS = ["i-0a1b2c3d4e5f60718", "i-07c41e9b2d85f3a06", "i-0f9e8d7c6b5a43210"]
+# module, frequency, the stage that runs it
+AU_CI_MODULES = [("seed_random", "once-per-instance", "init-network"), ("growpart", "always", "init-network"),
+                 ("resizefs", "always", "init-network"), ("set_hostname", "once-per-instance", "init-network"),
+                 ("users_groups", "once-per-instance", "init-network"), ("ssh", "once-per-instance", "init-network"),
+                 ("write_files", "once-per-instance", "init-network"), ("apt_configure", "once-per-instance", "modules-config"),
+                 ("ntp", "once-per-instance", "modules-config"), ("runcmd", "once-per-instance", "modules-config"),
+                 ("package_update_upgrade_install", "once-per-instance", "modules-final"),
+                 ("scripts_user", "once-per-instance", "modules-final"), ("final_message", "always", "modules-final"),
+                 ("keys_to_console", "once-per-instance", "modules-final")]
+AU_CI_FAILING_MODULES = [("package_update_upgrade_install", "modules-final"), ("scripts_user", "modules-final"),
+                         ("apt_configure", "modules-config"), ("runcmd", "modules-config")]
+AU_CI_COMMANDS = ["['systemd-detect-virt', '--quiet', '--container']", "['systemd-detect-virt', '--quiet', '--container']",
+                  "['running-in-container']", "['lxc-is-container']", "['udevadm', 'settle']", "['ip', '--json', 'addr']",
+                  "['growpart', '--dry-run', '/dev/nvme0n1', '1']", "['growpart', '/dev/nvme0n1', '1']",
+                  "['resize2fs', '/dev/root']", "['netplan', 'generate']", "['systemctl', 'restart', 'ssh']",
+                  "['ssh-keygen', '-t', 'ed25519', '-N', '', '-f', '/etc/ssh/ssh_host_ed25519_key']",
+                  "['hostnamectl', 'set-hostname', 'web01']", "['eatmydata', 'apt-get', '--option=Dpkg::Options::=--force-confold', "
+                  "'--option=Dpkg::options::=--force-unsafe-io', '--assume-yes', '--quiet', 'install', 'nginx', 'jq']"]
+AU_CI_READS = [("/proc/uptime", "13"), ("/proc/uptime", "12"), ("/etc/cloud/cloud.cfg", "4003"),
+               ("/var/lib/cloud/instance/obj.pkl", "18764"), ("/sys/class/dmi/id/product_uuid", "37"),
+               ("/proc/cmdline", "122"), ("/etc/hostname", "6"), ("/run/cloud-init/instance-data.json", "9137"),
+               ("/etc/ssh/sshd_config", "3253")]
+AU_CI_WRITES = [("/var/lib/cloud/instance/boot-finished", "wb", "644"), ("/var/lib/cloud/data/status.json", "wb", "644"),
+                ("/etc/netplan/50-cloud-init.yaml", "wb", "600"), ("/var/lib/cloud/data/result.json", "wb", "644"),
+                ("/etc/ssh/sshd_config.d/50-cloud-init.conf", "wb", "600"), ("/var/log/cloud-init-output.log", "ab", "640"),
+                ("/var/lib/cloud/instances/{iid}/sem/config_ssh", "wb", "644"), ("/var/lib/cloud/instance/user-data.txt", "wb", "600")]
+AU_CI_URLS = [("http://169.254.169.254/2021-03-23/meta-data/instance-id", "19"),
+              ("http://169.254.169.254/2021-03-23/user-data", "1638"),
+              ("http://169.254.169.254/2021-03-23/dynamic/instance-identity/document", "478"),
+              ("http://169.254.169.254/latest/api/token", "56"),
+              ("http://169.254.169.254/2021-03-23/meta-data/", "331")]
+AU_CI_DATASOURCES = ["DataSourceEc2Local", "DataSourceEc2Local", "DataSourceEc2",
+                     "DataSourceNoCloud [seed=/dev/sr0][dsmode=net]", "DataSourceOpenStackLocal [net,ver=2]"]
+AU_CI_SOURCE_LISTS = ["['Ec2', 'None']", "['NoCloud', 'ConfigDrive', 'OpenStack', 'Ec2', 'None']", "['OpenStack', 'None']"]
+AU_CI_URL_FAILURES = ["bad status code [404]", "bad status code [503]",
+                      "request error [HTTPConnectionPool(host='169.254.169.254', port=80): Max retries exceeded with url: "
+                      "/2009-04-04/meta-data/instance-id (Caused by ConnectTimeoutError(<urllib3.connection.HTTPConnection "
+                      "object at 0x7f3a2c1d6e90>, 'Connection to 169.254.169.254 timed out. (connect timeout=50.0)'))]",
+                      "request error [('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))]"]
+AU_CI_DISTROS = ["ubuntu", "ubuntu", "debian", "rhel"]
+AU_ANS_USERS = ["deploy", "deploy", "root", "awx"]
+AU_ANS_PIDS = ["48213", "48390", "51122", "60877"]
+AU_ANS_HOSTS = ["web01.prod.example.net", "web02.prod.example.net", "db01.prod.example.net", "lb01", "10.20.1.15"]
+AU_ANS_PLAYS = ["webservers", "all", "Configure database servers", "Rolling deploy of api", "Bootstrap new nodes"]
+AU_ANS_TASKS = ["Gathering Facts", "Gathering Facts", "nginx : Install nginx", "nginx : Template nginx.conf",
+                "common : Ensure chrony is running", "common : Create deploy user", "postgresql : Ensure databases exist",
+                "Wait for port 22", "app : Copy release artifact", "app : Run database migrations", "debug"]
+AU_ANS_HANDLERS = ["nginx : reload nginx", "common : restart chronyd", "app : restart app"]
+AU_ANS_ITEMS = ["nginx", "python3-pip", "ca-certificates", "{'name': 'deploy', 'groups': 'sudo'}",
+                "{'path': '/srv/app/shared', 'mode': '0750'}", "/etc/nginx/sites-enabled/default", "orders"]
+AU_ANS_INCLUDES = ["/home/deploy/infra/roles/app/tasks/deploy.yml", "/home/deploy/infra/roles/common/tasks/users.yml",
+                   "/runner/project/roles/nginx/tasks/debian.yml"]
+AU_ANS_FAILED = [
+    '{"changed": false, "msg": "No package matching \'nginx-extras\' is available"}',
+    '{"changed": false, "msg": "Unable to start service app: Job for app.service failed because the control process exited '
+    'with error code.\\nSee \\"systemctl status app.service\\" and \\"journalctl -xeu app.service\\" for details.\\n"}',
+    '{"changed": true, "cmd": ["/opt/app/bin/migrate", "--apply"], "delta": "0:00:01.204311", "end": "2026-12-03 09:41:07.118203", '
+    '"msg": "non-zero return code", "rc": 1, "start": "2026-12-03 09:41:05.913892", "stderr": "error: relation '
+    '\\"schema_migrations\\" does not exist", "stderr_lines": ["error: relation \\"schema_migrations\\" does not exist"], '
+    '"stdout": "", "stdout_lines": []}',
+    '{"changed": false, "checksum": "8d3f1e0b5c2a7f6e4d9b1a0c3e5f7a9b2c4d6e8f", "msg": "Destination directory /etc/app/conf.d does not exist"}',
+    '{"msg": "The task includes an option with an undefined variable. The error was: \'db_password\' is undefined. '
+    '\'db_password\' is undefined"}']
+AU_ANS_UNREACHABLE = [
+    '{"changed": false, "msg": "Failed to connect to the host via ssh: ssh: connect to host 10.20.1.15 port 22: Connection timed out", '
+    '"unreachable": true}',
+    '{"changed": false, "msg": "Failed to connect to the host via ssh: deploy@db01.prod.example.net: Permission denied '
+    '(publickey,password).", "unreachable": true}',
+    '{"changed": false, "msg": "Data could not be sent to remote host \\"lb01\\". Make sure this host can be reached over ssh: '
+    'ssh: Could not resolve hostname lb01: Name or service not known\\r\\n", "unreachable": true}']
+AU_ANS_PATTERNS = ["dbservers", "tag_Role_cache", "monitoring:&prod"]
+AU_SALT_USERS = ["root", "root", "sudo_alice", "saltapi"]
+AU_SALT_MINIONS = ["web01.prod.example.net", "web02.prod.example.net", "db01.prod.example.net", "cache02", "win-build-01"]
+AU_SALT_FUNCS = ["state.apply", "state.apply", "state.highstate", "test.ping", "cmd.run", "pkg.upgrade", "grains.items",
+                 "saltutil.sync_all"]
+AU_SALT_STATES = [("pkg.installed", "nginx"), ("file.managed", "/etc/nginx/nginx.conf"), ("service.running", "nginx"),
+                  ("user.present", "deploy"), ("cmd.run", "/usr/local/bin/rotate-keys --all"),
+                  ("file.directory", "/srv/app/releases"), ("git.latest", "https://git.example.net/ops/app.git"),
+                  ("pkg.latest", "openssl")]
+AU_SALT_COMMANDS = ["['systemctl', 'is-active', 'nginx.service']", "['systemctl', 'is-enabled', 'nginx.service']",
+                    "['dpkg-query', '--showformat', '${Status} ${Package} ${Version} ${Architecture}', '-W']",
+                    "['git', 'rev-parse', 'HEAD']", "['/usr/local/bin/rotate-keys', '--all']"]
+AU_SALT_DIRS = ["/root", "/root", "/srv/app/releases", "/var/cache/salt/minion"]
+AU_CHEF_VERSIONS = ["18.5.0", "18.5.0", "17.10.3"]
+AU_CHEF_NODES = ["web01.prod.example.net", "web02.prod.example.net", "db01.prod.example.net", "bastion.example.net"]
+AU_CHEF_RUN_LISTS = [("role[base], recipe[nginx::default]", "base::default, chrony::default, nginx::default"),
+                     ("role[base], role[app]", "base::default, chrony::default, app::default, app::deploy"),
+                     ("recipe[postgresql::server]", "postgresql::server")]
+AU_CHEF_COOKBOOKS = ["base@2.4.1, chrony@1.1.0, nginx@12.2.0", "base@2.4.1, chrony@1.1.0, app@0.9.3, poise-python@1.7.0",
+                     "postgresql@11.6.2"]
+AU_CHEF_FILES = [("template", "/etc/nginx/nginx.conf"), ("template", "/etc/app/app.yml"), ("file", "/etc/motd"),
+                 ("cookbook_file", "/usr/local/bin/healthcheck"), ("template", "/etc/chrony/chrony.conf")]
+AU_CHEF_SERVICES = ["nginx", "chrony", "app", "postgresql"]
+AU_CHEF_EXECUTES = ["apt-get update", "systemctl daemon-reload", "app-migrate", "initdb"]
+AU_CHEF_DIRS = ["/srv/app/releases", "/var/log/app", "/var/www/html"]
+AU_PK_BUILDS = ["amazon-ebs.ubuntu", "amazon-ebs.ubuntu", "amazon-ebs.al2023", "amazon-ebs.ubuntu-arm64"]
+AU_PK_PROVISIONERS = ["shell", "shell", "ansible", "file"]
+AU_PK_SSH_ERRORS = ["i/o timeout", "connect: connection refused", "connect: no route to host"]
+AU_PK_BUILD_ERRORS = ["Timeout waiting for SSH.", "Script exited with non-zero exit status: 1. Allowed exit codes are: [0]",
+                      "Error waiting for AMI: Failed with ResourceNotReady error, which is often caused by AWS taking too long to "
+                      "process the request."]
+AU_VG_MACHINES = ["default", "default", "web", "db"]
+AU_VG_BOXES = [("ubuntu/jammy64", "20241002.0.0"), ("generic/rocky9", "4.3.12"), ("bento/debian-12", "202407.22.0")]
+AU_VG_PORTS = [("22", "2222"), ("22", "2200"), ("80", "8080"), ("5432", "15432")]
+AU_VG_PROVISIONERS = ["shell", "shell", "ansible_local", "file"]
+AU_VG_FOLDERS = ["/home/alice/src/shop", "/Users/bob/work/infra", "C:/Users/carol/vagrant/dev"]
+AU_RD_REQUESTS = [("GET", "/api/45/project/ops/executions/running", "ops", "application/json", "token"),
+                  ("POST", "/api/45/job/{u}/run", "ops", "application/json", "token"),
+                  ("GET", "/api/45/execution/{n}/output", "deploy", "application/json", "token"),
+                  ("GET", "/menu/home", "?", "text/html;charset=UTF-8", "form"),
+                  ("GET", "/project/deploy/activity", "deploy", "text/html;charset=UTF-8", "form"),
+                  ("GET", "/project/ops/jobs", "ops", "text/html;charset=UTF-8", "form")]
+AU_RD_USERS = ["admin", "jenkins", "alice"]
+AU_RD_PROJECTS = ["ops", "deploy"]
+# NODE stands for the failed node
+AU_RD_FAILURES = [
+    "[Workflow result: , step failures: {1=NonZeroResultCode: Remote command failed with exit status 1}, Node failures: "
+    "{NODE=[NonZeroResultCode: Remote command failed with exit status 1]}, status: failed]",
+    "[Workflow result: , step failures: {2=ConnectionFailure: SSH connection to NODE timed out}, Node failures: "
+    "{NODE=[ConnectionFailure: SSH connection to NODE timed out]}, status: failed]"]
+AU_RD_NODES = ["web01", "web02", "db01"]
+AU_AWX_KINDS = ["job", "job", "job", "project_update", "inventory_update"]
+AU_AWX_STATES = ["created", "controller node chosen", "execution node chosen", "waiting", "pre run", "preparing playbook",
+                 "running playbook", "work unit id received", "work unit id assigned", "finalize run", "stats wrapup finished"]
+AU_AWX_TASKS = [("awx.main.tasks.system.awx_periodic_scheduler", "[]"), ("awx.main.tasks.system.cluster_node_heartbeat", "[]"),
+                ("awx.main.tasks.jobs.RunJob", "[{j}]"), ("awx.main.tasks.system.handle_work_success", "[]"),
+                ("awx.main.scheduler.tasks.task_manager", "[]"), ("awx.main.tasks.system.purge_old_stdout_files", "[]")]
+AU_AWX_NAMESPACES = ["awx", "aap"]
+AU_IGN_HOSTS = ["localhost", "localhost", "fcos-worker-2"]
+AU_IGN_VERSIONS = ["2.20.0", "2.19.0"]
+AU_IGN_STAGES = ["fetch-offline", "fetch", "kargs", "disks", "mount", "files", "umount"]
+AU_IGN_FILES = ["/sysroot/etc/hostname", "/sysroot/etc/zincati/config.d/55-updates-strategy.toml",
+                "/sysroot/etc/NetworkManager/system-connections/ens2.nmconnection",
+                "/sysroot/etc/containers/systemd/app.container", "/sysroot/etc/sysctl.d/90-k8s.conf",
+                "/sysroot/opt/bin/k3s-install.sh"]
+AU_IGN_UNITS = ["zincati.service", "app.service", "rpm-ostree-install-k3s.service", "node-exporter.service",
+                "docker.socket"]
+AU_IGN_USERS = ["core", "core", "deploy"]
+AU_IGN_CONFIGS = ["/usr/lib/ignition/base.d/00-core.ign", "/usr/lib/ignition/base.d/30-afterburn-sshkeys-core.ign",
+                  "/usr/lib/ignition/base.d/35-coreos-live.ign"]
+AU_IGN_DIRS = ["/usr/lib/ignition/base.platform.d/aws", "/usr/lib/ignition/base.platform.d/qemu"]
+AU_IGN_URLS = ["http://169.254.169.254/2019-10-01/user-data", "http://169.254.169.254/latest/api/token",
+               "https://ignition.example.net/config/worker.ign"]
+AU_MAAS_HOSTS = ["maas-region-1", "maas-rack-2"]
+AU_MAAS_NODES = ["sleek-bear", "noble-fox", "calm-heron", "node-07"]
+AU_MAAS_TRANSITIONS = [("NEW", "COMMISSIONING"), ("COMMISSIONING", "TESTING"), ("TESTING", "READY"), ("READY", "ALLOCATED"),
+                       ("ALLOCATED", "DEPLOYING"), ("DEPLOYING", "DEPLOYED"), ("DEPLOYING", "DEPLOYED"),
+                       ("DEPLOYING", "FAILED_DEPLOYMENT"), ("DEPLOYED", "RELEASING"), ("RELEASING", "READY")]
+AU_MAAS_POWER = ["on", "on", "off", "cycle"]
+AU_MAAS_HTTP = [("GET", "/MAAS/rpc/", "200", "OK"), ("GET", "/MAAS/api/2.0/machines/", "200", "OK"),
+                ("POST", "/MAAS/api/2.0/machines/{s}/op-deploy", "200", "OK"),
+                ("GET", "/MAAS/metadata/latest/by-id/{s}/?op=get_preseed", "200", "OK"),
+                ("POST", "/MAAS/metadata/status/{s}", "204", "NO CONTENT"),
+                ("GET", "/MAAS/api/2.0/users/?op=whoami", "401", "UNAUTHORIZED")]
+AU_MAAS_AGENTS = ["provisioningserver.rpc.clusterservice.ClusterClientService", "Python-urllib/3.12",
+                  "python-libmaas/0.6.8", "Go-http-client/1.1"]
+AU_MAAS_TFTP = ["bootx64.efi", "grubx64.efi", "/grub/grub.cfg-default-amd64", "/grub/grub.cfg", "pxelinux.0",
+                "ubuntu/amd64/ga-24.04/noble/stable/boot-kernel", "ubuntu/amd64/ga-24.04/noble/stable/boot-initrd"]
+AU_FM_REQUESTS = [("GET", "/api/v2/hosts?search=hostgroup%3Dweb&per_page=100", "Api::V2::HostsController#index", "JSON"),
+                  ("GET", "/api/hosts/web01.prod.example.net", "Api::V2::HostsController#show", "JSON"),
+                  ("POST", "/api/v2/hosts", "Api::V2::HostsController#create", "JSON"),
+                  ("GET", "/unattended/provision", "UnattendedController#host_template", "HTML"),
+                  ("GET", "/unattended/built", "UnattendedController#built", "HTML"),
+                  ("PUT", "/api/v2/hosts/42/power", "Api::V2::HostsController#power", "JSON"),
+                  ("GET", "/hosts", "HostsController#index", "HTML"),
+                  ("POST", "/api/v2/job_invocations", "Api::V2::JobInvocationsController#create", "JSON"),
+                  ("GET", "/notification_recipients", "NotificationRecipientsController#index", "JSON")]
+AU_FM_STATUSES = [("200", "OK"), ("200", "OK"), ("200", "OK"), ("201", "Created"), ("302", "Found"), ("404", "Not Found"),
+                  ("422", "Unprocessable Entity")]
+AU_FM_PARAMS = ['{"search"=>"hostgroup=web", "per_page"=>"100", "apiv"=>"v2"}',
+                '{"power_action"=>"cycle", "apiv"=>"v2", "id"=>"42"}',
+                '{"host"=>{"name"=>"web03", "hostgroup_id"=>"3", "build"=>"true"}, "apiv"=>"v2"}',
+                '{"id"=>"web01.prod.example.net", "apiv"=>"v2"}']
+AU_FM_USERS = [("admin", "Admin User"), ("foreman_api_admin", "API Admin"), ("alice", "Alice Martin")]
+AU_FM_AUDITS = [("Host::Managed", "update", "build", "true, false"), ("Host::Managed", "create", "name", "web03.prod.example.net"),
+                ("Nic::Managed", "update", "ip", "10.20.1.31, 10.20.1.45"), ("Setting", "update", "value", "false, true")]
+AU_SP_REQUESTS = [("GET", "/dhcp/10.20.0.0/unused_ip"), ("POST", "/dhcp/10.20.0.0"),
+                  ("DELETE", "/dhcp/10.20.0.0/mac/52:54:00:3a:1f:0c"), ("POST", "/tftp/52:54:00:3a:1f:0c"),
+                  ("GET", "/features"), ("GET", "/version"), ("POST", "/dns/"), ("GET", "/tftp/serverName")]
+AU_PU_STACKS = ["infra-prod", "infra-staging"]
+AU_PU_RESOURCES = [("aws:s3:BucketV2", "assets"), ("aws:ec2:Instance", "web-1"), ("aws:iam:Role", "lambda-exec"),
+                   ("kubernetes:apps/v1:Deployment", "api"), ("aws:ec2:SecurityGroup", "web-sg"),
+                   ("random:index/randomPassword:RandomPassword", "db-password")]
+AU_PU_DIFFS = ["~tags", "~tags", "~instanceType", "~spec", "~ingress,~tags"]
+AU_JUJU_UNITS = [("mysql/0", "mysql", "ch:amd64/jammy/mysql-196"), ("mysql/1", "mysql", "ch:amd64/jammy/mysql-196"),
+                 ("postgresql/2", "postgresql", "ch:amd64/jammy/postgresql-363"),
+                 ("nginx-ingress-integrator/0", "nginx-ingress-integrator", "ch:amd64/jammy/nginx-ingress-integrator-81"),
+                 ("ubuntu/0", "ubuntu", "ch:amd64/jammy/ubuntu-24")]
+AU_JUJU_HOOKS = ["update-status", "update-status", "update-status", "config-changed", "install", "start", "leader-elected",
+                 "database-relation-changed", "upgrade-charm"]
+AU_JUJU_WORKERS = ["uniter", "api-caller", "migration-inactive-flag", "log-sender"]
+AU_JUJU_ERRORS = ["connection is shut down", "api connection broken unexpectedly", 'model "prod" not found',
+                  "write tcp 10.20.5.21:48702->10.20.5.10:17070: write: broken pipe"]
+AU_JUJU_TAGS = ["machine-0", "machine-3", "unit-mysql-0", "unit-postgresql-2"]
+AU_JUJU_CONTROLLERS = ["10.20.5.10:17070", "10.20.5.11:17070", "10.20.5.12:17070"]
+
+
+def automation_events() -> list[tuple[float, str, dict]]:
+    """Infrastructure automation and provisioning tools as they log: cloud-init (cloud-init.log),
+    Ansible (ansible.log: play and task banners, the default callback's ok/changed/fatal lines, the
+    recap), the SaltStack master and minion logs, the Chef Infra Client log, HashiCorp Packer
+    (PACKER_LOG with its ui and plugin lines), Vagrant's console, Rundeck (service and access logs),
+    AWX (dispatcher and job lifecycle) and its receptor, Ignition on a Fedora CoreOS first boot,
+    Canonical MAAS (maas.log, regiond and rackd), Foreman (production.log) and its Smart Proxy, Pulumi
+    (non-interactive progress) and Juju unit and machine agents.
+    Written blind for the twenty-third issue-15 pass: before reading the engine or any failure
+    analysis; 172 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def pk(pool: list[str]):
+        return lambda g: esc(g.r.choice(pool))
+
+    def drawn(i: int):
+        return lambda g: esc(g.drawn[i])
+
+    # cloud-init
+    def ci_date(g: Gen) -> str:
+        return f"Thu, 03 Dec 2026 {hms(g)} +0000"
+
+    def uptime(g: Gen) -> str:
+        return f"{g.r.uniform(3, 90):.2f}"
+
+    def ci_module(g: Gen) -> str:
+        # the event name (stage/config-module), then the module's name and frequency
+        mod, freq, stage = g.r.choice(AU_CI_MODULES)
+        g.drawn = (f"{stage}/config-{mod}", f"config-{mod}", freq, mod)
+        return g.drawn[0]
+
+    def ci_failing(g: Gen) -> str:
+        mod, stage = g.r.choice(AU_CI_FAILING_MODULES)
+        g.drawn = (f"{stage}/config-{mod}", f"config-{mod}", "once-per-instance", mod)
+        return g.drawn[0]
+
+    def ci_repr(g: Gen) -> str:
+        mod = g.drawn[3]
+        return f"<module 'cloudinit.config.cc_{mod}' from '/usr/lib/python3/dist-packages/cloudinit/config/cc_{mod}.py'>"
+
+    def ci_mod_name(g: Gen) -> str:
+        mod, freq, _ = g.r.choice(AU_CI_MODULES)
+        g.drawn = (mod, freq, mod, mod)
+        return mod
+
+    def ci_lock(g: Gen) -> str:
+        # modules that run always take no semaphore, only a dummy lock
+        mod, freq, _ = g.r.choice(AU_CI_MODULES)
+        if freq == "always":
+            lock = f"<cloudinit.helpers.DummyLock object at 0x7f{g.hexs(10)}>"
+        else:
+            lock = f"<FileLock using file '/var/lib/cloud/instances/{g.r.choice(AU_CI_IIDS)}/sem/config_{mod}'>"
+        g.drawn = (lock,)
+        return f"config-{mod}"
+
+    def ci_read(g: Gen) -> str:
+        g.drawn = g.r.choice(AU_CI_READS)
+        return g.drawn[0]
+
+    def ci_write(g: Gen) -> str:
+        path, mode, perm = g.r.choice(AU_CI_WRITES)
+        g.drawn = (path.replace("{iid}", g.r.choice(AU_CI_IIDS)), mode, perm)
+        return g.drawn[0]
+
+    def ci_url(g: Gen) -> str:
+        g.drawn = g.r.choice(AU_CI_URLS)
+        return g.drawn[0]
+
+    def ci_attempts(g: Gen) -> str:
+        total = g.r.choice([1, 1, 1, 6, 11])
+        g.drawn = (str(total),)
+        return str(g.r.randint(0, total - 1))
+
+    def ci_url_config(g: Gen) -> str:
+        # the request's own settings, its url the one just opened
+        url = g.drawn[0]
+        token = url.endswith("/api/token")
+        header = "X-aws-ec2-metadata-token-ttl-seconds" if token else "X-aws-ec2-metadata-token"
+        return esc(f"{{'url': '{url}', 'stream': False, 'allow_redirects': True, 'method': '{'PUT' if token else 'GET'}', "
+                   f"'timeout': {g.r.choice(['1.0', '5.0', '50.0'])}, 'headers': {{'User-Agent': "
+                   f"'Cloud-Init/{g.r.choice(AU_CI_VERSIONS)}', '{header}': 'REDACTED'}}}}")
+
+    def ci_took(g: Gen) -> str:
+        t = g.r.uniform(0.01, 40)
+        g.drawn = (f"{t:.2f}",)
+        return f"{t:.3f}"
+
+    def ci_growpart(g: Gen) -> str:
+        dev, part = g.r.choice([("/dev/nvme0n1", "1"), ("/dev/sda", "1"), ("/dev/vda", "3")])
+        before = g.r.choice([2361393152, 8587820544, 3489660928])
+        g.drawn = (part, str(before), str(before + g.r.choice([8, 20, 24, 92]) * 1073741824))
+        return dev
+
+    # Ansible
+    def banner(kind: str, pool: list[str]):
+        # Display.banner pads the line with stars to 79 columns, at least three
+        def f(g: Gen) -> str:
+            title = g.r.choice(pool)
+            g.drawn = (title, "*" * max(3, 79 - len(f"{kind} [{title}]")))
+            return esc(title)
+        return f
+
+    def recap_host(g: Gen) -> str:
+        return f"{g.r.choice(AU_ANS_HOSTS):<26}"
+
+    def recap_count(lo: int, hi: int, zero: float = 0.0):
+        def f(g: Gen) -> str:
+            n = 0 if g.r.random() < zero else g.r.randint(lo, hi)
+            return f"{n:<4}"
+        return f
+
+    def ans_hosts(g: Gen) -> str:
+        return ", ".join(g.r.sample(AU_ANS_HOSTS, g.r.randint(1, 4)))
+
+    # SaltStack
+    def jid(g: Gen) -> str:
+        return f"20261203{g.r.randint(0, 23):02d}{g.r.randint(0, 59):02d}{g.r.randint(0, 59):02d}{g.r.randint(0, 999999):06d}"
+
+    def salt_clock(g: Gen) -> str:
+        return f"{hms(g)}.{g.r.randint(0, 999999):06d}"
+
+    def salt_pid(g: Gen) -> str:
+        return g.r.choice(["1187", "1187", "1187", str(g.r.randint(20000, 99999))])
+
+    def salt(name: str, line: int, level: str) -> str:
+        # log_fmt_logfile: %(asctime)s,%(msecs)03d [%(name)-17s:%(lineno)-4d][%(levelname)-8s][%(process)d]
+        return "{ts} [" + f"{name:<17}:{line:<4}][{level:<8}]" + "[{pid}] "
+
+    def minion_twice(g: Gen) -> str:
+        g.drawn = (g.r.choice(AU_SALT_MINIONS),)
+        return g.drawn[0]
+
+    # Chef
+    def chef_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}+00:00"
+
+    def chef_file(g: Gen) -> str:
+        kind, path = g.r.choice(AU_CHEF_FILES)
+        g.drawn = (path,)
+        return f"{kind}[{path}]"
+
+    def chef_resource(g: Gen) -> str:
+        # a resource and an action it takes
+        kind, name, action = g.r.choice([*[("template", f, "create") for _, f in AU_CHEF_FILES[:2]],
+                                         ("package", "nginx", "install"), ("package", "postgresql-16", "install"),
+                                         ("service", "nginx", "enable"), ("service", "nginx", "start"),
+                                         ("execute", "apt-get update", "run"), ("directory", "/srv/app/releases", "create"),
+                                         ("user", "deploy", "create"), ("apt_repository", "nginx", "add")])
+        g.drawn = (action,)
+        return f"{kind}[{name}]"
+
+    def chef_where(g: Gen) -> str:
+        return f"{g.r.choice(['nginx::default', 'base::default', 'app::deploy', 'postgresql::server'])} line {g.r.randint(4, 120)}"
+
+    def chef_service(g: Gen) -> str:
+        return f"service[{g.r.choice(AU_CHEF_SERVICES)}]"
+
+    # Packer
+    def slash_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    def slash_ts_twice(g: Gen) -> str:
+        # the plugin's own log time, repeated after its prefix, is the same second
+        g.drawn = (slash_ts(g),)
+        return g.drawn[0]
+
+    def ami(g: Gen) -> str:
+        return f"ami-0{g.hexs(16)}"
+
+    def instance(g: Gen) -> str:
+        return f"i-0{g.hexs(16)}"
+
+    def ami_name(g: Gen) -> str:
+        return f"{g.r.choice(['golden-ubuntu-2404', 'golden-al2023', 'base-ubuntu-2404-arm64'])}-20261203{g.r.randint(0, 2359):04d}"
+
+    def packer_duration(g: Gen) -> str:
+        m, s = g.r.randint(0, 24), g.r.randint(0, 59)
+        secs = f"{s} second" + ("" if s == 1 else "s")
+        if m == 0:
+            return secs
+        return f"{m} minute" + ("" if m == 1 else "s") + f" {secs}"
+
+    def packer_script(g: Gen) -> str:
+        return g.r.choice([f"/tmp/packer-shell{g.r.randint(100000000, 4294967295)}", "scripts/base.sh", "scripts/harden.sh",
+                           "scripts/cleanup.sh"])
+
+    # Vagrant
+    def vg_box(g: Gen) -> str:
+        g.drawn = g.r.choice(AU_VG_BOXES)
+        return g.drawn[0]
+
+    # Rundeck
+    def rd_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)},{g.r.randint(0, 999):03d}"
+
+    def rd_request(g: Gen) -> str:
+        method, path, project, ctype, auth = g.r.choice(AU_RD_REQUESTS)
+        g.drawn = (method, path.replace("{u}", g.uuid()).replace("{n}", g.num(100, 99999)), project, ctype, auth)
+        return method
+
+    def rd_failure(g: Gen) -> str:
+        return esc(g.r.choice(AU_RD_FAILURES).replace("NODE", g.r.choice(AU_RD_NODES)))
+
+    # AWX and receptor
+    def awx_guid(g: Gen) -> str:
+        return g.r.choice(["-", "-", g.hexs(32)])
+
+    def awx_task(g: Gen) -> str:
+        name, args = g.r.choice(AU_AWX_TASKS)
+        g.drawn = (args.replace("{j}", g.num(100, 9999)),)
+        return name
+
+    def pod(g: Gen) -> str:
+        alnum = "bcdfghjklmnpqrstvwxz2456789"
+        return f"{g.r.choice(AU_AWX_NAMESPACES)}/automation-job-{g.r.randint(100, 9999)}-{''.join(g.r.choice(alnum) for _ in range(5))}"
+
+    def unit_id(g: Gen) -> str:
+        letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+        return "".join(g.r.choice(letters) for _ in range(8))
+
+    # Ignition
+    def op(g: Gen) -> str:
+        return f"{g.r.randint(1, 40):x}"
+
+    # MAAS
+    def maas_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.r.randint(0, 999999):06d}+00:00"
+
+    def day_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def system_id(g: Gen) -> str:
+        return "".join(g.r.choice("abcdefghjkmnpqrstuvwxy0123456789") for _ in range(6))
+
+    def maas_call(g: Gen) -> str:
+        method, path, code, reason = g.r.choice(AU_MAAS_HTTP)
+        g.drawn = (method, path.replace("{s}", system_id(g)), code, reason)
+        return method
+
+    # Foreman and the Smart Proxy
+    def fm_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}"
+
+    def rid(g: Gen) -> str:
+        return g.hexs(8)
+
+    def fm_request(g: Gen) -> str:
+        g.drawn = g.r.choice(AU_FM_REQUESTS)
+        return g.drawn[0]
+
+    def fm_controller(g: Gen) -> str:
+        g.drawn = g.r.choice(AU_FM_REQUESTS)[2:]
+        return g.drawn[0]
+
+    def sp_unused_ip(g: Gen) -> str:
+        # the one proxy call logged with a query string (the others end in a blank after the path)
+        subnet = g.r.choice(["10.20.0", "10.20.4", "192.168.120"])
+        mac = "52:54:00:" + ":".join(g.hexs(2) for _ in range(3))
+        g.drawn = (f"from={subnet}.100&to={subnet}.250&mac={mac}",)
+        return f"/dhcp/{subnet}.0/unused_ip"
+
+    def ms(g: Gen) -> str:
+        return f"{g.r.uniform(0.1, 400):.1f}"
+
+    # Pulumi
+    def pu_resource(g: Gen) -> str:
+        g.drawn = g.r.choice(AU_PU_RESOURCES)
+        return g.drawn[0]
+
+    def pu_duration(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(2, 59)}s", f"{g.r.randint(1, 14)}m{g.r.randint(0, 59)}s"])
+
+    # Juju
+    def juju_unit(g: Gen) -> str:
+        g.drawn = g.r.choice(AU_JUJU_UNITS)
+        return g.drawn[0]
+
+    def juju_hook(g: Gen) -> str:
+        hook = g.r.choice(AU_JUJU_HOOKS)
+        g.drawn = (hook.replace("-", "_"),)
+        return hook
+
+    ci = "{ts} - "
+    ci_slots = {"ts": java_ts}
+    ans = "{ts} p={pid} u={user} n=ansible | "
+    ans_slots = {"ts": java_ts, "pid": pick(AU_ANS_PIDS), "user": pick(AU_ANS_USERS)}
+    salt_slots = {"ts": java_ts, "pid": salt_pid}
+    master_slots = {"ts": java_ts, "pid": pick(["2231", "2240", "2241", "2245"])}
+    chef = "[{ts}] "
+    chef_slots = {"ts": chef_ts}
+    ui = "{ts} ui: ==> {b}: "
+    ui_msg = "{ts} ui:     {b}: "
+    ui_slots = {"ts": slash_ts, "b": pick(AU_PK_BUILDS)}
+    plugin = "{ts} packer-plugin-amazon_v1.3.3_x5.0_linux_amd64 plugin: {ts2} "
+    plugin_slots = {"ts": slash_ts_twice, "ts2": then(0)}
+    vg_slots = {"m": pick(AU_VG_MACHINES)}
+    awx = "{ts} INFO     [{guid}] "
+    awx_slots = {"ts": java_ts, "guid": awx_guid}
+    ign = "{ts} {host} ignition[{pid}]: "
+    ign_slots = {"ts": lambda g: f"Dec 03 {hms(g)}", "host": pick(AU_IGN_HOSTS), "pid": lambda g: g.num(600, 999)}
+    maas = "{ts} {host} "
+    maas_slots = {"ts": maas_ts, "host": pick(AU_MAAS_HOSTS)}
+    fm = "{ts} [I|app|{rid}] "
+    fm_slots = {"ts": fm_ts, "rid": rid}
+    juju = "{ts} "
+    juju_slots = {"ts": day_ts}
+    return [
+        # cloud-init (cloud-init.log: asctime - filename[LEVEL]: message)
+        (3, ci + "util.py[DEBUG]: Cloud-init v. {v} running '{m}' at {d}. Up {up} seconds.",
+         {**ci_slots, "v": pick(AU_CI_VERSIONS), "m": pick(AU_CI_RUN_MODES), "d": ci_date, "up": uptime}),
+        (2, ci + "util.py[DEBUG]: Cloud-init v. {v} finished at {d}. Datasource {ds}.  Up {up} seconds",
+         {**ci_slots, "v": pick(AU_CI_VERSIONS), "d": ci_date, "ds": pick(AU_CI_DATASOURCES), "up": uptime}),
+        (3, ci + "util.py[DEBUG]: cloud-init mode '{m}' took {t} seconds ({t2})",
+         {**ci_slots, "m": pick(AU_CI_TIME_MODES), "t": ci_took, "t2": then(0)}),
+        (30, ci + "subp.py[DEBUG]: Running command {c} with allowed return codes {rc} (shell={sh}, capture={cap})",
+         {**ci_slots, "c": pick(AU_CI_COMMANDS), "rc": pick(["[0]", "[0]", "[0]", "[0, 2]"]),
+          "sh": pick(["False", "False", "False", "True"]), "cap": pick(["True", "True", "False"])}),
+        (18, ci + "util.py[DEBUG]: Reading from {p} (quiet={q})", {**ci_slots, "p": ci_read, "q": pick(["False", "False", "True"])}),
+        (16, ci + "util.py[DEBUG]: Read {n} bytes from {p}", {**ci_slots, "n": lambda g: ci_read(g) and g.drawn[1], "p": then(0)}),
+        (14, ci + "util.py[DEBUG]: Writing to {p} - {mode}: [{perm}] {n} bytes",
+         {**ci_slots, "p": ci_write, "mode": then(1), "perm": then(2), "n": lambda g: g.num(1, 9000)}),
+        (14, ci + "handlers.py[DEBUG]: start: {ev}: running {name} with frequency {f}",
+         {**ci_slots, "ev": ci_module, "name": then(1), "f": then(2)}),
+        (13, ci + "handlers.py[DEBUG]: finish: {ev}: SUCCESS: {name} ran successfully",
+         {**ci_slots, "ev": ci_module, "name": then(1)}),
+        (2, ci + "handlers.py[DEBUG]: finish: {ev}: FAIL: running {name} with frequency {f}",
+         {**ci_slots, "ev": ci_failing, "name": then(1), "f": then(2)}),
+        (12, ci + "modules.py[DEBUG]: Running module {m} ({r}) with frequency {f}",
+         {**ci_slots, "m": ci_mod_name, "r": ci_repr, "f": then(1)}),
+        (2, ci + "modules.py[WARNING]: Running module {m} ({r}) failed",
+         {**ci_slots, "m": lambda g: ci_failing(g) and g.drawn[3], "r": ci_repr}),
+        (12, ci + "helpers.py[DEBUG]: Running {name} using lock ({lock})", {**ci_slots, "name": ci_lock, "lock": then(0)}),
+        (6, ci + "helpers.py[DEBUG]: {name} already ran (freq={f})",
+         {**ci_slots, "name": lambda g: ci_mod_name(g) and f"config-{g.drawn[0]}", "f": then(1)}),
+        (6, ci + "url_helper.py[DEBUG]: [{i}/{n}] open '{u}' with {cfg} configuration",
+         {**ci_slots, "i": ci_attempts, "n": then(0), "u": ci_url, "cfg": ci_url_config}),
+        (6, ci + "url_helper.py[DEBUG]: Read from {u} ({code}, {n}b) after {a} attempts",
+         {**ci_slots, "u": ci_url, "code": pick(["200"]), "n": then(1), "a": pick(["1", "1", "1", "2"])}),
+        (3, ci + "url_helper.py[WARNING]: Calling '{u}' failed [{t}/{mx}s]: {why}",
+         {**ci_slots, "u": lambda g: g.r.choice(AU_CI_URLS)[0], "t": lambda g: g.num(0, 119), "mx": pick(["120", "50"]),
+          "why": pick(AU_CI_URL_FAILURES)}),
+        (2, ci + "stages.py[DEBUG]: Using distro class {c}", {**ci_slots, "c": lambda g: f"<class 'cloudinit.distros.{g.r.choice(AU_CI_DISTROS)}.Distro'>"}),
+        (2, ci + "__init__.py[DEBUG]: Looking for data source in: {l}, via packages ['', 'cloudinit.sources'] that matches dependencies {d}",
+         {**ci_slots, "l": pick(AU_CI_SOURCE_LISTS), "d": pick(["['FILESYSTEM']", "['FILESYSTEM', 'NETWORK']"])}),
+        (2, ci + "__init__.py[DEBUG]: Searching for {k} data source in: {l}",
+         {**ci_slots, "k": pick(["local", "network"]),
+          "l": pick(["['DataSourceEc2Local', 'DataSourceOpenStackLocal']", "['DataSourceEc2', 'DataSourceNone']",
+                     "['DataSourceNoCloud', 'DataSourceNoCloudNet', 'DataSourceNone']"])}),
+        (2, ci + "cc_growpart.py[INFO]: '{mnt}' resized: changed ({dev}, {p}) from {a} to {b}",
+         {**ci_slots, "mnt": pick(["/"]), "dev": ci_growpart, "p": then(0), "a": then(1), "b": then(2)}),
+        (2, ci + "cc_resizefs.py[DEBUG]: Resizing {mnt} ({fs}) using {cmd}",
+         {**ci_slots, "mnt": first([("/", "ext4", "resize2fs /dev/root"), ("/", "xfs", "xfs_growfs /"),
+                                    ("/var/lib/data", "ext4", "resize2fs /dev/nvme1n1")]), "fs": then(1), "cmd": then(2)}),
+        (2, ci + "subp.py[WARNING]: Failed running {p} [{rc}]",
+         {**ci_slots, "p": pick(["/var/lib/cloud/instance/scripts/runcmd", "/var/lib/cloud/instance/scripts/part-001",
+                                 "/var/lib/cloud/scripts/per-boot/10-register.sh"]), "rc": pick(["1", "1", "2", "127"])}),
+        (2, ci + "cc_scripts_user.py[WARNING]: Failed to run module {m} (scripts in {p})",
+         {**ci_slots, "m": pick(["scripts_user", "scripts_per_boot"]),
+          "p": pick(["/var/lib/cloud/instance/scripts", "/var/lib/cloud/scripts/per-boot"])}),
+        # Ansible (ansible.log: the display lines of the default callback)
+        (8, ans + "PLAY [{t}] {s}", {**ans_slots, "t": banner("PLAY", AU_ANS_PLAYS), "s": then(1)}),
+        (60, ans + "TASK [{t}] {s}", {**ans_slots, "t": banner("TASK", AU_ANS_TASKS), "s": then(1)}),
+        (6, ans + "RUNNING HANDLER [{t}] {s}", {**ans_slots, "t": banner("RUNNING HANDLER", AU_ANS_HANDLERS), "s": then(1)}),
+        (4, ans + "PLAY RECAP " + "*" * 69, ans_slots),
+        (12, ans + "{h} : ok={ok} changed={ch} unreachable={un} failed={fa} skipped={sk} rescued={re} ignored={ig}",
+         {**ans_slots, "h": recap_host, "ok": recap_count(3, 140), "ch": recap_count(1, 30, 0.3), "un": recap_count(1, 1, 0.9),
+          "fa": recap_count(1, 2, 0.85), "sk": recap_count(1, 40, 0.3), "re": recap_count(1, 1, 0.95), "ig": recap_count(1, 2, 0.9)}),
+        (80, ans + "ok: [{h}]", {**ans_slots, "h": pick(AU_ANS_HOSTS)}),
+        (45, ans + "changed: [{h}]", {**ans_slots, "h": pick(AU_ANS_HOSTS)}),
+        (25, ans + "skipping: [{h}]", {**ans_slots, "h": pick(AU_ANS_HOSTS)}),
+        (22, ans + "ok: [{h}] => (item={i})", {**ans_slots, "h": pick(AU_ANS_HOSTS), "i": pk(AU_ANS_ITEMS)}),
+        (16, ans + "changed: [{h}] => (item={i})", {**ans_slots, "h": pick(AU_ANS_HOSTS), "i": pk(AU_ANS_ITEMS)}),
+        (6, ans + "skipping: [{h}] => (item={i})", {**ans_slots, "h": pick(AU_ANS_HOSTS), "i": pk(AU_ANS_ITEMS)}),
+        (3, ans + "failed: [{h}] (item={i}) => {r}",
+         {**ans_slots, "h": pick(AU_ANS_HOSTS), "i": first([(x,) for x in ["nginx-extras", "python3-psycopg2"]]),
+          "r": lambda g: esc(f'{{"ansible_loop_var": "item", "changed": false, "item": "{g.drawn[0]}", '
+                             f'"msg": "No package matching \'{g.drawn[0]}\' is available"}}')}),
+        (5, ans + "fatal: [{h}]: FAILED! => {r}", {**ans_slots, "h": pick(AU_ANS_HOSTS), "r": pk(AU_ANS_FAILED)}),
+        (3, ans + "fatal: [{h}]: UNREACHABLE! => {r}", {**ans_slots, "h": pick(AU_ANS_HOSTS), "r": pk(AU_ANS_UNREACHABLE)}),
+        (2, ans + "...ignoring", ans_slots),
+        (8, ans + "included: {f} for {hs}", {**ans_slots, "f": pick(AU_ANS_INCLUDES), "hs": ans_hosts}),
+        (2, ans + "[WARNING]: Could not match supplied host pattern, ignoring: {p}", {**ans_slots, "p": pick(AU_ANS_PATTERNS)}),
+        (3, ans + "[WARNING]: Platform linux on host {h} is using the discovered Python interpreter at {py}, but future "
+         "installation of another Python interpreter could change the meaning of that path. See "
+         "https://docs.ansible.com/ansible-core/2.17/reference_appendices/interpreter_discovery.html for more information.",
+         {**ans_slots, "h": pick(AU_ANS_HOSTS), "py": pick(["/usr/bin/python3.12", "/usr/bin/python3.10", "/usr/libexec/platform-python"])}),
+        # SaltStack minion and master
+        (8, salt("salt.minion", 1726, "INFO") + "User {u} Executing command {f} with jid {j}",
+         {**salt_slots, "u": pick(AU_SALT_USERS), "f": pick(AU_SALT_FUNCS), "j": jid}),
+        (8, salt("salt.minion", 1859, "INFO") + "Starting a new job {j} with PID {p}",
+         {**salt_slots, "j": jid, "p": lambda g: g.num(20000, 99999)}),
+        (8, salt("salt.minion", 2320, "INFO") + "Returning information for job: {j}", {**salt_slots, "j": jid}),
+        (30, salt("salt.state", 2215, "INFO") + "Running state [{n}] at time {t}",
+         {**salt_slots, "n": lambda g: g.r.choice(AU_SALT_STATES)[1], "t": salt_clock}),
+        (30, salt("salt.state", 2246, "INFO") + "Executing state {f} for [{n}]", {**salt_slots, "f": first(AU_SALT_STATES), "n": then(1)}),
+        (30, salt("salt.state", 2448, "INFO") + "Completed state [{n}] at time {t} (duration_in_ms={d})",
+         {**salt_slots, "n": lambda g: g.r.choice(AU_SALT_STATES)[1], "t": salt_clock, "d": lambda g: f"{g.r.uniform(0.4, 40000):.3f}"}),
+        (12, salt("salt.loaded.int.module.cmdmod", 433, "INFO") + "Executing command {c} in directory '{d}'",
+         {**salt_slots, "c": pk(AU_SALT_COMMANDS), "d": pick(AU_SALT_DIRS)}),
+        (6, salt("salt.master", 2414, "INFO") + "User {u} Published command {f} with jid {j}",
+         {**master_slots, "u": pick(AU_SALT_USERS), "f": pick(AU_SALT_FUNCS), "j": jid}),
+        (6, salt("salt.channel.server", 380, "INFO") + "Authentication request from {m}", {**master_slots, "m": pick(AU_SALT_MINIONS)}),
+        (5, salt("salt.channel.server", 601, "INFO") + "Authentication accepted from {m}", {**master_slots, "m": pick(AU_SALT_MINIONS)}),
+        (2, salt("salt.channel.server", 493, "INFO") + "Authentication failed from host {m}, the key is in pending and needs to be "
+         "accepted with salt-key -a {m2}", {**master_slots, "m": minion_twice, "m2": then(0)}),
+        (2, salt("salt.crypt", 848, "ERROR") + "The Salt Master has cached the public key for this node, this salt minion will wait "
+         "for {n} seconds before attempting to re-authenticate", {**salt_slots, "n": pick(["10", "10", "60"])}),
+        (2, salt("salt.minion", 2869, "WARNING") + "Master ip address changed from {a} to {b}", {**salt_slots, "a": Gen.ip, "b": Gen.ip}),
+        # Chef Infra Client (client.log)
+        (2, chef + "INFO: *** Chef Infra Client {v} ***", {**chef_slots, "v": pick(AU_CHEF_VERSIONS)}),
+        (2, chef + "INFO: Platform: {p}", {**chef_slots, "p": pick(["x86_64-linux", "x86_64-linux", "aarch64-linux"])}),
+        (2, chef + "INFO: Chef-client pid: {p}", {**chef_slots, "p": lambda g: g.num(1000, 99999)}),
+        (2, chef + "INFO: Run List is [{r}]", {**chef_slots, "r": first(AU_CHEF_RUN_LISTS)}),
+        (2, chef + "INFO: Run List expands to [{r}]", {**chef_slots, "r": lambda g: g.r.choice(AU_CHEF_RUN_LISTS)[1]}),
+        (2, chef + "INFO: Starting Chef Infra Client Run for {n}", {**chef_slots, "n": pick(AU_CHEF_NODES)}),
+        (2, chef + "INFO: Loading cookbooks [{c}]", {**chef_slots, "c": pick(AU_CHEF_COOKBOOKS)}),
+        (25, chef + "INFO: Processing {r} action {a} ({w})", {**chef_slots, "r": chef_resource, "a": then(0), "w": chef_where}),
+        (7, chef + "INFO: {r} updated file contents {p}", {**chef_slots, "r": chef_file, "p": then(0)}),
+        (3, chef + "INFO: {r} created file {p}", {**chef_slots, "r": chef_file, "p": then(0)}),
+        (2, chef + "INFO: {r} mode changed to {m}", {**chef_slots, "r": chef_file, "m": pick(["644", "755", "600", "640"])}),
+        (5, chef + "INFO: {r} sending {a} action to {t} ({when})",
+         {**chef_slots, "r": chef_file, "a": pick(["restart", "reload", "reload"]), "t": chef_service,
+          "when": pick(["delayed", "delayed", "immediate"])}),
+        (3, chef + "INFO: {s} restarted", {**chef_slots, "s": chef_service}),
+        (3, chef + "INFO: {s} reloaded", {**chef_slots, "s": chef_service}),
+        (2, chef + "INFO: {s} started", {**chef_slots, "s": chef_service}),
+        (2, chef + "INFO: {s} enabled", {**chef_slots, "s": chef_service}),
+        (5, chef + "INFO: {e} ran successfully", {**chef_slots, "e": lambda g: f"execute[{g.r.choice(AU_CHEF_EXECUTES)}]"}),
+        (2, chef + "INFO: {r} created directory {p}",
+         {**chef_slots, "r": first([(f"directory[{d}]", d) for d in AU_CHEF_DIRS]), "p": then(1)}),
+        (2, chef + "INFO: Chef Infra Client Run complete in {s} seconds", {**chef_slots, "s": lambda g: f"{g.r.uniform(4, 300):.6f}"}),
+        (2, chef + "INFO: Running report handlers", chef_slots),
+        (2, chef + "INFO: Report handlers complete", chef_slots),
+        (2, chef + "ERROR: Running exception handlers", chef_slots),
+        (2, chef + "FATAL: Stacktrace dumped to /var/chef/cache/chef-stacktrace.out", chef_slots),
+        (2, chef + "FATAL: Chef::Exceptions::ChildConvergeError: Chef run process exited unsuccessfully (exit code {c})",
+         {**chef_slots, "c": pick(["1", "1", "2"])}),
+        # HashiCorp Packer (PACKER_LOG=1: ui lines, core telemetry, the Amazon plugin)
+        (2, ui_msg + "Found Image ID: {a}", {**ui_slots, "a": ami}),
+        (2, ui + "Creating temporary keypair: packer_{k}", {**ui_slots, "k": Gen.uuid}),
+        (2, ui + "Launching a source AWS instance...", ui_slots),
+        (2, ui_msg + "Instance ID: {i}", {**ui_slots, "i": instance}),
+        (2, ui + "Waiting for instance ({i}) to become ready...", {**ui_slots, "i": instance}),
+        (2, ui + "Using SSH communicator to connect: {ip}", {**ui_slots, "ip": Gen.ip}),
+        (2, ui + "Waiting for SSH to become available...", ui_slots),
+        (2, ui + "Connected to SSH!", ui_slots),
+        (4, ui + "Provisioning with shell script: {p}", {**ui_slots, "p": packer_script}),
+        (2, ui + "Creating AMI {n} from instance {i}", {**ui_slots, "n": ami_name, "i": instance}),
+        (2, ui_msg + "AMI: {a}", {**ui_slots, "a": ami}),
+        (2, ui + "Terminating the source AWS instance...", ui_slots),
+        (2, "{ts} ui: Build '{b}' finished after {d}.", {**ui_slots, "d": packer_duration}),
+        (2, "{ts} ui error: Build '{b}' errored after {d}: {e}", {**ui_slots, "d": packer_duration, "e": pick(AU_PK_BUILD_ERRORS)}),
+        (3, "{ts} [INFO] (telemetry) Starting provisioner {p}", {"ts": slash_ts, "p": pick(AU_PK_PROVISIONERS)}),
+        (3, "{ts} [INFO] (telemetry) ending {p}", {"ts": slash_ts, "p": pick(AU_PK_PROVISIONERS)}),
+        (2, plugin + "[INFO] Waiting for SSH, up to timeout: {t}", {**plugin_slots, "t": pick(["5m0s", "10m0s", "20m0s"])}),
+        (6, plugin + "[DEBUG] TCP connection to SSH ip/port failed: dial tcp {ip}:22: {e}",
+         {**plugin_slots, "ip": Gen.ip, "e": pick(AU_PK_SSH_ERRORS)}),
+        (3, plugin + "[INFO] Attempting SSH connection to {ip}:22...", {**plugin_slots, "ip": Gen.ip}),
+        # Vagrant (vagrant up)
+        (2, "==> {m}: Importing base box '{b}'...", {**vg_slots, "b": lambda g: g.r.choice(AU_VG_BOXES)[0]}),
+        (2, "==> {m}: Checking if box '{b}' version '{v}' is up to date...", {**vg_slots, "b": vg_box, "v": then(1)}),
+        (2, "==> {m}: Booting VM...", vg_slots),
+        (2, "==> {m}: Forwarding ports...", vg_slots),
+        (3, "    {m}: {g} (guest) => {h} (host) (adapter {a})", {**vg_slots, "g": first(AU_VG_PORTS), "h": then(1), "a": pick(["1"])}),
+        (2, "    {m}: SSH address: 127.0.0.1:{p}", {**vg_slots, "p": pick(["2222", "2200", "2201"])}),
+        (2, "==> {m}: Machine booted and ready!", vg_slots),
+        (2, "    {m}: /vagrant => {p}", {**vg_slots, "p": pick(AU_VG_FOLDERS)}),
+        (2, "==> {m}: Running provisioner: {p}...", {**vg_slots, "p": pick(AU_VG_PROVISIONERS)}),
+        (2, "==> {m}: Machine already provisioned. Run `vagrant provision` or use the `--provision`", vg_slots),
+        # Rundeck (rundeck.access.log and service.log)
+        (20, '[{ts}] "{m} {p}" {ip} {sec} {u} {auth} {d} {proj} [{ct}] ({ua})',
+         {"ts": rd_ts, "m": rd_request, "p": then(1), "ip": Gen.ip, "sec": pick(["https", "https", "http"]),
+          "u": pick(AU_RD_USERS), "auth": then(4), "d": lambda g: g.num(2, 3000), "proj": then(2), "ct": then(3),
+          "ua": pick(["curl/8.5.0", "Jenkins-Rundeck-Plugin/3.6.11", "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"])}),
+        (2, "[{ts}] INFO  rundeckapp.BootStrap - Rundeck startup finished in {n}ms", {"ts": rd_ts, "n": lambda g: g.num(18000, 90000)}),
+        (2, "[{ts}] INFO  rundeckapp.BootStrap - Rundeck is ACTIVE: executions can be run.", {"ts": rd_ts}),
+        (3, "[{ts}] ERROR services.ExecutionUtilService - Execution failed: {id} in project {p}: {r}",
+         {"ts": rd_ts, "id": lambda g: g.num(100, 99999), "p": pick(AU_RD_PROJECTS), "r": rd_failure}),
+        # AWX (dispatcher, job lifecycle) and receptor
+        (30, awx + "awx.analytics.job_lifecycle {k}-{id} {s}",
+         {**awx_slots, "k": pick(AU_AWX_KINDS), "id": lambda g: g.num(100, 9999), "s": pick(AU_AWX_STATES)}),
+        (12, awx + "awx.main.dispatch task {u} starting {t}(*{a})", {**awx_slots, "u": Gen.uuid, "t": awx_task, "a": then(0)}),
+        (2, awx + "awx.main.dispatch scaling up worker pid:{p}", {**awx_slots, "p": lambda g: g.num(100, 9999)}),
+        (2, "INFO {ts} Running control service control", {"ts": slash_ts}),
+        (2, "INFO {ts} Initialization complete", {"ts": slash_ts}),
+        (3, "WARNING {ts} Could not read in control service: read unix /var/run/receptor/receptor.sock->@: use of closed network connection",
+         {"ts": slash_ts}),
+        (2, "INFO {ts} Detected Error: EOF for pod {p}. Will retry {n} more times.", {"ts": slash_ts, "p": pod, "n": pick(["5", "4", "3"])}),
+        (2, "ERROR {ts} Error locating unit: {u}", {"ts": slash_ts, "u": unit_id}),
+        # Ignition (Fedora CoreOS first boot, journal)
+        (2, ign + "Ignition {v}", {**ign_slots, "v": pick(AU_IGN_VERSIONS)}),
+        (4, ign + "Stage: {s}", {**ign_slots, "s": pick(AU_IGN_STAGES)}),
+        (3, ign + 'reading system config file "{p}"', {**ign_slots, "p": pick(AU_IGN_CONFIGS)}),
+        (2, ign + 'no config dir at "{p}"', {**ign_slots, "p": pick(AU_IGN_DIRS)}),
+        (4, ign + "GET {u}: attempt #{n}", {**ign_slots, "u": pick(AU_IGN_URLS), "n": lambda g: g.num(1, 12)}),
+        (4, ign + "GET result: {r}", {**ign_slots, "r": pick(["OK", "OK", "OK", "Not Found"])}),
+        (2, ign + 'GET error: Get "{u}": dial tcp {ip}:{port}: connect: network is unreachable',
+         {**ign_slots, "u": first([(u, "169.254.169.254", "80") for u in AU_IGN_URLS[:2]] + [(AU_IGN_URLS[2], "10.20.0.5", "443")]),
+          "ip": then(1), "port": then(2)}),
+        (8, ign + 'files: createFilesystemsFiles: createFiles: op({o}): [started]  writing file "{p}"',
+         {**ign_slots, "o": op, "p": pick(AU_IGN_FILES)}),
+        (8, ign + 'files: createFilesystemsFiles: createFiles: op({o}): [finished] writing file "{p}"',
+         {**ign_slots, "o": op, "p": pick(AU_IGN_FILES)}),
+        (2, ign + 'files: ensureUsers: op({o}): [started]  creating or modifying user "{u}"', {**ign_slots, "o": op, "u": pick(AU_IGN_USERS)}),
+        (2, ign + 'files: ensureUsers: op({o}): [finished] creating or modifying user "{u}"', {**ign_slots, "o": op, "u": pick(AU_IGN_USERS)}),
+        (3, ign + 'files: op({o}): [started]  processing unit "{u}"', {**ign_slots, "o": op, "u": pick(AU_IGN_UNITS)}),
+        (3, ign + 'files: op({o}): [finished] processing unit "{u}"', {**ign_slots, "o": op, "u": pick(AU_IGN_UNITS)}),
+        (2, ign + 'files: op({o}): [started]  setting preset to enabled for "{u}"', {**ign_slots, "o": op, "u": pick(AU_IGN_UNITS)}),
+        (3, ign + "{s}: {s2} passed", {**ign_slots, "s": first([(s, s) for s in AU_IGN_STAGES]), "s2": then(1)}),
+        (2, ign + "Ignition finished successfully", ign_slots),
+        # Canonical MAAS (maas.log through syslog, regiond.log, rackd.log)
+        (6, maas + "maas.node: [info] {n}: Status transition from {a} to {b}",
+         {**maas_slots, "n": pick(AU_MAAS_NODES), "a": first(AU_MAAS_TRANSITIONS), "b": then(1)}),
+        (3, maas + "maas.power: [info] Changing power state ({s}) of node: {n} ({id})",
+         {**maas_slots, "s": pick(AU_MAAS_POWER), "n": pick(AU_MAAS_NODES), "id": system_id}),
+        (3, maas + "maas.power: [info] Changed power state ({s}) of node: {n} ({id})",
+         {**maas_slots, "s": pick(AU_MAAS_POWER), "n": pick(AU_MAAS_NODES), "id": system_id}),
+        (2, maas + "maas.import-images: [info] Started importing of boot images from {n} source(s).", {**maas_slots, "n": pick(["1", "1", "2"])}),
+        (2, maas + "maas.import-images: [info] Finished importing of boot images from {n} source(s).", {**maas_slots, "n": pick(["1", "1", "2"])}),
+        (12, "{ts} regiond: [info] {ip} {m} {p} HTTP/1.1 --> {c} {r} (referrer: {ref}; agent: {a})",
+         {"ts": day_ts, "ip": Gen.ip, "m": maas_call, "p": then(1), "c": then(2), "r": then(3),
+          "ref": pick(["-", "-", "-", "http://maas.example.net:5240/MAAS/r/machines"]), "a": pick(AU_MAAS_AGENTS)}),
+        (8, "{ts} provisioningserver.rackdservices.tftp: [info] {f} requested by {ip}",
+         {"ts": day_ts, "f": pick(AU_MAAS_TFTP), "ip": Gen.ip}),
+        (2, "{ts} provisioningserver.rpc.clusterservice: [info] Rack controller '{id}' registered (via {h}:pid={p}) with MAAS version {v}.",
+         {"ts": day_ts, "id": system_id, "h": pick(AU_MAAS_HOSTS), "p": lambda g: g.num(1000, 99999), "v": pick(["3.5.2", "3.4.5"])}),
+        # Foreman (production.log) and the Smart Proxy (proxy.log)
+        (15, fm + 'Started {m} "{p}" for {ip} at {at}',
+         {**fm_slots, "m": fm_request, "p": then(1), "ip": Gen.ip, "at": lambda g: f"2026-12-03 {hms(g)} +0000"}),
+        (15, fm + "Processing by {c} as {f}", {**fm_slots, "c": fm_controller, "f": then(1)}),
+        (10, fm + "  Parameters: {p}", {**fm_slots, "p": pk(AU_FM_PARAMS)}),
+        (15, fm + "Completed {c} {r} in {t}ms (Views: {v}ms | ActiveRecord: {ar}ms | Allocations: {al})",
+         {**fm_slots, "c": first(AU_FM_STATUSES), "r": then(1), "t": lambda g: g.num(3, 4000), "v": ms, "ar": ms,
+          "al": lambda g: g.num(900, 900000)}),
+        (8, fm + "Authorized user {u}({n})", {**fm_slots, "u": first(AU_FM_USERS), "n": then(1)}),
+        (3, "{ts} [I|aud|{rid}] {c} ({id}) {a} event on {f} {v}",
+         {**fm_slots, "c": first(AU_FM_AUDITS), "id": lambda g: g.num(1, 900), "a": then(1), "f": then(2), "v": then(3)}),
+        (2, "{ts} [W|app|{rid}] Action failed", fm_slots),
+        (8, "{ts} {rid} [I] Started {m} {p} {q}", {"ts": fm_ts, "rid": rid, "m": pick(["GET"]), "p": sp_unused_ip, "q": then(0)}),
+        (8, "{ts} {rid} [I] Finished {m} {p} with {c} ({t} ms)",
+         {"ts": fm_ts, "rid": rid, "m": first(AU_SP_REQUESTS), "p": then(1), "c": pick(["200", "200", "200", "404", "400"]),
+          "t": lambda g: f"{g.r.uniform(0.2, 900):.2f}"}),
+        # Pulumi (pulumi up --non-interactive)
+        (3, " +  {t} {n} creating ({d}s)", {"t": pu_resource, "n": then(1), "d": lambda g: g.num(0, 4)}),
+        (3, " +  {t} {n} created ({d}s)", {"t": pu_resource, "n": then(1), "d": lambda g: g.num(1, 90)}),
+        (2, " ~  {t} {n} updating ({d}s) [diff: {df}]", {"t": pu_resource, "n": then(1), "d": lambda g: g.num(0, 4), "df": pick(AU_PU_DIFFS)}),
+        (2, " ~  {t} {n} updated ({d}s) [diff: {df}]", {"t": pu_resource, "n": then(1), "d": lambda g: g.num(1, 90), "df": pick(AU_PU_DIFFS)}),
+        (2, " -  {t} {n} deleted ({d}s)", {"t": pu_resource, "n": then(1), "d": lambda g: g.num(0, 40)}),
+        (2, "    pulumi:pulumi:Stack {s} running", {"s": pick(AU_PU_STACKS)}),
+        (2, "    + {n} created", {"n": lambda g: g.num(1, 12)}),
+        (2, "    {n} unchanged", {"n": lambda g: g.num(0, 140)}),
+        (2, "Duration: {d}", {"d": pu_duration}),
+        # Juju unit and machine agents (unit-*.log, machine-*.log)
+        (25, juju + 'INFO juju.worker.uniter.operation runhook.go:186 ran "{h}" hook (via hook dispatching script: dispatch)',
+         {**juju_slots, "h": juju_hook}),
+        (2, juju + 'ERROR juju.worker.uniter.operation runhook.go:180 hook "{h}" (via hook dispatching script: dispatch) failed: exit status {n}',
+         {**juju_slots, "h": juju_hook, "n": pick(["1", "1", "2"])}),
+        (18, juju + "DEBUG unit.{u}.juju-log server.go:325 Emitting Juju event {e}.", {**juju_slots, "u": juju_unit, "e": lambda g: juju_hook(g) and g.drawn[0]}),
+        (2, juju + 'INFO juju.worker.uniter uniter.go:347 unit "{u}" started', {**juju_slots, "u": juju_unit}),
+        (2, juju + "INFO juju.worker.uniter uniter.go:363 hooks are retried {b}", {**juju_slots, "b": pick(["true", "true", "false"])}),
+        (2, juju + "INFO juju.worker.leadership tracker.go:194 {u} promoted to leadership of {a}", {**juju_slots, "u": juju_unit, "a": then(1)}),
+        (2, juju + "INFO juju.worker.uniter.charm bundles.go:81 downloading {c} from API server",
+         {**juju_slots, "c": lambda g: g.r.choice(AU_JUJU_UNITS)[2]}),
+        (3, juju + 'INFO juju.worker.apicaller connect.go:163 [{id}] "{t}" successfully connected to "{a}"',
+         {**juju_slots, "id": lambda g: g.hexs(6), "t": pick(AU_JUJU_TAGS), "a": pick(AU_JUJU_CONTROLLERS)}),
+        (2, juju + "INFO juju.cmd supercommand.go:56 running jujud [{v} {c} gc {go}]",
+         {**juju_slots, "v": first([("3.5.4", "6f1b1e0", "go1.22.7"), ("3.4.6", "a4f3a9c", "go1.21.13")]), "c": then(1), "go": then(2)}),
+        (3, juju + 'ERROR juju.worker.dependency engine.go:695 "{w}" manifold worker returned unexpected error: {e}',
+         {**juju_slots, "w": pick(AU_JUJU_WORKERS), "e": pick(AU_JUJU_ERRORS)}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -14484,7 +15265,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "EmbeddedPlatform": embedded_events,
            "HPCPlatform": hpc_events,
            "CommunityPlatform": community_events,
-           "VirtPlatform": virt_events}
+           "VirtPlatform": virt_events,
+           "AutomationPlatform": automation_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
