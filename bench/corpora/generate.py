@@ -166,6 +166,13 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   vzdump) with corosync, Xen (libxl, the hotplug scripts, xen-blkback), oVirt VDSM and ovirt-engine, the
   OpenStack Neutron agents, Cinder volume, Glance, Keystone and Placement, Firecracker, the Kata
   Containers shim, VMware ESXi 8 hostd and vmkernel, Incus and Cloud Hypervisor; 94 event types.
+* ``WindowsPlatform`` (written blind for the twenty-third issue-15 pass: before reading the engine or
+  any failure analysis; scored once): IIS 10 (W3C extended access logs of two sites), HTTP.sys
+  (HTTPERR), the Windows Firewall (pfirewall.log), the Windows DHCP Server audit log, the Windows DNS
+  Server debug log, WindowsUpdate.log, CBS.log (TrustedInstaller and the CSI store), setupapi.dev.log,
+  the ConfigMgr client (CMTrace logs), kube-proxy's winkernel proxier (with HNS errors) and containerd
+  on Windows Kubernetes nodes, Exchange message tracking logs, PowerShell transcripts with DSC's LCM
+  output and Windows Defender's MPLog; 150 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -14463,6 +14470,669 @@ def virt_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+WN_IIS_SERVER_IPS = ["10.20.1.15", "10.20.1.16"]
+WN_IIS_REQUESTS = [("GET", "/", "-", "200", "0", "0", "-"), ("GET", "/", "-", "200", "0", "0", "CONTOSO\\alice"),
+                   ("GET", "/default.aspx", "-", "200", "0", "0", "CONTOSO\\alice"),
+                   ("GET", "/Content/site.css", "v=3.2.1", "304", "0", "0", "-"), ("GET", "/Scripts/app.min.js", "v=3.2.1", "200", "0", "0", "-"),
+                   ("GET", "/Scripts/app.min.js", "v=3.2.1", "200", "0", "64", "-"),
+                   ("POST", "/Account/Login", "ReturnUrl=%2Freports%2F", "302", "0", "0", "-"),
+                   ("GET", "/reports/sales.aspx", "period=2026-11&region=EMEA", "200", "0", "0", "CONTOSO\\svc-reporting"),
+                   ("GET", "/reports/sales.aspx", "period=2026-11&region=EMEA", "500", "0", "0", "CONTOSO\\svc-reporting"),
+                   ("GET", "/admin/", "-", "401", "2", "5", "-"), ("GET", "/admin/", "-", "401", "1", "2148074254", "-"),
+                   ("GET", "/admin/", "-", "200", "0", "0", "CONTOSO\\j.martin"), ("GET", "/favicon.ico", "-", "404", "0", "2", "-"),
+                   ("GET", "/wp-login.php", "-", "404", "0", "2", "-"), ("GET", "/.env", "-", "404", "0", "2", "-"),
+                   ("GET", "/web.config", "-", "404", "8", "0", "-"), ("HEAD", "/", "-", "200", "0", "0", "-")]
+WN_IIS_USER_AGENTS = ["Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)+AppleWebKit/537.36+(KHTML,+like+Gecko)+Chrome/131.0.0.0+Safari/537.36+Edg/131.0.0.0",
+                      "Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)+AppleWebKit/537.36+(KHTML,+like+Gecko)+Chrome/131.0.0.0+Safari/537.36+Edg/131.0.0.0",
+                      "Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64;+rv:133.0)+Gecko/20100101+Firefox/133.0",
+                      "Microsoft+Office/16.0+(Windows+NT+10.0;+Microsoft+Outlook+16.0.18129;+Pro)",
+                      "Mozilla/5.0+(compatible;+PRTG+Network+Monitor+(www.paessler.com);+Windows)", "-"]
+WN_IIS_REFERERS = ["-", "-", "https://intranet.contoso.com/", "https://intranet.contoso.com/reports/"]
+WN_API_REQUESTS = [("GET", "/api/v2/orders", "page=1&pageSize=50", "200", "0", "0"), ("GET", "/api/v2/orders/{n}", "-", "200", "0", "0"),
+                   ("GET", "/api/v2/orders/{n}", "-", "404", "0", "0"), ("POST", "/api/v2/orders", "-", "201", "0", "0"),
+                   ("PUT", "/api/v2/orders/{n}/status", "-", "204", "0", "0"), ("GET", "/api/v2/customers/{n}", "expand=addresses", "200", "0", "0"),
+                   ("POST", "/api/v2/payments", "-", "502", "3", "12030"), ("GET", "/healthcheck", "-", "200", "0", "0"),
+                   ("GET", "/api/v2/orders", "page=1&pageSize=50", "500", "19", "13"), ("DELETE", "/api/v2/sessions/current", "-", "204", "0", "0")]
+WN_API_AGENTS = ["okhttp/4.12.0", "Apache-HttpClient/4.5.14+(Java/17.0.9)", "python-requests/2.32.3",
+                 "Azure+Traffic+Manager+Endpoint+Monitor", "Mozilla/5.0+(iPhone;+CPU+iPhone+OS+18_1+like+Mac+OS+X)+AppleWebKit/605.1.15+(KHTML,+like+Gecko)+Mobile/15E148"]
+WN_HTTPERR_CONN = ["Timer_ConnectionIdle", "Timer_ConnectionIdle", "Timer_ConnectionIdle", "Timer_ConnectionIdle",
+                   "Timer_MinBytesPerSecond", "Timer_HeaderWait"]
+WN_HTTPERR_REJECTS = [("HTTP/1.1", "GET", "/", "400", "Hostname"), ("HTTP/1.1", "GET", "/", "400", "Hostname"),
+                      ("HTTP/1.1", "GET", "/%c0%af../winnt/system32/cmd.exe", "400", "URL"), ("HTTP/1.0", "GET", "/", "400", "BadRequest"),
+                      ("HTTP/1.1", "GET", "/robots.txt", "404", "NotFound"), ("HTTP/1.1", "OPTIONS", "*", "400", "Verb"),
+                      ("HTTP/1.1", "GET", "/api/v2/orders?filter=" + "x" * 24, "414", "URL_Length")]
+WN_HTTPERR_APP = [("503", "2", "AppOffline", "OrdersApiPool"), ("503", "2", "AppOffline", "OrdersApiPool"), ("503", "1", "QueueFull", "IntranetPool"),
+                  ("503", "1", "Disabled", "IntranetPool"), ("-", "2", "Connection_Abandoned_By_ReqQueue", "OrdersApiPool"),
+                  ("-", "1", "Connection_Abandoned_By_AppPool", "IntranetPool")]
+WN_FW_HOSTS = ["10.20.1.15", "10.20.1.16", "10.20.4.31"]
+WN_FW_ALLOW_TCP = [("20.190.160.22", "443"), ("52.123.129.14", "443"), ("10.20.3.8", "8530"), ("10.20.3.8", "80"), ("10.20.1.20", "445"),
+                   ("10.20.1.10", "135"), ("10.20.1.10", "88"), ("10.20.1.11", "389"), ("10.20.4.40", "5985")]
+WN_FW_ALLOW_UDP = [("10.20.1.10", "53"), ("10.20.1.11", "53"), ("10.20.1.10", "53"), ("10.20.1.10", "123"), ("10.20.1.11", "88"),
+                   ("10.20.1.10", "389"), ("224.0.0.252", "5355"), ("10.20.1.255", "137")]
+WN_FW_DROP_TCP = [("3389", "S"), ("3389", "S"), ("445", "S"), ("22", "S"), ("1433", "S"), ("5985", "S"), ("443", "AF"), ("443", "R"), ("80", "AP")]
+WN_FW_DROP_UDP = ["137", "138", "1900", "5353", "161", "500"]
+WN_FW_ICMP = [("8", "0"), ("8", "0"), ("8", "0"), ("3", "3"), ("11", "0")]
+WN_DHCP_SCOPES = ["10.20.40.", "10.20.41.", "10.20.60."]
+WN_DHCP_HOSTS = ["DESKTOP-7QK2M1R.contoso.com", "LT-ALICE.contoso.com", "LT-JMARTIN.contoso.com", "PRN-2F-EAST.contoso.com",
+                 "iPhone", "Galaxy-S23", "WS-RECEPTION-02.contoso.com"]
+WN_DHCP_VENDORS = [("0x4D53465420352E30", "MSFT 5.0"), ("0x4D53465420352E30", "MSFT 5.0"), ("0x4D53465420352E30", "MSFT 5.0"),
+                   ("0x616E64726F69642D646863702D3134", "android-dhcp-14"), ("", ""), ("0x48502D4A6574446972656374", "HP-JetDirect")]
+WN_DHCP_DNS_ERRORS = ["9004", "9005", "9017", "10060"]
+WN_DNS_CLIENTS = ["10.20.40.117", "10.20.41.23", "10.20.60.5", "10.20.1.15", "127.0.0.1", "10.20.4.31"]
+WN_DNS_FORWARDERS = ["1.1.1.1", "8.8.8.8", "10.0.0.53"]
+WN_DNS_NAMES = [("A", "intranet.contoso.com"), ("A", "intranet.contoso.com"), ("A", "dc01.contoso.com"), ("AAAA", "dc01.contoso.com"),
+                ("SRV", "_ldap._tcp.dc._msdcs.contoso.com"), ("SRV", "_kerberos._tcp.Default-First-Site-Name._sites.dc._msdcs.contoso.com"),
+                ("A", "wpad.contoso.com"), ("A", "login.microsoftonline.com"), ("AAAA", "login.microsoftonline.com"),
+                ("A", "fe3.delivery.mp.microsoft.com"), ("PTR", "15.1.20.10.in-addr.arpa"), ("SOA", "contoso.com"),
+                ("A", "sccm01.contoso.com")]
+WN_DNS_RESPONSES = [("8081", "  DR", "NOERROR"), ("8081", "  DR", "NOERROR"), ("8581", "A DR", "NOERROR"), ("8583", "A DR", "NXDOMAIN"),
+                    ("8183", "  DR", "NXDOMAIN"), ("8182", "  DR", "SERVFAIL")]
+WN_WU_PIDS = ["1104", "3468", "7412"]
+WN_WU_CLIENTS = ["UpdateOrchestrator", "UpdateOrchestrator", "UpdateOrchestrator", "CcmExec",
+                 "Windows Defender (77BDAF73-B396-481F-9042-AD358843EC24)", "wusa"]
+WN_WU_SERVICES = [("3DA21691-E39D-4DA6-8A4B-B43877BCB1B7", "Managed", "http://wsus01.contoso.com:8530/ClientWebService/client.asmx"),
+                  ("3DA21691-E39D-4DA6-8A4B-B43877BCB1B7", "Managed", "http://wsus01.contoso.com:8530/ClientWebService/client.asmx"),
+                  ("9482F4B4-E343-43B6-B170-9A65BC822C77", "Windows Update", "https://fe3.delivery.mp.microsoft.com/ClientWebService/client.asmx"),
+                  ("7971F918-A847-4430-9279-4A52D1EFE18D", "Microsoft Update", "https://fe3.delivery.mp.microsoft.com/ClientWebService/client.asmx")]
+WN_CBS_CLIENTS = ["WindowsUpdateAgent", "WindowsUpdateAgent", "DISM Package Manager Provider", "TiWorker", "UpdateAgentLCU"]
+WN_CBS_PACKAGES = ["Package_for_RollupFix~31bf3856ad364e35~amd64~~20348.2849.1.9",
+                   "Package_for_RollupFix~31bf3856ad364e35~amd64~~20348.2849.1.9",
+                   "Package_for_ServicingStack_2840~31bf3856ad364e35~amd64~~20348.2840.1.1",
+                   "Package_for_DotNetRollup_481~31bf3856ad364e35~amd64~~10.0.9290.1",
+                   "Microsoft-Windows-IIS-WebServer-Package~31bf3856ad364e35~amd64~~10.0.20348.1",
+                   "Package_for_KB5044281~31bf3856ad364e35~amd64~~20348.2762.1.7"]
+WN_CBS_PARENTS = ["Microsoft-Windows-ServerDatacenterEdition~31bf3856ad364e35~amd64~~10.0.20348.1",
+                  "Microsoft-Windows-ServerStandardEdition~31bf3856ad364e35~amd64~~10.0.20348.1",
+                  "Microsoft-Windows-Foundation-Package~31bf3856ad364e35~amd64~~10.0.20348.1"]
+WN_CBS_PLAN_STATES = [("Staged", "Installed", "Installed"), ("Absent", "Installed", "Installed"), ("Installed", "Installed", "Installed"),
+                      ("Staged", "Staged", "Absent"), ("Superseded", "Absent", "Absent")]
+WN_CBS_FAILURES = [("0x800f0922", "CBS_E_INSTALLERS_FAILED"), ("0x800f0831", "CBS_E_STORE_CORRUPTION"),
+                   ("0x80070002", "ERROR_FILE_NOT_FOUND"), ("0x800f081f", "CBS_E_SOURCE_MISSING")]
+WN_SETUP_DEVICES = ["PCI\\VEN_8086&DEV_15F3&SUBSYS_00008086&REV_03\\6&1a2b3c4d&0&00E0",
+                    "USB\\VID_046D&PID_C52B&MI_02\\7&2c9f1e05&0&0002", "SWD\\PRINTENUM\\{9A1D7E23-5C4B-4E8F-A6D2-0B3C7F814E56}",
+                    "ROOT\\VMBUS\\0000", "SCSI\\Disk&Ven_Msft&Prod_Virtual_Disk\\5&1ec51bf3&0&000001"]
+WN_SETUP_INFS = ["C:\\Windows\\System32\\DriverStore\\FileRepository\\e1d.inf_amd64_7a2f5c3b9e1d0c84\\e1d.inf",
+                 "C:\\Windows\\System32\\DriverStore\\FileRepository\\prnms003.inf_amd64_b2e7a1f3c9d04e66\\prnms003.inf",
+                 "C:\\Windows\\Temp\\{5B3E9A2C-7D41-4F0E-9C8A-21D6E4B7F013}\\iaStorVD.inf",
+                 "C:\\Program Files\\Npcap\\NPCAP.inf"]
+WN_SETUP_HWIDS = ["pci\\ven_8086&dev_15f3&subsys_00008086&rev_03", "pci\\ven_8086&dev_15f3&subsys_00008086",
+                  "usb\\vid_046d&pid_c52b&rev_2411&mi_02", "swd\\printenum\\printqueues", "root\\vmbus", "gendisk"]
+WN_SETUP_PROBLEMS = [("0x1c", "CM_PROB_FAILED_INSTALL", "0x00000000"), ("0x0a", "CM_PROB_FAILED_START", "0xC0000001"),
+                     ("0x34", "CM_PROB_UNSIGNED_DRIVER", "0xC0000428"), ("0x1f", "CM_PROB_FAILED_ADD", "0xC000009A")]
+WN_CM_MPS = ["SCCM01.CONTOSO.COM", "SCCM02.CONTOSO.COM"]
+WN_CM_QUEUES = ["mp_mp_relayendpoint", "mp_mp_relayendpoint", "mp_mp_statusreceiverendpoint", "mp_mp_ddrendpoint", "mp_mp_hinvendpoint"]
+WN_CM_SITES = ["Default-First-Site-Name", "HQ-Frankfurt", "Branch-Lyon"]
+WN_CM_WSUS = ["http://SCCM01.contoso.com:8530", "https://SCCM01.contoso.com:8531", "http://SUP02.contoso.com:8530"]
+WN_CM_HRESULTS = ["0x80244022", "0x80072ee2", "0x8024401c", "0x87d00692"]
+WN_CM_ADVERTS = [("PS12001F", "PS10003A", "Install"), ("PS12001F", "PS10003A", "Install"), ("PS120022", "PS100041", "Install Office 2021 x64"),
+                 ("PS120030", "PS100052", "*"), ("PS120031", "PS100055", "Run Inventory Script")]
+WN_CM_EXEC_STATES = [("NotExist", "WaitingContent"), ("WaitingContent", "Ready"), ("Ready", "Running"), ("Running", "NotifyExecution"),
+                     ("NotifyExecution", "Completed"), ("Ready", "WaitingDependency")]
+WN_CM_APPS = [("Google Chrome - Windows Installer (*.msi file)", "\"C:\\WINDOWS\\system32\\msiexec.exe\" /i \"googlechromestandaloneenterprise64.msi\" /q"),
+              ("7-Zip 24.08 (x64)", "\"C:\\WINDOWS\\ccmcache\\2c\\7z2408-x64.exe\" /S"),
+              ("Microsoft 365 Apps - Monthly Enterprise", "\"C:\\WINDOWS\\ccmcache\\1f\\setup.exe\" /configure configuration.xml"),
+              ("Notepad++ 8.7", "\"C:\\WINDOWS\\ccmcache\\3a\\npp.8.7.Installer.x64.exe\" /S")]
+WN_CM_EXIT_CODES = [("0", "Success"), ("0", "Success"), ("0", "Success"), ("3010", "SoftReboot"), ("1641", "HardReboot"), ("1618", "FastRetry")]
+WN_CM_DPS = ["http://DP01.contoso.com:80/SMS_DP_SMSPKG$/", "http://DP-LYON.contoso.com:80/SMS_DP_SMSPKG$/",
+             "https://DP01.contoso.com:443/SMS_DP_SMSPKG$/"]
+WN_K8S_NODES = ["akswin22000000", "akswin22000001", "win-node-03"]
+WN_K8S_SVC = [("10.0.118.42:80/TCP", "10.0.118.42"), ("10.0.118.42:80/TCP", "10.0.118.42"), ("10.0.0.10:53/UDP", "10.0.0.10"),
+              ("10.0.0.10:53/TCP", "10.0.0.10"), ("10.0.201.7:443/TCP", "10.0.201.7"), ("10.0.66.19:9182/TCP", "10.0.66.19")]
+WN_HNS_ERRORS = ["hnsCall failed in Win32: The specified port already exists. (0x803b0013)",
+                 "hnsCall failed in Win32: The object already exists. (0x803b0009)",
+                 "HNS failed with error : Element not found. ",
+                 "hnsCall failed in Win32: The provided policy configuration is invalid or missing parameters. (0x803b000d)"]
+WN_WIN_IMAGES = ["mcr.microsoft.com/windows/servercore:ltsc2022", "mcr.microsoft.com/dotnet/framework/aspnet:4.8-windowsservercore-ltsc2022",
+                 "mcr.microsoft.com/oss/kubernetes/pause:3.9", "ghcr.io/contoso/orders-api:2.8.1-ltsc2022"]
+WN_EX_SERVERS = [("10.20.2.11", "EX01"), ("10.20.2.12", "EX02")]
+WN_EX_USERS = ["alice.wong@contoso.com", "j.martin@contoso.com", "helpdesk@contoso.com", "noreply-erp@contoso.com", "finance@contoso.com"]
+WN_EX_EXTERNAL = ["orders@fabrikam.com", "billing@northwindtraders.com", "support@adatum.example", "newsletter@tailspin.example"]
+WN_EX_SUBJECTS = ["Quarterly report", "RE: Invoice 2026-1187", "\"Budget, Q1 planning\"", "FW: Delivery delay", "Your password expires in 5 days",
+                  "Meeting: Change Advisory Board", "Automatic reply: Out of office"]
+WN_EX_FAILURES = ["550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
+                  "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found", "554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain",
+                  "550 5.2.2 STOREDRV.Deliver; mailbox full"]
+WN_EX_DATABASES = ["DB01", "DB02", "DB-Archive"]
+WN_PS_USERS = ["CONTOSO\\svc-deploy", "CONTOSO\\svc-deploy", "CONTOSO\\adm.jmartin", "WEB01\\Administrator"]
+WN_PS_HOSTS = ["WEB01", "WEB02", "SQL01", "DC01"]
+WN_PS_COMMANDS = ["C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe -NoProfile -ExecutionPolicy Bypass -File C:\\deploy\\Deploy-Site.ps1",
+                  "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+                  "C:\\Windows\\system32\\wsmprovhost.exe -Embedding",
+                  "C:\\Program Files\\PowerShell\\7\\pwsh.dll -NoLogo -File C:\\ops\\Rotate-Logs.ps1"]
+WN_PS_ERRORS = [("Get-Item", "Cannot find path 'C:\\deploy\\previous' because it does not exist."),
+                ("Stop-Service", "Service 'World Wide Web Publishing Service (W3SVC)' cannot be stopped due to the following error: Cannot stop W3SVC service on computer '.'."),
+                ("Copy-Item", "The process cannot access the file 'D:\\sites\\orders\\web.config' because it is being used by another process."),
+                ("Invoke-WebRequest", "Unable to connect to the remote server"),
+                ("Import-Module", "The specified module 'WebAdministration' was not loaded because no valid module file was found in any module directory.")]
+WN_DSC_RESOURCES = ["[WindowsFeature]IIS", "[WindowsFeature]AspNet45", "[File]AppConfig", "[Service]W3SVC", "[xWebsite]OrdersSite",
+                    "[Registry]DisableTls10Server", "[xWebAppPool]OrdersApiPool"]
+WN_DSC_MESSAGES = [("[WindowsFeature]IIS", "The operation 'Get-WindowsFeature' started: Web-Server"),
+                   ("[WindowsFeature]IIS", "The operation 'Get-WindowsFeature' succeeded: Web-Server"),
+                   ("[WindowsFeature]AspNet45", "The operation 'Get-WindowsFeature' succeeded: Web-Asp-Net45"),
+                   ("[File]AppConfig", "The destination object was found and no action is required."),
+                   ("[Service]W3SVC", "Service 'W3SVC' is in desired state."),
+                   ("[Registry]DisableTls10Server", "Registry key value 'HKLM:\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.0\\Server\\Enabled' does not match the desired value."),
+                   ("[xWebsite]OrdersSite", "Website 'OrdersSite' has been updated.")]
+WN_DEF_PROCESSES = [("svchost.exe", "\\Device\\HarddiskVolume3\\Windows\\System32\\config\\systemprofile\\AppData\\Local\\Microsoft\\Windows\\WebCache\\V01.log"),
+                    ("w3wp.exe", "\\Device\\HarddiskVolume3\\inetpub\\temp\\IIS Temporary Compressed Files\\IntranetPool\\$^_gzip_D^\\INETPUB\\WWWROOT\\SCRIPTS\\APP.MIN.JS"),
+                    ("sqlservr.exe", "\\Device\\HarddiskVolume4\\MSSQL\\DATA\\tempdb.mdf"),
+                    ("CcmExec.exe", "\\Device\\HarddiskVolume3\\Windows\\CCM\\Logs\\CcmMessaging.log"),
+                    ("MsMpEng.exe", "\\Device\\HarddiskVolume3\\ProgramData\\Microsoft\\Windows Defender\\Scans\\History\\Service\\DetectionHistory\\02\\A1B2C3D4"),
+                    ("TiWorker.exe", "\\Device\\HarddiskVolume3\\Windows\\WinSxS\\pending.xml")]
+WN_DEF_THREATS = [("HackTool:Win32/Mimikatz!pz", "C:\\Users\\adm.jmartin\\Downloads\\mimikatz_trunk\\x64\\mimikatz.exe"),
+                  ("Trojan:Win32/Wacatac.B!ml", "C:\\Users\\alice.wong\\AppData\\Local\\Temp\\Invoice_2026-1187.exe"),
+                  ("Virus:DOS/EICAR_Test_File", "C:\\inetpub\\wwwroot\\uploads\\eicar.com.txt"),
+                  ("Backdoor:ASP/Chopper.C!dha", "C:\\inetpub\\wwwroot\\aspnet_client\\system_web\\shell.aspx")]
+
+
+def windows_events() -> list[tuple[float, str, dict]]:
+    """Windows Server and Windows-node software as it writes text logs: IIS W3C extended access logs
+    (two sites with different field lists), HTTP.sys HTTPERR, the Windows Firewall pfirewall.log, the
+    DHCP Server audit log, the DNS Server debug log, WindowsUpdate.log (decoded ETW), CBS.log,
+    setupapi.dev.log, ConfigMgr client logs in CMTrace format, kube-proxy's winkernel proxier (with the
+    Host Networking Service's errors) and containerd on Windows Kubernetes nodes, Exchange message
+    tracking logs, PowerShell transcripts with DSC verbose output and Windows Defender's MPLog.
+    Written blind for the twenty-third issue-15 pass: before reading the engine or any failure
+    analysis; 150 event types."""
+
+    def w3c_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def client_ip(g: Gen) -> str:
+        return g.r.choice([f"10.20.{g.r.choice([40, 41, 60])}.{g.r.randint(2, 250)}", g.ip(), f"192.168.{g.r.randint(0, 9)}.{g.r.randint(2, 250)}"])
+
+    def time_taken(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(0, 30)] * 3 + [g.r.randint(31, 400)] * 2 + [g.r.randint(400, 30000)]))
+
+    def iis_request(g: Gen) -> str:
+        g.drawn = g.r.choice(WN_IIS_REQUESTS)
+        return g.drawn[0]
+
+    def api_request(g: Gen) -> str:
+        method, stem, query, status, sub, w32 = g.r.choice(WN_API_REQUESTS)
+        g.drawn = (method, stem.replace("{n}", g.num(1000, 999999)), query, status, sub, w32)
+        return method
+
+    def http_version(g: Gen) -> str:
+        # HTTP/2 requests carry their stream id, HTTP/1.1 ones a dash
+        g.drawn = g.r.choice([("HTTP/1.1", "-"), ("HTTP/1.1", "-"), ("HTTP/2.0", str(2 * g.r.randint(0, 400) + 1))])
+        return g.drawn[0]
+
+    def xff(g: Gen) -> str:
+        return g.r.choice(["-", g.ip(), f"{g.ip()},+{g.ip()}"])
+
+    # DHCP Server audit log: ID,Date,Time,Description,IP Address,Host Name,MAC Address,User Name,
+    # TransactionID,QResult,Probationtime,CorrelationID,Dhcid,VendorClass(Hex),VendorClass(ASCII),
+    # UserClass(Hex),UserClass(ASCII),RelayAgentInformation,DnsRegError
+    def dhcp(event_id: str, desc: str, ip: str = "", host: str = "", mac: str = "", tx: str = "0", qresult: str = "6",
+             vendor: str = "", dnserr: str = "0") -> str:
+        vendor_fields = ["{vh}", "{va}"] if vendor else ["", ""]
+        return ",".join([event_id, "{ts}", desc, ip, host, mac, "", tx, qresult, "", "", "", *vendor_fields, "", "", "", dnserr])
+
+    def dhcp_ts(g: Gen) -> str:
+        return f"12/03/26,{hms(g)}"
+
+    def dhcp_ip(g: Gen) -> str:
+        return f"{g.r.choice(WN_DHCP_SCOPES)}{g.r.randint(20, 240)}"
+
+    def dhcp_mac(g: Gen) -> str:
+        return g.r.choice(["001A2B", "D4BED9", "3C5282", "F8A2D6"]) + g.hexs(6).upper()
+
+    def dhcp_vendor(g: Gen) -> str:
+        g.drawn = g.r.choice(WN_DHCP_VENDORS)
+        return g.drawn[0]
+
+    # DNS Server debug log
+    def dns_ts(g: Gen) -> str:
+        h = g.r.randint(0, 23)
+        return f"12/3/2026 {h % 12 or 12}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d} {'AM' if h < 12 else 'PM'}"
+
+    def dns_thread(g: Gen) -> str:
+        return g.r.choice(["0B54", "0B58", "0E40", "1A2C"])
+
+    def dns_packet(g: Gen) -> str:
+        return f"0000{g.r.choice(['01D5', '02A7'])}{g.hexs(8).upper()}"
+
+    def dns_remote(pool: list[str]):
+        return lambda g: g.r.choice(pool).ljust(15)
+
+    def dns_question(g: Gen) -> str:
+        qtype, name = g.r.choice(WN_DNS_NAMES)
+        g.drawn = ("".join(f"({len(label)}){label}" for label in name.split(".")) + "(0)",)
+        return qtype.ljust(6)
+
+    def dns_response(g: Gen) -> str:
+        flags, chars, rcode = g.r.choice(WN_DNS_RESPONSES)
+        g.drawn = (chars, rcode.rjust(8))
+        return flags
+
+    def forwarder_response(g: Gen) -> str:
+        # forwarders answer recursively, never authoritatively for these names
+        flags, chars, rcode = g.r.choice([r for r in WN_DNS_RESPONSES if r[1] == "  DR"])
+        g.drawn = (chars, rcode.rjust(8))
+        return flags
+
+    # WindowsUpdate.log (Get-WindowsUpdateLog)
+    def wu_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}.{g.num(0, 9999999):0>7}"
+
+    def win_tid(g: Gen) -> str:
+        return str(4 * g.r.randint(250, 2499))
+
+    def cv(g: Gen) -> str:
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+        return "".join(g.r.choice(alphabet) for _ in range(16)) + f".{g.r.randint(1, 9)}.{g.r.randint(0, 3)}.{g.r.randint(1, 12)}"
+
+    def wu_service(g: Gen) -> str:
+        g.drawn = g.r.choice(WN_WU_SERVICES)
+        return g.drawn[0]
+
+    # CBS.log
+    def cbs_session(g: Gen) -> str:
+        return f"{g.r.randint(31140000, 31149999)}_{g.r.randint(1000000000, 4294967295)}"
+
+    def csi_seq(g: Gen) -> str:
+        return f"{g.r.randint(1, 0x4ff):08x}"
+
+    # setupapi.dev.log
+    def setup_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}.{g.num(0, 999):0>3}"
+
+    def setup_time(g: Gen) -> str:
+        return f"{hms(g)}.{g.num(0, 999):0>3}"
+
+    # ConfigMgr (CMTrace)
+    def cm(text: str, component: str, kind: str = "1", file: str = "") -> str:
+        return ("<![LOG[" + text + ']LOG]!><time="{cmt}" date="12-03-2026" component="' + component
+                + '" context="" type="' + kind + '" thread="{cmth}" file="' + file + '">')
+
+    def cm_time(g: Gen) -> str:
+        return f"{hms(g)}.{g.num(0, 999):0>3}{g.r.choice(['+000', '+000', '-060', '+300'])}"
+
+    def guid(g: Gen) -> str:
+        return g.uuid().upper()
+
+    def cm_app(g: Gen) -> str:
+        g.drawn = g.r.choice(WN_CM_APPS)
+        return g.drawn[0]
+
+    def cm_scope(g: Gen) -> str:
+        return f"ScopeId_{g.uuid().upper()}/DeploymentType_{g.uuid()}"
+
+    def ccmcache(g: Gen) -> str:
+        return f"C:\\WINDOWS\\ccmcache\\{g.r.randint(1, 0x3f):x}"
+
+    # kube-proxy (winkernel) and containerd on Windows nodes
+    def klog_time(g: Gen) -> str:
+        return f"{hms(g)}.{g.num(0, 999999):0>6}"
+
+    def hns_id(g: Gen) -> str:
+        return g.uuid().upper()
+
+    def ctr_ts(g: Gen) -> str:
+        # containerd's fixed nanosecond layout over Windows' 100 ns clock
+        return f"2026-12-03T{hms(g)}.{g.num(0, 9999999):0>7}00Z"
+
+    def sandbox(g: Gen) -> str:
+        g.drawn = (g.hexs(64),)
+        return g.drawn[0]
+
+    # Exchange message tracking (30 comma-separated fields)
+    def msgtrk(source: str, event: str, fields: dict[int, str]) -> str:
+        row = [fields.get(i, "") for i in range(30)]
+        row[0], row[7], row[8], row[29] = "{ts}", source, event, "15.02.1544.004"
+        return ",".join(row)
+
+    def ex_server(g: Gen) -> str:
+        g.drawn = g.r.choice(WN_EX_SERVERS)
+        return g.drawn[0]
+
+    def internal_id(g: Gen) -> str:
+        return str(g.r.randint(10**10, 9 * 10**13))
+
+    def message_id(g: Gen) -> str:
+        return g.r.choice([f"<{g.hexs(32).upper()}@{g.r.choice(['EX01', 'EX02'])}.contoso.com>",
+                           f"<CA+{g.hexs(20)}@mail.gmail.com>", f"<{g.r.randint(10**8, 10**9)}.{g.r.randint(100, 999)}.JavaMail.erp@app01>"])
+
+    def recipients(pool: list[str]):
+        return lambda g: ";".join(g.r.sample(pool, g.r.choice([1, 1, 1, 2, 3])))
+
+    def ex_context(g: Gen) -> str:
+        return f"08DD{g.hexs(12).upper()};250 2.0.0 OK;ClientSubmitTime:"
+
+    # PowerShell transcript and DSC
+    def ps_stamp(g: Gen) -> str:
+        return f"20261203{g.r.randint(0, 23):02d}{g.r.randint(0, 59):02d}{g.r.randint(0, 59):02d}"
+
+    def transcript_path(g: Gen) -> str:
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+        return (f"C:\\Transcripts\\20261203\\PowerShell_transcript.{g.r.choice(WN_PS_HOSTS)}."
+                f"{''.join(g.r.choice(alphabet) for _ in range(8))}.{ps_stamp(g)}.txt")
+
+    def dsc_seconds(g: Gen) -> str:
+        return f"{g.r.uniform(0, 4):.4f}"
+
+    def user_sid(g: Gen) -> str:
+        return f"S-1-5-21-3623811015-3361044348-30300820-{g.r.choice(['500', '1104', '1187', '2609'])}"
+
+    # Defender MPLog
+    def def_process(g: Gen) -> str:
+        g.drawn = g.r.choice(WN_DEF_PROCESSES)
+        return g.drawn[0]
+
+    def def_threat_file(g: Gen) -> str:
+        g.drawn = (g.r.choice(WN_DEF_THREATS)[1],)
+        return g.drawn[0]
+
+    def def_threat(g: Gen) -> str:
+        g.drawn = g.r.choice(WN_DEF_THREATS)
+        return g.drawn[0]
+
+    w3c = {"ts": w3c_ts}
+    wu = "{ts} {pid}  {tid}  "
+    wu_slots = {"ts": wu_ts, "pid": pick(WN_WU_PIDS), "tid": win_tid}
+    cbs_info = "{ts}, Info                  CBS    "
+    cbs_slots = {"ts": w3c_ts}
+    csi = "{ts}, Info                  CSI    {seq} "
+    csi_slots = {"ts": w3c_ts, "seq": csi_seq}
+    cm_slots = {"cmt": cm_time, "cmth": win_tid}
+    kp_slots = {"t": klog_time, "pid": pick(["4412", "5936"])}
+    def kp(level: str, src: str) -> str:
+        return level + "1203 {t}    {pid} " + src + "] "
+
+    ctr = 'time="{ts}" level=info msg="'
+    ctr_slots = {"ts": ctr_ts}
+    ex_iso = {"ts": ts}
+    dsc = "VERBOSE: [{node}]: LCM:  "
+    dsc_slots = {"node": pick(WN_PS_HOSTS[:3])}
+    mplog = {"ts": ts}
+
+    return [
+        # IIS 10 W3C extended log, default fields (u_ex261203.log of W3SVC1)
+        (130, "{ts} {sip} {m} {stem} {q} {port} {user} {cip} {ua} {ref} {st} {sub} {w32} {tt}",
+         {**w3c, "sip": pick(WN_IIS_SERVER_IPS), "m": iis_request, "stem": then(1), "q": then(2), "port": pick(["443", "443", "80"]),
+          "user": then(6), "cip": client_ip, "ua": pick(WN_IIS_USER_AGENTS), "ref": pick(WN_IIS_REFERERS), "st": then(3), "sub": then(4),
+          "w32": then(5), "tt": time_taken}),
+        # the API site logs more fields and the load balancer's X-Forwarded-For as a custom field
+        (60, "{ts} {site} {host} {sip} {m} {stem} {q} {port} {user} {cip} {ver} {ua} {ref} {chost} {st} {sub} {w32} {scb} {csb} {tt} {xff}",
+         {**w3c, "site": pick(["W3SVC2", "W3SVC2", "W3SVC3"]), "host": pick(["WEB01", "WEB02"]), "sip": pick(WN_IIS_SERVER_IPS),
+          "m": api_request, "stem": then(1), "q": then(2), "port": pick(["443"]), "user": pick(["-", "-", "CONTOSO\\svc-erp"]),
+          "cip": pick(["10.20.0.4", "10.20.0.5"]), "ver": pick(["HTTP/1.1", "HTTP/1.1", "HTTP/2"]), "ua": pick(WN_API_AGENTS),
+          "ref": pick(["-"]), "chost": pick(["api.contoso.com", "api.contoso.com", "orders.contoso.com"]), "st": then(3), "sub": then(4),
+          "w32": then(5), "scb": lambda g: g.num(120, 90000), "csb": lambda g: g.num(180, 4000), "tt": time_taken, "xff": xff}),
+        (2, "#Software: Microsoft Internet Information Services 10.0", {}),
+        (4, "#Version: 1.0", {}),
+        (4, "#Date: {ts}", w3c),
+        (2, "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status "
+         "sc-substatus sc-win32-status time-taken", {}),
+        (1, "#Fields: date time s-sitename s-computername s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs-version "
+         "cs(User-Agent) cs(Referer) cs-host sc-status sc-substatus sc-win32-status sc-bytes cs-bytes time-taken X-Forwarded-For", {}),
+        # HTTP.sys (httperr1.log)
+        (30, "{ts} {cip} {cport} {sip} {sport} - - - - - - {r} -",
+         {**w3c, "cip": client_ip, "cport": Gen.port, "sip": pick(WN_IIS_SERVER_IPS), "sport": pick(["443", "443", "80"]),
+          "r": pick(WN_HTTPERR_CONN)}),
+        (10, "{ts} {cip} {cport} {sip} {sport} {ver} {m} {uri} {sid} {st} - {r} -",
+         {**w3c, "cip": client_ip, "cport": Gen.port, "sip": pick(WN_IIS_SERVER_IPS), "sport": pick(["443", "80"]),
+          "ver": first(WN_HTTPERR_REJECTS), "m": then(1), "uri": then(2), "sid": pick(["-"]), "st": then(3), "r": then(4)}),
+        (8, "{ts} {cip} {cport} {sip} {sport} {ver} {m} {uri} {sid} {st} {site} {r} {q}",
+         {**w3c, "cip": pick(["10.20.0.4", "10.20.0.5"]), "cport": Gen.port, "sip": pick(WN_IIS_SERVER_IPS), "sport": pick(["443"]),
+          "ver": http_version,
+          "m": pick(["GET", "GET", "POST"]), "uri": lambda g: g.r.choice(WN_API_REQUESTS)[1].replace("{n}", g.num(1000, 999999)),
+          "sid": then(1),
+          "st": first(WN_HTTPERR_APP), "site": then(1), "r": then(2), "q": then(3)}),
+        (1, "#Software: Microsoft HTTP API 2.0", {}),
+        (1, "#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri streamid sc-status s-siteid s-reason s-queuename", {}),
+        # Windows Firewall (pfirewall.log)
+        (45, "{ts} ALLOW TCP {src} {dst} {sp} {dp} 0 - 0 0 0 - - - SEND {pid}",
+         {**w3c, "src": pick(WN_FW_HOSTS), "dst": first(WN_FW_ALLOW_TCP), "sp": Gen.port, "dp": then(1), "pid": win_tid}),
+        (35, "{ts} ALLOW UDP {src} {dst} {sp} {dp} 0 - - - - - - - SEND {pid}",
+         {**w3c, "src": pick(WN_FW_HOSTS), "dst": first(WN_FW_ALLOW_UDP), "sp": Gen.port,
+          "dp": then(1), "pid": win_tid}),
+        (40, "{ts} DROP TCP {src} {dst} {sp} {dp} {size} {fl} {syn} {ack} {win} - - - RECEIVE 0",
+         {**w3c, "src": client_ip, "dst": pick(WN_FW_HOSTS), "sp": Gen.port, "dp": first(WN_FW_DROP_TCP),
+          "size": pick(["52", "52", "40", "48", "60"]), "fl": then(1), "syn": lambda g: g.num(10**6, 4294967295),
+          "ack": lambda g: "0" if g.drawn[1] == "S" else g.num(10**6, 4294967295), "win": pick(["64240", "65535", "8192", "1024", "0"])}),
+        (20, "{ts} DROP UDP {src} {dst} {sp} {dp} {size} - - - - - - - RECEIVE 0",
+         {**w3c, "src": client_ip, "dst": pick([*WN_FW_HOSTS, "10.20.1.255", "239.255.255.250"]), "sp": Gen.port,
+          "dp": pick(WN_FW_DROP_UDP), "size": lambda g: g.num(50, 600)}),
+        (10, "{ts} DROP ICMP {src} {dst} - - {size} - - - - {it} {ic} - RECEIVE 0",
+         {**w3c, "src": client_ip, "dst": pick(WN_FW_HOSTS), "size": pick(["60", "60", "84", "92"]), "it": first(WN_FW_ICMP),
+          "ic": then(1)}),
+        (1, "#Version: 1.5", {}),
+        (1, "#Software: Microsoft Windows Firewall", {}),
+        (2, "#Fields: date time action protocol src-ip dst-ip src-port dst-port size tcpflags tcpsyn tcpack tcpwin icmptype icmpcode info path pid", {}),
+        # DHCP Server audit log (DhcpSrvLog-Thu.log)
+        (30, dhcp("10", "Assign", "{ip}", "{host}", "{mac}", "{tx}", "0", vendor="yes"),
+         {"ts": dhcp_ts, "ip": dhcp_ip, "host": pick(WN_DHCP_HOSTS), "mac": dhcp_mac, "tx": lambda g: g.num(10**6, 4294967295),
+          "vh": dhcp_vendor, "va": then(1)}),
+        (45, dhcp("11", "Renew", "{ip}", "{host}", "{mac}", "{tx}", "0", vendor="yes"),
+         {"ts": dhcp_ts, "ip": dhcp_ip, "host": pick(WN_DHCP_HOSTS), "mac": dhcp_mac, "tx": lambda g: g.num(10**6, 4294967295),
+          "vh": dhcp_vendor, "va": then(1)}),
+        (10, dhcp("12", "Release", "{ip}", "{host}", "{mac}", "{tx}", "0"),
+         {"ts": dhcp_ts, "ip": dhcp_ip, "host": pick(WN_DHCP_HOSTS), "mac": dhcp_mac, "tx": lambda g: g.num(10**6, 4294967295)}),
+        (5, dhcp("15", "NACK", "{ip}", "", "{mac}", "{tx}", "0"),
+         {"ts": dhcp_ts, "ip": lambda g: f"192.168.{g.r.randint(0, 2)}.{g.r.randint(2, 250)}", "mac": dhcp_mac,
+          "tx": lambda g: g.num(10**6, 4294967295)}),
+        (25, dhcp("30", "DNS Update Request", "{ip}", "{host}"), {"ts": dhcp_ts, "ip": dhcp_ip, "host": pick(WN_DHCP_HOSTS[:3] + WN_DHCP_HOSTS[6:])}),
+        (22, dhcp("32", "DNS Update Successful", "{ip}", "{host}"), {"ts": dhcp_ts, "ip": dhcp_ip, "host": pick(WN_DHCP_HOSTS[:3] + WN_DHCP_HOSTS[6:])}),
+        (3, dhcp("31", "DNS Update Failed", "{ip}", "{host}", dnserr="{e}"),
+         {"ts": dhcp_ts, "ip": dhcp_ip, "host": pick(WN_DHCP_HOSTS[:3] + WN_DHCP_HOSTS[6:]), "e": pick(WN_DHCP_DNS_ERRORS)}),
+        (2, dhcp("00", "Started"), {"ts": dhcp_ts}),
+        (2, dhcp("01", "Stopped"), {"ts": dhcp_ts}),
+        (2, dhcp("24", "Database Cleanup Begin"), {"ts": dhcp_ts}),
+        (3, dhcp("25", "{a} leases expired and {b} leases deleted"),
+         {"ts": dhcp_ts, "a": lambda g: g.r.choice(["0", "0", g.num(1, 40)]), "b": lambda g: g.r.choice(["0", "0", g.num(1, 12)])}),
+        (2, dhcp("55", "Authorized(servicing)", "", "{dom}"), {"ts": dhcp_ts, "dom": pick(["contoso.com"])}),
+        # DNS Server debug log (dns.log, packet logging)
+        (70, "{ts} {th} PACKET  {ptr} {proto} Rcv {ip} {xid}   Q [0001   D   NOERROR] {qt} {qn}",
+         {"ts": dns_ts, "th": dns_thread, "ptr": dns_packet, "proto": pick(["UDP", "UDP", "UDP", "TCP"]), "ip": dns_remote(WN_DNS_CLIENTS),
+          "xid": lambda g: g.hexs(4), "qt": dns_question, "qn": then(0)}),
+        (70, "{ts} {th} PACKET  {ptr} {proto} Snd {ip} {xid} R Q [{fl} {fc} {rc}] {qt} {qn}",
+         {"ts": dns_ts, "th": dns_thread, "ptr": dns_packet, "proto": pick(["UDP", "UDP", "UDP", "TCP"]), "ip": dns_remote(WN_DNS_CLIENTS),
+          "xid": lambda g: g.hexs(4), "fl": dns_response, "fc": then(0), "rc": then(1), "qt": dns_question, "qn": then(0)}),
+        (18, "{ts} {th} PACKET  {ptr} UDP Snd {ip} {xid}   Q [0001   D   NOERROR] {qt} {qn}",
+         {"ts": dns_ts, "th": dns_thread, "ptr": dns_packet, "ip": dns_remote(WN_DNS_FORWARDERS), "xid": lambda g: g.hexs(4),
+          "qt": dns_question, "qn": then(0)}),
+        (18, "{ts} {th} PACKET  {ptr} UDP Rcv {ip} {xid} R Q [{fl} {fc} {rc}] {qt} {qn}",
+         {"ts": dns_ts, "th": dns_thread, "ptr": dns_packet, "ip": dns_remote(WN_DNS_FORWARDERS), "xid": lambda g: g.hexs(4),
+          "fl": forwarder_response, "fc": then(0), "rc": then(1), "qt": dns_question, "qn": then(0)}),
+        (2, "DNS Server log file creation at {ts}", {"ts": dns_ts}),
+        (2, "Log file wrap at {ts}", {"ts": dns_ts}),
+        (2, "{ts} {th} EVENT   The DNS server has finished the background loading of zones. All zones are now available for DNS updates "
+         "and zone transfers, as allowed by their individual zone configuration.", {"ts": dns_ts, "th": dns_thread}),
+        # WindowsUpdate.log, decoded from the ETW traces
+        (10, wu + "ComApi          * START *   Search ClientId = {c}", {**wu_slots, "c": pick(WN_WU_CLIENTS)}),
+        (9, wu + "ComApi          Federated Search: Starting search against {n} service(s) (cV = {cv})",
+         {**wu_slots, "n": pick(["1", "1", "2"]), "cv": cv}),
+        (9, wu + "ComApi          ServiceId = {{{s}}}, Server URL = {u}", {**wu_slots, "s": wu_service, "u": then(2)}),
+        (10, wu + "Agent           * START * Finding updates CallerId = {c}  Id = {n}",
+         {**wu_slots, "c": pick(WN_WU_CLIENTS), "n": lambda g: g.num(1, 400)}),
+        (9, wu + "Agent           Online = {o}; Interactive = {i}; AllowCachedResults = No; Ignore download priority = No",
+         {**wu_slots, "o": pick(["Yes", "Yes", "No"]), "i": pick(["No", "No", "Yes"])}),
+        (9, wu + "Agent           ServiceID = {{{s}}} {k}", {**wu_slots, "s": wu_service, "k": then(1)}),
+        (9, wu + "Agent           Search Scope = {{{s}}}", {**wu_slots, "s": pick(["Machine", "Machine", "Current User"])}),
+        (9, wu + "Agent           Caller SID for Applicability: {sid}", {**wu_slots, "sid": lambda g: g.r.choice(["S-1-5-18", "S-1-5-18", user_sid(g)])}),
+        (8, wu + "ProtocolTalker  OK to reuse existing configuration", wu_slots),
+        (8, wu + "ProtocolTalker  Existing cookie is valid, just use it", wu_slots),
+        (3, wu + "ProtocolTalker  PTInfo: Server requested registration", wu_slots),
+        (8, wu + "ProtocolTalker  SyncUpdates round trips: {n}", {**wu_slots, "n": pick(["1", "1", "2", "3"])}),
+        (9, wu + "Agent           Found {n} updates and {c} categories in search; evaluated appl. rules of {a} out of {b} deployed entities",
+         {**wu_slots, "n": pick(["0", "0", "0", "1", "3", "12"]), "c": lambda g: g.num(40, 90), "a": lambda g: g.num(900, 2000),
+          "b": lambda g: g.num(2000, 4000)}),
+        (9, wu + "Agent           * END * Finding updates CallerId = {c}  Id = {n} (cV = {cv})",
+         {**wu_slots, "c": pick(WN_WU_CLIENTS), "n": lambda g: g.num(1, 400), "cv": cv}),
+        (9, wu + "ComApi          * END *   Search ClientId = {c}, Updates found = {n}, ServiceId = {{{s}}} (cV = {cv})",
+         {**wu_slots, "c": pick(WN_WU_CLIENTS), "n": pick(["0", "0", "0", "1", "3"]), "s": wu_service, "cv": cv}),
+        # CBS.log (TrustedInstaller and the component store)
+        (2, cbs_info + "TI: --- Initializing Trusted Installer ---", cbs_slots),
+        (2, cbs_info + "Starting TrustedInstaller initialization.", cbs_slots),
+        (2, cbs_info + "Loaded Servicing Stack v{v} with Core: C:\\Windows\\winsxs\\amd64_microsoft-windows-servicingstack_31bf3856ad364e35_{v2}_none_{h}\\cbscore.dll",
+         {**cbs_slots, "v": first([("10.0.20348.2840",), ("10.0.20348.2762",), ("10.0.17763.6530",)]), "v2": then(0), "h": lambda g: g.hexs(16)}),
+        (2, cbs_info + "Ending TrustedInstaller initialization.", cbs_slots),
+        (8, cbs_info + "Session: {s} initialized by client {c}, external staging directory: (null), external registry directory: (null)",
+         {**cbs_slots, "s": cbs_session, "c": pick(WN_CBS_CLIENTS)}),
+        (6, cbs_info + "Exec: Processing started.  Client: {c}, Session(Id): {s}", {**cbs_slots, "c": pick(WN_CBS_CLIENTS), "s": cbs_session}),
+        (12, cbs_info + "Appl: detect Parent, Package: {p}, Parent: {pa}, Disposition = Detect, VersionComp: {vc}, ServiceComp: GE, "
+         "BuildComp: GE, DistributionComp: GE, RevisionComp: GE, Exist: {e}",
+         {**cbs_slots, "p": pick(WN_CBS_PACKAGES), "pa": pick(WN_CBS_PARENTS), "vc": pick(["EQ", "EQ", "GE"]), "e": pick(["present", "present", "absent"])}),
+        (8, cbs_info + "Plan: Package: {p}, current: {c}, pending: Default, start: {s}, applicable: {a}, targeted: {t}, limit: Installed, "
+         "selected: Default",
+         {**cbs_slots, "p": pick(WN_CBS_PACKAGES), "c": first(WN_CBS_PLAN_STATES), "s": then(0), "a": then(1), "t": then(2)}),
+        (10, cbs_info + "Progress: UI message updated. Operation type: Update. Stage: {a} out of {b}. Percent progress: {p}.",
+         {**cbs_slots, "a": pick(["1", "1", "2"]), "b": pick(["1", "2"]), "p": lambda g: g.num(0, 100)}),
+        (3, "{ts}, Error                 CBS    Failed to process single phase execution. [HRESULT = {hr} - {n}]",
+         {**cbs_slots, "hr": first(WN_CBS_FAILURES), "n": then(1)}),
+        (3, cbs_info + "Trusted Installer is shutting down because: SHUTDOWN_REASON_AUTOSTOP", cbs_slots),
+        (3, cbs_info + "TiWorker signaled for shutdown, going to exit.", cbs_slots),
+        (3, csi + "[SR] Verifying {n} components", {**csi_slots, "n": pick(["100", "100", "100", "37"])}),
+        (3, csi + "[SR] Beginning Verify and Repair transaction", csi_slots),
+        (3, csi + "[SR] Verify complete", csi_slots),
+        (2, csi + "[SR] Repairing {n} components", {**csi_slots, "n": pick(["0", "0", "0", "1", "2"])}),
+        # setupapi.dev.log
+        (5, ">>>  [Device Install (Hardware initiated) - {d}]", {"d": pick(WN_SETUP_DEVICES)}),
+        (2, ">>>  [Device Install (DiInstallDriver) - {i}]", {"i": pick(WN_SETUP_INFS)}),
+        (7, ">>>  Section start {ts}", {"ts": setup_ts}),
+        (7, "<<<  Section end {ts}", {"ts": setup_ts}),
+        (7, "<<<  [Exit status: {s}]", {"s": pick(["SUCCESS"] * 6 + ["FAILURE(0xe0000219)", "FAILURE(0xe0000247)"])}),
+        (5, "     ump: Creating Install Process: DrvInst.exe {t}", {"t": setup_time}),
+        (5, "     ndv: Retrieving device info...", {}),
+        (5, "     ndv: Building driver list...", {}),
+        (5, "     dvi: {{Build Driver List}} {t}", {"t": setup_time}),
+        (5, "     dvi: {{Build Driver List - exit(0x{hr})}} {t}", {"hr": pick(["00000000", "00000000", "00000000", "e0000228"]), "t": setup_time}),
+        (5, "     dvi:      Searching for hardware ID(s):", {}),
+        (10, "     dvi:           {hw}", {"hw": pick(WN_SETUP_HWIDS)}),
+        (4, "     sto: {{Setup Import Driver Package: {i}}} {t}", {"i": pick(WN_SETUP_INFS), "t": setup_time}),
+        (2, "!!!  dvi: Device not started: Device has problem: {p} ({n}), problem status: {s}.",
+         {"p": first(WN_SETUP_PROBLEMS), "n": then(1), "s": then(2)}),
+        # ConfigMgr client logs (CMTrace format)
+        (25, cm("OutgoingMessage(Queue='{q}', ID={{{g}}}): Delivered successfully to host '{h}'.", "CcmMessaging"),
+         {"q": pick(WN_CM_QUEUES), "g": guid, "h": pick(WN_CM_MPS), **cm_slots}),
+        (6, cm("Current AD site of machine is {s}", "LocationServices", file="lsad.cpp:1101"), {"s": pick(WN_CM_SITES), **cm_slots}),
+        (5, cm("Calling back with the following distribution points", "LocationServices"), cm_slots),
+        (4, cm("Its a WSUS Update Source type ({{{g}}}), adding it.", "WUAHandler"),
+         {"g": pick(["3DA21691-E39D-4DA6-8A4B-B43877BCB1B7"]), **cm_slots}),
+        (4, cm("Enabling WUA Managed server policy to use server: {u}", "WUAHandler"), {"u": pick(WN_CM_WSUS), **cm_slots}),
+        (6, cm("Async searching of updates using WUAgent started.", "WUAHandler"), cm_slots),
+        (5, cm("Async searching completed.", "WUAHandler"), cm_slots),
+        (5, cm("Successfully completed scan.", "WUAHandler"), cm_slots),
+        (3, cm("Scan failed with error = {hr}.", "WUAHandler", kind="3"), {"hr": pick(WN_CM_HRESULTS), **cm_slots}),
+        (2, cm("ScanJob({{{g}}}): CScanJob::OnScanComplete -Scan Failed with Error={hr}", "ScanAgent", kind="3"),
+         {"g": guid, "hr": pick(WN_CM_HRESULTS), **cm_slots}),
+        (6, cm("Assignment {{{g}}} has total CI = {n}", "UpdatesDeploymentAgent"), {"g": guid, "n": lambda g: g.num(0, 60), **cm_slots}),
+        (8, cm("Execution Request for advert {a} package {p} program {pr} state change from {s} to {t}", "execmgr"),
+         {"a": first(WN_CM_ADVERTS), "p": then(1), "pr": then(2), "s": first(WN_CM_EXEC_STATES),
+          "t": then(1), **cm_slots}),
+        (4, cm('+++ Starting Install enforcement for App DT "{a}" ApplicationDeliveryType - {s}, Revision - {r}, ContentPath - {p}, '
+               "Execution Context - {c}", "AppEnforce"),
+         {"a": cm_app, "s": cm_scope, "r": lambda g: g.num(1, 12), "p": ccmcache, "c": pick(["System", "System", "User"]), **cm_slots}),
+        (4, cm("    Executing Command line: {c} with user context", "AppEnforce"), {"c": lambda g: g.r.choice(WN_CM_APPS)[1], **cm_slots}),
+        (4, cm("    Process {p} terminated with exitcode: {c}", "AppEnforce"),
+         {"p": win_tid, "c": lambda g: g.r.choice(WN_CM_EXIT_CODES)[0], **cm_slots}),
+        (4, cm("    Matched exit code {c} to a {k} entry in exit codes table.", "AppEnforce"),
+         {"c": first(WN_CM_EXIT_CODES), "k": then(1), **cm_slots}),
+        (5, cm("DTSJob {{{g}}} created to download from '{src}{pkg}' to '{dst}'.", "DataTransferService"),
+         {"g": guid, "src": pick(WN_CM_DPS), "pkg": lambda g: g.r.choice(WN_CM_ADVERTS)[1], "dst": ccmcache, **cm_slots}),
+        (5, cm("DTSJob {{{g}}} successfully completed download.", "DataTransferService"), {"g": guid, **cm_slots}),
+        (4, cm("CTM job {{{g}}} successfully processed download completion.", "ContentTransferManager"), {"g": guid, **cm_slots}),
+        # kube-proxy's winkernel proxier (klog) with the Host Networking Service's answers
+        (12, kp("I", "proxier.go:1217") + '"Policy already applied" serviceInfo="{s}"', {**kp_slots, "s": lambda g: g.r.choice(WN_K8S_SVC)[0]}),
+        (6, kp("I", "proxier.go:1333") + '"Hns LoadBalancer resource created for cluster ip resources" clusterIP="{ip}" hnsID="{h}"',
+         {**kp_slots, "ip": lambda g: g.r.choice(WN_K8S_SVC)[1], "h": hns_id}),
+        (3, kp("I", "proxier.go:1397") + '"Hns LoadBalancer resource created for nodePort resources" clusterIP="{ip}" nodeport={np} hnsID="{h}"',
+         {**kp_slots, "ip": lambda g: g.r.choice(WN_K8S_SVC)[1], "np": lambda g: g.num(30000, 32767), "h": hns_id}),
+        (2, kp("E", "proxier.go:1342") + '"Policy creation failed" err="{e}"', {**kp_slots, "e": pick(WN_HNS_ERRORS)}),
+        (4, kp("I", "proxier.go:1167") + '"Syncing Policies"', kp_slots),
+        # containerd on Windows nodes (logrus, nanosecond layout)
+        (5, ctr + 'StopPodSandbox for \\"{s}\\""', {**ctr_slots, "s": sandbox}),
+        (5, ctr + 'StopPodSandbox for \\"{s}\\" returns successfully"', {**ctr_slots, "s": sandbox}),
+        (4, ctr + 'TearDown network for sandbox \\"{s}\\" successfully"', {**ctr_slots, "s": sandbox}),
+        (3, ctr + 'ImageCreate event name:\\"{i}\\" labels:{{key:\\"io.cri-containerd.image\\" value:\\"managed\\"}}"',
+         {**ctr_slots, "i": pick(WN_WIN_IMAGES)}),
+        (3, ctr + 'PullImage \\"{i}\\" returns image reference \\"sha256:{h}\\""', {**ctr_slots, "i": pick(WN_WIN_IMAGES), "h": lambda g: g.hexs(64)}),
+        (2, 'time="{ts}" level=error msg="StopPodSandbox for \\"{s}\\" failed" error="failed to destroy network for sandbox \\"{s2}\\": '
+            'plugin type=\\"sdnoverlay\\" name=\\"flannel.4096\\" failed (delete): hcnDeleteEndpoint failed in Win32: '
+            'The specified endpoint was not found. (0x803b0011)"', {**ctr_slots, "s": sandbox, "s2": then(0)}),
+        # Exchange message tracking logs (MSGTRK*.LOG)
+        (14, msgtrk("SMTP", "RECEIVE", {1: "{cip}", 2: "{chost}", 3: "{sip}", 4: "{shost}", 5: "{ctx}", 6: "{conn}", 9: "{iid}", 10: "{mid}",
+                                       11: "{nid}", 12: "{rcpt}", 14: "{b}", 15: "{n}", 18: "{subj}", 19: "{snd}", 20: "{rp}",
+                                       22: "Incoming", 24: "{oc}", 25: "{os}", 27: "Email", 28: "{lid}"}),
+         {**ex_iso, "cip": Gen.ip, "chost": pick(["mail.fabrikam.com", "mx.northwindtraders.com", "smtp.adatum.example"]), "sip": ex_server,
+          "shost": then(1), "ctx": ex_context, "conn": lambda g: f"{g.drawn[1]}\\Default Frontend {g.drawn[1]}", "iid": internal_id,
+          "mid": message_id, "nid": Gen.uuid, "rcpt": recipients(WN_EX_USERS), "b": lambda g: g.num(2000, 9000000), "n": pick(["1", "1", "2"]),
+          "subj": pick(WN_EX_SUBJECTS), "snd": pick(WN_EX_EXTERNAL), "rp": pick(WN_EX_EXTERNAL), "oc": Gen.ip, "os": lambda g: g.drawn[0],
+          "lid": Gen.uuid}),
+        (12, msgtrk("SMTP", "SEND", {1: "{sip}", 2: "{shost}", 3: "{rip}", 4: "{rhost}", 5: "{ctx}", 6: "{conn}", 9: "{iid}", 10: "{mid}",
+                                    11: "{nid}", 12: "{rcpt}", 13: "250 2.0.0 OK", 14: "{b}", 15: "{n}", 18: "{subj}", 19: "{snd}", 20: "{rp}",
+                                    21: "{mi}", 22: "Originating", 27: "Email", 28: "{lid}"}),
+         {**ex_iso, "sip": ex_server, "shost": then(1), "rip": Gen.ip, "rhost": pick(["mx1.fabrikam.com", "northwindtraders-com.mail.protection.outlook.com"]),
+          "ctx": lambda g: f"08DD{g.hexs(12).upper()};{g.r.randint(1, 30)}", "conn": pick(["Internet Send", "Internet Send", "Outbound to Fabrikam"]),
+          "iid": internal_id, "mid": message_id, "nid": Gen.uuid, "rcpt": recipients(WN_EX_EXTERNAL), "b": lambda g: g.num(2000, 9000000),
+          "n": pick(["1", "1", "2"]), "subj": pick(WN_EX_SUBJECTS), "snd": pick(WN_EX_USERS), "rp": pick(WN_EX_USERS),
+          "mi": lambda g: f"2026-12-03T{hms(g)}.{g.num(100, 999)}Z;SRV={g.r.choice(['EX01', 'EX02'])}.contoso.com:TOTAL-SUB=0.{g.num(100, 999)}",
+          "lid": Gen.uuid}),
+        (12, msgtrk("STOREDRIVER", "DELIVER", {3: "{sip}", 4: "{shost}", 9: "{iid}", 10: "{mid}", 11: "{nid}", 12: "{rcpt}", 14: "{b}", 15: "{n}",
+                                              18: "{subj}", 19: "{snd}", 20: "{rp}", 21: "{mi}", 22: "{dir}", 26: "{cd}", 27: "Email", 28: "{lid}"}),
+         {**ex_iso, "sip": ex_server, "shost": then(1), "iid": internal_id, "mid": message_id, "nid": Gen.uuid, "rcpt": recipients(WN_EX_USERS),
+          "b": lambda g: g.num(2000, 9000000), "n": pick(["1", "1", "2"]), "subj": pick(WN_EX_SUBJECTS), "snd": pick(WN_EX_EXTERNAL + WN_EX_USERS),
+          "rp": pick(WN_EX_EXTERNAL), "mi": lambda g: f"2026-12-03T{hms(g)}.{g.num(100, 999)}Z", "dir": pick(["Incoming", "Originating"]),
+          "cd": lambda g: f"S:Mailboxes={g.uuid()};S:StoreObjectIds=AAAAA{g.hexs(20).upper()};S:DatabaseName={g.r.choice(WN_EX_DATABASES)}",
+          "lid": Gen.uuid}),
+        (8, msgtrk("STOREDRIVER", "RECEIVE", {3: "{sip}", 4: "{shost}", 5: "{ctx}", 9: "{iid}", 10: "{mid}", 11: "{nid}", 12: "{rcpt}", 14: "{b}",
+                                             15: "{n}", 18: "{subj}", 19: "{snd}", 20: "{rp}", 22: "Originating", 27: "Email", 28: "{lid}"}),
+         {**ex_iso, "sip": ex_server, "shost": then(1), "ctx": lambda g: f"{g.r.randint(10**8, 10**9)}", "iid": internal_id, "mid": message_id,
+          "nid": Gen.uuid, "rcpt": recipients(WN_EX_EXTERNAL + WN_EX_USERS), "b": lambda g: g.num(2000, 9000000), "n": pick(["1", "1", "2", "3"]),
+          "subj": pick(WN_EX_SUBJECTS), "snd": pick(WN_EX_USERS), "rp": pick(WN_EX_USERS), "lid": Gen.uuid}),
+        (8, msgtrk("STOREDRIVER", "SUBMIT", {3: "{sip}", 4: "{shost}", 5: "{ctx}", 11: "{nid}", 19: "{snd}", 22: "Originating", 27: "Email", 28: "{lid}"}),
+         {**ex_iso, "sip": ex_server, "shost": then(1),
+          "ctx": lambda g: f"\"MDB:{g.uuid()}, Mailbox:{g.uuid()}, Event:{g.r.randint(10**6, 10**8)}, MessageClass:IPM.Note, CreationTime:2026-12-03T{hms(g)}.{g.num(100, 999)}Z, ClientType:{g.r.choice(['OWA', 'MOMT', 'AirSync'])}, SubmissionAssistant:MailboxTransportSubmissionEmailAssistant\"",
+          "nid": Gen.uuid, "snd": pick(WN_EX_USERS), "lid": Gen.uuid}),
+        (4, msgtrk("SMTP", "FAIL", {3: "{sip}", 4: "{shost}", 9: "{iid}", 10: "{mid}", 11: "{nid}", 12: "{rcpt}", 13: "{st}", 14: "{b}", 15: "1",
+                                   18: "{subj}", 19: "{snd}", 20: "{rp}", 22: "{dir}", 27: "Email", 28: "{lid}"}),
+         {**ex_iso, "sip": ex_server, "shost": then(1), "iid": internal_id, "mid": message_id, "nid": Gen.uuid,
+          "rcpt": lambda g: g.r.choice(["a.wong@contoso.com", "info@fabrikam-typo.com", "sales@contoso.com"]), "st": pick(WN_EX_FAILURES),
+          "b": lambda g: g.num(2000, 900000), "subj": pick(WN_EX_SUBJECTS), "snd": pick(WN_EX_USERS + WN_EX_EXTERNAL), "rp": pick(WN_EX_USERS),
+          "dir": pick(["Incoming", "Originating"]), "lid": Gen.uuid}),
+        (1, "#Log-type: Message Tracking Log", {}),
+        # PowerShell transcripts (Start-Transcript) with DSC's verbose LCM output
+        (3, "**********************", {}),
+        (2, "Windows PowerShell transcript start", {}),
+        (2, "Start time: {t}", {"t": ps_stamp}),
+        (2, "Username: {u}", {"u": pick(WN_PS_USERS)}),
+        (2, "RunAs User: {u}", {"u": pick(WN_PS_USERS)}),
+        (2, "Machine: {m} ({os})", {"m": pick(WN_PS_HOSTS), "os": pick(["Microsoft Windows NT 10.0.20348.0", "Microsoft Windows NT 10.0.17763.0"])}),
+        (2, "Host Application: {c}", {"c": pick(WN_PS_COMMANDS)}),
+        (2, "Process ID: {p}", {"p": win_tid}),
+        (2, "PSVersion: {v}", {"v": pick(["5.1.20348.2849", "5.1.17763.6530", "7.4.6"])}),
+        (2, "Transcript started, output file is {p}", {"p": transcript_path}),
+        (3, 'PS>TerminatingError({c}): "{m}"', {"c": first(WN_PS_ERRORS), "m": then(1)}),
+        (2, "Windows PowerShell transcript end", {}),
+        (2, "End time: {t}", {"t": ps_stamp}),
+        (4, dsc + "[ Start  Set      ]", dsc_slots),
+        (8, dsc + "[ Start  Resource ]  [{r}]", {**dsc_slots, "r": pick(WN_DSC_RESOURCES)}),
+        (8, dsc + "[ Start  Test     ]  [{r}]", {**dsc_slots, "r": pick(WN_DSC_RESOURCES)}),
+        (8, dsc + "[ End    Test     ]  [{r}] {res} in {s} seconds.",
+         {**dsc_slots, "r": pick(WN_DSC_RESOURCES), "res": pick(["True", "True", "False"]), "s": dsc_seconds}),
+        (5, dsc + "[ Skip   Set      ]  [{r}]", {**dsc_slots, "r": pick(WN_DSC_RESOURCES)}),
+        (3, dsc + "[ Start  Set      ]  [{r}]", {**dsc_slots, "r": pick(WN_DSC_RESOURCES)}),
+        (3, dsc + "[ End    Set      ]  [{r}]  in {s} seconds.", {**dsc_slots, "r": pick(WN_DSC_RESOURCES), "s": dsc_seconds}),
+        (8, dsc + "[ End    Resource ]  [{r}]", {**dsc_slots, "r": pick(WN_DSC_RESOURCES)}),
+        (4, dsc + "[ End    Set      ]    in  {s} seconds.", {**dsc_slots, "s": dsc_seconds}),
+        (7, "VERBOSE: [{node}]:                            [{r}] {m}", {**dsc_slots, "r": first(WN_DSC_MESSAGES), "m": then(1)}),
+        (2, "VERBOSE: Operation 'Invoke CimMethod' complete.", {}),
+        (2, "VERBOSE: Time taken for configuration job to complete is {s} seconds", {"s": lambda g: f"{g.r.uniform(0.5, 60):.3f}"}),
+        (2, "VERBOSE: An LCM method call arrived from computer {c} with user sid {sid}.", {"c": pick(WN_PS_HOSTS), "sid": user_sid}),
+        # Windows Defender (MPLog-*.log)
+        (14, "{ts} ProcessImageName: {p}, TotalTime: {t}, Count: {c}, MaxTime: {m}, MaxTimeFile: {f}, EstimatedImpact: {i}%",
+         {**mplog, "p": def_process, "t": lambda g: g.num(1, 90000), "c": lambda g: g.num(1, 9000), "m": lambda g: g.num(0, 999), "f": then(1),
+          "i": lambda g: g.r.choice(["0", "0", "0", "1", "2", g.num(3, 40)])}),
+        (5, "{ts} SDN:Issuing SDN query for {f} ({f2}) (sha1={s1}, sha2={s2})",
+         {**mplog, "f": def_threat_file, "f2": lambda g: f"\\Device\\HarddiskVolume3{g.drawn[0][2:]}",
+          "s1": lambda g: g.hexs(40), "s2": lambda g: g.hexs(64)}),
+        (2, "{ts} DETECTIONEVENT {src} {t} file:{f};", {**mplog, "src": pick(["MPSOURCE_REALTIME", "MPSOURCE_REALTIME", "MPSOURCE_SYSTEM"]),
+                                                      "t": def_threat, "f": then(1)}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -14484,7 +15154,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "EmbeddedPlatform": embedded_events,
            "HPCPlatform": hpc_events,
            "CommunityPlatform": community_events,
-           "VirtPlatform": virt_events}
+           "VirtPlatform": virt_events,
+           "WindowsPlatform": windows_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
