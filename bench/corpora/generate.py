@@ -171,6 +171,18 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   free5GC (logrus text and GIN lines), the srsRAN Project gNB, the OpenAirInterface gNB, freeDiameter,
   OpenSIPS, Cisco IOS-XE syslog, Juniper Junos syslog, Arista EOS, SONiC (orchagent, teammgrd, syncd,
   bgpcfgd), VyOS (vyos-configd, firewall log) and MikroTik RouterOS remote syslog; 131 event types.
+* ``AutomationPlatform`` (written blind for the twenty-third issue-15 pass: before reading the engine or
+  any failure analysis; scored once): cloud-init (cloud-init.log), Ansible (ansible.log), the SaltStack
+  master and minion, the Chef Infra Client, HashiCorp Packer (PACKER_LOG), Vagrant, Rundeck (service and
+  access logs), AWX with its receptor, Ignition on a Fedora CoreOS first boot, Canonical MAAS (maas.log,
+  regiond, rackd), Foreman with its Smart Proxy, Pulumi and the Juju unit and machine agents; 172 event types.
+* ``WindowsPlatform`` (written blind for the twenty-third issue-15 pass: before reading the engine or
+  any failure analysis; scored once): IIS 10 (W3C extended access logs of two sites), HTTP.sys
+  (HTTPERR), the Windows Firewall (pfirewall.log), the Windows DHCP Server audit log, the Windows DNS
+  Server debug log, WindowsUpdate.log, CBS.log (TrustedInstaller and the CSI store), setupapi.dev.log,
+  the ConfigMgr client (CMTrace logs), kube-proxy's winkernel proxier (with HNS errors) and containerd
+  on Windows Kubernetes nodes, Exchange message tracking logs, PowerShell transcripts with DSC's LCM
+  output and Windows Defender's MPLog; 150 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -15037,6 +15049,1445 @@ def carrier_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+AU_CI_VERSIONS = ["24.4.1-0ubuntu0~24.04.2", "24.4.1-0ubuntu0~24.04.2", "23.4.4-0ubuntu0~22.04.1"]
+AU_CI_RUN_MODES = ["init-local", "init", "modules:config", "modules:final"]
+AU_CI_TIME_MODES = ["init-local", "init", "init", "modules", "modules"]
+AU_CI_IIDS = ["i-0a1b2c3d4e5f60718", "i-07c41e9b2d85f3a06", "i-0f9e8d7c6b5a43210"]
+# module, frequency, the stage that runs it
+AU_CI_MODULES = [("seed_random", "once-per-instance", "init-network"), ("growpart", "always", "init-network"),
+                 ("resizefs", "always", "init-network"), ("set_hostname", "once-per-instance", "init-network"),
+                 ("users_groups", "once-per-instance", "init-network"), ("ssh", "once-per-instance", "init-network"),
+                 ("write_files", "once-per-instance", "init-network"), ("apt_configure", "once-per-instance", "modules-config"),
+                 ("ntp", "once-per-instance", "modules-config"), ("runcmd", "once-per-instance", "modules-config"),
+                 ("package_update_upgrade_install", "once-per-instance", "modules-final"),
+                 ("scripts_user", "once-per-instance", "modules-final"), ("final_message", "always", "modules-final"),
+                 ("keys_to_console", "once-per-instance", "modules-final")]
+AU_CI_FAILING_MODULES = [("package_update_upgrade_install", "modules-final"), ("scripts_user", "modules-final"),
+                         ("apt_configure", "modules-config"), ("runcmd", "modules-config")]
+AU_CI_COMMANDS = ["['systemd-detect-virt', '--quiet', '--container']", "['systemd-detect-virt', '--quiet', '--container']",
+                  "['running-in-container']", "['lxc-is-container']", "['udevadm', 'settle']", "['ip', '--json', 'addr']",
+                  "['growpart', '--dry-run', '/dev/nvme0n1', '1']", "['growpart', '/dev/nvme0n1', '1']",
+                  "['resize2fs', '/dev/root']", "['netplan', 'generate']", "['systemctl', 'restart', 'ssh']",
+                  "['ssh-keygen', '-t', 'ed25519', '-N', '', '-f', '/etc/ssh/ssh_host_ed25519_key']",
+                  "['hostnamectl', 'set-hostname', 'web01']", "['eatmydata', 'apt-get', '--option=Dpkg::Options::=--force-confold', "
+                  "'--option=Dpkg::options::=--force-unsafe-io', '--assume-yes', '--quiet', 'install', 'nginx', 'jq']"]
+AU_CI_READS = [("/proc/uptime", "13"), ("/proc/uptime", "12"), ("/etc/cloud/cloud.cfg", "4003"),
+               ("/var/lib/cloud/instance/obj.pkl", "18764"), ("/sys/class/dmi/id/product_uuid", "37"),
+               ("/proc/cmdline", "122"), ("/etc/hostname", "6"), ("/run/cloud-init/instance-data.json", "9137"),
+               ("/etc/ssh/sshd_config", "3253")]
+AU_CI_WRITES = [("/var/lib/cloud/instance/boot-finished", "wb", "644"), ("/var/lib/cloud/data/status.json", "wb", "644"),
+                ("/etc/netplan/50-cloud-init.yaml", "wb", "600"), ("/var/lib/cloud/data/result.json", "wb", "644"),
+                ("/etc/ssh/sshd_config.d/50-cloud-init.conf", "wb", "600"), ("/var/log/cloud-init-output.log", "ab", "640"),
+                ("/var/lib/cloud/instances/{iid}/sem/config_ssh", "wb", "644"), ("/var/lib/cloud/instance/user-data.txt", "wb", "600")]
+AU_CI_URLS = [("http://169.254.169.254/2021-03-23/meta-data/instance-id", "19"),
+              ("http://169.254.169.254/2021-03-23/user-data", "1638"),
+              ("http://169.254.169.254/2021-03-23/dynamic/instance-identity/document", "478"),
+              ("http://169.254.169.254/latest/api/token", "56"),
+              ("http://169.254.169.254/2021-03-23/meta-data/", "331")]
+AU_CI_DATASOURCES = ["DataSourceEc2Local", "DataSourceEc2Local", "DataSourceEc2",
+                     "DataSourceNoCloud [seed=/dev/sr0][dsmode=net]", "DataSourceOpenStackLocal [net,ver=2]"]
+AU_CI_SOURCE_LISTS = ["['Ec2', 'None']", "['NoCloud', 'ConfigDrive', 'OpenStack', 'Ec2', 'None']", "['OpenStack', 'None']"]
+AU_CI_URL_FAILURES = ["bad status code [404]", "bad status code [503]",
+                      "request error [HTTPConnectionPool(host='169.254.169.254', port=80): Max retries exceeded with url: "
+                      "/2009-04-04/meta-data/instance-id (Caused by ConnectTimeoutError(<urllib3.connection.HTTPConnection "
+                      "object at 0x7f3a2c1d6e90>, 'Connection to 169.254.169.254 timed out. (connect timeout=50.0)'))]",
+                      "request error [('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))]"]
+AU_CI_DISTROS = ["ubuntu", "ubuntu", "debian", "rhel"]
+AU_ANS_USERS = ["deploy", "deploy", "root", "awx"]
+AU_ANS_PIDS = ["48213", "48390", "51122", "60877"]
+AU_ANS_HOSTS = ["web01.prod.example.net", "web02.prod.example.net", "db01.prod.example.net", "lb01", "10.20.1.15"]
+AU_ANS_PLAYS = ["webservers", "all", "Configure database servers", "Rolling deploy of api", "Bootstrap new nodes"]
+AU_ANS_TASKS = ["Gathering Facts", "Gathering Facts", "nginx : Install nginx", "nginx : Template nginx.conf",
+                "common : Ensure chrony is running", "common : Create deploy user", "postgresql : Ensure databases exist",
+                "Wait for port 22", "app : Copy release artifact", "app : Run database migrations", "debug"]
+AU_ANS_HANDLERS = ["nginx : reload nginx", "common : restart chronyd", "app : restart app"]
+AU_ANS_ITEMS = ["nginx", "python3-pip", "ca-certificates", "{'name': 'deploy', 'groups': 'sudo'}",
+                "{'path': '/srv/app/shared', 'mode': '0750'}", "/etc/nginx/sites-enabled/default", "orders"]
+AU_ANS_INCLUDES = ["/home/deploy/infra/roles/app/tasks/deploy.yml", "/home/deploy/infra/roles/common/tasks/users.yml",
+                   "/runner/project/roles/nginx/tasks/debian.yml"]
+AU_ANS_FAILED = [
+    '{"changed": false, "msg": "No package matching \'nginx-extras\' is available"}',
+    '{"changed": false, "msg": "Unable to start service app: Job for app.service failed because the control process exited '
+    'with error code.\\nSee \\"systemctl status app.service\\" and \\"journalctl -xeu app.service\\" for details.\\n"}',
+    '{"changed": true, "cmd": ["/opt/app/bin/migrate", "--apply"], "delta": "0:00:01.204311", "end": "2026-12-03 09:41:07.118203", '
+    '"msg": "non-zero return code", "rc": 1, "start": "2026-12-03 09:41:05.913892", "stderr": "error: relation '
+    '\\"schema_migrations\\" does not exist", "stderr_lines": ["error: relation \\"schema_migrations\\" does not exist"], '
+    '"stdout": "", "stdout_lines": []}',
+    '{"changed": false, "checksum": "8d3f1e0b5c2a7f6e4d9b1a0c3e5f7a9b2c4d6e8f", "msg": "Destination directory /etc/app/conf.d does not exist"}',
+    '{"msg": "The task includes an option with an undefined variable. The error was: \'db_password\' is undefined. '
+    '\'db_password\' is undefined"}']
+AU_ANS_UNREACHABLE = [
+    '{"changed": false, "msg": "Failed to connect to the host via ssh: ssh: connect to host 10.20.1.15 port 22: Connection timed out", '
+    '"unreachable": true}',
+    '{"changed": false, "msg": "Failed to connect to the host via ssh: deploy@db01.prod.example.net: Permission denied '
+    '(publickey,password).", "unreachable": true}',
+    '{"changed": false, "msg": "Data could not be sent to remote host \\"lb01\\". Make sure this host can be reached over ssh: '
+    'ssh: Could not resolve hostname lb01: Name or service not known\\r\\n", "unreachable": true}']
+AU_ANS_PATTERNS = ["dbservers", "tag_Role_cache", "monitoring:&prod"]
+AU_SALT_USERS = ["root", "root", "sudo_alice", "saltapi"]
+AU_SALT_MINIONS = ["web01.prod.example.net", "web02.prod.example.net", "db01.prod.example.net", "cache02", "win-build-01"]
+AU_SALT_FUNCS = ["state.apply", "state.apply", "state.highstate", "test.ping", "cmd.run", "pkg.upgrade", "grains.items",
+                 "saltutil.sync_all"]
+AU_SALT_STATES = [("pkg.installed", "nginx"), ("file.managed", "/etc/nginx/nginx.conf"), ("service.running", "nginx"),
+                  ("user.present", "deploy"), ("cmd.run", "/usr/local/bin/rotate-keys --all"),
+                  ("file.directory", "/srv/app/releases"), ("git.latest", "https://git.example.net/ops/app.git"),
+                  ("pkg.latest", "openssl")]
+AU_SALT_COMMANDS = ["['systemctl', 'is-active', 'nginx.service']", "['systemctl', 'is-enabled', 'nginx.service']",
+                    "['dpkg-query', '--showformat', '${Status} ${Package} ${Version} ${Architecture}', '-W']",
+                    "['git', 'rev-parse', 'HEAD']", "['/usr/local/bin/rotate-keys', '--all']"]
+AU_SALT_DIRS = ["/root", "/root", "/srv/app/releases", "/var/cache/salt/minion"]
+AU_CHEF_VERSIONS = ["18.5.0", "18.5.0", "17.10.3"]
+AU_CHEF_NODES = ["web01.prod.example.net", "web02.prod.example.net", "db01.prod.example.net", "bastion.example.net"]
+AU_CHEF_RUN_LISTS = [("role[base], recipe[nginx::default]", "base::default, chrony::default, nginx::default"),
+                     ("role[base], role[app]", "base::default, chrony::default, app::default, app::deploy"),
+                     ("recipe[postgresql::server]", "postgresql::server")]
+AU_CHEF_COOKBOOKS = ["base@2.4.1, chrony@1.1.0, nginx@12.2.0", "base@2.4.1, chrony@1.1.0, app@0.9.3, poise-python@1.7.0",
+                     "postgresql@11.6.2"]
+AU_CHEF_FILES = [("template", "/etc/nginx/nginx.conf"), ("template", "/etc/app/app.yml"), ("file", "/etc/motd"),
+                 ("cookbook_file", "/usr/local/bin/healthcheck"), ("template", "/etc/chrony/chrony.conf")]
+AU_CHEF_SERVICES = ["nginx", "chrony", "app", "postgresql"]
+AU_CHEF_EXECUTES = ["apt-get update", "systemctl daemon-reload", "app-migrate", "initdb"]
+AU_CHEF_DIRS = ["/srv/app/releases", "/var/log/app", "/var/www/html"]
+AU_PK_BUILDS = ["amazon-ebs.ubuntu", "amazon-ebs.ubuntu", "amazon-ebs.al2023", "amazon-ebs.ubuntu-arm64"]
+AU_PK_PROVISIONERS = ["shell", "shell", "ansible", "file"]
+AU_PK_SSH_ERRORS = ["i/o timeout", "connect: connection refused", "connect: no route to host"]
+AU_PK_BUILD_ERRORS = ["Timeout waiting for SSH.", "Script exited with non-zero exit status: 1. Allowed exit codes are: [0]",
+                      "Error waiting for AMI: Failed with ResourceNotReady error, which is often caused by AWS taking too long to "
+                      "process the request."]
+AU_VG_MACHINES = ["default", "default", "web", "db"]
+AU_VG_BOXES = [("ubuntu/jammy64", "20241002.0.0"), ("generic/rocky9", "4.3.12"), ("bento/debian-12", "202407.22.0")]
+AU_VG_PORTS = [("22", "2222"), ("22", "2200"), ("80", "8080"), ("5432", "15432")]
+AU_VG_PROVISIONERS = ["shell", "shell", "ansible_local", "file"]
+AU_VG_FOLDERS = ["/home/alice/src/shop", "/Users/bob/work/infra", "C:/Users/carol/vagrant/dev"]
+AU_RD_REQUESTS = [("GET", "/api/45/project/ops/executions/running", "ops", "application/json", "token"),
+                  ("POST", "/api/45/job/{u}/run", "ops", "application/json", "token"),
+                  ("GET", "/api/45/execution/{n}/output", "deploy", "application/json", "token"),
+                  ("GET", "/menu/home", "?", "text/html;charset=UTF-8", "form"),
+                  ("GET", "/project/deploy/activity", "deploy", "text/html;charset=UTF-8", "form"),
+                  ("GET", "/project/ops/jobs", "ops", "text/html;charset=UTF-8", "form")]
+AU_RD_USERS = ["admin", "jenkins", "alice"]
+AU_RD_PROJECTS = ["ops", "deploy"]
+# NODE stands for the failed node
+AU_RD_FAILURES = [
+    "[Workflow result: , step failures: {1=NonZeroResultCode: Remote command failed with exit status 1}, Node failures: "
+    "{NODE=[NonZeroResultCode: Remote command failed with exit status 1]}, status: failed]",
+    "[Workflow result: , step failures: {2=ConnectionFailure: SSH connection to NODE timed out}, Node failures: "
+    "{NODE=[ConnectionFailure: SSH connection to NODE timed out]}, status: failed]"]
+AU_RD_NODES = ["web01", "web02", "db01"]
+AU_AWX_KINDS = ["job", "job", "job", "project_update", "inventory_update"]
+AU_AWX_STATES = ["created", "controller node chosen", "execution node chosen", "waiting", "pre run", "preparing playbook",
+                 "running playbook", "work unit id received", "work unit id assigned", "finalize run", "stats wrapup finished"]
+AU_AWX_TASKS = [("awx.main.tasks.system.awx_periodic_scheduler", "[]"), ("awx.main.tasks.system.cluster_node_heartbeat", "[]"),
+                ("awx.main.tasks.jobs.RunJob", "[{j}]"), ("awx.main.tasks.system.handle_work_success", "[]"),
+                ("awx.main.scheduler.tasks.task_manager", "[]"), ("awx.main.tasks.system.purge_old_stdout_files", "[]")]
+AU_AWX_NAMESPACES = ["awx", "aap"]
+AU_IGN_HOSTS = ["localhost", "localhost", "fcos-worker-2"]
+AU_IGN_VERSIONS = ["2.20.0", "2.19.0"]
+AU_IGN_STAGES = ["fetch-offline", "fetch", "kargs", "disks", "mount", "files", "umount"]
+AU_IGN_FILES = ["/sysroot/etc/hostname", "/sysroot/etc/zincati/config.d/55-updates-strategy.toml",
+                "/sysroot/etc/NetworkManager/system-connections/ens2.nmconnection",
+                "/sysroot/etc/containers/systemd/app.container", "/sysroot/etc/sysctl.d/90-k8s.conf",
+                "/sysroot/opt/bin/k3s-install.sh"]
+AU_IGN_UNITS = ["zincati.service", "app.service", "rpm-ostree-install-k3s.service", "node-exporter.service",
+                "docker.socket"]
+AU_IGN_USERS = ["core", "core", "deploy"]
+AU_IGN_CONFIGS = ["/usr/lib/ignition/base.d/00-core.ign", "/usr/lib/ignition/base.d/30-afterburn-sshkeys-core.ign",
+                  "/usr/lib/ignition/base.d/35-coreos-live.ign"]
+AU_IGN_DIRS = ["/usr/lib/ignition/base.platform.d/aws", "/usr/lib/ignition/base.platform.d/qemu"]
+AU_IGN_URLS = ["http://169.254.169.254/2019-10-01/user-data", "http://169.254.169.254/latest/api/token",
+               "https://ignition.example.net/config/worker.ign"]
+AU_MAAS_HOSTS = ["maas-region-1", "maas-rack-2"]
+AU_MAAS_NODES = ["sleek-bear", "noble-fox", "calm-heron", "node-07"]
+AU_MAAS_TRANSITIONS = [("NEW", "COMMISSIONING"), ("COMMISSIONING", "TESTING"), ("TESTING", "READY"), ("READY", "ALLOCATED"),
+                       ("ALLOCATED", "DEPLOYING"), ("DEPLOYING", "DEPLOYED"), ("DEPLOYING", "DEPLOYED"),
+                       ("DEPLOYING", "FAILED_DEPLOYMENT"), ("DEPLOYED", "RELEASING"), ("RELEASING", "READY")]
+AU_MAAS_POWER = ["on", "on", "off", "cycle"]
+AU_MAAS_HTTP = [("GET", "/MAAS/rpc/", "200", "OK"), ("GET", "/MAAS/api/2.0/machines/", "200", "OK"),
+                ("POST", "/MAAS/api/2.0/machines/{s}/op-deploy", "200", "OK"),
+                ("GET", "/MAAS/metadata/latest/by-id/{s}/?op=get_preseed", "200", "OK"),
+                ("POST", "/MAAS/metadata/status/{s}", "204", "NO CONTENT"),
+                ("GET", "/MAAS/api/2.0/users/?op=whoami", "401", "UNAUTHORIZED")]
+AU_MAAS_AGENTS = ["provisioningserver.rpc.clusterservice.ClusterClientService", "Python-urllib/3.12",
+                  "python-libmaas/0.6.8", "Go-http-client/1.1"]
+AU_MAAS_TFTP = ["bootx64.efi", "grubx64.efi", "/grub/grub.cfg-default-amd64", "/grub/grub.cfg", "pxelinux.0",
+                "ubuntu/amd64/ga-24.04/noble/stable/boot-kernel", "ubuntu/amd64/ga-24.04/noble/stable/boot-initrd"]
+AU_FM_REQUESTS = [("GET", "/api/v2/hosts?search=hostgroup%3Dweb&per_page=100", "Api::V2::HostsController#index", "JSON"),
+                  ("GET", "/api/hosts/web01.prod.example.net", "Api::V2::HostsController#show", "JSON"),
+                  ("POST", "/api/v2/hosts", "Api::V2::HostsController#create", "JSON"),
+                  ("GET", "/unattended/provision", "UnattendedController#host_template", "HTML"),
+                  ("GET", "/unattended/built", "UnattendedController#built", "HTML"),
+                  ("PUT", "/api/v2/hosts/42/power", "Api::V2::HostsController#power", "JSON"),
+                  ("GET", "/hosts", "HostsController#index", "HTML"),
+                  ("POST", "/api/v2/job_invocations", "Api::V2::JobInvocationsController#create", "JSON"),
+                  ("GET", "/notification_recipients", "NotificationRecipientsController#index", "JSON")]
+AU_FM_STATUSES = [("200", "OK"), ("200", "OK"), ("200", "OK"), ("201", "Created"), ("302", "Found"), ("404", "Not Found"),
+                  ("422", "Unprocessable Entity")]
+AU_FM_PARAMS = ['{"search"=>"hostgroup=web", "per_page"=>"100", "apiv"=>"v2"}',
+                '{"power_action"=>"cycle", "apiv"=>"v2", "id"=>"42"}',
+                '{"host"=>{"name"=>"web03", "hostgroup_id"=>"3", "build"=>"true"}, "apiv"=>"v2"}',
+                '{"id"=>"web01.prod.example.net", "apiv"=>"v2"}']
+AU_FM_USERS = [("admin", "Admin User"), ("foreman_api_admin", "API Admin"), ("alice", "Alice Martin")]
+AU_FM_AUDITS = [("Host::Managed", "update", "build", "true, false"), ("Host::Managed", "create", "name", "web03.prod.example.net"),
+                ("Nic::Managed", "update", "ip", "10.20.1.31, 10.20.1.45"), ("Setting", "update", "value", "false, true")]
+AU_SP_REQUESTS = [("GET", "/dhcp/10.20.0.0/unused_ip"), ("POST", "/dhcp/10.20.0.0"),
+                  ("DELETE", "/dhcp/10.20.0.0/mac/52:54:00:3a:1f:0c"), ("POST", "/tftp/52:54:00:3a:1f:0c"),
+                  ("GET", "/features"), ("GET", "/version"), ("POST", "/dns/"), ("GET", "/tftp/serverName")]
+AU_PU_STACKS = ["infra-prod", "infra-staging"]
+AU_PU_RESOURCES = [("aws:s3:BucketV2", "assets"), ("aws:ec2:Instance", "web-1"), ("aws:iam:Role", "lambda-exec"),
+                   ("kubernetes:apps/v1:Deployment", "api"), ("aws:ec2:SecurityGroup", "web-sg"),
+                   ("random:index/randomPassword:RandomPassword", "db-password")]
+AU_PU_DIFFS = ["~tags", "~tags", "~instanceType", "~spec", "~ingress,~tags"]
+AU_JUJU_UNITS = [("mysql/0", "mysql", "ch:amd64/jammy/mysql-196"), ("mysql/1", "mysql", "ch:amd64/jammy/mysql-196"),
+                 ("postgresql/2", "postgresql", "ch:amd64/jammy/postgresql-363"),
+                 ("nginx-ingress-integrator/0", "nginx-ingress-integrator", "ch:amd64/jammy/nginx-ingress-integrator-81"),
+                 ("ubuntu/0", "ubuntu", "ch:amd64/jammy/ubuntu-24")]
+AU_JUJU_HOOKS = ["update-status", "update-status", "update-status", "config-changed", "install", "start", "leader-elected",
+                 "database-relation-changed", "upgrade-charm"]
+AU_JUJU_WORKERS = ["uniter", "api-caller", "migration-inactive-flag", "log-sender"]
+AU_JUJU_ERRORS = ["connection is shut down", "api connection broken unexpectedly", 'model "prod" not found',
+                  "write tcp 10.20.5.21:48702->10.20.5.10:17070: write: broken pipe"]
+AU_JUJU_TAGS = ["machine-0", "machine-3", "unit-mysql-0", "unit-postgresql-2"]
+AU_JUJU_CONTROLLERS = ["10.20.5.10:17070", "10.20.5.11:17070", "10.20.5.12:17070"]
+
+
+def automation_events() -> list[tuple[float, str, dict]]:
+    """Infrastructure automation and provisioning tools as they log: cloud-init (cloud-init.log),
+    Ansible (ansible.log: play and task banners, the default callback's ok/changed/fatal lines, the
+    recap), the SaltStack master and minion logs, the Chef Infra Client log, HashiCorp Packer
+    (PACKER_LOG with its ui and plugin lines), Vagrant's console, Rundeck (service and access logs),
+    AWX (dispatcher and job lifecycle) and its receptor, Ignition on a Fedora CoreOS first boot,
+    Canonical MAAS (maas.log, regiond and rackd), Foreman (production.log) and its Smart Proxy, Pulumi
+    (non-interactive progress) and Juju unit and machine agents.
+    Written blind for the twenty-third issue-15 pass: before reading the engine or any failure
+    analysis; 172 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def pk(pool: list[str]):
+        return lambda g: esc(g.r.choice(pool))
+
+    def drawn(i: int):
+        return lambda g: esc(g.drawn[i])
+
+    # cloud-init
+    def ci_date(g: Gen) -> str:
+        return f"Thu, 03 Dec 2026 {hms(g)} +0000"
+
+    def uptime(g: Gen) -> str:
+        return f"{g.r.uniform(3, 90):.2f}"
+
+    def ci_module(g: Gen) -> str:
+        # the event name (stage/config-module), then the module's name and frequency
+        mod, freq, stage = g.r.choice(AU_CI_MODULES)
+        g.drawn = (f"{stage}/config-{mod}", f"config-{mod}", freq, mod)
+        return g.drawn[0]
+
+    def ci_failing(g: Gen) -> str:
+        mod, stage = g.r.choice(AU_CI_FAILING_MODULES)
+        g.drawn = (f"{stage}/config-{mod}", f"config-{mod}", "once-per-instance", mod)
+        return g.drawn[0]
+
+    def ci_repr(g: Gen) -> str:
+        mod = g.drawn[3]
+        return f"<module 'cloudinit.config.cc_{mod}' from '/usr/lib/python3/dist-packages/cloudinit/config/cc_{mod}.py'>"
+
+    def ci_mod_name(g: Gen) -> str:
+        mod, freq, _ = g.r.choice(AU_CI_MODULES)
+        g.drawn = (mod, freq, mod, mod)
+        return mod
+
+    def ci_lock(g: Gen) -> str:
+        # modules that run always take no semaphore, only a dummy lock
+        mod, freq, _ = g.r.choice(AU_CI_MODULES)
+        if freq == "always":
+            lock = f"<cloudinit.helpers.DummyLock object at 0x7f{g.hexs(10)}>"
+        else:
+            lock = f"<FileLock using file '/var/lib/cloud/instances/{g.r.choice(AU_CI_IIDS)}/sem/config_{mod}'>"
+        g.drawn = (lock,)
+        return f"config-{mod}"
+
+    def ci_read(g: Gen) -> str:
+        g.drawn = g.r.choice(AU_CI_READS)
+        return g.drawn[0]
+
+    def ci_write(g: Gen) -> str:
+        path, mode, perm = g.r.choice(AU_CI_WRITES)
+        g.drawn = (path.replace("{iid}", g.r.choice(AU_CI_IIDS)), mode, perm)
+        return g.drawn[0]
+
+    def ci_url(g: Gen) -> str:
+        g.drawn = g.r.choice(AU_CI_URLS)
+        return g.drawn[0]
+
+    def ci_attempts(g: Gen) -> str:
+        total = g.r.choice([1, 1, 1, 6, 11])
+        g.drawn = (str(total),)
+        return str(g.r.randint(0, total - 1))
+
+    def ci_url_config(g: Gen) -> str:
+        # the request's own settings, its url the one just opened
+        url = g.drawn[0]
+        token = url.endswith("/api/token")
+        header = "X-aws-ec2-metadata-token-ttl-seconds" if token else "X-aws-ec2-metadata-token"
+        return esc(f"{{'url': '{url}', 'stream': False, 'allow_redirects': True, 'method': '{'PUT' if token else 'GET'}', "
+                   f"'timeout': {g.r.choice(['1.0', '5.0', '50.0'])}, 'headers': {{'User-Agent': "
+                   f"'Cloud-Init/{g.r.choice(AU_CI_VERSIONS)}', '{header}': 'REDACTED'}}}}")
+
+    def ci_took(g: Gen) -> str:
+        t = g.r.uniform(0.01, 40)
+        g.drawn = (f"{t:.2f}",)
+        return f"{t:.3f}"
+
+    def ci_growpart(g: Gen) -> str:
+        dev, part = g.r.choice([("/dev/nvme0n1", "1"), ("/dev/sda", "1"), ("/dev/vda", "3")])
+        before = g.r.choice([2361393152, 8587820544, 3489660928])
+        g.drawn = (part, str(before), str(before + g.r.choice([8, 20, 24, 92]) * 1073741824))
+        return dev
+
+    # Ansible
+    def banner(kind: str, pool: list[str]):
+        # Display.banner pads the line with stars to 79 columns, at least three
+        def f(g: Gen) -> str:
+            title = g.r.choice(pool)
+            g.drawn = (title, "*" * max(3, 79 - len(f"{kind} [{title}]")))
+            return esc(title)
+        return f
+
+    def recap_host(g: Gen) -> str:
+        return f"{g.r.choice(AU_ANS_HOSTS):<26}"
+
+    def recap_count(lo: int, hi: int, zero: float = 0.0):
+        def f(g: Gen) -> str:
+            n = 0 if g.r.random() < zero else g.r.randint(lo, hi)
+            return f"{n:<4}"
+        return f
+
+    def ans_hosts(g: Gen) -> str:
+        return ", ".join(g.r.sample(AU_ANS_HOSTS, g.r.randint(1, 4)))
+
+    # SaltStack
+    def jid(g: Gen) -> str:
+        return f"20261203{g.r.randint(0, 23):02d}{g.r.randint(0, 59):02d}{g.r.randint(0, 59):02d}{g.r.randint(0, 999999):06d}"
+
+    def salt_clock(g: Gen) -> str:
+        return f"{hms(g)}.{g.r.randint(0, 999999):06d}"
+
+    def salt_pid(g: Gen) -> str:
+        return g.r.choice(["1187", "1187", "1187", str(g.r.randint(20000, 99999))])
+
+    def salt(name: str, line: int, level: str) -> str:
+        # log_fmt_logfile: %(asctime)s,%(msecs)03d [%(name)-17s:%(lineno)-4d][%(levelname)-8s][%(process)d]
+        return "{ts} [" + f"{name:<17}:{line:<4}][{level:<8}]" + "[{pid}] "
+
+    def minion_twice(g: Gen) -> str:
+        g.drawn = (g.r.choice(AU_SALT_MINIONS),)
+        return g.drawn[0]
+
+    # Chef
+    def chef_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}+00:00"
+
+    def chef_file(g: Gen) -> str:
+        kind, path = g.r.choice(AU_CHEF_FILES)
+        g.drawn = (path,)
+        return f"{kind}[{path}]"
+
+    def chef_resource(g: Gen) -> str:
+        # a resource and an action it takes
+        kind, name, action = g.r.choice([*[("template", f, "create") for _, f in AU_CHEF_FILES[:2]],
+                                         ("package", "nginx", "install"), ("package", "postgresql-16", "install"),
+                                         ("service", "nginx", "enable"), ("service", "nginx", "start"),
+                                         ("execute", "apt-get update", "run"), ("directory", "/srv/app/releases", "create"),
+                                         ("user", "deploy", "create"), ("apt_repository", "nginx", "add")])
+        g.drawn = (action,)
+        return f"{kind}[{name}]"
+
+    def chef_where(g: Gen) -> str:
+        return f"{g.r.choice(['nginx::default', 'base::default', 'app::deploy', 'postgresql::server'])} line {g.r.randint(4, 120)}"
+
+    def chef_service(g: Gen) -> str:
+        return f"service[{g.r.choice(AU_CHEF_SERVICES)}]"
+
+    # Packer
+    def slash_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    def slash_ts_twice(g: Gen) -> str:
+        # the plugin's own log time, repeated after its prefix, is the same second
+        g.drawn = (slash_ts(g),)
+        return g.drawn[0]
+
+    def ami(g: Gen) -> str:
+        return f"ami-0{g.hexs(16)}"
+
+    def instance(g: Gen) -> str:
+        return f"i-0{g.hexs(16)}"
+
+    def ami_name(g: Gen) -> str:
+        return f"{g.r.choice(['golden-ubuntu-2404', 'golden-al2023', 'base-ubuntu-2404-arm64'])}-20261203{g.r.randint(0, 2359):04d}"
+
+    def packer_duration(g: Gen) -> str:
+        m, s = g.r.randint(0, 24), g.r.randint(0, 59)
+        secs = f"{s} second" + ("" if s == 1 else "s")
+        if m == 0:
+            return secs
+        return f"{m} minute" + ("" if m == 1 else "s") + f" {secs}"
+
+    def packer_script(g: Gen) -> str:
+        return g.r.choice([f"/tmp/packer-shell{g.r.randint(100000000, 4294967295)}", "scripts/base.sh", "scripts/harden.sh",
+                           "scripts/cleanup.sh"])
+
+    # Vagrant
+    def vg_box(g: Gen) -> str:
+        g.drawn = g.r.choice(AU_VG_BOXES)
+        return g.drawn[0]
+
+    # Rundeck
+    def rd_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)},{g.r.randint(0, 999):03d}"
+
+    def rd_request(g: Gen) -> str:
+        method, path, project, ctype, auth = g.r.choice(AU_RD_REQUESTS)
+        g.drawn = (method, path.replace("{u}", g.uuid()).replace("{n}", g.num(100, 99999)), project, ctype, auth)
+        return method
+
+    def rd_failure(g: Gen) -> str:
+        return esc(g.r.choice(AU_RD_FAILURES).replace("NODE", g.r.choice(AU_RD_NODES)))
+
+    # AWX and receptor
+    def awx_guid(g: Gen) -> str:
+        return g.r.choice(["-", "-", g.hexs(32)])
+
+    def awx_task(g: Gen) -> str:
+        name, args = g.r.choice(AU_AWX_TASKS)
+        g.drawn = (args.replace("{j}", g.num(100, 9999)),)
+        return name
+
+    def pod(g: Gen) -> str:
+        alnum = "bcdfghjklmnpqrstvwxz2456789"
+        return f"{g.r.choice(AU_AWX_NAMESPACES)}/automation-job-{g.r.randint(100, 9999)}-{''.join(g.r.choice(alnum) for _ in range(5))}"
+
+    def unit_id(g: Gen) -> str:
+        letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+        return "".join(g.r.choice(letters) for _ in range(8))
+
+    # Ignition
+    def op(g: Gen) -> str:
+        return f"{g.r.randint(1, 40):x}"
+
+    # MAAS
+    def maas_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.r.randint(0, 999999):06d}+00:00"
+
+    def day_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def system_id(g: Gen) -> str:
+        return "".join(g.r.choice("abcdefghjkmnpqrstuvwxy0123456789") for _ in range(6))
+
+    def maas_call(g: Gen) -> str:
+        method, path, code, reason = g.r.choice(AU_MAAS_HTTP)
+        g.drawn = (method, path.replace("{s}", system_id(g)), code, reason)
+        return method
+
+    # Foreman and the Smart Proxy
+    def fm_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}"
+
+    def rid(g: Gen) -> str:
+        return g.hexs(8)
+
+    def fm_request(g: Gen) -> str:
+        g.drawn = g.r.choice(AU_FM_REQUESTS)
+        return g.drawn[0]
+
+    def fm_controller(g: Gen) -> str:
+        g.drawn = g.r.choice(AU_FM_REQUESTS)[2:]
+        return g.drawn[0]
+
+    def sp_unused_ip(g: Gen) -> str:
+        # the one proxy call logged with a query string (the others end in a blank after the path)
+        subnet = g.r.choice(["10.20.0", "10.20.4", "192.168.120"])
+        mac = "52:54:00:" + ":".join(g.hexs(2) for _ in range(3))
+        g.drawn = (f"from={subnet}.100&to={subnet}.250&mac={mac}",)
+        return f"/dhcp/{subnet}.0/unused_ip"
+
+    def ms(g: Gen) -> str:
+        return f"{g.r.uniform(0.1, 400):.1f}"
+
+    # Pulumi
+    def pu_resource(g: Gen) -> str:
+        g.drawn = g.r.choice(AU_PU_RESOURCES)
+        return g.drawn[0]
+
+    def pu_duration(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(2, 59)}s", f"{g.r.randint(1, 14)}m{g.r.randint(0, 59)}s"])
+
+    # Juju
+    def juju_unit(g: Gen) -> str:
+        g.drawn = g.r.choice(AU_JUJU_UNITS)
+        return g.drawn[0]
+
+    def juju_hook(g: Gen) -> str:
+        hook = g.r.choice(AU_JUJU_HOOKS)
+        g.drawn = (hook.replace("-", "_"),)
+        return hook
+
+    ci = "{ts} - "
+    ci_slots = {"ts": java_ts}
+    ans = "{ts} p={pid} u={user} n=ansible | "
+    ans_slots = {"ts": java_ts, "pid": pick(AU_ANS_PIDS), "user": pick(AU_ANS_USERS)}
+    salt_slots = {"ts": java_ts, "pid": salt_pid}
+    master_slots = {"ts": java_ts, "pid": pick(["2231", "2240", "2241", "2245"])}
+    chef = "[{ts}] "
+    chef_slots = {"ts": chef_ts}
+    ui = "{ts} ui: ==> {b}: "
+    ui_msg = "{ts} ui:     {b}: "
+    ui_slots = {"ts": slash_ts, "b": pick(AU_PK_BUILDS)}
+    plugin = "{ts} packer-plugin-amazon_v1.3.3_x5.0_linux_amd64 plugin: {ts2} "
+    plugin_slots = {"ts": slash_ts_twice, "ts2": then(0)}
+    vg_slots = {"m": pick(AU_VG_MACHINES)}
+    awx = "{ts} INFO     [{guid}] "
+    awx_slots = {"ts": java_ts, "guid": awx_guid}
+    ign = "{ts} {host} ignition[{pid}]: "
+    ign_slots = {"ts": lambda g: f"Dec 03 {hms(g)}", "host": pick(AU_IGN_HOSTS), "pid": lambda g: g.num(600, 999)}
+    maas = "{ts} {host} "
+    maas_slots = {"ts": maas_ts, "host": pick(AU_MAAS_HOSTS)}
+    fm = "{ts} [I|app|{rid}] "
+    fm_slots = {"ts": fm_ts, "rid": rid}
+    juju = "{ts} "
+    juju_slots = {"ts": day_ts}
+    return [
+        # cloud-init (cloud-init.log: asctime - filename[LEVEL]: message)
+        (3, ci + "util.py[DEBUG]: Cloud-init v. {v} running '{m}' at {d}. Up {up} seconds.",
+         {**ci_slots, "v": pick(AU_CI_VERSIONS), "m": pick(AU_CI_RUN_MODES), "d": ci_date, "up": uptime}),
+        (2, ci + "util.py[DEBUG]: Cloud-init v. {v} finished at {d}. Datasource {ds}.  Up {up} seconds",
+         {**ci_slots, "v": pick(AU_CI_VERSIONS), "d": ci_date, "ds": pick(AU_CI_DATASOURCES), "up": uptime}),
+        (3, ci + "util.py[DEBUG]: cloud-init mode '{m}' took {t} seconds ({t2})",
+         {**ci_slots, "m": pick(AU_CI_TIME_MODES), "t": ci_took, "t2": then(0)}),
+        (30, ci + "subp.py[DEBUG]: Running command {c} with allowed return codes {rc} (shell={sh}, capture={cap})",
+         {**ci_slots, "c": pick(AU_CI_COMMANDS), "rc": pick(["[0]", "[0]", "[0]", "[0, 2]"]),
+          "sh": pick(["False", "False", "False", "True"]), "cap": pick(["True", "True", "False"])}),
+        (18, ci + "util.py[DEBUG]: Reading from {p} (quiet={q})", {**ci_slots, "p": ci_read, "q": pick(["False", "False", "True"])}),
+        (16, ci + "util.py[DEBUG]: Read {n} bytes from {p}", {**ci_slots, "n": lambda g: ci_read(g) and g.drawn[1], "p": then(0)}),
+        (14, ci + "util.py[DEBUG]: Writing to {p} - {mode}: [{perm}] {n} bytes",
+         {**ci_slots, "p": ci_write, "mode": then(1), "perm": then(2), "n": lambda g: g.num(1, 9000)}),
+        (14, ci + "handlers.py[DEBUG]: start: {ev}: running {name} with frequency {f}",
+         {**ci_slots, "ev": ci_module, "name": then(1), "f": then(2)}),
+        (13, ci + "handlers.py[DEBUG]: finish: {ev}: SUCCESS: {name} ran successfully",
+         {**ci_slots, "ev": ci_module, "name": then(1)}),
+        (2, ci + "handlers.py[DEBUG]: finish: {ev}: FAIL: running {name} with frequency {f}",
+         {**ci_slots, "ev": ci_failing, "name": then(1), "f": then(2)}),
+        (12, ci + "modules.py[DEBUG]: Running module {m} ({r}) with frequency {f}",
+         {**ci_slots, "m": ci_mod_name, "r": ci_repr, "f": then(1)}),
+        (2, ci + "modules.py[WARNING]: Running module {m} ({r}) failed",
+         {**ci_slots, "m": lambda g: ci_failing(g) and g.drawn[3], "r": ci_repr}),
+        (12, ci + "helpers.py[DEBUG]: Running {name} using lock ({lock})", {**ci_slots, "name": ci_lock, "lock": then(0)}),
+        (6, ci + "helpers.py[DEBUG]: {name} already ran (freq={f})",
+         {**ci_slots, "name": lambda g: ci_mod_name(g) and f"config-{g.drawn[0]}", "f": then(1)}),
+        (6, ci + "url_helper.py[DEBUG]: [{i}/{n}] open '{u}' with {cfg} configuration",
+         {**ci_slots, "i": ci_attempts, "n": then(0), "u": ci_url, "cfg": ci_url_config}),
+        (6, ci + "url_helper.py[DEBUG]: Read from {u} ({code}, {n}b) after {a} attempts",
+         {**ci_slots, "u": ci_url, "code": pick(["200"]), "n": then(1), "a": pick(["1", "1", "1", "2"])}),
+        (3, ci + "url_helper.py[WARNING]: Calling '{u}' failed [{t}/{mx}s]: {why}",
+         {**ci_slots, "u": lambda g: g.r.choice(AU_CI_URLS)[0], "t": lambda g: g.num(0, 119), "mx": pick(["120", "50"]),
+          "why": pick(AU_CI_URL_FAILURES)}),
+        (2, ci + "stages.py[DEBUG]: Using distro class {c}", {**ci_slots, "c": lambda g: f"<class 'cloudinit.distros.{g.r.choice(AU_CI_DISTROS)}.Distro'>"}),
+        (2, ci + "__init__.py[DEBUG]: Looking for data source in: {l}, via packages ['', 'cloudinit.sources'] that matches dependencies {d}",
+         {**ci_slots, "l": pick(AU_CI_SOURCE_LISTS), "d": pick(["['FILESYSTEM']", "['FILESYSTEM', 'NETWORK']"])}),
+        (2, ci + "__init__.py[DEBUG]: Searching for {k} data source in: {l}",
+         {**ci_slots, "k": pick(["local", "network"]),
+          "l": pick(["['DataSourceEc2Local', 'DataSourceOpenStackLocal']", "['DataSourceEc2', 'DataSourceNone']",
+                     "['DataSourceNoCloud', 'DataSourceNoCloudNet', 'DataSourceNone']"])}),
+        (2, ci + "cc_growpart.py[INFO]: '{mnt}' resized: changed ({dev}, {p}) from {a} to {b}",
+         {**ci_slots, "mnt": pick(["/"]), "dev": ci_growpart, "p": then(0), "a": then(1), "b": then(2)}),
+        (2, ci + "cc_resizefs.py[DEBUG]: Resizing {mnt} ({fs}) using {cmd}",
+         {**ci_slots, "mnt": first([("/", "ext4", "resize2fs /dev/root"), ("/", "xfs", "xfs_growfs /"),
+                                    ("/var/lib/data", "ext4", "resize2fs /dev/nvme1n1")]), "fs": then(1), "cmd": then(2)}),
+        (2, ci + "subp.py[WARNING]: Failed running {p} [{rc}]",
+         {**ci_slots, "p": pick(["/var/lib/cloud/instance/scripts/runcmd", "/var/lib/cloud/instance/scripts/part-001",
+                                 "/var/lib/cloud/scripts/per-boot/10-register.sh"]), "rc": pick(["1", "1", "2", "127"])}),
+        (2, ci + "cc_scripts_user.py[WARNING]: Failed to run module {m} (scripts in {p})",
+         {**ci_slots, "m": pick(["scripts_user", "scripts_per_boot"]),
+          "p": pick(["/var/lib/cloud/instance/scripts", "/var/lib/cloud/scripts/per-boot"])}),
+        # Ansible (ansible.log: the display lines of the default callback)
+        (8, ans + "PLAY [{t}] {s}", {**ans_slots, "t": banner("PLAY", AU_ANS_PLAYS), "s": then(1)}),
+        (60, ans + "TASK [{t}] {s}", {**ans_slots, "t": banner("TASK", AU_ANS_TASKS), "s": then(1)}),
+        (6, ans + "RUNNING HANDLER [{t}] {s}", {**ans_slots, "t": banner("RUNNING HANDLER", AU_ANS_HANDLERS), "s": then(1)}),
+        (4, ans + "PLAY RECAP " + "*" * 69, ans_slots),
+        (12, ans + "{h} : ok={ok} changed={ch} unreachable={un} failed={fa} skipped={sk} rescued={re} ignored={ig}",
+         {**ans_slots, "h": recap_host, "ok": recap_count(3, 140), "ch": recap_count(1, 30, 0.3), "un": recap_count(1, 1, 0.9),
+          "fa": recap_count(1, 2, 0.85), "sk": recap_count(1, 40, 0.3), "re": recap_count(1, 1, 0.95), "ig": recap_count(1, 2, 0.9)}),
+        (80, ans + "ok: [{h}]", {**ans_slots, "h": pick(AU_ANS_HOSTS)}),
+        (45, ans + "changed: [{h}]", {**ans_slots, "h": pick(AU_ANS_HOSTS)}),
+        (25, ans + "skipping: [{h}]", {**ans_slots, "h": pick(AU_ANS_HOSTS)}),
+        (22, ans + "ok: [{h}] => (item={i})", {**ans_slots, "h": pick(AU_ANS_HOSTS), "i": pk(AU_ANS_ITEMS)}),
+        (16, ans + "changed: [{h}] => (item={i})", {**ans_slots, "h": pick(AU_ANS_HOSTS), "i": pk(AU_ANS_ITEMS)}),
+        (6, ans + "skipping: [{h}] => (item={i})", {**ans_slots, "h": pick(AU_ANS_HOSTS), "i": pk(AU_ANS_ITEMS)}),
+        (3, ans + "failed: [{h}] (item={i}) => {r}",
+         {**ans_slots, "h": pick(AU_ANS_HOSTS), "i": first([(x,) for x in ["nginx-extras", "python3-psycopg2"]]),
+          "r": lambda g: esc(f'{{"ansible_loop_var": "item", "changed": false, "item": "{g.drawn[0]}", '
+                             f'"msg": "No package matching \'{g.drawn[0]}\' is available"}}')}),
+        (5, ans + "fatal: [{h}]: FAILED! => {r}", {**ans_slots, "h": pick(AU_ANS_HOSTS), "r": pk(AU_ANS_FAILED)}),
+        (3, ans + "fatal: [{h}]: UNREACHABLE! => {r}", {**ans_slots, "h": pick(AU_ANS_HOSTS), "r": pk(AU_ANS_UNREACHABLE)}),
+        (2, ans + "...ignoring", ans_slots),
+        (8, ans + "included: {f} for {hs}", {**ans_slots, "f": pick(AU_ANS_INCLUDES), "hs": ans_hosts}),
+        (2, ans + "[WARNING]: Could not match supplied host pattern, ignoring: {p}", {**ans_slots, "p": pick(AU_ANS_PATTERNS)}),
+        (3, ans + "[WARNING]: Platform linux on host {h} is using the discovered Python interpreter at {py}, but future "
+         "installation of another Python interpreter could change the meaning of that path. See "
+         "https://docs.ansible.com/ansible-core/2.17/reference_appendices/interpreter_discovery.html for more information.",
+         {**ans_slots, "h": pick(AU_ANS_HOSTS), "py": pick(["/usr/bin/python3.12", "/usr/bin/python3.10", "/usr/libexec/platform-python"])}),
+        # SaltStack minion and master
+        (8, salt("salt.minion", 1726, "INFO") + "User {u} Executing command {f} with jid {j}",
+         {**salt_slots, "u": pick(AU_SALT_USERS), "f": pick(AU_SALT_FUNCS), "j": jid}),
+        (8, salt("salt.minion", 1859, "INFO") + "Starting a new job {j} with PID {p}",
+         {**salt_slots, "j": jid, "p": lambda g: g.num(20000, 99999)}),
+        (8, salt("salt.minion", 2320, "INFO") + "Returning information for job: {j}", {**salt_slots, "j": jid}),
+        (30, salt("salt.state", 2215, "INFO") + "Running state [{n}] at time {t}",
+         {**salt_slots, "n": lambda g: g.r.choice(AU_SALT_STATES)[1], "t": salt_clock}),
+        (30, salt("salt.state", 2246, "INFO") + "Executing state {f} for [{n}]", {**salt_slots, "f": first(AU_SALT_STATES), "n": then(1)}),
+        (30, salt("salt.state", 2448, "INFO") + "Completed state [{n}] at time {t} (duration_in_ms={d})",
+         {**salt_slots, "n": lambda g: g.r.choice(AU_SALT_STATES)[1], "t": salt_clock, "d": lambda g: f"{g.r.uniform(0.4, 40000):.3f}"}),
+        (12, salt("salt.loaded.int.module.cmdmod", 433, "INFO") + "Executing command {c} in directory '{d}'",
+         {**salt_slots, "c": pk(AU_SALT_COMMANDS), "d": pick(AU_SALT_DIRS)}),
+        (6, salt("salt.master", 2414, "INFO") + "User {u} Published command {f} with jid {j}",
+         {**master_slots, "u": pick(AU_SALT_USERS), "f": pick(AU_SALT_FUNCS), "j": jid}),
+        (6, salt("salt.channel.server", 380, "INFO") + "Authentication request from {m}", {**master_slots, "m": pick(AU_SALT_MINIONS)}),
+        (5, salt("salt.channel.server", 601, "INFO") + "Authentication accepted from {m}", {**master_slots, "m": pick(AU_SALT_MINIONS)}),
+        (2, salt("salt.channel.server", 493, "INFO") + "Authentication failed from host {m}, the key is in pending and needs to be "
+         "accepted with salt-key -a {m2}", {**master_slots, "m": minion_twice, "m2": then(0)}),
+        (2, salt("salt.crypt", 848, "ERROR") + "The Salt Master has cached the public key for this node, this salt minion will wait "
+         "for {n} seconds before attempting to re-authenticate", {**salt_slots, "n": pick(["10", "10", "60"])}),
+        (2, salt("salt.minion", 2869, "WARNING") + "Master ip address changed from {a} to {b}", {**salt_slots, "a": Gen.ip, "b": Gen.ip}),
+        # Chef Infra Client (client.log)
+        (2, chef + "INFO: *** Chef Infra Client {v} ***", {**chef_slots, "v": pick(AU_CHEF_VERSIONS)}),
+        (2, chef + "INFO: Platform: {p}", {**chef_slots, "p": pick(["x86_64-linux", "x86_64-linux", "aarch64-linux"])}),
+        (2, chef + "INFO: Chef-client pid: {p}", {**chef_slots, "p": lambda g: g.num(1000, 99999)}),
+        (2, chef + "INFO: Run List is [{r}]", {**chef_slots, "r": first(AU_CHEF_RUN_LISTS)}),
+        (2, chef + "INFO: Run List expands to [{r}]", {**chef_slots, "r": lambda g: g.r.choice(AU_CHEF_RUN_LISTS)[1]}),
+        (2, chef + "INFO: Starting Chef Infra Client Run for {n}", {**chef_slots, "n": pick(AU_CHEF_NODES)}),
+        (2, chef + "INFO: Loading cookbooks [{c}]", {**chef_slots, "c": pick(AU_CHEF_COOKBOOKS)}),
+        (25, chef + "INFO: Processing {r} action {a} ({w})", {**chef_slots, "r": chef_resource, "a": then(0), "w": chef_where}),
+        (7, chef + "INFO: {r} updated file contents {p}", {**chef_slots, "r": chef_file, "p": then(0)}),
+        (3, chef + "INFO: {r} created file {p}", {**chef_slots, "r": chef_file, "p": then(0)}),
+        (2, chef + "INFO: {r} mode changed to {m}", {**chef_slots, "r": chef_file, "m": pick(["644", "755", "600", "640"])}),
+        (5, chef + "INFO: {r} sending {a} action to {t} ({when})",
+         {**chef_slots, "r": chef_file, "a": pick(["restart", "reload", "reload"]), "t": chef_service,
+          "when": pick(["delayed", "delayed", "immediate"])}),
+        (3, chef + "INFO: {s} restarted", {**chef_slots, "s": chef_service}),
+        (3, chef + "INFO: {s} reloaded", {**chef_slots, "s": chef_service}),
+        (2, chef + "INFO: {s} started", {**chef_slots, "s": chef_service}),
+        (2, chef + "INFO: {s} enabled", {**chef_slots, "s": chef_service}),
+        (5, chef + "INFO: {e} ran successfully", {**chef_slots, "e": lambda g: f"execute[{g.r.choice(AU_CHEF_EXECUTES)}]"}),
+        (2, chef + "INFO: {r} created directory {p}",
+         {**chef_slots, "r": first([(f"directory[{d}]", d) for d in AU_CHEF_DIRS]), "p": then(1)}),
+        (2, chef + "INFO: Chef Infra Client Run complete in {s} seconds", {**chef_slots, "s": lambda g: f"{g.r.uniform(4, 300):.6f}"}),
+        (2, chef + "INFO: Running report handlers", chef_slots),
+        (2, chef + "INFO: Report handlers complete", chef_slots),
+        (2, chef + "ERROR: Running exception handlers", chef_slots),
+        (2, chef + "FATAL: Stacktrace dumped to /var/chef/cache/chef-stacktrace.out", chef_slots),
+        (2, chef + "FATAL: Chef::Exceptions::ChildConvergeError: Chef run process exited unsuccessfully (exit code {c})",
+         {**chef_slots, "c": pick(["1", "1", "2"])}),
+        # HashiCorp Packer (PACKER_LOG=1: ui lines, core telemetry, the Amazon plugin)
+        (2, ui_msg + "Found Image ID: {a}", {**ui_slots, "a": ami}),
+        (2, ui + "Creating temporary keypair: packer_{k}", {**ui_slots, "k": Gen.uuid}),
+        (2, ui + "Launching a source AWS instance...", ui_slots),
+        (2, ui_msg + "Instance ID: {i}", {**ui_slots, "i": instance}),
+        (2, ui + "Waiting for instance ({i}) to become ready...", {**ui_slots, "i": instance}),
+        (2, ui + "Using SSH communicator to connect: {ip}", {**ui_slots, "ip": Gen.ip}),
+        (2, ui + "Waiting for SSH to become available...", ui_slots),
+        (2, ui + "Connected to SSH!", ui_slots),
+        (4, ui + "Provisioning with shell script: {p}", {**ui_slots, "p": packer_script}),
+        (2, ui + "Creating AMI {n} from instance {i}", {**ui_slots, "n": ami_name, "i": instance}),
+        (2, ui_msg + "AMI: {a}", {**ui_slots, "a": ami}),
+        (2, ui + "Terminating the source AWS instance...", ui_slots),
+        (2, "{ts} ui: Build '{b}' finished after {d}.", {**ui_slots, "d": packer_duration}),
+        (2, "{ts} ui error: Build '{b}' errored after {d}: {e}", {**ui_slots, "d": packer_duration, "e": pick(AU_PK_BUILD_ERRORS)}),
+        (3, "{ts} [INFO] (telemetry) Starting provisioner {p}", {"ts": slash_ts, "p": pick(AU_PK_PROVISIONERS)}),
+        (3, "{ts} [INFO] (telemetry) ending {p}", {"ts": slash_ts, "p": pick(AU_PK_PROVISIONERS)}),
+        (2, plugin + "[INFO] Waiting for SSH, up to timeout: {t}", {**plugin_slots, "t": pick(["5m0s", "10m0s", "20m0s"])}),
+        (6, plugin + "[DEBUG] TCP connection to SSH ip/port failed: dial tcp {ip}:22: {e}",
+         {**plugin_slots, "ip": Gen.ip, "e": pick(AU_PK_SSH_ERRORS)}),
+        (3, plugin + "[INFO] Attempting SSH connection to {ip}:22...", {**plugin_slots, "ip": Gen.ip}),
+        # Vagrant (vagrant up)
+        (2, "==> {m}: Importing base box '{b}'...", {**vg_slots, "b": lambda g: g.r.choice(AU_VG_BOXES)[0]}),
+        (2, "==> {m}: Checking if box '{b}' version '{v}' is up to date...", {**vg_slots, "b": vg_box, "v": then(1)}),
+        (2, "==> {m}: Booting VM...", vg_slots),
+        (2, "==> {m}: Forwarding ports...", vg_slots),
+        (3, "    {m}: {g} (guest) => {h} (host) (adapter {a})", {**vg_slots, "g": first(AU_VG_PORTS), "h": then(1), "a": pick(["1"])}),
+        (2, "    {m}: SSH address: 127.0.0.1:{p}", {**vg_slots, "p": pick(["2222", "2200", "2201"])}),
+        (2, "==> {m}: Machine booted and ready!", vg_slots),
+        (2, "    {m}: /vagrant => {p}", {**vg_slots, "p": pick(AU_VG_FOLDERS)}),
+        (2, "==> {m}: Running provisioner: {p}...", {**vg_slots, "p": pick(AU_VG_PROVISIONERS)}),
+        (2, "==> {m}: Machine already provisioned. Run `vagrant provision` or use the `--provision`", vg_slots),
+        # Rundeck (rundeck.access.log and service.log)
+        (20, '[{ts}] "{m} {p}" {ip} {sec} {u} {auth} {d} {proj} [{ct}] ({ua})',
+         {"ts": rd_ts, "m": rd_request, "p": then(1), "ip": Gen.ip, "sec": pick(["https", "https", "http"]),
+          "u": pick(AU_RD_USERS), "auth": then(4), "d": lambda g: g.num(2, 3000), "proj": then(2), "ct": then(3),
+          "ua": pick(["curl/8.5.0", "Jenkins-Rundeck-Plugin/3.6.11", "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"])}),
+        (2, "[{ts}] INFO  rundeckapp.BootStrap - Rundeck startup finished in {n}ms", {"ts": rd_ts, "n": lambda g: g.num(18000, 90000)}),
+        (2, "[{ts}] INFO  rundeckapp.BootStrap - Rundeck is ACTIVE: executions can be run.", {"ts": rd_ts}),
+        (3, "[{ts}] ERROR services.ExecutionUtilService - Execution failed: {id} in project {p}: {r}",
+         {"ts": rd_ts, "id": lambda g: g.num(100, 99999), "p": pick(AU_RD_PROJECTS), "r": rd_failure}),
+        # AWX (dispatcher, job lifecycle) and receptor
+        (30, awx + "awx.analytics.job_lifecycle {k}-{id} {s}",
+         {**awx_slots, "k": pick(AU_AWX_KINDS), "id": lambda g: g.num(100, 9999), "s": pick(AU_AWX_STATES)}),
+        (12, awx + "awx.main.dispatch task {u} starting {t}(*{a})", {**awx_slots, "u": Gen.uuid, "t": awx_task, "a": then(0)}),
+        (2, awx + "awx.main.dispatch scaling up worker pid:{p}", {**awx_slots, "p": lambda g: g.num(100, 9999)}),
+        (2, "INFO {ts} Running control service control", {"ts": slash_ts}),
+        (2, "INFO {ts} Initialization complete", {"ts": slash_ts}),
+        (3, "WARNING {ts} Could not read in control service: read unix /var/run/receptor/receptor.sock->@: use of closed network connection",
+         {"ts": slash_ts}),
+        (2, "INFO {ts} Detected Error: EOF for pod {p}. Will retry {n} more times.", {"ts": slash_ts, "p": pod, "n": pick(["5", "4", "3"])}),
+        (2, "ERROR {ts} Error locating unit: {u}", {"ts": slash_ts, "u": unit_id}),
+        # Ignition (Fedora CoreOS first boot, journal)
+        (2, ign + "Ignition {v}", {**ign_slots, "v": pick(AU_IGN_VERSIONS)}),
+        (4, ign + "Stage: {s}", {**ign_slots, "s": pick(AU_IGN_STAGES)}),
+        (3, ign + 'reading system config file "{p}"', {**ign_slots, "p": pick(AU_IGN_CONFIGS)}),
+        (2, ign + 'no config dir at "{p}"', {**ign_slots, "p": pick(AU_IGN_DIRS)}),
+        (4, ign + "GET {u}: attempt #{n}", {**ign_slots, "u": pick(AU_IGN_URLS), "n": lambda g: g.num(1, 12)}),
+        (4, ign + "GET result: {r}", {**ign_slots, "r": pick(["OK", "OK", "OK", "Not Found"])}),
+        (2, ign + 'GET error: Get "{u}": dial tcp {ip}:{port}: connect: network is unreachable',
+         {**ign_slots, "u": first([(u, "169.254.169.254", "80") for u in AU_IGN_URLS[:2]] + [(AU_IGN_URLS[2], "10.20.0.5", "443")]),
+          "ip": then(1), "port": then(2)}),
+        (8, ign + 'files: createFilesystemsFiles: createFiles: op({o}): [started]  writing file "{p}"',
+         {**ign_slots, "o": op, "p": pick(AU_IGN_FILES)}),
+        (8, ign + 'files: createFilesystemsFiles: createFiles: op({o}): [finished] writing file "{p}"',
+         {**ign_slots, "o": op, "p": pick(AU_IGN_FILES)}),
+        (2, ign + 'files: ensureUsers: op({o}): [started]  creating or modifying user "{u}"', {**ign_slots, "o": op, "u": pick(AU_IGN_USERS)}),
+        (2, ign + 'files: ensureUsers: op({o}): [finished] creating or modifying user "{u}"', {**ign_slots, "o": op, "u": pick(AU_IGN_USERS)}),
+        (3, ign + 'files: op({o}): [started]  processing unit "{u}"', {**ign_slots, "o": op, "u": pick(AU_IGN_UNITS)}),
+        (3, ign + 'files: op({o}): [finished] processing unit "{u}"', {**ign_slots, "o": op, "u": pick(AU_IGN_UNITS)}),
+        (2, ign + 'files: op({o}): [started]  setting preset to enabled for "{u}"', {**ign_slots, "o": op, "u": pick(AU_IGN_UNITS)}),
+        (3, ign + "{s}: {s2} passed", {**ign_slots, "s": first([(s, s) for s in AU_IGN_STAGES]), "s2": then(1)}),
+        (2, ign + "Ignition finished successfully", ign_slots),
+        # Canonical MAAS (maas.log through syslog, regiond.log, rackd.log)
+        (6, maas + "maas.node: [info] {n}: Status transition from {a} to {b}",
+         {**maas_slots, "n": pick(AU_MAAS_NODES), "a": first(AU_MAAS_TRANSITIONS), "b": then(1)}),
+        (3, maas + "maas.power: [info] Changing power state ({s}) of node: {n} ({id})",
+         {**maas_slots, "s": pick(AU_MAAS_POWER), "n": pick(AU_MAAS_NODES), "id": system_id}),
+        (3, maas + "maas.power: [info] Changed power state ({s}) of node: {n} ({id})",
+         {**maas_slots, "s": pick(AU_MAAS_POWER), "n": pick(AU_MAAS_NODES), "id": system_id}),
+        (2, maas + "maas.import-images: [info] Started importing of boot images from {n} source(s).", {**maas_slots, "n": pick(["1", "1", "2"])}),
+        (2, maas + "maas.import-images: [info] Finished importing of boot images from {n} source(s).", {**maas_slots, "n": pick(["1", "1", "2"])}),
+        (12, "{ts} regiond: [info] {ip} {m} {p} HTTP/1.1 --> {c} {r} (referrer: {ref}; agent: {a})",
+         {"ts": day_ts, "ip": Gen.ip, "m": maas_call, "p": then(1), "c": then(2), "r": then(3),
+          "ref": pick(["-", "-", "-", "http://maas.example.net:5240/MAAS/r/machines"]), "a": pick(AU_MAAS_AGENTS)}),
+        (8, "{ts} provisioningserver.rackdservices.tftp: [info] {f} requested by {ip}",
+         {"ts": day_ts, "f": pick(AU_MAAS_TFTP), "ip": Gen.ip}),
+        (2, "{ts} provisioningserver.rpc.clusterservice: [info] Rack controller '{id}' registered (via {h}:pid={p}) with MAAS version {v}.",
+         {"ts": day_ts, "id": system_id, "h": pick(AU_MAAS_HOSTS), "p": lambda g: g.num(1000, 99999), "v": pick(["3.5.2", "3.4.5"])}),
+        # Foreman (production.log) and the Smart Proxy (proxy.log)
+        (15, fm + 'Started {m} "{p}" for {ip} at {at}',
+         {**fm_slots, "m": fm_request, "p": then(1), "ip": Gen.ip, "at": lambda g: f"2026-12-03 {hms(g)} +0000"}),
+        (15, fm + "Processing by {c} as {f}", {**fm_slots, "c": fm_controller, "f": then(1)}),
+        (10, fm + "  Parameters: {p}", {**fm_slots, "p": pk(AU_FM_PARAMS)}),
+        (15, fm + "Completed {c} {r} in {t}ms (Views: {v}ms | ActiveRecord: {ar}ms | Allocations: {al})",
+         {**fm_slots, "c": first(AU_FM_STATUSES), "r": then(1), "t": lambda g: g.num(3, 4000), "v": ms, "ar": ms,
+          "al": lambda g: g.num(900, 900000)}),
+        (8, fm + "Authorized user {u}({n})", {**fm_slots, "u": first(AU_FM_USERS), "n": then(1)}),
+        (3, "{ts} [I|aud|{rid}] {c} ({id}) {a} event on {f} {v}",
+         {**fm_slots, "c": first(AU_FM_AUDITS), "id": lambda g: g.num(1, 900), "a": then(1), "f": then(2), "v": then(3)}),
+        (2, "{ts} [W|app|{rid}] Action failed", fm_slots),
+        (8, "{ts} {rid} [I] Started {m} {p} {q}", {"ts": fm_ts, "rid": rid, "m": pick(["GET"]), "p": sp_unused_ip, "q": then(0)}),
+        (8, "{ts} {rid} [I] Finished {m} {p} with {c} ({t} ms)",
+         {"ts": fm_ts, "rid": rid, "m": first(AU_SP_REQUESTS), "p": then(1), "c": pick(["200", "200", "200", "404", "400"]),
+          "t": lambda g: f"{g.r.uniform(0.2, 900):.2f}"}),
+        # Pulumi (pulumi up --non-interactive)
+        (3, " +  {t} {n} creating ({d}s)", {"t": pu_resource, "n": then(1), "d": lambda g: g.num(0, 4)}),
+        (3, " +  {t} {n} created ({d}s)", {"t": pu_resource, "n": then(1), "d": lambda g: g.num(1, 90)}),
+        (2, " ~  {t} {n} updating ({d}s) [diff: {df}]", {"t": pu_resource, "n": then(1), "d": lambda g: g.num(0, 4), "df": pick(AU_PU_DIFFS)}),
+        (2, " ~  {t} {n} updated ({d}s) [diff: {df}]", {"t": pu_resource, "n": then(1), "d": lambda g: g.num(1, 90), "df": pick(AU_PU_DIFFS)}),
+        (2, " -  {t} {n} deleted ({d}s)", {"t": pu_resource, "n": then(1), "d": lambda g: g.num(0, 40)}),
+        (2, "    pulumi:pulumi:Stack {s} running", {"s": pick(AU_PU_STACKS)}),
+        (2, "    + {n} created", {"n": lambda g: g.num(1, 12)}),
+        (2, "    {n} unchanged", {"n": lambda g: g.num(0, 140)}),
+        (2, "Duration: {d}", {"d": pu_duration}),
+        # Juju unit and machine agents (unit-*.log, machine-*.log)
+        (25, juju + 'INFO juju.worker.uniter.operation runhook.go:186 ran "{h}" hook (via hook dispatching script: dispatch)',
+         {**juju_slots, "h": juju_hook}),
+        (2, juju + 'ERROR juju.worker.uniter.operation runhook.go:180 hook "{h}" (via hook dispatching script: dispatch) failed: exit status {n}',
+         {**juju_slots, "h": juju_hook, "n": pick(["1", "1", "2"])}),
+        (18, juju + "DEBUG unit.{u}.juju-log server.go:325 Emitting Juju event {e}.", {**juju_slots, "u": juju_unit, "e": lambda g: juju_hook(g) and g.drawn[0]}),
+        (2, juju + 'INFO juju.worker.uniter uniter.go:347 unit "{u}" started', {**juju_slots, "u": juju_unit}),
+        (2, juju + "INFO juju.worker.uniter uniter.go:363 hooks are retried {b}", {**juju_slots, "b": pick(["true", "true", "false"])}),
+        (2, juju + "INFO juju.worker.leadership tracker.go:194 {u} promoted to leadership of {a}", {**juju_slots, "u": juju_unit, "a": then(1)}),
+        (2, juju + "INFO juju.worker.uniter.charm bundles.go:81 downloading {c} from API server",
+         {**juju_slots, "c": lambda g: g.r.choice(AU_JUJU_UNITS)[2]}),
+        (3, juju + 'INFO juju.worker.apicaller connect.go:163 [{id}] "{t}" successfully connected to "{a}"',
+         {**juju_slots, "id": lambda g: g.hexs(6), "t": pick(AU_JUJU_TAGS), "a": pick(AU_JUJU_CONTROLLERS)}),
+        (2, juju + "INFO juju.cmd supercommand.go:56 running jujud [{v} {c} gc {go}]",
+         {**juju_slots, "v": first([("3.5.4", "6f1b1e0", "go1.22.7"), ("3.4.6", "a4f3a9c", "go1.21.13")]), "c": then(1), "go": then(2)}),
+        (3, juju + 'ERROR juju.worker.dependency engine.go:695 "{w}" manifold worker returned unexpected error: {e}',
+         {**juju_slots, "w": pick(AU_JUJU_WORKERS), "e": pick(AU_JUJU_ERRORS)}),
+    ]
+
+
+WN_IIS_SERVER_IPS = ["10.20.1.15", "10.20.1.16"]
+WN_IIS_REQUESTS = [("GET", "/", "-", "200", "0", "0", "-"), ("GET", "/", "-", "200", "0", "0", "CONTOSO\\alice"),
+                   ("GET", "/default.aspx", "-", "200", "0", "0", "CONTOSO\\alice"),
+                   ("GET", "/Content/site.css", "v=3.2.1", "304", "0", "0", "-"), ("GET", "/Scripts/app.min.js", "v=3.2.1", "200", "0", "0", "-"),
+                   ("GET", "/Scripts/app.min.js", "v=3.2.1", "200", "0", "64", "-"),
+                   ("POST", "/Account/Login", "ReturnUrl=%2Freports%2F", "302", "0", "0", "-"),
+                   ("GET", "/reports/sales.aspx", "period=2026-11&region=EMEA", "200", "0", "0", "CONTOSO\\svc-reporting"),
+                   ("GET", "/reports/sales.aspx", "period=2026-11&region=EMEA", "500", "0", "0", "CONTOSO\\svc-reporting"),
+                   ("GET", "/admin/", "-", "401", "2", "5", "-"), ("GET", "/admin/", "-", "401", "1", "2148074254", "-"),
+                   ("GET", "/admin/", "-", "200", "0", "0", "CONTOSO\\j.martin"), ("GET", "/favicon.ico", "-", "404", "0", "2", "-"),
+                   ("GET", "/wp-login.php", "-", "404", "0", "2", "-"), ("GET", "/.env", "-", "404", "0", "2", "-"),
+                   ("GET", "/web.config", "-", "404", "8", "0", "-"), ("HEAD", "/", "-", "200", "0", "0", "-")]
+WN_IIS_USER_AGENTS = ["Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)+AppleWebKit/537.36+(KHTML,+like+Gecko)+Chrome/131.0.0.0+Safari/537.36+Edg/131.0.0.0",
+                      "Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)+AppleWebKit/537.36+(KHTML,+like+Gecko)+Chrome/131.0.0.0+Safari/537.36+Edg/131.0.0.0",
+                      "Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64;+rv:133.0)+Gecko/20100101+Firefox/133.0",
+                      "Microsoft+Office/16.0+(Windows+NT+10.0;+Microsoft+Outlook+16.0.18129;+Pro)",
+                      "Mozilla/5.0+(compatible;+PRTG+Network+Monitor+(www.paessler.com);+Windows)", "-"]
+WN_IIS_REFERERS = ["-", "-", "https://intranet.contoso.com/", "https://intranet.contoso.com/reports/"]
+WN_API_REQUESTS = [("GET", "/api/v2/orders", "page=1&pageSize=50", "200", "0", "0"), ("GET", "/api/v2/orders/{n}", "-", "200", "0", "0"),
+                   ("GET", "/api/v2/orders/{n}", "-", "404", "0", "0"), ("POST", "/api/v2/orders", "-", "201", "0", "0"),
+                   ("PUT", "/api/v2/orders/{n}/status", "-", "204", "0", "0"), ("GET", "/api/v2/customers/{n}", "expand=addresses", "200", "0", "0"),
+                   ("POST", "/api/v2/payments", "-", "502", "3", "12030"), ("GET", "/healthcheck", "-", "200", "0", "0"),
+                   ("GET", "/api/v2/orders", "page=1&pageSize=50", "500", "19", "13"), ("DELETE", "/api/v2/sessions/current", "-", "204", "0", "0")]
+WN_API_AGENTS = ["okhttp/4.12.0", "Apache-HttpClient/4.5.14+(Java/17.0.9)", "python-requests/2.32.3",
+                 "Azure+Traffic+Manager+Endpoint+Monitor", "Mozilla/5.0+(iPhone;+CPU+iPhone+OS+18_1+like+Mac+OS+X)+AppleWebKit/605.1.15+(KHTML,+like+Gecko)+Mobile/15E148"]
+WN_HTTPERR_CONN = ["Timer_ConnectionIdle", "Timer_ConnectionIdle", "Timer_ConnectionIdle", "Timer_ConnectionIdle",
+                   "Timer_MinBytesPerSecond", "Timer_HeaderWait"]
+WN_HTTPERR_REJECTS = [("HTTP/1.1", "GET", "/", "400", "Hostname"), ("HTTP/1.1", "GET", "/", "400", "Hostname"),
+                      ("HTTP/1.1", "GET", "/%c0%af../winnt/system32/cmd.exe", "400", "URL"), ("HTTP/1.0", "GET", "/", "400", "BadRequest"),
+                      ("HTTP/1.1", "GET", "/robots.txt", "404", "NotFound"), ("HTTP/1.1", "OPTIONS", "*", "400", "Verb"),
+                      ("HTTP/1.1", "GET", "/api/v2/orders?filter=" + "x" * 24, "414", "URL_Length")]
+WN_HTTPERR_APP = [("503", "2", "AppOffline", "OrdersApiPool"), ("503", "2", "AppOffline", "OrdersApiPool"), ("503", "1", "QueueFull", "IntranetPool"),
+                  ("503", "1", "Disabled", "IntranetPool"), ("-", "2", "Connection_Abandoned_By_ReqQueue", "OrdersApiPool"),
+                  ("-", "1", "Connection_Abandoned_By_AppPool", "IntranetPool")]
+WN_FW_HOSTS = ["10.20.1.15", "10.20.1.16", "10.20.4.31"]
+WN_FW_ALLOW_TCP = [("20.190.160.22", "443"), ("52.123.129.14", "443"), ("10.20.3.8", "8530"), ("10.20.3.8", "80"), ("10.20.1.20", "445"),
+                   ("10.20.1.10", "135"), ("10.20.1.10", "88"), ("10.20.1.11", "389"), ("10.20.4.40", "5985")]
+WN_FW_ALLOW_UDP = [("10.20.1.10", "53"), ("10.20.1.11", "53"), ("10.20.1.10", "53"), ("10.20.1.10", "123"), ("10.20.1.11", "88"),
+                   ("10.20.1.10", "389"), ("224.0.0.252", "5355"), ("10.20.1.255", "137")]
+WN_FW_DROP_TCP = [("3389", "S"), ("3389", "S"), ("445", "S"), ("22", "S"), ("1433", "S"), ("5985", "S"), ("443", "AF"), ("443", "R"), ("80", "AP")]
+WN_FW_DROP_UDP = ["137", "138", "1900", "5353", "161", "500"]
+WN_FW_ICMP = [("8", "0"), ("8", "0"), ("8", "0"), ("3", "3"), ("11", "0")]
+WN_DHCP_SCOPES = ["10.20.40.", "10.20.41.", "10.20.60."]
+WN_DHCP_HOSTS = ["DESKTOP-7QK2M1R.contoso.com", "LT-ALICE.contoso.com", "LT-JMARTIN.contoso.com", "PRN-2F-EAST.contoso.com",
+                 "iPhone", "Galaxy-S23", "WS-RECEPTION-02.contoso.com"]
+WN_DHCP_VENDORS = [("0x4D53465420352E30", "MSFT 5.0"), ("0x4D53465420352E30", "MSFT 5.0"), ("0x4D53465420352E30", "MSFT 5.0"),
+                   ("0x616E64726F69642D646863702D3134", "android-dhcp-14"), ("", ""), ("0x48502D4A6574446972656374", "HP-JetDirect")]
+WN_DHCP_DNS_ERRORS = ["9004", "9005", "9017", "10060"]
+WN_DNS_CLIENTS = ["10.20.40.117", "10.20.41.23", "10.20.60.5", "10.20.1.15", "127.0.0.1", "10.20.4.31"]
+WN_DNS_FORWARDERS = ["1.1.1.1", "8.8.8.8", "10.0.0.53"]
+WN_DNS_NAMES = [("A", "intranet.contoso.com"), ("A", "intranet.contoso.com"), ("A", "dc01.contoso.com"), ("AAAA", "dc01.contoso.com"),
+                ("SRV", "_ldap._tcp.dc._msdcs.contoso.com"), ("SRV", "_kerberos._tcp.Default-First-Site-Name._sites.dc._msdcs.contoso.com"),
+                ("A", "wpad.contoso.com"), ("A", "login.microsoftonline.com"), ("AAAA", "login.microsoftonline.com"),
+                ("A", "fe3.delivery.mp.microsoft.com"), ("PTR", "15.1.20.10.in-addr.arpa"), ("SOA", "contoso.com"),
+                ("A", "sccm01.contoso.com")]
+WN_DNS_RESPONSES = [("8081", "  DR", "NOERROR"), ("8081", "  DR", "NOERROR"), ("8581", "A DR", "NOERROR"), ("8583", "A DR", "NXDOMAIN"),
+                    ("8183", "  DR", "NXDOMAIN"), ("8182", "  DR", "SERVFAIL")]
+WN_WU_PIDS = ["1104", "3468", "7412"]
+WN_WU_CLIENTS = ["UpdateOrchestrator", "UpdateOrchestrator", "UpdateOrchestrator", "CcmExec",
+                 "Windows Defender (77BDAF73-B396-481F-9042-AD358843EC24)", "wusa"]
+WN_WU_SERVICES = [("3DA21691-E39D-4DA6-8A4B-B43877BCB1B7", "Managed", "http://wsus01.contoso.com:8530/ClientWebService/client.asmx"),
+                  ("3DA21691-E39D-4DA6-8A4B-B43877BCB1B7", "Managed", "http://wsus01.contoso.com:8530/ClientWebService/client.asmx"),
+                  ("9482F4B4-E343-43B6-B170-9A65BC822C77", "Windows Update", "https://fe3.delivery.mp.microsoft.com/ClientWebService/client.asmx"),
+                  ("7971F918-A847-4430-9279-4A52D1EFE18D", "Microsoft Update", "https://fe3.delivery.mp.microsoft.com/ClientWebService/client.asmx")]
+WN_CBS_CLIENTS = ["WindowsUpdateAgent", "WindowsUpdateAgent", "DISM Package Manager Provider", "TiWorker", "UpdateAgentLCU"]
+WN_CBS_PACKAGES = ["Package_for_RollupFix~31bf3856ad364e35~amd64~~20348.2849.1.9",
+                   "Package_for_RollupFix~31bf3856ad364e35~amd64~~20348.2849.1.9",
+                   "Package_for_ServicingStack_2840~31bf3856ad364e35~amd64~~20348.2840.1.1",
+                   "Package_for_DotNetRollup_481~31bf3856ad364e35~amd64~~10.0.9290.1",
+                   "Microsoft-Windows-IIS-WebServer-Package~31bf3856ad364e35~amd64~~10.0.20348.1",
+                   "Package_for_KB5044281~31bf3856ad364e35~amd64~~20348.2762.1.7"]
+WN_CBS_PARENTS = ["Microsoft-Windows-ServerDatacenterEdition~31bf3856ad364e35~amd64~~10.0.20348.1",
+                  "Microsoft-Windows-ServerStandardEdition~31bf3856ad364e35~amd64~~10.0.20348.1",
+                  "Microsoft-Windows-Foundation-Package~31bf3856ad364e35~amd64~~10.0.20348.1"]
+WN_CBS_PLAN_STATES = [("Staged", "Installed", "Installed"), ("Absent", "Installed", "Installed"), ("Installed", "Installed", "Installed"),
+                      ("Staged", "Staged", "Absent"), ("Superseded", "Absent", "Absent")]
+WN_CBS_FAILURES = [("0x800f0922", "CBS_E_INSTALLERS_FAILED"), ("0x800f0831", "CBS_E_STORE_CORRUPTION"),
+                   ("0x80070002", "ERROR_FILE_NOT_FOUND"), ("0x800f081f", "CBS_E_SOURCE_MISSING")]
+WN_SETUP_DEVICES = ["PCI\\VEN_8086&DEV_15F3&SUBSYS_00008086&REV_03\\6&1a2b3c4d&0&00E0",
+                    "USB\\VID_046D&PID_C52B&MI_02\\7&2c9f1e05&0&0002", "SWD\\PRINTENUM\\{9A1D7E23-5C4B-4E8F-A6D2-0B3C7F814E56}",
+                    "ROOT\\VMBUS\\0000", "SCSI\\Disk&Ven_Msft&Prod_Virtual_Disk\\5&1ec51bf3&0&000001"]
+WN_SETUP_INFS = ["C:\\Windows\\System32\\DriverStore\\FileRepository\\e1d.inf_amd64_7a2f5c3b9e1d0c84\\e1d.inf",
+                 "C:\\Windows\\System32\\DriverStore\\FileRepository\\prnms003.inf_amd64_b2e7a1f3c9d04e66\\prnms003.inf",
+                 "C:\\Windows\\Temp\\{5B3E9A2C-7D41-4F0E-9C8A-21D6E4B7F013}\\iaStorVD.inf",
+                 "C:\\Program Files\\Npcap\\NPCAP.inf"]
+WN_SETUP_HWIDS = ["pci\\ven_8086&dev_15f3&subsys_00008086&rev_03", "pci\\ven_8086&dev_15f3&subsys_00008086",
+                  "usb\\vid_046d&pid_c52b&rev_2411&mi_02", "swd\\printenum\\printqueues", "root\\vmbus", "gendisk"]
+WN_SETUP_PROBLEMS = [("0x1c", "CM_PROB_FAILED_INSTALL", "0x00000000"), ("0x0a", "CM_PROB_FAILED_START", "0xC0000001"),
+                     ("0x34", "CM_PROB_UNSIGNED_DRIVER", "0xC0000428"), ("0x1f", "CM_PROB_FAILED_ADD", "0xC000009A")]
+WN_CM_MPS = ["SCCM01.CONTOSO.COM", "SCCM02.CONTOSO.COM"]
+WN_CM_QUEUES = ["mp_mp_relayendpoint", "mp_mp_relayendpoint", "mp_mp_statusreceiverendpoint", "mp_mp_ddrendpoint", "mp_mp_hinvendpoint"]
+WN_CM_SITES = ["Default-First-Site-Name", "HQ-Frankfurt", "Branch-Lyon"]
+WN_CM_WSUS = ["http://SCCM01.contoso.com:8530", "https://SCCM01.contoso.com:8531", "http://SUP02.contoso.com:8530"]
+WN_CM_HRESULTS = ["0x80244022", "0x80072ee2", "0x8024401c", "0x87d00692"]
+WN_CM_ADVERTS = [("PS12001F", "PS10003A", "Install"), ("PS12001F", "PS10003A", "Install"), ("PS120022", "PS100041", "Install Office 2021 x64"),
+                 ("PS120030", "PS100052", "*"), ("PS120031", "PS100055", "Run Inventory Script")]
+WN_CM_EXEC_STATES = [("NotExist", "WaitingContent"), ("WaitingContent", "Ready"), ("Ready", "Running"), ("Running", "NotifyExecution"),
+                     ("NotifyExecution", "Completed"), ("Ready", "WaitingDependency")]
+WN_CM_APPS = [("Google Chrome - Windows Installer (*.msi file)", "\"C:\\WINDOWS\\system32\\msiexec.exe\" /i \"googlechromestandaloneenterprise64.msi\" /q"),
+              ("7-Zip 24.08 (x64)", "\"C:\\WINDOWS\\ccmcache\\2c\\7z2408-x64.exe\" /S"),
+              ("Microsoft 365 Apps - Monthly Enterprise", "\"C:\\WINDOWS\\ccmcache\\1f\\setup.exe\" /configure configuration.xml"),
+              ("Notepad++ 8.7", "\"C:\\WINDOWS\\ccmcache\\3a\\npp.8.7.Installer.x64.exe\" /S")]
+WN_CM_EXIT_CODES = [("0", "Success"), ("0", "Success"), ("0", "Success"), ("3010", "SoftReboot"), ("1641", "HardReboot"), ("1618", "FastRetry")]
+WN_CM_DPS = ["http://DP01.contoso.com:80/SMS_DP_SMSPKG$/", "http://DP-LYON.contoso.com:80/SMS_DP_SMSPKG$/",
+             "https://DP01.contoso.com:443/SMS_DP_SMSPKG$/"]
+WN_K8S_NODES = ["akswin22000000", "akswin22000001", "win-node-03"]
+WN_K8S_SVC = [("10.0.118.42:80/TCP", "10.0.118.42"), ("10.0.118.42:80/TCP", "10.0.118.42"), ("10.0.0.10:53/UDP", "10.0.0.10"),
+              ("10.0.0.10:53/TCP", "10.0.0.10"), ("10.0.201.7:443/TCP", "10.0.201.7"), ("10.0.66.19:9182/TCP", "10.0.66.19")]
+WN_HNS_ERRORS = ["hnsCall failed in Win32: The specified port already exists. (0x803b0013)",
+                 "hnsCall failed in Win32: The object already exists. (0x803b0009)",
+                 "HNS failed with error : Element not found. ",
+                 "hnsCall failed in Win32: The provided policy configuration is invalid or missing parameters. (0x803b000d)"]
+WN_WIN_IMAGES = ["mcr.microsoft.com/windows/servercore:ltsc2022", "mcr.microsoft.com/dotnet/framework/aspnet:4.8-windowsservercore-ltsc2022",
+                 "mcr.microsoft.com/oss/kubernetes/pause:3.9", "ghcr.io/contoso/orders-api:2.8.1-ltsc2022"]
+WN_EX_SERVERS = [("10.20.2.11", "EX01"), ("10.20.2.12", "EX02")]
+WN_EX_USERS = ["alice.wong@contoso.com", "j.martin@contoso.com", "helpdesk@contoso.com", "noreply-erp@contoso.com", "finance@contoso.com"]
+WN_EX_EXTERNAL = ["orders@fabrikam.com", "billing@northwindtraders.com", "support@adatum.example", "newsletter@tailspin.example"]
+WN_EX_SUBJECTS = ["Quarterly report", "RE: Invoice 2026-1187", "\"Budget, Q1 planning\"", "FW: Delivery delay", "Your password expires in 5 days",
+                  "Meeting: Change Advisory Board", "Automatic reply: Out of office"]
+WN_EX_FAILURES = ["550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
+                  "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found", "554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain",
+                  "550 5.2.2 STOREDRV.Deliver; mailbox full"]
+WN_EX_DATABASES = ["DB01", "DB02", "DB-Archive"]
+WN_PS_USERS = ["CONTOSO\\svc-deploy", "CONTOSO\\svc-deploy", "CONTOSO\\adm.jmartin", "WEB01\\Administrator"]
+WN_PS_HOSTS = ["WEB01", "WEB02", "SQL01", "DC01"]
+WN_PS_COMMANDS = ["C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe -NoProfile -ExecutionPolicy Bypass -File C:\\deploy\\Deploy-Site.ps1",
+                  "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+                  "C:\\Windows\\system32\\wsmprovhost.exe -Embedding",
+                  "C:\\Program Files\\PowerShell\\7\\pwsh.dll -NoLogo -File C:\\ops\\Rotate-Logs.ps1"]
+WN_PS_ERRORS = [("Get-Item", "Cannot find path 'C:\\deploy\\previous' because it does not exist."),
+                ("Stop-Service", "Service 'World Wide Web Publishing Service (W3SVC)' cannot be stopped due to the following error: Cannot stop W3SVC service on computer '.'."),
+                ("Copy-Item", "The process cannot access the file 'D:\\sites\\orders\\web.config' because it is being used by another process."),
+                ("Invoke-WebRequest", "Unable to connect to the remote server"),
+                ("Import-Module", "The specified module 'WebAdministration' was not loaded because no valid module file was found in any module directory.")]
+WN_DSC_RESOURCES = ["[WindowsFeature]IIS", "[WindowsFeature]AspNet45", "[File]AppConfig", "[Service]W3SVC", "[xWebsite]OrdersSite",
+                    "[Registry]DisableTls10Server", "[xWebAppPool]OrdersApiPool"]
+WN_DSC_MESSAGES = [("[WindowsFeature]IIS", "The operation 'Get-WindowsFeature' started: Web-Server"),
+                   ("[WindowsFeature]IIS", "The operation 'Get-WindowsFeature' succeeded: Web-Server"),
+                   ("[WindowsFeature]AspNet45", "The operation 'Get-WindowsFeature' succeeded: Web-Asp-Net45"),
+                   ("[File]AppConfig", "The destination object was found and no action is required."),
+                   ("[Service]W3SVC", "Service 'W3SVC' is in desired state."),
+                   ("[Registry]DisableTls10Server", "Registry key value 'HKLM:\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.0\\Server\\Enabled' does not match the desired value."),
+                   ("[xWebsite]OrdersSite", "Website 'OrdersSite' has been updated.")]
+WN_DEF_PROCESSES = [("svchost.exe", "\\Device\\HarddiskVolume3\\Windows\\System32\\config\\systemprofile\\AppData\\Local\\Microsoft\\Windows\\WebCache\\V01.log"),
+                    ("w3wp.exe", "\\Device\\HarddiskVolume3\\inetpub\\temp\\IIS Temporary Compressed Files\\IntranetPool\\$^_gzip_D^\\INETPUB\\WWWROOT\\SCRIPTS\\APP.MIN.JS"),
+                    ("sqlservr.exe", "\\Device\\HarddiskVolume4\\MSSQL\\DATA\\tempdb.mdf"),
+                    ("CcmExec.exe", "\\Device\\HarddiskVolume3\\Windows\\CCM\\Logs\\CcmMessaging.log"),
+                    ("MsMpEng.exe", "\\Device\\HarddiskVolume3\\ProgramData\\Microsoft\\Windows Defender\\Scans\\History\\Service\\DetectionHistory\\02\\A1B2C3D4"),
+                    ("TiWorker.exe", "\\Device\\HarddiskVolume3\\Windows\\WinSxS\\pending.xml")]
+WN_DEF_THREATS = [("HackTool:Win32/Mimikatz!pz", "C:\\Users\\adm.jmartin\\Downloads\\mimikatz_trunk\\x64\\mimikatz.exe"),
+                  ("Trojan:Win32/Wacatac.B!ml", "C:\\Users\\alice.wong\\AppData\\Local\\Temp\\Invoice_2026-1187.exe"),
+                  ("Virus:DOS/EICAR_Test_File", "C:\\inetpub\\wwwroot\\uploads\\eicar.com.txt"),
+                  ("Backdoor:ASP/Chopper.C!dha", "C:\\inetpub\\wwwroot\\aspnet_client\\system_web\\shell.aspx")]
+
+
+def windows_events() -> list[tuple[float, str, dict]]:
+    """Windows Server and Windows-node software as it writes text logs: IIS W3C extended access logs
+    (two sites with different field lists), HTTP.sys HTTPERR, the Windows Firewall pfirewall.log, the
+    DHCP Server audit log, the DNS Server debug log, WindowsUpdate.log (decoded ETW), CBS.log,
+    setupapi.dev.log, ConfigMgr client logs in CMTrace format, kube-proxy's winkernel proxier (with the
+    Host Networking Service's errors) and containerd on Windows Kubernetes nodes, Exchange message
+    tracking logs, PowerShell transcripts with DSC verbose output and Windows Defender's MPLog.
+    Written blind for the twenty-third issue-15 pass: before reading the engine or any failure
+    analysis; 150 event types."""
+
+    def w3c_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def client_ip(g: Gen) -> str:
+        return g.r.choice([f"10.20.{g.r.choice([40, 41, 60])}.{g.r.randint(2, 250)}", g.ip(), f"192.168.{g.r.randint(0, 9)}.{g.r.randint(2, 250)}"])
+
+    def time_taken(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(0, 30)] * 3 + [g.r.randint(31, 400)] * 2 + [g.r.randint(400, 30000)]))
+
+    def iis_request(g: Gen) -> str:
+        g.drawn = g.r.choice(WN_IIS_REQUESTS)
+        return g.drawn[0]
+
+    def api_request(g: Gen) -> str:
+        method, stem, query, status, sub, w32 = g.r.choice(WN_API_REQUESTS)
+        g.drawn = (method, stem.replace("{n}", g.num(1000, 999999)), query, status, sub, w32)
+        return method
+
+    def http_version(g: Gen) -> str:
+        # HTTP/2 requests carry their stream id, HTTP/1.1 ones a dash
+        g.drawn = g.r.choice([("HTTP/1.1", "-"), ("HTTP/1.1", "-"), ("HTTP/2.0", str(2 * g.r.randint(0, 400) + 1))])
+        return g.drawn[0]
+
+    def xff(g: Gen) -> str:
+        return g.r.choice(["-", g.ip(), f"{g.ip()},+{g.ip()}"])
+
+    # DHCP Server audit log: ID,Date,Time,Description,IP Address,Host Name,MAC Address,User Name,
+    # TransactionID,QResult,Probationtime,CorrelationID,Dhcid,VendorClass(Hex),VendorClass(ASCII),
+    # UserClass(Hex),UserClass(ASCII),RelayAgentInformation,DnsRegError
+    def dhcp(event_id: str, desc: str, ip: str = "", host: str = "", mac: str = "", tx: str = "0", qresult: str = "6",
+             vendor: str = "", dnserr: str = "0") -> str:
+        vendor_fields = ["{vh}", "{va}"] if vendor else ["", ""]
+        return ",".join([event_id, "{ts}", desc, ip, host, mac, "", tx, qresult, "", "", "", *vendor_fields, "", "", "", dnserr])
+
+    def dhcp_ts(g: Gen) -> str:
+        return f"12/03/26,{hms(g)}"
+
+    def dhcp_ip(g: Gen) -> str:
+        return f"{g.r.choice(WN_DHCP_SCOPES)}{g.r.randint(20, 240)}"
+
+    def dhcp_mac(g: Gen) -> str:
+        return g.r.choice(["001A2B", "D4BED9", "3C5282", "F8A2D6"]) + g.hexs(6).upper()
+
+    def dhcp_vendor(g: Gen) -> str:
+        g.drawn = g.r.choice(WN_DHCP_VENDORS)
+        return g.drawn[0]
+
+    # DNS Server debug log
+    def dns_ts(g: Gen) -> str:
+        h = g.r.randint(0, 23)
+        return f"12/3/2026 {h % 12 or 12}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d} {'AM' if h < 12 else 'PM'}"
+
+    def dns_thread(g: Gen) -> str:
+        return g.r.choice(["0B54", "0B58", "0E40", "1A2C"])
+
+    def dns_packet(g: Gen) -> str:
+        return f"0000{g.r.choice(['01D5', '02A7'])}{g.hexs(8).upper()}"
+
+    def dns_remote(pool: list[str]):
+        return lambda g: g.r.choice(pool).ljust(15)
+
+    def dns_question(g: Gen) -> str:
+        qtype, name = g.r.choice(WN_DNS_NAMES)
+        g.drawn = ("".join(f"({len(label)}){label}" for label in name.split(".")) + "(0)",)
+        return qtype.ljust(6)
+
+    def dns_response(g: Gen) -> str:
+        flags, chars, rcode = g.r.choice(WN_DNS_RESPONSES)
+        g.drawn = (chars, rcode.rjust(8))
+        return flags
+
+    def forwarder_response(g: Gen) -> str:
+        # forwarders answer recursively, never authoritatively for these names
+        flags, chars, rcode = g.r.choice([r for r in WN_DNS_RESPONSES if r[1] == "  DR"])
+        g.drawn = (chars, rcode.rjust(8))
+        return flags
+
+    # WindowsUpdate.log (Get-WindowsUpdateLog)
+    def wu_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}.{g.num(0, 9999999):0>7}"
+
+    def win_tid(g: Gen) -> str:
+        return str(4 * g.r.randint(250, 2499))
+
+    def cv(g: Gen) -> str:
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+        return "".join(g.r.choice(alphabet) for _ in range(16)) + f".{g.r.randint(1, 9)}.{g.r.randint(0, 3)}.{g.r.randint(1, 12)}"
+
+    def wu_service(g: Gen) -> str:
+        g.drawn = g.r.choice(WN_WU_SERVICES)
+        return g.drawn[0]
+
+    # CBS.log
+    def cbs_session(g: Gen) -> str:
+        return f"{g.r.randint(31140000, 31149999)}_{g.r.randint(1000000000, 4294967295)}"
+
+    def csi_seq(g: Gen) -> str:
+        return f"{g.r.randint(1, 0x4ff):08x}"
+
+    # setupapi.dev.log
+    def setup_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}.{g.num(0, 999):0>3}"
+
+    def setup_time(g: Gen) -> str:
+        return f"{hms(g)}.{g.num(0, 999):0>3}"
+
+    # ConfigMgr (CMTrace)
+    def cm(text: str, component: str, kind: str = "1", file: str = "") -> str:
+        return ("<![LOG[" + text + ']LOG]!><time="{cmt}" date="12-03-2026" component="' + component
+                + '" context="" type="' + kind + '" thread="{cmth}" file="' + file + '">')
+
+    def cm_time(g: Gen) -> str:
+        return f"{hms(g)}.{g.num(0, 999):0>3}{g.r.choice(['+000', '+000', '-060', '+300'])}"
+
+    def guid(g: Gen) -> str:
+        return g.uuid().upper()
+
+    def cm_app(g: Gen) -> str:
+        g.drawn = g.r.choice(WN_CM_APPS)
+        return g.drawn[0]
+
+    def cm_scope(g: Gen) -> str:
+        return f"ScopeId_{g.uuid().upper()}/DeploymentType_{g.uuid()}"
+
+    def ccmcache(g: Gen) -> str:
+        return f"C:\\WINDOWS\\ccmcache\\{g.r.randint(1, 0x3f):x}"
+
+    # kube-proxy (winkernel) and containerd on Windows nodes
+    def klog_time(g: Gen) -> str:
+        return f"{hms(g)}.{g.num(0, 999999):0>6}"
+
+    def hns_id(g: Gen) -> str:
+        return g.uuid().upper()
+
+    def ctr_ts(g: Gen) -> str:
+        # containerd's fixed nanosecond layout over Windows' 100 ns clock
+        return f"2026-12-03T{hms(g)}.{g.num(0, 9999999):0>7}00Z"
+
+    def sandbox(g: Gen) -> str:
+        g.drawn = (g.hexs(64),)
+        return g.drawn[0]
+
+    # Exchange message tracking (30 comma-separated fields)
+    def msgtrk(source: str, event: str, fields: dict[int, str]) -> str:
+        row = [fields.get(i, "") for i in range(30)]
+        row[0], row[7], row[8], row[29] = "{ts}", source, event, "15.02.1544.004"
+        return ",".join(row)
+
+    def ex_server(g: Gen) -> str:
+        g.drawn = g.r.choice(WN_EX_SERVERS)
+        return g.drawn[0]
+
+    def internal_id(g: Gen) -> str:
+        return str(g.r.randint(10**10, 9 * 10**13))
+
+    def message_id(g: Gen) -> str:
+        return g.r.choice([f"<{g.hexs(32).upper()}@{g.r.choice(['EX01', 'EX02'])}.contoso.com>",
+                           f"<CA+{g.hexs(20)}@mail.gmail.com>", f"<{g.r.randint(10**8, 10**9)}.{g.r.randint(100, 999)}.JavaMail.erp@app01>"])
+
+    def recipients(pool: list[str]):
+        return lambda g: ";".join(g.r.sample(pool, g.r.choice([1, 1, 1, 2, 3])))
+
+    def ex_context(g: Gen) -> str:
+        return f"08DD{g.hexs(12).upper()};250 2.0.0 OK;ClientSubmitTime:"
+
+    # PowerShell transcript and DSC
+    def ps_stamp(g: Gen) -> str:
+        return f"20261203{g.r.randint(0, 23):02d}{g.r.randint(0, 59):02d}{g.r.randint(0, 59):02d}"
+
+    def transcript_path(g: Gen) -> str:
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+        return (f"C:\\Transcripts\\20261203\\PowerShell_transcript.{g.r.choice(WN_PS_HOSTS)}."
+                f"{''.join(g.r.choice(alphabet) for _ in range(8))}.{ps_stamp(g)}.txt")
+
+    def dsc_seconds(g: Gen) -> str:
+        return f"{g.r.uniform(0, 4):.4f}"
+
+    def user_sid(g: Gen) -> str:
+        return f"S-1-5-21-3623811015-3361044348-30300820-{g.r.choice(['500', '1104', '1187', '2609'])}"
+
+    # Defender MPLog
+    def def_process(g: Gen) -> str:
+        g.drawn = g.r.choice(WN_DEF_PROCESSES)
+        return g.drawn[0]
+
+    def def_threat_file(g: Gen) -> str:
+        g.drawn = (g.r.choice(WN_DEF_THREATS)[1],)
+        return g.drawn[0]
+
+    def def_threat(g: Gen) -> str:
+        g.drawn = g.r.choice(WN_DEF_THREATS)
+        return g.drawn[0]
+
+    w3c = {"ts": w3c_ts}
+    wu = "{ts} {pid}  {tid}  "
+    wu_slots = {"ts": wu_ts, "pid": pick(WN_WU_PIDS), "tid": win_tid}
+    cbs_info = "{ts}, Info                  CBS    "
+    cbs_slots = {"ts": w3c_ts}
+    csi = "{ts}, Info                  CSI    {seq} "
+    csi_slots = {"ts": w3c_ts, "seq": csi_seq}
+    cm_slots = {"cmt": cm_time, "cmth": win_tid}
+    kp_slots = {"t": klog_time, "pid": pick(["4412", "5936"])}
+    def kp(level: str, src: str) -> str:
+        return level + "1203 {t}    {pid} " + src + "] "
+
+    ctr = 'time="{ts}" level=info msg="'
+    ctr_slots = {"ts": ctr_ts}
+    ex_iso = {"ts": ts}
+    dsc = "VERBOSE: [{node}]: LCM:  "
+    dsc_slots = {"node": pick(WN_PS_HOSTS[:3])}
+    mplog = {"ts": ts}
+
+    return [
+        # IIS 10 W3C extended log, default fields (u_ex261203.log of W3SVC1)
+        (130, "{ts} {sip} {m} {stem} {q} {port} {user} {cip} {ua} {ref} {st} {sub} {w32} {tt}",
+         {**w3c, "sip": pick(WN_IIS_SERVER_IPS), "m": iis_request, "stem": then(1), "q": then(2), "port": pick(["443", "443", "80"]),
+          "user": then(6), "cip": client_ip, "ua": pick(WN_IIS_USER_AGENTS), "ref": pick(WN_IIS_REFERERS), "st": then(3), "sub": then(4),
+          "w32": then(5), "tt": time_taken}),
+        # the API site logs more fields and the load balancer's X-Forwarded-For as a custom field
+        (60, "{ts} {site} {host} {sip} {m} {stem} {q} {port} {user} {cip} {ver} {ua} {ref} {chost} {st} {sub} {w32} {scb} {csb} {tt} {xff}",
+         {**w3c, "site": pick(["W3SVC2", "W3SVC2", "W3SVC3"]), "host": pick(["WEB01", "WEB02"]), "sip": pick(WN_IIS_SERVER_IPS),
+          "m": api_request, "stem": then(1), "q": then(2), "port": pick(["443"]), "user": pick(["-", "-", "CONTOSO\\svc-erp"]),
+          "cip": pick(["10.20.0.4", "10.20.0.5"]), "ver": pick(["HTTP/1.1", "HTTP/1.1", "HTTP/2"]), "ua": pick(WN_API_AGENTS),
+          "ref": pick(["-"]), "chost": pick(["api.contoso.com", "api.contoso.com", "orders.contoso.com"]), "st": then(3), "sub": then(4),
+          "w32": then(5), "scb": lambda g: g.num(120, 90000), "csb": lambda g: g.num(180, 4000), "tt": time_taken, "xff": xff}),
+        (2, "#Software: Microsoft Internet Information Services 10.0", {}),
+        (4, "#Version: 1.0", {}),
+        (4, "#Date: {ts}", w3c),
+        (2, "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status "
+         "sc-substatus sc-win32-status time-taken", {}),
+        (1, "#Fields: date time s-sitename s-computername s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs-version "
+         "cs(User-Agent) cs(Referer) cs-host sc-status sc-substatus sc-win32-status sc-bytes cs-bytes time-taken X-Forwarded-For", {}),
+        # HTTP.sys (httperr1.log)
+        (30, "{ts} {cip} {cport} {sip} {sport} - - - - - - {r} -",
+         {**w3c, "cip": client_ip, "cport": Gen.port, "sip": pick(WN_IIS_SERVER_IPS), "sport": pick(["443", "443", "80"]),
+          "r": pick(WN_HTTPERR_CONN)}),
+        (10, "{ts} {cip} {cport} {sip} {sport} {ver} {m} {uri} {sid} {st} - {r} -",
+         {**w3c, "cip": client_ip, "cport": Gen.port, "sip": pick(WN_IIS_SERVER_IPS), "sport": pick(["443", "80"]),
+          "ver": first(WN_HTTPERR_REJECTS), "m": then(1), "uri": then(2), "sid": pick(["-"]), "st": then(3), "r": then(4)}),
+        (8, "{ts} {cip} {cport} {sip} {sport} {ver} {m} {uri} {sid} {st} {site} {r} {q}",
+         {**w3c, "cip": pick(["10.20.0.4", "10.20.0.5"]), "cport": Gen.port, "sip": pick(WN_IIS_SERVER_IPS), "sport": pick(["443"]),
+          "ver": http_version,
+          "m": pick(["GET", "GET", "POST"]), "uri": lambda g: g.r.choice(WN_API_REQUESTS)[1].replace("{n}", g.num(1000, 999999)),
+          "sid": then(1),
+          "st": first(WN_HTTPERR_APP), "site": then(1), "r": then(2), "q": then(3)}),
+        (1, "#Software: Microsoft HTTP API 2.0", {}),
+        (1, "#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri streamid sc-status s-siteid s-reason s-queuename", {}),
+        # Windows Firewall (pfirewall.log)
+        (45, "{ts} ALLOW TCP {src} {dst} {sp} {dp} 0 - 0 0 0 - - - SEND {pid}",
+         {**w3c, "src": pick(WN_FW_HOSTS), "dst": first(WN_FW_ALLOW_TCP), "sp": Gen.port, "dp": then(1), "pid": win_tid}),
+        (35, "{ts} ALLOW UDP {src} {dst} {sp} {dp} 0 - - - - - - - SEND {pid}",
+         {**w3c, "src": pick(WN_FW_HOSTS), "dst": first(WN_FW_ALLOW_UDP), "sp": Gen.port,
+          "dp": then(1), "pid": win_tid}),
+        (40, "{ts} DROP TCP {src} {dst} {sp} {dp} {size} {fl} {syn} {ack} {win} - - - RECEIVE 0",
+         {**w3c, "src": client_ip, "dst": pick(WN_FW_HOSTS), "sp": Gen.port, "dp": first(WN_FW_DROP_TCP),
+          "size": pick(["52", "52", "40", "48", "60"]), "fl": then(1), "syn": lambda g: g.num(10**6, 4294967295),
+          "ack": lambda g: "0" if g.drawn[1] == "S" else g.num(10**6, 4294967295), "win": pick(["64240", "65535", "8192", "1024", "0"])}),
+        (20, "{ts} DROP UDP {src} {dst} {sp} {dp} {size} - - - - - - - RECEIVE 0",
+         {**w3c, "src": client_ip, "dst": pick([*WN_FW_HOSTS, "10.20.1.255", "239.255.255.250"]), "sp": Gen.port,
+          "dp": pick(WN_FW_DROP_UDP), "size": lambda g: g.num(50, 600)}),
+        (10, "{ts} DROP ICMP {src} {dst} - - {size} - - - - {it} {ic} - RECEIVE 0",
+         {**w3c, "src": client_ip, "dst": pick(WN_FW_HOSTS), "size": pick(["60", "60", "84", "92"]), "it": first(WN_FW_ICMP),
+          "ic": then(1)}),
+        (1, "#Version: 1.5", {}),
+        (1, "#Software: Microsoft Windows Firewall", {}),
+        (2, "#Fields: date time action protocol src-ip dst-ip src-port dst-port size tcpflags tcpsyn tcpack tcpwin icmptype icmpcode info path pid", {}),
+        # DHCP Server audit log (DhcpSrvLog-Thu.log)
+        (30, dhcp("10", "Assign", "{ip}", "{host}", "{mac}", "{tx}", "0", vendor="yes"),
+         {"ts": dhcp_ts, "ip": dhcp_ip, "host": pick(WN_DHCP_HOSTS), "mac": dhcp_mac, "tx": lambda g: g.num(10**6, 4294967295),
+          "vh": dhcp_vendor, "va": then(1)}),
+        (45, dhcp("11", "Renew", "{ip}", "{host}", "{mac}", "{tx}", "0", vendor="yes"),
+         {"ts": dhcp_ts, "ip": dhcp_ip, "host": pick(WN_DHCP_HOSTS), "mac": dhcp_mac, "tx": lambda g: g.num(10**6, 4294967295),
+          "vh": dhcp_vendor, "va": then(1)}),
+        (10, dhcp("12", "Release", "{ip}", "{host}", "{mac}", "{tx}", "0"),
+         {"ts": dhcp_ts, "ip": dhcp_ip, "host": pick(WN_DHCP_HOSTS), "mac": dhcp_mac, "tx": lambda g: g.num(10**6, 4294967295)}),
+        (5, dhcp("15", "NACK", "{ip}", "", "{mac}", "{tx}", "0"),
+         {"ts": dhcp_ts, "ip": lambda g: f"192.168.{g.r.randint(0, 2)}.{g.r.randint(2, 250)}", "mac": dhcp_mac,
+          "tx": lambda g: g.num(10**6, 4294967295)}),
+        (25, dhcp("30", "DNS Update Request", "{ip}", "{host}"), {"ts": dhcp_ts, "ip": dhcp_ip, "host": pick(WN_DHCP_HOSTS[:3] + WN_DHCP_HOSTS[6:])}),
+        (22, dhcp("32", "DNS Update Successful", "{ip}", "{host}"), {"ts": dhcp_ts, "ip": dhcp_ip, "host": pick(WN_DHCP_HOSTS[:3] + WN_DHCP_HOSTS[6:])}),
+        (3, dhcp("31", "DNS Update Failed", "{ip}", "{host}", dnserr="{e}"),
+         {"ts": dhcp_ts, "ip": dhcp_ip, "host": pick(WN_DHCP_HOSTS[:3] + WN_DHCP_HOSTS[6:]), "e": pick(WN_DHCP_DNS_ERRORS)}),
+        (2, dhcp("00", "Started"), {"ts": dhcp_ts}),
+        (2, dhcp("01", "Stopped"), {"ts": dhcp_ts}),
+        (2, dhcp("24", "Database Cleanup Begin"), {"ts": dhcp_ts}),
+        (3, dhcp("25", "{a} leases expired and {b} leases deleted"),
+         {"ts": dhcp_ts, "a": lambda g: g.r.choice(["0", "0", g.num(1, 40)]), "b": lambda g: g.r.choice(["0", "0", g.num(1, 12)])}),
+        (2, dhcp("55", "Authorized(servicing)", "", "{dom}"), {"ts": dhcp_ts, "dom": pick(["contoso.com"])}),
+        # DNS Server debug log (dns.log, packet logging)
+        (70, "{ts} {th} PACKET  {ptr} {proto} Rcv {ip} {xid}   Q [0001   D   NOERROR] {qt} {qn}",
+         {"ts": dns_ts, "th": dns_thread, "ptr": dns_packet, "proto": pick(["UDP", "UDP", "UDP", "TCP"]), "ip": dns_remote(WN_DNS_CLIENTS),
+          "xid": lambda g: g.hexs(4), "qt": dns_question, "qn": then(0)}),
+        (70, "{ts} {th} PACKET  {ptr} {proto} Snd {ip} {xid} R Q [{fl} {fc} {rc}] {qt} {qn}",
+         {"ts": dns_ts, "th": dns_thread, "ptr": dns_packet, "proto": pick(["UDP", "UDP", "UDP", "TCP"]), "ip": dns_remote(WN_DNS_CLIENTS),
+          "xid": lambda g: g.hexs(4), "fl": dns_response, "fc": then(0), "rc": then(1), "qt": dns_question, "qn": then(0)}),
+        (18, "{ts} {th} PACKET  {ptr} UDP Snd {ip} {xid}   Q [0001   D   NOERROR] {qt} {qn}",
+         {"ts": dns_ts, "th": dns_thread, "ptr": dns_packet, "ip": dns_remote(WN_DNS_FORWARDERS), "xid": lambda g: g.hexs(4),
+          "qt": dns_question, "qn": then(0)}),
+        (18, "{ts} {th} PACKET  {ptr} UDP Rcv {ip} {xid} R Q [{fl} {fc} {rc}] {qt} {qn}",
+         {"ts": dns_ts, "th": dns_thread, "ptr": dns_packet, "ip": dns_remote(WN_DNS_FORWARDERS), "xid": lambda g: g.hexs(4),
+          "fl": forwarder_response, "fc": then(0), "rc": then(1), "qt": dns_question, "qn": then(0)}),
+        (2, "DNS Server log file creation at {ts}", {"ts": dns_ts}),
+        (2, "Log file wrap at {ts}", {"ts": dns_ts}),
+        (2, "{ts} {th} EVENT   The DNS server has finished the background loading of zones. All zones are now available for DNS updates "
+         "and zone transfers, as allowed by their individual zone configuration.", {"ts": dns_ts, "th": dns_thread}),
+        # WindowsUpdate.log, decoded from the ETW traces
+        (10, wu + "ComApi          * START *   Search ClientId = {c}", {**wu_slots, "c": pick(WN_WU_CLIENTS)}),
+        (9, wu + "ComApi          Federated Search: Starting search against {n} service(s) (cV = {cv})",
+         {**wu_slots, "n": pick(["1", "1", "2"]), "cv": cv}),
+        (9, wu + "ComApi          ServiceId = {{{s}}}, Server URL = {u}", {**wu_slots, "s": wu_service, "u": then(2)}),
+        (10, wu + "Agent           * START * Finding updates CallerId = {c}  Id = {n}",
+         {**wu_slots, "c": pick(WN_WU_CLIENTS), "n": lambda g: g.num(1, 400)}),
+        (9, wu + "Agent           Online = {o}; Interactive = {i}; AllowCachedResults = No; Ignore download priority = No",
+         {**wu_slots, "o": pick(["Yes", "Yes", "No"]), "i": pick(["No", "No", "Yes"])}),
+        (9, wu + "Agent           ServiceID = {{{s}}} {k}", {**wu_slots, "s": wu_service, "k": then(1)}),
+        (9, wu + "Agent           Search Scope = {{{s}}}", {**wu_slots, "s": pick(["Machine", "Machine", "Current User"])}),
+        (9, wu + "Agent           Caller SID for Applicability: {sid}", {**wu_slots, "sid": lambda g: g.r.choice(["S-1-5-18", "S-1-5-18", user_sid(g)])}),
+        (8, wu + "ProtocolTalker  OK to reuse existing configuration", wu_slots),
+        (8, wu + "ProtocolTalker  Existing cookie is valid, just use it", wu_slots),
+        (3, wu + "ProtocolTalker  PTInfo: Server requested registration", wu_slots),
+        (8, wu + "ProtocolTalker  SyncUpdates round trips: {n}", {**wu_slots, "n": pick(["1", "1", "2", "3"])}),
+        (9, wu + "Agent           Found {n} updates and {c} categories in search; evaluated appl. rules of {a} out of {b} deployed entities",
+         {**wu_slots, "n": pick(["0", "0", "0", "1", "3", "12"]), "c": lambda g: g.num(40, 90), "a": lambda g: g.num(900, 2000),
+          "b": lambda g: g.num(2000, 4000)}),
+        (9, wu + "Agent           * END * Finding updates CallerId = {c}  Id = {n} (cV = {cv})",
+         {**wu_slots, "c": pick(WN_WU_CLIENTS), "n": lambda g: g.num(1, 400), "cv": cv}),
+        (9, wu + "ComApi          * END *   Search ClientId = {c}, Updates found = {n}, ServiceId = {{{s}}} (cV = {cv})",
+         {**wu_slots, "c": pick(WN_WU_CLIENTS), "n": pick(["0", "0", "0", "1", "3"]), "s": wu_service, "cv": cv}),
+        # CBS.log (TrustedInstaller and the component store)
+        (2, cbs_info + "TI: --- Initializing Trusted Installer ---", cbs_slots),
+        (2, cbs_info + "Starting TrustedInstaller initialization.", cbs_slots),
+        (2, cbs_info + "Loaded Servicing Stack v{v} with Core: C:\\Windows\\winsxs\\amd64_microsoft-windows-servicingstack_31bf3856ad364e35_{v2}_none_{h}\\cbscore.dll",
+         {**cbs_slots, "v": first([("10.0.20348.2840",), ("10.0.20348.2762",), ("10.0.17763.6530",)]), "v2": then(0), "h": lambda g: g.hexs(16)}),
+        (2, cbs_info + "Ending TrustedInstaller initialization.", cbs_slots),
+        (8, cbs_info + "Session: {s} initialized by client {c}, external staging directory: (null), external registry directory: (null)",
+         {**cbs_slots, "s": cbs_session, "c": pick(WN_CBS_CLIENTS)}),
+        (6, cbs_info + "Exec: Processing started.  Client: {c}, Session(Id): {s}", {**cbs_slots, "c": pick(WN_CBS_CLIENTS), "s": cbs_session}),
+        (12, cbs_info + "Appl: detect Parent, Package: {p}, Parent: {pa}, Disposition = Detect, VersionComp: {vc}, ServiceComp: GE, "
+         "BuildComp: GE, DistributionComp: GE, RevisionComp: GE, Exist: {e}",
+         {**cbs_slots, "p": pick(WN_CBS_PACKAGES), "pa": pick(WN_CBS_PARENTS), "vc": pick(["EQ", "EQ", "GE"]), "e": pick(["present", "present", "absent"])}),
+        (8, cbs_info + "Plan: Package: {p}, current: {c}, pending: Default, start: {s}, applicable: {a}, targeted: {t}, limit: Installed, "
+         "selected: Default",
+         {**cbs_slots, "p": pick(WN_CBS_PACKAGES), "c": first(WN_CBS_PLAN_STATES), "s": then(0), "a": then(1), "t": then(2)}),
+        (10, cbs_info + "Progress: UI message updated. Operation type: Update. Stage: {a} out of {b}. Percent progress: {p}.",
+         {**cbs_slots, "a": pick(["1", "1", "2"]), "b": pick(["1", "2"]), "p": lambda g: g.num(0, 100)}),
+        (3, "{ts}, Error                 CBS    Failed to process single phase execution. [HRESULT = {hr} - {n}]",
+         {**cbs_slots, "hr": first(WN_CBS_FAILURES), "n": then(1)}),
+        (3, cbs_info + "Trusted Installer is shutting down because: SHUTDOWN_REASON_AUTOSTOP", cbs_slots),
+        (3, cbs_info + "TiWorker signaled for shutdown, going to exit.", cbs_slots),
+        (3, csi + "[SR] Verifying {n} components", {**csi_slots, "n": pick(["100", "100", "100", "37"])}),
+        (3, csi + "[SR] Beginning Verify and Repair transaction", csi_slots),
+        (3, csi + "[SR] Verify complete", csi_slots),
+        (2, csi + "[SR] Repairing {n} components", {**csi_slots, "n": pick(["0", "0", "0", "1", "2"])}),
+        # setupapi.dev.log
+        (5, ">>>  [Device Install (Hardware initiated) - {d}]", {"d": pick(WN_SETUP_DEVICES)}),
+        (2, ">>>  [Device Install (DiInstallDriver) - {i}]", {"i": pick(WN_SETUP_INFS)}),
+        (7, ">>>  Section start {ts}", {"ts": setup_ts}),
+        (7, "<<<  Section end {ts}", {"ts": setup_ts}),
+        (7, "<<<  [Exit status: {s}]", {"s": pick(["SUCCESS"] * 6 + ["FAILURE(0xe0000219)", "FAILURE(0xe0000247)"])}),
+        (5, "     ump: Creating Install Process: DrvInst.exe {t}", {"t": setup_time}),
+        (5, "     ndv: Retrieving device info...", {}),
+        (5, "     ndv: Building driver list...", {}),
+        (5, "     dvi: {{Build Driver List}} {t}", {"t": setup_time}),
+        (5, "     dvi: {{Build Driver List - exit(0x{hr})}} {t}", {"hr": pick(["00000000", "00000000", "00000000", "e0000228"]), "t": setup_time}),
+        (5, "     dvi:      Searching for hardware ID(s):", {}),
+        (10, "     dvi:           {hw}", {"hw": pick(WN_SETUP_HWIDS)}),
+        (4, "     sto: {{Setup Import Driver Package: {i}}} {t}", {"i": pick(WN_SETUP_INFS), "t": setup_time}),
+        (2, "!!!  dvi: Device not started: Device has problem: {p} ({n}), problem status: {s}.",
+         {"p": first(WN_SETUP_PROBLEMS), "n": then(1), "s": then(2)}),
+        # ConfigMgr client logs (CMTrace format)
+        (25, cm("OutgoingMessage(Queue='{q}', ID={{{g}}}): Delivered successfully to host '{h}'.", "CcmMessaging"),
+         {"q": pick(WN_CM_QUEUES), "g": guid, "h": pick(WN_CM_MPS), **cm_slots}),
+        (6, cm("Current AD site of machine is {s}", "LocationServices", file="lsad.cpp:1101"), {"s": pick(WN_CM_SITES), **cm_slots}),
+        (5, cm("Calling back with the following distribution points", "LocationServices"), cm_slots),
+        (4, cm("Its a WSUS Update Source type ({{{g}}}), adding it.", "WUAHandler"),
+         {"g": pick(["3DA21691-E39D-4DA6-8A4B-B43877BCB1B7"]), **cm_slots}),
+        (4, cm("Enabling WUA Managed server policy to use server: {u}", "WUAHandler"), {"u": pick(WN_CM_WSUS), **cm_slots}),
+        (6, cm("Async searching of updates using WUAgent started.", "WUAHandler"), cm_slots),
+        (5, cm("Async searching completed.", "WUAHandler"), cm_slots),
+        (5, cm("Successfully completed scan.", "WUAHandler"), cm_slots),
+        (3, cm("Scan failed with error = {hr}.", "WUAHandler", kind="3"), {"hr": pick(WN_CM_HRESULTS), **cm_slots}),
+        (2, cm("ScanJob({{{g}}}): CScanJob::OnScanComplete -Scan Failed with Error={hr}", "ScanAgent", kind="3"),
+         {"g": guid, "hr": pick(WN_CM_HRESULTS), **cm_slots}),
+        (6, cm("Assignment {{{g}}} has total CI = {n}", "UpdatesDeploymentAgent"), {"g": guid, "n": lambda g: g.num(0, 60), **cm_slots}),
+        (8, cm("Execution Request for advert {a} package {p} program {pr} state change from {s} to {t}", "execmgr"),
+         {"a": first(WN_CM_ADVERTS), "p": then(1), "pr": then(2), "s": first(WN_CM_EXEC_STATES),
+          "t": then(1), **cm_slots}),
+        (4, cm('+++ Starting Install enforcement for App DT "{a}" ApplicationDeliveryType - {s}, Revision - {r}, ContentPath - {p}, '
+               "Execution Context - {c}", "AppEnforce"),
+         {"a": cm_app, "s": cm_scope, "r": lambda g: g.num(1, 12), "p": ccmcache, "c": pick(["System", "System", "User"]), **cm_slots}),
+        (4, cm("    Executing Command line: {c} with user context", "AppEnforce"), {"c": lambda g: g.r.choice(WN_CM_APPS)[1], **cm_slots}),
+        (4, cm("    Process {p} terminated with exitcode: {c}", "AppEnforce"),
+         {"p": win_tid, "c": lambda g: g.r.choice(WN_CM_EXIT_CODES)[0], **cm_slots}),
+        (4, cm("    Matched exit code {c} to a {k} entry in exit codes table.", "AppEnforce"),
+         {"c": first(WN_CM_EXIT_CODES), "k": then(1), **cm_slots}),
+        (5, cm("DTSJob {{{g}}} created to download from '{src}{pkg}' to '{dst}'.", "DataTransferService"),
+         {"g": guid, "src": pick(WN_CM_DPS), "pkg": lambda g: g.r.choice(WN_CM_ADVERTS)[1], "dst": ccmcache, **cm_slots}),
+        (5, cm("DTSJob {{{g}}} successfully completed download.", "DataTransferService"), {"g": guid, **cm_slots}),
+        (4, cm("CTM job {{{g}}} successfully processed download completion.", "ContentTransferManager"), {"g": guid, **cm_slots}),
+        # kube-proxy's winkernel proxier (klog) with the Host Networking Service's answers
+        (12, kp("I", "proxier.go:1217") + '"Policy already applied" serviceInfo="{s}"', {**kp_slots, "s": lambda g: g.r.choice(WN_K8S_SVC)[0]}),
+        (6, kp("I", "proxier.go:1333") + '"Hns LoadBalancer resource created for cluster ip resources" clusterIP="{ip}" hnsID="{h}"',
+         {**kp_slots, "ip": lambda g: g.r.choice(WN_K8S_SVC)[1], "h": hns_id}),
+        (3, kp("I", "proxier.go:1397") + '"Hns LoadBalancer resource created for nodePort resources" clusterIP="{ip}" nodeport={np} hnsID="{h}"',
+         {**kp_slots, "ip": lambda g: g.r.choice(WN_K8S_SVC)[1], "np": lambda g: g.num(30000, 32767), "h": hns_id}),
+        (2, kp("E", "proxier.go:1342") + '"Policy creation failed" err="{e}"', {**kp_slots, "e": pick(WN_HNS_ERRORS)}),
+        (4, kp("I", "proxier.go:1167") + '"Syncing Policies"', kp_slots),
+        # containerd on Windows nodes (logrus, nanosecond layout)
+        (5, ctr + 'StopPodSandbox for \\"{s}\\""', {**ctr_slots, "s": sandbox}),
+        (5, ctr + 'StopPodSandbox for \\"{s}\\" returns successfully"', {**ctr_slots, "s": sandbox}),
+        (4, ctr + 'TearDown network for sandbox \\"{s}\\" successfully"', {**ctr_slots, "s": sandbox}),
+        (3, ctr + 'ImageCreate event name:\\"{i}\\" labels:{{key:\\"io.cri-containerd.image\\" value:\\"managed\\"}}"',
+         {**ctr_slots, "i": pick(WN_WIN_IMAGES)}),
+        (3, ctr + 'PullImage \\"{i}\\" returns image reference \\"sha256:{h}\\""', {**ctr_slots, "i": pick(WN_WIN_IMAGES), "h": lambda g: g.hexs(64)}),
+        (2, 'time="{ts}" level=error msg="StopPodSandbox for \\"{s}\\" failed" error="failed to destroy network for sandbox \\"{s2}\\": '
+            'plugin type=\\"sdnoverlay\\" name=\\"flannel.4096\\" failed (delete): hcnDeleteEndpoint failed in Win32: '
+            'The specified endpoint was not found. (0x803b0011)"', {**ctr_slots, "s": sandbox, "s2": then(0)}),
+        # Exchange message tracking logs (MSGTRK*.LOG)
+        (14, msgtrk("SMTP", "RECEIVE", {1: "{cip}", 2: "{chost}", 3: "{sip}", 4: "{shost}", 5: "{ctx}", 6: "{conn}", 9: "{iid}", 10: "{mid}",
+                                       11: "{nid}", 12: "{rcpt}", 14: "{b}", 15: "{n}", 18: "{subj}", 19: "{snd}", 20: "{rp}",
+                                       22: "Incoming", 24: "{oc}", 25: "{os}", 27: "Email", 28: "{lid}"}),
+         {**ex_iso, "cip": Gen.ip, "chost": pick(["mail.fabrikam.com", "mx.northwindtraders.com", "smtp.adatum.example"]), "sip": ex_server,
+          "shost": then(1), "ctx": ex_context, "conn": lambda g: f"{g.drawn[1]}\\Default Frontend {g.drawn[1]}", "iid": internal_id,
+          "mid": message_id, "nid": Gen.uuid, "rcpt": recipients(WN_EX_USERS), "b": lambda g: g.num(2000, 9000000), "n": pick(["1", "1", "2"]),
+          "subj": pick(WN_EX_SUBJECTS), "snd": pick(WN_EX_EXTERNAL), "rp": pick(WN_EX_EXTERNAL), "oc": Gen.ip, "os": lambda g: g.drawn[0],
+          "lid": Gen.uuid}),
+        (12, msgtrk("SMTP", "SEND", {1: "{sip}", 2: "{shost}", 3: "{rip}", 4: "{rhost}", 5: "{ctx}", 6: "{conn}", 9: "{iid}", 10: "{mid}",
+                                    11: "{nid}", 12: "{rcpt}", 13: "250 2.0.0 OK", 14: "{b}", 15: "{n}", 18: "{subj}", 19: "{snd}", 20: "{rp}",
+                                    21: "{mi}", 22: "Originating", 27: "Email", 28: "{lid}"}),
+         {**ex_iso, "sip": ex_server, "shost": then(1), "rip": Gen.ip, "rhost": pick(["mx1.fabrikam.com", "northwindtraders-com.mail.protection.outlook.com"]),
+          "ctx": lambda g: f"08DD{g.hexs(12).upper()};{g.r.randint(1, 30)}", "conn": pick(["Internet Send", "Internet Send", "Outbound to Fabrikam"]),
+          "iid": internal_id, "mid": message_id, "nid": Gen.uuid, "rcpt": recipients(WN_EX_EXTERNAL), "b": lambda g: g.num(2000, 9000000),
+          "n": pick(["1", "1", "2"]), "subj": pick(WN_EX_SUBJECTS), "snd": pick(WN_EX_USERS), "rp": pick(WN_EX_USERS),
+          "mi": lambda g: f"2026-12-03T{hms(g)}.{g.num(100, 999)}Z;SRV={g.r.choice(['EX01', 'EX02'])}.contoso.com:TOTAL-SUB=0.{g.num(100, 999)}",
+          "lid": Gen.uuid}),
+        (12, msgtrk("STOREDRIVER", "DELIVER", {3: "{sip}", 4: "{shost}", 9: "{iid}", 10: "{mid}", 11: "{nid}", 12: "{rcpt}", 14: "{b}", 15: "{n}",
+                                              18: "{subj}", 19: "{snd}", 20: "{rp}", 21: "{mi}", 22: "{dir}", 26: "{cd}", 27: "Email", 28: "{lid}"}),
+         {**ex_iso, "sip": ex_server, "shost": then(1), "iid": internal_id, "mid": message_id, "nid": Gen.uuid, "rcpt": recipients(WN_EX_USERS),
+          "b": lambda g: g.num(2000, 9000000), "n": pick(["1", "1", "2"]), "subj": pick(WN_EX_SUBJECTS), "snd": pick(WN_EX_EXTERNAL + WN_EX_USERS),
+          "rp": pick(WN_EX_EXTERNAL), "mi": lambda g: f"2026-12-03T{hms(g)}.{g.num(100, 999)}Z", "dir": pick(["Incoming", "Originating"]),
+          "cd": lambda g: f"S:Mailboxes={g.uuid()};S:StoreObjectIds=AAAAA{g.hexs(20).upper()};S:DatabaseName={g.r.choice(WN_EX_DATABASES)}",
+          "lid": Gen.uuid}),
+        (8, msgtrk("STOREDRIVER", "RECEIVE", {3: "{sip}", 4: "{shost}", 5: "{ctx}", 9: "{iid}", 10: "{mid}", 11: "{nid}", 12: "{rcpt}", 14: "{b}",
+                                             15: "{n}", 18: "{subj}", 19: "{snd}", 20: "{rp}", 22: "Originating", 27: "Email", 28: "{lid}"}),
+         {**ex_iso, "sip": ex_server, "shost": then(1), "ctx": lambda g: f"{g.r.randint(10**8, 10**9)}", "iid": internal_id, "mid": message_id,
+          "nid": Gen.uuid, "rcpt": recipients(WN_EX_EXTERNAL + WN_EX_USERS), "b": lambda g: g.num(2000, 9000000), "n": pick(["1", "1", "2", "3"]),
+          "subj": pick(WN_EX_SUBJECTS), "snd": pick(WN_EX_USERS), "rp": pick(WN_EX_USERS), "lid": Gen.uuid}),
+        (8, msgtrk("STOREDRIVER", "SUBMIT", {3: "{sip}", 4: "{shost}", 5: "{ctx}", 11: "{nid}", 19: "{snd}", 22: "Originating", 27: "Email", 28: "{lid}"}),
+         {**ex_iso, "sip": ex_server, "shost": then(1),
+          "ctx": lambda g: f"\"MDB:{g.uuid()}, Mailbox:{g.uuid()}, Event:{g.r.randint(10**6, 10**8)}, MessageClass:IPM.Note, CreationTime:2026-12-03T{hms(g)}.{g.num(100, 999)}Z, ClientType:{g.r.choice(['OWA', 'MOMT', 'AirSync'])}, SubmissionAssistant:MailboxTransportSubmissionEmailAssistant\"",
+          "nid": Gen.uuid, "snd": pick(WN_EX_USERS), "lid": Gen.uuid}),
+        (4, msgtrk("SMTP", "FAIL", {3: "{sip}", 4: "{shost}", 9: "{iid}", 10: "{mid}", 11: "{nid}", 12: "{rcpt}", 13: "{st}", 14: "{b}", 15: "1",
+                                   18: "{subj}", 19: "{snd}", 20: "{rp}", 22: "{dir}", 27: "Email", 28: "{lid}"}),
+         {**ex_iso, "sip": ex_server, "shost": then(1), "iid": internal_id, "mid": message_id, "nid": Gen.uuid,
+          "rcpt": lambda g: g.r.choice(["a.wong@contoso.com", "info@fabrikam-typo.com", "sales@contoso.com"]), "st": pick(WN_EX_FAILURES),
+          "b": lambda g: g.num(2000, 900000), "subj": pick(WN_EX_SUBJECTS), "snd": pick(WN_EX_USERS + WN_EX_EXTERNAL), "rp": pick(WN_EX_USERS),
+          "dir": pick(["Incoming", "Originating"]), "lid": Gen.uuid}),
+        (1, "#Log-type: Message Tracking Log", {}),
+        # PowerShell transcripts (Start-Transcript) with DSC's verbose LCM output
+        (3, "**********************", {}),
+        (2, "Windows PowerShell transcript start", {}),
+        (2, "Start time: {t}", {"t": ps_stamp}),
+        (2, "Username: {u}", {"u": pick(WN_PS_USERS)}),
+        (2, "RunAs User: {u}", {"u": pick(WN_PS_USERS)}),
+        (2, "Machine: {m} ({os})", {"m": pick(WN_PS_HOSTS), "os": pick(["Microsoft Windows NT 10.0.20348.0", "Microsoft Windows NT 10.0.17763.0"])}),
+        (2, "Host Application: {c}", {"c": pick(WN_PS_COMMANDS)}),
+        (2, "Process ID: {p}", {"p": win_tid}),
+        (2, "PSVersion: {v}", {"v": pick(["5.1.20348.2849", "5.1.17763.6530", "7.4.6"])}),
+        (2, "Transcript started, output file is {p}", {"p": transcript_path}),
+        (3, 'PS>TerminatingError({c}): "{m}"', {"c": first(WN_PS_ERRORS), "m": then(1)}),
+        (2, "Windows PowerShell transcript end", {}),
+        (2, "End time: {t}", {"t": ps_stamp}),
+        (4, dsc + "[ Start  Set      ]", dsc_slots),
+        (8, dsc + "[ Start  Resource ]  [{r}]", {**dsc_slots, "r": pick(WN_DSC_RESOURCES)}),
+        (8, dsc + "[ Start  Test     ]  [{r}]", {**dsc_slots, "r": pick(WN_DSC_RESOURCES)}),
+        (8, dsc + "[ End    Test     ]  [{r}] {res} in {s} seconds.",
+         {**dsc_slots, "r": pick(WN_DSC_RESOURCES), "res": pick(["True", "True", "False"]), "s": dsc_seconds}),
+        (5, dsc + "[ Skip   Set      ]  [{r}]", {**dsc_slots, "r": pick(WN_DSC_RESOURCES)}),
+        (3, dsc + "[ Start  Set      ]  [{r}]", {**dsc_slots, "r": pick(WN_DSC_RESOURCES)}),
+        (3, dsc + "[ End    Set      ]  [{r}]  in {s} seconds.", {**dsc_slots, "r": pick(WN_DSC_RESOURCES), "s": dsc_seconds}),
+        (8, dsc + "[ End    Resource ]  [{r}]", {**dsc_slots, "r": pick(WN_DSC_RESOURCES)}),
+        (4, dsc + "[ End    Set      ]    in  {s} seconds.", {**dsc_slots, "s": dsc_seconds}),
+        (7, "VERBOSE: [{node}]:                            [{r}] {m}", {**dsc_slots, "r": first(WN_DSC_MESSAGES), "m": then(1)}),
+        (2, "VERBOSE: Operation 'Invoke CimMethod' complete.", {}),
+        (2, "VERBOSE: Time taken for configuration job to complete is {s} seconds", {"s": lambda g: f"{g.r.uniform(0.5, 60):.3f}"}),
+        (2, "VERBOSE: An LCM method call arrived from computer {c} with user sid {sid}.", {"c": pick(WN_PS_HOSTS), "sid": user_sid}),
+        # Windows Defender (MPLog-*.log)
+        (14, "{ts} ProcessImageName: {p}, TotalTime: {t}, Count: {c}, MaxTime: {m}, MaxTimeFile: {f}, EstimatedImpact: {i}%",
+         {**mplog, "p": def_process, "t": lambda g: g.num(1, 90000), "c": lambda g: g.num(1, 9000), "m": lambda g: g.num(0, 999), "f": then(1),
+          "i": lambda g: g.r.choice(["0", "0", "0", "1", "2", g.num(3, 40)])}),
+        (5, "{ts} SDN:Issuing SDN query for {f} ({f2}) (sha1={s1}, sha2={s2})",
+         {**mplog, "f": def_threat_file, "f2": lambda g: f"\\Device\\HarddiskVolume3{g.drawn[0][2:]}",
+          "s1": lambda g: g.hexs(40), "s2": lambda g: g.hexs(64)}),
+        (2, "{ts} DETECTIONEVENT {src} {t} file:{f};", {**mplog, "src": pick(["MPSOURCE_REALTIME", "MPSOURCE_REALTIME", "MPSOURCE_SYSTEM"]),
+                                                      "t": def_threat, "f": then(1)}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -15059,7 +16510,9 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "HPCPlatform": hpc_events,
            "CommunityPlatform": community_events,
            "VirtPlatform": virt_events,
-           "CarrierPlatform": carrier_events}
+           "CarrierPlatform": carrier_events,
+           "AutomationPlatform": automation_events,
+           "WindowsPlatform": windows_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
