@@ -40,10 +40,12 @@ CORPORA = ("K8sPlatform", "DataPlatform", "OpsPlatform", "ServicePlatform", "Edg
            "SecOpsPlatform", "AnalyticsPlatform", "StoragePlatform", "DeliveryPlatform", "CommsPlatform",
            "HostPlatform", "LegacyPlatform", "ChainPlatform", "MediaPlatform", "IoTPlatform",
            "GamePlatform", "IdentityPlatform", "MailPlatform",
-           "EmbeddedPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform")
+           "EmbeddedPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
+           "CarrierPlatform", "AutomationPlatform", "WindowsPlatform")
 # corpora whose lines and failure tables no rule writer has read: the transfer check, so the
 # diagnostics give them as counts only
-HELD_OUT = ("MLPlatform", "StoragePlatform", "IdentityPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform")
+HELD_OUT = ("MLPlatform", "StoragePlatform", "IdentityPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
+            "CarrierPlatform", "AutomationPlatform", "WindowsPlatform")
 GRID = {"similarity": (0.4, 0.5, 0.6), "min_word_values": (3, 4, 5)}
 DRAIN_GENERIC = {"regex": [], "st": 0.5, "depth": 4}
 # drain3 as its documentation suggests running it: similarity .5, depth 4, and masking of the
@@ -503,7 +505,8 @@ def main() -> int:
         "SecOpsPlatform and AnalyticsPlatform (pass 14), StoragePlatform, DeliveryPlatform and CommsPlatform "
         "(pass 16), HostPlatform and LegacyPlatform (pass 17), ChainPlatform, MediaPlatform and IoTPlatform "
         "(pass 18), GamePlatform, IdentityPlatform and MailPlatform (pass 20), EmbeddedPlatform, HPCPlatform, "
-        "CommunityPlatform and VirtPlatform (pass 22) were written the same way and "
+        "CommunityPlatform and VirtPlatform (pass 22), CarrierPlatform, AutomationPlatform and WindowsPlatform (pass 23) "
+        "were written the same way and "
         "scored once on the engine of their day: rows '(blind)' (generalisation-<name>-blind.json, which names "
         "the engine's commit). Rules were later read from SecOps, Analytics and Comms, from pass 20 on from "
         "WebApp, Network, Delivery and Legacy, and from pass 22 on from Host, Chain, Media and IoT, and from pass 23 on from Game, Mail and Embedded; the corpora in HELD_OUT "
@@ -561,7 +564,8 @@ def main() -> int:
           for name in ("SecOpsPlatform", "AnalyticsPlatform", "StoragePlatform", "DeliveryPlatform", "CommsPlatform",
                        "HostPlatform", "LegacyPlatform", "ChainPlatform", "MediaPlatform", "IoTPlatform",
                        "GamePlatform", "IdentityPlatform", "MailPlatform",
-                       "EmbeddedPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform")),
+                       "EmbeddedPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
+                       "CarrierPlatform", "AutomationPlatform", "WindowsPlatform")),
     ]
     for name, blind, label in blind_runs:
         md.append(
