@@ -2286,6 +2286,34 @@ def test_a_template_that_names_nothing_never_becomes_variable_length() -> None:
     assert {before.assign(line)[1] for line in lines} == {"[<*>] <*> <*> <*>"}
 
 
+def test_a_fixed_merge_never_leaves_two_statements_without_a_word() -> None:
+    # an RTOS console (module tags after the severity): each statement prints a word of its
+    # own; once the DHCP module's tag was masked ("net_dhcpv4:" holds a digit), the value
+    # evidence took every word of the next statement at once, and "<inf> <*>: <*> <*>"
+    # (its severity aside, a template that names nothing) then took every line of that
+    # length (pass 23c)
+    lines = ["[00:00:00.512,000] <inf> net_dhcpv4: Received: 10.0.0.17",
+             "[00:00:03.101,220] <inf> net_dhcpv4: Received: 10.0.0.18",
+             "[00:00:01.243,266] <inf> sensor_hub: Calibrating accelerometer",
+             "[00:07:12.135,343] <inf> fs_nvs: /nvs0 mounted",
+             "[00:07:13.135,343] <inf> fs_nvs: /nvs1 mounted"]
+    engine = TemplateEngine()
+    got = [engine.assign(line) for line in lines]
+    assert [t for _, t in got] == [
+        "[<*>:<*>:<*>,<*>] <inf> <*>: Received: <*>", "[<*>:<*>:<*>,<*>] <inf> <*>: Received: <*>",
+        "[<*>:<*>:<*>,<*>] <inf> sensor_hub: Calibrating accelerometer",
+        "[<*>:<*>:<*>,<*>] <inf> fs_nvs: <*> mounted", "[<*>:<*>:<*>,<*>] <inf> fs_nvs: <*> mounted"]
+    assert len({c for c, _ in got}) == 3
+    before = TemplateEngine(EngineConfig(fixed_keep_a_word=False))
+    got = [before.assign(line)[0] for line in lines]
+    assert {before.current(c)[2] for c in got} == {"[<*>:<*>:<*>,<*>] <inf> <*>: <*> <*>"}
+    # rows of a table, whose differing words are fields by the table rule, still join
+    rows = ["1764806400.120301\tCk3Pq51x\t10.0.4.21\t53211\t10.0.9.3\t53\tudp\tdns\t-\tF",
+            "1764806401.882113\tCa9Rt20y\t10.0.4.22\t40112\t10.0.9.8\t443\ttcp\tssl\t-\tF",
+            "1764806402.001200\tCb1Zz77q\t10.0.4.23\t40113\t10.0.9.9\t80\ttcp\thttp\t-\tT"]
+    assert len({engine.assign(row)[0] for row in rows}) == 1
+
+
 def test_a_json_record_never_joins_a_template_that_is_not_one() -> None:
     # on its own (the other two guards off) the JSON guard stops the collapse at its first step:
     # '{"timestamp":' fits the span's '<*>:', and the record's first value its word's place

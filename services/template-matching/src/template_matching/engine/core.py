@@ -213,6 +213,11 @@ class EngineConfig:
     # nor does a template that named nothing from its first line become variable-length:
     # its fixed length was the only thing telling its lines' programs apart (pass 22g)
     no_wordless_spans: bool = True
+    # nor does a template of fixed length and a line that each print a word alone merge into
+    # a template that names nothing but its severity: the words were the statements, and a
+    # template without one takes every line of its token count and punctuation, whatever
+    # program printed it (see _fixed_loses_last_word; pass 23c)
+    fixed_keep_a_word: bool = True
     # the text a span takes after a value ending in ":" is prose: a run that holds a
     # ``key=value`` field or a value in angle brackets is a record's fields, another format
     # (see _structured_text; pass 16)
@@ -1290,6 +1295,34 @@ def _names_something(tokens: tuple[str, ...]) -> bool:
     ("[**]", "|", "::"): a record whose only words were a field's text (an alert's message)
     still names its format by its delimiters."""
     return any(has_literal_word(t) or _delimiter(t) for t in tokens)
+
+
+_WORD_ALONE = re.compile(r"^[A-Za-z][A-Za-z_]*[A-Za-z]$")
+
+
+def _plain_word(tokens: tuple[str, ...]) -> bool:
+    """Whether one of the tokens is a word alone ("Updating", "connected,", "(reason",
+    "say_team"): letters only once brackets and trailing punctuation are set aside. A quoted
+    token is a printed text, a value ('"gg"'); a word inside a compound token
+    ("git-receive-pack./repo", "registry.io/app") is part of a value."""
+    return any(
+        _WORD_ALONE.match(t.strip(_TRAIL + "()[]{}")) for t in tokens if VAR not in t and t[:1] not in _QUOTES
+    )
+
+
+# severity names as loggers abbreviate them to three letters (zerolog's console "INF" /
+# "WRN", Zephyr's "<inf>" / "<wrn>")
+_LEVEL_ABBREVIATIONS = frozenset({"trc", "dbg", "inf", "wrn", "ftl", "pnc"})
+
+
+def _names_statement(tokens: tuple[str, ...]) -> bool:
+    """Whether a template names something (_names_something) besides its severity: a level
+    word ("<inf>", "INFO", "[WARN]") is printed by the logger for every statement."""
+    return any(
+        (has_literal_word(t) or _delimiter(t))
+        and t.strip(_TRAIL + "()[]{}<>").lower() not in _LEVEL_WORDS | _LEVEL_ABBREVIATIONS
+        for t in tokens
+    )
 
 
 def _participle(tok: str) -> bool:
@@ -3395,6 +3428,18 @@ class TemplateEngine:
             and (_names_something(old) or self.config.no_wordless_spans)
         )
 
+    def _fixed_loses_last_word(self, old: tuple[str, ...], line: tuple[str, ...], new: tuple[str, ...]) -> bool:
+        """A fixed-length template ``old`` and a line that each print a word alone would merge
+        into ``new``, which names nothing but its severity: every word of both was taken for a
+        value at once (``<inf> net_config: Initializing network`` and ``<inf> littlefs: <*>
+        mounted`` as ``<inf> <*>: <*> <*>``). A statement prints at least one word of its
+        own, so two lines that share none are two statements; the merged template would take
+        every later line of its token count and punctuation. Not asked where a rule vouched
+        for the differing words as a record's fields or values (pass 23c)."""
+        return (
+            self.config.fixed_keep_a_word and _plain_word(old) and _plain_word(line) and not _names_statement(new)
+        )
+
     def _learn_line(self, message: str) -> tuple[_Cluster, bool, tuple[str, ...]]:
         toks = self._mask(message)
         b = self._bucket(len(toks))
@@ -3433,12 +3478,15 @@ class TemplateEngine:
         c, words = (table, []) if table is not None else self._closest(b, toks)
         if c is not None and self._other_position(c):
             return self._create_or_span(message, toks)
+        # the differing words are a record's fields or a statement's values by a rule's
+        # evidence (a table row, a record-like line, a request method, two values at once)
+        vouched = table is not None
         if c is not None and words and (self._is_record(c, words, toks) or _request_method(c.tokens, toks, words)):
             # a field value of a record-like line: generalise at once (below)
-            words = []
+            words, vouched = [], True
         elif c is not None and len(words) == 2 and self._values_at_both(c, words, toks):
             # two values of one statement: generalise at once (below)
-            words = []
+            words, vouched = [], True
         if c is None or len(words) > 1:
             return self._create_or_span(message, toks)
         if words:
@@ -3485,8 +3533,10 @@ class TemplateEngine:
             old_ids = [c.template_id] + [m.template_id for m in group.members if m is not c and m.merged_into is None]
             c = self._merge_siblings(group, i, toks)
         else:
-            old_ids = [c.template_id]
             merged = tuple(a if a == t else _merge_token(a, t) for a, t in zip(c.tokens, toks, strict=True))
+            if not vouched and self._fixed_loses_last_word(c.tokens, toks, merged):
+                return self._create_or_span(message, toks)
+            old_ids = [c.template_id]
             if self.config.value_shapes:
                 self._learn_values(c.tokens, toks, merged)
             c = self._retokenise(c, merged)
