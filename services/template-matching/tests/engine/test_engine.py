@@ -3325,3 +3325,52 @@ def test_participles_after_a_label_word_are_its_values() -> None:
     both = lines + steps
     on = _final_templates(both, EngineConfig(announce_retired=True))
     assert on == _final_templates(both, EngineConfig(announce_retired=True, participle_pairs=False))
+
+
+# ----------------------------------------------- a code and its text (twenty-third pass a)
+
+
+def test_a_code_and_its_text_are_one_value_once_three_texts_were_seen() -> None:
+    # a database proxy prints the server's error number and its message after a comma, an
+    # SMTP gateway the remote reply code and its text: the texts differ in length, so
+    # before the rule each one stayed a template of its own
+    errors = [
+        f"2026-12-03 10:0{i}:00 orders-db-proxy[88{i}]: backend 10.20.0.{i}:3306 returned {code}, {text}"
+        for i, (code, text) in enumerate((
+            (1205, "Lock wait timeout exceeded; try restarting transaction"), (2006, "MySQL server has gone away"),
+            (1040, "Too many connections"), (1045, "Access denied for user 'app'"), (2006, "MySQL server has gone away"),
+        ))
+    ]
+    replies = [
+        f"Dec  3 11:0{i}:00 mx1 mailgw[402]: remote mx{i}.example.net said {code} {text}"
+        for i, (code, text) in enumerate((
+            (550, "Mailbox unavailable."), (421, "Too many concurrent connections, try later."),
+            (452, "Insufficient system storage."), (554, "Message rejected as spam by content filter."),
+        ))
+    ]
+    for batch, merged in ((errors, "returned <*>, <*>"), (replies, "said <*> <*>")):
+        engine = TemplateEngine(EngineConfig(announce_retired=True))
+        for line in batch:
+            engine.add(line)
+        templates = [t for _, t, _ in engine.templates()]
+        assert len(templates) == 1 and templates[0].endswith(merged), templates
+        off = TemplateEngine(EngineConfig(announce_retired=True, code_texts=False))
+        for line in batch:
+            off.add(line)
+        assert len(off.templates()) > 1
+
+
+def test_lower_case_texts_after_a_value_stay_apart() -> None:
+    # what a subject did, printed after its name, is the statement's own wording: the rule
+    # asks for a code's text (a capitalised message), so these stay three statements
+    lines = [f"[12:0{i}:00] [Server thread/INFO]: {name} {text}" for i, (name, text) in enumerate((
+        ("alice", "joined the game"), ("bob", "left the game"), ("carol", "fell from a high place"),
+        ("dave", "joined the game"), ("erin", "left the game"), ("frank", "was slain by Zombie"),
+    ))]
+    counts = []
+    for on in (True, False):
+        engine = TemplateEngine(EngineConfig(announce_retired=True, code_texts=on))
+        for line in lines:
+            engine.add(line)
+        counts.append(len(engine.templates()))
+    assert counts[0] == counts[1] >= 3

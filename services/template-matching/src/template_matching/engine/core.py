@@ -159,6 +159,12 @@ class EngineConfig:
     # relay not permitted"), of another length, is that statement's reason or error text once
     # the place has shown tail_values texts (see _value_label_text; pass 22e)
     value_label_texts: bool = True
+    # a text ending the line right after a numeric code (alone, or with its ",") whose first
+    # word is capitalised ("550 User unknown." / "421 Service temporarily unavailable.",
+    # "2013, Lost connection to MySQL server during query"), of another length, is the code's
+    # message once the place (the tokens before the code) has shown tail_values texts: a
+    # reply or error code is printed with the text its table gives it (see _code_text; pass 23a)
+    code_texts: bool = True
     # a line whose words differ from a template's only in one run of words between a
     # shared prefix and suffix, where that run follows a label ("because:", "reason:",
     # '"error":') or is enclosed in brackets or quotes, is the same message with a
@@ -2425,6 +2431,48 @@ def _value_label_text(
     return (p, 0) if texts_vary(tpl, toks, p, 0) else None
 
 
+# a word of a code's text: letters with a closing mark, or a quoted word or value
+_CODE_TEXT_WORD = re.compile(r"^(?:[A-Za-z][A-Za-z'/+-]*[.,;!?)]?|'[^'\s]+'[.,;]?|\(?<\*>[.,;)]?)$")
+# a code's text holds this many tokens at most
+_CODE_TEXT_TOKENS = 16
+
+
+def _code_text_run(run: tuple[str, ...]) -> bool:
+    """A code's message: a capitalised first word, then words, quoted words or values, no
+    label, field or bracketed structure ("Lost connection to MySQL server during query",
+    "Duplicate entry '<*>' for key 'PRIMARY'")."""
+    if not 2 <= len(run) <= _CODE_TEXT_TOKENS or not _CAPITALISED.match(run[0].rstrip(".,;!?")):
+        return False
+    if sum(1 for x in run if _PLAIN_WORD.match(x)) < 2:
+        return False
+    return all(_CODE_TEXT_WORD.match(x) for x in run)
+
+
+def _code_text(
+    tpl: tuple[str, ...], toks: tuple[str, ...], texts_vary: Callable[[tuple[str, ...], tuple[str, ...], int], bool],
+) -> tuple[int, int] | None:
+    """(prefix, 0) when the line and the template differ only in a text of another length
+    that ends the line right after a code, a value alone or with its "," ("550 User
+    unknown." / "421 Service temporarily unavailable.", MySQL's "2013, Lost connection ..."
+    / "1213, Deadlock found ..."), both texts opening with a capitalised word, once the
+    place has shown several texts. A program prints a reply or error code with the text
+    its table holds for it (SMTP and FTP replies, a database client's errors, errno with
+    strerror): the code and its text are one argument of the statement. Texts of one
+    length are left to the one-word rules. Pass 23a."""
+    nt, nl = len(tpl), len(toks)
+    if nt == nl:
+        return None
+    short = min(nt, nl)
+    p = 0
+    while p < short - 1 and _same_or_value(tpl[p], toks[p]):
+        p += 1
+    if p < 2 or tpl[p - 1] not in (VAR, VAR + ",") or toks[p - 1] != tpl[p - 1]:
+        return None
+    if not (_code_text_run(tpl[p:]) and _code_text_run(toks[p:])):
+        return None
+    return (p, 0) if texts_vary(tpl, toks, p) else None
+
+
 # a value printed in angle brackets ("<guest>", "<turn.example.com>:", empty "<>"), not a variable
 _ANGLED = re.compile(r"^<(?!\*>)[^<>]*>[:,.;]?$")
 
@@ -3711,6 +3759,8 @@ class TemplateEngine:
         )
         if cut is None and config.value_label_texts and config.tail_values:
             cut = _value_label_text(tpl, toks, self._field_texts_vary)
+        if cut is None and config.code_texts and config.tail_values:
+            cut = _code_text(tpl, toks, self._code_texts_vary)
         if cut is not None and config.word_fields_kept and _takes_word_field(tpl, toks, *cut):
             return None
         if cut is not None and config.inner_phrases_kept and _phrase_inside(tpl, toks, *cut):
@@ -4088,6 +4138,19 @@ class TemplateEngine:
         if plain:
             return len(seen) >= self.config.min_word_values
         return len(seen) >= (2 if _reason_label(label) else self.config.tail_values)
+
+    def _code_texts_vary(self, tpl: tuple[str, ...], toks: tuple[str, ...], p: int) -> bool:
+        """Whether the texts ending lines after the code at ``p - 1`` have taken
+        ``tail_values`` different forms, counted per the template's tokens before the code
+        (the statement and its header, whatever their values)."""
+        key = ("\x01", *tpl[:p])
+        seen = self._tails.get(key)
+        if seen is None:
+            seen = self._tails[key] = set()
+        for run in (tpl[p:], toks[p:]):
+            if len(seen) < _TAILS_KEPT:
+                seen.add(" ".join(run))
+        return len(seen) >= self.config.tail_values
 
     def _field_texts_vary(self, tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
         """Whether the place where the run at ``p`` starts (a record field, or the end of the
