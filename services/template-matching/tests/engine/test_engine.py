@@ -3374,3 +3374,45 @@ def test_lower_case_texts_after_a_value_stay_apart() -> None:
             engine.add(line)
         counts.append(len(engine.templates()))
     assert counts[0] == counts[1] >= 3
+
+
+# ----------------------------------------------------------------------------- learning speed
+
+
+def test_has_alpha_answers_as_the_loop_over_characters() -> None:
+    # the ASCII fast path (one regex search) against the definition: a letter outside "<*>"
+    from template_matching.engine.core import VAR, _has_alpha
+
+    tokens = ["", "<*>", "<*>:<*>", "12:30:01", "(<*>)", "x", "<*>ms", "id=<*>", "__", "-", "1.2.3",
+              "café", "²", "½", "日本", "αβ", "<*>é", "Ⅷ", "٣", "naïve:", "\u00a0", "ok\u200b"]
+    for tok in tokens:
+        assert _has_alpha(tok) == any(ch.isalpha() for ch in tok.replace(VAR, "")), tok
+
+
+def test_span_predicates_are_memoised_with_unchanged_answers() -> None:
+    # a new line is cut against up to _SPAN_CANDIDATES recent templates of its first word, so
+    # the same pairs of tokens are compared again and again: _same_or_value, _opening and
+    # _is_message_word answer from bounded caches, as the functions themselves would
+    from template_matching.engine import core
+
+    for fn in (core._same_or_value, core._opening, core._is_message_word):
+        fn.cache_clear()  # type: ignore[attr-defined]
+    engine = TemplateEngine()
+    lines = [f"worker: job {verb} for queue {q} after {n} ms: {reason}"
+             for n, (verb, q, reason) in enumerate([
+                 ("finished", "mail", "ok"), ("failed", "billing", "upstream timed out"),
+                 ("retried", "mail", "connection reset by peer"), ("failed", "search", "index is read only"),
+                 ("finished", "billing", "ok"), ("skipped", "export", "disk quota exceeded for tenant"),
+             ])]
+    lines += [f"worker: pool {p} resized to {k} threads" for p, k in (("io", 4), ("cpu", 8), ("net", 2))]
+    for line in lines:
+        engine.add(line)
+    assert core._same_or_value.cache_info().hits > 0  # type: ignore[attr-defined]
+    toks = [tuple(t.split()) for _, t, _ in engine.templates()] + [tuple(x.split()) for x in lines]
+    for a_run in toks:
+        for t_run in toks:
+            for a, t in zip(a_run, t_run, strict=False):
+                assert core._same_or_value(a, t) == core._same_or_value.__wrapped__(a, t)  # type: ignore[attr-defined]
+            for a in a_run:
+                assert core._opening(a) == core._opening.__wrapped__(a)  # type: ignore[attr-defined]
+                assert core._is_message_word(a) == core._is_message_word.__wrapped__(a)  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -1283,7 +1284,20 @@ def _masked_shape(tok: str) -> bool:
     return VAR in tok and not _is_pair(tok)
 
 
+# pure predicates of tokens that the span rules ask again and again (a new line is cut against
+# up to _SPAN_CANDIDATES templates of its first word, and the templates' tokens and the line's
+# recur): their answers are memoised, in bounded caches, with no change to any answer
+_TOKEN_CACHE = 1 << 16
+_PAIR_CACHE = 1 << 17
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
 def _has_alpha(tok: str) -> bool:
+    """Whether the token holds a letter outside its variables. VAR ("<*>") holds no letter, so
+    the letters of the token are those outside its variables; for an ASCII token ``isalpha``
+    holds exactly for A-Z and a-z, so one regex search answers as the loop over characters."""
+    if tok.isascii():
+        return _ASCII_LETTER.search(tok) is not None
     return any(ch.isalpha() for ch in tok.replace(VAR, ""))
 
 
@@ -1531,6 +1545,7 @@ def _never(a: str, t: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=_PAIR_CACHE)
 def _same_or_value(a: str, t: str) -> bool:
     """Template token ``a`` covers line token ``t``, or both hold a value of one shape
     ("user=fake" / "user=team-b"); a word against a bare value is no match."""
@@ -1621,6 +1636,7 @@ def _inside_braces(tokens: tuple[str, ...], i: int) -> bool:
 _KEY_OPEN = re.compile(r"^[A-Za-z_][\w.-]*=(?=[\[({])")
 
 
+@lru_cache(maxsize=_TOKEN_CACHE)
 def _opening(tok: str) -> str:
     m = _KEY_OPEN.match(tok)
     return tok[: m.end() + 1] if m else tok[:1]
@@ -2669,6 +2685,7 @@ def _closes_at_end(text: str, opener: str, closer: str) -> bool:
     return depth == 0
 
 
+@lru_cache(maxsize=_TOKEN_CACHE)
 def _is_message_word(tok: str) -> bool:
     return (
         _has_alpha(tok)
