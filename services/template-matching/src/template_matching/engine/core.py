@@ -1286,7 +1286,9 @@ def _masked_shape(tok: str) -> bool:
 
 # pure predicates of tokens that the span rules ask again and again (a new line is cut against
 # up to _SPAN_CANDIDATES templates of its first word, and the templates' tokens and the line's
-# recur): their answers are memoised, in bounded caches, with no change to any answer
+# recur): their answers are memoised, in bounded caches, with no change to any answer. Such a
+# predicate must stay a pure function of its arguments (module constants only): one that read a
+# config flag or the engine's evidence would be served answers cached for another engine
 _TOKEN_CACHE = 1 << 16
 _PAIR_CACHE = 1 << 17
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
