@@ -204,6 +204,11 @@ KINDS = {"user", "queue", "topic", "group", "container", "node", "pod", "namespa
          "exchange", "consumer", "producer", "subscription", "deployment", "workflow", "agent", "driver", "provider"}
 
 
+# the engine's _PREPOSITIONS (pass 23b)
+PREPOSITIONS = {"on", "in", "at", "from", "of", "by", "for", "with", "via", "into", "onto", "over", "through",
+                "within", "under", "per", "the", "a", "an"}
+
+
 def _bracket_closed_by_value(d: dict) -> bool:
     """The words open a square bracket that a later token holding a value closes ("[hls @ <*>]")."""
     if not all(w[:1] == "[" and "]" not in w and w[1:2].isalpha() for w in d["words"]):
@@ -260,6 +265,13 @@ CANDIDATES = {
     "erlang_binary": lambda d: any(w.startswith('<<"') for w in d["words"]),
     "lower_prev_noun_word": lambda d: d["shapes"] == ["lower"] and d["verb_forms"] == 0 and d["prev"].isalpha()
     and d["prev"].islower(),
+    # pass 23b: the object of a preposition or an article, not a verb form ("on shop from", "in I frame");
+    # with "to" and "as" too (the two distinct families: "to spawn" / "to destroy", "as bytes" / "as values")
+    "prep_object_with_to_as": lambda d: d["prev"] in PREPOSITIONS | {"to", "as"} and d["verb_forms"] == 0,
+    "prep_object_any_place": lambda d: d["prev"] in PREPOSITIONS and d["verb_forms"] == 0
+    and not (d["prev"] == "from" and d["next"] == "to"),
+    "prep_object": lambda d: d["prev"] in PREPOSITIONS and d["verb_forms"] == 0 and not d["last"]
+    and not (d["prev"] == "from" and d["next"] == "to"),
 }
 
 

@@ -3416,3 +3416,39 @@ def test_span_predicates_are_memoised_with_unchanged_answers() -> None:
             for a in a_run:
                 assert core._opening(a) == core._opening.__wrapped__(a)  # type: ignore[attr-defined]
                 assert core._is_message_word(a) == core._is_message_word.__wrapped__(a)  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- twenty-third pass (b)
+
+def test_a_word_after_a_preposition_is_the_object_of_the_statement() -> None:
+    # an invented message broker: the virtual host after "on", the plugin after "the"
+    hosts = ["orders", "catalog", "orders", "catalog", "orders"]
+    lines = [f"2026-12-05 10:0{i}:11 [info] <0.{700 + i}.0> user 'svc-{i}' authenticated on {h} from 10.1.4.{20 + i}"
+             for i, h in enumerate(hosts)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(preposition_objects=False), lines))) > 1
+    modes = ["binary", "ascii", "binary", "ascii"]
+    lines = [f"ftpd[{300 + i}]: session {i}: switched to the {m} transfer mode" for i, m in enumerate(modes)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(preposition_objects=False), lines))) > 1
+
+
+def test_verbs_after_a_preposition_and_infinitives_stay_apart() -> None:
+    # "for reading" / "for writing" (what is done), "to start" / "to stop" (an infinitive)
+    lines = [f"vault[{900 + i}]: opened segment {i} for {w}" for i, w in enumerate(["reading", "writing"] * 2)]
+    assert len(set(_groups(lines))) == 2
+    lines = [f"agent[{40 + i}]: unit nginx-{i}.service failed to {w} cleanly" for i, w in enumerate(["start", "stop"] * 2)]
+    assert len(set(_groups(lines))) == 2
+    from template_matching.engine.core import _preposition_object
+
+    assert _preposition_object(("in", "I", "frame"), 1, ("I", "P", "B"))
+    assert not _preposition_object(("for", "reading"), 1, ("reading", "writing"))
+    assert not _preposition_object(("to", "spawn"), 1, ("spawn", "destroy"))
+    assert not _preposition_object(("stored", "as", "bytes"), 2, ("bytes", "values"))
+    # the line's last word: a name of several words may start there (the span rules' place)
+    assert not _preposition_object(("synced", "for", "volume"), 2, ("volume", "job"))
+    # an unbracketed change's old state: which change happened is the statement
+    lines = [f"2026-12-05 11:{10 + i}:02 INFO [dispatcher] Job job_{4410 + i} Transitioned from {a} to {b}"
+             for i, (a, b) in enumerate([("NEW", "INITED"), ("INITED", "SETUP"), ("SETUP", "RUNNING")] * 2)]
+    assert len(set(_groups(lines))) == 3
+    assert not _preposition_object(("from", "NEW", "to", "INITED"), 1, ("NEW", "SETUP"))
