@@ -2460,6 +2460,19 @@ def _prose(run: tuple[str, ...]) -> bool:
     )
 
 
+def _tail_start(tpl: tuple[str, ...], toks: tuple[str, ...]) -> int | None:
+    """Where a template and a line of different lengths stop agreeing from the left (each
+    token covered, or a value of one shape in both), at most at the shorter one's last token;
+    None for one length."""
+    if len(tpl) == len(toks):
+        return None
+    short = min(len(tpl), len(toks))
+    p = 0
+    while p < short - 1 and _same_or_value(tpl[p], toks[p]):
+        p += 1
+    return p
+
+
 def _value_label_text(
     tpl: tuple[str, ...], toks: tuple[str, ...], texts_vary: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool],
 ) -> tuple[int, int] | None:
@@ -2473,13 +2486,9 @@ def _value_label_text(
     or hold a clause after a comma ("invalid or missing program image, Permission denied")
     are a fixed phrase of the statement with a value in it; a header's value ("ARPT: <*>:
     ...", "bird: <*>: ...") does not qualify: the word before the value is a label there."""
-    nt, nl = len(tpl), len(toks)
-    if nt == nl:
+    p = _tail_start(tpl, toks)
+    if p is None:
         return None
-    short = min(nt, nl)
-    p = 0
-    while p < short - 1 and _same_or_value(tpl[p], toks[p]):
-        p += 1
     if p < 3 or not _value_label(tpl[p - 1]) or not _same_or_value(tpl[p - 1], toks[p - 1]):
         return None
     if not _is_message_word(tpl[p - 2]) or _severity_label(tpl[p - 2]):
@@ -2517,13 +2526,9 @@ def _code_text(
     its table holds for it (SMTP and FTP replies, a database client's errors, errno with
     strerror): the code and its text are one argument of the statement. Texts of one
     length are left to the one-word rules. Pass 23a."""
-    nt, nl = len(tpl), len(toks)
-    if nt == nl:
+    p = _tail_start(tpl, toks)
+    if p is None:
         return None
-    short = min(nt, nl)
-    p = 0
-    while p < short - 1 and _same_or_value(tpl[p], toks[p]):
-        p += 1
     if p < 2 or tpl[p - 1] not in (VAR, VAR + ",") or toks[p - 1] != tpl[p - 1]:
         return None
     if not (_code_text_run(tpl[p:]) and _code_text_run(toks[p:])):
