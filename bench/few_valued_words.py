@@ -36,6 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 from generalisation_bench import HELD_OUT, engine_templates, shared_sources  # noqa: E402
 
+from template_matching.engine.core import _PREPOSITIONS  # noqa: E402
+
 VAR = "<*>"
 _TRAIL = ",.;:)]}'\""
 _LEAD = "([{'\"`"
@@ -204,9 +206,8 @@ KINDS = {"user", "queue", "topic", "group", "container", "node", "pod", "namespa
          "exchange", "consumer", "producer", "subscription", "deployment", "workflow", "agent", "driver", "provider"}
 
 
-# the engine's _PREPOSITIONS (pass 23b)
-PREPOSITIONS = {"on", "in", "at", "from", "of", "by", "for", "with", "via", "into", "onto", "over", "through",
-                "within", "under", "per", "the", "a", "an"}
+# the words whose next word pass 23b takes for the statement's object
+PREPOSITIONS = set(_PREPOSITIONS)
 
 
 def _bracket_closed_by_value(d: dict) -> bool:
