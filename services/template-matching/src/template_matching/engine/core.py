@@ -4191,30 +4191,28 @@ class TemplateEngine:
                 # symbols, values or brackets in the text ("DNS* Proxy", "illegal
                 # instruction......<*>", "RTC (Alarm)"): codes and fixed texts of separate messages
                 return False
-        key = (*(x for x in tpl[: p - 1] if _is_message_word(x)), label)
+        seen = self._texts_seen((*(x for x in tpl[: p - 1] if _is_message_word(x)), label), runs)
+        # after a reason label ("reason:", "error:") the second text is evidence enough
+        if plain:
+            return seen >= self.config.min_word_values
+        return seen >= (2 if _reason_label(label) else self.config.tail_values)
+
+    def _texts_seen(self, key: tuple[str, ...], runs: Iterable[tuple[str, ...]]) -> int:
+        """Record the texts of ``runs`` at the place ``key`` (up to _TAILS_KEPT of them) and
+        return how many different texts that place has shown."""
         seen = self._tails.get(key)
         if seen is None:
             seen = self._tails[key] = set()
         for text in map(" ".join, runs):
             if len(seen) < _TAILS_KEPT:
                 seen.add(text)
-        # after a reason label ("reason:", "error:") the second text is evidence enough
-        if plain:
-            return len(seen) >= self.config.min_word_values
-        return len(seen) >= (2 if _reason_label(label) else self.config.tail_values)
+        return len(seen)
 
     def _code_texts_vary(self, tpl: tuple[str, ...], toks: tuple[str, ...], p: int) -> bool:
         """Whether the texts ending lines after the code at ``p - 1`` have taken
         ``tail_values`` different forms, counted per the template's tokens before the code
         (the statement and its header, whatever their values)."""
-        key = ("\x01", *tpl[:p])
-        seen = self._tails.get(key)
-        if seen is None:
-            seen = self._tails[key] = set()
-        for run in (tpl[p:], toks[p:]):
-            if len(seen) < _TAILS_KEPT:
-                seen.add(" ".join(run))
-        return len(seen) >= self.config.tail_values
+        return self._texts_seen(("\x01", *tpl[:p]), (tpl[p:], toks[p:])) >= self.config.tail_values
 
     def _field_texts_vary(self, tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
         """Whether the place where the run at ``p`` starts (a record field, or the end of the
@@ -4222,13 +4220,7 @@ class TemplateEngine:
         and the field's delimiter."""
         d = _delimited_field(tpl, toks, p, s)
         key = ("\x00", d or "", *(x for x in tpl[:p] if _is_message_word(x)))
-        seen = self._tails.get(key)
-        if seen is None:
-            seen = self._tails[key] = set()
-        for run in (tpl[p : len(tpl) - s], toks[p : len(toks) - s]):
-            if len(seen) < _TAILS_KEPT:
-                seen.add(" ".join(run))
-        return len(seen) >= self.config.tail_values
+        return self._texts_seen(key, (tpl[p : len(tpl) - s], toks[p : len(toks) - s])) >= self.config.tail_values
 
     def _is_record_span(self, c: _Cluster) -> bool:
         """A template with a variable-length value that is a record of fields (the record
@@ -4484,44 +4476,45 @@ class TemplateEngine:
         if word in _EMPTY or not _EMPTY.isdisjoint(group.values):
             # a word that alternates with the empty-field marker is a field's value
             return True
+        words = (word, *group.values)
         vocab = self._values
         if word in vocab and all(v in vocab for v in group.values):
             return True
-        if self.config.value_names and all(self._known_value(v) for v in (word, *group.values)):
+        if self.config.value_names and all(self._known_value(v) for v in words):
             return True
         if self._enum_after_label(group, word):
             return True
         if self._name_after_kind(group) or self._unit_after_number(group, word):
             return True
-        if group.pos > 0 and all(_CAPS_LABEL.match(w) for w in (word, *group.values)):
+        if group.pos > 0 and all(_CAPS_LABEL.match(w) for w in words):
             # short upper-case words used as a label ("ads CDS: PUSH", "example.org. AAAA:
             # read udp"): a type code printed as the label of what follows
             return True
-        if all(_bracketed_name(w) for w in (word, *group.values)):
+        if all(_bracketed_name(w) for w in words):
             return True
-        if self.config.numbered_heads and group.pos == 0 and _numbered_names((word, *group.values)):
+        if self.config.numbered_heads and group.pos == 0 and _numbered_names(words):
             return True
-        if self.config.enclosed_values and all(_enclosed_value(w) for w in (word, *group.values)):
+        if self.config.enclosed_values and all(_enclosed_value(w) for w in words):
             return True
-        if self.config.codes_after_keywords and _code_after_keyword(group.members[0].tokens, group.pos, (word, *group.values)):
+        if self.config.codes_after_keywords and _code_after_keyword(group.members[0].tokens, group.pos, words):
             return True
-        if self.config.names_of_one_kind and group.pos > 0 and _names_of_one_kind((word, *group.values)):
+        if self.config.names_of_one_kind and group.pos > 0 and _names_of_one_kind(words):
             return True
-        if self.config.valued_separators and _valued_separator(group.members[0].tokens, group.pos, (word, *group.values)):
+        if self.config.valued_separators and _valued_separator(group.members[0].tokens, group.pos, words):
             return True
-        if self.config.count_nouns and _count_nouns(group.members[0].tokens, group.pos, (word, *group.values)):
+        if self.config.count_nouns and _count_nouns(group.members[0].tokens, group.pos, words):
             return True
-        if self.config.valued_contexts and group.pos == 0 and _valued_context(group.members[0].tokens, (word, *group.values)):
+        if self.config.valued_contexts and group.pos == 0 and _valued_context(group.members[0].tokens, words):
             return True
-        if self.config.given_names and group.pos > 0 and _given_names((word, *group.values)):
+        if self.config.given_names and group.pos > 0 and _given_names(words):
             return True
-        if self.config.bracketed_transitions and _bracketed_transition(group.members[0].tokens, group.pos, (word, *group.values)):
+        if self.config.bracketed_transitions and _bracketed_transition(group.members[0].tokens, group.pos, words):
             return True
-        if self.config.preposition_objects and _preposition_object(group.members[0].tokens, group.pos, (word, *group.values)):
+        if self.config.preposition_objects and _preposition_object(group.members[0].tokens, group.pos, words):
             return True
-        if self._header_field(group, word) or _same_fields((word, *group.values)):
+        if self._header_field(group, word) or _same_fields(words):
             return True
-        if _bracket_argument((word, *group.values)):
+        if _bracket_argument(words):
             return True
         # one identifier-shaped word among them says the position holds names
         # ("nginx", "api", "istio-proxy"): plain keywords seldom alternate with one
