@@ -183,6 +183,16 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   the ConfigMgr client (CMTrace logs), kube-proxy's winkernel proxier (with HNS errors) and containerd
   on Windows Kubernetes nodes, Exchange message tracking logs, PowerShell transcripts with DSC's LCM
   output and Windows Defender's MPLog; 150 event types.
+* ``MobilePlatform`` (written blind for the twenty-fourth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): Android framework services in logcat threadtime format
+  (ActivityManager, ActivityTaskManager, PackageManager, WindowManager, InputDispatcher, ART and Dalvik
+  GC, Zygote, ConnectivityService with NetworkMonitor, wpa_supplicant and WifiService, JobScheduler
+  with WorkManager, AlarmManager, PowerManagerService), the Firebase SDKs (FirebaseApp, Messaging,
+  Crashlytics), React Native (ReactNativeJS, Metro through the React Native and Expo CLIs), the Flutter
+  tool and engine, Gradle Android builds (AGP tasks, Kotlin and javac diagnostics, Android lint, R8),
+  fastlane (gym, match, pilot), the iOS syslog through idevicesyslog (SpringBoard, runningboardd,
+  mediaserverd, backboardd) and the macOS unified log through log show (locationd, runningboardd);
+  179 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -16488,6 +16498,762 @@ def windows_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+MOB_SS_PIDS = ["1587", "1623"]
+MOB_ZYGOTE_PIDS = ["743", "761"]
+MOB_WPA_PIDS = ["1034", "1129"]
+# package, uid name, app id, launcher activity, the process name as ART's log tag shows it (last 15 characters)
+MOB_APPS = [("com.acme.shop", "u0a187", "10187", ".MainActivity", "com.acme.shop"),
+            ("com.example.notes", "u0a203", "10203", ".ui.NoteListActivity", "m.example.notes"),
+            ("com.fitpulse.android", "u0a156", "10156", ".home.HomeActivity", "itpulse.android"),
+            ("org.citybus.tickets", "u0a221", "10221", ".SplashActivity", "citybus.tickets")]
+MOB_HOSTING = [("activity", ""), ("pre-top-activity", ""), ("top-activity", ""), ("service", ".sync.SyncService"),
+               ("broadcast", ".push.PushReceiver"), ("content provider", "androidx.startup.InitializationProvider")]
+MOB_DEATH_STATES = [("cch+75", "CEM"), ("cch+45", "CAC"), ("cch+95", "CEM"), ("prcp", "FGS"), ("svcb", "SVC"), ("cch+15", "LAST")]
+MOB_KILL_REASONS = ["empty #17", "empty #33", "empty for 1800s", "excessive cpu 14030 during 300068 dur=1817621 limit=2",
+                    "remove task", "too many cached"]
+MOB_FORCE_STOP_REASONS = ["from pid 2315", "from pid 9874", "deletePackageX", "installPackageLI", "clear data"]
+MOB_RESTART_REASONS = ["start-requested", "start-requested", "connection"]
+MOB_ANR_REASONS = ["Input dispatching timed out ({w} (server) is not responding. Waited 5001ms for MotionEvent)",
+                   "Input dispatching timed out ({w} (server) is not responding. Waited 5000ms for KeyEvent)",
+                   "executing service {c}",
+                   "Broadcast of Intent { act=android.intent.action.BOOT_COMPLETED flg=0x9000010 cmp={c} }"]
+MOB_SERVICE_INTENTS = ["act=com.google.android.gms.measurement.START pkg=com.google.android.gms",
+                       "act=com.google.android.c2dm.intent.REGISTER pkg=com.google.android.gms",
+                       "act=android.media.browse.MediaBrowserService cmp=com.spotify.music/.MediaService",
+                       "act=com.android.vending.billing.InAppBillingService.BIND pkg=com.android.vending"]
+MOB_LAUNCH_MODES = ["LAUNCH_MULTIPLE", "LAUNCH_MULTIPLE", "LAUNCH_SINGLE_TOP", "LAUNCH_SINGLE_TASK"]
+MOB_BAL_CODES = ["BAL_ALLOW_VISIBLE_WINDOW", "BAL_ALLOW_VISIBLE_WINDOW", "BAL_ALLOW_ALLOWLISTED_COMPONENT", "BAL_ALLOW_PENDING_INTENT"]
+MOB_ISAS = ["arm64", "arm64", "arm"]
+MOB_DEXOPT_FILTERS = [("speed-profile", "boot_complete,profile_guided,public,enable_hidden_api_checks", "2"),
+                      ("verify", "boot_complete,public,enable_hidden_api_checks", "1"),
+                      ("speed", "boot_complete,public,enable_hidden_api_checks,force", "1")]
+MOB_CLASS_LOADER_CONTEXTS = ["PCL[]", "PCL[]", "PCL[]{PCL[/system/framework/org.apache.http.legacy.jar]}",
+                             "PCL[]{PCL[/system_ext/framework/androidx.window.extensions.jar]}"]
+MOB_UNKNOWN_PERMISSIONS = ["com.google.android.c2dm.permission.RECEIVE", "com.sec.android.provider.badge.permission.READ",
+                           "com.huawei.android.launcher.permission.CHANGE_BADGE", "com.android.launcher.permission.INSTALL_SHORTCUT"]
+MOB_SYSTEM_WINDOWS = ["NotificationShade", "StatusBar", "com.android.systemui.ImageWallpaper", "InputMethod"]
+MOB_MOTION_EVENTS = ["MotionEvent", "MotionEvent", "KeyEvent"]
+MOB_DISPLAYS = ["0", "0", "0", "2"]
+MOB_GC_CAUSES_ART = [("Background", "sticky concurrent mark sweep"), ("Background", "partial concurrent mark sweep"),
+                     ("Background", "sticky concurrent mark sweep"), ("Explicit", "concurrent mark sweep"), ("Alloc", "partial concurrent mark sweep")]
+MOB_GC_CAUSES_CC = [("Background", "young concurrent copying"), ("Background", "young concurrent copying"), ("Background", "concurrent copying"),
+                    ("Explicit", "concurrent copying"), ("NativeAlloc", "concurrent copying")]
+MOB_BLOCKING_CAUSES = ["Alloc", "Alloc", "Explicit", "Instrumentation"]
+MOB_WAIT_CAUSES = [("Alloc", "Background"), ("Alloc", "HeapTrim"), ("Explicit", "Background"), ("Background", "Alloc")]
+MOB_MONITOR_SITES = [("main", "void com.acme.shop.data.CartRepository.sync()", "CartRepository.java", "Background",
+                      "void com.acme.shop.ui.CartViewModel.load()"),
+                     ("OkHttp Dispatcher", "okhttp3.Response okhttp3.internal.connection.RealCall.execute()", "RealCall.kt", "main",
+                      "void com.example.notes.sync.NoteSync.flush()"),
+                     ("pool-3-thread-1", "void androidx.room.RoomDatabase.beginTransaction()", "RoomDatabase.java", "main",
+                      "java.util.List com.fitpulse.android.db.WorkoutDao_Impl.getAll()")]
+MOB_DALVIK_MISSING = [("android.app.Notification$Builder.setChannelId", "com.acme.shop.push.Notifier.build"),
+                      ("android.view.View.setTooltipText", "androidx.appcompat.widget.TooltipCompat.setTooltipText"),
+                      ("android.content.Context.startForegroundService", "androidx.core.content.ContextCompat.startForegroundService")]
+MOB_DALVIK_VFY = ["Landroid/app/NotificationChannel;.<init> (Ljava/lang/String;Ljava/lang/CharSequence;I)V",
+                  "Landroid/view/View;.setTooltipText (Ljava/lang/CharSequence;)V",
+                  "Landroid/content/Context;.getColorStateList (I)Landroid/content/res/ColorStateList;"]
+MOB_SIGNALS = [("9", "Killed"), ("9", "Killed"), ("9", "Killed"), ("6", "Aborted"), ("11", "Segmentation fault")]
+MOB_NETWORKS = [("WIFI", ""), ("WIFI", ""), ("MOBILE", "LTE"), ("MOBILE", "NR"), ("VPN", "")]
+MOB_NET_TRANSITIONS = [("CONNECTING", "CONNECTED"), ("CONNECTING", "CONNECTED"), ("CONNECTED", "DISCONNECTED"),
+                       ("CONNECTED", "SUSPENDED"), ("SUSPENDED", "CONNECTED")]
+MOB_PROBE_HOSTS = ["www.google.com", "connectivitycheck.gstatic.com", "connectivitycheck.gstatic.com"]
+MOB_SSIDS = [("HomeNet-5G", "5180"), ("HomeNet", "2437"), ("ACME-Guest", "5745"), ("CityBus_Free_WiFi", "2412")]
+MOB_BSSIDS = ["48:5d:36:a1:7c:02", "48:5d:36:a1:7c:03", "f0:9f:c2:1e:44:b8", "6c:c4:9f:30:0d:51"]
+MOB_DISCONNECT_REASONS = ["2", "3", "4", "7", "8", "15", "23"]
+MOB_CIPHERS = [("CCMP", "CCMP"), ("CCMP", "CCMP"), ("CCMP", "TKIP"), ("GCMP-256", "GCMP-256")]
+MOB_TEMP_DISABLED = [("WRONG_KEY", "1", "10"), ("CONN_FAILED", "2", "20"), ("AUTH_FAILED", "3", "30"), ("CONN_FAILED", "4", "60")]
+MOB_WIFI_CALLERS = [("com.android.systemui", "10143", "true"), ("com.android.settings", "1000", "true"),
+                    ("com.acme.shop", "10187", "false")]
+MOB_JOB_SERVICES = ["com.acme.shop/androidx.work.impl.background.systemjob.SystemJobService",
+                    "com.google.android.gms/.chimera.GmsInternalBoundBrokerService",
+                    "com.example.notes/androidx.work.impl.background.systemjob.SystemJobService",
+                    "com.fitpulse.android/.sync.UploadJobService"]
+MOB_WORKERS = ["com.acme.shop.sync.CartSyncWorker", "com.example.notes.backup.BackupWorker", "androidx.work.impl.workers.DiagnosticsWorker",
+               "com.fitpulse.android.upload.WorkoutUploadWorker"]
+MOB_SLEEP_REASONS = ["power_button", "power_button", "timeout", "timeout", "lid_switch"]
+MOB_WAKE_REASONS = [("WAKE_REASON_POWER_BUTTON", "android.policy:POWER"), ("WAKE_REASON_POWER_BUTTON", "android.policy:POWER"),
+                    ("WAKE_REASON_GESTURE", "android.policy:GESTURE"), ("WAKE_REASON_APPLICATION", "com.fitpulse.android:WakeLock"),
+                    ("WAKE_REASON_PLUGGED_IN", "android.server.power:PLUGGED:true")]
+MOB_WAKE_FROM = ["Asleep", "Asleep", "Dozing"]
+MOB_CRASHLYTICS_VERSIONS = ["18.6.0", "18.6.2", "19.0.3"]
+MOB_DATA_COLLECTION = [("ENABLED", "global Firebase setting"), ("ENABLED", "API"), ("DISABLED", "Manifest"), ("ENABLED", "Manifest")]
+MOB_UNCAUGHT = [("java.lang.IllegalStateException: Fragment CartFragment{7c1a2e9} not attached to a context.", "main"),
+                ("java.lang.NullPointerException: Attempt to invoke virtual method 'int java.lang.String.length()' on a null object reference",
+                 "main"),
+                ("java.net.SocketTimeoutException: timeout", "OkHttp Dispatcher"),
+                ("android.database.sqlite.SQLiteFullException: database or disk is full (code 13 SQLITE_FULL)", "arch_disk_io_2")]
+MOB_FCM_CHANNELS = ["orders", "promotions", "reminders", "fcm_fallback_notification_channel"]
+MOB_FCM_ERRORS = ["SERVICE_NOT_AVAILABLE", "SERVICE_NOT_AVAILABLE", "INTERNAL_SERVER_ERROR", "TOO_MANY_REGISTRATIONS",
+                  "java.io.IOException: AUTHENTICATION_FAILED"]
+MOB_FCM_TOPICS = ["news", "deals-de", "route-42", "all-users"]
+MOB_RN_APPS = ["main", "main", "ShopApp", "CityBusTickets"]
+# the generator folds doubled braces, so no payload ends in two closing braces
+MOB_RN_PARAMS = ['{"rootTag":11,"initialProps":{},"fabric":true}', '{"rootTag":1,"initialProps":{},"fabric":true}',
+                 '{"rootTag":21,"initialProps":{"concurrentRoot":true},"fabric":true}',
+                 '{"rootTag":11,"initialProps":{"concurrentRoot":true},"fabric":true}']
+MOB_RN_PROPS = [("map", "undefined"), ("length", "null"), ("id", "undefined"), ("navigate", "undefined")]
+MOB_RN_CYCLES = ["src/store/index.ts -> src/store/cartSlice.ts -> src/store/index.ts",
+                 "node_modules/react-native-reanimated/src/reanimated2/index.ts -> node_modules/react-native-reanimated/src/reanimated2/core.ts "
+                 "-> node_modules/react-native-reanimated/src/reanimated2/index.ts",
+                 "src/api/client.ts -> src/auth/session.ts -> src/api/client.ts",
+                 "src/screens/Cart.tsx -> src/components/CartRow.tsx -> src/hooks/useCart.ts -> src/screens/Cart.tsx"]
+MOB_RN_ENTRIES = ["index.js", "index.js", "node_modules/expo-router/entry.js", "App.tsx"]
+MOB_RN_MISSING = [("./components/PriceTag", "/Users/dev/shop-app/src/screens/Cart.tsx"),
+                  ("@react-native-async-storage/async-storage", "/Users/dev/shop-app/src/auth/session.ts"),
+                  ("../assets/logo.png", "/home/ci/citybus/src/screens/Splash.tsx")]
+MOB_RN_IGNORED = [("react-native-vector-icons", "\"dependency.assets\" is not allowed"),
+                  ("react-native-camera", "\"dependency.platforms.ios.project\" is not allowed"),
+                  ("@sentry/react-native", "\"dependency.hooks\" is not allowed")]
+MOB_DEVICES = ["Pixel 7", "Pixel 7", "sdk gphone64 arm64", "iPhone 15 Pro", "SM G991B"]
+MOB_FLUTTER_MODES = ["debug", "debug", "debug", "profile", "release"]
+MOB_FLUTTER_GRADLE_TASKS = ["assembleDebug", "assembleDebug", "assembleRelease", "bundleRelease"]
+MOB_FLUTTER_EXCEPTIONS = ["Null check operator used on a null value",
+                          "SocketException: Connection refused (OS Error: Connection refused, errno = 111), address = 10.0.2.2, port = 50412",
+                          "type 'Null' is not a subtype of type 'String'",
+                          "Bad state: No element"]
+MOB_GRADLE_MODULES = [":app", ":app", ":app", ":core:data", ":feature:cart", ":core:ui"]
+MOB_GRADLE_TASKS = ["preBuild", "compile{v}Kotlin", "compile{v}JavaWithJavac", "merge{v}Resources", "process{v}Manifest",
+                    "generate{v}BuildConfig", "dexBuilder{v}", "merge{v}Assets", "kapt{v}Kotlin", "ksp{v}Kotlin",
+                    "package{v}", "lintVitalAnalyze{v}", "minify{v}WithR8", "check{v}AarMetadata", "merge{v}NativeLibs"]
+MOB_KOTLIN_FILES = ["/home/ci/builds/shop-android/app/src/main/java/com/acme/shop/ui/CartFragment.kt",
+                    "/home/ci/builds/shop-android/app/src/main/java/com/acme/shop/push/Notifier.kt",
+                    "/home/ci/builds/shop-android/core/data/src/main/java/com/acme/shop/data/CartRepository.kt",
+                    "/Users/dev/AndroidStudioProjects/Notes/app/src/main/java/com/example/notes/ui/NoteListActivity.kt"]
+MOB_DEPRECATED = ["getter for systemWindowInsets: Insets", "onBackPressed(): Unit", "getParcelableExtra(String!): T?",
+                  "startActivityForResult(Intent!, Int): Unit"]
+MOB_UNUSED_NAMES = ["savedInstanceState", "context", "position", "it"]
+MOB_UNRESOLVED = ["binding", "viewModels", "R", "toCartItem"]
+MOB_LAYOUTS = ["src/main/res/layout/activity_main.xml", "src/main/res/layout/fragment_cart.xml", "src/main/res/layout/item_note.xml"]
+MOB_HARDCODED = ["Checkout", "Add to cart", "Sync now", "Retry"]
+MOB_GRADLE_DEPS = [("androidx.core:core-ktx", "1.12.0", "1.13.1"), ("com.google.firebase:firebase-bom", "32.7.0", "33.1.2"),
+                   ("androidx.compose:compose-bom", "2024.02.00", "2024.06.00"), ("com.squareup.okhttp3:okhttp", "4.11.0", "4.12.0")]
+MOB_NEW_API = [("26", "24", "java.time.LocalDate#now"), ("31", "26", "android.app.PendingIntent#FLAG_MUTABLE"),
+               ("33", "26", "android.content.Intent#getParcelableExtra"), ("29", "24", "android.view.View#setForceDarkAllowed")]
+MOB_UNUSED_RESOURCES = ["R.drawable.ic_cart_old", "R.string.promo_banner_title", "R.color.purple_200", "R.layout.item_legacy_row"]
+MOB_GRADLE_OPTIONS = ["android.defaults.buildfeatures.buildconfig=true", "android.nonTransitiveRClass=false",
+                      "android.enableJetifier=true"]
+MOB_FASTLANE_LANES = ["ios beta", "ios beta", "ios release", "android deploy"]
+MOB_FASTLANE_ACTIONS = ["default_platform", "match", "increment_build_number", "gym", "pilot", "upload_to_play_store",
+                        "gradle", "slack", "setup_ci", "app_store_connect_api_key"]
+MOB_SWIFT_FILES = ["AppDelegate.swift", "CartViewController.swift", "CheckoutView.swift", "APIClient.swift", "KeychainStore.swift",
+                   "PushNotificationHandler.swift"]
+MOB_XC_TARGETS = ["Shop", "Shop", "ShopNotificationService", "ShopWidgetExtension"]
+MOB_MATCH_TYPES = ["appstore", "appstore", "development", "adhoc"]
+MOB_ASC_APPS = [("1482039571", "1.24.0"), ("1482039571", "1.25.0"), ("1630928814", "3.2.1")]
+MOB_TESTER_GROUPS = ["Internal", "Internal", "External"]
+MOB_IOS_DEVICES = ["iPhone", "Janes-iPhone", "QA-iPhone-15"]
+MOB_IOS_BUNDLES = ["com.acme.shop", "com.acme.shop", "com.apple.mobilesafari", "com.citybus.tickets", "com.apple.Preferences"]
+MOB_SB_SOURCES = [("SpringBoard", "58"), ("SpringBoard", "58"), ("com.apple.mobilesafari", "1874"), ("com.apple.UIKit.activity.Share", "2291")]
+MOB_TASK_STATES = [("Running", "Foreground"), ("Running", "Background"), ("Suspended", "Background"), ("NotRunning", "Unknown")]
+MOB_RB_ORIGINATORS = ["osservice<com.apple.SpringBoard>:58", "osservice<com.apple.SpringBoard>:58", "daemon<com.apple.mediaserverd>:45",
+                      "daemon<com.apple.locationd>:68"]
+MOB_RB_ASSERTIONS = ["FBWorkspace (ForegroundActive)", "FBWorkspace (ForegroundActive)", "FBApplicationProcess", "Shared Background Assertion 4",
+                     "com.apple.nsurlsessiond.handlesession"]
+MOB_JETSAM = [("100", "0", "1"), ("10", "0", "1"), ("0", "0", "0"), ("40", "0", "1")]
+MOB_MEDIA_STATES = ["Foreground Running", "Foreground Running", "Background Running", "Background Suspended"]
+MOB_LOCATION_CLIENTS = ["com.acme.shop", "com.citybus.tickets", "com.apple.weather", "com.apple.Maps"]
+MOB_LOCATION_AUTH = [("0", "4"), ("4", "3"), ("3", "4"), ("0", "2")]
+
+
+def mobile_events() -> list[tuple[float, str, dict]]:
+    """Mobile platforms and the tooling around them: Android framework services in ``adb logcat -v
+    threadtime`` format (ActivityManager, ActivityTaskManager, PackageManager with its DexOptimizer,
+    WindowManager, InputDispatcher, ART and Dalvik GC lines, Zygote, ConnectivityService with
+    NetworkMonitor, WifiService with wpa_supplicant, JobScheduler with WorkManager, AlarmManager,
+    PowerManagerService), Firebase SDKs' logcat lines (FirebaseApp, FirebaseInitProvider,
+    FirebaseMessaging, FirebaseCrashlytics), React Native (ReactNativeJS and ReactNative tags, the Metro bundler through
+    the React Native and Expo CLIs), the Flutter tool (flutter run) and Flutter engine logcat lines,
+    Gradle Android builds (task lines, Kotlin and javac diagnostics, Android lint text output, R8),
+    fastlane (gym with xcpretty, match, pilot), the iOS syslog as idevicesyslog prints it (SpringBoard,
+    runningboardd, mediaserverd, backboardd) and the macOS unified log as ``log show`` prints it
+    (locationd, runningboardd). Written blind for the twenty-fourth issue-15 pass: before reading the
+    engine or any failure analysis; 179 event types."""
+
+    app = {"pid": "10000"}
+
+    # logcat -v threadtime: "MM-DD HH:MM:SS.mmm  PID  TID L TAG     : message"; pid and tid are right-aligned in five
+    # columns (system_server and native daemons have four digits, zygote three, apps five) and short tags are padded to eight
+    def lc_ts(g: Gen) -> str:
+        return f"12-03 {hms(g)}.{g.num(0, 999):0>3}"
+
+    def app_pid(g: Gen) -> str:
+        app["pid"] = g.num(10000, 31999)
+        return app["pid"]
+
+    def app_tid(g: Gen) -> str:
+        # the main thread's tid is the pid
+        return g.r.choice([app["pid"], app["pid"], str(int(app["pid"]) + g.r.randint(1, 600))])
+
+    def pkg(g: Gen) -> str:
+        g.drawn = g.r.choice(MOB_APPS)
+        return g.drawn[0]
+
+    def proc_uid(g: Gen) -> str:
+        # a process record "pid:name/uid"
+        g.drawn = g.r.choice(MOB_APPS)
+        return g.drawn[0]
+
+    def component(g: Gen) -> str:
+        p, _, _, act, _ = g.r.choice(MOB_APPS)
+        return f"{p}/{act}"
+
+    def full_component(g: Gen) -> str:
+        p, _, _, act, _ = g.r.choice(MOB_APPS)
+        return f"{p}/{p}{act}"
+
+    def window(g: Gen) -> str:
+        return g.r.choice([full_component(g), full_component(g), g.r.choice(MOB_SYSTEM_WINDOWS)])
+
+    def ihash(g: Gen) -> str:
+        return f"{g.r.randint(0x1000000, 0xfffffff):x}"
+
+    def unresponsive(g: Gen) -> str:
+        # the window named twice: the dispatcher's message, then the channel's own reason text
+        g.drawn = (ihash(g), full_component(g))
+        return g.drawn[0]
+
+    def start_proc(g: Gen) -> str:
+        p, uid, _, act, _ = g.r.choice(MOB_APPS)
+        kind, name = g.r.choice(MOB_HOSTING)
+        target = f"{p}/{p}{act}" if kind.endswith("activity") else (f"{p}/{name}" if name.startswith("androidx") else f"{p}/{p}{name}")
+        g.drawn = (p, uid, kind, target)
+        return g.num(10000, 31999)
+
+    def death(g: Gen) -> str:
+        g.drawn = g.r.choice(MOB_DEATH_STATES)
+        return g.drawn[0]
+
+    def anr_reason(g: Gen) -> str:
+        p, _, _, act, _ = g.r.choice(MOB_APPS)
+        text = g.r.choice(MOB_ANR_REASONS)
+        return (text.replace("{w}", f"{ihash(g)} {p}/{p}{act}").replace("cmp={c}", f"cmp={p}/.BootReceiver")
+                .replace("{c}", f"{p}/{p}.sync.SyncService"))
+
+    def launch_intent(g: Gen) -> str:
+        p, _, _, act, _ = g.r.choice(MOB_APPS)
+        return g.r.choice([
+            f"act=android.intent.action.MAIN cat=[android.intent.category.LAUNCHER] flg=0x10200000 cmp={p}/{act} "
+            f"bnds=[{g.r.randint(20, 700)},{g.r.randint(300, 2000)}][{g.r.randint(300, 1060)},{g.r.randint(600, 2300)}]",
+            f"act=android.intent.action.VIEW dat=https://www.{p.split('.')[1]}.example/... flg=0x10000000 cmp={p}/{act}",
+            f"flg=0x10000000 cmp={p}/.checkout.CheckoutActivity (has extras)",
+            f"cmp={p}/.settings.SettingsActivity"])
+
+    def displayed_time(g: Gen) -> str:
+        ms = g.r.choice([g.r.randint(120, 999), g.r.randint(120, 999), g.r.randint(1000, 6000)])
+        return f"+{ms}ms" if ms < 1000 else f"+{ms // 1000}s{ms % 1000}ms"
+
+    def data_app_dir(g: Gen) -> str:
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        b64 = "".join(g.r.choice(alphabet) for _ in range(22))
+        b64b = "".join(g.r.choice(alphabet) for _ in range(22))
+        p = g.r.choice(MOB_APPS)[0]
+        g.drawn = (p, f"/data/app/~~{b64}==/{p}-{b64b}==/oat")
+        return f"/data/app/~~{b64}==/{p}-{b64b}==/base.apk"
+
+    dex = {"filter": MOB_DEXOPT_FILTERS[0]}
+
+    def dexopt(g: Gen) -> str:
+        # the apk path drawn next takes g.drawn; the filter, its flags and dexoptNeeded are kept here
+        dex["filter"] = g.r.choice(MOB_DEXOPT_FILTERS)
+        return dex["filter"][2]
+
+    # ART and Dalvik
+    def art_gc(g: Gen) -> str:
+        g.drawn = g.r.choice(MOB_GC_CAUSES_ART)
+        return g.drawn[0]
+
+    def cc_gc(g: Gen) -> str:
+        g.drawn = g.r.choice(MOB_GC_CAUSES_CC)
+        return g.drawn[0]
+
+    def art_free(g: Gen) -> str:
+        # "N% free, usedMB/footprintMB"
+        total = g.r.randint(8, 96)
+        used = g.r.randint(max(1, total * 2 // 5), total)
+        g.drawn = (f"{used}MB/{total}MB",)
+        return str((total - used) * 100 // total)
+
+    def small_kb(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(60, 999), g.r.randint(1000, 9999)]))
+
+    def pause_ms(g: Gen) -> str:
+        def one() -> str:
+            return g.r.choice([f"{g.r.randint(40, 999)}us", f"{g.r.uniform(1, 30):.3f}ms"])
+        return ",".join(one() for _ in range(g.r.choice([1, 2, 2])))
+
+    def total_ms(g: Gen) -> str:
+        return f"{g.r.uniform(2, 400):.3f}ms"
+
+    def dalvik_heap(g: Gen) -> str:
+        total = g.r.randint(4000, 48000)
+        used = g.r.randint(total // 2, total)
+        g.drawn = (str(used), str(total))
+        return str((total - used) * 100 // total)
+
+    def gc_pause(g: Gen) -> str:
+        # a GC_FOR_ALLOC stops the world for all but a few milliseconds of its total
+        ms = g.r.randint(10, 90)
+        app["gc"] = str(ms + g.r.choice([0, 0, 1, 2, 5]))
+        return str(ms)
+
+    def gc_total(g: Gen) -> str:
+        return app["gc"]
+
+    def monitor(g: Gen) -> str:
+        g.drawn = g.r.choice(MOB_MONITOR_SITES)
+        return g.drawn[0]
+
+    # networking
+    def network(g: Gen) -> str:
+        g.drawn = g.r.choice(MOB_NETWORKS)
+        return g.drawn[0]
+
+    def netid(g: Gen) -> str:
+        return str(g.r.randint(100, 140))
+
+    def resolved(g: Gen) -> str:
+        return ",".join(f"142.250.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}" for _ in range(g.r.choice([1, 1, 2])))
+
+    def dns_list(g: Gen) -> str:
+        servers = g.r.choice([["192.168.1.1"], ["192.168.178.1"], ["10.64.0.1", "10.64.0.2"], ["8.8.8.8", "8.8.4.4"]])
+        return "[" + ", ".join("/" + s for s in servers) + "]"
+
+    def ssid(g: Gen) -> str:
+        g.drawn = g.r.choice(MOB_SSIDS)
+        return g.drawn[0]
+
+    def signal(g: Gen) -> str:
+        return str(-g.r.randint(40, 88))
+
+    # Flutter tool: a progress message padded to the status column, then the elapsed time
+    def padded(width: int, kind: str):
+        # the status message was drawn by the slot before (or is fixed); the time ends at the status column
+        def f(g: Gen) -> str:
+            shown = f"{g.r.uniform(2, 190):.1f}s" if kind != "sync" else g.r.choice([f"{g.r.randint(40, 999)}ms", f"{g.r.uniform(1, 4):.1f}s"])
+            message = "Xcode build done." if kind == "xcode" else g.drawn[0]
+            return " " * max(1, width - len(message) - len(shown)) + shown
+        return f
+
+    def gradle_task_msg(g: Gen) -> str:
+        task = g.r.choice(MOB_FLUTTER_GRADLE_TASKS)
+        g.drawn = (f"Running Gradle task '{task}'...",)
+        return task
+
+    def sync_device(g: Gen) -> str:
+        device = g.r.choice(MOB_DEVICES)
+        g.drawn = (f"Syncing files to device {device}...",)
+        return device
+
+    def vm_url(g: Gen) -> str:
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+        return f"http://127.0.0.1:{g.r.randint(33000, 60999)}/{''.join(g.r.choice(alphabet) for _ in range(11))}=/"
+
+    def devtools_url(g: Gen) -> str:
+        return f"http://127.0.0.1:{g.r.choice(['9100', '9101', '9102'])}?uri={vm_url(g)}"
+
+    def hot_reload(g: Gen) -> str:
+        # the total covers the compile, reload and reassemble phases and a little more
+        phases = (g.r.randint(20, 900), g.r.randint(50, 700), g.r.randint(20, 600))
+        g.drawn = tuple(map(str, phases))
+        return str(sum(phases) + g.r.randint(5, 120))
+
+    def thousands(g: Gen) -> str:
+        return f"{g.r.randint(300, 4200):,}"
+
+    # Gradle
+    def gradle_task(g: Gen) -> str:
+        variant = g.r.choice(["Debug", "Debug", "Release"])
+        return f"{g.r.choice(MOB_GRADLE_MODULES)}:{g.r.choice(MOB_GRADLE_TASKS).replace('{v}', variant)}"
+
+    def gradle_dur(g: Gen) -> str:
+        s = g.r.choice([g.r.randint(2, 59), g.r.randint(60, 900)])
+        return f"{s}s" if s < 60 else f"{s // 60}m {s % 60}s"
+
+    def actionable(g: Gen) -> str:
+        executed, cached, current = g.r.randint(1, 90), g.r.randint(0, 60), g.r.randint(0, 400)
+        parts = [f"{executed} executed"] + ([f"{cached} from cache"] if cached else []) + ([f"{current} up-to-date"] if current else [])
+        g.drawn = (", ".join(parts),)
+        return str(executed + cached + current)
+
+    def kt_file(g: Gen) -> str:
+        return "file://" + g.r.choice(MOB_KOTLIN_FILES)
+
+    def line_no(g: Gen) -> str:
+        return str(g.r.randint(3, 480))
+
+    def col_no(g: Gen) -> str:
+        return str(g.r.randint(1, 80))
+
+    def project_root(g: Gen) -> str:
+        return g.r.choice(["/home/ci/builds/shop-android/app", "/home/ci/builds/shop-android/feature/cart",
+                           "/Users/dev/AndroidStudioProjects/Notes/app"])
+
+    # fastlane
+    def ipa_path(g: Gen) -> str:
+        return g.r.choice(["/Users/runner/work/shop-ios/shop-ios/build/Shop.ipa", "/Users/ci/builds/citybus-ios/output/CityBus.ipa",
+                           "/Volumes/data/jenkins/workspace/shop-ios-beta/Shop.ipa"])
+
+    def signing_path(g: Gen) -> str:
+        target = g.r.choice(MOB_XC_TARGETS)
+        ext = "app" if target == "Shop" else "appex"
+        return f"/Users/runner/Library/Developer/Xcode/DerivedData/Shop-{g.r.choice(['bxqkzd', 'fhaqyw'])}{g.hexs(14)}/Build/Intermediates.noindex/ArchiveIntermediates/Shop/InstallationBuildProductsLocation/Applications/{target}.{ext}"
+
+    def xcodebuild_cmd(g: Gen) -> str:
+        scheme = g.r.choice(["Shop", "Shop", "CityBus"])
+        return (f"set -o pipefail && xcodebuild -workspace ./{scheme}.xcworkspace -scheme {scheme} -configuration Release -destination "
+                f"'generic/platform=iOS' -archivePath /Users/runner/Library/Developer/Xcode/Archives/2026-12-03/{scheme}\\ 2026-12-03\\ "
+                f"{hms(g).replace(':', '.')}.xcarchive archive | tee /Users/runner/Library/Logs/gym/{scheme}-{scheme}.log | xcpretty")
+
+    def asc_app(g: Gen) -> str:
+        g.drawn = g.r.choice(MOB_ASC_APPS)
+        return g.drawn[0]
+
+    # idevicesyslog: "Mon DD HH:MM:SS device process(library)[pid] <Level>: message"
+    def ios_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    def ios_app_pid(g: Gen) -> str:
+        return str(g.r.randint(300, 9999))
+
+    def persona(g: Gen) -> str:
+        return g.uuid().upper()
+
+    def ios_pid_kept(g: Gen) -> str:
+        g.drawn = (ios_app_pid(g),)
+        return g.drawn[0]
+
+    def rb_id(g: Gen) -> str:
+        return f"33-{g.r.choice(['58', '58', '45', '68'])}-{g.r.randint(1000, 99999)}"
+
+    def hexptr(g: Gen) -> str:
+        return f"0x28{g.hexs(7)}"
+
+    # log show (macOS): timestamp, thread, type, activity, pid, ttl, then "process: (library) [subsystem:category] message"
+    def ul_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999999):0>6}+0000"
+
+    def ul_thread(g: Gen) -> str:
+        return f"0x{g.r.randint(0x10000, 0xfffff):x}"
+
+    lc = "{lts}  {lp}  {lt} "
+    ss = {"lts": lc_ts, "lp": pick(MOB_SS_PIDS), "lt": lambda g: g.num(1600, 9999)}
+    ap = "{lts} {lp} {lt} "
+    aps = {"lts": lc_ts, "lp": app_pid, "lt": app_tid}
+    zy = "{lts}   {lp}   {lt} "
+    zys = {"lts": lc_ts, "lp": first([(p,) for p in MOB_ZYGOTE_PIDS]), "lt": then(0)}
+    wpa = lc + "I wpa_supplicant: {iface}: "
+    wpas = {"lts": lc_ts, "lp": first([(p,) for p in MOB_WPA_PIDS]), "lt": then(0), "iface": pick(["wlan0", "wlan0", "wlan0", "wlan1"])}
+    fl = "[{ft}]: "
+    fls = {"ft": hms}
+    ios = "{its} {dev} "
+    ioss = {"its": ios_ts, "dev": pick(MOB_IOS_DEVICES)}
+    rb = ios + "runningboardd(RunningBoard)[33] <Notice>: "
+    # thread ten columns wide, type eleven, activity twenty, pid six, ttl four
+    ul = "{uts} {th}    Default     0x0                  {up}    0    "
+    locd = {"uts": ul_ts, "th": ul_thread, "up": pick(["412", "388"])}
+    rbd = {"uts": ul_ts, "th": ul_thread, "up": pick(["171", "158"])}
+
+    def app_ident(g: Gen) -> str:
+        return g.r.choice(MOB_IOS_BUNDLES)
+
+    return [
+        # ActivityManager
+        (40, lc + "I ActivityManager: Start proc {pid}:{p}/{u} for {k} {{{c}}}",
+         {**ss, "pid": start_proc, "p": then(0), "u": then(1), "k": then(2), "c": then(3)}),
+        (32, lc + "I ActivityManager: Process {p} (pid {pid}) has died: {adj} {st}",
+         {**ss, "p": pkg, "pid": lambda g: g.num(10000, 31999), "adj": death, "st": then(1)}),
+        (22, lc + "I ActivityManager: Killing {pid}:{p}/{u} (adj {adj}): {r}",
+         {**ss, "pid": lambda g: g.num(10000, 31999), "p": proc_uid, "u": then(1), "adj": lambda g: g.num(900, 999),
+          "r": pick(MOB_KILL_REASONS)}),
+        (8, lc + "I ActivityManager: Force stopping {p} appid={a} user={u}: {r}",
+         {**ss, "p": pkg, "a": then(2), "u": pick(["0", "0", "0", "10"]), "r": pick(MOB_FORCE_STOP_REASONS)}),
+        (6, lc + "W ActivityManager: Scheduling restart of crashed service {c} in {ms}ms for {r}",
+         {**ss, "c": lambda g: f"{g.r.choice(MOB_APPS)[0]}/.sync.SyncService", "ms": pick(["1000", "1000", "4000", "16000", "64000"]),
+          "r": pick(MOB_RESTART_REASONS)}),
+        (5, lc + "E ActivityManager: ANR in {p} ({c})", {**ss, "p": pkg, "c": lambda g: f"{g.drawn[0]}/{g.drawn[3]}"}),
+        (5, lc + "E ActivityManager: PID: {pid}", {**ss, "pid": lambda g: g.num(10000, 31999)}),
+        (5, lc + "E ActivityManager: Reason: {r}", {**ss, "r": anr_reason}),
+        (6, lc + "W ActivityManager: Unable to start service Intent {{ {i} }} U={u}: not found",
+         {**ss, "i": pick(MOB_SERVICE_INTENTS), "u": pick(["0", "0", "0", "10"])}),
+        (4, lc + "W ActivityManager: Launch timeout has expired, giving up wake lock!", ss),
+        (5, lc + "W ActivityManager: Background start not allowed: service Intent {{ {i} }} to {c} from pid={pid} uid={uid} pkg={p} startFg?=false",
+         {**ss, "i": first([(f"cmp={a[0]}/.sync.SyncService", f"{a[0]}/.sync.SyncService", a[2], a[0]) for a in MOB_APPS]), "c": then(1),
+          "pid": lambda g: g.num(10000, 31999), "uid": then(2), "p": then(3)}),
+        # ActivityTaskManager
+        (26, lc + "I ActivityTaskManager: START u{u} {{{i}}} with {m} from uid {uid} ({bal}) result code={rc}",
+         {**ss, "u": pick(["0", "0", "0", "0", "10"]), "i": launch_intent, "m": pick(MOB_LAUNCH_MODES),
+          "uid": pick(["10143", "10187", "10203", "1000"]), "bal": pick(MOB_BAL_CODES), "rc": pick(["0", "0", "0", "2", "3"])}),
+        (22, lc + "I ActivityTaskManager: Displayed {c} for user {u}: {t}",
+         {**ss, "c": component, "u": pick(["0", "0", "0", "10"]), "t": displayed_time}),
+        (4, lc + "W ActivityTaskManager: Activity pause timeout for ActivityRecord{{{h} u{u} {c} t{t}}}",
+         {**ss, "h": ihash, "u": pick(["0", "0", "10"]), "c": component, "t": lambda g: g.num(20, 900)}),
+        (4, lc + "W ActivityTaskManager: Force finishing activity {c}", {**ss, "c": component}),
+        (3, lc + "W ActivityTaskManager: Activity top resumed state loss timeout for ActivityRecord{{{h} u{u} {c} t{t}}}",
+         {**ss, "h": ihash, "u": pick(["0", "0", "10"]), "c": component, "t": lambda g: g.num(20, 900)}),
+        # PackageManager
+        (5, lc + "I PackageManager.DexOptimizer: Running dexopt (dexoptNeeded={n}) on: {apk} pkg={p} isa={isa} dexoptFlags={fl} "
+         "targetFilter={tf} oatDir={oat} classLoaderContext={clc}",
+         {**ss, "n": dexopt, "fl": lambda g: dex["filter"][1], "tf": lambda g: dex["filter"][0], "apk": data_app_dir, "p": then(0), "isa": pick(MOB_ISAS), "oat": then(1),
+          "clc": pick(MOB_CLASS_LOADER_CONTEXTS)}),
+        (4, lc + "I PackageManager: Integrity check passed for file:///data/app/vmdl{n}.tmp", {**ss, "n": lambda g: g.num(10**8, 2 * 10**9)}),
+        (3, lc + "D PackageManager: Instant App installer not found with android.intent.action.INSTALL_INSTANT_APP_PACKAGE", ss),
+        (3, lc + "W PackageManager: Failure retrieving resources for {p}", {**ss, "p": pkg}),
+        (4, lc + "W PackageManager: Unknown permission {perm} in package {p}", {**ss, "perm": pick(MOB_UNKNOWN_PERMISSIONS), "p": pkg}),
+        # WindowManager
+        (8, lc + "I WindowManager: WIN DEATH: Window{{{h} u{u} {w}}}", {**ss, "h": ihash, "u": pick(["0", "0", "0", "10"]), "w": window}),
+        (3, lc + "W WindowManager: Unable to start animation, surface is null or no children.", ss),
+        (4, lc + "I WindowManager: Screen frozen for {t} due to Window{{{h} u0 {w}}}", {**ss, "t": displayed_time, "h": ihash, "w": window}),
+        (2, lc + "W WindowManager: Window freeze timeout expired.", ss),
+        (3, lc + "W WindowManager: Attempted to remove non-existing token: android.os.Binder@{h}", {**ss, "h": ihash}),
+        # InputDispatcher
+        (5, lc + "E InputDispatcher: channel '{h} {w} (server)' ~ Channel is unrecoverably broken and will be disposed!",
+         {**ss, "h": ihash, "w": window}),
+        (7, lc + "I InputDispatcher: Dropping event because there is no touchable window or gesture monitor at ({x}, {y}) in display {d}.",
+         {**ss, "x": lambda g: g.num(0, 1080), "y": lambda g: g.num(0, 2400), "d": pick(MOB_DISPLAYS)}),
+        (3, lc + "W InputDispatcher: Waiting because no window has focus but ActivityRecord{{{h} u0 {c} t{t}}} may eventually add a window "
+         "when it finishes starting up. Will wait for {ms}ms",
+         {**ss, "h": ihash, "c": component, "t": lambda g: g.num(20, 900), "ms": pick(["5000", "5000", "10000"])}),
+        (3, lc + "I InputDispatcher: Window {h} {w} (server) is unresponsive: {h2} {w2} (server) is not responding. Waited {ms}ms for {ev}",
+         {**ss, "h": unresponsive, "w": then(1), "h2": then(0),
+          "w2": then(1), "ms": pick(["5000", "5001", "5003"]), "ev": pick(MOB_MOTION_EVENTS)}),
+        # ART (Android 5 to 7 tag "art"; from Android 10 the tag is the process name)
+        (34, ap + "I art     : {c} {k} GC freed {o}({kb}KB) AllocSpace objects, {l}({lkb}KB) LOS objects, {f}% free, {h}, paused {p} total {t}",
+         {**aps, "c": art_gc, "k": then(1), "o": lambda g: g.num(200, 90000), "kb": small_kb, "l": lambda g: g.num(0, 40), "lkb": small_kb,
+          "f": art_free, "h": then(0), "p": pause_ms, "t": total_ms}),
+        (28, ap + "I {tag}: {c} {k} GC freed {o}({kb}KB) AllocSpace objects, {l}({lkb}KB) LOS objects, {f}% free, {h}, paused {p} total {t}",
+         {**aps, "tag": lambda g: g.r.choice(MOB_APPS)[4], "c": cc_gc, "k": then(1), "o": lambda g: g.num(200, 90000), "kb": small_kb,
+          "l": lambda g: g.num(0, 40), "lkb": small_kb, "f": art_free, "h": then(0), "p": pause_ms, "t": total_ms}),
+        (6, ap + "I art     : Starting a blocking GC {c}", {**aps, "c": pick(MOB_BLOCKING_CAUSES)}),
+        (4, ap + "I art     : Waiting for a blocking GC {c}", {**aps, "c": pick(MOB_BLOCKING_CAUSES)}),
+        (3, ap + "I art     : WaitForGcToComplete blocked {a} on {b} for {t}",
+         {**aps, "a": first(MOB_WAIT_CAUSES), "b": then(1), "t": total_ms}),
+        (4, ap + "W art     : Long monitor contention with owner {o} ({otid}) at {m}({f}:{l}) waiters={w} in {m2} for {t}",
+         {**aps, "o": monitor, "otid": lambda g: g.num(10000, 31999), "m": then(1), "f": then(2), "l": line_no, "w": pick(["0", "0", "1", "2"]),
+          "m2": then(4), "t": lambda g: f"{g.r.randint(100, 4000)}ms"}),
+        # Dalvik (Android 4.x)
+        (15, ap + "D dalvikvm: {r} freed {k}K, {f}% free {u}K/{tot}K, paused {p1}ms+{p2}ms, total {t}ms",
+         {**aps, "r": pick(["GC_CONCURRENT", "GC_CONCURRENT", "GC_CONCURRENT", "GC_EXPLICIT"]), "k": lambda g: g.num(100, 9000),
+          "f": dalvik_heap, "u": then(0), "tot": then(1), "p1": lambda g: g.num(1, 12), "p2": lambda g: g.num(1, 20),
+          "t": lambda g: g.num(15, 180)}),
+        (8, ap + "D dalvikvm: GC_FOR_ALLOC freed {k}K, {f}% free {u}K/{tot}K, paused {p}ms, total {t}ms",
+         {**aps, "k": lambda g: g.num(0, 6000), "f": dalvik_heap, "u": then(0), "tot": then(1), "p": gc_pause, "t": gc_total}),
+        (3, ap + "I dalvikvm-heap: Grow heap (frag case) to {mb}MB for {b}-byte allocation",
+         {**aps, "mb": lambda g: f"{g.r.uniform(8, 60):.3f}", "b": lambda g: g.num(10000, 8294400)}),
+        (2, ap + "I dalvikvm: Could not find method {m}, referenced from method {r}", {**aps, "m": first(MOB_DALVIK_MISSING), "r": then(1)}),
+        (2, ap + "W dalvikvm: VFY: unable to resolve virtual method {n}: {s}", {**aps, "n": lambda g: g.num(40, 9000), "s": pick(MOB_DALVIK_VFY)}),
+        # Zygote
+        (12, zy + "I Zygote  : Process {pid} exited due to signal {s} ({n})",
+         {**zys, "pid": lambda g: g.num(10000, 31999), "s": first(MOB_SIGNALS), "n": then(1)}),
+        (4, zy + "I Zygote  : Process {pid} exited cleanly ({c})", {**zys, "pid": lambda g: g.num(10000, 31999), "c": pick(["0", "0", "1", "255"])}),
+        (3, zy + "D Zygote  : Forked child process {pid}", {**zys, "pid": lambda g: g.num(10000, 31999)}),
+        # ConnectivityService and NetworkMonitor
+        (6, lc + "D ConnectivityService: NetworkAgentInfo [{t} ({s}) - {n}] validation passed", {**ss, "t": network, "s": then(1), "n": netid}),
+        (3, lc + "D ConnectivityService: NetworkAgentInfo [{t} ({s}) - {n}] validation failed", {**ss, "t": network, "s": then(1), "n": netid}),
+        (5, lc + "D ConnectivityService: NetworkAgentInfo [{t} ({s}) - {n}] EVENT_NETWORK_INFO_CHANGED, going from {a} to {b}",
+         {**ss, "t": network, "s": then(1), "n": netid, "a": first(MOB_NET_TRANSITIONS), "b": then(1)}),
+        (4, lc + "D ConnectivityService: Setting DNS servers for network {n} to {l}", {**ss, "n": netid, "l": dns_list}),
+        (7, lc + "D NetworkMonitor/{n}: PROBE_DNS {h} {ms}ms OK {a}",
+         {**ss, "n": netid, "h": pick(MOB_PROBE_HOSTS), "ms": lambda g: g.num(3, 400), "a": resolved}),
+        # wpa_supplicant and WifiService
+        (8, wpa + "CTRL-EVENT-CONNECTED - Connection to {b} completed [id={id} id_str=]",
+         {**wpas, "b": pick(MOB_BSSIDS), "id": pick(["0", "0", "1", "2", "3"])}),
+        (6, wpa + "CTRL-EVENT-DISCONNECTED bssid={b} reason={r}", {**wpas, "b": pick(MOB_BSSIDS), "r": pick(MOB_DISCONNECT_REASONS)}),
+        (6, wpa + "Trying to associate with {b} (SSID='{s}' freq={f} MHz)", {**wpas, "b": pick(MOB_BSSIDS), "s": ssid, "f": then(1)}),
+        (5, wpa + "Associated with {b}", {**wpas, "b": pick(MOB_BSSIDS)}),
+        (5, wpa + "WPA: Key negotiation completed with {b} [PTK={p} GTK={gtk}]",
+         {**wpas, "b": pick(MOB_BSSIDS), "p": first(MOB_CIPHERS), "gtk": then(1)}),
+        (5, wpa + "CTRL-EVENT-SIGNAL-CHANGE above={a} signal={s} noise={n} txrate={t}",
+         {**wpas, "a": pick(["0", "1", "1"]), "s": signal, "n": pick(["9999", "-92", "-95"]), "t": pick(["6000", "72200", "433300", "866700"])}),
+        (3, wpa + "CTRL-EVENT-SSID-TEMP-DISABLED id={id} ssid=\"{s}\" auth_failures={n} duration={d} reason={r}",
+         {**wpas, "id": pick(["0", "1", "2"]), "s": lambda g: g.r.choice(MOB_SSIDS)[0], "n": first([(t[1], t[2], t[0]) for t in MOB_TEMP_DISABLED]),
+          "d": then(1), "r": then(2)}),
+        (5, lc + "I WifiService: startScan uid={u}", {**ss, "u": pick(["1000", "10143", "10156", "10221"])}),
+        (3, lc + "I WifiService: setWifiEnabled package={p} uid={u} enable={e} isPrivileged={pr}",
+         {**ss, "p": first(MOB_WIFI_CALLERS), "u": then(1), "e": pick(["true", "false"]), "pr": then(2)}),
+        (3, lc + "I WifiService: connect uid={u}", {**ss, "u": pick(["1000", "1000", "10143"])}),
+        # JobScheduler and WorkManager
+        (4, lc + "W JobScheduler: Job didn't exist in JobStore: {h} #{u}/{j} {c}",
+         {**ss, "h": ihash, "u": lambda g: g.r.choice(MOB_APPS)[1], "j": lambda g: g.num(0, 2000), "c": pick(MOB_JOB_SERVICES)}),
+        (3, lc + "W JobServiceContext: Time-out while trying to bind {h} #{u}/{j} {c}, dropping.",
+         {**ss, "h": ihash, "u": lambda g: g.r.choice(MOB_APPS)[1], "j": lambda g: g.num(0, 2000), "c": pick(MOB_JOB_SERVICES)}),
+        (6, ap + "D WM-SystemJobScheduler: Scheduling work ID {w}Job ID {j}", {**aps, "w": Gen.uuid, "j": lambda g: g.num(0, 400)}),
+        (5, ap + "I WM-WorkerWrapper: Worker result {r} for Work [ id={w}, tags={{ {t} }} ]",
+         {**aps, "r": pick(["SUCCESS", "SUCCESS", "SUCCESS", "FAILURE", "RETRY"]), "w": Gen.uuid, "t": pick(MOB_WORKERS)}),
+        # AlarmManager
+        (3, lc + "W AlarmManager: Window length {w}ms suspiciously short; expanding to {m}ms",
+         {**ss, "w": pick(["0", "1000", "5000"]), "m": pick(["600000", "600000", "60000"])}),
+        (2, lc + "W AlarmManager: Package {p}, uid {u} lost permission to set exact alarms!", {**ss, "p": pkg, "u": then(2)}),
+        # PowerManagerService
+        (5, lc + "I PowerManagerService: Going to sleep due to {r} (uid {u})...", {**ss, "r": pick(MOB_SLEEP_REASONS), "u": pick(["1000"])}),
+        (5, lc + "I PowerManagerService: Waking up from {s} (uid={u}, reason={r}, details={d})...",
+         {**ss, "s": pick(MOB_WAKE_FROM), "u": pick(["1000", "1000", "10156"]), "r": first(MOB_WAKE_REASONS), "d": then(1)}),
+        (3, lc + "I PowerManagerService: Sleeping (uid {u})...", {**ss, "u": pick(["1000"])}),
+        (2, lc + "I PowerManagerService: Nap time (uid {u})...", {**ss, "u": pick(["1000"])}),
+        # Firebase SDKs
+        (4, ap + "I FirebaseApp: Device unlocked: initializing all Firebase APIs for app [DEFAULT]", aps),
+        (4, ap + "I FirebaseInitProvider: FirebaseApp initialization successful", aps),
+        (4, ap + "I FirebaseCrashlytics: Initializing Firebase Crashlytics {v} for {p}", {**aps, "v": pick(MOB_CRASHLYTICS_VERSIONS), "p": pkg}),
+        (3, ap + "D FirebaseCrashlytics: Crashlytics automatic data collection {s} by {src}.",
+         {**aps, "s": first(MOB_DATA_COLLECTION), "src": then(1)}),
+        (4, ap + "D FirebaseCrashlytics: Opening a new session with ID {sid}", {**aps, "sid": lambda g: g.hexs(32).upper()}),
+        (3, ap + "D FirebaseCrashlytics: Crashlytics is handling uncaught exception \"{e}\" from thread {t}",
+         {**aps, "e": first(MOB_UNCAUGHT), "t": then(1)}),
+        (3, ap + "D FirebaseCrashlytics: Crashlytics report successfully enqueued to DataTransport: {sid}", {**aps, "sid": lambda g: g.hexs(32).upper()}),
+        (2, ap + "D FirebaseCrashlytics: Finalizing previously open sessions.", aps),
+        (4, ap + "W FirebaseMessaging: Missing Default Notification Channel metadata in AndroidManifest. Default value will be used.", aps),
+        (3, ap + "W FirebaseMessaging: Notification Channel requested ({c}) has not been created by the app. Manifest configuration, or default, "
+         "value will be used.", {**aps, "c": pick(MOB_FCM_CHANNELS)}),
+        (3, ap + "W FirebaseMessaging: Unable to log event: analytics library is missing", aps),
+        (3, ap + "W FirebaseMessaging: Topic operation failed: {e}. Will retry Topic operations.", {**aps, "e": pick(MOB_FCM_ERRORS)}),
+        (3, ap + "W FirebaseMessaging: Token retrieval failed: {e}. Will retry token retrieval", {**aps, "e": pick(MOB_FCM_ERRORS)}),
+        (3, ap + "D FirebaseMessaging: Subscribe to topic: {t} succeeded.", {**aps, "t": pick(MOB_FCM_TOPICS)}),
+        # React Native on the device
+        (5, ap + "I ReactNativeJS: Running \"{a}\" with {p}", {**aps, "a": pick(MOB_RN_APPS), "p": pick(MOB_RN_PARAMS)}),
+        (4, ap + "W ReactNativeJS: Possible Unhandled Promise Rejection (id: {n}):", {**aps, "n": lambda g: g.num(0, 40)}),
+        (4, ap + "E ReactNativeJS: TypeError: Cannot read property '{p}' of {v}", {**aps, "p": first(MOB_RN_PROPS), "v": then(1)}),
+        (3, ap + "W ReactNativeJS: Require cycle: {c}", {**aps, "c": pick(MOB_RN_CYCLES)}),
+        (3, ap + "W ReactNativeJS: Require cycles are allowed, but can result in uninitialized values. Consider refactoring to remove the need "
+         "for a cycle.", aps),
+        (3, ap + "W ReactNativeJS: VirtualizedList: You have a large list that is slow to update - make sure your renderItem function renders "
+         "components that follow React performance best practices like PureComponent, shouldComponentUpdate, etc. "
+         "{{\"contentLength\": {cl}, \"dt\": {dt}, \"prevDt\": {pdt}}}",
+         {**aps, "cl": lambda g: f"{g.r.uniform(2000, 40000):.1f}", "dt": lambda g: g.num(500, 4000), "pdt": lambda g: g.num(300, 4000)}),
+        (3, ap + "D ReactNative: ReactInstanceManager.createReactContextFromBundleLoader()", aps),
+        (2, ap + "D ReactNative: CatalystInstanceImpl.destroy() start", aps),
+        # Metro through the React Native CLI and the Expo CLI
+        (6, "Android Bundled {ms}ms {e} ({n} modules)", {"ms": lambda g: g.num(40, 30000), "e": pick(MOB_RN_ENTRIES), "n": lambda g: g.num(900, 3200)}),
+        (4, "iOS Bundled {ms}ms {e} ({n} modules)", {"ms": lambda g: g.num(40, 30000), "e": pick(MOB_RN_ENTRIES), "n": lambda g: g.num(900, 3200)}),
+        (3, "info Reloading app...", {}),
+        (2, "info Opening developer menu...", {}),
+        (2, "error: Error: Unable to resolve module {m} from {f}: {m2} could not be found within the project or in these directories:",
+         {"m": first(MOB_RN_MISSING), "f": then(1), "m2": then(0)}),
+        (2, "warn Package {p} has been ignored because it contains invalid configuration. Reason: {r}", {"p": first(MOB_RN_IGNORED), "r": then(1)}),
+        # Flutter tool (flutter run, flutter build)
+        (3, "Launching lib/main.dart on {d} in {m} mode...", {"d": pick(MOB_DEVICES), "m": pick(MOB_FLUTTER_MODES)}),
+        (4, "Running Gradle task '{t}'...{s}", {"t": gradle_task_msg, "s": padded(71, "gradle")}),
+        (3, "✓ Built build/app/outputs/flutter-apk/app-{f}.apk ({mb}MB).",
+         {"f": pick(["release", "release", "profile"]), "mb": lambda g: f"{g.r.uniform(8, 60):.1f}"}),
+        (3, "Syncing files to device {d}...{s}", {"d": sync_device, "s": padded(71, "sync")}),
+        (2, "Xcode build done.{s}", {"s": padded(71, "xcode")}),
+        (6, "Performing hot reload...", {}),
+        (6, "Reloaded {a} of {b} libraries in {ms}ms (compile: {c} ms, reload: {r} ms, reassemble: {re} ms).",
+         {"a": pick(["0", "1", "1", "2", "3"]), "b": lambda g: g.num(700, 1900), "ms": hot_reload, "c": then(0), "r": then(1), "re": then(2)}),
+        (3, "Performing hot restart...", {}),
+        (3, "Restarted application in {ms}ms.", {"ms": thousands}),
+        (3, "A Dart VM Service on {d} is available at: {u}", {"d": pick(MOB_DEVICES), "u": vm_url}),
+        (2, "The Flutter DevTools debugger and profiler on {d} is available at: {u}", {"d": pick(MOB_DEVICES), "u": devtools_url}),
+        (2, "Lost connection to device.", {}),
+        (2, "Application finished.", {}),
+        # Flutter engine in logcat
+        (3, ap + "I flutter : The Dart VM service is listening on {u}", {**aps, "u": vm_url}),
+        (3, ap + "I flutter : [IMPORTANT:flutter/shell/platform/android/android_context_vulkan_impeller.cc(60)] Using the Impeller rendering "
+         "backend (Vulkan).", aps),
+        (2, ap + "I flutter : [IMPORTANT:flutter/shell/platform/android/android_context_gl_impeller.cc(94)] Using the Impeller rendering "
+         "backend (OpenGLES).", aps),
+        (4, ap + "E flutter : [ERROR:flutter/runtime/dart_vm_initializer.cc(41)] Unhandled Exception: {e}", {**aps, "e": pick(MOB_FLUTTER_EXCEPTIONS)}),
+        (2, ap + "W FlutterJNI: FlutterJNI.loadLibrary called more than once", aps),
+        # Gradle with the Android Gradle plugin
+        (45, "> Task {t}", {"t": gradle_task}),
+        (40, "> Task {t} UP-TO-DATE", {"t": gradle_task}),
+        (15, "> Task {t} FROM-CACHE", {"t": gradle_task}),
+        (8, "> Task {t} NO-SOURCE", {"t": gradle_task}),
+        (5, "BUILD SUCCESSFUL in {d}", {"d": gradle_dur}),
+        (2, "BUILD FAILED in {d}", {"d": gradle_dur}),
+        (5, "{n} actionable tasks: {s}", {"n": actionable, "s": then(0)}),
+        (3, "Starting a Gradle Daemon (subsequent builds will be faster)", {}),
+        (3, "Reusing configuration cache.", {}),
+        (2, "Configuration cache entry stored.", {}),
+        (3, "Deprecated Gradle features were used in this build, making it incompatible with Gradle 9.0.", {}),
+        (6, "w: {f}:{l}:{c} '{s}' is deprecated. Deprecated in Java", {"f": kt_file, "l": line_no, "c": col_no, "s": pick(MOB_DEPRECATED)}),
+        (4, "w: {f}:{l}:{c} Parameter '{p}' is never used", {"f": kt_file, "l": line_no, "c": col_no, "p": pick(MOB_UNUSED_NAMES)}),
+        (3, "w: {f}:{l}:{c} Variable '{p}' is never used", {"f": kt_file, "l": line_no, "c": col_no, "p": pick(MOB_UNUSED_NAMES)}),
+        (2, "e: {f}:{l}:{c} Unresolved reference: {r}", {"f": kt_file, "l": line_no, "c": col_no, "r": pick(MOB_UNRESOLVED)}),
+        (3, "Note: Some input files use or override a deprecated API.", {}),
+        (3, "Note: Recompile with -Xlint:deprecation for details.", {}),
+        (2, "Execution failed for task '{t}'.", {"t": gradle_task}),
+        (3, "{r}/{f}:{l}: Warning: Hardcoded string \"{s}\", should use @string resource [HardcodedText]",
+         {"r": project_root, "f": pick(MOB_LAYOUTS), "l": line_no, "s": pick(MOB_HARDCODED)}),
+        (3, "{r}/build.gradle.kts:{l}: Warning: A newer version of {d} than {c} is available: {n} [GradleDependency]",
+         {"r": project_root, "l": line_no, "d": first(MOB_GRADLE_DEPS), "c": then(1), "n": then(2)}),
+        (2, "{r}/src/main/java/com/acme/shop/{f}:{l}: Error: Call requires API level {a} (current min is {m}): {c} [NewApi]",
+         {"r": project_root, "f": pick(["ui/CartFragment.kt", "push/Notifier.kt", "util/Dates.kt"]), "l": line_no, "a": first(MOB_NEW_API),
+          "m": then(1), "c": then(2)}),
+        (3, "{r}/src/main/res/{f}:{l}: Warning: The resource {res} appears to be unused [UnusedResources]",
+         {"r": project_root, "f": pick(["values/strings.xml", "values/colors.xml", "drawable/ic_cart_old.xml"]), "l": line_no,
+          "res": pick(MOB_UNUSED_RESOURCES)}),
+        (2, "Wrote HTML report to file://{r}/build/reports/lint-results-{v}.html", {"r": project_root, "v": pick(["debug", "release"])}),
+        (2, "ERROR: Missing classes detected while running R8. Please add the missing classes or apply additional keep rules that are generated "
+         "in {r}/build/outputs/mapping/release/missing_rules.txt.", {"r": project_root}),
+        (2, "WARNING: The option setting '{o}' is deprecated.", {"o": pick(MOB_GRADLE_OPTIONS)}),
+        # fastlane
+        (3, fl + "Driving the lane '{l}' 🚀", {**fls, "l": pick(MOB_FASTLANE_LANES)}),
+        (10, fl + "--- Step: {a} ---", {**fls, "a": pick(MOB_FASTLANE_ACTIONS)}),
+        (2, fl + "Cruising back to lane '{l}' 🚘", {**fls, "l": pick(MOB_FASTLANE_LANES)}),
+        (3, fl + "$ {c}", {**fls, "c": xcodebuild_cmd}),
+        (30, fl + "▸ Compiling {f}", {**fls, "f": pick(MOB_SWIFT_FILES)}),
+        (4, fl + "▸ Linking {t}", {**fls, "t": pick(MOB_XC_TARGETS)}),
+        (4, fl + "▸ Processing {p}", {**fls, "p": pick(["Info.plist", "Info.plist", "ShopWidgetExtension-Info.plist", "GoogleService-Info.plist"])}),
+        (3, fl + "▸ Signing {p}", {**fls, "p": signing_path}),
+        (2, fl + "▸ Archive Succeeded", fls),
+        (2, fl + "Successfully exported and compressed dSYM file", fls),
+        (2, fl + "Successfully exported and signed the ipa file:", fls),
+        (2, fl + "{p}", {**fls, "p": ipa_path}),
+        (2, fl + "Cloning remote git repo...", fls),
+        (2, fl + "Checking out branch {b}...", {**fls, "b": pick(["master", "master", "main", "certs-2026"])}),
+        (2, fl + "🔓  Successfully decrypted certificates repo", fls),
+        (3, fl + "Installing certificate...", fls),
+        (2, fl + "Setting Provisioning Profile type to '{t}'", {**fls, "t": pick(MOB_MATCH_TYPES)}),
+        (2, fl + "Verifying that the certificate and profile are still valid on the Dev Portal...", fls),
+        (2, fl + "All required keys, certificates and provisioning profiles are installed 🙌", fls),
+        (2, fl + "Ready to upload new build to TestFlight (App: {a})...", {**fls, "a": pick([a for a, _ in MOB_ASC_APPS])}),
+        (2, fl + "Going to upload updated app to App Store Connect", fls),
+        (2, fl + "This might take a few minutes. Please don't interrupt the script.", fls),
+        (2, fl + "Successfully uploaded package to App Store Connect. It might take a few minutes until it's visible online.", fls),
+        (4, fl + "Waiting for processing on... app_id: {a}, app_version: {v}, build_version: {b}, platform: {p}",
+         {**fls, "a": asc_app, "v": then(1), "b": lambda g: g.num(200, 4000), "p": pick(["IOS"])}),
+        (2, fl + "Successfully distributed build to {g} testers 🚀", {**fls, "g": pick(MOB_TESTER_GROUPS)}),
+        (2, fl + "fastlane.tools finished successfully 🎉", fls),
+        # iOS syslog through idevicesyslog
+        (8, ios + "SpringBoard(FrontBoard)[58] <Notice>: [FBSystemService][0x{h}] Received request to open \"{b}\" from {s}:{spid}.",
+         {**ioss, "h": lambda g: g.hexs(4), "b": app_ident, "s": first(MOB_SB_SOURCES), "spid": then(1)}),
+        (10, ios + "SpringBoard(SpringBoard)[58] <Notice>: Application process state changed for {b}: <SBApplicationProcessState: {ptr}; pid: {pid}; "
+         "taskState: {ts2}; visibility: {v}>",
+         {**ioss, "b": app_ident, "ptr": hexptr, "pid": ios_app_pid, "ts2": first(MOB_TASK_STATES), "v": then(1)}),
+        # the descriptor's attribute list follows on lines of its own
+        (12, rb + "Acquiring assertion targeting [app<{b}({per})>:{pid}] from originator [{o}] with description <RBSAssertionDescriptor| "
+         "\"{r}\" ID:{id} target:{tpid} attributes:[",
+         {**ioss, "b": app_ident, "per": persona, "pid": ios_pid_kept, "o": pick(MOB_RB_ORIGINATORS), "r": pick(MOB_RB_ASSERTIONS), "id": rb_id,
+          "tpid": lambda g: g.drawn[0]}),
+        (8, rb + "Invalidating assertion {id} (target:[app<{b}({per})>:{pid}]) from originator [{o}]",
+         {**ioss, "id": rb_id, "b": app_ident, "per": persona, "pid": ios_app_pid, "o": pick(MOB_RB_ORIGINATORS)}),
+        (5, rb + "Now tracking process: [app<{b}({per})>:{pid}]", {**ioss, "b": app_ident, "per": persona, "pid": ios_app_pid}),
+        (6, rb + "[app<{b}({per})>:{pid}] Set jetsam priority to {j} [{k}] flag[{f}]",
+         {**ioss, "b": app_ident, "per": persona, "pid": ios_app_pid, "j": first(MOB_JETSAM), "k": then(1), "f": then(2)}),
+        (3, rb + "[app<{b}({per})>:{pid}] termination reported by launchd ({a}, {c}, {d})",
+         {**ioss, "b": app_ident, "per": persona, "pid": ios_app_pid, "a": pick(["0", "0", "2", "15"]), "c": pick(["0", "9"]), "d": pick(["0", "0", "9"])}),
+        (3, rb + "Removing process: [app<{b}({per})>:{pid}]", {**ioss, "b": app_ident, "per": persona, "pid": ios_app_pid}),
+        (4, ios + "mediaserverd(MediaExperience)[45] <Notice>: -CMSessionMgr- CMSessionMgrHandleApplicationStateChange: CMSession: Client "
+         "'{b}' with pid '{pid}' is now {s}. Background entitlement: {e}",
+         {**ioss, "b": app_ident, "pid": ios_app_pid, "s": pick(MOB_MEDIA_STATES), "e": pick(["NO", "NO", "YES"])}),
+        (5, ios + "backboardd(BackBoardServices)[66] <Notice>: [HID] [MT] dispatchEvent Dispatching event with {n} children, _eventMask=0x{m} "
+         "_childEventMask=0x{c} Cancel={x} Touching={t} inRange={r} (deviceID 0x{d})",
+         {**ioss, "n": pick(["1", "1", "2"]), "m": pick(["2", "23", "22", "3"]), "c": pick(["3", "2", "83"]), "x": pick(["0", "0", "0", "1"]),
+          "t": pick(["1", "1", "0"]), "r": pick(["1", "1", "0"]), "d": pick(["200000000000024", "200000000000024", "200000000000022"])}),
+        # macOS unified log through log show
+        (4, ul + "locationd: (CoreLocation) [com.apple.locationd.Core:Client] {{\"msg\":\"Client authorization status changed\", \"Client\":\"{c}\", "
+         "\"PreviousAuthorizationStatus\":{a}, \"AuthorizationStatus\":{b}}}",
+         {**locd, "c": pick(MOB_LOCATION_CLIENTS), "a": first(MOB_LOCATION_AUTH), "b": then(1)}),
+        (3, ul + "runningboardd: (RunningBoard) [com.apple.runningboard:process] Now tracking process: [app<application.{b}.{n}.{m}({u})>:{pid}]",
+         {**rbd, "b": pick(["com.apple.Safari", "com.tinyspeck.slackmacgap", "com.acme.Shop"]),
+          "n": lambda g: g.num(10000000, 99999999), "m": lambda g: g.num(10000000, 99999999), "u": pick(["501", "501", "502"]),
+          "pid": lambda g: g.num(1000, 99999)}),
+        (2, ul + "runningboardd: (RunningBoard) [com.apple.runningboard:process] Removing process: [app<application.{b}.{n}.{m}({u})>:{pid}]",
+         {**rbd, "b": pick(["com.apple.Safari", "com.tinyspeck.slackmacgap", "com.acme.Shop"]),
+          "n": lambda g: g.num(10000000, 99999999), "m": lambda g: g.num(10000000, 99999999), "u": pick(["501", "501", "502"]),
+          "pid": lambda g: g.num(1000, 99999)}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -16512,7 +17278,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "VirtPlatform": virt_events,
            "CarrierPlatform": carrier_events,
            "AutomationPlatform": automation_events,
-           "WindowsPlatform": windows_events}
+           "WindowsPlatform": windows_events,
+           "MobilePlatform": mobile_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
