@@ -183,6 +183,13 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   the ConfigMgr client (CMTrace logs), kube-proxy's winkernel proxier (with HNS errors) and containerd
   on Windows Kubernetes nodes, Exchange message tracking logs, PowerShell transcripts with DSC's LCM
   output and Windows Defender's MPLog; 150 event types.
+* ``BuildPlatform`` (written blind for the twenty-fourth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): Bazel (console lines, action progress, the remote cache, test
+  summaries), Gradle (--info lines, task outcomes, the daemon, configuration and build caches) and Apache
+  Maven (batch mode: plugin executions, Surefire, dependency downloads, the reactor summary) in Jenkins
+  consoles, Cargo with rustc's diagnostic headers and libtest, npm (verbose, WARN and ERR! lines), Yarn
+  Berry, pnpm, webpack 5, Vite, the Go toolchain (go mod download, go build, go test -v), CMake, Ninja
+  and CTest, ccache's log and sccache, Nix (nix build and nix-daemon), Bundler and pip; 166 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -16488,6 +16495,698 @@ def windows_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+def build_events() -> list[tuple[float, str, dict]]:
+    """Build tools and package managers as they print to CI consoles and logs: Bazel (INFO/WARNING/ERROR
+    lines, action progress, the remote cache, test summaries), Gradle (--info lines, task outcomes, the
+    daemon, the configuration and build caches, test events) and Apache Maven (batch mode: plugin
+    executions, Surefire results, dependency downloads, the reactor summary) in Jenkins consoles with
+    the Timestamper prefix, Cargo with rustc's diagnostic headers and libtest, npm (verbose, warn and
+    ERR! lines), Yarn Berry (YN codes), pnpm, webpack 5 and Vite, the Go toolchain (go mod download, go
+    build, go test -v) in GitHub Actions raw logs, CMake, Ninja and CTest, ccache's log file and
+    sccache, Nix (nix build and the nix-daemon journal), Bundler and pip.
+    Written blind for the twenty-fourth issue-15 pass: before reading the engine or any failure
+    analysis; 166 event types."""
+
+    # --- prefixes -------------------------------------------------------------------------------
+    def gha_ts(g: Gen) -> str:
+        # GitHub Actions raw logs: 100 ns precision
+        return f"2026-12-03T{hms(g)}.{g.num(0, 9999999):0>7}Z"
+
+    def jenkins_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999):0>3}Z"
+
+    def secs(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(0, 3):.3f}", f"{g.r.uniform(3, 90):.3f}", f"{g.r.uniform(90, 900):.3f}"])
+
+    def grouped(g: Gen) -> str:
+        return f"{g.r.randint(1, 40000):,}"
+
+    def sha(n: int):
+        return lambda g: g.hexs(n)
+
+    # --- Bazel ----------------------------------------------------------------------------------
+    bz_labels = ["//src/server:server", "//lib/proto:api_proto", "//tools/codegen:codegen", "//web:bundle",
+                 "//lib/storage:storage", "//src/api:api"]
+    bz_tests = ["//src/server:server_test", "//lib/storage:storage_test", "//src/api:api_test",
+                "//lib/util:util_test", "//web:bundle_test"]
+
+    def bz_progress(g: Gen) -> str:
+        total = g.r.randint(200, 9000)
+        g.drawn = (f"{total:,}",)
+        return f"{g.r.randint(1, total):,}"
+
+    def bz_action(g: Gen) -> str:
+        return g.r.choice([
+            f"Compiling src/server/{g.r.choice(['handler', 'router', 'session', 'main'])}.cc",
+            f"GoCompilePkg lib/storage/{g.r.choice(['storage', 'cache', 'index'])}.a",
+            "Linking src/server/server",
+            f"Building lib/proto/libapi_proto-{g.r.choice(['speed', 'lite'])}.jar ({g.r.randint(1, 40)} source files)",
+            "Executing genrule //web:bundle",
+            f"Testing {g.r.choice(bz_tests)}",
+        ])
+
+    def bz_actions(g: Gen) -> str:
+        actions = g.r.randint(2, 64)
+        g.drawn = (str(g.r.randint(1, actions)),)
+        return str(actions)
+
+    def bz_strategy(g: Gen) -> str:
+        return g.r.choice(["linux-sandbox", "remote", "remote-cache", "processwrapper-sandbox", "worker"])
+
+    def bz_elapsed(g: Gen) -> str:
+        elapsed = float(secs(g))
+        g.drawn = (f"{elapsed * g.r.uniform(0.2, 0.95):.2f}",)
+        return f"{elapsed:.3f}"
+
+    def bz_processes(g: Gen) -> str:
+        kinds = ["remote cache hit", "disk cache hit", "internal", "linux-sandbox", "remote", "worker"]
+        chosen = sorted(g.r.sample(kinds, g.r.randint(1, 4)), key=kinds.index)
+        counts = [g.r.randint(1, 9000) for _ in chosen]
+        g.drawn = (", ".join(f"{n} {k}" for n, k in zip(counts, chosen, strict=True)),)
+        return str(sum(counts))
+
+    def bz_build_path(g: Gen) -> str:
+        label = g.r.choice(bz_labels + bz_tests)
+        pkg, name = label[2:].split(":")
+        g.drawn = (label, pkg, name, g.r.choice(["handler", "codec", "main"]))
+        return f"/home/runner/work/monorepo/monorepo/{pkg}/BUILD.bazel:{g.r.randint(3, 240)}:{g.r.randint(3, 20)}"
+
+    def test_label(g: Gen) -> str:
+        # the label is padded to the status column
+        return f"{g.r.choice(bz_tests):<63}"
+
+    def bz_remote_error(g: Gen) -> str:
+        return g.r.choice(["UNAVAILABLE: io exception", "DEADLINE_EXCEEDED: deadline exceeded after 59.999s",
+                           "UNAUTHENTICATED: Invalid API key", "RESOURCE_EXHAUSTED: rate limit exceeded"])
+
+    # --- Gradle ---------------------------------------------------------------------------------
+    gr_projects = [":app", ":core", ":api", ":data"]
+    gr_tasks = ["compileJava", "compileKotlin", "processResources", "classes", "jar", "test", "compileTestJava",
+                "checkstyleMain", "spotlessCheck", "bootJar", "assemble", "build"]
+
+    def workspace(g: Gen) -> str:
+        return f"/var/lib/jenkins/workspace/{g.r.choice(['orders-service_main', 'orders-service_PR-412', 'platform-libs_main'])}"
+
+    def gr_task(g: Gen) -> str:
+        return f"{g.r.choice(gr_projects)}:{g.r.choice(gr_tasks)}"
+
+    def daemon_pid(g: Gen) -> str:
+        g.drawn = (g.num(2000, 99999),)
+        return g.drawn[0]
+
+    def gr_duration(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(1, 59)}s", f"{g.r.randint(1, 14)}m {g.r.randint(0, 59)}s", f"{g.r.randint(300, 999)}ms"])
+
+    def gr_actionable(g: Gen) -> str:
+        parts = [f"{g.r.randint(1, 80)} {k}" for k in ["executed", "from cache", "up-to-date"] if g.r.random() < 0.6]
+        return ", ".join(parts or [f"{g.r.randint(1, 80)} executed"])
+
+    def gr_ordinal(g: Gen) -> str:
+        n = g.r.randint(2, 60)
+        suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+        return f"{n}{suffix}"
+
+    def gr_uptime(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(1, 59):.3f} secs", f"{g.r.randint(1, 90)} mins {g.r.uniform(0, 59):.3f} secs"])
+
+    gr_classes = ["com.acme.orders.OrderServiceTest", "com.acme.orders.api.OrderControllerTest",
+                  "com.acme.core.MoneyTest", "com.acme.data.OrderRepositoryIT"]
+    gr_methods = ["createsOrder()", "rejectsNegativeAmount()", "roundsHalfEven()", "returns404ForUnknownId()",
+                  "findsByCustomer()", "serializesToJson()"]
+    # the indented reason lines under "is not up-to-date because:" and "Caching disabled ... because:"
+    gr_why = ["Task has failed previously.", "No history is available.", "Task.upToDateWhen is false.",
+              "Build cache is disabled", "Caching has not been enabled for the task", "Not worth caching"]
+
+    # --- Maven ----------------------------------------------------------------------------------
+    mv_modules = ["acme-parent", "acme-core", "acme-api", "acme-service", "acme-it"]
+    mv_executions = [("resources", "3.3.1", "resources", "default-resources"),
+                     ("compiler", "3.11.0", "compile", "default-compile"),
+                     ("resources", "3.3.1", "testResources", "default-testResources"),
+                     ("compiler", "3.11.0", "testCompile", "default-testCompile"),
+                     ("surefire", "3.2.2", "test", "default-test"),
+                     ("jar", "3.3.0", "jar", "default-jar"),
+                     ("install", "3.1.1", "install", "default-install"),
+                     ("jacoco", "0.8.11", "prepare-agent", "default"),
+                     ("spotless", "2.41.1", "check", "spotless-check")]
+    mv_artifacts = [("org/springframework/boot", "spring-boot-starter-web", "3.2.0"),
+                    ("com/fasterxml/jackson/core", "jackson-databind", "2.16.0"),
+                    ("org/junit/jupiter", "junit-jupiter-api", "5.10.1"),
+                    ("org/apache/maven/plugins", "maven-surefire-plugin", "3.2.2"),
+                    ("org/postgresql", "postgresql", "42.7.0"),
+                    ("io/micrometer", "micrometer-core", "1.12.0"),
+                    ("org/slf4j", "slf4j-api", "2.0.9")]
+    mv_repos = [("central", "https://repo.maven.apache.org/maven2"),
+                ("nexus", "https://nexus.acme.internal/repository/maven-public")]
+    mv_tests = ["com.acme.core.MoneyTest", "com.acme.core.OrderValidatorTest", "com.acme.api.OrderResourceTest",
+                "com.acme.service.PaymentServiceTest", "com.acme.it.CheckoutFlowIT"]
+
+    def mv_module_banner(g: Gen) -> str:
+        module = g.r.choice(mv_modules)
+        middle = f"< com.acme:{module} >"
+        left = (72 - len(middle)) // 2
+        g.drawn = (module, "-" * (72 - len(middle) - left))
+        return "-" * left
+
+    def mv_building(g: Gen) -> str:
+        module = g.r.choice(mv_modules)
+        k, n = g.r.randint(1, 5), 5
+        head = f"Building {module} 1.4.0-SNAPSHOT "
+        g.drawn = (f"1.4.0-SNAPSHOT{' ' * max(1, 72 - len(head) - len(f'[{k}/{n}]') + 1)}", str(k), str(n))
+        return module
+
+    def mv_execution(g: Gen) -> str:
+        plugin, version, goal, execution = g.r.choice(mv_executions)
+        g.drawn = (version, goal, execution)
+        return plugin
+
+    def mv_download(g: Gen) -> str:
+        repo, base = g.r.choice(mv_repos)
+        gpath, art, ver = g.r.choice(mv_artifacts)
+        ext = g.r.choice(["pom", "jar", "pom"])
+        g.drawn = (f"{base}/{gpath}/{art}/{ver}/{art}-{ver}.{ext}", ext)
+        return repo
+
+    def mv_install_from(g: Gen) -> str:
+        module, ext = g.r.choice(mv_modules), g.r.choice(["pom", "jar"])
+        g.drawn = (f"/var/lib/jenkins/.m2/repository/com/acme/{module}/1.4.0-SNAPSHOT/{module}-1.4.0-SNAPSHOT.{ext}",)
+        if ext == "pom":
+            return f"{workspace(g)}/{module}/pom.xml"
+        return f"{workspace(g)}/{module}/target/{module}-1.4.0-SNAPSHOT.jar"
+
+    def mv_size(g: Gen) -> str:
+        if g.drawn[1] == "pom":
+            return g.r.choice([f"{g.r.randint(300, 999)} B", f"{g.r.uniform(1, 40):.1f} kB"])
+        return g.r.choice([f"{g.r.randint(300, 999)} B", f"{g.r.uniform(1, 999):.1f} kB", f"{g.r.uniform(1, 12):.1f} MB"])
+
+    def mv_rate(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(20, 999)} kB/s", f"{g.r.uniform(1, 60):.1f} MB/s"])
+
+    def mv_summary_name(g: Gen) -> str:
+        module = g.r.choice(mv_modules)
+        return f"{module} {'.' * (51 - len(module))}"
+
+    def mv_time(g: Gen) -> str:
+        return f"{g.r.uniform(0.1, 90):>7.3f}"
+
+    mv_javac = ["cannot find symbol", "incompatible types: java.lang.String cannot be converted to java.math.BigDecimal",
+                "method does not override or implement a method from a supertype",
+                "';' expected", "unreported exception java.io.IOException; must be caught or declared to be thrown"]
+    mv_assertions = ["expected: <200> but was: <500>", "expected: <12.50> but was: <12.49>",
+                     "Expecting actual not to be null", "Unexpected exception thrown: java.lang.IllegalStateException: order already paid"]
+    mv_goal_errors = ["There are test failures.", "Compilation failure",
+                      "The following files had format violations:",
+                      "Could not resolve dependencies for project com.acme:acme-service:jar:1.4.0-SNAPSHOT: The following artifacts could not be resolved: com.acme:acme-client:jar:2.0.1 (absent)"]
+
+    # --- Cargo / rustc ----------------------------------------------------------------------------
+    cg_crates = [("serde", "1.0.193"), ("tokio", "1.35.0"), ("syn", "2.0.41"), ("proc-macro2", "1.0.70"),
+                 ("hyper", "1.0.1"), ("regex-automata", "0.4.3"), ("libc", "0.2.151"), ("ring", "0.17.7"),
+                 ("serde_json", "1.0.108"), ("tracing", "0.1.40")]
+    cg_locals = ["acme-core", "acme-api", "acme-cli"]
+
+    def cg_crate(g: Gen) -> str:
+        g.drawn = g.r.choice(cg_crates)
+        return g.drawn[0]
+
+    def cg_local(g: Gen) -> str:
+        crate = g.r.choice(cg_locals)
+        g.drawn = ("0.3.0", f"/home/runner/work/acme/acme/crates/{crate.removeprefix('acme-')}")
+        return crate
+
+    def cg_profile(g: Gen) -> str:
+        g.drawn = g.r.choice([("dev", "unoptimized + debuginfo"), ("dev", "unoptimized + debuginfo"),
+                              ("release", "optimized"), ("test", "unoptimized + debuginfo")])
+        return g.drawn[0]
+
+    def cg_elapsed(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(0.1, 59):.2f}s", f"{g.r.randint(1, 9)}m {g.r.randint(0, 59):02d}s"])
+
+    def cg_running(g: Gen) -> str:
+        src, stem = g.r.choice([("unittests src/lib.rs", "acme_core"), ("unittests src/main.rs", "acme_cli"),
+                                ("tests/api.rs", "api"), ("tests/roundtrip.rs", "roundtrip")])
+        g.drawn = (f"target/debug/deps/{stem}-{g.hexs(16)}",)
+        return src
+
+    cg_tests = ["tests::parses_empty_input", "codec::tests::roundtrip_utf8", "api::tests::rejects_bad_token",
+                "store::tests::compacts_after_threshold", "config::tests::env_overrides_file"]
+    cg_files = ["crates/core/src/codec.rs", "crates/api/src/handlers.rs", "crates/cli/src/main.rs", "crates/core/src/store.rs"]
+    cg_idents = ["buf", "retries", "_cfg", "req", "idx"]
+
+    # --- npm / Yarn / pnpm --------------------------------------------------------------------------
+    js_pkgs = [("react", "18.2.0"), ("typescript", "5.3.3"), ("esbuild", "0.19.10"), ("@babel/core", "7.23.6"),
+               ("lodash", "4.17.21"), ("eslint", "8.56.0"), ("vite", "5.0.10"), ("webpack", "5.89.0")]
+    js_deprecated = [("inflight", "1.0.6", "This module is not supported, and leaks memory. Do not use it. Check out lru-cache if you want a good and tested way to coalesce async requests by a key value, which is much more comprehensive and powerful."),
+                     ("glob", "7.2.3", "Glob versions prior to v9 are no longer supported"),
+                     ("rimraf", "3.0.2", "Rimraf versions prior to v4 are no longer supported"),
+                     ("@humanwhocodes/config-array", "0.11.14", "Use @eslint/config-array instead"),
+                     ("stable", "0.1.8", "Modern JS already guarantees Array#sort() is a stable sort, so this library is deprecated. See the compatibility table on MDN: https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/Array/sort#browser_compatibility")]
+
+    def js_dep(g: Gen) -> str:
+        g.drawn = g.r.choice(js_deprecated)
+        return g.drawn[0]
+
+    def npm_url(g: Gen) -> str:
+        name, ver = g.r.choice(js_pkgs)
+        return g.r.choice([f"https://registry.npmjs.org/{name.replace('/', '%2f')}",
+                           f"https://registry.npmjs.org/{name}/-/{name.split('/')[-1]}-{ver}.tgz"])
+
+    def node_bin(g: Gen) -> str:
+        base = f"/opt/hostedtoolcache/node/{g.r.choice(['20.10.0', '18.19.0'])}/x64/bin"
+        g.drawn = (f"{base}/npm",)
+        return f"{base}/node"
+
+    def npm_added(g: Gen) -> str:
+        added = g.r.randint(2, 1800)
+        g.drawn = (str(added + g.r.choice([0, 1, g.r.randint(2, 40)])),)
+        return str(added)
+
+    def npm_cache(g: Gen) -> str:
+        return g.r.choice(["(cache miss)", "(cache hit)", "(cache revalidated)", "(cache stale)"])
+
+    def npm_log(g: Gen) -> str:
+        return f"/home/runner/.npm/_logs/2026-12-03T{hms(g).replace(':', '_')}_{g.num(0, 999):0>3}Z-debug-0.log"
+
+    js_scripts = [("build", "tsc -p tsconfig.build.json && vite build"), ("test", "vitest run"),
+                  ("lint", "eslint . --max-warnings 0"), ("postinstall", "node scripts/postinstall.js")]
+    js_workspaces = ["@acme/web", "@acme/ui", "@acme/api-client"]
+
+    def js_script(g: Gen) -> str:
+        g.drawn = g.r.choice(js_scripts)
+        return g.drawn[0]
+
+    def pnpm_resolved(g: Gen) -> str:
+        resolved = g.r.randint(1, 1900)
+        downloaded = g.r.randint(0, resolved // 4)
+        g.drawn = (str(resolved - downloaded), str(downloaded), str(g.r.randint(0, resolved)))
+        return str(resolved)
+
+    def yarn_elapsed(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(0, 59)}s {g.r.randint(0, 999)}ms", f"{g.r.randint(1, 999)}ms",
+                           f"{g.r.randint(1, 5)}m {g.r.randint(0, 59)}s"])
+
+    def yarn_locator(g: Gen) -> str:
+        name, ver = g.r.choice(js_pkgs)
+        return f"{name}@npm:{ver}"
+
+    def yarn_ident(g: Gen) -> str:
+        workspace = g.r.choice(js_workspaces)
+        return f"{workspace}@workspace:packages/{workspace.removeprefix('@acme/')}"
+
+    def yarn_build_log(g: Gen) -> str:
+        return f"/tmp/xfs-{g.hexs(8)}/build.log"
+
+    # --- webpack / Vite -----------------------------------------------------------------------------
+    def kib(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(100, 1023)} bytes", f"{g.r.uniform(1, 999):.3g} KiB", f"{g.r.uniform(1, 4):.2f} MiB"])
+
+    def wp_asset(g: Gen) -> str:
+        chunk = g.r.choice(["main", "vendors", "runtime", "admin"])
+        g.drawn = (chunk,)
+        return g.r.choice([f"{chunk}.{g.hexs(20)}.js", f"{chunk}.{g.hexs(20)}.js", f"{chunk}.{g.hexs(20)}.css"])
+
+    def wp_flags(g: Gen) -> str:
+        return g.r.choice(["[emitted] [immutable] [minimized]", "[emitted] [immutable] [minimized] [big]",
+                           "[compared for emit] [immutable] [minimized]", "[emitted] [immutable]"])
+
+    def vite_asset(g: Gen) -> str:
+        name = g.r.choice([f"dist/assets/index-{g.hexs(8)}.js", f"dist/assets/index-{g.hexs(8)}.css",
+                           f"dist/assets/vendor-{g.hexs(8)}.js", f"dist/assets/logo-{g.hexs(8)}.svg", "dist/index.html"])
+        return f"{name:<40}"
+
+    def vite_kb(g: Gen) -> str:
+        size = g.r.uniform(0.3, 900)
+        g.drawn = (f"{size * g.r.uniform(0.25, 0.45):>6.2f}",)
+        return f"{size:>7.2f}"
+
+    # --- Go ---------------------------------------------------------------------------------------
+    go_mods = [("github.com/stretchr/testify", "v1.8.4"), ("golang.org/x/sync", "v0.5.0"),
+               ("google.golang.org/grpc", "v1.60.1"), ("github.com/jackc/pgx/v5", "v5.5.1"),
+               ("go.uber.org/zap", "v1.26.0"), ("golang.org/x/net", "v0.19.0"), ("github.com/google/uuid", "v1.5.0")]
+    go_pkgs = ["github.com/acme/orders/internal/api", "github.com/acme/orders/internal/store",
+               "github.com/acme/orders/pkg/money", "github.com/acme/orders/cmd/ordersd"]
+    go_tests = ["TestHandler_GetOrder", "TestStore_Put", "TestStore_Put/with_ttl", "TestParseAmount",
+                "TestParseAmount/negative", "TestServer_Shutdown"]
+    go_top_tests = ["TestHandler_GetOrder", "TestStore_Put", "TestParseAmount", "TestServer_Shutdown"]
+
+    def go_mod(g: Gen) -> str:
+        g.drawn = g.r.choice(go_mods)
+        return g.drawn[0]
+
+    def go_secs(g: Gen) -> str:
+        return f"{g.r.choice([0.0, 0.0, g.r.uniform(0, 2), g.r.uniform(2, 30)]):.2f}"
+
+    def go_pkg_secs(g: Gen) -> str:
+        return f"{g.r.uniform(0.005, 40):.3f}"
+
+    go_failures = ["handler_test.go:48: status = 500, want 200", "store_test.go:112: Get(\"k1\") = \"\", want \"v1\"",
+                   "money_test.go:31: ParseAmount(\"-0.5\") returned nil error", "server_test.go:77: context deadline exceeded"]
+    go_compile_errors = [("internal/api/handler.go", "undefined: ordersvc.ErrNotFound"),
+                         ("internal/store/pg.go", "declared and not used: tx"),
+                         ("internal/api/routes.go", "\"net/http/pprof\" imported and not used"),
+                         ("cmd/ordersd/main.go", "cannot use cfg (variable of type *Config) as Config value in argument to api.New")]
+
+    def go_compile_error(g: Gen) -> str:
+        g.drawn = g.r.choice(go_compile_errors)
+        return f"{g.drawn[0]}:{g.r.randint(3, 400)}:{g.r.randint(2, 60)}"
+
+    # --- CMake / Ninja / CTest ----------------------------------------------------------------------
+    cm_compilers = [("GNU", "12.2.0", "/usr/bin/c++"), ("Clang", "17.0.6", "/usr/bin/clang++"), ("GNU", "13.2.0", "/usr/bin/g++-13")]
+
+    def cm_compiler(g: Gen) -> str:
+        g.drawn = g.r.choice(cm_compilers)
+        return g.drawn[0]
+
+    cm_found = [("OpenSSL", "/usr/lib/x86_64-linux-gnu/libcrypto.so", "3.0.2"), ("ZLIB", "/usr/lib/x86_64-linux-gnu/libz.so", "1.2.13"),
+                ("Protobuf", "/usr/lib/x86_64-linux-gnu/libprotobuf.so", "3.21.12"), ("Python3", "/usr/bin/python3", "3.11.6"),
+                ("CURL", "/usr/lib/x86_64-linux-gnu/libcurl.so", "7.88.1")]
+    cm_symbols = ["pthread.h", "sys/epoll.h", "clock_gettime", "posix_memalign", "malloc_usable_size"]
+    nj_objects = ["src/CMakeFiles/engine.dir/engine/parser.cc.o", "src/CMakeFiles/engine.dir/engine/lexer.cc.o",
+                  "src/CMakeFiles/engine.dir/io/reader.cc.o", "tests/CMakeFiles/engine_tests.dir/parser_test.cc.o",
+                  "third_party/fmt/CMakeFiles/fmt.dir/src/format.cc.o"]
+
+    def nj_step(g: Gen) -> str:
+        total = g.r.randint(40, 1800)
+        g.drawn = (str(total),)
+        return str(g.r.randint(1, total))
+
+    ct_tests = ["parser_test", "lexer_test", "reader_test", "engine_integration", "fuzz_regressions"]
+
+    def ct_time(g: Gen) -> str:
+        return f"{g.r.uniform(0.01, 60):>6.2f}"
+
+    # --- ccache / sccache ----------------------------------------------------------------------------
+    def cc_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999):0>6}"
+
+    def cc_pid(g: Gen) -> str:
+        return g.num(2000, 99999)
+
+    def cc_source(g: Gen) -> str:
+        return g.r.choice(["../src/engine/parser.cc", "../src/engine/lexer.cc", "../src/io/reader.cc", "../third_party/fmt/src/format.cc"])
+
+    def cc_key(g: Gen) -> str:
+        return g.r.choice("0123456789abcdefghijklmnopqrstuvwxyz") + g.hexs(3) + "".join(g.r.choice("0123456789abcdefghijklmnopqrstuvwxyz") for _ in range(26))
+
+    def cc_path(g: Gen) -> str:
+        key = cc_key(g)
+        g.drawn = (key,)
+        return key
+
+    # --- Nix -------------------------------------------------------------------------------------
+    def nix_hash(g: Gen) -> str:
+        return "".join(g.r.choice("0123456789abcdfghijklmnpqrsvwxyz") for _ in range(32))
+
+    nix_names = ["acme-orders-0.3.0", "python3.11-numpy-1.26.2", "rustc-1.74.1", "openssl-3.0.12", "source",
+                 "cargo-vendor-dir", "go-modules", "nodejs-20.10.0"]
+
+    def nix_store(g: Gen) -> str:
+        return f"/nix/store/{nix_hash(g)}-{g.r.choice(nix_names)}"
+
+    nix_users = ["runner", "root", "nixbld1"]
+
+    # --- Bundler / pip ------------------------------------------------------------------------------
+    rb_gems = [("rake", "13.1.0"), ("nokogiri", "1.15.5"), ("pg", "1.5.4"), ("rails", "7.1.2"), ("puma", "6.4.0"),
+               ("bootsnap", "1.17.0"), ("sassc", "2.4.0"), ("rspec-core", "3.12.2")]
+
+    def rb_gem(g: Gen) -> str:
+        g.drawn = g.r.choice(rb_gems)
+        return g.drawn[0]
+
+    py_pkgs = [("requests", "2.31.0"), ("numpy", "1.26.2"), ("pydantic", "2.5.2"), ("urllib3", "2.1.0"),
+               ("certifi", "2023.11.17"), ("charset-normalizer", "3.3.2"), ("pyyaml", "6.0.1"), ("fastapi", "0.104.1")]
+
+    def py_req(g: Gen) -> str:
+        name, ver = g.r.choice(py_pkgs)
+        return g.r.choice([f"{name}=={ver}", name, f"{name}>={ver.split('.')[0]}.0"])
+
+    def py_wheel(g: Gen) -> str:
+        name, ver = g.r.choice(py_pkgs)
+        tag = g.r.choice(["py3-none-any", "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64", "py2.py3-none-any"])
+        return f"{name.replace('-', '_')}-{ver}-{tag}.whl"
+
+    def py_size(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(10, 999)} kB", f"{g.r.uniform(1, 60):.1f} MB"])
+
+    def py_list(g: Gen) -> str:
+        return " ".join(f"{n}-{v}" for n, v in g.r.sample(py_pkgs, g.r.randint(1, 4)))
+
+    site = "/opt/hostedtoolcache/Python/3.11.6/x64/lib/python3.11/site-packages"
+
+    # header slots are named in capitals so that no message slot can shadow them
+    gha = "{TS} "
+    gha_slots = {"TS": gha_ts}
+    jk = "[{TS}] "
+    jk_slots = {"TS": jenkins_ts}
+    cc = "[{TS} {PID}] "
+    cc_slots = {"TS": cc_ts, "PID": cc_pid}
+    nixd = "Dec 03 {TS} {HOST} nix-daemon[{PID}]: "
+    nixd_slots = {"TS": hms, "HOST": pick(["build-01", "build-02", "nix-cache-1"]), "PID": pick(["812", "815", "1044"])}
+    return [
+        # Bazel (GitHub Actions)
+        (5, gha + "INFO: Invocation ID: {u}", {**gha_slots, "u": Gen.uuid}),
+        (5, gha + "INFO: Streaming build results to: {u}", {**gha_slots, "u": lambda g: f"https://app.buildbuddy.io/invocation/{g.uuid()}"}),
+        (5, gha + "INFO: Analyzed {n} targets ({p} packages loaded, {c} targets configured).",
+         {**gha_slots, "n": lambda g: g.num(2, 900), "p": lambda g: g.num(0, 700), "c": lambda g: g.num(0, 30000)}),
+        (5, gha + "INFO: Found {n} targets and {t} test targets...",
+         {**gha_slots, "n": lambda g: g.num(2, 600), "t": lambda g: g.num(2, 300)}),
+        (45, gha + "[{d} / {t}] {a}; {s}s {st} ... ({n} actions, {r} running)",
+         {**gha_slots, "d": bz_progress, "t": then(0), "a": bz_action, "s": lambda g: g.num(0, 240), "st": bz_strategy,
+          "n": bz_actions, "r": then(0)}),
+        (8, gha + "INFO: From Compiling {f}:", {**gha_slots, "f": pick(["src/server/handler.cc", "src/server/session.cc", "third_party/zlib/inflate.c"])}),
+        (5, gha + "WARNING: Remote Cache: {e}", {**gha_slots, "e": bz_remote_error}),
+        (5, gha + "ERROR: {p}: Compiling {f} failed: (Exit 1): gcc failed: error executing CppCompile command (from target {t}) {cmd}",
+         {**gha_slots, "p": bz_build_path,
+          "f": lambda g: f"{g.drawn[1]}/{g.drawn[3]}.cc", "t": lambda g: g.drawn[0],
+          "cmd": lambda g: f"/usr/bin/gcc -U_FORTIFY_SOURCE -fstack-protector -Wall -MD -MF bazel-out/k8-fastbuild/bin/{g.drawn[1]}/_objs/{g.drawn[2]}/{g.drawn[3]}.pic.d -c {g.drawn[1]}/{g.drawn[3]}.cc"}),
+        (5, gha + "ERROR: Analysis of target '{t}' failed; build aborted: Analysis failed", {**gha_slots, "t": pick(bz_labels)}),
+        (5, gha + "INFO: Elapsed time: {e}s, Critical Path: {c}s", {**gha_slots, "e": bz_elapsed, "c": then(0)}),
+        (5, gha + "INFO: {n} processes: {b}.", {**gha_slots, "n": bz_processes, "b": then(0)}),
+        (5, gha + "INFO: Build completed successfully, {n} total actions", {**gha_slots, "n": grouped}),
+        (5, gha + "INFO: Build completed, {n} tests FAILED, {t} total actions",
+         {**gha_slots, "n": pick(["2", "2", "3", "5"]), "t": grouped}),
+        (5, gha + "ERROR: Build did NOT complete successfully", gha_slots),
+        (12, gha + "{t} PASSED in {s}s", {**gha_slots, "t": test_label, "s": lambda g: f"{g.r.uniform(0.1, 90):.1f}"}),
+        (8, gha + "{t} (cached) PASSED in {s}s", {**gha_slots, "t": lambda g: f"{g.r.choice(bz_tests):<54}", "s": lambda g: f"{g.r.uniform(0.1, 90):.1f}"}),
+        (5, gha + "{t} FAILED in {s}s", {**gha_slots, "t": test_label, "s": lambda g: f"{g.r.uniform(0.1, 90):.1f}"}),
+        # Gradle (Jenkins console with the Timestamper prefix)
+        (5, jk + "Starting a Gradle Daemon (subsequent builds will be faster)", jk_slots),
+        (5, jk + "The client will now receive all logging from the daemon (pid: {p}). The daemon log file: {f}",
+         {**jk_slots, "p": daemon_pid, "f": lambda g: f"/home/jenkins/.gradle/daemon/{g.r.choice(['8.5', '8.4'])}/daemon-{g.drawn[0]}.out.log"}),
+        (5, jk + "Starting {o} build in daemon [uptime: {u}, performance: {p}%, non-heap usage: {h}% of {m} MiB]",
+         {**jk_slots, "o": gr_ordinal, "u": gr_uptime, "p": lambda g: g.num(80, 100), "h": lambda g: g.num(10, 90), "m": pick(["256", "384", "512"])}),
+        (5, jk + "Evaluating root project '{r}' using build file '{f}'.",
+         {**jk_slots, "r": pick(["orders-service", "platform-libs"]), "f": lambda g: f"{workspace(g)}/build.gradle.kts"}),
+        (5, jk + "Calculating task graph as no cached configuration is available for tasks: {t}",
+         {**jk_slots, "t": pick(["build", "clean build", "check publish", ":app:bootJar"])}),
+        (5, jk + "Reusing configuration cache.", jk_slots),
+        (5, jk + "Configuration cache entry stored.", jk_slots),
+        (40, jk + "> Task {t}", {**jk_slots, "t": gr_task}),
+        (25, jk + "> Task {t} UP-TO-DATE", {**jk_slots, "t": gr_task}),
+        (12, jk + "> Task {t} FROM-CACHE", {**jk_slots, "t": gr_task}),
+        (8, jk + "> Task {t} NO-SOURCE", {**jk_slots, "t": gr_task}),
+        (5, jk + "> Task {t} FAILED", {**jk_slots, "t": gr_task}),
+        (8, jk + "Skipping task '{t}' as it is up-to-date.", {**jk_slots, "t": gr_task}),
+        (6, jk + "Task '{t}' is not up-to-date because:", {**jk_slots, "t": gr_task}),
+        (6, jk + "  {w}", {**jk_slots, "w": pick(gr_why)}),
+        (8, jk + "Build cache key for task '{t}' is {h}", {**jk_slots, "t": gr_task, "h": sha(32)}),
+        (6, jk + "Loaded cache entry for task '{t}' with cache key {h}", {**jk_slots, "t": gr_task, "h": sha(32)}),
+        (5, jk + "Stored cache entry for task '{t}' with cache key {h}", {**jk_slots, "t": gr_task, "h": sha(32)}),
+        (16, jk + "{c} > {m} PASSED", {**jk_slots, "c": pick(gr_classes), "m": pick(gr_methods)}),
+        (5, jk + "{c} > {m} FAILED", {**jk_slots, "c": pick(gr_classes), "m": pick(gr_methods)}),
+        (5, jk + "Execution failed for task '{t}'.", {**jk_slots, "t": gr_task}),
+        (5, jk + "BUILD SUCCESSFUL in {d}", {**jk_slots, "d": gr_duration}),
+        (5, jk + "BUILD FAILED in {d}", {**jk_slots, "d": gr_duration}),
+        (5, jk + "{n} actionable tasks: {l}", {**jk_slots, "n": lambda g: g.num(2, 240), "l": gr_actionable}),
+        (5, jk + "Deprecated Gradle features were used in this build, making it incompatible with Gradle {v}.",
+         {**jk_slots, "v": pick(["9.0", "9.0", "8.0"])}),
+        # Apache Maven (batch mode, Jenkins console)
+        (5, jk + "[INFO] Scanning for projects...", jk_slots),
+        (5, jk + "[INFO] {l}< com.acme:{m} >{r}", {**jk_slots, "l": mv_module_banner, "m": then(0), "r": then(1)}),
+        (5, jk + "[INFO] Building {m} {v}[{k}/{n}]", {**jk_slots, "m": mv_building, "v": then(0), "k": then(1), "n": then(2)}),
+        (5, jk + "[INFO] --------------------------------[ {p} ]---------------------------------", {**jk_slots, "p": pick(["jar", "jar", "pom", "war"])}),
+        (20, jk + "[INFO] --- {p}:{v}:{g} ({e}) @ {a} ---",
+         {**jk_slots, "p": mv_execution, "v": then(0), "g": then(1), "e": then(2), "a": pick(mv_modules)}),
+        (35, jk + "[INFO] Downloading from {r}: {u}", {**jk_slots, "r": mv_download, "u": then(0)}),
+        (35, jk + "[INFO] Downloaded from {r}: {u} ({s} at {x})", {**jk_slots, "r": mv_download, "u": then(0), "s": mv_size, "x": mv_rate}),
+        (5, jk + "[INFO] Copying {n} resources from {s} to {t}",
+         {**jk_slots, "n": lambda g: g.num(2, 60), "s": first([("src/main/resources", "target/classes"), ("src/test/resources", "target/test-classes")]),
+          "t": then(1)}),
+        (6, jk + "[INFO] Compiling {n} source files with javac [debug release {r}] to {t}",
+         {**jk_slots, "n": lambda g: g.num(2, 900), "r": pick(["17", "21"]), "t": pick(["target/classes", "target/test-classes"])}),
+        (5, jk + "[INFO] Nothing to compile - all classes are up to date", jk_slots),
+        (5, jk + "[ERROR] {f}:[{l},{c}] {m}",
+         {**jk_slots, "f": lambda g: f"{workspace(g)}/src/main/java/com/acme/{g.r.choice(['core/Money', 'api/OrderResource', 'service/PaymentService'])}.java",
+          "l": lambda g: g.num(5, 400), "c": lambda g: g.num(1, 80), "m": pick(mv_javac)}),
+        (5, jk + "[INFO]  T E S T S", jk_slots),
+        (12, jk + "[INFO] Running {c}", {**jk_slots, "c": pick(mv_tests)}),
+        (12, jk + "[INFO] Tests run: {n}, Failures: 0, Errors: 0, Skipped: {s}, Time elapsed: {t} s -- in {c}",
+         {**jk_slots, "n": lambda g: g.num(1, 120), "s": pick(["0", "0", "0", "1", "2"]), "t": lambda g: f"{g.r.uniform(0.005, 40):.3f}", "c": pick(mv_tests)}),
+        (5, jk + "[ERROR] Tests run: {n}, Failures: {f}, Errors: {e}, Skipped: {s}, Time elapsed: {t} s <<< FAILURE! -- in {c}",
+         {**jk_slots, "n": lambda g: g.num(1, 120), "f": pick(["1", "1", "2"]), "e": pick(["0", "0", "1"]), "s": pick(["0", "1"]),
+          "t": lambda g: f"{g.r.uniform(0.005, 40):.3f}", "c": pick(mv_tests)}),
+        (5, jk + "[ERROR] {c}.{m} -- Time elapsed: {t} s <<< FAILURE!",
+         {**jk_slots, "c": pick(mv_tests), "m": pick(["shouldRoundHalfEven", "rejectsUnknownCurrency", "returns404", "completesCheckout"]),
+          "t": lambda g: f"{g.r.uniform(0.001, 9):.3f}"}),
+        (5, jk + "[ERROR]   {c}.{m}:{l} {a}",
+         {**jk_slots, "c": pick(["MoneyTest", "OrderResourceTest", "CheckoutFlowIT"]), "m": pick(["shouldRoundHalfEven", "returns404", "completesCheckout"]),
+          "l": lambda g: g.num(20, 300), "a": pick(mv_assertions)}),
+        (5, jk + "[INFO] Tests run: {n}, Failures: 0, Errors: 0, Skipped: {s}", {**jk_slots, "n": lambda g: g.num(1, 900), "s": pick(["0", "0", "3"])}),
+        (5, jk + "[INFO] Installing {f} to {t}", {**jk_slots, "f": mv_install_from, "t": then(0)}),
+        (8, jk + "[INFO] {m} SUCCESS [{t} s]", {**jk_slots, "m": mv_summary_name, "t": mv_time}),
+        (5, jk + "[INFO] {m} FAILURE [{t} s]", {**jk_slots, "m": mv_summary_name, "t": mv_time}),
+        (5, jk + "[INFO] BUILD SUCCESS", jk_slots),
+        (5, jk + "[INFO] BUILD FAILURE", jk_slots),
+        (5, jk + "[INFO] Total time:  {t}", {**jk_slots, "t": lambda g: g.r.choice([f"{g.r.uniform(1, 59):.3f} s", f"0{g.r.randint(1, 9)}:{g.r.randint(0, 59):02d} min"])}),
+        (5, jk + "[ERROR] Failed to execute goal {p} ({e}) on project {a}: {m} -> [Help 1]",
+         {**jk_slots, "p": first([("org.apache.maven.plugins:maven-surefire-plugin:3.2.2:test", "default-test"),
+                                  ("org.apache.maven.plugins:maven-compiler-plugin:3.11.0:compile", "default-compile"),
+                                  ("com.diffplug.spotless:spotless-maven-plugin:2.41.1:check", "spotless-check")]),
+          "e": then(1), "a": pick(mv_modules), "m": pick(mv_goal_errors)}),
+        # Cargo and rustc (GitHub Actions)
+        (5, gha + "    Updating crates.io index", gha_slots),
+        (12, gha + "  Downloaded {c} v{v}", {**gha_slots, "c": cg_crate, "v": then(1)}),
+        (40, gha + "   Compiling {c} v{v}", {**gha_slots, "c": cg_crate, "v": then(1)}),
+        (8, gha + "   Compiling {c} v{v} ({p})", {**gha_slots, "c": cg_local, "v": then(0), "p": then(1)}),
+        (6, gha + "    Checking {c} v{v}", {**gha_slots, "c": cg_crate, "v": then(1)}),
+        (5, gha + "    Finished `{p}` profile [{o}] target(s) in {t}", {**gha_slots, "p": cg_profile, "o": then(1), "t": cg_elapsed}),
+        (5, gha + "     Running {s} ({p})", {**gha_slots, "s": cg_running, "p": then(0)}),
+        (5, gha + "running {n} tests", {**gha_slots, "n": lambda g: g.num(2, 300)}),
+        (20, gha + "test {t} ... ok", {**gha_slots, "t": pick(cg_tests)}),
+        (5, gha + "test {t} ... FAILED", {**gha_slots, "t": pick(cg_tests)}),
+        (5, gha + "test result: ok. {p} passed; 0 failed; {i} ignored; 0 measured; {f} filtered out; finished in {t}s",
+         {**gha_slots, "p": lambda g: g.num(0, 300), "i": pick(["0", "0", "1", "2"]), "f": pick(["0", "0", "12"]), "t": lambda g: f"{g.r.uniform(0, 30):.2f}"}),
+        (5, gha + "test result: FAILED. {p} passed; {x} failed; {i} ignored; 0 measured; 0 filtered out; finished in {t}s",
+         {**gha_slots, "p": lambda g: g.num(0, 300), "x": pick(["1", "1", "2"]), "i": pick(["0", "1"]), "t": lambda g: f"{g.r.uniform(0, 30):.2f}"}),
+        (5, gha + "warning: unused variable: `{v}`", {**gha_slots, "v": pick(cg_idents)}),
+        (5, gha + "error[E0308]: mismatched types", gha_slots),
+        (8, gha + "  --> {f}", {**gha_slots, "f": lambda g: f"{g.r.choice(cg_files)}:{g.r.randint(1, 700)}:{g.r.randint(1, 80)}"}),
+        (5, gha + "warning: `{c}` (lib) generated {n} warnings", {**gha_slots, "c": pick(cg_locals), "n": lambda g: g.num(2, 40)}),
+        (5, gha + "error: could not compile `{c}` (lib) due to {n} previous errors", {**gha_slots, "c": pick(cg_locals), "n": lambda g: g.num(2, 20)}),
+        # npm (verbose)
+        (5, gha + "npm verb cli {n} {c}", {**gha_slots, "n": node_bin, "c": then(0)}),
+        (5, gha + "npm info using npm@{v}", {**gha_slots, "v": pick(["10.2.3", "10.2.4", "9.8.1"])}),
+        (30, gha + "npm http fetch GET {s} {u} {ms}ms {c}",
+         {**gha_slots, "s": pick(["200", "200", "200", "304"]), "u": npm_url, "ms": lambda g: g.num(3, 2400), "c": npm_cache}),
+        (8, gha + "npm WARN deprecated {p}@{v}: {m}", {**gha_slots, "p": js_dep, "v": then(1), "m": then(2)}),
+        (5, gha + "added {n} packages, and audited {m} packages in {t}",
+         {**gha_slots, "n": npm_added, "m": then(0), "t": lambda g: g.r.choice([f"{g.r.randint(1, 59)}s", f"{g.r.randint(1, 3)}m"])}),
+        (5, gha + "found 0 vulnerabilities", gha_slots),
+        (5, gha + "npm ERR! code {c}", {**gha_slots, "c": pick(["ELIFECYCLE", "ERESOLVE", "E404", "ETARGET"])}),
+        (5, gha + "npm ERR! Lifecycle script `{s}` failed with error:", {**gha_slots, "s": pick(["build", "test", "lint"])}),
+        (5, gha + "npm ERR! A complete log of this run can be found in: {p}", {**gha_slots, "p": npm_log}),
+        # Yarn Berry
+        (5, gha + "➤ YN0000: · Yarn {v}", {**gha_slots, "v": pick(["4.0.2", "4.1.0"])}),
+        (6, gha + "➤ YN0000: ┌ {s}", {**gha_slots, "s": pick(["Resolution step", "Fetch step", "Link step", "Post-resolution validation"])}),
+        (6, gha + "➤ YN0000: └ Completed in {t}", {**gha_slots, "t": yarn_elapsed}),
+        (5, gha + "➤ YN0013: │ {n} packages were added to the project (+ {s}).",
+         {**gha_slots, "n": lambda g: g.num(2, 1500), "s": lambda g: g.r.choice([f"{g.r.uniform(1, 999):.2f} MiB", f"{g.r.uniform(1, 999):.2f} KiB"])}),
+        (5, gha + "➤ YN0060: │ {p} is listed by your project with version {v}, which doesn't satisfy what {q} requests ({r}).",
+         {**gha_slots, "p": first([("react", "18.2.0", "react-beautiful-dnd@npm:13.1.1", "^16.8.5 || ^17.0.0"),
+                                   ("typescript", "5.3.3", "@typescript-eslint/typescript-estree@npm:6.13.2", ">=4.2.0 <5.3.0"),
+                                   ("eslint", "8.56.0", "eslint-plugin-import@npm:2.29.0", "^2 || ^3 || ^4 || ^5 || ^6 || ^7.2.0")]),
+          "v": then(1), "q": then(2), "r": then(3)}),
+        (5, gha + "➤ YN0002: │ {w} doesn't provide {p} ({h}), requested by {r}.",
+         {**gha_slots, "w": yarn_ident, "p": pick(["@babel/core", "react-dom", "typescript"]), "h": lambda g: "p" + g.hexs(5),
+          "r": pick(["babel-loader", "@testing-library/react", "ts-jest"])}),
+        (5, gha + "➤ YN0007: │ {p} must be built because it never has been before or the last one failed", {**gha_slots, "p": yarn_locator}),
+        (5, gha + "➤ YN0009: │ {p} couldn't be built successfully (exit code 1, logs can be found here: {l})",
+         {**gha_slots, "p": yarn_locator, "l": yarn_build_log}),
+        # pnpm
+        (5, gha + "Lockfile is up to date, resolution step is skipped", gha_slots),
+        (10, gha + "Progress: resolved {r}, reused {u}, downloaded {d}, added {a}",
+         {**gha_slots, "r": pnpm_resolved, "u": then(0), "d": then(1), "a": then(2)}),
+        (5, gha + "{p} {s}$ {c}", {**gha_slots, "p": pick(["packages/web", "packages/ui", "packages/api-client"]), "s": js_script, "c": then(1)}),
+        (5, gha + " ERR_PNPM_OUTDATED_LOCKFILE  Cannot install with \"frozen-lockfile\" because pnpm-lock.yaml is not up to date with {p}",
+         {**gha_slots, "p": pick(["packages/web/package.json", "package.json", "packages/ui/package.json"])}),
+        (5, gha + " ERR_PNPM_RECURSIVE_RUN_FIRST_FAIL  {w}@{v} {s}: `{c}`",
+         {**gha_slots, "w": pick(js_workspaces), "v": pick(["1.2.0", "0.9.3"]), "s": js_script, "c": then(1)}),
+        # webpack 5
+        (10, gha + "asset {a} {s} {f} (name: {n})", {**gha_slots, "a": wp_asset, "s": kib, "f": wp_flags, "n": then(0)}),
+        (5, gha + "webpack {v} compiled successfully in {t} ms", {**gha_slots, "v": pick(["5.89.0", "5.88.2"]), "t": lambda g: g.num(300, 90000)}),
+        (5, gha + "webpack {v} compiled with {n} warnings in {t} ms",
+         {**gha_slots, "v": pick(["5.89.0", "5.88.2"]), "n": pick(["2", "3"]), "t": lambda g: g.num(300, 90000)}),
+        (5, gha + "Module not found: Error: Can't resolve '{m}' in '{d}'",
+         {**gha_slots, "m": pick(["./components/Chart", "@acme/ui/button", "crypto"]),
+          "d": pick(["/home/runner/work/web/web/src/pages", "/home/runner/work/web/web/src"])}),
+        # Vite
+        (5, gha + "vite v{v} building for production...", {**gha_slots, "v": pick(["5.0.10", "5.0.8"])}),
+        (5, gha + "✓ {n} modules transformed.", {**gha_slots, "n": lambda g: g.num(2, 4000)}),
+        (10, gha + "{f} {s} kB │ gzip: {z} kB", {**gha_slots, "f": vite_asset, "s": vite_kb, "z": then(0)}),
+        (5, gha + "✓ built in {t}s", {**gha_slots, "t": lambda g: f"{g.r.uniform(0.5, 90):.2f}"}),
+        # the Go toolchain
+        (25, gha + "go: downloading {m} {v}", {**gha_slots, "m": go_mod, "v": then(1)}),
+        (20, gha + "=== RUN   {t}", {**gha_slots, "t": pick(go_tests)}),
+        (16, gha + "--- PASS: {t} ({s}s)", {**gha_slots, "t": pick(go_top_tests), "s": go_secs}),
+        (5, gha + "--- FAIL: {t} ({s}s)", {**gha_slots, "t": pick(go_top_tests), "s": go_secs}),
+        (5, gha + "    {m}", {**gha_slots, "m": pick(go_failures)}),
+        (6, gha + "ok  \t{p}\t{s}s", {**gha_slots, "p": pick(go_pkgs), "s": go_pkg_secs}),
+        (5, gha + "ok  \t{p}\t{s}s\tcoverage: {c}% of statements",
+         {**gha_slots, "p": pick(go_pkgs), "s": go_pkg_secs, "c": lambda g: f"{g.r.uniform(20, 100):.1f}"}),
+        (5, gha + "ok  \t{p}\t(cached)", {**gha_slots, "p": pick(go_pkgs)}),
+        (5, gha + "?   \t{p}\t[no test files]", {**gha_slots, "p": pick(go_pkgs)}),
+        (5, gha + "# {p}", {**gha_slots, "p": pick(go_pkgs)}),
+        (5, gha + "{f}: {m}", {**gha_slots, "f": go_compile_error, "m": then(1)}),
+        # CMake, Ninja and CTest (Jenkins console)
+        (5, jk + "-- The CXX compiler identification is {i} {v}", {**jk_slots, "i": cm_compiler, "v": then(1)}),
+        (5, jk + "-- Detecting CXX compile features - done", jk_slots),
+        (5, jk + "-- Found {p}: {l} (found version \"{v}\")", {**jk_slots, "p": first(cm_found), "l": then(1), "v": then(2)}),
+        (5, jk + "-- Could NOT find {p} (missing: {v})",
+         {**jk_slots, "p": pick(["GTest", "Doxygen", "benchmark"]), "v": pick(["GTEST_LIBRARY GTEST_INCLUDE_DIR GTEST_MAIN_LIBRARY", "DOXYGEN_EXECUTABLE", "benchmark_DIR"])}),
+        (5, jk + "-- Looking for {s}", {**jk_slots, "s": pick(cm_symbols)}),
+        (5, jk + "-- Looking for {s} - found", {**jk_slots, "s": pick(cm_symbols)}),
+        (5, jk + "-- Configuring done ({t}s)", {**jk_slots, "t": lambda g: f"{g.r.uniform(0.1, 30):.1f}"}),
+        (5, jk + "-- Build files have been written to: {d}",
+         {**jk_slots, "d": lambda g: f"/var/lib/jenkins/workspace/{g.r.choice(['engine_main', 'engine_PR-88', 'engine_release-2.4'])}/build"}),
+        (30, jk + "[{n}/{t}] Building CXX object {o}", {**jk_slots, "n": nj_step, "t": then(0), "o": pick(nj_objects)}),
+        (5, jk + "[{n}/{t}] Linking CXX executable {b}", {**jk_slots, "n": nj_step, "t": then(0), "b": pick(["bin/engine", "tests/engine_tests", "bin/engine-bench"])}),
+        (5, jk + "FAILED: {o}", {**jk_slots, "o": pick(nj_objects)}),
+        (5, jk + "ninja: build stopped: subcommand failed.", jk_slots),
+        (5, jk + "    Start {k}: {n}", {**jk_slots, "k": lambda g: g.num(1, 5), "n": pick(ct_tests)}),
+        (5, jk + "{k}/{n} Test #{i}: {t}   Passed {s} sec",
+         {**jk_slots, "k": first([(str(k),) * 2 for k in range(1, 6)]), "n": pick(["5"]), "i": then(1),
+          "t": lambda g: (lambda name: f"{name} {'.' * (32 - len(name))}")(g.r.choice(ct_tests)), "s": ct_time}),
+        (5, jk + "{p}% tests passed, {f} tests failed out of {n}",
+         {**jk_slots, "p": first([("100", "0"), ("100", "0"), ("80", "1"), ("60", "2")]), "f": then(1), "n": pick(["5"])}),
+        # ccache (ccache.log) and sccache
+        (8, cc + "Command line: {c}",
+         {**cc_slots, "c": lambda g: f"/usr/bin/ccache /usr/bin/c++ -O2 -g -DNDEBUG -std=gnu++20 -MD -MT {g.r.choice(nj_objects)} -c {cc_source(g)}"}),
+        (8, cc + "Source file: {s}", {**cc_slots, "s": cc_source}),
+        (10, cc + "Result: {r}", {**cc_slots, "r": pick(["direct_cache_hit", "preprocessed_cache_hit", "cache_miss", "cache_miss", "direct_cache_hit"])}),
+        (5, cc + "Retrieved {k} from local storage ({p})",
+         {**cc_slots, "k": cc_path, "p": lambda g: f"/home/jenkins/.cache/ccache/{g.drawn[0][0]}/{g.drawn[0][1]}/{g.drawn[0][2:]}R"}),
+        (5, cc + "Stored {k} in local storage ({p})",
+         {**cc_slots, "k": cc_path, "p": lambda g: f"/home/jenkins/.cache/ccache/{g.drawn[0][0]}/{g.drawn[0][1]}/{g.drawn[0][2:]}R"}),
+        (5, gha + "sccache: Starting the server...", gha_slots),
+        (5, gha + "sccache: error: Server startup failed: {e}",
+         {**gha_slots, "e": pick(["cache storage failed to read: Unexpected (permanent) at read => S3Error { code: \"AccessDenied\" }".replace("{", "{{").replace("}", "}}"),
+                                  "Address in use (os error 98)", "Timed out waiting for server startup"])}),
+        # Nix
+        (5, "these {n} derivations will be built:", {"n": lambda g: g.num(2, 80)}),
+        (5, "these {n} paths will be fetched ({d} MiB download, {u} MiB unpacked):",
+         {"n": lambda g: g.num(2, 400), "d": lambda g: f"{g.r.uniform(0.1, 900):.2f}", "u": lambda g: f"{g.r.uniform(1, 4000):.2f}"}),
+        (12, "copying path '{p}' from '{c}'...", {"p": nix_store, "c": pick(["https://cache.nixos.org", "https://cache.nixos.org", "https://acme.cachix.org"])}),
+        (8, "building '{p}'...", {"p": lambda g: nix_store(g) + ".drv"}),
+        (5, "error: builder for '{p}' failed with exit code {c};", {"p": lambda g: nix_store(g) + ".drv", "c": pick(["1", "2", "101"])}),
+        (5, "warning: Git tree '{p}' is dirty", {"p": pick(["/home/runner/work/infra/infra", "/builds/platform/flake"])}),
+        (5, nixd + "accepted connection from pid {p}, user {u}", {**nixd_slots, "p": lambda g: g.num(2000, 99999), "u": pick(nix_users)}),
+        (5, nixd + "accepted connection from pid {p}, user {u} (trusted)", {**nixd_slots, "p": lambda g: g.num(2000, 99999), "u": pick(nix_users)}),
+        # Bundler
+        (8, "Fetching {g} {v}", {"g": rb_gem, "v": then(1)}),
+        (8, "Installing {g} {v}", {"g": rb_gem, "v": then(1)}),
+        (5, "Installing {g} {v} with native extensions", {"g": pick(["nokogiri", "pg", "puma", "bootsnap"]), "v": lambda g: g.r.choice(rb_gems)[1]}),
+        (12, "Using {g} {v}", {"g": rb_gem, "v": then(1)}),
+        (5, "Bundle complete! {n} Gemfile dependencies, {m} gems now installed.", {"n": lambda g: g.num(2, 90), "m": lambda g: g.num(20, 400)}),
+        # pip
+        (15, gha + "Collecting {r}", {**gha_slots, "r": py_req}),
+        (10, gha + "  Downloading {w} ({s})", {**gha_slots, "w": py_wheel, "s": py_size}),
+        (5, gha + "Requirement already satisfied: {r} in {p} ({v})", {**gha_slots, "r": py_req, "p": pick([site, "./.venv/lib/python3.11/site-packages"]),
+                                                                   "v": lambda g: g.r.choice(py_pkgs)[1]}),
+        (5, gha + "Successfully installed {l}", {**gha_slots, "l": py_list}),
+        (5, gha + "ERROR: Could not find a version that satisfies the requirement {r} (from versions: {v})",
+         {**gha_slots, "r": pick(["acme-internal==2.4.0", "torch==2.1.2+cu118", "numpy==1.26.9"]), "v": pick(["none", "2.1.0, 2.2.0, 2.3.1", "1.26.0, 1.26.1, 1.26.2"])}),
+        (5, gha + "ERROR: No matching distribution found for {r}", {**gha_slots, "r": pick(["acme-internal==2.4.0", "torch==2.1.2+cu118", "numpy==1.26.9"])}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -16512,7 +17211,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "VirtPlatform": virt_events,
            "CarrierPlatform": carrier_events,
            "AutomationPlatform": automation_events,
-           "WindowsPlatform": windows_events}
+           "WindowsPlatform": windows_events,
+           "BuildPlatform": build_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
