@@ -183,6 +183,14 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   the ConfigMgr client (CMTrace logs), kube-proxy's winkernel proxier (with HNS errors) and containerd
   on Windows Kubernetes nodes, Exchange message tracking logs, PowerShell transcripts with DSC's LCM
   output and Windows Defender's MPLog; 150 event types.
+* ``MainframePlatform`` (written blind for the twenty-fourth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): the z/OS SYSLOG (JES2 $HASP, MVS job, allocation, dump, SMF, SMS,
+  DFSMShsm, IOS, XCF/XES sysplex messages, console commands and replies, multi-line M/D/E records), the
+  JES2 job log (JESMSGLG, JESYSMSG), RACF, Db2 for z/OS (DSNJ, DSNL, DSNT, DSNR, DSNI, DSNP, DSN9), IMS
+  (DFS), IBM MQ for z/OS (CSQ), z/OS UNIX (BPX) with zFS, the z/OS Communications Server TCP/IP stack
+  and AT-TLS, z/OS Connect (BAQ and Liberty messages.log), the Zowe API Mediation Layer and launcher,
+  the IBM i history log (CPF, CPC, CPI) as RFC 3164 syslog, AIX errpt summaries, AIX syslog and the
+  AIX sulog; 194 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -16488,6 +16496,588 @@ def windows_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+def mainframe_events() -> list[tuple[float, str, dict]]:
+    """IBM Z and midrange systems as their operators read them: the z/OS SYSLOG (hardcopy log record
+    layout with record type, routing codes, system, yyddd date, job id and MCS flags; multi-line
+    messages as their M, D and E records) with JES2 $HASP messages, MVS job, allocation, dump, SMF,
+    SMS and DFSMShsm messages, IOS and the XCF/XES sysplex messages, console commands and their
+    replies; the JES2 job log (JESMSGLG) and JESYSMSG; RACF (ICH408I, IRR messages), Db2 for z/OS
+    (DSNJ, DSNL, DSNT, DSNR, DSNI, DSNP, DSN9), IMS (DFS), IBM MQ for z/OS (CSQX, CSQJ, CSQP, CSQI,
+    CSQY, CSQ9), z/OS UNIX System Services (BPX) with zFS (IOEZ), the z/OS Communications Server
+    TCP/IP stack and AT-TLS (EZZ, EZB, EZD), z/OS Connect (BAQ and Liberty messages.log), the Zowe
+    API Mediation Layer and launcher, the IBM i history log (CPF, CPC and CPI messages forwarded as
+    RFC 3164 syslog), AIX errpt summaries, AIX syslog and the AIX sulog.
+    Written blind for the twenty-fourth issue-15 pass: before reading the engine or any failure
+    analysis; 194 event types."""
+
+    systems = ["SYSA", "SYSB", "SYSC"]
+    jobs = ["PAYROLL1", "GLDAILY2", "ARBATCH3", "INVUPD01", "BKUPDB2P"]
+    steps = ["STEP01", "STEP02", "EXTRACT", "SORT010", "LOAD"]
+    tso_users = ["PAYUSR", "OPSJDOE", "SYSPRG1", "DB2ADM"]
+    ddnames = ["INFILE", "OUTFILE", "SYSUT1", "MASTER", "SORTOUT"]
+    datasets = ["PAY.MASTER.FILE", "PAY.D261203.EXTRACT", "GL.DAILY.JOURNAL.G0412V00", "AR.OPEN.ITEMS.KSDS",
+                "INV.STOCK.UPDATE.TRANS", "SYS2.PROCLIB", "PAY.TEMP.SORTWK01"]
+    volumes = ["SMS001", "SMS014", "PRD203", "WRK007", "ML1002"]
+    devices = ["1A20", "1A4F", "2B41", "0A80", "0A81"]
+    abends = [("S0C4", "U0000", "00000004"), ("S0C7", "U0000", "00000007"), ("S806", "U0000", "00000004"),
+              ("S000", "U4038", "00000001"), ("S322", "U0000", "00000000"), ("S878", "U0000", "00000010")]
+    db2s = [("-DB2P", "DB2P"), ("-DB2Q", "DB2Q")]
+    mqs = ["+MQP1", "+MQP2"]
+    channels = ["MQP1.TO.MQP2", "MQP2.TO.MQP1", "MQP1.TO.GWQM01", "PAY.SVRCONN"]
+    ims_ids = ["IMSA", "IMSB"]
+    plans = ["PAYPLAN", "GLPLAN01", "DISTSERV", "ARPLN"]
+    corrs = ["PAYROLL1", "GLDAILY2", "db2jcc_appli", "CICSPRD1"]
+    conns = ["BATCH", "SERVER", "CICSPRD", "DB2CALL"]
+    cur: dict[str, str] = {}
+
+    def tm(g: Gen) -> str:
+        cur["t"] = hms(g)
+        return f"{cur['t']}.{g.num(0, 99):0>2}"
+
+    def now_dots(g: Gen) -> str:
+        # the TIME= of a message is the time the header records
+        return cur["t"].replace(":", ".")
+
+    def now(g: Gen) -> str:
+        return cur["t"]
+
+    def dot_time(g: Gen) -> str:
+        return hms(g).replace(":", ".")
+
+    def hhmm(g: Gen) -> str:
+        return f"{g.r.randint(0, 23):02d}{g.r.randint(0, 59):02d}"
+
+    def system(g: Gen) -> str:
+        cur["sy"] = g.r.choice(systems)
+        return cur["sy"]
+
+    def here(g: Gen) -> str:
+        return cur["sy"]
+
+    def jobno(prefix: str):
+        return lambda g: f"{prefix}{g.r.randint(1, 99999):05d}"
+
+    def job(g: Gen) -> str:
+        cur["job"] = g.r.choice(jobs)
+        return cur["job"]
+
+    def remote_ip(g: Gen) -> str:
+        cur["ip"] = g.ip()
+        return cur["ip"]
+
+    def same_ip(g: Gen) -> str:
+        return cur["ip"]
+
+    def abend_code(g: Gen) -> str:
+        sc, uc, _ = g.r.choice(abends)
+        return uc if sc == "S000" else sc
+
+    def hexu(n: int):
+        return lambda g: g.hexs(n).upper()
+
+    def padded(pool: list[str], width: int):
+        return lambda g: f"{g.r.choice(pool):<{width}}"
+
+    def rc4(g: Gen) -> str:
+        return g.r.choice(["0000", "0000", "0000", "0004", "0008", "0012", "0016"])
+
+    def asid(g: Gen) -> str:
+        return f"{g.r.randint(0x20, 0x1ff):04X}"
+
+    # SYSLOG record layouts: N single line, NC command, M/D/E first, data and end lines of a multi-line
+    # message (continuation records carry the message's connect id where the job id stands)
+    hdr = {"rt": pick(["0000000", "4000000", "0020000", "0200000"]), "sy": system, "tm": tm,
+           "fl": pick(["00000090", "00000290", "00000281", "00000080"])}
+    n_job = "N {rt} {sy}     26337 {tm} {jid} {fl}  "
+    n_sys = "N {rt} {sy}     26337 {tm}          {fl}  "
+    n_cmd = "NC{rt} {sy}     26337 {tm} {jid} {fl}  "
+    m_job = "M {rt} {sy}     26337 {tm} {jid} {fl}  "
+    d_rec = "D" + " " * 36 + "{cn} {fl}  "
+    e_rec = "E" + " " * 36 + "{cn} {fl}  "
+    batch = {**hdr, "jid": jobno("JOB"), "job": job}
+    sysm = dict(hdr)
+    cont = {"cn": lambda g: f"{g.r.randint(1, 999):>8}", "fl": pick(["00000090", "00000290", "00000281", "00000080"])}
+
+    def stc(names: list[str]):
+        return {**hdr, "jid": jobno("STC"), "stc": pick(names)}
+
+    def db2(g: Gen) -> str:
+        g.drawn = g.r.choice(db2s)
+        return g.drawn[0]
+
+    db2m = {**stc(["DB2PMSTR", "DB2QMSTR", "DB2PDIST", "DB2QDIST"]), "pfx": db2}
+    mqm = {**stc(["MQP1CHIN", "MQP2CHIN", "MQP1MSTR"]), "pfx": pick(mqs)}
+    imsm = {**stc(["IMSACTL", "IMSBCTL"]), "ims": pick(ims_ids)}
+    tcpm = stc(["TCPIP", "TCPIPB"])
+
+    def rba(g: Gen) -> str:
+        return "00000000" + g.hexs(8).upper() + "0000"
+
+    def lrsn(g: Gen) -> str:
+        return "00D9" + g.hexs(12).upper() + "0000"
+
+    def luwid(g: Gen) -> str:
+        return g.r.choice([f"GA0A{g.hexs(4).upper()}.{g.hexs(4).upper()}.{g.hexs(12).upper()}", f"USIBMSY.DB2PLU.{g.hexs(12).upper()}"])
+
+    def luwid_tok(g: Gen) -> str:
+        return f"{luwid(g)}={g.r.randint(1, 99999)}"
+
+    def thread_info(g: Gen) -> str:
+        ip = g.ip()
+        user = g.r.choice(["PAYUSR", "DISTUSR", "GLBATCH"])
+        return f"{user}:{ip}:{user.lower()}:{g.r.choice(corrs)}:DYNAMIC:{g.r.randint(1, 999)}:*:<{ip}.{g.port()}.{g.hexs(12).upper()}>"
+
+    def ts_name(g: Gen) -> str:
+        return f"{g.r.choice(['PAYDB01', 'GLDB', 'ARDB0001']):<8}.{g.r.choice(['PAYTS01', 'JRNLTS', 'OPENITM'])}"
+
+    def dsn9022(g: Gen) -> str:
+        g.drawn = g.r.choice([("DSNTDDIS", "DISPLAY THREAD"), ("DSNTDDIS", "DISPLAY DATABASE"), ("DSNLTDDF", "STOP DDF"),
+                              ("DSNLTDDF", "START DDF"), ("DSNB1CMD", "ALTER BUFFERPOOL"), ("DSNTDDIS", "DISPLAY UTILITY")])
+        return g.drawn[0]
+
+    def chkpts(g: Gen) -> str:
+        return str(g.r.choice([3, 3, 4, 6, 10, g.r.randint(11, 60)]))
+
+    # IBM MQ
+    def mq_rc(g: Gen) -> str:
+        return g.r.choice(["00000461", "00000467", "00000468"])
+
+    # RACF
+    def racf_user(g: Gen) -> str:
+        return f"{g.r.choice([*tso_users, 'PAYBATCH', 'CICSPRD']):<8}"
+
+    def racf_group(g: Gen) -> str:
+        return f"{g.r.choice(['PAYGRP', 'SYS1', 'OPSGRP', 'DB2GRP']):<8}"
+
+    def racf_name(g: Gen) -> str:
+        return f"{g.r.choice(['PAYROLL BATCH', 'J DOE', 'SYSTEM PROGRAMMER', 'CICS PROD REGION']):<20}"
+
+    def access(g: Gen) -> str:
+        return f"{g.r.choice(['READ', 'UPDATE', 'CONTROL', 'ALTER', 'NONE']):<7}"
+
+    # Zowe and z/OS Connect
+    def zowe_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999):0>3}"
+
+    def liberty_ts(g: Gen) -> str:
+        return f"[12/3/26, {hms(g)}:{g.num(0, 999):0>3} UTC]"
+
+    def lib_thread(g: Gen) -> str:
+        return f"{g.r.randint(0x20, 0x1ff):08x}"
+
+    def lib_logger(name: str) -> str:
+        return f"{name:<60}" if len(name) < 60 else name
+
+    def eureka_app(g: Gen) -> str:
+        g.drawn = g.r.choice([("GATEWAY", "gateway:7554"), ("APICATALOG", "apicatalog:7552"), ("ZOSMF", "zosmf:443"),
+                              ("CACHINGSERVICE", "cachingservice:7555")])
+        return g.drawn[0]
+
+    def eureka_instance(g: Gen) -> str:
+        return f"{g.r.choice(['zos.sysa.example.com', 'zos.sysb.example.com'])}:{g.drawn[1]}"
+
+    zw = "{ts} <{svc}:{thr}:{pid}> {zu} "
+
+    def zw_slots(svc: list[str]) -> dict:
+        return {"ts": zowe_ts, "svc": pick(svc), "pid": lambda g: str(g.r.randint(16777216, 83886079)),
+                "thr": lambda g: g.r.choice(["main", f"https-jsse-nio-{g.r.choice(['7554', '7553'])}-exec-{g.r.randint(1, 10)}",
+                                             f"DiscoveryClient-HeartbeatExecutor-{g.r.randint(0, 3)}"]),
+                "zu": pick(["ZWESVUSR", ""])}
+
+    # IBM i (history log as RFC 3164 syslog)
+    def ibmi(pri: str, pgm: str) -> str:
+        return "<" + pri + ">Dec  3 {hms} {ihost} " + pgm + "[{pid}]: "
+
+    def ibmi_hms(g: Gen) -> str:
+        cur["it"] = hms(g)
+        return cur["it"]
+
+    def ibmi_slots(extra: dict) -> dict:
+        return {"hms": ibmi_hms, "ihost": pick(["PRODIBMI", "DEVIBMI"]), "pid": lambda g: g.num(100000, 999999), **extra}
+
+    def entered(g: Gen) -> str:
+        h, m, s = (int(x) for x in cur["it"].split(":"))
+        at = max(0, h * 3600 + m * 60 + s - g.r.choice([0, 0, 1, 2, g.r.randint(3, 600), g.r.randint(600, 7200)]))
+        return f"{at // 3600:02d}:{at % 3600 // 60:02d}:{at % 60:02d}"
+
+    def ibmi_job(g: Gen) -> str:
+        user, name = g.r.choice([("PAYUSR", "PAYJOB01"), ("QUSER", "QZDASOINIT"), ("QTCP", "QTSMTPSRVR"), ("OPSJDOE", "QPADEV0012"),
+                                 ("QSYS", "QSYSARB"), ("GLBATCH", "GLCLOSE")])
+        return f"{g.r.randint(100000, 999999)}/{user}/{name}"
+
+    def ibmi_secs(g: Gen) -> str:
+        return g.r.choice([f".{g.r.randint(1, 999):03d}", f"{g.r.uniform(1, 99):.3f}", str(g.r.randint(100, 99999))])
+
+    def ibmi_user(g: Gen) -> str:
+        return g.r.choice(["PAYUSR", "OPSJDOE", "QSECOFR", "GLBATCH"])
+
+    # AIX
+    def aix_hdr(sel: str) -> str:
+        return "Dec  3 {hms} {ahost} " + sel + " "
+
+    aix = {"hms": hms, "ahost": pick(["aixprd01", "aixprd02", "aixdb01"])}
+
+    def errpt(ident: str, kind: str, klass: str, desc: str, resource: str | None = None) -> str:
+        res = "{res}" if resource is None else f"{resource:<14}"
+        return f"{ident}   1203{{hm}}26 {kind} {klass} {res} {desc}"
+
+    def aix_res(prefix: str, hi: int):
+        return lambda g: f"{prefix}{g.r.randint(0, hi)}".ljust(14)
+
+    em = {"hm": hhmm}
+
+    return [
+        # ---- z/OS SYSLOG: JES2 ----
+        (40, n_job + "$HASP100 {job} ON INTRDR      {pg} FROM {src} {user}",
+         {**batch, "pg": padded(["PAYROLL BATCH", "GL NIGHTLY", "AR OPS", "INVENTORY"], 20),
+          "src": lambda g: g.r.choice([f"TSU{g.r.randint(1, 99999):05d}", f"STC{g.r.randint(1, 99999):05d}", f"JOB{g.r.randint(1, 99999):05d}"]),
+          "user": pick([*tso_users, "OPCTWS"])}),
+        (45, n_job + "$HASP373 {job} STARTED - INIT {init} - CLASS {cls} - SYS {on}",
+         {**batch, "init": lambda g: f"{g.r.randint(1, 40):<4}", "cls": padded(["A", "B", "P", "X"], 8), "on": here}),
+        (40, n_job + "$HASP395 {job} ENDED - RC={rc}", {**batch, "rc": rc4}),
+        (6, n_job + "$HASP395 {job} ENDED - ABEND={ab}", {**batch, "ab": abend_code}),
+        (18, n_job + "$HASP165 {job} ENDED AT {node}  MAXCC={cc} CN(INTERNAL)", {**batch, "node": pick(["N1", "N2"]), "cc": rc4}),
+        (28, n_job + "$HASP250 {job} PURGED -- (JOB KEY WAS {key})", {**batch, "key": hexu(8)}),
+        (6, n_sys + "$HASP309 INIT {init} INACTIVE ******** C={cls}",
+         {**sysm, "init": lambda g: f"{g.r.randint(1, 40):<4}", "cls": pick(["A", "AB", "PX", "ABCX"])}),
+        (4, n_sys + "$HASP050 JES2 RESOURCE SHORTAGE OF {res} - {pct}% UTILIZATION REACHED",
+         {**sysm, "res": pick(["JOES", "TGS", "JQES", "BERTS"]), "pct": lambda g: str(g.r.randint(80, 99))}),
+        (5, n_sys + "$HASP646 {pct} PERCENT SPOOL UTILIZATION", {**sysm, "pct": lambda g: f"{g.r.uniform(20, 95):.4f}"}),
+        (4, n_sys + "$HASP003 RC=(52),{verb}  - NO SELECTABLE ENTRIES FOUND MATCHING SPECIFICATION",
+         {**sysm, "verb": pick(["D", "P", "C", "A"])}),
+        (4, n_job + "$HASP310 {job} TERMINATED AT END OF MEMORY", batch),
+        (6, n_job + "$HASP100 {stc} ON STCINRDR", stc(["CICSPRD", "DB2PDIST", "ZWESLSTC", "BAQSTRT", "FTPD1"])),
+        (6, n_job + "$HASP373 {stc} STARTED", stc(["CICSPRD", "DB2PDIST", "ZWESLSTC", "BAQSTRT", "FTPD1"])),
+        (5, n_job + "$HASP395 {stc} ENDED", stc(["CICSPRD", "DB2PDIST", "ZWESLSTC", "BAQSTRT", "FTPD1"])),
+        # ---- z/OS SYSLOG: MVS job and data set messages ----
+        (42, n_job + "IEF403I {job} - STARTED - TIME={t}", {**batch, "t": now_dots}),
+        (40, n_job + "IEF404I {job} - ENDED - TIME={t}", {**batch, "t": now_dots}),
+        (7, n_job + "IEF450I {job} {step} - ABEND={sc} {uc} REASON={rsn} TIME={t}",
+         {**batch, "step": pick(steps), "sc": first(abends), "uc": then(1), "rsn": then(2), "t": now_dots}),
+        (5, n_job + "IEF453I {job} - JOB FAILED - JCL ERROR - TIME={t}", {**batch, "t": now_dots}),
+        (3, n_job + "IEF452I {job} - JOB NOT RUN - JCL ERROR - TIME={t}", {**batch, "t": now_dots}),
+        (5, n_job + "IEF233A M {dev},{vol},SL,{same},{step},{dsn}",
+         {**batch, "dev": pick(["0A80", "0A81", "0A82"]), "vol": lambda g: f"T{g.r.randint(10000, 99999)}",
+          "same": job, "step": pick(steps), "dsn": pick(["PAY.BACKUP.WEEKLY", "GL.ARCHIVE.G0088V00", "BKUP.DB2P.IMAGCOPY"])}),
+        (4, n_job + "IEF234E K {dev},{vol},PVT,{same},{step}",
+         {**batch, "dev": pick(["0A80", "0A81", "0A82"]), "vol": lambda g: f"T{g.r.randint(10000, 99999)}", "same": job,
+          "step": pick(steps)}),
+        (6, n_job + "IEC031I {code},IFG0554P,{same},{step},{dd},{dev},{vol},{dsn}",
+         {**batch, "code": pick(["D37-04", "B37-04", "E37-04"]), "same": job, "step": pick(steps), "dd": pick(ddnames),
+          "dev": pick(devices), "vol": pick(volumes), "dsn": pick(datasets)}),
+        (5, n_job + "IEC141I 013-18,IGG0191B,{same},{step},{dd},{dev},{vol},{dsn}({mem})",
+         {**batch, "same": job, "step": pick(steps), "dd": pick(ddnames), "dev": pick(devices), "vol": pick(volumes),
+          "dsn": pick(["SYS2.PROCLIB", "PAY.PARMLIB", "PROD.LOADLIB"]), "mem": pick(["PAYEXT01", "GLPOST", "ARPARM3"])}),
+        (4, n_job + "IGD17101I DATA SET {dsn} NOT DEFINED BECAUSE DUPLICATE NAME EXISTS IN CATALOG RETURN CODE IS 8 REASON CODE IS 38 IGG0CLEH",
+         {**batch, "dsn": pick(datasets)}),
+        (5, n_job + "ARC0734I ACTION={act} FRVOL={fv} TOVOL={tv} TRACKS={tr} RC=   0, REASON=   0, AGE={age}, DSN={dsn}",
+         {**stc(["DFHSM", "HSMPRD"]), "act": pick(["MIGRATE", "MIGRATE", "RECALL"]), "fv": pick(volumes), "tv": pick(["ML1001", "ML2003", "SMS002"]),
+          "tr": lambda g: f"{g.r.randint(1, 90000):>8}", "age": lambda g: f"{g.r.randint(0, 400):>4}", "dsn": pick(datasets)}),
+        # ---- z/OS SYSLOG: dumps, SMF, storage, WLM ----
+        (5, m_job + "IEA995I SYMPTOM DUMP OUTPUT", batch),
+        (5, d_rec + "SYSTEM COMPLETION CODE={sc}  REASON CODE={rsn}", {**cont, "sc": pick(["0C4", "0C7", "806", "322", "878", "0C1"]), "rsn": hexu(8)}),
+        (5, d_rec + " TIME={t}  SEQ={seq}  CPU=0000  ASID={asid}", {**cont, "t": dot_time, "seq": lambda g: f"{g.r.randint(1, 65535):05d}", "asid": asid}),
+        (5, e_rec + " PSW AT TIME OF ERROR  {p1}   {p2}  ILC {ilc}  INTC {intc}",
+         {**cont, "p1": pick(["078D1000", "078D0000", "070C1000"]), "p2": hexu(8), "ilc": pick(["2", "4", "6"]),
+          "intc": pick(["04", "07", "10", "11"])}),
+        (4, m_job + "IEA611I COMPLETE DUMP ON {dsn}",
+         {**batch, "dsn": lambda g: f"DUMP.D261203.H{g.r.randint(0, 23):02d}.{g.r.choice(systems)}.{g.r.choice(jobs)}.S{g.r.randint(1, 999):05d}"}),
+        (4, e_rec + "DUMPID={id} REQUESTED BY JOB ({j})", {**cont, "id": lambda g: f"{g.r.randint(1, 999):03d}", "j": pick([*jobs, "CICSPRD "])}),
+        (3, n_sys + "IEA989I SLIP TRAP ID={id} MATCHED.  JOBNAME={j}, ASID={asid}.",
+         {**sysm, "id": pick(["X33E", "X0C4", "SYSM"]), "j": pick([*jobs, "*UNAVAIL"]), "asid": asid}),
+        (4, n_sys + "IEE360I SMF NOW RECORDING ON {dsn} TIME={t}", {**sysm, "dsn": lambda g: f"SYS1.{g.r.choice(systems)}.MAN{g.r.randint(1, 3)}", "t": now_dots}),
+        (4, n_sys + "IEE362A SMF ENTER DUMP FOR {dsn} ON {vol}",
+         {**sysm, "dsn": lambda g: f"SYS1.{g.r.choice(systems)}.MAN{g.r.randint(1, 3)}", "vol": pick(["SMFV01", "SMFV02"])}),
+        (3, n_sys + "IEE043I A SYSTEM LOG DATA SET HAS BEEN QUEUED TO SYSOUT CLASS {c}", {**sysm, "c": pick(["L", "Z"])}),
+        (3, n_sys + "IEE252I MEMBER {mem} FOUND IN {lib}",
+         {**sysm, "mem": pick(["PROGAP", "SMFPRM00", "IEASLP00", "COMMND00"]), "lib": pick(["SYS1.PARMLIB", "USER.PARMLIB"])}),
+        (3, n_sys + "IEE712I SET {what} PROCESSING COMPLETE", {**sysm, "what": pick(["PROG", "SMF", "SLIP"])}),
+        (3, n_sys + "IRA200E AUXILIARY STORAGE SHORTAGE", sysm),
+        (3, n_sys + "IRA202I AUXILIARY STORAGE SHORTAGE RELIEVED", sysm),
+        (3, n_sys + "IWM001I WORKLOAD MANAGEMENT POLICY {pol} NOW IN EFFECT", {**sysm, "pol": pick(["WLMDAY", "WLMNIGHT", "WLMQTREND"])}),
+        # ---- z/OS SYSLOG: IOS and the sysplex ----
+        (4, n_sys + "IOS002A {dev},NO PATHS AVAILABLE", {**sysm, "dev": pick(devices)}),
+        (4, n_sys + "IOS071I {dev},{chp},{j}, START PENDING", {**sysm, "dev": pick(devices), "chp": pick(["**", "41", "5C"]), "j": pick([*jobs, "*MASTER*"])}),
+        (3, n_sys + "IOS071I {dev},{chp},{j}, MISSING CHANNEL AND DEVICE END",
+         {**sysm, "dev": pick(devices), "chp": pick(["**", "41", "5C"]), "j": pick([*jobs, "*MASTER*"])}),
+        (3, n_sys + "IXC101I SYSPLEX PARTITIONING IN PROGRESS FOR {other} REQUESTED BY {by}. REASON: {why}",
+         {**sysm, "other": pick(systems), "by": pick(["*MASTER*", "XCFAS"]),
+          "why": pick(["SFM STARTED DUE TO STATUS UPDATE MISSING", "OPERATOR VARY REQUEST", "LOSS OF COUPLE DATA SET"])}),
+        (3, n_sys + "IXC105I SYSPLEX PARTITIONING HAS COMPLETED FOR {other} - PRIMARY REASON: {why} - REASON FLAGS: {fl2}",
+         {**sysm, "other": pick(systems), "why": pick(["SYSTEM REMOVED BY SYSPLEX FAILURE MANAGEMENT BECAUSE ITS STATUS UPDATE WAS MISSING",
+                                                      "OPERATOR VARY REQUEST"]), "fl2": pick(["000004", "000015"])}),
+        (3, n_sys + "*{rid} IXC402D {other} LAST OPERATIVE AT {hms}. REPLY DOWN AFTER SYSTEM RESET, OR INTERVAL=SSSSS TO SET A REPROMPT TIME.",
+         {**sysm, "rid": lambda g: f"{g.r.randint(0, 99):02d}", "other": pick(systems), "hms": hms}),
+        (5, n_sys + "IXC466I INBOUND SIGNAL CONNECTIVITY ESTABLISHED WITH SYSTEM {other} VIA STRUCTURE {s} LIST {n}",
+         {**sysm, "other": pick(systems), "s": pick(["IXC_DEFAULT_1", "IXC_DEFAULT_2"]), "n": lambda g: str(g.r.randint(8, 15))}),
+        (4, n_sys + "IXC467I STOPPING PATHIN STRUCTURE {s} LIST {n} USED TO COMMUNICATE WITH SYSTEM {other} RSN: {why}",
+         {**sysm, "s": pick(["IXC_DEFAULT_1", "IXC_DEFAULT_2"]), "n": lambda g: str(g.r.randint(8, 15)), "other": pick(systems),
+          "why": pick(["SYSPLEX PARTITIONING OF REMOTE SYSTEM", "STRUCTURE FAILURE", "REBUILD START"])}),
+        (4, m_job + "IXC585E STRUCTURE {s} IN COUPLING FACILITY {cf},",
+         {**stc(["XCFAS"]), "s": pick(["DSNDB0G_LOCK1", "DSNDB0G_GBP1", "IXC_DEFAULT_1", "CSQ_ADMIN"]), "cf": pick(["CF01", "CF02"])}),
+        (3, m_job + "IXC586I STRUCTURE {s} IN COUPLING FACILITY {cf},",
+         {**stc(["XCFAS"]), "s": pick(["DSNDB0G_LOCK1", "DSNDB0G_GBP1", "IXC_DEFAULT_1", "CSQ_ADMIN"]), "cf": pick(["CF01", "CF02"])}),
+        (7, d_rec + "PHYSICAL STRUCTURE VERSION {v1} {v2},", {**cont, "v1": hexu(8), "v2": hexu(8)}),
+        (4, d_rec + "IS AT OR ABOVE STRUCTURE FULL MONITORING THRESHOLD OF {th}%.", {**cont, "th": pick(["80", "90"])}),
+        (4, d_rec + "ENTRIES:  IN-USE: {a} TOTAL: {b}, {p}% FULL",
+         {**cont, "a": lambda g: f"{g.r.randint(1000, 900000):>12}", "b": lambda g: f"{g.r.randint(900000, 1200000):>12}", "p": lambda g: f"{g.r.randint(60, 99):>3}"}),
+        (4, e_rec + "ELEMENTS: IN-USE: {a} TOTAL: {b}, {p}% FULL",
+         {**cont, "a": lambda g: f"{g.r.randint(1000, 900000):>12}", "b": lambda g: f"{g.r.randint(900000, 1200000):>12}", "p": lambda g: f"{g.r.randint(60, 99):>3}"}),
+        (3, e_rec + "IS NOW BELOW STRUCTURE FULL MONITORING THRESHOLD.", cont),
+        (4, n_job + "IXL014I IXLCONN REQUEST FOR STRUCTURE {s} WAS SUCCESSFUL.  JOBNAME: {j} ASID: {asid} CONNECTOR NAME: {cname} CFNAME: {cf}",
+         {**stc(["DB2PIRLM", "DB2QIRLM", "MQP1MSTR"]), "s": pick(["DSNDB0G_LOCK1", "DSNDB0G_SCA", "CSQ_ADMIN"]),
+          "j": pick(["DB2PIRLM", "DB2QIRLM", "MQP1MSTR"]), "asid": asid, "cname": pick(["IRLMGRPR$IRLA001", "DB2_DB2P", "CSQEMQPGRP0001"]),
+          "cf": pick(["CF01", "CF02"])}),
+        # ---- z/OS SYSLOG: console commands and replies ----
+        (5, n_cmd + "C {j}", {**hdr, "jid": jobno("TSU"), "j": pick(jobs)}),
+        (5, n_sys + "IEE301I {j} CANCEL COMMAND ACCEPTED", {**sysm, "j": pick(jobs)}),
+        (3, n_sys + "IEE341I {j} NOT ACTIVE", {**sysm, "j": pick(jobs)}),
+        (4, n_cmd + "D A,L", {**hdr, "jid": jobno("TSU")}),
+        (4, n_sys + "IEE114I {t} 2026.337 ACTIVITY {n}", {**sysm, "t": now_dots, "n": lambda g: str(g.r.randint(1, 999))}),
+        (4, n_cmd + "R {rid},{reply}", {**hdr, "jid": jobno("TSU"), "rid": lambda g: f"{g.r.randint(0, 99):02d}", "reply": pick(["U", "CANCEL", "NOHOLD", "DOWN"])}),
+        (4, n_sys + "IEE600I REPLY TO {rid} IS;{reply}", {**sysm, "rid": lambda g: f"{g.r.randint(0, 99):02d}", "reply": pick(["U", "CANCEL", "NOHOLD", "DOWN"])}),
+        (3, n_cmd + "S {p}", {**hdr, "jid": pick(["INTERNAL", "TSU00412", "STC00233"]), "p": pick(["CICSPRD", "FTPD1", "ZWESLSTC"])}),
+        (3, n_cmd + "D GRS,C", {**hdr, "jid": jobno("TSU")}),
+        (3, n_sys + "ISG343I {t} GRS STATUS {n}", {**sysm, "t": now_dots, "n": lambda g: str(g.r.randint(1, 999))}),
+        # ---- z/OS SYSLOG: RACF ----
+        (16, m_job + "ICH408I USER({u}) GROUP({grp}) NAME({nm})", {**batch, "u": racf_user, "grp": racf_group, "nm": racf_name}),
+        (6, d_rec + "  {res} CL(DATASET ) VOL({vol})",
+         {**cont, "res": pick(datasets), "vol": pick(volumes)}),
+        (5, d_rec + "  {res} CL({cls})",
+         {**cont, "res": first([("IRR.PASSWORD.RESET", "FACILITY"), ("BPX.SUPERUSER", "FACILITY"), ("MQP1.CONTEXT.PAY.REPLY", "MQADMIN "),
+                                ("DB2P.BATCH", "DSNR    ")]), "cls": then(1)}),
+        (10, d_rec + "  INSUFFICIENT ACCESS AUTHORITY", cont),
+        (8, d_rec + "  FROM {prof} (G)", {**cont, "prof": pick(["PAY.**", "GL.DAILY.**", "BPX.**", "MQP1.**"])}),
+        (10, e_rec + "  ACCESS INTENT({i})  ACCESS ALLOWED({a})", {**cont, "i": access, "a": access}),
+        (4, e_rec + "  LOGON/JOB INITIATION - INVALID PASSWORD", cont),
+        (3, e_rec + "  LOGON/JOB INITIATION - REVOKED USER ACCESS ATTEMPT", cont),
+        (4, n_job + "IRR812I PROFILE {prof} IN THE STARTED CLASS WAS USED TO START {s} WITH JOBNAME {sj}.",
+         {**stc(["CICSPRD", "ZWESLSTC", "BAQSTRT"]), "prof": pick(["** (G)", "CICS* (G)", "ZWE*.* (G)"]),
+          "s": first([("CICSPRD", "CICSPRD"), ("ZWESLSTC", "ZWESLSTC"), ("BAQSTRT", "BAQSTRT"), ("CICSPRD", "CICSPRD2")]), "sj": then(1)}),
+        # ---- z/OS UNIX, zFS ----
+        (3, n_sys + "BPXF013I FILE SYSTEM {fs} WAS SUCCESSFULLY MOUNTED.", {**sysm, "fs": pick(["OMVS.ZFS.HOME", "ZWE.ZFS.RUNTIME", "OMVS.ZFS.VAR"])}),
+        (3, n_sys + "BPXF002I FILE SYSTEM {fs} WAS NOT MOUNTED. RETURN CODE = {rc}, REASON CODE = {rsn}",
+         {**sysm, "fs": pick(["OMVS.ZFS.HOME", "ZWE.ZFS.RUNTIME", "OMVS.ZFS.VAR"]), "rc": pick(["00000079", "00000072", "00000081"]), "rsn": hexu(8)}),
+        (4, n_job + "BPXP018I THREAD {th}, IN PROCESS {pid}, ENDED WITHOUT BEING UNDUBBED WITH COMPLETION CODE {cc}, AND REASON CODE {rsn}.",
+         {**stc(["ZWESLSTC", "BAQSTRT", "FTPD1"]), "th": lambda g: g.hexs(16).upper(), "pid": lambda g: str(g.r.randint(16777216, 83886079)),
+          "cc": pick(["0022D000", "0013E000", "840C4000"]), "rsn": pick(["00000000", "0000000C"])}),
+        (6, n_job + "BPXM023I ({u}) {msg}",
+         {**stc(["ZWESLSTC", "BAQSTRT"]), "u": pick(["ZWESVUSR", "BAQSVUSR"]),
+          "msg": pick(["ZWEL0021I Zowe Launcher starting", "ZWEL0018I Zowe instance prepared", "Server baqstrt started.",
+                       "ZWEL0023I Zowe runtime directory /usr/lpp/zowe"])}),
+        (4, n_job + "IOEZ00078I zFS aggregate {agg} exceeds {p}% full ({a}/{b}) (WARNING)",
+         {**stc(["ZFS"]), "agg": pick(["OMVS.ZFS.HOME", "ZWE.ZFS.LOGS", "OMVS.ZFS.VAR"]), "p": pick(["90", "95"]),
+          "a": lambda g: str(g.r.randint(90000, 180000)), "b": lambda g: str(g.r.randint(180000, 200000))}),
+        (3, n_job + "IOEZ00551I Aggregate {agg} ran out of space.", {**stc(["ZFS"]), "agg": pick(["OMVS.ZFS.HOME", "ZWE.ZFS.LOGS", "OMVS.ZFS.VAR"])}),
+        # ---- z/OS Communications Server ----
+        (3, n_job + "EZZ4313I INITIALIZATION COMPLETE FOR DEVICE {dev}", {**tcpm, "dev": pick(["OSAQDIO1", "OSAQDIO2", "IUTIQDF4"])}),
+        (3, n_job + "EZZ4315I DEACTIVATION COMPLETE FOR DEVICE {dev}", {**tcpm, "dev": pick(["OSAQDIO1", "OSAQDIO2", "IUTIQDF4"])}),
+        (3, n_job + "EZZ4340I INITIALIZATION COMPLETE FOR INTERFACE {i}", {**tcpm, "i": pick(["OSAETH1", "OSAETH2", "IQDIOLNK"])}),
+        (3, n_job + "EZZ0060I PROCESSING COMMAND: VARY TCPIP,,OBEYFILE,DSN={dsn}", {**tcpm, "dsn": pick(["TCPIP.PROFILE(OBEYFW)", "SYS1.TCPPARMS(PORTS)"])}),
+        (3, n_job + "EZZ0053I COMMAND VARY OBEY COMPLETED SUCCESSFULLY", tcpm),
+        (3, n_job + "EZZ4202I Z/OS UNIX - TCP/IP CONNECTION ESTABLISHED FOR {stack}", {**tcpm, "stack": pick(["TCPIP", "TCPIPB"])}),
+        (7, n_job + "EZD1287I TTLS Error RC: {rc} {ev} LOCAL: {lip}..{lp} REMOTE: {rip}..{rp} JOBNAME: {j} RULE: {rule} USERID: {u} GRPID: {grp} ENVID: {env} CONNID: {cid}",
+         {**tcpm, "rc": first([(" 435", "Initial Handshake"), ("5003", "Data Decryption"), (" 402", "Initial Handshake"), ("   8", "Initial Handshake")]),
+          "ev": then(1), "lip": pick(["10.40.1.15", "10.40.1.16"]), "lp": pick(["7554", "9443", "446"]), "rip": Gen.ip, "rp": Gen.port,
+          "j": pick(["ZWESLSTC", "BAQSTRT", "DB2PDIST"]), "rule": pick(["ZoweGatewayRule", "ZosConnectIn", "Db2DrdaSecure"]),
+          "u": pick(["ZWESVUSR", "BAQSVUSR", "DB2PSTC"]), "grp": hexu(8), "env": hexu(8), "cid": hexu(8)}),
+        # ---- Db2 for z/OS ----
+        (9, n_job + "DSNJ001I  {pfx} DSNJW307 CURRENT COPY {c} ACTIVE LOG DATA SET IS DSNAME={dsn}, STARTRBA={s},ENDRBA={e}",
+         {**db2m, "c": pick(["1", "2"]), "dsn": lambda g: f"DSN{g.drawn[1][-1]}.LOGCOPY{g.r.randint(1, 2)}.DS{g.r.randint(1, 8):02d}", "s": rba, "e": rba}),
+        (8, n_job + "DSNJ002I  {pfx} FULL ACTIVE LOG DATA SET DSNAME={dsn}, STARTRBA={s},ENDRBA={e}",
+         {**db2m, "dsn": lambda g: f"DSN{g.drawn[1][-1]}.LOGCOPY{g.r.randint(1, 2)}.DS{g.r.randint(1, 8):02d}", "s": rba, "e": rba}),
+        (5, n_job + "DSNJ003I  {pfx} DSNJOFF3 FULL ARCHIVE LOG VOLUME DSNAME={dsn}, STARTRBA={s}, ENDRBA={e}, STARTLRSN={sl}, ENDLRSN={el}, UNIT=SYSALLDA, COPY1VOL={vol}, VOLSPAN=00, CATLG=YES",
+         {**db2m, "dsn": lambda g: f"DSN{g.drawn[1][-1]}.ARCHLOG1.A{g.r.randint(1, 9999999):07d}", "s": rba, "e": rba, "sl": lrsn, "el": lrsn,
+          "vol": pick(volumes)}),
+        (5, n_job + "DSNJ139I  {pfx} LOG OFFLOAD TASK ENDED", db2m),
+        (4, n_job + "DSNL519I  {pfx} DSNLILNR TCP/IP SERVICES AVAILABLE FOR DOMAIN {dom} AND PORT {port}",
+         {**db2m, "dom": pick(["db2p.sysa.example.com", "db2q.sysb.example.com", "::"]), "port": pick(["446", "5446", "5447"])}),
+        (10, n_job + "DSNL511I  {pfx} DSNLIENO TCP/IP CONVERSATION FAILED TO LOCATION {loc} IPADDR={ip} PORT={port} SOCKET={sock} RETURN CODE={rc} REASON CODE={rsn}",
+         {**db2m, "loc": remote_ip, "ip": same_ip, "port": Gen.port, "sock": pick(["RECV", "SEND", "CLOSE"]),
+          "rc": pick(["1121", "1127", "1128"]), "rsn": pick(["74520442", "76650446", "74FA0405"])}),
+        (7, n_job + "DSNL027I  {pfx} DSNLZDJN SERVER DISTRIBUTED AGENT WITH LUWID={lw} THREAD-INFO={ti} RECEIVED ABEND={ab} FOR REASON={rsn}",
+         {**db2m, "lw": luwid_tok, "ti": thread_info, "ab": pick(["04E", "0C4"]), "rsn": pick(["00D3003B", "00D35011", "00E50013"])}),
+        (5, n_job + "DSNL030I  {pfx} DSNLZDJN DDF PROCESSING FAILURE FOR LUWID={lw} AND REASON={rsn} THREAD-INFO={ti}",
+         {**db2m, "lw": luwid_tok, "rsn": pick(["00D31033", "00D3101A", "00D3103D"]), "ti": thread_info}),
+        (3, n_job + "DSNL004I  {pfx} DDF START COMPLETE LOCATION {loc} LU {lu} GENERICLU -NONE DOMAIN {dom} TCPPORT {p} SECPORT {sp} RESPORT {rp} IPNAME -NONE OPTIONS: PKGREL = COMMIT",
+         {**db2m, "loc": pick(["DB2PLOC", "DB2GLOC"]), "lu": pick(["USIBMSY.DB2PLU", "USIBMSY.DB2QLU"]), "dom": pick(["db2p.sysa.example.com", "db2q.sysb.example.com"]),
+          "p": pick(["446", "5446"]), "sp": pick(["448", "0"]), "rp": pick(["5001", "5002"])}),
+        (3, n_job + "DSNL005I  {pfx} DDF IS STOPPING", db2m),
+        (3, n_job + "DSNL006I  {pfx} DDF STOP COMPLETE", db2m),
+        (10, n_job + "DSN9022I  {pfx} {cs} '{cmd}' NORMAL COMPLETION", {**db2m, "cs": dsn9022, "cmd": then(1)}),
+        (3, n_job + "DSN9023I  {pfx} {cs} '{cmd}' ABNORMAL COMPLETION", {**db2m, "cs": dsn9022, "cmd": then(1)}),
+        (7, n_job + "DSNR035I  {pfx} DSNRTIMR WARNING - UNCOMMITTED UR AFTER {n} CHECKPOINTS - CORRELATION NAME = {corr} CONNECTION ID = {conn} LUWID = {lw} = {tok} PLAN NAME = {plan} AUTHID = {auth} END USER ID = {eu} TRANSACTION NAME = {tx} WORKSTATION NAME = {ws} URID = {urid}",
+         {**db2m, "n": chkpts, "corr": pick(corrs), "conn": pick(conns), "lw": luwid, "tok": lambda g: str(g.r.randint(1, 99999)), "plan": pick(plans),
+          "auth": pick(["PAYUSR", "GLBATCH", "DISTUSR"]), "eu": pick(["*", "*", "jdoe"]), "tx": pick(["*", "*", "PAYTRN01"]), "ws": pick(["*", "*", "WKS0042"]),
+          "urid": rba}),
+        (7, n_job + "DSNI031I  {pfx} DSNILKES - LOCK ESCALATION HAS OCCURRED FOR RESOURCE NAME = {res} LOCK STATE = {st} PLAN NAME : PACKAGE NAME = {plan} : {pkg} STATEMENT NUMBER = {stmt} CORRELATION-ID = {corr} CONNECTION-ID = {conn} LUW-ID = {lw} THREAD-INFO = {ti}",
+         {**db2m, "res": lambda g: ts_name(g).replace(" ", ""), "st": pick(["X", "S", "U"]), "plan": pick(plans), "pkg": pick(["PAYPKG01", "GLPOST", "SYSLH200"]),
+          "stmt": lambda g: f"{g.r.randint(1, 9999):06d}", "corr": pick(corrs), "conn": pick(conns), "lw": luwid_tok, "ti": thread_info}),
+        (6, n_job + "DSNT375I  {pfx} PLAN={p1} WITH CORRELATION-ID={c1} CONNECTION-ID={n1} LUW-ID={l1} THREAD-INFO={t1} IS DEADLOCKED WITH PLAN={p2} WITH CORRELATION-ID={c2} CONNECTION-ID={n2} LUW-ID={l2} THREAD-INFO={t2} ON MEMBER {mem}",
+         {**db2m, "p1": pick(plans), "c1": pick(corrs), "n1": pick(conns), "l1": luwid_tok, "t1": thread_info,
+          "p2": pick(plans), "c2": pick(corrs), "n2": pick(conns), "l2": luwid_tok, "t2": thread_info, "mem": pick(["DB2P", "DB2Q"])}),
+        (7, n_job + "DSNT376I  {pfx} PLAN={p1} WITH CORRELATION-ID={c1} CONNECTION-ID={n1} LUW-ID={l1} THREAD-INFO={t1} IS TIMED OUT. ONE HOLDER OF THE RESOURCE IS PLAN={p2} WITH CORRELATION-ID={c2} CONNECTION-ID={n2} LUW-ID={l2} THREAD-INFO={t2} ON MEMBER {mem}",
+         {**db2m, "p1": pick(plans), "c1": pick(corrs), "n1": pick(conns), "l1": luwid_tok, "t1": thread_info,
+          "p2": pick(plans), "c2": pick(corrs), "n2": pick(conns), "l2": luwid_tok, "t2": thread_info, "mem": pick(["DB2P", "DB2Q"])}),
+        (9, n_job + "DSNT501I  {pfx} DSNILMCL RESOURCE UNAVAILABLE CORRELATION-ID={corr} CONNECTION-ID={conn} LUW-ID={lw} REASON {rsn} TYPE {type} NAME {name}",
+         {**db2m, "corr": pick(corrs), "conn": pick(conns), "lw": pick(["*", "*", "GA0A0102.D4A1.D9A1B2C3D4E5=118"]),
+          "rsn": pick(["00C90081", "00C9008E", "00C90088", "00C900A3"]), "type": pick(["00000200", "00000210", "00000302"]), "name": ts_name}),
+        (4, n_job + "DSNP007I  {pfx} DSNPXTN0 - EXTEND FAILED FOR {dsn}. RC={rc} CONNECTION-ID={conn}, CORRELATION-ID={corr}, LUW-ID={lw}",
+         {**db2m, "dsn": lambda g: f"DSN{g.drawn[1][-1]}.DSNDBC.{g.r.choice(['PAYDB01', 'GLDB'])}.{g.r.choice(['PAYTS01', 'JRNLTS'])}.I0001.A{g.r.randint(1, 12):03d}",
+          "rc": pick(["00D70014", "00D70027"]), "conn": pick(conns), "corr": pick(corrs), "lw": luwid_tok}),
+        (3, n_job + "DSNY001I  {pfx} SUBSYSTEM STARTING", db2m),
+        (3, n_job + "DSNR001I  {pfx} RESTART INITIATED", db2m),
+        (3, n_job + "DSNR002I  {pfx} RESTART COMPLETED", db2m),
+        (3, n_job + "DSN3100I  {pfx} DSN3UR00 - SUBSYSTEM {ssid} READY FOR START COMMAND", {**db2m, "ssid": then(1)}),
+        # ---- IBM MQ for z/OS ----
+        (14, n_job + "CSQX500I {pfx} CSQXRCTL Channel {ch} started", {**mqm, "ch": pick(channels)}),
+        (12, n_job + "CSQX501I {pfx} CSQXRCTL Channel {ch} is no longer active", {**mqm, "ch": pick(channels)}),
+        (8, n_job + "CSQX511I {pfx} CSQXRESP Channel {ch} started, connection {ip}", {**mqm, "ch": pick(channels), "ip": Gen.ip}),
+        (5, n_job + "CSQX599E {pfx} CSQXRESP Channel {ch} ended abnormally", {**mqm, "ch": pick(channels)}),
+        (6, n_job + "CSQX209E {pfx} CSQXRCTL Connection unexpectedly terminated, channel {ch} connection {ip} (queue manager {qm}) TRPTYPE=TCP RC={rc}",
+         {**mqm, "ch": pick(channels), "ip": Gen.ip, "qm": pick(["MQP2", "GWQM01", "MQP1"]), "rc": mq_rc}),
+        (5, n_job + "CSQX202E {pfx} CSQXRCTL Connection or remote listener unavailable, channel {ch} connection {ip} TRPTYPE=TCP RC={rc} reason={rsn}",
+         {**mqm, "ch": pick(channels), "ip": Gen.ip, "rc": mq_rc, "rsn": pick(["00000000", "76630291"])}),
+        (4, n_job + "CSQX548E {pfx} CSQXRCTL Messages sent to local dead-letter queue, channel {ch}, reason={rsn}",
+         {**mqm, "ch": pick(channels), "rsn": pick(["2053", "2085", "2035"])}),
+        (5, n_job + "CSQ9022I {pfx} {cs} ' {cmd}' NORMAL COMPLETION",
+         {**mqm, "cs": first([("CSQXCRPS", "START CHANNEL"), ("CSQXCRPS", "STOP CHANNEL"), ("CSQMDRTS", "DISPLAY CHSTATUS"), ("CSQMDRTS", "DISPLAY QLOCAL")]),
+          "cmd": then(1)}),
+        (4, n_job + "CSQY220I {pfx} CSQSCTL Queue manager storage usage: local storage: used {a}MB, free {b}MB: above bar: used {c}MB, free {d}",
+         {**mqm, "a": lambda g: str(g.r.randint(200, 1200)), "b": lambda g: str(g.r.randint(200, 1500)), "c": lambda g: str(g.r.randint(500, 9000)),
+          "d": lambda g: g.r.choice(["> 10GB", f"{g.r.randint(2000, 9999)}MB"])}),
+        (4, n_job + "CSQJ001I {pfx} CSQJW307 CURRENT COPY {c} ACTIVE LOG DATA SET IS DSNAME={dsn}, STARTRBA={s} ENDRBA={e}",
+         {**mqm, "c": pick(["1", "2"]), "dsn": lambda g: f"MQP{g.r.randint(1, 2)}.LOGCOPY{g.r.randint(1, 2)}.DS{g.r.randint(1, 6):02d}", "s": rba, "e": rba}),
+        (3, n_job + "CSQP017I {pfx} CSQP1RSW EXPANSION STARTED FOR PAGE SET {ps}", {**mqm, "ps": lambda g: str(g.r.randint(1, 20))}),
+        (3, n_job + "CSQP013I {pfx} CSQPEXT1 NEW EXTENT CREATED FOR PAGE SET {ps}. NEW EXTENT WILL NOW BE FORMATTED", {**mqm, "ps": lambda g: str(g.r.randint(1, 20))}),
+        (4, n_job + "CSQI004I {pfx} CSQIMGE1 Consider indexing {q} by {idx} for {ct} connection {cn}, {n} messages skipped",
+         {**mqm, "q": pick(["PAY.REPLY.QUEUE", "GL.RESPONSE", "SYSTEM.CLUSTER.TRANSMIT.QUEUE"]), "idx": pick(["CORRELID", "MSGID"]),
+          "ct": pick(["BATCH", "CICS", "CHIN"]), "cn": pick([*jobs, "CICSPRD"]), "n": lambda g: str(g.r.randint(500, 90000))}),
+        # ---- IMS ----
+        (6, n_job + "DFS551I MESSAGE REGION {rg} STARTED ID={id} TIME={hm} CLASSES={cl} {ims}",
+         {**imsm, "rg": pick(["IMSMPP01", "IMSMPP02", "IMSMPP03"]), "id": lambda g: f"{g.r.randint(1, 99):05d}", "hm": hhmm,
+          "cl": pick(["001,002,003,004", "005,006", "010"])}),
+        (5, n_job + "DFS552I MESSAGE REGION {rg} STOPPED ID={id} TIME={hm} {ims}",
+         {**imsm, "rg": pick(["IMSMPP01", "IMSMPP02", "IMSMPP03"]), "id": lambda g: f"{g.r.randint(1, 99):05d}", "hm": hhmm}),
+        (5, n_job + "DFS3257I ONLINE LOG NOW SWITCHED - FROM {a} TO {b} {ims}",
+         {**imsm, "a": lambda g: f"DFSOLP{g.r.randint(0, 9):02d}", "b": lambda g: f"DFSOLP{g.r.randint(0, 9):02d}"}),
+        (5, n_job + "DFS2484I JOBNAME={j} GENERATED BY LOG AUTOMATIC ARCHIVING {ims}", {**imsm, "j": lambda g: f"IMSARC{g.r.randint(1, 99):02d}"}),
+        (6, n_job + "DFS994I *CHKPT 26337/{t}**{ct}** {ims}", {**imsm, "t": lambda g: hms(g).replace(":", ""), "ct": pick(["SIMPLE", "SIMPLE", "FREEZE", "DUMPQ"])}),
+        (4, n_job + "DFS3804I LATEST RESTART CHKPT: 26337/{a}, LATEST BUILDQ CHKPT: 26337/{b} {ims}",
+         {**imsm, "a": lambda g: hms(g).replace(":", ""), "b": lambda g: hms(g).replace(":", "")}),
+        (4, n_job + "DFS058I {t} {cmd} COMMAND IN PROGRESS {ims}", {**imsm, "t": now, "cmd": pick(["CHECKPOINT", "START", "STOP", "DBRECOVERY"])}),
+        (4, n_job + "DFS0488I {cmd} COMMAND COMPLETED. DBN= {db} RC= {rc} {ims}",
+         {**imsm, "cmd": pick(["DBR", "STA", "STO"]), "db": pick(["PAYDB01", "CUSTDB", "ORDDB"]), "rc": pick(["0", "0", "4", "12"])}),
+        (4, n_job + "DFS2500I DATABASE {db} SUCCESSFULLY {act} {ims}", {**imsm, "db": pick(["PAYDB01", "CUSTDB", "ORDDB"]), "act": pick(["ALLOCATED", "DEALLOCATED"])}),
+        # ---- JES2 job log (JESMSGLG) ----
+        (8, "{t} {jid} ---- THURSDAY,   03 DEC 2026 ----", {"t": dot_time, "jid": jobno("JOB")}),
+        (14, "{t} {jid}  IRR010I  USERID {u} IS ASSIGNED TO THIS JOB.", {"t": dot_time, "jid": jobno("JOB"), "u": racf_user}),
+        (12, "{t} {jid}  ICH70001I {u} LAST ACCESS AT {hms} ON {day}",
+         {"t": dot_time, "jid": jobno("JOB"), "u": racf_user, "hms": hms,
+          "day": pick(["THURSDAY, DECEMBER 3, 2026", "WEDNESDAY, DECEMBER 2, 2026", "MONDAY, NOVEMBER 30, 2026"])}),
+        # ---- JESYSMSG ----
+        (10, "IEF236I ALLOC. FOR {j} {step}", {"j": pick(jobs), "step": pick(steps)}),
+        (16, "IEF237I {unit} ALLOCATED TO {dd}", {"unit": pick([*devices, "JES2", "DMY "]), "dd": pick([*ddnames, "SYSPRINT", "SYSIN"])}),
+        (12, "IGD101I SMS ALLOCATED TO DDNAME ({dd}) DSN ({dsn}) STORCLAS ({sc}) MGMTCLAS ({mc}) DATACLAS ({dc}) VOL SER NOS= {vol}",
+         {"dd": padded(ddnames, 8), "dsn": padded(datasets, 44), "sc": padded(["SCSTD", "SCDB2", "SCFAST"], 8), "mc": padded(["MCSTD", "MCNOMIG"], 8),
+          "dc": padded(["", "", "DCVSAM", "DCEXT"], 8), "vol": pick(volumes[:4])}),
+        (22, "IEF142I {j} {step} - STEP WAS EXECUTED - COND CODE {cc}", {"j": pick(jobs), "step": pick(steps), "cc": rc4}),
+        (5, "IEF272I {j} {step} - STEP WAS NOT EXECUTED.", {"j": pick(jobs), "step": pick(steps)}),
+        (18, "IEF285I   {dsn} {disp}", {"dsn": padded(datasets, 44), "disp": pick(["KEPT", "KEPT", "CATALOGED", "DELETED", "PASSED", "SYSOUT"])}),
+        (12, "IEF285I   VOL SER NOS= {vols}.", {"vols": lambda g: ",".join(g.r.sample(volumes[:4], g.r.randint(1, 3)))}),
+        (9, "IGD104I {dsn} RETAINED,  DDNAME={dd}", {"dsn": padded(datasets, 44), "dd": pick(ddnames)}),
+        (6, "IGD105I {dsn} DELETED,   DDNAME={dd}", {"dsn": padded(datasets, 44), "dd": pick(ddnames)}),
+        (4, "IEF212I {j} {step} {dd} - DATA SET NOT FOUND", {"j": pick(jobs), "step": pick(steps), "dd": pick(ddnames)}),
+        (14, "IEF373I STEP/{step}/START 2026337.{hm}", {"step": padded(steps, 8), "hm": hhmm}),
+        (14, "IEF032I STEP/{step}/STOP  2026337.{hm}", {"step": padded(steps, 8), "hm": hhmm}),
+        (14, "        CPU: {h} HR  {m} MIN  {s} SEC    SRB: {h2} HR  {m2} MIN  {s2} SEC",
+         {"h": lambda g: f"{g.r.choice([0, 0, 0, 1]):>5}", "m": lambda g: f"{g.r.randint(0, 59):02d}", "s": lambda g: f"{g.r.uniform(0, 59.99):05.2f}",
+          "h2": lambda g: f"{g.r.choice([0] * 9 + [1]):>5}", "m2": lambda g: f"{g.r.randint(0, 3):02d}", "s2": lambda g: f"{g.r.uniform(0, 59.99):05.2f}"}),
+        (14, "        VIRT: {v}K  SYS: {s}K  EXT: {e}K  SYS: {s2}K",
+         {"v": lambda g: f"{g.r.choice([128, 256, 1024, 4096, 8920]):>6}", "s": lambda g: f"{g.r.randint(200, 600):>6}",
+          "e": lambda g: f"{g.r.choice([4096, 8192, 65536, 512000]):>10}", "s2": lambda g: f"{g.r.randint(10000, 30000):>10}"}),
+        (6, "IEF033I  JOB/{j}/STOP  2026337.{hm}", {"j": pick(jobs), "hm": hhmm}),
+        # ---- z/OS Connect (Liberty messages.log) ----
+        (3, "{ts} {th} " + lib_logger("com.ibm.ws.kernel.feature.internal.FeatureManager") + " A CWWKF0011I: The {srv} server is ready to run a smarter planet. The {srv2} server started in {s} seconds.",
+         {"ts": liberty_ts, "th": lib_thread, "srv": pick(["zosConnect", "baqstrt"]), "srv2": pick(["zosConnect", "baqstrt"]), "s": lambda g: f"{g.r.uniform(8, 60):.3f}"}),
+        (5, "{ts} {th} " + lib_logger("com.ibm.zosconnect.internal.ApiManagerImpl") + " I BAQR7000I: z/OS Connect API package {api} installed successfully.",
+         {"ts": liberty_ts, "th": lib_thread, "api": pick(["payroll", "customerinq", "accounts"])}),
+        (4, "{ts} {th} " + lib_logger("com.ibm.zosconnect.internal.ServiceManagerImpl") + " I BAQR7043I: z/OS Connect service archive {sar} installed successfully.",
+         {"ts": liberty_ts, "th": lib_thread, "sar": pick(["inqPayroll", "getCustomer", "postPayment"])}),
+        (5, "{ts} {th} " + lib_logger("com.ibm.ws.http.internal.VirtualHostImpl") + " A CWWKT0016I: Web application available (default_host): {url}",
+         {"ts": liberty_ts, "th": lib_thread, "url": lambda g: f"https://{g.r.choice(['zosc.sysa.example.com', 'zosc.sysb.example.com'])}:{g.r.choice(['9443', '9080'])}/{g.r.choice(['payroll', 'customerinq', 'zosConnect'])}/"}),
+        (4, "{ts} {th} " + lib_logger("com.ibm.ws.tcpchannel.internal.TCPPort") + " I CWWKO0219I: TCP Channel {ch} has been started and is now listening for requests on host {h}  (IPv4: {ip}) port {p}.",
+         {"ts": liberty_ts, "th": lib_thread, "ch": pick(["defaultHttpEndpoint", "defaultHttpEndpoint-ssl"]), "h": pick(["*", "zosc.sysa.example.com"]),
+          "ip": pick(["0.0.0.0", "10.40.1.15"]), "p": pick(["9080", "9443"])}),
+        (6, "{ts} {th} " + lib_logger("com.ibm.ws.security.authentication.internal.jaas.modules.UsernameAndPasswordLoginModule") + " A CWWKS1100A: Authentication did not succeed for user ID {u}. An invalid user ID or password was specified.",
+         {"ts": liberty_ts, "th": lib_thread, "u": pick(["PAYAPI", "jdoe", "ZCEEUSR", "admin"])}),
+        # ---- Zowe API ML and launcher ----
+        (4, zw + "INFO  ((o.z.a.p.s.ServiceStartupEventHandler)) ZWEAM000I {svc2} started in {s} seconds",
+         {**zw_slots(["ZWEAGW1", "ZWEADS1", "ZWEAAC1"]), "svc2": pick(["Gateway", "Discovery Service", "API Catalog"]), "s": lambda g: f"{g.r.uniform(10, 120):.2f}"}),
+        (3, zw + "ERROR ((o.z.a.s.HttpsFactory)) ZWEAM400E Error initializing SSL Context: '{err}'",
+         {**zw_slots(["ZWEAGW1", "ZWEADS1"]), "err": pick(["Keyring safkeyring://ZWESVUSR/ZoweKeyring does not exist", "Keystore password was incorrect"])}),
+        (8, zw + "INFO  ((c.n.e.r.AbstractInstanceRegistry)) Registered instance {app}/{inst} with status {st} (replication={rep})",
+         {**zw_slots(["ZWEADS1"]), "app": eureka_app, "inst": eureka_instance,
+          "st": pick(["UP", "UP", "STARTING"]), "rep": pick(["false", "true"])}),
+        (4, zw + "INFO  ((c.n.e.r.AbstractInstanceRegistry)) Cancelled instance {app}/{inst} (replication={rep})",
+         {**zw_slots(["ZWEADS1"]), "app": eureka_app, "inst": eureka_instance,
+          "rep": pick(["false", "true"])}),
+        (4, "{ts} <ZWELNCH:{pid}> ZWESVUSR INFO (zl_comp.c:{ln}) ZWEL0001I component {c} started",
+         {"ts": lambda g: f"2026-12-03 {hms(g)}", "pid": lambda g: str(g.r.randint(16777216, 83886079)), "ln": pick(["633", "641"]),
+          "c": pick(["gateway", "discovery", "api-catalog", "zss", "app-server"])}),
+        # ---- IBM i history log ----
+        (20, ibmi("14", "QWTPIIPP") + "CPF1124 Job {job} started on 12/03/26 at {t} in subsystem {sbs} in QSYS. Job entered system on 12/03/26 at {t2}.",
+         ibmi_slots({"job": ibmi_job, "t": lambda g: cur["it"], "sbs": pick(["QBATCH", "QINTER", "QUSRWRK", "QSYSWRK"]), "t2": entered})),
+        (18, ibmi("14", "QWTMCEOJ") + "CPF1164 Job {job} ended on 12/03/26 at {t}; {sec} seconds used; end code {ec} .",
+         ibmi_slots({"job": ibmi_job, "t": lambda g: cur["it"], "sec": ibmi_secs, "ec": pick(["0", "0", "0", "10", "20", "30"])})),
+        (7, ibmi("14", "QWTSCSBJ") + "CPC1221 Job {job} submitted to job queue {q} in library {lib}.",
+         ibmi_slots({"job": ibmi_job, "q": pick(["QBATCH", "PAYJOBQ", "QSYSNOMAX"]), "lib": pick(["QGPL", "PAYLIB", "QSYS"])})),
+        (6, ibmi("12", "QWTPIIPP") + "CPF1393 Subsystem {sbs} disabled user profile {u} on device {dev}.",
+         ibmi_slots({"sbs": pick(["QINTER", "QCTL"]), "u": ibmi_user, "dev": lambda g: f"QPADEV{g.r.randint(1, 99):04d}"})),
+        (6, ibmi("12", "QZSOSIGN") + "CPF22E2 Password not correct for user profile {u}.", ibmi_slots({"u": ibmi_user})),
+        (4, ibmi("12", "QZSOSIGN") + "CPF2204 User profile {u} not found.", ibmi_slots({"u": pick(["ADMIN", "TEST", "ORACLE", "PAYUSR2"])})),
+        (7, ibmi("14", "QZSOSIGN") + "CPIAD12 Servicing user profile {u} from client {ip}.", ibmi_slots({"u": ibmi_user, "ip": Gen.ip})),
+        (3, ibmi("10", "QWCBTCLNUP") + "CPF0907 Serious storage condition may exist. Press HELP.", ibmi_slots({})),
+        (3, ibmi("10", "QSYSARB") + "CPI099C Critical storage lower limit reached.", ibmi_slots({})),
+        (5, ibmi("11", "QCMD") + "CPF9801 Object {obj} in library {lib} not found.",
+         ibmi_slots({"obj": pick(["PAYMAST", "GLHIST", "ARCUST"]), "lib": pick(["PAYLIB", "GLLIB", "QTEMP"])})),
+        (5, ibmi("11", "QCMD") + "CPF9802 Not authorized to object {obj} in {lib} type *{ty}.",
+         ibmi_slots({"obj": pick(["PAYMAST", "GLHIST", "ARCUST"]), "lib": pick(["PAYLIB", "GLLIB"]), "ty": pick(["FILE", "PGM", "DTAARA"])})),
+        (5, ibmi("11", "QDBGETKY") + "CPF5027 Record {n} in use by job {job}.", ibmi_slots({"n": lambda g: str(g.r.randint(1, 999999)), "job": ibmi_job})),
+        (4, ibmi("11", "QDBGETKY") + "CPF5032 Record {n} member {mbr} already locked to this job.",
+         ibmi_slots({"n": lambda g: str(g.r.randint(1, 999999)), "mbr": pick(["PAYMAST", "GLHIST", "ARCUST"])})),
+        (5, ibmi("11", "QMHSNDPM") + "CPF9898 {text}.",
+         ibmi_slots({"text": pick(["Payroll extract failed - see job log", "GL period is closed", "Duplicate invoice batch 20261203"])})),
+        (4, ibmi("14", "QLIDLOBJ") + "CPC2191 Object {obj} in {lib} type *{ty} deleted.",
+         ibmi_slots({"obj": pick(["PAYTMP", "WRKFILE1", "EXTRACT"]), "lib": pick(["PAYLIB", "QTEMP"]), "ty": pick(["FILE", "DTAQ"])})),
+        (3, ibmi("12", "QWTPIIPP") + "CPF1269 Program start request received on communications device {dev} was rejected with reason codes {a}, {b}.",
+         ibmi_slots({"dev": pick(["QPADEV0012", "APPCDEV01"]), "a": pick(["0712", "0604", "0501"]), "b": pick(["0000", "0001"])})),
+        # ---- AIX errpt (summary), syslog and sulog ----
+        (3, "IDENTIFIER TIMESTAMP  T C RESOURCE_NAME  DESCRIPTION", {}),
+        (3, errpt("9DBCFDEE", "T", "O", "ERROR LOGGING TURNED ON", "errdemon"), em),
+        (3, errpt("2BFA76F6", "T", "S", "SYSTEM SHUTDOWN BY USER", "SYSPROC"), em),
+        (3, errpt("A6DF45AA", "I", "O", "The daemon is started.", "RMCdaemon"), em),
+        (5, errpt("A924A5FC", "P", "S", "SOFTWARE PROGRAM ABNORMALLY TERMINATED", "SYSPROC"), em),
+        (4, errpt("DCB47997", "T", "H", "DISK OPERATION ERROR"), {**em, "res": aix_res("hdisk", 12)}),
+        (6, errpt("DE3B8540", "P", "H", "PATH HAS FAILED"), {**em, "res": aix_res("hdisk", 12)}),
+        (3, errpt("EC0BCCD4", "T", "H", "ETHERNET DOWN"), {**em, "res": aix_res("ent", 3)}),
+        (4, errpt("7BFEEA1F", "T", "H", "LINK ERROR"), {**em, "res": aix_res("fcs", 3)}),
+        (4, errpt("AA8AB241", "T", "O", "OPERATOR NOTIFICATION", "OPERATOR"), em),
+        (3, errpt("CB4A951F", "I", "S", "SOFTWARE PROGRAM ERROR", "SRC"), em),
+        (8, aix_hdr("auth|security:info") + "sshd[{pid}]: Accepted {m} for {u} from {ip} port {p} ssh2",
+         {**aix, "pid": lambda g: str(g.r.randint(100000, 30000000)), "m": pick(["password", "publickey", "keyboard-interactive/pam"]),
+          "u": pick(["paydba", "root", "oracle", "ansible"]), "ip": Gen.ip, "p": Gen.port}),
+        (5, aix_hdr("auth|security:info") + "sshd[{pid}]: Failed password for {u} from {ip} port {p} ssh2",
+         {**aix, "pid": lambda g: str(g.r.randint(100000, 30000000)), "u": pick(["paydba", "root", "invalid user admin"]), "ip": Gen.ip, "p": Gen.port}),
+        (4, aix_hdr("auth|security:info") + "sshd[{pid}]: Received disconnect from {ip} port {p}:11: disconnected by user",
+         {**aix, "pid": lambda g: str(g.r.randint(100000, 30000000)), "ip": Gen.ip, "p": Gen.port}),
+        (3, aix_hdr("syslog:info") + "syslogd: restart", aix),
+        (6, "SU 12/03 {hm} {ok} {tty} {pair}",
+         {"hm": lambda g: hms(g)[:5], "ok": pick(["+", "+", "-"]), "tty": lambda g: f"pts/{g.r.randint(0, 12)}",
+          "pair": pick(["paydba-root", "oracle-root", "root-oracle", "jdoe-paydba"])}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -16512,7 +17102,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "VirtPlatform": virt_events,
            "CarrierPlatform": carrier_events,
            "AutomationPlatform": automation_events,
-           "WindowsPlatform": windows_events}
+           "WindowsPlatform": windows_events,
+           "MainframePlatform": mainframe_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
