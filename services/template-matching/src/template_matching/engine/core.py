@@ -230,6 +230,12 @@ class EngineConfig:
     # template without one takes every line of its token count and punctuation, whatever
     # program printed it (see _fixed_loses_last_word; pass 23c)
     fixed_keep_a_word: bool = True
+    # nor do sibling templates (one-word differences) merge into a template that names nothing
+    # but its severity, whatever evidence says the word is a value: a status keyword printed
+    # as a label ("changed: [<host>]" / "ok: [<host>]") or an action word among values
+    # ("<date> configure <pkg> <ver>" / "remove ...") is the only word of its statement
+    # (see _sibling_loses_last_word; pass 24a)
+    siblings_keep_a_word: bool = True
     # the text a span takes after a value ending in ":" is prose: a run that holds a
     # ``key=value`` field or a value in angle brackets is a record's fields, another format
     # (see _structured_text; pass 16)
@@ -1384,6 +1390,15 @@ def _names_statement(tokens: tuple[str, ...]) -> bool:
         (has_literal_word(t) or _delimiter(t))
         and t.strip(_TRAIL + "()[]{}<>").lower() not in _LEVEL_WORDS | _LEVEL_ABBREVIATIONS
         for t in tokens
+    )
+
+
+def _own_word(tokens: tuple[str, ...]) -> bool:
+    """Whether one of the tokens is a word alone (_plain_word) that is not a severity: a word
+    the statement prints, not its logger (pass 24a)."""
+    return any(
+        _WORD_ALONE.match(w) is not None and w.lower() not in _LEVEL_WORDS | _LEVEL_ABBREVIATIONS
+        for w in (t.strip(_TRAIL + "()[]{}<>") for t in tokens if VAR not in t and t[:1] not in _QUOTES)
     )
 
 
@@ -3552,12 +3567,40 @@ class TemplateEngine:
             self.config.fixed_keep_a_word and _plain_word(old) and _plain_word(line) and not _names_statement(new)
         )
 
+    def _sibling_loses_last_word(self, tokens: tuple[str, ...], pos: int, line: tuple[str, ...]) -> bool:
+        """A template and a line (or two sibling templates) that differ in the word at ``pos``
+        and each print a word alone would merge into a template that names nothing but its
+        severity: the differing word was the statement's own (Ansible's ``| changed: [<*>]``
+        / ``| ok: [<*>]`` after a header of ``key=value`` fields, dpkg's ``<date> configure
+        <pkg> <ver>`` / ``remove``). The one-word sibling path's evidence (a pair alternating
+        elsewhere, the value vocabulary, a word's shape or place, min_word_values) says the
+        word varies; a statement prints at least one word of its own, so a merge that keeps
+        none is refused whatever vouched for it (pass 23c's rule for the sibling path)."""
+        if not self.config.siblings_keep_a_word or not (_own_word(tokens) and _own_word(line)):
+            return False
+        if _request_method(tokens, line, [pos]):
+            return False  # a request's method, a field of the request line (as in _learn_line)
+        rest = tokens[:pos] + tokens[pos + 1 :]
+        # a program's syslog tag ("opendmarc[<*>]:") names what printed the statement, as a
+        # word of its own does; a header's key=value fields and its severity are the logger's
+        return not (_own_word(rest) or any(_PROGRAM_TAG.match(t) for t in rest))
+
     def _learn_line(self, message: str) -> tuple[_Cluster, bool, tuple[str, ...]]:
         toks = self._mask(message)
         b = self._bucket(len(toks))
         c = b.lookup(toks)
         if c is not None:
             group = _due_group(c)
+            if group is not None and any(
+                self._sibling_loses_last_word(c.tokens, group.pos, m.tokens)
+                for m in group.members
+                if m.merged_into is None and m.tokens[group.pos] != c.tokens[group.pos]
+            ):
+                # the merge would keep no word of the statements: they stay apart
+                group.evident = False
+                for m in group.members:
+                    m.pending = any(g.evident for g in m.sib.values())
+                group = None
             if group is not None:
                 old_ids = [m.template_id for m in group.members if m.merged_into is None]
                 c = self._merge_siblings(group, group.pos, c.tokens)
@@ -3622,7 +3665,12 @@ class TemplateEngine:
                 new = self._create(message, toks)
                 self._join_siblings(group, new, word)
                 return new, True, ()
-            if self._negated_sibling(group, word):
+            if self._negated_sibling(group, word) or (
+                self._sibling_loses_last_word(c.tokens, i, toks)
+                # (the pair is still noted: two words alternating here vouch for templates
+                # that keep a word, "default: Job OK" / "low: Job OK")
+                and (self._pair_seen_elsewhere(group, word) or True)
+            ):
                 new = self._create(message, toks)
                 self._join_siblings(group, new, word)
                 return new, True, ()
