@@ -236,6 +236,10 @@ class EngineConfig:
     # ("<date> configure <pkg> <ver>" / "remove ...") is the only word of its statement
     # (see _sibling_loses_last_word; pass 24a)
     siblings_keep_a_word: bool = True
+    # words after a preposition that are all nouns in the plural name a kind of thing, which the
+    # statement counts or lists ("Number of sessions is now 3"), not an argument: no evidence
+    # for preposition_objects (see _preposition_object; pass 24a)
+    plural_kinds: bool = True
     # the text a span takes after a value ending in ":" is prose: a run that holds a
     # ``key=value`` field or a value in angle brackets is a record's fields, another format
     # (see _structured_text; pass 16)
@@ -1014,7 +1018,14 @@ _PREPOSITIONS = frozenset(
 _VERB_FORM = re.compile(r"(?:ed|ing|en)$")
 
 
-def _preposition_object(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
+# a noun in the plural: a letter other than "s", "u" or "i" before a final "s" ("sessions",
+# "UEs", "gNBs"; not "status", "address", "redis")
+_PLURAL = re.compile(r"[a-rtvwxyz]s$")
+
+
+def _preposition_object(
+    tokens: tuple[str, ...], i: int, words: tuple[str, ...], plural_kinds: bool = False
+) -> bool:
     """Words right after a preposition or an article are the object of the statement: a
     format prints the thing it acts on or where it happens after "on", "from", "of", "in",
     "the" ("authenticated as principal X on shop from client", "in I frame", "the ascii
@@ -1030,11 +1041,16 @@ def _preposition_object(tokens: tuple[str, ...], i: int, words: tuple[str, ...])
         # brackets, which change happened is the statement (as an arrow outside brackets is
         # left alone, _bracketed_transition)
         return False
+    plural = 0
     for w in words:
         core = w.strip(_TRAIL + _QUOTES + "()[]{}").lower()
         if not core or VAR in w or _VERB_FORM.search(core) is not None:
             return False
-    return True
+        plural += _PLURAL.search(core) is not None
+    # nouns in the plural after a preposition name a kind of thing, not one thing ("Number of
+    # sessions is now 3" / "Number of bearers ..."): which kind is counted or listed is the
+    # statement's, while an argument names one instance ("on shop", "for root") (pass 24a)
+    return not (plural_kinds and plural == len(words))
 
 
 def _argument_name(x: str) -> bool:
@@ -4558,7 +4574,9 @@ class TemplateEngine:
             return True
         if self.config.bracketed_transitions and _bracketed_transition(group.members[0].tokens, group.pos, words):
             return True
-        if self.config.preposition_objects and _preposition_object(group.members[0].tokens, group.pos, words):
+        if self.config.preposition_objects and _preposition_object(
+            group.members[0].tokens, group.pos, words, self.config.plural_kinds
+        ):
             return True
         if self._header_field(group, word) or _same_fields(words):
             return True
