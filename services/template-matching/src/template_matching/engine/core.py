@@ -240,6 +240,12 @@ class EngineConfig:
     # statement counts or lists ("Number of sessions is now 3"), not an argument: no evidence
     # for preposition_objects (see _preposition_object; pass 24a)
     plural_kinds: bool = True
+    # a severity printed with a colon ("INFO:") is no label whose value follows: participles
+    # after it stay a keyword pair (participle_pairs; see _after_label_word; pass 24a)
+    severity_not_label: bool = True
+    # two participles alone in square brackets ("[started]" / "[finished]") are a status
+    # keyword of the statement, not a printed argument (enclosed_values; pass 24a)
+    enclosed_participles: bool = True
     # the text a span takes after a value ending in ":" is prose: a run that holds a
     # ``key=value`` field or a value in angle brackets is a record's fields, another format
     # (see _structured_text; pass 16)
@@ -1414,7 +1420,7 @@ def _own_word(tokens: tuple[str, ...]) -> bool:
     the statement prints, not its logger (pass 24a)."""
     return any(
         _WORD_ALONE.match(w) is not None and w.lower() not in _LEVEL_WORDS | _LEVEL_ABBREVIATIONS
-        for w in (t.strip(_TRAIL + "()[]{}<>") for t in tokens if VAR not in t and t[:1] not in _QUOTES)
+        for w in (t.strip(_TRAIL + "()[]{}") for t in tokens if VAR not in t and t[:1] not in _QUOTES)
     )
 
 
@@ -1471,12 +1477,16 @@ def _participle_pair(a: str, t: str) -> bool:
     return a != t and _participle(a) and _participle(t)
 
 
-def _after_label_word(tokens: tuple[str, ...], i: int) -> bool:
+def _after_label_word(tokens: tuple[str, ...], i: int, severity_not_label: bool = False) -> bool:
     """Whether the token before ``i`` is a label word ("result:", "status:", "state"): what
-    follows it is that label's value, participles included ("result: Succeeded" / "Failed")."""
+    follows it is that label's value, participles included ("result: Succeeded" / "Failed").
+    A severity printed with a colon ("INFO:", "error:") is the logger's header, after which
+    the message begins, not a label (``severity_not_label``, pass 24a)."""
     if i == 0:
         return False
     prev = tokens[i - 1]
+    if severity_not_label and prev[:-1].lower() in _LEVEL_WORDS:
+        return False
     return (prev.endswith(":") and prev[:-1].isalpha()) or prev.lower() in _LABELS
 
 
@@ -4460,7 +4470,9 @@ class TemplateEngine:
             return False
         seen = False
         pairs = self._pairs
-        keywords = self.config.participle_pairs and not _after_label_word(group.members[0].tokens, group.pos)
+        keywords = self.config.participle_pairs and not _after_label_word(
+            group.members[0].tokens, group.pos, self.config.severity_not_label
+        )
         for other in group.values:
             if keywords and _participle_pair(other, word):
                 continue
@@ -4554,11 +4566,18 @@ class TemplateEngine:
             # short upper-case words used as a label ("ads CDS: PUSH", "example.org. AAAA:
             # read udp"): a type code printed as the label of what follows
             return True
-        if all(_bracketed_name(w) for w in words):
+        keywords = self.config.enclosed_participles and all(_participle(w) for w in words)
+        if all(_bracketed_name(w) for w in words) and not keywords:
             return True
         if self.config.numbered_heads and group.pos == 0 and _numbered_names(words):
             return True
-        if self.config.enclosed_values and all(_enclosed_value(w) for w in words):
+        if (
+            self.config.enclosed_values
+            and all(_enclosed_value(w) for w in words)
+            # two participles in brackets are the statement's status ("[started]" /
+            # "[finished]", "[Added]" / "[Removed]"), as anywhere (pass 24a)
+            and not keywords
+        ):
             return True
         if self.config.codes_after_keywords and _code_after_keyword(group.members[0].tokens, group.pos, words):
             return True
