@@ -3691,12 +3691,7 @@ class TemplateEngine:
                 new = self._create(message, toks)
                 self._join_siblings(group, new, word)
                 return new, True, ()
-            if self._negated_sibling(group, word) or (
-                self._sibling_loses_last_word(c.tokens, i, toks)
-                # (the pair is still noted: two words alternating here vouch for templates
-                # that keep a word, "default: Job OK" / "low: Job OK")
-                and (self._pair_seen_elsewhere(group, word) or True)
-            ):
+            if self._negated_sibling(group, word):
                 new = self._create(message, toks)
                 self._join_siblings(group, new, word)
                 return new, True, ()
@@ -3713,6 +3708,14 @@ class TemplateEngine:
                 spanned = self._learn_span(message, toks)
                 if spanned is not None:
                     return spanned
+                new = self._create(message, toks)
+                self._join_siblings(group, new, word)
+                return new, True, ()
+            if self._sibling_loses_last_word(c.tokens, i, toks):
+                # the merge would keep no word of the statements: a template of its own (the
+                # pair is still noted: two words alternating here vouch for templates that
+                # keep a word, "default: Job OK" / "low: Job OK")
+                self._pair_seen_elsewhere(group, word)
                 new = self._create(message, toks)
                 self._join_siblings(group, new, word)
                 return new, True, ()
