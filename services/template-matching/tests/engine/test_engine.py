@@ -3452,3 +3452,69 @@ def test_verbs_after_a_preposition_and_infinitives_stay_apart() -> None:
              for i, (a, b) in enumerate([("NEW", "INITED"), ("INITED", "SETUP"), ("SETUP", "RUNNING")] * 2)]
     assert len(set(_groups(lines))) == 3
     assert not _preposition_object(("from", "NEW", "to", "INITED"), 1, ("NEW", "SETUP"))
+
+
+# ----------------------------------------------- the statement's own word (twenty-fourth pass a)
+
+
+def _templates_of(lines: list[str], **flags: bool) -> list[str]:
+    engine = TemplateEngine(EngineConfig(**flags))
+    got = [engine.assign(line)[0] for line in lines]
+    return sorted({engine.current(c)[2] for c in got})
+
+
+def test_a_sibling_merge_never_leaves_a_template_without_a_word_of_its_own() -> None:
+    # a deployment tool's task results after a header of key=value fields: the status label is
+    # the only word each statement prints; five of them at one place (min_word_values) merged
+    # them into "| <*>: [<*>]", a template naming nothing (pass 24a)
+    statuses = ["ok", "changed", "skipping", "failed", "unreachable", "ok", "changed"]
+    lines = [f"2026-03-01 10:00:0{i},120 p=4411 u=ops n=deployer | {s}: [10.0.1.{i}]" for i, s in enumerate(statuses)]
+    got = _templates_of(lines)
+    assert len(got) == 5 and all("| <*>:" not in t for t in got)
+    assert _templates_of(lines, siblings_keep_a_word=False) == ["<*> <*>:<*>:<*>,<*> p=<*> u=ops n=deployer | <*>: [<*>]"]
+    # a package manager's status log: the action among values ("<none>" is a value, not a word)
+    actions = ["unpack", "configure", "remove", "purge", "trigproc", "configure"]
+    lines = [f"2026-03-01 09:5{i}:55 {a} zlib1g:amd64 1:1.3.dfsg-3 <none>" for i, a in enumerate(actions)]
+    assert len(_templates_of(lines)) == 5
+    assert _templates_of(lines, siblings_keep_a_word=False) == ["<*> <*>:<*>:<*> <*> zlib1g:amd64 <*>:<*> <none>"]
+    # a request method is a field of the request line, and a program's tag names the statement:
+    # both still merge
+    reqs = [f"1764806400.{i}    12 10.0.4.2{i} TCP_MISS/200 512 {m} http://shop.example/{i} - DIRECT/10.0.0.1 text/html"
+            for i, m in enumerate(["GET", "POST", "GET", "PUT", "POST", "DELETE"])]
+    assert len(_templates_of(reqs)) == 1
+    results = [f"Mar  1 10:00:0{i} mx1 dmarcd[815]: 82C9E17A1{i}: shop{i}.example {r}"
+               for i, r in enumerate(["none", "pass", "fail", "quarantine", "reject", "softfail"])]
+    assert len(_templates_of(results)) == 1
+
+
+def test_plural_nouns_after_a_preposition_name_a_kind_not_an_argument() -> None:
+    # which kind a core network function counts is the statement ("Number of bearers" /
+    # "Number of tunnels", two places in its source); the object of "of" was taken for an
+    # argument by preposition_objects (pass 23b), which cost such lines (pass 24a)
+    lines = ["12/03 10:00:01.100: [mme] INFO: Number of bearers is now 3 (../src/mme/ctx.c:120)",
+             "12/03 10:00:02.100: [mme] INFO: Number of tunnels is now 2 (../src/mme/ctx.c:188)",
+             "12/03 10:00:03.100: [mme] INFO: Number of bearers is now 4 (../src/mme/ctx.c:120)"]
+    assert len(_templates_of(lines)) == 2
+    assert _templates_of(lines, plural_kinds=False) == ["<*>/<*> <*>:<*>:<*>: [mme] INFO: Number of <*> is now <*> (..<*>:<*>)"]
+
+
+def test_participles_after_a_severity_or_in_brackets_are_the_statements_status() -> None:
+    # "INFO:" is the logger's header, not a label whose value follows: two participles after it
+    # are a keyword pair, though they alternate in two statements (pass 24a)
+    lines = ["12/03 10:00:01.100: [hub] INFO: Opened session 0x1f3a",
+             "12/03 10:00:02.100: [hub] INFO: Closed session 0x1f3a",
+             "12/03 10:00:03.100: [hub] INFO: Opened tunnel 0x2f3b to 10.0.0.1",
+             "12/03 10:00:04.100: [hub] INFO: Closed tunnel 0x2f3b to 10.0.0.1",
+             "12/03 10:00:05.100: [hub] INFO: Opened session 0x1f3c",
+             "12/03 10:00:06.100: [hub] INFO: Closed session 0x1f3c"]
+    assert len(_templates_of(lines)) == 4
+    assert len(_templates_of(lines, severity_not_label=False)) == 2
+    # a participle alone in square brackets is no printed argument ("[Opened]" / "[Closed]")
+    lines = ["12/03 10:00:01.100: [hub] INFO: [Opened] session count is now 3",
+             "12/03 10:00:02.100: [hub] INFO: [Closed] session count is now 2",
+             "12/03 10:00:03.100: [hub] INFO: [Opened] tunnel count is now 4",
+             "12/03 10:00:04.100: [hub] INFO: [Closed] tunnel count is now 1"]
+    assert all("[<*>]" not in t for t in _templates_of(lines))
+    assert _templates_of(lines, enclosed_participles=False) == [
+        "<*>/<*> <*>:<*>:<*>: [hub] INFO: [<*>] session count is now <*>",
+        "<*>/<*> <*>:<*>:<*>: [hub] INFO: [<*>] tunnel count is now <*>"]

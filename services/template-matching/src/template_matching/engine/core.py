@@ -230,6 +230,22 @@ class EngineConfig:
     # template without one takes every line of its token count and punctuation, whatever
     # program printed it (see _fixed_loses_last_word; pass 23c)
     fixed_keep_a_word: bool = True
+    # nor do sibling templates (one-word differences) merge into a template that names nothing
+    # but its severity, whatever evidence says the word is a value: a status keyword printed
+    # as a label ("changed: [<host>]" / "ok: [<host>]") or an action word among values
+    # ("<date> configure <pkg> <ver>" / "remove ...") is the only word of its statement
+    # (see _sibling_loses_last_word; pass 24a)
+    siblings_keep_a_word: bool = True
+    # words after a preposition that are all nouns in the plural name a kind of thing, which the
+    # statement counts or lists ("Number of sessions is now 3"), not an argument: no evidence
+    # for preposition_objects (see _preposition_object; pass 24a)
+    plural_kinds: bool = True
+    # a severity printed with a colon ("INFO:") is no label whose value follows: participles
+    # after it stay a keyword pair (participle_pairs; see _after_label_word; pass 24a)
+    severity_not_label: bool = True
+    # two participles alone in square brackets ("[started]" / "[finished]") are a status
+    # keyword of the statement, not a printed argument (enclosed_values; pass 24a)
+    enclosed_participles: bool = True
     # the text a span takes after a value ending in ":" is prose: a run that holds a
     # ``key=value`` field or a value in angle brackets is a record's fields, another format
     # (see _structured_text; pass 16)
@@ -1008,7 +1024,14 @@ _PREPOSITIONS = frozenset(
 _VERB_FORM = re.compile(r"(?:ed|ing|en)$")
 
 
-def _preposition_object(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
+# a noun in the plural: a letter other than "s", "u" or "i" before a final "s" ("sessions",
+# "UEs", "gNBs"; not "status", "address", "redis")
+_PLURAL = re.compile(r"[a-rtvwxyz]s$")
+
+
+def _preposition_object(
+    tokens: tuple[str, ...], i: int, words: tuple[str, ...], plural_kinds: bool = False
+) -> bool:
     """Words right after a preposition or an article are the object of the statement: a
     format prints the thing it acts on or where it happens after "on", "from", "of", "in",
     "the" ("authenticated as principal X on shop from client", "in I frame", "the ascii
@@ -1024,11 +1047,16 @@ def _preposition_object(tokens: tuple[str, ...], i: int, words: tuple[str, ...])
         # brackets, which change happened is the statement (as an arrow outside brackets is
         # left alone, _bracketed_transition)
         return False
+    plural = 0
     for w in words:
         core = w.strip(_TRAIL + _QUOTES + "()[]{}").lower()
         if not core or VAR in w or _VERB_FORM.search(core) is not None:
             return False
-    return True
+        plural += _PLURAL.search(core) is not None
+    # nouns in the plural after a preposition name a kind of thing, not one thing ("Number of
+    # sessions is now 3" / "Number of bearers ..."): which kind is counted or listed is the
+    # statement's, while an argument names one instance ("on shop", "for root") (pass 24a)
+    return not (plural_kinds and plural == len(words))
 
 
 def _argument_name(x: str) -> bool:
@@ -1387,6 +1415,15 @@ def _names_statement(tokens: tuple[str, ...]) -> bool:
     )
 
 
+def _own_word(tokens: tuple[str, ...]) -> bool:
+    """Whether one of the tokens is a word alone (_plain_word) that is not a severity: a word
+    the statement prints, not its logger (pass 24a)."""
+    return any(
+        _WORD_ALONE.match(w) is not None and w.lower() not in _LEVEL_WORDS | _LEVEL_ABBREVIATIONS
+        for w in (t.strip(_TRAIL + "()[]{}") for t in tokens if VAR not in t and t[:1] not in _QUOTES)
+    )
+
+
 def _participle(tok: str) -> bool:
     """A plain word ending in "-ed" (lower-case or capitalised, five letters or more): the
     verb or status of a statement ("started", "Accepted", "detached", "underutilized")."""
@@ -1440,12 +1477,16 @@ def _participle_pair(a: str, t: str) -> bool:
     return a != t and _participle(a) and _participle(t)
 
 
-def _after_label_word(tokens: tuple[str, ...], i: int) -> bool:
+def _after_label_word(tokens: tuple[str, ...], i: int, severity_not_label: bool = False) -> bool:
     """Whether the token before ``i`` is a label word ("result:", "status:", "state"): what
-    follows it is that label's value, participles included ("result: Succeeded" / "Failed")."""
+    follows it is that label's value, participles included ("result: Succeeded" / "Failed").
+    A severity printed with a colon ("INFO:", "error:") is the logger's header, after which
+    the message begins, not a label (``severity_not_label``, pass 24a)."""
     if i == 0:
         return False
     prev = tokens[i - 1]
+    if severity_not_label and prev[:-1].lower() in _LEVEL_WORDS:
+        return False
     return (prev.endswith(":") and prev[:-1].isalpha()) or prev.lower() in _LABELS
 
 
@@ -3552,12 +3593,40 @@ class TemplateEngine:
             self.config.fixed_keep_a_word and _plain_word(old) and _plain_word(line) and not _names_statement(new)
         )
 
+    def _sibling_loses_last_word(self, tokens: tuple[str, ...], pos: int, line: tuple[str, ...]) -> bool:
+        """A template and a line (or two sibling templates) that differ in the word at ``pos``
+        and each print a word alone would merge into a template that names nothing but its
+        severity: the differing word was the statement's own (Ansible's ``| changed: [<*>]``
+        / ``| ok: [<*>]`` after a header of ``key=value`` fields, dpkg's ``<date> configure
+        <pkg> <ver>`` / ``remove``). The one-word sibling path's evidence (a pair alternating
+        elsewhere, the value vocabulary, a word's shape or place, min_word_values) says the
+        word varies; a statement prints at least one word of its own, so a merge that keeps
+        none is refused whatever vouched for it (pass 23c's rule for the sibling path)."""
+        if not self.config.siblings_keep_a_word or not (_own_word(tokens) and _own_word(line)):
+            return False
+        if _request_method(tokens, line, [pos]):
+            return False  # a request's method, a field of the request line (as in _learn_line)
+        rest = tokens[:pos] + tokens[pos + 1 :]
+        # a program's syslog tag ("opendmarc[<*>]:") names what printed the statement, as a
+        # word of its own does; a header's key=value fields and its severity are the logger's
+        return not (_own_word(rest) or any(_PROGRAM_TAG.match(t) for t in rest))
+
     def _learn_line(self, message: str) -> tuple[_Cluster, bool, tuple[str, ...]]:
         toks = self._mask(message)
         b = self._bucket(len(toks))
         c = b.lookup(toks)
         if c is not None:
             group = _due_group(c)
+            if group is not None and any(
+                self._sibling_loses_last_word(c.tokens, group.pos, m.tokens)
+                for m in group.members
+                if m.merged_into is None and m.tokens[group.pos] != c.tokens[group.pos]
+            ):
+                # the merge would keep no word of the statements: they stay apart
+                group.evident = False
+                for m in group.members:
+                    m.pending = any(g.evident for g in m.sib.values())
+                group = None
             if group is not None:
                 old_ids = [m.template_id for m in group.members if m.merged_into is None]
                 c = self._merge_siblings(group, group.pos, c.tokens)
@@ -3639,6 +3708,14 @@ class TemplateEngine:
                 spanned = self._learn_span(message, toks)
                 if spanned is not None:
                     return spanned
+                new = self._create(message, toks)
+                self._join_siblings(group, new, word)
+                return new, True, ()
+            if self._sibling_loses_last_word(c.tokens, i, toks):
+                # the merge would keep no word of the statements: a template of its own (the
+                # pair is still noted: two words alternating here vouch for templates that
+                # keep a word, "default: Job OK" / "low: Job OK")
+                self._pair_seen_elsewhere(group, word)
                 new = self._create(message, toks)
                 self._join_siblings(group, new, word)
                 return new, True, ()
@@ -4396,7 +4473,9 @@ class TemplateEngine:
             return False
         seen = False
         pairs = self._pairs
-        keywords = self.config.participle_pairs and not _after_label_word(group.members[0].tokens, group.pos)
+        keywords = self.config.participle_pairs and not _after_label_word(
+            group.members[0].tokens, group.pos, self.config.severity_not_label
+        )
         for other in group.values:
             if keywords and _participle_pair(other, word):
                 continue
@@ -4490,11 +4569,18 @@ class TemplateEngine:
             # short upper-case words used as a label ("ads CDS: PUSH", "example.org. AAAA:
             # read udp"): a type code printed as the label of what follows
             return True
-        if all(_bracketed_name(w) for w in words):
+        keywords = self.config.enclosed_participles and all(_participle(w) for w in words)
+        if all(_bracketed_name(w) for w in words) and not keywords:
             return True
         if self.config.numbered_heads and group.pos == 0 and _numbered_names(words):
             return True
-        if self.config.enclosed_values and all(_enclosed_value(w) for w in words):
+        if (
+            self.config.enclosed_values
+            and all(_enclosed_value(w) for w in words)
+            # two participles in brackets are the statement's status ("[started]" /
+            # "[finished]", "[Added]" / "[Removed]"), as anywhere (pass 24a)
+            and not keywords
+        ):
             return True
         if self.config.codes_after_keywords and _code_after_keyword(group.members[0].tokens, group.pos, words):
             return True
@@ -4510,7 +4596,9 @@ class TemplateEngine:
             return True
         if self.config.bracketed_transitions and _bracketed_transition(group.members[0].tokens, group.pos, words):
             return True
-        if self.config.preposition_objects and _preposition_object(group.members[0].tokens, group.pos, words):
+        if self.config.preposition_objects and _preposition_object(
+            group.members[0].tokens, group.pos, words, self.config.plural_kinds
+        ):
             return True
         if self._header_field(group, word) or _same_fields(words):
             return True
