@@ -41,10 +41,12 @@ CORPORA = ("K8sPlatform", "DataPlatform", "OpsPlatform", "ServicePlatform", "Edg
            "HostPlatform", "LegacyPlatform", "ChainPlatform", "MediaPlatform", "IoTPlatform",
            "GamePlatform", "IdentityPlatform", "MailPlatform",
            "EmbeddedPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
-           "CarrierPlatform", "AutomationPlatform", "WindowsPlatform")
+           "CarrierPlatform", "AutomationPlatform", "WindowsPlatform",
+           "MobilePlatform", "BuildPlatform", "MainframePlatform")
 # corpora whose lines and failure tables no rule writer has read: the transfer check, so the
 # diagnostics give them as counts only
-HELD_OUT = ("MLPlatform", "StoragePlatform", "IdentityPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform")
+HELD_OUT = ("MLPlatform", "StoragePlatform", "IdentityPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
+            "MobilePlatform", "BuildPlatform", "MainframePlatform")
 GRID = {"similarity": (0.4, 0.5, 0.6), "min_word_values": (3, 4, 5)}
 DRAIN_GENERIC = {"regex": [], "st": 0.5, "depth": 4}
 # drain3 as its documentation suggests running it: similarity .5, depth 4, and masking of the
@@ -504,7 +506,8 @@ def main() -> int:
         "SecOpsPlatform and AnalyticsPlatform (pass 14), StoragePlatform, DeliveryPlatform and CommsPlatform "
         "(pass 16), HostPlatform and LegacyPlatform (pass 17), ChainPlatform, MediaPlatform and IoTPlatform "
         "(pass 18), GamePlatform, IdentityPlatform and MailPlatform (pass 20), EmbeddedPlatform, HPCPlatform, "
-        "CommunityPlatform and VirtPlatform (pass 22), CarrierPlatform, AutomationPlatform and WindowsPlatform (pass 23) "
+        "CommunityPlatform and VirtPlatform (pass 22), CarrierPlatform, AutomationPlatform and WindowsPlatform (pass 23), "
+        "MobilePlatform, BuildPlatform and MainframePlatform (pass 24) "
         "were written the same way and "
         "scored once on the engine of their day: rows '(blind)' (generalisation-<name>-blind.json, which names "
         "the engine's commit). Rules were later read from SecOps, Analytics and Comms, from pass 20 on from "
@@ -564,7 +567,8 @@ def main() -> int:
                        "HostPlatform", "LegacyPlatform", "ChainPlatform", "MediaPlatform", "IoTPlatform",
                        "GamePlatform", "IdentityPlatform", "MailPlatform",
                        "EmbeddedPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
-                       "CarrierPlatform", "AutomationPlatform", "WindowsPlatform")),
+                       "CarrierPlatform", "AutomationPlatform", "WindowsPlatform",
+                       "MobilePlatform", "BuildPlatform", "MainframePlatform")),
     ]
     for name, blind, label in blind_runs:
         md.append(

@@ -183,6 +183,31 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   the ConfigMgr client (CMTrace logs), kube-proxy's winkernel proxier (with HNS errors) and containerd
   on Windows Kubernetes nodes, Exchange message tracking logs, PowerShell transcripts with DSC's LCM
   output and Windows Defender's MPLog; 150 event types.
+* ``MobilePlatform`` (written blind for the twenty-fourth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): Android framework services in logcat threadtime format
+  (ActivityManager, ActivityTaskManager, PackageManager, WindowManager, InputDispatcher, ART and Dalvik
+  GC, Zygote, ConnectivityService with NetworkMonitor, wpa_supplicant and WifiService, JobScheduler
+  with WorkManager, AlarmManager, PowerManagerService), the Firebase SDKs (FirebaseApp, Messaging,
+  Crashlytics), React Native (ReactNativeJS, Metro through the React Native and Expo CLIs), the Flutter
+  tool and engine, Gradle Android builds (AGP tasks, Kotlin and javac diagnostics, Android lint, R8),
+  fastlane (gym, match, pilot), the iOS syslog through idevicesyslog (SpringBoard, runningboardd,
+  mediaserverd, backboardd) and the macOS unified log through log show (locationd, runningboardd);
+  179 event types.
+* ``BuildPlatform`` (written blind for the twenty-fourth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): Bazel (console lines, action progress, the remote cache, test
+  summaries), Gradle (--info lines, task outcomes, the daemon, configuration and build caches) and Apache
+  Maven (batch mode: plugin executions, Surefire, dependency downloads, the reactor summary) in Jenkins
+  consoles, Cargo with rustc's diagnostic headers and libtest, npm (verbose, WARN and ERR! lines), Yarn
+  Berry, pnpm, webpack 5, Vite, the Go toolchain (go mod download, go build, go test -v), CMake, Ninja
+  and CTest, ccache's log and sccache, Nix (nix build and nix-daemon), Bundler and pip; 166 event types.
+* ``MainframePlatform`` (written blind for the twenty-fourth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): the z/OS SYSLOG (JES2 $HASP, MVS job, allocation, dump, SMF, SMS,
+  DFSMShsm, IOS, XCF/XES sysplex messages, console commands and replies, multi-line M/D/E records), the
+  JES2 job log (JESMSGLG, JESYSMSG), RACF, Db2 for z/OS (DSNJ, DSNL, DSNT, DSNR, DSNI, DSNP, DSN9), IMS
+  (DFS), IBM MQ for z/OS (CSQ), z/OS UNIX (BPX) with zFS, the z/OS Communications Server TCP/IP stack
+  and AT-TLS, z/OS Connect (BAQ and Liberty messages.log), the Zowe API Mediation Layer and launcher,
+  the IBM i history log (CPF, CPC, CPI) as RFC 3164 syslog, AIX errpt summaries, AIX syslog and the
+  AIX sulog; 194 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -16488,6 +16513,2036 @@ def windows_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+MOB_SS_PIDS = ["1587", "1623"]
+MOB_ZYGOTE_PIDS = ["743", "761"]
+MOB_WPA_PIDS = ["1034", "1129"]
+# package, uid name, app id, launcher activity, the process name as ART's log tag shows it (last 15 characters)
+MOB_APPS = [("com.acme.shop", "u0a187", "10187", ".MainActivity", "com.acme.shop"),
+            ("com.example.notes", "u0a203", "10203", ".ui.NoteListActivity", "m.example.notes"),
+            ("com.fitpulse.android", "u0a156", "10156", ".home.HomeActivity", "itpulse.android"),
+            ("org.citybus.tickets", "u0a221", "10221", ".SplashActivity", "citybus.tickets")]
+MOB_HOSTING = [("activity", ""), ("pre-top-activity", ""), ("top-activity", ""), ("service", ".sync.SyncService"),
+               ("broadcast", ".push.PushReceiver"), ("content provider", "androidx.startup.InitializationProvider")]
+MOB_DEATH_STATES = [("cch+75", "CEM"), ("cch+45", "CAC"), ("cch+95", "CEM"), ("prcp", "FGS"), ("svcb", "SVC"), ("cch+15", "LAST")]
+MOB_KILL_REASONS = ["empty #17", "empty #33", "empty for 1800s", "excessive cpu 14030 during 300068 dur=1817621 limit=2",
+                    "remove task", "too many cached"]
+MOB_FORCE_STOP_REASONS = ["from pid 2315", "from pid 9874", "deletePackageX", "installPackageLI", "clear data"]
+MOB_RESTART_REASONS = ["start-requested", "start-requested", "connection"]
+MOB_ANR_REASONS = ["Input dispatching timed out ({w} (server) is not responding. Waited 5001ms for MotionEvent)",
+                   "Input dispatching timed out ({w} (server) is not responding. Waited 5000ms for KeyEvent)",
+                   "executing service {c}",
+                   "Broadcast of Intent { act=android.intent.action.BOOT_COMPLETED flg=0x9000010 cmp={c} }"]
+MOB_SERVICE_INTENTS = ["act=com.google.android.gms.measurement.START pkg=com.google.android.gms",
+                       "act=com.google.android.c2dm.intent.REGISTER pkg=com.google.android.gms",
+                       "act=android.media.browse.MediaBrowserService cmp=com.spotify.music/.MediaService",
+                       "act=com.android.vending.billing.InAppBillingService.BIND pkg=com.android.vending"]
+MOB_LAUNCH_MODES = ["LAUNCH_MULTIPLE", "LAUNCH_MULTIPLE", "LAUNCH_SINGLE_TOP", "LAUNCH_SINGLE_TASK"]
+MOB_BAL_CODES = ["BAL_ALLOW_VISIBLE_WINDOW", "BAL_ALLOW_VISIBLE_WINDOW", "BAL_ALLOW_ALLOWLISTED_COMPONENT", "BAL_ALLOW_PENDING_INTENT"]
+MOB_ISAS = ["arm64", "arm64", "arm"]
+MOB_DEXOPT_FILTERS = [("speed-profile", "boot_complete,profile_guided,public,enable_hidden_api_checks", "2"),
+                      ("verify", "boot_complete,public,enable_hidden_api_checks", "1"),
+                      ("speed", "boot_complete,public,enable_hidden_api_checks,force", "1")]
+MOB_CLASS_LOADER_CONTEXTS = ["PCL[]", "PCL[]", "PCL[]{PCL[/system/framework/org.apache.http.legacy.jar]}",
+                             "PCL[]{PCL[/system_ext/framework/androidx.window.extensions.jar]}"]
+MOB_UNKNOWN_PERMISSIONS = ["com.google.android.c2dm.permission.RECEIVE", "com.sec.android.provider.badge.permission.READ",
+                           "com.huawei.android.launcher.permission.CHANGE_BADGE", "com.android.launcher.permission.INSTALL_SHORTCUT"]
+MOB_SYSTEM_WINDOWS = ["NotificationShade", "StatusBar", "com.android.systemui.ImageWallpaper", "InputMethod"]
+MOB_MOTION_EVENTS = ["MotionEvent", "MotionEvent", "KeyEvent"]
+MOB_DISPLAYS = ["0", "0", "0", "2"]
+MOB_GC_CAUSES_ART = [("Background", "sticky concurrent mark sweep"), ("Background", "partial concurrent mark sweep"),
+                     ("Background", "sticky concurrent mark sweep"), ("Explicit", "concurrent mark sweep"), ("Alloc", "partial concurrent mark sweep")]
+MOB_GC_CAUSES_CC = [("Background", "young concurrent copying"), ("Background", "young concurrent copying"), ("Background", "concurrent copying"),
+                    ("Explicit", "concurrent copying"), ("NativeAlloc", "concurrent copying")]
+MOB_BLOCKING_CAUSES = ["Alloc", "Alloc", "Explicit", "Instrumentation"]
+MOB_WAIT_CAUSES = [("Alloc", "Background"), ("Alloc", "HeapTrim"), ("Explicit", "Background"), ("Background", "Alloc")]
+MOB_MONITOR_SITES = [("main", "void com.acme.shop.data.CartRepository.sync()", "CartRepository.java", "Background",
+                      "void com.acme.shop.ui.CartViewModel.load()"),
+                     ("OkHttp Dispatcher", "okhttp3.Response okhttp3.internal.connection.RealCall.execute()", "RealCall.kt", "main",
+                      "void com.example.notes.sync.NoteSync.flush()"),
+                     ("pool-3-thread-1", "void androidx.room.RoomDatabase.beginTransaction()", "RoomDatabase.java", "main",
+                      "java.util.List com.fitpulse.android.db.WorkoutDao_Impl.getAll()")]
+MOB_DALVIK_MISSING = [("android.app.Notification$Builder.setChannelId", "com.acme.shop.push.Notifier.build"),
+                      ("android.view.View.setTooltipText", "androidx.appcompat.widget.TooltipCompat.setTooltipText"),
+                      ("android.content.Context.startForegroundService", "androidx.core.content.ContextCompat.startForegroundService")]
+MOB_DALVIK_VFY = ["Landroid/app/NotificationChannel;.<init> (Ljava/lang/String;Ljava/lang/CharSequence;I)V",
+                  "Landroid/view/View;.setTooltipText (Ljava/lang/CharSequence;)V",
+                  "Landroid/content/Context;.getColorStateList (I)Landroid/content/res/ColorStateList;"]
+MOB_SIGNALS = [("9", "Killed"), ("9", "Killed"), ("9", "Killed"), ("6", "Aborted"), ("11", "Segmentation fault")]
+MOB_NETWORKS = [("WIFI", ""), ("WIFI", ""), ("MOBILE", "LTE"), ("MOBILE", "NR"), ("VPN", "")]
+MOB_NET_TRANSITIONS = [("CONNECTING", "CONNECTED"), ("CONNECTING", "CONNECTED"), ("CONNECTED", "DISCONNECTED"),
+                       ("CONNECTED", "SUSPENDED"), ("SUSPENDED", "CONNECTED")]
+MOB_PROBE_HOSTS = ["www.google.com", "connectivitycheck.gstatic.com", "connectivitycheck.gstatic.com"]
+MOB_SSIDS = [("HomeNet-5G", "5180"), ("HomeNet", "2437"), ("ACME-Guest", "5745"), ("CityBus_Free_WiFi", "2412")]
+MOB_BSSIDS = ["48:5d:36:a1:7c:02", "48:5d:36:a1:7c:03", "f0:9f:c2:1e:44:b8", "6c:c4:9f:30:0d:51"]
+MOB_DISCONNECT_REASONS = ["2", "3", "4", "7", "8", "15", "23"]
+MOB_CIPHERS = [("CCMP", "CCMP"), ("CCMP", "CCMP"), ("CCMP", "TKIP"), ("GCMP-256", "GCMP-256")]
+MOB_TEMP_DISABLED = [("WRONG_KEY", "1", "10"), ("CONN_FAILED", "2", "20"), ("AUTH_FAILED", "3", "30"), ("CONN_FAILED", "4", "60")]
+MOB_WIFI_CALLERS = [("com.android.systemui", "10143", "true"), ("com.android.settings", "1000", "true"),
+                    ("com.acme.shop", "10187", "false")]
+MOB_JOB_SERVICES = ["com.acme.shop/androidx.work.impl.background.systemjob.SystemJobService",
+                    "com.google.android.gms/.chimera.GmsInternalBoundBrokerService",
+                    "com.example.notes/androidx.work.impl.background.systemjob.SystemJobService",
+                    "com.fitpulse.android/.sync.UploadJobService"]
+MOB_WORKERS = ["com.acme.shop.sync.CartSyncWorker", "com.example.notes.backup.BackupWorker", "androidx.work.impl.workers.DiagnosticsWorker",
+               "com.fitpulse.android.upload.WorkoutUploadWorker"]
+MOB_SLEEP_REASONS = ["power_button", "power_button", "timeout", "timeout", "lid_switch"]
+MOB_WAKE_REASONS = [("WAKE_REASON_POWER_BUTTON", "android.policy:POWER"), ("WAKE_REASON_POWER_BUTTON", "android.policy:POWER"),
+                    ("WAKE_REASON_GESTURE", "android.policy:GESTURE"), ("WAKE_REASON_APPLICATION", "com.fitpulse.android:WakeLock"),
+                    ("WAKE_REASON_PLUGGED_IN", "android.server.power:PLUGGED:true")]
+MOB_WAKE_FROM = ["Asleep", "Asleep", "Dozing"]
+MOB_CRASHLYTICS_VERSIONS = ["18.6.0", "18.6.2", "19.0.3"]
+MOB_DATA_COLLECTION = [("ENABLED", "global Firebase setting"), ("ENABLED", "API"), ("DISABLED", "Manifest"), ("ENABLED", "Manifest")]
+MOB_UNCAUGHT = [("java.lang.IllegalStateException: Fragment CartFragment{7c1a2e9} not attached to a context.", "main"),
+                ("java.lang.NullPointerException: Attempt to invoke virtual method 'int java.lang.String.length()' on a null object reference",
+                 "main"),
+                ("java.net.SocketTimeoutException: timeout", "OkHttp Dispatcher"),
+                ("android.database.sqlite.SQLiteFullException: database or disk is full (code 13 SQLITE_FULL)", "arch_disk_io_2")]
+MOB_FCM_CHANNELS = ["orders", "promotions", "reminders", "fcm_fallback_notification_channel"]
+MOB_FCM_ERRORS = ["SERVICE_NOT_AVAILABLE", "SERVICE_NOT_AVAILABLE", "INTERNAL_SERVER_ERROR", "TOO_MANY_REGISTRATIONS",
+                  "java.io.IOException: AUTHENTICATION_FAILED"]
+MOB_FCM_TOPICS = ["news", "deals-de", "route-42", "all-users"]
+MOB_RN_APPS = ["main", "main", "ShopApp", "CityBusTickets"]
+# the generator folds doubled braces, so no payload ends in two closing braces
+MOB_RN_PARAMS = ['{"rootTag":11,"initialProps":{},"fabric":true}', '{"rootTag":1,"initialProps":{},"fabric":true}',
+                 '{"rootTag":21,"initialProps":{"concurrentRoot":true},"fabric":true}',
+                 '{"rootTag":11,"initialProps":{"concurrentRoot":true},"fabric":true}']
+MOB_RN_PROPS = [("map", "undefined"), ("length", "null"), ("id", "undefined"), ("navigate", "undefined")]
+MOB_RN_CYCLES = ["src/store/index.ts -> src/store/cartSlice.ts -> src/store/index.ts",
+                 "node_modules/react-native-reanimated/src/reanimated2/index.ts -> node_modules/react-native-reanimated/src/reanimated2/core.ts "
+                 "-> node_modules/react-native-reanimated/src/reanimated2/index.ts",
+                 "src/api/client.ts -> src/auth/session.ts -> src/api/client.ts",
+                 "src/screens/Cart.tsx -> src/components/CartRow.tsx -> src/hooks/useCart.ts -> src/screens/Cart.tsx"]
+MOB_RN_ENTRIES = ["index.js", "index.js", "node_modules/expo-router/entry.js", "App.tsx"]
+MOB_RN_MISSING = [("./components/PriceTag", "/Users/dev/shop-app/src/screens/Cart.tsx"),
+                  ("@react-native-async-storage/async-storage", "/Users/dev/shop-app/src/auth/session.ts"),
+                  ("../assets/logo.png", "/home/ci/citybus/src/screens/Splash.tsx")]
+MOB_RN_IGNORED = [("react-native-vector-icons", "\"dependency.assets\" is not allowed"),
+                  ("react-native-camera", "\"dependency.platforms.ios.project\" is not allowed"),
+                  ("@sentry/react-native", "\"dependency.hooks\" is not allowed")]
+MOB_DEVICES = ["Pixel 7", "Pixel 7", "sdk gphone64 arm64", "iPhone 15 Pro", "SM G991B"]
+MOB_FLUTTER_MODES = ["debug", "debug", "debug", "profile", "release"]
+MOB_FLUTTER_GRADLE_TASKS = ["assembleDebug", "assembleDebug", "assembleRelease", "bundleRelease"]
+MOB_FLUTTER_EXCEPTIONS = ["Null check operator used on a null value",
+                          "SocketException: Connection refused (OS Error: Connection refused, errno = 111), address = 10.0.2.2, port = 50412",
+                          "type 'Null' is not a subtype of type 'String'",
+                          "Bad state: No element"]
+MOB_GRADLE_MODULES = [":app", ":app", ":app", ":core:data", ":feature:cart", ":core:ui"]
+MOB_GRADLE_TASKS = ["preBuild", "compile{v}Kotlin", "compile{v}JavaWithJavac", "merge{v}Resources", "process{v}Manifest",
+                    "generate{v}BuildConfig", "dexBuilder{v}", "merge{v}Assets", "kapt{v}Kotlin", "ksp{v}Kotlin",
+                    "package{v}", "lintVitalAnalyze{v}", "minify{v}WithR8", "check{v}AarMetadata", "merge{v}NativeLibs"]
+MOB_KOTLIN_FILES = ["/home/ci/builds/shop-android/app/src/main/java/com/acme/shop/ui/CartFragment.kt",
+                    "/home/ci/builds/shop-android/app/src/main/java/com/acme/shop/push/Notifier.kt",
+                    "/home/ci/builds/shop-android/core/data/src/main/java/com/acme/shop/data/CartRepository.kt",
+                    "/Users/dev/AndroidStudioProjects/Notes/app/src/main/java/com/example/notes/ui/NoteListActivity.kt"]
+MOB_DEPRECATED = ["getter for systemWindowInsets: Insets", "onBackPressed(): Unit", "getParcelableExtra(String!): T?",
+                  "startActivityForResult(Intent!, Int): Unit"]
+MOB_UNUSED_NAMES = ["savedInstanceState", "context", "position", "it"]
+MOB_UNRESOLVED = ["binding", "viewModels", "R", "toCartItem"]
+MOB_LAYOUTS = ["src/main/res/layout/activity_main.xml", "src/main/res/layout/fragment_cart.xml", "src/main/res/layout/item_note.xml"]
+MOB_HARDCODED = ["Checkout", "Add to cart", "Sync now", "Retry"]
+MOB_GRADLE_DEPS = [("androidx.core:core-ktx", "1.12.0", "1.13.1"), ("com.google.firebase:firebase-bom", "32.7.0", "33.1.2"),
+                   ("androidx.compose:compose-bom", "2024.02.00", "2024.06.00"), ("com.squareup.okhttp3:okhttp", "4.11.0", "4.12.0")]
+MOB_NEW_API = [("26", "24", "java.time.LocalDate#now"), ("31", "26", "android.app.PendingIntent#FLAG_MUTABLE"),
+               ("33", "26", "android.content.Intent#getParcelableExtra"), ("29", "24", "android.view.View#setForceDarkAllowed")]
+MOB_UNUSED_RESOURCES = ["R.drawable.ic_cart_old", "R.string.promo_banner_title", "R.color.purple_200", "R.layout.item_legacy_row"]
+MOB_GRADLE_OPTIONS = ["android.defaults.buildfeatures.buildconfig=true", "android.nonTransitiveRClass=false",
+                      "android.enableJetifier=true"]
+MOB_FASTLANE_LANES = ["ios beta", "ios beta", "ios release", "android deploy"]
+MOB_FASTLANE_ACTIONS = ["default_platform", "match", "increment_build_number", "gym", "pilot", "upload_to_play_store",
+                        "gradle", "slack", "setup_ci", "app_store_connect_api_key"]
+MOB_SWIFT_FILES = ["AppDelegate.swift", "CartViewController.swift", "CheckoutView.swift", "APIClient.swift", "KeychainStore.swift",
+                   "PushNotificationHandler.swift"]
+MOB_XC_TARGETS = ["Shop", "Shop", "ShopNotificationService", "ShopWidgetExtension"]
+MOB_MATCH_TYPES = ["appstore", "appstore", "development", "adhoc"]
+MOB_ASC_APPS = [("1482039571", "1.24.0"), ("1482039571", "1.25.0"), ("1630928814", "3.2.1")]
+MOB_TESTER_GROUPS = ["Internal", "Internal", "External"]
+MOB_IOS_DEVICES = ["iPhone", "Janes-iPhone", "QA-iPhone-15"]
+MOB_IOS_BUNDLES = ["com.acme.shop", "com.acme.shop", "com.apple.mobilesafari", "com.citybus.tickets", "com.apple.Preferences"]
+MOB_SB_SOURCES = [("SpringBoard", "58"), ("SpringBoard", "58"), ("com.apple.mobilesafari", "1874"), ("com.apple.UIKit.activity.Share", "2291")]
+MOB_TASK_STATES = [("Running", "Foreground"), ("Running", "Background"), ("Suspended", "Background"), ("NotRunning", "Unknown")]
+MOB_RB_ORIGINATORS = ["osservice<com.apple.SpringBoard>:58", "osservice<com.apple.SpringBoard>:58", "daemon<com.apple.mediaserverd>:45",
+                      "daemon<com.apple.locationd>:68"]
+MOB_RB_ASSERTIONS = ["FBWorkspace (ForegroundActive)", "FBWorkspace (ForegroundActive)", "FBApplicationProcess", "Shared Background Assertion 4",
+                     "com.apple.nsurlsessiond.handlesession"]
+MOB_JETSAM = [("100", "0", "1"), ("10", "0", "1"), ("0", "0", "0"), ("40", "0", "1")]
+MOB_MEDIA_STATES = ["Foreground Running", "Foreground Running", "Background Running", "Background Suspended"]
+MOB_LOCATION_CLIENTS = ["com.acme.shop", "com.citybus.tickets", "com.apple.weather", "com.apple.Maps"]
+MOB_LOCATION_AUTH = [("0", "4"), ("4", "3"), ("3", "4"), ("0", "2")]
+
+
+def mobile_events() -> list[tuple[float, str, dict]]:
+    """Mobile platforms and the tooling around them: Android framework services in ``adb logcat -v
+    threadtime`` format (ActivityManager, ActivityTaskManager, PackageManager with its DexOptimizer,
+    WindowManager, InputDispatcher, ART and Dalvik GC lines, Zygote, ConnectivityService with
+    NetworkMonitor, WifiService with wpa_supplicant, JobScheduler with WorkManager, AlarmManager,
+    PowerManagerService), Firebase SDKs' logcat lines (FirebaseApp, FirebaseInitProvider,
+    FirebaseMessaging, FirebaseCrashlytics), React Native (ReactNativeJS and ReactNative tags, the Metro bundler through
+    the React Native and Expo CLIs), the Flutter tool (flutter run) and Flutter engine logcat lines,
+    Gradle Android builds (task lines, Kotlin and javac diagnostics, Android lint text output, R8),
+    fastlane (gym with xcpretty, match, pilot), the iOS syslog as idevicesyslog prints it (SpringBoard,
+    runningboardd, mediaserverd, backboardd) and the macOS unified log as ``log show`` prints it
+    (locationd, runningboardd). Written blind for the twenty-fourth issue-15 pass: before reading the
+    engine or any failure analysis; 179 event types."""
+
+    app = {"pid": "10000"}
+
+    # logcat -v threadtime: "MM-DD HH:MM:SS.mmm  PID  TID L TAG     : message"; pid and tid are right-aligned in five
+    # columns (system_server and native daemons have four digits, zygote three, apps five) and short tags are padded to eight
+    def lc_ts(g: Gen) -> str:
+        return f"12-03 {hms(g)}.{g.num(0, 999):0>3}"
+
+    def app_pid(g: Gen) -> str:
+        app["pid"] = g.num(10000, 31999)
+        return app["pid"]
+
+    def app_tid(g: Gen) -> str:
+        # the main thread's tid is the pid
+        return g.r.choice([app["pid"], app["pid"], str(int(app["pid"]) + g.r.randint(1, 600))])
+
+    def pkg(g: Gen) -> str:
+        g.drawn = g.r.choice(MOB_APPS)
+        return g.drawn[0]
+
+    def proc_uid(g: Gen) -> str:
+        # a process record "pid:name/uid"
+        g.drawn = g.r.choice(MOB_APPS)
+        return g.drawn[0]
+
+    def component(g: Gen) -> str:
+        p, _, _, act, _ = g.r.choice(MOB_APPS)
+        return f"{p}/{act}"
+
+    def full_component(g: Gen) -> str:
+        p, _, _, act, _ = g.r.choice(MOB_APPS)
+        return f"{p}/{p}{act}"
+
+    def window(g: Gen) -> str:
+        return g.r.choice([full_component(g), full_component(g), g.r.choice(MOB_SYSTEM_WINDOWS)])
+
+    def ihash(g: Gen) -> str:
+        return f"{g.r.randint(0x1000000, 0xfffffff):x}"
+
+    def unresponsive(g: Gen) -> str:
+        # the window named twice: the dispatcher's message, then the channel's own reason text
+        g.drawn = (ihash(g), full_component(g))
+        return g.drawn[0]
+
+    def start_proc(g: Gen) -> str:
+        p, uid, _, act, _ = g.r.choice(MOB_APPS)
+        kind, name = g.r.choice(MOB_HOSTING)
+        target = f"{p}/{p}{act}" if kind.endswith("activity") else (f"{p}/{name}" if name.startswith("androidx") else f"{p}/{p}{name}")
+        g.drawn = (p, uid, kind, target)
+        return g.num(10000, 31999)
+
+    def death(g: Gen) -> str:
+        g.drawn = g.r.choice(MOB_DEATH_STATES)
+        return g.drawn[0]
+
+    def anr_reason(g: Gen) -> str:
+        p, _, _, act, _ = g.r.choice(MOB_APPS)
+        text = g.r.choice(MOB_ANR_REASONS)
+        return (text.replace("{w}", f"{ihash(g)} {p}/{p}{act}").replace("cmp={c}", f"cmp={p}/.BootReceiver")
+                .replace("{c}", f"{p}/{p}.sync.SyncService"))
+
+    def launch_intent(g: Gen) -> str:
+        p, _, _, act, _ = g.r.choice(MOB_APPS)
+        return g.r.choice([
+            f"act=android.intent.action.MAIN cat=[android.intent.category.LAUNCHER] flg=0x10200000 cmp={p}/{act} "
+            f"bnds=[{g.r.randint(20, 700)},{g.r.randint(300, 2000)}][{g.r.randint(300, 1060)},{g.r.randint(600, 2300)}]",
+            f"act=android.intent.action.VIEW dat=https://www.{p.split('.')[1]}.example/... flg=0x10000000 cmp={p}/{act}",
+            f"flg=0x10000000 cmp={p}/.checkout.CheckoutActivity (has extras)",
+            f"cmp={p}/.settings.SettingsActivity"])
+
+    def displayed_time(g: Gen) -> str:
+        ms = g.r.choice([g.r.randint(120, 999), g.r.randint(120, 999), g.r.randint(1000, 6000)])
+        return f"+{ms}ms" if ms < 1000 else f"+{ms // 1000}s{ms % 1000}ms"
+
+    def data_app_dir(g: Gen) -> str:
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        b64 = "".join(g.r.choice(alphabet) for _ in range(22))
+        b64b = "".join(g.r.choice(alphabet) for _ in range(22))
+        p = g.r.choice(MOB_APPS)[0]
+        g.drawn = (p, f"/data/app/~~{b64}==/{p}-{b64b}==/oat")
+        return f"/data/app/~~{b64}==/{p}-{b64b}==/base.apk"
+
+    dex = {"filter": MOB_DEXOPT_FILTERS[0]}
+
+    def dexopt(g: Gen) -> str:
+        # the apk path drawn next takes g.drawn; the filter, its flags and dexoptNeeded are kept here
+        dex["filter"] = g.r.choice(MOB_DEXOPT_FILTERS)
+        return dex["filter"][2]
+
+    # ART and Dalvik
+    def art_gc(g: Gen) -> str:
+        g.drawn = g.r.choice(MOB_GC_CAUSES_ART)
+        return g.drawn[0]
+
+    def cc_gc(g: Gen) -> str:
+        g.drawn = g.r.choice(MOB_GC_CAUSES_CC)
+        return g.drawn[0]
+
+    def art_free(g: Gen) -> str:
+        # "N% free, usedMB/footprintMB"
+        total = g.r.randint(8, 96)
+        used = g.r.randint(max(1, total * 2 // 5), total)
+        g.drawn = (f"{used}MB/{total}MB",)
+        return str((total - used) * 100 // total)
+
+    def small_kb(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(60, 999), g.r.randint(1000, 9999)]))
+
+    def pause_ms(g: Gen) -> str:
+        def one() -> str:
+            return g.r.choice([f"{g.r.randint(40, 999)}us", f"{g.r.uniform(1, 30):.3f}ms"])
+        return ",".join(one() for _ in range(g.r.choice([1, 2, 2])))
+
+    def total_ms(g: Gen) -> str:
+        return f"{g.r.uniform(2, 400):.3f}ms"
+
+    def dalvik_heap(g: Gen) -> str:
+        total = g.r.randint(4000, 48000)
+        used = g.r.randint(total // 2, total)
+        g.drawn = (str(used), str(total))
+        return str((total - used) * 100 // total)
+
+    def gc_pause(g: Gen) -> str:
+        # a GC_FOR_ALLOC stops the world for all but a few milliseconds of its total
+        ms = g.r.randint(10, 90)
+        app["gc"] = str(ms + g.r.choice([0, 0, 1, 2, 5]))
+        return str(ms)
+
+    def gc_total(g: Gen) -> str:
+        return app["gc"]
+
+    def monitor(g: Gen) -> str:
+        g.drawn = g.r.choice(MOB_MONITOR_SITES)
+        return g.drawn[0]
+
+    # networking
+    def network(g: Gen) -> str:
+        g.drawn = g.r.choice(MOB_NETWORKS)
+        return g.drawn[0]
+
+    def netid(g: Gen) -> str:
+        return str(g.r.randint(100, 140))
+
+    def resolved(g: Gen) -> str:
+        return ",".join(f"142.250.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}" for _ in range(g.r.choice([1, 1, 2])))
+
+    def dns_list(g: Gen) -> str:
+        servers = g.r.choice([["192.168.1.1"], ["192.168.178.1"], ["10.64.0.1", "10.64.0.2"], ["8.8.8.8", "8.8.4.4"]])
+        return "[" + ", ".join("/" + s for s in servers) + "]"
+
+    def ssid(g: Gen) -> str:
+        g.drawn = g.r.choice(MOB_SSIDS)
+        return g.drawn[0]
+
+    def signal(g: Gen) -> str:
+        return str(-g.r.randint(40, 88))
+
+    # Flutter tool: a progress message padded to the status column, then the elapsed time
+    def padded(width: int, kind: str):
+        # the status message was drawn by the slot before (or is fixed); the time ends at the status column
+        def f(g: Gen) -> str:
+            shown = f"{g.r.uniform(2, 190):.1f}s" if kind != "sync" else g.r.choice([f"{g.r.randint(40, 999)}ms", f"{g.r.uniform(1, 4):.1f}s"])
+            message = "Xcode build done." if kind == "xcode" else g.drawn[0]
+            return " " * max(1, width - len(message) - len(shown)) + shown
+        return f
+
+    def gradle_task_msg(g: Gen) -> str:
+        task = g.r.choice(MOB_FLUTTER_GRADLE_TASKS)
+        g.drawn = (f"Running Gradle task '{task}'...",)
+        return task
+
+    def sync_device(g: Gen) -> str:
+        device = g.r.choice(MOB_DEVICES)
+        g.drawn = (f"Syncing files to device {device}...",)
+        return device
+
+    def vm_url(g: Gen) -> str:
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+        return f"http://127.0.0.1:{g.r.randint(33000, 60999)}/{''.join(g.r.choice(alphabet) for _ in range(11))}=/"
+
+    def devtools_url(g: Gen) -> str:
+        return f"http://127.0.0.1:{g.r.choice(['9100', '9101', '9102'])}?uri={vm_url(g)}"
+
+    def hot_reload(g: Gen) -> str:
+        # the total covers the compile, reload and reassemble phases and a little more
+        phases = (g.r.randint(20, 900), g.r.randint(50, 700), g.r.randint(20, 600))
+        g.drawn = tuple(map(str, phases))
+        return str(sum(phases) + g.r.randint(5, 120))
+
+    def thousands(g: Gen) -> str:
+        return f"{g.r.randint(300, 4200):,}"
+
+    # Gradle
+    def gradle_task(g: Gen) -> str:
+        variant = g.r.choice(["Debug", "Debug", "Release"])
+        return f"{g.r.choice(MOB_GRADLE_MODULES)}:{g.r.choice(MOB_GRADLE_TASKS).replace('{v}', variant)}"
+
+    def gradle_dur(g: Gen) -> str:
+        s = g.r.choice([g.r.randint(2, 59), g.r.randint(60, 900)])
+        return f"{s}s" if s < 60 else f"{s // 60}m {s % 60}s"
+
+    def actionable(g: Gen) -> str:
+        executed, cached, current = g.r.randint(1, 90), g.r.randint(0, 60), g.r.randint(0, 400)
+        parts = [f"{executed} executed"] + ([f"{cached} from cache"] if cached else []) + ([f"{current} up-to-date"] if current else [])
+        g.drawn = (", ".join(parts),)
+        return str(executed + cached + current)
+
+    def kt_file(g: Gen) -> str:
+        return "file://" + g.r.choice(MOB_KOTLIN_FILES)
+
+    def line_no(g: Gen) -> str:
+        return str(g.r.randint(3, 480))
+
+    def col_no(g: Gen) -> str:
+        return str(g.r.randint(1, 80))
+
+    def project_root(g: Gen) -> str:
+        return g.r.choice(["/home/ci/builds/shop-android/app", "/home/ci/builds/shop-android/feature/cart",
+                           "/Users/dev/AndroidStudioProjects/Notes/app"])
+
+    # fastlane
+    def ipa_path(g: Gen) -> str:
+        return g.r.choice(["/Users/runner/work/shop-ios/shop-ios/build/Shop.ipa", "/Users/ci/builds/citybus-ios/output/CityBus.ipa",
+                           "/Volumes/data/jenkins/workspace/shop-ios-beta/Shop.ipa"])
+
+    def signing_path(g: Gen) -> str:
+        target = g.r.choice(MOB_XC_TARGETS)
+        ext = "app" if target == "Shop" else "appex"
+        return f"/Users/runner/Library/Developer/Xcode/DerivedData/Shop-{g.r.choice(['bxqkzd', 'fhaqyw'])}{g.hexs(14)}/Build/Intermediates.noindex/ArchiveIntermediates/Shop/InstallationBuildProductsLocation/Applications/{target}.{ext}"
+
+    def xcodebuild_cmd(g: Gen) -> str:
+        scheme = g.r.choice(["Shop", "Shop", "CityBus"])
+        return (f"set -o pipefail && xcodebuild -workspace ./{scheme}.xcworkspace -scheme {scheme} -configuration Release -destination "
+                f"'generic/platform=iOS' -archivePath /Users/runner/Library/Developer/Xcode/Archives/2026-12-03/{scheme}\\ 2026-12-03\\ "
+                f"{hms(g).replace(':', '.')}.xcarchive archive | tee /Users/runner/Library/Logs/gym/{scheme}-{scheme}.log | xcpretty")
+
+    def asc_app(g: Gen) -> str:
+        g.drawn = g.r.choice(MOB_ASC_APPS)
+        return g.drawn[0]
+
+    # idevicesyslog: "Mon DD HH:MM:SS device process(library)[pid] <Level>: message"
+    def ios_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    def ios_app_pid(g: Gen) -> str:
+        return str(g.r.randint(300, 9999))
+
+    def persona(g: Gen) -> str:
+        return g.uuid().upper()
+
+    def ios_pid_kept(g: Gen) -> str:
+        g.drawn = (ios_app_pid(g),)
+        return g.drawn[0]
+
+    def rb_id(g: Gen) -> str:
+        return f"33-{g.r.choice(['58', '58', '45', '68'])}-{g.r.randint(1000, 99999)}"
+
+    def hexptr(g: Gen) -> str:
+        return f"0x28{g.hexs(7)}"
+
+    # log show (macOS): timestamp, thread, type, activity, pid, ttl, then "process: (library) [subsystem:category] message"
+    def ul_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999999):0>6}+0000"
+
+    def ul_thread(g: Gen) -> str:
+        return f"0x{g.r.randint(0x10000, 0xfffff):x}"
+
+    lc = "{lts}  {lp}  {lt} "
+    ss = {"lts": lc_ts, "lp": pick(MOB_SS_PIDS), "lt": lambda g: g.num(1600, 9999)}
+    ap = "{lts} {lp} {lt} "
+    aps = {"lts": lc_ts, "lp": app_pid, "lt": app_tid}
+    zy = "{lts}   {lp}   {lt} "
+    zys = {"lts": lc_ts, "lp": first([(p,) for p in MOB_ZYGOTE_PIDS]), "lt": then(0)}
+    wpa = lc + "I wpa_supplicant: {iface}: "
+    wpas = {"lts": lc_ts, "lp": first([(p,) for p in MOB_WPA_PIDS]), "lt": then(0), "iface": pick(["wlan0", "wlan0", "wlan0", "wlan1"])}
+    fl = "[{ft}]: "
+    fls = {"ft": hms}
+    ios = "{its} {dev} "
+    ioss = {"its": ios_ts, "dev": pick(MOB_IOS_DEVICES)}
+    rb = ios + "runningboardd(RunningBoard)[33] <Notice>: "
+    # thread ten columns wide, type eleven, activity twenty, pid six, ttl four
+    ul = "{uts} {th}    Default     0x0                  {up}    0    "
+    locd = {"uts": ul_ts, "th": ul_thread, "up": pick(["412", "388"])}
+    rbd = {"uts": ul_ts, "th": ul_thread, "up": pick(["171", "158"])}
+
+    def app_ident(g: Gen) -> str:
+        return g.r.choice(MOB_IOS_BUNDLES)
+
+    return [
+        # ActivityManager
+        (40, lc + "I ActivityManager: Start proc {pid}:{p}/{u} for {k} {{{c}}}",
+         {**ss, "pid": start_proc, "p": then(0), "u": then(1), "k": then(2), "c": then(3)}),
+        (32, lc + "I ActivityManager: Process {p} (pid {pid}) has died: {adj} {st}",
+         {**ss, "p": pkg, "pid": lambda g: g.num(10000, 31999), "adj": death, "st": then(1)}),
+        (22, lc + "I ActivityManager: Killing {pid}:{p}/{u} (adj {adj}): {r}",
+         {**ss, "pid": lambda g: g.num(10000, 31999), "p": proc_uid, "u": then(1), "adj": lambda g: g.num(900, 999),
+          "r": pick(MOB_KILL_REASONS)}),
+        (8, lc + "I ActivityManager: Force stopping {p} appid={a} user={u}: {r}",
+         {**ss, "p": pkg, "a": then(2), "u": pick(["0", "0", "0", "10"]), "r": pick(MOB_FORCE_STOP_REASONS)}),
+        (6, lc + "W ActivityManager: Scheduling restart of crashed service {c} in {ms}ms for {r}",
+         {**ss, "c": lambda g: f"{g.r.choice(MOB_APPS)[0]}/.sync.SyncService", "ms": pick(["1000", "1000", "4000", "16000", "64000"]),
+          "r": pick(MOB_RESTART_REASONS)}),
+        (5, lc + "E ActivityManager: ANR in {p} ({c})", {**ss, "p": pkg, "c": lambda g: f"{g.drawn[0]}/{g.drawn[3]}"}),
+        (5, lc + "E ActivityManager: PID: {pid}", {**ss, "pid": lambda g: g.num(10000, 31999)}),
+        (5, lc + "E ActivityManager: Reason: {r}", {**ss, "r": anr_reason}),
+        (6, lc + "W ActivityManager: Unable to start service Intent {{ {i} }} U={u}: not found",
+         {**ss, "i": pick(MOB_SERVICE_INTENTS), "u": pick(["0", "0", "0", "10"])}),
+        (4, lc + "W ActivityManager: Launch timeout has expired, giving up wake lock!", ss),
+        (5, lc + "W ActivityManager: Background start not allowed: service Intent {{ {i} }} to {c} from pid={pid} uid={uid} pkg={p} startFg?=false",
+         {**ss, "i": first([(f"cmp={a[0]}/.sync.SyncService", f"{a[0]}/.sync.SyncService", a[2], a[0]) for a in MOB_APPS]), "c": then(1),
+          "pid": lambda g: g.num(10000, 31999), "uid": then(2), "p": then(3)}),
+        # ActivityTaskManager
+        (26, lc + "I ActivityTaskManager: START u{u} {{{i}}} with {m} from uid {uid} ({bal}) result code={rc}",
+         {**ss, "u": pick(["0", "0", "0", "0", "10"]), "i": launch_intent, "m": pick(MOB_LAUNCH_MODES),
+          "uid": pick(["10143", "10187", "10203", "1000"]), "bal": pick(MOB_BAL_CODES), "rc": pick(["0", "0", "0", "2", "3"])}),
+        (22, lc + "I ActivityTaskManager: Displayed {c} for user {u}: {t}",
+         {**ss, "c": component, "u": pick(["0", "0", "0", "10"]), "t": displayed_time}),
+        (4, lc + "W ActivityTaskManager: Activity pause timeout for ActivityRecord{{{h} u{u} {c} t{t}}}",
+         {**ss, "h": ihash, "u": pick(["0", "0", "10"]), "c": component, "t": lambda g: g.num(20, 900)}),
+        (4, lc + "W ActivityTaskManager: Force finishing activity {c}", {**ss, "c": component}),
+        (3, lc + "W ActivityTaskManager: Activity top resumed state loss timeout for ActivityRecord{{{h} u{u} {c} t{t}}}",
+         {**ss, "h": ihash, "u": pick(["0", "0", "10"]), "c": component, "t": lambda g: g.num(20, 900)}),
+        # PackageManager
+        (5, lc + "I PackageManager.DexOptimizer: Running dexopt (dexoptNeeded={n}) on: {apk} pkg={p} isa={isa} dexoptFlags={fl} "
+         "targetFilter={tf} oatDir={oat} classLoaderContext={clc}",
+         {**ss, "n": dexopt, "fl": lambda g: dex["filter"][1], "tf": lambda g: dex["filter"][0], "apk": data_app_dir, "p": then(0), "isa": pick(MOB_ISAS), "oat": then(1),
+          "clc": pick(MOB_CLASS_LOADER_CONTEXTS)}),
+        (4, lc + "I PackageManager: Integrity check passed for file:///data/app/vmdl{n}.tmp", {**ss, "n": lambda g: g.num(10**8, 2 * 10**9)}),
+        (3, lc + "D PackageManager: Instant App installer not found with android.intent.action.INSTALL_INSTANT_APP_PACKAGE", ss),
+        (3, lc + "W PackageManager: Failure retrieving resources for {p}", {**ss, "p": pkg}),
+        (4, lc + "W PackageManager: Unknown permission {perm} in package {p}", {**ss, "perm": pick(MOB_UNKNOWN_PERMISSIONS), "p": pkg}),
+        # WindowManager
+        (8, lc + "I WindowManager: WIN DEATH: Window{{{h} u{u} {w}}}", {**ss, "h": ihash, "u": pick(["0", "0", "0", "10"]), "w": window}),
+        (3, lc + "W WindowManager: Unable to start animation, surface is null or no children.", ss),
+        (4, lc + "I WindowManager: Screen frozen for {t} due to Window{{{h} u0 {w}}}", {**ss, "t": displayed_time, "h": ihash, "w": window}),
+        (2, lc + "W WindowManager: Window freeze timeout expired.", ss),
+        (3, lc + "W WindowManager: Attempted to remove non-existing token: android.os.Binder@{h}", {**ss, "h": ihash}),
+        # InputDispatcher
+        (5, lc + "E InputDispatcher: channel '{h} {w} (server)' ~ Channel is unrecoverably broken and will be disposed!",
+         {**ss, "h": ihash, "w": window}),
+        (7, lc + "I InputDispatcher: Dropping event because there is no touchable window or gesture monitor at ({x}, {y}) in display {d}.",
+         {**ss, "x": lambda g: g.num(0, 1080), "y": lambda g: g.num(0, 2400), "d": pick(MOB_DISPLAYS)}),
+        (3, lc + "W InputDispatcher: Waiting because no window has focus but ActivityRecord{{{h} u0 {c} t{t}}} may eventually add a window "
+         "when it finishes starting up. Will wait for {ms}ms",
+         {**ss, "h": ihash, "c": component, "t": lambda g: g.num(20, 900), "ms": pick(["5000", "5000", "10000"])}),
+        (3, lc + "I InputDispatcher: Window {h} {w} (server) is unresponsive: {h2} {w2} (server) is not responding. Waited {ms}ms for {ev}",
+         {**ss, "h": unresponsive, "w": then(1), "h2": then(0),
+          "w2": then(1), "ms": pick(["5000", "5001", "5003"]), "ev": pick(MOB_MOTION_EVENTS)}),
+        # ART (Android 5 to 7 tag "art"; from Android 10 the tag is the process name)
+        (34, ap + "I art     : {c} {k} GC freed {o}({kb}KB) AllocSpace objects, {l}({lkb}KB) LOS objects, {f}% free, {h}, paused {p} total {t}",
+         {**aps, "c": art_gc, "k": then(1), "o": lambda g: g.num(200, 90000), "kb": small_kb, "l": lambda g: g.num(0, 40), "lkb": small_kb,
+          "f": art_free, "h": then(0), "p": pause_ms, "t": total_ms}),
+        (28, ap + "I {tag}: {c} {k} GC freed {o}({kb}KB) AllocSpace objects, {l}({lkb}KB) LOS objects, {f}% free, {h}, paused {p} total {t}",
+         {**aps, "tag": lambda g: g.r.choice(MOB_APPS)[4], "c": cc_gc, "k": then(1), "o": lambda g: g.num(200, 90000), "kb": small_kb,
+          "l": lambda g: g.num(0, 40), "lkb": small_kb, "f": art_free, "h": then(0), "p": pause_ms, "t": total_ms}),
+        (6, ap + "I art     : Starting a blocking GC {c}", {**aps, "c": pick(MOB_BLOCKING_CAUSES)}),
+        (4, ap + "I art     : Waiting for a blocking GC {c}", {**aps, "c": pick(MOB_BLOCKING_CAUSES)}),
+        (3, ap + "I art     : WaitForGcToComplete blocked {a} on {b} for {t}",
+         {**aps, "a": first(MOB_WAIT_CAUSES), "b": then(1), "t": total_ms}),
+        (4, ap + "W art     : Long monitor contention with owner {o} ({otid}) at {m}({f}:{l}) waiters={w} in {m2} for {t}",
+         {**aps, "o": monitor, "otid": lambda g: g.num(10000, 31999), "m": then(1), "f": then(2), "l": line_no, "w": pick(["0", "0", "1", "2"]),
+          "m2": then(4), "t": lambda g: f"{g.r.randint(100, 4000)}ms"}),
+        # Dalvik (Android 4.x)
+        (15, ap + "D dalvikvm: {r} freed {k}K, {f}% free {u}K/{tot}K, paused {p1}ms+{p2}ms, total {t}ms",
+         {**aps, "r": pick(["GC_CONCURRENT", "GC_CONCURRENT", "GC_CONCURRENT", "GC_EXPLICIT"]), "k": lambda g: g.num(100, 9000),
+          "f": dalvik_heap, "u": then(0), "tot": then(1), "p1": lambda g: g.num(1, 12), "p2": lambda g: g.num(1, 20),
+          "t": lambda g: g.num(15, 180)}),
+        (8, ap + "D dalvikvm: GC_FOR_ALLOC freed {k}K, {f}% free {u}K/{tot}K, paused {p}ms, total {t}ms",
+         {**aps, "k": lambda g: g.num(0, 6000), "f": dalvik_heap, "u": then(0), "tot": then(1), "p": gc_pause, "t": gc_total}),
+        (3, ap + "I dalvikvm-heap: Grow heap (frag case) to {mb}MB for {b}-byte allocation",
+         {**aps, "mb": lambda g: f"{g.r.uniform(8, 60):.3f}", "b": lambda g: g.num(10000, 8294400)}),
+        (2, ap + "I dalvikvm: Could not find method {m}, referenced from method {r}", {**aps, "m": first(MOB_DALVIK_MISSING), "r": then(1)}),
+        (2, ap + "W dalvikvm: VFY: unable to resolve virtual method {n}: {s}", {**aps, "n": lambda g: g.num(40, 9000), "s": pick(MOB_DALVIK_VFY)}),
+        # Zygote
+        (12, zy + "I Zygote  : Process {pid} exited due to signal {s} ({n})",
+         {**zys, "pid": lambda g: g.num(10000, 31999), "s": first(MOB_SIGNALS), "n": then(1)}),
+        (4, zy + "I Zygote  : Process {pid} exited cleanly ({c})", {**zys, "pid": lambda g: g.num(10000, 31999), "c": pick(["0", "0", "1", "255"])}),
+        (3, zy + "D Zygote  : Forked child process {pid}", {**zys, "pid": lambda g: g.num(10000, 31999)}),
+        # ConnectivityService and NetworkMonitor
+        (6, lc + "D ConnectivityService: NetworkAgentInfo [{t} ({s}) - {n}] validation passed", {**ss, "t": network, "s": then(1), "n": netid}),
+        (3, lc + "D ConnectivityService: NetworkAgentInfo [{t} ({s}) - {n}] validation failed", {**ss, "t": network, "s": then(1), "n": netid}),
+        (5, lc + "D ConnectivityService: NetworkAgentInfo [{t} ({s}) - {n}] EVENT_NETWORK_INFO_CHANGED, going from {a} to {b}",
+         {**ss, "t": network, "s": then(1), "n": netid, "a": first(MOB_NET_TRANSITIONS), "b": then(1)}),
+        (4, lc + "D ConnectivityService: Setting DNS servers for network {n} to {l}", {**ss, "n": netid, "l": dns_list}),
+        (7, lc + "D NetworkMonitor/{n}: PROBE_DNS {h} {ms}ms OK {a}",
+         {**ss, "n": netid, "h": pick(MOB_PROBE_HOSTS), "ms": lambda g: g.num(3, 400), "a": resolved}),
+        # wpa_supplicant and WifiService
+        (8, wpa + "CTRL-EVENT-CONNECTED - Connection to {b} completed [id={id} id_str=]",
+         {**wpas, "b": pick(MOB_BSSIDS), "id": pick(["0", "0", "1", "2", "3"])}),
+        (6, wpa + "CTRL-EVENT-DISCONNECTED bssid={b} reason={r}", {**wpas, "b": pick(MOB_BSSIDS), "r": pick(MOB_DISCONNECT_REASONS)}),
+        (6, wpa + "Trying to associate with {b} (SSID='{s}' freq={f} MHz)", {**wpas, "b": pick(MOB_BSSIDS), "s": ssid, "f": then(1)}),
+        (5, wpa + "Associated with {b}", {**wpas, "b": pick(MOB_BSSIDS)}),
+        (5, wpa + "WPA: Key negotiation completed with {b} [PTK={p} GTK={gtk}]",
+         {**wpas, "b": pick(MOB_BSSIDS), "p": first(MOB_CIPHERS), "gtk": then(1)}),
+        (5, wpa + "CTRL-EVENT-SIGNAL-CHANGE above={a} signal={s} noise={n} txrate={t}",
+         {**wpas, "a": pick(["0", "1", "1"]), "s": signal, "n": pick(["9999", "-92", "-95"]), "t": pick(["6000", "72200", "433300", "866700"])}),
+        (3, wpa + "CTRL-EVENT-SSID-TEMP-DISABLED id={id} ssid=\"{s}\" auth_failures={n} duration={d} reason={r}",
+         {**wpas, "id": pick(["0", "1", "2"]), "s": lambda g: g.r.choice(MOB_SSIDS)[0], "n": first([(t[1], t[2], t[0]) for t in MOB_TEMP_DISABLED]),
+          "d": then(1), "r": then(2)}),
+        (5, lc + "I WifiService: startScan uid={u}", {**ss, "u": pick(["1000", "10143", "10156", "10221"])}),
+        (3, lc + "I WifiService: setWifiEnabled package={p} uid={u} enable={e} isPrivileged={pr}",
+         {**ss, "p": first(MOB_WIFI_CALLERS), "u": then(1), "e": pick(["true", "false"]), "pr": then(2)}),
+        (3, lc + "I WifiService: connect uid={u}", {**ss, "u": pick(["1000", "1000", "10143"])}),
+        # JobScheduler and WorkManager
+        (4, lc + "W JobScheduler: Job didn't exist in JobStore: {h} #{u}/{j} {c}",
+         {**ss, "h": ihash, "u": lambda g: g.r.choice(MOB_APPS)[1], "j": lambda g: g.num(0, 2000), "c": pick(MOB_JOB_SERVICES)}),
+        (3, lc + "W JobServiceContext: Time-out while trying to bind {h} #{u}/{j} {c}, dropping.",
+         {**ss, "h": ihash, "u": lambda g: g.r.choice(MOB_APPS)[1], "j": lambda g: g.num(0, 2000), "c": pick(MOB_JOB_SERVICES)}),
+        (6, ap + "D WM-SystemJobScheduler: Scheduling work ID {w}Job ID {j}", {**aps, "w": Gen.uuid, "j": lambda g: g.num(0, 400)}),
+        (5, ap + "I WM-WorkerWrapper: Worker result {r} for Work [ id={w}, tags={{ {t} }} ]",
+         {**aps, "r": pick(["SUCCESS", "SUCCESS", "SUCCESS", "FAILURE", "RETRY"]), "w": Gen.uuid, "t": pick(MOB_WORKERS)}),
+        # AlarmManager
+        (3, lc + "W AlarmManager: Window length {w}ms suspiciously short; expanding to {m}ms",
+         {**ss, "w": pick(["0", "1000", "5000"]), "m": pick(["600000", "600000", "60000"])}),
+        (2, lc + "W AlarmManager: Package {p}, uid {u} lost permission to set exact alarms!", {**ss, "p": pkg, "u": then(2)}),
+        # PowerManagerService
+        (5, lc + "I PowerManagerService: Going to sleep due to {r} (uid {u})...", {**ss, "r": pick(MOB_SLEEP_REASONS), "u": pick(["1000"])}),
+        (5, lc + "I PowerManagerService: Waking up from {s} (uid={u}, reason={r}, details={d})...",
+         {**ss, "s": pick(MOB_WAKE_FROM), "u": pick(["1000", "1000", "10156"]), "r": first(MOB_WAKE_REASONS), "d": then(1)}),
+        (3, lc + "I PowerManagerService: Sleeping (uid {u})...", {**ss, "u": pick(["1000"])}),
+        (2, lc + "I PowerManagerService: Nap time (uid {u})...", {**ss, "u": pick(["1000"])}),
+        # Firebase SDKs
+        (4, ap + "I FirebaseApp: Device unlocked: initializing all Firebase APIs for app [DEFAULT]", aps),
+        (4, ap + "I FirebaseInitProvider: FirebaseApp initialization successful", aps),
+        (4, ap + "I FirebaseCrashlytics: Initializing Firebase Crashlytics {v} for {p}", {**aps, "v": pick(MOB_CRASHLYTICS_VERSIONS), "p": pkg}),
+        (3, ap + "D FirebaseCrashlytics: Crashlytics automatic data collection {s} by {src}.",
+         {**aps, "s": first(MOB_DATA_COLLECTION), "src": then(1)}),
+        (4, ap + "D FirebaseCrashlytics: Opening a new session with ID {sid}", {**aps, "sid": lambda g: g.hexs(32).upper()}),
+        (3, ap + "D FirebaseCrashlytics: Crashlytics is handling uncaught exception \"{e}\" from thread {t}",
+         {**aps, "e": first(MOB_UNCAUGHT), "t": then(1)}),
+        (3, ap + "D FirebaseCrashlytics: Crashlytics report successfully enqueued to DataTransport: {sid}", {**aps, "sid": lambda g: g.hexs(32).upper()}),
+        (2, ap + "D FirebaseCrashlytics: Finalizing previously open sessions.", aps),
+        (4, ap + "W FirebaseMessaging: Missing Default Notification Channel metadata in AndroidManifest. Default value will be used.", aps),
+        (3, ap + "W FirebaseMessaging: Notification Channel requested ({c}) has not been created by the app. Manifest configuration, or default, "
+         "value will be used.", {**aps, "c": pick(MOB_FCM_CHANNELS)}),
+        (3, ap + "W FirebaseMessaging: Unable to log event: analytics library is missing", aps),
+        (3, ap + "W FirebaseMessaging: Topic operation failed: {e}. Will retry Topic operations.", {**aps, "e": pick(MOB_FCM_ERRORS)}),
+        (3, ap + "W FirebaseMessaging: Token retrieval failed: {e}. Will retry token retrieval", {**aps, "e": pick(MOB_FCM_ERRORS)}),
+        (3, ap + "D FirebaseMessaging: Subscribe to topic: {t} succeeded.", {**aps, "t": pick(MOB_FCM_TOPICS)}),
+        # React Native on the device
+        (5, ap + "I ReactNativeJS: Running \"{a}\" with {p}", {**aps, "a": pick(MOB_RN_APPS), "p": pick(MOB_RN_PARAMS)}),
+        (4, ap + "W ReactNativeJS: Possible Unhandled Promise Rejection (id: {n}):", {**aps, "n": lambda g: g.num(0, 40)}),
+        (4, ap + "E ReactNativeJS: TypeError: Cannot read property '{p}' of {v}", {**aps, "p": first(MOB_RN_PROPS), "v": then(1)}),
+        (3, ap + "W ReactNativeJS: Require cycle: {c}", {**aps, "c": pick(MOB_RN_CYCLES)}),
+        (3, ap + "W ReactNativeJS: Require cycles are allowed, but can result in uninitialized values. Consider refactoring to remove the need "
+         "for a cycle.", aps),
+        (3, ap + "W ReactNativeJS: VirtualizedList: You have a large list that is slow to update - make sure your renderItem function renders "
+         "components that follow React performance best practices like PureComponent, shouldComponentUpdate, etc. "
+         "{{\"contentLength\": {cl}, \"dt\": {dt}, \"prevDt\": {pdt}}}",
+         {**aps, "cl": lambda g: f"{g.r.uniform(2000, 40000):.1f}", "dt": lambda g: g.num(500, 4000), "pdt": lambda g: g.num(300, 4000)}),
+        (3, ap + "D ReactNative: ReactInstanceManager.createReactContextFromBundleLoader()", aps),
+        (2, ap + "D ReactNative: CatalystInstanceImpl.destroy() start", aps),
+        # Metro through the React Native CLI and the Expo CLI
+        (6, "Android Bundled {ms}ms {e} ({n} modules)", {"ms": lambda g: g.num(40, 30000), "e": pick(MOB_RN_ENTRIES), "n": lambda g: g.num(900, 3200)}),
+        (4, "iOS Bundled {ms}ms {e} ({n} modules)", {"ms": lambda g: g.num(40, 30000), "e": pick(MOB_RN_ENTRIES), "n": lambda g: g.num(900, 3200)}),
+        (3, "info Reloading app...", {}),
+        (2, "info Opening developer menu...", {}),
+        (2, "error: Error: Unable to resolve module {m} from {f}: {m2} could not be found within the project or in these directories:",
+         {"m": first(MOB_RN_MISSING), "f": then(1), "m2": then(0)}),
+        (2, "warn Package {p} has been ignored because it contains invalid configuration. Reason: {r}", {"p": first(MOB_RN_IGNORED), "r": then(1)}),
+        # Flutter tool (flutter run, flutter build)
+        (3, "Launching lib/main.dart on {d} in {m} mode...", {"d": pick(MOB_DEVICES), "m": pick(MOB_FLUTTER_MODES)}),
+        (4, "Running Gradle task '{t}'...{s}", {"t": gradle_task_msg, "s": padded(71, "gradle")}),
+        (3, "✓ Built build/app/outputs/flutter-apk/app-{f}.apk ({mb}MB).",
+         {"f": pick(["release", "release", "profile"]), "mb": lambda g: f"{g.r.uniform(8, 60):.1f}"}),
+        (3, "Syncing files to device {d}...{s}", {"d": sync_device, "s": padded(71, "sync")}),
+        (2, "Xcode build done.{s}", {"s": padded(71, "xcode")}),
+        (6, "Performing hot reload...", {}),
+        (6, "Reloaded {a} of {b} libraries in {ms}ms (compile: {c} ms, reload: {r} ms, reassemble: {re} ms).",
+         {"a": pick(["0", "1", "1", "2", "3"]), "b": lambda g: g.num(700, 1900), "ms": hot_reload, "c": then(0), "r": then(1), "re": then(2)}),
+        (3, "Performing hot restart...", {}),
+        (3, "Restarted application in {ms}ms.", {"ms": thousands}),
+        (3, "A Dart VM Service on {d} is available at: {u}", {"d": pick(MOB_DEVICES), "u": vm_url}),
+        (2, "The Flutter DevTools debugger and profiler on {d} is available at: {u}", {"d": pick(MOB_DEVICES), "u": devtools_url}),
+        (2, "Lost connection to device.", {}),
+        (2, "Application finished.", {}),
+        # Flutter engine in logcat
+        (3, ap + "I flutter : The Dart VM service is listening on {u}", {**aps, "u": vm_url}),
+        (3, ap + "I flutter : [IMPORTANT:flutter/shell/platform/android/android_context_vulkan_impeller.cc(60)] Using the Impeller rendering "
+         "backend (Vulkan).", aps),
+        (2, ap + "I flutter : [IMPORTANT:flutter/shell/platform/android/android_context_gl_impeller.cc(94)] Using the Impeller rendering "
+         "backend (OpenGLES).", aps),
+        (4, ap + "E flutter : [ERROR:flutter/runtime/dart_vm_initializer.cc(41)] Unhandled Exception: {e}", {**aps, "e": pick(MOB_FLUTTER_EXCEPTIONS)}),
+        (2, ap + "W FlutterJNI: FlutterJNI.loadLibrary called more than once", aps),
+        # Gradle with the Android Gradle plugin
+        (45, "> Task {t}", {"t": gradle_task}),
+        (40, "> Task {t} UP-TO-DATE", {"t": gradle_task}),
+        (15, "> Task {t} FROM-CACHE", {"t": gradle_task}),
+        (8, "> Task {t} NO-SOURCE", {"t": gradle_task}),
+        (5, "BUILD SUCCESSFUL in {d}", {"d": gradle_dur}),
+        (2, "BUILD FAILED in {d}", {"d": gradle_dur}),
+        (5, "{n} actionable tasks: {s}", {"n": actionable, "s": then(0)}),
+        (3, "Starting a Gradle Daemon (subsequent builds will be faster)", {}),
+        (3, "Reusing configuration cache.", {}),
+        (2, "Configuration cache entry stored.", {}),
+        (3, "Deprecated Gradle features were used in this build, making it incompatible with Gradle 9.0.", {}),
+        (6, "w: {f}:{l}:{c} '{s}' is deprecated. Deprecated in Java", {"f": kt_file, "l": line_no, "c": col_no, "s": pick(MOB_DEPRECATED)}),
+        (4, "w: {f}:{l}:{c} Parameter '{p}' is never used", {"f": kt_file, "l": line_no, "c": col_no, "p": pick(MOB_UNUSED_NAMES)}),
+        (3, "w: {f}:{l}:{c} Variable '{p}' is never used", {"f": kt_file, "l": line_no, "c": col_no, "p": pick(MOB_UNUSED_NAMES)}),
+        (2, "e: {f}:{l}:{c} Unresolved reference: {r}", {"f": kt_file, "l": line_no, "c": col_no, "r": pick(MOB_UNRESOLVED)}),
+        (3, "Note: Some input files use or override a deprecated API.", {}),
+        (3, "Note: Recompile with -Xlint:deprecation for details.", {}),
+        (2, "Execution failed for task '{t}'.", {"t": gradle_task}),
+        (3, "{r}/{f}:{l}: Warning: Hardcoded string \"{s}\", should use @string resource [HardcodedText]",
+         {"r": project_root, "f": pick(MOB_LAYOUTS), "l": line_no, "s": pick(MOB_HARDCODED)}),
+        (3, "{r}/build.gradle.kts:{l}: Warning: A newer version of {d} than {c} is available: {n} [GradleDependency]",
+         {"r": project_root, "l": line_no, "d": first(MOB_GRADLE_DEPS), "c": then(1), "n": then(2)}),
+        (2, "{r}/src/main/java/com/acme/shop/{f}:{l}: Error: Call requires API level {a} (current min is {m}): {c} [NewApi]",
+         {"r": project_root, "f": pick(["ui/CartFragment.kt", "push/Notifier.kt", "util/Dates.kt"]), "l": line_no, "a": first(MOB_NEW_API),
+          "m": then(1), "c": then(2)}),
+        (3, "{r}/src/main/res/{f}:{l}: Warning: The resource {res} appears to be unused [UnusedResources]",
+         {"r": project_root, "f": pick(["values/strings.xml", "values/colors.xml", "drawable/ic_cart_old.xml"]), "l": line_no,
+          "res": pick(MOB_UNUSED_RESOURCES)}),
+        (2, "Wrote HTML report to file://{r}/build/reports/lint-results-{v}.html", {"r": project_root, "v": pick(["debug", "release"])}),
+        (2, "ERROR: Missing classes detected while running R8. Please add the missing classes or apply additional keep rules that are generated "
+         "in {r}/build/outputs/mapping/release/missing_rules.txt.", {"r": project_root}),
+        (2, "WARNING: The option setting '{o}' is deprecated.", {"o": pick(MOB_GRADLE_OPTIONS)}),
+        # fastlane
+        (3, fl + "Driving the lane '{l}' 🚀", {**fls, "l": pick(MOB_FASTLANE_LANES)}),
+        (10, fl + "--- Step: {a} ---", {**fls, "a": pick(MOB_FASTLANE_ACTIONS)}),
+        (2, fl + "Cruising back to lane '{l}' 🚘", {**fls, "l": pick(MOB_FASTLANE_LANES)}),
+        (3, fl + "$ {c}", {**fls, "c": xcodebuild_cmd}),
+        (30, fl + "▸ Compiling {f}", {**fls, "f": pick(MOB_SWIFT_FILES)}),
+        (4, fl + "▸ Linking {t}", {**fls, "t": pick(MOB_XC_TARGETS)}),
+        (4, fl + "▸ Processing {p}", {**fls, "p": pick(["Info.plist", "Info.plist", "ShopWidgetExtension-Info.plist", "GoogleService-Info.plist"])}),
+        (3, fl + "▸ Signing {p}", {**fls, "p": signing_path}),
+        (2, fl + "▸ Archive Succeeded", fls),
+        (2, fl + "Successfully exported and compressed dSYM file", fls),
+        (2, fl + "Successfully exported and signed the ipa file:", fls),
+        (2, fl + "{p}", {**fls, "p": ipa_path}),
+        (2, fl + "Cloning remote git repo...", fls),
+        (2, fl + "Checking out branch {b}...", {**fls, "b": pick(["master", "master", "main", "certs-2026"])}),
+        (2, fl + "🔓  Successfully decrypted certificates repo", fls),
+        (3, fl + "Installing certificate...", fls),
+        (2, fl + "Setting Provisioning Profile type to '{t}'", {**fls, "t": pick(MOB_MATCH_TYPES)}),
+        (2, fl + "Verifying that the certificate and profile are still valid on the Dev Portal...", fls),
+        (2, fl + "All required keys, certificates and provisioning profiles are installed 🙌", fls),
+        (2, fl + "Ready to upload new build to TestFlight (App: {a})...", {**fls, "a": pick([a for a, _ in MOB_ASC_APPS])}),
+        (2, fl + "Going to upload updated app to App Store Connect", fls),
+        (2, fl + "This might take a few minutes. Please don't interrupt the script.", fls),
+        (2, fl + "Successfully uploaded package to App Store Connect. It might take a few minutes until it's visible online.", fls),
+        (4, fl + "Waiting for processing on... app_id: {a}, app_version: {v}, build_version: {b}, platform: {p}",
+         {**fls, "a": asc_app, "v": then(1), "b": lambda g: g.num(200, 4000), "p": pick(["IOS"])}),
+        (2, fl + "Successfully distributed build to {g} testers 🚀", {**fls, "g": pick(MOB_TESTER_GROUPS)}),
+        (2, fl + "fastlane.tools finished successfully 🎉", fls),
+        # iOS syslog through idevicesyslog
+        (8, ios + "SpringBoard(FrontBoard)[58] <Notice>: [FBSystemService][0x{h}] Received request to open \"{b}\" from {s}:{spid}.",
+         {**ioss, "h": lambda g: g.hexs(4), "b": app_ident, "s": first(MOB_SB_SOURCES), "spid": then(1)}),
+        (10, ios + "SpringBoard(SpringBoard)[58] <Notice>: Application process state changed for {b}: <SBApplicationProcessState: {ptr}; pid: {pid}; "
+         "taskState: {ts2}; visibility: {v}>",
+         {**ioss, "b": app_ident, "ptr": hexptr, "pid": ios_app_pid, "ts2": first(MOB_TASK_STATES), "v": then(1)}),
+        # the descriptor's attribute list follows on lines of its own
+        (12, rb + "Acquiring assertion targeting [app<{b}({per})>:{pid}] from originator [{o}] with description <RBSAssertionDescriptor| "
+         "\"{r}\" ID:{id} target:{tpid} attributes:[",
+         {**ioss, "b": app_ident, "per": persona, "pid": ios_pid_kept, "o": pick(MOB_RB_ORIGINATORS), "r": pick(MOB_RB_ASSERTIONS), "id": rb_id,
+          "tpid": lambda g: g.drawn[0]}),
+        (8, rb + "Invalidating assertion {id} (target:[app<{b}({per})>:{pid}]) from originator [{o}]",
+         {**ioss, "id": rb_id, "b": app_ident, "per": persona, "pid": ios_app_pid, "o": pick(MOB_RB_ORIGINATORS)}),
+        (5, rb + "Now tracking process: [app<{b}({per})>:{pid}]", {**ioss, "b": app_ident, "per": persona, "pid": ios_app_pid}),
+        (6, rb + "[app<{b}({per})>:{pid}] Set jetsam priority to {j} [{k}] flag[{f}]",
+         {**ioss, "b": app_ident, "per": persona, "pid": ios_app_pid, "j": first(MOB_JETSAM), "k": then(1), "f": then(2)}),
+        (3, rb + "[app<{b}({per})>:{pid}] termination reported by launchd ({a}, {c}, {d})",
+         {**ioss, "b": app_ident, "per": persona, "pid": ios_app_pid, "a": pick(["0", "0", "2", "15"]), "c": pick(["0", "9"]), "d": pick(["0", "0", "9"])}),
+        (3, rb + "Removing process: [app<{b}({per})>:{pid}]", {**ioss, "b": app_ident, "per": persona, "pid": ios_app_pid}),
+        (4, ios + "mediaserverd(MediaExperience)[45] <Notice>: -CMSessionMgr- CMSessionMgrHandleApplicationStateChange: CMSession: Client "
+         "'{b}' with pid '{pid}' is now {s}. Background entitlement: {e}",
+         {**ioss, "b": app_ident, "pid": ios_app_pid, "s": pick(MOB_MEDIA_STATES), "e": pick(["NO", "NO", "YES"])}),
+        (5, ios + "backboardd(BackBoardServices)[66] <Notice>: [HID] [MT] dispatchEvent Dispatching event with {n} children, _eventMask=0x{m} "
+         "_childEventMask=0x{c} Cancel={x} Touching={t} inRange={r} (deviceID 0x{d})",
+         {**ioss, "n": pick(["1", "1", "2"]), "m": pick(["2", "23", "22", "3"]), "c": pick(["3", "2", "83"]), "x": pick(["0", "0", "0", "1"]),
+          "t": pick(["1", "1", "0"]), "r": pick(["1", "1", "0"]), "d": pick(["200000000000024", "200000000000024", "200000000000022"])}),
+        # macOS unified log through log show
+        (4, ul + "locationd: (CoreLocation) [com.apple.locationd.Core:Client] {{\"msg\":\"Client authorization status changed\", \"Client\":\"{c}\", "
+         "\"PreviousAuthorizationStatus\":{a}, \"AuthorizationStatus\":{b}}}",
+         {**locd, "c": pick(MOB_LOCATION_CLIENTS), "a": first(MOB_LOCATION_AUTH), "b": then(1)}),
+        (3, ul + "runningboardd: (RunningBoard) [com.apple.runningboard:process] Now tracking process: [app<application.{b}.{n}.{m}({u})>:{pid}]",
+         {**rbd, "b": pick(["com.apple.Safari", "com.tinyspeck.slackmacgap", "com.acme.Shop"]),
+          "n": lambda g: g.num(10000000, 99999999), "m": lambda g: g.num(10000000, 99999999), "u": pick(["501", "501", "502"]),
+          "pid": lambda g: g.num(1000, 99999)}),
+        (2, ul + "runningboardd: (RunningBoard) [com.apple.runningboard:process] Removing process: [app<application.{b}.{n}.{m}({u})>:{pid}]",
+         {**rbd, "b": pick(["com.apple.Safari", "com.tinyspeck.slackmacgap", "com.acme.Shop"]),
+          "n": lambda g: g.num(10000000, 99999999), "m": lambda g: g.num(10000000, 99999999), "u": pick(["501", "501", "502"]),
+          "pid": lambda g: g.num(1000, 99999)}),
+    ]
+
+
+def build_events() -> list[tuple[float, str, dict]]:
+    """Build tools and package managers as they print to CI consoles and logs: Bazel (INFO/WARNING/ERROR
+    lines, action progress, the remote cache, test summaries), Gradle (--info lines, task outcomes, the
+    daemon, the configuration and build caches, test events) and Apache Maven (batch mode: plugin
+    executions, Surefire results, dependency downloads, the reactor summary) in Jenkins consoles with
+    the Timestamper prefix, Cargo with rustc's diagnostic headers and libtest, npm (verbose, warn and
+    ERR! lines), Yarn Berry (YN codes), pnpm, webpack 5 and Vite, the Go toolchain (go mod download, go
+    build, go test -v) in GitHub Actions raw logs, CMake, Ninja and CTest, ccache's log file and
+    sccache, Nix (nix build and the nix-daemon journal), Bundler and pip.
+    Written blind for the twenty-fourth issue-15 pass: before reading the engine or any failure
+    analysis; 166 event types."""
+
+    # --- prefixes -------------------------------------------------------------------------------
+    def gha_ts(g: Gen) -> str:
+        # GitHub Actions raw logs: 100 ns precision
+        return f"2026-12-03T{hms(g)}.{g.num(0, 9999999):0>7}Z"
+
+    def jenkins_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999):0>3}Z"
+
+    def secs(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(0, 3):.3f}", f"{g.r.uniform(3, 90):.3f}", f"{g.r.uniform(90, 900):.3f}"])
+
+    def grouped(g: Gen) -> str:
+        return f"{g.r.randint(1, 40000):,}"
+
+    def sha(n: int):
+        return lambda g: g.hexs(n)
+
+    # --- Bazel ----------------------------------------------------------------------------------
+    bz_labels = ["//src/server:server", "//lib/proto:api_proto", "//tools/codegen:codegen", "//web:bundle",
+                 "//lib/storage:storage", "//src/api:api"]
+    bz_tests = ["//src/server:server_test", "//lib/storage:storage_test", "//src/api:api_test",
+                "//lib/util:util_test", "//web:bundle_test"]
+
+    def bz_progress(g: Gen) -> str:
+        total = g.r.randint(200, 9000)
+        g.drawn = (f"{total:,}",)
+        return f"{g.r.randint(1, total):,}"
+
+    def bz_action(g: Gen) -> str:
+        return g.r.choice([
+            f"Compiling src/server/{g.r.choice(['handler', 'router', 'session', 'main'])}.cc",
+            f"GoCompilePkg lib/storage/{g.r.choice(['storage', 'cache', 'index'])}.a",
+            "Linking src/server/server",
+            f"Building lib/proto/libapi_proto-{g.r.choice(['speed', 'lite'])}.jar ({g.r.randint(1, 40)} source files)",
+            "Executing genrule //web:bundle",
+            f"Testing {g.r.choice(bz_tests)}",
+        ])
+
+    def bz_actions(g: Gen) -> str:
+        actions = g.r.randint(2, 64)
+        g.drawn = (str(g.r.randint(1, actions)),)
+        return str(actions)
+
+    def bz_strategy(g: Gen) -> str:
+        return g.r.choice(["linux-sandbox", "remote", "remote-cache", "processwrapper-sandbox", "worker"])
+
+    def bz_elapsed(g: Gen) -> str:
+        elapsed = float(secs(g))
+        g.drawn = (f"{elapsed * g.r.uniform(0.2, 0.95):.2f}",)
+        return f"{elapsed:.3f}"
+
+    def bz_processes(g: Gen) -> str:
+        kinds = ["remote cache hit", "disk cache hit", "internal", "linux-sandbox", "remote", "worker"]
+        chosen = sorted(g.r.sample(kinds, g.r.randint(1, 4)), key=kinds.index)
+        counts = [g.r.randint(1, 9000) for _ in chosen]
+        g.drawn = (", ".join(f"{n} {k}" for n, k in zip(counts, chosen, strict=True)),)
+        return str(sum(counts))
+
+    def bz_build_path(g: Gen) -> str:
+        label = g.r.choice(bz_labels + bz_tests)
+        pkg, name = label[2:].split(":")
+        g.drawn = (label, pkg, name, g.r.choice(["handler", "codec", "main"]))
+        return f"/home/runner/work/monorepo/monorepo/{pkg}/BUILD.bazel:{g.r.randint(3, 240)}:{g.r.randint(3, 20)}"
+
+    def test_label(g: Gen) -> str:
+        # the label is padded to the status column
+        return f"{g.r.choice(bz_tests):<63}"
+
+    def bz_remote_error(g: Gen) -> str:
+        return g.r.choice(["UNAVAILABLE: io exception", "DEADLINE_EXCEEDED: deadline exceeded after 59.999s",
+                           "UNAUTHENTICATED: Invalid API key", "RESOURCE_EXHAUSTED: rate limit exceeded"])
+
+    # --- Gradle ---------------------------------------------------------------------------------
+    gr_projects = [":app", ":core", ":api", ":data"]
+    gr_tasks = ["compileJava", "compileKotlin", "processResources", "classes", "jar", "test", "compileTestJava",
+                "checkstyleMain", "spotlessCheck", "bootJar", "assemble", "build"]
+
+    def workspace(g: Gen) -> str:
+        return f"/var/lib/jenkins/workspace/{g.r.choice(['orders-service_main', 'orders-service_PR-412', 'platform-libs_main'])}"
+
+    def gr_task(g: Gen) -> str:
+        return f"{g.r.choice(gr_projects)}:{g.r.choice(gr_tasks)}"
+
+    def daemon_pid(g: Gen) -> str:
+        g.drawn = (g.num(2000, 99999),)
+        return g.drawn[0]
+
+    def gr_duration(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(1, 59)}s", f"{g.r.randint(1, 14)}m {g.r.randint(0, 59)}s", f"{g.r.randint(300, 999)}ms"])
+
+    def gr_actionable(g: Gen) -> str:
+        parts = [f"{g.r.randint(1, 80)} {k}" for k in ["executed", "from cache", "up-to-date"] if g.r.random() < 0.6]
+        return ", ".join(parts or [f"{g.r.randint(1, 80)} executed"])
+
+    def gr_ordinal(g: Gen) -> str:
+        n = g.r.randint(2, 60)
+        suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+        return f"{n}{suffix}"
+
+    def gr_uptime(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(1, 59):.3f} secs", f"{g.r.randint(1, 90)} mins {g.r.uniform(0, 59):.3f} secs"])
+
+    gr_classes = ["com.acme.orders.OrderServiceTest", "com.acme.orders.api.OrderControllerTest",
+                  "com.acme.core.MoneyTest", "com.acme.data.OrderRepositoryIT"]
+    gr_methods = ["createsOrder()", "rejectsNegativeAmount()", "roundsHalfEven()", "returns404ForUnknownId()",
+                  "findsByCustomer()", "serializesToJson()"]
+    # the indented reason lines under "is not up-to-date because:" and "Caching disabled ... because:"
+    gr_why = ["Task has failed previously.", "No history is available.", "Task.upToDateWhen is false.",
+              "Build cache is disabled", "Caching has not been enabled for the task", "Not worth caching"]
+
+    # --- Maven ----------------------------------------------------------------------------------
+    mv_modules = ["acme-parent", "acme-core", "acme-api", "acme-service", "acme-it"]
+    mv_executions = [("resources", "3.3.1", "resources", "default-resources"),
+                     ("compiler", "3.11.0", "compile", "default-compile"),
+                     ("resources", "3.3.1", "testResources", "default-testResources"),
+                     ("compiler", "3.11.0", "testCompile", "default-testCompile"),
+                     ("surefire", "3.2.2", "test", "default-test"),
+                     ("jar", "3.3.0", "jar", "default-jar"),
+                     ("install", "3.1.1", "install", "default-install"),
+                     ("jacoco", "0.8.11", "prepare-agent", "default"),
+                     ("spotless", "2.41.1", "check", "spotless-check")]
+    mv_artifacts = [("org/springframework/boot", "spring-boot-starter-web", "3.2.0"),
+                    ("com/fasterxml/jackson/core", "jackson-databind", "2.16.0"),
+                    ("org/junit/jupiter", "junit-jupiter-api", "5.10.1"),
+                    ("org/apache/maven/plugins", "maven-surefire-plugin", "3.2.2"),
+                    ("org/postgresql", "postgresql", "42.7.0"),
+                    ("io/micrometer", "micrometer-core", "1.12.0"),
+                    ("org/slf4j", "slf4j-api", "2.0.9")]
+    mv_repos = [("central", "https://repo.maven.apache.org/maven2"),
+                ("nexus", "https://nexus.acme.internal/repository/maven-public")]
+    mv_tests = ["com.acme.core.MoneyTest", "com.acme.core.OrderValidatorTest", "com.acme.api.OrderResourceTest",
+                "com.acme.service.PaymentServiceTest", "com.acme.it.CheckoutFlowIT"]
+
+    def mv_module_banner(g: Gen) -> str:
+        module = g.r.choice(mv_modules)
+        middle = f"< com.acme:{module} >"
+        left = (72 - len(middle)) // 2
+        g.drawn = (module, "-" * (72 - len(middle) - left))
+        return "-" * left
+
+    def mv_building(g: Gen) -> str:
+        module = g.r.choice(mv_modules)
+        k, n = g.r.randint(1, 5), 5
+        head = f"Building {module} 1.4.0-SNAPSHOT "
+        g.drawn = (f"1.4.0-SNAPSHOT{' ' * max(1, 72 - len(head) - len(f'[{k}/{n}]') + 1)}", str(k), str(n))
+        return module
+
+    def mv_execution(g: Gen) -> str:
+        plugin, version, goal, execution = g.r.choice(mv_executions)
+        g.drawn = (version, goal, execution)
+        return plugin
+
+    def mv_download(g: Gen) -> str:
+        repo, base = g.r.choice(mv_repos)
+        gpath, art, ver = g.r.choice(mv_artifacts)
+        ext = g.r.choice(["pom", "jar", "pom"])
+        g.drawn = (f"{base}/{gpath}/{art}/{ver}/{art}-{ver}.{ext}", ext)
+        return repo
+
+    def mv_install_from(g: Gen) -> str:
+        module, ext = g.r.choice(mv_modules), g.r.choice(["pom", "jar"])
+        g.drawn = (f"/var/lib/jenkins/.m2/repository/com/acme/{module}/1.4.0-SNAPSHOT/{module}-1.4.0-SNAPSHOT.{ext}",)
+        if ext == "pom":
+            return f"{workspace(g)}/{module}/pom.xml"
+        return f"{workspace(g)}/{module}/target/{module}-1.4.0-SNAPSHOT.jar"
+
+    def mv_size(g: Gen) -> str:
+        if g.drawn[1] == "pom":
+            return g.r.choice([f"{g.r.randint(300, 999)} B", f"{g.r.uniform(1, 40):.1f} kB"])
+        return g.r.choice([f"{g.r.randint(300, 999)} B", f"{g.r.uniform(1, 999):.1f} kB", f"{g.r.uniform(1, 12):.1f} MB"])
+
+    def mv_rate(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(20, 999)} kB/s", f"{g.r.uniform(1, 60):.1f} MB/s"])
+
+    def mv_summary_name(g: Gen) -> str:
+        module = g.r.choice(mv_modules)
+        return f"{module} {'.' * (51 - len(module))}"
+
+    def mv_time(g: Gen) -> str:
+        return f"{g.r.uniform(0.1, 90):>7.3f}"
+
+    mv_javac = ["cannot find symbol", "incompatible types: java.lang.String cannot be converted to java.math.BigDecimal",
+                "method does not override or implement a method from a supertype",
+                "';' expected", "unreported exception java.io.IOException; must be caught or declared to be thrown"]
+    mv_assertions = ["expected: <200> but was: <500>", "expected: <12.50> but was: <12.49>",
+                     "Expecting actual not to be null", "Unexpected exception thrown: java.lang.IllegalStateException: order already paid"]
+    mv_goal_errors = ["There are test failures.", "Compilation failure",
+                      "The following files had format violations:",
+                      "Could not resolve dependencies for project com.acme:acme-service:jar:1.4.0-SNAPSHOT: The following artifacts could not be resolved: com.acme:acme-client:jar:2.0.1 (absent)"]
+
+    # --- Cargo / rustc ----------------------------------------------------------------------------
+    cg_crates = [("serde", "1.0.193"), ("tokio", "1.35.0"), ("syn", "2.0.41"), ("proc-macro2", "1.0.70"),
+                 ("hyper", "1.0.1"), ("regex-automata", "0.4.3"), ("libc", "0.2.151"), ("ring", "0.17.7"),
+                 ("serde_json", "1.0.108"), ("tracing", "0.1.40")]
+    cg_locals = ["acme-core", "acme-api", "acme-cli"]
+
+    def cg_crate(g: Gen) -> str:
+        g.drawn = g.r.choice(cg_crates)
+        return g.drawn[0]
+
+    def cg_local(g: Gen) -> str:
+        crate = g.r.choice(cg_locals)
+        g.drawn = ("0.3.0", f"/home/runner/work/acme/acme/crates/{crate.removeprefix('acme-')}")
+        return crate
+
+    def cg_profile(g: Gen) -> str:
+        g.drawn = g.r.choice([("dev", "unoptimized + debuginfo"), ("dev", "unoptimized + debuginfo"),
+                              ("release", "optimized"), ("test", "unoptimized + debuginfo")])
+        return g.drawn[0]
+
+    def cg_elapsed(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(0.1, 59):.2f}s", f"{g.r.randint(1, 9)}m {g.r.randint(0, 59):02d}s"])
+
+    def cg_running(g: Gen) -> str:
+        src, stem = g.r.choice([("unittests src/lib.rs", "acme_core"), ("unittests src/main.rs", "acme_cli"),
+                                ("tests/api.rs", "api"), ("tests/roundtrip.rs", "roundtrip")])
+        g.drawn = (f"target/debug/deps/{stem}-{g.hexs(16)}",)
+        return src
+
+    cg_tests = ["tests::parses_empty_input", "codec::tests::roundtrip_utf8", "api::tests::rejects_bad_token",
+                "store::tests::compacts_after_threshold", "config::tests::env_overrides_file"]
+    cg_files = ["crates/core/src/codec.rs", "crates/api/src/handlers.rs", "crates/cli/src/main.rs", "crates/core/src/store.rs"]
+    cg_idents = ["buf", "retries", "_cfg", "req", "idx"]
+
+    # --- npm / Yarn / pnpm --------------------------------------------------------------------------
+    js_pkgs = [("react", "18.2.0"), ("typescript", "5.3.3"), ("esbuild", "0.19.10"), ("@babel/core", "7.23.6"),
+               ("lodash", "4.17.21"), ("eslint", "8.56.0"), ("vite", "5.0.10"), ("webpack", "5.89.0")]
+    js_deprecated = [("inflight", "1.0.6", "This module is not supported, and leaks memory. Do not use it. Check out lru-cache if you want a good and tested way to coalesce async requests by a key value, which is much more comprehensive and powerful."),
+                     ("glob", "7.2.3", "Glob versions prior to v9 are no longer supported"),
+                     ("rimraf", "3.0.2", "Rimraf versions prior to v4 are no longer supported"),
+                     ("@humanwhocodes/config-array", "0.11.14", "Use @eslint/config-array instead"),
+                     ("stable", "0.1.8", "Modern JS already guarantees Array#sort() is a stable sort, so this library is deprecated. See the compatibility table on MDN: https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/Array/sort#browser_compatibility")]
+
+    def js_dep(g: Gen) -> str:
+        g.drawn = g.r.choice(js_deprecated)
+        return g.drawn[0]
+
+    def npm_url(g: Gen) -> str:
+        name, ver = g.r.choice(js_pkgs)
+        return g.r.choice([f"https://registry.npmjs.org/{name.replace('/', '%2f')}",
+                           f"https://registry.npmjs.org/{name}/-/{name.split('/')[-1]}-{ver}.tgz"])
+
+    def node_bin(g: Gen) -> str:
+        base = f"/opt/hostedtoolcache/node/{g.r.choice(['20.10.0', '18.19.0'])}/x64/bin"
+        g.drawn = (f"{base}/npm",)
+        return f"{base}/node"
+
+    def npm_added(g: Gen) -> str:
+        added = g.r.randint(2, 1800)
+        g.drawn = (str(added + g.r.choice([0, 1, g.r.randint(2, 40)])),)
+        return str(added)
+
+    def npm_cache(g: Gen) -> str:
+        return g.r.choice(["(cache miss)", "(cache hit)", "(cache revalidated)", "(cache stale)"])
+
+    def npm_log(g: Gen) -> str:
+        return f"/home/runner/.npm/_logs/2026-12-03T{hms(g).replace(':', '_')}_{g.num(0, 999):0>3}Z-debug-0.log"
+
+    js_scripts = [("build", "tsc -p tsconfig.build.json && vite build"), ("test", "vitest run"),
+                  ("lint", "eslint . --max-warnings 0"), ("postinstall", "node scripts/postinstall.js")]
+    js_workspaces = ["@acme/web", "@acme/ui", "@acme/api-client"]
+
+    def js_script(g: Gen) -> str:
+        g.drawn = g.r.choice(js_scripts)
+        return g.drawn[0]
+
+    def pnpm_resolved(g: Gen) -> str:
+        resolved = g.r.randint(1, 1900)
+        downloaded = g.r.randint(0, resolved // 4)
+        g.drawn = (str(resolved - downloaded), str(downloaded), str(g.r.randint(0, resolved)))
+        return str(resolved)
+
+    def yarn_elapsed(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(0, 59)}s {g.r.randint(0, 999)}ms", f"{g.r.randint(1, 999)}ms",
+                           f"{g.r.randint(1, 5)}m {g.r.randint(0, 59)}s"])
+
+    def yarn_locator(g: Gen) -> str:
+        name, ver = g.r.choice(js_pkgs)
+        return f"{name}@npm:{ver}"
+
+    def yarn_ident(g: Gen) -> str:
+        workspace = g.r.choice(js_workspaces)
+        return f"{workspace}@workspace:packages/{workspace.removeprefix('@acme/')}"
+
+    def yarn_build_log(g: Gen) -> str:
+        return f"/tmp/xfs-{g.hexs(8)}/build.log"
+
+    # --- webpack / Vite -----------------------------------------------------------------------------
+    def kib(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(100, 1023)} bytes", f"{g.r.uniform(1, 999):.3g} KiB", f"{g.r.uniform(1, 4):.2f} MiB"])
+
+    def wp_asset(g: Gen) -> str:
+        chunk = g.r.choice(["main", "vendors", "runtime", "admin"])
+        g.drawn = (chunk,)
+        return g.r.choice([f"{chunk}.{g.hexs(20)}.js", f"{chunk}.{g.hexs(20)}.js", f"{chunk}.{g.hexs(20)}.css"])
+
+    def wp_flags(g: Gen) -> str:
+        return g.r.choice(["[emitted] [immutable] [minimized]", "[emitted] [immutable] [minimized] [big]",
+                           "[compared for emit] [immutable] [minimized]", "[emitted] [immutable]"])
+
+    def vite_asset(g: Gen) -> str:
+        name = g.r.choice([f"dist/assets/index-{g.hexs(8)}.js", f"dist/assets/index-{g.hexs(8)}.css",
+                           f"dist/assets/vendor-{g.hexs(8)}.js", f"dist/assets/logo-{g.hexs(8)}.svg", "dist/index.html"])
+        return f"{name:<40}"
+
+    def vite_kb(g: Gen) -> str:
+        size = g.r.uniform(0.3, 900)
+        g.drawn = (f"{size * g.r.uniform(0.25, 0.45):>6.2f}",)
+        return f"{size:>7.2f}"
+
+    # --- Go ---------------------------------------------------------------------------------------
+    go_mods = [("github.com/stretchr/testify", "v1.8.4"), ("golang.org/x/sync", "v0.5.0"),
+               ("google.golang.org/grpc", "v1.60.1"), ("github.com/jackc/pgx/v5", "v5.5.1"),
+               ("go.uber.org/zap", "v1.26.0"), ("golang.org/x/net", "v0.19.0"), ("github.com/google/uuid", "v1.5.0")]
+    go_pkgs = ["github.com/acme/orders/internal/api", "github.com/acme/orders/internal/store",
+               "github.com/acme/orders/pkg/money", "github.com/acme/orders/cmd/ordersd"]
+    go_tests = ["TestHandler_GetOrder", "TestStore_Put", "TestStore_Put/with_ttl", "TestParseAmount",
+                "TestParseAmount/negative", "TestServer_Shutdown"]
+    go_top_tests = ["TestHandler_GetOrder", "TestStore_Put", "TestParseAmount", "TestServer_Shutdown"]
+
+    def go_mod(g: Gen) -> str:
+        g.drawn = g.r.choice(go_mods)
+        return g.drawn[0]
+
+    def go_secs(g: Gen) -> str:
+        return f"{g.r.choice([0.0, 0.0, g.r.uniform(0, 2), g.r.uniform(2, 30)]):.2f}"
+
+    def go_pkg_secs(g: Gen) -> str:
+        return f"{g.r.uniform(0.005, 40):.3f}"
+
+    go_failures = ["handler_test.go:48: status = 500, want 200", "store_test.go:112: Get(\"k1\") = \"\", want \"v1\"",
+                   "money_test.go:31: ParseAmount(\"-0.5\") returned nil error", "server_test.go:77: context deadline exceeded"]
+    go_compile_errors = [("internal/api/handler.go", "undefined: ordersvc.ErrNotFound"),
+                         ("internal/store/pg.go", "declared and not used: tx"),
+                         ("internal/api/routes.go", "\"net/http/pprof\" imported and not used"),
+                         ("cmd/ordersd/main.go", "cannot use cfg (variable of type *Config) as Config value in argument to api.New")]
+
+    def go_compile_error(g: Gen) -> str:
+        g.drawn = g.r.choice(go_compile_errors)
+        return f"{g.drawn[0]}:{g.r.randint(3, 400)}:{g.r.randint(2, 60)}"
+
+    # --- CMake / Ninja / CTest ----------------------------------------------------------------------
+    cm_compilers = [("GNU", "12.2.0", "/usr/bin/c++"), ("Clang", "17.0.6", "/usr/bin/clang++"), ("GNU", "13.2.0", "/usr/bin/g++-13")]
+
+    def cm_compiler(g: Gen) -> str:
+        g.drawn = g.r.choice(cm_compilers)
+        return g.drawn[0]
+
+    cm_found = [("OpenSSL", "/usr/lib/x86_64-linux-gnu/libcrypto.so", "3.0.2"), ("ZLIB", "/usr/lib/x86_64-linux-gnu/libz.so", "1.2.13"),
+                ("Protobuf", "/usr/lib/x86_64-linux-gnu/libprotobuf.so", "3.21.12"), ("Python3", "/usr/bin/python3", "3.11.6"),
+                ("CURL", "/usr/lib/x86_64-linux-gnu/libcurl.so", "7.88.1")]
+    cm_symbols = ["pthread.h", "sys/epoll.h", "clock_gettime", "posix_memalign", "malloc_usable_size"]
+    nj_objects = ["src/CMakeFiles/engine.dir/engine/parser.cc.o", "src/CMakeFiles/engine.dir/engine/lexer.cc.o",
+                  "src/CMakeFiles/engine.dir/io/reader.cc.o", "tests/CMakeFiles/engine_tests.dir/parser_test.cc.o",
+                  "third_party/fmt/CMakeFiles/fmt.dir/src/format.cc.o"]
+
+    def nj_step(g: Gen) -> str:
+        total = g.r.randint(40, 1800)
+        g.drawn = (str(total),)
+        return str(g.r.randint(1, total))
+
+    ct_tests = ["parser_test", "lexer_test", "reader_test", "engine_integration", "fuzz_regressions"]
+
+    def ct_time(g: Gen) -> str:
+        return f"{g.r.uniform(0.01, 60):>6.2f}"
+
+    # --- ccache / sccache ----------------------------------------------------------------------------
+    def cc_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999):0>6}"
+
+    def cc_pid(g: Gen) -> str:
+        return g.num(2000, 99999)
+
+    def cc_source(g: Gen) -> str:
+        return g.r.choice(["../src/engine/parser.cc", "../src/engine/lexer.cc", "../src/io/reader.cc", "../third_party/fmt/src/format.cc"])
+
+    def cc_key(g: Gen) -> str:
+        return g.r.choice("0123456789abcdefghijklmnopqrstuvwxyz") + g.hexs(3) + "".join(g.r.choice("0123456789abcdefghijklmnopqrstuvwxyz") for _ in range(26))
+
+    def cc_path(g: Gen) -> str:
+        key = cc_key(g)
+        g.drawn = (key,)
+        return key
+
+    # --- Nix -------------------------------------------------------------------------------------
+    def nix_hash(g: Gen) -> str:
+        return "".join(g.r.choice("0123456789abcdfghijklmnpqrsvwxyz") for _ in range(32))
+
+    nix_names = ["acme-orders-0.3.0", "python3.11-numpy-1.26.2", "rustc-1.74.1", "openssl-3.0.12", "source",
+                 "cargo-vendor-dir", "go-modules", "nodejs-20.10.0"]
+
+    def nix_store(g: Gen) -> str:
+        return f"/nix/store/{nix_hash(g)}-{g.r.choice(nix_names)}"
+
+    nix_users = ["runner", "root", "nixbld1"]
+
+    # --- Bundler / pip ------------------------------------------------------------------------------
+    rb_gems = [("rake", "13.1.0"), ("nokogiri", "1.15.5"), ("pg", "1.5.4"), ("rails", "7.1.2"), ("puma", "6.4.0"),
+               ("bootsnap", "1.17.0"), ("sassc", "2.4.0"), ("rspec-core", "3.12.2")]
+
+    def rb_gem(g: Gen) -> str:
+        g.drawn = g.r.choice(rb_gems)
+        return g.drawn[0]
+
+    py_pkgs = [("requests", "2.31.0"), ("numpy", "1.26.2"), ("pydantic", "2.5.2"), ("urllib3", "2.1.0"),
+               ("certifi", "2023.11.17"), ("charset-normalizer", "3.3.2"), ("pyyaml", "6.0.1"), ("fastapi", "0.104.1")]
+
+    def py_req(g: Gen) -> str:
+        name, ver = g.r.choice(py_pkgs)
+        return g.r.choice([f"{name}=={ver}", name, f"{name}>={ver.split('.')[0]}.0"])
+
+    def py_wheel(g: Gen) -> str:
+        name, ver = g.r.choice(py_pkgs)
+        tag = g.r.choice(["py3-none-any", "cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64", "py2.py3-none-any"])
+        return f"{name.replace('-', '_')}-{ver}-{tag}.whl"
+
+    def py_size(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(10, 999)} kB", f"{g.r.uniform(1, 60):.1f} MB"])
+
+    def py_list(g: Gen) -> str:
+        return " ".join(f"{n}-{v}" for n, v in g.r.sample(py_pkgs, g.r.randint(1, 4)))
+
+    site = "/opt/hostedtoolcache/Python/3.11.6/x64/lib/python3.11/site-packages"
+
+    # header slots are named in capitals so that no message slot can shadow them
+    gha = "{TS} "
+    gha_slots = {"TS": gha_ts}
+    jk = "[{TS}] "
+    jk_slots = {"TS": jenkins_ts}
+    cc = "[{TS} {PID}] "
+    cc_slots = {"TS": cc_ts, "PID": cc_pid}
+    nixd = "Dec 03 {TS} {HOST} nix-daemon[{PID}]: "
+    nixd_slots = {"TS": hms, "HOST": pick(["build-01", "build-02", "nix-cache-1"]), "PID": pick(["812", "815", "1044"])}
+    return [
+        # Bazel (GitHub Actions)
+        (5, gha + "INFO: Invocation ID: {u}", {**gha_slots, "u": Gen.uuid}),
+        (5, gha + "INFO: Streaming build results to: {u}", {**gha_slots, "u": lambda g: f"https://app.buildbuddy.io/invocation/{g.uuid()}"}),
+        (5, gha + "INFO: Analyzed {n} targets ({p} packages loaded, {c} targets configured).",
+         {**gha_slots, "n": lambda g: g.num(2, 900), "p": lambda g: g.num(0, 700), "c": lambda g: g.num(0, 30000)}),
+        (5, gha + "INFO: Found {n} targets and {t} test targets...",
+         {**gha_slots, "n": lambda g: g.num(2, 600), "t": lambda g: g.num(2, 300)}),
+        (45, gha + "[{d} / {t}] {a}; {s}s {st} ... ({n} actions, {r} running)",
+         {**gha_slots, "d": bz_progress, "t": then(0), "a": bz_action, "s": lambda g: g.num(0, 240), "st": bz_strategy,
+          "n": bz_actions, "r": then(0)}),
+        (8, gha + "INFO: From Compiling {f}:", {**gha_slots, "f": pick(["src/server/handler.cc", "src/server/session.cc", "third_party/zlib/inflate.c"])}),
+        (5, gha + "WARNING: Remote Cache: {e}", {**gha_slots, "e": bz_remote_error}),
+        (5, gha + "ERROR: {p}: Compiling {f} failed: (Exit 1): gcc failed: error executing CppCompile command (from target {t}) {cmd}",
+         {**gha_slots, "p": bz_build_path,
+          "f": lambda g: f"{g.drawn[1]}/{g.drawn[3]}.cc", "t": lambda g: g.drawn[0],
+          "cmd": lambda g: f"/usr/bin/gcc -U_FORTIFY_SOURCE -fstack-protector -Wall -MD -MF bazel-out/k8-fastbuild/bin/{g.drawn[1]}/_objs/{g.drawn[2]}/{g.drawn[3]}.pic.d -c {g.drawn[1]}/{g.drawn[3]}.cc"}),
+        (5, gha + "ERROR: Analysis of target '{t}' failed; build aborted: Analysis failed", {**gha_slots, "t": pick(bz_labels)}),
+        (5, gha + "INFO: Elapsed time: {e}s, Critical Path: {c}s", {**gha_slots, "e": bz_elapsed, "c": then(0)}),
+        (5, gha + "INFO: {n} processes: {b}.", {**gha_slots, "n": bz_processes, "b": then(0)}),
+        (5, gha + "INFO: Build completed successfully, {n} total actions", {**gha_slots, "n": grouped}),
+        (5, gha + "INFO: Build completed, {n} tests FAILED, {t} total actions",
+         {**gha_slots, "n": pick(["2", "2", "3", "5"]), "t": grouped}),
+        (5, gha + "ERROR: Build did NOT complete successfully", gha_slots),
+        (12, gha + "{t} PASSED in {s}s", {**gha_slots, "t": test_label, "s": lambda g: f"{g.r.uniform(0.1, 90):.1f}"}),
+        (8, gha + "{t} (cached) PASSED in {s}s", {**gha_slots, "t": lambda g: f"{g.r.choice(bz_tests):<54}", "s": lambda g: f"{g.r.uniform(0.1, 90):.1f}"}),
+        (5, gha + "{t} FAILED in {s}s", {**gha_slots, "t": test_label, "s": lambda g: f"{g.r.uniform(0.1, 90):.1f}"}),
+        # Gradle (Jenkins console with the Timestamper prefix)
+        (5, jk + "Starting a Gradle Daemon (subsequent builds will be faster)", jk_slots),
+        (5, jk + "The client will now receive all logging from the daemon (pid: {p}). The daemon log file: {f}",
+         {**jk_slots, "p": daemon_pid, "f": lambda g: f"/home/jenkins/.gradle/daemon/{g.r.choice(['8.5', '8.4'])}/daemon-{g.drawn[0]}.out.log"}),
+        (5, jk + "Starting {o} build in daemon [uptime: {u}, performance: {p}%, non-heap usage: {h}% of {m} MiB]",
+         {**jk_slots, "o": gr_ordinal, "u": gr_uptime, "p": lambda g: g.num(80, 100), "h": lambda g: g.num(10, 90), "m": pick(["256", "384", "512"])}),
+        (5, jk + "Evaluating root project '{r}' using build file '{f}'.",
+         {**jk_slots, "r": pick(["orders-service", "platform-libs"]), "f": lambda g: f"{workspace(g)}/build.gradle.kts"}),
+        (5, jk + "Calculating task graph as no cached configuration is available for tasks: {t}",
+         {**jk_slots, "t": pick(["build", "clean build", "check publish", ":app:bootJar"])}),
+        (5, jk + "Reusing configuration cache.", jk_slots),
+        (5, jk + "Configuration cache entry stored.", jk_slots),
+        (40, jk + "> Task {t}", {**jk_slots, "t": gr_task}),
+        (25, jk + "> Task {t} UP-TO-DATE", {**jk_slots, "t": gr_task}),
+        (12, jk + "> Task {t} FROM-CACHE", {**jk_slots, "t": gr_task}),
+        (8, jk + "> Task {t} NO-SOURCE", {**jk_slots, "t": gr_task}),
+        (5, jk + "> Task {t} FAILED", {**jk_slots, "t": gr_task}),
+        (8, jk + "Skipping task '{t}' as it is up-to-date.", {**jk_slots, "t": gr_task}),
+        (6, jk + "Task '{t}' is not up-to-date because:", {**jk_slots, "t": gr_task}),
+        (6, jk + "  {w}", {**jk_slots, "w": pick(gr_why)}),
+        (8, jk + "Build cache key for task '{t}' is {h}", {**jk_slots, "t": gr_task, "h": sha(32)}),
+        (6, jk + "Loaded cache entry for task '{t}' with cache key {h}", {**jk_slots, "t": gr_task, "h": sha(32)}),
+        (5, jk + "Stored cache entry for task '{t}' with cache key {h}", {**jk_slots, "t": gr_task, "h": sha(32)}),
+        (16, jk + "{c} > {m} PASSED", {**jk_slots, "c": pick(gr_classes), "m": pick(gr_methods)}),
+        (5, jk + "{c} > {m} FAILED", {**jk_slots, "c": pick(gr_classes), "m": pick(gr_methods)}),
+        (5, jk + "Execution failed for task '{t}'.", {**jk_slots, "t": gr_task}),
+        (5, jk + "BUILD SUCCESSFUL in {d}", {**jk_slots, "d": gr_duration}),
+        (5, jk + "BUILD FAILED in {d}", {**jk_slots, "d": gr_duration}),
+        (5, jk + "{n} actionable tasks: {l}", {**jk_slots, "n": lambda g: g.num(2, 240), "l": gr_actionable}),
+        (5, jk + "Deprecated Gradle features were used in this build, making it incompatible with Gradle {v}.",
+         {**jk_slots, "v": pick(["9.0", "9.0", "8.0"])}),
+        # Apache Maven (batch mode, Jenkins console)
+        (5, jk + "[INFO] Scanning for projects...", jk_slots),
+        (5, jk + "[INFO] {l}< com.acme:{m} >{r}", {**jk_slots, "l": mv_module_banner, "m": then(0), "r": then(1)}),
+        (5, jk + "[INFO] Building {m} {v}[{k}/{n}]", {**jk_slots, "m": mv_building, "v": then(0), "k": then(1), "n": then(2)}),
+        (5, jk + "[INFO] --------------------------------[ {p} ]---------------------------------", {**jk_slots, "p": pick(["jar", "jar", "pom", "war"])}),
+        (20, jk + "[INFO] --- {p}:{v}:{g} ({e}) @ {a} ---",
+         {**jk_slots, "p": mv_execution, "v": then(0), "g": then(1), "e": then(2), "a": pick(mv_modules)}),
+        (35, jk + "[INFO] Downloading from {r}: {u}", {**jk_slots, "r": mv_download, "u": then(0)}),
+        (35, jk + "[INFO] Downloaded from {r}: {u} ({s} at {x})", {**jk_slots, "r": mv_download, "u": then(0), "s": mv_size, "x": mv_rate}),
+        (5, jk + "[INFO] Copying {n} resources from {s} to {t}",
+         {**jk_slots, "n": lambda g: g.num(2, 60), "s": first([("src/main/resources", "target/classes"), ("src/test/resources", "target/test-classes")]),
+          "t": then(1)}),
+        (6, jk + "[INFO] Compiling {n} source files with javac [debug release {r}] to {t}",
+         {**jk_slots, "n": lambda g: g.num(2, 900), "r": pick(["17", "21"]), "t": pick(["target/classes", "target/test-classes"])}),
+        (5, jk + "[INFO] Nothing to compile - all classes are up to date", jk_slots),
+        (5, jk + "[ERROR] {f}:[{l},{c}] {m}",
+         {**jk_slots, "f": lambda g: f"{workspace(g)}/src/main/java/com/acme/{g.r.choice(['core/Money', 'api/OrderResource', 'service/PaymentService'])}.java",
+          "l": lambda g: g.num(5, 400), "c": lambda g: g.num(1, 80), "m": pick(mv_javac)}),
+        (5, jk + "[INFO]  T E S T S", jk_slots),
+        (12, jk + "[INFO] Running {c}", {**jk_slots, "c": pick(mv_tests)}),
+        (12, jk + "[INFO] Tests run: {n}, Failures: 0, Errors: 0, Skipped: {s}, Time elapsed: {t} s -- in {c}",
+         {**jk_slots, "n": lambda g: g.num(1, 120), "s": pick(["0", "0", "0", "1", "2"]), "t": lambda g: f"{g.r.uniform(0.005, 40):.3f}", "c": pick(mv_tests)}),
+        (5, jk + "[ERROR] Tests run: {n}, Failures: {f}, Errors: {e}, Skipped: {s}, Time elapsed: {t} s <<< FAILURE! -- in {c}",
+         {**jk_slots, "n": lambda g: g.num(1, 120), "f": pick(["1", "1", "2"]), "e": pick(["0", "0", "1"]), "s": pick(["0", "1"]),
+          "t": lambda g: f"{g.r.uniform(0.005, 40):.3f}", "c": pick(mv_tests)}),
+        (5, jk + "[ERROR] {c}.{m} -- Time elapsed: {t} s <<< FAILURE!",
+         {**jk_slots, "c": pick(mv_tests), "m": pick(["shouldRoundHalfEven", "rejectsUnknownCurrency", "returns404", "completesCheckout"]),
+          "t": lambda g: f"{g.r.uniform(0.001, 9):.3f}"}),
+        (5, jk + "[ERROR]   {c}.{m}:{l} {a}",
+         {**jk_slots, "c": pick(["MoneyTest", "OrderResourceTest", "CheckoutFlowIT"]), "m": pick(["shouldRoundHalfEven", "returns404", "completesCheckout"]),
+          "l": lambda g: g.num(20, 300), "a": pick(mv_assertions)}),
+        (5, jk + "[INFO] Tests run: {n}, Failures: 0, Errors: 0, Skipped: {s}", {**jk_slots, "n": lambda g: g.num(1, 900), "s": pick(["0", "0", "3"])}),
+        (5, jk + "[INFO] Installing {f} to {t}", {**jk_slots, "f": mv_install_from, "t": then(0)}),
+        (8, jk + "[INFO] {m} SUCCESS [{t} s]", {**jk_slots, "m": mv_summary_name, "t": mv_time}),
+        (5, jk + "[INFO] {m} FAILURE [{t} s]", {**jk_slots, "m": mv_summary_name, "t": mv_time}),
+        (5, jk + "[INFO] BUILD SUCCESS", jk_slots),
+        (5, jk + "[INFO] BUILD FAILURE", jk_slots),
+        (5, jk + "[INFO] Total time:  {t}", {**jk_slots, "t": lambda g: g.r.choice([f"{g.r.uniform(1, 59):.3f} s", f"0{g.r.randint(1, 9)}:{g.r.randint(0, 59):02d} min"])}),
+        (5, jk + "[ERROR] Failed to execute goal {p} ({e}) on project {a}: {m} -> [Help 1]",
+         {**jk_slots, "p": first([("org.apache.maven.plugins:maven-surefire-plugin:3.2.2:test", "default-test"),
+                                  ("org.apache.maven.plugins:maven-compiler-plugin:3.11.0:compile", "default-compile"),
+                                  ("com.diffplug.spotless:spotless-maven-plugin:2.41.1:check", "spotless-check")]),
+          "e": then(1), "a": pick(mv_modules), "m": pick(mv_goal_errors)}),
+        # Cargo and rustc (GitHub Actions)
+        (5, gha + "    Updating crates.io index", gha_slots),
+        (12, gha + "  Downloaded {c} v{v}", {**gha_slots, "c": cg_crate, "v": then(1)}),
+        (40, gha + "   Compiling {c} v{v}", {**gha_slots, "c": cg_crate, "v": then(1)}),
+        (8, gha + "   Compiling {c} v{v} ({p})", {**gha_slots, "c": cg_local, "v": then(0), "p": then(1)}),
+        (6, gha + "    Checking {c} v{v}", {**gha_slots, "c": cg_crate, "v": then(1)}),
+        (5, gha + "    Finished `{p}` profile [{o}] target(s) in {t}", {**gha_slots, "p": cg_profile, "o": then(1), "t": cg_elapsed}),
+        (5, gha + "     Running {s} ({p})", {**gha_slots, "s": cg_running, "p": then(0)}),
+        (5, gha + "running {n} tests", {**gha_slots, "n": lambda g: g.num(2, 300)}),
+        (20, gha + "test {t} ... ok", {**gha_slots, "t": pick(cg_tests)}),
+        (5, gha + "test {t} ... FAILED", {**gha_slots, "t": pick(cg_tests)}),
+        (5, gha + "test result: ok. {p} passed; 0 failed; {i} ignored; 0 measured; {f} filtered out; finished in {t}s",
+         {**gha_slots, "p": lambda g: g.num(0, 300), "i": pick(["0", "0", "1", "2"]), "f": pick(["0", "0", "12"]), "t": lambda g: f"{g.r.uniform(0, 30):.2f}"}),
+        (5, gha + "test result: FAILED. {p} passed; {x} failed; {i} ignored; 0 measured; 0 filtered out; finished in {t}s",
+         {**gha_slots, "p": lambda g: g.num(0, 300), "x": pick(["1", "1", "2"]), "i": pick(["0", "1"]), "t": lambda g: f"{g.r.uniform(0, 30):.2f}"}),
+        (5, gha + "warning: unused variable: `{v}`", {**gha_slots, "v": pick(cg_idents)}),
+        (5, gha + "error[E0308]: mismatched types", gha_slots),
+        (8, gha + "  --> {f}", {**gha_slots, "f": lambda g: f"{g.r.choice(cg_files)}:{g.r.randint(1, 700)}:{g.r.randint(1, 80)}"}),
+        (5, gha + "warning: `{c}` (lib) generated {n} warnings", {**gha_slots, "c": pick(cg_locals), "n": lambda g: g.num(2, 40)}),
+        (5, gha + "error: could not compile `{c}` (lib) due to {n} previous errors", {**gha_slots, "c": pick(cg_locals), "n": lambda g: g.num(2, 20)}),
+        # npm (verbose)
+        (5, gha + "npm verb cli {n} {c}", {**gha_slots, "n": node_bin, "c": then(0)}),
+        (5, gha + "npm info using npm@{v}", {**gha_slots, "v": pick(["10.2.3", "10.2.4", "9.8.1"])}),
+        (30, gha + "npm http fetch GET {s} {u} {ms}ms {c}",
+         {**gha_slots, "s": pick(["200", "200", "200", "304"]), "u": npm_url, "ms": lambda g: g.num(3, 2400), "c": npm_cache}),
+        (8, gha + "npm WARN deprecated {p}@{v}: {m}", {**gha_slots, "p": js_dep, "v": then(1), "m": then(2)}),
+        (5, gha + "added {n} packages, and audited {m} packages in {t}",
+         {**gha_slots, "n": npm_added, "m": then(0), "t": lambda g: g.r.choice([f"{g.r.randint(1, 59)}s", f"{g.r.randint(1, 3)}m"])}),
+        (5, gha + "found 0 vulnerabilities", gha_slots),
+        (5, gha + "npm ERR! code {c}", {**gha_slots, "c": pick(["ELIFECYCLE", "ERESOLVE", "E404", "ETARGET"])}),
+        (5, gha + "npm ERR! Lifecycle script `{s}` failed with error:", {**gha_slots, "s": pick(["build", "test", "lint"])}),
+        (5, gha + "npm ERR! A complete log of this run can be found in: {p}", {**gha_slots, "p": npm_log}),
+        # Yarn Berry
+        (5, gha + "➤ YN0000: · Yarn {v}", {**gha_slots, "v": pick(["4.0.2", "4.1.0"])}),
+        (6, gha + "➤ YN0000: ┌ {s}", {**gha_slots, "s": pick(["Resolution step", "Fetch step", "Link step", "Post-resolution validation"])}),
+        (6, gha + "➤ YN0000: └ Completed in {t}", {**gha_slots, "t": yarn_elapsed}),
+        (5, gha + "➤ YN0013: │ {n} packages were added to the project (+ {s}).",
+         {**gha_slots, "n": lambda g: g.num(2, 1500), "s": lambda g: g.r.choice([f"{g.r.uniform(1, 999):.2f} MiB", f"{g.r.uniform(1, 999):.2f} KiB"])}),
+        (5, gha + "➤ YN0060: │ {p} is listed by your project with version {v}, which doesn't satisfy what {q} requests ({r}).",
+         {**gha_slots, "p": first([("react", "18.2.0", "react-beautiful-dnd@npm:13.1.1", "^16.8.5 || ^17.0.0"),
+                                   ("typescript", "5.3.3", "@typescript-eslint/typescript-estree@npm:6.13.2", ">=4.2.0 <5.3.0"),
+                                   ("eslint", "8.56.0", "eslint-plugin-import@npm:2.29.0", "^2 || ^3 || ^4 || ^5 || ^6 || ^7.2.0")]),
+          "v": then(1), "q": then(2), "r": then(3)}),
+        (5, gha + "➤ YN0002: │ {w} doesn't provide {p} ({h}), requested by {r}.",
+         {**gha_slots, "w": yarn_ident, "p": pick(["@babel/core", "react-dom", "typescript"]), "h": lambda g: "p" + g.hexs(5),
+          "r": pick(["babel-loader", "@testing-library/react", "ts-jest"])}),
+        (5, gha + "➤ YN0007: │ {p} must be built because it never has been before or the last one failed", {**gha_slots, "p": yarn_locator}),
+        (5, gha + "➤ YN0009: │ {p} couldn't be built successfully (exit code 1, logs can be found here: {l})",
+         {**gha_slots, "p": yarn_locator, "l": yarn_build_log}),
+        # pnpm
+        (5, gha + "Lockfile is up to date, resolution step is skipped", gha_slots),
+        (10, gha + "Progress: resolved {r}, reused {u}, downloaded {d}, added {a}",
+         {**gha_slots, "r": pnpm_resolved, "u": then(0), "d": then(1), "a": then(2)}),
+        (5, gha + "{p} {s}$ {c}", {**gha_slots, "p": pick(["packages/web", "packages/ui", "packages/api-client"]), "s": js_script, "c": then(1)}),
+        (5, gha + " ERR_PNPM_OUTDATED_LOCKFILE  Cannot install with \"frozen-lockfile\" because pnpm-lock.yaml is not up to date with {p}",
+         {**gha_slots, "p": pick(["packages/web/package.json", "package.json", "packages/ui/package.json"])}),
+        (5, gha + " ERR_PNPM_RECURSIVE_RUN_FIRST_FAIL  {w}@{v} {s}: `{c}`",
+         {**gha_slots, "w": pick(js_workspaces), "v": pick(["1.2.0", "0.9.3"]), "s": js_script, "c": then(1)}),
+        # webpack 5
+        (10, gha + "asset {a} {s} {f} (name: {n})", {**gha_slots, "a": wp_asset, "s": kib, "f": wp_flags, "n": then(0)}),
+        (5, gha + "webpack {v} compiled successfully in {t} ms", {**gha_slots, "v": pick(["5.89.0", "5.88.2"]), "t": lambda g: g.num(300, 90000)}),
+        (5, gha + "webpack {v} compiled with {n} warnings in {t} ms",
+         {**gha_slots, "v": pick(["5.89.0", "5.88.2"]), "n": pick(["2", "3"]), "t": lambda g: g.num(300, 90000)}),
+        (5, gha + "Module not found: Error: Can't resolve '{m}' in '{d}'",
+         {**gha_slots, "m": pick(["./components/Chart", "@acme/ui/button", "crypto"]),
+          "d": pick(["/home/runner/work/web/web/src/pages", "/home/runner/work/web/web/src"])}),
+        # Vite
+        (5, gha + "vite v{v} building for production...", {**gha_slots, "v": pick(["5.0.10", "5.0.8"])}),
+        (5, gha + "✓ {n} modules transformed.", {**gha_slots, "n": lambda g: g.num(2, 4000)}),
+        (10, gha + "{f} {s} kB │ gzip: {z} kB", {**gha_slots, "f": vite_asset, "s": vite_kb, "z": then(0)}),
+        (5, gha + "✓ built in {t}s", {**gha_slots, "t": lambda g: f"{g.r.uniform(0.5, 90):.2f}"}),
+        # the Go toolchain
+        (25, gha + "go: downloading {m} {v}", {**gha_slots, "m": go_mod, "v": then(1)}),
+        (20, gha + "=== RUN   {t}", {**gha_slots, "t": pick(go_tests)}),
+        (16, gha + "--- PASS: {t} ({s}s)", {**gha_slots, "t": pick(go_top_tests), "s": go_secs}),
+        (5, gha + "--- FAIL: {t} ({s}s)", {**gha_slots, "t": pick(go_top_tests), "s": go_secs}),
+        (5, gha + "    {m}", {**gha_slots, "m": pick(go_failures)}),
+        (6, gha + "ok  \t{p}\t{s}s", {**gha_slots, "p": pick(go_pkgs), "s": go_pkg_secs}),
+        (5, gha + "ok  \t{p}\t{s}s\tcoverage: {c}% of statements",
+         {**gha_slots, "p": pick(go_pkgs), "s": go_pkg_secs, "c": lambda g: f"{g.r.uniform(20, 100):.1f}"}),
+        (5, gha + "ok  \t{p}\t(cached)", {**gha_slots, "p": pick(go_pkgs)}),
+        (5, gha + "?   \t{p}\t[no test files]", {**gha_slots, "p": pick(go_pkgs)}),
+        (5, gha + "# {p}", {**gha_slots, "p": pick(go_pkgs)}),
+        (5, gha + "{f}: {m}", {**gha_slots, "f": go_compile_error, "m": then(1)}),
+        # CMake, Ninja and CTest (Jenkins console)
+        (5, jk + "-- The CXX compiler identification is {i} {v}", {**jk_slots, "i": cm_compiler, "v": then(1)}),
+        (5, jk + "-- Detecting CXX compile features - done", jk_slots),
+        (5, jk + "-- Found {p}: {l} (found version \"{v}\")", {**jk_slots, "p": first(cm_found), "l": then(1), "v": then(2)}),
+        (5, jk + "-- Could NOT find {p} (missing: {v})",
+         {**jk_slots, "p": pick(["GTest", "Doxygen", "benchmark"]), "v": pick(["GTEST_LIBRARY GTEST_INCLUDE_DIR GTEST_MAIN_LIBRARY", "DOXYGEN_EXECUTABLE", "benchmark_DIR"])}),
+        (5, jk + "-- Looking for {s}", {**jk_slots, "s": pick(cm_symbols)}),
+        (5, jk + "-- Looking for {s} - found", {**jk_slots, "s": pick(cm_symbols)}),
+        (5, jk + "-- Configuring done ({t}s)", {**jk_slots, "t": lambda g: f"{g.r.uniform(0.1, 30):.1f}"}),
+        (5, jk + "-- Build files have been written to: {d}",
+         {**jk_slots, "d": lambda g: f"/var/lib/jenkins/workspace/{g.r.choice(['engine_main', 'engine_PR-88', 'engine_release-2.4'])}/build"}),
+        (30, jk + "[{n}/{t}] Building CXX object {o}", {**jk_slots, "n": nj_step, "t": then(0), "o": pick(nj_objects)}),
+        (5, jk + "[{n}/{t}] Linking CXX executable {b}", {**jk_slots, "n": nj_step, "t": then(0), "b": pick(["bin/engine", "tests/engine_tests", "bin/engine-bench"])}),
+        (5, jk + "FAILED: {o}", {**jk_slots, "o": pick(nj_objects)}),
+        (5, jk + "ninja: build stopped: subcommand failed.", jk_slots),
+        (5, jk + "    Start {k}: {n}", {**jk_slots, "k": lambda g: g.num(1, 5), "n": pick(ct_tests)}),
+        (5, jk + "{k}/{n} Test #{i}: {t}   Passed {s} sec",
+         {**jk_slots, "k": first([(str(k),) * 2 for k in range(1, 6)]), "n": pick(["5"]), "i": then(1),
+          "t": lambda g: (lambda name: f"{name} {'.' * (32 - len(name))}")(g.r.choice(ct_tests)), "s": ct_time}),
+        (5, jk + "{p}% tests passed, {f} tests failed out of {n}",
+         {**jk_slots, "p": first([("100", "0"), ("100", "0"), ("80", "1"), ("60", "2")]), "f": then(1), "n": pick(["5"])}),
+        # ccache (ccache.log) and sccache
+        (8, cc + "Command line: {c}",
+         {**cc_slots, "c": lambda g: f"/usr/bin/ccache /usr/bin/c++ -O2 -g -DNDEBUG -std=gnu++20 -MD -MT {g.r.choice(nj_objects)} -c {cc_source(g)}"}),
+        (8, cc + "Source file: {s}", {**cc_slots, "s": cc_source}),
+        (10, cc + "Result: {r}", {**cc_slots, "r": pick(["direct_cache_hit", "preprocessed_cache_hit", "cache_miss", "cache_miss", "direct_cache_hit"])}),
+        (5, cc + "Retrieved {k} from local storage ({p})",
+         {**cc_slots, "k": cc_path, "p": lambda g: f"/home/jenkins/.cache/ccache/{g.drawn[0][0]}/{g.drawn[0][1]}/{g.drawn[0][2:]}R"}),
+        (5, cc + "Stored {k} in local storage ({p})",
+         {**cc_slots, "k": cc_path, "p": lambda g: f"/home/jenkins/.cache/ccache/{g.drawn[0][0]}/{g.drawn[0][1]}/{g.drawn[0][2:]}R"}),
+        (5, gha + "sccache: Starting the server...", gha_slots),
+        (5, gha + "sccache: error: Server startup failed: {e}",
+         {**gha_slots, "e": pick(["cache storage failed to read: Unexpected (permanent) at read => S3Error { code: \"AccessDenied\" }".replace("{", "{{").replace("}", "}}"),
+                                  "Address in use (os error 98)", "Timed out waiting for server startup"])}),
+        # Nix
+        (5, "these {n} derivations will be built:", {"n": lambda g: g.num(2, 80)}),
+        (5, "these {n} paths will be fetched ({d} MiB download, {u} MiB unpacked):",
+         {"n": lambda g: g.num(2, 400), "d": lambda g: f"{g.r.uniform(0.1, 900):.2f}", "u": lambda g: f"{g.r.uniform(1, 4000):.2f}"}),
+        (12, "copying path '{p}' from '{c}'...", {"p": nix_store, "c": pick(["https://cache.nixos.org", "https://cache.nixos.org", "https://acme.cachix.org"])}),
+        (8, "building '{p}'...", {"p": lambda g: nix_store(g) + ".drv"}),
+        (5, "error: builder for '{p}' failed with exit code {c};", {"p": lambda g: nix_store(g) + ".drv", "c": pick(["1", "2", "101"])}),
+        (5, "warning: Git tree '{p}' is dirty", {"p": pick(["/home/runner/work/infra/infra", "/builds/platform/flake"])}),
+        (5, nixd + "accepted connection from pid {p}, user {u}", {**nixd_slots, "p": lambda g: g.num(2000, 99999), "u": pick(nix_users)}),
+        (5, nixd + "accepted connection from pid {p}, user {u} (trusted)", {**nixd_slots, "p": lambda g: g.num(2000, 99999), "u": pick(nix_users)}),
+        # Bundler
+        (8, "Fetching {g} {v}", {"g": rb_gem, "v": then(1)}),
+        (8, "Installing {g} {v}", {"g": rb_gem, "v": then(1)}),
+        (5, "Installing {g} {v} with native extensions", {"g": pick(["nokogiri", "pg", "puma", "bootsnap"]), "v": lambda g: g.r.choice(rb_gems)[1]}),
+        (12, "Using {g} {v}", {"g": rb_gem, "v": then(1)}),
+        (5, "Bundle complete! {n} Gemfile dependencies, {m} gems now installed.", {"n": lambda g: g.num(2, 90), "m": lambda g: g.num(20, 400)}),
+        # pip
+        (15, gha + "Collecting {r}", {**gha_slots, "r": py_req}),
+        (10, gha + "  Downloading {w} ({s})", {**gha_slots, "w": py_wheel, "s": py_size}),
+        (5, gha + "Requirement already satisfied: {r} in {p} ({v})", {**gha_slots, "r": py_req, "p": pick([site, "./.venv/lib/python3.11/site-packages"]),
+                                                                   "v": lambda g: g.r.choice(py_pkgs)[1]}),
+        (5, gha + "Successfully installed {l}", {**gha_slots, "l": py_list}),
+        (5, gha + "ERROR: Could not find a version that satisfies the requirement {r} (from versions: {v})",
+         {**gha_slots, "r": pick(["acme-internal==2.4.0", "torch==2.1.2+cu118", "numpy==1.26.9"]), "v": pick(["none", "2.1.0, 2.2.0, 2.3.1", "1.26.0, 1.26.1, 1.26.2"])}),
+        (5, gha + "ERROR: No matching distribution found for {r}", {**gha_slots, "r": pick(["acme-internal==2.4.0", "torch==2.1.2+cu118", "numpy==1.26.9"])}),
+    ]
+
+
+def mainframe_events() -> list[tuple[float, str, dict]]:
+    """IBM Z and midrange systems as their operators read them: the z/OS SYSLOG (hardcopy log record
+    layout with record type, routing codes, system, yyddd date, job id and MCS flags; multi-line
+    messages as their M, D and E records) with JES2 $HASP messages, MVS job, allocation, dump, SMF,
+    SMS and DFSMShsm messages, IOS and the XCF/XES sysplex messages, console commands and their
+    replies; the JES2 job log (JESMSGLG) and JESYSMSG; RACF (ICH408I, IRR messages), Db2 for z/OS
+    (DSNJ, DSNL, DSNT, DSNR, DSNI, DSNP, DSN9), IMS (DFS), IBM MQ for z/OS (CSQX, CSQJ, CSQP, CSQI,
+    CSQY, CSQ9), z/OS UNIX System Services (BPX) with zFS (IOEZ), the z/OS Communications Server
+    TCP/IP stack and AT-TLS (EZZ, EZB, EZD), z/OS Connect (BAQ and Liberty messages.log), the Zowe
+    API Mediation Layer and launcher, the IBM i history log (CPF, CPC and CPI messages forwarded as
+    RFC 3164 syslog), AIX errpt summaries, AIX syslog and the AIX sulog.
+    Written blind for the twenty-fourth issue-15 pass: before reading the engine or any failure
+    analysis; 194 event types."""
+
+    systems = ["SYSA", "SYSB", "SYSC"]
+    jobs = ["PAYROLL1", "GLDAILY2", "ARBATCH3", "INVUPD01", "BKUPDB2P"]
+    steps = ["STEP01", "STEP02", "EXTRACT", "SORT010", "LOAD"]
+    tso_users = ["PAYUSR", "OPSJDOE", "SYSPRG1", "DB2ADM"]
+    ddnames = ["INFILE", "OUTFILE", "SYSUT1", "MASTER", "SORTOUT"]
+    datasets = ["PAY.MASTER.FILE", "PAY.D261203.EXTRACT", "GL.DAILY.JOURNAL.G0412V00", "AR.OPEN.ITEMS.KSDS",
+                "INV.STOCK.UPDATE.TRANS", "SYS2.PROCLIB", "PAY.TEMP.SORTWK01"]
+    volumes = ["SMS001", "SMS014", "PRD203", "WRK007", "ML1002"]
+    devices = ["1A20", "1A4F", "2B41", "0A80", "0A81"]
+    abends = [("S0C4", "U0000", "00000004"), ("S0C7", "U0000", "00000007"), ("S806", "U0000", "00000004"),
+              ("S000", "U4038", "00000001"), ("S322", "U0000", "00000000"), ("S878", "U0000", "00000010")]
+    db2s = [("-DB2P", "DB2P"), ("-DB2Q", "DB2Q")]
+    mqs = ["+MQP1", "+MQP2"]
+    channels = ["MQP1.TO.MQP2", "MQP2.TO.MQP1", "MQP1.TO.GWQM01", "PAY.SVRCONN"]
+    ims_ids = ["IMSA", "IMSB"]
+    plans = ["PAYPLAN", "GLPLAN01", "DISTSERV", "ARPLN"]
+    corrs = ["PAYROLL1", "GLDAILY2", "db2jcc_appli", "CICSPRD1"]
+    conns = ["BATCH", "SERVER", "CICSPRD", "DB2CALL"]
+    cur: dict[str, str] = {}
+
+    def tm(g: Gen) -> str:
+        cur["t"] = hms(g)
+        return f"{cur['t']}.{g.num(0, 99):0>2}"
+
+    def now_dots(g: Gen) -> str:
+        # the TIME= of a message is the time the header records
+        return cur["t"].replace(":", ".")
+
+    def now(g: Gen) -> str:
+        return cur["t"]
+
+    def dot_time(g: Gen) -> str:
+        return hms(g).replace(":", ".")
+
+    def hhmm(g: Gen) -> str:
+        return f"{g.r.randint(0, 23):02d}{g.r.randint(0, 59):02d}"
+
+    def system(g: Gen) -> str:
+        cur["sy"] = g.r.choice(systems)
+        return cur["sy"]
+
+    def here(g: Gen) -> str:
+        return cur["sy"]
+
+    def jobno(prefix: str):
+        return lambda g: f"{prefix}{g.r.randint(1, 99999):05d}"
+
+    def job(g: Gen) -> str:
+        cur["job"] = g.r.choice(jobs)
+        return cur["job"]
+
+    def remote_ip(g: Gen) -> str:
+        cur["ip"] = g.ip()
+        return cur["ip"]
+
+    def same_ip(g: Gen) -> str:
+        return cur["ip"]
+
+    def abend_code(g: Gen) -> str:
+        sc, uc, _ = g.r.choice(abends)
+        return uc if sc == "S000" else sc
+
+    def hexu(n: int):
+        return lambda g: g.hexs(n).upper()
+
+    def padded(pool: list[str], width: int):
+        return lambda g: f"{g.r.choice(pool):<{width}}"
+
+    def rc4(g: Gen) -> str:
+        return g.r.choice(["0000", "0000", "0000", "0004", "0008", "0012", "0016"])
+
+    def asid(g: Gen) -> str:
+        return f"{g.r.randint(0x20, 0x1ff):04X}"
+
+    # SYSLOG record layouts: N single line, NC command, M/D/E first, data and end lines of a multi-line
+    # message (continuation records carry the message's connect id where the job id stands)
+    hdr = {"rt": pick(["0000000", "4000000", "0020000", "0200000"]), "sy": system, "tm": tm,
+           "fl": pick(["00000090", "00000290", "00000281", "00000080"])}
+    n_job = "N {rt} {sy}     26337 {tm} {jid} {fl}  "
+    n_sys = "N {rt} {sy}     26337 {tm}          {fl}  "
+    n_cmd = "NC{rt} {sy}     26337 {tm} {jid} {fl}  "
+    m_job = "M {rt} {sy}     26337 {tm} {jid} {fl}  "
+    d_rec = "D" + " " * 36 + "{cn} {fl}  "
+    e_rec = "E" + " " * 36 + "{cn} {fl}  "
+    batch = {**hdr, "jid": jobno("JOB"), "job": job}
+    sysm = dict(hdr)
+    cont = {"cn": lambda g: f"{g.r.randint(1, 999):>8}", "fl": pick(["00000090", "00000290", "00000281", "00000080"])}
+
+    def stc(names: list[str]):
+        return {**hdr, "jid": jobno("STC"), "stc": pick(names)}
+
+    def db2(g: Gen) -> str:
+        g.drawn = g.r.choice(db2s)
+        return g.drawn[0]
+
+    db2m = {**stc(["DB2PMSTR", "DB2QMSTR", "DB2PDIST", "DB2QDIST"]), "pfx": db2}
+    mqm = {**stc(["MQP1CHIN", "MQP2CHIN", "MQP1MSTR"]), "pfx": pick(mqs)}
+    imsm = {**stc(["IMSACTL", "IMSBCTL"]), "ims": pick(ims_ids)}
+    tcpm = stc(["TCPIP", "TCPIPB"])
+
+    def rba(g: Gen) -> str:
+        return "00000000" + g.hexs(8).upper() + "0000"
+
+    def lrsn(g: Gen) -> str:
+        return "00D9" + g.hexs(12).upper() + "0000"
+
+    def luwid(g: Gen) -> str:
+        return g.r.choice([f"GA0A{g.hexs(4).upper()}.{g.hexs(4).upper()}.{g.hexs(12).upper()}", f"USIBMSY.DB2PLU.{g.hexs(12).upper()}"])
+
+    def luwid_tok(g: Gen) -> str:
+        return f"{luwid(g)}={g.r.randint(1, 99999)}"
+
+    def thread_info(g: Gen) -> str:
+        ip = g.ip()
+        user = g.r.choice(["PAYUSR", "DISTUSR", "GLBATCH"])
+        return f"{user}:{ip}:{user.lower()}:{g.r.choice(corrs)}:DYNAMIC:{g.r.randint(1, 999)}:*:<{ip}.{g.port()}.{g.hexs(12).upper()}>"
+
+    def ts_name(g: Gen) -> str:
+        return f"{g.r.choice(['PAYDB01', 'GLDB', 'ARDB0001']):<8}.{g.r.choice(['PAYTS01', 'JRNLTS', 'OPENITM'])}"
+
+    def dsn9022(g: Gen) -> str:
+        g.drawn = g.r.choice([("DSNTDDIS", "DISPLAY THREAD"), ("DSNTDDIS", "DISPLAY DATABASE"), ("DSNLTDDF", "STOP DDF"),
+                              ("DSNLTDDF", "START DDF"), ("DSNB1CMD", "ALTER BUFFERPOOL"), ("DSNTDDIS", "DISPLAY UTILITY")])
+        return g.drawn[0]
+
+    def chkpts(g: Gen) -> str:
+        return str(g.r.choice([3, 3, 4, 6, 10, g.r.randint(11, 60)]))
+
+    # IBM MQ
+    def mq_rc(g: Gen) -> str:
+        return g.r.choice(["00000461", "00000467", "00000468"])
+
+    # RACF
+    def racf_user(g: Gen) -> str:
+        return f"{g.r.choice([*tso_users, 'PAYBATCH', 'CICSPRD']):<8}"
+
+    def racf_group(g: Gen) -> str:
+        return f"{g.r.choice(['PAYGRP', 'SYS1', 'OPSGRP', 'DB2GRP']):<8}"
+
+    def racf_name(g: Gen) -> str:
+        return f"{g.r.choice(['PAYROLL BATCH', 'J DOE', 'SYSTEM PROGRAMMER', 'CICS PROD REGION']):<20}"
+
+    def access(g: Gen) -> str:
+        return f"{g.r.choice(['READ', 'UPDATE', 'CONTROL', 'ALTER', 'NONE']):<7}"
+
+    # Zowe and z/OS Connect
+    def zowe_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999):0>3}"
+
+    def liberty_ts(g: Gen) -> str:
+        return f"[12/3/26, {hms(g)}:{g.num(0, 999):0>3} UTC]"
+
+    def lib_thread(g: Gen) -> str:
+        return f"{g.r.randint(0x20, 0x1ff):08x}"
+
+    def lib_logger(name: str) -> str:
+        return f"{name:<60}" if len(name) < 60 else name
+
+    def eureka_app(g: Gen) -> str:
+        g.drawn = g.r.choice([("GATEWAY", "gateway:7554"), ("APICATALOG", "apicatalog:7552"), ("ZOSMF", "zosmf:443"),
+                              ("CACHINGSERVICE", "cachingservice:7555")])
+        return g.drawn[0]
+
+    def eureka_instance(g: Gen) -> str:
+        return f"{g.r.choice(['zos.sysa.example.com', 'zos.sysb.example.com'])}:{g.drawn[1]}"
+
+    zw = "{ts} <{svc}:{thr}:{pid}> {zu} "
+
+    def zw_slots(svc: list[str]) -> dict:
+        return {"ts": zowe_ts, "svc": pick(svc), "pid": lambda g: str(g.r.randint(16777216, 83886079)),
+                "thr": lambda g: g.r.choice(["main", f"https-jsse-nio-{g.r.choice(['7554', '7553'])}-exec-{g.r.randint(1, 10)}",
+                                             f"DiscoveryClient-HeartbeatExecutor-{g.r.randint(0, 3)}"]),
+                "zu": pick(["ZWESVUSR", ""])}
+
+    # IBM i (history log as RFC 3164 syslog)
+    def ibmi(pri: str, pgm: str) -> str:
+        return "<" + pri + ">Dec  3 {hms} {ihost} " + pgm + "[{pid}]: "
+
+    def ibmi_hms(g: Gen) -> str:
+        cur["it"] = hms(g)
+        return cur["it"]
+
+    def ibmi_slots(extra: dict) -> dict:
+        return {"hms": ibmi_hms, "ihost": pick(["PRODIBMI", "DEVIBMI"]), "pid": lambda g: g.num(100000, 999999), **extra}
+
+    def entered(g: Gen) -> str:
+        h, m, s = (int(x) for x in cur["it"].split(":"))
+        at = max(0, h * 3600 + m * 60 + s - g.r.choice([0, 0, 1, 2, g.r.randint(3, 600), g.r.randint(600, 7200)]))
+        return f"{at // 3600:02d}:{at % 3600 // 60:02d}:{at % 60:02d}"
+
+    def ibmi_job(g: Gen) -> str:
+        user, name = g.r.choice([("PAYUSR", "PAYJOB01"), ("QUSER", "QZDASOINIT"), ("QTCP", "QTSMTPSRVR"), ("OPSJDOE", "QPADEV0012"),
+                                 ("QSYS", "QSYSARB"), ("GLBATCH", "GLCLOSE")])
+        return f"{g.r.randint(100000, 999999)}/{user}/{name}"
+
+    def ibmi_secs(g: Gen) -> str:
+        return g.r.choice([f".{g.r.randint(1, 999):03d}", f"{g.r.uniform(1, 99):.3f}", str(g.r.randint(100, 99999))])
+
+    def ibmi_user(g: Gen) -> str:
+        return g.r.choice(["PAYUSR", "OPSJDOE", "QSECOFR", "GLBATCH"])
+
+    # AIX
+    def aix_hdr(sel: str) -> str:
+        return "Dec  3 {hms} {ahost} " + sel + " "
+
+    aix = {"hms": hms, "ahost": pick(["aixprd01", "aixprd02", "aixdb01"])}
+
+    def errpt(ident: str, kind: str, klass: str, desc: str, resource: str | None = None) -> str:
+        res = "{res}" if resource is None else f"{resource:<14}"
+        return f"{ident}   1203{{hm}}26 {kind} {klass} {res} {desc}"
+
+    def aix_res(prefix: str, hi: int):
+        return lambda g: f"{prefix}{g.r.randint(0, hi)}".ljust(14)
+
+    em = {"hm": hhmm}
+
+    return [
+        # ---- z/OS SYSLOG: JES2 ----
+        (40, n_job + "$HASP100 {job} ON INTRDR      {pg} FROM {src} {user}",
+         {**batch, "pg": padded(["PAYROLL BATCH", "GL NIGHTLY", "AR OPS", "INVENTORY"], 20),
+          "src": lambda g: g.r.choice([f"TSU{g.r.randint(1, 99999):05d}", f"STC{g.r.randint(1, 99999):05d}", f"JOB{g.r.randint(1, 99999):05d}"]),
+          "user": pick([*tso_users, "OPCTWS"])}),
+        (45, n_job + "$HASP373 {job} STARTED - INIT {init} - CLASS {cls} - SYS {on}",
+         {**batch, "init": lambda g: f"{g.r.randint(1, 40):<4}", "cls": padded(["A", "B", "P", "X"], 8), "on": here}),
+        (40, n_job + "$HASP395 {job} ENDED - RC={rc}", {**batch, "rc": rc4}),
+        (6, n_job + "$HASP395 {job} ENDED - ABEND={ab}", {**batch, "ab": abend_code}),
+        (18, n_job + "$HASP165 {job} ENDED AT {node}  MAXCC={cc} CN(INTERNAL)", {**batch, "node": pick(["N1", "N2"]), "cc": rc4}),
+        (28, n_job + "$HASP250 {job} PURGED -- (JOB KEY WAS {key})", {**batch, "key": hexu(8)}),
+        (6, n_sys + "$HASP309 INIT {init} INACTIVE ******** C={cls}",
+         {**sysm, "init": lambda g: f"{g.r.randint(1, 40):<4}", "cls": pick(["A", "AB", "PX", "ABCX"])}),
+        (4, n_sys + "$HASP050 JES2 RESOURCE SHORTAGE OF {res} - {pct}% UTILIZATION REACHED",
+         {**sysm, "res": pick(["JOES", "TGS", "JQES", "BERTS"]), "pct": lambda g: str(g.r.randint(80, 99))}),
+        (5, n_sys + "$HASP646 {pct} PERCENT SPOOL UTILIZATION", {**sysm, "pct": lambda g: f"{g.r.uniform(20, 95):.4f}"}),
+        (4, n_sys + "$HASP003 RC=(52),{verb}  - NO SELECTABLE ENTRIES FOUND MATCHING SPECIFICATION",
+         {**sysm, "verb": pick(["D", "P", "C", "A"])}),
+        (4, n_job + "$HASP310 {job} TERMINATED AT END OF MEMORY", batch),
+        (6, n_job + "$HASP100 {stc} ON STCINRDR", stc(["CICSPRD", "DB2PDIST", "ZWESLSTC", "BAQSTRT", "FTPD1"])),
+        (6, n_job + "$HASP373 {stc} STARTED", stc(["CICSPRD", "DB2PDIST", "ZWESLSTC", "BAQSTRT", "FTPD1"])),
+        (5, n_job + "$HASP395 {stc} ENDED", stc(["CICSPRD", "DB2PDIST", "ZWESLSTC", "BAQSTRT", "FTPD1"])),
+        # ---- z/OS SYSLOG: MVS job and data set messages ----
+        (42, n_job + "IEF403I {job} - STARTED - TIME={t}", {**batch, "t": now_dots}),
+        (40, n_job + "IEF404I {job} - ENDED - TIME={t}", {**batch, "t": now_dots}),
+        (7, n_job + "IEF450I {job} {step} - ABEND={sc} {uc} REASON={rsn} TIME={t}",
+         {**batch, "step": pick(steps), "sc": first(abends), "uc": then(1), "rsn": then(2), "t": now_dots}),
+        (5, n_job + "IEF453I {job} - JOB FAILED - JCL ERROR - TIME={t}", {**batch, "t": now_dots}),
+        (3, n_job + "IEF452I {job} - JOB NOT RUN - JCL ERROR - TIME={t}", {**batch, "t": now_dots}),
+        (5, n_job + "IEF233A M {dev},{vol},SL,{same},{step},{dsn}",
+         {**batch, "dev": pick(["0A80", "0A81", "0A82"]), "vol": lambda g: f"T{g.r.randint(10000, 99999)}",
+          "same": job, "step": pick(steps), "dsn": pick(["PAY.BACKUP.WEEKLY", "GL.ARCHIVE.G0088V00", "BKUP.DB2P.IMAGCOPY"])}),
+        (4, n_job + "IEF234E K {dev},{vol},PVT,{same},{step}",
+         {**batch, "dev": pick(["0A80", "0A81", "0A82"]), "vol": lambda g: f"T{g.r.randint(10000, 99999)}", "same": job,
+          "step": pick(steps)}),
+        (6, n_job + "IEC031I {code},IFG0554P,{same},{step},{dd},{dev},{vol},{dsn}",
+         {**batch, "code": pick(["D37-04", "B37-04", "E37-04"]), "same": job, "step": pick(steps), "dd": pick(ddnames),
+          "dev": pick(devices), "vol": pick(volumes), "dsn": pick(datasets)}),
+        (5, n_job + "IEC141I 013-18,IGG0191B,{same},{step},{dd},{dev},{vol},{dsn}({mem})",
+         {**batch, "same": job, "step": pick(steps), "dd": pick(ddnames), "dev": pick(devices), "vol": pick(volumes),
+          "dsn": pick(["SYS2.PROCLIB", "PAY.PARMLIB", "PROD.LOADLIB"]), "mem": pick(["PAYEXT01", "GLPOST", "ARPARM3"])}),
+        (4, n_job + "IGD17101I DATA SET {dsn} NOT DEFINED BECAUSE DUPLICATE NAME EXISTS IN CATALOG RETURN CODE IS 8 REASON CODE IS 38 IGG0CLEH",
+         {**batch, "dsn": pick(datasets)}),
+        (5, n_job + "ARC0734I ACTION={act} FRVOL={fv} TOVOL={tv} TRACKS={tr} RC=   0, REASON=   0, AGE={age}, DSN={dsn}",
+         {**stc(["DFHSM", "HSMPRD"]), "act": pick(["MIGRATE", "MIGRATE", "RECALL"]), "fv": pick(volumes), "tv": pick(["ML1001", "ML2003", "SMS002"]),
+          "tr": lambda g: f"{g.r.randint(1, 90000):>8}", "age": lambda g: f"{g.r.randint(0, 400):>4}", "dsn": pick(datasets)}),
+        # ---- z/OS SYSLOG: dumps, SMF, storage, WLM ----
+        (5, m_job + "IEA995I SYMPTOM DUMP OUTPUT", batch),
+        (5, d_rec + "SYSTEM COMPLETION CODE={sc}  REASON CODE={rsn}", {**cont, "sc": pick(["0C4", "0C7", "806", "322", "878", "0C1"]), "rsn": hexu(8)}),
+        (5, d_rec + " TIME={t}  SEQ={seq}  CPU=0000  ASID={asid}", {**cont, "t": dot_time, "seq": lambda g: f"{g.r.randint(1, 65535):05d}", "asid": asid}),
+        (5, e_rec + " PSW AT TIME OF ERROR  {p1}   {p2}  ILC {ilc}  INTC {intc}",
+         {**cont, "p1": pick(["078D1000", "078D0000", "070C1000"]), "p2": hexu(8), "ilc": pick(["2", "4", "6"]),
+          "intc": pick(["04", "07", "10", "11"])}),
+        (4, m_job + "IEA611I COMPLETE DUMP ON {dsn}",
+         {**batch, "dsn": lambda g: f"DUMP.D261203.H{g.r.randint(0, 23):02d}.{g.r.choice(systems)}.{g.r.choice(jobs)}.S{g.r.randint(1, 999):05d}"}),
+        (4, e_rec + "DUMPID={id} REQUESTED BY JOB ({j})", {**cont, "id": lambda g: f"{g.r.randint(1, 999):03d}", "j": pick([*jobs, "CICSPRD "])}),
+        (3, n_sys + "IEA989I SLIP TRAP ID={id} MATCHED.  JOBNAME={j}, ASID={asid}.",
+         {**sysm, "id": pick(["X33E", "X0C4", "SYSM"]), "j": pick([*jobs, "*UNAVAIL"]), "asid": asid}),
+        (4, n_sys + "IEE360I SMF NOW RECORDING ON {dsn} TIME={t}", {**sysm, "dsn": lambda g: f"SYS1.{g.r.choice(systems)}.MAN{g.r.randint(1, 3)}", "t": now_dots}),
+        (4, n_sys + "IEE362A SMF ENTER DUMP FOR {dsn} ON {vol}",
+         {**sysm, "dsn": lambda g: f"SYS1.{g.r.choice(systems)}.MAN{g.r.randint(1, 3)}", "vol": pick(["SMFV01", "SMFV02"])}),
+        (3, n_sys + "IEE043I A SYSTEM LOG DATA SET HAS BEEN QUEUED TO SYSOUT CLASS {c}", {**sysm, "c": pick(["L", "Z"])}),
+        (3, n_sys + "IEE252I MEMBER {mem} FOUND IN {lib}",
+         {**sysm, "mem": pick(["PROGAP", "SMFPRM00", "IEASLP00", "COMMND00"]), "lib": pick(["SYS1.PARMLIB", "USER.PARMLIB"])}),
+        (3, n_sys + "IEE712I SET {what} PROCESSING COMPLETE", {**sysm, "what": pick(["PROG", "SMF", "SLIP"])}),
+        (3, n_sys + "IRA200E AUXILIARY STORAGE SHORTAGE", sysm),
+        (3, n_sys + "IRA202I AUXILIARY STORAGE SHORTAGE RELIEVED", sysm),
+        (3, n_sys + "IWM001I WORKLOAD MANAGEMENT POLICY {pol} NOW IN EFFECT", {**sysm, "pol": pick(["WLMDAY", "WLMNIGHT", "WLMQTREND"])}),
+        # ---- z/OS SYSLOG: IOS and the sysplex ----
+        (4, n_sys + "IOS002A {dev},NO PATHS AVAILABLE", {**sysm, "dev": pick(devices)}),
+        (4, n_sys + "IOS071I {dev},{chp},{j}, START PENDING", {**sysm, "dev": pick(devices), "chp": pick(["**", "41", "5C"]), "j": pick([*jobs, "*MASTER*"])}),
+        (3, n_sys + "IOS071I {dev},{chp},{j}, MISSING CHANNEL AND DEVICE END",
+         {**sysm, "dev": pick(devices), "chp": pick(["**", "41", "5C"]), "j": pick([*jobs, "*MASTER*"])}),
+        (3, n_sys + "IXC101I SYSPLEX PARTITIONING IN PROGRESS FOR {other} REQUESTED BY {by}. REASON: {why}",
+         {**sysm, "other": pick(systems), "by": pick(["*MASTER*", "XCFAS"]),
+          "why": pick(["SFM STARTED DUE TO STATUS UPDATE MISSING", "OPERATOR VARY REQUEST", "LOSS OF COUPLE DATA SET"])}),
+        (3, n_sys + "IXC105I SYSPLEX PARTITIONING HAS COMPLETED FOR {other} - PRIMARY REASON: {why} - REASON FLAGS: {fl2}",
+         {**sysm, "other": pick(systems), "why": pick(["SYSTEM REMOVED BY SYSPLEX FAILURE MANAGEMENT BECAUSE ITS STATUS UPDATE WAS MISSING",
+                                                      "OPERATOR VARY REQUEST"]), "fl2": pick(["000004", "000015"])}),
+        (3, n_sys + "*{rid} IXC402D {other} LAST OPERATIVE AT {hms}. REPLY DOWN AFTER SYSTEM RESET, OR INTERVAL=SSSSS TO SET A REPROMPT TIME.",
+         {**sysm, "rid": lambda g: f"{g.r.randint(0, 99):02d}", "other": pick(systems), "hms": hms}),
+        (5, n_sys + "IXC466I INBOUND SIGNAL CONNECTIVITY ESTABLISHED WITH SYSTEM {other} VIA STRUCTURE {s} LIST {n}",
+         {**sysm, "other": pick(systems), "s": pick(["IXC_DEFAULT_1", "IXC_DEFAULT_2"]), "n": lambda g: str(g.r.randint(8, 15))}),
+        (4, n_sys + "IXC467I STOPPING PATHIN STRUCTURE {s} LIST {n} USED TO COMMUNICATE WITH SYSTEM {other} RSN: {why}",
+         {**sysm, "s": pick(["IXC_DEFAULT_1", "IXC_DEFAULT_2"]), "n": lambda g: str(g.r.randint(8, 15)), "other": pick(systems),
+          "why": pick(["SYSPLEX PARTITIONING OF REMOTE SYSTEM", "STRUCTURE FAILURE", "REBUILD START"])}),
+        (4, m_job + "IXC585E STRUCTURE {s} IN COUPLING FACILITY {cf},",
+         {**stc(["XCFAS"]), "s": pick(["DSNDB0G_LOCK1", "DSNDB0G_GBP1", "IXC_DEFAULT_1", "CSQ_ADMIN"]), "cf": pick(["CF01", "CF02"])}),
+        (3, m_job + "IXC586I STRUCTURE {s} IN COUPLING FACILITY {cf},",
+         {**stc(["XCFAS"]), "s": pick(["DSNDB0G_LOCK1", "DSNDB0G_GBP1", "IXC_DEFAULT_1", "CSQ_ADMIN"]), "cf": pick(["CF01", "CF02"])}),
+        (7, d_rec + "PHYSICAL STRUCTURE VERSION {v1} {v2},", {**cont, "v1": hexu(8), "v2": hexu(8)}),
+        (4, d_rec + "IS AT OR ABOVE STRUCTURE FULL MONITORING THRESHOLD OF {th}%.", {**cont, "th": pick(["80", "90"])}),
+        (4, d_rec + "ENTRIES:  IN-USE: {a} TOTAL: {b}, {p}% FULL",
+         {**cont, "a": lambda g: f"{g.r.randint(1000, 900000):>12}", "b": lambda g: f"{g.r.randint(900000, 1200000):>12}", "p": lambda g: f"{g.r.randint(60, 99):>3}"}),
+        (4, e_rec + "ELEMENTS: IN-USE: {a} TOTAL: {b}, {p}% FULL",
+         {**cont, "a": lambda g: f"{g.r.randint(1000, 900000):>12}", "b": lambda g: f"{g.r.randint(900000, 1200000):>12}", "p": lambda g: f"{g.r.randint(60, 99):>3}"}),
+        (3, e_rec + "IS NOW BELOW STRUCTURE FULL MONITORING THRESHOLD.", cont),
+        (4, n_job + "IXL014I IXLCONN REQUEST FOR STRUCTURE {s} WAS SUCCESSFUL.  JOBNAME: {j} ASID: {asid} CONNECTOR NAME: {cname} CFNAME: {cf}",
+         {**stc(["DB2PIRLM", "DB2QIRLM", "MQP1MSTR"]), "s": pick(["DSNDB0G_LOCK1", "DSNDB0G_SCA", "CSQ_ADMIN"]),
+          "j": pick(["DB2PIRLM", "DB2QIRLM", "MQP1MSTR"]), "asid": asid, "cname": pick(["IRLMGRPR$IRLA001", "DB2_DB2P", "CSQEMQPGRP0001"]),
+          "cf": pick(["CF01", "CF02"])}),
+        # ---- z/OS SYSLOG: console commands and replies ----
+        (5, n_cmd + "C {j}", {**hdr, "jid": jobno("TSU"), "j": pick(jobs)}),
+        (5, n_sys + "IEE301I {j} CANCEL COMMAND ACCEPTED", {**sysm, "j": pick(jobs)}),
+        (3, n_sys + "IEE341I {j} NOT ACTIVE", {**sysm, "j": pick(jobs)}),
+        (4, n_cmd + "D A,L", {**hdr, "jid": jobno("TSU")}),
+        (4, n_sys + "IEE114I {t} 2026.337 ACTIVITY {n}", {**sysm, "t": now_dots, "n": lambda g: str(g.r.randint(1, 999))}),
+        (4, n_cmd + "R {rid},{reply}", {**hdr, "jid": jobno("TSU"), "rid": lambda g: f"{g.r.randint(0, 99):02d}", "reply": pick(["U", "CANCEL", "NOHOLD", "DOWN"])}),
+        (4, n_sys + "IEE600I REPLY TO {rid} IS;{reply}", {**sysm, "rid": lambda g: f"{g.r.randint(0, 99):02d}", "reply": pick(["U", "CANCEL", "NOHOLD", "DOWN"])}),
+        (3, n_cmd + "S {p}", {**hdr, "jid": pick(["INTERNAL", "TSU00412", "STC00233"]), "p": pick(["CICSPRD", "FTPD1", "ZWESLSTC"])}),
+        (3, n_cmd + "D GRS,C", {**hdr, "jid": jobno("TSU")}),
+        (3, n_sys + "ISG343I {t} GRS STATUS {n}", {**sysm, "t": now_dots, "n": lambda g: str(g.r.randint(1, 999))}),
+        # ---- z/OS SYSLOG: RACF ----
+        (16, m_job + "ICH408I USER({u}) GROUP({grp}) NAME({nm})", {**batch, "u": racf_user, "grp": racf_group, "nm": racf_name}),
+        (6, d_rec + "  {res} CL(DATASET ) VOL({vol})",
+         {**cont, "res": pick(datasets), "vol": pick(volumes)}),
+        (5, d_rec + "  {res} CL({cls})",
+         {**cont, "res": first([("IRR.PASSWORD.RESET", "FACILITY"), ("BPX.SUPERUSER", "FACILITY"), ("MQP1.CONTEXT.PAY.REPLY", "MQADMIN "),
+                                ("DB2P.BATCH", "DSNR    ")]), "cls": then(1)}),
+        (10, d_rec + "  INSUFFICIENT ACCESS AUTHORITY", cont),
+        (8, d_rec + "  FROM {prof} (G)", {**cont, "prof": pick(["PAY.**", "GL.DAILY.**", "BPX.**", "MQP1.**"])}),
+        (10, e_rec + "  ACCESS INTENT({i})  ACCESS ALLOWED({a})", {**cont, "i": access, "a": access}),
+        (4, e_rec + "  LOGON/JOB INITIATION - INVALID PASSWORD", cont),
+        (3, e_rec + "  LOGON/JOB INITIATION - REVOKED USER ACCESS ATTEMPT", cont),
+        (4, n_job + "IRR812I PROFILE {prof} IN THE STARTED CLASS WAS USED TO START {s} WITH JOBNAME {sj}.",
+         {**stc(["CICSPRD", "ZWESLSTC", "BAQSTRT"]), "prof": pick(["** (G)", "CICS* (G)", "ZWE*.* (G)"]),
+          "s": first([("CICSPRD", "CICSPRD"), ("ZWESLSTC", "ZWESLSTC"), ("BAQSTRT", "BAQSTRT"), ("CICSPRD", "CICSPRD2")]), "sj": then(1)}),
+        # ---- z/OS UNIX, zFS ----
+        (3, n_sys + "BPXF013I FILE SYSTEM {fs} WAS SUCCESSFULLY MOUNTED.", {**sysm, "fs": pick(["OMVS.ZFS.HOME", "ZWE.ZFS.RUNTIME", "OMVS.ZFS.VAR"])}),
+        (3, n_sys + "BPXF002I FILE SYSTEM {fs} WAS NOT MOUNTED. RETURN CODE = {rc}, REASON CODE = {rsn}",
+         {**sysm, "fs": pick(["OMVS.ZFS.HOME", "ZWE.ZFS.RUNTIME", "OMVS.ZFS.VAR"]), "rc": pick(["00000079", "00000072", "00000081"]), "rsn": hexu(8)}),
+        (4, n_job + "BPXP018I THREAD {th}, IN PROCESS {pid}, ENDED WITHOUT BEING UNDUBBED WITH COMPLETION CODE {cc}, AND REASON CODE {rsn}.",
+         {**stc(["ZWESLSTC", "BAQSTRT", "FTPD1"]), "th": lambda g: g.hexs(16).upper(), "pid": lambda g: str(g.r.randint(16777216, 83886079)),
+          "cc": pick(["0022D000", "0013E000", "840C4000"]), "rsn": pick(["00000000", "0000000C"])}),
+        (6, n_job + "BPXM023I ({u}) {msg}",
+         {**stc(["ZWESLSTC", "BAQSTRT"]), "u": pick(["ZWESVUSR", "BAQSVUSR"]),
+          "msg": pick(["ZWEL0021I Zowe Launcher starting", "ZWEL0018I Zowe instance prepared", "Server baqstrt started.",
+                       "ZWEL0023I Zowe runtime directory /usr/lpp/zowe"])}),
+        (4, n_job + "IOEZ00078I zFS aggregate {agg} exceeds {p}% full ({a}/{b}) (WARNING)",
+         {**stc(["ZFS"]), "agg": pick(["OMVS.ZFS.HOME", "ZWE.ZFS.LOGS", "OMVS.ZFS.VAR"]), "p": pick(["90", "95"]),
+          "a": lambda g: str(g.r.randint(90000, 180000)), "b": lambda g: str(g.r.randint(180000, 200000))}),
+        (3, n_job + "IOEZ00551I Aggregate {agg} ran out of space.", {**stc(["ZFS"]), "agg": pick(["OMVS.ZFS.HOME", "ZWE.ZFS.LOGS", "OMVS.ZFS.VAR"])}),
+        # ---- z/OS Communications Server ----
+        (3, n_job + "EZZ4313I INITIALIZATION COMPLETE FOR DEVICE {dev}", {**tcpm, "dev": pick(["OSAQDIO1", "OSAQDIO2", "IUTIQDF4"])}),
+        (3, n_job + "EZZ4315I DEACTIVATION COMPLETE FOR DEVICE {dev}", {**tcpm, "dev": pick(["OSAQDIO1", "OSAQDIO2", "IUTIQDF4"])}),
+        (3, n_job + "EZZ4340I INITIALIZATION COMPLETE FOR INTERFACE {i}", {**tcpm, "i": pick(["OSAETH1", "OSAETH2", "IQDIOLNK"])}),
+        (3, n_job + "EZZ0060I PROCESSING COMMAND: VARY TCPIP,,OBEYFILE,DSN={dsn}", {**tcpm, "dsn": pick(["TCPIP.PROFILE(OBEYFW)", "SYS1.TCPPARMS(PORTS)"])}),
+        (3, n_job + "EZZ0053I COMMAND VARY OBEY COMPLETED SUCCESSFULLY", tcpm),
+        (3, n_job + "EZZ4202I Z/OS UNIX - TCP/IP CONNECTION ESTABLISHED FOR {stack}", {**tcpm, "stack": pick(["TCPIP", "TCPIPB"])}),
+        (7, n_job + "EZD1287I TTLS Error RC: {rc} {ev} LOCAL: {lip}..{lp} REMOTE: {rip}..{rp} JOBNAME: {j} RULE: {rule} USERID: {u} GRPID: {grp} ENVID: {env} CONNID: {cid}",
+         {**tcpm, "rc": first([(" 435", "Initial Handshake"), ("5003", "Data Decryption"), (" 402", "Initial Handshake"), ("   8", "Initial Handshake")]),
+          "ev": then(1), "lip": pick(["10.40.1.15", "10.40.1.16"]), "lp": pick(["7554", "9443", "446"]), "rip": Gen.ip, "rp": Gen.port,
+          "j": pick(["ZWESLSTC", "BAQSTRT", "DB2PDIST"]), "rule": pick(["ZoweGatewayRule", "ZosConnectIn", "Db2DrdaSecure"]),
+          "u": pick(["ZWESVUSR", "BAQSVUSR", "DB2PSTC"]), "grp": hexu(8), "env": hexu(8), "cid": hexu(8)}),
+        # ---- Db2 for z/OS ----
+        (9, n_job + "DSNJ001I  {pfx} DSNJW307 CURRENT COPY {c} ACTIVE LOG DATA SET IS DSNAME={dsn}, STARTRBA={s},ENDRBA={e}",
+         {**db2m, "c": pick(["1", "2"]), "dsn": lambda g: f"DSN{g.drawn[1][-1]}.LOGCOPY{g.r.randint(1, 2)}.DS{g.r.randint(1, 8):02d}", "s": rba, "e": rba}),
+        (8, n_job + "DSNJ002I  {pfx} FULL ACTIVE LOG DATA SET DSNAME={dsn}, STARTRBA={s},ENDRBA={e}",
+         {**db2m, "dsn": lambda g: f"DSN{g.drawn[1][-1]}.LOGCOPY{g.r.randint(1, 2)}.DS{g.r.randint(1, 8):02d}", "s": rba, "e": rba}),
+        (5, n_job + "DSNJ003I  {pfx} DSNJOFF3 FULL ARCHIVE LOG VOLUME DSNAME={dsn}, STARTRBA={s}, ENDRBA={e}, STARTLRSN={sl}, ENDLRSN={el}, UNIT=SYSALLDA, COPY1VOL={vol}, VOLSPAN=00, CATLG=YES",
+         {**db2m, "dsn": lambda g: f"DSN{g.drawn[1][-1]}.ARCHLOG1.A{g.r.randint(1, 9999999):07d}", "s": rba, "e": rba, "sl": lrsn, "el": lrsn,
+          "vol": pick(volumes)}),
+        (5, n_job + "DSNJ139I  {pfx} LOG OFFLOAD TASK ENDED", db2m),
+        (4, n_job + "DSNL519I  {pfx} DSNLILNR TCP/IP SERVICES AVAILABLE FOR DOMAIN {dom} AND PORT {port}",
+         {**db2m, "dom": pick(["db2p.sysa.example.com", "db2q.sysb.example.com", "::"]), "port": pick(["446", "5446", "5447"])}),
+        (10, n_job + "DSNL511I  {pfx} DSNLIENO TCP/IP CONVERSATION FAILED TO LOCATION {loc} IPADDR={ip} PORT={port} SOCKET={sock} RETURN CODE={rc} REASON CODE={rsn}",
+         {**db2m, "loc": remote_ip, "ip": same_ip, "port": Gen.port, "sock": pick(["RECV", "SEND", "CLOSE"]),
+          "rc": pick(["1121", "1127", "1128"]), "rsn": pick(["74520442", "76650446", "74FA0405"])}),
+        (7, n_job + "DSNL027I  {pfx} DSNLZDJN SERVER DISTRIBUTED AGENT WITH LUWID={lw} THREAD-INFO={ti} RECEIVED ABEND={ab} FOR REASON={rsn}",
+         {**db2m, "lw": luwid_tok, "ti": thread_info, "ab": pick(["04E", "0C4"]), "rsn": pick(["00D3003B", "00D35011", "00E50013"])}),
+        (5, n_job + "DSNL030I  {pfx} DSNLZDJN DDF PROCESSING FAILURE FOR LUWID={lw} AND REASON={rsn} THREAD-INFO={ti}",
+         {**db2m, "lw": luwid_tok, "rsn": pick(["00D31033", "00D3101A", "00D3103D"]), "ti": thread_info}),
+        (3, n_job + "DSNL004I  {pfx} DDF START COMPLETE LOCATION {loc} LU {lu} GENERICLU -NONE DOMAIN {dom} TCPPORT {p} SECPORT {sp} RESPORT {rp} IPNAME -NONE OPTIONS: PKGREL = COMMIT",
+         {**db2m, "loc": pick(["DB2PLOC", "DB2GLOC"]), "lu": pick(["USIBMSY.DB2PLU", "USIBMSY.DB2QLU"]), "dom": pick(["db2p.sysa.example.com", "db2q.sysb.example.com"]),
+          "p": pick(["446", "5446"]), "sp": pick(["448", "0"]), "rp": pick(["5001", "5002"])}),
+        (3, n_job + "DSNL005I  {pfx} DDF IS STOPPING", db2m),
+        (3, n_job + "DSNL006I  {pfx} DDF STOP COMPLETE", db2m),
+        (10, n_job + "DSN9022I  {pfx} {cs} '{cmd}' NORMAL COMPLETION", {**db2m, "cs": dsn9022, "cmd": then(1)}),
+        (3, n_job + "DSN9023I  {pfx} {cs} '{cmd}' ABNORMAL COMPLETION", {**db2m, "cs": dsn9022, "cmd": then(1)}),
+        (7, n_job + "DSNR035I  {pfx} DSNRTIMR WARNING - UNCOMMITTED UR AFTER {n} CHECKPOINTS - CORRELATION NAME = {corr} CONNECTION ID = {conn} LUWID = {lw} = {tok} PLAN NAME = {plan} AUTHID = {auth} END USER ID = {eu} TRANSACTION NAME = {tx} WORKSTATION NAME = {ws} URID = {urid}",
+         {**db2m, "n": chkpts, "corr": pick(corrs), "conn": pick(conns), "lw": luwid, "tok": lambda g: str(g.r.randint(1, 99999)), "plan": pick(plans),
+          "auth": pick(["PAYUSR", "GLBATCH", "DISTUSR"]), "eu": pick(["*", "*", "jdoe"]), "tx": pick(["*", "*", "PAYTRN01"]), "ws": pick(["*", "*", "WKS0042"]),
+          "urid": rba}),
+        (7, n_job + "DSNI031I  {pfx} DSNILKES - LOCK ESCALATION HAS OCCURRED FOR RESOURCE NAME = {res} LOCK STATE = {st} PLAN NAME : PACKAGE NAME = {plan} : {pkg} STATEMENT NUMBER = {stmt} CORRELATION-ID = {corr} CONNECTION-ID = {conn} LUW-ID = {lw} THREAD-INFO = {ti}",
+         {**db2m, "res": lambda g: ts_name(g).replace(" ", ""), "st": pick(["X", "S", "U"]), "plan": pick(plans), "pkg": pick(["PAYPKG01", "GLPOST", "SYSLH200"]),
+          "stmt": lambda g: f"{g.r.randint(1, 9999):06d}", "corr": pick(corrs), "conn": pick(conns), "lw": luwid_tok, "ti": thread_info}),
+        (6, n_job + "DSNT375I  {pfx} PLAN={p1} WITH CORRELATION-ID={c1} CONNECTION-ID={n1} LUW-ID={l1} THREAD-INFO={t1} IS DEADLOCKED WITH PLAN={p2} WITH CORRELATION-ID={c2} CONNECTION-ID={n2} LUW-ID={l2} THREAD-INFO={t2} ON MEMBER {mem}",
+         {**db2m, "p1": pick(plans), "c1": pick(corrs), "n1": pick(conns), "l1": luwid_tok, "t1": thread_info,
+          "p2": pick(plans), "c2": pick(corrs), "n2": pick(conns), "l2": luwid_tok, "t2": thread_info, "mem": pick(["DB2P", "DB2Q"])}),
+        (7, n_job + "DSNT376I  {pfx} PLAN={p1} WITH CORRELATION-ID={c1} CONNECTION-ID={n1} LUW-ID={l1} THREAD-INFO={t1} IS TIMED OUT. ONE HOLDER OF THE RESOURCE IS PLAN={p2} WITH CORRELATION-ID={c2} CONNECTION-ID={n2} LUW-ID={l2} THREAD-INFO={t2} ON MEMBER {mem}",
+         {**db2m, "p1": pick(plans), "c1": pick(corrs), "n1": pick(conns), "l1": luwid_tok, "t1": thread_info,
+          "p2": pick(plans), "c2": pick(corrs), "n2": pick(conns), "l2": luwid_tok, "t2": thread_info, "mem": pick(["DB2P", "DB2Q"])}),
+        (9, n_job + "DSNT501I  {pfx} DSNILMCL RESOURCE UNAVAILABLE CORRELATION-ID={corr} CONNECTION-ID={conn} LUW-ID={lw} REASON {rsn} TYPE {type} NAME {name}",
+         {**db2m, "corr": pick(corrs), "conn": pick(conns), "lw": pick(["*", "*", "GA0A0102.D4A1.D9A1B2C3D4E5=118"]),
+          "rsn": pick(["00C90081", "00C9008E", "00C90088", "00C900A3"]), "type": pick(["00000200", "00000210", "00000302"]), "name": ts_name}),
+        (4, n_job + "DSNP007I  {pfx} DSNPXTN0 - EXTEND FAILED FOR {dsn}. RC={rc} CONNECTION-ID={conn}, CORRELATION-ID={corr}, LUW-ID={lw}",
+         {**db2m, "dsn": lambda g: f"DSN{g.drawn[1][-1]}.DSNDBC.{g.r.choice(['PAYDB01', 'GLDB'])}.{g.r.choice(['PAYTS01', 'JRNLTS'])}.I0001.A{g.r.randint(1, 12):03d}",
+          "rc": pick(["00D70014", "00D70027"]), "conn": pick(conns), "corr": pick(corrs), "lw": luwid_tok}),
+        (3, n_job + "DSNY001I  {pfx} SUBSYSTEM STARTING", db2m),
+        (3, n_job + "DSNR001I  {pfx} RESTART INITIATED", db2m),
+        (3, n_job + "DSNR002I  {pfx} RESTART COMPLETED", db2m),
+        (3, n_job + "DSN3100I  {pfx} DSN3UR00 - SUBSYSTEM {ssid} READY FOR START COMMAND", {**db2m, "ssid": then(1)}),
+        # ---- IBM MQ for z/OS ----
+        (14, n_job + "CSQX500I {pfx} CSQXRCTL Channel {ch} started", {**mqm, "ch": pick(channels)}),
+        (12, n_job + "CSQX501I {pfx} CSQXRCTL Channel {ch} is no longer active", {**mqm, "ch": pick(channels)}),
+        (8, n_job + "CSQX511I {pfx} CSQXRESP Channel {ch} started, connection {ip}", {**mqm, "ch": pick(channels), "ip": Gen.ip}),
+        (5, n_job + "CSQX599E {pfx} CSQXRESP Channel {ch} ended abnormally", {**mqm, "ch": pick(channels)}),
+        (6, n_job + "CSQX209E {pfx} CSQXRCTL Connection unexpectedly terminated, channel {ch} connection {ip} (queue manager {qm}) TRPTYPE=TCP RC={rc}",
+         {**mqm, "ch": pick(channels), "ip": Gen.ip, "qm": pick(["MQP2", "GWQM01", "MQP1"]), "rc": mq_rc}),
+        (5, n_job + "CSQX202E {pfx} CSQXRCTL Connection or remote listener unavailable, channel {ch} connection {ip} TRPTYPE=TCP RC={rc} reason={rsn}",
+         {**mqm, "ch": pick(channels), "ip": Gen.ip, "rc": mq_rc, "rsn": pick(["00000000", "76630291"])}),
+        (4, n_job + "CSQX548E {pfx} CSQXRCTL Messages sent to local dead-letter queue, channel {ch}, reason={rsn}",
+         {**mqm, "ch": pick(channels), "rsn": pick(["2053", "2085", "2035"])}),
+        (5, n_job + "CSQ9022I {pfx} {cs} ' {cmd}' NORMAL COMPLETION",
+         {**mqm, "cs": first([("CSQXCRPS", "START CHANNEL"), ("CSQXCRPS", "STOP CHANNEL"), ("CSQMDRTS", "DISPLAY CHSTATUS"), ("CSQMDRTS", "DISPLAY QLOCAL")]),
+          "cmd": then(1)}),
+        (4, n_job + "CSQY220I {pfx} CSQSCTL Queue manager storage usage: local storage: used {a}MB, free {b}MB: above bar: used {c}MB, free {d}",
+         {**mqm, "a": lambda g: str(g.r.randint(200, 1200)), "b": lambda g: str(g.r.randint(200, 1500)), "c": lambda g: str(g.r.randint(500, 9000)),
+          "d": lambda g: g.r.choice(["> 10GB", f"{g.r.randint(2000, 9999)}MB"])}),
+        (4, n_job + "CSQJ001I {pfx} CSQJW307 CURRENT COPY {c} ACTIVE LOG DATA SET IS DSNAME={dsn}, STARTRBA={s} ENDRBA={e}",
+         {**mqm, "c": pick(["1", "2"]), "dsn": lambda g: f"MQP{g.r.randint(1, 2)}.LOGCOPY{g.r.randint(1, 2)}.DS{g.r.randint(1, 6):02d}", "s": rba, "e": rba}),
+        (3, n_job + "CSQP017I {pfx} CSQP1RSW EXPANSION STARTED FOR PAGE SET {ps}", {**mqm, "ps": lambda g: str(g.r.randint(1, 20))}),
+        (3, n_job + "CSQP013I {pfx} CSQPEXT1 NEW EXTENT CREATED FOR PAGE SET {ps}. NEW EXTENT WILL NOW BE FORMATTED", {**mqm, "ps": lambda g: str(g.r.randint(1, 20))}),
+        (4, n_job + "CSQI004I {pfx} CSQIMGE1 Consider indexing {q} by {idx} for {ct} connection {cn}, {n} messages skipped",
+         {**mqm, "q": pick(["PAY.REPLY.QUEUE", "GL.RESPONSE", "SYSTEM.CLUSTER.TRANSMIT.QUEUE"]), "idx": pick(["CORRELID", "MSGID"]),
+          "ct": pick(["BATCH", "CICS", "CHIN"]), "cn": pick([*jobs, "CICSPRD"]), "n": lambda g: str(g.r.randint(500, 90000))}),
+        # ---- IMS ----
+        (6, n_job + "DFS551I MESSAGE REGION {rg} STARTED ID={id} TIME={hm} CLASSES={cl} {ims}",
+         {**imsm, "rg": pick(["IMSMPP01", "IMSMPP02", "IMSMPP03"]), "id": lambda g: f"{g.r.randint(1, 99):05d}", "hm": hhmm,
+          "cl": pick(["001,002,003,004", "005,006", "010"])}),
+        (5, n_job + "DFS552I MESSAGE REGION {rg} STOPPED ID={id} TIME={hm} {ims}",
+         {**imsm, "rg": pick(["IMSMPP01", "IMSMPP02", "IMSMPP03"]), "id": lambda g: f"{g.r.randint(1, 99):05d}", "hm": hhmm}),
+        (5, n_job + "DFS3257I ONLINE LOG NOW SWITCHED - FROM {a} TO {b} {ims}",
+         {**imsm, "a": lambda g: f"DFSOLP{g.r.randint(0, 9):02d}", "b": lambda g: f"DFSOLP{g.r.randint(0, 9):02d}"}),
+        (5, n_job + "DFS2484I JOBNAME={j} GENERATED BY LOG AUTOMATIC ARCHIVING {ims}", {**imsm, "j": lambda g: f"IMSARC{g.r.randint(1, 99):02d}"}),
+        (6, n_job + "DFS994I *CHKPT 26337/{t}**{ct}** {ims}", {**imsm, "t": lambda g: hms(g).replace(":", ""), "ct": pick(["SIMPLE", "SIMPLE", "FREEZE", "DUMPQ"])}),
+        (4, n_job + "DFS3804I LATEST RESTART CHKPT: 26337/{a}, LATEST BUILDQ CHKPT: 26337/{b} {ims}",
+         {**imsm, "a": lambda g: hms(g).replace(":", ""), "b": lambda g: hms(g).replace(":", "")}),
+        (4, n_job + "DFS058I {t} {cmd} COMMAND IN PROGRESS {ims}", {**imsm, "t": now, "cmd": pick(["CHECKPOINT", "START", "STOP", "DBRECOVERY"])}),
+        (4, n_job + "DFS0488I {cmd} COMMAND COMPLETED. DBN= {db} RC= {rc} {ims}",
+         {**imsm, "cmd": pick(["DBR", "STA", "STO"]), "db": pick(["PAYDB01", "CUSTDB", "ORDDB"]), "rc": pick(["0", "0", "4", "12"])}),
+        (4, n_job + "DFS2500I DATABASE {db} SUCCESSFULLY {act} {ims}", {**imsm, "db": pick(["PAYDB01", "CUSTDB", "ORDDB"]), "act": pick(["ALLOCATED", "DEALLOCATED"])}),
+        # ---- JES2 job log (JESMSGLG) ----
+        (8, "{t} {jid} ---- THURSDAY,   03 DEC 2026 ----", {"t": dot_time, "jid": jobno("JOB")}),
+        (14, "{t} {jid}  IRR010I  USERID {u} IS ASSIGNED TO THIS JOB.", {"t": dot_time, "jid": jobno("JOB"), "u": racf_user}),
+        (12, "{t} {jid}  ICH70001I {u} LAST ACCESS AT {hms} ON {day}",
+         {"t": dot_time, "jid": jobno("JOB"), "u": racf_user, "hms": hms,
+          "day": pick(["THURSDAY, DECEMBER 3, 2026", "WEDNESDAY, DECEMBER 2, 2026", "MONDAY, NOVEMBER 30, 2026"])}),
+        # ---- JESYSMSG ----
+        (10, "IEF236I ALLOC. FOR {j} {step}", {"j": pick(jobs), "step": pick(steps)}),
+        (16, "IEF237I {unit} ALLOCATED TO {dd}", {"unit": pick([*devices, "JES2", "DMY "]), "dd": pick([*ddnames, "SYSPRINT", "SYSIN"])}),
+        (12, "IGD101I SMS ALLOCATED TO DDNAME ({dd}) DSN ({dsn}) STORCLAS ({sc}) MGMTCLAS ({mc}) DATACLAS ({dc}) VOL SER NOS= {vol}",
+         {"dd": padded(ddnames, 8), "dsn": padded(datasets, 44), "sc": padded(["SCSTD", "SCDB2", "SCFAST"], 8), "mc": padded(["MCSTD", "MCNOMIG"], 8),
+          "dc": padded(["", "", "DCVSAM", "DCEXT"], 8), "vol": pick(volumes[:4])}),
+        (22, "IEF142I {j} {step} - STEP WAS EXECUTED - COND CODE {cc}", {"j": pick(jobs), "step": pick(steps), "cc": rc4}),
+        (5, "IEF272I {j} {step} - STEP WAS NOT EXECUTED.", {"j": pick(jobs), "step": pick(steps)}),
+        (18, "IEF285I   {dsn} {disp}", {"dsn": padded(datasets, 44), "disp": pick(["KEPT", "KEPT", "CATALOGED", "DELETED", "PASSED", "SYSOUT"])}),
+        (12, "IEF285I   VOL SER NOS= {vols}.", {"vols": lambda g: ",".join(g.r.sample(volumes[:4], g.r.randint(1, 3)))}),
+        (9, "IGD104I {dsn} RETAINED,  DDNAME={dd}", {"dsn": padded(datasets, 44), "dd": pick(ddnames)}),
+        (6, "IGD105I {dsn} DELETED,   DDNAME={dd}", {"dsn": padded(datasets, 44), "dd": pick(ddnames)}),
+        (4, "IEF212I {j} {step} {dd} - DATA SET NOT FOUND", {"j": pick(jobs), "step": pick(steps), "dd": pick(ddnames)}),
+        (14, "IEF373I STEP/{step}/START 2026337.{hm}", {"step": padded(steps, 8), "hm": hhmm}),
+        (14, "IEF032I STEP/{step}/STOP  2026337.{hm}", {"step": padded(steps, 8), "hm": hhmm}),
+        (14, "        CPU: {h} HR  {m} MIN  {s} SEC    SRB: {h2} HR  {m2} MIN  {s2} SEC",
+         {"h": lambda g: f"{g.r.choice([0, 0, 0, 1]):>5}", "m": lambda g: f"{g.r.randint(0, 59):02d}", "s": lambda g: f"{g.r.uniform(0, 59.99):05.2f}",
+          "h2": lambda g: f"{g.r.choice([0] * 9 + [1]):>5}", "m2": lambda g: f"{g.r.randint(0, 3):02d}", "s2": lambda g: f"{g.r.uniform(0, 59.99):05.2f}"}),
+        (14, "        VIRT: {v}K  SYS: {s}K  EXT: {e}K  SYS: {s2}K",
+         {"v": lambda g: f"{g.r.choice([128, 256, 1024, 4096, 8920]):>6}", "s": lambda g: f"{g.r.randint(200, 600):>6}",
+          "e": lambda g: f"{g.r.choice([4096, 8192, 65536, 512000]):>10}", "s2": lambda g: f"{g.r.randint(10000, 30000):>10}"}),
+        (6, "IEF033I  JOB/{j}/STOP  2026337.{hm}", {"j": pick(jobs), "hm": hhmm}),
+        # ---- z/OS Connect (Liberty messages.log) ----
+        (3, "{ts} {th} " + lib_logger("com.ibm.ws.kernel.feature.internal.FeatureManager") + " A CWWKF0011I: The {srv} server is ready to run a smarter planet. The {srv2} server started in {s} seconds.",
+         {"ts": liberty_ts, "th": lib_thread, "srv": pick(["zosConnect", "baqstrt"]), "srv2": pick(["zosConnect", "baqstrt"]), "s": lambda g: f"{g.r.uniform(8, 60):.3f}"}),
+        (5, "{ts} {th} " + lib_logger("com.ibm.zosconnect.internal.ApiManagerImpl") + " I BAQR7000I: z/OS Connect API package {api} installed successfully.",
+         {"ts": liberty_ts, "th": lib_thread, "api": pick(["payroll", "customerinq", "accounts"])}),
+        (4, "{ts} {th} " + lib_logger("com.ibm.zosconnect.internal.ServiceManagerImpl") + " I BAQR7043I: z/OS Connect service archive {sar} installed successfully.",
+         {"ts": liberty_ts, "th": lib_thread, "sar": pick(["inqPayroll", "getCustomer", "postPayment"])}),
+        (5, "{ts} {th} " + lib_logger("com.ibm.ws.http.internal.VirtualHostImpl") + " A CWWKT0016I: Web application available (default_host): {url}",
+         {"ts": liberty_ts, "th": lib_thread, "url": lambda g: f"https://{g.r.choice(['zosc.sysa.example.com', 'zosc.sysb.example.com'])}:{g.r.choice(['9443', '9080'])}/{g.r.choice(['payroll', 'customerinq', 'zosConnect'])}/"}),
+        (4, "{ts} {th} " + lib_logger("com.ibm.ws.tcpchannel.internal.TCPPort") + " I CWWKO0219I: TCP Channel {ch} has been started and is now listening for requests on host {h}  (IPv4: {ip}) port {p}.",
+         {"ts": liberty_ts, "th": lib_thread, "ch": pick(["defaultHttpEndpoint", "defaultHttpEndpoint-ssl"]), "h": pick(["*", "zosc.sysa.example.com"]),
+          "ip": pick(["0.0.0.0", "10.40.1.15"]), "p": pick(["9080", "9443"])}),
+        (6, "{ts} {th} " + lib_logger("com.ibm.ws.security.authentication.internal.jaas.modules.UsernameAndPasswordLoginModule") + " A CWWKS1100A: Authentication did not succeed for user ID {u}. An invalid user ID or password was specified.",
+         {"ts": liberty_ts, "th": lib_thread, "u": pick(["PAYAPI", "jdoe", "ZCEEUSR", "admin"])}),
+        # ---- Zowe API ML and launcher ----
+        (4, zw + "INFO  ((o.z.a.p.s.ServiceStartupEventHandler)) ZWEAM000I {svc2} started in {s} seconds",
+         {**zw_slots(["ZWEAGW1", "ZWEADS1", "ZWEAAC1"]), "svc2": pick(["Gateway", "Discovery Service", "API Catalog"]), "s": lambda g: f"{g.r.uniform(10, 120):.2f}"}),
+        (3, zw + "ERROR ((o.z.a.s.HttpsFactory)) ZWEAM400E Error initializing SSL Context: '{err}'",
+         {**zw_slots(["ZWEAGW1", "ZWEADS1"]), "err": pick(["Keyring safkeyring://ZWESVUSR/ZoweKeyring does not exist", "Keystore password was incorrect"])}),
+        (8, zw + "INFO  ((c.n.e.r.AbstractInstanceRegistry)) Registered instance {app}/{inst} with status {st} (replication={rep})",
+         {**zw_slots(["ZWEADS1"]), "app": eureka_app, "inst": eureka_instance,
+          "st": pick(["UP", "UP", "STARTING"]), "rep": pick(["false", "true"])}),
+        (4, zw + "INFO  ((c.n.e.r.AbstractInstanceRegistry)) Cancelled instance {app}/{inst} (replication={rep})",
+         {**zw_slots(["ZWEADS1"]), "app": eureka_app, "inst": eureka_instance,
+          "rep": pick(["false", "true"])}),
+        (4, "{ts} <ZWELNCH:{pid}> ZWESVUSR INFO (zl_comp.c:{ln}) ZWEL0001I component {c} started",
+         {"ts": lambda g: f"2026-12-03 {hms(g)}", "pid": lambda g: str(g.r.randint(16777216, 83886079)), "ln": pick(["633", "641"]),
+          "c": pick(["gateway", "discovery", "api-catalog", "zss", "app-server"])}),
+        # ---- IBM i history log ----
+        (20, ibmi("14", "QWTPIIPP") + "CPF1124 Job {job} started on 12/03/26 at {t} in subsystem {sbs} in QSYS. Job entered system on 12/03/26 at {t2}.",
+         ibmi_slots({"job": ibmi_job, "t": lambda g: cur["it"], "sbs": pick(["QBATCH", "QINTER", "QUSRWRK", "QSYSWRK"]), "t2": entered})),
+        (18, ibmi("14", "QWTMCEOJ") + "CPF1164 Job {job} ended on 12/03/26 at {t}; {sec} seconds used; end code {ec} .",
+         ibmi_slots({"job": ibmi_job, "t": lambda g: cur["it"], "sec": ibmi_secs, "ec": pick(["0", "0", "0", "10", "20", "30"])})),
+        (7, ibmi("14", "QWTSCSBJ") + "CPC1221 Job {job} submitted to job queue {q} in library {lib}.",
+         ibmi_slots({"job": ibmi_job, "q": pick(["QBATCH", "PAYJOBQ", "QSYSNOMAX"]), "lib": pick(["QGPL", "PAYLIB", "QSYS"])})),
+        (6, ibmi("12", "QWTPIIPP") + "CPF1393 Subsystem {sbs} disabled user profile {u} on device {dev}.",
+         ibmi_slots({"sbs": pick(["QINTER", "QCTL"]), "u": ibmi_user, "dev": lambda g: f"QPADEV{g.r.randint(1, 99):04d}"})),
+        (6, ibmi("12", "QZSOSIGN") + "CPF22E2 Password not correct for user profile {u}.", ibmi_slots({"u": ibmi_user})),
+        (4, ibmi("12", "QZSOSIGN") + "CPF2204 User profile {u} not found.", ibmi_slots({"u": pick(["ADMIN", "TEST", "ORACLE", "PAYUSR2"])})),
+        (7, ibmi("14", "QZSOSIGN") + "CPIAD12 Servicing user profile {u} from client {ip}.", ibmi_slots({"u": ibmi_user, "ip": Gen.ip})),
+        (3, ibmi("10", "QWCBTCLNUP") + "CPF0907 Serious storage condition may exist. Press HELP.", ibmi_slots({})),
+        (3, ibmi("10", "QSYSARB") + "CPI099C Critical storage lower limit reached.", ibmi_slots({})),
+        (5, ibmi("11", "QCMD") + "CPF9801 Object {obj} in library {lib} not found.",
+         ibmi_slots({"obj": pick(["PAYMAST", "GLHIST", "ARCUST"]), "lib": pick(["PAYLIB", "GLLIB", "QTEMP"])})),
+        (5, ibmi("11", "QCMD") + "CPF9802 Not authorized to object {obj} in {lib} type *{ty}.",
+         ibmi_slots({"obj": pick(["PAYMAST", "GLHIST", "ARCUST"]), "lib": pick(["PAYLIB", "GLLIB"]), "ty": pick(["FILE", "PGM", "DTAARA"])})),
+        (5, ibmi("11", "QDBGETKY") + "CPF5027 Record {n} in use by job {job}.", ibmi_slots({"n": lambda g: str(g.r.randint(1, 999999)), "job": ibmi_job})),
+        (4, ibmi("11", "QDBGETKY") + "CPF5032 Record {n} member {mbr} already locked to this job.",
+         ibmi_slots({"n": lambda g: str(g.r.randint(1, 999999)), "mbr": pick(["PAYMAST", "GLHIST", "ARCUST"])})),
+        (5, ibmi("11", "QMHSNDPM") + "CPF9898 {text}.",
+         ibmi_slots({"text": pick(["Payroll extract failed - see job log", "GL period is closed", "Duplicate invoice batch 20261203"])})),
+        (4, ibmi("14", "QLIDLOBJ") + "CPC2191 Object {obj} in {lib} type *{ty} deleted.",
+         ibmi_slots({"obj": pick(["PAYTMP", "WRKFILE1", "EXTRACT"]), "lib": pick(["PAYLIB", "QTEMP"]), "ty": pick(["FILE", "DTAQ"])})),
+        (3, ibmi("12", "QWTPIIPP") + "CPF1269 Program start request received on communications device {dev} was rejected with reason codes {a}, {b}.",
+         ibmi_slots({"dev": pick(["QPADEV0012", "APPCDEV01"]), "a": pick(["0712", "0604", "0501"]), "b": pick(["0000", "0001"])})),
+        # ---- AIX errpt (summary), syslog and sulog ----
+        (3, "IDENTIFIER TIMESTAMP  T C RESOURCE_NAME  DESCRIPTION", {}),
+        (3, errpt("9DBCFDEE", "T", "O", "ERROR LOGGING TURNED ON", "errdemon"), em),
+        (3, errpt("2BFA76F6", "T", "S", "SYSTEM SHUTDOWN BY USER", "SYSPROC"), em),
+        (3, errpt("A6DF45AA", "I", "O", "The daemon is started.", "RMCdaemon"), em),
+        (5, errpt("A924A5FC", "P", "S", "SOFTWARE PROGRAM ABNORMALLY TERMINATED", "SYSPROC"), em),
+        (4, errpt("DCB47997", "T", "H", "DISK OPERATION ERROR"), {**em, "res": aix_res("hdisk", 12)}),
+        (6, errpt("DE3B8540", "P", "H", "PATH HAS FAILED"), {**em, "res": aix_res("hdisk", 12)}),
+        (3, errpt("EC0BCCD4", "T", "H", "ETHERNET DOWN"), {**em, "res": aix_res("ent", 3)}),
+        (4, errpt("7BFEEA1F", "T", "H", "LINK ERROR"), {**em, "res": aix_res("fcs", 3)}),
+        (4, errpt("AA8AB241", "T", "O", "OPERATOR NOTIFICATION", "OPERATOR"), em),
+        (3, errpt("CB4A951F", "I", "S", "SOFTWARE PROGRAM ERROR", "SRC"), em),
+        (8, aix_hdr("auth|security:info") + "sshd[{pid}]: Accepted {m} for {u} from {ip} port {p} ssh2",
+         {**aix, "pid": lambda g: str(g.r.randint(100000, 30000000)), "m": pick(["password", "publickey", "keyboard-interactive/pam"]),
+          "u": pick(["paydba", "root", "oracle", "ansible"]), "ip": Gen.ip, "p": Gen.port}),
+        (5, aix_hdr("auth|security:info") + "sshd[{pid}]: Failed password for {u} from {ip} port {p} ssh2",
+         {**aix, "pid": lambda g: str(g.r.randint(100000, 30000000)), "u": pick(["paydba", "root", "invalid user admin"]), "ip": Gen.ip, "p": Gen.port}),
+        (4, aix_hdr("auth|security:info") + "sshd[{pid}]: Received disconnect from {ip} port {p}:11: disconnected by user",
+         {**aix, "pid": lambda g: str(g.r.randint(100000, 30000000)), "ip": Gen.ip, "p": Gen.port}),
+        (3, aix_hdr("syslog:info") + "syslogd: restart", aix),
+        (6, "SU 12/03 {hm} {ok} {tty} {pair}",
+         {"hm": lambda g: hms(g)[:5], "ok": pick(["+", "+", "-"]), "tty": lambda g: f"pts/{g.r.randint(0, 12)}",
+          "pair": pick(["paydba-root", "oracle-root", "root-oracle", "jdoe-paydba"])}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -16512,7 +18567,10 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "VirtPlatform": virt_events,
            "CarrierPlatform": carrier_events,
            "AutomationPlatform": automation_events,
-           "WindowsPlatform": windows_events}
+           "WindowsPlatform": windows_events,
+           "MobilePlatform": mobile_events,
+           "BuildPlatform": build_events,
+           "MainframePlatform": mainframe_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
