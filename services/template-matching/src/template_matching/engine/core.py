@@ -348,6 +348,10 @@ class EngineConfig:
     # words ("(hitgroup "<*>")" / "(hitgroup "left arm")", "for [<*>]" / "for [<*> --all]");
     # a variable the two align beside the place is part of it (see _enclosed_place; pass 24c)
     gapped_enclosed_values: bool = True
+    # with gapped_enclosed_values, a unit printed after a value on one side only ("changed
+    # from <*> to <*>" / "changed from 21 °C to 22 °C") is part of that value at a gapped
+    # merge's place: a quantity printed with and without its unit (pass 24c)
+    gapped_value_units: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -3045,7 +3049,7 @@ def _enclosed_place(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
 
 def _enclosed_extent(
     tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], ends: list[tuple[int, int]], k: int,
-    prev_i: int, prev_j: int, gap_before: bool,
+    prev_i: int, prev_j: int, gap_before: bool, units: bool = False,
 ) -> tuple[bool, bool] | None:
     """Whether the unaligned place before ``ends[k]`` is one enclosed value (_enclosed_place),
     alone or with the aligned pair next to it where the template holds a variable (the
@@ -3058,6 +3062,12 @@ def _enclosed_extent(
         i < len(tpl) and VAR in tpl[i] and i not in gaps and k + 1 < len(ends)
         and ends[k + 1] == (i + 1, j + 1) and (k + 2 < len(ends) or (i + 1 == len(tpl) and j + 1 == len(toks)))
     )
+    run_t, run_l = tpl[prev_i + 1 : i], toks[prev_j + 1 : j]
+    if units and before_ok and VAR in toks[prev_j] and len(run_t) + len(run_l) == 1:
+        # a quantity printed with its unit on one side only: the unit is the value's
+        u = (run_t or run_l)[0]
+        if _unit(u) or _measure_unit(u):
+            return True, False
     for left, right in ((False, False), (True, False), (False, True), (True, True)):
         if (left and not before_ok) or (right and not after_ok):
             continue
@@ -3077,6 +3087,7 @@ def _gapped_merge(
     tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], optional_groups: bool = False,
     trailing_clauses: bool = False, digit_names: bool = False,
     value_pair: Callable[[tuple[str, ...], int, str, str], bool] | None = None, enclosed_values: bool = False,
+    value_units: bool = False,
 ) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
     """(aligned constants, tokens, gap positions) of the gapped template that covers both the
     template and the line, or None where the two are not one message with parts of varying
@@ -3121,7 +3132,7 @@ def _gapped_merge(
             ) and not (
                 trailing_clauses and i == len(tpl) and _trailing_clause(tpl, toks, prev_i, prev_j, run_t, run_l)
             ):
-                ext = _enclosed_extent(tpl, gaps, toks, ends, k, prev_i, prev_j, bool(new_gaps) and new_gaps[-1] == len(out) - 2) if enclosed_values else None
+                ext = _enclosed_extent(tpl, gaps, toks, ends, k, prev_i, prev_j, bool(new_gaps) and new_gaps[-1] == len(out) - 2, value_units) if enclosed_values else None
                 if ext is None:
                     return None
                 if ext[0]:
@@ -4170,6 +4181,7 @@ class TemplateEngine:
             merged = _gapped_merge(
                 ct, (), ot, self.config.optional_groups, self.config.trailing_clauses, self.config.gapped_digit_names,
                 self._gapped_value_pair(), self.config.gapped_enclosed_values,
+                self.config.gapped_value_units,
             )
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = merged
@@ -4245,6 +4257,7 @@ class TemplateEngine:
             merged = _gapped_merge(
                 c.tokens, _gaps_of(c), toks, self.config.optional_groups, self.config.trailing_clauses,
                 self.config.gapped_digit_names, self._gapped_value_pair(), self.config.gapped_enclosed_values,
+                self.config.gapped_value_units,
             )
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = (merged[0], merged[1], merged[2], c)
