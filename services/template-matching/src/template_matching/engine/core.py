@@ -3040,11 +3040,16 @@ def _enclosed_place(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
     one quoted or bracketed value, opened by the same character and followed by the same
     punctuation, the template's holding a variable (the place has shown that it varies):
     the quotes or brackets delimit the value whatever its words ("'<*>':" / "'Living Room
-    Temperature':", "(hitgroup "<*>")" / "(hitgroup "left arm")"). Pass 24c."""
+    Temperature':", "(hitgroup "<*>")" / "(hitgroup "left arm")"); in round brackets the line's
+    value must hold a value or a comma. Pass 24c."""
     if not any(VAR in x for x in run_t):
         return False
     a, b = _enclosed_text(run_t), _enclosed_text(run_l)
-    return a is not None and a == b
+    if a is None or a != b:
+        return False
+    # words alone in round brackets are a phrase ("(cache miss)", "(idletimeout)"), which an
+    # empty "()" (masked "(<*>)") does not make a value: pass 17c's guard of bracketed groups
+    return a[0] != "(" or any(VAR in x or "," in x for x in run_l)
 
 
 def _enclosed_extent(
