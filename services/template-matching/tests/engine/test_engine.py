@@ -3518,3 +3518,59 @@ def test_participles_after_a_severity_or_in_brackets_are_the_statements_status()
     assert _templates_of(lines, enclosed_participles=False) == [
         "<*>/<*> <*>:<*>:<*>: [hub] INFO: [<*>] session count is now <*>",
         "<*>/<*> <*>:<*>:<*>: [hub] INFO: [<*>] tunnel count is now <*>"]
+
+
+def _one_stream(lines: tuple[str, ...], config: EngineConfig | None = None) -> set[str]:
+    engine = TemplateEngine(config)
+    clusters = [engine.add(line).cluster for line in lines]
+    return {engine.current(c)[2] for c in clusters}
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # quoted values of several words at two places of one statement
+        (
+            'dispatch: courier 14 delivered parcel P-1001 to depot "north" (route "r7")',
+            'dispatch: courier 9 delivered parcel P-1002 to depot "south" (route "r2")',
+            'dispatch: courier 3 delivered parcel P-1003 to depot "west" (route "r9")',
+            'dispatch: courier 5 delivered parcel P-1004 to depot "East Harbour" (route "r4")',
+            'dispatch: courier 8 delivered parcel P-1005 to depot "north" (route "coastal loop")',
+            'dispatch: courier 2 delivered parcel P-1006 to depot "Old Mill Yard" (route "night shift b")',
+        ),
+        # a bracketed argument list: the alignment matched "[<*>]" with "[systemctl"
+        (
+            "runner 3 applying state pkg.installed for [nginx] at 12:00:01",
+            "runner 4 applying state file.managed for [/etc/motd] at 12:00:02",
+            "runner 5 applying state service.running for [sshd] at 12:00:03",
+            "runner 5 applying state cmd.run for [systemctl daemon-reload] at 12:00:04",
+        ),
+    ],
+)
+def test_a_quoted_or_bracketed_value_of_several_words_is_one_value(lines: tuple[str, ...]) -> None:
+    assert len(_one_stream(lines)) == 1
+    assert len(_one_stream(lines, EngineConfig(gapped_enclosed_values=False))) > 1
+
+
+def test_a_unit_printed_after_a_value_on_one_side_is_part_of_the_value() -> None:
+    lines = (
+        "hub: item 'hall_temp' changed from 20 to 21",
+        "hub: item 'porch_light' changed from 0 to 1",
+        "hub: item 'desk_fan' changed from 1 to 0",
+        "hub: item 'kitchen_temp' changed from 19.5 °C to 20 °C",
+        "hub: item 'attic_temp' changed from 25 °C to 24.5 °C",
+    )
+    assert _one_stream(lines) == {"hub: item '<*>' changed from <*> to <*>"}
+    assert len(_one_stream(lines, EngineConfig(gapped_value_units=False))) == 2
+
+
+def test_a_quoted_value_of_several_words_beside_a_different_word_stays_apart() -> None:
+    # "finished" / "failed" name two statements; the quotes take only the file name
+    lines = (
+        'uploader: transfer of "a.txt" to bucket logs finished',
+        'uploader: transfer of "b.txt" to bucket logs finished',
+        'uploader: transfer of "c.txt" to bucket logs finished',
+        'uploader: transfer of "my notes.txt" to bucket logs failed',
+    )
+    assert len(_one_stream(lines)) == 2
+    assert len(_one_stream(lines[::-1])) == 2

@@ -359,6 +359,15 @@ class EngineConfig:
     # word alone in brackets, a unit after a number, a name after a kind word, an enum after
     # a label: _value_evidence on the template's tokens; pass 22c)
     gapped_value_evidence: bool = True
+    # a place of a gapped merge where both forms print one quoted or bracketed value, the
+    # template's holding a variable, is one value of any token count although its words are
+    # words ("(hitgroup "<*>")" / "(hitgroup "left arm")", "for [<*>]" / "for [<*> --all]");
+    # a variable the two align beside the place is part of it (see _enclosed_place; pass 24c)
+    gapped_enclosed_values: bool = True
+    # with gapped_enclosed_values, a unit printed after a value on one side only ("changed
+    # from <*> to <*>" / "changed from 21 °C to 22 °C") is part of that value at a gapped
+    # merge's place: a quantity printed with and without its unit (pass 24c)
+    gapped_value_units: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -3011,6 +3020,110 @@ def _value_word_place(
     return value_pair(tpl, pos, a, t)
 
 
+# the closer of each opener of an enclosed value (_enclosed_text)
+_ENCLOSERS = {'"': '"', "'": "'", "(": ")", "[": "]", "{": "}"}
+# an enclosed value of a gapped merge's place holds this many tokens at most
+_ENCLOSED_TOKENS = 12
+
+
+def _enclosed_text(run: tuple[str, ...]) -> tuple[str, str] | None:
+    """(opener, what follows the closer) where ``run`` is one value enclosed in quotes or
+    brackets that open at its first character and close in its last token, followed by two
+    punctuation characters at most ("'Living Room Temperature':", ""left arm")", "[<*>
+    --all]"); None otherwise (a second value after the closer, no closer, a field of a key)."""
+    if not run or len(run) > _ENCLOSED_TOKENS or any(_FIELD_KEY.match(x) for x in run):
+        return None
+    text = " ".join(run)
+    opener = text[0]
+    closer = _ENCLOSERS.get(opener)
+    if closer is None:
+        return None
+    if opener == closer:
+        end = text.find(closer, 1)
+    else:
+        depth, end = 0, -1
+        for k, ch in enumerate(text):
+            if ch == opener:
+                depth += 1
+            elif ch == closer:
+                depth -= 1
+                if depth == 0:
+                    end = k
+                    break
+    if end < 0 or " " in text[end:]:
+        return None
+    tail = text[end + 1 :]
+    if len(tail) > 2 or any(ch not in ":,;.)]}" for ch in tail):
+        return None
+    return opener, tail
+
+
+def _enclosed_words(toks: tuple[str, ...]) -> set[str]:
+    """The tokens of the quoted texts of several tokens in ``toks`` ("'Living", "Room",
+    "Temperature':"): words of a value, not of the statement."""
+    out: set[str] = set()
+    k, n = 0, len(toks)
+    while k < n:
+        t = toks[k]
+        if t[:1] in "\"'" and t.find(t[0], 1) < 0:
+            for m in range(k + 1, min(n, k + _ENCLOSED_TOKENS)):
+                if t[0] in toks[m]:
+                    if _enclosed_text(toks[k : m + 1]) is not None:
+                        out.update(toks[k : m + 1])
+                        k = m
+                    break
+        k += 1
+    return out
+
+
+def _enclosed_place(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
+    """Whether the template's and the line's tokens at one place of a gapped merge are each
+    one quoted or bracketed value, opened by the same character and followed by the same
+    punctuation, the template's holding a variable (the place has shown that it varies):
+    the quotes or brackets delimit the value whatever its words ("'<*>':" / "'Living Room
+    Temperature':", "(hitgroup "<*>")" / "(hitgroup "left arm")"); in round brackets the line's
+    value must hold a value or a comma. Pass 24c."""
+    if not any(VAR in x for x in run_t):
+        return False
+    a, b = _enclosed_text(run_t), _enclosed_text(run_l)
+    if a is None or a != b:
+        return False
+    # words alone in round brackets are a phrase ("(cache miss)", "(idletimeout)"), which an
+    # empty "()" (masked "(<*>)") does not make a value: pass 17c's guard of bracketed groups
+    return a[0] != "(" or any(VAR in x or "," in x for x in run_l)
+
+
+def _enclosed_extent(
+    tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], ends: list[tuple[int, int]], k: int,
+    prev_i: int, prev_j: int, gap_before: bool, units: bool = False,
+) -> tuple[bool, bool] | None:
+    """Whether the unaligned place before ``ends[k]`` is one enclosed value (_enclosed_place),
+    alone or with the aligned pair next to it where the template holds a variable (the
+    alignment matched "[<*>]" with "[<*>" of "[<*> --all]"): (the pair before is taken, the
+    pair after is taken), or None. A pair is taken only where no other gap then touches
+    this one, and never a constant of the template."""
+    i, j = ends[k]
+    before_ok = prev_i >= 0 and VAR in tpl[prev_i] and prev_i not in gaps and not gap_before
+    after_ok = (
+        i < len(tpl) and VAR in tpl[i] and i not in gaps and k + 1 < len(ends)
+        and ends[k + 1] == (i + 1, j + 1) and (k + 2 < len(ends) or (i + 1 == len(tpl) and j + 1 == len(toks)))
+    )
+    run_t, run_l = tpl[prev_i + 1 : i], toks[prev_j + 1 : j]
+    if units and before_ok and VAR in toks[prev_j] and len(run_t) + len(run_l) == 1:
+        # a quantity printed with its unit on one side only: the unit is the value's
+        u = (run_t or run_l)[0]
+        if _unit(u) or _measure_unit(u):
+            return True, False
+    for left, right in ((False, False), (True, False), (False, True), (True, True)):
+        if (left and not before_ok) or (right and not after_ok):
+            continue
+        lo_t, lo_l = (prev_i, prev_j) if left else (prev_i + 1, prev_j + 1)
+        hi_t, hi_l = (i + 1, j + 1) if right else (i, j)
+        if _enclosed_place(tpl[lo_t:hi_t], toks[lo_l:hi_l]):
+            return left, right
+    return None
+
+
 def _gaps_of(c: _Cluster) -> tuple[int, ...]:
     """The positions of a template's variables of any length: its gaps, or its span's."""
     return c.gaps if c.gaps else ((c.span,) if c.span is not None else ())
@@ -3019,7 +3132,8 @@ def _gaps_of(c: _Cluster) -> tuple[int, ...]:
 def _gapped_merge(
     tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], optional_groups: bool = False,
     trailing_clauses: bool = False, digit_names: bool = False,
-    value_pair: Callable[[tuple[str, ...], int, str, str], bool] | None = None,
+    value_pair: Callable[[tuple[str, ...], int, str, str], bool] | None = None, enclosed_values: bool = False,
+    value_units: bool = False,
 ) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
     """(aligned constants, tokens, gap positions) of the gapped template that covers both the
     template and the line, or None where the two are not one message with parts of varying
@@ -3037,13 +3151,17 @@ def _gapped_merge(
     named = sum(1 for i, _ in pairs if _PLAIN_WORD.match(tpl[i]))
     consts_t = sum(1 for i, a in enumerate(tpl) if a != VAR and i not in gaps)
     consts_l = sum(1 for t in toks if t != VAR)
-    if named < 2 or anchors < _ALIGNED_SHARE * max(consts_t, consts_l):
+    if named < 2 or (anchors < _ALIGNED_SHARE * max(consts_t, consts_l) and not enclosed_values):
         return None
+    # constants inside enclosed values (pass 24c) are the values' words, not the statement's
+    excused_t = excused_l = 0
     out: list[str] = []
     new_gaps: list[int] = []
     ends = [*pairs, (len(tpl), len(toks))]
     prev_i, prev_j = -1, -1
-    for i, j in ends:
+    # the aligned pair after the place just made a gap belongs to that gap (_enclosed_place)
+    taken = False
+    for k, (i, j) in enumerate(ends):
         run_t, run_l = tpl[prev_i + 1 : i], toks[prev_j + 1 : j]
         if (
             value_pair is not None and len(run_t) == len(run_l) == 1 and not any(prev_i < g < i for g in gaps)
@@ -3060,14 +3178,26 @@ def _gapped_merge(
             ) and not (
                 trailing_clauses and i == len(tpl) and _trailing_clause(tpl, toks, prev_i, prev_j, run_t, run_l)
             ):
-                return None
+                ext = _enclosed_extent(tpl, gaps, toks, ends, k, prev_i, prev_j, bool(new_gaps) and new_gaps[-1] == len(out) - 2, value_units) if enclosed_values else None
+                if ext is None:
+                    return None
+                if ext[0]:
+                    out.pop()  # the aligned variable before the place is the value's first token
+                taken = ext[1]
+                excused_t += sum(1 for x in run_t if x != VAR)
+                excused_l += sum(1 for x in run_l if x != VAR)
             new_gaps.append(len(out))
             out.append(VAR)
         if i < len(tpl):
             a, t = tpl[i], toks[j]
-            out.append(a if a == t else _merge_token(a, t))
+            if taken:
+                taken = False
+            else:
+                out.append(a if a == t else _merge_token(a, t))
         prev_i, prev_j = i, j
     if not new_gaps or len(new_gaps) > _MAX_GAPS:
+        return None
+    if anchors < _ALIGNED_SHARE * max(consts_t - excused_t, consts_l - excused_l):
         return None
     return anchors, tuple(out), tuple(new_gaps)
 
@@ -4132,7 +4262,8 @@ class TemplateEngine:
                 continue
             merged = _gapped_merge(
                 ct, (), ot, self.config.optional_groups, self.config.trailing_clauses, self.config.gapped_digit_names,
-                self._gapped_value_pair(),
+                self._gapped_value_pair(), self.config.gapped_enclosed_values,
+                self.config.gapped_value_units,
             )
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = merged
@@ -4181,6 +4312,9 @@ class TemplateEngine:
         first = toks[0]
         line_consts = {t for t in toks if t != VAR}
         need = _ALIGNED_SHARE * len(line_consts)
+        if self.config.gapped_enclosed_values:
+            # the words of a quoted value of several tokens are the value's (pass 24c)
+            need = _ALIGNED_SHARE * len(line_consts.difference(_enclosed_words(toks)))
         candidates = [
             c for c in (self._by_first.get(first) or ())[-_SPAN_CANDIDATES:]
             if c.merged_into is None and c.span is None and not c.gaps and c.tokens[0] == first
@@ -4204,7 +4338,8 @@ class TemplateEngine:
         for _, _, c in scored[:_GAPPED_CANDIDATES]:
             merged = _gapped_merge(
                 c.tokens, _gaps_of(c), toks, self.config.optional_groups, self.config.trailing_clauses,
-                self.config.gapped_digit_names, self._gapped_value_pair(),
+                self.config.gapped_digit_names, self._gapped_value_pair(), self.config.gapped_enclosed_values,
+                self.config.gapped_value_units,
             )
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = (merged[0], merged[1], merged[2], c)
