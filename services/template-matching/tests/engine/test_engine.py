@@ -3574,3 +3574,53 @@ def test_a_quoted_value_of_several_words_beside_a_different_word_stays_apart() -
     )
     assert len(_one_stream(lines)) == 2
     assert len(_one_stream(lines[::-1])) == 2
+
+
+# ---------------------------------------------------------------- twenty-fourth pass (b)
+
+# a provisioning tool's log: a keyed header ("p=<pid> u=<user> n=<logger> |") before each
+# statement; the per-host results with an item of varying length became one record-like span
+# ("<*>: [<*>] => <*>"), whose prefix then took one more differing token as a field value
+_PLAYBOOK = "2026-03-14 09:{t} p={pid} u={user} n=ansible | {msg}"
+_PLAYBOOK_LINES = [
+    _PLAYBOOK.format(t="12:44,102", pid=7731, user="ci",
+                      msg="skipping: [db2.lab.example.com] => (item={'user': 'ci', 'home': '/srv/ci'})"),
+    _PLAYBOOK.format(t="12:51,418", pid=7731, user="ci", msg="changed: [db1.lab.example.com] => (item=billing)"),
+    _PLAYBOOK.format(t="13:02,007", pid=7790, user="ops", msg="skipping: [db1.lab.example.com]"),
+    _PLAYBOOK.format(t="13:09,654", pid=7812, user="ci", msg="ok: [gw1] => (item=/etc/haproxy/conf.d/backends.cfg)"),
+    _PLAYBOOK.format(t="13:15,230", pid=7731, user="ops", msg="ok: [db2.lab.example.com]"),
+    _PLAYBOOK.format(t="13:20,981", pid=7812, user="root", msg="skipping: [db2.lab.example.com] => (item=haproxy)"),
+]
+
+
+def test_a_record_span_never_takes_its_syntax_for_a_field_value() -> None:
+    from template_matching.engine.core import _record_syntax, _span_side_record
+
+    task = _PLAYBOOK.format(t="13:27,345", pid=7790, user="ops",
+                             msg="TASK [haproxy : Render backends.cfg] ********************************************")
+    failed = _PLAYBOOK.format(t="13:31,802", pid=7790, user="ops",
+                               msg='fatal: [db1.lab.example.com]: FAILED! => {"changed": false, "msg": "Unable to start '
+                                   'service haproxy: Job for haproxy.service failed"}')
+    for line, kept in ((task, "TASK [haproxy : Render backends.cfg] ****"), (failed, "fatal: [<*>]: FAILED! =>")):
+        engine = TemplateEngine()
+        got = [engine.assign(x) for x in (*_PLAYBOOK_LINES, line)]
+        # the label "<*>:" and the arrow "=>" are the span's syntax: the line is another statement
+        assert got[-1][0] not in {c for c, _ in got[:-1]} and kept in got[-1][1]
+        assert engine.current(got[1][0])[2].endswith("| <*>: [<*>] => <*>")
+        before = TemplateEngine(EngineConfig(record_syntax_kept=False))
+        old = [before.assign(x)[0] for x in (*_PLAYBOOK_LINES, line)]
+        assert old[-1] == old[1]  # the record span took the label or the arrow as one more value
+        assert before.current(old[-1])[2] in {"<*> <*>:<*>:<*>,<*> p=<*> u=<*> n=ansible | <*> [<*> <*> <*>",
+                                              "<*> <*>:<*>:<*>,<*> p=<*> u=<*> n=ansible | <*>: <*> <*> <*>"}
+    # a field value printed in the record's syntax still joins ('"GET' / '"DELETE', the method)
+    access = [f'10.1.4.{7 + i}:4011{i} - "{m} /api/orders/441{i} HTTP/1.1" {code}'
+              for i, (m, code) in enumerate([("GET", "200 OK"), ("GET", "200 OK"), ("GET", "404 Not Found"),
+                                             ("GET", "500 Internal Server Error"), ("DELETE", "503 Service Unavailable")])]
+    engine = TemplateEngine()
+    assert len({engine.assign(x)[0] for x in access}) == 1
+    assert _record_syntax("=>") and _record_syntax("Request:") and _record_syntax("<*>:")
+    assert not (_record_syntax("-") or _record_syntax('"GET') or _record_syntax("<*>") or _record_syntax("[UFW"))
+    never = lambda a, t: False  # noqa: E731
+    assert _span_side_record(("<*>", '"GET', "<*>"), ("<*>", '"PUT', "/a"), never, True) == ("<*>", '"<*>', "<*>")
+    assert _span_side_record(("<*>", "Request:", "<*>"), ("<*>", "Completed:", "<*>"), never, True) is None
+    assert _span_side_record(("<*>", "Request:", "<*>"), ("<*>", "Completed:", "<*>"), never) is not None

@@ -286,6 +286,11 @@ class EngineConfig:
     # between delimiters ("* establish *", "* service_update *"): the record's action, which
     # names the statement (see _takes_word_field; pass 20d)
     word_fields_kept: bool = True
+    # a record-like span's prefix takes one differing word as a field value, never where
+    # either token is punctuation only ("=>" / "FAILED!") or a label ending in ":"
+    # ("Request:" / "Completed:"): the record's syntax, which a value is printed in, not in
+    # place of (see _record_syntax, _span_side_record; pass 24b)
+    record_syntax_kept: bool = True
     # two runs of plain words alone with message words after them ("Sending keepalive packet
     # to" / "Receiving handshake response from" ... "peer <*>") are the statement's own
     # phrase, not a free text printed inside it (see _phrase_inside; pass 20d)
@@ -1665,11 +1670,23 @@ def _span_side(
     return tuple(out)
 
 
+def _record_syntax(tok: str) -> bool:
+    """A token that is a record's syntax, never one of its field values: punctuation only
+    ("=>", "->", "|"; not a masked value nor an empty field "-"), or a label ending in ":"
+    ("Request:", "<*>:"), which names the text after it (pass 24b)."""
+    if tok.endswith(":"):
+        return True
+    return bool(tok) and VAR not in tok and tok not in _EMPTY and not any(ch.isalnum() for ch in tok)
+
+
 def _span_side_record(
-    tpl: tuple[str, ...], toks: tuple[str, ...], values: Callable[[str, str], bool]
+    tpl: tuple[str, ...], toks: tuple[str, ...], values: Callable[[str, str], bool], keep_syntax: bool = False,
 ) -> tuple[str, ...] | None:
     """_span_side for a record-like template: one differing word (never the first) is a
-    field value ('"GET' / '"POST' in an access line whose status text has any length)."""
+    field value ('"GET' / '"POST' in an access line whose status text has any length).
+    With ``keep_syntax``, never where either token is the record's syntax (_record_syntax:
+    "=>" / "FAILED!", "Request:" / "Completed:", "<*>:" / "RUNNING"): a field's value is
+    printed in the record's syntax, not in place of it (pass 24b)."""
     out = []
     edits = 0
     for i, (a, t) in enumerate(zip(tpl, toks, strict=True)):
@@ -1677,7 +1694,10 @@ def _span_side_record(
             out.append(a)
         elif t != VAR and (not _is_word_edit(a, t) or values(a, t)):
             out.append(_merge_token(a, t))
-        elif i > 0 and t != VAR and edits == 0 and not _other_keys(a, t):
+        elif (
+            i > 0 and t != VAR and edits == 0 and not _other_keys(a, t)
+            and not (keep_syntax and (_record_syntax(a) or _record_syntax(t)))
+        ):
             # (a field of another key is another statement's field: see _other_keys)
             edits += 1
             out.append(_enclosed_var([a, t]))
@@ -3939,7 +3959,7 @@ class TemplateEngine:
             values = self._pair_is_values if self.config.value_shapes else _never
             merged = _span_side(ct[:p], toks[:p], values)
             if merged is None and self._is_record_span(c):
-                merged = _span_side_record(ct[:p], toks[:p], values)
+                merged = _span_side_record(ct[:p], toks[:p], values, self.config.record_syntax_kept)
             if merged is None or (
                 self.config.field_keys and any(ct[i] != toks[i] and _event_after_header(ct, toks, i) for i in range(p))
             ):
