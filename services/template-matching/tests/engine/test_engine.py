@@ -3452,3 +3452,31 @@ def test_verbs_after_a_preposition_and_infinitives_stay_apart() -> None:
              for i, (a, b) in enumerate([("NEW", "INITED"), ("INITED", "SETUP"), ("SETUP", "RUNNING")] * 2)]
     assert len(set(_groups(lines))) == 3
     assert not _preposition_object(("from", "NEW", "to", "INITED"), 1, ("NEW", "SETUP"))
+
+
+def test_empty_field_markers_do_not_keep_a_record_from_its_template() -> None:
+    # a W3C extended access log (an invented IIS-style site): every field is a value, and a
+    # field with nothing to print shows "-"; the query, user and referer are filled in other
+    # places line by line, so the few literal tokens a line shares with its template are its
+    # "-" markers, which its template has as values (pass 24d)
+    rows = [
+        ("GET", "/portal/home.aspx", "-", "-", "https://intranet.example.net/start"),
+        ("POST", "/api/orders", "id=42", "FABRIKAM\\jdoe", "-"),
+        ("GET", "/", "-", "FABRIKAM\\svc-monitor", "-"),
+        ("GET", "/img/logo.png", "v=3", "-", "https://intranet.example.net/portal/home.aspx"),
+        ("PUT", "/api/orders/42", "-", "FABRIKAM\\akim", "-"),
+        ("GET", "/reports/daily", "period=7", "-", "-"),
+    ]
+    lines = [
+        f"2026-12-05 08:{10 + i:02d}:3{i} 10.20.1.5 {m} {u} {q} 443 {usr} 10.20.7.{30 + i} "
+        f"Mozilla/5.0+(Windows+NT+10.0) {ref} 200 0 0 {15 + i}"
+        for i, (m, u, q, usr, ref) in enumerate(rows)
+    ]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(empty_fields_match_values=False), lines))) > 1
+
+
+def test_a_dash_in_a_short_line_still_counts_as_a_word() -> None:
+    # in a short line "-" is as often a separator: lines that share nothing else stay apart
+    lines = ["backup of vol1 - done", "restore of vol2 - failed", "backup of vol3 - done"]
+    assert len(set(_groups(lines))) == 2

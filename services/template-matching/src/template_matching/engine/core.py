@@ -160,6 +160,11 @@ class EngineConfig:
     # the format fills; what happened is said by verbs and participles, which are left out
     # (see _preposition_object; pass 23b)
     preposition_objects: bool = True
+    # in a line of many fields (at least _RECORD_FIELDS tokens) the empty-field marker "-"
+    # counts as equal to a value the template holds at its place (see _closest): the same
+    # field, empty in this line, so a record whose fields are filled in other places (W3C's
+    # "- 443 - <ip>" / "/ 443 CONTOSO\\svc -") still meets its template (pass 24d)
+    empty_fields_match_values: bool = True
     # a text of plain words ending the line after the message's words and a value ending
     # in ":" ("connect failed for <addr>: Device or resource busy", "rejected RCPT <a@b>:
     # relay not permitted"), of another length, is that statement's reason or error text once
@@ -3195,6 +3200,10 @@ class TemplateEngine:
         # values (access lines) from ever meeting their template
         # (and so are the values of key=value pairs, which generalise at once)
         th = self.config.similarity * sum(1 for t in toks if t != VAR and not _is_pair(t))
+        # in a record of many fields the line's empty-field marker "-" meets a template's value
+        # there as an equal token: the same field, empty in this line (see below)
+        empty = _EMPTY if self.config.empty_fields_match_values and n >= _RECORD_FIELDS else frozenset()
+        blanks = sum(1 for t in toks if t in empty)
         # candidates from the postings: a template with at least `need` equal tokens is
         # in at least one of any (lists - need + 1) of the line's posting lists, so the
         # shortest ones suffice (the common ones, like a "INFO" prefix, are skipped)
@@ -3213,7 +3222,7 @@ class TemplateEngine:
         # the postings (see _glued_part): the bound then needs that many fewer lists
         vshape = self.config.value_shapes
         glued = sum(1 for t in toks if VAR in t and _GLUE.search(t) is not None) if vshape else 0
-        posted = max(1, need - glued)
+        posted = max(1, need - glued - blanks)
         if len(lists) < posted:
             return None, []
         lists.sort(key=len)
@@ -3238,6 +3247,8 @@ class TemplateEngine:
                 1 for a, t in zip(ct, toks, strict=True)
                 if a != VAR and (a == t or (a in framed and _wild_ok(a, t)) or (vshape and _glued_part(a, t)))
             )
+            if blanks:
+                eq += sum(1 for a, t in zip(ct, toks, strict=True) if t in empty and VAR in a)
             if eq < need or (
                 marked and any(
                     _other_statement(a, t, ct, i, names) for i, (a, t) in enumerate(zip(ct, toks, strict=True)) if a != t
