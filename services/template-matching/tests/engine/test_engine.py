@@ -3480,3 +3480,21 @@ def test_a_dash_in_a_short_line_still_counts_as_a_word() -> None:
     # in a short line "-" is as often a separator: lines that share nothing else stay apart
     lines = ["backup of vol1 - done", "restore of vol2 - failed", "backup of vol3 - done"]
     assert len(set(_groups(lines))) == 2
+
+
+def test_a_request_method_in_a_table_cell_is_a_field_of_the_request() -> None:
+    # a Go service's request log printed as a table row (an invented NF behind Gin): the
+    # method's cell is followed by the target's cell, as the method is followed by its target
+    # in an access line (pass 24d)
+    methods = ["POST", "GET", "PUT", "GET", "DELETE", "POST"]
+    lines = [
+        f"2026-12-05T09:1{i}:0{i}Z [INFO][NRF][GIN] | 20{i % 2} | 10.60.0.{20 + i} | {m} | /nnrf-nfm/v1/nf-instances/{i} |"
+        for i, m in enumerate(methods)
+    ]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(methods_in_cells=False), lines))) > 1
+    from template_matching.engine.core import _request_method
+
+    # a plain word in a cell is no method, and a method must be followed by its target's cell
+    assert not _request_method(("|", "Accepted", "|", "<*>"), ("|", "Rejected", "|", "<*>"), [1], True)
+    assert not _request_method(("|", "GET", "|", "done"), ("|", "POST", "|", "done"), [1], True)
