@@ -3629,3 +3629,49 @@ def test_a_record_span_never_takes_its_syntax_for_a_field_value() -> None:
     assert _span_side_record(("<*>", '"GET', "<*>"), ("<*>", '"PUT', "/a"), never, True) == ("<*>", '"<*>', "<*>")
     assert _span_side_record(("<*>", "Request:", "<*>"), ("<*>", "Completed:", "<*>"), never, True) is None
     assert _span_side_record(("<*>", "Request:", "<*>"), ("<*>", "Completed:", "<*>"), never) is not None
+
+
+def test_empty_field_markers_do_not_keep_a_record_from_its_template() -> None:
+    # a W3C extended access log (an invented IIS-style site): every field is a value, and a
+    # field with nothing to print shows "-"; the query, user and referer are filled in other
+    # places line by line, so the few literal tokens a line shares with its template are its
+    # "-" markers, which its template has as values (pass 24d)
+    rows = [
+        ("GET", "/portal/home.aspx", "-", "-", "https://intranet.example.net/start"),
+        ("POST", "/api/orders", "id=42", "FABRIKAM\\jdoe", "-"),
+        ("GET", "/", "-", "FABRIKAM\\svc-monitor", "-"),
+        ("GET", "/img/logo.png", "v=3", "-", "https://intranet.example.net/portal/home.aspx"),
+        ("PUT", "/api/orders/42", "-", "FABRIKAM\\akim", "-"),
+        ("GET", "/reports/daily", "period=7", "-", "-"),
+    ]
+    lines = [
+        f"2026-12-05 08:{10 + i:02d}:3{i} 10.20.1.5 {m} {u} {q} 443 {usr} 10.20.7.{30 + i} "
+        f"Mozilla/5.0+(Windows+NT+10.0) {ref} 200 0 0 {15 + i}"
+        for i, (m, u, q, usr, ref) in enumerate(rows)
+    ]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(empty_fields_match_values=False), lines))) > 1
+
+
+def test_a_dash_in_a_short_line_still_counts_as_a_word() -> None:
+    # in a short line "-" is as often a separator: lines that share nothing else stay apart
+    lines = ["backup of vol1 - done", "restore of vol2 - failed", "backup of vol3 - done"]
+    assert len(set(_groups(lines))) == 2
+
+
+def test_a_request_method_in_a_table_cell_is_a_field_of_the_request() -> None:
+    # a Go service's request log printed as a table row (an invented NF behind Gin): the
+    # method's cell is followed by the target's cell, as the method is followed by its target
+    # in an access line (pass 24d)
+    methods = ["POST", "GET", "PUT", "GET", "DELETE", "POST"]
+    lines = [
+        f"2026-12-05T09:1{i}:0{i}Z [INFO][NRF][GIN] | 20{i % 2} | 10.60.0.{20 + i} | {m} | /nnrf-nfm/v1/nf-instances/{i} |"
+        for i, m in enumerate(methods)
+    ]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(methods_in_cells=False), lines))) > 1
+    from template_matching.engine.core import _request_method
+
+    # a plain word in a cell is no method, and a method must be followed by its target's cell
+    assert not _request_method(("|", "Accepted", "|", "<*>"), ("|", "Rejected", "|", "<*>"), [1], True)
+    assert not _request_method(("|", "GET", "|", "done"), ("|", "POST", "|", "done"), [1], True)

@@ -160,6 +160,15 @@ class EngineConfig:
     # the format fills; what happened is said by verbs and participles, which are left out
     # (see _preposition_object; pass 23b)
     preposition_objects: bool = True
+    # in a line of many fields (at least _RECORD_FIELDS tokens) the empty-field marker "-"
+    # counts as equal to a value the template holds at its place (see _closest): the same
+    # field, empty in this line, so a record whose fields are filled in other places (W3C's
+    # "- 443 - <ip>" / "/ 443 CONTOSO\\svc -") still meets its template (pass 24d)
+    empty_fields_match_values: bool = True
+    # an HTTP method in a table row's cell, between two equal separators with its target in
+    # the next cell ("| 200 | 10.0.0.7 | POST | /nnrf/v1 |"), is the request's field as it is
+    # before its target in an access line (see _request_method; pass 24d)
+    methods_in_cells: bool = True
     # a text of plain words ending the line after the message's words and a value ending
     # in ":" ("connect failed for <addr>: Device or resource busy", "rejected RCPT <a@b>:
     # relay not permitted"), of another length, is that statement's reason or error text once
@@ -2828,7 +2837,9 @@ def _opening_word(tpl: tuple[str, ...], toks: tuple[str, ...], i: int) -> bool:
     )
 
 
-def _request_method(tpl: tuple[str, ...], toks: tuple[str, ...], words: list[int]) -> bool:
+def _request_method(
+    tpl: tuple[str, ...], toks: tuple[str, ...], words: list[int], methods_in_cells: bool = False
+) -> bool:
     """The only differing word is an HTTP method opening a request line, followed by its
     target ("GET /orders/7 200 1.2 ms - 512", morgan and other request loggers): the request's
     first field, as it is inside an access line. Other first words tell messages apart. The
@@ -2837,7 +2848,16 @@ def _request_method(tpl: tuple[str, ...], toks: tuple[str, ...], words: list[int
     if len(words) != 1 or len(tpl) <= 2:
         return False
     i = words[0]
-    return i + 1 < len(tpl) and tpl[i] in _HTTP_METHODS and toks[i] in _HTTP_METHODS and VAR in tpl[i + 1]
+    if not (tpl[i] in _HTTP_METHODS and toks[i] in _HTTP_METHODS):
+        return False
+    if i + 1 < len(tpl) and VAR in tpl[i + 1]:
+        return True
+    # a table row's cell, its target in the next cell ("| 10.0.0.7 | POST | /nnrf/v1 |")
+    return (
+        methods_in_cells and i > 0 and i + 2 < len(tpl) and tpl[i - 1] == tpl[i + 1]
+        and not any(ch.isalnum() for ch in tpl[i + 1]) and VAR not in tpl[i + 1]
+        and VAR in tpl[i + 2]
+    )
 
 
 # gapped templates (pass 12): at most this many gaps in one template, and this many tokens in
@@ -3386,6 +3406,10 @@ class TemplateEngine:
         # values (access lines) from ever meeting their template
         # (and so are the values of key=value pairs, which generalise at once)
         th = self.config.similarity * sum(1 for t in toks if t != VAR and not _is_pair(t))
+        # in a record of many fields the line's empty-field marker "-" meets a template's value
+        # there as an equal token: the same field, empty in this line (see below)
+        empty = _EMPTY if self.config.empty_fields_match_values and n >= _RECORD_FIELDS else frozenset()
+        blanks = sum(1 for t in toks if t in empty)
         # candidates from the postings: a template with at least `need` equal tokens is
         # in at least one of any (lists - need + 1) of the line's posting lists, so the
         # shortest ones suffice (the common ones, like a "INFO" prefix, are skipped)
@@ -3404,7 +3428,7 @@ class TemplateEngine:
         # the postings (see _glued_part): the bound then needs that many fewer lists
         vshape = self.config.value_shapes
         glued = sum(1 for t in toks if VAR in t and _GLUE.search(t) is not None) if vshape else 0
-        posted = max(1, need - glued)
+        posted = max(1, need - glued - blanks)
         if len(lists) < posted:
             return None, []
         lists.sort(key=len)
@@ -3429,6 +3453,8 @@ class TemplateEngine:
                 1 for a, t in zip(ct, toks, strict=True)
                 if a != VAR and (a == t or (a in framed and _wild_ok(a, t)) or (vshape and _glued_part(a, t)))
             )
+            if blanks:
+                eq += sum(1 for a, t in zip(ct, toks, strict=True) if t in empty and VAR in a)
             if eq < need or (
                 marked and any(
                     _other_statement(a, t, ct, i, names) for i, (a, t) in enumerate(zip(ct, toks, strict=True)) if a != t
@@ -3812,7 +3838,9 @@ class TemplateEngine:
         # the differing words are a record's fields or a statement's values by a rule's
         # evidence (a table row, a record-like line, a request method, two values at once)
         vouched = table is not None
-        if c is not None and words and (self._is_record(c, words, toks) or _request_method(c.tokens, toks, words)):
+        if c is not None and words and (
+            self._is_record(c, words, toks) or _request_method(c.tokens, toks, words, self.config.methods_in_cells)
+        ):
             # a field value of a record-like line: generalise at once (below)
             words, vouched = [], True
         elif c is not None and len(words) == 2 and self._values_at_both(c, words, toks):
