@@ -208,6 +208,16 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   and AT-TLS, z/OS Connect (BAQ and Liberty messages.log), the Zowe API Mediation Layer and launcher,
   the IBM i history log (CPF, CPC, CPI) as RFC 3164 syslog, AIX errpt summaries, AIX syslog and the
   AIX sulog; 194 event types.
+* ``DesktopPlatform`` (written blind for the twenty-fourth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): Xorg.0.log (modules, modesetting outputs with EDID modelines,
+  libinput input devices, systemd-logind fds), Xwayland's xkbcomp report, GNOME Shell and Mutter
+  (journal lines: startup, Window manager warnings, JS ERROR and JS WARNING with their stacks on one
+  line, libinput errors), GDM (gdm, gdm-password, gdm-launch-environment), KDE Plasma (kwin_wayland,
+  plasmashell QML warnings, kded5), PackageKit, fwupd, flatpak and its system helper, GNOME Keyring,
+  tracker-miner-fs-3, Firefox stderr (Gecko warnings, JavaScript errors, IPC), Chromium stderr (the
+  [pid:tid:MMDD/HHMMSS.micro:LEVEL:file.cc(line)] prefix), the Steam client (stderr and console_log,
+  content_log, connection_log), Evolution Data Server, PulseAudio, colord, geoclue and
+  xdg-desktop-portal; 166 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -18543,6 +18553,523 @@ def mainframe_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+DESK_HOSTS = ["ws-alice", "ws-bob", "dev-laptop"]
+DESK_USERS = [("alice", "1000"), ("bob", "1001")]
+DESK_INPUTS = [("AT Translated Set 2 keyboard", "3", "KEYBOARD", "Keyboard", "keyboard", "libinput keyboard catchall"),
+               ("Logitech USB Receiver", "7", "MOUSE", "Mouse", "pointer", "libinput pointer catchall"),
+               ("SynPS/2 Synaptics TouchPad", "9", "TOUCHPAD", "Touchpad", "touchpad", "libinput touchpad catchall"),
+               ("Logitech USB Receiver Keyboard", "8", "KEYBOARD", "Keyboard", "keyboard", "libinput keyboard catchall"),
+               ("Power Button", "2", "KEYBOARD", "Keyboard", "keyboard", "libinput keyboard catchall")]
+DESK_XORG_MODULES = ["glx", "modesetting", "libinput", "fbdev", "vesa"]
+DESK_XORG_MODULE_PATHS = ["/usr/lib/xorg/modules/extensions/libglx.so", "/usr/lib/xorg/modules/drivers/modesetting_drv.so",
+                          "/usr/lib/xorg/modules/input/libinput_drv.so", "/usr/lib/xorg/modules/libglamoregl.so"]
+DESK_OUTPUTS = ["eDP-1", "HDMI-1", "DP-1", "DP-2"]
+DESK_MONITORS = [("DEL", "a0c4", "810240588"), ("AUO", "21ed", "0"), ("GSM", "5b09", "402653"), ("LEN", "a134", "16843009")]
+DESK_FRAMEBUFFERS = [("3840", "1080", "3840"), ("4480", "1440", "4480"), ("5760", "2160", "5760"), ("1920", "1080", "1920")]
+# mode, refresh, clock, four horizontal and four vertical timings, sync flags, line rate, mode type
+DESK_MODELINES = [("1920x1080", "0.0", "148.50", "1920", "2008", "2052", "2200", "1080", "1084", "1089", "1125", "+hsync +vsync", "67.5", "eP"),
+                  ("3840x2160", "60.0", "533.25", "3840", "3888", "3920", "4000", "2160", "2163", "2168", "2222", "+hsync -vsync", "133.3", "eP"),
+                  ("2560x1440", "59.9", "241.50", "2560", "2608", "2640", "2720", "1440", "1443", "1448", "1481", "+hsync -vsync", "88.8", "e"),
+                  ("1280x720", "60.0", "74.25", "1280", "1390", "1430", "1650", "720", "725", "730", "750", "+hsync +vsync", "45.0", "e"),
+                  ("1024x768", "60.0", "65.00", "1024", "1048", "1184", "1344", "768", "771", "777", "806", "-hsync -vsync", "48.4", "e")]
+DESK_XORG_EXTENSIONS = ["GLX", "RANDR", "XINERAMA", "Present", "DRI3", "XFIXES", "MIT-SHM", "XInputExtension"]
+DESK_WIN_TITLES = ["Firefox", "Terminal", "Steam", "Slack | ge", "Discord", "Spotify", "LibreOffic"]
+DESK_JS_ERRORS = [
+    ("TypeError: this._windowActor is null",
+     "_syncFocus@resource:///org/gnome/shell/ui/windowManager.js:{l}:13 _onFocusChanged@resource:///org/gnome/shell/ui/windowManager.js:{l}:9"),
+    ("TypeError: can't access property \"get_parent\", this.actor is null",
+     "_onDestroy@resource:///org/gnome/shell/ui/popupMenu.js:{l}:22 _emit@resource:///org/gnome/gjs/modules/core/_signals.js:{l}:47"),
+    ("Error: Argument 'descendant' (type interface) may not be null",
+     "_updateFocus@resource:///org/gnome/shell/ui/messageTray.js:{l}:31 _updateState@resource:///org/gnome/shell/ui/messageTray.js:{l}:18"),
+    ("Gio.IOErrorEnum: GDBus.Error:org.freedesktop.DBus.Error.ServiceUnknown: The name :1.121 was not provided by any .service files",
+     "_proxyInvoker@resource:///org/gnome/gjs/modules/core/overrides/Gio.js:{l}:17 _makeProxyMethod/<@resource:///org/gnome/gjs/modules/core/overrides/Gio.js:{l}:25")]
+DESK_EXT_ERRORS = [
+    ("dash-to-dock@micxgx.gmail.com", "TypeError: this._box is undefined",
+     "_updateIcons@/home/alice/.local/share/gnome-shell/extensions/dash-to-dock@micxgx.gmail.com/docking.js:{l}:20"),
+    ("appindicatorsupport@rgcjonas.gmail.com", "Error: Impossible to lookup icon for 'steam_tray_mono' in path /home/alice/.local/share/Steam/public",
+     "_getIconInfo@/home/alice/.local/share/gnome-shell/extensions/appindicatorsupport@rgcjonas.gmail.com/appIndicator.js:{l}:23"),
+    ("clipboard-indicator@tudmotu.com", "TypeError: can't access property \"destroy\", this._historyLabel is null",
+     "_destroy@/home/bob/.local/share/gnome-shell/extensions/clipboard-indicator@tudmotu.com/extension.js:{l}:13")]
+DESK_JS_PROPS = [("windowManager.js", "_resizePending"), ("main.js", "_sessionUpdated"), ("panel.js", "_activities"),
+                 ("appDisplay.js", "_folderIcons"), ("layout.js", "_startingUp")]
+DESK_PLASMA_QML = [("org.kde.plasma.taskmanager/contents/ui/Task.qml", "smartLauncherItem"),
+                   ("org.kde.plasma.kickoff/contents/ui/KickoffItemDelegate.qml", "display"),
+                   ("org.kde.plasma.systemtray/contents/ui/items/StatusNotifierItem.qml", "icon"),
+                   ("org.kde.plasma.digitalclock/contents/ui/DigitalClock.qml", "dateFormat")]
+DESK_PK_ROLES = ["get-updates", "get-updates", "refresh-cache", "resolve", "get-details", "update-packages", "search-file"]
+DESK_PK_ACTIONS = ["org.freedesktop.packagekit.package-install", "org.freedesktop.packagekit.system-update",
+                   "org.freedesktop.packagekit.system-sources-refresh"]
+DESK_FLATPAK_REFS = ["app/org.mozilla.firefox/x86_64/stable", "app/com.valvesoftware.Steam/x86_64/stable", "app/org.gimp.GIMP/x86_64/stable",
+                     "runtime/org.freedesktop.Platform/x86_64/23.08", "runtime/org.freedesktop.Platform.GL.default/x86_64/23.08",
+                     "runtime/org.gnome.Platform/x86_64/46", "app/com.spotify.Client/x86_64/stable"]
+DESK_TRACKER_ERRORS = [
+    ("file:///home/alice/Downloads/invoice-2026-11.pdf", "Could not get any metadata for uri:'{f}' and mime:'application/pdf'"),
+    ("file:///home/alice/Pictures/IMG_20261122_141503.jpg", "Invalid JPEG file: Premature end of data segment"),
+    ("file:///home/bob/Music/mix%20tape/track07.flac", "Error opening file: Permission denied"),
+    ("file:///home/alice/Videos/screencast-2026-12-01.webm",
+     "GDBus.Error:org.freedesktop.DBus.Error.NoReply: Message recipient disconnected from message bus without replying")]
+DESK_CR_SSL = ["-100", "-101", "-107", "-202"]
+DESK_CR_CONSOLE = [
+    ('"Uncaught TypeError: Cannot read properties of undefined (reading \'length\')"', "https://app.example.com/static/js/main.4f2a9c.js"),
+    ('"Uncaught (in promise) Error: Request failed with status code 401"', "https://app.example.com/static/js/vendor.91b0e2.js"),
+    ('"[Violation] \'setTimeout\' handler took 61ms"', "https://news.example.org/assets/bundle.js"),
+    ('"Refused to load the script \'https://cdn.tracker.example/t.js\' because it violates the following Content Security Policy directive: '
+     '\\"script-src \'self\'\\"."', "https://shop.example.net/"),
+]
+# NS_DebugBreak's warnings: "WARNING: %s: file %s:%d", or with the failed expression "WARNING: %s: '%s', file %s:%d"
+DESK_FF_WARNINGS = [("NS_ENSURE_TRUE(mIsOpen) failed", "/builds/worker/checkouts/gecko/netwerk/base/nsFileStreams.cpp", "483"),
+                    ("NS_ENSURE_SUCCESS(rv, rv) failed with result 0x80520012 (NS_ERROR_FILE_NOT_FOUND)",
+                     "/builds/worker/checkouts/gecko/toolkit/components/places/Database.cpp", "1318"),
+                    ("Failed to create shader directory", "/builds/worker/checkouts/gecko/gfx/gl/GLContextProviderEGL.cpp", "1221")]
+DESK_FF_EXPR_WARNINGS = [
+    ("Theme parsing error: gtk.css:73:46: 'height' is not a valid property name", "glib warning",
+     "/builds/worker/checkouts/gecko/toolkit/xre/nsSigHandlers.cpp", "167"),
+    ("GLib-GIO-CRITICAL **: g_dbus_proxy_new_sync: assertion 'G_IS_DBUS_CONNECTION (connection)' failed", "glib warning",
+     "/builds/worker/checkouts/gecko/toolkit/xre/nsSigHandlers.cpp", "187"),
+    ("Could not get the program name for a cubeb stream.", "NS_SUCCEEDED(rv)", "/builds/worker/checkouts/gecko/dom/media/CubebUtils.cpp", "536")]
+DESK_FF_JS_ERRORS = [("resource://gre/modules/XULStore.sys.mjs", "TypeError: can't access property \"get\", this._data.get(...) is undefined"),
+                     ("resource:///modules/sessionstore/SessionStore.sys.mjs", "NS_ERROR_FAILURE: Component returned failure code: 0x80004005 (NS_ERROR_FAILURE)"),
+                     ("chrome://browser/content/browser.js", "TypeError: gBrowser.selectedBrowser is null"),
+                     ("resource://gre/modules/PromiseWorker.sys.mjs", "Error: Could not open the file at /home/alice/.mozilla/firefox/k3j9x2.default-release/sessionstore-backups/recovery.jsonlz4")]
+DESK_STEAM_APPS = [("730", "Counter-Strike 2"), ("570", "Dota 2"), ("1091500", "Cyberpunk 2077"), ("1245620", "ELDEN RING"),
+                   ("228980", "Steamworks Common Redistributables")]
+DESK_STEAM_GAMES = [("730", "/home/alice/.local/share/Steam/steamapps/common/Counter-Strike Global Offensive/game/bin/linuxsteamrt64/cs2"),
+                    ("570", "/home/bob/.local/share/Steam/steamapps/common/dota 2 beta/game/bin/linuxsteamrt64/dota2"),
+                    ("1091500", "/home/alice/.local/share/Steam/steamapps/common/Proton 9.0 (Beta)/proton"),
+                    ("1245620", "/home/bob/.local/share/Steam/steamapps/common/Proton - Experimental/proton")]
+DESK_STEAM_STATES = ["Fully Installed,", "Update Required,Fully Installed,", "Update Running,Update Started,",
+                     "Fully Installed,Update Queued,", "Update Required,Fully Installed,Update Queued,"]
+DESK_STEAM_UPDATE_STATES = ["Running Update,", "Running Update,Downloading,", "Running Update,Staging,", "Running Update,Committing,", "None"]
+DESK_STEAM_CDNS = ["cache1-fra1.steamcontent.com", "cache5-fra2.steamcontent.com", "steampipe.akamaized.net", "valve2305.steamcontent.com"]
+DESK_XCB_ERRORS = [("3", "BadWindow", "18 (ChangeProperty)", "0"), ("3", "BadWindow", "20 (GetProperty)", "0"),
+                   ("152", "BadDamage", "143 (DAMAGE)", "3 (Destroy)"), ("9", "BadDrawable", "14 (GetGeometry)", "0")]
+DESK_PA_CARDS = [("0", "pci-0000_00_1f.3", "alsa_card.pci-0000_00_1f.3"), ("1", "usb-Logitech_USB_Headset-00", "alsa_card.usb-Logitech_USB_Headset-00"),
+                 ("2", "pci-0000_01_00.1", "alsa_card.pci-0000_01_00.1")]
+DESK_COLORD_DEVICES = ["xrandr-Dell Inc.-DELL U2720Q-810240588", "xrandr-AU Optronics-0x21ed", "xrandr-Goldstar Company Ltd-LG HDR 4K-402653",
+                       "cups-HP_LaserJet_M404"]
+DESK_PORTAL_IFACES = ["org.freedesktop.impl.portal.Settings", "org.freedesktop.impl.portal.FileChooser",
+                      "org.freedesktop.impl.portal.Inhibit", "org.freedesktop.impl.portal.Notification", "org.freedesktop.impl.portal.Secret"]
+
+
+def desktop_events() -> list[tuple[float, str, dict]]:
+    """Linux desktops and the applications on them, as their logs and the journal show them: Xorg.0.log
+    (bracketed uptime: modules, modesetting outputs with EDID modelines, libinput input devices, systemd-logind
+    fds), Xwayland's xkbcomp warnings, GNOME Shell and Mutter (``journalctl`` short lines of gnome-shell: startup,
+    Window manager warnings, JS ERROR and JS WARNING with the stack folded onto the line, libinput errors), GDM
+    (gdm, the gdm-password and gdm-launch-environment PAM lines), KDE Plasma (kwin_wayland, plasmashell QML warnings,
+    kded5), PackageKit, fwupd, flatpak (and its system helper), GNOME Keyring, tracker-miner-fs-3, Firefox's stderr
+    (Gecko warnings, JavaScript errors, IPC), Chromium's stderr (the ``[pid:tid:MMDD/HHMMSS.micro:LEVEL:file.cc(line)]``
+    prefix), the Steam client (stderr, content_log, connection_log), Evolution Data Server, PulseAudio, colord,
+    geoclue and xdg-desktop-portal. Written blind for the twenty-fourth issue-15 pass: before reading the engine or
+    any failure analysis; 166 event types."""
+
+    # journalctl's default short output: "Dec 03 10:11:12 host ident[pid]: message"
+    def jr(ident: str, pids: list[str]) -> tuple[str, dict]:
+        return "Dec 03 {j_ts} {j_host} " + ident + "[{j_pid}]: ", {"j_ts": hms, "j_host": pick(DESK_HOSTS), "j_pid": pick(pids)}
+
+    def j(ident: str, pids: list[str], msg: str, slots: dict) -> tuple[str, dict]:
+        head, hs = jr(ident, pids)
+        return head + msg, {**hs, **slots}
+
+    def ev(w: float, pair: tuple[str, dict]) -> tuple[float, str, dict]:
+        return (w, pair[0], pair[1])
+
+    # Xorg.0.log: "[%10.3f] " uptime, then the message type
+    def x_up(g: Gen) -> str:
+        return f"{g.r.uniform(3, 90000):10.3f}"
+
+    def xo(msg: str, slots: dict) -> tuple[str, dict]:
+        return "[{x_up}] " + msg, {"x_up": x_up, **slots}
+
+    def inp(g: Gen) -> str:
+        g.drawn = g.r.choice(DESK_INPUTS)
+        return g.drawn[0]
+
+    def inp_event(g: Gen) -> str:
+        g.drawn = g.r.choice(DESK_INPUTS)
+        return g.drawn[1]
+
+    def minor(g: Gen) -> str:
+        return str(64 + int(g.r.choice(DESK_INPUTS)[1]))
+
+    def monitor(g: Gen) -> str:
+        g.drawn = g.r.choice(DESK_MONITORS)
+        return g.drawn[0]
+
+    def modeline(g: Gen) -> str:
+        g.drawn = g.r.choice(DESK_MODELINES)
+        return g.drawn[0]
+
+    def small_hex_win(g: Gen) -> str:
+        return f"0x{g.r.randint(0x1800000, 0x5ffffff):x}"
+
+    def wdesc(g: Gen) -> str:
+        # mutter describes X11 windows as "0x%lx (%.10s)" and Wayland ones as "W%d"
+        if g.r.random() < 0.6:
+            return f"{small_hex_win(g)} ({g.r.choice(DESK_WIN_TITLES)})"
+        return f"W{g.r.randint(1, 90)}"
+
+    def x_time(g: Gen) -> str:
+        return g.num(1000000, 4200000000)
+
+    def ptr(g: Gen) -> str:
+        return f"0x{g.r.choice(['55', '56', '7f'])}{g.hexs(10)}"
+
+    def js_err(g: Gen) -> str:
+        err, stack = g.r.choice(DESK_JS_ERRORS)
+        g.drawn = (err, stack.replace("{l}", str(g.r.randint(40, 2400)), 1).replace("{l}", str(g.r.randint(40, 2400))))
+        return err
+
+    def ext_err(g: Gen) -> str:
+        uuid, err, stack = g.r.choice(DESK_EXT_ERRORS)
+        g.drawn = (uuid, err, stack.replace("{l}", str(g.r.randint(40, 2400))))
+        return uuid
+
+    def js_prop(g: Gen) -> str:
+        g.drawn = g.r.choice(DESK_JS_PROPS)
+        return g.drawn[0]
+
+    def user(g: Gen) -> str:
+        g.drawn = g.r.choice(DESK_USERS)
+        return g.drawn[0]
+
+    def uid(g: Gen) -> str:
+        return g.r.choice(DESK_USERS)[1]
+
+    def qml(g: Gen) -> str:
+        g.drawn = g.r.choice(DESK_PLASMA_QML)
+        return g.drawn[0]
+
+    def bus_name(g: Gen) -> str:
+        return f":1.{g.r.randint(40, 480)}"
+
+    def pk_tid(g: Gen) -> str:
+        return f"/{g.r.randint(1, 9999)}_{g.hexs(8)}"
+
+    def fw_ts(g: Gen) -> str:
+        return f"{hms(g)}.{g.num(0, 999):0>3}"
+
+    def tracker_err(g: Gen) -> str:
+        f, err = g.r.choice(DESK_TRACKER_ERRORS)
+        g.drawn = (f, err.replace("{f}", f))
+        return f
+
+    # Chromium's logging prefix: [pid:tid:MMDD/HHMMSS.micro:LEVEL:file(line)]
+    def cr(level: str, where: str, msg: str, slots: dict) -> tuple[str, dict]:
+        return ("[{cr_pid}:{cr_tid}:{cr_ts}:" + level + ":" + where + "] " + msg,
+                {"cr_pid": lambda g: g.num(2000, 400000), "cr_tid": lambda g: g.num(2000, 400000),
+                 "cr_ts": lambda g: f"1203/{hms(g).replace(':', '')}.{g.num(0, 999999):0>6}", **slots})
+
+    def cr_console(g: Gen) -> str:
+        # the source line is printed twice: in CONSOLE(n) and after the source
+        msg, src = g.r.choice(DESK_CR_CONSOLE)
+        g.drawn = (msg, src, str(g.r.randint(1, 4000)))
+        return g.drawn[2]
+
+    def ff_warn(g: Gen) -> str:
+        g.drawn = g.r.choice(DESK_FF_WARNINGS)
+        return g.drawn[0]
+
+    def ff_expr_warn(g: Gen) -> str:
+        g.drawn = g.r.choice(DESK_FF_EXPR_WARNINGS)
+        return g.drawn[0]
+
+    def ff_js(g: Gen) -> str:
+        g.drawn = g.r.choice(DESK_FF_JS_ERRORS)
+        return g.drawn[0]
+
+    def ff_pid(g: Gen) -> str:
+        return g.num(2000, 400000)
+
+    # Steam's logs: "[YYYY-MM-DD HH:MM:SS] "
+    def st(msg: str, slots: dict) -> tuple[str, dict]:
+        return "[2026-12-03 {st_ts}] " + msg, {"st_ts": hms, **slots}
+
+    def app_id(g: Gen) -> str:
+        return g.r.choice(DESK_STEAM_APPS)[0]
+
+    def bytes_pair(g: Gen) -> str:
+        n = g.r.randint(0, 90000000000)
+        return f"{g.r.randint(0, n)}/{n}"
+
+    def steam_id(g: Gen) -> str:
+        return g.r.choice(["[U:1:48213377]", "[U:1:90233104]"])
+
+    gs = ["2143", "2287"]
+    pids = {"xw": ["2219", "2391"], "gdm": ["1047"], "gdmpw": ["2201", "5412", "8830"], "gdmle": ["1068", "1102"],
+            "kwin": ["1622"], "plasma": ["1790"], "kded": ["1705"], "pk": ["3311", "9120"], "fwupd": ["4102"],
+            "flatpak": ["6012", "6355", "7021"], "fph": ["6020"], "keyring": ["2018", "2160"], "tracker": ["2540"],
+            "eds": ["2499"], "ecal": ["2611"], "pa": ["2044", "2138"], "colord": ["1350"], "geoclue": ["2766"],
+            "xdp": ["2311", "2402"], "xdpg": ["2330"]}
+
+    return [
+        # ---- Xorg.0.log ----
+        (6, *xo('(II) LoadModule: "{m}"', {"m": pick(DESK_XORG_MODULES)})),
+        (5, *xo("(II) Loading {p}", {"p": pick(DESK_XORG_MODULE_PATHS)})),
+        (5, *xo('(II) Module {m}: vendor="X.Org Foundation"', {"m": pick(DESK_XORG_MODULES)})),
+        (4, *xo('(EE) Failed to load module "{m}" (module does not exist, 0)', {"m": pick(["fbdev", "vesa", "nvidia"])})),
+        (3, *xo('(II) UnloadModule: "{m}"', {"m": pick(["fbdev", "vesa", "libinput"])})),
+        (6, *xo("(II) Initializing extension {e}", {"e": pick(DESK_XORG_EXTENSIONS)})),
+        (3, *xo("(II) AIGLX: Loaded and initialized {d}", {"d": pick(["iris", "radeonsi", "swrast"])})),
+        (3, *xo("(II) glamor: OpenGL accelerated X.org driver based.", {})),
+        (8, *xo("(II) modeset(0): Output {o} connected", {"o": pick(DESK_OUTPUTS)})),
+        (8, *xo("(II) modeset(0): Output {o} disconnected", {"o": pick(DESK_OUTPUTS)})),
+        (4, *xo("(II) modeset(0): Output {o} using initial mode {m} +{x}+{y}",
+                {"o": pick(DESK_OUTPUTS), "m": pick(["1920x1080", "2560x1440", "3840x2160"]), "x": pick(["0", "1920", "2560"]),
+                 "y": pick(["0", "0", "1080"])})),
+        (4, *xo("(II) modeset(0): EDID for output {o}", {"o": pick(DESK_OUTPUTS)})),
+        (4, *xo("(II) modeset(0): Manufacturer: {mf}  Model: {md}  Serial#: {sn}",
+                {"mf": monitor, "md": then(1), "sn": then(2)})),
+        (3, *xo("(II) modeset(0): Printing DDC gathered Modelines:", {})),
+        (12, *xo('(II) modeset(0): Modeline "{m}"x{r}  {c}  {h1} {h2} {h3} {h4}  {v1} {v2} {v3} {v4} {f} ({k} kHz {t})',
+                 {"m": modeline, "r": then(1), "c": then(2), "h1": then(3), "h2": then(4), "h3": then(5), "h4": then(6), "v1": then(7),
+                  "v2": then(8), "v3": then(9), "v4": then(10), "f": then(11), "k": then(12), "t": then(13)})),
+        (4, *xo("(II) modeset(0): Allocate new frame buffer {w}x{h} stride {s}", {"w": first(DESK_FRAMEBUFFERS), "h": then(1), "s": then(2)})),
+        (3, *xo('(WW) modeset(0): Option "{o}" is not used', {"o": pick(["TearFree", "VariableRefresh", "AccelMethod"])})),
+        (3, *xo("(II) modeset(0): Disabling kernel dirty updates, not required.", {})),
+        (4, *xo("(EE) modeset(0): Failed to get GBM bo for flip to new front.", {})),
+        (4, *xo("(EE) modeset(0): present flip failed", {})),
+        (8, *xo("(II) config/udev: Adding input device {n} (/dev/input/event{e})", {"n": inp, "e": then(1)})),
+        (6, *xo('(**) {n}: Applying InputClass "{c}"', {"n": inp, "c": then(5)})),
+        (6, *xo("(II) Using input driver 'libinput' for '{n}'", {"n": inp})),
+        (5, *xo("(**) {n}: always reports core events", {"n": inp})),
+        (5, *xo('(**) Option "Device" "/dev/input/event{e}"', {"e": inp_event})),
+        (8, *xo("(II) systemd-logind: got fd for /dev/input/event{e} 13:{m} fd {fd} paused {p}",
+                {"e": inp_event, "m": minor, "fd": lambda g: g.num(20, 90), "p": pick(["0", "0", "1"])})),
+        (4, *xo("(II) systemd-logind: releasing fd for 13:{m}", {"m": minor})),
+        (5, *xo("(II) systemd-logind: got pause for 13:{m}", {"m": minor})),
+        (5, *xo("(II) systemd-logind: got resume for 13:{m} fd {fd}", {"m": minor, "fd": lambda g: g.num(20, 90)})),
+        (6, *xo('(II) XINPUT: Adding extended input device "{n}" (type: {t}, id {i})', {"n": inp, "t": then(2), "i": lambda g: g.num(6, 24)})),
+        (6, *xo("(II) event{e}  - {n}: is tagged by udev as: {t}", {"e": inp_event, "n": then(0), "t": then(3)})),
+        (6, *xo("(II) event{e}  - {n}: device is a {k}", {"e": inp_event, "n": then(0), "k": then(4)})),
+        (5, *xo("(II) event{e}  - {n}: device removed", {"e": inp_event, "n": then(0)})),
+        (5, *xo("(II) config/udev: removing device {n}", {"n": inp})),
+        # ---- Xwayland (xkbcomp's report on keymaps with high keycodes) ----
+        ev(5, j("Xwayland", pids["xw"], "The XKEYBOARD keymap compiler (xkbcomp) reports:", {})),
+        ev(5, j("Xwayland", pids["xw"], "> Warning:          Unsupported maximum keycode {k}, clipping.", {"k": pick(["569", "708"])})),
+        ev(5, j("Xwayland", pids["xw"], ">                   X11 cannot support keycodes above 255.", {})),
+        ev(5, j("Xwayland", pids["xw"], "Errors from xkbcomp are not fatal to the X server", {})),
+        # ---- GNOME Shell and Mutter ----
+        ev(4, j("gnome-shell", gs, "Running GNOME Shell (using mutter {v}) as a Wayland display server", {"v": pick(["46.2", "46.4"])})),
+        ev(4, j("gnome-shell", gs, "Using Wayland display name '{n}'", {"n": pick(["wayland-0", "wayland-0", "wayland-1"])})),
+        ev(4, j("gnome-shell", gs, "Using public X11 display :{a}, (using :{b} for managed services)",
+                {"a": pick(["0", "1024"]), "b": pick(["1", "1025"])})),
+        ev(4, j("gnome-shell", gs, "Added device '/dev/dri/card{n}' ({d}) using atomic mode setting.",
+                {"n": pick(["0", "1"]), "d": pick(["i915", "amdgpu"])})),
+        ev(3, j("gnome-shell", gs, "Boot VGA GPU /dev/dri/card{n} selected as primary", {"n": pick(["0", "1"])})),
+        ev(3, j("gnome-shell", gs, "Device '/dev/dri/card{n}' prefers shadow buffer", {"n": pick(["0", "1"])})),
+        ev(3, j("gnome-shell", gs, "Created gbm renderer for '/dev/dri/card{n}'", {"n": pick(["0", "1"])})),
+        ev(3, j("gnome-shell", gs, "Obtained a high priority EGL context", {})),
+        ev(3, j("gnome-shell", gs, "Will monitor session {s}", {"s": lambda g: g.num(2, 90)})),
+        ev(3, j("gnome-shell", gs, "GNOME Shell started at Thu Dec 03 2026 {t} GMT+0000 (Coordinated Universal Time)", {"t": hms})),
+        ev(3, j("gnome-shell", gs, "Registering session with GDM", {})),
+        ev(4, j("gnome-shell", gs, "Failed to set CRTC gamma: drmModeCrtcSetGamma on CRTC {c} failed: Permission denied",
+                {"c": pick(["51", "80", "98"])})),
+        ev(3, j("gnome-shell", gs, "Connection to xwayland lost", {})),
+        ev(3, j("gnome-shell", gs, "Xwayland terminated, exiting since it was mandatory", {})),
+        ev(20, j("gnome-shell", gs, "JS ERROR: {e} {s}", {"e": js_err, "s": then(1)})),
+        ev(8, j("gnome-shell", gs, "JS ERROR: Extension {u}: {e} {s}", {"u": ext_err, "e": then(1), "s": then(2)})),
+        ev(12, j("gnome-shell", gs, 'JS WARNING: [resource:///org/gnome/shell/ui/{f} {l}]: reference to undefined property "{p}"',
+                 {"f": js_prop, "l": lambda g: g.num(40, 2400), "p": then(1)})),
+        ev(10, j("gnome-shell", gs, "Object {t} (0x{p}), has been already disposed \u2014 impossible to access it. This might be caused by "
+                 "the object having been destroyed from C code using something such as destroy(), dispose(), or remove() vfuncs.",
+                 {"t": pick(["St.Button", "St.Label", "Meta.WindowActorX11", "St.BoxLayout"]), "p": lambda g: ptr(g)[2:]})),
+        ev(15, j("gnome-shell", gs, "Can't update stage views actor <unnamed>[<{t}>:{p}] is on because it needs an allocation.",
+                 {"t": pick(["MetaWindowActorX11", "MetaWindowActorWayland", "StBoxLayout", "ClutterClone"]), "p": ptr})),
+        ev(8, j("gnome-shell", gs, "meta_window_set_stack_position_no_sync: assertion 'window->stack_position >= 0' failed", {})),
+        ev(10, j("gnome-shell", gs, "Window manager warning: Buggy client sent a _NET_ACTIVE_WINDOW message with a timestamp of 0 for {w}",
+                 {"w": wdesc})),
+        ev(6, j("gnome-shell", gs, "Window manager warning: last_user_time ({a}) is greater than comparison timestamp ({b}).  This most "
+                "likely represents a buggy client sending inaccurate timestamps in messages such as _NET_ACTIVE_WINDOW.  "
+                "Trying to work around...", {"a": x_time, "b": x_time})),
+        ev(6, j("gnome-shell", gs, "Window manager warning: {w} appears to be one of the offending windows with a timestamp of {t}.  "
+                "Working around...", {"w": wdesc, "t": x_time})),
+        ev(5, j("gnome-shell", gs, "Window manager warning: Invalid WM_TRANSIENT_FOR window {x} specified for {w}.",
+                {"x": small_hex_win, "w": wdesc})),
+        ev(5, j("gnome-shell", gs, "Window manager warning: Overwriting existing binding of keysym {a} with keysym {b} (keycode {k}).",
+                {"a": first([("32", "b"), ("6c", "2e"), ("76", "37")]), "b": then(0), "k": then(1)})),
+        ev(8, j("gnome-shell", gs, "libinput error: event{e}  - {n}: client bug: event processing lagging behind by {ms}ms, "
+                "your system is too slow", {"e": inp_event, "n": then(0), "ms": lambda g: g.num(21, 400)})),
+        ev(4, j("gnome-shell", gs, "libinput error: event{e}  - {n}: kernel bug: Touch jump detected and discarded.",
+                {"e": first([("9", "SynPS/2 Synaptics TouchPad"), ("12", "ELAN0672:00 04F3:3187 Touchpad")]), "n": then(1)})),
+        ev(3, j("gnome-shell", gs, "libinput error: WARNING: log rate limit exceeded (5 msgs per 24h). Discarding future messages.", {})),
+        # ---- GDM ----
+        ev(6, j("gdm-password]", pids["gdmpw"], "pam_unix(gdm-password:session): session opened for user {u}(uid={i}) by (uid=0)",
+                {"u": user, "i": then(1)})),
+        ev(5, j("gdm-password]", pids["gdmpw"], "gkr-pam: unlocked login keyring", {})),
+        ev(4, j("gdm-password]", pids["gdmpw"], "pam_unix(gdm-password:auth): authentication failure; logname= uid=0 euid=0 tty=/dev/tty1 "
+                "ruser= rhost=  user={u}", {"u": pick(["alice", "bob"])})),
+        ev(4, j("gdm-launch-environment]", pids["gdmle"], "pam_unix(gdm-launch-environment:session): session opened for user gdm(uid={i}) "
+                "by (uid=0)", {"i": pick(["120", "128"])})),
+        ev(4, j("gdm", pids["gdm"], "Gdm: Child process -{p} was already dead.", {"p": lambda g: g.num(1100, 9000)})),
+        ev(3, j("gdm", pids["gdm"], "Gdm: GdmDisplay: Session never registered, failing", {})),
+        # ---- KDE Plasma ----
+        ev(10, j("kwin_wayland", pids["kwin"], "kwin_core: XCB error: {c} ({n}), sequence: {s}, resource id: {r}, major code: {m}, "
+                 "minor code: {mi}", {"c": first(DESK_XCB_ERRORS), "n": then(1), "s": lambda g: g.num(100, 65535),
+                                     "r": lambda g: g.num(4194304, 62914560), "m": then(2), "mi": then(3)})),
+        ev(5, j("kwin_wayland", pids["kwin"], "kwin_scene_opengl: 0x{n}: GL_INVALID_OPERATION in glDrawBuffers(invalid buffer GL_BACK)",
+                {"n": pick(["1", "2", "3"])})),
+        ev(4, j("kwin_wayland", pids["kwin"], 'kwin_xkbcommon: XKB: couldn\'t find a Compose file for locale "{l}" (mapped to "{m}")',
+                {"l": first([("C.UTF-8",), ("en_DK.UTF-8",)]), "m": then(0)})),
+        ev(12, j("plasmashell", pids["plasma"], "file:///usr/share/plasma/plasmoids/{f}:{l}:{c}: TypeError: Cannot read property '{p}' of null",
+                 {"f": qml, "l": lambda g: g.num(20, 600), "c": lambda g: g.num(5, 40), "p": then(1)})),
+        ev(6, j("plasmashell", pids["plasma"], 'org.kde.plasma.pulseaudio: No object for name "{n}"',
+                {"n": pick(["alsa_output.pci-0000_00_1f.3.analog-stereo.monitor", "alsa_input.usb-Logitech_USB_Headset-00.mono-fallback"])})),
+        ev(3, j("plasmashell", pids["plasma"], "kf.plasma.quick: Applet preload policy set to {n}", {"n": pick(["1", "2"])})),
+        ev(6, j("kded5", pids["kded"], "org.kde.plasma.nm.kded: Unhandled active connection state change:  {n}", {"n": pick(["1", "3", "4"])})),
+        ev(4, j("kded5", pids["kded"], "kscreen.kded: PowerDevil SuspendSession action not available!", {})),
+        ev(6, j("kded5", pids["kded"], 'Service  "{b}" unregistered', {"b": bus_name})),
+        ev(6, j("kded5", pids["kded"], 'Registering "{b}/StatusNotifierItem" to system tray', {"b": bus_name})),
+        # ---- PackageKit ----
+        ev(14, j("PackageKit", pids["pk"], "{r} transaction {t} from uid {u} finished with {e} after {ms}ms",
+                 {"r": pick(DESK_PK_ROLES), "t": pk_tid, "u": pick(["1000", "1001", "0"]), "e": pick(["success"] * 6 + ["failed", "cancelled"]),
+                  "ms": lambda g: g.num(3, 90000)})),
+        ev(4, j("PackageKit", pids["pk"], "uid {u} is trying to obtain {a} auth (only_trusted:{o})",
+                {"u": uid, "a": pick(DESK_PK_ACTIONS), "o": pick(["0", "1"])})),
+        ev(4, j("PackageKit", pids["pk"], "uid {u} obtained auth for {a}", {"u": uid, "a": pick(DESK_PK_ACTIONS)})),
+        ev(4, j("PackageKit", pids["pk"], "daemon start", {})),
+        ev(4, j("PackageKit", pids["pk"], "daemon quit", {})),
+        # ---- fwupd ----
+        ev(4, j("fwupd", pids["fwupd"], "{t} FuMain               Daemon ready for requests (locale {l})",
+                {"t": fw_ts, "l": pick(["en_US.UTF-8", "de_DE.UTF-8", "C.UTF-8"])})),
+        ev(4, j("fwupd", pids["fwupd"], "{t} FuPluginUefiCapsule  cannot find default ESP: No ESP or BDP found", {"t": fw_ts})),
+        ev(4, j("fwupd", pids["fwupd"], "{t} FuEngine             failed to add device {p}: {e}",
+                {"t": fw_ts, "p": pick(["/sys/devices/pci0000:00/0000:00:14.0/usb3/3-6", "/sys/devices/pci0000:00/0000:00:1d.0/0000:3c:00.0/nvme/nvme0"]),
+                 "e": pick(["failed to open: Permission denied", "no version", "not supported as firmware updates are disabled"])})),
+        ev(3, j("fwupd", pids["fwupd"], "{t} FuEngine             failed to record HSI attributes: failed to get AUTH_SEM: Operation not supported",
+                {"t": fw_ts})),
+        # ---- flatpak ----
+        ev(6, j("flatpak", pids["flatpak"], "system: Installed {r} from {o}", {"r": pick(DESK_FLATPAK_REFS), "o": pick(["flathub", "fedora"])})),
+        ev(10, j("flatpak", pids["flatpak"], "system: Updated {r} from {o}", {"r": pick(DESK_FLATPAK_REFS), "o": pick(["flathub", "fedora"])})),
+        ev(4, j("flatpak", pids["flatpak"], "system: Uninstalled {r}", {"r": pick(DESK_FLATPAK_REFS)})),
+        ev(6, j("flatpak-system-helper", pids["fph"], "libostree pull from '{o}' for {r} complete", {"o": pick(["flathub", "fedora"]),
+                                                                                                   "r": pick(DESK_FLATPAK_REFS)})),
+        ev(4, j("flatpak-system-helper", pids["fph"], "libostree HTTP error from remote {o} for <https://dl.flathub.org/repo/objects/{a}/{b}.{k}>: "
+                "Server returned status {s}: {t}", {"o": pick(["flathub"]), "a": lambda g: g.hexs(2), "b": lambda g: g.hexs(62),
+                                                  "k": pick(["filez", "dirtree", "commit"]),
+                                                  "s": first([("404", "Not Found"), ("503", "Service Unavailable"), ("500", "Internal Server Error")]),
+                                                  "t": then(1)})),
+        # ---- GNOME Keyring ----
+        ev(4, j("gnome-keyring-daemon", pids["keyring"], "The Secret Service was already initialized", {})),
+        ev(4, j("gnome-keyring-daemon", pids["keyring"], "The PKCS#11 component was already initialized", {})),
+        ev(6, j("gnome-keyring-daemon", pids["keyring"], "asked to register item /org/freedesktop/secrets/collection/login/{n}, "
+                "but it's already registered", {"n": lambda g: g.num(1, 240)})),
+        ev(3, j("gnome-keyring-daemon", pids["keyring"], "couldn't access control socket: /run/user/{u}/keyring/control: No such file or directory",
+                {"u": uid})),
+        # ---- tracker-miner-fs-3 ----
+        ev(5, j("tracker-miner-fs-3", pids["tracker"], "Unable to get XDG user directory path for special directory &{d}. Ignoring this location.",
+                {"d": pick(["TEMPLATES", "PUBLICSHARE", "DESKTOP"])})),
+        ev(6, j("tracker-miner-fs-3", pids["tracker"], "Could not process '{f}': {e}", {"f": tracker_err, "e": then(1)})),
+        ev(3, j("tracker-miner-fs-3", pids["tracker"], "Could not set mount point in database 'urn:nepomuk:datasource:{h}', "
+                "GDBus.Error:org.freedesktop.DBus.Error.NoReply: Message recipient disconnected from message bus without replying",
+                {"h": lambda g: g.hexs(32)})),
+        # ---- Firefox (stderr) ----
+        (8, "[Parent {p}, Main Thread] WARNING: {w}: file {f}:{l}", {"p": ff_pid, "w": ff_warn, "f": then(1), "l": then(2)}),
+        (8, "[Parent {p}, Main Thread] WARNING: {w}: '{x}', file {f}:{l}",
+         {"p": ff_pid, "w": ff_expr_warn, "x": then(1), "f": then(2), "l": then(3)}),
+        (6, "[Parent {p}, IPC I/O Parent] WARNING: process {c} exited on signal {s}: file "
+            "/builds/worker/checkouts/gecko/ipc/chromium/src/base/process_util_posix.cc:{l}",
+         {"p": ff_pid, "c": ff_pid, "s": pick(["9", "11", "15"]), "l": pick(["264", "265"])}),
+        (8, "JavaScript error: {f}, line {l}: {e}", {"f": ff_js, "l": lambda g: g.num(10, 3000), "e": then(1)}),
+        (4, "[GFX1-]: glxtest: VA-API test failed: {r}",
+         {"r": pick(["failed to initialise VAAPI connection.", "missing supported profile.", "no supported VA-API profile found."])}),
+        (4, "ATTENTION: default value of option {o} overridden by environment.", {"o": pick(["vblank_mode", "mesa_glthread", "allow_rgb10_configs"])}),
+        (3, "console.warn: services.settings: Ignoring preference override of remote settings server", {}),
+        (4, "###!!! [Parent][RunMessage] Error: Channel closing: too late to send/recv, messages will be lost", {}),
+        (4, "Exiting due to channel error.", {}),
+        # ---- Chromium (stderr) ----
+        (10, *cr("ERROR", "object_proxy.cc(576)", "Failed to call method: org.freedesktop.portal.Settings.Read: object_path= "
+                 "/org/freedesktop/portal/desktop: org.freedesktop.portal.Error.NotFound: Requested setting not found", {})),
+        (6, *cr("ERROR", "bus.cc(407)", 'Failed to connect to the bus: Could not parse server address: Unknown address type '
+                '(examples of valid types are "tcp" and on UNIX "unix")', {})),
+        (6, *cr("WARNING", "sandbox_linux.cc(418)", "InitializeSandbox() called with multiple threads in process gpu-process.", {})),
+        (10, *cr("ERROR", "ssl_client_socket_impl.cc(877)", "handshake failed; returned -1, SSL error code 1, net_error {n}",
+                 {"n": pick(DESK_CR_SSL)})),
+        (6, *cr("ERROR", "gl_surface_presentation_helper.cc(260)", "GetVSyncParametersIfAvailable() failed for {n} times!",
+                {"n": pick(["1", "2", "3"])})),
+        (5, *cr("ERROR", "gpu_process_host.cc(991)", "GPU process exited unexpectedly: exit_code={c}", {"c": pick(["139", "133", "9"])})),
+        (4, *cr("ERROR", "viz_main_impl.cc(196)", "Exiting GPU process due to errors during initialization", {})),
+        (4, *cr("ERROR", "command_buffer_proxy_impl.cc(127)", "ContextResult::kTransientFailure: Failed to send "
+                "GpuControl.CreateCommandBuffer.", {})),
+        (4, *cr("ERROR", "registration_request.cc(291)", "Registration response error message: {m}",
+                {"m": pick(["DEPRECATED_ENDPOINT", "PHONE_REGISTRATION_ERROR", "QUOTA_EXCEEDED"])})),
+        (4, *cr("ERROR", "nss_util.cc(357)", "After loading Root Certs, loaded==false: NSS error code: {n}", {"n": pick(["-8018"])})),
+        (4, *cr("ERROR", "atom_cache.cc(229)", "Add {a} to kAtomsToCache", {"a": pick(["chromium/from-privileged", "text/x-moz-url"])})),
+        (4, *cr("WARNING", "property.cc(144)", "{p}: GetAndBlock: failed.", {"p": pick(["DaemonVersion", "Powered"])})),
+        (12, *cr("INFO", "CONSOLE({l})", "{m}, source: {s} ({l2})", {"l": cr_console, "m": then(0), "s": then(1),
+                                                                    "l2": then(2)})),
+        # ---- Steam client: stderr / console_log ----
+        (3, *st("Startup - updater built {b}", {"b": pick(["Nov 27 2026 21:12:05", "Nov 20 2026 01:39:41"])})),
+        (3, *st("Verifying installation...", {})),
+        (3, *st("Verification complete", {})),
+        (3, *st("Checking for update on startup", {})),
+        (3, *st("Checking for available updates...", {})),
+        (4, *st("Download skipped: /client/steam_client_ubuntu12 version {v}, installed version {i}, existing pending version 0",
+                {"v": pick(["1764277925", "1763596781"]), "i": pick(["1764277925", "1763596781"])})),
+        (3, *st("Update complete, launching...", {})),
+        (3, *st("Shutdown", {})),
+        (4, "ExecCommandLine: \"'/home/{u}/.local/share/Steam/ubuntu12_32/steam' '-srt-logger-opened' {a}\"",
+         {"u": pick(["alice", "bob"]), "a": pick(["'steam://open/games'", "'-silent'", "'steam://rungameid/730'"])}),
+        (5, *st('Game process added : AppID {a} "{p}", ProcID {n}, IP 0.0.0.0:0',
+                {"a": first(DESK_STEAM_GAMES), "p": then(1), "n": lambda g: g.num(2000, 400000)})),
+        (5, *st('Game process removed: AppID {a} "{p}", ProcID {n} ', {"a": first(DESK_STEAM_GAMES), "p": then(1), "n": lambda g: g.num(2000, 400000)})),
+        # content_log
+        (12, *st("AppID {a} state changed : {s}", {"a": app_id, "s": pick(DESK_STEAM_STATES)})),
+        (10, *st("AppID {a} update changed : {s}", {"a": app_id, "s": pick(DESK_STEAM_UPDATE_STATES)})),
+        (6, *st("AppID {a} update started : download {d}, store {s}, reuse {r}, delta {de}, stage {st}",
+                {"a": app_id, "d": bytes_pair, "s": pick(["0/0"]), "r": bytes_pair, "de": bytes_pair, "st": bytes_pair})),
+        (6, *st("AppID {a} scheduler finished : removed from schedule (result {r}, state {s})",
+                {"a": app_id, "r": pick(["No Error", "No Error", "Suspended", "Disk write failure"]), "s": pick(["0x4", "0x6", "0x2"])})),
+        (5, *st("Created download interface of type 'SteamEngine' ({n}) to host {h} ({h2})",
+                {"n": pick(["7", "7", "3"]), "h": first([(h,) for h in DESK_STEAM_CDNS]), "h2": then(0)})),
+        # connection_log
+        (6, *st("[0,0] Connect() starting connection (eNone, {n} in progress)", {"n": pick(["0", "1", "2"])})),
+        (6, *st("[0,0] ConnectionCompleted() took {ms} ms", {"ms": lambda g: g.num(18, 900)})),
+        (4, *st("[0,0] Client thinks it can connect via: UDP - {u}, TCP - yes, WebSocket:443 - yes, WebSocket:Non443 - {w}",
+                {"u": pick(["yes", "no"]), "w": pick(["yes", "no"])})),
+        (4, *st("[1,{s}] Logged On {i}", {"s": lambda g: g.num(2, 90), "i": steam_id})),
+        (4, *st("[1,{s}] SetSteamID( {i} )", {"s": lambda g: g.num(2, 90), "i": steam_id})),
+        # ---- Evolution Data Server ----
+        ev(6, j("evolution-source-registry", pids["eds"], "secret_service_search_sync: must specify at least one attribute to match", {})),
+        # ---- PulseAudio ----
+        ev(5, j("pulseaudio", pids["pa"], "GetManagedObjects() failed: org.freedesktop.systemd1.NoSuchUnit: Unit dbus-org.bluez.service not found.", {})),
+        ev(4, j("pulseaudio", pids["pa"], "Failed to find a working profile.", {})),
+        ev(4, j("pulseaudio", pids["pa"], 'Failed to load module "module-alsa-card" (argument: "device_id="{d}" name="{n}" card_name="{c}" '
+                'namereg_fail=false tsched=yes fixed_latency_range=no ignore_dB=no deferred_volume=yes use_ucm=yes '
+                'avoid_resampling=no card_properties="module-udev-detect.discovered=1""): initialization failed.',
+                {"d": first(DESK_PA_CARDS), "n": then(1), "c": then(2)})),
+        ev(6, j("pulseaudio", pids["pa"], "snd_pcm_avail() returned a value that is exceptionally large: {b} bytes ({ms} ms).",
+                {"b": lambda g: g.num(400000, 9000000), "ms": lambda g: g.num(2000, 50000)})),
+        ev(6, j("pulseaudio", pids["pa"], "Most likely this is a bug in the ALSA driver '{d}'. Please report this issue to the ALSA developers.",
+                {"d": pick(["snd_hda_intel", "snd_usb_audio"])})),
+        ev(3, j("pulseaudio", pids["pa"], "X11 I/O error handler called", {})),
+        ev(3, j("pulseaudio", pids["pa"], "X11 I/O error exit handler called, preparing to tear down X11 modules", {})),
+        ev(3, j("pulseaudio", pids["pa"], "Stale PID file, overwriting.", {})),
+        # ---- colord ----
+        ev(6, j("colord", pids["colord"], "failed to get session [pid {p}]: No data available", {"p": lambda g: g.num(1500, 90000)})),
+        ev(4, j("colord", pids["colord"], "Device added: {d}", {"d": pick(DESK_COLORD_DEVICES)})),
+        ev(4, j("colord", pids["colord"], "Profile added: icc-{h}", {"h": lambda g: g.hexs(32)})),
+        ev(3, j("colord", pids["colord"], "Automatic remove of icc-{h} from {d}", {"h": lambda g: g.hexs(32), "d": pick(DESK_COLORD_DEVICES)})),
+        # ---- geoclue ----
+        ev(5, j("geoclue", pids["geoclue"], "Failed to query location: {e}",
+                {"e": pick(["Query location SOUP error: Not Found", "Query location SOUP error: Bad Request",
+                            "Error resolving \u201clocation.services.mozilla.com\u201d: Name or service not known"])})),
+        ev(3, j("geoclue", pids["geoclue"], "Failed to connect to avahi service: Daemon not running", {})),
+        # ---- xdg-desktop-portal ----
+        ev(6, j("xdg-desktop-portal", pids["xdp"], "Choosing {b}.portal for {i} via the deprecated UseIn key",
+                {"b": pick(["gtk", "gnome", "kde"]), "i": pick(DESK_PORTAL_IFACES)})),
+        ev(4, j("xdg-desktop-portal", pids["xdp"], "Choosing {b}.portal for {i} as a last-resort fallback",
+                {"b": pick(["gtk", "gnome"]), "i": pick(DESK_PORTAL_IFACES)})),
+        ev(6, j("xdg-desktop-portal", pids["xdp"], "Realtime error: Could not map pid: Could not determine pid namespace: Could not find "
+                "instance-id in process's /.flatpak-info", {})),
+        ev(4, j("xdg-desktop-portal", pids["xdp"], "Failed to get application states: GDBus.Error:org.freedesktop.portal.Error.Failed: "
+                "Could not get window list: GDBus.Error:org.freedesktop.DBus.Error.ServiceUnknown: The name org.gnome.Shell.Introspect "
+                "was not provided by any .service files", {})),
+        ev(4, j("xdg-desktop-portal-gnome", pids["xdpg"], "Failed to associate portal window with parent window {w}",
+                {"w": lambda g: g.r.choice(["x11:", "wayland:"]) + (f"{g.r.randint(0x1800000, 0x5ffffff):x}" if g.r.random() < 0.5 else g.hexs(8))})),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -18570,7 +19097,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "WindowsPlatform": windows_events,
            "MobilePlatform": mobile_events,
            "BuildPlatform": build_events,
-           "MainframePlatform": mainframe_events}
+           "MainframePlatform": mainframe_events,
+           "DesktopPlatform": desktop_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
