@@ -208,6 +208,12 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   and AT-TLS, z/OS Connect (BAQ and Liberty messages.log), the Zowe API Mediation Layer and launcher,
   the IBM i history log (CPF, CPC, CPI) as RFC 3164 syslog, AIX errpt summaries, AIX syslog and the
   AIX sulog; 194 event types.
+* ``NewSQLPlatform`` (written blind for the twenty-fourth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): TiKV and PD (the unified '[time] [LEVEL] [file:line] ["message"]
+  [key=value]' format), YugabyteDB (yb-master and yb-tserver through glog), Vitess (vtgate, vttablet and
+  vtctld through glog), FoundationDB trace events (XML and JSON), Couchbase Server (ns_server, its
+  babysitter and memcached), Aerospike (with its ticker), ArangoDB, QuestDB, Dgraph (Alpha and Zero),
+  Materialize and RisingWave (Rust tracing) and Apache Doris (FE log4j and BE glog); 155 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -18543,6 +18549,734 @@ def mainframe_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+def newsql_events() -> list[tuple[float, str, dict]]:
+    """Distributed and newer databases in their own log formats: TiKV and PD (the unified
+    '[time] [LEVEL] [file:line] ["message"] [key=value]' format), YugabyteDB (yb-master and
+    yb-tserver through glog, with the 'T tablet P peer' prefix), Vitess (vtgate, vttablet and vtctld
+    through glog), FoundationDB trace events (single-line XML and JSON), Couchbase Server (ns_server's
+    bracketed Erlang headers and memcached), Aerospike ('GMT: LEVEL (context): (file.c:line)' with its
+    ticker), ArangoDB, QuestDB, Dgraph (Alpha and Zero, glog), Materialize and RisingWave (Rust
+    tracing) and Apache Doris (FE log4j and BE glog).
+    Written blind for the twenty-fourth issue-15 pass: before reading the engine or any failure
+    analysis; 155 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def ms3(g: Gen) -> str:
+        return f"{g.r.randint(0, 999):03d}"
+
+    def us6(g: Gen) -> str:
+        return f"{g.r.randint(0, 999999):06d}"
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([0, 0, 1, 2, 3, g.r.randint(4, 50)]))
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 99), g.r.randint(100, 999), g.r.randint(1000, 60000)]))
+
+    def secs(g: Gen) -> str:
+        return f"{g.r.choice([g.r.uniform(0, 1), g.r.uniform(1, 10), g.r.uniform(10, 300)]):.3f}"
+
+    def node_ip(g: Gen) -> str:
+        return f"10.0.{g.r.randint(1, 3)}.{g.r.randint(10, 60)}"
+
+    # TiKV and PD
+    def tikv_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}.{ms3(g)} +00:00"
+
+    def region_id(g: Gen) -> str:
+        return str(g.r.choice([2, g.r.randint(1000, 9999), g.r.randint(10000, 2000000)]))
+
+    def peer_id(g: Gen) -> str:
+        return str(g.r.choice([3, g.r.randint(1000, 9999), g.r.randint(10000, 2000000)]))
+
+    def term(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(5, 12), g.r.randint(13, 400)]))
+
+    def term_first(g: Gen) -> str:
+        g.drawn = (term(g),)
+        return g.drawn[0]
+
+    def raft_index(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(5, 500), g.r.randint(500, 9000000)]))
+
+    def tikv_key(g: Gen) -> str:
+        return f"7480000000000000FF{g.hexs(2).upper()}5F728000000000FF{g.hexs(8).upper()}0000000000FA"
+
+    def voters(g: Gen) -> str:
+        return ", ".join(str(g.r.randint(1000, 99999)) for _ in range(g.r.choice([1, 2, 2, 4])))
+
+    def tikv_addr(g: Gen) -> str:
+        return f"tikv-{g.r.randint(0, 2)}.tikv-peer.tidb.svc:20160"
+
+    def snap_file(g: Gen) -> str:
+        return f"/var/lib/tikv/snap/rev_{region_id(g)}_{g.r.randint(6, 30)}_{raft_index(g)}_{g.r.choice(['default', 'write', 'lock'])}.sst"
+
+    def tikv_dur(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(0.1, 999):.6f}ms", f"{g.r.uniform(1, 40):.6f}s", f"{g.r.randint(100, 999)}.{g.r.randint(100, 999)}µs"])
+
+    def snap_err(g: Gen) -> str:
+        r = region_id(g)
+        msg, kind = g.r.choice([("EpochNotMatch current epoch of region {r} is conf_ver: 5 version: 61", "epoch_not_match"),
+                                ("peer is not leader for region {r}, leader may None", "not_leader"),
+                                ("region {r} is missing", "region_not_found")])
+        g.drawn = (msg, kind, r)
+        return msg.replace("{r}", r)
+
+    def tso(g: Gen) -> str:
+        return str(g.r.randint(446000000000000000, 446999999999999999))
+
+    def pd_ts_time(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{us6(g)}{g.r.randint(100, 999)} +0000 UTC"
+
+    def pd_detail(g: Gen) -> str:
+        kind = g.r.choice(["Add peer", "Remove peer", "Add peer"])
+        return f"{kind}:{{id:{g.r.randint(1000, 2000000)} store_id:{g.r.choice([1, 4, 5, 6])} }}"
+
+    # glog (C++ pads the thread id to 5, Go's to 7)
+    def glog_ts(g: Gen) -> str:
+        return f"1203 {hms(g)}.{us6(g)}"
+
+    def cpp_tid(g: Gen) -> str:
+        return f"{g.r.randint(30, 99999):>5}"
+
+    def go_pid(g: Gen) -> str:
+        return f"{g.r.choice([1, 1, 7, 15, 23]):>7}"
+
+    # YugabyteDB
+    def yb_tablet(g: Gen) -> str:
+        return g.hexs(32)
+
+    def yb_peer(g: Gen) -> str:
+        return g.r.choice(["3c8d0e9b5f2a4a7b9e0c1d2f3a4b5c6d", "8f1e2d3c4b5a49687f6e5d4c3b2a1908", "b1c2d3e4f5a64b7c8d9e0f1a2b3c4d5e"])
+
+    def yb_opid(g: Gen) -> str:
+        return f"{g.r.randint(1, 40)}.{raft_index(g)}"
+
+    def yb_table(g: Gen) -> str:
+        return g.r.choice(["orders", "order_items", "customers", "ledger_entries"])
+
+    def yes_voters(g: Gen) -> str:
+        return ", ".join(g.r.sample(["3c8d0e9b5f2a4a7b9e0c1d2f3a4b5c6d", "8f1e2d3c4b5a49687f6e5d4c3b2a1908",
+                                     "b1c2d3e4f5a64b7c8d9e0f1a2b3c4d5e"], g.r.choice([2, 2, 3])))
+
+    # Vitess
+    def alias(g: Gen) -> str:
+        return f"{g.r.choice(['zone1', 'zone1', 'zone2'])}-{g.r.choice([100, 101, 102, 200, 201, 202, 300]):010d}"
+
+    def shard(g: Gen) -> str:
+        return g.r.choice(["commerce/0", "customer/-80", "customer/80-"])
+
+    def vt_gtid(g: Gen) -> str:
+        return f"MySQL56/{g.uuid()}:1-{g.r.randint(100, 9999999)}"
+
+    # FoundationDB
+    def fdb_time(g: Gen) -> str:
+        return f"{1764720000 + g.r.randint(0, 86399)}.{us6(g)}"
+
+    def fdb_dt(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def fdb_id(g: Gen) -> str:
+        return g.hexs(16)
+
+    def fdb_addr(g: Gen) -> str:
+        return f"{node_ip(g)}:{g.r.choice([4500, 4501, 4502, 4503])}"
+
+    def fdb_roles(g: Gen) -> str:
+        return g.r.choice(["SS", "TL", "CP,GP,MS", "CD,CC", "LR,RK,DD", ""])
+
+    def fdb_version(g: Gen) -> str:
+        return str(g.r.randint(1000000000, 99999999999))
+
+    # Couchbase
+    def cb_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def cb_node(g: Gen) -> str:
+        return g.r.choice(["ns_1@cb-0.cb.couchbase.svc", "ns_1@cb-1.cb.couchbase.svc", "ns_1@cb-2.cb.couchbase.svc"])
+
+    def erl_pid(g: Gen) -> str:
+        return f"<0.{g.r.randint(200, 99999)}.0>"
+
+    def cb_nodes(g: Gen) -> str:
+        nodes = ["ns_1@cb-0.cb.couchbase.svc", "ns_1@cb-1.cb.couchbase.svc", "ns_1@cb-2.cb.couchbase.svc"]
+        return ",".join(f"'{n}'" for n in nodes[:g.r.choice([2, 3, 3])])
+
+    def bucket_first(g: Gen) -> str:
+        g.drawn = (bucket(g),)
+        return g.drawn[0]
+
+    def mc_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us6(g)}+00:00"
+
+    def bucket(g: Gen) -> str:
+        return g.r.choice(["travel-sample", "sessions", "orders"])
+
+    def vb(g: Gen) -> str:
+        return str(g.r.randint(0, 1023))
+
+    def seqno(g: Gen) -> str:
+        return str(g.r.choice([0, g.r.randint(1, 999), g.r.randint(1000, 90000000)]))
+
+    def mc_conn(g: Gen) -> str:
+        return str(g.r.randint(40, 3000))
+
+    # Aerospike
+    def as_ts(g: Gen) -> str:
+        return f"Dec 03 2026 {hms(g)} GMT"
+
+    def as_ns(g: Gen) -> str:
+        return g.r.choice(["test", "bar", "users"])
+
+    def as_node(g: Gen) -> str:
+        return g.r.choice(["bb9020011ac4202", "bb9030011ac4202", "bb9040011ac4202"])
+
+    def big(g: Gen) -> str:
+        return str(g.r.choice([0, g.r.randint(1, 9999), g.r.randint(10000, 900000000)]))
+
+    def as_tuple(n: int):
+        return lambda g: "(" + ",".join(big(g) for _ in range(n)) + ")"
+
+    def cluster_key(g: Gen) -> str:
+        return g.hexs(12).lstrip("0") or "1"
+
+    # ArangoDB
+    def arango_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def arango_pid(g: Gen) -> str:
+        return g.r.choice(["1", "1", "7", "12"])
+
+    # QuestDB
+    def qdb_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us6(g)}Z"
+
+    def qdb_table(g: Gen) -> str:
+        return g.r.choice(["trades", "quotes", "sensor_readings"])
+
+    def fd(g: Gen) -> str:
+        return str(g.r.randint(40, 4000))
+
+    def qdb_query(g: Gen) -> str:
+        return g.r.choice(["select * from trades latest on timestamp partition by symbol",
+                           f"select count() from quotes where timestamp > dateadd('m', -{g.r.randint(1, 60)}, now())",
+                           f"select symbol, avg(price) from trades sample by {g.r.choice(['1m', '5m', '1h'])}",
+                           "tables()"])
+
+    # Dgraph
+    def dg_ts(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(10000, 999999), g.r.randint(1000000, 90000000)]))
+
+    # Rust tracing (Materialize, RisingWave)
+    def rs_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us6(g)}Z"
+
+    def rw_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.r.randint(0, 999999999):09d}Z"
+
+    def epoch(g: Gen) -> str:
+        return str(g.r.randint(115000000000, 116000000000) * 65536)
+
+    def mz_gid(g: Gen) -> str:
+        return f"{g.r.choice(['u', 'u', 's'])}{g.r.randint(1, 999)}"
+
+    # Apache Doris
+    def doris_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def doris_be_ts(g: Gen) -> str:
+        return f"20261203 {hms(g)}.{us6(g)}"
+
+    def tablet_id(g: Gen) -> str:
+        return str(g.r.randint(10000, 99999999))
+
+    def txn_id(g: Gen) -> str:
+        return str(g.r.randint(1000, 9999999))
+
+    def label(g: Gen) -> str:
+        return g.r.choice([f"stream_load_{g.uuid().replace('-', '_')}", f"insert_{g.hexs(16)}_{g.hexs(16)}",
+                           f"label_{g.r.randint(1000, 999999)}"])
+
+    def doris_db(g: Gen) -> str:
+        return g.r.choice(["default_cluster:ods", "default_cluster:dw", "ods"])
+
+    def be_addr(g: Gen) -> str:
+        return f"{node_ip(g)}:{g.r.choice([9050, 9060, 8060])}"
+
+    # header slots are named in capitals so that no message slot can shadow them
+    tk = "[{TS}] "
+    tk_slots = {"TS": tikv_ts}
+    gl = "{TS} {TID} "
+    yb_slots = {"TS": glog_ts, "TID": cpp_tid}
+    vt_slots = {"TS": glog_ts, "TID": go_pid}
+    tp = "T {T} P {P}"
+    tp_slots = {"T": yb_tablet, "P": yb_peer}
+    fx_tail = ' Machine="{MACH}" LogGroup="default" Roles="{ROLES}" />'
+    fx = '<Event Severity="{SEV}" Time="{TIME}" DateTime="{DT}" Type="'
+    fx_slots = {"TIME": fdb_time, "DT": fdb_dt, "MACH": fdb_addr, "ROLES": fdb_roles}
+    cb = "[ns_server:{LVL},{TS},{NODE}:{EPID}:"
+    cb_slots = {"TS": cb_ts, "NODE": cb_node, "EPID": erl_pid}
+    mc = "{TS} "
+    mc_slots = {"TS": mc_ts}
+    asp = "{TS}: "
+    as_slots = {"TS": as_ts}
+    ar = "{TS} [{PID}] "
+    ar_slots = {"TS": arango_ts, "PID": arango_pid}
+    qd = "{TS} "
+    qd_slots = {"TS": qdb_ts}
+    rs = "{TS} "
+    mz_slots = {"TS": rs_ts}
+    rw_slots = {"TS": rw_ts}
+    dfe = "{TS} "
+    dfe_slots = {"TS": doris_ts}
+    dbe = "{TS} {TID} "
+    dbe_slots = {"TS": doris_be_ts, "TID": lambda g: str(g.r.randint(1000, 99999))}
+
+    def fdb(sev: str, typ: str, body: str) -> str:
+        return fx.replace("{SEV}", sev) + typ + '" ID="{ID}"' + body + fx_tail
+
+    fdb_slots = {**fx_slots, "ID": fdb_id}
+    fdb_json = '{{  "Severity": "{SEV}", "Time": "{TIME}", "DateTime": "{DT}", "Type": "'
+
+    def fdbj(sev: str, typ: str, body: str) -> str:
+        return (fdb_json.replace("{SEV}", sev) + typ + '", "ID": "{ID}"' + body
+                + ', "Machine": "{MACH}", "LogGroup": "default", "Roles": "{ROLES}" }}')
+
+    return [
+        # TiKV
+        (40, tk + '[INFO] [raft.rs:1355] ["became follower at term {t}"] [term={t2}] [raft_id={p}] [region_id={r}]',
+         {**tk_slots, "t": term_first, "t2": then(0), "p": peer_id, "r": region_id}),
+        (30, tk + '[INFO] [raft.rs:1384] ["became leader at term {t}"] [term={t2}] [raft_id={p}] [region_id={r}]',
+         {**tk_slots, "t": term_first, "t2": then(0), "p": peer_id, "r": region_id}),
+        (20, tk + '[INFO] [raft.rs:1368] ["became pre-candidate at term {t}"] [term={t2}] [raft_id={p}] [region_id={r}]',
+         {**tk_slots, "t": term_first, "t2": then(0), "p": peer_id, "r": region_id}),
+        (20, tk + '[INFO] [raft.rs:1137] ["starting a new election"] [term={t}] [raft_id={p}] [region_id={r}]',
+         {**tk_slots, "t": term, "p": peer_id, "r": region_id}),
+        (18, tk + '[INFO] [raft.rs:1161] ["broadcasting vote request"] [to="[{to}]"] [log_index={i}] [log_term={lt}] [term={t}] '
+         '[type={ty}] [raft_id={p}] [region_id={r}]',
+         {**tk_slots, "to": voters, "i": raft_index, "lt": term, "t": term, "ty": pick(["MsgRequestPreVote", "MsgRequestVote"]),
+          "p": peer_id, "r": region_id}),
+        (15, tk + '[INFO] [raft.rs:1752] ["received votes response"] [term={t}] [type={ty}] [approvals={a}] [rejections={rj}] '
+         '[from={f}] [vote={v}] [raft_id={p}] [region_id={r}]',
+         {**tk_slots, "t": term, "ty": pick(["MsgRequestPreVoteResponse", "MsgRequestVoteResponse"]), "a": pick(["1", "2", "2", "3"]),
+          "rj": pick(["0", "0", "1"]), "f": peer_id, "v": pick(["true", "true", "false"]), "p": peer_id, "r": region_id}),
+        (12, tk + '[INFO] [apply.rs:1741] ["exec ConfChangeV2"] [epoch="conf_ver: {cv} version: {ver}"] [kind={k}] [peer_id={p}] [region_id={r}]',
+         {**tk_slots, "cv": small, "ver": lambda g: g.num(1, 900), "k": pick(["Simple", "EnterJoint", "LeaveJoint"]),
+          "p": peer_id, "r": region_id}),
+        (14, tk + '[INFO] [peer.rs:1040] ["create peer"] [peer_id={p}] [region_id={r}]', {**tk_slots, "p": peer_id, "r": region_id}),
+        (8, tk + '[INFO] [peer.rs:1141] ["peer destroy itself"] [takes={d}] [clean={c}] [peer_id={p}] [region_id={r}]',
+         {**tk_slots, "d": tikv_dur, "c": pick(["true", "false"]), "p": peer_id, "r": region_id}),
+        (12, tk + '[INFO] [pd.rs:1543] ["try to split region"] [region_epoch="conf_ver: {cv} version: {ver}"] '
+         '[split_keys="key {k}"] [peer_id={p}] [region_id={r}]',
+         {**tk_slots, "cv": small, "ver": lambda g: g.num(1, 900), "k": tikv_key, "p": peer_id, "r": region_id}),
+        (10, tk + '[INFO] [split_observer.rs:141] ["before propose split region"] [split_keys={n}] [region_id={r}]',
+         {**tk_slots, "n": pick(["1", "1", "2"]), "r": region_id}),
+        (10, tk + '[INFO] [snap.rs:706] ["saving snapshot file"] [file={f}] [snapshot={s}]',
+         {**tk_slots, "f": snap_file, "s": lambda g: f"/var/lib/tikv/snap/rev_{region_id(g)}_{g.r.randint(6, 30)}_{raft_index(g)}"}),
+        (9, tk + '[INFO] [region.rs:455] ["begin apply snap data"] [peer_id={p}] [region_id={r}]', {**tk_slots, "p": peer_id, "r": region_id}),
+        (9, tk + '[INFO] [region.rs:500] ["apply new data"] [time_takes={d}] [region_id={r}]', {**tk_slots, "d": tikv_dur, "r": region_id}),
+        (7, tk + '[WARN] [peer.rs:5126] ["leader missing longer than abnormal_leader_missing_duration"] [expect={e}] [peer_id={p}] [region_id={r}]',
+         {**tk_slots, "e": pick(["10m", "10m", "5m"]), "p": peer_id, "r": region_id}),
+        (10, tk + '[INFO] [tracker.rs:255] [slow-query] [perf_stats.internal_delete_skipped_count={a}] [perf_stats.internal_key_skipped_count={b}] '
+         '[perf_stats.block_read_count={c}] [scan.processed_size={d}] [scan.total={e}] [scan.ranges={f}] [scan.range.first="{rg}"] '
+         '[scan.is_desc=false] [tag={tag}] [table_id={tid}] [txn_start_ts={ts}] [total_process_time={pt}] [handler_build_time={hb}] '
+         '[wait_time={wt}] [region_id={r}] [remote_host=ipv4:{ip}]',
+         {**tk_slots, "a": big, "b": big, "c": big, "d": big, "e": big, "f": lambda g: g.num(1, 40),
+          "rg": lambda g: f"Some(start: {tikv_key(g)} end: {tikv_key(g)})", "tag": pick(["select", "index", "analyze_table"]),
+          "tid": lambda g: g.num(60, 400), "ts": tso, "pt": tikv_dur, "hb": tikv_dur, "wt": tikv_dur, "r": region_id,
+          "ip": lambda g: f"{node_ip(g)}:{g.port()}"}),
+        (6, tk + '[INFO] [util.rs:639] ["connecting to PD endpoint"] [endpoints={e}]',
+         {**tk_slots, "e": pick(["http://pd-0.pd-peer.tidb.svc:2379", "http://pd-1.pd-peer.tidb.svc:2379", "http://pd-2.pd-peer.tidb.svc:2379"])}),
+        (5, tk + '[INFO] [util.rs:766] ["connected to PD member"] [endpoints={e}]',
+         {**tk_slots, "e": pick(["http://pd-0.pd-peer.tidb.svc:2379", "http://pd-1.pd-peer.tidb.svc:2379", "http://pd-2.pd-peer.tidb.svc:2379"])}),
+        (7, tk + '[WARN] [raft_client.rs:296] ["RPC batch_raft fail"] [err="Some(RpcFailure(RpcStatus {{ code: {c}, message: \\"{m}\\", details: [] }}))"] '
+         '[sink_err="Some(RpcFinished(None))"] [to_addr={a}]',
+         {**tk_slots, "c": first([("14-UNAVAILABLE", "failed to connect to all addresses"), ("4-DEADLINE_EXCEEDED", "Deadline Exceeded"),
+                                  ("1-CANCELLED", "Cancelled")]), "m": then(1), "a": tikv_addr}),
+        (5, tk + '[INFO] [gc_manager.rs:383] ["gc_worker: auto gc starts"] [safe_point={s}]', {**tk_slots, "s": tso}),
+        (5, tk + '[INFO] [gc_manager.rs:426] ["gc_worker: auto gc finishes"] [processed_regions={n}]', {**tk_slots, "n": big}),
+        (4, tk + '[INFO] [server.rs:324] ["listening on addr"] [addr=0.0.0.0:20160]', tk_slots),
+        (6, tk + '[INFO] [scheduler.rs:679] ["get snapshot failed"] [err="Error(Request(message: \\"{m}\\" {e} {{ region_id: {r2} }}))"] [cid={c}]',
+         {**tk_slots, "m": snap_err, "e": then(1), "r2": then(2), "c": big}),
+        # PD
+        (14, tk + '[INFO] [region.go:740] ["region ConfVer changed"] [region-id={r}] [detail="{d}"] [old-confver={o}] [new-confver={n}]',
+         {**tk_slots, "r": region_id, "d": pd_detail, "o": small, "n": small}),
+        (12, tk + '[INFO] [region.go:723] ["region Version changed"] [region-id={r}] [detail="StartKey Changed:{{{a}}} -> {{{b}}}, '
+         'EndKey:{{{c}}}"] [old-version={o}] [new-version={n}]',
+         {**tk_slots, "r": region_id, "a": tikv_key, "b": tikv_key, "c": tikv_key, "o": lambda g: g.num(1, 900),
+          "n": lambda g: g.num(1, 900)}),
+        (12, tk + '[INFO] [operator_controller.go:488] ["add operator"] [region-id={r}] [operator="\\"{op} (kind:{k}, region:{r2}({v},{cv}), '
+         'createAt:{c}, startAt:0001-01-01 00:00:00 +0000 UTC, currentStep:0, size:{sz}, steps:[{st}], timeout:[{to}])\\""] '
+         '[additional-info={ai}]',
+         {**tk_slots, "r": region_id, "op": first([("balance-leader {transfer leader: store 1 to 4}", "leader",
+                                                    "0:{transfer leader from store 1 to store 4}"),
+                                                   ("balance-region {mv peer: store [5] to [6]}", "region",
+                                                    "0:{add learner peer 2001 on store 6}, 1:{promote learner peer 2001 on store 6 to voter, "
+                                                    "demote voter peer 1007 on store 5 to learner}, 2:{remove peer on store 5}"),
+                                                   ("transfer-hot-read-leader {transfer leader: store 4 to 1}", "hot-region,leader",
+                                                    "0:{transfer leader from store 4 to store 1}")]),
+          "k": then(1), "r2": region_id, "v": lambda g: g.num(1, 900), "cv": small, "c": pd_ts_time, "sz": lambda g: g.num(1, 144),
+          "st": lambda g: esc(g.drawn[2]), "to": pick(["1m0s", "3m0s", "10m0s"]),
+          "ai": pick(["", "\"{\\\"sourceScore\\\":\\\"3123.00\\\",\\\"targetScore\\\":\\\"2870.00\\\"}\""])}),
+        (10, tk + '[INFO] [operator_controller.go:613] ["operator finish"] [region-id={r}] [takes={d}] [operator="\\"{op}\\""] [additional-info=]',
+         {**tk_slots, "r": region_id, "d": tikv_dur, "op": lambda g: esc(g.r.choice(["balance-leader {transfer leader: store 1 to 4}",
+                                                                                     "balance-region {mv peer: store [5] to [6]}",
+                                                                                     "merge-region {merge: region 1004 to 1008}"]))}),
+        (4, tk + '[INFO] [operator_controller.go:578] ["operator timeout"] [region-id={r}] [takes={d}] [operator="\\"{op}\\""]',
+         {**tk_slots, "r": region_id, "d": pick(["10m0.102s", "10m2.331s", "3m1.007s"]),
+          "op": lambda g: esc(g.r.choice(["balance-region {mv peer: store [5] to [6]}", "replace-rule-offline-peer {mv peer: store [4] to [1]}"]))}),
+        (6, tk + '[INFO] [tso.go:387] ["update timestamp"] [prev-physical={p}] [now={n}] [next-physical={x}]',
+         {**tk_slots, "p": pd_ts_time, "n": pd_ts_time, "x": pd_ts_time}),
+        (5, tk + '[INFO] [gc_service.go:182] ["update service GC safe point"] [service-id={s}] [expire-at={e}] [safepoint={sp}]',
+         {**tk_slots, "s": pick(["gc_worker", "ticdc-default-13287441", "BR-backup-7342"]), "e": lambda g: str(1764720000 + g.r.randint(0, 86399)),
+          "sp": tso}),
+        (3, tk + '[INFO] [member.go:360] ["campaign PD leader ok"] [campaign-leader-name={n}]', {**tk_slots, "n": pick(["pd-0", "pd-1", "pd-2"])}),
+        (4, tk + '[WARN] [cluster.go:1433] ["store may not turn into Tombstone, there are no extra up store has enough space to accommodate the '
+         'extra replica"] [store="id:{id} address:\\"{a}\\" state:Offline version:\\"7.5.1\\" node_state:Removing "]',
+         {**tk_slots, "id": pick(["4", "5", "6"]), "a": tikv_addr}),
+        # YugabyteDB yb-tserver and yb-master
+        (30, "I" + gl + "raft_consensus.cc:3311] " + tp + " [term {t} FOLLOWER]: Refusing update from remote peer {p}: Log matching property "
+         "violated. Preceding OpId in replica: {o1}. Preceding OpId from leader: {o2}. (index mismatch)",
+         {**yb_slots, **tp_slots, "t": term, "p": yb_peer, "o1": yb_opid, "o2": yb_opid}),
+        (20, "I" + gl + "consensus_queue.cc:1089] " + tp + " [LEADER]: Connected to new peer: {{ peer: {p} is_new: {n} last_received: {o} "
+         "next_index: {i} last_known_committed_idx: {c} is_last_exchange_successful: {ok} needs_remote_bootstrap: {rb} member_type: {m} "
+         "num_sst_files: {sst} last_applied: {la} }}",
+         {**yb_slots, **tp_slots, "p": yb_peer, "n": pick(["0", "1"]), "o": yb_opid, "i": raft_index, "c": raft_index,
+          "ok": pick(["1", "1", "0"]), "rb": pick(["0", "0", "1"]), "m": pick(["VOTER", "VOTER", "PRE_VOTER", "OBSERVER"]),
+          "sst": small, "la": yb_opid}),
+        (15, "I" + gl + "raft_consensus.cc:1235] " + tp + " [term {t} FOLLOWER]: Starting pre-election with config: {c}",
+         {**yb_slots, **tp_slots, "t": term,
+          "c": lambda g: "opid_index: -1 peers { permanent_uuid: \"" + yb_peer(g) + "\" member_type: VOTER last_known_private_addr { host: \""
+          + node_ip(g) + "\" port: 9100 } cloud_info { placement_cloud: \"aws\" placement_region: \"eu-west-1\" placement_zone: \"eu-west-1a\" } }"}),
+        (15, "I" + gl + "leader_election.cc:244] " + tp + " [CANDIDATE]: Term {t} {k}election: Election decided. Result: candidate {res}. "
+         "Election summary: received {n} responses out of {m} voters: {y} yes votes; {no} no votes. yes voters: {yv}; no voters: {nv}",
+         {**yb_slots, **tp_slots, "t": term, "k": pick(["pre-", ""]), "res": pick(["won", "won", "lost"]), "n": pick(["2", "3"]),
+          "m": pick(["3", "3", "5"]), "y": pick(["2", "3"]), "no": pick(["1", "1", "2"]), "yv": yes_voters,
+          "nv": pick(["8f1e2d3c4b5a49687f6e5d4c3b2a1908", "3c8d0e9b5f2a4a7b9e0c1d2f3a4b5c6d",
+                      "3c8d0e9b5f2a4a7b9e0c1d2f3a4b5c6d, b1c2d3e4f5a64b7c8d9e0f1a2b3c4d5e"])}),
+        (10, "I" + gl + "replica_state.cc:1282] " + tp + " [term {t} LEADER]: SetLeaderNoOpCommittedUnlocked({v}), committed: {o1}, "
+         "received: {o2}", {**yb_slots, **tp_slots, "t": term, "v": pick(["1", "0"]), "o1": yb_opid, "o2": yb_opid}),
+        (12, "W" + gl + "log.cc:939] " + tp + ": Time spent Fsync log took a long time: real {r}s user {u}s sys {s}s",
+         {**yb_slots, **tp_slots, "r": lambda g: f"{g.r.uniform(0.05, 3):.3f}", "u": lambda g: f"{g.r.uniform(0, 0.01):.3f}",
+          "s": lambda g: f"{g.r.uniform(0, 0.05):.3f}"}),
+        (10, "I" + gl + "tablet.cc:1815] " + tp + ": Flush: {n} bytes in memtable", {**yb_slots, **tp_slots, "n": big}),
+        (8, "I" + gl + "db_impl.cc:3618] " + tp + " [R]: [default] Manual compaction starting", {**yb_slots, **tp_slots}),
+        (8, "W" + gl + "yb_rpc.cc:405] Call yb.consensus.ConsensusService.UpdateConsensus {a}:{pt} => {b}:9100 (request call id {c}) took {ms}ms "
+         "(client timeout {to}ms).",
+         {**yb_slots, "a": node_ip, "pt": Gen.port, "b": node_ip, "c": big, "ms": millis, "to": pick(["3000", "15000", "60000"])}),
+        (8, "I" + gl + "heartbeater.cc:305] P {p}: Connected to a leader master server at {a}:7100",
+         {**yb_slots, "p": yb_peer, "a": node_ip}),
+        (6, "W" + gl + "heartbeater.cc:595] P {p}: Failed to heartbeat to {a}:7100: Network error (yb/util/net/socket.cc:540): recvmsg error: "
+         "Connection refused (system error 111) tries={n}, num=1, masters={ms}, code=Network error",
+         {**yb_slots, "p": yb_peer, "a": node_ip, "n": small, "ms": lambda g: "0x" + g.hexs(12)}),
+        (5, "I" + gl + "catalog_manager.cc:4112] Successfully created table {t} [id={i}] in namespace {n} [id={ni}] per request from {a}:{pt}",
+         {**yb_slots, "t": yb_table, "i": lambda g: g.hexs(32), "n": pick(["yugabyte", "shop"]), "ni": lambda g: g.hexs(32),
+          "a": node_ip, "pt": Gen.port}),
+        (5, "I" + gl + "catalog_manager.cc:6285] Deleting table {t} [id={i}] per request from {a}:{pt}",
+         {**yb_slots, "t": yb_table, "i": lambda g: g.hexs(32), "a": node_ip, "pt": Gen.port}),
+        (6, "I" + gl + "cluster_balance.cc:1288] Moving leader of {t} from TS {a} to {b}",
+         {**yb_slots, "t": yb_tablet, "a": yb_peer, "b": yb_peer}),
+        (5, "I" + gl + "remote_bootstrap_client.cc:611] " + tp + ": Remote bootstrap complete. Replacing tablet superblock.",
+         {**yb_slots, **tp_slots}),
+        # Vitess
+        (20, "I" + gl + "tablet_health_check.go:129] HealthCheckUpdate(Serving State): tablet: {a} ({h}) serving {f} => {t} for {s} "
+         "({ty}) reason: {rs}",
+         {**vt_slots, "a": alias, "h": lambda g: f"vttablet-{g.r.choice(['100', '101', '102', '200', '201'])}", "f": pick(["false", "true"]),
+          "t": pick(["true", "false"]), "s": shard, "ty": pick(["PRIMARY", "REPLICA", "RDONLY"]),
+          "rs": pick(["healthCheck update", "healthCheck update error: vttablet error: rpc error: code = Unavailable desc = connection error",
+                      "healthCheck update error: health stats mismatch"])}),
+        (10, "I" + gl + "healthcheck.go:368] Adding tablet to healthcheck: alias:{{cell:\"{c}\" uid:{u}}} hostname:\"{h}\" port_map:{{key:\"grpc\" "
+         "value:15999}} port_map:{{key:\"vt\" value:15000}} keyspace:\"{k}\" shard:\"{s}\" type:{ty} db_name_override:\"vt_{k2}\" "
+         "default_conn_collation:255",
+         {**vt_slots, "c": pick(["zone1", "zone2"]), "u": pick(["100", "101", "102", "200", "201", "300"]),
+          "h": lambda g: f"vttablet-{g.r.randint(100, 300)}.vitess", "k": first([("commerce", "0", "commerce"), ("customer", "-80", "customer"),
+                                                                                ("customer", "80-", "customer")]),
+          "s": then(1), "ty": pick(["PRIMARY", "REPLICA", "RDONLY"]), "k2": then(2)}),
+        (6, "I" + gl + "healthcheck.go:425] Removing tablet from healthcheck: alias:{{cell:\"{c}\" uid:{u}}}",
+         {**vt_slots, "c": pick(["zone1", "zone2"]), "u": pick(["100", "101", "102", "200", "201", "300"])}),
+        (8, "W" + gl + "tablet_health_check.go:332] tablet {a} healthcheck stream error: {e}",
+         {**vt_slots, "a": alias, "e": pick(["vttablet: rpc error: code = Unavailable desc = connection error: desc = \"transport: "
+                                             "Error while dialing: dial tcp 10.0.2.31:15999: connect: connection refused\"",
+                                             "vttablet: rpc error: code = Canceled desc = context canceled",
+                                             "health stats mismatch"])}),
+        (10, "I" + gl + "state_manager.go:222] Starting transition to {ty} {st}, time: {t}",
+         {**vt_slots, "ty": pick(["PRIMARY", "REPLICA", "RDONLY"]), "st": pick(["Serving", "Not Serving"]),
+          "t": lambda g: f"2026-12-03 {hms(g)}.{us6(g)}{g.r.randint(100, 999)} +0000 UTC"}),
+        (8, "I" + gl + "tm_state.go:432] Publishing state: alias:{{cell:\"{c}\" uid:{u}}} hostname:\"{h}\" keyspace:\"{k}\" shard:\"{s}\" "
+         "type:{ty}", {**vt_slots, "c": pick(["zone1", "zone2"]), "u": pick(["100", "101", "102", "200", "201", "300"]),
+                       "h": lambda g: f"vttablet-{g.r.randint(100, 300)}.vitess", "k": first([("commerce", "0"), ("customer", "-80"), ("customer", "80-")]),
+                       "s": then(1), "ty": pick(["PRIMARY", "REPLICA", "RDONLY"])}),
+        (6, "I" + gl + "replmanager.go:92] Replication is stopped, reconnecting to primary.", vt_slots),
+        (6, "I" + gl + "tablegc.go:319] TableGC: transitioning table: {t} to {n}",
+         {**vt_slots, "t": lambda g: f"_vt_{g.r.choice(['HOLD', 'PURGE', 'EVAC', 'DROP'])}_{g.hexs(32)}_20261203{g.num(0, 235959):0>6}",
+          "n": pick(["PURGE", "EVAC", "DROP"])}),
+        (8, "I" + gl + "vplayer.go:312] VReplication: stream {id}: position: {p}",
+         {**vt_slots, "id": lambda g: g.num(1, 40), "p": vt_gtid}),
+        (6, "E" + gl + "tx_pool.go:243] killing transaction (exceeded timeout: {t}): {id}",
+         {**vt_slots, "t": pick(["30s", "1m0s"]), "id": lambda g: str(g.r.randint(1700000000000000000, 1799999999999999999))}),
+        (5, "I" + gl + "query_engine.go:389] Connection pool {n} is full, waiting for {d}",
+         {**vt_slots, "n": pick(["ConnPool", "StreamConnPool", "TxPool"]), "d": lambda g: f"{g.r.uniform(0.001, 2):.6f}s"}),
+        (4, "I" + gl + "reparent.go:203] Reparenting keyspace {k} shard {s}: new primary {a}",
+         {**vt_slots, "k": first([("commerce", "0"), ("customer", "-80"), ("customer", "80-")]), "s": then(1), "a": alias}),
+        (4, "I" + gl + "locks.go:248] Locking keyspace {k} for action {act}",
+         {**vt_slots, "k": pick(["commerce", "customer"]), "act": pick(["ReloadSchemaKeyspace", "EmergencyReparentShard", "PlannedReparentShard"])}),
+        # FoundationDB trace events (XML)
+        (25, fdb("10", "ProcessMetrics", ' Elapsed="5" CPUSeconds="{c}" MainThreadCPUSeconds="{m}" UptimeSeconds="{u}" Memory="{mem}" '
+                 'ResidentMemory="{rm}" UnusedAllocatedMemory="{ua}"'),
+         {**fdb_slots, "c": lambda g: f"{g.r.uniform(0, 5):.6f}", "m": lambda g: f"{g.r.uniform(0, 5):.6f}",
+          "u": lambda g: f"{g.r.uniform(5, 900000):.5f}", "mem": big, "rm": big, "ua": big}),
+        (12, fdb("20", "SlowTask", ' TaskID="{t}" MClocks="{m}" Duration="{d}" SampleRate="1" NumYields="{n}"'),
+         {**fdb_slots, "t": lambda g: g.num(1000, 999999), "m": lambda g: f"{g.r.uniform(100, 900):.3f}",
+          "d": lambda g: f"{g.r.uniform(0.05, 2):.6f}", "n": small}),
+        (10, fdb("10", "Role", ' As="{r}" Transition="{t}" Origin="{o}" OnWorker="{w}"'),
+         {**fdb_slots, "r": pick(["StorageServer", "TLog", "CommitProxy", "Resolver"]), "t": pick(["Begin", "End"]),
+          "o": pick(["Recruited", "Restored"]), "w": fdb_id}),
+        (10, fdb("10", "MasterRecoveryState", ' StatusCode="{c}" Status="{s}"'),
+         {**fdb_slots, "c": first([("0", "reading_coordinated_state"), ("3", "recruiting_transaction_servers"),
+                                   ("10", "accepting_commits"), ("14", "fully_recovered")]), "s": then(1)}),
+        (10, fdb("10", "ConnectionClosed", ' Error="{e}" ErrorDescription="{d}" ErrorCode="{c}" SuppressedEventCount="{n}" PeerAddr="{p}"'),
+         {**fdb_slots, "e": first([("connection_failed", "Network connection failed", "1026"), ("operation_cancelled", "Asynchronous operation cancelled", "1101")]),
+          "d": then(1), "c": then(2), "n": small, "p": lambda g: f"{fdb_addr(g)}:tls"}),
+        (8, fdb("10", "ConnectionFrom", ' SuppressedEventCount="{n}" FromAddress="{p}" ListenAddress="{l}"'),
+         {**fdb_slots, "n": small, "p": lambda g: f"{node_ip(g)}:{g.port()}", "l": fdb_addr}),
+        (6, fdb("20", "N2_ReadError", ' SuppressedEventCount="{n}" ErrorCode="104" Message="Connection reset by peer"'), {**fdb_slots, "n": small}),
+        (8, fdb("10", "StorageMetrics", ' Elapsed="5" QueryQueue="{a}" GetValueQueries="{b}" BytesQueried="{c}" Version="{v}" '
+                'DurableVersion="{dv}" DesiredOldestVersion="{ov}" VersionLag="{vl}" KvstoreBytesUsed="{ku}" KvstoreBytesFree="{kf}"'),
+         {**fdb_slots, "a": lambda g: f"{g.r.uniform(0, 900):.3f} {g.r.uniform(0, 900):.3f} {big(g)}",
+          "b": lambda g: f"{g.r.uniform(0, 900):.3f} {g.r.uniform(0, 900):.3f} {big(g)}",
+          "c": lambda g: f"{g.r.uniform(0, 90000):.3f} {g.r.uniform(0, 90000):.3f} {big(g)}",
+          "v": fdb_version, "dv": fdb_version, "ov": fdb_version, "vl": big, "ku": big, "kf": big}),
+        (5, fdb("30", "TLogPoppedTagTooOld", ' Tag="{t}" Popped="{p}" Version="{v}"'),
+         {**fdb_slots, "t": lambda g: f"0:{g.r.randint(0, 40)}", "p": fdb_version, "v": fdb_version}),
+        (4, fdb("40", "StorageServerFailed", ' Reason="Error" Error="{e}" ErrorDescription="{d}" ErrorCode="{c}"'),
+         {**fdb_slots, "e": first([("io_error", "Disk i/o operation failed", "1510"), ("worker_removed", "Normal worker shut down", "1202"),
+                                   ("please_reboot", "Reboot of server process requested", "1207")]), "d": then(1), "c": then(2)}),
+        (5, fdb("10", "RkUpdate", ' TPSLimit="{l}" Reason="{r}" ReasonServerID="{s}" ReleasedTPS="{t}" TPSBasis="{b}" '
+                'WorstStorageQueue="{q}" WorstTLogQueue="{tq}"'),
+         {**fdb_slots, "l": lambda g: f"{g.r.uniform(100, 999999):.6f}", "r": pick(["0", "0", "1", "2"]), "s": fdb_id,
+          "t": lambda g: f"{g.r.uniform(0, 99999):.6f}", "b": lambda g: f"{g.r.uniform(0, 99999):.6f}", "q": big, "tq": big}),
+        (4, fdb("20", "CoordinationPingSent", ' ServerCount="{n}"'), {**fdb_slots, "n": pick(["3", "5"])}),
+        # FoundationDB trace events (JSON)
+        (10, fdbj("10", "ProcessMetrics", ', "Elapsed": "5", "CPUSeconds": "{c}", "MainThreadCPUSeconds": "{m}", "Memory": "{mem}"'),
+         {**fdb_slots, "c": lambda g: f"{g.r.uniform(0, 5):.6f}", "m": lambda g: f"{g.r.uniform(0, 5):.6f}", "mem": big}),
+        (5, fdbj("20", "SlowTask", ', "TaskID": "{t}", "MClocks": "{m}", "Duration": "{d}", "SampleRate": "1", "NumYields": "{n}"'),
+         {**fdb_slots, "t": lambda g: g.num(1000, 999999), "m": lambda g: f"{g.r.uniform(100, 900):.3f}",
+          "d": lambda g: f"{g.r.uniform(0.05, 2):.6f}", "n": small}),
+        (5, fdbj("10", "ConnectionClosed", ', "Error": "connection_failed", "ErrorDescription": "Network connection failed", "ErrorCode": "1026", '
+                 '"SuppressedEventCount": "{n}", "PeerAddr": "{p}"'), {**fdb_slots, "n": small, "p": fdb_addr}),
+        # Couchbase ns_server and babysitter
+        (12, cb.replace("{LVL}", "info") + "ns_orchestrator:handle_info:1386]Rebalance completed successfully.", cb_slots),
+        (8, cb.replace("{LVL}", "info") + "ns_orchestrator:idle:773]Starting rebalance, KeepNodes = [{k}], EjectNodes = [{e}], "
+         "Failed over and being ejected nodes = []; no delta recovery nodes; Operation Id = {id}",
+         {**cb_slots, "k": cb_nodes, "e": pick(["", "", "'ns_1@cb-2.cb.couchbase.svc'"]), "id": lambda g: g.hexs(32)}),
+        (10, cb.replace("{LVL}", "debug") + "ns_memcached:ensure_bucket:1349]Created bucket \"{b}\" with config string \"{c}\"",
+         {**cb_slots, "b": bucket_first,
+          "c": lambda g: f"max_size={g.r.choice([104857600, 268435456, 1073741824])};dbname=/opt/couchbase/var/lib/couchbase/data/{g.drawn[0]};"
+          f"backend=couchdb;couch_bucket={g.drawn[0]};max_vbuckets=1024;alog_path=/opt/couchbase/var/lib/couchbase/data/{g.drawn[0]}/access.log"}),
+        (12, cb.replace("{LVL}", "info") + "ns_memcached:do_handle_call:527]Changed vbucket {v} state to {s}",
+         {**cb_slots, "v": vb, "s": pick(["active", "replica", "pending", "dead"])}),
+        (6, cb.replace("{LVL}", "warn") + "ns_heart:current_status_slow_inner:255]Failed to grab stats: {e}",
+         {**cb_slots, "e": lambda g: esc(g.r.choice(["{error,timeout}", "{exit,{timeout,{gen_server,call,[ns_memcached_stats,stats]}}}",
+                                                                   "{error,{badmatch,{error,closed}}}"]))}),
+        (6, cb.replace("{LVL}", "info") + "auto_failover:log_failover_success:451]Node ('{n}') was automatically failed over. Reason: {r}",
+         {**cb_slots, "n": cb_node, "r": pick(["The data service did not respond for the duration of the auto-failover threshold",
+                                                                    "The cluster manager did not respond."])}),
+        (5, cb.replace("{LVL}", "info") + "ns_memcached:terminate:804]Shutting down bucket \"{b}\" on '{n}' for deletion",
+         {**cb_slots, "b": bucket, "n": cb_node}),
+        (6, "[ns_server:info,{TS},babysitter_of_ns_1@cb.local:{EPID}:ns_port_server:log:215]memcached{ep}: {m}",
+         {**cb_slots, "ep": erl_pid, "m": pick(["EOL on stdin. Initiating shutdown", "Stopping due to EOF on stdin",
+                                                                     "Shutdown completed"])}),
+        # Couchbase memcached
+        (25, mc + "INFO ({b}) DCP (Producer) eq_dcpq:replication:{f}->{t}:{b2} - (vb:{v}) Creating stream with start seqno {s} and end seqno "
+         "18446744073709551615; requested end seqno was 18446744073709551615, collections-manifest uid:none, sid:none",
+         {**mc_slots, "b": bucket, "f": cb_node, "t": cb_node, "b2": bucket, "v": vb, "s": seqno}),
+        (20, mc + "INFO ({b}) DCP (Producer) eq_dcpq:replication:{f}->{t}:{b2} - (vb:{v}) Stream closing, sent until seqno {s} remaining items "
+         "{r}, reason: {rs}",
+         {**mc_slots, "b": bucket, "f": cb_node, "t": cb_node, "b2": bucket, "v": vb, "s": seqno, "r": small,
+          "rs": pick(["The stream closed early because the conn was disconnected", "The stream ended due to all items being streamed",
+                      "The stream closed due to a close stream message"])}),
+        (15, mc + "INFO ({b}) VBucket::setState: transitioning {v} with high seqno:{s} from:{f} to:{t}",
+         {**mc_slots, "b": bucket, "v": lambda g: f"vb:{vb(g)}", "s": seqno, "f": pick(["replica", "pending", "dead"]), "t": pick(["active", "dead"])}),
+        (15, mc + "INFO {c}: Client {a} authenticated as <ud>{u}</ud>",
+         {**mc_slots, "c": mc_conn, "a": lambda g: f"{{\"ip\":\"{node_ip(g)}\",\"port\":{g.port()}}}",
+          "u": pick(["Administrator", "app_rw", "@ns_server", "sync_gateway"])}),
+        (10, mc + "WARNING {c}: Slow operation: {{\"bucket\":\"{b}\",\"cid\":\"{cid}\",\"command\":\"{cmd}\",\"duration\":\"{d} ms\","
+         "\"packet\":{{\"bodylen\":{bl},\"cas\":0,\"datatype\":\"raw\",\"extlen\":0,\"key\":\"<ud>.....</ud>\",\"keylen\":{kl},"
+         "\"magic\":\"ClientRequest\",\"opaque\":{op},\"opcode\":\"{cmd2}\",\"vbucket\":{v}}},\"peer\":{{\"ip\":\"{ip}\",\"port\":{pt}}},"
+         "\"trace\":\"request={rq}:{d2}\",\"worker_tid\":{w}}}",
+         {**mc_slots, "c": mc_conn, "b": bucket, "cid": lambda g: f"{node_ip(g)}:{g.port()}/{g.hexs(8)}",
+          "cmd": first([("GET", "GET"), ("SET", "SET"), ("DELETE", "DELETE"), ("SUBDOC_MULTI_LOOKUP", "SUBDOC_MULTI_LOOKUP")]),
+          "d": lambda g: g.num(500, 9000), "bl": lambda g: g.num(8, 4000), "kl": lambda g: g.num(8, 80), "op": big, "cmd2": then(1),
+          "v": vb, "ip": node_ip, "pt": Gen.port, "rq": lambda g: str(g.r.randint(10 ** 15, 10 ** 16)), "d2": lambda g: g.num(500000, 9000000),
+          "w": lambda g: str(g.r.randint(10 ** 14, 10 ** 15))}),
+        (8, mc + "INFO ({b}) Compaction of vb:{v} done (ok). purged tombstones:{t}, prepares:0, prepareBytes:0 collection_items_erased:alive:{a},"
+         "deleted:{d}, size/items/tombstones/purge_seqno pre{{{pre}}}, post{{{post}}}",
+         {**mc_slots, "b": bucket, "v": vb, "t": small, "a": small, "d": small,
+          "pre": lambda g: f"{big(g)}, {big(g)}, {small(g)}, {seqno(g)}", "post": lambda g: f"{big(g)}, {big(g)}, {small(g)}, {seqno(g)}"}),
+        (6, mc + "INFO Updated global cluster configuration. New revision: {r}", {**mc_slots, "r": lambda g: g.num(1000, 90000)}),
+        (5, mc + "WARNING ({b}) Failed to create stream for vb:{v} as the start seqno {s} is greater than the high seqno {h}",
+         {**mc_slots, "b": bucket, "v": vb, "s": seqno, "h": seqno}),
+        # Aerospike
+        (20, asp + "INFO (info): (ticker.c:170) NODE-ID {n} CLUSTER-SIZE {c} CLUSTER-NAME {cn}",
+         {**as_slots, "n": as_node, "c": pick(["3", "3", "2"]), "cn": pick(["prod-as", "prod-as", "cache-as"])}),
+        (18, asp + "INFO (info): (ticker.c:302)    system: total-cpu-pct {t} user-cpu-pct {u} kernel-cpu-pct {k} free-mem-kbytes {f} "
+         "free-mem-pct {fp} thp-mem-kbytes {thp}",
+         {**as_slots, "t": lambda g: g.num(0, 400), "u": lambda g: g.num(0, 300), "k": lambda g: g.num(0, 100), "f": big,
+          "fp": lambda g: g.num(10, 99), "thp": big}),
+        (18, asp + "INFO (info): (ticker.c:336)    process: cpu-pct {c} threads {t} heap-kbytes {h} heap-efficiency-pct {e}",
+         {**as_slots, "c": lambda g: g.num(0, 400), "t": as_tuple(4), "h": as_tuple(3), "e": lambda g: f"{g.r.uniform(40, 99):.1f}"}),
+        (16, asp + "INFO (info): (ticker.c:394)    fds: proto {p} heartbeat {h} fabric {f}",
+         {**as_slots, "p": as_tuple(3), "h": as_tuple(3), "f": as_tuple(3)}),
+        (16, asp + "INFO (info): (ticker.c:794) {{{ns}}} objects: all {a} master {m} prole {p} non-replica {n}",
+         {**as_slots, "ns": as_ns, "a": big, "m": big, "p": big, "n": small}),
+        (12, asp + "INFO (info): (ticker.c:866) {{{ns}}} migrations: remaining {r} active {a} complete-pct {c}",
+         {**as_slots, "ns": as_ns, "r": as_tuple(3), "a": as_tuple(3), "c": lambda g: f"{g.r.uniform(0, 100):.2f}"}),
+        (14, asp + "INFO (info): (ticker.c:856) {{{ns}}} migrations: complete", {**as_slots, "ns": as_ns}),
+        (14, asp + "INFO (info): (ticker.c:1018) {{{ns}}} client: tsvc {t} proxy {p} read {r} write {w} delete {d} udf {u} lang {l}",
+         {**as_slots, "ns": as_ns, "t": as_tuple(2), "p": as_tuple(3), "r": as_tuple(5), "w": as_tuple(4), "d": as_tuple(5),
+          "u": as_tuple(4), "l": as_tuple(4)}),
+        (12, asp + "INFO (drv_ssd): (drv_ssd.c:1946) {{{ns}}} {dev}: used-bytes {u} free-wblocks {f} write-q {q} write {w} defrag-q {dq} "
+         "defrag-read {dr} defrag-write {dw}",
+         {**as_slots, "ns": as_ns, "dev": pick(["/dev/nvme1n1", "/dev/nvme2n1"]), "u": big, "f": big, "q": small,
+          "w": lambda g: f"({big(g)},{g.r.uniform(0, 90):.1f})", "dq": small, "dr": lambda g: f"({big(g)},{g.r.uniform(0, 90):.1f})",
+          "dw": lambda g: f"({big(g)},{g.r.uniform(0, 90):.1f})"}),
+        (10, asp + "INFO (info): (hist.c:321) histogram dump: {{{ns}}}-{h} ({t} total) msec",
+         {**as_slots, "ns": as_ns, "h": pick(["read", "write", "batch-index"]), "t": big}),
+        (10, asp + "INFO (info): (hist.c:331)  {b}",
+         {**as_slots, "b": lambda g: " ".join(f"({i:02d}: {big(g):0>10})" for i in range(g.r.choice([1, 2, 4])))}),
+        (6, asp + "INFO (clustering): (clustering.c:5793) applied new cluster key {k}", {**as_slots, "k": cluster_key}),
+        (6, asp + "INFO (clustering): (clustering.c:5795) applied new succession list {s}",
+         {**as_slots, "s": lambda g: " ".join(g.r.sample(["bb9020011ac4202", "bb9030011ac4202", "bb9040011ac4202"], g.r.choice([1, 2, 3])))}),
+        (6, asp + "INFO (exchange): (exchange.c:3181) data exchange completed with cluster key {k}", {**as_slots, "k": cluster_key}),
+        (6, asp + "INFO (partition): (partition_balance.c:1001) {{{ns}}} rebalanced: expected-migrations {e} fresh-partitions {f}",
+         {**as_slots, "ns": as_ns, "e": as_tuple(3), "f": small}),
+        (6, asp + "INFO (nsup): (nsup.c:995) {{{ns}}} nsup-done: non-expirable {n} expired ({e},{e2}) evicted ({v},{v2}) evict-ttl {t} total-ms {ms}",
+         {**as_slots, "ns": as_ns, "n": big, "e": big, "e2": big, "v": small, "v2": small, "t": small, "ms": millis}),
+        (5, asp + "WARNING (hb): (hb.c:4819) found redundant connections to same node ({n}) - choosing at random",
+         {**as_slots, "n": as_node}),
+        (5, asp + "INFO (security): (security.c:5540) permitted | client: {c} | authenticated user: {u} | action: {a} | detail: {d}",
+         {**as_slots, "c": lambda g: f"{node_ip(g)}:{g.port()}", "u": pick(["admin", "app", "reporting"]),
+          "a": first([("login", "user={u}"), ("create user", "user=etl roles=read-write"), ("grant roles", "user=app roles=read")]),
+          "d": lambda g: g.drawn[1].replace("{u}", g.r.choice(["admin", "app", "reporting"]))}),
+        # ArangoDB
+        (10, ar + "WARNING [8bcee] {{queries}} slow query: '{q}', database: {db}, user: {u}, token: QRY{tok}, peak memory usage: {pm}, took: {t} s",
+         {**ar_slots, "q": pick(["FOR u IN users FILTER u.email == @email RETURN u", "FOR o IN orders SORT o.created DESC LIMIT 100 RETURN o",
+                                 "FOR d IN events COLLECT type = d.type WITH COUNT INTO n RETURN {type, n}"]),
+          "db": pick(["_system", "shop"]), "u": pick(["root", "shop_app"]), "tok": lambda g: g.num(1000000, 99999999), "pm": big, "t": secs}),
+        (4, ar + "INFO [e52b0] {{general}} ArangoDB (version 3.11.{v} [linux]) is ready for business. Have fun!",
+         {**ar_slots, "v": pick(["5", "6"])}),
+        (6, ar + "INFO [b4133] {{general}} {sig} received, beginning shut down sequence",
+         {**ar_slots, "sig": pick(["SIGTERM", "SIGINT"])}),
+        (8, ar + "WARNING [66d8e] {{heartbeat}} ATTENTION: Sending a heartbeat took longer than {t} seconds, this might be causing trouble "
+         "with health checks. Please contact ArangoDB Support.", {**ar_slots, "t": pick(["2", "2", "5"])}),
+        (6, ar + "INFO [d7ca7] {{replication}} creating replication applier for database '{db}' from {ep}",
+         {**ar_slots, "db": pick(["_system", "shop"]), "ep": lambda g: f"tcp://{node_ip(g)}:8529"}),
+        (6, ar + "WARNING [9de9e] {{maintenance}} SynchronizeShard: synchronizing shard '{db}/{s}' for central '{db2}/{c}' failed: {e}",
+         {**ar_slots, "db": first([("shop", "s1000123", "6524"), ("shop", "s1000187", "6588"), ("_system", "s10007", "110")]),
+          "s": then(1), "db2": then(0), "c": then(2), "e": pick(["could not connect to leader", "timeout", "shard was not found on leader"])}),
+        # QuestDB
+        (15, qd + "I http-server connected [ip={ip}, fd={fd}]", {**qd_slots, "ip": node_ip, "fd": fd}),
+        (15, qd + "I http-server disconnected [ip={ip}, fd={fd}, src={s}]",
+         {**qd_slots, "ip": node_ip, "fd": fd, "s": pick(["queue", "idle", "peer"])}),
+        (12, qd + "I i.q.c.h.p.JsonQueryProcessorState [{fd}] exec [q='{q}']", {**qd_slots, "fd": fd, "q": qdb_query}),
+        (10, qd + "I i.q.c.w.ApplyWal2TableJob job ejected [table={t}~{id}, seqTxn={s}, timestamp={ts}]",
+         {**qd_slots, "t": qdb_table, "id": lambda g: g.num(1, 40), "s": big, "ts": lambda g: f"2026-12-03T{hms(g)}.{us6(g)}Z"}),
+        (8, qd + "I i.q.c.TableWriter merged partition [table=`{t}`, ts=2026-12-03T00:00:00.000000Z, txn={x}]",
+         {**qd_slots, "t": qdb_table, "x": big}),
+        (6, qd + "I i.q.c.p.WriterPool >> [table=`{t}`, thread={th}]", {**qd_slots, "t": qdb_table, "th": lambda g: g.num(1, 40)}),
+        (6, qd + "I i.q.c.p.WriterPool << [table=`{t}`, thread={th}]", {**qd_slots, "t": qdb_table, "th": lambda g: g.num(1, 40)}),
+        (5, qd + "E i.q.c.l.t.LineTcpConnectionContext [{fd}] could not process line data [table={t}, msg=cast error for line protocol "
+         "{ty}, errno=0]", {**qd_slots, "fd": fd, "t": qdb_table, "ty": pick(["STRING", "FLOAT", "SYMBOL"])}),
+        # Dgraph Alpha and Zero
+        (14, "I" + gl + "draft.go:606] Creating snapshot at Index: {i}, ReadTs: {r}", {**vt_slots, "i": raft_index, "r": dg_ts}),
+        (12, "I" + gl + "draft.go:1739] Skipping snapshot at index: {i}. Insufficient discard entries: {n}. MinPendingStartTs: {m}",
+         {**vt_slots, "i": raft_index, "n": small, "m": dg_ts}),
+        (10, "W" + gl + "draft.go:1301] Raft.Ready took too long to process: Timer Total: {t}. Breakdown: [{{disk {d}}} {{proposals {p}}} "
+         "{{advance {a}}}] Num entries: {n}. MustSync: {m}",
+         {**vt_slots, "t": lambda g: f"{g.r.randint(200, 2000)}ms", "d": lambda g: f"{g.r.randint(100, 1900)}ms",
+          "p": lambda g: f"{g.r.randint(0, 90)}ms", "a": lambda g: f"{g.r.randint(0, 9)}ms", "n": small, "m": pick(["true", "false"])}),
+        (8, "I" + gl + "log.go:34] {n} became leader at term {t}", {**vt_slots, "n": pick(["1", "2", "3"]), "t": term}),
+        (6, "I" + gl + "log.go:34] raft.node: {a} elected leader {b} at term {t}",
+         {**vt_slots, "a": pick(["1", "2", "3"]), "b": pick(["1", "2", "3"]), "t": term}),
+        (6, "I" + gl + "groups.go:125] Connected to group zero. Assigned group: {g}", {**vt_slots, "g": pick(["1", "2"])}),
+        (6, "I" + gl + "pool.go:164] CONNECTING to {a}", {**vt_slots, "a": pick(["alpha1:7080", "alpha2:7080", "zero1:5080"])}),
+        (6, "I" + gl + "zero.go:462] Got connection request: cluster_info_only:true", vt_slots),
+        (5, "I" + gl + "zero.go:480] Connected: id:{i} group_id:{gr} addr:\"{a}\"",
+         {**vt_slots, "i": pick(["1", "2", "3"]), "gr": pick(["1", "2"]), "a": pick(["alpha1:7080", "alpha2:7080", "alpha3:7080"])}),
+        (5, "I" + gl + "oracle.go:107] Purged below ts:{t}, len(o.commits):{c}, len(o.rowCommit):{r}",
+         {**vt_slots, "t": dg_ts, "c": small, "r": big}),
+        # Materialize
+        (12, rs + " INFO mz_storage::source::postgres::replication: resuming replication for source {s} lsn={l}",
+         {**mz_slots, "s": mz_gid, "l": lambda g: f"{g.hexs(1).upper()}/{g.hexs(8).upper()}"}),
+        (8, rs + " WARN mz_persist_client::internal::machine: external operation apply_unbatched_cmd failed, retrying in {d}: "
+         "determinate: {e}",
+         {**mz_slots, "d": lambda g: f"{g.r.choice([4, 8, 16, 32, 64, 128])}ms",
+          "e": pick(["Indeterminate(timeout)", "blob::set failed: service error", "consensus::compare_and_set: unavailable"])}),
+        (8, rs + " INFO mz_adapter::coord: startup: coordinator init: bootstrap complete in {d}",
+         {**mz_slots, "d": lambda g: f"{g.r.uniform(0.1, 30):.6f}s"}),
+        (6, rs + " INFO mz_compute::compute_state: dropping dataflow {id}",
+         {**mz_slots, "id": mz_gid}),
+        (5, rs + " WARN mz_adapter::coord::timeline: timestamp {t} is not valid for all inputs",
+         {**mz_slots, "t": lambda g: str(1764720000000 + g.r.randint(0, 86399999))}),
+        # RisingWave
+        (10, rs + " INFO risingwave_meta::barrier::recovery: recovery start!", rw_slots),
+        (8, rs + " INFO risingwave_meta::barrier::recovery: recovery success epoch={e} duration_sec={d}",
+         {**rw_slots, "e": epoch, "d": lambda g: f"{g.r.uniform(0.2, 90):.6f}"}),
+        (10, rs + " INFO rw-streaming-actor{{actor_id={a}}}: risingwave_stream::executor::backfill::no_shuffle_backfill: Backfill has finished, "
+         "waiting for barrier",
+         {**rw_slots, "a": lambda g: g.num(1, 9999)}),
+        (10, rs + " INFO risingwave_storage::hummock::compactor::compactor_runner: Ready to handle task: {t} compact_task_statistics "
+         "CompactTaskStatistics {{ total_file_count: {f}, total_key_count: {k}, total_file_size: {s}, total_uncompressed_file_size: {u} }} "
+         "compression_algorithm {c} parallelism {p}",
+         {**rw_slots, "t": big, "f": lambda g: g.num(1, 80), "k": big, "s": big, "u": big, "c": pick(["0", "1", "2"]), "p": pick(["1", "2", "4"])}),
+        (6, rs + " WARN risingwave_meta::barrier: Barrier collection failed, prev_epoch={e} error={err}",
+         {**rw_slots, "e": epoch, "err": pick(["gRPC request to stream service failed: Internal error: Actor 1234 exited unexpectedly",
+                                               "get error from control stream: worker node 3, gRPC request failed: Unavailable"])}),
+        # Apache Doris FE
+        (12, dfe + "INFO (tablet checker|{tid}) [TabletChecker.checkTablets():330] finished to check tablets. unhealth/total/added/in_sched/"
+         "not_ready/exceed_limit: {u}/{t}/{a}/{s}/{n}/{e}, cost: {c} ms",
+         {**dfe_slots, "tid": lambda g: g.num(30, 90), "u": small, "t": big, "a": small, "s": small, "n": small, "e": small,
+          "c": millis}),
+        (10, dfe + "INFO (replayer|{tid}) [Env.replayJournal():2741] replayed journal id is {a}, replay to journal id is {b}",
+         {**dfe_slots, "tid": lambda g: g.num(90, 120), "a": big, "b": big}),
+        (10, dfe + "INFO (thrift-server-pool-{n}|{tid}) [DatabaseTransactionMgr.commitTransaction():791] transaction:[TransactionState. "
+         "transaction id: {x}, label: {l}, db id: {db}, table id list: {tl}, callback id: -1, coordinator: BE: {ip}, transaction status: "
+         "COMMITTED, error replicas num: 0, replica ids: , prepare time: {pt}, commit time: {ct}, finish time: -1, reason: ] successfully committed",
+         {**dfe_slots, "n": lambda g: g.num(1, 200), "tid": lambda g: g.num(200, 9000), "x": txn_id, "l": label,
+          "db": lambda g: g.num(10000, 99999), "tl": lambda g: g.num(10000, 99999), "ip": node_ip,
+          "pt": lambda g: str(1764720000000 + g.r.randint(0, 86399999)), "ct": lambda g: str(1764720000000 + g.r.randint(0, 86399999))}),
+        (8, dfe + "INFO (mysql-nio-pool-{n}|{tid}) [StmtExecutor.executeByLegacy():723] begin to execute query {qid} {q}",
+         {**dfe_slots, "n": lambda g: g.num(1, 400), "tid": lambda g: g.num(200, 9000),
+          "qid": lambda g: f"{g.hexs(16)}-{g.hexs(16)}", "q": pick(["select * from ods.orders limit 10", "insert into dw.daily_sales select ...",
+                                                                   "show tables"])}),
+        (8, dfe + "WARN (heartbeat mgr|{tid}) [HeartbeatMgr.runAfterCatalogReady():156] get bad heartbeat response: type: BACKEND, status: BAD, "
+         "msg: {m}", {**dfe_slots, "tid": lambda g: g.num(20, 60),
+                      "m": pick(["java.net.ConnectException: Connection refused (Connection refused)", "timeout", "backend is shutting down"])}),
+        (6, dfe + "INFO (Routine load scheduler|{tid}) [RoutineLoadScheduler.process():77] there are {n} job need schedule",
+         {**dfe_slots, "tid": lambda g: g.num(40, 80), "n": small}),
+        (6, dfe + "INFO (tablet scheduler|{tid}) [TabletScheduler.adjustPriorities():414] adjust priority for all tablets. changed: {c}, total: {t}",
+         {**dfe_slots, "tid": lambda g: g.num(30, 90), "c": small, "t": small}),
+        # Apache Doris BE
+        (12, "I" + dbe + "compaction.cpp:443] succeed to do {k} is_vertical={v} tablet={t}, output_version=[{a}-{b}], current_max_version={m}, "
+         "disk={d}, segments={s}, input_row_num={ir}, output_row_num={orn}, filtered_row_num={fr}, merged_row_num={mr}. elapsed time={e}s. "
+         "cumulative_compaction_policy={p}, compact_row_per_second={rps}",
+         {**dbe_slots, "k": pick(["cumulative compaction", "base compaction"]), "v": pick(["1", "0"]), "t": tablet_id,
+          "a": small, "b": big, "m": big, "d": pick(["/data/doris/storage", "/data2/doris/storage"]), "s": small, "ir": big, "orn": big,
+          "fr": small, "mr": big, "e": lambda g: f"{g.r.uniform(0, 30):.6f}", "p": pick(["size_based", "time_series"]), "rps": big}),
+        (10, "I" + dbe + "task_worker_pool.cpp:346] finish task success. type={ty}, signature={s}",
+         {**dbe_slots, "ty": pick(["PUBLISH_VERSION", "CLONE", "CREATE", "DROP", "REPORT_TABLET"]), "s": big}),
+        (10, "I" + dbe + "load_channel_mgr.cpp:105] open load channel {id}, timeout(s)={t}, is_high_priority={hp}, sender_ip={ip}",
+         {**dbe_slots, "id": lambda g: f"{g.hexs(16)}-{g.hexs(16)}", "t": pick(["14400", "600", "3600"]),
+          "hp": pick(["0", "1"]), "ip": node_ip}),
+        (8, "W" + dbe + "tablet_manager.cpp:541] failed to find tablet. tablet_id={t}", {**dbe_slots, "t": tablet_id}),
+        (6, "W" + dbe + "fragment_mgr.cpp:1034] Could not find query id: {q}", {**dbe_slots,
+                                                                               "q": lambda g: f"{g.hexs(16)}-{g.hexs(16)}"}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -18570,7 +19304,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "WindowsPlatform": windows_events,
            "MobilePlatform": mobile_events,
            "BuildPlatform": build_events,
-           "MainframePlatform": mainframe_events}
+           "MainframePlatform": mainframe_events,
+           "NewSQLPlatform": newsql_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
