@@ -42,11 +42,13 @@ CORPORA = ("K8sPlatform", "DataPlatform", "OpsPlatform", "ServicePlatform", "Edg
            "GamePlatform", "IdentityPlatform", "MailPlatform",
            "EmbeddedPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
            "CarrierPlatform", "AutomationPlatform", "WindowsPlatform",
-           "MobilePlatform", "BuildPlatform", "MainframePlatform")
+           "MobilePlatform", "BuildPlatform", "MainframePlatform",
+           "HyperscalerPlatform", "DesktopPlatform", "NewSQLPlatform")
 # corpora whose lines and failure tables no rule writer has read: the transfer check, so the
 # diagnostics give them as counts only
 HELD_OUT = ("MLPlatform", "StoragePlatform", "IdentityPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
-            "MobilePlatform", "BuildPlatform", "MainframePlatform")
+            "MobilePlatform", "BuildPlatform", "MainframePlatform",
+            "HyperscalerPlatform", "DesktopPlatform", "NewSQLPlatform")
 GRID = {"similarity": (0.4, 0.5, 0.6), "min_word_values": (3, 4, 5)}
 DRAIN_GENERIC = {"regex": [], "st": 0.5, "depth": 4}
 # drain3 as its documentation suggests running it: similarity .5, depth 4, and masking of the
@@ -507,7 +509,8 @@ def main() -> int:
         "(pass 16), HostPlatform and LegacyPlatform (pass 17), ChainPlatform, MediaPlatform and IoTPlatform "
         "(pass 18), GamePlatform, IdentityPlatform and MailPlatform (pass 20), EmbeddedPlatform, HPCPlatform, "
         "CommunityPlatform and VirtPlatform (pass 22), CarrierPlatform, AutomationPlatform and WindowsPlatform (pass 23), "
-        "MobilePlatform, BuildPlatform and MainframePlatform (pass 24) "
+        "MobilePlatform, BuildPlatform and MainframePlatform (pass 24, at its start), HyperscalerPlatform, DesktopPlatform "
+        "and NewSQLPlatform (pass 24, after its first four rules) "
         "were written the same way and "
         "scored once on the engine of their day: rows '(blind)' (generalisation-<name>-blind.json, which names "
         "the engine's commit). Rules were later read from SecOps, Analytics and Comms, from pass 20 on from "
@@ -568,7 +571,8 @@ def main() -> int:
                        "GamePlatform", "IdentityPlatform", "MailPlatform",
                        "EmbeddedPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
                        "CarrierPlatform", "AutomationPlatform", "WindowsPlatform",
-                       "MobilePlatform", "BuildPlatform", "MainframePlatform")),
+                       "MobilePlatform", "BuildPlatform", "MainframePlatform",
+                       "HyperscalerPlatform", "DesktopPlatform", "NewSQLPlatform")),
     ]
     for name, blind, label in blind_runs:
         md.append(
