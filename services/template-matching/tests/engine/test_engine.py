@@ -2904,7 +2904,10 @@ def test_words_of_a_bracketed_header_field_do_not_open_a_span() -> None:
     assert "[<*>:<*>:<*>] [Server thread/INFO]: Loading properties" in texts
     assert "[<*>:<*>:<*>] [Server thread/INFO]: Starting minecraft server version <*>" in texts
     assert len(texts) >= 9
-    assert _final_templates(_BRACKETED_HEADER_LINES, EngineConfig(bracketed_headers=False)) == {
+    # pass 24e's label_after_message_word keeps them apart too (the label follows no word of
+    # the message): both off for the old behaviour
+    off = EngineConfig(bracketed_headers=False, label_after_message_word=False)
+    assert _final_templates(_BRACKETED_HEADER_LINES, off) == {
         "[<*>:<*>:<*>] [Server thread/INFO]: <*> <*>"
     }
 
@@ -2926,7 +2929,8 @@ def test_a_severity_word_in_the_header_does_not_open_a_span() -> None:
     texts = _final_templates(_LEVEL_HEADER_LINES, EngineConfig())
     assert "<*> <*>:<*>:<*> Info network: Map download finished in <*> seconds" in texts
     assert "<*> <*>:<*>:<*> Info network: Peer <*> left after timeout" in texts
-    assert _final_templates(_LEVEL_HEADER_LINES, EngineConfig(level_words=False)) == {
+    # pass 24e's label_after_message_word keeps them apart too: both off for the old behaviour
+    assert _final_templates(_LEVEL_HEADER_LINES, EngineConfig(level_words=False, label_after_message_word=False)) == {
         "<*> <*>:<*>:<*> Info network: <*> <*>"
     }
 
