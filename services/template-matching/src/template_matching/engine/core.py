@@ -2739,11 +2739,16 @@ def _follows_message_word(tpl: tuple[str, ...], i: int) -> bool:
     label that closes a bracket ("thread/INFO]:", "<Notice>:") is a header field too."""
     if tpl[i].endswith(":") and any(c in tpl[i] for c in ")]>}"):
         return False
-    grouped = _header_group(tpl, i + 1)
+    grouped: frozenset[int] | None = None
     for j in range(i):
         t = tpl[j]
-        if j in grouped or VAR in t or (t.endswith(":") and any(c in t for c in ")]>}")):
+        if VAR in t or (t.endswith(":") and any(c in t for c in ")]>}")):
             continue
+        if t[:1] == "[" or grouped:
+            if grouped is None:
+                grouped = _header_group(tpl, i + 1)
+            if j in grouped:
+                continue
         word = t.strip(",;:.")
         if (t[:1] in "[(<" and t[-1:] in "])>") or not _has_alpha(word) or len(word) < 2:
             continue
