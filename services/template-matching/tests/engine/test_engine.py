@@ -2904,7 +2904,10 @@ def test_words_of_a_bracketed_header_field_do_not_open_a_span() -> None:
     assert "[<*>:<*>:<*>] [Server thread/INFO]: Loading properties" in texts
     assert "[<*>:<*>:<*>] [Server thread/INFO]: Starting minecraft server version <*>" in texts
     assert len(texts) >= 9
-    assert _final_templates(_BRACKETED_HEADER_LINES, EngineConfig(bracketed_headers=False)) == {
+    # pass 24e's label_after_message_word keeps them apart too (the label follows no word of
+    # the message): both off for the old behaviour
+    off = EngineConfig(bracketed_headers=False, label_after_message_word=False)
+    assert _final_templates(_BRACKETED_HEADER_LINES, off) == {
         "[<*>:<*>:<*>] [Server thread/INFO]: <*> <*>"
     }
 
@@ -2926,7 +2929,8 @@ def test_a_severity_word_in_the_header_does_not_open_a_span() -> None:
     texts = _final_templates(_LEVEL_HEADER_LINES, EngineConfig())
     assert "<*> <*>:<*>:<*> Info network: Map download finished in <*> seconds" in texts
     assert "<*> <*>:<*>:<*> Info network: Peer <*> left after timeout" in texts
-    assert _final_templates(_LEVEL_HEADER_LINES, EngineConfig(level_words=False)) == {
+    # pass 24e's label_after_message_word keeps them apart too: both off for the old behaviour
+    assert _final_templates(_LEVEL_HEADER_LINES, EngineConfig(level_words=False, label_after_message_word=False)) == {
         "<*> <*>:<*>:<*> Info network: <*> <*>"
     }
 
@@ -3675,3 +3679,56 @@ def test_a_request_method_in_a_table_cell_is_a_field_of_the_request() -> None:
     # a plain word in a cell is no method, and a method must be followed by its target's cell
     assert not _request_method(("|", "Accepted", "|", "<*>"), ("|", "Rejected", "|", "<*>"), [1], True)
     assert not _request_method(("|", "GET", "|", "done"), ("|", "POST", "|", "done"), [1], True)
+
+
+# ------------------------------------- texts that are the statement itself (twenty-fourth pass e)
+
+
+def _templates_of(lines: list[str], **flags: bool) -> list[str]:
+    engine = TemplateEngine(EngineConfig(announce_retired=True, **flags))
+    for line in lines:
+        engine.add(line)
+    return [t for _, t, _ in engine.templates()]
+
+
+def test_the_message_after_a_tag_that_opens_it_is_not_a_value() -> None:
+    # a mobile system's log: header values, a level letter, then the component's tag and its
+    # statements; the tag is followed by no word of the message, so the texts after it are
+    # the statements themselves, not one value printed after a label
+    statements = ("Screen turned off after {n} ms", "Releasing wake lock {n}",
+                  "Acquired partial wake lock for sync job {n}", "Going to sleep", "Brightness changed to {n}")
+    lines = [f"12-05 10:0{i}:0{k}.123  {1200 + i}  {1300 + k} I PowerManager: " + s.format(n=40 + 7 * i + k)
+             for k in range(2) for i, s in enumerate(statements)]
+    on = _templates_of(lines)
+    assert len(on) == len(statements), on
+    assert len(_templates_of(lines, label_after_message_word=False)) == 1
+    # after the message's own words, the texts are a reason: one value, with the flag on too
+    reasons = [f"[2026-12-05 10:0{i}:00.1] [INF] 10.0.0.{i}:4222 - cid:{30 + i} - Client connection closed: {t}"
+               for i, t in enumerate(("Read Error", "Slow Consumer", "Stale Connection detected", "Client Closed"))]
+    assert _templates_of(reasons) == ["[<*> <*>:<*>:<*>] [INF] <*>:<*> - cid:<*> - Client connection closed: <*>"]
+
+
+def test_a_bracketed_thread_label_opens_the_message() -> None:
+    # "[Server thread/INFO]:" closes a bracketed header field: what follows is the statement
+    # (a player's name and what they did, a save), not a text printed after a label
+    lines = []
+    for i, name in enumerate(("alice", "bob", "carol", "dave", "erin", "frank", "gina", "hugo")):
+        lines.append(f"[12:0{i}:00] [Server thread/INFO]: {name} joined the game")
+        lines.append(f"[12:0{i}:30] [Server thread/INFO]: {name} left the game")
+        if i % 2:
+            lines.append(f"[12:0{i}:40] [Server thread/INFO]: Saved the game")
+    assert [t.split(": ", 1)[1] for t in _templates_of(lines)] == ["<*> joined the game", "<*> left the game", "Saved the game"]
+    assert len(_templates_of(lines, label_after_message_word=False)) == 1
+
+
+def test_a_message_printed_in_capitals_after_a_value_is_no_status_text() -> None:
+    # a console prints its messages in capitals after a sequence number: three statements,
+    # which the HTTP status clause took for one code's texts before
+    lines = [f"2026-12-05 10:0{i}:00 CONSOLE {281 + i} {t}" for i, t in enumerate((
+        "PRINTER OFFLINE", "TAPE DRIVE NOT READY", "SPOOL FULL", "PRINTER OFFLINE", "TAPE DRIVE NOT READY"))]
+    assert len(_templates_of(lines)) == 3
+    assert _templates_of(lines, status_text_case=False) == ["<*> <*>:<*>:<*> CONSOLE <*> <*>"]
+    # a status line's texts in title case stay one value
+    http = [f"I, [2026-12-05T10:0{i}:00] INFO -- : Completed {c} {t} in {3 + i}ms" for i, (c, t) in enumerate((
+        (200, "OK"), (404, "Not Found"), (500, "Internal Server Error"), (422, "Unprocessable Entity")))]
+    assert _templates_of(http) == ["I, [<*>:<*>:<*>] INFO -- : Completed <*> <*> in <*>"]

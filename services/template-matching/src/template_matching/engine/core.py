@@ -291,6 +291,16 @@ class EngineConfig:
     # brackets ("<date> <Error> <HTTP> <BEA-101020> <text>") are a bracketed record's
     # fields, which name the statement, not one enclosed value (see _bracketed_record; pass 20d)
     one_bracket_runs: bool = True
+    # the free-text clause that takes the text after a plain label once it showed several
+    # ("closed: Read Error") asks that label to follow a word of the message: after a
+    # header's values, level letter or tag ("<pid> I ActivityManager: Start proc ...") the
+    # text is the statement itself (see _follows_message_word; pass 24e)
+    label_after_message_word: bool = True
+    # a status or reply code's text is printed in title or sentence case ("Not Found",
+    # "Internal Server Error", "OK", "User unknown."): a run holding a word of three or more
+    # capitals ("JOB STARTED") is a message printed in capitals after a header's value, not
+    # a code's text — for the HTTP clause of _span_cut and for code_texts (see _status_text; pass 24e)
+    status_text_case: bool = True
     # a span's run in a delimited record never holds a field that is one plain word alone
     # between delimiters ("* establish *", "* service_update *"): the record's action, which
     # names the statement (see _takes_word_field; pass 20d)
@@ -2189,6 +2199,7 @@ def _span_cut(
     prose_tails: bool = False, json_keys_in_objects: bool = False, leading_fields: bool = False,
     call_values: bool = False, bracketed_headers: bool = False, level_words: bool = False,
     glued_records: bool = False, comma_fields: bool = False, one_bracket_runs: bool = False,
+    label_after_message_word: bool = False, status_text_case: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -2356,17 +2367,28 @@ def _span_cut(
         # an error chain, "remote error: tls: bad certificate"; a bracketed repr,
         # "TimeoutError('read timed out')", "{'sent': 3}") is the value printed there
         return p, s
-    if nt != nl and label == VAR and VAR in toks[p - 1] and fixed and _phrase(mt) and _phrase(ml):
+    if (
+        nt != nl and label == VAR and VAR in toks[p - 1] and fixed and _phrase(mt) and _phrase(ml)
+        and not (status_text_case and not (_status_text(mt) and _status_text(ml)))
+    ):
         # a code's text after the code ("200 OK" / "404 Not Found" / "500 Internal Server
         # Error", HTTP status lines in access logs and request logs): one value
         return p, s
     q = p
     while q > p - 2 and q > 1 and VAR in tpl[q - 1] and not tpl[q - 1].endswith(":"):
         q -= 1  # a list's first value was taken for the prefix ("pgs: 12 active+clean, ...")
-    if q < p and q >= 2 and vouching and tails is not None and _plain_label(tpl[q - 1]) and tails(tpl, toks, q, s):
+    if (
+        q < p and q >= 2 and vouching and tails is not None and _plain_label(tpl[q - 1])
+        and not (label_after_message_word and not _follows_message_word(tpl, q - 1))
+        and tails(tpl, toks, q, s)
+    ):
         return q, s
     plain_label = _plain_label(label) and not (severity_labels and _severity_label(label))
-    if plain_label and p >= 2 and vouching and tails is not None and tails(tpl, toks, p, s):
+    if (
+        plain_label and p >= 2 and vouching and tails is not None
+        and not (label_after_message_word and not _follows_message_word(tpl, p - 1))
+        and tails(tpl, toks, p, s)
+    ):
         # a text after a plain word label ("Client connection closed: Read Error"), once
         # that place has shown enough different texts of plain words: one value
         return p, s
@@ -2596,6 +2618,7 @@ def _code_text_run(run: tuple[str, ...]) -> bool:
 
 def _code_text(
     tpl: tuple[str, ...], toks: tuple[str, ...], texts_vary: Callable[[tuple[str, ...], tuple[str, ...], int], bool],
+    title_case: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, 0) when the line and the template differ only in a text of another length
     that ends the line right after a code, a value alone or with its "," ("550 User
@@ -2604,7 +2627,8 @@ def _code_text(
     place has shown several texts. A program prints a reply or error code with the text
     its table holds for it (SMTP and FTP replies, a database client's errors, errno with
     strerror): the code and its text are one argument of the statement. Texts of one
-    length are left to the one-word rules. Pass 23a."""
+    length are left to the one-word rules. Pass 23a. With ``title_case``, texts holding a
+    word in capitals are not a code's (_status_text, pass 24e)."""
     p = _tail_start(tpl, toks)
     if p is None:
         return None
@@ -2612,6 +2636,8 @@ def _code_text(
         return None
     if not (_code_text_run(tpl[p:]) and _code_text_run(toks[p:])):
         return None
+    if title_case and not (_status_text(tpl[p:]) and _status_text(toks[p:])):
+        return None  # a message printed in capitals (pass 24e)
     return (p, 0) if texts_vary(tpl, toks, p) else None
 
 
@@ -2711,6 +2737,36 @@ def _header_group(tpl: tuple[str, ...], p: int) -> frozenset[int]:
     return frozenset(inside)
 
 
+def _follows_message_word(tpl: tuple[str, ...], i: int) -> bool:
+    """The label or code ``tpl[i]`` is printed inside the message, after a word of it: some
+    token before it is a word that no header prints ("closed:" after "Client connection",
+    "<*> OK" after "Completed", "pgs:" after "pgmap <*>: <*>"). When every token before it
+    is the header's — values (time, pid, sequence number), a level word or letter, a
+    bracketed field or group, a program tag, a lone symbol — the label or code opens the
+    message ("<*> <*> I ActivityManager: Start proc ...", "[<*>] [Server thread/INFO]: ...",
+    "<*> <*> JOB STARTED"), and the text after it is the whole statement, not a value. A
+    label that closes a bracket ("thread/INFO]:", "<Notice>:") is a header field too."""
+    if tpl[i].endswith(":") and any(c in tpl[i] for c in ")]>}"):
+        return False
+    grouped: frozenset[int] | None = None
+    for j in range(i):
+        t = tpl[j]
+        if VAR in t or (t.endswith(":") and any(c in t for c in ")]>}")):
+            continue
+        if t[:1] == "[" or grouped:
+            if grouped is None:
+                grouped = _header_group(tpl, i + 1)
+            if j in grouped:
+                continue
+        word = t.strip(",;:.")
+        if (t[:1] in "[(<" and t[-1:] in "])>") or not _has_alpha(word) or len(word) < 2:
+            continue
+        if word.strip("[]()<>").lower() in _LEVEL_WORDS:
+            continue
+        return True
+    return False
+
+
 def _plain_label(tok: str) -> bool:
     """A label made of words ("closed:", "pgs:"), not a value ending in ":"."""
     return tok.endswith(":") and VAR not in tok and _has_alpha(tok)
@@ -2722,6 +2778,15 @@ _CAPITALISED = re.compile(r"^[A-Z][A-Za-z'-]*$")
 def _phrase(run: tuple[str, ...]) -> bool:
     """A short phrase of capitalised words, as programs print a status code's text."""
     return 0 < len(run) <= 4 and all(_CAPITALISED.match(x) for x in run)
+
+
+def _status_text(run: tuple[str, ...]) -> bool:
+    """A status code's text as protocols print it, in title or sentence case ("Not Found",
+    "Internal Server Error", "OK", "TLS not available"), not a text printed in capitals
+    throughout ("JOB STARTED", "LINK DOWN"), as consoles print their messages: every word
+    with letters in upper case, one of them three letters or more."""
+    words = [x for x in run if any(c.isalpha() for c in x.replace(VAR, ""))]
+    return not (words and all(x.isupper() for x in words) and any(sum(c.isalpha() for c in x) >= 3 for x in words))
 
 
 def _one_bracket(run: tuple[str, ...]) -> bool:
@@ -4075,11 +4140,12 @@ class TemplateEngine:
             config.delimited_fields, config.constructor_values, config.named_texts, config.prose_tails,
             config.json_keys_in_objects, config.leading_fields, config.call_values, config.bracketed_headers,
             config.level_words, config.glued_records, config.comma_fields, config.one_bracket_runs,
+            config.label_after_message_word, config.status_text_case,
         )
         if cut is None and config.value_label_texts and config.tail_values:
             cut = _value_label_text(tpl, toks, self._field_texts_vary)
         if cut is None and config.code_texts and config.tail_values:
-            cut = _code_text(tpl, toks, self._code_texts_vary)
+            cut = _code_text(tpl, toks, self._code_texts_vary, config.status_text_case)
         if cut is not None and config.word_fields_kept and _takes_word_field(tpl, toks, *cut):
             return None
         if cut is not None and config.inner_phrases_kept and _phrase_inside(tpl, toks, *cut):
