@@ -2314,6 +2314,68 @@ def test_a_fixed_merge_never_leaves_two_statements_without_a_word() -> None:
     assert len({engine.assign(row)[0] for row in rows}) == 1
 
 
+def test_the_record_rule_never_merges_two_programs_into_a_template_that_names_nothing() -> None:
+    # a gateway's syslog (invented programs): an updater's progress line is a word and three
+    # values after the header, so the record rule (most tokens hold values) took a logfmt
+    # agent's line for one more record, its tag and its first field two differing "fields";
+    # the merged template "<*>:<*>:<*> <*> <*>: <*> <*> <*> <*>" named nothing and then took
+    # every later line of that length, an SSH daemon's included (pass 24f)
+    lines = [
+        "Mar 14 06:02:11 gw-edge-12 swupd[311]: Progress 12 128 1024",
+        "Mar 14 06:02:40 gw-edge-12 swupd[311]: Progress 37 384 1024",
+        'Mar 14 06:05:02 gw-edge-31 fleetd[902]: ts="2026-03-14T06:05:02Z" level=error '
+        'msg="Poll failed: connection refused by update server" unit=poller',
+        'Mar 14 06:05:12 gw-edge-31 fleetd[902]: ts="2026-03-14T06:05:12Z" level=info '
+        'msg="Next poll scheduled in 300s" unit=poller',
+        "Mar 14 06:07:40 gw-edge-31 swupd[311]: Progress 88 901 1024",
+        "Mar 14 06:09:01 gw-edge-12 sshd-lite[4410]: Accepted session from 10.20.0.7:50122",
+    ]
+    engine = TemplateEngine(EngineConfig(records_keep_a_word=True))
+    got = [engine.assign(line)[0] for line in lines]
+    assert got[0] == got[1] == got[4]
+    assert len(set(got)) == 4
+    assert engine.current(got[0])[2] == "<*>:<*>:<*> <*> swupd[<*>]: Progress <*> <*> <*>"
+    before = TemplateEngine(EngineConfig(records_keep_a_word=False))
+    got = [before.assign(line)[0] for line in lines]
+    assert {before.current(c)[2] for c in got} == {"<*>:<*>:<*> <*> <*>: <*> <*> <*> <*>"}
+    # one binary printing under several service names, a word of its statement kept: the
+    # record rule still joins them
+    usage = ["Mar 14 06:10:00 10.0.3.9 mailsrv/imap[2211]: USAGE alice 0.012 0.004",
+             "Mar 14 06:10:02 10.0.3.9 mailsrv/lmtp[2212]: USAGE bob 0.020 0.008",
+             "Mar 14 06:10:05 10.0.3.9 mailsrv/imaps[2213]: USAGE carol 0.031 0.002"]
+    assert len({engine.assign(line)[0] for line in usage}) == 1
+
+
+def test_a_token_of_several_values_absorbs_only_the_tokens_it_fits() -> None:
+    # an edge platform's logfmt services (invented): the quoted message holding an address is
+    # one token with two variables, 'msg="Listener ready (<*>:<*>)"'; when its template
+    # generalised at "app=", _absorb never compared that place (only whole variables and
+    # tokens of one variable were), so the export statement's template of the same length
+    # was retired into it and its lines reported the listener's template (pass 24f)
+    lines = [
+        'level=INFO ts=2026-05-02T10:00:01.123Z app=edge-data source=events.go:41 msg="Queueing reading for export"',
+        'level=INFO ts=2026-05-02T10:00:02.456Z app=edge-data source=events.go:41 msg="Queueing reading for export"',
+        'level=INFO ts=2026-05-02T10:00:03.001Z app=edge-core source=http.go:88 msg="Listener ready (0.0.0.0:48080)"',
+        'level=INFO ts=2026-05-02T10:00:04.002Z app=edge-meta source=http.go:88 msg="Listener ready (0.0.0.0:48081)"',
+        'level=INFO ts=2026-05-02T10:00:05.789Z app=edge-data source=events.go:41 msg="Queueing reading for export"',
+    ]
+    queued = 'level=INFO ts=<*> app=edge-data source=<*> msg="Queueing reading for export"'
+    engine = TemplateEngine(EngineConfig(absorb_several_values=True))
+    got = [engine.assign(line)[0] for line in lines]
+    assert got[0] == got[1] == got[4] != got[2] == got[3]
+    assert engine.current(got[0])[2] == queued
+    before = TemplateEngine(EngineConfig(absorb_several_values=False))
+    got = [before.assign(line)[0] for line in lines]
+    assert before.current(got[0])[2] == 'level=INFO ts=<*> app=edge-<*> source=<*> msg="Listener ready (<*>:<*>)"'
+    assert before.current(got[4])[2] == queued and got[4] != got[0]
+    # what the text around the variables fits is still covered
+    from template_matching.engine import core
+
+    assert core._fits_several("<*>:<*>", "10.0.0.7:<*>")
+    assert core._fits_several('msg="Listener ready (<*>:<*>)"', 'msg="Listener ready (127.0.0.1:<*>)"')
+    assert not core._fits_several('msg="Listener ready (<*>:<*>)"', 'msg="Queueing reading for export"')
+
+
 def test_a_json_record_never_joins_a_template_that_is_not_one() -> None:
     # on its own (the other two guards off) the JSON guard stops the collapse at its first step:
     # '{"timestamp":' fits the span's '<*>:', and the record's first value its word's place

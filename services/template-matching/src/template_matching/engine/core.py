@@ -245,6 +245,17 @@ class EngineConfig:
     # ("<date> configure <pkg> <ver>" / "remove ...") is the only word of its statement
     # (see _sibling_loses_last_word; pass 24a)
     siblings_keep_a_word: bool = True
+    # nor does the record rule (most tokens hold values, so a differing word is one more field)
+    # merge the lines of two programs (their syslog tags differ) into a template that names
+    # nothing but its severity: the program's tag and its message's first word were then taken
+    # for two more "fields", and the template takes every line of its token count, whatever
+    # program printed it (rauc's "Updating <*> <*> <*>" and mender's logfmt record after one
+    # syslog header; see _record_loses_last_word; pass 24f)
+    records_keep_a_word: bool = True
+    # a template's token with two or more variables in it ('msg="Web server starting (<*>:<*>)"')
+    # covers in _absorb only the tokens its text around the variables fits: before, its place
+    # was never compared, so it took any template of its length that agreed elsewhere (pass 24f)
+    absorb_several_values: bool = True
     # words after a preposition that are all nouns in the plural name a kind of thing, which the
     # statement counts or lists ("Number of sessions is now 3"), not an argument: no evidence
     # for preposition_objects (see _preposition_object; pass 24a)
@@ -1639,6 +1650,19 @@ def _message_name(tok: str) -> str | None:
         if VAR not in w and _has_alpha(w):
             return w.rstrip('"')
     return None
+
+
+@lru_cache(maxsize=_TOKEN_CACHE)
+def _several_pattern(a: str) -> re.Pattern[str]:
+    return re.compile(".+".join(re.escape(part) for part in a.split(VAR)), re.S)
+
+
+@lru_cache(maxsize=_PAIR_CACHE)
+def _fits_several(a: str, t: str) -> bool:
+    """Whether token ``t`` fits a template token ``a`` of several variables, each standing
+    for at least one character ("<*>:<*>" covers "10.0.0.7:<*>"; 'msg="Web server starting
+    (<*>:<*>)"' does not cover 'msg="Putting event on message queue"')."""
+    return _several_pattern(a).fullmatch(t) is not None
 
 
 def _covered(a: str, t: str) -> bool:
@@ -3852,6 +3876,23 @@ class TemplateEngine:
         # word of its own does; a header's key=value fields and its severity are the logger's
         return not (_own_word(rest) or any(_PROGRAM_TAG.match(t) for t in rest))
 
+    def _record_loses_last_word(self, old: tuple[str, ...], line: tuple[str, ...], new: tuple[str, ...]) -> bool:
+        """The record rule (most tokens hold values, so one or two differing words are more
+        field values) would merge a template and a line printed by two programs (their syslog
+        tags differ: ``rauc[<*>]:`` / ``mender[<*>]:``) into ``new``, which names nothing but
+        its severity: the "fields" it took were the program's tag and its message's words
+        (``rauc[<*>]: Updating <*> <*> <*>`` against ``mender[<*>]: time="<*>" level=error
+        msg="<*>" module=<*>``, one token each after masking). With no word and no tag left
+        the template takes every later line of its token count and punctuation, whatever
+        program printed it. Two tags alone are no evidence of two statements (one binary
+        prints under several service names, ``cyrus/imap`` / ``cyrus/imaps``); a merge that
+        keeps a word of the statement is left to the record rule (pass 24f)."""
+        return (
+            self.config.records_keep_a_word
+            and not _names_statement(new)
+            and any(a != t and _PROGRAM_TAG.match(a) and _PROGRAM_TAG.match(t) for a, t in zip(old, line, strict=True))
+        )
+
     def _learn_line(self, message: str) -> tuple[_Cluster, bool, tuple[str, ...]]:
         toks = self._mask(message)
         b = self._bucket(len(toks))
@@ -3903,11 +3944,12 @@ class TemplateEngine:
         # the differing words are a record's fields or a statement's values by a rule's
         # evidence (a table row, a record-like line, a request method, two values at once)
         vouched = table is not None
+        by_record = False
         if c is not None and words and (
             self._is_record(c, words, toks) or _request_method(c.tokens, toks, words, self.config.methods_in_cells)
         ):
             # a field value of a record-like line: generalise at once (below)
-            words, vouched = [], True
+            words, vouched, by_record = [], True, True
         elif c is not None and len(words) == 2 and self._values_at_both(c, words, toks):
             # two values of one statement: generalise at once (below)
             words, vouched = [], True
@@ -3967,6 +4009,9 @@ class TemplateEngine:
         else:
             merged = tuple(a if a == t else _merge_token(a, t) for a, t in zip(c.tokens, toks, strict=True))
             if not vouched and self._fixed_loses_last_word(c.tokens, toks, merged):
+                return self._create_or_span(message, toks)
+            if by_record and self._record_loses_last_word(c.tokens, toks, merged):
+                # the record's "fields" were two programs' tags and their messages' words
                 return self._create_or_span(message, toks)
             old_ids = [c.template_id]
             if self.config.value_shapes:
@@ -4603,12 +4648,22 @@ class TemplateEngine:
         b = self._buckets[len(c.tokens)]
         ct = c.tokens
         fixed = [i for i, t in enumerate(ct) if VAR not in t]
+        # a token of two variables or more is in neither list (c.wild holds those of one): its
+        # place was never compared, and 'msg="Web server starting (<*>:<*>)"' took
+        # 'msg="Putting event on message queue"'; it covers what its text around the variables fits
+        several = (
+            [i for i, t in enumerate(ct) if t.count(VAR) > 1 and has_literal_word(t)]
+            if self.config.absorb_several_values
+            else []
+        )
         gone = []
         for s in list(b.clusters):
             if s is c:
                 continue
             st = s.tokens
             if any(st[i] != ct[i] for i in fixed):
+                continue
+            if several and any(st[i] != ct[i] and not _fits_several(ct[i], st[i]) for i in several):
                 continue
             ok = True
             for i, pre, suf in wild:
