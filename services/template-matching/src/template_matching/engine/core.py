@@ -1439,9 +1439,17 @@ def _plain_word(tokens: tuple[str, ...]) -> bool:
     "say_team"): letters only once brackets and trailing punctuation are set aside. A quoted
     token is a printed text, a value ('"gg"'); a word inside a compound token
     ("git-receive-pack./repo", "registry.io/app") is part of a value."""
-    return any(
-        _WORD_ALONE.match(t.strip(_TRAIL + "()[]{}")) for t in tokens if VAR not in t and t[:1] not in _QUOTES
-    )
+    return any(_words_alone(tokens))
+
+
+def _words_alone(tokens: tuple[str, ...]) -> Iterator[str]:
+    """The words alone among the tokens (see _plain_word), brackets and trailing punctuation
+    set aside."""
+    for t in tokens:
+        if VAR not in t and t[:1] not in _QUOTES:
+            w = t.strip(_TRAIL + "()[]{}")
+            if _WORD_ALONE.match(w):
+                yield w
 
 
 # severity names as loggers abbreviate them to three letters (zerolog's console "INF" /
@@ -1462,10 +1470,7 @@ def _names_statement(tokens: tuple[str, ...]) -> bool:
 def _own_word(tokens: tuple[str, ...]) -> bool:
     """Whether one of the tokens is a word alone (_plain_word) that is not a severity: a word
     the statement prints, not its logger (pass 24a)."""
-    return any(
-        _WORD_ALONE.match(w) is not None and w.lower() not in _LEVEL_WORDS | _LEVEL_ABBREVIATIONS
-        for w in (t.strip(_TRAIL + "()[]{}") for t in tokens if VAR not in t and t[:1] not in _QUOTES)
-    )
+    return any(w.lower() not in _LEVEL_WORDS | _LEVEL_ABBREVIATIONS for w in _words_alone(tokens))
 
 
 def _participle(tok: str) -> bool:
@@ -2642,7 +2647,7 @@ def _code_text_run(run: tuple[str, ...]) -> bool:
 
 def _code_text(
     tpl: tuple[str, ...], toks: tuple[str, ...], texts_vary: Callable[[tuple[str, ...], tuple[str, ...], int], bool],
-    title_case: bool = False,
+    status_text_case: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, 0) when the line and the template differ only in a text of another length
     that ends the line right after a code, a value alone or with its "," ("550 User
@@ -2651,7 +2656,7 @@ def _code_text(
     place has shown several texts. A program prints a reply or error code with the text
     its table holds for it (SMTP and FTP replies, a database client's errors, errno with
     strerror): the code and its text are one argument of the statement. Texts of one
-    length are left to the one-word rules. Pass 23a. With ``title_case``, texts holding a
+    length are left to the one-word rules. Pass 23a. With ``status_text_case``, texts holding a
     word in capitals are not a code's (_status_text, pass 24e)."""
     p = _tail_start(tpl, toks)
     if p is None:
@@ -2660,7 +2665,7 @@ def _code_text(
         return None
     if not (_code_text_run(tpl[p:]) and _code_text_run(toks[p:])):
         return None
-    if title_case and not (_status_text(tpl[p:]) and _status_text(toks[p:])):
+    if status_text_case and not (_status_text(tpl[p:]) and _status_text(toks[p:])):
         return None  # a message printed in capitals (pass 24e)
     return (p, 0) if texts_vary(tpl, toks, p) else None
 
@@ -2761,6 +2766,11 @@ def _header_group(tpl: tuple[str, ...], p: int) -> frozenset[int]:
     return frozenset(inside)
 
 
+def _bracket_label(tok: str) -> bool:
+    """A label that closes a bracket ("thread/INFO]:", "<Notice>:"): a header's field."""
+    return tok.endswith(":") and any(c in tok for c in ")]>}")
+
+
 def _follows_message_word(tpl: tuple[str, ...], i: int) -> bool:
     """The label or code ``tpl[i]`` is printed inside the message, after a word of it: some
     token before it is a word that no header prints ("closed:" after "Client connection",
@@ -2770,12 +2780,12 @@ def _follows_message_word(tpl: tuple[str, ...], i: int) -> bool:
     message ("<*> <*> I ActivityManager: Start proc ...", "[<*>] [Server thread/INFO]: ...",
     "<*> <*> JOB STARTED"), and the text after it is the whole statement, not a value. A
     label that closes a bracket ("thread/INFO]:", "<Notice>:") is a header field too."""
-    if tpl[i].endswith(":") and any(c in tpl[i] for c in ")]>}"):
+    if _bracket_label(tpl[i]):
         return False
     grouped: frozenset[int] | None = None
     for j in range(i):
         t = tpl[j]
-        if VAR in t or (t.endswith(":") and any(c in t for c in ")]>}")):
+        if VAR in t or _bracket_label(t):
             continue
         if t[:1] == "[" or grouped:
             if grouped is None:
