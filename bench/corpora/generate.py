@@ -235,6 +235,14 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   vtctld through glog), FoundationDB trace events (XML and JSON), Couchbase Server (ns_server, its
   babysitter and memcached), Aerospike (with its ticker), ArangoDB, QuestDB, Dgraph (Alpha and Zero),
   Materialize and RisingWave (Rust tracing) and Apache Doris (FE log4j and BE glog); 155 event types.
+* ``MiddlewarePlatform`` (written blind for the twenty-fifth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): Oracle WebLogic Server 14.1 (the server log's '####<...>' records with
+  BEA- message IDs, and the domain log), IBM WebSphere Liberty (messages.log: CWWK*, SRVE*, SESN* and J2CA
+  messages, SystemErr), IBM MQ 9.3 on Linux (AMQERR01.LOG records: header lines, AMQ message lines,
+  EXPLANATION and ACTION texts each on one line, the source trailer), Apache ZooKeeper 3.8, the Apache
+  Pulsar broker, the Apache BookKeeper bookie, Apache Camel 4 routes in a Spring Boot 3 application, the
+  MuleSoft Mule 4 runtime (mule_ee.log with its error blocks), Apache ActiveMQ Classic 5.18, Apache Ignite
+  2.16 and Infinispan 15 Server; 180 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -20777,6 +20785,727 @@ def newsql_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+def middleware_events() -> list[tuple[float, str, dict]]:
+    """Java and enterprise middleware as operators run it: Oracle WebLogic Server 14.1 (the server log's
+    '####<...>' records with BEA- message IDs and the domain log), IBM WebSphere Liberty (messages.log with
+    CWWK*, SRVE*, SESN* and J2CA message IDs), IBM MQ 9.3 on Linux (AMQERR01.LOG records: the header lines,
+    the AMQ message line, EXPLANATION and ACTION each unwrapped on one line, the source trailer), Apache
+    ZooKeeper 3.8 (logback), the Apache Pulsar broker and Apache BookKeeper bookie (log4j2), Apache Camel 4
+    routes in a Spring Boot 3 application (Logback console), the MuleSoft Mule 4 runtime (mule_ee.log with its
+    error blocks), Apache ActiveMQ Classic 5.18, Apache Ignite 2.16 and Infinispan 15 Server.
+    Written blind for the twenty-fifth issue-15 pass: before reading the engine or any failure
+    analysis; 180 event types."""
+
+    clock: dict[str, int] = {}
+
+    def day_ms(g: Gen) -> int:
+        ms = g.r.randint(0, 86_399_999)
+        clock["ms"] = ms
+        return ms
+
+    def hms_of(ms: int) -> tuple[int, int, int, int]:
+        return ms // 3_600_000, ms // 60_000 % 60, ms // 1000 % 60, ms % 1000
+
+    def pool_ip(g: Gen) -> str:
+        return g.r.choice([f"10.40.{g.r.randint(1, 6)}.{g.r.randint(2, 250)}", g.ip(), f"172.20.{g.r.randint(0, 15)}.{g.r.randint(2, 250)}"])
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(40, 900), g.r.randint(900, 30000)]))
+
+    def secs3(g: Gen) -> str:
+        return f"{g.r.uniform(0.05, 60):.3f}"
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([0, 1, 1, 2, 3, g.r.randint(4, 40)]))
+
+    def big(g: Gen) -> str:
+        return str(g.r.randint(1000, 99_999_999))
+
+    def members(pool: list[str]):
+        def f(g: Gen) -> str:
+            return ", ".join(g.r.sample(pool, g.r.randint(1, min(4, len(pool)))))
+        return f
+
+    # Oracle WebLogic Server 14.1: ####<time> <severity> <subsystem> <machine> <server> <thread> <user>
+    # <transaction> <ECID> <raw time> <[supplemental attributes] > <message id> <text>
+    def wls_ts(g: Gen) -> str:
+        h, m, s, ms = hms_of(day_ms(g))
+        return f"Dec 3, 2026, {h % 12 or 12}:{m:02d}:{s:02d},{ms:03d} {'AM' if h < 12 else 'PM'} UTC"
+
+    def wls_raw(g: Gen) -> str:
+        return str(1796256000000 + clock["ms"])
+
+    def wls_server(g: Gen) -> str:
+        g.drawn = g.r.choice([("wls-admin-0", "AdminServer"), ("wls-ms-1", "soa_server1"), ("wls-ms-2", "soa_server2"),
+                              ("wls-ms-1", "soa_server1")])
+        return g.drawn[0]
+
+    def wls_exec_thread(g: Gen) -> str:
+        return f"[{g.r.choice(['ACTIVE', 'ACTIVE', 'STANDBY'])}] ExecuteThread: '{g.r.randint(0, 60)}' for queue: 'weblogic.kernel.Default (self-tuning)'"
+
+    def wls_thread(g: Gen) -> str:
+        return g.r.choice(["main", wls_exec_thread(g), wls_exec_thread(g), "Thread-14", "DynamicListenThread[Default]"])
+
+    def wls_user(g: Gen) -> str:
+        return g.r.choice(["<WLS Kernel>", "<WLS Kernel>", "<anonymous>", "weblogic", ""])
+
+    def ecid(g: Gen) -> str:
+        return g.r.choice(["", f"{g.uuid()}-{g.hexs(8)}", f"{g.uuid()}-{g.hexs(8)}"])
+
+    def rid(g: Gen) -> str:
+        return g.r.choice(["0", "0", "0:1", f"0:{g.r.randint(1, 9)}:{g.r.randint(1, 9)}"])
+
+    sev_value = {"Info": 64, "Notice": 32, "Warning": 16, "Error": 8, "Critical": 4}
+
+    def wls(sev: str, sub: str, msgid: str) -> str:
+        return ("####<{ts}> <" + sev + "> <" + sub + "> <{mach}> <{srv}> <{th}> <{usr}> <> <{ecid}> <{raw}> "
+                f"<[severity-value: {sev_value[sev]}] [rid: {{rid}}] [partition-id: 0] [partition-name: DOMAIN] > <{msgid}> <")
+
+    wls_hdr = {"ts": wls_ts, "mach": wls_server, "srv": then(1), "th": wls_thread, "usr": wls_user, "ecid": ecid, "raw": wls_raw, "rid": rid}
+    wls_pools = ["OrdersDS", "SOADataSource", "EDNDataSource", "mds-owsm"]
+    wls_apps = [("orders-web", "orders-web.war"), ("soa-infra", "soa-infra-web"), ("billing-ear", "billing-ejb.jar")]
+    wls_cluster = ["soa_cluster", "soa_cluster", "osb_cluster"]
+
+    def wls_app(g: Gen) -> str:
+        g.drawn = g.r.choice(wls_apps)
+        return g.drawn[1]
+
+    def jvmid(g: Gen) -> str:
+        srv = g.r.choice(["soa_server1", "soa_server2", "osb_server1"])
+        return f"{srv} jvmid:-{g.r.randint(10**18, 9 * 10**18)}S:wls-ms-{srv[-1]}:[8001,-1,-1,-1,-1,-1,-1]:soa_domain:{srv}"
+
+    # WebSphere Liberty: messages.log
+    def liberty_ts(g: Gen) -> str:
+        h, m, s, ms = hms_of(day_ms(g))
+        return f"12/3/26, {h}:{m:02d}:{s:02d}:{ms:03d} UTC"
+
+    def lib_tid(g: Gen) -> str:
+        return f"{g.r.randint(0x1, 0x1ff):08x}"
+
+    def liberty(cls: str, kind: str) -> str:
+        return "[{ts}] {tid} " + f"{cls:<60} {kind} "
+
+    lib_hdr = {"ts": liberty_ts, "tid": lib_tid}
+    lib_apps = [("orders-api", "orders"), ("payments", "payments"), ("customer-portal", "portal")]
+
+    def lib_app(g: Gen) -> str:
+        g.drawn = g.r.choice(lib_apps)
+        return g.drawn[0]
+
+    def lib_features(g: Gen) -> str:
+        feats = ["cdi-4.0", "jsonb-3.0", "mpHealth-4.0", "restfulWS-3.1", "servlet-6.0", "jdbc-4.3", "mpMetrics-5.1", "appSecurity-5.0",
+                 "ssl-1.0", "transportSecurity-1.0"]
+        return ", ".join(sorted(g.r.sample(feats, g.r.randint(1, 4))))
+
+    def lib_listen(g: Gen) -> str:
+        g.drawn = g.r.choice([("*", "IPv6"), ("*", "IPv6"), ("localhost", "IPv4: 127.0.0.1")])
+        return g.drawn[0]
+
+    # IBM MQ: AMQERR01.LOG
+    def mq_ts(g: Gen) -> str:
+        h, m, s, _ = hms_of(day_ms(g))
+        return f"12/03/2026 {h % 12 or 12:02d}:{m:02d}:{s:02d} {'AM' if h < 12 else 'PM'}"
+
+    def mq_iso(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999):0>3}Z"
+
+    mq_channels = ["QM1.TO.QM2", "QM2.TO.QM1", "APP.SVRCONN", "ORDERS.SVRCONN"]
+    mq_qmgrs = ["QM1", "QM1", "QM2"]
+    mq_users = ["app", "mqm", "orders01", "svc-batch"]
+
+    def mq_host(g: Gen) -> str:
+        return g.r.choice([f"{pool_ip(g)}", f"mqhost02 ({pool_ip(g)})", f"{pool_ip(g)}({g.r.choice(['1414', '1415'])})"])
+
+    def mq_prog(g: Gen) -> str:
+        return g.r.choice(["amqrmppa", "amqrmppa", "amqzlaa0", "runmqlsr", "amqzxma0", "runmqchl"])
+
+    def in_flight(g: Gen) -> str:
+        total = g.r.choice([1, 1, 2, 3, g.r.randint(4, 40)])
+        g.drawn = (str(g.r.randint(0, total)), str(total))
+        return g.drawn[0]
+
+    def mq_trailer(g: Gen) -> str:
+        src = g.r.choice(["amqrmrsa.c", "amqccita.c", "amqcctca.c", "amqzfuca.c", "amqrmssa.c", "amqxfdcp.c"])
+        line = str(g.r.randint(100, 9999))
+        g.drawn = (line, "-" * (80 - len(f"----- {src} : {line} ")))
+        return src
+
+    # ZooKeeper: %d{ISO8601} [myid:%X{myid}] - %-5p [%t:%C{1}@%L] - %m%n
+    def zk(level: str, thread: str, cls: str, line: int) -> str:
+        return "{ts} [myid:{myid}] - " + f"{level:<5} [{thread}:{cls}@{line}] - "
+
+    # the server's own id: the header's myid, its SyncThread and its QuorumPeer thread carry the same number
+    zk_hdr = {"ts": java_ts, "myid": first([("1",), ("2",), ("3",)])}
+
+    def sid(g: Gen) -> str:
+        return f"{g.r.randint(1, 3)}000{g.hexs(10)}{g.r.randint(0, 9)}"
+
+    def zxid(g: Gen) -> str:
+        return f"{g.r.randint(1, 0x2f):x}{g.hexs(8)}"
+
+    def cnxn(g: Gen) -> str:
+        return f"NIOWorkerThread-{g.r.randint(1, 16)}"
+
+    zk_paths = ["/brokers/ids", "/pulsar/ledgers", "/config/topics/orders", "/ledgers/available", "/admin/clusters/prod"]
+
+    # Pulsar broker: %d{ISO8601_OFFSET_DATE_TIME_HHMM} [%t] %-5level %logger{36} - %msg%n
+    def pulsar_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)},{g.num(0, 999):0>3}+0000"
+
+    def pulsar(level: str, logger: str) -> str:
+        return "{ts} [{th}] " + f"{level:<5} {logger} - "
+
+    def pulsar_io(g: Gen) -> str:
+        return f"pulsar-io-{g.r.randint(3, 4)}-{g.r.randint(1, 16)}"
+
+    p_hdr = {"ts": pulsar_ts, "th": pulsar_io}
+    p_topics = ["persistent://public/default/orders", "persistent://acme/payments/events-partition-0",
+                "persistent://acme/payments/events-partition-1", "persistent://public/default/audit"]
+    p_subs = ["billing-sub", "fraud-detector", "reader-1a2b3c"]
+    p_bundles = ["public/default/0x00000000_0x40000000", "acme/payments/0x40000000_0x80000000", "acme/payments/0xc0000000_0xffffffff"]
+
+    def ml_name(g: Gen) -> str:
+        t = g.r.choice(p_topics)
+        tenant_ns, name = t[len("persistent://"):].rsplit("/", 1)
+        return f"{tenant_ns}/persistent/{name}"
+
+    def peer(g: Gen) -> str:
+        return f"/{pool_ip(g)}:{g.port()}"
+
+    # BookKeeper bookie: %d{ISO8601} - %-5p - [%t:%C{1}@%L] - %m%n
+    def bk(level: str, thread: str, cls: str, line: int) -> str:
+        return "{ts} - " + f"{level:<5} - [{thread}:{cls}@{line}] - "
+
+    bk_hdr = {"ts": java_ts}
+    bookies = ["bookie-0.bookie.pulsar.svc.cluster.local:3181", "bookie-1.bookie.pulsar.svc.cluster.local:3181",
+               "bookie-2.bookie.pulsar.svc.cluster.local:3181"]
+
+    def ledger(g: Gen) -> str:
+        return str(g.r.randint(1000, 999_999))
+
+    # Camel in Spring Boot 3 (Logback console)
+    def sb_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999):0>3}Z"
+
+    def sb(level: str, thread: str, logger: str) -> str:
+        return "{ts} " + f"{level:>5} 1 --- [orders-router] [{thread[-15:]:>15}] {logger:<40} : "
+
+    sb_hdr = {"ts": sb_ts}
+
+    def sb_thr(logger: str, level: str = "INFO") -> str:
+        return "{ts} " + f"{level:>5} 1 --- [orders-router] " + "[{th}] " + f"{logger:<40} : "
+
+    def camel_thread(g: Gen) -> str:
+        # %15.15t: the thread name's last 15 characters, right-aligned
+        return f"{camel_thread_name(g)[-15:]:>15}"
+
+    def camel_thread_name(g: Gen) -> str:
+        return g.r.choice([f"Camel (camel-1) thread #{g.r.randint(1, 40)} - KafkaConsumer[orders]",
+                           f"Camel (camel-1) thread #{g.r.randint(1, 40)} - JmsConsumer[orders.in]", "timer://poll",
+                           f"http-nio-8080-exec-{g.r.randint(1, 10)}"])
+
+    camel_routes = [("orders-in", "kafka://orders"), ("orders-to-jms", "direct://toJms"), ("invoice-poll", "timer://poll?period=30000"),
+                    ("rest-orders", "platform-http:///api/orders")]
+
+    def camel_id(g: Gen) -> str:
+        return f"{g.hexs(15).upper()}-{g.num(0, 9999999999999999):0>16}"
+
+    camel_exc = ["java.net.ConnectException: Connection refused", "org.apache.camel.http.base.HttpOperationFailedException: HTTP operation failed "
+                 "invoking http://inventory:8080/api/reserve with statusCode: 503",
+                 "com.fasterxml.jackson.databind.exc.MismatchedInputException: No content to map due to end-of-input",
+                 "jakarta.jms.JMSException: Could not connect to broker URL: tcp://activemq:61616. Reason: java.net.ConnectException: Connection refused"]
+
+    # Mule 4: %-5p %d [%t] [processor: %X{processorPath}; event: %X{correlationId}] %c: %m%n
+    mule_flows = [("orders-api", "post:\\orders:application\\json:orders-api-config", "orders-api.xml"),
+                  ("orders-api", "orders-flow", "orders-impl.xml"), ("sap-sync", "sap-sync-flow", "sap-sync.xml"),
+                  ("customer-sapi", "get:\\customers\\(id):customer-sapi-config", "customer-sapi.xml")]
+
+    def mule_flow(g: Gen) -> str:
+        app, flow, xml = g.r.choice(mule_flows)
+        step = g.r.randint(0, 6)
+        g.drawn = (app, flow, f"{flow}/processors/{step}", xml, str(g.r.randint(12, 140)))
+        kind = g.r.choice(["CPU_LITE", "CPU_LITE", "BLOCKING", "CPU_INTENSIVE"])
+        return f"[MuleRuntime].uber.{g.r.randint(1, 40):02d}: [{app}].{flow}.{kind} @{g.hexs(7)}"
+
+    def mule_element(g: Gen) -> str:
+        mule_flow(g)
+        return g.drawn[2]
+
+    def mule_flow_name(g: Gen) -> str:
+        mule_flow(g)
+        return g.drawn[1]
+
+    def batch_counts(g: Gen) -> str:
+        total = g.r.randint(1, 250_000)
+        failed = g.r.choice([0, 0, 0, g.r.randint(0, min(total, 40))])
+        g.drawn = (str(total), str(total - failed), str(failed))
+        return g.drawn[0]
+
+    def mule_error(g: Gen) -> str:
+        g.drawn = g.r.choice(mule_errors)
+        return g.drawn[1]
+
+    def mule_ts(g: Gen) -> str:
+        return java_ts(g)
+
+    def mule(level: str, logger: str) -> str:
+        return f"{level:<5} " + "{ts} [{th}] [processor: {pp}; event: {ev}] " + logger + ": "
+
+    mule_hdr = {"ts": mule_ts, "th": mule_flow, "pp": then(2), "ev": Gen.uuid}
+
+    def mule_sys(level: str, thread: str, logger: str) -> str:
+        return f"{level:<5} " + "{ts} " + f"[{thread}] [processor: ; event: ] {logger}: "
+
+    mule_sys_hdr = {"ts": mule_ts}
+    mule_errors = [("HTTP:CONNECTIVITY", "HTTP POST on resource 'http://inventory:8081/api/reserve' failed: Connection refused."),
+                   ("HTTP:NOT_FOUND", "HTTP GET on resource 'http://customer-sapi:8081/api/customers/4711' failed: not found (404)."),
+                   ("MULE:EXPRESSION", "\"Unable to parse empty input, while reading `payload` as Json.\""),
+                   ("DB:CONNECTIVITY", "Communications link failure"),
+                   ("APIKIT:BAD_REQUEST", "/orderId expected type: String, found: Null")]
+
+    # ActiveMQ Classic: %d | %-5p | %m | %c | %t%n
+    def amq(level: str, msg: str, logger: str) -> str:
+        return "{ts} | " + f"{level:<5} | " + msg + f" | {logger} | " + "{th}"
+
+    amq_hdr = {"ts": java_ts}
+    amq_brokers = ["amq-broker-0", "amq-broker-1"]
+
+    def amq_broker_id(g: Gen) -> str:
+        b = g.r.choice(amq_brokers)
+        g.drawn = (f"ID:{b}-{g.r.randint(30000, 45000)}-{1796256000000 + g.r.randint(0, 86_399_999)}-0:1",)
+        return b
+
+    def amq_transport_thread(g: Gen) -> str:
+        return f"ActiveMQ Transport: tcp:///{pool_ip(g)}:{g.port()}@61616"
+
+    # Ignite: [%d{ISO8601}][%-5p][%t][%c{1}] %m%n
+    def ig(level: str, cls: str) -> str:
+        return "[{ts}]" + f"[{level:<5}]" + "[{th}]" + f"[{cls}] "
+
+    def ig_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)},{g.num(0, 999):0>3}"
+
+    ig_hdr = {"ts": ig_ts, "th": lambda g: g.r.choice(["exchange-worker-#62", "exchange-worker-#62", "disco-event-worker-#61"])}
+    ig_metrics_hdr = {"ts": ig_ts, "th": pick(["grid-timeout-worker-#39"])}
+
+    def node8(g: Gen) -> str:
+        return g.r.choice(["3f6c2a91", "b81e07d4", "c05a9e13"])
+
+    def topver(g: Gen) -> str:
+        return str(g.r.randint(3, 240))
+
+    def ig_evt(g: Gen) -> str:
+        return g.r.choice(["NODE_JOINED", "NODE_LEFT", "NODE_FAILED", "DISCOVERY_CUSTOM_EVT"])
+
+    def wal_ptr(g: Gen) -> str:
+        return f"WALPointer [idx={g.r.randint(100, 99999)}, fileOff={g.r.randint(0, 67_108_864)}, len={g.r.randint(12, 40000)}]"
+
+    # Infinispan Server: %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p (%t) [%c] %m%throwable%n
+    def isp(level: str, cat: str) -> str:
+        return "{ts} " + f"{level:<5} " + "({th}) " + f"[{cat}] "
+
+    isp_hdr = {"ts": java_ts, "th": lambda g: g.r.choice(["main", f"non-blocking-thread--p2-t{g.r.randint(1, 8)}",
+                                                          f"jgroups-{g.r.randint(5, 90)},infinispan-0-{g.r.randint(10000, 99999)}"])}
+    isp_nodes = ["infinispan-0-21877", "infinispan-1-50402", "infinispan-2-11308"]
+
+    def isp_view(g: Gen) -> str:
+        m = g.r.sample(isp_nodes, g.r.randint(1, 3))
+        g.drawn = (str(g.r.randint(0, 40)), str(len(m)), ", ".join(m))
+        return m[0]
+
+    isp_caches = ["orders-cache", "sessions", "___protobuf_metadata", "inventory"]
+
+    return [
+        # ---- Oracle WebLogic Server 14.1 (server log and domain log, same record layout)
+        (8, wls("Notice", "WebLogicServer", "BEA-000365") + "Server state changed to {st}.>",
+         {**wls_hdr, "st": pick(["STARTING", "STANDBY", "ADMIN", "RESUMING", "RUNNING", "SHUTTING_DOWN", "FORCE_SHUTTING_DOWN"])}),
+        (4, wls("Notice", "WebLogicServer", "BEA-000360") + "The server started in {m} mode.>", {**wls_hdr, "m": pick(["RUNNING", "RUNNING", "ADMIN"])}),
+        (4, wls("Notice", "WebLogicServer", "BEA-000332") + 'Started the WebLogic Server Managed Server "{s}" for domain "{d}" running in production mode.>',
+         {**wls_hdr, "s": pick(["soa_server1", "soa_server2", "osb_server1"]), "d": pick(["soa_domain"])}),
+        (3, wls("Notice", "WebLogicServer", "BEA-000331") + 'Started the WebLogic Server Administration Server "AdminServer" for domain "{d}" running in '
+         "production mode.>", {**wls_hdr, "d": pick(["soa_domain", "base_domain"])}),
+        (5, wls("Info", "WebLogicServer", "BEA-000377") + "Starting WebLogic Server with {vm} Version {v} from {vendor}.>",
+         {**wls_hdr, "vm": pick(["Java HotSpot(TM) 64-Bit Server VM", "OpenJDK 64-Bit Server VM"]), "v": pick(["11.0.22+9-LTS-219", "25.401-b10"]),
+          "vendor": pick(["Oracle Corporation"])}),
+        (8, wls("Notice", "Server", "BEA-002613") + 'Channel "{ch}" is now listening on {ip}:{p} for protocols {pr}.>',
+         {**wls_hdr, "ch": pick(["Default", "Default[1]", "DefaultSecure", "T3Channel"]), "ip": pool_ip, "p": pick(["7001", "7002", "8001", "8002"]),
+          "pr": pick(["iiop, t3, ldap, snmp, http", "iiops, t3s, ldaps, https", "t3"])}),
+        (5, wls("Info", "Server", "BEA-002622") + 'The protocol "{p}" is now configured.>', {**wls_hdr, "p": pick(["t3", "t3s", "http", "https", "iiop", "ldap", "snmp"])}),
+        (12, wls("Warning", "JDBC", "BEA-001129") + 'Received exception while creating connection for pool "{p}": {e}>',
+         {**wls_hdr, "p": pick(wls_pools), "e": pick(["IO Error: The Network Adapter could not establish the connection",
+                                                       "ORA-01017: invalid username/password; logon denied",
+                                                       "IO Error: Got minus one from a read call"])}),
+        (6, wls("Info", "Common", "BEA-000628") + 'Created "{n}" resources for pool "{p}", out of which "{a}" are available and "{u}" are unavailable.>',
+         {**wls_hdr, "n": small, "p": pick(wls_pools), "a": small, "u": small}),
+        (4, wls("Info", "JDBC", "BEA-001128") + 'Connection for pool "{p}" closed.>', {**wls_hdr, "p": pick(wls_pools)}),
+        (6, wls("Error", "WebLogicServer", "BEA-000337") + "[STUCK] ExecuteThread: '{n}' for queue: 'weblogic.kernel.Default (self-tuning)' has been busy for "
+         '"{s}" seconds working on the request "{req}", which is more than the configured time (StuckThreadMaxTime) of "{mx}" seconds in '
+         '"server-failure-trigger". Stack trace:>',
+         {**wls_hdr, "n": lambda g: g.num(0, 60), "s": lambda g: g.num(600, 3000),
+          "req": lambda g: f"Http Request Information: weblogic.servlet.internal.ServletRequestImpl@{g.hexs(8)}[POST "
+                           f"{g.r.choice(['/orders/api/checkout', '/soa-infra/services/default/OrderProcess/ep', '/billing/export'])}]",
+          "mx": pick(["600"])}),
+        (4, wls("Info", "WebLogicServer", "BEA-000339") + "[STUCK] ExecuteThread: '{n}' for queue: 'weblogic.kernel.Default (self-tuning)' has become "
+         '"unstuck".>', {**wls_hdr, "n": lambda g: g.num(0, 60)}),
+        (6, wls("Info", "Health", "BEA-310002") + "{p}% of the total memory in the server is free.>", {**wls_hdr, "p": lambda g: g.num(1, 95)}),
+        (3, wls("Warning", "Health", "BEA-310003") + "Free memory in the server is {n} bytes. There is danger of OutOfMemoryError.>",
+         {**wls_hdr, "n": lambda g: g.num(1_000_000, 90_000_000)}),
+        (5, wls("Notice", "Deployer", "BEA-149059") + "Module {m} of application {a} is transitioning from {x} to {y} on server {s}.>",
+         {**wls_hdr, "m": wls_app, "a": then(0), "x": first([("STATE_NEW", "STATE_PREPARED"), ("STATE_PREPARED", "STATE_ADMIN"),
+                                                             ("STATE_ADMIN", "STATE_ACTIVE"), ("STATE_ACTIVE", "STATE_ADMIN")]),
+          "y": then(1), "s": pick(["soa_server1", "soa_server2", "AdminServer"])}),
+        (5, wls("Notice", "Deployer", "BEA-149060") + "Module {m} of application {a} successfully transitioned from {x} to {y} on server {s}.>",
+         {**wls_hdr, "m": wls_app, "a": then(0), "x": first([("STATE_NEW", "STATE_PREPARED"), ("STATE_PREPARED", "STATE_ADMIN"),
+                                                             ("STATE_ADMIN", "STATE_ACTIVE"), ("STATE_ACTIVE", "STATE_ADMIN")]),
+          "y": then(1), "s": pick(["soa_server1", "soa_server2", "AdminServer"])}),
+        (5, wls("Info", "Cluster", "BEA-000111") + "Adding {j} to cluster: {c} view.>", {**wls_hdr, "j": jvmid, "c": pick(wls_cluster)}),
+        (4, wls("Warning", "Cluster", "BEA-000112") + "Removing {j} from cluster view due to timeout.>", {**wls_hdr, "j": jvmid}),
+        (4, wls("Notice", "Security", "BEA-090078") + "User {u} in security realm myrealm has had {n} invalid login attempts, locking account for {m} minutes.>",
+         {**wls_hdr, "u": pick(["weblogic", "deployer", "monitor"]), "n": pick(["5"]), "m": pick(["30"])}),
+        (6, wls("Notice", "StoreAdmin", "BEA-141281") + "unable to get file lock, will retry ...>", wls_hdr),
+        (4, wls("Info", "JMS", "BEA-040109") + 'JMSServer "{j}" is started.>', {**wls_hdr, "j": pick(["SOAJMSServer_auto_1", "SOAJMSServer_auto_2", "UMSJMSServer_auto_1"])}),
+        (4, wls("Info", "J2EE", "BEA-160151") + "Registered library Extension-Name: {n}, Specification-Version: {s}, Implementation-Version: {i} (JAR).>",
+         {**wls_hdr, "n": pick(["oracle.jsp.next", "oracle.adf.dconfigbeans", "odl.clickhistory"]), "s": pick(["12.2.1", "1.0"]),
+          "i": pick(["14.1.1.0.0", "12.2.1.4.0"])}),
+        (4, wls("Notice", "WebLogicServer", "BEA-000236") + "Stopping execute threads.>", wls_hdr),
+        (3, wls("Notice", "WebLogicServer", "BEA-000238") + "Shutdown has completed.>", wls_hdr),
+        (4, wls("Error", "Console", "BEA-240003") + "Administration Console encountered the following error: {e}>",
+         {**wls_hdr, "e": pick(["java.lang.IllegalStateException: Response already committed",
+                                 "weblogic.management.provider.EditNotEditorException: Not edit lock owner"])}),
+        # ---- WebSphere Liberty (messages.log)
+        (3, liberty("com.ibm.ws.kernel.launch.internal.FrameworkManager", "A") + "CWWKE0001I: The server {s} has been launched.",
+         {**lib_hdr, "s": pick(["defaultServer", "ordersServer"])}),
+        (3, liberty("com.ibm.ws.kernel.launch.internal.FrameworkManager", "I") + "CWWKE0002I: The kernel started after {s} seconds",
+         {**lib_hdr, "s": secs3}),
+        (3, liberty("com.ibm.ws.kernel.feature.internal.FeatureManager", "I") + "CWWKF0007I: Feature update started.", lib_hdr),
+        (3, liberty("com.ibm.ws.kernel.feature.internal.FeatureManager", "A") + "CWWKF0012I: The server installed the following features: [{f}].",
+         {**lib_hdr, "f": lib_features}),
+        (3, liberty("com.ibm.ws.kernel.feature.internal.FeatureManager", "I") + "CWWKF0008I: Feature update completed in {s} seconds.",
+         {**lib_hdr, "s": secs3}),
+        (3, liberty("com.ibm.ws.kernel.feature.internal.FeatureManager", "A") + "CWWKF0011I: The {s} server is ready to run a smarter planet. "
+         "The {s2} server started in {t} seconds.", {**lib_hdr, "s": first([("defaultServer",), ("ordersServer",)]), "s2": then(0), "t": secs3}),
+        (6, liberty("com.ibm.ws.tcpchannel.internal.TCPPort", "I") + "CWWKO0219I: TCP Channel {ch} has been started and is now listening for requests "
+         "on host {h}  ({ip}) port {p}.",
+         {**lib_hdr, "ch": pick(["defaultHttpEndpoint", "defaultHttpEndpoint-ssl"]), "h": lib_listen, "ip": then(1), "p": pick(["9080", "9443"])}),
+        (3, liberty("com.ibm.ws.tcpchannel.internal.TCPChannel", "I") + "CWWKO0220I: TCP Channel {ch} has stopped listening for requests on host {h}  "
+         "({ip}) port {p}.",
+         {**lib_hdr, "ch": pick(["defaultHttpEndpoint", "defaultHttpEndpoint-ssl"]), "h": lib_listen, "ip": then(1), "p": pick(["9080", "9443"])}),
+        (6, liberty("com.ibm.ws.http.internal.VirtualHostImpl", "A") + "CWWKT0016I: Web application available ({vh}): http://{h}:{p}/{ctx}/",
+         {**lib_hdr, "vh": pick(["default_host"]), "h": pick(["orders-api-7d9f8b-x2klp", "payments-5c7b9-q8mzn"]), "p": pick(["9080"]),
+          "ctx": lambda g: g.r.choice(lib_apps)[1]}),
+        (3, liberty("com.ibm.ws.http.internal.VirtualHostImpl", "A") + "CWWKT0017I: Web application removed ({vh}): http://{h}:{p}/{ctx}/",
+         {**lib_hdr, "vh": pick(["default_host"]), "h": pick(["orders-api-7d9f8b-x2klp", "payments-5c7b9-q8mzn"]), "p": pick(["9080"]),
+          "ctx": lambda g: g.r.choice(lib_apps)[1]}),
+        (5, liberty("com.ibm.ws.app.manager.AppMessageHelper", "A") + "CWWKZ0001I: Application {a} started in {s} seconds.",
+         {**lib_hdr, "a": lib_app, "s": secs3}),
+        (4, liberty("com.ibm.ws.app.manager.AppMessageHelper", "A") + "CWWKZ0003I: The application {a} updated in {s} seconds.",
+         {**lib_hdr, "a": lib_app, "s": secs3}),
+        (3, liberty("com.ibm.ws.app.manager.AppMessageHelper", "A") + "CWWKZ0009I: The application {a} has stopped successfully.",
+         {**lib_hdr, "a": lib_app}),
+        (3, liberty("com.ibm.ws.app.manager.AppMessageHelper", "E") + "CWWKZ0002E: An exception occurred while starting the application {a}. "
+         "The exception message was: {e}",
+         {**lib_hdr, "a": lib_app, "e": pick(["com.ibm.ws.container.service.state.StateChangeException: "
+                                               "org.jboss.weld.exceptions.DeploymentException: WELD-001408: Unsatisfied dependencies for type OrderRepository "
+                                               "with qualifiers @Default",
+                                               "java.lang.IllegalStateException: jakarta.naming.NameNotFoundException: jdbc/ordersDS"])}),
+        (5, liberty("com.ibm.ws.config.xml.internal.ConfigRefresher", "A") + "CWWKG0016I: Starting server configuration update.", lib_hdr),
+        (4, liberty("com.ibm.ws.config.xml.internal.ConfigRefresher", "A") + "CWWKG0017I: The server configuration was successfully updated in {s} seconds.",
+         {**lib_hdr, "s": secs3}),
+        (3, liberty("com.ibm.ws.config.xml.internal.ConfigRefresher", "A") + "CWWKG0018I: The server configuration was not updated. "
+         "No functional changes were detected.", lib_hdr),
+        (12, liberty("com.ibm.ws.security.authentication.internal.jaas.modules.UsernameAndPasswordLoginModule", "A")
+         + "CWWKS1100A: Authentication did not succeed for user ID {u}. An invalid user ID or password was specified.",
+         {**lib_hdr, "u": pick(["admin", "orders-client", "jdoe", "monitor"])}),
+        (3, liberty("com.ibm.ws.security.token.ltpa.internal.LTPAKeyCreateTask", "I") + "CWWKS4105I: LTPA configuration is ready after {s} seconds.",
+         {**lib_hdr, "s": secs3}),
+        (5, liberty("com.ibm.ws.webcontainer.servlet", "I") + "SRVE0242I: [{a}] [/{ctx}] [{sv}]: Initialization successful.",
+         {**lib_hdr, "a": lib_app, "ctx": then(1), "sv": pick(["jakarta.ws.rs.core.Application", "com.acme.orders.HealthServlet", "default"])}),
+        (6, liberty("com.ibm.ws.webcontainer.util.ApplicationErrorUtils", "E") + "SRVE0777E: Exception thrown by application class '{c}'",
+         {**lib_hdr, "c": pick(["com.acme.orders.OrderResource.create:87", "com.acme.payments.CardService.authorize:214",
+                                "org.apache.cxf.jaxrs.JAXRSInvoker.invoke:245"])}),
+        (5, liberty("com.ibm.ws.webcontainer.extension.DefaultExtensionProcessor", "E") + "SRVE0190E: File not found: {f}",
+         {**lib_hdr, "f": pick(["/favicon.ico", "/api/v1/orders/export.csv", "/WEB-INF/jsp/error.jsp", "/.env"])}),
+        (5, liberty("com.ibm.ws.session.WASSessionCore", "I") + "SESN0176I: A new session context will be created for application key {k}",
+         {**lib_hdr, "k": lambda g: f"default_host/{g.r.choice(lib_apps)[1]}"}),
+        (3, liberty("com.ibm.ws.session.WASSessionCore", "I") + "SESN0172I: The session manager is using the Java default SecureRandom implementation "
+         "for session ID generation.", lib_hdr),
+        (3, liberty("com.ibm.ws.session.SessionContext", "E") + "SESN0008E: A user authenticated as {u} has attempted to access a session owned by {o}.",
+         {**lib_hdr, "u": pick(["user:defaultRealm/jdoe", "anonymous"]), "o": pick(["user:defaultRealm/asmith", "user:defaultRealm/admin"])}),
+        (7, liberty("com.ibm.ejs.j2c.FreePool", "E") + "J2CA0045E: Connection not available while invoking method createOrWaitForConnection for resource {ds}.",
+         {**lib_hdr, "ds": pick(["jdbc/ordersDS", "jdbc/paymentsDS"])}),
+        (3, liberty("com.ibm.ws.kernel.launch.internal.ServerCommandListener", "A") + "CWWKE0055I: Server shutdown requested on {d}. "
+         "The server {s} is shutting down.", {**lib_hdr, "d": lambda g: f"Thursday, December 3, 2026 at {g.r.randint(1, 12)}:{g.num(0, 59):0>2} "
+                                                                   f"{g.r.choice(['AM', 'PM'])}", "s": pick(["defaultServer", "ordersServer"])}),
+        (3, liberty("com.ibm.ws.kernel.launch.internal.FrameworkManager", "A") + "CWWKE0036I: The server {s} stopped after {t} seconds.",
+         {**lib_hdr, "s": pick(["defaultServer", "ordersServer"]), "t": lambda g: f"{g.r.uniform(60, 900000):.3f}"}),
+        (6, liberty("SystemErr", "R") + "{e}",
+         {**lib_hdr, "e": pick(["java.sql.SQLRecoverableException: IO Error: Connection reset", "java.lang.NullPointerException",
+                                "\tat com.acme.orders.OrderResource.create(OrderResource.java:87)",
+                                "\tat java.base/java.lang.Thread.run(Thread.java:840)"])}),
+        # ---- IBM MQ 9.3 (AMQERR01.LOG: one record per message, each line as the file holds it)
+        (40, "{ts} - Process({pid}.{th}) User({u}) Program({prog})",
+         {"ts": mq_ts, "pid": lambda g: g.num(1000, 99999), "th": lambda g: g.num(1, 60), "u": pick(["mqm", "mqm", "mqm", "app"]), "prog": mq_prog}),
+        (40, " " * 20 + "Host({h}) Installation({i})", {"h": pick(["mqhost01", "mqhost02"]), "i": pick(["Installation1"])}),
+        (40, " " * 20 + "VRMF({v}) QMgr({qm})", {"v": pick(["9.3.0.15", "9.3.0.15", "9.3.0.20"]), "qm": pick(mq_qmgrs)}),
+        (40, " " * 20 + "Time({t})", {"t": mq_iso}),
+        (30, " " * 20 + "ArithInsert1({a}) ArithInsert2({b})", {"a": small, "b": small}),
+        (26, " " * 20 + "CommentInsert1({c})", {"c": pick([*mq_channels, "mqm", "QM1"])}),
+        (18, " " * 20 + "CommentInsert2({c})", {"c": mq_host}),
+        (8, " " * 20 + "CommentInsert3({c})", {"c": pick(["TCP/IP", "recv", "send"])}),
+        (30, "EXPLANATION:", {}),
+        (30, "ACTION:", {}),
+        (40, "----- {src} : {n} {dashes}", {"src": mq_trailer, "n": then(0), "dashes": then(1)}),
+        (14, "AMQ9002I: Channel '{ch}' is starting.", {"ch": pick(mq_channels)}),
+        (8, "AMQ9001I: Channel '{ch}' ended normally.", {"ch": pick(mq_channels)}),
+        (10, "AMQ9999E: Channel '{ch}' to host '{h}' ended abnormally.", {"ch": pick(mq_channels), "h": mq_host}),
+        (6, "The channel program running under process ID {pid} for channel '{ch}' ended abnormally. The host name is '{h}'; in some cases the host name "
+         "cannot be determined and so is shown as '????'.", {"pid": lambda g: g.num(1000, 99999), "ch": pick(mq_channels), "h": mq_host}),
+        (6, "Look at previous error messages for the channel program in the error logs to determine the cause of the failure. Note that this message can "
+         "be excluded completely or suppressed by tuning the \"ExcludeMessage\" or \"SuppressMessage\" attributes under the \"QMErrorLog\" stanza in "
+         "qm.ini. Further information can be found in the System Administration Guide.", {}),
+        (10, "AMQ9209E: Connection to host '{h}' for channel '{ch}' closed.", {"h": mq_host, "ch": pick(mq_channels)}),
+        (5, "An error occurred receiving data from '{h}' over TCP/IP. The connection to the remote host has unexpectedly terminated. The channel name is "
+         "'{ch}'; in some cases it cannot be determined and so is shown as '????'.", {"h": mq_host, "ch": pick(mq_channels)}),
+        (12, "Tell the systems administrator.", {}),
+        (6, "None.", {}),
+        (5, "AMQ9202E: Remote host '{h}' not available, retry later.", {"h": mq_host}),
+        (5, "AMQ9206E: Error sending data to host '{h}'.", {"h": mq_host}),
+        (4, "AMQ9558E: The remote channel '{ch}' on host '{h}' is not currently available.", {"ch": pick(mq_channels), "h": mq_host}),
+        (3, "AMQ9526E: Message sequence number error for channel '{ch}'.", {"ch": pick(mq_channels[:2])}),
+        (4, "AMQ9545I: Disconnect interval expired.", {}),
+        (6, "AMQ5534E: User ID '{u}' authentication failed", {"u": pick(mq_users)}),
+        (4, "AMQ5542I: The failed authentication check was caused by the queue manager CONNAUTH CHCKCLNT(REQDADM) configuration.", {}),
+        (5, "AMQ9557E: Queue Manager User ID initialization failed for '{u}'.", {"u": pick(mq_users)}),
+        (5, "AMQ8077W: Entity '{u}' has insufficient authority to access object '{o}'.",
+         {"u": pick(mq_users), "o": pick(["ORDERS.IN", "ORDERS.OUT", "SYSTEM.ADMIN.COMMAND.QUEUE", "QM1"])}),
+        (4, "AMQ9777E: Channel was blocked", {}),
+        (4, "AMQ9631E: The CipherSpec negotiated during the SSL handshake does not match the required CipherSpec for channel '{ch}'.",
+         {"ch": pick(mq_channels)}),
+        (3, "AMQ9637E: Channel is lacking a certificate.", {}),
+        (3, "AMQ5026I: The listener '{l}' has started. ProcessId({pid}).", {"l": pick(["SYSTEM.LISTENER.TCP.1", "LISTENER.TCP"]), "pid": lambda g: g.num(1000, 99999)}),
+        (3, "AMQ5037I: The queue manager task '{t}' has started.",
+         {"t": pick(["ERROR-LOG", "APP-SIGNAL", "EXPIRER", "DEFERRED-MSG", "STATISTICS", "PUBSUB-DAEMON", "LOGGER-IO"])}),
+        (3, "AMQ5022I: The channel initiator has started. ProcessId({pid}).", {"pid": lambda g: g.num(1000, 99999)}),
+        (3, "AMQ8003I: IBM MQ queue manager '{qm}' started using V{v}.", {"qm": pick(mq_qmgrs), "v": pick(["9.3.0.15", "9.3.0.20"])}),
+        (3, "AMQ8004I: IBM MQ queue manager '{qm}' ended.", {"qm": pick(mq_qmgrs)}),
+        (5, "AMQ7467I: The oldest log file required to start queue manager {qm} is {f}.", {"qm": pick(mq_qmgrs), "f": lambda g: f"S{g.num(1, 9999):0>7}.LOG"}),
+        (5, "AMQ7468I: The oldest log file required to perform media recovery of queue manager {qm} is {f}.",
+         {"qm": pick(mq_qmgrs), "f": lambda g: f"S{g.num(1, 9999):0>7}.LOG"}),
+        (3, "AMQ7229I: {n} log records accessed on queue manager '{qm}' during the log replay phase.", {"n": big, "qm": pick(mq_qmgrs)}),
+        (3, "AMQ7233I: {a} out of {b} in-flight transactions resolved for queue manager '{qm}'.", {"a": in_flight, "b": then(1), "qm": pick(mq_qmgrs)}),
+        # ---- Apache ZooKeeper 3.8
+        (20, zk("INFO", "CommitProcWorkThread-{w}", "ZooKeeperServer", 1442)
+         + "Established session 0x{s} with negotiated timeout {t} for client /{ip}:{p}",
+         {**zk_hdr, "w": lambda g: g.num(1, 16), "s": sid, "t": pick(["30000", "40000", "18000"]), "ip": pool_ip, "p": Gen.port}),
+        (14, zk("INFO", "SessionTracker", "ZooKeeperServer", 634) + "Expiring session 0x{s}, timeout of {t}ms exceeded",
+         {**zk_hdr, "s": sid, "t": pick(["30000", "40000", "18000"])}),
+        (16, "{ts} [myid:{myid}] - WARN  [{th}:NIOServerCnxn@380] - Unable to read additional data from client, it probably closed the socket: "
+         "address = /{ip}:{p}, session = 0x{s}", {**zk_hdr, "th": cnxn, "ip": pool_ip, "p": Gen.port, "s": sid}),
+        (14, "{ts} [myid:{myid}] - INFO  [{th}:NIOServerCnxn@628] - Closed socket connection for client /{ip}:{p} which had sessionid 0x{s}",
+         {**zk_hdr, "th": cnxn, "ip": pool_ip, "p": Gen.port, "s": sid}),
+        (10, zk("INFO", "ProcessThread(sid:{sid} cport:-1):", "PrepRequestProcessor", 941)
+         + "Got user-level KeeperException when processing sessionid:0x{s} type:{ty} cxid:0x{c} zxid:0x{z} txntype:-1 reqpath:n/a Error Path:{path} "
+         "Error:KeeperErrorCode = {err} for {path2}",
+         {**zk_hdr, "sid": then(0), "s": sid, "ty": pick(["create", "create", "delete", "setData"]), "c": lambda g: f"{g.r.randint(1, 4000):x}",
+          "z": zxid, "path": first([(p,) for p in zk_paths]), "err": pick(["NodeExists", "NodeExists", "NoNode", "BadVersion"]), "path2": then(0)}),
+        (5, zk("WARN", "SyncThread:{sid}", "FileTxnLog", 291) + "fsync-ing the write ahead log in SyncThread:{sid2} took {ms}ms which will adversely effect "
+         "operation latency. File size is {n} bytes. See the ZooKeeper troubleshooting guide",
+         {**zk_hdr, "sid": then(0), "sid2": then(0), "ms": lambda g: g.num(1000, 20000), "n": lambda g: g.num(67_108_880, 67_200_000)}),
+        (4, zk("INFO", "SyncThread:{sid}", "FileTxnSnapLog", 479) + "Snapshotting: 0x{z} to /data/version-2/snapshot.{z2}",
+         {**zk_hdr, "sid": then(0), "z": first([(f"{i:x}0000{j:04x}",) for i in range(1, 6) for j in range(1, 0xfff, 97)]), "z2": then(0)}),
+        (4, zk("INFO", "SyncThread:{sid}", "FileTxnLog", 284) + "Creating new log file: log.{z}", {**zk_hdr, "sid": then(0), "z": zxid}),
+        (3, zk("INFO", "QuorumPeer[myid={id}](plain=0.0.0.0:2181)(secure=disabled)", "Leader", 583) + "LEADING - LEADER ELECTION TOOK - {ms} MS",
+         {**zk_hdr, "id": then(0), "ms": millis}),
+        (4, zk("INFO", "QuorumPeer[myid={id}](plain=0.0.0.0:2181)(secure=disabled)", "Follower", 75) + "FOLLOWING - LEADER ELECTION TOOK - {ms} MS",
+         {**zk_hdr, "id": then(0), "ms": millis}),
+        (4, zk("INFO", "QuorumPeer[myid={id}](plain=0.0.0.0:2181)(secure=disabled)", "QuorumPeer", 916) + "Peer state changed: {st}",
+         {**zk_hdr, "id": then(0), "st": pick(["looking", "following - discovery", "following - synchronization", "following - broadcast",
+                                                               "leading - broadcast"])}),
+        (5, zk("INFO", "WorkerReceiver[myid={id}]", "FastLeaderElection$Messenger$WorkerReceiver", 391)
+         + "Notification: my state:LOOKING; n.sid:{n}, n.state:{st}, n.leader:{l}, n.round:0x{r}, n.peerEpoch:0x{e}, n.zxid:0x{z}, "
+         "message format version:0x2, n.config version:0x{cv}",
+         {**zk_hdr, "id": then(0), "n": pick(["1", "2", "3"]), "st": pick(["LOOKING", "FOLLOWING", "LEADING"]), "l": pick(["1", "2", "3"]),
+          "r": lambda g: f"{g.r.randint(1, 40):x}", "e": lambda g: f"{g.r.randint(1, 40):x}", "z": zxid, "cv": lambda g: f"{g.r.randint(1, 0x2f):x}00000000"}),
+        (3, zk("WARN", "QuorumConnectionThread-[myid={id}]-{n}", "QuorumCnxManager", 401) + "Cannot open channel to {o} at election address {a}",
+         {**zk_hdr, "id": then(0), "n": lambda g: g.num(1, 9), "o": pick(["1", "2", "3"]),
+          "a": pick(["zk-0.zk-hs.data.svc.cluster.local/10.40.1.12:3888", "zk-1.zk-hs.data.svc.cluster.local/10.40.2.31:3888",
+                     "zk-2.zk-hs.data.svc.cluster.local/10.40.3.7:3888"])}),
+        # ---- Apache Pulsar broker
+        (14, pulsar("INFO", "org.apache.pulsar.broker.service.ServerCnx") + "New connection from {peer}", {**p_hdr, "peer": peer}),
+        (14, pulsar("INFO", "org.apache.pulsar.broker.service.ServerCnx") + "Closed connection from {peer}", {**p_hdr, "peer": peer}),
+        (12, pulsar("INFO", "org.apache.pulsar.broker.service.ServerCnx") + "[{peer}] Subscribing on topic {t} / {s}. consumerId: {c}",
+         {**p_hdr, "peer": peer, "t": pick(p_topics), "s": pick(p_subs), "c": small}),
+        (8, pulsar("INFO", "org.apache.pulsar.broker.service.ServerCnx") + "[{peer}][{t}] Creating producer. producerId={n}",
+         {**p_hdr, "peer": peer, "t": pick(p_topics), "n": small}),
+        (6, pulsar("INFO", "org.apache.pulsar.broker.service.persistent.PersistentTopic") + "[{t}][{s}] Created new subscription for {c}",
+         {**p_hdr, "t": pick(p_topics), "s": pick(p_subs), "c": small}),
+        (8, pulsar("INFO", "org.apache.bookkeeper.mledger.impl.ManagedLedgerImpl") + "[{ml}] Created new ledger {l}",
+         {**p_hdr, "th": pick(["bookkeeper-ml-scheduler-OrderedScheduler-0-0", "bookkeeper-ml-scheduler-OrderedScheduler-1-0"]), "ml": ml_name, "l": ledger}),
+        (5, pulsar("INFO", "org.apache.pulsar.broker.namespace.OwnershipCache") + "Loaded {n} topics on {b} -- time taken: {s} seconds",
+         {**p_hdr, "th": pick(["pulsar-ordered-OrderedExecutor-5-0", "metadata-store-10-1"]), "n": small, "b": pick(p_bundles),
+          "s": lambda g: f"{g.r.uniform(0.001, 4):.3f}"}),
+        (4, pulsar("WARN", "org.apache.pulsar.broker.service.ServerCnx") + "[{peer}] Got exception {e}",
+         {**p_hdr, "peer": peer, "e": pick(["java.net.SocketException: Connection reset", "io.netty.channel.unix.Errors$NativeIoException: "
+                                             "recvAddress(..) failed: Connection reset by peer", "javax.net.ssl.SSLHandshakeException: Received fatal alert: "
+                                             "certificate_unknown"])}),
+        (5, pulsar("WARN", "org.apache.bookkeeper.client.PendingAddOp") + "Failed to write entry ({l}, {e}) to bookie ({i}, {b}): {err}",
+         {**p_hdr, "th": pick(["BookKeeperClientWorker-OrderedExecutor-0-0", "BookKeeperClientWorker-OrderedExecutor-3-0"]), "l": ledger, "e": small,
+          "i": pick(["0", "1", "2"]), "b": pick(bookies), "err": pick(["Bookie handle is not available", "Bookie operation timeout",
+                                                                       "Error while writing to the bookie"])}),
+        # ---- Apache BookKeeper bookie
+        (6, bk("INFO", "SyncThread-7-1", "EntryLoggerAllocator", 160) + "Created new entry log file {f} for logId {n}.",
+         {**bk_hdr, "f": lambda g: f"/pulsar/data/bookkeeper/ledgers/current/{g.r.randint(0x10, 0xfff):x}.log", "n": lambda g: g.num(16, 4095)}),
+        (5, bk("INFO", "GarbageCollectorThread-6-1", "GarbageCollectorThread", 525) + "Extracting entry log meta from entryLogId: {n}",
+         {**bk_hdr, "n": lambda g: g.num(16, 4095)}),
+        (5, bk("INFO", "GarbageCollectorThread-6-1", "GarbageCollectorThread", 412)
+         + "Compaction: entry log usage buckets before compaction [10% 20% 30% 40% 50% 60% 70% 80% 90% 100%] = [{b}]",
+         {**bk_hdr, "b": lambda g: ", ".join(str(g.r.randint(0, 40)) for _ in range(10))}),
+        (3, bk("WARN", "BookieStateManagerService-0", "BookieStateManager", 308) + "Transitioning Bookie to ReadOnly mode", bk_hdr),
+        (3, bk("INFO", "main", "Bookie", 953) + "Shutting down Bookie-3181 with exitCode {c}", {**bk_hdr, "c": pick(["0", "0", "1"])}),
+        # ---- Apache Camel 4 routes in Spring Boot 3
+        (3, sb("INFO", "main", "o.a.c.impl.engine.AbstractCamelContext") + "Apache Camel {v} (camel-1) is starting", {**sb_hdr, "v": pick(["4.4.1", "4.8.0"])}),
+        (3, sb("INFO", "main", "o.a.c.impl.engine.AbstractCamelContext") + "Routes startup (total:{t} started:{s} disabled:0)",
+         {**sb_hdr, "t": pick(["4", "6"]), "s": pick(["4", "6", "3"])}),
+        (6, sb("INFO", "main", "o.a.c.impl.engine.AbstractCamelContext") + "    Started {r} ({ep})", {**sb_hdr, "r": first(camel_routes), "ep": then(1)}),
+        (3, sb("INFO", "main", "o.a.c.impl.engine.AbstractCamelContext") + "Apache Camel {v} (camel-1) started in {t}ms (build:{b}ms init:{i}ms start:{s}ms)",
+         {**sb_hdr, "v": pick(["4.4.1", "4.8.0"]), "t": millis, "b": small, "i": millis, "s": millis}),
+        (3, sb("INFO", "SpringApplicationShutdownHook", "o.a.c.impl.engine.AbstractCamelContext") + "Apache Camel {v} (camel-1) is shutting down (timeout:{t})",
+         {**sb_hdr, "v": pick(["4.4.1", "4.8.0"]), "t": pick(["45s", "10s"])}),
+        (10, sb_thr("o.a.c.p.e.DefaultErrorHandler", "ERROR") + "Failed delivery for (MessageId: {m} on ExchangeId: {x}). Exhausted after delivery attempt: {n} "
+         "caught: {e}", {**sb_hdr, "th": camel_thread, "m": camel_id, "x": camel_id, "n": pick(["1", "4", "6"]), "e": pick(camel_exc)}),
+        (8, sb_thr("o.a.c.p.e.DefaultErrorHandler", " WARN") + "Failed delivery for (MessageId: {m} on ExchangeId: {x}). On delivery attempt: {n} caught: {e}",
+         {**sb_hdr, "th": camel_thread, "m": camel_id, "x": camel_id, "n": pick(["0", "1", "2", "3"]), "e": pick(camel_exc)}),
+        (16, sb_thr("orders-in") + "Exchange[ExchangePattern: InOnly, BodyType: {bt}, Body: {b}]",
+         {**sb_hdr, "th": camel_thread, "bt": pick(["String", "byte[]", "com.acme.orders.Order"]),
+          "b": lambda g: g.r.choice([f'{{"orderId":"{g.num(100000, 999999)}","status":"NEW","total":{g.flt(2, 900)}}}', "[Body is null]",
+                                     f"Order[id={g.num(100000, 999999)}, status=PAID]"])}),
+        (6, sb_thr("o.a.c.component.kafka.KafkaFetchRecords") + "Subscribing orders-Thread 0 to topic {t}", {**sb_hdr, "th": camel_thread, "t": pick(["orders", "orders.retry"])}),
+        # ---- MuleSoft Mule 4 runtime (mule_ee.log)
+        (16, mule("INFO", "org.mule.runtime.core.internal.processor.LoggerMessageProcessor") + "{msg}",
+         {**mule_hdr, "msg": lambda g: g.r.choice([f"Received order {g.num(100000, 999999)}", f"Customer {g.num(1000, 99999)} synced to SAP",
+                                                    f"Batch {g.uuid()} completed", "Request received"])}),
+        (10, mule("ERROR", "org.mule.runtime.core.internal.exception.OnErrorPropagateHandler").rstrip(), mule_hdr),
+        (10, "*" * 80, {}),
+        (10, "Message               : {m}", {"m": mule_error}),
+        (10, "Error type            : {t}", {"t": pick([t for t, _ in mule_errors])}),
+        (8, "Element               : {p} @ {a}:{x}:{n} ({k})",
+         {"p": mule_element, "a": then(0), "x": then(3), "n": then(4), "k": pick(["Request", "Logger", "Transform Message",
+                                                                                                           "Select"])}),
+        (8, "FlowStack             : at {f}({p} @ {a}:{x}:{n} ({k}))",
+         {"f": mule_flow_name, "p": then(2), "a": then(0), "x": then(3), "n": then(4),
+          "k": pick(["Request", "Logger", "Transform Message", "Select"])}),
+        (8, "  (set debug level logging or '-Dmule.verbose.exceptions=true' for everything)", {}),
+        (4, mule_sys("INFO", "ArtifactDeployer.start.01", "org.mule.service.http.impl.service.server.grizzly.GrizzlyServerManager")
+         + "Listening for connections on '{u}'", {**mule_sys_hdr, "u": pick(["http://0.0.0.0:8081", "https://0.0.0.0:8082"])}),
+        (4, mule("INFO", "com.mulesoft.mule.runtime.module.batch.internal.engine.DefaultBatchEngine") + "Created instance '{i}' for batch job '{j}'",
+         {**mule_hdr, "i": Gen.uuid, "j": pick(["sap-sync-batch", "customer-import"])}),
+        (4, mule("INFO", "com.mulesoft.mule.runtime.module.batch.internal.engine.DefaultBatchEngine") + "Finished execution for instance '{i}' of job '{j}'. "
+         "Total Records processed: {t}. Successful records: {s}. Failed Records: {f}",
+         {**mule_hdr, "i": Gen.uuid, "j": pick(["sap-sync-batch", "customer-import"]), "t": batch_counts, "s": then(1), "f": then(2)}),
+        # ---- Apache ActiveMQ Classic 5.18
+        (3, amq("INFO", "Apache ActiveMQ {v} ({b}, {id}) is starting", "org.apache.activemq.broker.BrokerService"),
+         {**amq_hdr, "v": pick(["5.18.3", "5.18.4"]), "b": amq_broker_id, "id": then(0), "th": pick(["main"])}),
+        (3, amq("INFO", "Apache ActiveMQ {v} ({b}, {id}) started", "org.apache.activemq.broker.BrokerService"),
+         {**amq_hdr, "v": pick(["5.18.3", "5.18.4"]), "b": amq_broker_id, "id": then(0), "th": pick(["main"])}),
+        (4, amq("INFO", "Listening for connections at: {u}", "org.apache.activemq.transport.TransportServerThreadSupport"),
+         {**amq_hdr, "u": pick(["tcp://amq-broker-0:61616?maximumConnections=1000&wireFormat.maxFrameSize=104857600",
+                                 "amqp://amq-broker-0:5672?maximumConnections=1000&wireFormat.maxFrameSize=104857600",
+                                 "stomp://amq-broker-1:61613?maximumConnections=1000&wireFormat.maxFrameSize=104857600"]), "th": pick(["main"])}),
+        (4, amq("INFO", "Connector {c} started", "org.apache.activemq.broker.TransportConnector"),
+         {**amq_hdr, "c": pick(["openwire", "amqp", "stomp", "mqtt", "ws"]), "th": pick(["main"])}),
+        (14, amq("WARN", "Transport Connection to: tcp://{ip}:{p} failed: {e}", "org.apache.activemq.broker.TransportConnection.Transport"),
+         {**amq_hdr, "ip": pool_ip, "p": Gen.port, "e": pick(["java.io.EOFException", "java.net.SocketException: Connection reset",
+                                                               "org.apache.activemq.transport.InactivityIOException: Channel was inactive (no connection "
+                                                               "attempt made) for too (>30000) long: tcp://10.40.3.18:52114"]),
+          "th": amq_transport_thread}),
+        (4, amq("INFO", "Using Persistence Adapter: KahaDBPersistenceAdapter[{d}]", "org.apache.activemq.broker.BrokerService"),
+         {**amq_hdr, "d": pick(["/opt/activemq/data/kahadb", "/var/lib/activemq/data/kahadb"]), "th": pick(["main"])}),
+        (6, amq("INFO", "Slow KahaDB access: Journal append took: {a} ms, Index update took {b} ms", "org.apache.activemq.store.kahadb.MessageDatabase"),
+         {**amq_hdr, "a": millis, "b": millis, "th": pick(["ActiveMQ NIO Worker 12", "ActiveMQ Transport: tcp:///10.40.2.8:51644@61616",
+                                                            "ActiveMQ Journal Checkpoint Worker"])}),
+        (3, amq("INFO", "Database {d}/lock is locked by another server. This broker is now in slave mode waiting a lock to be acquired",
+                "org.apache.activemq.store.SharedFileLocker"), {**amq_hdr, "d": pick(["/opt/activemq/data/kahadb"]), "th": pick(["main"])}),
+        (4, amq("INFO", "Network connection between vm://{a}#{n} and tcp://{ip}:61616@{lp} ({b}) has been established.",
+                "org.apache.activemq.network.DemandForwardingBridgeSupport"),
+         {**amq_hdr, "a": pick(amq_brokers), "n": lambda g: str(2 * g.r.randint(0, 40)), "ip": pool_ip, "lp": Gen.port, "b": pick(amq_brokers),
+          "th": pick(["triggerStartAsyncNetworkBridgeCreation: remoteBroker=tcp://amq-broker-1/10.40.2.19:61616, localBroker= vm://amq-broker-0#0"])}),
+        (3, amq("WARN", "Store limit is {l} mb (current store usage is {u} mb). The data directory: {d} only has {f} mb of usable space. - resetting to "
+                "maximum available disk space: {m} mb", "org.apache.activemq.broker.BrokerService"),
+         {**amq_hdr, "l": pick(["102400", "51200"]), "u": small, "d": pick(["/opt/activemq/data/kahadb"]), "f": lambda g: g.num(2000, 40000),
+          "m": lambda g: g.num(2000, 40000), "th": pick(["main"])}),
+        # ---- Apache Ignite 2.16
+        (8, ig("INFO", "GridDiscoveryManager") + "Topology snapshot [ver={v}, locNode={n}, servers={s}, clients={c}, state=ACTIVE, CPUs={cpu}, offheap={o}GB, "
+         "heap={h}GB]", {**ig_hdr, "th": pick(["disco-event-worker-#61"]), "v": topver, "n": node8, "s": pick(["2", "3"]), "c": small,
+                          "cpu": pick(["24", "48"]), "o": pick(["9.6", "14.0", "19.0"]), "h": pick(["3.0", "6.0", "12.0"])}),
+        (6, ig("INFO", "GridDiscoveryManager") + "  ^-- Baseline [id={i}, size={s}, online={o}, offline={f}]",
+         {**ig_hdr, "th": pick(["disco-event-worker-#61"]), "i": small, "s": pick(["3"]), "o": pick(["1", "2", "3"]), "f": pick(["0", "1", "2"])}),
+        (6, ig("INFO", "GridDhtPartitionsExchangeFuture") + "Started exchange init [topVer=AffinityTopologyVersion [topVer={t}, minorTopVer={m}], crd={c}, "
+         "evt={e}, evtNode={n}, customEvt={ce}, allowMerge={am}, exchangeFreeSwitch={fs}]",
+         {**ig_hdr, "t": topver, "m": small, "c": pick(["true", "false"]), "e": ig_evt, "n": Gen.uuid,
+          "ce": pick(["null", "null", "ChangeGlobalStateMessage [id=1f4e2c9a-b0c1-4f2e-9a51-6d1c7b3e0a22]"]), "am": pick(["true", "false"]),
+          "fs": pick(["false", "false", "true"])}),
+        (6, ig("INFO", "GridDhtPartitionsExchangeFuture") + "Finished exchange init [topVer=AffinityTopologyVersion [topVer={t}, minorTopVer={m}], crd={c}]",
+         {**ig_hdr, "t": topver, "m": small, "c": pick(["true", "false"])}),
+        (5, ig("INFO", "time") + "Completed partition exchange [localNode={l}, exchange=GridDhtPartitionsExchangeFuture [topVer=AffinityTopologyVersion "
+         "[topVer={t}, minorTopVer={m}], evt={e}, evtNode={n}, done=true, newCrdFut=null], topVer=AffinityTopologyVersion [topVer={t2}, minorTopVer={m2}]]",
+         {**ig_hdr, "l": Gen.uuid, "t": first([(str(v),) for v in range(3, 240)]), "m": small, "e": ig_evt, "n": Gen.uuid, "t2": then(0), "m2": small}),
+        (7, ig("INFO", "Checkpointer") + "Checkpoint started [checkpointId={id}, startPtr={p}, checkpointBeforeLockTime={a}ms, checkpointLockWait={b}ms, "
+         "checkpointListenersExecuteTime={c}ms, checkpointLockHoldTime={d}ms, walCpRecordFsyncDuration={e}ms, writeCheckpointEntryDuration={f}ms, "
+         "splitAndSortCpPagesDuration={s}ms, pages={n}, reason='{r}']",
+         {**ig_hdr, "th": pick(["db-checkpoint-thread-#78"]), "id": Gen.uuid, "p": wal_ptr, "a": small, "b": small, "c": small, "d": small, "e": small,
+          "f": small, "s": small, "n": big, "r": pick(["timeout", "timeout", "too big size of WAL without checkpoint", "too many dirty pages"])}),
+        (7, ig("INFO", "Checkpointer") + "Checkpoint finished [cpId={id}, pages={n}, markPos={p}, walSegmentsCovered=[{w}], markDuration={a}ms, "
+         "pagesWrite={b}ms, fsync={c}ms, total={d}ms]",
+         {**ig_hdr, "th": pick(["db-checkpoint-thread-#78"]), "id": Gen.uuid, "n": big, "p": wal_ptr,
+          "w": lambda g: g.r.choice(["", f"{g.r.randint(100, 9999)} - {g.r.randint(10000, 19999)}"]), "a": millis, "b": millis, "c": millis, "d": millis}),
+        (8, ig("WARN", "IgniteKernal") + "Possible too long JVM pause: {ms} milliseconds.", {**ig_hdr, "th": pick(["jvm-pause-detector-worker"]), "ms": millis}),
+        (5, ig("INFO", "IgniteKernal") + "Metrics for local node (to disable set 'metricsLogFrequency' to 0)", ig_metrics_hdr),
+        (5, ig("INFO", "IgniteKernal") + "    ^-- Node [id={n}, uptime={u}]",
+         {**ig_metrics_hdr, "n": node8, "u": lambda g: f"{g.num(0, 99):0>2}:{g.num(0, 59):0>2}:{g.num(0, 59):0>2}.{g.num(0, 999):0>3}"}),
+        (5, ig("INFO", "IgniteKernal") + "    ^-- CPU [CPUs={c}, curLoad={a}%, avgLoad={b}%, GC={gc}%]",
+         {**ig_metrics_hdr, "c": pick(["24", "48"]), "a": lambda g: g.flt(2), "b": lambda g: g.flt(2), "gc": lambda g: g.flt(2, 5)}),
+        (5, ig("INFO", "IgniteKernal") + "    ^-- Heap [used={u}MB, free={f}%, comm={c}MB]",
+         {**ig_metrics_hdr, "u": lambda g: g.num(100, 12000), "f": lambda g: g.flt(2), "c": pick(["3072", "6144", "12288"])}),
+        (5, ig("INFO", "IgniteKernal") + "    ^-- Public thread pool [active={a}, idle={i}, qSize={q}]",
+         {**ig_metrics_hdr, "a": small, "i": small, "q": small}),
+        (3, ig("ERROR", "G") + "Blocked system-critical thread has been detected. This can lead to cluster-wide undefined behaviour [workerName={w}, "
+         "threadName={t}, blockedFor={s}s]",
+         {**ig_hdr, "th": pick(["tcp-disco-msg-worker-[crd]-#2"]), "w": first([("sys-stripe-3", "sys-stripe-3-#4"), ("db-checkpoint-thread", "db-checkpoint-thread-#78"),
+                                                                                 ("disco-event-worker", "disco-event-worker-#61")]),
+          "t": then(1), "s": lambda g: g.num(10, 120)}),
+        (3, ig("WARN", "GridCachePartitionExchangeManager") + "Failed to wait for partition map exchange [topVer=AffinityTopologyVersion [topVer={t}, "
+         "minorTopVer={m}], node={n}]. Dumping pending objects that might be the cause:", {**ig_hdr, "t": topver, "m": small, "n": Gen.uuid}),
+        (4, ig("WARN", "TcpDiscoverySpi") + "Timed out waiting for message delivery receipt (most probably, the reason is in long GC pauses on remote node; "
+         "consider tuning GC and increasing 'ackTimeout' configuration property). Will retry to send message with increased timeout "
+         "[currentTimeout={t}, rmtAddr={a}, rmtPort={p}]",
+         {**ig_hdr, "th": pick(["tcp-disco-msg-worker-[crd]-#2", "tcp-disco-msg-worker-[b81e07d4 10.40.2.9:47500]-#2"]), "t": pick(["10000", "20000", "40000"]),
+          "a": lambda g: f"/{pool_ip(g)}:47500", "p": pick(["47500"])}),
+        # ---- Infinispan 15 Server
+        (3, isp("INFO", "org.infinispan.CONTAINER") + "ISPN000128: Infinispan version: Infinispan '{n}' {v}",
+         {**isp_hdr, "n": pick(["I'm Still Standing"]), "v": pick(["15.0.8.Final", "15.0.10.Final"])}),
+        (3, isp("INFO", "org.infinispan.CLUSTER") + "ISPN000078: Starting JGroups channel `{c}` with stack `{s}`",
+         {**isp_hdr, "c": pick(["cluster"]), "s": pick(["kubernetes", "tcp"])}),
+        (3, isp("INFO", "org.infinispan.CLUSTER") + "ISPN000079: Channel `{c}` local address is `{a}`, physical addresses are `[{ip}:7800]`",
+         {**isp_hdr, "c": pick(["cluster"]), "a": pick(isp_nodes), "ip": pool_ip}),
+        (6, isp("INFO", "org.infinispan.CLUSTER") + "ISPN000094: Received new cluster view for channel {c}: [{co}|{v}] ({n}) [{m}]",
+         {**isp_hdr, "c": pick(["cluster"]), "co": isp_view, "v": then(0), "n": then(1), "m": then(2)}),
+        (4, isp("INFO", "org.infinispan.CLUSTER") + "ISPN100000: Node {n} joined the cluster", {**isp_hdr, "n": pick(isp_nodes)}),
+        (4, isp("INFO", "org.infinispan.CLUSTER") + "ISPN100001: Node {n} left the cluster", {**isp_hdr, "n": pick(isp_nodes)}),
+        (7, isp("INFO", "org.infinispan.CLUSTER") + "[Context={c}] ISPN100002: Starting rebalance with members [{m}], phase READ_OLD_WRITE_ALL, topology id {t}",
+         {**isp_hdr, "c": pick(isp_caches), "m": members(isp_nodes), "t": lambda g: g.num(2, 900)}),
+        (7, isp("INFO", "org.infinispan.CLUSTER") + "[Context={c}] ISPN100010: Finished rebalance with members [{m}], topology id {t}",
+         {**isp_hdr, "c": pick(isp_caches), "m": members(isp_nodes), "t": lambda g: g.num(2, 900)}),
+        (5, isp("INFO", "org.infinispan.CLUSTER") + "[Context={c}] ISPN100008: Updating cache members list [{m}], topology id {t}",
+         {**isp_hdr, "c": pick(isp_caches), "m": members(isp_nodes), "t": lambda g: g.num(2, 900)}),
+        (3, isp("INFO", "org.infinispan.SERVER") + "ISPN080004: Connector SinglePort ({n}) listening on {ip}:{p}",
+         {**isp_hdr, "n": pick(["default"]), "ip": pool_ip, "p": pick(["11222"])}),
+        (3, isp("INFO", "org.infinispan.SERVER") + "ISPN080001: Infinispan Server {v} started in {ms}ms",
+         {**isp_hdr, "v": pick(["15.0.8.Final", "15.0.10.Final"]), "ms": millis}),
+        (5, isp("WARN", "org.infinispan.CLUSTER") + "ISPN000476: Timed out waiting for responses for request {r} from {n} after {t} seconds",
+         {**isp_hdr, "r": big, "n": pick(isp_nodes), "t": pick(["15", "17"])}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -20807,7 +21536,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "MainframePlatform": mainframe_events,
            "HyperscalerPlatform": hyperscaler_events,
            "DesktopPlatform": desktop_events,
-           "NewSQLPlatform": newsql_events}
+           "NewSQLPlatform": newsql_events,
+           "MiddlewarePlatform": middleware_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
