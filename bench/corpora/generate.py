@@ -235,6 +235,13 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   vtctld through glog), FoundationDB trace events (XML and JSON), Couchbase Server (ns_server, its
   babysitter and memcached), Aerospike (with its ticker), ArangoDB, QuestDB, Dgraph (Alpha and Zero),
   Materialize and RisingWave (Rust tracing) and Apache Doris (FE log4j and BE glog); 155 event types.
+* ``BackupPlatform`` (written blind for the twenty-fifth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): Bareos (director, storage daemon and file daemon messages in
+  bareos.log, with the job termination report one field per line), restic, BorgBackup (create with its
+  --list and --stats lines, prune --list, check), rclone (sync and copy at INFO, NOTICE and ERROR with
+  its stats block), the rsync daemon's rsyncd.log, Kopia, the Proxmox Backup Server task logs (backup,
+  garbage collection, verify, prune), pgBackRest, Barman, WAL-G, Percona XtraBackup 8.0 and Syncthing;
+  251 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -20777,6 +20784,544 @@ def newsql_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+def backup_events() -> list[tuple[float, str, dict]]:
+    """Backup, replication and file-sync tools: Bareos (director, storage daemon and file daemon
+    messages in bareos.log, with the job termination report one field per line), restic, BorgBackup
+    (borg create with its --list and --stats lines, prune --list, check), rclone (sync and copy at
+    INFO, NOTICE and ERROR with its stats block), the rsync daemon's rsyncd.log, Kopia, the Proxmox
+    Backup Server task logs (backup, garbage collection, verify, prune), pgBackRest, Barman, WAL-G,
+    Percona XtraBackup 8.0 and Syncthing.
+    Written blind for the twenty-fifth issue-15 pass: before reading the engine or any failure
+    analysis; 251 event types."""
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([0, 0, 1, 2, 3, g.r.randint(4, 60)]))
+
+    def big(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(100, 9999), g.r.randint(10000, 999999), g.r.randint(10 ** 6, 10 ** 9)]))
+
+    def grouped(g: Gen) -> str:
+        return f"{g.r.choice([g.r.randint(1, 9999), g.r.randint(10000, 999999), g.r.randint(10 ** 6, 10 ** 11)]):,}"
+
+    def iec(g: Gen) -> str:
+        return f"{g.r.uniform(1, 999):.3f} {g.r.choice(['KiB', 'MiB', 'MiB', 'GiB'])}"
+
+    def si1(g: Gen) -> str:
+        return f"{g.r.uniform(1, 999):.1f} {g.r.choice(['KB', 'MB', 'MB', 'GB'])}"
+
+    def si2(g: Gen) -> str:
+        return f"{g.r.uniform(1, 999):.2f} {g.r.choice(['kB', 'MB', 'GB', 'GB', 'TB'])}"
+
+    def pct(g: Gen) -> str:
+        return f"{g.r.uniform(0, 100):.2f}"
+
+    def host(g: Gen) -> str:
+        return g.r.choice(["web01", "db01", "files02"])
+
+    def ip(g: Gen) -> str:
+        return f"10.20.{g.r.randint(0, 3)}.{g.r.randint(2, 250)}"
+
+    def data_path(g: Gen) -> str:
+        return g.r.choice(["/etc/nginx/nginx.conf", "/var/log/syslog", f"/var/lib/postgresql/16/main/base/16384/{g.num(10000, 99999)}",
+                           f"/home/alice/Documents/report-{g.num(1, 999)}.pdf", f"/srv/www/shop/uploads/{g.hexs(6)}.jpg",
+                           f"/opt/app/releases/2026{g.r.randint(10, 11)}{g.r.randint(1, 28):02d}/config.yml"])
+
+    # Bareos (bareos.log: "03-Dec 01:05 bareos-dir JobId 1234: ...")
+    def b_ts(g: Gen) -> str:
+        return f"{g.r.randint(1, 3):02d}-Dec {g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}"
+
+    def jobid(g: Gen) -> str:
+        return str(g.r.randint(1200, 18999))
+
+    def b_job(g: Gen) -> str:
+        return (f"{g.r.choice(['backup-web01', 'backup-db01', 'backup-files02', 'BackupCatalog'])}"
+                f".2026-12-0{g.r.randint(1, 3)}_{g.r.randint(0, 23):02d}.{g.r.randint(0, 59):02d}.00_{g.r.randint(1, 60):02d}")
+
+    def b_vol(g: Gen) -> str:
+        return f"{g.r.choice(['Full', 'Incremental', 'Differential'])}-{g.r.randint(1, 240):04d}"
+
+    b_dev = pick(['"FileStorage" (/var/lib/bareos/storage)', '"FileStorage2" (/srv/bareos/storage)', '"tapedrive-0" (/dev/tape/by-id/scsi-350014ee2b3a1c9f0-nst)'])
+    b_fd = pick(["web01-fd", "db01-fd", "files02-fd"])
+    bd = "{bts} bareos-dir JobId {j}: "
+    bsd = "{bts} bareos-sd JobId {j}: "
+    bfd = "{bts} {fd} JobId {j}: "
+    bs = {"bts": b_ts, "j": jobid}
+    bfs = {"bts": b_ts, "j": jobid, "fd": b_fd}
+    tls = pick(["TLS_CHACHA20_POLY1305_SHA256 TLSv1.3", "TLS_AES_256_GCM_SHA384 TLSv1.3", "ECDHE-PSK-CHACHA20-POLY1305 TLSv1.2"])
+
+    def b_date(g: Gen) -> str:
+        return f"0{g.r.randint(1, 3)}-Dec-2026 {hms(g)}"
+
+    def b_elapsed(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(1, 59)} secs", f"{g.r.randint(1, 59)} mins {g.r.randint(1, 59)} secs",
+                           f"{g.r.randint(1, 9)} hours {g.r.randint(1, 59)} mins {g.r.randint(1, 59)} secs"])
+
+    def b_bytes(g: Gen) -> str:
+        n = g.r.choice([g.r.randint(1000, 999999), g.r.randint(10 ** 6, 10 ** 9), g.r.randint(10 ** 9, 10 ** 12)])
+        unit, div = (("KB", 1e3) if n < 10 ** 6 else ("MB", 1e6) if n < 10 ** 9 else ("GB", 1e9))
+        return f"{n:,} ({n / div:.1f} {unit})"
+
+    def rep(label: str) -> str:
+        return f"  {label + ':':<24}"
+
+    # restic
+    def restic_count(g: Gen) -> str:
+        return f"{g.r.choice([0, 0, g.r.randint(1, 99), g.r.randint(100, 99999)]):5d}"
+
+    def short_id(g: Gen) -> str:
+        return g.hexs(8)
+
+    def restic_repo(g: Gen) -> str:
+        return g.r.choice(["/srv/restic-repo", "s3:s3.eu-central-1.amazonaws.com/acme-restic/web01", "sftp:backup@nas01:/volume1/restic",
+                           "rest:https://restic.internal:8000/db01/"])
+
+    def restic_elapsed(g: Gen) -> str:
+        return g.r.choice([f"0:{g.r.randint(0, 59):02d}", f"{g.r.randint(1, 59)}:{g.r.randint(0, 59):02d}",
+                           f"{g.r.randint(1, 4)}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"])
+
+    def restic_blobs(g: Gen) -> str:
+        return f"{g.r.choice([g.r.randint(0, 999), g.r.randint(1000, 999999)]):>8}"
+
+    # BorgBackup
+    def borg_repo(g: Gen) -> str:
+        return g.r.choice(["ssh://borg@backup.acme.internal:22/./web01", "/mnt/backup/borg-db01", "ssh://u123456@u123456.your-storagebox.de:23/./files02"])
+
+    def borg_archive(g: Gen) -> str:
+        return f"{host(g)}-2026-{g.r.randint(10, 12):02d}-{g.r.randint(1, 28):02d}T{hms(g)}"
+
+    def borg_time(g: Gen) -> str:
+        return f"{g.r.choice(['Thu', 'Wed', 'Tue', 'Sun'])}, 2026-{g.r.randint(10, 12):02d}-{g.r.randint(1, 28):02d} {hms(g)}"
+
+    def borg_list(g: Gen) -> str:
+        g.drawn = g.r.choice([("A", data_path(g)), ("A", data_path(g)), ("M", data_path(g)), ("U", data_path(g)),
+                              ("d", g.r.choice(["/etc/nginx", "/home/alice/Documents", "/srv/www/shop/uploads"])),
+                              ("E", data_path(g))])
+        return g.drawn[0]
+
+    # rclone
+    def rc_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    def rc_obj(g: Gen) -> str:
+        return g.r.choice(["photos/2026/12/", "backups/db01/", "shared/finance/", "web/uploads/"]) + g.r.choice(
+            [f"IMG_{g.num(1000, 9999)}.jpg", f"dump-{g.num(1, 999)}.sql.gz", f"invoice-{g.num(10000, 99999)}.pdf", f"{g.hexs(12)}.bin"])
+
+    def rc_remote(g: Gen) -> str:
+        return g.r.choice(["S3 bucket acme-backups path web01", "Google drive root 'Backups'", "Local file system at /srv/data",
+                           "sftp://backup@nas01:22//volume1/sync"])
+
+    def rc_size(g: Gen) -> str:
+        return f"{g.r.uniform(0, 999):.3f} {g.r.choice(['KiB', 'MiB', 'GiB'])}"
+
+    def rc_dur(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(0, 59):.1f}s", f"{g.r.randint(1, 59)}m{g.r.uniform(0, 59):.1f}s",
+                           f"{g.r.randint(1, 5)}h{g.r.randint(0, 59)}m{g.r.uniform(0, 59):.1f}s"])
+
+    def rc_err(g: Gen) -> str:
+        return g.r.choice(["googleapi: Error 403: User rate limit exceeded., userRateLimitExceeded",
+                           "AccessDenied: Access Denied\n\tstatus code: 403, request id: " + g.hexs(16).upper(),
+                           "couldn't list files: context deadline exceeded",
+                           "read tcp 10.20.1.14:51324->52.219.170.38:443: read: connection reset by peer"]).split("\n")[0]
+
+    rc = "{rts} "
+    rcs = {"rts": rc_ts}
+
+    # rsyncd.log
+    def rs_pid(g: Gen) -> str:
+        return str(g.r.randint(1000, 65000))
+
+    rsd = "{rts} [{pid}] "
+    rsds = {"rts": rc_ts, "pid": rs_pid}
+    rs_host = pick(["backup01.acme.internal", "web01.acme.internal", "UNDETERMINED"])
+    rs_mod = pick(["backups", "www", "pgdump"])
+    rs_user = pick(["backup", "rsync", "deploy"])
+
+    # Kopia
+    def kopia_src(g: Gen) -> str:
+        return f"root@{host(g)}:{g.r.choice(['/etc', '/home', '/var/lib/docker/volumes', '/srv'])}"
+
+    # Proxmox Backup Server task logs
+    def pbs_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}+01:00"
+
+    def pbs_snap(g: Gen) -> str:
+        kind, ident = g.r.choice([("vm", "100"), ("vm", "101"), ("ct", "200"), ("vm", "105"), ("host", "pve1")])
+        return f"{kind}/{ident}/2026-12-0{g.r.randint(1, 3)}T{hms(g)}Z"
+
+    def pbs_group(g: Gen) -> str:
+        return g.r.choice(["vm/100", "vm/101", "ct/200", "vm/105"])
+
+    pbs_store = pick(["store1", "offsite", "zfs-backup"])
+    pbs_idx = pick(["drive-scsi0.img.fidx", "drive-scsi1.img.fidx", "root.pxar.didx", "drive-virtio0.img.fidx"])
+    pbs_fidx = pick(["drive-scsi0.img.fidx", "drive-scsi1.img.fidx", "drive-virtio0.img.fidx"])
+    pb = "{pts}: "
+    pbs = {"pts": pbs_ts}
+
+    # pgBackRest
+    def pgbr_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.r.randint(0, 999):03d}"
+
+    def wal(g: Gen) -> str:
+        return f"0000000{g.r.choice(['1', '1', '2'])}0000000{g.r.randint(0, 3)}000000{g.hexs(2).upper()}"
+
+    def lsn(g: Gen) -> str:
+        return f"{g.r.randint(0, 3)}/{g.hexs(g.r.choice([7, 8])).upper().lstrip('0') or '0'}"
+
+    def bk_label(g: Gen) -> str:
+        return g.r.choice([f"2026120{g.r.randint(1, 3)}-0{g.r.randint(0, 3)}{g.r.randint(0, 59):02d}{g.r.randint(0, 59):02d}F",
+                           f"20261201-010002F_2026120{g.r.randint(2, 3)}-0{g.r.randint(0, 3)}{g.r.randint(0, 59):02d}{g.r.randint(0, 59):02d}"
+                           f"{g.r.choice(['I', 'D'])}"])
+
+    def pg_ms(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(5, 99), g.r.randint(100, 9999), g.r.randint(10000, 3600000)]))
+
+    def pgbr_size(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(1, 999):.1f}MB", f"{g.r.uniform(1, 999):.1f}GB", f"{g.r.randint(1, 999)}KB"])
+
+    pg = "{pts} P00 "
+    pgs = {"pts": pgbr_ts}
+
+    # Barman
+    def py_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{g.r.randint(0, 999):03d}"
+
+    bm = "{yts} [{bpid}] "
+    bms = {"yts": py_ts, "bpid": lambda g: str(g.r.randint(1000, 99999))}
+    bm_srv = pick(["pg-main", "pg-orders"])
+
+    def bm_id(g: Gen) -> str:
+        return f"{g.r.choice(['202611' + str(g.r.randint(10, 30)), '2026120' + str(g.r.randint(1, 3))])}T0{g.r.randint(0, 3)}{g.r.randint(0, 59):02d}{g.r.randint(0, 59):02d}"
+
+    # WAL-G
+    def walg_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}.{g.r.randint(0, 999999):06d}"
+
+    wg = "INFO: {wts} "
+    wgs = {"wts": walg_ts}
+
+    # Percona XtraBackup 8.0
+    def xb_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.r.randint(0, 999999):06d}-00:00"
+
+    xb = "{xts} {thr} [Note] [MY-011825] [Xtrabackup] "
+    xbs = {"xts": xb_ts, "thr": pick(["0", "0", "1", "2"])}
+
+    def xb_file(g: Gen) -> str:
+        return g.r.choice(["./ibdata1", "./mysql.ibd", "./undo_001", "./undo_002", f"./shop/orders#p#p{g.r.randint(0, 11)}.ibd",
+                           f"./shop/{g.r.choice(['orders', 'customers', 'order_items', 'payments'])}.ibd", "./sys/sys_config.ibd"])
+
+    def xb_lsn(g: Gen) -> str:
+        return str(g.r.randint(10 ** 7, 10 ** 11))
+
+    def xb_copy(g: Gen) -> str:
+        f = xb_file(g)
+        g.drawn = (f, f[2:])
+        return f
+
+    xb_dir = pick(["/backups/full", "/backups/inc-20261203", "/var/backups/xtrabackup/2026-12-03_01-00-02"])
+
+    # Syncthing
+    def st_id(g: Gen) -> str:
+        return "-".join("".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(7)) for _ in range(8))
+
+    st = "[{sid}] {rts} "
+    sts = {"sid": pick(["MFZWI", "7QXAB", "K3LDC"]), "rts": rc_ts}
+    st_folder = first([("Documents", "abcde-fghij"), ("Photos", "xyz12-ab3cd"), ("Camera", "pixel_7_hq9k-photos"), ("Sync", "default")])
+
+    def st_conn(g: Gen) -> str:
+        return f"{ip(g)}:22000-{ip(g)}:{g.port()}/tcp-{g.r.choice(['client', 'server'])}/TLS1.3-TLS_AES_128_GCM_SHA256/{g.r.choice(['LAN-P10', 'WAN-P30'])}"
+
+    return [
+        # Bareos director
+        (20, bd + "Start Backup JobId {j2}, Job={job}", {**bs, "j2": jobid, "job": b_job}),
+        (12, bd + "Connected Storage daemon at {sd}:9103, encryption: {tls}", {**bs, "sd": pick(["bareos-sd", "bareos-sd2.acme.internal"]), "tls": tls}),
+        (12, bd + "Connected Client: {fd} at {h}:9102, encryption: {tls}", {**bs, "fd": b_fd, "h": pick(["web01.acme.internal", "db01.acme.internal", "10.20.1.31"]), "tls": tls}),
+        (12, bd + " Handshake: {hs}", {**bs, "hs": pick(["Immediate TLS", "Cleartext"])}),
+        (12, bd + "Using Device \"{dev}\" to write.", {**bs, "dev": pick(["FileStorage", "FileStorage2", "tapedrive-0"])}),
+        (8, bd + "No prior Full backup Job record found.", bs),
+        (8, bd + "No prior or suitable Full backup found in catalog. Doing FULL backup.", bs),
+        (10, bd + "Sending Accurate information to the FD.", bs),
+        (10, bd + "Insert of attributes batch table with {n} entries start", {**bs, "n": big}),
+        (10, bd + "Insert of attributes batch table done", bs),
+        (6, bd + "Created new Volume \"{v}\" in catalog.", {**bs, "v": b_vol}),
+        (6, bd + "Max configured use duration={d} sec. exceeded. Marking Volume \"{v}\" as Used.", {**bs, "d": pick(["82,800", "518,400"]), "v": b_vol}),
+        (6, bd + "Recycled volume \"{v}\"", {**bs, "v": b_vol}),
+        (8, bd + "Begin pruning Jobs older than {p}.", {**bs, "p": pick(["6 months ", "1 month 1 day ", "3 months 1 day "])}),
+        (6, bd + "No Jobs found to prune.", bs),
+        (6, bd + "Pruned {n} Jobs for client {fd} from catalog.", {**bs, "n": lambda g: g.num(1, 30), "fd": b_fd}),
+        (6, bd + "Begin pruning Files.", bs),
+        (6, bd + "No Files found to prune.", bs),
+        (8, bd + "End auto prune.", bs),
+        (6, bd + "Warning: bsockcore.cc:{ln} Could not connect to Client: {fd} on {h}:9102. ERR=Connection refused", {**bs, "ln": pick(["208", "219"]), "fd": b_fd, "h": pick(["web01.acme.internal", "db01.acme.internal"])}),
+        (5, bd + "Fatal error: Failed to connect to client \"{fd}\".", {**bs, "fd": b_fd}),
+        (5, bd + "Start Verify JobId={j2} Level={lv} Job={job}", {**bs, "j2": jobid, "lv": pick(["VolumeToCatalog", "DiskToCatalog", "Catalog"]), "job": b_job}),
+        (5, bd + "Start Restore Job {job}", {**bs, "job": lambda g: f"RestoreFiles.2026-12-03_{g.r.randint(0, 23):02d}.{g.r.randint(0, 59):02d}.{g.r.randint(0, 59):02d}_{g.r.randint(1, 60):02d}"}),
+        (12, bd + "Bareos bareos-dir {ver} ({bdt}):", {**bs, "ver": first([("23.0.3", "05Mar24"), ("22.1.3", "29Sep23")]), "bdt": then(1)}),
+        # Bareos job report, one field per line
+        (10, rep("Build OS") + "{os}", {"os": pick(["Debian GNU/Linux 12 (bookworm)", "Red Hat Enterprise Linux release 9.3 (Plow)"])}),
+        (10, rep("JobId") + "{j}", {"j": jobid}),
+        (10, rep("Job") + "{job}", {"job": b_job}),
+        (10, rep("Backup Level") + "{lv}", {"lv": pick(["Full", "Incremental", "Incremental", "Differential"])}),
+        (10, rep("Client") + "\"{fd}\" {ver} ({bdt}) {os}", {"fd": b_fd, "ver": first([("23.0.3", "05Mar24"), ("22.1.3", "29Sep23")]), "bdt": then(1),
+                                                               "os": pick(["Debian GNU/Linux 12 (bookworm),debian", "Ubuntu 22.04.4 LTS,ubuntu"])}),
+        (10, rep("FileSet") + "\"{fs}\" {dt}", {"fs": pick(["LinuxAll", "PostgresDumps", "SelfTest"]), "dt": lambda g: f"2026-{g.r.randint(1, 11):02d}-{g.r.randint(1, 28):02d} {hms(g)}"}),
+        (10, rep("Pool") + "\"{p}\" (From {src})", {"p": pick(["Full", "Incremental", "Differential"]), "src": pick(["Job resource", "Job FullPool override", "Job IncPool override"])}),
+        (10, rep("Storage") + "\"{s}\" (From {src})", {"s": pick(["File", "Tape"]), "src": pick(["Job resource", "Pool resource"])}),
+        (10, rep("Scheduled time") + "{t}", {"t": b_date}),
+        (10, rep("Start time") + "{t}", {"t": b_date}),
+        (10, rep("End time") + "{t}", {"t": b_date}),
+        (10, rep("Elapsed time") + "{t}", {"t": b_elapsed}),
+        (10, rep("FD Files Written") + "{n}", {"n": grouped}),
+        (10, rep("SD Bytes Written") + "{n}", {"n": b_bytes}),
+        (10, rep("Rate") + "{r} KB/s", {"r": lambda g: f"{g.r.uniform(0, 90000):.1f}"}),
+        (10, rep("Software Compression") + "{c}", {"c": lambda g: g.r.choice(["None", f"{g.r.uniform(1, 80):.1f} % (lz4)", f"{g.r.uniform(1, 80):.1f} % (gzip)"])}),
+        (10, rep("Volume name(s)") + "{v}", {"v": lambda g: "|".join(b_vol(g) for _ in range(g.r.choice([1, 1, 1, 2, 3])))}),
+        (10, rep("Non-fatal FD errors") + "{n}", {"n": small}),
+        (10, rep("FD termination status") + "{s}", {"s": pick(["OK", "OK", "OK", "Error", "Canceled"])}),
+        (10, rep("Termination") + "{s}", {"s": pick(["Backup OK", "Backup OK", "Backup OK -- with warnings", "*** Backup Error ***", "Restore OK"])}),
+        # Bareos storage daemon
+        (10, bsd + "Volume \"{v}\" previously written, moving to end of data.", {**bs, "v": b_vol}),
+        (10, bsd + "Ready to append to end of Volume \"{v}\" size={n}", {**bs, "v": b_vol, "n": big}),
+        (6, bsd + "Labeled new Volume \"{v}\" on device {dev}.", {**bs, "v": b_vol, "dev": b_dev}),
+        (6, bsd + "Wrote label to prelabeled Volume \"{v}\" on device {dev}", {**bs, "v": b_vol, "dev": b_dev}),
+        (5, bsd + "End of medium on Volume \"{v}\" Bytes={b} Blocks={k} at {dt}.", {**bs, "v": b_vol, "b": grouped, "k": grouped,
+                                                                                      "dt": lambda g: f"0{g.r.randint(1, 3)}-Dec-2026 {g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}"}),
+        (12, bsd + "Elapsed time={t}, Transfer rate={r} {u} Bytes/second", {**bs, "t": lambda g: f"{g.r.randint(0, 5):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}",
+                                                                            "r": lambda g: f"{g.r.uniform(0, 999):.2f}", "u": pick(["K", "M", "M"])}),
+        (10, bsd + "Releasing device {dev}.", {**bs, "dev": b_dev}),
+        (8, bsd + "Sending spooled attrs to the Director. Despooling {n} bytes ...", {**bs, "n": grouped}),
+        (5, bsd + "Please mount append Volume \"{v}\" or label a new one for:", {**bs, "v": b_vol}),
+        (5, bsd + "Ready to read from volume \"{v}\" on device {dev}.", {**bs, "v": b_vol, "dev": b_dev}),
+        (5, bsd + "Forward spacing Volume \"{v}\" to file:block {f}:{b}.", {**bs, "v": b_vol, "f": small, "b": big}),
+        # Bareos file daemon
+        (8, bfd + "     {p} is a different filesystem. Will not descend from {r} into it.", {**bfs, "p": pick(["/var/lib/docker/overlay2", "/run", "/boot/efi", "/mnt/nfs"]), "r": pick(["/", "/var"])}),
+        (8, bfd + "     Could not stat \"{p}\": ERR=No such file or directory", {**bfs, "p": data_path}),
+        (5, bfd + "     Could not open directory \"{p}\": ERR=Permission denied", {**bfs, "p": pick(["/home/alice/.gnupg", "/var/lib/private", "/root/.ssh"])}),
+        (5, bfd + "Fatal error: Authorization key rejected by bareos-dir {dir}.", {**bfs, "dir": pick(["bareos-dir", "bareos-dir-dr"])}),
+        # restic
+        (12, "open repository", {}),
+        (10, "repository {id} opened (version 2, compression level {c})", {"id": short_id, "c": pick(["auto", "auto", "max", "off"])}),
+        (10, "lock repository", {}),
+        (10, "load index files", {}),
+        (10, "using parent snapshot {id}", {"id": short_id}),
+        (5, "no parent snapshot found, will read all files", {}),
+        (12, "Files:       {a} new, {b} changed, {c} unmodified", {"a": restic_count, "b": restic_count, "c": restic_count}),
+        (12, "Dirs:        {a} new, {b} changed, {c} unmodified", {"a": restic_count, "b": restic_count, "c": restic_count}),
+        (12, "Added to the repository: {a} ({b} stored)", {"a": iec, "b": iec}),
+        (12, "processed {n} files, {s} in {t}", {"n": lambda g: g.num(1, 400000), "s": iec, "t": restic_elapsed}),
+        (12, "snapshot {id} saved", {"id": short_id}),
+        (6, "Applying Policy: keep {p} snapshots", {"p": pick(["7 daily, 4 weekly, 12 monthly", "14 daily, 8 weekly", "24 hourly, 7 daily, 4 weekly"])}),
+        (6, "keep {n} snapshots:", {"n": lambda g: g.num(2, 40)}),
+        (6, "remove {n} snapshots:", {"n": lambda g: g.num(1, 9)}),
+        (5, "to repack:        {a} blobs / {s}", {"a": restic_blobs, "s": iec}),
+        (5, "this removes:     {a} blobs / {s}", {"a": restic_blobs, "s": iec}),
+        (5, "to delete:        {a} blobs / {s}", {"a": restic_blobs, "s": iec}),
+        (5, "unused size after prune: {s} ({p}% of remaining size)", {"s": iec, "p": pct}),
+        (5, "removing {n} old packs", {"n": lambda g: g.num(1, 4000)}),
+        (6, "check snapshots, trees and blobs", {}),
+        (6, "no errors were found", {}),
+        (5, "Fatal: unable to open config file: Stat: stat {r}/config: no such file or directory", {"r": pick(["/srv/restic-repo", "/mnt/usb/restic"])}),
+        (5, "Fatal: wrong password or no key found", {}),
+        (5, "unable to create lock in backend: repository is already locked by PID {pid} on {h} by root (UID 0, GID 0)",
+         {"pid": lambda g: g.num(1000, 99999), "h": host}),
+        (6, "error: lstat {p}: no such file or directory", {"p": data_path}),
+        (5, "Warning: at least one source file could not be read", {}),
+        (5, "Load(<data/{id}>, 0, 0) returned error, retrying after {d}: {e}",
+         {"id": lambda g: g.hexs(10), "d": lambda g: f"{g.r.uniform(300, 9000):.6f}ms",
+          "e": pick(["unexpected EOF", "Get \"https://s3.eu-central-1.amazonaws.com/acme-restic/web01/data/3a/3a9f\": net/http: TLS handshake timeout"])}),
+        # BorgBackup
+        (8, "Creating archive at \"{r}::{a}\"", {"r": borg_repo, "a": borg_archive}),
+        (35, "{st} {p}", {"st": borg_list, "p": then(1)}),
+        (8, "Archive name: {a}", {"a": borg_archive}),
+        (8, "Archive fingerprint: {f}", {"f": lambda g: g.hexs(64)}),
+        (8, "Time (start): {t}", {"t": borg_time}),
+        (8, "Time (end):   {t}", {"t": borg_time}),
+        (8, "Duration: {d}", {"d": lambda g: g.r.choice([f"{g.r.uniform(1, 59):.2f} seconds", f"{g.r.randint(1, 59)} minutes {g.r.uniform(0, 59):.2f} seconds"])}),
+        (8, "Number of files: {n}", {"n": big}),
+        (8, "------------------------------------------------------------------------------", {}),
+        (8, "                       Original size      Compressed size    Deduplicated size", {}),
+        (8, "This archive:   {a}   {b}   {c}", {"a": lambda g: f"{si2(g):>17}", "b": lambda g: f"{si2(g):>18}", "c": lambda g: f"{si2(g):>18}"}),
+        (8, "All archives:   {a}   {b}   {c}", {"a": lambda g: f"{si2(g):>17}", "b": lambda g: f"{si2(g):>18}", "c": lambda g: f"{si2(g):>18}"}),
+        (8, "Chunk index:    {a}   {b}", {"a": lambda g: f"{big(g):>24}", "b": lambda g: f"{big(g):>18}"}),
+        (8, "Keeping archive (rule: {r} #{n}):        {a}                 {t} [{f}]", {"r": pick(["daily", "weekly", "monthly"]), "n": lambda g: g.num(1, 12), "a": borg_archive, "t": borg_time, "f": lambda g: g.hexs(64)}),
+        (6, "Pruning archive ({i}/{n}):                {a}                 {t} [{f}]", {"i": lambda g: g.num(1, 3), "n": lambda g: g.num(3, 6), "a": borg_archive, "t": borg_time, "f": lambda g: g.hexs(64)}),
+        (5, "Starting repository check", {}),
+        (5, "finished segment check at segment {n}", {"n": big}),
+        (5, "Repository check complete, no problems found.", {}),
+        (5, "Starting archive consistency check...", {}),
+        (5, "Analyzing archive {a} ({i}/{n})", {"a": borg_archive, "i": lambda g: g.num(1, 30), "n": lambda g: g.num(30, 60)}),
+        (5, "Archive consistency check complete, no problems found.", {}),
+        (5, "{p}: file changed while we backed it up", {"p": data_path}),
+        (5, "Failed to create/acquire the lock {r}/lock.exclusive (timeout).", {"r": pick(["/mnt/backup/borg-db01", "/srv/borg/files02"])}),
+        (5, "compaction freed about {s} repository space.", {"s": si2}),
+        (8, "terminating with success status, rc 0", {}),
+        (5, "terminating with warning status, rc 1", {}),
+        (4, "terminating with error status, rc 2", {}),
+        # rclone
+        (30, rc + "INFO  : {o}: Copied (new)", {**rcs, "o": rc_obj}),
+        (15, rc + "INFO  : {o}: Copied (replaced existing)", {**rcs, "o": rc_obj}),
+        (8, rc + "INFO  : {o}: Deleted", {**rcs, "o": rc_obj}),
+        (6, rc + "INFO  : {o}: Updated modification time in destination", {**rcs, "o": rc_obj}),
+        (5, rc + "NOTICE: {o}: Skipped copy as --dry-run is set (size {s})", {**rcs, "o": rc_obj, "s": lambda g: f"{g.r.uniform(0, 999):.3f}{g.r.choice(['Ki', 'Mi', 'Gi'])}"}),
+        (5, rc + "NOTICE: {o}: Duplicate object found in source - ignoring", {**rcs, "o": rc_obj}),
+        (8, rc + "ERROR : {o}: Failed to copy: {e}", {**rcs, "o": rc_obj, "e": rc_err}),
+        (5, rc + "ERROR : {r}: not deleting files as there were IO errors", {**rcs, "r": rc_remote}),
+        (5, rc + "ERROR : Attempt {a}/3 failed with {n} errors and: {e}", {**rcs, "a": pick(["1", "2", "3"]), "n": lambda g: g.num(1, 40), "e": rc_err}),
+        (4, rc + "Failed to sync with {n} errors: last error was: {e}", {**rcs, "n": lambda g: g.num(1, 40), "e": rc_err}),
+        (6, rc + "INFO  : There was nothing to transfer", rcs),
+        (6, rc + "INFO  : {r}: Waiting for checks to finish", {**rcs, "r": rc_remote}),
+        (6, rc + "INFO  : {r}: Waiting for transfers to finish", {**rcs, "r": rc_remote}),
+        (10, "Transferred:   \t{a} / {b}, {p}%, {r}/s, ETA {e}", {"a": lambda g: f"{rc_size(g):>11}", "b": rc_size, "p": lambda g: g.num(0, 100), "r": rc_size, "e": pick(["0s", "-", "1m2s", "12s"])}),
+        (10, "Checks:        {a} / {b}, {p}%", {"a": lambda g: f"{g.r.randint(0, 99999):>7}", "b": big, "p": lambda g: g.num(0, 100)}),
+        (6, "Deleted:       {a} (files), {b} (dirs)", {"a": lambda g: f"{g.r.randint(0, 999):>7}", "b": small}),
+        (10, "Transferred:   {a} / {b}, {p}%", {"a": lambda g: f"{g.r.randint(0, 9999):>7}", "b": big, "p": lambda g: g.num(0, 100)}),
+        (10, "Elapsed time:  {d}", {"d": lambda g: f"{rc_dur(g):>9}"}),
+        # rsyncd.log
+        (12, rsd + "connect from {h} ({i})", {**rsds, "h": rs_host, "i": ip}),
+        (10, rsd + "rsync on {m}/{p} from {u}@{h} ({i})", {**rsds, "m": rs_mod, "p": pick(["web01/", "db01/", "", "2026-12-03/"]), "u": rs_user, "h": rs_host, "i": ip}),
+        (10, rsd + "rsync to {m}/{p} from {u}@{h} ({i})", {**rsds, "m": rs_mod, "p": pick(["web01/", "db01/", "", "2026-12-03/"]), "u": rs_user, "h": rs_host, "i": ip}),
+        (8, rsd + "building file list", rsds),
+        (20, rsd + "{op} {h} [{i}] {m} ({u}) {f} {n}", {**rsds, "op": pick(["recv", "recv", "send", "del."]), "h": rs_host, "i": ip, "m": rs_mod, "u": rs_user,
+                                                      "f": lambda g: data_path(g).lstrip("/"), "n": big}),
+        (10, rsd + "sent {a} bytes  received {b} bytes  total size {c}", {**rsds, "a": big, "b": big, "c": big}),
+        (5, rsd + "auth failed on module {m} from {h} ({i}): {why}", {**rsds, "m": rs_mod, "h": rs_host, "i": ip, "why": pick(["password mismatch", "unauthorized user"])}),
+        (4, rsd + "name lookup failed for {i}: Name or service not known", {**rsds, "i": ip}),
+        (4, rsd + "unknown module '{m}' tried from {h} ({i})", {**rsds, "m": pick(["backup", "home", "root"]), "h": rs_host, "i": ip}),
+        (5, rsd + "rsync: [{role}] link_stat \"{p}\" (in {m}) failed: No such file or directory (2)", {**rsds, "role": pick(["sender", "receiver"]), "p": data_path, "m": rs_mod}),
+        (5, rsd + "rsync error: {what} (code {c}) at {src} [{role}=3.2.7]",
+         {**rsds, "what": first([("some files/attrs were not transferred (see previous errors)", "23", "main.c(1338)"),
+                                 ("error in rsync protocol data stream", "12", "io.c(232)"),
+                                 ("received SIGINT, SIGTERM, or SIGHUP", "20", "io.c(519)")]),
+          "c": then(1), "src": then(2), "role": pick(["sender", "receiver", "generator"])}),
+        (4, rsd + "rsyncd version 3.2.7 starting, listening on port 873", rsds),
+        # Kopia
+        (8, "Snapshotting {s} ...", {"s": kopia_src}),
+        (8, "Created snapshot with root {r} and ID {id} in {d}", {"r": lambda g: "k" + g.hexs(32), "id": lambda g: g.hexs(32), "d": lambda g: g.r.choice([f"{g.r.randint(1, 59)}s", f"{g.r.randint(1, 59)}m{g.r.randint(0, 59)}s"])}),
+        (5, "Ignored {n} error(s) while snapshotting {s}.", {"n": lambda g: g.num(1, 20), "s": kopia_src}),
+        (5, "Connected to repository.", {}),
+        (5, "Running full maintenance...", {}),
+        (5, "Looking for unreferenced contents...", {}),
+        (5, "GC found {n} unused contents ({s})", {"n": big, "s": si1}),
+        (5, "GC found {n} in-use contents ({s})", {"n": big, "s": si1}),
+        (5, "Finished full maintenance.", {}),
+        # Proxmox Backup Server task logs
+        (10, pb + "starting new backup on datastore '{d}' from ::ffff:{i}: \"{s}\"", {**pbs, "d": pbs_store, "i": ip, "s": pbs_snap}),
+        (10, pb + "download 'index.json.blob' from previous backup.", pbs),
+        (10, pb + "register chunks in '{x}' from previous backup.", {**pbs, "x": pbs_idx}),
+        (10, pb + "created new fixed index {n} (\"{s}/{x}\")", {**pbs, "n": pick(["1", "2"]), "s": pbs_snap, "x": pbs_fidx}),
+        (10, pb + "add blob \"/mnt/datastore/{d}/{s}/{b}\" ({n} bytes, comp: {c})", {**pbs, "d": pbs_store, "s": pbs_snap, "b": pick(["qemu-server.conf.blob", "fw.conf.blob", "client.log.blob"]), "n": big, "c": big}),
+        (10, pb + "Upload statistics for '{x}'", {**pbs, "x": pbs_idx}),
+        (10, pb + "UUID: {u}", {**pbs, "u": lambda g: g.hexs(32)}),
+        (10, pb + "Checksum: {c}", {**pbs, "c": lambda g: g.hexs(64)}),
+        (10, pb + "Size: {n}", {**pbs, "n": big}),
+        (10, pb + "Chunk count: {n}", {**pbs, "n": big}),
+        (10, pb + "Upload size: {n} ({p}%)", {**pbs, "n": big, "p": lambda g: g.num(0, 100)}),
+        (10, pb + "Duplicates: {a}+{b} ({p}%)", {**pbs, "a": big, "b": small, "p": lambda g: g.num(0, 100)}),
+        (10, pb + "Compression: {p}%", {**pbs, "p": lambda g: g.num(0, 100)}),
+        (10, pb + "successfully closed fixed index {n}", {**pbs, "n": pick(["1", "2"])}),
+        (10, pb + "successfully finished backup", pbs),
+        (5, pb + "backup failed: connection error: {e}", {**pbs, "e": pick(["Connection reset by peer (os error 104)", "timed out", "broken pipe"])}),
+        (6, pb + "starting garbage collection on store {d}", {**pbs, "d": pbs_store}),
+        (6, pb + "Start GC phase1 (mark used chunks)", pbs),
+        (6, pb + "marked {p}% ({a} of {b} index files)", {**pbs, "p": lambda g: g.num(1, 100), "a": small, "b": lambda g: g.num(60, 90)}),
+        (6, pb + "Start GC phase2 (sweep unused chunks)", pbs),
+        (6, pb + "Removed garbage: {s}", {**pbs, "s": iec}),
+        (6, pb + "Removed chunks: {n}", {**pbs, "n": big}),
+        (6, pb + "On-Disk usage: {s} ({p}%)", {**pbs, "s": iec, "p": pct}),
+        (6, pb + "Deduplication factor: {f}", {**pbs, "f": lambda g: f"{g.r.uniform(1, 30):.2f}"}),
+        (6, pb + "verify group {d}:{gr} ({n} snapshots)", {**pbs, "d": pbs_store, "gr": pbs_group, "n": lambda g: g.num(1, 40)}),
+        (8, pb + "verify {d}:{s}", {**pbs, "d": pbs_store, "s": pbs_snap}),
+        (8, pb + "  check {x}", {**pbs, "x": pbs_idx}),
+        (8, pb + "  verified {a}/{b} MiB in {t} seconds, speed {c}/{d} MiB/s ({e} errors)",
+         {**pbs, "a": lambda g: f"{g.r.uniform(1, 99999):.2f}", "b": lambda g: f"{g.r.uniform(1, 99999):.2f}", "t": lambda g: f"{g.r.uniform(0, 900):.2f}",
+          "c": lambda g: f"{g.r.uniform(1, 900):.2f}", "d": lambda g: f"{g.r.uniform(1, 900):.2f}", "e": small}),
+        (6, pb + "percentage done: {p}% ({a}/{b} groups)", {**pbs, "p": pct, "a": small, "b": lambda g: g.num(5, 40)}),
+        (6, pb + "retention options: {o}", {**pbs, "o": pick(["--keep-last 3 --keep-daily 7 --keep-weekly 4", "--keep-daily 14 --keep-monthly 6"])}),
+        (6, pb + "{s} {a}", {**pbs, "s": pbs_snap, "a": pick(["keep", "keep", "remove"])}),
+        (8, pb + "TASK OK", pbs),
+        (5, pb + "TASK ERROR: {e}", {**pbs, "e": pick(["verification failed - please check the log for details", "job failed with error: connection error: timed out",
+                                                      "unable to acquire lock on snapshot directory \"/mnt/datastore/store1/vm/100\" - base snapshot is already locked by another operation"])}),
+        # pgBackRest
+        (8, pg + "  INFO: {cmd} command begin {v}: {opts}", {**pgs, "cmd": pick(["backup", "expire", "check", "restore"]), "v": pick(["2.50", "2.49"]),
+                                                           "opts": lambda g: f"--exec-id={g.num(1000, 99999)}-{g.hexs(8)} --log-level-console=info --pg1-path=/var/lib/postgresql/16/main "
+                                                                             f"--repo1-path=/var/lib/pgbackrest --repo1-retention-full=2 --stanza={g.r.choice(['main', 'pg-orders'])}"}),
+        (6, pg + "  INFO: execute non-exclusive backup start: backup begins after the next regular checkpoint completes", pgs),
+        (6, pg + "  INFO: backup start archive = {w}, lsn = {l}", {**pgs, "w": wal, "l": lsn}),
+        (6, pg + "  INFO: check archive for prior segment {w}", {**pgs, "w": wal}),
+        (6, pg + "  INFO: execute non-exclusive backup stop and wait for all WAL segments to archive", pgs),
+        (6, pg + "  INFO: backup stop archive = {w}, lsn = {l}", {**pgs, "w": wal, "l": lsn}),
+        (6, pg + "  INFO: check archive for segment(s) {a}:{b}", {**pgs, "a": wal, "b": wal}),
+        (6, pg + "  INFO: new backup label = {b}", {**pgs, "b": bk_label}),
+        (6, pg + "  INFO: {t} backup size = {s}, file total = {n}", {**pgs, "t": pick(["full", "incr", "diff"]), "s": pgbr_size, "n": big}),
+        (10, pg + "  INFO: {cmd} command end: completed successfully ({ms}ms)", {**pgs, "cmd": pick(["backup", "expire", "archive-push", "archive-get", "check"]), "ms": pg_ms}),
+        (5, pg + "  INFO: repo1: expire full backup {b}", {**pgs, "b": bk_label}),
+        (5, pg + "  INFO: repo1: remove expired backup {b}", {**pgs, "b": bk_label}),
+        (5, pg + "  INFO: repo1: {v}-1 remove archive, start = {a}, stop = {b}", {**pgs, "v": pick(["16", "15"]), "a": wal, "b": wal}),
+        (25, pg + "  INFO: pushed WAL file '{w}' to the archive", {**pgs, "w": wal}),
+        (8, pg + "  INFO: found {w} in the repo1: {v}-1 archive", {**pgs, "w": wal, "v": pick(["16", "15"])}),
+        (5, pg + "  INFO: unable to find {w} in the archive", {**pgs, "w": wal}),
+        (5, pg + " ERROR: [082]: WAL segment {w} was not archived before the {ms}ms timeout", {**pgs, "w": wal, "ms": pick(["60000", "120000"])}),
+        (4, pg + " ERROR: [056]: unable to find primary cluster - cannot proceed", pgs),
+        (5, pg + "  WARN: a timeline switch has occurred since the {b} backup, enabling delta checksum", {**pgs, "b": bk_label}),
+        (8, "{pts} P{p} DETAIL: backup file {f} ({s}, {pc}%) checksum {c}", {"pts": pgbr_ts, "p": pick(["01", "02", "03", "04"]),
+                                                                                "f": lambda g: f"/var/lib/postgresql/16/main/base/{g.r.choice(['1', '5', '16384'])}/{g.num(1000, 99999)}",
+                                                                                "s": pgbr_size, "pc": pct, "c": lambda g: g.hexs(40)}),
+        (5, pg + "  INFO: repo1: restore backup set {b}, recovery will start at {t}", {**pgs, "b": bk_label, "t": lambda g: f"2026-12-0{g.r.randint(1, 3)} {hms(g)}"}),
+        (5, pg + "  INFO: WAL segment {w} successfully archived to '{p}' on repo1", {**pgs, "w": wal, "p": lambda g: f"/var/lib/pgbackrest/archive/main/16-1/{g.hexs(16).upper()}/{wal(g)}-{g.hexs(40)}.gz"}),
+        # Barman
+        (6, bm + "barman.backup INFO: Starting backup using {m} method for server {s} in /var/lib/barman/{s2}/base/{b}", {**bms, "m": pick(["postgres", "rsync"]), "s": bm_srv, "s2": bm_srv, "b": bm_id}),
+        (6, bm + "barman.backup INFO: Backup start at LSN: {l} ({w}, {o})", {**bms, "l": lsn, "w": wal, "o": lambda g: g.hexs(8).upper()}),
+        (6, bm + "barman.backup INFO: Backup end at LSN: {l} ({w}, {o})", {**bms, "l": lsn, "w": wal, "o": lambda g: g.hexs(8).upper()}),
+        (6, bm + "barman.backup INFO: Backup completed (start time: {t}, elapsed time: {e})", {**bms, "t": lambda g: f"2026-12-03 {hms(g)}.{g.r.randint(0, 999999):06d}",
+                                                                                                  "e": pick(["less than one second", "12 seconds", "4 minutes, 31 seconds", "1 hour, 2 minutes"])}),
+        (12, bm + "barman.wal_archiver INFO: Found {n} xlog segments from {src} for {s}. Archive all segments in one run.", {**bms, "n": lambda g: g.num(1, 9), "src": pick(["streaming", "file archival"]), "s": bm_srv}),
+        (12, bm + "barman.wal_archiver INFO: Archiving segment {i} of {n} from {src}: {s}/{w}", {**bms, "i": lambda g: g.num(1, 3), "n": lambda g: g.num(3, 9), "src": pick(["streaming", "file archival"]), "s": bm_srv, "w": wal}),
+        (8, bm + "barman.wal_archiver INFO: No xlog segments found from {src} for {s}.", {**bms, "src": pick(["streaming", "file archival"]), "s": bm_srv}),
+        (5, bm + "barman.server ERROR: Check '{c}' failed for server '{s}'", {**bms, "c": pick(["WAL archive", "replication slot", "receive-wal running", "backup maximum age"]), "s": bm_srv}),
+        (5, bm + "barman.backup INFO: Enforcing retention policy: removing backup {b} for server {s}", {**bms, "b": bm_id, "s": bm_srv}),
+        (5, bm + "barman.backup INFO: Deleting backup {b} for server {s}", {**bms, "b": bm_id, "s": bm_srv}),
+        (5, bm + "barman.command_wrappers INFO: {s}: pg_receivewal: finished segment at {l} (timeline {t})", {**bms, "s": bm_srv, "l": lsn, "t": pick(["1", "1", "2"])}),
+        # WAL-G
+        (15, wg + "FILE PATH: {w}.br", {**wgs, "w": wal}),
+        (5, wg + "Selecting the latest backup as the base for the current delta backup...", wgs),
+        (5, wg + "Calling pg_start_backup()", wgs),
+        (5, wg + "Starting a new tar bundle", wgs),
+        (5, wg + "Walking ...", wgs),
+        (6, wg + "Starting part {n} ...", {**wgs, "n": small}),
+        (6, wg + "Finished writing part {n}.", {**wgs, "n": small}),
+        (5, wg + "Calling pg_stop_backup()", wgs),
+        (5, wg + "Wrote backup with name base_{w}{d}", {**wgs, "w": wal, "d": lambda g: g.r.choice(["", "", f"_D_{wal(g)}"])}),
+        (4, wg + "LATEST backup is: 'base_{w}'", {**wgs, "w": wal}),
+        (4, wg + "Backup extraction complete.", wgs),
+        (5, "ERROR: {wts} Archive '{w}' does not exist.", {"wts": walg_ts, "w": wal}),
+        # Percona XtraBackup
+        (5, xb + "recognized server arguments: --datadir=/var/lib/mysql --server-id={n} --log_bin=binlog", {**xbs, "n": pick(["1", "2", "3"])}),
+        (5, xb + "Connecting to MySQL server host: localhost, user: {u}, password: set, port: not set, socket: {s}", {**xbs, "u": pick(["backup", "root"]), "s": pick(["not set", "/var/run/mysqld/mysqld.sock"])}),
+        (5, xb + "Using server version {v}", {**xbs, "v": pick(["8.0.35-27", "8.0.36"])}),
+        (5, xb + "Executing LOCK INSTANCE FOR BACKUP...", xbs),
+        (14, xb + "Copying {f} to {d}/{f2}", {**xbs, "f": xb_copy, "d": xb_dir, "f2": then(1)}),
+        (14, xb + "Done: Copying {f} to {d}/{f2}", {**xbs, "f": xb_copy, "d": xb_dir, "f2": then(1)}),
+        (14, xb + ">> log scanned up to ({l})", {**xbs, "l": xb_lsn}),
+        (5, xb + "Starting to backup non-InnoDB tables and files", xbs),
+        (5, xb + "Transaction log of lsn ({a}) to ({b}) was copied.", {**xbs, "a": xb_lsn, "b": xb_lsn}),
+        (6, xb + "completed OK!", xbs),
+        (4, "{xts} 0 [ERROR] [MY-011825] [Xtrabackup] Failed to connect to MySQL server: {e}", {"xts": xb_ts, "e": pick(["Access denied for user 'backup'@'localhost' (using password: YES).",
+                                                                                                                   "Can't connect to local MySQL server through socket '/var/run/mysqld/mysqld.sock' (2)."])}),
+        # Syncthing
+        (8, st + "INFO: Established secure connection to {d} at {c}", {**sts, "d": st_id, "c": st_conn}),
+        (6, st + "INFO: Device {d} client is \"syncthing {v}\" named \"{n}\" at {c}", {**sts, "d": st_id, "v": pick(["v1.27.2", "v1.27.3", "v1.23.4"]), "n": pick(["laptop", "nas01", "pixel-7"]), "c": st_conn}),
+        (6, st + "INFO: Lost primary connection to {d} at {c}: {e} ({n} remain)", {**sts, "d": st_id, "c": st_conn, "e": pick(["reading length: EOF", "writing message: write tcp: connection reset by peer", "ping timeout"]), "n": pick(["0", "0", "1"])}),
+        (6, st + "INFO: Ready to synchronize \"{f}\" ({fid}) ({t})", {**sts, "f": st_folder, "fid": then(1), "t": pick(["sendreceive", "sendonly", "receiveonly"])}),
+        (6, st + "INFO: Completed initial scan of {t} folder \"{f}\" ({fid})", {**sts, "t": pick(["sendreceive", "sendonly", "receiveonly"]), "f": st_folder, "fid": then(1)}),
+        (6, st + "INFO: Puller (folder \"{f}\" ({fid}), item \"{i}\"): syncing: {e}", {**sts, "f": st_folder, "fid": then(1), "i": pick(["notes/todo.md", "IMG_20261203_101512.jpg", ".stversions"]),
+                                                                                     "e": pick(["no connected device has the required version of this file", "insufficient space in folder \"Photos\" (xyz12-ab3cd): 1 % < 1 %", "permission denied"])}),
+        (5, st + "INFO: Folder \"{f}\" ({fid}) isn't making sync progress - retrying in {d}.", {**sts, "f": st_folder, "fid": then(1), "d": pick(["1m0s", "2m0s", "4m0s", "1h0m0s"])}),
+        (4, st + "INFO: Joined relay relay://{i}:22067", {**sts, "i": lambda g: f"{g.r.choice(['51.15', '95.217', '136.243'])}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"}),
+        (4, st + "WARNING: Failed to exchange Hello messages with {d} at {c}: {e}", {**sts, "d": st_id, "c": st_conn, "e": pick(["EOF", "i/o timeout"])}),
+        (4, st + "INFO: Detected {n} NAT services", {**sts, "n": pick(["0", "1", "2"])}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -20807,7 +21352,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "MainframePlatform": mainframe_events,
            "HyperscalerPlatform": hyperscaler_events,
            "DesktopPlatform": desktop_events,
-           "NewSQLPlatform": newsql_events}
+           "NewSQLPlatform": newsql_events,
+           "BackupPlatform": backup_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
