@@ -47,7 +47,8 @@ CORPORA = ("K8sPlatform", "DataPlatform", "OpsPlatform", "ServicePlatform", "Edg
 # corpora whose lines and failure tables no rule writer has read: the transfer check, so the
 # diagnostics give them as counts only
 HELD_OUT = ("MLPlatform", "StoragePlatform", "IdentityPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
-            "HyperscalerPlatform", "DesktopPlatform", "NewSQLPlatform")
+            "HyperscalerPlatform", "DesktopPlatform", "NewSQLPlatform",
+            "MiddlewarePlatform", "AppliancePlatform", "BackupPlatform")
 GRID = {"similarity": (0.4, 0.5, 0.6), "min_word_values": (3, 4, 5)}
 DRAIN_GENERIC = {"regex": [], "st": 0.5, "depth": 4}
 # drain3 as its documentation suggests running it: similarity .5, depth 4, and masking of the
@@ -571,7 +572,8 @@ def main() -> int:
                        "EmbeddedPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
                        "CarrierPlatform", "AutomationPlatform", "WindowsPlatform",
                        "MobilePlatform", "BuildPlatform", "MainframePlatform",
-                       "HyperscalerPlatform", "DesktopPlatform", "NewSQLPlatform")),
+                       "HyperscalerPlatform", "DesktopPlatform", "NewSQLPlatform",
+            "MiddlewarePlatform", "AppliancePlatform", "BackupPlatform")),
     ]
     for name, blind, label in blind_runs:
         md.append(

@@ -235,6 +235,29 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   vtctld through glog), FoundationDB trace events (XML and JSON), Couchbase Server (ns_server, its
   babysitter and memcached), Aerospike (with its ticker), ArangoDB, QuestDB, Dgraph (Alpha and Zero),
   Materialize and RisingWave (Rust tracing) and Apache Doris (FE log4j and BE glog); 155 event types.
+* ``MiddlewarePlatform`` (written blind for the twenty-fifth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): Oracle WebLogic Server 14.1 (the server log's '####<...>' records with
+  BEA- message IDs, and the domain log), IBM WebSphere Liberty (messages.log: CWWK*, SRVE*, SESN* and J2CA
+  messages, SystemErr), IBM MQ 9.3 on Linux (AMQERR01.LOG records: header lines, AMQ message lines,
+  EXPLANATION and ACTION texts each on one line, the source trailer), Apache ZooKeeper 3.8, the Apache
+  Pulsar broker, the Apache BookKeeper bookie, Apache Camel 4 routes in a Spring Boot 3 application, the
+  MuleSoft Mule 4 runtime (mule_ee.log with its error blocks), Apache ActiveMQ Classic 5.18, Apache Ignite
+  2.16 and Infinispan 15 Server; 180 event types.
+* ``AppliancePlatform`` (written blind for the twenty-fifth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): network and security appliances as their syslog arrives at a collector,
+  with the headers the devices send: Cisco IOS-XE (LINK, LINEPROTO, OSPF, BGP, SYS, SEC_LOGIN, DHCPD,
+  SPANTREE, PM, ILPOWER, SESSION_MGR), the Cisco ASA (connections built and torn down, translations, denies,
+  AAA, AnyConnect and IKE, management sessions), Cisco NX-OS, Juniper Junos (mgd UI_*, mib2d, rpd, sshd and
+  the SRX's RT_FLOW session records), Palo Alto PAN-OS (TRAFFIC, THREAT, URL, SYSTEM and CONFIG CSV logs),
+  Fortinet FortiGate (FortiOS key=value traffic, event and UTM logs), F5 BIG-IP (/var/log/ltm), pfSense
+  (filterlog and the system log), MikroTik RouterOS, Arista EOS and Ubiquiti UniFi access points; 140 event types.
+* ``BackupPlatform`` (written blind for the twenty-fifth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): Bareos (director, storage daemon and file daemon messages in
+  bareos.log, with the job termination report one field per line), restic, BorgBackup (create with its
+  --list and --stats lines, prune --list, check), rclone (sync and copy at INFO, NOTICE and ERROR with
+  its stats block), the rsync daemon's rsyncd.log, Kopia, the Proxmox Backup Server task logs (backup,
+  garbage collection, verify, prune), pgBackRest, Barman, WAL-G, Percona XtraBackup 8.0 and Syncthing;
+  251 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -20777,6 +20800,1991 @@ def newsql_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+def middleware_events() -> list[tuple[float, str, dict]]:
+    """Java and enterprise middleware as operators run it: Oracle WebLogic Server 14.1 (the server log's
+    '####<...>' records with BEA- message IDs and the domain log), IBM WebSphere Liberty (messages.log with
+    CWWK*, SRVE*, SESN* and J2CA message IDs), IBM MQ 9.3 on Linux (AMQERR01.LOG records: the header lines,
+    the AMQ message line, EXPLANATION and ACTION each unwrapped on one line, the source trailer), Apache
+    ZooKeeper 3.8 (logback), the Apache Pulsar broker and Apache BookKeeper bookie (log4j2), Apache Camel 4
+    routes in a Spring Boot 3 application (Logback console), the MuleSoft Mule 4 runtime (mule_ee.log with its
+    error blocks), Apache ActiveMQ Classic 5.18, Apache Ignite 2.16 and Infinispan 15 Server.
+    Written blind for the twenty-fifth issue-15 pass: before reading the engine or any failure
+    analysis; 180 event types."""
+
+    clock: dict[str, int] = {}
+
+    def day_ms(g: Gen) -> int:
+        ms = g.r.randint(0, 86_399_999)
+        clock["ms"] = ms
+        return ms
+
+    def hms_of(ms: int) -> tuple[int, int, int, int]:
+        return ms // 3_600_000, ms // 60_000 % 60, ms // 1000 % 60, ms % 1000
+
+    def pool_ip(g: Gen) -> str:
+        return g.r.choice([f"10.40.{g.r.randint(1, 6)}.{g.r.randint(2, 250)}", g.ip(), f"172.20.{g.r.randint(0, 15)}.{g.r.randint(2, 250)}"])
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(40, 900), g.r.randint(900, 30000)]))
+
+    def secs3(g: Gen) -> str:
+        return f"{g.r.uniform(0.05, 60):.3f}"
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([0, 1, 1, 2, 3, g.r.randint(4, 40)]))
+
+    def big(g: Gen) -> str:
+        return str(g.r.randint(1000, 99_999_999))
+
+    def members(pool: list[str]):
+        def f(g: Gen) -> str:
+            return ", ".join(g.r.sample(pool, g.r.randint(1, min(4, len(pool)))))
+        return f
+
+    # Oracle WebLogic Server 14.1: ####<time> <severity> <subsystem> <machine> <server> <thread> <user>
+    # <transaction> <ECID> <raw time> <[supplemental attributes] > <message id> <text>
+    def wls_ts(g: Gen) -> str:
+        h, m, s, ms = hms_of(day_ms(g))
+        return f"Dec 3, 2026, {h % 12 or 12}:{m:02d}:{s:02d},{ms:03d} {'AM' if h < 12 else 'PM'} UTC"
+
+    def wls_raw(g: Gen) -> str:
+        return str(1796256000000 + clock["ms"])
+
+    def wls_server(g: Gen) -> str:
+        g.drawn = g.r.choice([("wls-admin-0", "AdminServer"), ("wls-ms-1", "soa_server1"), ("wls-ms-2", "soa_server2"),
+                              ("wls-ms-1", "soa_server1")])
+        return g.drawn[0]
+
+    def wls_exec_thread(g: Gen) -> str:
+        return f"[{g.r.choice(['ACTIVE', 'ACTIVE', 'STANDBY'])}] ExecuteThread: '{g.r.randint(0, 60)}' for queue: 'weblogic.kernel.Default (self-tuning)'"
+
+    def wls_thread(g: Gen) -> str:
+        return g.r.choice(["main", wls_exec_thread(g), wls_exec_thread(g), "Thread-14", "DynamicListenThread[Default]"])
+
+    def wls_user(g: Gen) -> str:
+        return g.r.choice(["<WLS Kernel>", "<WLS Kernel>", "<anonymous>", "weblogic", ""])
+
+    def ecid(g: Gen) -> str:
+        return g.r.choice(["", f"{g.uuid()}-{g.hexs(8)}", f"{g.uuid()}-{g.hexs(8)}"])
+
+    def rid(g: Gen) -> str:
+        return g.r.choice(["0", "0", "0:1", f"0:{g.r.randint(1, 9)}:{g.r.randint(1, 9)}"])
+
+    sev_value = {"Info": 64, "Notice": 32, "Warning": 16, "Error": 8, "Critical": 4}
+
+    def wls(sev: str, sub: str, msgid: str) -> str:
+        return ("####<{ts}> <" + sev + "> <" + sub + "> <{mach}> <{srv}> <{th}> <{usr}> <> <{ecid}> <{raw}> "
+                f"<[severity-value: {sev_value[sev]}] [rid: {{rid}}] [partition-id: 0] [partition-name: DOMAIN] > <{msgid}> <")
+
+    wls_hdr = {"ts": wls_ts, "mach": wls_server, "srv": then(1), "th": wls_thread, "usr": wls_user, "ecid": ecid, "raw": wls_raw, "rid": rid}
+    wls_pools = ["OrdersDS", "SOADataSource", "EDNDataSource", "mds-owsm"]
+    wls_apps = [("orders-web", "orders-web.war"), ("soa-infra", "soa-infra-web"), ("billing-ear", "billing-ejb.jar")]
+    wls_cluster = ["soa_cluster", "soa_cluster", "osb_cluster"]
+
+    def wls_app(g: Gen) -> str:
+        g.drawn = g.r.choice(wls_apps)
+        return g.drawn[1]
+
+    def jvmid(g: Gen) -> str:
+        srv = g.r.choice(["soa_server1", "soa_server2", "osb_server1"])
+        return f"{srv} jvmid:-{g.r.randint(10**18, 9 * 10**18)}S:wls-ms-{srv[-1]}:[8001,-1,-1,-1,-1,-1,-1]:soa_domain:{srv}"
+
+    # WebSphere Liberty: messages.log
+    def liberty_ts(g: Gen) -> str:
+        h, m, s, ms = hms_of(day_ms(g))
+        return f"12/3/26, {h}:{m:02d}:{s:02d}:{ms:03d} UTC"
+
+    def lib_tid(g: Gen) -> str:
+        return f"{g.r.randint(0x1, 0x1ff):08x}"
+
+    def liberty(cls: str, kind: str) -> str:
+        return "[{ts}] {tid} " + f"{cls:<60} {kind} "
+
+    lib_hdr = {"ts": liberty_ts, "tid": lib_tid}
+    lib_apps = [("orders-api", "orders"), ("payments", "payments"), ("customer-portal", "portal")]
+
+    def lib_app(g: Gen) -> str:
+        g.drawn = g.r.choice(lib_apps)
+        return g.drawn[0]
+
+    def lib_features(g: Gen) -> str:
+        feats = ["cdi-4.0", "jsonb-3.0", "mpHealth-4.0", "restfulWS-3.1", "servlet-6.0", "jdbc-4.3", "mpMetrics-5.1", "appSecurity-5.0",
+                 "ssl-1.0", "transportSecurity-1.0"]
+        return ", ".join(sorted(g.r.sample(feats, g.r.randint(1, 4))))
+
+    def lib_listen(g: Gen) -> str:
+        g.drawn = g.r.choice([("*", "IPv6"), ("*", "IPv6"), ("localhost", "IPv4: 127.0.0.1")])
+        return g.drawn[0]
+
+    # IBM MQ: AMQERR01.LOG
+    def mq_ts(g: Gen) -> str:
+        h, m, s, _ = hms_of(day_ms(g))
+        return f"12/03/2026 {h % 12 or 12:02d}:{m:02d}:{s:02d} {'AM' if h < 12 else 'PM'}"
+
+    def mq_iso(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999):0>3}Z"
+
+    mq_channels = ["QM1.TO.QM2", "QM2.TO.QM1", "APP.SVRCONN", "ORDERS.SVRCONN"]
+    mq_qmgrs = ["QM1", "QM1", "QM2"]
+    mq_users = ["app", "mqm", "orders01", "svc-batch"]
+
+    def mq_host(g: Gen) -> str:
+        return g.r.choice([f"{pool_ip(g)}", f"mqhost02 ({pool_ip(g)})", f"{pool_ip(g)}({g.r.choice(['1414', '1415'])})"])
+
+    def mq_prog(g: Gen) -> str:
+        return g.r.choice(["amqrmppa", "amqrmppa", "amqzlaa0", "runmqlsr", "amqzxma0", "runmqchl"])
+
+    def in_flight(g: Gen) -> str:
+        total = g.r.choice([1, 1, 2, 3, g.r.randint(4, 40)])
+        g.drawn = (str(g.r.randint(0, total)), str(total))
+        return g.drawn[0]
+
+    def mq_trailer(g: Gen) -> str:
+        src = g.r.choice(["amqrmrsa.c", "amqccita.c", "amqcctca.c", "amqzfuca.c", "amqrmssa.c", "amqxfdcp.c"])
+        line = str(g.r.randint(100, 9999))
+        g.drawn = (line, "-" * (80 - len(f"----- {src} : {line} ")))
+        return src
+
+    # ZooKeeper: %d{ISO8601} [myid:%X{myid}] - %-5p [%t:%C{1}@%L] - %m%n
+    def zk(level: str, thread: str, cls: str, line: int) -> str:
+        return "{ts} [myid:{myid}] - " + f"{level:<5} [{thread}:{cls}@{line}] - "
+
+    # the server's own id: the header's myid, its SyncThread and its QuorumPeer thread carry the same number
+    zk_hdr = {"ts": java_ts, "myid": first([("1",), ("2",), ("3",)])}
+
+    def sid(g: Gen) -> str:
+        return f"{g.r.randint(1, 3)}000{g.hexs(10)}{g.r.randint(0, 9)}"
+
+    def zxid(g: Gen) -> str:
+        return f"{g.r.randint(1, 0x2f):x}{g.hexs(8)}"
+
+    def cnxn(g: Gen) -> str:
+        return f"NIOWorkerThread-{g.r.randint(1, 16)}"
+
+    zk_paths = ["/brokers/ids", "/pulsar/ledgers", "/config/topics/orders", "/ledgers/available", "/admin/clusters/prod"]
+
+    # Pulsar broker: %d{ISO8601_OFFSET_DATE_TIME_HHMM} [%t] %-5level %logger{36} - %msg%n
+    def pulsar_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)},{g.num(0, 999):0>3}+0000"
+
+    def pulsar(level: str, logger: str) -> str:
+        return "{ts} [{th}] " + f"{level:<5} {logger} - "
+
+    def pulsar_io(g: Gen) -> str:
+        return f"pulsar-io-{g.r.randint(3, 4)}-{g.r.randint(1, 16)}"
+
+    p_hdr = {"ts": pulsar_ts, "th": pulsar_io}
+    p_topics = ["persistent://public/default/orders", "persistent://acme/payments/events-partition-0",
+                "persistent://acme/payments/events-partition-1", "persistent://public/default/audit"]
+    p_subs = ["billing-sub", "fraud-detector", "reader-1a2b3c"]
+    p_bundles = ["public/default/0x00000000_0x40000000", "acme/payments/0x40000000_0x80000000", "acme/payments/0xc0000000_0xffffffff"]
+
+    def ml_name(g: Gen) -> str:
+        t = g.r.choice(p_topics)
+        tenant_ns, name = t[len("persistent://"):].rsplit("/", 1)
+        return f"{tenant_ns}/persistent/{name}"
+
+    def peer(g: Gen) -> str:
+        return f"/{pool_ip(g)}:{g.port()}"
+
+    # BookKeeper bookie: %d{ISO8601} - %-5p - [%t:%C{1}@%L] - %m%n
+    def bk(level: str, thread: str, cls: str, line: int) -> str:
+        return "{ts} - " + f"{level:<5} - [{thread}:{cls}@{line}] - "
+
+    bk_hdr = {"ts": java_ts}
+    bookies = ["bookie-0.bookie.pulsar.svc.cluster.local:3181", "bookie-1.bookie.pulsar.svc.cluster.local:3181",
+               "bookie-2.bookie.pulsar.svc.cluster.local:3181"]
+
+    def ledger(g: Gen) -> str:
+        return str(g.r.randint(1000, 999_999))
+
+    # Camel in Spring Boot 3 (Logback console)
+    def sb_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999):0>3}Z"
+
+    def sb(level: str, thread: str, logger: str) -> str:
+        return "{ts} " + f"{level:>5} 1 --- [orders-router] [{thread[-15:]:>15}] {logger:<40} : "
+
+    sb_hdr = {"ts": sb_ts}
+
+    def sb_thr(logger: str, level: str = "INFO") -> str:
+        return "{ts} " + f"{level:>5} 1 --- [orders-router] " + "[{th}] " + f"{logger:<40} : "
+
+    def camel_thread(g: Gen) -> str:
+        # %15.15t: the thread name's last 15 characters, right-aligned
+        return f"{camel_thread_name(g)[-15:]:>15}"
+
+    def camel_thread_name(g: Gen) -> str:
+        return g.r.choice([f"Camel (camel-1) thread #{g.r.randint(1, 40)} - KafkaConsumer[orders]",
+                           f"Camel (camel-1) thread #{g.r.randint(1, 40)} - JmsConsumer[orders.in]", "timer://poll",
+                           f"http-nio-8080-exec-{g.r.randint(1, 10)}"])
+
+    camel_routes = [("orders-in", "kafka://orders"), ("orders-to-jms", "direct://toJms"), ("invoice-poll", "timer://poll?period=30000"),
+                    ("rest-orders", "platform-http:///api/orders")]
+
+    def camel_id(g: Gen) -> str:
+        return f"{g.hexs(15).upper()}-{g.num(0, 9999999999999999):0>16}"
+
+    camel_exc = ["java.net.ConnectException: Connection refused", "org.apache.camel.http.base.HttpOperationFailedException: HTTP operation failed "
+                 "invoking http://inventory:8080/api/reserve with statusCode: 503",
+                 "com.fasterxml.jackson.databind.exc.MismatchedInputException: No content to map due to end-of-input",
+                 "jakarta.jms.JMSException: Could not connect to broker URL: tcp://activemq:61616. Reason: java.net.ConnectException: Connection refused"]
+
+    # Mule 4: %-5p %d [%t] [processor: %X{processorPath}; event: %X{correlationId}] %c: %m%n
+    mule_flows = [("orders-api", "post:\\orders:application\\json:orders-api-config", "orders-api.xml"),
+                  ("orders-api", "orders-flow", "orders-impl.xml"), ("sap-sync", "sap-sync-flow", "sap-sync.xml"),
+                  ("customer-sapi", "get:\\customers\\(id):customer-sapi-config", "customer-sapi.xml")]
+
+    def mule_flow(g: Gen) -> str:
+        app, flow, xml = g.r.choice(mule_flows)
+        step = g.r.randint(0, 6)
+        g.drawn = (app, flow, f"{flow}/processors/{step}", xml, str(g.r.randint(12, 140)))
+        kind = g.r.choice(["CPU_LITE", "CPU_LITE", "BLOCKING", "CPU_INTENSIVE"])
+        return f"[MuleRuntime].uber.{g.r.randint(1, 40):02d}: [{app}].{flow}.{kind} @{g.hexs(7)}"
+
+    def mule_element(g: Gen) -> str:
+        mule_flow(g)
+        return g.drawn[2]
+
+    def mule_flow_name(g: Gen) -> str:
+        mule_flow(g)
+        return g.drawn[1]
+
+    def batch_counts(g: Gen) -> str:
+        total = g.r.randint(1, 250_000)
+        failed = g.r.choice([0, 0, 0, g.r.randint(0, min(total, 40))])
+        g.drawn = (str(total), str(total - failed), str(failed))
+        return g.drawn[0]
+
+    def mule_error(g: Gen) -> str:
+        g.drawn = g.r.choice(mule_errors)
+        return g.drawn[1]
+
+    def mule_ts(g: Gen) -> str:
+        return java_ts(g)
+
+    def mule(level: str, logger: str) -> str:
+        return f"{level:<5} " + "{ts} [{th}] [processor: {pp}; event: {ev}] " + logger + ": "
+
+    mule_hdr = {"ts": mule_ts, "th": mule_flow, "pp": then(2), "ev": Gen.uuid}
+
+    def mule_sys(level: str, thread: str, logger: str) -> str:
+        return f"{level:<5} " + "{ts} " + f"[{thread}] [processor: ; event: ] {logger}: "
+
+    mule_sys_hdr = {"ts": mule_ts}
+    mule_errors = [("HTTP:CONNECTIVITY", "HTTP POST on resource 'http://inventory:8081/api/reserve' failed: Connection refused."),
+                   ("HTTP:NOT_FOUND", "HTTP GET on resource 'http://customer-sapi:8081/api/customers/4711' failed: not found (404)."),
+                   ("MULE:EXPRESSION", "\"Unable to parse empty input, while reading `payload` as Json.\""),
+                   ("DB:CONNECTIVITY", "Communications link failure"),
+                   ("APIKIT:BAD_REQUEST", "/orderId expected type: String, found: Null")]
+
+    # ActiveMQ Classic: %d | %-5p | %m | %c | %t%n
+    def amq(level: str, msg: str, logger: str) -> str:
+        return "{ts} | " + f"{level:<5} | " + msg + f" | {logger} | " + "{th}"
+
+    amq_hdr = {"ts": java_ts}
+    amq_brokers = ["amq-broker-0", "amq-broker-1"]
+
+    def amq_broker_id(g: Gen) -> str:
+        b = g.r.choice(amq_brokers)
+        g.drawn = (f"ID:{b}-{g.r.randint(30000, 45000)}-{1796256000000 + g.r.randint(0, 86_399_999)}-0:1",)
+        return b
+
+    def amq_transport_thread(g: Gen) -> str:
+        return f"ActiveMQ Transport: tcp:///{pool_ip(g)}:{g.port()}@61616"
+
+    # Ignite: [%d{ISO8601}][%-5p][%t][%c{1}] %m%n
+    def ig(level: str, cls: str) -> str:
+        return "[{ts}]" + f"[{level:<5}]" + "[{th}]" + f"[{cls}] "
+
+    def ig_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)},{g.num(0, 999):0>3}"
+
+    ig_hdr = {"ts": ig_ts, "th": lambda g: g.r.choice(["exchange-worker-#62", "exchange-worker-#62", "disco-event-worker-#61"])}
+    ig_metrics_hdr = {"ts": ig_ts, "th": pick(["grid-timeout-worker-#39"])}
+
+    def node8(g: Gen) -> str:
+        return g.r.choice(["3f6c2a91", "b81e07d4", "c05a9e13"])
+
+    def topver(g: Gen) -> str:
+        return str(g.r.randint(3, 240))
+
+    def ig_evt(g: Gen) -> str:
+        return g.r.choice(["NODE_JOINED", "NODE_LEFT", "NODE_FAILED", "DISCOVERY_CUSTOM_EVT"])
+
+    def wal_ptr(g: Gen) -> str:
+        return f"WALPointer [idx={g.r.randint(100, 99999)}, fileOff={g.r.randint(0, 67_108_864)}, len={g.r.randint(12, 40000)}]"
+
+    # Infinispan Server: %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p (%t) [%c] %m%throwable%n
+    def isp(level: str, cat: str) -> str:
+        return "{ts} " + f"{level:<5} " + "({th}) " + f"[{cat}] "
+
+    isp_hdr = {"ts": java_ts, "th": lambda g: g.r.choice(["main", f"non-blocking-thread--p2-t{g.r.randint(1, 8)}",
+                                                          f"jgroups-{g.r.randint(5, 90)},infinispan-0-{g.r.randint(10000, 99999)}"])}
+    isp_nodes = ["infinispan-0-21877", "infinispan-1-50402", "infinispan-2-11308"]
+
+    def isp_view(g: Gen) -> str:
+        m = g.r.sample(isp_nodes, g.r.randint(1, 3))
+        g.drawn = (str(g.r.randint(0, 40)), str(len(m)), ", ".join(m))
+        return m[0]
+
+    isp_caches = ["orders-cache", "sessions", "___protobuf_metadata", "inventory"]
+
+    return [
+        # ---- Oracle WebLogic Server 14.1 (server log and domain log, same record layout)
+        (8, wls("Notice", "WebLogicServer", "BEA-000365") + "Server state changed to {st}.>",
+         {**wls_hdr, "st": pick(["STARTING", "STANDBY", "ADMIN", "RESUMING", "RUNNING", "SHUTTING_DOWN", "FORCE_SHUTTING_DOWN"])}),
+        (4, wls("Notice", "WebLogicServer", "BEA-000360") + "The server started in {m} mode.>", {**wls_hdr, "m": pick(["RUNNING", "RUNNING", "ADMIN"])}),
+        (4, wls("Notice", "WebLogicServer", "BEA-000332") + 'Started the WebLogic Server Managed Server "{s}" for domain "{d}" running in production mode.>',
+         {**wls_hdr, "s": pick(["soa_server1", "soa_server2", "osb_server1"]), "d": pick(["soa_domain"])}),
+        (3, wls("Notice", "WebLogicServer", "BEA-000331") + 'Started the WebLogic Server Administration Server "AdminServer" for domain "{d}" running in '
+         "production mode.>", {**wls_hdr, "d": pick(["soa_domain", "base_domain"])}),
+        (5, wls("Info", "WebLogicServer", "BEA-000377") + "Starting WebLogic Server with {vm} Version {v} from {vendor}.>",
+         {**wls_hdr, "vm": pick(["Java HotSpot(TM) 64-Bit Server VM", "OpenJDK 64-Bit Server VM"]), "v": pick(["11.0.22+9-LTS-219", "25.401-b10"]),
+          "vendor": pick(["Oracle Corporation"])}),
+        (8, wls("Notice", "Server", "BEA-002613") + 'Channel "{ch}" is now listening on {ip}:{p} for protocols {pr}.>',
+         {**wls_hdr, "ch": pick(["Default", "Default[1]", "DefaultSecure", "T3Channel"]), "ip": pool_ip, "p": pick(["7001", "7002", "8001", "8002"]),
+          "pr": pick(["iiop, t3, ldap, snmp, http", "iiops, t3s, ldaps, https", "t3"])}),
+        (5, wls("Info", "Server", "BEA-002622") + 'The protocol "{p}" is now configured.>', {**wls_hdr, "p": pick(["t3", "t3s", "http", "https", "iiop", "ldap", "snmp"])}),
+        (12, wls("Warning", "JDBC", "BEA-001129") + 'Received exception while creating connection for pool "{p}": {e}>',
+         {**wls_hdr, "p": pick(wls_pools), "e": pick(["IO Error: The Network Adapter could not establish the connection",
+                                                       "ORA-01017: invalid username/password; logon denied",
+                                                       "IO Error: Got minus one from a read call"])}),
+        (6, wls("Info", "Common", "BEA-000628") + 'Created "{n}" resources for pool "{p}", out of which "{a}" are available and "{u}" are unavailable.>',
+         {**wls_hdr, "n": small, "p": pick(wls_pools), "a": small, "u": small}),
+        (4, wls("Info", "JDBC", "BEA-001128") + 'Connection for pool "{p}" closed.>', {**wls_hdr, "p": pick(wls_pools)}),
+        (6, wls("Error", "WebLogicServer", "BEA-000337") + "[STUCK] ExecuteThread: '{n}' for queue: 'weblogic.kernel.Default (self-tuning)' has been busy for "
+         '"{s}" seconds working on the request "{req}", which is more than the configured time (StuckThreadMaxTime) of "{mx}" seconds in '
+         '"server-failure-trigger". Stack trace:>',
+         {**wls_hdr, "n": lambda g: g.num(0, 60), "s": lambda g: g.num(600, 3000),
+          "req": lambda g: f"Http Request Information: weblogic.servlet.internal.ServletRequestImpl@{g.hexs(8)}[POST "
+                           f"{g.r.choice(['/orders/api/checkout', '/soa-infra/services/default/OrderProcess/ep', '/billing/export'])}]",
+          "mx": pick(["600"])}),
+        (4, wls("Info", "WebLogicServer", "BEA-000339") + "[STUCK] ExecuteThread: '{n}' for queue: 'weblogic.kernel.Default (self-tuning)' has become "
+         '"unstuck".>', {**wls_hdr, "n": lambda g: g.num(0, 60)}),
+        (6, wls("Info", "Health", "BEA-310002") + "{p}% of the total memory in the server is free.>", {**wls_hdr, "p": lambda g: g.num(1, 95)}),
+        (3, wls("Warning", "Health", "BEA-310003") + "Free memory in the server is {n} bytes. There is danger of OutOfMemoryError.>",
+         {**wls_hdr, "n": lambda g: g.num(1_000_000, 90_000_000)}),
+        (5, wls("Notice", "Deployer", "BEA-149059") + "Module {m} of application {a} is transitioning from {x} to {y} on server {s}.>",
+         {**wls_hdr, "m": wls_app, "a": then(0), "x": first([("STATE_NEW", "STATE_PREPARED"), ("STATE_PREPARED", "STATE_ADMIN"),
+                                                             ("STATE_ADMIN", "STATE_ACTIVE"), ("STATE_ACTIVE", "STATE_ADMIN")]),
+          "y": then(1), "s": pick(["soa_server1", "soa_server2", "AdminServer"])}),
+        (5, wls("Notice", "Deployer", "BEA-149060") + "Module {m} of application {a} successfully transitioned from {x} to {y} on server {s}.>",
+         {**wls_hdr, "m": wls_app, "a": then(0), "x": first([("STATE_NEW", "STATE_PREPARED"), ("STATE_PREPARED", "STATE_ADMIN"),
+                                                             ("STATE_ADMIN", "STATE_ACTIVE"), ("STATE_ACTIVE", "STATE_ADMIN")]),
+          "y": then(1), "s": pick(["soa_server1", "soa_server2", "AdminServer"])}),
+        (5, wls("Info", "Cluster", "BEA-000111") + "Adding {j} to cluster: {c} view.>", {**wls_hdr, "j": jvmid, "c": pick(wls_cluster)}),
+        (4, wls("Warning", "Cluster", "BEA-000112") + "Removing {j} from cluster view due to timeout.>", {**wls_hdr, "j": jvmid}),
+        (4, wls("Notice", "Security", "BEA-090078") + "User {u} in security realm myrealm has had {n} invalid login attempts, locking account for {m} minutes.>",
+         {**wls_hdr, "u": pick(["weblogic", "deployer", "monitor"]), "n": pick(["5"]), "m": pick(["30"])}),
+        (6, wls("Notice", "StoreAdmin", "BEA-141281") + "unable to get file lock, will retry ...>", wls_hdr),
+        (4, wls("Info", "JMS", "BEA-040109") + 'JMSServer "{j}" is started.>', {**wls_hdr, "j": pick(["SOAJMSServer_auto_1", "SOAJMSServer_auto_2", "UMSJMSServer_auto_1"])}),
+        (4, wls("Info", "J2EE", "BEA-160151") + "Registered library Extension-Name: {n}, Specification-Version: {s}, Implementation-Version: {i} (JAR).>",
+         {**wls_hdr, "n": pick(["oracle.jsp.next", "oracle.adf.dconfigbeans", "odl.clickhistory"]), "s": pick(["12.2.1", "1.0"]),
+          "i": pick(["14.1.1.0.0", "12.2.1.4.0"])}),
+        (4, wls("Notice", "WebLogicServer", "BEA-000236") + "Stopping execute threads.>", wls_hdr),
+        (3, wls("Notice", "WebLogicServer", "BEA-000238") + "Shutdown has completed.>", wls_hdr),
+        (4, wls("Error", "Console", "BEA-240003") + "Administration Console encountered the following error: {e}>",
+         {**wls_hdr, "e": pick(["java.lang.IllegalStateException: Response already committed",
+                                 "weblogic.management.provider.EditNotEditorException: Not edit lock owner"])}),
+        # ---- WebSphere Liberty (messages.log)
+        (3, liberty("com.ibm.ws.kernel.launch.internal.FrameworkManager", "A") + "CWWKE0001I: The server {s} has been launched.",
+         {**lib_hdr, "s": pick(["defaultServer", "ordersServer"])}),
+        (3, liberty("com.ibm.ws.kernel.launch.internal.FrameworkManager", "I") + "CWWKE0002I: The kernel started after {s} seconds",
+         {**lib_hdr, "s": secs3}),
+        (3, liberty("com.ibm.ws.kernel.feature.internal.FeatureManager", "I") + "CWWKF0007I: Feature update started.", lib_hdr),
+        (3, liberty("com.ibm.ws.kernel.feature.internal.FeatureManager", "A") + "CWWKF0012I: The server installed the following features: [{f}].",
+         {**lib_hdr, "f": lib_features}),
+        (3, liberty("com.ibm.ws.kernel.feature.internal.FeatureManager", "I") + "CWWKF0008I: Feature update completed in {s} seconds.",
+         {**lib_hdr, "s": secs3}),
+        (3, liberty("com.ibm.ws.kernel.feature.internal.FeatureManager", "A") + "CWWKF0011I: The {s} server is ready to run a smarter planet. "
+         "The {s2} server started in {t} seconds.", {**lib_hdr, "s": first([("defaultServer",), ("ordersServer",)]), "s2": then(0), "t": secs3}),
+        (6, liberty("com.ibm.ws.tcpchannel.internal.TCPPort", "I") + "CWWKO0219I: TCP Channel {ch} has been started and is now listening for requests "
+         "on host {h}  ({ip}) port {p}.",
+         {**lib_hdr, "ch": pick(["defaultHttpEndpoint", "defaultHttpEndpoint-ssl"]), "h": lib_listen, "ip": then(1), "p": pick(["9080", "9443"])}),
+        (3, liberty("com.ibm.ws.tcpchannel.internal.TCPChannel", "I") + "CWWKO0220I: TCP Channel {ch} has stopped listening for requests on host {h}  "
+         "({ip}) port {p}.",
+         {**lib_hdr, "ch": pick(["defaultHttpEndpoint", "defaultHttpEndpoint-ssl"]), "h": lib_listen, "ip": then(1), "p": pick(["9080", "9443"])}),
+        (6, liberty("com.ibm.ws.http.internal.VirtualHostImpl", "A") + "CWWKT0016I: Web application available ({vh}): http://{h}:{p}/{ctx}/",
+         {**lib_hdr, "vh": pick(["default_host"]), "h": pick(["orders-api-7d9f8b-x2klp", "payments-5c7b9-q8mzn"]), "p": pick(["9080"]),
+          "ctx": lambda g: g.r.choice(lib_apps)[1]}),
+        (3, liberty("com.ibm.ws.http.internal.VirtualHostImpl", "A") + "CWWKT0017I: Web application removed ({vh}): http://{h}:{p}/{ctx}/",
+         {**lib_hdr, "vh": pick(["default_host"]), "h": pick(["orders-api-7d9f8b-x2klp", "payments-5c7b9-q8mzn"]), "p": pick(["9080"]),
+          "ctx": lambda g: g.r.choice(lib_apps)[1]}),
+        (5, liberty("com.ibm.ws.app.manager.AppMessageHelper", "A") + "CWWKZ0001I: Application {a} started in {s} seconds.",
+         {**lib_hdr, "a": lib_app, "s": secs3}),
+        (4, liberty("com.ibm.ws.app.manager.AppMessageHelper", "A") + "CWWKZ0003I: The application {a} updated in {s} seconds.",
+         {**lib_hdr, "a": lib_app, "s": secs3}),
+        (3, liberty("com.ibm.ws.app.manager.AppMessageHelper", "A") + "CWWKZ0009I: The application {a} has stopped successfully.",
+         {**lib_hdr, "a": lib_app}),
+        (3, liberty("com.ibm.ws.app.manager.AppMessageHelper", "E") + "CWWKZ0002E: An exception occurred while starting the application {a}. "
+         "The exception message was: {e}",
+         {**lib_hdr, "a": lib_app, "e": pick(["com.ibm.ws.container.service.state.StateChangeException: "
+                                               "org.jboss.weld.exceptions.DeploymentException: WELD-001408: Unsatisfied dependencies for type OrderRepository "
+                                               "with qualifiers @Default",
+                                               "java.lang.IllegalStateException: jakarta.naming.NameNotFoundException: jdbc/ordersDS"])}),
+        (5, liberty("com.ibm.ws.config.xml.internal.ConfigRefresher", "A") + "CWWKG0016I: Starting server configuration update.", lib_hdr),
+        (4, liberty("com.ibm.ws.config.xml.internal.ConfigRefresher", "A") + "CWWKG0017I: The server configuration was successfully updated in {s} seconds.",
+         {**lib_hdr, "s": secs3}),
+        (3, liberty("com.ibm.ws.config.xml.internal.ConfigRefresher", "A") + "CWWKG0018I: The server configuration was not updated. "
+         "No functional changes were detected.", lib_hdr),
+        (12, liberty("com.ibm.ws.security.authentication.internal.jaas.modules.UsernameAndPasswordLoginModule", "A")
+         + "CWWKS1100A: Authentication did not succeed for user ID {u}. An invalid user ID or password was specified.",
+         {**lib_hdr, "u": pick(["admin", "orders-client", "jdoe", "monitor"])}),
+        (3, liberty("com.ibm.ws.security.token.ltpa.internal.LTPAKeyCreateTask", "I") + "CWWKS4105I: LTPA configuration is ready after {s} seconds.",
+         {**lib_hdr, "s": secs3}),
+        (5, liberty("com.ibm.ws.webcontainer.servlet", "I") + "SRVE0242I: [{a}] [/{ctx}] [{sv}]: Initialization successful.",
+         {**lib_hdr, "a": lib_app, "ctx": then(1), "sv": pick(["jakarta.ws.rs.core.Application", "com.acme.orders.HealthServlet", "default"])}),
+        (6, liberty("com.ibm.ws.webcontainer.util.ApplicationErrorUtils", "E") + "SRVE0777E: Exception thrown by application class '{c}'",
+         {**lib_hdr, "c": pick(["com.acme.orders.OrderResource.create:87", "com.acme.payments.CardService.authorize:214",
+                                "org.apache.cxf.jaxrs.JAXRSInvoker.invoke:245"])}),
+        (5, liberty("com.ibm.ws.webcontainer.extension.DefaultExtensionProcessor", "E") + "SRVE0190E: File not found: {f}",
+         {**lib_hdr, "f": pick(["/favicon.ico", "/api/v1/orders/export.csv", "/WEB-INF/jsp/error.jsp", "/.env"])}),
+        (5, liberty("com.ibm.ws.session.WASSessionCore", "I") + "SESN0176I: A new session context will be created for application key {k}",
+         {**lib_hdr, "k": lambda g: f"default_host/{g.r.choice(lib_apps)[1]}"}),
+        (3, liberty("com.ibm.ws.session.WASSessionCore", "I") + "SESN0172I: The session manager is using the Java default SecureRandom implementation "
+         "for session ID generation.", lib_hdr),
+        (3, liberty("com.ibm.ws.session.SessionContext", "E") + "SESN0008E: A user authenticated as {u} has attempted to access a session owned by {o}.",
+         {**lib_hdr, "u": pick(["user:defaultRealm/jdoe", "anonymous"]), "o": pick(["user:defaultRealm/asmith", "user:defaultRealm/admin"])}),
+        (7, liberty("com.ibm.ejs.j2c.FreePool", "E") + "J2CA0045E: Connection not available while invoking method createOrWaitForConnection for resource {ds}.",
+         {**lib_hdr, "ds": pick(["jdbc/ordersDS", "jdbc/paymentsDS"])}),
+        (3, liberty("com.ibm.ws.kernel.launch.internal.ServerCommandListener", "A") + "CWWKE0055I: Server shutdown requested on {d}. "
+         "The server {s} is shutting down.", {**lib_hdr, "d": lambda g: f"Thursday, December 3, 2026 at {g.r.randint(1, 12)}:{g.num(0, 59):0>2} "
+                                                                   f"{g.r.choice(['AM', 'PM'])}", "s": pick(["defaultServer", "ordersServer"])}),
+        (3, liberty("com.ibm.ws.kernel.launch.internal.FrameworkManager", "A") + "CWWKE0036I: The server {s} stopped after {t} seconds.",
+         {**lib_hdr, "s": pick(["defaultServer", "ordersServer"]), "t": lambda g: f"{g.r.uniform(60, 900000):.3f}"}),
+        (6, liberty("SystemErr", "R") + "{e}",
+         {**lib_hdr, "e": pick(["java.sql.SQLRecoverableException: IO Error: Connection reset", "java.lang.NullPointerException",
+                                "\tat com.acme.orders.OrderResource.create(OrderResource.java:87)",
+                                "\tat java.base/java.lang.Thread.run(Thread.java:840)"])}),
+        # ---- IBM MQ 9.3 (AMQERR01.LOG: one record per message, each line as the file holds it)
+        (40, "{ts} - Process({pid}.{th}) User({u}) Program({prog})",
+         {"ts": mq_ts, "pid": lambda g: g.num(1000, 99999), "th": lambda g: g.num(1, 60), "u": pick(["mqm", "mqm", "mqm", "app"]), "prog": mq_prog}),
+        (40, " " * 20 + "Host({h}) Installation({i})", {"h": pick(["mqhost01", "mqhost02"]), "i": pick(["Installation1"])}),
+        (40, " " * 20 + "VRMF({v}) QMgr({qm})", {"v": pick(["9.3.0.15", "9.3.0.15", "9.3.0.20"]), "qm": pick(mq_qmgrs)}),
+        (40, " " * 20 + "Time({t})", {"t": mq_iso}),
+        (30, " " * 20 + "ArithInsert1({a}) ArithInsert2({b})", {"a": small, "b": small}),
+        (26, " " * 20 + "CommentInsert1({c})", {"c": pick([*mq_channels, "mqm", "QM1"])}),
+        (18, " " * 20 + "CommentInsert2({c})", {"c": mq_host}),
+        (8, " " * 20 + "CommentInsert3({c})", {"c": pick(["TCP/IP", "recv", "send"])}),
+        (30, "EXPLANATION:", {}),
+        (30, "ACTION:", {}),
+        (40, "----- {src} : {n} {dashes}", {"src": mq_trailer, "n": then(0), "dashes": then(1)}),
+        (14, "AMQ9002I: Channel '{ch}' is starting.", {"ch": pick(mq_channels)}),
+        (8, "AMQ9001I: Channel '{ch}' ended normally.", {"ch": pick(mq_channels)}),
+        (10, "AMQ9999E: Channel '{ch}' to host '{h}' ended abnormally.", {"ch": pick(mq_channels), "h": mq_host}),
+        (6, "The channel program running under process ID {pid} for channel '{ch}' ended abnormally. The host name is '{h}'; in some cases the host name "
+         "cannot be determined and so is shown as '????'.", {"pid": lambda g: g.num(1000, 99999), "ch": pick(mq_channels), "h": mq_host}),
+        (6, "Look at previous error messages for the channel program in the error logs to determine the cause of the failure. Note that this message can "
+         "be excluded completely or suppressed by tuning the \"ExcludeMessage\" or \"SuppressMessage\" attributes under the \"QMErrorLog\" stanza in "
+         "qm.ini. Further information can be found in the System Administration Guide.", {}),
+        (10, "AMQ9209E: Connection to host '{h}' for channel '{ch}' closed.", {"h": mq_host, "ch": pick(mq_channels)}),
+        (5, "An error occurred receiving data from '{h}' over TCP/IP. The connection to the remote host has unexpectedly terminated. The channel name is "
+         "'{ch}'; in some cases it cannot be determined and so is shown as '????'.", {"h": mq_host, "ch": pick(mq_channels)}),
+        (12, "Tell the systems administrator.", {}),
+        (6, "None.", {}),
+        (5, "AMQ9202E: Remote host '{h}' not available, retry later.", {"h": mq_host}),
+        (5, "AMQ9206E: Error sending data to host '{h}'.", {"h": mq_host}),
+        (4, "AMQ9558E: The remote channel '{ch}' on host '{h}' is not currently available.", {"ch": pick(mq_channels), "h": mq_host}),
+        (3, "AMQ9526E: Message sequence number error for channel '{ch}'.", {"ch": pick(mq_channels[:2])}),
+        (4, "AMQ9545I: Disconnect interval expired.", {}),
+        (6, "AMQ5534E: User ID '{u}' authentication failed", {"u": pick(mq_users)}),
+        (4, "AMQ5542I: The failed authentication check was caused by the queue manager CONNAUTH CHCKCLNT(REQDADM) configuration.", {}),
+        (5, "AMQ9557E: Queue Manager User ID initialization failed for '{u}'.", {"u": pick(mq_users)}),
+        (5, "AMQ8077W: Entity '{u}' has insufficient authority to access object '{o}'.",
+         {"u": pick(mq_users), "o": pick(["ORDERS.IN", "ORDERS.OUT", "SYSTEM.ADMIN.COMMAND.QUEUE", "QM1"])}),
+        (4, "AMQ9777E: Channel was blocked", {}),
+        (4, "AMQ9631E: The CipherSpec negotiated during the SSL handshake does not match the required CipherSpec for channel '{ch}'.",
+         {"ch": pick(mq_channels)}),
+        (3, "AMQ9637E: Channel is lacking a certificate.", {}),
+        (3, "AMQ5026I: The listener '{l}' has started. ProcessId({pid}).", {"l": pick(["SYSTEM.LISTENER.TCP.1", "LISTENER.TCP"]), "pid": lambda g: g.num(1000, 99999)}),
+        (3, "AMQ5037I: The queue manager task '{t}' has started.",
+         {"t": pick(["ERROR-LOG", "APP-SIGNAL", "EXPIRER", "DEFERRED-MSG", "STATISTICS", "PUBSUB-DAEMON", "LOGGER-IO"])}),
+        (3, "AMQ5022I: The channel initiator has started. ProcessId({pid}).", {"pid": lambda g: g.num(1000, 99999)}),
+        (3, "AMQ8003I: IBM MQ queue manager '{qm}' started using V{v}.", {"qm": pick(mq_qmgrs), "v": pick(["9.3.0.15", "9.3.0.20"])}),
+        (3, "AMQ8004I: IBM MQ queue manager '{qm}' ended.", {"qm": pick(mq_qmgrs)}),
+        (5, "AMQ7467I: The oldest log file required to start queue manager {qm} is {f}.", {"qm": pick(mq_qmgrs), "f": lambda g: f"S{g.num(1, 9999):0>7}.LOG"}),
+        (5, "AMQ7468I: The oldest log file required to perform media recovery of queue manager {qm} is {f}.",
+         {"qm": pick(mq_qmgrs), "f": lambda g: f"S{g.num(1, 9999):0>7}.LOG"}),
+        (3, "AMQ7229I: {n} log records accessed on queue manager '{qm}' during the log replay phase.", {"n": big, "qm": pick(mq_qmgrs)}),
+        (3, "AMQ7233I: {a} out of {b} in-flight transactions resolved for queue manager '{qm}'.", {"a": in_flight, "b": then(1), "qm": pick(mq_qmgrs)}),
+        # ---- Apache ZooKeeper 3.8
+        (20, zk("INFO", "CommitProcWorkThread-{w}", "ZooKeeperServer", 1442)
+         + "Established session 0x{s} with negotiated timeout {t} for client /{ip}:{p}",
+         {**zk_hdr, "w": lambda g: g.num(1, 16), "s": sid, "t": pick(["30000", "40000", "18000"]), "ip": pool_ip, "p": Gen.port}),
+        (14, zk("INFO", "SessionTracker", "ZooKeeperServer", 634) + "Expiring session 0x{s}, timeout of {t}ms exceeded",
+         {**zk_hdr, "s": sid, "t": pick(["30000", "40000", "18000"])}),
+        (16, "{ts} [myid:{myid}] - WARN  [{th}:NIOServerCnxn@380] - Unable to read additional data from client, it probably closed the socket: "
+         "address = /{ip}:{p}, session = 0x{s}", {**zk_hdr, "th": cnxn, "ip": pool_ip, "p": Gen.port, "s": sid}),
+        (14, "{ts} [myid:{myid}] - INFO  [{th}:NIOServerCnxn@628] - Closed socket connection for client /{ip}:{p} which had sessionid 0x{s}",
+         {**zk_hdr, "th": cnxn, "ip": pool_ip, "p": Gen.port, "s": sid}),
+        (10, zk("INFO", "ProcessThread(sid:{sid} cport:-1):", "PrepRequestProcessor", 941)
+         + "Got user-level KeeperException when processing sessionid:0x{s} type:{ty} cxid:0x{c} zxid:0x{z} txntype:-1 reqpath:n/a Error Path:{path} "
+         "Error:KeeperErrorCode = {err} for {path2}",
+         {**zk_hdr, "sid": then(0), "s": sid, "ty": pick(["create", "create", "delete", "setData"]), "c": lambda g: f"{g.r.randint(1, 4000):x}",
+          "z": zxid, "path": first([(p,) for p in zk_paths]), "err": pick(["NodeExists", "NodeExists", "NoNode", "BadVersion"]), "path2": then(0)}),
+        (5, zk("WARN", "SyncThread:{sid}", "FileTxnLog", 291) + "fsync-ing the write ahead log in SyncThread:{sid2} took {ms}ms which will adversely effect "
+         "operation latency. File size is {n} bytes. See the ZooKeeper troubleshooting guide",
+         {**zk_hdr, "sid": then(0), "sid2": then(0), "ms": lambda g: g.num(1000, 20000), "n": lambda g: g.num(67_108_880, 67_200_000)}),
+        (4, zk("INFO", "SyncThread:{sid}", "FileTxnSnapLog", 479) + "Snapshotting: 0x{z} to /data/version-2/snapshot.{z2}",
+         {**zk_hdr, "sid": then(0), "z": first([(f"{i:x}0000{j:04x}",) for i in range(1, 6) for j in range(1, 0xfff, 97)]), "z2": then(0)}),
+        (4, zk("INFO", "SyncThread:{sid}", "FileTxnLog", 284) + "Creating new log file: log.{z}", {**zk_hdr, "sid": then(0), "z": zxid}),
+        (3, zk("INFO", "QuorumPeer[myid={id}](plain=0.0.0.0:2181)(secure=disabled)", "Leader", 583) + "LEADING - LEADER ELECTION TOOK - {ms} MS",
+         {**zk_hdr, "id": then(0), "ms": millis}),
+        (4, zk("INFO", "QuorumPeer[myid={id}](plain=0.0.0.0:2181)(secure=disabled)", "Follower", 75) + "FOLLOWING - LEADER ELECTION TOOK - {ms} MS",
+         {**zk_hdr, "id": then(0), "ms": millis}),
+        (4, zk("INFO", "QuorumPeer[myid={id}](plain=0.0.0.0:2181)(secure=disabled)", "QuorumPeer", 916) + "Peer state changed: {st}",
+         {**zk_hdr, "id": then(0), "st": pick(["looking", "following - discovery", "following - synchronization", "following - broadcast",
+                                                               "leading - broadcast"])}),
+        (5, zk("INFO", "WorkerReceiver[myid={id}]", "FastLeaderElection$Messenger$WorkerReceiver", 391)
+         + "Notification: my state:LOOKING; n.sid:{n}, n.state:{st}, n.leader:{l}, n.round:0x{r}, n.peerEpoch:0x{e}, n.zxid:0x{z}, "
+         "message format version:0x2, n.config version:0x{cv}",
+         {**zk_hdr, "id": then(0), "n": pick(["1", "2", "3"]), "st": pick(["LOOKING", "FOLLOWING", "LEADING"]), "l": pick(["1", "2", "3"]),
+          "r": lambda g: f"{g.r.randint(1, 40):x}", "e": lambda g: f"{g.r.randint(1, 40):x}", "z": zxid, "cv": lambda g: f"{g.r.randint(1, 0x2f):x}00000000"}),
+        (3, zk("WARN", "QuorumConnectionThread-[myid={id}]-{n}", "QuorumCnxManager", 401) + "Cannot open channel to {o} at election address {a}",
+         {**zk_hdr, "id": then(0), "n": lambda g: g.num(1, 9), "o": pick(["1", "2", "3"]),
+          "a": pick(["zk-0.zk-hs.data.svc.cluster.local/10.40.1.12:3888", "zk-1.zk-hs.data.svc.cluster.local/10.40.2.31:3888",
+                     "zk-2.zk-hs.data.svc.cluster.local/10.40.3.7:3888"])}),
+        # ---- Apache Pulsar broker
+        (14, pulsar("INFO", "org.apache.pulsar.broker.service.ServerCnx") + "New connection from {peer}", {**p_hdr, "peer": peer}),
+        (14, pulsar("INFO", "org.apache.pulsar.broker.service.ServerCnx") + "Closed connection from {peer}", {**p_hdr, "peer": peer}),
+        (12, pulsar("INFO", "org.apache.pulsar.broker.service.ServerCnx") + "[{peer}] Subscribing on topic {t} / {s}. consumerId: {c}",
+         {**p_hdr, "peer": peer, "t": pick(p_topics), "s": pick(p_subs), "c": small}),
+        (8, pulsar("INFO", "org.apache.pulsar.broker.service.ServerCnx") + "[{peer}][{t}] Creating producer. producerId={n}",
+         {**p_hdr, "peer": peer, "t": pick(p_topics), "n": small}),
+        (6, pulsar("INFO", "org.apache.pulsar.broker.service.persistent.PersistentTopic") + "[{t}][{s}] Created new subscription for {c}",
+         {**p_hdr, "t": pick(p_topics), "s": pick(p_subs), "c": small}),
+        (8, pulsar("INFO", "org.apache.bookkeeper.mledger.impl.ManagedLedgerImpl") + "[{ml}] Created new ledger {l}",
+         {**p_hdr, "th": pick(["bookkeeper-ml-scheduler-OrderedScheduler-0-0", "bookkeeper-ml-scheduler-OrderedScheduler-1-0"]), "ml": ml_name, "l": ledger}),
+        (5, pulsar("INFO", "org.apache.pulsar.broker.namespace.OwnershipCache") + "Loaded {n} topics on {b} -- time taken: {s} seconds",
+         {**p_hdr, "th": pick(["pulsar-ordered-OrderedExecutor-5-0", "metadata-store-10-1"]), "n": small, "b": pick(p_bundles),
+          "s": lambda g: f"{g.r.uniform(0.001, 4):.3f}"}),
+        (4, pulsar("WARN", "org.apache.pulsar.broker.service.ServerCnx") + "[{peer}] Got exception {e}",
+         {**p_hdr, "peer": peer, "e": pick(["java.net.SocketException: Connection reset", "io.netty.channel.unix.Errors$NativeIoException: "
+                                             "recvAddress(..) failed: Connection reset by peer", "javax.net.ssl.SSLHandshakeException: Received fatal alert: "
+                                             "certificate_unknown"])}),
+        (5, pulsar("WARN", "org.apache.bookkeeper.client.PendingAddOp") + "Failed to write entry ({l}, {e}) to bookie ({i}, {b}): {err}",
+         {**p_hdr, "th": pick(["BookKeeperClientWorker-OrderedExecutor-0-0", "BookKeeperClientWorker-OrderedExecutor-3-0"]), "l": ledger, "e": small,
+          "i": pick(["0", "1", "2"]), "b": pick(bookies), "err": pick(["Bookie handle is not available", "Bookie operation timeout",
+                                                                       "Error while writing to the bookie"])}),
+        # ---- Apache BookKeeper bookie
+        (6, bk("INFO", "SyncThread-7-1", "EntryLoggerAllocator", 160) + "Created new entry log file {f} for logId {n}.",
+         {**bk_hdr, "f": lambda g: f"/pulsar/data/bookkeeper/ledgers/current/{g.r.randint(0x10, 0xfff):x}.log", "n": lambda g: g.num(16, 4095)}),
+        (5, bk("INFO", "GarbageCollectorThread-6-1", "GarbageCollectorThread", 525) + "Extracting entry log meta from entryLogId: {n}",
+         {**bk_hdr, "n": lambda g: g.num(16, 4095)}),
+        (5, bk("INFO", "GarbageCollectorThread-6-1", "GarbageCollectorThread", 412)
+         + "Compaction: entry log usage buckets before compaction [10% 20% 30% 40% 50% 60% 70% 80% 90% 100%] = [{b}]",
+         {**bk_hdr, "b": lambda g: ", ".join(str(g.r.randint(0, 40)) for _ in range(10))}),
+        (3, bk("WARN", "BookieStateManagerService-0", "BookieStateManager", 308) + "Transitioning Bookie to ReadOnly mode", bk_hdr),
+        (3, bk("INFO", "main", "Bookie", 953) + "Shutting down Bookie-3181 with exitCode {c}", {**bk_hdr, "c": pick(["0", "0", "1"])}),
+        # ---- Apache Camel 4 routes in Spring Boot 3
+        (3, sb("INFO", "main", "o.a.c.impl.engine.AbstractCamelContext") + "Apache Camel {v} (camel-1) is starting", {**sb_hdr, "v": pick(["4.4.1", "4.8.0"])}),
+        (3, sb("INFO", "main", "o.a.c.impl.engine.AbstractCamelContext") + "Routes startup (total:{t} started:{s} disabled:0)",
+         {**sb_hdr, "t": pick(["4", "6"]), "s": pick(["4", "6", "3"])}),
+        (6, sb("INFO", "main", "o.a.c.impl.engine.AbstractCamelContext") + "    Started {r} ({ep})", {**sb_hdr, "r": first(camel_routes), "ep": then(1)}),
+        (3, sb("INFO", "main", "o.a.c.impl.engine.AbstractCamelContext") + "Apache Camel {v} (camel-1) started in {t}ms (build:{b}ms init:{i}ms start:{s}ms)",
+         {**sb_hdr, "v": pick(["4.4.1", "4.8.0"]), "t": millis, "b": small, "i": millis, "s": millis}),
+        (3, sb("INFO", "SpringApplicationShutdownHook", "o.a.c.impl.engine.AbstractCamelContext") + "Apache Camel {v} (camel-1) is shutting down (timeout:{t})",
+         {**sb_hdr, "v": pick(["4.4.1", "4.8.0"]), "t": pick(["45s", "10s"])}),
+        (10, sb_thr("o.a.c.p.e.DefaultErrorHandler", "ERROR") + "Failed delivery for (MessageId: {m} on ExchangeId: {x}). Exhausted after delivery attempt: {n} "
+         "caught: {e}", {**sb_hdr, "th": camel_thread, "m": camel_id, "x": camel_id, "n": pick(["1", "4", "6"]), "e": pick(camel_exc)}),
+        (8, sb_thr("o.a.c.p.e.DefaultErrorHandler", " WARN") + "Failed delivery for (MessageId: {m} on ExchangeId: {x}). On delivery attempt: {n} caught: {e}",
+         {**sb_hdr, "th": camel_thread, "m": camel_id, "x": camel_id, "n": pick(["0", "1", "2", "3"]), "e": pick(camel_exc)}),
+        (16, sb_thr("orders-in") + "Exchange[ExchangePattern: InOnly, BodyType: {bt}, Body: {b}]",
+         {**sb_hdr, "th": camel_thread, "bt": pick(["String", "byte[]", "com.acme.orders.Order"]),
+          "b": lambda g: g.r.choice([f'{{"orderId":"{g.num(100000, 999999)}","status":"NEW","total":{g.flt(2, 900)}}}', "[Body is null]",
+                                     f"Order[id={g.num(100000, 999999)}, status=PAID]"])}),
+        (6, sb_thr("o.a.c.component.kafka.KafkaFetchRecords") + "Subscribing orders-Thread 0 to topic {t}", {**sb_hdr, "th": camel_thread, "t": pick(["orders", "orders.retry"])}),
+        # ---- MuleSoft Mule 4 runtime (mule_ee.log)
+        (16, mule("INFO", "org.mule.runtime.core.internal.processor.LoggerMessageProcessor") + "{msg}",
+         {**mule_hdr, "msg": lambda g: g.r.choice([f"Received order {g.num(100000, 999999)}", f"Customer {g.num(1000, 99999)} synced to SAP",
+                                                    f"Batch {g.uuid()} completed", "Request received"])}),
+        (10, mule("ERROR", "org.mule.runtime.core.internal.exception.OnErrorPropagateHandler").rstrip(), mule_hdr),
+        (10, "*" * 80, {}),
+        (10, "Message               : {m}", {"m": mule_error}),
+        (10, "Error type            : {t}", {"t": pick([t for t, _ in mule_errors])}),
+        (8, "Element               : {p} @ {a}:{x}:{n} ({k})",
+         {"p": mule_element, "a": then(0), "x": then(3), "n": then(4), "k": pick(["Request", "Logger", "Transform Message",
+                                                                                                           "Select"])}),
+        (8, "FlowStack             : at {f}({p} @ {a}:{x}:{n} ({k}))",
+         {"f": mule_flow_name, "p": then(2), "a": then(0), "x": then(3), "n": then(4),
+          "k": pick(["Request", "Logger", "Transform Message", "Select"])}),
+        (8, "  (set debug level logging or '-Dmule.verbose.exceptions=true' for everything)", {}),
+        (4, mule_sys("INFO", "ArtifactDeployer.start.01", "org.mule.service.http.impl.service.server.grizzly.GrizzlyServerManager")
+         + "Listening for connections on '{u}'", {**mule_sys_hdr, "u": pick(["http://0.0.0.0:8081", "https://0.0.0.0:8082"])}),
+        (4, mule("INFO", "com.mulesoft.mule.runtime.module.batch.internal.engine.DefaultBatchEngine") + "Created instance '{i}' for batch job '{j}'",
+         {**mule_hdr, "i": Gen.uuid, "j": pick(["sap-sync-batch", "customer-import"])}),
+        (4, mule("INFO", "com.mulesoft.mule.runtime.module.batch.internal.engine.DefaultBatchEngine") + "Finished execution for instance '{i}' of job '{j}'. "
+         "Total Records processed: {t}. Successful records: {s}. Failed Records: {f}",
+         {**mule_hdr, "i": Gen.uuid, "j": pick(["sap-sync-batch", "customer-import"]), "t": batch_counts, "s": then(1), "f": then(2)}),
+        # ---- Apache ActiveMQ Classic 5.18
+        (3, amq("INFO", "Apache ActiveMQ {v} ({b}, {id}) is starting", "org.apache.activemq.broker.BrokerService"),
+         {**amq_hdr, "v": pick(["5.18.3", "5.18.4"]), "b": amq_broker_id, "id": then(0), "th": pick(["main"])}),
+        (3, amq("INFO", "Apache ActiveMQ {v} ({b}, {id}) started", "org.apache.activemq.broker.BrokerService"),
+         {**amq_hdr, "v": pick(["5.18.3", "5.18.4"]), "b": amq_broker_id, "id": then(0), "th": pick(["main"])}),
+        (4, amq("INFO", "Listening for connections at: {u}", "org.apache.activemq.transport.TransportServerThreadSupport"),
+         {**amq_hdr, "u": pick(["tcp://amq-broker-0:61616?maximumConnections=1000&wireFormat.maxFrameSize=104857600",
+                                 "amqp://amq-broker-0:5672?maximumConnections=1000&wireFormat.maxFrameSize=104857600",
+                                 "stomp://amq-broker-1:61613?maximumConnections=1000&wireFormat.maxFrameSize=104857600"]), "th": pick(["main"])}),
+        (4, amq("INFO", "Connector {c} started", "org.apache.activemq.broker.TransportConnector"),
+         {**amq_hdr, "c": pick(["openwire", "amqp", "stomp", "mqtt", "ws"]), "th": pick(["main"])}),
+        (14, amq("WARN", "Transport Connection to: tcp://{ip}:{p} failed: {e}", "org.apache.activemq.broker.TransportConnection.Transport"),
+         {**amq_hdr, "ip": pool_ip, "p": Gen.port, "e": pick(["java.io.EOFException", "java.net.SocketException: Connection reset",
+                                                               "org.apache.activemq.transport.InactivityIOException: Channel was inactive (no connection "
+                                                               "attempt made) for too (>30000) long: tcp://10.40.3.18:52114"]),
+          "th": amq_transport_thread}),
+        (4, amq("INFO", "Using Persistence Adapter: KahaDBPersistenceAdapter[{d}]", "org.apache.activemq.broker.BrokerService"),
+         {**amq_hdr, "d": pick(["/opt/activemq/data/kahadb", "/var/lib/activemq/data/kahadb"]), "th": pick(["main"])}),
+        (6, amq("INFO", "Slow KahaDB access: Journal append took: {a} ms, Index update took {b} ms", "org.apache.activemq.store.kahadb.MessageDatabase"),
+         {**amq_hdr, "a": millis, "b": millis, "th": pick(["ActiveMQ NIO Worker 12", "ActiveMQ Transport: tcp:///10.40.2.8:51644@61616",
+                                                            "ActiveMQ Journal Checkpoint Worker"])}),
+        (3, amq("INFO", "Database {d}/lock is locked by another server. This broker is now in slave mode waiting a lock to be acquired",
+                "org.apache.activemq.store.SharedFileLocker"), {**amq_hdr, "d": pick(["/opt/activemq/data/kahadb"]), "th": pick(["main"])}),
+        (4, amq("INFO", "Network connection between vm://{a}#{n} and tcp://{ip}:61616@{lp} ({b}) has been established.",
+                "org.apache.activemq.network.DemandForwardingBridgeSupport"),
+         {**amq_hdr, "a": pick(amq_brokers), "n": lambda g: str(2 * g.r.randint(0, 40)), "ip": pool_ip, "lp": Gen.port, "b": pick(amq_brokers),
+          "th": pick(["triggerStartAsyncNetworkBridgeCreation: remoteBroker=tcp://amq-broker-1/10.40.2.19:61616, localBroker= vm://amq-broker-0#0"])}),
+        (3, amq("WARN", "Store limit is {l} mb (current store usage is {u} mb). The data directory: {d} only has {f} mb of usable space. - resetting to "
+                "maximum available disk space: {m} mb", "org.apache.activemq.broker.BrokerService"),
+         {**amq_hdr, "l": pick(["102400", "51200"]), "u": small, "d": pick(["/opt/activemq/data/kahadb"]), "f": lambda g: g.num(2000, 40000),
+          "m": lambda g: g.num(2000, 40000), "th": pick(["main"])}),
+        # ---- Apache Ignite 2.16
+        (8, ig("INFO", "GridDiscoveryManager") + "Topology snapshot [ver={v}, locNode={n}, servers={s}, clients={c}, state=ACTIVE, CPUs={cpu}, offheap={o}GB, "
+         "heap={h}GB]", {**ig_hdr, "th": pick(["disco-event-worker-#61"]), "v": topver, "n": node8, "s": pick(["2", "3"]), "c": small,
+                          "cpu": pick(["24", "48"]), "o": pick(["9.6", "14.0", "19.0"]), "h": pick(["3.0", "6.0", "12.0"])}),
+        (6, ig("INFO", "GridDiscoveryManager") + "  ^-- Baseline [id={i}, size={s}, online={o}, offline={f}]",
+         {**ig_hdr, "th": pick(["disco-event-worker-#61"]), "i": small, "s": pick(["3"]), "o": pick(["1", "2", "3"]), "f": pick(["0", "1", "2"])}),
+        (6, ig("INFO", "GridDhtPartitionsExchangeFuture") + "Started exchange init [topVer=AffinityTopologyVersion [topVer={t}, minorTopVer={m}], crd={c}, "
+         "evt={e}, evtNode={n}, customEvt={ce}, allowMerge={am}, exchangeFreeSwitch={fs}]",
+         {**ig_hdr, "t": topver, "m": small, "c": pick(["true", "false"]), "e": ig_evt, "n": Gen.uuid,
+          "ce": pick(["null", "null", "ChangeGlobalStateMessage [id=1f4e2c9a-b0c1-4f2e-9a51-6d1c7b3e0a22]"]), "am": pick(["true", "false"]),
+          "fs": pick(["false", "false", "true"])}),
+        (6, ig("INFO", "GridDhtPartitionsExchangeFuture") + "Finished exchange init [topVer=AffinityTopologyVersion [topVer={t}, minorTopVer={m}], crd={c}]",
+         {**ig_hdr, "t": topver, "m": small, "c": pick(["true", "false"])}),
+        (5, ig("INFO", "time") + "Completed partition exchange [localNode={l}, exchange=GridDhtPartitionsExchangeFuture [topVer=AffinityTopologyVersion "
+         "[topVer={t}, minorTopVer={m}], evt={e}, evtNode={n}, done=true, newCrdFut=null], topVer=AffinityTopologyVersion [topVer={t2}, minorTopVer={m2}]]",
+         {**ig_hdr, "l": Gen.uuid, "t": first([(str(v),) for v in range(3, 240)]), "m": small, "e": ig_evt, "n": Gen.uuid, "t2": then(0), "m2": small}),
+        (7, ig("INFO", "Checkpointer") + "Checkpoint started [checkpointId={id}, startPtr={p}, checkpointBeforeLockTime={a}ms, checkpointLockWait={b}ms, "
+         "checkpointListenersExecuteTime={c}ms, checkpointLockHoldTime={d}ms, walCpRecordFsyncDuration={e}ms, writeCheckpointEntryDuration={f}ms, "
+         "splitAndSortCpPagesDuration={s}ms, pages={n}, reason='{r}']",
+         {**ig_hdr, "th": pick(["db-checkpoint-thread-#78"]), "id": Gen.uuid, "p": wal_ptr, "a": small, "b": small, "c": small, "d": small, "e": small,
+          "f": small, "s": small, "n": big, "r": pick(["timeout", "timeout", "too big size of WAL without checkpoint", "too many dirty pages"])}),
+        (7, ig("INFO", "Checkpointer") + "Checkpoint finished [cpId={id}, pages={n}, markPos={p}, walSegmentsCovered=[{w}], markDuration={a}ms, "
+         "pagesWrite={b}ms, fsync={c}ms, total={d}ms]",
+         {**ig_hdr, "th": pick(["db-checkpoint-thread-#78"]), "id": Gen.uuid, "n": big, "p": wal_ptr,
+          "w": lambda g: g.r.choice(["", f"{g.r.randint(100, 9999)} - {g.r.randint(10000, 19999)}"]), "a": millis, "b": millis, "c": millis, "d": millis}),
+        (8, ig("WARN", "IgniteKernal") + "Possible too long JVM pause: {ms} milliseconds.", {**ig_hdr, "th": pick(["jvm-pause-detector-worker"]), "ms": millis}),
+        (5, ig("INFO", "IgniteKernal") + "Metrics for local node (to disable set 'metricsLogFrequency' to 0)", ig_metrics_hdr),
+        (5, ig("INFO", "IgniteKernal") + "    ^-- Node [id={n}, uptime={u}]",
+         {**ig_metrics_hdr, "n": node8, "u": lambda g: f"{g.num(0, 99):0>2}:{g.num(0, 59):0>2}:{g.num(0, 59):0>2}.{g.num(0, 999):0>3}"}),
+        (5, ig("INFO", "IgniteKernal") + "    ^-- CPU [CPUs={c}, curLoad={a}%, avgLoad={b}%, GC={gc}%]",
+         {**ig_metrics_hdr, "c": pick(["24", "48"]), "a": lambda g: g.flt(2), "b": lambda g: g.flt(2), "gc": lambda g: g.flt(2, 5)}),
+        (5, ig("INFO", "IgniteKernal") + "    ^-- Heap [used={u}MB, free={f}%, comm={c}MB]",
+         {**ig_metrics_hdr, "u": lambda g: g.num(100, 12000), "f": lambda g: g.flt(2), "c": pick(["3072", "6144", "12288"])}),
+        (5, ig("INFO", "IgniteKernal") + "    ^-- Public thread pool [active={a}, idle={i}, qSize={q}]",
+         {**ig_metrics_hdr, "a": small, "i": small, "q": small}),
+        (3, ig("ERROR", "G") + "Blocked system-critical thread has been detected. This can lead to cluster-wide undefined behaviour [workerName={w}, "
+         "threadName={t}, blockedFor={s}s]",
+         {**ig_hdr, "th": pick(["tcp-disco-msg-worker-[crd]-#2"]), "w": first([("sys-stripe-3", "sys-stripe-3-#4"), ("db-checkpoint-thread", "db-checkpoint-thread-#78"),
+                                                                                 ("disco-event-worker", "disco-event-worker-#61")]),
+          "t": then(1), "s": lambda g: g.num(10, 120)}),
+        (3, ig("WARN", "GridCachePartitionExchangeManager") + "Failed to wait for partition map exchange [topVer=AffinityTopologyVersion [topVer={t}, "
+         "minorTopVer={m}], node={n}]. Dumping pending objects that might be the cause:", {**ig_hdr, "t": topver, "m": small, "n": Gen.uuid}),
+        (4, ig("WARN", "TcpDiscoverySpi") + "Timed out waiting for message delivery receipt (most probably, the reason is in long GC pauses on remote node; "
+         "consider tuning GC and increasing 'ackTimeout' configuration property). Will retry to send message with increased timeout "
+         "[currentTimeout={t}, rmtAddr={a}, rmtPort={p}]",
+         {**ig_hdr, "th": pick(["tcp-disco-msg-worker-[crd]-#2", "tcp-disco-msg-worker-[b81e07d4 10.40.2.9:47500]-#2"]), "t": pick(["10000", "20000", "40000"]),
+          "a": lambda g: f"/{pool_ip(g)}:47500", "p": pick(["47500"])}),
+        # ---- Infinispan 15 Server
+        (3, isp("INFO", "org.infinispan.CONTAINER") + "ISPN000128: Infinispan version: Infinispan '{n}' {v}",
+         {**isp_hdr, "n": pick(["I'm Still Standing"]), "v": pick(["15.0.8.Final", "15.0.10.Final"])}),
+        (3, isp("INFO", "org.infinispan.CLUSTER") + "ISPN000078: Starting JGroups channel `{c}` with stack `{s}`",
+         {**isp_hdr, "c": pick(["cluster"]), "s": pick(["kubernetes", "tcp"])}),
+        (3, isp("INFO", "org.infinispan.CLUSTER") + "ISPN000079: Channel `{c}` local address is `{a}`, physical addresses are `[{ip}:7800]`",
+         {**isp_hdr, "c": pick(["cluster"]), "a": pick(isp_nodes), "ip": pool_ip}),
+        (6, isp("INFO", "org.infinispan.CLUSTER") + "ISPN000094: Received new cluster view for channel {c}: [{co}|{v}] ({n}) [{m}]",
+         {**isp_hdr, "c": pick(["cluster"]), "co": isp_view, "v": then(0), "n": then(1), "m": then(2)}),
+        (4, isp("INFO", "org.infinispan.CLUSTER") + "ISPN100000: Node {n} joined the cluster", {**isp_hdr, "n": pick(isp_nodes)}),
+        (4, isp("INFO", "org.infinispan.CLUSTER") + "ISPN100001: Node {n} left the cluster", {**isp_hdr, "n": pick(isp_nodes)}),
+        (7, isp("INFO", "org.infinispan.CLUSTER") + "[Context={c}] ISPN100002: Starting rebalance with members [{m}], phase READ_OLD_WRITE_ALL, topology id {t}",
+         {**isp_hdr, "c": pick(isp_caches), "m": members(isp_nodes), "t": lambda g: g.num(2, 900)}),
+        (7, isp("INFO", "org.infinispan.CLUSTER") + "[Context={c}] ISPN100010: Finished rebalance with members [{m}], topology id {t}",
+         {**isp_hdr, "c": pick(isp_caches), "m": members(isp_nodes), "t": lambda g: g.num(2, 900)}),
+        (5, isp("INFO", "org.infinispan.CLUSTER") + "[Context={c}] ISPN100008: Updating cache members list [{m}], topology id {t}",
+         {**isp_hdr, "c": pick(isp_caches), "m": members(isp_nodes), "t": lambda g: g.num(2, 900)}),
+        (3, isp("INFO", "org.infinispan.SERVER") + "ISPN080004: Connector SinglePort ({n}) listening on {ip}:{p}",
+         {**isp_hdr, "n": pick(["default"]), "ip": pool_ip, "p": pick(["11222"])}),
+        (3, isp("INFO", "org.infinispan.SERVER") + "ISPN080001: Infinispan Server {v} started in {ms}ms",
+         {**isp_hdr, "v": pick(["15.0.8.Final", "15.0.10.Final"]), "ms": millis}),
+        (5, isp("WARN", "org.infinispan.CLUSTER") + "ISPN000476: Timed out waiting for responses for request {r} from {n} after {t} seconds",
+         {**isp_hdr, "r": big, "n": pick(isp_nodes), "t": pick(["15", "17"])}),
+    ]
+
+
+def appliance_events() -> list[tuple[float, str, dict]]:
+    """Network and security appliances as their syslog arrives at a collector, each with the header
+    the device sends (priority, its own timestamp, host name, sequence number where it prints one):
+    Cisco IOS-XE (%FACILITY-SEVERITY-MNEMONIC: LINK, LINEPROTO, OSPF, BGP, SYS, SEC_LOGIN, DHCPD,
+    SPANTREE, PM, ILPOWER, SESSION_MGR), the Cisco ASA (%ASA-n-NNNNNN: connections built and torn
+    down, translations, denies, AAA, AnyConnect and IKE, management sessions), Cisco NX-OS (ETHPORT,
+    VSHD, BGP, OSPF, port channels, PAM through AUTHPRIV and DAEMON), Juniper Junos (mgd UI_*, mib2d
+    SNMP_TRAP_LINK, rpd, sshd, the SRX's RT_FLOW session records), Palo Alto PAN-OS (TRAFFIC, THREAT,
+    URL, SYSTEM and CONFIG logs in its CSV syslog), Fortinet FortiGate (FortiOS key=value traffic,
+    event and UTM logs), F5 BIG-IP (/var/log/ltm: pool members and monitors, pools, SSL, iRules,
+    mcpd audit, failover), pfSense (filterlog CSV lines and the system log: the webConfigurator,
+    check_reload_status, dhcpd, dpinger, OpenVPN, charon, sshguard), MikroTik RouterOS, Arista EOS
+    and Ubiquiti UniFi access points (hostapd, stahtd, mcad).
+    Written blind for the twenty-fifth issue-15 pass: before reading the engine or any failure
+    analysis; 140 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def lan_ip(g: Gen) -> str:
+        return g.r.choice([f"10.1.{g.r.randint(1, 40)}.{g.r.randint(2, 250)}", f"192.168.{g.r.randint(0, 20)}.{g.r.randint(2, 250)}",
+                           f"172.16.{g.r.randint(0, 31)}.{g.r.randint(2, 250)}"])
+
+    def wan_ip(g: Gen) -> str:
+        return f"{g.r.choice(['45.155', '185.220', '91.240', '103.145', '8.8', '142.250', '151.101', '20.42'])}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"
+
+    def our_public(g: Gen) -> str:
+        return g.r.choice(["198.51.100.2", "198.51.100.3", "203.0.113.10", "203.0.113.11"])
+
+    def mac_colon(g: Gen) -> str:
+        return f"{g.r.randrange(0, 256, 2):02x}:" + ":".join(g.hexs(2) for _ in range(5))
+
+    def mac_dotted(g: Gen) -> str:
+        return ".".join(g.hexs(4) for _ in range(3))
+
+    def pick_ip_any(g: Gen) -> str:
+        return g.r.choice([lan_ip(g), wan_ip(g), wan_ip(g)])
+
+    def eph_port(g: Gen) -> str:
+        return str(g.r.randint(1024, 65535))
+
+    def svc_port(g: Gen) -> str:
+        return g.r.choice(["443", "443", "443", "80", "53", "22", "3389", "8443", "25", "123"])
+
+    def size(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(0, 900), g.r.randint(900, 90000), g.r.randint(90000, 90000000)]))
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([1, 1, 2, 3, g.r.randint(4, 60), g.r.randint(60, 9000)]))
+
+    def pid(lo: int, hi: int):
+        return lambda g: g.num(lo, hi)
+
+    def bsd_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    # Cisco IOS-XE: "<PRI>seq: origin-id: timestamp: %FAC-SEV-MNEMONIC: text"
+    def ios_ts(g: Gen) -> str:
+        if g.r.random() < 0.15:
+            return f"*Dec  3 {hms(g)}.{g.num(0, 999):0>3}"
+        return f"Dec  3 {hms(g)}.{g.num(0, 999):0>3} UTC"
+
+    def ios_if(g: Gen) -> str:
+        return g.r.choice([f"GigabitEthernet1/0/{g.r.randint(1, 48)}", f"GigabitEthernet2/0/{g.r.randint(1, 48)}",
+                           f"TenGigabitEthernet1/1/{g.r.randint(1, 4)}", f"Vlan{g.r.choice([1, 10, 20, 100, 999])}",
+                           f"Port-channel{g.r.randint(1, 12)}", "GigabitEthernet0/0/0", "GigabitEthernet0/0/1", "Tunnel100"])
+
+    def ios_short(g: Gen) -> str:
+        return f"Gi{g.r.randint(1, 2)}/0/{g.r.randint(1, 48)}"
+
+    def ios_short_drawn(g: Gen) -> str:
+        g.drawn = (ios_short(g),)
+        return g.drawn[0]
+
+    def ios_at(g: Gen) -> str:
+        return f"{hms(g)} UTC Thu Dec 3 2026"
+
+    def ios_vty_src(g: Gen) -> str:
+        return g.r.choice([f"{g.r.choice(ios_users)} on vty{g.r.randint(0, 4)} ({lan_ip(g)})", "console", "console"])
+
+    def sess_id(g: Gen) -> str:
+        return f"0A0101{g.hexs(2).upper()}0000{g.hexs(4).upper()}{g.hexs(8).upper()}"
+
+    def ospf_change(g: Gen) -> str:
+        g.drawn = g.r.choice([("LOADING", "FULL", "Loading Done"), ("FULL", "DOWN", "Neighbor Down: Dead timer expired"),
+                              ("FULL", "DOWN", "Neighbor Down: Interface down or detached"), ("INIT", "EXSTART", "2-Way Received"),
+                              ("EXCHANGE", "LOADING", "Exchange Done")])
+        return g.drawn[0]
+
+    ios_users = ["admin", "admin", "netops", "svc-backup"]
+    ios_hosts = ["core-sw01", "core-sw02", "br-rtr-nyc", "acc-sw-3f"]
+    io = "<{PRI}>{SEQ}: {HOST}: {TS}: "
+
+    def ios(pri: int) -> dict:
+        return {"PRI": lambda g: str(pri), "SEQ": pid(1, 999999), "HOST": pick(ios_hosts), "TS": ios_ts}
+
+    # Cisco ASA: "<PRI>Mon DD YYYY HH:MM:SS device-id : %ASA-sev-id: text"
+    asa_hosts = ["asa-edge01", "asa-edge02", "asa-dc-fw"]
+    asa = "<{PRI}>Dec 03 2026 {TS} {HOST} : "
+
+    def asa_h(pri: int) -> dict:
+        return {"PRI": lambda g: str(pri), "TS": hms, "HOST": pick(asa_hosts)}
+
+    def conn_id(g: Gen) -> str:
+        return g.num(100000, 999999999)
+
+    def asa_conn(ports: list[str]):
+        # direction, then the foreign address and port (and its mapped pair, the same here), the local
+        # address and port and its mapped pair: a server behind static NAT inbound, PAT outbound
+        def f(g: Gen) -> str:
+            d = g.r.choice(["inbound", "outbound", "outbound"])
+            if d == "inbound":
+                g.drawn = (d, wan_ip(g), eph_port(g), f"10.1.20.{g.r.randint(10, 30)}", g.r.choice(ports), our_public(g))
+                g.drawn += (g.drawn[4],)
+            else:
+                g.drawn = (d, wan_ip(g), g.r.choice(ports), lan_ip(g), eph_port(g), our_public(g), eph_port(g))
+            return d
+        return f
+
+    def asa_dur(g: Gen) -> str:
+        return g.r.choice([f"0:00:{g.r.randint(0, 59):02d}", f"0:{g.r.randint(1, 59):02d}:{g.r.randint(0, 59):02d}",
+                           f"{g.r.randint(1, 23)}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"])
+
+    def asa_user(g: Gen) -> str:
+        return g.r.choice(["", "", "", f" ({g.r.choice(vpn_users)})", " (LOCAL\\admin)"])
+
+    vpn_users = ["alice", "bob", "carol.ng", "dmitri"]
+    vpn_groups = ["GroupPolicy_Employees", "GroupPolicy_Employees", "GroupPolicy_Contractors"]
+
+    def vpn_ip(g: Gen) -> str:
+        return f"10.200.{g.r.randint(0, 3)}.{g.r.randint(2, 254)}"
+
+    # Cisco NX-OS: "<PRI>: YYYY Mon DD HH:MM:SS UTC: %FAC-SEV-MNEMONIC: text"
+    nx = "<{PRI}>: 2026 Dec  3 {TS} UTC: "
+
+    def nx_h(pri: int) -> dict:
+        return {"PRI": lambda g: str(pri), "TS": hms}
+
+    def nx_if(g: Gen) -> str:
+        return g.r.choice([f"Ethernet1/{g.r.randint(1, 54)}", f"Ethernet2/{g.r.randint(1, 48)}", f"Ethernet101/1/{g.r.randint(1, 48)}"])
+
+    # Junos
+    jun_hosts = ["mx-edge01", "mx-edge02", "ex-core01"]
+    srx_hosts = ["srx-fw01", "srx-fw02"]
+    jun = "<{PRI}>Dec  3 {TS} {HOST} "
+
+    def jun_h(pri: int, hosts: list[str] | None = None) -> dict:
+        return {"PRI": lambda g: str(pri), "TS": hms, "HOST": pick(hosts or jun_hosts)}
+
+    def jun_if(g: Gen) -> str:
+        return g.r.choice([f"ge-0/0/{g.r.randint(0, 23)}", f"xe-0/1/{g.r.randint(0, 7)}", f"et-0/0/{g.r.randint(0, 3)}", "ae0", "ae1"])
+
+    def dport(g: Gen) -> str:
+        # the destination port comes first in the record; the application and the protocol number follow it
+        g.drawn = g.r.choice([("443", "junos-https", "6"), ("443", "junos-https", "6"), ("80", "junos-http", "6"), ("53", "junos-dns-udp", "17"),
+                              ("123", "junos-ntp", "17"), ("22", "junos-ssh", "6"), ("8443", "None", "6")])
+        return g.drawn[0]
+
+    def proto_num(g: Gen) -> str:
+        return g.drawn[2]
+
+    def pkts_bytes(g: Gen) -> str:
+        return f"{g.r.randint(1, 4000)}({size(g)})"
+
+    # Arista EOS
+    eos_hosts = ["leaf1a", "leaf1b", "spine1"]
+    eos = "<{PRI}>Dec  3 {TS} {HOST} "
+
+    def eos_h(pri: int) -> dict:
+        return {"PRI": lambda g: str(pri), "TS": hms, "HOST": pick(eos_hosts)}
+
+    def eos_if(g: Gen) -> str:
+        return g.r.choice([f"Ethernet{g.r.randint(1, 48)}", f"Ethernet{g.r.randint(49, 52)}/1", f"Port-Channel{g.r.randint(1, 20)}"])
+
+    # PAN-OS: BSD header, then the CSV record
+    pan = "<{PRI}>Dec  3 {TS} {HOST} 1,2026/12/03 {RT},{SN},"
+
+    pan_state: dict[str, tuple[str, str]] = {}
+
+    pan_clock: dict[str, str] = {}
+
+    def pan_ts(g: Gen) -> str:
+        pan_clock["t"] = hms(g)
+        return pan_clock["t"]
+
+    def pan_host(g: Gen) -> str:
+        pan_state["dev"] = g.r.choice(pan_devices)
+        return pan_state["dev"][0]
+
+    def pan_h(pri: int) -> dict:
+        return {"PRI": lambda g: str(pri), "TS": pan_ts, "HOST": pan_host, "RT": lambda g: pan_clock["t"], "SN": lambda g: pan_state["dev"][1]}
+
+    pan_devices = [("PA-3220-HQ", "013201001234"), ("PA-3220-HQ", "013201001234"), ("PA-440-BR1", "021201005678")]
+
+    def pan_dev(g: Gen) -> str:
+        # the device name field repeats the host of the header
+        return pan_state["dev"][0]
+
+    def pan_time(g: Gen) -> str:
+        # generated, logged and start times: the second the record was received, or the session's start a while before it
+        return f"2026/12/03 {g.r.choice([pan_clock['t'], pan_clock['t'], hms(g)])}"
+
+    def pan_app(g: Gen) -> str:
+        return g.r.choice(["ssl", "ssl", "web-browsing", "dns-base", "google-base", "ms-office365-base", "incomplete", "ntp-base", "ssh"])
+
+    def pan_user(g: Gen) -> str:
+        return g.r.choice(["", "", "acme\\alice", "acme\\bob", "acme\\svc-backup"])
+
+    def pan_flow(g: Gen) -> str:
+        # source, destination, NAT source, NAT destination
+        src, dst = lan_ip(g), wan_ip(g)
+        return f"{src},{dst},{our_public(g)},{dst}"
+
+    def pan_ports(g: Gen) -> str:
+        dp = svc_port(g)
+        return f"{eph_port(g)},{dp},{eph_port(g)},{dp}"
+
+    def seqno(g: Gen) -> str:
+        return g.num(1000000, 9999999999)
+
+    def country(g: Gen) -> str:
+        return g.r.choice(["United States", "United States", "Germany", "Netherlands", "Ireland", "Singapore"])
+
+    # FortiGate: "<PRI>date=... time=... devname=... devid=... eventtime=... tz=..."
+    fgt = '<{PRI}>date=2026-12-03 time={TS} devname="{DEV}" devid="{DID}" eventtime={ET} tz="+0000" '
+
+    def fgt_h(pri: int) -> dict:
+        return {"PRI": lambda g: str(pri), "TS": hms, "DEV": first(fgt_devices), "DID": then(1), "ET": lambda g: f"17647{g.num(0, 99999):0>5}{g.num(0, 999999999):0>9}"}
+
+    fgt_devices = [("FGT60F-HQ", "FGT60FTK21090001"), ("FGT60F-HQ", "FGT60FTK21090001"), ("FGT100F-DC", "FG100FTK22004410")]
+
+    def fgt_policy(g: Gen) -> str:
+        g.drawn = g.r.choice([("1", "LAN-to-WAN"), ("1", "LAN-to-WAN"), ("4", "Guest-Internet"), ("7", "DMZ-web-in"), ("12", "VPN-to-LAN")])
+        return g.drawn[0]
+
+    def fgt_service(g: Gen) -> str:
+        return g.r.choice(["HTTPS", "HTTPS", "HTTP", "DNS", "NTP", "SSH", "tcp/8443", "udp/3478"])
+
+    def fgt_admin(g: Gen) -> str:
+        # user, access method, source address: the ui, srcip and msg fields repeat them
+        g.drawn = (g.r.choice(ios_users), g.r.choice(["https", "https", "ssh"]), lan_ip(g))
+        return g.drawn[0]
+
+    def fgt_intruder(g: Gen) -> str:
+        g.drawn = (g.r.choice(["admin", "admin", "root", "fortinet"]), g.r.choice(["https", "ssh", "ssh"]), wan_ip(g),
+                   *g.r.choice([("passwd_invalid", "invalid password"), ("passwd_invalid", "invalid password"),
+                                ("name_invalid", "invalid user name")]))
+        return g.drawn[0]
+
+    def fgt_uuid(g: Gen) -> str:
+        return g.uuid()
+
+    # F5 BIG-IP /var/log/ltm, as syslog-ng sends it: "<PRI>Mon DD HH:MM:SS host level process[pid]: id:sev: text"
+    f5_hosts = ["bigip-a.example.net", "bigip-b.example.net"]
+    f5 = "<{PRI}>Dec  3 {TS} {HOST} "
+
+    def f5_h(pri: int) -> dict:
+        return {"PRI": lambda g: str(pri), "TS": hms, "HOST": pick(f5_hosts)}
+
+    f5_pools = ["/Common/pool_web_https", "/Common/pool_api", "/Common/pool_api", "/Partner/pool_sftp"]
+    f5_vips = ["10.1.10.100", "10.1.10.101", "10.1.10.120"]
+
+    def f5_member(g: Gen) -> str:
+        return f"/Common/10.1.20.{g.r.randint(11, 18)}:{g.r.choice(['80', '8080', '443'])}"
+
+    def f5_updown(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(0, 9)}hr:{g.r.randint(0, 59)}min:{g.r.randint(0, 59)}sec",
+                           f"{g.r.randint(1, 30)}hrs:{g.r.randint(0, 59)}mins:{g.r.randint(0, 59)}sec"])
+
+    def f5_monitor_error(g: Gen) -> str:
+        return g.r.choice(["No successful responses received before deadline.", "Unable to connect; No route to host.",
+                           "Response Code: 503 (Service Unavailable)", "Could not connect.", "Receive string not found in response."])
+
+    def f5_monitor(g: Gen) -> str:
+        return g.r.choice(["/Common/http_head_f5", "/Common/https_api_health", "/Common/tcp"])
+
+    def f5_at(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    # pfSense, RFC 5424: "<PRI>1 timestamp host app procid - - msg"
+    pf_hosts = ["fw-pf01.example.net", "pfsense-branch.home.arpa"]
+    pf = "<{PRI}>1 2026-12-03T{TS}.{US}+00:00 {HOST} "
+
+    def pf_h(pri: int) -> dict:
+        return {"PRI": lambda g: str(pri), "TS": hms, "US": lambda g: g.num(0, 999999).zfill(6), "HOST": pick(pf_hosts)}
+
+    def pf_rule(g: Gen) -> str:
+        g.drawn = g.r.choice([("5", "1000000103"), ("5", "1000000103"), ("4", "1000000104"), ("77", "1770003211"), ("82", "1770008734")])
+        return g.drawn[0]
+
+    def pf_if(g: Gen) -> str:
+        return g.r.choice(["igb0", "igb0", "igb1", "igb1.20", "ovpns1"])
+
+    def ike_sa(g: Gen) -> str:
+        # connection name and unique id, printed in the log context and again in the message
+        g.drawn = (g.r.choice(["1", "1", "2"]), g.num(1, 400), "198.51.100.2", g.r.choice(["203.0.113.40", "192.0.2.77"]))
+        return g.drawn[0]
+
+    def ovpn_peer(g: Gen) -> str:
+        g.drawn = (wan_ip(g), eph_port(g))
+        return g.drawn[0]
+
+    def pf_tcp_flags(g: Gen) -> str:
+        return g.r.choice(["S", "S", "SA", "A", "FA", "R", "PA"])
+
+    # MikroTik RouterOS, BSD syslog with topics
+    mt_hosts = ["rb5009-office", "ccr2116-core", "hap-ax3-shop"]
+    mt = "<{PRI}>Dec  3 {TS} {HOST} "
+
+    def mt_h(pri: int) -> dict:
+        return {"PRI": lambda g: str(pri), "TS": hms, "HOST": pick(mt_hosts)}
+
+    mt_users = ["admin", "admin", "noc", "backup"]
+
+    def mt_flow(g: Gen) -> str:
+        # source, its port, destination, its port, the NAT address and port
+        g.drawn = (lan_ip(g), eph_port(g), wan_ip(g), svc_port(g), our_public(g), eph_port(g))
+        return g.drawn[0]
+
+    # UniFi access points: "host mac,model-version: process: text"
+    uf = "<{PRI}>Dec  3 {TS} {HOST} {MAC},{MODEL}: "
+
+    def uf_h(pri: int) -> dict:
+        return {"PRI": lambda g: str(pri), "TS": hms, "HOST": first(uf_aps), "MAC": then(1), "MODEL": then(2)}
+
+    uf_aps = [("AP-Lobby", "245a4c1a2b3c", "U6-LR-6.6.77+15402"), ("AP-Floor2", "784558d0e1f2", "U6-Pro-6.6.77+15402"),
+              ("AP-Warehouse", "f09fc2a9b8c7", "UAP-AC-Pro-Gen2-6.5.62+14996")]
+
+    def vap(g: Gen) -> str:
+        return g.r.choice(["ath0", "ath1", "ath2", "ath4"])
+
+    events = [
+        # ---- Cisco IOS-XE ----
+        (30, io + "%LINK-3-UPDOWN: Interface {i}, changed state to {s}", {**ios(187), "i": ios_if, "s": pick(["up", "down"])}),
+        (30, io + "%LINEPROTO-5-UPDOWN: Line protocol on Interface {i}, changed state to {s}", {**ios(189), "i": ios_if, "s": pick(["up", "down"])}),
+        (6, io + "%LINK-5-CHANGED: Interface {i}, changed state to administratively down", {**ios(189), "i": ios_if}),
+        (10, io + "%SYS-5-CONFIG_I: Configured from {s} by {b}", {**ios(189), "s": pick(["console", "console", "memory"]), "b": ios_vty_src}),
+        (8, io + "%SEC_LOGIN-5-LOGIN_SUCCESS: Login Success [user: {u}] [Source: {i}] [localport: {p}] at {at}",
+         {**ios(189), "u": pick(ios_users), "i": lan_ip, "p": pick(["22", "22", "23"]), "at": ios_at}),
+        (8, io + "%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: {u}] [Source: {i}] [localport: {p}] [Reason: {r}] at {at}",
+         {**ios(188), "u": pick(["admin", "root", "cisco", "netops"]), "i": pick_ip_any, "p": pick(["22", "22", "23"]),
+          "r": pick(["Login Authentication Failed", "Login Authentication Failed", "Login Authentication Failed - BadUser"]), "at": ios_at}),
+        (6, io + "%SYS-6-LOGOUT: User {u} has exited tty session {t}({i})", {**ios(190), "u": pick(ios_users), "t": pick(["2", "3", "4", "5"]), "i": lan_ip}),
+        (7, io + "%OSPF-5-ADJCHG: Process {p}, Nbr {n} on {i} from {a} to {b}, {r}",
+         {**ios(189), "p": pick(["1", "1", "10"]), "n": lan_ip, "i": ios_if, "a": ospf_change, "b": then(1), "r": then(2)}),
+        (7, io + "%BGP-5-ADJCHANGE: neighbor {n} {s}",
+         {**ios(189), "n": lambda g: g.r.choice([wan_ip(g), lan_ip(g)]),
+          "s": pick(["Up", "Up", "Down Peer closed the session", "Down BGP Notification sent", "Down Interface flap", "vpn vrf CUST-A Up"])}),
+        (4, io + "%BGP-3-NOTIFICATION: sent to neighbor {n} 4/0 (hold time expired) 0 bytes", {**ios(187), "n": wan_ip}),
+        (5, io + "%DHCPD-4-PING_CONFLICT: DHCP address conflict:  server pinged {i}.", {**ios(188), "i": lambda g: f"192.168.{g.r.randint(10, 20)}.{g.r.randint(2, 250)}"}),
+        (4, io + "%DHCPD-4-DECLINE_CONFLICT: DHCP address conflict: client {c} declined {i}.",
+         {**ios(188), "c": lambda g: f"01{g.hexs(2)}.{g.hexs(4)}.{g.hexs(4)}.{g.hexs(2)}", "i": lambda g: f"192.168.{g.r.randint(10, 20)}.{g.r.randint(2, 250)}"}),
+        (5, io + "%SPANTREE-2-BLOCK_BPDUGUARD: Received BPDU on port {i} with BPDU Guard enabled. Disabling port.", {**ios(186), "i": ios_short_drawn}),
+        (5, io + "%PM-4-ERR_DISABLE: {c} error detected on {i}, putting {i2} in err-disable state",
+         {**ios(188), "c": pick(["bpduguard", "bpduguard", "psecure-violation", "link-flap", "loopback"]), "i": ios_short_drawn, "i2": then(0)}),
+        (6, io + "%ILPOWER-7-DETECT: Interface {i}: Power Device detected: {d}", {**ios(191), "i": ios_short, "d": pick(["IEEE PD", "IEEE PD", "Cisco PD"])}),
+        (6, io + "%ILPOWER-5-POWER_GRANTED: Interface {i}: Power granted", {**ios(189), "i": ios_short}),
+        (6, io + "%SW_MATM-4-MACFLAP_NOTIF: Host {m} in vlan {v} is flapping between port {a} and port {b}",
+         {**ios(188), "m": mac_dotted, "v": pick(["10", "20", "100"]), "a": ios_short, "b": ios_short}),
+        (8, io + "%SESSION_MGR-5-SUCCESS: Authorization succeeded for client ({m}) on Interface {i} AuditSessionID {a}",
+         {**ios(189), "m": mac_dotted, "i": ios_short, "a": sess_id}),
+        (5, io + "%SESSION_MGR-5-FAIL: Authorization failed or unapplied for client ({m}) on Interface {i} AuditSessionID {a}. {r}",
+         {**ios(189), "m": mac_dotted, "i": ios_short, "a": sess_id,
+          "r": pick(["Failure reason: Authc fail. Authc failure reason: Cred Fail.", "Failure reason: Authc fail. Authc failure reason: No Response from Client."])}),
+        (4, io + "%IP-4-DUPADDR: Duplicate address {i} on {v}, sourced by {m}", {**ios(188), "i": lan_ip, "v": pick(["Vlan10", "Vlan20", "Vlan100"]), "m": mac_dotted}),
+        (4, io + "%TRACK-6-STATE: {t} ip sla {s} reachability {a} -> {b}",
+         {**ios(190), "t": pick(["1", "10"]), "s": pick(["1", "10"]), "a": first([("Up", "Down"), ("Down", "Up")]), "b": then(1)}),
+        (4, io + "%SYS-6-CLOCKUPDATE: System clock has been updated from {a} to {b}, configured from console by {u} on {t}.",
+         {**ios(190), "a": ios_at, "b": ios_at, "u": pick(ios_users), "t": lambda g: g.r.choice(["console", f"vty{g.r.randint(0, 4)} ({lan_ip(g)})"])}),
+        # ---- Cisco ASA ----
+        (80, asa + "%ASA-6-302013: Built {d} TCP connection {c} for {fi}:{fa}/{fp} ({ma}/{mp}) to {ti}:{ta}/{tp} ({na}/{np}){u}",
+         {**asa_h(166), "d": asa_conn(["443", "443", "80", "22", "25", "8443"]), "c": conn_id, "fi": pick(["outside"]), "fa": then(1), "fp": then(2),
+          "ma": then(1), "mp": then(2), "ti": pick(["inside", "inside", "dmz", "guest"]), "ta": then(3), "tp": then(4), "na": then(5), "np": then(6), "u": asa_user}),
+        (75, asa + "%ASA-6-302014: Teardown TCP connection {c} for {fi}:{fa}/{fp} to {ti}:{ta}/{tp} duration {d} bytes {b} {r}{u}",
+         {**asa_h(166), "c": conn_id, "fi": pick(["outside"]), "fa": wan_ip, "fp": svc_port, "ti": pick(["inside", "inside", "dmz", "guest"]), "ta": lan_ip, "tp": eph_port,
+          "d": asa_dur, "b": size, "r": pick(["TCP FINs", "TCP FINs", "TCP Reset-I", "TCP Reset-O", "SYN Timeout", "Conn-timeout", "Flow closed by inspection"]),
+          "u": asa_user}),
+        (45, asa + "%ASA-6-302015: Built {d} UDP connection {c} for {fi}:{fa}/{fp} ({ma}/{mp}) to {ti}:{ta}/{tp} ({na}/{np}){u}",
+         {**asa_h(166), "d": asa_conn(["53", "53", "123", "443", "500", "4500"]), "c": conn_id, "fi": pick(["outside"]), "fa": then(1), "fp": then(2),
+          "ma": then(1), "mp": then(2), "ti": pick(["inside", "inside", "dmz", "guest"]), "ta": then(3), "tp": then(4), "na": then(5), "np": then(6), "u": asa_user}),
+        (40, asa + "%ASA-6-302016: Teardown UDP connection {c} for {fi}:{fa}/{fp} to {ti}:{ta}/{tp} duration {d} bytes {b}{u}",
+         {**asa_h(166), "c": conn_id, "fi": pick(["outside"]), "fa": wan_ip, "fp": pick(["53", "123", "443", "500"]), "ti": pick(["inside", "inside", "dmz", "guest"]), "ta": lan_ip,
+          "tp": eph_port, "d": asa_dur, "b": size, "u": asa_user}),
+        (12, asa + "%ASA-6-302020: Built {d} ICMP connection for faddr {f}/{fi} gaddr {ga}/{gi} laddr {la}/{li} type {t} code {c}",
+         {**asa_h(166), "d": pick(["inbound", "outbound", "outbound"]), "f": wan_ip, "fi": pick(["0", "0", "1"]), "ga": our_public, "gi": pid(1, 65535),
+          "la": lan_ip, "li": pid(1, 65535), "t": pick(["8", "8", "0", "11"]), "c": pick(["0"])}),
+        (12, asa + "%ASA-6-302021: Teardown ICMP connection for faddr {f}/{fi} gaddr {ga}/{gi} laddr {la}/{li} type {t} code {c}",
+         {**asa_h(166), "f": wan_ip, "fi": pick(["0", "0", "1"]), "ga": our_public, "gi": pid(1, 65535), "la": lan_ip, "li": pid(1, 65535),
+          "t": pick(["8", "8", "0", "11"]), "c": pick(["0"])}),
+        (20, asa + "%ASA-6-305011: Built dynamic {p} translation from {fi}:{fa}/{fp} to {ti}:{ta}/{tp}",
+         {**asa_h(166), "p": pick(["TCP", "TCP", "UDP", "ICMP"]), "fi": pick(["inside", "inside", "dmz", "guest"]), "fa": lan_ip, "fp": eph_port,
+          "ti": pick(["outside"]), "ta": our_public, "tp": eph_port}),
+        (18, asa + "%ASA-6-305012: Teardown dynamic {p} translation from {fi}:{fa}/{fp} to {ti}:{ta}/{tp} duration {d}",
+         {**asa_h(166), "p": pick(["TCP", "TCP", "UDP", "ICMP"]), "fi": pick(["inside", "inside", "dmz", "guest"]), "fa": lan_ip, "fp": eph_port,
+          "ti": pick(["outside"]), "ta": our_public, "tp": eph_port, "d": asa_dur}),
+        (30, asa + '%ASA-4-106023: Deny {p} src {fi}:{fa}/{fp} dst {ti}:{ta}/{tp} by access-group "{acl}" [{h1}, {h2}]',
+         {**asa_h(164), "p": pick(["tcp", "tcp", "udp"]), "fi": pick(["outside", "outside", "guest"]), "fa": wan_ip, "fp": eph_port, "ti": pick(["inside", "dmz"]),
+          "ta": lan_ip, "tp": svc_port, "acl": pick(["outside_access_in", "outside_access_in", "guest_access_in"]),
+          "h1": lambda g: f"0x{g.hexs(8)}", "h2": pick(["0x0", "0x0", "0x9b4e1a62"])}),
+        (25, asa + "%ASA-6-106100: access-list {acl} {a} {p} {fi}/{fa}({fp}) -> {ti}/{ta}({tp}) hit-cnt {n} {w} [{h1}, {h2}]",
+         {**asa_h(166), "acl": pick(["outside_access_in", "outside_access_in", "outside_mgmt_in"]), "a": pick(["permitted", "permitted", "denied"]),
+          "p": pick(["tcp", "tcp", "udp"]), "fi": pick(["outside"]), "fa": wan_ip, "fp": eph_port, "ti": pick(["inside", "dmz", "dmz"]), "ta": lan_ip, "tp": svc_port,
+          "n": small, "w": pick(["first hit", "first hit", "300-second interval"]), "h1": lambda g: f"0x{g.hexs(8)}", "h2": pick(["0x0", "0x0", "0x4d1c08f3"])}),
+        (15, asa + "%ASA-6-106015: Deny TCP (no connection) from {fa}/{fp} to {ta}/{tp} flags {f}  on interface {i}",
+         {**asa_h(166), "fa": lan_ip, "fp": svc_port, "ta": wan_ip, "tp": eph_port, "f": pick(["RST", "ACK", "FIN ACK", "RST ACK", "PSH ACK", "FIN PSH ACK"]),
+          "i": pick(["inside", "inside", "dmz"])}),
+        (8, asa + "%ASA-2-106001: Inbound TCP connection denied from {fa}/{fp} to {ta}/{tp} flags {f}  on interface {i}",
+         {**asa_h(162), "fa": wan_ip, "fp": eph_port, "ta": our_public, "tp": pick(["22", "23", "3389", "445", "8080"]), "f": pick(["SYN", "SYN", "FIN ACK"]),
+          "i": pick(["outside"])}),
+        (8, asa + "%ASA-3-313001: Denied ICMP type={t}, code={c} from {a} on interface {i}",
+         {**asa_h(163), "t": pick(["8", "8", "13", "3"]), "c": pick(["0", "0", "3"]), "a": wan_ip, "i": pick(["outside", "outside", "guest"])}),
+        (6, asa + "%ASA-3-710003: TCP access denied by ACL from {fa}/{fp} to {i}:{ta}/{tp}",
+         {**asa_h(163), "fa": wan_ip, "fp": eph_port, "i": pick(["outside"]), "ta": our_public, "tp": pick(["22", "443", "23"])}),
+        (4, asa + "%ASA-1-106021: Deny {p} reverse path check from {s} to {d} on interface {i}",
+         {**asa_h(161), "p": pick(["TCP", "UDP", "ICMP"]), "s": lan_ip, "d": wan_ip, "i": pick(["outside", "guest"])}),
+        (4, asa + "%ASA-4-733100: [{o}] drop {r} exceeded. Current burst rate is {a} per second, max configured rate is {b}; "
+         "Current average rate is {c} per second, max configured rate is {d}; Cumulative total count is {n}",
+         {**asa_h(164), "o": pick([" Scanning", " Scanning", "Interface outside", " SYN Attack"]), "r": pick(["rate-1", "rate-2"]), "a": small, "b": pick(["10", "400"]),
+          "c": small, "d": pick(["5", "320"]), "n": size}),
+        (8, asa + "%ASA-6-113004: AAA user authentication Successful : server =  {s} : user = {u}",
+         {**asa_h(166), "s": pick(["10.1.5.20", "10.1.5.21"]), "u": pick(vpn_users)}),
+        (5, asa + "%ASA-6-113005: AAA user authentication Rejected : reason = {r} : server = {s} : user = {u} : user IP = {i}",
+         {**asa_h(166), "r": pick(["AAA failure", "AAA failure", "Invalid password"]), "s": pick(["10.1.5.20", "10.1.5.21"]), "u": pick(["*****", "alice", "bob"]),
+          "i": wan_ip}),
+        (6, asa + "%ASA-6-113039: Group <{g}> User <{u}> IP <{i}> AnyConnect parent session started.",
+         {**asa_h(166), "g": pick(vpn_groups), "u": pick(vpn_users), "i": wan_ip}),
+        (6, asa + "%ASA-6-722022: Group <{g}> User <{u}> IP <{i}> {t} SVC connection established {c} compression",
+         {**asa_h(166), "g": pick(vpn_groups), "u": pick(vpn_users), "i": wan_ip, "t": pick(["TCP", "UDP"]), "c": pick(["without", "without", "with"])}),
+        (6, asa + "%ASA-5-722051: Group <{g}> User <{u}> IP <{i}> IPv4 Address <{a}> IPv6 address <::> assigned to session",
+         {**asa_h(165), "g": pick(vpn_groups), "u": pick(vpn_users), "i": wan_ip, "a": vpn_ip}),
+        (5, asa + "%ASA-4-113019: Group = {g}, Username = {u}, IP = {i}, Session disconnected. Session Type: {t}, Duration: {d}, "
+         "Bytes xmt: {x}, Bytes rcv: {r}, Reason: {why}",
+         {**asa_h(164), "g": pick(vpn_groups), "u": pick(vpn_users), "i": wan_ip, "t": pick(["AnyConnect-Parent", "SSL", "DTLS"]),
+          "d": lambda g: f"{g.r.randint(0, 9)}h:{g.r.randint(0, 59):02d}m:{g.r.randint(0, 59):02d}s", "x": size, "r": size,
+          "why": pick(["User Requested", "User Requested", "Idle Timeout", "Max time exceeded", "Port Preempted"])}),
+        (4, asa + "%ASA-5-713049: Group = {p}, IP = {p2}, Security negotiation complete for LAN-to-LAN Group ({p3})  {r}, Inbound SPI = 0x{a}, Outbound SPI = 0x{b}",
+         {**asa_h(165), "p": first([("203.0.113.40",), ("203.0.113.41",), ("192.0.2.77",)]), "p2": then(0), "p3": then(0), "r": pick(["Initiator", "Responder"]),
+          "a": lambda g: g.hexs(8), "b": lambda g: g.hexs(8)}),
+        (6, asa + '%ASA-6-605005: Login permitted from {s}/{p} to {i}:{d}/{svc} for user "{u}"',
+         {**asa_h(166), "s": lan_ip, "p": eph_port, "i": pick(["inside", "management"]), "d": pick(["10.1.0.1", "10.1.0.2"]), "svc": pick(["ssh", "ssh", "https"]),
+          "u": pick(ios_users)}),
+        (5, asa + '%ASA-6-605004: Login denied from {s}/{p} to {i}:{d}/{svc} for user "{u}"',
+         {**asa_h(166), "s": pick_ip_any, "p": eph_port, "i": pick(["outside", "inside"]), "d": pick(["198.51.100.2", "10.1.0.1"]), "svc": pick(["ssh", "ssh", "https"]),
+          "u": pick(["admin", "root", "cisco", "enable_15"])}),
+        (6, asa + "%ASA-5-111010: User '{u}', running '{c}' from IP {i}, executed '{cmd}'",
+         {**asa_h(165), "u": pick(ios_users), "c": pick(["CLI", "CLI", "N/A"]), "i": lan_ip,
+          "cmd": pick(["write memory", "show running-config", "clear xlate", "access-list outside_access_in line 4 extended permit tcp any host 10.1.20.15 eq https",
+                       "no shutdown"])}),
+        (4, asa + "%ASA-5-111008: User '{u}' executed the '{cmd}' command.",
+         {**asa_h(165), "u": pick(ios_users), "cmd": pick(["write memory", "configure terminal", "logging host inside 10.1.5.30", "enable"])}),
+        # ---- Cisco NX-OS ----
+        (14, nx + "%ETHPORT-5-IF_UP: Interface {i} is up in mode {m}", {**nx_h(189), "i": nx_if, "m": pick(["access", "trunk", "trunk", "routed"])}),
+        (10, nx + "%ETHPORT-5-IF_DOWN_LINK_FAILURE: Interface {i} is down (Link failure)", {**nx_h(189), "i": nx_if}),
+        (4, nx + "%ETHPORT-5-IF_DOWN_ADMIN_DOWN: Interface {i} is down (Administratively down)", {**nx_h(189), "i": nx_if}),
+        (6, nx + "%ETHPORT-5-SPEED: Interface {i}, operational speed changed to {s}", {**nx_h(189), "i": nx_if, "s": pick(["10 Gbps", "25 Gbps", "1 Gbps", "100 Gbps"])}),
+        (5, nx + "%ETHPORT-5-IF_DUPLEX: Interface {i}, operational duplex mode changed to Full", {**nx_h(189), "i": nx_if}),
+        (6, nx + "%ETH_PORT_CHANNEL-5-PORT_UP: {p}: {i} is up", {**nx_h(189), "p": lambda g: f"port-channel{g.r.randint(1, 40)}", "i": nx_if}),
+        (5, nx + "%ETH_PORT_CHANNEL-5-PORT_DOWN: {p}: {i} is down", {**nx_h(189), "p": lambda g: f"port-channel{g.r.randint(1, 40)}", "i": nx_if}),
+        (8, nx + "%VSHD-5-VSHD_SYSLOG_CONFIG_I: Configured from vty by {u} on {i}@pts/{t}", {**nx_h(189), "u": pick(ios_users), "i": lan_ip, "t": pick(["0", "1", "2"])}),
+        (6, nx + "%AUTHPRIV-6-SYSTEM_MSG: pam_unix(aaa:session): session opened for user {u} by (uid=0) - aaa",
+         {**nx_h(86), "u": pick(ios_users)}),
+        (5, nx + "%DAEMON-3-SYSTEM_MSG: error: PAM: Authentication failure for illegal user {u} from {i} - sshd[{p}]",
+         {**nx_h(27), "u": pick(["root", "test", "ubnt", "oracle"]), "i": wan_ip, "p": pid(10000, 32000)}),
+        (5, nx + "%BGP-5-ADJCHANGE:  bgp-{a} [{p}] ({v}) neighbor {n} {s}",
+         {**nx_h(189), "a": pick(["65001"]), "p": pick(["5813", "5813", "6120"]), "v": pick(["default", "default", "TENANT-A"]), "n": lan_ip,
+          "s": pick(["Up", "Down - sent:  hold time expired", "Down - holdtimer expired error", "Down - peer closed the session"])}),
+        (5, nx + "%OSPF-5-ADJCHANGE:  ospf-{p} [{q}]  Nbr {n} on {i} went {s}",
+         {**nx_h(189), "p": pick(["1", "UNDERLAY"]), "q": pick(["6012", "7731"]), "n": lan_ip, "i": lambda g: g.r.choice([nx_if(g), f"Vlan{g.r.randint(10, 400)}"]),
+          "s": pick(["FULL", "FULL", "DOWN", "INIT", "EXSTART"])}),
+        # ---- Juniper Junos ----
+        (8, jun + "mgd[{pid}]: UI_COMMIT: User '{u}' requested '{op}' operation (comment: {c})",
+         {**jun_h(189), "pid": pid(2000, 90000), "u": pick(["netops", "jsmith", "automation"]), "op": pick(["commit", "commit", "commit confirmed", "commit check"]),
+          "c": pick(["none", "none", "CHG-2291 add prefix-list", "rollback after maintenance"])}),
+        (6, jun + "mgd[{pid}]: UI_COMMIT_COMPLETED: commit complete", {**jun_h(189), "pid": pid(2000, 90000)}),
+        (6, jun + "mgd[{pid}]: UI_LOGIN_EVENT: User '{u}' login, class '{c}' [{p}], ssh-connection '{s} {sp} {d} 22', client-mode 'cli'",
+         {**jun_h(189), "pid": pid(2000, 90000), "u": pick(["netops", "jsmith", "automation"]), "c": pick(["j-super-user", "j-super-user", "j-read-only"]),
+          "p": pid(2000, 90000), "s": lan_ip, "sp": eph_port, "d": pick(["10.255.0.1", "10.255.0.2"])}),
+        (5, jun + "mgd[{pid}]: UI_LOGOUT_EVENT: User '{u}' logout", {**jun_h(189), "pid": pid(2000, 90000), "u": pick(["netops", "jsmith", "automation"])}),
+        (10, jun + "mgd[{pid}]: UI_CMDLINE_READ_LINE: User '{u}', command '{c}'",
+         {**jun_h(189), "pid": pid(2000, 90000), "u": pick(["netops", "jsmith", "automation"]),
+          "c": pick(["show interfaces terse ", "show bgp summary ", "show route 10.20.0.0/16 ", "configure ", "show log messages | last 50 ", "clear bgp neighbor 198.51.100.9 "])}),
+        (10, jun + "mib2d[{pid}]: SNMP_TRAP_LINK_DOWN: ifIndex {x}, ifAdminStatus {a}, ifOperStatus down(2), ifName {i}",
+         {**jun_h(28), "pid": pick(["1845", "1912"]), "x": pid(500, 800), "a": pick(["up(1)", "up(1)", "down(2)"]), "i": jun_if}),
+        (10, jun + "mib2d[{pid}]: SNMP_TRAP_LINK_UP: ifIndex {x}, ifAdminStatus up(1), ifOperStatus up(1), ifName {i}",
+         {**jun_h(30), "pid": pick(["1845", "1912"]), "x": pid(500, 800), "i": jun_if}),
+        (7, jun + "rpd[{pid}]: BGP_NEIGHBOR_STATE_CHANGED: BGP peer {n} (External AS {a}) changed state from {s1} to {s2} (event {e}) (instance master)",
+         {**jun_h(28), "pid": pick(["2011", "2104"]), "n": wan_ip, "a": pick(["174", "3356", "64512", "65010"]),
+          "s1": first([("Established", "Idle", "RecvNotify"), ("OpenConfirm", "Established", "RecvKeepAlive"), ("Active", "Idle", "Stop"),
+                       ("Established", "Idle", "HoldTime"), ("Connect", "OpenSent", "OpenSent")]), "s2": then(1), "e": then(2)}),
+        (5, jun + "rpd[{pid}]: RPD_OSPF_NBRUP: OSPF neighbor {n} (realm ospf-v2 {i} area {a}) state changed from {s} to Full due to LoadDone (event reason: OSPF loading completed)",
+         {**jun_h(29), "pid": pick(["2011", "2104"]), "n": lan_ip, "i": lambda g: f"{jun_if(g)}.0", "a": pick(["0.0.0.0", "0.0.0.0", "0.0.0.10"]),
+          "s": pick(["Loading", "Exchange"])}),
+        (4, jun + "rpd[{pid}]: RPD_OSPF_NBRDOWN: OSPF neighbor {n} (realm ospf-v2 {i} area {a}) state changed from Full to Down due to {e} (event reason: {r})",
+         {**jun_h(28), "pid": pick(["2011", "2104"]), "n": lan_ip, "i": lambda g: f"{jun_if(g)}.0", "a": pick(["0.0.0.0", "0.0.0.0", "0.0.0.10"]),
+          "e": first([("InActiveTimer", "neighbor was inactive and declared dead"), ("KillNbr", "interface went down"),
+                      ("KillNbr", "BFD session timed out and neighbor was declared dead")]), "r": then(1)}),
+        (6, jun + "sshd[{pid}]: SSHD_LOGIN_FAILED: Login failed for user '{u}' from host '{i}'",
+         {**jun_h(36), "pid": pid(10000, 99999), "u": pick(["root", "admin", "netops", "test"]), "i": wan_ip}),
+        (40, jun + "RT_FLOW: RT_FLOW_SESSION_CREATE: session created {s}/{sp}->{d}/{dp} 0x0 {app} {ns}/{nsp}->{nd}/{ndp} 0x0 {rt} {rs} {rn} {pr} {pol} {fz} {tz} {id} N/A(N/A) {i} UNKNOWN UNKNOWN UNKNOWN",
+         {**jun_h(14, srx_hosts), "s": lan_ip, "sp": eph_port, "d": wan_ip, "app": then(1), "dp": dport, "ns": our_public, "nsp": eph_port, "nd": wan_ip, "ndp": then(0),
+          "rt": pick(["source rule", "source rule", "None"]), "rs": pick(["SNAT-INTERNET", "SNAT-INTERNET", "N/A"]), "rn": pick(["N/A"]), "pr": proto_num,
+          "pol": pick(["trust-to-untrust", "trust-to-untrust", "guest-internet"]), "fz": pick(["trust", "trust", "guest"]), "tz": pick(["untrust"]), "id": conn_id,
+          "i": pick(["ge-0/0/1.0", "ge-0/0/2.0", "reth1.10"])}),
+        (38, jun + "RT_FLOW: RT_FLOW_SESSION_CLOSE: session closed {why}: {s}/{sp}->{d}/{dp} 0x0 {app} {ns}/{nsp}->{nd}/{ndp} 0x0 {rt} {rs} {rn} {pr} {pol} {fz} {tz} {id} {p1} {p2} {el} UNKNOWN UNKNOWN N/A(N/A) {i} UNKNOWN N/A N/A",
+         {**jun_h(14, srx_hosts), "why": pick(["TCP FIN", "TCP FIN", "TCP RST", "idle Timeout", "response received", "unset"]), "s": lan_ip, "sp": eph_port, "d": wan_ip,
+          "app": then(1), "dp": dport, "ns": our_public, "nsp": eph_port, "nd": wan_ip, "ndp": then(0), "rt": pick(["source rule", "source rule", "None"]),
+          "rs": pick(["SNAT-INTERNET", "SNAT-INTERNET", "N/A"]), "rn": pick(["N/A"]), "pr": proto_num, "pol": pick(["trust-to-untrust", "trust-to-untrust", "guest-internet"]),
+          "fz": pick(["trust", "trust", "guest"]), "tz": pick(["untrust"]), "id": conn_id, "p1": pkts_bytes, "p2": pkts_bytes, "el": pid(1, 1800),
+          "i": pick(["ge-0/0/1.0", "ge-0/0/2.0", "reth1.10"])}),
+        (15, jun + "RT_FLOW: RT_FLOW_SESSION_DENY: session denied {s}/{sp}->{d}/{dp} 0x0 {app} {pr}({ic}) {pol} {fz} {tz} UNKNOWN UNKNOWN N/A(N/A) {i} UNKNOWN policy deny",
+         {**jun_h(14, srx_hosts), "s": wan_ip, "sp": eph_port, "d": our_public, "app": pick(["junos-ssh", "junos-telnet", "junos-ms-rpc-tcp", "None", "junos-rdp"]),
+          "dp": pick(["22", "23", "135", "3389", "8080"]), "pr": pick(["6", "6", "17"]), "ic": pick(["0"]), "pol": pick(["default-deny", "default-deny", "deny-blocklist"]),
+          "fz": pick(["untrust"]), "tz": pick(["trust", "dmz", "junos-host"]), "i": pick(["ge-0/0/0.0", "reth0.0"])}),
+        # ---- Arista EOS ----
+        (10, eos + "Ebra: %LINEPROTO-5-UPDOWN: Line protocol on Interface {i}, changed state to {s}", {**eos_h(189), "i": eos_if, "s": pick(["up", "down"])}),
+        (5, eos + "Bgp: %BGP-5-ADJCHANGE: peer {n} (VRF {v} AS {a}) old state {s1} event {e} new state {s2}",
+         {**eos_h(189), "n": lan_ip, "v": pick(["default", "default", "PROD"]), "a": pick(["65001", "65101", "65102"]),
+          "s1": first([("OpenConfirm", "RecvKeepAlive", "Established"), ("Established", "HoldTimerExpired", "Idle"), ("Established", "RecvNotify", "Idle")]),
+          "e": then(1), "s2": then(2)}),
+        (5, eos + 'Lldp: %LLDP-5-NEIGHBOR_NEW: LLDP neighbor with chassisId {c} and portId "{p}" added on interface {i}',
+         {**eos_h(189), "c": mac_dotted, "p": pick(["Ethernet49/1", "Ethernet50/1", "Gi1/0/48", "eth0"]), "i": eos_if}),
+        (5, eos + "ConfigAgent: %SYS-5-CONFIG_I: Configured from console by {u} on {t} ({i})",
+         {**eos_h(189), "u": pick(ios_users), "t": lambda g: f"vty{g.r.randint(2, 9)}", "i": lan_ip}),
+        (4, eos + "ConfigAgent: %SYS-5-CONFIG_STARTUP: Startup config saved from system:/running-config by {u} on {t} ({i}).",
+         {**eos_h(189), "u": pick(ios_users), "t": lambda g: f"vty{g.r.randint(2, 9)}", "i": lan_ip}),
+        (4, eos + "Stp: %SPANTREE-6-INTERFACE_STATE: Interface {i} instance {m} moving from {a} to {b}",
+         {**eos_h(190), "i": eos_if, "m": pick(["MST0", "MST0", "MST1"]), "a": first([("learning", "forwarding"), ("discarding", "learning"), ("forwarding", "discarding")]),
+          "b": then(1)}),
+        # ---- Palo Alto PAN-OS ----
+        (70, pan + "TRAFFIC,{st},{c},{gt},{flow},{rule},{su},,{app},vsys1,{fz},{tz},{ii},{oi},default,{lt},{sid},1,{ports},{fl},{pr},{act},{b},{bs},{br},{pk},{start},{el},{cat},0,{seq},0x0,10.0.0.0-10.255.255.255,{cn},0,{ps},{pr2},{end},0,0,0,0,,{dev},from-policy,,,0,,0,,N/A,0,0,0,0",
+         {**pan_h(14), "st": pick(["end", "end", "end", "start", "drop", "deny"]), "c": pick(["2049", "2561"]), "gt": pan_time, "flow": pan_flow,
+          "rule": pick(["allow-web", "allow-web", "allow-dns", "guest-internet", "interzone-default"]), "su": pan_user, "app": pan_app,
+          "fz": pick(["trust", "trust", "guest"]), "tz": pick(["untrust"]), "ii": pick(["ethernet1/2", "ethernet1/2", "ethernet1/3.20"]), "oi": pick(["ethernet1/1"]),
+          "lt": pan_time, "sid": conn_id, "ports": pan_ports, "fl": pick(["0x400053", "0x40001c", "0x400019", "0x100000"]), "pr": pick(["tcp", "tcp", "udp"]),
+          "act": pick(["allow", "allow", "allow", "drop", "deny", "reset-both"]), "b": size, "bs": size, "br": size, "pk": small, "start": pan_time, "el": pid(0, 3600),
+          "cat": pick(["computer-and-internet-info", "business-and-economy", "any", "search-engines", "content-delivery-networks"]), "seq": seqno, "cn": country,
+          "ps": small, "pr2": small, "end": pick(["tcp-fin", "tcp-fin", "aged-out", "tcp-rst-from-client", "policy-deny", "n/a", "threat"]), "dev": pan_dev}),
+        (25, pan + 'THREAT,url,{c},{gt},{flow},{rule},{su},,{app},vsys1,{fz},untrust,{ii},ethernet1/1,default,{lt},{sid},1,{ports},{fl},tcp,{act},"{url}",(9999),{cat},informational,client-to-server,{seq},0x{af},10.0.0.0-10.255.255.255,{cn},0,{ct},0,,,{idx},"{ua}",,,,,,,0,0,0,0,vsys1,{dev},,,,{m},0,,0,,N/A,unknown,AppThreat-0-0,0x0,0,4294967295,',
+         {**pan_h(14), "c": pick(["2049", "2561"]), "gt": pan_time, "flow": pan_flow, "rule": pick(["allow-web", "allow-web", "guest-internet"]), "su": pan_user,
+          "app": pick(["web-browsing", "ssl", "ssl"]), "fz": pick(["trust", "trust", "guest"]), "ii": pick(["ethernet1/2", "ethernet1/2", "ethernet1/3.20"]), "lt": pan_time,
+          "sid": conn_id, "ports": pan_ports, "fl": pick(["0x40b000", "0x40f000", "0x8b000"]), "act": pick(["alert", "alert", "block-url", "continue"]),
+          "url": pick(["www.example.com/", "login.microsoftonline.com/common/oauth2/v2.0/token", "cdn.jsdelivr.net/npm/jquery@3.7.1/dist/jquery.min.js",
+                       "free-movies-hd.example/watch?id=19", "updates.example.org/v2/manifest.json"]),
+          "cat": pick(["computer-and-internet-info", "business-and-economy", "streaming-media", "malware", "low-risk"]), "seq": seqno,
+          "af": pick(["0", "8000000000000000"]), "cn": country, "ct": pick(["text/html", "application/json", "(null)", "application/javascript"]),
+          "idx": pick(["0", "1", "2", "4"]), "ua": pick(["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+                                                        "Microsoft Office/16.0", "curl/8.5.0", ""]), "dev": pan_dev, "m": pick(["get", "get", "post", "connect"])}),
+        (14, pan + 'THREAT,{sub},{c},{gt},{flow},{rule},{su},,{app},vsys1,{fz},{tz},{ii},{oi},default,{lt},{sid},1,{ports},0x{fl},{pr},{act},"{fn}",{th}({tid}),any,{sev},{dir},{seq},0x0,{sl},{dl},0,,{pcap},,,0,,,,,,,,0,0,0,0,vsys1,{dev},,,,,0,,0,,N/A,{tc},AppThreat-{cv},0x0,0,4294967295,',
+         {**pan_h(14), "sub": pick(["vulnerability", "vulnerability", "spyware", "virus"]), "c": pick(["2049", "2561"]), "gt": pan_time, "flow": pan_flow,
+          "rule": pick(["allow-web", "dmz-web-in", "allow-dns"]), "su": pan_user, "app": pick(["web-browsing", "ssl", "dns-base", "smb"]),
+          "fz": pick(["trust", "untrust"]), "tz": pick(["untrust", "dmz"]), "ii": pick(["ethernet1/2", "ethernet1/1"]), "oi": pick(["ethernet1/1", "ethernet1/4"]),
+          "lt": pan_time, "sid": conn_id, "ports": pan_ports, "fl": pick(["402000", "80402000", "2000"]), "pr": pick(["tcp", "tcp", "udp"]),
+          "act": pick(["reset-both", "alert", "drop", "sinkhole", "reset-server"]), "fn": pick(["", "", "invoice_2026-12.pdf.exe", "wp-login.php", "cgi-bin/luci"]),
+          "th": pick(["Microsoft Windows SMB Remote Code Execution Vulnerability", "Apache Log4j Remote Code Execution Vulnerability",
+                      "Suspicious DNS Query (generic:abcd1234.example-c2.net)", "Virus/Win32.WGeneric.dyxbfo", "HTTP Directory Traversal Vulnerability"]),
+          "tid": pid(10000, 600000), "sev": pick(["critical", "high", "medium", "low"]), "dir": pick(["client-to-server", "client-to-server", "server-to-client"]),
+          "seq": seqno, "sl": pick(["10.0.0.0-10.255.255.255", "United States", "China"]), "dl": country, "pcap": pick(["0", "0", "1206"]), "dev": pan_dev,
+          "tc": pick(["code-execution", "spyware", "info-leak", "brute-force", "virus"]), "cv": pick(["8912-9142", "8913-9150"])}),
+        (6, pan + 'SYSTEM,auth,0,{gt},,auth-success,{p},0,0,general,informational,"authenticated for user \'{u}\'.  auth profile \'{p2}\', vsys \'shared\', server profile \'{sp}\', server address \'{srv}\', From: {i}.",{seq},0x0,0,0,0,0,,{dev}',
+         {**pan_h(14), "gt": pan_time, "p": first([("RADIUS-Admins", "RADIUS-Srv", "10.1.5.20"), ("Local-Admins", "", ""), ("RADIUS-Admins", "RADIUS-Srv", "10.1.5.21")]),
+          "u": pick(ios_users), "p2": then(0), "sp": then(1), "srv": then(2), "i": lan_ip, "seq": seqno, "dev": pan_dev}),
+        (5, pan + 'SYSTEM,auth,0,{gt},,auth-fail,{p},0,0,general,medium,"failed authentication for user \'{u}\'. Reason: {r} From: {i}.",{seq},0x0,0,0,0,0,,{dev}',
+         {**pan_h(12), "gt": pan_time, "p": pick(["RADIUS-Admins", "Local-Admins", "GP-Portal-Auth"]), "u": pick(["admin", "alice", "root", "bob"]),
+          "r": pick(["Invalid username/password.", "Invalid username/password.", "User is not in allowlist.", "Authentication request is timed out."]),
+          "i": pick_ip_any, "seq": seqno, "dev": pan_dev}),
+        (6, pan + 'SYSTEM,general,0,{gt},,general,,0,0,general,informational,"User {u} logged in via {v} from {i} using {m}",{seq},0x0,0,0,0,0,,{dev}',
+         {**pan_h(14), "gt": pan_time, "u": pick(ios_users), "v": pick(["Web", "Web", "CLI", "API"]), "i": lan_ip, "m": pick(["https", "https", "ssh"]), "seq": seqno, "dev": pan_dev}),
+        (5, pan + 'SYSTEM,globalprotect,0,{gt},,globalprotectgateway-logout-succ,{gw},0,0,general,informational,"GlobalProtect gateway user logout succeeded. User name: {u}, Client OS version: {os}, Reason: {r}.",{seq},0x0,0,0,0,0,,{dev}',
+         {**pan_h(14), "gt": pan_time, "gw": pick(["GP-GW-N", "GP-GW-N", "GP-GW-EU"]), "u": pick(vpn_users),
+          "os": pick(["Microsoft Windows 11 Enterprise , 64-bit", "Apple Mac OS X 15.1.1", "Microsoft Windows 10 Pro , 64-bit"]),
+          "r": pick(["client logout", "client logout", "user session expired", "machine shutdown"]), "seq": seqno, "dev": pan_dev}),
+        (4, pan + 'SYSTEM,general,0,{gt},,general,,0,0,general,informational,"Connection to Update server: updates.paloaltonetworks.com completed successfully, initiated by {i}",{seq},0x0,0,0,0,0,,{dev}',
+         {**pan_h(14), "gt": pan_time, "i": pick(["10.1.0.10", "10.1.0.11"]), "seq": seqno, "dev": pan_dev}),
+        (6, pan + "CONFIG,0,0,{gt},{i},,{cmd},{u},{cl},{res},{path},{seq},0x0,0,0,0,0,,{dev}",
+         {**pan_h(14), "gt": pan_time, "i": lan_ip, "cmd": pick(["set", "set", "edit", "delete", "commit"]), "u": pick(ios_users), "cl": pick(["Web", "Web", "CLI"]),
+          "res": pick(["Submitted", "Succeeded", "Succeeded"]), "path": pick([" vsys  vsys1 rulebase security rules  allow-web", " deviceconfig system",
+                                                                              " network interface ethernet  ethernet1/3", " vsys  vsys1 address  srv-web-01"]),
+          "seq": seqno, "dev": pan_dev}),
+        # ---- Fortinet FortiGate ----
+        (55, fgt + 'logid="0000000013" type="traffic" subtype="forward" level="notice" vd="root" srcip={s} srcport={sp} srcintf="{si}" srcintfrole="lan" dstip={d} dstport={dp} dstintf="wan1" dstintfrole="wan" srccountry="Reserved" dstcountry="{cn}" sessionid={sid} proto={pr} action="{a}" policyid={pid} policytype="policy" poluuid="{pu}" policyname="{pn}" service="{svc}" trandisp="snat" transip={ti} transport={tp} appcat="unscanned" duration={du} sentbyte={sb} rcvdbyte={rb} sentpkt={spk} rcvdpkt={rpk}',
+         {**fgt_h(189), "s": lan_ip, "sp": eph_port, "si": pick(["internal", "internal", "guest", "vlan20"]), "d": wan_ip, "dp": svc_port, "cn": country, "sid": conn_id,
+          "pr": pick(["6", "6", "17"]), "a": pick(["close", "close", "timeout", "client-rst", "server-rst", "accept"]), "pid": fgt_policy, "pu": fgt_uuid, "pn": then(1),
+          "svc": fgt_service, "ti": our_public, "tp": eph_port, "du": pid(0, 3600), "sb": size, "rb": size, "spk": small, "rpk": small}),
+        (20, fgt + 'logid="0000000013" type="traffic" subtype="forward" level="notice" vd="root" srcip={s} srcport={sp} srcintf="wan1" srcintfrole="wan" dstip={d} dstport={dp} dstintf="{di}" dstintfrole="{dr}" srccountry="{cn}" dstcountry="Reserved" sessionid={sid} proto={pr} action="deny" policyid=0 policytype="policy" service="{svc}" trandisp="noop" duration=0 sentbyte=0 rcvdbyte=0 sentpkt=0 rcvdpkt=0 appcat="unscanned" crscore=30 craction=131072 crlevel="high"',
+         {**fgt_h(188), "s": wan_ip, "sp": eph_port, "d": our_public, "dp": pick(["22", "23", "3389", "445", "8080", "5060"]), "di": pick(["internal", "dmz"]),
+          "dr": pick(["lan", "dmz"]), "cn": pick(["Russian Federation", "China", "United States", "Netherlands", "Brazil"]), "sid": conn_id, "pr": pick(["6", "6", "17"]),
+          "svc": pick(["SSH", "TELNET", "RDP", "SMB", "tcp/8080", "SIP"])}),
+        (10, fgt + 'logid="0001000014" type="traffic" subtype="local" level="notice" vd="root" srcip={s} srcport={sp} srcintf="{si}" srcintfrole="{sr}" dstip={d} dstport={dp} dstintf="root" dstintfrole="undefined" sessionid={sid} proto={pr} action="{a}" policyid={pid} policytype="local-in-policy" service="{svc}" trandisp="noop" app="{app}" duration={du} sentbyte={sb} rcvdbyte={rb} sentpkt={spk} rcvdpkt={rpk} appcat="unscanned"',
+         {**fgt_h(189), "s": pick_ip_any, "sp": eph_port, "si": pick(["wan1", "internal"]), "sr": pick(["wan", "lan"]), "d": pick(["198.51.100.2", "10.1.0.254"]),
+          "dp": pick(["443", "53", "500", "4500", "123"]), "sid": conn_id, "pr": pick(["6", "17"]), "a": pick(["deny", "accept", "accept"]), "pid": pick(["0", "0", "1"]),
+          "svc": pick(["HTTPS", "DNS", "IKE", "NTP"]), "app": pick(["Web Management(HTTPS)", "DNS", "IKE", "NTP"]), "du": pid(0, 180), "sb": size, "rb": size,
+          "spk": small, "rpk": small}),
+        (6, fgt + 'logid="0100032001" type="event" subtype="system" level="information" vd="root" logdesc="Admin login successful" sn="{sn}" user="{u}" ui="{m}({i})" method="{m}" srcip={i2} dstip={d} action="login" status="success" reason="none" profile="{pr}" msg="Administrator {u2} logged in successfully from {m2}({i3})"',
+         {**fgt_h(190), "sn": lambda g: f"17647{g.num(0, 99999):0>5}", "u": fgt_admin, "m": then(1), "i": then(2), "i2": then(2),
+          "d": pick(["10.1.0.254"]), "pr": pick(["super_admin", "super_admin", "prof_readonly"]), "u2": then(0), "m2": then(1), "i3": then(2)}),
+        (5, fgt + 'logid="0100032002" type="event" subtype="system" level="alert" vd="root" logdesc="Admin login failed" sn="0" user="{u}" ui="{m}({i})" method="{m2}" srcip={i2} dstip={d} action="login" status="failed" reason="{r}" msg="Administrator {u2} login failed from {m3}({i3}) because of {why}"',
+         {**fgt_h(185), "u": fgt_intruder, "m": then(1), "i": then(2), "m2": then(1), "i2": then(2), "d": pick(["198.51.100.2"]),
+          "r": then(3), "u2": then(0), "m3": then(1), "i3": then(2), "why": then(4)}),
+        (5, fgt + 'logid="0100044547" type="event" subtype="system" level="information" vd="root" logdesc="Object attribute configured" user="{u}" ui="{ui}" action="Edit" cfgtid={t} cfgpath="{p}" cfgobj="{o}" cfgattr="{a}" msg="Edit {p2} {o2}"',
+         {**fgt_h(190), "u": pick(ios_users), "ui": lambda g: g.r.choice([f"GUI({lan_ip(g)})", f"ssh({lan_ip(g)})", "console"]), "t": pid(1000000, 99999999),
+          "p": pick(["firewall.policy", "firewall.address", "system.interface", "router.static"]), "o": pick(["1", "4", "12", "port3", "srv-web-01"]),
+          "a": pick(["status[enable->disable]", "srcaddr[all->LAN-Subnets]", "allowaccess[ping https ssh->ping https]", "gateway[198.51.100.1->198.51.100.254]"]),
+          "p2": pick(["firewall.policy", "firewall.address", "system.interface", "router.static"]), "o2": pick(["1", "4", "12", "port3", "srv-web-01"])}),
+        (5, fgt + 'logid="0101037138" type="event" subtype="vpn" level="notice" vd="root" logdesc="IPsec connection status changed" msg="IPsec connection status change" action="{a}" remip={r} locip={l} remport=500 locport=500 outintf="wan1" cookies="{c1}/{c2}" user="N/A" group="N/A" useralt="N/A" xauthuser="N/A" xauthgroup="N/A" assignip=N/A vpntunnel="{t}" tunnelip=N/A tunnelid={tid} tunneltype="ipsec" duration={du} sentbyte={sb} rcvdbyte={rb} nextstat=0',
+         {**fgt_h(189), "a": pick(["tunnel-up", "tunnel-down", "tunnel-up"]), "r": pick(["203.0.113.40", "203.0.113.41", "192.0.2.77"]), "l": our_public,
+          "c1": lambda g: g.hexs(16), "c2": lambda g: g.hexs(16), "t": pick(["to-branch-ams", "to-branch-nyc", "to-aws-vgw"]), "tid": pid(100000000, 999999999),
+          "du": pid(0, 90000), "sb": size, "rb": size}),
+        (5, fgt + 'logid="0101039947" type="event" subtype="vpn" level="information" vd="root" logdesc="SSL VPN tunnel up" action="tunnel-up" tunneltype="ssl-tunnel" tunnelid={tid} remip={r} tunnelip={ti} user="{u}" group="{gr}" dst_host="N/A" reason="tunnel established" msg="SSL tunnel established"',
+         {**fgt_h(190), "tid": pid(100000000, 999999999), "r": wan_ip, "ti": vpn_ip, "u": pick(vpn_users), "gr": pick(["vpn-users", "vpn-users", "contractors"])}),
+        (12, fgt + 'logid="0316013056" type="utm" subtype="webfilter" eventtype="ftgd_blk" level="warning" vd="root" policyid={pid} sessionid={sid} srcip={s} srcport={sp} srcintf="{si}" dstip={d} dstport={dp} dstintf="wan1" proto=6 service="{svc}" hostname="{h}" profile="default" action="blocked" reqtype="direct" url="{u}" sentbyte={sb} rcvdbyte=0 direction="outgoing" msg="URL belongs to a denied category in policy" method="domain" cat={cat} catdesc="{cd}"',
+         {**fgt_h(188), "pid": fgt_policy, "sid": conn_id, "s": lan_ip, "sp": eph_port, "si": pick(["internal", "guest"]), "d": wan_ip, "dp": pick(["443", "80"]),
+          "svc": pick(["HTTPS", "HTTP"]), "h": pick(["free-movies-hd.example", "torrent-index.example", "casino-royal.example", "malware-drop.example"]), "u": pick(["/", "/watch?id=19", "/download/setup.exe"]),
+          "sb": size, "cat": first([("26", "Malicious Websites"), ("59", "Proxy Avoidance"), ("14", "Gambling"), ("72", "Peer-to-peer File Sharing")]), "cd": then(1)}),
+        (8, fgt + 'logid="0419016384" type="utm" subtype="ips" eventtype="signature" level="alert" vd="root" severity="{sev}" srcip={s} srccountry="{cn}" dstip={d} srcintf="wan1" dstintf="{di}" sessionid={sid} action="{a}" proto=6 service="{svc}" policyid={pid} attack="{at}" srcport={sp} dstport={dp} direction="outgoing" attackid={aid} profile="default" ref="http://www.fortinet.com/ids/VID{aid2}" incidentserialno={inc} msg="{msg}"',
+         {**fgt_h(185), "sev": pick(["critical", "high", "medium"]), "s": wan_ip, "cn": pick(["Russian Federation", "China", "United States"]), "d": lan_ip,
+          "di": pick(["dmz", "internal"]), "sid": conn_id, "a": pick(["dropped", "dropped", "detected", "reset"]), "svc": pick(["HTTPS", "HTTP"]), "pid": pick(["7", "9"]),
+          "at": pick(["Apache.Log4j.Error.Log.Remote.Code.Execution", "HTTP.URI.SQL.Injection", "Web.Server.Password.Files.Access", "Fortinet.FortiOS.SSL.VPN.Heap.Buffer.Overflow"]),
+          "sp": eph_port, "dp": pick(["443", "80", "8443"]), "aid": pid(10000, 55000), "aid2": pid(10000, 55000), "inc": pid(10000000, 999999999),
+          "msg": pick(["web_misc: Apache.Log4j.Error.Log.Remote.Code.Execution,", "web_server: HTTP.URI.SQL.Injection,", "web_server: Web.Server.Password.Files.Access,"])}),
+        (6, fgt + 'logid="0100026001" type="event" subtype="system" level="information" vd="root" logdesc="DHCP Ack log" interface="{i}" dhcp_msg="Ack" mac="{m}" ip={a} lease={l} hostname="{h}" msg="DHCP server sends a DHCPACK"',
+         {**fgt_h(190), "i": pick(["internal", "internal", "guest", "vlan20"]), "m": lambda g: mac_colon(g).upper(), "a": lambda g: f"192.168.{g.r.randint(1, 20)}.{g.r.randint(2, 250)}",
+          "l": pick(["604800", "86400", "7200"]), "h": pick(["DESKTOP-7K2J9QF", "iPhone", "printer-hp-m404", "android-1f3c9d2e7a", "N/A"])}),
+        # ---- F5 BIG-IP (/var/log/ltm) ----
+        (10, f5 + "notice mcpd[{p}]: 01070638:5: Pool {pool} member {m} monitor status down. [ {mon}: down; last error: {mon2}: {e} @{at}.  ]  [ was up for {d} ]",
+         {**f5_h(133), "p": pick(["6543", "6617"]), "pool": pick(f5_pools), "m": f5_member, "mon": f5_monitor, "mon2": f5_monitor, "e": f5_monitor_error, "at": f5_at, "d": f5_updown}),
+        (10, f5 + "notice mcpd[{p}]: 01070727:5: Pool {pool} member {m} monitor status up. [ {mon}: up ]  [ was down for {d} ]",
+         {**f5_h(133), "p": pick(["6543", "6617"]), "pool": pick(f5_pools), "m": f5_member, "mon": f5_monitor, "d": f5_updown}),
+        (4, f5 + "notice mcpd[{p}]: 01070639:5: Pool {pool} member {m} session status forced disabled.",
+         {**f5_h(133), "p": pick(["6543", "6617"]), "pool": pick(f5_pools), "m": f5_member}),
+        (5, f5 + "err tmm{t}[{p}]: 01010028:3: No members available for pool {pool}",
+         {**f5_h(131), "t": pick(["", "1", "2", "3"]), "p": pick(["20311", "20311", "20388"]), "pool": pick(f5_pools)}),
+        (5, f5 + "err tmm{t}[{p}]: 01010221:3: Pool {pool} now has available members",
+         {**f5_h(131), "t": pick(["", "1", "2", "3"]), "p": pick(["20311", "20311", "20388"]), "pool": pick(f5_pools)}),
+        (12, f5 + "warning tmm{t}[{p}]: 01260013:4: SSL Handshake failed for TCP {c}:{cp} -> {v}:443",
+         {**f5_h(132), "t": pick(["", "1", "2", "3"]), "p": pick(["20311", "20311", "20388"]), "c": wan_ip, "cp": eph_port, "v": pick(f5_vips)}),
+        (6, f5 + "warning tmm{t}[{p}]: 01260009:4: {c}:{cp} -> {v}:443: Connection error: {e}",
+         {**f5_h(132), "t": pick(["", "1", "2", "3"]), "p": pick(["20311", "20311", "20388"]), "c": wan_ip, "cp": eph_port, "v": pick(f5_vips),
+          "e": pick(["ssl_hs_rxhello:8958: unsupported version (70)", "ssl_passthru:5244: not SSL (40)", "hud_ssl_handler:1208: alert(40) handshake failure"])}),
+        (6, f5 + "warning tmm{t}[{p}]: 011e0001:4: Limiting {w} from {a} to {b} packets/sec",
+         {**f5_h(132), "t": pick(["", "1", "2", "3"]), "p": pick(["20311", "20311", "20388"]), "w": pick(["closed port RST response", "icmp unreach response", "open port RST response"]),
+          "a": pid(251, 900), "b": pick(["250"])}),
+        (15, f5 + "info tmm{t}[{p}]: Rule /Common/irule_log_requests <HTTP_REQUEST>: Client {c}:{cp} -> {h}{u} ({m}) pool {pool}",
+         {**f5_h(134), "t": pick(["", "1", "2", "3"]), "p": pick(["20311", "20311", "20388"]), "c": wan_ip, "cp": eph_port,
+          "h": pick(["www.example.com", "api.example.com", "api.example.com"]), "u": Gen.path, "m": pick(METHODS), "pool": pick(f5_pools)}),
+        (4, f5 + 'err tmm{t}[{p}]: 01220001:3: TCL error: /Common/irule_redirect_https <HTTP_REQUEST> - Operation not supported (line 1)     invoked from within "HTTP::redirect https://[HTTP::host][HTTP::uri]"',
+         {**f5_h(131), "t": pick(["", "1", "2", "3"]), "p": pick(["20311", "20311", "20388"])}),
+        (5, f5 + "notice mcpd[{p}]: 01070417:5: AUDIT - client tmsh, user {u} - transaction #{tx}-{n} - object 0 - modify {{ ltm pool {pool} {{ members modify {{ {m} {{ session {s} }} }} }} }} [Status=Command OK]",
+         {**f5_h(133), "p": pick(["6543", "6617"]), "u": pick(["admin", "admin", "svc-ansible"]), "tx": pid(1000000, 99999999), "n": pick(["1", "2", "3"]),
+          "pool": pick(f5_pools), "m": f5_member, "s": pick(["user-disabled", "user-enabled"])}),
+        (4, f5 + "notice sod[{p}]: 010c0052:5: {s} for traffic group /Common/traffic-group-1.",
+         {**f5_h(133), "p": pick(["5512", "5530"]), "s": pick(["Active", "Standby"])}),
+        # ---- pfSense ----
+        (40, pf + "filterlog {p} - - {r},,,{t},{i},match,{a},{d},4,0x0,,{ttl},{id},0,{df},6,tcp,{ln},{s},{dst},{sp},{dp},{dl},{fl},{seq},{ack},{w},,{opt}",
+         {**pf_h(134), "p": pick(["52812", "52812", "61044"]), "r": pf_rule, "t": then(1), "i": pf_if, "a": pick(["block", "block", "pass"]), "d": pick(["in", "in", "out"]),
+          "ttl": pick(["64", "117", "52", "244"]), "id": pid(0, 65535), "df": pick(["DF", "DF", "none"]), "ln": pick(["60", "52", "44", "40"]), "s": wan_ip, "dst": our_public,
+          "sp": eph_port, "dp": pick(["22", "23", "443", "3389", "8080", "445"]), "dl": pick(["0"]), "fl": pf_tcp_flags, "seq": pid(1, 4294967295),
+          "ack": pick(["", "", "1"]), "w": pick(["64240", "1024", "65535", "29200"]), "opt": pick(["mss;sackOK;TS;nop;wscale", "mss", "", "mss;nop;wscale;nop;nop;sackOK"])}),
+        (25, pf + "filterlog {p} - - {r},,,{t},{i},match,{a},{d},4,0x0,,{ttl},{id},0,{df},17,udp,{ln},{s},{dst},{sp},{dp},{dl}",
+         {**pf_h(134), "p": pick(["52812", "52812", "61044"]), "r": pf_rule, "t": then(1), "i": pf_if, "a": pick(["block", "pass", "pass"]), "d": pick(["in", "in", "out"]),
+          "ttl": pick(["64", "117", "52", "128"]), "id": pid(0, 65535), "df": pick(["none", "none", "DF"]), "ln": pid(29, 1400), "s": lan_ip, "dst": wan_ip,
+          "sp": eph_port, "dp": pick(["53", "123", "443", "1900", "5353"]), "dl": pid(1, 1372)}),
+        (10, pf + "filterlog {p} - - {r},,,{t},{i},match,{a},{d},4,0x0,,{ttl},{id},0,none,1,icmp,{ln},{s},{dst},{k},{iid},{sq}",
+         {**pf_h(134), "p": pick(["52812", "52812", "61044"]), "r": pf_rule, "t": then(1), "i": pf_if, "a": pick(["block", "pass"]), "d": pick(["in", "out"]),
+          "ttl": pick(["64", "56", "117"]), "id": pid(0, 65535), "ln": pick(["84", "60", "28"]), "s": wan_ip, "dst": our_public, "k": pick(["request", "request", "reply"]),
+          "iid": pid(1, 65535), "sq": pid(1, 5000)}),
+        (6, pf + "php-fpm {p} - - /index.php: Successful login for user '{u}' from: {i} (Local Database)",
+         {**pf_h(37), "p": pid(300, 99999), "u": pick(["admin", "admin", "netops"]), "i": lan_ip}),
+        (5, pf + "php-fpm {p} - - /index.php: webConfigurator authentication error for user '{u}' from: {i}",
+         {**pf_h(36), "p": pid(300, 99999), "u": pick(["admin", "root", "pfsense"]), "i": pick_ip_any}),
+        (6, pf + "check_reload_status {p} - - {w}", {**pf_h(29), "p": pick(["431", "433"]), "w": pick(["Reloading filter", "Syncing firewall", "Starting packages", "Linkup starting igb0"])}),
+        (10, pf + "dhcpd {p} - - DHCPACK on {i} to {m} {h}via {ifc}",
+         {**pf_h(190), "p": pid(40000, 99999), "i": lambda g: f"192.168.{g.r.randint(1, 20)}.{g.r.randint(2, 250)}", "m": mac_colon,
+          "h": pick(["", "(DESKTOP-7K2J9QF) ", "(iPhone) ", "(printer-hp-m404) "]), "ifc": pick(["igb1", "igb1", "igb1.20"])}),
+        (6, pf + "dhcpd {p} - - DHCPREQUEST for {i} from {m} {h}via {ifc}",
+         {**pf_h(190), "p": pid(40000, 99999), "i": lambda g: f"192.168.{g.r.randint(1, 20)}.{g.r.randint(2, 250)}", "m": mac_colon,
+          "h": pick(["", "(DESKTOP-7K2J9QF) ", "(iPhone) ", "(printer-hp-m404) "]), "ifc": pick(["igb1", "igb1", "igb1.20"])}),
+        (5, pf + "dpinger {p} - - {gw} {gi}: Alarm latency {l}us stddev {s}us loss {ls}%",
+         {**pf_h(13), "p": pick(["8412", "8413"]), "gw": first([("WAN_DHCP", "198.51.100.1"), ("WAN2_PPPOE", "203.0.113.1")]), "gi": then(1), "l": pid(200, 900000),
+          "s": pid(50, 400000), "ls": pick(["0", "5", "21", "100"])}),
+        (6, pf + "openvpn {p} - - {i}:{pt} [{u}] Peer Connection Initiated with [AF_INET]{i2}:{pt2}",
+         {**pf_h(29), "p": pick(["28814", "28814", "91150"]), "i": ovpn_peer, "pt": then(1), "u": pick(vpn_users), "i2": then(0), "pt2": then(1)}),
+        (5, pf + "openvpn {p} - - user '{u}' authenticated",
+         {**pf_h(29), "p": pick(["28814", "28814", "91150"]), "u": pick(vpn_users)}),
+        (5, pf + "charon {p} - - {t}[IKE] <con{c}|{n}> IKE_SA con{c2}[{n2}] established between {l}[{l2}]...{r}[{r2}]",
+         {**pf_h(30), "p": pick(["71023"]), "t": pick(["05", "07", "11", "14"]), "c": ike_sa, "n": then(1), "c2": then(0), "n2": then(1),
+          "l": then(2), "l2": then(2), "r": then(3), "r2": then(3)}),
+        (4, pf + 'sshguard {p} - - Blocking "{i}/{m}" for {s} secs ({a} attacks in {t} secs, after {b} abuses over {o} secs.)',
+         {**pf_h(38), "p": pick(["60213"]), "i": wan_ip, "m": pick(["32"]), "s": pick(["120", "240", "480"]), "a": pick(["3", "4"]), "t": pid(1, 30), "b": pick(["1", "2", "3"]),
+          "o": pid(1, 600)}),
+        # ---- MikroTik RouterOS ----
+        (14, mt + "firewall,info {pre}forward: in:{i} out:{o}, connection-state:new src-mac {m}, proto {p}, {s}:{sp}->{d}:{dp}, NAT ({s2}:{sp2}->{n}:{np})->{d2}:{dp2}, len {ln}",
+         {**mt_h(30), "pre": pick(["", "", "LOG-FWD "]), "i": pick(["bridge", "bridge", "vlan20"]), "o": pick(["ether1", "pppoe-out1"]), "m": mac_colon,
+          "p": pick(["TCP (SYN)", "TCP (SYN)", "UDP"]), "s": mt_flow, "sp": then(1), "d": then(2), "dp": then(3), "s2": then(0), "sp2": then(1), "n": then(4),
+          "np": then(5), "d2": then(2), "dp2": then(3), "ln": pid(40, 1500)}),
+        (8, mt + "system,info,account user {u} logged in from {i} via {v}",
+         {**mt_h(30), "u": pick(mt_users), "i": lan_ip, "v": pick(["winbox", "winbox", "ssh", "web", "api"])}),
+        (6, mt + "system,error,critical login failure for user {u} from {i} via {v}",
+         {**mt_h(26), "u": pick(["admin", "admin", "root", "support"]), "i": wan_ip, "v": pick(["ssh", "ssh", "winbox", "telnet"])}),
+        (5, mt + "system,info {w} changed by {u}", {**mt_h(30), "w": pick(["filter rule", "address", "route", "dns", "ip service"]), "u": pick(mt_users)}),
+        (6, mt + "wireless,info {m}@{w}: connected, signal strength {s}",
+         {**mt_h(30), "m": lambda g: mac_colon(g).upper(), "w": pick(["wlan1", "wlan2"]), "s": lambda g: str(-g.r.randint(40, 85))}),
+        (5, mt + "wireless,info {m}@{w}: disconnected, {r}, signal strength {s}",
+         {**mt_h(30), "m": lambda g: mac_colon(g).upper(), "w": pick(["wlan1", "wlan2"]),
+          "r": pick(["received deauth: sending station leaving (3)", "extensive data loss", "group key exchange timeout"]), "s": lambda g: str(-g.r.randint(40, 85))}),
+        (4, mt + "ipsec,error phase1 negotiation failed due to time up {l}[500]<=>{r}[500] {c}:0000000000000000",
+         {**mt_h(27), "l": our_public, "r": pick(["203.0.113.40", "192.0.2.77"]), "c": lambda g: g.hexs(16)}),
+        # ---- Ubiquiti UniFi access points ----
+        (12, uf + "hostapd: {v}: STA {m} IEEE 802.11: associated", {**uf_h(30), "v": vap, "m": mac_colon}),
+        (10, uf + "hostapd: {v}: STA {m} IEEE 802.11: disassociated", {**uf_h(30), "v": vap, "m": mac_colon}),
+        (10, uf + "hostapd: {v}: STA {m} WPA: pairwise key handshake completed (RSN)", {**uf_h(30), "v": vap, "m": mac_colon}),
+        (4, uf + "hostapd: {v}: STA {m} RADIUS: starting accounting session {s}",
+         {**uf_h(30), "v": vap, "m": mac_colon, "s": lambda g: f"{g.hexs(16).upper()}-{g.hexs(8).upper()}"}),
+        (8, uf + 'stahtd: stahtd[{p}]: [STA-TRACKER].stahtd_dump_event(): {{"message_type":"STA_ASSOC_TRACKER","mac":"{m}","vap":"{v}","event_type":"{e}","assoc_status":"{a}","event_id":"{n}","auth_ts":"{t}","arp_reply_gw_seen":"{gw}"}}',
+         {**uf_h(30), "p": pid(2000, 3500), "m": mac_colon, "v": vap, "e": pick(["fixup", "sta_leave", "soft failure", "sta_leave"]), "a": pick(["0", "0", "1"]),
+          "n": pid(1, 20), "t": lambda g: f"{g.r.randint(0, 90000)}.{g.num(0, 999999):0>6}", "gw": pick(["yes", "no"])}),
+        (5, uf + "mcad: mcad[{p}]: ace_reporter.reporter_fail(): {e} (http://{c}:8080/inform)",
+         {**uf_h(27), "p": pid(2000, 3500), "e": pick(["Unknown[11]", "Unknown[11]", "Server Reject", "Unknown[6]"]), "c": pick(["10.1.0.5", "unifi"])}),
+        (4, uf + "mcad: mcad[{p}]: wireless_agg_stats.log_sta_anomalies(): bssid={b} radio={r} vap={v} sta={m} satisfaction_now={s} anomalies={a}",
+         {**uf_h(30), "p": pid(2000, 3500), "b": mac_colon, "r": pick(["ra0", "rai0", "wifi0", "wifi1"]), "v": vap, "m": mac_colon, "s": pid(20, 100),
+          "a": pick(["tcp_latency", "high_tcp_latency,tcp_loss", "sleepy_client", "high_dns_latency"])}),
+    ]
+    # the priority a statement is sent with follows from its facility and severity: it is part of the template
+    return [(w, fmt.replace("{PRI}", slots["PRI"](None)), {k: v for k, v in slots.items() if k != "PRI"}) for w, fmt, slots in events]
+
+
+def backup_events() -> list[tuple[float, str, dict]]:
+    """Backup, replication and file-sync tools: Bareos (director, storage daemon and file daemon
+    messages in bareos.log, with the job termination report one field per line), restic, BorgBackup
+    (borg create with its --list and --stats lines, prune --list, check), rclone (sync and copy at
+    INFO, NOTICE and ERROR with its stats block), the rsync daemon's rsyncd.log, Kopia, the Proxmox
+    Backup Server task logs (backup, garbage collection, verify, prune), pgBackRest, Barman, WAL-G,
+    Percona XtraBackup 8.0 and Syncthing.
+    Written blind for the twenty-fifth issue-15 pass: before reading the engine or any failure
+    analysis; 251 event types."""
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([0, 0, 1, 2, 3, g.r.randint(4, 60)]))
+
+    def big(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(100, 9999), g.r.randint(10000, 999999), g.r.randint(10 ** 6, 10 ** 9)]))
+
+    def grouped(g: Gen) -> str:
+        return f"{g.r.choice([g.r.randint(1, 9999), g.r.randint(10000, 999999), g.r.randint(10 ** 6, 10 ** 11)]):,}"
+
+    def iec(g: Gen) -> str:
+        return f"{g.r.uniform(1, 999):.3f} {g.r.choice(['KiB', 'MiB', 'MiB', 'GiB'])}"
+
+    def si1(g: Gen) -> str:
+        return f"{g.r.uniform(1, 999):.1f} {g.r.choice(['KB', 'MB', 'MB', 'GB'])}"
+
+    def si2(g: Gen) -> str:
+        return f"{g.r.uniform(1, 999):.2f} {g.r.choice(['kB', 'MB', 'GB', 'GB', 'TB'])}"
+
+    def pct(g: Gen) -> str:
+        return f"{g.r.uniform(0, 100):.2f}"
+
+    def host(g: Gen) -> str:
+        return g.r.choice(["web01", "db01", "files02"])
+
+    def ip(g: Gen) -> str:
+        return f"10.20.{g.r.randint(0, 3)}.{g.r.randint(2, 250)}"
+
+    def data_path(g: Gen) -> str:
+        return g.r.choice(["/etc/nginx/nginx.conf", "/var/log/syslog", f"/var/lib/postgresql/16/main/base/16384/{g.num(10000, 99999)}",
+                           f"/home/alice/Documents/report-{g.num(1, 999)}.pdf", f"/srv/www/shop/uploads/{g.hexs(6)}.jpg",
+                           f"/opt/app/releases/2026{g.r.randint(10, 11)}{g.r.randint(1, 28):02d}/config.yml"])
+
+    # Bareos (bareos.log: "03-Dec 01:05 bareos-dir JobId 1234: ...")
+    def b_ts(g: Gen) -> str:
+        return f"{g.r.randint(1, 3):02d}-Dec {g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}"
+
+    def jobid(g: Gen) -> str:
+        return str(g.r.randint(1200, 18999))
+
+    def b_job(g: Gen) -> str:
+        return (f"{g.r.choice(['backup-web01', 'backup-db01', 'backup-files02', 'BackupCatalog'])}"
+                f".2026-12-0{g.r.randint(1, 3)}_{g.r.randint(0, 23):02d}.{g.r.randint(0, 59):02d}.00_{g.r.randint(1, 60):02d}")
+
+    def b_vol(g: Gen) -> str:
+        return f"{g.r.choice(['Full', 'Incremental', 'Differential'])}-{g.r.randint(1, 240):04d}"
+
+    b_dev = pick(['"FileStorage" (/var/lib/bareos/storage)', '"FileStorage2" (/srv/bareos/storage)', '"tapedrive-0" (/dev/tape/by-id/scsi-350014ee2b3a1c9f0-nst)'])
+    b_fd = pick(["web01-fd", "db01-fd", "files02-fd"])
+    bd = "{bts} bareos-dir JobId {j}: "
+    bsd = "{bts} bareos-sd JobId {j}: "
+    bfd = "{bts} {fd} JobId {j}: "
+    bs = {"bts": b_ts, "j": jobid}
+    bfs = {"bts": b_ts, "j": jobid, "fd": b_fd}
+    tls = pick(["TLS_CHACHA20_POLY1305_SHA256 TLSv1.3", "TLS_AES_256_GCM_SHA384 TLSv1.3", "ECDHE-PSK-CHACHA20-POLY1305 TLSv1.2"])
+
+    def b_date(g: Gen) -> str:
+        return f"0{g.r.randint(1, 3)}-Dec-2026 {hms(g)}"
+
+    def b_elapsed(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(1, 59)} secs", f"{g.r.randint(1, 59)} mins {g.r.randint(1, 59)} secs",
+                           f"{g.r.randint(1, 9)} hours {g.r.randint(1, 59)} mins {g.r.randint(1, 59)} secs"])
+
+    def b_bytes(g: Gen) -> str:
+        n = g.r.choice([g.r.randint(1000, 999999), g.r.randint(10 ** 6, 10 ** 9), g.r.randint(10 ** 9, 10 ** 12)])
+        unit, div = (("KB", 1e3) if n < 10 ** 6 else ("MB", 1e6) if n < 10 ** 9 else ("GB", 1e9))
+        return f"{n:,} ({n / div:.1f} {unit})"
+
+    def rep(label: str) -> str:
+        return f"  {label + ':':<24}"
+
+    # restic
+    def restic_count(g: Gen) -> str:
+        return f"{g.r.choice([0, 0, g.r.randint(1, 99), g.r.randint(100, 99999)]):5d}"
+
+    def short_id(g: Gen) -> str:
+        return g.hexs(8)
+
+    def restic_repo(g: Gen) -> str:
+        return g.r.choice(["/srv/restic-repo", "s3:s3.eu-central-1.amazonaws.com/acme-restic/web01", "sftp:backup@nas01:/volume1/restic",
+                           "rest:https://restic.internal:8000/db01/"])
+
+    def restic_elapsed(g: Gen) -> str:
+        return g.r.choice([f"0:{g.r.randint(0, 59):02d}", f"{g.r.randint(1, 59)}:{g.r.randint(0, 59):02d}",
+                           f"{g.r.randint(1, 4)}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"])
+
+    def restic_blobs(g: Gen) -> str:
+        return f"{g.r.choice([g.r.randint(0, 999), g.r.randint(1000, 999999)]):>8}"
+
+    # BorgBackup
+    def borg_repo(g: Gen) -> str:
+        return g.r.choice(["ssh://borg@backup.acme.internal:22/./web01", "/mnt/backup/borg-db01", "ssh://u123456@u123456.your-storagebox.de:23/./files02"])
+
+    def borg_archive(g: Gen) -> str:
+        return f"{host(g)}-2026-{g.r.randint(10, 12):02d}-{g.r.randint(1, 28):02d}T{hms(g)}"
+
+    def borg_time(g: Gen) -> str:
+        return f"{g.r.choice(['Thu', 'Wed', 'Tue', 'Sun'])}, 2026-{g.r.randint(10, 12):02d}-{g.r.randint(1, 28):02d} {hms(g)}"
+
+    def borg_list(g: Gen) -> str:
+        g.drawn = g.r.choice([("A", data_path(g)), ("A", data_path(g)), ("M", data_path(g)), ("U", data_path(g)),
+                              ("d", g.r.choice(["/etc/nginx", "/home/alice/Documents", "/srv/www/shop/uploads"])),
+                              ("E", data_path(g))])
+        return g.drawn[0]
+
+    # rclone
+    def rc_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    def rc_obj(g: Gen) -> str:
+        return g.r.choice(["photos/2026/12/", "backups/db01/", "shared/finance/", "web/uploads/"]) + g.r.choice(
+            [f"IMG_{g.num(1000, 9999)}.jpg", f"dump-{g.num(1, 999)}.sql.gz", f"invoice-{g.num(10000, 99999)}.pdf", f"{g.hexs(12)}.bin"])
+
+    def rc_remote(g: Gen) -> str:
+        return g.r.choice(["S3 bucket acme-backups path web01", "Google drive root 'Backups'", "Local file system at /srv/data",
+                           "sftp://backup@nas01:22//volume1/sync"])
+
+    def rc_size(g: Gen) -> str:
+        return f"{g.r.uniform(0, 999):.3f} {g.r.choice(['KiB', 'MiB', 'GiB'])}"
+
+    def rc_dur(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(0, 59):.1f}s", f"{g.r.randint(1, 59)}m{g.r.uniform(0, 59):.1f}s",
+                           f"{g.r.randint(1, 5)}h{g.r.randint(0, 59)}m{g.r.uniform(0, 59):.1f}s"])
+
+    def rc_err(g: Gen) -> str:
+        return g.r.choice(["googleapi: Error 403: User rate limit exceeded., userRateLimitExceeded",
+                           "AccessDenied: Access Denied\n\tstatus code: 403, request id: " + g.hexs(16).upper(),
+                           "couldn't list files: context deadline exceeded",
+                           "read tcp 10.20.1.14:51324->52.219.170.38:443: read: connection reset by peer"]).split("\n")[0]
+
+    rc = "{rts} "
+    rcs = {"rts": rc_ts}
+
+    # rsyncd.log
+    def rs_pid(g: Gen) -> str:
+        return str(g.r.randint(1000, 65000))
+
+    rsd = "{rts} [{pid}] "
+    rsds = {"rts": rc_ts, "pid": rs_pid}
+    rs_host = pick(["backup01.acme.internal", "web01.acme.internal", "UNDETERMINED"])
+    rs_mod = pick(["backups", "www", "pgdump"])
+    rs_user = pick(["backup", "rsync", "deploy"])
+
+    # Kopia
+    def kopia_src(g: Gen) -> str:
+        return f"root@{host(g)}:{g.r.choice(['/etc', '/home', '/var/lib/docker/volumes', '/srv'])}"
+
+    # Proxmox Backup Server task logs
+    def pbs_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}+01:00"
+
+    def pbs_snap(g: Gen) -> str:
+        kind, ident = g.r.choice([("vm", "100"), ("vm", "101"), ("ct", "200"), ("vm", "105"), ("host", "pve1")])
+        return f"{kind}/{ident}/2026-12-0{g.r.randint(1, 3)}T{hms(g)}Z"
+
+    def pbs_group(g: Gen) -> str:
+        return g.r.choice(["vm/100", "vm/101", "ct/200", "vm/105"])
+
+    pbs_store = pick(["store1", "offsite", "zfs-backup"])
+    pbs_idx = pick(["drive-scsi0.img.fidx", "drive-scsi1.img.fidx", "root.pxar.didx", "drive-virtio0.img.fidx"])
+    pbs_fidx = pick(["drive-scsi0.img.fidx", "drive-scsi1.img.fidx", "drive-virtio0.img.fidx"])
+    pb = "{pts}: "
+    pbs = {"pts": pbs_ts}
+
+    # pgBackRest
+    def pgbr_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.r.randint(0, 999):03d}"
+
+    def wal(g: Gen) -> str:
+        return f"0000000{g.r.choice(['1', '1', '2'])}0000000{g.r.randint(0, 3)}000000{g.hexs(2).upper()}"
+
+    def lsn(g: Gen) -> str:
+        return f"{g.r.randint(0, 3)}/{g.hexs(g.r.choice([7, 8])).upper().lstrip('0') or '0'}"
+
+    def bk_label(g: Gen) -> str:
+        return g.r.choice([f"2026120{g.r.randint(1, 3)}-0{g.r.randint(0, 3)}{g.r.randint(0, 59):02d}{g.r.randint(0, 59):02d}F",
+                           f"20261201-010002F_2026120{g.r.randint(2, 3)}-0{g.r.randint(0, 3)}{g.r.randint(0, 59):02d}{g.r.randint(0, 59):02d}"
+                           f"{g.r.choice(['I', 'D'])}"])
+
+    def pg_ms(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(5, 99), g.r.randint(100, 9999), g.r.randint(10000, 3600000)]))
+
+    def pgbr_size(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(1, 999):.1f}MB", f"{g.r.uniform(1, 999):.1f}GB", f"{g.r.randint(1, 999)}KB"])
+
+    pg = "{pts} P00 "
+    pgs = {"pts": pgbr_ts}
+
+    # Barman
+    def py_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{g.r.randint(0, 999):03d}"
+
+    bm = "{yts} [{bpid}] "
+    bms = {"yts": py_ts, "bpid": lambda g: str(g.r.randint(1000, 99999))}
+    bm_srv = pick(["pg-main", "pg-orders"])
+
+    def bm_id(g: Gen) -> str:
+        return f"{g.r.choice(['202611' + str(g.r.randint(10, 30)), '2026120' + str(g.r.randint(1, 3))])}T0{g.r.randint(0, 3)}{g.r.randint(0, 59):02d}{g.r.randint(0, 59):02d}"
+
+    # WAL-G
+    def walg_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}.{g.r.randint(0, 999999):06d}"
+
+    wg = "INFO: {wts} "
+    wgs = {"wts": walg_ts}
+
+    # Percona XtraBackup 8.0
+    def xb_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.r.randint(0, 999999):06d}-00:00"
+
+    xb = "{xts} {thr} [Note] [MY-011825] [Xtrabackup] "
+    xbs = {"xts": xb_ts, "thr": pick(["0", "0", "1", "2"])}
+
+    def xb_file(g: Gen) -> str:
+        return g.r.choice(["./ibdata1", "./mysql.ibd", "./undo_001", "./undo_002", f"./shop/orders#p#p{g.r.randint(0, 11)}.ibd",
+                           f"./shop/{g.r.choice(['orders', 'customers', 'order_items', 'payments'])}.ibd", "./sys/sys_config.ibd"])
+
+    def xb_lsn(g: Gen) -> str:
+        return str(g.r.randint(10 ** 7, 10 ** 11))
+
+    def xb_copy(g: Gen) -> str:
+        f = xb_file(g)
+        g.drawn = (f, f[2:])
+        return f
+
+    xb_dir = pick(["/backups/full", "/backups/inc-20261203", "/var/backups/xtrabackup/2026-12-03_01-00-02"])
+
+    # Syncthing
+    def st_id(g: Gen) -> str:
+        return "-".join("".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(7)) for _ in range(8))
+
+    st = "[{sid}] {rts} "
+    sts = {"sid": pick(["MFZWI", "7QXAB", "K3LDC"]), "rts": rc_ts}
+    st_folder = first([("Documents", "abcde-fghij"), ("Photos", "xyz12-ab3cd"), ("Camera", "pixel_7_hq9k-photos"), ("Sync", "default")])
+
+    def st_conn(g: Gen) -> str:
+        return f"{ip(g)}:22000-{ip(g)}:{g.port()}/tcp-{g.r.choice(['client', 'server'])}/TLS1.3-TLS_AES_128_GCM_SHA256/{g.r.choice(['LAN-P10', 'WAN-P30'])}"
+
+    return [
+        # Bareos director
+        (20, bd + "Start Backup JobId {j2}, Job={job}", {**bs, "j2": jobid, "job": b_job}),
+        (12, bd + "Connected Storage daemon at {sd}:9103, encryption: {tls}", {**bs, "sd": pick(["bareos-sd", "bareos-sd2.acme.internal"]), "tls": tls}),
+        (12, bd + "Connected Client: {fd} at {h}:9102, encryption: {tls}", {**bs, "fd": b_fd, "h": pick(["web01.acme.internal", "db01.acme.internal", "10.20.1.31"]), "tls": tls}),
+        (12, bd + " Handshake: {hs}", {**bs, "hs": pick(["Immediate TLS", "Cleartext"])}),
+        (12, bd + "Using Device \"{dev}\" to write.", {**bs, "dev": pick(["FileStorage", "FileStorage2", "tapedrive-0"])}),
+        (8, bd + "No prior Full backup Job record found.", bs),
+        (8, bd + "No prior or suitable Full backup found in catalog. Doing FULL backup.", bs),
+        (10, bd + "Sending Accurate information to the FD.", bs),
+        (10, bd + "Insert of attributes batch table with {n} entries start", {**bs, "n": big}),
+        (10, bd + "Insert of attributes batch table done", bs),
+        (6, bd + "Created new Volume \"{v}\" in catalog.", {**bs, "v": b_vol}),
+        (6, bd + "Max configured use duration={d} sec. exceeded. Marking Volume \"{v}\" as Used.", {**bs, "d": pick(["82,800", "518,400"]), "v": b_vol}),
+        (6, bd + "Recycled volume \"{v}\"", {**bs, "v": b_vol}),
+        (8, bd + "Begin pruning Jobs older than {p}.", {**bs, "p": pick(["6 months ", "1 month 1 day ", "3 months 1 day "])}),
+        (6, bd + "No Jobs found to prune.", bs),
+        (6, bd + "Pruned {n} Jobs for client {fd} from catalog.", {**bs, "n": lambda g: g.num(1, 30), "fd": b_fd}),
+        (6, bd + "Begin pruning Files.", bs),
+        (6, bd + "No Files found to prune.", bs),
+        (8, bd + "End auto prune.", bs),
+        (6, bd + "Warning: bsockcore.cc:{ln} Could not connect to Client: {fd} on {h}:9102. ERR=Connection refused", {**bs, "ln": pick(["208", "219"]), "fd": b_fd, "h": pick(["web01.acme.internal", "db01.acme.internal"])}),
+        (5, bd + "Fatal error: Failed to connect to client \"{fd}\".", {**bs, "fd": b_fd}),
+        (5, bd + "Start Verify JobId={j2} Level={lv} Job={job}", {**bs, "j2": jobid, "lv": pick(["VolumeToCatalog", "DiskToCatalog", "Catalog"]), "job": b_job}),
+        (5, bd + "Start Restore Job {job}", {**bs, "job": lambda g: f"RestoreFiles.2026-12-03_{g.r.randint(0, 23):02d}.{g.r.randint(0, 59):02d}.{g.r.randint(0, 59):02d}_{g.r.randint(1, 60):02d}"}),
+        (12, bd + "Bareos bareos-dir {ver} ({bdt}):", {**bs, "ver": first([("23.0.3", "05Mar24"), ("22.1.3", "29Sep23")]), "bdt": then(1)}),
+        # Bareos job report, one field per line
+        (10, rep("Build OS") + "{os}", {"os": pick(["Debian GNU/Linux 12 (bookworm)", "Red Hat Enterprise Linux release 9.3 (Plow)"])}),
+        (10, rep("JobId") + "{j}", {"j": jobid}),
+        (10, rep("Job") + "{job}", {"job": b_job}),
+        (10, rep("Backup Level") + "{lv}", {"lv": pick(["Full", "Incremental", "Incremental", "Differential"])}),
+        (10, rep("Client") + "\"{fd}\" {ver} ({bdt}) {os}", {"fd": b_fd, "ver": first([("23.0.3", "05Mar24"), ("22.1.3", "29Sep23")]), "bdt": then(1),
+                                                               "os": pick(["Debian GNU/Linux 12 (bookworm),debian", "Ubuntu 22.04.4 LTS,ubuntu"])}),
+        (10, rep("FileSet") + "\"{fs}\" {dt}", {"fs": pick(["LinuxAll", "PostgresDumps", "SelfTest"]), "dt": lambda g: f"2026-{g.r.randint(1, 11):02d}-{g.r.randint(1, 28):02d} {hms(g)}"}),
+        (10, rep("Pool") + "\"{p}\" (From {src})", {"p": pick(["Full", "Incremental", "Differential"]), "src": pick(["Job resource", "Job FullPool override", "Job IncPool override"])}),
+        (10, rep("Storage") + "\"{s}\" (From {src})", {"s": pick(["File", "Tape"]), "src": pick(["Job resource", "Pool resource"])}),
+        (10, rep("Scheduled time") + "{t}", {"t": b_date}),
+        (10, rep("Start time") + "{t}", {"t": b_date}),
+        (10, rep("End time") + "{t}", {"t": b_date}),
+        (10, rep("Elapsed time") + "{t}", {"t": b_elapsed}),
+        (10, rep("FD Files Written") + "{n}", {"n": grouped}),
+        (10, rep("SD Bytes Written") + "{n}", {"n": b_bytes}),
+        (10, rep("Rate") + "{r} KB/s", {"r": lambda g: f"{g.r.uniform(0, 90000):.1f}"}),
+        (10, rep("Software Compression") + "{c}", {"c": lambda g: g.r.choice(["None", f"{g.r.uniform(1, 80):.1f} % (lz4)", f"{g.r.uniform(1, 80):.1f} % (gzip)"])}),
+        (10, rep("Volume name(s)") + "{v}", {"v": lambda g: "|".join(b_vol(g) for _ in range(g.r.choice([1, 1, 1, 2, 3])))}),
+        (10, rep("Non-fatal FD errors") + "{n}", {"n": small}),
+        (10, rep("FD termination status") + "{s}", {"s": pick(["OK", "OK", "OK", "Error", "Canceled"])}),
+        (10, rep("Termination") + "{s}", {"s": pick(["Backup OK", "Backup OK", "Backup OK -- with warnings", "*** Backup Error ***", "Restore OK"])}),
+        # Bareos storage daemon
+        (10, bsd + "Volume \"{v}\" previously written, moving to end of data.", {**bs, "v": b_vol}),
+        (10, bsd + "Ready to append to end of Volume \"{v}\" size={n}", {**bs, "v": b_vol, "n": big}),
+        (6, bsd + "Labeled new Volume \"{v}\" on device {dev}.", {**bs, "v": b_vol, "dev": b_dev}),
+        (6, bsd + "Wrote label to prelabeled Volume \"{v}\" on device {dev}", {**bs, "v": b_vol, "dev": b_dev}),
+        (5, bsd + "End of medium on Volume \"{v}\" Bytes={b} Blocks={k} at {dt}.", {**bs, "v": b_vol, "b": grouped, "k": grouped,
+                                                                                      "dt": lambda g: f"0{g.r.randint(1, 3)}-Dec-2026 {g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}"}),
+        (12, bsd + "Elapsed time={t}, Transfer rate={r} {u} Bytes/second", {**bs, "t": lambda g: f"{g.r.randint(0, 5):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}",
+                                                                            "r": lambda g: f"{g.r.uniform(0, 999):.2f}", "u": pick(["K", "M", "M"])}),
+        (10, bsd + "Releasing device {dev}.", {**bs, "dev": b_dev}),
+        (8, bsd + "Sending spooled attrs to the Director. Despooling {n} bytes ...", {**bs, "n": grouped}),
+        (5, bsd + "Please mount append Volume \"{v}\" or label a new one for:", {**bs, "v": b_vol}),
+        (5, bsd + "Ready to read from volume \"{v}\" on device {dev}.", {**bs, "v": b_vol, "dev": b_dev}),
+        (5, bsd + "Forward spacing Volume \"{v}\" to file:block {f}:{b}.", {**bs, "v": b_vol, "f": small, "b": big}),
+        # Bareos file daemon
+        (8, bfd + "     {p} is a different filesystem. Will not descend from {r} into it.", {**bfs, "p": pick(["/var/lib/docker/overlay2", "/run", "/boot/efi", "/mnt/nfs"]), "r": pick(["/", "/var"])}),
+        (8, bfd + "     Could not stat \"{p}\": ERR=No such file or directory", {**bfs, "p": data_path}),
+        (5, bfd + "     Could not open directory \"{p}\": ERR=Permission denied", {**bfs, "p": pick(["/home/alice/.gnupg", "/var/lib/private", "/root/.ssh"])}),
+        (5, bfd + "Fatal error: Authorization key rejected by bareos-dir {dir}.", {**bfs, "dir": pick(["bareos-dir", "bareos-dir-dr"])}),
+        # restic
+        (12, "open repository", {}),
+        (10, "repository {id} opened (version 2, compression level {c})", {"id": short_id, "c": pick(["auto", "auto", "max", "off"])}),
+        (10, "lock repository", {}),
+        (10, "load index files", {}),
+        (10, "using parent snapshot {id}", {"id": short_id}),
+        (5, "no parent snapshot found, will read all files", {}),
+        (12, "Files:       {a} new, {b} changed, {c} unmodified", {"a": restic_count, "b": restic_count, "c": restic_count}),
+        (12, "Dirs:        {a} new, {b} changed, {c} unmodified", {"a": restic_count, "b": restic_count, "c": restic_count}),
+        (12, "Added to the repository: {a} ({b} stored)", {"a": iec, "b": iec}),
+        (12, "processed {n} files, {s} in {t}", {"n": lambda g: g.num(1, 400000), "s": iec, "t": restic_elapsed}),
+        (12, "snapshot {id} saved", {"id": short_id}),
+        (6, "Applying Policy: keep {p} snapshots", {"p": pick(["7 daily, 4 weekly, 12 monthly", "14 daily, 8 weekly", "24 hourly, 7 daily, 4 weekly"])}),
+        (6, "keep {n} snapshots:", {"n": lambda g: g.num(2, 40)}),
+        (6, "remove {n} snapshots:", {"n": lambda g: g.num(1, 9)}),
+        (5, "to repack:        {a} blobs / {s}", {"a": restic_blobs, "s": iec}),
+        (5, "this removes:     {a} blobs / {s}", {"a": restic_blobs, "s": iec}),
+        (5, "to delete:        {a} blobs / {s}", {"a": restic_blobs, "s": iec}),
+        (5, "unused size after prune: {s} ({p}% of remaining size)", {"s": iec, "p": pct}),
+        (5, "removing {n} old packs", {"n": lambda g: g.num(1, 4000)}),
+        (6, "check snapshots, trees and blobs", {}),
+        (6, "no errors were found", {}),
+        (5, "Fatal: unable to open config file: Stat: stat {r}/config: no such file or directory", {"r": pick(["/srv/restic-repo", "/mnt/usb/restic"])}),
+        (5, "Fatal: wrong password or no key found", {}),
+        (5, "unable to create lock in backend: repository is already locked by PID {pid} on {h} by root (UID 0, GID 0)",
+         {"pid": lambda g: g.num(1000, 99999), "h": host}),
+        (6, "error: lstat {p}: no such file or directory", {"p": data_path}),
+        (5, "Warning: at least one source file could not be read", {}),
+        (5, "Load(<data/{id}>, 0, 0) returned error, retrying after {d}: {e}",
+         {"id": lambda g: g.hexs(10), "d": lambda g: f"{g.r.uniform(300, 9000):.6f}ms",
+          "e": pick(["unexpected EOF", "Get \"https://s3.eu-central-1.amazonaws.com/acme-restic/web01/data/3a/3a9f\": net/http: TLS handshake timeout"])}),
+        # BorgBackup
+        (8, "Creating archive at \"{r}::{a}\"", {"r": borg_repo, "a": borg_archive}),
+        (35, "{st} {p}", {"st": borg_list, "p": then(1)}),
+        (8, "Archive name: {a}", {"a": borg_archive}),
+        (8, "Archive fingerprint: {f}", {"f": lambda g: g.hexs(64)}),
+        (8, "Time (start): {t}", {"t": borg_time}),
+        (8, "Time (end):   {t}", {"t": borg_time}),
+        (8, "Duration: {d}", {"d": lambda g: g.r.choice([f"{g.r.uniform(1, 59):.2f} seconds", f"{g.r.randint(1, 59)} minutes {g.r.uniform(0, 59):.2f} seconds"])}),
+        (8, "Number of files: {n}", {"n": big}),
+        (8, "------------------------------------------------------------------------------", {}),
+        (8, "                       Original size      Compressed size    Deduplicated size", {}),
+        (8, "This archive:   {a}   {b}   {c}", {"a": lambda g: f"{si2(g):>17}", "b": lambda g: f"{si2(g):>18}", "c": lambda g: f"{si2(g):>18}"}),
+        (8, "All archives:   {a}   {b}   {c}", {"a": lambda g: f"{si2(g):>17}", "b": lambda g: f"{si2(g):>18}", "c": lambda g: f"{si2(g):>18}"}),
+        (8, "Chunk index:    {a}   {b}", {"a": lambda g: f"{big(g):>24}", "b": lambda g: f"{big(g):>18}"}),
+        (8, "Keeping archive (rule: {r} #{n}):        {a}                 {t} [{f}]", {"r": pick(["daily", "weekly", "monthly"]), "n": lambda g: g.num(1, 12), "a": borg_archive, "t": borg_time, "f": lambda g: g.hexs(64)}),
+        (6, "Pruning archive ({i}/{n}):                {a}                 {t} [{f}]", {"i": lambda g: g.num(1, 3), "n": lambda g: g.num(3, 6), "a": borg_archive, "t": borg_time, "f": lambda g: g.hexs(64)}),
+        (5, "Starting repository check", {}),
+        (5, "finished segment check at segment {n}", {"n": big}),
+        (5, "Repository check complete, no problems found.", {}),
+        (5, "Starting archive consistency check...", {}),
+        (5, "Analyzing archive {a} ({i}/{n})", {"a": borg_archive, "i": lambda g: g.num(1, 30), "n": lambda g: g.num(30, 60)}),
+        (5, "Archive consistency check complete, no problems found.", {}),
+        (5, "{p}: file changed while we backed it up", {"p": data_path}),
+        (5, "Failed to create/acquire the lock {r}/lock.exclusive (timeout).", {"r": pick(["/mnt/backup/borg-db01", "/srv/borg/files02"])}),
+        (5, "compaction freed about {s} repository space.", {"s": si2}),
+        (8, "terminating with success status, rc 0", {}),
+        (5, "terminating with warning status, rc 1", {}),
+        (4, "terminating with error status, rc 2", {}),
+        # rclone
+        (30, rc + "INFO  : {o}: Copied (new)", {**rcs, "o": rc_obj}),
+        (15, rc + "INFO  : {o}: Copied (replaced existing)", {**rcs, "o": rc_obj}),
+        (8, rc + "INFO  : {o}: Deleted", {**rcs, "o": rc_obj}),
+        (6, rc + "INFO  : {o}: Updated modification time in destination", {**rcs, "o": rc_obj}),
+        (5, rc + "NOTICE: {o}: Skipped copy as --dry-run is set (size {s})", {**rcs, "o": rc_obj, "s": lambda g: f"{g.r.uniform(0, 999):.3f}{g.r.choice(['Ki', 'Mi', 'Gi'])}"}),
+        (5, rc + "NOTICE: {o}: Duplicate object found in source - ignoring", {**rcs, "o": rc_obj}),
+        (8, rc + "ERROR : {o}: Failed to copy: {e}", {**rcs, "o": rc_obj, "e": rc_err}),
+        (5, rc + "ERROR : {r}: not deleting files as there were IO errors", {**rcs, "r": rc_remote}),
+        (5, rc + "ERROR : Attempt {a}/3 failed with {n} errors and: {e}", {**rcs, "a": pick(["1", "2", "3"]), "n": lambda g: g.num(1, 40), "e": rc_err}),
+        (4, rc + "Failed to sync with {n} errors: last error was: {e}", {**rcs, "n": lambda g: g.num(1, 40), "e": rc_err}),
+        (6, rc + "INFO  : There was nothing to transfer", rcs),
+        (6, rc + "INFO  : {r}: Waiting for checks to finish", {**rcs, "r": rc_remote}),
+        (6, rc + "INFO  : {r}: Waiting for transfers to finish", {**rcs, "r": rc_remote}),
+        (10, "Transferred:   \t{a} / {b}, {p}%, {r}/s, ETA {e}", {"a": lambda g: f"{rc_size(g):>11}", "b": rc_size, "p": lambda g: g.num(0, 100), "r": rc_size, "e": pick(["0s", "-", "1m2s", "12s"])}),
+        (10, "Checks:        {a} / {b}, {p}%", {"a": lambda g: f"{g.r.randint(0, 99999):>7}", "b": big, "p": lambda g: g.num(0, 100)}),
+        (6, "Deleted:       {a} (files), {b} (dirs)", {"a": lambda g: f"{g.r.randint(0, 999):>7}", "b": small}),
+        (10, "Transferred:   {a} / {b}, {p}%", {"a": lambda g: f"{g.r.randint(0, 9999):>7}", "b": big, "p": lambda g: g.num(0, 100)}),
+        (10, "Elapsed time:  {d}", {"d": lambda g: f"{rc_dur(g):>9}"}),
+        # rsyncd.log
+        (12, rsd + "connect from {h} ({i})", {**rsds, "h": rs_host, "i": ip}),
+        (10, rsd + "rsync on {m}/{p} from {u}@{h} ({i})", {**rsds, "m": rs_mod, "p": pick(["web01/", "db01/", "", "2026-12-03/"]), "u": rs_user, "h": rs_host, "i": ip}),
+        (10, rsd + "rsync to {m}/{p} from {u}@{h} ({i})", {**rsds, "m": rs_mod, "p": pick(["web01/", "db01/", "", "2026-12-03/"]), "u": rs_user, "h": rs_host, "i": ip}),
+        (8, rsd + "building file list", rsds),
+        (20, rsd + "{op} {h} [{i}] {m} ({u}) {f} {n}", {**rsds, "op": pick(["recv", "recv", "send", "del."]), "h": rs_host, "i": ip, "m": rs_mod, "u": rs_user,
+                                                      "f": lambda g: data_path(g).lstrip("/"), "n": big}),
+        (10, rsd + "sent {a} bytes  received {b} bytes  total size {c}", {**rsds, "a": big, "b": big, "c": big}),
+        (5, rsd + "auth failed on module {m} from {h} ({i}): {why}", {**rsds, "m": rs_mod, "h": rs_host, "i": ip, "why": pick(["password mismatch", "unauthorized user"])}),
+        (4, rsd + "name lookup failed for {i}: Name or service not known", {**rsds, "i": ip}),
+        (4, rsd + "unknown module '{m}' tried from {h} ({i})", {**rsds, "m": pick(["backup", "home", "root"]), "h": rs_host, "i": ip}),
+        (5, rsd + "rsync: [{role}] link_stat \"{p}\" (in {m}) failed: No such file or directory (2)", {**rsds, "role": pick(["sender", "receiver"]), "p": data_path, "m": rs_mod}),
+        (5, rsd + "rsync error: {what} (code {c}) at {src} [{role}=3.2.7]",
+         {**rsds, "what": first([("some files/attrs were not transferred (see previous errors)", "23", "main.c(1338)"),
+                                 ("error in rsync protocol data stream", "12", "io.c(232)"),
+                                 ("received SIGINT, SIGTERM, or SIGHUP", "20", "io.c(519)")]),
+          "c": then(1), "src": then(2), "role": pick(["sender", "receiver", "generator"])}),
+        (4, rsd + "rsyncd version 3.2.7 starting, listening on port 873", rsds),
+        # Kopia
+        (8, "Snapshotting {s} ...", {"s": kopia_src}),
+        (8, "Created snapshot with root {r} and ID {id} in {d}", {"r": lambda g: "k" + g.hexs(32), "id": lambda g: g.hexs(32), "d": lambda g: g.r.choice([f"{g.r.randint(1, 59)}s", f"{g.r.randint(1, 59)}m{g.r.randint(0, 59)}s"])}),
+        (5, "Ignored {n} error(s) while snapshotting {s}.", {"n": lambda g: g.num(1, 20), "s": kopia_src}),
+        (5, "Connected to repository.", {}),
+        (5, "Running full maintenance...", {}),
+        (5, "Looking for unreferenced contents...", {}),
+        (5, "GC found {n} unused contents ({s})", {"n": big, "s": si1}),
+        (5, "GC found {n} in-use contents ({s})", {"n": big, "s": si1}),
+        (5, "Finished full maintenance.", {}),
+        # Proxmox Backup Server task logs
+        (10, pb + "starting new backup on datastore '{d}' from ::ffff:{i}: \"{s}\"", {**pbs, "d": pbs_store, "i": ip, "s": pbs_snap}),
+        (10, pb + "download 'index.json.blob' from previous backup.", pbs),
+        (10, pb + "register chunks in '{x}' from previous backup.", {**pbs, "x": pbs_idx}),
+        (10, pb + "created new fixed index {n} (\"{s}/{x}\")", {**pbs, "n": pick(["1", "2"]), "s": pbs_snap, "x": pbs_fidx}),
+        (10, pb + "add blob \"/mnt/datastore/{d}/{s}/{b}\" ({n} bytes, comp: {c})", {**pbs, "d": pbs_store, "s": pbs_snap, "b": pick(["qemu-server.conf.blob", "fw.conf.blob", "client.log.blob"]), "n": big, "c": big}),
+        (10, pb + "Upload statistics for '{x}'", {**pbs, "x": pbs_idx}),
+        (10, pb + "UUID: {u}", {**pbs, "u": lambda g: g.hexs(32)}),
+        (10, pb + "Checksum: {c}", {**pbs, "c": lambda g: g.hexs(64)}),
+        (10, pb + "Size: {n}", {**pbs, "n": big}),
+        (10, pb + "Chunk count: {n}", {**pbs, "n": big}),
+        (10, pb + "Upload size: {n} ({p}%)", {**pbs, "n": big, "p": lambda g: g.num(0, 100)}),
+        (10, pb + "Duplicates: {a}+{b} ({p}%)", {**pbs, "a": big, "b": small, "p": lambda g: g.num(0, 100)}),
+        (10, pb + "Compression: {p}%", {**pbs, "p": lambda g: g.num(0, 100)}),
+        (10, pb + "successfully closed fixed index {n}", {**pbs, "n": pick(["1", "2"])}),
+        (10, pb + "successfully finished backup", pbs),
+        (5, pb + "backup failed: connection error: {e}", {**pbs, "e": pick(["Connection reset by peer (os error 104)", "timed out", "broken pipe"])}),
+        (6, pb + "starting garbage collection on store {d}", {**pbs, "d": pbs_store}),
+        (6, pb + "Start GC phase1 (mark used chunks)", pbs),
+        (6, pb + "marked {p}% ({a} of {b} index files)", {**pbs, "p": lambda g: g.num(1, 100), "a": small, "b": lambda g: g.num(60, 90)}),
+        (6, pb + "Start GC phase2 (sweep unused chunks)", pbs),
+        (6, pb + "Removed garbage: {s}", {**pbs, "s": iec}),
+        (6, pb + "Removed chunks: {n}", {**pbs, "n": big}),
+        (6, pb + "On-Disk usage: {s} ({p}%)", {**pbs, "s": iec, "p": pct}),
+        (6, pb + "Deduplication factor: {f}", {**pbs, "f": lambda g: f"{g.r.uniform(1, 30):.2f}"}),
+        (6, pb + "verify group {d}:{gr} ({n} snapshots)", {**pbs, "d": pbs_store, "gr": pbs_group, "n": lambda g: g.num(1, 40)}),
+        (8, pb + "verify {d}:{s}", {**pbs, "d": pbs_store, "s": pbs_snap}),
+        (8, pb + "  check {x}", {**pbs, "x": pbs_idx}),
+        (8, pb + "  verified {a}/{b} MiB in {t} seconds, speed {c}/{d} MiB/s ({e} errors)",
+         {**pbs, "a": lambda g: f"{g.r.uniform(1, 99999):.2f}", "b": lambda g: f"{g.r.uniform(1, 99999):.2f}", "t": lambda g: f"{g.r.uniform(0, 900):.2f}",
+          "c": lambda g: f"{g.r.uniform(1, 900):.2f}", "d": lambda g: f"{g.r.uniform(1, 900):.2f}", "e": small}),
+        (6, pb + "percentage done: {p}% ({a}/{b} groups)", {**pbs, "p": pct, "a": small, "b": lambda g: g.num(5, 40)}),
+        (6, pb + "retention options: {o}", {**pbs, "o": pick(["--keep-last 3 --keep-daily 7 --keep-weekly 4", "--keep-daily 14 --keep-monthly 6"])}),
+        (6, pb + "{s} {a}", {**pbs, "s": pbs_snap, "a": pick(["keep", "keep", "remove"])}),
+        (8, pb + "TASK OK", pbs),
+        (5, pb + "TASK ERROR: {e}", {**pbs, "e": pick(["verification failed - please check the log for details", "job failed with error: connection error: timed out",
+                                                      "unable to acquire lock on snapshot directory \"/mnt/datastore/store1/vm/100\" - base snapshot is already locked by another operation"])}),
+        # pgBackRest
+        (8, pg + "  INFO: {cmd} command begin {v}: {opts}", {**pgs, "cmd": pick(["backup", "expire", "check", "restore"]), "v": pick(["2.50", "2.49"]),
+                                                           "opts": lambda g: f"--exec-id={g.num(1000, 99999)}-{g.hexs(8)} --log-level-console=info --pg1-path=/var/lib/postgresql/16/main "
+                                                                             f"--repo1-path=/var/lib/pgbackrest --repo1-retention-full=2 --stanza={g.r.choice(['main', 'pg-orders'])}"}),
+        (6, pg + "  INFO: execute non-exclusive backup start: backup begins after the next regular checkpoint completes", pgs),
+        (6, pg + "  INFO: backup start archive = {w}, lsn = {l}", {**pgs, "w": wal, "l": lsn}),
+        (6, pg + "  INFO: check archive for prior segment {w}", {**pgs, "w": wal}),
+        (6, pg + "  INFO: execute non-exclusive backup stop and wait for all WAL segments to archive", pgs),
+        (6, pg + "  INFO: backup stop archive = {w}, lsn = {l}", {**pgs, "w": wal, "l": lsn}),
+        (6, pg + "  INFO: check archive for segment(s) {a}:{b}", {**pgs, "a": wal, "b": wal}),
+        (6, pg + "  INFO: new backup label = {b}", {**pgs, "b": bk_label}),
+        (6, pg + "  INFO: {t} backup size = {s}, file total = {n}", {**pgs, "t": pick(["full", "incr", "diff"]), "s": pgbr_size, "n": big}),
+        (10, pg + "  INFO: {cmd} command end: completed successfully ({ms}ms)", {**pgs, "cmd": pick(["backup", "expire", "archive-push", "archive-get", "check"]), "ms": pg_ms}),
+        (5, pg + "  INFO: repo1: expire full backup {b}", {**pgs, "b": bk_label}),
+        (5, pg + "  INFO: repo1: remove expired backup {b}", {**pgs, "b": bk_label}),
+        (5, pg + "  INFO: repo1: {v}-1 remove archive, start = {a}, stop = {b}", {**pgs, "v": pick(["16", "15"]), "a": wal, "b": wal}),
+        (25, pg + "  INFO: pushed WAL file '{w}' to the archive", {**pgs, "w": wal}),
+        (8, pg + "  INFO: found {w} in the repo1: {v}-1 archive", {**pgs, "w": wal, "v": pick(["16", "15"])}),
+        (5, pg + "  INFO: unable to find {w} in the archive", {**pgs, "w": wal}),
+        (5, pg + " ERROR: [082]: WAL segment {w} was not archived before the {ms}ms timeout", {**pgs, "w": wal, "ms": pick(["60000", "120000"])}),
+        (4, pg + " ERROR: [056]: unable to find primary cluster - cannot proceed", pgs),
+        (5, pg + "  WARN: a timeline switch has occurred since the {b} backup, enabling delta checksum", {**pgs, "b": bk_label}),
+        (8, "{pts} P{p} DETAIL: backup file {f} ({s}, {pc}%) checksum {c}", {"pts": pgbr_ts, "p": pick(["01", "02", "03", "04"]),
+                                                                                "f": lambda g: f"/var/lib/postgresql/16/main/base/{g.r.choice(['1', '5', '16384'])}/{g.num(1000, 99999)}",
+                                                                                "s": pgbr_size, "pc": pct, "c": lambda g: g.hexs(40)}),
+        (5, pg + "  INFO: repo1: restore backup set {b}, recovery will start at {t}", {**pgs, "b": bk_label, "t": lambda g: f"2026-12-0{g.r.randint(1, 3)} {hms(g)}"}),
+        (5, pg + "  INFO: WAL segment {w} successfully archived to '{p}' on repo1", {**pgs, "w": wal, "p": lambda g: f"/var/lib/pgbackrest/archive/main/16-1/{g.hexs(16).upper()}/{wal(g)}-{g.hexs(40)}.gz"}),
+        # Barman
+        (6, bm + "barman.backup INFO: Starting backup using {m} method for server {s} in /var/lib/barman/{s2}/base/{b}", {**bms, "m": pick(["postgres", "rsync"]), "s": bm_srv, "s2": bm_srv, "b": bm_id}),
+        (6, bm + "barman.backup INFO: Backup start at LSN: {l} ({w}, {o})", {**bms, "l": lsn, "w": wal, "o": lambda g: g.hexs(8).upper()}),
+        (6, bm + "barman.backup INFO: Backup end at LSN: {l} ({w}, {o})", {**bms, "l": lsn, "w": wal, "o": lambda g: g.hexs(8).upper()}),
+        (6, bm + "barman.backup INFO: Backup completed (start time: {t}, elapsed time: {e})", {**bms, "t": lambda g: f"2026-12-03 {hms(g)}.{g.r.randint(0, 999999):06d}",
+                                                                                                  "e": pick(["less than one second", "12 seconds", "4 minutes, 31 seconds", "1 hour, 2 minutes"])}),
+        (12, bm + "barman.wal_archiver INFO: Found {n} xlog segments from {src} for {s}. Archive all segments in one run.", {**bms, "n": lambda g: g.num(1, 9), "src": pick(["streaming", "file archival"]), "s": bm_srv}),
+        (12, bm + "barman.wal_archiver INFO: Archiving segment {i} of {n} from {src}: {s}/{w}", {**bms, "i": lambda g: g.num(1, 3), "n": lambda g: g.num(3, 9), "src": pick(["streaming", "file archival"]), "s": bm_srv, "w": wal}),
+        (8, bm + "barman.wal_archiver INFO: No xlog segments found from {src} for {s}.", {**bms, "src": pick(["streaming", "file archival"]), "s": bm_srv}),
+        (5, bm + "barman.server ERROR: Check '{c}' failed for server '{s}'", {**bms, "c": pick(["WAL archive", "replication slot", "receive-wal running", "backup maximum age"]), "s": bm_srv}),
+        (5, bm + "barman.backup INFO: Enforcing retention policy: removing backup {b} for server {s}", {**bms, "b": bm_id, "s": bm_srv}),
+        (5, bm + "barman.backup INFO: Deleting backup {b} for server {s}", {**bms, "b": bm_id, "s": bm_srv}),
+        (5, bm + "barman.command_wrappers INFO: {s}: pg_receivewal: finished segment at {l} (timeline {t})", {**bms, "s": bm_srv, "l": lsn, "t": pick(["1", "1", "2"])}),
+        # WAL-G
+        (15, wg + "FILE PATH: {w}.br", {**wgs, "w": wal}),
+        (5, wg + "Selecting the latest backup as the base for the current delta backup...", wgs),
+        (5, wg + "Calling pg_start_backup()", wgs),
+        (5, wg + "Starting a new tar bundle", wgs),
+        (5, wg + "Walking ...", wgs),
+        (6, wg + "Starting part {n} ...", {**wgs, "n": small}),
+        (6, wg + "Finished writing part {n}.", {**wgs, "n": small}),
+        (5, wg + "Calling pg_stop_backup()", wgs),
+        (5, wg + "Wrote backup with name base_{w}{d}", {**wgs, "w": wal, "d": lambda g: g.r.choice(["", "", f"_D_{wal(g)}"])}),
+        (4, wg + "LATEST backup is: 'base_{w}'", {**wgs, "w": wal}),
+        (4, wg + "Backup extraction complete.", wgs),
+        (5, "ERROR: {wts} Archive '{w}' does not exist.", {"wts": walg_ts, "w": wal}),
+        # Percona XtraBackup
+        (5, xb + "recognized server arguments: --datadir=/var/lib/mysql --server-id={n} --log_bin=binlog", {**xbs, "n": pick(["1", "2", "3"])}),
+        (5, xb + "Connecting to MySQL server host: localhost, user: {u}, password: set, port: not set, socket: {s}", {**xbs, "u": pick(["backup", "root"]), "s": pick(["not set", "/var/run/mysqld/mysqld.sock"])}),
+        (5, xb + "Using server version {v}", {**xbs, "v": pick(["8.0.35-27", "8.0.36"])}),
+        (5, xb + "Executing LOCK INSTANCE FOR BACKUP...", xbs),
+        (14, xb + "Copying {f} to {d}/{f2}", {**xbs, "f": xb_copy, "d": xb_dir, "f2": then(1)}),
+        (14, xb + "Done: Copying {f} to {d}/{f2}", {**xbs, "f": xb_copy, "d": xb_dir, "f2": then(1)}),
+        (14, xb + ">> log scanned up to ({l})", {**xbs, "l": xb_lsn}),
+        (5, xb + "Starting to backup non-InnoDB tables and files", xbs),
+        (5, xb + "Transaction log of lsn ({a}) to ({b}) was copied.", {**xbs, "a": xb_lsn, "b": xb_lsn}),
+        (6, xb + "completed OK!", xbs),
+        (4, "{xts} 0 [ERROR] [MY-011825] [Xtrabackup] Failed to connect to MySQL server: {e}", {"xts": xb_ts, "e": pick(["Access denied for user 'backup'@'localhost' (using password: YES).",
+                                                                                                                   "Can't connect to local MySQL server through socket '/var/run/mysqld/mysqld.sock' (2)."])}),
+        # Syncthing
+        (8, st + "INFO: Established secure connection to {d} at {c}", {**sts, "d": st_id, "c": st_conn}),
+        (6, st + "INFO: Device {d} client is \"syncthing {v}\" named \"{n}\" at {c}", {**sts, "d": st_id, "v": pick(["v1.27.2", "v1.27.3", "v1.23.4"]), "n": pick(["laptop", "nas01", "pixel-7"]), "c": st_conn}),
+        (6, st + "INFO: Lost primary connection to {d} at {c}: {e} ({n} remain)", {**sts, "d": st_id, "c": st_conn, "e": pick(["reading length: EOF", "writing message: write tcp: connection reset by peer", "ping timeout"]), "n": pick(["0", "0", "1"])}),
+        (6, st + "INFO: Ready to synchronize \"{f}\" ({fid}) ({t})", {**sts, "f": st_folder, "fid": then(1), "t": pick(["sendreceive", "sendonly", "receiveonly"])}),
+        (6, st + "INFO: Completed initial scan of {t} folder \"{f}\" ({fid})", {**sts, "t": pick(["sendreceive", "sendonly", "receiveonly"]), "f": st_folder, "fid": then(1)}),
+        (6, st + "INFO: Puller (folder \"{f}\" ({fid}), item \"{i}\"): syncing: {e}", {**sts, "f": st_folder, "fid": then(1), "i": pick(["notes/todo.md", "IMG_20261203_101512.jpg", ".stversions"]),
+                                                                                     "e": pick(["no connected device has the required version of this file", "insufficient space in folder \"Photos\" (xyz12-ab3cd): 1 % < 1 %", "permission denied"])}),
+        (5, st + "INFO: Folder \"{f}\" ({fid}) isn't making sync progress - retrying in {d}.", {**sts, "f": st_folder, "fid": then(1), "d": pick(["1m0s", "2m0s", "4m0s", "1h0m0s"])}),
+        (4, st + "INFO: Joined relay relay://{i}:22067", {**sts, "i": lambda g: f"{g.r.choice(['51.15', '95.217', '136.243'])}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"}),
+        (4, st + "WARNING: Failed to exchange Hello messages with {d} at {c}: {e}", {**sts, "d": st_id, "c": st_conn, "e": pick(["EOF", "i/o timeout"])}),
+        (4, st + "INFO: Detected {n} NAT services", {**sts, "n": pick(["0", "1", "2"])}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -20807,7 +22815,10 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "MainframePlatform": mainframe_events,
            "HyperscalerPlatform": hyperscaler_events,
            "DesktopPlatform": desktop_events,
-           "NewSQLPlatform": newsql_events}
+           "NewSQLPlatform": newsql_events,
+           "MiddlewarePlatform": middleware_events,
+           "AppliancePlatform": appliance_events,
+           "BackupPlatform": backup_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
