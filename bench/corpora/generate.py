@@ -235,6 +235,15 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   vtctld through glog), FoundationDB trace events (XML and JSON), Couchbase Server (ns_server, its
   babysitter and memcached), Aerospike (with its ticker), ArangoDB, QuestDB, Dgraph (Alpha and Zero),
   Materialize and RisingWave (Rust tracing) and Apache Doris (FE log4j and BE glog); 155 event types.
+* ``RoboticsPlatform`` (written blind for the twenty-fifth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): ROS 2 (rcl/rclcpp console lines behind the launch system's process
+  prefix, the launch system, the ros2 CLI, tf2's TF_REPEATED_DATA warning, rosbag2, the DDS layer of Fast
+  DDS and Cyclone DDS), Nav2 (lifecycle manager, map server, AMCL, planner and controller servers, the
+  behaviour tree navigator, behaviours, waypoint follower, costmaps, collision monitor), MoveIt 2
+  (move_group, planning scene, OMPL, trajectory execution), Gazebo (gz sim with ros_gz_bridge and
+  ros_gz_sim), the micro-ROS agent, the PX4 autopilot (NuttX shell, commander, ekf2, navigator, logger,
+  mavlink, uXRCE-DDS client), ArduPilot (MAVProxy and SITL), Autoware (localization, perception and
+  planning nodes) and the Linux SocketCAN candump; 160 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -20777,6 +20786,553 @@ def newsql_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+def robotics_events() -> list[tuple[float, str, dict]]:
+    """Robots and vehicles as their operators log them: ROS 2 (rcl/rclcpp console lines '[LEVEL]
+    [time] [logger]: message' behind the launch system's '[process-N]' prefix, the launch system's own
+    lines, the ros2 CLI, tf2's TF_REPEATED_DATA warning, rosbag2, the DDS layer of Fast DDS and Cyclone
+    DDS), Nav2 (the lifecycle manager, map server, AMCL, planner and controller servers with DWB, the
+    behaviour tree navigator, behaviours, waypoint follower, costmaps, collision monitor), MoveIt 2
+    (move_group, the planning scene monitor, planning pipeline and OMPL, trajectory execution with the
+    simple controller manager, FCL collision checks), Gazebo (gz sim with ros_gz_bridge and ros_gz_sim),
+    the micro-ROS agent, the PX4 autopilot (NuttX shell, 'INFO  [module]' console lines of commander,
+    ekf2, navigator, logger, mavlink and the uXRCE-DDS client), ArduPilot (MAVProxy with the vehicle's
+    STATUSTEXTs, SITL), Autoware (localization, perception and planning nodes) and the Linux
+    SocketCAN candump (default, -ta, -L and error frames).
+    Written blind for the twenty-fifth issue-15 pass: before reading the engine or any failure
+    analysis; 160 event types."""
+
+    epoch = 1796256000  # 2026-12-03T00:00:00Z
+
+    def ros_t(g: Gen) -> str:
+        return f"{epoch + g.r.randint(0, 86399)}.{g.r.randint(0, 999999999):09d}"
+
+    def stamp6(g: Gen) -> str:
+        return f"{epoch + g.r.randint(0, 86399)}.{g.r.randint(0, 999999):06d}"
+
+    def stamp3(g: Gen) -> str:
+        return f"{epoch + g.r.randint(0, 86399)}.{g.r.randint(0, 999):03d}"
+
+    def pid(g: Gen) -> str:
+        return g.num(1100, 399999)
+
+    def coord(g: Gen) -> str:
+        return f"{g.r.uniform(-30, 30):.2f}"
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([1, 1, 2, 2, 3, 4, g.r.randint(5, 40)]))
+
+    def secs2(g: Gen) -> str:
+        return f"{g.r.choice([g.r.uniform(0.2, 2), g.r.uniform(2, 30)]):.2f}"
+
+    # ROS 2 nodes under the launch system: '[process-N] [LEVEL] [time] [logger]: message'; Nav2 nodes run
+    # as their own processes or composed into one container
+    def node(lvl: str, logger: str, exe: str, idx: int):
+        return ("[{P}] [" + lvl + "] [{T}] [" + logger + "]: ",
+                {"P": pick([f"{exe}-{idx}", f"{exe}-{idx}", "component_container_isolated-1"]), "T": ros_t})
+
+    def any_node(lvl: str, pool: list[tuple[str, ...]]):
+        # the process and the logger come from one entry: the logger is a slot of the line
+        return "[{P}] [" + lvl + "] [{T}] [{N}]: ", {"P": first(pool), "T": ros_t, "N": then(1)}
+
+    def plain(lvl: str, logger: str):
+        # a process run with 'ros2 run' in its own terminal
+        return "[" + lvl + "] [{T}] [" + logger + "]: ", {"T": ros_t}
+
+    def ev(weight: float, head: tuple[str, dict], msg: str, /, **slots) -> tuple[float, str, dict]:
+        return (weight, head[0] + msg, {**head[1], **slots})
+
+    nav2_nodes = [("controller_server-1", "controller_server"), ("planner_server-3", "planner_server"),
+                  ("behavior_server-4", "behavior_server"), ("bt_navigator-5", "bt_navigator"),
+                  ("waypoint_follower-6", "waypoint_follower"), ("velocity_smoother-7", "velocity_smoother"),
+                  ("smoother_server-2", "smoother_server"), ("map_server-1", "map_server"), ("amcl-2", "amcl"),
+                  ("component_container_isolated-1", "controller_server"), ("component_container_isolated-1", "bt_navigator"),
+                  ("component_container_isolated-1", "amcl"), ("collision_monitor-9", "collision_monitor")]
+    managers = [("lifecycle_manager-8", "lifecycle_manager_navigation",
+                 ("controller_server", "smoother_server", "planner_server", "behavior_server", "bt_navigator",
+                  "waypoint_follower", "velocity_smoother", "collision_monitor")),
+                ("lifecycle_manager-3", "lifecycle_manager_localization", ("map_server", "amcl")),
+                ("component_container_isolated-1", "lifecycle_manager_navigation",
+                 ("controller_server", "planner_server", "behavior_server", "bt_navigator", "waypoint_follower"))]
+
+    def managed(g: Gen) -> str:
+        return g.r.choice(g.drawn[2])
+
+    launch_procs = ["controller_server-1", "planner_server-3", "bt_navigator-5", "amcl-2", "map_server-1", "rviz2-10",
+                    "robot_state_publisher-1", "move_group-1", "parameter_bridge-3", "ekf_node-4", "ros2_control_node-2"]
+
+    def launch_proc(g: Gen) -> str:
+        g.drawn = (g.r.choice(launch_procs),)
+        return g.drawn[0]
+
+    def exe_cmd(g: Gen) -> str:
+        return g.r.choice([
+            f"/opt/ros/jazzy/lib/nav2_amcl/amcl --ros-args --log-level info --ros-args -r __node:=amcl --params-file /tmp/launch_params_{g.hexs(8)} -r /tf:=tf -r /tf_static:=tf_static",
+            f"/opt/ros/jazzy/lib/nav2_controller/controller_server --ros-args --log-level info --ros-args -r __node:=controller_server --params-file /tmp/tmp{g.hexs(8)}",
+            "/opt/ros/humble/lib/moveit_ros_move_group/move_group --ros-args --params-file /tmp/launch_params_" + g.hexs(8),
+            "/opt/ros/humble/lib/rviz2/rviz2 -d /home/robot/ws/install/bringup/share/bringup/rviz/nav2.rviz --ros-args -r __node:=rviz2"])
+
+    def log_dir(g: Gen) -> str:
+        return (f"/home/{g.r.choice(['robot', 'ubuntu', 'ros'])}/.ros/log/2026-12-03-{hms(g).replace(':', '-')}-{g.num(0, 999999):0>6}"
+                f"-{g.r.choice(['amr-07', 'amr-12', 'arm-cell-2', 'sim-ws'])}-{pid(g)}")
+
+    topics = ["/scan", "/map", "/odom", "/cmd_vel", "/tf", "/camera/image_raw", "/joint_states", "/imu/data", "/points"]
+    frames = [("base_link", "odom"), ("base_footprint", "odom"), ("wheel_left_link", "base_link"),
+              ("wheel_right_link", "base_link"), ("odom", "map")]
+    qos_policies = ["DURABILITY_QOS_POLICY", "RELIABILITY_QOS_POLICY", "DEADLINE_QOS_POLICY", "LIVELINESS_QOS_POLICY"]
+    qos_nodes = [("rviz2-10", "rviz2"), ("component_container_isolated-1", "global_costmap.global_costmap"),
+                 ("amcl-2", "amcl"), ("slam_toolbox-3", "slam_toolbox"), ("ekf_node-4", "ekf_filter_node")]
+    drop_nodes = [("amcl-2", "amcl"), ("rviz2-10", "rviz2"), ("component_container_isolated-1", "local_costmap.local_costmap"),
+                  ("component_container_isolated-1", "amcl"), ("slam_toolbox-3", "slam_toolbox")]
+    drop_reasons = ["discarding message because the queue is full",
+                    "the timestamp on the message is earlier than all the data in the transform cache", "Unknown"]
+    segments = ["base_link", "base_footprint", "base_scan", "camera_link", "caster_back_link", "imu_link",
+                "wheel_left_link", "wheel_right_link", "panda_link0", "panda_link1", "panda_hand"]
+
+    # rosbag2
+    def bag_db(g: Gen) -> str:
+        name = f"rosbag2_2026_12_03-{hms(g).replace(':', '_')}"
+        return f"{name}/{name}_{g.r.choice([0, 0, 1, 2])}.db3"
+
+    # Fast DDS and Cyclone DDS
+    def dds_date(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999):0>3}"
+
+    def nic(g: Gen) -> str:
+        g.drawn = g.r.choice([("eth0", "10.42.0.17", "eth0, docker0"), ("wlan0", "192.168.1.57", "wlan0, eth0, docker0"),
+                              ("enp3s0", "172.20.4.12", "enp3s0, wlp2s0"), ("eno1", "10.8.0.3", "eno1, can0, docker0")])
+        return g.drawn[0]
+
+    # Nav2
+    def pose3(g: Gen) -> str:
+        return f"{g.r.uniform(-30, 30):.3f}"
+
+    def hz4(g: Gen) -> str:
+        return f"{g.r.choice([20.0, 20.0, 10.0, 30.0]):.4f}"
+
+    def ctrl_plugin(g: Gen) -> str:
+        g.drawn = g.r.choice([("FollowPath", "dwb_core::DWBLocalPlanner"), ("FollowPath", "nav2_mppi_controller::MPPIController"),
+                              ("FollowPath", "nav2_regulated_pure_pursuit_controller::RegulatedPurePursuitController")])
+        return g.drawn[0]
+
+    def planner_plugin(g: Gen) -> str:
+        g.drawn = g.r.choice([("GridBased", "nav2_navfn_planner/NavfnPlanner"), ("GridBased", "nav2_smac_planner/SmacPlannerHybrid"),
+                              ("GridBased", "nav2_smac_planner/SmacPlanner2D")])
+        return g.drawn[0]
+
+    def critic(g: Gen) -> str:
+        name = g.r.choice(["RotateToGoal", "Oscillation", "BaseObstacle", "GoalAlign", "PathAlign", "PathDist", "GoalDist"])
+        g.drawn = (name, f"dwb_critics::{name}Critic")
+        return name
+
+    def map_yaml(g: Gen) -> str:
+        return g.r.choice(["/home/robot/maps/warehouse.yaml", "/opt/ros/jazzy/share/nav2_bringup/maps/tb3_sandbox.yaml",
+                           "/data/maps/floor2_2026-11-28.yaml"])
+
+    def map_image(g: Gen) -> str:
+        return g.r.choice(["/home/robot/maps/warehouse.pgm", "/opt/ros/jazzy/share/nav2_bringup/maps/tb3_sandbox.pgm",
+                           "/data/maps/floor2_2026-11-28.png"])
+
+    def map_dim(g: Gen) -> str:
+        return str(g.r.choice([384, 512, 1024, 1984, 2048, g.r.randint(200, 4000)]))
+
+    def res(g: Gen) -> str:
+        return g.r.choice(["0.05", "0.05", "0.025", "0.1"])
+
+    def tf_wait(g: Gen) -> str:
+        # the costmap's robot frame, its global frame (map for the global costmap, odom for the local one)
+        # and tf2's error about that global frame; g.drawn[1] is the costmap's logger
+        frame = "map" if g.drawn[1].startswith("global") else "odom"
+        g.drawn = (g.r.choice(["base_link", "base_link", "base_footprint"]), frame, g.r.choice([
+            f'Invalid frame ID "{frame}" passed to canTransform argument target_frame - frame does not exist',
+            f'"{frame}" passed to lookupTransform argument target_frame does not exist.']))
+        return g.drawn[0]
+
+    def obs_topics(g: Gen) -> str:
+        return " ".join(g.r.sample(["scan", "pointcloud", "/camera/depth/points", "/scan_rear"], g.r.choice([1, 1, 2, 3])))
+
+    def behavior(g: Gen) -> str:
+        g.drawn = (g.r.choice(["spin", "backup", "wait", "drive_on_heading"]),)
+        return g.drawn[0]
+
+    def collision_behavior(g: Gen) -> str:
+        g.drawn = (g.r.choice(["Spin", "DriveOnHeading", "BackUp"]),)
+        return g.drawn[0]
+
+    # MoveIt 2
+    def group(g: Gen) -> str:
+        return g.r.choice(["panda_arm", "manipulator", "ur_manipulator"])
+
+    def arm_controller(g: Gen) -> str:
+        return g.r.choice(["panda_arm_controller", "panda_hand_controller", "joint_trajectory_controller", "scaled_joint_trajectory_controller"])
+
+    def ompl_name(g: Gen) -> str:
+        return g.r.choice(["panda_arm/panda_arm", "manipulator/manipulator", "ur_manipulator/ur_manipulator"])
+
+    def weights(g: Gen) -> str:
+        return " ".join("1" for _ in range(g.r.choice([6, 7, 7])))
+
+    def link(g: Gen) -> str:
+        return g.r.choice(["panda_link1", "panda_link5", "panda_hand", "wrist_3_link", "forearm_link"])
+
+    def obj(g: Gen) -> str:
+        return g.r.choice(["table", "box_0", "shelf_left", "cylinder_7"])
+
+    # Gazebo
+    def world(g: Gen) -> str:
+        g.drawn = (g.r.choice(["default", "empty", "warehouse"]),)
+        return g.drawn[0]
+
+    def bridge(g: Gen) -> str:
+        g.drawn = g.r.choice([("/clock", "gz.msgs.Clock", "/clock", "rosgraph_msgs/msg/Clock"),
+                              ("/scan", "gz.msgs.LaserScan", "/scan", "sensor_msgs/msg/LaserScan"),
+                              ("/model/tb3/odometry", "gz.msgs.Odometry", "/odom", "nav_msgs/msg/Odometry"),
+                              ("/imu", "gz.msgs.IMU", "/imu/data", "sensor_msgs/msg/Imu"),
+                              ("/camera", "gz.msgs.Image", "/camera/image_raw", "sensor_msgs/msg/Image")])
+        return g.drawn[0]
+
+    def bridge_in(g: Gen) -> str:
+        g.drawn = g.r.choice([("/cmd_vel", "geometry_msgs/msg/Twist", "/model/tb3/cmd_vel", "gz.msgs.Twist"),
+                              ("/joint_trajectory", "trajectory_msgs/msg/JointTrajectory", "/model/arm/joint_trajectory", "gz.msgs.JointTrajectory")])
+        return g.drawn[0]
+
+    # micro-ROS agent
+    def client_key(g: Gen) -> str:
+        return f"0x{g.hexs(8).upper()}"
+
+    def obj_id(kind: int):
+        return lambda g: f"0x{g.r.randint(0, 40):03X}({kind})"
+
+    # PX4
+    def ulg(g: Gen) -> str:
+        return g.r.choice([f"./log/2026-12-03/{hms(g).replace(':', '_')}.ulg", f"/fs/microsd/log/2026-12-03/{hms(g).replace(':', '_')}.ulg"])
+
+    def uorb_topic(g: Gen) -> str:
+        return g.r.choice(["rt/fmu/out/vehicle_status", "rt/fmu/out/vehicle_odometry", "rt/fmu/out/timesync_status",
+                           "rt/fmu/out/vehicle_local_position", "rt/fmu/out/sensor_combined", "rt/fmu/out/failsafe_flags"])
+
+    # ArduPilot
+    def mission_item(g: Gen) -> str:
+        return f"{g.r.randint(1, 14)} {g.r.choice(['WP', 'WP', 'WP', 'Takeoff', 'RTL', 'Land', 'Delay'])}"
+
+    # Autoware
+    # SocketCAN
+    def can_if(g: Gen) -> str:
+        return g.r.choice(["can0", "can0", "can1", "vcan0"])
+
+    def can_id(g: Gen) -> str:
+        if g.r.random() < 0.35:
+            return f"{g.r.choice([0x18FF50E5, 0x0CF00400, 0x18FEF100, 0x18F00503]) + g.r.randint(0, 3):08X}"
+        return f"{g.r.choice([0x080, 0x181, 0x201, 0x281, 0x381, 0x701, 0x123, 0x3E8, 0x1A0]) + g.r.randint(0, 2):03X}"
+
+    def can_payload(g: Gen) -> str:
+        n = g.r.choice([8, 8, 8, 8, 2, 4, 6, 1])
+        g.drawn = (str(n), [g.hexs(2).upper() for _ in range(n)])
+        return g.drawn[0]
+
+    def can_bytes(g: Gen) -> str:
+        return " ".join(g.drawn[1])
+
+    def can_hex(g: Gen) -> str:
+        n = g.r.choice([8, 8, 8, 2, 4])
+        return f"{can_id(g)}#{g.hexs(2 * n).upper()}"
+
+    lm = any_node("INFO", [(p, n, m) for p, n, m in managers])
+    lm_err = any_node("ERROR", [(p, n, m) for p, n, m in managers])
+    ctrl = node("INFO", "controller_server", "controller_server", 1)
+    ctrl_w = node("WARN", "controller_server", "controller_server", 1)
+    ctrl_e = node("ERROR", "controller_server", "controller_server", 1)
+    plan = node("INFO", "planner_server", "planner_server", 3)
+    plan_w = node("WARN", "planner_server", "planner_server", 3)
+    bt = node("INFO", "bt_navigator", "bt_navigator", 5)
+    bt_e = node("ERROR", "bt_navigator", "bt_navigator", 5)
+    beh = node("INFO", "behavior_server", "behavior_server", 4)
+    beh_w = node("WARN", "behavior_server", "behavior_server", 4)
+    wpf = node("INFO", "waypoint_follower", "waypoint_follower", 6)
+    wpf_e = node("ERROR", "waypoint_follower", "waypoint_follower", 6)
+    amcl = node("INFO", "amcl", "amcl", 2)
+    amcl_w = node("WARN", "amcl", "amcl", 2)
+    gcm = [("component_container_isolated-1", "global_costmap.global_costmap"), ("planner_server-3", "global_costmap.global_costmap"),
+           ("component_container_isolated-1", "local_costmap.local_costmap"), ("controller_server-1", "local_costmap.local_costmap")]
+    costmap = any_node("INFO", gcm)
+    costmap_w = any_node("WARN", gcm)
+    local_w = node("WARN", "local_costmap.local_costmap", "controller_server", 1)
+    cm = node("INFO", "collision_monitor", "collision_monitor", 9)
+    cm_w = node("WARN", "collision_monitor", "collision_monitor", 9)
+
+    def mg(lvl: str, logger: str):
+        return "[{P}] [" + lvl + "] [{T}] [" + logger + "]: ", {"P": pick(["move_group-1", "move_group-4"]), "T": ros_t}
+
+    mac = "moveit_move_group_default_capabilities.move_action_capability"
+    fjt = "moveit.simple_controller_manager.follow_joint_trajectory_controller_handle"
+    psm = "moveit_ros.planning_scene_monitor.planning_scene_monitor"
+    tem = "moveit_ros.trajectory_execution_manager"
+    ompl = "[{P}] [INFO] [{T}] [ompl]: ./src/ompl/"
+    ompl_slots = {"P": pick(["move_group-1", "move_group-4"]), "T": ros_t}
+    gz = "[{P}] [Msg] "
+    gz_slots = {"P": pick(["ruby $(which gz) sim-1", "gazebo-1"])}
+    gzw = "[{P}] [Wrn] "
+    gze = "[{P}] [Err] "
+    ua = "[{S}] info     | "
+    ua_slots = {"S": stamp6}
+    px = "INFO  ["
+    ap = "AP: "
+
+    def aw(lvl: str, logger: str, procs: list[str]):
+        # Autoware's launch files start some nodes as processes and compose others into containers
+        return "[{P}] [" + lvl + "] [{T}] [" + logger + "]: ", {"P": pick(procs), "T": ros_t}
+
+    return [
+        # the launch system's own lines (no time stamp)
+        (4, "[INFO] [launch]: All log files can be found below {d}", {"d": log_dir}),
+        (30, "[INFO] [{p}]: process started with pid [{pid}]", {"p": pick(launch_procs), "pid": pid}),
+        (12, "[INFO] [{p}]: process has finished cleanly [pid {pid}]", {"p": pick(launch_procs), "pid": pid}),
+        (5, "[ERROR] [{p}]: process has died [pid {pid}, exit code {c}, cmd '{cmd}'].",
+         {"p": pick(launch_procs), "pid": pid, "c": pick(["-6", "-11", "1", "-2", "255"]), "cmd": exe_cmd}),
+        (4, "[WARNING] [launch]: user interrupted with ctrl-c (SIGINT)", {}),
+        (3, "[ERROR] [{p}]: process[{q}] failed to terminate '{s}' seconds after receiving 'SIGINT', escalating to 'SIGTERM'",
+         {"p": launch_proc, "q": then(0), "s": pick(["5", "5", "10"])}),
+        # rclcpp and rcl
+        (5, "[{P}] [INFO] [{T}] [rclcpp]: signal_handler(signum={s})", {"P": pick(launch_procs), "T": ros_t, "s": pick(["2", "2", "15"])}),
+        (4, "[{P}] [WARN] [{T}] [rcl.logging_rosout]: Publisher already registered for provided node name. If this is due to multiple "
+         "nodes with the same name then all logs for that logger name will go out over the existing publisher. As soon as any node with "
+         "that name is destructed it will unregister the publisher, preventing any further logs for that name from being published on "
+         "the rosout topic.", {"P": pick(launch_procs), "T": ros_t}),
+        ev(8, any_node("WARN", qos_nodes), "New subscription discovered on topic '{t}', requesting incompatible QoS. No messages will be sent "
+           "to it. Last incompatible policy: {q}", t=pick(topics), q=pick(qos_policies)),
+        ev(8, any_node("WARN", qos_nodes), "New publisher discovered on topic '{t}', offering incompatible QoS. No messages will be "
+           "received from it. Last incompatible policy: {q}", t=pick(topics), q=pick(qos_policies)),
+        (4, "[{P}] [WARN] [{T}] [tf2_buffer]: Detected jump back in time. Clearing TF buffer.",
+         {"P": pick(["rviz2-10", "component_container_isolated-1", "amcl-2"]), "T": ros_t}),
+        (45, "[{P}] Warning: TF_REPEATED_DATA ignoring data with redundant timestamp for frame {f} (parent {pf}) at time {t} according "
+         "to authority {a}", {"P": pick(["rviz2-10", "component_container_isolated-1", "robot_state_publisher-1"]), "f": first(frames),
+                              "pf": then(1), "t": stamp6, "a": pick(["unknown_publisher", "unknown_publisher", "Authority undetectable"])}),
+        (45, "[{P}]          at line 278 in ./src/buffer_core.cpp", {"P": pick(["rviz2-10", "component_container_isolated-1", "robot_state_publisher-1"])}),
+        ev(14, node("INFO", "robot_state_publisher", "robot_state_publisher", 1), "got segment {s}", s=pick(segments)),
+        ev(14, any_node("WARN", drop_nodes), "Message Filter dropping message: frame '{f}' at time {t} for reason '{r}'",
+           f=pick(["base_scan", "laser", "lidar_link", "camera_depth_optical_frame"]), t=stamp3, r=pick(drop_reasons)),
+        # the ros2 CLI
+        (4, "WARNING: topic [{t}] does not appear to be published yet", {"t": pick(topics)}),
+        (4, "Set parameter successful", {}),
+        # rosbag2 (ros2 bag record / play in a terminal)
+        ev(4, plain("INFO", "rosbag2_storage"), "Opened database '{d}' for {m}.", d=bag_db, m=pick(["READ_WRITE", "READ_WRITE", "READ_ONLY"])),
+        ev(16, plain("INFO", "rosbag2_recorder"), "Subscribed to topic '{t}'", t=pick([*topics, "/rosout", "/parameter_events", "/diagnostics"])),
+        ev(3, plain("INFO", "rosbag2_recorder"), "Recording..."),
+        ev(3, plain("INFO", "rosbag2_recorder"), "Recording stopped"),
+        # Fast DDS and Cyclone DDS
+        (10, "{D} [RTPS_TRANSPORT_SHM Error] Failed init_port fastrtps_port{n}: open_and_lock_file failed -> Function open_port_internal",
+         {"D": dds_date, "n": pick(["7411", "7413", "7415", "7661"])}),
+        (5, "{D} [RTPS_READER_HISTORY Error] Change payload size of '{a}' bytes is larger than the history payload size of '{b}' bytes "
+         "and cannot be resized. -> Function can_change_be_added_nts", {"D": dds_date, "a": lambda g: g.num(1000, 2000000), "b": pick(["1024", "65536", "524288"])}),
+        (4, "{S} [{d}] {th}: using network interface {i} (udp/{ip}) selected arbitrarily from: {l}",
+         {"S": stamp6, "d": pick(["0", "0", "42"]), "th": pick(["ros2", "rviz2", "ros2_daemon"]), "i": nic, "ip": then(1), "l": then(2)}),
+        (4, "{S} [{d}] {th}: ddsi_udp_conn_write to udp/{ip}:{p} failed with retcode -1",
+         {"S": stamp6, "d": pick(["0", "0", "42"]), "th": pick(["tev", "xmit.user", "dq.builtins"]),
+          "ip": pick(["239.255.0.1", "10.42.0.23", "192.168.1.60"]), "p": pick(["7400", "7410", "7412", "7413"])}),
+        # Nav2: lifecycle manager and the lifecycle nodes
+        ev(12, lm, "Configuring {n}", n=managed),
+        ev(12, lm, "Activating {n}", n=managed),
+        ev(10, lm, "Server {n} connected with bond.", n=managed),
+        ev(4, lm, "Managed nodes are active"),
+        ev(3, lm_err, "Have not received a heartbeat from {n}.", n=managed),
+        ev(3, lm_err, "CRITICAL FAILURE: SERVER {n} IS DOWN after not receiving a heartbeat for {ms} ms. Shutting down related nodes.",
+           n=managed, ms=pick(["4000", "4000", "10000"])),
+        ev(10, any_node("INFO", nav2_nodes), "Configuring"),
+        ev(10, any_node("INFO", nav2_nodes), "Activating"),
+        ev(8, any_node("INFO", nav2_nodes), "Creating bond ({n}) to lifecycle manager.", n=then(1)),
+        # map server (map_io prints to stdout: no time stamp)
+        (3, "[{P}] [INFO] [map_io]: Loading yaml file: {y}", {"P": pick(["map_server-1", "component_container_isolated-1"]), "y": map_yaml}),
+        (3, "[{P}] [DEBUG] [map_io]: Read map {f}: {w} X {h} map @ {r} m/cell",
+         {"P": pick(["map_server-1", "component_container_isolated-1"]), "f": map_image, "w": map_dim, "h": map_dim, "r": res}),
+        # AMCL
+        ev(5, amcl, "initialPoseReceived"),
+        ev(5, amcl, "Setting pose ({t}): {x} {y} {a}", t=lambda g: f"{epoch + g.r.randint(0, 86399)}.{g.num(0, 999999):0>6}",
+           x=pose3, y=pose3, a=lambda g: f"{g.r.uniform(-3.14, 3.14):.3f}"),
+        ev(3, amcl, "Received a {w} X {h} map @ {r} m/pix", w=map_dim, h=map_dim, r=lambda g: g.r.choice(["0.050", "0.050", "0.025", "0.100"])),
+        ev(8, amcl_w, "ACML cannot publish a pose or update the transform. Please set the initial pose..."),
+        # planner and controller servers
+        ev(3, plan, "Created global planner plugin {p} of type {t}", p=planner_plugin, t=then(1)),
+        ev(3, plan, "Planner Server has {p} planners available.", p=pick(["GridBased ", "GridBased ", "GridBased SmacLattice "])),
+        ev(7, plan_w, '{p} plugin failed to plan calculation to ({x}, {y}): "{e}"', p=pick(["GridBased"]), x=coord, y=coord,
+           e=pick(["Failed to create plan with tolerance of: 0.500000", "Goal was in lethal cost", "Start occupied",
+                   "Exceeded maximum iterations"])),
+        ev(3, ctrl, "Created controller : {p} of type {t}", p=ctrl_plugin, t=then(1)),
+        ev(3, ctrl, "Controller Server has {p} controllers available.", p=pick(["FollowPath ", "FollowPath ", "FollowPath FollowPathMPPI "])),
+        ev(3, ctrl, "Controller frequency set to {f}Hz", f=hz4),
+        ev(14, ctrl, 'Using critic "{c}" ({k})', c=critic, k=then(1)),
+        ev(14, ctrl, "Received a goal, begin computing control effort."),
+        ev(45, ctrl, "Passing new path to controller."),
+        ev(12, ctrl, "Reached the goal!"),
+        ev(4, ctrl, "Goal was canceled. Stopping the robot."),
+        ev(5, ctrl_e, "Failed to make progress"),
+        ev(20, ctrl_w, "Control loop missed its desired rate of {a} Hz. Current loop rate is {b} Hz.", a=hz4,
+           b=lambda g: f"{g.r.uniform(4, 19.9):.4f}"),
+        # behaviour tree navigator
+        ev(14, bt, "Begin navigating from current location ({x}, {y}) to ({gx}, {gy})", x=coord, y=coord, gx=coord, gy=coord),
+        ev(12, bt, "Goal succeeded"),
+        ev(5, bt_e, "Goal failed"),
+        ev(3, bt, "Goal canceled"),
+        ev(4, bt, "Received goal preemption request"),
+        # behaviours and the waypoint follower
+        ev(6, beh, "Running {b}", b=behavior),
+        ev(5, beh, "{b} completed successfully", b=behavior),
+        ev(5, beh_w, "Collision Ahead - Exiting {b}", b=collision_behavior),
+        ev(3, wpf, "Received follow waypoint request with {n} waypoints.", n=small),
+        ev(6, wpf, "Succeeded processing waypoint {i}, moving to next.", i=lambda g: g.num(0, 12)),
+        ev(3, wpf_e, "Failed to process waypoint {i} in waypoint list and stop on failure is enabled. Terminating action.", i=lambda g: g.num(0, 12)),
+        # costmaps
+        ev(6, costmap, 'Using plugin "{p}"', p=pick(["static_layer", "obstacle_layer", "inflation_layer", "voxel_layer"])),
+        ev(4, costmap, "Subscribed to Topics: {t}", t=obs_topics),
+        ev(12, costmap, "Timed out waiting for transform from {a} to {b} to become available, tf error: {e}",
+           a=tf_wait, b=then(1), e=then(2)),
+        ev(10, costmap_w, "The {s} observation buffer has not been updated for {a} seconds, and it should be updated every {b} seconds.",
+           s=pick(["scan", "pointcloud", "/camera/depth/points"]), a=secs2, b=pick(["0.20", "0.20", "0.50", "1.00"])),
+        ev(6, local_w, "Sensor origin at ({x}, {y} {z}) is out of map bounds ({a}, {b}, {c}) to ({d}, {e}, {f}). The costmap cannot "
+           "raytrace for it.", x=coord, y=coord, z=pick(["0.18", "0.25"]), a=coord, b=coord, c=pick(["0.00"]), d=coord, e=coord,
+           f=pick(["2.00", "1.00"])),
+        ev(8, cm, "Robot to {a} due to {p} polygon", a=pick(["stop", "slowdown", "approach", "stop"]),
+           p=pick(["PolygonStop", "PolygonSlow", "FootprintApproach"])),
+        ev(5, cm_w, "[{s}]: Latest source and current collision monitor node timestamps differ on {d} seconds. Ignoring the source.",
+           s=pick(["scan", "pointcloud"]), d=lambda g: f"{g.r.uniform(0.2, 3):.6f}"),
+        # MoveIt 2 move_group
+        ev(3, mg("INFO", "moveit_kinematics_base.kinematics_base"), "Joint weights for group '{g}': {w}", g=group, w=weights),
+        ev(3, mg("INFO", psm), "Publishing maintained planning scene on 'monitored_planning_scene'"),
+        ev(6, mg("INFO", "moveit.ros_planning.planning_pipeline"), "Using planning request adapter '{a}'",
+           a=pick(["Add Time Optimal Parameterization", "Resolve constraint frames to robot links", "Fix Workspace Bounds",
+                   "Fix Start State Bounds", "Fix Start State In Collision", "Fix Start State Path Constraints"])),
+        ev(3, mg("INFO", "moveit_ros.fix_start_state_bounds"), "Param '{p}' was set to {v}",
+           p=pick(["start_state_max_bounds_error", "start_state_max_dt"]), v=pick(["0.100000", "0.500000"])),
+        ev(14, mg("INFO", mac), "Received request"),
+        ev(9, mg("INFO", mac), "Combined planning and execution request received for MoveGroup action. Forwarding to planning and "
+           "execution pipeline."),
+        ev(8, mg("INFO", mac), "Solution was found and executed."),
+        ev(4, mg("INFO", mac), "No motion plan found. No execution attempted."),
+        ev(12, mg("INFO", "moveit.ompl_planning.model_based_planning_context"), "Planner configuration '{g}' will use planner "
+           "'geometric::{p}'. Additional configuration parameters will be set when the planner is constructed.", g=group,
+           p=pick(["RRTConnect", "RRTConnect", "RRTstar", "PRM"])),
+        ev(4, mg("ERROR", "moveit.ompl_planning.model_based_planning_context"), "Unable to solve the planning problem"),
+        (10, ompl + "geometric/planners/rrt/src/RRTConnect.cpp:423 - {n}: Created {k} states ({a} start + {b} goal)",
+         {**ompl_slots, "n": ompl_name, "k": lambda g: g.num(3, 400), "a": lambda g: g.num(1, 200), "b": lambda g: g.num(1, 200)}),
+        (8, ompl + "tools/multiplan/src/ParallelPlan.cpp:135 - ParallelPlan::solve(): Solution found by one or more threads in {s} seconds",
+         {**ompl_slots, "s": lambda g: f"{g.r.uniform(0.001, 0.9):.6f}"}),
+        ev(9, mg("INFO", fjt), "sending trajectory to {c}", c=arm_controller),
+        ev(8, mg("INFO", fjt), "{c} started execution", c=arm_controller),
+        ev(8, mg("INFO", fjt), "Controller '{c}' successfully finished", c=arm_controller),
+        ev(9, mg("INFO", tem), "Completed trajectory execution with status {s} ...",
+           s=pick(["SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "ABORTED", "PREEMPTED", "TIMED_OUT"])),
+        ev(3, mg("ERROR", tem), "Controller is taking too long to execute trajectory (the expected upper bound for the trajectory "
+           "execution was {s} seconds). Stopping trajectory.", s=lambda g: f"{g.r.uniform(1, 20):.6f}"),
+        ev(3, mg("ERROR", psm), "Failed to fetch current robot state."),
+        ev(4, mg("INFO", "moveit_collision_detection_fcl.collision_common"), "Found a contact between '{a}' (type '{ta}') and '{b}' "
+           "(type '{tb}'), which constitutes a collision. Contact information is not stored.", a=link, ta=pick(["Robot link"]),
+           b=obj, tb=pick(["Object", "Object", "Robot link"])),
+        # Gazebo (gz sim server) with ros_gz
+        (3, gz + "Loading SDF world file[{f}].", {**gz_slots, "f": pick(["/usr/share/gz/gz-sim8/worlds/empty.sdf",
+                                                                       "/home/robot/ws/install/sim/share/sim/worlds/warehouse.sdf"])}),
+        (3, gz + "Serving world controls on [/world/{w}/control], [/world/{a}/control/state] and [/world/{b}/playback/control]",
+         {**gz_slots, "w": world, "a": then(0), "b": then(0)}),
+        (3, gz + "World [{w}] initialized with [{p}] physics profile.", {**gz_slots, "w": world, "p": pick(["default_physics", "1ms"])}),
+        (4, gze + "[SystemLoader.cc:92] Failed to load system plugin [{p}] : couldn't find shared library.",
+         {**gz_slots, "p": pick(["libgz_ros2_control-system.so", "libMyDiffDrive.so", "gz-sim-lift-drag-system"])}),
+        (8, gzw + "[Component.hh:144] Trying to serialize component with data type [{t}], which doesn't have `operator<<`. Component will "
+         "not be serialized.", {**gz_slots, "t": pick(["N3sdf3v144ViewE", "N3sdf3v145WorldE", "N2gz3sim2v86events5EventE"])}),
+        ev(10, node("INFO", "ros_gz_bridge", "parameter_bridge", 3), "Creating GZ->ROS Bridge: [{g} ({gm}) -> {r} ({rm})] (Lazy {l})",
+           g=bridge, gm=then(1), r=then(2), rm=then(3), l=pick(["0"])),
+        ev(4, node("INFO", "ros_gz_bridge", "parameter_bridge", 3), "Creating ROS->GZ Bridge: [{r} ({rm}) -> {g} ({gm})] (Lazy {l})",
+           r=bridge_in, rm=then(1), g=then(2), gm=then(3), l=pick(["0"])),
+        ev(3, node("INFO", "ros_gz_sim", "create", 4), "Entity creation successful."),
+        # micro-ROS agent
+        (3, ua + "UDPv4AgentLinux.cpp | init                     | running...             | port: {p}", {**ua_slots, "p": pick(["8888", "8888", "2018"])}),
+        (5, ua + "Root.cpp           | create_client            | create                 | client_key: {k}, session_id: 0x{s}",
+         {**ua_slots, "k": client_key, "s": pick(["81", "81", "01"])}),
+        (5, ua + "SessionManager.hpp | establish_session        | session established    | client_key: {k}, address: {a}",
+         {**ua_slots, "k": client_key, "a": lambda g: g.r.choice(["0", f"192.168.1.{g.r.randint(20, 90)}:{g.port()}"])}),
+        (4, ua + "ProxyClient.cpp    | create_participant       | participant created    | client_key: {k}, participant_id: {p}",
+         {**ua_slots, "k": client_key, "p": obj_id(1)}),
+        (8, ua + "ProxyClient.cpp    | create_topic             | topic created          | client_key: {k}, topic_id: {t}, participant_id: {p}",
+         {**ua_slots, "k": client_key, "t": obj_id(2), "p": obj_id(1)}),
+        (6, ua + "ProxyClient.cpp    | create_publisher         | publisher created      | client_key: {k}, publisher_id: {t}, participant_id: {p}",
+         {**ua_slots, "k": client_key, "t": obj_id(3), "p": obj_id(1)}),
+        (6, ua + "ProxyClient.cpp    | create_datawriter        | datawriter created     | client_key: {k}, datawriter_id: {t}, publisher_id: {p}",
+         {**ua_slots, "k": client_key, "t": obj_id(5), "p": obj_id(3)}),
+        (4, ua + "ProxyClient.cpp    | create_datareader        | datareader created     | client_key: {k}, datareader_id: {t}, subscriber_id: {p}",
+         {**ua_slots, "k": client_key, "t": obj_id(6), "p": obj_id(4)}),
+        # PX4: the NuttX shell
+        (3, "nsh: {c}: command not found", {"c": pick(["ls-l", "uorb_top", "gps_status", "mavlink_shell"])}),
+        (3, "sercon: Registering CDC/ACM serial driver", {}),
+        (3, "sercon: Successfully registered the CDC/ACM serial driver", {}),
+        # PX4 modules (SITL console and NuttX)
+        (5, px + "mavlink] mode: {m}, data rate: {r} B/s on udp port {p} remote port {rp}",
+         {"m": pick(["Normal", "Onboard", "Gimbal"]), "r": pick(["4000000", "100000", "400000"]),
+          "p": pick(["18570", "14580", "13030", "14280"]), "rp": pick(["14550", "14540", "13280", "14030"])}),
+        (4, px + "mavlink] partner IP: {i}", {"i": pick(["127.0.0.1", "192.168.8.10", "10.41.10.2"])}),
+        (3, px + "uxrce_dds_client] init UDP agent IP:{i}, port:{p}", {"i": pick(["127.0.0.1", "192.168.8.10"]), "p": pick(["8888"])}),
+        (3, px + "uxrce_dds_client] synchronized with time offset {n}us", {"n": lambda g: str(epoch * 1000000 + g.r.randint(0, 86399999999))}),
+        (9, px + "uxrce_dds_client] successfully created {t} data writer, topic id: {n}", {"t": uorb_topic, "n": lambda g: g.num(1, 250)}),
+        (4, px + "logger] Opened {t} log file: {f}", {"t": pick(["full", "full", "mission"]), "f": ulg}),
+        (3, px + "logger] closed logfile, bytes written: {n}", {"n": lambda g: g.num(100000, 90000000)}),
+        (5, px + "commander] Ready for takeoff!", {}),
+        (7, px + "commander] Armed by {r}", {"r": pick(["external command", "external command", "RC (stick)", "RC (switch)"])}),
+        (7, px + "commander] Disarmed by {r}", {"r": pick(["landing", "landing", "auto preflight disarming", "external command", "RC (stick)"])}),
+        (6, px + "commander] Takeoff detected", {}),
+        (6, px + "commander] Landing detected", {}),
+        (12, px + "tone_alarm] {t}", {"t": pick(["home set", "notify positive", "notify negative", "notify neutral", "arming warning",
+                                                "battery warning (fast)"])}),
+        (5, "WARN  [health_and_arming_checks] Preflight Fail: No connection to the ground control station", {}),
+        (4, "WARN  [health_and_arming_checks] Preflight Fail: No manual control input", {}),
+        (3, "WARN  [commander] Manual control lost", {}),
+        (3, "WARN  [commander] Connection to ground station lost", {}),
+        (3, "WARN  [commander] Low battery level! Return advised", {}),
+        (4, px + "navigator] RTL: start return at {a} m ({b} m above destination)", {"a": lambda g: g.num(15, 120), "b": lambda g: g.num(2, 110)}),
+        (3, px + "navigator] Mission finished, loitering", {}),
+        (3, px + "navigator] Using minimum takeoff altitude: {a} m", {"a": pick(["2.50", "2.50", "10.00"])}),
+        (4, "WARN  [health_and_arming_checks] Preflight Fail: ekf2 missing data", {}),
+        (3, px + "ekf2] starting instance {i}, IMU:{a} ({ia}), MAG:{b} ({ma})",
+         {"i": pick(["0", "1", "2"]), "a": pick(["0", "1", "2"]), "ia": pick(["1310988", "2490378", "1311004"]), "b": pick(["0"]),
+          "ma": pick(["197388", "197644"])}),
+        (3, "WARN  [load_mon] {t} low on stack! ({n} bytes left)", {"t": pick(["ekf2", "navigator", "mavlink_if0", "wq:lp_default"]),
+                                                                  "n": lambda g: g.num(90, 300)}),
+        # ArduPilot: MAVProxy and the vehicle's STATUSTEXTs
+        (8, "Mode {m}", {"m": pick(["GUIDED", "GUIDED", "AUTO", "RTL", "LAND", "LOITER", "STABILIZE"])}),
+        (5, "ARMED", {}),
+        (5, "DISARMED", {}),
+        (10, "Got COMMAND_ACK: {c}: {r}", {"c": pick(["DO_SET_MODE", "COMPONENT_ARM_DISARM", "NAV_TAKEOFF", "SET_MESSAGE_INTERVAL"]),
+                                          "r": pick(["ACCEPTED", "ACCEPTED", "ACCEPTED", "FAILED", "DENIED", "TEMPORARILY_REJECTED"])}),
+        (5, ap + "EKF3 IMU{i} is using GPS", {"i": pick(["0", "1"])}),
+        (4, ap + "EKF3 IMU{i} origin set", {"i": pick(["0", "1"])}),
+        (5, ap + "PreArm: Need Position Estimate", {}),
+        (4, ap + "PreArm: Throttle below failsafe", {}),
+        (5, ap + "Arming motors", {}),
+        (5, ap + "Disarming motors", {}),
+        (8, ap + "Mission: {m}", {"m": mission_item}),
+        (8, ap + "Reached command #{n}", {"n": lambda g: g.num(1, 14)}),
+        (4, ap + "{t} Failsafe", {"t": pick(["Radio", "GCS", "EKF"])}),
+        (3, ap + "{t} Failsafe Cleared", {"t": pick(["Radio", "GCS", "EKF"])}),
+        (4, ap + "Battery {n} is {t} {v}V used {m} mAh", {"n": pick(["1", "1", "2"]), "t": pick(["low", "low", "critical"]),
+                                                        "v": lambda g: f"{g.r.uniform(9.8, 14.2):.2f}", "m": lambda g: g.num(300, 5200)}),
+        (3, ap + "Crash: Disarming", {}),
+        # ArduPilot SITL
+        (3, "Waiting for connection ....", {}),
+        (3, "Home: {lat} {lon} alt={a}m hdg={h}", {"lat": pick(["-35.363262", "47.397742", "51.507351"]),
+                                                  "lon": pick(["149.165237", "8.545594", "-0.127758"]),
+                                                  "a": pick(["584.000000", "488.000000", "35.000000"]), "h": pick(["353.000000", "0.000000", "90.000000"])}),
+        # Autoware
+        ev(8, aw("WARN", "localization.pose_twist_fusion_filter.ekf_localizer", ["ekf_localizer-7"]),
+           "The node is not activated. Provide initial pose to pose_initializer."),
+        ev(6, aw("WARN", "localization.pose_estimator.ndt_scan_matcher", ["ndt_scan_matcher-9", "component_container_mt-31"]), "Score is below the threshold. Score: {s}, Threshold: {t}",
+           s=lambda g: f"{g.r.uniform(0.5, 2.3):.6f}", t=pick(["2.300000", "3.000000"])),
+        ev(6, aw("INFO", "planning.scenario_planning.lane_driving.behavior_planning.behavior_path_planner", ["component_container_mt-56"]), "waiting for {d}",
+           d=pick(["route", "odometry", "occupancy_grid", "perception"])),
+        ev(3, aw("INFO", "tensorrt_common", ["component_container_mt-12", "component_container_mt-24"]), "Applying optimizations and building TRT CUDA engine. Please wait for a few minutes..."),
+        # SocketCAN candump
+        (45, "  {i}  {c}   [{n}]  {b}", {"i": can_if, "c": can_id, "n": can_payload, "b": can_bytes}),
+        (25, " ({s})  {i}  {c}   [{n}]  {b}", {"s": stamp6, "i": can_if, "c": can_id, "n": can_payload, "b": can_bytes}),
+        (25, "({s}) {i} {f}", {"s": stamp6, "i": can_if, "f": can_hex}),
+        (4, "  {i}  {c}   [{n}]  remote request", {"i": can_if, "c": can_id, "n": pick(["0", "8"])}),
+        (4, "  {i}  {c}   [8]  {b}   ERRORFRAME", {"i": can_if, "c": pick(["20000004", "20000040", "20000080", "20000100"]),
+                                                   "b": pick(["00 04 00 00 00 00 00 00", "00 00 00 00 00 00 00 00", "00 10 00 00 00 00 00 00"])}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -20807,7 +21363,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "MainframePlatform": mainframe_events,
            "HyperscalerPlatform": hyperscaler_events,
            "DesktopPlatform": desktop_events,
-           "NewSQLPlatform": newsql_events}
+           "NewSQLPlatform": newsql_events,
+           "RoboticsPlatform": robotics_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
