@@ -235,6 +235,16 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   vtctld through glog), FoundationDB trace events (XML and JSON), Couchbase Server (ns_server, its
   babysitter and memcached), Aerospike (with its ticker), ArangoDB, QuestDB, Dgraph (Alpha and Zero),
   Materialize and RisingWave (Rust tracing) and Apache Doris (FE log4j and BE glog); 155 event types.
+* ``HealthPlatform`` (written blind for the twenty-fifth issue-15 pass: before reading the engine or any
+  failure analysis; scored once): NextGen Connect (Mirth Connect's mirth.log: server, channel, connector and
+  JavaScript filter and transformer lines), the HAPI FHIR JPA server (Spring Boot console, the request
+  logging interceptor, Batch2 reindex and export jobs, rest-hook subscriptions), Orthanc (glog: DICOM
+  associations, C-STORE, C-MOVE, the REST API, jobs, plugins), dcm4chee-arc (WildFly server.log with
+  dcm4che association, storage, retrieve and REST lines), DCMTK storescp and storescu (-v), OpenMRS
+  (Tomcat's catalina.out and OpenMRS' own layout: modules, LoggingAdvice, scheduler, logins, REST),
+  OpenEMR (PHP errors in Apache's error log, its audit log table), Medplum (JSON request, bot and
+  subscription lines), Bahmni's atomfeed workers and an HL7 v2 MLLP listener on HAPI HL7v2
+  (connections, ACK and NAK); 124 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -20777,6 +20787,591 @@ def newsql_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+HC_MIRTH_CHANNELS = [("ADT Inbound", "5b2c8e1a-3f47-4d9b-a1e6-0c7f92d4b318"), ("ADT Inbound", "5b2c8e1a-3f47-4d9b-a1e6-0c7f92d4b318"),
+                     ("Lab Results ORU Out", "9e04d7c3-61ab-4f25-8d3e-b7a2c5f1e960"), ("SIU Scheduling", "c31f6a08-2d95-4e7b-9f40-18ad3e6b7c25"),
+                     ("FHIR Patient Sync", "27d8b4f9-a0c3-4b16-8e52-6f9e1d0a4c73")]
+HC_MIRTH_DESTS = [("Send to EMR", "1", "HTTP Sender"), ("Send to EMR", "1", "HTTP Sender"), ("Post FHIR Bundle", "2", "HTTP Sender"),
+                  ("Write Archive", "2", "File Writer"), ("Write Archive", "3", "File Writer"), ("LIS MLLP", "1", "TCP Sender"),
+                  ("Forward to RIS", "4", "TCP Sender"), ("Insert Staging DB", "3", "Database Writer"), ("Audit Insert", "5", "Database Writer")]
+HC_MIRTH_ERRORS = ["java.net.ConnectException: Connection refused (Connection refused)",
+                   "java.net.SocketTimeoutException: Read timed out",
+                   "org.postgresql.util.PSQLException: ERROR: duplicate key value violates unique constraint \"staging_adt_pkey\"",
+                   "java.io.FileNotFoundException: /mnt/archive/adt/ADT_20261203.hl7 (Permission denied)",
+                   "com.mirth.connect.donkey.server.data.DonkeyDaoException: org.postgresql.util.PSQLException: This connection has been closed."]
+HC_MIRTH_JS_ERRORS = ["TypeError: Cannot read property \"PID.3.1\" from undefined",
+                      "ReferenceError: \"patientClass\" is not defined.",
+                      "JavaException: java.lang.NumberFormatException: For input string: \"\""]
+HC_HL7_TYPES = ["ADT^A01", "ADT^A08", "ADT^A08", "ADT^A03", "ADT^A04", "ORU^R01", "ORU^R01", "ORM^O01", "SIU^S12"]
+HC_MIRTH_USERS = ["admin", "integration", "jsmith"]
+HC_FHIR_TYPES = ["Patient", "Patient", "Observation", "Observation", "Observation", "Encounter", "Condition", "MedicationRequest",
+                 "DiagnosticReport"]
+HC_FHIR_SEARCH = [("Patient", "?identifier=urn:oid:1.2.36.146.595.217.0.1|{n}"), ("Patient", "?family=smith&birthdate=1970-01-01"),
+                  ("Observation", "?patient=Patient/{n}&category=laboratory&_sort=-date"), ("Encounter", "?subject=Patient/{n}&status=in-progress"),
+                  ("Observation", "?code=http://loinc.org|8867-4&_count=50")]
+HC_FHIR_UAS = ["HAPI-FHIR/7.4.0 (FHIR Client; FHIR 4.0.1/R4; apache)", "Mirth Connect", "okhttp/4.12.0", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"]
+HC_FHIR_FAILURES = ["ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException: HAPI-2001: Resource Patient/{n} is not known",
+                    "ca.uhn.fhir.rest.server.exceptions.InvalidRequestException: HAPI-0450: Failed to parse request body as JSON resource. Error was: HAPI-1861: Failed to parse JSON encoded FHIR content: Unexpected character ('}' (code 125))",
+                    "ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException: Observation.status: minimum required = 1, but only found 0 (from http://hl7.org/fhir/StructureDefinition/Observation|4.0.1)",
+                    "ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException: Patient.birthDate: Not a valid date/time (\"03/12/1970\")",
+                    "ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException: Encounter.class: The value provided ('XX') was not found in the value set 'ActEncounterCode' (http://terminology.hl7.org/ValueSet/v3-ActEncounterCode|2.0.0), and a code is required from this value set",
+                    "ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException: HAPI-0958: Failed to UPDATE resource with match URL \"Patient?identifier=urn:oid:1.2.36.146.595.217.0.1|{n}\" because this search matched 2 resources",
+                    "ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException: HAPI-0989: Trying to update Patient/{n}/_history/3 but this is not the current version"]
+HC_FHIR_JOBS = ["REINDEX", "REINDEX", "BULK_EXPORT", "DELETE_EXPUNGE"]
+HC_SUB_ENDPOINTS = ["https://cds.example.org/hooks/fhir-notify", "http://mirth:8090/fhir-subscription", "https://portal.example.org/api/fhir/events"]
+HC_AETS = ["CT_SCANNER1", "MR_SIEMENS", "US_ROOM3", "STORESCU", "WORKSTATION7"]
+HC_DICOM_IPS = ["10.40.2.11", "10.40.2.12", "10.40.3.27", "10.40.5.103"]
+HC_MODALITIES = ["CT", "CT", "MR", "US", "CR", "DX"]
+HC_SOP_CLASSES = [("CT", "1.2.840.10008.5.1.4.1.1.2"), ("MR", "1.2.840.10008.5.1.4.1.1.4"), ("US", "1.2.840.10008.5.1.4.1.1.6.1"),
+                  ("CR", "1.2.840.10008.5.1.4.1.1.1"), ("DX", "1.2.840.10008.5.1.4.1.1.1.1")]
+HC_ORTHANC_URIS = [("GET", "/studies/{o}"), ("GET", "/instances/{o}/preview"), ("GET", "/patients/{o}/studies"), ("GET", "/series/{o}/archive"),
+                   ("GET", "/dicom-web/studies/{u}/series"), ("GET", "/system"), ("GET", "/changes?since={n}&limit=100"), ("GET", "/statistics"),
+                   ("POST", "/instances"), ("POST", "/modalities/PACS_VIEWER/store"), ("POST", "/tools/find"), ("DELETE", "/studies/{o}")]
+HC_ORTHANC_PLUGINS = [("dicom-web", "1.15"), ("postgresql-index", "6.0"), ("postgresql-storage", "6.0"), ("gdcm", "1.5"), ("orthanc-explorer-2", "1.4.1")]
+HC_ORTHANC_HTTP_ERRORS = ["Unknown resource", "Bad file format", "Inexistent item", "The specified path does not point to a regular file"]
+HC_DCM_AETS = ["DCM4CHEE", "DCM4CHEE", "DCM4CHEE_ADMIN"]
+HC_DCM_REJECTS = [("1 - rejected-permanent", "1 - service-user", "7 - called-AE-title-not-recognized"),
+                  ("1 - rejected-permanent", "1 - service-user", "3 - calling-AE-title-not-recognized"),
+                  ("2 - rejected-transient", "3 - service-provider (presentation related function)", "2 - local-limit-exceeded")]
+HC_DCM_REST = [("GET", "/dcm4chee-arc/aets/DCM4CHEE/rs/studies?PatientID={n}&includefield=all"),
+               ("GET", "/dcm4chee-arc/aets/DCM4CHEE/rs/studies/{u}/series"),
+               ("GET", "/dcm4chee-arc/aets/DCM4CHEE/rs/studies/{u}/metadata"),
+               ("POST", "/dcm4chee-arc/aets/DCM4CHEE/rs/studies"),
+               ("GET", "/dcm4chee-arc/aets/DCM4CHEE/wado?requestType=WADO&studyUID={u}&contentType=image/jpeg")]
+HC_DCM_USERS = ["admin", "radiologist1", "viewer-svc"]
+HC_OPENMRS_MODULES = [("webservices.rest", "2.44.0"), ("fhir2", "2.2.0"), ("legacyui", "1.18.0"), ("appointments", "2.0.0"),
+                      ("reporting", "1.27.0"), ("idgen", "4.14.0")]
+HC_OPENMRS_TASKS = ["Auto Close Visits Task", "Process HL7 Task", "Send Email Task", "Initialize Logic Rule Providers"]
+HC_OPENMRS_METHODS = [("PatientService", "savePatient", "Patient"), ("EncounterService", "saveEncounter", "Encounter"),
+                      ("ObsService", "saveObs", "Obs"), ("VisitService", "saveVisit", "Visit")]
+HC_OPENMRS_USERS = ["admin", "nurse.jane", "clerk01", "superman"]
+HC_EMR_SCRIPTS = ["interface/patient_file/summary/demographics.php", "interface/forms/vitals/new.php",
+                  "interface/main/calendar/modules/PostCalendar/pntemplates/default/views/day/ajax_template.html",
+                  "library/classes/Controller.class.php", "interface/reports/patient_list.php"]
+HC_EMR_KEYS = ["pid", "encounter", "form_id", "set_pid", "provider_id"]
+HC_EMR_EVENTS = [("patient-record-select", "select * from patient_data where pid=? ({n})"),
+                 ("patient-record-select", "select fe.encounter,fe.date from form_encounter fe where fe.pid = ? ({n})"),
+                 ("patient-record-update", "UPDATE patient_data SET `phone_home` = ? WHERE pid = ? (555-0142,{n})"),
+                 ("patient-record-insert", "INSERT INTO form_vitals SET `bps` = ?, `bpd` = ?, `weight` = ? ({v})"),
+                 ("scheduling-select", "SELECT pc_eid, pc_eventDate, pc_startTime FROM openemr_postcalendar_events WHERE pc_pid = ? ({n})"),
+                 ("security-administration-update", "UPDATE users SET active = ? WHERE id = ? (0,{n})")]
+HC_EMR_USERS = ["admin", "physician", "frontdesk", "billing1"]
+HC_MEDPLUM_PATHS = [("GET", "/fhir/R4/Patient"), ("GET", "/fhir/R4/Patient/{u}"), ("POST", "/fhir/R4/Observation"),
+                    ("GET", "/fhir/R4/Observation"), ("PUT", "/fhir/R4/Encounter/{u}"), ("POST", "/auth/login"), ("POST", "/oauth2/token")]
+HC_MEDPLUM_BOTS = ["hl7-adt-ingest", "lab-result-notifier", "appointment-reminder"]
+HC_BAHMNI_FEEDS = ["http://openelis:8052/openelis/ws/feed/patient/recent", "http://openelis:8052/openelis/ws/feed/accession/recent",
+                   "http://odoo:8069/openerp/ws/feed/sale_order/recent"]
+HC_HL7_PORTS = ["2575", "2575", "6661"]
+HC_HL7_PEERS = ["10.20.5.40", "10.20.5.41", "10.20.6.12"]
+HC_HL7_ERRORS = ["Connection reset", "Socket closed", "Read timed out"]
+
+
+def health_events() -> list[tuple[float, str, dict]]:
+    """Healthcare integration and imaging software as its operators read it: NextGen Connect (Mirth
+    Connect: mirth.log with its server, channel, connector and JavaScript lines), the HAPI FHIR JPA
+    server (Spring Boot Logback console, the request logging interceptor, Batch2 reindex jobs and
+    rest-hook subscriptions), Orthanc (glog lines: DICOM associations, C-STORE, C-MOVE, the REST API,
+    jobs and plugins), dcm4chee-arc (WildFly server.log with dcm4che association and storage lines),
+    DCMTK storescp and storescu (-v), OpenMRS (Tomcat's catalina.out and OpenMRS' own '%p - %C{1}.%M(%L)
+    |%d|' layout with its modules, scheduler and logins), OpenEMR (PHP errors in Apache's error log and
+    its audit log table as 'mysql -B' prints its rows), Medplum (JSON request and bot logs), Bahmni (its atomfeed workers) and an HL7 v2
+    MLLP listener built on HAPI HL7v2 (connections, ACK and NAK).
+    Written blind for the twenty-fifth issue-15 pass: before reading the engine or any failure
+    analysis; 124 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def ms3(g: Gen) -> str:
+        return f"{g.r.randint(0, 999):03d}"
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(41, 900), g.r.randint(900, 30000)]))
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([0, 1, 1, 2, 3, g.r.randint(4, 60)]))
+
+    def big(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(100, 9999), g.r.randint(10000, 4000000)]))
+
+    def client_ip(g: Gen) -> str:
+        return g.r.choice([f"10.20.{g.r.randint(0, 9)}.{g.r.randint(2, 250)}", f"172.18.0.{g.r.randint(2, 40)}", g.ip()])
+
+    def control_id(g: Gen) -> str:
+        return g.r.choice([g.num(100000, 99999999), f"MSG{g.num(10000000, 99999999)}", f"{g.num(2026120300000, 2026120399999)}"])
+
+    def mrn(g: Gen) -> str:
+        return g.r.choice([g.num(100000, 999999), f"MRN{g.num(1000000, 9999999)}"])
+
+    def dicom_uid(g: Gen) -> str:
+        return f"1.2.840.113619.2.{g.r.randint(55, 410)}.{g.r.randint(1000, 9999)}.{g.r.randint(1000000, 9999999)}.{g.r.randint(10000, 99999)}.{g.r.randint(1, 999)}"
+
+    def fhir_id(g: Gen) -> str:
+        return g.r.choice([g.num(1, 99999), g.num(100000, 9999999)])
+
+    def version(g: Gen) -> str:
+        return str(g.r.choice([1, 1, 1, 2, 3, g.r.randint(4, 30)]))
+
+    # NextGen Connect (mirth.log: '%-5p %d [%t] %c: %m')
+    def mirth_ch(g: Gen) -> str:
+        g.drawn = g.r.choice(HC_MIRTH_CHANNELS)
+        return g.drawn[0]
+
+    def dest(kind: str):
+        # the thread names the channel first: keep its name and id, then add the destination's name and number
+        def f(g: Gen) -> str:
+            name, number = g.r.choice([(n, m) for n, m, k in HC_MIRTH_DESTS if k == kind])
+            g.drawn = (*g.drawn[:2], name, number)
+            return name
+        return f
+
+    def pool_thread(g: Gen) -> str:
+        return g.r.choice([f"pool-{g.r.randint(1, 6)}-thread-{g.r.randint(1, 40)}", f"qtp{g.r.randint(100000000, 1999999999)}-{g.r.randint(20, 200)}"])
+
+    def channel_id(g: Gen) -> str:
+        return g.r.choice(HC_MIRTH_CHANNELS)[1]
+
+    def message_id(g: Gen) -> str:
+        return str(g.r.randint(1, 2500000))
+
+    # HAPI FHIR (Spring Boot console)
+    def sb_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def abbrev(name: str, target: int = 39) -> str:
+        # logback's %logger{39}: leading packages shrink to their initial, leftmost first, until the name fits
+        parts = name.split(".")
+        for i in range(len(parts) - 1):
+            if len(".".join(parts)) <= target:
+                break
+            parts[i] = parts[i][0]
+        return ".".join(parts)
+
+    def sb(level: str, logger: str, thread: str = "           main") -> str:
+        # Spring Boot's console layout: '%5p ${PID} --- [%15.15t] %-40.40logger{39} : %m'
+        return "{TS} " + level + " 1 --- [" + thread + "] " + f"{abbrev(logger)[-40:]:<40}" + " : "
+
+    def last15(name: str) -> str:
+        return f"{name[-15:]:>15}"
+
+    def http_thread(g: Gen) -> str:
+        return last15(f"http-nio-8080-exec-{g.r.randint(1, 200)}")
+
+    def batch_thread(g: Gen) -> str:
+        return last15(f"batch2-work-notification-{g.r.randint(1, 4)}")
+
+    def delivery_thread(g: Gen) -> str:
+        return last15(f"subscription-delivery-rest-hook-{g.r.randint(1, 9)}-{g.r.randint(1, 4)}")
+
+    def fhir_res(g: Gen) -> str:
+        return f"{g.r.choice(HC_FHIR_TYPES)}/{fhir_id(g)}/_history/{version(g)}"
+
+    def fhir_search(g: Gen) -> str:
+        res, params = g.r.choice(HC_FHIR_SEARCH)
+        g.drawn = (res, params.replace("{n}", fhir_id(g)))
+        return res
+
+    def fhir_failure(g: Gen) -> str:
+        return esc(g.r.choice(HC_FHIR_FAILURES).replace("{n}", fhir_id(g)))
+
+    def batch_id(g: Gen) -> str:
+        return g.uuid()
+
+    # Orthanc (glog)
+    def glog(g: Gen) -> str:
+        return f"1203 {hms(g)}.{g.num(0, 999999):0>6}"
+
+    def orthanc_id(g: Gen) -> str:
+        return "-".join(g.hexs(8) for _ in range(5))
+
+    def orthanc_method(g: Gen) -> str:
+        method, uri = g.r.choice(HC_ORTHANC_URIS)
+        g.drawn = (uri.replace("{o}", orthanc_id(g)).replace("{u}", dicom_uid(g)).replace("{n}", g.num(1, 900000)),)
+        return method
+
+    # dcm4chee-arc (WildFly server.log)
+    def assoc(g: Gen) -> str:
+        return f"{g.r.choice(HC_AETS)}->{g.r.choice(HC_DCM_AETS)}({g.r.randint(1, 99999)})"
+
+    def out_assoc(g: Gen) -> str:
+        return f"{g.r.choice(HC_DCM_AETS)}->{g.r.choice(['PACS_VIEWER', 'AI_ROUTER', 'ARCHIVE2'])}({g.r.randint(1, 99999)})"
+
+    def ee_thread(g: Gen) -> str:
+        return g.r.choice([f"EE-ManagedExecutorService-default-Thread-{g.r.randint(1, 60)}", f"DicomListener-{g.r.randint(1, 8)}"])
+
+    def move_counts(g: Gen) -> str:
+        # the sub-operations completed, with warnings and failed add up to the instances moved
+        total = g.r.randint(1, 2400)
+        failed = g.r.choice([0, 0, 0, 1, g.r.randint(0, total)])
+        warning = g.r.choice([0, 0, 0, g.r.randint(0, total - failed)])
+        g.drawn = (str(total), str(total - failed - warning), str(warning), str(failed))
+        return g.drawn[0]
+
+    def task_thread(g: Gen) -> str:
+        return f"default task-{g.r.randint(1, 128)}"
+
+    def socket(g: Gen) -> str:
+        return f"Socket[addr=/{g.r.choice(HC_DICOM_IPS)},port={g.port()},localport=11112]"
+
+    def storage_path(g: Gen) -> str:
+        return f"file:/storage/fs1/2026/12/03/{g.hexs(8).upper()}/{g.hexs(8).upper()}/{g.hexs(8).upper()}"
+
+    def dcm_rest(g: Gen) -> str:
+        method, path = g.r.choice(HC_DCM_REST)
+        g.drawn = (path.replace("{n}", mrn(g)).replace("{u}", dicom_uid(g)),)
+        return method
+
+    # DCMTK
+    def dcm_file(g: Gen) -> str:
+        mod = g.r.choice(HC_MODALITIES)
+        return f"/var/spool/storescp/{mod}.{dicom_uid(g)}"
+
+    def dcm_modality(g: Gen) -> str:
+        return g.r.choice(HC_MODALITIES)
+
+    # OpenMRS and Tomcat
+    def tomcat_ts(g: Gen) -> str:
+        return f"03-Dec-2026 {hms(g)}.{ms3(g)}"
+
+    def omrs_module(g: Gen) -> str:
+        g.drawn = g.r.choice(HC_OPENMRS_MODULES)
+        return g.drawn[0]
+
+    def omrs_method(g: Gen) -> str:
+        g.drawn = g.r.choice(HC_OPENMRS_METHODS)
+        return g.drawn[0]
+
+    def omrs_uuid(g: Gen) -> str:
+        return g.uuid()
+
+    # OpenEMR
+    def apache_ts(g: Gen) -> str:
+        return f"Thu Dec 03 {hms(g)}.{g.num(0, 999999):0>6} 2026"
+
+    def emr_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def emr_event(g: Gen) -> str:
+        g.drawn = g.r.choice(HC_EMR_EVENTS)
+        return g.drawn[0]
+
+    def emr_sql(g: Gen) -> str:
+        # the bound values close the statement; the row's patient_id column repeats the patient's pid
+        pid = g.num(1, 40000)
+        sql = g.drawn[1].replace("{n}", pid).replace("{v}", f"{g.num(90, 180)},{g.num(50, 110)},{g.num(90, 260)}")
+        g.drawn = (*g.drawn, pid)
+        return sql
+
+    # Medplum
+    def medplum_path(g: Gen) -> str:
+        method, path = g.r.choice(HC_MEDPLUM_PATHS)
+        g.drawn = (path.replace("{u}", g.uuid()), method)
+        return method
+
+    def medplum_status(g: Gen) -> str:
+        if g.drawn[1] == "POST":
+            return g.r.choice(["201", "201", "200", "400", "401"])
+        return g.r.choice(["200", "200", "200", "404", "403"])
+
+    def profile(g: Gen) -> str:
+        return f"{g.r.choice(['Practitioner', 'Practitioner', 'ClientApplication', 'Patient'])}/{g.uuid()}"
+
+    # HAPI HL7v2 listener
+    def hl7_ts(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    def hl7_thread(g: Gen) -> str:
+        return f"hapi-worker-{g.r.randint(1, 24)}"
+
+    mirth_slots = {"TS": java_ts}
+    ch_slots = {"TS": java_ts, "CH": mirth_ch, "CID": then(1), "POOL": pool_thread}
+    dest_slots = {"TS": java_ts, "CH": mirth_ch, "CID": then(1), "mid": then(3), "dn2": then(2), "id": then(1)}
+    dispatch = "[Channel Dispatch Thread on {CH} ({CID}) < {POOL}] "
+    sb_slots = {"TS": sb_ts}
+    orth = "{TS} "
+    orth_slots = {"TS": glog}
+    wf_slots = {"TS": java_ts}
+    omrs_slots = {"TS": java_ts}
+    return [
+        # ---- NextGen Connect (Mirth Connect) mirth.log ----
+        (4, "INFO  {TS} [Main Server Thread] com.mirth.connect.server.Mirth: Mirth Connect {v} (Built on {d}) server successfully started.",
+         {**mirth_slots, "v": first([("4.5.2", "October 3, 2024"), ("4.4.2", "September 26, 2023")]), "d": then(1)}),
+        (4, "INFO  {TS} [Main Server Thread] com.mirth.connect.server.Mirth: This product was developed by NextGen Healthcare "
+         "(https://www.nextgen.com) and its contributors (c)2005-{y}.", {**mirth_slots, "y": pick(["2024", "2023"])}),
+        (4, "INFO  {TS} [Main Server Thread] com.mirth.connect.server.Mirth: Running {jvm} {jv} on {os} ({osv}, {arch}), {db}, with charset {cs}.",
+         {**mirth_slots, "jvm": pick(["OpenJDK 64-Bit Server VM", "Java HotSpot(TM) 64-Bit Server VM"]), "jv": pick(["17.0.12", "11.0.24"]),
+          "os": pick(["Linux", "Windows Server 2019"]), "osv": pick(["5.15.0-122-generic", "10.0"]), "arch": pick(["amd64"]),
+          "db": pick(["postgres", "sqlserver"]), "cs": pick(["UTF-8"])}),
+        (4, "INFO  {TS} [Main Server Thread] com.mirth.connect.server.Mirth: Web server running at http://{ip}:8080/ and https://{ip2}:8443/",
+         {**mirth_slots, "ip": first([("10.20.1.15",), ("10.20.1.16",)]), "ip2": then(0)}),
+        (3, "INFO  {TS} [Thread-{n}] com.mirth.connect.server.Mirth: shutting down mirth due to normal request",
+         {**mirth_slots, "n": lambda g: g.num(1, 90)}),
+        (10, "ERROR {TS} " + dispatch + "com.mirth.connect.connectors.tcp.TcpReceiver: Error processing message (TCP Listener \"Source\" on channel {id}).",
+         {**ch_slots, "id": then(1)}),
+        (6, "ERROR {TS} [HTTP Sender Process Thread on {CH} ({CID}), {dn} ({mid})] com.mirth.connect.connectors.http.HttpDispatcher: "
+         "Error connecting to HTTP server at {url} (HTTP Sender \"{dn2}\" on channel {id}).",
+         {**dest_slots, "dn": dest("HTTP Sender"), "url": pick(["https://emr.example.org/api/hl7/inbound", "http://10.20.4.18:8080/fhir/Bundle"])}),
+        (5, "ERROR {TS} [File Writer Process Thread on {CH} ({CID}), {dn} ({mid})] com.mirth.connect.connectors.file.FileDispatcher: "
+         "Error writing file (File Writer \"{dn2}\" on channel {id}).", {**dest_slots, "dn": dest("File Writer")}),
+        (6, "ERROR {TS} [TCP Sender Process Thread on {CH} ({CID}), {dn} ({mid})] com.mirth.connect.connectors.tcp.TcpDispatcher: "
+         "Error sending message via TCP (TCP Sender \"{dn2}\" on channel {id}).", {**dest_slots, "dn": dest("TCP Sender")}),
+        (5, "ERROR {TS} [Database Writer Process Thread on {CH} ({CID}), {dn} ({mid})] com.mirth.connect.connectors.jdbc.DatabaseDispatcher: "
+         "Error writing to database (Database Writer \"{dn2}\" on channel {id}).", {**dest_slots, "dn": dest("Database Writer")}),
+        (8, "ERROR {TS} " + dispatch + "com.mirth.connect.server.controllers.DonkeyMessageController: Error processing message {m} in channel "
+         "{CID2}: {e}", {**ch_slots, "m": message_id, "CID2": then(1), "e": pick(HC_MIRTH_ERRORS)}),
+        (8, "ERROR {TS} " + dispatch + "filter: Error evaluating filter (Channel: {n}, Connector: Source). {e}",
+         {**ch_slots, "n": then(0), "e": pick(HC_MIRTH_JS_ERRORS)}),
+        (8, "ERROR {TS} " + dispatch + "transformer: Error evaluating transformer (Channel: {n}, Connector: Source, Step: {s}). {e}",
+         {**ch_slots, "n": then(0), "s": pick(["0", "1", "3", "7"]), "e": pick(HC_MIRTH_JS_ERRORS)}),
+        (30, "INFO  {TS} " + dispatch + "transformer: Received {t} for MRN {mrn}, control ID {c}",
+         {**ch_slots, "t": pick(HC_HL7_TYPES), "mrn": mrn, "c": control_id}),
+        (14, "INFO  {TS} " + dispatch + "filter: Filtered {t} from facility {f}: patient class {pc} not routed",
+         {**ch_slots, "t": pick(HC_HL7_TYPES), "f": pick(["MAIN_HOSP", "EAST_CLINIC", "LAB"]), "pc": pick(["O", "E", "P"])}),
+        (10, "WARN  {TS} [TCP Receiver Thread on {CH} ({CID}) < {POOL}] com.mirth.connect.connectors.tcp.TcpReceiver: "
+         "Socket connection closed by remote host (TCP Listener \"Source\" on channel {id}).", {**ch_slots, "id": then(1)}),
+        (6, "ERROR {TS} [Database Reader Polling Thread on {CH} ({CID})] com.mirth.connect.connectors.jdbc.DatabaseReceiver: "
+         "Failed to poll for messages from the database in channel \"{n}\": {e}",
+         {"TS": java_ts, "CH": mirth_ch, "CID": then(1), "n": then(0),
+          "e": pick(["org.postgresql.util.PSQLException: Connection to 10.20.3.9:5432 refused.",
+                     "com.microsoft.sqlserver.jdbc.SQLServerException: Login failed for user 'mirth_ro'."])}),
+        (5, "ERROR {TS} [Deploy Thread] com.mirth.connect.server.controllers.DonkeyEngineController: Error deploying channel {id}.",
+         {**mirth_slots, "id": channel_id}),
+        (5, "INFO  {TS} [Data Pruner Thread] com.mirth.connect.plugins.datapruner.DataPruner: Executing pruner, started at {d}",
+         {**mirth_slots, "d": lambda g: f"12/03/26 {g.r.randint(1, 12)}:{g.r.randint(0, 59):02d} {g.r.choice(['AM', 'PM'])}"}),
+        (5, "INFO  {TS} [Data Pruner Thread] com.mirth.connect.plugins.datapruner.DataPruner: Pruning channel {n} ({id}): {m} messages, "
+         "{c} content rows", {**mirth_slots, "n": mirth_ch, "id": then(1), "m": big, "c": big}),
+        (4, "WARN  {TS} [qtp{q}-{t}] com.mirth.connect.server.api.providers.MirthAuthenticator: Failed login attempt for user \"{u}\" from {ip}",
+         {**mirth_slots, "q": lambda g: g.num(100000000, 1999999999), "t": lambda g: g.num(20, 200), "u": pick(HC_MIRTH_USERS), "ip": client_ip}),
+        # ---- HAPI FHIR JPA server (Spring Boot console) ----
+        (4, sb(" INFO", "ca.uhn.fhir.util.VersionUtil") + "HAPI FHIR version {v} - Rev {r}",
+         {**sb_slots, "v": first([("7.4.0", "2c6b2d3a5d"), ("7.6.1", "8f0a9c12e4")]), "r": then(1)}),
+        (4, sb(" INFO", "ca.uhn.fhir.context.FhirContext") + "Creating new FHIR context for FHIR version [{v}]",
+         {**sb_slots, "v": pick(["R4", "R4", "R5"])}),
+        (3, sb(" INFO", "org.springframework.boot.web.embedded.tomcat.TomcatWebServer") + "Tomcat started on port(s): 8080 (http) with context "
+         "path ''", sb_slots),
+        (3, sb(" INFO", "ca.uhn.fhir.jpa.starter.Application") + "Started Application in {s} seconds (JVM running for {j})",
+         {**sb_slots, "s": lambda g: f"{g.r.uniform(20, 90):.3f}", "j": lambda g: f"{g.r.uniform(90, 120):.3f}"}),
+        (4, sb(" INFO", "ca.uhn.fhir.jpa.searchparam.registry.SearchParamRegistryImpl") + "Refreshed search parameter cache in {ms}ms",
+         {**sb_slots, "ms": millis}),
+        (40, sb(" INFO", "fhirtest.access", "{T}") + "Path[/fhir] Source[{ip}] Operation[search-type  {res}] UA[{ua}] Params[{p}] "
+         "ResponseEncoding[{e}]",
+         {**sb_slots, "T": http_thread, "ip": client_ip, "res": fhir_search, "ua": pick(HC_FHIR_UAS), "p": then(1), "e": pick(["JSON", "JSON", "XML"])}),
+        (30, sb(" INFO", "fhirtest.access", "{T}") + "Path[/fhir] Source[{ip}] Operation[read  {res}/{id}] UA[{ua}] Params[] ResponseEncoding[{e}]",
+         {**sb_slots, "T": http_thread, "ip": client_ip, "res": pick(HC_FHIR_TYPES), "id": fhir_id, "ua": pick(HC_FHIR_UAS),
+          "e": pick(["JSON", "JSON", "XML"])}),
+        (20, sb(" INFO", "fhirtest.access", "{T}") + "Path[/fhir] Source[{ip}] Operation[{op}  {res}] UA[{ua}] Params[] ResponseEncoding[JSON]",
+         {**sb_slots, "T": http_thread, "ip": client_ip, "op": pick(["create", "update", "transaction"]), "res": pick(HC_FHIR_TYPES),
+          "ua": pick(HC_FHIR_UAS)}),
+        (25, sb(" INFO", "ca.uhn.fhir.jpa.dao.BaseHapiFhirResourceDao", "{T}") + "Successfully created resource \"{r}\" in {ms}ms",
+         {**sb_slots, "T": http_thread, "r": fhir_res, "ms": millis}),
+        (18, sb(" INFO", "ca.uhn.fhir.jpa.dao.BaseHapiFhirResourceDao", "{T}") + "Successfully updated resource \"{r}\" in {ms}ms",
+         {**sb_slots, "T": http_thread, "r": fhir_res, "ms": millis}),
+        (5, sb(" INFO", "ca.uhn.fhir.jpa.dao.BaseHapiFhirResourceDao", "{T}") + "Successfully deleted resource \"{r}\" in {ms}ms",
+         {**sb_slots, "T": http_thread, "r": fhir_res, "ms": millis}),
+        (15, sb(" INFO", "ca.uhn.fhir.jpa.search.SearchCoordinatorSvcImpl", "{T}") + "Search initial phase completed in {ms}ms",
+         {**sb_slots, "T": http_thread, "ms": millis}),
+        (20, sb(" WARN", "ca.uhn.fhir.rest.server.interceptor.ExceptionHandlingInterceptor", "{T}") + "Failure during REST processing: {e}",
+         {**sb_slots, "T": http_thread, "e": fhir_failure}),
+        (8, sb(" INFO", "ca.uhn.fhir.batch2.progress.InstanceProgress", "{T}") + "Job {id} of type {t} has status {s} - {c} records processed "
+         "({r}/sec) - ETA: {eta}",
+         {**sb_slots, "T": batch_thread, "id": batch_id, "t": pick(HC_FHIR_JOBS), "s": pick(["IN_PROGRESS", "IN_PROGRESS", "COMPLETED"]),
+          "c": big, "r": lambda g: f"{g.r.uniform(1, 900):.1f}", "eta": pick(["Unknown", "2m", "14m", "1h 3m", "0ms"])}),
+        (5, sb(" INFO", "ca.uhn.fhir.batch2.coordinator.JobCoordinatorImpl", "{T}") + "Stored new {t} job {id} with status QUEUED",
+         {**sb_slots, "T": http_thread, "t": pick(HC_FHIR_JOBS), "id": batch_id}),
+        (5, sb(" INFO", "ca.uhn.fhir.batch2.jobs.reindex.ReindexStep", "{T}") + "Reindexing {c} resources in chunk {id}",
+         {**sb_slots, "T": batch_thread, "c": pick(["500", "500", "1000", "37"]), "id": batch_id}),
+        (5, sb(" INFO", "ca.uhn.fhir.jpa.subscription.match.registry.SubscriptionRegistry", "{T}") + "Registering active subscription "
+         "Subscription/{id}", {**sb_slots, "T": lambda g: f"{'scheduling-' + str(g.r.randint(1, 4)):>15}", "id": fhir_id}),
+        (12, sb(" INFO", "ca.uhn.fhir.jpa.subscription.match.deliver.resthook.SubscriptionDeliveringRestHookSubscriber", "{T}")
+         + "Delivering {op} rest-hook payload {res} for Subscription/{sid}",
+         {**sb_slots, "T": delivery_thread, "op": pick(["CREATE", "UPDATE", "UPDATE", "DELETE"]), "res": fhir_res, "sid": fhir_id}),
+        (5, sb("ERROR", "ca.uhn.fhir.jpa.subscription.match.deliver.resthook.SubscriptionDeliveringRestHookSubscriber", "{T}")
+         + "Failure delivering rest-hook payload to {u}: {e}",
+         {**sb_slots, "T": delivery_thread, "u": pick(HC_SUB_ENDPOINTS),
+          "e": pick(["HAPI-0410: Failed to retrieve the server metadata statement during client initialization. URL used was "
+                     "https://cds.example.org/hooks/fhir-notify/metadata", "I/O error on POST request: Connection refused",
+                     "HTTP 500 Internal Server Error"])}),
+        # ---- Orthanc ----
+        (4, "W" + orth + "main.cpp:2006] Orthanc version: {v}", {**orth_slots, "v": pick(["1.12.4", "1.12.5"])}),
+        (4, "W" + orth + "PluginsManager.cpp:269] Registering plugin '{p}' (version {v})",
+         {**orth_slots, "p": first(HC_ORTHANC_PLUGINS), "v": then(1)}),
+        (4, "W" + orth + "main.cpp:1311] DICOM server listening with AET {a} on port: {p}",
+         {**orth_slots, "a": pick(["ORTHANC", "ORTHANC_RESEARCH"]), "p": pick(["4242", "104"])}),
+        (4, "W" + orth + "HttpServer.cpp:2067] HTTP server listening on port: {p} (HTTPS encryption is {h}, remote access is {r})",
+         {**orth_slots, "p": pick(["8042"]), "h": pick(["disabled", "enabled"]), "r": pick(["allowed", "not allowed"])}),
+        (4, "W" + orth + "main.cpp:1631] Orthanc has started", {**orth_slots}),
+        (15, "I" + orth + "CommandDispatcher.cpp:490] Association Received from AET {a} on IP {ip}",
+         {**orth_slots, "a": pick(HC_AETS), "ip": pick(HC_DICOM_IPS)}),
+        (45, "I" + orth + "main.cpp:352] Incoming Store request from AET {a} on IP {ip}, calling AET {c}",
+         {**orth_slots, "a": pick(HC_AETS), "ip": pick(HC_DICOM_IPS), "c": pick(["ORTHANC", "ORTHANC", "ORTHANC_RESEARCH"])}),
+        (40, "I" + orth + "ServerContext.cpp:767] New instance stored", {**orth_slots}),
+        (10, "I" + orth + "ServerContext.cpp:767] Already stored", {**orth_slots}),
+        (6, "W" + orth + "CommandDispatcher.cpp:1004] Unknown remote DICOM modality AET: \"{a}\"", {**orth_slots, "a": pick(HC_AETS)}),
+        (5, "I" + orth + "main.cpp:556] Move-SCU request received for AET {a}",
+         {**orth_slots, "a": pick(["WORKSTATION7", "PACS_VIEWER", "AI_ROUTER"])}),
+        (6, "I" + orth + "OrthancMoveRequestHandler.cpp:74] Sending resource {o} to modality \"{a}\"",
+         {**orth_slots, "o": orthanc_id, "a": pick(["WORKSTATION7", "PACS_VIEWER", "AI_ROUTER"])}),
+        (30, "I" + orth + "HttpServer.cpp:1299] {m} {u}", {**orth_slots, "m": orthanc_method, "u": then(0)}),
+        (8, "E" + orth + "HttpServer.cpp:1259] Exception in the HTTP handler: {e}", {**orth_slots, "e": pick(HC_ORTHANC_HTTP_ERRORS)}),
+        (8, "I" + orth + "JobsRegistry.cpp:648] New job submitted with priority {p}: {id}", {**orth_slots, "p": pick(["0", "0", "10"]), "id": lambda g: g.uuid()}),
+        (6, "I" + orth + "JobsRegistry.cpp:528] Job has completed with success: {id}", {**orth_slots, "id": lambda g: g.uuid()}),
+        (4, "W" + orth + "JobsRegistry.cpp:518] Job has completed with failure: {id}", {**orth_slots, "id": lambda g: g.uuid()}),
+        # ---- dcm4chee-arc (WildFly server.log) ----
+        (3, "{TS} INFO  [org.jboss.as] (Controller Boot Thread) WFLYSRV0025: WildFly Full {v} (WildFly Core {c}) started in {ms}ms - "
+         "Started {s} of {t} services ({l} services are lazy, passive or on-demand) - Server configuration file in use: {f}",
+         {**wf_slots, "v": first([("32.0.1.Final", "24.0.1.Final"), ("31.0.1.Final", "23.0.3.Final")]), "c": then(1),
+          "ms": lambda g: g.num(9000, 60000), "s": lambda g: g.num(1200, 1500), "t": lambda g: g.num(1500, 1800), "l": lambda g: g.num(300, 600),
+          "f": pick(["dcm4chee-arc.xml"])}),
+        (3, "{TS} INFO  [org.jboss.as.server] (ServerService Thread Pool -- {n}) WFLYSRV0010: Deployed \"{e}\" (runtime-name : \"{e2}\")",
+         {**wf_slots, "n": lambda g: g.num(40, 90), "e": first([("dcm4chee-arc-ear-5.33.1-psql-secure.ear",), ("dcm4chee-arc-ui2-5.33.1-secure.war",)]),
+          "e2": then(0)}),
+        (15, "{TS} INFO  [org.dcm4che3.net.Connection] ({T}) Accept connection {s}",
+         {**wf_slots, "T": lambda g: f"DicomListener-{g.r.randint(1, 8)}", "s": socket}),
+        (15, "{TS} INFO  [org.dcm4che3.net.Association] ({T}) {a} << A-ASSOCIATE-RQ", {**wf_slots, "T": ee_thread, "a": assoc}),
+        (15, "{TS} INFO  [org.dcm4che3.net.Association] ({T}) {a} >> A-ASSOCIATE-AC", {**wf_slots, "T": ee_thread, "a": assoc}),
+        (6, "{TS} INFO  [org.dcm4che3.net.Association] ({T}) {a} >> A-ASSOCIATE-RJ[result: {r}, source: {s}, reason: {re}]",
+         {**wf_slots, "T": ee_thread, "a": assoc, "r": first(HC_DCM_REJECTS), "s": then(1), "re": then(2)}),
+        (12, "{TS} INFO  [org.dcm4che3.net.Association] ({T}) {a} << A-RELEASE-RQ", {**wf_slots, "T": ee_thread, "a": assoc}),
+        (12, "{TS} INFO  [org.dcm4che3.net.Association] ({T}) {a}: close {s}", {**wf_slots, "T": ee_thread, "a": assoc, "s": socket}),
+        (4, "{TS} INFO  [org.dcm4che3.net.Association] ({T}) {a} << A-ABORT[source: 0 - service-user, reason: 0 - reason-not-specified]",
+         {**wf_slots, "T": ee_thread, "a": assoc}),
+        (30, "{TS} INFO  [org.dcm4chee.arc.store.impl.StoreServiceImpl] ({T}) {a}: M-WRITE {p}",
+         {**wf_slots, "T": ee_thread, "a": assoc, "p": storage_path}),
+        (6, "{TS} WARN  [org.dcm4chee.arc.store.impl.StoreServiceImpl] ({T}) {a}: Ignore received Instance[studyUID={s},seriesUID={se},"
+         "objectUID={o}] with equal digest of previous received object",
+         {**wf_slots, "T": ee_thread, "a": assoc, "s": dicom_uid, "se": dicom_uid, "o": dicom_uid}),
+        (14, "{TS} INFO  [org.dcm4chee.arc.{mod}] ({T}) Process {m} {p} from {u}@{ip}",
+         {**wf_slots, "mod": pick(["qido.QidoRS", "wado.WadoRS", "stow.StowRS"]), "T": task_thread, "m": dcm_rest, "p": then(0),
+          "u": pick(HC_DCM_USERS), "ip": client_ip}),
+        (6, "{TS} INFO  [org.dcm4chee.arc.retrieve.impl.RetrieveServiceImpl] ({T}) {a}: Start C-MOVE of {n} instances to {d}",
+         {**wf_slots, "T": ee_thread, "a": assoc, "n": lambda g: g.num(1, 2400), "d": pick(["WORKSTATION7", "PACS_VIEWER", "AI_ROUTER"])}),
+        (6, "{TS} INFO  [org.dcm4chee.arc.retrieve.impl.RetrieveServiceImpl] ({T}) {a}: Finished C-MOVE of {n} instances to {d} - "
+         "completed: {c}, warning: {w}, failed: {f}",
+         {**wf_slots, "T": ee_thread, "a": out_assoc, "n": move_counts, "d": pick(["WORKSTATION7", "PACS_VIEWER", "AI_ROUTER"]),
+          "c": then(1), "w": then(2), "f": then(3)}),
+        (5, "{TS} INFO  [org.dcm4chee.arc.study.StudyServiceEJB] ({T}) Update Study[uid={u}] from {ip}",
+         {**wf_slots, "T": task_thread, "u": dicom_uid, "ip": client_ip}),
+        (5, "{TS} INFO  [org.dcm4chee.arc.delete.impl.PurgeStorageScheduler] (EE-ManagedScheduledExecutorService-default-Thread-{n}) "
+         "Start deleting objects from Storage[id={s}]",
+         {**wf_slots, "n": lambda g: g.num(1, 4), "s": pick(["fs1", "fs2"])}),
+        (5, "{TS} INFO  [org.dcm4chee.arc.delete.impl.PurgeStorageScheduler] (EE-ManagedScheduledExecutorService-default-Thread-{n}) "
+         "Finished deleting {c} objects from Storage[id={s}]",
+         {**wf_slots, "n": lambda g: g.num(1, 4), "c": big, "s": pick(["fs1", "fs2"])}),
+        # ---- DCMTK storescp / storescu -v ----
+        (12, "I: Association Received", {}),
+        (8, "I: Association Acknowledged (Max Send PDV: {n})", {"n": pick(["16372", "65524", "16372"])}),
+        (20, "I: Received Store Request (MsgID {n}, {m})", {"n": lambda g: g.num(1, 3000), "m": dcm_modality}),
+        (20, "I: storing DICOM file: {f}", {"f": dcm_file}),
+        (10, "I: Received Association Release Request", {}),
+        (4, "I: Received Association Abort Request", {}),
+        (6, "I: Requesting Association", {}),
+        (6, "I: Association Accepted (Max Send PDV: {n})", {"n": pick(["16372", "65524", "16372"])}),
+        (14, "I: Sending Store Request (MsgID {n}, {m})", {"n": lambda g: g.num(1, 3000), "m": dcm_modality}),
+        (14, "I: Received Store Response ({s})", {"s": pick(["Success", "Success", "Success", "Warning: Coercion of Data Elements",
+                                                             "Error: Cannot understand"])}),
+        (5, "I: Releasing Association", {}),
+        (4, "E: Association Rejected:", {}),
+        (4, "E: No presentation context for: ({m}) {c}", {"m": first([(m, c) for m, c in HC_SOP_CLASSES]), "c": then(1)}),
+        # ---- OpenMRS on Tomcat ----
+        (3, "{TS} INFO [main] org.apache.catalina.startup.HostConfig.deployWAR Deploying web application archive [{w}]",
+         {"TS": tomcat_ts, "w": pick(["/usr/local/tomcat/webapps/openmrs.war"])}),
+        (3, "{TS} INFO [main] org.apache.catalina.startup.HostConfig.deployWAR Deployment of web application archive [{w}] has finished in "
+         "[{ms}] ms", {"TS": tomcat_ts, "w": pick(["/usr/local/tomcat/webapps/openmrs.war"]), "ms": lambda g: g.num(20000, 240000)}),
+        (3, "{TS} INFO [main] org.apache.catalina.startup.Catalina.start Server startup in [{ms}] milliseconds",
+         {"TS": tomcat_ts, "ms": lambda g: g.num(20000, 240000)}),
+        (6, "INFO - ModuleFactory.startModuleInternal(825) |{TS}| Starting module: {m}", {**omrs_slots, "m": omrs_module}),
+        (5, "INFO - ModuleFactory.loadModules(315) |{TS}| Loading module: {m} version {v}",
+         {**omrs_slots, "m": omrs_module, "v": then(1)}),
+        (4, "WARN - ModuleFactory.startModules(487) |{TS}| Module {m} requires {r} module to be started first",
+         {**omrs_slots, "m": omrs_module, "r": pick(["uicommons", "emrapi", "htmlformentry"])}),
+        (25, "INFO - LoggingAdvice.invoke(156) |{TS}| In method {s}.{me}. Arguments: {a}",
+         {**omrs_slots, "s": omrs_method, "me": then(1), "a": lambda g: f"{g.drawn[2]}={g.drawn[2]}#{g.num(1, 900000)}, "}),
+        (20, "INFO - LoggingAdvice.invoke(183) |{TS}| Exiting method {me}",
+         {**omrs_slots, "me": lambda g: g.r.choice(HC_OPENMRS_METHODS)[1]}),
+        (8, "INFO - HibernateContextDAO.authenticate(130) |{TS}| Failed login attempt (login={u}) - Invalid username and/or password",
+         {**omrs_slots, "u": pick(HC_OPENMRS_USERS)}),
+        (6, "INFO - TaskHelper.startTask(95) |{TS}| Starting task '{t}'", {**omrs_slots, "t": pick(HC_OPENMRS_TASKS)}),
+        (6, "INFO - TimerSchedulerTask.execute(63) |{TS}| Task '{t}' completed in {ms} ms",
+         {**omrs_slots, "t": pick(HC_OPENMRS_TASKS), "ms": millis}),
+        (5, "ERROR - TimerSchedulerTask.execute(71) |{TS}| * FATAL ERROR * Task '{t}' failed: {e}",
+         {**omrs_slots, "t": pick(HC_OPENMRS_TASKS),
+          "e": pick(["org.hibernate.exception.LockAcquisitionException: could not execute statement",
+                     "org.openmrs.api.APIException: Unable to find HL7 source 'LOCAL'"])}),
+        (8, "WARN - RestServiceImpl.getResourceBySupportedClass(460) |{TS}| Unknown resource: {r}",
+         {**omrs_slots, "r": pick(["v1/patientprofile", "v1/bahmnicore/observations"])}),
+        (8, "ERROR - BaseRestController.handleException(115) |{TS}| {e}",
+         {**omrs_slots, "e": pick(["Object with given uuid doesn't exist [null]",
+                                                       "User is not logged in [Authentication required]",
+                                                       "Privileges required: Get Patients"])}),
+        (5, "INFO - HL7InQueueProcessor.processHL7InQueue(126) |{TS}| Processed {n} HL7 messages",
+         {**omrs_slots, "n": small}),
+        # ---- OpenEMR: PHP in Apache's error log, and its audit log ----
+        (10, "[{TS}] [php:warn] [pid {pid}] [client {ip}:{p}] PHP Warning:  Undefined array key \"{k}\" in /var/www/localhost/htdocs/openemr/{f} "
+         "on line {l}, referer: https://emr.example.org/interface/main/tabs/main.php",
+         {"TS": apache_ts, "pid": lambda g: g.num(300, 9000), "ip": client_ip, "p": Gen.port, "k": pick(HC_EMR_KEYS), "f": pick(HC_EMR_SCRIPTS),
+          "l": lambda g: g.num(20, 1800)}),
+        (6, "[{TS}] [php:warn] [pid {pid}] [client {ip}:{p}] PHP Deprecated:  {m} in /var/www/localhost/htdocs/openemr/{f} on line {l}",
+         {"TS": apache_ts, "pid": lambda g: g.num(300, 9000), "ip": client_ip, "p": Gen.port,
+          "m": pick(["strftime(): Function strftime() is deprecated", "Creation of dynamic property Smarty_Compiler::$_plugins is deprecated"]),
+          "f": pick(HC_EMR_SCRIPTS), "l": lambda g: g.num(20, 1800)}),
+        (5, "[{TS}] [php:error] [pid {pid}] [client {ip}:{p}] PHP Fatal error:  Uncaught Error: Call to a member function {fn}() on null in "
+         "/var/www/localhost/htdocs/openemr/{f}:{l}",
+         {"TS": apache_ts, "pid": lambda g: g.num(300, 9000), "ip": client_ip, "p": Gen.port, "fn": pick(["getId", "fetch", "getPatientData"]),
+          "f": pick(HC_EMR_SCRIPTS), "l": lambda g: g.num(20, 1800)}),
+        (20, "{TS}\t{ev}\t{u}\tDefault\t{sql}\t{pid}\t1",
+         {"TS": emr_ts, "ev": emr_event, "u": pick(HC_EMR_USERS), "sql": emr_sql, "pid": then(2)}),
+        (8, "{TS}\tlogin\t{u}\tDefault\tsuccess: {ip}\t0\t1", {"TS": emr_ts, "u": pick(HC_EMR_USERS), "ip": client_ip}),
+        (5, "{TS}\tlogin\t{u}\tDefault\tfailure: {ip}. user password incorrect\t0\t0",
+         {"TS": emr_ts, "u": pick([*HC_EMR_USERS, "root"]), "ip": client_ip}),
+        (4, "{TS}\tlogout\t{u}\tDefault\tsuccess\t0\t1", {"TS": emr_ts, "u": pick(HC_EMR_USERS)}),
+        # ---- Medplum server (JSON) ----
+        (25, '{{"level":"INFO","timestamp":"{TS}","msg":"Request served","durationMs":{d},"ip":"{ip}","method":"{m}","path":"{p}",'
+         '"profile":"{pr}","receivedAt":"{ra}","status":{s},"ua":"{ua}"}}',
+         {"TS": ts, "d": millis, "ip": client_ip, "m": medplum_path, "p": then(0), "pr": profile, "ra": ts, "s": medplum_status,
+          "ua": pick(["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+                      "medplum-cli/3.2.1", "node-fetch"])}),
+        (6, '{{"level":"INFO","timestamp":"{TS}","msg":"Bot execution","botId":"{b}","botName":"{n}","outcome":"{o}","durationMs":{d}}}',
+         {"TS": ts, "b": lambda g: g.uuid(), "n": pick(HC_MEDPLUM_BOTS), "o": pick(["success", "success", "failure"]), "d": millis}),
+        (5, '{{"level":"WARN","timestamp":"{TS}","msg":"Rate limit exceeded","ip":"{ip}","limit":{l},"path":"{p}"}}',
+         {"TS": ts, "ip": client_ip, "l": pick(["600", "3000"]), "p": pick(["/fhir/R4/Patient", "/auth/login"])}),
+        (4, '{{"level":"ERROR","timestamp":"{TS}","msg":"Unhandled error","error":"{e}"}}',
+         {"TS": ts, "e": pick(["Error: Connection terminated unexpectedly", "Error: connect ECONNREFUSED 10.20.3.9:6379",
+                               "error: canceling statement due to statement timeout"])}),
+        (4, '{{"level":"INFO","timestamp":"{TS}","msg":"Subscription notification sent","subscriptionId":"{s}","resourceType":"{r}","status":{st}}}',
+         {"TS": ts, "s": lambda g: g.uuid(), "r": pick(HC_FHIR_TYPES), "st": pick(["200", "200", "500", "410"])}),
+        # ---- Bahmni atomfeed workers (OpenMRS layout) ----
+        (8, "INFO - AtomFeedClient.processEvents(110) |{TS}| Processing feed {f} with {n} events",
+         {**omrs_slots, "f": pick(HC_BAHMNI_FEEDS), "n": small}),
+        (6, "INFO - OpenElisAccessionEventWorker.process(73) |{TS}| Processing event : {u}",
+         {**omrs_slots, "u": lambda g: g.uuid()}),
+        (5, "ERROR - AtomFeedClient.processEvents(124) |{TS}| Failed to process event {u} from feed {f}: {e}",
+         {**omrs_slots, "u": lambda g: g.uuid(), "f": pick(HC_BAHMNI_FEEDS),
+          "e": pick(["java.net.SocketTimeoutException: connect timed out", "org.bahmni.module.elisatomfeedclient.api.exception.OpenElisFeedException: "
+                     "could not read accession"])}),
+        (4, "INFO - FailedEventsFeedClient.processFailedEvents(88) |{TS}| Retrying {n} failed events for feed {f}",
+         {**omrs_slots, "n": small, "f": pick(HC_BAHMNI_FEEDS)}),
+        # ---- HL7 v2 MLLP listener (HAPI HL7v2) ----
+        (8, "{TS} [{T}] INFO  ca.uhn.hl7v2.app.HL7Service - Accepted connection from {ip}:{p} on local port {lp}",
+         {"TS": hl7_ts, "T": first([(f"hapi-acceptor-{p}", p) for p in HC_HL7_PORTS]), "ip": pick(HC_HL7_PEERS), "p": Gen.port,
+          "lp": then(1)}),
+        (6, "{TS} [{T}] INFO  ca.uhn.hl7v2.app.Receiver - SocketException on read() attempt.  Socket appears to have been closed: {e}",
+         {"TS": hl7_ts, "T": hl7_thread, "e": pick(HC_HL7_ERRORS)}),
+        (4, "{TS} [main] INFO  ca.uhn.hl7v2.app.SimpleServer - Starting SimpleServer running on port {p}", {"TS": hl7_ts, "p": pick(HC_HL7_PORTS)}),
+        (25, "{TS} [{T}] INFO  org.example.mllp.AdtApplication - Received {t} control id {c} from {f}^{fa}, responding {a}",
+         {"TS": hl7_ts, "T": hl7_thread, "t": pick(HC_HL7_TYPES), "c": control_id, "f": pick(["EPIC", "CERNER", "LABSYS"]),
+          "fa": pick(["MAIN_HOSP", "EAST_CLINIC"]), "a": pick(["AA", "AA", "AA", "AE"])}),
+        (6, "{TS} [{T}] WARN  org.example.mllp.AdtApplication - Sending NAK AR for control id {c}: {e}",
+         {"TS": hl7_ts, "T": hl7_thread, "c": control_id,
+          "e": pick(["Message type ADT^A60 not supported", "Missing required segment PV1", "Unknown sending facility"])}),
+        (5, "{TS} [{T}] ERROR ca.uhn.hl7v2.protocol.impl.ApplicationRouterImpl - Exception processing message: {e}",
+         {"TS": hl7_ts, "T": hl7_thread,
+          "e": pick(["ca.uhn.hl7v2.HL7Exception: Can't process message of version '2.3' - version not recognized",
+                     "ca.uhn.hl7v2.parser.EncodingNotSupportedException: Determine encoding for message. The following is the first 50 chars of "
+                     "the message for reference, although this may not be where the issue is: MSH^~\\&|",
+                     "ca.uhn.hl7v2.HL7Exception: Failed validation rule: Maxumum size <= 20"])}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -20807,7 +21402,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "MainframePlatform": mainframe_events,
            "HyperscalerPlatform": hyperscaler_events,
            "DesktopPlatform": desktop_events,
-           "NewSQLPlatform": newsql_events}
+           "NewSQLPlatform": newsql_events,
+           "HealthPlatform": health_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
