@@ -235,6 +235,14 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   vtctld through glog), FoundationDB trace events (XML and JSON), Couchbase Server (ns_server, its
   babysitter and memcached), Aerospike (with its ticker), ArangoDB, QuestDB, Dgraph (Alpha and Zero),
   Materialize and RisingWave (Rust tracing) and Apache Doris (FE log4j and BE glog); 155 event types.
+* ``SearchPlatform`` (written blind for the twenty-fifth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): Apache Solr 8 (solr.log: core loading, hard and soft commits,
+  searchers, replication, SolrCloud leader election, recovery and the overseer, request and slow request
+  lines), Vespa (vespa-logfmt: config server, container, content nodes, config-sentinel), Manticore Search
+  (searchd.log, query.log in plain and SphinxQL formats), Sphinx 2 (indexer and searchd), Quickwit,
+  ZincSearch, the Elasticsearch 8 search and indexing slowlogs and deprecation log, the OpenSearch security
+  audit log, Apache Nutch 1.x (injector, generator, fetcher, parser, CrawlDb update), StormCrawler and the
+  Apache Tika server; 164 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -20777,6 +20785,814 @@ def newsql_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+def search_events() -> list[tuple[float, str, dict]]:
+    """Search engines and their crawlers: Apache Solr 8 (solr.log in its log4j2 layout with the
+    collection, shard, replica and core MDC: core loading, hard and soft commits, searchers opened,
+    replication, SolrCloud leader election, recovery and the overseer, request lines with params, hits,
+    status and QTime, slow requests), Vespa (vespa-logfmt lines of the config server, container, content
+    nodes and config-sentinel), Manticore Search (searchd.log, query.log in plain and SphinxQL formats),
+    Sphinx 2 (indexer and searchd), Quickwit (Rust tracing), ZincSearch (zerolog console and GIN lines),
+    the Elasticsearch 8 search and indexing slowlogs and deprecation log (ECS JSON), the OpenSearch
+    security audit log (log4j sink), Apache Nutch 1.x (hadoop.log: injector, generator, fetcher, parser,
+    CrawlDb update), StormCrawler bolts in a Storm worker.log and the Apache Tika server.
+    Written blind for the twenty-fifth issue-15 pass: before reading the engine or any failure
+    analysis; 164 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def ms3(g: Gen) -> str:
+        return f"{g.r.randint(0, 999):03d}"
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([0, 0, 1, 2, 3, g.r.randint(4, 50)]))
+
+    def big(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 9999), g.r.randint(10000, 90000000)]))
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(0, 9), g.r.randint(10, 999), g.r.randint(1000, 60000)]))
+
+    def node_ip(g: Gen) -> str:
+        return f"10.0.{g.r.randint(1, 3)}.{g.r.randint(10, 60)}"
+
+    def hexid(g: Gen) -> str:
+        return g.hexs(8).lstrip("0") or "1"
+
+    # ---- Apache Solr 8 ----
+    solr_cores = [("products", "shard1", "core_node3", "products_shard1_replica_n1", "10.0.1.12"),
+                  ("products", "shard2", "core_node7", "products_shard2_replica_n5", "10.0.1.13"),
+                  ("products", "shard1", "core_node4", "products_shard1_replica_n2", "10.0.2.7"),
+                  ("logs", "shard1", "core_node2", "logs_shard1_replica_t1", "10.0.1.13")]
+    solr_hosts = ["10.0.1.12", "10.0.1.13", "10.0.2.7"]
+
+    def solr_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def qtp(g: Gen) -> str:
+        # request threads; the core of the line is drawn with the thread
+        g.drawn = g.r.choice(solr_cores)
+        return f"qtp{g.r.choice(['1083962448', '1083962448', '517210187'])}-{g.r.randint(14, 480)}"
+
+    def pooled(kind: str):
+        # MDC-aware executors name their threads after the core they work for
+        def f(g: Gen) -> str:
+            g.drawn = g.r.choice(solr_cores)
+            c, s, r, x, ip = g.drawn
+            return f"{kind}-{g.r.randint(8, 60)}-thread-{g.r.randint(1, 4)}-processing-n:{ip}:8983_solr x:{x} c:{c} s:{s} r:{r}"
+        return f
+
+    def commit_thread(g: Gen) -> str:
+        g.drawn = g.r.choice(solr_cores)
+        return f"commitScheduler-{g.r.randint(8, 60)}-thread-1"
+
+    def fetcher_thread(g: Gen) -> str:
+        g.drawn = g.r.choice(solr_cores)
+        return f"indexFetcher-{g.r.randint(20, 90)}-thread-1"
+
+    def zk_thread(g: Gen) -> str:
+        return f"zkCallback-{g.r.choice([11, 13, 14])}-thread-{g.r.randint(1, 40)}"
+
+    def overseer_thread(g: Gen) -> str:
+        return f"OverseerStateUpdate-{g.num(72057594037927936, 72057594037999999)}-{g.r.choice(solr_hosts)}:8983_solr-n_0000000{g.num(100, 999)}"
+
+    def solr_core_url(g: Gen) -> str:
+        c = g.r.choice(solr_cores)
+        return f"http://{c[4]}:8983/solr/{c[3]}/"
+
+    def solr_version(g: Gen) -> str:
+        return str(g.r.randint(1784000000000000000, 1784999999999999999))
+
+    def searcher_hash(g: Gen) -> str:
+        return hexid(g)
+
+    def solr_term(g: Gen) -> str:
+        return g.r.choice(["phone", "usb-c+charger", "laptop", "\"noise+cancelling\"", "sku:A" + g.num(1000, 9999), "brand:acme"])
+
+    req: dict[str, str] = {}
+
+    def req_path(g: Gen) -> str:
+        req["path"] = g.r.choice(["/select", "/select", "/select", "/select", "/query", "/admin/ping"])
+        return req["path"]
+
+    def req_params(g: Gen) -> str:
+        if req["path"] == "/admin/ping":
+            return g.r.choice(["wt=javabin&version=2", "distrib=false&df=_text_&rows=10&echoParams=all&wt=javabin&version=2"])
+        return solr_params(g)
+
+    def solr_params(g: Gen) -> str:
+        t = solr_term(g)
+        c = g.drawn
+        return g.r.choice([
+            f"q={t}&rows=10&wt=json",
+            f"q={t}&fq=in_stock:true&rows=24&start={g.r.choice([0, 24, 48, 72])}&wt=json",
+            "q=*:*&facet=true&facet.field=brand&facet.field=category&rows=0&wt=javabin&version=2",
+            f"q={t}&defType=edismax&qf=title^3+description&sort=price+asc&rows=20&wt=json",
+            f"df=_text_&distrib=false&fl=id&fl=score&shards.purpose=16388&start=0&fsv=true&shard.url=http://{c[4]}:8983/solr/{c[3]}/&rows=10"
+            f"&version=2&q={t}&NOW={1764720000000 + g.r.randint(0, 86399999)}&isShard=true&wt=javabin",
+        ])
+
+    def solr_hits(g: Gen) -> str:
+        return str(g.r.choice([0, g.r.randint(1, 99), g.r.randint(100, 999999)]))
+
+    def qtime(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(0, 9), g.r.randint(0, 9), g.r.randint(10, 400)]))
+
+    def slow_qtime(g: Gen) -> str:
+        return str(g.r.randint(1000, 45000))
+
+    def update_params(g: Gen) -> str:
+        return g.r.choice(["wt=javabin&version=2",
+                           f"update.distrib=FROMLEADER&distrib.from={solr_core_url(g)}&wt=javabin&version=2",
+                           f"update.distrib=TOLEADER&distrib.from={solr_core_url(g)}&wt=javabin&version=2",
+                           "commitWithin=10000&overwrite=true&wt=json"])
+
+    def added_docs(g: Gen) -> str:
+        docs = [f"SKU-{g.num(10000, 99999)} ({solr_version(g)})" for _ in range(g.r.choice([1, 1, 2, 3, 4]))]
+        if g.r.random() < 0.25:
+            docs.append(f"... ({g.r.randint(9, 5000)} adds)")
+        return ", ".join(docs)
+
+    def commit_params(g: Gen) -> str:
+        return g.r.choice(["waitSearcher=true&commit=true&softCommit=false&wt=javabin&version=2",
+                           f"update.distrib=FROMLEADER&waitSearcher=true&openSearcher=true&commit=true&softCommit=false"
+                           f"&distrib.from={solr_core_url(g)}&commit_end_point=replicas&wt=javabin&version=2&expungeDeletes=false",
+                           "commit=true&wt=json"])
+
+    def commit_version(g: Gen) -> str:
+        # auto commits carry no version: "commit{,optimize=false,..."
+        return g.r.choice(["", "", f"_version_={solr_version(g)}"])
+
+    def admin_call(g: Gen) -> str:
+        g.drawn = g.r.choice([("/admin/cores", "action=STATUS&core={x}&indexInfo=true&wt=javabin&version=2"),
+                              ("/admin/collections", "action=CLUSTERSTATUS&wt=json"),
+                              ("/admin/info/system", "wt=json"),
+                              ("/admin/metrics", "wt=json&group=core&prefix=QUERY./select.requestTimes"),
+                              ("/admin/cores", "action=REQUESTRECOVERY&core={x}&wt=javabin&version=2")])
+        return g.drawn[0]
+
+    def admin_params(g: Gen) -> str:
+        return g.drawn[1].replace("{x}", g.r.choice(solr_cores)[3])
+
+    def collection_action(g: Gen) -> str:
+        g.drawn = g.r.choice([("create", "action=CREATE&name=logs_2026_12_{d}&numShards=2&replicationFactor=2&collection.configName=logs&wt=json"),
+                              ("addreplica", "action=ADDREPLICA&collection=products&shard=shard{s}&node={n}:8983_solr&wt=json"),
+                              ("reload", "action=RELOAD&name=products&wt=json"),
+                              ("deletecollection", "action=DELETE&name=logs_2026_11_{d}&wt=json"),
+                              ("createalias", "action=CREATEALIAS&name=logs&collections=logs_2026_12_{d}&wt=json")])
+        return g.drawn[0]
+
+    def collection_params(g: Gen) -> str:
+        return (g.drawn[1].replace("{d}", f"{g.r.randint(1, 28):02d}").replace("{s}", str(g.r.randint(1, 2)))
+                .replace("{n}", g.r.choice(solr_hosts)))
+
+    def solr_field(g: Gen) -> str:
+        return g.r.choice(["text_fr", "price_f", "popularity_i", "title_txt_en", "manu_exact"])
+
+    def syntax_error(g: Gen) -> str:
+        q = g.r.choice([("title:(phone", "Encountered \"<EOF>\" at line 1, column 12."),
+                        ("price:[10 TO", "Encountered \"<EOF>\" at line 1, column 12."),
+                        ("brand:acme AND", "Encountered \"<EOF>\" at line 1, column 14."),
+                        ("\"usb-c charger", "Lexical error at line 1, column 15.  Encountered: <EOF> after : \"\\\"usb-c charger\"")])
+        return f"Cannot parse '{q[0]}': {q[1]}"
+
+    def replica_json(g: Gen) -> str:
+        c = g.r.choice(solr_cores)
+        ip = g.r.choice(solr_hosts)
+        return esc(f'{{"operation":"addreplica","collection":"{c[0]}","shard":"{c[1]}","core":"{c[0]}_{c[1]}_replica_n{g.r.randint(6, 40)}",'
+                   f'"state":"down","base_url":"http://{ip}:8983/solr","node_name":"{ip}:8983_solr","type":"{g.r.choice(["NRT", "NRT", "TLOG", "PULL"])}"}}')
+
+    def election_path(g: Gen) -> str:
+        c = g.drawn
+        return (f"/collections/{c[0]}/leaders/{c[1]}/leader after winning as /collections/{c[0]}/leader_elect/{c[1]}/election/"
+                f"{g.num(72057594037927936, 72057594037999999)}-{c[2]}-n_00000000{g.num(10, 99)}")
+
+    def overseer_id(g: Gen) -> str:
+        return f"{g.num(72057594037927936, 72057594037999999)}-{g.r.choice(solr_hosts)}:8983_solr-n_0000000{g.num(100, 999)}"
+
+    def fetch_error(g: Gen) -> str:
+        return g.r.choice(["java.net.SocketTimeoutException: Read timed out",
+                           "org.apache.solr.client.solrj.SolrServerException: IOException occurred when talking to server at: ",
+                           "java.net.ConnectException: Connection refused (Connection refused)"])
+
+    def index_dir(g: Gen) -> str:
+        c = g.drawn
+        return f"/var/solr/data/{c[3]}/data/index.{20261203000000000 + g.r.randint(0, 235959999)}"
+
+    def secs(g: Gen) -> str:
+        return str(g.r.choice([0, 1, g.r.randint(2, 40), g.r.randint(41, 900)]))
+
+    def sl(lvl: str) -> str:
+        return "{TS} " + f"{lvl:<5}" + " ({TH}) [c:{C} s:{S} r:{R} x:{X}] "
+
+    def sn(lvl: str) -> str:
+        return "{TS} " + f"{lvl:<5}" + " ({TH}) [   ] "
+
+    sq = {"TS": solr_ts, "TH": qtp, "C": then(0), "S": then(1), "R": then(2), "X": then(3)}
+    sc = {**sq, "TH": commit_thread}
+    ss = {**sq, "TH": pooled("searcherExecutor")}
+    sr = {**sq, "TH": pooled("recoveryExecutor")}
+    sf = {**sq, "TH": fetcher_thread}
+    sz = {**sq, "TH": pooled("coreZkRegister")}
+    sp = {"TS": solr_ts, "TH": zk_thread}
+    so = {"TS": solr_ts, "TH": overseer_thread}
+    sm = {"TS": solr_ts}
+    x = then(3)
+    solr = [
+        # requests
+        (60, sl("INFO") + "o.a.s.c.S.Request [{x}]  webapp=/solr path={p} params={{{pr}}} hits={h} status=0 QTime={q}",
+         {**sq, "x": x, "p": req_path, "pr": req_params, "h": solr_hits, "q": qtime}),
+        (14, sl("WARN") + "o.a.s.c.S.SlowRequest slow: [{x}]  webapp=/solr path=/select params={{{pr}}} hits={h} status=0 QTime={q}",
+         {**sq, "x": x, "pr": solr_params, "h": solr_hits, "q": slow_qtime}),
+        (40, sl("INFO") + "o.a.s.u.p.LogUpdateProcessorFactory [{x}]  webapp=/solr path=/update params={{{pr}}}{{add=[{ids}]}} 0 {q}",
+         {**sq, "x": x, "pr": update_params, "ids": added_docs, "q": qtime}),
+        (10, sl("INFO") + "o.a.s.u.p.LogUpdateProcessorFactory [{x}]  webapp=/solr path=/update params={{{pr}}}{{commit=}} 0 {q}",
+         {**sq, "x": x, "pr": commit_params, "q": millis}),
+        (6, sl("INFO") + "o.a.s.u.p.LogUpdateProcessorFactory [{x}]  webapp=/solr path=/update params={{wt=javabin&version=2}}"
+         "{{deleteByQuery={dq} (-{v})}} 0 {q}",
+         {**sq, "x": x, "dq": pick(["timestamp:[* TO NOW-30DAYS]", "in_stock:false AND updated:[* TO NOW-7DAYS]", "batch_id:b-2026-12-02"]),
+          "v": solr_version, "q": millis}),
+        (14, sn("INFO") + "o.a.s.s.HttpSolrCall [admin] webapp=null path={p} params={{{pr}}} status=0 QTime={q}",
+         {**sp, "TH": qtp, "p": admin_call, "pr": admin_params, "q": qtime}),
+        (8, sl("ERROR") + "o.a.s.h.RequestHandlerBase org.apache.solr.common.SolrException: undefined field {f}",
+         {**sq, "f": solr_field}),
+        (7, sl("ERROR") + "o.a.s.h.RequestHandlerBase org.apache.solr.common.SolrException: org.apache.solr.search.SyntaxError: {e}",
+         {**sq, "e": syntax_error}),
+        (6, sl("INFO") + "o.a.s.s.HttpSolrCall Unable to write response, client closed connection or we are shutting down", sq),
+        # commits and searchers
+        (24, sl("INFO") + "o.a.s.u.DirectUpdateHandler2 start commit{{{v},optimize=false,openSearcher={o},waitSearcher=true,"
+         "expungeDeletes=false,softCommit={s},prepareCommit=false}}",
+         {**sc, "v": commit_version, "o": pick(["false", "true"]), "s": pick(["false", "true", "true"])}),
+        (18, sl("INFO") + "o.a.s.u.SolrIndexWriter Calling setCommitData with IW:org.apache.solr.update.SolrIndexWriter@{h} commitCommandVersion:{v}",
+         {**sc, "h": hexid, "v": pick(["0", "0", "1784552093110140928"])}),
+        (20, sl("INFO") + "o.a.s.u.DirectUpdateHandler2 end_commit_flush", sc),
+        (10, sl("INFO") + "o.a.s.u.DirectUpdateHandler2 No uncommitted changes. Skipping IW.commit.", sc),
+        (20, sl("INFO") + "o.a.s.s.SolrIndexSearcher Opening [Searcher@{h}[{x}] {k}]",
+         {**sc, "h": searcher_hash, "x": x, "k": pick(["main", "main", "realtime"])}),
+        (16, sl("INFO") + "o.a.s.c.SolrCore [{x}]  Registered new searcher autowarm time: {n} ms", {**ss, "x": x, "n": qtime}),
+        (10, sl("INFO") + "o.a.s.c.QuerySenderListener QuerySenderListener done.", ss),
+        (5, sl("WARN") + "o.a.s.c.SolrCore [{x}]  PERFORMANCE WARNING: Overlapping onDeckSearchers={n}",
+         {**sq, "x": x, "n": pick(["2", "2", "3"])}),
+        # core loading
+        (7, sl("INFO") + "o.a.s.c.CoreContainer Creating SolrCore '{x}' using configuration from configset {cs}, trusted=true",
+         {**sz, "x": x, "cs": then(0)}),
+        (7, sl("INFO") + "o.a.s.c.SolrCore [[{x}] ] Opening new SolrCore at [/var/solr/data/{x2}], dataDir=[/var/solr/data/{x3}/data/]",
+         {**sz, "x": x, "x2": x, "x3": x}),
+        (6, sl("INFO") + "o.a.s.s.IndexSchema [{x}] Schema name={n}", {**sz, "x": x, "n": then(0)}),
+        (6, sl("INFO") + "o.a.s.s.IndexSchema Loaded schema {n}/{v} with uniqueid field {f}",
+         {**sz, "n": then(0), "v": pick(["1.6", "1.6", "1.5"]), "f": lambda g: "sku" if g.drawn[0] == "products" else "id"}),
+        (6, sl("INFO") + "o.a.s.c.SolrConfig Using Lucene MatchVersion: {v}", {**sz, "v": pick(["8.11.2", "8.11.2", "8.0.0"])}),
+        (5, sl("WARN") + "o.a.s.c.SolrCore [{x}]  Solr index directory '{d}' doesn't exist. Creating new index...",
+         {**sz, "x": x, "d": lambda g: f"/var/solr/data/{g.drawn[3]}/data/index"}),
+        (6, sl("INFO") + "o.a.s.c.SolrCore [{x}]  CLOSING SolrCore org.apache.solr.core.SolrCore@{h}", {**sq, "x": x, "h": hexid}),
+        (5, sl("INFO") + "o.a.s.u.UpdateLog Could not find max version in index or recent updates, using new clock {v}",
+         {**sz, "v": solr_version}),
+        (5, sn("INFO").replace("{TH}", "main") + "o.a.s.c.CorePropertiesLocator Found {n} core definitions underneath /var/solr/data",
+         {**sm, "n": pick(["1", "2", "3"])}),
+        (5, sn("INFO").replace("{TH}", "main") + "o.a.s.c.CorePropertiesLocator Cores are: [{l}]",
+         {**sm, "l": lambda g: ", ".join(c[3] for c in g.r.sample(solr_cores, g.r.randint(1, 3)))}),
+        # SolrCloud: registration, leader election, recovery
+        (7, sl("INFO") + "o.a.s.c.ZkController Register replica - core:{x} address:http://{ip}:8983/solr collection:{c} shard:{s}",
+         {**sz, "x": x, "ip": then(4), "c": then(0), "s": then(1)}),
+        (6, sl("INFO") + "o.a.s.c.ShardLeaderElectionContext Running the leader process for shard={s} and weAreReplacement={b} and leaderVoteWait={n}",
+         {**sz, "s": then(1), "b": pick(["false", "true"]), "n": pick(["180000", "180000", "30000"])}),
+        (6, sl("INFO") + "o.a.s.c.ShardLeaderElectionContext Enough replicas found to continue.", sz),
+        (6, sl("INFO") + "o.a.s.c.ShardLeaderElectionContext I may be the new leader - try and sync", sz),
+        (6, sl("INFO") + "o.a.s.c.SyncStrategy Sync replicas to {u}", {**sz, "u": lambda g: f"http://{g.drawn[4]}:8983/solr/{g.drawn[3]}/"}),
+        (5, sl("INFO") + "o.a.s.c.SyncStrategy Sync Success - now sync replicas to me", sz),
+        (5, sl("INFO") + "o.a.s.c.SyncStrategy {u} has no replicas", {**sz, "u": lambda g: f"http://{g.drawn[4]}:8983/solr/{g.drawn[3]}/"}),
+        (6, sl("INFO") + "o.a.s.c.ShardLeaderElectionContext I am the new leader: {u} {s}",
+         {**sz, "u": lambda g: f"http://{g.drawn[4]}:8983/solr/{g.drawn[3]}/", "s": then(1)}),
+        (5, sl("INFO") + "o.a.s.c.ShardLeaderElectionContextBase Creating leader registration node {p}", {**sz, "p": election_path}),
+        (6, sl("INFO") + "o.a.s.c.ZkController I am the leader, no recovery necessary", sz),
+        (5, sl("INFO") + "o.a.s.c.ZkController Core needs to recover:{x}", {**sz, "x": x}),
+        (6, sl("INFO") + "o.a.s.c.RecoveryStrategy Starting recovery process. recoveringAfterStartup={b}",
+         {**sr, "b": pick(["true", "false"])}),
+        (5, sl("INFO") + "o.a.s.c.RecoveryStrategy Attempting to PeerSync from [{u}] - recoveringAfterStartup=[{b}]",
+         {**sr, "u": solr_core_url, "b": pick(["true", "false"])}),
+        (5, sl("INFO") + "o.a.s.c.RecoveryStrategy PeerSync Recovery was not successful - trying replication.", sr),
+        (5, sl("INFO") + "o.a.s.c.RecoveryStrategy Replication Recovery was successful.", sr),
+        (5, sl("INFO") + "o.a.s.c.RecoveryStrategy Registering as Active after recovery.", sr),
+        (5, sl("INFO") + "o.a.s.c.RecoveryStrategy Finished recovery process, successful=[{b}] msTimeTaken={n}",
+         {**sr, "b": pick(["true", "true", "false"]), "n": millis}),
+        # replication (IndexFetcher)
+        (7, sl("INFO") + "o.a.s.h.IndexFetcher Leader's generation: {n}", {**sf, "n": big}),
+        (7, sl("INFO") + "o.a.s.h.IndexFetcher Leader's version: {v}", {**sf, "v": lambda g: str(1764720000000 + g.r.randint(0, 86399999))}),
+        (7, sl("INFO") + "o.a.s.h.IndexFetcher Follower's generation: {n}", {**sf, "n": big}),
+        (7, sl("INFO") + "o.a.s.h.IndexFetcher Follower's version: {v}", {**sf, "v": lambda g: str(1764720000000 + g.r.randint(0, 86399999))}),
+        (6, sl("INFO") + "o.a.s.h.IndexFetcher Starting replication process", sf),
+        (6, sl("INFO") + "o.a.s.h.IndexFetcher Number of files in latest index in leader: {n}", {**sf, "n": lambda g: g.num(3, 240)}),
+        (5, sl("INFO") + "o.a.s.h.IndexFetcher Total time taken for download (fullCopy={b},bytesDownloaded={n}) : {s} secs ({r} bytes/sec) to "
+         "NRTCachingDirectory(MMapDirectory@{d} lockFactory=org.apache.lucene.store.NativeFSLockFactory@{h}; maxCacheMB=48.0 maxMergeSizeMB=4.0)",
+         {**sf, "b": pick(["false", "false", "true"]), "n": big, "s": secs, "r": big, "d": index_dir, "h": hexid}),
+        (8, sl("INFO") + "o.a.s.h.IndexFetcher Follower in sync with leader.", sf),
+        (5, sl("ERROR") + "o.a.s.h.IndexFetcher Leader at: {u} is not available. Index fetch failed by exception: {e}",
+         {**sf, "u": solr_core_url, "e": fetch_error}),
+        # cluster state, overseer, ZooKeeper
+        (12, sn("INFO") + "o.a.s.c.c.ZkStateReader A cluster state change: [WatchedEvent state:SyncConnected type:NodeDataChanged "
+         "path:/collections/{c}/state.json] for collection [{c2}] has occurred - updating... (live nodes size: [{n}])",
+         {**sp, "c": first([("products",), ("logs",), ("logs_2026_12_03",)]), "c2": then(0), "n": pick(["3", "3", "2"])}),
+        (6, sn("INFO") + "o.a.s.c.c.ZkStateReader Updated live nodes from ZooKeeper... ({a}) -> ({b})",
+         {**sp, "a": first([("3", "2"), ("2", "3"), ("2", "1"), ("1", "2")]), "b": then(1)}),
+        (4, sn("INFO") + "o.a.s.c.Overseer Overseer (id={i}) starting", {**sp, "i": overseer_id}),
+        (4, sn("INFO") + "o.a.s.c.OverseerElectionContext I am going to be the leader {n}:8983_solr", {**sp, "n": pick(solr_hosts)}),
+        (6, sn("INFO") + "o.a.s.h.a.CollectionsHandler Invoked Collection Action :{a} with params {p} and sendToOCPQueue=true",
+         {**sp, "TH": qtp, "a": collection_action, "p": collection_params}),
+        (6, sn("INFO") + "o.a.s.c.o.SliceMutator createReplica() {j}", {**so, "j": replica_json}),
+        (5, sn("INFO") + "o.a.s.c.c.ConnectionManager zkClient has connected", sp),
+        (4, sn("WARN") + "o.a.s.c.c.ConnectionManager Our previous ZooKeeper session was expired. Attempting to reconnect to recover "
+         "relationship with ZooKeeper...", sp),
+    ]
+
+    # ---- Vespa (vespa-logfmt) ----
+    def vespa_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def vp(lvl: str, service: str, component: str) -> str:
+        return "[{TS}] " + f"{lvl:<8}: {service:<16} {component}\t"
+
+    vs = {"TS": vespa_ts}
+
+    def session(g: Gen) -> str:
+        return str(g.r.randint(2, 480))
+
+    def file_refs(g: Gen) -> str:
+        return ", ".join(g.hexs(16) for _ in range(g.r.randint(1, 3)))
+
+    def vespa_pid(g: Gen) -> str:
+        return str(g.r.randint(300, 99999))
+
+    def blocked_reason(g: Gen) -> str:
+        used = g.r.uniform(0.8, 0.99)
+        kind = g.r.choice(["disk", "memory"])
+        limit = g.r.choice(["0.75", "0.8", "0.9"])
+        return esc(f'{kind}LimitReached: {{ action: "add more content nodes", reason: "{kind} used ({used:.3f}) > {kind} limit ({limit})", '
+                   f'stats: {{ {"capacity" if kind == "disk" else "mapped"}: {g.r.randint(10**10, 10**12)}, used: {g.r.randint(10**9, 10**11)}, '
+                   f'{kind}Used: {used:.3f}, {kind}Limit: {limit}}}}}')
+
+    vespa = [
+        (8, vp("INFO", "configserver", "Container.com.yahoo.vespa.config.server.deploy.Deployment")
+         + "Session {s} activated successfully using no host provisioner. Config generation {n}. File references: [{f}]",
+         {**vs, "s": session, "n": session, "f": file_refs}),
+        (10, vp("INFO", "container", "Container.com.yahoo.container.jdisc.ConfiguredApplication")
+         + "Switching to the latest deployed set of configurations and components. Application config generation: {n}",
+         {**vs, "n": session}),
+        (7, vp("INFO", "container", "Container.com.yahoo.container.jdisc.state.StateMonitor")
+         + "Changing health status code from '{a}' to '{b}'",
+         {**vs, "a": first([("initializing", "up"), ("up", "down"), ("down", "up")]), "b": then(1)}),
+        (6, vp("WARNING", "searchnode", "proton.proton.server.disk_mem_usage_filter") + "Write operations are now blocked: '{r}'",
+         {**vs, "r": blocked_reason}),
+        (5, vp("INFO", "searchnode", "proton.proton.server.disk_mem_usage_filter") + "Write operations are now un-blocked", vs),
+        (8, vp("EVENT", "config-sentinel", "sentinel.sentinel.service") + 'started/1 name="{s}" pid={p}',
+         {**vs, "s": pick(["searchnode", "distributor", "container", "storagenode"]), "p": vespa_pid}),
+        (6, vp("EVENT", "config-sentinel", "sentinel.sentinel.service") + 'stopped/1 name="{s}" pid={p} exitcode={c}',
+         {**vs, "s": pick(["searchnode", "distributor", "container", "storagenode"]), "p": vespa_pid, "c": pick(["0", "0", "1", "134"])}),
+        (6, vp("WARNING", "container", "Container.com.yahoo.search.dispatch.searchcluster.SearchCluster")
+         + "Cluster {c}: Group {gr} has {a}/{b} working nodes.",
+         {**vs, "c": pick(["music", "products"]), "gr": pick(["0", "1"]), "a": pick(["1", "2"]), "b": pick(["2", "3"])}),
+    ]
+
+    # ---- Manticore Search and Sphinx ----
+    def sphinx_ts(g: Gen) -> str:
+        return f"Thu Dec  3 {hms(g)}.{ms3(g)} 2026"
+
+    def mc_pid(g: Gen) -> str:
+        return str(g.r.choice([1, g.r.randint(40, 400), g.r.randint(1000, 99999)]))
+
+    def sx_pid(g: Gen) -> str:
+        return f"{g.r.randint(300, 99999):>5}"
+
+    def mc_table(g: Gen) -> str:
+        return g.r.choice(["products", "articles", "logs_rt"])
+
+    def sx_index(g: Gen) -> str:
+        return g.r.choice(["products", "products_delta", "forum_posts"])
+
+    def sec3(g: Gen) -> str:
+        return f"{g.r.choice([g.r.uniform(0, 0.05), g.r.uniform(0.05, 1), g.r.uniform(1, 30)]):.3f}"
+
+    def sec6(g: Gen) -> str:
+        return f"{g.r.choice([g.r.uniform(0, 0.05), g.r.uniform(0.05, 2)]):.6f}"
+
+    def mc_version(g: Gen) -> str:
+        return g.r.choice(["6.3.6 1811a9efb@24080214 (columnar 2.3.0 88a01c3@24052206) (secondary 2.3.0 88a01c3@24052206) (knn 2.3.0 88a01c3@24052206)",
+                           "6.2.12 dc5144d35@230822 (columnar 2.2.4 5aec342@230822) (secondary 2.2.4 5aec342@230822)"])
+
+    def mc_query(g: Gen) -> str:
+        t = g.r.choice(["phone case", "usb charger", "\"noise cancelling\"", "laptop -refurbished", "garden hose"])
+        return g.r.choice([f"SELECT id, title, price FROM products WHERE MATCH('{t}') LIMIT 0,20",
+                           f"SELECT * FROM articles WHERE MATCH('{t}') ORDER BY published_at DESC LIMIT {g.r.choice([0, 10, 20])},10",
+                           f"SELECT brand, COUNT(*) FROM products WHERE MATCH('{t}') GROUP BY brand LIMIT 20",
+                           f"SELECT id FROM products WHERE price<{g.r.randint(10, 999)} AND in_stock=1 LIMIT 0,{g.r.choice([20, 50])}"])
+
+    def bad_query(g: Gen) -> str:
+        return g.r.choice(["SELECT * FROM products WHERE MATCH('phone (case') LIMIT 0,20",
+                           "SELECT * FROM product WHERE MATCH('charger')",
+                           "SELECT id FROM products WHERE MATCH('@titel laptop')"])
+
+    def ql_error(g: Gen) -> str:
+        return g.r.choice(["P08: syntax error, unexpected $end near ''", "unknown local table(s) 'product' in search request",
+                           "index products: query error: no field 'titel' found in schema"])
+
+    def match_mode(g: Gen) -> str:
+        return g.r.choice(["ext2/0/rel", "ext2/1/rel", "ext2/0/attr-", "ext2/2/ext"])
+
+    def plain_query(g: Gen) -> str:
+        return g.r.choice(["phone case", "usb charger", "garden hose", "\"noise cancelling\" headphones", "laptop"])
+
+    mh = "[{TS}] [{P}] "
+    ms = {"TS": sphinx_ts, "P": mc_pid}
+    xs = {"TS": sphinx_ts, "P": sx_pid}
+
+    manticore = [
+        (4, mh + "starting daemon version '{v}' ...", {**ms, "v": mc_version}),
+        (5, mh + "listening on {a} for {p}",
+         {**ms, "a": pick(["127.0.0.1:9312", "0.0.0.0:9308", "all interfaces", "10.0.1.21:9306"]), "p": pick(["sphinx and http(s)", "mysql", "http"])}),
+        (4, mh + "prereading {n} tables", {**ms, "n": pick(["1", "3", "12"])}),
+        (4, mh + "preread {n} tables in {t} sec", {**ms, "n": pick(["1", "3", "12"]), "t": sec3}),
+        (5, mh + "accepting connections", ms),
+        (4, mh + "caught SIGTERM, shutting down", ms),
+        (4, mh + "shutdown daemon version '{v}' ...", {**ms, "v": mc_version}),
+        (12, mh + "rt: table {t}: diskchunk {a}({b}), segments {s}  saved in {x} ({y}) sec, RAM saved/new {r}/{n} ratio {ra} "
+         "(soft limit {sl}, conf limit {cl})",
+         {**ms, "t": mc_table, "a": small, "b": small, "s": lambda g: g.num(1, 40), "x": sec6, "y": sec6, "r": big, "n": small,
+          "ra": lambda g: f"{g.r.uniform(0.3, 1):.6f}", "sl": big, "cl": pick(["134217728", "268435456"])}),
+        (7, mh + "rt: table {t}: optimized (progressive) chunk(s) {n} ( left {l} ) in {d}",
+         {**ms, "t": mc_table, "n": small, "l": small, "d": lambda g: g.r.choice([f"{g.r.randint(1, 999)}ms", f"{g.r.uniform(1, 90):.1f}s"])}),
+        (5, mh + "WARNING: table '{t}': prealloc: failed to open /var/lib/manticore/{t2}/{t3}.meta: No such file or directory; NOT SERVING",
+         {**ms, "t": first([("products",), ("articles",), ("logs_rt",)]), "t2": then(0), "t3": then(0)}),
+        (5, mh + "binlog: replaying log {f}", {**ms, "f": lambda g: f"/var/lib/manticore/binlog/binlog.{g.r.randint(1, 400):03d}"}),
+        (30, "/* {TS} conn {c} real {r} wall {w} found {n} */ {q};",
+         {"TS": sphinx_ts, "c": lambda g: g.num(1, 9000), "r": sec3, "w": sec3, "n": big, "q": mc_query}),
+        (8, "/* {TS} conn {c} real {r} wall {w} found {n} */ {q}; # error={e}",
+         {"TS": sphinx_ts, "c": lambda g: g.num(1, 9000), "r": sec3, "w": sec3, "n": pick(["-1", "0"]), "q": bad_query, "e": ql_error}),
+        (20, "[{TS}] {r} sec {w} sec [{m} {n} ({o},{l})] [{i}] {q}",
+         {"TS": sphinx_ts, "r": sec3, "w": sec3, "m": match_mode, "n": big, "o": pick(["0", "0", "20", "40"]),
+          "l": pick(["20", "20", "50"]), "i": pick(["products", "articles", "products,products_delta"]), "q": plain_query}),
+    ]
+
+    sphinx = [
+        (8, mh + "rotating index '{i}': success", {**xs, "i": sx_index}),
+        (5, mh + "rotating index: all indexes done", xs),
+        (4, mh + "WARNING: index '{i}': preload: failed to open {p}.sph: No such file or directory; NOT SERVING",
+         {**xs, "i": first([("products",), ("products_delta",), ("forum_posts",)]), "p": lambda g: f"/var/lib/sphinx/data/{g.drawn[0]}"}),
+        (4, mh + "WARNING: rotating index '{i}': cur to old rename failed: rename {p}.spa to {p2}.old.spa failed: Permission denied",
+         {**xs, "i": first([("products",), ("products_delta",), ("forum_posts",)]), "p": lambda g: f"/var/lib/sphinx/data/{g.drawn[0]}",
+          "p2": lambda g: f"/var/lib/sphinx/data/{g.drawn[0]}"}),
+        (8, "indexing index '{i}'...", {"i": sx_index}),
+        (8, "collected {n} docs, {s} MB", {"n": big, "s": lambda g: f"{g.r.uniform(0, 900):.1f}"}),
+        (6, "sorted {h} Mhits, 100.0% done", {"h": lambda g: f"{g.r.uniform(0, 90):.1f}"}),
+        (8, "total {n} docs, {b} bytes", {"n": big, "b": big}),
+        (8, "total {t} sec, {r} bytes/sec, {d} docs/sec", {"t": sec3, "r": big, "d": lambda g: f"{g.r.uniform(10, 90000):.2f}"}),
+        (5, "total {n} reads, {t} sec, {k} kb/call avg, {m} msec/call avg",
+         {"n": lambda g: g.num(1, 9000), "t": sec3, "k": lambda g: f"{g.r.uniform(0, 900):.1f}", "m": lambda g: f"{g.r.uniform(0, 9):.1f}"}),
+        (5, "total {n} writes, {t} sec, {k} kb/call avg, {m} msec/call avg",
+         {"n": lambda g: g.num(1, 9000), "t": sec3, "k": lambda g: f"{g.r.uniform(0, 900):.1f}", "m": lambda g: f"{g.r.uniform(0, 9):.1f}"}),
+        (6, "rotating indices: successfully sent SIGHUP to searchd (pid={p}).", {"p": lambda g: g.num(300, 99999)}),
+        (4, "ERROR: index '{i}': sql_connect: Can't connect to MySQL server on '{h}' ({c}) (DSN=mysql://sphinx:***@{h2}:3306/{db}).",
+         {"i": sx_index, "h": first([("db01",), ("10.0.4.20",), ("mysql-primary",)]), "c": pick(["111", "110", "113"]),
+          "h2": then(0), "db": pick(["shop", "forum"])}),
+    ]
+
+    # ---- Quickwit (Rust tracing) ----
+    def rs_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def qw_index(g: Gen) -> str:
+        return g.r.choice(["otel-logs-v0_7", "otel-traces-v0_7", "app-logs"])
+
+    def ulid(g: Gen) -> str:
+        return "01J" + "".join(g.r.choice("0123456789ABCDEFGHJKMNPQRSTVWXYZ") for _ in range(23))
+
+    def ulids(g: Gen) -> str:
+        return ", ".join(f'"{ulid(g)}"' for _ in range(g.r.randint(1, 4)))
+
+    def qw_source(g: Gen) -> str:
+        return g.r.choice(["_ingest-api-source", "_ingest-source", "kafka-app-logs"])
+
+    qs = {"TS": rs_ts}
+    quickwit = [
+        (14, "{TS}  INFO index_batch{{index_id={i} source_id={s} pipeline_uid={u}}}: quickwit_indexing::actors::indexer: new-split "
+         "split_id=\"{sp}\" partition_id={p}",
+         {**qs, "i": qw_index, "s": qw_source, "u": ulid, "sp": ulid, "p": pick(["0", "0", "1", "2"])}),
+        (12, "{TS}  INFO quickwit_indexing::actors::uploader: start-stage-and-store-splits split_ids=[{ids}]", {**qs, "ids": ulids}),
+        (10, "{TS}  INFO quickwit_indexing::actors::publisher: publish-new-splits index_id={i} split_ids=[{ids}]",
+         {**qs, "i": qw_index, "ids": ulids}),
+        (8, "{TS}  INFO merge{{merge_split_id={m} split_ids=[{ids}] typ=Merge}}: quickwit_indexing::actors::merge_executor: "
+         "merge-executor-start num_docs={n} num_delete_tasks=0",
+         {**qs, "m": ulid, "ids": ulids, "n": big}),
+        (6, "{TS}  INFO quickwit_janitor::actors::garbage_collector: garbage-collect-operation num_deleted_splits={n} num_deleted_bytes={b}",
+         {**qs, "n": small, "b": big}),
+        (6, "{TS}  INFO quickwit_search::root: root_search index_ids=[\"{i}\"] num_splits={n} num_docs={d}",
+         {**qs, "i": qw_index, "n": lambda g: g.num(1, 400), "d": big}),
+        (5, "{TS}  WARN quickwit_ingest::ingest_v2::router: failed to persist records to index `{i}`: rate limited",
+         {**qs, "i": qw_index}),
+        (4, "{TS}  INFO quickwit_cluster::cluster: node joined cluster cluster_id=quickwit-default-cluster node_id={n} enabled_services={{{s}}}",
+         {**qs, "n": pick(["searcher-0", "searcher-1", "indexer-0", "metastore-0"]),
+          "s": pick(['"searcher"', '"indexer"', '"metastore"', '"control_plane", "janitor"'])}),
+    ]
+
+    # ---- ZincSearch ----
+    def gin_ts(g: Gen) -> str:
+        return f"2026/12/03 - {hms(g)}"
+
+    def gin_latency(g: Gen) -> str:
+        v = g.r.choice([f"{g.r.randint(40, 999)}.{g.num(0, 999):0>3}µs", f"{g.r.uniform(1, 999):.6f}ms".rstrip("0"), f"{g.r.uniform(1, 9):.6f}s"])
+        return f"{v:>13}"
+
+    def gin_ip(g: Gen) -> str:
+        return f"{node_ip(g):>15}"
+
+    def gin_req(g: Gen) -> str:
+        g.drawn = g.r.choice([("POST", '"/api/products/_search"', "200"), ("POST", '"/es/_bulk"', "200"), ("POST", '"/api/_bulkv2"', "200"),
+                              ("GET", '"/healthz"', "200"), ("POST", '"/es/products/_search"', "200"), ("PUT", '"/api/index"', "400"),
+                              ("POST", '"/api/logs/_search"', "401")])
+        return g.drawn[2]
+
+    zinc = [
+        (25, "[GIN] {TS} | {st} | {l} | {ip} | {m}  {p}",
+         {"TS": gin_ts, "st": gin_req, "l": gin_latency, "ip": gin_ip, "m": lambda g: f"{g.drawn[0]:<7}", "p": then(1)}),
+        (4, "{TS} INF Starting Zinc {v}", {"TS": lambda g: f"2026-12-03T{hms(g)}Z", "v": pick(["v0.4.10", "v0.4.9"])}),
+        (4, "{TS} INF Listening on :{p}", {"TS": lambda g: f"2026-12-03T{hms(g)}Z", "p": pick(["4080", "4080", "5080"])}),
+        (4, "{TS} ERR bulk error index={i} error=\"{e}\"",
+         {"TS": lambda g: f"2026-12-03T{hms(g)}Z", "i": pick(["products", "logs"]),
+          "e": pick(["timestamp field should be date", "document id is empty", "index is closed"])}),
+    ]
+
+    # ---- Elasticsearch 8 slowlogs and deprecation log (ECS JSON) ----
+    es_nodes = [("es-data-0", "JK-jn-XpQ3OsDUsq5ZtfGg"), ("es-data-1", "b8Ly3cQ1RmWn6sKPa0f0tA"), ("es-data-2", "Qx9vT2mWS0eR4yZL1kNcuw")]
+
+    def es_node(g: Gen) -> str:
+        g.drawn = g.r.choice(es_nodes)
+        return g.drawn[0]
+
+    def es_idx(g: Gen) -> str:
+        return g.r.choice(["logs-app-2026.12.03", "products_v3", "metrics-system-2026.12.03", ".ds-logs-nginx-default-2026.12.01-000004"])
+
+    took: dict[str, str] = {}
+
+    def es_took(g: Gen) -> str:
+        # the node is drawn later in the line (its fields close the record): took_millis is kept aside
+        ms = g.r.choice([g.r.randint(500, 999), g.r.randint(1000, 30000)])
+        took["ms"] = str(ms)
+        return f"{ms / 1000:.1f}s" if ms >= 1000 else f"{ms}ms"
+
+    def took_millis(g: Gen) -> str:
+        return took["ms"]
+
+    def es_source(g: Gen) -> str:
+        term = g.r.choice(["timeout", "connection reset", "OutOfMemoryError", "payment declined"])
+        return esc(g.r.choice([
+            f'{{\\"size\\":{g.r.choice([0, 10, 50])},\\"query\\":{{\\"match\\":{{\\"message\\":{{\\"query\\":\\"{term}\\",\\"operator\\":\\"OR\\"}}}}}}}}',
+            f'{{\\"size\\":0,\\"query\\":{{\\"range\\":{{\\"@timestamp\\":{{\\"gte\\":\\"now-{g.r.choice([15, 30, 60])}m\\"}}}}}},'
+            f'\\"aggregations\\":{{\\"hosts\\":{{\\"terms\\":{{\\"field\\":\\"host.name\\",\\"size\\":{g.r.choice([10, 100])}}}}}}}}}',
+            f'{{\\"query\\":{{\\"bool\\":{{\\"filter\\":[{{\\"term\\":{{\\"in_stock\\":{{\\"value\\":true}}}}}}],'
+            f'\\"must\\":[{{\\"query_string\\":{{\\"query\\":\\"*{term.split()[0]}*\\"}}}}]}}}}}}',
+        ]))
+
+    def doc_source(g: Gen) -> str:
+        return esc(f'{{\\"@timestamp\\":\\"2026-12-03T{hms(g)}.{ms3(g)}Z\\",\\"message\\":\\"{g.r.choice(["GET /api/cart 200", "worker started", "payment declined"])}'
+                   f'\\",\\"host\\":{{\\"name\\":\\"{g.r.choice(["web-1", "web-2", "batch-1"])}\\"}}}}')
+
+    def doc_id(g: Gen) -> str:
+        return "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") for _ in range(20))
+
+    def index_uuid(g: Gen) -> str:
+        return "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") for _ in range(22))
+
+    es_tail = (', "ecs.version": "1.2.0","service.name":"ES_ECS","event.dataset":"{DS}","process.thread.name":"elasticsearch[{N}][{POOL}][T#{T}]",'
+               '"log.logger":"{LOG}","elasticsearch.cluster.uuid":"Ui23Kfp1QSe0HpkFfV7LRw","elasticsearch.node.id":"{NID}",'
+               '"elasticsearch.node.name":"{N2}","elasticsearch.cluster.name":"prod-logs"}}')
+    es_slots = {"TS": rs_ts, "N": es_node, "T": lambda g: g.num(1, 16), "NID": then(1), "N2": then(0)}
+
+    def es(lvl: str, body: str, ds: str, pool: str, logger: str) -> str:
+        return ('{{"@timestamp":"{TS}", "log.level": "' + lvl + '", ' + body
+                + es_tail.replace("{DS}", ds).replace("{POOL}", pool).replace("{LOG}", logger))
+
+    def dep(msg: str, code: str, category: str) -> str:
+        return es("WARN", '"data_stream.dataset":"deprecation.elasticsearch","data_stream.namespace":"default","data_stream.type":"logs",'
+                  '"elasticsearch.elastic_product_origin":"{ORIGIN}","elasticsearch.event.category":"' + category + '","event.code":"' + code
+                  + '","message":"' + msg + '"', "deprecation.elasticsearch", "transport_worker", "org.elasticsearch.deprecation.rest.RestController")
+
+    es_dep = {**es_slots, "ORIGIN": pick(["", "", "kibana"])}
+    elastic = [
+        (20, es("WARN", '"elasticsearch.slowlog.id":null,"elasticsearch.slowlog.message":"[{i}][{sh}]","elasticsearch.slowlog.search_type":"QUERY_THEN_FETCH",'
+                '"elasticsearch.slowlog.source":"{src}","elasticsearch.slowlog.stats":"[]","elasticsearch.slowlog.took":"{tk}",'
+                '"elasticsearch.slowlog.took_millis":{tm},"elasticsearch.slowlog.total_hits":"{h} hits","elasticsearch.slowlog.total_shards":{ts}',
+                "elasticsearch.index_search_slowlog", "search", "index.search.slowlog.query"),
+         {**es_slots, "i": es_idx, "sh": lambda g: g.num(0, 5), "src": es_source, "tk": es_took, "tm": took_millis, "h": big,
+          "ts": pick(["1", "3", "5", "12"])}),
+        (8, es("INFO", '"elasticsearch.slowlog.id":null,"elasticsearch.slowlog.message":"[{i}][{sh}]","elasticsearch.slowlog.search_type":"QUERY_THEN_FETCH",'
+               '"elasticsearch.slowlog.source":"{src}","elasticsearch.slowlog.stats":"[]","elasticsearch.slowlog.took":"{tk}",'
+               '"elasticsearch.slowlog.took_millis":{tm},"elasticsearch.slowlog.total_hits":"{h} hits","elasticsearch.slowlog.total_shards":{ts}',
+               "elasticsearch.index_search_slowlog", "search", "index.search.slowlog.fetch"),
+         {**es_slots, "i": es_idx, "sh": lambda g: g.num(0, 5), "src": es_source, "tk": es_took, "tm": took_millis, "h": big,
+          "ts": pick(["1", "3", "5", "12"])}),
+        (14, es("WARN", '"elasticsearch.slowlog.id":"{d}","elasticsearch.slowlog.message":"[{i}/{u}]","elasticsearch.slowlog.source":"{src}",'
+                '"elasticsearch.slowlog.took":"{tk}","elasticsearch.slowlog.took_millis":"{tm}"',
+                "elasticsearch.index_indexing_slowlog", "write", "index.indexing.slowlog.index"),
+         {**es_slots, "d": doc_id, "i": es_idx, "u": index_uuid, "src": doc_source, "tk": es_took, "tm": took_millis}),
+        (8, dep("[types removal] Specifying types in search requests is deprecated.", "types_removal", "types"), es_dep),
+        (6, dep("this request accesses system indices: [{ix}], but in a future major version, direct access to system indices will be "
+                "prevented by default", "open_system_index_access", "api"),
+         {**es_dep, "ix": lambda g: ", ".join(g.r.sample([".security-7", ".kibana_8.11.3_001", ".tasks", ".async-search"], g.r.randint(1, 3)))}),
+        (6, dep("Legacy index templates are deprecated in favor of composable templates.", "deprecated_route_PUT_/_template/{{name}}", "api"), es_dep),
+        (5, dep("[ignore_throttled] parameter is deprecated because frozen indices have been deprecated. Consider cold or frozen tiers in place "
+                "of frozen indices.", "ignore_throttled_param", "api"), es_dep),
+    ]
+
+    # ---- OpenSearch security audit log (log4j sink) ----
+    os_nodes = [("opensearch-node1", "tP2yCk0xRWu5PqJm3v9nEA", "10.0.3.11"), ("opensearch-node2", "f7cZ2Yq1TXiZ9xO0hSdK3g", "10.0.3.12")]
+
+    def os_node(g: Gen) -> str:
+        g.drawn = g.r.choice(os_nodes)
+        return g.drawn[0]
+
+    def os_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)},{ms3(g)}"
+
+    def os_user(g: Gen) -> str:
+        return g.r.choice(["admin", "kibanaserver", "logstash", "svc-search", "jdoe"])
+
+    def os_index(g: Gen) -> str:
+        return g.r.choice(["logs-app-2026.12.03", "security-auditlog-2026.12.03", ".opendistro_security", "products"])
+
+    au = ("[{TS}][INFO ][audit                    ] [{N}] {{\"audit_cluster_name\":\"opensearch-prod\",\"audit_node_name\":\"{N2}\","
+          "\"audit_node_id\":\"{NID}\",\"audit_node_host_address\":\"{NIP}\",\"audit_format_version\":4,")
+    au_slots = {"TS": os_ts, "N": os_node, "N2": then(0), "NID": then(1), "NIP": then(2)}
+    audit = [
+        (12, au + '"audit_category":"FAILED_LOGIN","audit_request_origin":"REST","audit_request_layer":"REST","audit_rest_request_method":"{m}",'
+         '"audit_rest_request_path":"{p}","@timestamp":"{t}","audit_request_effective_user_is_admin":false,"audit_request_remote_address":"{ip}",'
+         '"audit_request_effective_user":"{u}"}}',
+         {**au_slots, "m": pick(["GET", "POST"]), "p": pick(["/_plugins/_security/authinfo", "/_search", "/_bulk"]),
+          "t": ts, "ip": node_ip, "u": os_user}),
+        (8, au + '"audit_category":"AUTHENTICATED","audit_request_origin":"REST","audit_request_layer":"REST","audit_rest_request_method":"{m}",'
+         '"audit_rest_request_path":"{p}","@timestamp":"{t}","audit_request_effective_user_is_admin":{a},"audit_request_remote_address":"{ip}",'
+         '"audit_request_effective_user":"{u}"}}',
+         {**au_slots, "m": pick(["GET", "POST", "PUT"]), "p": pick(["/_plugins/_security/authinfo", "/_search", "/_cluster/health", "/products/_doc"]),
+          "t": ts, "a": pick(["false", "false", "true"]), "ip": node_ip, "u": os_user}),
+        (10, au + '"audit_category":"MISSING_PRIVILEGES","audit_request_origin":"REST","audit_request_layer":"TRANSPORT",'
+         '"audit_request_privilege":"{pr}","audit_trace_task_id":"{task}","audit_transport_request_type":"{rt}",'
+         '"@timestamp":"{t}","audit_request_effective_user_is_admin":false,"audit_request_remote_address":"{ip}",'
+         '"audit_request_effective_user":"{u}","audit_trace_indices":[{ix}],"audit_trace_resolved_indices":[{rix}]}}',
+         {**au_slots, "pr": pick(["indices:data/read/search", "indices:data/write/bulk[s]", "indices:admin/create", "cluster:monitor/health"]),
+          "task": lambda g: f"{index_uuid(g)}:{g.num(1000, 99999999)}", "rt": pick(["SearchRequest", "BulkShardRequest", "CreateIndexRequest"]),
+          "t": ts, "ip": node_ip, "u": os_user,
+          "ix": lambda g: ",".join(f'"{os_index(g)}"' for _ in range(g.r.randint(1, 2))),
+          "rix": lambda g: ",".join(f'"{os_index(g)}"' for _ in range(g.r.randint(1, 3)))}),
+        (6, au + '"audit_category":"GRANTED_PRIVILEGES","audit_request_origin":"REST","audit_request_layer":"TRANSPORT",'
+         '"audit_request_privilege":"{pr}","audit_trace_task_id":"{task}","audit_transport_request_type":"{rt}",'
+         '"@timestamp":"{t}","audit_request_effective_user_is_admin":false,"audit_request_remote_address":"{ip}",'
+         '"audit_request_effective_user":"{u}"}}',
+         {**au_slots, "pr": pick(["indices:admin/mapping/put", "indices:admin/delete", "cluster:admin/opendistro/ism/policy/write"]),
+          "task": lambda g: f"{index_uuid(g)}:{g.num(1000, 99999999)}", "rt": pick(["PutMappingRequest", "DeleteIndexRequest", "IndexPolicyRequest"]),
+          "t": ts, "ip": node_ip, "u": os_user}),
+        (5, au + '"audit_category":"SSL_EXCEPTION","audit_request_origin":"TRANSPORT","audit_request_layer":"TRANSPORT",'
+         '"@timestamp":"{t}","audit_request_exception_stacktrace":"{e}","audit_request_remote_address":"{ip}"}}',
+         {**au_slots, "t": ts, "ip": node_ip,
+          "e": pick(["javax.net.ssl.SSLHandshakeException: Received fatal alert: certificate_unknown",
+                     "io.netty.handler.ssl.NotSslRecordException: not an SSL/TLS record: 474554202f20485454502f312e310d0a",
+                     "javax.net.ssl.SSLHandshakeException: PKIX path validation failed: java.security.cert.CertPathValidatorException: validity check failed"])}),
+    ]
+
+    # ---- Apache Nutch 1.x (hadoop.log) ----
+    def nutch(lvl: str, logger: str) -> str:
+        return "{TS} " + f"{lvl:<5} {logger} - "
+
+    nt = {"TS": java_ts}
+
+    def crawl_url(g: Gen) -> str:
+        host = g.r.choice(["https://www.example.org", "https://docs.example.com", "http://blog.example.net", "https://shop.example.de"])
+        path = g.r.choice(["/", f"/news/2026/12/{g.r.randint(1, 3):02d}/{g.hexs(6)}.html", f"/products/{g.num(100, 99999)}",
+                           f"/docs/v{g.r.randint(1, 4)}/guide/{g.r.choice(['install', 'config', 'faq'])}.html", f"/tag/{g.hexs(4)}?page={g.r.randint(2, 40)}"])
+        return host + path
+
+    def segment(g: Gen) -> str:
+        return f"crawl/segments/20261203{g.r.randint(0, 23):02d}{g.r.randint(0, 59):02d}{g.r.randint(0, 59):02d}"
+
+    def started_at(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def elapsed(g: Gen) -> str:
+        return f"{g.r.choice([0, 0, 0, 1, 2]):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"
+
+    def fthread(g: Gen) -> str:
+        return str(g.r.randint(30, 260))
+
+    def fetch_fail(g: Gen) -> str:
+        return g.r.choice(["java.net.SocketTimeoutException: Read timed out", "java.net.UnknownHostException: blog.example.net",
+                           "java.net.ConnectException: Connection refused (Connection refused)",
+                           "javax.net.ssl.SSLHandshakeException: PKIX path building failed"])
+
+    def parse_status(g: Gen) -> str:
+        return g.r.choice(["failed(2,0): Unable to successfully parse content",
+                           "failed(2,200): org.apache.nutch.parse.ParseException: Unable to successfully parse content",
+                           "failed(2,0): Can't retrieve Tika parser for mime-type application/octet-stream"])
+
+    crawler = [
+        (40, nutch("INFO", "fetcher.FetcherThread") + "FetcherThread {t} fetching {u} (queue crawl delay={d}ms)",
+         {**nt, "t": fthread, "u": crawl_url, "d": pick(["5000", "5000", "1000", "10000"])}),
+        (12, nutch("INFO", "fetcher.FetcherThread") + "FetcherThread {t} fetch of {u} failed with: {e}",
+         {**nt, "t": fthread, "u": crawl_url, "e": fetch_fail}),
+        (6, nutch("INFO", "fetcher.FetcherThread") + "Denied by robots.txt: {u}", {**nt, "u": crawl_url}),
+        (5, nutch("INFO", "fetcher.FetcherThread") + "FetcherThread {t} - redirect count exceeded {u}", {**nt, "t": fthread, "u": crawl_url}),
+        (6, nutch("INFO", "fetcher.FetcherThread") + "FetcherThread {t} has no more work available", {**nt, "t": fthread}),
+        (6, nutch("INFO", "fetcher.FetcherThread") + "FetcherThread {t} -finishing thread FetcherThread, activeThreads={a}",
+         {**nt, "t": fthread, "a": lambda g: g.num(0, 49)}),
+        (14, nutch("INFO", "fetcher.Fetcher") + "-activeThreads={a}, spinWaiting={s}, fetchQueues.totalSize={t}, fetchQueues.getQueueCount={q}",
+         {**nt, "a": pick(["50", "50", "10"]), "s": lambda g: g.num(0, 50), "t": lambda g: g.num(0, 20000), "q": lambda g: g.num(1, 400)}),
+        (14, nutch("INFO", "fetcher.Fetcher") + "{s}/{a} spinwaiting/active, {p} pages, {e} errors, {r1} {r2} pages/s, {k1} {k2} kb/s, "
+         "{n} URLs in {q} queues",
+         {**nt, "s": lambda g: g.num(0, 50), "a": pick(["50", "50", "10"]), "p": big, "e": small, "r1": lambda g: f"{g.r.uniform(0, 30):.1f}",
+          "r2": lambda g: g.num(0, 30), "k1": lambda g: f"{g.r.uniform(0, 900):.1f}", "k2": lambda g: g.num(0, 900), "n": big, "q": lambda g: g.num(1, 400)}),
+        (5, nutch("INFO", "fetcher.Fetcher") + "Fetcher: starting at {d}", {**nt, "d": started_at}),
+        (5, nutch("INFO", "fetcher.Fetcher") + "Fetcher: segment: {s}", {**nt, "s": segment}),
+        (5, nutch("INFO", "fetcher.Fetcher") + "Fetcher: finished at {d}, elapsed: {e}", {**nt, "d": started_at, "e": elapsed}),
+        (5, nutch("INFO", "crawl.Generator") + "Generator: starting at {d}", {**nt, "d": started_at}),
+        (4, nutch("INFO", "crawl.Generator") + "Generator: Selecting best-scoring urls due for fetch.", nt),
+        (4, nutch("INFO", "crawl.Generator") + "Generator: topN: {n}", {**nt, "n": pick(["1000", "50000", "250000"])}),
+        (4, nutch("INFO", "crawl.Generator") + "Generator: Partitioning selected urls for politeness.", nt),
+        (5, nutch("INFO", "crawl.Generator") + "Generator: segment: {s}", {**nt, "s": segment}),
+        (4, nutch("WARN", "crawl.Generator") + "Generator: 0 records selected for fetching, exiting ...", nt),
+        (5, nutch("INFO", "crawl.Generator") + "Generator: finished at {d}, elapsed: {e}", {**nt, "d": started_at, "e": elapsed}),
+        (4, nutch("INFO", "crawl.Injector") + "Injector: starting at {d}", {**nt, "d": started_at}),
+        (4, nutch("INFO", "crawl.Injector") + "Injector: crawlDb: {c}", {**nt, "c": pick(["crawl/crawldb", "/data/nutch/crawldb"])}),
+        (4, nutch("INFO", "crawl.Injector") + "Injector: Total urls rejected by filters: {n}", {**nt, "n": small}),
+        (4, nutch("INFO", "crawl.Injector") + "Injector: Total urls injected after normalization and filtering: {n}", {**nt, "n": big}),
+        (4, nutch("INFO", "crawl.Injector") + "Injector: Total urls injected but already in CrawlDb: {n}", {**nt, "n": big}),
+        (4, nutch("INFO", "crawl.Injector") + "Injector: Total new urls injected: {n}", {**nt, "n": big}),
+        (4, nutch("INFO", "crawl.Injector") + "Injector: finished at {d}, elapsed: {e}", {**nt, "d": started_at, "e": elapsed}),
+        (20, nutch("INFO", "parse.ParseSegment") + "Parsed ({n}ms):{u}", {**nt, "n": lambda g: g.num(0, 900), "u": crawl_url}),
+        (8, nutch("WARN", "parse.ParseSegment") + "Error parsing: {u}: {s}", {**nt, "u": crawl_url, "s": parse_status}),
+        (4, nutch("INFO", "crawl.CrawlDb") + "CrawlDb update: starting at {d}", {**nt, "d": started_at}),
+        (4, nutch("INFO", "crawl.CrawlDb") + "CrawlDb update: segments: [{s}]",
+         {**nt, "s": lambda g: ", ".join(segment(g) for _ in range(g.r.choice([1, 1, 2, 3])))}),
+        (4, nutch("INFO", "crawl.CrawlDb") + "CrawlDb update: Merging segment data into db.", nt),
+        (4, nutch("INFO", "crawl.CrawlDb") + "CrawlDb update: finished at {d}, elapsed: {e}", {**nt, "d": started_at, "e": elapsed}),
+    ]
+
+    # ---- StormCrawler 2 (Storm worker.log) ----
+    def storm_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def task(g: Gen) -> str:
+        return str(g.r.randint(2, 9))
+
+    def executor(name: str):
+        def f(g: Gen) -> str:
+            n = g.r.randint(4, 30)
+            return f"Thread-{g.r.randint(20, 90)}-{name}-executor[{n}, {n}]"
+        return f
+
+    sw = {"TS": storm_ts}
+    storm = [
+        (35, "{TS} c.d.s.b.FetcherBolt {TH} [INFO] [Fetcher #{n}] Fetched {u} with status {s} in msec {m}",
+         {**sw, "TH": lambda g: f"FetcherThread #{g.r.randint(0, 49)}", "n": task, "u": crawl_url,
+          "s": pick(["200", "200", "200", "200", "301", "302", "404", "403", "500"]), "m": millis}),
+        (12, "{TS} c.d.s.b.FetcherBolt {TH} [INFO] [Fetcher #{n}] Threads : {a}\tQueues : {q}\tIn_queues : {i}",
+         {**sw, "TH": executor("fetch"), "n": task, "a": lambda g: g.num(0, 50), "q": lambda g: g.num(0, 400), "i": lambda g: g.num(0, 600)}),
+        (6, "{TS} c.d.s.b.FetcherBolt {TH} [INFO] Denied by robots.txt: {u}",
+         {**sw, "TH": lambda g: f"FetcherThread #{g.r.randint(0, 49)}", "u": crawl_url}),
+        (7, "{TS} c.d.s.b.FetcherBolt {TH} [ERROR] Exception while fetching {u}",
+         {**sw, "TH": lambda g: f"FetcherThread #{g.r.randint(0, 49)}", "u": crawl_url}),
+        (16, "{TS} c.d.s.b.JSoupParserBolt {TH} [INFO] Parsing : starting {u}", {**sw, "TH": executor("parse"), "u": crawl_url}),
+        (16, "{TS} c.d.s.b.JSoupParserBolt {TH} [INFO] Parsed {u} in {m} msec", {**sw, "TH": executor("parse"), "u": crawl_url, "m": millis}),
+        (8, "{TS} c.d.s.e.p.AggregationSpout {TH} [INFO] [spout #{n}]  ES query returned {h} hits from {b} buckets in {t} msec with {a} "
+         "already being processed. Took {x} msec per doc on average.",
+         {**sw, "TH": lambda g: f"I/O dispatcher {g.r.randint(1, 16)}", "n": pick(["0", "1", "2"]), "h": lambda g: g.num(0, 2000), "b": lambda g: g.num(1, 100),
+          "t": millis, "a": small, "x": lambda g: f"{g.r.uniform(0, 5):.6f}"}),
+    ]
+
+    # ---- Apache Tika server 2 ----
+    def tika_ts(g: Gen) -> str:
+        return f"{hms(g)},{ms3(g)}"
+
+    def tika_qtp(g: Gen) -> str:
+        return f"qtp{g.r.choice(['1396431506', '1396431506', '211968962'])}-{g.r.randint(20, 260)}"
+
+    tk = {"TS": tika_ts, "TH": tika_qtp}
+    tika = [
+        (20, "INFO  [{TH}] {TS} org.apache.tika.server.core.resource.{R} {p} ({m})",
+         {**tk, "R": first([("TikaResource", "/tika"), ("RecursiveMetadataResource", "/rmeta/text"), ("MetadataResource", "/meta"),
+                            ("TikaResource", "/tika/form")]),
+          "p": then(1), "m": pick(["application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                                   "text/html; charset=UTF-8", "image/jpeg", "application/msword"])}),
+        (7, "WARN  [{TH}] {TS} org.apache.tika.server.core.resource.TikaResource {p}: Text extraction failed ({f})",
+         {**tk, "p": pick(["/tika", "/tika/form", "/rmeta/text"]), "f": pick(["null", "invoice-2026-11.pdf", "scan_0042.tiff"])}),
+        (4, "INFO  [main] {TS} org.apache.tika.server.core.TikaServerProcess Starting Apache Tika {v} server",
+         {"TS": tika_ts, "v": pick(["2.9.2", "2.9.1"])}),
+        (4, "INFO  [main] {TS} org.apache.cxf.endpoint.ServerImpl Setting the server's publish address to be {a}",
+         {"TS": tika_ts, "a": pick(["http://0.0.0.0:9998/", "http://localhost:9998/"])}),
+        (4, "INFO  [main] {TS} org.apache.tika.server.core.TikaServerProcess Started Apache Tika server {i} at {a}",
+         {"TS": tika_ts, "i": lambda g: g.uuid(), "a": pick(["http://0.0.0.0:9998/", "http://localhost:9998/"])}),
+        (5, "WARN  [{TH}] {TS} org.apache.tika.server.core.TikaServerWatchDog forked process exited with exit value {n}",
+         {"TS": tika_ts, "TH": lambda g: f"pool-{g.r.randint(1, 4)}-thread-1", "n": pick(["1", "143", "137"])}),
+    ]
+
+    return solr + vespa + manticore + sphinx + quickwit + zinc + elastic + audit + crawler + storm + tika
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -20807,7 +21623,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "MainframePlatform": mainframe_events,
            "HyperscalerPlatform": hyperscaler_events,
            "DesktopPlatform": desktop_events,
-           "NewSQLPlatform": newsql_events}
+           "NewSQLPlatform": newsql_events,
+           "SearchPlatform": search_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
