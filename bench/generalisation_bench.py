@@ -48,7 +48,8 @@ CORPORA = ("K8sPlatform", "DataPlatform", "OpsPlatform", "ServicePlatform", "Edg
 # diagnostics give them as counts only
 HELD_OUT = ("MLPlatform", "StoragePlatform", "IdentityPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
             "HyperscalerPlatform", "DesktopPlatform", "NewSQLPlatform",
-            "MiddlewarePlatform", "AppliancePlatform", "BackupPlatform")
+            "MiddlewarePlatform", "AppliancePlatform", "BackupPlatform",
+            "RoboticsPlatform", "HealthPlatform", "SearchPlatform")
 GRID = {"similarity": (0.4, 0.5, 0.6), "min_word_values": (3, 4, 5)}
 DRAIN_GENERIC = {"regex": [], "st": 0.5, "depth": 4}
 # drain3 as its documentation suggests running it: similarity .5, depth 4, and masking of the
@@ -573,7 +574,8 @@ def main() -> int:
                        "CarrierPlatform", "AutomationPlatform", "WindowsPlatform",
                        "MobilePlatform", "BuildPlatform", "MainframePlatform",
                        "HyperscalerPlatform", "DesktopPlatform", "NewSQLPlatform",
-            "MiddlewarePlatform", "AppliancePlatform", "BackupPlatform")),
+            "MiddlewarePlatform", "AppliancePlatform", "BackupPlatform",
+            "RoboticsPlatform", "HealthPlatform", "SearchPlatform")),
     ]
     for name, blind, label in blind_runs:
         md.append(

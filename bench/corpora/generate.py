@@ -258,6 +258,33 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   its stats block), the rsync daemon's rsyncd.log, Kopia, the Proxmox Backup Server task logs (backup,
   garbage collection, verify, prune), pgBackRest, Barman, WAL-G, Percona XtraBackup 8.0 and Syncthing;
   251 event types.
+* ``RoboticsPlatform`` (written blind for the twenty-fifth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): ROS 2 (rcl/rclcpp console lines behind the launch system's process
+  prefix, the launch system, the ros2 CLI, tf2's TF_REPEATED_DATA warning, rosbag2, the DDS layer of Fast
+  DDS and Cyclone DDS), Nav2 (lifecycle manager, map server, AMCL, planner and controller servers, the
+  behaviour tree navigator, behaviours, waypoint follower, costmaps, collision monitor), MoveIt 2
+  (move_group, planning scene, OMPL, trajectory execution), Gazebo (gz sim with ros_gz_bridge and
+  ros_gz_sim), the micro-ROS agent, the PX4 autopilot (NuttX shell, commander, ekf2, navigator, logger,
+  mavlink, uXRCE-DDS client), ArduPilot (MAVProxy and SITL), Autoware (localization, perception and
+  planning nodes) and the Linux SocketCAN candump; 160 event types.
+* ``HealthPlatform`` (written blind for the twenty-fifth issue-15 pass: before reading the engine or any
+  failure analysis; scored once): NextGen Connect (Mirth Connect's mirth.log: server, channel, connector and
+  JavaScript filter and transformer lines), the HAPI FHIR JPA server (Spring Boot console, the request
+  logging interceptor, Batch2 reindex and export jobs, rest-hook subscriptions), Orthanc (glog: DICOM
+  associations, C-STORE, C-MOVE, the REST API, jobs, plugins), dcm4chee-arc (WildFly server.log with
+  dcm4che association, storage, retrieve and REST lines), DCMTK storescp and storescu (-v), OpenMRS
+  (Tomcat's catalina.out and OpenMRS' own layout: modules, LoggingAdvice, scheduler, logins, REST),
+  OpenEMR (PHP errors in Apache's error log, its audit log table), Medplum (JSON request, bot and
+  subscription lines), Bahmni's atomfeed workers and an HL7 v2 MLLP listener on HAPI HL7v2
+  (connections, ACK and NAK); 124 event types.
+* ``SearchPlatform`` (written blind for the twenty-fifth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): Apache Solr 8 (solr.log: core loading, hard and soft commits,
+  searchers, replication, SolrCloud leader election, recovery and the overseer, request and slow request
+  lines), Vespa (vespa-logfmt: config server, container, content nodes, config-sentinel), Manticore Search
+  (searchd.log, query.log in plain and SphinxQL formats), Sphinx 2 (indexer and searchd), Quickwit,
+  ZincSearch, the Elasticsearch 8 search and indexing slowlogs and deprecation log, the OpenSearch security
+  audit log, Apache Nutch 1.x (injector, generator, fetcher, parser, CrawlDb update), StormCrawler and the
+  Apache Tika server; 164 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -22785,6 +22812,1946 @@ def backup_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+def robotics_events() -> list[tuple[float, str, dict]]:
+    """Robots and vehicles as their operators log them: ROS 2 (rcl/rclcpp console lines '[LEVEL]
+    [time] [logger]: message' behind the launch system's '[process-N]' prefix, the launch system's own
+    lines, the ros2 CLI, tf2's TF_REPEATED_DATA warning, rosbag2, the DDS layer of Fast DDS and Cyclone
+    DDS), Nav2 (the lifecycle manager, map server, AMCL, planner and controller servers with DWB, the
+    behaviour tree navigator, behaviours, waypoint follower, costmaps, collision monitor), MoveIt 2
+    (move_group, the planning scene monitor, planning pipeline and OMPL, trajectory execution with the
+    simple controller manager, FCL collision checks), Gazebo (gz sim with ros_gz_bridge and ros_gz_sim),
+    the micro-ROS agent, the PX4 autopilot (NuttX shell, 'INFO  [module]' console lines of commander,
+    ekf2, navigator, logger, mavlink and the uXRCE-DDS client), ArduPilot (MAVProxy with the vehicle's
+    STATUSTEXTs, SITL), Autoware (localization, perception and planning nodes) and the Linux
+    SocketCAN candump (default, -ta, -L and error frames).
+    Written blind for the twenty-fifth issue-15 pass: before reading the engine or any failure
+    analysis; 160 event types."""
+
+    epoch = 1796256000  # 2026-12-03T00:00:00Z
+
+    def ros_t(g: Gen) -> str:
+        return f"{epoch + g.r.randint(0, 86399)}.{g.r.randint(0, 999999999):09d}"
+
+    def stamp6(g: Gen) -> str:
+        return f"{epoch + g.r.randint(0, 86399)}.{g.r.randint(0, 999999):06d}"
+
+    def stamp3(g: Gen) -> str:
+        return f"{epoch + g.r.randint(0, 86399)}.{g.r.randint(0, 999):03d}"
+
+    def pid(g: Gen) -> str:
+        return g.num(1100, 399999)
+
+    def coord(g: Gen) -> str:
+        return f"{g.r.uniform(-30, 30):.2f}"
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([1, 1, 2, 2, 3, 4, g.r.randint(5, 40)]))
+
+    def secs2(g: Gen) -> str:
+        return f"{g.r.choice([g.r.uniform(0.2, 2), g.r.uniform(2, 30)]):.2f}"
+
+    # ROS 2 nodes under the launch system: '[process-N] [LEVEL] [time] [logger]: message'; Nav2 nodes run
+    # as their own processes or composed into one container
+    def node(lvl: str, logger: str, exe: str, idx: int):
+        return ("[{P}] [" + lvl + "] [{T}] [" + logger + "]: ",
+                {"P": pick([f"{exe}-{idx}", f"{exe}-{idx}", "component_container_isolated-1"]), "T": ros_t})
+
+    def any_node(lvl: str, pool: list[tuple[str, ...]]):
+        # the process and the logger come from one entry: the logger is a slot of the line
+        return "[{P}] [" + lvl + "] [{T}] [{N}]: ", {"P": first(pool), "T": ros_t, "N": then(1)}
+
+    def plain(lvl: str, logger: str):
+        # a process run with 'ros2 run' in its own terminal
+        return "[" + lvl + "] [{T}] [" + logger + "]: ", {"T": ros_t}
+
+    def ev(weight: float, head: tuple[str, dict], msg: str, /, **slots) -> tuple[float, str, dict]:
+        return (weight, head[0] + msg, {**head[1], **slots})
+
+    nav2_nodes = [("controller_server-1", "controller_server"), ("planner_server-3", "planner_server"),
+                  ("behavior_server-4", "behavior_server"), ("bt_navigator-5", "bt_navigator"),
+                  ("waypoint_follower-6", "waypoint_follower"), ("velocity_smoother-7", "velocity_smoother"),
+                  ("smoother_server-2", "smoother_server"), ("map_server-1", "map_server"), ("amcl-2", "amcl"),
+                  ("component_container_isolated-1", "controller_server"), ("component_container_isolated-1", "bt_navigator"),
+                  ("component_container_isolated-1", "amcl"), ("collision_monitor-9", "collision_monitor")]
+    managers = [("lifecycle_manager-8", "lifecycle_manager_navigation",
+                 ("controller_server", "smoother_server", "planner_server", "behavior_server", "bt_navigator",
+                  "waypoint_follower", "velocity_smoother", "collision_monitor")),
+                ("lifecycle_manager-3", "lifecycle_manager_localization", ("map_server", "amcl")),
+                ("component_container_isolated-1", "lifecycle_manager_navigation",
+                 ("controller_server", "planner_server", "behavior_server", "bt_navigator", "waypoint_follower"))]
+
+    def managed(g: Gen) -> str:
+        return g.r.choice(g.drawn[2])
+
+    launch_procs = ["controller_server-1", "planner_server-3", "bt_navigator-5", "amcl-2", "map_server-1", "rviz2-10",
+                    "robot_state_publisher-1", "move_group-1", "parameter_bridge-3", "ekf_node-4", "ros2_control_node-2"]
+
+    def launch_proc(g: Gen) -> str:
+        g.drawn = (g.r.choice(launch_procs),)
+        return g.drawn[0]
+
+    def exe_cmd(g: Gen) -> str:
+        return g.r.choice([
+            f"/opt/ros/jazzy/lib/nav2_amcl/amcl --ros-args --log-level info --ros-args -r __node:=amcl --params-file /tmp/launch_params_{g.hexs(8)} -r /tf:=tf -r /tf_static:=tf_static",
+            f"/opt/ros/jazzy/lib/nav2_controller/controller_server --ros-args --log-level info --ros-args -r __node:=controller_server --params-file /tmp/tmp{g.hexs(8)}",
+            "/opt/ros/humble/lib/moveit_ros_move_group/move_group --ros-args --params-file /tmp/launch_params_" + g.hexs(8),
+            "/opt/ros/humble/lib/rviz2/rviz2 -d /home/robot/ws/install/bringup/share/bringup/rviz/nav2.rviz --ros-args -r __node:=rviz2"])
+
+    def log_dir(g: Gen) -> str:
+        return (f"/home/{g.r.choice(['robot', 'ubuntu', 'ros'])}/.ros/log/2026-12-03-{hms(g).replace(':', '-')}-{g.num(0, 999999):0>6}"
+                f"-{g.r.choice(['amr-07', 'amr-12', 'arm-cell-2', 'sim-ws'])}-{pid(g)}")
+
+    topics = ["/scan", "/map", "/odom", "/cmd_vel", "/tf", "/camera/image_raw", "/joint_states", "/imu/data", "/points"]
+    frames = [("base_link", "odom"), ("base_footprint", "odom"), ("wheel_left_link", "base_link"),
+              ("wheel_right_link", "base_link"), ("odom", "map")]
+    qos_policies = ["DURABILITY_QOS_POLICY", "RELIABILITY_QOS_POLICY", "DEADLINE_QOS_POLICY", "LIVELINESS_QOS_POLICY"]
+    qos_nodes = [("rviz2-10", "rviz2"), ("component_container_isolated-1", "global_costmap.global_costmap"),
+                 ("amcl-2", "amcl"), ("slam_toolbox-3", "slam_toolbox"), ("ekf_node-4", "ekf_filter_node")]
+    drop_nodes = [("amcl-2", "amcl"), ("rviz2-10", "rviz2"), ("component_container_isolated-1", "local_costmap.local_costmap"),
+                  ("component_container_isolated-1", "amcl"), ("slam_toolbox-3", "slam_toolbox")]
+    drop_reasons = ["discarding message because the queue is full",
+                    "the timestamp on the message is earlier than all the data in the transform cache", "Unknown"]
+    segments = ["base_link", "base_footprint", "base_scan", "camera_link", "caster_back_link", "imu_link",
+                "wheel_left_link", "wheel_right_link", "panda_link0", "panda_link1", "panda_hand"]
+
+    # rosbag2
+    def bag_db(g: Gen) -> str:
+        name = f"rosbag2_2026_12_03-{hms(g).replace(':', '_')}"
+        return f"{name}/{name}_{g.r.choice([0, 0, 1, 2])}.db3"
+
+    # Fast DDS and Cyclone DDS
+    def dds_date(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999):0>3}"
+
+    def nic(g: Gen) -> str:
+        g.drawn = g.r.choice([("eth0", "10.42.0.17", "eth0, docker0"), ("wlan0", "192.168.1.57", "wlan0, eth0, docker0"),
+                              ("enp3s0", "172.20.4.12", "enp3s0, wlp2s0"), ("eno1", "10.8.0.3", "eno1, can0, docker0")])
+        return g.drawn[0]
+
+    # Nav2
+    def pose3(g: Gen) -> str:
+        return f"{g.r.uniform(-30, 30):.3f}"
+
+    def hz4(g: Gen) -> str:
+        return f"{g.r.choice([20.0, 20.0, 10.0, 30.0]):.4f}"
+
+    def ctrl_plugin(g: Gen) -> str:
+        g.drawn = g.r.choice([("FollowPath", "dwb_core::DWBLocalPlanner"), ("FollowPath", "nav2_mppi_controller::MPPIController"),
+                              ("FollowPath", "nav2_regulated_pure_pursuit_controller::RegulatedPurePursuitController")])
+        return g.drawn[0]
+
+    def planner_plugin(g: Gen) -> str:
+        g.drawn = g.r.choice([("GridBased", "nav2_navfn_planner/NavfnPlanner"), ("GridBased", "nav2_smac_planner/SmacPlannerHybrid"),
+                              ("GridBased", "nav2_smac_planner/SmacPlanner2D")])
+        return g.drawn[0]
+
+    def critic(g: Gen) -> str:
+        name = g.r.choice(["RotateToGoal", "Oscillation", "BaseObstacle", "GoalAlign", "PathAlign", "PathDist", "GoalDist"])
+        g.drawn = (name, f"dwb_critics::{name}Critic")
+        return name
+
+    def map_yaml(g: Gen) -> str:
+        return g.r.choice(["/home/robot/maps/warehouse.yaml", "/opt/ros/jazzy/share/nav2_bringup/maps/tb3_sandbox.yaml",
+                           "/data/maps/floor2_2026-11-28.yaml"])
+
+    def map_image(g: Gen) -> str:
+        return g.r.choice(["/home/robot/maps/warehouse.pgm", "/opt/ros/jazzy/share/nav2_bringup/maps/tb3_sandbox.pgm",
+                           "/data/maps/floor2_2026-11-28.png"])
+
+    def map_dim(g: Gen) -> str:
+        return str(g.r.choice([384, 512, 1024, 1984, 2048, g.r.randint(200, 4000)]))
+
+    def res(g: Gen) -> str:
+        return g.r.choice(["0.05", "0.05", "0.025", "0.1"])
+
+    def tf_wait(g: Gen) -> str:
+        # the costmap's robot frame, its global frame (map for the global costmap, odom for the local one)
+        # and tf2's error about that global frame; g.drawn[1] is the costmap's logger
+        frame = "map" if g.drawn[1].startswith("global") else "odom"
+        g.drawn = (g.r.choice(["base_link", "base_link", "base_footprint"]), frame, g.r.choice([
+            f'Invalid frame ID "{frame}" passed to canTransform argument target_frame - frame does not exist',
+            f'"{frame}" passed to lookupTransform argument target_frame does not exist.']))
+        return g.drawn[0]
+
+    def obs_topics(g: Gen) -> str:
+        return " ".join(g.r.sample(["scan", "pointcloud", "/camera/depth/points", "/scan_rear"], g.r.choice([1, 1, 2, 3])))
+
+    def behavior(g: Gen) -> str:
+        g.drawn = (g.r.choice(["spin", "backup", "wait", "drive_on_heading"]),)
+        return g.drawn[0]
+
+    def collision_behavior(g: Gen) -> str:
+        g.drawn = (g.r.choice(["Spin", "DriveOnHeading", "BackUp"]),)
+        return g.drawn[0]
+
+    # MoveIt 2
+    def group(g: Gen) -> str:
+        return g.r.choice(["panda_arm", "manipulator", "ur_manipulator"])
+
+    def arm_controller(g: Gen) -> str:
+        return g.r.choice(["panda_arm_controller", "panda_hand_controller", "joint_trajectory_controller", "scaled_joint_trajectory_controller"])
+
+    def ompl_name(g: Gen) -> str:
+        return g.r.choice(["panda_arm/panda_arm", "manipulator/manipulator", "ur_manipulator/ur_manipulator"])
+
+    def weights(g: Gen) -> str:
+        return " ".join("1" for _ in range(g.r.choice([6, 7, 7])))
+
+    def link(g: Gen) -> str:
+        return g.r.choice(["panda_link1", "panda_link5", "panda_hand", "wrist_3_link", "forearm_link"])
+
+    def obj(g: Gen) -> str:
+        return g.r.choice(["table", "box_0", "shelf_left", "cylinder_7"])
+
+    # Gazebo
+    def world(g: Gen) -> str:
+        g.drawn = (g.r.choice(["default", "empty", "warehouse"]),)
+        return g.drawn[0]
+
+    def bridge(g: Gen) -> str:
+        g.drawn = g.r.choice([("/clock", "gz.msgs.Clock", "/clock", "rosgraph_msgs/msg/Clock"),
+                              ("/scan", "gz.msgs.LaserScan", "/scan", "sensor_msgs/msg/LaserScan"),
+                              ("/model/tb3/odometry", "gz.msgs.Odometry", "/odom", "nav_msgs/msg/Odometry"),
+                              ("/imu", "gz.msgs.IMU", "/imu/data", "sensor_msgs/msg/Imu"),
+                              ("/camera", "gz.msgs.Image", "/camera/image_raw", "sensor_msgs/msg/Image")])
+        return g.drawn[0]
+
+    def bridge_in(g: Gen) -> str:
+        g.drawn = g.r.choice([("/cmd_vel", "geometry_msgs/msg/Twist", "/model/tb3/cmd_vel", "gz.msgs.Twist"),
+                              ("/joint_trajectory", "trajectory_msgs/msg/JointTrajectory", "/model/arm/joint_trajectory", "gz.msgs.JointTrajectory")])
+        return g.drawn[0]
+
+    # micro-ROS agent
+    def client_key(g: Gen) -> str:
+        return f"0x{g.hexs(8).upper()}"
+
+    def obj_id(kind: int):
+        return lambda g: f"0x{g.r.randint(0, 40):03X}({kind})"
+
+    # PX4
+    def ulg(g: Gen) -> str:
+        return g.r.choice([f"./log/2026-12-03/{hms(g).replace(':', '_')}.ulg", f"/fs/microsd/log/2026-12-03/{hms(g).replace(':', '_')}.ulg"])
+
+    def uorb_topic(g: Gen) -> str:
+        return g.r.choice(["rt/fmu/out/vehicle_status", "rt/fmu/out/vehicle_odometry", "rt/fmu/out/timesync_status",
+                           "rt/fmu/out/vehicle_local_position", "rt/fmu/out/sensor_combined", "rt/fmu/out/failsafe_flags"])
+
+    # ArduPilot
+    def mission_item(g: Gen) -> str:
+        return f"{g.r.randint(1, 14)} {g.r.choice(['WP', 'WP', 'WP', 'Takeoff', 'RTL', 'Land', 'Delay'])}"
+
+    # Autoware
+    # SocketCAN
+    def can_if(g: Gen) -> str:
+        return g.r.choice(["can0", "can0", "can1", "vcan0"])
+
+    def can_id(g: Gen) -> str:
+        if g.r.random() < 0.35:
+            return f"{g.r.choice([0x18FF50E5, 0x0CF00400, 0x18FEF100, 0x18F00503]) + g.r.randint(0, 3):08X}"
+        return f"{g.r.choice([0x080, 0x181, 0x201, 0x281, 0x381, 0x701, 0x123, 0x3E8, 0x1A0]) + g.r.randint(0, 2):03X}"
+
+    def can_payload(g: Gen) -> str:
+        n = g.r.choice([8, 8, 8, 8, 2, 4, 6, 1])
+        g.drawn = (str(n), [g.hexs(2).upper() for _ in range(n)])
+        return g.drawn[0]
+
+    def can_bytes(g: Gen) -> str:
+        return " ".join(g.drawn[1])
+
+    def can_hex(g: Gen) -> str:
+        n = g.r.choice([8, 8, 8, 2, 4])
+        return f"{can_id(g)}#{g.hexs(2 * n).upper()}"
+
+    lm = any_node("INFO", [(p, n, m) for p, n, m in managers])
+    lm_err = any_node("ERROR", [(p, n, m) for p, n, m in managers])
+    ctrl = node("INFO", "controller_server", "controller_server", 1)
+    ctrl_w = node("WARN", "controller_server", "controller_server", 1)
+    ctrl_e = node("ERROR", "controller_server", "controller_server", 1)
+    plan = node("INFO", "planner_server", "planner_server", 3)
+    plan_w = node("WARN", "planner_server", "planner_server", 3)
+    bt = node("INFO", "bt_navigator", "bt_navigator", 5)
+    bt_e = node("ERROR", "bt_navigator", "bt_navigator", 5)
+    beh = node("INFO", "behavior_server", "behavior_server", 4)
+    beh_w = node("WARN", "behavior_server", "behavior_server", 4)
+    wpf = node("INFO", "waypoint_follower", "waypoint_follower", 6)
+    wpf_e = node("ERROR", "waypoint_follower", "waypoint_follower", 6)
+    amcl = node("INFO", "amcl", "amcl", 2)
+    amcl_w = node("WARN", "amcl", "amcl", 2)
+    gcm = [("component_container_isolated-1", "global_costmap.global_costmap"), ("planner_server-3", "global_costmap.global_costmap"),
+           ("component_container_isolated-1", "local_costmap.local_costmap"), ("controller_server-1", "local_costmap.local_costmap")]
+    costmap = any_node("INFO", gcm)
+    costmap_w = any_node("WARN", gcm)
+    local_w = node("WARN", "local_costmap.local_costmap", "controller_server", 1)
+    cm = node("INFO", "collision_monitor", "collision_monitor", 9)
+    cm_w = node("WARN", "collision_monitor", "collision_monitor", 9)
+
+    def mg(lvl: str, logger: str):
+        return "[{P}] [" + lvl + "] [{T}] [" + logger + "]: ", {"P": pick(["move_group-1", "move_group-4"]), "T": ros_t}
+
+    mac = "moveit_move_group_default_capabilities.move_action_capability"
+    fjt = "moveit.simple_controller_manager.follow_joint_trajectory_controller_handle"
+    psm = "moveit_ros.planning_scene_monitor.planning_scene_monitor"
+    tem = "moveit_ros.trajectory_execution_manager"
+    ompl = "[{P}] [INFO] [{T}] [ompl]: ./src/ompl/"
+    ompl_slots = {"P": pick(["move_group-1", "move_group-4"]), "T": ros_t}
+    gz = "[{P}] [Msg] "
+    gz_slots = {"P": pick(["ruby $(which gz) sim-1", "gazebo-1"])}
+    gzw = "[{P}] [Wrn] "
+    gze = "[{P}] [Err] "
+    ua = "[{S}] info     | "
+    ua_slots = {"S": stamp6}
+    px = "INFO  ["
+    ap = "AP: "
+
+    def aw(lvl: str, logger: str, procs: list[str]):
+        # Autoware's launch files start some nodes as processes and compose others into containers
+        return "[{P}] [" + lvl + "] [{T}] [" + logger + "]: ", {"P": pick(procs), "T": ros_t}
+
+    return [
+        # the launch system's own lines (no time stamp)
+        (4, "[INFO] [launch]: All log files can be found below {d}", {"d": log_dir}),
+        (30, "[INFO] [{p}]: process started with pid [{pid}]", {"p": pick(launch_procs), "pid": pid}),
+        (12, "[INFO] [{p}]: process has finished cleanly [pid {pid}]", {"p": pick(launch_procs), "pid": pid}),
+        (5, "[ERROR] [{p}]: process has died [pid {pid}, exit code {c}, cmd '{cmd}'].",
+         {"p": pick(launch_procs), "pid": pid, "c": pick(["-6", "-11", "1", "-2", "255"]), "cmd": exe_cmd}),
+        (4, "[WARNING] [launch]: user interrupted with ctrl-c (SIGINT)", {}),
+        (3, "[ERROR] [{p}]: process[{q}] failed to terminate '{s}' seconds after receiving 'SIGINT', escalating to 'SIGTERM'",
+         {"p": launch_proc, "q": then(0), "s": pick(["5", "5", "10"])}),
+        # rclcpp and rcl
+        (5, "[{P}] [INFO] [{T}] [rclcpp]: signal_handler(signum={s})", {"P": pick(launch_procs), "T": ros_t, "s": pick(["2", "2", "15"])}),
+        (4, "[{P}] [WARN] [{T}] [rcl.logging_rosout]: Publisher already registered for provided node name. If this is due to multiple "
+         "nodes with the same name then all logs for that logger name will go out over the existing publisher. As soon as any node with "
+         "that name is destructed it will unregister the publisher, preventing any further logs for that name from being published on "
+         "the rosout topic.", {"P": pick(launch_procs), "T": ros_t}),
+        ev(8, any_node("WARN", qos_nodes), "New subscription discovered on topic '{t}', requesting incompatible QoS. No messages will be sent "
+           "to it. Last incompatible policy: {q}", t=pick(topics), q=pick(qos_policies)),
+        ev(8, any_node("WARN", qos_nodes), "New publisher discovered on topic '{t}', offering incompatible QoS. No messages will be "
+           "received from it. Last incompatible policy: {q}", t=pick(topics), q=pick(qos_policies)),
+        (4, "[{P}] [WARN] [{T}] [tf2_buffer]: Detected jump back in time. Clearing TF buffer.",
+         {"P": pick(["rviz2-10", "component_container_isolated-1", "amcl-2"]), "T": ros_t}),
+        (45, "[{P}] Warning: TF_REPEATED_DATA ignoring data with redundant timestamp for frame {f} (parent {pf}) at time {t} according "
+         "to authority {a}", {"P": pick(["rviz2-10", "component_container_isolated-1", "robot_state_publisher-1"]), "f": first(frames),
+                              "pf": then(1), "t": stamp6, "a": pick(["unknown_publisher", "unknown_publisher", "Authority undetectable"])}),
+        (45, "[{P}]          at line 278 in ./src/buffer_core.cpp", {"P": pick(["rviz2-10", "component_container_isolated-1", "robot_state_publisher-1"])}),
+        ev(14, node("INFO", "robot_state_publisher", "robot_state_publisher", 1), "got segment {s}", s=pick(segments)),
+        ev(14, any_node("WARN", drop_nodes), "Message Filter dropping message: frame '{f}' at time {t} for reason '{r}'",
+           f=pick(["base_scan", "laser", "lidar_link", "camera_depth_optical_frame"]), t=stamp3, r=pick(drop_reasons)),
+        # the ros2 CLI
+        (4, "WARNING: topic [{t}] does not appear to be published yet", {"t": pick(topics)}),
+        (4, "Set parameter successful", {}),
+        # rosbag2 (ros2 bag record / play in a terminal)
+        ev(4, plain("INFO", "rosbag2_storage"), "Opened database '{d}' for {m}.", d=bag_db, m=pick(["READ_WRITE", "READ_WRITE", "READ_ONLY"])),
+        ev(16, plain("INFO", "rosbag2_recorder"), "Subscribed to topic '{t}'", t=pick([*topics, "/rosout", "/parameter_events", "/diagnostics"])),
+        ev(3, plain("INFO", "rosbag2_recorder"), "Recording..."),
+        ev(3, plain("INFO", "rosbag2_recorder"), "Recording stopped"),
+        # Fast DDS and Cyclone DDS
+        (10, "{D} [RTPS_TRANSPORT_SHM Error] Failed init_port fastrtps_port{n}: open_and_lock_file failed -> Function open_port_internal",
+         {"D": dds_date, "n": pick(["7411", "7413", "7415", "7661"])}),
+        (5, "{D} [RTPS_READER_HISTORY Error] Change payload size of '{a}' bytes is larger than the history payload size of '{b}' bytes "
+         "and cannot be resized. -> Function can_change_be_added_nts", {"D": dds_date, "a": lambda g: g.num(1000, 2000000), "b": pick(["1024", "65536", "524288"])}),
+        (4, "{S} [{d}] {th}: using network interface {i} (udp/{ip}) selected arbitrarily from: {l}",
+         {"S": stamp6, "d": pick(["0", "0", "42"]), "th": pick(["ros2", "rviz2", "ros2_daemon"]), "i": nic, "ip": then(1), "l": then(2)}),
+        (4, "{S} [{d}] {th}: ddsi_udp_conn_write to udp/{ip}:{p} failed with retcode -1",
+         {"S": stamp6, "d": pick(["0", "0", "42"]), "th": pick(["tev", "xmit.user", "dq.builtins"]),
+          "ip": pick(["239.255.0.1", "10.42.0.23", "192.168.1.60"]), "p": pick(["7400", "7410", "7412", "7413"])}),
+        # Nav2: lifecycle manager and the lifecycle nodes
+        ev(12, lm, "Configuring {n}", n=managed),
+        ev(12, lm, "Activating {n}", n=managed),
+        ev(10, lm, "Server {n} connected with bond.", n=managed),
+        ev(4, lm, "Managed nodes are active"),
+        ev(3, lm_err, "Have not received a heartbeat from {n}.", n=managed),
+        ev(3, lm_err, "CRITICAL FAILURE: SERVER {n} IS DOWN after not receiving a heartbeat for {ms} ms. Shutting down related nodes.",
+           n=managed, ms=pick(["4000", "4000", "10000"])),
+        ev(10, any_node("INFO", nav2_nodes), "Configuring"),
+        ev(10, any_node("INFO", nav2_nodes), "Activating"),
+        ev(8, any_node("INFO", nav2_nodes), "Creating bond ({n}) to lifecycle manager.", n=then(1)),
+        # map server (map_io prints to stdout: no time stamp)
+        (3, "[{P}] [INFO] [map_io]: Loading yaml file: {y}", {"P": pick(["map_server-1", "component_container_isolated-1"]), "y": map_yaml}),
+        (3, "[{P}] [DEBUG] [map_io]: Read map {f}: {w} X {h} map @ {r} m/cell",
+         {"P": pick(["map_server-1", "component_container_isolated-1"]), "f": map_image, "w": map_dim, "h": map_dim, "r": res}),
+        # AMCL
+        ev(5, amcl, "initialPoseReceived"),
+        ev(5, amcl, "Setting pose ({t}): {x} {y} {a}", t=lambda g: f"{epoch + g.r.randint(0, 86399)}.{g.num(0, 999999):0>6}",
+           x=pose3, y=pose3, a=lambda g: f"{g.r.uniform(-3.14, 3.14):.3f}"),
+        ev(3, amcl, "Received a {w} X {h} map @ {r} m/pix", w=map_dim, h=map_dim, r=lambda g: g.r.choice(["0.050", "0.050", "0.025", "0.100"])),
+        ev(8, amcl_w, "ACML cannot publish a pose or update the transform. Please set the initial pose..."),
+        # planner and controller servers
+        ev(3, plan, "Created global planner plugin {p} of type {t}", p=planner_plugin, t=then(1)),
+        ev(3, plan, "Planner Server has {p} planners available.", p=pick(["GridBased ", "GridBased ", "GridBased SmacLattice "])),
+        ev(7, plan_w, '{p} plugin failed to plan calculation to ({x}, {y}): "{e}"', p=pick(["GridBased"]), x=coord, y=coord,
+           e=pick(["Failed to create plan with tolerance of: 0.500000", "Goal was in lethal cost", "Start occupied",
+                   "Exceeded maximum iterations"])),
+        ev(3, ctrl, "Created controller : {p} of type {t}", p=ctrl_plugin, t=then(1)),
+        ev(3, ctrl, "Controller Server has {p} controllers available.", p=pick(["FollowPath ", "FollowPath ", "FollowPath FollowPathMPPI "])),
+        ev(3, ctrl, "Controller frequency set to {f}Hz", f=hz4),
+        ev(14, ctrl, 'Using critic "{c}" ({k})', c=critic, k=then(1)),
+        ev(14, ctrl, "Received a goal, begin computing control effort."),
+        ev(45, ctrl, "Passing new path to controller."),
+        ev(12, ctrl, "Reached the goal!"),
+        ev(4, ctrl, "Goal was canceled. Stopping the robot."),
+        ev(5, ctrl_e, "Failed to make progress"),
+        ev(20, ctrl_w, "Control loop missed its desired rate of {a} Hz. Current loop rate is {b} Hz.", a=hz4,
+           b=lambda g: f"{g.r.uniform(4, 19.9):.4f}"),
+        # behaviour tree navigator
+        ev(14, bt, "Begin navigating from current location ({x}, {y}) to ({gx}, {gy})", x=coord, y=coord, gx=coord, gy=coord),
+        ev(12, bt, "Goal succeeded"),
+        ev(5, bt_e, "Goal failed"),
+        ev(3, bt, "Goal canceled"),
+        ev(4, bt, "Received goal preemption request"),
+        # behaviours and the waypoint follower
+        ev(6, beh, "Running {b}", b=behavior),
+        ev(5, beh, "{b} completed successfully", b=behavior),
+        ev(5, beh_w, "Collision Ahead - Exiting {b}", b=collision_behavior),
+        ev(3, wpf, "Received follow waypoint request with {n} waypoints.", n=small),
+        ev(6, wpf, "Succeeded processing waypoint {i}, moving to next.", i=lambda g: g.num(0, 12)),
+        ev(3, wpf_e, "Failed to process waypoint {i} in waypoint list and stop on failure is enabled. Terminating action.", i=lambda g: g.num(0, 12)),
+        # costmaps
+        ev(6, costmap, 'Using plugin "{p}"', p=pick(["static_layer", "obstacle_layer", "inflation_layer", "voxel_layer"])),
+        ev(4, costmap, "Subscribed to Topics: {t}", t=obs_topics),
+        ev(12, costmap, "Timed out waiting for transform from {a} to {b} to become available, tf error: {e}",
+           a=tf_wait, b=then(1), e=then(2)),
+        ev(10, costmap_w, "The {s} observation buffer has not been updated for {a} seconds, and it should be updated every {b} seconds.",
+           s=pick(["scan", "pointcloud", "/camera/depth/points"]), a=secs2, b=pick(["0.20", "0.20", "0.50", "1.00"])),
+        ev(6, local_w, "Sensor origin at ({x}, {y} {z}) is out of map bounds ({a}, {b}, {c}) to ({d}, {e}, {f}). The costmap cannot "
+           "raytrace for it.", x=coord, y=coord, z=pick(["0.18", "0.25"]), a=coord, b=coord, c=pick(["0.00"]), d=coord, e=coord,
+           f=pick(["2.00", "1.00"])),
+        ev(8, cm, "Robot to {a} due to {p} polygon", a=pick(["stop", "slowdown", "approach", "stop"]),
+           p=pick(["PolygonStop", "PolygonSlow", "FootprintApproach"])),
+        ev(5, cm_w, "[{s}]: Latest source and current collision monitor node timestamps differ on {d} seconds. Ignoring the source.",
+           s=pick(["scan", "pointcloud"]), d=lambda g: f"{g.r.uniform(0.2, 3):.6f}"),
+        # MoveIt 2 move_group
+        ev(3, mg("INFO", "moveit_kinematics_base.kinematics_base"), "Joint weights for group '{g}': {w}", g=group, w=weights),
+        ev(3, mg("INFO", psm), "Publishing maintained planning scene on 'monitored_planning_scene'"),
+        ev(6, mg("INFO", "moveit.ros_planning.planning_pipeline"), "Using planning request adapter '{a}'",
+           a=pick(["Add Time Optimal Parameterization", "Resolve constraint frames to robot links", "Fix Workspace Bounds",
+                   "Fix Start State Bounds", "Fix Start State In Collision", "Fix Start State Path Constraints"])),
+        ev(3, mg("INFO", "moveit_ros.fix_start_state_bounds"), "Param '{p}' was set to {v}",
+           p=pick(["start_state_max_bounds_error", "start_state_max_dt"]), v=pick(["0.100000", "0.500000"])),
+        ev(14, mg("INFO", mac), "Received request"),
+        ev(9, mg("INFO", mac), "Combined planning and execution request received for MoveGroup action. Forwarding to planning and "
+           "execution pipeline."),
+        ev(8, mg("INFO", mac), "Solution was found and executed."),
+        ev(4, mg("INFO", mac), "No motion plan found. No execution attempted."),
+        ev(12, mg("INFO", "moveit.ompl_planning.model_based_planning_context"), "Planner configuration '{g}' will use planner "
+           "'geometric::{p}'. Additional configuration parameters will be set when the planner is constructed.", g=group,
+           p=pick(["RRTConnect", "RRTConnect", "RRTstar", "PRM"])),
+        ev(4, mg("ERROR", "moveit.ompl_planning.model_based_planning_context"), "Unable to solve the planning problem"),
+        (10, ompl + "geometric/planners/rrt/src/RRTConnect.cpp:423 - {n}: Created {k} states ({a} start + {b} goal)",
+         {**ompl_slots, "n": ompl_name, "k": lambda g: g.num(3, 400), "a": lambda g: g.num(1, 200), "b": lambda g: g.num(1, 200)}),
+        (8, ompl + "tools/multiplan/src/ParallelPlan.cpp:135 - ParallelPlan::solve(): Solution found by one or more threads in {s} seconds",
+         {**ompl_slots, "s": lambda g: f"{g.r.uniform(0.001, 0.9):.6f}"}),
+        ev(9, mg("INFO", fjt), "sending trajectory to {c}", c=arm_controller),
+        ev(8, mg("INFO", fjt), "{c} started execution", c=arm_controller),
+        ev(8, mg("INFO", fjt), "Controller '{c}' successfully finished", c=arm_controller),
+        ev(9, mg("INFO", tem), "Completed trajectory execution with status {s} ...",
+           s=pick(["SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "ABORTED", "PREEMPTED", "TIMED_OUT"])),
+        ev(3, mg("ERROR", tem), "Controller is taking too long to execute trajectory (the expected upper bound for the trajectory "
+           "execution was {s} seconds). Stopping trajectory.", s=lambda g: f"{g.r.uniform(1, 20):.6f}"),
+        ev(3, mg("ERROR", psm), "Failed to fetch current robot state."),
+        ev(4, mg("INFO", "moveit_collision_detection_fcl.collision_common"), "Found a contact between '{a}' (type '{ta}') and '{b}' "
+           "(type '{tb}'), which constitutes a collision. Contact information is not stored.", a=link, ta=pick(["Robot link"]),
+           b=obj, tb=pick(["Object", "Object", "Robot link"])),
+        # Gazebo (gz sim server) with ros_gz
+        (3, gz + "Loading SDF world file[{f}].", {**gz_slots, "f": pick(["/usr/share/gz/gz-sim8/worlds/empty.sdf",
+                                                                       "/home/robot/ws/install/sim/share/sim/worlds/warehouse.sdf"])}),
+        (3, gz + "Serving world controls on [/world/{w}/control], [/world/{a}/control/state] and [/world/{b}/playback/control]",
+         {**gz_slots, "w": world, "a": then(0), "b": then(0)}),
+        (3, gz + "World [{w}] initialized with [{p}] physics profile.", {**gz_slots, "w": world, "p": pick(["default_physics", "1ms"])}),
+        (4, gze + "[SystemLoader.cc:92] Failed to load system plugin [{p}] : couldn't find shared library.",
+         {**gz_slots, "p": pick(["libgz_ros2_control-system.so", "libMyDiffDrive.so", "gz-sim-lift-drag-system"])}),
+        (8, gzw + "[Component.hh:144] Trying to serialize component with data type [{t}], which doesn't have `operator<<`. Component will "
+         "not be serialized.", {**gz_slots, "t": pick(["N3sdf3v144ViewE", "N3sdf3v145WorldE", "N2gz3sim2v86events5EventE"])}),
+        ev(10, node("INFO", "ros_gz_bridge", "parameter_bridge", 3), "Creating GZ->ROS Bridge: [{g} ({gm}) -> {r} ({rm})] (Lazy {l})",
+           g=bridge, gm=then(1), r=then(2), rm=then(3), l=pick(["0"])),
+        ev(4, node("INFO", "ros_gz_bridge", "parameter_bridge", 3), "Creating ROS->GZ Bridge: [{r} ({rm}) -> {g} ({gm})] (Lazy {l})",
+           r=bridge_in, rm=then(1), g=then(2), gm=then(3), l=pick(["0"])),
+        ev(3, node("INFO", "ros_gz_sim", "create", 4), "Entity creation successful."),
+        # micro-ROS agent
+        (3, ua + "UDPv4AgentLinux.cpp | init                     | running...             | port: {p}", {**ua_slots, "p": pick(["8888", "8888", "2018"])}),
+        (5, ua + "Root.cpp           | create_client            | create                 | client_key: {k}, session_id: 0x{s}",
+         {**ua_slots, "k": client_key, "s": pick(["81", "81", "01"])}),
+        (5, ua + "SessionManager.hpp | establish_session        | session established    | client_key: {k}, address: {a}",
+         {**ua_slots, "k": client_key, "a": lambda g: g.r.choice(["0", f"192.168.1.{g.r.randint(20, 90)}:{g.port()}"])}),
+        (4, ua + "ProxyClient.cpp    | create_participant       | participant created    | client_key: {k}, participant_id: {p}",
+         {**ua_slots, "k": client_key, "p": obj_id(1)}),
+        (8, ua + "ProxyClient.cpp    | create_topic             | topic created          | client_key: {k}, topic_id: {t}, participant_id: {p}",
+         {**ua_slots, "k": client_key, "t": obj_id(2), "p": obj_id(1)}),
+        (6, ua + "ProxyClient.cpp    | create_publisher         | publisher created      | client_key: {k}, publisher_id: {t}, participant_id: {p}",
+         {**ua_slots, "k": client_key, "t": obj_id(3), "p": obj_id(1)}),
+        (6, ua + "ProxyClient.cpp    | create_datawriter        | datawriter created     | client_key: {k}, datawriter_id: {t}, publisher_id: {p}",
+         {**ua_slots, "k": client_key, "t": obj_id(5), "p": obj_id(3)}),
+        (4, ua + "ProxyClient.cpp    | create_datareader        | datareader created     | client_key: {k}, datareader_id: {t}, subscriber_id: {p}",
+         {**ua_slots, "k": client_key, "t": obj_id(6), "p": obj_id(4)}),
+        # PX4: the NuttX shell
+        (3, "nsh: {c}: command not found", {"c": pick(["ls-l", "uorb_top", "gps_status", "mavlink_shell"])}),
+        (3, "sercon: Registering CDC/ACM serial driver", {}),
+        (3, "sercon: Successfully registered the CDC/ACM serial driver", {}),
+        # PX4 modules (SITL console and NuttX)
+        (5, px + "mavlink] mode: {m}, data rate: {r} B/s on udp port {p} remote port {rp}",
+         {"m": pick(["Normal", "Onboard", "Gimbal"]), "r": pick(["4000000", "100000", "400000"]),
+          "p": pick(["18570", "14580", "13030", "14280"]), "rp": pick(["14550", "14540", "13280", "14030"])}),
+        (4, px + "mavlink] partner IP: {i}", {"i": pick(["127.0.0.1", "192.168.8.10", "10.41.10.2"])}),
+        (3, px + "uxrce_dds_client] init UDP agent IP:{i}, port:{p}", {"i": pick(["127.0.0.1", "192.168.8.10"]), "p": pick(["8888"])}),
+        (3, px + "uxrce_dds_client] synchronized with time offset {n}us", {"n": lambda g: str(epoch * 1000000 + g.r.randint(0, 86399999999))}),
+        (9, px + "uxrce_dds_client] successfully created {t} data writer, topic id: {n}", {"t": uorb_topic, "n": lambda g: g.num(1, 250)}),
+        (4, px + "logger] Opened {t} log file: {f}", {"t": pick(["full", "full", "mission"]), "f": ulg}),
+        (3, px + "logger] closed logfile, bytes written: {n}", {"n": lambda g: g.num(100000, 90000000)}),
+        (5, px + "commander] Ready for takeoff!", {}),
+        (7, px + "commander] Armed by {r}", {"r": pick(["external command", "external command", "RC (stick)", "RC (switch)"])}),
+        (7, px + "commander] Disarmed by {r}", {"r": pick(["landing", "landing", "auto preflight disarming", "external command", "RC (stick)"])}),
+        (6, px + "commander] Takeoff detected", {}),
+        (6, px + "commander] Landing detected", {}),
+        (12, px + "tone_alarm] {t}", {"t": pick(["home set", "notify positive", "notify negative", "notify neutral", "arming warning",
+                                                "battery warning (fast)"])}),
+        (5, "WARN  [health_and_arming_checks] Preflight Fail: No connection to the ground control station", {}),
+        (4, "WARN  [health_and_arming_checks] Preflight Fail: No manual control input", {}),
+        (3, "WARN  [commander] Manual control lost", {}),
+        (3, "WARN  [commander] Connection to ground station lost", {}),
+        (3, "WARN  [commander] Low battery level! Return advised", {}),
+        (4, px + "navigator] RTL: start return at {a} m ({b} m above destination)", {"a": lambda g: g.num(15, 120), "b": lambda g: g.num(2, 110)}),
+        (3, px + "navigator] Mission finished, loitering", {}),
+        (3, px + "navigator] Using minimum takeoff altitude: {a} m", {"a": pick(["2.50", "2.50", "10.00"])}),
+        (4, "WARN  [health_and_arming_checks] Preflight Fail: ekf2 missing data", {}),
+        (3, px + "ekf2] starting instance {i}, IMU:{a} ({ia}), MAG:{b} ({ma})",
+         {"i": pick(["0", "1", "2"]), "a": pick(["0", "1", "2"]), "ia": pick(["1310988", "2490378", "1311004"]), "b": pick(["0"]),
+          "ma": pick(["197388", "197644"])}),
+        (3, "WARN  [load_mon] {t} low on stack! ({n} bytes left)", {"t": pick(["ekf2", "navigator", "mavlink_if0", "wq:lp_default"]),
+                                                                  "n": lambda g: g.num(90, 300)}),
+        # ArduPilot: MAVProxy and the vehicle's STATUSTEXTs
+        (8, "Mode {m}", {"m": pick(["GUIDED", "GUIDED", "AUTO", "RTL", "LAND", "LOITER", "STABILIZE"])}),
+        (5, "ARMED", {}),
+        (5, "DISARMED", {}),
+        (10, "Got COMMAND_ACK: {c}: {r}", {"c": pick(["DO_SET_MODE", "COMPONENT_ARM_DISARM", "NAV_TAKEOFF", "SET_MESSAGE_INTERVAL"]),
+                                          "r": pick(["ACCEPTED", "ACCEPTED", "ACCEPTED", "FAILED", "DENIED", "TEMPORARILY_REJECTED"])}),
+        (5, ap + "EKF3 IMU{i} is using GPS", {"i": pick(["0", "1"])}),
+        (4, ap + "EKF3 IMU{i} origin set", {"i": pick(["0", "1"])}),
+        (5, ap + "PreArm: Need Position Estimate", {}),
+        (4, ap + "PreArm: Throttle below failsafe", {}),
+        (5, ap + "Arming motors", {}),
+        (5, ap + "Disarming motors", {}),
+        (8, ap + "Mission: {m}", {"m": mission_item}),
+        (8, ap + "Reached command #{n}", {"n": lambda g: g.num(1, 14)}),
+        (4, ap + "{t} Failsafe", {"t": pick(["Radio", "GCS", "EKF"])}),
+        (3, ap + "{t} Failsafe Cleared", {"t": pick(["Radio", "GCS", "EKF"])}),
+        (4, ap + "Battery {n} is {t} {v}V used {m} mAh", {"n": pick(["1", "1", "2"]), "t": pick(["low", "low", "critical"]),
+                                                        "v": lambda g: f"{g.r.uniform(9.8, 14.2):.2f}", "m": lambda g: g.num(300, 5200)}),
+        (3, ap + "Crash: Disarming", {}),
+        # ArduPilot SITL
+        (3, "Waiting for connection ....", {}),
+        (3, "Home: {lat} {lon} alt={a}m hdg={h}", {"lat": pick(["-35.363262", "47.397742", "51.507351"]),
+                                                  "lon": pick(["149.165237", "8.545594", "-0.127758"]),
+                                                  "a": pick(["584.000000", "488.000000", "35.000000"]), "h": pick(["353.000000", "0.000000", "90.000000"])}),
+        # Autoware
+        ev(8, aw("WARN", "localization.pose_twist_fusion_filter.ekf_localizer", ["ekf_localizer-7"]),
+           "The node is not activated. Provide initial pose to pose_initializer."),
+        ev(6, aw("WARN", "localization.pose_estimator.ndt_scan_matcher", ["ndt_scan_matcher-9", "component_container_mt-31"]), "Score is below the threshold. Score: {s}, Threshold: {t}",
+           s=lambda g: f"{g.r.uniform(0.5, 2.3):.6f}", t=pick(["2.300000", "3.000000"])),
+        ev(6, aw("INFO", "planning.scenario_planning.lane_driving.behavior_planning.behavior_path_planner", ["component_container_mt-56"]), "waiting for {d}",
+           d=pick(["route", "odometry", "occupancy_grid", "perception"])),
+        ev(3, aw("INFO", "tensorrt_common", ["component_container_mt-12", "component_container_mt-24"]), "Applying optimizations and building TRT CUDA engine. Please wait for a few minutes..."),
+        # SocketCAN candump
+        (45, "  {i}  {c}   [{n}]  {b}", {"i": can_if, "c": can_id, "n": can_payload, "b": can_bytes}),
+        (25, " ({s})  {i}  {c}   [{n}]  {b}", {"s": stamp6, "i": can_if, "c": can_id, "n": can_payload, "b": can_bytes}),
+        (25, "({s}) {i} {f}", {"s": stamp6, "i": can_if, "f": can_hex}),
+        (4, "  {i}  {c}   [{n}]  remote request", {"i": can_if, "c": can_id, "n": pick(["0", "8"])}),
+        (4, "  {i}  {c}   [8]  {b}   ERRORFRAME", {"i": can_if, "c": pick(["20000004", "20000040", "20000080", "20000100"]),
+                                                   "b": pick(["00 04 00 00 00 00 00 00", "00 00 00 00 00 00 00 00", "00 10 00 00 00 00 00 00"])}),
+    ]
+
+
+HC_MIRTH_CHANNELS = [("ADT Inbound", "5b2c8e1a-3f47-4d9b-a1e6-0c7f92d4b318"), ("ADT Inbound", "5b2c8e1a-3f47-4d9b-a1e6-0c7f92d4b318"),
+                     ("Lab Results ORU Out", "9e04d7c3-61ab-4f25-8d3e-b7a2c5f1e960"), ("SIU Scheduling", "c31f6a08-2d95-4e7b-9f40-18ad3e6b7c25"),
+                     ("FHIR Patient Sync", "27d8b4f9-a0c3-4b16-8e52-6f9e1d0a4c73")]
+HC_MIRTH_DESTS = [("Send to EMR", "1", "HTTP Sender"), ("Send to EMR", "1", "HTTP Sender"), ("Post FHIR Bundle", "2", "HTTP Sender"),
+                  ("Write Archive", "2", "File Writer"), ("Write Archive", "3", "File Writer"), ("LIS MLLP", "1", "TCP Sender"),
+                  ("Forward to RIS", "4", "TCP Sender"), ("Insert Staging DB", "3", "Database Writer"), ("Audit Insert", "5", "Database Writer")]
+HC_MIRTH_ERRORS = ["java.net.ConnectException: Connection refused (Connection refused)",
+                   "java.net.SocketTimeoutException: Read timed out",
+                   "org.postgresql.util.PSQLException: ERROR: duplicate key value violates unique constraint \"staging_adt_pkey\"",
+                   "java.io.FileNotFoundException: /mnt/archive/adt/ADT_20261203.hl7 (Permission denied)",
+                   "com.mirth.connect.donkey.server.data.DonkeyDaoException: org.postgresql.util.PSQLException: This connection has been closed."]
+HC_MIRTH_JS_ERRORS = ["TypeError: Cannot read property \"PID.3.1\" from undefined",
+                      "ReferenceError: \"patientClass\" is not defined.",
+                      "JavaException: java.lang.NumberFormatException: For input string: \"\""]
+HC_HL7_TYPES = ["ADT^A01", "ADT^A08", "ADT^A08", "ADT^A03", "ADT^A04", "ORU^R01", "ORU^R01", "ORM^O01", "SIU^S12"]
+HC_MIRTH_USERS = ["admin", "integration", "jsmith"]
+HC_FHIR_TYPES = ["Patient", "Patient", "Observation", "Observation", "Observation", "Encounter", "Condition", "MedicationRequest",
+                 "DiagnosticReport"]
+HC_FHIR_SEARCH = [("Patient", "?identifier=urn:oid:1.2.36.146.595.217.0.1|{n}"), ("Patient", "?family=smith&birthdate=1970-01-01"),
+                  ("Observation", "?patient=Patient/{n}&category=laboratory&_sort=-date"), ("Encounter", "?subject=Patient/{n}&status=in-progress"),
+                  ("Observation", "?code=http://loinc.org|8867-4&_count=50")]
+HC_FHIR_UAS = ["HAPI-FHIR/7.4.0 (FHIR Client; FHIR 4.0.1/R4; apache)", "Mirth Connect", "okhttp/4.12.0", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"]
+HC_FHIR_FAILURES = ["ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException: HAPI-2001: Resource Patient/{n} is not known",
+                    "ca.uhn.fhir.rest.server.exceptions.InvalidRequestException: HAPI-0450: Failed to parse request body as JSON resource. Error was: HAPI-1861: Failed to parse JSON encoded FHIR content: Unexpected character ('}' (code 125))",
+                    "ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException: Observation.status: minimum required = 1, but only found 0 (from http://hl7.org/fhir/StructureDefinition/Observation|4.0.1)",
+                    "ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException: Patient.birthDate: Not a valid date/time (\"03/12/1970\")",
+                    "ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException: Encounter.class: The value provided ('XX') was not found in the value set 'ActEncounterCode' (http://terminology.hl7.org/ValueSet/v3-ActEncounterCode|2.0.0), and a code is required from this value set",
+                    "ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException: HAPI-0958: Failed to UPDATE resource with match URL \"Patient?identifier=urn:oid:1.2.36.146.595.217.0.1|{n}\" because this search matched 2 resources",
+                    "ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException: HAPI-0989: Trying to update Patient/{n}/_history/3 but this is not the current version"]
+HC_FHIR_JOBS = ["REINDEX", "REINDEX", "BULK_EXPORT", "DELETE_EXPUNGE"]
+HC_SUB_ENDPOINTS = ["https://cds.example.org/hooks/fhir-notify", "http://mirth:8090/fhir-subscription", "https://portal.example.org/api/fhir/events"]
+HC_AETS = ["CT_SCANNER1", "MR_SIEMENS", "US_ROOM3", "STORESCU", "WORKSTATION7"]
+HC_DICOM_IPS = ["10.40.2.11", "10.40.2.12", "10.40.3.27", "10.40.5.103"]
+HC_MODALITIES = ["CT", "CT", "MR", "US", "CR", "DX"]
+HC_SOP_CLASSES = [("CT", "1.2.840.10008.5.1.4.1.1.2"), ("MR", "1.2.840.10008.5.1.4.1.1.4"), ("US", "1.2.840.10008.5.1.4.1.1.6.1"),
+                  ("CR", "1.2.840.10008.5.1.4.1.1.1"), ("DX", "1.2.840.10008.5.1.4.1.1.1.1")]
+HC_ORTHANC_URIS = [("GET", "/studies/{o}"), ("GET", "/instances/{o}/preview"), ("GET", "/patients/{o}/studies"), ("GET", "/series/{o}/archive"),
+                   ("GET", "/dicom-web/studies/{u}/series"), ("GET", "/system"), ("GET", "/changes?since={n}&limit=100"), ("GET", "/statistics"),
+                   ("POST", "/instances"), ("POST", "/modalities/PACS_VIEWER/store"), ("POST", "/tools/find"), ("DELETE", "/studies/{o}")]
+HC_ORTHANC_PLUGINS = [("dicom-web", "1.15"), ("postgresql-index", "6.0"), ("postgresql-storage", "6.0"), ("gdcm", "1.5"), ("orthanc-explorer-2", "1.4.1")]
+HC_ORTHANC_HTTP_ERRORS = ["Unknown resource", "Bad file format", "Inexistent item", "The specified path does not point to a regular file"]
+HC_DCM_AETS = ["DCM4CHEE", "DCM4CHEE", "DCM4CHEE_ADMIN"]
+HC_DCM_REJECTS = [("1 - rejected-permanent", "1 - service-user", "7 - called-AE-title-not-recognized"),
+                  ("1 - rejected-permanent", "1 - service-user", "3 - calling-AE-title-not-recognized"),
+                  ("2 - rejected-transient", "3 - service-provider (presentation related function)", "2 - local-limit-exceeded")]
+HC_DCM_REST = [("GET", "/dcm4chee-arc/aets/DCM4CHEE/rs/studies?PatientID={n}&includefield=all"),
+               ("GET", "/dcm4chee-arc/aets/DCM4CHEE/rs/studies/{u}/series"),
+               ("GET", "/dcm4chee-arc/aets/DCM4CHEE/rs/studies/{u}/metadata"),
+               ("POST", "/dcm4chee-arc/aets/DCM4CHEE/rs/studies"),
+               ("GET", "/dcm4chee-arc/aets/DCM4CHEE/wado?requestType=WADO&studyUID={u}&contentType=image/jpeg")]
+HC_DCM_USERS = ["admin", "radiologist1", "viewer-svc"]
+HC_OPENMRS_MODULES = [("webservices.rest", "2.44.0"), ("fhir2", "2.2.0"), ("legacyui", "1.18.0"), ("appointments", "2.0.0"),
+                      ("reporting", "1.27.0"), ("idgen", "4.14.0")]
+HC_OPENMRS_TASKS = ["Auto Close Visits Task", "Process HL7 Task", "Send Email Task", "Initialize Logic Rule Providers"]
+HC_OPENMRS_METHODS = [("PatientService", "savePatient", "Patient"), ("EncounterService", "saveEncounter", "Encounter"),
+                      ("ObsService", "saveObs", "Obs"), ("VisitService", "saveVisit", "Visit")]
+HC_OPENMRS_USERS = ["admin", "nurse.jane", "clerk01", "superman"]
+HC_EMR_SCRIPTS = ["interface/patient_file/summary/demographics.php", "interface/forms/vitals/new.php",
+                  "interface/main/calendar/modules/PostCalendar/pntemplates/default/views/day/ajax_template.html",
+                  "library/classes/Controller.class.php", "interface/reports/patient_list.php"]
+HC_EMR_KEYS = ["pid", "encounter", "form_id", "set_pid", "provider_id"]
+HC_EMR_EVENTS = [("patient-record-select", "select * from patient_data where pid=? ({n})"),
+                 ("patient-record-select", "select fe.encounter,fe.date from form_encounter fe where fe.pid = ? ({n})"),
+                 ("patient-record-update", "UPDATE patient_data SET `phone_home` = ? WHERE pid = ? (555-0142,{n})"),
+                 ("patient-record-insert", "INSERT INTO form_vitals SET `bps` = ?, `bpd` = ?, `weight` = ? ({v})"),
+                 ("scheduling-select", "SELECT pc_eid, pc_eventDate, pc_startTime FROM openemr_postcalendar_events WHERE pc_pid = ? ({n})"),
+                 ("security-administration-update", "UPDATE users SET active = ? WHERE id = ? (0,{n})")]
+HC_EMR_USERS = ["admin", "physician", "frontdesk", "billing1"]
+HC_MEDPLUM_PATHS = [("GET", "/fhir/R4/Patient"), ("GET", "/fhir/R4/Patient/{u}"), ("POST", "/fhir/R4/Observation"),
+                    ("GET", "/fhir/R4/Observation"), ("PUT", "/fhir/R4/Encounter/{u}"), ("POST", "/auth/login"), ("POST", "/oauth2/token")]
+HC_MEDPLUM_BOTS = ["hl7-adt-ingest", "lab-result-notifier", "appointment-reminder"]
+HC_BAHMNI_FEEDS = ["http://openelis:8052/openelis/ws/feed/patient/recent", "http://openelis:8052/openelis/ws/feed/accession/recent",
+                   "http://odoo:8069/openerp/ws/feed/sale_order/recent"]
+HC_HL7_PORTS = ["2575", "2575", "6661"]
+HC_HL7_PEERS = ["10.20.5.40", "10.20.5.41", "10.20.6.12"]
+HC_HL7_ERRORS = ["Connection reset", "Socket closed", "Read timed out"]
+
+
+def health_events() -> list[tuple[float, str, dict]]:
+    """Healthcare integration and imaging software as its operators read it: NextGen Connect (Mirth
+    Connect: mirth.log with its server, channel, connector and JavaScript lines), the HAPI FHIR JPA
+    server (Spring Boot Logback console, the request logging interceptor, Batch2 reindex jobs and
+    rest-hook subscriptions), Orthanc (glog lines: DICOM associations, C-STORE, C-MOVE, the REST API,
+    jobs and plugins), dcm4chee-arc (WildFly server.log with dcm4che association and storage lines),
+    DCMTK storescp and storescu (-v), OpenMRS (Tomcat's catalina.out and OpenMRS' own '%p - %C{1}.%M(%L)
+    |%d|' layout with its modules, scheduler and logins), OpenEMR (PHP errors in Apache's error log and
+    its audit log table as 'mysql -B' prints its rows), Medplum (JSON request and bot logs), Bahmni (its atomfeed workers) and an HL7 v2
+    MLLP listener built on HAPI HL7v2 (connections, ACK and NAK).
+    Written blind for the twenty-fifth issue-15 pass: before reading the engine or any failure
+    analysis; 124 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def ms3(g: Gen) -> str:
+        return f"{g.r.randint(0, 999):03d}"
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(41, 900), g.r.randint(900, 30000)]))
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([0, 1, 1, 2, 3, g.r.randint(4, 60)]))
+
+    def big(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(100, 9999), g.r.randint(10000, 4000000)]))
+
+    def client_ip(g: Gen) -> str:
+        return g.r.choice([f"10.20.{g.r.randint(0, 9)}.{g.r.randint(2, 250)}", f"172.18.0.{g.r.randint(2, 40)}", g.ip()])
+
+    def control_id(g: Gen) -> str:
+        return g.r.choice([g.num(100000, 99999999), f"MSG{g.num(10000000, 99999999)}", f"{g.num(2026120300000, 2026120399999)}"])
+
+    def mrn(g: Gen) -> str:
+        return g.r.choice([g.num(100000, 999999), f"MRN{g.num(1000000, 9999999)}"])
+
+    def dicom_uid(g: Gen) -> str:
+        return f"1.2.840.113619.2.{g.r.randint(55, 410)}.{g.r.randint(1000, 9999)}.{g.r.randint(1000000, 9999999)}.{g.r.randint(10000, 99999)}.{g.r.randint(1, 999)}"
+
+    def fhir_id(g: Gen) -> str:
+        return g.r.choice([g.num(1, 99999), g.num(100000, 9999999)])
+
+    def version(g: Gen) -> str:
+        return str(g.r.choice([1, 1, 1, 2, 3, g.r.randint(4, 30)]))
+
+    # NextGen Connect (mirth.log: '%-5p %d [%t] %c: %m')
+    def mirth_ch(g: Gen) -> str:
+        g.drawn = g.r.choice(HC_MIRTH_CHANNELS)
+        return g.drawn[0]
+
+    def dest(kind: str):
+        # the thread names the channel first: keep its name and id, then add the destination's name and number
+        def f(g: Gen) -> str:
+            name, number = g.r.choice([(n, m) for n, m, k in HC_MIRTH_DESTS if k == kind])
+            g.drawn = (*g.drawn[:2], name, number)
+            return name
+        return f
+
+    def pool_thread(g: Gen) -> str:
+        return g.r.choice([f"pool-{g.r.randint(1, 6)}-thread-{g.r.randint(1, 40)}", f"qtp{g.r.randint(100000000, 1999999999)}-{g.r.randint(20, 200)}"])
+
+    def channel_id(g: Gen) -> str:
+        return g.r.choice(HC_MIRTH_CHANNELS)[1]
+
+    def message_id(g: Gen) -> str:
+        return str(g.r.randint(1, 2500000))
+
+    # HAPI FHIR (Spring Boot console)
+    def sb_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def abbrev(name: str, target: int = 39) -> str:
+        # logback's %logger{39}: leading packages shrink to their initial, leftmost first, until the name fits
+        parts = name.split(".")
+        for i in range(len(parts) - 1):
+            if len(".".join(parts)) <= target:
+                break
+            parts[i] = parts[i][0]
+        return ".".join(parts)
+
+    def sb(level: str, logger: str, thread: str = "           main") -> str:
+        # Spring Boot's console layout: '%5p ${PID} --- [%15.15t] %-40.40logger{39} : %m'
+        return "{TS} " + level + " 1 --- [" + thread + "] " + f"{abbrev(logger)[-40:]:<40}" + " : "
+
+    def last15(name: str) -> str:
+        return f"{name[-15:]:>15}"
+
+    def http_thread(g: Gen) -> str:
+        return last15(f"http-nio-8080-exec-{g.r.randint(1, 200)}")
+
+    def batch_thread(g: Gen) -> str:
+        return last15(f"batch2-work-notification-{g.r.randint(1, 4)}")
+
+    def delivery_thread(g: Gen) -> str:
+        return last15(f"subscription-delivery-rest-hook-{g.r.randint(1, 9)}-{g.r.randint(1, 4)}")
+
+    def fhir_res(g: Gen) -> str:
+        return f"{g.r.choice(HC_FHIR_TYPES)}/{fhir_id(g)}/_history/{version(g)}"
+
+    def fhir_search(g: Gen) -> str:
+        res, params = g.r.choice(HC_FHIR_SEARCH)
+        g.drawn = (res, params.replace("{n}", fhir_id(g)))
+        return res
+
+    def fhir_failure(g: Gen) -> str:
+        return esc(g.r.choice(HC_FHIR_FAILURES).replace("{n}", fhir_id(g)))
+
+    def batch_id(g: Gen) -> str:
+        return g.uuid()
+
+    # Orthanc (glog)
+    def glog(g: Gen) -> str:
+        return f"1203 {hms(g)}.{g.num(0, 999999):0>6}"
+
+    def orthanc_id(g: Gen) -> str:
+        return "-".join(g.hexs(8) for _ in range(5))
+
+    def orthanc_method(g: Gen) -> str:
+        method, uri = g.r.choice(HC_ORTHANC_URIS)
+        g.drawn = (uri.replace("{o}", orthanc_id(g)).replace("{u}", dicom_uid(g)).replace("{n}", g.num(1, 900000)),)
+        return method
+
+    # dcm4chee-arc (WildFly server.log)
+    def assoc(g: Gen) -> str:
+        return f"{g.r.choice(HC_AETS)}->{g.r.choice(HC_DCM_AETS)}({g.r.randint(1, 99999)})"
+
+    def out_assoc(g: Gen) -> str:
+        return f"{g.r.choice(HC_DCM_AETS)}->{g.r.choice(['PACS_VIEWER', 'AI_ROUTER', 'ARCHIVE2'])}({g.r.randint(1, 99999)})"
+
+    def ee_thread(g: Gen) -> str:
+        return g.r.choice([f"EE-ManagedExecutorService-default-Thread-{g.r.randint(1, 60)}", f"DicomListener-{g.r.randint(1, 8)}"])
+
+    def move_counts(g: Gen) -> str:
+        # the sub-operations completed, with warnings and failed add up to the instances moved
+        total = g.r.randint(1, 2400)
+        failed = g.r.choice([0, 0, 0, 1, g.r.randint(0, total)])
+        warning = g.r.choice([0, 0, 0, g.r.randint(0, total - failed)])
+        g.drawn = (str(total), str(total - failed - warning), str(warning), str(failed))
+        return g.drawn[0]
+
+    def task_thread(g: Gen) -> str:
+        return f"default task-{g.r.randint(1, 128)}"
+
+    def socket(g: Gen) -> str:
+        return f"Socket[addr=/{g.r.choice(HC_DICOM_IPS)},port={g.port()},localport=11112]"
+
+    def storage_path(g: Gen) -> str:
+        return f"file:/storage/fs1/2026/12/03/{g.hexs(8).upper()}/{g.hexs(8).upper()}/{g.hexs(8).upper()}"
+
+    def dcm_rest(g: Gen) -> str:
+        method, path = g.r.choice(HC_DCM_REST)
+        g.drawn = (path.replace("{n}", mrn(g)).replace("{u}", dicom_uid(g)),)
+        return method
+
+    # DCMTK
+    def dcm_file(g: Gen) -> str:
+        mod = g.r.choice(HC_MODALITIES)
+        return f"/var/spool/storescp/{mod}.{dicom_uid(g)}"
+
+    def dcm_modality(g: Gen) -> str:
+        return g.r.choice(HC_MODALITIES)
+
+    # OpenMRS and Tomcat
+    def tomcat_ts(g: Gen) -> str:
+        return f"03-Dec-2026 {hms(g)}.{ms3(g)}"
+
+    def omrs_module(g: Gen) -> str:
+        g.drawn = g.r.choice(HC_OPENMRS_MODULES)
+        return g.drawn[0]
+
+    def omrs_method(g: Gen) -> str:
+        g.drawn = g.r.choice(HC_OPENMRS_METHODS)
+        return g.drawn[0]
+
+    def omrs_uuid(g: Gen) -> str:
+        return g.uuid()
+
+    # OpenEMR
+    def apache_ts(g: Gen) -> str:
+        return f"Thu Dec 03 {hms(g)}.{g.num(0, 999999):0>6} 2026"
+
+    def emr_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def emr_event(g: Gen) -> str:
+        g.drawn = g.r.choice(HC_EMR_EVENTS)
+        return g.drawn[0]
+
+    def emr_sql(g: Gen) -> str:
+        # the bound values close the statement; the row's patient_id column repeats the patient's pid
+        pid = g.num(1, 40000)
+        sql = g.drawn[1].replace("{n}", pid).replace("{v}", f"{g.num(90, 180)},{g.num(50, 110)},{g.num(90, 260)}")
+        g.drawn = (*g.drawn, pid)
+        return sql
+
+    # Medplum
+    def medplum_path(g: Gen) -> str:
+        method, path = g.r.choice(HC_MEDPLUM_PATHS)
+        g.drawn = (path.replace("{u}", g.uuid()), method)
+        return method
+
+    def medplum_status(g: Gen) -> str:
+        if g.drawn[1] == "POST":
+            return g.r.choice(["201", "201", "200", "400", "401"])
+        return g.r.choice(["200", "200", "200", "404", "403"])
+
+    def profile(g: Gen) -> str:
+        return f"{g.r.choice(['Practitioner', 'Practitioner', 'ClientApplication', 'Patient'])}/{g.uuid()}"
+
+    # HAPI HL7v2 listener
+    def hl7_ts(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    def hl7_thread(g: Gen) -> str:
+        return f"hapi-worker-{g.r.randint(1, 24)}"
+
+    mirth_slots = {"TS": java_ts}
+    ch_slots = {"TS": java_ts, "CH": mirth_ch, "CID": then(1), "POOL": pool_thread}
+    dest_slots = {"TS": java_ts, "CH": mirth_ch, "CID": then(1), "mid": then(3), "dn2": then(2), "id": then(1)}
+    dispatch = "[Channel Dispatch Thread on {CH} ({CID}) < {POOL}] "
+    sb_slots = {"TS": sb_ts}
+    orth = "{TS} "
+    orth_slots = {"TS": glog}
+    wf_slots = {"TS": java_ts}
+    omrs_slots = {"TS": java_ts}
+    return [
+        # ---- NextGen Connect (Mirth Connect) mirth.log ----
+        (4, "INFO  {TS} [Main Server Thread] com.mirth.connect.server.Mirth: Mirth Connect {v} (Built on {d}) server successfully started.",
+         {**mirth_slots, "v": first([("4.5.2", "October 3, 2024"), ("4.4.2", "September 26, 2023")]), "d": then(1)}),
+        (4, "INFO  {TS} [Main Server Thread] com.mirth.connect.server.Mirth: This product was developed by NextGen Healthcare "
+         "(https://www.nextgen.com) and its contributors (c)2005-{y}.", {**mirth_slots, "y": pick(["2024", "2023"])}),
+        (4, "INFO  {TS} [Main Server Thread] com.mirth.connect.server.Mirth: Running {jvm} {jv} on {os} ({osv}, {arch}), {db}, with charset {cs}.",
+         {**mirth_slots, "jvm": pick(["OpenJDK 64-Bit Server VM", "Java HotSpot(TM) 64-Bit Server VM"]), "jv": pick(["17.0.12", "11.0.24"]),
+          "os": pick(["Linux", "Windows Server 2019"]), "osv": pick(["5.15.0-122-generic", "10.0"]), "arch": pick(["amd64"]),
+          "db": pick(["postgres", "sqlserver"]), "cs": pick(["UTF-8"])}),
+        (4, "INFO  {TS} [Main Server Thread] com.mirth.connect.server.Mirth: Web server running at http://{ip}:8080/ and https://{ip2}:8443/",
+         {**mirth_slots, "ip": first([("10.20.1.15",), ("10.20.1.16",)]), "ip2": then(0)}),
+        (3, "INFO  {TS} [Thread-{n}] com.mirth.connect.server.Mirth: shutting down mirth due to normal request",
+         {**mirth_slots, "n": lambda g: g.num(1, 90)}),
+        (10, "ERROR {TS} " + dispatch + "com.mirth.connect.connectors.tcp.TcpReceiver: Error processing message (TCP Listener \"Source\" on channel {id}).",
+         {**ch_slots, "id": then(1)}),
+        (6, "ERROR {TS} [HTTP Sender Process Thread on {CH} ({CID}), {dn} ({mid})] com.mirth.connect.connectors.http.HttpDispatcher: "
+         "Error connecting to HTTP server at {url} (HTTP Sender \"{dn2}\" on channel {id}).",
+         {**dest_slots, "dn": dest("HTTP Sender"), "url": pick(["https://emr.example.org/api/hl7/inbound", "http://10.20.4.18:8080/fhir/Bundle"])}),
+        (5, "ERROR {TS} [File Writer Process Thread on {CH} ({CID}), {dn} ({mid})] com.mirth.connect.connectors.file.FileDispatcher: "
+         "Error writing file (File Writer \"{dn2}\" on channel {id}).", {**dest_slots, "dn": dest("File Writer")}),
+        (6, "ERROR {TS} [TCP Sender Process Thread on {CH} ({CID}), {dn} ({mid})] com.mirth.connect.connectors.tcp.TcpDispatcher: "
+         "Error sending message via TCP (TCP Sender \"{dn2}\" on channel {id}).", {**dest_slots, "dn": dest("TCP Sender")}),
+        (5, "ERROR {TS} [Database Writer Process Thread on {CH} ({CID}), {dn} ({mid})] com.mirth.connect.connectors.jdbc.DatabaseDispatcher: "
+         "Error writing to database (Database Writer \"{dn2}\" on channel {id}).", {**dest_slots, "dn": dest("Database Writer")}),
+        (8, "ERROR {TS} " + dispatch + "com.mirth.connect.server.controllers.DonkeyMessageController: Error processing message {m} in channel "
+         "{CID2}: {e}", {**ch_slots, "m": message_id, "CID2": then(1), "e": pick(HC_MIRTH_ERRORS)}),
+        (8, "ERROR {TS} " + dispatch + "filter: Error evaluating filter (Channel: {n}, Connector: Source). {e}",
+         {**ch_slots, "n": then(0), "e": pick(HC_MIRTH_JS_ERRORS)}),
+        (8, "ERROR {TS} " + dispatch + "transformer: Error evaluating transformer (Channel: {n}, Connector: Source, Step: {s}). {e}",
+         {**ch_slots, "n": then(0), "s": pick(["0", "1", "3", "7"]), "e": pick(HC_MIRTH_JS_ERRORS)}),
+        (30, "INFO  {TS} " + dispatch + "transformer: Received {t} for MRN {mrn}, control ID {c}",
+         {**ch_slots, "t": pick(HC_HL7_TYPES), "mrn": mrn, "c": control_id}),
+        (14, "INFO  {TS} " + dispatch + "filter: Filtered {t} from facility {f}: patient class {pc} not routed",
+         {**ch_slots, "t": pick(HC_HL7_TYPES), "f": pick(["MAIN_HOSP", "EAST_CLINIC", "LAB"]), "pc": pick(["O", "E", "P"])}),
+        (10, "WARN  {TS} [TCP Receiver Thread on {CH} ({CID}) < {POOL}] com.mirth.connect.connectors.tcp.TcpReceiver: "
+         "Socket connection closed by remote host (TCP Listener \"Source\" on channel {id}).", {**ch_slots, "id": then(1)}),
+        (6, "ERROR {TS} [Database Reader Polling Thread on {CH} ({CID})] com.mirth.connect.connectors.jdbc.DatabaseReceiver: "
+         "Failed to poll for messages from the database in channel \"{n}\": {e}",
+         {"TS": java_ts, "CH": mirth_ch, "CID": then(1), "n": then(0),
+          "e": pick(["org.postgresql.util.PSQLException: Connection to 10.20.3.9:5432 refused.",
+                     "com.microsoft.sqlserver.jdbc.SQLServerException: Login failed for user 'mirth_ro'."])}),
+        (5, "ERROR {TS} [Deploy Thread] com.mirth.connect.server.controllers.DonkeyEngineController: Error deploying channel {id}.",
+         {**mirth_slots, "id": channel_id}),
+        (5, "INFO  {TS} [Data Pruner Thread] com.mirth.connect.plugins.datapruner.DataPruner: Executing pruner, started at {d}",
+         {**mirth_slots, "d": lambda g: f"12/03/26 {g.r.randint(1, 12)}:{g.r.randint(0, 59):02d} {g.r.choice(['AM', 'PM'])}"}),
+        (5, "INFO  {TS} [Data Pruner Thread] com.mirth.connect.plugins.datapruner.DataPruner: Pruning channel {n} ({id}): {m} messages, "
+         "{c} content rows", {**mirth_slots, "n": mirth_ch, "id": then(1), "m": big, "c": big}),
+        (4, "WARN  {TS} [qtp{q}-{t}] com.mirth.connect.server.api.providers.MirthAuthenticator: Failed login attempt for user \"{u}\" from {ip}",
+         {**mirth_slots, "q": lambda g: g.num(100000000, 1999999999), "t": lambda g: g.num(20, 200), "u": pick(HC_MIRTH_USERS), "ip": client_ip}),
+        # ---- HAPI FHIR JPA server (Spring Boot console) ----
+        (4, sb(" INFO", "ca.uhn.fhir.util.VersionUtil") + "HAPI FHIR version {v} - Rev {r}",
+         {**sb_slots, "v": first([("7.4.0", "2c6b2d3a5d"), ("7.6.1", "8f0a9c12e4")]), "r": then(1)}),
+        (4, sb(" INFO", "ca.uhn.fhir.context.FhirContext") + "Creating new FHIR context for FHIR version [{v}]",
+         {**sb_slots, "v": pick(["R4", "R4", "R5"])}),
+        (3, sb(" INFO", "org.springframework.boot.web.embedded.tomcat.TomcatWebServer") + "Tomcat started on port(s): 8080 (http) with context "
+         "path ''", sb_slots),
+        (3, sb(" INFO", "ca.uhn.fhir.jpa.starter.Application") + "Started Application in {s} seconds (JVM running for {j})",
+         {**sb_slots, "s": lambda g: f"{g.r.uniform(20, 90):.3f}", "j": lambda g: f"{g.r.uniform(90, 120):.3f}"}),
+        (4, sb(" INFO", "ca.uhn.fhir.jpa.searchparam.registry.SearchParamRegistryImpl") + "Refreshed search parameter cache in {ms}ms",
+         {**sb_slots, "ms": millis}),
+        (40, sb(" INFO", "fhirtest.access", "{T}") + "Path[/fhir] Source[{ip}] Operation[search-type  {res}] UA[{ua}] Params[{p}] "
+         "ResponseEncoding[{e}]",
+         {**sb_slots, "T": http_thread, "ip": client_ip, "res": fhir_search, "ua": pick(HC_FHIR_UAS), "p": then(1), "e": pick(["JSON", "JSON", "XML"])}),
+        (30, sb(" INFO", "fhirtest.access", "{T}") + "Path[/fhir] Source[{ip}] Operation[read  {res}/{id}] UA[{ua}] Params[] ResponseEncoding[{e}]",
+         {**sb_slots, "T": http_thread, "ip": client_ip, "res": pick(HC_FHIR_TYPES), "id": fhir_id, "ua": pick(HC_FHIR_UAS),
+          "e": pick(["JSON", "JSON", "XML"])}),
+        (20, sb(" INFO", "fhirtest.access", "{T}") + "Path[/fhir] Source[{ip}] Operation[{op}  {res}] UA[{ua}] Params[] ResponseEncoding[JSON]",
+         {**sb_slots, "T": http_thread, "ip": client_ip, "op": pick(["create", "update", "transaction"]), "res": pick(HC_FHIR_TYPES),
+          "ua": pick(HC_FHIR_UAS)}),
+        (25, sb(" INFO", "ca.uhn.fhir.jpa.dao.BaseHapiFhirResourceDao", "{T}") + "Successfully created resource \"{r}\" in {ms}ms",
+         {**sb_slots, "T": http_thread, "r": fhir_res, "ms": millis}),
+        (18, sb(" INFO", "ca.uhn.fhir.jpa.dao.BaseHapiFhirResourceDao", "{T}") + "Successfully updated resource \"{r}\" in {ms}ms",
+         {**sb_slots, "T": http_thread, "r": fhir_res, "ms": millis}),
+        (5, sb(" INFO", "ca.uhn.fhir.jpa.dao.BaseHapiFhirResourceDao", "{T}") + "Successfully deleted resource \"{r}\" in {ms}ms",
+         {**sb_slots, "T": http_thread, "r": fhir_res, "ms": millis}),
+        (15, sb(" INFO", "ca.uhn.fhir.jpa.search.SearchCoordinatorSvcImpl", "{T}") + "Search initial phase completed in {ms}ms",
+         {**sb_slots, "T": http_thread, "ms": millis}),
+        (20, sb(" WARN", "ca.uhn.fhir.rest.server.interceptor.ExceptionHandlingInterceptor", "{T}") + "Failure during REST processing: {e}",
+         {**sb_slots, "T": http_thread, "e": fhir_failure}),
+        (8, sb(" INFO", "ca.uhn.fhir.batch2.progress.InstanceProgress", "{T}") + "Job {id} of type {t} has status {s} - {c} records processed "
+         "({r}/sec) - ETA: {eta}",
+         {**sb_slots, "T": batch_thread, "id": batch_id, "t": pick(HC_FHIR_JOBS), "s": pick(["IN_PROGRESS", "IN_PROGRESS", "COMPLETED"]),
+          "c": big, "r": lambda g: f"{g.r.uniform(1, 900):.1f}", "eta": pick(["Unknown", "2m", "14m", "1h 3m", "0ms"])}),
+        (5, sb(" INFO", "ca.uhn.fhir.batch2.coordinator.JobCoordinatorImpl", "{T}") + "Stored new {t} job {id} with status QUEUED",
+         {**sb_slots, "T": http_thread, "t": pick(HC_FHIR_JOBS), "id": batch_id}),
+        (5, sb(" INFO", "ca.uhn.fhir.batch2.jobs.reindex.ReindexStep", "{T}") + "Reindexing {c} resources in chunk {id}",
+         {**sb_slots, "T": batch_thread, "c": pick(["500", "500", "1000", "37"]), "id": batch_id}),
+        (5, sb(" INFO", "ca.uhn.fhir.jpa.subscription.match.registry.SubscriptionRegistry", "{T}") + "Registering active subscription "
+         "Subscription/{id}", {**sb_slots, "T": lambda g: f"{'scheduling-' + str(g.r.randint(1, 4)):>15}", "id": fhir_id}),
+        (12, sb(" INFO", "ca.uhn.fhir.jpa.subscription.match.deliver.resthook.SubscriptionDeliveringRestHookSubscriber", "{T}")
+         + "Delivering {op} rest-hook payload {res} for Subscription/{sid}",
+         {**sb_slots, "T": delivery_thread, "op": pick(["CREATE", "UPDATE", "UPDATE", "DELETE"]), "res": fhir_res, "sid": fhir_id}),
+        (5, sb("ERROR", "ca.uhn.fhir.jpa.subscription.match.deliver.resthook.SubscriptionDeliveringRestHookSubscriber", "{T}")
+         + "Failure delivering rest-hook payload to {u}: {e}",
+         {**sb_slots, "T": delivery_thread, "u": pick(HC_SUB_ENDPOINTS),
+          "e": pick(["HAPI-0410: Failed to retrieve the server metadata statement during client initialization. URL used was "
+                     "https://cds.example.org/hooks/fhir-notify/metadata", "I/O error on POST request: Connection refused",
+                     "HTTP 500 Internal Server Error"])}),
+        # ---- Orthanc ----
+        (4, "W" + orth + "main.cpp:2006] Orthanc version: {v}", {**orth_slots, "v": pick(["1.12.4", "1.12.5"])}),
+        (4, "W" + orth + "PluginsManager.cpp:269] Registering plugin '{p}' (version {v})",
+         {**orth_slots, "p": first(HC_ORTHANC_PLUGINS), "v": then(1)}),
+        (4, "W" + orth + "main.cpp:1311] DICOM server listening with AET {a} on port: {p}",
+         {**orth_slots, "a": pick(["ORTHANC", "ORTHANC_RESEARCH"]), "p": pick(["4242", "104"])}),
+        (4, "W" + orth + "HttpServer.cpp:2067] HTTP server listening on port: {p} (HTTPS encryption is {h}, remote access is {r})",
+         {**orth_slots, "p": pick(["8042"]), "h": pick(["disabled", "enabled"]), "r": pick(["allowed", "not allowed"])}),
+        (4, "W" + orth + "main.cpp:1631] Orthanc has started", {**orth_slots}),
+        (15, "I" + orth + "CommandDispatcher.cpp:490] Association Received from AET {a} on IP {ip}",
+         {**orth_slots, "a": pick(HC_AETS), "ip": pick(HC_DICOM_IPS)}),
+        (45, "I" + orth + "main.cpp:352] Incoming Store request from AET {a} on IP {ip}, calling AET {c}",
+         {**orth_slots, "a": pick(HC_AETS), "ip": pick(HC_DICOM_IPS), "c": pick(["ORTHANC", "ORTHANC", "ORTHANC_RESEARCH"])}),
+        (40, "I" + orth + "ServerContext.cpp:767] New instance stored", {**orth_slots}),
+        (10, "I" + orth + "ServerContext.cpp:767] Already stored", {**orth_slots}),
+        (6, "W" + orth + "CommandDispatcher.cpp:1004] Unknown remote DICOM modality AET: \"{a}\"", {**orth_slots, "a": pick(HC_AETS)}),
+        (5, "I" + orth + "main.cpp:556] Move-SCU request received for AET {a}",
+         {**orth_slots, "a": pick(["WORKSTATION7", "PACS_VIEWER", "AI_ROUTER"])}),
+        (6, "I" + orth + "OrthancMoveRequestHandler.cpp:74] Sending resource {o} to modality \"{a}\"",
+         {**orth_slots, "o": orthanc_id, "a": pick(["WORKSTATION7", "PACS_VIEWER", "AI_ROUTER"])}),
+        (30, "I" + orth + "HttpServer.cpp:1299] {m} {u}", {**orth_slots, "m": orthanc_method, "u": then(0)}),
+        (8, "E" + orth + "HttpServer.cpp:1259] Exception in the HTTP handler: {e}", {**orth_slots, "e": pick(HC_ORTHANC_HTTP_ERRORS)}),
+        (8, "I" + orth + "JobsRegistry.cpp:648] New job submitted with priority {p}: {id}", {**orth_slots, "p": pick(["0", "0", "10"]), "id": lambda g: g.uuid()}),
+        (6, "I" + orth + "JobsRegistry.cpp:528] Job has completed with success: {id}", {**orth_slots, "id": lambda g: g.uuid()}),
+        (4, "W" + orth + "JobsRegistry.cpp:518] Job has completed with failure: {id}", {**orth_slots, "id": lambda g: g.uuid()}),
+        # ---- dcm4chee-arc (WildFly server.log) ----
+        (3, "{TS} INFO  [org.jboss.as] (Controller Boot Thread) WFLYSRV0025: WildFly Full {v} (WildFly Core {c}) started in {ms}ms - "
+         "Started {s} of {t} services ({l} services are lazy, passive or on-demand) - Server configuration file in use: {f}",
+         {**wf_slots, "v": first([("32.0.1.Final", "24.0.1.Final"), ("31.0.1.Final", "23.0.3.Final")]), "c": then(1),
+          "ms": lambda g: g.num(9000, 60000), "s": lambda g: g.num(1200, 1500), "t": lambda g: g.num(1500, 1800), "l": lambda g: g.num(300, 600),
+          "f": pick(["dcm4chee-arc.xml"])}),
+        (3, "{TS} INFO  [org.jboss.as.server] (ServerService Thread Pool -- {n}) WFLYSRV0010: Deployed \"{e}\" (runtime-name : \"{e2}\")",
+         {**wf_slots, "n": lambda g: g.num(40, 90), "e": first([("dcm4chee-arc-ear-5.33.1-psql-secure.ear",), ("dcm4chee-arc-ui2-5.33.1-secure.war",)]),
+          "e2": then(0)}),
+        (15, "{TS} INFO  [org.dcm4che3.net.Connection] ({T}) Accept connection {s}",
+         {**wf_slots, "T": lambda g: f"DicomListener-{g.r.randint(1, 8)}", "s": socket}),
+        (15, "{TS} INFO  [org.dcm4che3.net.Association] ({T}) {a} << A-ASSOCIATE-RQ", {**wf_slots, "T": ee_thread, "a": assoc}),
+        (15, "{TS} INFO  [org.dcm4che3.net.Association] ({T}) {a} >> A-ASSOCIATE-AC", {**wf_slots, "T": ee_thread, "a": assoc}),
+        (6, "{TS} INFO  [org.dcm4che3.net.Association] ({T}) {a} >> A-ASSOCIATE-RJ[result: {r}, source: {s}, reason: {re}]",
+         {**wf_slots, "T": ee_thread, "a": assoc, "r": first(HC_DCM_REJECTS), "s": then(1), "re": then(2)}),
+        (12, "{TS} INFO  [org.dcm4che3.net.Association] ({T}) {a} << A-RELEASE-RQ", {**wf_slots, "T": ee_thread, "a": assoc}),
+        (12, "{TS} INFO  [org.dcm4che3.net.Association] ({T}) {a}: close {s}", {**wf_slots, "T": ee_thread, "a": assoc, "s": socket}),
+        (4, "{TS} INFO  [org.dcm4che3.net.Association] ({T}) {a} << A-ABORT[source: 0 - service-user, reason: 0 - reason-not-specified]",
+         {**wf_slots, "T": ee_thread, "a": assoc}),
+        (30, "{TS} INFO  [org.dcm4chee.arc.store.impl.StoreServiceImpl] ({T}) {a}: M-WRITE {p}",
+         {**wf_slots, "T": ee_thread, "a": assoc, "p": storage_path}),
+        (6, "{TS} WARN  [org.dcm4chee.arc.store.impl.StoreServiceImpl] ({T}) {a}: Ignore received Instance[studyUID={s},seriesUID={se},"
+         "objectUID={o}] with equal digest of previous received object",
+         {**wf_slots, "T": ee_thread, "a": assoc, "s": dicom_uid, "se": dicom_uid, "o": dicom_uid}),
+        (14, "{TS} INFO  [org.dcm4chee.arc.{mod}] ({T}) Process {m} {p} from {u}@{ip}",
+         {**wf_slots, "mod": pick(["qido.QidoRS", "wado.WadoRS", "stow.StowRS"]), "T": task_thread, "m": dcm_rest, "p": then(0),
+          "u": pick(HC_DCM_USERS), "ip": client_ip}),
+        (6, "{TS} INFO  [org.dcm4chee.arc.retrieve.impl.RetrieveServiceImpl] ({T}) {a}: Start C-MOVE of {n} instances to {d}",
+         {**wf_slots, "T": ee_thread, "a": assoc, "n": lambda g: g.num(1, 2400), "d": pick(["WORKSTATION7", "PACS_VIEWER", "AI_ROUTER"])}),
+        (6, "{TS} INFO  [org.dcm4chee.arc.retrieve.impl.RetrieveServiceImpl] ({T}) {a}: Finished C-MOVE of {n} instances to {d} - "
+         "completed: {c}, warning: {w}, failed: {f}",
+         {**wf_slots, "T": ee_thread, "a": out_assoc, "n": move_counts, "d": pick(["WORKSTATION7", "PACS_VIEWER", "AI_ROUTER"]),
+          "c": then(1), "w": then(2), "f": then(3)}),
+        (5, "{TS} INFO  [org.dcm4chee.arc.study.StudyServiceEJB] ({T}) Update Study[uid={u}] from {ip}",
+         {**wf_slots, "T": task_thread, "u": dicom_uid, "ip": client_ip}),
+        (5, "{TS} INFO  [org.dcm4chee.arc.delete.impl.PurgeStorageScheduler] (EE-ManagedScheduledExecutorService-default-Thread-{n}) "
+         "Start deleting objects from Storage[id={s}]",
+         {**wf_slots, "n": lambda g: g.num(1, 4), "s": pick(["fs1", "fs2"])}),
+        (5, "{TS} INFO  [org.dcm4chee.arc.delete.impl.PurgeStorageScheduler] (EE-ManagedScheduledExecutorService-default-Thread-{n}) "
+         "Finished deleting {c} objects from Storage[id={s}]",
+         {**wf_slots, "n": lambda g: g.num(1, 4), "c": big, "s": pick(["fs1", "fs2"])}),
+        # ---- DCMTK storescp / storescu -v ----
+        (12, "I: Association Received", {}),
+        (8, "I: Association Acknowledged (Max Send PDV: {n})", {"n": pick(["16372", "65524", "16372"])}),
+        (20, "I: Received Store Request (MsgID {n}, {m})", {"n": lambda g: g.num(1, 3000), "m": dcm_modality}),
+        (20, "I: storing DICOM file: {f}", {"f": dcm_file}),
+        (10, "I: Received Association Release Request", {}),
+        (4, "I: Received Association Abort Request", {}),
+        (6, "I: Requesting Association", {}),
+        (6, "I: Association Accepted (Max Send PDV: {n})", {"n": pick(["16372", "65524", "16372"])}),
+        (14, "I: Sending Store Request (MsgID {n}, {m})", {"n": lambda g: g.num(1, 3000), "m": dcm_modality}),
+        (14, "I: Received Store Response ({s})", {"s": pick(["Success", "Success", "Success", "Warning: Coercion of Data Elements",
+                                                             "Error: Cannot understand"])}),
+        (5, "I: Releasing Association", {}),
+        (4, "E: Association Rejected:", {}),
+        (4, "E: No presentation context for: ({m}) {c}", {"m": first([(m, c) for m, c in HC_SOP_CLASSES]), "c": then(1)}),
+        # ---- OpenMRS on Tomcat ----
+        (3, "{TS} INFO [main] org.apache.catalina.startup.HostConfig.deployWAR Deploying web application archive [{w}]",
+         {"TS": tomcat_ts, "w": pick(["/usr/local/tomcat/webapps/openmrs.war"])}),
+        (3, "{TS} INFO [main] org.apache.catalina.startup.HostConfig.deployWAR Deployment of web application archive [{w}] has finished in "
+         "[{ms}] ms", {"TS": tomcat_ts, "w": pick(["/usr/local/tomcat/webapps/openmrs.war"]), "ms": lambda g: g.num(20000, 240000)}),
+        (3, "{TS} INFO [main] org.apache.catalina.startup.Catalina.start Server startup in [{ms}] milliseconds",
+         {"TS": tomcat_ts, "ms": lambda g: g.num(20000, 240000)}),
+        (6, "INFO - ModuleFactory.startModuleInternal(825) |{TS}| Starting module: {m}", {**omrs_slots, "m": omrs_module}),
+        (5, "INFO - ModuleFactory.loadModules(315) |{TS}| Loading module: {m} version {v}",
+         {**omrs_slots, "m": omrs_module, "v": then(1)}),
+        (4, "WARN - ModuleFactory.startModules(487) |{TS}| Module {m} requires {r} module to be started first",
+         {**omrs_slots, "m": omrs_module, "r": pick(["uicommons", "emrapi", "htmlformentry"])}),
+        (25, "INFO - LoggingAdvice.invoke(156) |{TS}| In method {s}.{me}. Arguments: {a}",
+         {**omrs_slots, "s": omrs_method, "me": then(1), "a": lambda g: f"{g.drawn[2]}={g.drawn[2]}#{g.num(1, 900000)}, "}),
+        (20, "INFO - LoggingAdvice.invoke(183) |{TS}| Exiting method {me}",
+         {**omrs_slots, "me": lambda g: g.r.choice(HC_OPENMRS_METHODS)[1]}),
+        (8, "INFO - HibernateContextDAO.authenticate(130) |{TS}| Failed login attempt (login={u}) - Invalid username and/or password",
+         {**omrs_slots, "u": pick(HC_OPENMRS_USERS)}),
+        (6, "INFO - TaskHelper.startTask(95) |{TS}| Starting task '{t}'", {**omrs_slots, "t": pick(HC_OPENMRS_TASKS)}),
+        (6, "INFO - TimerSchedulerTask.execute(63) |{TS}| Task '{t}' completed in {ms} ms",
+         {**omrs_slots, "t": pick(HC_OPENMRS_TASKS), "ms": millis}),
+        (5, "ERROR - TimerSchedulerTask.execute(71) |{TS}| * FATAL ERROR * Task '{t}' failed: {e}",
+         {**omrs_slots, "t": pick(HC_OPENMRS_TASKS),
+          "e": pick(["org.hibernate.exception.LockAcquisitionException: could not execute statement",
+                     "org.openmrs.api.APIException: Unable to find HL7 source 'LOCAL'"])}),
+        (8, "WARN - RestServiceImpl.getResourceBySupportedClass(460) |{TS}| Unknown resource: {r}",
+         {**omrs_slots, "r": pick(["v1/patientprofile", "v1/bahmnicore/observations"])}),
+        (8, "ERROR - BaseRestController.handleException(115) |{TS}| {e}",
+         {**omrs_slots, "e": pick(["Object with given uuid doesn't exist [null]",
+                                                       "User is not logged in [Authentication required]",
+                                                       "Privileges required: Get Patients"])}),
+        (5, "INFO - HL7InQueueProcessor.processHL7InQueue(126) |{TS}| Processed {n} HL7 messages",
+         {**omrs_slots, "n": small}),
+        # ---- OpenEMR: PHP in Apache's error log, and its audit log ----
+        (10, "[{TS}] [php:warn] [pid {pid}] [client {ip}:{p}] PHP Warning:  Undefined array key \"{k}\" in /var/www/localhost/htdocs/openemr/{f} "
+         "on line {l}, referer: https://emr.example.org/interface/main/tabs/main.php",
+         {"TS": apache_ts, "pid": lambda g: g.num(300, 9000), "ip": client_ip, "p": Gen.port, "k": pick(HC_EMR_KEYS), "f": pick(HC_EMR_SCRIPTS),
+          "l": lambda g: g.num(20, 1800)}),
+        (6, "[{TS}] [php:warn] [pid {pid}] [client {ip}:{p}] PHP Deprecated:  {m} in /var/www/localhost/htdocs/openemr/{f} on line {l}",
+         {"TS": apache_ts, "pid": lambda g: g.num(300, 9000), "ip": client_ip, "p": Gen.port,
+          "m": pick(["strftime(): Function strftime() is deprecated", "Creation of dynamic property Smarty_Compiler::$_plugins is deprecated"]),
+          "f": pick(HC_EMR_SCRIPTS), "l": lambda g: g.num(20, 1800)}),
+        (5, "[{TS}] [php:error] [pid {pid}] [client {ip}:{p}] PHP Fatal error:  Uncaught Error: Call to a member function {fn}() on null in "
+         "/var/www/localhost/htdocs/openemr/{f}:{l}",
+         {"TS": apache_ts, "pid": lambda g: g.num(300, 9000), "ip": client_ip, "p": Gen.port, "fn": pick(["getId", "fetch", "getPatientData"]),
+          "f": pick(HC_EMR_SCRIPTS), "l": lambda g: g.num(20, 1800)}),
+        (20, "{TS}\t{ev}\t{u}\tDefault\t{sql}\t{pid}\t1",
+         {"TS": emr_ts, "ev": emr_event, "u": pick(HC_EMR_USERS), "sql": emr_sql, "pid": then(2)}),
+        (8, "{TS}\tlogin\t{u}\tDefault\tsuccess: {ip}\t0\t1", {"TS": emr_ts, "u": pick(HC_EMR_USERS), "ip": client_ip}),
+        (5, "{TS}\tlogin\t{u}\tDefault\tfailure: {ip}. user password incorrect\t0\t0",
+         {"TS": emr_ts, "u": pick([*HC_EMR_USERS, "root"]), "ip": client_ip}),
+        (4, "{TS}\tlogout\t{u}\tDefault\tsuccess\t0\t1", {"TS": emr_ts, "u": pick(HC_EMR_USERS)}),
+        # ---- Medplum server (JSON) ----
+        (25, '{{"level":"INFO","timestamp":"{TS}","msg":"Request served","durationMs":{d},"ip":"{ip}","method":"{m}","path":"{p}",'
+         '"profile":"{pr}","receivedAt":"{ra}","status":{s},"ua":"{ua}"}}',
+         {"TS": ts, "d": millis, "ip": client_ip, "m": medplum_path, "p": then(0), "pr": profile, "ra": ts, "s": medplum_status,
+          "ua": pick(["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+                      "medplum-cli/3.2.1", "node-fetch"])}),
+        (6, '{{"level":"INFO","timestamp":"{TS}","msg":"Bot execution","botId":"{b}","botName":"{n}","outcome":"{o}","durationMs":{d}}}',
+         {"TS": ts, "b": lambda g: g.uuid(), "n": pick(HC_MEDPLUM_BOTS), "o": pick(["success", "success", "failure"]), "d": millis}),
+        (5, '{{"level":"WARN","timestamp":"{TS}","msg":"Rate limit exceeded","ip":"{ip}","limit":{l},"path":"{p}"}}',
+         {"TS": ts, "ip": client_ip, "l": pick(["600", "3000"]), "p": pick(["/fhir/R4/Patient", "/auth/login"])}),
+        (4, '{{"level":"ERROR","timestamp":"{TS}","msg":"Unhandled error","error":"{e}"}}',
+         {"TS": ts, "e": pick(["Error: Connection terminated unexpectedly", "Error: connect ECONNREFUSED 10.20.3.9:6379",
+                               "error: canceling statement due to statement timeout"])}),
+        (4, '{{"level":"INFO","timestamp":"{TS}","msg":"Subscription notification sent","subscriptionId":"{s}","resourceType":"{r}","status":{st}}}',
+         {"TS": ts, "s": lambda g: g.uuid(), "r": pick(HC_FHIR_TYPES), "st": pick(["200", "200", "500", "410"])}),
+        # ---- Bahmni atomfeed workers (OpenMRS layout) ----
+        (8, "INFO - AtomFeedClient.processEvents(110) |{TS}| Processing feed {f} with {n} events",
+         {**omrs_slots, "f": pick(HC_BAHMNI_FEEDS), "n": small}),
+        (6, "INFO - OpenElisAccessionEventWorker.process(73) |{TS}| Processing event : {u}",
+         {**omrs_slots, "u": lambda g: g.uuid()}),
+        (5, "ERROR - AtomFeedClient.processEvents(124) |{TS}| Failed to process event {u} from feed {f}: {e}",
+         {**omrs_slots, "u": lambda g: g.uuid(), "f": pick(HC_BAHMNI_FEEDS),
+          "e": pick(["java.net.SocketTimeoutException: connect timed out", "org.bahmni.module.elisatomfeedclient.api.exception.OpenElisFeedException: "
+                     "could not read accession"])}),
+        (4, "INFO - FailedEventsFeedClient.processFailedEvents(88) |{TS}| Retrying {n} failed events for feed {f}",
+         {**omrs_slots, "n": small, "f": pick(HC_BAHMNI_FEEDS)}),
+        # ---- HL7 v2 MLLP listener (HAPI HL7v2) ----
+        (8, "{TS} [{T}] INFO  ca.uhn.hl7v2.app.HL7Service - Accepted connection from {ip}:{p} on local port {lp}",
+         {"TS": hl7_ts, "T": first([(f"hapi-acceptor-{p}", p) for p in HC_HL7_PORTS]), "ip": pick(HC_HL7_PEERS), "p": Gen.port,
+          "lp": then(1)}),
+        (6, "{TS} [{T}] INFO  ca.uhn.hl7v2.app.Receiver - SocketException on read() attempt.  Socket appears to have been closed: {e}",
+         {"TS": hl7_ts, "T": hl7_thread, "e": pick(HC_HL7_ERRORS)}),
+        (4, "{TS} [main] INFO  ca.uhn.hl7v2.app.SimpleServer - Starting SimpleServer running on port {p}", {"TS": hl7_ts, "p": pick(HC_HL7_PORTS)}),
+        (25, "{TS} [{T}] INFO  org.example.mllp.AdtApplication - Received {t} control id {c} from {f}^{fa}, responding {a}",
+         {"TS": hl7_ts, "T": hl7_thread, "t": pick(HC_HL7_TYPES), "c": control_id, "f": pick(["EPIC", "CERNER", "LABSYS"]),
+          "fa": pick(["MAIN_HOSP", "EAST_CLINIC"]), "a": pick(["AA", "AA", "AA", "AE"])}),
+        (6, "{TS} [{T}] WARN  org.example.mllp.AdtApplication - Sending NAK AR for control id {c}: {e}",
+         {"TS": hl7_ts, "T": hl7_thread, "c": control_id,
+          "e": pick(["Message type ADT^A60 not supported", "Missing required segment PV1", "Unknown sending facility"])}),
+        (5, "{TS} [{T}] ERROR ca.uhn.hl7v2.protocol.impl.ApplicationRouterImpl - Exception processing message: {e}",
+         {"TS": hl7_ts, "T": hl7_thread,
+          "e": pick(["ca.uhn.hl7v2.HL7Exception: Can't process message of version '2.3' - version not recognized",
+                     "ca.uhn.hl7v2.parser.EncodingNotSupportedException: Determine encoding for message. The following is the first 50 chars of "
+                     "the message for reference, although this may not be where the issue is: MSH^~\\&|",
+                     "ca.uhn.hl7v2.HL7Exception: Failed validation rule: Maxumum size <= 20"])}),
+    ]
+
+
+def search_events() -> list[tuple[float, str, dict]]:
+    """Search engines and their crawlers: Apache Solr 8 (solr.log in its log4j2 layout with the
+    collection, shard, replica and core MDC: core loading, hard and soft commits, searchers opened,
+    replication, SolrCloud leader election, recovery and the overseer, request lines with params, hits,
+    status and QTime, slow requests), Vespa (vespa-logfmt lines of the config server, container, content
+    nodes and config-sentinel), Manticore Search (searchd.log, query.log in plain and SphinxQL formats),
+    Sphinx 2 (indexer and searchd), Quickwit (Rust tracing), ZincSearch (zerolog console and GIN lines),
+    the Elasticsearch 8 search and indexing slowlogs and deprecation log (ECS JSON), the OpenSearch
+    security audit log (log4j sink), Apache Nutch 1.x (hadoop.log: injector, generator, fetcher, parser,
+    CrawlDb update), StormCrawler bolts in a Storm worker.log and the Apache Tika server.
+    Written blind for the twenty-fifth issue-15 pass: before reading the engine or any failure
+    analysis; 164 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def ms3(g: Gen) -> str:
+        return f"{g.r.randint(0, 999):03d}"
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([0, 0, 1, 2, 3, g.r.randint(4, 50)]))
+
+    def big(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 9999), g.r.randint(10000, 90000000)]))
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(0, 9), g.r.randint(10, 999), g.r.randint(1000, 60000)]))
+
+    def node_ip(g: Gen) -> str:
+        return f"10.0.{g.r.randint(1, 3)}.{g.r.randint(10, 60)}"
+
+    def hexid(g: Gen) -> str:
+        return g.hexs(8).lstrip("0") or "1"
+
+    # ---- Apache Solr 8 ----
+    solr_cores = [("products", "shard1", "core_node3", "products_shard1_replica_n1", "10.0.1.12"),
+                  ("products", "shard2", "core_node7", "products_shard2_replica_n5", "10.0.1.13"),
+                  ("products", "shard1", "core_node4", "products_shard1_replica_n2", "10.0.2.7"),
+                  ("logs", "shard1", "core_node2", "logs_shard1_replica_t1", "10.0.1.13")]
+    solr_hosts = ["10.0.1.12", "10.0.1.13", "10.0.2.7"]
+
+    def solr_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def qtp(g: Gen) -> str:
+        # request threads; the core of the line is drawn with the thread
+        g.drawn = g.r.choice(solr_cores)
+        return f"qtp{g.r.choice(['1083962448', '1083962448', '517210187'])}-{g.r.randint(14, 480)}"
+
+    def pooled(kind: str):
+        # MDC-aware executors name their threads after the core they work for
+        def f(g: Gen) -> str:
+            g.drawn = g.r.choice(solr_cores)
+            c, s, r, x, ip = g.drawn
+            return f"{kind}-{g.r.randint(8, 60)}-thread-{g.r.randint(1, 4)}-processing-n:{ip}:8983_solr x:{x} c:{c} s:{s} r:{r}"
+        return f
+
+    def commit_thread(g: Gen) -> str:
+        g.drawn = g.r.choice(solr_cores)
+        return f"commitScheduler-{g.r.randint(8, 60)}-thread-1"
+
+    def fetcher_thread(g: Gen) -> str:
+        g.drawn = g.r.choice(solr_cores)
+        return f"indexFetcher-{g.r.randint(20, 90)}-thread-1"
+
+    def zk_thread(g: Gen) -> str:
+        return f"zkCallback-{g.r.choice([11, 13, 14])}-thread-{g.r.randint(1, 40)}"
+
+    def overseer_thread(g: Gen) -> str:
+        return f"OverseerStateUpdate-{g.num(72057594037927936, 72057594037999999)}-{g.r.choice(solr_hosts)}:8983_solr-n_0000000{g.num(100, 999)}"
+
+    def solr_core_url(g: Gen) -> str:
+        c = g.r.choice(solr_cores)
+        return f"http://{c[4]}:8983/solr/{c[3]}/"
+
+    def solr_version(g: Gen) -> str:
+        return str(g.r.randint(1784000000000000000, 1784999999999999999))
+
+    def searcher_hash(g: Gen) -> str:
+        return hexid(g)
+
+    def solr_term(g: Gen) -> str:
+        return g.r.choice(["phone", "usb-c+charger", "laptop", "\"noise+cancelling\"", "sku:A" + g.num(1000, 9999), "brand:acme"])
+
+    req: dict[str, str] = {}
+
+    def req_path(g: Gen) -> str:
+        req["path"] = g.r.choice(["/select", "/select", "/select", "/select", "/query", "/admin/ping"])
+        return req["path"]
+
+    def req_params(g: Gen) -> str:
+        if req["path"] == "/admin/ping":
+            return g.r.choice(["wt=javabin&version=2", "distrib=false&df=_text_&rows=10&echoParams=all&wt=javabin&version=2"])
+        return solr_params(g)
+
+    def solr_params(g: Gen) -> str:
+        t = solr_term(g)
+        c = g.drawn
+        return g.r.choice([
+            f"q={t}&rows=10&wt=json",
+            f"q={t}&fq=in_stock:true&rows=24&start={g.r.choice([0, 24, 48, 72])}&wt=json",
+            "q=*:*&facet=true&facet.field=brand&facet.field=category&rows=0&wt=javabin&version=2",
+            f"q={t}&defType=edismax&qf=title^3+description&sort=price+asc&rows=20&wt=json",
+            f"df=_text_&distrib=false&fl=id&fl=score&shards.purpose=16388&start=0&fsv=true&shard.url=http://{c[4]}:8983/solr/{c[3]}/&rows=10"
+            f"&version=2&q={t}&NOW={1764720000000 + g.r.randint(0, 86399999)}&isShard=true&wt=javabin",
+        ])
+
+    def solr_hits(g: Gen) -> str:
+        return str(g.r.choice([0, g.r.randint(1, 99), g.r.randint(100, 999999)]))
+
+    def qtime(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(0, 9), g.r.randint(0, 9), g.r.randint(10, 400)]))
+
+    def slow_qtime(g: Gen) -> str:
+        return str(g.r.randint(1000, 45000))
+
+    def update_params(g: Gen) -> str:
+        return g.r.choice(["wt=javabin&version=2",
+                           f"update.distrib=FROMLEADER&distrib.from={solr_core_url(g)}&wt=javabin&version=2",
+                           f"update.distrib=TOLEADER&distrib.from={solr_core_url(g)}&wt=javabin&version=2",
+                           "commitWithin=10000&overwrite=true&wt=json"])
+
+    def added_docs(g: Gen) -> str:
+        docs = [f"SKU-{g.num(10000, 99999)} ({solr_version(g)})" for _ in range(g.r.choice([1, 1, 2, 3, 4]))]
+        if g.r.random() < 0.25:
+            docs.append(f"... ({g.r.randint(9, 5000)} adds)")
+        return ", ".join(docs)
+
+    def commit_params(g: Gen) -> str:
+        return g.r.choice(["waitSearcher=true&commit=true&softCommit=false&wt=javabin&version=2",
+                           f"update.distrib=FROMLEADER&waitSearcher=true&openSearcher=true&commit=true&softCommit=false"
+                           f"&distrib.from={solr_core_url(g)}&commit_end_point=replicas&wt=javabin&version=2&expungeDeletes=false",
+                           "commit=true&wt=json"])
+
+    def commit_version(g: Gen) -> str:
+        # auto commits carry no version: "commit{,optimize=false,..."
+        return g.r.choice(["", "", f"_version_={solr_version(g)}"])
+
+    def admin_call(g: Gen) -> str:
+        g.drawn = g.r.choice([("/admin/cores", "action=STATUS&core={x}&indexInfo=true&wt=javabin&version=2"),
+                              ("/admin/collections", "action=CLUSTERSTATUS&wt=json"),
+                              ("/admin/info/system", "wt=json"),
+                              ("/admin/metrics", "wt=json&group=core&prefix=QUERY./select.requestTimes"),
+                              ("/admin/cores", "action=REQUESTRECOVERY&core={x}&wt=javabin&version=2")])
+        return g.drawn[0]
+
+    def admin_params(g: Gen) -> str:
+        return g.drawn[1].replace("{x}", g.r.choice(solr_cores)[3])
+
+    def collection_action(g: Gen) -> str:
+        g.drawn = g.r.choice([("create", "action=CREATE&name=logs_2026_12_{d}&numShards=2&replicationFactor=2&collection.configName=logs&wt=json"),
+                              ("addreplica", "action=ADDREPLICA&collection=products&shard=shard{s}&node={n}:8983_solr&wt=json"),
+                              ("reload", "action=RELOAD&name=products&wt=json"),
+                              ("deletecollection", "action=DELETE&name=logs_2026_11_{d}&wt=json"),
+                              ("createalias", "action=CREATEALIAS&name=logs&collections=logs_2026_12_{d}&wt=json")])
+        return g.drawn[0]
+
+    def collection_params(g: Gen) -> str:
+        return (g.drawn[1].replace("{d}", f"{g.r.randint(1, 28):02d}").replace("{s}", str(g.r.randint(1, 2)))
+                .replace("{n}", g.r.choice(solr_hosts)))
+
+    def solr_field(g: Gen) -> str:
+        return g.r.choice(["text_fr", "price_f", "popularity_i", "title_txt_en", "manu_exact"])
+
+    def syntax_error(g: Gen) -> str:
+        q = g.r.choice([("title:(phone", "Encountered \"<EOF>\" at line 1, column 12."),
+                        ("price:[10 TO", "Encountered \"<EOF>\" at line 1, column 12."),
+                        ("brand:acme AND", "Encountered \"<EOF>\" at line 1, column 14."),
+                        ("\"usb-c charger", "Lexical error at line 1, column 15.  Encountered: <EOF> after : \"\\\"usb-c charger\"")])
+        return f"Cannot parse '{q[0]}': {q[1]}"
+
+    def replica_json(g: Gen) -> str:
+        c = g.r.choice(solr_cores)
+        ip = g.r.choice(solr_hosts)
+        return esc(f'{{"operation":"addreplica","collection":"{c[0]}","shard":"{c[1]}","core":"{c[0]}_{c[1]}_replica_n{g.r.randint(6, 40)}",'
+                   f'"state":"down","base_url":"http://{ip}:8983/solr","node_name":"{ip}:8983_solr","type":"{g.r.choice(["NRT", "NRT", "TLOG", "PULL"])}"}}')
+
+    def election_path(g: Gen) -> str:
+        c = g.drawn
+        return (f"/collections/{c[0]}/leaders/{c[1]}/leader after winning as /collections/{c[0]}/leader_elect/{c[1]}/election/"
+                f"{g.num(72057594037927936, 72057594037999999)}-{c[2]}-n_00000000{g.num(10, 99)}")
+
+    def overseer_id(g: Gen) -> str:
+        return f"{g.num(72057594037927936, 72057594037999999)}-{g.r.choice(solr_hosts)}:8983_solr-n_0000000{g.num(100, 999)}"
+
+    def fetch_error(g: Gen) -> str:
+        return g.r.choice(["java.net.SocketTimeoutException: Read timed out",
+                           "org.apache.solr.client.solrj.SolrServerException: IOException occurred when talking to server at: ",
+                           "java.net.ConnectException: Connection refused (Connection refused)"])
+
+    def index_dir(g: Gen) -> str:
+        c = g.drawn
+        return f"/var/solr/data/{c[3]}/data/index.{20261203000000000 + g.r.randint(0, 235959999)}"
+
+    def secs(g: Gen) -> str:
+        return str(g.r.choice([0, 1, g.r.randint(2, 40), g.r.randint(41, 900)]))
+
+    def sl(lvl: str) -> str:
+        return "{TS} " + f"{lvl:<5}" + " ({TH}) [c:{C} s:{S} r:{R} x:{X}] "
+
+    def sn(lvl: str) -> str:
+        return "{TS} " + f"{lvl:<5}" + " ({TH}) [   ] "
+
+    sq = {"TS": solr_ts, "TH": qtp, "C": then(0), "S": then(1), "R": then(2), "X": then(3)}
+    sc = {**sq, "TH": commit_thread}
+    ss = {**sq, "TH": pooled("searcherExecutor")}
+    sr = {**sq, "TH": pooled("recoveryExecutor")}
+    sf = {**sq, "TH": fetcher_thread}
+    sz = {**sq, "TH": pooled("coreZkRegister")}
+    sp = {"TS": solr_ts, "TH": zk_thread}
+    so = {"TS": solr_ts, "TH": overseer_thread}
+    sm = {"TS": solr_ts}
+    x = then(3)
+    solr = [
+        # requests
+        (60, sl("INFO") + "o.a.s.c.S.Request [{x}]  webapp=/solr path={p} params={{{pr}}} hits={h} status=0 QTime={q}",
+         {**sq, "x": x, "p": req_path, "pr": req_params, "h": solr_hits, "q": qtime}),
+        (14, sl("WARN") + "o.a.s.c.S.SlowRequest slow: [{x}]  webapp=/solr path=/select params={{{pr}}} hits={h} status=0 QTime={q}",
+         {**sq, "x": x, "pr": solr_params, "h": solr_hits, "q": slow_qtime}),
+        (40, sl("INFO") + "o.a.s.u.p.LogUpdateProcessorFactory [{x}]  webapp=/solr path=/update params={{{pr}}}{{add=[{ids}]}} 0 {q}",
+         {**sq, "x": x, "pr": update_params, "ids": added_docs, "q": qtime}),
+        (10, sl("INFO") + "o.a.s.u.p.LogUpdateProcessorFactory [{x}]  webapp=/solr path=/update params={{{pr}}}{{commit=}} 0 {q}",
+         {**sq, "x": x, "pr": commit_params, "q": millis}),
+        (6, sl("INFO") + "o.a.s.u.p.LogUpdateProcessorFactory [{x}]  webapp=/solr path=/update params={{wt=javabin&version=2}}"
+         "{{deleteByQuery={dq} (-{v})}} 0 {q}",
+         {**sq, "x": x, "dq": pick(["timestamp:[* TO NOW-30DAYS]", "in_stock:false AND updated:[* TO NOW-7DAYS]", "batch_id:b-2026-12-02"]),
+          "v": solr_version, "q": millis}),
+        (14, sn("INFO") + "o.a.s.s.HttpSolrCall [admin] webapp=null path={p} params={{{pr}}} status=0 QTime={q}",
+         {**sp, "TH": qtp, "p": admin_call, "pr": admin_params, "q": qtime}),
+        (8, sl("ERROR") + "o.a.s.h.RequestHandlerBase org.apache.solr.common.SolrException: undefined field {f}",
+         {**sq, "f": solr_field}),
+        (7, sl("ERROR") + "o.a.s.h.RequestHandlerBase org.apache.solr.common.SolrException: org.apache.solr.search.SyntaxError: {e}",
+         {**sq, "e": syntax_error}),
+        (6, sl("INFO") + "o.a.s.s.HttpSolrCall Unable to write response, client closed connection or we are shutting down", sq),
+        # commits and searchers
+        (24, sl("INFO") + "o.a.s.u.DirectUpdateHandler2 start commit{{{v},optimize=false,openSearcher={o},waitSearcher=true,"
+         "expungeDeletes=false,softCommit={s},prepareCommit=false}}",
+         {**sc, "v": commit_version, "o": pick(["false", "true"]), "s": pick(["false", "true", "true"])}),
+        (18, sl("INFO") + "o.a.s.u.SolrIndexWriter Calling setCommitData with IW:org.apache.solr.update.SolrIndexWriter@{h} commitCommandVersion:{v}",
+         {**sc, "h": hexid, "v": pick(["0", "0", "1784552093110140928"])}),
+        (20, sl("INFO") + "o.a.s.u.DirectUpdateHandler2 end_commit_flush", sc),
+        (10, sl("INFO") + "o.a.s.u.DirectUpdateHandler2 No uncommitted changes. Skipping IW.commit.", sc),
+        (20, sl("INFO") + "o.a.s.s.SolrIndexSearcher Opening [Searcher@{h}[{x}] {k}]",
+         {**sc, "h": searcher_hash, "x": x, "k": pick(["main", "main", "realtime"])}),
+        (16, sl("INFO") + "o.a.s.c.SolrCore [{x}]  Registered new searcher autowarm time: {n} ms", {**ss, "x": x, "n": qtime}),
+        (10, sl("INFO") + "o.a.s.c.QuerySenderListener QuerySenderListener done.", ss),
+        (5, sl("WARN") + "o.a.s.c.SolrCore [{x}]  PERFORMANCE WARNING: Overlapping onDeckSearchers={n}",
+         {**sq, "x": x, "n": pick(["2", "2", "3"])}),
+        # core loading
+        (7, sl("INFO") + "o.a.s.c.CoreContainer Creating SolrCore '{x}' using configuration from configset {cs}, trusted=true",
+         {**sz, "x": x, "cs": then(0)}),
+        (7, sl("INFO") + "o.a.s.c.SolrCore [[{x}] ] Opening new SolrCore at [/var/solr/data/{x2}], dataDir=[/var/solr/data/{x3}/data/]",
+         {**sz, "x": x, "x2": x, "x3": x}),
+        (6, sl("INFO") + "o.a.s.s.IndexSchema [{x}] Schema name={n}", {**sz, "x": x, "n": then(0)}),
+        (6, sl("INFO") + "o.a.s.s.IndexSchema Loaded schema {n}/{v} with uniqueid field {f}",
+         {**sz, "n": then(0), "v": pick(["1.6", "1.6", "1.5"]), "f": lambda g: "sku" if g.drawn[0] == "products" else "id"}),
+        (6, sl("INFO") + "o.a.s.c.SolrConfig Using Lucene MatchVersion: {v}", {**sz, "v": pick(["8.11.2", "8.11.2", "8.0.0"])}),
+        (5, sl("WARN") + "o.a.s.c.SolrCore [{x}]  Solr index directory '{d}' doesn't exist. Creating new index...",
+         {**sz, "x": x, "d": lambda g: f"/var/solr/data/{g.drawn[3]}/data/index"}),
+        (6, sl("INFO") + "o.a.s.c.SolrCore [{x}]  CLOSING SolrCore org.apache.solr.core.SolrCore@{h}", {**sq, "x": x, "h": hexid}),
+        (5, sl("INFO") + "o.a.s.u.UpdateLog Could not find max version in index or recent updates, using new clock {v}",
+         {**sz, "v": solr_version}),
+        (5, sn("INFO").replace("{TH}", "main") + "o.a.s.c.CorePropertiesLocator Found {n} core definitions underneath /var/solr/data",
+         {**sm, "n": pick(["1", "2", "3"])}),
+        (5, sn("INFO").replace("{TH}", "main") + "o.a.s.c.CorePropertiesLocator Cores are: [{l}]",
+         {**sm, "l": lambda g: ", ".join(c[3] for c in g.r.sample(solr_cores, g.r.randint(1, 3)))}),
+        # SolrCloud: registration, leader election, recovery
+        (7, sl("INFO") + "o.a.s.c.ZkController Register replica - core:{x} address:http://{ip}:8983/solr collection:{c} shard:{s}",
+         {**sz, "x": x, "ip": then(4), "c": then(0), "s": then(1)}),
+        (6, sl("INFO") + "o.a.s.c.ShardLeaderElectionContext Running the leader process for shard={s} and weAreReplacement={b} and leaderVoteWait={n}",
+         {**sz, "s": then(1), "b": pick(["false", "true"]), "n": pick(["180000", "180000", "30000"])}),
+        (6, sl("INFO") + "o.a.s.c.ShardLeaderElectionContext Enough replicas found to continue.", sz),
+        (6, sl("INFO") + "o.a.s.c.ShardLeaderElectionContext I may be the new leader - try and sync", sz),
+        (6, sl("INFO") + "o.a.s.c.SyncStrategy Sync replicas to {u}", {**sz, "u": lambda g: f"http://{g.drawn[4]}:8983/solr/{g.drawn[3]}/"}),
+        (5, sl("INFO") + "o.a.s.c.SyncStrategy Sync Success - now sync replicas to me", sz),
+        (5, sl("INFO") + "o.a.s.c.SyncStrategy {u} has no replicas", {**sz, "u": lambda g: f"http://{g.drawn[4]}:8983/solr/{g.drawn[3]}/"}),
+        (6, sl("INFO") + "o.a.s.c.ShardLeaderElectionContext I am the new leader: {u} {s}",
+         {**sz, "u": lambda g: f"http://{g.drawn[4]}:8983/solr/{g.drawn[3]}/", "s": then(1)}),
+        (5, sl("INFO") + "o.a.s.c.ShardLeaderElectionContextBase Creating leader registration node {p}", {**sz, "p": election_path}),
+        (6, sl("INFO") + "o.a.s.c.ZkController I am the leader, no recovery necessary", sz),
+        (5, sl("INFO") + "o.a.s.c.ZkController Core needs to recover:{x}", {**sz, "x": x}),
+        (6, sl("INFO") + "o.a.s.c.RecoveryStrategy Starting recovery process. recoveringAfterStartup={b}",
+         {**sr, "b": pick(["true", "false"])}),
+        (5, sl("INFO") + "o.a.s.c.RecoveryStrategy Attempting to PeerSync from [{u}] - recoveringAfterStartup=[{b}]",
+         {**sr, "u": solr_core_url, "b": pick(["true", "false"])}),
+        (5, sl("INFO") + "o.a.s.c.RecoveryStrategy PeerSync Recovery was not successful - trying replication.", sr),
+        (5, sl("INFO") + "o.a.s.c.RecoveryStrategy Replication Recovery was successful.", sr),
+        (5, sl("INFO") + "o.a.s.c.RecoveryStrategy Registering as Active after recovery.", sr),
+        (5, sl("INFO") + "o.a.s.c.RecoveryStrategy Finished recovery process, successful=[{b}] msTimeTaken={n}",
+         {**sr, "b": pick(["true", "true", "false"]), "n": millis}),
+        # replication (IndexFetcher)
+        (7, sl("INFO") + "o.a.s.h.IndexFetcher Leader's generation: {n}", {**sf, "n": big}),
+        (7, sl("INFO") + "o.a.s.h.IndexFetcher Leader's version: {v}", {**sf, "v": lambda g: str(1764720000000 + g.r.randint(0, 86399999))}),
+        (7, sl("INFO") + "o.a.s.h.IndexFetcher Follower's generation: {n}", {**sf, "n": big}),
+        (7, sl("INFO") + "o.a.s.h.IndexFetcher Follower's version: {v}", {**sf, "v": lambda g: str(1764720000000 + g.r.randint(0, 86399999))}),
+        (6, sl("INFO") + "o.a.s.h.IndexFetcher Starting replication process", sf),
+        (6, sl("INFO") + "o.a.s.h.IndexFetcher Number of files in latest index in leader: {n}", {**sf, "n": lambda g: g.num(3, 240)}),
+        (5, sl("INFO") + "o.a.s.h.IndexFetcher Total time taken for download (fullCopy={b},bytesDownloaded={n}) : {s} secs ({r} bytes/sec) to "
+         "NRTCachingDirectory(MMapDirectory@{d} lockFactory=org.apache.lucene.store.NativeFSLockFactory@{h}; maxCacheMB=48.0 maxMergeSizeMB=4.0)",
+         {**sf, "b": pick(["false", "false", "true"]), "n": big, "s": secs, "r": big, "d": index_dir, "h": hexid}),
+        (8, sl("INFO") + "o.a.s.h.IndexFetcher Follower in sync with leader.", sf),
+        (5, sl("ERROR") + "o.a.s.h.IndexFetcher Leader at: {u} is not available. Index fetch failed by exception: {e}",
+         {**sf, "u": solr_core_url, "e": fetch_error}),
+        # cluster state, overseer, ZooKeeper
+        (12, sn("INFO") + "o.a.s.c.c.ZkStateReader A cluster state change: [WatchedEvent state:SyncConnected type:NodeDataChanged "
+         "path:/collections/{c}/state.json] for collection [{c2}] has occurred - updating... (live nodes size: [{n}])",
+         {**sp, "c": first([("products",), ("logs",), ("logs_2026_12_03",)]), "c2": then(0), "n": pick(["3", "3", "2"])}),
+        (6, sn("INFO") + "o.a.s.c.c.ZkStateReader Updated live nodes from ZooKeeper... ({a}) -> ({b})",
+         {**sp, "a": first([("3", "2"), ("2", "3"), ("2", "1"), ("1", "2")]), "b": then(1)}),
+        (4, sn("INFO") + "o.a.s.c.Overseer Overseer (id={i}) starting", {**sp, "i": overseer_id}),
+        (4, sn("INFO") + "o.a.s.c.OverseerElectionContext I am going to be the leader {n}:8983_solr", {**sp, "n": pick(solr_hosts)}),
+        (6, sn("INFO") + "o.a.s.h.a.CollectionsHandler Invoked Collection Action :{a} with params {p} and sendToOCPQueue=true",
+         {**sp, "TH": qtp, "a": collection_action, "p": collection_params}),
+        (6, sn("INFO") + "o.a.s.c.o.SliceMutator createReplica() {j}", {**so, "j": replica_json}),
+        (5, sn("INFO") + "o.a.s.c.c.ConnectionManager zkClient has connected", sp),
+        (4, sn("WARN") + "o.a.s.c.c.ConnectionManager Our previous ZooKeeper session was expired. Attempting to reconnect to recover "
+         "relationship with ZooKeeper...", sp),
+    ]
+
+    # ---- Vespa (vespa-logfmt) ----
+    def vespa_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def vp(lvl: str, service: str, component: str) -> str:
+        return "[{TS}] " + f"{lvl:<8}: {service:<16} {component}\t"
+
+    vs = {"TS": vespa_ts}
+
+    def session(g: Gen) -> str:
+        return str(g.r.randint(2, 480))
+
+    def file_refs(g: Gen) -> str:
+        return ", ".join(g.hexs(16) for _ in range(g.r.randint(1, 3)))
+
+    def vespa_pid(g: Gen) -> str:
+        return str(g.r.randint(300, 99999))
+
+    def blocked_reason(g: Gen) -> str:
+        used = g.r.uniform(0.8, 0.99)
+        kind = g.r.choice(["disk", "memory"])
+        limit = g.r.choice(["0.75", "0.8", "0.9"])
+        return esc(f'{kind}LimitReached: {{ action: "add more content nodes", reason: "{kind} used ({used:.3f}) > {kind} limit ({limit})", '
+                   f'stats: {{ {"capacity" if kind == "disk" else "mapped"}: {g.r.randint(10**10, 10**12)}, used: {g.r.randint(10**9, 10**11)}, '
+                   f'{kind}Used: {used:.3f}, {kind}Limit: {limit}}}}}')
+
+    vespa = [
+        (8, vp("INFO", "configserver", "Container.com.yahoo.vespa.config.server.deploy.Deployment")
+         + "Session {s} activated successfully using no host provisioner. Config generation {n}. File references: [{f}]",
+         {**vs, "s": session, "n": session, "f": file_refs}),
+        (10, vp("INFO", "container", "Container.com.yahoo.container.jdisc.ConfiguredApplication")
+         + "Switching to the latest deployed set of configurations and components. Application config generation: {n}",
+         {**vs, "n": session}),
+        (7, vp("INFO", "container", "Container.com.yahoo.container.jdisc.state.StateMonitor")
+         + "Changing health status code from '{a}' to '{b}'",
+         {**vs, "a": first([("initializing", "up"), ("up", "down"), ("down", "up")]), "b": then(1)}),
+        (6, vp("WARNING", "searchnode", "proton.proton.server.disk_mem_usage_filter") + "Write operations are now blocked: '{r}'",
+         {**vs, "r": blocked_reason}),
+        (5, vp("INFO", "searchnode", "proton.proton.server.disk_mem_usage_filter") + "Write operations are now un-blocked", vs),
+        (8, vp("EVENT", "config-sentinel", "sentinel.sentinel.service") + 'started/1 name="{s}" pid={p}',
+         {**vs, "s": pick(["searchnode", "distributor", "container", "storagenode"]), "p": vespa_pid}),
+        (6, vp("EVENT", "config-sentinel", "sentinel.sentinel.service") + 'stopped/1 name="{s}" pid={p} exitcode={c}',
+         {**vs, "s": pick(["searchnode", "distributor", "container", "storagenode"]), "p": vespa_pid, "c": pick(["0", "0", "1", "134"])}),
+        (6, vp("WARNING", "container", "Container.com.yahoo.search.dispatch.searchcluster.SearchCluster")
+         + "Cluster {c}: Group {gr} has {a}/{b} working nodes.",
+         {**vs, "c": pick(["music", "products"]), "gr": pick(["0", "1"]), "a": pick(["1", "2"]), "b": pick(["2", "3"])}),
+    ]
+
+    # ---- Manticore Search and Sphinx ----
+    def sphinx_ts(g: Gen) -> str:
+        return f"Thu Dec  3 {hms(g)}.{ms3(g)} 2026"
+
+    def mc_pid(g: Gen) -> str:
+        return str(g.r.choice([1, g.r.randint(40, 400), g.r.randint(1000, 99999)]))
+
+    def sx_pid(g: Gen) -> str:
+        return f"{g.r.randint(300, 99999):>5}"
+
+    def mc_table(g: Gen) -> str:
+        return g.r.choice(["products", "articles", "logs_rt"])
+
+    def sx_index(g: Gen) -> str:
+        return g.r.choice(["products", "products_delta", "forum_posts"])
+
+    def sec3(g: Gen) -> str:
+        return f"{g.r.choice([g.r.uniform(0, 0.05), g.r.uniform(0.05, 1), g.r.uniform(1, 30)]):.3f}"
+
+    def sec6(g: Gen) -> str:
+        return f"{g.r.choice([g.r.uniform(0, 0.05), g.r.uniform(0.05, 2)]):.6f}"
+
+    def mc_version(g: Gen) -> str:
+        return g.r.choice(["6.3.6 1811a9efb@24080214 (columnar 2.3.0 88a01c3@24052206) (secondary 2.3.0 88a01c3@24052206) (knn 2.3.0 88a01c3@24052206)",
+                           "6.2.12 dc5144d35@230822 (columnar 2.2.4 5aec342@230822) (secondary 2.2.4 5aec342@230822)"])
+
+    def mc_query(g: Gen) -> str:
+        t = g.r.choice(["phone case", "usb charger", "\"noise cancelling\"", "laptop -refurbished", "garden hose"])
+        return g.r.choice([f"SELECT id, title, price FROM products WHERE MATCH('{t}') LIMIT 0,20",
+                           f"SELECT * FROM articles WHERE MATCH('{t}') ORDER BY published_at DESC LIMIT {g.r.choice([0, 10, 20])},10",
+                           f"SELECT brand, COUNT(*) FROM products WHERE MATCH('{t}') GROUP BY brand LIMIT 20",
+                           f"SELECT id FROM products WHERE price<{g.r.randint(10, 999)} AND in_stock=1 LIMIT 0,{g.r.choice([20, 50])}"])
+
+    def bad_query(g: Gen) -> str:
+        return g.r.choice(["SELECT * FROM products WHERE MATCH('phone (case') LIMIT 0,20",
+                           "SELECT * FROM product WHERE MATCH('charger')",
+                           "SELECT id FROM products WHERE MATCH('@titel laptop')"])
+
+    def ql_error(g: Gen) -> str:
+        return g.r.choice(["P08: syntax error, unexpected $end near ''", "unknown local table(s) 'product' in search request",
+                           "index products: query error: no field 'titel' found in schema"])
+
+    def match_mode(g: Gen) -> str:
+        return g.r.choice(["ext2/0/rel", "ext2/1/rel", "ext2/0/attr-", "ext2/2/ext"])
+
+    def plain_query(g: Gen) -> str:
+        return g.r.choice(["phone case", "usb charger", "garden hose", "\"noise cancelling\" headphones", "laptop"])
+
+    mh = "[{TS}] [{P}] "
+    ms = {"TS": sphinx_ts, "P": mc_pid}
+    xs = {"TS": sphinx_ts, "P": sx_pid}
+
+    manticore = [
+        (4, mh + "starting daemon version '{v}' ...", {**ms, "v": mc_version}),
+        (5, mh + "listening on {a} for {p}",
+         {**ms, "a": pick(["127.0.0.1:9312", "0.0.0.0:9308", "all interfaces", "10.0.1.21:9306"]), "p": pick(["sphinx and http(s)", "mysql", "http"])}),
+        (4, mh + "prereading {n} tables", {**ms, "n": pick(["1", "3", "12"])}),
+        (4, mh + "preread {n} tables in {t} sec", {**ms, "n": pick(["1", "3", "12"]), "t": sec3}),
+        (5, mh + "accepting connections", ms),
+        (4, mh + "caught SIGTERM, shutting down", ms),
+        (4, mh + "shutdown daemon version '{v}' ...", {**ms, "v": mc_version}),
+        (12, mh + "rt: table {t}: diskchunk {a}({b}), segments {s}  saved in {x} ({y}) sec, RAM saved/new {r}/{n} ratio {ra} "
+         "(soft limit {sl}, conf limit {cl})",
+         {**ms, "t": mc_table, "a": small, "b": small, "s": lambda g: g.num(1, 40), "x": sec6, "y": sec6, "r": big, "n": small,
+          "ra": lambda g: f"{g.r.uniform(0.3, 1):.6f}", "sl": big, "cl": pick(["134217728", "268435456"])}),
+        (7, mh + "rt: table {t}: optimized (progressive) chunk(s) {n} ( left {l} ) in {d}",
+         {**ms, "t": mc_table, "n": small, "l": small, "d": lambda g: g.r.choice([f"{g.r.randint(1, 999)}ms", f"{g.r.uniform(1, 90):.1f}s"])}),
+        (5, mh + "WARNING: table '{t}': prealloc: failed to open /var/lib/manticore/{t2}/{t3}.meta: No such file or directory; NOT SERVING",
+         {**ms, "t": first([("products",), ("articles",), ("logs_rt",)]), "t2": then(0), "t3": then(0)}),
+        (5, mh + "binlog: replaying log {f}", {**ms, "f": lambda g: f"/var/lib/manticore/binlog/binlog.{g.r.randint(1, 400):03d}"}),
+        (30, "/* {TS} conn {c} real {r} wall {w} found {n} */ {q};",
+         {"TS": sphinx_ts, "c": lambda g: g.num(1, 9000), "r": sec3, "w": sec3, "n": big, "q": mc_query}),
+        (8, "/* {TS} conn {c} real {r} wall {w} found {n} */ {q}; # error={e}",
+         {"TS": sphinx_ts, "c": lambda g: g.num(1, 9000), "r": sec3, "w": sec3, "n": pick(["-1", "0"]), "q": bad_query, "e": ql_error}),
+        (20, "[{TS}] {r} sec {w} sec [{m} {n} ({o},{l})] [{i}] {q}",
+         {"TS": sphinx_ts, "r": sec3, "w": sec3, "m": match_mode, "n": big, "o": pick(["0", "0", "20", "40"]),
+          "l": pick(["20", "20", "50"]), "i": pick(["products", "articles", "products,products_delta"]), "q": plain_query}),
+    ]
+
+    sphinx = [
+        (8, mh + "rotating index '{i}': success", {**xs, "i": sx_index}),
+        (5, mh + "rotating index: all indexes done", xs),
+        (4, mh + "WARNING: index '{i}': preload: failed to open {p}.sph: No such file or directory; NOT SERVING",
+         {**xs, "i": first([("products",), ("products_delta",), ("forum_posts",)]), "p": lambda g: f"/var/lib/sphinx/data/{g.drawn[0]}"}),
+        (4, mh + "WARNING: rotating index '{i}': cur to old rename failed: rename {p}.spa to {p2}.old.spa failed: Permission denied",
+         {**xs, "i": first([("products",), ("products_delta",), ("forum_posts",)]), "p": lambda g: f"/var/lib/sphinx/data/{g.drawn[0]}",
+          "p2": lambda g: f"/var/lib/sphinx/data/{g.drawn[0]}"}),
+        (8, "indexing index '{i}'...", {"i": sx_index}),
+        (8, "collected {n} docs, {s} MB", {"n": big, "s": lambda g: f"{g.r.uniform(0, 900):.1f}"}),
+        (6, "sorted {h} Mhits, 100.0% done", {"h": lambda g: f"{g.r.uniform(0, 90):.1f}"}),
+        (8, "total {n} docs, {b} bytes", {"n": big, "b": big}),
+        (8, "total {t} sec, {r} bytes/sec, {d} docs/sec", {"t": sec3, "r": big, "d": lambda g: f"{g.r.uniform(10, 90000):.2f}"}),
+        (5, "total {n} reads, {t} sec, {k} kb/call avg, {m} msec/call avg",
+         {"n": lambda g: g.num(1, 9000), "t": sec3, "k": lambda g: f"{g.r.uniform(0, 900):.1f}", "m": lambda g: f"{g.r.uniform(0, 9):.1f}"}),
+        (5, "total {n} writes, {t} sec, {k} kb/call avg, {m} msec/call avg",
+         {"n": lambda g: g.num(1, 9000), "t": sec3, "k": lambda g: f"{g.r.uniform(0, 900):.1f}", "m": lambda g: f"{g.r.uniform(0, 9):.1f}"}),
+        (6, "rotating indices: successfully sent SIGHUP to searchd (pid={p}).", {"p": lambda g: g.num(300, 99999)}),
+        (4, "ERROR: index '{i}': sql_connect: Can't connect to MySQL server on '{h}' ({c}) (DSN=mysql://sphinx:***@{h2}:3306/{db}).",
+         {"i": sx_index, "h": first([("db01",), ("10.0.4.20",), ("mysql-primary",)]), "c": pick(["111", "110", "113"]),
+          "h2": then(0), "db": pick(["shop", "forum"])}),
+    ]
+
+    # ---- Quickwit (Rust tracing) ----
+    def rs_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def qw_index(g: Gen) -> str:
+        return g.r.choice(["otel-logs-v0_7", "otel-traces-v0_7", "app-logs"])
+
+    def ulid(g: Gen) -> str:
+        return "01J" + "".join(g.r.choice("0123456789ABCDEFGHJKMNPQRSTVWXYZ") for _ in range(23))
+
+    def ulids(g: Gen) -> str:
+        return ", ".join(f'"{ulid(g)}"' for _ in range(g.r.randint(1, 4)))
+
+    def qw_source(g: Gen) -> str:
+        return g.r.choice(["_ingest-api-source", "_ingest-source", "kafka-app-logs"])
+
+    qs = {"TS": rs_ts}
+    quickwit = [
+        (14, "{TS}  INFO index_batch{{index_id={i} source_id={s} pipeline_uid={u}}}: quickwit_indexing::actors::indexer: new-split "
+         "split_id=\"{sp}\" partition_id={p}",
+         {**qs, "i": qw_index, "s": qw_source, "u": ulid, "sp": ulid, "p": pick(["0", "0", "1", "2"])}),
+        (12, "{TS}  INFO quickwit_indexing::actors::uploader: start-stage-and-store-splits split_ids=[{ids}]", {**qs, "ids": ulids}),
+        (10, "{TS}  INFO quickwit_indexing::actors::publisher: publish-new-splits index_id={i} split_ids=[{ids}]",
+         {**qs, "i": qw_index, "ids": ulids}),
+        (8, "{TS}  INFO merge{{merge_split_id={m} split_ids=[{ids}] typ=Merge}}: quickwit_indexing::actors::merge_executor: "
+         "merge-executor-start num_docs={n} num_delete_tasks=0",
+         {**qs, "m": ulid, "ids": ulids, "n": big}),
+        (6, "{TS}  INFO quickwit_janitor::actors::garbage_collector: garbage-collect-operation num_deleted_splits={n} num_deleted_bytes={b}",
+         {**qs, "n": small, "b": big}),
+        (6, "{TS}  INFO quickwit_search::root: root_search index_ids=[\"{i}\"] num_splits={n} num_docs={d}",
+         {**qs, "i": qw_index, "n": lambda g: g.num(1, 400), "d": big}),
+        (5, "{TS}  WARN quickwit_ingest::ingest_v2::router: failed to persist records to index `{i}`: rate limited",
+         {**qs, "i": qw_index}),
+        (4, "{TS}  INFO quickwit_cluster::cluster: node joined cluster cluster_id=quickwit-default-cluster node_id={n} enabled_services={{{s}}}",
+         {**qs, "n": pick(["searcher-0", "searcher-1", "indexer-0", "metastore-0"]),
+          "s": pick(['"searcher"', '"indexer"', '"metastore"', '"control_plane", "janitor"'])}),
+    ]
+
+    # ---- ZincSearch ----
+    def gin_ts(g: Gen) -> str:
+        return f"2026/12/03 - {hms(g)}"
+
+    def gin_latency(g: Gen) -> str:
+        v = g.r.choice([f"{g.r.randint(40, 999)}.{g.num(0, 999):0>3}µs", f"{g.r.uniform(1, 999):.6f}ms".rstrip("0"), f"{g.r.uniform(1, 9):.6f}s"])
+        return f"{v:>13}"
+
+    def gin_ip(g: Gen) -> str:
+        return f"{node_ip(g):>15}"
+
+    def gin_req(g: Gen) -> str:
+        g.drawn = g.r.choice([("POST", '"/api/products/_search"', "200"), ("POST", '"/es/_bulk"', "200"), ("POST", '"/api/_bulkv2"', "200"),
+                              ("GET", '"/healthz"', "200"), ("POST", '"/es/products/_search"', "200"), ("PUT", '"/api/index"', "400"),
+                              ("POST", '"/api/logs/_search"', "401")])
+        return g.drawn[2]
+
+    zinc = [
+        (25, "[GIN] {TS} | {st} | {l} | {ip} | {m}  {p}",
+         {"TS": gin_ts, "st": gin_req, "l": gin_latency, "ip": gin_ip, "m": lambda g: f"{g.drawn[0]:<7}", "p": then(1)}),
+        (4, "{TS} INF Starting Zinc {v}", {"TS": lambda g: f"2026-12-03T{hms(g)}Z", "v": pick(["v0.4.10", "v0.4.9"])}),
+        (4, "{TS} INF Listening on :{p}", {"TS": lambda g: f"2026-12-03T{hms(g)}Z", "p": pick(["4080", "4080", "5080"])}),
+        (4, "{TS} ERR bulk error index={i} error=\"{e}\"",
+         {"TS": lambda g: f"2026-12-03T{hms(g)}Z", "i": pick(["products", "logs"]),
+          "e": pick(["timestamp field should be date", "document id is empty", "index is closed"])}),
+    ]
+
+    # ---- Elasticsearch 8 slowlogs and deprecation log (ECS JSON) ----
+    es_nodes = [("es-data-0", "JK-jn-XpQ3OsDUsq5ZtfGg"), ("es-data-1", "b8Ly3cQ1RmWn6sKPa0f0tA"), ("es-data-2", "Qx9vT2mWS0eR4yZL1kNcuw")]
+
+    def es_node(g: Gen) -> str:
+        g.drawn = g.r.choice(es_nodes)
+        return g.drawn[0]
+
+    def es_idx(g: Gen) -> str:
+        return g.r.choice(["logs-app-2026.12.03", "products_v3", "metrics-system-2026.12.03", ".ds-logs-nginx-default-2026.12.01-000004"])
+
+    took: dict[str, str] = {}
+
+    def es_took(g: Gen) -> str:
+        # the node is drawn later in the line (its fields close the record): took_millis is kept aside
+        ms = g.r.choice([g.r.randint(500, 999), g.r.randint(1000, 30000)])
+        took["ms"] = str(ms)
+        return f"{ms / 1000:.1f}s" if ms >= 1000 else f"{ms}ms"
+
+    def took_millis(g: Gen) -> str:
+        return took["ms"]
+
+    def es_source(g: Gen) -> str:
+        term = g.r.choice(["timeout", "connection reset", "OutOfMemoryError", "payment declined"])
+        return esc(g.r.choice([
+            f'{{\\"size\\":{g.r.choice([0, 10, 50])},\\"query\\":{{\\"match\\":{{\\"message\\":{{\\"query\\":\\"{term}\\",\\"operator\\":\\"OR\\"}}}}}}}}',
+            f'{{\\"size\\":0,\\"query\\":{{\\"range\\":{{\\"@timestamp\\":{{\\"gte\\":\\"now-{g.r.choice([15, 30, 60])}m\\"}}}}}},'
+            f'\\"aggregations\\":{{\\"hosts\\":{{\\"terms\\":{{\\"field\\":\\"host.name\\",\\"size\\":{g.r.choice([10, 100])}}}}}}}}}',
+            f'{{\\"query\\":{{\\"bool\\":{{\\"filter\\":[{{\\"term\\":{{\\"in_stock\\":{{\\"value\\":true}}}}}}],'
+            f'\\"must\\":[{{\\"query_string\\":{{\\"query\\":\\"*{term.split()[0]}*\\"}}}}]}}}}}}',
+        ]))
+
+    def doc_source(g: Gen) -> str:
+        return esc(f'{{\\"@timestamp\\":\\"2026-12-03T{hms(g)}.{ms3(g)}Z\\",\\"message\\":\\"{g.r.choice(["GET /api/cart 200", "worker started", "payment declined"])}'
+                   f'\\",\\"host\\":{{\\"name\\":\\"{g.r.choice(["web-1", "web-2", "batch-1"])}\\"}}}}')
+
+    def doc_id(g: Gen) -> str:
+        return "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") for _ in range(20))
+
+    def index_uuid(g: Gen) -> str:
+        return "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") for _ in range(22))
+
+    es_tail = (', "ecs.version": "1.2.0","service.name":"ES_ECS","event.dataset":"{DS}","process.thread.name":"elasticsearch[{N}][{POOL}][T#{T}]",'
+               '"log.logger":"{LOG}","elasticsearch.cluster.uuid":"Ui23Kfp1QSe0HpkFfV7LRw","elasticsearch.node.id":"{NID}",'
+               '"elasticsearch.node.name":"{N2}","elasticsearch.cluster.name":"prod-logs"}}')
+    es_slots = {"TS": rs_ts, "N": es_node, "T": lambda g: g.num(1, 16), "NID": then(1), "N2": then(0)}
+
+    def es(lvl: str, body: str, ds: str, pool: str, logger: str) -> str:
+        return ('{{"@timestamp":"{TS}", "log.level": "' + lvl + '", ' + body
+                + es_tail.replace("{DS}", ds).replace("{POOL}", pool).replace("{LOG}", logger))
+
+    def dep(msg: str, code: str, category: str) -> str:
+        return es("WARN", '"data_stream.dataset":"deprecation.elasticsearch","data_stream.namespace":"default","data_stream.type":"logs",'
+                  '"elasticsearch.elastic_product_origin":"{ORIGIN}","elasticsearch.event.category":"' + category + '","event.code":"' + code
+                  + '","message":"' + msg + '"', "deprecation.elasticsearch", "transport_worker", "org.elasticsearch.deprecation.rest.RestController")
+
+    es_dep = {**es_slots, "ORIGIN": pick(["", "", "kibana"])}
+    elastic = [
+        (20, es("WARN", '"elasticsearch.slowlog.id":null,"elasticsearch.slowlog.message":"[{i}][{sh}]","elasticsearch.slowlog.search_type":"QUERY_THEN_FETCH",'
+                '"elasticsearch.slowlog.source":"{src}","elasticsearch.slowlog.stats":"[]","elasticsearch.slowlog.took":"{tk}",'
+                '"elasticsearch.slowlog.took_millis":{tm},"elasticsearch.slowlog.total_hits":"{h} hits","elasticsearch.slowlog.total_shards":{ts}',
+                "elasticsearch.index_search_slowlog", "search", "index.search.slowlog.query"),
+         {**es_slots, "i": es_idx, "sh": lambda g: g.num(0, 5), "src": es_source, "tk": es_took, "tm": took_millis, "h": big,
+          "ts": pick(["1", "3", "5", "12"])}),
+        (8, es("INFO", '"elasticsearch.slowlog.id":null,"elasticsearch.slowlog.message":"[{i}][{sh}]","elasticsearch.slowlog.search_type":"QUERY_THEN_FETCH",'
+               '"elasticsearch.slowlog.source":"{src}","elasticsearch.slowlog.stats":"[]","elasticsearch.slowlog.took":"{tk}",'
+               '"elasticsearch.slowlog.took_millis":{tm},"elasticsearch.slowlog.total_hits":"{h} hits","elasticsearch.slowlog.total_shards":{ts}',
+               "elasticsearch.index_search_slowlog", "search", "index.search.slowlog.fetch"),
+         {**es_slots, "i": es_idx, "sh": lambda g: g.num(0, 5), "src": es_source, "tk": es_took, "tm": took_millis, "h": big,
+          "ts": pick(["1", "3", "5", "12"])}),
+        (14, es("WARN", '"elasticsearch.slowlog.id":"{d}","elasticsearch.slowlog.message":"[{i}/{u}]","elasticsearch.slowlog.source":"{src}",'
+                '"elasticsearch.slowlog.took":"{tk}","elasticsearch.slowlog.took_millis":"{tm}"',
+                "elasticsearch.index_indexing_slowlog", "write", "index.indexing.slowlog.index"),
+         {**es_slots, "d": doc_id, "i": es_idx, "u": index_uuid, "src": doc_source, "tk": es_took, "tm": took_millis}),
+        (8, dep("[types removal] Specifying types in search requests is deprecated.", "types_removal", "types"), es_dep),
+        (6, dep("this request accesses system indices: [{ix}], but in a future major version, direct access to system indices will be "
+                "prevented by default", "open_system_index_access", "api"),
+         {**es_dep, "ix": lambda g: ", ".join(g.r.sample([".security-7", ".kibana_8.11.3_001", ".tasks", ".async-search"], g.r.randint(1, 3)))}),
+        (6, dep("Legacy index templates are deprecated in favor of composable templates.", "deprecated_route_PUT_/_template/{{name}}", "api"), es_dep),
+        (5, dep("[ignore_throttled] parameter is deprecated because frozen indices have been deprecated. Consider cold or frozen tiers in place "
+                "of frozen indices.", "ignore_throttled_param", "api"), es_dep),
+    ]
+
+    # ---- OpenSearch security audit log (log4j sink) ----
+    os_nodes = [("opensearch-node1", "tP2yCk0xRWu5PqJm3v9nEA", "10.0.3.11"), ("opensearch-node2", "f7cZ2Yq1TXiZ9xO0hSdK3g", "10.0.3.12")]
+
+    def os_node(g: Gen) -> str:
+        g.drawn = g.r.choice(os_nodes)
+        return g.drawn[0]
+
+    def os_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)},{ms3(g)}"
+
+    def os_user(g: Gen) -> str:
+        return g.r.choice(["admin", "kibanaserver", "logstash", "svc-search", "jdoe"])
+
+    def os_index(g: Gen) -> str:
+        return g.r.choice(["logs-app-2026.12.03", "security-auditlog-2026.12.03", ".opendistro_security", "products"])
+
+    au = ("[{TS}][INFO ][audit                    ] [{N}] {{\"audit_cluster_name\":\"opensearch-prod\",\"audit_node_name\":\"{N2}\","
+          "\"audit_node_id\":\"{NID}\",\"audit_node_host_address\":\"{NIP}\",\"audit_format_version\":4,")
+    au_slots = {"TS": os_ts, "N": os_node, "N2": then(0), "NID": then(1), "NIP": then(2)}
+    audit = [
+        (12, au + '"audit_category":"FAILED_LOGIN","audit_request_origin":"REST","audit_request_layer":"REST","audit_rest_request_method":"{m}",'
+         '"audit_rest_request_path":"{p}","@timestamp":"{t}","audit_request_effective_user_is_admin":false,"audit_request_remote_address":"{ip}",'
+         '"audit_request_effective_user":"{u}"}}',
+         {**au_slots, "m": pick(["GET", "POST"]), "p": pick(["/_plugins/_security/authinfo", "/_search", "/_bulk"]),
+          "t": ts, "ip": node_ip, "u": os_user}),
+        (8, au + '"audit_category":"AUTHENTICATED","audit_request_origin":"REST","audit_request_layer":"REST","audit_rest_request_method":"{m}",'
+         '"audit_rest_request_path":"{p}","@timestamp":"{t}","audit_request_effective_user_is_admin":{a},"audit_request_remote_address":"{ip}",'
+         '"audit_request_effective_user":"{u}"}}',
+         {**au_slots, "m": pick(["GET", "POST", "PUT"]), "p": pick(["/_plugins/_security/authinfo", "/_search", "/_cluster/health", "/products/_doc"]),
+          "t": ts, "a": pick(["false", "false", "true"]), "ip": node_ip, "u": os_user}),
+        (10, au + '"audit_category":"MISSING_PRIVILEGES","audit_request_origin":"REST","audit_request_layer":"TRANSPORT",'
+         '"audit_request_privilege":"{pr}","audit_trace_task_id":"{task}","audit_transport_request_type":"{rt}",'
+         '"@timestamp":"{t}","audit_request_effective_user_is_admin":false,"audit_request_remote_address":"{ip}",'
+         '"audit_request_effective_user":"{u}","audit_trace_indices":[{ix}],"audit_trace_resolved_indices":[{rix}]}}',
+         {**au_slots, "pr": pick(["indices:data/read/search", "indices:data/write/bulk[s]", "indices:admin/create", "cluster:monitor/health"]),
+          "task": lambda g: f"{index_uuid(g)}:{g.num(1000, 99999999)}", "rt": pick(["SearchRequest", "BulkShardRequest", "CreateIndexRequest"]),
+          "t": ts, "ip": node_ip, "u": os_user,
+          "ix": lambda g: ",".join(f'"{os_index(g)}"' for _ in range(g.r.randint(1, 2))),
+          "rix": lambda g: ",".join(f'"{os_index(g)}"' for _ in range(g.r.randint(1, 3)))}),
+        (6, au + '"audit_category":"GRANTED_PRIVILEGES","audit_request_origin":"REST","audit_request_layer":"TRANSPORT",'
+         '"audit_request_privilege":"{pr}","audit_trace_task_id":"{task}","audit_transport_request_type":"{rt}",'
+         '"@timestamp":"{t}","audit_request_effective_user_is_admin":false,"audit_request_remote_address":"{ip}",'
+         '"audit_request_effective_user":"{u}"}}',
+         {**au_slots, "pr": pick(["indices:admin/mapping/put", "indices:admin/delete", "cluster:admin/opendistro/ism/policy/write"]),
+          "task": lambda g: f"{index_uuid(g)}:{g.num(1000, 99999999)}", "rt": pick(["PutMappingRequest", "DeleteIndexRequest", "IndexPolicyRequest"]),
+          "t": ts, "ip": node_ip, "u": os_user}),
+        (5, au + '"audit_category":"SSL_EXCEPTION","audit_request_origin":"TRANSPORT","audit_request_layer":"TRANSPORT",'
+         '"@timestamp":"{t}","audit_request_exception_stacktrace":"{e}","audit_request_remote_address":"{ip}"}}',
+         {**au_slots, "t": ts, "ip": node_ip,
+          "e": pick(["javax.net.ssl.SSLHandshakeException: Received fatal alert: certificate_unknown",
+                     "io.netty.handler.ssl.NotSslRecordException: not an SSL/TLS record: 474554202f20485454502f312e310d0a",
+                     "javax.net.ssl.SSLHandshakeException: PKIX path validation failed: java.security.cert.CertPathValidatorException: validity check failed"])}),
+    ]
+
+    # ---- Apache Nutch 1.x (hadoop.log) ----
+    def nutch(lvl: str, logger: str) -> str:
+        return "{TS} " + f"{lvl:<5} {logger} - "
+
+    nt = {"TS": java_ts}
+
+    def crawl_url(g: Gen) -> str:
+        host = g.r.choice(["https://www.example.org", "https://docs.example.com", "http://blog.example.net", "https://shop.example.de"])
+        path = g.r.choice(["/", f"/news/2026/12/{g.r.randint(1, 3):02d}/{g.hexs(6)}.html", f"/products/{g.num(100, 99999)}",
+                           f"/docs/v{g.r.randint(1, 4)}/guide/{g.r.choice(['install', 'config', 'faq'])}.html", f"/tag/{g.hexs(4)}?page={g.r.randint(2, 40)}"])
+        return host + path
+
+    def segment(g: Gen) -> str:
+        return f"crawl/segments/20261203{g.r.randint(0, 23):02d}{g.r.randint(0, 59):02d}{g.r.randint(0, 59):02d}"
+
+    def started_at(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def elapsed(g: Gen) -> str:
+        return f"{g.r.choice([0, 0, 0, 1, 2]):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"
+
+    def fthread(g: Gen) -> str:
+        return str(g.r.randint(30, 260))
+
+    def fetch_fail(g: Gen) -> str:
+        return g.r.choice(["java.net.SocketTimeoutException: Read timed out", "java.net.UnknownHostException: blog.example.net",
+                           "java.net.ConnectException: Connection refused (Connection refused)",
+                           "javax.net.ssl.SSLHandshakeException: PKIX path building failed"])
+
+    def parse_status(g: Gen) -> str:
+        return g.r.choice(["failed(2,0): Unable to successfully parse content",
+                           "failed(2,200): org.apache.nutch.parse.ParseException: Unable to successfully parse content",
+                           "failed(2,0): Can't retrieve Tika parser for mime-type application/octet-stream"])
+
+    crawler = [
+        (40, nutch("INFO", "fetcher.FetcherThread") + "FetcherThread {t} fetching {u} (queue crawl delay={d}ms)",
+         {**nt, "t": fthread, "u": crawl_url, "d": pick(["5000", "5000", "1000", "10000"])}),
+        (12, nutch("INFO", "fetcher.FetcherThread") + "FetcherThread {t} fetch of {u} failed with: {e}",
+         {**nt, "t": fthread, "u": crawl_url, "e": fetch_fail}),
+        (6, nutch("INFO", "fetcher.FetcherThread") + "Denied by robots.txt: {u}", {**nt, "u": crawl_url}),
+        (5, nutch("INFO", "fetcher.FetcherThread") + "FetcherThread {t} - redirect count exceeded {u}", {**nt, "t": fthread, "u": crawl_url}),
+        (6, nutch("INFO", "fetcher.FetcherThread") + "FetcherThread {t} has no more work available", {**nt, "t": fthread}),
+        (6, nutch("INFO", "fetcher.FetcherThread") + "FetcherThread {t} -finishing thread FetcherThread, activeThreads={a}",
+         {**nt, "t": fthread, "a": lambda g: g.num(0, 49)}),
+        (14, nutch("INFO", "fetcher.Fetcher") + "-activeThreads={a}, spinWaiting={s}, fetchQueues.totalSize={t}, fetchQueues.getQueueCount={q}",
+         {**nt, "a": pick(["50", "50", "10"]), "s": lambda g: g.num(0, 50), "t": lambda g: g.num(0, 20000), "q": lambda g: g.num(1, 400)}),
+        (14, nutch("INFO", "fetcher.Fetcher") + "{s}/{a} spinwaiting/active, {p} pages, {e} errors, {r1} {r2} pages/s, {k1} {k2} kb/s, "
+         "{n} URLs in {q} queues",
+         {**nt, "s": lambda g: g.num(0, 50), "a": pick(["50", "50", "10"]), "p": big, "e": small, "r1": lambda g: f"{g.r.uniform(0, 30):.1f}",
+          "r2": lambda g: g.num(0, 30), "k1": lambda g: f"{g.r.uniform(0, 900):.1f}", "k2": lambda g: g.num(0, 900), "n": big, "q": lambda g: g.num(1, 400)}),
+        (5, nutch("INFO", "fetcher.Fetcher") + "Fetcher: starting at {d}", {**nt, "d": started_at}),
+        (5, nutch("INFO", "fetcher.Fetcher") + "Fetcher: segment: {s}", {**nt, "s": segment}),
+        (5, nutch("INFO", "fetcher.Fetcher") + "Fetcher: finished at {d}, elapsed: {e}", {**nt, "d": started_at, "e": elapsed}),
+        (5, nutch("INFO", "crawl.Generator") + "Generator: starting at {d}", {**nt, "d": started_at}),
+        (4, nutch("INFO", "crawl.Generator") + "Generator: Selecting best-scoring urls due for fetch.", nt),
+        (4, nutch("INFO", "crawl.Generator") + "Generator: topN: {n}", {**nt, "n": pick(["1000", "50000", "250000"])}),
+        (4, nutch("INFO", "crawl.Generator") + "Generator: Partitioning selected urls for politeness.", nt),
+        (5, nutch("INFO", "crawl.Generator") + "Generator: segment: {s}", {**nt, "s": segment}),
+        (4, nutch("WARN", "crawl.Generator") + "Generator: 0 records selected for fetching, exiting ...", nt),
+        (5, nutch("INFO", "crawl.Generator") + "Generator: finished at {d}, elapsed: {e}", {**nt, "d": started_at, "e": elapsed}),
+        (4, nutch("INFO", "crawl.Injector") + "Injector: starting at {d}", {**nt, "d": started_at}),
+        (4, nutch("INFO", "crawl.Injector") + "Injector: crawlDb: {c}", {**nt, "c": pick(["crawl/crawldb", "/data/nutch/crawldb"])}),
+        (4, nutch("INFO", "crawl.Injector") + "Injector: Total urls rejected by filters: {n}", {**nt, "n": small}),
+        (4, nutch("INFO", "crawl.Injector") + "Injector: Total urls injected after normalization and filtering: {n}", {**nt, "n": big}),
+        (4, nutch("INFO", "crawl.Injector") + "Injector: Total urls injected but already in CrawlDb: {n}", {**nt, "n": big}),
+        (4, nutch("INFO", "crawl.Injector") + "Injector: Total new urls injected: {n}", {**nt, "n": big}),
+        (4, nutch("INFO", "crawl.Injector") + "Injector: finished at {d}, elapsed: {e}", {**nt, "d": started_at, "e": elapsed}),
+        (20, nutch("INFO", "parse.ParseSegment") + "Parsed ({n}ms):{u}", {**nt, "n": lambda g: g.num(0, 900), "u": crawl_url}),
+        (8, nutch("WARN", "parse.ParseSegment") + "Error parsing: {u}: {s}", {**nt, "u": crawl_url, "s": parse_status}),
+        (4, nutch("INFO", "crawl.CrawlDb") + "CrawlDb update: starting at {d}", {**nt, "d": started_at}),
+        (4, nutch("INFO", "crawl.CrawlDb") + "CrawlDb update: segments: [{s}]",
+         {**nt, "s": lambda g: ", ".join(segment(g) for _ in range(g.r.choice([1, 1, 2, 3])))}),
+        (4, nutch("INFO", "crawl.CrawlDb") + "CrawlDb update: Merging segment data into db.", nt),
+        (4, nutch("INFO", "crawl.CrawlDb") + "CrawlDb update: finished at {d}, elapsed: {e}", {**nt, "d": started_at, "e": elapsed}),
+    ]
+
+    # ---- StormCrawler 2 (Storm worker.log) ----
+    def storm_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def task(g: Gen) -> str:
+        return str(g.r.randint(2, 9))
+
+    def executor(name: str):
+        def f(g: Gen) -> str:
+            n = g.r.randint(4, 30)
+            return f"Thread-{g.r.randint(20, 90)}-{name}-executor[{n}, {n}]"
+        return f
+
+    sw = {"TS": storm_ts}
+    storm = [
+        (35, "{TS} c.d.s.b.FetcherBolt {TH} [INFO] [Fetcher #{n}] Fetched {u} with status {s} in msec {m}",
+         {**sw, "TH": lambda g: f"FetcherThread #{g.r.randint(0, 49)}", "n": task, "u": crawl_url,
+          "s": pick(["200", "200", "200", "200", "301", "302", "404", "403", "500"]), "m": millis}),
+        (12, "{TS} c.d.s.b.FetcherBolt {TH} [INFO] [Fetcher #{n}] Threads : {a}\tQueues : {q}\tIn_queues : {i}",
+         {**sw, "TH": executor("fetch"), "n": task, "a": lambda g: g.num(0, 50), "q": lambda g: g.num(0, 400), "i": lambda g: g.num(0, 600)}),
+        (6, "{TS} c.d.s.b.FetcherBolt {TH} [INFO] Denied by robots.txt: {u}",
+         {**sw, "TH": lambda g: f"FetcherThread #{g.r.randint(0, 49)}", "u": crawl_url}),
+        (7, "{TS} c.d.s.b.FetcherBolt {TH} [ERROR] Exception while fetching {u}",
+         {**sw, "TH": lambda g: f"FetcherThread #{g.r.randint(0, 49)}", "u": crawl_url}),
+        (16, "{TS} c.d.s.b.JSoupParserBolt {TH} [INFO] Parsing : starting {u}", {**sw, "TH": executor("parse"), "u": crawl_url}),
+        (16, "{TS} c.d.s.b.JSoupParserBolt {TH} [INFO] Parsed {u} in {m} msec", {**sw, "TH": executor("parse"), "u": crawl_url, "m": millis}),
+        (8, "{TS} c.d.s.e.p.AggregationSpout {TH} [INFO] [spout #{n}]  ES query returned {h} hits from {b} buckets in {t} msec with {a} "
+         "already being processed. Took {x} msec per doc on average.",
+         {**sw, "TH": lambda g: f"I/O dispatcher {g.r.randint(1, 16)}", "n": pick(["0", "1", "2"]), "h": lambda g: g.num(0, 2000), "b": lambda g: g.num(1, 100),
+          "t": millis, "a": small, "x": lambda g: f"{g.r.uniform(0, 5):.6f}"}),
+    ]
+
+    # ---- Apache Tika server 2 ----
+    def tika_ts(g: Gen) -> str:
+        return f"{hms(g)},{ms3(g)}"
+
+    def tika_qtp(g: Gen) -> str:
+        return f"qtp{g.r.choice(['1396431506', '1396431506', '211968962'])}-{g.r.randint(20, 260)}"
+
+    tk = {"TS": tika_ts, "TH": tika_qtp}
+    tika = [
+        (20, "INFO  [{TH}] {TS} org.apache.tika.server.core.resource.{R} {p} ({m})",
+         {**tk, "R": first([("TikaResource", "/tika"), ("RecursiveMetadataResource", "/rmeta/text"), ("MetadataResource", "/meta"),
+                            ("TikaResource", "/tika/form")]),
+          "p": then(1), "m": pick(["application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                                   "text/html; charset=UTF-8", "image/jpeg", "application/msword"])}),
+        (7, "WARN  [{TH}] {TS} org.apache.tika.server.core.resource.TikaResource {p}: Text extraction failed ({f})",
+         {**tk, "p": pick(["/tika", "/tika/form", "/rmeta/text"]), "f": pick(["null", "invoice-2026-11.pdf", "scan_0042.tiff"])}),
+        (4, "INFO  [main] {TS} org.apache.tika.server.core.TikaServerProcess Starting Apache Tika {v} server",
+         {"TS": tika_ts, "v": pick(["2.9.2", "2.9.1"])}),
+        (4, "INFO  [main] {TS} org.apache.cxf.endpoint.ServerImpl Setting the server's publish address to be {a}",
+         {"TS": tika_ts, "a": pick(["http://0.0.0.0:9998/", "http://localhost:9998/"])}),
+        (4, "INFO  [main] {TS} org.apache.tika.server.core.TikaServerProcess Started Apache Tika server {i} at {a}",
+         {"TS": tika_ts, "i": lambda g: g.uuid(), "a": pick(["http://0.0.0.0:9998/", "http://localhost:9998/"])}),
+        (5, "WARN  [{TH}] {TS} org.apache.tika.server.core.TikaServerWatchDog forked process exited with exit value {n}",
+         {"TS": tika_ts, "TH": lambda g: f"pool-{g.r.randint(1, 4)}-thread-1", "n": pick(["1", "143", "137"])}),
+    ]
+
+    return solr + vespa + manticore + sphinx + quickwit + zinc + elastic + audit + crawler + storm + tika
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -22818,7 +24785,10 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "NewSQLPlatform": newsql_events,
            "MiddlewarePlatform": middleware_events,
            "AppliancePlatform": appliance_events,
-           "BackupPlatform": backup_events}
+           "BackupPlatform": backup_events,
+           "RoboticsPlatform": robotics_events,
+           "HealthPlatform": health_events,
+           "SearchPlatform": search_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
