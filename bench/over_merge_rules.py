@@ -184,7 +184,7 @@ def tracing_engine(config):
                 self.why[(out.seq, i)] = reason
             return out
 
-    core._request_method = lambda tpl, toks, words: _note(engine_ref, request_method(tpl, toks, words))
+    core._request_method = lambda tpl, toks, words, *a: _note(engine_ref, request_method(tpl, toks, words, *a))
     engine_ref: list = []
 
     def _note(ref, hit):

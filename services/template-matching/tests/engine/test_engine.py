@@ -3794,3 +3794,69 @@ def test_a_message_printed_in_capitals_after_a_value_is_no_status_text() -> None
     http = [f"I, [2026-12-05T10:0{i}:00] INFO -- : Completed {c} {t} in {3 + i}ms" for i, (c, t) in enumerate((
         (200, "OK"), (404, "Not Found"), (500, "Internal Server Error"), (422, "Unprocessable Entity")))]
     assert _templates_of(http) == ["I, [<*>:<*>:<*>] INFO -- : Completed <*> <*> in <*>"]
+
+
+# ---------------------------------------------------------------- twenty-fifth pass (b)
+
+_TEST_NAMES = ("ledger::tests::posts_entry", "ledger::tests::rejects_overdraft", "fx::tests::rounds_half_even",
+               "fx::tests::loads_rates", "api::tests::maps_errors")
+
+
+def _test_runner_lines() -> list[str]:
+    # a test runner prints each test's outcome after "...", and each suite's after a label
+    lines = []
+    for i in range(12):
+        outcome = "FAILED" if i % 4 == 3 else "ok"
+        lines.append(f"2026-12-06T10:00:{i:02d}.5Z test {_TEST_NAMES[i % 5]} ... {outcome}")
+        if i % 2 == 0:
+            suite = _TEST_NAMES[i % 5].split("::")[0]
+            lines.append(f"2026-12-06T10:01:{i:02d}.5Z suite {suite} status: {'ok' if (i // 2) % 2 else 'FAILED'}")
+    return lines
+
+
+def test_a_success_and_a_failure_after_a_literal_are_two_statements() -> None:
+    lines = _test_runner_lines()
+    templates = _final_templates(lines, EngineConfig(announce_retired=True))
+    assert {"<*>:<*>:<*> test <*> ... ok", "<*>:<*>:<*> test <*> ... FAILED"} <= templates
+    # without the rule the pair, alternating after the suite's label too, was taken for values
+    # and the test names stayed apart instead
+    off = _final_templates(lines, EngineConfig(announce_retired=True, outcome_pairs=False))
+    assert not {"<*>:<*>:<*> test <*> ... ok", "<*>:<*>:<*> test <*> ... FAILED"} & off
+    assert any(t.startswith("<*>:<*>:<*> test ") and t.endswith(" ... <*>") for t in off)
+
+
+def test_an_outcome_after_a_value_or_a_label_stays_a_value() -> None:
+    from template_matching.engine.core import VAR, _outcome_keywords
+
+    go = ("<*>:<*>:<*>", "---", "PASS:", "<*>", "(<*>)")
+    assert _outcome_keywords(go, 2, "PASS:", "FAIL:")
+    assert _outcome_keywords(("[INFO]", "BUILD", "SUCCESS"), 2, "SUCCESS", "FAILURE")
+    assert _outcome_keywords(("ok", "<*>", "<*>"), 0, "ok", "FAIL")  # the first word
+    # a DMARC result after the domain it judged, a result after its label: values
+    assert not _outcome_keywords(("opendmarc[<*>]:", "<*>:", VAR, "pass"), 3, "pass", "fail")
+    assert not _outcome_keywords(("job", "<*>", "result:", "Succeeded"), 3, "Succeeded", "Failed")
+    # an outcome in brackets is an annotation printed as a value
+    assert not _outcome_keywords(("change", "RUNNING", "->", "WAITING", "(OK)"), 4, "(OK)", "(FAILED)")
+    # two outcomes of one kind, or words that are no outcome, are no such pair
+    assert not _outcome_keywords(go, 2, "PASS:", "ok")
+    assert not _outcome_keywords(go, 2, "PASS:", "SKIP:")
+
+
+def test_a_participle_in_capitals_is_a_participle() -> None:
+    # a mainframe console: a message id, the job's name, what happened to it in capitals
+    lines = []
+    for i, job in enumerate(("PAYROLL", "BACKUP1", "NIGHTLY", "REPORTS")):
+        lines.append(f"N 0000000 SYSA 26340 08:1{i}:00.12 JOB0{i}123 00000090  IEF403I {job} - STARTED - TIME=08.1{i}.00")
+        lines.append(f"N 0000000 SYSA 26340 08:2{i}:00.12 JOB0{i}123 00000090  IEF404I {job} - ENDED - TIME=08.2{i}.00")
+    assert _final_templates(lines, EngineConfig(announce_retired=True)) == {
+        "N <*> SYSA <*> <*>:<*>:<*> <*> <*> <*> <*> - STARTED - TIME=<*>",
+        "N <*> SYSA <*> <*>:<*>:<*> <*> <*> <*> <*> - ENDED - TIME=<*>"}
+    # without it the record rule took the capitals for one more field of the record
+    assert _final_templates(lines, EngineConfig(announce_retired=True, capital_participles=False)) == {
+        "N <*> SYSA <*> <*>:<*>:<*> <*> <*> <*> <*> - <*> - TIME=<*>"}
+
+    from template_matching.engine.core import _participle
+
+    assert _participle("COMPLETED", capitals=True) and not _participle("COMPLETED")
+    assert not _participle("SHED", capitals=True)  # too short, as in lower case
+    assert not _participle("IEF404ED", capitals=True)  # a code, not a word

@@ -111,6 +111,16 @@ class EngineConfig:
     # program's keyword pair printed by several statements, not proof of values (see
     # _participle_pair; pass 22f)
     participle_pairs: bool = True
+    # a word of success and a word of failure ("PASS" / "FAIL", "BUILD SUCCESS" / "BUILD
+    # FAILURE", "... ok" / "... FAILED") after a literal token are the outcome a program
+    # reports in two statements (or two keyword variants of one), as a word and its negation
+    # are: no pair, vocabulary, record or key=value evidence makes them two values of one
+    # field; after a value or a label ("<domain> pass" / "fail", "result: Failed") they stay
+    # that field's values (see _outcome_keywords; pass 25b)
+    outcome_pairs: bool = True
+    # a past participle printed in capitals ("STARTED" / "ENDED", "INITIATED" / "COMPLETED")
+    # is a participle as its lower-case form is, for every participle rule above (pass 25b)
+    capital_participles: bool = True
     # a word printed right after a key's separator (a bare ":" or "=", or a "label:") is that
     # key's value when the template's other separators of that kind are followed by values
     # ("PID : <*> TID : <*> PROC : db2sysc", "table = <*>, merge motivation = AutoMerge,"):
@@ -1473,21 +1483,23 @@ def _own_word(tokens: tuple[str, ...]) -> bool:
     return any(w.lower() not in _LEVEL_WORDS | _LEVEL_ABBREVIATIONS for w in _words_alone(tokens))
 
 
-def _participle(tok: str) -> bool:
+def _participle(tok: str, capitals: bool = False) -> bool:
     """A plain word ending in "-ed" (lower-case or capitalised, five letters or more): the
     verb or status of a statement ("started", "Accepted", "detached", "underutilized")."""
     w = tok.strip(_QUOTES + _TRAIL + "()[]{}")
+    if capitals and len(w) >= 5 and w.isalpha() and w.isupper() and w.endswith("ED"):
+        return True  # printed in capitals ("STARTED", "ENDED", "COMPLETED"; pass 25b)
     return len(w) >= 5 and w.isalpha() and w.endswith("ed") and w[1:].islower()
 
 
-def _keyword_variant(a: str, t: str) -> bool:
+def _keyword_variant(a: str, t: str, capitals: bool = False) -> bool:
     """Two plain words of which one is a participle: what happened differs, so the two are
     variants of a statement (or two statements), not two values of one field. Field values
     of records are codes, names and numbers; a participle there is the record's event."""
     if a == t:
         return False
     plain = all(w.strip(_QUOTES + _TRAIL + "()[]{}").isalpha() for w in (a, t))
-    return plain and (_participle(a) or _participle(t))
+    return plain and (_participle(a, capitals) or _participle(t, capitals))
 
 
 # prefixes that negate the word they open ("dis"connected, "un"available, "in"valid,
@@ -1520,10 +1532,36 @@ def _negated_variant(a: str, t: str) -> bool:
     return long[: len(long) - len(short)] in _NEGATIONS
 
 
-def _participle_pair(a: str, t: str) -> bool:
+# the two outcomes a program reports of what it tried: words of success and of failure
+_SUCCESS = frozenset(("ok", "pass", "passed", "success", "successful", "successfully", "succeeded"))
+_FAILURE = frozenset(("fail", "failed", "failure", "fails"))
+
+
+def _outcome_word(tok: str) -> str:
+    if tok[:1] in "([{":
+        return ""  # an outcome in brackets is an annotation printed as a value ("(OK)" / "(FAILED)")
+    w = tok.strip(_QUOTES + _TRAIL).lower()
+    return w if w.isalpha() else ""
+
+
+def _outcome_keywords(tokens: tuple[str, ...], i: int, a: str, t: str) -> bool:
+    """Whether ``a`` and ``t`` at position ``i`` of ``tokens`` are a success word and a
+    failure word ("PASS:" / "FAIL:", "SUCCESS" / "FAILURE", "ok" / "FAILED") after a literal
+    token that is not a label: the outcome the statement reports, printed as its own text.
+    After a value ("<domain> pass" / "fail") or a label ("result: Failed") an outcome is a
+    field's value, as any other word there."""
+    wa, wt = _outcome_word(a), _outcome_word(t)
+    if not ((wa in _SUCCESS and wt in _FAILURE) or (wa in _FAILURE and wt in _SUCCESS)):
+        return False
+    if i == 0:
+        return True
+    return VAR not in tokens[i - 1] and not _after_label_word(tokens, i, True)
+
+
+def _participle_pair(a: str, t: str, capitals: bool = False) -> bool:
     """Two different participles ("started" / "succeeded", "Accepted" / "Rejected"): what
     happened, which a program prints in the same place of several statements."""
-    return a != t and _participle(a) and _participle(t)
+    return a != t and _participle(a, capitals) and _participle(t, capitals)
 
 
 def _after_label_word(tokens: tuple[str, ...], i: int, severity_not_label: bool = False) -> bool:
@@ -3573,6 +3611,9 @@ class TemplateEngine:
                 if self.config.negated_variants and _negated_variant(a, t) and not (vshape and self._state_pair(ct, i, t)):
                     words.append(i)  # whatever else would vouch for them as values
                     continue
+                if self.config.outcome_pairs and _outcome_keywords(ct, i, a, t):
+                    words.append(i)  # so is an outcome and its opposite
+                    continue
                 if VAR in a and _wild_ok(a, t):
                     params += 1
                 elif t == VAR and _is_symbol(a) and not _masked_shape(a):
@@ -4449,6 +4490,8 @@ class TemplateEngine:
     def _gapped_values_at(self, tpl: tuple[str, ...], pos: int, a: str, t: str) -> bool:
         """Whether ``a`` (the template's word at ``pos``) and ``t`` are values of one field by
         the evidence the one-word rules use when a line differs from a template in one word."""
+        if self.config.outcome_pairs and _outcome_keywords(tpl, pos, a, t):
+            return False
         if self._pair_is_values(a, t):
             return True
         if not self.config.gapped_value_evidence:
@@ -4715,9 +4758,11 @@ class TemplateEngine:
             return False
         if self.config.field_keys and any(_field_missing(toks[i], line[i]) for i in words):
             return False
-        if self.config.participle_variants and any(_keyword_variant(toks[i], line[i]) for i in words):
+        if self.config.participle_variants and any(_keyword_variant(toks[i], line[i], self.config.capital_participles) for i in words):
             return False
         if self.config.negated_variants and any(_negated_variant(toks[i], line[i]) for i in words):
+            return False
+        if self.config.outcome_pairs and any(_outcome_keywords(toks, i, toks[i], line[i]) for i in words):
             return False
         if toks[words[0]][-1:] == ":" and toks[words[0]][:-1].isalpha() and all(VAR in t for t in toks[: words[0]]):
             # a label opening the message after a header of values ("[<date> <time>][<pid>]
@@ -4752,10 +4797,14 @@ class TemplateEngine:
             if self.config.field_keys and any(_other_keys(v, w) for v in group.values for w in group.values):
                 continue  # fields of different keys: different statements (see _is_record)
             if self.config.participle_variants and any(
-                _keyword_variant(v, w) for v in group.values for w in group.values
+                _keyword_variant(v, w, self.config.capital_participles) for v in group.values for w in group.values
             ):
                 continue  # keyword variants of a statement (see _is_record)
             if self.config.negated_variants and any(_negated_variant(v, w) for v in group.values for w in group.values):
+                continue
+            if self.config.outcome_pairs and any(
+                _outcome_keywords(c.tokens, group.pos, v, w) for v in group.values for w in group.values
+            ):
                 continue
             if not self._is_record(c, [group.pos], c.tokens):
                 return
@@ -4768,15 +4817,16 @@ class TemplateEngine:
         """Whether ``word`` is the negation of one of the group's words (or they of it) while
         the position has not yet shown ``min_word_values`` words: a statement and its opposite
         stay two templates, whatever evidence other rules give (see _negated_variant)."""
-        return (
-            self.config.negated_variants
-            and word not in group.values
-            and len(group.values) + 1 < self.config.min_word_values
-            and any(_negated_variant(word, v) for v in group.values)
-            # a state printed after a state word ("is now Reachable" / "Unreachable") is
-            # that word's value: the ground truth's argument, as any two states there
-            and not self._enum_after_label(group, word)
+        if word in group.values or len(group.values) + 1 >= self.config.min_word_values:
+            return False
+        opposite = (self.config.negated_variants and any(_negated_variant(word, v) for v in group.values)) or (
+            # so do an outcome and its opposite (see _outcome_keywords)
+            self.config.outcome_pairs
+            and any(_outcome_keywords(group.members[0].tokens, group.pos, word, v) for v in group.values)
         )
+        # a state printed after a state word ("is now Reachable" / "Unreachable") is
+        # that word's value: the ground truth's argument, as any two states there
+        return opposite and not self._enum_after_label(group, word)
 
     def _pair_seen_elsewhere(self, group: _Siblings, word: str) -> bool:
         """Whether ``word`` and one of the group's words already alternate at the same
@@ -4790,9 +4840,12 @@ class TemplateEngine:
         keywords = self.config.participle_pairs and not _after_label_word(
             group.members[0].tokens, group.pos, self.config.severity_not_label
         )
+        outcomes = self.config.outcome_pairs
         for other in group.values:
-            if keywords and _participle_pair(other, word):
+            if keywords and _participle_pair(other, word, self.config.capital_participles):
                 continue
+            if outcomes and _outcome_keywords(group.members[0].tokens, group.pos, other, word):
+                continue  # an outcome pair, printed by several statements (see _outcome_keywords)
             key = (other, word) if other < word else (word, other)
             first = pairs.setdefault(key, group)
             if first is not group:
@@ -4883,7 +4936,7 @@ class TemplateEngine:
             # short upper-case words used as a label ("ads CDS: PUSH", "example.org. AAAA:
             # read udp"): a type code printed as the label of what follows
             return True
-        keywords = self.config.enclosed_participles and all(_participle(w) for w in words)
+        keywords = self.config.enclosed_participles and all(_participle(w, self.config.capital_participles) for w in words)
         if all(_bracketed_name(w) for w in words) and not keywords:
             return True
         if self.config.numbered_heads and group.pos == 0 and _numbered_names(words):
@@ -4937,7 +4990,7 @@ class TemplateEngine:
             return False
         if self.config.bracketed_transitions and all(_bracketed_transition(ct, i, (ct[i], toks[i])) for i in words):
             return True  # both states of one change, participles or not ("(connecting -> registered)")
-        if self.config.participle_variants and any(_keyword_variant(ct[i], toks[i]) for i in words):
+        if self.config.participle_variants and any(_keyword_variant(ct[i], toks[i], self.config.capital_participles) for i in words):
             return False
         if self.config.repeated_values and all(_repeated_value(ct, toks, i) for i in words):
             return True
