@@ -3860,3 +3860,41 @@ def test_a_participle_in_capitals_is_a_participle() -> None:
     assert _participle("COMPLETED", capitals=True) and not _participle("COMPLETED")
     assert not _participle("SHED", capitals=True)  # too short, as in lower case
     assert not _participle("IEF404ED", capitals=True)  # a code, not a word
+
+
+def test_the_text_after_a_program_tag_is_the_whole_message() -> None:
+    # a desktop's syslog: the host, then the program tag; the tag looks like a value label
+    # ("name[<pid>]:") after a word (the host), so the value-label clause took every
+    # statement of the program for one error text once three had been seen (pass 25a)
+    from template_matching.engine import core
+
+    msgs = ["Window manager warning: Buggy client sent a request", "Activating service name", "Screen locked",
+            "Successfully activated the search provider daemon", "Session opened for the desktop user"]
+    lines = [f"Dec  5 10:0{i}:0{i} workstation gnome-shell[{2100 + i}]: {m}" for i, m in enumerate(msgs + msgs[:4])]
+    assert len(_templates_of(lines)) == 5
+    assert _templates_of(lines, tag_texts_kept=False) == ["<*>:<*>:<*> workstation gnome-shell[<*>]: <*>"]
+    assert core._value_label_text(
+        ("<*>", "host", "app[<*>]:", "Screen", "locked"), ("<*>", "host", "app[<*>]:", "Session", "opened", "again"),
+        lambda *a: True, True) is None
+    # an error text after a value label that the message printed stays one value
+    assert core._value_label_text(
+        ("<*>", "profile", "connect", "failed", "for", "<*>:", "Protocol", "not", "available"),
+        ("<*>", "profile", "connect", "failed", "for", "<*>:", "Device", "busy"), lambda *a: True, True) == (6, 0)
+
+
+def test_a_code_right_after_the_program_tag_is_the_message_identifier() -> None:
+    # a midrange system's syslog prints a message identifier, then its text, right after the
+    # program tag: four statements, which the code-text clause (pass 23a) took for one code
+    # and its text (pass 25a)
+    codes = [("CPF2204", "User profile {} not found."), ("CPF22E2", "Password not correct for user profile {}."),
+             ("CPF1124", "Job {} started in subsystem QUSRWRK."), ("CPF9801", "Object {} in library QGPL not found.")]
+    names = ["PAYROLL", "OPS", "QSECOFR", "BATCH1"]
+    lines = [f"<12>Dec 5 10:0{i}:00 AS400 QZSOSIGN[{700 + i}]: {c} {t.format(names[i % 4])}"
+             for i, (c, t) in enumerate(codes + codes)]
+    assert len(_templates_of(lines)) == 4
+    assert _templates_of(lines, opening_codes_kept=False) == ["<<*>>Dec <*> <*>:<*>:<*> <*> QZSOSIGN[<*>]: <*> <*>"]
+    # a code printed after the message's words stays one code and its text
+    errs = [("2013,", "Lost connection to server during query"), ("1213,", "Deadlock found when trying to get lock"),
+            ("1205,", "Lock wait timeout exceeded"), ("2006,", "Server has gone away"), ("1062,", "Duplicate entry for key")]
+    db = [f"Dec 5 10:0{i}:00 app01 billing[{300 + i}]: Query failed with error {c} {t}" for i, (c, t) in enumerate(errs)]
+    assert _templates_of(db) == ["<*>:<*>:<*> app01 billing[<*>]: Query failed with error <*>, <*>"]

@@ -322,6 +322,17 @@ class EngineConfig:
     # capitals ("JOB STARTED") is a message printed in capitals after a header's value, not
     # a code's text — for the HTTP clause of _span_cut and for code_texts (see _status_text; pass 24e)
     status_text_case: bool = True
+    # a syslog program tag ("sshd[<*>]:") is the header's, printed before every statement:
+    # the text after it is the whole message, never an error text after a value label, even
+    # where the host name before the tag reads as a word of the message ("myhost
+    # gnome-shell[<*>]: Window manager warning: ..."; value_label_texts, see _value_label_text;
+    # pass 25a)
+    tag_texts_kept: bool = True
+    # a code printed right after the program tag opens the message: it is the message's
+    # identifier, and the text after it the statement itself, not a code's text
+    # ("QSYSARB[<*>]: CPF1124 Job <*> started ..." / "CPF2204 User profile <*> not found.";
+    # code_texts, see _code_text; pass 25a)
+    opening_codes_kept: bool = True
     # a span's run in a delimited record never holds a field that is one plain word alone
     # between delimiters ("* establish *", "* service_update *"): the record's action, which
     # names the statement (see _takes_word_field; pass 20d)
@@ -2643,6 +2654,7 @@ def _tail_start(tpl: tuple[str, ...], toks: tuple[str, ...]) -> int | None:
 
 def _value_label_text(
     tpl: tuple[str, ...], toks: tuple[str, ...], texts_vary: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool],
+    tag_texts_kept: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, 0) when the line and the template differ only in a text of plain words of
     another length that ends the line right after a value ending in ":", which follows a
@@ -2663,7 +2675,11 @@ def _value_label_text(
         return None
     if not (_prose(tpl[p:]) and _prose(toks[p:])):
         return None
-    return (p, 0) if texts_vary(tpl, toks, p, 0) else None
+    if not texts_vary(tpl, toks, p, 0):
+        return None
+    if tag_texts_kept and _PROGRAM_TAG.match(tpl[p - 1]):
+        return None  # "myhost sshd[<*>]: ...": the header's tag, the whole message after it (pass 25a)
+    return p, 0
 
 
 # a word of a code's text: letters with a closing mark, or a quoted word or value
@@ -2685,7 +2701,7 @@ def _code_text_run(run: tuple[str, ...]) -> bool:
 
 def _code_text(
     tpl: tuple[str, ...], toks: tuple[str, ...], texts_vary: Callable[[tuple[str, ...], tuple[str, ...], int], bool],
-    status_text_case: bool = False,
+    status_text_case: bool = False, opening_codes_kept: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, 0) when the line and the template differ only in a text of another length
     that ends the line right after a code, a value alone or with its "," ("550 User
@@ -2705,7 +2721,11 @@ def _code_text(
         return None
     if status_text_case and not (_status_text(tpl[p:]) and _status_text(toks[p:])):
         return None  # a message printed in capitals (pass 24e)
-    return (p, 0) if texts_vary(tpl, toks, p) else None
+    if not texts_vary(tpl, toks, p):
+        return None
+    if opening_codes_kept and _PROGRAM_TAG.match(tpl[p - 2]):
+        return None  # the message's identifier opens it: its text is the statement (pass 25a)
+    return p, 0
 
 
 # a value printed in angle brackets ("<guest>", "<turn.example.com>:", empty "<>"), not a variable
@@ -4239,9 +4259,9 @@ class TemplateEngine:
             config.label_after_message_word, config.status_text_case,
         )
         if cut is None and config.value_label_texts and config.tail_values:
-            cut = _value_label_text(tpl, toks, self._field_texts_vary)
+            cut = _value_label_text(tpl, toks, self._field_texts_vary, config.tag_texts_kept)
         if cut is None and config.code_texts and config.tail_values:
-            cut = _code_text(tpl, toks, self._code_texts_vary, config.status_text_case)
+            cut = _code_text(tpl, toks, self._code_texts_vary, config.status_text_case, config.opening_codes_kept)
         if cut is not None and config.word_fields_kept and _takes_word_field(tpl, toks, *cut):
             return None
         if cut is not None and config.inner_phrases_kept and _phrase_inside(tpl, toks, *cut):
