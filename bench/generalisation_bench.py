@@ -43,7 +43,9 @@ CORPORA = ("K8sPlatform", "DataPlatform", "OpsPlatform", "ServicePlatform", "Edg
            "EmbeddedPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
            "CarrierPlatform", "AutomationPlatform", "WindowsPlatform",
            "MobilePlatform", "BuildPlatform", "MainframePlatform",
-           "HyperscalerPlatform", "DesktopPlatform", "NewSQLPlatform")
+           "HyperscalerPlatform", "DesktopPlatform", "NewSQLPlatform",
+           "MiddlewarePlatform", "AppliancePlatform", "BackupPlatform",
+           "RoboticsPlatform", "HealthPlatform", "SearchPlatform")
 # corpora whose lines and failure tables no rule writer has read: the transfer check, so the
 # diagnostics give them as counts only
 HELD_OUT = ("MLPlatform", "StoragePlatform", "IdentityPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
