@@ -3898,3 +3898,43 @@ def test_a_code_right_after_the_program_tag_is_the_message_identifier() -> None:
             ("1205,", "Lock wait timeout exceeded"), ("2006,", "Server has gone away"), ("1062,", "Duplicate entry for key")]
     db = [f"Dec 5 10:0{i}:00 app01 billing[{300 + i}]: Query failed with error {c} {t}" for i, (c, t) in enumerate(errs)]
     assert _templates_of(db) == ["<*>:<*>:<*> app01 billing[<*>]: Query failed with error <*>, <*>"]
+
+
+# ---------------------------------------------------------------- twenty-fifth pass (d)
+
+
+def test_weekday_and_month_names_are_parts_of_a_printed_date() -> None:
+    # an invented security monitor that prints the last sign-on's date in words
+    days = [("TUESDAY", "MARCH"), ("FRIDAY", "MARCH"), ("TUESDAY", "APRIL"), ("MONDAY", "MARCH"), ("FRIDAY", "APRIL")]
+    lines = [f"SECMON01 USERID=OPR{i} LAST SIGN-ON AT 0{i}:14:5{i} ON {d}, {m} {i + 3}, 2026" for i, (d, m) in enumerate(days)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(date_names=False), lines))) > 1
+    from template_matching.engine.core import _date_names
+
+    assert _date_names(("WEDNESDAY,", "THURSDAY,"))
+    assert _date_names(("Sept", "Oct"))
+    assert _date_names(("Mon", "Wed", "Sat"))
+    # a lower-case "may" is a verb, and a word that only starts like a day is no date
+    assert not _date_names(("may", "June"))
+    assert not _date_names(("Sunday", "Started"))
+    assert not _date_names(("Monitor", "Mon"))
+    # keyword variants beside them are not taken
+    verbs = [f"SECMON01 USERID=OPR{i} SIGN-ON {v} ON MONDAY" for i, v in enumerate(["ACCEPTED", "REJECTED"] * 2)]
+    templates = _groups(verbs)
+    assert templates[0] == templates[2] != templates[1] == templates[3]
+
+
+def test_a_numbered_name_printed_twice_is_one_argument() -> None:
+    # an invented network daemon: the interface opens the message and labels the address;
+    # the cut of the shared end leaves "wlan" / "eth", the whole tokens are names
+    ifs = ["wlan0", "eth0", "usb0", "wlan0", "eth0"]
+    lines = [f"Dec  5 10:0{i}:12 gw-{i} netlinkd[{300 + i}]: {n} {{add}} address 10.0.{i}.5/24 label {n} family 2"
+             for i, n in enumerate(ifs)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(repeated_whole_names=False), lines))) > 1
+    # plain words printed twice stay keyword variants ("ifup ... up" / "ifdown ... down")
+    from template_matching.engine.core import _repeated_value
+
+    assert _repeated_value(("wlan0", "label", "wlan0"), ("eth0", "label", "eth0"), 0, True)
+    assert not _repeated_value(("wlan0", "label", "wlan0"), ("eth0", "label", "eth0"), 0, False)
+    assert not _repeated_value(("ifup", "link", "up"), ("ifdown", "link", "down"), 0, True)

@@ -162,6 +162,10 @@ class EngineConfig:
     # ("(com.acme.ModbusBridge-lifecycle) ... {serviceName=com.acme.ModbusBridge," / "SensorReader"):
     # one argument the format prints at two places (see _repeated_value; pass 22d)
     repeated_values: bool = True
+    # ... judged on the two whole tokens when the parts that differ lost the digits both
+    # names end in ("wlan0 {add} ... label wlan0" / "eth0 ... label eth0": the cut leaves "wlan"
+    # / "eth"; see _repeated_value; pass 25d)
+    repeated_whole_names: bool = True
     # the two states of a change printed in brackets ("(home -> searching)", "(idle ->
     # searching)") are values, whatever their case (see _bracketed_transition; pass 22d)
     bracketed_transitions: bool = True
@@ -170,6 +174,9 @@ class EngineConfig:
     # the format fills; what happened is said by verbs and participles, which are left out
     # (see _preposition_object; pass 23b)
     preposition_objects: bool = True
+    # the name of a weekday or a month ("ON WEDNESDAY, DECEMBER 3" / "ON THURSDAY,", "Mon" /
+    # "Tue") is a part of a printed date, a value whatever the program (see _date_names; pass 25d)
+    date_names: bool = True
     # in a line of many fields (at least _RECORD_FIELDS tokens) the empty-field marker "-"
     # counts as equal to a value the template holds at its place (see _closest): the same
     # field, empty in this line, so a record whose fields are filled in other places (W3C's
@@ -1045,14 +1052,22 @@ def _changed_part(a: str, t: str) -> tuple[str, str]:
 _NAME_PART = re.compile(r"^(?=.*[A-Za-z])(?:.*[0-9_./-].*|.*[a-z][A-Z].*)$")
 
 
-def _repeated_value(tpl: tuple[str, ...], line: tuple[str, ...], i: int) -> bool:
+def _repeated_value(tpl: tuple[str, ...], line: tuple[str, ...], i: int, whole: bool = False) -> bool:
     """Token ``i`` differs from the template's by the same names as another token of the line
     does ("(com.acme.ModbusBridge-lifecycle)" and "serviceName=com.acme.ModbusBridge," against
     "SensorReader"): one argument the format prints twice. Only names (digits, joints or
-    CamelCase): a plain word repeated ("ifup ... up" / "ifdown ... down") is a keyword variant."""
+    CamelCase): a plain word repeated ("ifup ... up" / "ifdown ... down") is a keyword variant.
+    With ``whole``, a name whose shared end the cut took ("wlan0" / "eth0": the parts "wlan" /
+    "eth" lost the "0" they share) is judged by the two whole tokens (pass 25d)."""
     part = _changed_part(tpl[i], line[i])
     old, new = part
-    if VAR in old + new or not all(len(x) >= 3 and _NAME_PART.match(x) for x in part):
+    if VAR in old + new:
+        return False
+    if not all(len(x) >= 3 and _NAME_PART.match(x) for x in part) and not (
+        whole
+        and all(len(x) >= 3 for x in part)
+        and all(_NAME_PART.match(t.strip(_TRAIL + _LEAD + ")]}")) for t in (tpl[i], line[i]))
+    ):
         return False
     return any(k != i and tpl[k] != line[k] and _changed_part(tpl[k], line[k]) == part for k in range(len(tpl)))
 
@@ -1191,6 +1206,23 @@ _MEASURES = frozenset(
     {"W", "kW", "mW", "Wh", "kWh", "V", "mV", "A", "mA", "Hz", "kHz", "MHz", "GHz", "dB", "dBm", "°C", "°F",
      "Pa", "hPa", "kPa", "lx", "rpm", "ppm", "RPM"}
 )
+
+
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_DATE_NAMES = frozenset((*_DAYS, *_MONTHS, *(n[:3] for n in (*_DAYS, *_MONTHS)), "sept"))
+
+
+def _date_names(words: tuple[str, ...]) -> bool:
+    """Whether every word is a weekday's or a month's name, whole or cut to three letters,
+    capitalised or in capitals ("WEDNESDAY," / "THURSDAY,", "Mon" / "Tue"): a part of a
+    printed date. A lower-case word is left out ("may" is a verb, "sat" a participle)."""
+    for w in words:
+        core = w.strip(_TRAIL + _LEAD)
+        if not core[:1].isupper() or core.lower() not in _DATE_NAMES:
+            return False
+    return True
 
 
 def _measure_unit(word: str) -> bool:
@@ -4056,7 +4088,7 @@ class TemplateEngine:
                 and len(group.values) + 1 < self.config.min_word_values
                 and not self._pair_seen_elsewhere(group, word)
                 and not self._value_evidence(group, word)
-                and not (self.config.repeated_values and _repeated_value(c.tokens, toks, i))
+                and not (self.config.repeated_values and _repeated_value(c.tokens, toks, i, self.config.repeated_whole_names))
                 and not self._diverse(group)
                 and not self._same_position(c)
             ):
@@ -4975,6 +5007,8 @@ class TemplateEngine:
             return True
         if self.config.valued_separators and _valued_separator(group.members[0].tokens, group.pos, words):
             return True
+        if self.config.date_names and _date_names(words):
+            return True
         if self.config.count_nouns and _count_nouns(group.members[0].tokens, group.pos, words):
             return True
         if self.config.valued_contexts and group.pos == 0 and _valued_context(group.members[0].tokens, words):
@@ -5012,7 +5046,8 @@ class TemplateEngine:
             return True  # both states of one change, participles or not ("(connecting -> registered)")
         if self.config.participle_variants and any(_keyword_variant(ct[i], toks[i], self.config.capital_participles) for i in words):
             return False
-        if self.config.repeated_values and all(_repeated_value(ct, toks, i) for i in words):
+        whole = self.config.repeated_whole_names
+        if self.config.repeated_values and all(_repeated_value(ct, toks, i, whole) for i in words):
             return True
         if self.config.field_keys and any(
             _other_keys(ct[i], toks[i]) or _event_after_header(ct, toks, i) for i in words
