@@ -3938,3 +3938,40 @@ def test_a_numbered_name_printed_twice_is_one_argument() -> None:
     assert _repeated_value(("wlan0", "label", "wlan0"), ("eth0", "label", "eth0"), 0, True)
     assert not _repeated_value(("wlan0", "label", "wlan0"), ("eth0", "label", "eth0"), 0, False)
     assert not _repeated_value(("ifup", "link", "up"), ("ifdown", "link", "down"), 0, True)
+
+
+# -------------------------------- names of several title-case words (twenty-fifth pass c)
+
+
+def _lobby_lines(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"2026-12-05 21:{10 + i}:07 lobby: player {n}, seat {4 + i}, joined table {70 + i}"
+                 for i, n in enumerate(names))
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_name_of_several_title_case_words_is_one_value(order: int) -> None:
+    # a card room prints the name a player chose, spaces included; the line with the longer
+    # name differs from the template only by the name's other words
+    lines = _lobby_lines(("Oskar", "Bea", "Lin", "Tomas", "Ruth", "Nell Harper", "Mister Grey Fox", "Ida"))[::order]
+    assert _one_stream(lines) == {"<*> <*>:<*>:<*> lobby: player <*> seat <*>, joined table <*>"}
+    assert len(_one_stream(lines, EngineConfig(gapped_name_words=False))) > 1
+
+
+def test_a_particle_inside_a_name_is_part_of_the_name() -> None:
+    names = ("Oskar", "Bea", "Lin", "Tomas", "Ruth", "Anna van Dijk", "Erik the Red")
+    lines = _lobby_lines(names)
+    assert len(_one_stream(lines)) == 1
+    off = _one_stream(lines, EngineConfig(gapped_name_particles=False))
+    assert len(off) == 3  # each name with a particle stays a template of its own
+    assert len(_one_stream(lines, EngineConfig(gapped_name_words=False))) == 3
+
+
+def test_lower_case_words_beside_a_value_stay_a_statement_of_their_own() -> None:
+    # "invalid user" is the statement's wording (Loghub's OpenSSH), not more of the user name;
+    # words in capitals are a code, not a name
+    lines = tuple(f"Dec  5 10:0{i}:01 gw sshd[{900 + i}]: Failed password for {u} from 10.0.0.{i} port 22 ssh2"
+                  for i, u in enumerate(("root", "admin", "oracle", "invalid user guest", "postgres")))
+    assert len(_one_stream(lines)) == 2
+    codes = tuple(f"2026-12-05 21:0{i}:07 relay: route to {h} closed" for i, h in enumerate(
+        ("gw-1", "gw-2", "gw-3", "gw-4", "EU WEST GW")))
+    assert len(_one_stream(codes)) == 2

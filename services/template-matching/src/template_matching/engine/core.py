@@ -431,6 +431,14 @@ class EngineConfig:
     # from <*> to <*>" / "changed from 21 °C to 22 °C") is part of that value at a gapped
     # merge's place: a quantity printed with and without its unit (pass 24c)
     gapped_value_units: bool = True
+    # a place of a gapped merge where the line prints more words of a name beside the
+    # template's variable ("from <*> :" / "from Zed Bedrock :"): a value of title-case words
+    # (each opens with a capital and goes on in lower case) is one name of any token count,
+    # the variable and the words one gap (see _name_extent; pass 25c)
+    gapped_name_words: bool = True
+    # with gapped_name_words, a word inside such a name may be a short particle in lower case
+    # ("from Sigrun the Bold :", "by Anna van Dijk"; pass 25c)
+    gapped_name_particles: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -3324,7 +3332,8 @@ def _enclosed_place(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
 
 def _enclosed_extent(
     tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], ends: list[tuple[int, int]], k: int,
-    prev_i: int, prev_j: int, gap_before: bool, units: bool = False,
+    prev_i: int, prev_j: int, gap_before: bool, units: bool = False, enclosed: bool = True, names: bool = False,
+    particles: bool = False,
 ) -> tuple[bool, bool] | None:
     """Whether the unaligned place before ``ends[k]`` is one enclosed value (_enclosed_place),
     alone or with the aligned pair next to it where the template holds a variable (the
@@ -3338,6 +3347,12 @@ def _enclosed_extent(
         and ends[k + 1] == (i + 1, j + 1) and (k + 2 < len(ends) or (i + 1 == len(tpl) and j + 1 == len(toks)))
     )
     run_t, run_l = tpl[prev_i + 1 : i], toks[prev_j + 1 : j]
+    if names:
+        named = _name_extent(tpl, toks, prev_i, prev_j, i, j, before_ok, after_ok, particles)
+        if named is not None:
+            return named
+    if not enclosed:
+        return None
     if units and before_ok and VAR in toks[prev_j] and len(run_t) + len(run_l) == 1:
         # a quantity printed with its unit on one side only: the unit is the value's
         u = (run_t or run_l)[0]
@@ -3353,6 +3368,52 @@ def _enclosed_extent(
     return None
 
 
+# a name of several title-case words holds this many tokens at most (_name_extent)
+_NAME_TOKENS = 4
+# a word of a name: a capital, then lower case ("Zed", "Bedrock", "Mx.", "O'Neil")
+_TITLE_WORD = re.compile(r"^[A-Z][a-z][a-z'-]*\.?$")
+# a particle inside a name: a lower-case word of three letters at most ("the", "van", "de")
+_NAME_PARTICLE = re.compile(r"^[a-z]{1,3}$")
+
+
+def _title_name(run: tuple[str, ...], var: str, particles: bool = False) -> bool:
+    """Whether ``run`` is one name of title-case words standing for the template's variable
+    ``var`` (a bare "<*>" with at most one punctuation character after it, which the name's
+    last token ends with too); with ``particles``, a word inside the name may be a short
+    particle in lower case (_NAME_PARTICLE)."""
+    if not var.startswith(VAR) or len(var) > len(VAR) + 1 or not 1 < len(run) <= _NAME_TOKENS:
+        return False
+    tail = var[len(VAR) :]
+    if tail and (tail not in ",:;" or not run[-1].endswith(tail)):
+        return False
+    words = (*run[:-1], run[-1][: len(run[-1]) - len(tail)] if tail else run[-1])
+    if not (_TITLE_WORD.match(words[0]) and _TITLE_WORD.match(words[-1])):
+        return False
+    # a short particle in lower case inside a name ("Sigrun the Bold", "Anna van Dijk")
+    return all(_TITLE_WORD.match(w) or (particles and _NAME_PARTICLE.match(w)) for w in words[1:-1])
+
+
+def _name_extent(
+    tpl: tuple[str, ...], toks: tuple[str, ...], prev_i: int, prev_j: int, i: int, j: int,
+    before_ok: bool, after_ok: bool, particles: bool = False,
+) -> tuple[bool, bool] | None:
+    """Whether a place where only the line prints tokens, beside an aligned pair whose
+    template token is a bare variable, is one name of title-case words together with the
+    line's token of that pair ("from <*> :" / "from Zed Bedrock :", "connected: <*>," /
+    "connected: Mary Jane Watson,"): (the pair before is taken, the pair after is taken), or
+    None. A name a user or a world gave (a player, a device, a city) is printed as it was
+    written, spaces included; words in lower case beside a value ("for <*> from" / "for
+    invalid user admin from") stay a statement's wording. Pass 25c."""
+    run_t, run_l = tpl[prev_i + 1 : i], toks[prev_j + 1 : j]
+    if run_t or not run_l or len(run_l) >= _NAME_TOKENS:
+        return None
+    if before_ok and _title_name(toks[prev_j:j], tpl[prev_i], particles):
+        return True, False
+    if after_ok and _title_name(toks[prev_j + 1 : j + 1], tpl[i], particles):
+        return False, True
+    return None
+
+
 def _gaps_of(c: _Cluster) -> tuple[int, ...]:
     """The positions of a template's variables of any length: its gaps, or its span's."""
     return c.gaps if c.gaps else ((c.span,) if c.span is not None else ())
@@ -3362,7 +3423,7 @@ def _gapped_merge(
     tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], optional_groups: bool = False,
     trailing_clauses: bool = False, digit_names: bool = False,
     value_pair: Callable[[tuple[str, ...], int, str, str], bool] | None = None, enclosed_values: bool = False,
-    value_units: bool = False,
+    value_units: bool = False, name_words: bool = False, name_particles: bool = False,
 ) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
     """(aligned constants, tokens, gap positions) of the gapped template that covers both the
     template and the line, or None where the two are not one message with parts of varying
@@ -3407,7 +3468,10 @@ def _gapped_merge(
             ) and not (
                 trailing_clauses and i == len(tpl) and _trailing_clause(tpl, toks, prev_i, prev_j, run_t, run_l)
             ):
-                ext = _enclosed_extent(tpl, gaps, toks, ends, k, prev_i, prev_j, bool(new_gaps) and new_gaps[-1] == len(out) - 2, value_units) if enclosed_values else None
+                ext = _enclosed_extent(
+                    tpl, gaps, toks, ends, k, prev_i, prev_j, bool(new_gaps) and new_gaps[-1] == len(out) - 2, value_units,
+                    enclosed_values, name_words, name_particles,
+                ) if enclosed_values or name_words else None
                 if ext is None:
                     return None
                 if ext[0]:
@@ -4525,7 +4589,7 @@ class TemplateEngine:
             merged = _gapped_merge(
                 ct, (), ot, self.config.optional_groups, self.config.trailing_clauses, self.config.gapped_digit_names,
                 self._gapped_value_pair(), self.config.gapped_enclosed_values,
-                self.config.gapped_value_units,
+                self.config.gapped_value_units, self.config.gapped_name_words, self.config.gapped_name_particles,
             )
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = merged
@@ -4603,7 +4667,7 @@ class TemplateEngine:
             merged = _gapped_merge(
                 c.tokens, _gaps_of(c), toks, self.config.optional_groups, self.config.trailing_clauses,
                 self.config.gapped_digit_names, self._gapped_value_pair(), self.config.gapped_enclosed_values,
-                self.config.gapped_value_units,
+                self.config.gapped_value_units, self.config.gapped_name_words, self.config.gapped_name_particles,
             )
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = (merged[0], merged[1], merged[2], c)
