@@ -3975,3 +3975,41 @@ def test_lower_case_words_beside_a_value_stay_a_statement_of_their_own() -> None
     codes = tuple(f"2026-12-05 21:0{i}:07 relay: route to {h} closed" for i, h in enumerate(
         ("gw-1", "gw-2", "gw-3", "gw-4", "EU WEST GW")))
     assert len(_one_stream(codes)) == 2
+
+
+def test_a_text_after_a_value_and_a_dash_is_one_value_once_three_were_seen() -> None:
+    """Pass 25g (value_dash_texts): a statement that names an item, then its outcome after a
+    lone "-", prints the outcome's text as its argument; a dash after the header's values
+    alone opens the statement, and what follows stays the statement's own words."""
+    texts = ("Credentials rejected", "No route to the registrar", "Account locked by an administrator",
+             "Registrar answered after 3 retries in 820 ms", "Credentials rejected")
+    lines = [
+        f"2026-12-05 10:14:0{i} WARN[31{i}] gateway/register.c: Registration of 'desk-{i}' failed for "
+        f"'10.4.0.{i}:5060' (session: 7f3a{i}c) - {text}"
+        for i, text in enumerate(texts)
+    ]
+    engine = TemplateEngine(EngineConfig(announce_retired=True))
+    for line in lines:
+        engine.add(line)
+    templates = [t for _, t, _ in engine.templates()]
+    assert any(t.endswith("(session: <*>) - <*>") for t in templates), templates
+    # the text that holds values (the place counts it) meets the same template
+    merged = [engine.add(line).template for line in lines]
+    assert len(set(merged)) == 1 and len(templates) == 1, merged
+    off = TemplateEngine(EngineConfig(announce_retired=True, value_dash_texts=False))
+    for line in lines:
+        off.add(line)
+    assert len(off.templates()) > 1
+    assert not any(t.endswith("- <*>") for _, t, _ in off.templates())
+    # after the header's values only, the text is the whole statement: three statements stay apart
+    header = [
+        "2026-12-05 10:15:01,112 4411 - Starting the worker pool",
+        "2026-12-05 10:15:02,113 4412 - Loaded configuration",
+        "2026-12-05 10:15:03,114 4413 - Listening for connections on every interface",
+        "2026-12-05 10:15:04,115 4414 - Starting the worker pool",
+        "2026-12-05 10:15:05,116 4415 - Loaded configuration",
+    ]
+    engine = TemplateEngine(EngineConfig(announce_retired=True))
+    for line in header:
+        engine.add(line)
+    assert len(engine.templates()) == 3, engine.templates()
