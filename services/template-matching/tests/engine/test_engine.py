@@ -3938,3 +3938,25 @@ def test_a_numbered_name_printed_twice_is_one_argument() -> None:
     assert _repeated_value(("wlan0", "label", "wlan0"), ("eth0", "label", "eth0"), 0, True)
     assert not _repeated_value(("wlan0", "label", "wlan0"), ("eth0", "label", "eth0"), 0, False)
     assert not _repeated_value(("ifup", "link", "up"), ("ifdown", "link", "down"), 0, True)
+
+
+def _crossed_templates(config: EngineConfig, first_word: str = "Dispatching") -> list[str]:
+    # an invented web framework: one statement learnt as two templates, each of which kept as
+    # a word what the other's lines showed as a value (the handler, the response format)
+    engine = TemplateEngine(config)
+    engine.load([f"<*>:<*>:<*> [web|<*>] {first_word} to <*>#list as <*>"])
+    for i, (version, action) in enumerate([("V2", "show"), ("V3", "show"), ("V2", "delete")]):
+        engine.add(f"10:01:0{i} [web|7f3a21c{i}] Dispatching to Admin::{version}::UsersHandler#{action} as XML")
+    engine.add("10:01:09 [web|5c2e7790] Dispatching to PortalHandler#list as HTML")
+    return sorted(t for _, t, _ in engine.templates())
+
+
+def test_templates_holding_each_others_words_as_values_are_one_statement() -> None:
+    # "... to <*> as XML" (the handler varied) meets "... to <*>#list as <*>" (the format
+    # varied): every place where they differ is a variable in one of them
+    assert _crossed_templates(EngineConfig()) == ["<*>:<*>:<*> [web|<*>] Dispatching to <*> as <*>"]
+    assert len(_crossed_templates(EngineConfig(crossed_values=False))) == 2
+    # a plain word that differs besides the covered places keeps them apart
+    apart = _crossed_templates(EngineConfig(), first_word="Rejecting")
+    assert "<*>:<*>:<*> [web|<*>] Rejecting to <*>#list as <*>" in apart
+    assert len(apart) == 2

@@ -166,6 +166,12 @@ class EngineConfig:
     # names end in ("wlan0 {add} ... label wlan0" / "eth0 ... label eth0": the cut leaves "wlan"
     # / "eth"; see _repeated_value; pass 25d)
     repeated_whole_names: bool = True
+    # two templates of one length that differ at two places or more, each place a variable
+    # in one of them that covers the other's token ("Processing by <*> as JSON" /
+    # "Processing by <*>#index as <*>"), are one statement: each template's lines already
+    # showed values at the places where the other kept the word its first lines printed
+    # (see TemplateEngine._crossed_after_change; pass 25e)
+    crossed_values: bool = True
     # the two states of a change printed in brackets ("(home -> searching)", "(idle ->
     # searching)") are values, whatever their case (see _bracketed_transition; pass 22d)
     bracketed_transitions: bool = True
@@ -4017,6 +4023,8 @@ class TemplateEngine:
                 c = self._merge_siblings(group, group.pos, c.tokens)
                 old_ids += self._absorb(c)
                 old_ids += self._span_after_change(c)
+                c, crossed = self._crossed_after_change(c)
+                old_ids += crossed
                 self._siblings_after_change(c)
                 c.count += 1
                 self._remember(message, c)
@@ -4124,6 +4132,8 @@ class TemplateEngine:
         self._late_record(c)
         old_ids += self._span_after_change(c)
         old_ids += self._gapped_after_change(c)
+        c, crossed = self._crossed_after_change(c)
+        old_ids += crossed
         self._siblings_after_change(c)
         c.count += 1
         self._remember(message, c)
@@ -5157,6 +5167,50 @@ class TemplateEngine:
             return False
         seen = sum(m.count for m in group.members if m.merged_into is None) + 1
         return (len(group.values) + 1) / seen >= r
+
+    def _crossed_after_change(self, c: _Cluster) -> tuple[_Cluster, list[str]]:
+        """Merge with ``c`` (just generalised) a template of its length that differs from it at
+        two places or more where, at each place, one of the two holds a variable covering the
+        other's token, and each holds such a variable somewhere: the places are values by the
+        evidence each template's own lines gave (a word kept by one template is a value the
+        other's lines varied), so the two are one statement split by the order of its lines."""
+        if not self.config.crossed_values or c.merged_into is not None or c.span is not None or c.gaps:
+            return c, []
+        gone: list[str] = []
+        b = self._buckets[len(c.tokens)]
+        changed = True
+        while changed:
+            changed = False
+            ct = c.tokens
+            for s in list(b.clusters):
+                if s is c or s.merged_into is not None or s.span is not None or s.gaps:
+                    continue
+                st = s.tokens
+                diff = [i for i, (a, t) in enumerate(zip(ct, st, strict=True)) if a != t]
+                if len(diff) < 2 or (diff[0] == 0 and not self.config.merge_first_word):
+                    continue
+                mine = theirs = 0
+                merged = list(ct)
+                for i in diff:
+                    a, t = ct[i], st[i]
+                    if VAR in a and _covered(a, t):
+                        mine += 1
+                    elif VAR in t and _covered(t, a):
+                        theirs += 1
+                        merged[i] = t
+                    else:
+                        break
+                else:
+                    if not (mine and theirs and _names_statement(tuple(merged))):
+                        continue
+                    gone.append(self._fold(b, s, c))
+                    c = self._retokenise(c, tuple(merged))
+                    changed = True
+                    break
+        if gone:
+            # the merged template may now cover others of its length (see _absorb)
+            gone += self._absorb(c)
+        return c, gone
 
     def _siblings_after_change(self, c: _Cluster) -> None:
         """Templates that ``c`` (just generalised) now differs from in one plain word only
