@@ -3716,7 +3716,9 @@ def test_empty_field_markers_do_not_keep_a_record_from_its_template() -> None:
         for i, (m, u, q, usr, ref) in enumerate(rows)
     ]
     assert len(set(_groups(lines))) == 1
-    assert len(set(_groups_with(EngineConfig(empty_fields_match_values=False), lines))) > 1
+    # (the templates a record splits into hold each other's fields as values: pass 25e's
+    # crossed_values joins them by another road, so it is off to show this rule alone)
+    assert len(set(_groups_with(EngineConfig(empty_fields_match_values=False, crossed_values=False), lines))) > 1
 
 
 def test_a_dash_in_a_short_line_still_counts_as_a_word() -> None:
