@@ -3862,6 +3862,34 @@ def test_a_participle_in_capitals_is_a_participle() -> None:
     assert not _participle("IEF404ED", capitals=True)  # a code, not a word
 
 
+def test_two_verb_forms_of_which_one_is_a_gerund_are_two_statements() -> None:
+    # a key daemon reports what it does with a bundle and a chain: "generating" / "parsed" in
+    # two statements of each kind; the pair alternating in two templates vouched for values
+    lines = []
+    for i in range(4):
+        lines.append(f"2026-12-06T10:0{i}:00Z keyd[31{i}]: slot {i + 3} generating key bundle for peer 10.0.{i}.7")
+        lines.append(f"2026-12-06T10:0{i}:05Z keyd[31{i}]: slot {i + 3} parsed key bundle for peer 10.0.{i}.7")
+        lines.append(f"2026-12-06T10:0{i}:09Z keyd[31{i}]: store generating certificate chain of {i + 2} entries")
+        lines.append(f"2026-12-06T10:0{i}:09Z keyd[31{i}]: store parsed certificate chain of {i + 2} entries")
+    assert _final_templates(lines, EngineConfig(announce_retired=True)) == {
+        "<*>:<*>:<*> keyd[<*>]: slot <*> generating key bundle for peer <*>",
+        "<*>:<*>:<*> keyd[<*>]: slot <*> parsed key bundle for peer <*>",
+        "<*>:<*>:<*> keyd[<*>]: store generating certificate chain of <*> entries",
+        "<*>:<*>:<*> keyd[<*>]: store parsed certificate chain of <*> entries"}
+    # without it the pair seen in the other statement made the verb a value
+    assert _final_templates(lines, EngineConfig(announce_retired=True, verb_forms=False)) == {
+        "<*>:<*>:<*> keyd[<*>]: slot <*> <*> key bundle for peer <*>",
+        "<*>:<*>:<*> keyd[<*>]: store <*> certificate chain of <*> entries"}
+
+    from template_matching.engine.core import _verb_keywords
+
+    assert _verb_keywords(("unit", "Starting"), 1, "Starting", "Stopping")
+    assert _verb_keywords(("<*>", "generating"), 1, "generating", "parsed")
+    assert not _verb_keywords(("state:", "running"), 1, "running", "stopped")  # a label's value
+    assert not _verb_keywords(("unit", "opened"), 1, "opened", "closed")  # two participles: pass 22f's rules
+    assert not _verb_keywords(("a", "ring"), 1, "ring", "parsed")  # too short for a gerund
+
+
 def test_the_text_after_a_program_tag_is_the_whole_message() -> None:
     # a desktop's syslog: the host, then the program tag; the tag looks like a value label
     # ("name[<pid>]:") after a word (the host), so the value-label clause took every
