@@ -1285,7 +1285,7 @@ def test_a_plain_word_opening_the_message_after_a_header_of_values_is_its_verb()
     templates = _groups(lines)
     assert len(set(templates)) == 4
     assert all(f"] {verbs[i % 4]} " in t for i, t in enumerate(templates))
-    assert len(set(_groups_with(EngineConfig(header_verbs=False, negated_variants=False), lines))) == 1
+    assert len(set(_groups_with(EngineConfig(header_verbs=False, negated_variants=False, verb_forms=False), lines))) == 1
     # a word later in such a line is still one more field value at once
     later = [f'I1203 08:4{i}:40.40{i}951       1 volume_handler.go:230] Mounted "vol-{i:04x}a{i * 7919:08x}" '
              f"{node}" for i, node in enumerate(["alpha", "beta"] * 2)]
@@ -3668,9 +3668,9 @@ def test_a_record_span_never_takes_its_syntax_for_a_field_value() -> None:
                                msg='fatal: [db1.lab.example.com]: FAILED! => {"changed": false, "msg": "Unable to start '
                                    'service haproxy: Job for haproxy.service failed"}')
     for line, kept in ((task, "TASK [haproxy : Render backends.cfg] ****"), (failed, "fatal: [<*>]: FAILED! =>")):
-        # the sibling merges of the first six lines keep their word with siblings_keep_a_word (pass 24a), so no
-        # span forms; the span path is asked with that rule off
-        engine = TemplateEngine(EngineConfig(siblings_keep_a_word=False))
+        # the sibling merges of the first six lines keep their word with siblings_keep_a_word (pass 24a) and
+        # verb_forms ("changed:" / "skipping:", pass 25f), so no span forms; the span path is asked with them off
+        engine = TemplateEngine(EngineConfig(siblings_keep_a_word=False, verb_forms=False))
         got = [engine.assign(x) for x in (*_PLAYBOOK_LINES, line)]
         # the label "<*>:" and the arrow "=>" are the span's syntax: the line is another statement
         assert got[-1][0] not in {c for c, _ in got[:-1]} and kept in got[-1][1]
@@ -3678,7 +3678,7 @@ def test_a_record_span_never_takes_its_syntax_for_a_field_value() -> None:
         merged = TemplateEngine()
         ids = [merged.assign(x)[0] for x in (*_PLAYBOOK_LINES, line)]
         assert ids[-1] not in ids[:-1]
-        before = TemplateEngine(EngineConfig(record_syntax_kept=False, siblings_keep_a_word=False))
+        before = TemplateEngine(EngineConfig(record_syntax_kept=False, siblings_keep_a_word=False, verb_forms=False))
         old = [before.assign(x)[0] for x in (*_PLAYBOOK_LINES, line)]
         assert old[-1] == old[1]  # the record span took the label or the arrow as one more value
         assert before.current(old[-1])[2] in {"<*> <*>:<*>:<*>,<*> p=<*> u=<*> n=ansible | <*> [<*> <*> <*>",
@@ -3860,6 +3860,34 @@ def test_a_participle_in_capitals_is_a_participle() -> None:
     assert _participle("COMPLETED", capitals=True) and not _participle("COMPLETED")
     assert not _participle("SHED", capitals=True)  # too short, as in lower case
     assert not _participle("IEF404ED", capitals=True)  # a code, not a word
+
+
+def test_two_verb_forms_of_which_one_is_a_gerund_are_two_statements() -> None:
+    # a key daemon reports what it does with a bundle and a chain: "generating" / "parsed" in
+    # two statements of each kind; the pair alternating in two templates vouched for values
+    lines = []
+    for i in range(4):
+        lines.append(f"2026-12-06T10:0{i}:00Z keyd[31{i}]: slot {i + 3} generating key bundle for peer 10.0.{i}.7")
+        lines.append(f"2026-12-06T10:0{i}:05Z keyd[31{i}]: slot {i + 3} parsed key bundle for peer 10.0.{i}.7")
+        lines.append(f"2026-12-06T10:0{i}:09Z keyd[31{i}]: store generating certificate chain of {i + 2} entries")
+        lines.append(f"2026-12-06T10:0{i}:09Z keyd[31{i}]: store parsed certificate chain of {i + 2} entries")
+    assert _final_templates(lines, EngineConfig(announce_retired=True)) == {
+        "<*>:<*>:<*> keyd[<*>]: slot <*> generating key bundle for peer <*>",
+        "<*>:<*>:<*> keyd[<*>]: slot <*> parsed key bundle for peer <*>",
+        "<*>:<*>:<*> keyd[<*>]: store generating certificate chain of <*> entries",
+        "<*>:<*>:<*> keyd[<*>]: store parsed certificate chain of <*> entries"}
+    # without it the pair seen in the other statement made the verb a value
+    assert _final_templates(lines, EngineConfig(announce_retired=True, verb_forms=False)) == {
+        "<*>:<*>:<*> keyd[<*>]: slot <*> <*> key bundle for peer <*>",
+        "<*>:<*>:<*> keyd[<*>]: store <*> certificate chain of <*> entries"}
+
+    from template_matching.engine.core import _verb_keywords
+
+    assert _verb_keywords(("unit", "Starting"), 1, "Starting", "Stopping")
+    assert _verb_keywords(("<*>", "generating"), 1, "generating", "parsed")
+    assert not _verb_keywords(("state:", "running"), 1, "running", "stopped")  # a label's value
+    assert not _verb_keywords(("unit", "opened"), 1, "opened", "closed")  # two participles: pass 22f's rules
+    assert not _verb_keywords(("a", "ring"), 1, "ring", "parsed")  # too short for a gerund
 
 
 def test_the_text_after_a_program_tag_is_the_whole_message() -> None:

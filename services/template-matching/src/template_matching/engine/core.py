@@ -121,6 +121,12 @@ class EngineConfig:
     # a past participle printed in capitals ("STARTED" / "ENDED", "INITIATED" / "COMPLETED")
     # is a participle as its lower-case form is, for every participle rule above (pass 25b)
     capital_participles: bool = True
+    # two verb forms of which one is a gerund ("generating" / "parsed", "starting" /
+    # "stopping") are the action a statement reports, not two values of one field: no pair,
+    # vocabulary, record or gapped evidence merges them, as pass 25b's outcome pairs (not
+    # after a label word: "state: running" / "stopped" are that label's values; see
+    # _verb_keywords; pass 25f)
+    verb_forms: bool = True
     # a word printed right after a key's separator (a bare ":" or "=", or a "label:") is that
     # key's value when the template's other separators of that kind are followed by values
     # ("PID : <*> TID : <*> PROC : db2sysc", "table = <*>, merge motivation = AutoMerge,"):
@@ -1612,6 +1618,25 @@ def _outcome_keywords(tokens: tuple[str, ...], i: int, a: str, t: str) -> bool:
     if i == 0:
         return True
     return VAR not in tokens[i - 1] and not _after_label_word(tokens, i, True)
+
+
+def _gerund(w: str) -> bool:
+    """A plain word ending in "-ing" (six letters or more, lower-case or capitalised): a
+    verb's gerund or present participle ("generating", "Sending")."""
+    return len(w) >= 6 and w.isalpha() and w.endswith("ing") and w[1:].islower()
+
+
+def _verb_keywords(tokens: tuple[str, ...], i: int, a: str, t: str) -> bool:
+    """Whether ``a`` and ``t`` at position ``i`` of ``tokens`` are two verb forms of which one
+    is a gerund and the other a gerund or a participle ("generating" / "parsed", "Starting" /
+    "Stopping"): what the statement does, printed as its own text. After a label word
+    ("state: running" / "stopped") they are that label's values (see _after_label_word)."""
+    if a == t:
+        return False
+    wa, wt = (w.strip(_TRAIL) for w in (a, t))
+    if not ((_gerund(wa) and (_gerund(wt) or _participle(wt))) or (_gerund(wt) and _participle(wa))):
+        return False
+    return not _after_label_word(tokens, i, True)
 
 
 def _participle_pair(a: str, t: str, capitals: bool = False) -> bool:
@@ -3761,7 +3786,7 @@ class TemplateEngine:
                 if self.config.negated_variants and _negated_variant(a, t) and not (vshape and self._state_pair(ct, i, t)):
                     words.append(i)  # whatever else would vouch for them as values
                     continue
-                if self.config.outcome_pairs and _outcome_keywords(ct, i, a, t):
+                if self._keyword_pair(ct, i, a, t):
                     words.append(i)  # so is an outcome and its opposite
                     continue
                 if VAR in a and _wild_ok(a, t):
@@ -4642,7 +4667,7 @@ class TemplateEngine:
     def _gapped_values_at(self, tpl: tuple[str, ...], pos: int, a: str, t: str) -> bool:
         """Whether ``a`` (the template's word at ``pos``) and ``t`` are values of one field by
         the evidence the one-word rules use when a line differs from a template in one word."""
-        if self.config.outcome_pairs and _outcome_keywords(tpl, pos, a, t):
+        if self._keyword_pair(tpl, pos, a, t):
             return False
         if self._pair_is_values(a, t):
             return True
@@ -4914,7 +4939,7 @@ class TemplateEngine:
             return False
         if self.config.negated_variants and any(_negated_variant(toks[i], line[i]) for i in words):
             return False
-        if self.config.outcome_pairs and any(_outcome_keywords(toks, i, toks[i], line[i]) for i in words):
+        if any(self._keyword_pair(toks, i, toks[i], line[i]) for i in words):
             return False
         if toks[words[0]][-1:] == ":" and toks[words[0]][:-1].isalpha() and all(VAR in t for t in toks[: words[0]]):
             # a label opening the message after a header of values ("[<date> <time>][<pid>]
@@ -4954,8 +4979,8 @@ class TemplateEngine:
                 continue  # keyword variants of a statement (see _is_record)
             if self.config.negated_variants and any(_negated_variant(v, w) for v in group.values for w in group.values):
                 continue
-            if self.config.outcome_pairs and any(
-                _outcome_keywords(c.tokens, group.pos, v, w) for v in group.values for w in group.values
+            if any(
+                self._keyword_pair(c.tokens, group.pos, v, w) for v in group.values for w in group.values
             ):
                 continue
             if not self._is_record(c, [group.pos], c.tokens):
@@ -4965,6 +4990,14 @@ class TemplateEngine:
                 if m.merged_into is None:
                     m.pending = True
 
+    def _keyword_pair(self, tokens: tuple[str, ...], i: int, a: str, t: str) -> bool:
+        """Whether ``a`` and ``t`` at ``i`` are keywords of a statement whatever other evidence
+        says: an outcome and its opposite (_outcome_keywords, pass 25b) or two verb forms
+        (_verb_keywords, pass 25f)."""
+        return (self.config.outcome_pairs and _outcome_keywords(tokens, i, a, t)) or (
+            self.config.verb_forms and _verb_keywords(tokens, i, a, t)
+        )
+
     def _negated_sibling(self, group: _Siblings, word: str) -> bool:
         """Whether ``word`` is the negation of one of the group's words (or they of it) while
         the position has not yet shown ``min_word_values`` words: a statement and its opposite
@@ -4973,8 +5006,7 @@ class TemplateEngine:
             return False
         opposite = (self.config.negated_variants and any(_negated_variant(word, v) for v in group.values)) or (
             # so do an outcome and its opposite (see _outcome_keywords)
-            self.config.outcome_pairs
-            and any(_outcome_keywords(group.members[0].tokens, group.pos, word, v) for v in group.values)
+            any(self._keyword_pair(group.members[0].tokens, group.pos, word, v) for v in group.values)
         )
         # a state printed after a state word ("is now Reachable" / "Unreachable") is
         # that word's value: the ground truth's argument, as any two states there
@@ -4992,11 +5024,10 @@ class TemplateEngine:
         keywords = self.config.participle_pairs and not _after_label_word(
             group.members[0].tokens, group.pos, self.config.severity_not_label
         )
-        outcomes = self.config.outcome_pairs
         for other in group.values:
             if keywords and _participle_pair(other, word, self.config.capital_participles):
                 continue
-            if outcomes and _outcome_keywords(group.members[0].tokens, group.pos, other, word):
+            if self._keyword_pair(group.members[0].tokens, group.pos, other, word):
                 continue  # an outcome pair, printed by several statements (see _outcome_keywords)
             key = (other, word) if other < word else (word, other)
             first = pairs.setdefault(key, group)
