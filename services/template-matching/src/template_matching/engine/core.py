@@ -197,11 +197,6 @@ class EngineConfig:
     # relay not permitted"), of another length, is that statement's reason or error text once
     # the place has shown tail_values texts (see _value_label_text; pass 22e)
     value_label_texts: bool = True
-    # the same text after a message's value and a lone "-" ("failed for '<addr>' (callid:
-    # <*>) - No matching endpoint found" / "Failed to authenticate"): a statement that names
-    # an item, then its outcome after a dash, prints the outcome's text as its argument once
-    # the place has shown tail_values texts (see _value_dash_text; pass 25g)
-    value_dash_texts: bool = True
     # a text ending the line right after a numeric code (alone, or with its ",") whose first
     # word is capitalised ("550 User unknown." / "421 Service temporarily unavailable.",
     # "2013, Lost connection to MySQL server during query"), of another length, is the code's
@@ -2752,35 +2747,6 @@ def _value_label_text(
     return p, 0
 
 
-def _value_dash_text(
-    tpl: tuple[str, ...], toks: tuple[str, ...], texts_vary: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool],
-) -> tuple[int, int] | None:
-    """(prefix, 0) when the line and the template differ only in a text of plain words of
-    another length that ends the line right after a lone "-" which follows a value of the
-    message ("failed for <addr> (callid: <*>) - No matching endpoint found" / "Failed to
-    authenticate"), and that place has shown several texts. The value must stand after a
-    word or label of the message (_follows_message_word), and the token before the value
-    must be one too: a header's value before a dash ("<time> <pid> - Starting ...") opens
-    the statement, and the text after it is the whole message. As _value_label_text, texts
-    that open with the same word are a fixed phrase of the statement (pass 25g)."""
-    p = _tail_start(tpl, toks)
-    if p is None or p < 4 or tpl[p - 1] != "-" or toks[p - 1] != "-":
-        return None
-    v = tpl[p - 2]
-    if VAR not in v or _has_alpha(v.replace(VAR, "")) or not _same_or_value(v, toks[p - 2]):
-        return None
-    w = tpl[p - 3]
-    if not (_is_message_word(w) or _plain_label(w.lstrip("([{"))) or _severity_label(w):
-        return None
-    if not _follows_message_word(tpl, p - 2):
-        return None
-    if tpl[p] == toks[p] or not texts_vary(tpl, toks, p, 0):
-        return None  # every text the place printed counts, prose or not
-    if not (_prose(tpl[p:]) and _prose(toks[p:])):
-        return None
-    return p, 0
-
-
 # a word of a code's text: letters with a closing mark, or a quoted word or value
 _CODE_TEXT_WORD = re.compile(r"^(?:[A-Za-z][A-Za-z'/+-]*[.,;!?)]?|'[^'\s]+'[.,;]?|\(?<\*>[.,;)]?)$")
 # a code's text holds this many tokens at most
@@ -4415,8 +4381,6 @@ class TemplateEngine:
         )
         if cut is None and config.value_label_texts and config.tail_values:
             cut = _value_label_text(tpl, toks, self._field_texts_vary, config.tag_texts_kept)
-        if cut is None and config.value_dash_texts and config.tail_values:
-            cut = _value_dash_text(tpl, toks, self._field_texts_vary)
         if cut is None and config.code_texts and config.tail_values:
             cut = _code_text(tpl, toks, self._code_texts_vary, config.status_text_case, config.opening_codes_kept)
         if cut is not None and config.word_fields_kept and _takes_word_field(tpl, toks, *cut):
