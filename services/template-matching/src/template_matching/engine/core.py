@@ -3753,7 +3753,7 @@ class TemplateEngine:
                     words.append(i)  # whatever else would vouch for them as values
                     continue
                 if self._keyword_pair(ct, i, a, t):
-                    words.append(i)  # so is an outcome and its opposite
+                    words.append(i)  # so are an outcome and its opposite, two verb forms (see _keyword_pair)
                     continue
                 if VAR in a and _wild_ok(a, t):
                     params += 1
@@ -4664,10 +4664,9 @@ class TemplateEngine:
             return None
         first = toks[0]
         line_consts = {t for t in toks if t != VAR}
-        need = _ALIGNED_SHARE * len(line_consts)
-        if self.config.gapped_enclosed_values:
-            # the words of a quoted value of several tokens are the value's (pass 24c)
-            need = _ALIGNED_SHARE * len(line_consts.difference(_enclosed_words(toks)))
+        # the words of a quoted value of several tokens are the value's (pass 24c)
+        counted = line_consts - _enclosed_words(toks) if self.config.gapped_enclosed_values else line_consts
+        need = _ALIGNED_SHARE * len(counted)
         candidates = [
             c for c in (self._by_first.get(first) or ())[-_SPAN_CANDIDATES:]
             if c.merged_into is None and c.span is None and not c.gaps and c.tokens[0] == first
@@ -4969,7 +4968,7 @@ class TemplateEngine:
         if word in group.values or len(group.values) + 1 >= self.config.min_word_values:
             return False
         opposite = (self.config.negated_variants and any(_negated_variant(word, v) for v in group.values)) or (
-            # so do an outcome and its opposite (see _outcome_keywords)
+            # so do an outcome and its opposite, two verb forms (see _keyword_pair)
             any(self._keyword_pair(group.members[0].tokens, group.pos, word, v) for v in group.values)
         )
         # a state printed after a state word ("is now Reachable" / "Unreachable") is
@@ -4992,7 +4991,7 @@ class TemplateEngine:
             if keywords and _participle_pair(other, word, self.config.capital_participles):
                 continue
             if self._keyword_pair(group.members[0].tokens, group.pos, other, word):
-                continue  # an outcome pair, printed by several statements (see _outcome_keywords)
+                continue  # keywords printed by several statements (see _keyword_pair)
             key = (other, word) if other < word else (word, other)
             first = pairs.setdefault(key, group)
             if first is not group:
