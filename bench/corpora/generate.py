@@ -285,6 +285,16 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   ZincSearch, the Elasticsearch 8 search and indexing slowlogs and deprecation log, the OpenSearch security
   audit log, Apache Nutch 1.x (injector, generator, fetcher, parser, CrawlDb update), StormCrawler and the
   Apache Tika server; 164 event types.
+* ``WorkflowPlatform`` (written blind for the twenty-sixth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): Camunda 7 (the process engine's ENGINE-xxxxx messages, the Spring
+  Boot starter's STARTER-SB codes and the job executor in a Spring Boot console, the external task
+  client), Camunda 8 (the Zeebe broker: partition transitions, Raft roles, snapshots, exporters, health,
+  stream processor replay; the gateway; the Zeebe Java client's job workers), Flowable (Spring Boot
+  console: schema, async executor, command context errors), Netflix Conductor (server and Java client
+  workers), Uber Cadence (zap JSON of the frontend, history and matching services), n8n (main and
+  queue-mode worker console lines: activations, executions, webhooks), Kestra (server logs with the
+  execution context), StackStorm (st2actionrunner, st2rulesengine, st2api), Apache DolphinScheduler
+  (master and worker) and Windmill (Rust tracing of the server and workers); 132 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -24752,6 +24762,503 @@ def search_events() -> list[tuple[float, str, dict]]:
     return solr + vespa + manticore + sphinx + quickwit + zinc + elastic + audit + crawler + storm + tika
 
 
+def workflow_events() -> list[tuple[float, str, dict]]:
+    """Workflow and orchestration engines as their operators log them: Camunda 7 (the process engine's
+    ENGINE-xxxxx messages and the Spring Boot starter's STARTER-SB codes in a Spring Boot console, the
+    job executor), Camunda 8 (the Zeebe broker and gateway: partition transitions, Raft roles, snapshots,
+    exporters, backpressure, health; the Java client's job workers), Flowable (Spring Boot console: schema,
+    async executor, command context errors), Netflix Conductor (server and Java client workers), Uber
+    Cadence (zap JSON of the frontend, history and matching services), n8n (main and queue-mode worker
+    console lines: activations, executions, webhooks), Kestra (server logs with execution context),
+    StackStorm (st2actionrunner, st2rulesengine, st2api), Apache DolphinScheduler (master and worker)
+    and Windmill (Rust tracing of the server and workers).
+    Written blind for the twenty-sixth issue-15 pass: before reading the engine or any failure
+    analysis; 132 event types."""
+
+    def ms3(g: Gen) -> str:
+        return f"{g.r.randint(0, 999):03d}"
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 99), g.r.randint(100, 999), g.r.randint(1000, 90000)]))
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([0, 1, 1, 2, 3, g.r.randint(4, 40)]))
+
+    def big(g: Gen) -> str:
+        return str(g.r.randint(1000, 99999999))
+
+    def node_ip(g: Gen) -> str:
+        return f"10.42.{g.r.randint(0, 3)}.{g.r.randint(2, 250)}"
+
+
+    def sb(level: str, thread: str, logger: str, msg: str) -> str:
+        # Spring Boot 2's console: '%d %5p PID --- [%15.15t] %-40.40logger{39} : %m'
+        return f"{{TS}} {level:>5} {{P}} --- [{thread}] {logger:<40} : {msg}"
+
+    def t15(name: str) -> str:
+        return name[-15:].rjust(15)
+
+    # ---- Camunda 7 (Spring Boot 2 console) ----
+    def sb_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def sb_thread(g: Gen) -> str:
+        return t15(g.r.choice([f"camundaTaskExecutor-{g.r.randint(1, 10)}", f"http-nio-8080-exec-{g.r.randint(1, 20)}"]))
+
+    def job_thread(g: Gen) -> str:
+        return t15(f"camundaTaskExecutor-{g.r.randint(1, 10)}")
+
+    c7_pids = ["1", "7", "1"]
+    c7 = {"TS": sb_ts, "P": pick(c7_pids), "T": sb_thread}
+    c7j = {"TS": sb_ts, "P": pick(c7_pids), "T": job_thread}
+    c7_main = {"TS": sb_ts, "P": pick(c7_pids)}
+    c7_apps = ["invoice-service", "order-process-app"]
+    c7_admins = [("demo", "Demo", "demo@localhost"), ("admin", "Admin", "admin@acme.example")]
+    sje = "org.camunda.bpm.engine.spring.components.jobexecutor.SpringJobExecutor"
+    c7_errors = ["ENGINE-02004 No outgoing sequence flow for the element with id 'Gateway_0xk2p1a' could be selected for continuing the process.",
+                 "Unknown property used in expression: ${approver}. Cause: Cannot resolve identifier 'approver'",
+                 "ENGINE-03005 Execution of 'UPDATE ExecutionEntity[7f2c1a9e-b03d-11ef-9c2e-0242ac120004]' failed. Entity was updated by another transaction concurrently.",
+                 "Connection refused (Connection refused)",
+                 "ENGINE-09008 Exception while instantiating class 'com.acme.delegate.ChargeCardDelegate': ENGINE-09017 Cannot load class 'com.acme.delegate.ChargeCardDelegate'"]
+
+    def c7_id(g: Gen) -> str:
+        return f"{g.hexs(8)}-{g.hexs(4)}-11ef-{g.hexs(4)}-0242ac12000{g.r.randint(2, 5)}"
+
+    def c7_ids(g: Gen) -> str:
+        return ", ".join(c7_id(g) for _ in range(g.r.randint(1, 3)))
+
+    camunda7 = [
+        (4, sb("INFO", "           main", "org.camunda.bpm.engine", "ENGINE-00001 Process Engine default created."), c7_main),
+        (4, sb("INFO", "           main", "org.camunda.bpm.engine.cfg", "ENGINE-12003 Plugin '{p}' activated on process engine 'default'"),
+         {**c7_main, "p": pick(["CompositeProcessEnginePlugin[genericPropertiesConfiguration, camundaProcessEngineConfiguration, camundaDatasourceConfiguration, camundaJpaConfiguration, camundaJobConfiguration, camundaHistoryConfiguration, camundaMetricsConfiguration, camundaAuthorizationConfiguration, CreateAdminUserConfiguration, failedJobConfiguration, CreateFilterConfiguration, disableDeploymentResourcePattern, eventPublisherPlugin, ApplicationContextClassloaderSwitchPlugin, SpinProcessEnginePlugin, ConnectProcessEnginePlugin, SpringBootSpinProcessEnginePlugin]",
+                                 "SpinProcessEnginePlugin", "ConnectProcessEnginePlugin"])}),
+        (3, sb("INFO", "           main", "org.camunda.bpm.spring.boot", "STARTER-SB040 Setting up jobExecutor with corePoolSize={c}, maxPoolSize:{m}"),
+         {**c7_main, "c": pick(["3", "5"]), "m": pick(["10", "20"])}),
+        (3, sb("INFO", "           main", "org.camunda.bpm.spring.boot", "STARTER-SB010 creating initial Admin User: AdminUserProperty[id={u}, firstName={f}, lastName={l}, email={e}, password=******]"),
+         {**c7_main, "u": first(c7_admins), "f": then(1), "l": then(1), "e": then(2)}),
+        (3, sb("INFO", "           main", "org.camunda.bpm.spring.boot", "STARTER-SB011 Skip creating initial Admin User, user does exist: UserEntity[id={u}, revision=1, firstName={f}, lastName={l}, email={e}, password=******, salt=******, lockExpirationTime=null, attempts=0]"),
+         {**c7_main, "u": first(c7_admins), "f": then(1), "l": then(1), "e": then(2)}),
+        (4, sb("INFO", "           main", "org.camunda.bpm.engine.persistence", "ENGINE-03016 Performing database operation 'create' on component '{c}' with resource 'org/camunda/bpm/engine/db/create/activiti.{d}.create.{c2}.sql'"),
+         {**c7_main, "c": first([(c,) for c in ["engine", "history", "identity", "case.engine", "decision.engine"]]), "d": pick(["postgres", "h2"]), "c2": then(0)}),
+        (3, sb("INFO", "           main", "org.camunda.bpm.engine.persistence", "ENGINE-03067 No history level property found in database"), c7_main),
+        (3, sb("INFO", "           main", "org.camunda.bpm.engine.persistence", "ENGINE-03065 Creating historyLevel property in database for level: HistoryLevel{{name='{h}', id={i}}}"),
+         {**c7_main, "h": pick(["full", "audit"]), "i": pick(["3", "2"])}),
+        (3, sb("INFO", "           main", "org.camunda.bpm.container", "ENGINE-08024 Found processes.xml file at {u}"),
+         {**c7_main, "u": pick(["jar:file:/app/app.jar!/BOOT-INF/classes!/META-INF/processes.xml", "file:/app/classes/META-INF/processes.xml"])}),
+        (4, sb("INFO", "           main", "org.camunda.bpm.application", "ENGINE-07015 Detected @ProcessApplication class '{c}'"),
+         {**c7_main, "c": pick(["org.camunda.bpm.spring.boot.starter.SpringBootProcessApplication", "com.acme.invoice.InvoiceApplication"])}),
+        (4, sb("INFO", "           main", "org.camunda.bpm.application", "ENGINE-07021 ProcessApplication '{a}' registered for DB deployments [{ids}]. Will execute process definitions"),
+         {**c7_main, "a": pick(c7_apps), "ids": c7_ids}),
+        (4, sb("INFO", "           main", "org.camunda.bpm.container", "ENGINE-08050 Process application {a} successfully deployed"),
+         {**c7_main, "a": pick(c7_apps)}),
+        (4, sb("INFO", "           main", "org.camunda.bpm.engine.jobexecutor", "ENGINE-14014 Starting up the JobExecutor[{c}]."),
+         {**c7_main, "c": lambda g: sje}),
+        (4, sb("INFO", t15("JobExecutor[" + sje + "]"), "org.camunda.bpm.engine.jobexecutor", "ENGINE-14018 JobExecutor[{c}] starting to acquire jobs"),
+         {"TS": sb_ts, "P": pick(c7_pids), "c": lambda g: sje}),
+        (3, sb("INFO", "ionShutdownHook", "org.camunda.bpm.engine.jobexecutor", "ENGINE-14015 Shutting down the JobExecutor[{c}]"),
+         {"TS": sb_ts, "P": pick(c7_pids), "c": lambda g: sje}),
+        (3, sb("INFO", t15("JobExecutor[" + sje + "]"), "org.camunda.bpm.engine.jobexecutor", "ENGINE-14020 JobExecutor[{c}] stopped job acquisition"),
+         {"TS": sb_ts, "P": pick(c7_pids), "c": lambda g: sje}),
+        (3, sb("INFO", "ionShutdownHook", "org.camunda.bpm.engine", "ENGINE-00007 Process Engine default closed"), c7_main),
+        (14, sb("ERROR", "{T}", "org.camunda.bpm.engine.context", "ENGINE-16004 Exception while closing command context: {e}"),
+         {**c7, "e": pick(c7_errors)}),
+        (12, sb("WARN", "{T}", "org.camunda.bpm.engine.jobexecutor", "ENGINE-14006 Exception while executing job {j}: "),
+         {**c7j, "j": c7_id}),
+        (5, sb("WARN", "{T}", "org.camunda.bpm.engine.jobexecutor", "ENGINE-14004 Job acquisition thread sleeping for {n} millis"),
+         {**c7j, "n": millis}),
+        (5, sb("INFO", "{T}", "org.camunda.bpm.engine.jobexecutor", "ENGINE-14045 Job {j} was rejected by the execution thread pool and will be re-acquired"),
+         {**c7j, "j": c7_id}),
+        (6, sb("ERROR", "{T}", "org.camunda.bpm.engine.context", "ENGINE-16006 BPMN Stack Trace:"), c7j),
+        (6, sb("WARN", "{T}", "org.camunda.bpm.engine.externaltask", "ENGINE-13034 External task {j} failed with error message '{m}', {r} retries left"),
+         {**c7, "j": c7_id, "m": pick(["Payment gateway timeout", "Address validation failed", "null"]), "r": pick(["0", "1", "2"])}),
+        (4, sb("ERROR", "{T}", "org.camunda.bpm.client", "TASK/CLIENT-03001 Exception while fetch and lock task."),
+         {"TS": sb_ts, "P": pick(c7_pids), "T": lambda g: t15("TopicSubscriptionManager")}),
+    ]
+
+    # ---- Camunda 8: Zeebe broker and gateway ----
+    def zb_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def zb_actor(kind: str):
+        # draws the broker and the partition; the thread and the message name them again
+        def f(g: Gen) -> str:
+            g.drawn = (str(g.r.randint(0, 2)), str(g.r.randint(1, 6)))
+            return f"Broker-{g.drawn[0]}-{kind}-{g.drawn[1]}"
+        return f
+
+    def zb_thread(g: Gen) -> str:
+        return f"Broker-{g.drawn[0]}-zb-actors-{g.r.randint(0, 3)}"
+
+    def zb_raft(g: Gen) -> str:
+        g.drawn = (str(g.r.randint(0, 2)), str(g.r.randint(1, 6)))
+        return f"raft-server-{g.drawn[0]}-raft-partition-partition-{g.drawn[1]}"
+
+    def term(g: Gen) -> str:
+        return str(g.r.randint(1, 40))
+
+    zp = {"TS": zb_ts, "A": zb_actor("ZeebePartition"), "T": zb_thread}
+    zr = {"TS": zb_ts, "A": zb_raft, "T": lambda g: f"raft-server-{g.drawn[0]}-raft-partition-partition-{g.drawn[1]}"}
+    zs = {"TS": zb_ts, "A": zb_actor("SnapshotDirector"), "T": zb_thread}
+    zx = {"TS": zb_ts, "A": zb_actor("Exporter"), "T": zb_thread}
+    zb_roles = ["LEADER", "FOLLOWER", "INACTIVE"]
+
+    def zb_snap(g: Gen) -> str:
+        return f"{g.r.randint(1000, 9999999)}-{g.r.randint(1, 40)}-{g.r.randint(1000, 9999999)}-{g.r.randint(1000, 9999999)}"
+
+    zb_jobtypes = ["payment-service", "inventory-reserve", "send-email", "io.camunda:http-json:1"]
+    zb_workers = ["payment-worker", "default", "inventory-worker"]
+
+    zeebe = [
+        (10, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.broker.system - Transition to {r} on term {n} requested.",
+         {**zp, "r": pick(zb_roles), "n": term}),
+        (10, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.broker.system - Transition to {r} on term {n} completed",
+         {**zp, "r": pick(zb_roles), "n": term}),
+        (5, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.broker.system - Partition role transitioning from {a} to {b} in term {n}",
+         {**zp, "a": lambda g: g.r.choice(["LEADER", "FOLLOWER"]), "b": lambda g: g.r.choice(["FOLLOWER", "INACTIVE"]), "n": term}),
+        (8, "{TS} [{A}] [{T}] INFO io.atomix.raft.impl.RaftContext - RaftServer{{raft-partition-partition-{p}}} - Transitioning to {r}",
+         {**zr, "p": then(1), "r": pick(["FOLLOWER", "CANDIDATE", "LEADER"])}),
+        (6, "{TS} [{A}] [{T}] INFO io.atomix.raft.roles.FollowerRole - RaftServer{{raft-partition-partition-{p}}}{{role=FOLLOWER}} - No heartbeat from {l} since {n}ms",
+         {**zr, "p": then(1), "l": pick(["0", "1", "2", "null"]), "n": millis}),
+        (5, "{TS} [{A}] [{T}] INFO io.atomix.raft.roles.CandidateRole - RaftServer{{raft-partition-partition-{p}}}{{role=CANDIDATE}} - Starting election",
+         {**zr, "p": then(1)}),
+        (6, "{TS} [{A}] [{T}] WARN io.atomix.raft.roles.LeaderAppender - RaftServer{{raft-partition-partition-{p}}}{{role=LEADER}} - AppendRequest{{term={n}, leader={l}, prevLogIndex={i}, prevLogTerm={n}, entries={e}, commitIndex={i}}} to {m} failed: {x}",
+         {**zr, "p": then(1), "n": term, "l": pick(["0", "1", "2"]), "i": big, "e": small, "m": pick(["0", "1", "2"]),
+          "x": pick(["java.util.concurrent.CompletionException: java.util.concurrent.TimeoutException: Request raft-partition-partition-1-append to camunda-zeebe-1.camunda-zeebe.camunda.svc:26502 timed out in PT2.5S",
+                     "java.net.ConnectException: Connection refused"])}),
+        (7, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.logstreams.snapshot - Taking temporary snapshot into /usr/local/zeebe/data/raft-partition/partitions/{p}/pending/{s}.",
+         {**zs, "p": then(1), "s": zb_snap}),
+        (7, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.logstreams.snapshot - Finished taking temporary snapshot, need to wait until last written event position {a} is committed, current commit position is {b}. After that snapshot will be committed.",
+         {**zs, "a": big, "b": big}),
+        (7, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.logstreams.snapshot - Current commit position {a} >= {b}, committing snapshot FileBasedTransientSnapshot{{snapshotId={s}, checksum={c}, snapshotMetadata=FileBasedSnapshotMetadata[version=1, processedPosition={a}, exportedPosition={b}, lastFollowupEventPosition={a}]}}.",
+         {**zs, "a": big, "b": big, "s": zb_snap, "c": big}),
+        (7, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.snapshots.impl.FileBasedSnapshotStore - Committed new snapshot {s}",
+         {**zs, "s": zb_snap}),
+        (5, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.broker.logstreams - Scheduling log compaction up to index {i}",
+         {**zp, "i": big}),
+        (6, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.broker.system - Partition-{p} recovered, marking it as healthy",
+         {**zp, "p": then(1)}),
+        (5, "{TS} [{A}] [{T}] WARN io.camunda.zeebe.broker.system - Partition-{p} failed, marking it as unhealthy: {h}",
+         {**zp, "p": then(1), "h": pick(["Broker-0{partition=1, role=FOLLOWER} is unhealthy: [StreamProcessor-1 is unhealthy]",
+                                        "HealthReport{status=UNHEALTHY, issue=HealthIssue[message=actor appears blocked, throwable=null, cause=null]}"])}),
+        (5, "{TS} [{A}] [{T}] WARN io.camunda.zeebe.broker.system - Detected 'UNHEALTHY' components. The current health status of components: {h}",
+         {**zp, "h": pick(["[Partition-1{status=UNHEALTHY}, Partition-2{status=HEALTHY}, Partition-3{status=HEALTHY}]",
+                           "[Partition-3{status=UNHEALTHY}]"])}),
+        (5, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.broker.system - The components are healthy. The current health status of components: {h}",
+         {**zp, "h": pick(["[Partition-1{status=HEALTHY}, Partition-2{status=HEALTHY}, Partition-3{status=HEALTHY}]", "[Partition-3{status=HEALTHY}]"])}),
+        (8, "{TS} [{A}] [{T}] WARN io.camunda.zeebe.exporter.ElasticsearchExporter - Unexpected exception occurred on periodically flushing bulk, will retry later.", zx),
+        (5, "{TS} [{A}] [{T}] DEBUG io.camunda.zeebe.broker.exporter - Recovered exporter '{e}' from snapshot at lastExportedPosition {n}",
+         {**zx, "e": pick(["elasticsearch", "camundaExporter", "metrics"]), "n": big}),
+        (4, "{TS} [] [main] INFO io.camunda.zeebe.gateway - Version: {v}", {"TS": zb_ts, "v": pick(["8.5.6", "8.6.2"])}),
+        (5, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.processor - Processor starts replay of events. [snapshot-position: {a}, replay-mode: {m}]",
+         {"TS": zb_ts, "A": zb_actor("StreamProcessor"), "T": zb_thread, "a": big, "m": pick(["PROCESSING", "CONTINUOUSLY"])}),
+        (5, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.processor - Processor finished replay, with [lastProcessedPosition: {a}, lastWrittenPosition: {c}]",
+         {"TS": zb_ts, "A": zb_actor("StreamProcessor"), "T": zb_thread, "a": big, "c": big}),
+        (9, sb("WARN", "{T}", "io.camunda.zeebe.client.job.poller", "Failed to activate jobs for worker {w} and job type {j}"),
+         {"TS": sb_ts, "P": pick(["1"]), "T": lambda g: t15(f"grpc-default-executor-{g.r.randint(0, 9)}"), "w": pick(zb_workers), "j": pick(zb_jobtypes)}),
+        (7, sb("WARN", "{T}", "io.camunda.zeebe.client.job.worker", "Worker {w} failed to handle job with key {k} of type {j}, sending fail command to broker"),
+         {"TS": sb_ts, "P": pick(["1"]), "T": lambda g: t15(f"pool-{g.r.randint(1, 3)}-thread-{g.r.randint(1, 8)}"), "w": pick(zb_workers), "k": lambda g: str(2251799813685248 + g.r.randint(1, 9999999)), "j": pick(zb_jobtypes)}),
+    ]
+
+    # ---- Flowable (Spring Boot console) ----
+    fl = {"TS": sb_ts, "P": pick(["1", "12"])}
+
+    def fl_schema(g: Gen) -> str:
+        # one schema operation: the operation and the component recur in the resource path
+        g.drawn = (g.r.choice(["create", "upgrade"]), g.r.choice(["common", "identitylink", "job", "task", "variable", "eventsubscription"]))
+        return g.drawn[0]
+    flowable = [
+        (3, sb("INFO", "           main", "o.f.c.e.impl.db.CommonDbSchemaManager", "performing {o} on {c} with resource org/flowable/{c2}/db/{o2}/flowable.{d}.{o3}.{c3}.sql"),
+         {**fl, "o": fl_schema, "c": then(1), "c2": then(1), "o2": then(0), "d": pick(["postgres", "mysql"]), "o3": then(0), "c3": then(1)}),
+        (3, sb("INFO", "           main", "o.f.engine.impl.ProcessEngineImpl", "ProcessEngine default created"), fl),
+        (3, sb("INFO", "           main", "o.f.j.s.i.a.AbstractAsyncExecutor", "Starting up the async job executor [{c}]."),
+         {**fl, "c": pick(["org.flowable.spring.job.service.SpringAsyncExecutor"])}),
+        (3, sb("INFO", "           main", "o.f.j.s.i.a.DefaultAsyncTaskExecutor", "Creating executor service with corePoolSize {a}, maxPoolSize {b} and keepAliveTime {k}"),
+         {**fl, "a": pick(["8", "16"]), "b": pick(["8", "16"]), "k": pick(["5000"])}),
+        (3, sb("INFO", "{T}", "o.f.j.s.i.a.AcquireAsyncJobsDueRunnable", "starting to acquire async jobs due"),
+         {**fl, "T": lambda g: t15("flowable-acquire-async-jobs")}),
+        (3, sb("INFO", "{T}", "o.f.j.s.i.a.AcquireTimerJobsRunnable", "starting to acquire async jobs due"),
+         {**fl, "T": lambda g: t15("flowable-acquire-timer-jobs")}),
+        (3, sb("INFO", "{T}", "o.f.j.s.i.a.ResetExpiredJobsRunnable", "starting to reset expired jobs"),
+         {**fl, "T": lambda g: t15("flowable-reset-expired-jobs")}),
+        (9, sb("ERROR", "{T}", "o.f.c.e.impl.interceptor.CommandContext", "Error while closing command context"),
+         {**fl, "T": lambda g: t15(g.r.choice(['flowable-async-job-executor-thread-' + str(g.r.randint(1, 8)), 'http-nio-8080-exec-' + str(g.r.randint(1, 20))]))}),
+        (5, sb("INFO", "{T}", "o.f.j.s.i.a.AcquireAsyncJobsDueRunnable", "Optimistic locking exception during async job acquisition. If you have multiple async executors running against the same database, this exception means that this thread tried to acquire a due async job, which already was acquired by another async executor acquisition thread.This is expected behavior in a clustered environment. You can ignore this message if you indeed have multiple async executor acquisition threads running against the same database. Exception message: {m}"),
+         {**fl, "T": lambda g: t15("flowable-acquire-async-jobs"), "m": lambda g: f"JobEntity [id={g.uuid()}] was updated by another transaction concurrently"}),
+    ]
+
+    # ---- Netflix Conductor (server and Java client workers) ----
+    cd_wfs = ["order_fulfillment", "kitchensink", "image_convert_resize"]
+    cd_tasks = ["charge_payment", "ship_order", "image_convert", "send_notification"]
+
+    def cd_id(g: Gen) -> str:
+        return g.uuid()
+
+    cds = {"TS": sb_ts, "P": pick(["1"]), "T": lambda g: t15(g.r.choice(['http-nio-8080-exec-' + str(g.r.randint(1, 20)), 'sweeper-thread-' + str(g.r.randint(0, 9)), 'system-task-worker-' + str(g.r.randint(0, 7))]))}
+    cdw = {"TS": sb_ts, "P": pick(["1", "23"]), "T": lambda g: t15(f"workflow-worker-{g.r.randint(1, 12)}")}
+    conductor = [
+        (7, sb("INFO", "{T}", "c.n.c.core.execution.WorkflowExecutor", "A new instance of workflow: {w} created with id: {i}"),
+         {**cds, "w": pick(cd_wfs), "i": cd_id}),
+        (4, sb("INFO", "{T}", "c.n.c.core.execution.WorkflowExecutor", "Workflow: {i} has been terminated with reason: {r}"),
+         {**cds, "i": cd_id, "r": pick(["Cancelled by operator", "Workflow is FAILED by TERMINATE task: terminate_on_error"])}),
+        (6, sb("ERROR", "{T}", "c.n.c.core.execution.WorkflowExecutor", "Error executing system task - {t}, with id: {i}"),
+         {**cds, "t": pick(["HTTP", "JSON_JQ_TRANSFORM", "EVENT"]), "i": cd_id}),
+        (5, sb("INFO", "{T}", "c.n.c.core.execution.WorkflowExecutor", "Task {t} of workflow {i} has timed out, retrying"),
+         {**cds, "t": pick(cd_tasks), "i": cd_id}),
+        (5, sb("WARN", "{T}", "c.n.c.c.reconciliation.WorkflowSweeper", "Workflow {i} is not a valid workflow to sweep"),
+         {**cds, "i": cd_id}),
+        (4, sb("INFO", "{T}", "c.n.c.core.execution.WorkflowExecutor", "Workflow {i} has been restarted"),
+         {**cds, "i": cd_id}),
+        (3, sb("INFO", "           main", "c.n.c.c.e.t.SystemTaskWorkerCoordinator", "Adding the queue for system task: {t}"),
+         {**cds, "t": pick(["HTTP", "JSON_JQ_TRANSFORM", "EVENT", "KAFKA_PUBLISH"])}),
+        (8, sb("ERROR", "{T}", "c.n.c.client.automator.TaskPollExecutor", "Error when polling for tasks"),
+         cdw),
+        (6, sb("ERROR", "{T}", "c.n.c.client.automator.TaskPollExecutor", "Unable to execute task: {i} of type: {t}"),
+         {**cdw, "i": cd_id, "t": pick(cd_tasks)}),
+        (4, sb("INFO", "           main", "c.n.c.client.automator.TaskRunnerConfigurer", "Starting with {n} threads for {w} workers"),
+         {**cdw, "n": pick(["4", "8", "12"]), "w": pick(["2", "3", "4"])}),
+    ]
+
+    # ---- Uber Cadence (zap JSON) ----
+    def cad_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def cad_addr(g: Gen) -> str:
+        return f"10.42.{g.r.randint(0, 3)}.{g.r.randint(2, 250)}:{g.r.choice(['7933', '7934', '7935'])}"
+
+    cad_domains = ["payments", "orders", "cadence-canary"]
+    cad_wfs = ["OrderWorkflow", "RefundWorkflow", "cadence-canary-workflow"]
+    cad_tls = ["order-tasks", "refund-tasks", "canary-task-queue"]
+
+    def shard(g: Gen) -> str:
+        return str(g.r.randint(0, 1023))
+
+    ch = {"TS": cad_ts, "A": cad_addr, "s": shard}
+    cadence = [
+        (6, '{{"level":"info","ts":"{TS}","msg":"Range updated for shardID","service":"cadence-history","shard-id":{s},"address":"{A}","shard-range-id":{r},"previous-shard-range-id":{q},"logging-call-at":"context.go:1202"}}',
+         {**ch, "r": lambda g: str(g.r.randint(2, 500)), "q": lambda g: str(g.r.randint(1, 499))}),
+        (5, '{{"level":"info","ts":"{TS}","msg":"Acquired shard","service":"cadence-history","shard-id":{s},"address":"{A}","lifecycle":"Started","logging-call-at":"controller.go:315"}}', ch),
+        (4, '{{"level":"info","ts":"{TS}","msg":"Shard ownership lost","service":"cadence-history","shard-id":{s},"address":"{A}","lifecycle":"Stopping","logging-call-at":"controller.go:404"}}', ch),
+        (4, '{{"level":"info","ts":"{TS}","msg":"Timer queue processor started.","service":"cadence-history","shard-id":{s},"address":"{A}","component":"timer-queue-processor","cluster-name":"{c}","lifecycle":"Started","logging-call-at":"timer_queue_processor.go:150"}}',
+         {**ch, "c": pick(["primary", "secondary"])}),
+        (7, '{{"level":"error","ts":"{TS}","msg":"Fail to process task","service":"cadence-history","shard-id":{s},"address":"{A}","component":"transfer-queue-processor","wf-domain-id":"{d}","wf-id":"{w}","wf-run-id":"{r}","queue-task-id":{t},"queue-task-type":{k},"error":"{e}","lifecycle":"ProcessingFailed","logging-call-at":"task.go:266"}}',
+         {**ch, "d": lambda g: g.uuid(), "w": lambda g: f"order-{g.num(10000, 999999)}", "r": lambda g: g.uuid(), "t": big, "k": pick(["0", "1", "2", "4"]),
+          "e": pick(["context deadline exceeded", "Workflow execution already completed.", "Domain is not active in this cluster"])}),
+        (5, '{{"level":"warn","ts":"{TS}","msg":"Critical error processing task, retrying.","service":"cadence-history","shard-id":{s},"address":"{A}","component":"timer-queue-processor","error":"{e}","operation-critical":true,"attempt":{n},"logging-call-at":"task.go:301"}}',
+         {**ch, "e": pick(["context deadline exceeded", "Persistence Max QPS Reached."]), "n": lambda g: str(g.r.randint(100, 2000))}),
+        (6, '{{"level":"info","ts":"{TS}","msg":"Current reachable members","service":"cadence-{v}","component":"service-resolver","service":"cadence-{u}","addresses":{a},"logging-call-at":"rpServiceResolver.go:266"}}',
+         {"TS": cad_ts, "v": pick(["frontend", "history", "matching"]), "u": pick(["frontend", "history", "matching", "worker"]),
+          "a": lambda g: "[" + ",".join(f'"{cad_addr(g)}"' for _ in range(g.r.randint(1, 3))) + "]"}),
+        (7, '{{"level":"error","ts":"{TS}","msg":"Persistent fetch operation Failure","service":"cadence-matching","component":"matching-engine","wf-task-list-name":"{t}","wf-task-list-type":{k},"store-operation":"get-tasks","error":"{e}","logging-call-at":"taskReader.go:188"}}',
+         {"TS": cad_ts, "t": pick(cad_tls), "k": pick(["0", "1"]), "e": pick(["gocql: no response received from cassandra within timeout period", "Persistence Max QPS Reached."])}),
+        (5, '{{"level":"info","ts":"{TS}","msg":"Task list manager state changed","service":"cadence-matching","wf-task-list-name":"{t}","wf-task-list-type":{k},"lifecycle":"{l}","logging-call-at":"taskListManager.go:214"}}',
+         {"TS": cad_ts, "t": pick(cad_tls), "k": pick(["0", "1"]), "l": pick(["Started", "Stopped"])}),
+        (8, '{{"level":"info","ts":"{TS}","msg":"Request validation failed","service":"cadence-frontend","wf-domain-name":"{d}","wf-id":"{w}","error":"{e}","logging-call-at":"workflowHandler.go:3612"}}',
+         {"TS": cad_ts, "d": pick(cad_domains), "w": lambda g: f"order-{g.num(10000, 999999)}",
+          "e": pick(["Workflow execution already started", "WorkflowId is not set on request.", "Domain does not exist"])}),
+        (6, '{{"level":"warn","ts":"{TS}","msg":"Domain rate limit exceeded","service":"cadence-frontend","wf-domain-name":"{d}","logging-call-at":"ratelimit.go:96"}}',
+         {"TS": cad_ts, "d": pick(cad_domains)}),
+        (5, '{{"level":"info","ts":"{TS}","msg":"Decision task timed out","service":"cadence-history","shard-id":{s},"address":"{A}","wf-domain-id":"{d}","wf-id":"{w}","wf-run-id":"{r}","wf-type":"{y}","logging-call-at":"timerQueueActiveTaskExecutor.go:351"}}',
+         {**ch, "d": lambda g: g.uuid(), "w": lambda g: f"order-{g.num(10000, 999999)}", "r": lambda g: g.uuid(), "y": pick(cad_wfs)}),
+    ]
+
+    # ---- n8n (console, main and queue-mode workers) ----
+    n8_wfs = ["Invoice sync", "Slack alert on new lead", "Nightly CRM export", "Shopify order to Sheets"]
+
+    def n8_wid(g: Gen) -> str:
+        return "".join(g.r.choice("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz0123456789") for _ in range(16))
+
+    def exec_id(g: Gen) -> str:
+        return str(g.r.randint(1000, 480000))
+
+    n8 = {"wf": pick(n8_wfs), "id": n8_wid, "e": exec_id, "j": lambda g: str(g.r.randint(100, 90000))}
+    n8n = [
+        (3, "n8n ready on {h}, port {p}", {"h": pick(["0.0.0.0", "::"]), "p": pick(["5678"])}),
+        (3, "Version: {v}", {"v": pick(["1.64.3", "1.72.1"])}),
+        (3, "Editor is now accessible via:", {}),
+        (3, "Start Active Workflows:", {}),
+        (6, 'Activated workflow "{wf}" (ID: {id})', n8),
+        (4, 'Removed triggers and pollers for workflow "{wf}" (ID: {id})', n8),
+        (4, "n8n worker is now ready", {}),
+        (3, " * Version: {v}", {"v": pick(["1.64.3", "1.72.1"])}),
+        (3, " * Concurrency: {c}", {"c": pick(["10", "5", "20"])}),
+        (12, "Worker started execution {e} (job {j})", n8),
+        (12, "Worker finished execution {e} (job {j})", n8),
+        (8, "Enqueued execution {e} (job {j})", n8),
+        (6, "Execution {e} (job {j}) failed", n8),
+        (5, 'Problem with execution {e}: {m}. Aborting.', {**n8, "m": pick(["This execution failed to be processed too many times and will no longer retry", "Workflow did not finish, possible out-of-memory issue"])}),
+        (7, 'Received request for unknown webhook: The requested webhook "{m} {p}" is not registered.',
+         {"m": pick(["GET", "POST"]), "p": pick(["invoice", "lead/new", "3f0c2b8a-9d21-4b7e-a1f3-2c5d6e7f8a90"])}),
+        (5, 'Issue on initial workflow activation try of "{wf}" (ID: {id}) (startup)', n8),
+    ]
+
+    # ---- Kestra ----
+    def kes_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def kes_exec(g: Gen) -> str:
+        return "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") for _ in range(22))
+
+    def kes_dur(g: Gen) -> str:
+        return f"00:{g.r.randint(0, 12):02d}:{g.r.randint(0, 59):02d}.{ms3(g)}"
+
+    kes_flows = [("hello_world", "company.team"), ("etl_orders", "company.team"), ("invoice_export", "prod.billing")]
+
+    def kes_flow(g: Gen) -> str:
+        # the logger names the flow, the context names its namespace and the flow again
+        g.drawn = g.r.choice(kes_flows)
+        return g.drawn[0]
+
+    kf = {"TS": kes_ts, "fl0": kes_flow, "ns": then(1), "fl": then(0), "x": kes_exec}
+    kes_tasks = ["extract", "transform", "load", "hello"]
+
+    def kes_task(g: Gen) -> str:
+        # drawn after the flow: the task id rides along in the drawn tuple
+        g.drawn = (*g.drawn[:2], g.r.choice(kes_tasks))
+        return g.drawn[2]
+
+    kt = {**kf, "t0": kes_task, "t": then(2), "tr": kes_exec}
+    kes_types = ["io.kestra.plugin.core.log.Log", "io.kestra.plugin.scripts.python.Script", "io.kestra.plugin.jdbc.postgresql.Query"]
+    kestra = [
+        (8, "{TS} INFO  executor_1   flow.{fl0} [namespace: {ns}] [flow: {fl}] [execution: {x}] Flow started", kf),
+        (8, "{TS} INFO  executor_1   flow.{fl0} [namespace: {ns}] [flow: {fl}] [execution: {x}] Flow completed with state {s} in {d}",
+         {**kf, "s": pick(["SUCCESS", "SUCCESS", "FAILED", "WARNING"]), "d": kes_dur}),
+        (9, "{TS} INFO  worker_{w}     flow.{fl0}.{t0} [namespace: {ns}] [flow: {fl}] [task: {t}] [execution: {x}] [taskrun: {tr}] [value: null] Type {y} started",
+         {**kt, "w": pick(["1", "2"]), "y": pick(kes_types)}),
+        (9, "{TS} INFO  worker_{w}     flow.{fl0}.{t0} [namespace: {ns}] [flow: {fl}] [task: {t}] [execution: {x}] [taskrun: {tr}] [value: null] Type {y} with state {s} completed in {d}",
+         {**kt, "w": pick(["1", "2"]), "y": pick(kes_types), "s": pick(["SUCCESS", "FAILED"]), "d": kes_dur}),
+        (5, "{TS} ERROR worker_{w}     flow.{fl0}.{t0} [namespace: {ns}] [flow: {fl}] [task: {t}] [execution: {x}] [taskrun: {tr}] {m}",
+         {**kt, "w": pick(["1", "2"]), "m": pick(["Command failed with exit code 1", "ERROR: relation \"orders_stage\" does not exist", "Connection refused"])}),
+        (5, "{TS} INFO  scheduler_1  flow.{fl0} [namespace: {ns}] [flow: {fl}] [trigger: {tg}] Schedule execution '{x}' created for trigger time '{d}'",
+         {**kf, "tg": pick(["schedule", "daily"]), "d": lambda g: f"2026-12-03T{hms(g)}Z"}),
+        (4, "{TS} INFO  main         io.kestra.cli.AbstractCommand Starting Kestra with environments [{e}]",
+         {"TS": kes_ts, "e": pick(["cli", "cli, k8s"])}),
+        (4, "{TS} INFO  main         io.kestra.core.runners.Worker Worker started with {n} thread(s)",
+         {"TS": kes_ts, "n": pick(["8", "16", "32"])}),
+    ]
+
+    # ---- StackStorm ----
+    def st_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def st_thr(g: Gen) -> str:
+        return str(g.r.randint(139800000000000, 139899999999999))
+
+    def st_id(g: Gen) -> str:
+        return "6" + g.hexs(23)
+
+    st_actions = ["core.local", "core.http", "linux.check_loadavg", "chatops.post_message", "aws.ec2_run_instances"]
+    st_rules = ["chatops.notify", "monitoring.restart_on_high_load", "st2cicd.deploy_on_push"]
+    st_triggers = ["core.st2.webhook", "core.st2.generic.actiontrigger", "core.st2.IntervalTimer"]
+    st_paths = ["/v1/executions", "/v1/actions", "/v1/rules", "/v1/webhooks/deploy"]
+    sc = {"TS": st_ts, "T": st_thr}
+
+    def st_req(g: Gen) -> str:
+        # one API request: its id, method, path, query, client, status, length and runtime
+        g.drawn = (g.uuid(), g.r.choice(["GET", "GET", "POST"]), g.r.choice(st_paths), g.r.choice(["{'limit': '50'}", "{}"]), node_ip(g),
+                   g.r.choice(["200", "200", "201", "401", "404"]), str(g.r.randint(2, 90000)), g.flt(3, 400))
+        return g.drawn[0]
+    stackstorm = [
+        (8, "{TS} {T} INFO handler [-] Scheduling liveaction: {b} (queue_item_id={a})",
+         {**sc, "a": st_id, "b": st_id}),
+        (8, "{TS} {T} INFO base [-] Dispatched {{~}}action_execution: {a} / {{~}}live_action: {b} with \"{s}\" status.",
+         {**sc, "a": st_id, "b": st_id, "s": pick(["scheduled", "running", "canceled"])}),
+        (8, "{TS} {T} INFO worker [-] Launching action execution.", sc),
+        (6, "{TS} {T} INFO base [-] Found {n} rules defined for trigger {t}", {**sc, "n": pick(["0", "1", "2", "3"]), "t": pick(st_triggers)}),
+        (6, "{TS} {T} INFO engine [-] {n} rule(s) found to enforce for {t}.", {**sc, "n": pick(["0", "1", "2"]), "t": pick(st_triggers)}),
+        (6, "{TS} {T} INFO enforcer [-] Invoking action {a} for trigger_instance {i} with params {p}.",
+         {**sc, "a": pick(st_actions), "i": st_id, "p": pick(['{"cmd": "systemctl restart nginx"}', '{"channel": "#ops", "message": "deploy done"}', "{}"])}),
+        (5, "{TS} {T} INFO filter [-] Validation for rule {r} succeeded.", {**sc, "r": pick(st_rules)}),
+        (4, "{TS} {T} INFO filter [-] Validation for rule {r} failed on criteria -  key: {k} pattern: {p} type: {y} payload: {v}",
+         {**sc, "r": pick(st_rules), "k": pick(["trigger.body.ref", "trigger.load"]), "p": pick(["refs/heads/main", "5"]), "y": pick(["equals", "gt"]), "v": pick(["refs/heads/dev", "1.2"])}),
+        (5, "{TS} {T} ERROR base [-] Failed to run action: {a}", {**sc, "a": pick(st_actions)}),
+        (9, "{TS} {T} INFO logging [-] {r} - {m} {p} with query={q} (remote_addr='{ip}',method='{m2}',request_id='{r2}',path='{p2}',query={q2})",
+         {**sc, "r": st_req, "m": then(1), "p": then(2), "q": then(3), "ip": then(4), "m2": then(1), "r2": then(0), "p2": then(2), "q2": then(3)}),
+        (9, "{TS} {T} INFO logging [-] {r} - {c} {n} {ms}ms (content_length={n2},request_id='{r2}',runtime={ms2},remote_addr='{ip}',status={c2},method='{m}',path='{p}')",
+         {**sc, "r": st_req, "c": then(5), "n": then(6), "ms": then(7), "n2": then(6), "r2": then(0), "ms2": then(7), "ip": then(4), "c2": then(5), "m": then(1), "p": then(2)}),
+        (4, "{TS} {T} AUDIT worker [-] Liveaction completed (liveaction_db={{...}})", sc),
+        (4, "{TS} {T} INFO service [-] Connected to {h}", {**sc, "h": pick(["amqp://stackstorm:**@rabbitmq:5672//", "mongodb://mongo:27017/st2"])}),
+    ]
+
+    # ---- Apache DolphinScheduler ----
+    def ds_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)} +0000"
+
+    def wi(g: Gen) -> str:
+        return str(g.r.randint(1, 40000))
+
+    def ti(g: Gen) -> str:
+        return str(g.r.randint(1, 300000))
+
+    ds = {"TS": ds_ts, "w": wi, "t": ti}
+
+    def ds_node(g: Gen) -> str:
+        g.drawn = node_ip(g)
+        return g.drawn
+    ds_tasks = ["SHELL", "SQL", "PYTHON", "SPARK"]
+    dolphin = [
+        (8, "[INFO] {TS} o.a.d.s.m.e.WorkflowExecuteRunnable:[1382] - [WorkflowInstance-{w}][TaskInstance-{t}] - Submit task instance to dispatch queue success",
+         ds),
+        (6, "[INFO] {TS} o.a.d.s.m.r.d.WorkerTaskDispatcher:[73] - [WorkflowInstance-{w}][TaskInstance-{t}] - Task: {n} dispatch to worker {h}:1234 success",
+         {**ds, "n": pick(["load_orders", "daily_report", "sync_dim_user"]), "h": node_ip}),
+        (7, "[INFO] {TS} o.a.d.s.m.e.WorkflowExecuteRunnable:[711] - [WorkflowInstance-{w}][TaskInstance-{t}] - Workflow instance state changed to {s}",
+         {**ds, "s": pick(["SUCCESS", "FAILURE", "READY_STOP", "STOP"])}),
+        (5, "[INFO] {TS} o.a.d.s.m.e.WorkflowExecuteRunnable:[432] - [WorkflowInstance-{w}][TaskInstance-{t}] - Task instance {n} failed, will retry, retry times: {r}",
+         {**ds, "n": pick(["load_orders", "daily_report", "sync_dim_user"]), "r": pick(["1", "2", "3"])}),
+        (6, "[INFO] {TS} o.a.d.s.m.r.MasterSchedulerBootstrap:[188] - Master schedule bootstrap loop command success, command size: {n}, current slot: {s}, total slot size: {z}",
+         {"TS": ds_ts, "n": small, "s": pick(["0", "1"]), "z": pick(["2"])}),
+        (5, "[INFO] {TS} o.a.d.s.m.r.MasterRegistryClient:[156] - Master node : {h}:5678 registry to ZK successfully",
+         {"TS": ds_ts, "h": node_ip}),
+        (6, "[INFO] {TS} o.a.d.s.w.p.WorkerTaskExecutorOperator:[52] - [WorkflowInstance-{w}][TaskInstance-{t}] - Receive TaskInstanceDispatchRequest: {y}",
+         {**ds, "y": pick(ds_tasks)}),
+        (7, "[INFO] {TS} o.a.d.p.t.a.AbstractCommandExecutor:[161] - [WorkflowInstance-{w}][TaskInstance-{t}] - process has exited. execute path:{p}, processId:{pid} ,exitStatusCode:{c} ,processWaitForStatus:true ,processExitValue:{c2}",
+         {**ds, "p": lambda g: f"/tmp/dolphinscheduler/exec/process/default/{g.num(10000000000, 20000000000)}/{g.num(10000000000, 20000000000)}_{g.r.randint(1, 9)}/{g.r.randint(1, 9999)}/{g.r.randint(1, 99999)}",
+          "pid": lambda g: str(g.r.randint(100, 99999)), "c": first([("0",), ("0",), ("1",)]), "c2": then(0)}),
+        (6, "[INFO] {TS} o.a.d.s.w.r.WorkerTaskExecutor:[205] - [WorkflowInstance-{w}][TaskInstance-{t}] - Send task execute status: {s} to master : {h}:5678",
+         {**ds, "s": pick(["SUCCESS", "FAILURE", "RUNNING_EXECUTION"]), "h": node_ip}),
+        (5, "[WARN] {TS} o.a.d.s.w.r.WorkerTaskExecutor:[221] - [WorkflowInstance-{w}][TaskInstance-{t}] - Task execute failed, due to meet an exception",
+         ds),
+        (4, "[INFO] {TS} o.a.d.s.w.r.WorkerRegistryClient:[118] - Worker node: {h}:1234 registry to ZK {z} success",
+         {"TS": ds_ts, "h": ds_node, "z": lambda g: f"/nodes/worker/{g.drawn}:1234"}),
+    ]
+
+    # ---- Windmill (Rust tracing) ----
+    def wm_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.r.randint(0, 999999):06d}Z"
+
+    def wm_worker(g: Gen) -> str:
+        # the worker name ends in its pod's hostname, which the hostname field repeats
+        host = f"windmill-workers-{g.hexs(9)}-{g.hexs(5)}"
+        g.drawn = host
+        return f"wk-{g.r.choice(['default', 'native', 'gpu'])}-{host}"
+
+    def wm_job(g: Gen) -> str:
+        g.drawn = f"0193{g.hexs(4)}-{g.hexs(4)}-7{g.hexs(3)}-{g.hexs(4)}-{g.hexs(12)}"
+        return g.drawn
+
+    def wm_root(g: Gen) -> str:
+        # a flow's steps name their flow job as root, a lone script itself
+        return g.drawn if g.r.random() < 0.7 else f"0193{g.hexs(4)}-{g.hexs(4)}-7{g.hexs(3)}-{g.hexs(4)}-{g.hexs(12)}"
+
+    wm_paths = ["f/etl/sync_orders", "u/admin/hello", "f/ops/restart_service"]
+    wmw = {"TS": wm_ts, "w": wm_worker, "j": wm_job, "p": pick(wm_paths)}
+    windmill = [
+        (9, "{TS}  INFO windmill_worker::worker: fetched job {j}, root job: {rj}, language: {l}, script_path: {p} worker={w} hostname={h}",
+         {**wmw, "rj": wm_root, "l": pick(["python3", "deno", "bash", "bun"]), "h": lambda g: g.drawn}),
+        (9, "{TS}  INFO windmill_worker::result_processor: job {j} finished with success: {s}, duration: {d}ms worker={w}",
+         {**wmw, "s": pick(["true", "true", "false"]), "d": millis}),
+        (4, "{TS}  INFO windmill_worker::worker: starting worker {w} in worker group {g}",
+         {**wmw, "g": pick(["default", "native", "gpu"])}),
+        (5, "{TS} ERROR windmill_worker::worker: error handling job {j} {p}: {e} worker={w}",
+         {**wmw, "e": pick(["Execution error: ExitCode: 1, last log lines: ModuleNotFoundError: No module named 'pandas'", "Timeout after 900s"])}),
+        (4, "{TS}  INFO windmill_api: server started on port={p} and addr={a}",
+         {"TS": wm_ts, "p": pick(["8000"]), "a": pick(["0.0.0.0", "::"])}),
+        (5, "{TS}  WARN windmill_queue::schedule: Schedule {p} in workspace {ws} failed to push next job: {e}",
+         {"TS": wm_ts, "p": pick(wm_paths), "ws": pick(["admins", "prod"]), "e": pick(["script not found", "workspace is disabled"])}),
+    ]
+
+    return camunda7 + zeebe + flowable + conductor + cadence + n8n + kestra + stackstorm + dolphin + windmill
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -24788,7 +25295,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "BackupPlatform": backup_events,
            "RoboticsPlatform": robotics_events,
            "HealthPlatform": health_events,
-           "SearchPlatform": search_events}
+           "SearchPlatform": search_events,
+           "WorkflowPlatform": workflow_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
