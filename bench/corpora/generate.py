@@ -285,6 +285,15 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   ZincSearch, the Elasticsearch 8 search and indexing slowlogs and deprecation log, the OpenSearch security
   audit log, Apache Nutch 1.x (injector, generator, fetcher, parser, CrawlDb update), StormCrawler and the
   Apache Tika server; 164 event types.
+* ``GeoPlatform`` (written blind for the twenty-sixth issue-15 pass: before reading the engine or any
+  failure analysis; scored once): GeoServer with GeoWebCache (log4j2 lines: the dispatcher, request logging,
+  catalog loading and reloads, rendering timeouts, seeding and truncation), MapServer (MS_ERRORFILE debug
+  lines with msDrawMap timings, its error lines) with MapCache (mapcache_seed, the Apache module), QGIS
+  Server, OSRM (osrm-extract, osrm-contract, osrm-routed with its request lines), Valhalla (valhalla_service
+  and the tile builder), GraphHopper (Dropwizard console and request log), Martin (env_logger with actix-web
+  access lines), TileServer GL, pg_tileserv and pg_featureserv, GDAL's command-line tools (ogr2ogr,
+  gdalwarp, gdal_translate warnings, errors and progress), Nominatim (import stages, indexing, replication
+  and the API query log) and OpenTripPlanner 2; 180 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -24752,6 +24761,488 @@ def search_events() -> list[tuple[float, str, dict]]:
     return solr + vespa + manticore + sphinx + quickwit + zinc + elastic + audit + crawler + storm + tika
 
 
+def geo_events() -> list[tuple[float, str, dict]]:
+    """Geospatial servers and tools as their operators log them: GeoServer 2.25 with GeoWebCache (log4j2
+    lines: the dispatcher, request logging, catalog loading and reloads, rendering timeouts, GWC seeding and
+    truncation), MapServer 8 (the MS_ERRORFILE debug lines with msDrawMap timings, its error lines) with
+    MapCache (mapcache_seed and the Apache module), QGIS Server 3, OSRM 5 (osrm-extract, osrm-contract and
+    osrm-routed with its request lines), Valhalla (valhalla_service and valhalla_build_tiles), GraphHopper 9
+    (Dropwizard console), Martin (env_logger with actix-web access lines), TileServer GL, pg_tileserv and
+    pg_featureserv (logrus), GDAL's command-line tools (ogr2ogr, gdalwarp, gdal_translate: warnings,
+    errors and progress), Nominatim (import stages, indexing, replication and the API query log) and
+    OpenTripPlanner 2 (graph build and the server).
+    Written blind for the twenty-sixth issue-15 pass: before reading the engine or any failure
+    analysis; 180 event types."""
+
+    def ms3(g: Gen) -> str:
+        return f"{g.r.randint(0, 999):03d}"
+
+    def us6(g: Gen) -> str:
+        return f"{g.r.randint(0, 999999):06d}"
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([0, 1, 1, 2, 3, g.r.randint(4, 60)]))
+
+    def big(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 9999), g.r.randint(10000, 90000000)]))
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 9), g.r.randint(10, 999), g.r.randint(1000, 60000)]))
+
+    def secs(g: Gen) -> str:
+        return f"{g.r.choice([g.r.uniform(0, 2), g.r.uniform(2, 90), g.r.uniform(90, 4000)]):.{g.r.choice([2, 3])}f}"
+
+    def fsec(d: int):
+        return lambda g: f"{g.r.choice([g.r.uniform(0, 0.05), g.r.uniform(0.05, 3)]):.{d}f}"
+
+    def client_ip(g: Gen) -> str:
+        return g.r.choice([f"10.0.{g.r.randint(1, 3)}.{g.r.randint(10, 250)}", f"172.16.{g.r.randint(0, 9)}.{g.r.randint(2, 250)}"])
+
+    def zxy(g: Gen) -> str:
+        z = g.r.randint(0, 18)
+        n = 2 ** z
+        return f"{z}/{g.r.randint(0, n - 1)}/{g.r.randint(0, n - 1)}"
+
+    def lonlat(g: Gen) -> str:
+        return f"{g.r.uniform(13.0, 13.8):.6f},{g.r.uniform(52.3, 52.7):.6f}"
+
+    def latlon(g: Gen) -> str:
+        return f"{g.r.uniform(52.3, 52.7):.5f},{g.r.uniform(13.0, 13.8):.5f}"
+
+    def bbox(g: Gen) -> str:
+        x, y = g.r.uniform(-20037508, 20000000), g.r.uniform(-20037508, 20000000)
+        d = g.r.choice([611.49622628141, 1222.99245256282, 4891.96981024998, 39135.7584820001])
+        return f"{x:.6f},{y:.6f},{x + 256 * d:.6f},{y + 256 * d:.6f}"
+
+    def counter(g: Gen) -> str:
+        return f"{g.r.choice([0, g.r.randint(1, 9999)]):04d}"
+
+    agents = ["Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0", "QGIS/33410/Ubuntu 24.04.1 LTS",
+              "curl/8.5.0", "okhttp/4.12.0", "python-requests/2.32.3"]
+
+    # ---- GeoServer 2.25 (log4j2 DEFAULT_LOGGING: "%d{dd MMM HH:mm:ss} %-6p [%c{2}] - %m") ----
+    def gs_ts(g: Gen) -> str:
+        return f"03 Dec {hms(g)}"
+
+    gs_layers = ["osm:roads", "osm:buildings", "topp:states", "cadastre:parcels", "ne:countries"]
+    gs_ops = ["GetMap", "GetMap", "GetMap", "GetFeatureInfo", "GetCapabilities", "GetFeature", "DescribeFeatureType", "GetLegendGraphic"]
+    gw = {"TS": gs_ts}
+
+    def wms_query(g: Gen) -> str:
+        return (f"SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&FORMAT=image%2Fpng&TRANSPARENT=true&LAYERS={g.r.choice(gs_layers)}"
+                f"&WIDTH=256&HEIGHT=256&CRS=EPSG%3A3857&STYLES=&BBOX={bbox(g).replace(',', '%2C')}")
+
+    def gs_path(g: Gen) -> str:
+        ws = g.r.choice(["osm", "cadastre", "ne", "topp"])
+        return g.r.choice([f"/geoserver/wms?{wms_query(g)}", f"/geoserver/{ws}/wms?{wms_query(g)}",
+                           f"/geoserver/gwc/service/wmts/rest/{g.r.choice(gs_layers)}/default/EPSG:900913/EPSG:900913:{zxy(g)}?format=image/png",
+                           f"/geoserver/{ws}/ows?service=WFS&version=2.0.0&request=GetFeature&typeNames={g.r.choice(gs_layers)}&count={g.r.choice([50, 100, 1000])}&outputFormat=application%2Fjson",
+                           "/geoserver/wms?SERVICE=WMS&REQUEST=GetCapabilities", f"/geoserver/rest/workspaces/{ws}/datastores.json"])
+
+    gs_gwc_threads = ["GWC Seeder Thread-0", "GWC Seeder Thread-1", "GWC Seeder Thread-2", "GWC Seeder Thread-3"]
+    geoserver = [
+        (60, "{TS} INFO   [geoserver.ows] - Request: {op}", {**gw, "op": pick(gs_ops)}),
+        (45, "{TS} INFO   [geoserver.filters] - {ip} \"{m} {p}\" \"{ua}\" \"{ref}\"",
+         {**gw, "ip": client_ip, "m": pick(["GET", "GET", "GET", "POST"]), "p": gs_path, "ua": pick(agents),
+          "ref": pick(["null", "null", "https://maps.example.org/viewer/"])}),
+        (40, "{TS} INFO   [geoserver.filters] - {ip} \"{m} {p}\" took {n}ms",
+         {**gw, "ip": client_ip, "m": pick(["GET", "GET", "GET", "POST"]), "p": gs_path, "n": millis}),
+        (5, "{TS} INFO   [geoserver.config] - Loading catalog {d}", {**gw, "d": pick(["/opt/geoserver/data_dir", "/var/lib/geoserver_data"])}),
+        (5, "{TS} INFO   [geoserver.config] - Read catalog in {t}",
+         {**gw, "t": lambda g: f"{g.r.randint(120, 9999)}.{g.r.randint(0, 999)} ms"}),
+        (5, "{TS} INFO   [geoserver.config] - Loaded configuration in {t}", {**gw, "t": lambda g: f"{g.r.randint(20, 999)}.{g.r.randint(0, 999)} ms"}),
+        (5, "{TS} INFO   [geoserver.config] - Reloading catalog and configuration", gw),
+        (5, "{TS} INFO   [geoserver.security] - Start reloading user/groups for service named {s}",
+         {**gw, "s": pick(["default", "ldap"])}),
+        (14, "{TS} WARN   [geoserver.wms] - Rendering process stopped, the map rendering timeout was exceeded",
+         gw),
+        (9, "{TS} ERROR  [geoserver.ows] - org.geoserver.platform.ServiceException: This request used more time than allowed and has been "
+         "forcefully stopped. Max rendering time is {n}s", {**gw, "n": pick(["60", "120"])}),
+        (8, "{TS} ERROR  [geoserver.ows] - org.geoserver.platform.ServiceException: Could not find layer {l}",
+         {**gw, "l": pick(["osm:road", "topp:state", "cadastre:parcel_2024", "ne:coastline"])}),
+        (5, "{TS} WARN   [referencing.factory] - Possible use of \"{p}\" projection outside its valid area.",
+         {**gw, "p": pick(["Transverse_Mercator", "Lambert_Conformal_Conic_2SP", "Mercator_2SP"])}),
+        (5, "{TS} INFO   [geowebcache.layer] - Initializing GeoWebCache {v}", {**gw, "v": pick(["1.25.1", "1.25.2"])}),
+        (20, "{TS} INFO   [seed.SeedTask] - Thread {t} completed (re)seeding layer {l} after {n} tiles and {s} seconds.",
+         {**gw, "t": pick(gs_gwc_threads), "l": pick(gs_layers), "n": big, "s": lambda g: g.num(1, 86000)}),
+        (8, "{TS} INFO   [seed.SeedTask] - Thread group finished {k} task after {s} seconds",
+         {**gw, "k": pick(["SEED", "RESEED", "TRUNCATE"]), "s": lambda g: g.num(1, 86000)}),
+        (6, "{TS} INFO   [seed.TruncateTask] - Completed truncating layer {l}", {**gw, "l": pick(gs_layers)}),
+        (5, "{TS} ERROR  [seed.GWCTask] - Seeding of {l} failed: {e}",
+         {**gw, "l": pick(gs_layers), "e": pick(["java.io.IOException: No space left on device",
+                                                 "org.geowebcache.GeoWebCacheException: Problem communicating with GeoServer"])}),
+    ]
+
+    # ---- MapServer 8 (MS_ERRORFILE with DEBUG) and MapCache ----
+    def ms_ts(g: Gen) -> str:
+        d = g.r.choice(["Thu Dec  3", "Thu Dec  3", "Fri Dec  4"])
+        return f"[{d} {hms(g)} 2026].{us6(g)}"
+
+    ms_layers = ["roads", "buildings", "landuse", "water_polygons", "places"]
+    mw = {"TS": ms_ts}
+    mapserver = [
+        (40, "{TS} msDrawMap(): Layer {i} ({l}), {t}s", {**mw, "i": lambda g: str(g.r.randint(0, 14)), "l": pick(ms_layers), "t": fsec(3)}),
+        (14, "{TS} msDrawMap(): Drawing Label Cache, {t}s", {**mw, "t": fsec(3)}),
+        (14, "{TS} msDrawMap() total time: {t}s", {**mw, "t": fsec(3)}),
+        (12, "{TS} msSaveImage(stdout) total time: {t}s", {**mw, "t": fsec(3)}),
+        (14, "{TS} mapserv request processing time (msLoadMap not incl.): {t}s", {**mw, "t": fsec(3)}),
+        (10, "{TS} CGI Request {n} on process {p}", {**mw, "n": lambda g: g.num(1, 40000), "p": lambda g: g.num(200, 32000)}),
+        (8, "{TS} msWMSLoadGetMapParams(): WMS server error. Invalid layer(s) given in the LAYERS parameter. A layer might be disabled "
+         "for this request. Check wms/ows_enable_request settings.", mw),
+        (6, "{TS} msDrawMap(): Image handling error. Failed to draw layer named '{l}'.", {**mw, "l": pick(ms_layers)}),
+        (5, "{TS} msPostGISLayerOpen(): Query error. Database connection failed ({e}) with connect string '{c}'",
+         {**mw, "e": pick(["connection to server at \"10.0.4.21\", port 5432 failed: Connection refused",
+                           "FATAL:  password authentication failed for user \"mapserver\""]),
+          "c": pick(["host=10.0.4.21 dbname=osm user=mapserver password=*** port=5432", "host=pgdb dbname=cadastre user=mapserver"])}),
+        (5, "{TS} msProcessProjection(): Projection library error. proj error \"{e}\" for \"{p}\"",
+         {**mw, "e": pick(["crs not found", "unknown projection id"]), "p": pick(["init=epsg:99999", "EPSG:3395x", "init=epsg:900913"])}),
+        (5, "{TS} msShapefileOpen(): Unable to access file. ({f})",
+         {**mw, "f": pick(["/srv/data/roads.shp", "/srv/data/coastline.shp", "/srv/data/places/places.shp"])}),
+        (5, "{TS} msLoadMap(): Unable to access file. ({f})", {**mw, "f": pick(["/srv/maps/topo.map", "/etc/mapserver/old.map"])}),
+        (6, "{TS} msQueryByRect(): Search returned no results. No matching record(s) found.", mw),
+        (5, "{TS} msWMSFeatureInfo(): Search returned no results. No matching record(s) found.", mw),
+    ]
+
+    def apache_ts(g: Gen) -> str:
+        return f"[Thu Dec 03 {hms(g)}.{us6(g)} 2026]"
+
+    mc_tilesets = ["osm", "osm-grey", "ortho2024"]
+    mapcache = [
+        (7, "seeded {n} tiles, now at z{z} x{x} y{y} ({r} tiles/sec)",
+         {"n": big, "z": lambda g: str(g.r.randint(0, 17)), "x": lambda g: g.num(0, 131071), "y": lambda g: g.num(0, 131071),
+          "r": lambda g: f"{g.r.uniform(5, 900):.1f}"}),
+        (5, "seeded {n} tiles in {s} seconds ({r} tiles/sec)",
+         {"n": big, "s": lambda g: f"{g.r.uniform(1, 40000):.1f}", "r": lambda g: f"{g.r.uniform(5, 900):.1f}"}),
+        (5, "{TS} [mapcache:error] [pid {p}:tid {t}] [client {ip}:{cp}] tileset {ts}: unknown grid {gr}",
+         {"TS": apache_ts, "p": lambda g: g.num(200, 32000), "t": lambda g: g.num(139000000000000, 139999999999999), "ip": client_ip,
+          "cp": Gen.port, "ts": pick(mc_tilesets), "gr": pick(["GoogleMapsCompatible", "WGS84"])}),
+        (5, "{TS} [mapcache:error] [pid {p}:tid {t}] [client {ip}:{cp}] received wms request with invalid layer {l}",
+         {"TS": apache_ts, "p": lambda g: g.num(200, 32000), "t": lambda g: g.num(139000000000000, 139999999999999), "ip": client_ip,
+          "cp": Gen.port, "l": pick(["osm_grey", "basemap", "ortho"])}),
+    ]
+
+    # ---- QGIS Server 3 (QGIS_SERVER_LOG_STDERR) ----
+    qw = {"TS": hms, "P": lambda g: g.r.choice(["2207", "2208", "2211", "2214"])}
+    qgis_projects = ["/srv/qgis/projects/city.qgs", "/srv/qgis/projects/utilities.qgz"]
+    qgis = [
+        (12, "{TS} INFO Server[{P}]: ******************** New request ***************", qw),
+        (12, "{TS} INFO Server[{P}]: Request URL: {u}",
+         {**qw, "u": lambda g: (f"http://qgis.example.org/ows/?MAP={g.r.choice(qgis_projects)}&SERVICE=WMS&REQUEST="
+                                f"{g.r.choice(['GetMap', 'GetMap', 'GetFeatureInfo', 'GetCapabilities', 'GetLegendGraphic'])}")}),
+        (12, "{TS} INFO Server[{P}]: Request finished in {n} ms", {**qw, "n": millis}),
+        (5, "{TS} INFO Server[{P}]: Initializing server modules from: {d}", {**qw, "d": pick(["/usr/lib/qgis/server", "/usr/lib/x86_64-linux-gnu/qgis/server"])}),
+        (5, "{TS} INFO Server[{P}]: Server plugin {n} loaded!", {**qw, "n": pick(["wfsOutputExtension", "lizmap_server", "atlasprint"])}),
+        (5, "{TS} WARNING Server[{P}]: Layer(s) not valid: {l}", {**qw, "l": pick(["parcels", "roads, water", "orthophoto_2024"])}),
+        (5, "{TS} CRITICAL Server[{P}]: Error when loading project file '{f}': {e}",
+         {**qw, "f": pick(qgis_projects), "e": pick(["Unable to open /srv/qgis/projects/city.qgs", "Layer(s) not valid"])}),
+    ]
+
+    # ---- OSRM 5.27 (osrm-extract, osrm-contract, osrm-routed) ----
+    def osrm_ts(g: Gen) -> str:
+        return f"[2026-12-03T{hms(g)}.{us6(g)}]"
+
+    ow = {"TS": osrm_ts}
+    osrm_pbf = ["/data/berlin-latest.osm.pbf", "/data/germany-latest.osm.pbf"]
+    osrm_files = ["/data/berlin-latest.osrm", "/data/germany-latest.osrm"]
+
+    def osrm_route(g: Gen) -> str:
+        svc = g.r.choice(["route", "route", "route", "table", "nearest", "match", "trip"])
+        prof = g.r.choice(["driving", "driving", "car"])
+        pts = ";".join(lonlat(g) for _ in range(g.r.choice([1, 2, 2, 3]) if svc != "table" else g.r.randint(3, 6)))
+        q = g.r.choice(["", "?overview=false", "?overview=full&geometries=polyline6&steps=true", "?alternatives=true&annotations=duration"])
+        return f"/{svc}/v1/{prof}/{pts}{q}"
+
+    osrm = [
+        (5, "{TS} [info] Input file: {f}", {**ow, "f": pick([p.rsplit("/", 1)[1] for p in osrm_pbf])}),
+        (5, "{TS} [info] Profile: {p}", {**ow, "p": pick(["car.lua", "bicycle.lua", "foot.lua"])}),
+        (5, "{TS} [info] Threads: {n}", {**ow, "n": pick(["8", "16"])}),
+        (5, "{TS} [info] Parsing in progress..", ow),
+        (5, "{TS} [info] input file generated by {v}", {**ow, "v": pick(["osmium/1.14.0", "planet-dump-ng 1.2.7"])}),
+        (5, "{TS} [info] timestamp: {t}", {**ow, "t": lambda g: f"2026-12-0{g.r.randint(1, 2)}T{hms(g)}Z"}),
+        (5, "{TS} [info] Using profile api version {n}", {**ow, "n": pick(["4", "2"])}),
+        (5, "{TS} [info] Found {n} turn restriction tags:", {**ow, "n": pick(["3", "4"])}),
+        (5, "{TS} [info] Parsing finished after {s} seconds", {**ow, "s": secs}),
+        (5, "{TS} [info] Raw input contains {a} nodes, {b} ways, and {c} relations, {d} restrictions",
+         {**ow, "a": big, "b": big, "c": big, "d": big}),
+        (5, "{TS} [info] Sorting used nodes        ... ok, after {s}s", {**ow, "s": secs}),
+        (5, "{TS} [info] Sorting edges by start    ... ok, after {s}s", {**ow, "s": secs}),
+        (5, "{TS} [info] Setting start coords      ... ok, after {s}s", {**ow, "s": secs}),
+        (5, "{TS} [info] Sorting edges by target   ... ok, after {s}s", {**ow, "s": secs}),
+        (5, "{TS} [info] Computing edge weights    ... ok, after {s}s", {**ow, "s": secs}),
+        (5, "{TS} [info] Expansion: {a} nodes/sec and {b} edges/sec", {**ow, "a": big, "b": big}),
+        (5, "{TS} [info] To prepare the data for routing, run: ./osrm-contract \"{f}\"", {**ow, "f": pick(osrm_files)}),
+        (5, "{TS} [info] extraction finished after {s}s", {**ow, "s": secs}),
+        (5, "{TS} [info] Contraction took {s} sec", {**ow, "s": secs}),
+        (5, "{TS} [info] Preprocessing : {s} seconds", {**ow, "s": secs}),
+        (5, "{TS} [info] finished preprocessing", ow),
+        (5, "{TS} [info] starting up engines, {v}", {**ow, "v": pick(["v5.27.1", "v5.27.1", "v5.26.0"])}),
+        (5, "{TS} [info] IP address: {a}", {**ow, "a": pick(["0.0.0.0", "127.0.0.1"])}),
+        (5, "{TS} [info] IP port: {p}", {**ow, "p": pick(["5000", "5001"])}),
+        (5, "{TS} [info] http 1.1 compression handled by zlib version {v}", {**ow, "v": pick(["1.2.13", "1.3"])}),
+        (5, "{TS} [info] running and waiting for requests", ow),
+        (70, "{TS} [info] {d} {t} {ms}ms {ip} {ref} {ua} {st} {p}",
+         {**ow, "d": pick(["03-12-2026", "04-12-2026"]), "t": hms,
+          "ms": lambda g: f"{g.r.choice([g.r.uniform(0.1, 5), g.r.uniform(5, 900)]):.{g.r.choice([3, 4])}f}".rstrip("0").rstrip("."),
+          "ip": client_ip, "ref": pick(["-", "-", "https://maps.example.org/"]), "ua": pick(agents),
+          "st": pick(["200", "200", "200", "200", "400"]), "p": osrm_route}),
+        (5, "{TS} [error] Required files are missing, cannot continue.  Have all the pre-processing steps been run?", ow),
+        (5, "{TS} [info] shutdown completed", ow),
+    ]
+
+    # ---- Valhalla (valhalla_service and valhalla_build_tiles) ----
+    def val_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}.{us6(g)}"
+
+    vw = {"TS": val_ts}
+    val_actions = ["route", "route", "route", "sources_to_targets", "isochrone", "locate", "trace_attributes", "optimized_route"]
+    valhalla = [
+        (30, "{TS} {ip} POST /{a} HTTP/1.1", {**vw, "ip": client_ip, "a": pick(val_actions)}),
+        (30, "{TS} {ip} {st} {n}", {**vw, "ip": client_ip, "st": pick(["200", "200", "200", "200", "400", "400", "500"]), "n": big}),
+        (8, "{TS} [ERROR] {c}: {m}",
+         {**vw, "c": first([("171", "No suitable edges near location"), ("442", "No path could be found for input"),
+                            ("154", "Path distance exceeds the max distance limit"), ("170", "Locations are in unconnected regions. Go check/edit the map at osm.org")]),
+          "m": then(1)}),
+        (5, "{TS} [INFO] Tile extract successfully loaded with tile count: {n}", {**vw, "n": lambda g: g.num(2000, 90000)}),
+        (5, "{TS} [WARN] (stat): {f} No such file or directory", {**vw, "f": pick(["/custom_files/traffic.tar", "/data/valhalla/traffic.tar"])}),
+        (5, "{TS} [WARN] Traffic tile extract could not be loaded", vw),
+        (5, "{TS} [INFO] Parsing files for ways: {f}", {**vw, "f": pick(["/custom_files/berlin-latest.osm.pbf", "/custom_files/brandenburg-latest.osm.pbf"])}),
+        (5, "{TS} [INFO] Finished with {a} routable ways containing {b} nodes", {**vw, "a": big, "b": big}),
+        (5, "{TS} [INFO] Parsing nodes but only keeping {n} nodes", {**vw, "n": big}),
+        (5, "{TS} [INFO] Creating graph edges from ways...", vw),
+        (5, "{TS} [INFO] Finished with {n} graph edges", {**vw, "n": big}),
+        (5, "{TS} [INFO] Building {n} tiles with {t} threads...", {**vw, "n": lambda g: g.num(40, 9000), "t": pick(["8", "16"])}),
+        (5, "{TS} [INFO] Enhancing local graph...", vw),
+        (5, "{TS} [INFO] Validating, finishing and binning tiles...", vw),
+        (5, "{TS} [INFO] Building hierarchy...", vw),
+        (5, "{TS} [INFO] Adding shortcuts...", vw),
+        (5, "{TS} [WARN] Duplicate restriction removed: {n}", {**vw, "n": big}),
+        (5, "{TS} [INFO] Finished with max_level {n}", {**vw, "n": pick(["2"])}),
+    ]
+
+    # ---- GraphHopper 9 (Dropwizard console: "%-5p [%d{ISO8601,UTC}] %c: %m") ----
+    def gh_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    hw = {"TS": gh_ts}
+    gh_profiles = ["car", "bike", "foot", "truck"]
+    graphhopper = [
+        (5, "INFO  [{TS}] com.graphhopper.GraphHopper: version {v}", {**hw, "v": pick(["9.1|2024-05-08T10:12:04Z (8)", "10.0|2024-10-14T12:47:31Z (9)"])}),
+        (5, "INFO  [{TS}] com.graphhopper.GraphHopper: start creating graph from {f}", {**hw, "f": pick(osrm_pbf)}),
+        (5, "INFO  [{TS}] com.graphhopper.reader.osm.OSMReader: Creating custom area index, reading custom areas from: {d}",
+         {**hw, "d": pick(["custom_areas", "/data/areas"])}),
+        (5, "INFO  [{TS}] com.graphhopper.GraphHopper: graph {p}, details:edges: {e}({m}MB), nodes: {n}({k}MB), name:({q}MB), geo:{x}({y}MB), "
+         "bounds:{b}", {**hw, "p": pick(["car|bike|foot", "car"]), "e": big, "m": small, "n": big, "k": small, "q": small, "x": big, "y": small,
+                         "b": pick(["12.9,14.8,52.3,53.1", "5.8,15.1,47.2,55.1"])}),
+        (5, "INFO  [{TS}] com.graphhopper.GraphHopper: importing OSM file took {s}s", {**hw, "s": secs}),
+        (5, "INFO  [{TS}] com.graphhopper.routing.CHPreparationHandler: Creating CH preparations, totalMB:{t}, usedMB:{u}",
+         {**hw, "t": pick(["4096", "8192"]), "u": lambda g: g.num(400, 4000)}),
+        (5, "INFO  [{TS}] com.graphhopper.routing.PrepareRoutingSubnetworks: {p} - Found {n} subnetworks ({m} small ones, {r} removed edges)",
+         {**hw, "p": pick(gh_profiles), "n": big, "m": big, "r": big}),
+        (5, "INFO  [{TS}] com.graphhopper.GraphHopper: flushing graph {p}, details:edges: {e}, nodes: {n}, totalMB:{t}, usedMB:{u})",
+         {**hw, "p": pick(["car|bike|foot", "car"]), "e": big, "n": big, "t": pick(["4096", "8192"]), "u": lambda g: g.num(400, 4000)}),
+        (5, "INFO  [{TS}] org.eclipse.jetty.server.AbstractConnector: Started application@{h}{{HTTP/1.1, (http/1.1)}}{{0.0.0.0:{p}}}",
+         {**hw, "h": lambda g: g.hexs(8), "p": pick(["8989"])}),
+        (5, "INFO  [{TS}] org.eclipse.jetty.server.Server: Started Server@{h}{{STARTING}}[{v}] @{n}ms",
+         {**hw, "h": lambda g: g.hexs(8), "v": pick(["10.0.20", "10.0.22"]), "n": lambda g: g.num(2000, 90000)}),
+        (30, "INFO  [{TS}] com.graphhopper.resources.RouteResource: point={a}&point={b}&profile={p} {ip} en_US {ua} [{pa}, {pb}], took: {t}ms, "
+         "visited nodes sum: {v}, profile: {p2}",
+         {**hw, "a": latlon, "b": latlon, "pa": lonlat, "pb": lonlat, "p": pick(gh_profiles), "ip": client_ip, "ua": pick(agents), "t": lambda g: f"{g.r.uniform(0.5, 400):.1f}",
+          "v": big, "p2": pick(gh_profiles)}),
+        (30, "{ip} - - [{d}] \"{m} {u} HTTP/1.1\" {st} {n} \"{ref}\" \"{ua}\" {t}",
+         {"ip": client_ip, "d": lambda g: f"03/Dec/2026:{hms(g)} +0000", "m": pick(["GET", "GET", "POST"]),
+          "u": lambda g: g.r.choice([f"/route?point={latlon(g)}&point={latlon(g)}&profile={g.r.choice(gh_profiles)}", "/route", "/isochrone?point="
+                                     + latlon(g) + "&time_limit=600", "/health", "/info"]),
+          "st": pick(["200", "200", "200", "400"]), "n": big, "ref": pick(["-", "https://maps.example.org/"]), "ua": pick(agents), "t": millis}),
+        (6, "WARN  [{TS}] com.graphhopper.http.GHJerseyViolationExceptionMapper: {e}",
+         {**hw, "e": pick(["Point 0 is out of bounds: 48.1372,11.5755, the bounds are: 12.9,14.8,52.3,53.1,-40.0,205.0",
+                           "Cannot find point 1: 52.61234,13.0912", "The requested profile 'scooter' does not exist. Available profiles: [car, bike, foot]"])}),
+    ]
+
+    # ---- Martin (env_logger, actix-web Logger) ----
+    def rust_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    rw = {"TS": rust_ts}
+    martin_sources = ["roads", "buildings", "points_of_interest", "admin_boundaries", "basemap"]
+    martin = [
+        (5, "[{TS} INFO  martin] Starting Martin v{v}", {**rw, "v": pick(["0.14.2", "0.15.0"])}),
+        (5, "[{TS} INFO  martin] Using {f}", {**rw, "f": pick(["/config/config.yaml", "/etc/martin/config.yaml"])}),
+        (5, "[{TS} INFO  martin::pg::pool] Connecting to {u}", {**rw, "u": pick(["postgresql://martin@10.0.4.21:5432/gis", "postgresql://martin@pgdb/osm"])}),
+        (8, "[{TS} INFO  martin::pg::builder] Discovered source {s} from table {t} with {c} column ({gt}, SRID={srid})",
+         {**rw, "s": first([(s, f"public.{s}") for s in martin_sources]), "t": then(1), "c": pick(["geom", "way", "the_geom"]),
+          "gt": pick(["LINESTRING", "MULTIPOLYGON", "POINT", "GEOMETRY"]), "srid": pick(["3857", "4326"])}),
+        (5, "[{TS} INFO  martin::pg::builder] Discovered source {s} from function {f}",
+         {**rw, "s": first([("tiles_zxy", "public.tiles_zxy"), ("mvt_roads", "public.mvt_roads")]), "f": then(1)}),
+        (5, "[{TS} INFO  martin] Martin has been started on {a}.", {**rw, "a": pick(["0.0.0.0:3000", "[::]:3000"])}),
+        (5, "[{TS} INFO  martin] Use http://{a}/catalog to get the list of available sources.", {**rw, "a": pick(["0.0.0.0:3000", "[::]:3000"])}),
+        (55, "[{TS} INFO  actix_web::middleware::logger] {ip} \"GET /{s}/{z} HTTP/1.1\" {st} {n} \"{ref}\" \"{ua}\" {t}",
+         {**rw, "ip": client_ip, "s": lambda g: ",".join(g.r.sample(martin_sources, g.r.choice([1, 1, 1, 2, 3]))), "z": zxy,
+          "st": pick(["200", "200", "200", "204", "404"]), "n": lambda g: g.r.choice(["0", big(g)]), "ref": pick(["-", "https://maps.example.org/"]),
+          "ua": pick(agents), "t": lambda g: f"{g.r.uniform(0.0005, 2.5):.6f}"}),
+    ]
+
+    # ---- TileServer GL (node) ----
+    tileserver = [
+        (5, "Starting tileserver-gl v{v}", {"v": pick(["4.13.2", "5.0.0"])}),
+        (5, "Using specified config file from {f}", {"f": pick(["/data/config.json", "config.json"])}),
+        (5, "Starting server", {}),
+        (5, "Listening at http://[::]:{p}/", {"p": pick(["8080", "80"])}),
+        (5, "Startup complete", {}),
+        (50, "{ip} - - [{d}] \"GET /{k}/{s}/{z}.{e} HTTP/1.1\" {st} {n} \"{ref}\" \"{ua}\"",
+         {"ip": lambda g: f"::ffff:{client_ip(g)}", "d": lambda g: f"03/Dec/2026:{hms(g)} +0000",
+          "k": first([("styles", "png"), ("styles", "webp"), ("data", "pbf"), ("styles", "png")]),
+          "s": pick(["basic-preview", "osm-bright", "v3", "openmaptiles"]), "z": zxy, "e": then(1),
+          "st": pick(["200", "200", "200", "204", "304", "404"]), "n": lambda g: g.r.choice(["-", big(g)]),
+          "ref": pick(["-", "https://maps.example.org/"]), "ua": pick(agents)}),
+    ]
+
+    # ---- pg_tileserv and pg_featureserv (logrus TTY) ----
+    def lrus(level: str):
+        return lambda g: f"{level}[{counter(g)}]"
+
+    pgts = [
+        (5, "INFO[0000] pg_tileserv {v}", {"v": pick(["1.0.11", "latest"])}),
+        (5, "INFO[0000] Run with --help parameter for commandline options", {}),
+        (5, "INFO[0000] Using database connection info from environment variable DATABASE_URL", {}),
+        (5, "INFO[0000] Connected as '{u}' to '{d}' @ '{h}'",
+         {"u": pick(["tileserv", "featureserv"]), "d": pick(["gis", "osm"]), "h": pick(["pgdb", "10.0.4.21"])}),
+        (5, "INFO[0000] Serving HTTP  at http://{a}", {"a": pick(["0.0.0.0:7800", "0.0.0.0:9000", "[::]:7800"])}),
+        (5, "INFO[0000] Config file: {f}", {"f": pick(["/etc/pg_tileserv.toml", "/config/pg_featureserv.toml"])}),
+        (5, "INFO[0000] ----  pg_featureserv - Version {v} ----------", {"v": pick(["1.3.1", "1.3.0"])}),
+        (5, "INFO[0000] CORS Allowed Origins: {o}", {"o": pick(["*", "https://maps.example.org"])}),
+        (5, "INFO[0000] ====  Service: {s}  ====", {"s": pick(["pg-featureserv"])}),
+        (20, "{L} GetTile: {l}/{z}.pbf", {"L": lrus("DEBU"), "l": pick(["public.roads", "public.parcels", "public.pois"]), "z": zxy}),
+    ]
+
+    # ---- GDAL command-line tools (ogr2ogr, gdalwarp, gdal_translate) ----
+    gdal_fields = ["population", "name_en", "area_m2", "osm_id"]
+    gdal_layers = ["roads", "parcels", "buildings", "admin_boundaries"]
+    gdal_rasters = ["/data/dem/dgm1_33_390_5818.tif", "/data/ortho/dop20_2024.vrt", "/data/landcover/lc_2023.tif"]
+    gdal = [
+        (30, "0...10...20...30...40...50...60...70...80...90...100 - done.", {}),
+        (14, "Warning 1: Ring Self-intersection at or near point {x} {y}",
+         {"x": lambda g: f"{g.r.uniform(13.0, 13.8):.10g}", "y": lambda g: f"{g.r.uniform(52.3, 52.7):.10g}"}),
+        (6, "Warning 1: Self-intersection at or near point {x} {y}",
+         {"x": lambda g: f"{g.r.uniform(380000, 410000):.10g}", "y": lambda g: f"{g.r.uniform(5800000, 5830000):.10g}"}),
+        (6, "Warning 1: Value {v} of field {f} of feature {n} not successfully written. Possibly due to too larger number with respect to "
+         "field width", {"v": big, "f": pick(gdal_fields), "n": big}),
+        (5, "Warning 1: Normalized/laundered field name: '{a}' to '{b}'",
+         {"a": pick(["Population Total", "Flaeche_Quadratmeter", "building:levels"]), "b": pick(["Population", "Flaeche_Qu", "building_l"])}),
+        (5, "Warning 1: organizePolygons() received a polygon with more than 100 parts. The processing may be really slow.  You can skip the "
+         "processing by setting METHOD=SKIP, or only make it analyze counter-clock wise parts by setting METHOD=ONLY_CCW if you can assume "
+         "that the outline of holes is counter-clock wise defined", {}),
+        (5, "Warning 1: Geometry to be inserted is of type {a}, whereas the layer geometry type is {b}. Insertion is likely to fail",
+         {"a": pick(["Multi Polygon", "Multi Line String", "3D Polygon"]), "b": pick(["Polygon", "Line String"])}),
+        (5, "Warning 1: Layer creation options ignored since an existing layer is being appended to.", {}),
+        (5, "Warning 1: 2GB file size limit reached for {f}. Going on, but might cause compatibility issues with third party software",
+         {"f": pick(["roads.dbf", "buildings.shp", "parcels.dbf"])}),
+        (5, "Warning 6: driver {d} does not support creation option {o}", {"d": pick(["GPKG", "PNG", "JPEG"]), "o": pick(["COMPRESS", "TILED", "BLOCKXSIZE"])}),
+        (5, "ERROR 1: PROJ: proj_create_from_database: crs not found", {}),
+        (5, "ERROR 1: Failed to process SRS definition: {s}", {"s": pick(["EPSG:99999", "EPSG:25833x", "ESRI:1234567"])}),
+        (5, "ERROR 4: {f}: No such file or directory", {"f": pick([*gdal_rasters, "/data/import/parcels.shp"])}),
+        (5, "ERROR 1: Attempt to write non-polygon ({t}) geometry to POLYGON type shapefile.", {"t": pick(["LINESTRING", "POINT", "GEOMETRYCOLLECTION"])}),
+        (5, "ERROR 1: Terminating translation prematurely after failed translation of layer {l} (use -skipfailures to skip errors)",
+         {"l": pick(gdal_layers)}),
+        (5, "ERROR 1: COPY statement failed. ERROR:  {e}",
+         {"e": pick(["duplicate key value violates unique constraint \"parcels_pkey\"", "invalid byte sequence for encoding \"UTF8\": 0xfc",
+                     "value too long for type character varying(80)"])}),
+        (6, "Creating output file that is {w}P x {h}L.", {"w": big, "h": big}),
+        (6, "Processing {f} [{i}/{n}] : 0...10...20...30...40...50...60...70...80...90...100 - done.",
+         {"f": pick(gdal_rasters), "i": lambda g: str(g.r.randint(1, 4)), "n": pick(["4", "6", "12"])}),
+        (5, "Using internal nodata values (e.g. {v}) for image {f}.", {"v": pick(["-9999", "0", "-32768", "3.40282e+38"]), "f": pick(gdal_rasters)}),
+        (5, "Copying nodata values from source {f} to destination {d}.", {"f": pick(gdal_rasters), "d": pick(["out.tif", "/tmp/warped_3857.tif"])}),
+        (6, "Input file size is {w}, {h}", {"w": big, "h": big}),
+        (5, "Warning 1: TIFFReadDirectory:Sum of Photometric type-related color channels and ExtraSamples doesn't match SamplesPerPixel. "
+         "Defining non-color channels as ExtraSamples.", {}),
+    ]
+
+    # ---- Nominatim 4 (nominatim import / replication; the API's query log) ----
+    def nom_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    nw = {"TS": nom_ts}
+
+    def done_of(g: Gen) -> str:
+        # "done of total": the total is drawn first and kept for the next slot
+        total = g.r.choice([g.r.randint(10, 9999), g.r.randint(10000, 90000000)])
+        g.drawn = (str(total),)
+        return str(g.r.randint(1, total))
+
+    def hmsdur(g: Gen) -> str:
+        return f"{g.r.randint(0, 9)}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"
+
+    def nom_query(g: Gen) -> str:
+        if g.drawn[0] == "reverse":
+            return f"lat={g.r.uniform(52.3, 52.7):.5f}&lon={g.r.uniform(13.0, 13.8):.5f}&format=jsonv2&zoom=18"
+        if g.drawn[0] == "lookup":
+            return f"osm_ids=W{g.num(1000, 999999999)},N{g.num(1000, 999999999)}&format=json"
+        return g.r.choice([f"q={g.r.choice(['berlin', 'alexanderplatz', 'Unter+den+Linden+5', '10117'])}&format=jsonv2",
+                           f"street={g.r.randint(1, 200)}+Hauptstrasse&city=Potsdam&format=json&addressdetails=1"])
+
+    nominatim = [
+        (5, "{TS}: Setting up country tables", nw),
+        (5, "{TS}: Importing OSM data file", nw),
+        (5, "{TS}: Create functions", nw),
+        (5, "{TS}: Create tables", nw),
+        (5, "{TS}: Create partition tables", nw),
+        (5, "{TS}: Load data into placex table", nw),
+        (5, "{TS}: Reanalysing database", nw),
+        (5, "{TS}: Calculate postcodes", nw),
+        (5, "{TS}: Post-process tables", nw),
+        (5, "{TS}: Create search index for default country names.", nw),
+        (5, "{TS}: Starting indexing boundaries using {n} threads", {**nw, "n": pick(["8", "16"])}),
+        (5, "{TS}: Starting indexing places using {n} threads", {**nw, "n": pick(["8", "16"])}),
+        (6, "{TS}: Starting rank {r} (using batch size {b})", {**nw, "r": lambda g: str(g.r.randint(4, 30)), "b": pick(["1", "10", "100"])}),
+        (20, "{TS}: Done {a}/{b} in {s} @ {r} per second - rank {k} ETA (seconds): {e}",
+         {**nw, "a": done_of, "b": then(0), "s": lambda g: g.num(1, 9000), "r": lambda g: f"{g.r.uniform(5, 9000):.3f}", "k": lambda g: str(g.r.randint(4, 30)),
+          "e": lambda g: f"{g.r.uniform(0, 40000):.2f}"}),
+        (8, "{TS}: Done {a} in {s} @ {r} per second - FINISHED rank {k}",
+         {**nw, "a": big, "s": lambda g: g.num(0, 9000), "r": lambda g: f"{g.r.uniform(5, 9000):.3f}", "k": lambda g: str(g.r.randint(4, 30))}),
+        (5, "{TS}: Setup website at {d}", {**nw, "d": pick(["/nominatim/website", "/srv/nominatim/website"])}),
+        (10, "{TS}: Update completed. Import: {a}. Total: {b}. Remaining backlog: {c}.", {**nw, "a": hmsdur, "b": hmsdur, "c": hmsdur}),
+        (5, "{TS}: Using project directory: {d}", {**nw, "d": pick(["/nominatim", "/srv/nominatim/planet-project"])}),
+        (45, "[{TS}] {t} {n} {k} '{q}'",
+         {"TS": lambda g: f"{nom_ts(g)}.{ms3(g)}", "t": lambda g: f"{g.r.choice([g.r.uniform(0.001, 0.05), g.r.uniform(0.05, 3)]):.4f}", "n": small,
+          "k": first([("search", ""), ("reverse", ""), ("lookup", ""), ("search", "")]),
+          "q": nom_query}),
+    ]
+
+    # ---- OpenTripPlanner 2 (logback console) ----
+    def otp_ts(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    tw = {"TS": otp_ts}
+    otp_dir = ["/var/opentripplanner", "/otp/data"]
+    otp = [
+        (5, "{TS} INFO [main]  (OtpStartupInfo.java:43) OTP STARTING UP ({v}) using Java {j}",
+         {**tw, "v": pick(["2.6.0", "2.7.0"]), "j": pick(["21.0.5", "21.0.4"])}),
+        (5, "{TS} INFO [main]  (GraphBuilderDataSources.java:112) Found OSM file {f}",
+         {**tw, "f": pick([d + "/berlin.osm.pbf" for d in otp_dir])}),
+        (5, "{TS} INFO [main]  (GraphBuilderDataSources.java:112) Found GTFS file {f}",
+         {**tw, "f": pick([d + "/vbb-gtfs.zip" for d in otp_dir])}),
+        (5, "{TS} INFO [main]  (OsmModule.java:98) Building street graph from OSM data", tw),
+        (12, "{TS} INFO [main]  (ProgressTracker.java:168) {step} progress: {a} of {b} ({p}%)",
+         {**tw, "step": pick(["Build street graph", "Link transit stops to graph", "Read OSM nodes", "Read OSM ways"]),
+          "a": lambda g: f"{int(done_of(g)):,}", "b": lambda g: f"{int(g.drawn[0]):,}", "p": lambda g: str(g.r.randint(0, 100))}),
+        (5, "{TS} WARN [main]  (DataImportIssueStore.java:31) StopNotLinkedForTransfers: Stop '{s}' ({i}) not near any streets; it will "
+         "not be usable.", {**tw, "s": pick(["S+U Alexanderplatz", "Zoo Gleis 3", "Osloer Str."]), "i": lambda g: g.num(100000, 999999)}),
+        (5, "{TS} WARN [main]  (DataImportIssueStore.java:31) TurnRestrictionBad: Bad turn restriction at relation {r}. Reason: {e}",
+         {**tw, "r": lambda g: g.num(100000, 9999999), "e": pick(["No from edge found.", "No to edge found."])}),
+        (5, "{TS} INFO [main]  (GraphBuilder.java:166) Graph building took {t}.",
+         {**tw, "t": lambda g: f"{g.r.randint(0, 40)}m {g.r.randint(0, 59)}s"}),
+        (5, "{TS} INFO [main]  (SerializedGraphObject.java:218) Writing graph {f} ...", {**tw, "f": pick([d + "/graph.obj" for d in otp_dir])}),
+        (5, "{TS} INFO [main]  (SerializedGraphObject.java:232) Graph written: {f}", {**tw, "f": pick([d + "/graph.obj" for d in otp_dir])}),
+        (5, "{TS} INFO [main]  (GrizzlyServer.java:158) Grizzly server running.", tw),
+        (5, "{TS} INFO [main]  (OTPWebApplication.java:85) OTP SERVER STARTED", tw),
+        (6, "{TS} WARN [grizzly-http-server-{k}]  (GraphQLRequestHandler.java:74) Query exceeded the timeout of {s} ms: {q}",
+         {**tw, "k": lambda g: str(g.r.randint(0, 31)), "s": pick(["10000", "30000"]),
+          "q": pick(["planConnection", "plan", "nearest"])}),
+    ]
+
+    return (geoserver + mapserver + mapcache + qgis + osrm + valhalla + graphhopper + martin + tileserver + pgts + gdal + nominatim
+            + otp)
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -24788,7 +25279,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "BackupPlatform": backup_events,
            "RoboticsPlatform": robotics_events,
            "HealthPlatform": health_events,
-           "SearchPlatform": search_events}
+           "SearchPlatform": search_events,
+           "GeoPlatform": geo_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
