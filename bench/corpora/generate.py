@@ -285,6 +285,12 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   ZincSearch, the Elasticsearch 8 search and indexing slowlogs and deprecation log, the OpenSearch security
   audit log, Apache Nutch 1.x (injector, generator, fetcher, parser, CrawlDb update), StormCrawler and the
   Apache Tika server; 164 event types.
+* ``ServerlessPlatform`` (written blind for the twenty-sixth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): OpenFaaS (the gateway, faas-netes, the NATS queue-worker, of-watchdog and
+  faasd in the journal), Apache OpenWhisk (controller and invoker), Fission (router, executor, fetcher and
+  builder as zap JSON), Nuclio (dashboard, controller and processors), the Fn Project server, Firecracker (the
+  VMM's own log lines) with firecracker-containerd, Fermyon Spin, the wasmCloud host, WasmEdge, Cloudflare's
+  workerd run locally through wrangler dev, and Deno Deploy style deno serve lines; 130 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -24752,6 +24758,435 @@ def search_events() -> list[tuple[float, str, dict]]:
     return solr + vespa + manticore + sphinx + quickwit + zinc + elastic + audit + crawler + storm + tika
 
 
+def serverless_events() -> list[tuple[float, str, dict]]:
+    """Serverless and function platforms as their operators log them: OpenFaaS (the gateway's
+    forwarding and scale-from-zero lines, faas-netes, the NATS queue-worker, of-watchdog and faasd in
+    the journal), Apache OpenWhisk (controller and invoker, with their '[time] [LEVEL] [#tid] [Component]'
+    prefix and markers), Fission (zap JSON of the router, executor, fetcher and builder), Nuclio (the
+    dashboard, controller and processors in nuclio's console layout), the Fn Project server (logrus),
+    Firecracker (the VMM's own log lines) with firecracker-containerd, Fermyon Spin (spin up, build and
+    deploy, its tracing lines), the wasmCloud host (Rust tracing), WasmEdge, Cloudflare's workerd run
+    locally through wrangler dev, and Deno Deploy style 'deno serve' lines.
+    Written blind for the twenty-sixth issue-15 pass: before reading the engine or any failure
+    analysis; 130 event types."""
+
+    def ms3(g: Gen) -> str:
+        return f"{g.r.randint(0, 999):03d}"
+
+    def us6(g: Gen) -> str:
+        return f"{g.r.randint(0, 999999):06d}"
+
+    def gotime(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([0, 1, 1, 2, 3, g.r.randint(4, 20)]))
+
+    def secs(g: Gen) -> str:
+        return f"{g.r.choice([g.r.uniform(0.0005, 0.09), g.r.uniform(0.1, 2.5), g.r.uniform(2.5, 60)]):.6f}"
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(40, 900), g.r.randint(900, 30000)]))
+
+    def bytes_(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(0, 512), g.r.randint(512, 65536), g.r.randint(65536, 6000000)]))
+
+    def pod_ip(g: Gen) -> str:
+        return f"10.42.{g.r.randint(0, 3)}.{g.r.randint(2, 250)}"
+
+    def status(g: Gen) -> str:
+        return g.r.choice(["200", "200", "200", "200", "202", "400", "404", "500", "502"])
+
+    # ---- OpenFaaS ----
+    faas_fns = ["figlet", "nodeinfo", "resize-image", "hello-python", "stripe-webhook"]
+    faas_ns = ["openfaas-fn", "openfaas-fn", "staging-fn"]
+    fn = pick(faas_fns)
+    gw = {"T": gotime}
+
+    def callback(g: Gen) -> str:
+        return g.r.choice(["http://hooks.internal:8080/openfaas/", f"https://ci.example.com/api/callback/{g.hexs(12)}",
+                           "http://gateway.openfaas:8080/function/store-result"])
+
+    def watchdog_err(g: Gen) -> str:
+        return g.r.choice(['Post "http://127.0.0.1:3000/": context deadline exceeded',
+                           'Post "http://127.0.0.1:5000/": dial tcp 127.0.0.1:5000: connect: connection refused',
+                           'Post "http://127.0.0.1:3000/": EOF'])
+
+    openfaas = [
+        (72, "{T} Forwarded [{m}] to {p} - [{s}] - {d}s seconds",
+         {**gw, "m": pick(["GET", "POST", "POST", "PUT"]),
+          "p": lambda g: g.r.choice([g.r.choice(["/function/", "/function/", "/async-function/"]) + g.r.choice(faas_fns)
+                                     + g.r.choice(["", "", f".{g.r.choice(faas_ns)}"])] * 5
+                                    + ["/system/functions", "/system/scale-function/figlet", "/system/function/nodeinfo"]),
+          "s": status, "d": secs}),
+        (10, "{T} [Scale] function={f} 0 => {n} requested", {**gw, "f": fn, "n": pick(["1", "1", "2"])}),
+        (10, "{T} [Scale] function={f} 0 => {n} successful - {d}s", {**gw, "f": fn, "n": pick(["1", "1", "2"]), "d": secs}),
+        (5, "{T} [Scale {a}/{b}] function={f} 0 => {n} timed-out after {d}s",
+         {**gw, "a": pick(["1", "2", "3"]), "b": pick(["20", "20", "30"]), "f": fn, "n": pick(["1", "2"]), "d": secs}),
+        (5, "{T} Unable to find function: {f}.{ns}", {**gw, "f": pick(["figlet2", "resize", "hello"]), "ns": pick(faas_ns)}),
+        (4, "{T} error with proxy request to: {u}, {e}",
+         {**gw, "u": lambda g: f"http://{g.r.choice(faas_fns)}.{g.r.choice(faas_ns)}.svc.cluster.local:8080/",
+          "e": pick(['Post "http://figlet.openfaas-fn.svc.cluster.local:8080/": context deadline exceeded',
+                     'dial tcp 10.43.12.7:8080: connect: connection refused'])}),
+        (4, "{T} Binding to external function provider: {u}", {**gw, "u": pick(["http://faas-netes.openfaas:8081/", "http://faasd-provider:8081/"])}),
+        (4, "{T} HTTP Read Timeout: {d}", {**gw, "d": pick(["1m5s", "5m5s", "10s"])}),
+        (4, "{T} Async enabled: Using NATS {k}.", {**gw, "k": pick(["Streaming", "JetStream"])}),
+        # faas-netes
+        (8, "{T} Deployment created: {f}.{ns}", {**gw, "f": fn, "ns": pick(faas_ns)}),
+        (8, "{T} Service created: {f}.{ns}", {**gw, "f": fn, "ns": pick(faas_ns)}),
+        (8, "{T} Set replicas - {f} {ns}, count: {n}", {**gw, "f": fn, "ns": pick(faas_ns), "n": lambda g: g.num(0, 20)}),
+        (5, "{T} Deleted function: {f}.{ns}", {**gw, "f": fn, "ns": pick(faas_ns)}),
+        (5, "{T} Updated deployment: {f}.{ns}", {**gw, "f": fn, "ns": pick(faas_ns)}),
+        # NATS queue-worker
+        (14, "{T} [#{n}] Received on [{q}]: 'sequence:{n2} subject:\"{q2}\" data:\"{b}\" timestamp:{ts} '",
+         {**gw, "n": lambda g: g.num(1, 90000), "q": pick(["faas-request", "faas-request", "faas-request-priority"]),
+          "n2": lambda g: g.num(1, 90000), "q2": pick(["faas-request", "faas-request-priority"]),
+          "b": lambda g: "{\\\"Header\\\":{\\\"X-Call-Id\\\":[\\\"" + g.uuid() + "\\\"]},\\\"Function\\\":\\\"" + g.r.choice(faas_fns) + "\\\"}",
+          "ts": lambda g: str(1764720000000000000 + g.r.randint(0, 86400) * 1000000000 + g.r.randint(0, 999999999))}),
+        (14, "{T} Request for {f}.", {**gw, "f": fn}),
+        (14, "{T} Invoked: {f} [{s}] in {d}s", {**gw, "f": fn, "s": status, "d": secs}),
+        (6, "{T} Callback to: {u}", {**gw, "u": callback}),
+        (6, "{T} Posted result for {f} to callback-url: {u}, status: {s}", {**gw, "f": fn, "u": callback, "s": status}),
+        (4, "{T} Error with callback to: {u}, {e}",
+         {**gw, "u": callback, "e": pick(["context deadline exceeded", "dial tcp 10.8.0.14:8080: connect: connection refused"])}),
+        # of-watchdog
+        (6, "{T} Forking - {c} [{a}]", {**gw, "c": first([("node", "index.js"), ("python", "index.py"), ("./handler", ""), ("gunicorn", "index:app --bind 127.0.0.1:5000")]),
+                                           "a": then(1)}),
+        (5, "{T} Started logging: {s} from function.", {**gw, "s": pick(["stderr", "stdout"])}),
+        (5, "{T} OperationalMode: {m}", {**gw, "m": pick(["http", "http", "streaming", "static"])}),
+        (5, "{T} Timeouts: read: {r}, write: {w} hard: {h}, health: {he}.",
+         {**gw, "r": pick(["10s", "1m0s", "5m0s"]), "w": pick(["10s", "1m0s", "5m0s"]), "h": pick(["10s", "1m0s", "5m0s"]), "he": pick(["5s", "10s"])}),
+        (5, "{T} Listening on port: {p}", {**gw, "p": pick(["8080", "8080", "8081"])}),
+        (5, "{T} Writing lock-file to: {p}", {**gw, "p": pick(["/tmp/.lock"])}),
+        (5, "{T} Metrics listening on port: {p}", {**gw, "p": pick(["8081", "8082"])}),
+        (30, "{T} {m} {p} - {s} {st} - ContentLength: {b}B ({d}s)",
+         {**gw, "m": pick(["GET", "POST", "POST"]), "p": pick(["/", "/", "/_/health", "/api/resize"]),
+          "s": first([("200", "OK"), ("200", "OK"), ("200", "OK"), ("202", "Accepted"), ("400", "Bad Request"), ("500", "Internal Server Error")]),
+          "st": then(1), "b": bytes_, "d": lambda g: f"{g.r.uniform(0.0003, 9):.4f}"}),
+        (8, "{T} Upstream HTTP request error: {e}", {**gw, "e": watchdog_err}),
+        (5, "{T} Forked function has terminated: {e}", {**gw, "e": pick(["exit status 1", "signal: killed", "exit status 137", "exit status 2"])}),
+        (12, "{T} stderr: {msg}", {**gw, "msg": pick(["npm WARN config production Use `--omit=dev` instead.", "Traceback (most recent call last):",
+                                                      "KeyError: 'width'", "(node:1) ExperimentalWarning: The Fetch API is an experimental feature."])}),
+        (4, "{T} SIGTERM: no new connections in {d}", {**gw, "d": pick(["5s", "10s", "1m0s"])}),
+        (4, "{T} No new connections allowed, draining: {n} requests", {**gw, "n": small}),
+        (4, "{T} Removing lock-file : {p}", {**gw, "p": pick(["/tmp/.lock"])}),
+    ]
+
+    # faasd through the journal
+    fhost = pick(["faasd-01", "edge-rpi4"])
+
+    def jts(g: Gen) -> str:
+        # the journal's time and the Go logger's time of the same line agree
+        t = hms(g)
+        g.drawn = (t,)
+        return f"Dec 03 {t}"
+
+    fd = {"J": jts, "H": fhost, "P": lambda g: g.num(400, 9000), "T": lambda g: f"2026/12/03 {g.drawn[0]}"}
+    faasd = [
+        (5, "{J} {H} faasd[{P}]: {T} Deploy request for: {f}", {**fd, "f": fn}),
+        (5, "{J} {H} faasd[{P}]: {T} Created container: {f}", {**fd, "f": fn}),
+        (5, "{J} {H} faasd[{P}]: {T} Created task: {f}", {**fd, "f": fn}),
+        (4, "{J} {H} faasd[{P}]: {T} {f} has IP: {ip}.", {**fd, "f": fn, "ip": lambda g: f"10.62.0.{g.r.randint(2, 250)}"}),
+        (4, "{J} {H} faasd[{P}]: {T} Supervisor created: {s}", {**fd, "s": pick(["nats", "prometheus", "gateway", "queue-worker"])}),
+        (4, "{J} {H} faasd[{P}]: {T} Looking up IP for: \"{s}\"", {**fd, "s": pick(["gateway", "nats", "prometheus"])}),
+    ]
+
+    # ---- Apache OpenWhisk ----
+    ow_ns = ["guest", "whisk.system", "acme_prod"]
+    ow_actions = ["hello", "thumbnail", "utils/echo", "ingest/parse-csv"]
+
+    def ow_ts(g: Gen) -> str:
+        return f"[2026-12-03T{hms(g)}.{ms3(g)}Z]"
+
+    def tid(g: Gen) -> str:
+        return "#tid_" + "".join(g.r.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(32))
+
+    def act_id(g: Gen) -> str:
+        return g.hexs(32)
+
+    def ow_fq(g: Gen) -> str:
+        return f"{g.r.choice(ow_ns)}/{g.r.choice(ow_actions)}@0.0.{g.r.randint(1, 9)}"
+
+    def invoker(g: Gen) -> str:
+        i = g.r.randint(0, 2)
+        return f"invoker{i}/owdev-invoker-{i}"
+
+    def container_id(g: Gen) -> str:
+        return g.hexs(64)
+
+    ow = {"TS": ow_ts, "TID": tid}
+    openwhisk = [
+        (22, "{TS} [INFO] [{TID}] [BasicHttpService] {m} /api/v1/namespaces/{ns}/actions/{a} {q}",
+         {**ow, "m": pick(["POST", "POST", "GET"]), "ns": pick(["_", "guest", "acme_prod"]), "a": pick(ow_actions),
+          "q": pick(["blocking=true&result=true", "blocking=true", "", "blocking=false"])}),
+        (14, "{TS} [INFO] [{TID}] [BasicHttpService] [marker:http_{m}.{s}_counter:{n}:{n2}]",
+         {**ow, "m": pick(["post", "post", "get", "put"]), "s": pick(["200", "202", "202", "404", "429", "502"]),
+          "n": lambda g: g.num(1, 60000), "n2": lambda g: g.num(1, 60000)}),
+        (18, "{TS} [INFO] [{TID}] [ActionsApi] action activation id: {id}", {**ow, "id": act_id}),
+        (18, "{TS} [INFO] [{TID}] [ShardingContainerPoolBalancer] scheduled activation {id}, action '{a}' ({k}), ns '{ns}', "
+             "mem limit {mem} MB ({ms}), time limit {tl} ms ({ts}) to {inv}",
+         {**ow, "id": act_id, "a": ow_fq, "k": pick(["managed", "managed", "blackbox"]), "ns": pick(ow_ns),
+          "mem": pick(["256", "256", "512", "128"]), "ms": pick(["std", "std", "non-std"]),
+          "tl": pick(["60000", "60000", "300000", "10000"]), "ts": pick(["std", "std", "non-std"]), "inv": invoker}),
+        (12, "{TS} [INFO] [{TID}] [ShardingContainerPoolBalancer] posting topic '{t}' with activation id '{id}'",
+         {**ow, "t": pick(["invoker0", "invoker1", "invoker2"]), "id": act_id}),
+        (6, "{TS} [INFO] [#tid_sid_invokerHealth] [InvokerPool] invoker status changed to {l}",
+         {"TS": ow_ts, "l": lambda g: ", ".join(f"{i} -> {g.r.choice(['Healthy', 'Healthy', 'Unhealthy', 'Offline', 'Unresponsive'])}"
+                                                for i in range(g.r.randint(1, 3)))}),
+        (6, "{TS} [INFO] [#tid_sid_invokerHealth] [InvokerActor] {inv} is {st}",
+         {"TS": ow_ts, "inv": invoker, "st": pick(["Healthy", "Unhealthy", "Unresponsive", "Offline"])}),
+        (8, "{TS} [INFO] [{TID}] [RateThrottler] namespace = {ns} rate = {r}, limit = {lim}",
+         {**ow, "ns": pick(ow_ns), "r": lambda g: g.num(61, 400), "lim": pick(["60", "120", "300"])}),
+        (6, "{TS} [INFO] [{TID}] [ActivationThrottler] concurrent action limit exceeded for namespace {ns}: {n} >= {lim}",
+         {**ow, "ns": pick(ow_ns), "n": lambda g: g.num(30, 200), "lim": pick(["30", "100"])}),
+        (10, "{TS} [INFO] [{TID}] [ContainerPool] containerStart containerState: {cs} container: {c} activations: {n} of max {mx} "
+             "action: {a} namespace: {ns} activationId: {id}",
+         {**ow, "cs": pick(["cold", "cold", "warmed", "prewarmed"]),
+          "c": lambda g: g.r.choice(["None", f"Some(ContainerId({g.hexs(64)}))"]), "n": lambda g: g.num(1, 4), "mx": pick(["1", "1", "4"]),
+          "a": pick(ow_actions), "ns": pick(ow_ns), "id": act_id}),
+        (8, "{TS} [INFO] [{TID}] [DockerContainer] sending initialization to ContainerId({c}) ContainerAddress({ip},8080)",
+         {**ow, "c": container_id, "ip": lambda g: f"172.17.0.{g.r.randint(2, 120)}"}),
+        (8, "{TS} [INFO] [{TID}] [DockerContainer] sending arguments to {a} at ContainerId({c}) ContainerAddress({ip},8080)",
+         {**ow, "a": ow_fq, "c": container_id, "ip": lambda g: f"172.17.0.{g.r.randint(2, 120)}"}),
+        (10, "{TS} [INFO] [{TID}] [MessagingActiveAck] posted result of activation {id}", {**ow, "id": act_id}),
+        (10, "{TS} [INFO] [{TID}] [MessagingActiveAck] posted completion of activation {id}", {**ow, "id": act_id}),
+        (5, "{TS} [ERROR] [{TID}] [ContainerProxy] Failed during init of cold container {a}, queued activations: {n}",
+         {**ow, "a": ow_fq, "n": small}),
+        (6, "{TS} [WARN] [{TID}] [ContainerProxy] The action exceeded its time limits of {tl} milliseconds.",
+         {**ow, "tl": pick(["60000", "300000", "10000"])}),
+        (5, "{TS} [WARN] [{TID}] [ContainerProxy] The action did not produce a valid response and exited unexpectedly.", ow),
+        (5, "{TS} [INFO] [{TID}] [ContainerPool] Container state changed: {s1} -> {s2}",
+         {**ow, "s1": pick(["Uninitialized", "Starting", "Ready", "Running"]), "s2": pick(["Ready", "Running", "Removing", "Paused"])}),
+        (4, "{TS} [INFO] [#tid_sid_unknown] [KafkaConsumerConnector] poll timeout occurred. Retrying {n} more times.",
+         {"TS": ow_ts, "n": pick(["1", "2", "3"])}),
+    ]
+
+    # ---- Fission (zap JSON) ----
+    fi_fns = ["hello-go", "pdf-render", "slack-notify"]
+    fi_ns = ["default", "fission-function"]
+
+    def epoch(g: Gen) -> str:
+        return f"1764{g.r.randint(720000, 806399)}.{g.r.randint(0, 9999999):07d}"
+
+    def fi_pod(g: Gen) -> str:
+        return f"poolmgr-{g.r.choice(['go', 'nodejs', 'python'])}-default-{g.r.randint(100000, 999999)}-{g.hexs(10)}-{g.hexs(5)}"
+
+    def fi_url(g: Gen) -> str:
+        return f"http://{pod_ip(g)}:8888"
+
+    def fi(lvl: str, logger: str, caller: str, msg: str) -> str:
+        return ('{{"level":"' + lvl + '","ts":{E},"logger":"' + logger + '","caller":"' + caller + '","msg":"' + msg + '"')
+
+    fe = {"E": epoch}
+    fission = [
+        (18, fi("info", "triggerset.http_trigger_set", "router/functionHandler.go:{L}", "request") +
+         ',"function":{{"name":"{f}","namespace":"{ns}"}},"method":"{m}","url":"{u}","status":{s},"duration":"{d}"}}',
+         {**fe, "L": pick(["556", "561"]), "f": pick(fi_fns), "ns": pick(fi_ns), "m": pick(["GET", "POST"]),
+          "u": pick(["/hello", "/render", "/notify", "/fission-function/hello-go"]), "s": status, "d": lambda g: g.dur()}),
+        (8, fi("error", "triggerset.http_trigger_set", "router/functionHandler.go:{L}", "error getting service for function") +
+         ',"function":{{"name":"{f}","namespace":"{ns}"}},"error":"{e}"}}',
+         {**fe, "L": pick(["430"]), "f": pick(fi_fns), "ns": pick(fi_ns),
+          "e": pick(["Internal error - error creating function pod: timeout waiting for specialize",
+                     "Not found - function not found", "Unavailable - executor is not ready"])}),
+        (8, fi("info", "triggerset.http_trigger_set", "router/functionHandler.go:{L}", "request retrying") +
+         ',"function":{{"name":"{f}","namespace":"{ns}"}},"retry":{n},"error":"{e}"}}',
+         {**fe, "L": pick(["265"]), "f": pick(fi_fns), "ns": pick(fi_ns), "n": pick(["1", "2", "3", "4"]),
+          "e": lambda g: f"dial tcp {pod_ip(g)}:8888: connect: connection refused"}),
+        (8, fi("info", "executor.generic_pool_manager.generic_pool", "poolmgr/gp.go:{L}", "specialized pod") +
+         ',"pod":"{p}","podNamespace":"{ns}","podIP":"{ip}","elapsed_time":"{d}"}}',
+         {**fe, "L": pick(["413"]), "p": fi_pod, "ns": pick(["fission-function"]), "ip": pod_ip, "d": lambda g: g.dur()}),
+        (8, fi("info", "executor.generic_pool_manager.generic_pool", "poolmgr/gp.go:{L}", "choosing pod from pool") +
+         ',"function":"{f}","pod":"{p}"}}',
+         {**fe, "L": pick(["267"]), "f": pick(fi_fns), "p": fi_pod}),
+        (6, fi("info", "executor.newdeploy", "newdeploy/newdeploymgr.go:{L}", "created deployment") +
+         ',"name":"{f}-{h}","namespace":"{ns}"}}',
+         {**fe, "L": pick(["654"]), "f": pick(fi_fns), "h": lambda g: g.hexs(8), "ns": pick(fi_ns)}),
+        (6, fi("info", "executor.generic_pool_manager", "poolmgr/gpm.go:{L}", "idle pod reaped") +
+         ',"function":"{f}","address":"{u}"}}',
+         {**fe, "L": pick(["577"]), "f": pick(fi_fns), "u": fi_url}),
+        (8, fi("info", "fetcher", "fetcher/fetcher.go:{L}", "fetcher received fetch request") +
+         ',"request":{{"FetchType":{ft},"Package":{{"name":"{pk}","namespace":"{ns}"}},"Url":"","StorageSvcUrl":"","Filename":"{fn}"}}}}',
+         {**fe, "L": pick(["410"]), "ft": pick(["1", "2"]), "pk": lambda g: f"{g.r.choice(fi_fns)}-{g.hexs(4)}", "ns": pick(fi_ns),
+          "fn": lambda g: g.uuid()}),
+        (8, fi("info", "fetcher", "fetcher/fetcher.go:{L}", "successfully placed") + ',"location":"{p}"}}',
+         {**fe, "L": pick(["337"]), "p": lambda g: f"/userfunc/{g.uuid()}"}),
+        (6, fi("info", "fetcher", "fetcher/fetcher.go:{L}", "specializing pod") + ',"elapsed_time":"{d}"}}',
+         {**fe, "L": pick(["519"]), "d": lambda g: g.dur()}),
+        (5, fi("info", "builder", "builder/builder.go:{L}", "builder received request") + ',"request":{{"srcPkgFilename":"{s}","command":"{c}"}}}}',
+         {**fe, "L": pick(["89"]), "s": lambda g: f"{g.r.choice(fi_fns)}-{g.hexs(4)}-{g.uuid()}", "c": pick(["build", "./build.sh"])}),
+        (5, fi("info", "builder", "builder/builder.go:{L}", "build request complete") + ',"elapsed_time":"{d}"}}',
+         {**fe, "L": pick(["160"]), "d": lambda g: g.dur()}),
+        (4, fi("error", "builder", "builder/builder.go:{L}", "error building source package") + ',"error":"{e}"}}',
+         {**fe, "L": pick(["143"]), "e": pick(["error waiting for build command: exit status 1", "error reading build script: no such file or directory"])}),
+    ]
+
+    # ---- Nuclio (console layout) ----
+    nu_fns = ["image-tagger", "order-sink", "echo"]
+
+    def nu_ts(g: Gen) -> str:
+        return f"26.12.03 {hms(g)}.{ms3(g)}"
+
+    def nuc(name: str, lvl: str) -> str:
+        return "{TS} " + f"{name[-29:]:>29} ({lvl}) "
+
+    nt = {"TS": nu_ts}
+    nuclio = [
+        (10, nuc("processor.http.w0.python.logger", "D") + "Processing event {{\"name\": \"{f}\", \"version\": -1, \"eventID\": \"{id}\"}}",
+         {**nt, "f": pick(nu_fns), "id": lambda g: g.uuid()}),
+        (8, nuc("processor.http.w0.python.logger", "I") + "{msg} {{\"worker_id\": \"{w}\"}}",
+         {**nt, "msg": pick(["Tagging image", "Wrote 12 rows", "Hello from handler", "Received order"]), "w": pick(["0", "1", "2"])}),
+        (5, nuc("processor", "I") + "Starting processor {{\"version\": \"Label: {v}, Git commit: {c}, OS: linux, Arch: amd64, Go version: go1.21.7\"}}",
+         {**nt, "v": pick(["1.13.0", "1.12.14"]), "c": lambda g: g.hexs(40)}),
+        (5, nuc("processor.http", "I") + "Starting {{\"listenAddress\": \"{a}\"}}", {**nt, "a": pick([":8080"])}),
+        (4, nuc("processor.http.w0.python", "I") + "Wrapper connected {{\"wid\": {w}}}", {**nt, "w": pick(["0", "1", "2"])}),
+        (4, nuc("processor", "I") + "Processor started", nt),
+        (4, nuc("processor.http.w0.python", "W") + "Event timeout, restarting worker {{\"timeout\": \"{d}\"}}",
+         {**nt, "d": pick(["30s", "1m0s"])}),
+        (6, nuc("dashboard", "I") + "Deploying function {{\"name\": \"{f}\"}}", {**nt, "f": pick(nu_fns)}),
+        (5, nuc("dashboard", "I") + "Function deploy complete {{\"functionName\": \"{f}\", \"httpPort\": {p}}}",
+         {**nt, "f": pick(nu_fns), "p": lambda g: g.num(30000, 32767)}),
+        (5, nuc("dashboard", "I") + "Building {{\"builderKind\": \"docker\", \"versionInfo\": \"Label: {v}, Git commit: {c}\", \"name\": \"{f}\"}}",
+         {**nt, "v": pick(["1.13.0", "1.12.14"]), "c": lambda g: g.hexs(40), "f": pick(nu_fns)}),
+        (4, nuc("dashboard", "I") + "Build complete {{\"result\": {{\"Image\":\"{img}\",\"UpdatedFunctionConfig\":{{}}}}}}",
+         {**nt, "img": lambda g: f"localhost:5000/nuclio/processor-{g.r.choice(nu_fns)}:latest"}),
+        (5, nuc("controller.functionOperator", "I") + "Function is ready {{\"name\": \"{f}\", \"namespace\": \"{ns}\"}}",
+         {**nt, "f": pick(nu_fns), "ns": pick(["nuclio", "nuclio"])}),
+        (4, nuc("controller.functionOperator", "W") + "Function failed to become ready {{\"name\": \"{f}\", \"err\": \"{e}\"}}",
+         {**nt, "f": pick(nu_fns), "e": pick(["Timed out waiting for deployment to be ready", "NUCLIO_POD_OOMKILLED"])}),
+    ]
+
+    # ---- Fn Project server (logrus) ----
+    def lts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def fn_id(g: Gen) -> str:
+        return "01" + "".join(g.r.choice("0123456789ABCDEFGHJKMNPQRSTVWXYZ") for _ in range(24))
+
+    fnp = {"T": lts}
+    fnserver = [
+        (4, 'time="{T}" level=info msg="Fn serving on `{a}`" type=full version={v}', {**fnp, "a": pick([":8080"]), "v": pick(["0.3.749", "0.3.750"])}),
+        (8, 'time="{T}" level=info msg="Hot function terminated" app_id={a} call_id={c} fn_id={f} image="{i}"',
+         {**fnp, "a": fn_id, "c": fn_id, "f": fn_id, "i": pick(["fndemouser/hello:0.0.3", "acme/thumbs:0.1.12"])}),
+        (6, 'time="{T}" level=error msg="api error" code={s} error="{e}"',
+         {**fnp, "s": pick(["502", "504", "500"]),
+          "e": pick(["container failed to initialize, please ensure you are using the latest fdk and check the logs",
+                     "Timed out - server too busy", "function failed to initialize"])}),
+        (5, 'time="{T}" level=info msg="docker pull" image="{i}"', {**fnp, "i": pick(["fndemouser/hello:0.0.3", "acme/thumbs:0.1.12"])}),
+    ]
+
+    # ---- Firecracker VMM and firecracker-containerd ----
+    def fc_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.r.randint(0, 999999999):09d}"
+
+    fc_ids = ["anonymous-instance", "fc-vm-7", "7b2f0d36-0d8b-4c5e-9a31-2f1c0b9e6a44"]
+    fc = {"TS": fc_ts, "I": pick(fc_ids)}
+    firecracker = [
+        (5, "{TS} [{I}:main] Running Firecracker v{v}", {**fc, "v": pick(["1.7.0", "1.8.0"])}),
+        (4, "{TS} [{I}:main] API server started.", fc),
+        (10, "{TS} [{I}:fc_api] The API server received a {m} request on \"{p}\" with body \"{b}\".",
+         {**fc, "m": pick(["Put", "Put", "Patch"]),
+          "p": first([("/machine-config", '{\\"vcpu_count\\": 2, \\"mem_size_mib\\": 1024}'),
+                      ("/boot-source", '{\\"kernel_image_path\\": \\"/var/lib/fc/vmlinux\\", \\"boot_args\\": \\"console=ttyS0 reboot=k panic=1\\"}'),
+                      ("/drives/rootfs", '{\\"drive_id\\": \\"rootfs\\", \\"path_on_host\\": \\"/var/lib/fc/rootfs.ext4\\", \\"is_root_device\\": true}'),
+                      ("/actions", '{\\"action_type\\": \\"InstanceStart\\"}')]), "b": then(1)}),
+        (10, "{TS} [{I}:fc_api] The request was executed successfully. Status code: 204 No Content.", fc),
+        (4, "{TS} [{I}:fc_api] Received Error. Status code: 400 Bad Request. Message: {e}",
+         {**fc, "e": pick(["Invalid request method and/or path: GET /actions.", "The requested operation is not supported after starting the microVM."])}),
+        (4, "{TS} [{I}:main] Artificially kick devices.", fc),
+        (5, "{TS} [{I}:main] Successfully started microVM.", fc),
+        (4, "{TS} [{I}:fc_vcpu {n}] Received KVM_EXIT_SHUTDOWN signal", {**fc, "n": pick(["0", "1"])}),
+        (4, "{TS} [{I}:main] Vmm is stopping.", fc),
+        (4, "{TS} [{I}:main] Firecracker exiting {r}. exit_code={c}",
+         {**fc, "r": first([("successfully", "0"), ("with error", "1")]), "c": then(1)}),
+        (6, 'time="{T}" level=info msg="successfully started the VM" runtime=aws.firecracker vmID={v}',
+         {"T": lambda g: f"2026-12-03T{hms(g)}.{us6(g)}000Z", "v": lambda g: g.num(1, 400)}),
+        (5, 'time="{T}" level=info msg="creating new VM" runtime=aws.firecracker vmID={v}',
+         {"T": lambda g: f"2026-12-03T{hms(g)}.{us6(g)}000Z", "v": lambda g: g.num(1, 400)}),
+        (4, 'time="{T}" level=error msg="failed to stop VM" error="{e}" runtime=aws.firecracker vmID={v}',
+         {"T": lambda g: f"2026-12-03T{hms(g)}.{us6(g)}000Z", "v": lambda g: g.num(1, 400),
+          "e": pick(["context deadline exceeded", "rpc error: code = Unavailable desc = connection closed"])}),
+    ]
+
+    # ---- Fermyon Spin ----
+    spin_apps = ["hello-spin", "kv-api", "todo-rs"]
+
+    def spin_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us6(g)}Z"
+
+    sp = {"T": spin_ts}
+    spin = [
+        (16, "{T}  INFO spin_trigger_http::server: Processing request on URI {u}",
+         {**sp, "u": lambda g: f"http://127.0.0.1:3000{g.r.choice(['/', '/hello', '/api/todos', f'/api/todos/{g.num(1, 999)}'])}"}),
+        (6, "{T}  INFO spin_trigger_http::server: Request finished, sending response with status code {s}", {**sp, "s": status}),
+        (5, "Serving http://{a}", {"a": pick(["127.0.0.1:3000", "0.0.0.0:3000"])}),
+        (5, "  {c}: {u}", {"c": pick(["hello", "api", "static-fileserver"]),
+                          "u": pick(["http://127.0.0.1:3000/hello", "http://127.0.0.1:3000/api/...", "http://127.0.0.1:3000/static/..."])}),
+        (5, "Building component {c} with `{cmd}`",
+         {"c": pick(["hello", "api"]), "cmd": pick(["cargo build --target wasm32-wasip1 --release", "npm run build", "tinygo build -target=wasip1 -o main.wasm"])}),
+        (4, "Finished building all Spin components", {}),
+        (4, "Logging component stdio to \"{d}\"", {"d": pick([".spin/logs/", "/var/log/spin/"])}),
+        (4, "Uploading {a} version {v} to Fermyon Cloud...", {"a": pick(spin_apps), "v": pick(["0.1.0", "0.2.3", "1.0.0"])}),
+        (4, "Waiting for application to become ready{d} ready", {"d": pick(["..", "....", "........"])}),
+        (4, "Error: Couldn't find trigger executor for {t}", {"t": pick(["redis", "sqs"])}),
+    ]
+
+    # ---- wasmCloud host ----
+    def nkey(prefix: str):
+        return lambda g: prefix + "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(55))
+
+    wc = {"T": spin_ts, "H": nkey("N")}
+    wasmcloud = [
+        (5, "{T}  INFO wasmcloud_host::wasmbus: wasmCloud host started host_id=\"{H}\"", wc),
+        (6, "{T}  INFO handle_scale_component: wasmcloud_host::wasmbus: handling scale component host_id=\"{H}\" "
+            "component_ref=\"{r}\" component_id=\"{c}\" max_instances={n}",
+         {**wc, "r": pick(["ghcr.io/wasmcloud/components/http-hello-world-rust:0.1.0", "file:///opt/app/build/kvcounter_s.wasm"]),
+          "c": pick(["http_component", "kvcounter", "echo"]), "n": pick(["1", "100", "10"])}),
+        (5, "{T}  INFO wasmcloud_host::wasmbus: component scaled max_instances={n} component_id=\"{c}\"",
+         {**wc, "n": pick(["1", "100", "10", "0"]), "c": pick(["http_component", "kvcounter", "echo"])}),
+        (5, "{T}  INFO wasmcloud_host::wasmbus: provider started provider_ref=\"{r}\" provider_id=\"{p}\"",
+         {**wc, "r": first([("ghcr.io/wasmcloud/http-server:0.22.0", "httpserver"), ("ghcr.io/wasmcloud/keyvalue-redis:0.27.0", "keyvalue-redis")]),
+          "p": then(1)}),
+        (5, "{T} ERROR wasmcloud_host::wasmbus::handler: failed to call component err={e}",
+         {**wc, "e": pick(["component exceeded its fuel limit", "wasm trap: wasm `unreachable` instruction executed"])}),
+    ]
+
+    # ---- WasmEdge ----
+    def we_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)}.{ms3(g)}]"
+
+    wasmedge = [
+        (6, "{T} [error] execution failed: {e}, Code: {c}",
+         {"T": we_ts, "e": first([("out of bounds memory access", "0x88"), ("unreachable", "0x89"), ("integer divide by zero", "0x8b")]), "c": then(1)}),
+        (6, "{T} [error]     When executing function name: \"{f}\"", {"T": we_ts, "f": pick(["_start", "handle", "run"])}),
+        (4, "{T} [error] instantiation failed: unknown import, Code: 0x62", {"T": we_ts}),
+        (4, "{T} [error]     When linking module: \"{m}\" , function name: \"{f}\"",
+         {"T": we_ts, "m": pick(["wasi_snapshot_preview1", "wasi_ephemeral_sock"]), "f": pick(["sock_open", "fd_prestat_get", "sock_connect"])}),
+    ]
+
+    # ---- workerd through wrangler dev ----
+    workerd = [
+        (16, "[wrangler:inf] {m} {p} {s} {st} ({d}ms)",
+         {"m": pick(["GET", "GET", "POST"]), "p": pick(["/", "/api/items", "/favicon.ico", "/api/items/42"]),
+          "s": first([("200", "OK"), ("200", "OK"), ("404", "Not Found"), ("500", "Internal Server Error")]), "st": then(1), "d": millis}),
+        (4, "[wrangler:inf] Ready on http://{a}", {"a": pick(["localhost:8787", "127.0.0.1:8787"])}),
+        (4, "workerd/server/server.c++:{L}: info: Inspector is listening", {"L": pick(["1874", "1880"])}),
+        (6, "workerd/io/worker.c++:{L}: info: uncaught exception; source = Uncaught (in promise); stack = {e}",
+         {"L": pick(["1906", "2096"]), "e": pick(["TypeError: Cannot read properties of undefined (reading 'json')", "Error: D1_ERROR: no such table: items"])}),
+        (4, "✘ [ERROR] {e}", {"e": pick(["Uncaught (in promise) TypeError: fetch failed", "Your Worker exceeded CPU time limit."])}),
+    ]
+
+    # ---- deno serve / Deno Deploy ----
+    deno = [
+        (4, "deno serve: Listening on http://{a}/", {"a": pick(["0.0.0.0:8000", "localhost:8000"])}),
+        (4, "deno serve: Listening on http://{a}/ with {n} threads", {"a": pick(["0.0.0.0:8000"]), "n": pick(["4", "8", "16"])}),
+        (5, "isolate start time: {d} ms", {"d": lambda g: f"{g.r.uniform(8, 400):.2f}"}),
+        (4, "error: Uncaught (in promise) {e}",
+         {"e": pick(["TypeError: Cannot read properties of undefined (reading 'id')", "Error: KV connection lost", "PermissionDenied: Requires net access to \"api.example.com:443\""])}),
+    ]
+
+    return openfaas + faasd + openwhisk + fission + nuclio + fnserver + firecracker + spin + wasmcloud + wasmedge + workerd + deno
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -24788,7 +25223,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "BackupPlatform": backup_events,
            "RoboticsPlatform": robotics_events,
            "HealthPlatform": health_events,
-           "SearchPlatform": search_events}
+           "SearchPlatform": search_events,
+           "ServerlessPlatform": serverless_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
