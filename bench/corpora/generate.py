@@ -285,6 +285,16 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   ZincSearch, the Elasticsearch 8 search and indexing slowlogs and deprecation log, the OpenSearch security
   audit log, Apache Nutch 1.x (injector, generator, fetcher, parser, CrawlDb update), StormCrawler and the
   Apache Tika server; 164 event types.
+* ``CommercePlatform`` (written blind for the twenty-sixth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): e-commerce and billing platforms as their operators log them: Shopware 6
+  (Monolog: the storefront's request channel, the Symfony Messenger consumer with its scheduled tasks),
+  PrestaShop (Monolog prod.log, the legacy FileLogger, PHP errors), WooCommerce (wc-logs of the Stripe and
+  PayPal gateways, fatal errors, failed subscription actions) with WP-Cron and wpdb errors, Saleor
+  (python-json-logger lines of its webhooks and payments, Celery worker and beat, uvicorn), Sylius (Symfony
+  Monolog with the Workflow audit trail of its state machines), Spree/Solidus (Rails request logs and
+  ActiveJob on Sidekiq), Medusa (server lines and event bus subscribers), Kill Bill (logback lines: invoices,
+  payments, overdue, notification queues, the bus, Jersey request logging), Hyperswitch (the Rust router's
+  JSON lines) and the Stripe CLI's stripe listen; 113 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -24752,6 +24762,617 @@ def search_events() -> list[tuple[float, str, dict]]:
     return solr + vespa + manticore + sphinx + quickwit + zinc + elastic + audit + crawler + storm + tika
 
 
+def commerce_events() -> list[tuple[float, str, dict]]:
+    """E-commerce and billing platforms as their operators log them: Shopware 6 (Monolog lines of the
+    storefront's request channel and of the Symfony Messenger consumer with its scheduled tasks),
+    PrestaShop (Monolog prod.log, the legacy FileLogger and PHP errors), WooCommerce (wc-logs files of
+    the Stripe and PayPal gateways, fatal errors, WooCommerce Subscriptions' failed scheduled actions)
+    with WP-Cron and wpdb errors, Saleor (python-json-logger lines of its webhooks, payments and GraphQL,
+    Celery workers and beat, uvicorn access lines), Sylius (Symfony Monolog with the Workflow audit
+    trail of its state machines and winzou state machine errors), Spree/Solidus (Rails request logs and
+    ActiveJob on Sidekiq), Medusa (its Node server lines and event bus subscribers), Kill Bill (the
+    billing server's logback lines: invoices, payments, overdue, notification queues, the bus, Jersey
+    request logging), Hyperswitch (the Rust router's JSON lines) and the Stripe CLI's ``stripe listen``
+    lines. Written blind for the twenty-sixth issue-15 pass: before reading the engine or any failure
+    analysis; 113 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def jq(text: str) -> str:
+        # the text as it stands inside a JSON string (Monolog's context, python-json-logger)
+        return text.replace("\\", "\\\\").replace('"', '\\"')
+
+    def us(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def amount(g: Gen) -> str:
+        return f"{g.r.choice([g.r.randint(3, 90), g.r.randint(90, 900), g.r.randint(900, 4000)])}.{g.r.randint(0, 99):02d}"
+
+    def ms(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(2, 90), g.r.randint(90, 900), g.r.randint(900, 9000)]))
+
+    def fms(g: Gen) -> str:
+        return f"{g.r.uniform(0.5, 900):.1f}"
+
+    def client_ip(g: Gen) -> str:
+        return g.r.choice([g.ip(), f"{g.r.choice(['84.17', '91.64', '185.31', '62.216'])}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"])
+
+    def stripe_id(prefix: str, n: int = 24):
+        chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+        return lambda g: prefix + "".join(g.r.choice(chars) for _ in range(n))
+
+    # ---------------- Shopware 6 (Monolog LineFormatter, PsrLogMessageProcessor) ----------------
+    def mono_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us(g)}+00:00"
+
+    sw_messages = [
+        "Shopware\\Core\\Framework\\DataAbstractionLayer\\Indexing\\EntityIndexingMessage",
+        "Shopware\\Core\\Content\\Product\\DataAbstractionLayer\\ProductIndexingMessage",
+        "Shopware\\Core\\Content\\Media\\Message\\GenerateThumbnailsMessage",
+        "Shopware\\Core\\Content\\Mail\\Message\\SendMailMessage",
+        "Shopware\\Elasticsearch\\Framework\\Indexing\\ElasticsearchIndexingMessage",
+    ]
+    sw_tasks = [
+        "Shopware\\Core\\Content\\ProductExport\\ScheduledTask\\ProductExportGenerateTask",
+        "Shopware\\Core\\Checkout\\Cart\\Cleanup\\CleanupCartTask",
+        "Shopware\\Core\\Content\\Sitemap\\ScheduledTask\\SitemapGenerateTask",
+        "Shopware\\Core\\Framework\\Log\\ScheduledTask\\LogCleanupTask",
+    ]
+    sw_errors = [
+        "SQLSTATE[40001]: Serialization failure: 1213 Deadlock found when trying to get lock; try restarting transaction",
+        "Connection refused",
+        "Elasticsearch index sw_product_20261203 not found",
+        "Failed to authenticate on SMTP server with username \"shop@example.com\" using the following authenticators: \"LOGIN\", \"PLAIN\".",
+    ]
+    sw_routes = ["frontend.checkout.confirm.page", "frontend.checkout.finish.order", "frontend.checkout.cart.page",
+                 "frontend.detail.page", "frontend.navigation.page"]
+
+    def sw_url(g: Gen) -> str:
+        return g.r.choice(["https://shop.example.com", "https://shop.example.de"]) + g.r.choice(
+            ["/checkout/confirm", "/checkout/cart", f"/detail/{g.hexs(32)}", "/account/order", f"/checkout/finish?orderId={g.hexs(32)}"])
+
+    def sw_class(pool: list[str]):
+        return draw(lambda g: (c := g.r.choice(pool), jq(c)))
+
+    def sw_retry(g: Gen):
+        n = g.r.randint(1, 3)
+        e = g.r.choice(sw_errors)
+        return g.r.choice(sw_messages), str(n), str(1000 * 2 ** (n - 1)), e, jq(e)
+
+    def sw_removed(g: Gen):
+        e = g.r.choice(sw_errors)
+        return g.r.choice(sw_messages), jq(e), e
+
+    def sw_cart_error(g: Gen):
+        e = g.r.choice([f"Line item with identifier {g.hexs(32)} not found.", "Cart is empty",
+                        f"Cart with token {g.hexs(32)} not found.", "Customer is not logged in."])
+        return e, str(g.r.choice([152, 171, 249, 390])), jq(e)
+
+    def sw_payment_error(g: Gen):
+        kind = g.r.choice(["synchronous", "asynchronous"])
+        err = g.r.choice(["Card declined", "Invalid transaction", "Payment provider timeout", "3-D Secure authentication failed"])
+        return kind, err, str(g.r.choice([130, 146, 212]))
+
+    def sw_notfound(g: Gen):
+        m = g.r.choice(["GET", "GET", "POST"])
+        u = g.r.choice(["https://shop.example.com/wp-login.php", "https://shop.example.com/.env",
+                        f"https://shop.example.com/media/{g.hexs(2)}/{g.hexs(2)}/missing.jpg", "https://shop.example.de/xmlrpc.php"])
+        return m, u
+
+    sw = [
+        (50, "[{TS}] messenger.INFO: Received message {m} {{\"class\":\"{mj}\"}} []",
+         {"TS": mono_ts, "m": sw_class(sw_messages + sw_tasks), "mj": then(1)}),
+        (36, "[{TS}] messenger.INFO: {m} was handled successfully (acknowledging to transport). {{\"class\":\"{mj}\",\"message_id\":{i}}} []",
+         {"TS": mono_ts, "m": sw_class(sw_messages), "mj": then(1), "i": lambda g: g.num(1, 9999999)}),
+        (7, "[{TS}] messenger.WARNING: Error thrown while handling message {m}. Sending for retry #{n} using {d} ms delay. Error: \"{e}\" "
+            "{{\"class\":\"{mj}\",\"retryCount\":{n2},\"delay\":{d2},\"error\":\"{ej}\",\"exception\":\"[object] "
+            "(Symfony\\\\Component\\\\Messenger\\\\Exception\\\\HandlerFailedException(code: 0): {ej2} at "
+            "/var/www/html/vendor/symfony/messenger/Middleware/HandleMessageMiddleware.php:124)\"}} []",
+         {"TS": mono_ts, "m": draw(sw_retry), "n": then(1), "d": then(2), "e": then(3),
+          "mj": lambda g: jq(g.drawn[0]), "n2": then(1), "d2": then(2), "ej": then(4), "ej2": then(4)}),
+        (4, "[{TS}] messenger.CRITICAL: Error thrown while handling message {m}. Removing from transport after 3 retries. Error: \"{e}\" "
+            "{{\"class\":\"{mj}\",\"retryCount\":3,\"error\":\"{ej}\",\"exception\":\"[object] "
+            "(Symfony\\\\Component\\\\Messenger\\\\Exception\\\\HandlerFailedException(code: 0): {ej2} at "
+            "/var/www/html/vendor/symfony/messenger/Middleware/HandleMessageMiddleware.php:124)\"}} []",
+         {"TS": mono_ts, "m": draw(sw_removed), "e": then(2), "mj": lambda g: jq(g.drawn[0]), "ej": then(1), "ej2": then(1)}),
+        (5, "[{TS}] messenger.INFO: Sending message {m} with async sender using Symfony\\Component\\Messenger\\Bridge\\Doctrine\\Transport\\DoctrineTransport "
+            "{{\"class\":\"{mj}\",\"alias\":\"async\",\"sender\":\"Symfony\\\\Component\\\\Messenger\\\\Bridge\\\\Doctrine\\\\Transport\\\\DoctrineTransport\"}} []",
+         {"TS": mono_ts, "m": sw_class(sw_messages), "mj": then(1)}),
+        (6, "[{TS}] messenger.INFO: Worker stopped due to time limit of {s}s exceeded {{\"timeLimit\":{s2}}} []",
+         {"TS": mono_ts, "s": draw(lambda g: (g.r.choice(["60", "300", "3600"]),)), "s2": then(0)}),
+        (4, "[{TS}] messenger.INFO: Worker stopped due to memory limit of {l} bytes exceeded ({u} bytes used) {{\"limit\":{l2},\"memory\":{u2}}} []",
+         {"TS": mono_ts, "l": draw(lambda g: (lim := g.r.choice(["134217728", "268435456"]), str(int(lim) + g.r.randint(1, 9000000)))),
+          "u": then(1), "l2": then(0), "u2": then(1)}),
+        (4, "[{TS}] messenger.INFO: Worker stopped due to maximum count of {n} messages processed {{\"count\":{n2}}} []",
+         {"TS": mono_ts, "n": draw(lambda g: (g.r.choice(["100", "500", "1000"]),)), "n2": then(0)}),
+        (18, "[{TS}] request.INFO: Matched route \"{r}\". {{\"route\":\"{r2}\",\"route_parameters\":{{\"_route\":\"{r3}\",\"_routeScope\":[\"storefront\"]}},"
+             "\"request_uri\":\"{u}\",\"method\":\"{m}\"}} []",
+         {"TS": mono_ts, "r": draw(lambda g: (g.r.choice(sw_routes),)), "r2": then(0), "r3": then(0),
+          "u": sw_url, "m": pick(["GET", "GET", "POST"])}),
+        (6, "[{TS}] request.ERROR: Uncaught PHP Exception Shopware\\Core\\Checkout\\Cart\\CartException: \"{e}\" at "
+            "/var/www/html/vendor/shopware/core/Checkout/Cart/CartException.php line {l} {{\"exception\":\"[object] "
+            "(Shopware\\\\Core\\\\Checkout\\\\Cart\\\\CartException(code: 0): {ej} at /var/www/html/vendor/shopware/core/Checkout/Cart/CartException.php:{l2})\"}} []",
+         {"TS": mono_ts, "e": draw(sw_cart_error), "l": then(1), "ej": then(2), "l2": then(1)}),
+        (5, "[{TS}] request.CRITICAL: Uncaught PHP Exception Shopware\\Core\\Checkout\\Payment\\PaymentException: \"The {p} payment process was "
+            "interrupted due to the following error: {e}\" at /var/www/html/vendor/shopware/core/Checkout/Payment/PaymentException.php line {l} "
+            "{{\"exception\":\"[object] (Shopware\\\\Core\\\\Checkout\\\\Payment\\\\PaymentException(code: 0): The {p2} payment process was "
+            "interrupted due to the following error:\\n{e2} at /var/www/html/vendor/shopware/core/Checkout/Payment/PaymentException.php:{l2})\"}} []",
+         {"TS": mono_ts, "p": draw(sw_payment_error), "e": then(1), "l": then(2), "p2": then(0), "e2": then(1), "l2": then(2)}),
+        (5, "[{TS}] request.ERROR: Uncaught PHP Exception Symfony\\Component\\HttpKernel\\Exception\\NotFoundHttpException: \"No route found for "
+            "\"{m} {u}\"\" at /var/www/html/vendor/symfony/http-kernel/EventListener/RouterListener.php line 149 {{\"exception\":\"[object] "
+            "(Symfony\\\\Component\\\\HttpKernel\\\\Exception\\\\NotFoundHttpException(code: 0): No route found for \\\"{m2} {u2}\\\" at "
+            "/var/www/html/vendor/symfony/http-kernel/EventListener/RouterListener.php:149)\"}} []",
+         {"TS": mono_ts, "m": draw(sw_notfound), "u": then(1), "m2": then(0), "u2": then(1)}),
+    ]
+
+    # ---------------- PrestaShop ----------------
+    def mono1_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def php_ts(g: Gen) -> str:
+        return f"03-Dec-2026 {hms(g)} UTC"
+
+    ps_php_files = ["/var/www/prestashop/classes/Cart.php", "/var/www/prestashop/classes/order/Order.php",
+                    "/var/www/prestashop/modules/ps_checkout/src/Handler/CreatePaypalOrderHandler.php",
+                    "/var/www/prestashop/controllers/front/OrderController.php"]
+
+    def ps_db_error(g: Gen):
+        e = g.r.choice(["Unknown column 'a.id_shop_default' in 'field list'",
+                        f"Duplicate entry '{g.r.randint(1000, 99999)}-1' for key 'PRIMARY'",
+                        "Table 'prestashop.ps_product_lang' doesn't exist",
+                        "Lock wait timeout exceeded; try restarting transaction"])
+        return e, g.r.choice(["636", "769"]), jq(e)
+
+    def ps_deprecation(g: Gen):
+        d = g.r.choice(["The \"Symfony\\Component\\HttpKernel\\Event\\GetResponseEvent\" class is deprecated since Symfony 4.3, use \"RequestEvent\" instead.",
+                        "Referencing controllers with a single colon is deprecated since Symfony 4.1, use \"PrestaShopBundle\\Controller\\Admin\\Sell\\Order\\OrderController::indexAction\" instead.",
+                        "The \"Symfony\\Component\\Debug\\ErrorHandler\" class is deprecated since Symfony 4.4, use \"Symfony\\Component\\ErrorHandler\\ErrorHandler\" instead."])
+        f = g.r.choice(["/var/www/prestashop/vendor/symfony/symfony/src/Symfony/Component/HttpKernel/Event/GetResponseEvent.php",
+                        "/var/www/prestashop/vendor/symfony/symfony/src/Symfony/Component/Debug/ErrorHandler.php",
+                        "/var/www/prestashop/vendor/symfony/symfony/src/Symfony/Component/HttpKernel/Controller/ContainerControllerResolver.php"])
+        return d, jq(d), f, str(g.r.randint(12, 900))
+
+    def ps_admin_url(g: Gen) -> str:
+        return g.r.choice(["/admin-dev/index.php/sell/orders/", f"/admin-dev/index.php/sell/orders/{g.r.randint(1, 9999)}/view",
+                           f"/admin-dev/index.php/sell/catalog/products/{g.r.randint(1, 9999)}", "/admin-dev/index.php/modules/manage"])
+
+    ps = [
+        (8, "[{TS}] request.CRITICAL: Uncaught PHP Exception PrestaShopDatabaseException: \"{e}\" at /var/www/prestashop/classes/db/Db.php line {l} "
+            "{{\"exception\":\"[object] (PrestaShopDatabaseException(code: 0): {ej} at /var/www/prestashop/classes/db/Db.php:{l2})\"}} []",
+         {"TS": mono1_ts, "e": draw(ps_db_error), "l": then(1), "ej": then(2), "l2": then(1)}),
+        (6, "[{TS}] request.ERROR: Uncaught PHP Exception Symfony\\Component\\HttpKernel\\Exception\\NotFoundHttpException: \"No route found for \"{m} {u}\"\" "
+            "at /var/www/prestashop/vendor/symfony/symfony/src/Symfony/Component/HttpKernel/EventListener/RouterListener.php line 139 "
+            "{{\"exception\":\"[object] (Symfony\\\\Component\\\\HttpKernel\\\\Exception\\\\NotFoundHttpException(code: 0): No route found for \\\"{m2} {u2}\\\" "
+            "at /var/www/prestashop/vendor/symfony/symfony/src/Symfony/Component/HttpKernel/EventListener/RouterListener.php:139, "
+            "Symfony\\\\Component\\\\Routing\\\\Exception\\\\ResourceNotFoundException(code: 0): No routes found for \\\"{u3}\\\". at "
+            "/var/www/prestashop/vendor/symfony/symfony/src/Symfony/Component/Routing/Matcher/Dumper/CompiledUrlMatcherTrait.php:70)\"}} []",
+         {"TS": mono1_ts, "m": draw(lambda g: (g.r.choice(["GET", "POST"]), (u := ps_admin_url(g)), u[len("/admin-dev/index.php"):])),
+          "u": then(1), "m2": then(0), "u2": then(1), "u3": then(2)}),
+        (5, "[{TS}] php.INFO: User Deprecated: {d} {{\"exception\":\"[object] (ErrorException(code: 0): User Deprecated: {dj} at {f}:{l})\"}} []",
+         {"TS": mono1_ts, "d": draw(ps_deprecation), "dj": then(1), "f": then(2), "l": then(3)}),
+        (7, "*ERROR* \t2026/12/03 - {T}: {m}",
+         {"T": hms, "m": lambda g: g.r.choice(["Frontcontroller::init - Cart cannot be loaded or an order has already been placed using this cart",
+                                                "PaymentModule::validateOrder - Cart cannot be loaded or an order has already been placed using this cart",
+                                                f"Order creation failed for cart {g.r.randint(1000, 99999)}: Order is already validated"])}),
+        (5, "*WARNING* \t2026/12/03 - {T}: {m}",
+         {"T": hms, "m": lambda g: g.r.choice(["Swift Error: Expected response code 250 but got code \"554\", with message \"554 5.7.1 Relay access denied\"",
+                                                "Invalid security token", f"Product {g.r.randint(1, 9999)} is out of stock"])}),
+        (12, "[{TS}] PHP Warning:  {w} in {f} on line {l}",
+         {"TS": php_ts, "w": pick(["Undefined array key \"id_carrier\"", "Undefined variable $cart", "Trying to access array offset on value of type null",
+                                    "Undefined property: stdClass::$id_order_state"]),
+          "f": pick(ps_php_files), "l": lambda g: g.num(20, 4800)}),
+        (5, "[{TS}] PHP Notice:  {w} in {f} on line {l}",
+         {"TS": php_ts, "w": pick(["Undefined index: id_address_delivery", "Undefined offset: 0", "Trying to get property 'id' of non-object"]),
+          "f": pick(ps_php_files), "l": lambda g: g.num(20, 4800)}),
+        (6, "[{TS}] PHP Fatal error:  Uncaught {e} in {f}:{l}",
+         {"TS": php_ts, "e": pick(["Error: Call to a member function getProducts() on null", "PrestaShopException: Property Order->id_address_delivery is empty",
+                                    "TypeError: Tools::ps_round(): Argument #1 ($value) must be of type float, string given"]),
+          "f": pick(ps_php_files), "l": lambda g: g.num(20, 4800)}),
+        (4, "[{TS}] PHP Fatal error:  Allowed memory size of {b} bytes exhausted (tried to allocate {a} bytes) in {f} on line {l}",
+         {"TS": php_ts, "b": pick(["134217728", "268435456", "536870912"]), "a": lambda g: g.num(4096, 40000000),
+          "f": pick(ps_php_files), "l": lambda g: g.num(20, 4800)}),
+        (4, "[{TS}] PHP Deprecated:  {w} in {f} on line {l}",
+         {"TS": php_ts, "w": pick(["Creation of dynamic property OrderController::$checkoutProcess is deprecated",
+                                    "strlen(): Passing null to parameter #1 ($string) of type string is deprecated"]),
+          "f": pick(ps_php_files), "l": lambda g: g.num(20, 4800)}),
+    ]
+
+    # ---------------- WooCommerce (wc-logs) with WP-Cron and wpdb ----------------
+    def wc_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}+00:00"
+
+    def wc_order(g: Gen) -> str:
+        return str(g.r.randint(1200, 48000))
+
+    wc_hooks = ["woocommerce_cleanup_sessions", "woocommerce_scheduled_sales", "wc_admin_process_orders_milestone",
+                "woocommerce_cancel_unpaid_orders", "action_scheduler_run_queue"]
+    wc_sched = [("twicedaily", "43200"), ("hourly", "3600"), ("daily", "86400"), ("every_minute", "60")]
+    wc_cron_err = [("invalid_schedule", "Event schedule does not exist."), ("could_not_set", "The cron event list could not be saved.")]
+
+    def wc_cron(g: Gen):
+        return (g.r.choice(wc_hooks), *g.r.choice(wc_cron_err), *g.r.choice(wc_sched))
+
+    def pp_order_id(g: Gen) -> str:
+        return "".join(g.r.choice("ABCDEFGHJKLMNPRSTUVWXY0123456789") for _ in range(17))
+
+    wc = [
+        (12, "====Stripe Version: {v}====", {"v": pick(["8.9.0", "9.1.1"])}),
+        (12, "====Start Log====", {}),
+        (12, "====End Log====", {}),
+        (10, "Info: Begin processing payment with new payment method for order {o} for the amount of {a}", {"o": wc_order, "a": amount}),
+        (7, "Info: Begin processing payment with saved payment method for order {o} for the amount of {a}", {"o": wc_order, "a": amount}),
+        (5, "Info: Beginning refund for order {o} for the amount of {a}", {"o": wc_order, "a": amount}),
+        (8, "Error: {e}",
+         {"e": pick(["Your card was declined.", "Your card has insufficient funds.", "Your card's security code is incorrect.",
+                     "Your card has expired.", "An error processing your card occurred."])}),
+        (8, "{TS} INFO POST https://api-m.paypal.com/v2/checkout/orders/{i}/capture", {"TS": wc_ts, "i": pp_order_id}),
+        (8, "{TS} INFO POST https://api-m.paypal.com/v2/checkout/orders", {"TS": wc_ts}),
+        (14, "Response Debug ID: {d}", {"d": lambda g: g.hexs(13)}),
+        (14, "Response Code: {c}", {"c": pick(["200", "201", "201", "201", "422", "400"])}),
+        (6, "{TS} CRITICAL Uncaught Error: {e} in {f}:{l}",
+         {"TS": wc_ts, "e": pick(["Call to a member function get_id() on bool", "Call to undefined function wc_get_order_item_meta()",
+                                   "Attempt to assign property \"status\" on null"]),
+          "f": pick(["/var/www/html/wp-content/plugins/woocommerce/includes/class-wc-checkout.php",
+                     "/var/www/html/wp-content/themes/storefront-child/functions.php",
+                     "/var/www/html/wp-content/plugins/woocommerce-subscriptions/includes/class-wcs-cart-renewal.php"]),
+          "l": lambda g: g.num(20, 1600)}),
+        (6, "{TS} INFO scheduled action {i} ({a}) failed to finish processing due to the following exception:",
+         {"TS": wc_ts, "i": lambda g: g.num(10000, 999999), "a": pick(["subscription payment", "subscription end of prepaid term", "subscription trial end"])}),
+        (6, "[{TS}] Cron reschedule event error for hook: {h}, Error code: {c}, Error message: {m}, Data: {{\"schedule\":\"{s}\",\"args\":[],\"interval\":{n}}}",
+         {"TS": php_ts, "h": draw(wc_cron), "c": then(1), "m": then(2), "s": then(3), "n": then(4)}),
+        (5, "[{TS}] Cron unschedule event error for hook: {h}, Error code: {c}, Error message: {m}, Data: {{\"schedule\":\"{s}\",\"args\":[],\"interval\":{n}}}",
+         {"TS": php_ts, "h": draw(wc_cron), "c": then(1), "m": then(2), "s": then(3), "n": then(4)}),
+        (5, "[{TS}] WordPress database error {e} for query {q} made by do_action_ref_array('action_scheduler_run_queue'), WP_Hook->do_action, "
+            "WP_Hook->apply_filters, ActionScheduler_QueueRunner->run, ActionScheduler_Abstract_QueueRunner->run_cleanup, ActionScheduler_QueueCleaner->delete_old_actions",
+         {"TS": php_ts, "e": pick(["Deadlock found when trying to get lock; try restarting transaction", "Lock wait timeout exceeded; try restarting transaction"]),
+          "q": lambda g: f"DELETE FROM wp_actionscheduler_logs WHERE action_id = {g.r.randint(1000, 999999)}"}),
+    ]
+
+    # ---------------- Saleor ----------------
+    def sal_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def celery_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{g.num(0, 999):0>3}"
+
+    sal_tasks = ["saleor.plugins.webhook.tasks.send_webhook_request_async",
+                 "saleor.product.tasks.update_products_discounted_prices_for_promotion_task",
+                 "saleor.checkout.tasks.delete_expired_checkouts", "saleor.order.tasks.expire_orders_task",
+                 "saleor.payment.tasks.checkout_automatic_completion_task"]
+    sal_events = ["order_created", "order_fully_paid", "checkout_updated", "transaction_charge_requested", "product_variant_updated"]
+    sal_beat = [("delete-expired-checkouts", "saleor.checkout.tasks.delete_expired_checkouts"),
+                ("expire-orders", "saleor.order.tasks.expire_orders_task"),
+                ("update-products-search-vectors", "saleor.product.tasks.update_products_search_vector_task")]
+
+    def celery_worker(g: Gen) -> str:
+        return g.r.choice(["ForkPoolWorker-1", "ForkPoolWorker-2", "ForkPoolWorker-3", "ForkPoolWorker-4"])
+
+    def sj(level: str, line: str, msg: str, name: str, path: str) -> str:
+        return ("{{\"asctime\": \"{TS}\", \"levelname\": \"" + level + "\", \"lineno\": " + line + ", \"message\": \"" + msg +
+                "\", \"name\": \"" + name + "\", \"pathname\": \"" + path + "\", \"process\": {P}, \"threadName\": \"MainThread\"}}")
+
+    sal_wh = {"TS": sal_ts, "P": lambda g: g.num(7, 90), "w": lambda g: g.num(1, 60),
+              "u": pick(["https://app.example.com/api/webhooks/saleor", "https://erp.example.net/saleor/orders", "https://hooks.example.org/saleor"]),
+              "e": pick(sal_events), "d": pick(["10", "60", "600", "3600"]),
+              "x": pick(["HTTPSConnectionPool(host='erp.example.net', port=443): Read timed out. (read timeout=10)",
+                         "502 Bad Gateway", "Failed to parse response", "('Connection aborted.', RemoteDisconnected('Remote end closed connection without response'))"])}
+    tr = "/app/saleor/webhook/transport/asynchronous/transport.py"
+    saleor = [
+        (9, sj("INFO", "{L}", "[Webhook ID:{w}] Payload sent to '{u}' for event '{e}'. Delivery id: {i}", "saleor.webhook.transport.asynchronous.transport", tr),
+         {**sal_wh, "L": pick(["253"]), "i": lambda g: g.num(1000, 9999999)}),
+        (6, sj("INFO", "{L}", "[Webhook ID: {w}] Failed request to '{u}': '{x}' for event: '{e}'. Delay: {d}s", "saleor.webhook.transport.asynchronous.transport", tr),
+         {**sal_wh, "L": pick(["286"])}),
+        (3, sj("INFO", "{L}", "[Webhook ID: {w}] Failed request to '{u}': exceeded retry limit. Delivery id: {i}", "saleor.webhook.transport.asynchronous.transport", tr),
+         {**sal_wh, "L": pick(["298"]), "i": lambda g: g.num(1000, 9999999)}),
+        (5, sj("WARNING", "{L}", "Unable to process the payment: {x}", "saleor.payment.gateway", "/app/saleor/payment/gateway.py"),
+         {**sal_wh, "L": pick(["171"]), "x": pick(["Card declined", "Invalid payment token", "Gateway timeout"])}),
+        (4, sj("ERROR", "{L}", "A query had an error", "saleor.graphql.errors.unhandled", "/app/saleor/graphql/views.py"),
+         {**sal_wh, "L": pick(["333"])}),
+        (6, sj("INFO", "{L}", "A query failed unexpectedly", "saleor.graphql.errors.handled", "/app/saleor/graphql/views.py"),
+         {**sal_wh, "L": pick(["333"])}),
+        (4, sj("INFO", "{L}", "Deleted {n} expired checkouts.", "saleor.checkout.tasks", "/app/saleor/checkout/tasks.py"),
+         {**sal_wh, "L": pick(["103"]), "n": lambda g: g.num(0, 4000)}),
+        (20, "[{TS}: INFO/MainProcess] Task {t}[{i}] received",
+         {"TS": celery_ts, "t": pick(sal_tasks), "i": lambda g: g.uuid()}),
+        (18, "[{TS}: INFO/{W}] Task {t}[{i}] succeeded in {s}s: None",
+         {"TS": celery_ts, "W": celery_worker, "t": pick(sal_tasks), "i": lambda g: g.uuid(),
+          "s": lambda g: f"{g.r.uniform(0.001, 40):.{g.r.choice([3, 9])}f}"}),
+        (5, "[{TS}: INFO/{W}] Task {t}[{i}] retry: Retry in {s}s: {e}",
+         {"TS": celery_ts, "W": celery_worker, "t": pick(sal_tasks), "i": lambda g: g.uuid(), "s": pick(["10", "60", "600"]),
+          "e": pick(["ConnectionError()", "Timeout('Read timed out.')", "OperationalError('could not serialize access due to concurrent update')"])}),
+        (4, "[{TS}: ERROR/{W}] Task {t}[{i}] raised unexpected: {e}",
+         {"TS": celery_ts, "W": celery_worker, "t": pick(sal_tasks), "i": lambda g: g.uuid(),
+          "e": pick(["IntegrityError('duplicate key value violates unique constraint \"order_order_number_key\"')", "ValueError('Invalid currency')",
+                     "DoesNotExist('Checkout matching query does not exist.')"])}),
+        (4, "[{TS}: INFO/MainProcess] Scheduler: Sending due task {n} ({t})",
+         {"TS": celery_ts, "n": draw(lambda g: g.r.choice(sal_beat)), "t": then(1)}),
+        (4, "[{TS}: INFO/MainProcess] Connected to redis://{h}:6379/{d}", {"TS": celery_ts, "h": pick(["redis", "redis-master.saleor.svc"]), "d": pick(["0", "1"])}),
+        (3, "[{TS}: INFO/MainProcess] mingle: searching for neighbors", {"TS": celery_ts}),
+        (3, "[{TS}: INFO/MainProcess] mingle: all alone", {"TS": celery_ts}),
+        (4, "[{TS}: INFO/MainProcess] celery@{h} ready.", {"TS": celery_ts, "h": pick(["saleor-worker-6f7b8d9c4-kx2lp", "saleor-worker-6f7b8d9c4-tq8mz"])}),
+        (3, "INFO:     Started server process [{p}]", {"p": pick(["1", "7", "8"])}),
+        (3, "INFO:     Waiting for application startup.", {}),
+        (3, "INFO:     Application startup complete.", {}),
+        (16, "INFO:     {a}:{p} - \"{m} /graphql/ HTTP/1.1\" {c}",
+         {"a": lambda g: g.ip(), "p": lambda g: g.port(), "m": pick(["POST", "POST", "POST", "GET"]),
+          "c": pick(["200 OK", "200 OK", "200 OK", "400 Bad Request", "401 Unauthorized"])}),
+    ]
+
+    # ---------------- Sylius (Symfony Monolog, Workflow audit trail, winzou) ----------------
+    syl_wf = [("sylius_order_checkout", "App\\Entity\\Order\\Order", ["cart", "addressed", "shipping_selected", "payment_selected", "completed"],
+               ["address", "select_shipping", "select_payment", "complete"]),
+              ("sylius_payment", "App\\Entity\\Payment\\Payment", ["cart", "new", "processing", "completed", "failed"], ["create", "process", "complete", "fail"]),
+              ("sylius_order_payment", "App\\Entity\\Order\\Order", ["cart", "awaiting_payment", "paid", "partially_refunded"],
+               ["request_payment", "pay", "partially_refund"])]
+
+    def syl_audit(transitions: bool):
+        def make(g: Gen):
+            name, cls, places, trans = g.r.choice(syl_wf)
+            v = g.r.choice(trans if transitions else places)
+            return v, cls, name, jq(cls)
+        return {"p": draw(make), "c": then(1), "w": then(2), "p2": then(0), "c2": then(3), "w2": then(2)}
+
+    syl_routes = [("sylius_shop_checkout_complete", "sylius.controller.order::updateAction", "/checkout/complete"),
+                  ("sylius_shop_cart_summary", "sylius.controller.order::summaryAction", "/cart/"),
+                  ("sylius_shop_order_pay", "sylius.controller.payum::prepareCaptureAction", "/order/{t}/pay"),
+                  ("sylius_shop_checkout_address", "sylius.controller.order::updateAction", "/checkout/address")]
+
+    def syl_route(g: Gen):
+        r, c, p = g.r.choice(syl_routes)
+        loc = g.r.choice(["en_US", "de_DE", "fr_FR"])
+        return r, c, loc, f"https://sylius.example.com/{loc}{p.replace('{t}', g.hexs(10))}"
+
+    def syl_sm(g: Gen):
+        t, s, c, w = g.r.choice([("complete", "cart", "App\\Entity\\Order\\Order", "sylius_order_checkout"),
+                                 ("pay", "paid", "App\\Entity\\Order\\Order", "sylius_order_payment"),
+                                 ("complete", "failed", "App\\Entity\\Payment\\Payment", "sylius_payment"),
+                                 ("ship", "shipped", "App\\Entity\\Shipping\\Shipment", "sylius_shipment")])
+        return t, s, c, w, jq(c)
+
+    def syl_cmd(g: Gen):
+        c = g.r.choice(["sylius:remove-expired-carts", "sylius:cancel-unpaid-orders", "messenger:consume main"])
+        e = g.r.choice(["An exception occurred in the driver: SQLSTATE[HY000] [2002] Connection refused",
+                        "An exception occurred in the driver: SQLSTATE[HY000] [2002] No such file or directory"])
+        return c, e
+
+    sylius = [
+        (6, "[{TS}] workflow.INFO: Leaving \"{p}\" for subject of class \"{c}\" in workflow \"{w}\". {{\"place\":\"{p2}\",\"class\":\"{c2}\",\"workflow\":\"{w2}\"}} []",
+         {"TS": mono_ts, **syl_audit(False)}),
+        (6, "[{TS}] workflow.INFO: Transition \"{p}\" for subject of class \"{c}\" in workflow \"{w}\". {{\"transition\":\"{p2}\",\"class\":\"{c2}\",\"workflow\":\"{w2}\"}} []",
+         {"TS": mono_ts, **syl_audit(True)}),
+        (6, "[{TS}] workflow.INFO: Entering \"{p}\" for subject of class \"{c}\" in workflow \"{w}\". {{\"place\":\"{p2}\",\"class\":\"{c2}\",\"workflow\":\"{w2}\"}} []",
+         {"TS": mono_ts, **syl_audit(False)}),
+        (5, "[{TS}] request.CRITICAL: Uncaught PHP Exception SM\\SMException: \"Transition \"{t}\" cannot be applied on state \"{s}\" of object \"{c}\" with graph \"{w}\".\" "
+            "at /srv/sylius/vendor/winzou/state-machine/src/SM/StateMachine/StateMachine.php line 97 {{\"exception\":\"[object] (SM\\\\SMException(code: 0): "
+            "Transition \\\"{t2}\\\" cannot be applied on state \\\"{s2}\\\" of object \\\"{c2}\\\" with graph \\\"{w2}\\\". at "
+            "/srv/sylius/vendor/winzou/state-machine/src/SM/StateMachine/StateMachine.php:97)\"}} []",
+         {"TS": mono_ts, "t": draw(syl_sm), "s": then(1), "c": then(2), "w": then(3), "t2": then(0), "s2": then(1), "c2": then(4), "w2": then(3)}),
+        (8, "[{TS}] request.INFO: Matched route \"{r}\". {{\"route\":\"{r2}\",\"route_parameters\":{{\"_route\":\"{r3}\",\"_controller\":\"{c}\",\"_locale\":\"{l}\"}},"
+            "\"request_uri\":\"{u}\",\"method\":\"{m}\"}} []",
+         {"TS": mono_ts, "r": draw(syl_route), "r2": then(0), "r3": then(0), "c": then(1), "l": then(2), "u": then(3), "m": pick(["GET", "POST"])}),
+        (5, "[{TS}] security.INFO: Authenticator successful! {{\"token\":{{\"Symfony\\\\Component\\\\Security\\\\Http\\\\Authenticator\\\\Token\\\\PostAuthenticationToken\":"
+            "\"PostAuthenticationToken(user=\\\"{u}\\\", authenticated=true, roles=\\\"ROLE_USER\\\")\"}},"
+            "\"authenticator\":\"Symfony\\\\Component\\\\Security\\\\Http\\\\Authenticator\\\\FormLoginAuthenticator\"}} []",
+         {"TS": mono_ts, "u": pick(["shop@example.com", "jane.doe@example.org", "buyer42@example.net"])}),
+        (4, "[{TS}] security.INFO: Authenticator failed. {{\"exception\":\"[object] (Symfony\\\\Component\\\\Security\\\\Core\\\\Exception\\\\BadCredentialsException(code: 0): "
+            "The presented password is invalid. at /srv/sylius/vendor/symfony/security-http/EventListener/CheckCredentialsListener.php:{l})\","
+            "\"authenticator\":\"Symfony\\\\Component\\\\Security\\\\Http\\\\Authenticator\\\\FormLoginAuthenticator\"}} []",
+         {"TS": mono_ts, "l": pick(["69", "75"])}),
+        (3, "[{TS}] console.ERROR: Error thrown while running command \"{c}\". Message: \"{e}\" {{\"exception\":\"[object] "
+            "(Doctrine\\\\DBAL\\\\Exception\\\\ConnectionException(code: 2002): {e2} at /srv/sylius/vendor/doctrine/dbal/src/Driver/API/MySQL/ExceptionConverter.php:103)\","
+            "\"command\":\"{c2}\",\"message\":\"{e3}\"}} []",
+         {"TS": mono_ts, "c": draw(syl_cmd), "e": then(1), "e2": then(1), "c2": then(0), "e3": then(1)}),
+    ]
+
+    # ---------------- Spree/Solidus (Rails logger) ----------------
+    def rails_prefix(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us(g)} #{g.r.choice(['12', '17', '23'])}"
+
+    def req(g: Gen) -> str:
+        return g.uuid()
+
+    spree_actions = [("POST", "/checkout/update/payment", "Spree::CheckoutController#update", "HTML"),
+                     ("PATCH", "/checkout/update/delivery", "Spree::CheckoutController#update", "HTML"),
+                     ("POST", "/orders/populate", "Spree::OrdersController#populate", "JS"),
+                     ("GET", "/cart", "Spree::OrdersController#edit", "HTML"),
+                     ("PATCH", "/api/v2/storefront/checkout/complete", "Spree::Api::V2::Storefront::CheckoutController#complete", "JSON"),
+                     ("GET", "/admin/orders", "Spree::Admin::OrdersController#index", "HTML")]
+
+    sp_jobs = [("Spree::Orders::FinalizeJob", "default"), ("ActionMailer::MailDeliveryJob", "mailers"),
+               ("Spree::Webhooks::Subscribers::MakeRequestJob", "spree_webhooks"), ("Spree::Reports::SalesTotalJob", "default")]
+
+    def sp_args(g: Gen) -> str:
+        # the arguments belong to the job drawn first on the line
+        if g.drawn[0] == "ActionMailer::MailDeliveryJob":
+            mail = g.r.choice(["confirm_email", "cancel_email", "shipped_email"])
+            return f"\"Spree::OrderMailer\", \"{mail}\", \"deliver_now\", {{{{args: [{g.num(1, 99999)}]}}}}"
+        if g.drawn[0] == "Spree::Webhooks::Subscribers::MakeRequestJob":
+            return f"{{{{\"data\" => {{{{\"id\" => \"{g.num(1, 99999)}\", \"type\" => \"order\"}}}}}}}}, \"order.paid\", {g.num(1, 40)}"
+        return f"#<GlobalID:0x00007f{g.hexs(10)} @uri=#<URI::GID gid://spree/Spree::Order/{g.num(1, 99999)}>>"
+
+    def sp_job(g: Gen):
+        job, queue = g.r.choice(sp_jobs)
+        return job, g.uuid(), queue
+
+    spree = [
+        (16, "I, [{P}]  INFO -- : [{r}] Started {m} \"{u}\" for {a} at 2026-12-03 {T} +0000",
+         {"P": rails_prefix, "r": req, "m": draw(lambda g: g.r.choice(spree_actions)), "u": then(1), "a": client_ip, "T": hms}),
+        (14, "I, [{P}]  INFO -- : [{r}] Processing by {c} as {f}",
+         {"P": rails_prefix, "r": req, "c": draw(lambda g: g.r.choice(spree_actions)[2:]), "f": then(1)}),
+        (14, "I, [{P}]  INFO -- : [{r}] Completed {s} in {t}ms (Views: {v}ms | ActiveRecord: {ar}ms | Allocations: {al})",
+         {"P": rails_prefix, "r": req, "s": pick(["200 OK", "200 OK", "302 Found", "422 Unprocessable Entity", "404 Not Found"]),
+          "t": ms, "v": fms, "ar": fms, "al": lambda g: g.num(900, 400000)}),
+        (6, "I, [{P}]  INFO -- : [{r}] Redirected to {u}",
+         {"P": rails_prefix, "r": req, "u": lambda g: g.r.choice(["https://store.example.com/checkout/confirm", f"https://store.example.com/orders/R{g.num(100000000, 999999999)}",
+                                                                   "https://store.example.com/checkout/payment", "https://store.example.com/cart"])}),
+        (5, "F, [{P}] FATAL -- : [{r}] ActionController::InvalidAuthenticityToken (Can't verify CSRF token authenticity.):",
+         {"P": rails_prefix, "r": req}),
+        (5, "F, [{P}] FATAL -- : [{r}] ActionController::RoutingError (No route matches [{m}] \"{u}\"):",
+         {"P": rails_prefix, "r": req, "m": pick(["GET", "POST"]), "u": pick(["/wp-login.php", "/.env", "/admin/config.php", "/xmlrpc.php"])}),
+        (4, "F, [{P}] FATAL -- : [{r}] ActiveRecord::RecordNotFound (Couldn't find Spree::Order with [WHERE \"spree_orders\".\"number\" = $1]):",
+         {"P": rails_prefix, "r": req}),
+        (4, "F, [{P}] FATAL -- : [{r}] Spree::Core::GatewayError ({e}):",
+         {"P": rails_prefix, "r": req, "e": pick(["Your card was declined.", "Your card has insufficient funds.", "Payment method could not be authorized"])}),
+        (10, "I, [{P}]  INFO -- : [ActiveJob] Enqueued {j} (Job ID: {i}) to Sidekiq({q}) with arguments: {a}",
+         {"P": rails_prefix, "j": draw(sp_job), "i": then(1), "q": then(2), "a": sp_args}),
+        (10, "I, [{P}]  INFO -- : [ActiveJob] [{j}] [{i}] Performing {j2} (Job ID: {i2}) from Sidekiq({q}) enqueued at 2026-12-03T{T}.{z}Z with arguments: {a}",
+         {"P": rails_prefix, "j": draw(sp_job), "i": then(1), "j2": then(0), "i2": then(1),
+          "q": then(2), "T": hms, "z": lambda g: g.num(0, 999).rjust(3, "0"), "a": sp_args}),
+        (10, "I, [{P}]  INFO -- : [ActiveJob] [{j}] [{i}] Performed {j2} (Job ID: {i2}) from Sidekiq({q}) in {t}ms",
+         {"P": rails_prefix, "j": draw(sp_job), "i": then(1), "j2": then(0), "i2": then(1), "q": then(2), "t": fms}),
+        (4, "E, [{P}] ERROR -- : [ActiveJob] [{j}] [{i}] Error performing {j2} (Job ID: {i2}) from Sidekiq({q}) in {t}ms: {e}",
+         {"P": rails_prefix, "j": draw(sp_job), "i": then(1), "j2": then(0), "i2": then(1), "q": then(2), "t": fms,
+          "e": pick(["Net::ReadTimeout (Net::ReadTimeout with #<TCPSocket:(closed)>):", "Net::SMTPAuthenticationError (535 5.7.8 Authentication credentials invalid):",
+                     "ActiveJob::DeserializationError (Error while trying to deserialize arguments: Couldn't find Spree::Order with 'id'=4412):"])}),
+        (4, "I, [{P}]  INFO -- : [ActiveJob] [{j}] [{i}] Retrying {j2} in {s} seconds, due to a {e}.",
+         {"P": rails_prefix, "j": draw(sp_job), "i": then(1), "j2": then(0),
+          "s": lambda g: g.num(3, 900), "e": pick(["Net::ReadTimeout", "Errno::ECONNREFUSED", "Stripe::RateLimitError"])}),
+    ]
+
+    # ---------------- Medusa ----------------
+    md_events = ["order.placed", "cart.updated", "product.updated", "payment.captured", "order.canceled"]
+
+    def md_id(prefix: str):
+        return lambda g: f"{prefix}_01J{''.join(g.r.choice('0123456789ABCDEFGHJKMNPQRSTVWXYZ') for _ in range(23))}"
+
+    def md_url(g: Gen) -> str:
+        return g.r.choice([f"/store/carts/{md_id('cart')(g)}", "/store/products", f"/store/carts/{md_id('cart')(g)}/complete",
+                           f"/admin/orders/{md_id('order')(g)}", "/store/regions", f"/store/carts/{md_id('cart')(g)}/line-items"])
+
+    medusa = [
+        (14, "info:    Processing {e} which has {n} subscribers", {"e": pick(md_events), "n": pick(["1", "1", "2", "3", "5"])}),
+        (20, "http:    {m} {u} ← {r} ({s}) - {t} ms",
+         {"m": pick(["GET", "POST", "DELETE"]), "u": md_url,
+          "r": pick(["-", "http://localhost:8000/", "https://storefront.example.com/", "http://localhost:9000/app/orders"]),
+          "s": pick(["200", "200", "200", "201", "400", "404", "500"]), "t": lambda g: f"{g.r.uniform(0.8, 3000):.3f}"}),
+        (4, "info:    Server is ready on port: {p}", {"p": pick(["9000"])}),
+        (4, "info:    Admin URL → {u}", {"u": pick(["http://localhost:9000/app", "https://admin.example.com/app"])}),
+        (4, "info:    Connection to Redis in module '{m}' established", {"m": pick(["event-bus-redis", "cache-redis", "workflow-engine-redis"])}),
+        (3, "warn:    Local Event Bus installed. This is not recommended for production.", {}),
+        (4, "error:   An error occurred while processing {e}: {x}",
+         {"e": pick(md_events), "x": pick(["Error: connect ECONNREFUSED 127.0.0.1:7700", "Error: Request failed with status code 429",
+                                           "TypeError: Cannot read properties of undefined (reading 'email')"])}),
+    ]
+
+    # ---------------- Kill Bill (logback) ----------------
+    def kb_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)},{g.num(0, 999):0>3}+0000"
+
+    def kb_head(level: str, log: str) -> str:
+        return "{TS} lvl='" + level + "', log='" + log + "', th='{th}', xff='{xff}', rId='{rid}', tok='{tok}', aRId='{ar}', tRId='{tr}', "
+
+    def kb_head_bg(level: str, log: str) -> str:
+        return "{TS} lvl='" + level + "', log='" + log + "', th='{th}', xff='', rId='', tok='', aRId='', tRId='', "
+
+    kb_base = {"TS": kb_ts, "xff": lambda g: g.r.choice(["", "", g.ip()]), "rid": lambda g: g.r.choice(["", g.uuid()]), "tok": lambda g: g.uuid(),
+               "ar": lambda g: g.num(1, 9999), "tr": pick(["1", "2", "3"]),
+               "th": pick(["bus_ext_events-th", "notifications-th", "http-nio-8080-exec-3", "http-nio-8080-exec-7"])}
+    kb_http = {**kb_base, "th": draw(lambda g: (g.r.choice(["http-nio-8080-exec-3", "http-nio-8080-exec-7", "http-nio-8080-exec-12"]),))}
+    kb_queues = ["invoice-service:next-billing-date-queue", "payment-service:retry-queue", "overdue-service:overdue-check-queue",
+                 "subscription-service:subscription-events", "invoice-service:parent-invoice-commitment-queue"]
+    killbill = [
+        (10, kb_head("INFO", "InvoiceDispatcher") + "Generated invoiceId='{i}', accountId='{a}', targetDate='2026-12-{d}', items='{n}'",
+         {**kb_base, "i": lambda g: g.uuid(), "a": lambda g: g.uuid(), "d": pick(["03", "04", "31"]), "n": pick(["1", "1", "2", "3", "4", "7"])}),
+        (6, kb_head("INFO", "InvoiceDispatcher") + "Nothing to invoice for accountId='{a}', targetDate='2026-12-{d}'",
+         {**kb_base, "a": lambda g: g.uuid(), "d": pick(["03", "04"])}),
+        (9, kb_head("INFO", "PaymentProcessor") + "Payment transactionId='{t}', paymentId='{p}', type='{y}', status='{s}', amount='{m}', currency='{c}'",
+         {**kb_base, "t": lambda g: g.uuid(), "p": lambda g: g.uuid(), "y": pick(["AUTHORIZE", "CAPTURE", "PURCHASE", "REFUND"]),
+          "s": pick(["SUCCESS", "SUCCESS", "SUCCESS", "PAYMENT_FAILURE", "PLUGIN_FAILURE", "PENDING"]), "m": amount, "c": pick(["USD", "EUR", "GBP"])}),
+        (4, kb_head("WARN", "PaymentProcessor") + "Payment plugin {pl} returned status {s} for paymentId='{p}': gatewayError='{e}', gatewayErrorCode='{c}'",
+         {**kb_base, "pl": pick(["killbill-stripe", "killbill-adyen", "__EXTERNAL_PAYMENT__"]), "s": pick(["ERROR", "CANCELED"]), "p": lambda g: g.uuid(),
+          "e": pick(["Your card was declined.", "Refused", "Read timed out"]), "c": pick(["card_declined", "2", "null"])}),
+        (5, kb_head("INFO", "DefaultOverdueStateApplicator") + "Overdue state change from '{a}' to '{b}' for accountId='{x}'",
+         {**kb_base, "a": pick(["__KILLBILL__CLEAR__OVERDUE_STATE__", "OD1", "OD2"]), "b": pick(["OD1", "OD2", "OD3", "__KILLBILL__CLEAR__OVERDUE_STATE__"]),
+          "x": lambda g: g.uuid()}),
+        (6, kb_head_bg("INFO", "DefaultNotificationQueueService") + "Starting notification queue {q}",
+         {"TS": kb_ts, "th": pick(["main"]), "q": pick(kb_queues)}),
+        (5, kb_head_bg("WARN", "NotificationQueueDispatcher") + "{q}: Lifecycle check reaped {n} entries in PROCESSING state older than {m}",
+         {"TS": kb_ts, "th": pick(["Sweeper-0", "Sweeper-1"]), "q": pick(kb_queues[:2]), "n": lambda g: g.num(1, 40), "m": pick(["PT5M", "PT10M"])}),
+        (5, kb_head_bg("ERROR", "PersistentBus") + "Failed to dispatch event='{e}', searchKey1='{k}', errorCount='{c}': {x}",
+         {"TS": kb_ts, "th": pick(["bus_ext_events-th", "bus_events-th"]), "e": pick(["DefaultInvoiceCreationEvent", "DefaultPaymentInfoEvent", "DefaultEffectiveSubscriptionEvent"]),
+          "k": lambda g: g.num(1, 9999), "c": pick(["1", "2", "3"]),
+          "x": pick(["java.net.SocketTimeoutException: Read timed out", "org.killbill.billing.invoice.api.InvoiceApiException: Invoice already exists"])}),
+        (12, kb_head("INFO", "LoggingFilter") + "{n} * Server has received a request on thread {t}",
+         {**kb_http, "n": lambda g: g.num(1, 9999), "t": then(0)}),
+        (12, kb_head("INFO", "LoggingFilter") + "{n} * Server responded with a response on thread {t}",
+         {**kb_http, "n": lambda g: g.num(1, 9999), "t": then(0)}),
+        (10, kb_head("INFO", "LoggingFilter") + "{n} > {m} http://127.0.0.1:8080{u}",
+         {**kb_http, "n": lambda g: g.num(1, 9999), "m": pick(["GET", "POST", "PUT"]),
+          "u": lambda g: g.r.choice([f"/1.0/kb/accounts/{g.uuid()}", f"/1.0/kb/accounts/{g.uuid()}/payments", f"/1.0/kb/invoices/{g.uuid()}",
+                                     "/1.0/kb/subscriptions", f"/1.0/kb/invoices/dryRun?accountId={g.uuid()}"])}),
+        (10, kb_head("INFO", "LoggingFilter") + "{n} < {s}", {**kb_http, "n": lambda g: g.num(1, 9999), "s": pick(["200", "201", "201", "204", "400", "404"])}),
+        (4, kb_head_bg("INFO", "DefaultLifecycle") + "Killbill lifecycle firing stage {l}",
+         {"TS": kb_ts, "th": pick(["main"]), "l": pick(["LOAD_CATALOG", "INIT_BUS", "REGISTER_EVENTS", "START_SERVICE", "STOP_SERVICE"])}),
+    ]
+
+    # ---------------- Hyperswitch (router JSON) ----------------
+    def hs_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999999):0>9}Z"
+
+    hs_flows = ["PaymentsCreate", "PaymentsConfirm", "PaymentsCapture", "RefundsCreate", "IncomingWebhookReceive"]
+
+    def hj(msg: str, level: str, target: str, line: str, file: str, fn: str, extra: str = "") -> str:
+        return ("{{\"message\":\"" + msg + "\",\"hostname\":\"{H}\",\"pid\":1,\"env\":\"production\",\"level\":\"" + level + "\",\"target\":\"" + target +
+                "\",\"service\":\"router\",\"line\":" + line + ",\"file\":\"" + file + "\",\"fn\":\"" + fn + "\",\"full_name\":\"" + target + "::" + fn +
+                "\",\"time\":\"{TS}\",\"request_id\":\"{R}\"" + extra + "}}")
+
+    hs_base = {"H": pick(["router-7d9f6c9b5-2xkqp", "router-7d9f6c9b5-h8wzn", "router-7d9f6c9b5-q4m2t"]), "TS": hs_ts, "R": lambda g: g.uuid(),
+               "F": pick(hs_flows), "M": pick(["merchant_1733210000", "merchant_acme_eu", "merchant_shopco"]),
+               "C": pick(["stripe", "adyen", "checkout", "paypal"]), "P": lambda g: "pay_" + "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") for _ in range(20))}
+    hyperswitch = [
+        (14, hj("[INCOMING_REQUEST - START]", "INFO", "router::services::api", "{L}", "crates/router/src/services/api.rs", "server_wrap_util", ",\"flow\":\"{F}\""),
+         {**hs_base, "L": pick(["1055"])}),
+        (14, hj("[INCOMING_REQUEST - END]", "INFO", "router::services::api", "{L}", "crates/router/src/services/api.rs", "server_wrap_util",
+                ",\"flow\":\"{F}\",\"status_code\":{S},\"latency\":{T},\"merchant_id\":\"{M}\""),
+         {**hs_base, "L": pick(["1131"]), "S": pick(["200", "200", "200", "400", "404", "422"]), "T": lambda g: g.num(4, 4000)}),
+        (10, hj("Calling connector {C} for flow {F}", "INFO", "router::core::payments::flows", "{L}", "crates/router/src/core/payments/flows.rs", "call_connector_service",
+                ",\"connector\":\"{C2}\",\"payment_id\":\"{P}\""),
+         {**hs_base, "L": pick(["210"]), "C": draw(lambda g: (g.r.choice(["stripe", "adyen", "checkout", "paypal"]),)), "C2": then(0)}),
+        (6, hj("Payment {P} failed with error_code={E} error_message={X}", "WARN", "router::core::payments::operations::payment_response", "{L}",
+               "crates/router/src/core/payments/operations/payment_response.rs", "payment_response_update_tracker", ",\"merchant_id\":\"{M}\""),
+         {**hs_base, "L": pick(["1402"]), "E": pick(["card_declined", "insufficient_funds", "do_not_honor", "expired_card"]),
+          "X": pick(["Your card was declined.", "Refused", "Insufficient Funds", "Expired Card"])}),
+        (5, hj("Incoming webhook received for connector {C} with event type {E}", "INFO", "router::core::webhooks::incoming", "{L}", "crates/router/src/core/webhooks/incoming.rs",
+               "incoming_webhooks_core", ",\"merchant_id\":\"{M}\""),
+         {**hs_base, "L": pick(["142"]), "E": pick(["PaymentIntentSuccess", "PaymentIntentFailure", "RefundSuccess", "DisputeOpened"])}),
+        (4, hj("Webhook source verification failed for connector {C}", "ERROR", "router::core::webhooks::incoming", "{L}", "crates/router/src/core/webhooks/incoming.rs",
+               "incoming_webhooks_core", ",\"merchant_id\":\"{M}\""), {**hs_base, "L": pick(["263"])}),
+        (5, hj("Outgoing webhook delivery failed for event {E}, status {S}; retry scheduled in {T} seconds", "WARN", "router::core::webhooks::outgoing", "{L}",
+               "crates/router/src/core/webhooks/outgoing.rs", "trigger_webhook_to_merchant", ",\"merchant_id\":\"{M}\""),
+         {**hs_base, "L": pick(["412"]), "E": lambda g: "evt_" + g.hexs(32), "S": pick(["500", "502", "503", "504"]), "T": pick(["60", "300", "900"])}),
+        (4, hj("Error while fetching from redis: {E}", "ERROR", "redis_interface::commands", "{L}", "crates/redis_interface/src/commands.rs", "get_key"),
+         {**hs_base, "L": pick(["148"]), "E": pick(["Connection reset by peer (os error 104)", "Timeout", "Redis connection pool exhausted"])}),
+    ]
+
+    # ---------------- Stripe CLI (stripe listen) ----------------
+    def cli_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    st_events = ["payment_intent.succeeded", "payment_intent.created", "charge.succeeded", "checkout.session.completed",
+                 "invoice.paid", "customer.subscription.updated", "charge.refunded", "payment_intent.payment_failed"]
+    evt = stripe_id("evt_3", 24)
+    stripe_cli = [
+        (3, "> Ready! You are using Stripe API Version [{v}]. Your webhook signing secret is whsec_{s} (^C to quit)",
+         {"v": pick(["2024-06-20", "2024-11-20.acacia", "2025-03-31.basil"]), "s": lambda g: g.hexs(64)}),
+        (22, "{TS}   --> {e} [{i}]", {"TS": cli_ts, "e": pick(st_events), "i": evt}),
+        (20, "{TS}  <--  [{c}] POST {u} [{i}]",
+         {"TS": cli_ts, "c": pick(["200", "200", "200", "200", "400", "500", "404"]),
+          "u": pick(["http://localhost:4242/webhook", "http://localhost:3000/api/webhooks/stripe", "http://localhost:8000/hooks/stripe/"]), "i": evt}),
+        (5, "{TS}   --> connect {e} [{i}]", {"TS": cli_ts, "e": pick(st_events), "i": evt}),
+        (5, "{TS}            [ERROR] Failed to POST: Post \"{u}\": dial tcp {a}: connect: connection refused",
+         {"TS": cli_ts, "u": draw(lambda g: g.r.choice([("http://localhost:4242/webhook", "[::1]:4242"), ("http://localhost:3000/api/webhooks/stripe", "127.0.0.1:3000"),
+                                                         ("http://localhost:3000/api/webhooks/stripe", "[::1]:3000")])), "a": then(1)}),
+        (3, "A newer version of the Stripe CLI is available, please update to: v{v}", {"v": pick(["1.21.8", "1.22.0"])}),
+    ]
+
+    return sw + ps + wc + saleor + sylius + spree + medusa + killbill + hyperswitch + stripe_cli
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -24788,7 +25409,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "BackupPlatform": backup_events,
            "RoboticsPlatform": robotics_events,
            "HealthPlatform": health_events,
-           "SearchPlatform": search_events}
+           "SearchPlatform": search_events,
+           "CommercePlatform": commerce_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
