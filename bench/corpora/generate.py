@@ -285,6 +285,15 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   ZincSearch, the Elasticsearch 8 search and indexing slowlogs and deprecation log, the OpenSearch security
   audit log, Apache Nutch 1.x (injector, generator, fetcher, parser, CrawlDb update), StormCrawler and the
   Apache Tika server; 164 event types.
+* ``GatewayPlatform`` (written blind for the twenty-sixth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): API gateways as their operators log them: Apache APISIX (error.log in
+  nginx's format with its [lua] plugin, config_etcd, healthcheck and SNI lines, and the access log), Tyk (the
+  gateway's logrus lines and the pump's stdout analytics records), KrakenD (its [KRAKEND] lines with the
+  endpoint and backend pipes, circuit breaker, rate limit and JWT validator messages, Gin access lines),
+  Gravitee APIM (gateway and management API), WSO2 API Manager (carbon logs with Synapse endpoints and the
+  gateway's correlation log), Spring Cloud Gateway (reactor-netty and route lines in a Spring Boot 3
+  console), Netflix Zuul 2, Emissary-ingress (diagd, ambex, Envoy and its ACCESS lines), Gloo Edge, Apache
+  ShenYu and Kuma's control plane; 144 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -24752,6 +24761,726 @@ def search_events() -> list[tuple[float, str, dict]]:
     return solr + vespa + manticore + sphinx + quickwit + zinc + elastic + audit + crawler + storm + tika
 
 
+def gateway_events() -> list[tuple[float, str, dict]]:
+    """API gateways as their operators log them: Apache APISIX (error.log in nginx's format with its
+    [lua] plugin, config_etcd, healthcheck and SNI lines, and the default access log), Tyk (the gateway's
+    logrus lines: APIs and policies loaded, reloads, auth, rate limit and quota rejections, proxy errors;
+    the pump with stdout analytics records), KrakenD (its [KRAKEND] lines: endpoint and backend pipes,
+    the circuit breaker, rate limit and JWT validator messages, Gin access lines), Gravitee APIM (gateway
+    and management API logback lines), WSO2 API Manager (carbon logs with Synapse endpoints and the
+    gateway's correlation log), Spring Cloud Gateway (reactor-netty, route and error lines in a Spring
+    Boot 3 console), Netflix Zuul 2, Emissary-ingress (diagd, ambex, Envoy and its ACCESS lines), Gloo
+    Edge (zap JSON), Apache ShenYu and Kuma's control plane.
+    Written blind for the twenty-sixth issue-15 pass: before reading the engine or any failure
+    analysis; 144 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def ms3(g: Gen) -> str:
+        return f"{g.r.randint(0, 999):03d}"
+
+    def client_ip(g: Gen) -> str:
+        return g.r.choice([g.ip(), f"192.168.{g.r.randint(0, 9)}.{g.r.randint(2, 250)}",
+                           f"{g.r.choice(['81.2', '93.184', '203.0'])}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"])
+
+    def pod_ip(g: Gen) -> str:
+        return f"10.244.{g.r.randint(0, 5)}.{g.r.randint(2, 250)}"
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([0, 1, 1, 2, 3, g.r.randint(4, 40)]))
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(0, 9), g.r.randint(10, 400), g.r.randint(10, 400), g.r.randint(400, 30000)]))
+
+    def secs3(g: Gen) -> str:
+        return f"{g.r.choice([g.r.uniform(0, 0.05), g.r.uniform(0, 0.5), g.r.uniform(0.5, 30)]):.3f}"
+
+    def size(g: Gen) -> str:
+        return str(g.r.choice([0, g.r.randint(20, 900), g.r.randint(900, 250000)]))
+
+    statuses = ["200", "200", "200", "200", "201", "204", "304", "400", "401", "403", "404", "429", "500", "502", "503", "504"]
+    methods = ["GET", "GET", "GET", "POST", "PUT", "DELETE", "PATCH"]
+    agents = ["curl/8.5.0", "okhttp/4.12.0", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+              "PostmanRuntime/7.42.0", "python-requests/2.32.3", "Go-http-client/1.1"]
+    hosts = ["api.example.com", "shop.example.com", "partner-api.example.net"]
+    api_paths = ["/orders/v1/orders", "/orders/v1/orders/{n}", "/catalog/v2/products?page={n}", "/payments/v1/charges",
+                 "/users/v1/users/{n}/profile", "/auth/token", "/healthz"]
+
+    def api_path(g: Gen) -> str:
+        return g.r.choice(api_paths).replace("{n}", g.num(1, 99999))
+
+    # ---- Apache APISIX: error.log (nginx) and access log ----
+    def ngx_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    def worker(g: Gen) -> str:
+        w = g.r.choice([44, 45, 46, 47])
+        return f"{w}#{w}"
+
+    def conn(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 99), g.r.randint(100, 9999999)]))
+
+    def new_pid(g: Gen) -> str:
+        return str(g.r.randint(48, 9999))
+
+    apisix_upstreams = ["/apisix/upstreams/orders", "/apisix/routes/463180529126835050", "/apisix/upstreams/payments",
+                        "/apisix/services/catalog"]
+    apisix_nodes = ["10.0.3.12:8080", "10.0.3.13:8080", "10.0.4.21:9000", "10.0.4.22:9000"]
+
+    def hc_target(g: Gen) -> str:
+        node = g.r.choice(apisix_nodes)
+        name = g.r.choice(["", node.split(":")[0], "orders.internal"])
+        return f"{name}({node})"
+
+    def hc_count(g: Gen) -> str:
+        b = g.r.choice([2, 3, 5])
+        return f"{g.r.randint(1, b)}/{b}"
+
+    def hc_flip(g: Gen) -> str:
+        g.drawn = g.r.choice([("true", "false"), ("false", "true")])
+        return g.drawn[0]
+
+    ap: dict[str, str] = {}
+
+    def ap_req(g: Gen) -> str:
+        ap["m"] = g.r.choice(methods)
+        ap["path"] = api_path(g)
+        ap["node"] = g.r.choice(apisix_nodes)
+        ap["host"] = g.r.choice(hosts)
+        return ap["m"]
+
+    def plugin_set(g: Gen) -> str:
+        names = ["real-ip", "ai", "client-control", "proxy-control", "request-id", "zipkin", "ext-plugin-pre-req",
+                 "fault-injection", "mocking", "serverless-pre-function", "cors", "ip-restriction", "ua-restriction",
+                 "referer-restriction", "csrf", "uri-blocker", "request-validation", "openid-connect", "cas-auth",
+                 "authz-casbin", "authz-casdoor", "wolf-rbac", "ldap-auth", "hmac-auth", "basic-auth", "jwt-auth",
+                 "key-auth", "consumer-restriction", "forward-auth", "opa", "authz-keycloak", "proxy-cache",
+                 "body-transformer", "proxy-mirror", "proxy-rewrite", "workflow", "api-breaker", "limit-conn",
+                 "limit-count", "limit-req", "gzip", "server-info", "traffic-split", "redirect", "response-rewrite",
+                 "degraphql", "kafka-proxy", "grpc-transcode", "grpc-web", "public-api", "prometheus", "datadog",
+                 "loki-logger", "elasticsearch-logger", "echo", "loggly", "http-logger", "splunk-hec-logging",
+                 "skywalking-logger", "google-cloud-logging", "sls-logger", "tcp-logger", "kafka-logger",
+                 "rocketmq-logger", "syslog", "udp-logger", "file-logger", "clickhouse-logger", "tencent-cloud-cls",
+                 "inspect", "example-plugin", "aws-lambda", "azure-functions", "openwhisk", "openfunction",
+                 "serverless-post-function", "ext-plugin-post-req", "ext-plugin-post-resp"]
+        chosen = g.r.sample(names, g.r.randint(1, 4))
+        return esc("{" + ",".join(f'"{n}":true' for n in chosen) + "}")
+
+    etcd_dirs = ["/apisix/routes", "/apisix/upstreams", "/apisix/ssls", "/apisix/consumers", "/apisix/plugin_configs"]
+    snis = ["api.example.com", "legacy.example.org", "10.0.8.15", "grpc.partner-api.example.net"]
+    jwt_errors = ["'exp' claim expired at Thu, 03 Dec 2026 09:41:12 GMT", "signature mismatch: a4f1e2c9b7d0", "invalid jwt string",
+                  "missing user key in JWT token"]
+    check_errors = ['property "uri" validation failed: wrong type: expected string, got table',
+                    'allOf 1 failed: value should match only one schema, but matches none',
+                    'property "upstream" validation failed: property "nodes" validation failed: expect array to have at least 1 items']
+
+    def check_val(g: Gen) -> str:
+        return esc(g.r.choice([
+            f'{{"uri":["/orders/*"],"upstream":{{"type":"roundrobin","nodes":{{"{g.r.choice(apisix_nodes)}":1}}}},"id":"{g.num(10**17, 10**18)}"}}',
+            f'{{"plugins":{{"limit-count":{{"count":{g.r.choice([100, 500])},"time_window":60}}}},"uris":["/catalog/*"],"id":"{g.r.choice(["catalog", "legacy"])}"}}',
+            '{"upstream":{"nodes":[],"type":"chash","key":"remote_addr"},"uri":"/payments/*","id":"payments"}']))
+
+    apisix_error_log = [
+        (8, "{TS} [notice] 1#1: signal 1 (SIGHUP) received from {p}, reconfiguring", {"TS": ngx_ts, "p": new_pid}),
+        (8, "{TS} [notice] 1#1: reconfiguring", {"TS": ngx_ts}),
+        (12, "{TS} [notice] 1#1: start worker process {p}", {"TS": ngx_ts, "p": new_pid}),
+        (8, "{TS} [notice] {W}: gracefully shutting down", {"TS": ngx_ts, "W": worker}),
+        (8, "{TS} [notice] {W}: exiting", {"TS": ngx_ts, "W": worker}),
+        (6, "{TS} [notice] 1#1: signal 17 (SIGCHLD) received from {p}", {"TS": ngx_ts, "p": new_pid}),
+        (6, "{TS} [notice] 1#1: worker process {p} exited with code 0", {"TS": ngx_ts, "p": new_pid}),
+        (8, "{TS} [info] {W}: [lua] plugin.lua:205: load(): new plugins: {P}, context: init_worker_by_lua*",
+         {"TS": ngx_ts, "W": worker, "P": plugin_set}),
+        (14, "{TS} [warn] {W}: *{c} [lua] healthcheck.lua:1150: log(): [healthcheck] (upstream#{u}) unhealthy {k} increment ({n}) for '{t}', context: ngx.timer",
+         {"TS": ngx_ts, "W": worker, "c": conn, "u": pick(apisix_upstreams), "k": pick(["TCP", "HTTP", "TIMEOUT"]), "n": hc_count, "t": hc_target}),
+        (10, "{TS} [warn] {W}: *{c} [lua] healthcheck.lua:1150: log(): [healthcheck] (upstream#{u}) healthy SUCCESS increment ({n}) for '{t}', context: ngx.timer",
+         {"TS": ngx_ts, "W": worker, "c": conn, "u": pick(apisix_upstreams), "n": hc_count, "t": hc_target}),
+        (6, "{TS} [warn] {W}: *{c} [lua] healthcheck.lua:1150: log(): [healthcheck] (upstream#{u}) event: target status '{t}' from '{a}' to '{b}', context: ngx.timer",
+         {"TS": ngx_ts, "W": worker, "c": conn, "u": pick(apisix_upstreams), "t": hc_target, "a": hc_flip, "b": then(1)}),
+        (14, '{TS} [error] {W}: *{c} connect() failed (111: Connection refused) while connecting to upstream, client: {i}, server: _, request: "{m} {p} HTTP/1.1", upstream: "http://{n}{p2}", host: "{h}"',
+         {"TS": ngx_ts, "W": worker, "c": conn, "i": client_ip, "m": ap_req, "p": lambda g: ap["path"], "n": lambda g: ap["node"],
+          "p2": lambda g: ap["path"], "h": lambda g: ap["host"]}),
+        (10, '{TS} [error] {W}: *{c} upstream timed out (110: Connection timed out) while reading response header from upstream, client: {i}, server: _, request: "{m} {p} HTTP/1.1", upstream: "http://{n}{p2}", host: "{h}"',
+         {"TS": ngx_ts, "W": worker, "c": conn, "i": client_ip, "m": ap_req, "p": lambda g: ap["path"], "n": lambda g: ap["node"],
+          "p2": lambda g: ap["path"], "h": lambda g: ap["host"]}),
+        (5, '{TS} [error] {W}: *{c} upstream prematurely closed connection while reading response header from upstream, client: {i}, server: _, request: "{m} {p} HTTP/1.1", upstream: "http://{n}{p2}", host: "{h}"',
+         {"TS": ngx_ts, "W": worker, "c": conn, "i": client_ip, "m": ap_req, "p": lambda g: ap["path"], "n": lambda g: ap["node"],
+          "p2": lambda g: ap["path"], "h": lambda g: ap["host"]}),
+        (5, '{TS} [error] {W}: *{c} SSL_do_handshake() failed (SSL: error:0A000086:SSL routines::certificate verify failed) while SSL handshaking to upstream, client: {i}, server: _, request: "{m} {p} HTTP/1.1", upstream: "https://{n}{p2}", host: "{h}"',
+         {"TS": ngx_ts, "W": worker, "c": conn, "i": client_ip, "m": ap_req, "p": lambda g: ap["path"], "n": lambda g: ap["node"],
+          "p2": lambda g: ap["path"], "h": lambda g: ap["host"]}),
+        (6, '{TS} [error] {W}: *{c} [lua] init.lua:542: handle_upstream(): failed to set upstream: no valid upstream node, client: {i}, server: _, request: "{m} {p} HTTP/1.1", host: "{h}"',
+         {"TS": ngx_ts, "W": worker, "c": conn, "i": client_ip, "m": ap_req, "p": lambda g: ap["path"], "h": lambda g: ap["host"]}),
+        (7, "{TS} [error] {W}: *{c} [lua] radixtree_sni.lua:180: match_and_set(): failed to find any SSL certificate by SNI: {s}, context: ssl_certificate_by_lua*, client: {i}, server: 0.0.0.0:9443",
+         {"TS": ngx_ts, "W": worker, "c": conn, "s": pick(snis), "i": client_ip}),
+        (4, "{TS} [error] {W}: *{c} [lua] radixtree_sni.lua:62: set_pem_ssl_key(): failed to parse cert: PEM_read_bio_X509_AUX() failed, context: ssl_certificate_by_lua*, client: {i}, server: 0.0.0.0:9443",
+         {"TS": ngx_ts, "W": worker, "c": conn, "i": client_ip}),
+        (5, "{TS} [error] {W}: *{c} [lua] config_etcd.lua:584: no healthy etcd endpoint available, next retry after {n}s, context: ngx.timer",
+         {"TS": ngx_ts, "W": worker, "c": conn, "n": pick(["1", "2", "4", "8", "16", "32"])}),
+        (4, "{TS} [error] {W}: *{c} [lua] config_etcd.lua:1110: sync_data(): failed to check item data of [{d}] err:{e} ,val: {v}, context: ngx.timer",
+         {"TS": ngx_ts, "W": worker, "c": conn, "d": pick(etcd_dirs[:2]), "e": pick(check_errors), "v": check_val}),
+        (9, '{TS} [warn] {W}: *{c} [lua] jwt-auth.lua:290: phase_func(): failed to verify jwt: {e}, client: {i}, server: _, request: "{m} {p} HTTP/1.1", host: "{h}"',
+         {"TS": ngx_ts, "W": worker, "c": conn, "e": pick(jwt_errors), "i": client_ip, "m": ap_req, "p": lambda g: ap["path"], "h": lambda g: ap["host"]}),
+        (4, '{TS} [error] {W}: *{c} [lua] init.lua:328: phase_func(): failed to limit count: {e}, client: {i}, server: _, request: "{m} {p} HTTP/1.1", host: "{h}"',
+         {"TS": ngx_ts, "W": worker, "c": conn, "e": pick(["connection refused", "timeout", "NOAUTH Authentication required."]), "i": client_ip,
+          "m": ap_req, "p": lambda g: ap["path"], "h": lambda g: ap["host"]}),
+        (4, "{TS} [error] {W}: *{c} [lua] upstream.lua:79: parse_domain(): failed to parse domain: {d}, error: failed to query the DNS server: dns server error: 3 name error, context: ngx.timer",
+         {"TS": ngx_ts, "W": worker, "c": conn, "d": pick(["orders.internal", "legacy-billing.svc.cluster.local", "catalog-v2.internal"])}),
+        (5, '{TS} [warn] {W}: *{c} a client request body is buffered to a temporary file /usr/local/apisix/client_body_temp/{n}, client: {i}, server: _, request: "{m} {p} HTTP/1.1", host: "{h}"',
+         {"TS": ngx_ts, "W": worker, "c": conn, "n": lambda g: f"{g.r.randint(1, 9999999999):010d}", "i": client_ip,
+          "m": pick(["POST", "PUT"]), "p": pick(["/payments/v1/charges", "/orders/v1/orders", "/files/v1/upload"]), "h": pick(hosts)}),
+    ]
+
+    def ap_access(g: Gen) -> str:
+        # one request: routed to an upstream, or answered by a plugin (401, 403, 429) before any upstream
+        ap_req(g)
+        st = g.r.choice(statuses)
+        ap["status"] = st
+        ap["reached"] = "yes" if st not in ("401", "403", "429") else ""
+        return g.ip()
+
+    def ap_up(field: str):
+        def f(g: Gen) -> str:
+            if not ap["reached"]:
+                return "" if field in ("scheme", "hostpath") else "-"
+            if field == "addr":
+                return ap["node"]
+            if field == "status":
+                return ap["status"]
+            if field == "time":
+                return secs3(g)
+            if field == "scheme":
+                return "http"
+            # pass_host "pass" (the default) sends the client's Host header upstream
+            return ap["host"] + ap["path"]
+        return f
+
+    apisix_access = [
+        (110, '{i} - {u} {t} {h} "{m} {p} HTTP/1.1" {s} {b} {rt} "{ref}" "{a}" {ua} {us} {urt} "{sch}://{uhp}"',
+         {"i": ap_access, "u": pick(["-", "-", "-", "partner-acme", "mobile-app"]), "t": Gen.clf_time, "h": lambda g: ap["host"],
+          "m": lambda g: ap["m"], "p": lambda g: ap["path"], "s": lambda g: ap["status"], "b": size, "rt": secs3,
+          "ref": pick(["-", "-", "https://shop.example.com/checkout"]), "a": pick(agents), "ua": ap_up("addr"), "us": ap_up("status"),
+          "urt": ap_up("time"), "sch": ap_up("scheme"), "uhp": ap_up("hostpath")}),
+    ]
+
+    # ---- Tyk gateway (logrus text, Docker output) and Tyk pump ----
+    def tyk_ts(g: Gen) -> str:
+        return f"Dec 03 {hms(g)}"
+
+    tyk_apis = [("b84fe1a04e5648927971c0557971565c", "Orders API", "/orders/v1/"), ("8ea92c3d5c6e4b7a47c1a0f1e2d3b4c5", "httpbin", "/httpbin/"),
+                ("3f1e9d2a7c6b4e5f8a9b0c1d2e3f4a5b", "Payments v2", "/payments/v2/"), ("keyless-catalog", "catalog", "/catalog/")]
+    orgs = ["5e9d9544a1dcd60001d0ed20", "default"]
+
+    def tyk_api(g: Gen) -> str:
+        api_id, name, listen = g.r.choice(tyk_apis)
+        g.drawn = (api_id, f'"{name}"' if " " in name else name, listen)
+        return api_id
+
+    def masked_key(g: Gen) -> str:
+        return "****" + g.hexs(4)
+
+    def api_tail(g: Gen, listen: str) -> str:
+        return listen + {"/orders/v1/": g.r.choice(["orders", "orders/" + g.num(1, 99999)]),
+                         "/httpbin/": g.r.choice(["get", "anything/" + g.num(1, 999), "status/" + g.r.choice(["200", "503"])]),
+                         "/payments/v2/": g.r.choice(["charges", "charges/ch_" + g.hexs(10)]),
+                         "/catalog/": g.r.choice(["products", "products/" + g.num(1, 9999)])}[listen]
+
+    def tyk_path(g: Gen) -> str:
+        # read after tyk_api on the same line
+        return api_tail(g, g.drawn[2])
+
+    tyk_fields = "api_id={a} api_name={n} {K}mw={mw} org_id={o} origin={i} path={p}"
+
+    def tyk_mw(msg: str, mw: str, key: bool, level: str = "info") -> str:
+        fields = tyk_fields.replace("{K}", "key={k} " if key else "").replace("{mw}", mw)
+        return f'time="{{T}}" level={level} msg="{msg}" {fields}'
+
+    tyk_mw_slots = {"T": tyk_ts, "a": tyk_api, "n": then(1), "k": masked_key, "o": pick(orgs), "i": client_ip, "p": tyk_path}
+    proxy_errors = ["dial tcp 10.0.3.12:8080: connect: connection refused", "context canceled", "net/http: timeout awaiting response headers",
+                    "dial tcp: lookup orders.internal on 10.96.0.10:53: no such host", "EOF",
+                    "tls: failed to verify certificate: x509: certificate signed by unknown authority"]
+    tyk_policies = ["5ead7120575961000181867e", "63f2b1c9d4e5a60001a2b3c4", "default-free-tier"]
+
+    tyk = [
+        (3, 'time="{T}" level=info msg="Tyk API Gateway {v}" prefix=main', {"T": tyk_ts, "v": pick(["v5.3.4", "v5.3.6"])}),
+        (5, 'time="{T}" level=info msg="Loading API configurations." prefix=main', {"T": tyk_ts}),
+        (10, 'time="{T}" level=info msg="Loading API Specification from {f}"',
+         {"T": tyk_ts, "f": pick(["/opt/tyk-gateway/apps/orders.json", "/opt/tyk-gateway/apps/httpbin.json", "/opt/tyk-gateway/apps/payments-v2.json"])}),
+        (12, 'time="{T}" level=info msg="Checking security policy: {s}" api_id={a} api_name={n} org_id={o} prefix=gateway',
+         {"T": tyk_ts, "s": pick(["Token", "Open", "JWT", "OAuth"]), "a": tyk_api, "n": then(1), "o": pick(orgs)}),
+        (12, 'time="{T}" level=info msg="API Loaded" api_id={a} api_name={n} org_id={o} prefix=gateway server_name=-- user_id=-- user_ip=--',
+         {"T": tyk_ts, "a": tyk_api, "n": then(1), "o": pick(orgs)}),
+        (5, 'time="{T}" level=info msg="Loading policies" prefix=main', {"T": tyk_ts}),
+        (5, 'time="{T}" level=info msg="Policies found ({n} total):" prefix=main', {"T": tyk_ts, "n": pick(["1", "2", "3"])}),
+        (8, 'time="{T}" level=info msg=" - {p}" prefix=main', {"T": tyk_ts, "p": pick(tyk_policies)}),
+        (5, 'time="{T}" level=info msg="Loading uptime tests..." prefix=host-check-mgr', {"T": tyk_ts}),
+        (6, 'time="{T}" level=info msg="reload: initiating" prefix=main', {"T": tyk_ts}),
+        (6, 'time="{T}" level=info msg="Initialised API Definitions" prefix=main', {"T": tyk_ts}),
+        (6, 'time="{T}" level=info msg="reload: complete" prefix=main', {"T": tyk_ts}),
+        (3, 'time="{T}" level=info msg="--> Listening on port: {p}" prefix=main', {"T": tyk_ts, "p": pick(["8080", "443"])}),
+        (28, tyk_mw("Key rate limit exceeded.", "RateLimitAndQuotaCheck", True), tyk_mw_slots),
+        (10, tyk_mw("Key quota limit exceeded.", "RateLimitAndQuotaCheck", True), tyk_mw_slots),
+        (20, tyk_mw("Attempted access with malformed header, no auth header found.", "AuthKey", False), tyk_mw_slots),
+        (16, tyk_mw("Attempted access with non-existent key.", "AuthKey", True), tyk_mw_slots),
+        (7, tyk_mw("Attempted access from expired key.", "AuthKey", True), tyk_mw_slots),
+        (7, tyk_mw("Attempted JWT access with non-existent key.", "JWTMiddleware", True), tyk_mw_slots),
+        (14, 'time="{T}" level=error msg="http: proxy error: {e}" api_id={a} api_name={n} mw=ReverseProxy org_id={o} prefix=proxy server_name={s} user_id=-- user_ip={i}',
+         {"T": tyk_ts, "e": pick(proxy_errors), "a": tyk_api, "n": then(1), "o": pick(orgs), "s": pick([*apisix_nodes, "httpbin.org"]), "i": client_ip}),
+        (5, 'time="{T}" level=error msg="Redis health check failed" error="storage: Redis is either down or was not configured" liveness-check=true prefix=main',
+         {"T": tyk_ts}),
+        (4, 'time="{T}" level=warning msg="Connection dropped, connecting.." prefix=pub-sub', {"T": tyk_ts}),
+        (6, 'time="{T}" level=warning msg="[HOST DOWN]: {u}" prefix=host-check-mgr',
+         {"T": tyk_ts, "u": pick(["http://10.0.3.12:8080/health", "https://httpbin.org/status/200", "http://payments.internal:9000/ping"])}),
+        (5, 'time="{T}" level=info msg="[HOST UP]: {u}" prefix=host-check-mgr',
+         {"T": tyk_ts, "u": pick(["http://10.0.3.12:8080/health", "https://httpbin.org/status/200", "http://payments.internal:9000/ping"])}),
+        # Tyk pump
+        (3, 'time="{T}" level=info msg="Init Pump: {p}" prefix=main', {"T": tyk_ts, "p": pick(["Stdout Pump", "Prometheus Pump", "MongoDB Pump"])}),
+        (8, 'time="{T}" level=info msg="Purged {n} records..." prefix=mongo-pump', {"T": tyk_ts, "n": lambda g: str(g.r.choice([1, 2, g.r.randint(3, 40), g.r.randint(40, 900)]))}),
+    ]
+
+    def pump_record(g: Gen) -> str:
+        api_id, name, listen = g.r.choice(tyk_apis)
+        path = api_tail(g, listen)
+        total = g.r.randint(1, 900)
+        up = max(0, total - g.r.randint(0, 5))
+        hour = g.r.randint(0, 23)
+        rec = {"method": g.r.choice(methods), "host": g.r.choice(["httpbin.org", "10.0.3.12:8080", "payments.internal:9000"]),
+               "path": path, "raw_path": path, "content_length": g.r.choice([0, 0, g.r.randint(20, 4000)]), "user_agent": g.r.choice(agents),
+               "day": 3, "month": 12, "year": 2026, "hour": hour, "response_code": int(g.r.choice(statuses)),
+               "api_key": g.r.choice(["", "", g.hexs(8)]),
+               "timestamp": f"2026-12-03T{hour:02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}.{g.num(0, 999999999):0>9}Z",
+               "api_version": "Non Versioned", "api_name": name, "api_id": api_id, "org_id": g.r.choice(orgs), "oauth_id": "",
+               "request_time": total, "ip_address": client_ip(g), "latency": {"total": total, "upstream": up},
+               "tags": g.r.sample(["key-" + g.hexs(8), "org-default", "api-" + api_id], g.r.randint(1, 3)), "alias": "",
+               "track_path": False}
+        return esc(json.dumps(rec, separators=(",", ":")))
+
+    tyk_pump = [
+        (30, '{{"level":"info","msg":"","time":"{T}","tyk-analytics-record":{R}}}',
+         {"T": lambda g: f"2026-12-03T{hms(g)}Z", "R": pump_record}),
+    ]
+
+    # ---- KrakenD ----
+    def kd_ts(g: Gen) -> str:
+        return f"2026/12/03 - {hms(g)}.{ms3(g)}"
+
+    endpoints = ["/v1/orders", "/v1/orders/:id", "/v1/catalog/products", "/v1/users/:id/profile", "/v1/checkout"]
+    # the backend's url_pattern as KrakenD prints it, after turning {id} into a Go template
+    backends = [esc(b) for b in ["/orders", "/orders/{{.Id}}", "/products", "/users/{{.Id}}", "/profiles/{{.Id}}", "/checkout/sessions"]]
+    kd_errors = ["invalid status code", "context deadline exceeded", "circuit breaker is open",
+                 'Get "http://orders.svc:8080/orders": dial tcp 10.96.14.2:8080: connect: connection refused', "EOF"]
+
+    def cb_change(g: Gen) -> str:
+        g.drawn = g.r.choice([("closed", "open"), ("open", "half-open"), ("half-open", "closed"), ("half-open", "open")])
+        return g.drawn[0]
+
+    def kd_backend(g: Gen) -> str:
+        b = g.r.choice(backends)
+        g.drawn = (b, b)
+        return b
+
+    def gin_latency(g: Gen) -> str:
+        v = g.r.choice([f"{g.r.uniform(50, 999):.3f}µs", f"{g.r.uniform(1, 999):.6f}ms", f"{g.r.uniform(1, 9):.6f}s"])
+        return f"{v:>13}"
+
+    def gin_method(g: Gen) -> str:
+        return f"{g.r.choice(methods):<7}"
+
+    def gin_path(g: Gen) -> str:
+        return g.r.choice(endpoints).replace(":id", g.num(1, 99999))
+
+    krakend = [
+        (3, "[KRAKEND] {T} ▶ INFO Starting the KrakenD instance", {"T": kd_ts}),
+        (4, "[KRAKEND] {T} ▶ INFO [SERVICE: Gin] Listening on port: {p}", {"T": kd_ts, "p": pick(["8080", "8090"])}),
+        (12, "[KRAKEND] {T} ▶ DEBU [ENDPOINT: {e}] Building the proxy pipe", {"T": kd_ts, "e": pick(endpoints)}),
+        (12, "[KRAKEND] {T} ▶ DEBU [BACKEND: {b}] Building the backend pipe", {"T": kd_ts, "b": pick(backends)}),
+        (8, "[KRAKEND] {T} ▶ DEBU [ENDPOINT: {e}] Building the http handler", {"T": kd_ts, "e": pick(endpoints)}),
+        (8, "[KRAKEND] {T} ▶ DEBU [BACKEND: {b}][CB] Creating the circuit breaker named '{n}'", {"T": kd_ts, "b": kd_backend, "n": then(1)}),
+        (10, "[KRAKEND] {T} ▶ WARN [BACKEND: {b}][CB] Circuit breaker named '{n}' went from '{f}' to '{t}'",
+         {"T": kd_ts, "b": kd_backend, "n": then(1), "f": cb_change, "t": then(1)}),
+        (7, "[KRAKEND] {T} ▶ DEBU [ENDPOINT: {e}][Ratelimit] Enabling the rate limiter", {"T": kd_ts, "e": pick(endpoints)}),
+        (7, "[KRAKEND] {T} ▶ DEBU [BACKEND: {b}][Ratelimit] Enabling the rate limiter", {"T": kd_ts, "b": pick(backends)}),
+        (6, "[KRAKEND] {T} ▶ DEBU [ENDPOINT: {e}][JWTValidator] Validator enabled for this endpoint", {"T": kd_ts, "e": pick(endpoints)}),
+        (10, "[KRAKEND] {T} ▶ ERRO [ENDPOINT: {e}][JWTValidator] Unable to validate the token: {x}",
+         {"T": kd_ts, "e": pick(endpoints), "x": pick(["token is expired", "no Bearer token", "square/go-jose: error in cryptographic primitive",
+                                                        "no Keys has been found"])}),
+        (18, "[KRAKEND] {T} ▶ ERRO [ENDPOINT: {e}] Error #01: {x}", {"T": kd_ts, "e": pick(endpoints), "x": pick(kd_errors)}),
+        (60, '[GIN] {T} | {s} | {l} | {i} | {m}  "{p}"',
+         {"T": lambda g: f"2026/12/03 - {hms(g)}", "s": pick(statuses), "l": gin_latency, "i": lambda g: f"{client_ip(g):>15}",
+          "m": gin_method, "p": gin_path}),
+    ]
+
+    # ---- Gravitee APIM (logback: time [thread] [api] level logger - msg) ----
+    def gio_ts(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    gio_apis = [("8d4b1e2a-5c3f-4a7b-8b1e-2a5c3f4a7b8b", "Petstore", "1.0"), ("c1f0a9e8-7d6c-4b5a-8f0e-9d8c7b6a5f4e", "Orders", "2.1.0"),
+                ("4e5f6a7b-8c9d-4e0f-9a1b-2c3d4e5f6a7b", "Partner Catalog", "v3")]
+
+    def gio_api(g: Gen) -> str:
+        g.drawn = g.r.choice(gio_apis)
+        return g.drawn[0]
+
+    def eventloop(g: Gen) -> str:
+        return f"vert.x-eventloop-thread-{g.r.randint(0, 7)}"
+
+    gio_errors = ["Connection refused: backend-orders/10.0.3.12:8080", "The timeout period of 10000ms has been exceeded while executing GET /v2/pets for server backend-pets:8080",
+                  "Connection reset by peer", "Failed to create SSL connection"]
+    gravitee = [
+        (8, "{T} [gio.sync-deployer-{n}] [] INFO  i.g.g.h.a.m.impl.ApiManagerImpl - API id[{a}] name[{nm}] version[{v}] has been deployed",
+         {"T": gio_ts, "n": pick(["1", "2"]), "a": gio_api, "nm": then(1), "v": then(2)}),
+        (5, "{T} [gio.sync-deployer-{n}] [] INFO  i.g.g.h.a.m.impl.ApiManagerImpl - API id[{a}] name[{nm}] version[{v}] has been updated",
+         {"T": gio_ts, "n": pick(["1", "2"]), "a": gio_api, "nm": then(1), "v": then(2)}),
+        (4, "{T} [gio.sync-deployer-{n}] [] INFO  i.g.g.h.a.m.impl.ApiManagerImpl - API id[{a}] name[{nm}] version[{v}] has been undeployed",
+         {"T": gio_ts, "n": pick(["1", "2"]), "a": gio_api, "nm": then(1), "v": then(2)}),
+        (10, "{T} [gio.sync-{n}] [] INFO  i.g.g.s.s.p.d.s.ApiSynchronizer - {c} apis synchronized in {ms}ms",
+         {"T": gio_ts, "n": pick(["1", "2"]), "c": small, "ms": millis}),
+        (3, "{T} [main] [] INFO  i.g.g.standalone.GatewayContainer - Gravitee.io - API Gateway id[{u}] version[{v}] pid[{p}] build[{b}] jvm[{j}] started in {ms} ms.",
+         {"T": gio_ts, "u": Gen.uuid, "v": pick(["4.4.9", "4.5.2"]), "p": lambda g: g.num(1, 64), "b": lambda g: g.num(300000, 499999),
+          "j": pick(["Eclipse Adoptium/OpenJDK 64-Bit Server VM/21.0.5+11-LTS", "Eclipse Adoptium/OpenJDK 64-Bit Server VM/17.0.13+11"]),
+          "ms": lambda g: g.num(1800, 24000)}),
+        (3, "{T} [vert.x-eventloop-thread-0] [] INFO  i.g.n.v.s.http.VertxHttpServer - HTTP server [{s}] ready to accept requests on port {p}",
+         {"T": gio_ts, "s": pick(["http", "https"]), "p": pick(["8082", "8443"])}),
+        (14, "{T} [{th}] [{a}] ERROR i.g.g.c.h.vertx.VertxHttpClient - Unexpected error while handling backend response for request {m} {u} - {e}",
+         {"T": gio_ts, "th": eventloop, "a": gio_api, "m": pick(methods), "u": pick(["http://backend-pets:8080/v2/pets", "http://backend-orders:8080/orders",
+                                                                                      "https://catalog.partner.example.net/api/items"]),
+          "e": pick(gio_errors)}),
+        (6, "{T} [{th}] [{a}] WARN  i.g.g.h.h.HealthCheckResponseHandler - Health-check for endpoint [{ep}] has failed: {r}",
+         {"T": gio_ts, "th": eventloop, "a": gio_api, "ep": pick(["default", "backend-1", "eu-west"]),
+          "r": pick(["Connection refused", "Status code 503", "Request timeout"])}),
+        (3, "{T} [main] [] INFO  i.g.r.a.s.GraviteeApisContainer - Gravitee.io - Rest APIs id[{u}] version[{v}] pid[{p}] build[{b}] jvm[{j}] started in {ms} ms.",
+         {"T": gio_ts, "u": Gen.uuid, "v": pick(["4.4.9", "4.5.2"]), "p": lambda g: g.num(1, 64), "b": lambda g: g.num(300000, 499999),
+          "j": pick(["Eclipse Adoptium/OpenJDK 64-Bit Server VM/21.0.5+11-LTS"]), "ms": lambda g: g.num(6000, 60000)}),
+        (5, "{T} [{th}] [] INFO  i.g.r.a.s.i.ApiStateServiceImpl - Deploying API [{a}] with deployment label [{l}]",
+         {"T": gio_ts, "th": lambda g: f"qtp{g.r.choice(['1598924227', '770911223'])}-{g.r.randint(20, 60)}", "a": gio_api,
+          "l": pick(["hotfix payments", "v2 rollout", "null"])}),
+        (5, "{T} [{th}] [] WARN  i.g.r.a.s.a.JWTAuthenticationFilter - Authentication failed: {e}",
+         {"T": gio_ts, "th": lambda g: f"qtp{g.r.choice(['1598924227', '770911223'])}-{g.r.randint(20, 60)}",
+          "e": pick(["The Token has expired on 2026-12-03T08:12:44Z.", "The Token's Signature resulted invalid when verified using the Algorithm: HmacSHA256"])}),
+    ]
+
+    # ---- WSO2 API Manager (carbon log and correlation log) ----
+    def carbon_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    wso2_eps = [("admin--PizzaShackAPI_APIproductionEndpoint", "https://pizzashack.internal:9443/am/sample/pizzashack/v1/api",
+                 "admin--PizzaShackAPI:v1.0.0"),
+                ("OrdersAPI--v1.0.0_APIproductionEndpoint", "http://orders.internal:8080/orders", "OrdersAPI:v1.0.0"),
+                ("PaymentsAPI--v2_APIsandboxEndpoint", "https://payments-sandbox.internal/api/v2", "PaymentsAPI:v2")]
+    wso2_apis = ["admin--PizzaShackAPI:v1.0.0", "OrdersAPI:v1.0.0", "PaymentsAPI:v2"]
+
+    def wso2_ep(g: Gen) -> str:
+        g.drawn = g.r.choice(wso2_eps)
+        return g.drawn[0]
+
+    def wso2_api(g: Gen) -> str:
+        a = g.r.choice(wso2_apis)
+        g.drawn = (a, a)
+        return a
+
+    def java_date(g: Gen) -> str:
+        return f"Thu Dec 03 {hms(g)} UTC 2026"
+
+    def cid(g: Gen) -> str:
+        return g.uuid()
+
+    carbon = [
+        (3, "[{T}]  INFO {{org.wso2.carbon.core.init.CarbonServerManager}} - Starting WSO2 Carbon...", {"T": carbon_ts}),
+        (3, "[{T}]  INFO {{org.wso2.carbon.core.internal.StartupFinalizerServiceComponent}} - WSO2 Carbon started in {n} sec",
+         {"T": carbon_ts, "n": lambda g: g.num(25, 140)}),
+        (7, "[{T}]  INFO {{org.wso2.carbon.core.services.util.CarbonAuthenticationUtil}} - '{u}@carbon.super [-1234]' logged in at [{t2}]",
+         {"T": carbon_ts, "u": pick(["admin", "publisher1", "devportal-ops"]), "t2": lambda g: f"2026-12-03 {hms(g)},{ms3(g)}+0000"}),
+        (6, "[{T}]  WARN {{org.wso2.carbon.core.services.authentication.AuthenticationAdmin}} - Failed Administrator login attempt '{u}[-1234]' at [{t2}]",
+         {"T": carbon_ts, "u": pick(["admin", "root", "publisher1"]), "t2": lambda g: f"2026-12-03 {hms(g)},{ms3(g)}+0000"}),
+        (8, "[{T}]  INFO {{org.apache.synapse.api.API}} - {{api:{a}}} Initializing API: {a2}", {"T": carbon_ts, "a": wso2_api, "a2": then(1)}),
+        (4, "[{T}]  INFO {{org.apache.synapse.api.API}} - {{api:{a}}} Destroying API: {a2}", {"T": carbon_ts, "a": wso2_api, "a2": then(1)}),
+        (10, "[{T}]  WARN {{org.apache.synapse.core.axis2.TimeoutHandler}} - Expiring message ID : urn:uuid:{m}; dropping message after ENDPOINT_TIMEOUT of : {s} seconds for Endpoint [{e}], URI : {u}, Received through API : {a}, CORRELATION_ID : {c}",
+         {"T": carbon_ts, "m": Gen.uuid, "s": pick(["30", "60", "180"]), "e": wso2_ep, "u": then(1), "a": then(2), "c": cid}),
+        (7, "[{T}]  WARN {{org.apache.synapse.endpoints.EndpointContext}} - Endpoint : {e} with address {u} will be marked SUSPENDED as it failed",
+         {"T": carbon_ts, "e": wso2_ep, "u": then(1)}),
+        (7, "[{T}]  WARN {{org.apache.synapse.endpoints.EndpointContext}} - Suspending endpoint : {e} with address {u} - last suspend duration was : {a}ms and current suspend duration is : {b}ms - Next retry after : {d}",
+         {"T": carbon_ts, "e": wso2_ep, "u": then(1), "a": pick(["30000", "60000"]), "b": pick(["30000", "60000", "120000"]), "d": java_date}),
+        (5, "[{T}]  INFO {{org.apache.synapse.endpoints.EndpointContext}} - Endpoint : {e} with address {u} currently SUSPENDED : Will be marked active after : {d}",
+         {"T": carbon_ts, "e": wso2_ep, "u": then(1), "d": java_date}),
+        (12, "[{T}]  WARN {{org.wso2.carbon.apimgt.gateway.handlers.security.APIAuthenticationHandler}} - API authentication failure due to {r}",
+         {"T": carbon_ts, "r": pick(["Invalid Credentials", "Missing Credentials", "Unclassified Authentication Failure"])}),
+        (6, "[{T}]  WARN {{org.apache.synapse.transport.passthru.TargetHandler}} - ERROR_CODE = CONNECTION_TIMEOUT, STATE_DESCRIPTION = Socket Timeout occurred after Server writing the request headers but prior to reading the response from the backend, INTERNAL_STATE = REQUEST_DONE, DIRECTION = REQUEST, CAUSE_OF_ERROR = Connection between the EI and the BackEnd timeouts, HTTP_URL = {u}, HTTP_METHOD = {m}, SOCKET_TIMEOUT = 180000, CLIENT_ADDRESS = /{i}:{p}, CORRELATION_ID = {c}, CONNECTION = http-outgoing-{n}",
+         {"T": carbon_ts, "u": lambda g: g.r.choice(wso2_eps)[1], "m": pick(methods), "i": pod_ip, "p": Gen.port, "c": cid, "n": lambda g: g.num(0, 4000)}),
+        (5, "[{T}]  WARN {{org.apache.synapse.transport.passthru.SourceHandler}} - STATE_DESCRIPTION = Socket Timeout occurred after accepting the request headers and the request body, INTERNAL_STATE = REQUEST_DONE, DIRECTION = REQUEST, CAUSE_OF_ERROR = null, HTTP_URL = {u}, HTTP_METHOD = {m}, SOCKET_TIMEOUT = 180000, CLIENT_ADDRESS = /{i}:{p}, CONNECTION http-incoming-{n}",
+         {"T": carbon_ts, "u": pick(["/pizzashack/1.0.0/menu", "/orders/v1/orders", "/payments/v2/charges"]), "m": pick(methods), "i": client_ip,
+          "p": Gen.port, "n": lambda g: g.num(0, 90000)}),
+        (5, "[{T}] ERROR {{org.apache.synapse.transport.passthru.TargetHandler}} - I/O error: {e}",
+         {"T": carbon_ts, "e": pick(["General SSLEngine problem", "Connection reset by peer",
+                                     "PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target"])}),
+        (4, "[{T}]  INFO {{org.wso2.carbon.databridge.core.DataBridge}} - user {u} connected", {"T": carbon_ts, "u": pick(["admin", "analytics"])}),
+    ]
+
+    def corr_thread(g: Gen) -> str:
+        return f"PassThroughMessageProcessor-{g.r.randint(1, 400)}"
+
+    def corr_conn(g: Gen) -> str:
+        kind = g.r.choice(["incoming", "outgoing"])
+        if kind == "incoming":
+            g.drawn = (g.r.choice(["/pizzashack/1.0.0/menu", "/orders/v1/orders/" + g.num(1, 9999), "/payments/v2/charges"]),)
+        else:
+            g.drawn = (g.r.choice(wso2_eps)[1] + g.r.choice(["/menu", "", "/" + g.num(1, 9999)]),)
+        return f"http-{kind}-{g.r.randint(0, 900)}"
+
+    correlation = [
+        (30, "{T}|{c}|{th}|{n}|HTTP State Transition|{cn}|{m}|{u}|{s}",
+         {"T": carbon_ts, "c": cid, "th": corr_thread, "n": millis, "cn": corr_conn, "m": pick(methods), "u": then(0),
+          "s": pick(["REQUEST_HEAD", "REQUEST_DONE", "RESPONSE_HEAD", "RESPONSE_BODY", "RESPONSE_DONE"])}),
+        (10, "{T}|{c}|{th}|{n}|BACKEND LATENCY|{cn}|{m}|{u}",
+         {"T": carbon_ts, "c": cid, "th": corr_thread, "n": millis, "cn": lambda g: f"http-outgoing-{g.r.randint(0, 900)}", "m": pick(methods),
+          "u": lambda g: g.r.choice(wso2_eps)[1]}),
+        (10, "{T}|{c}|{th}|{n}|ROUND-TRIP LATENCY|{cn}|{m}|{u}",
+         {"T": carbon_ts, "c": cid, "th": corr_thread, "n": millis, "cn": lambda g: f"http-incoming-{g.r.randint(0, 900)}", "m": pick(methods),
+          "u": pick(["/pizzashack/1.0.0/menu", "/orders/v1/orders", "/payments/v2/charges"])}),
+        (8, "{T}|{c}|{th}|{n}|jdbc|{s}|executeQuery|{q}|{u}",
+         {"T": carbon_ts, "c": cid, "th": lambda g: f"http-nio-9443-exec-{g.r.randint(1, 200)}", "n": millis,
+          "s": lambda g: str(1796292000000 + g.r.randint(0, 86399999)),
+          "q": pick(["SELECT API_ID FROM AM_API WHERE API_UUID = ?", "SELECT * FROM AM_SUBSCRIBER WHERE USER_ID = ? AND TENANT_ID = ?",
+                     "SELECT CONSUMER_KEY FROM AM_APPLICATION_KEY_MAPPING WHERE APPLICATION_ID = ? AND KEY_TYPE = ?"]),
+          "u": pick(["jdbc:mysql://mysql.wso2.internal:3306/apim_db", "jdbc:mysql://mysql.wso2.internal:3306/shared_db"])}),
+    ]
+
+    # ---- Spring Cloud Gateway (Spring Boot 3 console) ----
+    def boot_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def nio(g: Gen) -> str:
+        return f"reactor-http-nio-{g.r.randint(1, 16)}"[-15:].rjust(15)
+
+    def exch(g: Gen) -> str:
+        return f"{g.hexs(8)}-{g.r.randint(1, 9999)}"
+
+    routes = [("orders-route", "lb://orders-service", "/api/orders/**"), ("catalog-route", "lb://catalog-service", "/api/catalog/**"),
+              ("legacy-billing", "http://billing.internal:8081", "/billing/**")]
+
+    def route(g: Gen) -> str:
+        g.drawn = g.r.choice(routes)
+        return g.drawn[0]
+
+    def scg_path(g: Gen) -> str:
+        return g.r.choice(["/api/orders/" + g.num(1, 99999), "/api/orders", "/api/catalog/items?category=" + g.r.choice(["books", "audio"]),
+                           "/billing/invoices/INV-" + g.num(1000, 9999)])
+
+    def scg_filters(g: Gen) -> str:
+        options = ["[[StripPrefix parts = 1], order = 1]", "[[RequestRateLimiter], order = 2]",
+                   "[[SpringCloudCircuitBreakerResilience4JFilterFactory name = 'ordersCB', fallback = forward:/fallback/orders], order = 3]",
+                   "[[AddRequestHeader X-Gateway = 'scg'], order = 4]"]
+        return ", ".join(g.r.sample(options, g.r.randint(1, 3)))
+
+    def svc(g: Gen) -> str:
+        return g.r.choice(["orders-service", "catalog-service", "payments-service"])
+
+    def boot_started(g: Gen) -> str:
+        # the JVM ran a little longer than the application context took to start
+        started = g.r.uniform(2, 12)
+        g.drawn = (f"{started + g.r.uniform(0.3, 1.5):.3f}",)
+        return f"{started:.3f}"
+
+    boot = "{T} {L} 1 --- [api-gateway] [{th}] "
+    scg = [
+        (14, boot.replace("{L}", " INFO").replace("{th}", "           main") + "o.s.c.g.r.RouteDefinitionRouteLocator    : Loaded RoutePredicateFactory [{p}]",
+         {"T": boot_ts, "p": pick(["After", "Before", "Between", "Cookie", "Header", "Host", "Method", "Path", "Query", "ReadBody", "RemoteAddr",
+                                   "XForwardedRemoteAddr", "Weight", "CloudFoundryRouteService"])}),
+        (3, boot.replace("{L}", " INFO").replace("{th}", "           main") + "o.s.b.web.embedded.netty.NettyWebServer  : Netty started on port {p} (http)",
+         {"T": boot_ts, "p": pick(["8080", "8443"])}),
+        (3, boot.replace("{L}", " INFO").replace("{th}", "           main") + "c.example.gateway.GatewayApplication     : Started GatewayApplication in {a} seconds (process running for {b})",
+         {"T": boot_ts, "a": boot_started, "b": then(0)}),
+        (3, boot.replace("{L}", " INFO").replace("{th}", "           main") + "o.s.b.a.e.web.EndpointLinksResolver      : Exposing {n} endpoint(s) beneath base path '/actuator'",
+         {"T": boot_ts, "n": pick(["1", "3", "4"])}),
+        (45, boot.replace("{L}", " INFO") + 'reactor.netty.http.server.AccessLog      : {i} - {u} [{d}] "{m} {p} HTTP/1.1" {s} {b} {port} {ms} ms',
+         {"T": boot_ts, "th": nio, "i": client_ip, "u": pick(["-", "-", "svc-reporting"]), "d": lambda g: Gen.clf_time(g)[1:-1],
+          "m": pick(methods), "p": scg_path, "s": pick(statuses), "b": size, "port": pick(["8080"]), "ms": millis}),
+        (10, boot.replace("{L}", " WARN") + "r.netty.http.client.HttpClientConnect   : [{x}, L:/{l}:{lp} - R:{h}/{r}:{rp}] The connection observed an error",
+         {"T": boot_ts, "th": nio, "x": exch, "l": pod_ip, "lp": Gen.port, "h": pick(["orders-service", "catalog-service", "billing.internal"]),
+          "r": pod_ip, "rp": pick(["8080", "8081"])}),
+        (12, boot.replace("{L}", "ERROR") + 'a.w.r.e.AbstractErrorWebExceptionHandler : [{x}]  {s} for HTTP {m} "{p}"',
+         {"T": boot_ts, "th": nio, "x": exch, "s": pick(["500 Server Error", "503 Service Unavailable", "504 Gateway Timeout"]), "m": pick(methods), "p": scg_path}),
+        (6, boot.replace("{L}", " WARN") + "o.s.c.l.core.RoundRobinLoadBalancer      : No servers available for service: {s}", {"T": boot_ts, "th": nio, "s": svc}),
+        (10, boot.replace("{L}", "DEBUG") + "o.s.c.g.h.RoutePredicateHandlerMapping   : Route matched: {r}", {"T": boot_ts, "th": nio, "r": route}),
+        (6, boot.replace("{L}", "DEBUG") + "o.s.c.g.h.RoutePredicateHandlerMapping   : Mapping [Exchange: {m} http://{h}{p}] to Route{{id='{r}', uri={u}, order=0, predicate=Paths: [{pp}], match trailing slash: true, gatewayFilters=[{f}], metadata={{}}}}",
+         {"T": boot_ts, "th": nio, "m": pick(methods), "h": pick(["gateway.example.com", "localhost:8080"]), "p": scg_path, "r": route,
+          "u": then(1), "pp": then(2), "f": scg_filters}),
+        (5, boot.replace("{L}", " WARN") + 'o.s.w.s.adapter.HttpWebHandlerAdapter    : [{x}] Error [java.io.IOException: Connection reset by peer] for HTTP {m} "{p}", but ServerHttpResponse already committed ({s})',
+         {"T": boot_ts, "th": nio, "x": exch, "m": pick(methods), "p": scg_path, "s": pick(["200 OK", "500 INTERNAL_SERVER_ERROR"])}),
+        (4, boot.replace("{L}", " INFO").replace("{th}", "oundedElastic-{n}") + "o.s.c.g.r.CachingRouteLocator            : Refresh routes: {c} routes",
+         {"T": boot_ts, "n": lambda g: str(g.r.randint(1, 9)), "c": small}),
+    ]
+
+    # ---- Netflix Zuul 2 ----
+    def zuul_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def zuul_worker(g: Gen) -> str:
+        return f"Salamander-ClientToZuulWorker-{g.r.randint(0, 15)}"
+
+    zuul = [
+        (3, "{T} INFO  com.netflix.zuul.sample.Bootstrap [main] Zuul Sample: starting up.", {"T": zuul_ts}),
+        (3, "{T} INFO  com.netflix.zuul.sample.Bootstrap [main] Zuul Sample: finished startup. Duration = {n} ms", {"T": zuul_ts, "n": lambda g: g.num(1500, 20000)}),
+        (3, "{T} INFO  com.netflix.zuul.netty.server.Server [main] Proxy listening with TCP transport using {t}", {"T": zuul_ts, "t": pick(["EPOLL", "NIO"])}),
+        (6, "{T} INFO  com.netflix.zuul.netty.server.Server [main] Binding to : {a}", {"T": zuul_ts, "a": pick(["0.0.0.0/0.0.0.0:7001", "0.0.0.0/0.0.0.0:7008"])}),
+        (8, "{T} WARN  com.netflix.zuul.filters.endpoint.ProxyEndpoint [{th}] Error from Origin, origin={o}, status={s}, ex={e}",
+         {"T": zuul_ts, "th": zuul_worker, "o": pick(["api", "orders", "legacy"]), "s": pick(["502", "503", "504"]),
+          "e": pick(["com.netflix.zuul.exception.OutboundException: ORIGIN_CONNECT_ERROR", "com.netflix.zuul.exception.OutboundException: READ_TIMEOUT",
+                     "com.netflix.zuul.exception.OutboundException: RESET_CONNECTION"])}),
+        (6, "{T} INFO  com.netflix.zuul.netty.server.ClientConnectionsShutdown [{th}] Received {s} event; gracefully shutting down client connections.",
+         {"T": zuul_ts, "th": pick(["Thread-12", "Thread-14"]), "s": pick(["EurekaInstanceStatusChangedEvent", "OUT_OF_SERVICE"])}),
+    ]
+
+    # ---- Emissary-ingress (Ambassador) ----
+    def diag_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def envoy_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    diag = "{T} diagd 3.9.1 [P{p}TAEW] INFO: "
+
+    def diag_pid(g: Gen) -> str:
+        return g.r.choice(["15", "16", "17"])
+
+    def envoy_status(g: Gen) -> str:
+        # the response flags go with the status they produce
+        status, flags = g.r.choice([(s, "-") for s in statuses] + [("503", "UF,URX"), ("504", "UT"), ("404", "NR"), ("503", "UH"), ("0", "DC")])
+        g.drawn = (flags,)
+        return status
+
+    emissary = [
+        (50, 'ACCESS [{t}] "{m} {p} {pr}" {s} {f} {bi} {bo} {d} {us} "{x}" "{a}" "{r}" "{h}" "{up}"',
+         {"t": lambda g: f"2026-12-03T{hms(g)}.{ms3(g)}Z", "m": pick(methods), "p": api_path, "pr": pick(["HTTP/1.1", "HTTP/1.1", "HTTP/2"]),
+          "s": envoy_status, "f": then(0), "bi": size, "bo": size, "d": millis,
+          "us": lambda g: g.r.choice(["-", millis(g)]), "x": client_ip, "a": pick(agents), "r": Gen.uuid, "h": pick(hosts),
+          "up": lambda g: g.r.choice(["-", f"{pod_ip(g)}:8080"])}),
+        (7, diag + "configuration updated (incremental) from snapshot snapshot (S{a} L{b} G{c} C{d})",
+         {"T": diag_ts, "p": diag_pid, "a": small, "b": small, "c": small, "d": small}),
+        (4, diag + "EnvoyConfig: Generating V3", {"T": diag_ts, "p": diag_pid}),
+        (4, diag + "successfully validated the resulting envoy configuration, continuing...", {"T": diag_ts, "p": diag_pid}),
+        (4, "{T} diagd 3.9.1 [P{p}TAEW] ERROR: {n}: {e}",
+         {"T": diag_ts, "p": diag_pid, "n": pick(["orders-mapping.default.1", "legacy-host.ambassador.1"]),
+          "e": pick(["no TLSContext legacy-tls is defined", "service orders-svc:8080 does not exist", "Mapping requires prefix"])}),
+        (6, 'time="{T}" level=info msg="Pushing snapshot v{n}" func=github.com/emissary-ingress/emissary/v3/pkg/ambex.updaterWithTicker file="/go/pkg/ambex/ratelimit.go:140" CMD=entrypoint PID=1 THREAD=/ambex/updater',
+         {"T": lambda g: f"2026-12-03 {hms(g)}.{ms3(g)}", "n": lambda g: g.num(1, 9000)}),
+        (5, "[{T}][{t}][info][upstream] [source/common/upstream/cds_api_helper.cc:35] cds: add {a} cluster(s), remove {b} cluster(s)",
+         {"T": envoy_ts, "t": pick(["1", "27"]), "a": small, "b": small}),
+        (5, "[{T}][{t}][info][upstream] [source/common/upstream/cds_api_helper.cc:72] cds: added/updated {a} cluster(s), skipped {b} unmodified cluster(s)",
+         {"T": envoy_ts, "t": pick(["1", "27"]), "a": small, "b": small}),
+        (4, "[{T}][{t}][info][upstream] [source/extensions/listener_managers/listener_manager/lds_api.cc:85] lds: add/update listener '{l}'",
+         {"T": envoy_ts, "t": pick(["1", "27"]), "l": pick(["ambassador-listener-8080", "ambassador-listener-8443"])}),
+    ]
+
+    # ---- Gloo Edge (zap JSON) ----
+    def zap_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def sync_id(g: Gen) -> str:
+        return str(g.r.randint(10**18, 18 * 10**18))
+
+    tsync = "gloo.v1.event_loop.setup.gloosnapshot.event_loop.envoyTranslatorSyncer"
+    gloo = [
+        (9, '{{"level":"info","ts":"{T}","logger":"' + tsync + '","caller":"syncer/envoy_translator_syncer.go:77","msg":"begin sync {h} ({a} proxies, {b} upstreams, {c} endpoints, {d} secrets, {e} artifacts, {f} auth configs, {r} rate limit configs, {q} graphql apis)","version":"1.17.16"}}',
+         {"T": zap_ts, "h": sync_id, "a": pick(["1", "2"]), "b": small, "c": small, "d": small, "e": small, "f": small, "r": small, "q": lambda g: "0"}),
+        (9, '{{"level":"info","ts":"{T}","logger":"' + tsync + '","caller":"syncer/envoy_translator_syncer.go:92","msg":"end sync {h}","version":"1.17.16"}}',
+         {"T": zap_ts, "h": sync_id}),
+        (6, '{{"level":"info","ts":"{T}","logger":"' + tsync + '","caller":"syncer/envoy_translator_syncer.go:175","msg":"Setting xDS Snapshot","version":"1.17.16","key":"{k}","clusters":{c},"listeners":{l},"routes":{r},"endpoints":{e}}}',
+         {"T": zap_ts, "k": pick(["gloo-system~gateway-proxy", "gloo-system~internal-gateway-proxy"]), "c": small, "l": pick(["1", "2"]), "r": pick(["1", "2"]), "e": small}),
+        (5, '{{"level":"warn","ts":"{T}","logger":"' + tsync + '","caller":"syncer/envoy_translator_syncer.go:141","msg":"Proxy had invalid config","version":"1.17.16","proxy":"{p}","error":"{e}"}}',
+         {"T": zap_ts, "p": pick(["gloo-system.gateway-proxy"]),
+          "e": pick(["Route Warning: InvalidDestinationWarning. Reason: *v1.Upstream { gloo-system.default-orders-8080 } not found",
+                     "Listener Error: SSLConfigError. Reason: SSL secret not found: list did not find secret gloo-system.api-tls"])}),
+        (5, '{{"level":"info","ts":"{T}","logger":"gateway.v1.event_loop.setup.v1.event_loop.syncer","caller":"syncer/syncer.go:63","msg":"begin sync {h} ({a} virtual services, {b} gateways, {c} route tables)","version":"1.17.16"}}',
+         {"T": zap_ts, "h": sync_id, "a": small, "b": pick(["2", "3"]), "c": small}),
+    ]
+
+    # ---- Apache ShenYu bootstrap ----
+    def shenyu_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    shenyu_plugins = [("global", "org.apache.shenyu.plugin.global.GlobalPlugin"), ("divide", "org.apache.shenyu.plugin.divide.DividePlugin"),
+                      ("sign", "org.apache.shenyu.plugin.sign.SignPlugin"), ("rateLimiter", "org.apache.shenyu.plugin.ratelimiter.RateLimiterPlugin"),
+                      ("waf", "org.apache.shenyu.plugin.waf.WafPlugin"), ("jwt", "org.apache.shenyu.plugin.jwt.JwtPlugin")]
+
+    def sy_plugin(g: Gen) -> str:
+        g.drawn = g.r.choice(shenyu_plugins)
+        return g.drawn[0]
+
+    def sy_thread(g: Gen) -> str:
+        return f"shenyu-netty-nio-{g.r.randint(1, 16)}"
+
+    def sy_register(g: Gen) -> str:
+        return esc(g.r.choice([
+            f'{{"appName":"order-service","contextPath":"/order","path":"/order/findById","pathDesc":"Find by id","rpcType":"http","serviceName":"org.example.OrderController","methodName":"findById","ruleName":"/order/findById","parameterTypes":"java.lang.String","enabled":true,"pluginNames":[],"registerMetaData":false,"timeMillis":{1796292000000 + g.r.randint(0, 86399999)},"addPrefixed":false}}',
+            f'{{"protocol":"http://","appName":"order-service","contextPath":"/order","rpcType":"http","host":"{pod_ip(g)}","port":8189,"eventType":"REGISTER"}}']))
+
+    shenyu = [
+        (9, "{T} [main] INFO  org.apache.shenyu.web.configuration.ShenyuConfiguration - load plugin:[{n}] [{c}]",
+         {"T": shenyu_ts, "n": sy_plugin, "c": then(1)}),
+        (25, "{T} [{th}] INFO  o.a.s.plugin.base.AbstractShenyuPlugin - {p} selector success match , selector name :{s}",
+         {"T": shenyu_ts, "th": sy_thread, "p": pick(["divide", "divide", "rewrite", "context_path"]), "s": pick(["/http", "/order", "/springcloud"])}),
+        (25, "{T} [{th}] INFO  o.a.s.plugin.base.AbstractShenyuPlugin - {p} rule success match , rule name :{r}",
+         {"T": shenyu_ts, "th": sy_thread, "p": pick(["divide", "divide", "rewrite", "context_path"]),
+          "r": pick(["/http/order/findById", "/order/**", "/http/order/path/**/name", "/springcloud/test/**"])}),
+        (5, "{T} [main] INFO  o.a.s.p.s.d.w.WebsocketSyncDataService - websocket reconnect server[{u}] is successful.....",
+         {"T": shenyu_ts, "u": pick(["ws://shenyu-admin:9095/websocket", "ws://10.0.5.20:9095/websocket"])}),
+        (6, "{T} [{th}] ERROR o.a.s.p.s.d.w.c.ShenyuWebsocketClient - websocket connection server[{u}] is error.....",
+         {"T": shenyu_ts, "th": pick(["WebSocketConnectReadThread-31", "WebSocketConnectReadThread-44"]),
+          "u": pick(["ws://shenyu-admin:9095/websocket", "ws://10.0.5.20:9095/websocket"])}),
+        (7, "{T} [{th}] ERROR o.a.s.plugin.divide.DividePlugin - divide upstream configuration error\uff1a {r}",
+         {"T": shenyu_ts, "th": sy_thread, "r": lambda g: esc(f'RuleData(id={g.num(10**18, 2 * 10**18)}, name=/http/order/save, pluginId=5, pluginName=divide, selectorId={g.num(10**18, 2 * 10**18)}, matchMode=0, sort=1, enabled=true, loged=true, handle={{"loadBalance":"random","retryStrategy":"current","retry":3,"timeout":3000}}, conditionDataList=[ConditionData(paramType=uri, operator==, paramName=/, paramValue=/http/order/save)], beforeConditionDataList=null)')}),
+        (6, "{T} [main] INFO  o.a.s.r.client.http.utils.RegisterUtils - {k} client register success: {j}",
+         {"T": shenyu_ts, "k": pick(["metadata", "uri"]), "j": sy_register}),
+    ]
+
+    # ---- Kuma control plane (zap console) ----
+    def kuma_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def proxy_name(g: Gen) -> str:
+        return f"{g.r.choice(['orders', 'catalog', 'redis'])}-{g.hexs(9)}-{g.hexs(5)}.{g.r.choice(['shop', 'kuma-demo'])}"
+
+    def stream_id(g: Gen) -> str:
+        return str(g.r.randint(1, 4000))
+
+    xds_types = ["Cluster", "Listener", "ClusterLoadAssignment", "Secret", "RouteConfiguration"]
+
+    def xds_version(g: Gen) -> str:
+        return g.r.choice(["", g.uuid()])
+
+    def resource_names(g: Gen) -> str:
+        pool = ["orders_shop_svc_8080", "catalog_shop_svc_80", "redis_kuma-demo_svc_6379", "inbound:10.244.2.17:8080"]
+        return ", ".join(f'"{n}"' for n in g.r.sample(pool, g.r.randint(0, 3)))
+
+    kuma = [
+        (3, 'kuma_T\tINFO\tkuma-cp.run\tstarting Control Plane\t{{"version": "{v}"}}', {"v": pick(["2.9.2", "2.9.3"])}),
+        (3, 'kuma_T\tINFO\tdefaults\tEnvoy Admin CA created', {}),
+        (3, 'kuma_T\tINFO\tclusterID\tsetting cluster ID\t{{"clusterID": "{u}"}}', {"u": Gen.uuid}),
+        (3, 'kuma_T\tINFO\t{s}\tstarting\t{{"interface": "0.0.0.0", "port": {p}, "tls": {t}}}',
+         {"s": pick(["dp-server", "intercp-server", "api-server"]), "p": pick(["5678", "5683", "5681"]), "t": pick(["true", "false"])}),
+        (10, 'kuma_T\tINFO\txds.status-tracker\tproxy connected\t{{"proxyName": "{n}", "mesh": "{m}", "streamID": {i}, "type": "dataplane", "dpVersion": "{v}", "subscriptionID": "{u}"}}',
+         {"n": proxy_name, "m": pick(["default", "payments"]), "i": stream_id, "v": pick(["2.9.2", "2.9.1"]), "u": Gen.uuid}),
+        (8, 'kuma_T\tINFO\txds.status-tracker\tproxy disconnected\t{{"proxyName": "{n}", "mesh": "{m}", "streamID": {i}, "type": "dataplane", "dpVersion": "{v}", "subscriptionID": "{u}"}}',
+         {"n": proxy_name, "m": pick(["default", "payments"]), "i": stream_id, "v": pick(["2.9.2", "2.9.1"]), "u": Gen.uuid}),
+        (14, 'kuma_T\tINFO\txds.status-tracker\tconfig requested\t{{"proxyName": "{n}", "mesh": "{m}", "streamID": {i}, "type": "{t}", "version": "{v}", "resourceNames": [{r}]}}',
+         {"n": proxy_name, "m": pick(["default", "payments"]), "i": stream_id, "t": pick(xds_types), "v": xds_version, "r": resource_names}),
+        (12, 'kuma_T\tINFO\txds.status-tracker\tconfig accepted\t{{"proxyName": "{n}", "mesh": "{m}", "streamID": {i}, "type": "{t}", "version": "{v}", "resourceNames": [{r}]}}',
+         {"n": proxy_name, "m": pick(["default", "payments"]), "i": stream_id, "t": pick(xds_types), "v": Gen.uuid, "r": resource_names}),
+        (5, 'kuma_T\tWARN\txds.status-tracker\tconfig rejected\t{{"proxyName": "{n}", "mesh": "{m}", "streamID": {i}, "type": "{t}", "version": "{v}", "resourceNames": [{r}], "message": "{e}"}}',
+         {"n": proxy_name, "m": pick(["default", "payments"]), "i": stream_id, "t": pick(["Cluster", "Listener"]), "v": Gen.uuid, "r": resource_names,
+          "e": pick(["Error adding/updating listener(s) outbound:10.96.4.12:8080: unknown cluster 'orders_shop_svc_8080'",
+                     "Failed to load certificate chain from <inline>, only P-256 ECDSA certificates are supported"])}),
+        (5, 'kuma_T\tINFO\txds.dp-lifecycle\tderegistering dataplane\t{{"dataplaneKey": {{"Mesh":"{m}","Name":"{n}"}}, "streamID": {i}}}',
+         {"m": pick(["default", "payments"]), "n": proxy_name, "i": stream_id}),
+    ]
+    for i, (w, fmt, slots) in enumerate(kuma):
+        kuma[i] = (w, fmt.replace("kuma_T", "{KT}"), {**slots, "KT": kuma_ts})
+
+    return (apisix_error_log + apisix_access + tyk + tyk_pump + krakend + gravitee + carbon + correlation + scg + zuul + emissary
+            + gloo + shenyu + kuma)
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -24788,7 +25517,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "BackupPlatform": backup_events,
            "RoboticsPlatform": robotics_events,
            "HealthPlatform": health_events,
-           "SearchPlatform": search_events}
+           "SearchPlatform": search_events,
+           "GatewayPlatform": gateway_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
