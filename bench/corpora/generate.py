@@ -285,6 +285,14 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   ZincSearch, the Elasticsearch 8 search and indexing slowlogs and deprecation log, the OpenSearch security
   audit log, Apache Nutch 1.x (injector, generator, fetcher, parser, CrawlDb update), StormCrawler and the
   Apache Tika server; 164 event types.
+* ``IndustrialPlatform`` (written blind for the twenty-sixth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): the open62541 OPC UA server (network, SecureChannel, session and
+  server lines), Eclipse Milo (server and client), the Inductive Automation Ignition 8.1 gateway (wrapper.log:
+  tag providers and tag groups, OPC UA connections, the Modbus TCP and Siemens S7 drivers, the gateway
+  network, the alarm journal, store-and-forward), the CODESYS Control for Linux SL runtime (its PLC log:
+  components, application load, download and online change, IEC tasks, watchdogs, users), the OpenPLC v3
+  runtime, Eclipse Kura 5, mbusd, Apache PLC4X, Eclipse Ditto (things, connectivity, policies), the Eclipse
+  Hono protocol adapters and FUXA; 124 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -24752,6 +24760,464 @@ def search_events() -> list[tuple[float, str, dict]]:
     return solr + vespa + manticore + sphinx + quickwit + zinc + elastic + audit + crawler + storm + tika
 
 
+def industrial_events() -> list[tuple[float, str, dict]]:
+    """Industrial automation software as its operators log it: the open62541 OPC UA server ('[time
+    (UTC+0000)] level/category' then a tab: network, channel, session, server, userland, security),
+    the Eclipse Milo OPC UA SDK (server and client, logback), the Inductive Automation Ignition 8.1
+    gateway (wrapper.log: the gateway, tag providers and tag groups, OPC UA connections, the Modbus TCP
+    and Siemens S7 drivers, the gateway network, the alarm journal, store-and-forward), the CODESYS
+    Control for Linux SL runtime (its PLC log: components, application load, download and online change,
+    IEC tasks, watchdogs, users), the OpenPLC v3 runtime, Eclipse Kura 5 (kura.log), mbusd (the Modbus
+    TCP to RTU gateway), Apache PLC4X in a Java client, Eclipse Ditto (things, connectivity, policies),
+    the Eclipse Hono protocol adapters (Quarkus console) and FUXA.
+    Written blind for the twenty-sixth issue-15 pass: before reading the engine or any failure
+    analysis; 124 event types."""
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def plc_ip(g: Gen) -> str:
+        return f"192.168.{g.r.choice([0, 1, 10])}.{g.r.randint(2, 250)}"
+
+    def client_ip(g: Gen) -> str:
+        return g.r.choice([g.ip(), f"172.20.{g.r.randint(0, 15)}.{g.r.randint(2, 254)}"])
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([1, 1, 2, 3, 4, g.r.randint(5, 60)]))
+
+    def count(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(40, 900), g.r.randint(900, 25000)]))
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 99), g.r.randint(100, 999), g.r.randint(1000, 30000)]))
+
+    # open62541: '[2026-12-03 10:15:02.123 (UTC+0000)] info/channel<TAB>message'
+    def o6_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def o6(level: str, cat: str) -> str:
+        return "[{TS} (UTC+0000)] " + level + "/" + cat + "\t"
+
+    o6s = {"TS": o6_ts}
+
+    def conn_id(g: Gen) -> str:
+        return str(g.r.randint(4, 60))
+
+    def chan_id(g: Gen) -> str:
+        return str(g.r.randint(1, 4000))
+
+    def session_id(g: Gen) -> str:
+        return f"ns=1;g={g.uuid()}"
+
+    def sub_id(g: Gen) -> str:
+        return str(g.r.randint(1, 600))
+
+    def interval(g: Gen) -> str:
+        return f"{g.r.choice([100.0, 250.0, 500.0, 1000.0, 1000.0, g.r.uniform(50, 5000)]):.2f}"
+
+    def lifetime(g: Gen) -> str:
+        return f"{g.r.choice([600000.0, 3600000.0, 60000.0, g.r.uniform(10000, 3600000)]):.2f}"
+
+    policies = ["http://opcfoundation.org/UA/SecurityPolicy#None",
+                "http://opcfoundation.org/UA/SecurityPolicy#Basic256Sha256",
+                "http://opcfoundation.org/UA/SecurityPolicy#Aes128_Sha256_RsaOaep"]
+    bad_certs = ["BadCertificateUntrusted", "BadCertificateTimeInvalid", "BadCertificateUriInvalid",
+                 "BadSecurityChecksFailed"]
+    endpoints = ["opc.tcp://plc-gw-01:4840/", "opc.tcp://line2-opcua:4840/", "opc.tcp://0.0.0.0:4840/"]
+
+    # Eclipse Milo (logback, '%d [%thread] %-5level %logger{36} - %msg')
+    def milo_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def milo(level: str, logger: str) -> str:
+        return "{TS} [{TH}] " + f"{level:<5}" + " " + logger + " - "
+
+    milo_s = {"TS": milo_ts, "TH": lambda g: g.r.choice(["milo-shared-thread-pool-" + str(g.r.randint(0, 7)),
+                                                         "milo-netty-event-loop-" + str(g.r.randint(0, 3)),
+                                                         "main"])}
+    milo_status = ["StatusCode{name=Bad_Timeout, value=0x800A0000, quality=bad}",
+                   "StatusCode{name=Bad_SessionIdInvalid, value=0x80250000, quality=bad}",
+                   "StatusCode{name=Bad_ConnectionClosed, value=0x80AE0000, quality=bad}",
+                   "StatusCode{name=Bad_NoSubscription, value=0x80790000, quality=bad}"]
+
+    # Ignition 8.1 wrapper.log:
+    # 'INFO   | jvm 1    | 2026/12/03 10:15:02 | I [logger (padded)          ] [10:15:02]: message'
+    def ign_t(g: Gen) -> str:
+        g.drawn = (hms(g),)
+        return g.drawn[0]
+
+    def ign(level: str, logger: str) -> str:
+        return "INFO   | jvm 1    | 2026/12/03 {T1} | " + level + " [" + f"{logger:<30}" + "] [{T2}]: "
+
+    ign_s = {"T1": ign_t, "T2": then(0)}
+    mb_devices = ["Boiler_MB", "Chiller_MB", "PowerMeter_02"]
+    s7_devices = ["Press07_S7", "Packer_1500", "Filler_S7300"]
+    opc_servers = ["Ignition OPC UA Server", "Kepware", "Line2 open62541"]
+    providers = ["default", "edge", "Line2_Remote"]
+    tag_paths = ["[default]Line1/Conveyor/Speed", "[default]Boiler/Drum/Level", "[edge]Press07/Cycle/Count",
+                 "[default]Utilities/Chiller/SupplyTemp", "[default]Packer/Status/FaultCode"]
+    tag_groups = ["Default", "Default Historical", "Fast_100ms", "Leased"]
+    gateways = ["Ignition-EDGE-Line2", "Ignition-Frontend-01", "Ignition-Backend"]
+    datasources = ["MES_SQL", "Historian_PG", "AlarmDB"]
+    ua_errors = ["io.netty.channel.ConnectTimeoutException: connection timed out: /192.168.10.21:4840",
+                 "java.net.ConnectException: Connection refused: /192.168.1.44:49320",
+                 "java.nio.channels.ClosedChannelException", "UaException: status=Bad_Timeout, message=request timed out"]
+    sql_errors = ["org.postgresql.util.PSQLException: Connection to 10.20.0.12:5432 refused.",
+                  "java.sql.SQLTransientConnectionException: Connection is not available, request timed out after 30000ms.",
+                  "com.microsoft.sqlserver.jdbc.SQLServerException: Invalid object name 'sqlth_te'."]
+
+    # CODESYS Control for Linux SL: 'timestamp, component id, class, error id, info id, message'
+    def cds_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def cds(cmp_id: str, cls: int, err: str, info: str) -> str:
+        return "{TS}, " + cmp_id + ", " + str(cls) + ", " + err + ", " + info + ", "
+
+    cds_s = {"TS": cds_ts}
+    apps = ["Application", "LineControl", "PackML_App"]
+    tasks = ["MainTask", "VISU_TASK", "EtherCAT_Task", "FastTask"]
+    cds_users = ["Administrator", "service", "operator"]
+
+    # OpenPLC v3 runtime log
+    op_s: dict = {}
+
+    # Eclipse Kura 5: '2026-12-03T10:15:02,123 [thread] INFO  o.e.k.c.d.DataServiceImpl - message'
+    def kura_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)},{ms3(g)}"
+
+    def kura(level: str, logger: str) -> str:
+        return "{TS} [{TH}] " + f"{level:<5}" + " " + logger + " - "
+
+    kura_s = {"TS": kura_ts, "TH": pick(["DataServiceImpl:ReconnectTask", "MQTT Call: kura-gw-0041", "pool-4-thread-1",
+                                         "MQTT Rec: kura-gw-0041"])}
+    brokers = ["mqtts://broker.plant.example:8883", "mqtt://10.20.0.30:1883"]
+    kura_topics = ["$EDC/acme/kura-gw-0041/MQTT/BIRTH", "$EDC/acme/kura-gw-0041/W1/A1/asset1",
+                   "acme/kura-gw-0041/heater/data"]
+
+    # mbusd log file: '03 Dec 2026 10:15:02 message'
+    def mb_ts(g: Gen) -> str:
+        return f"03 Dec 2026 {hms(g)}"
+
+    mbs = {"TS": mb_ts}
+
+    # Apache PLC4X in a Java client (logback)
+    def plc4x_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def p4(level: str, logger: str) -> str:
+        return "{TS} [{TH}] " + f"{level:<5}" + " " + logger + " - "
+
+    p4s = {"TS": plc4x_ts, "TH": pick(["nioEventLoopGroup-2-1", "nioEventLoopGroup-2-3", "main"])}
+    p4_urls = ["s7://192.168.0.10?remote-rack=0&remote-slot=1", "modbus-tcp://192.168.1.44:502",
+               "opcua:tcp://192.168.10.21:4840?discovery=false"]
+
+    # Eclipse Ditto (logback: 'time LEVEL [correlation-id] logger akkaSource - message')
+    def ditto_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def corr(g: Gen) -> str:
+        return g.r.choice([g.uuid(), g.uuid(), f"ditto-{g.hexs(8)}", ""])
+
+    def dit(level: str, logger: str, source: str) -> str:
+        return "{TS} " + f"{level:<5}" + " [{C}] " + logger + " " + source + " - "
+
+    dit_s = {"TS": ditto_ts, "C": corr}
+    things = ["org.acme.plant:press-07", "org.acme.plant:boiler-01", "org.acme.plant:chiller-02",
+              "org.acme.line2:packer-1500"]
+    ditto_conns = ["mqtt-plant-broker", "kafka-line2-telemetry", "amqp-hono-acme"]
+
+    def conn_uuid(g: Gen) -> str:
+        # the connection's id is in the actor's path and in the message
+        c = g.r.choice([*ditto_conns, g.uuid()])
+        g.drawn = (c, c)
+        return c
+
+    def shard(g: Gen) -> str:
+        return str(g.r.randint(0, 29))
+
+    def entity(pool: list[str]):
+        def f(g: Gen) -> str:
+            e = g.r.choice(pool)
+            g.drawn = (e, e)
+            return e
+        return f
+
+    # Eclipse Hono protocol adapters (Quarkus console)
+    def hono_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def hono(level: str, logger: str) -> str:
+        return "{TS} " + f"{level:<5}" + " [" + logger + "] ({TH}) "
+
+    hono_s = {"TS": hono_ts, "TH": lambda g: f"vert.x-eventloop-thread-{g.r.randint(0, 3)}"}
+    tenants = ["DEFAULT_TENANT", "acme-plant", "acme-line2"]
+
+    def device_id(g: Gen) -> str:
+        return g.r.choice(["4711", "press-07", "boiler-01", f"sensor-{g.num(100, 9999)}"])
+
+    # FUXA: '2026-12-03T10:15:02.123Z [INF] message'
+    def fuxa_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    fx_s = {"TS": fuxa_ts}
+    fuxa_devices = ["PLC-S7-1200", "Modbus-Boiler", "OPCUA-Line2"]
+
+    return [
+        # open62541 server
+        (40, o6("info", "network") + "Connection {c} | New connection over TCP from {ip}",
+         {**o6s, "c": conn_id, "ip": client_ip}),
+        (38, o6("info", "network") + "Connection {c} | Closed", {**o6s, "c": conn_id}),
+        (36, o6("info", "channel") + "Connection {c} | SecureChannel {s} | SecureChannel opened with SecurityPolicy {p} and a revised lifetime of {l}s",
+         {**o6s, "c": conn_id, "s": chan_id, "p": pick(policies), "l": pick(["600.00", "3600.00", "60.00", "300.00"])}),
+        (20, o6("info", "channel") + "Connection {c} | SecureChannel {s} | SecureChannel renewed with a revised lifetime of {l}s",
+         {**o6s, "c": conn_id, "s": chan_id, "l": pick(["600.00", "3600.00", "60.00", "300.00"])}),
+        (30, o6("info", "channel") + "Connection {c} | SecureChannel {s} | CloseSecureChannel",
+         {**o6s, "c": conn_id, "s": chan_id}),
+        (8, o6("info", "channel") + "Connection {c} | SecureChannel {s} | SecureChannel has timed out",
+         {**o6s, "c": conn_id, "s": chan_id}),
+        (7, o6("warn", "channel") + "Connection {c} | SecureChannel {s} | Processing the message failed with StatusCode {e}. Closing the channel.",
+         {**o6s, "c": conn_id, "s": chan_id, "e": pick(bad_certs)}),
+        (24, o6("info", "session") + "SecureChannel {s} | Session {i} | ActivateSession: Session activated",
+         {**o6s, "s": chan_id, "i": session_id}),
+        (14, o6("info", "session") + "SecureChannel {s} | Session {i} | CloseSession",
+         {**o6s, "s": chan_id, "i": session_id}),
+        (9, o6("info", "session") + "SecureChannel {s} | Session {i} | Session has timed out",
+         {**o6s, "s": chan_id, "i": session_id}),
+        (6, o6("warn", "session") + "SecureChannel {s} | Session {i} | ActivateSession: The AccessControl plugin denied the activation with the StatusCode {e}",
+         {**o6s, "s": chan_id, "i": session_id, "e": pick(["BadUserAccessDenied", "BadIdentityTokenInvalid", "BadIdentityTokenRejected"])}),
+        (22, o6("info", "session") + "SecureChannel {s} | Session {i} | Subscription {u} | Created the Subscription with a publishing interval of {p} ms",
+         {**o6s, "s": chan_id, "i": session_id, "u": sub_id, "p": interval}),
+        (14, o6("info", "session") + "SecureChannel {s} | Session {i} | Subscription {u} | Subscription deleted",
+         {**o6s, "s": chan_id, "i": session_id, "u": sub_id}),
+        (30, o6("info", "session") + "SecureChannel {s} | Session {i} | Subscription {u} | MonitoredItem {m} | Created the MonitoredItem (Sampling Interval: {p}ms, Queue Size: {q})",
+         {**o6s, "s": chan_id, "i": session_id, "u": sub_id, "m": lambda g: g.num(1, 20000), "p": interval,
+          "q": pick(["1", "1", "10", "100"])}),
+        (5, o6("warn", "session") + "SecureChannel {s} | Session {i} | Subscription {u} | End of lifetime for subscription",
+         {**o6s, "s": chan_id, "i": session_id, "u": sub_id}),
+        (4, o6("info", "network") + "TCP network layer listening on {e}", {**o6s, "e": pick(endpoints)}),
+        (4, o6("warn", "server") + "AccessControl: Unconfigured AccessControl. Users have all permissions.", o6s),
+        (4, o6("info", "server") + "AccessControl: Anonymous login is enabled", o6s),
+        (4, o6("warn", "userland") + "AcceptAll Certificate Verification. Any remote certificate will be accepted.", o6s),
+        (5, o6("warn", "server") + "Username/Password configured, but no encrypting SecurityPolicy. This can leak credentials on the network.", o6s),
+        (5, o6("warn", "security") + "Connection {c} | SecureChannel {s} | The certificate of the client is not trusted: {e}",
+         {**o6s, "c": conn_id, "s": chan_id, "e": pick(bad_certs)}),
+        (4, o6("error", "network") + "Connection {c} | Connection closed with error {e}",
+         {**o6s, "c": conn_id, "e": pick(["BadConnectionClosed", "BadCommunicationError", "BadTcpMessageTooLarge"])}),
+
+        # Eclipse Milo
+        (4, milo("INFO", "o.e.m.opcua.stack.core.Stack") + "Eclipse Milo OPC UA Stack version: {v}", {**milo_s, "v": pick(["0.6.12", "0.6.14"])}),
+        (4, milo("INFO", "o.e.m.o.sdk.server.OpcUaServer") + "Eclipse Milo OPC UA Server SDK version: {v}", {**milo_s, "v": pick(["0.6.12", "0.6.14"])}),
+        (5, milo("INFO", "o.e.m.o.s.s.t.server.tcp.UaStackServer") + "Binding endpoint {e} to {h}:{p} [{sp}/{m}]",
+         {**milo_s, "e": pick(["opc.tcp://mes-edge-01:12686/milo", "opc.tcp://localhost:12686/milo"]),
+          "h": pick(["0.0.0.0", "localhost"]), "p": pick(["12686", "4840"]),
+          "sp": pick(["None", "Basic256Sha256"]), "m": pick(["None", "SignAndEncrypt", "Sign"])}),
+        (10, milo("INFO", "o.e.m.o.sdk.server.SessionManager") + "Session {i} created for client {a}",
+         {**milo_s, "i": lambda g: f"NodeId{{ns=1, id={g.uuid()}}}", "a": lambda g: f"/{client_ip(g)}:{g.port()}"}),
+        (7, milo("WARN", "o.e.m.o.sdk.server.SessionManager") + "Session {i} timed out, closing",
+         {**milo_s, "i": lambda g: f"NodeId{{ns=1, id={g.uuid()}}}"}),
+        (12, milo("WARN", "o.e.m.o.s.c.s.SessionFsm") + "[{n}] Keep Alive failureCount={c} exceeds failuresAllowed={f}",
+         {**milo_s, "n": lambda g: g.num(1, 999), "c": pick(["2", "3", "4"]), "f": pick(["1", "2"])}),
+        (8, milo("WARN", "o.e.m.o.s.c.s.OpcUaSubscriptionManager") + "Publish service failure (requestHandle={h}): {s}",
+         {**milo_s, "h": lambda g: g.num(1, 500000), "s": pick(milo_status)}),
+        (5, milo("ERROR", "o.e.m.o.s.c.t.u.UascClientMessageHandler") + "[remote={a}] errorMessage={e}",
+         {**milo_s, "a": lambda g: f"{plc_ip(g)}:4840",
+          "e": pick(["ErrorMessage{error=StatusCode{name=Bad_SecurityChecksFailed, value=0x80130000, quality=bad}, reason=null}",
+                     "ErrorMessage{error=StatusCode{name=Bad_TcpEndpointUrlInvalid, value=0x80830000, quality=bad}, reason=null}"])}),
+        (5, milo("WARN", "o.e.m.o.s.s.DefaultServerCertificateValidator") + "Certificate rejected: {t}, reason={r}",
+         {**milo_s, "t": pick(["CN=UaExpert@ENG-WS-04, O=Unified Automation", "CN=Ignition OPC UA Client, O=Acme Plant",
+                               "CN=node-opcua, O=NodeOPCUA"]),
+          "r": pick(["Bad_CertificateUntrusted", "Bad_CertificateTimeInvalid", "Bad_CertificateUriInvalid"])}),
+
+        # Ignition gateway: startup, tag providers, tag groups
+        (3, ign("I", "Ignition") + "Starting up Ignition Gateway version {v}", {**ign_s, "v": pick(["8.1.44 (b2024101008)", "8.1.38 (b2024030513)"])}),
+        (3, ign("I", "IgnitionGateway") + "Ignition Gateway running version: {v}", {**ign_s, "v": pick(["8.1.44 (b2024101008)", "8.1.38 (b2024030513)"])}),
+        (5, ign("I", "t.p.TagProviderManager") + "Tag provider '{p}' started with {n} tags.", {**ign_s, "p": pick(providers), "n": count}),
+        (4, ign("I", "t.p.TagProviderManager") + "Tag provider '{p}' shut down.", {**ign_s, "p": pick(providers)}),
+        (12, ign("W", "t.g.TagGroupExecutor") + "Tag group '{t}' on provider '{p}' overran its {r}ms rate: execution took {d}ms",
+         {**ign_s, "t": pick(tag_groups), "p": pick(providers), "r": pick(["100", "1000", "1000", "5000"]), "d": millis}),
+        (8, ign("W", "t.p.e.OpcTagEvaluator") + "Quality of tag {t} changed to {q}",
+         {**ign_s, "t": pick(tag_paths), "q": pick(["Bad_NotConnected", "Bad_Stale", "Good", "Uncertain_LastKnownValue"])}),
+        (6, ign("E", "t.p.e.ExpressionTag") + "Error evaluating expression for tag {t}: {e}",
+         {**ign_s, "t": pick(tag_paths), "e": pick(["Division by zero", "Unable to convert value 'NaN' to type Integer",
+                                                    "Error executing expression binding on path"])}),
+        # Ignition OPC UA connections (Milo inside the gateway)
+        (14, ign("I", "c.i.i.g.o.OpcUaConnection") + "[{s}] Connecting to {e}",
+         {**ign_s, "s": pick(opc_servers), "e": pick(["opc.tcp://localhost:62541", "opc.tcp://192.168.1.44:49320", "opc.tcp://192.168.10.21:4840"])}),
+        (12, ign("I", "c.i.i.g.o.OpcUaConnection") + "[{s}] Connected to server",
+         {**ign_s, "s": pick(opc_servers)}),
+        (14, ign("W", "c.i.i.g.o.OpcUaConnection") + "[{s}] Connect failed, will retry in {r}ms: {e}",
+         {**ign_s, "s": pick(opc_servers), "r": pick(["5000", "10000", "30000"]), "e": pick(ua_errors)}),
+        (9, ign("W", "c.i.i.g.o.OpcUaConnection") + "[{s}] Connection lost: {e}",
+         {**ign_s, "s": pick(opc_servers), "e": pick(ua_errors)}),
+        (8, ign("I", "c.i.i.g.o.OpcUaSubscription") + "[{s}] Subscription {u} created: {n} items, publishing interval {p}ms",
+         {**ign_s, "s": pick(opc_servers), "u": sub_id, "n": count, "p": pick(["1000.0", "500.0", "100.0", "5000.0"])}),
+        (7, ign("W", "c.i.i.g.o.OpcUaSubscription") + "[{s}] {n} monitored items failed to create: {e}",
+         {**ign_s, "s": pick(opc_servers), "n": small, "e": pick(["Bad_NodeIdUnknown", "Bad_NodeIdInvalid", "Bad_TooManyMonitoredItems"])}),
+        (4, ign("W", "o.s.IgnitionServerCertificateValidator") + "Certificate '{c}' from client was rejected and placed in the rejected directory",
+         {**ign_s, "c": pick(["UaExpert@ENG-WS-04", "node-opcua", "KEPServerEX/UA Client"])}),
+        # Ignition drivers: Modbus TCP and Siemens S7
+        (12, ign("I", "d.M.ModbusTcpDriver") + "[{d}] {a} -> {b}",
+         {**ign_s, "d": pick(mb_devices), "a": first([("Connecting", "Connected"), ("Disconnected", "Connecting"),
+                                                        ("Connected", "Disconnected"), ("Connecting", "Disconnected")]), "b": then(1)}),
+        (14, ign("W", "d.M.ModbusTcpDriver") + "[{d}] Request failed due to timeout. unit id={u}, function code={f}, address={r}",
+         {**ign_s, "d": pick(mb_devices), "u": pick(["1", "1", "2", "255"]), "f": pick(["3", "4", "1"]), "r": lambda g: g.num(0, 49999)}),
+        (6, ign("W", "d.M.ModbusTcpDriver") + "[{d}] Received exception response: {e}",
+         {**ign_s, "d": pick(mb_devices), "e": pick(["IllegalDataAddress (0x02)", "IllegalFunction (0x01)", "GatewayTargetDeviceFailedToRespond (0x0B)"])}),
+        (7, ign("I", "d.S.S7Driver") + "[{d}] Connected to {ip}:102, rack={r}, slot={s}, PDU size={p}",
+         {**ign_s, "d": pick(s7_devices), "ip": plc_ip, "r": pick(["0"]), "s": pick(["1", "2", "0"]), "p": pick(["240", "480", "960"])}),
+        (8, ign("W", "d.S.S7Driver") + "[{d}] Connection to {ip}:102 failed: {e}",
+         {**ign_s, "d": pick(s7_devices), "ip": plc_ip,
+          "e": pick(["connect timed out", "Connection refused", "Connection reset by peer", "No route to host"])}),
+        (6, ign("W", "d.S.S7Driver") + "[{d}] Read request for {n} items failed: {e}",
+         {**ign_s, "d": pick(s7_devices), "n": small, "e": pick(["AddressOutOfRange", "ObjectDoesNotExist", "AccessingObjectNotAllowed"])}),
+        # Ignition gateway network
+        (6, ign("I", "g.n.OutgoingWebSocketConnection") + "Connection to remote gateway '{r}' at {u} established",
+         {**ign_s, "r": pick(gateways), "u": lambda g: f"wss://{plc_ip(g)}:8060/system/ws-control-servlet"}),
+        (7, ign("W", "g.n.OutgoingWebSocketConnection") + "Connection to remote gateway '{r}' lost: {e}",
+         {**ign_s, "r": pick(gateways), "e": pick(["java.net.SocketTimeoutException: Read timed out", "Connection reset",
+                                                   "WebSocket closed: 1006 Disconnected"])}),
+        (4, ign("W", "g.n.IncomingWebSocketConnection") + "Incoming connection from '{r}' denied: connection not approved",
+         {**ign_s, "r": pick(gateways)}),
+        # Ignition alarm journal and store-and-forward
+        (6, ign("I", "a.j.AlarmJournal") + "Alarm journal '{j}' stored {n} events",
+         {**ign_s, "j": pick(["Journal", "Plant_Alarms"]), "n": small}),
+        (5, ign("E", "a.j.AlarmJournal") + "Error storing events to alarm journal '{j}': {e}",
+         {**ign_s, "j": pick(["Journal", "Plant_Alarms"]), "e": pick(sql_errors)}),
+        (6, ign("W", "h.s.StoreAndForwardEngine") + "Store and forward engine '{d}' could not forward {n} records: {e}",
+         {**ign_s, "d": pick(datasources), "n": count, "e": pick(sql_errors)}),
+        (5, ign("W", "h.s.QuarantineStore") + "Quarantined {n} records for datasource '{d}' after {t} failed attempts: {e}",
+         {**ign_s, "n": count, "d": pick(datasources), "t": pick(["3", "3", "5"]), "e": pick(sql_errors)}),
+        (4, ign("I", "h.s.QuarantineStore") + "Retrying {n} quarantined records for datasource '{d}'",
+         {**ign_s, "n": count, "d": pick(datasources)}),
+        (5, ign("I", "d.DatasourceManager") + "Datasource '{d}' is now {s}",
+         {**ign_s, "d": pick(datasources), "s": pick(["Valid", "Faulted", "Reconnecting"])}),
+
+        # CODESYS Control runtime PLC log
+        (3, cds("0x00000001", 1, "0", "0") + "**** STARTUP: CODESYS Control for Linux SL V{v}",
+         {**cds_s, "v": pick(["4.13.0.0", "4.11.0.0"])}),
+        (3, cds("0x0000100d", 1, "0", "0") + "CmpBlkDrvTcp: Network interface: <ip>{ip}</ip>:<port>11740</port>",
+         {**cds_s, "ip": plc_ip}),
+        (4, cds("0x00000002", 1, "0", "0") + "CmpApp: Application [<app>{a}</app>] loaded via [{v}]",
+         {**cds_s, "a": pick(apps), "v": pick(["Bootproject", "Bootproject", "Download"])}),
+        (5, cds("0x00000002", 1, "0", "7") + "CmpApp: Application [<app>{a}</app>] started", {**cds_s, "a": pick(apps)}),
+        (4, cds("0x00000002", 1, "0", "8") + "CmpApp: Application [<app>{a}</app>] stopped", {**cds_s, "a": pick(apps)}),
+        (4, cds("0x00000002", 1, "0", "0") + "CmpApp: Download of application [<app>{a}</app>] started by user [<usr>{u}</usr>]",
+         {**cds_s, "a": pick(apps), "u": pick(cds_users)}),
+        (5, cds("0x00000002", 1, "0", "0") + "CmpApp: Online change of application [<app>{a}</app>] done",
+         {**cds_s, "a": pick(apps)}),
+        (4, cds("0x00000002", 4, "0", "0") + "CmpApp: Bootproject of application [<app>{a}</app>] could not be loaded: {e}",
+         {**cds_s, "a": pick(apps), "e": pick(["CRC error", "Device type mismatch", "Missing library: SysCom"])}),
+        (6, cds("0x00000024", 8, "0", "0") + "CmpIecTask: Exception [<exception>Watchdog</exception>] in task [<iectask>{t}</iectask>]",
+         {**cds_s, "t": pick(tasks)}),
+        (8, cds("0x00000024", 2, "0", "0") + "CmpIecTask: Task [<iectask>{t}</iectask>] cycle time exceeded: {x} us (configured {c} us)",
+         {**cds_s, "t": pick(tasks), "x": lambda g: g.num(1100, 60000), "c": pick(["1000", "4000", "10000", "20000"])}),
+        (5, cds("0x00000024", 8, "0", "0") + "CmpIecTask: Exception [<exception>{x}</exception>] in task [<iectask>{t}</iectask>] at address {a}",
+         {**cds_s, "x": pick(["AccessViolation", "DivideByZero", "ArrayBoundsExceeded"]), "t": pick(tasks),
+          "a": lambda g: f"0x{g.hexs(8)}"}),
+        (6, cds("0x0000100a", 1, "0", "0") + "CmpUserMgr: User [<usr>{u}</usr>] logged in from [<ip>{ip}</ip>]",
+         {**cds_s, "u": pick(cds_users), "ip": client_ip}),
+        (4, cds("0x0000100a", 2, "0", "0") + "CmpUserMgr: Login of user [<usr>{u}</usr>] failed: {e}",
+         {**cds_s, "u": pick(cds_users), "e": pick(["wrong password", "user unknown", "account locked"])}),
+        (5, cds("0x0000104c", 2, "0", "0") + "CmpOPCUAServer: Certificate of client [{c}] rejected: {e}",
+         {**cds_s, "c": pick(["urn:ENG-WS-04:UnifiedAutomation:UaExpert", "urn:ignition-frontend:Ignition OPC UA Client"]),
+          "e": pick(["untrusted", "expired"])}),
+        (5, cds("0x00000076", 4, "0", "0") + "CmpEtcIODrv: EtherCAT slave [{s}] lost, state {st}",
+         {**cds_s, "s": pick(["EK1100", "EL2008", "EL3064", "AX5206"]), "st": pick(["INIT", "PREOP", "SAFEOP"])}),
+
+        # OpenPLC v3 runtime
+        (3, "OpenPLC Runtime starting...", op_s),
+        (4, "Modbus Server: Listening on port {p}", {"p": pick(["502", "5020"])}),
+        (10, "Modbus Server: Client accepted! Creating thread for the new client ID: {i}...", {"i": lambda g: g.num(4, 120)}),
+        (8, "Modbus Server: client ID: {i} has closed the connection", {"i": lambda g: g.num(4, 120)}),
+        (3, "Enip Server: Listening on port 44818", op_s),
+        (6, "Device {d} is disconnected. Attempting to reconnect...", {"d": pick(["MB_Remote_IO", "VFD_Pump2", "EnergyMeter"])}),
+        (4, "Warning: Persistent Storage file not found", op_s),
+        (3, "Issued start_run() command to start the PLC", op_s),
+
+        # Eclipse Kura
+        (6, kura("INFO", "o.e.k.c.d.t.m.MqttDataTransport") + "#  Connected!", kura_s),
+        (6, kura("INFO", "o.e.k.c.d.t.m.MqttDataTransport") + "#  broker    = {b}", {**kura_s, "b": pick(brokers)}),
+        (7, kura("WARN", "o.e.k.c.d.t.m.MqttDataTransport") + "Connection Lost: {e}",
+         {**kura_s, "e": pick(["Connection lost (32109) - java.io.EOFException", "Connection lost (32109) - java.net.SocketException: Connection reset"])}),
+        (7, kura("INFO", "o.e.k.c.d.DataServiceImpl") + "Starting reconnect task with delay {d} secs", {**kura_s, "d": pick(["60", "60", "15", "120"])}),
+        (6, kura("WARN", "o.e.k.c.d.DataServiceImpl") + "Connect failed: {e}",
+         {**kura_s, "e": pick(["Unable to connect to server (32103) - java.net.ConnectException: Connection refused",
+                               "Timed out waiting for a response from the server (32000)"])}),
+        (8, kura("INFO", "o.e.k.c.d.DataServiceImpl") + "Store-and-forward: {n} messages waiting to be published", {**kura_s, "n": count}),
+        (4, kura("INFO", "o.e.k.c.c.CloudServiceImpl") + "Publishing message on topic {t}", {**kura_s, "t": pick(kura_topics)}),
+        (5, kura("ERROR", "o.e.k.d.m.ModbusDriver") + "Modbus read of channel {c} failed: {e}",
+         {**kura_s, "c": pick(["temperature", "pump_speed", "valve_state"]),
+          "e": pick(["Modbus protocol: read timeout", "Modbus protocol: exception code 2"])}),
+
+        # mbusd
+        (16, "{TS} conn_open(): accepting connection from {ip}", {**mbs, "ip": client_ip}),
+        (14, "{TS} conn_close(): closing connection from {ip}", {**mbs, "ip": client_ip}),
+        (7, "{TS} conn[{ip}]: timeout, closing connection", {**mbs, "ip": client_ip}),
+        (4, "{TS} conn_open(): number of connections limit reached, connection from {ip} will be dropped", {**mbs, "ip": client_ip}),
+        (8, "{TS} tty: response timeout", mbs),
+        (8, "{TS} tty: attempt to retry request ({a} of {b})", {**mbs, "a": pick(["1", "2", "3"]), "b": pick(["3"])}),
+        (5, "{TS} tty: response is incorrect ({a} of {b} bytes, offset {o}), return error",
+         {**mbs, "a": small, "b": lambda g: g.num(7, 255), "o": pick(["0", "0", "1"])}),
+        (3, "{TS} tty: error in read() ({e})", {**mbs, "e": pick(["port closed", "Input/output error"])}),
+
+        # Apache PLC4X
+        (4, p4("INFO", "o.a.p.j.s.p.S7ProtocolLogic") + "S7 Driver running in ACTIVE mode.", p4s),
+        (6, p4("INFO", "o.a.p.j.a.c.CachedPlcConnectionManager") + "Creating new connection for {u}", {**p4s, "u": pick(p4_urls)}),
+        (6, p4("WARN", "o.a.p.j.s.p.S7ProtocolLogic") + "Timeout while waiting for response to TPKT {t}", {**p4s, "t": lambda g: g.num(1, 65535)}),
+        (5, p4("ERROR", "o.a.p.j.m.t.p.ModbusTcpProtocolLogic") + "Error reading: {e}",
+         {**p4s, "e": pick(["ILLEGAL_DATA_ADDRESS", "GATEWAY_TARGET_DEVICE_FAILED_TO_RESPOND", "ILLEGAL_FUNCTION"])}),
+        (4, p4("WARN", "o.a.p.j.s.r.NettyChannelFactory") + "Unable to connect to {a}: {e}",
+         {**p4s, "a": lambda g: f"/{plc_ip(g)}:{g.r.choice(['102', '502', '4840'])}",
+          "e": pick(["Connection refused", "connection timed out"])}),
+
+        # Eclipse Ditto
+        (9, dit("INFO", "o.e.d.c.s.m.a.BaseClientActor", "akka://ditto-cluster/system/sharding/connection/1/{n}/pa") + "Connection <{n2}> established successfully",
+         {**dit_s, "n": first([(c, c) for c in ditto_conns]), "n2": then(1)}),
+        (8, dit("WARN", "o.e.d.c.s.m.a.BaseClientActor", "akka://ditto-cluster/system/sharding/connection/1/{n}/pa") + "Connection <{n2}> failed due to: {e}",
+         {**dit_s, "n": first([(c, c) for c in ditto_conns]), "n2": then(1),
+          "e": pick(["Connection refused", "Disconnected from broker", "SASL authentication failed"])}),
+        (6, dit("INFO", "o.e.d.c.s.m.p.ConnectionPersistenceActor", "akka://ditto-cluster/system/sharding/connection/{sh}/{e}/pa")
+         + "Connection <{n}> was opened", {**dit_s, "sh": shard, "e": conn_uuid, "n": then(1)}),
+        (6, dit("INFO", "o.e.d.c.s.m.p.ConnectionPersistenceActor", "akka://ditto-cluster/system/sharding/connection/{sh}/{e}/pa")
+         + "Connection <{n}> was closed", {**dit_s, "sh": shard, "e": conn_uuid, "n": then(1)}),
+        (12, dit("INFO", "o.e.d.t.s.p.a.ThingPersistenceActor", "akka://ditto-cluster/system/sharding/thing/{sh}/{e}/pa")
+         + "Thing <{t}> was created", {**dit_s, "sh": shard, "e": entity(things), "t": then(1)}),
+        (5, dit("INFO", "o.e.d.t.s.p.a.ThingPersistenceActor", "akka://ditto-cluster/system/sharding/thing/{sh}/{e}/pa")
+         + "Thing <{t}> was deleted", {**dit_s, "sh": shard, "e": entity(things), "t": then(1)}),
+        (6, dit("INFO", "o.e.d.p.s.p.a.PolicyPersistenceActor", "akka://ditto-cluster/system/sharding/policy/{sh}/{e}/pa")
+         + "Policy <{t}> was modified", {**dit_s, "sh": shard, "e": entity(things), "t": then(1)}),
+        (7, dit("WARN", "o.e.d.c.s.m.OutboundMappingProcessorActor", "akka://ditto-cluster/user/connectivityRoot/outboundMappingProcessor{k}") + "Dropping outbound signal <{s}> for thing <{t}>: {e}",
+         {**dit_s, "s": pick(["things.events:attributeModified", "things.events:featurePropertyModified", "things.events:thingMerged"]),
+          "t": pick(things), "e": pick(["no target authorized", "target is not connected"]), "k": small}),
+
+        # Eclipse Hono protocol adapters
+        (14, hono("INFO", "org.ecl.hon.ada.mqt.imp.VertxBasedMqttProtocolAdapter") + "connection request from client [client-id: {c}]",
+         {**hono_s, "c": device_id}),
+        (12, hono("DEBUG", "org.ecl.hon.ada.mqt.AbstractVertxBasedMqttProtocolAdapter") + "successfully authenticated device [tenant-id: {t}, auth-id: {a}, device-id: {d}]",
+         {**hono_s, "t": pick(tenants), "a": device_id, "d": device_id}),
+        (10, hono("DEBUG", "org.ecl.hon.ada.mqt.AbstractVertxBasedMqttProtocolAdapter") + "connection to device [tenant-id: {t}, device-id: {d}] closed",
+         {**hono_s, "t": pick(tenants), "d": device_id}),
+        (6, hono("DEBUG", "org.ecl.hon.ada.mqt.AbstractVertxBasedMqttProtocolAdapter") + "rejecting connection request from client [clientId: {c}], cause: {e}",
+         {**hono_s, "c": device_id, "e": pick(["bad user name or password", "tenant is not enabled for protocol adapter",
+                                              "connection limit exceeded"])}),
+        (8, hono("INFO", "org.ecl.hon.ada.htt.AbstractVertxBasedHttpProtocolAdapter") + "cannot process message for device [tenant-id: {t}, device-id: {d}]: {e}",
+         {**hono_s, "t": pick(tenants), "d": device_id, "e": pick(["no credit available for sending message", "device disabled or not registered"])}),
+        (5, hono("INFO", "org.ecl.hon.cli.amq.con.HonoConnectionImpl") + "connection to {s} lost (unexpectedly), scheduling reconnect attempt",
+         {**hono_s, "s": pick(["Device Registration", "Tenant", "Command Router"])}),
+
+        # FUXA
+        (4, "{TS} [INF] FUXA server is running at http://localhost:{p}/", {**fx_s, "p": pick(["1881"])}),
+        (8, "{TS} [INF] '{d}' connected!", {**fx_s, "d": pick(fuxa_devices)}),
+        (7, "{TS} [WAR] '{d}' disconnected!", {**fx_s, "d": pick(fuxa_devices)}),
+        (7, "{TS} [ERR] '{d}' try to connect error! {e}",
+         {**fx_s, "d": pick(fuxa_devices), "e": pick(["Error: connect ECONNREFUSED 192.168.0.10:102", "Error: Timed out",
+                                                      "Error: Port Not Open"])}),
+        (5, "{TS} [ERR] '{d}' _readValues error! {e}",
+         {**fx_s, "d": pick(fuxa_devices), "e": pick(["Error: Timed out", "Modbus exception 2: Illegal data address"])}),
+        (4, "{TS} [WAR] '{d}' polling in progress, skipped", {**fx_s, "d": pick(fuxa_devices)}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -24788,7 +25254,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "BackupPlatform": backup_events,
            "RoboticsPlatform": robotics_events,
            "HealthPlatform": health_events,
-           "SearchPlatform": search_events}
+           "SearchPlatform": search_events,
+           "IndustrialPlatform": industrial_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
