@@ -45,12 +45,16 @@ CORPORA = ("K8sPlatform", "DataPlatform", "OpsPlatform", "ServicePlatform", "Edg
            "MobilePlatform", "BuildPlatform", "MainframePlatform",
            "HyperscalerPlatform", "DesktopPlatform", "NewSQLPlatform",
            "MiddlewarePlatform", "AppliancePlatform", "BackupPlatform",
-           "RoboticsPlatform", "HealthPlatform", "SearchPlatform")
+           "RoboticsPlatform", "HealthPlatform", "SearchPlatform",
+           "WorkflowPlatform", "GeoPlatform", "ServerlessPlatform",
+           "CommercePlatform", "GatewayPlatform", "IndustrialPlatform")
 # corpora whose lines and failure tables no rule writer has read: the transfer check, so the
 # diagnostics give them as counts only
 HELD_OUT = ("MLPlatform", "StoragePlatform", "IdentityPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
             "MiddlewarePlatform", "AppliancePlatform", "BackupPlatform",
-            "RoboticsPlatform", "HealthPlatform", "SearchPlatform")
+            "RoboticsPlatform", "HealthPlatform", "SearchPlatform",
+            "WorkflowPlatform", "GeoPlatform", "ServerlessPlatform",
+            "CommercePlatform", "GatewayPlatform", "IndustrialPlatform")
 GRID = {"similarity": (0.4, 0.5, 0.6), "min_word_values": (3, 4, 5)}
 DRAIN_GENERIC = {"regex": [], "st": 0.5, "depth": 4}
 # drain3 as its documentation suggests running it: similarity .5, depth 4, and masking of the
@@ -513,7 +517,9 @@ def main() -> int:
         "CommunityPlatform and VirtPlatform (pass 22), CarrierPlatform, AutomationPlatform and WindowsPlatform (pass 23), "
         "MobilePlatform, BuildPlatform and MainframePlatform (pass 24, at its start), HyperscalerPlatform, DesktopPlatform "
         "and NewSQLPlatform (pass 24, after its first four rules), MiddlewarePlatform, AppliancePlatform, BackupPlatform, "
-        "RoboticsPlatform, HealthPlatform and SearchPlatform (pass 25, in two sets while its rules were made elsewhere) "
+        "RoboticsPlatform, HealthPlatform and SearchPlatform (pass 25, in two sets while its rules were made elsewhere), "
+        "WorkflowPlatform, GeoPlatform, ServerlessPlatform, CommercePlatform, GatewayPlatform and IndustrialPlatform "
+        "(pass 26, in two sets at its start) "
         "were written the same way and "
         "scored once on the engine of their day: rows '(blind)' (generalisation-<name>-blind.json, which names "
         "the engine's commit). Rules were later read from SecOps, Analytics and Comms, from pass 20 on from "
@@ -577,7 +583,9 @@ def main() -> int:
                        "MobilePlatform", "BuildPlatform", "MainframePlatform",
                        "HyperscalerPlatform", "DesktopPlatform", "NewSQLPlatform",
             "MiddlewarePlatform", "AppliancePlatform", "BackupPlatform",
-            "RoboticsPlatform", "HealthPlatform", "SearchPlatform")),
+            "RoboticsPlatform", "HealthPlatform", "SearchPlatform",
+            "WorkflowPlatform", "GeoPlatform", "ServerlessPlatform",
+            "CommercePlatform", "GatewayPlatform", "IndustrialPlatform")),
     ]
     for name, blind, label in blind_runs:
         md.append(

@@ -285,6 +285,58 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   ZincSearch, the Elasticsearch 8 search and indexing slowlogs and deprecation log, the OpenSearch security
   audit log, Apache Nutch 1.x (injector, generator, fetcher, parser, CrawlDb update), StormCrawler and the
   Apache Tika server; 164 event types.
+* ``WorkflowPlatform`` (written blind for the twenty-sixth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): Camunda 7 (the process engine's ENGINE-xxxxx messages, the Spring
+  Boot starter's STARTER-SB codes and the job executor in a Spring Boot console, the external task
+  client), Camunda 8 (the Zeebe broker: partition transitions, Raft roles, snapshots, exporters, health,
+  stream processor replay; the gateway; the Zeebe Java client's job workers), Flowable (Spring Boot
+  console: schema, async executor, command context errors), Netflix Conductor (server and Java client
+  workers), Uber Cadence (zap JSON of the frontend, history and matching services), n8n (main and
+  queue-mode worker console lines: activations, executions, webhooks), Kestra (server logs with the
+  execution context), StackStorm (st2actionrunner, st2rulesengine, st2api), Apache DolphinScheduler
+  (master and worker) and Windmill (Rust tracing of the server and workers); 132 event types.
+* ``GeoPlatform`` (written blind for the twenty-sixth issue-15 pass: before reading the engine or any
+  failure analysis; scored once): GeoServer with GeoWebCache (log4j2 lines: the dispatcher, request logging,
+  catalog loading and reloads, rendering timeouts, seeding and truncation), MapServer (MS_ERRORFILE debug
+  lines with msDrawMap timings, its error lines) with MapCache (mapcache_seed, the Apache module), QGIS
+  Server, OSRM (osrm-extract, osrm-contract, osrm-routed with its request lines), Valhalla (valhalla_service
+  and the tile builder), GraphHopper (Dropwizard console and request log), Martin (env_logger with actix-web
+  access lines), TileServer GL, pg_tileserv and pg_featureserv, GDAL's command-line tools (ogr2ogr,
+  gdalwarp, gdal_translate warnings, errors and progress), Nominatim (import stages, indexing, replication
+  and the API query log) and OpenTripPlanner 2; 180 event types.
+* ``ServerlessPlatform`` (written blind for the twenty-sixth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): OpenFaaS (the gateway, faas-netes, the NATS queue-worker, of-watchdog and
+  faasd in the journal), Apache OpenWhisk (controller and invoker), Fission (router, executor, fetcher and
+  builder as zap JSON), Nuclio (dashboard, controller and processors), the Fn Project server, Firecracker (the
+  VMM's own log lines) with firecracker-containerd, Fermyon Spin, the wasmCloud host, WasmEdge, Cloudflare's
+  workerd run locally through wrangler dev, and Deno Deploy style deno serve lines; 130 event types.
+* ``CommercePlatform`` (written blind for the twenty-sixth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): e-commerce and billing platforms as their operators log them: Shopware 6
+  (Monolog: the storefront's request channel, the Symfony Messenger consumer with its scheduled tasks),
+  PrestaShop (Monolog prod.log, the legacy FileLogger, PHP errors), WooCommerce (wc-logs of the Stripe and
+  PayPal gateways, fatal errors, failed subscription actions) with WP-Cron and wpdb errors, Saleor
+  (python-json-logger lines of its webhooks and payments, Celery worker and beat, uvicorn), Sylius (Symfony
+  Monolog with the Workflow audit trail of its state machines), Spree/Solidus (Rails request logs and
+  ActiveJob on Sidekiq), Medusa (server lines and event bus subscribers), Kill Bill (logback lines: invoices,
+  payments, overdue, notification queues, the bus, Jersey request logging), Hyperswitch (the Rust router's
+  JSON lines) and the Stripe CLI's stripe listen; 113 event types.
+* ``GatewayPlatform`` (written blind for the twenty-sixth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): API gateways as their operators log them: Apache APISIX (error.log in
+  nginx's format with its [lua] plugin, config_etcd, healthcheck and SNI lines, and the access log), Tyk (the
+  gateway's logrus lines and the pump's stdout analytics records), KrakenD (its [KRAKEND] lines with the
+  endpoint and backend pipes, circuit breaker, rate limit and JWT validator messages, Gin access lines),
+  Gravitee APIM (gateway and management API), WSO2 API Manager (carbon logs with Synapse endpoints and the
+  gateway's correlation log), Spring Cloud Gateway (reactor-netty and route lines in a Spring Boot 3
+  console), Netflix Zuul 2, Emissary-ingress (diagd, ambex, Envoy and its ACCESS lines), Gloo Edge, Apache
+  ShenYu and Kuma's control plane; 144 event types.
+* ``IndustrialPlatform`` (written blind for the twenty-sixth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): the open62541 OPC UA server (network, SecureChannel, session and
+  server lines), Eclipse Milo (server and client), the Inductive Automation Ignition 8.1 gateway (wrapper.log:
+  tag providers and tag groups, OPC UA connections, the Modbus TCP and Siemens S7 drivers, the gateway
+  network, the alarm journal, store-and-forward), the CODESYS Control for Linux SL runtime (its PLC log:
+  components, application load, download and online change, IEC tasks, watchdogs, users), the OpenPLC v3
+  runtime, Eclipse Kura 5, mbusd, Apache PLC4X, Eclipse Ditto (things, connectivity, policies), the Eclipse
+  Hono protocol adapters and FUXA; 124 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -24752,6 +24804,3203 @@ def search_events() -> list[tuple[float, str, dict]]:
     return solr + vespa + manticore + sphinx + quickwit + zinc + elastic + audit + crawler + storm + tika
 
 
+def workflow_events() -> list[tuple[float, str, dict]]:
+    """Workflow and orchestration engines as their operators log them: Camunda 7 (the process engine's
+    ENGINE-xxxxx messages and the Spring Boot starter's STARTER-SB codes in a Spring Boot console, the
+    job executor), Camunda 8 (the Zeebe broker and gateway: partition transitions, Raft roles, snapshots,
+    exporters, backpressure, health; the Java client's job workers), Flowable (Spring Boot console: schema,
+    async executor, command context errors), Netflix Conductor (server and Java client workers), Uber
+    Cadence (zap JSON of the frontend, history and matching services), n8n (main and queue-mode worker
+    console lines: activations, executions, webhooks), Kestra (server logs with execution context),
+    StackStorm (st2actionrunner, st2rulesengine, st2api), Apache DolphinScheduler (master and worker)
+    and Windmill (Rust tracing of the server and workers).
+    Written blind for the twenty-sixth issue-15 pass: before reading the engine or any failure
+    analysis; 132 event types."""
+
+    def ms3(g: Gen) -> str:
+        return f"{g.r.randint(0, 999):03d}"
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 99), g.r.randint(100, 999), g.r.randint(1000, 90000)]))
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([0, 1, 1, 2, 3, g.r.randint(4, 40)]))
+
+    def big(g: Gen) -> str:
+        return str(g.r.randint(1000, 99999999))
+
+    def node_ip(g: Gen) -> str:
+        return f"10.42.{g.r.randint(0, 3)}.{g.r.randint(2, 250)}"
+
+
+    def sb(level: str, thread: str, logger: str, msg: str) -> str:
+        # Spring Boot 2's console: '%d %5p PID --- [%15.15t] %-40.40logger{39} : %m'
+        return f"{{TS}} {level:>5} {{P}} --- [{thread}] {logger:<40} : {msg}"
+
+    def t15(name: str) -> str:
+        return name[-15:].rjust(15)
+
+    # ---- Camunda 7 (Spring Boot 2 console) ----
+    def sb_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def sb_thread(g: Gen) -> str:
+        return t15(g.r.choice([f"camundaTaskExecutor-{g.r.randint(1, 10)}", f"http-nio-8080-exec-{g.r.randint(1, 20)}"]))
+
+    def job_thread(g: Gen) -> str:
+        return t15(f"camundaTaskExecutor-{g.r.randint(1, 10)}")
+
+    c7_pids = ["1", "7", "1"]
+    c7 = {"TS": sb_ts, "P": pick(c7_pids), "T": sb_thread}
+    c7j = {"TS": sb_ts, "P": pick(c7_pids), "T": job_thread}
+    c7_main = {"TS": sb_ts, "P": pick(c7_pids)}
+    c7_apps = ["invoice-service", "order-process-app"]
+    c7_admins = [("demo", "Demo", "demo@localhost"), ("admin", "Admin", "admin@acme.example")]
+    sje = "org.camunda.bpm.engine.spring.components.jobexecutor.SpringJobExecutor"
+    c7_errors = ["ENGINE-02004 No outgoing sequence flow for the element with id 'Gateway_0xk2p1a' could be selected for continuing the process.",
+                 "Unknown property used in expression: ${approver}. Cause: Cannot resolve identifier 'approver'",
+                 "ENGINE-03005 Execution of 'UPDATE ExecutionEntity[7f2c1a9e-b03d-11ef-9c2e-0242ac120004]' failed. Entity was updated by another transaction concurrently.",
+                 "Connection refused (Connection refused)",
+                 "ENGINE-09008 Exception while instantiating class 'com.acme.delegate.ChargeCardDelegate': ENGINE-09017 Cannot load class 'com.acme.delegate.ChargeCardDelegate'"]
+
+    def c7_id(g: Gen) -> str:
+        return f"{g.hexs(8)}-{g.hexs(4)}-11ef-{g.hexs(4)}-0242ac12000{g.r.randint(2, 5)}"
+
+    def c7_ids(g: Gen) -> str:
+        return ", ".join(c7_id(g) for _ in range(g.r.randint(1, 3)))
+
+    camunda7 = [
+        (4, sb("INFO", "           main", "org.camunda.bpm.engine", "ENGINE-00001 Process Engine default created."), c7_main),
+        (4, sb("INFO", "           main", "org.camunda.bpm.engine.cfg", "ENGINE-12003 Plugin '{p}' activated on process engine 'default'"),
+         {**c7_main, "p": pick(["CompositeProcessEnginePlugin[genericPropertiesConfiguration, camundaProcessEngineConfiguration, camundaDatasourceConfiguration, camundaJpaConfiguration, camundaJobConfiguration, camundaHistoryConfiguration, camundaMetricsConfiguration, camundaAuthorizationConfiguration, CreateAdminUserConfiguration, failedJobConfiguration, CreateFilterConfiguration, disableDeploymentResourcePattern, eventPublisherPlugin, ApplicationContextClassloaderSwitchPlugin, SpinProcessEnginePlugin, ConnectProcessEnginePlugin, SpringBootSpinProcessEnginePlugin]",
+                                 "SpinProcessEnginePlugin", "ConnectProcessEnginePlugin"])}),
+        (3, sb("INFO", "           main", "org.camunda.bpm.spring.boot", "STARTER-SB040 Setting up jobExecutor with corePoolSize={c}, maxPoolSize:{m}"),
+         {**c7_main, "c": pick(["3", "5"]), "m": pick(["10", "20"])}),
+        (3, sb("INFO", "           main", "org.camunda.bpm.spring.boot", "STARTER-SB010 creating initial Admin User: AdminUserProperty[id={u}, firstName={f}, lastName={l}, email={e}, password=******]"),
+         {**c7_main, "u": first(c7_admins), "f": then(1), "l": then(1), "e": then(2)}),
+        (3, sb("INFO", "           main", "org.camunda.bpm.spring.boot", "STARTER-SB011 Skip creating initial Admin User, user does exist: UserEntity[id={u}, revision=1, firstName={f}, lastName={l}, email={e}, password=******, salt=******, lockExpirationTime=null, attempts=0]"),
+         {**c7_main, "u": first(c7_admins), "f": then(1), "l": then(1), "e": then(2)}),
+        (4, sb("INFO", "           main", "org.camunda.bpm.engine.persistence", "ENGINE-03016 Performing database operation 'create' on component '{c}' with resource 'org/camunda/bpm/engine/db/create/activiti.{d}.create.{c2}.sql'"),
+         {**c7_main, "c": first([(c,) for c in ["engine", "history", "identity", "case.engine", "decision.engine"]]), "d": pick(["postgres", "h2"]), "c2": then(0)}),
+        (3, sb("INFO", "           main", "org.camunda.bpm.engine.persistence", "ENGINE-03067 No history level property found in database"), c7_main),
+        (3, sb("INFO", "           main", "org.camunda.bpm.engine.persistence", "ENGINE-03065 Creating historyLevel property in database for level: HistoryLevel{{name='{h}', id={i}}}"),
+         {**c7_main, "h": pick(["full", "audit"]), "i": pick(["3", "2"])}),
+        (3, sb("INFO", "           main", "org.camunda.bpm.container", "ENGINE-08024 Found processes.xml file at {u}"),
+         {**c7_main, "u": pick(["jar:file:/app/app.jar!/BOOT-INF/classes!/META-INF/processes.xml", "file:/app/classes/META-INF/processes.xml"])}),
+        (4, sb("INFO", "           main", "org.camunda.bpm.application", "ENGINE-07015 Detected @ProcessApplication class '{c}'"),
+         {**c7_main, "c": pick(["org.camunda.bpm.spring.boot.starter.SpringBootProcessApplication", "com.acme.invoice.InvoiceApplication"])}),
+        (4, sb("INFO", "           main", "org.camunda.bpm.application", "ENGINE-07021 ProcessApplication '{a}' registered for DB deployments [{ids}]. Will execute process definitions"),
+         {**c7_main, "a": pick(c7_apps), "ids": c7_ids}),
+        (4, sb("INFO", "           main", "org.camunda.bpm.container", "ENGINE-08050 Process application {a} successfully deployed"),
+         {**c7_main, "a": pick(c7_apps)}),
+        (4, sb("INFO", "           main", "org.camunda.bpm.engine.jobexecutor", "ENGINE-14014 Starting up the JobExecutor[{c}]."),
+         {**c7_main, "c": lambda g: sje}),
+        (4, sb("INFO", t15("JobExecutor[" + sje + "]"), "org.camunda.bpm.engine.jobexecutor", "ENGINE-14018 JobExecutor[{c}] starting to acquire jobs"),
+         {"TS": sb_ts, "P": pick(c7_pids), "c": lambda g: sje}),
+        (3, sb("INFO", "ionShutdownHook", "org.camunda.bpm.engine.jobexecutor", "ENGINE-14015 Shutting down the JobExecutor[{c}]"),
+         {"TS": sb_ts, "P": pick(c7_pids), "c": lambda g: sje}),
+        (3, sb("INFO", t15("JobExecutor[" + sje + "]"), "org.camunda.bpm.engine.jobexecutor", "ENGINE-14020 JobExecutor[{c}] stopped job acquisition"),
+         {"TS": sb_ts, "P": pick(c7_pids), "c": lambda g: sje}),
+        (3, sb("INFO", "ionShutdownHook", "org.camunda.bpm.engine", "ENGINE-00007 Process Engine default closed"), c7_main),
+        (14, sb("ERROR", "{T}", "org.camunda.bpm.engine.context", "ENGINE-16004 Exception while closing command context: {e}"),
+         {**c7, "e": pick(c7_errors)}),
+        (12, sb("WARN", "{T}", "org.camunda.bpm.engine.jobexecutor", "ENGINE-14006 Exception while executing job {j}: "),
+         {**c7j, "j": c7_id}),
+        (5, sb("WARN", "{T}", "org.camunda.bpm.engine.jobexecutor", "ENGINE-14004 Job acquisition thread sleeping for {n} millis"),
+         {**c7j, "n": millis}),
+        (5, sb("INFO", "{T}", "org.camunda.bpm.engine.jobexecutor", "ENGINE-14045 Job {j} was rejected by the execution thread pool and will be re-acquired"),
+         {**c7j, "j": c7_id}),
+        (6, sb("ERROR", "{T}", "org.camunda.bpm.engine.context", "ENGINE-16006 BPMN Stack Trace:"), c7j),
+        (6, sb("WARN", "{T}", "org.camunda.bpm.engine.externaltask", "ENGINE-13034 External task {j} failed with error message '{m}', {r} retries left"),
+         {**c7, "j": c7_id, "m": pick(["Payment gateway timeout", "Address validation failed", "null"]), "r": pick(["0", "1", "2"])}),
+        (4, sb("ERROR", "{T}", "org.camunda.bpm.client", "TASK/CLIENT-03001 Exception while fetch and lock task."),
+         {"TS": sb_ts, "P": pick(c7_pids), "T": lambda g: t15("TopicSubscriptionManager")}),
+    ]
+
+    # ---- Camunda 8: Zeebe broker and gateway ----
+    def zb_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def zb_actor(kind: str):
+        # draws the broker and the partition; the thread and the message name them again
+        def f(g: Gen) -> str:
+            g.drawn = (str(g.r.randint(0, 2)), str(g.r.randint(1, 6)))
+            return f"Broker-{g.drawn[0]}-{kind}-{g.drawn[1]}"
+        return f
+
+    def zb_thread(g: Gen) -> str:
+        return f"Broker-{g.drawn[0]}-zb-actors-{g.r.randint(0, 3)}"
+
+    def zb_raft(g: Gen) -> str:
+        g.drawn = (str(g.r.randint(0, 2)), str(g.r.randint(1, 6)))
+        return f"raft-server-{g.drawn[0]}-raft-partition-partition-{g.drawn[1]}"
+
+    def term(g: Gen) -> str:
+        return str(g.r.randint(1, 40))
+
+    zp = {"TS": zb_ts, "A": zb_actor("ZeebePartition"), "T": zb_thread}
+    zr = {"TS": zb_ts, "A": zb_raft, "T": lambda g: f"raft-server-{g.drawn[0]}-raft-partition-partition-{g.drawn[1]}"}
+    zs = {"TS": zb_ts, "A": zb_actor("SnapshotDirector"), "T": zb_thread}
+    zx = {"TS": zb_ts, "A": zb_actor("Exporter"), "T": zb_thread}
+    zb_roles = ["LEADER", "FOLLOWER", "INACTIVE"]
+
+    def zb_snap(g: Gen) -> str:
+        return f"{g.r.randint(1000, 9999999)}-{g.r.randint(1, 40)}-{g.r.randint(1000, 9999999)}-{g.r.randint(1000, 9999999)}"
+
+    zb_jobtypes = ["payment-service", "inventory-reserve", "send-email", "io.camunda:http-json:1"]
+    zb_workers = ["payment-worker", "default", "inventory-worker"]
+
+    zeebe = [
+        (10, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.broker.system - Transition to {r} on term {n} requested.",
+         {**zp, "r": pick(zb_roles), "n": term}),
+        (10, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.broker.system - Transition to {r} on term {n} completed",
+         {**zp, "r": pick(zb_roles), "n": term}),
+        (5, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.broker.system - Partition role transitioning from {a} to {b} in term {n}",
+         {**zp, "a": lambda g: g.r.choice(["LEADER", "FOLLOWER"]), "b": lambda g: g.r.choice(["FOLLOWER", "INACTIVE"]), "n": term}),
+        (8, "{TS} [{A}] [{T}] INFO io.atomix.raft.impl.RaftContext - RaftServer{{raft-partition-partition-{p}}} - Transitioning to {r}",
+         {**zr, "p": then(1), "r": pick(["FOLLOWER", "CANDIDATE", "LEADER"])}),
+        (6, "{TS} [{A}] [{T}] INFO io.atomix.raft.roles.FollowerRole - RaftServer{{raft-partition-partition-{p}}}{{role=FOLLOWER}} - No heartbeat from {l} since {n}ms",
+         {**zr, "p": then(1), "l": pick(["0", "1", "2", "null"]), "n": millis}),
+        (5, "{TS} [{A}] [{T}] INFO io.atomix.raft.roles.CandidateRole - RaftServer{{raft-partition-partition-{p}}}{{role=CANDIDATE}} - Starting election",
+         {**zr, "p": then(1)}),
+        (6, "{TS} [{A}] [{T}] WARN io.atomix.raft.roles.LeaderAppender - RaftServer{{raft-partition-partition-{p}}}{{role=LEADER}} - AppendRequest{{term={n}, leader={l}, prevLogIndex={i}, prevLogTerm={n}, entries={e}, commitIndex={i}}} to {m} failed: {x}",
+         {**zr, "p": then(1), "n": term, "l": pick(["0", "1", "2"]), "i": big, "e": small, "m": pick(["0", "1", "2"]),
+          "x": pick(["java.util.concurrent.CompletionException: java.util.concurrent.TimeoutException: Request raft-partition-partition-1-append to camunda-zeebe-1.camunda-zeebe.camunda.svc:26502 timed out in PT2.5S",
+                     "java.net.ConnectException: Connection refused"])}),
+        (7, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.logstreams.snapshot - Taking temporary snapshot into /usr/local/zeebe/data/raft-partition/partitions/{p}/pending/{s}.",
+         {**zs, "p": then(1), "s": zb_snap}),
+        (7, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.logstreams.snapshot - Finished taking temporary snapshot, need to wait until last written event position {a} is committed, current commit position is {b}. After that snapshot will be committed.",
+         {**zs, "a": big, "b": big}),
+        (7, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.logstreams.snapshot - Current commit position {a} >= {b}, committing snapshot FileBasedTransientSnapshot{{snapshotId={s}, checksum={c}, snapshotMetadata=FileBasedSnapshotMetadata[version=1, processedPosition={a}, exportedPosition={b}, lastFollowupEventPosition={a}]}}.",
+         {**zs, "a": big, "b": big, "s": zb_snap, "c": big}),
+        (7, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.snapshots.impl.FileBasedSnapshotStore - Committed new snapshot {s}",
+         {**zs, "s": zb_snap}),
+        (5, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.broker.logstreams - Scheduling log compaction up to index {i}",
+         {**zp, "i": big}),
+        (6, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.broker.system - Partition-{p} recovered, marking it as healthy",
+         {**zp, "p": then(1)}),
+        (5, "{TS} [{A}] [{T}] WARN io.camunda.zeebe.broker.system - Partition-{p} failed, marking it as unhealthy: {h}",
+         {**zp, "p": then(1), "h": pick(["Broker-0{partition=1, role=FOLLOWER} is unhealthy: [StreamProcessor-1 is unhealthy]",
+                                        "HealthReport{status=UNHEALTHY, issue=HealthIssue[message=actor appears blocked, throwable=null, cause=null]}"])}),
+        (5, "{TS} [{A}] [{T}] WARN io.camunda.zeebe.broker.system - Detected 'UNHEALTHY' components. The current health status of components: {h}",
+         {**zp, "h": pick(["[Partition-1{status=UNHEALTHY}, Partition-2{status=HEALTHY}, Partition-3{status=HEALTHY}]",
+                           "[Partition-3{status=UNHEALTHY}]"])}),
+        (5, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.broker.system - The components are healthy. The current health status of components: {h}",
+         {**zp, "h": pick(["[Partition-1{status=HEALTHY}, Partition-2{status=HEALTHY}, Partition-3{status=HEALTHY}]", "[Partition-3{status=HEALTHY}]"])}),
+        (8, "{TS} [{A}] [{T}] WARN io.camunda.zeebe.exporter.ElasticsearchExporter - Unexpected exception occurred on periodically flushing bulk, will retry later.", zx),
+        (5, "{TS} [{A}] [{T}] DEBUG io.camunda.zeebe.broker.exporter - Recovered exporter '{e}' from snapshot at lastExportedPosition {n}",
+         {**zx, "e": pick(["elasticsearch", "camundaExporter", "metrics"]), "n": big}),
+        (4, "{TS} [] [main] INFO io.camunda.zeebe.gateway - Version: {v}", {"TS": zb_ts, "v": pick(["8.5.6", "8.6.2"])}),
+        (5, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.processor - Processor starts replay of events. [snapshot-position: {a}, replay-mode: {m}]",
+         {"TS": zb_ts, "A": zb_actor("StreamProcessor"), "T": zb_thread, "a": big, "m": pick(["PROCESSING", "CONTINUOUSLY"])}),
+        (5, "{TS} [{A}] [{T}] INFO io.camunda.zeebe.processor - Processor finished replay, with [lastProcessedPosition: {a}, lastWrittenPosition: {c}]",
+         {"TS": zb_ts, "A": zb_actor("StreamProcessor"), "T": zb_thread, "a": big, "c": big}),
+        (9, sb("WARN", "{T}", "io.camunda.zeebe.client.job.poller", "Failed to activate jobs for worker {w} and job type {j}"),
+         {"TS": sb_ts, "P": pick(["1"]), "T": lambda g: t15(f"grpc-default-executor-{g.r.randint(0, 9)}"), "w": pick(zb_workers), "j": pick(zb_jobtypes)}),
+        (7, sb("WARN", "{T}", "io.camunda.zeebe.client.job.worker", "Worker {w} failed to handle job with key {k} of type {j}, sending fail command to broker"),
+         {"TS": sb_ts, "P": pick(["1"]), "T": lambda g: t15(f"pool-{g.r.randint(1, 3)}-thread-{g.r.randint(1, 8)}"), "w": pick(zb_workers), "k": lambda g: str(2251799813685248 + g.r.randint(1, 9999999)), "j": pick(zb_jobtypes)}),
+    ]
+
+    # ---- Flowable (Spring Boot console) ----
+    fl = {"TS": sb_ts, "P": pick(["1", "12"])}
+
+    def fl_schema(g: Gen) -> str:
+        # one schema operation: the operation and the component recur in the resource path
+        g.drawn = (g.r.choice(["create", "upgrade"]), g.r.choice(["common", "identitylink", "job", "task", "variable", "eventsubscription"]))
+        return g.drawn[0]
+    flowable = [
+        (3, sb("INFO", "           main", "o.f.c.e.impl.db.CommonDbSchemaManager", "performing {o} on {c} with resource org/flowable/{c2}/db/{o2}/flowable.{d}.{o3}.{c3}.sql"),
+         {**fl, "o": fl_schema, "c": then(1), "c2": then(1), "o2": then(0), "d": pick(["postgres", "mysql"]), "o3": then(0), "c3": then(1)}),
+        (3, sb("INFO", "           main", "o.f.engine.impl.ProcessEngineImpl", "ProcessEngine default created"), fl),
+        (3, sb("INFO", "           main", "o.f.j.s.i.a.AbstractAsyncExecutor", "Starting up the async job executor [{c}]."),
+         {**fl, "c": pick(["org.flowable.spring.job.service.SpringAsyncExecutor"])}),
+        (3, sb("INFO", "           main", "o.f.j.s.i.a.DefaultAsyncTaskExecutor", "Creating executor service with corePoolSize {a}, maxPoolSize {b} and keepAliveTime {k}"),
+         {**fl, "a": pick(["8", "16"]), "b": pick(["8", "16"]), "k": pick(["5000"])}),
+        (3, sb("INFO", "{T}", "o.f.j.s.i.a.AcquireAsyncJobsDueRunnable", "starting to acquire async jobs due"),
+         {**fl, "T": lambda g: t15("flowable-acquire-async-jobs")}),
+        (3, sb("INFO", "{T}", "o.f.j.s.i.a.AcquireTimerJobsRunnable", "starting to acquire async jobs due"),
+         {**fl, "T": lambda g: t15("flowable-acquire-timer-jobs")}),
+        (3, sb("INFO", "{T}", "o.f.j.s.i.a.ResetExpiredJobsRunnable", "starting to reset expired jobs"),
+         {**fl, "T": lambda g: t15("flowable-reset-expired-jobs")}),
+        (9, sb("ERROR", "{T}", "o.f.c.e.impl.interceptor.CommandContext", "Error while closing command context"),
+         {**fl, "T": lambda g: t15(g.r.choice(['flowable-async-job-executor-thread-' + str(g.r.randint(1, 8)), 'http-nio-8080-exec-' + str(g.r.randint(1, 20))]))}),
+        (5, sb("INFO", "{T}", "o.f.j.s.i.a.AcquireAsyncJobsDueRunnable", "Optimistic locking exception during async job acquisition. If you have multiple async executors running against the same database, this exception means that this thread tried to acquire a due async job, which already was acquired by another async executor acquisition thread.This is expected behavior in a clustered environment. You can ignore this message if you indeed have multiple async executor acquisition threads running against the same database. Exception message: {m}"),
+         {**fl, "T": lambda g: t15("flowable-acquire-async-jobs"), "m": lambda g: f"JobEntity [id={g.uuid()}] was updated by another transaction concurrently"}),
+    ]
+
+    # ---- Netflix Conductor (server and Java client workers) ----
+    cd_wfs = ["order_fulfillment", "kitchensink", "image_convert_resize"]
+    cd_tasks = ["charge_payment", "ship_order", "image_convert", "send_notification"]
+
+    def cd_id(g: Gen) -> str:
+        return g.uuid()
+
+    cds = {"TS": sb_ts, "P": pick(["1"]), "T": lambda g: t15(g.r.choice(['http-nio-8080-exec-' + str(g.r.randint(1, 20)), 'sweeper-thread-' + str(g.r.randint(0, 9)), 'system-task-worker-' + str(g.r.randint(0, 7))]))}
+    cdw = {"TS": sb_ts, "P": pick(["1", "23"]), "T": lambda g: t15(f"workflow-worker-{g.r.randint(1, 12)}")}
+    conductor = [
+        (7, sb("INFO", "{T}", "c.n.c.core.execution.WorkflowExecutor", "A new instance of workflow: {w} created with id: {i}"),
+         {**cds, "w": pick(cd_wfs), "i": cd_id}),
+        (4, sb("INFO", "{T}", "c.n.c.core.execution.WorkflowExecutor", "Workflow: {i} has been terminated with reason: {r}"),
+         {**cds, "i": cd_id, "r": pick(["Cancelled by operator", "Workflow is FAILED by TERMINATE task: terminate_on_error"])}),
+        (6, sb("ERROR", "{T}", "c.n.c.core.execution.WorkflowExecutor", "Error executing system task - {t}, with id: {i}"),
+         {**cds, "t": pick(["HTTP", "JSON_JQ_TRANSFORM", "EVENT"]), "i": cd_id}),
+        (5, sb("INFO", "{T}", "c.n.c.core.execution.WorkflowExecutor", "Task {t} of workflow {i} has timed out, retrying"),
+         {**cds, "t": pick(cd_tasks), "i": cd_id}),
+        (5, sb("WARN", "{T}", "c.n.c.c.reconciliation.WorkflowSweeper", "Workflow {i} is not a valid workflow to sweep"),
+         {**cds, "i": cd_id}),
+        (4, sb("INFO", "{T}", "c.n.c.core.execution.WorkflowExecutor", "Workflow {i} has been restarted"),
+         {**cds, "i": cd_id}),
+        (3, sb("INFO", "           main", "c.n.c.c.e.t.SystemTaskWorkerCoordinator", "Adding the queue for system task: {t}"),
+         {**cds, "t": pick(["HTTP", "JSON_JQ_TRANSFORM", "EVENT", "KAFKA_PUBLISH"])}),
+        (8, sb("ERROR", "{T}", "c.n.c.client.automator.TaskPollExecutor", "Error when polling for tasks"),
+         cdw),
+        (6, sb("ERROR", "{T}", "c.n.c.client.automator.TaskPollExecutor", "Unable to execute task: {i} of type: {t}"),
+         {**cdw, "i": cd_id, "t": pick(cd_tasks)}),
+        (4, sb("INFO", "           main", "c.n.c.client.automator.TaskRunnerConfigurer", "Starting with {n} threads for {w} workers"),
+         {**cdw, "n": pick(["4", "8", "12"]), "w": pick(["2", "3", "4"])}),
+    ]
+
+    # ---- Uber Cadence (zap JSON) ----
+    def cad_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def cad_addr(g: Gen) -> str:
+        return f"10.42.{g.r.randint(0, 3)}.{g.r.randint(2, 250)}:{g.r.choice(['7933', '7934', '7935'])}"
+
+    cad_domains = ["payments", "orders", "cadence-canary"]
+    cad_wfs = ["OrderWorkflow", "RefundWorkflow", "cadence-canary-workflow"]
+    cad_tls = ["order-tasks", "refund-tasks", "canary-task-queue"]
+
+    def shard(g: Gen) -> str:
+        return str(g.r.randint(0, 1023))
+
+    ch = {"TS": cad_ts, "A": cad_addr, "s": shard}
+    cadence = [
+        (6, '{{"level":"info","ts":"{TS}","msg":"Range updated for shardID","service":"cadence-history","shard-id":{s},"address":"{A}","shard-range-id":{r},"previous-shard-range-id":{q},"logging-call-at":"context.go:1202"}}',
+         {**ch, "r": lambda g: str(g.r.randint(2, 500)), "q": lambda g: str(g.r.randint(1, 499))}),
+        (5, '{{"level":"info","ts":"{TS}","msg":"Acquired shard","service":"cadence-history","shard-id":{s},"address":"{A}","lifecycle":"Started","logging-call-at":"controller.go:315"}}', ch),
+        (4, '{{"level":"info","ts":"{TS}","msg":"Shard ownership lost","service":"cadence-history","shard-id":{s},"address":"{A}","lifecycle":"Stopping","logging-call-at":"controller.go:404"}}', ch),
+        (4, '{{"level":"info","ts":"{TS}","msg":"Timer queue processor started.","service":"cadence-history","shard-id":{s},"address":"{A}","component":"timer-queue-processor","cluster-name":"{c}","lifecycle":"Started","logging-call-at":"timer_queue_processor.go:150"}}',
+         {**ch, "c": pick(["primary", "secondary"])}),
+        (7, '{{"level":"error","ts":"{TS}","msg":"Fail to process task","service":"cadence-history","shard-id":{s},"address":"{A}","component":"transfer-queue-processor","wf-domain-id":"{d}","wf-id":"{w}","wf-run-id":"{r}","queue-task-id":{t},"queue-task-type":{k},"error":"{e}","lifecycle":"ProcessingFailed","logging-call-at":"task.go:266"}}',
+         {**ch, "d": lambda g: g.uuid(), "w": lambda g: f"order-{g.num(10000, 999999)}", "r": lambda g: g.uuid(), "t": big, "k": pick(["0", "1", "2", "4"]),
+          "e": pick(["context deadline exceeded", "Workflow execution already completed.", "Domain is not active in this cluster"])}),
+        (5, '{{"level":"warn","ts":"{TS}","msg":"Critical error processing task, retrying.","service":"cadence-history","shard-id":{s},"address":"{A}","component":"timer-queue-processor","error":"{e}","operation-critical":true,"attempt":{n},"logging-call-at":"task.go:301"}}',
+         {**ch, "e": pick(["context deadline exceeded", "Persistence Max QPS Reached."]), "n": lambda g: str(g.r.randint(100, 2000))}),
+        (6, '{{"level":"info","ts":"{TS}","msg":"Current reachable members","service":"cadence-{v}","component":"service-resolver","service":"cadence-{u}","addresses":{a},"logging-call-at":"rpServiceResolver.go:266"}}',
+         {"TS": cad_ts, "v": pick(["frontend", "history", "matching"]), "u": pick(["frontend", "history", "matching", "worker"]),
+          "a": lambda g: "[" + ",".join(f'"{cad_addr(g)}"' for _ in range(g.r.randint(1, 3))) + "]"}),
+        (7, '{{"level":"error","ts":"{TS}","msg":"Persistent fetch operation Failure","service":"cadence-matching","component":"matching-engine","wf-task-list-name":"{t}","wf-task-list-type":{k},"store-operation":"get-tasks","error":"{e}","logging-call-at":"taskReader.go:188"}}',
+         {"TS": cad_ts, "t": pick(cad_tls), "k": pick(["0", "1"]), "e": pick(["gocql: no response received from cassandra within timeout period", "Persistence Max QPS Reached."])}),
+        (5, '{{"level":"info","ts":"{TS}","msg":"Task list manager state changed","service":"cadence-matching","wf-task-list-name":"{t}","wf-task-list-type":{k},"lifecycle":"{l}","logging-call-at":"taskListManager.go:214"}}',
+         {"TS": cad_ts, "t": pick(cad_tls), "k": pick(["0", "1"]), "l": pick(["Started", "Stopped"])}),
+        (8, '{{"level":"info","ts":"{TS}","msg":"Request validation failed","service":"cadence-frontend","wf-domain-name":"{d}","wf-id":"{w}","error":"{e}","logging-call-at":"workflowHandler.go:3612"}}',
+         {"TS": cad_ts, "d": pick(cad_domains), "w": lambda g: f"order-{g.num(10000, 999999)}",
+          "e": pick(["Workflow execution already started", "WorkflowId is not set on request.", "Domain does not exist"])}),
+        (6, '{{"level":"warn","ts":"{TS}","msg":"Domain rate limit exceeded","service":"cadence-frontend","wf-domain-name":"{d}","logging-call-at":"ratelimit.go:96"}}',
+         {"TS": cad_ts, "d": pick(cad_domains)}),
+        (5, '{{"level":"info","ts":"{TS}","msg":"Decision task timed out","service":"cadence-history","shard-id":{s},"address":"{A}","wf-domain-id":"{d}","wf-id":"{w}","wf-run-id":"{r}","wf-type":"{y}","logging-call-at":"timerQueueActiveTaskExecutor.go:351"}}',
+         {**ch, "d": lambda g: g.uuid(), "w": lambda g: f"order-{g.num(10000, 999999)}", "r": lambda g: g.uuid(), "y": pick(cad_wfs)}),
+    ]
+
+    # ---- n8n (console, main and queue-mode workers) ----
+    n8_wfs = ["Invoice sync", "Slack alert on new lead", "Nightly CRM export", "Shopify order to Sheets"]
+
+    def n8_wid(g: Gen) -> str:
+        return "".join(g.r.choice("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz0123456789") for _ in range(16))
+
+    def exec_id(g: Gen) -> str:
+        return str(g.r.randint(1000, 480000))
+
+    n8 = {"wf": pick(n8_wfs), "id": n8_wid, "e": exec_id, "j": lambda g: str(g.r.randint(100, 90000))}
+    n8n = [
+        (3, "n8n ready on {h}, port {p}", {"h": pick(["0.0.0.0", "::"]), "p": pick(["5678"])}),
+        (3, "Version: {v}", {"v": pick(["1.64.3", "1.72.1"])}),
+        (3, "Editor is now accessible via:", {}),
+        (3, "Start Active Workflows:", {}),
+        (6, 'Activated workflow "{wf}" (ID: {id})', n8),
+        (4, 'Removed triggers and pollers for workflow "{wf}" (ID: {id})', n8),
+        (4, "n8n worker is now ready", {}),
+        (3, " * Version: {v}", {"v": pick(["1.64.3", "1.72.1"])}),
+        (3, " * Concurrency: {c}", {"c": pick(["10", "5", "20"])}),
+        (12, "Worker started execution {e} (job {j})", n8),
+        (12, "Worker finished execution {e} (job {j})", n8),
+        (8, "Enqueued execution {e} (job {j})", n8),
+        (6, "Execution {e} (job {j}) failed", n8),
+        (5, 'Problem with execution {e}: {m}. Aborting.', {**n8, "m": pick(["This execution failed to be processed too many times and will no longer retry", "Workflow did not finish, possible out-of-memory issue"])}),
+        (7, 'Received request for unknown webhook: The requested webhook "{m} {p}" is not registered.',
+         {"m": pick(["GET", "POST"]), "p": pick(["invoice", "lead/new", "3f0c2b8a-9d21-4b7e-a1f3-2c5d6e7f8a90"])}),
+        (5, 'Issue on initial workflow activation try of "{wf}" (ID: {id}) (startup)', n8),
+    ]
+
+    # ---- Kestra ----
+    def kes_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def kes_exec(g: Gen) -> str:
+        return "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") for _ in range(22))
+
+    def kes_dur(g: Gen) -> str:
+        return f"00:{g.r.randint(0, 12):02d}:{g.r.randint(0, 59):02d}.{ms3(g)}"
+
+    kes_flows = [("hello_world", "company.team"), ("etl_orders", "company.team"), ("invoice_export", "prod.billing")]
+
+    def kes_flow(g: Gen) -> str:
+        # the logger names the flow, the context names its namespace and the flow again
+        g.drawn = g.r.choice(kes_flows)
+        return g.drawn[0]
+
+    kf = {"TS": kes_ts, "fl0": kes_flow, "ns": then(1), "fl": then(0), "x": kes_exec}
+    kes_tasks = ["extract", "transform", "load", "hello"]
+
+    def kes_task(g: Gen) -> str:
+        # drawn after the flow: the task id rides along in the drawn tuple
+        g.drawn = (*g.drawn[:2], g.r.choice(kes_tasks))
+        return g.drawn[2]
+
+    kt = {**kf, "t0": kes_task, "t": then(2), "tr": kes_exec}
+    kes_types = ["io.kestra.plugin.core.log.Log", "io.kestra.plugin.scripts.python.Script", "io.kestra.plugin.jdbc.postgresql.Query"]
+    kestra = [
+        (8, "{TS} INFO  executor_1   flow.{fl0} [namespace: {ns}] [flow: {fl}] [execution: {x}] Flow started", kf),
+        (8, "{TS} INFO  executor_1   flow.{fl0} [namespace: {ns}] [flow: {fl}] [execution: {x}] Flow completed with state {s} in {d}",
+         {**kf, "s": pick(["SUCCESS", "SUCCESS", "FAILED", "WARNING"]), "d": kes_dur}),
+        (9, "{TS} INFO  worker_{w}     flow.{fl0}.{t0} [namespace: {ns}] [flow: {fl}] [task: {t}] [execution: {x}] [taskrun: {tr}] [value: null] Type {y} started",
+         {**kt, "w": pick(["1", "2"]), "y": pick(kes_types)}),
+        (9, "{TS} INFO  worker_{w}     flow.{fl0}.{t0} [namespace: {ns}] [flow: {fl}] [task: {t}] [execution: {x}] [taskrun: {tr}] [value: null] Type {y} with state {s} completed in {d}",
+         {**kt, "w": pick(["1", "2"]), "y": pick(kes_types), "s": pick(["SUCCESS", "FAILED"]), "d": kes_dur}),
+        (5, "{TS} ERROR worker_{w}     flow.{fl0}.{t0} [namespace: {ns}] [flow: {fl}] [task: {t}] [execution: {x}] [taskrun: {tr}] {m}",
+         {**kt, "w": pick(["1", "2"]), "m": pick(["Command failed with exit code 1", "ERROR: relation \"orders_stage\" does not exist", "Connection refused"])}),
+        (5, "{TS} INFO  scheduler_1  flow.{fl0} [namespace: {ns}] [flow: {fl}] [trigger: {tg}] Schedule execution '{x}' created for trigger time '{d}'",
+         {**kf, "tg": pick(["schedule", "daily"]), "d": lambda g: f"2026-12-03T{hms(g)}Z"}),
+        (4, "{TS} INFO  main         io.kestra.cli.AbstractCommand Starting Kestra with environments [{e}]",
+         {"TS": kes_ts, "e": pick(["cli", "cli, k8s"])}),
+        (4, "{TS} INFO  main         io.kestra.core.runners.Worker Worker started with {n} thread(s)",
+         {"TS": kes_ts, "n": pick(["8", "16", "32"])}),
+    ]
+
+    # ---- StackStorm ----
+    def st_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def st_thr(g: Gen) -> str:
+        return str(g.r.randint(139800000000000, 139899999999999))
+
+    def st_id(g: Gen) -> str:
+        return "6" + g.hexs(23)
+
+    st_actions = ["core.local", "core.http", "linux.check_loadavg", "chatops.post_message", "aws.ec2_run_instances"]
+    st_rules = ["chatops.notify", "monitoring.restart_on_high_load", "st2cicd.deploy_on_push"]
+    st_triggers = ["core.st2.webhook", "core.st2.generic.actiontrigger", "core.st2.IntervalTimer"]
+    st_paths = ["/v1/executions", "/v1/actions", "/v1/rules", "/v1/webhooks/deploy"]
+    sc = {"TS": st_ts, "T": st_thr}
+
+    def st_req(g: Gen) -> str:
+        # one API request: its id, method, path, query, client, status, length and runtime
+        g.drawn = (g.uuid(), g.r.choice(["GET", "GET", "POST"]), g.r.choice(st_paths), g.r.choice(["{'limit': '50'}", "{}"]), node_ip(g),
+                   g.r.choice(["200", "200", "201", "401", "404"]), str(g.r.randint(2, 90000)), g.flt(3, 400))
+        return g.drawn[0]
+    stackstorm = [
+        (8, "{TS} {T} INFO handler [-] Scheduling liveaction: {b} (queue_item_id={a})",
+         {**sc, "a": st_id, "b": st_id}),
+        (8, "{TS} {T} INFO base [-] Dispatched {{~}}action_execution: {a} / {{~}}live_action: {b} with \"{s}\" status.",
+         {**sc, "a": st_id, "b": st_id, "s": pick(["scheduled", "running", "canceled"])}),
+        (8, "{TS} {T} INFO worker [-] Launching action execution.", sc),
+        (6, "{TS} {T} INFO base [-] Found {n} rules defined for trigger {t}", {**sc, "n": pick(["0", "1", "2", "3"]), "t": pick(st_triggers)}),
+        (6, "{TS} {T} INFO engine [-] {n} rule(s) found to enforce for {t}.", {**sc, "n": pick(["0", "1", "2"]), "t": pick(st_triggers)}),
+        (6, "{TS} {T} INFO enforcer [-] Invoking action {a} for trigger_instance {i} with params {p}.",
+         {**sc, "a": pick(st_actions), "i": st_id, "p": pick(['{"cmd": "systemctl restart nginx"}', '{"channel": "#ops", "message": "deploy done"}', "{}"])}),
+        (5, "{TS} {T} INFO filter [-] Validation for rule {r} succeeded.", {**sc, "r": pick(st_rules)}),
+        (4, "{TS} {T} INFO filter [-] Validation for rule {r} failed on criteria -  key: {k} pattern: {p} type: {y} payload: {v}",
+         {**sc, "r": pick(st_rules), "k": pick(["trigger.body.ref", "trigger.load"]), "p": pick(["refs/heads/main", "5"]), "y": pick(["equals", "gt"]), "v": pick(["refs/heads/dev", "1.2"])}),
+        (5, "{TS} {T} ERROR base [-] Failed to run action: {a}", {**sc, "a": pick(st_actions)}),
+        (9, "{TS} {T} INFO logging [-] {r} - {m} {p} with query={q} (remote_addr='{ip}',method='{m2}',request_id='{r2}',path='{p2}',query={q2})",
+         {**sc, "r": st_req, "m": then(1), "p": then(2), "q": then(3), "ip": then(4), "m2": then(1), "r2": then(0), "p2": then(2), "q2": then(3)}),
+        (9, "{TS} {T} INFO logging [-] {r} - {c} {n} {ms}ms (content_length={n2},request_id='{r2}',runtime={ms2},remote_addr='{ip}',status={c2},method='{m}',path='{p}')",
+         {**sc, "r": st_req, "c": then(5), "n": then(6), "ms": then(7), "n2": then(6), "r2": then(0), "ms2": then(7), "ip": then(4), "c2": then(5), "m": then(1), "p": then(2)}),
+        (4, "{TS} {T} AUDIT worker [-] Liveaction completed (liveaction_db={{...}})", sc),
+        (4, "{TS} {T} INFO service [-] Connected to {h}", {**sc, "h": pick(["amqp://stackstorm:**@rabbitmq:5672//", "mongodb://mongo:27017/st2"])}),
+    ]
+
+    # ---- Apache DolphinScheduler ----
+    def ds_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)} +0000"
+
+    def wi(g: Gen) -> str:
+        return str(g.r.randint(1, 40000))
+
+    def ti(g: Gen) -> str:
+        return str(g.r.randint(1, 300000))
+
+    ds = {"TS": ds_ts, "w": wi, "t": ti}
+
+    def ds_node(g: Gen) -> str:
+        g.drawn = node_ip(g)
+        return g.drawn
+    ds_tasks = ["SHELL", "SQL", "PYTHON", "SPARK"]
+    dolphin = [
+        (8, "[INFO] {TS} o.a.d.s.m.e.WorkflowExecuteRunnable:[1382] - [WorkflowInstance-{w}][TaskInstance-{t}] - Submit task instance to dispatch queue success",
+         ds),
+        (6, "[INFO] {TS} o.a.d.s.m.r.d.WorkerTaskDispatcher:[73] - [WorkflowInstance-{w}][TaskInstance-{t}] - Task: {n} dispatch to worker {h}:1234 success",
+         {**ds, "n": pick(["load_orders", "daily_report", "sync_dim_user"]), "h": node_ip}),
+        (7, "[INFO] {TS} o.a.d.s.m.e.WorkflowExecuteRunnable:[711] - [WorkflowInstance-{w}][TaskInstance-{t}] - Workflow instance state changed to {s}",
+         {**ds, "s": pick(["SUCCESS", "FAILURE", "READY_STOP", "STOP"])}),
+        (5, "[INFO] {TS} o.a.d.s.m.e.WorkflowExecuteRunnable:[432] - [WorkflowInstance-{w}][TaskInstance-{t}] - Task instance {n} failed, will retry, retry times: {r}",
+         {**ds, "n": pick(["load_orders", "daily_report", "sync_dim_user"]), "r": pick(["1", "2", "3"])}),
+        (6, "[INFO] {TS} o.a.d.s.m.r.MasterSchedulerBootstrap:[188] - Master schedule bootstrap loop command success, command size: {n}, current slot: {s}, total slot size: {z}",
+         {"TS": ds_ts, "n": small, "s": pick(["0", "1"]), "z": pick(["2"])}),
+        (5, "[INFO] {TS} o.a.d.s.m.r.MasterRegistryClient:[156] - Master node : {h}:5678 registry to ZK successfully",
+         {"TS": ds_ts, "h": node_ip}),
+        (6, "[INFO] {TS} o.a.d.s.w.p.WorkerTaskExecutorOperator:[52] - [WorkflowInstance-{w}][TaskInstance-{t}] - Receive TaskInstanceDispatchRequest: {y}",
+         {**ds, "y": pick(ds_tasks)}),
+        (7, "[INFO] {TS} o.a.d.p.t.a.AbstractCommandExecutor:[161] - [WorkflowInstance-{w}][TaskInstance-{t}] - process has exited. execute path:{p}, processId:{pid} ,exitStatusCode:{c} ,processWaitForStatus:true ,processExitValue:{c2}",
+         {**ds, "p": lambda g: f"/tmp/dolphinscheduler/exec/process/default/{g.num(10000000000, 20000000000)}/{g.num(10000000000, 20000000000)}_{g.r.randint(1, 9)}/{g.r.randint(1, 9999)}/{g.r.randint(1, 99999)}",
+          "pid": lambda g: str(g.r.randint(100, 99999)), "c": first([("0",), ("0",), ("1",)]), "c2": then(0)}),
+        (6, "[INFO] {TS} o.a.d.s.w.r.WorkerTaskExecutor:[205] - [WorkflowInstance-{w}][TaskInstance-{t}] - Send task execute status: {s} to master : {h}:5678",
+         {**ds, "s": pick(["SUCCESS", "FAILURE", "RUNNING_EXECUTION"]), "h": node_ip}),
+        (5, "[WARN] {TS} o.a.d.s.w.r.WorkerTaskExecutor:[221] - [WorkflowInstance-{w}][TaskInstance-{t}] - Task execute failed, due to meet an exception",
+         ds),
+        (4, "[INFO] {TS} o.a.d.s.w.r.WorkerRegistryClient:[118] - Worker node: {h}:1234 registry to ZK {z} success",
+         {"TS": ds_ts, "h": ds_node, "z": lambda g: f"/nodes/worker/{g.drawn}:1234"}),
+    ]
+
+    # ---- Windmill (Rust tracing) ----
+    def wm_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.r.randint(0, 999999):06d}Z"
+
+    def wm_worker(g: Gen) -> str:
+        # the worker name ends in its pod's hostname, which the hostname field repeats
+        host = f"windmill-workers-{g.hexs(9)}-{g.hexs(5)}"
+        g.drawn = host
+        return f"wk-{g.r.choice(['default', 'native', 'gpu'])}-{host}"
+
+    def wm_job(g: Gen) -> str:
+        g.drawn = f"0193{g.hexs(4)}-{g.hexs(4)}-7{g.hexs(3)}-{g.hexs(4)}-{g.hexs(12)}"
+        return g.drawn
+
+    def wm_root(g: Gen) -> str:
+        # a flow's steps name their flow job as root, a lone script itself
+        return g.drawn if g.r.random() < 0.7 else f"0193{g.hexs(4)}-{g.hexs(4)}-7{g.hexs(3)}-{g.hexs(4)}-{g.hexs(12)}"
+
+    wm_paths = ["f/etl/sync_orders", "u/admin/hello", "f/ops/restart_service"]
+    wmw = {"TS": wm_ts, "w": wm_worker, "j": wm_job, "p": pick(wm_paths)}
+    windmill = [
+        (9, "{TS}  INFO windmill_worker::worker: fetched job {j}, root job: {rj}, language: {l}, script_path: {p} worker={w} hostname={h}",
+         {**wmw, "rj": wm_root, "l": pick(["python3", "deno", "bash", "bun"]), "h": lambda g: g.drawn}),
+        (9, "{TS}  INFO windmill_worker::result_processor: job {j} finished with success: {s}, duration: {d}ms worker={w}",
+         {**wmw, "s": pick(["true", "true", "false"]), "d": millis}),
+        (4, "{TS}  INFO windmill_worker::worker: starting worker {w} in worker group {g}",
+         {**wmw, "g": pick(["default", "native", "gpu"])}),
+        (5, "{TS} ERROR windmill_worker::worker: error handling job {j} {p}: {e} worker={w}",
+         {**wmw, "e": pick(["Execution error: ExitCode: 1, last log lines: ModuleNotFoundError: No module named 'pandas'", "Timeout after 900s"])}),
+        (4, "{TS}  INFO windmill_api: server started on port={p} and addr={a}",
+         {"TS": wm_ts, "p": pick(["8000"]), "a": pick(["0.0.0.0", "::"])}),
+        (5, "{TS}  WARN windmill_queue::schedule: Schedule {p} in workspace {ws} failed to push next job: {e}",
+         {"TS": wm_ts, "p": pick(wm_paths), "ws": pick(["admins", "prod"]), "e": pick(["script not found", "workspace is disabled"])}),
+    ]
+
+    return camunda7 + zeebe + flowable + conductor + cadence + n8n + kestra + stackstorm + dolphin + windmill
+
+
+def geo_events() -> list[tuple[float, str, dict]]:
+    """Geospatial servers and tools as their operators log them: GeoServer 2.25 with GeoWebCache (log4j2
+    lines: the dispatcher, request logging, catalog loading and reloads, rendering timeouts, GWC seeding and
+    truncation), MapServer 8 (the MS_ERRORFILE debug lines with msDrawMap timings, its error lines) with
+    MapCache (mapcache_seed and the Apache module), QGIS Server 3, OSRM 5 (osrm-extract, osrm-contract and
+    osrm-routed with its request lines), Valhalla (valhalla_service and valhalla_build_tiles), GraphHopper 9
+    (Dropwizard console), Martin (env_logger with actix-web access lines), TileServer GL, pg_tileserv and
+    pg_featureserv (logrus), GDAL's command-line tools (ogr2ogr, gdalwarp, gdal_translate: warnings,
+    errors and progress), Nominatim (import stages, indexing, replication and the API query log) and
+    OpenTripPlanner 2 (graph build and the server).
+    Written blind for the twenty-sixth issue-15 pass: before reading the engine or any failure
+    analysis; 180 event types."""
+
+    def ms3(g: Gen) -> str:
+        return f"{g.r.randint(0, 999):03d}"
+
+    def us6(g: Gen) -> str:
+        return f"{g.r.randint(0, 999999):06d}"
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([0, 1, 1, 2, 3, g.r.randint(4, 60)]))
+
+    def big(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 9999), g.r.randint(10000, 90000000)]))
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 9), g.r.randint(10, 999), g.r.randint(1000, 60000)]))
+
+    def secs(g: Gen) -> str:
+        return f"{g.r.choice([g.r.uniform(0, 2), g.r.uniform(2, 90), g.r.uniform(90, 4000)]):.{g.r.choice([2, 3])}f}"
+
+    def fsec(d: int):
+        return lambda g: f"{g.r.choice([g.r.uniform(0, 0.05), g.r.uniform(0.05, 3)]):.{d}f}"
+
+    def client_ip(g: Gen) -> str:
+        return g.r.choice([f"10.0.{g.r.randint(1, 3)}.{g.r.randint(10, 250)}", f"172.16.{g.r.randint(0, 9)}.{g.r.randint(2, 250)}"])
+
+    def zxy(g: Gen) -> str:
+        z = g.r.randint(0, 18)
+        n = 2 ** z
+        return f"{z}/{g.r.randint(0, n - 1)}/{g.r.randint(0, n - 1)}"
+
+    def lonlat(g: Gen) -> str:
+        return f"{g.r.uniform(13.0, 13.8):.6f},{g.r.uniform(52.3, 52.7):.6f}"
+
+    def latlon(g: Gen) -> str:
+        return f"{g.r.uniform(52.3, 52.7):.5f},{g.r.uniform(13.0, 13.8):.5f}"
+
+    def bbox(g: Gen) -> str:
+        x, y = g.r.uniform(-20037508, 20000000), g.r.uniform(-20037508, 20000000)
+        d = g.r.choice([611.49622628141, 1222.99245256282, 4891.96981024998, 39135.7584820001])
+        return f"{x:.6f},{y:.6f},{x + 256 * d:.6f},{y + 256 * d:.6f}"
+
+    def counter(g: Gen) -> str:
+        return f"{g.r.choice([0, g.r.randint(1, 9999)]):04d}"
+
+    agents = ["Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0", "QGIS/33410/Ubuntu 24.04.1 LTS",
+              "curl/8.5.0", "okhttp/4.12.0", "python-requests/2.32.3"]
+
+    # ---- GeoServer 2.25 (log4j2 DEFAULT_LOGGING: "%d{dd MMM HH:mm:ss} %-6p [%c{2}] - %m") ----
+    def gs_ts(g: Gen) -> str:
+        return f"03 Dec {hms(g)}"
+
+    gs_layers = ["osm:roads", "osm:buildings", "topp:states", "cadastre:parcels", "ne:countries"]
+    gs_ops = ["GetMap", "GetMap", "GetMap", "GetFeatureInfo", "GetCapabilities", "GetFeature", "DescribeFeatureType", "GetLegendGraphic"]
+    gw = {"TS": gs_ts}
+
+    def wms_query(g: Gen) -> str:
+        return (f"SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&FORMAT=image%2Fpng&TRANSPARENT=true&LAYERS={g.r.choice(gs_layers)}"
+                f"&WIDTH=256&HEIGHT=256&CRS=EPSG%3A3857&STYLES=&BBOX={bbox(g).replace(',', '%2C')}")
+
+    def gs_path(g: Gen) -> str:
+        ws = g.r.choice(["osm", "cadastre", "ne", "topp"])
+        return g.r.choice([f"/geoserver/wms?{wms_query(g)}", f"/geoserver/{ws}/wms?{wms_query(g)}",
+                           f"/geoserver/gwc/service/wmts/rest/{g.r.choice(gs_layers)}/default/EPSG:900913/EPSG:900913:{zxy(g)}?format=image/png",
+                           f"/geoserver/{ws}/ows?service=WFS&version=2.0.0&request=GetFeature&typeNames={g.r.choice(gs_layers)}&count={g.r.choice([50, 100, 1000])}&outputFormat=application%2Fjson",
+                           "/geoserver/wms?SERVICE=WMS&REQUEST=GetCapabilities", f"/geoserver/rest/workspaces/{ws}/datastores.json"])
+
+    gs_gwc_threads = ["GWC Seeder Thread-0", "GWC Seeder Thread-1", "GWC Seeder Thread-2", "GWC Seeder Thread-3"]
+    geoserver = [
+        (60, "{TS} INFO   [geoserver.ows] - Request: {op}", {**gw, "op": pick(gs_ops)}),
+        (45, "{TS} INFO   [geoserver.filters] - {ip} \"{m} {p}\" \"{ua}\" \"{ref}\"",
+         {**gw, "ip": client_ip, "m": pick(["GET", "GET", "GET", "POST"]), "p": gs_path, "ua": pick(agents),
+          "ref": pick(["null", "null", "https://maps.example.org/viewer/"])}),
+        (40, "{TS} INFO   [geoserver.filters] - {ip} \"{m} {p}\" took {n}ms",
+         {**gw, "ip": client_ip, "m": pick(["GET", "GET", "GET", "POST"]), "p": gs_path, "n": millis}),
+        (5, "{TS} INFO   [geoserver.config] - Loading catalog {d}", {**gw, "d": pick(["/opt/geoserver/data_dir", "/var/lib/geoserver_data"])}),
+        (5, "{TS} INFO   [geoserver.config] - Read catalog in {t}",
+         {**gw, "t": lambda g: f"{g.r.randint(120, 9999)}.{g.r.randint(0, 999)} ms"}),
+        (5, "{TS} INFO   [geoserver.config] - Loaded configuration in {t}", {**gw, "t": lambda g: f"{g.r.randint(20, 999)}.{g.r.randint(0, 999)} ms"}),
+        (5, "{TS} INFO   [geoserver.config] - Reloading catalog and configuration", gw),
+        (5, "{TS} INFO   [geoserver.security] - Start reloading user/groups for service named {s}",
+         {**gw, "s": pick(["default", "ldap"])}),
+        (14, "{TS} WARN   [geoserver.wms] - Rendering process stopped, the map rendering timeout was exceeded",
+         gw),
+        (9, "{TS} ERROR  [geoserver.ows] - org.geoserver.platform.ServiceException: This request used more time than allowed and has been "
+         "forcefully stopped. Max rendering time is {n}s", {**gw, "n": pick(["60", "120"])}),
+        (8, "{TS} ERROR  [geoserver.ows] - org.geoserver.platform.ServiceException: Could not find layer {l}",
+         {**gw, "l": pick(["osm:road", "topp:state", "cadastre:parcel_2024", "ne:coastline"])}),
+        (5, "{TS} WARN   [referencing.factory] - Possible use of \"{p}\" projection outside its valid area.",
+         {**gw, "p": pick(["Transverse_Mercator", "Lambert_Conformal_Conic_2SP", "Mercator_2SP"])}),
+        (5, "{TS} INFO   [geowebcache.layer] - Initializing GeoWebCache {v}", {**gw, "v": pick(["1.25.1", "1.25.2"])}),
+        (20, "{TS} INFO   [seed.SeedTask] - Thread {t} completed (re)seeding layer {l} after {n} tiles and {s} seconds.",
+         {**gw, "t": pick(gs_gwc_threads), "l": pick(gs_layers), "n": big, "s": lambda g: g.num(1, 86000)}),
+        (8, "{TS} INFO   [seed.SeedTask] - Thread group finished {k} task after {s} seconds",
+         {**gw, "k": pick(["SEED", "RESEED", "TRUNCATE"]), "s": lambda g: g.num(1, 86000)}),
+        (6, "{TS} INFO   [seed.TruncateTask] - Completed truncating layer {l}", {**gw, "l": pick(gs_layers)}),
+        (5, "{TS} ERROR  [seed.GWCTask] - Seeding of {l} failed: {e}",
+         {**gw, "l": pick(gs_layers), "e": pick(["java.io.IOException: No space left on device",
+                                                 "org.geowebcache.GeoWebCacheException: Problem communicating with GeoServer"])}),
+    ]
+
+    # ---- MapServer 8 (MS_ERRORFILE with DEBUG) and MapCache ----
+    def ms_ts(g: Gen) -> str:
+        d = g.r.choice(["Thu Dec  3", "Thu Dec  3", "Fri Dec  4"])
+        return f"[{d} {hms(g)} 2026].{us6(g)}"
+
+    ms_layers = ["roads", "buildings", "landuse", "water_polygons", "places"]
+    mw = {"TS": ms_ts}
+    mapserver = [
+        (40, "{TS} msDrawMap(): Layer {i} ({l}), {t}s", {**mw, "i": lambda g: str(g.r.randint(0, 14)), "l": pick(ms_layers), "t": fsec(3)}),
+        (14, "{TS} msDrawMap(): Drawing Label Cache, {t}s", {**mw, "t": fsec(3)}),
+        (14, "{TS} msDrawMap() total time: {t}s", {**mw, "t": fsec(3)}),
+        (12, "{TS} msSaveImage(stdout) total time: {t}s", {**mw, "t": fsec(3)}),
+        (14, "{TS} mapserv request processing time (msLoadMap not incl.): {t}s", {**mw, "t": fsec(3)}),
+        (10, "{TS} CGI Request {n} on process {p}", {**mw, "n": lambda g: g.num(1, 40000), "p": lambda g: g.num(200, 32000)}),
+        (8, "{TS} msWMSLoadGetMapParams(): WMS server error. Invalid layer(s) given in the LAYERS parameter. A layer might be disabled "
+         "for this request. Check wms/ows_enable_request settings.", mw),
+        (6, "{TS} msDrawMap(): Image handling error. Failed to draw layer named '{l}'.", {**mw, "l": pick(ms_layers)}),
+        (5, "{TS} msPostGISLayerOpen(): Query error. Database connection failed ({e}) with connect string '{c}'",
+         {**mw, "e": pick(["connection to server at \"10.0.4.21\", port 5432 failed: Connection refused",
+                           "FATAL:  password authentication failed for user \"mapserver\""]),
+          "c": pick(["host=10.0.4.21 dbname=osm user=mapserver password=*** port=5432", "host=pgdb dbname=cadastre user=mapserver"])}),
+        (5, "{TS} msProcessProjection(): Projection library error. proj error \"{e}\" for \"{p}\"",
+         {**mw, "e": pick(["crs not found", "unknown projection id"]), "p": pick(["init=epsg:99999", "EPSG:3395x", "init=epsg:900913"])}),
+        (5, "{TS} msShapefileOpen(): Unable to access file. ({f})",
+         {**mw, "f": pick(["/srv/data/roads.shp", "/srv/data/coastline.shp", "/srv/data/places/places.shp"])}),
+        (5, "{TS} msLoadMap(): Unable to access file. ({f})", {**mw, "f": pick(["/srv/maps/topo.map", "/etc/mapserver/old.map"])}),
+        (6, "{TS} msQueryByRect(): Search returned no results. No matching record(s) found.", mw),
+        (5, "{TS} msWMSFeatureInfo(): Search returned no results. No matching record(s) found.", mw),
+    ]
+
+    def apache_ts(g: Gen) -> str:
+        return f"[Thu Dec 03 {hms(g)}.{us6(g)} 2026]"
+
+    mc_tilesets = ["osm", "osm-grey", "ortho2024"]
+    mapcache = [
+        (7, "seeded {n} tiles, now at z{z} x{x} y{y} ({r} tiles/sec)",
+         {"n": big, "z": lambda g: str(g.r.randint(0, 17)), "x": lambda g: g.num(0, 131071), "y": lambda g: g.num(0, 131071),
+          "r": lambda g: f"{g.r.uniform(5, 900):.1f}"}),
+        (5, "seeded {n} tiles in {s} seconds ({r} tiles/sec)",
+         {"n": big, "s": lambda g: f"{g.r.uniform(1, 40000):.1f}", "r": lambda g: f"{g.r.uniform(5, 900):.1f}"}),
+        (5, "{TS} [mapcache:error] [pid {p}:tid {t}] [client {ip}:{cp}] tileset {ts}: unknown grid {gr}",
+         {"TS": apache_ts, "p": lambda g: g.num(200, 32000), "t": lambda g: g.num(139000000000000, 139999999999999), "ip": client_ip,
+          "cp": Gen.port, "ts": pick(mc_tilesets), "gr": pick(["GoogleMapsCompatible", "WGS84"])}),
+        (5, "{TS} [mapcache:error] [pid {p}:tid {t}] [client {ip}:{cp}] received wms request with invalid layer {l}",
+         {"TS": apache_ts, "p": lambda g: g.num(200, 32000), "t": lambda g: g.num(139000000000000, 139999999999999), "ip": client_ip,
+          "cp": Gen.port, "l": pick(["osm_grey", "basemap", "ortho"])}),
+    ]
+
+    # ---- QGIS Server 3 (QGIS_SERVER_LOG_STDERR) ----
+    qw = {"TS": hms, "P": lambda g: g.r.choice(["2207", "2208", "2211", "2214"])}
+    qgis_projects = ["/srv/qgis/projects/city.qgs", "/srv/qgis/projects/utilities.qgz"]
+    qgis = [
+        (12, "{TS} INFO Server[{P}]: ******************** New request ***************", qw),
+        (12, "{TS} INFO Server[{P}]: Request URL: {u}",
+         {**qw, "u": lambda g: (f"http://qgis.example.org/ows/?MAP={g.r.choice(qgis_projects)}&SERVICE=WMS&REQUEST="
+                                f"{g.r.choice(['GetMap', 'GetMap', 'GetFeatureInfo', 'GetCapabilities', 'GetLegendGraphic'])}")}),
+        (12, "{TS} INFO Server[{P}]: Request finished in {n} ms", {**qw, "n": millis}),
+        (5, "{TS} INFO Server[{P}]: Initializing server modules from: {d}", {**qw, "d": pick(["/usr/lib/qgis/server", "/usr/lib/x86_64-linux-gnu/qgis/server"])}),
+        (5, "{TS} INFO Server[{P}]: Server plugin {n} loaded!", {**qw, "n": pick(["wfsOutputExtension", "lizmap_server", "atlasprint"])}),
+        (5, "{TS} WARNING Server[{P}]: Layer(s) not valid: {l}", {**qw, "l": pick(["parcels", "roads, water", "orthophoto_2024"])}),
+        (5, "{TS} CRITICAL Server[{P}]: Error when loading project file '{f}': {e}",
+         {**qw, "f": pick(qgis_projects), "e": pick(["Unable to open /srv/qgis/projects/city.qgs", "Layer(s) not valid"])}),
+    ]
+
+    # ---- OSRM 5.27 (osrm-extract, osrm-contract, osrm-routed) ----
+    def osrm_ts(g: Gen) -> str:
+        return f"[2026-12-03T{hms(g)}.{us6(g)}]"
+
+    ow = {"TS": osrm_ts}
+    osrm_pbf = ["/data/berlin-latest.osm.pbf", "/data/germany-latest.osm.pbf"]
+    osrm_files = ["/data/berlin-latest.osrm", "/data/germany-latest.osrm"]
+
+    def osrm_route(g: Gen) -> str:
+        svc = g.r.choice(["route", "route", "route", "table", "nearest", "match", "trip"])
+        prof = g.r.choice(["driving", "driving", "car"])
+        pts = ";".join(lonlat(g) for _ in range(g.r.choice([1, 2, 2, 3]) if svc != "table" else g.r.randint(3, 6)))
+        q = g.r.choice(["", "?overview=false", "?overview=full&geometries=polyline6&steps=true", "?alternatives=true&annotations=duration"])
+        return f"/{svc}/v1/{prof}/{pts}{q}"
+
+    osrm = [
+        (5, "{TS} [info] Input file: {f}", {**ow, "f": pick([p.rsplit("/", 1)[1] for p in osrm_pbf])}),
+        (5, "{TS} [info] Profile: {p}", {**ow, "p": pick(["car.lua", "bicycle.lua", "foot.lua"])}),
+        (5, "{TS} [info] Threads: {n}", {**ow, "n": pick(["8", "16"])}),
+        (5, "{TS} [info] Parsing in progress..", ow),
+        (5, "{TS} [info] input file generated by {v}", {**ow, "v": pick(["osmium/1.14.0", "planet-dump-ng 1.2.7"])}),
+        (5, "{TS} [info] timestamp: {t}", {**ow, "t": lambda g: f"2026-12-0{g.r.randint(1, 2)}T{hms(g)}Z"}),
+        (5, "{TS} [info] Using profile api version {n}", {**ow, "n": pick(["4", "2"])}),
+        (5, "{TS} [info] Found {n} turn restriction tags:", {**ow, "n": pick(["3", "4"])}),
+        (5, "{TS} [info] Parsing finished after {s} seconds", {**ow, "s": secs}),
+        (5, "{TS} [info] Raw input contains {a} nodes, {b} ways, and {c} relations, {d} restrictions",
+         {**ow, "a": big, "b": big, "c": big, "d": big}),
+        (5, "{TS} [info] Sorting used nodes        ... ok, after {s}s", {**ow, "s": secs}),
+        (5, "{TS} [info] Sorting edges by start    ... ok, after {s}s", {**ow, "s": secs}),
+        (5, "{TS} [info] Setting start coords      ... ok, after {s}s", {**ow, "s": secs}),
+        (5, "{TS} [info] Sorting edges by target   ... ok, after {s}s", {**ow, "s": secs}),
+        (5, "{TS} [info] Computing edge weights    ... ok, after {s}s", {**ow, "s": secs}),
+        (5, "{TS} [info] Expansion: {a} nodes/sec and {b} edges/sec", {**ow, "a": big, "b": big}),
+        (5, "{TS} [info] To prepare the data for routing, run: ./osrm-contract \"{f}\"", {**ow, "f": pick(osrm_files)}),
+        (5, "{TS} [info] extraction finished after {s}s", {**ow, "s": secs}),
+        (5, "{TS} [info] Contraction took {s} sec", {**ow, "s": secs}),
+        (5, "{TS} [info] Preprocessing : {s} seconds", {**ow, "s": secs}),
+        (5, "{TS} [info] finished preprocessing", ow),
+        (5, "{TS} [info] starting up engines, {v}", {**ow, "v": pick(["v5.27.1", "v5.27.1", "v5.26.0"])}),
+        (5, "{TS} [info] IP address: {a}", {**ow, "a": pick(["0.0.0.0", "127.0.0.1"])}),
+        (5, "{TS} [info] IP port: {p}", {**ow, "p": pick(["5000", "5001"])}),
+        (5, "{TS} [info] http 1.1 compression handled by zlib version {v}", {**ow, "v": pick(["1.2.13", "1.3"])}),
+        (5, "{TS} [info] running and waiting for requests", ow),
+        (70, "{TS} [info] {d} {t} {ms}ms {ip} {ref} {ua} {st} {p}",
+         {**ow, "d": pick(["03-12-2026", "04-12-2026"]), "t": hms,
+          "ms": lambda g: f"{g.r.choice([g.r.uniform(0.1, 5), g.r.uniform(5, 900)]):.{g.r.choice([3, 4])}f}".rstrip("0").rstrip("."),
+          "ip": client_ip, "ref": pick(["-", "-", "https://maps.example.org/"]), "ua": pick(agents),
+          "st": pick(["200", "200", "200", "200", "400"]), "p": osrm_route}),
+        (5, "{TS} [error] Required files are missing, cannot continue.  Have all the pre-processing steps been run?", ow),
+        (5, "{TS} [info] shutdown completed", ow),
+    ]
+
+    # ---- Valhalla (valhalla_service and valhalla_build_tiles) ----
+    def val_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}.{us6(g)}"
+
+    vw = {"TS": val_ts}
+    val_actions = ["route", "route", "route", "sources_to_targets", "isochrone", "locate", "trace_attributes", "optimized_route"]
+    valhalla = [
+        (30, "{TS} {ip} POST /{a} HTTP/1.1", {**vw, "ip": client_ip, "a": pick(val_actions)}),
+        (30, "{TS} {ip} {st} {n}", {**vw, "ip": client_ip, "st": pick(["200", "200", "200", "200", "400", "400", "500"]), "n": big}),
+        (8, "{TS} [ERROR] {c}: {m}",
+         {**vw, "c": first([("171", "No suitable edges near location"), ("442", "No path could be found for input"),
+                            ("154", "Path distance exceeds the max distance limit"), ("170", "Locations are in unconnected regions. Go check/edit the map at osm.org")]),
+          "m": then(1)}),
+        (5, "{TS} [INFO] Tile extract successfully loaded with tile count: {n}", {**vw, "n": lambda g: g.num(2000, 90000)}),
+        (5, "{TS} [WARN] (stat): {f} No such file or directory", {**vw, "f": pick(["/custom_files/traffic.tar", "/data/valhalla/traffic.tar"])}),
+        (5, "{TS} [WARN] Traffic tile extract could not be loaded", vw),
+        (5, "{TS} [INFO] Parsing files for ways: {f}", {**vw, "f": pick(["/custom_files/berlin-latest.osm.pbf", "/custom_files/brandenburg-latest.osm.pbf"])}),
+        (5, "{TS} [INFO] Finished with {a} routable ways containing {b} nodes", {**vw, "a": big, "b": big}),
+        (5, "{TS} [INFO] Parsing nodes but only keeping {n} nodes", {**vw, "n": big}),
+        (5, "{TS} [INFO] Creating graph edges from ways...", vw),
+        (5, "{TS} [INFO] Finished with {n} graph edges", {**vw, "n": big}),
+        (5, "{TS} [INFO] Building {n} tiles with {t} threads...", {**vw, "n": lambda g: g.num(40, 9000), "t": pick(["8", "16"])}),
+        (5, "{TS} [INFO] Enhancing local graph...", vw),
+        (5, "{TS} [INFO] Validating, finishing and binning tiles...", vw),
+        (5, "{TS} [INFO] Building hierarchy...", vw),
+        (5, "{TS} [INFO] Adding shortcuts...", vw),
+        (5, "{TS} [WARN] Duplicate restriction removed: {n}", {**vw, "n": big}),
+        (5, "{TS} [INFO] Finished with max_level {n}", {**vw, "n": pick(["2"])}),
+    ]
+
+    # ---- GraphHopper 9 (Dropwizard console: "%-5p [%d{ISO8601,UTC}] %c: %m") ----
+    def gh_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    hw = {"TS": gh_ts}
+    gh_profiles = ["car", "bike", "foot", "truck"]
+    graphhopper = [
+        (5, "INFO  [{TS}] com.graphhopper.GraphHopper: version {v}", {**hw, "v": pick(["9.1|2024-05-08T10:12:04Z (8)", "10.0|2024-10-14T12:47:31Z (9)"])}),
+        (5, "INFO  [{TS}] com.graphhopper.GraphHopper: start creating graph from {f}", {**hw, "f": pick(osrm_pbf)}),
+        (5, "INFO  [{TS}] com.graphhopper.reader.osm.OSMReader: Creating custom area index, reading custom areas from: {d}",
+         {**hw, "d": pick(["custom_areas", "/data/areas"])}),
+        (5, "INFO  [{TS}] com.graphhopper.GraphHopper: graph {p}, details:edges: {e}({m}MB), nodes: {n}({k}MB), name:({q}MB), geo:{x}({y}MB), "
+         "bounds:{b}", {**hw, "p": pick(["car|bike|foot", "car"]), "e": big, "m": small, "n": big, "k": small, "q": small, "x": big, "y": small,
+                         "b": pick(["12.9,14.8,52.3,53.1", "5.8,15.1,47.2,55.1"])}),
+        (5, "INFO  [{TS}] com.graphhopper.GraphHopper: importing OSM file took {s}s", {**hw, "s": secs}),
+        (5, "INFO  [{TS}] com.graphhopper.routing.CHPreparationHandler: Creating CH preparations, totalMB:{t}, usedMB:{u}",
+         {**hw, "t": pick(["4096", "8192"]), "u": lambda g: g.num(400, 4000)}),
+        (5, "INFO  [{TS}] com.graphhopper.routing.PrepareRoutingSubnetworks: {p} - Found {n} subnetworks ({m} small ones, {r} removed edges)",
+         {**hw, "p": pick(gh_profiles), "n": big, "m": big, "r": big}),
+        (5, "INFO  [{TS}] com.graphhopper.GraphHopper: flushing graph {p}, details:edges: {e}, nodes: {n}, totalMB:{t}, usedMB:{u})",
+         {**hw, "p": pick(["car|bike|foot", "car"]), "e": big, "n": big, "t": pick(["4096", "8192"]), "u": lambda g: g.num(400, 4000)}),
+        (5, "INFO  [{TS}] org.eclipse.jetty.server.AbstractConnector: Started application@{h}{{HTTP/1.1, (http/1.1)}}{{0.0.0.0:{p}}}",
+         {**hw, "h": lambda g: g.hexs(8), "p": pick(["8989"])}),
+        (5, "INFO  [{TS}] org.eclipse.jetty.server.Server: Started Server@{h}{{STARTING}}[{v}] @{n}ms",
+         {**hw, "h": lambda g: g.hexs(8), "v": pick(["10.0.20", "10.0.22"]), "n": lambda g: g.num(2000, 90000)}),
+        (30, "INFO  [{TS}] com.graphhopper.resources.RouteResource: point={a}&point={b}&profile={p} {ip} en_US {ua} [{pa}, {pb}], took: {t}ms, "
+         "visited nodes sum: {v}, profile: {p2}",
+         {**hw, "a": latlon, "b": latlon, "pa": lonlat, "pb": lonlat, "p": pick(gh_profiles), "ip": client_ip, "ua": pick(agents), "t": lambda g: f"{g.r.uniform(0.5, 400):.1f}",
+          "v": big, "p2": pick(gh_profiles)}),
+        (30, "{ip} - - [{d}] \"{m} {u} HTTP/1.1\" {st} {n} \"{ref}\" \"{ua}\" {t}",
+         {"ip": client_ip, "d": lambda g: f"03/Dec/2026:{hms(g)} +0000", "m": pick(["GET", "GET", "POST"]),
+          "u": lambda g: g.r.choice([f"/route?point={latlon(g)}&point={latlon(g)}&profile={g.r.choice(gh_profiles)}", "/route", "/isochrone?point="
+                                     + latlon(g) + "&time_limit=600", "/health", "/info"]),
+          "st": pick(["200", "200", "200", "400"]), "n": big, "ref": pick(["-", "https://maps.example.org/"]), "ua": pick(agents), "t": millis}),
+        (6, "WARN  [{TS}] com.graphhopper.http.GHJerseyViolationExceptionMapper: {e}",
+         {**hw, "e": pick(["Point 0 is out of bounds: 48.1372,11.5755, the bounds are: 12.9,14.8,52.3,53.1,-40.0,205.0",
+                           "Cannot find point 1: 52.61234,13.0912", "The requested profile 'scooter' does not exist. Available profiles: [car, bike, foot]"])}),
+    ]
+
+    # ---- Martin (env_logger, actix-web Logger) ----
+    def rust_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    rw = {"TS": rust_ts}
+    martin_sources = ["roads", "buildings", "points_of_interest", "admin_boundaries", "basemap"]
+    martin = [
+        (5, "[{TS} INFO  martin] Starting Martin v{v}", {**rw, "v": pick(["0.14.2", "0.15.0"])}),
+        (5, "[{TS} INFO  martin] Using {f}", {**rw, "f": pick(["/config/config.yaml", "/etc/martin/config.yaml"])}),
+        (5, "[{TS} INFO  martin::pg::pool] Connecting to {u}", {**rw, "u": pick(["postgresql://martin@10.0.4.21:5432/gis", "postgresql://martin@pgdb/osm"])}),
+        (8, "[{TS} INFO  martin::pg::builder] Discovered source {s} from table {t} with {c} column ({gt}, SRID={srid})",
+         {**rw, "s": first([(s, f"public.{s}") for s in martin_sources]), "t": then(1), "c": pick(["geom", "way", "the_geom"]),
+          "gt": pick(["LINESTRING", "MULTIPOLYGON", "POINT", "GEOMETRY"]), "srid": pick(["3857", "4326"])}),
+        (5, "[{TS} INFO  martin::pg::builder] Discovered source {s} from function {f}",
+         {**rw, "s": first([("tiles_zxy", "public.tiles_zxy"), ("mvt_roads", "public.mvt_roads")]), "f": then(1)}),
+        (5, "[{TS} INFO  martin] Martin has been started on {a}.", {**rw, "a": pick(["0.0.0.0:3000", "[::]:3000"])}),
+        (5, "[{TS} INFO  martin] Use http://{a}/catalog to get the list of available sources.", {**rw, "a": pick(["0.0.0.0:3000", "[::]:3000"])}),
+        (55, "[{TS} INFO  actix_web::middleware::logger] {ip} \"GET /{s}/{z} HTTP/1.1\" {st} {n} \"{ref}\" \"{ua}\" {t}",
+         {**rw, "ip": client_ip, "s": lambda g: ",".join(g.r.sample(martin_sources, g.r.choice([1, 1, 1, 2, 3]))), "z": zxy,
+          "st": pick(["200", "200", "200", "204", "404"]), "n": lambda g: g.r.choice(["0", big(g)]), "ref": pick(["-", "https://maps.example.org/"]),
+          "ua": pick(agents), "t": lambda g: f"{g.r.uniform(0.0005, 2.5):.6f}"}),
+    ]
+
+    # ---- TileServer GL (node) ----
+    tileserver = [
+        (5, "Starting tileserver-gl v{v}", {"v": pick(["4.13.2", "5.0.0"])}),
+        (5, "Using specified config file from {f}", {"f": pick(["/data/config.json", "config.json"])}),
+        (5, "Starting server", {}),
+        (5, "Listening at http://[::]:{p}/", {"p": pick(["8080", "80"])}),
+        (5, "Startup complete", {}),
+        (50, "{ip} - - [{d}] \"GET /{k}/{s}/{z}.{e} HTTP/1.1\" {st} {n} \"{ref}\" \"{ua}\"",
+         {"ip": lambda g: f"::ffff:{client_ip(g)}", "d": lambda g: f"03/Dec/2026:{hms(g)} +0000",
+          "k": first([("styles", "png"), ("styles", "webp"), ("data", "pbf"), ("styles", "png")]),
+          "s": pick(["basic-preview", "osm-bright", "v3", "openmaptiles"]), "z": zxy, "e": then(1),
+          "st": pick(["200", "200", "200", "204", "304", "404"]), "n": lambda g: g.r.choice(["-", big(g)]),
+          "ref": pick(["-", "https://maps.example.org/"]), "ua": pick(agents)}),
+    ]
+
+    # ---- pg_tileserv and pg_featureserv (logrus TTY) ----
+    def lrus(level: str):
+        return lambda g: f"{level}[{counter(g)}]"
+
+    pgts = [
+        (5, "INFO[0000] pg_tileserv {v}", {"v": pick(["1.0.11", "latest"])}),
+        (5, "INFO[0000] Run with --help parameter for commandline options", {}),
+        (5, "INFO[0000] Using database connection info from environment variable DATABASE_URL", {}),
+        (5, "INFO[0000] Connected as '{u}' to '{d}' @ '{h}'",
+         {"u": pick(["tileserv", "featureserv"]), "d": pick(["gis", "osm"]), "h": pick(["pgdb", "10.0.4.21"])}),
+        (5, "INFO[0000] Serving HTTP  at http://{a}", {"a": pick(["0.0.0.0:7800", "0.0.0.0:9000", "[::]:7800"])}),
+        (5, "INFO[0000] Config file: {f}", {"f": pick(["/etc/pg_tileserv.toml", "/config/pg_featureserv.toml"])}),
+        (5, "INFO[0000] ----  pg_featureserv - Version {v} ----------", {"v": pick(["1.3.1", "1.3.0"])}),
+        (5, "INFO[0000] CORS Allowed Origins: {o}", {"o": pick(["*", "https://maps.example.org"])}),
+        (5, "INFO[0000] ====  Service: {s}  ====", {"s": pick(["pg-featureserv"])}),
+        (20, "{L} GetTile: {l}/{z}.pbf", {"L": lrus("DEBU"), "l": pick(["public.roads", "public.parcels", "public.pois"]), "z": zxy}),
+    ]
+
+    # ---- GDAL command-line tools (ogr2ogr, gdalwarp, gdal_translate) ----
+    gdal_fields = ["population", "name_en", "area_m2", "osm_id"]
+    gdal_layers = ["roads", "parcels", "buildings", "admin_boundaries"]
+    gdal_rasters = ["/data/dem/dgm1_33_390_5818.tif", "/data/ortho/dop20_2024.vrt", "/data/landcover/lc_2023.tif"]
+    gdal = [
+        (30, "0...10...20...30...40...50...60...70...80...90...100 - done.", {}),
+        (14, "Warning 1: Ring Self-intersection at or near point {x} {y}",
+         {"x": lambda g: f"{g.r.uniform(13.0, 13.8):.10g}", "y": lambda g: f"{g.r.uniform(52.3, 52.7):.10g}"}),
+        (6, "Warning 1: Self-intersection at or near point {x} {y}",
+         {"x": lambda g: f"{g.r.uniform(380000, 410000):.10g}", "y": lambda g: f"{g.r.uniform(5800000, 5830000):.10g}"}),
+        (6, "Warning 1: Value {v} of field {f} of feature {n} not successfully written. Possibly due to too larger number with respect to "
+         "field width", {"v": big, "f": pick(gdal_fields), "n": big}),
+        (5, "Warning 1: Normalized/laundered field name: '{a}' to '{b}'",
+         {"a": pick(["Population Total", "Flaeche_Quadratmeter", "building:levels"]), "b": pick(["Population", "Flaeche_Qu", "building_l"])}),
+        (5, "Warning 1: organizePolygons() received a polygon with more than 100 parts. The processing may be really slow.  You can skip the "
+         "processing by setting METHOD=SKIP, or only make it analyze counter-clock wise parts by setting METHOD=ONLY_CCW if you can assume "
+         "that the outline of holes is counter-clock wise defined", {}),
+        (5, "Warning 1: Geometry to be inserted is of type {a}, whereas the layer geometry type is {b}. Insertion is likely to fail",
+         {"a": pick(["Multi Polygon", "Multi Line String", "3D Polygon"]), "b": pick(["Polygon", "Line String"])}),
+        (5, "Warning 1: Layer creation options ignored since an existing layer is being appended to.", {}),
+        (5, "Warning 1: 2GB file size limit reached for {f}. Going on, but might cause compatibility issues with third party software",
+         {"f": pick(["roads.dbf", "buildings.shp", "parcels.dbf"])}),
+        (5, "Warning 6: driver {d} does not support creation option {o}", {"d": pick(["GPKG", "PNG", "JPEG"]), "o": pick(["COMPRESS", "TILED", "BLOCKXSIZE"])}),
+        (5, "ERROR 1: PROJ: proj_create_from_database: crs not found", {}),
+        (5, "ERROR 1: Failed to process SRS definition: {s}", {"s": pick(["EPSG:99999", "EPSG:25833x", "ESRI:1234567"])}),
+        (5, "ERROR 4: {f}: No such file or directory", {"f": pick([*gdal_rasters, "/data/import/parcels.shp"])}),
+        (5, "ERROR 1: Attempt to write non-polygon ({t}) geometry to POLYGON type shapefile.", {"t": pick(["LINESTRING", "POINT", "GEOMETRYCOLLECTION"])}),
+        (5, "ERROR 1: Terminating translation prematurely after failed translation of layer {l} (use -skipfailures to skip errors)",
+         {"l": pick(gdal_layers)}),
+        (5, "ERROR 1: COPY statement failed. ERROR:  {e}",
+         {"e": pick(["duplicate key value violates unique constraint \"parcels_pkey\"", "invalid byte sequence for encoding \"UTF8\": 0xfc",
+                     "value too long for type character varying(80)"])}),
+        (6, "Creating output file that is {w}P x {h}L.", {"w": big, "h": big}),
+        (6, "Processing {f} [{i}/{n}] : 0...10...20...30...40...50...60...70...80...90...100 - done.",
+         {"f": pick(gdal_rasters), "i": lambda g: str(g.r.randint(1, 4)), "n": pick(["4", "6", "12"])}),
+        (5, "Using internal nodata values (e.g. {v}) for image {f}.", {"v": pick(["-9999", "0", "-32768", "3.40282e+38"]), "f": pick(gdal_rasters)}),
+        (5, "Copying nodata values from source {f} to destination {d}.", {"f": pick(gdal_rasters), "d": pick(["out.tif", "/tmp/warped_3857.tif"])}),
+        (6, "Input file size is {w}, {h}", {"w": big, "h": big}),
+        (5, "Warning 1: TIFFReadDirectory:Sum of Photometric type-related color channels and ExtraSamples doesn't match SamplesPerPixel. "
+         "Defining non-color channels as ExtraSamples.", {}),
+    ]
+
+    # ---- Nominatim 4 (nominatim import / replication; the API's query log) ----
+    def nom_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    nw = {"TS": nom_ts}
+
+    def done_of(g: Gen) -> str:
+        # "done of total": the total is drawn first and kept for the next slot
+        total = g.r.choice([g.r.randint(10, 9999), g.r.randint(10000, 90000000)])
+        g.drawn = (str(total),)
+        return str(g.r.randint(1, total))
+
+    def hmsdur(g: Gen) -> str:
+        return f"{g.r.randint(0, 9)}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"
+
+    def nom_query(g: Gen) -> str:
+        if g.drawn[0] == "reverse":
+            return f"lat={g.r.uniform(52.3, 52.7):.5f}&lon={g.r.uniform(13.0, 13.8):.5f}&format=jsonv2&zoom=18"
+        if g.drawn[0] == "lookup":
+            return f"osm_ids=W{g.num(1000, 999999999)},N{g.num(1000, 999999999)}&format=json"
+        return g.r.choice([f"q={g.r.choice(['berlin', 'alexanderplatz', 'Unter+den+Linden+5', '10117'])}&format=jsonv2",
+                           f"street={g.r.randint(1, 200)}+Hauptstrasse&city=Potsdam&format=json&addressdetails=1"])
+
+    nominatim = [
+        (5, "{TS}: Setting up country tables", nw),
+        (5, "{TS}: Importing OSM data file", nw),
+        (5, "{TS}: Create functions", nw),
+        (5, "{TS}: Create tables", nw),
+        (5, "{TS}: Create partition tables", nw),
+        (5, "{TS}: Load data into placex table", nw),
+        (5, "{TS}: Reanalysing database", nw),
+        (5, "{TS}: Calculate postcodes", nw),
+        (5, "{TS}: Post-process tables", nw),
+        (5, "{TS}: Create search index for default country names.", nw),
+        (5, "{TS}: Starting indexing boundaries using {n} threads", {**nw, "n": pick(["8", "16"])}),
+        (5, "{TS}: Starting indexing places using {n} threads", {**nw, "n": pick(["8", "16"])}),
+        (6, "{TS}: Starting rank {r} (using batch size {b})", {**nw, "r": lambda g: str(g.r.randint(4, 30)), "b": pick(["1", "10", "100"])}),
+        (20, "{TS}: Done {a}/{b} in {s} @ {r} per second - rank {k} ETA (seconds): {e}",
+         {**nw, "a": done_of, "b": then(0), "s": lambda g: g.num(1, 9000), "r": lambda g: f"{g.r.uniform(5, 9000):.3f}", "k": lambda g: str(g.r.randint(4, 30)),
+          "e": lambda g: f"{g.r.uniform(0, 40000):.2f}"}),
+        (8, "{TS}: Done {a} in {s} @ {r} per second - FINISHED rank {k}",
+         {**nw, "a": big, "s": lambda g: g.num(0, 9000), "r": lambda g: f"{g.r.uniform(5, 9000):.3f}", "k": lambda g: str(g.r.randint(4, 30))}),
+        (5, "{TS}: Setup website at {d}", {**nw, "d": pick(["/nominatim/website", "/srv/nominatim/website"])}),
+        (10, "{TS}: Update completed. Import: {a}. Total: {b}. Remaining backlog: {c}.", {**nw, "a": hmsdur, "b": hmsdur, "c": hmsdur}),
+        (5, "{TS}: Using project directory: {d}", {**nw, "d": pick(["/nominatim", "/srv/nominatim/planet-project"])}),
+        (45, "[{TS}] {t} {n} {k} '{q}'",
+         {"TS": lambda g: f"{nom_ts(g)}.{ms3(g)}", "t": lambda g: f"{g.r.choice([g.r.uniform(0.001, 0.05), g.r.uniform(0.05, 3)]):.4f}", "n": small,
+          "k": first([("search", ""), ("reverse", ""), ("lookup", ""), ("search", "")]),
+          "q": nom_query}),
+    ]
+
+    # ---- OpenTripPlanner 2 (logback console) ----
+    def otp_ts(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    tw = {"TS": otp_ts}
+    otp_dir = ["/var/opentripplanner", "/otp/data"]
+    otp = [
+        (5, "{TS} INFO [main]  (OtpStartupInfo.java:43) OTP STARTING UP ({v}) using Java {j}",
+         {**tw, "v": pick(["2.6.0", "2.7.0"]), "j": pick(["21.0.5", "21.0.4"])}),
+        (5, "{TS} INFO [main]  (GraphBuilderDataSources.java:112) Found OSM file {f}",
+         {**tw, "f": pick([d + "/berlin.osm.pbf" for d in otp_dir])}),
+        (5, "{TS} INFO [main]  (GraphBuilderDataSources.java:112) Found GTFS file {f}",
+         {**tw, "f": pick([d + "/vbb-gtfs.zip" for d in otp_dir])}),
+        (5, "{TS} INFO [main]  (OsmModule.java:98) Building street graph from OSM data", tw),
+        (12, "{TS} INFO [main]  (ProgressTracker.java:168) {step} progress: {a} of {b} ({p}%)",
+         {**tw, "step": pick(["Build street graph", "Link transit stops to graph", "Read OSM nodes", "Read OSM ways"]),
+          "a": lambda g: f"{int(done_of(g)):,}", "b": lambda g: f"{int(g.drawn[0]):,}", "p": lambda g: str(g.r.randint(0, 100))}),
+        (5, "{TS} WARN [main]  (DataImportIssueStore.java:31) StopNotLinkedForTransfers: Stop '{s}' ({i}) not near any streets; it will "
+         "not be usable.", {**tw, "s": pick(["S+U Alexanderplatz", "Zoo Gleis 3", "Osloer Str."]), "i": lambda g: g.num(100000, 999999)}),
+        (5, "{TS} WARN [main]  (DataImportIssueStore.java:31) TurnRestrictionBad: Bad turn restriction at relation {r}. Reason: {e}",
+         {**tw, "r": lambda g: g.num(100000, 9999999), "e": pick(["No from edge found.", "No to edge found."])}),
+        (5, "{TS} INFO [main]  (GraphBuilder.java:166) Graph building took {t}.",
+         {**tw, "t": lambda g: f"{g.r.randint(0, 40)}m {g.r.randint(0, 59)}s"}),
+        (5, "{TS} INFO [main]  (SerializedGraphObject.java:218) Writing graph {f} ...", {**tw, "f": pick([d + "/graph.obj" for d in otp_dir])}),
+        (5, "{TS} INFO [main]  (SerializedGraphObject.java:232) Graph written: {f}", {**tw, "f": pick([d + "/graph.obj" for d in otp_dir])}),
+        (5, "{TS} INFO [main]  (GrizzlyServer.java:158) Grizzly server running.", tw),
+        (5, "{TS} INFO [main]  (OTPWebApplication.java:85) OTP SERVER STARTED", tw),
+        (6, "{TS} WARN [grizzly-http-server-{k}]  (GraphQLRequestHandler.java:74) Query exceeded the timeout of {s} ms: {q}",
+         {**tw, "k": lambda g: str(g.r.randint(0, 31)), "s": pick(["10000", "30000"]),
+          "q": pick(["planConnection", "plan", "nearest"])}),
+    ]
+
+    return (geoserver + mapserver + mapcache + qgis + osrm + valhalla + graphhopper + martin + tileserver + pgts + gdal + nominatim
+            + otp)
+
+
+def serverless_events() -> list[tuple[float, str, dict]]:
+    """Serverless and function platforms as their operators log them: OpenFaaS (the gateway's
+    forwarding and scale-from-zero lines, faas-netes, the NATS queue-worker, of-watchdog and faasd in
+    the journal), Apache OpenWhisk (controller and invoker, with their '[time] [LEVEL] [#tid] [Component]'
+    prefix and markers), Fission (zap JSON of the router, executor, fetcher and builder), Nuclio (the
+    dashboard, controller and processors in nuclio's console layout), the Fn Project server (logrus),
+    Firecracker (the VMM's own log lines) with firecracker-containerd, Fermyon Spin (spin up, build and
+    deploy, its tracing lines), the wasmCloud host (Rust tracing), WasmEdge, Cloudflare's workerd run
+    locally through wrangler dev, and Deno Deploy style 'deno serve' lines.
+    Written blind for the twenty-sixth issue-15 pass: before reading the engine or any failure
+    analysis; 130 event types."""
+
+    def ms3(g: Gen) -> str:
+        return f"{g.r.randint(0, 999):03d}"
+
+    def us6(g: Gen) -> str:
+        return f"{g.r.randint(0, 999999):06d}"
+
+    def gotime(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([0, 1, 1, 2, 3, g.r.randint(4, 20)]))
+
+    def secs(g: Gen) -> str:
+        return f"{g.r.choice([g.r.uniform(0.0005, 0.09), g.r.uniform(0.1, 2.5), g.r.uniform(2.5, 60)]):.6f}"
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(40, 900), g.r.randint(900, 30000)]))
+
+    def bytes_(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(0, 512), g.r.randint(512, 65536), g.r.randint(65536, 6000000)]))
+
+    def pod_ip(g: Gen) -> str:
+        return f"10.42.{g.r.randint(0, 3)}.{g.r.randint(2, 250)}"
+
+    def status(g: Gen) -> str:
+        return g.r.choice(["200", "200", "200", "200", "202", "400", "404", "500", "502"])
+
+    # ---- OpenFaaS ----
+    faas_fns = ["figlet", "nodeinfo", "resize-image", "hello-python", "stripe-webhook"]
+    faas_ns = ["openfaas-fn", "openfaas-fn", "staging-fn"]
+    fn = pick(faas_fns)
+    gw = {"T": gotime}
+
+    def callback(g: Gen) -> str:
+        return g.r.choice(["http://hooks.internal:8080/openfaas/", f"https://ci.example.com/api/callback/{g.hexs(12)}",
+                           "http://gateway.openfaas:8080/function/store-result"])
+
+    def watchdog_err(g: Gen) -> str:
+        return g.r.choice(['Post "http://127.0.0.1:3000/": context deadline exceeded',
+                           'Post "http://127.0.0.1:5000/": dial tcp 127.0.0.1:5000: connect: connection refused',
+                           'Post "http://127.0.0.1:3000/": EOF'])
+
+    openfaas = [
+        (72, "{T} Forwarded [{m}] to {p} - [{s}] - {d}s seconds",
+         {**gw, "m": pick(["GET", "POST", "POST", "PUT"]),
+          "p": lambda g: g.r.choice([g.r.choice(["/function/", "/function/", "/async-function/"]) + g.r.choice(faas_fns)
+                                     + g.r.choice(["", "", f".{g.r.choice(faas_ns)}"])] * 5
+                                    + ["/system/functions", "/system/scale-function/figlet", "/system/function/nodeinfo"]),
+          "s": status, "d": secs}),
+        (10, "{T} [Scale] function={f} 0 => {n} requested", {**gw, "f": fn, "n": pick(["1", "1", "2"])}),
+        (10, "{T} [Scale] function={f} 0 => {n} successful - {d}s", {**gw, "f": fn, "n": pick(["1", "1", "2"]), "d": secs}),
+        (5, "{T} [Scale {a}/{b}] function={f} 0 => {n} timed-out after {d}s",
+         {**gw, "a": pick(["1", "2", "3"]), "b": pick(["20", "20", "30"]), "f": fn, "n": pick(["1", "2"]), "d": secs}),
+        (5, "{T} Unable to find function: {f}.{ns}", {**gw, "f": pick(["figlet2", "resize", "hello"]), "ns": pick(faas_ns)}),
+        (4, "{T} error with proxy request to: {u}, {e}",
+         {**gw, "u": lambda g: f"http://{g.r.choice(faas_fns)}.{g.r.choice(faas_ns)}.svc.cluster.local:8080/",
+          "e": pick(['Post "http://figlet.openfaas-fn.svc.cluster.local:8080/": context deadline exceeded',
+                     'dial tcp 10.43.12.7:8080: connect: connection refused'])}),
+        (4, "{T} Binding to external function provider: {u}", {**gw, "u": pick(["http://faas-netes.openfaas:8081/", "http://faasd-provider:8081/"])}),
+        (4, "{T} HTTP Read Timeout: {d}", {**gw, "d": pick(["1m5s", "5m5s", "10s"])}),
+        (4, "{T} Async enabled: Using NATS {k}.", {**gw, "k": pick(["Streaming", "JetStream"])}),
+        # faas-netes
+        (8, "{T} Deployment created: {f}.{ns}", {**gw, "f": fn, "ns": pick(faas_ns)}),
+        (8, "{T} Service created: {f}.{ns}", {**gw, "f": fn, "ns": pick(faas_ns)}),
+        (8, "{T} Set replicas - {f} {ns}, count: {n}", {**gw, "f": fn, "ns": pick(faas_ns), "n": lambda g: g.num(0, 20)}),
+        (5, "{T} Deleted function: {f}.{ns}", {**gw, "f": fn, "ns": pick(faas_ns)}),
+        (5, "{T} Updated deployment: {f}.{ns}", {**gw, "f": fn, "ns": pick(faas_ns)}),
+        # NATS queue-worker
+        (14, "{T} [#{n}] Received on [{q}]: 'sequence:{n2} subject:\"{q2}\" data:\"{b}\" timestamp:{ts} '",
+         {**gw, "n": lambda g: g.num(1, 90000), "q": pick(["faas-request", "faas-request", "faas-request-priority"]),
+          "n2": lambda g: g.num(1, 90000), "q2": pick(["faas-request", "faas-request-priority"]),
+          "b": lambda g: "{\\\"Header\\\":{\\\"X-Call-Id\\\":[\\\"" + g.uuid() + "\\\"]},\\\"Function\\\":\\\"" + g.r.choice(faas_fns) + "\\\"}",
+          "ts": lambda g: str(1764720000000000000 + g.r.randint(0, 86400) * 1000000000 + g.r.randint(0, 999999999))}),
+        (14, "{T} Request for {f}.", {**gw, "f": fn}),
+        (14, "{T} Invoked: {f} [{s}] in {d}s", {**gw, "f": fn, "s": status, "d": secs}),
+        (6, "{T} Callback to: {u}", {**gw, "u": callback}),
+        (6, "{T} Posted result for {f} to callback-url: {u}, status: {s}", {**gw, "f": fn, "u": callback, "s": status}),
+        (4, "{T} Error with callback to: {u}, {e}",
+         {**gw, "u": callback, "e": pick(["context deadline exceeded", "dial tcp 10.8.0.14:8080: connect: connection refused"])}),
+        # of-watchdog
+        (6, "{T} Forking - {c} [{a}]", {**gw, "c": first([("node", "index.js"), ("python", "index.py"), ("./handler", ""), ("gunicorn", "index:app --bind 127.0.0.1:5000")]),
+                                           "a": then(1)}),
+        (5, "{T} Started logging: {s} from function.", {**gw, "s": pick(["stderr", "stdout"])}),
+        (5, "{T} OperationalMode: {m}", {**gw, "m": pick(["http", "http", "streaming", "static"])}),
+        (5, "{T} Timeouts: read: {r}, write: {w} hard: {h}, health: {he}.",
+         {**gw, "r": pick(["10s", "1m0s", "5m0s"]), "w": pick(["10s", "1m0s", "5m0s"]), "h": pick(["10s", "1m0s", "5m0s"]), "he": pick(["5s", "10s"])}),
+        (5, "{T} Listening on port: {p}", {**gw, "p": pick(["8080", "8080", "8081"])}),
+        (5, "{T} Writing lock-file to: {p}", {**gw, "p": pick(["/tmp/.lock"])}),
+        (5, "{T} Metrics listening on port: {p}", {**gw, "p": pick(["8081", "8082"])}),
+        (30, "{T} {m} {p} - {s} {st} - ContentLength: {b}B ({d}s)",
+         {**gw, "m": pick(["GET", "POST", "POST"]), "p": pick(["/", "/", "/_/health", "/api/resize"]),
+          "s": first([("200", "OK"), ("200", "OK"), ("200", "OK"), ("202", "Accepted"), ("400", "Bad Request"), ("500", "Internal Server Error")]),
+          "st": then(1), "b": bytes_, "d": lambda g: f"{g.r.uniform(0.0003, 9):.4f}"}),
+        (8, "{T} Upstream HTTP request error: {e}", {**gw, "e": watchdog_err}),
+        (5, "{T} Forked function has terminated: {e}", {**gw, "e": pick(["exit status 1", "signal: killed", "exit status 137", "exit status 2"])}),
+        (12, "{T} stderr: {msg}", {**gw, "msg": pick(["npm WARN config production Use `--omit=dev` instead.", "Traceback (most recent call last):",
+                                                      "KeyError: 'width'", "(node:1) ExperimentalWarning: The Fetch API is an experimental feature."])}),
+        (4, "{T} SIGTERM: no new connections in {d}", {**gw, "d": pick(["5s", "10s", "1m0s"])}),
+        (4, "{T} No new connections allowed, draining: {n} requests", {**gw, "n": small}),
+        (4, "{T} Removing lock-file : {p}", {**gw, "p": pick(["/tmp/.lock"])}),
+    ]
+
+    # faasd through the journal
+    fhost = pick(["faasd-01", "edge-rpi4"])
+
+    def jts(g: Gen) -> str:
+        # the journal's time and the Go logger's time of the same line agree
+        t = hms(g)
+        g.drawn = (t,)
+        return f"Dec 03 {t}"
+
+    fd = {"J": jts, "H": fhost, "P": lambda g: g.num(400, 9000), "T": lambda g: f"2026/12/03 {g.drawn[0]}"}
+    faasd = [
+        (5, "{J} {H} faasd[{P}]: {T} Deploy request for: {f}", {**fd, "f": fn}),
+        (5, "{J} {H} faasd[{P}]: {T} Created container: {f}", {**fd, "f": fn}),
+        (5, "{J} {H} faasd[{P}]: {T} Created task: {f}", {**fd, "f": fn}),
+        (4, "{J} {H} faasd[{P}]: {T} {f} has IP: {ip}.", {**fd, "f": fn, "ip": lambda g: f"10.62.0.{g.r.randint(2, 250)}"}),
+        (4, "{J} {H} faasd[{P}]: {T} Supervisor created: {s}", {**fd, "s": pick(["nats", "prometheus", "gateway", "queue-worker"])}),
+        (4, "{J} {H} faasd[{P}]: {T} Looking up IP for: \"{s}\"", {**fd, "s": pick(["gateway", "nats", "prometheus"])}),
+    ]
+
+    # ---- Apache OpenWhisk ----
+    ow_ns = ["guest", "whisk.system", "acme_prod"]
+    ow_actions = ["hello", "thumbnail", "utils/echo", "ingest/parse-csv"]
+
+    def ow_ts(g: Gen) -> str:
+        return f"[2026-12-03T{hms(g)}.{ms3(g)}Z]"
+
+    def tid(g: Gen) -> str:
+        return "#tid_" + "".join(g.r.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(32))
+
+    def act_id(g: Gen) -> str:
+        return g.hexs(32)
+
+    def ow_fq(g: Gen) -> str:
+        return f"{g.r.choice(ow_ns)}/{g.r.choice(ow_actions)}@0.0.{g.r.randint(1, 9)}"
+
+    def invoker(g: Gen) -> str:
+        i = g.r.randint(0, 2)
+        return f"invoker{i}/owdev-invoker-{i}"
+
+    def container_id(g: Gen) -> str:
+        return g.hexs(64)
+
+    ow = {"TS": ow_ts, "TID": tid}
+    openwhisk = [
+        (22, "{TS} [INFO] [{TID}] [BasicHttpService] {m} /api/v1/namespaces/{ns}/actions/{a} {q}",
+         {**ow, "m": pick(["POST", "POST", "GET"]), "ns": pick(["_", "guest", "acme_prod"]), "a": pick(ow_actions),
+          "q": pick(["blocking=true&result=true", "blocking=true", "", "blocking=false"])}),
+        (14, "{TS} [INFO] [{TID}] [BasicHttpService] [marker:http_{m}.{s}_counter:{n}:{n2}]",
+         {**ow, "m": pick(["post", "post", "get", "put"]), "s": pick(["200", "202", "202", "404", "429", "502"]),
+          "n": lambda g: g.num(1, 60000), "n2": lambda g: g.num(1, 60000)}),
+        (18, "{TS} [INFO] [{TID}] [ActionsApi] action activation id: {id}", {**ow, "id": act_id}),
+        (18, "{TS} [INFO] [{TID}] [ShardingContainerPoolBalancer] scheduled activation {id}, action '{a}' ({k}), ns '{ns}', "
+             "mem limit {mem} MB ({ms}), time limit {tl} ms ({ts}) to {inv}",
+         {**ow, "id": act_id, "a": ow_fq, "k": pick(["managed", "managed", "blackbox"]), "ns": pick(ow_ns),
+          "mem": pick(["256", "256", "512", "128"]), "ms": pick(["std", "std", "non-std"]),
+          "tl": pick(["60000", "60000", "300000", "10000"]), "ts": pick(["std", "std", "non-std"]), "inv": invoker}),
+        (12, "{TS} [INFO] [{TID}] [ShardingContainerPoolBalancer] posting topic '{t}' with activation id '{id}'",
+         {**ow, "t": pick(["invoker0", "invoker1", "invoker2"]), "id": act_id}),
+        (6, "{TS} [INFO] [#tid_sid_invokerHealth] [InvokerPool] invoker status changed to {l}",
+         {"TS": ow_ts, "l": lambda g: ", ".join(f"{i} -> {g.r.choice(['Healthy', 'Healthy', 'Unhealthy', 'Offline', 'Unresponsive'])}"
+                                                for i in range(g.r.randint(1, 3)))}),
+        (6, "{TS} [INFO] [#tid_sid_invokerHealth] [InvokerActor] {inv} is {st}",
+         {"TS": ow_ts, "inv": invoker, "st": pick(["Healthy", "Unhealthy", "Unresponsive", "Offline"])}),
+        (8, "{TS} [INFO] [{TID}] [RateThrottler] namespace = {ns} rate = {r}, limit = {lim}",
+         {**ow, "ns": pick(ow_ns), "r": lambda g: g.num(61, 400), "lim": pick(["60", "120", "300"])}),
+        (6, "{TS} [INFO] [{TID}] [ActivationThrottler] concurrent action limit exceeded for namespace {ns}: {n} >= {lim}",
+         {**ow, "ns": pick(ow_ns), "n": lambda g: g.num(30, 200), "lim": pick(["30", "100"])}),
+        (10, "{TS} [INFO] [{TID}] [ContainerPool] containerStart containerState: {cs} container: {c} activations: {n} of max {mx} "
+             "action: {a} namespace: {ns} activationId: {id}",
+         {**ow, "cs": pick(["cold", "cold", "warmed", "prewarmed"]),
+          "c": lambda g: g.r.choice(["None", f"Some(ContainerId({g.hexs(64)}))"]), "n": lambda g: g.num(1, 4), "mx": pick(["1", "1", "4"]),
+          "a": pick(ow_actions), "ns": pick(ow_ns), "id": act_id}),
+        (8, "{TS} [INFO] [{TID}] [DockerContainer] sending initialization to ContainerId({c}) ContainerAddress({ip},8080)",
+         {**ow, "c": container_id, "ip": lambda g: f"172.17.0.{g.r.randint(2, 120)}"}),
+        (8, "{TS} [INFO] [{TID}] [DockerContainer] sending arguments to {a} at ContainerId({c}) ContainerAddress({ip},8080)",
+         {**ow, "a": ow_fq, "c": container_id, "ip": lambda g: f"172.17.0.{g.r.randint(2, 120)}"}),
+        (10, "{TS} [INFO] [{TID}] [MessagingActiveAck] posted result of activation {id}", {**ow, "id": act_id}),
+        (10, "{TS} [INFO] [{TID}] [MessagingActiveAck] posted completion of activation {id}", {**ow, "id": act_id}),
+        (5, "{TS} [ERROR] [{TID}] [ContainerProxy] Failed during init of cold container {a}, queued activations: {n}",
+         {**ow, "a": ow_fq, "n": small}),
+        (6, "{TS} [WARN] [{TID}] [ContainerProxy] The action exceeded its time limits of {tl} milliseconds.",
+         {**ow, "tl": pick(["60000", "300000", "10000"])}),
+        (5, "{TS} [WARN] [{TID}] [ContainerProxy] The action did not produce a valid response and exited unexpectedly.", ow),
+        (5, "{TS} [INFO] [{TID}] [ContainerPool] Container state changed: {s1} -> {s2}",
+         {**ow, "s1": pick(["Uninitialized", "Starting", "Ready", "Running"]), "s2": pick(["Ready", "Running", "Removing", "Paused"])}),
+        (4, "{TS} [INFO] [#tid_sid_unknown] [KafkaConsumerConnector] poll timeout occurred. Retrying {n} more times.",
+         {"TS": ow_ts, "n": pick(["1", "2", "3"])}),
+    ]
+
+    # ---- Fission (zap JSON) ----
+    fi_fns = ["hello-go", "pdf-render", "slack-notify"]
+    fi_ns = ["default", "fission-function"]
+
+    def epoch(g: Gen) -> str:
+        return f"1764{g.r.randint(720000, 806399)}.{g.r.randint(0, 9999999):07d}"
+
+    def fi_pod(g: Gen) -> str:
+        return f"poolmgr-{g.r.choice(['go', 'nodejs', 'python'])}-default-{g.r.randint(100000, 999999)}-{g.hexs(10)}-{g.hexs(5)}"
+
+    def fi_url(g: Gen) -> str:
+        return f"http://{pod_ip(g)}:8888"
+
+    def fi(lvl: str, logger: str, caller: str, msg: str) -> str:
+        return ('{{"level":"' + lvl + '","ts":{E},"logger":"' + logger + '","caller":"' + caller + '","msg":"' + msg + '"')
+
+    fe = {"E": epoch}
+    fission = [
+        (18, fi("info", "triggerset.http_trigger_set", "router/functionHandler.go:{L}", "request") +
+         ',"function":{{"name":"{f}","namespace":"{ns}"}},"method":"{m}","url":"{u}","status":{s},"duration":"{d}"}}',
+         {**fe, "L": pick(["556", "561"]), "f": pick(fi_fns), "ns": pick(fi_ns), "m": pick(["GET", "POST"]),
+          "u": pick(["/hello", "/render", "/notify", "/fission-function/hello-go"]), "s": status, "d": lambda g: g.dur()}),
+        (8, fi("error", "triggerset.http_trigger_set", "router/functionHandler.go:{L}", "error getting service for function") +
+         ',"function":{{"name":"{f}","namespace":"{ns}"}},"error":"{e}"}}',
+         {**fe, "L": pick(["430"]), "f": pick(fi_fns), "ns": pick(fi_ns),
+          "e": pick(["Internal error - error creating function pod: timeout waiting for specialize",
+                     "Not found - function not found", "Unavailable - executor is not ready"])}),
+        (8, fi("info", "triggerset.http_trigger_set", "router/functionHandler.go:{L}", "request retrying") +
+         ',"function":{{"name":"{f}","namespace":"{ns}"}},"retry":{n},"error":"{e}"}}',
+         {**fe, "L": pick(["265"]), "f": pick(fi_fns), "ns": pick(fi_ns), "n": pick(["1", "2", "3", "4"]),
+          "e": lambda g: f"dial tcp {pod_ip(g)}:8888: connect: connection refused"}),
+        (8, fi("info", "executor.generic_pool_manager.generic_pool", "poolmgr/gp.go:{L}", "specialized pod") +
+         ',"pod":"{p}","podNamespace":"{ns}","podIP":"{ip}","elapsed_time":"{d}"}}',
+         {**fe, "L": pick(["413"]), "p": fi_pod, "ns": pick(["fission-function"]), "ip": pod_ip, "d": lambda g: g.dur()}),
+        (8, fi("info", "executor.generic_pool_manager.generic_pool", "poolmgr/gp.go:{L}", "choosing pod from pool") +
+         ',"function":"{f}","pod":"{p}"}}',
+         {**fe, "L": pick(["267"]), "f": pick(fi_fns), "p": fi_pod}),
+        (6, fi("info", "executor.newdeploy", "newdeploy/newdeploymgr.go:{L}", "created deployment") +
+         ',"name":"{f}-{h}","namespace":"{ns}"}}',
+         {**fe, "L": pick(["654"]), "f": pick(fi_fns), "h": lambda g: g.hexs(8), "ns": pick(fi_ns)}),
+        (6, fi("info", "executor.generic_pool_manager", "poolmgr/gpm.go:{L}", "idle pod reaped") +
+         ',"function":"{f}","address":"{u}"}}',
+         {**fe, "L": pick(["577"]), "f": pick(fi_fns), "u": fi_url}),
+        (8, fi("info", "fetcher", "fetcher/fetcher.go:{L}", "fetcher received fetch request") +
+         ',"request":{{"FetchType":{ft},"Package":{{"name":"{pk}","namespace":"{ns}"}},"Url":"","StorageSvcUrl":"","Filename":"{fn}"}}}}',
+         {**fe, "L": pick(["410"]), "ft": pick(["1", "2"]), "pk": lambda g: f"{g.r.choice(fi_fns)}-{g.hexs(4)}", "ns": pick(fi_ns),
+          "fn": lambda g: g.uuid()}),
+        (8, fi("info", "fetcher", "fetcher/fetcher.go:{L}", "successfully placed") + ',"location":"{p}"}}',
+         {**fe, "L": pick(["337"]), "p": lambda g: f"/userfunc/{g.uuid()}"}),
+        (6, fi("info", "fetcher", "fetcher/fetcher.go:{L}", "specializing pod") + ',"elapsed_time":"{d}"}}',
+         {**fe, "L": pick(["519"]), "d": lambda g: g.dur()}),
+        (5, fi("info", "builder", "builder/builder.go:{L}", "builder received request") + ',"request":{{"srcPkgFilename":"{s}","command":"{c}"}}}}',
+         {**fe, "L": pick(["89"]), "s": lambda g: f"{g.r.choice(fi_fns)}-{g.hexs(4)}-{g.uuid()}", "c": pick(["build", "./build.sh"])}),
+        (5, fi("info", "builder", "builder/builder.go:{L}", "build request complete") + ',"elapsed_time":"{d}"}}',
+         {**fe, "L": pick(["160"]), "d": lambda g: g.dur()}),
+        (4, fi("error", "builder", "builder/builder.go:{L}", "error building source package") + ',"error":"{e}"}}',
+         {**fe, "L": pick(["143"]), "e": pick(["error waiting for build command: exit status 1", "error reading build script: no such file or directory"])}),
+    ]
+
+    # ---- Nuclio (console layout) ----
+    nu_fns = ["image-tagger", "order-sink", "echo"]
+
+    def nu_ts(g: Gen) -> str:
+        return f"26.12.03 {hms(g)}.{ms3(g)}"
+
+    def nuc(name: str, lvl: str) -> str:
+        return "{TS} " + f"{name[-29:]:>29} ({lvl}) "
+
+    nt = {"TS": nu_ts}
+    nuclio = [
+        (10, nuc("processor.http.w0.python.logger", "D") + "Processing event {{\"name\": \"{f}\", \"version\": -1, \"eventID\": \"{id}\"}}",
+         {**nt, "f": pick(nu_fns), "id": lambda g: g.uuid()}),
+        (8, nuc("processor.http.w0.python.logger", "I") + "{msg} {{\"worker_id\": \"{w}\"}}",
+         {**nt, "msg": pick(["Tagging image", "Wrote 12 rows", "Hello from handler", "Received order"]), "w": pick(["0", "1", "2"])}),
+        (5, nuc("processor", "I") + "Starting processor {{\"version\": \"Label: {v}, Git commit: {c}, OS: linux, Arch: amd64, Go version: go1.21.7\"}}",
+         {**nt, "v": pick(["1.13.0", "1.12.14"]), "c": lambda g: g.hexs(40)}),
+        (5, nuc("processor.http", "I") + "Starting {{\"listenAddress\": \"{a}\"}}", {**nt, "a": pick([":8080"])}),
+        (4, nuc("processor.http.w0.python", "I") + "Wrapper connected {{\"wid\": {w}}}", {**nt, "w": pick(["0", "1", "2"])}),
+        (4, nuc("processor", "I") + "Processor started", nt),
+        (4, nuc("processor.http.w0.python", "W") + "Event timeout, restarting worker {{\"timeout\": \"{d}\"}}",
+         {**nt, "d": pick(["30s", "1m0s"])}),
+        (6, nuc("dashboard", "I") + "Deploying function {{\"name\": \"{f}\"}}", {**nt, "f": pick(nu_fns)}),
+        (5, nuc("dashboard", "I") + "Function deploy complete {{\"functionName\": \"{f}\", \"httpPort\": {p}}}",
+         {**nt, "f": pick(nu_fns), "p": lambda g: g.num(30000, 32767)}),
+        (5, nuc("dashboard", "I") + "Building {{\"builderKind\": \"docker\", \"versionInfo\": \"Label: {v}, Git commit: {c}\", \"name\": \"{f}\"}}",
+         {**nt, "v": pick(["1.13.0", "1.12.14"]), "c": lambda g: g.hexs(40), "f": pick(nu_fns)}),
+        (4, nuc("dashboard", "I") + "Build complete {{\"result\": {{\"Image\":\"{img}\",\"UpdatedFunctionConfig\":{{}}}}}}",
+         {**nt, "img": lambda g: f"localhost:5000/nuclio/processor-{g.r.choice(nu_fns)}:latest"}),
+        (5, nuc("controller.functionOperator", "I") + "Function is ready {{\"name\": \"{f}\", \"namespace\": \"{ns}\"}}",
+         {**nt, "f": pick(nu_fns), "ns": pick(["nuclio", "nuclio"])}),
+        (4, nuc("controller.functionOperator", "W") + "Function failed to become ready {{\"name\": \"{f}\", \"err\": \"{e}\"}}",
+         {**nt, "f": pick(nu_fns), "e": pick(["Timed out waiting for deployment to be ready", "NUCLIO_POD_OOMKILLED"])}),
+    ]
+
+    # ---- Fn Project server (logrus) ----
+    def lts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def fn_id(g: Gen) -> str:
+        return "01" + "".join(g.r.choice("0123456789ABCDEFGHJKMNPQRSTVWXYZ") for _ in range(24))
+
+    fnp = {"T": lts}
+    fnserver = [
+        (4, 'time="{T}" level=info msg="Fn serving on `{a}`" type=full version={v}', {**fnp, "a": pick([":8080"]), "v": pick(["0.3.749", "0.3.750"])}),
+        (8, 'time="{T}" level=info msg="Hot function terminated" app_id={a} call_id={c} fn_id={f} image="{i}"',
+         {**fnp, "a": fn_id, "c": fn_id, "f": fn_id, "i": pick(["fndemouser/hello:0.0.3", "acme/thumbs:0.1.12"])}),
+        (6, 'time="{T}" level=error msg="api error" code={s} error="{e}"',
+         {**fnp, "s": pick(["502", "504", "500"]),
+          "e": pick(["container failed to initialize, please ensure you are using the latest fdk and check the logs",
+                     "Timed out - server too busy", "function failed to initialize"])}),
+        (5, 'time="{T}" level=info msg="docker pull" image="{i}"', {**fnp, "i": pick(["fndemouser/hello:0.0.3", "acme/thumbs:0.1.12"])}),
+    ]
+
+    # ---- Firecracker VMM and firecracker-containerd ----
+    def fc_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.r.randint(0, 999999999):09d}"
+
+    fc_ids = ["anonymous-instance", "fc-vm-7", "7b2f0d36-0d8b-4c5e-9a31-2f1c0b9e6a44"]
+    fc = {"TS": fc_ts, "I": pick(fc_ids)}
+    firecracker = [
+        (5, "{TS} [{I}:main] Running Firecracker v{v}", {**fc, "v": pick(["1.7.0", "1.8.0"])}),
+        (4, "{TS} [{I}:main] API server started.", fc),
+        (10, "{TS} [{I}:fc_api] The API server received a {m} request on \"{p}\" with body \"{b}\".",
+         {**fc, "m": pick(["Put", "Put", "Patch"]),
+          "p": first([("/machine-config", '{\\"vcpu_count\\": 2, \\"mem_size_mib\\": 1024}'),
+                      ("/boot-source", '{\\"kernel_image_path\\": \\"/var/lib/fc/vmlinux\\", \\"boot_args\\": \\"console=ttyS0 reboot=k panic=1\\"}'),
+                      ("/drives/rootfs", '{\\"drive_id\\": \\"rootfs\\", \\"path_on_host\\": \\"/var/lib/fc/rootfs.ext4\\", \\"is_root_device\\": true}'),
+                      ("/actions", '{\\"action_type\\": \\"InstanceStart\\"}')]), "b": then(1)}),
+        (10, "{TS} [{I}:fc_api] The request was executed successfully. Status code: 204 No Content.", fc),
+        (4, "{TS} [{I}:fc_api] Received Error. Status code: 400 Bad Request. Message: {e}",
+         {**fc, "e": pick(["Invalid request method and/or path: GET /actions.", "The requested operation is not supported after starting the microVM."])}),
+        (4, "{TS} [{I}:main] Artificially kick devices.", fc),
+        (5, "{TS} [{I}:main] Successfully started microVM.", fc),
+        (4, "{TS} [{I}:fc_vcpu {n}] Received KVM_EXIT_SHUTDOWN signal", {**fc, "n": pick(["0", "1"])}),
+        (4, "{TS} [{I}:main] Vmm is stopping.", fc),
+        (4, "{TS} [{I}:main] Firecracker exiting {r}. exit_code={c}",
+         {**fc, "r": first([("successfully", "0"), ("with error", "1")]), "c": then(1)}),
+        (6, 'time="{T}" level=info msg="successfully started the VM" runtime=aws.firecracker vmID={v}',
+         {"T": lambda g: f"2026-12-03T{hms(g)}.{us6(g)}000Z", "v": lambda g: g.num(1, 400)}),
+        (5, 'time="{T}" level=info msg="creating new VM" runtime=aws.firecracker vmID={v}',
+         {"T": lambda g: f"2026-12-03T{hms(g)}.{us6(g)}000Z", "v": lambda g: g.num(1, 400)}),
+        (4, 'time="{T}" level=error msg="failed to stop VM" error="{e}" runtime=aws.firecracker vmID={v}',
+         {"T": lambda g: f"2026-12-03T{hms(g)}.{us6(g)}000Z", "v": lambda g: g.num(1, 400),
+          "e": pick(["context deadline exceeded", "rpc error: code = Unavailable desc = connection closed"])}),
+    ]
+
+    # ---- Fermyon Spin ----
+    spin_apps = ["hello-spin", "kv-api", "todo-rs"]
+
+    def spin_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us6(g)}Z"
+
+    sp = {"T": spin_ts}
+    spin = [
+        (16, "{T}  INFO spin_trigger_http::server: Processing request on URI {u}",
+         {**sp, "u": lambda g: f"http://127.0.0.1:3000{g.r.choice(['/', '/hello', '/api/todos', f'/api/todos/{g.num(1, 999)}'])}"}),
+        (6, "{T}  INFO spin_trigger_http::server: Request finished, sending response with status code {s}", {**sp, "s": status}),
+        (5, "Serving http://{a}", {"a": pick(["127.0.0.1:3000", "0.0.0.0:3000"])}),
+        (5, "  {c}: {u}", {"c": pick(["hello", "api", "static-fileserver"]),
+                          "u": pick(["http://127.0.0.1:3000/hello", "http://127.0.0.1:3000/api/...", "http://127.0.0.1:3000/static/..."])}),
+        (5, "Building component {c} with `{cmd}`",
+         {"c": pick(["hello", "api"]), "cmd": pick(["cargo build --target wasm32-wasip1 --release", "npm run build", "tinygo build -target=wasip1 -o main.wasm"])}),
+        (4, "Finished building all Spin components", {}),
+        (4, "Logging component stdio to \"{d}\"", {"d": pick([".spin/logs/", "/var/log/spin/"])}),
+        (4, "Uploading {a} version {v} to Fermyon Cloud...", {"a": pick(spin_apps), "v": pick(["0.1.0", "0.2.3", "1.0.0"])}),
+        (4, "Waiting for application to become ready{d} ready", {"d": pick(["..", "....", "........"])}),
+        (4, "Error: Couldn't find trigger executor for {t}", {"t": pick(["redis", "sqs"])}),
+    ]
+
+    # ---- wasmCloud host ----
+    def nkey(prefix: str):
+        return lambda g: prefix + "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(55))
+
+    wc = {"T": spin_ts, "H": nkey("N")}
+    wasmcloud = [
+        (5, "{T}  INFO wasmcloud_host::wasmbus: wasmCloud host started host_id=\"{H}\"", wc),
+        (6, "{T}  INFO handle_scale_component: wasmcloud_host::wasmbus: handling scale component host_id=\"{H}\" "
+            "component_ref=\"{r}\" component_id=\"{c}\" max_instances={n}",
+         {**wc, "r": pick(["ghcr.io/wasmcloud/components/http-hello-world-rust:0.1.0", "file:///opt/app/build/kvcounter_s.wasm"]),
+          "c": pick(["http_component", "kvcounter", "echo"]), "n": pick(["1", "100", "10"])}),
+        (5, "{T}  INFO wasmcloud_host::wasmbus: component scaled max_instances={n} component_id=\"{c}\"",
+         {**wc, "n": pick(["1", "100", "10", "0"]), "c": pick(["http_component", "kvcounter", "echo"])}),
+        (5, "{T}  INFO wasmcloud_host::wasmbus: provider started provider_ref=\"{r}\" provider_id=\"{p}\"",
+         {**wc, "r": first([("ghcr.io/wasmcloud/http-server:0.22.0", "httpserver"), ("ghcr.io/wasmcloud/keyvalue-redis:0.27.0", "keyvalue-redis")]),
+          "p": then(1)}),
+        (5, "{T} ERROR wasmcloud_host::wasmbus::handler: failed to call component err={e}",
+         {**wc, "e": pick(["component exceeded its fuel limit", "wasm trap: wasm `unreachable` instruction executed"])}),
+    ]
+
+    # ---- WasmEdge ----
+    def we_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)}.{ms3(g)}]"
+
+    wasmedge = [
+        (6, "{T} [error] execution failed: {e}, Code: {c}",
+         {"T": we_ts, "e": first([("out of bounds memory access", "0x88"), ("unreachable", "0x89"), ("integer divide by zero", "0x8b")]), "c": then(1)}),
+        (6, "{T} [error]     When executing function name: \"{f}\"", {"T": we_ts, "f": pick(["_start", "handle", "run"])}),
+        (4, "{T} [error] instantiation failed: unknown import, Code: 0x62", {"T": we_ts}),
+        (4, "{T} [error]     When linking module: \"{m}\" , function name: \"{f}\"",
+         {"T": we_ts, "m": pick(["wasi_snapshot_preview1", "wasi_ephemeral_sock"]), "f": pick(["sock_open", "fd_prestat_get", "sock_connect"])}),
+    ]
+
+    # ---- workerd through wrangler dev ----
+    workerd = [
+        (16, "[wrangler:inf] {m} {p} {s} {st} ({d}ms)",
+         {"m": pick(["GET", "GET", "POST"]), "p": pick(["/", "/api/items", "/favicon.ico", "/api/items/42"]),
+          "s": first([("200", "OK"), ("200", "OK"), ("404", "Not Found"), ("500", "Internal Server Error")]), "st": then(1), "d": millis}),
+        (4, "[wrangler:inf] Ready on http://{a}", {"a": pick(["localhost:8787", "127.0.0.1:8787"])}),
+        (4, "workerd/server/server.c++:{L}: info: Inspector is listening", {"L": pick(["1874", "1880"])}),
+        (6, "workerd/io/worker.c++:{L}: info: uncaught exception; source = Uncaught (in promise); stack = {e}",
+         {"L": pick(["1906", "2096"]), "e": pick(["TypeError: Cannot read properties of undefined (reading 'json')", "Error: D1_ERROR: no such table: items"])}),
+        (4, "✘ [ERROR] {e}", {"e": pick(["Uncaught (in promise) TypeError: fetch failed", "Your Worker exceeded CPU time limit."])}),
+    ]
+
+    # ---- deno serve / Deno Deploy ----
+    deno = [
+        (4, "deno serve: Listening on http://{a}/", {"a": pick(["0.0.0.0:8000", "localhost:8000"])}),
+        (4, "deno serve: Listening on http://{a}/ with {n} threads", {"a": pick(["0.0.0.0:8000"]), "n": pick(["4", "8", "16"])}),
+        (5, "isolate start time: {d} ms", {"d": lambda g: f"{g.r.uniform(8, 400):.2f}"}),
+        (4, "error: Uncaught (in promise) {e}",
+         {"e": pick(["TypeError: Cannot read properties of undefined (reading 'id')", "Error: KV connection lost", "PermissionDenied: Requires net access to \"api.example.com:443\""])}),
+    ]
+
+    return openfaas + faasd + openwhisk + fission + nuclio + fnserver + firecracker + spin + wasmcloud + wasmedge + workerd + deno
+
+
+def commerce_events() -> list[tuple[float, str, dict]]:
+    """E-commerce and billing platforms as their operators log them: Shopware 6 (Monolog lines of the
+    storefront's request channel and of the Symfony Messenger consumer with its scheduled tasks),
+    PrestaShop (Monolog prod.log, the legacy FileLogger and PHP errors), WooCommerce (wc-logs files of
+    the Stripe and PayPal gateways, fatal errors, WooCommerce Subscriptions' failed scheduled actions)
+    with WP-Cron and wpdb errors, Saleor (python-json-logger lines of its webhooks, payments and GraphQL,
+    Celery workers and beat, uvicorn access lines), Sylius (Symfony Monolog with the Workflow audit
+    trail of its state machines and winzou state machine errors), Spree/Solidus (Rails request logs and
+    ActiveJob on Sidekiq), Medusa (its Node server lines and event bus subscribers), Kill Bill (the
+    billing server's logback lines: invoices, payments, overdue, notification queues, the bus, Jersey
+    request logging), Hyperswitch (the Rust router's JSON lines) and the Stripe CLI's ``stripe listen``
+    lines. Written blind for the twenty-sixth issue-15 pass: before reading the engine or any failure
+    analysis; 113 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def jq(text: str) -> str:
+        # the text as it stands inside a JSON string (Monolog's context, python-json-logger)
+        return text.replace("\\", "\\\\").replace('"', '\\"')
+
+    def us(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def amount(g: Gen) -> str:
+        return f"{g.r.choice([g.r.randint(3, 90), g.r.randint(90, 900), g.r.randint(900, 4000)])}.{g.r.randint(0, 99):02d}"
+
+    def ms(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(2, 90), g.r.randint(90, 900), g.r.randint(900, 9000)]))
+
+    def fms(g: Gen) -> str:
+        return f"{g.r.uniform(0.5, 900):.1f}"
+
+    def client_ip(g: Gen) -> str:
+        return g.r.choice([g.ip(), f"{g.r.choice(['84.17', '91.64', '185.31', '62.216'])}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"])
+
+    def stripe_id(prefix: str, n: int = 24):
+        chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+        return lambda g: prefix + "".join(g.r.choice(chars) for _ in range(n))
+
+    # ---------------- Shopware 6 (Monolog LineFormatter, PsrLogMessageProcessor) ----------------
+    def mono_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us(g)}+00:00"
+
+    sw_messages = [
+        "Shopware\\Core\\Framework\\DataAbstractionLayer\\Indexing\\EntityIndexingMessage",
+        "Shopware\\Core\\Content\\Product\\DataAbstractionLayer\\ProductIndexingMessage",
+        "Shopware\\Core\\Content\\Media\\Message\\GenerateThumbnailsMessage",
+        "Shopware\\Core\\Content\\Mail\\Message\\SendMailMessage",
+        "Shopware\\Elasticsearch\\Framework\\Indexing\\ElasticsearchIndexingMessage",
+    ]
+    sw_tasks = [
+        "Shopware\\Core\\Content\\ProductExport\\ScheduledTask\\ProductExportGenerateTask",
+        "Shopware\\Core\\Checkout\\Cart\\Cleanup\\CleanupCartTask",
+        "Shopware\\Core\\Content\\Sitemap\\ScheduledTask\\SitemapGenerateTask",
+        "Shopware\\Core\\Framework\\Log\\ScheduledTask\\LogCleanupTask",
+    ]
+    sw_errors = [
+        "SQLSTATE[40001]: Serialization failure: 1213 Deadlock found when trying to get lock; try restarting transaction",
+        "Connection refused",
+        "Elasticsearch index sw_product_20261203 not found",
+        "Failed to authenticate on SMTP server with username \"shop@example.com\" using the following authenticators: \"LOGIN\", \"PLAIN\".",
+    ]
+    sw_routes = ["frontend.checkout.confirm.page", "frontend.checkout.finish.order", "frontend.checkout.cart.page",
+                 "frontend.detail.page", "frontend.navigation.page"]
+
+    def sw_url(g: Gen) -> str:
+        return g.r.choice(["https://shop.example.com", "https://shop.example.de"]) + g.r.choice(
+            ["/checkout/confirm", "/checkout/cart", f"/detail/{g.hexs(32)}", "/account/order", f"/checkout/finish?orderId={g.hexs(32)}"])
+
+    def sw_class(pool: list[str]):
+        return draw(lambda g: (c := g.r.choice(pool), jq(c)))
+
+    def sw_retry(g: Gen):
+        n = g.r.randint(1, 3)
+        e = g.r.choice(sw_errors)
+        return g.r.choice(sw_messages), str(n), str(1000 * 2 ** (n - 1)), e, jq(e)
+
+    def sw_removed(g: Gen):
+        e = g.r.choice(sw_errors)
+        return g.r.choice(sw_messages), jq(e), e
+
+    def sw_cart_error(g: Gen):
+        e = g.r.choice([f"Line item with identifier {g.hexs(32)} not found.", "Cart is empty",
+                        f"Cart with token {g.hexs(32)} not found.", "Customer is not logged in."])
+        return e, str(g.r.choice([152, 171, 249, 390])), jq(e)
+
+    def sw_payment_error(g: Gen):
+        kind = g.r.choice(["synchronous", "asynchronous"])
+        err = g.r.choice(["Card declined", "Invalid transaction", "Payment provider timeout", "3-D Secure authentication failed"])
+        return kind, err, str(g.r.choice([130, 146, 212]))
+
+    def sw_notfound(g: Gen):
+        m = g.r.choice(["GET", "GET", "POST"])
+        u = g.r.choice(["https://shop.example.com/wp-login.php", "https://shop.example.com/.env",
+                        f"https://shop.example.com/media/{g.hexs(2)}/{g.hexs(2)}/missing.jpg", "https://shop.example.de/xmlrpc.php"])
+        return m, u
+
+    sw = [
+        (50, "[{TS}] messenger.INFO: Received message {m} {{\"class\":\"{mj}\"}} []",
+         {"TS": mono_ts, "m": sw_class(sw_messages + sw_tasks), "mj": then(1)}),
+        (36, "[{TS}] messenger.INFO: {m} was handled successfully (acknowledging to transport). {{\"class\":\"{mj}\",\"message_id\":{i}}} []",
+         {"TS": mono_ts, "m": sw_class(sw_messages), "mj": then(1), "i": lambda g: g.num(1, 9999999)}),
+        (7, "[{TS}] messenger.WARNING: Error thrown while handling message {m}. Sending for retry #{n} using {d} ms delay. Error: \"{e}\" "
+            "{{\"class\":\"{mj}\",\"retryCount\":{n2},\"delay\":{d2},\"error\":\"{ej}\",\"exception\":\"[object] "
+            "(Symfony\\\\Component\\\\Messenger\\\\Exception\\\\HandlerFailedException(code: 0): {ej2} at "
+            "/var/www/html/vendor/symfony/messenger/Middleware/HandleMessageMiddleware.php:124)\"}} []",
+         {"TS": mono_ts, "m": draw(sw_retry), "n": then(1), "d": then(2), "e": then(3),
+          "mj": lambda g: jq(g.drawn[0]), "n2": then(1), "d2": then(2), "ej": then(4), "ej2": then(4)}),
+        (4, "[{TS}] messenger.CRITICAL: Error thrown while handling message {m}. Removing from transport after 3 retries. Error: \"{e}\" "
+            "{{\"class\":\"{mj}\",\"retryCount\":3,\"error\":\"{ej}\",\"exception\":\"[object] "
+            "(Symfony\\\\Component\\\\Messenger\\\\Exception\\\\HandlerFailedException(code: 0): {ej2} at "
+            "/var/www/html/vendor/symfony/messenger/Middleware/HandleMessageMiddleware.php:124)\"}} []",
+         {"TS": mono_ts, "m": draw(sw_removed), "e": then(2), "mj": lambda g: jq(g.drawn[0]), "ej": then(1), "ej2": then(1)}),
+        (5, "[{TS}] messenger.INFO: Sending message {m} with async sender using Symfony\\Component\\Messenger\\Bridge\\Doctrine\\Transport\\DoctrineTransport "
+            "{{\"class\":\"{mj}\",\"alias\":\"async\",\"sender\":\"Symfony\\\\Component\\\\Messenger\\\\Bridge\\\\Doctrine\\\\Transport\\\\DoctrineTransport\"}} []",
+         {"TS": mono_ts, "m": sw_class(sw_messages), "mj": then(1)}),
+        (6, "[{TS}] messenger.INFO: Worker stopped due to time limit of {s}s exceeded {{\"timeLimit\":{s2}}} []",
+         {"TS": mono_ts, "s": draw(lambda g: (g.r.choice(["60", "300", "3600"]),)), "s2": then(0)}),
+        (4, "[{TS}] messenger.INFO: Worker stopped due to memory limit of {l} bytes exceeded ({u} bytes used) {{\"limit\":{l2},\"memory\":{u2}}} []",
+         {"TS": mono_ts, "l": draw(lambda g: (lim := g.r.choice(["134217728", "268435456"]), str(int(lim) + g.r.randint(1, 9000000)))),
+          "u": then(1), "l2": then(0), "u2": then(1)}),
+        (4, "[{TS}] messenger.INFO: Worker stopped due to maximum count of {n} messages processed {{\"count\":{n2}}} []",
+         {"TS": mono_ts, "n": draw(lambda g: (g.r.choice(["100", "500", "1000"]),)), "n2": then(0)}),
+        (18, "[{TS}] request.INFO: Matched route \"{r}\". {{\"route\":\"{r2}\",\"route_parameters\":{{\"_route\":\"{r3}\",\"_routeScope\":[\"storefront\"]}},"
+             "\"request_uri\":\"{u}\",\"method\":\"{m}\"}} []",
+         {"TS": mono_ts, "r": draw(lambda g: (g.r.choice(sw_routes),)), "r2": then(0), "r3": then(0),
+          "u": sw_url, "m": pick(["GET", "GET", "POST"])}),
+        (6, "[{TS}] request.ERROR: Uncaught PHP Exception Shopware\\Core\\Checkout\\Cart\\CartException: \"{e}\" at "
+            "/var/www/html/vendor/shopware/core/Checkout/Cart/CartException.php line {l} {{\"exception\":\"[object] "
+            "(Shopware\\\\Core\\\\Checkout\\\\Cart\\\\CartException(code: 0): {ej} at /var/www/html/vendor/shopware/core/Checkout/Cart/CartException.php:{l2})\"}} []",
+         {"TS": mono_ts, "e": draw(sw_cart_error), "l": then(1), "ej": then(2), "l2": then(1)}),
+        (5, "[{TS}] request.CRITICAL: Uncaught PHP Exception Shopware\\Core\\Checkout\\Payment\\PaymentException: \"The {p} payment process was "
+            "interrupted due to the following error: {e}\" at /var/www/html/vendor/shopware/core/Checkout/Payment/PaymentException.php line {l} "
+            "{{\"exception\":\"[object] (Shopware\\\\Core\\\\Checkout\\\\Payment\\\\PaymentException(code: 0): The {p2} payment process was "
+            "interrupted due to the following error:\\n{e2} at /var/www/html/vendor/shopware/core/Checkout/Payment/PaymentException.php:{l2})\"}} []",
+         {"TS": mono_ts, "p": draw(sw_payment_error), "e": then(1), "l": then(2), "p2": then(0), "e2": then(1), "l2": then(2)}),
+        (5, "[{TS}] request.ERROR: Uncaught PHP Exception Symfony\\Component\\HttpKernel\\Exception\\NotFoundHttpException: \"No route found for "
+            "\"{m} {u}\"\" at /var/www/html/vendor/symfony/http-kernel/EventListener/RouterListener.php line 149 {{\"exception\":\"[object] "
+            "(Symfony\\\\Component\\\\HttpKernel\\\\Exception\\\\NotFoundHttpException(code: 0): No route found for \\\"{m2} {u2}\\\" at "
+            "/var/www/html/vendor/symfony/http-kernel/EventListener/RouterListener.php:149)\"}} []",
+         {"TS": mono_ts, "m": draw(sw_notfound), "u": then(1), "m2": then(0), "u2": then(1)}),
+    ]
+
+    # ---------------- PrestaShop ----------------
+    def mono1_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def php_ts(g: Gen) -> str:
+        return f"03-Dec-2026 {hms(g)} UTC"
+
+    ps_php_files = ["/var/www/prestashop/classes/Cart.php", "/var/www/prestashop/classes/order/Order.php",
+                    "/var/www/prestashop/modules/ps_checkout/src/Handler/CreatePaypalOrderHandler.php",
+                    "/var/www/prestashop/controllers/front/OrderController.php"]
+
+    def ps_db_error(g: Gen):
+        e = g.r.choice(["Unknown column 'a.id_shop_default' in 'field list'",
+                        f"Duplicate entry '{g.r.randint(1000, 99999)}-1' for key 'PRIMARY'",
+                        "Table 'prestashop.ps_product_lang' doesn't exist",
+                        "Lock wait timeout exceeded; try restarting transaction"])
+        return e, g.r.choice(["636", "769"]), jq(e)
+
+    def ps_deprecation(g: Gen):
+        d = g.r.choice(["The \"Symfony\\Component\\HttpKernel\\Event\\GetResponseEvent\" class is deprecated since Symfony 4.3, use \"RequestEvent\" instead.",
+                        "Referencing controllers with a single colon is deprecated since Symfony 4.1, use \"PrestaShopBundle\\Controller\\Admin\\Sell\\Order\\OrderController::indexAction\" instead.",
+                        "The \"Symfony\\Component\\Debug\\ErrorHandler\" class is deprecated since Symfony 4.4, use \"Symfony\\Component\\ErrorHandler\\ErrorHandler\" instead."])
+        f = g.r.choice(["/var/www/prestashop/vendor/symfony/symfony/src/Symfony/Component/HttpKernel/Event/GetResponseEvent.php",
+                        "/var/www/prestashop/vendor/symfony/symfony/src/Symfony/Component/Debug/ErrorHandler.php",
+                        "/var/www/prestashop/vendor/symfony/symfony/src/Symfony/Component/HttpKernel/Controller/ContainerControllerResolver.php"])
+        return d, jq(d), f, str(g.r.randint(12, 900))
+
+    def ps_admin_url(g: Gen) -> str:
+        return g.r.choice(["/admin-dev/index.php/sell/orders/", f"/admin-dev/index.php/sell/orders/{g.r.randint(1, 9999)}/view",
+                           f"/admin-dev/index.php/sell/catalog/products/{g.r.randint(1, 9999)}", "/admin-dev/index.php/modules/manage"])
+
+    ps = [
+        (8, "[{TS}] request.CRITICAL: Uncaught PHP Exception PrestaShopDatabaseException: \"{e}\" at /var/www/prestashop/classes/db/Db.php line {l} "
+            "{{\"exception\":\"[object] (PrestaShopDatabaseException(code: 0): {ej} at /var/www/prestashop/classes/db/Db.php:{l2})\"}} []",
+         {"TS": mono1_ts, "e": draw(ps_db_error), "l": then(1), "ej": then(2), "l2": then(1)}),
+        (6, "[{TS}] request.ERROR: Uncaught PHP Exception Symfony\\Component\\HttpKernel\\Exception\\NotFoundHttpException: \"No route found for \"{m} {u}\"\" "
+            "at /var/www/prestashop/vendor/symfony/symfony/src/Symfony/Component/HttpKernel/EventListener/RouterListener.php line 139 "
+            "{{\"exception\":\"[object] (Symfony\\\\Component\\\\HttpKernel\\\\Exception\\\\NotFoundHttpException(code: 0): No route found for \\\"{m2} {u2}\\\" "
+            "at /var/www/prestashop/vendor/symfony/symfony/src/Symfony/Component/HttpKernel/EventListener/RouterListener.php:139, "
+            "Symfony\\\\Component\\\\Routing\\\\Exception\\\\ResourceNotFoundException(code: 0): No routes found for \\\"{u3}\\\". at "
+            "/var/www/prestashop/vendor/symfony/symfony/src/Symfony/Component/Routing/Matcher/Dumper/CompiledUrlMatcherTrait.php:70)\"}} []",
+         {"TS": mono1_ts, "m": draw(lambda g: (g.r.choice(["GET", "POST"]), (u := ps_admin_url(g)), u[len("/admin-dev/index.php"):])),
+          "u": then(1), "m2": then(0), "u2": then(1), "u3": then(2)}),
+        (5, "[{TS}] php.INFO: User Deprecated: {d} {{\"exception\":\"[object] (ErrorException(code: 0): User Deprecated: {dj} at {f}:{l})\"}} []",
+         {"TS": mono1_ts, "d": draw(ps_deprecation), "dj": then(1), "f": then(2), "l": then(3)}),
+        (7, "*ERROR* \t2026/12/03 - {T}: {m}",
+         {"T": hms, "m": lambda g: g.r.choice(["Frontcontroller::init - Cart cannot be loaded or an order has already been placed using this cart",
+                                                "PaymentModule::validateOrder - Cart cannot be loaded or an order has already been placed using this cart",
+                                                f"Order creation failed for cart {g.r.randint(1000, 99999)}: Order is already validated"])}),
+        (5, "*WARNING* \t2026/12/03 - {T}: {m}",
+         {"T": hms, "m": lambda g: g.r.choice(["Swift Error: Expected response code 250 but got code \"554\", with message \"554 5.7.1 Relay access denied\"",
+                                                "Invalid security token", f"Product {g.r.randint(1, 9999)} is out of stock"])}),
+        (12, "[{TS}] PHP Warning:  {w} in {f} on line {l}",
+         {"TS": php_ts, "w": pick(["Undefined array key \"id_carrier\"", "Undefined variable $cart", "Trying to access array offset on value of type null",
+                                    "Undefined property: stdClass::$id_order_state"]),
+          "f": pick(ps_php_files), "l": lambda g: g.num(20, 4800)}),
+        (5, "[{TS}] PHP Notice:  {w} in {f} on line {l}",
+         {"TS": php_ts, "w": pick(["Undefined index: id_address_delivery", "Undefined offset: 0", "Trying to get property 'id' of non-object"]),
+          "f": pick(ps_php_files), "l": lambda g: g.num(20, 4800)}),
+        (6, "[{TS}] PHP Fatal error:  Uncaught {e} in {f}:{l}",
+         {"TS": php_ts, "e": pick(["Error: Call to a member function getProducts() on null", "PrestaShopException: Property Order->id_address_delivery is empty",
+                                    "TypeError: Tools::ps_round(): Argument #1 ($value) must be of type float, string given"]),
+          "f": pick(ps_php_files), "l": lambda g: g.num(20, 4800)}),
+        (4, "[{TS}] PHP Fatal error:  Allowed memory size of {b} bytes exhausted (tried to allocate {a} bytes) in {f} on line {l}",
+         {"TS": php_ts, "b": pick(["134217728", "268435456", "536870912"]), "a": lambda g: g.num(4096, 40000000),
+          "f": pick(ps_php_files), "l": lambda g: g.num(20, 4800)}),
+        (4, "[{TS}] PHP Deprecated:  {w} in {f} on line {l}",
+         {"TS": php_ts, "w": pick(["Creation of dynamic property OrderController::$checkoutProcess is deprecated",
+                                    "strlen(): Passing null to parameter #1 ($string) of type string is deprecated"]),
+          "f": pick(ps_php_files), "l": lambda g: g.num(20, 4800)}),
+    ]
+
+    # ---------------- WooCommerce (wc-logs) with WP-Cron and wpdb ----------------
+    def wc_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}+00:00"
+
+    def wc_order(g: Gen) -> str:
+        return str(g.r.randint(1200, 48000))
+
+    wc_hooks = ["woocommerce_cleanup_sessions", "woocommerce_scheduled_sales", "wc_admin_process_orders_milestone",
+                "woocommerce_cancel_unpaid_orders", "action_scheduler_run_queue"]
+    wc_sched = [("twicedaily", "43200"), ("hourly", "3600"), ("daily", "86400"), ("every_minute", "60")]
+    wc_cron_err = [("invalid_schedule", "Event schedule does not exist."), ("could_not_set", "The cron event list could not be saved.")]
+
+    def wc_cron(g: Gen):
+        return (g.r.choice(wc_hooks), *g.r.choice(wc_cron_err), *g.r.choice(wc_sched))
+
+    def pp_order_id(g: Gen) -> str:
+        return "".join(g.r.choice("ABCDEFGHJKLMNPRSTUVWXY0123456789") for _ in range(17))
+
+    wc = [
+        (12, "====Stripe Version: {v}====", {"v": pick(["8.9.0", "9.1.1"])}),
+        (12, "====Start Log====", {}),
+        (12, "====End Log====", {}),
+        (10, "Info: Begin processing payment with new payment method for order {o} for the amount of {a}", {"o": wc_order, "a": amount}),
+        (7, "Info: Begin processing payment with saved payment method for order {o} for the amount of {a}", {"o": wc_order, "a": amount}),
+        (5, "Info: Beginning refund for order {o} for the amount of {a}", {"o": wc_order, "a": amount}),
+        (8, "Error: {e}",
+         {"e": pick(["Your card was declined.", "Your card has insufficient funds.", "Your card's security code is incorrect.",
+                     "Your card has expired.", "An error processing your card occurred."])}),
+        (8, "{TS} INFO POST https://api-m.paypal.com/v2/checkout/orders/{i}/capture", {"TS": wc_ts, "i": pp_order_id}),
+        (8, "{TS} INFO POST https://api-m.paypal.com/v2/checkout/orders", {"TS": wc_ts}),
+        (14, "Response Debug ID: {d}", {"d": lambda g: g.hexs(13)}),
+        (14, "Response Code: {c}", {"c": pick(["200", "201", "201", "201", "422", "400"])}),
+        (6, "{TS} CRITICAL Uncaught Error: {e} in {f}:{l}",
+         {"TS": wc_ts, "e": pick(["Call to a member function get_id() on bool", "Call to undefined function wc_get_order_item_meta()",
+                                   "Attempt to assign property \"status\" on null"]),
+          "f": pick(["/var/www/html/wp-content/plugins/woocommerce/includes/class-wc-checkout.php",
+                     "/var/www/html/wp-content/themes/storefront-child/functions.php",
+                     "/var/www/html/wp-content/plugins/woocommerce-subscriptions/includes/class-wcs-cart-renewal.php"]),
+          "l": lambda g: g.num(20, 1600)}),
+        (6, "{TS} INFO scheduled action {i} ({a}) failed to finish processing due to the following exception:",
+         {"TS": wc_ts, "i": lambda g: g.num(10000, 999999), "a": pick(["subscription payment", "subscription end of prepaid term", "subscription trial end"])}),
+        (6, "[{TS}] Cron reschedule event error for hook: {h}, Error code: {c}, Error message: {m}, Data: {{\"schedule\":\"{s}\",\"args\":[],\"interval\":{n}}}",
+         {"TS": php_ts, "h": draw(wc_cron), "c": then(1), "m": then(2), "s": then(3), "n": then(4)}),
+        (5, "[{TS}] Cron unschedule event error for hook: {h}, Error code: {c}, Error message: {m}, Data: {{\"schedule\":\"{s}\",\"args\":[],\"interval\":{n}}}",
+         {"TS": php_ts, "h": draw(wc_cron), "c": then(1), "m": then(2), "s": then(3), "n": then(4)}),
+        (5, "[{TS}] WordPress database error {e} for query {q} made by do_action_ref_array('action_scheduler_run_queue'), WP_Hook->do_action, "
+            "WP_Hook->apply_filters, ActionScheduler_QueueRunner->run, ActionScheduler_Abstract_QueueRunner->run_cleanup, ActionScheduler_QueueCleaner->delete_old_actions",
+         {"TS": php_ts, "e": pick(["Deadlock found when trying to get lock; try restarting transaction", "Lock wait timeout exceeded; try restarting transaction"]),
+          "q": lambda g: f"DELETE FROM wp_actionscheduler_logs WHERE action_id = {g.r.randint(1000, 999999)}"}),
+    ]
+
+    # ---------------- Saleor ----------------
+    def sal_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def celery_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{g.num(0, 999):0>3}"
+
+    sal_tasks = ["saleor.plugins.webhook.tasks.send_webhook_request_async",
+                 "saleor.product.tasks.update_products_discounted_prices_for_promotion_task",
+                 "saleor.checkout.tasks.delete_expired_checkouts", "saleor.order.tasks.expire_orders_task",
+                 "saleor.payment.tasks.checkout_automatic_completion_task"]
+    sal_events = ["order_created", "order_fully_paid", "checkout_updated", "transaction_charge_requested", "product_variant_updated"]
+    sal_beat = [("delete-expired-checkouts", "saleor.checkout.tasks.delete_expired_checkouts"),
+                ("expire-orders", "saleor.order.tasks.expire_orders_task"),
+                ("update-products-search-vectors", "saleor.product.tasks.update_products_search_vector_task")]
+
+    def celery_worker(g: Gen) -> str:
+        return g.r.choice(["ForkPoolWorker-1", "ForkPoolWorker-2", "ForkPoolWorker-3", "ForkPoolWorker-4"])
+
+    def sj(level: str, line: str, msg: str, name: str, path: str) -> str:
+        return ("{{\"asctime\": \"{TS}\", \"levelname\": \"" + level + "\", \"lineno\": " + line + ", \"message\": \"" + msg +
+                "\", \"name\": \"" + name + "\", \"pathname\": \"" + path + "\", \"process\": {P}, \"threadName\": \"MainThread\"}}")
+
+    sal_wh = {"TS": sal_ts, "P": lambda g: g.num(7, 90), "w": lambda g: g.num(1, 60),
+              "u": pick(["https://app.example.com/api/webhooks/saleor", "https://erp.example.net/saleor/orders", "https://hooks.example.org/saleor"]),
+              "e": pick(sal_events), "d": pick(["10", "60", "600", "3600"]),
+              "x": pick(["HTTPSConnectionPool(host='erp.example.net', port=443): Read timed out. (read timeout=10)",
+                         "502 Bad Gateway", "Failed to parse response", "('Connection aborted.', RemoteDisconnected('Remote end closed connection without response'))"])}
+    tr = "/app/saleor/webhook/transport/asynchronous/transport.py"
+    saleor = [
+        (9, sj("INFO", "{L}", "[Webhook ID:{w}] Payload sent to '{u}' for event '{e}'. Delivery id: {i}", "saleor.webhook.transport.asynchronous.transport", tr),
+         {**sal_wh, "L": pick(["253"]), "i": lambda g: g.num(1000, 9999999)}),
+        (6, sj("INFO", "{L}", "[Webhook ID: {w}] Failed request to '{u}': '{x}' for event: '{e}'. Delay: {d}s", "saleor.webhook.transport.asynchronous.transport", tr),
+         {**sal_wh, "L": pick(["286"])}),
+        (3, sj("INFO", "{L}", "[Webhook ID: {w}] Failed request to '{u}': exceeded retry limit. Delivery id: {i}", "saleor.webhook.transport.asynchronous.transport", tr),
+         {**sal_wh, "L": pick(["298"]), "i": lambda g: g.num(1000, 9999999)}),
+        (5, sj("WARNING", "{L}", "Unable to process the payment: {x}", "saleor.payment.gateway", "/app/saleor/payment/gateway.py"),
+         {**sal_wh, "L": pick(["171"]), "x": pick(["Card declined", "Invalid payment token", "Gateway timeout"])}),
+        (4, sj("ERROR", "{L}", "A query had an error", "saleor.graphql.errors.unhandled", "/app/saleor/graphql/views.py"),
+         {**sal_wh, "L": pick(["333"])}),
+        (6, sj("INFO", "{L}", "A query failed unexpectedly", "saleor.graphql.errors.handled", "/app/saleor/graphql/views.py"),
+         {**sal_wh, "L": pick(["333"])}),
+        (4, sj("INFO", "{L}", "Deleted {n} expired checkouts.", "saleor.checkout.tasks", "/app/saleor/checkout/tasks.py"),
+         {**sal_wh, "L": pick(["103"]), "n": lambda g: g.num(0, 4000)}),
+        (20, "[{TS}: INFO/MainProcess] Task {t}[{i}] received",
+         {"TS": celery_ts, "t": pick(sal_tasks), "i": lambda g: g.uuid()}),
+        (18, "[{TS}: INFO/{W}] Task {t}[{i}] succeeded in {s}s: None",
+         {"TS": celery_ts, "W": celery_worker, "t": pick(sal_tasks), "i": lambda g: g.uuid(),
+          "s": lambda g: f"{g.r.uniform(0.001, 40):.{g.r.choice([3, 9])}f}"}),
+        (5, "[{TS}: INFO/{W}] Task {t}[{i}] retry: Retry in {s}s: {e}",
+         {"TS": celery_ts, "W": celery_worker, "t": pick(sal_tasks), "i": lambda g: g.uuid(), "s": pick(["10", "60", "600"]),
+          "e": pick(["ConnectionError()", "Timeout('Read timed out.')", "OperationalError('could not serialize access due to concurrent update')"])}),
+        (4, "[{TS}: ERROR/{W}] Task {t}[{i}] raised unexpected: {e}",
+         {"TS": celery_ts, "W": celery_worker, "t": pick(sal_tasks), "i": lambda g: g.uuid(),
+          "e": pick(["IntegrityError('duplicate key value violates unique constraint \"order_order_number_key\"')", "ValueError('Invalid currency')",
+                     "DoesNotExist('Checkout matching query does not exist.')"])}),
+        (4, "[{TS}: INFO/MainProcess] Scheduler: Sending due task {n} ({t})",
+         {"TS": celery_ts, "n": draw(lambda g: g.r.choice(sal_beat)), "t": then(1)}),
+        (4, "[{TS}: INFO/MainProcess] Connected to redis://{h}:6379/{d}", {"TS": celery_ts, "h": pick(["redis", "redis-master.saleor.svc"]), "d": pick(["0", "1"])}),
+        (3, "[{TS}: INFO/MainProcess] mingle: searching for neighbors", {"TS": celery_ts}),
+        (3, "[{TS}: INFO/MainProcess] mingle: all alone", {"TS": celery_ts}),
+        (4, "[{TS}: INFO/MainProcess] celery@{h} ready.", {"TS": celery_ts, "h": pick(["saleor-worker-6f7b8d9c4-kx2lp", "saleor-worker-6f7b8d9c4-tq8mz"])}),
+        (3, "INFO:     Started server process [{p}]", {"p": pick(["1", "7", "8"])}),
+        (3, "INFO:     Waiting for application startup.", {}),
+        (3, "INFO:     Application startup complete.", {}),
+        (16, "INFO:     {a}:{p} - \"{m} /graphql/ HTTP/1.1\" {c}",
+         {"a": lambda g: g.ip(), "p": lambda g: g.port(), "m": pick(["POST", "POST", "POST", "GET"]),
+          "c": pick(["200 OK", "200 OK", "200 OK", "400 Bad Request", "401 Unauthorized"])}),
+    ]
+
+    # ---------------- Sylius (Symfony Monolog, Workflow audit trail, winzou) ----------------
+    syl_wf = [("sylius_order_checkout", "App\\Entity\\Order\\Order", ["cart", "addressed", "shipping_selected", "payment_selected", "completed"],
+               ["address", "select_shipping", "select_payment", "complete"]),
+              ("sylius_payment", "App\\Entity\\Payment\\Payment", ["cart", "new", "processing", "completed", "failed"], ["create", "process", "complete", "fail"]),
+              ("sylius_order_payment", "App\\Entity\\Order\\Order", ["cart", "awaiting_payment", "paid", "partially_refunded"],
+               ["request_payment", "pay", "partially_refund"])]
+
+    def syl_audit(transitions: bool):
+        def make(g: Gen):
+            name, cls, places, trans = g.r.choice(syl_wf)
+            v = g.r.choice(trans if transitions else places)
+            return v, cls, name, jq(cls)
+        return {"p": draw(make), "c": then(1), "w": then(2), "p2": then(0), "c2": then(3), "w2": then(2)}
+
+    syl_routes = [("sylius_shop_checkout_complete", "sylius.controller.order::updateAction", "/checkout/complete"),
+                  ("sylius_shop_cart_summary", "sylius.controller.order::summaryAction", "/cart/"),
+                  ("sylius_shop_order_pay", "sylius.controller.payum::prepareCaptureAction", "/order/{t}/pay"),
+                  ("sylius_shop_checkout_address", "sylius.controller.order::updateAction", "/checkout/address")]
+
+    def syl_route(g: Gen):
+        r, c, p = g.r.choice(syl_routes)
+        loc = g.r.choice(["en_US", "de_DE", "fr_FR"])
+        return r, c, loc, f"https://sylius.example.com/{loc}{p.replace('{t}', g.hexs(10))}"
+
+    def syl_sm(g: Gen):
+        t, s, c, w = g.r.choice([("complete", "cart", "App\\Entity\\Order\\Order", "sylius_order_checkout"),
+                                 ("pay", "paid", "App\\Entity\\Order\\Order", "sylius_order_payment"),
+                                 ("complete", "failed", "App\\Entity\\Payment\\Payment", "sylius_payment"),
+                                 ("ship", "shipped", "App\\Entity\\Shipping\\Shipment", "sylius_shipment")])
+        return t, s, c, w, jq(c)
+
+    def syl_cmd(g: Gen):
+        c = g.r.choice(["sylius:remove-expired-carts", "sylius:cancel-unpaid-orders", "messenger:consume main"])
+        e = g.r.choice(["An exception occurred in the driver: SQLSTATE[HY000] [2002] Connection refused",
+                        "An exception occurred in the driver: SQLSTATE[HY000] [2002] No such file or directory"])
+        return c, e
+
+    sylius = [
+        (6, "[{TS}] workflow.INFO: Leaving \"{p}\" for subject of class \"{c}\" in workflow \"{w}\". {{\"place\":\"{p2}\",\"class\":\"{c2}\",\"workflow\":\"{w2}\"}} []",
+         {"TS": mono_ts, **syl_audit(False)}),
+        (6, "[{TS}] workflow.INFO: Transition \"{p}\" for subject of class \"{c}\" in workflow \"{w}\". {{\"transition\":\"{p2}\",\"class\":\"{c2}\",\"workflow\":\"{w2}\"}} []",
+         {"TS": mono_ts, **syl_audit(True)}),
+        (6, "[{TS}] workflow.INFO: Entering \"{p}\" for subject of class \"{c}\" in workflow \"{w}\". {{\"place\":\"{p2}\",\"class\":\"{c2}\",\"workflow\":\"{w2}\"}} []",
+         {"TS": mono_ts, **syl_audit(False)}),
+        (5, "[{TS}] request.CRITICAL: Uncaught PHP Exception SM\\SMException: \"Transition \"{t}\" cannot be applied on state \"{s}\" of object \"{c}\" with graph \"{w}\".\" "
+            "at /srv/sylius/vendor/winzou/state-machine/src/SM/StateMachine/StateMachine.php line 97 {{\"exception\":\"[object] (SM\\\\SMException(code: 0): "
+            "Transition \\\"{t2}\\\" cannot be applied on state \\\"{s2}\\\" of object \\\"{c2}\\\" with graph \\\"{w2}\\\". at "
+            "/srv/sylius/vendor/winzou/state-machine/src/SM/StateMachine/StateMachine.php:97)\"}} []",
+         {"TS": mono_ts, "t": draw(syl_sm), "s": then(1), "c": then(2), "w": then(3), "t2": then(0), "s2": then(1), "c2": then(4), "w2": then(3)}),
+        (8, "[{TS}] request.INFO: Matched route \"{r}\". {{\"route\":\"{r2}\",\"route_parameters\":{{\"_route\":\"{r3}\",\"_controller\":\"{c}\",\"_locale\":\"{l}\"}},"
+            "\"request_uri\":\"{u}\",\"method\":\"{m}\"}} []",
+         {"TS": mono_ts, "r": draw(syl_route), "r2": then(0), "r3": then(0), "c": then(1), "l": then(2), "u": then(3), "m": pick(["GET", "POST"])}),
+        (5, "[{TS}] security.INFO: Authenticator successful! {{\"token\":{{\"Symfony\\\\Component\\\\Security\\\\Http\\\\Authenticator\\\\Token\\\\PostAuthenticationToken\":"
+            "\"PostAuthenticationToken(user=\\\"{u}\\\", authenticated=true, roles=\\\"ROLE_USER\\\")\"}},"
+            "\"authenticator\":\"Symfony\\\\Component\\\\Security\\\\Http\\\\Authenticator\\\\FormLoginAuthenticator\"}} []",
+         {"TS": mono_ts, "u": pick(["shop@example.com", "jane.doe@example.org", "buyer42@example.net"])}),
+        (4, "[{TS}] security.INFO: Authenticator failed. {{\"exception\":\"[object] (Symfony\\\\Component\\\\Security\\\\Core\\\\Exception\\\\BadCredentialsException(code: 0): "
+            "The presented password is invalid. at /srv/sylius/vendor/symfony/security-http/EventListener/CheckCredentialsListener.php:{l})\","
+            "\"authenticator\":\"Symfony\\\\Component\\\\Security\\\\Http\\\\Authenticator\\\\FormLoginAuthenticator\"}} []",
+         {"TS": mono_ts, "l": pick(["69", "75"])}),
+        (3, "[{TS}] console.ERROR: Error thrown while running command \"{c}\". Message: \"{e}\" {{\"exception\":\"[object] "
+            "(Doctrine\\\\DBAL\\\\Exception\\\\ConnectionException(code: 2002): {e2} at /srv/sylius/vendor/doctrine/dbal/src/Driver/API/MySQL/ExceptionConverter.php:103)\","
+            "\"command\":\"{c2}\",\"message\":\"{e3}\"}} []",
+         {"TS": mono_ts, "c": draw(syl_cmd), "e": then(1), "e2": then(1), "c2": then(0), "e3": then(1)}),
+    ]
+
+    # ---------------- Spree/Solidus (Rails logger) ----------------
+    def rails_prefix(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us(g)} #{g.r.choice(['12', '17', '23'])}"
+
+    def req(g: Gen) -> str:
+        return g.uuid()
+
+    spree_actions = [("POST", "/checkout/update/payment", "Spree::CheckoutController#update", "HTML"),
+                     ("PATCH", "/checkout/update/delivery", "Spree::CheckoutController#update", "HTML"),
+                     ("POST", "/orders/populate", "Spree::OrdersController#populate", "JS"),
+                     ("GET", "/cart", "Spree::OrdersController#edit", "HTML"),
+                     ("PATCH", "/api/v2/storefront/checkout/complete", "Spree::Api::V2::Storefront::CheckoutController#complete", "JSON"),
+                     ("GET", "/admin/orders", "Spree::Admin::OrdersController#index", "HTML")]
+
+    sp_jobs = [("Spree::Orders::FinalizeJob", "default"), ("ActionMailer::MailDeliveryJob", "mailers"),
+               ("Spree::Webhooks::Subscribers::MakeRequestJob", "spree_webhooks"), ("Spree::Reports::SalesTotalJob", "default")]
+
+    def sp_args(g: Gen) -> str:
+        # the arguments belong to the job drawn first on the line
+        if g.drawn[0] == "ActionMailer::MailDeliveryJob":
+            mail = g.r.choice(["confirm_email", "cancel_email", "shipped_email"])
+            return f"\"Spree::OrderMailer\", \"{mail}\", \"deliver_now\", {{{{args: [{g.num(1, 99999)}]}}}}"
+        if g.drawn[0] == "Spree::Webhooks::Subscribers::MakeRequestJob":
+            return f"{{{{\"data\" => {{{{\"id\" => \"{g.num(1, 99999)}\", \"type\" => \"order\"}}}}}}}}, \"order.paid\", {g.num(1, 40)}"
+        return f"#<GlobalID:0x00007f{g.hexs(10)} @uri=#<URI::GID gid://spree/Spree::Order/{g.num(1, 99999)}>>"
+
+    def sp_job(g: Gen):
+        job, queue = g.r.choice(sp_jobs)
+        return job, g.uuid(), queue
+
+    spree = [
+        (16, "I, [{P}]  INFO -- : [{r}] Started {m} \"{u}\" for {a} at 2026-12-03 {T} +0000",
+         {"P": rails_prefix, "r": req, "m": draw(lambda g: g.r.choice(spree_actions)), "u": then(1), "a": client_ip, "T": hms}),
+        (14, "I, [{P}]  INFO -- : [{r}] Processing by {c} as {f}",
+         {"P": rails_prefix, "r": req, "c": draw(lambda g: g.r.choice(spree_actions)[2:]), "f": then(1)}),
+        (14, "I, [{P}]  INFO -- : [{r}] Completed {s} in {t}ms (Views: {v}ms | ActiveRecord: {ar}ms | Allocations: {al})",
+         {"P": rails_prefix, "r": req, "s": pick(["200 OK", "200 OK", "302 Found", "422 Unprocessable Entity", "404 Not Found"]),
+          "t": ms, "v": fms, "ar": fms, "al": lambda g: g.num(900, 400000)}),
+        (6, "I, [{P}]  INFO -- : [{r}] Redirected to {u}",
+         {"P": rails_prefix, "r": req, "u": lambda g: g.r.choice(["https://store.example.com/checkout/confirm", f"https://store.example.com/orders/R{g.num(100000000, 999999999)}",
+                                                                   "https://store.example.com/checkout/payment", "https://store.example.com/cart"])}),
+        (5, "F, [{P}] FATAL -- : [{r}] ActionController::InvalidAuthenticityToken (Can't verify CSRF token authenticity.):",
+         {"P": rails_prefix, "r": req}),
+        (5, "F, [{P}] FATAL -- : [{r}] ActionController::RoutingError (No route matches [{m}] \"{u}\"):",
+         {"P": rails_prefix, "r": req, "m": pick(["GET", "POST"]), "u": pick(["/wp-login.php", "/.env", "/admin/config.php", "/xmlrpc.php"])}),
+        (4, "F, [{P}] FATAL -- : [{r}] ActiveRecord::RecordNotFound (Couldn't find Spree::Order with [WHERE \"spree_orders\".\"number\" = $1]):",
+         {"P": rails_prefix, "r": req}),
+        (4, "F, [{P}] FATAL -- : [{r}] Spree::Core::GatewayError ({e}):",
+         {"P": rails_prefix, "r": req, "e": pick(["Your card was declined.", "Your card has insufficient funds.", "Payment method could not be authorized"])}),
+        (10, "I, [{P}]  INFO -- : [ActiveJob] Enqueued {j} (Job ID: {i}) to Sidekiq({q}) with arguments: {a}",
+         {"P": rails_prefix, "j": draw(sp_job), "i": then(1), "q": then(2), "a": sp_args}),
+        (10, "I, [{P}]  INFO -- : [ActiveJob] [{j}] [{i}] Performing {j2} (Job ID: {i2}) from Sidekiq({q}) enqueued at 2026-12-03T{T}.{z}Z with arguments: {a}",
+         {"P": rails_prefix, "j": draw(sp_job), "i": then(1), "j2": then(0), "i2": then(1),
+          "q": then(2), "T": hms, "z": lambda g: g.num(0, 999).rjust(3, "0"), "a": sp_args}),
+        (10, "I, [{P}]  INFO -- : [ActiveJob] [{j}] [{i}] Performed {j2} (Job ID: {i2}) from Sidekiq({q}) in {t}ms",
+         {"P": rails_prefix, "j": draw(sp_job), "i": then(1), "j2": then(0), "i2": then(1), "q": then(2), "t": fms}),
+        (4, "E, [{P}] ERROR -- : [ActiveJob] [{j}] [{i}] Error performing {j2} (Job ID: {i2}) from Sidekiq({q}) in {t}ms: {e}",
+         {"P": rails_prefix, "j": draw(sp_job), "i": then(1), "j2": then(0), "i2": then(1), "q": then(2), "t": fms,
+          "e": pick(["Net::ReadTimeout (Net::ReadTimeout with #<TCPSocket:(closed)>):", "Net::SMTPAuthenticationError (535 5.7.8 Authentication credentials invalid):",
+                     "ActiveJob::DeserializationError (Error while trying to deserialize arguments: Couldn't find Spree::Order with 'id'=4412):"])}),
+        (4, "I, [{P}]  INFO -- : [ActiveJob] [{j}] [{i}] Retrying {j2} in {s} seconds, due to a {e}.",
+         {"P": rails_prefix, "j": draw(sp_job), "i": then(1), "j2": then(0),
+          "s": lambda g: g.num(3, 900), "e": pick(["Net::ReadTimeout", "Errno::ECONNREFUSED", "Stripe::RateLimitError"])}),
+    ]
+
+    # ---------------- Medusa ----------------
+    md_events = ["order.placed", "cart.updated", "product.updated", "payment.captured", "order.canceled"]
+
+    def md_id(prefix: str):
+        return lambda g: f"{prefix}_01J{''.join(g.r.choice('0123456789ABCDEFGHJKMNPQRSTVWXYZ') for _ in range(23))}"
+
+    def md_url(g: Gen) -> str:
+        return g.r.choice([f"/store/carts/{md_id('cart')(g)}", "/store/products", f"/store/carts/{md_id('cart')(g)}/complete",
+                           f"/admin/orders/{md_id('order')(g)}", "/store/regions", f"/store/carts/{md_id('cart')(g)}/line-items"])
+
+    medusa = [
+        (14, "info:    Processing {e} which has {n} subscribers", {"e": pick(md_events), "n": pick(["1", "1", "2", "3", "5"])}),
+        (20, "http:    {m} {u} ← {r} ({s}) - {t} ms",
+         {"m": pick(["GET", "POST", "DELETE"]), "u": md_url,
+          "r": pick(["-", "http://localhost:8000/", "https://storefront.example.com/", "http://localhost:9000/app/orders"]),
+          "s": pick(["200", "200", "200", "201", "400", "404", "500"]), "t": lambda g: f"{g.r.uniform(0.8, 3000):.3f}"}),
+        (4, "info:    Server is ready on port: {p}", {"p": pick(["9000"])}),
+        (4, "info:    Admin URL → {u}", {"u": pick(["http://localhost:9000/app", "https://admin.example.com/app"])}),
+        (4, "info:    Connection to Redis in module '{m}' established", {"m": pick(["event-bus-redis", "cache-redis", "workflow-engine-redis"])}),
+        (3, "warn:    Local Event Bus installed. This is not recommended for production.", {}),
+        (4, "error:   An error occurred while processing {e}: {x}",
+         {"e": pick(md_events), "x": pick(["Error: connect ECONNREFUSED 127.0.0.1:7700", "Error: Request failed with status code 429",
+                                           "TypeError: Cannot read properties of undefined (reading 'email')"])}),
+    ]
+
+    # ---------------- Kill Bill (logback) ----------------
+    def kb_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)},{g.num(0, 999):0>3}+0000"
+
+    def kb_head(level: str, log: str) -> str:
+        return "{TS} lvl='" + level + "', log='" + log + "', th='{th}', xff='{xff}', rId='{rid}', tok='{tok}', aRId='{ar}', tRId='{tr}', "
+
+    def kb_head_bg(level: str, log: str) -> str:
+        return "{TS} lvl='" + level + "', log='" + log + "', th='{th}', xff='', rId='', tok='', aRId='', tRId='', "
+
+    kb_base = {"TS": kb_ts, "xff": lambda g: g.r.choice(["", "", g.ip()]), "rid": lambda g: g.r.choice(["", g.uuid()]), "tok": lambda g: g.uuid(),
+               "ar": lambda g: g.num(1, 9999), "tr": pick(["1", "2", "3"]),
+               "th": pick(["bus_ext_events-th", "notifications-th", "http-nio-8080-exec-3", "http-nio-8080-exec-7"])}
+    kb_http = {**kb_base, "th": draw(lambda g: (g.r.choice(["http-nio-8080-exec-3", "http-nio-8080-exec-7", "http-nio-8080-exec-12"]),))}
+    kb_queues = ["invoice-service:next-billing-date-queue", "payment-service:retry-queue", "overdue-service:overdue-check-queue",
+                 "subscription-service:subscription-events", "invoice-service:parent-invoice-commitment-queue"]
+    killbill = [
+        (10, kb_head("INFO", "InvoiceDispatcher") + "Generated invoiceId='{i}', accountId='{a}', targetDate='2026-12-{d}', items='{n}'",
+         {**kb_base, "i": lambda g: g.uuid(), "a": lambda g: g.uuid(), "d": pick(["03", "04", "31"]), "n": pick(["1", "1", "2", "3", "4", "7"])}),
+        (6, kb_head("INFO", "InvoiceDispatcher") + "Nothing to invoice for accountId='{a}', targetDate='2026-12-{d}'",
+         {**kb_base, "a": lambda g: g.uuid(), "d": pick(["03", "04"])}),
+        (9, kb_head("INFO", "PaymentProcessor") + "Payment transactionId='{t}', paymentId='{p}', type='{y}', status='{s}', amount='{m}', currency='{c}'",
+         {**kb_base, "t": lambda g: g.uuid(), "p": lambda g: g.uuid(), "y": pick(["AUTHORIZE", "CAPTURE", "PURCHASE", "REFUND"]),
+          "s": pick(["SUCCESS", "SUCCESS", "SUCCESS", "PAYMENT_FAILURE", "PLUGIN_FAILURE", "PENDING"]), "m": amount, "c": pick(["USD", "EUR", "GBP"])}),
+        (4, kb_head("WARN", "PaymentProcessor") + "Payment plugin {pl} returned status {s} for paymentId='{p}': gatewayError='{e}', gatewayErrorCode='{c}'",
+         {**kb_base, "pl": pick(["killbill-stripe", "killbill-adyen", "__EXTERNAL_PAYMENT__"]), "s": pick(["ERROR", "CANCELED"]), "p": lambda g: g.uuid(),
+          "e": pick(["Your card was declined.", "Refused", "Read timed out"]), "c": pick(["card_declined", "2", "null"])}),
+        (5, kb_head("INFO", "DefaultOverdueStateApplicator") + "Overdue state change from '{a}' to '{b}' for accountId='{x}'",
+         {**kb_base, "a": pick(["__KILLBILL__CLEAR__OVERDUE_STATE__", "OD1", "OD2"]), "b": pick(["OD1", "OD2", "OD3", "__KILLBILL__CLEAR__OVERDUE_STATE__"]),
+          "x": lambda g: g.uuid()}),
+        (6, kb_head_bg("INFO", "DefaultNotificationQueueService") + "Starting notification queue {q}",
+         {"TS": kb_ts, "th": pick(["main"]), "q": pick(kb_queues)}),
+        (5, kb_head_bg("WARN", "NotificationQueueDispatcher") + "{q}: Lifecycle check reaped {n} entries in PROCESSING state older than {m}",
+         {"TS": kb_ts, "th": pick(["Sweeper-0", "Sweeper-1"]), "q": pick(kb_queues[:2]), "n": lambda g: g.num(1, 40), "m": pick(["PT5M", "PT10M"])}),
+        (5, kb_head_bg("ERROR", "PersistentBus") + "Failed to dispatch event='{e}', searchKey1='{k}', errorCount='{c}': {x}",
+         {"TS": kb_ts, "th": pick(["bus_ext_events-th", "bus_events-th"]), "e": pick(["DefaultInvoiceCreationEvent", "DefaultPaymentInfoEvent", "DefaultEffectiveSubscriptionEvent"]),
+          "k": lambda g: g.num(1, 9999), "c": pick(["1", "2", "3"]),
+          "x": pick(["java.net.SocketTimeoutException: Read timed out", "org.killbill.billing.invoice.api.InvoiceApiException: Invoice already exists"])}),
+        (12, kb_head("INFO", "LoggingFilter") + "{n} * Server has received a request on thread {t}",
+         {**kb_http, "n": lambda g: g.num(1, 9999), "t": then(0)}),
+        (12, kb_head("INFO", "LoggingFilter") + "{n} * Server responded with a response on thread {t}",
+         {**kb_http, "n": lambda g: g.num(1, 9999), "t": then(0)}),
+        (10, kb_head("INFO", "LoggingFilter") + "{n} > {m} http://127.0.0.1:8080{u}",
+         {**kb_http, "n": lambda g: g.num(1, 9999), "m": pick(["GET", "POST", "PUT"]),
+          "u": lambda g: g.r.choice([f"/1.0/kb/accounts/{g.uuid()}", f"/1.0/kb/accounts/{g.uuid()}/payments", f"/1.0/kb/invoices/{g.uuid()}",
+                                     "/1.0/kb/subscriptions", f"/1.0/kb/invoices/dryRun?accountId={g.uuid()}"])}),
+        (10, kb_head("INFO", "LoggingFilter") + "{n} < {s}", {**kb_http, "n": lambda g: g.num(1, 9999), "s": pick(["200", "201", "201", "204", "400", "404"])}),
+        (4, kb_head_bg("INFO", "DefaultLifecycle") + "Killbill lifecycle firing stage {l}",
+         {"TS": kb_ts, "th": pick(["main"]), "l": pick(["LOAD_CATALOG", "INIT_BUS", "REGISTER_EVENTS", "START_SERVICE", "STOP_SERVICE"])}),
+    ]
+
+    # ---------------- Hyperswitch (router JSON) ----------------
+    def hs_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999999):0>9}Z"
+
+    hs_flows = ["PaymentsCreate", "PaymentsConfirm", "PaymentsCapture", "RefundsCreate", "IncomingWebhookReceive"]
+
+    def hj(msg: str, level: str, target: str, line: str, file: str, fn: str, extra: str = "") -> str:
+        return ("{{\"message\":\"" + msg + "\",\"hostname\":\"{H}\",\"pid\":1,\"env\":\"production\",\"level\":\"" + level + "\",\"target\":\"" + target +
+                "\",\"service\":\"router\",\"line\":" + line + ",\"file\":\"" + file + "\",\"fn\":\"" + fn + "\",\"full_name\":\"" + target + "::" + fn +
+                "\",\"time\":\"{TS}\",\"request_id\":\"{R}\"" + extra + "}}")
+
+    hs_base = {"H": pick(["router-7d9f6c9b5-2xkqp", "router-7d9f6c9b5-h8wzn", "router-7d9f6c9b5-q4m2t"]), "TS": hs_ts, "R": lambda g: g.uuid(),
+               "F": pick(hs_flows), "M": pick(["merchant_1733210000", "merchant_acme_eu", "merchant_shopco"]),
+               "C": pick(["stripe", "adyen", "checkout", "paypal"]), "P": lambda g: "pay_" + "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") for _ in range(20))}
+    hyperswitch = [
+        (14, hj("[INCOMING_REQUEST - START]", "INFO", "router::services::api", "{L}", "crates/router/src/services/api.rs", "server_wrap_util", ",\"flow\":\"{F}\""),
+         {**hs_base, "L": pick(["1055"])}),
+        (14, hj("[INCOMING_REQUEST - END]", "INFO", "router::services::api", "{L}", "crates/router/src/services/api.rs", "server_wrap_util",
+                ",\"flow\":\"{F}\",\"status_code\":{S},\"latency\":{T},\"merchant_id\":\"{M}\""),
+         {**hs_base, "L": pick(["1131"]), "S": pick(["200", "200", "200", "400", "404", "422"]), "T": lambda g: g.num(4, 4000)}),
+        (10, hj("Calling connector {C} for flow {F}", "INFO", "router::core::payments::flows", "{L}", "crates/router/src/core/payments/flows.rs", "call_connector_service",
+                ",\"connector\":\"{C2}\",\"payment_id\":\"{P}\""),
+         {**hs_base, "L": pick(["210"]), "C": draw(lambda g: (g.r.choice(["stripe", "adyen", "checkout", "paypal"]),)), "C2": then(0)}),
+        (6, hj("Payment {P} failed with error_code={E} error_message={X}", "WARN", "router::core::payments::operations::payment_response", "{L}",
+               "crates/router/src/core/payments/operations/payment_response.rs", "payment_response_update_tracker", ",\"merchant_id\":\"{M}\""),
+         {**hs_base, "L": pick(["1402"]), "E": pick(["card_declined", "insufficient_funds", "do_not_honor", "expired_card"]),
+          "X": pick(["Your card was declined.", "Refused", "Insufficient Funds", "Expired Card"])}),
+        (5, hj("Incoming webhook received for connector {C} with event type {E}", "INFO", "router::core::webhooks::incoming", "{L}", "crates/router/src/core/webhooks/incoming.rs",
+               "incoming_webhooks_core", ",\"merchant_id\":\"{M}\""),
+         {**hs_base, "L": pick(["142"]), "E": pick(["PaymentIntentSuccess", "PaymentIntentFailure", "RefundSuccess", "DisputeOpened"])}),
+        (4, hj("Webhook source verification failed for connector {C}", "ERROR", "router::core::webhooks::incoming", "{L}", "crates/router/src/core/webhooks/incoming.rs",
+               "incoming_webhooks_core", ",\"merchant_id\":\"{M}\""), {**hs_base, "L": pick(["263"])}),
+        (5, hj("Outgoing webhook delivery failed for event {E}, status {S}; retry scheduled in {T} seconds", "WARN", "router::core::webhooks::outgoing", "{L}",
+               "crates/router/src/core/webhooks/outgoing.rs", "trigger_webhook_to_merchant", ",\"merchant_id\":\"{M}\""),
+         {**hs_base, "L": pick(["412"]), "E": lambda g: "evt_" + g.hexs(32), "S": pick(["500", "502", "503", "504"]), "T": pick(["60", "300", "900"])}),
+        (4, hj("Error while fetching from redis: {E}", "ERROR", "redis_interface::commands", "{L}", "crates/redis_interface/src/commands.rs", "get_key"),
+         {**hs_base, "L": pick(["148"]), "E": pick(["Connection reset by peer (os error 104)", "Timeout", "Redis connection pool exhausted"])}),
+    ]
+
+    # ---------------- Stripe CLI (stripe listen) ----------------
+    def cli_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    st_events = ["payment_intent.succeeded", "payment_intent.created", "charge.succeeded", "checkout.session.completed",
+                 "invoice.paid", "customer.subscription.updated", "charge.refunded", "payment_intent.payment_failed"]
+    evt = stripe_id("evt_3", 24)
+    stripe_cli = [
+        (3, "> Ready! You are using Stripe API Version [{v}]. Your webhook signing secret is whsec_{s} (^C to quit)",
+         {"v": pick(["2024-06-20", "2024-11-20.acacia", "2025-03-31.basil"]), "s": lambda g: g.hexs(64)}),
+        (22, "{TS}   --> {e} [{i}]", {"TS": cli_ts, "e": pick(st_events), "i": evt}),
+        (20, "{TS}  <--  [{c}] POST {u} [{i}]",
+         {"TS": cli_ts, "c": pick(["200", "200", "200", "200", "400", "500", "404"]),
+          "u": pick(["http://localhost:4242/webhook", "http://localhost:3000/api/webhooks/stripe", "http://localhost:8000/hooks/stripe/"]), "i": evt}),
+        (5, "{TS}   --> connect {e} [{i}]", {"TS": cli_ts, "e": pick(st_events), "i": evt}),
+        (5, "{TS}            [ERROR] Failed to POST: Post \"{u}\": dial tcp {a}: connect: connection refused",
+         {"TS": cli_ts, "u": draw(lambda g: g.r.choice([("http://localhost:4242/webhook", "[::1]:4242"), ("http://localhost:3000/api/webhooks/stripe", "127.0.0.1:3000"),
+                                                         ("http://localhost:3000/api/webhooks/stripe", "[::1]:3000")])), "a": then(1)}),
+        (3, "A newer version of the Stripe CLI is available, please update to: v{v}", {"v": pick(["1.21.8", "1.22.0"])}),
+    ]
+
+    return sw + ps + wc + saleor + sylius + spree + medusa + killbill + hyperswitch + stripe_cli
+
+
+def gateway_events() -> list[tuple[float, str, dict]]:
+    """API gateways as their operators log them: Apache APISIX (error.log in nginx's format with its
+    [lua] plugin, config_etcd, healthcheck and SNI lines, and the default access log), Tyk (the gateway's
+    logrus lines: APIs and policies loaded, reloads, auth, rate limit and quota rejections, proxy errors;
+    the pump with stdout analytics records), KrakenD (its [KRAKEND] lines: endpoint and backend pipes,
+    the circuit breaker, rate limit and JWT validator messages, Gin access lines), Gravitee APIM (gateway
+    and management API logback lines), WSO2 API Manager (carbon logs with Synapse endpoints and the
+    gateway's correlation log), Spring Cloud Gateway (reactor-netty, route and error lines in a Spring
+    Boot 3 console), Netflix Zuul 2, Emissary-ingress (diagd, ambex, Envoy and its ACCESS lines), Gloo
+    Edge (zap JSON), Apache ShenYu and Kuma's control plane.
+    Written blind for the twenty-sixth issue-15 pass: before reading the engine or any failure
+    analysis; 144 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def ms3(g: Gen) -> str:
+        return f"{g.r.randint(0, 999):03d}"
+
+    def client_ip(g: Gen) -> str:
+        return g.r.choice([g.ip(), f"192.168.{g.r.randint(0, 9)}.{g.r.randint(2, 250)}",
+                           f"{g.r.choice(['81.2', '93.184', '203.0'])}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"])
+
+    def pod_ip(g: Gen) -> str:
+        return f"10.244.{g.r.randint(0, 5)}.{g.r.randint(2, 250)}"
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([0, 1, 1, 2, 3, g.r.randint(4, 40)]))
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(0, 9), g.r.randint(10, 400), g.r.randint(10, 400), g.r.randint(400, 30000)]))
+
+    def secs3(g: Gen) -> str:
+        return f"{g.r.choice([g.r.uniform(0, 0.05), g.r.uniform(0, 0.5), g.r.uniform(0.5, 30)]):.3f}"
+
+    def size(g: Gen) -> str:
+        return str(g.r.choice([0, g.r.randint(20, 900), g.r.randint(900, 250000)]))
+
+    statuses = ["200", "200", "200", "200", "201", "204", "304", "400", "401", "403", "404", "429", "500", "502", "503", "504"]
+    methods = ["GET", "GET", "GET", "POST", "PUT", "DELETE", "PATCH"]
+    agents = ["curl/8.5.0", "okhttp/4.12.0", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+              "PostmanRuntime/7.42.0", "python-requests/2.32.3", "Go-http-client/1.1"]
+    hosts = ["api.example.com", "shop.example.com", "partner-api.example.net"]
+    api_paths = ["/orders/v1/orders", "/orders/v1/orders/{n}", "/catalog/v2/products?page={n}", "/payments/v1/charges",
+                 "/users/v1/users/{n}/profile", "/auth/token", "/healthz"]
+
+    def api_path(g: Gen) -> str:
+        return g.r.choice(api_paths).replace("{n}", g.num(1, 99999))
+
+    # ---- Apache APISIX: error.log (nginx) and access log ----
+    def ngx_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    def worker(g: Gen) -> str:
+        w = g.r.choice([44, 45, 46, 47])
+        return f"{w}#{w}"
+
+    def conn(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 99), g.r.randint(100, 9999999)]))
+
+    def new_pid(g: Gen) -> str:
+        return str(g.r.randint(48, 9999))
+
+    apisix_upstreams = ["/apisix/upstreams/orders", "/apisix/routes/463180529126835050", "/apisix/upstreams/payments",
+                        "/apisix/services/catalog"]
+    apisix_nodes = ["10.0.3.12:8080", "10.0.3.13:8080", "10.0.4.21:9000", "10.0.4.22:9000"]
+
+    def hc_target(g: Gen) -> str:
+        node = g.r.choice(apisix_nodes)
+        name = g.r.choice(["", node.split(":")[0], "orders.internal"])
+        return f"{name}({node})"
+
+    def hc_count(g: Gen) -> str:
+        b = g.r.choice([2, 3, 5])
+        return f"{g.r.randint(1, b)}/{b}"
+
+    def hc_flip(g: Gen) -> str:
+        g.drawn = g.r.choice([("true", "false"), ("false", "true")])
+        return g.drawn[0]
+
+    ap: dict[str, str] = {}
+
+    def ap_req(g: Gen) -> str:
+        ap["m"] = g.r.choice(methods)
+        ap["path"] = api_path(g)
+        ap["node"] = g.r.choice(apisix_nodes)
+        ap["host"] = g.r.choice(hosts)
+        return ap["m"]
+
+    def plugin_set(g: Gen) -> str:
+        names = ["real-ip", "ai", "client-control", "proxy-control", "request-id", "zipkin", "ext-plugin-pre-req",
+                 "fault-injection", "mocking", "serverless-pre-function", "cors", "ip-restriction", "ua-restriction",
+                 "referer-restriction", "csrf", "uri-blocker", "request-validation", "openid-connect", "cas-auth",
+                 "authz-casbin", "authz-casdoor", "wolf-rbac", "ldap-auth", "hmac-auth", "basic-auth", "jwt-auth",
+                 "key-auth", "consumer-restriction", "forward-auth", "opa", "authz-keycloak", "proxy-cache",
+                 "body-transformer", "proxy-mirror", "proxy-rewrite", "workflow", "api-breaker", "limit-conn",
+                 "limit-count", "limit-req", "gzip", "server-info", "traffic-split", "redirect", "response-rewrite",
+                 "degraphql", "kafka-proxy", "grpc-transcode", "grpc-web", "public-api", "prometheus", "datadog",
+                 "loki-logger", "elasticsearch-logger", "echo", "loggly", "http-logger", "splunk-hec-logging",
+                 "skywalking-logger", "google-cloud-logging", "sls-logger", "tcp-logger", "kafka-logger",
+                 "rocketmq-logger", "syslog", "udp-logger", "file-logger", "clickhouse-logger", "tencent-cloud-cls",
+                 "inspect", "example-plugin", "aws-lambda", "azure-functions", "openwhisk", "openfunction",
+                 "serverless-post-function", "ext-plugin-post-req", "ext-plugin-post-resp"]
+        chosen = g.r.sample(names, g.r.randint(1, 4))
+        return esc("{" + ",".join(f'"{n}":true' for n in chosen) + "}")
+
+    etcd_dirs = ["/apisix/routes", "/apisix/upstreams", "/apisix/ssls", "/apisix/consumers", "/apisix/plugin_configs"]
+    snis = ["api.example.com", "legacy.example.org", "10.0.8.15", "grpc.partner-api.example.net"]
+    jwt_errors = ["'exp' claim expired at Thu, 03 Dec 2026 09:41:12 GMT", "signature mismatch: a4f1e2c9b7d0", "invalid jwt string",
+                  "missing user key in JWT token"]
+    check_errors = ['property "uri" validation failed: wrong type: expected string, got table',
+                    'allOf 1 failed: value should match only one schema, but matches none',
+                    'property "upstream" validation failed: property "nodes" validation failed: expect array to have at least 1 items']
+
+    def check_val(g: Gen) -> str:
+        return esc(g.r.choice([
+            f'{{"uri":["/orders/*"],"upstream":{{"type":"roundrobin","nodes":{{"{g.r.choice(apisix_nodes)}":1}}}},"id":"{g.num(10**17, 10**18)}"}}',
+            f'{{"plugins":{{"limit-count":{{"count":{g.r.choice([100, 500])},"time_window":60}}}},"uris":["/catalog/*"],"id":"{g.r.choice(["catalog", "legacy"])}"}}',
+            '{"upstream":{"nodes":[],"type":"chash","key":"remote_addr"},"uri":"/payments/*","id":"payments"}']))
+
+    apisix_error_log = [
+        (8, "{TS} [notice] 1#1: signal 1 (SIGHUP) received from {p}, reconfiguring", {"TS": ngx_ts, "p": new_pid}),
+        (8, "{TS} [notice] 1#1: reconfiguring", {"TS": ngx_ts}),
+        (12, "{TS} [notice] 1#1: start worker process {p}", {"TS": ngx_ts, "p": new_pid}),
+        (8, "{TS} [notice] {W}: gracefully shutting down", {"TS": ngx_ts, "W": worker}),
+        (8, "{TS} [notice] {W}: exiting", {"TS": ngx_ts, "W": worker}),
+        (6, "{TS} [notice] 1#1: signal 17 (SIGCHLD) received from {p}", {"TS": ngx_ts, "p": new_pid}),
+        (6, "{TS} [notice] 1#1: worker process {p} exited with code 0", {"TS": ngx_ts, "p": new_pid}),
+        (8, "{TS} [info] {W}: [lua] plugin.lua:205: load(): new plugins: {P}, context: init_worker_by_lua*",
+         {"TS": ngx_ts, "W": worker, "P": plugin_set}),
+        (14, "{TS} [warn] {W}: *{c} [lua] healthcheck.lua:1150: log(): [healthcheck] (upstream#{u}) unhealthy {k} increment ({n}) for '{t}', context: ngx.timer",
+         {"TS": ngx_ts, "W": worker, "c": conn, "u": pick(apisix_upstreams), "k": pick(["TCP", "HTTP", "TIMEOUT"]), "n": hc_count, "t": hc_target}),
+        (10, "{TS} [warn] {W}: *{c} [lua] healthcheck.lua:1150: log(): [healthcheck] (upstream#{u}) healthy SUCCESS increment ({n}) for '{t}', context: ngx.timer",
+         {"TS": ngx_ts, "W": worker, "c": conn, "u": pick(apisix_upstreams), "n": hc_count, "t": hc_target}),
+        (6, "{TS} [warn] {W}: *{c} [lua] healthcheck.lua:1150: log(): [healthcheck] (upstream#{u}) event: target status '{t}' from '{a}' to '{b}', context: ngx.timer",
+         {"TS": ngx_ts, "W": worker, "c": conn, "u": pick(apisix_upstreams), "t": hc_target, "a": hc_flip, "b": then(1)}),
+        (14, '{TS} [error] {W}: *{c} connect() failed (111: Connection refused) while connecting to upstream, client: {i}, server: _, request: "{m} {p} HTTP/1.1", upstream: "http://{n}{p2}", host: "{h}"',
+         {"TS": ngx_ts, "W": worker, "c": conn, "i": client_ip, "m": ap_req, "p": lambda g: ap["path"], "n": lambda g: ap["node"],
+          "p2": lambda g: ap["path"], "h": lambda g: ap["host"]}),
+        (10, '{TS} [error] {W}: *{c} upstream timed out (110: Connection timed out) while reading response header from upstream, client: {i}, server: _, request: "{m} {p} HTTP/1.1", upstream: "http://{n}{p2}", host: "{h}"',
+         {"TS": ngx_ts, "W": worker, "c": conn, "i": client_ip, "m": ap_req, "p": lambda g: ap["path"], "n": lambda g: ap["node"],
+          "p2": lambda g: ap["path"], "h": lambda g: ap["host"]}),
+        (5, '{TS} [error] {W}: *{c} upstream prematurely closed connection while reading response header from upstream, client: {i}, server: _, request: "{m} {p} HTTP/1.1", upstream: "http://{n}{p2}", host: "{h}"',
+         {"TS": ngx_ts, "W": worker, "c": conn, "i": client_ip, "m": ap_req, "p": lambda g: ap["path"], "n": lambda g: ap["node"],
+          "p2": lambda g: ap["path"], "h": lambda g: ap["host"]}),
+        (5, '{TS} [error] {W}: *{c} SSL_do_handshake() failed (SSL: error:0A000086:SSL routines::certificate verify failed) while SSL handshaking to upstream, client: {i}, server: _, request: "{m} {p} HTTP/1.1", upstream: "https://{n}{p2}", host: "{h}"',
+         {"TS": ngx_ts, "W": worker, "c": conn, "i": client_ip, "m": ap_req, "p": lambda g: ap["path"], "n": lambda g: ap["node"],
+          "p2": lambda g: ap["path"], "h": lambda g: ap["host"]}),
+        (6, '{TS} [error] {W}: *{c} [lua] init.lua:542: handle_upstream(): failed to set upstream: no valid upstream node, client: {i}, server: _, request: "{m} {p} HTTP/1.1", host: "{h}"',
+         {"TS": ngx_ts, "W": worker, "c": conn, "i": client_ip, "m": ap_req, "p": lambda g: ap["path"], "h": lambda g: ap["host"]}),
+        (7, "{TS} [error] {W}: *{c} [lua] radixtree_sni.lua:180: match_and_set(): failed to find any SSL certificate by SNI: {s}, context: ssl_certificate_by_lua*, client: {i}, server: 0.0.0.0:9443",
+         {"TS": ngx_ts, "W": worker, "c": conn, "s": pick(snis), "i": client_ip}),
+        (4, "{TS} [error] {W}: *{c} [lua] radixtree_sni.lua:62: set_pem_ssl_key(): failed to parse cert: PEM_read_bio_X509_AUX() failed, context: ssl_certificate_by_lua*, client: {i}, server: 0.0.0.0:9443",
+         {"TS": ngx_ts, "W": worker, "c": conn, "i": client_ip}),
+        (5, "{TS} [error] {W}: *{c} [lua] config_etcd.lua:584: no healthy etcd endpoint available, next retry after {n}s, context: ngx.timer",
+         {"TS": ngx_ts, "W": worker, "c": conn, "n": pick(["1", "2", "4", "8", "16", "32"])}),
+        (4, "{TS} [error] {W}: *{c} [lua] config_etcd.lua:1110: sync_data(): failed to check item data of [{d}] err:{e} ,val: {v}, context: ngx.timer",
+         {"TS": ngx_ts, "W": worker, "c": conn, "d": pick(etcd_dirs[:2]), "e": pick(check_errors), "v": check_val}),
+        (9, '{TS} [warn] {W}: *{c} [lua] jwt-auth.lua:290: phase_func(): failed to verify jwt: {e}, client: {i}, server: _, request: "{m} {p} HTTP/1.1", host: "{h}"',
+         {"TS": ngx_ts, "W": worker, "c": conn, "e": pick(jwt_errors), "i": client_ip, "m": ap_req, "p": lambda g: ap["path"], "h": lambda g: ap["host"]}),
+        (4, '{TS} [error] {W}: *{c} [lua] init.lua:328: phase_func(): failed to limit count: {e}, client: {i}, server: _, request: "{m} {p} HTTP/1.1", host: "{h}"',
+         {"TS": ngx_ts, "W": worker, "c": conn, "e": pick(["connection refused", "timeout", "NOAUTH Authentication required."]), "i": client_ip,
+          "m": ap_req, "p": lambda g: ap["path"], "h": lambda g: ap["host"]}),
+        (4, "{TS} [error] {W}: *{c} [lua] upstream.lua:79: parse_domain(): failed to parse domain: {d}, error: failed to query the DNS server: dns server error: 3 name error, context: ngx.timer",
+         {"TS": ngx_ts, "W": worker, "c": conn, "d": pick(["orders.internal", "legacy-billing.svc.cluster.local", "catalog-v2.internal"])}),
+        (5, '{TS} [warn] {W}: *{c} a client request body is buffered to a temporary file /usr/local/apisix/client_body_temp/{n}, client: {i}, server: _, request: "{m} {p} HTTP/1.1", host: "{h}"',
+         {"TS": ngx_ts, "W": worker, "c": conn, "n": lambda g: f"{g.r.randint(1, 9999999999):010d}", "i": client_ip,
+          "m": pick(["POST", "PUT"]), "p": pick(["/payments/v1/charges", "/orders/v1/orders", "/files/v1/upload"]), "h": pick(hosts)}),
+    ]
+
+    def ap_access(g: Gen) -> str:
+        # one request: routed to an upstream, or answered by a plugin (401, 403, 429) before any upstream
+        ap_req(g)
+        st = g.r.choice(statuses)
+        ap["status"] = st
+        ap["reached"] = "yes" if st not in ("401", "403", "429") else ""
+        return g.ip()
+
+    def ap_up(field: str):
+        def f(g: Gen) -> str:
+            if not ap["reached"]:
+                return "" if field in ("scheme", "hostpath") else "-"
+            if field == "addr":
+                return ap["node"]
+            if field == "status":
+                return ap["status"]
+            if field == "time":
+                return secs3(g)
+            if field == "scheme":
+                return "http"
+            # pass_host "pass" (the default) sends the client's Host header upstream
+            return ap["host"] + ap["path"]
+        return f
+
+    apisix_access = [
+        (110, '{i} - {u} {t} {h} "{m} {p} HTTP/1.1" {s} {b} {rt} "{ref}" "{a}" {ua} {us} {urt} "{sch}://{uhp}"',
+         {"i": ap_access, "u": pick(["-", "-", "-", "partner-acme", "mobile-app"]), "t": Gen.clf_time, "h": lambda g: ap["host"],
+          "m": lambda g: ap["m"], "p": lambda g: ap["path"], "s": lambda g: ap["status"], "b": size, "rt": secs3,
+          "ref": pick(["-", "-", "https://shop.example.com/checkout"]), "a": pick(agents), "ua": ap_up("addr"), "us": ap_up("status"),
+          "urt": ap_up("time"), "sch": ap_up("scheme"), "uhp": ap_up("hostpath")}),
+    ]
+
+    # ---- Tyk gateway (logrus text, Docker output) and Tyk pump ----
+    def tyk_ts(g: Gen) -> str:
+        return f"Dec 03 {hms(g)}"
+
+    tyk_apis = [("b84fe1a04e5648927971c0557971565c", "Orders API", "/orders/v1/"), ("8ea92c3d5c6e4b7a47c1a0f1e2d3b4c5", "httpbin", "/httpbin/"),
+                ("3f1e9d2a7c6b4e5f8a9b0c1d2e3f4a5b", "Payments v2", "/payments/v2/"), ("keyless-catalog", "catalog", "/catalog/")]
+    orgs = ["5e9d9544a1dcd60001d0ed20", "default"]
+
+    def tyk_api(g: Gen) -> str:
+        api_id, name, listen = g.r.choice(tyk_apis)
+        g.drawn = (api_id, f'"{name}"' if " " in name else name, listen)
+        return api_id
+
+    def masked_key(g: Gen) -> str:
+        return "****" + g.hexs(4)
+
+    def api_tail(g: Gen, listen: str) -> str:
+        return listen + {"/orders/v1/": g.r.choice(["orders", "orders/" + g.num(1, 99999)]),
+                         "/httpbin/": g.r.choice(["get", "anything/" + g.num(1, 999), "status/" + g.r.choice(["200", "503"])]),
+                         "/payments/v2/": g.r.choice(["charges", "charges/ch_" + g.hexs(10)]),
+                         "/catalog/": g.r.choice(["products", "products/" + g.num(1, 9999)])}[listen]
+
+    def tyk_path(g: Gen) -> str:
+        # read after tyk_api on the same line
+        return api_tail(g, g.drawn[2])
+
+    tyk_fields = "api_id={a} api_name={n} {K}mw={mw} org_id={o} origin={i} path={p}"
+
+    def tyk_mw(msg: str, mw: str, key: bool, level: str = "info") -> str:
+        fields = tyk_fields.replace("{K}", "key={k} " if key else "").replace("{mw}", mw)
+        return f'time="{{T}}" level={level} msg="{msg}" {fields}'
+
+    tyk_mw_slots = {"T": tyk_ts, "a": tyk_api, "n": then(1), "k": masked_key, "o": pick(orgs), "i": client_ip, "p": tyk_path}
+    proxy_errors = ["dial tcp 10.0.3.12:8080: connect: connection refused", "context canceled", "net/http: timeout awaiting response headers",
+                    "dial tcp: lookup orders.internal on 10.96.0.10:53: no such host", "EOF",
+                    "tls: failed to verify certificate: x509: certificate signed by unknown authority"]
+    tyk_policies = ["5ead7120575961000181867e", "63f2b1c9d4e5a60001a2b3c4", "default-free-tier"]
+
+    tyk = [
+        (3, 'time="{T}" level=info msg="Tyk API Gateway {v}" prefix=main', {"T": tyk_ts, "v": pick(["v5.3.4", "v5.3.6"])}),
+        (5, 'time="{T}" level=info msg="Loading API configurations." prefix=main', {"T": tyk_ts}),
+        (10, 'time="{T}" level=info msg="Loading API Specification from {f}"',
+         {"T": tyk_ts, "f": pick(["/opt/tyk-gateway/apps/orders.json", "/opt/tyk-gateway/apps/httpbin.json", "/opt/tyk-gateway/apps/payments-v2.json"])}),
+        (12, 'time="{T}" level=info msg="Checking security policy: {s}" api_id={a} api_name={n} org_id={o} prefix=gateway',
+         {"T": tyk_ts, "s": pick(["Token", "Open", "JWT", "OAuth"]), "a": tyk_api, "n": then(1), "o": pick(orgs)}),
+        (12, 'time="{T}" level=info msg="API Loaded" api_id={a} api_name={n} org_id={o} prefix=gateway server_name=-- user_id=-- user_ip=--',
+         {"T": tyk_ts, "a": tyk_api, "n": then(1), "o": pick(orgs)}),
+        (5, 'time="{T}" level=info msg="Loading policies" prefix=main', {"T": tyk_ts}),
+        (5, 'time="{T}" level=info msg="Policies found ({n} total):" prefix=main', {"T": tyk_ts, "n": pick(["1", "2", "3"])}),
+        (8, 'time="{T}" level=info msg=" - {p}" prefix=main', {"T": tyk_ts, "p": pick(tyk_policies)}),
+        (5, 'time="{T}" level=info msg="Loading uptime tests..." prefix=host-check-mgr', {"T": tyk_ts}),
+        (6, 'time="{T}" level=info msg="reload: initiating" prefix=main', {"T": tyk_ts}),
+        (6, 'time="{T}" level=info msg="Initialised API Definitions" prefix=main', {"T": tyk_ts}),
+        (6, 'time="{T}" level=info msg="reload: complete" prefix=main', {"T": tyk_ts}),
+        (3, 'time="{T}" level=info msg="--> Listening on port: {p}" prefix=main', {"T": tyk_ts, "p": pick(["8080", "443"])}),
+        (28, tyk_mw("Key rate limit exceeded.", "RateLimitAndQuotaCheck", True), tyk_mw_slots),
+        (10, tyk_mw("Key quota limit exceeded.", "RateLimitAndQuotaCheck", True), tyk_mw_slots),
+        (20, tyk_mw("Attempted access with malformed header, no auth header found.", "AuthKey", False), tyk_mw_slots),
+        (16, tyk_mw("Attempted access with non-existent key.", "AuthKey", True), tyk_mw_slots),
+        (7, tyk_mw("Attempted access from expired key.", "AuthKey", True), tyk_mw_slots),
+        (7, tyk_mw("Attempted JWT access with non-existent key.", "JWTMiddleware", True), tyk_mw_slots),
+        (14, 'time="{T}" level=error msg="http: proxy error: {e}" api_id={a} api_name={n} mw=ReverseProxy org_id={o} prefix=proxy server_name={s} user_id=-- user_ip={i}',
+         {"T": tyk_ts, "e": pick(proxy_errors), "a": tyk_api, "n": then(1), "o": pick(orgs), "s": pick([*apisix_nodes, "httpbin.org"]), "i": client_ip}),
+        (5, 'time="{T}" level=error msg="Redis health check failed" error="storage: Redis is either down or was not configured" liveness-check=true prefix=main',
+         {"T": tyk_ts}),
+        (4, 'time="{T}" level=warning msg="Connection dropped, connecting.." prefix=pub-sub', {"T": tyk_ts}),
+        (6, 'time="{T}" level=warning msg="[HOST DOWN]: {u}" prefix=host-check-mgr',
+         {"T": tyk_ts, "u": pick(["http://10.0.3.12:8080/health", "https://httpbin.org/status/200", "http://payments.internal:9000/ping"])}),
+        (5, 'time="{T}" level=info msg="[HOST UP]: {u}" prefix=host-check-mgr',
+         {"T": tyk_ts, "u": pick(["http://10.0.3.12:8080/health", "https://httpbin.org/status/200", "http://payments.internal:9000/ping"])}),
+        # Tyk pump
+        (3, 'time="{T}" level=info msg="Init Pump: {p}" prefix=main', {"T": tyk_ts, "p": pick(["Stdout Pump", "Prometheus Pump", "MongoDB Pump"])}),
+        (8, 'time="{T}" level=info msg="Purged {n} records..." prefix=mongo-pump', {"T": tyk_ts, "n": lambda g: str(g.r.choice([1, 2, g.r.randint(3, 40), g.r.randint(40, 900)]))}),
+    ]
+
+    def pump_record(g: Gen) -> str:
+        api_id, name, listen = g.r.choice(tyk_apis)
+        path = api_tail(g, listen)
+        total = g.r.randint(1, 900)
+        up = max(0, total - g.r.randint(0, 5))
+        hour = g.r.randint(0, 23)
+        rec = {"method": g.r.choice(methods), "host": g.r.choice(["httpbin.org", "10.0.3.12:8080", "payments.internal:9000"]),
+               "path": path, "raw_path": path, "content_length": g.r.choice([0, 0, g.r.randint(20, 4000)]), "user_agent": g.r.choice(agents),
+               "day": 3, "month": 12, "year": 2026, "hour": hour, "response_code": int(g.r.choice(statuses)),
+               "api_key": g.r.choice(["", "", g.hexs(8)]),
+               "timestamp": f"2026-12-03T{hour:02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}.{g.num(0, 999999999):0>9}Z",
+               "api_version": "Non Versioned", "api_name": name, "api_id": api_id, "org_id": g.r.choice(orgs), "oauth_id": "",
+               "request_time": total, "ip_address": client_ip(g), "latency": {"total": total, "upstream": up},
+               "tags": g.r.sample(["key-" + g.hexs(8), "org-default", "api-" + api_id], g.r.randint(1, 3)), "alias": "",
+               "track_path": False}
+        return esc(json.dumps(rec, separators=(",", ":")))
+
+    tyk_pump = [
+        (30, '{{"level":"info","msg":"","time":"{T}","tyk-analytics-record":{R}}}',
+         {"T": lambda g: f"2026-12-03T{hms(g)}Z", "R": pump_record}),
+    ]
+
+    # ---- KrakenD ----
+    def kd_ts(g: Gen) -> str:
+        return f"2026/12/03 - {hms(g)}.{ms3(g)}"
+
+    endpoints = ["/v1/orders", "/v1/orders/:id", "/v1/catalog/products", "/v1/users/:id/profile", "/v1/checkout"]
+    # the backend's url_pattern as KrakenD prints it, after turning {id} into a Go template
+    backends = [esc(b) for b in ["/orders", "/orders/{{.Id}}", "/products", "/users/{{.Id}}", "/profiles/{{.Id}}", "/checkout/sessions"]]
+    kd_errors = ["invalid status code", "context deadline exceeded", "circuit breaker is open",
+                 'Get "http://orders.svc:8080/orders": dial tcp 10.96.14.2:8080: connect: connection refused', "EOF"]
+
+    def cb_change(g: Gen) -> str:
+        g.drawn = g.r.choice([("closed", "open"), ("open", "half-open"), ("half-open", "closed"), ("half-open", "open")])
+        return g.drawn[0]
+
+    def kd_backend(g: Gen) -> str:
+        b = g.r.choice(backends)
+        g.drawn = (b, b)
+        return b
+
+    def gin_latency(g: Gen) -> str:
+        v = g.r.choice([f"{g.r.uniform(50, 999):.3f}µs", f"{g.r.uniform(1, 999):.6f}ms", f"{g.r.uniform(1, 9):.6f}s"])
+        return f"{v:>13}"
+
+    def gin_method(g: Gen) -> str:
+        return f"{g.r.choice(methods):<7}"
+
+    def gin_path(g: Gen) -> str:
+        return g.r.choice(endpoints).replace(":id", g.num(1, 99999))
+
+    krakend = [
+        (3, "[KRAKEND] {T} ▶ INFO Starting the KrakenD instance", {"T": kd_ts}),
+        (4, "[KRAKEND] {T} ▶ INFO [SERVICE: Gin] Listening on port: {p}", {"T": kd_ts, "p": pick(["8080", "8090"])}),
+        (12, "[KRAKEND] {T} ▶ DEBU [ENDPOINT: {e}] Building the proxy pipe", {"T": kd_ts, "e": pick(endpoints)}),
+        (12, "[KRAKEND] {T} ▶ DEBU [BACKEND: {b}] Building the backend pipe", {"T": kd_ts, "b": pick(backends)}),
+        (8, "[KRAKEND] {T} ▶ DEBU [ENDPOINT: {e}] Building the http handler", {"T": kd_ts, "e": pick(endpoints)}),
+        (8, "[KRAKEND] {T} ▶ DEBU [BACKEND: {b}][CB] Creating the circuit breaker named '{n}'", {"T": kd_ts, "b": kd_backend, "n": then(1)}),
+        (10, "[KRAKEND] {T} ▶ WARN [BACKEND: {b}][CB] Circuit breaker named '{n}' went from '{f}' to '{t}'",
+         {"T": kd_ts, "b": kd_backend, "n": then(1), "f": cb_change, "t": then(1)}),
+        (7, "[KRAKEND] {T} ▶ DEBU [ENDPOINT: {e}][Ratelimit] Enabling the rate limiter", {"T": kd_ts, "e": pick(endpoints)}),
+        (7, "[KRAKEND] {T} ▶ DEBU [BACKEND: {b}][Ratelimit] Enabling the rate limiter", {"T": kd_ts, "b": pick(backends)}),
+        (6, "[KRAKEND] {T} ▶ DEBU [ENDPOINT: {e}][JWTValidator] Validator enabled for this endpoint", {"T": kd_ts, "e": pick(endpoints)}),
+        (10, "[KRAKEND] {T} ▶ ERRO [ENDPOINT: {e}][JWTValidator] Unable to validate the token: {x}",
+         {"T": kd_ts, "e": pick(endpoints), "x": pick(["token is expired", "no Bearer token", "square/go-jose: error in cryptographic primitive",
+                                                        "no Keys has been found"])}),
+        (18, "[KRAKEND] {T} ▶ ERRO [ENDPOINT: {e}] Error #01: {x}", {"T": kd_ts, "e": pick(endpoints), "x": pick(kd_errors)}),
+        (60, '[GIN] {T} | {s} | {l} | {i} | {m}  "{p}"',
+         {"T": lambda g: f"2026/12/03 - {hms(g)}", "s": pick(statuses), "l": gin_latency, "i": lambda g: f"{client_ip(g):>15}",
+          "m": gin_method, "p": gin_path}),
+    ]
+
+    # ---- Gravitee APIM (logback: time [thread] [api] level logger - msg) ----
+    def gio_ts(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    gio_apis = [("8d4b1e2a-5c3f-4a7b-8b1e-2a5c3f4a7b8b", "Petstore", "1.0"), ("c1f0a9e8-7d6c-4b5a-8f0e-9d8c7b6a5f4e", "Orders", "2.1.0"),
+                ("4e5f6a7b-8c9d-4e0f-9a1b-2c3d4e5f6a7b", "Partner Catalog", "v3")]
+
+    def gio_api(g: Gen) -> str:
+        g.drawn = g.r.choice(gio_apis)
+        return g.drawn[0]
+
+    def eventloop(g: Gen) -> str:
+        return f"vert.x-eventloop-thread-{g.r.randint(0, 7)}"
+
+    gio_errors = ["Connection refused: backend-orders/10.0.3.12:8080", "The timeout period of 10000ms has been exceeded while executing GET /v2/pets for server backend-pets:8080",
+                  "Connection reset by peer", "Failed to create SSL connection"]
+    gravitee = [
+        (8, "{T} [gio.sync-deployer-{n}] [] INFO  i.g.g.h.a.m.impl.ApiManagerImpl - API id[{a}] name[{nm}] version[{v}] has been deployed",
+         {"T": gio_ts, "n": pick(["1", "2"]), "a": gio_api, "nm": then(1), "v": then(2)}),
+        (5, "{T} [gio.sync-deployer-{n}] [] INFO  i.g.g.h.a.m.impl.ApiManagerImpl - API id[{a}] name[{nm}] version[{v}] has been updated",
+         {"T": gio_ts, "n": pick(["1", "2"]), "a": gio_api, "nm": then(1), "v": then(2)}),
+        (4, "{T} [gio.sync-deployer-{n}] [] INFO  i.g.g.h.a.m.impl.ApiManagerImpl - API id[{a}] name[{nm}] version[{v}] has been undeployed",
+         {"T": gio_ts, "n": pick(["1", "2"]), "a": gio_api, "nm": then(1), "v": then(2)}),
+        (10, "{T} [gio.sync-{n}] [] INFO  i.g.g.s.s.p.d.s.ApiSynchronizer - {c} apis synchronized in {ms}ms",
+         {"T": gio_ts, "n": pick(["1", "2"]), "c": small, "ms": millis}),
+        (3, "{T} [main] [] INFO  i.g.g.standalone.GatewayContainer - Gravitee.io - API Gateway id[{u}] version[{v}] pid[{p}] build[{b}] jvm[{j}] started in {ms} ms.",
+         {"T": gio_ts, "u": Gen.uuid, "v": pick(["4.4.9", "4.5.2"]), "p": lambda g: g.num(1, 64), "b": lambda g: g.num(300000, 499999),
+          "j": pick(["Eclipse Adoptium/OpenJDK 64-Bit Server VM/21.0.5+11-LTS", "Eclipse Adoptium/OpenJDK 64-Bit Server VM/17.0.13+11"]),
+          "ms": lambda g: g.num(1800, 24000)}),
+        (3, "{T} [vert.x-eventloop-thread-0] [] INFO  i.g.n.v.s.http.VertxHttpServer - HTTP server [{s}] ready to accept requests on port {p}",
+         {"T": gio_ts, "s": pick(["http", "https"]), "p": pick(["8082", "8443"])}),
+        (14, "{T} [{th}] [{a}] ERROR i.g.g.c.h.vertx.VertxHttpClient - Unexpected error while handling backend response for request {m} {u} - {e}",
+         {"T": gio_ts, "th": eventloop, "a": gio_api, "m": pick(methods), "u": pick(["http://backend-pets:8080/v2/pets", "http://backend-orders:8080/orders",
+                                                                                      "https://catalog.partner.example.net/api/items"]),
+          "e": pick(gio_errors)}),
+        (6, "{T} [{th}] [{a}] WARN  i.g.g.h.h.HealthCheckResponseHandler - Health-check for endpoint [{ep}] has failed: {r}",
+         {"T": gio_ts, "th": eventloop, "a": gio_api, "ep": pick(["default", "backend-1", "eu-west"]),
+          "r": pick(["Connection refused", "Status code 503", "Request timeout"])}),
+        (3, "{T} [main] [] INFO  i.g.r.a.s.GraviteeApisContainer - Gravitee.io - Rest APIs id[{u}] version[{v}] pid[{p}] build[{b}] jvm[{j}] started in {ms} ms.",
+         {"T": gio_ts, "u": Gen.uuid, "v": pick(["4.4.9", "4.5.2"]), "p": lambda g: g.num(1, 64), "b": lambda g: g.num(300000, 499999),
+          "j": pick(["Eclipse Adoptium/OpenJDK 64-Bit Server VM/21.0.5+11-LTS"]), "ms": lambda g: g.num(6000, 60000)}),
+        (5, "{T} [{th}] [] INFO  i.g.r.a.s.i.ApiStateServiceImpl - Deploying API [{a}] with deployment label [{l}]",
+         {"T": gio_ts, "th": lambda g: f"qtp{g.r.choice(['1598924227', '770911223'])}-{g.r.randint(20, 60)}", "a": gio_api,
+          "l": pick(["hotfix payments", "v2 rollout", "null"])}),
+        (5, "{T} [{th}] [] WARN  i.g.r.a.s.a.JWTAuthenticationFilter - Authentication failed: {e}",
+         {"T": gio_ts, "th": lambda g: f"qtp{g.r.choice(['1598924227', '770911223'])}-{g.r.randint(20, 60)}",
+          "e": pick(["The Token has expired on 2026-12-03T08:12:44Z.", "The Token's Signature resulted invalid when verified using the Algorithm: HmacSHA256"])}),
+    ]
+
+    # ---- WSO2 API Manager (carbon log and correlation log) ----
+    def carbon_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    wso2_eps = [("admin--PizzaShackAPI_APIproductionEndpoint", "https://pizzashack.internal:9443/am/sample/pizzashack/v1/api",
+                 "admin--PizzaShackAPI:v1.0.0"),
+                ("OrdersAPI--v1.0.0_APIproductionEndpoint", "http://orders.internal:8080/orders", "OrdersAPI:v1.0.0"),
+                ("PaymentsAPI--v2_APIsandboxEndpoint", "https://payments-sandbox.internal/api/v2", "PaymentsAPI:v2")]
+    wso2_apis = ["admin--PizzaShackAPI:v1.0.0", "OrdersAPI:v1.0.0", "PaymentsAPI:v2"]
+
+    def wso2_ep(g: Gen) -> str:
+        g.drawn = g.r.choice(wso2_eps)
+        return g.drawn[0]
+
+    def wso2_api(g: Gen) -> str:
+        a = g.r.choice(wso2_apis)
+        g.drawn = (a, a)
+        return a
+
+    def java_date(g: Gen) -> str:
+        return f"Thu Dec 03 {hms(g)} UTC 2026"
+
+    def cid(g: Gen) -> str:
+        return g.uuid()
+
+    carbon = [
+        (3, "[{T}]  INFO {{org.wso2.carbon.core.init.CarbonServerManager}} - Starting WSO2 Carbon...", {"T": carbon_ts}),
+        (3, "[{T}]  INFO {{org.wso2.carbon.core.internal.StartupFinalizerServiceComponent}} - WSO2 Carbon started in {n} sec",
+         {"T": carbon_ts, "n": lambda g: g.num(25, 140)}),
+        (7, "[{T}]  INFO {{org.wso2.carbon.core.services.util.CarbonAuthenticationUtil}} - '{u}@carbon.super [-1234]' logged in at [{t2}]",
+         {"T": carbon_ts, "u": pick(["admin", "publisher1", "devportal-ops"]), "t2": lambda g: f"2026-12-03 {hms(g)},{ms3(g)}+0000"}),
+        (6, "[{T}]  WARN {{org.wso2.carbon.core.services.authentication.AuthenticationAdmin}} - Failed Administrator login attempt '{u}[-1234]' at [{t2}]",
+         {"T": carbon_ts, "u": pick(["admin", "root", "publisher1"]), "t2": lambda g: f"2026-12-03 {hms(g)},{ms3(g)}+0000"}),
+        (8, "[{T}]  INFO {{org.apache.synapse.api.API}} - {{api:{a}}} Initializing API: {a2}", {"T": carbon_ts, "a": wso2_api, "a2": then(1)}),
+        (4, "[{T}]  INFO {{org.apache.synapse.api.API}} - {{api:{a}}} Destroying API: {a2}", {"T": carbon_ts, "a": wso2_api, "a2": then(1)}),
+        (10, "[{T}]  WARN {{org.apache.synapse.core.axis2.TimeoutHandler}} - Expiring message ID : urn:uuid:{m}; dropping message after ENDPOINT_TIMEOUT of : {s} seconds for Endpoint [{e}], URI : {u}, Received through API : {a}, CORRELATION_ID : {c}",
+         {"T": carbon_ts, "m": Gen.uuid, "s": pick(["30", "60", "180"]), "e": wso2_ep, "u": then(1), "a": then(2), "c": cid}),
+        (7, "[{T}]  WARN {{org.apache.synapse.endpoints.EndpointContext}} - Endpoint : {e} with address {u} will be marked SUSPENDED as it failed",
+         {"T": carbon_ts, "e": wso2_ep, "u": then(1)}),
+        (7, "[{T}]  WARN {{org.apache.synapse.endpoints.EndpointContext}} - Suspending endpoint : {e} with address {u} - last suspend duration was : {a}ms and current suspend duration is : {b}ms - Next retry after : {d}",
+         {"T": carbon_ts, "e": wso2_ep, "u": then(1), "a": pick(["30000", "60000"]), "b": pick(["30000", "60000", "120000"]), "d": java_date}),
+        (5, "[{T}]  INFO {{org.apache.synapse.endpoints.EndpointContext}} - Endpoint : {e} with address {u} currently SUSPENDED : Will be marked active after : {d}",
+         {"T": carbon_ts, "e": wso2_ep, "u": then(1), "d": java_date}),
+        (12, "[{T}]  WARN {{org.wso2.carbon.apimgt.gateway.handlers.security.APIAuthenticationHandler}} - API authentication failure due to {r}",
+         {"T": carbon_ts, "r": pick(["Invalid Credentials", "Missing Credentials", "Unclassified Authentication Failure"])}),
+        (6, "[{T}]  WARN {{org.apache.synapse.transport.passthru.TargetHandler}} - ERROR_CODE = CONNECTION_TIMEOUT, STATE_DESCRIPTION = Socket Timeout occurred after Server writing the request headers but prior to reading the response from the backend, INTERNAL_STATE = REQUEST_DONE, DIRECTION = REQUEST, CAUSE_OF_ERROR = Connection between the EI and the BackEnd timeouts, HTTP_URL = {u}, HTTP_METHOD = {m}, SOCKET_TIMEOUT = 180000, CLIENT_ADDRESS = /{i}:{p}, CORRELATION_ID = {c}, CONNECTION = http-outgoing-{n}",
+         {"T": carbon_ts, "u": lambda g: g.r.choice(wso2_eps)[1], "m": pick(methods), "i": pod_ip, "p": Gen.port, "c": cid, "n": lambda g: g.num(0, 4000)}),
+        (5, "[{T}]  WARN {{org.apache.synapse.transport.passthru.SourceHandler}} - STATE_DESCRIPTION = Socket Timeout occurred after accepting the request headers and the request body, INTERNAL_STATE = REQUEST_DONE, DIRECTION = REQUEST, CAUSE_OF_ERROR = null, HTTP_URL = {u}, HTTP_METHOD = {m}, SOCKET_TIMEOUT = 180000, CLIENT_ADDRESS = /{i}:{p}, CONNECTION http-incoming-{n}",
+         {"T": carbon_ts, "u": pick(["/pizzashack/1.0.0/menu", "/orders/v1/orders", "/payments/v2/charges"]), "m": pick(methods), "i": client_ip,
+          "p": Gen.port, "n": lambda g: g.num(0, 90000)}),
+        (5, "[{T}] ERROR {{org.apache.synapse.transport.passthru.TargetHandler}} - I/O error: {e}",
+         {"T": carbon_ts, "e": pick(["General SSLEngine problem", "Connection reset by peer",
+                                     "PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path to requested target"])}),
+        (4, "[{T}]  INFO {{org.wso2.carbon.databridge.core.DataBridge}} - user {u} connected", {"T": carbon_ts, "u": pick(["admin", "analytics"])}),
+    ]
+
+    def corr_thread(g: Gen) -> str:
+        return f"PassThroughMessageProcessor-{g.r.randint(1, 400)}"
+
+    def corr_conn(g: Gen) -> str:
+        kind = g.r.choice(["incoming", "outgoing"])
+        if kind == "incoming":
+            g.drawn = (g.r.choice(["/pizzashack/1.0.0/menu", "/orders/v1/orders/" + g.num(1, 9999), "/payments/v2/charges"]),)
+        else:
+            g.drawn = (g.r.choice(wso2_eps)[1] + g.r.choice(["/menu", "", "/" + g.num(1, 9999)]),)
+        return f"http-{kind}-{g.r.randint(0, 900)}"
+
+    correlation = [
+        (30, "{T}|{c}|{th}|{n}|HTTP State Transition|{cn}|{m}|{u}|{s}",
+         {"T": carbon_ts, "c": cid, "th": corr_thread, "n": millis, "cn": corr_conn, "m": pick(methods), "u": then(0),
+          "s": pick(["REQUEST_HEAD", "REQUEST_DONE", "RESPONSE_HEAD", "RESPONSE_BODY", "RESPONSE_DONE"])}),
+        (10, "{T}|{c}|{th}|{n}|BACKEND LATENCY|{cn}|{m}|{u}",
+         {"T": carbon_ts, "c": cid, "th": corr_thread, "n": millis, "cn": lambda g: f"http-outgoing-{g.r.randint(0, 900)}", "m": pick(methods),
+          "u": lambda g: g.r.choice(wso2_eps)[1]}),
+        (10, "{T}|{c}|{th}|{n}|ROUND-TRIP LATENCY|{cn}|{m}|{u}",
+         {"T": carbon_ts, "c": cid, "th": corr_thread, "n": millis, "cn": lambda g: f"http-incoming-{g.r.randint(0, 900)}", "m": pick(methods),
+          "u": pick(["/pizzashack/1.0.0/menu", "/orders/v1/orders", "/payments/v2/charges"])}),
+        (8, "{T}|{c}|{th}|{n}|jdbc|{s}|executeQuery|{q}|{u}",
+         {"T": carbon_ts, "c": cid, "th": lambda g: f"http-nio-9443-exec-{g.r.randint(1, 200)}", "n": millis,
+          "s": lambda g: str(1796292000000 + g.r.randint(0, 86399999)),
+          "q": pick(["SELECT API_ID FROM AM_API WHERE API_UUID = ?", "SELECT * FROM AM_SUBSCRIBER WHERE USER_ID = ? AND TENANT_ID = ?",
+                     "SELECT CONSUMER_KEY FROM AM_APPLICATION_KEY_MAPPING WHERE APPLICATION_ID = ? AND KEY_TYPE = ?"]),
+          "u": pick(["jdbc:mysql://mysql.wso2.internal:3306/apim_db", "jdbc:mysql://mysql.wso2.internal:3306/shared_db"])}),
+    ]
+
+    # ---- Spring Cloud Gateway (Spring Boot 3 console) ----
+    def boot_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def nio(g: Gen) -> str:
+        return f"reactor-http-nio-{g.r.randint(1, 16)}"[-15:].rjust(15)
+
+    def exch(g: Gen) -> str:
+        return f"{g.hexs(8)}-{g.r.randint(1, 9999)}"
+
+    routes = [("orders-route", "lb://orders-service", "/api/orders/**"), ("catalog-route", "lb://catalog-service", "/api/catalog/**"),
+              ("legacy-billing", "http://billing.internal:8081", "/billing/**")]
+
+    def route(g: Gen) -> str:
+        g.drawn = g.r.choice(routes)
+        return g.drawn[0]
+
+    def scg_path(g: Gen) -> str:
+        return g.r.choice(["/api/orders/" + g.num(1, 99999), "/api/orders", "/api/catalog/items?category=" + g.r.choice(["books", "audio"]),
+                           "/billing/invoices/INV-" + g.num(1000, 9999)])
+
+    def scg_filters(g: Gen) -> str:
+        options = ["[[StripPrefix parts = 1], order = 1]", "[[RequestRateLimiter], order = 2]",
+                   "[[SpringCloudCircuitBreakerResilience4JFilterFactory name = 'ordersCB', fallback = forward:/fallback/orders], order = 3]",
+                   "[[AddRequestHeader X-Gateway = 'scg'], order = 4]"]
+        return ", ".join(g.r.sample(options, g.r.randint(1, 3)))
+
+    def svc(g: Gen) -> str:
+        return g.r.choice(["orders-service", "catalog-service", "payments-service"])
+
+    def boot_started(g: Gen) -> str:
+        # the JVM ran a little longer than the application context took to start
+        started = g.r.uniform(2, 12)
+        g.drawn = (f"{started + g.r.uniform(0.3, 1.5):.3f}",)
+        return f"{started:.3f}"
+
+    boot = "{T} {L} 1 --- [api-gateway] [{th}] "
+    scg = [
+        (14, boot.replace("{L}", " INFO").replace("{th}", "           main") + "o.s.c.g.r.RouteDefinitionRouteLocator    : Loaded RoutePredicateFactory [{p}]",
+         {"T": boot_ts, "p": pick(["After", "Before", "Between", "Cookie", "Header", "Host", "Method", "Path", "Query", "ReadBody", "RemoteAddr",
+                                   "XForwardedRemoteAddr", "Weight", "CloudFoundryRouteService"])}),
+        (3, boot.replace("{L}", " INFO").replace("{th}", "           main") + "o.s.b.web.embedded.netty.NettyWebServer  : Netty started on port {p} (http)",
+         {"T": boot_ts, "p": pick(["8080", "8443"])}),
+        (3, boot.replace("{L}", " INFO").replace("{th}", "           main") + "c.example.gateway.GatewayApplication     : Started GatewayApplication in {a} seconds (process running for {b})",
+         {"T": boot_ts, "a": boot_started, "b": then(0)}),
+        (3, boot.replace("{L}", " INFO").replace("{th}", "           main") + "o.s.b.a.e.web.EndpointLinksResolver      : Exposing {n} endpoint(s) beneath base path '/actuator'",
+         {"T": boot_ts, "n": pick(["1", "3", "4"])}),
+        (45, boot.replace("{L}", " INFO") + 'reactor.netty.http.server.AccessLog      : {i} - {u} [{d}] "{m} {p} HTTP/1.1" {s} {b} {port} {ms} ms',
+         {"T": boot_ts, "th": nio, "i": client_ip, "u": pick(["-", "-", "svc-reporting"]), "d": lambda g: Gen.clf_time(g)[1:-1],
+          "m": pick(methods), "p": scg_path, "s": pick(statuses), "b": size, "port": pick(["8080"]), "ms": millis}),
+        (10, boot.replace("{L}", " WARN") + "r.netty.http.client.HttpClientConnect   : [{x}, L:/{l}:{lp} - R:{h}/{r}:{rp}] The connection observed an error",
+         {"T": boot_ts, "th": nio, "x": exch, "l": pod_ip, "lp": Gen.port, "h": pick(["orders-service", "catalog-service", "billing.internal"]),
+          "r": pod_ip, "rp": pick(["8080", "8081"])}),
+        (12, boot.replace("{L}", "ERROR") + 'a.w.r.e.AbstractErrorWebExceptionHandler : [{x}]  {s} for HTTP {m} "{p}"',
+         {"T": boot_ts, "th": nio, "x": exch, "s": pick(["500 Server Error", "503 Service Unavailable", "504 Gateway Timeout"]), "m": pick(methods), "p": scg_path}),
+        (6, boot.replace("{L}", " WARN") + "o.s.c.l.core.RoundRobinLoadBalancer      : No servers available for service: {s}", {"T": boot_ts, "th": nio, "s": svc}),
+        (10, boot.replace("{L}", "DEBUG") + "o.s.c.g.h.RoutePredicateHandlerMapping   : Route matched: {r}", {"T": boot_ts, "th": nio, "r": route}),
+        (6, boot.replace("{L}", "DEBUG") + "o.s.c.g.h.RoutePredicateHandlerMapping   : Mapping [Exchange: {m} http://{h}{p}] to Route{{id='{r}', uri={u}, order=0, predicate=Paths: [{pp}], match trailing slash: true, gatewayFilters=[{f}], metadata={{}}}}",
+         {"T": boot_ts, "th": nio, "m": pick(methods), "h": pick(["gateway.example.com", "localhost:8080"]), "p": scg_path, "r": route,
+          "u": then(1), "pp": then(2), "f": scg_filters}),
+        (5, boot.replace("{L}", " WARN") + 'o.s.w.s.adapter.HttpWebHandlerAdapter    : [{x}] Error [java.io.IOException: Connection reset by peer] for HTTP {m} "{p}", but ServerHttpResponse already committed ({s})',
+         {"T": boot_ts, "th": nio, "x": exch, "m": pick(methods), "p": scg_path, "s": pick(["200 OK", "500 INTERNAL_SERVER_ERROR"])}),
+        (4, boot.replace("{L}", " INFO").replace("{th}", "oundedElastic-{n}") + "o.s.c.g.r.CachingRouteLocator            : Refresh routes: {c} routes",
+         {"T": boot_ts, "n": lambda g: str(g.r.randint(1, 9)), "c": small}),
+    ]
+
+    # ---- Netflix Zuul 2 ----
+    def zuul_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def zuul_worker(g: Gen) -> str:
+        return f"Salamander-ClientToZuulWorker-{g.r.randint(0, 15)}"
+
+    zuul = [
+        (3, "{T} INFO  com.netflix.zuul.sample.Bootstrap [main] Zuul Sample: starting up.", {"T": zuul_ts}),
+        (3, "{T} INFO  com.netflix.zuul.sample.Bootstrap [main] Zuul Sample: finished startup. Duration = {n} ms", {"T": zuul_ts, "n": lambda g: g.num(1500, 20000)}),
+        (3, "{T} INFO  com.netflix.zuul.netty.server.Server [main] Proxy listening with TCP transport using {t}", {"T": zuul_ts, "t": pick(["EPOLL", "NIO"])}),
+        (6, "{T} INFO  com.netflix.zuul.netty.server.Server [main] Binding to : {a}", {"T": zuul_ts, "a": pick(["0.0.0.0/0.0.0.0:7001", "0.0.0.0/0.0.0.0:7008"])}),
+        (8, "{T} WARN  com.netflix.zuul.filters.endpoint.ProxyEndpoint [{th}] Error from Origin, origin={o}, status={s}, ex={e}",
+         {"T": zuul_ts, "th": zuul_worker, "o": pick(["api", "orders", "legacy"]), "s": pick(["502", "503", "504"]),
+          "e": pick(["com.netflix.zuul.exception.OutboundException: ORIGIN_CONNECT_ERROR", "com.netflix.zuul.exception.OutboundException: READ_TIMEOUT",
+                     "com.netflix.zuul.exception.OutboundException: RESET_CONNECTION"])}),
+        (6, "{T} INFO  com.netflix.zuul.netty.server.ClientConnectionsShutdown [{th}] Received {s} event; gracefully shutting down client connections.",
+         {"T": zuul_ts, "th": pick(["Thread-12", "Thread-14"]), "s": pick(["EurekaInstanceStatusChangedEvent", "OUT_OF_SERVICE"])}),
+    ]
+
+    # ---- Emissary-ingress (Ambassador) ----
+    def diag_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def envoy_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    diag = "{T} diagd 3.9.1 [P{p}TAEW] INFO: "
+
+    def diag_pid(g: Gen) -> str:
+        return g.r.choice(["15", "16", "17"])
+
+    def envoy_status(g: Gen) -> str:
+        # the response flags go with the status they produce
+        status, flags = g.r.choice([(s, "-") for s in statuses] + [("503", "UF,URX"), ("504", "UT"), ("404", "NR"), ("503", "UH"), ("0", "DC")])
+        g.drawn = (flags,)
+        return status
+
+    emissary = [
+        (50, 'ACCESS [{t}] "{m} {p} {pr}" {s} {f} {bi} {bo} {d} {us} "{x}" "{a}" "{r}" "{h}" "{up}"',
+         {"t": lambda g: f"2026-12-03T{hms(g)}.{ms3(g)}Z", "m": pick(methods), "p": api_path, "pr": pick(["HTTP/1.1", "HTTP/1.1", "HTTP/2"]),
+          "s": envoy_status, "f": then(0), "bi": size, "bo": size, "d": millis,
+          "us": lambda g: g.r.choice(["-", millis(g)]), "x": client_ip, "a": pick(agents), "r": Gen.uuid, "h": pick(hosts),
+          "up": lambda g: g.r.choice(["-", f"{pod_ip(g)}:8080"])}),
+        (7, diag + "configuration updated (incremental) from snapshot snapshot (S{a} L{b} G{c} C{d})",
+         {"T": diag_ts, "p": diag_pid, "a": small, "b": small, "c": small, "d": small}),
+        (4, diag + "EnvoyConfig: Generating V3", {"T": diag_ts, "p": diag_pid}),
+        (4, diag + "successfully validated the resulting envoy configuration, continuing...", {"T": diag_ts, "p": diag_pid}),
+        (4, "{T} diagd 3.9.1 [P{p}TAEW] ERROR: {n}: {e}",
+         {"T": diag_ts, "p": diag_pid, "n": pick(["orders-mapping.default.1", "legacy-host.ambassador.1"]),
+          "e": pick(["no TLSContext legacy-tls is defined", "service orders-svc:8080 does not exist", "Mapping requires prefix"])}),
+        (6, 'time="{T}" level=info msg="Pushing snapshot v{n}" func=github.com/emissary-ingress/emissary/v3/pkg/ambex.updaterWithTicker file="/go/pkg/ambex/ratelimit.go:140" CMD=entrypoint PID=1 THREAD=/ambex/updater',
+         {"T": lambda g: f"2026-12-03 {hms(g)}.{ms3(g)}", "n": lambda g: g.num(1, 9000)}),
+        (5, "[{T}][{t}][info][upstream] [source/common/upstream/cds_api_helper.cc:35] cds: add {a} cluster(s), remove {b} cluster(s)",
+         {"T": envoy_ts, "t": pick(["1", "27"]), "a": small, "b": small}),
+        (5, "[{T}][{t}][info][upstream] [source/common/upstream/cds_api_helper.cc:72] cds: added/updated {a} cluster(s), skipped {b} unmodified cluster(s)",
+         {"T": envoy_ts, "t": pick(["1", "27"]), "a": small, "b": small}),
+        (4, "[{T}][{t}][info][upstream] [source/extensions/listener_managers/listener_manager/lds_api.cc:85] lds: add/update listener '{l}'",
+         {"T": envoy_ts, "t": pick(["1", "27"]), "l": pick(["ambassador-listener-8080", "ambassador-listener-8443"])}),
+    ]
+
+    # ---- Gloo Edge (zap JSON) ----
+    def zap_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def sync_id(g: Gen) -> str:
+        return str(g.r.randint(10**18, 18 * 10**18))
+
+    tsync = "gloo.v1.event_loop.setup.gloosnapshot.event_loop.envoyTranslatorSyncer"
+    gloo = [
+        (9, '{{"level":"info","ts":"{T}","logger":"' + tsync + '","caller":"syncer/envoy_translator_syncer.go:77","msg":"begin sync {h} ({a} proxies, {b} upstreams, {c} endpoints, {d} secrets, {e} artifacts, {f} auth configs, {r} rate limit configs, {q} graphql apis)","version":"1.17.16"}}',
+         {"T": zap_ts, "h": sync_id, "a": pick(["1", "2"]), "b": small, "c": small, "d": small, "e": small, "f": small, "r": small, "q": lambda g: "0"}),
+        (9, '{{"level":"info","ts":"{T}","logger":"' + tsync + '","caller":"syncer/envoy_translator_syncer.go:92","msg":"end sync {h}","version":"1.17.16"}}',
+         {"T": zap_ts, "h": sync_id}),
+        (6, '{{"level":"info","ts":"{T}","logger":"' + tsync + '","caller":"syncer/envoy_translator_syncer.go:175","msg":"Setting xDS Snapshot","version":"1.17.16","key":"{k}","clusters":{c},"listeners":{l},"routes":{r},"endpoints":{e}}}',
+         {"T": zap_ts, "k": pick(["gloo-system~gateway-proxy", "gloo-system~internal-gateway-proxy"]), "c": small, "l": pick(["1", "2"]), "r": pick(["1", "2"]), "e": small}),
+        (5, '{{"level":"warn","ts":"{T}","logger":"' + tsync + '","caller":"syncer/envoy_translator_syncer.go:141","msg":"Proxy had invalid config","version":"1.17.16","proxy":"{p}","error":"{e}"}}',
+         {"T": zap_ts, "p": pick(["gloo-system.gateway-proxy"]),
+          "e": pick(["Route Warning: InvalidDestinationWarning. Reason: *v1.Upstream { gloo-system.default-orders-8080 } not found",
+                     "Listener Error: SSLConfigError. Reason: SSL secret not found: list did not find secret gloo-system.api-tls"])}),
+        (5, '{{"level":"info","ts":"{T}","logger":"gateway.v1.event_loop.setup.v1.event_loop.syncer","caller":"syncer/syncer.go:63","msg":"begin sync {h} ({a} virtual services, {b} gateways, {c} route tables)","version":"1.17.16"}}',
+         {"T": zap_ts, "h": sync_id, "a": small, "b": pick(["2", "3"]), "c": small}),
+    ]
+
+    # ---- Apache ShenYu bootstrap ----
+    def shenyu_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    shenyu_plugins = [("global", "org.apache.shenyu.plugin.global.GlobalPlugin"), ("divide", "org.apache.shenyu.plugin.divide.DividePlugin"),
+                      ("sign", "org.apache.shenyu.plugin.sign.SignPlugin"), ("rateLimiter", "org.apache.shenyu.plugin.ratelimiter.RateLimiterPlugin"),
+                      ("waf", "org.apache.shenyu.plugin.waf.WafPlugin"), ("jwt", "org.apache.shenyu.plugin.jwt.JwtPlugin")]
+
+    def sy_plugin(g: Gen) -> str:
+        g.drawn = g.r.choice(shenyu_plugins)
+        return g.drawn[0]
+
+    def sy_thread(g: Gen) -> str:
+        return f"shenyu-netty-nio-{g.r.randint(1, 16)}"
+
+    def sy_register(g: Gen) -> str:
+        return esc(g.r.choice([
+            f'{{"appName":"order-service","contextPath":"/order","path":"/order/findById","pathDesc":"Find by id","rpcType":"http","serviceName":"org.example.OrderController","methodName":"findById","ruleName":"/order/findById","parameterTypes":"java.lang.String","enabled":true,"pluginNames":[],"registerMetaData":false,"timeMillis":{1796292000000 + g.r.randint(0, 86399999)},"addPrefixed":false}}',
+            f'{{"protocol":"http://","appName":"order-service","contextPath":"/order","rpcType":"http","host":"{pod_ip(g)}","port":8189,"eventType":"REGISTER"}}']))
+
+    shenyu = [
+        (9, "{T} [main] INFO  org.apache.shenyu.web.configuration.ShenyuConfiguration - load plugin:[{n}] [{c}]",
+         {"T": shenyu_ts, "n": sy_plugin, "c": then(1)}),
+        (25, "{T} [{th}] INFO  o.a.s.plugin.base.AbstractShenyuPlugin - {p} selector success match , selector name :{s}",
+         {"T": shenyu_ts, "th": sy_thread, "p": pick(["divide", "divide", "rewrite", "context_path"]), "s": pick(["/http", "/order", "/springcloud"])}),
+        (25, "{T} [{th}] INFO  o.a.s.plugin.base.AbstractShenyuPlugin - {p} rule success match , rule name :{r}",
+         {"T": shenyu_ts, "th": sy_thread, "p": pick(["divide", "divide", "rewrite", "context_path"]),
+          "r": pick(["/http/order/findById", "/order/**", "/http/order/path/**/name", "/springcloud/test/**"])}),
+        (5, "{T} [main] INFO  o.a.s.p.s.d.w.WebsocketSyncDataService - websocket reconnect server[{u}] is successful.....",
+         {"T": shenyu_ts, "u": pick(["ws://shenyu-admin:9095/websocket", "ws://10.0.5.20:9095/websocket"])}),
+        (6, "{T} [{th}] ERROR o.a.s.p.s.d.w.c.ShenyuWebsocketClient - websocket connection server[{u}] is error.....",
+         {"T": shenyu_ts, "th": pick(["WebSocketConnectReadThread-31", "WebSocketConnectReadThread-44"]),
+          "u": pick(["ws://shenyu-admin:9095/websocket", "ws://10.0.5.20:9095/websocket"])}),
+        (7, "{T} [{th}] ERROR o.a.s.plugin.divide.DividePlugin - divide upstream configuration error\uff1a {r}",
+         {"T": shenyu_ts, "th": sy_thread, "r": lambda g: esc(f'RuleData(id={g.num(10**18, 2 * 10**18)}, name=/http/order/save, pluginId=5, pluginName=divide, selectorId={g.num(10**18, 2 * 10**18)}, matchMode=0, sort=1, enabled=true, loged=true, handle={{"loadBalance":"random","retryStrategy":"current","retry":3,"timeout":3000}}, conditionDataList=[ConditionData(paramType=uri, operator==, paramName=/, paramValue=/http/order/save)], beforeConditionDataList=null)')}),
+        (6, "{T} [main] INFO  o.a.s.r.client.http.utils.RegisterUtils - {k} client register success: {j}",
+         {"T": shenyu_ts, "k": pick(["metadata", "uri"]), "j": sy_register}),
+    ]
+
+    # ---- Kuma control plane (zap console) ----
+    def kuma_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def proxy_name(g: Gen) -> str:
+        return f"{g.r.choice(['orders', 'catalog', 'redis'])}-{g.hexs(9)}-{g.hexs(5)}.{g.r.choice(['shop', 'kuma-demo'])}"
+
+    def stream_id(g: Gen) -> str:
+        return str(g.r.randint(1, 4000))
+
+    xds_types = ["Cluster", "Listener", "ClusterLoadAssignment", "Secret", "RouteConfiguration"]
+
+    def xds_version(g: Gen) -> str:
+        return g.r.choice(["", g.uuid()])
+
+    def resource_names(g: Gen) -> str:
+        pool = ["orders_shop_svc_8080", "catalog_shop_svc_80", "redis_kuma-demo_svc_6379", "inbound:10.244.2.17:8080"]
+        return ", ".join(f'"{n}"' for n in g.r.sample(pool, g.r.randint(0, 3)))
+
+    kuma = [
+        (3, 'kuma_T\tINFO\tkuma-cp.run\tstarting Control Plane\t{{"version": "{v}"}}', {"v": pick(["2.9.2", "2.9.3"])}),
+        (3, 'kuma_T\tINFO\tdefaults\tEnvoy Admin CA created', {}),
+        (3, 'kuma_T\tINFO\tclusterID\tsetting cluster ID\t{{"clusterID": "{u}"}}', {"u": Gen.uuid}),
+        (3, 'kuma_T\tINFO\t{s}\tstarting\t{{"interface": "0.0.0.0", "port": {p}, "tls": {t}}}',
+         {"s": pick(["dp-server", "intercp-server", "api-server"]), "p": pick(["5678", "5683", "5681"]), "t": pick(["true", "false"])}),
+        (10, 'kuma_T\tINFO\txds.status-tracker\tproxy connected\t{{"proxyName": "{n}", "mesh": "{m}", "streamID": {i}, "type": "dataplane", "dpVersion": "{v}", "subscriptionID": "{u}"}}',
+         {"n": proxy_name, "m": pick(["default", "payments"]), "i": stream_id, "v": pick(["2.9.2", "2.9.1"]), "u": Gen.uuid}),
+        (8, 'kuma_T\tINFO\txds.status-tracker\tproxy disconnected\t{{"proxyName": "{n}", "mesh": "{m}", "streamID": {i}, "type": "dataplane", "dpVersion": "{v}", "subscriptionID": "{u}"}}',
+         {"n": proxy_name, "m": pick(["default", "payments"]), "i": stream_id, "v": pick(["2.9.2", "2.9.1"]), "u": Gen.uuid}),
+        (14, 'kuma_T\tINFO\txds.status-tracker\tconfig requested\t{{"proxyName": "{n}", "mesh": "{m}", "streamID": {i}, "type": "{t}", "version": "{v}", "resourceNames": [{r}]}}',
+         {"n": proxy_name, "m": pick(["default", "payments"]), "i": stream_id, "t": pick(xds_types), "v": xds_version, "r": resource_names}),
+        (12, 'kuma_T\tINFO\txds.status-tracker\tconfig accepted\t{{"proxyName": "{n}", "mesh": "{m}", "streamID": {i}, "type": "{t}", "version": "{v}", "resourceNames": [{r}]}}',
+         {"n": proxy_name, "m": pick(["default", "payments"]), "i": stream_id, "t": pick(xds_types), "v": Gen.uuid, "r": resource_names}),
+        (5, 'kuma_T\tWARN\txds.status-tracker\tconfig rejected\t{{"proxyName": "{n}", "mesh": "{m}", "streamID": {i}, "type": "{t}", "version": "{v}", "resourceNames": [{r}], "message": "{e}"}}',
+         {"n": proxy_name, "m": pick(["default", "payments"]), "i": stream_id, "t": pick(["Cluster", "Listener"]), "v": Gen.uuid, "r": resource_names,
+          "e": pick(["Error adding/updating listener(s) outbound:10.96.4.12:8080: unknown cluster 'orders_shop_svc_8080'",
+                     "Failed to load certificate chain from <inline>, only P-256 ECDSA certificates are supported"])}),
+        (5, 'kuma_T\tINFO\txds.dp-lifecycle\tderegistering dataplane\t{{"dataplaneKey": {{"Mesh":"{m}","Name":"{n}"}}, "streamID": {i}}}',
+         {"m": pick(["default", "payments"]), "n": proxy_name, "i": stream_id}),
+    ]
+    for i, (w, fmt, slots) in enumerate(kuma):
+        kuma[i] = (w, fmt.replace("kuma_T", "{KT}"), {**slots, "KT": kuma_ts})
+
+    return (apisix_error_log + apisix_access + tyk + tyk_pump + krakend + gravitee + carbon + correlation + scg + zuul + emissary
+            + gloo + shenyu + kuma)
+
+
+def industrial_events() -> list[tuple[float, str, dict]]:
+    """Industrial automation software as its operators log it: the open62541 OPC UA server ('[time
+    (UTC+0000)] level/category' then a tab: network, channel, session, server, userland, security),
+    the Eclipse Milo OPC UA SDK (server and client, logback), the Inductive Automation Ignition 8.1
+    gateway (wrapper.log: the gateway, tag providers and tag groups, OPC UA connections, the Modbus TCP
+    and Siemens S7 drivers, the gateway network, the alarm journal, store-and-forward), the CODESYS
+    Control for Linux SL runtime (its PLC log: components, application load, download and online change,
+    IEC tasks, watchdogs, users), the OpenPLC v3 runtime, Eclipse Kura 5 (kura.log), mbusd (the Modbus
+    TCP to RTU gateway), Apache PLC4X in a Java client, Eclipse Ditto (things, connectivity, policies),
+    the Eclipse Hono protocol adapters (Quarkus console) and FUXA.
+    Written blind for the twenty-sixth issue-15 pass: before reading the engine or any failure
+    analysis; 124 event types."""
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def plc_ip(g: Gen) -> str:
+        return f"192.168.{g.r.choice([0, 1, 10])}.{g.r.randint(2, 250)}"
+
+    def client_ip(g: Gen) -> str:
+        return g.r.choice([g.ip(), f"172.20.{g.r.randint(0, 15)}.{g.r.randint(2, 254)}"])
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([1, 1, 2, 3, 4, g.r.randint(5, 60)]))
+
+    def count(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(40, 900), g.r.randint(900, 25000)]))
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 99), g.r.randint(100, 999), g.r.randint(1000, 30000)]))
+
+    # open62541: '[2026-12-03 10:15:02.123 (UTC+0000)] info/channel<TAB>message'
+    def o6_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def o6(level: str, cat: str) -> str:
+        return "[{TS} (UTC+0000)] " + level + "/" + cat + "\t"
+
+    o6s = {"TS": o6_ts}
+
+    def conn_id(g: Gen) -> str:
+        return str(g.r.randint(4, 60))
+
+    def chan_id(g: Gen) -> str:
+        return str(g.r.randint(1, 4000))
+
+    def session_id(g: Gen) -> str:
+        return f"ns=1;g={g.uuid()}"
+
+    def sub_id(g: Gen) -> str:
+        return str(g.r.randint(1, 600))
+
+    def interval(g: Gen) -> str:
+        return f"{g.r.choice([100.0, 250.0, 500.0, 1000.0, 1000.0, g.r.uniform(50, 5000)]):.2f}"
+
+    def lifetime(g: Gen) -> str:
+        return f"{g.r.choice([600000.0, 3600000.0, 60000.0, g.r.uniform(10000, 3600000)]):.2f}"
+
+    policies = ["http://opcfoundation.org/UA/SecurityPolicy#None",
+                "http://opcfoundation.org/UA/SecurityPolicy#Basic256Sha256",
+                "http://opcfoundation.org/UA/SecurityPolicy#Aes128_Sha256_RsaOaep"]
+    bad_certs = ["BadCertificateUntrusted", "BadCertificateTimeInvalid", "BadCertificateUriInvalid",
+                 "BadSecurityChecksFailed"]
+    endpoints = ["opc.tcp://plc-gw-01:4840/", "opc.tcp://line2-opcua:4840/", "opc.tcp://0.0.0.0:4840/"]
+
+    # Eclipse Milo (logback, '%d [%thread] %-5level %logger{36} - %msg')
+    def milo_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def milo(level: str, logger: str) -> str:
+        return "{TS} [{TH}] " + f"{level:<5}" + " " + logger + " - "
+
+    milo_s = {"TS": milo_ts, "TH": lambda g: g.r.choice(["milo-shared-thread-pool-" + str(g.r.randint(0, 7)),
+                                                         "milo-netty-event-loop-" + str(g.r.randint(0, 3)),
+                                                         "main"])}
+    milo_status = ["StatusCode{name=Bad_Timeout, value=0x800A0000, quality=bad}",
+                   "StatusCode{name=Bad_SessionIdInvalid, value=0x80250000, quality=bad}",
+                   "StatusCode{name=Bad_ConnectionClosed, value=0x80AE0000, quality=bad}",
+                   "StatusCode{name=Bad_NoSubscription, value=0x80790000, quality=bad}"]
+
+    # Ignition 8.1 wrapper.log:
+    # 'INFO   | jvm 1    | 2026/12/03 10:15:02 | I [logger (padded)          ] [10:15:02]: message'
+    def ign_t(g: Gen) -> str:
+        g.drawn = (hms(g),)
+        return g.drawn[0]
+
+    def ign(level: str, logger: str) -> str:
+        return "INFO   | jvm 1    | 2026/12/03 {T1} | " + level + " [" + f"{logger:<30}" + "] [{T2}]: "
+
+    ign_s = {"T1": ign_t, "T2": then(0)}
+    mb_devices = ["Boiler_MB", "Chiller_MB", "PowerMeter_02"]
+    s7_devices = ["Press07_S7", "Packer_1500", "Filler_S7300"]
+    opc_servers = ["Ignition OPC UA Server", "Kepware", "Line2 open62541"]
+    providers = ["default", "edge", "Line2_Remote"]
+    tag_paths = ["[default]Line1/Conveyor/Speed", "[default]Boiler/Drum/Level", "[edge]Press07/Cycle/Count",
+                 "[default]Utilities/Chiller/SupplyTemp", "[default]Packer/Status/FaultCode"]
+    tag_groups = ["Default", "Default Historical", "Fast_100ms", "Leased"]
+    gateways = ["Ignition-EDGE-Line2", "Ignition-Frontend-01", "Ignition-Backend"]
+    datasources = ["MES_SQL", "Historian_PG", "AlarmDB"]
+    ua_errors = ["io.netty.channel.ConnectTimeoutException: connection timed out: /192.168.10.21:4840",
+                 "java.net.ConnectException: Connection refused: /192.168.1.44:49320",
+                 "java.nio.channels.ClosedChannelException", "UaException: status=Bad_Timeout, message=request timed out"]
+    sql_errors = ["org.postgresql.util.PSQLException: Connection to 10.20.0.12:5432 refused.",
+                  "java.sql.SQLTransientConnectionException: Connection is not available, request timed out after 30000ms.",
+                  "com.microsoft.sqlserver.jdbc.SQLServerException: Invalid object name 'sqlth_te'."]
+
+    # CODESYS Control for Linux SL: 'timestamp, component id, class, error id, info id, message'
+    def cds_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def cds(cmp_id: str, cls: int, err: str, info: str) -> str:
+        return "{TS}, " + cmp_id + ", " + str(cls) + ", " + err + ", " + info + ", "
+
+    cds_s = {"TS": cds_ts}
+    apps = ["Application", "LineControl", "PackML_App"]
+    tasks = ["MainTask", "VISU_TASK", "EtherCAT_Task", "FastTask"]
+    cds_users = ["Administrator", "service", "operator"]
+
+    # OpenPLC v3 runtime log
+    op_s: dict = {}
+
+    # Eclipse Kura 5: '2026-12-03T10:15:02,123 [thread] INFO  o.e.k.c.d.DataServiceImpl - message'
+    def kura_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)},{ms3(g)}"
+
+    def kura(level: str, logger: str) -> str:
+        return "{TS} [{TH}] " + f"{level:<5}" + " " + logger + " - "
+
+    kura_s = {"TS": kura_ts, "TH": pick(["DataServiceImpl:ReconnectTask", "MQTT Call: kura-gw-0041", "pool-4-thread-1",
+                                         "MQTT Rec: kura-gw-0041"])}
+    brokers = ["mqtts://broker.plant.example:8883", "mqtt://10.20.0.30:1883"]
+    kura_topics = ["$EDC/acme/kura-gw-0041/MQTT/BIRTH", "$EDC/acme/kura-gw-0041/W1/A1/asset1",
+                   "acme/kura-gw-0041/heater/data"]
+
+    # mbusd log file: '03 Dec 2026 10:15:02 message'
+    def mb_ts(g: Gen) -> str:
+        return f"03 Dec 2026 {hms(g)}"
+
+    mbs = {"TS": mb_ts}
+
+    # Apache PLC4X in a Java client (logback)
+    def plc4x_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def p4(level: str, logger: str) -> str:
+        return "{TS} [{TH}] " + f"{level:<5}" + " " + logger + " - "
+
+    p4s = {"TS": plc4x_ts, "TH": pick(["nioEventLoopGroup-2-1", "nioEventLoopGroup-2-3", "main"])}
+    p4_urls = ["s7://192.168.0.10?remote-rack=0&remote-slot=1", "modbus-tcp://192.168.1.44:502",
+               "opcua:tcp://192.168.10.21:4840?discovery=false"]
+
+    # Eclipse Ditto (logback: 'time LEVEL [correlation-id] logger akkaSource - message')
+    def ditto_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def corr(g: Gen) -> str:
+        return g.r.choice([g.uuid(), g.uuid(), f"ditto-{g.hexs(8)}", ""])
+
+    def dit(level: str, logger: str, source: str) -> str:
+        return "{TS} " + f"{level:<5}" + " [{C}] " + logger + " " + source + " - "
+
+    dit_s = {"TS": ditto_ts, "C": corr}
+    things = ["org.acme.plant:press-07", "org.acme.plant:boiler-01", "org.acme.plant:chiller-02",
+              "org.acme.line2:packer-1500"]
+    ditto_conns = ["mqtt-plant-broker", "kafka-line2-telemetry", "amqp-hono-acme"]
+
+    def conn_uuid(g: Gen) -> str:
+        # the connection's id is in the actor's path and in the message
+        c = g.r.choice([*ditto_conns, g.uuid()])
+        g.drawn = (c, c)
+        return c
+
+    def shard(g: Gen) -> str:
+        return str(g.r.randint(0, 29))
+
+    def entity(pool: list[str]):
+        def f(g: Gen) -> str:
+            e = g.r.choice(pool)
+            g.drawn = (e, e)
+            return e
+        return f
+
+    # Eclipse Hono protocol adapters (Quarkus console)
+    def hono_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def hono(level: str, logger: str) -> str:
+        return "{TS} " + f"{level:<5}" + " [" + logger + "] ({TH}) "
+
+    hono_s = {"TS": hono_ts, "TH": lambda g: f"vert.x-eventloop-thread-{g.r.randint(0, 3)}"}
+    tenants = ["DEFAULT_TENANT", "acme-plant", "acme-line2"]
+
+    def device_id(g: Gen) -> str:
+        return g.r.choice(["4711", "press-07", "boiler-01", f"sensor-{g.num(100, 9999)}"])
+
+    # FUXA: '2026-12-03T10:15:02.123Z [INF] message'
+    def fuxa_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    fx_s = {"TS": fuxa_ts}
+    fuxa_devices = ["PLC-S7-1200", "Modbus-Boiler", "OPCUA-Line2"]
+
+    return [
+        # open62541 server
+        (40, o6("info", "network") + "Connection {c} | New connection over TCP from {ip}",
+         {**o6s, "c": conn_id, "ip": client_ip}),
+        (38, o6("info", "network") + "Connection {c} | Closed", {**o6s, "c": conn_id}),
+        (36, o6("info", "channel") + "Connection {c} | SecureChannel {s} | SecureChannel opened with SecurityPolicy {p} and a revised lifetime of {l}s",
+         {**o6s, "c": conn_id, "s": chan_id, "p": pick(policies), "l": pick(["600.00", "3600.00", "60.00", "300.00"])}),
+        (20, o6("info", "channel") + "Connection {c} | SecureChannel {s} | SecureChannel renewed with a revised lifetime of {l}s",
+         {**o6s, "c": conn_id, "s": chan_id, "l": pick(["600.00", "3600.00", "60.00", "300.00"])}),
+        (30, o6("info", "channel") + "Connection {c} | SecureChannel {s} | CloseSecureChannel",
+         {**o6s, "c": conn_id, "s": chan_id}),
+        (8, o6("info", "channel") + "Connection {c} | SecureChannel {s} | SecureChannel has timed out",
+         {**o6s, "c": conn_id, "s": chan_id}),
+        (7, o6("warn", "channel") + "Connection {c} | SecureChannel {s} | Processing the message failed with StatusCode {e}. Closing the channel.",
+         {**o6s, "c": conn_id, "s": chan_id, "e": pick(bad_certs)}),
+        (24, o6("info", "session") + "SecureChannel {s} | Session {i} | ActivateSession: Session activated",
+         {**o6s, "s": chan_id, "i": session_id}),
+        (14, o6("info", "session") + "SecureChannel {s} | Session {i} | CloseSession",
+         {**o6s, "s": chan_id, "i": session_id}),
+        (9, o6("info", "session") + "SecureChannel {s} | Session {i} | Session has timed out",
+         {**o6s, "s": chan_id, "i": session_id}),
+        (6, o6("warn", "session") + "SecureChannel {s} | Session {i} | ActivateSession: The AccessControl plugin denied the activation with the StatusCode {e}",
+         {**o6s, "s": chan_id, "i": session_id, "e": pick(["BadUserAccessDenied", "BadIdentityTokenInvalid", "BadIdentityTokenRejected"])}),
+        (22, o6("info", "session") + "SecureChannel {s} | Session {i} | Subscription {u} | Created the Subscription with a publishing interval of {p} ms",
+         {**o6s, "s": chan_id, "i": session_id, "u": sub_id, "p": interval}),
+        (14, o6("info", "session") + "SecureChannel {s} | Session {i} | Subscription {u} | Subscription deleted",
+         {**o6s, "s": chan_id, "i": session_id, "u": sub_id}),
+        (30, o6("info", "session") + "SecureChannel {s} | Session {i} | Subscription {u} | MonitoredItem {m} | Created the MonitoredItem (Sampling Interval: {p}ms, Queue Size: {q})",
+         {**o6s, "s": chan_id, "i": session_id, "u": sub_id, "m": lambda g: g.num(1, 20000), "p": interval,
+          "q": pick(["1", "1", "10", "100"])}),
+        (5, o6("warn", "session") + "SecureChannel {s} | Session {i} | Subscription {u} | End of lifetime for subscription",
+         {**o6s, "s": chan_id, "i": session_id, "u": sub_id}),
+        (4, o6("info", "network") + "TCP network layer listening on {e}", {**o6s, "e": pick(endpoints)}),
+        (4, o6("warn", "server") + "AccessControl: Unconfigured AccessControl. Users have all permissions.", o6s),
+        (4, o6("info", "server") + "AccessControl: Anonymous login is enabled", o6s),
+        (4, o6("warn", "userland") + "AcceptAll Certificate Verification. Any remote certificate will be accepted.", o6s),
+        (5, o6("warn", "server") + "Username/Password configured, but no encrypting SecurityPolicy. This can leak credentials on the network.", o6s),
+        (5, o6("warn", "security") + "Connection {c} | SecureChannel {s} | The certificate of the client is not trusted: {e}",
+         {**o6s, "c": conn_id, "s": chan_id, "e": pick(bad_certs)}),
+        (4, o6("error", "network") + "Connection {c} | Connection closed with error {e}",
+         {**o6s, "c": conn_id, "e": pick(["BadConnectionClosed", "BadCommunicationError", "BadTcpMessageTooLarge"])}),
+
+        # Eclipse Milo
+        (4, milo("INFO", "o.e.m.opcua.stack.core.Stack") + "Eclipse Milo OPC UA Stack version: {v}", {**milo_s, "v": pick(["0.6.12", "0.6.14"])}),
+        (4, milo("INFO", "o.e.m.o.sdk.server.OpcUaServer") + "Eclipse Milo OPC UA Server SDK version: {v}", {**milo_s, "v": pick(["0.6.12", "0.6.14"])}),
+        (5, milo("INFO", "o.e.m.o.s.s.t.server.tcp.UaStackServer") + "Binding endpoint {e} to {h}:{p} [{sp}/{m}]",
+         {**milo_s, "e": pick(["opc.tcp://mes-edge-01:12686/milo", "opc.tcp://localhost:12686/milo"]),
+          "h": pick(["0.0.0.0", "localhost"]), "p": pick(["12686", "4840"]),
+          "sp": pick(["None", "Basic256Sha256"]), "m": pick(["None", "SignAndEncrypt", "Sign"])}),
+        (10, milo("INFO", "o.e.m.o.sdk.server.SessionManager") + "Session {i} created for client {a}",
+         {**milo_s, "i": lambda g: f"NodeId{{ns=1, id={g.uuid()}}}", "a": lambda g: f"/{client_ip(g)}:{g.port()}"}),
+        (7, milo("WARN", "o.e.m.o.sdk.server.SessionManager") + "Session {i} timed out, closing",
+         {**milo_s, "i": lambda g: f"NodeId{{ns=1, id={g.uuid()}}}"}),
+        (12, milo("WARN", "o.e.m.o.s.c.s.SessionFsm") + "[{n}] Keep Alive failureCount={c} exceeds failuresAllowed={f}",
+         {**milo_s, "n": lambda g: g.num(1, 999), "c": pick(["2", "3", "4"]), "f": pick(["1", "2"])}),
+        (8, milo("WARN", "o.e.m.o.s.c.s.OpcUaSubscriptionManager") + "Publish service failure (requestHandle={h}): {s}",
+         {**milo_s, "h": lambda g: g.num(1, 500000), "s": pick(milo_status)}),
+        (5, milo("ERROR", "o.e.m.o.s.c.t.u.UascClientMessageHandler") + "[remote={a}] errorMessage={e}",
+         {**milo_s, "a": lambda g: f"{plc_ip(g)}:4840",
+          "e": pick(["ErrorMessage{error=StatusCode{name=Bad_SecurityChecksFailed, value=0x80130000, quality=bad}, reason=null}",
+                     "ErrorMessage{error=StatusCode{name=Bad_TcpEndpointUrlInvalid, value=0x80830000, quality=bad}, reason=null}"])}),
+        (5, milo("WARN", "o.e.m.o.s.s.DefaultServerCertificateValidator") + "Certificate rejected: {t}, reason={r}",
+         {**milo_s, "t": pick(["CN=UaExpert@ENG-WS-04, O=Unified Automation", "CN=Ignition OPC UA Client, O=Acme Plant",
+                               "CN=node-opcua, O=NodeOPCUA"]),
+          "r": pick(["Bad_CertificateUntrusted", "Bad_CertificateTimeInvalid", "Bad_CertificateUriInvalid"])}),
+
+        # Ignition gateway: startup, tag providers, tag groups
+        (3, ign("I", "Ignition") + "Starting up Ignition Gateway version {v}", {**ign_s, "v": pick(["8.1.44 (b2024101008)", "8.1.38 (b2024030513)"])}),
+        (3, ign("I", "IgnitionGateway") + "Ignition Gateway running version: {v}", {**ign_s, "v": pick(["8.1.44 (b2024101008)", "8.1.38 (b2024030513)"])}),
+        (5, ign("I", "t.p.TagProviderManager") + "Tag provider '{p}' started with {n} tags.", {**ign_s, "p": pick(providers), "n": count}),
+        (4, ign("I", "t.p.TagProviderManager") + "Tag provider '{p}' shut down.", {**ign_s, "p": pick(providers)}),
+        (12, ign("W", "t.g.TagGroupExecutor") + "Tag group '{t}' on provider '{p}' overran its {r}ms rate: execution took {d}ms",
+         {**ign_s, "t": pick(tag_groups), "p": pick(providers), "r": pick(["100", "1000", "1000", "5000"]), "d": millis}),
+        (8, ign("W", "t.p.e.OpcTagEvaluator") + "Quality of tag {t} changed to {q}",
+         {**ign_s, "t": pick(tag_paths), "q": pick(["Bad_NotConnected", "Bad_Stale", "Good", "Uncertain_LastKnownValue"])}),
+        (6, ign("E", "t.p.e.ExpressionTag") + "Error evaluating expression for tag {t}: {e}",
+         {**ign_s, "t": pick(tag_paths), "e": pick(["Division by zero", "Unable to convert value 'NaN' to type Integer",
+                                                    "Error executing expression binding on path"])}),
+        # Ignition OPC UA connections (Milo inside the gateway)
+        (14, ign("I", "c.i.i.g.o.OpcUaConnection") + "[{s}] Connecting to {e}",
+         {**ign_s, "s": pick(opc_servers), "e": pick(["opc.tcp://localhost:62541", "opc.tcp://192.168.1.44:49320", "opc.tcp://192.168.10.21:4840"])}),
+        (12, ign("I", "c.i.i.g.o.OpcUaConnection") + "[{s}] Connected to server",
+         {**ign_s, "s": pick(opc_servers)}),
+        (14, ign("W", "c.i.i.g.o.OpcUaConnection") + "[{s}] Connect failed, will retry in {r}ms: {e}",
+         {**ign_s, "s": pick(opc_servers), "r": pick(["5000", "10000", "30000"]), "e": pick(ua_errors)}),
+        (9, ign("W", "c.i.i.g.o.OpcUaConnection") + "[{s}] Connection lost: {e}",
+         {**ign_s, "s": pick(opc_servers), "e": pick(ua_errors)}),
+        (8, ign("I", "c.i.i.g.o.OpcUaSubscription") + "[{s}] Subscription {u} created: {n} items, publishing interval {p}ms",
+         {**ign_s, "s": pick(opc_servers), "u": sub_id, "n": count, "p": pick(["1000.0", "500.0", "100.0", "5000.0"])}),
+        (7, ign("W", "c.i.i.g.o.OpcUaSubscription") + "[{s}] {n} monitored items failed to create: {e}",
+         {**ign_s, "s": pick(opc_servers), "n": small, "e": pick(["Bad_NodeIdUnknown", "Bad_NodeIdInvalid", "Bad_TooManyMonitoredItems"])}),
+        (4, ign("W", "o.s.IgnitionServerCertificateValidator") + "Certificate '{c}' from client was rejected and placed in the rejected directory",
+         {**ign_s, "c": pick(["UaExpert@ENG-WS-04", "node-opcua", "KEPServerEX/UA Client"])}),
+        # Ignition drivers: Modbus TCP and Siemens S7
+        (12, ign("I", "d.M.ModbusTcpDriver") + "[{d}] {a} -> {b}",
+         {**ign_s, "d": pick(mb_devices), "a": first([("Connecting", "Connected"), ("Disconnected", "Connecting"),
+                                                        ("Connected", "Disconnected"), ("Connecting", "Disconnected")]), "b": then(1)}),
+        (14, ign("W", "d.M.ModbusTcpDriver") + "[{d}] Request failed due to timeout. unit id={u}, function code={f}, address={r}",
+         {**ign_s, "d": pick(mb_devices), "u": pick(["1", "1", "2", "255"]), "f": pick(["3", "4", "1"]), "r": lambda g: g.num(0, 49999)}),
+        (6, ign("W", "d.M.ModbusTcpDriver") + "[{d}] Received exception response: {e}",
+         {**ign_s, "d": pick(mb_devices), "e": pick(["IllegalDataAddress (0x02)", "IllegalFunction (0x01)", "GatewayTargetDeviceFailedToRespond (0x0B)"])}),
+        (7, ign("I", "d.S.S7Driver") + "[{d}] Connected to {ip}:102, rack={r}, slot={s}, PDU size={p}",
+         {**ign_s, "d": pick(s7_devices), "ip": plc_ip, "r": pick(["0"]), "s": pick(["1", "2", "0"]), "p": pick(["240", "480", "960"])}),
+        (8, ign("W", "d.S.S7Driver") + "[{d}] Connection to {ip}:102 failed: {e}",
+         {**ign_s, "d": pick(s7_devices), "ip": plc_ip,
+          "e": pick(["connect timed out", "Connection refused", "Connection reset by peer", "No route to host"])}),
+        (6, ign("W", "d.S.S7Driver") + "[{d}] Read request for {n} items failed: {e}",
+         {**ign_s, "d": pick(s7_devices), "n": small, "e": pick(["AddressOutOfRange", "ObjectDoesNotExist", "AccessingObjectNotAllowed"])}),
+        # Ignition gateway network
+        (6, ign("I", "g.n.OutgoingWebSocketConnection") + "Connection to remote gateway '{r}' at {u} established",
+         {**ign_s, "r": pick(gateways), "u": lambda g: f"wss://{plc_ip(g)}:8060/system/ws-control-servlet"}),
+        (7, ign("W", "g.n.OutgoingWebSocketConnection") + "Connection to remote gateway '{r}' lost: {e}",
+         {**ign_s, "r": pick(gateways), "e": pick(["java.net.SocketTimeoutException: Read timed out", "Connection reset",
+                                                   "WebSocket closed: 1006 Disconnected"])}),
+        (4, ign("W", "g.n.IncomingWebSocketConnection") + "Incoming connection from '{r}' denied: connection not approved",
+         {**ign_s, "r": pick(gateways)}),
+        # Ignition alarm journal and store-and-forward
+        (6, ign("I", "a.j.AlarmJournal") + "Alarm journal '{j}' stored {n} events",
+         {**ign_s, "j": pick(["Journal", "Plant_Alarms"]), "n": small}),
+        (5, ign("E", "a.j.AlarmJournal") + "Error storing events to alarm journal '{j}': {e}",
+         {**ign_s, "j": pick(["Journal", "Plant_Alarms"]), "e": pick(sql_errors)}),
+        (6, ign("W", "h.s.StoreAndForwardEngine") + "Store and forward engine '{d}' could not forward {n} records: {e}",
+         {**ign_s, "d": pick(datasources), "n": count, "e": pick(sql_errors)}),
+        (5, ign("W", "h.s.QuarantineStore") + "Quarantined {n} records for datasource '{d}' after {t} failed attempts: {e}",
+         {**ign_s, "n": count, "d": pick(datasources), "t": pick(["3", "3", "5"]), "e": pick(sql_errors)}),
+        (4, ign("I", "h.s.QuarantineStore") + "Retrying {n} quarantined records for datasource '{d}'",
+         {**ign_s, "n": count, "d": pick(datasources)}),
+        (5, ign("I", "d.DatasourceManager") + "Datasource '{d}' is now {s}",
+         {**ign_s, "d": pick(datasources), "s": pick(["Valid", "Faulted", "Reconnecting"])}),
+
+        # CODESYS Control runtime PLC log
+        (3, cds("0x00000001", 1, "0", "0") + "**** STARTUP: CODESYS Control for Linux SL V{v}",
+         {**cds_s, "v": pick(["4.13.0.0", "4.11.0.0"])}),
+        (3, cds("0x0000100d", 1, "0", "0") + "CmpBlkDrvTcp: Network interface: <ip>{ip}</ip>:<port>11740</port>",
+         {**cds_s, "ip": plc_ip}),
+        (4, cds("0x00000002", 1, "0", "0") + "CmpApp: Application [<app>{a}</app>] loaded via [{v}]",
+         {**cds_s, "a": pick(apps), "v": pick(["Bootproject", "Bootproject", "Download"])}),
+        (5, cds("0x00000002", 1, "0", "7") + "CmpApp: Application [<app>{a}</app>] started", {**cds_s, "a": pick(apps)}),
+        (4, cds("0x00000002", 1, "0", "8") + "CmpApp: Application [<app>{a}</app>] stopped", {**cds_s, "a": pick(apps)}),
+        (4, cds("0x00000002", 1, "0", "0") + "CmpApp: Download of application [<app>{a}</app>] started by user [<usr>{u}</usr>]",
+         {**cds_s, "a": pick(apps), "u": pick(cds_users)}),
+        (5, cds("0x00000002", 1, "0", "0") + "CmpApp: Online change of application [<app>{a}</app>] done",
+         {**cds_s, "a": pick(apps)}),
+        (4, cds("0x00000002", 4, "0", "0") + "CmpApp: Bootproject of application [<app>{a}</app>] could not be loaded: {e}",
+         {**cds_s, "a": pick(apps), "e": pick(["CRC error", "Device type mismatch", "Missing library: SysCom"])}),
+        (6, cds("0x00000024", 8, "0", "0") + "CmpIecTask: Exception [<exception>Watchdog</exception>] in task [<iectask>{t}</iectask>]",
+         {**cds_s, "t": pick(tasks)}),
+        (8, cds("0x00000024", 2, "0", "0") + "CmpIecTask: Task [<iectask>{t}</iectask>] cycle time exceeded: {x} us (configured {c} us)",
+         {**cds_s, "t": pick(tasks), "x": lambda g: g.num(1100, 60000), "c": pick(["1000", "4000", "10000", "20000"])}),
+        (5, cds("0x00000024", 8, "0", "0") + "CmpIecTask: Exception [<exception>{x}</exception>] in task [<iectask>{t}</iectask>] at address {a}",
+         {**cds_s, "x": pick(["AccessViolation", "DivideByZero", "ArrayBoundsExceeded"]), "t": pick(tasks),
+          "a": lambda g: f"0x{g.hexs(8)}"}),
+        (6, cds("0x0000100a", 1, "0", "0") + "CmpUserMgr: User [<usr>{u}</usr>] logged in from [<ip>{ip}</ip>]",
+         {**cds_s, "u": pick(cds_users), "ip": client_ip}),
+        (4, cds("0x0000100a", 2, "0", "0") + "CmpUserMgr: Login of user [<usr>{u}</usr>] failed: {e}",
+         {**cds_s, "u": pick(cds_users), "e": pick(["wrong password", "user unknown", "account locked"])}),
+        (5, cds("0x0000104c", 2, "0", "0") + "CmpOPCUAServer: Certificate of client [{c}] rejected: {e}",
+         {**cds_s, "c": pick(["urn:ENG-WS-04:UnifiedAutomation:UaExpert", "urn:ignition-frontend:Ignition OPC UA Client"]),
+          "e": pick(["untrusted", "expired"])}),
+        (5, cds("0x00000076", 4, "0", "0") + "CmpEtcIODrv: EtherCAT slave [{s}] lost, state {st}",
+         {**cds_s, "s": pick(["EK1100", "EL2008", "EL3064", "AX5206"]), "st": pick(["INIT", "PREOP", "SAFEOP"])}),
+
+        # OpenPLC v3 runtime
+        (3, "OpenPLC Runtime starting...", op_s),
+        (4, "Modbus Server: Listening on port {p}", {"p": pick(["502", "5020"])}),
+        (10, "Modbus Server: Client accepted! Creating thread for the new client ID: {i}...", {"i": lambda g: g.num(4, 120)}),
+        (8, "Modbus Server: client ID: {i} has closed the connection", {"i": lambda g: g.num(4, 120)}),
+        (3, "Enip Server: Listening on port 44818", op_s),
+        (6, "Device {d} is disconnected. Attempting to reconnect...", {"d": pick(["MB_Remote_IO", "VFD_Pump2", "EnergyMeter"])}),
+        (4, "Warning: Persistent Storage file not found", op_s),
+        (3, "Issued start_run() command to start the PLC", op_s),
+
+        # Eclipse Kura
+        (6, kura("INFO", "o.e.k.c.d.t.m.MqttDataTransport") + "#  Connected!", kura_s),
+        (6, kura("INFO", "o.e.k.c.d.t.m.MqttDataTransport") + "#  broker    = {b}", {**kura_s, "b": pick(brokers)}),
+        (7, kura("WARN", "o.e.k.c.d.t.m.MqttDataTransport") + "Connection Lost: {e}",
+         {**kura_s, "e": pick(["Connection lost (32109) - java.io.EOFException", "Connection lost (32109) - java.net.SocketException: Connection reset"])}),
+        (7, kura("INFO", "o.e.k.c.d.DataServiceImpl") + "Starting reconnect task with delay {d} secs", {**kura_s, "d": pick(["60", "60", "15", "120"])}),
+        (6, kura("WARN", "o.e.k.c.d.DataServiceImpl") + "Connect failed: {e}",
+         {**kura_s, "e": pick(["Unable to connect to server (32103) - java.net.ConnectException: Connection refused",
+                               "Timed out waiting for a response from the server (32000)"])}),
+        (8, kura("INFO", "o.e.k.c.d.DataServiceImpl") + "Store-and-forward: {n} messages waiting to be published", {**kura_s, "n": count}),
+        (4, kura("INFO", "o.e.k.c.c.CloudServiceImpl") + "Publishing message on topic {t}", {**kura_s, "t": pick(kura_topics)}),
+        (5, kura("ERROR", "o.e.k.d.m.ModbusDriver") + "Modbus read of channel {c} failed: {e}",
+         {**kura_s, "c": pick(["temperature", "pump_speed", "valve_state"]),
+          "e": pick(["Modbus protocol: read timeout", "Modbus protocol: exception code 2"])}),
+
+        # mbusd
+        (16, "{TS} conn_open(): accepting connection from {ip}", {**mbs, "ip": client_ip}),
+        (14, "{TS} conn_close(): closing connection from {ip}", {**mbs, "ip": client_ip}),
+        (7, "{TS} conn[{ip}]: timeout, closing connection", {**mbs, "ip": client_ip}),
+        (4, "{TS} conn_open(): number of connections limit reached, connection from {ip} will be dropped", {**mbs, "ip": client_ip}),
+        (8, "{TS} tty: response timeout", mbs),
+        (8, "{TS} tty: attempt to retry request ({a} of {b})", {**mbs, "a": pick(["1", "2", "3"]), "b": pick(["3"])}),
+        (5, "{TS} tty: response is incorrect ({a} of {b} bytes, offset {o}), return error",
+         {**mbs, "a": small, "b": lambda g: g.num(7, 255), "o": pick(["0", "0", "1"])}),
+        (3, "{TS} tty: error in read() ({e})", {**mbs, "e": pick(["port closed", "Input/output error"])}),
+
+        # Apache PLC4X
+        (4, p4("INFO", "o.a.p.j.s.p.S7ProtocolLogic") + "S7 Driver running in ACTIVE mode.", p4s),
+        (6, p4("INFO", "o.a.p.j.a.c.CachedPlcConnectionManager") + "Creating new connection for {u}", {**p4s, "u": pick(p4_urls)}),
+        (6, p4("WARN", "o.a.p.j.s.p.S7ProtocolLogic") + "Timeout while waiting for response to TPKT {t}", {**p4s, "t": lambda g: g.num(1, 65535)}),
+        (5, p4("ERROR", "o.a.p.j.m.t.p.ModbusTcpProtocolLogic") + "Error reading: {e}",
+         {**p4s, "e": pick(["ILLEGAL_DATA_ADDRESS", "GATEWAY_TARGET_DEVICE_FAILED_TO_RESPOND", "ILLEGAL_FUNCTION"])}),
+        (4, p4("WARN", "o.a.p.j.s.r.NettyChannelFactory") + "Unable to connect to {a}: {e}",
+         {**p4s, "a": lambda g: f"/{plc_ip(g)}:{g.r.choice(['102', '502', '4840'])}",
+          "e": pick(["Connection refused", "connection timed out"])}),
+
+        # Eclipse Ditto
+        (9, dit("INFO", "o.e.d.c.s.m.a.BaseClientActor", "akka://ditto-cluster/system/sharding/connection/1/{n}/pa") + "Connection <{n2}> established successfully",
+         {**dit_s, "n": first([(c, c) for c in ditto_conns]), "n2": then(1)}),
+        (8, dit("WARN", "o.e.d.c.s.m.a.BaseClientActor", "akka://ditto-cluster/system/sharding/connection/1/{n}/pa") + "Connection <{n2}> failed due to: {e}",
+         {**dit_s, "n": first([(c, c) for c in ditto_conns]), "n2": then(1),
+          "e": pick(["Connection refused", "Disconnected from broker", "SASL authentication failed"])}),
+        (6, dit("INFO", "o.e.d.c.s.m.p.ConnectionPersistenceActor", "akka://ditto-cluster/system/sharding/connection/{sh}/{e}/pa")
+         + "Connection <{n}> was opened", {**dit_s, "sh": shard, "e": conn_uuid, "n": then(1)}),
+        (6, dit("INFO", "o.e.d.c.s.m.p.ConnectionPersistenceActor", "akka://ditto-cluster/system/sharding/connection/{sh}/{e}/pa")
+         + "Connection <{n}> was closed", {**dit_s, "sh": shard, "e": conn_uuid, "n": then(1)}),
+        (12, dit("INFO", "o.e.d.t.s.p.a.ThingPersistenceActor", "akka://ditto-cluster/system/sharding/thing/{sh}/{e}/pa")
+         + "Thing <{t}> was created", {**dit_s, "sh": shard, "e": entity(things), "t": then(1)}),
+        (5, dit("INFO", "o.e.d.t.s.p.a.ThingPersistenceActor", "akka://ditto-cluster/system/sharding/thing/{sh}/{e}/pa")
+         + "Thing <{t}> was deleted", {**dit_s, "sh": shard, "e": entity(things), "t": then(1)}),
+        (6, dit("INFO", "o.e.d.p.s.p.a.PolicyPersistenceActor", "akka://ditto-cluster/system/sharding/policy/{sh}/{e}/pa")
+         + "Policy <{t}> was modified", {**dit_s, "sh": shard, "e": entity(things), "t": then(1)}),
+        (7, dit("WARN", "o.e.d.c.s.m.OutboundMappingProcessorActor", "akka://ditto-cluster/user/connectivityRoot/outboundMappingProcessor{k}") + "Dropping outbound signal <{s}> for thing <{t}>: {e}",
+         {**dit_s, "s": pick(["things.events:attributeModified", "things.events:featurePropertyModified", "things.events:thingMerged"]),
+          "t": pick(things), "e": pick(["no target authorized", "target is not connected"]), "k": small}),
+
+        # Eclipse Hono protocol adapters
+        (14, hono("INFO", "org.ecl.hon.ada.mqt.imp.VertxBasedMqttProtocolAdapter") + "connection request from client [client-id: {c}]",
+         {**hono_s, "c": device_id}),
+        (12, hono("DEBUG", "org.ecl.hon.ada.mqt.AbstractVertxBasedMqttProtocolAdapter") + "successfully authenticated device [tenant-id: {t}, auth-id: {a}, device-id: {d}]",
+         {**hono_s, "t": pick(tenants), "a": device_id, "d": device_id}),
+        (10, hono("DEBUG", "org.ecl.hon.ada.mqt.AbstractVertxBasedMqttProtocolAdapter") + "connection to device [tenant-id: {t}, device-id: {d}] closed",
+         {**hono_s, "t": pick(tenants), "d": device_id}),
+        (6, hono("DEBUG", "org.ecl.hon.ada.mqt.AbstractVertxBasedMqttProtocolAdapter") + "rejecting connection request from client [clientId: {c}], cause: {e}",
+         {**hono_s, "c": device_id, "e": pick(["bad user name or password", "tenant is not enabled for protocol adapter",
+                                              "connection limit exceeded"])}),
+        (8, hono("INFO", "org.ecl.hon.ada.htt.AbstractVertxBasedHttpProtocolAdapter") + "cannot process message for device [tenant-id: {t}, device-id: {d}]: {e}",
+         {**hono_s, "t": pick(tenants), "d": device_id, "e": pick(["no credit available for sending message", "device disabled or not registered"])}),
+        (5, hono("INFO", "org.ecl.hon.cli.amq.con.HonoConnectionImpl") + "connection to {s} lost (unexpectedly), scheduling reconnect attempt",
+         {**hono_s, "s": pick(["Device Registration", "Tenant", "Command Router"])}),
+
+        # FUXA
+        (4, "{TS} [INF] FUXA server is running at http://localhost:{p}/", {**fx_s, "p": pick(["1881"])}),
+        (8, "{TS} [INF] '{d}' connected!", {**fx_s, "d": pick(fuxa_devices)}),
+        (7, "{TS} [WAR] '{d}' disconnected!", {**fx_s, "d": pick(fuxa_devices)}),
+        (7, "{TS} [ERR] '{d}' try to connect error! {e}",
+         {**fx_s, "d": pick(fuxa_devices), "e": pick(["Error: connect ECONNREFUSED 192.168.0.10:102", "Error: Timed out",
+                                                      "Error: Port Not Open"])}),
+        (5, "{TS} [ERR] '{d}' _readValues error! {e}",
+         {**fx_s, "d": pick(fuxa_devices), "e": pick(["Error: Timed out", "Modbus exception 2: Illegal data address"])}),
+        (4, "{TS} [WAR] '{d}' polling in progress, skipped", {**fx_s, "d": pick(fuxa_devices)}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -24788,7 +28037,13 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "BackupPlatform": backup_events,
            "RoboticsPlatform": robotics_events,
            "HealthPlatform": health_events,
-           "SearchPlatform": search_events}
+           "SearchPlatform": search_events,
+           "WorkflowPlatform": workflow_events,
+           "GeoPlatform": geo_events,
+           "ServerlessPlatform": serverless_events,
+           "CommercePlatform": commerce_events,
+           "GatewayPlatform": gateway_events,
+           "IndustrialPlatform": industrial_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
