@@ -4003,3 +4003,31 @@ def test_lower_case_words_beside_a_value_stay_a_statement_of_their_own() -> None
     codes = tuple(f"2026-12-05 21:0{i}:07 relay: route to {h} closed" for i, h in enumerate(
         ("gw-1", "gw-2", "gw-3", "gw-4", "EU WEST GW")))
     assert len(_one_stream(codes)) == 2
+
+
+# ------------------------- words that vouch for a bracketed value stand outside it (twenty-sixth pass a)
+
+
+def test_the_words_that_vouch_for_a_bracketed_text_stand_outside_it() -> None:
+    # an invented storage node in Rust prints "[date] [LEVEL] [file.rs:line] ["message"] [k=v]
+    # ...": the shared suffix of two messages ate the last word of one ('term 40"]' against
+    # 'applied"]'), so that word read as a word of the statement outside the bracketed text,
+    # and the same-bracket clause of _span_cut took every message for one value
+    msgs = ['["stepping down as leader at term {}"]', '["snapshot applied"]', '["compacting log up to index {}"]',
+            '["peer is unreachable"]']
+    lines = [f"[2026/12/06 10:0{i}:1{k}.{300 + i} +00:00] [INFO] [peer.rs:{800 + 7 * k}] " + m.format(40 + i)
+             + f" [peer_id={i + 3}] [store_id={k + 1}]" for i in range(3) for k, m in enumerate(msgs)]
+    assert len(_templates_of(lines)) == 4
+    assert _templates_of(lines, vouching_outside_run=False) == [
+        "[<*>/<*>/<*> <*>:<*>:<*> <*>:<*>] [INFO] [peer.rs:<*>] <*> [peer_id=<*>] [store_id=<*>]"]
+    # a bracketed text after the message's own words is still one value, as without the rule
+    rails = [f"Completed 200 OK in {5 + i}ms (Views: {i}.2ms | ActiveRecord: 0.{i}ms | Allocations: {200 + i})"
+             if i % 2 else f"Completed 200 OK in {5 + i}ms (ActiveRecord: 0.{i}ms | Allocations: {200 + i})"
+             for i in range(6)]
+    assert _templates_of(rails) == _templates_of(rails, vouching_outside_run=False) == ["Completed <*> OK in <*> <*>"]
+    from template_matching.engine.core import _span_cut
+
+    tpl = ("[<*>]", "[INFO]", "[peer.rs:<*>]", '["snapshot', 'applied"]', "[peer_id=<*>]")
+    toks = ("[<*>]", "[INFO]", "[peer.rs:<*>]", '["peer', "is", "down", 'at', '<*>"]', "[peer_id=<*>]")
+    assert _span_cut(tpl, toks) == (3, 1)
+    assert _span_cut(tpl, toks, vouching_outside_run=True) is None

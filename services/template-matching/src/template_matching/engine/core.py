@@ -346,6 +346,11 @@ class EngineConfig:
     # ("QSYSARB[<*>]: CPF1124 Job <*> started ..." / "CPF2204 User profile <*> not found.";
     # code_texts, see _code_text; pass 25a)
     opening_codes_kept: bool = True
+    # the words that vouch for a bracketed text being one value lie outside that text: when
+    # the shared suffix ate the bracket's end ('["starting a new election"]' / '["became
+    # leader at term <*>"]'), a word of the eaten part is the run's own, not the statement's
+    # around it (see _span_cut's same-bracket clause; pass 26a)
+    vouching_outside_run: bool = True
     # a span's run in a delimited record never holds a field that is one plain word alone
     # between delimiters ("* establish *", "* service_update *"): the record's action, which
     # names the statement (see _takes_word_field; pass 20d)
@@ -2343,6 +2348,7 @@ def _span_cut(
     call_values: bool = False, bracketed_headers: bool = False, level_words: bool = False,
     glued_records: bool = False, comma_fields: bool = False, one_bracket_runs: bool = False,
     label_after_message_word: bool = False, status_text_case: bool = False,
+    vouching_outside_run: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -2553,6 +2559,15 @@ def _span_cut(
         # <*>)"): the run is the bracketed text, up to where it closes in both lines
         for e in range(s - 1, -1, -1):
             if _one_bracket(tpl[p : nt - e]) and _one_bracket(toks[p : nl - e]):
+                if (
+                    vouching_outside_run and not _is_message_word(label)
+                    and not any(_is_message_word(x) for i, x in enumerate(tpl[: p - 1]) if i not in grouped)
+                    and not any(_is_message_word(x) for x in tpl[nt - e :])
+                ):
+                    # the only words that vouched were in the suffix the bracket takes back:
+                    # nothing of the statement stands outside the text, which is then the
+                    # whole message of the line, not a value in it
+                    break
                 return p, e
 
     if nt != nl:
@@ -4377,7 +4392,7 @@ class TemplateEngine:
             config.delimited_fields, config.constructor_values, config.named_texts, config.prose_tails,
             config.json_keys_in_objects, config.leading_fields, config.call_values, config.bracketed_headers,
             config.level_words, config.glued_records, config.comma_fields, config.one_bracket_runs,
-            config.label_after_message_word, config.status_text_case,
+            config.label_after_message_word, config.status_text_case, config.vouching_outside_run,
         )
         if cut is None and config.value_label_texts and config.tail_values:
             cut = _value_label_text(tpl, toks, self._field_texts_vary, config.tag_texts_kept)
