@@ -2656,7 +2656,9 @@ def test_a_bracketed_list_of_another_length_is_one_value() -> None:
     for line in _AVC_LINES:
         engine.add(line)
     assert len(engine.templates()) == 1
-    off = TemplateEngine(EngineConfig(bracket_groups=False))
+    # pass 26c's gapped_enclosing_values merges the braces too (its gapped merge widens a place
+    # inside "{ <*> }" / "{ read write }" to the group): both rules off to see the lines split
+    off = TemplateEngine(EngineConfig(bracket_groups=False, gapped_enclosing_values=False))
     for line in _AVC_LINES:
         off.add(line)
     assert len(off.templates()) > 1
@@ -4031,3 +4033,56 @@ def test_the_words_that_vouch_for_a_bracketed_text_stand_outside_it() -> None:
     toks = ("[<*>]", "[INFO]", "[peer.rs:<*>]", '["peer', "is", "down", 'at', '<*>"]', "[peer_id=<*>]")
     assert _span_cut(tpl, toks) == (3, 1)
     assert _span_cut(tpl, toks, vouching_outside_run=True) is None
+
+
+# ---------------------------------------------------------------- twenty-sixth pass (c)
+
+# a CI runner prints the command a step ran in quotes: commands of one to five words, which
+# share "/bin/sh -c" (the alignment matched words inside the two quoted values)
+_RUNNER_LINES = (
+    'ci-runner[412]: step 3 process "/bin/sh -c make" did not complete: exit code 2',
+    'ci-runner[412]: step 4 process "/bin/sh -c pytest" did not complete: exit code 1',
+    'ci-runner[377]: step 2 process "/bin/sh -c ./configure" did not complete: exit code 77',
+    'ci-runner[377]: step 5 process "/bin/sh -c make install DESTDIR=/tmp/out" did not complete: exit code 2',
+    'ci-runner[388]: step 1 process "/bin/sh -c apt-get install -y curl" did not complete: exit code 100',
+)
+# an authentication server prints the request's origin in round brackets, with a detail
+# ("via TLS tunnel") only sometimes; its words "client", "port", "cli" align inside the groups
+_RADIUS_LINES = tuple(
+    f"Thu Dec  3 10:00:0{i} 2026 : Auth: ({1000 + i}) Login OK: [{u}] (from client {c} port {p} cli {a}{t})"
+    for i, (u, c, p, a, t) in enumerate((
+        ("alice", "ap-1", 3, "10.0.0.5", ""), ("bob", "ap-2", 0, "10.0.0.6", ""), ("carol", "ap-1", 7, "10.0.0.7", ""),
+        ("dave", "ap-3", 0, "10.0.0.9", " via TLS tunnel"), ("erin", "ap-2", 1, "10.0.0.11", " via TLS tunnel"),
+    ))
+)
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_place_inside_a_quoted_value_takes_the_whole_value(order: int) -> None:
+    lines = _RUNNER_LINES[::order]
+    assert _one_stream(lines) == {"ci-runner[<*>]: step <*> process <*> did not complete: exit code <*>"}
+    # without the rule each command length keeps a template of its own
+    assert len(_one_stream(lines, EngineConfig(gapped_enclosing_values=False))) == 5
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_plain_words_aligned_inside_a_group_are_not_taken_into_the_value(order: int) -> None:
+    # the alignment matched "client", "port" and "cli" inside the two groups: plain words
+    # inside brackets may be the statement's own wording, so the rule takes no such group
+    lines = _RADIUS_LINES[::order]
+    assert len(_one_stream(lines)) == 2
+    assert len(_one_stream(lines, EngineConfig(gapped_enclosing_values=False))) == 2
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_words_outside_the_quoted_value_still_tell_statements_apart(order: int) -> None:
+    # "finished ok" / "failed hard" stand outside the quotes: two statements whatever the commands
+    lines = (
+        'ci-runner[412]: step 3 process "/bin/sh -c make" finished ok',
+        'ci-runner[412]: step 4 process "/bin/sh -c pytest" finished ok',
+        'ci-runner[377]: step 2 process "/bin/sh -c ./configure" finished ok',
+        'ci-runner[377]: step 5 process "/bin/sh -c make install DESTDIR=/tmp/out" failed hard',
+        'ci-runner[388]: step 1 process "/bin/sh -c apt-get install -y curl" failed hard',
+    )[::order]
+    templates = _one_stream(lines)
+    assert all(("finished ok" in t) != ("failed hard" in t) for t in templates)

@@ -450,6 +450,12 @@ class EngineConfig:
     # with gapped_name_words, a word inside such a name may be a short particle in lower case
     # ("from Sigrun the Bold :", "by Anna van Dijk"; pass 25c)
     gapped_name_particles: bool = True
+    # with gapped_enclosed_values, a place of a gapped merge that lies inside one quoted or
+    # bracketed value on both sides (the alignment matched words inside the two values:
+    # "process "<*> -c apt-get install -y curl" did" / "process "/bin/sh -c npm ci" did") is
+    # the whole value: the aligned tokens inside it join the gap, up to its delimiters
+    # (see _enclosing_extent; pass 26c)
+    gapped_enclosing_values: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -3373,13 +3379,15 @@ def _enclosed_place(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
 def _enclosed_extent(
     tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], ends: list[tuple[int, int]], k: int,
     prev_i: int, prev_j: int, gap_before: bool, units: bool = False, enclosed: bool = True, names: bool = False,
-    particles: bool = False,
-) -> tuple[bool, bool] | None:
+    particles: bool = False, enclosing: bool = False, since_gap: int = _ENCLOSED_TOKENS + 2,
+) -> tuple[int, int] | None:
     """Whether the unaligned place before ``ends[k]`` is one enclosed value (_enclosed_place),
     alone or with the aligned pair next to it where the template holds a variable (the
     alignment matched "[<*>]" with "[<*>" of "[<*> --all]"): (the pair before is taken, the
     pair after is taken), or None. A pair is taken only where no other gap then touches
-    this one, and never a constant of the template."""
+    this one, and never a constant of the template. With ``enclosing``, a place inside one
+    enclosed value on both sides takes the aligned pairs up to its delimiters
+    (_enclosing_extent): the counts of pairs before and after it that are taken."""
     i, j = ends[k]
     before_ok = prev_i >= 0 and VAR in tpl[prev_i] and prev_i not in gaps and not gap_before
     after_ok = (
@@ -3404,7 +3412,60 @@ def _enclosed_extent(
         lo_t, lo_l = (prev_i, prev_j) if left else (prev_i + 1, prev_j + 1)
         hi_t, hi_l = (i + 1, j + 1) if right else (i, j)
         if _enclosed_place(tpl[lo_t:hi_t], toks[lo_l:hi_l]):
-            return left, right
+            return int(left), int(right)
+    if enclosing:
+        return _enclosing_extent(tpl, gaps, toks, ends, k, prev_i, prev_j, since_gap)
+    return None
+
+
+def _enclosing_extent(
+    tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], ends: list[tuple[int, int]], k: int,
+    prev_i: int, prev_j: int, since_gap: int,
+) -> tuple[int, int] | None:
+    """Whether the unaligned place before ``ends[k]`` lies inside one quoted or bracketed
+    value on both sides, whose delimiters open and close at aligned pairs next to the place
+    ("Command line: '<*> -D FOREGROUND -f <*>'" / "Command line: 'httpd -D FOREGROUND'": the
+    alignment matched "-D" inside the two quotes, the place "FOREGROUND -f <*>'" /
+    "FOREGROUND'" is the rest of them): (aligned pairs before the place taken, pairs after
+    taken), the whole value one gap, or None. The pairs taken must be consecutive on both
+    sides, hold no gap, and be followed by another aligned pair or end both lines; the two
+    values must pass _enclosed_place (the same delimiters, the template's holding a
+    variable). Pass 26c."""
+    i, j = ends[k]
+    # pairs before: ends[k - b] ... ends[k - 1] consecutive, the first opening the value
+    for b in range(0, min(k, _ENCLOSED_TOKENS) + 1):
+        if b:
+            pi, pj = ends[k - b]
+            # consecutive pairs, none a gap, and no gap of the merge right before them
+            if pi in gaps or b >= since_gap or (b > 1 and ends[k - b + 1] != (pi + 1, pj + 1)):
+                break
+        lo_t, lo_l = (ends[k - b][0], ends[k - b][1]) if b else (prev_i + 1, prev_j + 1)
+        if b and tpl[lo_t][:1] not in _ENCLOSERS:
+            continue
+        for a in range(0, _ENCLOSED_TOKENS + 1):
+            if a + b == 0:
+                continue
+            if a:
+                if k + a >= len(ends):
+                    break
+                ai, aj = ends[k + a - 1]
+                if ai >= len(tpl) or ai in gaps or (a > 1 and ends[k + a - 2] != (ai - 1, aj - 1)):
+                    break
+            hi_t, hi_l = (ends[k + a - 1][0] + 1, ends[k + a - 1][1] + 1) if a else (i, j)
+            if hi_t - lo_t > _ENCLOSED_TOKENS or hi_l - lo_l > _ENCLOSED_TOKENS:
+                break
+            # what follows the value: another aligned pair, or the end of both lines
+            nxt = ends[k + a] if a else (i, j)
+            if a and nxt[0] < len(tpl) and nxt != (hi_t, hi_l):
+                continue
+            if a and nxt[0] == len(tpl) and (hi_t, hi_l) != (len(tpl), len(toks)):
+                continue
+            # an aligned plain word inside the value may be the statement's own wording set in
+            # brackets ("(from client <*> port <*>)"): only values and other tokens are taken
+            if any(_PLAIN_WORD.match(tpl[x]) for x, _ in (*ends[k - b : k], *ends[k : k + a])):
+                continue
+            if _enclosed_place(tpl[lo_t:hi_t], toks[lo_l:hi_l]):
+                return b, a
     return None
 
 
@@ -3463,7 +3524,7 @@ def _gapped_merge(
     tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], optional_groups: bool = False,
     trailing_clauses: bool = False, digit_names: bool = False,
     value_pair: Callable[[tuple[str, ...], int, str, str], bool] | None = None, enclosed_values: bool = False,
-    value_units: bool = False, name_words: bool = False, name_particles: bool = False,
+    value_units: bool = False, name_words: bool = False, name_particles: bool = False, enclosing_values: bool = False,
 ) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
     """(aligned constants, tokens, gap positions) of the gapped template that covers both the
     template and the line, or None where the two are not one message with parts of varying
@@ -3489,8 +3550,8 @@ def _gapped_merge(
     new_gaps: list[int] = []
     ends = [*pairs, (len(tpl), len(toks))]
     prev_i, prev_j = -1, -1
-    # the aligned pair after the place just made a gap belongs to that gap (_enclosed_place)
-    taken = False
+    # the aligned pairs after the place just made a gap belong to that gap (_enclosed_place)
+    taken = 0
     for k, (i, j) in enumerate(ends):
         run_t, run_l = tpl[prev_i + 1 : i], toks[prev_j + 1 : j]
         if (
@@ -3510,12 +3571,20 @@ def _gapped_merge(
             ):
                 ext = _enclosed_extent(
                     tpl, gaps, toks, ends, k, prev_i, prev_j, bool(new_gaps) and new_gaps[-1] == len(out) - 2, value_units,
-                    enclosed_values, name_words, name_particles,
+                    enclosed_values, name_words, name_particles, enclosing_values,
+                    len(out) - 1 - new_gaps[-1] if new_gaps else _ENCLOSED_TOKENS + 2,
                 ) if enclosed_values or name_words else None
                 if ext is None:
                     return None
-                if ext[0]:
-                    out.pop()  # the aligned variable before the place is the value's first token
+                for _ in range(ext[0]):
+                    out.pop()  # the aligned tokens before the place are the value's first ones
+                if ext[0] > 1 or ext[1] > 1:
+                    # the aligned constants inside the value are its words, not the statement's
+                    for ai, aj in (*ends[k - ext[0] : k], *ends[k : k + ext[1]]):
+                        if tpl[ai] != VAR:
+                            excused_t += 1
+                            excused_l += toks[aj] != VAR
+                            anchors -= 1
                 taken = ext[1]
                 excused_t += sum(1 for x in run_t if x != VAR)
                 excused_l += sum(1 for x in run_l if x != VAR)
@@ -3524,7 +3593,7 @@ def _gapped_merge(
         if i < len(tpl):
             a, t = tpl[i], toks[j]
             if taken:
-                taken = False
+                taken -= 1
             else:
                 out.append(a if a == t else _merge_token(a, t))
         prev_i, prev_j = i, j
@@ -4630,6 +4699,7 @@ class TemplateEngine:
                 ct, (), ot, self.config.optional_groups, self.config.trailing_clauses, self.config.gapped_digit_names,
                 self._gapped_value_pair(), self.config.gapped_enclosed_values,
                 self.config.gapped_value_units, self.config.gapped_name_words, self.config.gapped_name_particles,
+                self.config.gapped_enclosing_values,
             )
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = merged
@@ -4707,6 +4777,7 @@ class TemplateEngine:
                 c.tokens, _gaps_of(c), toks, self.config.optional_groups, self.config.trailing_clauses,
                 self.config.gapped_digit_names, self._gapped_value_pair(), self.config.gapped_enclosed_values,
                 self.config.gapped_value_units, self.config.gapped_name_words, self.config.gapped_name_particles,
+                self.config.gapped_enclosing_values,
             )
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = (merged[0], merged[1], merged[2], c)
