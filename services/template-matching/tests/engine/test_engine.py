@@ -2803,7 +2803,7 @@ def test_a_quoted_name_before_a_colon_outside_braces_is_not_a_json_key() -> None
         engine.add(line)
     texts = [t for _, t, _ in engine.templates()]
     assert len(texts) == 3 and all(t.endswith(("started", "succeeded", "provisioned")) for t in texts)
-    off = TemplateEngine(EngineConfig(json_keys_in_objects=False))
+    off = TemplateEngine(EngineConfig(json_keys_in_objects=False, span_source_lines=False))
     for line in _PROVISION_LINES:
         off.add(line)
     assert len(off.templates()) == 1
@@ -4003,3 +4003,53 @@ def test_lower_case_words_beside_a_value_stay_a_statement_of_their_own() -> None
     codes = tuple(f"2026-12-05 21:0{i}:07 relay: route to {h} closed" for i, h in enumerate(
         ("gw-1", "gw-2", "gw-3", "gw-4", "EU WEST GW")))
     assert len(_one_stream(codes)) == 2
+
+
+def _storage_node_lines() -> list[str]:
+    # a storage node's unified log format: the header, the logger's source position in
+    # brackets, the quoted message, then bracketed key=value fields; two statements of one
+    # file (election.rs, lines 412 and 530) and one of another file (compactor.rs)
+    lines = []
+    for i in range(4):
+        ts = f"[2026/12/06 10:0{i}:1{i}.{i}42 +00:00]"
+        lines.append(f'{ts} [INFO] [election.rs:412] ["starting a new round"] [round={30 + i}] [node_id={i + 7}] '
+                     f'[group_id={i + 7}]')
+        lines.append(f'{ts} [INFO] [election.rs:530] ["became primary in round {i + 4}"] [round={i + 4}] '
+                     f'[node_id={i}] [group_id={i + 9}]')
+        lines.append(f'{ts} [INFO] [compactor.rs:88] ["segment compacted"] [segment={i}] [took={i + 3}ms] '
+                     f'[bytes={i * 512}] [group_id={i + 2}]')
+    return lines
+
+
+def test_a_source_file_names_its_statement_from_the_first_line() -> None:
+    lines = _storage_node_lines()
+    head = "[<*>/<*>/<*> <*>:<*>:<*> <*>:<*>] [INFO]"
+    assert _final_templates(lines, EngineConfig(announce_retired=True)) == {
+        f'{head} [election.rs:<*>] ["starting a new round"] [round=<*>] [node_id=<*>] [group_id=<*>]',
+        f'{head} [election.rs:<*>] ["became primary in round <*>"] [round=<*>] [node_id=<*>] [group_id=<*>]',
+        f'{head} [compactor.rs:<*>] ["segment compacted"] [segment=<*>] [took=<*>] [bytes=<*>] [group_id=<*>]'}
+    # without the line numbers' evidence the two messages of election.rs become one span
+    # (its run the quoted message); the other file's statement stays apart by its file
+    assert _final_templates(lines, EngineConfig(announce_retired=True, span_source_lines=False)) == {
+        f'{head} [election.rs:<*>] <*> [round=<*>] [node_id=<*>] [group_id=<*>]',
+        f'{head} [compactor.rs:<*>] ["segment compacted"] [segment=<*>] [took=<*>] [bytes=<*>] [group_id=<*>]'}
+    # without either, that span takes the other file's lines: its file and fields became the run
+    off = EngineConfig(announce_retired=True, source_files=False, span_source_lines=False)
+    assert _final_templates(lines, off) == {f"{head} <*> <*> <*> <*> [group_id=<*>]"}
+
+
+def test_a_source_position_that_is_a_value_is_no_statement_name() -> None:
+    from template_matching.engine.core import _logger_file
+
+    assert _logger_file("[2026/12/06 10:00:00.000 +00:00] [INFO] [raft.rs:1137] [\"x\"]") == "raft.rs"
+    assert _logger_file("level=info caller=handler.go:314 msg=x") == "handler.go"
+    assert _logger_file("I1206 10:00:00.000 1 leader_election.cc:244] won") == "leader_election.cc"
+    # a compiler's pointer into the code it reports on: a line and a column
+    assert _logger_file("  --> crates/store/src/codec.rs:12:5") is None
+    # a stack frame, a position inside an absolute path
+    assert _logger_file("\tat com.acme.Pool.run(Pool.java:42)") is None
+    assert _logger_file("\t/usr/local/go/src/runtime/proc.go:250 +0x1d") is None
+    # a compiler's warnings at positions of many files stay one statement
+    files = ("store.rs", "codec.rs", "main.rs", "handlers.rs", "store.rs", "codec.rs")
+    lines = [f"  --> crates/core/src/{f}:{10 + 7 * i}:{i + 1}" for i, f in enumerate(files)]
+    assert len(_final_templates(lines, EngineConfig(announce_retired=True))) == 1

@@ -449,6 +449,15 @@ class EngineConfig:
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
     message_names: bool = True
+    # a source position's file ("raft.rs:1137" / "peer.rs:1141") names the statement's source
+    # file: a line whose position is in another file than the one every mined line of a
+    # template printed is another statement, from the first line on (see _other_position;
+    # pass 26b)
+    source_files: bool = True
+    # a logger's source position that a template has shown in one line, and the line prints
+    # at another line number of that file: no variable-length value joins the two (their
+    # messages are two statements of one file; see _other_line; pass 26b)
+    span_source_lines: bool = True
     # a plain word opening the message after a header of values is the statement's verb,
     # never a field value of a record-like line (see TemplateEngine._is_record; pass 13)
     header_verbs: bool = True
@@ -2855,6 +2864,30 @@ def source_position(message: str) -> str | None:
     return m.group(0) if m else None
 
 
+# a template token that holds a logger's source position and nothing else but brackets and a
+# key: "[raft.rs:<*>]", "handler.go:<*>]", "caller=operator.go:<*>", "(hist.c:<*>)"
+_HEADER_POSITION = re.compile(r"[\[(<]?(?:[\w.-]+=)?(?P<file>[A-Za-z_][\w.-]*):(?:<\*>|[0-9]+)[\])>:,]?")
+
+
+def _logger_file(message: str) -> str | None:
+    """The file of the line's first source position when a logger printed it as the line's
+    own ("[raft.rs:1137]", "caller=handler.go:314"): not a compiler's pointer into the code
+    it reports on (a column after the line, "src/store.rs:12:5"), a stack frame's
+    ("Foo.run(Foo.java:42)") or a position in a path ("/usr/src/proc.go:250")."""
+    m = _SOURCE_POSITION.search(message)
+    if m is None:
+        return None
+    start, end = m.span()
+    before = message[start - 1 : start]
+    if before not in ("", " ", "[", "(", "<", "="):
+        return None
+    if before == "(" and message[start - 2 : start - 1].strip(" "):
+        return None  # a call frame's position ("run(Foo.java:42)")
+    if message[end : end + 1] == ":" and message[end + 1 : end + 2].isdigit():
+        return None  # a line and a column: a pointer into another program's source
+    return m.group(0).rpartition(":")[0]
+
+
 def _severity_label(tok: str) -> bool:
     """An upper-case label of a few letters ("LOG:", "DETAIL:", "ERROR:"): the severity or
     part of a message it opens with (Pgpool-II's and PostgreSQL's 'LOG:  ...' / 'DETAIL:  ...').
@@ -3579,6 +3612,8 @@ class TemplateEngine:
         self._tables: dict[tuple[int, int], _Cluster] = {}
         # the source position of the line being learned (None: it prints none)
         self._position: str | None = None
+        # the file of the line's source position, where a logger printed it (see _logger_file)
+        self._file: str | None = None
         # span number -> the fixed template it was made from (_later_tail)
         self._span_origins: dict[int, tuple[str, ...]] = {}
         # spans made from a record's first field (_leading_field): their delimiter, which the
@@ -3968,11 +4003,14 @@ class TemplateEngine:
             learned = self._learn_line(message)
         else:
             self._position = source_position(message)
+            logged = self._position is not None and (self.config.source_files or self.config.span_source_lines)
+            self._file = _logger_file(message) if logged else None
             learned = self._learn_line(message)
             if self._position is not None and (learned[1] or learned[2]):
                 positions = learned[0].positions
                 positions[self._position] = positions.get(self._position, 0) + 1
             self._position = None
+            self._file = None
         if self.config.table_fields and "\t" in message:
             self._note_table_row(message, learned[0])
         return learned
@@ -4007,11 +4045,69 @@ class TemplateEngine:
         """The line being learned prints another source position than the one template
         ``c`` has shown in every line mined into it, two at least: another statement. (A
         source whose positions are not the statement's, line numbers that vary from line to
-        line, never shows one position twice alone, so it never gets here.)"""
-        if self._position is None or len(c.positions) != 1:
+        line, never shows one position twice alone, so it never gets here.) With
+        ``source_files``, one mined line is enough where the line's position is in another
+        file than every position the template showed, a file its tokens still name: a
+        statement is written in one source file, whatever its line numbers (pass 26b)."""
+        if self._position is None:
+            return False
+        if self.config.source_files and self._file is not None and c.positions and self._other_file(c, self._file):
+            return True
+        if len(c.positions) != 1:
             return False
         ((shown, lines),) = c.positions.items()
         return lines >= 2 and shown != self._position
+
+    @staticmethod
+    def _other_file(c: _Cluster, file: str) -> bool:
+        """The line's source position is in ``file``, another file than every position
+        template ``c`` has shown, in one file, and the template still prints that file's name
+        in a token of a logger's position (it was never generalised to a variable)."""
+        files = {p.rpartition(":")[0] for p in c.positions}
+        if len(files) != 1:
+            return False
+        (shown,) = files
+        if shown == file:
+            return False
+        for t in c.tokens:
+            m = _HEADER_POSITION.fullmatch(t)
+            if m is not None and m.group("file") == shown:
+                return True
+        return False
+
+    def _other_line(self, c: _Cluster, file: str) -> bool:
+        """Template ``c`` has shown one source position, in ``file`` as the line's, printed
+        by a logger in a token of its own, and the line prints another line number there."""
+        if len(c.positions) != 1 or self._position in c.positions:
+            return False
+        (shown,) = c.positions
+        if shown.rpartition(":")[0] != file:
+            return False
+        for t in c.tokens:
+            m = _HEADER_POSITION.fullmatch(t)
+            if m is not None and m.group("file") == file:
+                return True
+        return False
+
+    def _positions_apart(self, c: _Cluster, o: _Cluster) -> bool:
+        """Two templates whose mined lines printed logger positions (in tokens of their own)
+        in two different files (``source_files``), or each one position, in one file at two
+        line numbers (``span_source_lines``): two statements (pass 26b)."""
+        if not c.positions or not o.positions:
+            return False
+        files = {p.rpartition(":")[0] for p in c.positions}
+        others = {p.rpartition(":")[0] for p in o.positions}
+        if len(files) != 1 or len(others) != 1:
+            return False
+        (file,) = files
+        if not any((m := _HEADER_POSITION.fullmatch(t)) is not None and m.group("file") == file for t in c.tokens):
+            return False
+        if files != others:
+            return self.config.source_files
+        return (
+            self.config.span_source_lines and len(c.positions) == 1 and len(o.positions) == 1
+            and c.positions.keys() != o.positions.keys()
+        )
 
     def _same_position(self, c: _Cluster) -> bool:
         """The line being learned prints the one source position template ``c`` has shown
@@ -4430,6 +4526,8 @@ class TemplateEngine:
                 continue
             if self._other_position(c):
                 continue
+            if self.config.span_source_lines and self._file is not None and self._other_line(c, self._file):
+                continue
             if record:
                 # field values are values whatever they hold: only the message can differ
                 if opened is None:
@@ -4545,6 +4643,8 @@ class TemplateEngine:
         for o in same_first[-_SPAN_CANDIDATES:]:
             ot = o.tokens
             if o is c or o.merged_into is not None or o.span is not None or o.gaps or len(ot) == len(ct) or ot[0] != ct[0]:
+                continue
+            if self._positions_apart(c, o):
                 continue
             cut = self._configured_span_cut(ct, ot)
             if cut is None and self.config.bracket_groups:
