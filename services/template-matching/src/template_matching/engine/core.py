@@ -183,6 +183,12 @@ class EngineConfig:
     # the name of a weekday or a month ("ON WEDNESDAY, DECEMBER 3" / "ON THURSDAY,", "Mon" /
     # "Tue") is a part of a printed date, a value whatever the program (see _date_names; pass 25d)
     date_names: bool = True
+    # a word glued to its key by ":" ("from:replica" / "from:dead", "key:orders" / "key:presence")
+    # in a template whose other glued "key:" fields hold values ("vb:<*> ... seqno:<*>") is one
+    # more field's value, as a word after a spaced "key:" separator is (pass 20b's
+    # valued_separators); the key is the statement's word, the part after it the argument
+    # (see _glued_field; pass 26d)
+    glued_fields: bool = True
     # in a line of many fields (at least _RECORD_FIELDS tokens) the empty-field marker "-"
     # counts as equal to a value the template holds at its place (see _closest): the same
     # field, empty in this line, so a record whose fields are filled in other places (W3C's
@@ -1319,6 +1325,39 @@ def _valued_separator(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -
     return any(
         j != i and _key_separator(tokens[j - 1]) == sep and VAR in tokens[j] for j in range(1, len(tokens))
     )
+
+
+# a word glued to its key by ":" ("from:replica", "key:orders"): a key of letters, one colon,
+# then a part holding a letter and no colon, slash or variable (not a label "state:", not a URL)
+_GLUED_FIELD = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*):([^:/\\]*[A-Za-z][^:/\\]*)$")
+# another glued field of the template holding a value ("seqno:<*>", "vb:<*>,")
+_GLUED_VALUE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*:<\*>")
+
+
+def _glued_field(tokens: tuple[str, ...], i: int, words: tuple[str, ...], capitals: bool) -> bool:
+    """Whether the words at ``i`` are values of one ``key:value`` field glued by its colon
+    ("from:replica" / "from:dead"), in a template whose other glued fields print values
+    ("vb:<*> with high seqno:<*> from:dead"): the statement prints fields there, and the part
+    after the shared key is the argument (pass 20b's _valued_separator for the glued form).
+    The parts must not be a statement's keyword pair (a participle, a word and its negation, a
+    success and a failure word), which a program may print after a key as well."""
+    if i == 0:
+        return False
+    parts = []
+    for w in words:
+        m = _GLUED_FIELD.match(w.rstrip(",;"))
+        if m is None or VAR in w:
+            return False
+        parts.append(m)
+    if len({m.group(1) for m in parts}) != 1:
+        return False
+    values = [m.group(2) for m in parts]
+    for a, t in pairwise(values):
+        if _keyword_variant(a, t, capitals) or _negated_variant(a, t) or (
+            _outcome_word(a) in _SUCCESS and _outcome_word(t) in _FAILURE
+        ) or (_outcome_word(t) in _SUCCESS and _outcome_word(a) in _FAILURE):
+            return False
+    return any(j != i and _GLUED_VALUE.match(tokens[j]) is not None for j in range(len(tokens)))
 
 
 def _value_shaped(word: str) -> bool:
@@ -5102,6 +5141,10 @@ class TemplateEngine:
         if self.config.valued_separators and _valued_separator(group.members[0].tokens, group.pos, words):
             return True
         if self.config.date_names and _date_names(words):
+            return True
+        if self.config.glued_fields and _glued_field(
+            group.members[0].tokens, group.pos, words, self.config.capital_participles
+        ):
             return True
         if self.config.count_nouns and _count_nouns(group.members[0].tokens, group.pos, words):
             return True
