@@ -4001,6 +4001,22 @@ def test_a_word_glued_to_its_key_beside_other_glued_fields_is_a_value() -> None:
     assert groups[0] == groups[2] != groups[1] == groups[3]
 
 
+def test_a_template_differing_in_a_keyword_pair_is_the_last_choice() -> None:
+    # an invented transcoder prints its muxer's context first; the third line differs from the
+    # first template in "reading" / "writing" (two verb forms: never merged) and from the second
+    # in the muxer's name, a value of the context: it belongs with the second
+    lines = ["[mp4 @ 0x7f3a2c004b00] Opening 'https://edge.example.org/vod/film-12/init.mp4' for reading",
+             "[webm @ 0x7f3a2c0081c0] Opening '/srv/transcode/job-881/out_720.webm.part' for writing",
+             "[mp4 @ 0x7f3a2c00a2f0] Opening '/srv/transcode/job-882/out_480.mp4.part' for writing",
+             "[webm @ 0x7f3a2c00c410] Opening '/srv/transcode/job-883/out_360.webm.part' for writing"]
+    groups = _groups(lines)
+    assert groups[1] == groups[2] == groups[3] != groups[0]
+    off = _groups_with(EngineConfig(keyword_differences_last=False), lines)
+    assert off[1] != off[2]
+    # the keyword pair itself still keeps the two statements apart
+    assert "reading" in groups[0] and "writing" in groups[2]
+
+
 # -------------------------------- names of several title-case words (twenty-fifth pass c)
 
 

@@ -189,6 +189,12 @@ class EngineConfig:
     # valued_separators); the key is the statement's word, the part after it the argument
     # (see _glued_field; pass 26d)
     glued_fields: bool = True
+    # of the templates that differ from a line in as many words, one whose differing word is
+    # a keyword pair with the line's (a word and its negation, an outcome and its opposite, two
+    # verb forms: no evidence merges them) is the last choice, after one differing in a word
+    # that may be a value, even in the first word ("[hls @ <*>] Opening '<*>' for reading" /
+    # "[dash @ <*>] ... for writing" against "[hls @ ...] ... for writing"; see _closest; pass 26d)
+    keyword_differences_last: bool = True
     # in a line of many fields (at least _RECORD_FIELDS tokens) the empty-field marker "-"
     # counts as equal to a value the template holds at its place (see _closest): the same
     # field, empty in this line, so a record whose fields are filled in other places (W3C's
@@ -3753,7 +3759,8 @@ class TemplateEngine:
         for lst in lists[: len(lists) - posted + 1]:
             candidates.update(lst)
         best = None
-        best_score: tuple[int, bool, int, int] = (-(n + 1), False, -1, -1)
+        best_score: tuple[int, int, bool, int, int] = (-(n + 1), -(n + 1), False, -1, -1)
+        keyword_last = self.config.keyword_differences_last
         best_words: list[int] = []
         # a name whose bracketed argument is a variable ("DHCPACK(<*>)", "query[<*>]") is a
         # constant word of the message when the line has that name: it counts as equal
@@ -3779,6 +3786,7 @@ class TemplateEngine:
             ):
                 continue
             params = 0
+            keywords = 0
             words: list[int] = []
             for i in range(n):
                 a = ct[i]
@@ -3790,9 +3798,11 @@ class TemplateEngine:
                     continue
                 if self.config.negated_variants and _negated_variant(a, t) and not (vshape and self._state_pair(ct, i, t)):
                     words.append(i)  # whatever else would vouch for them as values
+                    keywords += keyword_last
                     continue
                 if self._keyword_pair(ct, i, a, t):
                     words.append(i)  # so are an outcome and its opposite, two verb forms (see _keyword_pair)
+                    keywords += keyword_last
                     continue
                 if VAR in a and _wild_ok(a, t):
                     params += 1
@@ -3808,7 +3818,10 @@ class TemplateEngine:
                     words.append(i)
             # a template differing in its first word is the last choice: first words
             # are usually what tells messages apart, later words more often values
-            score = (-len(words), words != [0], eq, params)
+            # ... after a template that differs in a keyword pair, which no evidence ever merges
+            # (the line is another statement or variant of that one): one differing in a word
+            # that may be a value is the better choice (pass 26d)
+            score = (-len(words), -keywords, words != [0], eq, params)
             if score > best_score or (score == best_score and best is not None and c.seq < best.seq):
                 best, best_score, best_words = c, score, words
         return best, best_words
