@@ -3970,6 +3970,55 @@ def test_a_numbered_name_printed_twice_is_one_argument() -> None:
     assert not _repeated_value(("ifup", "link", "up"), ("ifdown", "link", "down"), 0, True)
 
 
+# ---------------------------------------------------------------- twenty-sixth pass (d)
+
+
+def test_a_word_glued_to_its_key_beside_other_glued_fields_is_a_value() -> None:
+    # an invented replicated store that prints its fields as "key:value" glued by the colon;
+    # the part after "from:" is the old role, one more field's value like "part:" and "epoch:"
+    roles = ["follower", "candidate", "observer", "follower", "observer"]
+    lines = [f"2026-12-05T10:0{i}:1{i} INFO (node-{i}) Partition::changeRole: moving part:{20 + i} at epoch:{300 + 7 * i} "
+             f"from:{r}" for i, r in enumerate(roles)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(glued_fields=False), lines))) > 1
+    from template_matching.engine.core import _glued_field
+
+    tokens = ("<*>", "INFO", "(<*>)", "Partition::changeRole:", "moving", "part:<*>", "at", "epoch:<*>", "from:follower")
+    assert _glued_field(tokens, 8, ("from:follower", "from:observer"), True)
+    # keyword pairs after a key stay apart: a participle, a word and its negation, an outcome
+    assert not _glued_field(tokens, 8, ("from:started", "from:stopped"), True)
+    assert not _glued_field(tokens, 8, ("from:available", "from:unavailable"), True)
+    assert not _glued_field(tokens, 8, ("from:ok", "from:failed"), True)
+    # two keys are two fields, a label ("state:") and a URL are no glued value
+    assert not _glued_field(tokens, 8, ("from:follower", "to:observer"), True)
+    assert not _glued_field(tokens, 8, ("state:", "mode:"), True)
+    assert not _glued_field(tokens, 8, ("https://a.example", "https://b.example"), True)
+    # without another glued field holding a value the template prints no fields there
+    alone = ("<*>", "INFO", "(<*>)", "Partition::changeRole:", "moving", "part", "at", "epoch", "from:follower")
+    assert not _glued_field(alone, 8, ("from:follower", "from:observer"), True)
+    # and a statement's keyword after a key stays a template of its own
+    results = [f"2026-12-05T10:0{i}:1{i} INFO (node-{i}) check part:{20 + i} epoch:{300 + i} result:{w}"
+               for i, w in enumerate(["passed", "failed", "passed", "failed"])]
+    groups = _groups(results)
+    assert groups[0] == groups[2] != groups[1] == groups[3]
+
+
+def test_a_template_differing_in_a_keyword_pair_is_the_last_choice() -> None:
+    # an invented transcoder prints its muxer's context first; the third line differs from the
+    # first template in "reading" / "writing" (two verb forms: never merged) and from the second
+    # in the muxer's name, a value of the context: it belongs with the second
+    lines = ["[mp4 @ 0x7f3a2c004b00] Opening 'https://edge.example.org/vod/film-12/init.mp4' for reading",
+             "[webm @ 0x7f3a2c0081c0] Opening '/srv/transcode/job-881/out_720.webm.part' for writing",
+             "[mp4 @ 0x7f3a2c00a2f0] Opening '/srv/transcode/job-882/out_480.mp4.part' for writing",
+             "[webm @ 0x7f3a2c00c410] Opening '/srv/transcode/job-883/out_360.webm.part' for writing"]
+    groups = _groups(lines)
+    assert groups[1] == groups[2] == groups[3] != groups[0]
+    off = _groups_with(EngineConfig(keyword_differences_last=False), lines)
+    assert off[1] != off[2]
+    # the keyword pair itself still keeps the two statements apart
+    assert "reading" in groups[0] and "writing" in groups[2]
+
+
 # -------------------------------- names of several title-case words (twenty-fifth pass c)
 
 

@@ -183,6 +183,18 @@ class EngineConfig:
     # the name of a weekday or a month ("ON WEDNESDAY, DECEMBER 3" / "ON THURSDAY,", "Mon" /
     # "Tue") is a part of a printed date, a value whatever the program (see _date_names; pass 25d)
     date_names: bool = True
+    # a word glued to its key by ":" ("from:replica" / "from:dead", "key:orders" / "key:presence")
+    # in a template whose other glued "key:" fields hold values ("vb:<*> ... seqno:<*>") is one
+    # more field's value, as a word after a spaced "key:" separator is (pass 20b's
+    # valued_separators); the key is the statement's word, the part after it the argument
+    # (see _glued_field; pass 26d)
+    glued_fields: bool = True
+    # of the templates that differ from a line in as many words, one whose differing word is
+    # a keyword pair with the line's (a word and its negation, an outcome and its opposite, two
+    # verb forms: no evidence merges them) is the last choice, after one differing in a word
+    # that may be a value, even in the first word ("[hls @ <*>] Opening '<*>' for reading" /
+    # "[dash @ <*>] ... for writing" against "[hls @ ...] ... for writing"; see _closest; pass 26d)
+    keyword_differences_last: bool = True
     # in a line of many fields (at least _RECORD_FIELDS tokens) the empty-field marker "-"
     # counts as equal to a value the template holds at its place (see _closest): the same
     # field, empty in this line, so a record whose fields are filled in other places (W3C's
@@ -1330,6 +1342,39 @@ def _valued_separator(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -
     return any(
         j != i and _key_separator(tokens[j - 1]) == sep and VAR in tokens[j] for j in range(1, len(tokens))
     )
+
+
+# a word glued to its key by ":" ("from:replica", "key:orders"): a key of letters, one colon,
+# then a part holding a letter and no colon, slash or variable (not a label "state:", not a URL)
+_GLUED_FIELD = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*):([^:/\\]*[A-Za-z][^:/\\]*)$")
+# another glued field of the template holding a value ("seqno:<*>", "vb:<*>,")
+_GLUED_VALUE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*:<\*>")
+
+
+def _glued_field(tokens: tuple[str, ...], i: int, words: tuple[str, ...], capitals: bool) -> bool:
+    """Whether the words at ``i`` are values of one ``key:value`` field glued by its colon
+    ("from:replica" / "from:dead"), in a template whose other glued fields print values
+    ("vb:<*> with high seqno:<*> from:dead"): the statement prints fields there, and the part
+    after the shared key is the argument (pass 20b's _valued_separator for the glued form).
+    The parts must not be a statement's keyword pair (a participle, a word and its negation, a
+    success and a failure word), which a program may print after a key as well."""
+    if i == 0:
+        return False
+    parts = []
+    for w in words:
+        m = _GLUED_FIELD.match(w.rstrip(",;"))
+        if m is None or VAR in w:
+            return False
+        parts.append(m)
+    if len({m.group(1) for m in parts}) != 1:
+        return False
+    values = [m.group(2) for m in parts]
+    for a, t in pairwise(values):
+        if _keyword_variant(a, t, capitals) or _negated_variant(a, t) or (
+            _outcome_word(a) in _SUCCESS and _outcome_word(t) in _FAILURE
+        ) or (_outcome_word(t) in _SUCCESS and _outcome_word(a) in _FAILURE):
+            return False
+    return any(j != i and _GLUED_VALUE.match(tokens[j]) is not None for j in range(len(tokens)))
 
 
 def _value_shaped(word: str) -> bool:
@@ -3798,7 +3843,8 @@ class TemplateEngine:
         for lst in lists[: len(lists) - posted + 1]:
             candidates.update(lst)
         best = None
-        best_score: tuple[int, bool, int, int] = (-(n + 1), False, -1, -1)
+        best_score: tuple[int, int, bool, int, int] = (-(n + 1), -(n + 1), False, -1, -1)
+        keyword_last = self.config.keyword_differences_last
         best_words: list[int] = []
         # a name whose bracketed argument is a variable ("DHCPACK(<*>)", "query[<*>]") is a
         # constant word of the message when the line has that name: it counts as equal
@@ -3824,6 +3870,7 @@ class TemplateEngine:
             ):
                 continue
             params = 0
+            keywords = 0
             words: list[int] = []
             for i in range(n):
                 a = ct[i]
@@ -3835,9 +3882,11 @@ class TemplateEngine:
                     continue
                 if self.config.negated_variants and _negated_variant(a, t) and not (vshape and self._state_pair(ct, i, t)):
                     words.append(i)  # whatever else would vouch for them as values
+                    keywords += keyword_last
                     continue
                 if self._keyword_pair(ct, i, a, t):
                     words.append(i)  # so are an outcome and its opposite, two verb forms (see _keyword_pair)
+                    keywords += keyword_last
                     continue
                 if VAR in a and _wild_ok(a, t):
                     params += 1
@@ -3853,7 +3902,10 @@ class TemplateEngine:
                     words.append(i)
             # a template differing in its first word is the last choice: first words
             # are usually what tells messages apart, later words more often values
-            score = (-len(words), words != [0], eq, params)
+            # ... after a template that differs in a keyword pair, which no evidence ever merges
+            # (the line is another statement or variant of that one): one differing in a word
+            # that may be a value is the better choice (pass 26d)
+            score = (-len(words), -keywords, words != [0], eq, params)
             if score > best_score or (score == best_score and best is not None and c.seq < best.seq):
                 best, best_score, best_words = c, score, words
         return best, best_words
@@ -5188,6 +5240,10 @@ class TemplateEngine:
         if self.config.valued_separators and _valued_separator(group.members[0].tokens, group.pos, words):
             return True
         if self.config.date_names and _date_names(words):
+            return True
+        if self.config.glued_fields and _glued_field(
+            group.members[0].tokens, group.pos, words, self.config.capital_participles
+        ):
             return True
         if self.config.count_nouns and _count_nouns(group.members[0].tokens, group.pos, words):
             return True
