@@ -4135,3 +4135,30 @@ def test_words_outside_the_quoted_value_still_tell_statements_apart(order: int) 
     )[::order]
     templates = _one_stream(lines)
     assert all(("finished ok" in t) != ("failed hard" in t) for t in templates)
+
+
+def test_a_preposition_where_another_line_prints_a_value_is_another_statement() -> None:
+    # a firmware flasher writes a device from an image file, and rewrites a partition's header:
+    # both four words after the tag, "Writing" first; "from" stands where the other prints a
+    # glued value ("kernel.<*>"), and the devices and files are masked values, so every other
+    # position looked like a parameter and the two statements became "Writing <*> <*> <*>" (pass 26f)
+    lines = []
+    for i in range(3):
+        lines.append(f"2026-12-06 10:0{i}:01 flashd[21{i}]: Writing /dev/mtd{i + 2} from /tmp/fw/image{i}.bin")
+        lines.append(f"2026-12-06 10:0{i}:03 flashd[21{i}]: Writing partition kernel.{i} header")
+    assert _final_templates(lines, EngineConfig(announce_retired=True)) == {
+        "<*> <*>:<*>:<*> flashd[<*>]: Writing <*> from <*>",
+        "<*> <*>:<*>:<*> flashd[<*>]: Writing partition kernel.<*> header"}
+    assert _final_templates(lines, EngineConfig(announce_retired=True, prepositions_not_values=False)) == {
+        "<*> <*>:<*>:<*> flashd[<*>]: Writing <*> <*> <*>"}
+    # a line of the same statement still takes the template's values
+    lines.append("2026-12-07 11:00:00 flashd[300]: Writing /dev/mtd9 from /tmp/fw/recovery.bin")
+    assert len(_final_templates(lines, EngineConfig(announce_retired=True))) == 2
+
+    from template_matching.engine.core import _preposition_at_value
+
+    assert _preposition_at_value("with", "rootfs.<*>")
+    assert _preposition_at_value("<*>", "into")
+    assert not _preposition_at_value("on", "<*>")  # a state ("power on"), not only a preposition
+    assert not _preposition_at_value("the", "<*>")  # an article: left to the other rules
+    assert not _preposition_at_value("from", "to")  # two words: the sibling rules decide

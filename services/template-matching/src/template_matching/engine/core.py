@@ -127,6 +127,11 @@ class EngineConfig:
     # after a label word: "state: running" / "stopped" are that label's values; see
     # _verb_keywords; pass 25f)
     verb_forms: bool = True
+    # a preposition is a word of the statement, never a value: where one of two lines of one
+    # length prints a preposition ("with", "from", "into") and the other a masked value, the
+    # position is a differing word, not a parameter ("Updating <*> with <*>" / "Updating slot
+    # <*> status"; see _function_word; pass 26f)
+    prepositions_not_values: bool = True
     # a word printed right after a key's separator (a bare ":" or "=", or a "label:") is that
     # key's value when the template's other separators of that kind are followed by values
     # ("PID : <*> TID : <*> PROC : db2sysc", "table = <*>, merge motivation = AutoMerge,"):
@@ -1136,6 +1141,20 @@ _PREPOSITIONS = frozenset(
     ("on", "in", "at", "from", "of", "by", "for", "with", "via", "into", "onto", "over", "through",
      "within", "under", "per", "the", "a", "an")
 )
+# the prepositions of _PREPOSITIONS that no format prints as a value (not the articles, not
+# "on", "over" or "per", which name states and units: "power on", "game over")
+_FUNCTION_WORDS = frozenset(
+    ("in", "at", "from", "of", "by", "for", "with", "via", "into", "onto", "through", "within", "under")
+)
+
+
+def _preposition_at_value(a: str, t: str) -> bool:
+    """One of two tokens at one position is a preposition and the other holds a masked value
+    ("with" / "rootfs.<*>"): the statements' words stand at different places, so the lines
+    are two statements, whichever other evidence would vouch for values there."""
+    return (a in _FUNCTION_WORDS and VAR in t) or (t in _FUNCTION_WORDS and VAR in a)
+
+
 # the suffixes of verb forms: a participle or a gerund says what happened ("for reading" /
 # "for writing"), not which thing
 _VERB_FORM = re.compile(r"(?:ed|ing|en)$")
@@ -3853,6 +3872,7 @@ class TemplateEngine:
         marked = any(t[:1] in "+-" or t.startswith(_MESSAGE_KEYS) for t in toks)
         names = self.config.message_names
         json_line = is_json_tokens(toks)
+        prepositions = self.config.prepositions_not_values
         for c in candidates:
             if self._other_syntax(c, json_line):
                 continue
@@ -3869,6 +3889,8 @@ class TemplateEngine:
                 )
             ):
                 continue
+            if prepositions and any(_preposition_at_value(a, t) for a, t in zip(ct, toks, strict=True) if a != t):
+                continue  # a preposition where the other prints a value: another statement
             params = 0
             keywords = 0
             words: list[int] = []
