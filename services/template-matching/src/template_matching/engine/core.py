@@ -1143,9 +1143,7 @@ _PREPOSITIONS = frozenset(
 )
 # the prepositions of _PREPOSITIONS that no format prints as a value (not the articles, not
 # "on", "over" or "per", which name states and units: "power on", "game over")
-_FUNCTION_WORDS = frozenset(
-    ("in", "at", "from", "of", "by", "for", "with", "via", "into", "onto", "through", "within", "under")
-)
+_FUNCTION_WORDS = _PREPOSITIONS - frozenset(("on", "over", "per", "the", "a", "an"))
 
 
 def _preposition_at_value(a: str, t: str) -> bool:
@@ -1389,9 +1387,7 @@ def _glued_field(tokens: tuple[str, ...], i: int, words: tuple[str, ...], capita
         return False
     values = [m.group(2) for m in parts]
     for a, t in pairwise(values):
-        if _keyword_variant(a, t, capitals) or _negated_variant(a, t) or (
-            _outcome_word(a) in _SUCCESS and _outcome_word(t) in _FAILURE
-        ) or (_outcome_word(t) in _SUCCESS and _outcome_word(a) in _FAILURE):
+        if _keyword_variant(a, t, capitals) or _negated_variant(a, t) or _outcome_pair(a, t):
             return False
     return any(j != i and _GLUED_VALUE.match(tokens[j]) is not None for j in range(len(tokens)))
 
@@ -1676,14 +1672,19 @@ def _outcome_word(tok: str) -> str:
     return w if w.isalpha() else ""
 
 
+def _outcome_pair(a: str, t: str) -> bool:
+    """Whether one of two words is a success word and the other a failure word."""
+    wa, wt = _outcome_word(a), _outcome_word(t)
+    return (wa in _SUCCESS and wt in _FAILURE) or (wa in _FAILURE and wt in _SUCCESS)
+
+
 def _outcome_keywords(tokens: tuple[str, ...], i: int, a: str, t: str) -> bool:
     """Whether ``a`` and ``t`` at position ``i`` of ``tokens`` are a success word and a
     failure word ("PASS:" / "FAIL:", "SUCCESS" / "FAILURE", "ok" / "FAILED") after a literal
     token that is not a label: the outcome the statement reports, printed as its own text.
     After a value ("<domain> pass" / "fail") or a label ("result: Failed") an outcome is a
     field's value, as any other word there."""
-    wa, wt = _outcome_word(a), _outcome_word(t)
-    if not ((wa in _SUCCESS and wt in _FAILURE) or (wa in _FAILURE and wt in _SUCCESS)):
+    if not _outcome_pair(a, t):
         return False
     if i == 0:
         return True
