@@ -19,17 +19,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from generalisation_bench import CORPORA, HELD_OUT, engine_templates  # noqa: E402
+from generalisation_bench import CORPORA, HELD_OUT, engine_templates, in_order, load_sources  # noqa: E402
 
 
 def variants(flags: list[str]) -> dict[str, dict[str, bool]]:
@@ -78,20 +75,14 @@ def main() -> int:
     sys.path.insert(0, str(shared / "tools"))
     import loghub_eval as H
 
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, str(ROOT / "bench" / "corpora" / "generate.py"), "--out", tmp],
-                       check=True, stdout=subprocess.DEVNULL)
-        sources = {name: H.read_structured(H.gt_path(tmp, name, "corrected")) for name in args.corpora}
+    sources = {name: source for name, source in load_sources(shared, H).items() if name in args.corpora}
 
     configs = variants(args.flags)
     scores: dict[str, dict[str, list[float]]] = {}
     for done, (name, (contents, truth)) in enumerate(sources.items(), 1):
         scores[name] = {v: [] for v in configs}
         for seed in range(args.shuffles + 1):
-            order = list(range(len(contents)))
-            if seed:
-                random.Random(seed).shuffle(order)
-            lines, gt = [contents[i] for i in order], [truth[i] for i in order]
+            lines, gt = in_order(contents, truth, seed)
             for v, off in configs.items():
                 predicted = engine_templates(lines, EngineConfig(announce_retired=True, **off), False)
                 scores[name][v].append(round(H.evaluate(gt, predicted, predicted)["GA"], 4))

@@ -26,14 +26,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from generalisation_bench import HELD_OUT, engine_templates, shared_sources, source_group, write_totals  # noqa: E402
+from generalisation_bench import HELD_OUT, engine_templates, in_order, shared_sources, source_group, write_totals  # noqa: E402
 
 
 def _differences(a: list[str], b: list[str]) -> str:
@@ -115,10 +114,7 @@ def main() -> int:
     for name, (contents, gt) in shared_sources(args.shared).items():
         if args.only and name not in args.only:
             continue
-        if args.shuffle:
-            order = list(range(len(contents)))
-            random.Random(args.shuffle).shuffle(order)
-            contents, gt = [contents[i] for i in order], [gt[i] for i in order]
+        contents, gt = in_order(contents, gt, args.shuffle)
         stream = engine_templates(contents, config, False)
         final = engine_templates(contents, config, True)
         counts, examples = classify(gt, stream, final)

@@ -24,6 +24,7 @@ import argparse
 import itertools
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -82,6 +83,15 @@ def load_sources(shared: Path, H) -> dict[str, tuple[list[str], list[str]]]:
         for name in CORPORA:
             sources[name] = H.read_structured(H.gt_path(tmp, name, "corrected"))
     return sources
+
+
+def in_order(contents: list[str], truth: list[str], seed: int) -> tuple[list[str], list[str]]:
+    """The lines and their ground truth in the order of ``seed``: 0 is their own order, any
+    other seed a random order that bench/order_robustness.py's seed of that number gives too."""
+    order = list(range(len(contents)))
+    if seed:
+        random.Random(seed).shuffle(order)
+    return [contents[i] for i in order], [truth[i] for i in order]
 
 
 def shared_sources(shared: str) -> dict[str, tuple[list[str], list[str]]]:

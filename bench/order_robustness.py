@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import statistics
 import sys
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from generalisation_bench import CORPORA, engine_templates, load_sources  # noqa: E402
+from generalisation_bench import CORPORA, engine_templates, in_order, load_sources  # noqa: E402
 
 
 def main() -> None:
@@ -44,10 +43,7 @@ def main() -> None:
     for name, (contents, truth) in load_sources(shared, H).items():
         scores = []
         for seed in range(args.shuffles + 1):
-            order = list(range(len(contents)))
-            if seed:
-                random.Random(seed).shuffle(order)
-            lines, gt = [contents[i] for i in order], [truth[i] for i in order]
+            lines, gt = in_order(contents, truth, seed)
             predicted = engine_templates(lines, config, False)
             scores.append(round(H.evaluate(gt, predicted, predicted)["GA"], 4))
         rows[name] = {"own_order": scores[0], "shuffled": scores[1:], "min": min(scores),

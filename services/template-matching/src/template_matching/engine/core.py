@@ -130,7 +130,7 @@ class EngineConfig:
     # a preposition is a word of the statement, never a value: where one of two lines of one
     # length prints a preposition ("with", "from", "into") and the other a masked value, the
     # position is a differing word, not a parameter ("Updating <*> with <*>" / "Updating slot
-    # <*> status"; see _function_word; pass 26f)
+    # <*> status"; see _preposition_at_value; pass 26f)
     prepositions_not_values: bool = True
     # a word printed right after a key's separator (a bare ":" or "=", or a "label:") is that
     # key's value when the template's other separators of that kind are followed by values
