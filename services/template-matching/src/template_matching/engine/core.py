@@ -3443,8 +3443,8 @@ def _enclosed_place(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
 
 def _enclosed_extent(
     tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], ends: list[tuple[int, int]], k: int,
-    prev_i: int, prev_j: int, gap_before: bool, units: bool = False, enclosed: bool = True, names: bool = False,
-    particles: bool = False, enclosing: bool = False, since_gap: int = _ENCLOSED_TOKENS + 2,
+    prev_i: int, prev_j: int, since_gap: int, units: bool = False, enclosed: bool = True, names: bool = False,
+    particles: bool = False, enclosing: bool = False,
 ) -> tuple[int, int] | None:
     """Whether the unaligned place before ``ends[k]`` is one enclosed value (_enclosed_place),
     alone or with the aligned pair next to it where the template holds a variable (the
@@ -3452,9 +3452,10 @@ def _enclosed_extent(
     pair after is taken), or None. A pair is taken only where no other gap then touches
     this one, and never a constant of the template. With ``enclosing``, a place inside one
     enclosed value on both sides takes the aligned pairs up to its delimiters
-    (_enclosing_extent): the counts of pairs before and after it that are taken."""
+    (_enclosing_extent): the counts of pairs before and after it that are taken. ``since_gap``
+    counts the merged tokens since the merge's last gap (1: the pair before closes that gap)."""
     i, j = ends[k]
-    before_ok = prev_i >= 0 and VAR in tpl[prev_i] and prev_i not in gaps and not gap_before
+    before_ok = prev_i >= 0 and VAR in tpl[prev_i] and prev_i not in gaps and since_gap != 1
     after_ok = (
         i < len(tpl) and VAR in tpl[i] and i not in gaps and k + 1 < len(ends)
         and ends[k + 1] == (i + 1, j + 1) and (k + 2 < len(ends) or (i + 1 == len(tpl) and j + 1 == len(toks)))
@@ -3635,9 +3636,9 @@ def _gapped_merge(
                 trailing_clauses and i == len(tpl) and _trailing_clause(tpl, toks, prev_i, prev_j, run_t, run_l)
             ):
                 ext = _enclosed_extent(
-                    tpl, gaps, toks, ends, k, prev_i, prev_j, bool(new_gaps) and new_gaps[-1] == len(out) - 2, value_units,
+                    tpl, gaps, toks, ends, k, prev_i, prev_j,
+                    len(out) - 1 - new_gaps[-1] if new_gaps else _ENCLOSED_TOKENS + 2, value_units,
                     enclosed_values, name_words, name_particles, enclosing_values,
-                    len(out) - 1 - new_gaps[-1] if new_gaps else _ENCLOSED_TOKENS + 2,
                 ) if enclosed_values or name_words else None
                 if ext is None:
                     return None
