@@ -337,6 +337,15 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   components, application load, download and online change, IEC tasks, watchdogs, users), the OpenPLC v3
   runtime, Eclipse Kura 5, mbusd, Apache PLC4X, Eclipse Ditto (things, connectivity, policies), the Eclipse
   Hono protocol adapters and FUXA; 124 event types.
+* ``SpacePlatform`` (written blind for the twenty-seventh issue-15 pass: before reading the engine or
+  any failure analysis; scored once): ground-segment and flight software of a small satellite mission:
+  NASA's core Flight System (cFE event messages on the EVS port from ES, EVS, SB, TBL and TIME, the ES
+  startup system log, the SAMPLE_APP, CI_LAB, TO_LAB, SC and HS applications), F Prime (F' GDS event
+  lines: command dispatch, health pings, file uplink and downlink, rate groups, parameters, sequences,
+  telemetry packetizer, com queue), OpenC3 COSMOS (JSON log lines: interfaces, commands, limits, packet
+  logs), GNU Radio 3.10 with UHD (B200 init, clock rates, underflow and overflow letters, overflow
+  reports), gr-osmosdr, librtlsdr and SoapySDR, the SatNOGS client with its APScheduler lines, Hamlib
+  rotctld and rigctld (verbose, -Z timestamps) and gpredict; 156 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -28001,6 +28010,436 @@ def industrial_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+def space_events() -> list[tuple[float, str, dict]]:
+    """Ground-segment and flight software as the operators of a small satellite mission log it: NASA's
+    core Flight System (cFE event messages on the EVS port: ES with its startup system log lines, EVS,
+    SB, TBL and TIME, and the SAMPLE_APP, CI_LAB, TO_LAB, SC and HS applications with their command
+    counters), F Prime (F' GDS event lines: the command dispatcher, health pings, file uplink and
+    downlink, rate groups, the parameter database, the command sequencer, the telemetry packetizer,
+    the com queue, the assert adapter), OpenC3 COSMOS (JSON log lines: interface connect and
+    disconnect, commands sent, limits, packet log files, packet length mismatches), GNU Radio (the
+    3.10 logger: buffer allocation, usrp_source overflow reports) with UHD (B200 init, clock rates,
+    thread priority) and its underflow and overflow letters, gr-osmosdr, librtlsdr and SoapySDR, the
+    SatNOGS client (its scheduler tasks, observer threads and APScheduler lines), Hamlib rotctld and
+    rigctld (verbose with -Z timestamps) and gpredict (gpredict.log).
+    Written blind for the twenty-seventh issue-15 pass: before reading the engine or any failure
+    analysis; 156 event types."""
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def us6(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([1, 1, 2, 3, 4, g.r.randint(5, 60)]))
+
+    def count(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(40, 900), g.r.randint(900, 40000)]))
+
+    def lan_ip(g: Gen) -> str:
+        return g.r.choice(["127.0.0.1", "127.0.0.1", f"192.168.1.{g.r.randint(2, 250)}", g.ip()])
+
+    # ---- cFE: 'EVS Port1 2026-337-10:15:02.12345 66/1/CFE_SB 25: message' ----
+    def cfe_t(g: Gen) -> str:
+        return f"2026-337-{hms(g)}.{g.num(0, 99999).rjust(5, '0')}"
+
+    def evs(app: str, eid: int) -> str:
+        return "EVS Port1 {CT} 66/1/" + app + " " + str(eid) + ": "
+
+    cts = {"CT": cfe_t}
+    cfe_apps = [("/cf/sample_app.so", "SAMPLE_APP"), ("/cf/ci_lab.so", "CI_LAB_APP"), ("/cf/to_lab.so", "TO_LAB_APP"),
+                ("/cf/sch_lab.so", "SCH_LAB_APP"), ("/cf/sc.so", "SC"), ("/cf/hs.so", "HS"), ("/cf/ds.so", "DS")]
+    app_names = [a for _, a in cfe_apps]
+
+    def app_then_file(g: Gen) -> str:
+        path, name = g.r.choice(cfe_apps)
+        g.drawn = (name, path)
+        return name
+
+    def app_id(g: Gen) -> str:
+        return str(1114112 + g.r.randint(0, 24))
+
+    def mid(g: Gen) -> str:
+        return g.r.choice(["0x1882", "0x1884", "0x0883", "0x0801", "0x1880", "0x0884", "0x18a9", "0x08ba"])
+
+    def cc(g: Gen) -> str:
+        return str(g.r.choice([0, 1, 2, 3, 4, 7, 12, g.r.randint(13, 255)]))
+
+    def pipe_id(g: Gen) -> str:
+        return str(g.r.randint(0, 31))
+
+    pipes = ["SAMPLE_APP_CMD_PIPE", "TO_LAB_TLM_PIPE", "SC_CMD_PIPE", "HS_CMD_PIPE", "DS_CMD_PIPE"]
+    tables = [("SAMPLE_APP.SampleAppTable", "/cf/sample_app_tbl.tbl"), ("SC.RTS_TBL001", "/cf/sc_rts001.tbl"),
+              ("HS.AppMon_Tbl", "/cf/hs_amt.tbl"), ("DS.FILE_TBL", "/cf/ds_file_tbl.tbl"),
+              ("SC.RTS_TBL003", "/cf/sc_rts003.tbl")]
+
+    def owner_table(g: Gen) -> str:
+        table = g.r.choice(tables)[0]
+        g.drawn = (table,)
+        return table.split(".")[0]
+
+    def secs(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(0, 5), g.r.randint(1700000000, 1799999999)]))
+
+    def ssecs(g: Gen) -> str:
+        return g.hexs(8).upper().lstrip("0") or "0"
+
+    def rts(g: Gen) -> str:
+        return str(g.r.randint(1, 64)).rjust(3, "0")
+
+    cfe = [
+        # ES startup system log (console)
+        (6, "{CT} ES Startup: Loading file: {f}, APP: {a}", {**cts, "f": first(cfe_apps), "a": then(1)}),
+        (6, "{CT} ES Startup: {a} loaded and created", {**cts, "a": pick(app_names)}),
+        (4, "{CT} ES Startup: Loading shared library: {f}", {**cts, "f": pick(["/cf/sample_lib.so", "/cf/cfs_lib.so"])}),
+        (3, "{CT} ES Startup: CFE_ES_Main entering OPERATIONAL state", cts),
+        (3, "{CT} ES Startup: CFE_ES_Main in EARLY_INIT state", cts),
+        # ES
+        (3, evs("CFE_ES", 1) + "cFE ES Initialized", cts),
+        (3, evs("CFE_ES", 2) + "cFS Versions: cfe {v}, osal {o}, psp {p}. cFE chksm {c}",
+         {**cts, "v": pick(["v7.0.0"]), "o": pick(["v6.0.0"]), "p": pick(["v1.6.0"]), "c": pick(["41437", "7188"])}),
+        (7, evs("CFE_ES", 6) + "Started {a} from {f}, AppID = {i}", {**cts, "a": app_then_file, "f": then(1), "i": app_id}),
+        (4, evs("CFE_ES", 7) + "Restart Application {a} Completed, AppID={i}", {**cts, "a": pick(app_names), "i": app_id}),
+        (3, evs("CFE_ES", 8) + "Reload Application {a} Completed, AppID={i}", {**cts, "a": pick(app_names), "i": app_id}),
+        (3, evs("CFE_ES", 9) + "Stop Application {a} Completed.", {**cts, "a": pick(app_names)}),
+        (5, evs("CFE_ES", 22) + "Sent {a} application data", {**cts, "a": pick(app_names)}),
+        (4, evs("CFE_ES", 40) + "Invalid command code received: ID = {m}, CC = {c}", {**cts, "m": mid, "c": cc}),
+        (4, evs("CFE_ES", 43) + "Invalid msg length: ID = {m},  CC = {c}, Len = {n}, Expected = {e}",
+         {**cts, "m": mid, "c": cc, "n": lambda g: g.num(8, 200), "e": lambda g: g.num(8, 200)}),
+        # EVS
+        (3, evs("CFE_EVS", 1) + "cFE EVS Initialized.{v}", {**cts, "v": pick(["cFE DEVELOPMENT BUILD v7.0.0", "cFE v7.0.0"])}),
+        (4, evs("CFE_EVS", 17) + "Write Log File Command: {n} event log entries written to {f}",
+         {**cts, "n": count, "f": pick(["/ram/cfe_evs.log", "/cf/evs_log_0337.log"])}),
+        (4, evs("CFE_EVS", 43) + "Max filter count reached, AppName = {a}, EventID = 0x{e}: Filter locked until reset",
+         {**cts, "a": pick(app_names), "e": lambda g: f"{g.r.randint(1, 60):08x}"}),
+        (3, evs("CFE_EVS", 20) + "Set Event Format Mode Command: Invalid Event Format Mode = 0x{x}",
+         {**cts, "x": lambda g: f"{g.r.randint(2, 255):02x}"}),
+        # SB
+        (3, evs("CFE_SB", 1) + "cFE SB Initialized", cts),
+        (12, evs("CFE_SB", 25) + "Pipe Overflow,MsgId {m},pipe {p},sender {a}", {**cts, "m": mid, "p": pick(pipes), "a": pick(app_names)}),
+        (8, evs("CFE_SB", 17) + "Msg Limit Err,MsgId {m},pipe {p},sender {a}", {**cts, "m": mid, "p": pick(pipes), "a": pick(app_names)}),
+        (7, evs("CFE_SB", 14) + "Send Err:No Subscribers for MsgId {m},sender {a}", {**cts, "m": mid, "a": pick(app_names)}),
+        (3, evs("CFE_SB", 9) + "Subscribe Err:Bad Arg,MsgId {m},PipeId {i},app {a},scope {s}",
+         {**cts, "m": mid, "i": pipe_id, "a": pick(app_names), "s": pick(["0", "1"])}),
+        (4, evs("CFE_SB", 10) + "Pipe Created:name {p},id {i},app {a}", {**cts, "p": pick(pipes), "i": pipe_id, "a": pick(app_names)}),
+        (4, evs("CFE_SB", 11) + "Subscription Rcvd:MsgId {m} on {p}({i}),app {a}",
+         {**cts, "m": mid, "p": pick(pipes), "i": pipe_id, "a": pick(app_names)}),
+        # TBL
+        (7, evs("CFE_TBL", 35) + "Successfully loaded '{t}' from '{f}'", {**cts, "t": first(tables), "f": then(1)}),
+        (6, evs("CFE_TBL", 36) + "{a} validation successful for Inactive '{t}'", {**cts, "a": owner_table, "t": then(0)}),
+        (3, evs("CFE_TBL", 92) + "{a} validation failed for Inactive '{t}', Status=0x{s}",
+         {**cts, "a": owner_table, "t": then(0), "s": pick(["FFFFFFFF", "CC00000A", "FFFFFFFE"])}),
+        (6, evs("CFE_TBL", 37) + "{a} Successfully Updated '{t}'", {**cts, "a": owner_table, "t": then(0)}),
+        (3, evs("CFE_TBL", 38) + "Successfully dumped Table '{t}' to '{f}':Size={n}",
+         {**cts, "t": lambda g: g.r.choice(tables)[0], "f": pick(["/ram/sc_rts001_dmp.tbl", "/ram/tbl_dump.tbl"]), "n": count}),
+        (3, evs("CFE_TBL", 39) + "Table Load Aborted for '{t}'", {**cts, "t": lambda g: g.r.choice(tables)[0]}),
+        (3, evs("CFE_TBL", 61) + "Unable to locate '{t}' in Table Registry",
+         {**cts, "t": pick(["SC.RTS_TBL010", "LC.LC_WDT", "sample_app.SampleTable"])}),
+        # TIME
+        (4, evs("CFE_TIME", 21) + "Start FLYWHEEL", cts),
+        (4, evs("CFE_TIME", 22) + "Stop FLYWHEEL", cts),
+        (3, evs("CFE_TIME", 4) + "Set Clock State = {s}", {**cts, "s": pick(["VALID", "INVALID", "FLYWHEEL"])}),
+        (3, evs("CFE_TIME", 5) + "Set Time Source = {s}", {**cts, "s": pick(["INTERNAL", "EXTERNAL"])}),
+        (4, evs("CFE_TIME", 13) + "STCF Adjust -- secs = {s}, usecs = {u}, ssecs = 0x{x}, dir[1=Positive, 2=Negative] = {d}",
+         {**cts, "s": lambda g: g.num(0, 3), "u": lambda g: g.num(0, 999999), "x": ssecs, "d": pick(["1", "2"])}),
+        (3, evs("CFE_TIME", 11) + "Set Time -- secs = {s}, usecs = {u}, ssecs = 0x{x}",
+         {**cts, "s": secs, "u": lambda g: g.num(0, 999999), "x": ssecs}),
+        (3, evs("CFE_TIME", 16) + "Set Leap Seconds = {n}", {**cts, "n": pick(["37", "18", "0"])}),
+        # mission applications: command counters, init
+        (9, evs("SAMPLE_APP", 3) + "SAMPLE: NOOP command  Version {v}", {**cts, "v": pick(["1.3.0.0", "1.2.0.0"])}),
+        (5, evs("SAMPLE_APP", 4) + "SAMPLE: RESET command", cts),
+        (5, evs("SAMPLE_APP", 5) + "Invalid ground command code: CC = {c}", {**cts, "c": cc}),
+        (4, evs("SAMPLE_APP", 6) + "Invalid Msg length: ID = {m},  CC = {c}, Len = {n}, Expected = {e}",
+         {**cts, "m": mid, "c": cc, "n": lambda g: g.num(8, 200), "e": lambda g: g.num(8, 200)}),
+        (3, evs("SAMPLE_APP", 1) + "SAMPLE App Initialized.{v}", {**cts, "v": pick(["SAMPLE App DEVELOPMENT BUILD v1.3.0-rc4+dev58, Last Official Release: v1.1.0"])}),
+        (3, evs("TO_LAB_APP", 1) + "TO Lab Initialized.{v} Awaiting enable command.", {**cts, "v": pick(["TO Lab DEVELOPMENT BUILD v2.5.0-rc4+dev35, Last Official Release: v2.3.0"])}),
+        (5, evs("TO_LAB_APP", 3) + "TO telemetry output enabled for IP {ip}", {**cts, "ip": pick(["127.0.0.1", "192.168.1.20", "10.40.2.15"])}),
+        (4, evs("TO_LAB_APP", 4) + "TO sendto error {e}. Tlm output disabled.", {**cts, "e": pick(["-1", "-4"])}),
+        (3, evs("CI_LAB_APP", 1) + "CI Lab Initialized.{v}", {**cts, "v": pick(["CI Lab DEVELOPMENT BUILD v2.5.0-rc4+dev31, Last Official Release: v2.3.0"])}),
+        (5, evs("CI_LAB_APP", 3) + "CI: NOOP command", cts),
+        (9, evs("SC", 73) + "RTS {n} Execution Started", {**cts, "n": rts}),
+        (9, evs("SC", 77) + "RTS {n} Execution Completed", {**cts, "n": rts}),
+        (4, evs("SC", 106) + "ATS {a} Execution Started", {**cts, "a": pick(["A", "B"])}),
+        (3, evs("SC", 113) + "RTS {n} Command Failed Checksum: Command #{k}", {**cts, "n": rts, "k": small}),
+        (3, evs("HS", 31) + "CPU Hogging Detected", cts),
+        (3, evs("HS", 1) + "HS Initialized.  Version {v}", {**cts, "v": pick(["2.4.0.0"])}),
+    ]
+
+    # ---- F Prime: fprime-gds event lines 'time: component.Event EventSeverity.SEV : text' ----
+    def fp_t(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{us6(g)}"
+
+    def fp(name: str, sev: str) -> str:
+        return "{FT}: " + name + " EventSeverity." + sev + " : "
+
+    fts = {"FT": fp_t}
+
+    def opcode(g: Gen) -> str:
+        return g.r.choice(["0x500", "0x501", "0x505", "0x600", "0x601", "0x800", "0x4e01", "0x1000"])
+
+    def fp_file(g: Gen) -> str:
+        return g.r.choice(["/seq/pass_setup.bin", "/seq/downlink_all.bin", "/prm/PrmDb.dat", f"/data/img_{g.num(1000, 9999)}.bin"])
+
+    ping_entries = ["rateGroup1Comp", "rateGroup2Comp", "cmdDisp", "eventLogger", "fileDownlink", "prmDb"]
+    seqs = ["/seq/pass_setup.bin", "/seq/downlink_all.bin", "/seq/safe_mode.bin"]
+    fprime = [
+        (30, fp("cmdDisp.OpCodeDispatched", "COMMAND") + "Opcode {o} dispatched to port {p}", {**fts, "o": opcode, "p": lambda g: g.num(0, 12)}),
+        (28, fp("cmdDisp.OpCodeCompleted", "COMMAND") + "Opcode {o} completed", {**fts, "o": opcode}),
+        (6, fp("cmdDisp.OpCodeError", "COMMAND") + "Opcode {o} completed with error {e}",
+         {**fts, "o": opcode, "e": pick(["EXECUTION_ERROR", "VALIDATION_ERROR", "FORMAT_ERROR", "BUSY"])}),
+        (4, fp("cmdDisp.InvalidCommand", "WARNING_HI") + "Invalid opcode {o} received", {**fts, "o": lambda g: f"0x{g.r.randint(0, 65535):x}"}),
+        (7, fp("cmdDisp.NoOpReceived", "ACTIVITY_HI") + "Received a NO-OP command", fts),
+        (3, fp("cmdDisp.MalformedCommand", "WARNING_HI") + "Received malformed command packet. Status: {s}",
+         {**fts, "s": pick(["FW_DESERIALIZE_BUFFER_EMPTY", "FW_DESERIALIZE_TYPE_MISMATCH", "FW_DESERIALIZE_SIZE_MISMATCH"])}),
+        (5, fp("health.HLTH_PING_WARN", "WARNING_HI") + "Ping entry {e} late warning", {**fts, "e": pick(ping_entries)}),
+        (3, fp("health.HLTH_PING_LATE", "FATAL") + "Ping entry {e} did not respond", {**fts, "e": pick(ping_entries)}),
+        (6, fp("fileUplink.FileReceived", "ACTIVITY_HI") + "Received file {f}", {**fts, "f": fp_file}),
+        (3, fp("fileUplink.BadChecksum", "WARNING_HI") + "Bad checksum value during receipt of file {f}: computed 0x{a}, read 0x{b}",
+         {**fts, "f": fp_file, "a": lambda g: g.hexs(8), "b": lambda g: g.hexs(8)}),
+        (3, fp("fileUplink.UplinkCanceled", "ACTIVITY_HI") + "Received CANCEL packet", fts),
+        (9, fp("fileDownlink.FileSent", "ACTIVITY_HI") + "Sent file {s} to file {d}",
+         {**fts, "s": lambda g: f"/data/{g.r.choice(['img', 'hk', 'adcs'])}_{g.num(1000, 99999)}.bin",
+          "d": lambda g: f"/tmp/downlink/{g.num(1000, 99999)}.bin"}),
+        (3, fp("fileDownlink.FileOpenError", "WARNING_HI") + "Could not open file {f}", {**fts, "f": fp_file}),
+        (3, fp("fileDownlink.DownlinkTimeout", "WARNING_HI") + "Timeout occurred during downlink of file {s} to file {d}. Downlink has been canceled.",
+         {**fts, "s": lambda g: f"/data/img_{g.num(1000, 99999)}.bin", "d": lambda g: f"/tmp/downlink/{g.num(1000, 99999)}.bin"}),
+        (6, fp("rateGroup1Comp.RateGroupCycleSlip", "WARNING_HI") + "Rate group cycle slipped on cycle {n}", {**fts, "n": count}),
+        (3, fp("rateGroup2Comp.RateGroupStarted", "DIAGNOSTIC") + "Rate group started.", fts),
+        (5, fp("prmDb.PrmIdUpdated", "ACTIVITY_HI") + "Parameter ID 0x{i} updated", {**fts, "i": lambda g: f"{g.r.choice([0x110, 0x111, 0x2a0, 0x2a1, 0x301]):x}"}),
+        (3, fp("prmDb.PrmFileLoadComplete", "ACTIVITY_HI") + "Parameter file load completed. Read {n} records.", {**fts, "n": small}),
+        (5, fp("cmdSeq.CS_SequenceLoaded", "ACTIVITY_LO") + "Loaded sequence {f}", {**fts, "f": pick(seqs)}),
+        (5, fp("cmdSeq.CS_SequenceComplete", "ACTIVITY_HI") + "Sequence file {f} complete", {**fts, "f": pick(seqs)}),
+        (8, fp("cmdSeq.CS_CommandComplete", "ACTIVITY_LO") + "Sequence file {f}: Command {n} (opcode {o}) complete",
+         {**fts, "f": pick(seqs), "n": small, "o": lambda g: str(g.r.choice([1280, 1281, 1536, 2048, 19969]))}),
+        (3, fp("cmdSeq.CS_CommandError", "WARNING_HI") + "Sequence file {f}: Command at record {n}, opcode {o} failed with status {s}",
+         {**fts, "f": pick(seqs), "n": small, "o": lambda g: str(g.r.choice([1280, 1536, 19969])), "s": pick(["1", "2", "4"])}),
+        (4, fp("tlmSend.NoChan", "WARNING_LO") + "Telemetry ID 0x{i} not packetized", {**fts, "i": lambda g: f"{g.r.randint(0x100, 0x4fff):x}"}),
+        (4, fp("comQueue.QueueOverflow", "WARNING_HI") + "The {t} queue at index {i} overflowed",
+         {**fts, "t": pick(["COM_QUEUE", "BUFFER_QUEUE"]), "i": pick(["0", "1", "2"])}),
+        (2, fp("fatalAdapter.AF_ASSERT_1", "FATAL") + "Assert in file {f}, line {n}: {a}",
+         {**fts, "f": pick(["Svc/ComQueue/ComQueue.cpp", "Drv/TcpClient/TcpClientComponentImpl.cpp", "Ref/PingReceiver/PingReceiverComponentImpl.cpp"]),
+          "n": lambda g: g.num(40, 600), "a": lambda g: g.num(0, 300)}),
+    ]
+
+    # ---- OpenC3 COSMOS: JSON log lines of its microservices ----
+    def oc_head(g: Gen) -> str:
+        # "time" is nanoseconds since the epoch, "@timestamp" the same instant in microseconds
+        s, ns = g.r.randint(0, 86399), g.r.randint(0, 999999999)
+        g.drawn = (f"2026-12-03T{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.{ns // 1000:06d}Z",)
+        return f"{1796256000 + s}{ns:09d}"
+
+    def oc(level: str) -> str:
+        return '{{"time":{OT},"@timestamp":"{OA}","level":"' + level + '","microservice_name":"{MS}","container_name":"{CN}","message":"'
+
+    oc_tail = '","type":"log"}}'
+    interfaces = [("DEFAULT__INTERFACE__SAT_INT", "SAT_INT"), ("DEFAULT__INTERFACE__GS_RADIO_INT", "GS_RADIO_INT"),
+                  ("DEFAULT__INTERFACE__INST_INT", "INST_INT")]
+    containers = ["cosmos-openc3-operator-1", "openc3-operator-7c9f5d8b6-x2kqp"]
+    ocs = {"OT": oc_head, "OA": then(0), "CN": pick(containers)}
+    ifs = {**ocs, "MS": first(interfaces), "I": then(1)}
+    oc_cmds = [("SAT", "NOOP"), ("SAT", "CLEAR_COUNTERS"), ("SAT", "DOWNLINK_START"), ("INST", "ABORT")]
+    oc_pcmds = [("SAT", "SET_MODE", "MODE 'SAFE'"), ("SAT", "ADCS_POINT", "TARGET 'SUN', SLEW_RATE 0.5"),
+                ("INST", "COLLECT", "TYPE 'NORMAL', DURATION 1.0, OPCODE 171, TEMP 0.0"), ("SAT", "TX_POWER", "LEVEL 3")]
+    limits = [("INFO", "GREEN"), ("WARN", "YELLOW_HIGH"), ("WARN", "YELLOW_LOW"), ("ERROR", "RED_HIGH"), ("ERROR", "RED_LOW")]
+    items = [("SAT", "HEALTH_STATUS", "BATT_TEMP"), ("SAT", "HEALTH_STATUS", "BUS_VOLTAGE"), ("SAT", "EPS", "SOLAR_CURRENT"),
+             ("INST", "HEALTH_STATUS", "TEMP1")]
+
+    def oc_limit_level(g: Gen) -> str:
+        lvl, state = g.r.choice(limits)
+        tgt, pkt, item = g.r.choice(items)
+        rl = g.r.choice([-40.0, -20.0, 0.0, 5.0])
+        yl, yh, rh = rl + 10, rl + 60, rl + 80
+        lo, hi = {"GREEN": (yl, yh), "YELLOW_HIGH": (yh, rh), "YELLOW_LOW": (rl, yl), "RED_HIGH": (rh, rh + 30),
+                  "RED_LOW": (rl - 30, rl)}[state]
+        g.drawn = (lvl, tgt, pkt, item, f"{g.r.uniform(lo, hi):.1f}", state, f"{rl:.1f} {yl:.1f} {yh:.1f} {rh:.1f}")
+        return lvl
+
+    def oc_cmd(pool: list[tuple[str, ...]]):
+        # the command goes out through its target's interface
+        def f(g: Gen) -> str:
+            g.drawn = g.r.choice(pool)
+            return f"DEFAULT__INTERFACE__{g.drawn[0]}_INT"
+        return f
+
+    def oc_log_file(g: Gen) -> str:
+        kind = g.r.choice(["decom", "raw"])
+        tgt = g.r.choice(["SAT", "INST", "GS_RADIO"])
+        return f"/tmp/20261203{hms(g).replace(':', '')}{g.num(0, 999999999).rjust(9, '0')}__DEFAULT__{tgt}__ALL__rt__{kind}.bin"
+
+    def pkt_len(g: Gen) -> str:
+        defined = g.r.choice([64, 72, 128, 212])
+        g.drawn = (str(defined),)
+        return str(defined + g.r.choice([-8, -4, -2, 2, 6, 16]))
+
+    cosmos = [
+        (5, oc("INFO") + "{I}: Connecting ..." + oc_tail, ifs),
+        (5, oc("INFO") + "{I}: Connection Success" + oc_tail, ifs),
+        (5, oc("ERROR") + "{I}: Connection Failed: {e}" + oc_tail,
+         {**ifs, "e": pick(["Errno::ECONNREFUSED : Connection refused - connect(2) for 192.168.1.40:8081",
+                            "Errno::EHOSTUNREACH : No route to host - connect(2) for 10.40.2.7:52001",
+                            "Timeout::Error : execution expired"])}),
+        (5, oc("WARN") + "{I}: Connection Lost" + oc_tail, ifs),
+        (3, oc("INFO") + "{I}: Disconnect Requested" + oc_tail, ifs),
+        (14, oc("INFO") + 'cmd(\\"{t} {c}\\")' + oc_tail,
+         {**ocs, "MS": oc_cmd(oc_cmds), "t": then(0), "c": then(1)}),
+        (12, oc("INFO") + 'cmd(\\"{t} {c} with {p}\\")' + oc_tail,
+         {**ocs, "MS": oc_cmd(oc_pcmds), "t": then(0), "c": then(1), "p": then(2)}),
+        (14, '{{"time":{OT},"@timestamp":"{OA}","level":"{L}","microservice_name":"DEFAULT__DECOM__{T2}","container_name":"{CN}",'
+             '"message":"{T} {P} {IT} = {V} is {S} ({LM})","type":"log"}}',
+         {**ocs, "L": oc_limit_level, "T2": then(1), "T": then(1), "P": then(2), "IT": then(3),
+          "V": then(4), "S": then(5), "LM": then(6)}),
+        (5, oc("INFO") + "Log File Opened : {f}" + oc_tail,
+         {**ocs, "MS": pick(["DEFAULT__PACKETLOG__SAT", "DEFAULT__DECOMLOG__SAT", "DEFAULT__PACKETLOG__INST"]), "f": oc_log_file}),
+        (5, oc("INFO") + "Log File Closed : {f}" + oc_tail,
+         {**ocs, "MS": pick(["DEFAULT__PACKETLOG__SAT", "DEFAULT__DECOMLOG__SAT", "DEFAULT__PACKETLOG__INST"]), "f": oc_log_file}),
+        (4, oc("ERROR") + "{T} {P} received with actual packet length of {a} but defined length of {d}" + oc_tail,
+         {**ocs, "MS": pick(["DEFAULT__INTERFACE__SAT_INT", "DEFAULT__INTERFACE__INST_INT"]),
+          "T": pick(["SAT", "INST"]), "P": pick(["HEALTH_STATUS", "EPS", "ADCS"]), "a": pkt_len, "d": then(0)}),
+    ]
+
+    # ---- GNU Radio 3.10, UHD, gr-osmosdr, librtlsdr, SoapySDR ----
+    def letters(ch: str):
+        return lambda g: ch * g.r.randint(1, 60)
+
+    gnuradio = [
+        (4, "[INFO] [UHD] linux; GNU C++ version {c}; Boost_{b}; UHD_{u}",
+         {"c": pick(["11.4.0", "12.2.0"]), "b": pick(["107400", "108300"]), "u": pick(["4.6.0.0-0ubuntu1~jammy1", "4.7.0.0-1"])}),
+        (4, "[INFO] [B200] Detected Device: {d}", {"d": pick(["B210", "B200mini", "B205mini"])}),
+        (4, "[INFO] [B200] Operating over USB {n}.", {"n": pick(["3", "3", "2"])}),
+        (4, "[INFO] [B200] Initialize CODEC control...", {}),
+        (4, "[INFO] [B200] Initialize Radio control...", {}),
+        (4, "[INFO] [B200] Performing register loopback test... ", {}),
+        (4, "[INFO] [B200] Register loopback test passed", {}),
+        (4, "[INFO] [B200] Loading firmware image: {f}...", {"f": pick(["/usr/share/uhd/images/usrp_b200_fw.hex"])}),
+        (4, "[INFO] [B200] Loading FPGA image: {f}...", {"f": pick(["/usr/share/uhd/images/usrp_b210_fpga.bin", "/usr/share/uhd/images/usrp_b205mini_fpga.bin"])}),
+        (6, "[INFO] [B200] Asking for clock rate {r} MHz... ", {"r": pick(["16.000000", "32.000000", "30.720000", "56.000000"])}),
+        (6, "[INFO] [B200] Actually got clock rate {r} MHz.", {"r": pick(["16.000000", "32.000000", "30.720000", "56.000000"])}),
+        (5, "[WARNING] [UHD] Unable to set the thread priority. Performance may be negatively affected.", {}),
+        (9, "O{o}", {"o": letters("O")}),
+        (7, "U{u}", {"u": letters("U")}),
+        (8, "usrp_source :error: In the last {m} ms, {n} overflows occurred.", {"m": lambda g: g.num(1000, 1400), "n": small}),
+        (5, "buffer_double_mapped :warning: allocate_buffer: tried to allocate {n} items of size {s}. Due to alignment requirements {m} were allocated.  If this isn't OK, consider padding your structure to a size that is a multiple of the page size {p}",
+         {"n": pick(["16", "64", "1365", "4096"]), "s": pick(["8", "12", "1024", "4"]), "m": pick(["512", "1024", "4096"]), "p": pick(["4096"])}),
+        (3, "gr-osmosdr {v} ({w}) gnuradio {g}", {"v": pick(["0.2.0.0"]), "w": pick(["0.2.0"]), "g": pick(["3.10.7.0", "3.10.9.2"])}),
+        (3, "built-in source types: {t}", {"t": pick(["file fcd rtl rtl_tcp uhd hackrf bladerf rfspace airspy airspyhf soapy redpitaya",
+                                                      "file osmosdr fcd rtl rtl_tcp uhd miri hackrf bladerf rfspace airspy airspyhf soapy redpitaya freesrp"])}),
+        (5, "Found {t} tuner", {"t": pick(["Rafael Micro R820T", "Rafael Micro R828D", "Elonics E4000"])}),
+        (6, "[R82XX] PLL not locked!", {}),
+        (4, "Exact sample rate is: {r} Hz", {"r": pick(["2048000.026491", "2400000.102213", "1024000.012945"])}),
+        (4, "[INFO] Opening {d} :: {s}...", {"d": pick(["Generic RTL2832U OEM", "RTLSDRBlog Blog V4"]), "s": lambda g: g.num(1, 99999999).rjust(8, "0")}),
+        (3, "[INFO] Using format {f}.", {"f": pick(["CF32", "CS16"])}),
+        (3, "Using Volk machine: {m}", {"m": pick(["avx2_64_mmx_orc", "neon_hardfp_orc", "avx512f_64_mmx_orc"])}),
+    ]
+
+    # ---- SatNOGS client: '%(asctime)s - %(name)s - %(levelname)s - %(message)s' ----
+    def sn_t(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def sn(logger: str, level: str) -> str:
+        return "{ST} - " + logger + " - " + level + " - "
+
+    sts = {"ST": sn_t}
+    tasks = "satnogsclient.scheduler.tasks"
+    obsv = "satnogsclient.observer.observer"
+    aps = "apscheduler.executors.default"
+
+    def obs_id(g: Gen) -> str:
+        return str(g.r.randint(10500000, 10999999))
+
+    def sched_at(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{us6(g)}+00:00"
+
+    def job(g: Gen) -> str:
+        nxt = f"2026-12-03 {hms(g)} UTC"
+        return g.r.choice([f"get_jobs (trigger: interval[0:01:00], next run at: {nxt})",
+                           f"post_data (trigger: interval[0:03:00], next run at: {nxt})",
+                           f"spawn_observer (trigger: date[{nxt}], next run at: {nxt})"])
+
+    satnogs = [
+        (12, sn(tasks, "INFO") + "Get jobs started", sts),
+        (12, sn(tasks, "INFO") + "Trying to GET observation jobs from the network", sts),
+        (14, sn(tasks, "INFO") + "Adding new job: {i}", {**sts, "i": obs_id}),
+        (8, sn(tasks, "INFO") + "Post data started", sts),
+        (7, sn(tasks, "INFO") + "Trying to PUT observation data for id: {i}", {**sts, "i": obs_id}),
+        (6, sn(tasks, "INFO") + "Success: status code 200", sts),
+        (3, sn(tasks, "ERROR") + "Bad status code: {s}", {**sts, "s": pick(["404", "500", "502", "403"])}),
+        (3, sn(tasks, "INFO") + "Registering `get_jobs` periodic task ({n} min. interval)", {**sts, "n": pick(["1"])}),
+        (3, sn(tasks, "INFO") + "Registering `post_data` periodic task ({n} min. interval)", {**sts, "n": pick(["3", "5"])}),
+        (5, sn(tasks, "INFO") + "Spawning observer worker.", sts),
+        (5, sn(obsv, "INFO") + "Start rotctrl thread.", sts),
+        (5, sn(obsv, "INFO") + "Start rigctrl thread.", sts),
+        (5, sn(obsv, "INFO") + "Start gnuradio thread.", sts),
+        (4, sn(obsv, "INFO") + "Rename encoded files for uploading.", sts),
+        (4, sn(obsv, "INFO") + "Creating waterfall plot.", sts),
+        (16, sn(aps, "INFO") + 'Running job "{j}" (scheduled at {s})', {**sts, "j": job, "s": sched_at}),
+        (15, sn(aps, "INFO") + 'Job "{j}" executed successfully', {**sts, "j": job}),
+        (4, sn(aps, "WARNING") + 'Run time of job "{j}" was missed by {d}',
+         {**sts, "j": job, "d": lambda g: f"0:00:{g.r.randint(1, 59):02d}.{us6(g)}"}),
+        (6, sn("apscheduler.scheduler", "INFO") + 'Added job "{j}" to job store "{s}"', {**sts, "j": pick(["spawn_observer", "get_jobs", "post_data"]), "s": pick(["default"])}),
+        (4, sn("apscheduler.scheduler", "INFO") + "Removed job {i}", {**sts, "i": obs_id}),
+    ]
+
+    # ---- Hamlib rotctld / rigctld, verbose with -Z timestamps ----
+    def hl_t(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us6(g)}+0000"
+
+    hts = {"HT": hl_t}
+
+    def az(g: Gen) -> str:
+        return f"{g.r.uniform(0, 360):.2f}"
+
+    def el(g: Gen) -> str:
+        return f"{g.r.uniform(0, 90):.2f}"
+
+    def freq(g: Gen) -> str:
+        return str(g.r.choice([437500000, 145825000, 435600000, 2401500000]) + g.r.randint(-12000, 12000))
+
+    hamlib = [
+        (8, "{HT}: Connection opened from {ip}:{p}", {**hts, "ip": lan_ip, "p": lambda g: g.port()}),
+        (7, "{HT}: Connection closed from {ip}:{p}", {**hts, "ip": lan_ip, "p": lambda g: g.port()}),
+        (22, "{HT}: rot_set_position called az={a} el={e}", {**hts, "a": az, "e": el}),
+        (10, "{HT}: rot_get_position called", hts),
+        (10, "{HT}: easycomm_rot_set_position called: {a} {e}", {**hts, "a": lambda g: f"{g.r.uniform(0, 360):.6f}", "e": lambda g: f"{g.r.uniform(0, 90):.6f}"}),
+        (8, "{HT}: write_block(): TX {n} bytes", {**hts, "n": pick(["14", "16", "5", "8"])}),
+        (4, "{HT}: read_string_generic(): Timed out {s}.{m} seconds after {n} chars, direct={d}",
+         {**hts, "s": pick(["0", "1"]), "m": pick(["500", "000", "200"]), "n": pick(["0", "0", "3"]), "d": pick(["1", "0"])}),
+        (24, "{HT}: rig_set_freq called vfo={v}, freq={f}", {**hts, "v": pick(["currVFO", "VFOA", "Main"]), "f": freq}),
+        (8, "{HT}: rig_get_freq called vfo={v}", {**hts, "v": pick(["currVFO", "VFOA"])}),
+        (4, "{HT}: rig_set_mode called vfo={v}, mode={m}, width={w}",
+         {**hts, "v": pick(["currVFO", "VFOA"]), "m": pick(["FM", "USB", "CW"]), "w": pick(["-1", "15000", "3000"])}),
+        (3, "{HT}: serial_open: Unable to open {d} - {e}",
+         {**hts, "d": pick(["/dev/ttyUSB0", "/dev/ttyACM0"]), "e": pick(["No such file or directory", "Permission denied", "Device or resource busy"])}),
+        (3, "{HT}: rig_open: error = {e}", {**hts, "e": pick(["IO error", "Communication timed out", "Invalid configuration"])}),
+    ]
+
+    # ---- gpredict: gpredict.log 'YYYY/MM/DD HH:MM:SS|level|message' ----
+    def gp_t(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    gts = {"GT": gp_t}
+    gp_mods = ["Amateur", "Cubesats", "MissionOps"]
+    def tle_counts(g: Gen) -> str:
+        total = g.r.randint(40, 2500)
+        g.drawn = (str(total),)
+        return str(g.r.randint(0, total))
+
+    gpredict = [
+        (3, "{GT}|3|gpredict version: {v}", {**gts, "v": pick(["2.3-33", "2.2.1"])}),
+        (3, "{GT}|3|sat_cfg_load: Everything OK.", gts),
+        (4, "{GT}|3|gtk_sat_module_read_cfg_data: Reading configuration from {f}",
+         {**gts, "f": lambda g: f"/home/ops/.config/Gpredict/modules/{g.r.choice(gp_mods)}.mod"}),
+        (4, "{GT}|3|mod_mgr_add_module: Added {m} to module manger (page {n}).", {**gts, "m": pick(gp_mods), "n": pick(["1", "2", "3"])}),
+        (3, "{GT}|3|tle_update_from_files: {n} out of {t} satellites updated.", {**gts, "n": tle_counts, "t": then(0)}),
+        (4, "{GT}|1|rotctld_socket_open: Failed to connect to {h}:{p}", {**gts, "h": pick(["localhost", "127.0.0.1", "gs-rot.local"]), "p": pick(["4533"])}),
+        (4, "{GT}|1|rigctld_socket_open: Failed to connect to {h}:{p}", {**gts, "h": pick(["localhost", "127.0.0.1"]), "p": pick(["4532", "4534"])}),
+        (3, "{GT}|2|send_rotctld_command: rotctld returned error ({e})", {**gts, "e": pick(["RPRT -5", "RPRT -1", "RPRT -8"])}),
+        (3, "{GT}|2|set_freq_simplex: rigctld returned error ({e})", {**gts, "e": pick(["RPRT -5", "RPRT -11"])}),
+    ]
+
+    return cfe + fprime + cosmos + gnuradio + satnogs + hamlib + gpredict
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -28043,7 +28482,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "ServerlessPlatform": serverless_events,
            "CommercePlatform": commerce_events,
            "GatewayPlatform": gateway_events,
-           "IndustrialPlatform": industrial_events}
+           "IndustrialPlatform": industrial_events,
+           "SpacePlatform": space_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
