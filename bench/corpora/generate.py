@@ -337,6 +337,17 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   components, application load, download and online change, IEC tasks, watchdogs, users), the OpenPLC v3
   runtime, Eclipse Kura 5, mbusd, Apache PLC4X, Eclipse Ditto (things, connectivity, policies), the Eclipse
   Hono protocol adapters and FUXA; 124 event types.
+* ``FabricationPlatform`` (written blind for the twenty-seventh issue-15 pass: before reading the engine or
+  any failure analysis; scored once): 3D printing and CNC fabrication software as makers and print-farm operators
+  log it: OctoPrint (octoprint.log: startup, plugins, the serial connection and its monitoring states, print jobs,
+  file analysis, timelapse, the Pi support plugin, client connections and logins), Marlin firmware's serial
+  responses as OctoPrint's serial.log records them (ok, temperature reports, echo:busy, Error: lines with thermal
+  runaway, resends, SD printing, M115 capabilities), Klipper (klippy.log: Stats lines, MCU configuration, webhooks
+  clients, heater targets, shutdowns, SD card prints, probing, homing and move errors), Moonraker (moonraker.log:
+  components, the request log, websocket clients, the Klippy connection, JSON-RPC errors), LinuxCNC (the start
+  script, task, motion and RTAPI messages, HAL file errors, Mesa hostmot2), grbl 1.1 responses and status reports
+  with Universal G-code Sender's console lines, PrusaSlicer's command-line progress and CuraEngine's command-line
+  statistics; 168 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -28001,6 +28012,466 @@ def industrial_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+def fabrication_events() -> list[tuple[float, str, dict]]:
+    """3D printing and CNC fabrication software as makers and print-farm operators log it: OctoPrint
+    (octoprint.log: startup, plugins, the serial connection and its monitoring states, print jobs started,
+    done, paused and cancelled, file analysis, timelapse rendering, the Raspberry Pi support plugin, client
+    connections and logins), Marlin firmware's serial responses as OctoPrint's serial.log records them
+    (Send:/Recv: with ok, temperature reports, echo:busy, Error: lines with thermal runaway and MINTEMP,
+    resends, SD printing, M115 capabilities), Klipper (klippy.log: the Stats lines, MCU identification and
+    configuration, webhooks clients, heater targets, shutdowns, SD card prints, probing and the command
+    errors it logs), Moonraker (moonraker.log: components, request log, websocket clients, the Klippy
+    connection, JSON-RPC errors), LinuxCNC (the linuxcnc start script, task, motion and RTAPI messages,
+    HAL file errors, Mesa hostmot2 drivers), grbl 1.1 responses and status reports with Universal G-code
+    Sender's console lines, PrusaSlicer's command-line progress ('NN => step') and CuraEngine's command-line
+    statistics (spdlog).
+    Written blind for the twenty-seventh issue-15 pass: before reading the engine or any failure
+    analysis; 168 event types."""
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def lan_ip(g: Gen) -> str:
+        return g.r.choice([f"192.168.1.{g.r.randint(2, 250)}", f"::ffff:192.168.1.{g.r.randint(2, 250)}",
+                           f"10.0.{g.r.randint(0, 3)}.{g.r.randint(2, 250)}", "127.0.0.1"])
+
+    def heat(targets: list[int]):
+        # draws a heater's target; the actual temperature is printed first, the target second
+        def f(g: Gen) -> str:
+            t = g.r.choice(targets)
+            actual = g.r.uniform(18, 30) if t == 0 else g.r.choice([g.r.uniform(t - 1.5, t + 1.5), g.r.uniform(20, t)])
+            g.drawn = (f"{actual:.2f}", f"{t:.2f}")
+            return g.drawn[0]
+        return f
+
+    hotend = heat([0, 210, 215, 240, 250])
+    bed = heat([0, 60, 60, 70, 100, 110])
+
+    def power(g: Gen) -> str:
+        return str(g.r.choice([0, 0, 127, g.r.randint(1, 127)]))
+
+    def count(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(40, 900), g.r.randint(900, 250000)]))
+
+    def secs(g: Gen) -> str:
+        return f"{g.r.choice([g.r.uniform(0.01, 2), g.r.uniform(2, 60)]):.2f}"
+
+    def coord(g: Gen) -> str:
+        return f"{g.r.uniform(0, 300):.2f}"
+
+    gcode_files = ["3DBenchy_0.2mm_PLA_MK3S_1h32m.gcode", "enclosure_lid_petg.gcode", "calibration/cube_20mm.gcode",
+                   "farm/bracket_v3_x8.gcode", "voron_parts/a_drive_frame_upper.gcode", "spool_holder.gcode"]
+    users = ["alice", "farmbot", "_api", "dmitri"]
+
+    # OctoPrint octoprint.log: '%(asctime)s - %(name)s - %(levelname)s - %(message)s'
+    def op(logger: str, level: str) -> str:
+        return "{T} - " + logger + " - " + level + " - "
+
+    ops = {"T": java_ts}
+    states = [("Offline", "Detecting serial connection"), ("Detecting serial connection", "Connecting"),
+              ("Offline", "Opening serial connection"), ("Opening serial connection", "Connecting"),
+              ("Connecting", "Operational"), ("Operational", "Starting"), ("Starting", "Printing"),
+              ("Printing", "Finishing"), ("Finishing", "Operational"), ("Printing", "Pausing"), ("Pausing", "Paused"),
+              ("Paused", "Resuming"), ("Resuming", "Printing"), ("Printing", "Cancelling"), ("Cancelling", "Operational"),
+              ("Printing", "Offline after error"), ("Operational", "Offline"), ("Operational", "Transferring file to SD")]
+    ports = ["/dev/ttyUSB0", "/dev/ttyACM0", "/dev/serial/by-id/usb-Prusa_Research__prusa3d.com__Original_Prusa_i3_MK3_CZPX1821X004XK12345-if00"]
+    bauds = ["115200", "250000"]
+
+    def candidates(g: Gen) -> str:
+        found = [f"{p}@{b}" for p in g.r.sample(ports[:2], g.r.randint(1, 2)) for b in bauds[:g.r.randint(1, 2)]]
+        g.drawn = (str(len(found)), ", ".join(found))
+        return g.drawn[0]
+
+    def resend(g: Gen) -> str:
+        n = g.r.randint(1, 250000)
+        g.drawn = (str(n), str(n + g.r.randint(1, 4)))
+        return g.drawn[0]
+
+    def op_path(g: Gen) -> str:
+        return g.r.choice(gcode_files)
+
+    def position(g: Gen) -> str:
+        if g.r.random() < 0.2:
+            return "None"
+        return (f"{{'x': {g.r.uniform(0, 250):.2f}, 'y': {g.r.uniform(0, 210):.2f}, 'z': {g.r.uniform(0.2, 180):.2f}, "
+                f"'e': {g.r.uniform(-5, 4000):.5f}, 't': 0, 'f': {g.r.choice([1800, 3000, 7200, 9000])}}}")
+
+    octoprint = [
+        (4, op("octoprint.startup", "INFO") + "Starting OctoPrint {v}", {"v": pick(["1.10.2", "1.10.3", "1.11.0"])}),
+        (3, op("octoprint.startup", "INFO") + "******************************************************************************", {}),
+        (3, op("octoprint.plugin.core", "INFO") + "Loading plugins from {d} and installed plugin packages...",
+         {"d": pick(["/home/pi/oprint/lib/python3.11/site-packages/octoprint/plugins, /home/pi/.octoprint/plugins",
+                     "/opt/octoprint/venv/lib/python3.12/site-packages/octoprint/plugins, /octoprint/octoprint/plugins"])}),
+        (3, op("octoprint.plugin.core", "INFO") + "Found {n} plugin(s) providing {m} mixin implementations, {h} hook handlers",
+         {"n": lambda g: g.num(18, 45), "m": lambda g: g.num(18, 60), "h": lambda g: g.num(20, 70)}),
+        (3, op("octoprint.server", "INFO") + "Listening on http://0.0.0.0:{p} and http://[::]:{p2}",
+         {"p": first([("5000",), ("8080",)]), "p2": then(0)}),
+        (9, op("octoprint.server.heartbeat", "INFO") + "Server heartbeat <3", {}),
+        (12, op("octoprint.server.util.sockjs", "INFO") + "New connection from client: {ip}", {"ip": lan_ip}),
+        (10, op("octoprint.server.util.sockjs", "INFO") + "Client connection closed: {ip}", {"ip": lan_ip}),
+        (8, op("octoprint.server.util.flask", "INFO") + "Passively logging in user {u} from {ip}", {"u": pick(users[:3]), "ip": lan_ip}),
+        (4, op("octoprint.server.api", "INFO") + "Actively logging in user {u} from {ip}", {"u": pick(users[:3]), "ip": lan_ip}),
+        (6, op("octoprint.util.comm", "INFO") + "Connecting to port {p}, baudrate {b}", {"p": pick(ports), "b": pick(bauds)}),
+        (18, op("octoprint.util.comm", "INFO") + 'Changing monitoring state from "{a}" to "{b}"', {"a": first(states), "b": then(1)}),
+        (4, op("octoprint.util.comm", "INFO") + "Serial detection: Performing autodetection with {n} port/baudrate candidates: {c}",
+         {"n": candidates, "c": then(1)}),
+        (5, op("octoprint.util.comm", "INFO") + 'Printer reports firmware name "{fw}"',
+         {"fw": pick(["Marlin 2.1.2.1 (Jan 17 2024 12:00:00)", "Prusa-Firmware 3.13.3 based on Marlin", "Marlin bugfix-2.1.x (Nov 29 2026 18:42:10)"])}),
+        (4, op("octoprint.util.comm", "INFO") + "Firmware states that it supports temperature autoreporting", {}),
+        (3, op("octoprint.util.comm", "INFO") + "Firmware states that it supports sd status autoreporting", {}),
+        (4, op("octoprint.util.comm", "INFO") + "Printer seems to support the busy protocol, will adjust timeouts and set busy interval accordingly", {}),
+        (5, op("octoprint.util.comm", "INFO") + "Got a resend request from the printer: requested line = {a}, current line = {b}",
+         {"a": resend, "b": then(1)}),
+        (4, op("octoprint.util.comm", "WARNING") + "Communication timeout while printing, trying to trigger response from printer. "
+         "Configure long running commands or increase communication timeout if that happens regularly on specific commands or long moves.", {}),
+        (4, op("octoprint.util.comm", "INFO") + "Connection closed, closing down monitor", {}),
+        (10, op("octoprint.printer.standard.job", "INFO") + "Print job started - origin: {o}, path: {p}, owner: {u}, user: {u2}",
+         {"o": pick(["local", "local", "sdcard"]), "p": op_path, "u": pick(users), "u2": pick(users)}),
+        (8, op("octoprint.printer.standard.job", "INFO") + "Print job done - origin: {o}, path: {p}, owner: {u}",
+         {"o": pick(["local", "local", "sdcard"]), "p": op_path, "u": pick(users)}),
+        (4, op("octoprint.printer.standard.job", "INFO")
+         + "Print job cancelled - origin: {o}, path: {p}, owner: {u}, user: {u2}, fileposition: {fp}, position: {pos}",
+         {"o": pick(["local", "sdcard"]), "p": op_path, "u": pick(users), "u2": pick(users), "fp": count, "pos": position}),
+        (4, op("octoprint.printer.standard.job", "INFO")
+         + "Print job paused - origin: {o}, path: {p}, owner: {u}, user: {u2}, fileposition: {fp}, position: {pos}",
+         {"o": pick(["local", "sdcard"]), "p": op_path, "u": pick(users), "u2": pick(users), "fp": count, "pos": position}),
+        (6, op("octoprint.filemanager.analysis", "INFO") + "Starting analysis of {o}:{p}", {"o": pick(["local"]), "p": op_path}),
+        (6, op("octoprint.filemanager.analysis", "INFO") + "Analysis of entry {o}:{p} finished, needed {s}s",
+         {"o": pick(["local"]), "p": op_path, "s": secs}),
+        (3, op("octoprint.filemanager.analysis", "INFO") + "Invoking analysis command: {c}",
+         {"c": lambda g: f"/home/pi/oprint/bin/python3 -m octoprint analysis gcode --speed-x=6000 --speed-y=6000 --max-t=10 "
+                         f"--throttle={g.r.choice(['0.0', '0.01'])} --throttle-lines=100 --bed-z=0.0 /home/pi/.octoprint/uploads/{op_path(g)}"}),
+        (3, op("octoprint.filemanager.analysis", "INFO") + "Result is empty, no extrusions found", {}),
+        (3, op("octoprint.timelapse", "ERROR") + "Could not capture image {f} from {u}",
+         {"f": lambda g: f"/home/pi/.octoprint/timelapse/tmp/{g.r.choice(['3DBenchy_0.2mm_PLA_MK3S_1h32m', 'enclosure_lid_petg', 'spool_holder'])}"
+                         f"_20261203{hms(g).replace(':', '')}-{g.r.randint(0, 900)}.jpg",
+          "u": pick(["http://127.0.0.1:8080/?action=snapshot", "http://127.0.0.1/webcam/?action=snapshot"])}),
+        (3, op("octoprint.timelapse", "WARNING") + "Cannot create movie, path to ffmpeg or desired bitrate is unset", {}),
+        (3, op("octoprint.plugins.pi_support", "WARNING") + "This Raspberry Pi is reporting problems that might lead to bad performance "
+         "or errors caused by overheating or insufficient power.", {}),
+        (3, op("octoprint.plugins.pi_support", "WARNING") + "!!! UNDERVOLTAGE REPORTED !!! Make sure that the power supply and power "
+         "cable are capable of supplying enough voltage and current to your Pi.", {}),
+        (3, op("octoprint.plugins.backup", "INFO") + "Creating backup zip at {z}",
+         {"z": lambda g: f"/home/pi/.octoprint/data/backup/octoprint-backup-20261203-{hms(g).replace(':', '')}.zip"}),
+    ]
+    octoprint = [(w, f, {**s, **ops}) for w, f, s in octoprint]
+
+    # OctoPrint serial.log with a Marlin 2 printer: '%(asctime)s - Send: ...' / 'Recv: ...'
+    def gcode_line(g: Gen) -> str:
+        cmd = g.r.choice([f"G1 X{coord(g)} Y{coord(g)} E{g.r.uniform(0, 2):.5f}", f"G0 F9000 X{coord(g)} Y{coord(g)}",
+                          f"G1 Z{g.r.uniform(0.2, 180):.3f}", "M105", "M27", f"M104 S{g.r.choice([0, 210, 215])}", "G92 E0"])
+        if g.r.random() < 0.3:
+            return g.r.choice(["M105", "M115", "M114", "G28", "M21", "M20", "M400", "M155 S2", "M27 S4"])
+        return f"N{g.r.randint(1, 250000)} {cmd}*{g.r.randint(1, 255)}"
+
+    heater_ids = ["0", "bed", "1"]
+    ser = [
+        (55, "Send: {l}", {"l": gcode_line}),
+        (45, "Recv: ok", {}),
+        (18, "Recv: ok T:{t} /{tt} B:{b} /{bt} @:{p} B@:{bp}", {"t": hotend, "tt": then(1), "b": bed, "bt": then(1), "p": power, "bp": power}),
+        (30, "Recv:  T:{t} /{tt} B:{b} /{bt} @:{p} B@:{bp}", {"t": hotend, "tt": then(1), "b": bed, "bt": then(1), "p": power, "bp": power}),
+        (8, "Recv:  T:{t} /{tt} B:{b} /{bt} @:{p} B@:{bp} W:{w}",
+         {"t": hotend, "tt": then(1), "b": bed, "bt": then(1), "p": power, "bp": power, "w": lambda g: g.r.choice(["?", str(g.r.randint(0, 9))])}),
+        (5, "Recv: ok N{n} P{p} B{b}", {"n": count, "p": lambda g: g.num(0, 15), "b": lambda g: g.num(0, 7)}),
+        (15, "Recv: echo:busy: processing", {}),
+        (4, "Recv: echo:busy: paused for user", {}),
+        (4, "Recv: Error:Line Number is not Last Line Number+1, Last Line: {n}", {"n": count}),
+        (6, "Recv: Resend: {n}", {"n": count}),
+        (3, "Recv: Error:checksum mismatch, Last Line: {n}", {"n": count}),
+        (3, "Recv: Error:Thermal Runaway, system stopped! Heater_ID: {h}", {"h": pick(heater_ids)}),
+        (3, "Recv: Error:Printer halted. kill() called!", {}),
+        (3, "Recv: Error:MINTEMP triggered, system stopped! Heater_ID: {h}", {"h": pick(heater_ids)}),
+        (3, "Recv: Error:MAXTEMP triggered, system stopped! Heater_ID: {h}", {"h": pick(heater_ids)}),
+        (3, "Recv: Error:Heating failed, system stopped! Heater_ID: {h}", {"h": pick(heater_ids)}),
+        (4, 'Recv: echo:Unknown command: "{c}"', {"c": pick(["M876 S1", "M73 P42 R17", "M862.3 P \"MK3S\"", "G29 L1"])}),
+        (3, "Recv: FIRMWARE_NAME:Marlin {v} ({d}) SOURCE_CODE_URL:github.com/MarlinFirmware/Marlin PROTOCOL_VERSION:1.0 "
+            "MACHINE_TYPE:{m} EXTRUDER_COUNT:{e} UUID:{u}",
+         {"v": pick(["2.1.2.1", "2.1.2.4", "bugfix-2.1.x"]), "d": pick(["Jan 17 2024 12:00:00", "Nov 29 2026 18:42:10"]),
+          "m": pick(["Ender-3 V2", "Ender-3 S1", "Anycubic i3 Mega"]), "e": pick(["1", "1", "2"]), "u": Gen.uuid}),
+        (6, "Recv: Cap:{c}:{v}", {"c": pick(["AUTOREPORT_TEMP", "EEPROM", "AUTOREPORT_POS", "HOST_ACTION_COMMANDS", "PROMPT_SUPPORT",
+                                           "SDCARD", "EMERGENCY_PARSER", "THERMAL_PROTECTION"]), "v": pick(["0", "1", "1"])}),
+        (4, "Recv: X:{x} Y:{y} Z:{z} E:{e} Count X:{cx} Y:{cy} Z:{cz}",
+         {"x": coord, "y": coord, "z": coord, "e": coord, "cx": count, "cy": count, "cz": count}),
+        (3, "Recv: echo: cold extrusion prevented", {}),
+        (8, "Recv: SD printing byte {a}/{b}", {"a": count, "b": lambda g: g.num(200000, 9000000)}),
+        (3, "Recv: Done printing file", {}),
+        (3, "Recv: File opened: {f} Size: {s}", {"f": pick(["BENCHY~1.GCO", "ENCLOS~1.GCO", "CUBE_20.GCO"]), "s": lambda g: g.num(20000, 9000000)}),
+        (3, "Recv: File selected", {}),
+        (3, "Recv: echo:Now fresh file: {f}", {"f": pick(["BENCHY~1.GCO", "ENCLOS~1.GCO", "CUBE_20.GCO"])}),
+        (3, "Recv: start", {}),
+        (3, "Recv: echo:SD card ok", {}),
+        (3, "Recv: echo:Settings Stored ({n} bytes; crc {c})", {"n": pick(["702", "686", "754"]), "c": lambda g: g.num(1000, 65535)}),
+        (3, "Recv: echo:V{v} stored settings retrieved ({n} bytes; crc {c})",
+         {"v": pick(["86", "87"]), "n": pick(["702", "686", "754"]), "c": lambda g: g.num(1000, 65535)}),
+        (3, "Recv: echo:Home {a} First", {"a": pick(["XYZ", "XY", "Z"])}),
+        (3, "Recv: Error:Probing Failed", {}),
+        (3, "Recv: echo:Active Extruder: {n}", {"n": pick(["0", "1"])}),
+        (3, "Recv: wait", {}),
+    ]
+    ser = [(w, "{T} - " + f, {**s, **ops}) for w, f, s in ser]
+
+    # Klipper klippy.log (plain logging.info lines)
+    def f3(lo: float, hi: float, d: int = 3):
+        return lambda g: f"{g.r.uniform(lo, hi):.{d}f}"
+
+    def mcu_part(p: str, freqs: list[int]) -> tuple[str, dict]:
+        keys = [("mcu_awake", f3(0.001, 0.03)), ("mcu_task_avg", f3(0.000005, 0.00003, 6)),
+                ("mcu_task_stddev", f3(0.000003, 0.00003, 6)), ("bytes_write", lambda g: g.num(1000, 9000000)),
+                ("bytes_read", lambda g: g.num(1000, 9000000)), ("bytes_retransmit", lambda g: str(g.r.choice([0, 9, 9, g.r.randint(10, 900)]))),
+                ("bytes_invalid", lambda g: str(g.r.choice([0, 0, g.r.randint(1, 40)]))), ("send_seq", lambda g: g.num(100, 900000)),
+                ("receive_seq", lambda g: g.num(100, 900000)), ("retransmit_seq", lambda g: str(g.r.choice([0, 2, g.r.randint(3, 9000)]))),
+                ("srtt", f3(0, 0.005)), ("rttvar", f3(0, 0.002)), ("rto", pick(["0.025", "0.025", "0.031"])),
+                ("ready_bytes", lambda g: str(g.r.choice([0, 0, g.r.randint(1, 60)]))),
+                ("upcoming_bytes", lambda g: str(g.r.choice([0, g.r.randint(1, 900)]))),
+                ("freq", lambda g: str(g.r.choice(freqs) + g.r.randint(-900, 900)))]
+        return " ".join(f"{k}={{{p}{i}}}" for i, (k, _) in enumerate(keys)), {f"{p}{i}": fn for i, (_, fn) in enumerate(keys)}
+
+    def kheat(targets: list[int]):
+        def f(g: Gen) -> str:
+            t = g.r.choice(targets)
+            if t == 0:
+                g.drawn = ("0", f"{g.r.uniform(18, 30):.1f}", "0.000")
+            else:
+                g.drawn = (str(t), f"{g.r.choice([g.r.uniform(t - 1, t + 1), g.r.uniform(20, t)]):.1f}", f"{g.r.uniform(0.05, 1):.3f}")
+            return g.drawn[0]
+        return f
+
+    main_fmt, main_slots = mcu_part("m", [72000000, 180000000, 16000000])
+    tb_fmt, tb_slots = mcu_part("c", [64000000])
+    stats_tail = ("heater_bed: target={bt} temp={btm} pwm={bpw} sysload={sl} cputime={ct} memavail={ma} print_time={pt} "
+                  "buffer_time={bf} print_stall={ps} extruder: target={xt} temp={xtm} pwm={xpw}")
+    stats_slots = {"et": lambda g: f"{g.r.uniform(10, 400000):.1f}", "gi": lambda g: str(g.r.choice([0, g.r.randint(1, 9000000)])),
+                   "bt": kheat([0, 60, 60, 100, 110]), "btm": then(1), "bpw": then(2),
+                   "sl": f3(0, 2.5, 2), "ct": f3(1, 90000), "ma": lambda g: g.num(150000, 3800000), "pt": f3(1, 90000),
+                   "bf": f3(0, 2.5), "ps": lambda g: str(g.r.choice([0, 0, g.r.randint(1, 9)])),
+                   "xt": kheat([0, 210, 215, 240, 250]), "xtm": then(1), "xpw": then(2)}
+
+    def eventtime(g: Gen) -> str:
+        return f"{g.r.uniform(10, 400000):.1f}"
+
+    mcus = ["mcu", "EBBCan", "rpi"]
+    mcu_cfgs = ["ADC_MAX=4095 BUS_PINS_i2c1=PB6,PB7 BUS_PINS_spi1=PA6,PA7,PA5 CLOCK_FREQ=72000000 MCU=stm32f103xe "
+                "PWM_MAX=255 RECEIVE_WINDOW=192 RESERVE_PINS_serial=PA10,PA9 SERIAL_BAUD=250000 STATS_SUMSQ_BASE=256",
+                "ADC_MAX=4095 BUS_PINS_spi1=PA6,PA7,PA5 CANBUS_FREQUENCY=1000000 CLOCK_FREQ=64000000 MCU=stm32g0b1xx "
+                "PWM_MAX=255 RECEIVE_WINDOW=192 RESERVE_PINS_CAN=PB0,PB1 STATS_SUMSQ_BASE=256",
+                "ADC_MAX=4095 CLOCK_FREQ=180000000 MCU=stm32f446xx PWM_MAX=255 RECEIVE_WINDOW=192 RESERVE_PINS_USB=PA11,PA12 "
+                "STATS_SUMSQ_BASE=256 STEPPER_BOTH_EDGE=1",
+                "ADC_MAX=4095 CLOCK_FREQ=50000000 MCU=linux PCA9685_MAX=4096 PWM_MAX=32768 STATS_SUMSQ_BASE=256"]
+    klipper_versions = ["v0.12.0-302-g87ac6936", "v0.12.0-412-gd8f2d1a2", "v0.13.0-18-g5e3daa6f"]
+    shutdown_reasons = ["Timer too close", "ADC out of range", "Missed scheduling of next digital out event",
+                        "Rescheduled timer in the past", "Stepper too far in past"]
+
+    def transition_msg(g: Gen) -> str:
+        m = g.r.choice(mcus[:2])
+        return g.r.choice([f"MCU '{m}' shutdown: {g.r.choice(shutdown_reasons)}", f"Lost communication with MCU '{m}'",
+                           "Shutdown due to webhooks request"])
+
+    def ws_id(g: Gen) -> str:
+        return str(g.r.randint(281472000000000, 281474999999999))
+
+    def axis_pos(g: Gen) -> str:
+        return f"{g.r.uniform(-5, 360):.3f}"
+
+    klippy = [
+        (40, "Stats {et}: gcodein={gi}  mcu: " + main_fmt + " " + stats_tail, {**stats_slots, **main_slots}),
+        (18, "Stats {et}: gcodein={gi}  mcu: " + main_fmt + " EBBCan: " + tb_fmt + " adj={adj} " + stats_tail,
+         {**stats_slots, **main_slots, **tb_slots, "adj": lambda g: str(64000000 + g.r.randint(-9000, 9000))}),
+        (3, "Starting Klippy...", {}),
+        (3, "Args: {a}", {"a": pick(["['/home/pi/klipper/klippy/klippy.py', '/home/pi/printer_data/config/printer.cfg', '-I', "
+                                     "'/home/pi/printer_data/comms/klippy.serial', '-l', '/home/pi/printer_data/logs/klippy.log', "
+                                     "'-a', '/home/pi/printer_data/comms/klippy.sock']",
+                                     "['/home/biqu/klipper/klippy/klippy.py', '/home/biqu/printer_data/config/printer.cfg', '-l', "
+                                     "'/home/biqu/printer_data/logs/klippy.log', '-I', '/home/biqu/printer_data/comms/klippy.serial', "
+                                     "'-a', '/home/biqu/printer_data/comms/klippy.sock']"])}),
+        (3, "Git version: '{v}'", {"v": pick(klipper_versions)}),
+        (3, "Start printer at {d} ({a} {b})",
+         {"d": lambda g: f"Thu Dec  3 {hms(g)} 2026", "a": lambda g: f"{g.r.uniform(1796200000, 1796290000):.1f}", "b": eventtime}),
+        (4, "Loaded MCU '{m}' {n} commands ({v} / {b})",
+         {"m": pick(mcus), "n": pick(["117", "121", "132", "98"]), "v": pick(klipper_versions),
+          "b": pick(["gcc: (15:10.3-2021.07-4) 10.3.1 20210621 (release) binutils: (2.38-4ubuntu2+12) 2.38",
+                     "gcc: (Debian 12.2.0-14) 12.2.0 binutils: (GNU Binutils for Debian) 2.40"])}),
+        (4, "MCU '{m}' config: {c}", {"m": pick(mcus), "c": pick(mcu_cfgs)}),
+        (4, "Sending MCU '{m}' printer configuration...", {"m": pick(mcus)}),
+        (4, "Configured MCU '{m}' ({n} moves)", {"m": pick(mcus), "n": pick(["1024", "1123", "448"])}),
+        (3, "mcu '{m}': Starting serial connect", {"m": pick(["mcu", "rpi"])}),
+        (3, "mcu '{m}': Starting CAN connect", {"m": pick(["EBBCan"])}),
+        (3, "mcu '{m}': Unable to open serial port: {e}",
+         {"m": pick(["mcu"]), "e": pick(["[Errno 2] could not open port /dev/serial/by-id/usb-Klipper_stm32f446xx_3A0029000951313433373836-if00: "
+                                          "[Errno 2] No such file or directory: '/dev/serial/by-id/usb-Klipper_stm32f446xx_3A0029000951313433373836-if00'",
+                                          "[Errno 16] could not open port /dev/ttyAMA0: [Errno 16] Device or resource busy: '/dev/ttyAMA0'"])}),
+        (7, "webhooks client {i}: New connection", {"i": ws_id}),
+        (5, "webhooks client {i}: Disconnected", {"i": ws_id}),
+        (3, "Extruder max_extrude_ratio={r}", {"r": pick(["0.266081", "0.532162", "0.798243"])}),
+        (12, "Heater {h} approaching new target of {t}",
+         {"h": first([("extruder", "210.000"), ("extruder", "240.000"), ("extruder", "150.000"), ("extruder", "0.000"),
+                      ("heater_bed", "60.000"), ("heater_bed", "110.000"), ("heater_bed", "0.000"), ("extruder1", "250.000")]),
+          "t": then(1)}),
+        (3, "Heater {h} not heating at expected rate", {"h": pick(["extruder", "heater_bed"])}),
+        (3, "MCU '{m}' shutdown: {r}", {"m": pick(mcus[:2]), "r": pick(shutdown_reasons)}),
+        (4, "Transition to shutdown state: {m}", {"m": transition_msg}),
+        (3, "Timeout with MCU '{m}' (eventtime={t})", {"m": pick(mcus[:2]), "t": lambda g: f"{g.r.uniform(10, 400000):.6f}"}),
+        (3, "Dumping gcode input {n} blocks", {"n": pick(["0", "1", "32", "100"])}),
+        (3, "Dumping send queue {n} messages", {"n": pick(["100", "37", "64"])}),
+        (5, "Starting SD card print (position {n})", {"n": lambda g: g.r.choice(["0", "0", g.num(1000, 9000000)])}),
+        (4, "Finished SD card print", {}),
+        (3, "Exiting SD card print (position {n})", {"n": count}),
+        (5, "probe at {x},{y} is z={z}", {"x": axis_pos, "y": axis_pos, "z": lambda g: f"{g.r.uniform(-0.5, 3):.6f}"}),
+        (3, "probe accuracy results: maximum {a}, minimum {b}, range {c}, average {d}, median {e}, standard deviation {f}",
+         {"a": lambda g: f"{g.r.uniform(0.5, 3):.6f}", "b": lambda g: f"{g.r.uniform(0.5, 3):.6f}", "c": lambda g: f"{g.r.uniform(0, 0.03):.6f}",
+          "d": lambda g: f"{g.r.uniform(0.5, 3):.6f}", "e": lambda g: f"{g.r.uniform(0.5, 3):.6f}", "f": lambda g: f"{g.r.uniform(0, 0.01):.6f}"}),
+        (4, "No trigger on {a} after full movement", {"a": pick(["x", "y", "z"])}),
+        (4, "Move out of range: {x} {y} {z} [{e}]", {"x": axis_pos, "y": axis_pos, "z": axis_pos, "e": axis_pos}),
+        (4, "Must home axis first: {x} {y} {z} [{e}]", {"x": axis_pos, "y": axis_pos, "z": axis_pos, "e": axis_pos}),
+        (3, "Endstop {a} still triggered after retract", {"a": pick(["x", "y", "z"])}),
+        (3, "Probe triggered prior to movement", {}),
+        (3, 'Unknown command:"{c}"', {"c": pick(["M73", "M862.3", "M190.1", "SET_PRINT_STATS_INFO2"])}),
+    ]
+
+    # Moonraker moonraker.log: '%(asctime)s [%(filename)s:%(funcName)s()] - %(message)s'
+    def mr(where: str) -> str:
+        return "{T} [" + where + "] - "
+
+    requests = [("200", "GET", "/server/files/list?root=gcodes"), ("201", "POST", "/server/files/upload"),
+                ("200", "POST", "/printer/print/start?filename=enclosure_lid_petg.gcode"), ("101", "GET", "/websocket"),
+                ("200", "GET", "/server/history/list?limit=50&start=0&order=desc"), ("200", "GET", "/server/files/metadata?filename=spool_holder.gcode"),
+                ("404", "GET", "/server/files/gcodes/old_part.gcode"), ("200", "POST", "/server/job_queue/job?filenames=bracket_v3_x8.gcode")]
+    ws_clients = [("mainsail", "2.13.2", "web"), ("fluidd", "1.31.4", "web"), ("KlipperScreen", "v0.4.5", "display"),
+                  ("moonraker-obico", "2.1.0", "agent"), ("Mobileraker", "2.8.6", "mobile")]
+    moonraker = [
+        (20, mr("application.py:log_request()") + "{st} {m} {p} ({ip}) [{u}] {ms}ms",
+         {"st": first(requests), "m": then(1), "p": then(2), "ip": lan_ip, "u": pick(["_TRUSTED_USER_", "No User", "alice"]),
+          "ms": lambda g: f"{g.r.choice([g.r.uniform(0.5, 20), g.r.uniform(20, 3000)]):.2f}"}),
+        (7, mr("websockets.py:open()") + "Websocket Opened: ID: {i}, Proxied: {px}, User Agent: {ua}, Host Name: {h}",
+         {"i": ws_id, "px": pick(["False", "True"]),
+          "ua": pick(["Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+                      "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+                      "Dart/3.5 (dart:io)", "Python/3.11 websockets/12.0"]),
+          "h": pick(["voron24.local", "192.168.1.40", "printfarm-03"])}),
+        (6, mr("websockets.py:on_close()") + "Websocket Closed: ID: {i} Close Code: {c}, Close Reason: {r}, Pong Time Elapsed: {p}",
+         {"i": ws_id, "c": pick(["None", "1001", "1006"]), "r": pick(["None", "Going Away"]), "p": lambda g: f"{g.r.uniform(0, 30):.2f}"}),
+        (6, mr("websockets.py:_handle_identify()") + "Websocket {i} Client Identified - Name: {n}, Version: {v}, Type: {t}",
+         {"i": ws_id, "n": first(ws_clients), "v": then(1), "t": then(2)}),
+        (4, mr("common.py:build_error()") + "JSON-RPC Request Error - Requested Method: {m}, Code: {c}, Message: {msg}",
+         {"m": first([("server.connection.identify", "-32602", "Unauthorized"), ("printer.print.start", "400", "Printer not ready"),
+                      ("server.files.metadata", "404", "Metadata not available for <old_part.gcode>"),
+                      ("printer.gcode.script", "400", "Must home axis first: 100.000 100.000 0.200 [0.000]")]),
+          "c": then(1), "msg": then(2)}),
+        (3, mr("klippy_connection.py:_do_connect()") + "Klippy Connection Established", {}),
+        (3, mr("klippy_connection.py:_request_initial_subscriptions()") + "Webhooks Subscribed", {}),
+        (3, mr("klippy_connection.py:_request_initial_subscriptions()") + "GCode Output Subscribed", {}),
+        (3, mr("klippy_connection.py:_process_status_update()") + "Klippy has shutdown", {}),
+        (3, mr("websockets.py:prepare()") + "Websocket Failed Authentication: {e}", {"e": pick(["Unauthorized", "Invalid API Key", "JWT has expired"])}),
+        (3, mr("klippy_connection.py:_check_ready()") + "Klippy ready", {}),
+        (3, mr("server.py:start_server()") + "Starting Moonraker on ({h}, {p}), Hostname: {n}",
+         {"h": pick(["0.0.0.0"]), "p": pick(["7125", "7126"]), "n": pick(["voron24", "printfarm-03", "ender3-pi"])}),
+        (4, mr("server.py:load_component()") + "Component ({c}) loaded",
+         {"c": pick(["file_manager", "history", "job_queue", "update_manager", "power", "webcam", "announcements", "octoprint_compat"])}),
+        (3, mr("server.py:_initialize_component()") + "Performing Component Post Init: [{c}]",
+         {"c": pick(["file_manager", "history", "job_queue", "update_manager", "machine", "authorization"])}),
+    ]
+    moonraker = [(w, f, {**s, **ops}) for w, f, s in moonraker]
+
+    # LinuxCNC: the linuxcnc script and its components on the terminal, hostmot2 through the RTAPI message log
+    lcnc_boards = ["hm2_7i96s", "hm2_7i76e", "hm2_7i92"]
+    linuxcnc = [
+        (3, "LINUXCNC - {v}", {"v": pick(["2.9.2", "2.9.3", "2.10.0~pre0"])}),
+        (3, "Machine configuration directory is '{d}'",
+         {"d": pick(["/home/cnc/linuxcnc/configs/router", "/home/cnc/linuxcnc/configs/lathe_7i96s", "/home/maker/linuxcnc/configs/plasma"])}),
+        (3, "Machine configuration file is '{f}'", {"f": pick(["router.ini", "lathe_7i96s.ini", "plasma.ini"])}),
+        (3, "Starting LinuxCNC...", {}),
+        (3, "Loading Real Time OS, RTAPI, and HAL_LIB modules", {}),
+        (3, "Starting TASK program: {p}", {"p": pick(["milltask"])}),
+        (3, "Starting DISPLAY program: {p}", {"p": pick(["axis", "gmoccapy", "qtvcp", "probe_basic"])}),
+        (3, "Shutting down and cleaning up LinuxCNC...", {}),
+        (3, "Note: Using POSIX realtime", {}),
+        (5, "task: main loop took {s} seconds", {"s": lambda g: f"{g.r.uniform(0.01, 0.4):.6f}"}),
+        (4, "RTAPI: ERROR: Unexpected realtime delay on task {n} with period {p}", {"n": pick(["0", "1"]), "p": pick(["1000000", "25000"])}),
+        (5, "hm2/{b}.0: error finishing read! iter={n}", {"b": pick(lcnc_boards), "n": count}),
+        (3, "hm2: loading Mesa HostMot2 driver version {v}", {"v": pick(["0.15"])}),
+        (3, "hm2_eth: loading Mesa AnyIO HostMot2 ethernet driver version {v}", {"v": pick(["0.3"])}),
+        (4, "Joint {n} following error", {"n": pick(["0", "1", "2", "3"])}),
+        (3, "Joint {n} on limit switch error", {"n": pick(["0", "1", "2"])}),
+        (3, "Probe tripped during non-probe move", {}),
+        (3, "Move on line {n} would exceed {a}'s {d} limit", {"n": count, "a": pick(["X", "Y", "Z"]), "d": pick(["positive", "negative"])}),
+        (3, "{f}:{n}: Pin '{p}' does not exist",
+         {"f": pick(["router.hal", "custom.hal", "postgui.hal"]), "n": lambda g: g.num(3, 180),
+          "p": pick(["hm2_7i96s.0.stepgen.03.enable", "spindle.0.at-speed", "parport.0.pin-10-in", "halui.machine.is-on"])}),
+    ]
+
+    # grbl 1.1 as Universal G-code Sender's console shows it
+    grbl_states = ["Idle", "Run", "Hold:0", "Jog", "Alarm", "Home", "Door:0"]
+
+    def vec(g: Gen) -> str:
+        return ",".join(f"{g.r.uniform(-300, 0) if g.r.random() < 0.6 else g.r.uniform(0, 300):.3f}" for _ in range(3))
+
+    def feed(g: Gen) -> str:
+        return str(g.r.choice([0, 0, 500, 1200, g.r.randint(1, 6000)]))
+
+    def spindle(g: Gen) -> str:
+        return str(g.r.choice([0, 0, 12000, 18000, g.r.randint(1000, 24000)]))
+
+    grbl = [
+        (22, "<{st}|MPos:{p}|FS:{f},{s}>", {"st": pick(grbl_states), "p": vec, "f": feed, "s": spindle}),
+        (8, "<{st}|MPos:{p}|FS:{f},{s}|WCO:{w}>", {"st": pick(grbl_states), "p": vec, "f": feed, "s": spindle, "w": vec}),
+        (8, "<{st}|MPos:{p}|FS:{f},{s}|Ov:{o}>",
+         {"st": pick(grbl_states), "p": vec, "f": feed, "s": spindle, "o": pick(["100,100,100", "120,100,100", "100,100,80", "50,100,100"])}),
+        (4, "<{st}|MPos:{p}|FS:{f},{s}|Pn:{pn}>", {"st": pick(grbl_states), "p": vec, "f": feed, "s": spindle, "pn": pick(["P", "Z", "XY", "D"])}),
+        (25, "ok", {}),
+        (6, "error:{n}", {"n": pick(["2", "9", "15", "20", "22", "33"])}),
+        (4, "ALARM:{n}", {"n": pick(["1", "2", "3", "5", "8", "9"])}),
+        (3, "Grbl {v} ['$' for help]", {"v": pick(["1.1h", "1.1f"])}),
+        (3, "[MSG:'$H'|'$X' to unlock]", {}),
+        (3, "[MSG:Caution: Unlocked]", {}),
+        (3, "[MSG:Reset to continue]", {}),
+        (3, "[MSG:Pgm End]", {}),
+        (3, "[MSG:Check Door]", {}),
+        (3, "[GC:{m}]", {"m": lambda g: f"G{g.r.choice([0, 1])} G54 G17 G21 G90 G94 M{g.r.choice([3, 5])} M9 T0 F{feed(g)} S{spindle(g)}"}),
+        (3, "[PRB:{p}:{s}]", {"p": vec, "s": pick(["1", "1", "0"])}),
+        (3, "**** Connected to {p} @ {b} baud ****", {"p": pick(["/dev/ttyUSB0", "COM3", "/dev/ttyACM0"]), "b": pick(["115200"])}),
+        (6, ">>> {c}", {"c": lambda g: g.r.choice(["$H", "$X", "?", "$G", "G0 X0 Y0", f"G1 X{coord(g)} Y{coord(g)} F{feed(g)}",
+                                                   f"$J=G91 G21 X{g.r.choice([1, 10, -1, -10])} F1000"])}),
+    ]
+
+    # PrusaSlicer CLI ('prusa-slicer --export-gcode'): status callback lines and the export result
+    def out_gcode(g: Gen) -> str:
+        return g.r.choice(["/srv/farm/out/", "/tmp/slice-", "/home/maker/gcode/"]) + g.r.choice(
+            ["bracket_v3_0.2mm_PETG_MK4_1h12m.gcode", f"job{g.r.randint(1000, 99999)}_0.15mm_PLA_MINI_3h2m.gcode",
+             "enclosure_lid_0.2mm_PETG_XLIS_5h41m.gcode", "cube_20mm_0.2mm_PLA_MK3S_18m.gcode"])
+
+    prusa = [
+        (4, "10 => Processing triangulated mesh", {}),
+        (4, "20 => Generating perimeters", {}),
+        (4, "30 => Preparing infill", {}),
+        (4, "45 => Making infill", {}),
+        (3, "65 => Searching support spots", {}),
+        (3, "69 => Alert if supports needed", {}),
+        (3, "70 => Generating support material", {}),
+        (3, "89 => Calculating overhanging perimeters", {}),
+        (4, "88 => Generating skirt and brim", {}),
+        (5, "90 => Exporting G-code to {p}", {"p": out_gcode}),
+        (5, "Slicing result exported to {p}", {"p": out_gcode}),
+    ]
+
+    # CuraEngine 5 ('CuraEngine slice -v ...'), spdlog lines
+    def spd(level: str) -> str:
+        return "[{T}] [" + level + "] "
+
+    def spd_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    cura = [
+        (5, spd("info") + "Print time (s): {n}", {"n": lambda g: g.num(300, 90000)}),
+        (5, spd("info") + "Print time (hr|min|s): {h}h {m}m {s}s", {"h": lambda g: g.num(0, 25), "m": lambda g: g.num(0, 59), "s": lambda g: g.num(0, 59)}),
+        (5, spd("info") + "Filament (mm^3): {n}", {"n": lambda g: g.num(500, 250000)}),
+        (3, spd("info") + "Filament {n}: {v}", {"n": pick(["2"]), "v": lambda g: g.num(100, 90000)}),
+        (3, spd("info") + "Layer count: {n}", {"n": lambda g: g.num(20, 1400)}),
+        (3, spd("info") + "Sliced model in {s}s", {"s": lambda g: f"{g.r.uniform(0.05, 12):.3f}"}),
+    ]
+    cura = [(w, f, {**s, "T": spd_ts}) for w, f, s in cura]
+
+    return octoprint + ser + klippy + moonraker + linuxcnc + grbl + prusa + cura
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -28043,7 +28514,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "ServerlessPlatform": serverless_events,
            "CommercePlatform": commerce_events,
            "GatewayPlatform": gateway_events,
-           "IndustrialPlatform": industrial_events}
+           "IndustrialPlatform": industrial_events,
+           "FabricationPlatform": fabrication_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
