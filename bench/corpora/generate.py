@@ -337,6 +337,16 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   components, application load, download and online change, IEC tasks, watchdogs, users), the OpenPLC v3
   runtime, Eclipse Kura 5, mbusd, Apache PLC4X, Eclipse Ditto (things, connectivity, policies), the Eclipse
   Hono protocol adapters and FUXA; 124 event types.
+* ``ERPPlatform`` (written blind for the twenty-seventh issue-15 pass: before reading the engine or any
+  failure analysis; scored once): open-source ERP and accounting suites as their administrators log them:
+  ERPNext on the Frappe framework (scheduler.log, the RQ workers' worker.log, the last lines of the
+  tracebacks in worker.error.log: document submit and cancel errors, accounting validation, MariaDB and
+  SMTP errors; gunicorn's web.error.log; bench migrate), Dolibarr (dolibarr.log: page accesses, SQL and
+  SQL errors, logins, triggers, cron jobs, module initialisation, CMailFile), Apache OFBiz (ofbiz.log:
+  containers, components, the entity engine, service timings, the job poller's recurrences, the control
+  servlet's timers), iDempiere (CLogFormatter lines of the accounting processor posting documents),
+  Tryton (trytond: modules, the pool, RPC dispatch, logins, cron, werkzeug request lines) and Akaunting
+  (the Laravel log with its exception context); 120 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -28001,6 +28011,534 @@ def industrial_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+def erp_events() -> list[tuple[float, str, dict]]:
+    """Open-source ERP and accounting suites as their administrators log them: ERPNext on the Frappe
+    framework (scheduler.log through frappe.logger, the RQ workers' worker.log, the last lines of the
+    tracebacks in worker.error.log: document submit and cancel errors, accounting validation, MariaDB
+    errors; gunicorn's web.error.log; bench migrate), Dolibarr (dolibarr.log of its file syslog handler:
+    page accesses, SQL and SQL errors, logins, triggers, cron jobs, module initialisation, CMailFile),
+    Apache OFBiz (ofbiz.log in its log4j2 layout: containers, components, the entity engine, service
+    timings, the job poller's recurrences, the control servlet's timers), iDempiere (CLogFormatter lines
+    of the accounting processor posting documents through its Doc classes), Tryton (trytond: the module
+    loader, the pool, RPC dispatch, logins, cron, werkzeug request lines) and Akaunting (the first line
+    of each record of Laravel's log, with its exception context).
+    Written blind for the twenty-seventh issue-15 pass: before reading the engine or any failure
+    analysis; 120 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([1, 1, 2, 3, 4, g.r.randint(5, 40)]))
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 99), g.r.randint(100, 999), g.r.randint(1000, 60000)]))
+
+    def client_ip(g: Gen) -> str:
+        return g.r.choice([g.ip(), f"192.168.{g.r.choice([0, 1, 20])}.{g.r.randint(2, 250)}"])
+
+    def amount(g: Gen) -> str:
+        return f"{g.r.choice([0, 0, g.r.randint(1, 90), g.r.randint(90, 9000)])}.{g.r.randint(0, 99):02d}"
+
+    # ---------------- ERPNext on Frappe ----------------
+    sites = ["erp.acme-corp.example", "erp-staging.acme-corp.example"]
+    fr_users = ["Administrator", "accounts@acme-corp.example", "stock.manager@acme-corp.example"]
+    queues = ["default", "short", "long"]
+    sched_methods = ["frappe.email.queue.flush", "frappe.email.doctype.email_account.email_account.pull",
+                     "erpnext.stock.reorder_item.reorder_item", "frappe.deferred_insert.save_to_db",
+                     "erpnext.accounts.doctype.process_deferred_accounting.process_deferred_accounting.schedule_process",
+                     "erpnext.setup.doctype.email_digest.email_digest.send",
+                     "frappe.integrations.doctype.s3_backup_settings.s3_backup_settings.take_backups_daily",
+                     "erpnext.selling.doctype.quotation.quotation.set_expired_status"]
+    enqueued = ["frappe.core.doctype.scheduled_job_type.scheduled_job_type.run_scheduled_job",
+                "frappe.model.document.execute_action", "frappe.desk.page.backups.backups.run_backup",
+                "erpnext.accounts.doctype.payment_reconciliation.payment_reconciliation.reconcile_dr_cr_note",
+                "frappe.core.doctype.data_import.data_import.start_import",
+                "erpnext.stock.doctype.repost_item_valuation.repost_item_valuation.repost_entries"]
+    doc_series = {"Sales Invoice": "ACC-SINV-2026-", "Purchase Invoice": "ACC-PINV-2026-", "Journal Entry": "ACC-JV-2026-",
+                  "Payment Entry": "ACC-PAY-2026-", "Stock Entry": "MAT-STE-2026-", "Delivery Note": "MAT-DN-2026-"}
+    doctypes = list(doc_series)
+
+    def doc(g: Gen) -> tuple[str, str]:
+        dt = g.r.choice(doctypes)
+        return dt, doc_series[dt] + g.num(1, 2400).rjust(5, "0")
+
+    def rq_time(g: Gen) -> str:
+        return hms(g)
+
+    def job_id(g: Gen) -> str:
+        return g.r.choice([g.uuid(), g.hexs(32)])
+
+    def worker_name(g: Gen) -> str:
+        return g.hexs(32)
+
+    def rq_desc(g: Gen) -> str:
+        m = g.r.choice(enqueued)
+        kw = f"{{'job_type': '{g.r.choice(sched_methods)}'}}" if m.endswith("run_scheduled_job") else "{}"
+        return (f"frappe.utils.background_jobs.execute_job(event=None, is_async=True, job_name='{m}', "
+                f"kwargs={kw}, method='{m}', site='{g.r.choice(sites)}', user='{g.r.choice(fr_users)}')")
+
+    def fr_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    fr_s = {"TS": fr_ts}
+
+    def dt_us(g: Gen) -> str:
+        return f"2026-12-0{g.r.randint(1, 3)} {hms(g)}.{g.num(0, 999999).rjust(6, '0')}"
+
+    def slug(dt: str) -> str:
+        return dt.lower().replace(" ", "-")
+
+    def link_exists(g: Gen) -> tuple[str, ...]:
+        dt, name = doc(g)
+        ldt = g.r.choice(["Payment Entry", "Journal Entry", "Delivery Note"])
+        lname = doc_series[ldt] + g.num(1, 2400).rjust(5, "0")
+        return (dt, slug(dt), name, name, ldt, slug(ldt), lname, lname, g.r.choice(["", "", f"at Row: {g.r.randint(1, 12)}"]))
+
+    mandatory = ["customer", "due_date", "posting_date", "items", "cost_center", "paid_to", "company", "debit_to"]
+
+    def fields(g: Gen) -> str:
+        return ", ".join(g.r.sample(mandatory, g.r.randint(1, 4)))
+
+    def missing_links(g: Gen) -> str:
+        opts = [f"Row #{g.r.randint(1, 9)}: Item Code: ITM-{g.num(1, 999).rjust(4, '0')}",
+                f"Customer: {g.r.choice(['Globex Trading', 'Initech GmbH', 'Umbrella Retail'])}",
+                f"Cost Center: {g.r.choice(['Main - AC', 'Sales - AC'])}",
+                f"Row #{g.r.randint(1, 9)}: Warehouse: {g.r.choice(['Stores - AC', 'Finished Goods - AC'])}"]
+        return ", ".join(g.r.sample(opts, g.r.randint(1, 2)))
+
+    patches = ["erpnext.patches.v15_0.create_advance_payment_status", "erpnext.patches.v15_0.set_reserved_stock_in_bin",
+               "frappe.patches.v15_0.migrate_session_data", "erpnext.patches.v14_0.update_closing_balances"]
+
+    def gu_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)} +0000]"
+
+    def pid(g: Gen) -> str:
+        return g.num(300, 65000)
+
+    # ---------------- Dolibarr (dolibarr.log) ----------------
+    def dol_ip(g: Gen) -> str:
+        return f"{client_ip(g):<15}"
+
+    def dol_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def dol(level: str) -> str:
+        return "{TS} " + f"{level:<7}" + " {IP} "
+
+    dol_s = {"TS": dol_ts, "IP": dol_ip}
+    dol_users = ["admin", "compta", "jdupont"]
+    dol_pages = ["/compta/facture/card.php", "/index.php", "/societe/list.php", "/product/stock/product.php",
+                 "/commande/card.php", "/compta/paiement.php", "/fourn/facture/list.php", "/core/ajax/selectsearchbox.php"]
+    dol_actions = ["", "", "", "view", "add", "confirm_valid", "builddoc", "update"]
+
+    def dol_sql(g: Gen) -> str:
+        rid = g.num(1, 9000)
+        return g.r.choice([
+            f"SELECT rowid, ref, fk_soc, total_ht, total_tva, total_ttc, fk_statut, paye FROM llx_facture WHERE rowid = {rid}",
+            f"SELECT s.rowid, s.nom as name, s.client, s.fournisseur FROM llx_societe as s WHERE s.entity IN (1) AND s.rowid = {rid}",
+            f"SELECT transkey, transvalue FROM llx_overwrite_trans where (lang='{g.r.choice(['fr_FR', 'en_US'])}' OR lang IS NULL) AND entity IN (0, 1)",
+            f"UPDATE llx_facture SET fk_statut = 1, date_valid = '2026-12-03 {hms(g)}', fk_user_valid = {g.r.randint(1, 9)} WHERE rowid = {rid}",
+            f"SELECT p.rowid, p.ref, p.label, p.stock FROM llx_product as p WHERE p.entity IN (1) AND p.ref = 'PRD-{g.num(1, 999)}'",
+            f"INSERT INTO llx_actioncomm (ref, datep, fk_action, code, label, fk_user_author, entity) VALUES ('{g.num(100, 99999)}', '2026-12-03 {hms(g)}', 40, 'AC_BILL_VALIDATE', 'Invoice validated', 1, 1)",
+            "SELECT value FROM llx_const WHERE name = 'MAIN_MODULE_FACTURE' AND entity IN (0,1)",
+        ])
+
+    dol_errors = [("DB_ERROR_RECORD_ALREADY_EXISTS", "Duplicate entry 'FA2612-0042-1' for key 'uk_facture_ref'"),
+                  ("DB_ERROR_NOSUCHFIELD", "Unknown column 'f.multicurrency_tx' in 'field list'"),
+                  ("DB_ERROR_LOCK_WAIT_TIMEOUT", "Lock wait timeout exceeded; try restarting transaction"),
+                  ("DB_ERROR_CANNOT_ADD_FOREIGN_KEY", "Cannot add or update a child row: a foreign key constraint fails")]
+    dol_classes = ["Facture", "Societe", "Commande", "Product", "FactureFournisseur", "Paiement"]
+    dol_modules = ["modFacture", "modStock", "modCron", "modAccounting", "modApi", "modBanque"]
+    # a trigger's name is its class name without "Interface"
+    triggers = [("ActionsAuto", "interface_50_modAgenda_ActionsAuto.class.php"),
+                ("Logevents", "interface_20_all_Logevents.class.php"),
+                ("Notification", "interface_50_modNotification_Notification.class.php")]
+    trig_actions = ["BILL_VALIDATE", "USER_LOGIN", "ORDER_CREATE", "BILL_PAYED", "COMPANY_MODIFY", "USER_LOGIN_FAILED"]
+    cron_jobs = [("Cronjob", "doautoinvoices"), ("FactureRec", "createRecurringInvoices"), ("Dolibarr", "dumpDatabase"),
+                 ("Facture", "sendEmailsRemindersOnInvoiceDueDate"), ("Utils", "purgeFiles")]
+    smtp_errors = ["SMTP connect() failed.", "Unable to connect to smtp.acme-corp.example:587 (Connection timed out)",
+                   "535 5.7.8 Error: authentication failed"]
+
+    def stars(g: Gen) -> str:
+        return "*" * g.r.randint(6, 16)
+
+    def php_sess(g: Gen) -> str:
+        return "".join(g.r.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(26))
+
+    def invoice_ref(g: Gen) -> str:
+        return f"FA2612-{g.num(1, 999).rjust(4, '0')}"
+
+    # ---------------- Apache OFBiz (ofbiz.log) ----------------
+    def of_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def thread(*names):
+        def f(g: Gen) -> str:
+            t = g.r.choice(names).replace("#", str(g.r.randint(1, 40)))
+            # log4j2's %-20.20thread keeps the last 20 characters
+            return f"{t[-20:]:<20}"
+        return f
+
+    http_threads = ("https-jsse-nio-8443-exec-#", "https-jsse-nio-8443-exec-#", "http-nio-8080-exec-#")
+
+    def of(logger: str, level: str) -> str:
+        # '%date{DEFAULT} |%-20.20thread |%-30.30logger{1}|%level{length=1}| %message'
+        return "{TS} |{TH} |" + f"{logger[-30:]:<30}" + "|" + level + "| "
+
+    of_s = {"TS": of_ts, "TH": thread("main")}
+    of_http = {"TS": of_ts, "TH": thread(*http_threads)}
+    of_job = {"TS": of_ts, "TH": thread("OFBiz-JobQueue-0", "OFBiz-JobQueue-1", "OFBiz-JobQueue-2", "OFBiz-JobPoller")}
+    of_any = {"TS": of_ts, "TH": thread(*http_threads, "OFBiz-JobQueue-0", "OFBiz-JobQueue-1")}
+    of_containers = ["component-container", "catalina-container", "naming-container", "service-container", "webslinger-container"]
+    of_components = ["base", "entity", "service", "party", "accounting", "order", "product", "manufacturing"]
+    of_services = ["createInvoice", "createPayment", "sendMailFromScreen", "calcBillingAccountBalance", "createAcctgTrans",
+                   "purgeOldJobs", "createOrderPaymentPreference", "updateProductCategoryMember"]
+    of_requests = ["main", "checkLogin", "FindInvoices", "createInvoice", "EditPayment", "ListGlAccountOrganization"]
+
+    of_hosts = ["erp.acme-corp.example", "localhost"]
+
+    def of_request(g: Gen) -> str:
+        r, h = g.r.choice(of_requests), g.r.choice(of_hosts)
+        # UtilTimer shortens the previous message to its first 17 characters and "..."
+        g.drawn = (r, h, f"[{r}(Domain:https://{h})] Request Begun, encoding=[UTF-8]"[:17] + "...")
+        return r
+
+    def total_secs(g: Gen) -> str:
+        # the request's total time; the time since the timer's last message is a part of it
+        total = g.r.choice([round(g.r.uniform(0.005, 0.9), 3), round(g.r.uniform(0.005, 0.9), 3), round(g.r.uniform(0.9, 30), 3)])
+        g.drawn = (*g.drawn, total)
+        return str(total)
+
+    def since_secs(g: Gen) -> str:
+        return str(round(g.drawn[3] * g.r.uniform(0.6, 1.0), 3))
+
+    def jsession(g: Gen) -> str:
+        return g.hexs(32).upper() + ".jvm1"
+
+    def next_run(g: Gen) -> str:
+        return f"Thu Dec 03 {hms(g)} UTC 2026"
+
+    of_errors = ["No valid accounting period found for organization Company and date 2026-12-03",
+                 "The following required parameter is missing: [createPayment.partyIdFrom]",
+                 "Error sending email: Could not connect to SMTP host: smtp.acme-corp.example, port: 25",
+                 "Invoice is not in status [INVOICE_IN_PROCESS], cannot be approved"]
+
+    # ---------------- iDempiere (CLogFormatter) ----------------
+    def id_ts(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    def idl(level: str, where: str) -> str:
+        # 'HH:mm:ss.SSS' then '===========> ' (SEVERE), '-----------> ' (WARNING) or the level's indent
+        pre = {"SEVERE": "===========> ", "WARNING": "-----------> ", "INFO": " ", "CONFIG": "   ", "FINE": "     "}[level]
+        return "{TS}" + pre + where + ": "
+
+    id_s = {"TS": id_ts, "TID": lambda g: str(g.r.choice([1, 23, 37, g.r.randint(40, 400)]))}
+    id_docs = [("Doc_Invoice", "C_Invoice", "ARI", "MInvoice"), ("Doc_Invoice", "C_Invoice", "API", "MInvoice"),
+               ("Doc_Payment", "C_Payment", "ARR", "MPayment"), ("Doc_InOut", "M_InOut", "MMS", "MInOut"),
+               ("Doc_GLJournal", "GL_Journal", "GLJ", "MJournal"), ("Doc_AllocationHdr", "C_AllocationHdr", "CMA", "MAllocationHdr"),
+               ("Doc_BankStatement", "C_BankStatement", "CMB", "MBankStatement")]
+
+    def id_doc(g: Gen) -> str:
+        cls, table, dt, po = g.r.choice(id_docs)
+        rid = str(g.r.randint(1000000, 1099999))
+        no = str(g.r.randint(1000, 99999))
+        if po == "MInvoice":
+            text = f"MInvoice[{rid}-{no},GrandTotal={amount(g)}]"
+        elif po == "MPayment":
+            text = f"MPayment[{rid}-{no},Receipt={g.r.choice(['true', 'false'])},PayAmt={amount(g)},Discount=0]"
+        elif po == "MInOut":
+            text = f"MInOut[{rid}-{no},DocStatus=CO]"
+        else:
+            text = f"{po}[{rid},{no}]"
+        # the document's currency and the accounting schema's, for isConvertible
+        cur = g.r.choice([("102", "100"), ("308", "100"), ("100", "102")])
+        g.drawn = (cls, table, rid, dt, text, no, *cur)
+        return cls
+
+    # ---------------- Tryton (trytond) ----------------
+    def tr_ts(g: Gen) -> str:
+        g.drawn = (hms(g),)
+        return f"2026-12-03 {g.drawn[0]},{ms3(g)}"
+
+    tr_s = {"P": lambda g: g.num(100, 65000), "TH": lambda g: str(g.r.randint(139800000000000, 139899999999999)), "TS": tr_ts}
+
+    def tr(level: str, name: str) -> str:
+        return "{P} {TH} [{TS}] " + level + " " + name + " "
+
+    tr_dbs = ["tryton", "tryton_demo"]
+    tr_modules = ["ir", "res", "company", "party", "account", "account_invoice", "sale", "stock", "purchase"]
+    tr_files = ["account.xml", "invoice.xml", "party.xml", "stock.xml", "sale.xml", "configuration.xml"]
+    tr_users = ["admin", "accountant", "warehouse"]
+    tr_calls = [("<class 'trytond.modules.account_invoice.invoice.Invoice'>", "post", "ids"),
+                ("<class 'trytond.modules.sale.sale.Sale'>", "confirm", "ids"),
+                ("<class 'trytond.modules.stock.shipment.ShipmentOut'>", "done", "ids"),
+                ("<class 'trytond.modules.party.party.Party'>", "search_read", "search"),
+                ("<class 'trytond.res.user.User'>", "get_preferences", "prefs"),
+                ("<class 'trytond.modules.account.move.Move'>", "post", "ids")]
+
+    def tr_args(g: Gen) -> str:
+        kind = g.drawn[2]
+        if kind == "prefs":
+            return g.r.choice(["(True, {})", "(False, {})"])
+        if kind == "search":
+            return f"([['rec_name', 'ilike', '%{g.r.choice(['acme', 'globex', 'müller'])}%']], 0, {g.r.choice([10, 100, 1000])}, None, ['rec_name'], {{}})"
+        ids = ", ".join(str(g.r.randint(1, 9000)) for _ in range(g.r.randint(1, 3)))
+        return g.r.choice([f"([{ids}], {{}})", f"([{ids}], {{'company': 1}})"])
+    tr_crons = ["account.invoice|post_invoices", "ir.queue|clean", "stock.period|close", "account.move|reconcile_all"]
+
+    def werkz_ts(g: Gen) -> str:
+        # werkzeug's own time of the request, the record's second
+        return f"[03/Dec/2026 {g.drawn[0]}]"
+
+    # ---------------- Akaunting (laravel.log) ----------------
+    def lv_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)}]"
+
+    ak_sql = [("42S22", "Column not found: 1054 Unknown column 'contacts.deleted_at' in 'where clause'",
+               "select count(*) as aggregate from `ak_contacts` where `company_id` = 1 and `contacts`.`deleted_at` is null"),
+              ("23000", "Integrity constraint violation: 1062 Duplicate entry 'INV-00042-1' for key 'documents_document_number_deleted_at_company_id_type_unique'",
+               "insert into `ak_documents` (`type`, `document_number`, `status`, `company_id`) values (invoice, INV-00042, draft, 1)"),
+              ("HY000", "General error: 1205 Lock wait timeout exceeded; try restarting transaction",
+               "update `ak_transactions` set `reconciled` = 1 where `id` = 318"),
+              ("HY000", "[2002] Connection refused", "select * from `ak_companies` where `id` = 1 limit 1")]
+
+    def ak_sql_draw(g: Gen) -> str:
+        state, msg, sql = g.r.choice(ak_sql)
+        full = f"SQLSTATE[{state}]: {msg} (Connection: mysql, SQL: {sql})"
+        # the exception's message again, inside the JSON context
+        g.drawn = (full, state, full.replace("\\", "\\\\").replace('"', '\\"'), g.r.choice(["795", "801", "822"]))
+        return full
+
+    def jq(text: str) -> str:
+        return text.replace("\\", "\\\\").replace('"', '\\"')
+
+    ak_smtp = [(h, e, jq(h), jq(e)) for h, e in [
+        ("ssl://smtp.acme-corp.example:465", "stream_socket_client(): Unable to connect to ssl://smtp.acme-corp.example:465 (Connection timed out)"),
+        ("smtp.mailprovider.example:587", "stream_socket_client(): php_network_getaddresses: getaddrinfo for smtp.mailprovider.example failed: Name or service not known"),
+        ("smtp.acme-corp.example:587", "stream_socket_client(): Unable to connect to smtp.acme-corp.example:587 (Connection refused)")]]
+    ak_jobs = [(j, jq(j)) for j in ["App\\Jobs\\Document\\SendDocumentAsCustomMail", "App\\Notifications\\Sale\\Invoice",
+                                     "App\\Jobs\\Banking\\CreateBankingDocumentTransaction"]]
+    ak_classes = [(c, jq(c)) for c in ["Modules\\PaypalStandard\\Http\\Controllers\\Payment",
+                                        "Modules\\OfflinePayments\\Http\\Controllers\\Settings", "App\\Http\\Controllers\\Api\\Ping"]]
+
+    return [
+        # ERPNext / Frappe: scheduler.log
+        (70, "{TS} INFO scheduler Scheduled Job Start: {m} for {s}", {**fr_s, "m": pick(sched_methods), "s": pick(sites)}),
+        (65, "{TS} INFO scheduler Scheduled Job Complete: {m} for {s}", {**fr_s, "m": pick(sched_methods), "s": pick(sites)}),
+        (8, "{TS} INFO scheduler Scheduled Job Failed: {m} for {s}", {**fr_s, "m": pick(sched_methods), "s": pick(sites)}),
+        (9, "{TS} ERROR scheduler Skipped queueing {m} because it was found in queue for {s}", {**fr_s, "m": pick(sched_methods), "s": pick(sites)}),
+        (5, "{TS} ERROR scheduler Exception in Enqueue Events for Site {s}", {**fr_s, "s": pick(sites)}),
+        # the RQ workers (worker.log)
+        (80, "{T} {q}: {d} ({j})", {"T": rq_time, "q": pick(queues), "d": rq_desc, "j": job_id}),
+        (75, "{T} {q}: Job OK ({j})", {"T": rq_time, "q": pick(queues), "j": job_id}),
+        (70, "{T} Result is kept for {n} seconds", {"T": rq_time, "n": pick(["500", "500", "600"])}),
+        (8, "{T} Worker rq:worker:{w} started with PID {p}, version {v}", {"T": rq_time, "w": worker_name, "p": pid, "v": pick(["1.15.1", "1.16.2"])}),
+        (8, "{T} Subscribing to channel rq:pubsub:{w}", {"T": rq_time, "w": worker_name}),
+        (8, "{T} *** Listening on {q}...", {"T": rq_time, "q": pick(["default", "short", "long", "short, default", "long, default, short"])}),
+        (12, "{T} Cleaning registries for queue: {q}", {"T": rq_time, "q": pick(queues)}),
+        (5, "{T} Worker {w} [PID {p}]: warm shut down requested", {"T": rq_time, "w": worker_name, "p": pid}),
+        (5, "{T} Unsubscribing from channel rq:pubsub:{w}", {"T": rq_time, "w": worker_name}),
+        (6, "{T} Moving job to FailedJobRegistry (Work-horse terminated unexpectedly; waitpid returned {r} (signal {s}); )",
+         {"T": rq_time, "r": first([("9", "9"), ("9", "9"), ("15", "15"), ("11", "11")]), "s": then(1)}),
+        # the last line of the tracebacks in worker.error.log: submit, cancel and accounting errors
+        (10, "frappe.exceptions.TimestampMismatchError: Error: Document has been modified after you have opened it ({a}, {b}). Please refresh to get the latest document.",
+         {"a": dt_us, "b": dt_us}),
+        (7, "frappe.exceptions.DocstatusTransitionError: Cannot change docstatus from {a} to {b}",
+         {"a": first([("0", "2"), ("1", "0"), ("2", "1"), ("2", "0")]), "b": then(1)}),
+        (10, "frappe.exceptions.MandatoryError: [{dt}, {n}]: {f}", {"dt": draw(doc), "n": then(1), "f": fields}),
+        (8, 'frappe.exceptions.LinkExistsError: Cannot delete or cancel because {dt} <a href="/app/{sl}/{n}">{n2}</a> is linked with {ldt} <a href="/app/{lsl}/{ln}">{ln2}</a> {row}',
+         {"dt": draw(link_exists), "sl": then(1), "n": then(2), "n2": then(3), "ldt": then(4), "lsl": then(5), "ln": then(6), "ln2": then(7), "row": then(8)}),
+        (6, "frappe.exceptions.LinkValidationError: Could not find {l}", {"l": missing_links}),
+        (5, "frappe.exceptions.CancelledLinkError: Cannot link cancelled document: {n}", {"n": lambda g: doc(g)[1]}),
+        (8, "frappe.exceptions.ValidationError: Debit and Credit not equal for {vt} #{vn}. Difference is {d}.",
+         {"vt": draw(doc), "vn": then(1), "d": lambda g: f"{g.r.choice([0.01, 0.02, 1.0, round(g.r.uniform(0.01, 500), 2)])}"}),
+        (6, "erpnext.accounts.utils.FiscalYearError: {l} {d} is not in any active Fiscal Year for <strong>{c}</strong>",
+         {"l": pick(["Date", "Posting Date", "Transaction Date"]),
+          "d": lambda g: f"{g.r.randint(1, 28):02d}-{g.r.randint(1, 12):02d}-{g.r.choice(['2025', '2026', '2027'])}",
+          "c": pick(["Acme Corp", "Acme Corp GmbH"])}),
+        (5, "erpnext.accounts.doctype.accounting_period.accounting_period.ClosedAccountingPeriod: You cannot create or cancel any accounting entries with in the closed Accounting Period {p}",
+         {"p": pick(["FY2025-Q4", "Nov-2026", "Oct-2026"])}),
+        (7, "frappe.exceptions.DuplicateEntryError: ('{dt}', '{n}', IntegrityError(1062, \"Duplicate entry '{n2}' for key 'PRIMARY'\"))",
+         {"dt": draw(lambda g: (lambda d: (d[0], d[1], d[1]))(doc(g))), "n": then(1), "n2": then(2)}),
+        (5, "frappe.exceptions.UniqueValidationError: ('{dt}', '{n}', IntegrityError(1062, \"Duplicate entry '{v}' for key '{k}'\"))",
+         {"dt": first([("Item", "barcode"), ("Customer", "tax_id"), ("Supplier", "tax_id")]), "k": then(1),
+          "n": lambda g: g.r.choice([f"ITM-{g.num(1, 999).rjust(4, '0')}", f"CUST-{g.num(1, 999).rjust(5, '0')}", "Globex Trading"]),
+          "v": lambda g: g.r.choice([g.num(10**11, 10**12 - 1), f"DE{g.num(10**8, 10**9 - 1)}"])}),
+        (6, "frappe.exceptions.PermissionError: User <strong>{u}</strong> does not have doctype access via role permission for document <strong>{dt}</strong>",
+         {"u": pick(fr_users[1:]), "dt": pick(doctypes)}),
+        (8, "pymysql.err.OperationalError: (1205, 'Lock wait timeout exceeded; try restarting transaction')", {}),
+        (5, "frappe.exceptions.QueryDeadlockError: (1213, 'Deadlock found when trying to get lock; try restarting transaction')", {}),
+        (5, "frappe.exceptions.QueryTimeoutError: (1969, 'Query execution was interrupted (max_statement_time exceeded)')", {}),
+        (6, "smtplib.SMTPAuthenticationError: (535, b'5.7.8 Username and Password not accepted.')", {}),
+        (5, "frappe.exceptions.OutgoingEmailError: Please setup default Email Account from Settings > Email Account", {}),
+        # gunicorn (web.error.log)
+        (8, "{TS} [{p}] [INFO] Booting worker with pid: {w}", {"TS": gu_ts, "p": pid, "w": pid}),
+        (5, "{TS} [{p}] [CRITICAL] WORKER TIMEOUT (pid:{w})", {"TS": gu_ts, "p": pid, "w": pid}),
+        (5, "{TS} [{p}] [ERROR] Worker (pid:{w}) was sent SIGKILL! Perhaps out of memory?", {"TS": gu_ts, "p": pid, "w": pid}),
+        (4, "{TS} [{p}] [INFO] Worker exiting (pid: {w})", {"TS": gu_ts, "p": pid, "w": pid}),
+        (4, "{TS} [{p}] [INFO] Handling signal: {s}", {"TS": gu_ts, "p": pid, "s": pick(["term", "hup", "int", "winch"])}),
+        (4, "{TS} [{p}] [INFO] Listening at: http://127.0.0.1:{port} ({p2})", {"TS": gu_ts, "p": pid, "port": pick(["8000", "8001"]), "p2": pid}),
+        # bench migrate
+        (4, "Migrating {s}", {"s": pick(sites)}),
+        (6, "Executing {p} in {s} ({db})", {"p": pick(patches), "s": pick(sites), "db": lambda g: "_" + g.hexs(16)}),
+        (4, "Queued rebuilding of search index for {s}", {"s": pick(sites)}),
+
+        # Dolibarr (dolibarr.log)
+        (70, dol("NOTICE") + "--- Access to {m} {p} - action={a}, massaction=",
+         {**dol_s, "m": pick(["GET", "GET", "POST"]), "p": pick(dol_pages), "a": pick(dol_actions)}),
+        (110, dol("DEBUG") + "sql={q}", {**dol_s, "q": dol_sql}),
+        (30, dol("DEBUG") + "{c}::fetch", {**dol_s, "c": pick(dol_classes)}),
+        (14, dol("DEBUG") + "functions_dolibarr::check_user_password_dolibarr usertotest={u} passwordtotest={p} entitytotest={e}",
+         {**dol_s, "u": pick(dol_users), "p": stars, "e": pick(["1", "1", "2"])}),
+        (8, dol("NOTICE") + "functions_dolibarr::check_user_password_dolibarr Authentication KO bad password for '{u}', cryptType={c}",
+         {**dol_s, "u": pick([*dol_users, "administrator"]), "c": pick(["password_hash", "auto"])}),
+        (5, dol("NOTICE") + "Authentication KO as login is disabled", dol_s),
+        (6, dol("DEBUG") + "Bad password, connection refused", dol_s),
+        (9, dol("INFO") + "--- Access to {m} {p} - action={a} - actionlogin={al} - showing the login form and exit",
+         {**dol_s, "m": pick(["GET", "GET", "POST"]), "p": pick(["/index.php", "/user/card.php", "/compta/facture/card.php"]),
+          "a": pick(["", "", "view"]), "al": pick(["", "", "login"])}),
+        (5, dol("WARNING") + "--- Access to {m} {p} refused by CSRF protection (Bad referrer).",
+         {**dol_s, "m": pick(["POST", "POST", "GET"]), "p": pick(dol_pages)}),
+        (10, dol("DEBUG") + "This is a new started user session. _SESSION['dol_login']={u} Session id={s}",
+         {**dol_s, "u": pick(dol_users), "s": php_sess}),
+        (20, dol("DEBUG") + "Trigger '{n}' for action '{a}' launched by /var/www/dolibarr/htdocs/core/triggers/{f}. id={i}",
+         {**dol_s, "n": first(triggers), "f": then(1), "a": pick(trig_actions), "i": lambda g: g.num(1, 9000)}),
+        (8, dol("DEBUG") + "Facture::validate user={u}, force_number={f}, idwarehouse={w}",
+         {**dol_s, "u": pick(["1", "2", "5"]), "f": pick(["", "", "", "FA2612-0100"]), "w": pick(["-1", "-1", "1", "3"])}),
+        (4, dol("WARNING") + "Facture::validate no draft status", dol_s),
+        (5, dol("WARNING") + "{c}::validate action abandonned: already validated", {**dol_s, "c": pick(["Commande", "Propal", "Expedition", "Contrat"])}),
+        (6, dol("ERR") + "DoliDBMysqli::query SQL Error query: {q}", {**dol_s, "q": dol_sql}),
+        (6, dol("ERR") + "DoliDBMysqli::query SQL Error message: {c} {m}", {**dol_s, "c": first(dol_errors), "m": then(1)}),
+        (4, dol("ERR") + "DoliDBMysqli::query SQL Error usesavepoint = {u}", {**dol_s, "u": pick(["0", "0", "1"])}),
+        (6, dol("DEBUG") + "DoliDBMysqli::connect host={h}, port={p}, login={u}, passwd=--hidden--, name={d}",
+         {**dol_s, "h": pick(["localhost", "10.20.0.15"]), "p": pick(["3306"]), "u": pick(["dolibarr", "dolibarrmysql"]), "d": pick(["dolibarr", "dolibarr_test"])}),
+        (10, dol("DEBUG") + "Cronjob::run_jobs START {c}->{m}({p}); (Note: Log for cron jobs may be into a different log file)",
+         {**dol_s, "c": first(cron_jobs), "m": then(1), "p": pick(["", "", "", "30", "0, 100"])}),
+        (8, dol("DEBUG") + "Cronjob::run_jobs jobtype={t} userlogin={u}", {**dol_s, "t": pick(["method", "method", "command", "function"]), "u": pick(["admin", "cron"])}),
+        (6, dol("DEBUG") + "{m}::_init ignoreerror={i}", {**dol_s, "m": pick(dol_modules), "i": pick(["0", "0", "1"])}),
+        (8, dol("NOTICE") + "CMailFile::sendfile addr_to={t}, subject={s}",
+         {**dol_s, "t": pick(["billing@globex.example", "Jean Dupont <jean.dupont@initech.example>", "compta@umbrella.example"]),
+          "s": lambda g: f"Invoice {invoice_ref(g)}"}),
+        (7, dol("DEBUG") + "CMailFile::sendfile: mail start, additionnal_parameters={p}", {**dol_s, "p": pick(["", "", "-ba", "-f bounce@acme-corp.example"])}),
+        (6, dol("DEBUG") + "CMailFile::sendfile: mail end success", dol_s),
+        (4, dol("ERR") + "CMailFile::sendfile: mail end error={e}", {**dol_s, "e": pick(smtp_errors)}),
+        (6, dol("DEBUG") + "conf::setValues", dol_s),
+
+        # Apache OFBiz (ofbiz.log)
+        (4, of("ContainerLoader", "I") + "Starting container {c}", {**of_s, "c": pick(of_containers)}),
+        (4, of("ContainerLoader", "I") + "Started container {c}", {**of_s, "c": pick(of_containers)}),
+        (6, of("ComponentContainer", "I") + "Added class path for component : [{c}]", {**of_s, "c": pick(of_components)}),
+        (5, of("ServiceEcaUtil", "I") + "Loaded [{n}] Service ECA Rules from file:/opt/ofbiz/applications/{c}/servicedef/secas.xml",
+         {**of_s, "n": lambda g: g.num(2, 90), "c": pick(of_components[3:])}),
+        (4, of("GenericDelegator", "I") + 'Delegator "{d}" initializing helper "{h}" for entity group "{g}".',
+         {**of_s, "d": pick(["default", "default-no-eca"]), "h": pick(["localpostgres", "localpostgresolap"]),
+          "g": pick(["org.apache.ofbiz", "org.apache.ofbiz.olap"])}),
+        (4, of("DatabaseUtil", "I") + "Getting Table Info From Database", of_s),
+        (4, of("Catalina", "I") + "Server startup in [{n}] milliseconds", {**of_s, "n": lambda g: g.num(4000, 90000)}),
+        (40, of("ServiceDispatcher", "T") + "Sync service [{d}/{s}] finished in [{n}] milliseconds",
+         {**of_any, "d": pick(["default", "order", "accounting"]), "s": pick(of_services), "n": millis}),
+        (8, of("ServiceDispatcher", "T") + "Slow sync service execution detected: service [{d}/{s}] finished in [{n}] milliseconds",
+         {**of_any, "d": pick(["default", "order", "accounting"]), "s": pick(of_services), "n": lambda g: g.num(1000, 90000)}),
+        (7, of("ServiceDispatcher", "E") + "Error in Service [{s}]: {e}", {**of_any, "s": pick(of_services), "e": pick(of_errors)}),
+        (30, of("ControlServlet", "T") + "[[[{r}(Domain:https://{h})] Request Begun, encoding=[UTF-8]- total:{t},since last(Begin):{t2}]]",
+         {**of_http, "r": pick(of_requests), "h": pick(of_hosts), "t": pick(["0.0", "0.0", "0.001"]), "t2": pick(["0.0", "0.0", "0.001"])}),
+        (30, of("ControlServlet", "T") + "[[[{r}(Domain:https://{h})] Request Done- total:{t},since last({l}):{t2}]]",
+         {**of_http, "r": of_request, "h": then(1), "t": total_secs, "l": then(2), "t2": since_secs}),
+        (25, of("RequestHandler", "I") + "[Processing Request]: {r} sessionId={s}", {**of_http, "r": pick(of_requests), "s": jsession}),
+        (12, of("PersistedServiceJob", "I") + "Job  [{j}] Id [{i}] -- Next runtime: {t}",
+         {**of_job, "j": pick(["purgeOldJobs", "sendEmailDated", "checkAuthorizationExpiration", "runEntitySync"]),
+          "i": lambda g: g.num(10000, 99999), "t": next_run}),
+        (5, of("GenericDelegator", "E") + "Failure in {op} operation for entity [{en}]: org.apache.ofbiz.entity.GenericDataSourceException: SQL Exception while executing the following:{q} ({e}). Rolling back transaction.",
+         {**of_any, "op": pick(["findByCondition", "store", "create"]), "en": pick(["Invoice", "JobSandbox", "AcctgTrans"]),
+          "q": pick(["SELECT INVOICE_ID, INVOICE_TYPE_ID, STATUS_ID FROM OFBIZ.INVOICE WHERE (STATUS_ID = ?)",
+                     "SELECT JOB_ID, JOB_NAME, RUN_TIME FROM OFBIZ.JOB_SANDBOX WHERE (RUN_TIME <= ? AND START_DATE_TIME IS NULL)"]),
+          "e": pick(["ERROR: canceling statement due to statement timeout", "An I/O error occurred while sending to the backend."])}),
+
+        # iDempiere (the accounting processor posting documents through its Doc classes)
+        (14, idl("INFO", "{DC}.post") + "Locked: {t}_ID={i} [{TID}]", {**id_s, "DC": id_doc, "t": then(1), "i": then(2)}),
+        (14, idl("INFO", "{DC}.post") + "({n}) {po} [{TID}]", {**id_s, "DC": id_doc, "n": pick(["0", "0", "1"]), "po": then(4)}),
+        (12, idl("INFO", "{DC}.postLogic") + "({n}) {po} [{TID}]", {**id_s, "DC": id_doc, "n": pick(["0", "0", "1"]), "po": then(4)}),
+        (14, idl("INFO", "{DC}.postCommit") + "Sta={s} DT={dt} ID={i} [{TID}]",
+         {**id_s, "DC": id_doc, "s": pick(["Y", "Y", "Y", "Y", "b", "p", "E", "i"]), "dt": then(3), "i": then(2)}),
+        (6, idl("SEVERE", "{DC}.post") + "Resubmit - Cannot lock {t}_ID={i}, Force={f},RePost={r} [{TID}]",
+         {**id_s, "DC": id_doc, "t": then(1), "i": then(2), "f": pick(["false", "true"]), "r": pick(["false", "true"])}),
+        (5, idl("SEVERE", "{DC}.post") + "{po} - Document already posted [{TID}]", {**id_s, "DC": id_doc, "po": then(4)}),
+        (4, idl("SEVERE", "{DC}.post") + "{po} - Period Closed for already posed document [{TID}]", {**id_s, "DC": id_doc, "po": then(4)}),
+        (7, idl("WARNING", "{DC}.isBalanced") + "NO - {po} [{TID}]", {**id_s, "DC": id_doc, "po": then(4)}),
+        (5, idl("WARNING", "{DC}.isConvertible") + "NOT from C_Currency_ID={c} to {c2} - {po} [{TID}]",
+         {**id_s, "DC": id_doc, "c": then(6), "c2": then(7), "po": then(4)}),
+        (6, idl("INFO", "{DC}.deleteAcct") + "deleted={n} [{TID}]", {**id_s, "DC": id_doc, "n": small}),
+        (4, idl("SEVERE", "{DC}.postCommit") + "(fact not saved) ... rolling back [{TID}]", {**id_s, "DC": id_doc}),
+        (4, idl("SEVERE", "{DC}.postCommit") + "(doc not saved) ... rolling back [{TID}]", {**id_s, "DC": id_doc}),
+        (4, idl("SEVERE", "{DC}.setDocumentType") + "No DocBaseType for C_DocType_ID={d}, DocumentNo={n} [{TID}]",
+         {**id_s, "DC": id_doc, "d": lambda g: g.num(1000000, 1000300), "n": then(5)}),
+
+        # Tryton (trytond)
+        (5, tr("INFO", "trytond.pool") + 'init pool for "{d}"', {**tr_s, "d": pick(tr_dbs)}),
+        (6, tr("INFO", "trytond.backend.postgresql.database") + 'connect to "{d}"', {**tr_s, "d": pick(tr_dbs)}),
+        (7, tr("INFO", "trytond.modules") + "{m}:registering classes", {**tr_s, "m": pick(tr_modules)}),
+        (7, tr("INFO", "trytond.modules") + "{m}:loading {f}", {**tr_s, "m": pick(tr_modules), "f": pick(tr_files)}),
+        (24, tr("INFO", "werkzeug") + '{ip} - - {T} "POST /{d}/ HTTP/1.1" {s} -',
+         {**tr_s, "ip": client_ip, "T": werkz_ts, "d": pick(tr_dbs), "s": pick(["200", "200", "200", "401", "403"])}),
+        (30, tr("INFO", "trytond.protocols.dispatcher") + "{o}.{m}(*{a}, **{k}) from {u}@{ip}/{d}/",
+         {**tr_s, "o": first(tr_calls), "m": then(1), "a": tr_args, "k": pick(["{}", "{}", "{'context': None}"]),
+          "u": pick(tr_users), "ip": client_ip, "d": pick(tr_dbs)}),
+        (7, tr("ERROR", "trytond.protocols.dispatcher") + "{o}.{m}(*{a}, **{k}) from {u}@{ip}/{d}/",
+         {**tr_s, "o": first(tr_calls), "m": then(1), "a": tr_args, "k": pick(["{}", "{}", "{'context': None}"]),
+          "u": pick(tr_users), "ip": client_ip, "d": pick(tr_dbs)}),
+        (12, tr("INFO", "trytond.security") + "login succeeded for '{u}' from '{ip}' on database '{d}'",
+         {**tr_s, "u": pick(tr_users), "ip": client_ip, "d": pick(tr_dbs)}),
+        (6, tr("ERROR", "trytond.security") + "login failed for '{u}' from '{ip}' on database '{d}'",
+         {**tr_s, "u": pick([*tr_users, "root"]), "ip": client_ip, "d": pick(tr_dbs)}),
+        (8, tr("INFO", "trytond.security") + "logout for '{u}' from '{ip}' on database '{d}'",
+         {**tr_s, "u": pick(tr_users), "ip": client_ip, "d": pick(tr_dbs)}),
+        (7, tr("INFO", "trytond.ir.cron") + 'cron started for "{d}"', {**tr_s, "d": pick(tr_dbs)}),
+        (7, tr("INFO", "trytond.ir.cron") + 'cron finished for "{d}"', {**tr_s, "d": pick(tr_dbs)}),
+        (9, tr("INFO", "trytond.ir.cron") + "<Cron {i}@{d} {m}> in {n} ms",
+         {**tr_s, "i": lambda g: g.num(1, 40), "d": pick(tr_dbs), "m": pick(tr_crons), "n": millis}),
+        (4, tr("CRITICAL", "trytond.ir.cron") + "<Cron {i}@{d} {m}> failed after {n} ms",
+         {**tr_s, "i": lambda g: g.num(1, 40), "d": pick(tr_dbs), "m": pick(tr_crons), "n": millis}),
+
+        # Akaunting (storage/logs/laravel.log: the first line of each record, before its [stacktrace])
+        (10, '{T} production.ERROR: {m} {{"userId":{u},"exception":"[object] (Illuminate\\\\Database\\\\QueryException(code: {c}): {m2} at /var/www/html/vendor/laravel/framework/src/Illuminate/Database/Connection.php:{l})',
+         {"T": lv_ts, "m": ak_sql_draw, "u": small, "c": then(1), "m2": then(2), "l": then(3)}),
+        (6, '{T} production.ERROR: Undefined array key "{k}" {{"userId":{u},"exception":"[object] (ErrorException(code: 0): Undefined array key \\"{k2}\\" at /var/www/html/app/{f})',
+         {"T": lv_ts, "k": first([(k, k) for k in ["currency_code", "category_id", "tax_ids", "contact_id"]]), "k2": then(1), "u": small,
+          "f": pick(["Jobs/Document/CreateDocumentItem.php:63", "Imports/Banking/Transactions.php:41", "Listeners/Document/CreateDocumentTransaction.php:37"])}),
+        (5, '{T} production.ERROR: The MAC is invalid. {{"exception":"[object] (Illuminate\\\\Contracts\\\\Encryption\\\\DecryptException(code: 0): The MAC is invalid. at /var/www/html/vendor/laravel/framework/src/Illuminate/Encryption/Encrypter.php:{l})',
+         {"T": lv_ts, "l": pick(["244", "254"])}),
+        (6, '{T} production.ERROR: Connection could not be established with host "{h}": {e} {{"userId":{u},"exception":"[object] (Symfony\\\\Component\\\\Mailer\\\\Exception\\\\TransportException(code: 0): Connection could not be established with host \\"{h2}\\": {e2} at /var/www/html/vendor/symfony/mailer/Transport/Smtp/Stream/SocketStream.php:{l})',
+         {"T": lv_ts, "h": first(ak_smtp), "e": then(1), "h2": then(2), "e2": then(3), "u": small, "l": pick(["154", "157"])}),
+        (5, '{T} production.ERROR: Failed to authenticate on SMTP server with username "{n}" using the following authenticators: "LOGIN", "PLAIN". {{"userId":{u},"exception":"[object] (Symfony\\\\Component\\\\Mailer\\\\Exception\\\\TransportException(code: 535): Failed to authenticate on SMTP server with username \\"{n2}\\" using the following authenticators: \\"LOGIN\\", \\"PLAIN\\". at /var/www/html/vendor/symfony/mailer/Transport/Smtp/EsmtpTransport.php:{l})',
+         {"T": lv_ts, "n": first([(n, n) for n in ["invoices@acme-corp.example", "noreply@acme-corp.example"]]), "n2": then(1), "u": small,
+          "l": pick(["236", "247"])}),
+        (5, '{T} production.ERROR: {j} has been attempted too many times. {{"exception":"[object] (Illuminate\\\\Queue\\\\MaxAttemptsExceededException(code: 0): {j2} has been attempted too many times. at /var/www/html/vendor/laravel/framework/src/Illuminate/Queue/MaxAttemptsExceededException.php:24)',
+         {"T": lv_ts, "j": first(ak_jobs), "j2": then(1)}),
+        (5, '{T} production.ERROR: file_put_contents(/var/www/html/storage/framework/{p}): Failed to open stream: Permission denied {{"exception":"[object] (ErrorException(code: 0): file_put_contents(/var/www/html/storage/framework/{p2}): Failed to open stream: Permission denied at /var/www/html/vendor/laravel/framework/src/Illuminate/Filesystem/Filesystem.php:{l})',
+         {"T": lv_ts, "p": draw(lambda g: (lambda p: (p, p))(g.r.choice([f"cache/data/{g.hexs(2)}/{g.hexs(2)}/{g.hexs(40)}", f"sessions/{g.hexs(40)}", f"views/{g.hexs(40)}.php"]))),
+          "p2": then(1), "l": pick(["204", "190"])}),
+        (5, '{T} production.ERROR: Target class [{c}] does not exist. {{"exception":"[object] (Illuminate\\\\Contracts\\\\Container\\\\BindingResolutionException(code: 0): Target class [{c2}] does not exist. at /var/www/html/vendor/laravel/framework/src/Illuminate/Container/Container.php:{l})',
+         {"T": lv_ts, "c": first(ak_classes), "c2": then(1), "l": pick(["914", "920"])}),
+        (5, '{T} production.ERROR: Route [{r}] not defined. {{"userId":{u},"exception":"[object] (Symfony\\\\Component\\\\Routing\\\\Exception\\\\RouteNotFoundException(code: 0): Route [{r2}] not defined. at /var/www/html/vendor/laravel/framework/src/Illuminate/Routing/UrlGenerator.php:{l})',
+         {"T": lv_ts, "r": first([(r, r) for r in ["portal.invoices.show", "paypal-standard.invoices.confirm", "settings.modules.edit"]]),
+          "r2": then(1), "u": small, "l": pick(["467", "479"])}),
+        (6, '{T} production.ERROR: Call to a member function {f}() on null {{"userId":{u},"exception":"[object] (Error(code: 0): Call to a member function {f2}() on null at /var/www/html/app/{p})',
+         {"T": lv_ts, "f": first([(f, f) for f in ["getAttribute", "format", "sum", "toArray"]]), "f2": then(1), "u": small,
+          "p": pick(["Models/Document/Document.php:387", "Http/Controllers/Sales/Invoices.php:112", "Widgets/CashFlow.php:74"])}),
+        (5, '{T} production.ERROR: Attempt to read property "{a}" on null {{"userId":{u},"exception":"[object] (ErrorException(code: 0): Attempt to read property \\"{a2}\\" on null at /var/www/html/app/{p})',
+         {"T": lv_ts, "a": first([(a, a) for a in ["currency_code", "name", "rate", "contact_name"]]), "a2": then(1), "u": small,
+          "p": pick(["Traits/Currencies.php:52", "Abstracts/Export.php:88", "Listeners/Update/V30/Version300.php:140"])}),
+    ]
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -28043,7 +28581,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "ServerlessPlatform": serverless_events,
            "CommercePlatform": commerce_events,
            "GatewayPlatform": gateway_events,
-           "IndustrialPlatform": industrial_events}
+           "IndustrialPlatform": industrial_events,
+           "ERPPlatform": erp_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
