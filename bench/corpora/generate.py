@@ -337,6 +337,17 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   components, application load, download and online change, IEC tasks, watchdogs, users), the OpenPLC v3
   runtime, Eclipse Kura 5, mbusd, Apache PLC4X, Eclipse Ditto (things, connectivity, policies), the Eclipse
   Hono protocol adapters and FUXA; 124 event types.
+* ``FinancePlatform`` (written blind for the twenty-seventh issue-15 pass: before reading the engine or
+  any failure analysis; scored once): financial transaction and ledger software as its operators log it:
+  Apache Fineract (the Spring Boot console: request logging, loan and savings commands, journal entries,
+  the Loan COB and scheduler jobs through Spring Batch, Liquibase tenant upgrades, HikariCP, exception
+  mappers), Moov (ach, achgateway, wire and watchman as go-kit logfmt: files, merging, uploads, cutoffs,
+  OFAC refreshes and searches), TigerBeetle (replica log lines: view changes, commits, checkpoints, client
+  sessions, the message bus and the cluster clock), the QuickFIX C++ and QuickFIX/n session event logs
+  (logon, logout, resend requests, sequence resets, heartbeats, rejects), Beancount's bean-check, the
+  Hyperledger Fabric peer and orderer (gossip, validation, ledger commit, chaincode, etcdraft) and the jPOS
+  Q2 logger (channel connect and disconnect, ISO 8583 send and receive with their isomsg fields, the
+  transaction manager's debug and profiler lines); 140 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -28001,6 +28012,446 @@ def industrial_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+def finance_events() -> list[tuple[float, str, dict]]:
+    """Financial transaction and ledger software as its operators log it: Apache Fineract (the Spring
+    Boot console of the core-banking server: request logging, loan and savings commands, journal entries,
+    the Loan COB and scheduler jobs through Spring Batch, Liquibase tenant upgrades, HikariCP, exception
+    mappers), Moov (ach, achgateway, wire and watchman as go-kit logfmt: file creation and validation,
+    merging, uploads and cutoffs, OFAC list refreshes and searches), TigerBeetle (replica log lines of
+    the Zig std.log: view changes, commits, checkpoints, client sessions, the message bus and the cluster
+    clock), the QuickFIX C++ and QuickFIX/n session event logs (logon and logout, resend requests,
+    sequence resets, heartbeats and test requests, rejects), Beancount's bean-check, the Hyperledger Fabric
+    peer and orderer (gossip, validation, ledger commit, chaincode, etcdraft) and the jPOS Q2 logger
+    (channel connect and disconnect, ISO 8583 send and receive with their isomsg fields, QMUX timeouts,
+    the transaction manager's debug and profiler lines).
+    Written blind for the twenty-seventh issue-15 pass: before reading the engine or any failure
+    analysis; 140 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(40, 400), g.r.randint(400, 9000)]))
+
+    def amount(g: Gen) -> str:
+        return f"{g.r.choice([g.r.randint(1, 90), g.r.randint(90, 2000), g.r.randint(2000, 250000)])}.{g.r.randint(0, 99):02d}"
+
+    # ---------------- Apache Fineract (Spring Boot console, its logback pattern) ----------------
+    def fin_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def fin_thread(g: Gen) -> str:
+        return f"nio-8443-exec-{g.r.randint(1, 10)}".rjust(15)[-15:]
+
+    def fin_line(level: str, thread: str, logger: str, msg: str) -> str:
+        # %-40.40logger{39}: padded to 40 and, where even the abbreviated name is longer, cut from the left
+        return "{TS} - " + level + " 1 --- [" + thread + "] " + f"{logger:<40}"[-40:] + " : " + msg
+
+    fin_paths = [("POST", "/fineract-provider/api/v1/loans/{id}/transactions", '"command":["repayment"]'),
+                 ("POST", "/fineract-provider/api/v1/loans/{id}", '"command":["approve"]'),
+                 ("POST", "/fineract-provider/api/v1/loans/{id}", '"command":["disburse"]'),
+                 ("GET", "/fineract-provider/api/v1/loans/{id}", '"associations":["all"]'),
+                 ("POST", "/fineract-provider/api/v1/savingsaccounts/{id}/transactions", '"command":["deposit"]'),
+                 ("POST", "/fineract-provider/api/v1/savingsaccounts/{id}/transactions", '"command":["withdrawal"]'),
+                 ("GET", "/fineract-provider/api/v1/clients", '"limit":["50"],"offset":["0"]'),
+                 ("POST", "/fineract-provider/api/v1/journalentries", ""),
+                 ("GET", "/fineract-provider/api/v1/runreports/Active%20Loans%20-%20Details", '"R_officeId":["1"]')]
+
+    def fin_request(g: Gen):
+        m, p, q = g.r.choice(fin_paths)
+        return (str(1796256000000 + g.r.randint(0, 86399999)), millis(g), m,
+                "https://fineract.example.org" + p.replace("{id}", str(g.r.randint(1, 99999))), "{" + q + "}")
+
+    fin_jobs = ["LOAN_CLOSE_OF_BUSINESS", "POST_INTEREST_FOR_SAVINGS", "ADD_ACCRUAL_ENTRIES", "UPDATE_LOAN_ARREARS_AGEING",
+                "APPLY_ANNUAL_FEE_FOR_SAVINGS", "UPDATE_NPA"]
+    fin_steps = ["Loan COB partition - Step", "Loan COB worker - Step", "Resolve Unlock Step", "Post Interest For Savings - Step",
+                 "Add Accrual Entries - Step"]
+    fin_domain_errors = [
+        ("error.msg.loan.transaction.cannot.be.before.disbursement.date", "The transaction date cannot be before the loan disbursement date"),
+        ("error.msg.loan.repayment.or.waiver.cannot.be.made.on.a.non.working.day", "Repayment date is a non working day"),
+        ("error.msg.savingsaccount.transaction.insufficient.account.balance", "Insufficient account balance."),
+        ("error.msg.loan.is.locked", "Loan is locked by the COB job. Loan Id: 4812"),
+        ("error.msg.journalentry.debit.credit.sum.mismatch", "Sum of All Credits must equal Sum of All Debits"),
+    ]
+    fin_not_found = [("LoanNotFoundException", "Loan with identifier {n} does not exist"),
+                     ("SavingsAccountNotFoundException", "Savings account with identifier {n} does not exist"),
+                     ("ClientNotFoundException", "Client with identifier {n} does not exist")]
+
+    def fin_nf(g: Gen):
+        c, m = g.r.choice(fin_not_found)
+        return c, m.replace("{n}", str(g.r.randint(1, 99999)))
+
+    def fin_changesets(g: Gen) -> str:
+        return g.r.choice(["db/changelog/tenant/parts/0123_loan_cob_business_step_config.xml", "db/changelog/tenant/parts/0131_add_external_event_config.xml",
+                           "db/changelog/tenant/parts/0140_loan_transaction_relation.xml", "db/changelog/tenant-store/parts/0007_master_tenant_ro.xml"])
+
+    def dur_sb(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(1, 999)}ms", f"{g.r.randint(1, 59)}s{g.r.randint(0, 999)}ms", f"{g.r.randint(1, 9)}m{g.r.randint(0, 59)}s{g.r.randint(0, 999)}ms"])
+
+    def business_date(g: Gen) -> str:
+        return f"2026-12-0{g.r.randint(1, 3)}"
+
+    fin_tenants = ["default", "default", "branch-north", "microfin2"]
+    ft = {"TS": fin_ts, "t": fin_thread}
+    fineract = [
+        (60, fin_line("INFO", "{t}", "o.a.f.i.s.f.TenantAwareBasicAuthenticationFilter", '{{"startTime":{s},"totalTime":{d},"method":"{m}","url":"{u}","parameters":{q}}}'),
+         {**ft, "s": draw(fin_request), "d": then(1), "m": then(2), "u": then(3), "q": then(4)}),
+        (14, fin_line("INFO", "{t}", "o.a.f.c.s.SynchronousCommandProcessingService", "Processing command with id {c} for action {a} on entity {e}, resourceId {r}"),
+         {**ft, "c": lambda g: g.num(1000, 9999999), "a": first([("REPAYMENT", "LOAN"), ("APPROVE", "LOAN"), ("DISBURSE", "LOAN"), ("DEPOSIT", "SAVINGSACCOUNT"),
+                                                                   ("WITHDRAWAL", "SAVINGSACCOUNT"), ("CREATE", "JOURNALENTRY")]), "e": then(1),
+          "r": lambda g: g.num(1, 99999)}),
+        (10, fin_line("WARN", "{t}", "o.a.f.i.c.e.PlatformDomainRuleExceptionMapper", "Exception: org.apache.fineract.infrastructure.core.exception.PlatformDomainRuleException, Message: {m}, Code: {c}"),
+         {**ft, "m": first([(m, c) for c, m in fin_domain_errors]), "c": then(1)}),
+        (8, fin_line("WARN", "{t}", "o.a.f.i.c.e.PlatformApiDataValidationExceptionMapper", "Exception: org.apache.fineract.infrastructure.core.exception.PlatformApiDataValidationException, Message: Validation errors exist., Errors: [{e}]"),
+         {**ft, "e": lambda g: ", ".join(g.r.sample(["validation.msg.loan.transactionDate.cannot.be.blank", "validation.msg.loan.transactionAmount.not.greater.than.zero",
+                                                      "validation.msg.savingsaccount.paymentTypeId.cannot.be.blank", "validation.msg.journalentry.officeId.cannot.be.blank"],
+                                                     g.r.randint(1, 3)))}),
+        (7, fin_line("WARN", "{t}", "o.a.f.i.c.e.PlatformResourceNotFoundExceptionMapper", "Exception: org.apache.fineract.portfolio.{c}, Message: {m}"),
+         {**ft, "c": draw(fin_nf), "m": then(1)}),
+        (5, fin_line("ERROR", "{t}", "o.a.f.i.c.e.OptimisticLockExceptionMapper", "Exception: jakarta.persistence.OptimisticLockException, Message: Row was updated or deleted by another transaction (or unsaved-value mapping was incorrect) : [org.apache.fineract.portfolio.{e}#{n}]"),
+         {**ft, "e": pick(["loanaccount.domain.Loan", "savings.domain.SavingsAccount"]), "n": lambda g: g.num(1, 99999)}),
+        (12, fin_line("INFO", "{t}", "o.a.f.a.j.s.JournalEntryWritePlatformServiceImpl", "Journal entry {r} created for office {o}: debit {d} credit {c} amount {a} {cur}"),
+         {**ft, "r": lambda g: g.hexs(8).upper() + "-" + g.num(1, 999), "o": pick(["1", "2", "5"]), "d": pick(["1100", "1200", "4100"]),
+          "c": pick(["2100", "1010", "4200"]), "a": amount, "cur": pick(["USD", "USD", "KES", "INR"])}),
+        (9, fin_line("INFO", "{t}", "o.a.f.i.e.s.ExternalEventServiceImpl", "Sending external event {e} for {i} with idempotency key {k}"),
+         {**ft, "e": pick(["LoanTransactionMakeRepaymentPostBusinessEvent", "LoanDisbursalBusinessEvent", "SavingsDepositBusinessEvent",
+                           "LoanApprovedBusinessEvent"]), "i": lambda g: g.num(1, 99999), "k": Gen.uuid}),
+        (5, fin_line("INFO", "{t}", "o.a.f.i.e.j.SendAsynchronousEventsTasklet", "Sent {n} events in {d}ms"),
+         {**ft, "t": pick(["taskScheduler-1".rjust(15), "taskScheduler-2".rjust(15)]), "n": lambda g: g.num(1, 500), "d": millis}),
+        (8, fin_line("INFO", "{t}", "o.s.b.c.l.support.SimpleJobLauncher",
+                     "Job: [SimpleJob: [name={j}]] launched with the following parameters: [{{'BusinessDate':'{{value={b}, type=class java.lang.String, identifying=true}}'}}]"),
+         {**ft, "t": pick(["LoanCOB-1".rjust(15), "scheduler_Worker-1"[-15:], "scheduler_Worker-3"[-15:]]), "j": pick(fin_jobs), "b": business_date}),
+        (12, fin_line("INFO", "{t}", "o.s.batch.core.job.SimpleStepHandler", "Executing step: [{s}]"),
+         {**ft, "t": pick(["LoanCOB-1".rjust(15), "scheduler_Worker-1"[-15:]]), "s": pick(fin_steps)}),
+        (12, fin_line("INFO", "{t}", "o.s.batch.core.step.AbstractStep", "Step: [{s}] executed in {d}"),
+         {**ft, "t": pick(["LoanCOB-1".rjust(15), "COB-Worker-2".rjust(15), "COB-Worker-5".rjust(15)]),
+          "s": lambda g: g.r.choice([g.r.choice(fin_steps), f"Loan COB worker - Step:partition{g.r.randint(1, 16)}"]), "d": dur_sb}),
+        (8, fin_line("INFO", "{t}", "o.s.b.c.l.support.SimpleJobLauncher",
+                     "Job: [SimpleJob: [name={j}]] completed with the following parameters: [{{'BusinessDate':'{{value={b}, type=class java.lang.String, identifying=true}}'}}] and the following status: [{s}] in {d}"),
+         {**ft, "t": pick(["LoanCOB-1".rjust(15), "scheduler_Worker-1"[-15:]]), "j": pick(fin_jobs), "b": business_date,
+          "s": pick(["COMPLETED", "COMPLETED", "COMPLETED", "FAILED"]), "d": dur_sb}),
+        (6, fin_line("INFO", "{t}", "o.a.f.c.l.j.l.LoanCOBPartitioner", "Loan COB partitioning: {n} loans in {p} partitions for business date {b}"),
+         {**ft, "t": pick(["LoanCOB-1".rjust(15)]), "n": lambda g: g.num(1, 250000), "p": pick(["4", "8", "16"]), "b": business_date}),
+        (5, fin_line("WARN", "{t}", "o.a.f.c.l.j.LoanLockingServiceImpl", "Loans are locked by another job: [{l}]"),
+         {**ft, "t": pick(["COB-Worker-2".rjust(15), "COB-Worker-5".rjust(15)]),
+          "l": lambda g: ", ".join(str(g.r.randint(1, 99999)) for _ in range(g.r.randint(1, 4)))}),
+        (5, fin_line("ERROR", "{t}", "o.a.f.c.l.j.LoanCOBWorkerItemProcessor", "Loan COB failed for loan {l} in business step {s}: {e}"),
+         {**ft, "t": pick(["COB-Worker-2".rjust(15), "COB-Worker-5".rjust(15)]), "l": lambda g: g.num(1, 99999),
+          "s": pick(["APPLY_CHARGE_TO_OVERDUE_LOANS", "LOAN_DELINQUENCY_CLASSIFICATION", "ADD_PERIODIC_ACCRUAL_ENTRIES"]),
+          "e": pick(["Loan is not in active state", "Charge with identifier 12 does not exist", "Business date must be after the last COB date"])}),
+        (4, fin_line("INFO", "{t}", "o.a.f.i.c.s.m.TenantDatabaseUpgradeService", "Upgrading tenant {n} database at {h}:{p}"),
+         {**ft, "t": pick(["main".rjust(15)]), "n": pick(fin_tenants), "h": pick(["fineract-db", "mariadb.finance.svc"]), "p": pick(["3306"])}),
+        (6, fin_line("INFO", "{t}", "liquibase.changelog", "ChangeSet {c}::{i}::fineract ran successfully in {d}ms"),
+         {**ft, "t": pick(["main".rjust(15)]), "c": fin_changesets, "i": lambda g: g.num(1, 12), "d": millis}),
+        (4, fin_line("INFO", "{t}", "liquibase.lockservice", "Successfully acquired change log lock"), {**ft, "t": pick(["main".rjust(15)])}),
+        (4, fin_line("INFO", "{t}", "liquibase.lockservice", "Successfully released change log lock"), {**ft, "t": pick(["main".rjust(15)])}),
+        (4, fin_line("INFO", "{t}", "com.zaxxer.hikari.HikariDataSource", "{p} - Starting..."),
+         {**ft, "t": pick(["main".rjust(15)]), "p": pick(["HikariPool-1", "HikariPool-2", "HikariPool-3"])}),
+        (4, fin_line("INFO", "{t}", "com.zaxxer.hikari.HikariDataSource", "{p} - Start completed."),
+         {**ft, "t": pick(["main".rjust(15)]), "p": pick(["HikariPool-1", "HikariPool-2", "HikariPool-3"])}),
+        (4, fin_line("WARN", "{t}", "com.zaxxer.hikari.pool.HikariPool", "{p} - Thread starvation or clock leap detected (housekeeper delta={d})."),
+         {**ft, "t": pick(["HikariPool-1 housekeeper"[-15:], "HikariPool-2 housekeeper"[-15:]]), "p": pick(["HikariPool-1", "HikariPool-2"]),
+          "d": lambda g: f"{g.r.randint(1, 9)}m{g.r.randint(0, 59)}s{g.r.randint(0, 999)}ms"}),
+        (3, fin_line("INFO", "{t}", "o.a.f.ServerApplication", "Starting ServerApplication v{v} using Java {j} with PID 1 (/app/fineract-provider.jar started by root in /)"),
+         {**ft, "t": pick(["main".rjust(15)]), "v": pick(["1.10.1", "1.11.0"]), "j": pick(["21.0.4", "21.0.6"])}),
+        (3, fin_line("INFO", "{t}", "o.s.b.w.embedded.tomcat.TomcatWebServer", "Tomcat started on port {p} (https) with context path '/fineract-provider'"),
+         {**ft, "t": pick(["main".rjust(15)]), "p": pick(["8443"])}),
+        (4, fin_line("INFO", "{t}", "o.a.f.ServerApplication", "Started ServerApplication in {s} seconds (process running for {p})"),
+         {**ft, "t": pick(["main".rjust(15)]), "s": draw(lambda g: (f"{(x := g.r.uniform(30, 120)):.3f}", f"{x + g.r.uniform(0.8, 4):.3f}")), "p": then(1)}),
+    ]
+
+    # ---------------- Moov (ach, achgateway, wire, watchman; moov-io/base go-kit logfmt) ----------------
+    def moov_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999999):0>9}Z"
+
+    def moov_id(g: Gen) -> str:
+        return g.hexs(40)
+
+    def moov_file(g: Gen) -> str:
+        return g.r.choice([f"BANK-{g.num(100000, 999999)}-{hms(g).replace(':', '')}.ach", f"{g.hexs(8)}.ach", f"PPD-20261203-{g.r.randint(1, 40):03d}.ach"])
+
+    moov_shards = ["prod", "prod", "same-day", "testing"]
+    moov_odfis = ["ftp.odfi.example.com:22", "sftp.odfi.example.com:2222"]
+    mv = {"TS": moov_ts}
+    moov = [
+        (20, 'ts={TS} msg="created file" level=info app=ach version=v1.33.3 fileID={f} requestID={r}', {**mv, "f": moov_id, "r": moov_id}),
+        (8, 'ts={TS} msg="file validation failed" level=warn app=ach version=v1.33.3 fileID={f} error="{e}"',
+         {**mv, "f": moov_id, "e": pick(["BatchHeader.ServiceClassCode 200 is a mixed debits and credits batch but only debits are present",
+                                        "EntryDetail.TraceNumber 121042880000017 is out of order",
+                                        "FileControl.EntryAddendaCount 14 does not match calculated 13",
+                                        "BatchControl.TotalDebitEntryDollarAmount 125000 does not match calculated 120000"])}),
+        (10, 'ts={TS} msg="accepted file" level=info app=achgateway version=v0.29.4 fileID={f} shardKey={s}', {**mv, "f": moov_id, "s": pick(moov_shards)}),
+        (6, 'ts={TS} msg="starting cutoff window" level=info app=achgateway version=v0.29.4 shardKey={s} cutoff={c}',
+         {**mv, "s": pick(moov_shards), "c": pick(["10:30 America/New_York", "13:30 America/New_York", "16:20 America/New_York"])}),
+        (7, 'ts={TS} msg="merged {n} files into {m} mergable files" level=info app=achgateway version=v0.29.4 shardKey={s}',
+         {**mv, "n": lambda g: g.num(1, 900), "m": pick(["1", "1", "2", "3"]), "s": pick(moov_shards)}),
+        (7, 'ts={TS} msg="uploaded file" level=info app=achgateway version=v0.29.4 filename={f} shardKey={s} agent={a} hostname={h}',
+         {**mv, "f": moov_file, "s": pick(moov_shards), "a": pick(["sftp", "ftp"]), "h": pick(moov_odfis)}),
+        (5, 'ts={TS} msg="problem uploading file" level=error app=achgateway version=v0.29.4 filename={f} shardKey={s} error="{e}"',
+         {**mv, "f": moov_file, "s": pick(moov_shards),
+          "e": pick(["ssh: handshake failed: ssh: unable to authenticate, attempted methods [none publickey], no supported methods remain",
+                     "sftp: \\\"Permission denied\\\" (SSH_FX_PERMISSION_DENIED)", "dial tcp 203.0.113.40:22: i/o timeout"])}),
+        (5, 'ts={TS} msg="cancelled file" level=info app=achgateway version=v0.29.4 fileID={f} shardKey={s}', {**mv, "f": moov_id, "s": pick(moov_shards)}),
+        (4, 'ts={TS} msg="processing inbound file" level=info app=achgateway version=v0.29.4 filename={f} type={t}',
+         {**mv, "f": moov_file, "t": pick(["correction", "return", "prenote"])}),
+        (6, 'ts={TS} msg="created wire file" level=info app=wire version=v0.15.2 fileID={f} requestID={r}', {**mv, "f": moov_id, "r": moov_id}),
+        (4, 'ts={TS} msg="Starting refresh of data" level=info app=watchman version=v0.31.3', mv),
+        (4, 'ts={TS} msg="Finished refresh of data" level=info app=watchman version=v0.31.3 SDNs={s} AltNames={a} Addresses={d} SSI={i} DPL={p} BISEntities={b}',
+         {**mv, "s": lambda g: g.num(17000, 18500), "a": lambda g: g.num(16000, 17500), "d": lambda g: g.num(21000, 23000),
+          "i": lambda g: g.num(290, 320), "p": lambda g: g.num(570, 620), "b": lambda g: g.num(2900, 3300)}),
+        (18, 'ts={TS} msg="search" level=info app=watchman version=v0.31.3 requestID={r} name="{n}" limit={l} minMatch={m} results={c} took={d}',
+         {**mv, "r": moov_id, "n": pick(["Acme Trading LLC", "John Q Sample", "Nordwind Shipping GmbH", "Global Metals FZE"]),
+          "l": pick(["10", "5", "25"]), "m": pick(["0.85", "0.90", "0.95"]), "c": pick(["0", "0", "1", "2", "4"]), "d": lambda g: f"{g.r.randint(1, 900)}ms"}),
+        (4, 'ts={TS} msg="ofac download failed" level=error app=watchman version=v0.31.3 error="{e}"',
+         {**mv, "e": pick(["Get \\\"https://www.treasury.gov/ofac/downloads/sdn.csv\\\": context deadline exceeded",
+                           "unexpected status 503 Service Unavailable"])}),
+        (4, 'ts={TS} msg="listening on {a}" level=info app={p} version={v}',
+         {**mv, "a": pick(["[::]:8080", "[::]:9090", "0.0.0.0:8084"]), "p": first([("ach", "v1.33.3"), ("achgateway", "v0.29.4"), ("wire", "v0.15.2"), ("watchman", "v0.31.3")]),
+          "v": then(1)}),
+    ]
+
+    # ---------------- TigerBeetle (Zig std.log: level(scope): replica: message) ----------------
+    def tb_replica(g: Gen) -> str:
+        return str(g.r.randint(0, 2))
+
+    def tb_view(g: Gen) -> str:
+        return str(g.r.randint(1, 60))
+
+    def tb_op(g: Gen) -> str:
+        return str(g.r.randint(1, 40000000))
+
+    def tb_checksum(g: Gen) -> str:
+        return str(g.r.getrandbits(128))
+
+    def tb_client(g: Gen) -> str:
+        return str(g.r.getrandbits(127))
+
+    def tb_views(g: Gen):
+        v = g.r.randint(1, 60)
+        return str(v), str(v + g.r.choice([1, 1, 1, 2]))
+
+    tbr = {"r": tb_replica}
+    tigerbeetle = [
+        (3, "info(main): {r}: cluster={c}: listening on {a}", {**tbr, "c": pick(["0", "0", "7"]), "a": pick(["127.0.0.1:3001", "0.0.0.0:3000", "10.0.4.11:3000"])}),
+        (5, "info(replica): {r}: transition_to_view_change_status: view={a}..{b}",
+         {**tbr, "a": draw(tb_views), "b": then(1)}),
+        (4, "info(replica): {r}: transition_to_normal_from_view_change_status: view={v} primary", {**tbr, "v": tb_view}),
+        (5, "info(replica): {r}: transition_to_normal_from_view_change_status: view={v} backup", {**tbr, "v": tb_view}),
+        (4, "info(replica): {r}: on_do_view_change: view={v} quorum received", {**tbr, "v": tb_view}),
+        (5, "info(replica): {r}: on_start_view: view={v} op={o} commit_max={c}", {**tbr, "v": tb_view, "o": tb_op, "c": tb_op}),
+        (8, "info(replica): {r}: checkpoint_data: checkpoint done (op={o} new_checkpoint={c})", {**tbr, "o": tb_op, "c": tb_op}),
+        (10, "debug(replica): {r}: commit_op: executing view={v} primary={p} op={o} checksum={c} ({op})",
+         {**tbr, "v": tb_view, "p": pick(["true", "false", "false"]), "o": tb_op, "c": tb_checksum,
+          "op": pick(["create_transfers", "create_transfers", "create_accounts", "lookup_accounts", "lookup_transfers", "register"])}),
+        (5, "debug(replica): {r}: on_prepare: ignoring (newer view)", tbr),
+        (5, "debug(replica): {r}: on_request: ignoring (view change)", tbr),
+        (6, "info(replica): {r}: repair_prepares: op={o} checksum={c} (repairing)", {**tbr, "o": tb_op, "c": tb_checksum}),
+        (4, "warning(replica): {r}: on_request: ignoring (client evicted client={c})", {**tbr, "c": tb_client}),
+        (4, "info(replica): {r}: client_sessions: evicting client={c}", {**tbr, "c": tb_client}),
+        (6, "warning(message_bus): error connecting to replica {n}: error.{e}", {"n": tb_replica, "e": pick(["ConnectionRefused", "ConnectionResetByPeer", "ConnectionTimedOut"])}),
+        (4, "warning(clock): {r}: system time is {d}ms ahead", {**tbr, "d": lambda g: g.num(1, 900)}),
+        (3, "error(clock): {r}: no agreement on cluster time (partitioned or too many clock faults)", tbr),
+    ]
+
+    # ---------------- QuickFIX C++ and QuickFIX/n file event logs ----------------
+    def qf_ts(g: Gen) -> str:
+        return f"20261203-{hms(g)}.{ms3(g)}"
+
+    def seq(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 20), g.r.randint(20, 5000), g.r.randint(5000, 400000)]))
+
+    def seq_pair(g: Gen):
+        a = g.r.randint(1, 400000)
+        return str(a), str(a + g.r.randint(1, 300))
+
+    qf = {"TS": qf_ts}
+    quickfix = [
+        (4, "{TS} : Created session", qf),
+        (6, "{TS} : Connecting to {h} on port {p}", {**qf, "h": pick(["10.20.30.41", "fix-uat.broker.example.net", "10.20.30.42"]), "p": pick(["9876", "9880", "5001"])}),
+        (6, "{TS} : Connection succeeded", qf),
+        (4, "{TS} : Connection failed", qf),
+        (6, "{TS} : Initiated logon request", qf),
+        (5, "{TS} : Received logon request", qf),
+        (5, "{TS} : Received logon response", qf),
+        (5, "{TS} : Responding to logon request", qf),
+        (3, "{TS} : Logon contains ResetSeqNumFlag=Y, reseting sequence numbers to 1", qf),
+        (5, "{TS} : Initiated logout request", qf),
+        (5, "{TS} : Received logout request", qf),
+        (5, "{TS} : Sending logout response", qf),
+        (5, "{TS} : Received logout response", qf),
+        (6, "{TS} : Disconnecting", qf),
+        (6, "{TS} : Sent ResendRequest FROM: {a} TO: {b}", {**qf, "a": seq, "b": pick(["0", "0", "0", "999999"])}),
+        (5, "{TS} : Received ResendRequest FROM: {a} TO: {b}", {**qf, "a": draw(seq_pair), "b": then(1)}),
+        (4, "{TS} : Sent SequenceReset TO: {a}", {**qf, "a": seq}),
+        (4, "{TS} : Received SequenceReset FROM: {a} TO: {b}", {**qf, "a": draw(seq_pair), "b": then(1)}),
+        (6, "{TS} : MsgSeqNum too high, expecting {a} but received {b}", {**qf, "a": draw(seq_pair), "b": then(1)}),
+        (4, "{TS} : MsgSeqNum too low, expecting {a} but received {b}", {**qf, "a": draw(lambda g: seq_pair(g)[::-1]), "b": then(1)}),
+        (6, "{TS} : Sent test request TEST", qf),
+        (5, "{TS} : Timed out waiting for heartbeat", qf),
+        (3, "{TS} : Timed out waiting for logon response", qf),
+        (5, "{TS} : Socket Error: {e}.", {**qf, "e": pick(["Connection reset by peer", "Broken pipe", "Connection refused"])}),
+        (5, "{TS} : Message {n} Rejected: {r}:{t}",
+         {**qf, "n": seq, "r": pick(["Value is incorrect (out of range) for this tag", "Required tag missing", "Tag not defined for this message type",
+                                     "Incorrect data format for value"]), "t": pick(["54", "38", "40", "44", "59", "207"])}),
+        (4, "<event> {s}, Session {s2} disconnecting: {e}",
+         {"s": draw(lambda g: (x := g.r.choice(["FIX.4.4:OMS_PROD->BRKR1", "FIX.4.2:OMS_PROD->EXCH_DC", "FIXT.1.1:MMKR->VENUE_A"]), x)), "s2": then(1),
+          "e": pick(["Socket exception (10.20.30.41:9876): An existing connection was forcibly closed by the remote host.",
+                     "Timed out waiting for heartbeat", "Stopping session"])}),
+    ]
+
+    # ---------------- Beancount (bean-check) ----------------
+    bean_files = ["/srv/books/ledger.beancount", "/srv/books/2026/q4.beancount", "/srv/books/accounts/bank.beancount"]
+    bean_accounts = ["Assets:Bank:Checking", "Assets:Bank:Savings", "Liabilities:CreditCard:Visa", "Assets:Brokerage:Cash"]
+    def bean_balance(g: Gen):
+        e = g.r.randint(100, 2500000)
+        x = e + g.r.choice([-1, 1]) * g.r.choice([g.r.randint(1, 99), g.r.randint(100, 99999)])
+        return (f"{e / 100:.2f}", g.r.choice(["USD", "USD", "EUR"]), f"{x / 100:.2f}", f"{abs(x - e) / 100:.2f}",
+                "much" if x > e else "little")
+
+    bc = {"f": pick(bean_files), "l": lambda g: g.num(12, 48000)}
+    beancount = [
+        (5, "{f}:{l}:   Balance failed for '{a}': expected {e} {c} != accumulated {x} {c2} ({d} too {m})",
+         {**bc, "a": pick(bean_accounts), "e": draw(bean_balance), "c": then(1), "x": then(2), "c2": then(1), "d": then(3), "m": then(4)}),
+        (4, "{f}:{l}:   Transaction does not balance: ({a} {c})", {**bc, "a": lambda g: f"-{g.r.randint(0, 9)}.{g.r.randint(1, 99):02d}", "c": pick(["USD", "EUR"])}),
+        (4, "{f}:{l}:   Invalid reference to unknown account '{a}'", {**bc, "a": pick(["Expenses:Bank:Fees", "Income:Interest:Savings", "Expenses:FX"])}),
+        (3, "{f}:{l}:   Invalid reference to inactive account '{a}'", {**bc, "a": pick(bean_accounts)}),
+    ]
+
+    # ---------------- Hyperledger Fabric peer and orderer ----------------
+    def fab_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)} UTC"
+
+    def fab_seq(g: Gen) -> str:
+        # %{id:03x}: the record counter in hex, at least three digits
+        return f"{g.r.choice([g.r.randint(1, 0xfff), g.r.randint(0x1000, 0xfffff)]):03x}"
+
+    def block(g: Gen) -> str:
+        return str(g.r.randint(3, 2000000))
+
+    fab_channels = ["settlement", "settlement", "payments-ch", "tradefinance"]
+    fab_cc = ["settle", "payments", "lc-cc"]
+    fab_peers = ["peer0.bank-a.example.com:7051", "peer1.bank-a.example.com:8051", "peer0.bank-b.example.com:9051"]
+    fb = {"TS": fab_ts, "q": fab_seq, "ch": pick(fab_channels)}
+    fabric = [
+        (24, "{TS} [gossip.privdata] StoreBlock -> INFO {q} Received block [{b}] from buffer channel={ch}", {**fb, "b": block}),
+        (22, "{TS} [committer.txvalidator] Validate -> INFO {q} [{ch}] Validated block [{b}] in {d}ms", {**fb, "b": block, "d": millis}),
+        (26, "{TS} [kvledger] commit -> INFO {q} [{ch}] Committed block [{b}] with {n} transaction(s) in {d}ms (state_validation={a}ms "
+             "block_and_pvtdata_commit={c}ms state_commit={s}ms) commitHash=[{h}]",
+         {**fb, "b": block, "n": lambda g: str(g.r.choice([1, 1, 2, 10, g.r.randint(1, 500)])), "d": millis, "a": millis, "c": millis, "s": millis,
+          "h": lambda g: g.hexs(64)}),
+        (8, "{TS} [validation] preprocessProtoBlock -> WARN {q} Channel [{ch}]: Block [{b}] Transaction index [{i}] TxId [{t}] marked as invalid by committer. Reason code [{r}]",
+         {**fb, "b": block, "i": lambda g: g.num(0, 99), "t": lambda g: g.hexs(64), "r": pick(["MVCC_READ_CONFLICT", "MVCC_READ_CONFLICT", "ENDORSEMENT_POLICY_FAILURE", "PHANTOM_READ_CONFLICT"])}),
+        (16, "{TS} [endorser] callChaincode -> INFO {q} finished chaincode: {c} duration: {d}ms channel={ch} txID={t}",
+         {**fb, "c": pick(fab_cc), "d": millis, "t": lambda g: g.hexs(8)}),
+        (14, "{TS} [comm.grpc.server] 1 -> INFO {q} unary call completed grpc.service=protos.Endorser grpc.method=ProcessProposal grpc.peer_address={a} "
+             "grpc.code=OK grpc.call_duration={d}",
+         {**fb, "a": lambda g: f"{g.ip()}:{g.port()}", "d": lambda g: f"{g.r.uniform(1, 900):.6f}ms"}),
+        (4, "{TS} [gossip.election] beLeader -> INFO {q} {p} : Becoming a leader", {**fb, "p": lambda g: g.hexs(64)}),
+        (5, "{TS} [gossip.comm] func1 -> WARN {q} {a}, PKIid:{p} isn't responsive: {e}",
+         {**fb, "a": pick(fab_peers), "p": lambda g: g.hexs(64), "e": pick(["EOF", "rpc error: code = Unavailable desc = transport is closing", "context deadline exceeded"])}),
+        (4, "{TS} [gossip.discovery] expireDeadMembers -> WARN {q} Entering [{p}]", {**fb, "p": lambda g: g.hexs(64)}),
+        (4, "{TS} [gossip.gossip] JoinChan -> INFO {q} Joining gossip network of channel {ch} with {n} organizations", {**fb, "n": pick(["2", "3", "4"])}),
+        (3, "{TS} [ledgermgmt] CreateLedger -> INFO {q} Creating ledger [{ch}] with genesis block", fb),
+        (3, "{TS} [orderer.consensus.etcdraft] Start -> INFO {q} Starting raft node as part of a new channel channel={ch} node={nd}", {**fb, "nd": pick(["1", "2", "3"])}),
+        (4, "{TS} [chaincode] Launch -> INFO {q} launching chaincode {c}_{v}:{h}", {**fb, "c": pick(fab_cc), "v": pick(["1.0", "1.2", "2.0"]), "h": lambda g: g.hexs(64)}),
+        (10, "{TS} [orderer.consensus.etcdraft] propose -> INFO {q} Created block [{b}], there are {n} blocks in flight channel={ch} node={nd}",
+         {**fb, "b": block, "n": pick(["0", "0", "1", "2"]), "nd": pick(["1", "2", "3"])}),
+        (10, "{TS} [orderer.consensus.etcdraft] writeBlock -> INFO {q} Writing block [{b}] (Raft index: {i}) to ledger channel={ch} node={nd}",
+         {**fb, "b": block, "i": block, "nd": pick(["1", "2", "3"])}),
+        (4, "{TS} [orderer.consensus.etcdraft] serveRequest -> INFO {q} Raft leader changed: {a} -> {b} channel={ch} node={nd}",
+         {**fb, "a": pick(["0", "1", "2", "3"]), "b": pick(["1", "2", "3"]), "nd": pick(["1", "2", "3"])}),
+        (4, "{TS} [orderer.consensus.etcdraft] becomeFollower -> INFO {q} {n} became follower at term {t} channel={ch} node={nd}",
+         {**fb, "n": pick(["1", "2", "3"]), "t": lambda g: g.num(2, 90), "nd": pick(["1", "2", "3"])}),
+        (5, "{TS} [orderer.common.broadcast] ProcessMessage -> WARN {q} [channel: {ch}] Rejecting broadcast of normal message from {a} because of error: {e}",
+         {**fb, "a": lambda g: f"{g.ip()}:{g.port()}", "e": pick(["implicit policy evaluation failed - 0 sub-policies were satisfied, but this policy requires 1 of the 'Writers' sub-policies to be satisfied",
+                                                               "no Raft leader"])}),
+    ]
+
+    # ---------------- jPOS Q2 logger (XML log events, one file line each) ----------------
+    def jpos_at(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}"
+
+    def jpos_realm(g: Gen) -> str:
+        return f"channel/{g.r.choice(['10.40.1.20', '10.40.1.21', '192.0.2.77'])}:{g.r.choice(['8000', '9100'])}"
+
+    def stan(g: Gen) -> str:
+        return g.num(1, 999999).rjust(6, "0")
+
+    def masked_pan(g: Gen) -> str:
+        return f"{g.r.choice(['411111', '545454', '376000'])}______{g.num(0, 9999).rjust(4, '0')}"
+
+    jpos_fields = [("2", masked_pan), ("0", lambda g: g.r.choice(["0200", "0210", "0800", "0810", "0420", "0430"])),
+                   ("3", lambda g: g.r.choice(["000000", "010000", "200000", "990000"])),
+                   ("4", lambda g: g.num(100, 9999999).rjust(12, "0")),
+                   ("7", lambda g: "1203" + hms(g).replace(":", "")),
+                   ("11", stan),
+                   ("37", lambda g: g.num(0, 999999999999).rjust(12, "0")),
+                   ("39", lambda g: g.r.choice(["00", "00", "00", "05", "51", "91", "14"])),
+                   ("41", lambda g: g.r.choice(["TERM0001", "TERM0042", "ATM00107"])),
+                   ("49", lambda g: g.r.choice(["840", "978"])),
+                   ("70", lambda g: g.r.choice(["301", "001"]))]
+
+    def jpos_field(g: Gen):
+        i, v = g.r.choice(jpos_fields)
+        return i, v(g)
+
+    jp = {"at": jpos_at}
+    jpos = [
+        (22, '<log realm="{r}" at="{at}" lifespan="{l}ms">', {**jp, "r": jpos_realm, "l": millis}),
+        (6, '<log realm="{r}" at="{at}">', {**jp, "r": pick(["txnmgr", "org.jpos.q2.iso.QMUX", "Q2.system"])}),
+        (28, "</log>", {}),
+        (8, "  <send>", {}),
+        (8, "  </send>", {}),
+        (8, "  <receive>", {}),
+        (8, "  </receive>", {}),
+        (6, '    <isomsg direction="{d}">', {"d": pick(["outgoing", "incoming"])}),
+        (6, "    </isomsg>", {}),
+        (6, "      <!-- org.jpos.iso.packager.GenericPackager[{p}] -->", {"p": pick(["cfg/iso87ascii.xml", "cfg/iso93binary.xml"])}),
+        (46, '      <field id="{i}" value="{v}"/>', {"i": draw(jpos_field), "v": then(1)}),
+        (4, "  <connect>", {}),
+        (4, "    {a}", {"a": lambda g: f"{g.r.choice(['10.40.1.20', '10.40.1.21', '192.0.2.77'])}:{g.r.choice(['8000', '9100'])}"}),
+        (4, "  </connect>", {}),
+        (4, "  <peer-disconnect>{e}</peer-disconnect>", {"e": pick(["Connection reset", "EOF", "Socket closed"])}),
+        (4, "  <warn>", {}),
+        (4, "    channel-receiver-{c} - {e}", {"c": pick(["bank-host-channel", "visa-channel"]), "e": pick(["Read timed out", "Connection reset", "null"])}),
+        (4, "    Connection refused (Connection refused)", {}),
+        (4, "  <exception name=\"{e}\">", {"e": pick(["Read timed out", "Connection reset", "Socket closed"])}),
+        (5, "  <debug>", {}),
+        (5, "  </debug>", {}),
+        (4, "  </warn>", {}),
+        (4, "  </info>", {}),
+        (4, "  </exception>", {}),
+        (4, "    java.net.SocketTimeoutException: Read timed out", {}),
+        (5, "    <profiler>", {}),
+        (5, "    </profiler>", {}),
+        (6, "    txnmgr-{n}:idle:{i}", {"n": pick(["0", "1", "2", "3"]), "i": lambda g: g.num(1, 999999)}),
+        (6, "    \tprepare: {p} {f}",
+         {"p": pick(["org.jpos.transaction.participant.CheckFields", "com.example.switch.QueryHost", "com.example.switch.CheckVelocity",
+                     "org.jpos.transaction.participant.SendResponse"]), "f": pick(["READ NO_JOIN", "READ", "PREPARED NO_JOIN"])}),
+        (5, "     in-transit={a}/{b}, head={h}, tail={t}, paused=0, outstanding={o}, active-sessions={s}/{s2}, tps={p}, peak={k}, avg={v}, elapsed={e}ms",
+         {"a": pick(["0", "1", "2"]), "b": pick(["4", "8", "16"]), "h": lambda g: g.num(1, 999999), "t": lambda g: g.num(1, 999999),
+          "o": pick(["0", "0", "1"]), "s": draw(lambda g: (str(g.r.randint(1, 16)), g.r.choice(["16", "32"]))), "s2": then(1), "p": lambda g: g.num(0, 400), "k": lambda g: g.num(1, 900),
+          "v": lambda g: f"{g.r.uniform(0, 40):.2f}", "e": millis}),
+        (5, "      {p} [{a}/{b}]",
+         {"p": pick(["prepare: org.jpos.transaction.participant.CheckFields", "prepare: com.example.switch.QueryHost", "commit: com.example.switch.QueryHost",
+                     "prepare: org.jpos.transaction.participant.SendResponse"]),
+          "a": lambda g: f"{g.r.uniform(0, 900):.1f}", "b": lambda g: f"{g.r.uniform(0, 900):.1f}"}),
+        (5, "      end [{a}/{b}]", {"a": lambda g: f"{g.r.uniform(0, 900):.1f}", "b": lambda g: f"{g.r.uniform(0, 2000):.1f}"}),
+        (4, "  <info>", {}),
+        (3, "    Q2 started, deployDir={d}, environment={e}", {"d": pick(["/opt/jpos/deploy", "/app/deploy"]), "e": pick(["default", "prod"])}),
+        (4, "    unhandled response: mti={m} stan={s}", {"m": pick(["0210", "0430"]), "s": stan}),
+    ]
+
+    return fineract + moov + tigerbeetle + quickfix + beancount + fabric + jpos
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -28043,7 +28494,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "ServerlessPlatform": serverless_events,
            "CommercePlatform": commerce_events,
            "GatewayPlatform": gateway_events,
-           "IndustrialPlatform": industrial_events}
+           "IndustrialPlatform": industrial_events,
+           "FinancePlatform": finance_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
