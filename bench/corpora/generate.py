@@ -337,6 +337,15 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   components, application load, download and online change, IEC tasks, watchdogs, users), the OpenPLC v3
   runtime, Eclipse Kura 5, mbusd, Apache PLC4X, Eclipse Ditto (things, connectivity, policies), the Eclipse
   Hono protocol adapters and FUXA; 124 event types.
+* ``EducationPlatform`` (written blind for the twenty-seventh issue-15 pass: before reading the engine or
+  any failure analysis; scored once): learning platforms as their operators log them: Canvas LMS
+  (production.log: Rails requests, LTI 1.3 launches, errors; its delayed_job workers), Open edX (LMS and
+  Studio Django logs: logins, course import and publish, grades, instructor task grade reports; tracking.log
+  enrollments; the Celery workers), BigBlueButton (bbb-web's MeetingService analytics lines, the bbb-rap
+  recording workers, FreeSWITCH, the Kurento Media Server, bbb-webrtc-sfu with mediasoup), Kolibri (channel
+  and content import, the sync command's transfer sessions, facility users), Chamilo (PHP errors in Apache's
+  error log), ILIAS (ilias.log) and Sakai (log4j lines and Tomcat's own lines in catalina.out); 124 event
+  types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -28001,6 +28010,580 @@ def industrial_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+def education_events() -> list[tuple[float, str, dict]]:
+    """Learning platforms as their operators log them: Canvas LMS (production.log through Rails' tagged Logger
+    lines: requests, controllers including the LTI 1.3 launch and authorize steps, errors; its delayed_job
+    workers), Open edX (the LMS and Studio Django log format with user and ip: audit logins, course import
+    (import_olx) and publish, grades, instructor task grade reports; tracking.log enrollment events; the
+    Celery workers), BigBlueButton (bbb-web's MeetingService analytics lines, the bbb-rap recording workers
+    with their command executions, FreeSWITCH channel lines, the Kurento Media Server, bbb-webrtc-sfu media
+    sessions on mediasoup and Kurento), Kolibri (channel and content import, the sync command's transfer
+    sessions, facility users), Chamilo (PHP errors in Apache's error log), ILIAS (ilias.log) and Sakai (its
+    log4j lines in Tomcat's catalina.out: logins, sessions, sites and tools, the Sakai scheduler; Tomcat's
+    own deployment lines). Written blind for the twenty-seventh issue-15 pass: before reading the engine or
+    any failure analysis; 124 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def us(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(3, 90), g.r.randint(90, 900), g.r.randint(900, 30000)]))
+
+    def fms(g: Gen) -> str:
+        return f"{g.r.uniform(0.1, 900):.1f}"
+
+    def secs(g: Gen) -> str:
+        return f"{g.r.choice([g.r.uniform(0.01, 2), g.r.uniform(2, 60), g.r.uniform(60, 1800)]):.4f}"
+
+    def count(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(40, 900), g.r.randint(900, 40000)]))
+
+    def pid(g: Gen) -> str:
+        return str(g.r.randint(800, 65000))
+
+    def client_ip(g: Gen) -> str:
+        return g.r.choice([g.ip(), f"{g.r.choice(['141.20', '193.174', '82.165', '128.32'])}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"])
+
+    # ---------------- Canvas LMS: production.log (Ruby Logger, config.log_tags = [:request_id]) ----------------
+    def rb_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us(g)}"
+
+    def rb(letter: str, level: str, tagged: bool = True) -> str:
+        return letter + ", [{TS} #{pid}] " + level.rjust(5) + " -- : " + ("[{rid}] " if tagged else "")
+
+    rb_s = {"TS": rb_ts, "pid": pid, "rid": Gen.uuid}
+    canvas_host = ["https://canvas.example.edu", "https://learn.example.ac.uk"]
+
+    def canvas_path(g: Gen) -> str:
+        c = g.r.randint(100, 9999)
+        return g.r.choice([f"/courses/{c}", f"/courses/{c}/assignments/{g.r.randint(1000, 99999)}",
+                           f"/api/v1/courses/{c}/assignments/{g.r.randint(1000, 99999)}/submissions/{g.r.randint(1, 99999)}",
+                           f"/courses/{c}/modules", f"/courses/{c}/gradebook", f"/api/v1/courses/{c}/enrollments?per_page=100",
+                           "/api/lti/authorize_redirect", f"/courses/{c}/external_tools/{g.r.randint(10, 900)}",
+                           f"/files/{g.r.randint(10000, 999999)}/download?download_frd=1", "/login/canvas", "/api/v1/users/self/todo"])
+
+    canvas_actions = ["CoursesController#show", "AssignmentsController#show", "ContextModulesController#index",
+                      "GradebooksController#show", "SubmissionsApiController#update", "EnrollmentsApiController#index",
+                      "Lti::IMS::AuthenticationController#authorize_redirect", "Lti::IMS::AuthenticationController#authorize",
+                      "ExternalToolsController#show", "FilesController#show", "Login::CanvasController#create",
+                      "UsersController#todo_items"]
+
+    def canvas_params(g: Gen) -> str:
+        c = g.r.randint(100, 9999)
+        return g.r.choice([f'{{"course_id"=>"{c}", "id"=>"{g.r.randint(1000, 99999)}"}}',
+                           f'{{"id"=>"{c}"}}',
+                           f'{{"course_id"=>"{c}", "assignment_id"=>"{g.r.randint(1000, 99999)}", "user_id"=>"{g.r.randint(1, 99999)}", '
+                           f'"submission"=>{{"posted_grade"=>"{g.r.randint(0, 100)}"}}}}',
+                           '{"pseudonym_session"=>{"unique_id"=>"[FILTERED]", "password"=>"[FILTERED]", "remember_me"=>"0"}, '
+                           '"authenticity_token"=>"[FILTERED]"}',
+                           f'{{"client_id"=>"{g.r.randint(10000, 99999)}000000000{g.r.randint(100, 999)}", "login_hint"=>"{g.hexs(40)}", '
+                           f'"lti_message_hint"=>"[FILTERED]", "redirect_uri"=>"https://tool.example.com/lti/launch", "response_type"=>"id_token", '
+                           f'"scope"=>"openid", "state"=>"{g.hexs(32)}"}}'])
+
+    def canvas_completed(g: Gen):
+        s = g.r.choice([("200", "OK"), ("200", "OK"), ("200", "OK"), ("401", "Unauthorized"), ("404", "Not Found"),
+                        ("422", "Unprocessable Entity"), ("500", "Internal Server Error")])
+        return s[0], s[1]
+
+    def dj_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}+0000"
+
+    dj_hosts = ["canvas-jobs-01", "canvas-jobs-02", "canvas-jobs-03"]
+    dj_jobs = ["ContentMigration#import_content", "Canvas::Migration::Worker::CourseCopyWorker#perform",
+               "SisBatch#process_without_send_later", "GradeCalculator.recompute_final_score",
+               "Attachment#submit_to_canvadocs", "Course#update_account_associations", "Lti::Ims::AgsController#create_line_item"]
+    dj_queues = ["canvas_queue", "canvas_queue", "migrations", "sis_imports"]
+
+    def dj(text: str) -> str:
+        return "{TS}: [Worker(host:{h} pid:{p})] " + text
+
+    dj_s = {"TS": dj_ts, "h": pick(dj_hosts), "p": pid}
+
+    canvas = [
+        (90, rb("I", "INFO") + 'Started {m} "{path}" for {ip} at 2026-12-03 {T} +0000',
+         {**rb_s, "m": pick(["GET", "GET", "GET", "POST", "PUT"]), "path": canvas_path, "ip": client_ip, "T": hms}),
+        (88, rb("I", "INFO") + "Processing by {a} as {f}",
+         {**rb_s, "a": pick(canvas_actions), "f": pick(["HTML", "HTML", "JSON", "*/*"])}),
+        (50, rb("I", "INFO") + "  Parameters: {p}", {**rb_s, "p": canvas_params}),
+        (80, rb("I", "INFO") + "Completed {s} {t} in {d}ms (Views: {v}ms | ActiveRecord: {ar}ms | Allocations: {al})",
+         {**rb_s, "s": draw(canvas_completed), "t": then(1), "d": millis, "v": fms, "ar": fms, "al": count}),
+        (20, rb("I", "INFO") + "Redirected to {u}",
+         {**rb_s, "u": lambda g: g.r.choice(canvas_host) + g.r.choice(["/login", "/", f"/courses/{g.r.randint(100, 9999)}",
+                                                                        f"/login/oauth2/confirm?state={g.hexs(16)}",
+                                                                        "https://tool.example.com/lti/launch"])}),
+        (18, rb("I", "INFO") + "Completed 302 Found in {d}ms (ActiveRecord: {ar}ms | Allocations: {al})",
+         {**rb_s, "d": millis, "ar": fms, "al": count}),
+        (30, rb("I", "INFO") + "  Rendered {t} within layouts/application (Duration: {d}ms | Allocations: {al})",
+         {**rb_s, "t": pick(["courses/show.html.erb", "assignments/show.html.erb", "context_modules/index.html.erb",
+                             "gradebooks/gradebook.html.erb", "external_tools/tool_show.html.erb", "lti/ims/authentication/authorize.html.erb"]),
+          "d": fms, "al": count}),
+        (28, rb("I", "INFO") + "  Rendered layout layouts/application.html.erb (Duration: {d}ms | Allocations: {al})",
+         {**rb_s, "d": fms, "al": count}),
+        (8, rb("I", "INFO") + "Filter chain halted as :{f} rendered or redirected",
+         {**rb_s, "f": pick(["require_user", "require_context", "verify_authenticity_token", "require_registered_user"])}),
+        (7, rb("W", "WARN") + "Can't verify CSRF token authenticity.", rb_s),
+        (6, rb("F", "FATAL") + "ActionController::RoutingError (No route matches [{m}] \"{path}\"):",
+         {**rb_s, "m": pick(["GET", "POST"]), "path": pick(["/wp-login.php", "/.env", "/xmlrpc.php", "/courses/undefined",
+                                                           "/api/v1/courses/null/assignments"])}),
+        (6, rb("F", "FATAL") + "ActiveRecord::RecordNotFound (Couldn't find {c} with 'id'={i}):",
+         {**rb_s, "c": pick(["Course", "Assignment", "Attachment", "ContextExternalTool"]), "i": lambda g: g.num(1, 999999)}),
+        (5, rb("E", "ERROR") + "Lti::Ims::AuthenticationController: LTI launch rejected: {e}",
+         {**rb_s, "e": pick(["invalid_request_object: The 'client_id' is invalid",
+                             "invalid_launch: The launch has either expired or already been consumed",
+                             "login_required: Must have an active user session",
+                             "invalid_redirect_uri: Invalid redirect_uri"])}),
+        # delayed_job workers
+        (40, dj("Job {j} (id={i}) (queue={q}) RUNNING"), {**dj_s, "j": pick(dj_jobs), "i": lambda g: g.num(1000000, 99999999), "q": pick(dj_queues)}),
+        (38, dj("Job {j} (id={i}) (queue={q}) COMPLETED after {s}"),
+         {**dj_s, "j": pick(dj_jobs), "i": lambda g: g.num(1000000, 99999999), "q": pick(dj_queues), "s": secs}),
+        (8, dj("Job {j} (id={i}) (queue={q}) FAILED ({n} prior attempts) with {e}"),
+         {**dj_s, "j": pick(dj_jobs), "i": lambda g: g.num(1000000, 99999999), "q": pick(dj_queues), "n": pick(["0", "1", "2", "4"]),
+          "e": lambda g: g.r.choice(["Timeout::Error: execution expired",
+                                     f"ActiveRecord::RecordNotFound: Couldn't find ContentMigration with 'id'={g.r.randint(1000, 99999)}",
+                                     "Canvas::Migration::Error: Invalid archive file",
+                                     "PG::ConnectionBad: could not connect to server: Connection refused",
+                                     "Net::ReadTimeout: Net::ReadTimeout with #<TCPSocket:(closed)>"])}),
+        (3, dj("Job {j} (id={i}) (queue={q}) FAILED permanently because of {n} consecutive failures"),
+         {**dj_s, "j": pick(dj_jobs), "i": lambda g: g.num(1000000, 99999999), "q": pick(dj_queues), "n": pick(["5", "15", "25"])}),
+        (6, dj("{n} jobs processed at {r} j/s, {f} failed"),
+         {**dj_s, "n": lambda g: g.num(1, 100), "r": lambda g: f"{g.r.uniform(0.01, 30):.4f}", "f": pick(["0", "0", "0", "1", "2"])}),
+        (3, dj("Starting job worker"), dj_s),
+        (4, dj("Exiting..."), dj_s),
+    ]
+
+    # ---------------- Open edX: LMS and Studio (CMS) Django logs ----------------
+    def py_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def edx(level: str, name: str, where: str) -> str:
+        return "{TS} " + level + " {pid} [" + name + "] [user {uid}] [ip {ip}] " + where + " - "
+
+    def edx_user(g: Gen) -> str:
+        return g.r.choice(["None", str(g.r.randint(2, 250000))])
+
+    edx_s = {"TS": py_ts, "pid": pid, "uid": edx_user, "ip": lambda g: g.r.choice(["None", client_ip(g)])}
+    edx_anon = {"TS": py_ts, "pid": pid, "uid": pick(["None"]), "ip": client_ip}
+    edx_task = {"TS": py_ts, "pid": pid, "uid": pick(["None"]), "ip": pick(["None"])}
+    courses = ["course-v1:ExampleU+CS101+2026_T3", "course-v1:ExampleU+BIO210+2026_T3", "course-v1:OpenX+DataSci+self_paced",
+               "course-v1:ExampleU+MATH150+2027_T1"]
+
+    def block(g: Gen) -> str:
+        c = g.r.choice(courses)[len("course-v1:"):]
+        return f"block-v1:{c}+type@{g.r.choice(['sequential', 'problem', 'vertical'])}+block@{g.hexs(32)}"
+
+    def edx_path(g: Gen) -> str:
+        c = g.r.choice(courses)
+        return g.r.choice([f"/courses/{c}/courseware/{g.hexs(32)}/", f"/api/courseware/sequence/{block(g)}",
+                           f"/courses/{c}/progress", f"/courses/{c}/xblock/{block(g)}/handler/xmodule_handler/problem_check",
+                           "/favicon.ico", "/api/user/v1/accounts/undefined"])
+
+    celery_tasks = ["lms.djangoapps.grades.tasks.recalculate_subsection_grade_v3", "lms.djangoapps.grades.tasks.compute_grades_for_course_v2",
+                    "cms.djangoapps.contentstore.tasks.import_olx", "cms.djangoapps.contentstore.tasks.update_search_index",
+                    "openedx.core.djangoapps.content.course_overviews.tasks.async_course_overview_update",
+                    "lms.djangoapps.instructor_task.tasks.calculate_grades_csv"]
+
+    def cel(level: str, proc: str) -> str:
+        return "[{TS}: " + level + "/" + proc + "] "
+
+    def worker_proc(g: Gen) -> str:
+        return f"ForkPoolWorker-{g.r.randint(1, 8)}"
+
+    edx_list = [
+        (30, edx("INFO", "audit", "login.py:482") + "Login success - user.id: {u}",
+         {**edx_s, "u": lambda g: g.num(2, 250000)}),
+        (8, edx("WARNING", "audit", "login.py:231") + "Login failed - password for user.id: {u} is invalid",
+         {**edx_anon, "u": lambda g: g.num(2, 250000)}),
+        (5, edx("WARNING", "audit", "login.py:191") + "Login failed - Unknown user email", edx_anon),
+        (6, edx("WARNING", "audit", "login.py:206") + "Login failed - Account not active for user.id: {u}, resending activation",
+         {**edx_anon, "u": lambda g: g.num(2, 250000)}),
+        (16, edx("WARNING", "django.request", "log.py:224") + "Not Found: {p}", {**edx_s, "p": edx_path}),
+        (5, edx("ERROR", "django.request", "log.py:224") + "Internal Server Error: {p}", {**edx_s, "p": edx_path}),
+        (4, edx("ERROR", "django.security.DisallowedHost", "log.py:224") + "Invalid HTTP_HOST header: '{h}'. You may need to add '{h2}' to ALLOWED_HOSTS.",
+         {**edx_anon, "h": draw(lambda g: (h := g.r.choice([g.ip(), "example.com", "localhost:18000", "studio.internal"]), h.split(":")[0])), "h2": then(1)}),
+        (4, edx("WARNING", "django.security.csrf", "log.py:224") + "Forbidden (CSRF token missing or incorrect.): {p}",
+         {**edx_anon, "p": pick(["/login_ajax", "/user_api/v1/account/login_session/", "/api/user/v1/account/registration/"])}),
+        # Studio course import (import_olx) and publish
+        (6, edx("INFO", "cms.djangoapps.contentstore.tasks", "tasks.py:601") + "Course import {k}: unpacking step started",
+         {**edx_task, "k": pick(courses)}),
+        (5, edx("INFO", "cms.djangoapps.contentstore.tasks", "tasks.py:608") + "Course import {k}: importing course to {f}",
+         {**edx_task, "k": pick(courses),
+          "f": lambda g: f"/edx/var/edxapp/data/{g.hexs(24)}=/{g.r.choice(['course', 'cs101_export', 'bio210'])}.{g.hexs(6)}.tar.gz"}),
+        (5, edx("INFO", "cms.djangoapps.contentstore.tasks", "tasks.py:626") + "Course import {k}: Download from storage complete",
+         {**edx_task, "k": pick(courses)}),
+        (5, edx("INFO", "cms.djangoapps.contentstore.tasks", "tasks.py:663") + "Course import {k}: Uploaded file extracted. Verification step started",
+         {**edx_task, "k": pick(courses)}),
+        (5, edx("INFO", "cms.djangoapps.contentstore.tasks", "tasks.py:678") + "Course import {k}: Extracted file verified. Updating course started",
+         {**edx_task, "k": pick(courses)}),
+        (5, edx("INFO", "cms.djangoapps.contentstore.tasks", "tasks.py:705") + "Course import {k}: Temp data cleared",
+         {**edx_task, "k": pick(courses)}),
+        (5, edx("INFO", "cms.djangoapps.contentstore.tasks", "tasks.py:781") + "Course import {k}: Course import successful", {**edx_task, "k": pick(courses)}),
+        (3, edx("ERROR", "cms.djangoapps.contentstore.tasks", "tasks.py:760") + "Course import {k}: Error while importing course: {e}",
+         {**edx_task, "k": pick(courses), "e": pick(["Could not find the course.xml file in the package.",
+                                                   "Unsafe tar file. Aborting import.",
+                                                   "DuplicateCourseError: Cannot create course, duplicate course key"])}),
+        (10, edx("INFO", "xmodule.modulestore.django", "django.py:212") + "Sent course_published signal to {r} with kwargs {{'course_key': CourseLocator('{o}', '{c}', '{run}', None, None)}}. Response was: {resp}",
+         {**edx_task, "r": pick(["<function listen_for_course_publish at 0x7f3a2c1d5e50>",
+                                 "<function _listen_for_course_publish at 0x7f3a2b8e91f0>",
+                                 "<function trigger_update_xblocks_cache_task at 0x7f3a2a4c7d30>"]),
+          "o": pick(["ExampleU", "OpenX"]), "c": pick(["CS101", "BIO210", "DataSci"]), "run": pick(["2026_T3", "self_paced"]),
+          "resp": pick(["None", "None", "True"])}),
+        (4, edx("ERROR", "cms.djangoapps.contentstore.tasks", "tasks.py:168") + "Search indexing error for complete course {k} - {e}",
+         {**edx_task, "k": pick(courses), "e": pick(["ConnectionError(<urllib3.connection.HTTPConnection object>): Failed to establish a new connection",
+                                                   "TransportError(429, 'circuit_breaking_exception')"])}),
+        # grades
+        (18, edx("INFO", "lms.djangoapps.grades.tasks", "tasks.py:240") + "Persistent Grades: Recalculating subsection grade for user {u} in course {k}, usage {b}",
+         {**edx_task, "u": lambda g: g.num(2, 250000), "k": pick(courses), "b": block}),
+        (9, edx("INFO", "lms.djangoapps.grades.signals.handlers", "handlers.py:262") + "Grades: Enqueueing recalculation for user {u} in course {k} for {b}, triggered by {t}",
+         {**edx_s, "u": lambda g: g.num(2, 250000), "k": pick(courses), "b": block, "t": pick(["SCORE_PUBLISHED", "PROBLEM_WEIGHTED_SCORE_CHANGED",
+                                                                                          "SUBSECTION_OVERRIDE_CHANGED"])}),
+        (5, edx("INFO", "lms.djangoapps.grades.tasks", "tasks.py:120") + "Grades: compute_grades_for_course_v2 course {k} batch offset {o} of size {n}",
+         {**edx_task, "k": pick(courses), "o": lambda g: str(g.r.randint(0, 40) * 100), "n": pick(["100"])}),
+        # instructor task grade reports
+        (5, edx("INFO", "lms.djangoapps.instructor_task.tasks_helper.grades", "grades.py:408") + "Task: {t}, InstructorTask ID: {i}, Course: {k}, Input: {{}}, Starting task execution",
+         {**edx_task, "t": Gen.uuid, "i": lambda g: g.num(100, 99999), "k": pick(courses)}),
+        (5, edx("INFO", "lms.djangoapps.instructor_task.tasks_helper.grades", "grades.py:452") + "Task: {t}, InstructorTask ID: {i}, Course: {k}, Input: {{}}, Upload complete for {n} users in {d} seconds",
+         {**edx_task, "t": Gen.uuid, "i": lambda g: g.num(100, 99999), "k": pick(courses), "n": count, "d": lambda g: f"{g.r.uniform(0.5, 900):.2f}"}),
+        # tracking.log (one JSON event per line)
+        (12, "{{\"username\": \"{u}\", \"event_type\": \"edx.course.enrollment.activated\", \"ip\": \"{ip}\", \"agent\": \"{a}\", "
+             "\"host\": \"courses.example.edu\", \"referer\": \"\", \"accept_language\": \"en-US,en;q=0.9\", \"event\": {{\"course_id\": \"{k}\", "
+             "\"user_id\": {i}, \"mode\": \"{m}\"}}, \"event_source\": \"server\", \"context\": {{\"course_id\": \"{k2}\", \"org_id\": \"{o}\", "
+             "\"user_id\": {i2}, \"path\": \"/api/enrollment/v1/enrollment\"}}, \"time\": \"2026-12-03T{T}.{us}+00:00\", \"page\": null}}",
+         {"u": pick(["learner_0421", "jsmith", "amina.k", "chen.w"]), "ip": client_ip,
+          "a": pick(["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+                     "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+                     "edX/org.edx.mobile (4.8.0; OS Version 14 (Build UP1A.231005.007))"]),
+          "k": draw(lambda g: (c := g.r.choice(courses), c, c.split(":")[1].split("+")[0], g.num(2, 250000))), "k2": then(1), "o": then(2),
+          "i": then(3), "i2": then(3), "m": pick(["audit", "audit", "verified"]), "T": hms, "us": us}),
+        (5, "{{\"username\": \"{u}\", \"event_type\": \"edx.course.enrollment.deactivated\", \"ip\": \"{ip}\", \"agent\": \"{a}\", "
+            "\"host\": \"courses.example.edu\", \"referer\": \"\", \"accept_language\": \"en-US,en;q=0.9\", \"event\": {{\"course_id\": \"{k}\", "
+            "\"user_id\": {i}, \"mode\": \"{m}\"}}, \"event_source\": \"server\", \"context\": {{\"course_id\": \"{k2}\", \"org_id\": \"{o}\", "
+            "\"user_id\": {i2}, \"path\": \"/api/enrollment/v1/enrollment\"}}, \"time\": \"2026-12-03T{T}.{us}+00:00\", \"page\": null}}",
+         {"u": pick(["learner_0421", "jsmith", "amina.k", "chen.w"]), "ip": client_ip,
+          "a": pick(["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+                     "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"]),
+          "k": draw(lambda g: (c := g.r.choice(courses), c, c.split(":")[1].split("+")[0], g.num(2, 250000))), "k2": then(1), "o": then(2),
+          "i": then(3), "i2": then(3), "m": pick(["audit", "verified"]), "T": hms, "us": us}),
+        # Celery workers
+        (4, cel("INFO", "MainProcess") + "celery@{h} ready.", {"TS": py_ts, "h": pick(["edx-lms-worker-1", "edx-cms-worker-1", "edx-lms-worker-2"])}),
+        (4, cel("INFO", "MainProcess") + "Connected to {u}",
+         {"TS": py_ts, "u": pick(["redis://:**@redis:6379/0", "amqp://celery:**@rabbitmq.internal:5672//"])}),
+        (30, cel("INFO", "MainProcess") + "Task {t}[{u}] received", {"TS": py_ts, "t": pick(celery_tasks), "u": Gen.uuid}),
+        (28, cel("INFO", "{w}") + "Task {t}[{u}] succeeded in {s}s: {r}",
+         {"TS": py_ts, "w": worker_proc, "t": pick(celery_tasks), "u": Gen.uuid, "s": lambda g: f"{g.r.uniform(0.01, 120):.9f}".rstrip("0"),
+          "r": pick(["None", "None", "None", "True"])}),
+        (4, cel("INFO", "{w}") + "Task {t}[{u}] retry: Retry in {n}s: {e}",
+         {"TS": py_ts, "w": worker_proc, "t": pick(celery_tasks), "u": Gen.uuid, "n": pick(["30", "60", "300"]),
+          "e": pick(["DatabaseError(1205, 'Lock wait timeout exceeded; try restarting transaction')",
+                     "OperationalError(2013, 'Lost connection to MySQL server during query')"])}),
+        (4, cel("ERROR", "{w}") + "Task {t}[{u}] raised unexpected: {e}",
+         {"TS": py_ts, "w": worker_proc, "t": pick(celery_tasks), "u": Gen.uuid,
+          "e": pick(["ItemNotFoundError(CourseLocator('ExampleU', 'CS101', '2026_T3', None, None))",
+                     "DuplicateKeyError('E11000 duplicate key error collection: edxapp.modulestore.structures')",
+                     "SoftTimeLimitExceeded()"])}),
+    ]
+
+    # ---------------- BigBlueButton ----------------
+    def logback_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def bbb_meeting(g: Gen):
+        ext = g.r.choice(["cs101-lecture", "bio210-lab", "office-hours", "math150-tutorial", g.hexs(40)])
+        name = g.r.choice(["CS101 Lecture", "BIO210 Lab Session", "Office Hours", "MATH150 Tutorial", "Staff Meeting"])
+        return f"{g.hexs(40)}-{g.r.randint(1764000000000, 1764999999999)}", ext, name
+
+    def record_id(g: Gen) -> str:
+        return f"{g.hexs(40)}-{g.r.randint(1764000000000, 1764999999999)}"
+
+    def bbb_user(g: Gen) -> str:
+        return f"w_{''.join(g.r.choice('abcdefghijklmnopqrstuvwxyz0123456789') for _ in range(12))}"
+
+    bbb_names = ["Alice Moreau", "Ben Okafor", "Chen Wei", "Dana Kowalski", "Prof. Example"]
+    bbb_s = {"TS": logback_ts}
+
+    def rap_cmd(g: Gen) -> str:
+        rid = record_id(g)
+        return g.r.choice([f"ffmpeg -y -v warning -nostats -max_error_rate 1.0 -i /var/bigbluebutton/recording/raw/{rid}/video/{rid}/{g.hexs(8)}.webm -c:v libvpx -crf 30 /tmp/{rid}/video.webm",
+                           f"rsync -rstv /var/bigbluebutton/{rid}/ /var/bigbluebutton/recording/raw/{rid}/",
+                           f"ruby /usr/local/bigbluebutton/core/scripts/process/presentation.rb -m {rid}",
+                           f"sox /tmp/{rid}/audio/recording.wav -r 48000 /tmp/{rid}/audio/recording.opus",
+                           f"convert -density 150 /var/bigbluebutton/recording/raw/{rid}/presentation/{g.hexs(40)}/slide-{g.r.randint(1, 40)}.pdf /tmp/{rid}/slide.png"])
+
+    def an(body: str) -> str:
+        return "{TS} INFO  o.b.a.MeetingService -  --analytics-- data={{" + body + "}}"
+
+    def meeting_draw(g: Gen):
+        m, e, n = bbb_meeting(g)
+        return m, e, n, g.r.choice(["0", "0", "60", "120"]), g.r.choice(["true", "false"])
+
+    def bbb_role(g: Gen):
+        return g.r.choice(["VIEWER", "VIEWER", "VIEWER", "MODERATOR"]), g.r.choice(["false", "false", "true"])
+
+    # the line's time slot comes first: it draws the meeting (and the user's role) that later slots read
+    mt = {"TS": draw(lambda g: (logback_ts(g), *meeting_draw(g), *bbb_role(g))),
+          "m": then(1), "e": then(2), "n": then(3), "d": then(4), "r": then(5)}
+    bbb = [
+        (9, an("\"logCode\":\"create_meeting\",\"description\":\"Create meeting.\",\"meetingId\":\"{m}\",\"isBreakout\":false,"
+               "\"userCameraCap\":{uc},\"duration\":{d},\"meetingKeepEvents\":{k},\"meetingLayout\":\"{l}\",\"maxPinnedCameras\":3,"
+               "\"record\":{r},\"name\":\"{n}\",\"externalMeetingId\":\"{e}\",\"meetingCameraCap\":{mc},\"webcamsOnlyForModerator\":{w}"),
+         {**mt, "uc": pick(["3", "3", "1"]), "k": pick(["false", "true"]), "l": pick(["SMART_LAYOUT", "SMART_LAYOUT", "PRESENTATION_FOCUS", "VIDEO_FOCUS"]),
+          "mc": pick(["0", "0", "25"]), "w": pick(["false", "false", "true"])}),
+        (8, an("\"duration\":{d},\"record\":{r},\"logCode\":\"meeting_started\",\"name\":\"{n}\",\"description\":\"Meeting has started.\","
+               "\"meetingId\":\"{m}\",\"externalMeetingId\":\"{e}\",\"isBreakout\":false"), mt),
+        (24, an("\"role\":\"{role}\",\"clientType\":\"HTML5\",\"externalUserId\":\"{x}\",\"logCode\":\"user_joined_message\",\"name\":\"{n}\","
+                "\"description\":\"User joined the meeting.\",\"meetingId\":\"{m}\",\"externalMeetingId\":\"{e}\",\"guest\":{gu},"
+                "\"guestStatus\":\"ALLOW\",\"userId\":\"{u}\",\"username\":\"{un}\""),
+         {**mt, "role": then(6), "gu": then(7), "x": lambda g: g.r.choice([g.num(2, 99999), bbb_user(g)]), "u": bbb_user, "un": pick(bbb_names)}),
+        (20, an("\"role\":\"{role}\",\"externalUserId\":\"{x}\",\"logCode\":\"user_left_message\",\"name\":\"{n}\","
+                "\"description\":\"User left the meeting.\",\"meetingId\":\"{m}\",\"externalMeetingId\":\"{e}\",\"guest\":{gu},"
+                "\"guestStatus\":\"ALLOW\",\"userId\":\"{u}\",\"username\":\"{un}\""),
+         {**mt, "role": then(6), "gu": then(7), "x": lambda g: g.r.choice([g.num(2, 99999), bbb_user(g)]), "u": bbb_user, "un": pick(bbb_names)}),
+        (8, an("\"duration\":{d},\"record\":{r},\"logCode\":\"meeting_ended\",\"name\":\"{n}\",\"description\":\"Meeting has ended.\","
+               "\"meetingId\":\"{m}\",\"externalMeetingId\":\"{e}\""), mt),
+        (6, an("\"duration\":{d},\"record\":{r},\"logCode\":\"meeting_destroyed\",\"name\":\"{n}\",\"description\":\"Meeting has been destroyed.\","
+               "\"meetingId\":\"{m}\",\"externalMeetingId\":\"{e}\""), mt),
+        (6, an("\"logCode\":\"kick_off_ingest_and_processing\",\"name\":\"{n}\",\"description\":\"Start processing of recording.\","
+               "\"meetingId\":\"{m}\",\"externalMeetingId\":\"{e}\""), mt),
+        (6, an("\"logCode\":\"removed_user\",\"description\":\"User left and was removed from the meeting.\",\"meetingId\":\"{m}\",\"userId\":\"{u}\""),
+         {**mt, "u": bbb_user}),
+        (5, "{TS} INFO  o.b.a.MeetingService - Purging user [{u}]", {**bbb_s, "u": bbb_user}),
+        (6, "{TS} INFO  o.b.w.s.RecordingService - Moving recording {r} to {s}",
+         {**bbb_s, "r": record_id, "s": pick(["published", "unpublished", "deleted"])}),
+        # bbb-rap workers (/var/log/bigbluebutton/bbb-rap-worker.log)
+        (8, rb("I", "INFO", False) + "Running archive worker for {r}", {"TS": rb_ts, "pid": pid, "r": record_id}),
+        (8, rb("I", "INFO", False) + "Running sanity worker for {r}", {"TS": rb_ts, "pid": pid, "r": record_id}),
+        (8, rb("I", "INFO", False) + "Running process worker for {r}:{f}",
+         {"TS": rb_ts, "pid": pid, "r": record_id, "f": pick(["presentation", "presentation", "video"])}),
+        (8, rb("I", "INFO", False) + "Running publish worker for {r}:{f}",
+         {"TS": rb_ts, "pid": pid, "r": record_id, "f": pick(["presentation", "presentation", "video"])}),
+        (30, rb("I", "INFO", False) + "Executing: {c}", {"TS": rb_ts, "pid": pid, "c": rap_cmd}),
+        (24, rb("I", "INFO", False) + "Success?: {b}", {"TS": rb_ts, "pid": pid, "b": pick(["true", "true", "true", "false"])}),
+        (22, rb("I", "INFO", False) + "Process exited? true", {"TS": rb_ts, "pid": pid}),
+        (22, rb("I", "INFO", False) + "Exit status: {n}", {"TS": rb_ts, "pid": pid, "n": pick(["0", "0", "0", "1"])}),
+        (4, rb("E", "ERROR", False) + "Failed to process recording {r}: {e}",
+         {"TS": rb_ts, "pid": pid, "r": record_id, "e": pick(["Exit status 1 for ffmpeg", "Recording has no video or deskshare events",
+                                                             "No such file or directory @ rb_sysopen - /var/bigbluebutton/recording/raw/events.xml"])}),
+    ]
+
+    # FreeSWITCH in BigBlueButton (freeswitch.log)
+    def fs_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{us(g)}"
+
+    def fs_chan(g: Gen) -> str:
+        return f"sofia/external/{bbb_user(g)}_{g.r.randint(1, 9)}-bbbID-{g.r.choice(bbb_names)}@{g.ip()}"
+
+    fs_s = {"TS": fs_ts, "u": Gen.uuid}
+    freeswitch = [
+        (14, "{TS} [NOTICE] switch_channel.c:1142 New Channel {c} [{u}]", {**fs_s, "c": fs_chan}),
+        (12, "{TS} [NOTICE] switch_channel.c:3993 Channel [{c}] has been answered", {**fs_s, "c": fs_chan}),
+        (12, "{TS} [NOTICE] switch_core_state_machine.c:761 Hangup {c} [CS_EXECUTE] [{h}]",
+         {**fs_s, "c": fs_chan, "h": pick(["NORMAL_CLEARING", "NORMAL_CLEARING", "ORIGINATOR_CANCEL", "MEDIA_TIMEOUT"])}),
+        (10, "{TS} [NOTICE] switch_core_session.c:1744 Session {n} ({c}) Ended",
+         {**fs_s, "n": lambda g: g.num(1, 99999), "c": fs_chan}),
+        (10, "{TS} [NOTICE] switch_core_session.c:1748 Close Channel {c} [CS_DESTROY]", {**fs_s, "c": fs_chan}),
+        (6, "{TS} [INFO] mod_conference.c:2093 Conference {n} created",
+         {**fs_s, "n": lambda g: str(g.r.randint(70000, 79999))}),
+        (5, "{TS} [WARNING] switch_rtp.c:7840 {c} media timeout after {n} seconds",
+         {**fs_s, "c": fs_chan, "n": pick(["60", "120"])}),
+    ]
+
+    # Kurento Media Server (kms log)
+    def kms_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)},{us(g)}"
+
+    kms_s = {"TS": kms_ts, "p": pid, "t": lambda g: "0x00007f" + g.hexs(10)}
+    kurento = [
+        (7, "{TS} {p} {t}   info KurentoWebRtcEndpointImpl WebRtcEndpointImpl.cpp:426 onIceGatheringDone() {o} ICE gathering done",
+         {**kms_s, "o": lambda g: f"{g.uuid()}_kurento.MediaPipeline/{g.uuid()}_kurento.WebRtcEndpoint"}),
+        (5, "{TS} {p} {t}   info KurentoMediaElementImpl MediaElementImpl.cpp:1094 mediaFlowInStateChange() <{o}> MediaFlowInStateChanged ({k}): {st}",
+         {**kms_s, "o": lambda g: f"{g.uuid()}_kurento.MediaPipeline/{g.uuid()}_kurento.WebRtcEndpoint",
+          "k": pick(["audio", "video"]), "st": pick(["FLOWING", "NOT_FLOWING"])}),
+        (4, "{TS} {p} {t} warning KurentoWebRtcEndpointImpl WebRtcEndpointImpl.cpp:1043 checkIceCandidates() {o} ICE failed: no candidate pair succeeded",
+         {**kms_s, "o": lambda g: f"{g.uuid()}_kurento.MediaPipeline/{g.uuid()}_kurento.WebRtcEndpoint"}),
+    ]
+
+    # bbb-webrtc-sfu (pino JSON) with mediasoup and Kurento
+    def pino_ts(g: Gen) -> str:
+        return str(g.r.randint(1764720000000, 1764806399999))
+
+    sfu_hosts = ["bbb1.example.edu", "bbb2.example.edu"]
+    sfu = [
+        (10, "{{\"level\":30,\"time\":{t},\"pid\":{p},\"hostname\":\"{h}\",\"mod\":\"bbb-webrtc-sfu\",\"roomId\":\"{r}\",\"userId\":\"{u}\","
+             "\"type\":\"{ty}\",\"msg\":\"New media session started\"}}",
+         {"t": pino_ts, "p": pid, "h": pick(sfu_hosts), "r": lambda g: str(g.r.randint(70000, 79999)), "u": bbb_user,
+          "ty": pick(["video", "screenshare", "audio"])}),
+        (9, "{{\"level\":30,\"time\":{t},\"pid\":{p},\"hostname\":\"{h}\",\"mod\":\"bbb-webrtc-sfu\",\"roomId\":\"{r}\",\"userId\":\"{u}\","
+            "\"type\":\"{ty}\",\"msg\":\"Media session stopped\"}}",
+         {"t": pino_ts, "p": pid, "h": pick(sfu_hosts), "r": lambda g: str(g.r.randint(70000, 79999)), "u": bbb_user,
+          "ty": pick(["video", "screenshare", "audio"])}),
+        (8, "{{\"level\":30,\"time\":{t},\"pid\":{p},\"hostname\":\"{h}\",\"mod\":\"mediasoup-adapter\",\"transportId\":\"{tr}\",\"routerId\":\"{ro}\","
+            "\"msg\":\"WebRtcTransport connected\"}}",
+         {"t": pino_ts, "p": pid, "h": pick(sfu_hosts), "tr": Gen.uuid, "ro": Gen.uuid}),
+        (5, "{{\"level\":40,\"time\":{t},\"pid\":{p},\"hostname\":\"{h}\",\"mod\":\"mediasoup-adapter\",\"transportId\":\"{tr}\",\"iceState\":\"disconnected\","
+            "\"msg\":\"ICE state changed to disconnected\"}}",
+         {"t": pino_ts, "p": pid, "h": pick(sfu_hosts), "tr": Gen.uuid}),
+        (5, "{{\"level\":50,\"time\":{t},\"pid\":{p},\"hostname\":\"{h}\",\"mod\":\"kurento-adapter\",\"errorMessage\":\"{e}\",\"errorCode\":{c},"
+            "\"msg\":\"Kurento: media server error\"}}",
+         {"t": pino_ts, "p": pid, "h": pick(sfu_hosts), "e": draw(lambda g: g.r.choice([("Object not found", "40101"),
+                                                                                          ("Timeout while waiting for response", "2002"),
+                                                                                          ("MEDIA_SERVER_OFFLINE", "2001")])),
+          "c": then(1)}),
+    ]
+
+    # ---------------- Kolibri (kolibri.txt) ----------------
+    def kol(level: str, name: str) -> str:
+        return level.ljust(8) + " {TS} " + name + " "
+
+    channels = [("a9b25ac9814742c883ce1b0579448337", "Khan Academy (English)"), ("1ceff53605e55bef987d88e0908658c5", "CK-12"),
+                ("c9d7f950ab6b5a1199e3d6c10d7f0103", "Foundations of Learning"), ("e409f2a2b59e4dcd8e5b1c70a1a4e4a0", "Sikana")]
+    kol_s = {"TS": py_ts}
+    facilities = ["Example Primary School", "Riverside Learning Centre", "Community Library"]
+    kolibri = [
+        (8, kol("INFO", "kolibri.core.content.management.commands.importchannel") + "Downloading data for channel id {c}",
+         {**kol_s, "c": first(channels)}),
+        (4, kol("INFO", "kolibri.core.content.management.commands.importchannel") + "Copying in data for channel id {c}",
+         {**kol_s, "c": first(channels)}),
+        (8, kol("INFO", "kolibri.core.content.utils.resource_import") + "Importing {n} resources of total size {s} bytes for channel {c}",
+         {**kol_s, "n": count, "s": lambda g: g.num(100000, 90000000000), "c": first(channels)}),
+        (5, kol("WARNING", "kolibri.core.content.utils.resource_import") + "Skipping file {f}: {e}",
+         {**kol_s, "f": lambda g: f"{g.hexs(32)}.{g.r.choice(['mp4', 'pdf', 'zip', 'perseus'])}",
+          "e": pick(["HTTP Error 404: Not Found", "Checksum mismatch", "[Errno 28] No space left on device"])}),
+        (6, kol("INFO", "kolibri.core.auth.management.commands.sync") + "Syncing has been initiated (this may take a while)...", kol_s),
+        (5, kol("INFO", "kolibri.core.auth.management.commands.sync") + "Syncing has been completed.", kol_s),
+        (3, kol("INFO", "kolibri.core.auth.management.commands.sync") + "Syncing has been cancelled.", kol_s),
+        (7, kol("INFO", "kolibri.core.auth.management.commands.sync") + "Creating {d} transfer session", {**kol_s, "d": pick(["pull", "push"])}),
+        (7, kol("INFO", "kolibri.core.auth.management.commands.sync") + "Completed {d} transfer session", {**kol_s, "d": pick(["pull", "push"])}),
+        (10, kol("INFO", "kolibri.core.auth.management.commands.sync") + "Receiving data ({n}/{t}, {b})",
+         {**kol_s, "n": draw(lambda g: (str(n := g.r.randint(0, 5000)), str(n + g.r.choice([0, 0, g.r.randint(1, 9000)])))), "t": then(1),
+          "b": lambda g: g.r.choice([f"{g.r.randint(1, 1023)} B", f"{g.r.uniform(1, 1023):.1f} KB", f"{g.r.uniform(1, 400):.1f} MB"])}),
+        (8, kol("INFO", "kolibri.core.auth.management.commands.sync") + "Sending data ({n}/{t}, {b})",
+         {**kol_s, "n": draw(lambda g: (str(n := g.r.randint(0, 5000)), str(n + g.r.choice([0, 0, g.r.randint(1, 9000)])))), "t": then(1),
+          "b": lambda g: g.r.choice([f"{g.r.randint(1, 1023)} B", f"{g.r.uniform(1, 1023):.1f} KB", f"{g.r.uniform(1, 400):.1f} MB"])}),
+        (4, kol("INFO", "kolibri.core.auth.management.commands.sync") + "Remotely preparing data", kol_s),
+        (4, kol("INFO", "kolibri.core.auth.management.commands.sync") + "Locally integrating received data", kol_s),
+        (4, kol("INFO", "kolibri.core.auth.management.commands.sync") + "There are no records to transfer", kol_s),
+        (5, kol("INFO", "kolibri.core.auth.management.commands.bulkimportusers") + "Created {n} users and updated {m} users in facility {f}",
+         {**kol_s, "n": lambda g: g.num(0, 400), "m": lambda g: g.num(0, 80), "f": pick(facilities)}),
+        (4, kol("WARNING", "kolibri.core.auth.api") + "Failed login attempt for user {u} in facility {f}",
+         {**kol_s, "u": pick(["learner01", "coach_amina", "admin"]), "f": pick(facilities)}),
+    ]
+
+    # ---------------- Chamilo: PHP errors in Apache's error log ----------------
+    def ap_ts(g: Gen) -> str:
+        return f"Thu Dec 03 {hms(g)}.{us(g)} 2026"
+
+    cham_files = ["/var/www/chamilo/main/inc/lib/api.lib.php", "/var/www/chamilo/main/exercise/exercise.class.php",
+                  "/var/www/chamilo/main/inc/lib/course.lib.php", "/var/www/chamilo/main/work/work.lib.php",
+                  "/var/www/chamilo/main/lp/learnpath.class.php"]
+
+    def cham_ref(g: Gen) -> str:
+        return g.r.choice(["https://campus.example.edu/main/exercise/overview.php?cidReq=CS101&id_session=0&gidReq=0&exerciseId=" + g.num(1, 900),
+                           "https://campus.example.edu/main/lp/lp_controller.php?cidReq=BIO210&action=view&lp_id=" + g.num(1, 90),
+                           "https://campus.example.edu/user_portal.php",
+                           "https://campus.example.edu/main/work/work.php?cidReq=CS101"])
+
+    cham_s = {"TS": ap_ts, "pid": pid, "ip": client_ip, "p": Gen.port}
+    chamilo = [
+        (10, "[{TS}] [php:warn] [pid {pid}] [client {ip}:{p}] PHP Warning:  {w} in {f} on line {l}, referer: {r}",
+         {**cham_s, "w": pick(["Undefined array key \"iid\"", "Undefined variable $courseInfo", "Trying to access array offset on value of type bool",
+                               "count(): Parameter must be an array or an object that implements Countable"]),
+          "f": pick(cham_files), "l": lambda g: g.num(20, 9800), "r": cham_ref}),
+        (6, "[{TS}] [php:notice] [pid {pid}] [client {ip}:{p}] PHP Deprecated:  {w} in {f} on line {l}, referer: {r}",
+         {**cham_s, "w": pick(["strlen(): Passing null to parameter #1 ($string) of type string is deprecated",
+                               "Required parameter $courseId follows optional parameter $sessionId"]),
+          "f": pick(cham_files), "l": lambda g: g.num(20, 9800), "r": cham_ref}),
+        (4, "[{TS}] [php:error] [pid {pid}] [client {ip}:{p}] PHP Fatal error:  Uncaught {e} in {f}:{l}",
+         {**cham_s, "e": pick(["Doctrine\\DBAL\\Exception\\ConnectionException: An exception occurred in driver: SQLSTATE[HY000] [2002] Connection refused",
+                               "Error: Call to a member function getId() on null",
+                               "TypeError: Cannot access offset of type string on string"]),
+          "f": pick(cham_files), "l": lambda g: g.num(20, 9800)}),
+        (4, "[{TS}] [php:notice] [pid {pid}] [client {ip}:{p}] Chamilo: {m}",
+         {**cham_s, "m": lambda g: g.r.choice([f"LDAP authentication failed for user {g.r.choice(['jdupont', 'mgarcia', 'student42'])}",
+                                                f"Course {g.r.choice(['CS101', 'BIO210'])} backup created in {g.r.randint(1, 90)} seconds",
+                                                f"Cron: sent {g.r.randint(1, 300)} announcement emails"])}),
+    ]
+
+    # ---------------- ILIAS (ilias.log, Monolog line formatter) ----------------
+    def il_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{us(g)}"
+
+    il_s = {"c": lambda g: g.hexs(5), "TS": il_ts}
+
+    def il(level: str) -> str:
+        return "[{c}] [{TS}] ilias." + level + ": "
+
+    il_users = ["root", "j.schmidt", "student.12345", "m.weber"]
+    ilias = [
+        (8, il("INFO") + "ilAuthFrontend::handleAuthenticationSuccess:216 Successful authentication for user: {u} (auth mode: {a}) [] []",
+         {**il_s, "u": pick(il_users), "a": pick(["local", "ldap_1", "shibboleth"])}),
+        (6, il("INFO") + "ilAuthFrontend::handleAuthenticationFail:318 Authentication failed for user: {u} [] []",
+         {**il_s, "u": pick(il_users)}),
+        (5, il("INFO") + "ilSession::_destroy:219 Session destroyed: {s} [] []", {**il_s, "s": lambda g: g.hexs(26)}),
+        (5, il("WARNING") + "ilObjectGUI::executeCommand:137 No permission to read object ref_id {r} for user {u} [] []",
+         {**il_s, "r": lambda g: g.num(60, 99999), "u": pick(il_users)}),
+        (5, il("INFO") + "ilCronManager::runJob:176 Cron job {j} finished with status {s} in {d} seconds [] []",
+         {**il_s, "j": pick(["lm_link_check", "mail_notification", "ldap_sync", "user_check_accounts"]), "s": pick(["1", "2", "5"]),
+          "d": lambda g: f"{g.r.uniform(0.01, 300):.4f}"}),
+        (4, il("ERROR") + "ilDBPdo::query:1044 {e} [] []",
+         {**il_s, "e": pick(["SQLSTATE[40001]: Serialization failure: 1213 Deadlock found when trying to get lock",
+                             "SQLSTATE[HY000]: General error: 2006 MySQL server has gone away"])}),
+    ]
+
+    # ---------------- Sakai (log4j in Tomcat's catalina.out) ----------------
+    def sak(level: str, thread: str, cat: str) -> str:
+        return "{TS} " + level.rjust(5) + " " + thread + " " + cat + " - "
+
+    sak_s = {"TS": py_ts, "n": lambda g: str(g.r.randint(1, 200))}
+    sak_users = ["jsmith", "admin", "student0421", "lecturer_kim"]
+    sak_sites = ["CS101-F26", "BIO210-F26", "~student0421", "!admin", "MATH150-S27"]
+    sak_wars = ["/opt/tomcat/webapps/portal.war", "/opt/tomcat/webapps/sakai-assignment-tool.war",
+                "/opt/tomcat/webapps/samigo-app.war", "/opt/tomcat/webapps/sakai-gradebookng-tool.war", "/opt/tomcat/webapps/direct.war"]
+    sak_tools = ["sakai.assignment.grades", "sakai.gradebookng", "sakai.samigo", "sakai.resources", "sakai.lessonbuildertool"]
+    sakai = [
+        (12, sak("INFO", "http-nio-8080-exec-{n}", "org.sakaiproject.event.impl.UsageSessionServiceAdaptor") + "Login for user {u} from {ip} with session {s}",
+         {**sak_s, "u": pick(sak_users), "ip": client_ip, "s": Gen.uuid}),
+        (5, sak("WARN", "http-nio-8080-exec-{n}", "org.sakaiproject.login.tool.SkinnableLogin") + "Login failed for user: {u}",
+         {**sak_s, "u": pick(sak_users)}),
+        (8, sak("INFO", "http-nio-8080-exec-{n}", "org.sakaiproject.event.impl.UsageSessionServiceAdaptor") + "Logout for user {u} session {s}",
+         {**sak_s, "u": pick(sak_users), "s": Gen.uuid}),
+        (5, sak("INFO", "Sakai Session Maintenance", "org.sakaiproject.tool.impl.SessionComponent") + "Expired {c} inactive sessions",
+         {**sak_s, "c": lambda g: g.num(1, 300)}),
+        (5, sak("WARN", "http-nio-8080-exec-{n}", "org.sakaiproject.portal.charon.handlers.SiteHandler") + "Site not found: {s}",
+         {**sak_s, "s": pick(sak_sites)}),
+        (4, sak("INFO", "http-nio-8080-exec-{n}", "org.sakaiproject.site.impl.BaseSiteService") + "Added tool {t} to site {s}",
+         {**sak_s, "t": pick(sak_tools), "s": pick(sak_sites)}),
+        (5, sak("ERROR", "http-nio-8080-exec-{n}", "org.sakaiproject.tool.impl.ActiveToolComponent") + "Error rendering tool {t} in site {s}: {e}",
+         {**sak_s, "t": pick(sak_tools), "s": pick(sak_sites), "e": pick(["java.lang.NullPointerException", "org.hibernate.exception.JDBCConnectionException: Unable to acquire JDBC Connection",
+                                                                         "org.springframework.transaction.CannotCreateTransactionException: Could not open Hibernate Session for transaction"])}),
+        (5, sak("INFO", "DefaultQuartzScheduler_Worker-{n}", "org.sakaiproject.component.app.scheduler.jobs.AutoRun") + "Job {j} completed in {d} ms",
+         {**sak_s, "j": pick(["Remove Old Events", "Site Purge", "Sync users with SIS", "Gradebook grade export"]), "d": millis}),
+        (4, "03-Dec-2026 {T}.{m} INFO [main] org.apache.catalina.startup.Catalina.start Server startup in [{d}] milliseconds",
+         {"T": hms, "m": ms3, "d": lambda g: g.num(40000, 240000)}),
+        (4, "03-Dec-2026 {T}.{m} INFO [main] org.apache.coyote.AbstractProtocol.start Starting ProtocolHandler [\"{h}\"]",
+         {"T": hms, "m": ms3, "h": pick(["http-nio-8080", "ajp-nio-127.0.0.1-8009"])}),
+        (5, "03-Dec-2026 {T}.{m} INFO [main] org.apache.catalina.startup.HostConfig.deployWAR Deploying web application archive [{w}]",
+         {"T": hms, "m": ms3, "w": pick(sak_wars)}),
+        (5, "03-Dec-2026 {T}.{m} INFO [main] org.apache.catalina.startup.HostConfig.deployWAR Deployment of web application archive [{w}] has finished in [{d}] ms",
+         {"T": hms, "m": ms3, "w": pick(sak_wars), "d": lambda g: f"{g.r.randint(200, 45000):,}"}),
+        (4, "03-Dec-2026 {T}.{m} WARNING [main] org.apache.catalina.loader.WebappClassLoaderBase.clearReferencesThreads The web application [{a}] "
+            "appears to have started a thread named [{t}] but has failed to stop it. This is very likely to create a memory leak. Stack trace of thread:",
+         {"T": hms, "m": ms3, "a": pick(["portal", "sakai-gradebookng-tool", "samigo-app"]),
+          "t": lambda g: g.r.choice(["Timer-0", f"pool-{g.r.randint(1, 40)}-thread-1", "Abandoned connection cleanup thread",
+                                     "Sakai Session Maintenance"])}),
+    ]
+
+    return canvas + edx_list + bbb + freeswitch + kurento + sfu + kolibri + chamilo + ilias + sakai
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -28043,7 +28626,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "ServerlessPlatform": serverless_events,
            "CommercePlatform": commerce_events,
            "GatewayPlatform": gateway_events,
-           "IndustrialPlatform": industrial_events}
+           "IndustrialPlatform": industrial_events,
+           "EducationPlatform": education_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
