@@ -337,6 +337,18 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   components, application load, download and online change, IEC tasks, watchdogs, users), the OpenPLC v3
   runtime, Eclipse Kura 5, mbusd, Apache PLC4X, Eclipse Ditto (things, connectivity, policies), the Eclipse
   Hono protocol adapters and FUXA; 124 event types.
+* ``ContentPlatform`` (written blind for the twenty-seventh issue-15 pass: before reading the engine or
+  any failure analysis; scored once): headless and classic CMS servers as their operators log them: Strapi
+  (the Koa request logger, start-up and configuration warnings, database and upload provider errors, the
+  admin build), Directus (pino JSON: request lines, bootstrap and migrations, extensions, flows and
+  webhooks, schema snapshot and apply, the ioredis cache connection), Payload CMS 2 and 3 (pino-pretty:
+  migrations, database adapters, uploads, email), Plone 6 (the Zope event log: waitress, ZODB connections
+  and conflicts, transactions, GenericSetup, catalog refreshes, image scales), Wagtail on Django (gunicorn
+  access lines, page publishing, the frontend cache, search index updates, scheduled publishing, image
+  renditions, Django's request and security loggers, django-axes, migrations), Craft CMS 4 (queue jobs,
+  web errors, project config and migrations on the console) and Umbraco 13 (Serilog compact JSON:
+  MainDom, the ASP.NET Core host, migrations, content and scheduled publishing, Examine index rebuilds,
+  back office logins); 131 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -28001,6 +28013,475 @@ def industrial_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+def content_events() -> list[tuple[float, str, dict]]:
+    """Headless and classic CMS servers as their operators log them: Strapi (its winston lines: the Koa
+    request logger, start-up and configuration warnings, database and upload provider errors, the
+    admin build), Directus (pino JSON: pino-http request lines, bootstrap and migrations, extensions,
+    flows and webhooks, schema snapshot and apply, the ioredis cache connection), Payload CMS (2 and 3:
+    pino-pretty lines, migrations, the database adapters, uploads, email), Plone 6 (the Zope event log:
+    waitress, ZODB connections and conflicts, transactions, GenericSetup, catalog refreshes, image
+    scales), Wagtail on Django (gunicorn access lines, page publishing, the frontend cache, search
+    index updates with the Elasticsearch client, scheduled publishing, image renditions, Django's
+    request and security loggers, django-axes, migrations), Craft CMS 4 (Monolog lines of the queue and
+    the web request, the console's project config and migrations) and Umbraco 13 (Serilog compact
+    JSON: MainDom, the ASP.NET Core host, migrations, content publishing, scheduled publishing, Examine
+    index rebuilds, back office logins). Written blind for the twenty-seventh issue-15 pass: before
+    reading the engine or any failure analysis; 131 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(1, 40), g.r.randint(40, 400), g.r.randint(400, 9000)]))
+
+    def count(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(40, 900), g.r.randint(900, 40000)]))
+
+    def client_ip(g: Gen) -> str:
+        return g.r.choice([g.ip(), f"{g.r.choice(['84.17', '91.64', '185.31', '62.216'])}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"])
+
+    def jq(text: str) -> str:
+        # the text as it stands inside a JSON string
+        return text.replace("\\", "\\\\").replace('"', '\\"')
+
+    titles = ["Spring sale starts Monday", "About us", "Opening hours over the holidays", "How we ship",
+              "Annual report 2026", "Meet the team", "Press release: new warehouse", "Careers", "Privacy policy",
+              "10 tips for winter gardening", "Home", "Contact"]
+    ua = ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+          "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+          "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "curl/8.5.0", "node-fetch/1.0"]
+
+    # ---------------- Strapi (winston: '[YYYY-MM-DD HH:mm:ss.SSS] level: message') ----------------
+    def st_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)}.{ms3(g)}]"
+
+    st = {"TS": st_ts}
+    st_types = ["api::article.article", "api::page.page", "api::category.category"]
+
+    def st_request(g: Gen):
+        i = g.r.randint(1, 4000)
+        ct = g.r.choice(st_types)
+        m, u, s = g.r.choice([
+            ("GET", f"/api/articles?populate=*&pagination[page]={g.r.randint(1, 40)}", "200"),
+            ("GET", f"/api/articles/{i}?populate=cover", g.r.choice(["200", "200", "404"])),
+            ("GET", "/api/pages?filters[slug][$eq]=" + g.r.choice(["home", "about", "contact"]) + "&populate=deep", "200"),
+            ("GET", "/api/categories", "200"),
+            ("GET", "/admin/init", "200"),
+            ("GET", "/admin/users/me", g.r.choice(["200", "401"])),
+            ("GET", f"/content-manager/collection-types/{ct}?page={g.r.randint(1, 9)}&pageSize=10&sort=title:ASC", "200"),
+            ("GET", f"/uploads/{g.r.choice(['large', 'medium', 'small', 'thumbnail'])}_hero_{g.hexs(10)}.jpg", "200"),
+            ("GET", "/_health", "204"),
+            ("POST", "/admin/login", g.r.choice(["200", "400", "400"])),
+            ("POST", "/api/auth/local", g.r.choice(["200", "400"])),
+            ("POST", "/upload", g.r.choice(["201", "201", "413", "500"])),
+            ("POST", f"/content-manager/collection-types/{ct}/{i}/actions/publish", g.r.choice(["200", "400"])),
+            ("POST", f"/content-manager/collection-types/{ct}/{i}/actions/unpublish", "200"),
+            ("PUT", f"/content-manager/collection-types/{ct}/{i}", g.r.choice(["200", "200", "400"])),
+            ("PUT", f"/api/articles/{i}", g.r.choice(["200", "403"])),
+            ("DELETE", f"/upload/files/{i}", "200"),
+        ])
+        return m, u, millis(g), s
+
+    strapi = [
+        (150, "{TS} http: {m} {u} ({d} ms) {s}", {**st, "m": draw(st_request), "u": then(1), "d": then(2), "s": then(3)}),
+        (4, "To manage your project 🚀, go to the administration panel at:", {}),
+        (4, "To access the server ⚡️, go to:", {}),
+        (5, "{TS} debug: ⛔️ Server wasn't able to start properly.", st),
+        (5, "{TS} error: connect ECONNREFUSED {a}:{p}", {**st, "a": pick(["10.0.4.12", "10.0.4.13"]), "p": pick(["5432"])}),
+        (5, "{TS} error: The port {p} is already used by another application.", {**st, "p": pick(["1337"])}),
+        (5, "{TS} warn: Missing transfer.token.salt: Data transfer features have been disabled. Please set transfer.token.salt in "
+            "config/admin.js (ex: you can generate one using Node with `crypto.randomBytes(16).toString('base64')`)", st),
+        (6, "{TS} error: Knex: Timeout acquiring a connection. The pool is probably full. Are you missing a .transacting(trx) call?", st),
+        (6, '{TS} error: insert into "{t}" ({c}) values ({v}) returning "id" - duplicate key value violates unique constraint "{k}"',
+         {**st, "t": draw(lambda g: g.r.choice([
+             ("articles", '"title", "slug", "published_at", "created_at", "updated_at"', "$1, $2, $3, $4, $5", "articles_slug_unique"),
+             ("categories", '"name", "slug", "created_at", "updated_at"', "$1, $2, $3, $4", "categories_slug_unique"),
+             ("up_users", '"username", "email", "provider", "confirmed", "blocked", "created_at", "updated_at"', "$1, $2, $3, $4, $5, $6, $7",
+              "up_users_email_unique")])),
+          "c": then(1), "v": then(2), "k": then(3)}),
+        (5, "{TS} error: Input buffer contains unsupported image format", st),
+        (4, "{TS} error: The specified bucket does not exist", st),
+        (5, "{TS} info: File changed: {f}",
+         {**st, "f": pick(["/srv/app/src/api/article/content-types/article/schema.json", "/srv/app/src/index.ts",
+                           "/srv/app/src/api/article/content-types/article/lifecycles.ts", "/srv/app/config/plugins.ts"])}),
+        (4, "Building your admin UI with {e} configuration...", {"e": pick(["production", "development"])}),
+        (4, "Admin UI built successfully", {}),
+    ]
+
+    # ---------------- Directus (pino JSON, LOG_STYLE=raw) ----------------
+    def epoch_ms(g: Gen) -> str:
+        return str(1796256000000 + g.r.randint(0, 86399999))
+
+    dx_hosts = ["directus-6f9c7d8b5-x2k4p", "directus-6f9c7d8b5-q7wzn"]
+
+    def dx(level: int) -> str:
+        return '{{"level":' + str(level) + ',"time":{TM},"pid":1,"hostname":"{H}",'
+
+    dxs = {"TM": epoch_ms, "H": pick(dx_hosts)}
+
+    def dx_request(g: Gen):
+        i = g.r.randint(1, 9000)
+        c = g.r.choice(["articles", "pages", "authors"])
+        m, u, s = g.r.choice([
+            ("GET", f"/items/{c}?limit=25&page={g.r.randint(1, 30)}&fields[]=*", "200"),
+            ("GET", f"/items/{c}/{i}", g.r.choice(["200", "200", "403"])),
+            ("GET", f"/assets/{g.uuid()}?key={g.r.choice(['thumb', 'hero', 'card'])}", g.r.choice(["200", "200", "404"])),
+            ("GET", f"/assets/{g.uuid()}?width={g.r.choice([400, 800, 1600])}&format=webp", "200"),
+            ("GET", "/server/health", "200"),
+            ("GET", "/users/me", g.r.choice(["200", "401"])),
+            ("POST", "/auth/login", g.r.choice(["200", "401", "401"])),
+            ("POST", "/auth/refresh", g.r.choice(["200", "400"])),
+            ("POST", "/files", g.r.choice(["200", "200", "413"])),
+            ("PATCH", f"/items/{c}/{i}", g.r.choice(["200", "400", "403"])),
+            ("POST", f"/flows/trigger/{g.uuid()}", "200"),
+            ("DELETE", f"/items/{c}/{i}", "204"),
+        ])
+        return m, u, s, str(g.r.choice([g.r.randint(1, 30), g.r.randint(30, 300), g.r.randint(300, 4000)]))
+
+    def ext_list(g: Gen) -> str:
+        pool = ["directus-extension-computed-interface", "directus-extension-wpslug-interface", "slugify-hook",
+                "directus-extension-flexible-editor", "revalidate-nextjs", "sync-algolia"]
+        return ", ".join(g.r.sample(pool, g.r.randint(1, 4)))
+
+    directus = [
+        (120, dx(30) + '"req":{{"method":"{m}","url":"{u}"}},"res":{{"statusCode":{s}}},"responseTime":{d},"msg":"request completed"}}',
+         {**dxs, "m": draw(dx_request), "u": then(1), "s": then(2), "d": then(3)}),
+        (4, dx(30) + '"msg":"Initializing bootstrap..."}}', dxs),
+        (4, dx(30) + '"msg":"Database already initialized, skipping install"}}', dxs),
+        (4, dx(30) + '"msg":"Running migrations..."}}', dxs),
+        (4, dx(30) + '"msg":"Done"}}', dxs),
+        (5, dx(30) + '"msg":"Applying {n}..."}}',
+         {**dxs, "n": pick(["Add Content Versioning", "Permissions Policies", "Add Flows Accountability", "Add Extension Settings"])}),
+        (5, dx(30) + '"msg":"Server started at http://{a}:{p}"}}', {**dxs, "a": pick(["0.0.0.0", "localhost"]), "p": pick(["8055"])}),
+        (6, dx(30) + '"msg":"Loaded extensions: {x}"}}', {**dxs, "x": ext_list}),
+        (4, dx(30) + '"msg":"Extensions reloaded"}}', dxs),
+        (4, dx(40) + '"msg":"Couldn\'t register {t} \\"{n}\\""}}',
+         {**dxs, "t": pick(["hook", "endpoint"]), "n": pick(["revalidate-nextjs", "sync-algolia", "slugify-hook"])}),
+        (5, dx(40) + '"msg":"Couldn\'t register cron trigger. Provided cron is invalid: {c}"}}',
+         {**dxs, "c": pick(["*/5 * * *", "0 0 * * * * *", "every 5 minutes"])}),
+        (7, dx(40) + '"msg":"Webhook \\"{n}\\" (id: {i}) failed"}}',
+         {**dxs, "n": pick(["Rebuild site", "Notify Slack", "Purge CDN"]), "i": lambda g: g.num(1, 40)}),
+        (5, dx(40) + '"msg":"Email connection failed:"}}', dxs),
+        (4, dx(40) + '"msg":"PUBLIC_URL should be a full URL"}}', dxs),
+        (4, dx(50) + '"msg":"Can\'t connect to the database."}}', dxs),
+        (4, dx(50) + '"msg":"Database doesn\'t have Directus tables installed."}}', dxs),
+        (4, dx(40) + '"msg":"Database migrations have not all been run"}}', dxs),
+        (5, dx(30) + '"msg":"Snapshot saved to {f}"}}', {**dxs, "f": pick(["/directus/snapshots/snapshot.yaml", "./snapshot.yaml"])}),
+        (4, dx(30) + '"msg":"No changes to apply."}}', dxs),
+        (4, dx(30) + '"msg":"Snapshot applied successfully"}}', dxs),
+        (6, "[ioredis] Unhandled error event: Error: connect {e} {a}:6379",
+         {"e": pick(["ECONNREFUSED", "ETIMEDOUT"]), "a": pick(["10.0.6.21", "10.0.6.22"])}),
+    ]
+
+    # ---------------- Payload CMS (pino-pretty) ----------------
+    def pp_ts(g: Gen) -> str:
+        return f"[{hms(g)}]"
+
+    pp = {"T": pp_ts}
+    pl_migrations = ["20261115_093012_initial", "20261128_141500_add_blocks", "20261202_170245_media_focal_point"]
+    payload = [
+        (4, "{T} INFO (payload): Starting Payload...", pp),
+        (4, "{T} INFO (payload): Payload Admin URL: {u}", {**pp, "u": pick(["http://localhost:3000/admin", "https://cms.example.com/admin"])}),
+        (4, "{T} INFO (payload): Connected to MongoDB server successfully!", pp),
+        (5, "{T} ERROR (payload): Error: cannot connect to MongoDB. Details: {e}",
+         {**pp, "e": pick(["connect ECONNREFUSED 10.0.7.4:27017", "Authentication failed.", "Server selection timed out after 30000 ms"])}),
+        (5, "{T} ERROR: Error: cannot connect to Postgres. Details: {e}",
+         {**pp, "e": pick(["connect ECONNREFUSED 10.0.7.9:5432", "password authentication failed for user \"payload\"",
+                           "timeout expired"])}),
+        (4, "{T} INFO: Reading migration files from {d}", {**pp, "d": pick(["/app/src/migrations"])}),
+        (5, "{T} INFO: Migrating: {m}", {**pp, "m": pick(pl_migrations)}),
+        (5, "{T} INFO: Migrated:  {m} ({n}ms)", {**pp, "m": pick(pl_migrations), "n": millis}),
+        (4, "{T} INFO: Done.", pp),
+        (4, "{T} INFO: No migrations to run.", pp),
+        (4, "{T} WARN: No email adapter provided. Email will be written to console. More info at https://payloadcms.com/docs/email/overview.", pp),
+        (5, "{T} INFO: Email attempted without being configured. To: '{to}', Subject: '{s}'",
+         {**pp, "to": pick(["editor@example.com", "dev@example.org", "jane.doe@example.net"]),
+          "s": pick(["Reset your password", "Verify your email", "New form submission"])}),
+        (5, "{T} ERROR: There was an error while uploading files corresponding to the collection {c} with filename {f}:",
+         {**pp, "c": pick(["media", "documents"]), "f": lambda g: g.r.choice(["hero", "team-photo", "brochure", "IMG_" + g.num(1000, 9999)]) + g.r.choice([".jpg", ".png", ".pdf"])}),
+        (4, " ✓ Ready in {n}ms", {"n": lambda g: g.num(300, 4000)}),
+    ]
+
+    # ---------------- Plone 6 (Zope event log: '%(asctime)s %(levelname)-7.7s [%(name)s:%(lineno)s][%(threadName)s] %(message)s') ----------------
+    def pz_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def waitress_thread(g: Gen) -> str:
+        return f"waitress-{g.r.randint(0, 3)}"
+
+    def zoid(g: Gen) -> str:
+        return "0x" + format(g.r.randint(1, 300000), "04x")
+
+    def serial(g: Gen) -> str:
+        return "0x03f" + g.hexs(13)
+
+    def zope_time(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999999):0>6}"
+
+    def catalog_progress(g: Gen):
+        n = g.r.randint(2000, 60000)
+        i = g.r.randint(1, n // 100) * 100
+        return str(i), str(n), f"{100 * i / n:.2f}"
+
+    pz = {"T": pz_ts, "TH": waitress_thread}
+    plone_classes = ["plone.app.contenttypes.content.Document", "plone.app.contenttypes.content.NewsItem",
+                     "plone.app.contenttypes.content.Folder", "BTrees.OOBTree.OOBucket", "Products.ZCatalog.Catalog.Catalog"]
+    plone_urls = ["/Plone/news/spring-sale/@@edit", "/Plone/++api++/news", "/Plone/++api++/@search",
+                  "/Plone/about-us/@@images/image/preview", "/Plone/++api++/events/@workflow/publish",
+                  "/Plone/++api++/@login"]
+
+    def plone_url(g: Gen) -> str:
+        return g.r.choice(plone_urls) + g.r.choice(["", "", f"?b_start={g.r.randint(1, 40) * 20}"])
+
+    plone = [
+        (4, "{T} INFO    [Zope:42][MainThread] Ready to handle requests", pz),
+        (4, "{T} INFO    [waitress:486][MainThread] Serving on http://{a}", {**pz, "a": pick(["0.0.0.0:8080", "127.0.0.1:8081"])}),
+        (4, "{T} INFO    [plone.restapi.patches:16][MainThread] PATCH: Disabled ZPublisher.HTTPRequest.ZopeFieldStorage.VALUE_LIMIT. "
+            "This enables file uploads larger than 1MB.", pz),
+        (4, "{T} INFO    [chameleon.config:38][MainThread] directory cache: {d}.", {**pz, "d": pick(["/app/var/cache", "/data/cache"])}),
+        (10, "{T} WARNING [waitress.queue:117][MainThread] Task queue depth is {n}", {**pz, "n": lambda g: g.num(1, 40)}),
+        (6, "{T} ERROR   [waitress:414][{TH}] Exception while serving {u}", {**pz, "u": plone_url}),
+        (6, "{T} ERROR   [Zope.SiteErrorLog:35][{TH}] {i} http://{h}{u}",
+         {**pz, "i": lambda g: f"{1796256000 + g.r.randint(0, 86399)}.{g.num(0, 99)}0.{g.num(10**11, 10**12 - 1)}",
+          "h": pick(["localhost:8080", "plone-backend:8080"]), "u": plone_url}),
+        (8, "{T} INFO    [ZPublisher.Conflict:180][{TH}] ConflictError at {u}: database conflict error (oid {o}, class {c}, serial this txn "
+            "started with {s1} {d1}, serial currently committed {s2} {d2}) ({n} conflicts ({x} unresolved) since startup at {st})",
+         {**pz, "u": plone_url, "o": zoid, "c": pick(plone_classes), "s1": serial, "d1": zope_time, "s2": serial, "d2": zope_time,
+          "n": lambda g: g.num(1, 300), "x": pick(["0", "0", "1"]), "st": pick(["Thu Dec  3 06:00:12 2026", "Wed Dec  2 22:41:05 2026"])}),
+        (5, "{T} WARNING [ZODB.Connection:813][{TH}] Shouldn't load state for {c} {o} when the connection is closed",
+         {**pz, "c": pick(plone_classes), "o": zoid}),
+        (5, "{T} WARNING [ZODB.DB:180][{TH}] DB.open() has {n} open connections with a pool_size of {p}",
+         {**pz, "n": lambda g: g.num(8, 30), "p": pick(["7"])}),
+        (4, "{T} ERROR   [txn.{tid}:522][{TH}] Failed to abort resource manager: <Connection at {a}>",
+         {**pz, "tid": lambda g: g.num(139900000000000, 139999999999999), "a": lambda g: "7f" + g.hexs(10)}),
+        (4, "{T} CRITICA [txn.{tid}:469][{TH}] A storage error occurred during the second phase of the two-phase commit.  "
+            "Resources may be in an inconsistent state.",
+         {**pz, "tid": lambda g: g.num(139900000000000, 139999999999999)}),
+        (5, "{T} INFO    [GenericSetup.rolemap:103][{TH}] Role / permission map imported.", pz),
+        (5, "{T} INFO    [GenericSetup.toolset:86][{TH}] Toolset imported.", pz),
+        (6, "{T} INFO    [Products.GenericSetup.tool:1219][{TH}] Ran upgrade step {s} for profile {p}",
+         {**pz, "s": pick(["Reindex the getObjSize metadata", "Add image_scales metadata", "Update registry", "Fix discussion behavior"]),
+          "p": pick(["plone.app.upgrade:default", "plone.app.contenttypes:default", "plone.volto:default", "collective.exampletheme:default"])}),
+        (4, "{T} INFO    [ProgressHandler:57][{TH}] Refreshing catalog: {c} Process started ({n} objects to go)",
+         {**pz, "c": pick(["Plone/portal_catalog", "intranet/portal_catalog"]), "n": count}),
+        (8, "{T} INFO    [ProgressHandler:71][{TH}] Refreshing catalog: {c} {i}/{n} ({p}%) Estimated termination: {e}",
+         {**pz, "c": pick(["Plone/portal_catalog", "intranet/portal_catalog"]), "i": draw(catalog_progress), "n": then(1), "p": then(2),
+          "e": lambda g: f"2026-12-03 {hms(g)}"}),
+        (4, "{T} INFO    [ProgressHandler:63][{TH}] Refreshing catalog: {c} Process terminated. Duration: {d} seconds",
+         {**pz, "c": pick(["Plone/portal_catalog", "intranet/portal_catalog"]), "d": lambda g: f"{g.r.uniform(1, 3000):.2f}"}),
+        (6, "{T} ERROR   [plone.namedfile.scaling:392][{TH}] Could not scale \"<plone.namedfile.file.NamedBlobImage object at {a}>\" of '{u}'",
+         {**pz, "a": lambda g: "0x7f" + g.hexs(10),
+          "u": lambda g: "http://localhost:8080/Plone/" + g.r.choice(["news/spring-sale", "about-us/team", "events/open-day", "images/banner-" + g.num(1, 99)])}),
+    ]
+
+    # ---------------- Wagtail on Django (gunicorn, Django logging '%(asctime)s %(levelname)s %(name)s %(message)s') ----------------
+    def dj_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    dj = {"T": dj_ts}
+    wt_slugs = ["news/spring-sale-starts-monday", "about-us", "blog/10-tips-for-winter-gardening", "events/open-day", "careers"]
+
+    def wt_path(g: Gen) -> str:
+        return g.r.choice([
+            "/", "/" + g.r.choice(wt_slugs) + "/", "/admin/pages/" + g.num(3, 900) + "/edit/", "/admin/",
+            "/media/images/" + g.r.choice(["hero", "team", "banner", "IMG_" + g.num(1000, 9999)]) + "." + g.hexs(8) + "."
+            + g.r.choice(["fill-800x450", "width-1200", "max-165x165", "fill-400x400-c100"]) + g.r.choice([".jpg", ".webp"]),
+            "/images/" + g.hexs(27) + "=/" + g.num(1, 4000) + "/" + g.r.choice(["width-800", "fill-300x200"]) + "/",
+            "/api/v2/pages/?type=blog.BlogPage&fields=*&limit=20", "/search/?query=" + g.r.choice(["opening+hours", "shipping", "careers"]),
+            "/admin/login/", "/sitemap.xml", "/documents/" + g.num(1, 900) + "/annual-report-2026.pdf",
+        ])
+
+    def wt_request(g: Gen):
+        m = g.r.choice(["GET", "GET", "GET", "GET", "POST", "HEAD"])
+        if m == "POST":
+            p = g.r.choice(["/admin/login/", "/contact/", "/admin/pages/" + g.num(3, 900) + "/edit/", "/admin/images/multiple/add/"])
+            s = g.r.choice(["302", "302", "200", "403", "500"])
+        else:
+            p = wt_path(g)
+            s = g.r.choice(["200", "200", "200", "200", "302", "304", "404", "500"])
+        b = "0" if m == "HEAD" or s in ("302", "304") else str(g.r.choice([g.r.randint(150, 4000), g.r.randint(4000, 90000), g.r.randint(90000, 900000)]))
+        return m, p, s, b
+
+    def page_pk(g: Gen) -> str:
+        return g.num(3, 900)
+
+    wagtail = [
+        (130, '{i} - - [{d}] "{m} {p} HTTP/1.1" {s} {b} "{r}" "{a}"',
+         {"i": client_ip, "d": lambda g: f"03/Dec/2026:{hms(g)} +0000", "m": draw(wt_request), "p": then(1), "s": then(2), "b": then(3),
+          "r": pick(["-", "-", "https://www.example.com/", "https://www.google.com/"]), "a": pick(ua)}),
+        (25, '{T} INFO wagtail Page published: "{t}" pk={k} revision_id={r}', {**dj, "t": pick(titles), "k": page_pk, "r": lambda g: g.num(100, 90000)}),
+        (9, '{T} INFO wagtail Page unpublished: "{t}" pk={k}', {**dj, "t": pick(titles), "k": page_pk}),
+        (6, '{T} INFO wagtail Page scheduled for publish: "{t}" pk={k} revision_id={r} go_live_at={g2}',
+         {**dj, "t": pick(titles), "k": page_pk, "r": lambda g: g.num(100, 90000),
+          "g2": lambda g: f"2026-12-{g.r.randint(3, 24):02d} {g.r.randint(6, 20):02d}:00:00+00:00"}),
+        (5, '{T} INFO wagtail Page deleted: "{t}" pk={k}', {**dj, "t": pick(titles), "k": page_pk}),
+        (5, '{T} INFO wagtail Page moved: "{t}" id={k} path={p}',
+         {**dj, "t": pick(titles), "k": page_pk, "p": lambda g: "/home/" + g.r.choice(wt_slugs) + "/"}),
+        (12, "{T} INFO wagtail.frontendcache [{b}] Purging URL: {u}",
+         {**dj, "b": pick(["cloudflare", "varnish"]), "u": lambda g: "https://www.example.com/" + g.r.choice([s + "/" for s in wt_slugs] + [""])}),
+        (5, "{T} ERROR wagtail.frontendcache Couldn't purge '{u}' from HTTP cache. HTTPError: {c} {r}",
+         {**dj, "u": lambda g: "https://www.example.com/" + g.r.choice(wt_slugs) + "/",
+          "c": first([("503", "Service Unavailable"), ("405", "Method Not Allowed"), ("403", "Forbidden")]), "r": then(1)}),
+        (5, "{T} ERROR wagtail.frontendcache Couldn't purge '{u}' from HTTP cache. URLError: {r}",
+         {**dj, "u": lambda g: "http://varnish:6081/" + g.r.choice(wt_slugs) + "/", "r": pick(["[Errno 111] Connection refused", "timed out"])}),
+        (16, "{T} WARNING django.request Not Found: {p}",
+         {**dj, "p": pick(["/wp-login.php", "/.env", "/favicon.ico", "/news/old-article/", "/xmlrpc.php"])}),
+        (6, "{T} ERROR django.request Internal Server Error: {p}", {**dj, "p": wt_path}),
+        (6, "{T} WARNING django.security.csrf Forbidden ({r}): {p}",
+         {**dj, "r": pick(["CSRF token missing.", "CSRF token from POST incorrect.", "CSRF cookie not set.",
+                           "Origin checking failed - https://cms.example.net does not match any trusted origins."]),
+          "p": pick(["/admin/login/", "/admin/pages/add/blog/blogpage/12/", "/contact/"])}),
+        (5, "{T} ERROR django.security.DisallowedHost Invalid HTTP_HOST header: '{h}'. You may need to add '{h2}' to ALLOWED_HOSTS.",
+         {**dj, "h": draw(lambda g: (h := g.r.choice(["10.0.3.17:8000", "example.org", "cms-internal.local"]), h.split(":")[0])), "h2": then(1)}),
+        (7, '{T} WARNING axes.handlers.database AXES: Repeated login failure by {{username: "{u}", ip_address: "{i}", user_agent: "{a}", '
+            'path_info: "/admin/login/"}}. Updated existing record in the database.',
+         {**dj, "u": pick(["editor", "admin", "j.smith"]), "i": client_ip, "a": pick(ua)}),
+        (5, '{T} WARNING axes.handlers.database AXES: New login failure by {{username: "{u}", ip_address: "{i}", user_agent: "{a}", '
+            'path_info: "/admin/login/"}}. Created new record in the database.',
+         {**dj, "u": pick(["editor", "admin", "j.smith"]), "i": client_ip, "a": pick(ua)}),
+        (4, '{T} WARNING axes.handlers.database AXES: Locking out {{username: "{u}", ip_address: "{i}", user_agent: "{a}", '
+            'path_info: "/admin/login/"}} after repeated login failures.',
+         {**dj, "u": pick(["admin", "editor"]), "i": client_ip, "a": pick(ua)}),
+        (12, "{T} INFO elasticsearch {m} http://{h}:9200/{p} [status:{s} request:{d}s]",
+         {**dj, "m": pick(["POST", "GET"]), "h": pick(["es-0", "es-1"]),
+          "p": pick(["wagtail__wagtailcore_page/_search", "wagtail__wagtailimages_image/_search", "_bulk", "wagtail__blog_blogpage/_doc/418"]),
+          "s": pick(["200", "201"]), "d": lambda g: f"{g.r.uniform(0.001, 0.9):.3f}"}),
+        (5, "{T} WARNING elasticsearch {m} http://{h}:9200/{p} [status:{s} request:{d}s]",
+         {**dj, "m": pick(["POST", "GET", "DELETE"]), "h": pick(["es-0", "es-1"]),
+          "p": pick(["wagtail__wagtailcore_page/_search", "wagtail__wagtailcore_page_c4f2a1/_bulk", "wagtail__blog_blogpage/_doc/418"]),
+          "s": pick(["400", "404", "429", "N/A"]), "d": lambda g: f"{g.r.uniform(0.001, 10):.3f}"}),
+        (4, "Updating backend: {b}", {"b": pick(["default", "es"])}),
+        (4, "{b}: Rebuilding index {i}", {"b": pick(["default", "es"]), "i": lambda g: "wagtail__" + g.r.choice(["wagtailcore_page", "wagtailimages_image", "wagtaildocs_document"])}),
+        (4, "{b}: indexed {n} objects", {"b": pick(["default", "es"]), "n": count}),
+        (5, "Nothing to publish", {}),
+        (5, "Nothing to unpublish", {}),
+        (4, "Successfully regenerated {n} image rendition(s)", {"n": count}),
+        (4, "Successfully purged {n} image rendition(s)", {"n": count}),
+        (5, "  Applying {a}.{m}... OK",
+         {"a": pick(["wagtailcore", "wagtailimages", "blog", "home"]), "m": pick(["0094_alter_page_locale", "0026_delete_uploadedimage",
+                                                                                  "0012_blogpage_hero_image", "0003_homepage_body"])}),
+        (4, "  No migrations to apply.", {}),
+    ]
+
+    # ---------------- Craft CMS 4 (Monolog: '%datetime% [%channel%.%level_name%] [%extra.yii_category%] %message% %extra%') ----------------
+    def cr_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def memory(g: Gen) -> str:
+        return str(g.r.randint(4000000, 120000000))
+
+    cr = {"T": cr_ts, "M": memory}
+    cr_jobs = ["Updating search indexes", "Generating pending image transforms", "Resaving Entry elements",
+               "Updating element slugs and URIs", "Propagating entries", "Deleting stale template caches"]
+    cr_job_errors = ["SQLSTATE[HY000]: General error: 2006 MySQL server has gone away",
+                     "Image transform cannot be created. The source file does not exist.",
+                     "Allowed memory size of 268435456 bytes exhausted (tried to allocate 20480 bytes)",
+                     "Unable to acquire a lock for the entry"]
+    cr_migrations = ["m261120_101500_add_hero_field", "m261201_083000_drop_legacy_tables", "m221227_120000_notifications"]
+    craft = [
+        (20, "{T} [queue.INFO] [craft\\queue\\QueueLogBehavior::beforeExec] [{i}] {j} (attempt: {a}, pid: {p}) - Started {{\"memory\":{M}}}",
+         {**cr, "i": lambda g: g.num(1000, 99999), "j": pick(cr_jobs), "a": pick(["1", "1", "1", "2", "3"]), "p": lambda g: g.num(30, 9000)}),
+        (18, "{T} [queue.INFO] [craft\\queue\\QueueLogBehavior::afterExec] [{i}] {j} - Done (time: {d}s) {{\"memory\":{M}}}",
+         {**cr, "i": lambda g: g.num(1000, 99999), "j": pick(cr_jobs), "d": lambda g: f"{g.r.uniform(0.01, 90):.3f}"}),
+        (6, "{T} [queue.ERROR] [craft\\queue\\QueueLogBehavior::afterError] [{i}] {j} - Error (time: {d}s): {e} {{\"memory\":{M}}}",
+         {**cr, "i": lambda g: g.num(1000, 99999), "j": pick(cr_jobs), "d": lambda g: f"{g.r.uniform(0.01, 90):.3f}", "e": pick(cr_job_errors)}),
+        (8, "{T} [web.ERROR] [yii\\web\\HttpException:404] yii\\web\\NotFoundHttpException: Template not found: {t} in "
+            "/var/www/html/vendor/craftcms/cms/src/controllers/TemplatesController.php:98 {{\"memory\":{M}}}",
+         {**cr, "t": pick(["wp-login.php", "news/old-article", ".env", "apple-touch-icon.png"])}),
+        (5, "{T} [web.ERROR] [yii\\db\\Exception] SQLSTATE[HY000] [2002] Connection refused {{\"memory\":{M}}}", cr),
+        (5, "{T} [web.WARNING] [craft\\web\\Controller::beforeAction] Invalid CSRF token. {{\"memory\":{M}}}", cr),
+        (4, "Applying changes from your project config files ... done", {}),
+        (5, "- updating {p} ... done",
+         {"p": lambda g: g.r.choice(["sections", "fields", "entryTypes", "volumes", "imageTransforms"]) + "." + g.uuid()}),
+        (4, "Finished applying changes", {}),
+        (4, "No new migrations found. Your system is up to date.", {}),
+        (4, "Total {n} new {w} to be applied:", {"n": draw(lambda g: (str(n := g.r.randint(1, 3)), "migration" if n == 1 else "migrations")), "w": then(1)}),
+        (5, "    *** applying {m}", {"m": pick(cr_migrations)}),
+        (5, "    *** applied {m} (time: {d}s)", {"m": pick(cr_migrations), "d": lambda g: f"{g.r.uniform(0.002, 40):.3f}"}),
+        (4, "Migrated up successfully.", {}),
+    ]
+
+    # ---------------- Umbraco 13 (Serilog compact JSON, UmbracoTraceLog.*.json) ----------------
+    def clef_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 9999999):0>7}Z"
+
+    um_apps = [("WEB01", "a5ba2b7fd8e5c9c1a26f1e7e0a2c9d0fd4e0b0d2"), ("WEB02", "3c41f9e2b7a85d06c1e4f29a8b7d3e5c0f1a2b4d")]
+
+    def um_tail(ctx: str, level: str, request: bool = False) -> str:
+        req = ',"HttpRequestId":"{RQ}","HttpRequestNumber":{RN},"HttpSessionId":"0"' if request else ""
+        return ('"SourceContext":"' + ctx + '","ProcessId":{PID},"ProcessName":"Umbraco.Web.UI","ThreadId":{TID},'
+                '"ApplicationId":"{AI}","MachineName":"{MN}","Log4NetLevel":"' + level + '"' + req + "}}")
+
+    ums = {"T": clef_ts, "PID": pick(["1", "7"]), "TID": lambda g: g.num(1, 90),
+           "AI": first([(a, m) for m, a in um_apps]), "MN": then(1), "RQ": Gen.uuid, "RN": lambda g: g.num(1, 90000)}
+
+    def um_head(mt: str, level: str = "") -> str:
+        lv = f',"@l":"{level}"' if level else ""
+        return '{{"@t":"{T}","@mt":"' + mt + '"' + lv
+
+    um_indexes = ["ExternalIndex", "InternalIndex", "MembersIndex", "DeliveryApiContentIndex"]
+    um_exc = ["System.Net.Http.HttpRequestException: Connection refused (localhost:443)\\n ---> System.Net.Sockets.SocketException (111): Connection refused",
+              "System.Threading.Tasks.TaskCanceledException: The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing."]
+    um_exc_req = ["System.NullReferenceException: Object reference not set to an instance of an object.\\n   at Umbraco.Cms.Web.Common.Controllers.RenderController.Index()",
+                  "Microsoft.Data.SqlClient.SqlException (0x80131904): Execution Timeout Expired.  The timeout period elapsed prior to completion of the operation or the server is not responding."]
+    umbraco = [
+        (4, um_head("Acquiring.") + "," + um_tail("Umbraco.Cms.Core.Runtime.MainDom", "INFO "), ums),
+        (4, um_head("Acquired.") + "," + um_tail("Umbraco.Cms.Core.Runtime.MainDom", "INFO "), ums),
+        (4, um_head("Now listening on: {{address}}") + ',"address":"{a}",' + um_tail("Microsoft.Hosting.Lifetime", "INFO "),
+         {**ums, "a": pick(["http://[::]:8080", "https://[::]:8443"])}),
+        (4, um_head("Application started. Press Ctrl+C to shut down.") + "," + um_tail("Microsoft.Hosting.Lifetime", "INFO "), ums),
+        (4, um_head("Hosting environment: {{EnvName}}") + ',"EnvName":"{e}",' + um_tail("Microsoft.Hosting.Lifetime", "INFO "),
+         {**ums, "e": pick(["Production", "Staging"])}),
+        (4, um_head("Content root path: {{ContentRoot}}") + ',"ContentRoot":"{c}",' + um_tail("Microsoft.Hosting.Lifetime", "INFO "),
+         {**ums, "c": pick(["/app/", "/var/www/umbraco/"])}),
+        (4, um_head("Starting '{{MigrationName}}'...") + ',"MigrationName":"{m}",' + um_tail("Umbraco.Cms.Infrastructure.Migrations.MigrationPlanExecutor", "INFO "),
+         {**ums, "m": pick(["Umbraco.Core", "Umbraco.Forms", "uSync"])}),
+        (5, um_head("At {{OrigState}}") + ',"OrigState":"{s}",' + um_tail("Umbraco.Cms.Infrastructure.Migrations.MigrationPlanExecutor", "INFO "),
+         {**ums, "s": lambda g: "{" + g.uuid().upper() + "}"}),
+        (5, um_head("Execute {{MigrationType}}") + ',"MigrationType":"{t}",' + um_tail("Umbraco.Cms.Infrastructure.Migrations.MigrationPlanExecutor", "INFO "),
+         {**ums, "t": pick(["AddGuidsToUsers", "AddListViewKeysToDocumentTypes", "MigrateTours", "AddWebhookRequest"])}),
+        (4, um_head("Done (pending scope completion).") + "," + um_tail("Umbraco.Cms.Infrastructure.Migrations.MigrationPlanExecutor", "INFO "), ums),
+        (24, um_head("Document {{ContentName}} (id={{ContentId}}) has been published.") + ',"ContentName":"{n}","ContentId":{i},'
+         + um_tail("Umbraco.Cms.Core.Services.ContentService", "INFO ", True), {**ums, "n": pick(titles), "i": lambda g: g.num(1050, 9000)}),
+        (8, um_head("Document {{ContentName}} (id={{ContentId}}) has been unpublished.") + ',"ContentName":"{n}","ContentId":{i},'
+         + um_tail("Umbraco.Cms.Core.Services.ContentService", "INFO ", True), {**ums, "n": pick(titles), "i": lambda g: g.num(1050, 9000)}),
+        (7, um_head("Document {{ContentName}} (id={{ContentId}}) cannot be published: {{PublishStatus}}") + ',"ContentName":"{n}","ContentId":{i},'
+         + '"PublishStatus":"{s}",' + um_tail("Umbraco.Cms.Core.Services.ContentService", "INFO ", True),
+         {**ums, "n": pick(titles), "i": lambda g: g.num(1050, 9000),
+          "s": pick(["FailedPublishPathNotPublished", "FailedPublishContentInvalid", "FailedPublishCancelledByEvent", "FailedPublishHasExpired"])}),
+        (5, um_head("Failed to publish document id={{DocumentId}}, reason={{Reason}}.", "Error") + ',"DocumentId":{i},"Reason":"{s}",'
+         + um_tail("Umbraco.Cms.Core.Services.ContentService", "ERROR"),
+         {**ums, "i": lambda g: g.num(1050, 9000), "s": pick(["FailedPublishPathNotPublished", "FailedPublishContentInvalid"])}),
+        (4, um_head("Failed to unpublish document id={{DocumentId}}, reason={{Reason}}.", "Error") + ',"DocumentId":{i},"Reason":"{s}",'
+         + um_tail("Umbraco.Cms.Core.Services.ContentService", "ERROR"),
+         {**ums, "i": lambda g: g.num(1050, 9000), "s": pick(["FailedUnpublishCancelledByEvent", "FailedUnpublishMandatoryCultureUnpublished"])}),
+        (6, um_head("Rebuilding index '{{IndexName}}'") + ',"IndexName":"{x}",' + um_tail("Umbraco.Cms.Web.BackOffice.Controllers.ExamineManagementController", "INFO ", True),
+         {**ums, "x": pick(um_indexes)}),
+        (6, um_head("Rebuilding index '{{IndexName}}' done, {{DocumentCount}} items committed (can differ from the number of items in the index)")
+         + ',"IndexName":"{x}","DocumentCount":{n},' + um_tail("Umbraco.Cms.Web.BackOffice.Controllers.ExamineManagementController", "INFO "),
+         {**ums, "x": pick(um_indexes), "n": count}),
+        (4, um_head("Starting initialize async background thread.") + "," + um_tail("Umbraco.Cms.Infrastructure.Examine.ExamineIndexRebuilder", "INFO "), ums),
+        (6, um_head("Keep alive failed.", "Error") + ',"@x":"{x}",' + um_tail("Umbraco.Cms.Infrastructure.HostedServices.KeepAlive", "ERROR"),
+         {**ums, "x": pick(um_exc)}),
+        (8, um_head("Login attempt failed for username {{Username}} from IP address {{IPAddress}}", "Warning") + ',"Username":"{u}","IPAddress":"{i}",'
+         + um_tail("Umbraco.Cms.Web.BackOffice.Controllers.AuthenticationController", "WARN ", True),
+         {**ums, "u": pick(["editor@example.com", "admin@example.com", "j.smith@example.org"]), "i": client_ip}),
+        (6, um_head("An unhandled exception has occurred while executing the request.", "Error") + ',"@x":"{x}",'
+         + um_tail("Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware", "ERROR", True), {**ums, "x": pick(um_exc_req)}),
+        (4, um_head("Failed to determine the https port for redirect.", "Warning") + ","
+         + um_tail("Microsoft.AspNetCore.HttpsPolicy.HttpsRedirectionMiddleware", "WARN ", True), ums),
+    ]
+
+    return strapi + directus + payload + plone + wagtail + craft + umbraco
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -28043,7 +28524,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "ServerlessPlatform": serverless_events,
            "CommercePlatform": commerce_events,
            "GatewayPlatform": gateway_events,
-           "IndustrialPlatform": industrial_events}
+           "IndustrialPlatform": industrial_events,
+           "ContentPlatform": content_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
