@@ -337,6 +337,68 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   components, application load, download and online change, IEC tasks, watchdogs, users), the OpenPLC v3
   runtime, Eclipse Kura 5, mbusd, Apache PLC4X, Eclipse Ditto (things, connectivity, policies), the Eclipse
   Hono protocol adapters and FUXA; 124 event types.
+* ``SpacePlatform`` (written blind for the twenty-seventh issue-15 pass: before reading the engine or
+  any failure analysis; scored once): ground-segment and flight software of a small satellite mission:
+  NASA's core Flight System (cFE event messages on the EVS port from ES, EVS, SB, TBL and TIME, the ES
+  startup system log, the SAMPLE_APP, CI_LAB, TO_LAB, SC and HS applications), F Prime (F' GDS event
+  lines: command dispatch, health pings, file uplink and downlink, rate groups, parameters, sequences,
+  telemetry packetizer, com queue), OpenC3 COSMOS (JSON log lines: interfaces, commands, limits, packet
+  logs), GNU Radio 3.10 with UHD (B200 init, clock rates, underflow and overflow letters, overflow
+  reports), gr-osmosdr, librtlsdr and SoapySDR, the SatNOGS client with its APScheduler lines, Hamlib
+  rotctld and rigctld (verbose, -Z timestamps) and gpredict; 156 event types.
+* ``FabricationPlatform`` (written blind for the twenty-seventh issue-15 pass: before reading the engine or
+  any failure analysis; scored once): 3D printing and CNC fabrication software as makers and print-farm operators
+  log it: OctoPrint (octoprint.log: startup, plugins, the serial connection and its monitoring states, print jobs,
+  file analysis, timelapse, the Pi support plugin, client connections and logins), Marlin firmware's serial
+  responses as OctoPrint's serial.log records them (ok, temperature reports, echo:busy, Error: lines with thermal
+  runaway, resends, SD printing, M115 capabilities), Klipper (klippy.log: Stats lines, MCU configuration, webhooks
+  clients, heater targets, shutdowns, SD card prints, probing, homing and move errors), Moonraker (moonraker.log:
+  components, the request log, websocket clients, the Klippy connection, JSON-RPC errors), LinuxCNC (the start
+  script, task, motion and RTAPI messages, HAL file errors, Mesa hostmot2), grbl 1.1 responses and status reports
+  with Universal G-code Sender's console lines, PrusaSlicer's command-line progress and CuraEngine's command-line
+  statistics; 168 event types.
+* ``ERPPlatform`` (written blind for the twenty-seventh issue-15 pass: before reading the engine or any
+  failure analysis; scored once): open-source ERP and accounting suites as their administrators log them:
+  ERPNext on the Frappe framework (scheduler.log, the RQ workers' worker.log, the last lines of the
+  tracebacks in worker.error.log: document submit and cancel errors, accounting validation, MariaDB and
+  SMTP errors; gunicorn's web.error.log; bench migrate), Dolibarr (dolibarr.log: page accesses, SQL and
+  SQL errors, logins, triggers, cron jobs, module initialisation, CMailFile), Apache OFBiz (ofbiz.log:
+  containers, components, the entity engine, service timings, the job poller's recurrences, the control
+  servlet's timers), iDempiere (CLogFormatter lines of the accounting processor posting documents),
+  Tryton (trytond: modules, the pool, RPC dispatch, logins, cron, werkzeug request lines) and Akaunting
+  (the Laravel log with its exception context); 120 event types.
+* ``FinancePlatform`` (written blind for the twenty-seventh issue-15 pass: before reading the engine or
+  any failure analysis; scored once): financial transaction and ledger software as its operators log it:
+  Apache Fineract (the Spring Boot console: request logging, loan and savings commands, journal entries,
+  the Loan COB and scheduler jobs through Spring Batch, Liquibase tenant upgrades, HikariCP, exception
+  mappers), Moov (ach, achgateway, wire and watchman as go-kit logfmt: files, merging, uploads, cutoffs,
+  OFAC refreshes and searches), TigerBeetle (replica log lines: view changes, commits, checkpoints, client
+  sessions, the message bus and the cluster clock), the QuickFIX C++ and QuickFIX/n session event logs
+  (logon, logout, resend requests, sequence resets, heartbeats, rejects), Beancount's bean-check, the
+  Hyperledger Fabric peer and orderer (gossip, validation, ledger commit, chaincode, etcdraft) and the jPOS
+  Q2 logger (channel connect and disconnect, ISO 8583 send and receive with their isomsg fields, the
+  transaction manager's debug and profiler lines); 140 event types.
+* ``EducationPlatform`` (written blind for the twenty-seventh issue-15 pass: before reading the engine or
+  any failure analysis; scored once): learning platforms as their operators log them: Canvas LMS
+  (production.log: Rails requests, LTI 1.3 launches, errors; its delayed_job workers), Open edX (LMS and
+  Studio Django logs: logins, course import and publish, grades, instructor task grade reports; tracking.log
+  enrollments; the Celery workers), BigBlueButton (bbb-web's MeetingService analytics lines, the bbb-rap
+  recording workers, FreeSWITCH, the Kurento Media Server, bbb-webrtc-sfu with mediasoup), Kolibri (channel
+  and content import, the sync command's transfer sessions, facility users), Chamilo (PHP errors in Apache's
+  error log), ILIAS (ilias.log) and Sakai (log4j lines and Tomcat's own lines in catalina.out); 124 event
+  types.
+* ``ContentPlatform`` (written blind for the twenty-seventh issue-15 pass: before reading the engine or
+  any failure analysis; scored once): headless and classic CMS servers as their operators log them: Strapi
+  (the Koa request logger, start-up and configuration warnings, database and upload provider errors, the
+  admin build), Directus (pino JSON: request lines, bootstrap and migrations, extensions, flows and
+  webhooks, schema snapshot and apply, the ioredis cache connection), Payload CMS 2 and 3 (pino-pretty:
+  migrations, database adapters, uploads, email), Plone 6 (the Zope event log: waitress, ZODB connections
+  and conflicts, transactions, GenericSetup, catalog refreshes, image scales), Wagtail on Django (gunicorn
+  access lines, page publishing, the frontend cache, search index updates, scheduled publishing, image
+  renditions, Django's request and security loggers, django-axes, migrations), Craft CMS 4 (queue jobs,
+  web errors, project config and migrations on the console) and Umbraco 13 (Serilog compact JSON:
+  MainDom, the ASP.NET Core host, migrations, content and scheduled publishing, Examine index rebuilds,
+  back office logins); 131 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -28001,6 +28063,2907 @@ def industrial_events() -> list[tuple[float, str, dict]]:
     ]
 
 
+def space_events() -> list[tuple[float, str, dict]]:
+    """Ground-segment and flight software as the operators of a small satellite mission log it: NASA's
+    core Flight System (cFE event messages on the EVS port: ES with its startup system log lines, EVS,
+    SB, TBL and TIME, and the SAMPLE_APP, CI_LAB, TO_LAB, SC and HS applications with their command
+    counters), F Prime (F' GDS event lines: the command dispatcher, health pings, file uplink and
+    downlink, rate groups, the parameter database, the command sequencer, the telemetry packetizer,
+    the com queue, the assert adapter), OpenC3 COSMOS (JSON log lines: interface connect and
+    disconnect, commands sent, limits, packet log files, packet length mismatches), GNU Radio (the
+    3.10 logger: buffer allocation, usrp_source overflow reports) with UHD (B200 init, clock rates,
+    thread priority) and its underflow and overflow letters, gr-osmosdr, librtlsdr and SoapySDR, the
+    SatNOGS client (its scheduler tasks, observer threads and APScheduler lines), Hamlib rotctld and
+    rigctld (verbose with -Z timestamps) and gpredict (gpredict.log).
+    Written blind for the twenty-seventh issue-15 pass: before reading the engine or any failure
+    analysis; 156 event types."""
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def us6(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([1, 1, 2, 3, 4, g.r.randint(5, 60)]))
+
+    def count(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(40, 900), g.r.randint(900, 40000)]))
+
+    def lan_ip(g: Gen) -> str:
+        return g.r.choice(["127.0.0.1", "127.0.0.1", f"192.168.1.{g.r.randint(2, 250)}", g.ip()])
+
+    # ---- cFE: 'EVS Port1 2026-337-10:15:02.12345 66/1/CFE_SB 25: message' ----
+    def cfe_t(g: Gen) -> str:
+        return f"2026-337-{hms(g)}.{g.num(0, 99999).rjust(5, '0')}"
+
+    def evs(app: str, eid: int) -> str:
+        return "EVS Port1 {CT} 66/1/" + app + " " + str(eid) + ": "
+
+    cts = {"CT": cfe_t}
+    cfe_apps = [("/cf/sample_app.so", "SAMPLE_APP"), ("/cf/ci_lab.so", "CI_LAB_APP"), ("/cf/to_lab.so", "TO_LAB_APP"),
+                ("/cf/sch_lab.so", "SCH_LAB_APP"), ("/cf/sc.so", "SC"), ("/cf/hs.so", "HS"), ("/cf/ds.so", "DS")]
+    app_names = [a for _, a in cfe_apps]
+
+    def app_then_file(g: Gen) -> str:
+        path, name = g.r.choice(cfe_apps)
+        g.drawn = (name, path)
+        return name
+
+    def app_id(g: Gen) -> str:
+        return str(1114112 + g.r.randint(0, 24))
+
+    def mid(g: Gen) -> str:
+        return g.r.choice(["0x1882", "0x1884", "0x0883", "0x0801", "0x1880", "0x0884", "0x18a9", "0x08ba"])
+
+    def cc(g: Gen) -> str:
+        return str(g.r.choice([0, 1, 2, 3, 4, 7, 12, g.r.randint(13, 255)]))
+
+    def pipe_id(g: Gen) -> str:
+        return str(g.r.randint(0, 31))
+
+    pipes = ["SAMPLE_APP_CMD_PIPE", "TO_LAB_TLM_PIPE", "SC_CMD_PIPE", "HS_CMD_PIPE", "DS_CMD_PIPE"]
+    tables = [("SAMPLE_APP.SampleAppTable", "/cf/sample_app_tbl.tbl"), ("SC.RTS_TBL001", "/cf/sc_rts001.tbl"),
+              ("HS.AppMon_Tbl", "/cf/hs_amt.tbl"), ("DS.FILE_TBL", "/cf/ds_file_tbl.tbl"),
+              ("SC.RTS_TBL003", "/cf/sc_rts003.tbl")]
+
+    def owner_table(g: Gen) -> str:
+        table = g.r.choice(tables)[0]
+        g.drawn = (table,)
+        return table.split(".")[0]
+
+    def secs(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(0, 5), g.r.randint(1700000000, 1799999999)]))
+
+    def ssecs(g: Gen) -> str:
+        return g.hexs(8).upper().lstrip("0") or "0"
+
+    def rts(g: Gen) -> str:
+        return str(g.r.randint(1, 64)).rjust(3, "0")
+
+    cfe = [
+        # ES startup system log (console)
+        (6, "{CT} ES Startup: Loading file: {f}, APP: {a}", {**cts, "f": first(cfe_apps), "a": then(1)}),
+        (6, "{CT} ES Startup: {a} loaded and created", {**cts, "a": pick(app_names)}),
+        (4, "{CT} ES Startup: Loading shared library: {f}", {**cts, "f": pick(["/cf/sample_lib.so", "/cf/cfs_lib.so"])}),
+        (3, "{CT} ES Startup: CFE_ES_Main entering OPERATIONAL state", cts),
+        (3, "{CT} ES Startup: CFE_ES_Main in EARLY_INIT state", cts),
+        # ES
+        (3, evs("CFE_ES", 1) + "cFE ES Initialized", cts),
+        (3, evs("CFE_ES", 2) + "cFS Versions: cfe {v}, osal {o}, psp {p}. cFE chksm {c}",
+         {**cts, "v": pick(["v7.0.0"]), "o": pick(["v6.0.0"]), "p": pick(["v1.6.0"]), "c": pick(["41437", "7188"])}),
+        (7, evs("CFE_ES", 6) + "Started {a} from {f}, AppID = {i}", {**cts, "a": app_then_file, "f": then(1), "i": app_id}),
+        (4, evs("CFE_ES", 7) + "Restart Application {a} Completed, AppID={i}", {**cts, "a": pick(app_names), "i": app_id}),
+        (3, evs("CFE_ES", 8) + "Reload Application {a} Completed, AppID={i}", {**cts, "a": pick(app_names), "i": app_id}),
+        (3, evs("CFE_ES", 9) + "Stop Application {a} Completed.", {**cts, "a": pick(app_names)}),
+        (5, evs("CFE_ES", 22) + "Sent {a} application data", {**cts, "a": pick(app_names)}),
+        (4, evs("CFE_ES", 40) + "Invalid command code received: ID = {m}, CC = {c}", {**cts, "m": mid, "c": cc}),
+        (4, evs("CFE_ES", 43) + "Invalid msg length: ID = {m},  CC = {c}, Len = {n}, Expected = {e}",
+         {**cts, "m": mid, "c": cc, "n": lambda g: g.num(8, 200), "e": lambda g: g.num(8, 200)}),
+        # EVS
+        (3, evs("CFE_EVS", 1) + "cFE EVS Initialized.{v}", {**cts, "v": pick(["cFE DEVELOPMENT BUILD v7.0.0", "cFE v7.0.0"])}),
+        (4, evs("CFE_EVS", 17) + "Write Log File Command: {n} event log entries written to {f}",
+         {**cts, "n": count, "f": pick(["/ram/cfe_evs.log", "/cf/evs_log_0337.log"])}),
+        (4, evs("CFE_EVS", 43) + "Max filter count reached, AppName = {a}, EventID = 0x{e}: Filter locked until reset",
+         {**cts, "a": pick(app_names), "e": lambda g: f"{g.r.randint(1, 60):08x}"}),
+        (3, evs("CFE_EVS", 20) + "Set Event Format Mode Command: Invalid Event Format Mode = 0x{x}",
+         {**cts, "x": lambda g: f"{g.r.randint(2, 255):02x}"}),
+        # SB
+        (3, evs("CFE_SB", 1) + "cFE SB Initialized", cts),
+        (12, evs("CFE_SB", 25) + "Pipe Overflow,MsgId {m},pipe {p},sender {a}", {**cts, "m": mid, "p": pick(pipes), "a": pick(app_names)}),
+        (8, evs("CFE_SB", 17) + "Msg Limit Err,MsgId {m},pipe {p},sender {a}", {**cts, "m": mid, "p": pick(pipes), "a": pick(app_names)}),
+        (7, evs("CFE_SB", 14) + "Send Err:No Subscribers for MsgId {m},sender {a}", {**cts, "m": mid, "a": pick(app_names)}),
+        (3, evs("CFE_SB", 9) + "Subscribe Err:Bad Arg,MsgId {m},PipeId {i},app {a},scope {s}",
+         {**cts, "m": mid, "i": pipe_id, "a": pick(app_names), "s": pick(["0", "1"])}),
+        (4, evs("CFE_SB", 10) + "Pipe Created:name {p},id {i},app {a}", {**cts, "p": pick(pipes), "i": pipe_id, "a": pick(app_names)}),
+        (4, evs("CFE_SB", 11) + "Subscription Rcvd:MsgId {m} on {p}({i}),app {a}",
+         {**cts, "m": mid, "p": pick(pipes), "i": pipe_id, "a": pick(app_names)}),
+        # TBL
+        (7, evs("CFE_TBL", 35) + "Successfully loaded '{t}' from '{f}'", {**cts, "t": first(tables), "f": then(1)}),
+        (6, evs("CFE_TBL", 36) + "{a} validation successful for Inactive '{t}'", {**cts, "a": owner_table, "t": then(0)}),
+        (3, evs("CFE_TBL", 92) + "{a} validation failed for Inactive '{t}', Status=0x{s}",
+         {**cts, "a": owner_table, "t": then(0), "s": pick(["FFFFFFFF", "CC00000A", "FFFFFFFE"])}),
+        (6, evs("CFE_TBL", 37) + "{a} Successfully Updated '{t}'", {**cts, "a": owner_table, "t": then(0)}),
+        (3, evs("CFE_TBL", 38) + "Successfully dumped Table '{t}' to '{f}':Size={n}",
+         {**cts, "t": lambda g: g.r.choice(tables)[0], "f": pick(["/ram/sc_rts001_dmp.tbl", "/ram/tbl_dump.tbl"]), "n": count}),
+        (3, evs("CFE_TBL", 39) + "Table Load Aborted for '{t}'", {**cts, "t": lambda g: g.r.choice(tables)[0]}),
+        (3, evs("CFE_TBL", 61) + "Unable to locate '{t}' in Table Registry",
+         {**cts, "t": pick(["SC.RTS_TBL010", "LC.LC_WDT", "sample_app.SampleTable"])}),
+        # TIME
+        (4, evs("CFE_TIME", 21) + "Start FLYWHEEL", cts),
+        (4, evs("CFE_TIME", 22) + "Stop FLYWHEEL", cts),
+        (3, evs("CFE_TIME", 4) + "Set Clock State = {s}", {**cts, "s": pick(["VALID", "INVALID", "FLYWHEEL"])}),
+        (3, evs("CFE_TIME", 5) + "Set Time Source = {s}", {**cts, "s": pick(["INTERNAL", "EXTERNAL"])}),
+        (4, evs("CFE_TIME", 13) + "STCF Adjust -- secs = {s}, usecs = {u}, ssecs = 0x{x}, dir[1=Positive, 2=Negative] = {d}",
+         {**cts, "s": lambda g: g.num(0, 3), "u": lambda g: g.num(0, 999999), "x": ssecs, "d": pick(["1", "2"])}),
+        (3, evs("CFE_TIME", 11) + "Set Time -- secs = {s}, usecs = {u}, ssecs = 0x{x}",
+         {**cts, "s": secs, "u": lambda g: g.num(0, 999999), "x": ssecs}),
+        (3, evs("CFE_TIME", 16) + "Set Leap Seconds = {n}", {**cts, "n": pick(["37", "18", "0"])}),
+        # mission applications: command counters, init
+        (9, evs("SAMPLE_APP", 3) + "SAMPLE: NOOP command  Version {v}", {**cts, "v": pick(["1.3.0.0", "1.2.0.0"])}),
+        (5, evs("SAMPLE_APP", 4) + "SAMPLE: RESET command", cts),
+        (5, evs("SAMPLE_APP", 5) + "Invalid ground command code: CC = {c}", {**cts, "c": cc}),
+        (4, evs("SAMPLE_APP", 6) + "Invalid Msg length: ID = {m},  CC = {c}, Len = {n}, Expected = {e}",
+         {**cts, "m": mid, "c": cc, "n": lambda g: g.num(8, 200), "e": lambda g: g.num(8, 200)}),
+        (3, evs("SAMPLE_APP", 1) + "SAMPLE App Initialized.{v}", {**cts, "v": pick(["SAMPLE App DEVELOPMENT BUILD v1.3.0-rc4+dev58, Last Official Release: v1.1.0"])}),
+        (3, evs("TO_LAB_APP", 1) + "TO Lab Initialized.{v} Awaiting enable command.", {**cts, "v": pick(["TO Lab DEVELOPMENT BUILD v2.5.0-rc4+dev35, Last Official Release: v2.3.0"])}),
+        (5, evs("TO_LAB_APP", 3) + "TO telemetry output enabled for IP {ip}", {**cts, "ip": pick(["127.0.0.1", "192.168.1.20", "10.40.2.15"])}),
+        (4, evs("TO_LAB_APP", 4) + "TO sendto error {e}. Tlm output disabled.", {**cts, "e": pick(["-1", "-4"])}),
+        (3, evs("CI_LAB_APP", 1) + "CI Lab Initialized.{v}", {**cts, "v": pick(["CI Lab DEVELOPMENT BUILD v2.5.0-rc4+dev31, Last Official Release: v2.3.0"])}),
+        (5, evs("CI_LAB_APP", 3) + "CI: NOOP command", cts),
+        (9, evs("SC", 73) + "RTS {n} Execution Started", {**cts, "n": rts}),
+        (9, evs("SC", 77) + "RTS {n} Execution Completed", {**cts, "n": rts}),
+        (4, evs("SC", 106) + "ATS {a} Execution Started", {**cts, "a": pick(["A", "B"])}),
+        (3, evs("SC", 113) + "RTS {n} Command Failed Checksum: Command #{k}", {**cts, "n": rts, "k": small}),
+        (3, evs("HS", 31) + "CPU Hogging Detected", cts),
+        (3, evs("HS", 1) + "HS Initialized.  Version {v}", {**cts, "v": pick(["2.4.0.0"])}),
+    ]
+
+    # ---- F Prime: fprime-gds event lines 'time: component.Event EventSeverity.SEV : text' ----
+    def fp_t(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{us6(g)}"
+
+    def fp(name: str, sev: str) -> str:
+        return "{FT}: " + name + " EventSeverity." + sev + " : "
+
+    fts = {"FT": fp_t}
+
+    def opcode(g: Gen) -> str:
+        return g.r.choice(["0x500", "0x501", "0x505", "0x600", "0x601", "0x800", "0x4e01", "0x1000"])
+
+    def fp_file(g: Gen) -> str:
+        return g.r.choice(["/seq/pass_setup.bin", "/seq/downlink_all.bin", "/prm/PrmDb.dat", f"/data/img_{g.num(1000, 9999)}.bin"])
+
+    ping_entries = ["rateGroup1Comp", "rateGroup2Comp", "cmdDisp", "eventLogger", "fileDownlink", "prmDb"]
+    seqs = ["/seq/pass_setup.bin", "/seq/downlink_all.bin", "/seq/safe_mode.bin"]
+    fprime = [
+        (30, fp("cmdDisp.OpCodeDispatched", "COMMAND") + "Opcode {o} dispatched to port {p}", {**fts, "o": opcode, "p": lambda g: g.num(0, 12)}),
+        (28, fp("cmdDisp.OpCodeCompleted", "COMMAND") + "Opcode {o} completed", {**fts, "o": opcode}),
+        (6, fp("cmdDisp.OpCodeError", "COMMAND") + "Opcode {o} completed with error {e}",
+         {**fts, "o": opcode, "e": pick(["EXECUTION_ERROR", "VALIDATION_ERROR", "FORMAT_ERROR", "BUSY"])}),
+        (4, fp("cmdDisp.InvalidCommand", "WARNING_HI") + "Invalid opcode {o} received", {**fts, "o": lambda g: f"0x{g.r.randint(0, 65535):x}"}),
+        (7, fp("cmdDisp.NoOpReceived", "ACTIVITY_HI") + "Received a NO-OP command", fts),
+        (3, fp("cmdDisp.MalformedCommand", "WARNING_HI") + "Received malformed command packet. Status: {s}",
+         {**fts, "s": pick(["FW_DESERIALIZE_BUFFER_EMPTY", "FW_DESERIALIZE_TYPE_MISMATCH", "FW_DESERIALIZE_SIZE_MISMATCH"])}),
+        (5, fp("health.HLTH_PING_WARN", "WARNING_HI") + "Ping entry {e} late warning", {**fts, "e": pick(ping_entries)}),
+        (3, fp("health.HLTH_PING_LATE", "FATAL") + "Ping entry {e} did not respond", {**fts, "e": pick(ping_entries)}),
+        (6, fp("fileUplink.FileReceived", "ACTIVITY_HI") + "Received file {f}", {**fts, "f": fp_file}),
+        (3, fp("fileUplink.BadChecksum", "WARNING_HI") + "Bad checksum value during receipt of file {f}: computed 0x{a}, read 0x{b}",
+         {**fts, "f": fp_file, "a": lambda g: g.hexs(8), "b": lambda g: g.hexs(8)}),
+        (3, fp("fileUplink.UplinkCanceled", "ACTIVITY_HI") + "Received CANCEL packet", fts),
+        (9, fp("fileDownlink.FileSent", "ACTIVITY_HI") + "Sent file {s} to file {d}",
+         {**fts, "s": lambda g: f"/data/{g.r.choice(['img', 'hk', 'adcs'])}_{g.num(1000, 99999)}.bin",
+          "d": lambda g: f"/tmp/downlink/{g.num(1000, 99999)}.bin"}),
+        (3, fp("fileDownlink.FileOpenError", "WARNING_HI") + "Could not open file {f}", {**fts, "f": fp_file}),
+        (3, fp("fileDownlink.DownlinkTimeout", "WARNING_HI") + "Timeout occurred during downlink of file {s} to file {d}. Downlink has been canceled.",
+         {**fts, "s": lambda g: f"/data/img_{g.num(1000, 99999)}.bin", "d": lambda g: f"/tmp/downlink/{g.num(1000, 99999)}.bin"}),
+        (6, fp("rateGroup1Comp.RateGroupCycleSlip", "WARNING_HI") + "Rate group cycle slipped on cycle {n}", {**fts, "n": count}),
+        (3, fp("rateGroup2Comp.RateGroupStarted", "DIAGNOSTIC") + "Rate group started.", fts),
+        (5, fp("prmDb.PrmIdUpdated", "ACTIVITY_HI") + "Parameter ID 0x{i} updated", {**fts, "i": lambda g: f"{g.r.choice([0x110, 0x111, 0x2a0, 0x2a1, 0x301]):x}"}),
+        (3, fp("prmDb.PrmFileLoadComplete", "ACTIVITY_HI") + "Parameter file load completed. Read {n} records.", {**fts, "n": small}),
+        (5, fp("cmdSeq.CS_SequenceLoaded", "ACTIVITY_LO") + "Loaded sequence {f}", {**fts, "f": pick(seqs)}),
+        (5, fp("cmdSeq.CS_SequenceComplete", "ACTIVITY_HI") + "Sequence file {f} complete", {**fts, "f": pick(seqs)}),
+        (8, fp("cmdSeq.CS_CommandComplete", "ACTIVITY_LO") + "Sequence file {f}: Command {n} (opcode {o}) complete",
+         {**fts, "f": pick(seqs), "n": small, "o": lambda g: str(g.r.choice([1280, 1281, 1536, 2048, 19969]))}),
+        (3, fp("cmdSeq.CS_CommandError", "WARNING_HI") + "Sequence file {f}: Command at record {n}, opcode {o} failed with status {s}",
+         {**fts, "f": pick(seqs), "n": small, "o": lambda g: str(g.r.choice([1280, 1536, 19969])), "s": pick(["1", "2", "4"])}),
+        (4, fp("tlmSend.NoChan", "WARNING_LO") + "Telemetry ID 0x{i} not packetized", {**fts, "i": lambda g: f"{g.r.randint(0x100, 0x4fff):x}"}),
+        (4, fp("comQueue.QueueOverflow", "WARNING_HI") + "The {t} queue at index {i} overflowed",
+         {**fts, "t": pick(["COM_QUEUE", "BUFFER_QUEUE"]), "i": pick(["0", "1", "2"])}),
+        (2, fp("fatalAdapter.AF_ASSERT_1", "FATAL") + "Assert in file {f}, line {n}: {a}",
+         {**fts, "f": pick(["Svc/ComQueue/ComQueue.cpp", "Drv/TcpClient/TcpClientComponentImpl.cpp", "Ref/PingReceiver/PingReceiverComponentImpl.cpp"]),
+          "n": lambda g: g.num(40, 600), "a": lambda g: g.num(0, 300)}),
+    ]
+
+    # ---- OpenC3 COSMOS: JSON log lines of its microservices ----
+    def oc_head(g: Gen) -> str:
+        # "time" is nanoseconds since the epoch, "@timestamp" the same instant in microseconds
+        s, ns = g.r.randint(0, 86399), g.r.randint(0, 999999999)
+        g.drawn = (f"2026-12-03T{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.{ns // 1000:06d}Z",)
+        return f"{1796256000 + s}{ns:09d}"
+
+    def oc(level: str) -> str:
+        return '{{"time":{OT},"@timestamp":"{OA}","level":"' + level + '","microservice_name":"{MS}","container_name":"{CN}","message":"'
+
+    oc_tail = '","type":"log"}}'
+    interfaces = [("DEFAULT__INTERFACE__SAT_INT", "SAT_INT"), ("DEFAULT__INTERFACE__GS_RADIO_INT", "GS_RADIO_INT"),
+                  ("DEFAULT__INTERFACE__INST_INT", "INST_INT")]
+    containers = ["cosmos-openc3-operator-1", "openc3-operator-7c9f5d8b6-x2kqp"]
+    ocs = {"OT": oc_head, "OA": then(0), "CN": pick(containers)}
+    ifs = {**ocs, "MS": first(interfaces), "I": then(1)}
+    oc_cmds = [("SAT", "NOOP"), ("SAT", "CLEAR_COUNTERS"), ("SAT", "DOWNLINK_START"), ("INST", "ABORT")]
+    oc_pcmds = [("SAT", "SET_MODE", "MODE 'SAFE'"), ("SAT", "ADCS_POINT", "TARGET 'SUN', SLEW_RATE 0.5"),
+                ("INST", "COLLECT", "TYPE 'NORMAL', DURATION 1.0, OPCODE 171, TEMP 0.0"), ("SAT", "TX_POWER", "LEVEL 3")]
+    limits = [("INFO", "GREEN"), ("WARN", "YELLOW_HIGH"), ("WARN", "YELLOW_LOW"), ("ERROR", "RED_HIGH"), ("ERROR", "RED_LOW")]
+    items = [("SAT", "HEALTH_STATUS", "BATT_TEMP"), ("SAT", "HEALTH_STATUS", "BUS_VOLTAGE"), ("SAT", "EPS", "SOLAR_CURRENT"),
+             ("INST", "HEALTH_STATUS", "TEMP1")]
+
+    def oc_limit_level(g: Gen) -> str:
+        lvl, state = g.r.choice(limits)
+        tgt, pkt, item = g.r.choice(items)
+        rl = g.r.choice([-40.0, -20.0, 0.0, 5.0])
+        yl, yh, rh = rl + 10, rl + 60, rl + 80
+        lo, hi = {"GREEN": (yl, yh), "YELLOW_HIGH": (yh, rh), "YELLOW_LOW": (rl, yl), "RED_HIGH": (rh, rh + 30),
+                  "RED_LOW": (rl - 30, rl)}[state]
+        g.drawn = (lvl, tgt, pkt, item, f"{g.r.uniform(lo, hi):.1f}", state, f"{rl:.1f} {yl:.1f} {yh:.1f} {rh:.1f}")
+        return lvl
+
+    def oc_cmd(pool: list[tuple[str, ...]]):
+        # the command goes out through its target's interface
+        def f(g: Gen) -> str:
+            g.drawn = g.r.choice(pool)
+            return f"DEFAULT__INTERFACE__{g.drawn[0]}_INT"
+        return f
+
+    def oc_log_file(g: Gen) -> str:
+        kind = g.r.choice(["decom", "raw"])
+        tgt = g.r.choice(["SAT", "INST", "GS_RADIO"])
+        return f"/tmp/20261203{hms(g).replace(':', '')}{g.num(0, 999999999).rjust(9, '0')}__DEFAULT__{tgt}__ALL__rt__{kind}.bin"
+
+    def pkt_len(g: Gen) -> str:
+        defined = g.r.choice([64, 72, 128, 212])
+        g.drawn = (str(defined),)
+        return str(defined + g.r.choice([-8, -4, -2, 2, 6, 16]))
+
+    cosmos = [
+        (5, oc("INFO") + "{I}: Connecting ..." + oc_tail, ifs),
+        (5, oc("INFO") + "{I}: Connection Success" + oc_tail, ifs),
+        (5, oc("ERROR") + "{I}: Connection Failed: {e}" + oc_tail,
+         {**ifs, "e": pick(["Errno::ECONNREFUSED : Connection refused - connect(2) for 192.168.1.40:8081",
+                            "Errno::EHOSTUNREACH : No route to host - connect(2) for 10.40.2.7:52001",
+                            "Timeout::Error : execution expired"])}),
+        (5, oc("WARN") + "{I}: Connection Lost" + oc_tail, ifs),
+        (3, oc("INFO") + "{I}: Disconnect Requested" + oc_tail, ifs),
+        (14, oc("INFO") + 'cmd(\\"{t} {c}\\")' + oc_tail,
+         {**ocs, "MS": oc_cmd(oc_cmds), "t": then(0), "c": then(1)}),
+        (12, oc("INFO") + 'cmd(\\"{t} {c} with {p}\\")' + oc_tail,
+         {**ocs, "MS": oc_cmd(oc_pcmds), "t": then(0), "c": then(1), "p": then(2)}),
+        (14, '{{"time":{OT},"@timestamp":"{OA}","level":"{L}","microservice_name":"DEFAULT__DECOM__{T2}","container_name":"{CN}",'
+             '"message":"{T} {P} {IT} = {V} is {S} ({LM})","type":"log"}}',
+         {**ocs, "L": oc_limit_level, "T2": then(1), "T": then(1), "P": then(2), "IT": then(3),
+          "V": then(4), "S": then(5), "LM": then(6)}),
+        (5, oc("INFO") + "Log File Opened : {f}" + oc_tail,
+         {**ocs, "MS": pick(["DEFAULT__PACKETLOG__SAT", "DEFAULT__DECOMLOG__SAT", "DEFAULT__PACKETLOG__INST"]), "f": oc_log_file}),
+        (5, oc("INFO") + "Log File Closed : {f}" + oc_tail,
+         {**ocs, "MS": pick(["DEFAULT__PACKETLOG__SAT", "DEFAULT__DECOMLOG__SAT", "DEFAULT__PACKETLOG__INST"]), "f": oc_log_file}),
+        (4, oc("ERROR") + "{T} {P} received with actual packet length of {a} but defined length of {d}" + oc_tail,
+         {**ocs, "MS": pick(["DEFAULT__INTERFACE__SAT_INT", "DEFAULT__INTERFACE__INST_INT"]),
+          "T": pick(["SAT", "INST"]), "P": pick(["HEALTH_STATUS", "EPS", "ADCS"]), "a": pkt_len, "d": then(0)}),
+    ]
+
+    # ---- GNU Radio 3.10, UHD, gr-osmosdr, librtlsdr, SoapySDR ----
+    def letters(ch: str):
+        return lambda g: ch * g.r.randint(1, 60)
+
+    gnuradio = [
+        (4, "[INFO] [UHD] linux; GNU C++ version {c}; Boost_{b}; UHD_{u}",
+         {"c": pick(["11.4.0", "12.2.0"]), "b": pick(["107400", "108300"]), "u": pick(["4.6.0.0-0ubuntu1~jammy1", "4.7.0.0-1"])}),
+        (4, "[INFO] [B200] Detected Device: {d}", {"d": pick(["B210", "B200mini", "B205mini"])}),
+        (4, "[INFO] [B200] Operating over USB {n}.", {"n": pick(["3", "3", "2"])}),
+        (4, "[INFO] [B200] Initialize CODEC control...", {}),
+        (4, "[INFO] [B200] Initialize Radio control...", {}),
+        (4, "[INFO] [B200] Performing register loopback test... ", {}),
+        (4, "[INFO] [B200] Register loopback test passed", {}),
+        (4, "[INFO] [B200] Loading firmware image: {f}...", {"f": pick(["/usr/share/uhd/images/usrp_b200_fw.hex"])}),
+        (4, "[INFO] [B200] Loading FPGA image: {f}...", {"f": pick(["/usr/share/uhd/images/usrp_b210_fpga.bin", "/usr/share/uhd/images/usrp_b205mini_fpga.bin"])}),
+        (6, "[INFO] [B200] Asking for clock rate {r} MHz... ", {"r": pick(["16.000000", "32.000000", "30.720000", "56.000000"])}),
+        (6, "[INFO] [B200] Actually got clock rate {r} MHz.", {"r": pick(["16.000000", "32.000000", "30.720000", "56.000000"])}),
+        (5, "[WARNING] [UHD] Unable to set the thread priority. Performance may be negatively affected.", {}),
+        (9, "O{o}", {"o": letters("O")}),
+        (7, "U{u}", {"u": letters("U")}),
+        (8, "usrp_source :error: In the last {m} ms, {n} overflows occurred.", {"m": lambda g: g.num(1000, 1400), "n": small}),
+        (5, "buffer_double_mapped :warning: allocate_buffer: tried to allocate {n} items of size {s}. Due to alignment requirements {m} were allocated.  If this isn't OK, consider padding your structure to a size that is a multiple of the page size {p}",
+         {"n": pick(["16", "64", "1365", "4096"]), "s": pick(["8", "12", "1024", "4"]), "m": pick(["512", "1024", "4096"]), "p": pick(["4096"])}),
+        (3, "gr-osmosdr {v} ({w}) gnuradio {g}", {"v": pick(["0.2.0.0"]), "w": pick(["0.2.0"]), "g": pick(["3.10.7.0", "3.10.9.2"])}),
+        (3, "built-in source types: {t}", {"t": pick(["file fcd rtl rtl_tcp uhd hackrf bladerf rfspace airspy airspyhf soapy redpitaya",
+                                                      "file osmosdr fcd rtl rtl_tcp uhd miri hackrf bladerf rfspace airspy airspyhf soapy redpitaya freesrp"])}),
+        (5, "Found {t} tuner", {"t": pick(["Rafael Micro R820T", "Rafael Micro R828D", "Elonics E4000"])}),
+        (6, "[R82XX] PLL not locked!", {}),
+        (4, "Exact sample rate is: {r} Hz", {"r": pick(["2048000.026491", "2400000.102213", "1024000.012945"])}),
+        (4, "[INFO] Opening {d} :: {s}...", {"d": pick(["Generic RTL2832U OEM", "RTLSDRBlog Blog V4"]), "s": lambda g: g.num(1, 99999999).rjust(8, "0")}),
+        (3, "[INFO] Using format {f}.", {"f": pick(["CF32", "CS16"])}),
+        (3, "Using Volk machine: {m}", {"m": pick(["avx2_64_mmx_orc", "neon_hardfp_orc", "avx512f_64_mmx_orc"])}),
+    ]
+
+    # ---- SatNOGS client: '%(asctime)s - %(name)s - %(levelname)s - %(message)s' ----
+    def sn_t(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def sn(logger: str, level: str) -> str:
+        return "{ST} - " + logger + " - " + level + " - "
+
+    sts = {"ST": sn_t}
+    tasks = "satnogsclient.scheduler.tasks"
+    obsv = "satnogsclient.observer.observer"
+    aps = "apscheduler.executors.default"
+
+    def obs_id(g: Gen) -> str:
+        return str(g.r.randint(10500000, 10999999))
+
+    def sched_at(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{us6(g)}+00:00"
+
+    def job(g: Gen) -> str:
+        nxt = f"2026-12-03 {hms(g)} UTC"
+        return g.r.choice([f"get_jobs (trigger: interval[0:01:00], next run at: {nxt})",
+                           f"post_data (trigger: interval[0:03:00], next run at: {nxt})",
+                           f"spawn_observer (trigger: date[{nxt}], next run at: {nxt})"])
+
+    satnogs = [
+        (12, sn(tasks, "INFO") + "Get jobs started", sts),
+        (12, sn(tasks, "INFO") + "Trying to GET observation jobs from the network", sts),
+        (14, sn(tasks, "INFO") + "Adding new job: {i}", {**sts, "i": obs_id}),
+        (8, sn(tasks, "INFO") + "Post data started", sts),
+        (7, sn(tasks, "INFO") + "Trying to PUT observation data for id: {i}", {**sts, "i": obs_id}),
+        (6, sn(tasks, "INFO") + "Success: status code 200", sts),
+        (3, sn(tasks, "ERROR") + "Bad status code: {s}", {**sts, "s": pick(["404", "500", "502", "403"])}),
+        (3, sn(tasks, "INFO") + "Registering `get_jobs` periodic task ({n} min. interval)", {**sts, "n": pick(["1"])}),
+        (3, sn(tasks, "INFO") + "Registering `post_data` periodic task ({n} min. interval)", {**sts, "n": pick(["3", "5"])}),
+        (5, sn(tasks, "INFO") + "Spawning observer worker.", sts),
+        (5, sn(obsv, "INFO") + "Start rotctrl thread.", sts),
+        (5, sn(obsv, "INFO") + "Start rigctrl thread.", sts),
+        (5, sn(obsv, "INFO") + "Start gnuradio thread.", sts),
+        (4, sn(obsv, "INFO") + "Rename encoded files for uploading.", sts),
+        (4, sn(obsv, "INFO") + "Creating waterfall plot.", sts),
+        (16, sn(aps, "INFO") + 'Running job "{j}" (scheduled at {s})', {**sts, "j": job, "s": sched_at}),
+        (15, sn(aps, "INFO") + 'Job "{j}" executed successfully', {**sts, "j": job}),
+        (4, sn(aps, "WARNING") + 'Run time of job "{j}" was missed by {d}',
+         {**sts, "j": job, "d": lambda g: f"0:00:{g.r.randint(1, 59):02d}.{us6(g)}"}),
+        (6, sn("apscheduler.scheduler", "INFO") + 'Added job "{j}" to job store "{s}"', {**sts, "j": pick(["spawn_observer", "get_jobs", "post_data"]), "s": pick(["default"])}),
+        (4, sn("apscheduler.scheduler", "INFO") + "Removed job {i}", {**sts, "i": obs_id}),
+    ]
+
+    # ---- Hamlib rotctld / rigctld, verbose with -Z timestamps ----
+    def hl_t(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us6(g)}+0000"
+
+    hts = {"HT": hl_t}
+
+    def az(g: Gen) -> str:
+        return f"{g.r.uniform(0, 360):.2f}"
+
+    def el(g: Gen) -> str:
+        return f"{g.r.uniform(0, 90):.2f}"
+
+    def freq(g: Gen) -> str:
+        return str(g.r.choice([437500000, 145825000, 435600000, 2401500000]) + g.r.randint(-12000, 12000))
+
+    hamlib = [
+        (8, "{HT}: Connection opened from {ip}:{p}", {**hts, "ip": lan_ip, "p": lambda g: g.port()}),
+        (7, "{HT}: Connection closed from {ip}:{p}", {**hts, "ip": lan_ip, "p": lambda g: g.port()}),
+        (22, "{HT}: rot_set_position called az={a} el={e}", {**hts, "a": az, "e": el}),
+        (10, "{HT}: rot_get_position called", hts),
+        (10, "{HT}: easycomm_rot_set_position called: {a} {e}", {**hts, "a": lambda g: f"{g.r.uniform(0, 360):.6f}", "e": lambda g: f"{g.r.uniform(0, 90):.6f}"}),
+        (8, "{HT}: write_block(): TX {n} bytes", {**hts, "n": pick(["14", "16", "5", "8"])}),
+        (4, "{HT}: read_string_generic(): Timed out {s}.{m} seconds after {n} chars, direct={d}",
+         {**hts, "s": pick(["0", "1"]), "m": pick(["500", "000", "200"]), "n": pick(["0", "0", "3"]), "d": pick(["1", "0"])}),
+        (24, "{HT}: rig_set_freq called vfo={v}, freq={f}", {**hts, "v": pick(["currVFO", "VFOA", "Main"]), "f": freq}),
+        (8, "{HT}: rig_get_freq called vfo={v}", {**hts, "v": pick(["currVFO", "VFOA"])}),
+        (4, "{HT}: rig_set_mode called vfo={v}, mode={m}, width={w}",
+         {**hts, "v": pick(["currVFO", "VFOA"]), "m": pick(["FM", "USB", "CW"]), "w": pick(["-1", "15000", "3000"])}),
+        (3, "{HT}: serial_open: Unable to open {d} - {e}",
+         {**hts, "d": pick(["/dev/ttyUSB0", "/dev/ttyACM0"]), "e": pick(["No such file or directory", "Permission denied", "Device or resource busy"])}),
+        (3, "{HT}: rig_open: error = {e}", {**hts, "e": pick(["IO error", "Communication timed out", "Invalid configuration"])}),
+    ]
+
+    # ---- gpredict: gpredict.log 'YYYY/MM/DD HH:MM:SS|level|message' ----
+    def gp_t(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    gts = {"GT": gp_t}
+    gp_mods = ["Amateur", "Cubesats", "MissionOps"]
+    def tle_counts(g: Gen) -> str:
+        total = g.r.randint(40, 2500)
+        g.drawn = (str(total),)
+        return str(g.r.randint(0, total))
+
+    gpredict = [
+        (3, "{GT}|3|gpredict version: {v}", {**gts, "v": pick(["2.3-33", "2.2.1"])}),
+        (3, "{GT}|3|sat_cfg_load: Everything OK.", gts),
+        (4, "{GT}|3|gtk_sat_module_read_cfg_data: Reading configuration from {f}",
+         {**gts, "f": lambda g: f"/home/ops/.config/Gpredict/modules/{g.r.choice(gp_mods)}.mod"}),
+        (4, "{GT}|3|mod_mgr_add_module: Added {m} to module manger (page {n}).", {**gts, "m": pick(gp_mods), "n": pick(["1", "2", "3"])}),
+        (3, "{GT}|3|tle_update_from_files: {n} out of {t} satellites updated.", {**gts, "n": tle_counts, "t": then(0)}),
+        (4, "{GT}|1|rotctld_socket_open: Failed to connect to {h}:{p}", {**gts, "h": pick(["localhost", "127.0.0.1", "gs-rot.local"]), "p": pick(["4533"])}),
+        (4, "{GT}|1|rigctld_socket_open: Failed to connect to {h}:{p}", {**gts, "h": pick(["localhost", "127.0.0.1"]), "p": pick(["4532", "4534"])}),
+        (3, "{GT}|2|send_rotctld_command: rotctld returned error ({e})", {**gts, "e": pick(["RPRT -5", "RPRT -1", "RPRT -8"])}),
+        (3, "{GT}|2|set_freq_simplex: rigctld returned error ({e})", {**gts, "e": pick(["RPRT -5", "RPRT -11"])}),
+    ]
+
+    return cfe + fprime + cosmos + gnuradio + satnogs + hamlib + gpredict
+
+
+def fabrication_events() -> list[tuple[float, str, dict]]:
+    """3D printing and CNC fabrication software as makers and print-farm operators log it: OctoPrint
+    (octoprint.log: startup, plugins, the serial connection and its monitoring states, print jobs started,
+    done, paused and cancelled, file analysis, timelapse rendering, the Raspberry Pi support plugin, client
+    connections and logins), Marlin firmware's serial responses as OctoPrint's serial.log records them
+    (Send:/Recv: with ok, temperature reports, echo:busy, Error: lines with thermal runaway and MINTEMP,
+    resends, SD printing, M115 capabilities), Klipper (klippy.log: the Stats lines, MCU identification and
+    configuration, webhooks clients, heater targets, shutdowns, SD card prints, probing and the command
+    errors it logs), Moonraker (moonraker.log: components, request log, websocket clients, the Klippy
+    connection, JSON-RPC errors), LinuxCNC (the linuxcnc start script, task, motion and RTAPI messages,
+    HAL file errors, Mesa hostmot2 drivers), grbl 1.1 responses and status reports with Universal G-code
+    Sender's console lines, PrusaSlicer's command-line progress ('NN => step') and CuraEngine's command-line
+    statistics (spdlog).
+    Written blind for the twenty-seventh issue-15 pass: before reading the engine or any failure
+    analysis; 168 event types."""
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def lan_ip(g: Gen) -> str:
+        return g.r.choice([f"192.168.1.{g.r.randint(2, 250)}", f"::ffff:192.168.1.{g.r.randint(2, 250)}",
+                           f"10.0.{g.r.randint(0, 3)}.{g.r.randint(2, 250)}", "127.0.0.1"])
+
+    def heat(targets: list[int]):
+        # draws a heater's target; the actual temperature is printed first, the target second
+        def f(g: Gen) -> str:
+            t = g.r.choice(targets)
+            actual = g.r.uniform(18, 30) if t == 0 else g.r.choice([g.r.uniform(t - 1.5, t + 1.5), g.r.uniform(20, t)])
+            g.drawn = (f"{actual:.2f}", f"{t:.2f}")
+            return g.drawn[0]
+        return f
+
+    hotend = heat([0, 210, 215, 240, 250])
+    bed = heat([0, 60, 60, 70, 100, 110])
+
+    def power(g: Gen) -> str:
+        return str(g.r.choice([0, 0, 127, g.r.randint(1, 127)]))
+
+    def count(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(40, 900), g.r.randint(900, 250000)]))
+
+    def secs(g: Gen) -> str:
+        return f"{g.r.choice([g.r.uniform(0.01, 2), g.r.uniform(2, 60)]):.2f}"
+
+    def coord(g: Gen) -> str:
+        return f"{g.r.uniform(0, 300):.2f}"
+
+    gcode_files = ["3DBenchy_0.2mm_PLA_MK3S_1h32m.gcode", "enclosure_lid_petg.gcode", "calibration/cube_20mm.gcode",
+                   "farm/bracket_v3_x8.gcode", "voron_parts/a_drive_frame_upper.gcode", "spool_holder.gcode"]
+    users = ["alice", "farmbot", "_api", "dmitri"]
+
+    # OctoPrint octoprint.log: '%(asctime)s - %(name)s - %(levelname)s - %(message)s'
+    def op(logger: str, level: str) -> str:
+        return "{T} - " + logger + " - " + level + " - "
+
+    ops = {"T": java_ts}
+    states = [("Offline", "Detecting serial connection"), ("Detecting serial connection", "Connecting"),
+              ("Offline", "Opening serial connection"), ("Opening serial connection", "Connecting"),
+              ("Connecting", "Operational"), ("Operational", "Starting"), ("Starting", "Printing"),
+              ("Printing", "Finishing"), ("Finishing", "Operational"), ("Printing", "Pausing"), ("Pausing", "Paused"),
+              ("Paused", "Resuming"), ("Resuming", "Printing"), ("Printing", "Cancelling"), ("Cancelling", "Operational"),
+              ("Printing", "Offline after error"), ("Operational", "Offline"), ("Operational", "Transferring file to SD")]
+    ports = ["/dev/ttyUSB0", "/dev/ttyACM0", "/dev/serial/by-id/usb-Prusa_Research__prusa3d.com__Original_Prusa_i3_MK3_CZPX1821X004XK12345-if00"]
+    bauds = ["115200", "250000"]
+
+    def candidates(g: Gen) -> str:
+        found = [f"{p}@{b}" for p in g.r.sample(ports[:2], g.r.randint(1, 2)) for b in bauds[:g.r.randint(1, 2)]]
+        g.drawn = (str(len(found)), ", ".join(found))
+        return g.drawn[0]
+
+    def resend(g: Gen) -> str:
+        n = g.r.randint(1, 250000)
+        g.drawn = (str(n), str(n + g.r.randint(1, 4)))
+        return g.drawn[0]
+
+    def op_path(g: Gen) -> str:
+        return g.r.choice(gcode_files)
+
+    def position(g: Gen) -> str:
+        if g.r.random() < 0.2:
+            return "None"
+        return (f"{{'x': {g.r.uniform(0, 250):.2f}, 'y': {g.r.uniform(0, 210):.2f}, 'z': {g.r.uniform(0.2, 180):.2f}, "
+                f"'e': {g.r.uniform(-5, 4000):.5f}, 't': 0, 'f': {g.r.choice([1800, 3000, 7200, 9000])}}}")
+
+    octoprint = [
+        (4, op("octoprint.startup", "INFO") + "Starting OctoPrint {v}", {"v": pick(["1.10.2", "1.10.3", "1.11.0"])}),
+        (3, op("octoprint.startup", "INFO") + "******************************************************************************", {}),
+        (3, op("octoprint.plugin.core", "INFO") + "Loading plugins from {d} and installed plugin packages...",
+         {"d": pick(["/home/pi/oprint/lib/python3.11/site-packages/octoprint/plugins, /home/pi/.octoprint/plugins",
+                     "/opt/octoprint/venv/lib/python3.12/site-packages/octoprint/plugins, /octoprint/octoprint/plugins"])}),
+        (3, op("octoprint.plugin.core", "INFO") + "Found {n} plugin(s) providing {m} mixin implementations, {h} hook handlers",
+         {"n": lambda g: g.num(18, 45), "m": lambda g: g.num(18, 60), "h": lambda g: g.num(20, 70)}),
+        (3, op("octoprint.server", "INFO") + "Listening on http://0.0.0.0:{p} and http://[::]:{p2}",
+         {"p": first([("5000",), ("8080",)]), "p2": then(0)}),
+        (9, op("octoprint.server.heartbeat", "INFO") + "Server heartbeat <3", {}),
+        (12, op("octoprint.server.util.sockjs", "INFO") + "New connection from client: {ip}", {"ip": lan_ip}),
+        (10, op("octoprint.server.util.sockjs", "INFO") + "Client connection closed: {ip}", {"ip": lan_ip}),
+        (8, op("octoprint.server.util.flask", "INFO") + "Passively logging in user {u} from {ip}", {"u": pick(users[:3]), "ip": lan_ip}),
+        (4, op("octoprint.server.api", "INFO") + "Actively logging in user {u} from {ip}", {"u": pick(users[:3]), "ip": lan_ip}),
+        (6, op("octoprint.util.comm", "INFO") + "Connecting to port {p}, baudrate {b}", {"p": pick(ports), "b": pick(bauds)}),
+        (18, op("octoprint.util.comm", "INFO") + 'Changing monitoring state from "{a}" to "{b}"', {"a": first(states), "b": then(1)}),
+        (4, op("octoprint.util.comm", "INFO") + "Serial detection: Performing autodetection with {n} port/baudrate candidates: {c}",
+         {"n": candidates, "c": then(1)}),
+        (5, op("octoprint.util.comm", "INFO") + 'Printer reports firmware name "{fw}"',
+         {"fw": pick(["Marlin 2.1.2.1 (Jan 17 2024 12:00:00)", "Prusa-Firmware 3.13.3 based on Marlin", "Marlin bugfix-2.1.x (Nov 29 2026 18:42:10)"])}),
+        (4, op("octoprint.util.comm", "INFO") + "Firmware states that it supports temperature autoreporting", {}),
+        (3, op("octoprint.util.comm", "INFO") + "Firmware states that it supports sd status autoreporting", {}),
+        (4, op("octoprint.util.comm", "INFO") + "Printer seems to support the busy protocol, will adjust timeouts and set busy interval accordingly", {}),
+        (5, op("octoprint.util.comm", "INFO") + "Got a resend request from the printer: requested line = {a}, current line = {b}",
+         {"a": resend, "b": then(1)}),
+        (4, op("octoprint.util.comm", "WARNING") + "Communication timeout while printing, trying to trigger response from printer. "
+         "Configure long running commands or increase communication timeout if that happens regularly on specific commands or long moves.", {}),
+        (4, op("octoprint.util.comm", "INFO") + "Connection closed, closing down monitor", {}),
+        (10, op("octoprint.printer.standard.job", "INFO") + "Print job started - origin: {o}, path: {p}, owner: {u}, user: {u2}",
+         {"o": pick(["local", "local", "sdcard"]), "p": op_path, "u": pick(users), "u2": pick(users)}),
+        (8, op("octoprint.printer.standard.job", "INFO") + "Print job done - origin: {o}, path: {p}, owner: {u}",
+         {"o": pick(["local", "local", "sdcard"]), "p": op_path, "u": pick(users)}),
+        (4, op("octoprint.printer.standard.job", "INFO")
+         + "Print job cancelled - origin: {o}, path: {p}, owner: {u}, user: {u2}, fileposition: {fp}, position: {pos}",
+         {"o": pick(["local", "sdcard"]), "p": op_path, "u": pick(users), "u2": pick(users), "fp": count, "pos": position}),
+        (4, op("octoprint.printer.standard.job", "INFO")
+         + "Print job paused - origin: {o}, path: {p}, owner: {u}, user: {u2}, fileposition: {fp}, position: {pos}",
+         {"o": pick(["local", "sdcard"]), "p": op_path, "u": pick(users), "u2": pick(users), "fp": count, "pos": position}),
+        (6, op("octoprint.filemanager.analysis", "INFO") + "Starting analysis of {o}:{p}", {"o": pick(["local"]), "p": op_path}),
+        (6, op("octoprint.filemanager.analysis", "INFO") + "Analysis of entry {o}:{p} finished, needed {s}s",
+         {"o": pick(["local"]), "p": op_path, "s": secs}),
+        (3, op("octoprint.filemanager.analysis", "INFO") + "Invoking analysis command: {c}",
+         {"c": lambda g: f"/home/pi/oprint/bin/python3 -m octoprint analysis gcode --speed-x=6000 --speed-y=6000 --max-t=10 "
+                         f"--throttle={g.r.choice(['0.0', '0.01'])} --throttle-lines=100 --bed-z=0.0 /home/pi/.octoprint/uploads/{op_path(g)}"}),
+        (3, op("octoprint.filemanager.analysis", "INFO") + "Result is empty, no extrusions found", {}),
+        (3, op("octoprint.timelapse", "ERROR") + "Could not capture image {f} from {u}",
+         {"f": lambda g: f"/home/pi/.octoprint/timelapse/tmp/{g.r.choice(['3DBenchy_0.2mm_PLA_MK3S_1h32m', 'enclosure_lid_petg', 'spool_holder'])}"
+                         f"_20261203{hms(g).replace(':', '')}-{g.r.randint(0, 900)}.jpg",
+          "u": pick(["http://127.0.0.1:8080/?action=snapshot", "http://127.0.0.1/webcam/?action=snapshot"])}),
+        (3, op("octoprint.timelapse", "WARNING") + "Cannot create movie, path to ffmpeg or desired bitrate is unset", {}),
+        (3, op("octoprint.plugins.pi_support", "WARNING") + "This Raspberry Pi is reporting problems that might lead to bad performance "
+         "or errors caused by overheating or insufficient power.", {}),
+        (3, op("octoprint.plugins.pi_support", "WARNING") + "!!! UNDERVOLTAGE REPORTED !!! Make sure that the power supply and power "
+         "cable are capable of supplying enough voltage and current to your Pi.", {}),
+        (3, op("octoprint.plugins.backup", "INFO") + "Creating backup zip at {z}",
+         {"z": lambda g: f"/home/pi/.octoprint/data/backup/octoprint-backup-20261203-{hms(g).replace(':', '')}.zip"}),
+    ]
+    octoprint = [(w, f, {**s, **ops}) for w, f, s in octoprint]
+
+    # OctoPrint serial.log with a Marlin 2 printer: '%(asctime)s - Send: ...' / 'Recv: ...'
+    def gcode_line(g: Gen) -> str:
+        cmd = g.r.choice([f"G1 X{coord(g)} Y{coord(g)} E{g.r.uniform(0, 2):.5f}", f"G0 F9000 X{coord(g)} Y{coord(g)}",
+                          f"G1 Z{g.r.uniform(0.2, 180):.3f}", "M105", "M27", f"M104 S{g.r.choice([0, 210, 215])}", "G92 E0"])
+        if g.r.random() < 0.3:
+            return g.r.choice(["M105", "M115", "M114", "G28", "M21", "M20", "M400", "M155 S2", "M27 S4"])
+        return f"N{g.r.randint(1, 250000)} {cmd}*{g.r.randint(1, 255)}"
+
+    heater_ids = ["0", "bed", "1"]
+    ser = [
+        (55, "Send: {l}", {"l": gcode_line}),
+        (45, "Recv: ok", {}),
+        (18, "Recv: ok T:{t} /{tt} B:{b} /{bt} @:{p} B@:{bp}", {"t": hotend, "tt": then(1), "b": bed, "bt": then(1), "p": power, "bp": power}),
+        (30, "Recv:  T:{t} /{tt} B:{b} /{bt} @:{p} B@:{bp}", {"t": hotend, "tt": then(1), "b": bed, "bt": then(1), "p": power, "bp": power}),
+        (8, "Recv:  T:{t} /{tt} B:{b} /{bt} @:{p} B@:{bp} W:{w}",
+         {"t": hotend, "tt": then(1), "b": bed, "bt": then(1), "p": power, "bp": power, "w": lambda g: g.r.choice(["?", str(g.r.randint(0, 9))])}),
+        (5, "Recv: ok N{n} P{p} B{b}", {"n": count, "p": lambda g: g.num(0, 15), "b": lambda g: g.num(0, 7)}),
+        (15, "Recv: echo:busy: processing", {}),
+        (4, "Recv: echo:busy: paused for user", {}),
+        (4, "Recv: Error:Line Number is not Last Line Number+1, Last Line: {n}", {"n": count}),
+        (6, "Recv: Resend: {n}", {"n": count}),
+        (3, "Recv: Error:checksum mismatch, Last Line: {n}", {"n": count}),
+        (3, "Recv: Error:Thermal Runaway, system stopped! Heater_ID: {h}", {"h": pick(heater_ids)}),
+        (3, "Recv: Error:Printer halted. kill() called!", {}),
+        (3, "Recv: Error:MINTEMP triggered, system stopped! Heater_ID: {h}", {"h": pick(heater_ids)}),
+        (3, "Recv: Error:MAXTEMP triggered, system stopped! Heater_ID: {h}", {"h": pick(heater_ids)}),
+        (3, "Recv: Error:Heating failed, system stopped! Heater_ID: {h}", {"h": pick(heater_ids)}),
+        (4, 'Recv: echo:Unknown command: "{c}"', {"c": pick(["M876 S1", "M73 P42 R17", "M862.3 P \"MK3S\"", "G29 L1"])}),
+        (3, "Recv: FIRMWARE_NAME:Marlin {v} ({d}) SOURCE_CODE_URL:github.com/MarlinFirmware/Marlin PROTOCOL_VERSION:1.0 "
+            "MACHINE_TYPE:{m} EXTRUDER_COUNT:{e} UUID:{u}",
+         {"v": pick(["2.1.2.1", "2.1.2.4", "bugfix-2.1.x"]), "d": pick(["Jan 17 2024 12:00:00", "Nov 29 2026 18:42:10"]),
+          "m": pick(["Ender-3 V2", "Ender-3 S1", "Anycubic i3 Mega"]), "e": pick(["1", "1", "2"]), "u": Gen.uuid}),
+        (6, "Recv: Cap:{c}:{v}", {"c": pick(["AUTOREPORT_TEMP", "EEPROM", "AUTOREPORT_POS", "HOST_ACTION_COMMANDS", "PROMPT_SUPPORT",
+                                           "SDCARD", "EMERGENCY_PARSER", "THERMAL_PROTECTION"]), "v": pick(["0", "1", "1"])}),
+        (4, "Recv: X:{x} Y:{y} Z:{z} E:{e} Count X:{cx} Y:{cy} Z:{cz}",
+         {"x": coord, "y": coord, "z": coord, "e": coord, "cx": count, "cy": count, "cz": count}),
+        (3, "Recv: echo: cold extrusion prevented", {}),
+        (8, "Recv: SD printing byte {a}/{b}", {"a": count, "b": lambda g: g.num(200000, 9000000)}),
+        (3, "Recv: Done printing file", {}),
+        (3, "Recv: File opened: {f} Size: {s}", {"f": pick(["BENCHY~1.GCO", "ENCLOS~1.GCO", "CUBE_20.GCO"]), "s": lambda g: g.num(20000, 9000000)}),
+        (3, "Recv: File selected", {}),
+        (3, "Recv: echo:Now fresh file: {f}", {"f": pick(["BENCHY~1.GCO", "ENCLOS~1.GCO", "CUBE_20.GCO"])}),
+        (3, "Recv: start", {}),
+        (3, "Recv: echo:SD card ok", {}),
+        (3, "Recv: echo:Settings Stored ({n} bytes; crc {c})", {"n": pick(["702", "686", "754"]), "c": lambda g: g.num(1000, 65535)}),
+        (3, "Recv: echo:V{v} stored settings retrieved ({n} bytes; crc {c})",
+         {"v": pick(["86", "87"]), "n": pick(["702", "686", "754"]), "c": lambda g: g.num(1000, 65535)}),
+        (3, "Recv: echo:Home {a} First", {"a": pick(["XYZ", "XY", "Z"])}),
+        (3, "Recv: Error:Probing Failed", {}),
+        (3, "Recv: echo:Active Extruder: {n}", {"n": pick(["0", "1"])}),
+        (3, "Recv: wait", {}),
+    ]
+    ser = [(w, "{T} - " + f, {**s, **ops}) for w, f, s in ser]
+
+    # Klipper klippy.log (plain logging.info lines)
+    def f3(lo: float, hi: float, d: int = 3):
+        return lambda g: f"{g.r.uniform(lo, hi):.{d}f}"
+
+    def mcu_part(p: str, freqs: list[int]) -> tuple[str, dict]:
+        keys = [("mcu_awake", f3(0.001, 0.03)), ("mcu_task_avg", f3(0.000005, 0.00003, 6)),
+                ("mcu_task_stddev", f3(0.000003, 0.00003, 6)), ("bytes_write", lambda g: g.num(1000, 9000000)),
+                ("bytes_read", lambda g: g.num(1000, 9000000)), ("bytes_retransmit", lambda g: str(g.r.choice([0, 9, 9, g.r.randint(10, 900)]))),
+                ("bytes_invalid", lambda g: str(g.r.choice([0, 0, g.r.randint(1, 40)]))), ("send_seq", lambda g: g.num(100, 900000)),
+                ("receive_seq", lambda g: g.num(100, 900000)), ("retransmit_seq", lambda g: str(g.r.choice([0, 2, g.r.randint(3, 9000)]))),
+                ("srtt", f3(0, 0.005)), ("rttvar", f3(0, 0.002)), ("rto", pick(["0.025", "0.025", "0.031"])),
+                ("ready_bytes", lambda g: str(g.r.choice([0, 0, g.r.randint(1, 60)]))),
+                ("upcoming_bytes", lambda g: str(g.r.choice([0, g.r.randint(1, 900)]))),
+                ("freq", lambda g: str(g.r.choice(freqs) + g.r.randint(-900, 900)))]
+        return " ".join(f"{k}={{{p}{i}}}" for i, (k, _) in enumerate(keys)), {f"{p}{i}": fn for i, (_, fn) in enumerate(keys)}
+
+    def kheat(targets: list[int]):
+        def f(g: Gen) -> str:
+            t = g.r.choice(targets)
+            if t == 0:
+                g.drawn = ("0", f"{g.r.uniform(18, 30):.1f}", "0.000")
+            else:
+                g.drawn = (str(t), f"{g.r.choice([g.r.uniform(t - 1, t + 1), g.r.uniform(20, t)]):.1f}", f"{g.r.uniform(0.05, 1):.3f}")
+            return g.drawn[0]
+        return f
+
+    main_fmt, main_slots = mcu_part("m", [72000000, 180000000, 16000000])
+    tb_fmt, tb_slots = mcu_part("c", [64000000])
+    stats_tail = ("heater_bed: target={bt} temp={btm} pwm={bpw} sysload={sl} cputime={ct} memavail={ma} print_time={pt} "
+                  "buffer_time={bf} print_stall={ps} extruder: target={xt} temp={xtm} pwm={xpw}")
+    stats_slots = {"et": lambda g: f"{g.r.uniform(10, 400000):.1f}", "gi": lambda g: str(g.r.choice([0, g.r.randint(1, 9000000)])),
+                   "bt": kheat([0, 60, 60, 100, 110]), "btm": then(1), "bpw": then(2),
+                   "sl": f3(0, 2.5, 2), "ct": f3(1, 90000), "ma": lambda g: g.num(150000, 3800000), "pt": f3(1, 90000),
+                   "bf": f3(0, 2.5), "ps": lambda g: str(g.r.choice([0, 0, g.r.randint(1, 9)])),
+                   "xt": kheat([0, 210, 215, 240, 250]), "xtm": then(1), "xpw": then(2)}
+
+    def eventtime(g: Gen) -> str:
+        return f"{g.r.uniform(10, 400000):.1f}"
+
+    mcus = ["mcu", "EBBCan", "rpi"]
+    mcu_cfgs = ["ADC_MAX=4095 BUS_PINS_i2c1=PB6,PB7 BUS_PINS_spi1=PA6,PA7,PA5 CLOCK_FREQ=72000000 MCU=stm32f103xe "
+                "PWM_MAX=255 RECEIVE_WINDOW=192 RESERVE_PINS_serial=PA10,PA9 SERIAL_BAUD=250000 STATS_SUMSQ_BASE=256",
+                "ADC_MAX=4095 BUS_PINS_spi1=PA6,PA7,PA5 CANBUS_FREQUENCY=1000000 CLOCK_FREQ=64000000 MCU=stm32g0b1xx "
+                "PWM_MAX=255 RECEIVE_WINDOW=192 RESERVE_PINS_CAN=PB0,PB1 STATS_SUMSQ_BASE=256",
+                "ADC_MAX=4095 CLOCK_FREQ=180000000 MCU=stm32f446xx PWM_MAX=255 RECEIVE_WINDOW=192 RESERVE_PINS_USB=PA11,PA12 "
+                "STATS_SUMSQ_BASE=256 STEPPER_BOTH_EDGE=1",
+                "ADC_MAX=4095 CLOCK_FREQ=50000000 MCU=linux PCA9685_MAX=4096 PWM_MAX=32768 STATS_SUMSQ_BASE=256"]
+    klipper_versions = ["v0.12.0-302-g87ac6936", "v0.12.0-412-gd8f2d1a2", "v0.13.0-18-g5e3daa6f"]
+    shutdown_reasons = ["Timer too close", "ADC out of range", "Missed scheduling of next digital out event",
+                        "Rescheduled timer in the past", "Stepper too far in past"]
+
+    def transition_msg(g: Gen) -> str:
+        m = g.r.choice(mcus[:2])
+        return g.r.choice([f"MCU '{m}' shutdown: {g.r.choice(shutdown_reasons)}", f"Lost communication with MCU '{m}'",
+                           "Shutdown due to webhooks request"])
+
+    def ws_id(g: Gen) -> str:
+        return str(g.r.randint(281472000000000, 281474999999999))
+
+    def axis_pos(g: Gen) -> str:
+        return f"{g.r.uniform(-5, 360):.3f}"
+
+    klippy = [
+        (40, "Stats {et}: gcodein={gi}  mcu: " + main_fmt + " " + stats_tail, {**stats_slots, **main_slots}),
+        (18, "Stats {et}: gcodein={gi}  mcu: " + main_fmt + " EBBCan: " + tb_fmt + " adj={adj} " + stats_tail,
+         {**stats_slots, **main_slots, **tb_slots, "adj": lambda g: str(64000000 + g.r.randint(-9000, 9000))}),
+        (3, "Starting Klippy...", {}),
+        (3, "Args: {a}", {"a": pick(["['/home/pi/klipper/klippy/klippy.py', '/home/pi/printer_data/config/printer.cfg', '-I', "
+                                     "'/home/pi/printer_data/comms/klippy.serial', '-l', '/home/pi/printer_data/logs/klippy.log', "
+                                     "'-a', '/home/pi/printer_data/comms/klippy.sock']",
+                                     "['/home/biqu/klipper/klippy/klippy.py', '/home/biqu/printer_data/config/printer.cfg', '-l', "
+                                     "'/home/biqu/printer_data/logs/klippy.log', '-I', '/home/biqu/printer_data/comms/klippy.serial', "
+                                     "'-a', '/home/biqu/printer_data/comms/klippy.sock']"])}),
+        (3, "Git version: '{v}'", {"v": pick(klipper_versions)}),
+        (3, "Start printer at {d} ({a} {b})",
+         {"d": lambda g: f"Thu Dec  3 {hms(g)} 2026", "a": lambda g: f"{g.r.uniform(1796200000, 1796290000):.1f}", "b": eventtime}),
+        (4, "Loaded MCU '{m}' {n} commands ({v} / {b})",
+         {"m": pick(mcus), "n": pick(["117", "121", "132", "98"]), "v": pick(klipper_versions),
+          "b": pick(["gcc: (15:10.3-2021.07-4) 10.3.1 20210621 (release) binutils: (2.38-4ubuntu2+12) 2.38",
+                     "gcc: (Debian 12.2.0-14) 12.2.0 binutils: (GNU Binutils for Debian) 2.40"])}),
+        (4, "MCU '{m}' config: {c}", {"m": pick(mcus), "c": pick(mcu_cfgs)}),
+        (4, "Sending MCU '{m}' printer configuration...", {"m": pick(mcus)}),
+        (4, "Configured MCU '{m}' ({n} moves)", {"m": pick(mcus), "n": pick(["1024", "1123", "448"])}),
+        (3, "mcu '{m}': Starting serial connect", {"m": pick(["mcu", "rpi"])}),
+        (3, "mcu '{m}': Starting CAN connect", {"m": pick(["EBBCan"])}),
+        (3, "mcu '{m}': Unable to open serial port: {e}",
+         {"m": pick(["mcu"]), "e": pick(["[Errno 2] could not open port /dev/serial/by-id/usb-Klipper_stm32f446xx_3A0029000951313433373836-if00: "
+                                          "[Errno 2] No such file or directory: '/dev/serial/by-id/usb-Klipper_stm32f446xx_3A0029000951313433373836-if00'",
+                                          "[Errno 16] could not open port /dev/ttyAMA0: [Errno 16] Device or resource busy: '/dev/ttyAMA0'"])}),
+        (7, "webhooks client {i}: New connection", {"i": ws_id}),
+        (5, "webhooks client {i}: Disconnected", {"i": ws_id}),
+        (3, "Extruder max_extrude_ratio={r}", {"r": pick(["0.266081", "0.532162", "0.798243"])}),
+        (12, "Heater {h} approaching new target of {t}",
+         {"h": first([("extruder", "210.000"), ("extruder", "240.000"), ("extruder", "150.000"), ("extruder", "0.000"),
+                      ("heater_bed", "60.000"), ("heater_bed", "110.000"), ("heater_bed", "0.000"), ("extruder1", "250.000")]),
+          "t": then(1)}),
+        (3, "Heater {h} not heating at expected rate", {"h": pick(["extruder", "heater_bed"])}),
+        (3, "MCU '{m}' shutdown: {r}", {"m": pick(mcus[:2]), "r": pick(shutdown_reasons)}),
+        (4, "Transition to shutdown state: {m}", {"m": transition_msg}),
+        (3, "Timeout with MCU '{m}' (eventtime={t})", {"m": pick(mcus[:2]), "t": lambda g: f"{g.r.uniform(10, 400000):.6f}"}),
+        (3, "Dumping gcode input {n} blocks", {"n": pick(["0", "1", "32", "100"])}),
+        (3, "Dumping send queue {n} messages", {"n": pick(["100", "37", "64"])}),
+        (5, "Starting SD card print (position {n})", {"n": lambda g: g.r.choice(["0", "0", g.num(1000, 9000000)])}),
+        (4, "Finished SD card print", {}),
+        (3, "Exiting SD card print (position {n})", {"n": count}),
+        (5, "probe at {x},{y} is z={z}", {"x": axis_pos, "y": axis_pos, "z": lambda g: f"{g.r.uniform(-0.5, 3):.6f}"}),
+        (3, "probe accuracy results: maximum {a}, minimum {b}, range {c}, average {d}, median {e}, standard deviation {f}",
+         {"a": lambda g: f"{g.r.uniform(0.5, 3):.6f}", "b": lambda g: f"{g.r.uniform(0.5, 3):.6f}", "c": lambda g: f"{g.r.uniform(0, 0.03):.6f}",
+          "d": lambda g: f"{g.r.uniform(0.5, 3):.6f}", "e": lambda g: f"{g.r.uniform(0.5, 3):.6f}", "f": lambda g: f"{g.r.uniform(0, 0.01):.6f}"}),
+        (4, "No trigger on {a} after full movement", {"a": pick(["x", "y", "z"])}),
+        (4, "Move out of range: {x} {y} {z} [{e}]", {"x": axis_pos, "y": axis_pos, "z": axis_pos, "e": axis_pos}),
+        (4, "Must home axis first: {x} {y} {z} [{e}]", {"x": axis_pos, "y": axis_pos, "z": axis_pos, "e": axis_pos}),
+        (3, "Endstop {a} still triggered after retract", {"a": pick(["x", "y", "z"])}),
+        (3, "Probe triggered prior to movement", {}),
+        (3, 'Unknown command:"{c}"', {"c": pick(["M73", "M862.3", "M190.1", "SET_PRINT_STATS_INFO2"])}),
+    ]
+
+    # Moonraker moonraker.log: '%(asctime)s [%(filename)s:%(funcName)s()] - %(message)s'
+    def mr(where: str) -> str:
+        return "{T} [" + where + "] - "
+
+    requests = [("200", "GET", "/server/files/list?root=gcodes"), ("201", "POST", "/server/files/upload"),
+                ("200", "POST", "/printer/print/start?filename=enclosure_lid_petg.gcode"), ("101", "GET", "/websocket"),
+                ("200", "GET", "/server/history/list?limit=50&start=0&order=desc"), ("200", "GET", "/server/files/metadata?filename=spool_holder.gcode"),
+                ("404", "GET", "/server/files/gcodes/old_part.gcode"), ("200", "POST", "/server/job_queue/job?filenames=bracket_v3_x8.gcode")]
+    ws_clients = [("mainsail", "2.13.2", "web"), ("fluidd", "1.31.4", "web"), ("KlipperScreen", "v0.4.5", "display"),
+                  ("moonraker-obico", "2.1.0", "agent"), ("Mobileraker", "2.8.6", "mobile")]
+    moonraker = [
+        (20, mr("application.py:log_request()") + "{st} {m} {p} ({ip}) [{u}] {ms}ms",
+         {"st": first(requests), "m": then(1), "p": then(2), "ip": lan_ip, "u": pick(["_TRUSTED_USER_", "No User", "alice"]),
+          "ms": lambda g: f"{g.r.choice([g.r.uniform(0.5, 20), g.r.uniform(20, 3000)]):.2f}"}),
+        (7, mr("websockets.py:open()") + "Websocket Opened: ID: {i}, Proxied: {px}, User Agent: {ua}, Host Name: {h}",
+         {"i": ws_id, "px": pick(["False", "True"]),
+          "ua": pick(["Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+                      "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+                      "Dart/3.5 (dart:io)", "Python/3.11 websockets/12.0"]),
+          "h": pick(["voron24.local", "192.168.1.40", "printfarm-03"])}),
+        (6, mr("websockets.py:on_close()") + "Websocket Closed: ID: {i} Close Code: {c}, Close Reason: {r}, Pong Time Elapsed: {p}",
+         {"i": ws_id, "c": pick(["None", "1001", "1006"]), "r": pick(["None", "Going Away"]), "p": lambda g: f"{g.r.uniform(0, 30):.2f}"}),
+        (6, mr("websockets.py:_handle_identify()") + "Websocket {i} Client Identified - Name: {n}, Version: {v}, Type: {t}",
+         {"i": ws_id, "n": first(ws_clients), "v": then(1), "t": then(2)}),
+        (4, mr("common.py:build_error()") + "JSON-RPC Request Error - Requested Method: {m}, Code: {c}, Message: {msg}",
+         {"m": first([("server.connection.identify", "-32602", "Unauthorized"), ("printer.print.start", "400", "Printer not ready"),
+                      ("server.files.metadata", "404", "Metadata not available for <old_part.gcode>"),
+                      ("printer.gcode.script", "400", "Must home axis first: 100.000 100.000 0.200 [0.000]")]),
+          "c": then(1), "msg": then(2)}),
+        (3, mr("klippy_connection.py:_do_connect()") + "Klippy Connection Established", {}),
+        (3, mr("klippy_connection.py:_request_initial_subscriptions()") + "Webhooks Subscribed", {}),
+        (3, mr("klippy_connection.py:_request_initial_subscriptions()") + "GCode Output Subscribed", {}),
+        (3, mr("klippy_connection.py:_process_status_update()") + "Klippy has shutdown", {}),
+        (3, mr("websockets.py:prepare()") + "Websocket Failed Authentication: {e}", {"e": pick(["Unauthorized", "Invalid API Key", "JWT has expired"])}),
+        (3, mr("klippy_connection.py:_check_ready()") + "Klippy ready", {}),
+        (3, mr("server.py:start_server()") + "Starting Moonraker on ({h}, {p}), Hostname: {n}",
+         {"h": pick(["0.0.0.0"]), "p": pick(["7125", "7126"]), "n": pick(["voron24", "printfarm-03", "ender3-pi"])}),
+        (4, mr("server.py:load_component()") + "Component ({c}) loaded",
+         {"c": pick(["file_manager", "history", "job_queue", "update_manager", "power", "webcam", "announcements", "octoprint_compat"])}),
+        (3, mr("server.py:_initialize_component()") + "Performing Component Post Init: [{c}]",
+         {"c": pick(["file_manager", "history", "job_queue", "update_manager", "machine", "authorization"])}),
+    ]
+    moonraker = [(w, f, {**s, **ops}) for w, f, s in moonraker]
+
+    # LinuxCNC: the linuxcnc script and its components on the terminal, hostmot2 through the RTAPI message log
+    lcnc_boards = ["hm2_7i96s", "hm2_7i76e", "hm2_7i92"]
+    linuxcnc = [
+        (3, "LINUXCNC - {v}", {"v": pick(["2.9.2", "2.9.3", "2.10.0~pre0"])}),
+        (3, "Machine configuration directory is '{d}'",
+         {"d": pick(["/home/cnc/linuxcnc/configs/router", "/home/cnc/linuxcnc/configs/lathe_7i96s", "/home/maker/linuxcnc/configs/plasma"])}),
+        (3, "Machine configuration file is '{f}'", {"f": pick(["router.ini", "lathe_7i96s.ini", "plasma.ini"])}),
+        (3, "Starting LinuxCNC...", {}),
+        (3, "Loading Real Time OS, RTAPI, and HAL_LIB modules", {}),
+        (3, "Starting TASK program: {p}", {"p": pick(["milltask"])}),
+        (3, "Starting DISPLAY program: {p}", {"p": pick(["axis", "gmoccapy", "qtvcp", "probe_basic"])}),
+        (3, "Shutting down and cleaning up LinuxCNC...", {}),
+        (3, "Note: Using POSIX realtime", {}),
+        (5, "task: main loop took {s} seconds", {"s": lambda g: f"{g.r.uniform(0.01, 0.4):.6f}"}),
+        (4, "RTAPI: ERROR: Unexpected realtime delay on task {n} with period {p}", {"n": pick(["0", "1"]), "p": pick(["1000000", "25000"])}),
+        (5, "hm2/{b}.0: error finishing read! iter={n}", {"b": pick(lcnc_boards), "n": count}),
+        (3, "hm2: loading Mesa HostMot2 driver version {v}", {"v": pick(["0.15"])}),
+        (3, "hm2_eth: loading Mesa AnyIO HostMot2 ethernet driver version {v}", {"v": pick(["0.3"])}),
+        (4, "Joint {n} following error", {"n": pick(["0", "1", "2", "3"])}),
+        (3, "Joint {n} on limit switch error", {"n": pick(["0", "1", "2"])}),
+        (3, "Probe tripped during non-probe move", {}),
+        (3, "Move on line {n} would exceed {a}'s {d} limit", {"n": count, "a": pick(["X", "Y", "Z"]), "d": pick(["positive", "negative"])}),
+        (3, "{f}:{n}: Pin '{p}' does not exist",
+         {"f": pick(["router.hal", "custom.hal", "postgui.hal"]), "n": lambda g: g.num(3, 180),
+          "p": pick(["hm2_7i96s.0.stepgen.03.enable", "spindle.0.at-speed", "parport.0.pin-10-in", "halui.machine.is-on"])}),
+    ]
+
+    # grbl 1.1 as Universal G-code Sender's console shows it
+    grbl_states = ["Idle", "Run", "Hold:0", "Jog", "Alarm", "Home", "Door:0"]
+
+    def vec(g: Gen) -> str:
+        return ",".join(f"{g.r.uniform(-300, 0) if g.r.random() < 0.6 else g.r.uniform(0, 300):.3f}" for _ in range(3))
+
+    def feed(g: Gen) -> str:
+        return str(g.r.choice([0, 0, 500, 1200, g.r.randint(1, 6000)]))
+
+    def spindle(g: Gen) -> str:
+        return str(g.r.choice([0, 0, 12000, 18000, g.r.randint(1000, 24000)]))
+
+    grbl = [
+        (22, "<{st}|MPos:{p}|FS:{f},{s}>", {"st": pick(grbl_states), "p": vec, "f": feed, "s": spindle}),
+        (8, "<{st}|MPos:{p}|FS:{f},{s}|WCO:{w}>", {"st": pick(grbl_states), "p": vec, "f": feed, "s": spindle, "w": vec}),
+        (8, "<{st}|MPos:{p}|FS:{f},{s}|Ov:{o}>",
+         {"st": pick(grbl_states), "p": vec, "f": feed, "s": spindle, "o": pick(["100,100,100", "120,100,100", "100,100,80", "50,100,100"])}),
+        (4, "<{st}|MPos:{p}|FS:{f},{s}|Pn:{pn}>", {"st": pick(grbl_states), "p": vec, "f": feed, "s": spindle, "pn": pick(["P", "Z", "XY", "D"])}),
+        (25, "ok", {}),
+        (6, "error:{n}", {"n": pick(["2", "9", "15", "20", "22", "33"])}),
+        (4, "ALARM:{n}", {"n": pick(["1", "2", "3", "5", "8", "9"])}),
+        (3, "Grbl {v} ['$' for help]", {"v": pick(["1.1h", "1.1f"])}),
+        (3, "[MSG:'$H'|'$X' to unlock]", {}),
+        (3, "[MSG:Caution: Unlocked]", {}),
+        (3, "[MSG:Reset to continue]", {}),
+        (3, "[MSG:Pgm End]", {}),
+        (3, "[MSG:Check Door]", {}),
+        (3, "[GC:{m}]", {"m": lambda g: f"G{g.r.choice([0, 1])} G54 G17 G21 G90 G94 M{g.r.choice([3, 5])} M9 T0 F{feed(g)} S{spindle(g)}"}),
+        (3, "[PRB:{p}:{s}]", {"p": vec, "s": pick(["1", "1", "0"])}),
+        (3, "**** Connected to {p} @ {b} baud ****", {"p": pick(["/dev/ttyUSB0", "COM3", "/dev/ttyACM0"]), "b": pick(["115200"])}),
+        (6, ">>> {c}", {"c": lambda g: g.r.choice(["$H", "$X", "?", "$G", "G0 X0 Y0", f"G1 X{coord(g)} Y{coord(g)} F{feed(g)}",
+                                                   f"$J=G91 G21 X{g.r.choice([1, 10, -1, -10])} F1000"])}),
+    ]
+
+    # PrusaSlicer CLI ('prusa-slicer --export-gcode'): status callback lines and the export result
+    def out_gcode(g: Gen) -> str:
+        return g.r.choice(["/srv/farm/out/", "/tmp/slice-", "/home/maker/gcode/"]) + g.r.choice(
+            ["bracket_v3_0.2mm_PETG_MK4_1h12m.gcode", f"job{g.r.randint(1000, 99999)}_0.15mm_PLA_MINI_3h2m.gcode",
+             "enclosure_lid_0.2mm_PETG_XLIS_5h41m.gcode", "cube_20mm_0.2mm_PLA_MK3S_18m.gcode"])
+
+    prusa = [
+        (4, "10 => Processing triangulated mesh", {}),
+        (4, "20 => Generating perimeters", {}),
+        (4, "30 => Preparing infill", {}),
+        (4, "45 => Making infill", {}),
+        (3, "65 => Searching support spots", {}),
+        (3, "69 => Alert if supports needed", {}),
+        (3, "70 => Generating support material", {}),
+        (3, "89 => Calculating overhanging perimeters", {}),
+        (4, "88 => Generating skirt and brim", {}),
+        (5, "90 => Exporting G-code to {p}", {"p": out_gcode}),
+        (5, "Slicing result exported to {p}", {"p": out_gcode}),
+    ]
+
+    # CuraEngine 5 ('CuraEngine slice -v ...'), spdlog lines
+    def spd(level: str) -> str:
+        return "[{T}] [" + level + "] "
+
+    def spd_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    cura = [
+        (5, spd("info") + "Print time (s): {n}", {"n": lambda g: g.num(300, 90000)}),
+        (5, spd("info") + "Print time (hr|min|s): {h}h {m}m {s}s", {"h": lambda g: g.num(0, 25), "m": lambda g: g.num(0, 59), "s": lambda g: g.num(0, 59)}),
+        (5, spd("info") + "Filament (mm^3): {n}", {"n": lambda g: g.num(500, 250000)}),
+        (3, spd("info") + "Filament {n}: {v}", {"n": pick(["2"]), "v": lambda g: g.num(100, 90000)}),
+        (3, spd("info") + "Layer count: {n}", {"n": lambda g: g.num(20, 1400)}),
+        (3, spd("info") + "Sliced model in {s}s", {"s": lambda g: f"{g.r.uniform(0.05, 12):.3f}"}),
+    ]
+    cura = [(w, f, {**s, "T": spd_ts}) for w, f, s in cura]
+
+    return octoprint + ser + klippy + moonraker + linuxcnc + grbl + prusa + cura
+
+
+def erp_events() -> list[tuple[float, str, dict]]:
+    """Open-source ERP and accounting suites as their administrators log them: ERPNext on the Frappe
+    framework (scheduler.log through frappe.logger, the RQ workers' worker.log, the last lines of the
+    tracebacks in worker.error.log: document submit and cancel errors, accounting validation, MariaDB
+    errors; gunicorn's web.error.log; bench migrate), Dolibarr (dolibarr.log of its file syslog handler:
+    page accesses, SQL and SQL errors, logins, triggers, cron jobs, module initialisation, CMailFile),
+    Apache OFBiz (ofbiz.log in its log4j2 layout: containers, components, the entity engine, service
+    timings, the job poller's recurrences, the control servlet's timers), iDempiere (CLogFormatter lines
+    of the accounting processor posting documents through its Doc classes), Tryton (trytond: the module
+    loader, the pool, RPC dispatch, logins, cron, werkzeug request lines) and Akaunting (the first line
+    of each record of Laravel's log, with its exception context).
+    Written blind for the twenty-seventh issue-15 pass: before reading the engine or any failure
+    analysis; 120 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([1, 1, 2, 3, 4, g.r.randint(5, 40)]))
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 99), g.r.randint(100, 999), g.r.randint(1000, 60000)]))
+
+    def client_ip(g: Gen) -> str:
+        return g.r.choice([g.ip(), f"192.168.{g.r.choice([0, 1, 20])}.{g.r.randint(2, 250)}"])
+
+    def amount(g: Gen) -> str:
+        return f"{g.r.choice([0, 0, g.r.randint(1, 90), g.r.randint(90, 9000)])}.{g.r.randint(0, 99):02d}"
+
+    # ---------------- ERPNext on Frappe ----------------
+    sites = ["erp.acme-corp.example", "erp-staging.acme-corp.example"]
+    fr_users = ["Administrator", "accounts@acme-corp.example", "stock.manager@acme-corp.example"]
+    queues = ["default", "short", "long"]
+    sched_methods = ["frappe.email.queue.flush", "frappe.email.doctype.email_account.email_account.pull",
+                     "erpnext.stock.reorder_item.reorder_item", "frappe.deferred_insert.save_to_db",
+                     "erpnext.accounts.doctype.process_deferred_accounting.process_deferred_accounting.schedule_process",
+                     "erpnext.setup.doctype.email_digest.email_digest.send",
+                     "frappe.integrations.doctype.s3_backup_settings.s3_backup_settings.take_backups_daily",
+                     "erpnext.selling.doctype.quotation.quotation.set_expired_status"]
+    enqueued = ["frappe.core.doctype.scheduled_job_type.scheduled_job_type.run_scheduled_job",
+                "frappe.model.document.execute_action", "frappe.desk.page.backups.backups.run_backup",
+                "erpnext.accounts.doctype.payment_reconciliation.payment_reconciliation.reconcile_dr_cr_note",
+                "frappe.core.doctype.data_import.data_import.start_import",
+                "erpnext.stock.doctype.repost_item_valuation.repost_item_valuation.repost_entries"]
+    doc_series = {"Sales Invoice": "ACC-SINV-2026-", "Purchase Invoice": "ACC-PINV-2026-", "Journal Entry": "ACC-JV-2026-",
+                  "Payment Entry": "ACC-PAY-2026-", "Stock Entry": "MAT-STE-2026-", "Delivery Note": "MAT-DN-2026-"}
+    doctypes = list(doc_series)
+
+    def doc(g: Gen) -> tuple[str, str]:
+        dt = g.r.choice(doctypes)
+        return dt, doc_series[dt] + g.num(1, 2400).rjust(5, "0")
+
+    def rq_time(g: Gen) -> str:
+        return hms(g)
+
+    def job_id(g: Gen) -> str:
+        return g.r.choice([g.uuid(), g.hexs(32)])
+
+    def worker_name(g: Gen) -> str:
+        return g.hexs(32)
+
+    def rq_desc(g: Gen) -> str:
+        m = g.r.choice(enqueued)
+        kw = f"{{'job_type': '{g.r.choice(sched_methods)}'}}" if m.endswith("run_scheduled_job") else "{}"
+        return (f"frappe.utils.background_jobs.execute_job(event=None, is_async=True, job_name='{m}', "
+                f"kwargs={kw}, method='{m}', site='{g.r.choice(sites)}', user='{g.r.choice(fr_users)}')")
+
+    def fr_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    fr_s = {"TS": fr_ts}
+
+    def dt_us(g: Gen) -> str:
+        return f"2026-12-0{g.r.randint(1, 3)} {hms(g)}.{g.num(0, 999999).rjust(6, '0')}"
+
+    def slug(dt: str) -> str:
+        return dt.lower().replace(" ", "-")
+
+    def link_exists(g: Gen) -> tuple[str, ...]:
+        dt, name = doc(g)
+        ldt = g.r.choice(["Payment Entry", "Journal Entry", "Delivery Note"])
+        lname = doc_series[ldt] + g.num(1, 2400).rjust(5, "0")
+        return (dt, slug(dt), name, name, ldt, slug(ldt), lname, lname, g.r.choice(["", "", f"at Row: {g.r.randint(1, 12)}"]))
+
+    mandatory = ["customer", "due_date", "posting_date", "items", "cost_center", "paid_to", "company", "debit_to"]
+
+    def fields(g: Gen) -> str:
+        return ", ".join(g.r.sample(mandatory, g.r.randint(1, 4)))
+
+    def missing_links(g: Gen) -> str:
+        opts = [f"Row #{g.r.randint(1, 9)}: Item Code: ITM-{g.num(1, 999).rjust(4, '0')}",
+                f"Customer: {g.r.choice(['Globex Trading', 'Initech GmbH', 'Umbrella Retail'])}",
+                f"Cost Center: {g.r.choice(['Main - AC', 'Sales - AC'])}",
+                f"Row #{g.r.randint(1, 9)}: Warehouse: {g.r.choice(['Stores - AC', 'Finished Goods - AC'])}"]
+        return ", ".join(g.r.sample(opts, g.r.randint(1, 2)))
+
+    patches = ["erpnext.patches.v15_0.create_advance_payment_status", "erpnext.patches.v15_0.set_reserved_stock_in_bin",
+               "frappe.patches.v15_0.migrate_session_data", "erpnext.patches.v14_0.update_closing_balances"]
+
+    def gu_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)} +0000]"
+
+    def pid(g: Gen) -> str:
+        return g.num(300, 65000)
+
+    # ---------------- Dolibarr (dolibarr.log) ----------------
+    def dol_ip(g: Gen) -> str:
+        return f"{client_ip(g):<15}"
+
+    def dol_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def dol(level: str) -> str:
+        return "{TS} " + f"{level:<7}" + " {IP} "
+
+    dol_s = {"TS": dol_ts, "IP": dol_ip}
+    dol_users = ["admin", "compta", "jdupont"]
+    dol_pages = ["/compta/facture/card.php", "/index.php", "/societe/list.php", "/product/stock/product.php",
+                 "/commande/card.php", "/compta/paiement.php", "/fourn/facture/list.php", "/core/ajax/selectsearchbox.php"]
+    dol_actions = ["", "", "", "view", "add", "confirm_valid", "builddoc", "update"]
+
+    def dol_sql(g: Gen) -> str:
+        rid = g.num(1, 9000)
+        return g.r.choice([
+            f"SELECT rowid, ref, fk_soc, total_ht, total_tva, total_ttc, fk_statut, paye FROM llx_facture WHERE rowid = {rid}",
+            f"SELECT s.rowid, s.nom as name, s.client, s.fournisseur FROM llx_societe as s WHERE s.entity IN (1) AND s.rowid = {rid}",
+            f"SELECT transkey, transvalue FROM llx_overwrite_trans where (lang='{g.r.choice(['fr_FR', 'en_US'])}' OR lang IS NULL) AND entity IN (0, 1)",
+            f"UPDATE llx_facture SET fk_statut = 1, date_valid = '2026-12-03 {hms(g)}', fk_user_valid = {g.r.randint(1, 9)} WHERE rowid = {rid}",
+            f"SELECT p.rowid, p.ref, p.label, p.stock FROM llx_product as p WHERE p.entity IN (1) AND p.ref = 'PRD-{g.num(1, 999)}'",
+            f"INSERT INTO llx_actioncomm (ref, datep, fk_action, code, label, fk_user_author, entity) VALUES ('{g.num(100, 99999)}', '2026-12-03 {hms(g)}', 40, 'AC_BILL_VALIDATE', 'Invoice validated', 1, 1)",
+            "SELECT value FROM llx_const WHERE name = 'MAIN_MODULE_FACTURE' AND entity IN (0,1)",
+        ])
+
+    dol_errors = [("DB_ERROR_RECORD_ALREADY_EXISTS", "Duplicate entry 'FA2612-0042-1' for key 'uk_facture_ref'"),
+                  ("DB_ERROR_NOSUCHFIELD", "Unknown column 'f.multicurrency_tx' in 'field list'"),
+                  ("DB_ERROR_LOCK_WAIT_TIMEOUT", "Lock wait timeout exceeded; try restarting transaction"),
+                  ("DB_ERROR_CANNOT_ADD_FOREIGN_KEY", "Cannot add or update a child row: a foreign key constraint fails")]
+    dol_classes = ["Facture", "Societe", "Commande", "Product", "FactureFournisseur", "Paiement"]
+    dol_modules = ["modFacture", "modStock", "modCron", "modAccounting", "modApi", "modBanque"]
+    # a trigger's name is its class name without "Interface"
+    triggers = [("ActionsAuto", "interface_50_modAgenda_ActionsAuto.class.php"),
+                ("Logevents", "interface_20_all_Logevents.class.php"),
+                ("Notification", "interface_50_modNotification_Notification.class.php")]
+    trig_actions = ["BILL_VALIDATE", "USER_LOGIN", "ORDER_CREATE", "BILL_PAYED", "COMPANY_MODIFY", "USER_LOGIN_FAILED"]
+    cron_jobs = [("Cronjob", "doautoinvoices"), ("FactureRec", "createRecurringInvoices"), ("Dolibarr", "dumpDatabase"),
+                 ("Facture", "sendEmailsRemindersOnInvoiceDueDate"), ("Utils", "purgeFiles")]
+    smtp_errors = ["SMTP connect() failed.", "Unable to connect to smtp.acme-corp.example:587 (Connection timed out)",
+                   "535 5.7.8 Error: authentication failed"]
+
+    def stars(g: Gen) -> str:
+        return "*" * g.r.randint(6, 16)
+
+    def php_sess(g: Gen) -> str:
+        return "".join(g.r.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(26))
+
+    def invoice_ref(g: Gen) -> str:
+        return f"FA2612-{g.num(1, 999).rjust(4, '0')}"
+
+    # ---------------- Apache OFBiz (ofbiz.log) ----------------
+    def of_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def thread(*names):
+        def f(g: Gen) -> str:
+            t = g.r.choice(names).replace("#", str(g.r.randint(1, 40)))
+            # log4j2's %-20.20thread keeps the last 20 characters
+            return f"{t[-20:]:<20}"
+        return f
+
+    http_threads = ("https-jsse-nio-8443-exec-#", "https-jsse-nio-8443-exec-#", "http-nio-8080-exec-#")
+
+    def of(logger: str, level: str) -> str:
+        # '%date{DEFAULT} |%-20.20thread |%-30.30logger{1}|%level{length=1}| %message'
+        return "{TS} |{TH} |" + f"{logger[-30:]:<30}" + "|" + level + "| "
+
+    of_s = {"TS": of_ts, "TH": thread("main")}
+    of_http = {"TS": of_ts, "TH": thread(*http_threads)}
+    of_job = {"TS": of_ts, "TH": thread("OFBiz-JobQueue-0", "OFBiz-JobQueue-1", "OFBiz-JobQueue-2", "OFBiz-JobPoller")}
+    of_any = {"TS": of_ts, "TH": thread(*http_threads, "OFBiz-JobQueue-0", "OFBiz-JobQueue-1")}
+    of_containers = ["component-container", "catalina-container", "naming-container", "service-container", "webslinger-container"]
+    of_components = ["base", "entity", "service", "party", "accounting", "order", "product", "manufacturing"]
+    of_services = ["createInvoice", "createPayment", "sendMailFromScreen", "calcBillingAccountBalance", "createAcctgTrans",
+                   "purgeOldJobs", "createOrderPaymentPreference", "updateProductCategoryMember"]
+    of_requests = ["main", "checkLogin", "FindInvoices", "createInvoice", "EditPayment", "ListGlAccountOrganization"]
+
+    of_hosts = ["erp.acme-corp.example", "localhost"]
+
+    def of_request(g: Gen) -> str:
+        r, h = g.r.choice(of_requests), g.r.choice(of_hosts)
+        # UtilTimer shortens the previous message to its first 17 characters and "..."
+        g.drawn = (r, h, f"[{r}(Domain:https://{h})] Request Begun, encoding=[UTF-8]"[:17] + "...")
+        return r
+
+    def total_secs(g: Gen) -> str:
+        # the request's total time; the time since the timer's last message is a part of it
+        total = g.r.choice([round(g.r.uniform(0.005, 0.9), 3), round(g.r.uniform(0.005, 0.9), 3), round(g.r.uniform(0.9, 30), 3)])
+        g.drawn = (*g.drawn, total)
+        return str(total)
+
+    def since_secs(g: Gen) -> str:
+        return str(round(g.drawn[3] * g.r.uniform(0.6, 1.0), 3))
+
+    def jsession(g: Gen) -> str:
+        return g.hexs(32).upper() + ".jvm1"
+
+    def next_run(g: Gen) -> str:
+        return f"Thu Dec 03 {hms(g)} UTC 2026"
+
+    of_errors = ["No valid accounting period found for organization Company and date 2026-12-03",
+                 "The following required parameter is missing: [createPayment.partyIdFrom]",
+                 "Error sending email: Could not connect to SMTP host: smtp.acme-corp.example, port: 25",
+                 "Invoice is not in status [INVOICE_IN_PROCESS], cannot be approved"]
+
+    # ---------------- iDempiere (CLogFormatter) ----------------
+    def id_ts(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    def idl(level: str, where: str) -> str:
+        # 'HH:mm:ss.SSS' then '===========> ' (SEVERE), '-----------> ' (WARNING) or the level's indent
+        pre = {"SEVERE": "===========> ", "WARNING": "-----------> ", "INFO": " ", "CONFIG": "   ", "FINE": "     "}[level]
+        return "{TS}" + pre + where + ": "
+
+    id_s = {"TS": id_ts, "TID": lambda g: str(g.r.choice([1, 23, 37, g.r.randint(40, 400)]))}
+    id_docs = [("Doc_Invoice", "C_Invoice", "ARI", "MInvoice"), ("Doc_Invoice", "C_Invoice", "API", "MInvoice"),
+               ("Doc_Payment", "C_Payment", "ARR", "MPayment"), ("Doc_InOut", "M_InOut", "MMS", "MInOut"),
+               ("Doc_GLJournal", "GL_Journal", "GLJ", "MJournal"), ("Doc_AllocationHdr", "C_AllocationHdr", "CMA", "MAllocationHdr"),
+               ("Doc_BankStatement", "C_BankStatement", "CMB", "MBankStatement")]
+
+    def id_doc(g: Gen) -> str:
+        cls, table, dt, po = g.r.choice(id_docs)
+        rid = str(g.r.randint(1000000, 1099999))
+        no = str(g.r.randint(1000, 99999))
+        if po == "MInvoice":
+            text = f"MInvoice[{rid}-{no},GrandTotal={amount(g)}]"
+        elif po == "MPayment":
+            text = f"MPayment[{rid}-{no},Receipt={g.r.choice(['true', 'false'])},PayAmt={amount(g)},Discount=0]"
+        elif po == "MInOut":
+            text = f"MInOut[{rid}-{no},DocStatus=CO]"
+        else:
+            text = f"{po}[{rid},{no}]"
+        # the document's currency and the accounting schema's, for isConvertible
+        cur = g.r.choice([("102", "100"), ("308", "100"), ("100", "102")])
+        g.drawn = (cls, table, rid, dt, text, no, *cur)
+        return cls
+
+    # ---------------- Tryton (trytond) ----------------
+    def tr_ts(g: Gen) -> str:
+        g.drawn = (hms(g),)
+        return f"2026-12-03 {g.drawn[0]},{ms3(g)}"
+
+    tr_s = {"P": lambda g: g.num(100, 65000), "TH": lambda g: str(g.r.randint(139800000000000, 139899999999999)), "TS": tr_ts}
+
+    def tr(level: str, name: str) -> str:
+        return "{P} {TH} [{TS}] " + level + " " + name + " "
+
+    tr_dbs = ["tryton", "tryton_demo"]
+    tr_modules = ["ir", "res", "company", "party", "account", "account_invoice", "sale", "stock", "purchase"]
+    tr_files = ["account.xml", "invoice.xml", "party.xml", "stock.xml", "sale.xml", "configuration.xml"]
+    tr_users = ["admin", "accountant", "warehouse"]
+    tr_calls = [("<class 'trytond.modules.account_invoice.invoice.Invoice'>", "post", "ids"),
+                ("<class 'trytond.modules.sale.sale.Sale'>", "confirm", "ids"),
+                ("<class 'trytond.modules.stock.shipment.ShipmentOut'>", "done", "ids"),
+                ("<class 'trytond.modules.party.party.Party'>", "search_read", "search"),
+                ("<class 'trytond.res.user.User'>", "get_preferences", "prefs"),
+                ("<class 'trytond.modules.account.move.Move'>", "post", "ids")]
+
+    def tr_args(g: Gen) -> str:
+        kind = g.drawn[2]
+        if kind == "prefs":
+            return g.r.choice(["(True, {})", "(False, {})"])
+        if kind == "search":
+            return f"([['rec_name', 'ilike', '%{g.r.choice(['acme', 'globex', 'müller'])}%']], 0, {g.r.choice([10, 100, 1000])}, None, ['rec_name'], {{}})"
+        ids = ", ".join(str(g.r.randint(1, 9000)) for _ in range(g.r.randint(1, 3)))
+        return g.r.choice([f"([{ids}], {{}})", f"([{ids}], {{'company': 1}})"])
+    tr_crons = ["account.invoice|post_invoices", "ir.queue|clean", "stock.period|close", "account.move|reconcile_all"]
+
+    def werkz_ts(g: Gen) -> str:
+        # werkzeug's own time of the request, the record's second
+        return f"[03/Dec/2026 {g.drawn[0]}]"
+
+    # ---------------- Akaunting (laravel.log) ----------------
+    def lv_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)}]"
+
+    ak_sql = [("42S22", "Column not found: 1054 Unknown column 'contacts.deleted_at' in 'where clause'",
+               "select count(*) as aggregate from `ak_contacts` where `company_id` = 1 and `contacts`.`deleted_at` is null"),
+              ("23000", "Integrity constraint violation: 1062 Duplicate entry 'INV-00042-1' for key 'documents_document_number_deleted_at_company_id_type_unique'",
+               "insert into `ak_documents` (`type`, `document_number`, `status`, `company_id`) values (invoice, INV-00042, draft, 1)"),
+              ("HY000", "General error: 1205 Lock wait timeout exceeded; try restarting transaction",
+               "update `ak_transactions` set `reconciled` = 1 where `id` = 318"),
+              ("HY000", "[2002] Connection refused", "select * from `ak_companies` where `id` = 1 limit 1")]
+
+    def ak_sql_draw(g: Gen) -> str:
+        state, msg, sql = g.r.choice(ak_sql)
+        full = f"SQLSTATE[{state}]: {msg} (Connection: mysql, SQL: {sql})"
+        # the exception's message again, inside the JSON context
+        g.drawn = (full, state, full.replace("\\", "\\\\").replace('"', '\\"'), g.r.choice(["795", "801", "822"]))
+        return full
+
+    def jq(text: str) -> str:
+        return text.replace("\\", "\\\\").replace('"', '\\"')
+
+    ak_smtp = [(h, e, jq(h), jq(e)) for h, e in [
+        ("ssl://smtp.acme-corp.example:465", "stream_socket_client(): Unable to connect to ssl://smtp.acme-corp.example:465 (Connection timed out)"),
+        ("smtp.mailprovider.example:587", "stream_socket_client(): php_network_getaddresses: getaddrinfo for smtp.mailprovider.example failed: Name or service not known"),
+        ("smtp.acme-corp.example:587", "stream_socket_client(): Unable to connect to smtp.acme-corp.example:587 (Connection refused)")]]
+    ak_jobs = [(j, jq(j)) for j in ["App\\Jobs\\Document\\SendDocumentAsCustomMail", "App\\Notifications\\Sale\\Invoice",
+                                     "App\\Jobs\\Banking\\CreateBankingDocumentTransaction"]]
+    ak_classes = [(c, jq(c)) for c in ["Modules\\PaypalStandard\\Http\\Controllers\\Payment",
+                                        "Modules\\OfflinePayments\\Http\\Controllers\\Settings", "App\\Http\\Controllers\\Api\\Ping"]]
+
+    return [
+        # ERPNext / Frappe: scheduler.log
+        (70, "{TS} INFO scheduler Scheduled Job Start: {m} for {s}", {**fr_s, "m": pick(sched_methods), "s": pick(sites)}),
+        (65, "{TS} INFO scheduler Scheduled Job Complete: {m} for {s}", {**fr_s, "m": pick(sched_methods), "s": pick(sites)}),
+        (8, "{TS} INFO scheduler Scheduled Job Failed: {m} for {s}", {**fr_s, "m": pick(sched_methods), "s": pick(sites)}),
+        (9, "{TS} ERROR scheduler Skipped queueing {m} because it was found in queue for {s}", {**fr_s, "m": pick(sched_methods), "s": pick(sites)}),
+        (5, "{TS} ERROR scheduler Exception in Enqueue Events for Site {s}", {**fr_s, "s": pick(sites)}),
+        # the RQ workers (worker.log)
+        (80, "{T} {q}: {d} ({j})", {"T": rq_time, "q": pick(queues), "d": rq_desc, "j": job_id}),
+        (75, "{T} {q}: Job OK ({j})", {"T": rq_time, "q": pick(queues), "j": job_id}),
+        (70, "{T} Result is kept for {n} seconds", {"T": rq_time, "n": pick(["500", "500", "600"])}),
+        (8, "{T} Worker rq:worker:{w} started with PID {p}, version {v}", {"T": rq_time, "w": worker_name, "p": pid, "v": pick(["1.15.1", "1.16.2"])}),
+        (8, "{T} Subscribing to channel rq:pubsub:{w}", {"T": rq_time, "w": worker_name}),
+        (8, "{T} *** Listening on {q}...", {"T": rq_time, "q": pick(["default", "short", "long", "short, default", "long, default, short"])}),
+        (12, "{T} Cleaning registries for queue: {q}", {"T": rq_time, "q": pick(queues)}),
+        (5, "{T} Worker {w} [PID {p}]: warm shut down requested", {"T": rq_time, "w": worker_name, "p": pid}),
+        (5, "{T} Unsubscribing from channel rq:pubsub:{w}", {"T": rq_time, "w": worker_name}),
+        (6, "{T} Moving job to FailedJobRegistry (Work-horse terminated unexpectedly; waitpid returned {r} (signal {s}); )",
+         {"T": rq_time, "r": first([("9", "9"), ("9", "9"), ("15", "15"), ("11", "11")]), "s": then(1)}),
+        # the last line of the tracebacks in worker.error.log: submit, cancel and accounting errors
+        (10, "frappe.exceptions.TimestampMismatchError: Error: Document has been modified after you have opened it ({a}, {b}). Please refresh to get the latest document.",
+         {"a": dt_us, "b": dt_us}),
+        (7, "frappe.exceptions.DocstatusTransitionError: Cannot change docstatus from {a} to {b}",
+         {"a": first([("0", "2"), ("1", "0"), ("2", "1"), ("2", "0")]), "b": then(1)}),
+        (10, "frappe.exceptions.MandatoryError: [{dt}, {n}]: {f}", {"dt": draw(doc), "n": then(1), "f": fields}),
+        (8, 'frappe.exceptions.LinkExistsError: Cannot delete or cancel because {dt} <a href="/app/{sl}/{n}">{n2}</a> is linked with {ldt} <a href="/app/{lsl}/{ln}">{ln2}</a> {row}',
+         {"dt": draw(link_exists), "sl": then(1), "n": then(2), "n2": then(3), "ldt": then(4), "lsl": then(5), "ln": then(6), "ln2": then(7), "row": then(8)}),
+        (6, "frappe.exceptions.LinkValidationError: Could not find {l}", {"l": missing_links}),
+        (5, "frappe.exceptions.CancelledLinkError: Cannot link cancelled document: {n}", {"n": lambda g: doc(g)[1]}),
+        (8, "frappe.exceptions.ValidationError: Debit and Credit not equal for {vt} #{vn}. Difference is {d}.",
+         {"vt": draw(doc), "vn": then(1), "d": lambda g: f"{g.r.choice([0.01, 0.02, 1.0, round(g.r.uniform(0.01, 500), 2)])}"}),
+        (6, "erpnext.accounts.utils.FiscalYearError: {l} {d} is not in any active Fiscal Year for <strong>{c}</strong>",
+         {"l": pick(["Date", "Posting Date", "Transaction Date"]),
+          "d": lambda g: f"{g.r.randint(1, 28):02d}-{g.r.randint(1, 12):02d}-{g.r.choice(['2025', '2026', '2027'])}",
+          "c": pick(["Acme Corp", "Acme Corp GmbH"])}),
+        (5, "erpnext.accounts.doctype.accounting_period.accounting_period.ClosedAccountingPeriod: You cannot create or cancel any accounting entries with in the closed Accounting Period {p}",
+         {"p": pick(["FY2025-Q4", "Nov-2026", "Oct-2026"])}),
+        (7, "frappe.exceptions.DuplicateEntryError: ('{dt}', '{n}', IntegrityError(1062, \"Duplicate entry '{n2}' for key 'PRIMARY'\"))",
+         {"dt": draw(lambda g: (lambda d: (d[0], d[1], d[1]))(doc(g))), "n": then(1), "n2": then(2)}),
+        (5, "frappe.exceptions.UniqueValidationError: ('{dt}', '{n}', IntegrityError(1062, \"Duplicate entry '{v}' for key '{k}'\"))",
+         {"dt": first([("Item", "barcode"), ("Customer", "tax_id"), ("Supplier", "tax_id")]), "k": then(1),
+          "n": lambda g: g.r.choice([f"ITM-{g.num(1, 999).rjust(4, '0')}", f"CUST-{g.num(1, 999).rjust(5, '0')}", "Globex Trading"]),
+          "v": lambda g: g.r.choice([g.num(10**11, 10**12 - 1), f"DE{g.num(10**8, 10**9 - 1)}"])}),
+        (6, "frappe.exceptions.PermissionError: User <strong>{u}</strong> does not have doctype access via role permission for document <strong>{dt}</strong>",
+         {"u": pick(fr_users[1:]), "dt": pick(doctypes)}),
+        (8, "pymysql.err.OperationalError: (1205, 'Lock wait timeout exceeded; try restarting transaction')", {}),
+        (5, "frappe.exceptions.QueryDeadlockError: (1213, 'Deadlock found when trying to get lock; try restarting transaction')", {}),
+        (5, "frappe.exceptions.QueryTimeoutError: (1969, 'Query execution was interrupted (max_statement_time exceeded)')", {}),
+        (6, "smtplib.SMTPAuthenticationError: (535, b'5.7.8 Username and Password not accepted.')", {}),
+        (5, "frappe.exceptions.OutgoingEmailError: Please setup default Email Account from Settings > Email Account", {}),
+        # gunicorn (web.error.log)
+        (8, "{TS} [{p}] [INFO] Booting worker with pid: {w}", {"TS": gu_ts, "p": pid, "w": pid}),
+        (5, "{TS} [{p}] [CRITICAL] WORKER TIMEOUT (pid:{w})", {"TS": gu_ts, "p": pid, "w": pid}),
+        (5, "{TS} [{p}] [ERROR] Worker (pid:{w}) was sent SIGKILL! Perhaps out of memory?", {"TS": gu_ts, "p": pid, "w": pid}),
+        (4, "{TS} [{p}] [INFO] Worker exiting (pid: {w})", {"TS": gu_ts, "p": pid, "w": pid}),
+        (4, "{TS} [{p}] [INFO] Handling signal: {s}", {"TS": gu_ts, "p": pid, "s": pick(["term", "hup", "int", "winch"])}),
+        (4, "{TS} [{p}] [INFO] Listening at: http://127.0.0.1:{port} ({p2})", {"TS": gu_ts, "p": pid, "port": pick(["8000", "8001"]), "p2": pid}),
+        # bench migrate
+        (4, "Migrating {s}", {"s": pick(sites)}),
+        (6, "Executing {p} in {s} ({db})", {"p": pick(patches), "s": pick(sites), "db": lambda g: "_" + g.hexs(16)}),
+        (4, "Queued rebuilding of search index for {s}", {"s": pick(sites)}),
+
+        # Dolibarr (dolibarr.log)
+        (70, dol("NOTICE") + "--- Access to {m} {p} - action={a}, massaction=",
+         {**dol_s, "m": pick(["GET", "GET", "POST"]), "p": pick(dol_pages), "a": pick(dol_actions)}),
+        (110, dol("DEBUG") + "sql={q}", {**dol_s, "q": dol_sql}),
+        (30, dol("DEBUG") + "{c}::fetch", {**dol_s, "c": pick(dol_classes)}),
+        (14, dol("DEBUG") + "functions_dolibarr::check_user_password_dolibarr usertotest={u} passwordtotest={p} entitytotest={e}",
+         {**dol_s, "u": pick(dol_users), "p": stars, "e": pick(["1", "1", "2"])}),
+        (8, dol("NOTICE") + "functions_dolibarr::check_user_password_dolibarr Authentication KO bad password for '{u}', cryptType={c}",
+         {**dol_s, "u": pick([*dol_users, "administrator"]), "c": pick(["password_hash", "auto"])}),
+        (5, dol("NOTICE") + "Authentication KO as login is disabled", dol_s),
+        (6, dol("DEBUG") + "Bad password, connection refused", dol_s),
+        (9, dol("INFO") + "--- Access to {m} {p} - action={a} - actionlogin={al} - showing the login form and exit",
+         {**dol_s, "m": pick(["GET", "GET", "POST"]), "p": pick(["/index.php", "/user/card.php", "/compta/facture/card.php"]),
+          "a": pick(["", "", "view"]), "al": pick(["", "", "login"])}),
+        (5, dol("WARNING") + "--- Access to {m} {p} refused by CSRF protection (Bad referrer).",
+         {**dol_s, "m": pick(["POST", "POST", "GET"]), "p": pick(dol_pages)}),
+        (10, dol("DEBUG") + "This is a new started user session. _SESSION['dol_login']={u} Session id={s}",
+         {**dol_s, "u": pick(dol_users), "s": php_sess}),
+        (20, dol("DEBUG") + "Trigger '{n}' for action '{a}' launched by /var/www/dolibarr/htdocs/core/triggers/{f}. id={i}",
+         {**dol_s, "n": first(triggers), "f": then(1), "a": pick(trig_actions), "i": lambda g: g.num(1, 9000)}),
+        (8, dol("DEBUG") + "Facture::validate user={u}, force_number={f}, idwarehouse={w}",
+         {**dol_s, "u": pick(["1", "2", "5"]), "f": pick(["", "", "", "FA2612-0100"]), "w": pick(["-1", "-1", "1", "3"])}),
+        (4, dol("WARNING") + "Facture::validate no draft status", dol_s),
+        (5, dol("WARNING") + "{c}::validate action abandonned: already validated", {**dol_s, "c": pick(["Commande", "Propal", "Expedition", "Contrat"])}),
+        (6, dol("ERR") + "DoliDBMysqli::query SQL Error query: {q}", {**dol_s, "q": dol_sql}),
+        (6, dol("ERR") + "DoliDBMysqli::query SQL Error message: {c} {m}", {**dol_s, "c": first(dol_errors), "m": then(1)}),
+        (4, dol("ERR") + "DoliDBMysqli::query SQL Error usesavepoint = {u}", {**dol_s, "u": pick(["0", "0", "1"])}),
+        (6, dol("DEBUG") + "DoliDBMysqli::connect host={h}, port={p}, login={u}, passwd=--hidden--, name={d}",
+         {**dol_s, "h": pick(["localhost", "10.20.0.15"]), "p": pick(["3306"]), "u": pick(["dolibarr", "dolibarrmysql"]), "d": pick(["dolibarr", "dolibarr_test"])}),
+        (10, dol("DEBUG") + "Cronjob::run_jobs START {c}->{m}({p}); (Note: Log for cron jobs may be into a different log file)",
+         {**dol_s, "c": first(cron_jobs), "m": then(1), "p": pick(["", "", "", "30", "0, 100"])}),
+        (8, dol("DEBUG") + "Cronjob::run_jobs jobtype={t} userlogin={u}", {**dol_s, "t": pick(["method", "method", "command", "function"]), "u": pick(["admin", "cron"])}),
+        (6, dol("DEBUG") + "{m}::_init ignoreerror={i}", {**dol_s, "m": pick(dol_modules), "i": pick(["0", "0", "1"])}),
+        (8, dol("NOTICE") + "CMailFile::sendfile addr_to={t}, subject={s}",
+         {**dol_s, "t": pick(["billing@globex.example", "Jean Dupont <jean.dupont@initech.example>", "compta@umbrella.example"]),
+          "s": lambda g: f"Invoice {invoice_ref(g)}"}),
+        (7, dol("DEBUG") + "CMailFile::sendfile: mail start, additionnal_parameters={p}", {**dol_s, "p": pick(["", "", "-ba", "-f bounce@acme-corp.example"])}),
+        (6, dol("DEBUG") + "CMailFile::sendfile: mail end success", dol_s),
+        (4, dol("ERR") + "CMailFile::sendfile: mail end error={e}", {**dol_s, "e": pick(smtp_errors)}),
+        (6, dol("DEBUG") + "conf::setValues", dol_s),
+
+        # Apache OFBiz (ofbiz.log)
+        (4, of("ContainerLoader", "I") + "Starting container {c}", {**of_s, "c": pick(of_containers)}),
+        (4, of("ContainerLoader", "I") + "Started container {c}", {**of_s, "c": pick(of_containers)}),
+        (6, of("ComponentContainer", "I") + "Added class path for component : [{c}]", {**of_s, "c": pick(of_components)}),
+        (5, of("ServiceEcaUtil", "I") + "Loaded [{n}] Service ECA Rules from file:/opt/ofbiz/applications/{c}/servicedef/secas.xml",
+         {**of_s, "n": lambda g: g.num(2, 90), "c": pick(of_components[3:])}),
+        (4, of("GenericDelegator", "I") + 'Delegator "{d}" initializing helper "{h}" for entity group "{g}".',
+         {**of_s, "d": pick(["default", "default-no-eca"]), "h": pick(["localpostgres", "localpostgresolap"]),
+          "g": pick(["org.apache.ofbiz", "org.apache.ofbiz.olap"])}),
+        (4, of("DatabaseUtil", "I") + "Getting Table Info From Database", of_s),
+        (4, of("Catalina", "I") + "Server startup in [{n}] milliseconds", {**of_s, "n": lambda g: g.num(4000, 90000)}),
+        (40, of("ServiceDispatcher", "T") + "Sync service [{d}/{s}] finished in [{n}] milliseconds",
+         {**of_any, "d": pick(["default", "order", "accounting"]), "s": pick(of_services), "n": millis}),
+        (8, of("ServiceDispatcher", "T") + "Slow sync service execution detected: service [{d}/{s}] finished in [{n}] milliseconds",
+         {**of_any, "d": pick(["default", "order", "accounting"]), "s": pick(of_services), "n": lambda g: g.num(1000, 90000)}),
+        (7, of("ServiceDispatcher", "E") + "Error in Service [{s}]: {e}", {**of_any, "s": pick(of_services), "e": pick(of_errors)}),
+        (30, of("ControlServlet", "T") + "[[[{r}(Domain:https://{h})] Request Begun, encoding=[UTF-8]- total:{t},since last(Begin):{t2}]]",
+         {**of_http, "r": pick(of_requests), "h": pick(of_hosts), "t": pick(["0.0", "0.0", "0.001"]), "t2": pick(["0.0", "0.0", "0.001"])}),
+        (30, of("ControlServlet", "T") + "[[[{r}(Domain:https://{h})] Request Done- total:{t},since last({l}):{t2}]]",
+         {**of_http, "r": of_request, "h": then(1), "t": total_secs, "l": then(2), "t2": since_secs}),
+        (25, of("RequestHandler", "I") + "[Processing Request]: {r} sessionId={s}", {**of_http, "r": pick(of_requests), "s": jsession}),
+        (12, of("PersistedServiceJob", "I") + "Job  [{j}] Id [{i}] -- Next runtime: {t}",
+         {**of_job, "j": pick(["purgeOldJobs", "sendEmailDated", "checkAuthorizationExpiration", "runEntitySync"]),
+          "i": lambda g: g.num(10000, 99999), "t": next_run}),
+        (5, of("GenericDelegator", "E") + "Failure in {op} operation for entity [{en}]: org.apache.ofbiz.entity.GenericDataSourceException: SQL Exception while executing the following:{q} ({e}). Rolling back transaction.",
+         {**of_any, "op": pick(["findByCondition", "store", "create"]), "en": pick(["Invoice", "JobSandbox", "AcctgTrans"]),
+          "q": pick(["SELECT INVOICE_ID, INVOICE_TYPE_ID, STATUS_ID FROM OFBIZ.INVOICE WHERE (STATUS_ID = ?)",
+                     "SELECT JOB_ID, JOB_NAME, RUN_TIME FROM OFBIZ.JOB_SANDBOX WHERE (RUN_TIME <= ? AND START_DATE_TIME IS NULL)"]),
+          "e": pick(["ERROR: canceling statement due to statement timeout", "An I/O error occurred while sending to the backend."])}),
+
+        # iDempiere (the accounting processor posting documents through its Doc classes)
+        (14, idl("INFO", "{DC}.post") + "Locked: {t}_ID={i} [{TID}]", {**id_s, "DC": id_doc, "t": then(1), "i": then(2)}),
+        (14, idl("INFO", "{DC}.post") + "({n}) {po} [{TID}]", {**id_s, "DC": id_doc, "n": pick(["0", "0", "1"]), "po": then(4)}),
+        (12, idl("INFO", "{DC}.postLogic") + "({n}) {po} [{TID}]", {**id_s, "DC": id_doc, "n": pick(["0", "0", "1"]), "po": then(4)}),
+        (14, idl("INFO", "{DC}.postCommit") + "Sta={s} DT={dt} ID={i} [{TID}]",
+         {**id_s, "DC": id_doc, "s": pick(["Y", "Y", "Y", "Y", "b", "p", "E", "i"]), "dt": then(3), "i": then(2)}),
+        (6, idl("SEVERE", "{DC}.post") + "Resubmit - Cannot lock {t}_ID={i}, Force={f},RePost={r} [{TID}]",
+         {**id_s, "DC": id_doc, "t": then(1), "i": then(2), "f": pick(["false", "true"]), "r": pick(["false", "true"])}),
+        (5, idl("SEVERE", "{DC}.post") + "{po} - Document already posted [{TID}]", {**id_s, "DC": id_doc, "po": then(4)}),
+        (4, idl("SEVERE", "{DC}.post") + "{po} - Period Closed for already posed document [{TID}]", {**id_s, "DC": id_doc, "po": then(4)}),
+        (7, idl("WARNING", "{DC}.isBalanced") + "NO - {po} [{TID}]", {**id_s, "DC": id_doc, "po": then(4)}),
+        (5, idl("WARNING", "{DC}.isConvertible") + "NOT from C_Currency_ID={c} to {c2} - {po} [{TID}]",
+         {**id_s, "DC": id_doc, "c": then(6), "c2": then(7), "po": then(4)}),
+        (6, idl("INFO", "{DC}.deleteAcct") + "deleted={n} [{TID}]", {**id_s, "DC": id_doc, "n": small}),
+        (4, idl("SEVERE", "{DC}.postCommit") + "(fact not saved) ... rolling back [{TID}]", {**id_s, "DC": id_doc}),
+        (4, idl("SEVERE", "{DC}.postCommit") + "(doc not saved) ... rolling back [{TID}]", {**id_s, "DC": id_doc}),
+        (4, idl("SEVERE", "{DC}.setDocumentType") + "No DocBaseType for C_DocType_ID={d}, DocumentNo={n} [{TID}]",
+         {**id_s, "DC": id_doc, "d": lambda g: g.num(1000000, 1000300), "n": then(5)}),
+
+        # Tryton (trytond)
+        (5, tr("INFO", "trytond.pool") + 'init pool for "{d}"', {**tr_s, "d": pick(tr_dbs)}),
+        (6, tr("INFO", "trytond.backend.postgresql.database") + 'connect to "{d}"', {**tr_s, "d": pick(tr_dbs)}),
+        (7, tr("INFO", "trytond.modules") + "{m}:registering classes", {**tr_s, "m": pick(tr_modules)}),
+        (7, tr("INFO", "trytond.modules") + "{m}:loading {f}", {**tr_s, "m": pick(tr_modules), "f": pick(tr_files)}),
+        (24, tr("INFO", "werkzeug") + '{ip} - - {T} "POST /{d}/ HTTP/1.1" {s} -',
+         {**tr_s, "ip": client_ip, "T": werkz_ts, "d": pick(tr_dbs), "s": pick(["200", "200", "200", "401", "403"])}),
+        (30, tr("INFO", "trytond.protocols.dispatcher") + "{o}.{m}(*{a}, **{k}) from {u}@{ip}/{d}/",
+         {**tr_s, "o": first(tr_calls), "m": then(1), "a": tr_args, "k": pick(["{}", "{}", "{'context': None}"]),
+          "u": pick(tr_users), "ip": client_ip, "d": pick(tr_dbs)}),
+        (7, tr("ERROR", "trytond.protocols.dispatcher") + "{o}.{m}(*{a}, **{k}) from {u}@{ip}/{d}/",
+         {**tr_s, "o": first(tr_calls), "m": then(1), "a": tr_args, "k": pick(["{}", "{}", "{'context': None}"]),
+          "u": pick(tr_users), "ip": client_ip, "d": pick(tr_dbs)}),
+        (12, tr("INFO", "trytond.security") + "login succeeded for '{u}' from '{ip}' on database '{d}'",
+         {**tr_s, "u": pick(tr_users), "ip": client_ip, "d": pick(tr_dbs)}),
+        (6, tr("ERROR", "trytond.security") + "login failed for '{u}' from '{ip}' on database '{d}'",
+         {**tr_s, "u": pick([*tr_users, "root"]), "ip": client_ip, "d": pick(tr_dbs)}),
+        (8, tr("INFO", "trytond.security") + "logout for '{u}' from '{ip}' on database '{d}'",
+         {**tr_s, "u": pick(tr_users), "ip": client_ip, "d": pick(tr_dbs)}),
+        (7, tr("INFO", "trytond.ir.cron") + 'cron started for "{d}"', {**tr_s, "d": pick(tr_dbs)}),
+        (7, tr("INFO", "trytond.ir.cron") + 'cron finished for "{d}"', {**tr_s, "d": pick(tr_dbs)}),
+        (9, tr("INFO", "trytond.ir.cron") + "<Cron {i}@{d} {m}> in {n} ms",
+         {**tr_s, "i": lambda g: g.num(1, 40), "d": pick(tr_dbs), "m": pick(tr_crons), "n": millis}),
+        (4, tr("CRITICAL", "trytond.ir.cron") + "<Cron {i}@{d} {m}> failed after {n} ms",
+         {**tr_s, "i": lambda g: g.num(1, 40), "d": pick(tr_dbs), "m": pick(tr_crons), "n": millis}),
+
+        # Akaunting (storage/logs/laravel.log: the first line of each record, before its [stacktrace])
+        (10, '{T} production.ERROR: {m} {{"userId":{u},"exception":"[object] (Illuminate\\\\Database\\\\QueryException(code: {c}): {m2} at /var/www/html/vendor/laravel/framework/src/Illuminate/Database/Connection.php:{l})',
+         {"T": lv_ts, "m": ak_sql_draw, "u": small, "c": then(1), "m2": then(2), "l": then(3)}),
+        (6, '{T} production.ERROR: Undefined array key "{k}" {{"userId":{u},"exception":"[object] (ErrorException(code: 0): Undefined array key \\"{k2}\\" at /var/www/html/app/{f})',
+         {"T": lv_ts, "k": first([(k, k) for k in ["currency_code", "category_id", "tax_ids", "contact_id"]]), "k2": then(1), "u": small,
+          "f": pick(["Jobs/Document/CreateDocumentItem.php:63", "Imports/Banking/Transactions.php:41", "Listeners/Document/CreateDocumentTransaction.php:37"])}),
+        (5, '{T} production.ERROR: The MAC is invalid. {{"exception":"[object] (Illuminate\\\\Contracts\\\\Encryption\\\\DecryptException(code: 0): The MAC is invalid. at /var/www/html/vendor/laravel/framework/src/Illuminate/Encryption/Encrypter.php:{l})',
+         {"T": lv_ts, "l": pick(["244", "254"])}),
+        (6, '{T} production.ERROR: Connection could not be established with host "{h}": {e} {{"userId":{u},"exception":"[object] (Symfony\\\\Component\\\\Mailer\\\\Exception\\\\TransportException(code: 0): Connection could not be established with host \\"{h2}\\": {e2} at /var/www/html/vendor/symfony/mailer/Transport/Smtp/Stream/SocketStream.php:{l})',
+         {"T": lv_ts, "h": first(ak_smtp), "e": then(1), "h2": then(2), "e2": then(3), "u": small, "l": pick(["154", "157"])}),
+        (5, '{T} production.ERROR: Failed to authenticate on SMTP server with username "{n}" using the following authenticators: "LOGIN", "PLAIN". {{"userId":{u},"exception":"[object] (Symfony\\\\Component\\\\Mailer\\\\Exception\\\\TransportException(code: 535): Failed to authenticate on SMTP server with username \\"{n2}\\" using the following authenticators: \\"LOGIN\\", \\"PLAIN\\". at /var/www/html/vendor/symfony/mailer/Transport/Smtp/EsmtpTransport.php:{l})',
+         {"T": lv_ts, "n": first([(n, n) for n in ["invoices@acme-corp.example", "noreply@acme-corp.example"]]), "n2": then(1), "u": small,
+          "l": pick(["236", "247"])}),
+        (5, '{T} production.ERROR: {j} has been attempted too many times. {{"exception":"[object] (Illuminate\\\\Queue\\\\MaxAttemptsExceededException(code: 0): {j2} has been attempted too many times. at /var/www/html/vendor/laravel/framework/src/Illuminate/Queue/MaxAttemptsExceededException.php:24)',
+         {"T": lv_ts, "j": first(ak_jobs), "j2": then(1)}),
+        (5, '{T} production.ERROR: file_put_contents(/var/www/html/storage/framework/{p}): Failed to open stream: Permission denied {{"exception":"[object] (ErrorException(code: 0): file_put_contents(/var/www/html/storage/framework/{p2}): Failed to open stream: Permission denied at /var/www/html/vendor/laravel/framework/src/Illuminate/Filesystem/Filesystem.php:{l})',
+         {"T": lv_ts, "p": draw(lambda g: (lambda p: (p, p))(g.r.choice([f"cache/data/{g.hexs(2)}/{g.hexs(2)}/{g.hexs(40)}", f"sessions/{g.hexs(40)}", f"views/{g.hexs(40)}.php"]))),
+          "p2": then(1), "l": pick(["204", "190"])}),
+        (5, '{T} production.ERROR: Target class [{c}] does not exist. {{"exception":"[object] (Illuminate\\\\Contracts\\\\Container\\\\BindingResolutionException(code: 0): Target class [{c2}] does not exist. at /var/www/html/vendor/laravel/framework/src/Illuminate/Container/Container.php:{l})',
+         {"T": lv_ts, "c": first(ak_classes), "c2": then(1), "l": pick(["914", "920"])}),
+        (5, '{T} production.ERROR: Route [{r}] not defined. {{"userId":{u},"exception":"[object] (Symfony\\\\Component\\\\Routing\\\\Exception\\\\RouteNotFoundException(code: 0): Route [{r2}] not defined. at /var/www/html/vendor/laravel/framework/src/Illuminate/Routing/UrlGenerator.php:{l})',
+         {"T": lv_ts, "r": first([(r, r) for r in ["portal.invoices.show", "paypal-standard.invoices.confirm", "settings.modules.edit"]]),
+          "r2": then(1), "u": small, "l": pick(["467", "479"])}),
+        (6, '{T} production.ERROR: Call to a member function {f}() on null {{"userId":{u},"exception":"[object] (Error(code: 0): Call to a member function {f2}() on null at /var/www/html/app/{p})',
+         {"T": lv_ts, "f": first([(f, f) for f in ["getAttribute", "format", "sum", "toArray"]]), "f2": then(1), "u": small,
+          "p": pick(["Models/Document/Document.php:387", "Http/Controllers/Sales/Invoices.php:112", "Widgets/CashFlow.php:74"])}),
+        (5, '{T} production.ERROR: Attempt to read property "{a}" on null {{"userId":{u},"exception":"[object] (ErrorException(code: 0): Attempt to read property \\"{a2}\\" on null at /var/www/html/app/{p})',
+         {"T": lv_ts, "a": first([(a, a) for a in ["currency_code", "name", "rate", "contact_name"]]), "a2": then(1), "u": small,
+          "p": pick(["Traits/Currencies.php:52", "Abstracts/Export.php:88", "Listeners/Update/V30/Version300.php:140"])}),
+    ]
+
+
+def finance_events() -> list[tuple[float, str, dict]]:
+    """Financial transaction and ledger software as its operators log it: Apache Fineract (the Spring
+    Boot console of the core-banking server: request logging, loan and savings commands, journal entries,
+    the Loan COB and scheduler jobs through Spring Batch, Liquibase tenant upgrades, HikariCP, exception
+    mappers), Moov (ach, achgateway, wire and watchman as go-kit logfmt: file creation and validation,
+    merging, uploads and cutoffs, OFAC list refreshes and searches), TigerBeetle (replica log lines of
+    the Zig std.log: view changes, commits, checkpoints, client sessions, the message bus and the cluster
+    clock), the QuickFIX C++ and QuickFIX/n session event logs (logon and logout, resend requests,
+    sequence resets, heartbeats and test requests, rejects), Beancount's bean-check, the Hyperledger Fabric
+    peer and orderer (gossip, validation, ledger commit, chaincode, etcdraft) and the jPOS Q2 logger
+    (channel connect and disconnect, ISO 8583 send and receive with their isomsg fields, QMUX timeouts,
+    the transaction manager's debug and profiler lines).
+    Written blind for the twenty-seventh issue-15 pass: before reading the engine or any failure
+    analysis; 140 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(40, 400), g.r.randint(400, 9000)]))
+
+    def amount(g: Gen) -> str:
+        return f"{g.r.choice([g.r.randint(1, 90), g.r.randint(90, 2000), g.r.randint(2000, 250000)])}.{g.r.randint(0, 99):02d}"
+
+    # ---------------- Apache Fineract (Spring Boot console, its logback pattern) ----------------
+    def fin_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def fin_thread(g: Gen) -> str:
+        return f"nio-8443-exec-{g.r.randint(1, 10)}".rjust(15)[-15:]
+
+    def fin_line(level: str, thread: str, logger: str, msg: str) -> str:
+        # %-40.40logger{39}: padded to 40 and, where even the abbreviated name is longer, cut from the left
+        return "{TS} - " + level + " 1 --- [" + thread + "] " + f"{logger:<40}"[-40:] + " : " + msg
+
+    fin_paths = [("POST", "/fineract-provider/api/v1/loans/{id}/transactions", '"command":["repayment"]'),
+                 ("POST", "/fineract-provider/api/v1/loans/{id}", '"command":["approve"]'),
+                 ("POST", "/fineract-provider/api/v1/loans/{id}", '"command":["disburse"]'),
+                 ("GET", "/fineract-provider/api/v1/loans/{id}", '"associations":["all"]'),
+                 ("POST", "/fineract-provider/api/v1/savingsaccounts/{id}/transactions", '"command":["deposit"]'),
+                 ("POST", "/fineract-provider/api/v1/savingsaccounts/{id}/transactions", '"command":["withdrawal"]'),
+                 ("GET", "/fineract-provider/api/v1/clients", '"limit":["50"],"offset":["0"]'),
+                 ("POST", "/fineract-provider/api/v1/journalentries", ""),
+                 ("GET", "/fineract-provider/api/v1/runreports/Active%20Loans%20-%20Details", '"R_officeId":["1"]')]
+
+    def fin_request(g: Gen):
+        m, p, q = g.r.choice(fin_paths)
+        return (str(1796256000000 + g.r.randint(0, 86399999)), millis(g), m,
+                "https://fineract.example.org" + p.replace("{id}", str(g.r.randint(1, 99999))), "{" + q + "}")
+
+    fin_jobs = ["LOAN_CLOSE_OF_BUSINESS", "POST_INTEREST_FOR_SAVINGS", "ADD_ACCRUAL_ENTRIES", "UPDATE_LOAN_ARREARS_AGEING",
+                "APPLY_ANNUAL_FEE_FOR_SAVINGS", "UPDATE_NPA"]
+    fin_steps = ["Loan COB partition - Step", "Loan COB worker - Step", "Resolve Unlock Step", "Post Interest For Savings - Step",
+                 "Add Accrual Entries - Step"]
+    fin_domain_errors = [
+        ("error.msg.loan.transaction.cannot.be.before.disbursement.date", "The transaction date cannot be before the loan disbursement date"),
+        ("error.msg.loan.repayment.or.waiver.cannot.be.made.on.a.non.working.day", "Repayment date is a non working day"),
+        ("error.msg.savingsaccount.transaction.insufficient.account.balance", "Insufficient account balance."),
+        ("error.msg.loan.is.locked", "Loan is locked by the COB job. Loan Id: 4812"),
+        ("error.msg.journalentry.debit.credit.sum.mismatch", "Sum of All Credits must equal Sum of All Debits"),
+    ]
+    fin_not_found = [("LoanNotFoundException", "Loan with identifier {n} does not exist"),
+                     ("SavingsAccountNotFoundException", "Savings account with identifier {n} does not exist"),
+                     ("ClientNotFoundException", "Client with identifier {n} does not exist")]
+
+    def fin_nf(g: Gen):
+        c, m = g.r.choice(fin_not_found)
+        return c, m.replace("{n}", str(g.r.randint(1, 99999)))
+
+    def fin_changesets(g: Gen) -> str:
+        return g.r.choice(["db/changelog/tenant/parts/0123_loan_cob_business_step_config.xml", "db/changelog/tenant/parts/0131_add_external_event_config.xml",
+                           "db/changelog/tenant/parts/0140_loan_transaction_relation.xml", "db/changelog/tenant-store/parts/0007_master_tenant_ro.xml"])
+
+    def dur_sb(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(1, 999)}ms", f"{g.r.randint(1, 59)}s{g.r.randint(0, 999)}ms", f"{g.r.randint(1, 9)}m{g.r.randint(0, 59)}s{g.r.randint(0, 999)}ms"])
+
+    def business_date(g: Gen) -> str:
+        return f"2026-12-0{g.r.randint(1, 3)}"
+
+    fin_tenants = ["default", "default", "branch-north", "microfin2"]
+    ft = {"TS": fin_ts, "t": fin_thread}
+    fineract = [
+        (60, fin_line("INFO", "{t}", "o.a.f.i.s.f.TenantAwareBasicAuthenticationFilter", '{{"startTime":{s},"totalTime":{d},"method":"{m}","url":"{u}","parameters":{q}}}'),
+         {**ft, "s": draw(fin_request), "d": then(1), "m": then(2), "u": then(3), "q": then(4)}),
+        (14, fin_line("INFO", "{t}", "o.a.f.c.s.SynchronousCommandProcessingService", "Processing command with id {c} for action {a} on entity {e}, resourceId {r}"),
+         {**ft, "c": lambda g: g.num(1000, 9999999), "a": first([("REPAYMENT", "LOAN"), ("APPROVE", "LOAN"), ("DISBURSE", "LOAN"), ("DEPOSIT", "SAVINGSACCOUNT"),
+                                                                   ("WITHDRAWAL", "SAVINGSACCOUNT"), ("CREATE", "JOURNALENTRY")]), "e": then(1),
+          "r": lambda g: g.num(1, 99999)}),
+        (10, fin_line("WARN", "{t}", "o.a.f.i.c.e.PlatformDomainRuleExceptionMapper", "Exception: org.apache.fineract.infrastructure.core.exception.PlatformDomainRuleException, Message: {m}, Code: {c}"),
+         {**ft, "m": first([(m, c) for c, m in fin_domain_errors]), "c": then(1)}),
+        (8, fin_line("WARN", "{t}", "o.a.f.i.c.e.PlatformApiDataValidationExceptionMapper", "Exception: org.apache.fineract.infrastructure.core.exception.PlatformApiDataValidationException, Message: Validation errors exist., Errors: [{e}]"),
+         {**ft, "e": lambda g: ", ".join(g.r.sample(["validation.msg.loan.transactionDate.cannot.be.blank", "validation.msg.loan.transactionAmount.not.greater.than.zero",
+                                                      "validation.msg.savingsaccount.paymentTypeId.cannot.be.blank", "validation.msg.journalentry.officeId.cannot.be.blank"],
+                                                     g.r.randint(1, 3)))}),
+        (7, fin_line("WARN", "{t}", "o.a.f.i.c.e.PlatformResourceNotFoundExceptionMapper", "Exception: org.apache.fineract.portfolio.{c}, Message: {m}"),
+         {**ft, "c": draw(fin_nf), "m": then(1)}),
+        (5, fin_line("ERROR", "{t}", "o.a.f.i.c.e.OptimisticLockExceptionMapper", "Exception: jakarta.persistence.OptimisticLockException, Message: Row was updated or deleted by another transaction (or unsaved-value mapping was incorrect) : [org.apache.fineract.portfolio.{e}#{n}]"),
+         {**ft, "e": pick(["loanaccount.domain.Loan", "savings.domain.SavingsAccount"]), "n": lambda g: g.num(1, 99999)}),
+        (12, fin_line("INFO", "{t}", "o.a.f.a.j.s.JournalEntryWritePlatformServiceImpl", "Journal entry {r} created for office {o}: debit {d} credit {c} amount {a} {cur}"),
+         {**ft, "r": lambda g: g.hexs(8).upper() + "-" + g.num(1, 999), "o": pick(["1", "2", "5"]), "d": pick(["1100", "1200", "4100"]),
+          "c": pick(["2100", "1010", "4200"]), "a": amount, "cur": pick(["USD", "USD", "KES", "INR"])}),
+        (9, fin_line("INFO", "{t}", "o.a.f.i.e.s.ExternalEventServiceImpl", "Sending external event {e} for {i} with idempotency key {k}"),
+         {**ft, "e": pick(["LoanTransactionMakeRepaymentPostBusinessEvent", "LoanDisbursalBusinessEvent", "SavingsDepositBusinessEvent",
+                           "LoanApprovedBusinessEvent"]), "i": lambda g: g.num(1, 99999), "k": Gen.uuid}),
+        (5, fin_line("INFO", "{t}", "o.a.f.i.e.j.SendAsynchronousEventsTasklet", "Sent {n} events in {d}ms"),
+         {**ft, "t": pick(["taskScheduler-1".rjust(15), "taskScheduler-2".rjust(15)]), "n": lambda g: g.num(1, 500), "d": millis}),
+        (8, fin_line("INFO", "{t}", "o.s.b.c.l.support.SimpleJobLauncher",
+                     "Job: [SimpleJob: [name={j}]] launched with the following parameters: [{{'BusinessDate':'{{value={b}, type=class java.lang.String, identifying=true}}'}}]"),
+         {**ft, "t": pick(["LoanCOB-1".rjust(15), "scheduler_Worker-1"[-15:], "scheduler_Worker-3"[-15:]]), "j": pick(fin_jobs), "b": business_date}),
+        (12, fin_line("INFO", "{t}", "o.s.batch.core.job.SimpleStepHandler", "Executing step: [{s}]"),
+         {**ft, "t": pick(["LoanCOB-1".rjust(15), "scheduler_Worker-1"[-15:]]), "s": pick(fin_steps)}),
+        (12, fin_line("INFO", "{t}", "o.s.batch.core.step.AbstractStep", "Step: [{s}] executed in {d}"),
+         {**ft, "t": pick(["LoanCOB-1".rjust(15), "COB-Worker-2".rjust(15), "COB-Worker-5".rjust(15)]),
+          "s": lambda g: g.r.choice([g.r.choice(fin_steps), f"Loan COB worker - Step:partition{g.r.randint(1, 16)}"]), "d": dur_sb}),
+        (8, fin_line("INFO", "{t}", "o.s.b.c.l.support.SimpleJobLauncher",
+                     "Job: [SimpleJob: [name={j}]] completed with the following parameters: [{{'BusinessDate':'{{value={b}, type=class java.lang.String, identifying=true}}'}}] and the following status: [{s}] in {d}"),
+         {**ft, "t": pick(["LoanCOB-1".rjust(15), "scheduler_Worker-1"[-15:]]), "j": pick(fin_jobs), "b": business_date,
+          "s": pick(["COMPLETED", "COMPLETED", "COMPLETED", "FAILED"]), "d": dur_sb}),
+        (6, fin_line("INFO", "{t}", "o.a.f.c.l.j.l.LoanCOBPartitioner", "Loan COB partitioning: {n} loans in {p} partitions for business date {b}"),
+         {**ft, "t": pick(["LoanCOB-1".rjust(15)]), "n": lambda g: g.num(1, 250000), "p": pick(["4", "8", "16"]), "b": business_date}),
+        (5, fin_line("WARN", "{t}", "o.a.f.c.l.j.LoanLockingServiceImpl", "Loans are locked by another job: [{l}]"),
+         {**ft, "t": pick(["COB-Worker-2".rjust(15), "COB-Worker-5".rjust(15)]),
+          "l": lambda g: ", ".join(str(g.r.randint(1, 99999)) for _ in range(g.r.randint(1, 4)))}),
+        (5, fin_line("ERROR", "{t}", "o.a.f.c.l.j.LoanCOBWorkerItemProcessor", "Loan COB failed for loan {l} in business step {s}: {e}"),
+         {**ft, "t": pick(["COB-Worker-2".rjust(15), "COB-Worker-5".rjust(15)]), "l": lambda g: g.num(1, 99999),
+          "s": pick(["APPLY_CHARGE_TO_OVERDUE_LOANS", "LOAN_DELINQUENCY_CLASSIFICATION", "ADD_PERIODIC_ACCRUAL_ENTRIES"]),
+          "e": pick(["Loan is not in active state", "Charge with identifier 12 does not exist", "Business date must be after the last COB date"])}),
+        (4, fin_line("INFO", "{t}", "o.a.f.i.c.s.m.TenantDatabaseUpgradeService", "Upgrading tenant {n} database at {h}:{p}"),
+         {**ft, "t": pick(["main".rjust(15)]), "n": pick(fin_tenants), "h": pick(["fineract-db", "mariadb.finance.svc"]), "p": pick(["3306"])}),
+        (6, fin_line("INFO", "{t}", "liquibase.changelog", "ChangeSet {c}::{i}::fineract ran successfully in {d}ms"),
+         {**ft, "t": pick(["main".rjust(15)]), "c": fin_changesets, "i": lambda g: g.num(1, 12), "d": millis}),
+        (4, fin_line("INFO", "{t}", "liquibase.lockservice", "Successfully acquired change log lock"), {**ft, "t": pick(["main".rjust(15)])}),
+        (4, fin_line("INFO", "{t}", "liquibase.lockservice", "Successfully released change log lock"), {**ft, "t": pick(["main".rjust(15)])}),
+        (4, fin_line("INFO", "{t}", "com.zaxxer.hikari.HikariDataSource", "{p} - Starting..."),
+         {**ft, "t": pick(["main".rjust(15)]), "p": pick(["HikariPool-1", "HikariPool-2", "HikariPool-3"])}),
+        (4, fin_line("INFO", "{t}", "com.zaxxer.hikari.HikariDataSource", "{p} - Start completed."),
+         {**ft, "t": pick(["main".rjust(15)]), "p": pick(["HikariPool-1", "HikariPool-2", "HikariPool-3"])}),
+        (4, fin_line("WARN", "{t}", "com.zaxxer.hikari.pool.HikariPool", "{p} - Thread starvation or clock leap detected (housekeeper delta={d})."),
+         {**ft, "t": pick(["HikariPool-1 housekeeper"[-15:], "HikariPool-2 housekeeper"[-15:]]), "p": pick(["HikariPool-1", "HikariPool-2"]),
+          "d": lambda g: f"{g.r.randint(1, 9)}m{g.r.randint(0, 59)}s{g.r.randint(0, 999)}ms"}),
+        (3, fin_line("INFO", "{t}", "o.a.f.ServerApplication", "Starting ServerApplication v{v} using Java {j} with PID 1 (/app/fineract-provider.jar started by root in /)"),
+         {**ft, "t": pick(["main".rjust(15)]), "v": pick(["1.10.1", "1.11.0"]), "j": pick(["21.0.4", "21.0.6"])}),
+        (3, fin_line("INFO", "{t}", "o.s.b.w.embedded.tomcat.TomcatWebServer", "Tomcat started on port {p} (https) with context path '/fineract-provider'"),
+         {**ft, "t": pick(["main".rjust(15)]), "p": pick(["8443"])}),
+        (4, fin_line("INFO", "{t}", "o.a.f.ServerApplication", "Started ServerApplication in {s} seconds (process running for {p})"),
+         {**ft, "t": pick(["main".rjust(15)]), "s": draw(lambda g: (f"{(x := g.r.uniform(30, 120)):.3f}", f"{x + g.r.uniform(0.8, 4):.3f}")), "p": then(1)}),
+    ]
+
+    # ---------------- Moov (ach, achgateway, wire, watchman; moov-io/base go-kit logfmt) ----------------
+    def moov_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999999):0>9}Z"
+
+    def moov_id(g: Gen) -> str:
+        return g.hexs(40)
+
+    def moov_file(g: Gen) -> str:
+        return g.r.choice([f"BANK-{g.num(100000, 999999)}-{hms(g).replace(':', '')}.ach", f"{g.hexs(8)}.ach", f"PPD-20261203-{g.r.randint(1, 40):03d}.ach"])
+
+    moov_shards = ["prod", "prod", "same-day", "testing"]
+    moov_odfis = ["ftp.odfi.example.com:22", "sftp.odfi.example.com:2222"]
+    mv = {"TS": moov_ts}
+    moov = [
+        (20, 'ts={TS} msg="created file" level=info app=ach version=v1.33.3 fileID={f} requestID={r}', {**mv, "f": moov_id, "r": moov_id}),
+        (8, 'ts={TS} msg="file validation failed" level=warn app=ach version=v1.33.3 fileID={f} error="{e}"',
+         {**mv, "f": moov_id, "e": pick(["BatchHeader.ServiceClassCode 200 is a mixed debits and credits batch but only debits are present",
+                                        "EntryDetail.TraceNumber 121042880000017 is out of order",
+                                        "FileControl.EntryAddendaCount 14 does not match calculated 13",
+                                        "BatchControl.TotalDebitEntryDollarAmount 125000 does not match calculated 120000"])}),
+        (10, 'ts={TS} msg="accepted file" level=info app=achgateway version=v0.29.4 fileID={f} shardKey={s}', {**mv, "f": moov_id, "s": pick(moov_shards)}),
+        (6, 'ts={TS} msg="starting cutoff window" level=info app=achgateway version=v0.29.4 shardKey={s} cutoff={c}',
+         {**mv, "s": pick(moov_shards), "c": pick(["10:30 America/New_York", "13:30 America/New_York", "16:20 America/New_York"])}),
+        (7, 'ts={TS} msg="merged {n} files into {m} mergable files" level=info app=achgateway version=v0.29.4 shardKey={s}',
+         {**mv, "n": lambda g: g.num(1, 900), "m": pick(["1", "1", "2", "3"]), "s": pick(moov_shards)}),
+        (7, 'ts={TS} msg="uploaded file" level=info app=achgateway version=v0.29.4 filename={f} shardKey={s} agent={a} hostname={h}',
+         {**mv, "f": moov_file, "s": pick(moov_shards), "a": pick(["sftp", "ftp"]), "h": pick(moov_odfis)}),
+        (5, 'ts={TS} msg="problem uploading file" level=error app=achgateway version=v0.29.4 filename={f} shardKey={s} error="{e}"',
+         {**mv, "f": moov_file, "s": pick(moov_shards),
+          "e": pick(["ssh: handshake failed: ssh: unable to authenticate, attempted methods [none publickey], no supported methods remain",
+                     "sftp: \\\"Permission denied\\\" (SSH_FX_PERMISSION_DENIED)", "dial tcp 203.0.113.40:22: i/o timeout"])}),
+        (5, 'ts={TS} msg="cancelled file" level=info app=achgateway version=v0.29.4 fileID={f} shardKey={s}', {**mv, "f": moov_id, "s": pick(moov_shards)}),
+        (4, 'ts={TS} msg="processing inbound file" level=info app=achgateway version=v0.29.4 filename={f} type={t}',
+         {**mv, "f": moov_file, "t": pick(["correction", "return", "prenote"])}),
+        (6, 'ts={TS} msg="created wire file" level=info app=wire version=v0.15.2 fileID={f} requestID={r}', {**mv, "f": moov_id, "r": moov_id}),
+        (4, 'ts={TS} msg="Starting refresh of data" level=info app=watchman version=v0.31.3', mv),
+        (4, 'ts={TS} msg="Finished refresh of data" level=info app=watchman version=v0.31.3 SDNs={s} AltNames={a} Addresses={d} SSI={i} DPL={p} BISEntities={b}',
+         {**mv, "s": lambda g: g.num(17000, 18500), "a": lambda g: g.num(16000, 17500), "d": lambda g: g.num(21000, 23000),
+          "i": lambda g: g.num(290, 320), "p": lambda g: g.num(570, 620), "b": lambda g: g.num(2900, 3300)}),
+        (18, 'ts={TS} msg="search" level=info app=watchman version=v0.31.3 requestID={r} name="{n}" limit={l} minMatch={m} results={c} took={d}',
+         {**mv, "r": moov_id, "n": pick(["Acme Trading LLC", "John Q Sample", "Nordwind Shipping GmbH", "Global Metals FZE"]),
+          "l": pick(["10", "5", "25"]), "m": pick(["0.85", "0.90", "0.95"]), "c": pick(["0", "0", "1", "2", "4"]), "d": lambda g: f"{g.r.randint(1, 900)}ms"}),
+        (4, 'ts={TS} msg="ofac download failed" level=error app=watchman version=v0.31.3 error="{e}"',
+         {**mv, "e": pick(["Get \\\"https://www.treasury.gov/ofac/downloads/sdn.csv\\\": context deadline exceeded",
+                           "unexpected status 503 Service Unavailable"])}),
+        (4, 'ts={TS} msg="listening on {a}" level=info app={p} version={v}',
+         {**mv, "a": pick(["[::]:8080", "[::]:9090", "0.0.0.0:8084"]), "p": first([("ach", "v1.33.3"), ("achgateway", "v0.29.4"), ("wire", "v0.15.2"), ("watchman", "v0.31.3")]),
+          "v": then(1)}),
+    ]
+
+    # ---------------- TigerBeetle (Zig std.log: level(scope): replica: message) ----------------
+    def tb_replica(g: Gen) -> str:
+        return str(g.r.randint(0, 2))
+
+    def tb_view(g: Gen) -> str:
+        return str(g.r.randint(1, 60))
+
+    def tb_op(g: Gen) -> str:
+        return str(g.r.randint(1, 40000000))
+
+    def tb_checksum(g: Gen) -> str:
+        return str(g.r.getrandbits(128))
+
+    def tb_client(g: Gen) -> str:
+        return str(g.r.getrandbits(127))
+
+    def tb_views(g: Gen):
+        v = g.r.randint(1, 60)
+        return str(v), str(v + g.r.choice([1, 1, 1, 2]))
+
+    tbr = {"r": tb_replica}
+    tigerbeetle = [
+        (3, "info(main): {r}: cluster={c}: listening on {a}", {**tbr, "c": pick(["0", "0", "7"]), "a": pick(["127.0.0.1:3001", "0.0.0.0:3000", "10.0.4.11:3000"])}),
+        (5, "info(replica): {r}: transition_to_view_change_status: view={a}..{b}",
+         {**tbr, "a": draw(tb_views), "b": then(1)}),
+        (4, "info(replica): {r}: transition_to_normal_from_view_change_status: view={v} primary", {**tbr, "v": tb_view}),
+        (5, "info(replica): {r}: transition_to_normal_from_view_change_status: view={v} backup", {**tbr, "v": tb_view}),
+        (4, "info(replica): {r}: on_do_view_change: view={v} quorum received", {**tbr, "v": tb_view}),
+        (5, "info(replica): {r}: on_start_view: view={v} op={o} commit_max={c}", {**tbr, "v": tb_view, "o": tb_op, "c": tb_op}),
+        (8, "info(replica): {r}: checkpoint_data: checkpoint done (op={o} new_checkpoint={c})", {**tbr, "o": tb_op, "c": tb_op}),
+        (10, "debug(replica): {r}: commit_op: executing view={v} primary={p} op={o} checksum={c} ({op})",
+         {**tbr, "v": tb_view, "p": pick(["true", "false", "false"]), "o": tb_op, "c": tb_checksum,
+          "op": pick(["create_transfers", "create_transfers", "create_accounts", "lookup_accounts", "lookup_transfers", "register"])}),
+        (5, "debug(replica): {r}: on_prepare: ignoring (newer view)", tbr),
+        (5, "debug(replica): {r}: on_request: ignoring (view change)", tbr),
+        (6, "info(replica): {r}: repair_prepares: op={o} checksum={c} (repairing)", {**tbr, "o": tb_op, "c": tb_checksum}),
+        (4, "warning(replica): {r}: on_request: ignoring (client evicted client={c})", {**tbr, "c": tb_client}),
+        (4, "info(replica): {r}: client_sessions: evicting client={c}", {**tbr, "c": tb_client}),
+        (6, "warning(message_bus): error connecting to replica {n}: error.{e}", {"n": tb_replica, "e": pick(["ConnectionRefused", "ConnectionResetByPeer", "ConnectionTimedOut"])}),
+        (4, "warning(clock): {r}: system time is {d}ms ahead", {**tbr, "d": lambda g: g.num(1, 900)}),
+        (3, "error(clock): {r}: no agreement on cluster time (partitioned or too many clock faults)", tbr),
+    ]
+
+    # ---------------- QuickFIX C++ and QuickFIX/n file event logs ----------------
+    def qf_ts(g: Gen) -> str:
+        return f"20261203-{hms(g)}.{ms3(g)}"
+
+    def seq(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 20), g.r.randint(20, 5000), g.r.randint(5000, 400000)]))
+
+    def seq_pair(g: Gen):
+        a = g.r.randint(1, 400000)
+        return str(a), str(a + g.r.randint(1, 300))
+
+    qf = {"TS": qf_ts}
+    quickfix = [
+        (4, "{TS} : Created session", qf),
+        (6, "{TS} : Connecting to {h} on port {p}", {**qf, "h": pick(["10.20.30.41", "fix-uat.broker.example.net", "10.20.30.42"]), "p": pick(["9876", "9880", "5001"])}),
+        (6, "{TS} : Connection succeeded", qf),
+        (4, "{TS} : Connection failed", qf),
+        (6, "{TS} : Initiated logon request", qf),
+        (5, "{TS} : Received logon request", qf),
+        (5, "{TS} : Received logon response", qf),
+        (5, "{TS} : Responding to logon request", qf),
+        (3, "{TS} : Logon contains ResetSeqNumFlag=Y, reseting sequence numbers to 1", qf),
+        (5, "{TS} : Initiated logout request", qf),
+        (5, "{TS} : Received logout request", qf),
+        (5, "{TS} : Sending logout response", qf),
+        (5, "{TS} : Received logout response", qf),
+        (6, "{TS} : Disconnecting", qf),
+        (6, "{TS} : Sent ResendRequest FROM: {a} TO: {b}", {**qf, "a": seq, "b": pick(["0", "0", "0", "999999"])}),
+        (5, "{TS} : Received ResendRequest FROM: {a} TO: {b}", {**qf, "a": draw(seq_pair), "b": then(1)}),
+        (4, "{TS} : Sent SequenceReset TO: {a}", {**qf, "a": seq}),
+        (4, "{TS} : Received SequenceReset FROM: {a} TO: {b}", {**qf, "a": draw(seq_pair), "b": then(1)}),
+        (6, "{TS} : MsgSeqNum too high, expecting {a} but received {b}", {**qf, "a": draw(seq_pair), "b": then(1)}),
+        (4, "{TS} : MsgSeqNum too low, expecting {a} but received {b}", {**qf, "a": draw(lambda g: seq_pair(g)[::-1]), "b": then(1)}),
+        (6, "{TS} : Sent test request TEST", qf),
+        (5, "{TS} : Timed out waiting for heartbeat", qf),
+        (3, "{TS} : Timed out waiting for logon response", qf),
+        (5, "{TS} : Socket Error: {e}.", {**qf, "e": pick(["Connection reset by peer", "Broken pipe", "Connection refused"])}),
+        (5, "{TS} : Message {n} Rejected: {r}:{t}",
+         {**qf, "n": seq, "r": pick(["Value is incorrect (out of range) for this tag", "Required tag missing", "Tag not defined for this message type",
+                                     "Incorrect data format for value"]), "t": pick(["54", "38", "40", "44", "59", "207"])}),
+        (4, "<event> {s}, Session {s2} disconnecting: {e}",
+         {"s": draw(lambda g: (x := g.r.choice(["FIX.4.4:OMS_PROD->BRKR1", "FIX.4.2:OMS_PROD->EXCH_DC", "FIXT.1.1:MMKR->VENUE_A"]), x)), "s2": then(1),
+          "e": pick(["Socket exception (10.20.30.41:9876): An existing connection was forcibly closed by the remote host.",
+                     "Timed out waiting for heartbeat", "Stopping session"])}),
+    ]
+
+    # ---------------- Beancount (bean-check) ----------------
+    bean_files = ["/srv/books/ledger.beancount", "/srv/books/2026/q4.beancount", "/srv/books/accounts/bank.beancount"]
+    bean_accounts = ["Assets:Bank:Checking", "Assets:Bank:Savings", "Liabilities:CreditCard:Visa", "Assets:Brokerage:Cash"]
+    def bean_balance(g: Gen):
+        e = g.r.randint(100, 2500000)
+        x = e + g.r.choice([-1, 1]) * g.r.choice([g.r.randint(1, 99), g.r.randint(100, 99999)])
+        return (f"{e / 100:.2f}", g.r.choice(["USD", "USD", "EUR"]), f"{x / 100:.2f}", f"{abs(x - e) / 100:.2f}",
+                "much" if x > e else "little")
+
+    bc = {"f": pick(bean_files), "l": lambda g: g.num(12, 48000)}
+    beancount = [
+        (5, "{f}:{l}:   Balance failed for '{a}': expected {e} {c} != accumulated {x} {c2} ({d} too {m})",
+         {**bc, "a": pick(bean_accounts), "e": draw(bean_balance), "c": then(1), "x": then(2), "c2": then(1), "d": then(3), "m": then(4)}),
+        (4, "{f}:{l}:   Transaction does not balance: ({a} {c})", {**bc, "a": lambda g: f"-{g.r.randint(0, 9)}.{g.r.randint(1, 99):02d}", "c": pick(["USD", "EUR"])}),
+        (4, "{f}:{l}:   Invalid reference to unknown account '{a}'", {**bc, "a": pick(["Expenses:Bank:Fees", "Income:Interest:Savings", "Expenses:FX"])}),
+        (3, "{f}:{l}:   Invalid reference to inactive account '{a}'", {**bc, "a": pick(bean_accounts)}),
+    ]
+
+    # ---------------- Hyperledger Fabric peer and orderer ----------------
+    def fab_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)} UTC"
+
+    def fab_seq(g: Gen) -> str:
+        # %{id:03x}: the record counter in hex, at least three digits
+        return f"{g.r.choice([g.r.randint(1, 0xfff), g.r.randint(0x1000, 0xfffff)]):03x}"
+
+    def block(g: Gen) -> str:
+        return str(g.r.randint(3, 2000000))
+
+    fab_channels = ["settlement", "settlement", "payments-ch", "tradefinance"]
+    fab_cc = ["settle", "payments", "lc-cc"]
+    fab_peers = ["peer0.bank-a.example.com:7051", "peer1.bank-a.example.com:8051", "peer0.bank-b.example.com:9051"]
+    fb = {"TS": fab_ts, "q": fab_seq, "ch": pick(fab_channels)}
+    fabric = [
+        (24, "{TS} [gossip.privdata] StoreBlock -> INFO {q} Received block [{b}] from buffer channel={ch}", {**fb, "b": block}),
+        (22, "{TS} [committer.txvalidator] Validate -> INFO {q} [{ch}] Validated block [{b}] in {d}ms", {**fb, "b": block, "d": millis}),
+        (26, "{TS} [kvledger] commit -> INFO {q} [{ch}] Committed block [{b}] with {n} transaction(s) in {d}ms (state_validation={a}ms "
+             "block_and_pvtdata_commit={c}ms state_commit={s}ms) commitHash=[{h}]",
+         {**fb, "b": block, "n": lambda g: str(g.r.choice([1, 1, 2, 10, g.r.randint(1, 500)])), "d": millis, "a": millis, "c": millis, "s": millis,
+          "h": lambda g: g.hexs(64)}),
+        (8, "{TS} [validation] preprocessProtoBlock -> WARN {q} Channel [{ch}]: Block [{b}] Transaction index [{i}] TxId [{t}] marked as invalid by committer. Reason code [{r}]",
+         {**fb, "b": block, "i": lambda g: g.num(0, 99), "t": lambda g: g.hexs(64), "r": pick(["MVCC_READ_CONFLICT", "MVCC_READ_CONFLICT", "ENDORSEMENT_POLICY_FAILURE", "PHANTOM_READ_CONFLICT"])}),
+        (16, "{TS} [endorser] callChaincode -> INFO {q} finished chaincode: {c} duration: {d}ms channel={ch} txID={t}",
+         {**fb, "c": pick(fab_cc), "d": millis, "t": lambda g: g.hexs(8)}),
+        (14, "{TS} [comm.grpc.server] 1 -> INFO {q} unary call completed grpc.service=protos.Endorser grpc.method=ProcessProposal grpc.peer_address={a} "
+             "grpc.code=OK grpc.call_duration={d}",
+         {**fb, "a": lambda g: f"{g.ip()}:{g.port()}", "d": lambda g: f"{g.r.uniform(1, 900):.6f}ms"}),
+        (4, "{TS} [gossip.election] beLeader -> INFO {q} {p} : Becoming a leader", {**fb, "p": lambda g: g.hexs(64)}),
+        (5, "{TS} [gossip.comm] func1 -> WARN {q} {a}, PKIid:{p} isn't responsive: {e}",
+         {**fb, "a": pick(fab_peers), "p": lambda g: g.hexs(64), "e": pick(["EOF", "rpc error: code = Unavailable desc = transport is closing", "context deadline exceeded"])}),
+        (4, "{TS} [gossip.discovery] expireDeadMembers -> WARN {q} Entering [{p}]", {**fb, "p": lambda g: g.hexs(64)}),
+        (4, "{TS} [gossip.gossip] JoinChan -> INFO {q} Joining gossip network of channel {ch} with {n} organizations", {**fb, "n": pick(["2", "3", "4"])}),
+        (3, "{TS} [ledgermgmt] CreateLedger -> INFO {q} Creating ledger [{ch}] with genesis block", fb),
+        (3, "{TS} [orderer.consensus.etcdraft] Start -> INFO {q} Starting raft node as part of a new channel channel={ch} node={nd}", {**fb, "nd": pick(["1", "2", "3"])}),
+        (4, "{TS} [chaincode] Launch -> INFO {q} launching chaincode {c}_{v}:{h}", {**fb, "c": pick(fab_cc), "v": pick(["1.0", "1.2", "2.0"]), "h": lambda g: g.hexs(64)}),
+        (10, "{TS} [orderer.consensus.etcdraft] propose -> INFO {q} Created block [{b}], there are {n} blocks in flight channel={ch} node={nd}",
+         {**fb, "b": block, "n": pick(["0", "0", "1", "2"]), "nd": pick(["1", "2", "3"])}),
+        (10, "{TS} [orderer.consensus.etcdraft] writeBlock -> INFO {q} Writing block [{b}] (Raft index: {i}) to ledger channel={ch} node={nd}",
+         {**fb, "b": block, "i": block, "nd": pick(["1", "2", "3"])}),
+        (4, "{TS} [orderer.consensus.etcdraft] serveRequest -> INFO {q} Raft leader changed: {a} -> {b} channel={ch} node={nd}",
+         {**fb, "a": pick(["0", "1", "2", "3"]), "b": pick(["1", "2", "3"]), "nd": pick(["1", "2", "3"])}),
+        (4, "{TS} [orderer.consensus.etcdraft] becomeFollower -> INFO {q} {n} became follower at term {t} channel={ch} node={nd}",
+         {**fb, "n": pick(["1", "2", "3"]), "t": lambda g: g.num(2, 90), "nd": pick(["1", "2", "3"])}),
+        (5, "{TS} [orderer.common.broadcast] ProcessMessage -> WARN {q} [channel: {ch}] Rejecting broadcast of normal message from {a} because of error: {e}",
+         {**fb, "a": lambda g: f"{g.ip()}:{g.port()}", "e": pick(["implicit policy evaluation failed - 0 sub-policies were satisfied, but this policy requires 1 of the 'Writers' sub-policies to be satisfied",
+                                                               "no Raft leader"])}),
+    ]
+
+    # ---------------- jPOS Q2 logger (XML log events, one file line each) ----------------
+    def jpos_at(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}"
+
+    def jpos_realm(g: Gen) -> str:
+        return f"channel/{g.r.choice(['10.40.1.20', '10.40.1.21', '192.0.2.77'])}:{g.r.choice(['8000', '9100'])}"
+
+    def stan(g: Gen) -> str:
+        return g.num(1, 999999).rjust(6, "0")
+
+    def masked_pan(g: Gen) -> str:
+        return f"{g.r.choice(['411111', '545454', '376000'])}______{g.num(0, 9999).rjust(4, '0')}"
+
+    jpos_fields = [("2", masked_pan), ("0", lambda g: g.r.choice(["0200", "0210", "0800", "0810", "0420", "0430"])),
+                   ("3", lambda g: g.r.choice(["000000", "010000", "200000", "990000"])),
+                   ("4", lambda g: g.num(100, 9999999).rjust(12, "0")),
+                   ("7", lambda g: "1203" + hms(g).replace(":", "")),
+                   ("11", stan),
+                   ("37", lambda g: g.num(0, 999999999999).rjust(12, "0")),
+                   ("39", lambda g: g.r.choice(["00", "00", "00", "05", "51", "91", "14"])),
+                   ("41", lambda g: g.r.choice(["TERM0001", "TERM0042", "ATM00107"])),
+                   ("49", lambda g: g.r.choice(["840", "978"])),
+                   ("70", lambda g: g.r.choice(["301", "001"]))]
+
+    def jpos_field(g: Gen):
+        i, v = g.r.choice(jpos_fields)
+        return i, v(g)
+
+    jp = {"at": jpos_at}
+    jpos = [
+        (22, '<log realm="{r}" at="{at}" lifespan="{l}ms">', {**jp, "r": jpos_realm, "l": millis}),
+        (6, '<log realm="{r}" at="{at}">', {**jp, "r": pick(["txnmgr", "org.jpos.q2.iso.QMUX", "Q2.system"])}),
+        (28, "</log>", {}),
+        (8, "  <send>", {}),
+        (8, "  </send>", {}),
+        (8, "  <receive>", {}),
+        (8, "  </receive>", {}),
+        (6, '    <isomsg direction="{d}">', {"d": pick(["outgoing", "incoming"])}),
+        (6, "    </isomsg>", {}),
+        (6, "      <!-- org.jpos.iso.packager.GenericPackager[{p}] -->", {"p": pick(["cfg/iso87ascii.xml", "cfg/iso93binary.xml"])}),
+        (46, '      <field id="{i}" value="{v}"/>', {"i": draw(jpos_field), "v": then(1)}),
+        (4, "  <connect>", {}),
+        (4, "    {a}", {"a": lambda g: f"{g.r.choice(['10.40.1.20', '10.40.1.21', '192.0.2.77'])}:{g.r.choice(['8000', '9100'])}"}),
+        (4, "  </connect>", {}),
+        (4, "  <peer-disconnect>{e}</peer-disconnect>", {"e": pick(["Connection reset", "EOF", "Socket closed"])}),
+        (4, "  <warn>", {}),
+        (4, "    channel-receiver-{c} - {e}", {"c": pick(["bank-host-channel", "visa-channel"]), "e": pick(["Read timed out", "Connection reset", "null"])}),
+        (4, "    Connection refused (Connection refused)", {}),
+        (4, "  <exception name=\"{e}\">", {"e": pick(["Read timed out", "Connection reset", "Socket closed"])}),
+        (5, "  <debug>", {}),
+        (5, "  </debug>", {}),
+        (4, "  </warn>", {}),
+        (4, "  </info>", {}),
+        (4, "  </exception>", {}),
+        (4, "    java.net.SocketTimeoutException: Read timed out", {}),
+        (5, "    <profiler>", {}),
+        (5, "    </profiler>", {}),
+        (6, "    txnmgr-{n}:idle:{i}", {"n": pick(["0", "1", "2", "3"]), "i": lambda g: g.num(1, 999999)}),
+        (6, "    \tprepare: {p} {f}",
+         {"p": pick(["org.jpos.transaction.participant.CheckFields", "com.example.switch.QueryHost", "com.example.switch.CheckVelocity",
+                     "org.jpos.transaction.participant.SendResponse"]), "f": pick(["READ NO_JOIN", "READ", "PREPARED NO_JOIN"])}),
+        (5, "     in-transit={a}/{b}, head={h}, tail={t}, paused=0, outstanding={o}, active-sessions={s}/{s2}, tps={p}, peak={k}, avg={v}, elapsed={e}ms",
+         {"a": pick(["0", "1", "2"]), "b": pick(["4", "8", "16"]), "h": lambda g: g.num(1, 999999), "t": lambda g: g.num(1, 999999),
+          "o": pick(["0", "0", "1"]), "s": draw(lambda g: (str(g.r.randint(1, 16)), g.r.choice(["16", "32"]))), "s2": then(1), "p": lambda g: g.num(0, 400), "k": lambda g: g.num(1, 900),
+          "v": lambda g: f"{g.r.uniform(0, 40):.2f}", "e": millis}),
+        (5, "      {p} [{a}/{b}]",
+         {"p": pick(["prepare: org.jpos.transaction.participant.CheckFields", "prepare: com.example.switch.QueryHost", "commit: com.example.switch.QueryHost",
+                     "prepare: org.jpos.transaction.participant.SendResponse"]),
+          "a": lambda g: f"{g.r.uniform(0, 900):.1f}", "b": lambda g: f"{g.r.uniform(0, 900):.1f}"}),
+        (5, "      end [{a}/{b}]", {"a": lambda g: f"{g.r.uniform(0, 900):.1f}", "b": lambda g: f"{g.r.uniform(0, 2000):.1f}"}),
+        (4, "  <info>", {}),
+        (3, "    Q2 started, deployDir={d}, environment={e}", {"d": pick(["/opt/jpos/deploy", "/app/deploy"]), "e": pick(["default", "prod"])}),
+        (4, "    unhandled response: mti={m} stan={s}", {"m": pick(["0210", "0430"]), "s": stan}),
+    ]
+
+    return fineract + moov + tigerbeetle + quickfix + beancount + fabric + jpos
+
+
+def education_events() -> list[tuple[float, str, dict]]:
+    """Learning platforms as their operators log them: Canvas LMS (production.log through Rails' tagged Logger
+    lines: requests, controllers including the LTI 1.3 launch and authorize steps, errors; its delayed_job
+    workers), Open edX (the LMS and Studio Django log format with user and ip: audit logins, course import
+    (import_olx) and publish, grades, instructor task grade reports; tracking.log enrollment events; the
+    Celery workers), BigBlueButton (bbb-web's MeetingService analytics lines, the bbb-rap recording workers
+    with their command executions, FreeSWITCH channel lines, the Kurento Media Server, bbb-webrtc-sfu media
+    sessions on mediasoup and Kurento), Kolibri (channel and content import, the sync command's transfer
+    sessions, facility users), Chamilo (PHP errors in Apache's error log), ILIAS (ilias.log) and Sakai (its
+    log4j lines in Tomcat's catalina.out: logins, sessions, sites and tools, the Sakai scheduler; Tomcat's
+    own deployment lines). Written blind for the twenty-seventh issue-15 pass: before reading the engine or
+    any failure analysis; 124 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def us(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(3, 90), g.r.randint(90, 900), g.r.randint(900, 30000)]))
+
+    def fms(g: Gen) -> str:
+        return f"{g.r.uniform(0.1, 900):.1f}"
+
+    def secs(g: Gen) -> str:
+        return f"{g.r.choice([g.r.uniform(0.01, 2), g.r.uniform(2, 60), g.r.uniform(60, 1800)]):.4f}"
+
+    def count(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(40, 900), g.r.randint(900, 40000)]))
+
+    def pid(g: Gen) -> str:
+        return str(g.r.randint(800, 65000))
+
+    def client_ip(g: Gen) -> str:
+        return g.r.choice([g.ip(), f"{g.r.choice(['141.20', '193.174', '82.165', '128.32'])}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"])
+
+    # ---------------- Canvas LMS: production.log (Ruby Logger, config.log_tags = [:request_id]) ----------------
+    def rb_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us(g)}"
+
+    def rb(letter: str, level: str, tagged: bool = True) -> str:
+        return letter + ", [{TS} #{pid}] " + level.rjust(5) + " -- : " + ("[{rid}] " if tagged else "")
+
+    rb_s = {"TS": rb_ts, "pid": pid, "rid": Gen.uuid}
+    canvas_host = ["https://canvas.example.edu", "https://learn.example.ac.uk"]
+
+    def canvas_path(g: Gen) -> str:
+        c = g.r.randint(100, 9999)
+        return g.r.choice([f"/courses/{c}", f"/courses/{c}/assignments/{g.r.randint(1000, 99999)}",
+                           f"/api/v1/courses/{c}/assignments/{g.r.randint(1000, 99999)}/submissions/{g.r.randint(1, 99999)}",
+                           f"/courses/{c}/modules", f"/courses/{c}/gradebook", f"/api/v1/courses/{c}/enrollments?per_page=100",
+                           "/api/lti/authorize_redirect", f"/courses/{c}/external_tools/{g.r.randint(10, 900)}",
+                           f"/files/{g.r.randint(10000, 999999)}/download?download_frd=1", "/login/canvas", "/api/v1/users/self/todo"])
+
+    canvas_actions = ["CoursesController#show", "AssignmentsController#show", "ContextModulesController#index",
+                      "GradebooksController#show", "SubmissionsApiController#update", "EnrollmentsApiController#index",
+                      "Lti::IMS::AuthenticationController#authorize_redirect", "Lti::IMS::AuthenticationController#authorize",
+                      "ExternalToolsController#show", "FilesController#show", "Login::CanvasController#create",
+                      "UsersController#todo_items"]
+
+    def canvas_params(g: Gen) -> str:
+        c = g.r.randint(100, 9999)
+        return g.r.choice([f'{{"course_id"=>"{c}", "id"=>"{g.r.randint(1000, 99999)}"}}',
+                           f'{{"id"=>"{c}"}}',
+                           f'{{"course_id"=>"{c}", "assignment_id"=>"{g.r.randint(1000, 99999)}", "user_id"=>"{g.r.randint(1, 99999)}", '
+                           f'"submission"=>{{"posted_grade"=>"{g.r.randint(0, 100)}"}}}}',
+                           '{"pseudonym_session"=>{"unique_id"=>"[FILTERED]", "password"=>"[FILTERED]", "remember_me"=>"0"}, '
+                           '"authenticity_token"=>"[FILTERED]"}',
+                           f'{{"client_id"=>"{g.r.randint(10000, 99999)}000000000{g.r.randint(100, 999)}", "login_hint"=>"{g.hexs(40)}", '
+                           f'"lti_message_hint"=>"[FILTERED]", "redirect_uri"=>"https://tool.example.com/lti/launch", "response_type"=>"id_token", '
+                           f'"scope"=>"openid", "state"=>"{g.hexs(32)}"}}'])
+
+    def canvas_completed(g: Gen):
+        s = g.r.choice([("200", "OK"), ("200", "OK"), ("200", "OK"), ("401", "Unauthorized"), ("404", "Not Found"),
+                        ("422", "Unprocessable Entity"), ("500", "Internal Server Error")])
+        return s[0], s[1]
+
+    def dj_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}+0000"
+
+    dj_hosts = ["canvas-jobs-01", "canvas-jobs-02", "canvas-jobs-03"]
+    dj_jobs = ["ContentMigration#import_content", "Canvas::Migration::Worker::CourseCopyWorker#perform",
+               "SisBatch#process_without_send_later", "GradeCalculator.recompute_final_score",
+               "Attachment#submit_to_canvadocs", "Course#update_account_associations", "Lti::Ims::AgsController#create_line_item"]
+    dj_queues = ["canvas_queue", "canvas_queue", "migrations", "sis_imports"]
+
+    def dj(text: str) -> str:
+        return "{TS}: [Worker(host:{h} pid:{p})] " + text
+
+    dj_s = {"TS": dj_ts, "h": pick(dj_hosts), "p": pid}
+
+    canvas = [
+        (90, rb("I", "INFO") + 'Started {m} "{path}" for {ip} at 2026-12-03 {T} +0000',
+         {**rb_s, "m": pick(["GET", "GET", "GET", "POST", "PUT"]), "path": canvas_path, "ip": client_ip, "T": hms}),
+        (88, rb("I", "INFO") + "Processing by {a} as {f}",
+         {**rb_s, "a": pick(canvas_actions), "f": pick(["HTML", "HTML", "JSON", "*/*"])}),
+        (50, rb("I", "INFO") + "  Parameters: {p}", {**rb_s, "p": canvas_params}),
+        (80, rb("I", "INFO") + "Completed {s} {t} in {d}ms (Views: {v}ms | ActiveRecord: {ar}ms | Allocations: {al})",
+         {**rb_s, "s": draw(canvas_completed), "t": then(1), "d": millis, "v": fms, "ar": fms, "al": count}),
+        (20, rb("I", "INFO") + "Redirected to {u}",
+         {**rb_s, "u": lambda g: g.r.choice(canvas_host) + g.r.choice(["/login", "/", f"/courses/{g.r.randint(100, 9999)}",
+                                                                        f"/login/oauth2/confirm?state={g.hexs(16)}",
+                                                                        "https://tool.example.com/lti/launch"])}),
+        (18, rb("I", "INFO") + "Completed 302 Found in {d}ms (ActiveRecord: {ar}ms | Allocations: {al})",
+         {**rb_s, "d": millis, "ar": fms, "al": count}),
+        (30, rb("I", "INFO") + "  Rendered {t} within layouts/application (Duration: {d}ms | Allocations: {al})",
+         {**rb_s, "t": pick(["courses/show.html.erb", "assignments/show.html.erb", "context_modules/index.html.erb",
+                             "gradebooks/gradebook.html.erb", "external_tools/tool_show.html.erb", "lti/ims/authentication/authorize.html.erb"]),
+          "d": fms, "al": count}),
+        (28, rb("I", "INFO") + "  Rendered layout layouts/application.html.erb (Duration: {d}ms | Allocations: {al})",
+         {**rb_s, "d": fms, "al": count}),
+        (8, rb("I", "INFO") + "Filter chain halted as :{f} rendered or redirected",
+         {**rb_s, "f": pick(["require_user", "require_context", "verify_authenticity_token", "require_registered_user"])}),
+        (7, rb("W", "WARN") + "Can't verify CSRF token authenticity.", rb_s),
+        (6, rb("F", "FATAL") + "ActionController::RoutingError (No route matches [{m}] \"{path}\"):",
+         {**rb_s, "m": pick(["GET", "POST"]), "path": pick(["/wp-login.php", "/.env", "/xmlrpc.php", "/courses/undefined",
+                                                           "/api/v1/courses/null/assignments"])}),
+        (6, rb("F", "FATAL") + "ActiveRecord::RecordNotFound (Couldn't find {c} with 'id'={i}):",
+         {**rb_s, "c": pick(["Course", "Assignment", "Attachment", "ContextExternalTool"]), "i": lambda g: g.num(1, 999999)}),
+        (5, rb("E", "ERROR") + "Lti::Ims::AuthenticationController: LTI launch rejected: {e}",
+         {**rb_s, "e": pick(["invalid_request_object: The 'client_id' is invalid",
+                             "invalid_launch: The launch has either expired or already been consumed",
+                             "login_required: Must have an active user session",
+                             "invalid_redirect_uri: Invalid redirect_uri"])}),
+        # delayed_job workers
+        (40, dj("Job {j} (id={i}) (queue={q}) RUNNING"), {**dj_s, "j": pick(dj_jobs), "i": lambda g: g.num(1000000, 99999999), "q": pick(dj_queues)}),
+        (38, dj("Job {j} (id={i}) (queue={q}) COMPLETED after {s}"),
+         {**dj_s, "j": pick(dj_jobs), "i": lambda g: g.num(1000000, 99999999), "q": pick(dj_queues), "s": secs}),
+        (8, dj("Job {j} (id={i}) (queue={q}) FAILED ({n} prior attempts) with {e}"),
+         {**dj_s, "j": pick(dj_jobs), "i": lambda g: g.num(1000000, 99999999), "q": pick(dj_queues), "n": pick(["0", "1", "2", "4"]),
+          "e": lambda g: g.r.choice(["Timeout::Error: execution expired",
+                                     f"ActiveRecord::RecordNotFound: Couldn't find ContentMigration with 'id'={g.r.randint(1000, 99999)}",
+                                     "Canvas::Migration::Error: Invalid archive file",
+                                     "PG::ConnectionBad: could not connect to server: Connection refused",
+                                     "Net::ReadTimeout: Net::ReadTimeout with #<TCPSocket:(closed)>"])}),
+        (3, dj("Job {j} (id={i}) (queue={q}) FAILED permanently because of {n} consecutive failures"),
+         {**dj_s, "j": pick(dj_jobs), "i": lambda g: g.num(1000000, 99999999), "q": pick(dj_queues), "n": pick(["5", "15", "25"])}),
+        (6, dj("{n} jobs processed at {r} j/s, {f} failed"),
+         {**dj_s, "n": lambda g: g.num(1, 100), "r": lambda g: f"{g.r.uniform(0.01, 30):.4f}", "f": pick(["0", "0", "0", "1", "2"])}),
+        (3, dj("Starting job worker"), dj_s),
+        (4, dj("Exiting..."), dj_s),
+    ]
+
+    # ---------------- Open edX: LMS and Studio (CMS) Django logs ----------------
+    def py_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def edx(level: str, name: str, where: str) -> str:
+        return "{TS} " + level + " {pid} [" + name + "] [user {uid}] [ip {ip}] " + where + " - "
+
+    def edx_user(g: Gen) -> str:
+        return g.r.choice(["None", str(g.r.randint(2, 250000))])
+
+    edx_s = {"TS": py_ts, "pid": pid, "uid": edx_user, "ip": lambda g: g.r.choice(["None", client_ip(g)])}
+    edx_anon = {"TS": py_ts, "pid": pid, "uid": pick(["None"]), "ip": client_ip}
+    edx_task = {"TS": py_ts, "pid": pid, "uid": pick(["None"]), "ip": pick(["None"])}
+    courses = ["course-v1:ExampleU+CS101+2026_T3", "course-v1:ExampleU+BIO210+2026_T3", "course-v1:OpenX+DataSci+self_paced",
+               "course-v1:ExampleU+MATH150+2027_T1"]
+
+    def block(g: Gen) -> str:
+        c = g.r.choice(courses)[len("course-v1:"):]
+        return f"block-v1:{c}+type@{g.r.choice(['sequential', 'problem', 'vertical'])}+block@{g.hexs(32)}"
+
+    def edx_path(g: Gen) -> str:
+        c = g.r.choice(courses)
+        return g.r.choice([f"/courses/{c}/courseware/{g.hexs(32)}/", f"/api/courseware/sequence/{block(g)}",
+                           f"/courses/{c}/progress", f"/courses/{c}/xblock/{block(g)}/handler/xmodule_handler/problem_check",
+                           "/favicon.ico", "/api/user/v1/accounts/undefined"])
+
+    celery_tasks = ["lms.djangoapps.grades.tasks.recalculate_subsection_grade_v3", "lms.djangoapps.grades.tasks.compute_grades_for_course_v2",
+                    "cms.djangoapps.contentstore.tasks.import_olx", "cms.djangoapps.contentstore.tasks.update_search_index",
+                    "openedx.core.djangoapps.content.course_overviews.tasks.async_course_overview_update",
+                    "lms.djangoapps.instructor_task.tasks.calculate_grades_csv"]
+
+    def cel(level: str, proc: str) -> str:
+        return "[{TS}: " + level + "/" + proc + "] "
+
+    def worker_proc(g: Gen) -> str:
+        return f"ForkPoolWorker-{g.r.randint(1, 8)}"
+
+    edx_list = [
+        (30, edx("INFO", "audit", "login.py:482") + "Login success - user.id: {u}",
+         {**edx_s, "u": lambda g: g.num(2, 250000)}),
+        (8, edx("WARNING", "audit", "login.py:231") + "Login failed - password for user.id: {u} is invalid",
+         {**edx_anon, "u": lambda g: g.num(2, 250000)}),
+        (5, edx("WARNING", "audit", "login.py:191") + "Login failed - Unknown user email", edx_anon),
+        (6, edx("WARNING", "audit", "login.py:206") + "Login failed - Account not active for user.id: {u}, resending activation",
+         {**edx_anon, "u": lambda g: g.num(2, 250000)}),
+        (16, edx("WARNING", "django.request", "log.py:224") + "Not Found: {p}", {**edx_s, "p": edx_path}),
+        (5, edx("ERROR", "django.request", "log.py:224") + "Internal Server Error: {p}", {**edx_s, "p": edx_path}),
+        (4, edx("ERROR", "django.security.DisallowedHost", "log.py:224") + "Invalid HTTP_HOST header: '{h}'. You may need to add '{h2}' to ALLOWED_HOSTS.",
+         {**edx_anon, "h": draw(lambda g: (h := g.r.choice([g.ip(), "example.com", "localhost:18000", "studio.internal"]), h.split(":")[0])), "h2": then(1)}),
+        (4, edx("WARNING", "django.security.csrf", "log.py:224") + "Forbidden (CSRF token missing or incorrect.): {p}",
+         {**edx_anon, "p": pick(["/login_ajax", "/user_api/v1/account/login_session/", "/api/user/v1/account/registration/"])}),
+        # Studio course import (import_olx) and publish
+        (6, edx("INFO", "cms.djangoapps.contentstore.tasks", "tasks.py:601") + "Course import {k}: unpacking step started",
+         {**edx_task, "k": pick(courses)}),
+        (5, edx("INFO", "cms.djangoapps.contentstore.tasks", "tasks.py:608") + "Course import {k}: importing course to {f}",
+         {**edx_task, "k": pick(courses),
+          "f": lambda g: f"/edx/var/edxapp/data/{g.hexs(24)}=/{g.r.choice(['course', 'cs101_export', 'bio210'])}.{g.hexs(6)}.tar.gz"}),
+        (5, edx("INFO", "cms.djangoapps.contentstore.tasks", "tasks.py:626") + "Course import {k}: Download from storage complete",
+         {**edx_task, "k": pick(courses)}),
+        (5, edx("INFO", "cms.djangoapps.contentstore.tasks", "tasks.py:663") + "Course import {k}: Uploaded file extracted. Verification step started",
+         {**edx_task, "k": pick(courses)}),
+        (5, edx("INFO", "cms.djangoapps.contentstore.tasks", "tasks.py:678") + "Course import {k}: Extracted file verified. Updating course started",
+         {**edx_task, "k": pick(courses)}),
+        (5, edx("INFO", "cms.djangoapps.contentstore.tasks", "tasks.py:705") + "Course import {k}: Temp data cleared",
+         {**edx_task, "k": pick(courses)}),
+        (5, edx("INFO", "cms.djangoapps.contentstore.tasks", "tasks.py:781") + "Course import {k}: Course import successful", {**edx_task, "k": pick(courses)}),
+        (3, edx("ERROR", "cms.djangoapps.contentstore.tasks", "tasks.py:760") + "Course import {k}: Error while importing course: {e}",
+         {**edx_task, "k": pick(courses), "e": pick(["Could not find the course.xml file in the package.",
+                                                   "Unsafe tar file. Aborting import.",
+                                                   "DuplicateCourseError: Cannot create course, duplicate course key"])}),
+        (10, edx("INFO", "xmodule.modulestore.django", "django.py:212") + "Sent course_published signal to {r} with kwargs {{'course_key': CourseLocator('{o}', '{c}', '{run}', None, None)}}. Response was: {resp}",
+         {**edx_task, "r": pick(["<function listen_for_course_publish at 0x7f3a2c1d5e50>",
+                                 "<function _listen_for_course_publish at 0x7f3a2b8e91f0>",
+                                 "<function trigger_update_xblocks_cache_task at 0x7f3a2a4c7d30>"]),
+          "o": pick(["ExampleU", "OpenX"]), "c": pick(["CS101", "BIO210", "DataSci"]), "run": pick(["2026_T3", "self_paced"]),
+          "resp": pick(["None", "None", "True"])}),
+        (4, edx("ERROR", "cms.djangoapps.contentstore.tasks", "tasks.py:168") + "Search indexing error for complete course {k} - {e}",
+         {**edx_task, "k": pick(courses), "e": pick(["ConnectionError(<urllib3.connection.HTTPConnection object>): Failed to establish a new connection",
+                                                   "TransportError(429, 'circuit_breaking_exception')"])}),
+        # grades
+        (18, edx("INFO", "lms.djangoapps.grades.tasks", "tasks.py:240") + "Persistent Grades: Recalculating subsection grade for user {u} in course {k}, usage {b}",
+         {**edx_task, "u": lambda g: g.num(2, 250000), "k": pick(courses), "b": block}),
+        (9, edx("INFO", "lms.djangoapps.grades.signals.handlers", "handlers.py:262") + "Grades: Enqueueing recalculation for user {u} in course {k} for {b}, triggered by {t}",
+         {**edx_s, "u": lambda g: g.num(2, 250000), "k": pick(courses), "b": block, "t": pick(["SCORE_PUBLISHED", "PROBLEM_WEIGHTED_SCORE_CHANGED",
+                                                                                          "SUBSECTION_OVERRIDE_CHANGED"])}),
+        (5, edx("INFO", "lms.djangoapps.grades.tasks", "tasks.py:120") + "Grades: compute_grades_for_course_v2 course {k} batch offset {o} of size {n}",
+         {**edx_task, "k": pick(courses), "o": lambda g: str(g.r.randint(0, 40) * 100), "n": pick(["100"])}),
+        # instructor task grade reports
+        (5, edx("INFO", "lms.djangoapps.instructor_task.tasks_helper.grades", "grades.py:408") + "Task: {t}, InstructorTask ID: {i}, Course: {k}, Input: {{}}, Starting task execution",
+         {**edx_task, "t": Gen.uuid, "i": lambda g: g.num(100, 99999), "k": pick(courses)}),
+        (5, edx("INFO", "lms.djangoapps.instructor_task.tasks_helper.grades", "grades.py:452") + "Task: {t}, InstructorTask ID: {i}, Course: {k}, Input: {{}}, Upload complete for {n} users in {d} seconds",
+         {**edx_task, "t": Gen.uuid, "i": lambda g: g.num(100, 99999), "k": pick(courses), "n": count, "d": lambda g: f"{g.r.uniform(0.5, 900):.2f}"}),
+        # tracking.log (one JSON event per line)
+        (12, "{{\"username\": \"{u}\", \"event_type\": \"edx.course.enrollment.activated\", \"ip\": \"{ip}\", \"agent\": \"{a}\", "
+             "\"host\": \"courses.example.edu\", \"referer\": \"\", \"accept_language\": \"en-US,en;q=0.9\", \"event\": {{\"course_id\": \"{k}\", "
+             "\"user_id\": {i}, \"mode\": \"{m}\"}}, \"event_source\": \"server\", \"context\": {{\"course_id\": \"{k2}\", \"org_id\": \"{o}\", "
+             "\"user_id\": {i2}, \"path\": \"/api/enrollment/v1/enrollment\"}}, \"time\": \"2026-12-03T{T}.{us}+00:00\", \"page\": null}}",
+         {"u": pick(["learner_0421", "jsmith", "amina.k", "chen.w"]), "ip": client_ip,
+          "a": pick(["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+                     "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+                     "edX/org.edx.mobile (4.8.0; OS Version 14 (Build UP1A.231005.007))"]),
+          "k": draw(lambda g: (c := g.r.choice(courses), c, c.split(":")[1].split("+")[0], g.num(2, 250000))), "k2": then(1), "o": then(2),
+          "i": then(3), "i2": then(3), "m": pick(["audit", "audit", "verified"]), "T": hms, "us": us}),
+        (5, "{{\"username\": \"{u}\", \"event_type\": \"edx.course.enrollment.deactivated\", \"ip\": \"{ip}\", \"agent\": \"{a}\", "
+            "\"host\": \"courses.example.edu\", \"referer\": \"\", \"accept_language\": \"en-US,en;q=0.9\", \"event\": {{\"course_id\": \"{k}\", "
+            "\"user_id\": {i}, \"mode\": \"{m}\"}}, \"event_source\": \"server\", \"context\": {{\"course_id\": \"{k2}\", \"org_id\": \"{o}\", "
+            "\"user_id\": {i2}, \"path\": \"/api/enrollment/v1/enrollment\"}}, \"time\": \"2026-12-03T{T}.{us}+00:00\", \"page\": null}}",
+         {"u": pick(["learner_0421", "jsmith", "amina.k", "chen.w"]), "ip": client_ip,
+          "a": pick(["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+                     "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"]),
+          "k": draw(lambda g: (c := g.r.choice(courses), c, c.split(":")[1].split("+")[0], g.num(2, 250000))), "k2": then(1), "o": then(2),
+          "i": then(3), "i2": then(3), "m": pick(["audit", "verified"]), "T": hms, "us": us}),
+        # Celery workers
+        (4, cel("INFO", "MainProcess") + "celery@{h} ready.", {"TS": py_ts, "h": pick(["edx-lms-worker-1", "edx-cms-worker-1", "edx-lms-worker-2"])}),
+        (4, cel("INFO", "MainProcess") + "Connected to {u}",
+         {"TS": py_ts, "u": pick(["redis://:**@redis:6379/0", "amqp://celery:**@rabbitmq.internal:5672//"])}),
+        (30, cel("INFO", "MainProcess") + "Task {t}[{u}] received", {"TS": py_ts, "t": pick(celery_tasks), "u": Gen.uuid}),
+        (28, cel("INFO", "{w}") + "Task {t}[{u}] succeeded in {s}s: {r}",
+         {"TS": py_ts, "w": worker_proc, "t": pick(celery_tasks), "u": Gen.uuid, "s": lambda g: f"{g.r.uniform(0.01, 120):.9f}".rstrip("0"),
+          "r": pick(["None", "None", "None", "True"])}),
+        (4, cel("INFO", "{w}") + "Task {t}[{u}] retry: Retry in {n}s: {e}",
+         {"TS": py_ts, "w": worker_proc, "t": pick(celery_tasks), "u": Gen.uuid, "n": pick(["30", "60", "300"]),
+          "e": pick(["DatabaseError(1205, 'Lock wait timeout exceeded; try restarting transaction')",
+                     "OperationalError(2013, 'Lost connection to MySQL server during query')"])}),
+        (4, cel("ERROR", "{w}") + "Task {t}[{u}] raised unexpected: {e}",
+         {"TS": py_ts, "w": worker_proc, "t": pick(celery_tasks), "u": Gen.uuid,
+          "e": pick(["ItemNotFoundError(CourseLocator('ExampleU', 'CS101', '2026_T3', None, None))",
+                     "DuplicateKeyError('E11000 duplicate key error collection: edxapp.modulestore.structures')",
+                     "SoftTimeLimitExceeded()"])}),
+    ]
+
+    # ---------------- BigBlueButton ----------------
+    def logback_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def bbb_meeting(g: Gen):
+        ext = g.r.choice(["cs101-lecture", "bio210-lab", "office-hours", "math150-tutorial", g.hexs(40)])
+        name = g.r.choice(["CS101 Lecture", "BIO210 Lab Session", "Office Hours", "MATH150 Tutorial", "Staff Meeting"])
+        return f"{g.hexs(40)}-{g.r.randint(1764000000000, 1764999999999)}", ext, name
+
+    def record_id(g: Gen) -> str:
+        return f"{g.hexs(40)}-{g.r.randint(1764000000000, 1764999999999)}"
+
+    def bbb_user(g: Gen) -> str:
+        return f"w_{''.join(g.r.choice('abcdefghijklmnopqrstuvwxyz0123456789') for _ in range(12))}"
+
+    bbb_names = ["Alice Moreau", "Ben Okafor", "Chen Wei", "Dana Kowalski", "Prof. Example"]
+    bbb_s = {"TS": logback_ts}
+
+    def rap_cmd(g: Gen) -> str:
+        rid = record_id(g)
+        return g.r.choice([f"ffmpeg -y -v warning -nostats -max_error_rate 1.0 -i /var/bigbluebutton/recording/raw/{rid}/video/{rid}/{g.hexs(8)}.webm -c:v libvpx -crf 30 /tmp/{rid}/video.webm",
+                           f"rsync -rstv /var/bigbluebutton/{rid}/ /var/bigbluebutton/recording/raw/{rid}/",
+                           f"ruby /usr/local/bigbluebutton/core/scripts/process/presentation.rb -m {rid}",
+                           f"sox /tmp/{rid}/audio/recording.wav -r 48000 /tmp/{rid}/audio/recording.opus",
+                           f"convert -density 150 /var/bigbluebutton/recording/raw/{rid}/presentation/{g.hexs(40)}/slide-{g.r.randint(1, 40)}.pdf /tmp/{rid}/slide.png"])
+
+    def an(body: str) -> str:
+        return "{TS} INFO  o.b.a.MeetingService -  --analytics-- data={{" + body + "}}"
+
+    def meeting_draw(g: Gen):
+        m, e, n = bbb_meeting(g)
+        return m, e, n, g.r.choice(["0", "0", "60", "120"]), g.r.choice(["true", "false"])
+
+    def bbb_role(g: Gen):
+        return g.r.choice(["VIEWER", "VIEWER", "VIEWER", "MODERATOR"]), g.r.choice(["false", "false", "true"])
+
+    # the line's time slot comes first: it draws the meeting (and the user's role) that later slots read
+    mt = {"TS": draw(lambda g: (logback_ts(g), *meeting_draw(g), *bbb_role(g))),
+          "m": then(1), "e": then(2), "n": then(3), "d": then(4), "r": then(5)}
+    bbb = [
+        (9, an("\"logCode\":\"create_meeting\",\"description\":\"Create meeting.\",\"meetingId\":\"{m}\",\"isBreakout\":false,"
+               "\"userCameraCap\":{uc},\"duration\":{d},\"meetingKeepEvents\":{k},\"meetingLayout\":\"{l}\",\"maxPinnedCameras\":3,"
+               "\"record\":{r},\"name\":\"{n}\",\"externalMeetingId\":\"{e}\",\"meetingCameraCap\":{mc},\"webcamsOnlyForModerator\":{w}"),
+         {**mt, "uc": pick(["3", "3", "1"]), "k": pick(["false", "true"]), "l": pick(["SMART_LAYOUT", "SMART_LAYOUT", "PRESENTATION_FOCUS", "VIDEO_FOCUS"]),
+          "mc": pick(["0", "0", "25"]), "w": pick(["false", "false", "true"])}),
+        (8, an("\"duration\":{d},\"record\":{r},\"logCode\":\"meeting_started\",\"name\":\"{n}\",\"description\":\"Meeting has started.\","
+               "\"meetingId\":\"{m}\",\"externalMeetingId\":\"{e}\",\"isBreakout\":false"), mt),
+        (24, an("\"role\":\"{role}\",\"clientType\":\"HTML5\",\"externalUserId\":\"{x}\",\"logCode\":\"user_joined_message\",\"name\":\"{n}\","
+                "\"description\":\"User joined the meeting.\",\"meetingId\":\"{m}\",\"externalMeetingId\":\"{e}\",\"guest\":{gu},"
+                "\"guestStatus\":\"ALLOW\",\"userId\":\"{u}\",\"username\":\"{un}\""),
+         {**mt, "role": then(6), "gu": then(7), "x": lambda g: g.r.choice([g.num(2, 99999), bbb_user(g)]), "u": bbb_user, "un": pick(bbb_names)}),
+        (20, an("\"role\":\"{role}\",\"externalUserId\":\"{x}\",\"logCode\":\"user_left_message\",\"name\":\"{n}\","
+                "\"description\":\"User left the meeting.\",\"meetingId\":\"{m}\",\"externalMeetingId\":\"{e}\",\"guest\":{gu},"
+                "\"guestStatus\":\"ALLOW\",\"userId\":\"{u}\",\"username\":\"{un}\""),
+         {**mt, "role": then(6), "gu": then(7), "x": lambda g: g.r.choice([g.num(2, 99999), bbb_user(g)]), "u": bbb_user, "un": pick(bbb_names)}),
+        (8, an("\"duration\":{d},\"record\":{r},\"logCode\":\"meeting_ended\",\"name\":\"{n}\",\"description\":\"Meeting has ended.\","
+               "\"meetingId\":\"{m}\",\"externalMeetingId\":\"{e}\""), mt),
+        (6, an("\"duration\":{d},\"record\":{r},\"logCode\":\"meeting_destroyed\",\"name\":\"{n}\",\"description\":\"Meeting has been destroyed.\","
+               "\"meetingId\":\"{m}\",\"externalMeetingId\":\"{e}\""), mt),
+        (6, an("\"logCode\":\"kick_off_ingest_and_processing\",\"name\":\"{n}\",\"description\":\"Start processing of recording.\","
+               "\"meetingId\":\"{m}\",\"externalMeetingId\":\"{e}\""), mt),
+        (6, an("\"logCode\":\"removed_user\",\"description\":\"User left and was removed from the meeting.\",\"meetingId\":\"{m}\",\"userId\":\"{u}\""),
+         {**mt, "u": bbb_user}),
+        (5, "{TS} INFO  o.b.a.MeetingService - Purging user [{u}]", {**bbb_s, "u": bbb_user}),
+        (6, "{TS} INFO  o.b.w.s.RecordingService - Moving recording {r} to {s}",
+         {**bbb_s, "r": record_id, "s": pick(["published", "unpublished", "deleted"])}),
+        # bbb-rap workers (/var/log/bigbluebutton/bbb-rap-worker.log)
+        (8, rb("I", "INFO", False) + "Running archive worker for {r}", {"TS": rb_ts, "pid": pid, "r": record_id}),
+        (8, rb("I", "INFO", False) + "Running sanity worker for {r}", {"TS": rb_ts, "pid": pid, "r": record_id}),
+        (8, rb("I", "INFO", False) + "Running process worker for {r}:{f}",
+         {"TS": rb_ts, "pid": pid, "r": record_id, "f": pick(["presentation", "presentation", "video"])}),
+        (8, rb("I", "INFO", False) + "Running publish worker for {r}:{f}",
+         {"TS": rb_ts, "pid": pid, "r": record_id, "f": pick(["presentation", "presentation", "video"])}),
+        (30, rb("I", "INFO", False) + "Executing: {c}", {"TS": rb_ts, "pid": pid, "c": rap_cmd}),
+        (24, rb("I", "INFO", False) + "Success?: {b}", {"TS": rb_ts, "pid": pid, "b": pick(["true", "true", "true", "false"])}),
+        (22, rb("I", "INFO", False) + "Process exited? true", {"TS": rb_ts, "pid": pid}),
+        (22, rb("I", "INFO", False) + "Exit status: {n}", {"TS": rb_ts, "pid": pid, "n": pick(["0", "0", "0", "1"])}),
+        (4, rb("E", "ERROR", False) + "Failed to process recording {r}: {e}",
+         {"TS": rb_ts, "pid": pid, "r": record_id, "e": pick(["Exit status 1 for ffmpeg", "Recording has no video or deskshare events",
+                                                             "No such file or directory @ rb_sysopen - /var/bigbluebutton/recording/raw/events.xml"])}),
+    ]
+
+    # FreeSWITCH in BigBlueButton (freeswitch.log)
+    def fs_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{us(g)}"
+
+    def fs_chan(g: Gen) -> str:
+        return f"sofia/external/{bbb_user(g)}_{g.r.randint(1, 9)}-bbbID-{g.r.choice(bbb_names)}@{g.ip()}"
+
+    fs_s = {"TS": fs_ts, "u": Gen.uuid}
+    freeswitch = [
+        (14, "{TS} [NOTICE] switch_channel.c:1142 New Channel {c} [{u}]", {**fs_s, "c": fs_chan}),
+        (12, "{TS} [NOTICE] switch_channel.c:3993 Channel [{c}] has been answered", {**fs_s, "c": fs_chan}),
+        (12, "{TS} [NOTICE] switch_core_state_machine.c:761 Hangup {c} [CS_EXECUTE] [{h}]",
+         {**fs_s, "c": fs_chan, "h": pick(["NORMAL_CLEARING", "NORMAL_CLEARING", "ORIGINATOR_CANCEL", "MEDIA_TIMEOUT"])}),
+        (10, "{TS} [NOTICE] switch_core_session.c:1744 Session {n} ({c}) Ended",
+         {**fs_s, "n": lambda g: g.num(1, 99999), "c": fs_chan}),
+        (10, "{TS} [NOTICE] switch_core_session.c:1748 Close Channel {c} [CS_DESTROY]", {**fs_s, "c": fs_chan}),
+        (6, "{TS} [INFO] mod_conference.c:2093 Conference {n} created",
+         {**fs_s, "n": lambda g: str(g.r.randint(70000, 79999))}),
+        (5, "{TS} [WARNING] switch_rtp.c:7840 {c} media timeout after {n} seconds",
+         {**fs_s, "c": fs_chan, "n": pick(["60", "120"])}),
+    ]
+
+    # Kurento Media Server (kms log)
+    def kms_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)},{us(g)}"
+
+    kms_s = {"TS": kms_ts, "p": pid, "t": lambda g: "0x00007f" + g.hexs(10)}
+    kurento = [
+        (7, "{TS} {p} {t}   info KurentoWebRtcEndpointImpl WebRtcEndpointImpl.cpp:426 onIceGatheringDone() {o} ICE gathering done",
+         {**kms_s, "o": lambda g: f"{g.uuid()}_kurento.MediaPipeline/{g.uuid()}_kurento.WebRtcEndpoint"}),
+        (5, "{TS} {p} {t}   info KurentoMediaElementImpl MediaElementImpl.cpp:1094 mediaFlowInStateChange() <{o}> MediaFlowInStateChanged ({k}): {st}",
+         {**kms_s, "o": lambda g: f"{g.uuid()}_kurento.MediaPipeline/{g.uuid()}_kurento.WebRtcEndpoint",
+          "k": pick(["audio", "video"]), "st": pick(["FLOWING", "NOT_FLOWING"])}),
+        (4, "{TS} {p} {t} warning KurentoWebRtcEndpointImpl WebRtcEndpointImpl.cpp:1043 checkIceCandidates() {o} ICE failed: no candidate pair succeeded",
+         {**kms_s, "o": lambda g: f"{g.uuid()}_kurento.MediaPipeline/{g.uuid()}_kurento.WebRtcEndpoint"}),
+    ]
+
+    # bbb-webrtc-sfu (pino JSON) with mediasoup and Kurento
+    def pino_ts(g: Gen) -> str:
+        return str(g.r.randint(1764720000000, 1764806399999))
+
+    sfu_hosts = ["bbb1.example.edu", "bbb2.example.edu"]
+    sfu = [
+        (10, "{{\"level\":30,\"time\":{t},\"pid\":{p},\"hostname\":\"{h}\",\"mod\":\"bbb-webrtc-sfu\",\"roomId\":\"{r}\",\"userId\":\"{u}\","
+             "\"type\":\"{ty}\",\"msg\":\"New media session started\"}}",
+         {"t": pino_ts, "p": pid, "h": pick(sfu_hosts), "r": lambda g: str(g.r.randint(70000, 79999)), "u": bbb_user,
+          "ty": pick(["video", "screenshare", "audio"])}),
+        (9, "{{\"level\":30,\"time\":{t},\"pid\":{p},\"hostname\":\"{h}\",\"mod\":\"bbb-webrtc-sfu\",\"roomId\":\"{r}\",\"userId\":\"{u}\","
+            "\"type\":\"{ty}\",\"msg\":\"Media session stopped\"}}",
+         {"t": pino_ts, "p": pid, "h": pick(sfu_hosts), "r": lambda g: str(g.r.randint(70000, 79999)), "u": bbb_user,
+          "ty": pick(["video", "screenshare", "audio"])}),
+        (8, "{{\"level\":30,\"time\":{t},\"pid\":{p},\"hostname\":\"{h}\",\"mod\":\"mediasoup-adapter\",\"transportId\":\"{tr}\",\"routerId\":\"{ro}\","
+            "\"msg\":\"WebRtcTransport connected\"}}",
+         {"t": pino_ts, "p": pid, "h": pick(sfu_hosts), "tr": Gen.uuid, "ro": Gen.uuid}),
+        (5, "{{\"level\":40,\"time\":{t},\"pid\":{p},\"hostname\":\"{h}\",\"mod\":\"mediasoup-adapter\",\"transportId\":\"{tr}\",\"iceState\":\"disconnected\","
+            "\"msg\":\"ICE state changed to disconnected\"}}",
+         {"t": pino_ts, "p": pid, "h": pick(sfu_hosts), "tr": Gen.uuid}),
+        (5, "{{\"level\":50,\"time\":{t},\"pid\":{p},\"hostname\":\"{h}\",\"mod\":\"kurento-adapter\",\"errorMessage\":\"{e}\",\"errorCode\":{c},"
+            "\"msg\":\"Kurento: media server error\"}}",
+         {"t": pino_ts, "p": pid, "h": pick(sfu_hosts), "e": draw(lambda g: g.r.choice([("Object not found", "40101"),
+                                                                                          ("Timeout while waiting for response", "2002"),
+                                                                                          ("MEDIA_SERVER_OFFLINE", "2001")])),
+          "c": then(1)}),
+    ]
+
+    # ---------------- Kolibri (kolibri.txt) ----------------
+    def kol(level: str, name: str) -> str:
+        return level.ljust(8) + " {TS} " + name + " "
+
+    channels = [("a9b25ac9814742c883ce1b0579448337", "Khan Academy (English)"), ("1ceff53605e55bef987d88e0908658c5", "CK-12"),
+                ("c9d7f950ab6b5a1199e3d6c10d7f0103", "Foundations of Learning"), ("e409f2a2b59e4dcd8e5b1c70a1a4e4a0", "Sikana")]
+    kol_s = {"TS": py_ts}
+    facilities = ["Example Primary School", "Riverside Learning Centre", "Community Library"]
+    kolibri = [
+        (8, kol("INFO", "kolibri.core.content.management.commands.importchannel") + "Downloading data for channel id {c}",
+         {**kol_s, "c": first(channels)}),
+        (4, kol("INFO", "kolibri.core.content.management.commands.importchannel") + "Copying in data for channel id {c}",
+         {**kol_s, "c": first(channels)}),
+        (8, kol("INFO", "kolibri.core.content.utils.resource_import") + "Importing {n} resources of total size {s} bytes for channel {c}",
+         {**kol_s, "n": count, "s": lambda g: g.num(100000, 90000000000), "c": first(channels)}),
+        (5, kol("WARNING", "kolibri.core.content.utils.resource_import") + "Skipping file {f}: {e}",
+         {**kol_s, "f": lambda g: f"{g.hexs(32)}.{g.r.choice(['mp4', 'pdf', 'zip', 'perseus'])}",
+          "e": pick(["HTTP Error 404: Not Found", "Checksum mismatch", "[Errno 28] No space left on device"])}),
+        (6, kol("INFO", "kolibri.core.auth.management.commands.sync") + "Syncing has been initiated (this may take a while)...", kol_s),
+        (5, kol("INFO", "kolibri.core.auth.management.commands.sync") + "Syncing has been completed.", kol_s),
+        (3, kol("INFO", "kolibri.core.auth.management.commands.sync") + "Syncing has been cancelled.", kol_s),
+        (7, kol("INFO", "kolibri.core.auth.management.commands.sync") + "Creating {d} transfer session", {**kol_s, "d": pick(["pull", "push"])}),
+        (7, kol("INFO", "kolibri.core.auth.management.commands.sync") + "Completed {d} transfer session", {**kol_s, "d": pick(["pull", "push"])}),
+        (10, kol("INFO", "kolibri.core.auth.management.commands.sync") + "Receiving data ({n}/{t}, {b})",
+         {**kol_s, "n": draw(lambda g: (str(n := g.r.randint(0, 5000)), str(n + g.r.choice([0, 0, g.r.randint(1, 9000)])))), "t": then(1),
+          "b": lambda g: g.r.choice([f"{g.r.randint(1, 1023)} B", f"{g.r.uniform(1, 1023):.1f} KB", f"{g.r.uniform(1, 400):.1f} MB"])}),
+        (8, kol("INFO", "kolibri.core.auth.management.commands.sync") + "Sending data ({n}/{t}, {b})",
+         {**kol_s, "n": draw(lambda g: (str(n := g.r.randint(0, 5000)), str(n + g.r.choice([0, 0, g.r.randint(1, 9000)])))), "t": then(1),
+          "b": lambda g: g.r.choice([f"{g.r.randint(1, 1023)} B", f"{g.r.uniform(1, 1023):.1f} KB", f"{g.r.uniform(1, 400):.1f} MB"])}),
+        (4, kol("INFO", "kolibri.core.auth.management.commands.sync") + "Remotely preparing data", kol_s),
+        (4, kol("INFO", "kolibri.core.auth.management.commands.sync") + "Locally integrating received data", kol_s),
+        (4, kol("INFO", "kolibri.core.auth.management.commands.sync") + "There are no records to transfer", kol_s),
+        (5, kol("INFO", "kolibri.core.auth.management.commands.bulkimportusers") + "Created {n} users and updated {m} users in facility {f}",
+         {**kol_s, "n": lambda g: g.num(0, 400), "m": lambda g: g.num(0, 80), "f": pick(facilities)}),
+        (4, kol("WARNING", "kolibri.core.auth.api") + "Failed login attempt for user {u} in facility {f}",
+         {**kol_s, "u": pick(["learner01", "coach_amina", "admin"]), "f": pick(facilities)}),
+    ]
+
+    # ---------------- Chamilo: PHP errors in Apache's error log ----------------
+    def ap_ts(g: Gen) -> str:
+        return f"Thu Dec 03 {hms(g)}.{us(g)} 2026"
+
+    cham_files = ["/var/www/chamilo/main/inc/lib/api.lib.php", "/var/www/chamilo/main/exercise/exercise.class.php",
+                  "/var/www/chamilo/main/inc/lib/course.lib.php", "/var/www/chamilo/main/work/work.lib.php",
+                  "/var/www/chamilo/main/lp/learnpath.class.php"]
+
+    def cham_ref(g: Gen) -> str:
+        return g.r.choice(["https://campus.example.edu/main/exercise/overview.php?cidReq=CS101&id_session=0&gidReq=0&exerciseId=" + g.num(1, 900),
+                           "https://campus.example.edu/main/lp/lp_controller.php?cidReq=BIO210&action=view&lp_id=" + g.num(1, 90),
+                           "https://campus.example.edu/user_portal.php",
+                           "https://campus.example.edu/main/work/work.php?cidReq=CS101"])
+
+    cham_s = {"TS": ap_ts, "pid": pid, "ip": client_ip, "p": Gen.port}
+    chamilo = [
+        (10, "[{TS}] [php:warn] [pid {pid}] [client {ip}:{p}] PHP Warning:  {w} in {f} on line {l}, referer: {r}",
+         {**cham_s, "w": pick(["Undefined array key \"iid\"", "Undefined variable $courseInfo", "Trying to access array offset on value of type bool",
+                               "count(): Parameter must be an array or an object that implements Countable"]),
+          "f": pick(cham_files), "l": lambda g: g.num(20, 9800), "r": cham_ref}),
+        (6, "[{TS}] [php:notice] [pid {pid}] [client {ip}:{p}] PHP Deprecated:  {w} in {f} on line {l}, referer: {r}",
+         {**cham_s, "w": pick(["strlen(): Passing null to parameter #1 ($string) of type string is deprecated",
+                               "Required parameter $courseId follows optional parameter $sessionId"]),
+          "f": pick(cham_files), "l": lambda g: g.num(20, 9800), "r": cham_ref}),
+        (4, "[{TS}] [php:error] [pid {pid}] [client {ip}:{p}] PHP Fatal error:  Uncaught {e} in {f}:{l}",
+         {**cham_s, "e": pick(["Doctrine\\DBAL\\Exception\\ConnectionException: An exception occurred in driver: SQLSTATE[HY000] [2002] Connection refused",
+                               "Error: Call to a member function getId() on null",
+                               "TypeError: Cannot access offset of type string on string"]),
+          "f": pick(cham_files), "l": lambda g: g.num(20, 9800)}),
+        (4, "[{TS}] [php:notice] [pid {pid}] [client {ip}:{p}] Chamilo: {m}",
+         {**cham_s, "m": lambda g: g.r.choice([f"LDAP authentication failed for user {g.r.choice(['jdupont', 'mgarcia', 'student42'])}",
+                                                f"Course {g.r.choice(['CS101', 'BIO210'])} backup created in {g.r.randint(1, 90)} seconds",
+                                                f"Cron: sent {g.r.randint(1, 300)} announcement emails"])}),
+    ]
+
+    # ---------------- ILIAS (ilias.log, Monolog line formatter) ----------------
+    def il_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{us(g)}"
+
+    il_s = {"c": lambda g: g.hexs(5), "TS": il_ts}
+
+    def il(level: str) -> str:
+        return "[{c}] [{TS}] ilias." + level + ": "
+
+    il_users = ["root", "j.schmidt", "student.12345", "m.weber"]
+    ilias = [
+        (8, il("INFO") + "ilAuthFrontend::handleAuthenticationSuccess:216 Successful authentication for user: {u} (auth mode: {a}) [] []",
+         {**il_s, "u": pick(il_users), "a": pick(["local", "ldap_1", "shibboleth"])}),
+        (6, il("INFO") + "ilAuthFrontend::handleAuthenticationFail:318 Authentication failed for user: {u} [] []",
+         {**il_s, "u": pick(il_users)}),
+        (5, il("INFO") + "ilSession::_destroy:219 Session destroyed: {s} [] []", {**il_s, "s": lambda g: g.hexs(26)}),
+        (5, il("WARNING") + "ilObjectGUI::executeCommand:137 No permission to read object ref_id {r} for user {u} [] []",
+         {**il_s, "r": lambda g: g.num(60, 99999), "u": pick(il_users)}),
+        (5, il("INFO") + "ilCronManager::runJob:176 Cron job {j} finished with status {s} in {d} seconds [] []",
+         {**il_s, "j": pick(["lm_link_check", "mail_notification", "ldap_sync", "user_check_accounts"]), "s": pick(["1", "2", "5"]),
+          "d": lambda g: f"{g.r.uniform(0.01, 300):.4f}"}),
+        (4, il("ERROR") + "ilDBPdo::query:1044 {e} [] []",
+         {**il_s, "e": pick(["SQLSTATE[40001]: Serialization failure: 1213 Deadlock found when trying to get lock",
+                             "SQLSTATE[HY000]: General error: 2006 MySQL server has gone away"])}),
+    ]
+
+    # ---------------- Sakai (log4j in Tomcat's catalina.out) ----------------
+    def sak(level: str, thread: str, cat: str) -> str:
+        return "{TS} " + level.rjust(5) + " " + thread + " " + cat + " - "
+
+    sak_s = {"TS": py_ts, "n": lambda g: str(g.r.randint(1, 200))}
+    sak_users = ["jsmith", "admin", "student0421", "lecturer_kim"]
+    sak_sites = ["CS101-F26", "BIO210-F26", "~student0421", "!admin", "MATH150-S27"]
+    sak_wars = ["/opt/tomcat/webapps/portal.war", "/opt/tomcat/webapps/sakai-assignment-tool.war",
+                "/opt/tomcat/webapps/samigo-app.war", "/opt/tomcat/webapps/sakai-gradebookng-tool.war", "/opt/tomcat/webapps/direct.war"]
+    sak_tools = ["sakai.assignment.grades", "sakai.gradebookng", "sakai.samigo", "sakai.resources", "sakai.lessonbuildertool"]
+    sakai = [
+        (12, sak("INFO", "http-nio-8080-exec-{n}", "org.sakaiproject.event.impl.UsageSessionServiceAdaptor") + "Login for user {u} from {ip} with session {s}",
+         {**sak_s, "u": pick(sak_users), "ip": client_ip, "s": Gen.uuid}),
+        (5, sak("WARN", "http-nio-8080-exec-{n}", "org.sakaiproject.login.tool.SkinnableLogin") + "Login failed for user: {u}",
+         {**sak_s, "u": pick(sak_users)}),
+        (8, sak("INFO", "http-nio-8080-exec-{n}", "org.sakaiproject.event.impl.UsageSessionServiceAdaptor") + "Logout for user {u} session {s}",
+         {**sak_s, "u": pick(sak_users), "s": Gen.uuid}),
+        (5, sak("INFO", "Sakai Session Maintenance", "org.sakaiproject.tool.impl.SessionComponent") + "Expired {c} inactive sessions",
+         {**sak_s, "c": lambda g: g.num(1, 300)}),
+        (5, sak("WARN", "http-nio-8080-exec-{n}", "org.sakaiproject.portal.charon.handlers.SiteHandler") + "Site not found: {s}",
+         {**sak_s, "s": pick(sak_sites)}),
+        (4, sak("INFO", "http-nio-8080-exec-{n}", "org.sakaiproject.site.impl.BaseSiteService") + "Added tool {t} to site {s}",
+         {**sak_s, "t": pick(sak_tools), "s": pick(sak_sites)}),
+        (5, sak("ERROR", "http-nio-8080-exec-{n}", "org.sakaiproject.tool.impl.ActiveToolComponent") + "Error rendering tool {t} in site {s}: {e}",
+         {**sak_s, "t": pick(sak_tools), "s": pick(sak_sites), "e": pick(["java.lang.NullPointerException", "org.hibernate.exception.JDBCConnectionException: Unable to acquire JDBC Connection",
+                                                                         "org.springframework.transaction.CannotCreateTransactionException: Could not open Hibernate Session for transaction"])}),
+        (5, sak("INFO", "DefaultQuartzScheduler_Worker-{n}", "org.sakaiproject.component.app.scheduler.jobs.AutoRun") + "Job {j} completed in {d} ms",
+         {**sak_s, "j": pick(["Remove Old Events", "Site Purge", "Sync users with SIS", "Gradebook grade export"]), "d": millis}),
+        (4, "03-Dec-2026 {T}.{m} INFO [main] org.apache.catalina.startup.Catalina.start Server startup in [{d}] milliseconds",
+         {"T": hms, "m": ms3, "d": lambda g: g.num(40000, 240000)}),
+        (4, "03-Dec-2026 {T}.{m} INFO [main] org.apache.coyote.AbstractProtocol.start Starting ProtocolHandler [\"{h}\"]",
+         {"T": hms, "m": ms3, "h": pick(["http-nio-8080", "ajp-nio-127.0.0.1-8009"])}),
+        (5, "03-Dec-2026 {T}.{m} INFO [main] org.apache.catalina.startup.HostConfig.deployWAR Deploying web application archive [{w}]",
+         {"T": hms, "m": ms3, "w": pick(sak_wars)}),
+        (5, "03-Dec-2026 {T}.{m} INFO [main] org.apache.catalina.startup.HostConfig.deployWAR Deployment of web application archive [{w}] has finished in [{d}] ms",
+         {"T": hms, "m": ms3, "w": pick(sak_wars), "d": lambda g: f"{g.r.randint(200, 45000):,}"}),
+        (4, "03-Dec-2026 {T}.{m} WARNING [main] org.apache.catalina.loader.WebappClassLoaderBase.clearReferencesThreads The web application [{a}] "
+            "appears to have started a thread named [{t}] but has failed to stop it. This is very likely to create a memory leak. Stack trace of thread:",
+         {"T": hms, "m": ms3, "a": pick(["portal", "sakai-gradebookng-tool", "samigo-app"]),
+          "t": lambda g: g.r.choice(["Timer-0", f"pool-{g.r.randint(1, 40)}-thread-1", "Abandoned connection cleanup thread",
+                                     "Sakai Session Maintenance"])}),
+    ]
+
+    return canvas + edx_list + bbb + freeswitch + kurento + sfu + kolibri + chamilo + ilias + sakai
+
+
+def content_events() -> list[tuple[float, str, dict]]:
+    """Headless and classic CMS servers as their operators log them: Strapi (its winston lines: the Koa
+    request logger, start-up and configuration warnings, database and upload provider errors, the
+    admin build), Directus (pino JSON: pino-http request lines, bootstrap and migrations, extensions,
+    flows and webhooks, schema snapshot and apply, the ioredis cache connection), Payload CMS (2 and 3:
+    pino-pretty lines, migrations, the database adapters, uploads, email), Plone 6 (the Zope event log:
+    waitress, ZODB connections and conflicts, transactions, GenericSetup, catalog refreshes, image
+    scales), Wagtail on Django (gunicorn access lines, page publishing, the frontend cache, search
+    index updates with the Elasticsearch client, scheduled publishing, image renditions, Django's
+    request and security loggers, django-axes, migrations), Craft CMS 4 (Monolog lines of the queue and
+    the web request, the console's project config and migrations) and Umbraco 13 (Serilog compact
+    JSON: MainDom, the ASP.NET Core host, migrations, content publishing, scheduled publishing, Examine
+    index rebuilds, back office logins). Written blind for the twenty-seventh issue-15 pass: before
+    reading the engine or any failure analysis; 131 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(1, 40), g.r.randint(40, 400), g.r.randint(400, 9000)]))
+
+    def count(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(40, 900), g.r.randint(900, 40000)]))
+
+    def client_ip(g: Gen) -> str:
+        return g.r.choice([g.ip(), f"{g.r.choice(['84.17', '91.64', '185.31', '62.216'])}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"])
+
+    def jq(text: str) -> str:
+        # the text as it stands inside a JSON string
+        return text.replace("\\", "\\\\").replace('"', '\\"')
+
+    titles = ["Spring sale starts Monday", "About us", "Opening hours over the holidays", "How we ship",
+              "Annual report 2026", "Meet the team", "Press release: new warehouse", "Careers", "Privacy policy",
+              "10 tips for winter gardening", "Home", "Contact"]
+    ua = ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+          "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+          "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "curl/8.5.0", "node-fetch/1.0"]
+
+    # ---------------- Strapi (winston: '[YYYY-MM-DD HH:mm:ss.SSS] level: message') ----------------
+    def st_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)}.{ms3(g)}]"
+
+    st = {"TS": st_ts}
+    st_types = ["api::article.article", "api::page.page", "api::category.category"]
+
+    def st_request(g: Gen):
+        i = g.r.randint(1, 4000)
+        ct = g.r.choice(st_types)
+        m, u, s = g.r.choice([
+            ("GET", f"/api/articles?populate=*&pagination[page]={g.r.randint(1, 40)}", "200"),
+            ("GET", f"/api/articles/{i}?populate=cover", g.r.choice(["200", "200", "404"])),
+            ("GET", "/api/pages?filters[slug][$eq]=" + g.r.choice(["home", "about", "contact"]) + "&populate=deep", "200"),
+            ("GET", "/api/categories", "200"),
+            ("GET", "/admin/init", "200"),
+            ("GET", "/admin/users/me", g.r.choice(["200", "401"])),
+            ("GET", f"/content-manager/collection-types/{ct}?page={g.r.randint(1, 9)}&pageSize=10&sort=title:ASC", "200"),
+            ("GET", f"/uploads/{g.r.choice(['large', 'medium', 'small', 'thumbnail'])}_hero_{g.hexs(10)}.jpg", "200"),
+            ("GET", "/_health", "204"),
+            ("POST", "/admin/login", g.r.choice(["200", "400", "400"])),
+            ("POST", "/api/auth/local", g.r.choice(["200", "400"])),
+            ("POST", "/upload", g.r.choice(["201", "201", "413", "500"])),
+            ("POST", f"/content-manager/collection-types/{ct}/{i}/actions/publish", g.r.choice(["200", "400"])),
+            ("POST", f"/content-manager/collection-types/{ct}/{i}/actions/unpublish", "200"),
+            ("PUT", f"/content-manager/collection-types/{ct}/{i}", g.r.choice(["200", "200", "400"])),
+            ("PUT", f"/api/articles/{i}", g.r.choice(["200", "403"])),
+            ("DELETE", f"/upload/files/{i}", "200"),
+        ])
+        return m, u, millis(g), s
+
+    strapi = [
+        (150, "{TS} http: {m} {u} ({d} ms) {s}", {**st, "m": draw(st_request), "u": then(1), "d": then(2), "s": then(3)}),
+        (4, "To manage your project 🚀, go to the administration panel at:", {}),
+        (4, "To access the server ⚡️, go to:", {}),
+        (5, "{TS} debug: ⛔️ Server wasn't able to start properly.", st),
+        (5, "{TS} error: connect ECONNREFUSED {a}:{p}", {**st, "a": pick(["10.0.4.12", "10.0.4.13"]), "p": pick(["5432"])}),
+        (5, "{TS} error: The port {p} is already used by another application.", {**st, "p": pick(["1337"])}),
+        (5, "{TS} warn: Missing transfer.token.salt: Data transfer features have been disabled. Please set transfer.token.salt in "
+            "config/admin.js (ex: you can generate one using Node with `crypto.randomBytes(16).toString('base64')`)", st),
+        (6, "{TS} error: Knex: Timeout acquiring a connection. The pool is probably full. Are you missing a .transacting(trx) call?", st),
+        (6, '{TS} error: insert into "{t}" ({c}) values ({v}) returning "id" - duplicate key value violates unique constraint "{k}"',
+         {**st, "t": draw(lambda g: g.r.choice([
+             ("articles", '"title", "slug", "published_at", "created_at", "updated_at"', "$1, $2, $3, $4, $5", "articles_slug_unique"),
+             ("categories", '"name", "slug", "created_at", "updated_at"', "$1, $2, $3, $4", "categories_slug_unique"),
+             ("up_users", '"username", "email", "provider", "confirmed", "blocked", "created_at", "updated_at"', "$1, $2, $3, $4, $5, $6, $7",
+              "up_users_email_unique")])),
+          "c": then(1), "v": then(2), "k": then(3)}),
+        (5, "{TS} error: Input buffer contains unsupported image format", st),
+        (4, "{TS} error: The specified bucket does not exist", st),
+        (5, "{TS} info: File changed: {f}",
+         {**st, "f": pick(["/srv/app/src/api/article/content-types/article/schema.json", "/srv/app/src/index.ts",
+                           "/srv/app/src/api/article/content-types/article/lifecycles.ts", "/srv/app/config/plugins.ts"])}),
+        (4, "Building your admin UI with {e} configuration...", {"e": pick(["production", "development"])}),
+        (4, "Admin UI built successfully", {}),
+    ]
+
+    # ---------------- Directus (pino JSON, LOG_STYLE=raw) ----------------
+    def epoch_ms(g: Gen) -> str:
+        return str(1796256000000 + g.r.randint(0, 86399999))
+
+    dx_hosts = ["directus-6f9c7d8b5-x2k4p", "directus-6f9c7d8b5-q7wzn"]
+
+    def dx(level: int) -> str:
+        return '{{"level":' + str(level) + ',"time":{TM},"pid":1,"hostname":"{H}",'
+
+    dxs = {"TM": epoch_ms, "H": pick(dx_hosts)}
+
+    def dx_request(g: Gen):
+        i = g.r.randint(1, 9000)
+        c = g.r.choice(["articles", "pages", "authors"])
+        m, u, s = g.r.choice([
+            ("GET", f"/items/{c}?limit=25&page={g.r.randint(1, 30)}&fields[]=*", "200"),
+            ("GET", f"/items/{c}/{i}", g.r.choice(["200", "200", "403"])),
+            ("GET", f"/assets/{g.uuid()}?key={g.r.choice(['thumb', 'hero', 'card'])}", g.r.choice(["200", "200", "404"])),
+            ("GET", f"/assets/{g.uuid()}?width={g.r.choice([400, 800, 1600])}&format=webp", "200"),
+            ("GET", "/server/health", "200"),
+            ("GET", "/users/me", g.r.choice(["200", "401"])),
+            ("POST", "/auth/login", g.r.choice(["200", "401", "401"])),
+            ("POST", "/auth/refresh", g.r.choice(["200", "400"])),
+            ("POST", "/files", g.r.choice(["200", "200", "413"])),
+            ("PATCH", f"/items/{c}/{i}", g.r.choice(["200", "400", "403"])),
+            ("POST", f"/flows/trigger/{g.uuid()}", "200"),
+            ("DELETE", f"/items/{c}/{i}", "204"),
+        ])
+        return m, u, s, str(g.r.choice([g.r.randint(1, 30), g.r.randint(30, 300), g.r.randint(300, 4000)]))
+
+    def ext_list(g: Gen) -> str:
+        pool = ["directus-extension-computed-interface", "directus-extension-wpslug-interface", "slugify-hook",
+                "directus-extension-flexible-editor", "revalidate-nextjs", "sync-algolia"]
+        return ", ".join(g.r.sample(pool, g.r.randint(1, 4)))
+
+    directus = [
+        (120, dx(30) + '"req":{{"method":"{m}","url":"{u}"}},"res":{{"statusCode":{s}}},"responseTime":{d},"msg":"request completed"}}',
+         {**dxs, "m": draw(dx_request), "u": then(1), "s": then(2), "d": then(3)}),
+        (4, dx(30) + '"msg":"Initializing bootstrap..."}}', dxs),
+        (4, dx(30) + '"msg":"Database already initialized, skipping install"}}', dxs),
+        (4, dx(30) + '"msg":"Running migrations..."}}', dxs),
+        (4, dx(30) + '"msg":"Done"}}', dxs),
+        (5, dx(30) + '"msg":"Applying {n}..."}}',
+         {**dxs, "n": pick(["Add Content Versioning", "Permissions Policies", "Add Flows Accountability", "Add Extension Settings"])}),
+        (5, dx(30) + '"msg":"Server started at http://{a}:{p}"}}', {**dxs, "a": pick(["0.0.0.0", "localhost"]), "p": pick(["8055"])}),
+        (6, dx(30) + '"msg":"Loaded extensions: {x}"}}', {**dxs, "x": ext_list}),
+        (4, dx(30) + '"msg":"Extensions reloaded"}}', dxs),
+        (4, dx(40) + '"msg":"Couldn\'t register {t} \\"{n}\\""}}',
+         {**dxs, "t": pick(["hook", "endpoint"]), "n": pick(["revalidate-nextjs", "sync-algolia", "slugify-hook"])}),
+        (5, dx(40) + '"msg":"Couldn\'t register cron trigger. Provided cron is invalid: {c}"}}',
+         {**dxs, "c": pick(["*/5 * * *", "0 0 * * * * *", "every 5 minutes"])}),
+        (7, dx(40) + '"msg":"Webhook \\"{n}\\" (id: {i}) failed"}}',
+         {**dxs, "n": pick(["Rebuild site", "Notify Slack", "Purge CDN"]), "i": lambda g: g.num(1, 40)}),
+        (5, dx(40) + '"msg":"Email connection failed:"}}', dxs),
+        (4, dx(40) + '"msg":"PUBLIC_URL should be a full URL"}}', dxs),
+        (4, dx(50) + '"msg":"Can\'t connect to the database."}}', dxs),
+        (4, dx(50) + '"msg":"Database doesn\'t have Directus tables installed."}}', dxs),
+        (4, dx(40) + '"msg":"Database migrations have not all been run"}}', dxs),
+        (5, dx(30) + '"msg":"Snapshot saved to {f}"}}', {**dxs, "f": pick(["/directus/snapshots/snapshot.yaml", "./snapshot.yaml"])}),
+        (4, dx(30) + '"msg":"No changes to apply."}}', dxs),
+        (4, dx(30) + '"msg":"Snapshot applied successfully"}}', dxs),
+        (6, "[ioredis] Unhandled error event: Error: connect {e} {a}:6379",
+         {"e": pick(["ECONNREFUSED", "ETIMEDOUT"]), "a": pick(["10.0.6.21", "10.0.6.22"])}),
+    ]
+
+    # ---------------- Payload CMS (pino-pretty) ----------------
+    def pp_ts(g: Gen) -> str:
+        return f"[{hms(g)}]"
+
+    pp = {"T": pp_ts}
+    pl_migrations = ["20261115_093012_initial", "20261128_141500_add_blocks", "20261202_170245_media_focal_point"]
+    payload = [
+        (4, "{T} INFO (payload): Starting Payload...", pp),
+        (4, "{T} INFO (payload): Payload Admin URL: {u}", {**pp, "u": pick(["http://localhost:3000/admin", "https://cms.example.com/admin"])}),
+        (4, "{T} INFO (payload): Connected to MongoDB server successfully!", pp),
+        (5, "{T} ERROR (payload): Error: cannot connect to MongoDB. Details: {e}",
+         {**pp, "e": pick(["connect ECONNREFUSED 10.0.7.4:27017", "Authentication failed.", "Server selection timed out after 30000 ms"])}),
+        (5, "{T} ERROR: Error: cannot connect to Postgres. Details: {e}",
+         {**pp, "e": pick(["connect ECONNREFUSED 10.0.7.9:5432", "password authentication failed for user \"payload\"",
+                           "timeout expired"])}),
+        (4, "{T} INFO: Reading migration files from {d}", {**pp, "d": pick(["/app/src/migrations"])}),
+        (5, "{T} INFO: Migrating: {m}", {**pp, "m": pick(pl_migrations)}),
+        (5, "{T} INFO: Migrated:  {m} ({n}ms)", {**pp, "m": pick(pl_migrations), "n": millis}),
+        (4, "{T} INFO: Done.", pp),
+        (4, "{T} INFO: No migrations to run.", pp),
+        (4, "{T} WARN: No email adapter provided. Email will be written to console. More info at https://payloadcms.com/docs/email/overview.", pp),
+        (5, "{T} INFO: Email attempted without being configured. To: '{to}', Subject: '{s}'",
+         {**pp, "to": pick(["editor@example.com", "dev@example.org", "jane.doe@example.net"]),
+          "s": pick(["Reset your password", "Verify your email", "New form submission"])}),
+        (5, "{T} ERROR: There was an error while uploading files corresponding to the collection {c} with filename {f}:",
+         {**pp, "c": pick(["media", "documents"]), "f": lambda g: g.r.choice(["hero", "team-photo", "brochure", "IMG_" + g.num(1000, 9999)]) + g.r.choice([".jpg", ".png", ".pdf"])}),
+        (4, " ✓ Ready in {n}ms", {"n": lambda g: g.num(300, 4000)}),
+    ]
+
+    # ---------------- Plone 6 (Zope event log: '%(asctime)s %(levelname)-7.7s [%(name)s:%(lineno)s][%(threadName)s] %(message)s') ----------------
+    def pz_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def waitress_thread(g: Gen) -> str:
+        return f"waitress-{g.r.randint(0, 3)}"
+
+    def zoid(g: Gen) -> str:
+        return "0x" + format(g.r.randint(1, 300000), "04x")
+
+    def serial(g: Gen) -> str:
+        return "0x03f" + g.hexs(13)
+
+    def zope_time(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999999):0>6}"
+
+    def catalog_progress(g: Gen):
+        n = g.r.randint(2000, 60000)
+        i = g.r.randint(1, n // 100) * 100
+        return str(i), str(n), f"{100 * i / n:.2f}"
+
+    pz = {"T": pz_ts, "TH": waitress_thread}
+    plone_classes = ["plone.app.contenttypes.content.Document", "plone.app.contenttypes.content.NewsItem",
+                     "plone.app.contenttypes.content.Folder", "BTrees.OOBTree.OOBucket", "Products.ZCatalog.Catalog.Catalog"]
+    plone_urls = ["/Plone/news/spring-sale/@@edit", "/Plone/++api++/news", "/Plone/++api++/@search",
+                  "/Plone/about-us/@@images/image/preview", "/Plone/++api++/events/@workflow/publish",
+                  "/Plone/++api++/@login"]
+
+    def plone_url(g: Gen) -> str:
+        return g.r.choice(plone_urls) + g.r.choice(["", "", f"?b_start={g.r.randint(1, 40) * 20}"])
+
+    plone = [
+        (4, "{T} INFO    [Zope:42][MainThread] Ready to handle requests", pz),
+        (4, "{T} INFO    [waitress:486][MainThread] Serving on http://{a}", {**pz, "a": pick(["0.0.0.0:8080", "127.0.0.1:8081"])}),
+        (4, "{T} INFO    [plone.restapi.patches:16][MainThread] PATCH: Disabled ZPublisher.HTTPRequest.ZopeFieldStorage.VALUE_LIMIT. "
+            "This enables file uploads larger than 1MB.", pz),
+        (4, "{T} INFO    [chameleon.config:38][MainThread] directory cache: {d}.", {**pz, "d": pick(["/app/var/cache", "/data/cache"])}),
+        (10, "{T} WARNING [waitress.queue:117][MainThread] Task queue depth is {n}", {**pz, "n": lambda g: g.num(1, 40)}),
+        (6, "{T} ERROR   [waitress:414][{TH}] Exception while serving {u}", {**pz, "u": plone_url}),
+        (6, "{T} ERROR   [Zope.SiteErrorLog:35][{TH}] {i} http://{h}{u}",
+         {**pz, "i": lambda g: f"{1796256000 + g.r.randint(0, 86399)}.{g.num(0, 99)}0.{g.num(10**11, 10**12 - 1)}",
+          "h": pick(["localhost:8080", "plone-backend:8080"]), "u": plone_url}),
+        (8, "{T} INFO    [ZPublisher.Conflict:180][{TH}] ConflictError at {u}: database conflict error (oid {o}, class {c}, serial this txn "
+            "started with {s1} {d1}, serial currently committed {s2} {d2}) ({n} conflicts ({x} unresolved) since startup at {st})",
+         {**pz, "u": plone_url, "o": zoid, "c": pick(plone_classes), "s1": serial, "d1": zope_time, "s2": serial, "d2": zope_time,
+          "n": lambda g: g.num(1, 300), "x": pick(["0", "0", "1"]), "st": pick(["Thu Dec  3 06:00:12 2026", "Wed Dec  2 22:41:05 2026"])}),
+        (5, "{T} WARNING [ZODB.Connection:813][{TH}] Shouldn't load state for {c} {o} when the connection is closed",
+         {**pz, "c": pick(plone_classes), "o": zoid}),
+        (5, "{T} WARNING [ZODB.DB:180][{TH}] DB.open() has {n} open connections with a pool_size of {p}",
+         {**pz, "n": lambda g: g.num(8, 30), "p": pick(["7"])}),
+        (4, "{T} ERROR   [txn.{tid}:522][{TH}] Failed to abort resource manager: <Connection at {a}>",
+         {**pz, "tid": lambda g: g.num(139900000000000, 139999999999999), "a": lambda g: "7f" + g.hexs(10)}),
+        (4, "{T} CRITICA [txn.{tid}:469][{TH}] A storage error occurred during the second phase of the two-phase commit.  "
+            "Resources may be in an inconsistent state.",
+         {**pz, "tid": lambda g: g.num(139900000000000, 139999999999999)}),
+        (5, "{T} INFO    [GenericSetup.rolemap:103][{TH}] Role / permission map imported.", pz),
+        (5, "{T} INFO    [GenericSetup.toolset:86][{TH}] Toolset imported.", pz),
+        (6, "{T} INFO    [Products.GenericSetup.tool:1219][{TH}] Ran upgrade step {s} for profile {p}",
+         {**pz, "s": pick(["Reindex the getObjSize metadata", "Add image_scales metadata", "Update registry", "Fix discussion behavior"]),
+          "p": pick(["plone.app.upgrade:default", "plone.app.contenttypes:default", "plone.volto:default", "collective.exampletheme:default"])}),
+        (4, "{T} INFO    [ProgressHandler:57][{TH}] Refreshing catalog: {c} Process started ({n} objects to go)",
+         {**pz, "c": pick(["Plone/portal_catalog", "intranet/portal_catalog"]), "n": count}),
+        (8, "{T} INFO    [ProgressHandler:71][{TH}] Refreshing catalog: {c} {i}/{n} ({p}%) Estimated termination: {e}",
+         {**pz, "c": pick(["Plone/portal_catalog", "intranet/portal_catalog"]), "i": draw(catalog_progress), "n": then(1), "p": then(2),
+          "e": lambda g: f"2026-12-03 {hms(g)}"}),
+        (4, "{T} INFO    [ProgressHandler:63][{TH}] Refreshing catalog: {c} Process terminated. Duration: {d} seconds",
+         {**pz, "c": pick(["Plone/portal_catalog", "intranet/portal_catalog"]), "d": lambda g: f"{g.r.uniform(1, 3000):.2f}"}),
+        (6, "{T} ERROR   [plone.namedfile.scaling:392][{TH}] Could not scale \"<plone.namedfile.file.NamedBlobImage object at {a}>\" of '{u}'",
+         {**pz, "a": lambda g: "0x7f" + g.hexs(10),
+          "u": lambda g: "http://localhost:8080/Plone/" + g.r.choice(["news/spring-sale", "about-us/team", "events/open-day", "images/banner-" + g.num(1, 99)])}),
+    ]
+
+    # ---------------- Wagtail on Django (gunicorn, Django logging '%(asctime)s %(levelname)s %(name)s %(message)s') ----------------
+    def dj_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    dj = {"T": dj_ts}
+    wt_slugs = ["news/spring-sale-starts-monday", "about-us", "blog/10-tips-for-winter-gardening", "events/open-day", "careers"]
+
+    def wt_path(g: Gen) -> str:
+        return g.r.choice([
+            "/", "/" + g.r.choice(wt_slugs) + "/", "/admin/pages/" + g.num(3, 900) + "/edit/", "/admin/",
+            "/media/images/" + g.r.choice(["hero", "team", "banner", "IMG_" + g.num(1000, 9999)]) + "." + g.hexs(8) + "."
+            + g.r.choice(["fill-800x450", "width-1200", "max-165x165", "fill-400x400-c100"]) + g.r.choice([".jpg", ".webp"]),
+            "/images/" + g.hexs(27) + "=/" + g.num(1, 4000) + "/" + g.r.choice(["width-800", "fill-300x200"]) + "/",
+            "/api/v2/pages/?type=blog.BlogPage&fields=*&limit=20", "/search/?query=" + g.r.choice(["opening+hours", "shipping", "careers"]),
+            "/admin/login/", "/sitemap.xml", "/documents/" + g.num(1, 900) + "/annual-report-2026.pdf",
+        ])
+
+    def wt_request(g: Gen):
+        m = g.r.choice(["GET", "GET", "GET", "GET", "POST", "HEAD"])
+        if m == "POST":
+            p = g.r.choice(["/admin/login/", "/contact/", "/admin/pages/" + g.num(3, 900) + "/edit/", "/admin/images/multiple/add/"])
+            s = g.r.choice(["302", "302", "200", "403", "500"])
+        else:
+            p = wt_path(g)
+            s = g.r.choice(["200", "200", "200", "200", "302", "304", "404", "500"])
+        b = "0" if m == "HEAD" or s in ("302", "304") else str(g.r.choice([g.r.randint(150, 4000), g.r.randint(4000, 90000), g.r.randint(90000, 900000)]))
+        return m, p, s, b
+
+    def page_pk(g: Gen) -> str:
+        return g.num(3, 900)
+
+    wagtail = [
+        (130, '{i} - - [{d}] "{m} {p} HTTP/1.1" {s} {b} "{r}" "{a}"',
+         {"i": client_ip, "d": lambda g: f"03/Dec/2026:{hms(g)} +0000", "m": draw(wt_request), "p": then(1), "s": then(2), "b": then(3),
+          "r": pick(["-", "-", "https://www.example.com/", "https://www.google.com/"]), "a": pick(ua)}),
+        (25, '{T} INFO wagtail Page published: "{t}" pk={k} revision_id={r}', {**dj, "t": pick(titles), "k": page_pk, "r": lambda g: g.num(100, 90000)}),
+        (9, '{T} INFO wagtail Page unpublished: "{t}" pk={k}', {**dj, "t": pick(titles), "k": page_pk}),
+        (6, '{T} INFO wagtail Page scheduled for publish: "{t}" pk={k} revision_id={r} go_live_at={g2}',
+         {**dj, "t": pick(titles), "k": page_pk, "r": lambda g: g.num(100, 90000),
+          "g2": lambda g: f"2026-12-{g.r.randint(3, 24):02d} {g.r.randint(6, 20):02d}:00:00+00:00"}),
+        (5, '{T} INFO wagtail Page deleted: "{t}" pk={k}', {**dj, "t": pick(titles), "k": page_pk}),
+        (5, '{T} INFO wagtail Page moved: "{t}" id={k} path={p}',
+         {**dj, "t": pick(titles), "k": page_pk, "p": lambda g: "/home/" + g.r.choice(wt_slugs) + "/"}),
+        (12, "{T} INFO wagtail.frontendcache [{b}] Purging URL: {u}",
+         {**dj, "b": pick(["cloudflare", "varnish"]), "u": lambda g: "https://www.example.com/" + g.r.choice([s + "/" for s in wt_slugs] + [""])}),
+        (5, "{T} ERROR wagtail.frontendcache Couldn't purge '{u}' from HTTP cache. HTTPError: {c} {r}",
+         {**dj, "u": lambda g: "https://www.example.com/" + g.r.choice(wt_slugs) + "/",
+          "c": first([("503", "Service Unavailable"), ("405", "Method Not Allowed"), ("403", "Forbidden")]), "r": then(1)}),
+        (5, "{T} ERROR wagtail.frontendcache Couldn't purge '{u}' from HTTP cache. URLError: {r}",
+         {**dj, "u": lambda g: "http://varnish:6081/" + g.r.choice(wt_slugs) + "/", "r": pick(["[Errno 111] Connection refused", "timed out"])}),
+        (16, "{T} WARNING django.request Not Found: {p}",
+         {**dj, "p": pick(["/wp-login.php", "/.env", "/favicon.ico", "/news/old-article/", "/xmlrpc.php"])}),
+        (6, "{T} ERROR django.request Internal Server Error: {p}", {**dj, "p": wt_path}),
+        (6, "{T} WARNING django.security.csrf Forbidden ({r}): {p}",
+         {**dj, "r": pick(["CSRF token missing.", "CSRF token from POST incorrect.", "CSRF cookie not set.",
+                           "Origin checking failed - https://cms.example.net does not match any trusted origins."]),
+          "p": pick(["/admin/login/", "/admin/pages/add/blog/blogpage/12/", "/contact/"])}),
+        (5, "{T} ERROR django.security.DisallowedHost Invalid HTTP_HOST header: '{h}'. You may need to add '{h2}' to ALLOWED_HOSTS.",
+         {**dj, "h": draw(lambda g: (h := g.r.choice(["10.0.3.17:8000", "example.org", "cms-internal.local"]), h.split(":")[0])), "h2": then(1)}),
+        (7, '{T} WARNING axes.handlers.database AXES: Repeated login failure by {{username: "{u}", ip_address: "{i}", user_agent: "{a}", '
+            'path_info: "/admin/login/"}}. Updated existing record in the database.',
+         {**dj, "u": pick(["editor", "admin", "j.smith"]), "i": client_ip, "a": pick(ua)}),
+        (5, '{T} WARNING axes.handlers.database AXES: New login failure by {{username: "{u}", ip_address: "{i}", user_agent: "{a}", '
+            'path_info: "/admin/login/"}}. Created new record in the database.',
+         {**dj, "u": pick(["editor", "admin", "j.smith"]), "i": client_ip, "a": pick(ua)}),
+        (4, '{T} WARNING axes.handlers.database AXES: Locking out {{username: "{u}", ip_address: "{i}", user_agent: "{a}", '
+            'path_info: "/admin/login/"}} after repeated login failures.',
+         {**dj, "u": pick(["admin", "editor"]), "i": client_ip, "a": pick(ua)}),
+        (12, "{T} INFO elasticsearch {m} http://{h}:9200/{p} [status:{s} request:{d}s]",
+         {**dj, "m": pick(["POST", "GET"]), "h": pick(["es-0", "es-1"]),
+          "p": pick(["wagtail__wagtailcore_page/_search", "wagtail__wagtailimages_image/_search", "_bulk", "wagtail__blog_blogpage/_doc/418"]),
+          "s": pick(["200", "201"]), "d": lambda g: f"{g.r.uniform(0.001, 0.9):.3f}"}),
+        (5, "{T} WARNING elasticsearch {m} http://{h}:9200/{p} [status:{s} request:{d}s]",
+         {**dj, "m": pick(["POST", "GET", "DELETE"]), "h": pick(["es-0", "es-1"]),
+          "p": pick(["wagtail__wagtailcore_page/_search", "wagtail__wagtailcore_page_c4f2a1/_bulk", "wagtail__blog_blogpage/_doc/418"]),
+          "s": pick(["400", "404", "429", "N/A"]), "d": lambda g: f"{g.r.uniform(0.001, 10):.3f}"}),
+        (4, "Updating backend: {b}", {"b": pick(["default", "es"])}),
+        (4, "{b}: Rebuilding index {i}", {"b": pick(["default", "es"]), "i": lambda g: "wagtail__" + g.r.choice(["wagtailcore_page", "wagtailimages_image", "wagtaildocs_document"])}),
+        (4, "{b}: indexed {n} objects", {"b": pick(["default", "es"]), "n": count}),
+        (5, "Nothing to publish", {}),
+        (5, "Nothing to unpublish", {}),
+        (4, "Successfully regenerated {n} image rendition(s)", {"n": count}),
+        (4, "Successfully purged {n} image rendition(s)", {"n": count}),
+        (5, "  Applying {a}.{m}... OK",
+         {"a": pick(["wagtailcore", "wagtailimages", "blog", "home"]), "m": pick(["0094_alter_page_locale", "0026_delete_uploadedimage",
+                                                                                  "0012_blogpage_hero_image", "0003_homepage_body"])}),
+        (4, "  No migrations to apply.", {}),
+    ]
+
+    # ---------------- Craft CMS 4 (Monolog: '%datetime% [%channel%.%level_name%] [%extra.yii_category%] %message% %extra%') ----------------
+    def cr_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def memory(g: Gen) -> str:
+        return str(g.r.randint(4000000, 120000000))
+
+    cr = {"T": cr_ts, "M": memory}
+    cr_jobs = ["Updating search indexes", "Generating pending image transforms", "Resaving Entry elements",
+               "Updating element slugs and URIs", "Propagating entries", "Deleting stale template caches"]
+    cr_job_errors = ["SQLSTATE[HY000]: General error: 2006 MySQL server has gone away",
+                     "Image transform cannot be created. The source file does not exist.",
+                     "Allowed memory size of 268435456 bytes exhausted (tried to allocate 20480 bytes)",
+                     "Unable to acquire a lock for the entry"]
+    cr_migrations = ["m261120_101500_add_hero_field", "m261201_083000_drop_legacy_tables", "m221227_120000_notifications"]
+    craft = [
+        (20, "{T} [queue.INFO] [craft\\queue\\QueueLogBehavior::beforeExec] [{i}] {j} (attempt: {a}, pid: {p}) - Started {{\"memory\":{M}}}",
+         {**cr, "i": lambda g: g.num(1000, 99999), "j": pick(cr_jobs), "a": pick(["1", "1", "1", "2", "3"]), "p": lambda g: g.num(30, 9000)}),
+        (18, "{T} [queue.INFO] [craft\\queue\\QueueLogBehavior::afterExec] [{i}] {j} - Done (time: {d}s) {{\"memory\":{M}}}",
+         {**cr, "i": lambda g: g.num(1000, 99999), "j": pick(cr_jobs), "d": lambda g: f"{g.r.uniform(0.01, 90):.3f}"}),
+        (6, "{T} [queue.ERROR] [craft\\queue\\QueueLogBehavior::afterError] [{i}] {j} - Error (time: {d}s): {e} {{\"memory\":{M}}}",
+         {**cr, "i": lambda g: g.num(1000, 99999), "j": pick(cr_jobs), "d": lambda g: f"{g.r.uniform(0.01, 90):.3f}", "e": pick(cr_job_errors)}),
+        (8, "{T} [web.ERROR] [yii\\web\\HttpException:404] yii\\web\\NotFoundHttpException: Template not found: {t} in "
+            "/var/www/html/vendor/craftcms/cms/src/controllers/TemplatesController.php:98 {{\"memory\":{M}}}",
+         {**cr, "t": pick(["wp-login.php", "news/old-article", ".env", "apple-touch-icon.png"])}),
+        (5, "{T} [web.ERROR] [yii\\db\\Exception] SQLSTATE[HY000] [2002] Connection refused {{\"memory\":{M}}}", cr),
+        (5, "{T} [web.WARNING] [craft\\web\\Controller::beforeAction] Invalid CSRF token. {{\"memory\":{M}}}", cr),
+        (4, "Applying changes from your project config files ... done", {}),
+        (5, "- updating {p} ... done",
+         {"p": lambda g: g.r.choice(["sections", "fields", "entryTypes", "volumes", "imageTransforms"]) + "." + g.uuid()}),
+        (4, "Finished applying changes", {}),
+        (4, "No new migrations found. Your system is up to date.", {}),
+        (4, "Total {n} new {w} to be applied:", {"n": draw(lambda g: (str(n := g.r.randint(1, 3)), "migration" if n == 1 else "migrations")), "w": then(1)}),
+        (5, "    *** applying {m}", {"m": pick(cr_migrations)}),
+        (5, "    *** applied {m} (time: {d}s)", {"m": pick(cr_migrations), "d": lambda g: f"{g.r.uniform(0.002, 40):.3f}"}),
+        (4, "Migrated up successfully.", {}),
+    ]
+
+    # ---------------- Umbraco 13 (Serilog compact JSON, UmbracoTraceLog.*.json) ----------------
+    def clef_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 9999999):0>7}Z"
+
+    um_apps = [("WEB01", "a5ba2b7fd8e5c9c1a26f1e7e0a2c9d0fd4e0b0d2"), ("WEB02", "3c41f9e2b7a85d06c1e4f29a8b7d3e5c0f1a2b4d")]
+
+    def um_tail(ctx: str, level: str, request: bool = False) -> str:
+        req = ',"HttpRequestId":"{RQ}","HttpRequestNumber":{RN},"HttpSessionId":"0"' if request else ""
+        return ('"SourceContext":"' + ctx + '","ProcessId":{PID},"ProcessName":"Umbraco.Web.UI","ThreadId":{TID},'
+                '"ApplicationId":"{AI}","MachineName":"{MN}","Log4NetLevel":"' + level + '"' + req + "}}")
+
+    ums = {"T": clef_ts, "PID": pick(["1", "7"]), "TID": lambda g: g.num(1, 90),
+           "AI": first([(a, m) for m, a in um_apps]), "MN": then(1), "RQ": Gen.uuid, "RN": lambda g: g.num(1, 90000)}
+
+    def um_head(mt: str, level: str = "") -> str:
+        lv = f',"@l":"{level}"' if level else ""
+        return '{{"@t":"{T}","@mt":"' + mt + '"' + lv
+
+    um_indexes = ["ExternalIndex", "InternalIndex", "MembersIndex", "DeliveryApiContentIndex"]
+    um_exc = ["System.Net.Http.HttpRequestException: Connection refused (localhost:443)\\n ---> System.Net.Sockets.SocketException (111): Connection refused",
+              "System.Threading.Tasks.TaskCanceledException: The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing."]
+    um_exc_req = ["System.NullReferenceException: Object reference not set to an instance of an object.\\n   at Umbraco.Cms.Web.Common.Controllers.RenderController.Index()",
+                  "Microsoft.Data.SqlClient.SqlException (0x80131904): Execution Timeout Expired.  The timeout period elapsed prior to completion of the operation or the server is not responding."]
+    umbraco = [
+        (4, um_head("Acquiring.") + "," + um_tail("Umbraco.Cms.Core.Runtime.MainDom", "INFO "), ums),
+        (4, um_head("Acquired.") + "," + um_tail("Umbraco.Cms.Core.Runtime.MainDom", "INFO "), ums),
+        (4, um_head("Now listening on: {{address}}") + ',"address":"{a}",' + um_tail("Microsoft.Hosting.Lifetime", "INFO "),
+         {**ums, "a": pick(["http://[::]:8080", "https://[::]:8443"])}),
+        (4, um_head("Application started. Press Ctrl+C to shut down.") + "," + um_tail("Microsoft.Hosting.Lifetime", "INFO "), ums),
+        (4, um_head("Hosting environment: {{EnvName}}") + ',"EnvName":"{e}",' + um_tail("Microsoft.Hosting.Lifetime", "INFO "),
+         {**ums, "e": pick(["Production", "Staging"])}),
+        (4, um_head("Content root path: {{ContentRoot}}") + ',"ContentRoot":"{c}",' + um_tail("Microsoft.Hosting.Lifetime", "INFO "),
+         {**ums, "c": pick(["/app/", "/var/www/umbraco/"])}),
+        (4, um_head("Starting '{{MigrationName}}'...") + ',"MigrationName":"{m}",' + um_tail("Umbraco.Cms.Infrastructure.Migrations.MigrationPlanExecutor", "INFO "),
+         {**ums, "m": pick(["Umbraco.Core", "Umbraco.Forms", "uSync"])}),
+        (5, um_head("At {{OrigState}}") + ',"OrigState":"{s}",' + um_tail("Umbraco.Cms.Infrastructure.Migrations.MigrationPlanExecutor", "INFO "),
+         {**ums, "s": lambda g: "{" + g.uuid().upper() + "}"}),
+        (5, um_head("Execute {{MigrationType}}") + ',"MigrationType":"{t}",' + um_tail("Umbraco.Cms.Infrastructure.Migrations.MigrationPlanExecutor", "INFO "),
+         {**ums, "t": pick(["AddGuidsToUsers", "AddListViewKeysToDocumentTypes", "MigrateTours", "AddWebhookRequest"])}),
+        (4, um_head("Done (pending scope completion).") + "," + um_tail("Umbraco.Cms.Infrastructure.Migrations.MigrationPlanExecutor", "INFO "), ums),
+        (24, um_head("Document {{ContentName}} (id={{ContentId}}) has been published.") + ',"ContentName":"{n}","ContentId":{i},'
+         + um_tail("Umbraco.Cms.Core.Services.ContentService", "INFO ", True), {**ums, "n": pick(titles), "i": lambda g: g.num(1050, 9000)}),
+        (8, um_head("Document {{ContentName}} (id={{ContentId}}) has been unpublished.") + ',"ContentName":"{n}","ContentId":{i},'
+         + um_tail("Umbraco.Cms.Core.Services.ContentService", "INFO ", True), {**ums, "n": pick(titles), "i": lambda g: g.num(1050, 9000)}),
+        (7, um_head("Document {{ContentName}} (id={{ContentId}}) cannot be published: {{PublishStatus}}") + ',"ContentName":"{n}","ContentId":{i},'
+         + '"PublishStatus":"{s}",' + um_tail("Umbraco.Cms.Core.Services.ContentService", "INFO ", True),
+         {**ums, "n": pick(titles), "i": lambda g: g.num(1050, 9000),
+          "s": pick(["FailedPublishPathNotPublished", "FailedPublishContentInvalid", "FailedPublishCancelledByEvent", "FailedPublishHasExpired"])}),
+        (5, um_head("Failed to publish document id={{DocumentId}}, reason={{Reason}}.", "Error") + ',"DocumentId":{i},"Reason":"{s}",'
+         + um_tail("Umbraco.Cms.Core.Services.ContentService", "ERROR"),
+         {**ums, "i": lambda g: g.num(1050, 9000), "s": pick(["FailedPublishPathNotPublished", "FailedPublishContentInvalid"])}),
+        (4, um_head("Failed to unpublish document id={{DocumentId}}, reason={{Reason}}.", "Error") + ',"DocumentId":{i},"Reason":"{s}",'
+         + um_tail("Umbraco.Cms.Core.Services.ContentService", "ERROR"),
+         {**ums, "i": lambda g: g.num(1050, 9000), "s": pick(["FailedUnpublishCancelledByEvent", "FailedUnpublishMandatoryCultureUnpublished"])}),
+        (6, um_head("Rebuilding index '{{IndexName}}'") + ',"IndexName":"{x}",' + um_tail("Umbraco.Cms.Web.BackOffice.Controllers.ExamineManagementController", "INFO ", True),
+         {**ums, "x": pick(um_indexes)}),
+        (6, um_head("Rebuilding index '{{IndexName}}' done, {{DocumentCount}} items committed (can differ from the number of items in the index)")
+         + ',"IndexName":"{x}","DocumentCount":{n},' + um_tail("Umbraco.Cms.Web.BackOffice.Controllers.ExamineManagementController", "INFO "),
+         {**ums, "x": pick(um_indexes), "n": count}),
+        (4, um_head("Starting initialize async background thread.") + "," + um_tail("Umbraco.Cms.Infrastructure.Examine.ExamineIndexRebuilder", "INFO "), ums),
+        (6, um_head("Keep alive failed.", "Error") + ',"@x":"{x}",' + um_tail("Umbraco.Cms.Infrastructure.HostedServices.KeepAlive", "ERROR"),
+         {**ums, "x": pick(um_exc)}),
+        (8, um_head("Login attempt failed for username {{Username}} from IP address {{IPAddress}}", "Warning") + ',"Username":"{u}","IPAddress":"{i}",'
+         + um_tail("Umbraco.Cms.Web.BackOffice.Controllers.AuthenticationController", "WARN ", True),
+         {**ums, "u": pick(["editor@example.com", "admin@example.com", "j.smith@example.org"]), "i": client_ip}),
+        (6, um_head("An unhandled exception has occurred while executing the request.", "Error") + ',"@x":"{x}",'
+         + um_tail("Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware", "ERROR", True), {**ums, "x": pick(um_exc_req)}),
+        (4, um_head("Failed to determine the https port for redirect.", "Warning") + ","
+         + um_tail("Microsoft.AspNetCore.HttpsPolicy.HttpsRedirectionMiddleware", "WARN ", True), ums),
+    ]
+
+    return strapi + directus + payload + plone + wagtail + craft + umbraco
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -28043,7 +31006,13 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "ServerlessPlatform": serverless_events,
            "CommercePlatform": commerce_events,
            "GatewayPlatform": gateway_events,
-           "IndustrialPlatform": industrial_events}
+           "IndustrialPlatform": industrial_events,
+           "SpacePlatform": space_events,
+           "FabricationPlatform": fabrication_events,
+           "ERPPlatform": erp_events,
+           "FinancePlatform": finance_events,
+           "EducationPlatform": education_events,
+           "ContentPlatform": content_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
