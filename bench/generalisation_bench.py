@@ -53,7 +53,9 @@ CORPORA = ("K8sPlatform", "DataPlatform", "OpsPlatform", "ServicePlatform", "Edg
 # diagnostics give them as counts only
 HELD_OUT = ("MLPlatform", "StoragePlatform", "IdentityPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
             "WorkflowPlatform", "GeoPlatform", "ServerlessPlatform",
-            "CommercePlatform", "GatewayPlatform", "IndustrialPlatform")
+            "CommercePlatform", "GatewayPlatform", "IndustrialPlatform",
+            "SpacePlatform", "FabricationPlatform", "ERPPlatform",
+            "FinancePlatform", "EducationPlatform", "ContentPlatform")
 GRID = {"similarity": (0.4, 0.5, 0.6), "min_word_values": (3, 4, 5)}
 DRAIN_GENERIC = {"regex": [], "st": 0.5, "depth": 4}
 # drain3 as its documentation suggests running it: similarity .5, depth 4, and masking of the
@@ -527,7 +529,8 @@ def main() -> int:
         "and NewSQLPlatform (pass 24, after its first four rules), MiddlewarePlatform, AppliancePlatform, BackupPlatform, "
         "RoboticsPlatform, HealthPlatform and SearchPlatform (pass 25, in two sets while its rules were made elsewhere), "
         "WorkflowPlatform, GeoPlatform, ServerlessPlatform, CommercePlatform, GatewayPlatform and IndustrialPlatform "
-        "(pass 26, in two sets at its start) "
+        "(pass 26, in two sets at its start), SpacePlatform, FabricationPlatform, ERPPlatform, FinancePlatform, "
+        "EducationPlatform and ContentPlatform (pass 27, in two sets at its start) "
         "were written the same way and "
         "scored once on the engine of their day: rows '(blind)' (generalisation-<name>-blind.json, which names "
         "the engine's commit). Rules were later read from SecOps, Analytics and Comms, from pass 20 on from "
@@ -593,7 +596,9 @@ def main() -> int:
             "MiddlewarePlatform", "AppliancePlatform", "BackupPlatform",
             "RoboticsPlatform", "HealthPlatform", "SearchPlatform",
             "WorkflowPlatform", "GeoPlatform", "ServerlessPlatform",
-            "CommercePlatform", "GatewayPlatform", "IndustrialPlatform")),
+            "CommercePlatform", "GatewayPlatform", "IndustrialPlatform",
+            "SpacePlatform", "FabricationPlatform", "ERPPlatform",
+            "FinancePlatform", "EducationPlatform", "ContentPlatform")),
     ]
     for name, blind, label in blind_runs:
         md.append(
