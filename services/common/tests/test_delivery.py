@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import sqlite3
@@ -305,3 +306,43 @@ async def test_small_polls_of_large_fetches_hand_out_each_record_once_in_order_a
             assert committed == deliveries[-1].offset + 1
     finally:
         await consumer.stop()
+
+
+async def test_stop_is_bounded_and_names_where_a_stuck_step_waits(
+    kafka_bootstrap: str, topic_prefix: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr("logmesh_runtime.service.STOP_STEP_S", 0.3)
+    closed: list[str] = []
+    released = asyncio.Event()  # set at the end, so the loop can close after the test
+
+    async def refuse_to_stop() -> None:  # swallows its cancellation, as buggy client code can
+        while not released.is_set():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(3600)
+
+    async def stuck_loop() -> None:
+        await refuse_to_stop()
+
+    async def stuck_hook() -> None:
+        await refuse_to_stop()
+
+    async def close_store() -> None:
+        closed.append("store")
+
+    service = Service(settings(kafka_bootstrap, topic_prefix))
+    service.mesh.consume(FEEDBACK, lambda _event, _delivery: asyncio.sleep(0))
+    service.background(stuck_loop)
+    service.on_shutdown(close_store)
+    service.on_shutdown(stuck_hook)
+    started = asyncio.get_running_loop().time()
+    with caplog.at_level("ERROR", logger="logmesh_runtime.service"):
+        async with service.running():
+            pass
+    assert asyncio.get_running_loop().time() - started < 10
+    assert closed == ["store"]  # the hooks after a stuck one still ran
+    stuck = [r.getMessage() for r in caplog.records if "did not stop in time" in r.getMessage()]
+    assert len(stuck) == 2
+    assert all("refuse_to_stop (test_delivery.py:" in message for message in stuck)
+    assert any(message.startswith("background task stuck_loop") for message in stuck)
+    assert any("shutdown hook" in message and "stuck_hook" in message for message in stuck)
+    released.set()

@@ -193,13 +193,15 @@ class Mesh:
 
     async def stop(self) -> None:
         """Stop consuming (in-flight batches get ``shutdown_grace_s``), then flush and close the producer."""
-        for pipeline in self._pipelines:  # the last poll's durable rest, committed while the consumer is still a member
-            await pipeline.drain()
-        await self.broker.stop()
-        if self._producer is not None:
-            await self._producer.stop()
-            self._producer = None
-            self._writer = None
+        try:
+            for pipeline in self._pipelines:  # the last poll's durable rest, committed while the consumer is still a member
+                await pipeline.drain()
+            await self.broker.stop()
+        finally:  # also when the caller gave up on a consumer that would not stop (Service.stop bounds it)
+            if self._producer is not None:
+                await self._producer.stop()
+                self._producer = None
+                self._writer = None
 
     def assignments(self) -> list[tuple[Any, Any]]:
         """(aiokafka consumer, TopicPartition) for every partition this replica's consumers own now."""

@@ -36,6 +36,32 @@ Check = Callable[[], Awaitable[tuple[bool, str]]]
 Hook = Callable[[], Awaitable[None]]
 
 
+STOP_STEP_S = 10.0  # what each shutdown step gets beyond the handlers' grace (flush, leave the group, close)
+
+
+async def _bounded(step: Awaitable[None], what: str, timeout_s: float) -> None:
+    """Run one shutdown step for at most ``timeout_s``; a failure or an overrun is logged, not raised."""
+    task = asyncio.ensure_future(step)
+    done, _ = await asyncio.wait({task}, timeout=timeout_s)
+    if not done:
+        _log_stuck(task, what)
+    elif not task.cancelled() and task.exception() is not None:
+        log.error("stopping %s failed", what, exc_info=task.exception())
+
+
+def _log_stuck(task: asyncio.Future[Any], what: str) -> None:
+    """Name where an overrunning step waits, then cancel it (it may not stop: it is left behind)."""
+    places = []
+    awaited = task.get_coro() if isinstance(task, asyncio.Task) else None
+    while awaited is not None:  # the chain of awaits down to the innermost coroutine (a task's stack shows one frame)
+        frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+        if frame is not None:
+            places.append(f"{frame.f_code.co_name} ({frame.f_code.co_filename.rsplit('/', 1)[-1]}:{frame.f_lineno})")
+        awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+    log.error("%s did not stop in time; left behind, waiting in %s", what, " -> ".join(places) or "an unknown place")
+    task.cancel()
+
+
 class Service:
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
@@ -119,20 +145,23 @@ class Service:
         log.info("%s started", self.settings.service_name)
 
     async def stop(self) -> None:
-        """Stop taking new work, let in-flight handlers finish (graceful_timeout), then close."""
+        """Stop taking new work, let in-flight handlers finish (graceful_timeout), then close.
+
+        Every step is bounded: a step that outlives its time is logged with where it waits and left
+        behind, so a process always gets to exit (Kubernetes kills it at terminationGracePeriodSeconds
+        anyway, without saying what hung)."""
         self.ready = False
         self.metrics.ready.set(0)
-        await self.mesh.stop()  # waits for running handlers, then commits nothing further
+        # waits for running handlers, then commits nothing further
+        await _bounded(self.mesh.stop(), "the broker connection", self.settings.shutdown_grace_s + STOP_STEP_S)
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=STOP_STEP_S)
+            for task in pending:
+                _log_stuck(task, f"background task {task.get_name()}")
         for hook in reversed(self._shutdown):
-            try:
-                await hook()
-            except Exception:
-                log.exception("shutdown hook failed")
+            await _bounded(hook(), f"shutdown hook {getattr(hook, '__qualname__', hook)}", STOP_STEP_S)
         self.tracer_provider.shutdown()
         log.info("%s stopped", self.settings.service_name)
 
