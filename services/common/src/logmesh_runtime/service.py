@@ -152,8 +152,9 @@ class Service:
         anyway, without saying what hung)."""
         self.ready = False
         self.metrics.ready.set(0)
-        # waits for running handlers, then commits nothing further
-        await _bounded(self.mesh.stop(), "the broker connection", self.settings.shutdown_grace_s + STOP_STEP_S)
+        # waits for running handlers, then commits nothing further; the grace twice: an overlapped poll's
+        # rest is drained first, then FastStream waits for the handler behind it (docs/decisions/record-path.md)
+        await _bounded(self.mesh.stop(), "the broker connection", 2 * self.settings.shutdown_grace_s + STOP_STEP_S)
         for task in self._tasks:
             task.cancel()
         if self._tasks:
