@@ -3039,7 +3039,8 @@ def test_a_word_alone_in_square_brackets_or_a_quoted_code_is_a_printed_argument(
            f'"{mode}" was successful.' for n, mode in [(72981, "X"), (44330, "X"), (32156, "S"), (48133, "X")]]
     for lines in (akka, db2):
         assert len(set(_groups(lines))) == 1
-        assert len(set(_groups_with(EngineConfig(enclosed_values=False), lines))) > 1
+        # (Db2's quoted modes beside the quoted "<*>" count as quoted words too: pass 27c)
+        assert len(set(_groups_with(EngineConfig(enclosed_values=False, quoted_words=False), lines))) > 1
 
 
 def test_a_remark_in_round_brackets_stays_a_keyword() -> None:
@@ -4162,3 +4163,47 @@ def test_a_preposition_where_another_line_prints_a_value_is_another_statement() 
     assert not _preposition_at_value("on", "<*>")  # a state ("power on"), not only a preposition
     assert not _preposition_at_value("the", "<*>")  # an article: left to the other rules
     assert not _preposition_at_value("from", "to")  # two words: the sibling rules decide
+
+
+# ---------------------------------------------------------------- twenty-seventh pass (c)
+
+
+def test_three_words_alone_in_quotes_at_one_place_are_values_whatever_their_case() -> None:
+    # an invented job scheduler quotes the lane it picked, a name of few values printed in
+    # capitals with dots and dashes: three different quoted words there are the lane argument
+    lanes = ["BULK.EXPORT", "Interactive", "NIGHTLY-BATCH", "BULK.EXPORT", "Interactive", "NIGHTLY-BATCH"]
+    lines = [f"2026-12-06 07:0{i}:1{i} sched[{400 + i}]: worker {i} picked lane '{n}' for job {1000 + 17 * i}"
+             for i, n in enumerate(lanes)]
+    assert len(set(_groups(lines))) == 1
+    assert "lane '<*>'" in _groups(lines)[0]
+    assert len(set(_groups_with(EngineConfig(quoted_words=False), lines))) > 1
+
+
+def test_quoted_words_need_three_or_a_quoted_value_beside_them_and_no_keyword_pair() -> None:
+    from template_matching.engine.core import _quoted_words
+
+    tokens = ("<*>", "sched[<*>]:", "picked", "lane", "'BULK.EXPORT'", "for", "job", "<*>")
+    three = ("'BULK.EXPORT'", "'Interactive'", "'NIGHTLY-BATCH'")
+    assert _quoted_words(tokens, 4, three, True, True)
+    # two quoted words may be a statement's own pair ('stage "Warmup_Begin"' / '"Warmup_End"')
+    assert not _quoted_words(tokens, 4, three[:2], True, True)
+    # ... unless the template quotes a value at another place: the statement quotes its arguments
+    beside = ("<*>", "squad", '"Blue"', "claimed", '"<*>"', "at", "minute", "<*>")
+    assert _quoted_words(beside, 2, ('"Blue"', '"Amber"'), True, True)
+    assert not _quoted_words(beside, 2, ('"Blue"', '"Amber"'), True, False)
+    # keyword pairs stay apart even quoted: a word and its negation, participles, outcomes
+    assert not _quoted_words(tokens, 4, ("'Active'", "'Inactive'", "'Standby'"), True, True)
+    assert not _quoted_words(tokens, 4, ("'started'", "'stopped'", "'queued'"), True, True)
+    assert not _quoted_words(tokens, 4, ("'ok'", "'failed'", "'skipped'"), True, True)
+    # a quoted text of a value or of nothing, or an unquoted word, is no quoted word
+    assert not _quoted_words(tokens, 4, ("'<*>'", "'BULK'", "'Interactive'"), True, True)
+    assert not _quoted_words(tokens, 4, ("BULK.EXPORT", "'Interactive'", "'NIGHTLY-BATCH'"), True, True)
+
+
+def test_a_quoted_state_pair_stays_two_templates() -> None:
+    # a statement that quotes its own two states ("'Active'" / "'Inactive'") keeps them apart
+    states = ["Active", "Inactive", "Active", "Inactive"]
+    lines = [f"2026-12-06 07:1{i}:0{i} powerd[{88 + i}]: display state changed to '{s}' after {30 + i} s"
+             for i, s in enumerate(states)]
+    groups = _groups(lines)
+    assert groups[0] == groups[2] != groups[1] == groups[3]

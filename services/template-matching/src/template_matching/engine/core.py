@@ -8,7 +8,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import pairwise
+from itertools import combinations, pairwise
 from typing import Any
 
 from template_native import TemplateIndex, mask_line
@@ -194,6 +194,18 @@ class EngineConfig:
     # valued_separators); the key is the statement's word, the part after it the argument
     # (see _glued_field; pass 26d)
     glued_fields: bool = True
+    # the words of a sibling position that are each one word alone in quotes, whatever their
+    # case, and three or more ("object 'ORDERS.IN'." / "'ORDERS.OUT'." / "'SYSTEM.QUEUE'."),
+    # are values: quotes are how a format string frames an argument ('%s'), and a statement's
+    # own quoted keywords come in pairs ("Round_Start" / "Round_End"). Pass 20b took only
+    # lower-case names and codes in capitals (a capitalised quoted word was as often a state,
+    # 'Active' / 'Inactive'); a keyword pair (a participle, a word and its negation, an
+    # outcome and its opposite) never counts (see _quoted_words; pass 27c)
+    quoted_words: bool = True
+    # with quoted_words, two such words already count in a template that quotes a value at
+    # another place (Team "CT" / "TERRORIST" triggered "<*>"): the statement quotes its
+    # arguments there (as glued_fields asks another glued field; pass 27c)
+    quoted_words_beside_values: bool = True
     # of the templates that differ from a line in as many words, one whose differing word is
     # a keyword pair with the line's (a word and its negation, an outcome and its opposite, two
     # verb forms: no evidence merges them) is the last choice, after one differing in a word
@@ -1609,6 +1621,36 @@ def _own_word(tokens: tuple[str, ...]) -> bool:
     """Whether one of the tokens is a word alone (_plain_word) that is not a severity: a word
     the statement prints, not its logger (pass 24a)."""
     return any(w.lower() not in _LEVEL_WORDS | _LEVEL_ABBREVIATIONS for w in _words_alone(tokens))
+
+
+# one word alone in quotes, any case, no variable inside ("'ORDERS.IN'.", '"Full"', "'geometric::PRM'")
+_QUOTED_WORD = re.compile(r"""^(["'])([^\s"'`<>]*[A-Za-z][^\s"'`<>]*)\1[,.;:)]?$""")
+
+
+# a quoted token holding a value ("'<*>'", '"<*>",', "'<*>/<*>'")
+_QUOTED_VAR = re.compile(r"""^(["'])[^"'`\s]*<\*>[^"'`\s]*\1""")
+
+
+def _quoted_words(tokens: tuple[str, ...], i: int, words: tuple[str, ...], capitals: bool, beside: bool) -> bool:
+    """Whether the different words at ``i`` are each one word alone in quotes, whatever their
+    case ("access object 'ORDERS.IN'." / "'ORDERS.OUT'." / "'SYSTEM.ADMIN.QUEUE'."): a format
+    string quotes the argument it prints ('%s'). Three of them at least, since a statement's
+    own quoted keywords come in pairs ('triggered "Round_Start"' / '"Round_End"'), or two in a
+    template that quotes a value at another place (``beside``: 'Team "CT" triggered "<*>"' /
+    '"TERRORIST"'). Not when two of them are a keyword pair (a participle, a word and its
+    negation, a success and a failure word: "'Active'" / "'Inactive'")."""
+    inner = []
+    for w in words:
+        m = _QUOTED_WORD.match(w)
+        if m is None:
+            return False
+        inner.append(m.group(2))
+    for a, t in combinations(inner, 2):
+        if _keyword_variant(a, t, capitals) or _negated_variant(a, t) or _outcome_pair(a, t):
+            return False
+    if len(set(inner)) >= 3:
+        return True
+    return beside and any(j != i and _QUOTED_VAR.match(tokens[j]) is not None for j in range(len(tokens)))
 
 
 def _participle(tok: str, capitals: bool = False) -> bool:
@@ -5267,6 +5309,11 @@ class TemplateEngine:
             return True
         if self.config.glued_fields and _glued_field(
             group.members[0].tokens, group.pos, words, self.config.capital_participles
+        ):
+            return True
+        if self.config.quoted_words and group.pos > 0 and _quoted_words(
+            group.members[0].tokens, group.pos, words, self.config.capital_participles,
+            self.config.quoted_words_beside_values,
         ):
             return True
         if self.config.count_nouns and _count_nouns(group.members[0].tokens, group.pos, words):
