@@ -4207,3 +4207,84 @@ def test_a_quoted_state_pair_stays_two_templates() -> None:
              for i, s in enumerate(states)]
     groups = _groups(lines)
     assert groups[0] == groups[2] != groups[1] == groups[3]
+
+
+# an interface engine's worker threads are named after the channel they serve, a name of any
+# number of words printed inside the header's square brackets (pass 27a)
+_DISPATCH_LINES = (
+    "WARN 2026-12-06 08:10:01,114 [Dispatch Worker on Billing Feed (7f3a) < pool-2] router: Queued batch 31 for site 4",
+    "WARN 2026-12-06 08:10:02,503 [Dispatch Worker on Lab Orders Outbound (92c1) < pool-3] router: Queued batch 7 for site 2",
+    "WARN 2026-12-06 08:10:04,877 [Dispatch Worker on Radiology (11be) < pool-2] router: Queued batch 12 for site 9",
+    "WARN 2026-12-06 08:10:05,021 [Dispatch Worker on ICU Bedside Monitor Feed (c4d0) < pool-1] router: Queued batch 3 for site 1",
+)
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_thread_name_in_the_header_is_one_value_of_any_length(order: int) -> None:
+    lines = _DISPATCH_LINES[::order]
+    assert len(_one_stream(lines)) == 1
+    # without the rule the aligned words inside the brackets keep one template per name length
+    assert len(_one_stream(lines, EngineConfig(gapped_header_groups=False))) > 1
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_words_after_the_header_group_still_tell_statements_apart(order: int) -> None:
+    # the same thread names, two statements after the header: never one template
+    lines = (
+        *_DISPATCH_LINES[:2],
+        "WARN 2026-12-06 08:11:02,503 [Dispatch Worker on Lab Orders Outbound (92c1) < pool-3] router: Dropped batch 7 after retries",
+        "WARN 2026-12-06 08:11:04,877 [Dispatch Worker on Radiology (11be) < pool-2] router: Dropped batch 12 after retries",
+    )[::order]
+    templates = _one_stream(lines)
+    assert all(("Queued" in t) != ("Dropped" in t) for t in templates)
+
+
+def test_a_bracketed_group_after_the_messages_words_is_not_a_header_field() -> None:
+    from template_matching.engine.core import _header_value
+
+    header = ("WARN", "<*>", "[Dispatch", "Worker", "on", "Billing", "Feed", "(<*>)]", "router:", "Queued", "batch", "<*>")
+    assert _header_value(header, 2, 8)
+    # a group after a word of the message ("request") is the message's: its words may name it
+    message = ("WARN", "<*>", "request", *header[2:])
+    assert not _header_value(message, 3, 9)
+    # no message words after the group: nothing outside it names the statement
+    assert not _header_value(("WARN", "<*>", "[Dispatch", "Worker", "on", "Billing", "(<*>)]", "<*>"), 2, 7)
+
+
+# an application server's header of fields in angle brackets: its thread field prints a name
+# of one token ("<Thread-14>", "<main>") or of several ("<[ACTIVE] Worker: '12' for queue: 'default'>")
+_ANGLE_HEADER = (
+    "####<Dec 6, 2026, 8:10:01,114 AM UTC> <Info> <Pool> <node-1> <AdminServer> {} <<system>> <> <APP-000100>"
+    " <Pool orders resized to 4 connections>"
+)
+
+
+@pytest.mark.parametrize("other", ["<[ACTIVE] Worker: '12' for queue: 'default'>", "<<anonymous user>>"])
+def test_a_header_field_in_angle_brackets_is_one_value_of_any_length(other: str) -> None:
+    from template_matching.engine.core import VAR, _gapped_merge
+
+    engine = TemplateEngine()
+    tpl, toks = engine._mask(_ANGLE_HEADER.format("<Thread-14>")), engine._mask(_ANGLE_HEADER.format(other))
+
+    def merge(tpl: tuple[str, ...], flag: bool) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
+        return _gapped_merge(
+            tpl, (), toks, enclosed_values=True, enclosing_values=True, header_groups=flag,
+        )
+
+    merged = merge(tpl, True)
+    assert merged is not None and merged[1][10] == VAR and merged[2] == (10,)
+    assert merge(tpl, False) is None
+    # the template's field has varied already and lost its brackets ("<main>" / "<Thread-14>")
+    bare = tuple(VAR if t == "<Thread-<*>>" else t for t in tpl)
+    assert merge(bare, True) is not None
+    assert merge(bare, False) is None
+
+
+def test_an_angle_bracketed_group_after_the_messages_words_is_not_a_header_field() -> None:
+    from template_matching.engine.core import _gapped_merge
+
+    engine = TemplateEngine()
+    line = "####<Dec 6, 2026, 8:10:01,114 AM UTC> <Info> <Pool> resized pool orders {} to 4 connections"
+    tpl = engine._mask(line.format("<Thread-14>"))
+    toks = engine._mask(line.format("<[ACTIVE] Worker: '12' for queue: 'default'>"))
+    assert _gapped_merge(tpl, (), toks, enclosed_values=True, enclosing_values=True, header_groups=True) is None

@@ -485,6 +485,15 @@ class EngineConfig:
     # the whole value: the aligned tokens inside it join the gap, up to its delimiters
     # (see _enclosing_extent; pass 26c)
     gapped_enclosing_values: bool = True
+    # with gapped_enclosing_values, a bracketed group of the line's header (a thread or
+    # channel name printed with spaces: "[Dispatch Thread on Billing Feed (<*>)]" / "[Dispatch
+    # Thread on Lab Results Out (<*>)]") is one value though words of it aligned: before it
+    # the line prints only the header's tokens (values, a level word, one-token fields), so
+    # its words name no statement; the message's words after it still do. A header field in
+    # angle brackets is one value too ("<Thread-<*>>" / "<[ACTIVE] Worker: '7' for queue:
+    # 'default'>"), and so is a bracketed field where the template's header prints a bare
+    # variable (see _header_value, _header_field; pass 27a)
+    gapped_header_groups: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -3416,7 +3425,7 @@ _ENCLOSERS = {'"': '"', "'": "'", "(": ")", "[": "]", "{": "}"}
 _ENCLOSED_TOKENS = 12
 
 
-def _enclosed_text(run: tuple[str, ...]) -> tuple[str, str] | None:
+def _enclosed_text(run: tuple[str, ...], angle: bool = False) -> tuple[str, str] | None:
     """(opener, what follows the closer) where ``run`` is one value enclosed in quotes or
     brackets that open at its first character and close in its last token, followed by two
     punctuation characters at most ("'Living Room Temperature':", ""left arm")", "[<*>
@@ -3425,7 +3434,7 @@ def _enclosed_text(run: tuple[str, ...]) -> tuple[str, str] | None:
         return None
     text = " ".join(run)
     opener = text[0]
-    closer = _ENCLOSERS.get(opener)
+    closer = ">" if angle and opener == "<" else _ENCLOSERS.get(opener)
     if closer is None:
         return None
     if opener == closer:
@@ -3466,7 +3475,7 @@ def _enclosed_words(toks: tuple[str, ...]) -> set[str]:
     return out
 
 
-def _enclosed_place(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
+def _enclosed_place(run_t: tuple[str, ...], run_l: tuple[str, ...], angle: bool = False) -> bool:
     """Whether the template's and the line's tokens at one place of a gapped merge are each
     one quoted or bracketed value, opened by the same character and followed by the same
     punctuation, the template's holding a variable (the place has shown that it varies):
@@ -3475,7 +3484,7 @@ def _enclosed_place(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
     value must hold a value or a comma. Pass 24c."""
     if not any(VAR in x for x in run_t):
         return False
-    a, b = _enclosed_text(run_t), _enclosed_text(run_l)
+    a, b = _enclosed_text(run_t, angle), _enclosed_text(run_l, angle)
     if a is None or a != b:
         return False
     # words alone in round brackets are a phrase ("(cache miss)", "(idletimeout)"), which an
@@ -3486,7 +3495,7 @@ def _enclosed_place(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
 def _enclosed_extent(
     tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], ends: list[tuple[int, int]], k: int,
     prev_i: int, prev_j: int, since_gap: int, units: bool = False, enclosed: bool = True, names: bool = False,
-    particles: bool = False, enclosing: bool = False,
+    particles: bool = False, enclosing: bool = False, header: bool = False,
 ) -> tuple[int, int] | None:
     """Whether the unaligned place before ``ends[k]`` is one enclosed value (_enclosed_place),
     alone or with the aligned pair next to it where the template holds a variable (the
@@ -3521,14 +3530,18 @@ def _enclosed_extent(
         hi_t, hi_l = (i + 1, j + 1) if right else (i, j)
         if _enclosed_place(tpl[lo_t:hi_t], toks[lo_l:hi_l]):
             return int(left), int(right)
+        if header and lo_t < hi_t and lo_l < hi_l and _header_field(tpl[lo_t:hi_t], toks[lo_l:hi_l]) and _header_value(
+            tpl, lo_t, hi_t, toks[lo_l][:1]
+        ):
+            return int(left), int(right)
     if enclosing:
-        return _enclosing_extent(tpl, gaps, toks, ends, k, prev_i, prev_j, since_gap)
+        return _enclosing_extent(tpl, gaps, toks, ends, k, prev_i, prev_j, since_gap, header)
     return None
 
 
 def _enclosing_extent(
     tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], ends: list[tuple[int, int]], k: int,
-    prev_i: int, prev_j: int, since_gap: int,
+    prev_i: int, prev_j: int, since_gap: int, header: bool = False,
 ) -> tuple[int, int] | None:
     """Whether the unaligned place before ``ends[k]`` lies inside one quoted or bracketed
     value on both sides, whose delimiters open and close at aligned pairs next to the place
@@ -3570,11 +3583,68 @@ def _enclosing_extent(
                 continue
             # an aligned plain word inside the value may be the statement's own wording set in
             # brackets ("(from client <*> port <*>)"): only values and other tokens are taken
-            if any(_PLAIN_WORD.match(tpl[x]) for x, _ in (*ends[k - b : k], *ends[k : k + a])):
+            if any(_PLAIN_WORD.match(tpl[x]) for x, _ in (*ends[k - b : k], *ends[k : k + a])) and not (
+                header and _header_value(tpl, lo_t, hi_t)
+            ):
                 continue
             if _enclosed_place(tpl[lo_t:hi_t], toks[lo_l:hi_l]):
                 return b, a
     return None
+
+
+def _header_token(tok: str) -> bool:
+    """A token a logging library's header prints before the message: a value (date, time,
+    pid), punctuation, a level word, a one-token bracketed field ("[main]", "<Notice>")."""
+    if VAR in tok or not _has_alpha(tok):
+        return True
+    if tok.strip("[]()<>:,|-").lower() in _LEVEL_WORDS:
+        return True
+    return tok[:1] in "[(<" and tok.rstrip(":,")[-1:] in "])>"
+
+
+def _header_groups(tpl: tuple[str, ...], p: int) -> frozenset[int]:
+    """The positions before ``p`` inside square- or angle-bracketed groups of several tokens
+    (twelve at most) that close before ``p`` (a date printed with spaces, "####<Dec 3, 2026,
+    2:41:23 AM UTC>"; a thread name, "[Server thread/INFO]:"): fields of a header, as
+    _header_group finds them for square brackets."""
+    inside: set[int] = set()
+    i = 0
+    while i < p:
+        t = tpl[i]
+        for o, c in (("[", "]"), ("<", ">")):
+            if t.count(o) > t.count(c):
+                depth = 0
+                for j in range(i, min(p, i + _ENCLOSED_TOKENS)):
+                    depth += tpl[j].count(o) - tpl[j].count(c)
+                    if depth <= 0:
+                        inside.update(range(i, j + 1))
+                        i = j
+                        break
+                break
+        i += 1
+    return frozenset(inside)
+
+
+def _header_field(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
+    """Whether the template's and the line's tokens at a place are one field of a header in
+    angle brackets ("<Thread-<*>>" / "<[ACTIVE] Worker: '7' for queue: 'default'>"), or the
+    line's bracketed field where the template prints a bare variable (the field has varied:
+    "<main>" / "<Thread-14>" made "<*>"). Pass 27a."""
+    if run_t == (VAR,):
+        return _enclosed_text(run_l, angle=True) is not None
+    return run_t[0][:1] == "<" and _enclosed_place(run_t, run_l, angle=True)
+
+
+def _header_value(tpl: tuple[str, ...], lo: int, hi: int, opener: str = "") -> bool:
+    """Whether the enclosed value ``tpl[lo:hi]`` is a field of the line's header: only the
+    header's tokens before it (_header_token), and the message's words after it (two plain
+    words at least), so the words inside it name no statement. Pass 27a."""
+    if (opener if tpl[lo] == VAR else tpl[lo][:1]) not in ("[", "<"):
+        return False
+    grouped = _header_groups(tpl, lo)
+    if not all(k in grouped or _header_token(t) for k, t in enumerate(tpl[:lo])):
+        return False
+    return sum(1 for t in tpl[hi:] if _PLAIN_WORD.match(t)) >= 2
 
 
 # a name of several title-case words holds this many tokens at most (_name_extent)
@@ -3633,6 +3703,7 @@ def _gapped_merge(
     trailing_clauses: bool = False, digit_names: bool = False,
     value_pair: Callable[[tuple[str, ...], int, str, str], bool] | None = None, enclosed_values: bool = False,
     value_units: bool = False, name_words: bool = False, name_particles: bool = False, enclosing_values: bool = False,
+    header_groups: bool = False,
 ) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
     """(aligned constants, tokens, gap positions) of the gapped template that covers both the
     template and the line, or None where the two are not one message with parts of varying
@@ -3680,7 +3751,7 @@ def _gapped_merge(
                 ext = _enclosed_extent(
                     tpl, gaps, toks, ends, k, prev_i, prev_j,
                     len(out) - 1 - new_gaps[-1] if new_gaps else _ENCLOSED_TOKENS + 2, value_units,
-                    enclosed_values, name_words, name_particles, enclosing_values,
+                    enclosed_values, name_words, name_particles, enclosing_values, header_groups,
                 ) if enclosed_values or name_words else None
                 if ext is None:
                     return None
@@ -4817,7 +4888,7 @@ class TemplateEngine:
                 ct, (), ot, self.config.optional_groups, self.config.trailing_clauses, self.config.gapped_digit_names,
                 self._gapped_value_pair(), self.config.gapped_enclosed_values,
                 self.config.gapped_value_units, self.config.gapped_name_words, self.config.gapped_name_particles,
-                self.config.gapped_enclosing_values,
+                self.config.gapped_enclosing_values, self.config.gapped_header_groups,
             )
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = merged
@@ -4895,7 +4966,7 @@ class TemplateEngine:
                 c.tokens, _gaps_of(c), toks, self.config.optional_groups, self.config.trailing_clauses,
                 self.config.gapped_digit_names, self._gapped_value_pair(), self.config.gapped_enclosed_values,
                 self.config.gapped_value_units, self.config.gapped_name_words, self.config.gapped_name_particles,
-                self.config.gapped_enclosing_values,
+                self.config.gapped_enclosing_values, self.config.gapped_header_groups,
             )
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = (merged[0], merged[1], merged[2], c)
