@@ -2624,13 +2624,15 @@ def _span_cut(
         # persistent volume" / "daemon sets" / "job"): one value once they took as many
         # forms as a plain word position needs (min_word_values)
         return p, s
+    # two runs enclosed in one kind of bracket: one bracketed value, when a word of the message
+    # stands around it (with enclosed_header_words, not a severity word nor the words of a
+    # bracketed header field, "INFO (<*>) [ ] ..." / "INFO (<*>) [c:<*> ...] ...": they stand
+    # before every statement alike)
     if (
         _enclosed(mt) and _enclosed(ml) and _opening(mt[0]) == _opening(ml[0]) and (fixed or _is_message_word(label))
         and not (one_bracket_runs and _bracketed_record(label, mt, ml))
         and not (enclosed_header_words and not _is_message_word(label) and not _message_words_around(tpl, p, nt - s))
     ):
-        # (a severity word or the words of a bracketed header field, "INFO (<*>) [ ] ..." /
-        # "INFO (<*>) [c:<*> ...] ...", vouch for nothing: they stand before every statement)
         return p, s
     if nt != nl and mt[0][:1] in "([" and ml[0][:1] == mt[0][:1] and (fixed or _is_message_word(label)):
         # the two runs open the same bracket and the shared suffix ate its end ("(Views: <*>
