@@ -4288,3 +4288,63 @@ def test_an_angle_bracketed_group_after_the_messages_words_is_not_a_header_field
     tpl = engine._mask(line.format("<Thread-14>"))
     toks = engine._mask(line.format("<[ACTIVE] Worker: '12' for queue: 'default'>"))
     assert _gapped_merge(tpl, (), toks, enclosed_values=True, enclosing_values=True, header_groups=True) is None
+
+
+# ------------------- the header's words do not vouch for an enclosed run (twenty-seventh pass b)
+
+# an invented search server prints "date time LEVEL (thread) [context] logger message"; its
+# context is "[ ]" for a node's own statements and "[c:... x:...]" for a core's, so two
+# statements' runs from the context to the line's end open with "[" and close with "]"
+_SEARCH_MESSAGES = (
+    "o.e.c.CoreLocator Cores found: [{c}]",
+    "o.e.s.IndexSearcher Opening [Searcher@{h} main]",
+    "o.e.u.CommitTracker Hard commit scheduled in [{n} ms]",
+    "o.e.h.Ping [books] webapp=/search path=/admin/ping status=0 QTime={n}",
+)
+_SEARCH_LINES = [
+    f"2026-12-06 10:0{i}:1{k}.{200 + i} INFO  ({'main' if k == 0 else f'qtp-{100 + i}'}) "
+    + ("[ ] " if k == 0 else f"[c:books s:shard1 r:core_node{i + 1} x:books_shard1_replica_n{i + 1}] ")
+    + m.format(c=("books", "films")[i % 2], h=f"{7 * i + 3:x}f", n=40 + i)
+    for i in range(4) for k, m in enumerate(_SEARCH_MESSAGES)
+]
+# an invented application server prints its header as bracketed fields, the timestamp and the
+# thread with spaces inside their "<...>"; the message is the last field
+_SERVER_MESSAGES = (
+    '<Channel "Default" is now listening on 10.0.0.{i}:7001 for protocols iiop, t3, http.>',
+    "<Server state changed to RUNNING.>",
+    '<Started the Administration Server "AdminServer" for domain "base_domain" in production mode.>',
+    "<Shutdown has completed.>",
+)
+_SERVER_LINES = [
+    f"####<Dec 6, 2026, 10:0{i}:1{k},{100 + i} AM UTC> <Notice> <WebLogicServer> <host1> <AdminServer> "
+    f"<[ACTIVE] ExecuteThread: '{i}' for queue: 'weblogic.kernel.Default (self-tuning)'> <<WLS Kernel>> <> <> "
+    f"<17334792{i}{k}123> <BEA-00{3 + k}65> " + m.format(i=i + 5)
+    for i in range(3) for k, m in enumerate(_SERVER_MESSAGES)
+]
+
+
+def test_the_headers_words_do_not_vouch_for_an_enclosed_run() -> None:
+    # the enclosed-run clause of _span_cut took the context and the whole message for one
+    # bracketed value when the only words outside the run were the header's: a severity word
+    # ("INFO"), or words inside a bracketed header field printed with spaces (the date's
+    # "Dec", "AM", "UTC>"; the thread's "queue:")
+    on = _templates_of(_SEARCH_LINES)
+    assert len(on) == 4 and not any(t.endswith(") <*>") for t in on)
+    assert _templates_of(_SEARCH_LINES, enclosed_header_words=False) == ["<*> <*>:<*>:<*> INFO (<*>) <*>"]
+    on = _templates_of(_SERVER_LINES)
+    assert len(on) == 4 and not any(t.endswith("> <*>") for t in on)
+    off = _templates_of(_SERVER_LINES, enclosed_header_words=False)
+    assert len(off) < 4 and any(t.endswith("<BEA-<*>> <*>") for t in off)
+    # a bracketed text after the message's own words is still one value, as without the rule
+    gc = [f"[gc] Pause Young {c} {300 + i}M->{120 + i}M(1024M) {i + 2}.{i}ms" for i, c in enumerate(
+        ("(Normal) (G1 Evacuation Pause)", "(Concurrent Start) (G1 Humongous Allocation)",
+         "(Normal) (G1 Evacuation Pause)", "(Prepare Mixed) (G1 Evacuation Pause)"))]
+    assert _templates_of(gc) == _templates_of(gc, enclosed_header_words=False) == ["[gc] Pause Young <*> <*>><*>(<*>) <*>"]
+    # a label of the message before the run vouches as a message word does ("Request:")
+    from template_matching.engine.core import _header_words, _message_words_around
+
+    tpl = ("<*>", "<*>:<*>:<*>", "[<*>]", "DEBUG", "-", "Request:", "[<*>:<*>", "(Subnet)]", "GET", "<*>", "(bob)")
+    assert _message_words_around(tpl, 7, len(tpl))
+    assert not _message_words_around(("<*>", "INFO", "(<*>)", "[", "]", "x"), 3, 6)
+    header = ("####<Dec", "<*>,", "<*>", "PM", "UTC>", "<Notice>", "<[ACTIVE]", "ExecuteThread:", "'<*>'>", "<BEA-<*>>")
+    assert _header_words(header, len(header)) == frozenset({0, 1, 2, 3, 4, 6, 7, 8})

@@ -380,6 +380,11 @@ class EngineConfig:
     # leader at term <*>"]'), a word of the eaten part is the run's own, not the statement's
     # around it (see _span_cut's same-bracket clause; pass 26a)
     vouching_outside_run: bool = True
+    # the words that vouch for an enclosed run being one value are the message's, not the
+    # header's: a severity word ("INFO") and the words of a header field printed in brackets
+    # with spaces ("####<Dec 3, 2026 10:00 PM UTC>", "<[ACTIVE] ExecuteThread: ...>") stand
+    # before every statement alike (see _header_words; pass 27b)
+    enclosed_header_words: bool = True
     # a span's run in a delimited record never holds a field that is one plain word alone
     # between delimiters ("* establish *", "* service_update *"): the record's action, which
     # names the statement (see _takes_word_field; pass 20d)
@@ -2470,7 +2475,7 @@ def _span_cut(
     call_values: bool = False, bracketed_headers: bool = False, level_words: bool = False,
     glued_records: bool = False, comma_fields: bool = False, one_bracket_runs: bool = False,
     label_after_message_word: bool = False, status_text_case: bool = False,
-    vouching_outside_run: bool = False,
+    vouching_outside_run: bool = False, enclosed_header_words: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -2670,9 +2675,14 @@ def _span_cut(
         # persistent volume" / "daemon sets" / "job"): one value once they took as many
         # forms as a plain word position needs (min_word_values)
         return p, s
+    # two runs enclosed in one kind of bracket: one bracketed value, when a word of the message
+    # stands around it (with enclosed_header_words, not a severity word nor the words of a
+    # bracketed header field, "INFO (<*>) [ ] ..." / "INFO (<*>) [c:<*> ...] ...": they stand
+    # before every statement alike)
     if (
         _enclosed(mt) and _enclosed(ml) and _opening(mt[0]) == _opening(ml[0]) and (fixed or _is_message_word(label))
         and not (one_bracket_runs and _bracketed_record(label, mt, ml))
+        and not (enclosed_header_words and not _is_message_word(label) and not _message_words_around(tpl, p, nt - s))
     ):
         return p, s
     if nt != nl and mt[0][:1] in "([" and ml[0][:1] == mt[0][:1] and (fixed or _is_message_word(label)):
@@ -3024,6 +3034,43 @@ def _header_group(tpl: tuple[str, ...], p: int) -> frozenset[int]:
                     break
         i += 1
     return frozenset(inside)
+
+
+def _header_words(tpl: tuple[str, ...], p: int) -> frozenset[int]:
+    """The positions before ``p`` that belong to the line's header rather than its message:
+    a severity word, and every token of a group opened by a bracket (any of ``[ ( < {``) that
+    spans several tokens and closes before ``p`` ("####<Dec 3, 2026, 10:00:00 PM UTC>",
+    "<[ACTIVE] ExecuteThread: '7' for queue: 'default'>", "[Server thread/INFO]:"): a
+    timestamp, thread or context printed with spaces, alike before every statement."""
+    inside: set[int] = set()
+    i = 0
+    while i < p:
+        tok = _KEY_OPEN.sub("", tpl[i], count=1).lstrip("#")
+        opener = tok[:1]
+        closer = _CLOSERS.get(opener)
+        if closer is not None and opener != '"' and tok.count(opener) > tok.count(closer):
+            depth = 0
+            for j in range(i, p):
+                depth += tpl[j].count(opener) - tpl[j].count(closer)
+                if depth <= 0:
+                    if j > i:
+                        inside.update(range(i, j + 1))
+                        i = j
+                    break
+        elif tpl[i].lower() in _LEVEL_WORDS:
+            inside.add(i)
+        i += 1
+    return frozenset(inside)
+
+
+def _message_words_around(tpl: tuple[str, ...], p: int, end: int) -> bool:
+    """A word of the message stands outside the run ``tpl[p:end]``: before it (not in the
+    header, see _header_words, nor the token right before the run; a label of the message
+    counts, "Request:"), or after it."""
+    header = _header_words(tpl, p - 1)
+    return any(_is_message_word(x.rstrip(":")) for i, x in enumerate(tpl[: p - 1]) if i not in header) or any(
+        _is_message_word(x) for x in tpl[end:]
+    )
 
 
 def _bracket_label(tok: str) -> bool:
@@ -4651,6 +4698,7 @@ class TemplateEngine:
             config.json_keys_in_objects, config.leading_fields, config.call_values, config.bracketed_headers,
             config.level_words, config.glued_records, config.comma_fields, config.one_bracket_runs,
             config.label_after_message_word, config.status_text_case, config.vouching_outside_run,
+            config.enclosed_header_words,
         )
         if cut is None and config.value_label_texts and config.tail_values:
             cut = _value_label_text(tpl, toks, self._field_texts_vary, config.tag_texts_kept)
