@@ -4348,3 +4348,55 @@ def test_the_headers_words_do_not_vouch_for_an_enclosed_run() -> None:
     assert not _message_words_around(("<*>", "INFO", "(<*>)", "[", "]", "x"), 3, 6)
     header = ("####<Dec", "<*>,", "<*>", "PM", "UTC>", "<Notice>", "<[ACTIVE]", "ExecuteThread:", "'<*>'>", "<BEA-<*>>")
     assert _header_words(header, len(header)) == frozenset({0, 1, 2, 3, 4, 6, 7, 8})
+
+
+def _announced_templates(lines: list[str], **flags: bool) -> list[str]:
+    engine = TemplateEngine(EngineConfig(announce_retired=True, **flags))
+    for line in lines:
+        engine.add(line)
+    return sorted(t for _, t, _ in engine.templates())
+
+
+def test_a_severity_printed_in_one_letter_is_no_label() -> None:
+    # an imaging toolkit's log prints its severity as one capital letter and a colon; the verb
+    # after it ("Received" / "Sending") is the statement's, but "I:" passed for a label word,
+    # after which pass 25f's verb forms are that label's values, so the pair seen in the other
+    # statement made the verb a value (pass 27d)
+    lines = []
+    for i in range(4):
+        lines += [f"I: Received Store Request (MsgID {20 + i}, CT)", f"I: Sending Store Request (MsgID {30 + i}, CT)",
+                  "I: Received Echo Response (Success)", "I: Sending Echo Response (Success)"]
+    assert _announced_templates(lines) == [
+        "I: Received Echo Response (Success)", "I: Received Store Request (MsgID <*>, CT)",
+        "I: Sending Echo Response (Success)", "I: Sending Store Request (MsgID <*>, CT)"]
+    assert _announced_templates(lines, letter_severities=False) == [
+        "I: <*> Echo Response (Success)", "I: <*> Store Request (MsgID <*>, CT)"]
+
+    from template_matching.engine.core import _after_label_word
+
+    assert not _after_label_word(("I:", "Sending"), 1, True, True)
+    assert _after_label_word(("I:", "Sending"), 1, True, False)
+    assert _after_label_word(("state:", "running"), 1, True, True)  # a word names a field
+    assert _after_label_word(("x:", "12"), 1, True, True)  # a lower-case letter may name one
+
+
+def test_two_verb_forms_inside_a_message_text_are_two_statements() -> None:
+    # a logfmt message text is one token; the key=value rule took any difference inside it for
+    # a value, so "adding" / "removing" routes became one text "(routes) <*>]" (pass 27d)
+    lines = [f'time="2026-12-06T10:0{i}:00Z" level=info msg="(routes) {v} route [10.9.{i}.0] via eth{i} for [shop/cart-{i}]"'
+             for i in range(3) for v in ("adding", "removing")]
+    assert _announced_templates(lines) == [
+        'time="<*>" level=info msg="(routes) adding route [<*>]"',
+        'time="<*>" level=info msg="(routes) removing route [<*>]"']
+    assert _announced_templates(lines, message_text_keywords=False) == ['time="<*>" level=info msg="(routes) <*>]"']
+
+    from template_matching.engine.core import _message_words
+
+    assert _message_words('msg="Volume attached to node"', 'msg="Volume detached to node"') == [
+        (("Volume", "attached", "to", "node"), 1, "attached", "detached")]
+    # a template's text: its literal words before and after the wildcard are compared
+    assert _message_words('msg="(routes) adding route [<*>]"', 'msg="(routes) removing route [10.9.0.0] via eth0"') == [
+        (("(routes)", "adding", "route", "[<*>]"), 1, "adding", "removing")]
+    # texts of other lengths without a wildcard are not aligned; other tokens are not texts
+    assert _message_words('msg="Reconciliation completed"', 'msg="model will fit, loading"') == []
+    assert _message_words("state=adding", "state=removing") == []

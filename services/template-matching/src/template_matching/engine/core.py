@@ -315,6 +315,16 @@ class EngineConfig:
     # a severity printed with a colon ("INFO:") is no label whose value follows: participles
     # after it stay a keyword pair (participle_pairs; see _after_label_word; pass 24a)
     severity_not_label: bool = True
+    # a single capital letter with a colon ("I:", "W:", "E:", "D:") is a severity printed in
+    # one letter (DICOM toolkits, package tools, linters), after which the message begins: no
+    # label whose value follows, so the verbs and outcomes after it stay the statement's own
+    # keywords (see _after_label_word; pass 27d)
+    letter_severities: bool = True
+    # two message texts (logfmt 'msg="..."', one token) are two statements when a word at
+    # which they differ pairs with the other's as _keyword_pair's keywords do (two verb forms,
+    # an outcome and its opposite): the pair is asked of the texts' words, not only of whole
+    # tokens, as negated_variants already does (see _message_words; pass 27d)
+    message_text_keywords: bool = True
     # two participles alone in square brackets ("[started]" / "[finished]") are a status
     # keyword of the statement, not a printed argument (enclosed_values; pass 24a)
     enclosed_participles: bool = True
@@ -1734,7 +1744,7 @@ def _outcome_pair(a: str, t: str) -> bool:
     return (wa in _SUCCESS and wt in _FAILURE) or (wa in _FAILURE and wt in _SUCCESS)
 
 
-def _outcome_keywords(tokens: tuple[str, ...], i: int, a: str, t: str) -> bool:
+def _outcome_keywords(tokens: tuple[str, ...], i: int, a: str, t: str, letters: bool = False) -> bool:
     """Whether ``a`` and ``t`` at position ``i`` of ``tokens`` are a success word and a
     failure word ("PASS:" / "FAIL:", "SUCCESS" / "FAILURE", "ok" / "FAILED") after a literal
     token that is not a label: the outcome the statement reports, printed as its own text.
@@ -1744,7 +1754,7 @@ def _outcome_keywords(tokens: tuple[str, ...], i: int, a: str, t: str) -> bool:
         return False
     if i == 0:
         return True
-    return VAR not in tokens[i - 1] and not _after_label_word(tokens, i, True)
+    return VAR not in tokens[i - 1] and not _after_label_word(tokens, i, True, letters)
 
 
 def _gerund(w: str) -> bool:
@@ -1753,7 +1763,7 @@ def _gerund(w: str) -> bool:
     return len(w) >= 6 and w.isalpha() and w.endswith("ing") and w[1:].islower()
 
 
-def _verb_keywords(tokens: tuple[str, ...], i: int, a: str, t: str) -> bool:
+def _verb_keywords(tokens: tuple[str, ...], i: int, a: str, t: str, letters: bool = False) -> bool:
     """Whether ``a`` and ``t`` at position ``i`` of ``tokens`` are two verb forms of which one
     is a gerund and the other a gerund or a participle ("generating" / "parsed", "Starting" /
     "Stopping"): what the statement does, printed as its own text. After a label word
@@ -1763,7 +1773,42 @@ def _verb_keywords(tokens: tuple[str, ...], i: int, a: str, t: str) -> bool:
     wa, wt = (w.strip(_TRAIL) for w in (a, t))
     if not ((_gerund(wa) and (_gerund(wt) or _participle(wt))) or (_gerund(wt) and _participle(wa))):
         return False
-    return not _after_label_word(tokens, i, True)
+    return not _after_label_word(tokens, i, True, letters)
+
+
+def _message_words(a: str, t: str) -> list[tuple[tuple[str, ...], int, str, str]]:
+    """The words at which two message texts of a logfmt message field ('msg="Volume attached
+    to node"', one token) differ, each with the first text's words and its place: compared
+    from the text's start and from its end, each up to the first word that holds a variable
+    (a template's text is one wildcard between its literal words); texts of different word
+    counts only where one holds a variable. Empty for other tokens.
+    The text is the statement's own sentence, so its words are asked as a line's words are
+    (see _keyword_pair)."""
+    ma = _MESSAGE_FIELD.match(a)
+    mt = _MESSAGE_FIELD.match(t)
+    if ma is None or mt is None or a[: ma.end()] != t[: mt.end()]:
+        return []
+    wa = tuple(a[ma.end() :].strip(_QUOTES).split(" "))
+    wt = tuple(t[mt.end() :].strip(_QUOTES).split(" "))
+    out: list[tuple[tuple[str, ...], int, str, str]] = []
+    if len(wa) != len(wt) and not any(VAR in w for w in wa + wt):
+        return out  # texts of different lengths and no wildcard: their words are not aligned
+    n = min(len(wa), len(wt))
+    head = n  # the places compared from the start
+    for j in range(n):
+        x, y = wa[j], wt[j]
+        if VAR in x or VAR in y:
+            head = j
+            break
+        if x != y:
+            out.append((wa, j, x, y))
+    for k in range(1, n - head + 1):
+        x, y = wa[-k], wt[-k]
+        if VAR in x or VAR in y:
+            break
+        if x != y:
+            out.append((wa, len(wa) - k, x, y))
+    return out
 
 
 def _participle_pair(a: str, t: str, capitals: bool = False) -> bool:
@@ -1772,15 +1817,21 @@ def _participle_pair(a: str, t: str, capitals: bool = False) -> bool:
     return a != t and _participle(a, capitals) and _participle(t, capitals)
 
 
-def _after_label_word(tokens: tuple[str, ...], i: int, severity_not_label: bool = False) -> bool:
+def _after_label_word(
+    tokens: tuple[str, ...], i: int, severity_not_label: bool = False, letter_severities: bool = False
+) -> bool:
     """Whether the token before ``i`` is a label word ("result:", "status:", "state"): what
     follows it is that label's value, participles included ("result: Succeeded" / "Failed").
     A severity printed with a colon ("INFO:", "error:") is the logger's header, after which
-    the message begins, not a label (``severity_not_label``, pass 24a)."""
+    the message begins, not a label (``severity_not_label``, pass 24a); so is one capital
+    letter with a colon ("I:", "W:", "E:"), a severity printed in one letter: no field is
+    named by a single letter (``letter_severities``, pass 27d)."""
     if i == 0:
         return False
     prev = tokens[i - 1]
     if severity_not_label and prev[:-1].lower() in _LEVEL_WORDS:
+        return False
+    if letter_severities and len(prev) == 2 and prev[1] == ":" and "A" <= prev[0] <= "Z":
         return False
     return (prev.endswith(":") and prev[:-1].isalpha()) or prev.lower() in _LABELS
 
@@ -5280,8 +5331,16 @@ class TemplateEngine:
         """Whether ``a`` and ``t`` at ``i`` are keywords of a statement whatever other evidence
         says: an outcome and its opposite (_outcome_keywords, pass 25b) or two verb forms
         (_verb_keywords, pass 25f)."""
-        return (self.config.outcome_pairs and _outcome_keywords(tokens, i, a, t)) or (
-            self.config.verb_forms and _verb_keywords(tokens, i, a, t)
+        letters = self.config.letter_severities
+        if self.config.message_text_keywords and _MESSAGE_FIELD.match(a):
+            # a message field's text: its words at which the two texts differ (_message_words)
+            return any(
+                (self.config.outcome_pairs and _outcome_keywords(words, j, x, y, letters))
+                or (self.config.verb_forms and _verb_keywords(words, j, x, y, letters))
+                for words, j, x, y in _message_words(a, t)
+            )
+        return (self.config.outcome_pairs and _outcome_keywords(tokens, i, a, t, letters)) or (
+            self.config.verb_forms and _verb_keywords(tokens, i, a, t, letters)
         )
 
     def _negated_sibling(self, group: _Siblings, word: str) -> bool:
@@ -5308,7 +5367,7 @@ class TemplateEngine:
         seen = False
         pairs = self._pairs
         keywords = self.config.participle_pairs and not _after_label_word(
-            group.members[0].tokens, group.pos, self.config.severity_not_label
+            group.members[0].tokens, group.pos, self.config.severity_not_label, self.config.letter_severities
         )
         for other in group.values:
             if keywords and _participle_pair(other, word, self.config.capital_participles):
