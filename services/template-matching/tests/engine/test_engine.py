@@ -4400,3 +4400,33 @@ def test_two_verb_forms_inside_a_message_text_are_two_statements() -> None:
     # texts of other lengths without a wildcard are not aligned; other tokens are not texts
     assert _message_words('msg="Reconciliation completed"', 'msg="model will fit, loading"') == []
     assert _message_words("state=adding", "state=removing") == []
+
+
+def test_a_sentence_after_a_context_value_is_a_statement_not_its_text() -> None:
+    # a backup director prints each job's statements after "JobId <n>:": the value label is a
+    # context printed before every statement, and the texts after it are sentences of the
+    # program's own (a capitalised word first, a full stop last) or sit beside such sentences
+    # at the same place; the clauses that take a text after a bare value label for that
+    # value's reason or error text made one "JobId <*>: <*>" of them all (pass 27e)
+    statements = ('Created new volume "Weekly-{v}" in catalog.', "Start Backup JobId {j}, Job=nightly.{j}",
+                  "Connected to storage daemon at vault-{v}:9103, encryption: TLS_AES_256_GCM_SHA384",
+                  "Pruned {v} files from the catalog.", 'Fatal error: Could not reach client "web-{v}".',
+                  "Handshake: cleartext", "No prior full backup found in catalog. Upgrading to full.")
+    lines = [f"2026-12-06 10:{j % 60:02d}:0{k} vaultd JobId {j}: " + s.format(j=j, v=j * 3 + k)
+             for j in range(412, 416) for k, s in enumerate(statements)]
+    on = _templates_of(lines)
+    assert len(on) == len(statements) and not any(t.endswith("JobId <*>: <*>") for t in on)
+    assert _templates_of(lines, sentence_texts_kept=False) == ["<*> <*>:<*>:<*> vaultd JobId <*>: <*>"]
+    # an error text after a value label, none of them a sentence, is still that value's text
+    errors = ["connection reset by peer", 'Get "https://10.0.0.{i}/v1/chunk": net/http: TLS handshake timeout',
+              "unexpected EOF", "read tcp 10.0.0.{i}:4433: i/o timeout", "dial tcp 10.0.0.{i}:4433: connect: connection refused"]
+    retries = [f"upload of chunk {40 + i} failed, retrying after {i + 2}s: " + e.format(i=i) for i, e in enumerate(errors * 2)]
+    assert _templates_of(retries) == _templates_of(retries, sentence_texts_kept=False) == [
+        "upload of chunk <*> failed, retrying after <*>: <*>"]
+    from template_matching.engine.core import _sentence_text
+
+    assert _sentence_text(("Fatal", "error:", "Could", "not", "reach", "client", '"web-3".'))
+    assert _sentence_text(("Connection", "not", "available", "for", "resource", "jdbc/ordersDS."))
+    assert not _sentence_text(("java.io.IOException:", "Stream", "closed."))
+    assert not _sentence_text(("Unrouteable", "address"))
+    assert not _sentence_text(("Done.",))

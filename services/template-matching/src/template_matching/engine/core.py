@@ -395,6 +395,11 @@ class EngineConfig:
     # with spaces ("####<Dec 3, 2026 10:00 PM UTC>", "<[ACTIVE] ExecuteThread: ...>") stand
     # before every statement alike (see _header_words; pass 27b)
     enclosed_header_words: bool = True
+    # a text after a bare value label that is a sentence of the program's own (a capitalised
+    # word first, a full stop last: "JobId <*>: Created new Volume \"x\" in catalog.") is a
+    # statement printed after a context value, not a reason or error text printed as that
+    # value's (see _sentence_text and _span_cut's bare value label clause; pass 27e)
+    sentence_texts_kept: bool = True
     # a span's run in a delimited record never holds a field that is one plain word alone
     # between delimiters ("* establish *", "* service_update *"): the record's action, which
     # names the statement (see _takes_word_field; pass 20d)
@@ -2527,6 +2532,7 @@ def _span_cut(
     glued_records: bool = False, comma_fields: bool = False, one_bracket_runs: bool = False,
     label_after_message_word: bool = False, status_text_case: bool = False,
     vouching_outside_run: bool = False, enclosed_header_words: bool = False,
+    sentence_texts: Callable[[tuple[str, ...], tuple[str, ...], int], bool] | None = None,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -2688,6 +2694,7 @@ def _span_cut(
         and not (prose_tails and (_structured_text(mt) or _structured_text(ml)))
         and not (message_runs and (_opens_message(tpl, p) or _names_instance(tpl, p)))
         and not (severity_labels and (_severity_label(mt[0]) or _severity_label(ml[0])))
+        and not (sentence_texts is not None and sentence_texts(tpl, toks, p))
     ):
         # ending the line after a value ending in ":" ("from <*>:<*>: ...", "succeeded in
         # <*>: ..."), a text of another length that carries structure of its own (a label of
@@ -2918,6 +2925,7 @@ def _tail_start(tpl: tuple[str, ...], toks: tuple[str, ...]) -> int | None:
 def _value_label_text(
     tpl: tuple[str, ...], toks: tuple[str, ...], texts_vary: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool],
     tag_texts_kept: bool = False,
+    sentence_texts: Callable[[tuple[str, ...], tuple[str, ...], int], bool] | None = None,
 ) -> tuple[int, int] | None:
     """(prefix, 0) when the line and the template differ only in a text of plain words of
     another length that ends the line right after a value ending in ":", which follows a
@@ -2942,6 +2950,8 @@ def _value_label_text(
         return None
     if tag_texts_kept and _PROGRAM_TAG.match(tpl[p - 1]):
         return None  # "myhost sshd[<*>]: ...": the header's tag, the whole message after it (pass 25a)
+    if sentence_texts is not None and sentence_texts(tpl, toks, p):
+        return None  # "JobId <*>: End auto prune.": a statement after a context value (pass 27e)
     return p, 0
 
 
@@ -3004,6 +3014,22 @@ def _structured_text(run: tuple[str, ...]) -> bool:
     return any(_is_pair(x) or _ANGLED.match(x) for x in run) or any(
         _bare_value_label(x) and _PLAIN_WORD.match(w) and not w.endswith(":") for w, x in pairwise(run)
     )
+
+
+# a capitalised word that opens a sentence ("Created", "An", "Connection"): letters only
+_SENTENCE_OPEN = re.compile(r"^[A-Z][a-z]+$")
+
+
+def _sentence_text(run: tuple[str, ...]) -> bool:
+    """A sentence of the program's own: a capitalised plain word first, a full stop at the
+    end of the last token (after a closing quote or bracket, 'client "<*>".'), three tokens
+    at least. A reason or error text printed after a value (strerror's "No such file or
+    directory", an exception's class and text, Go's lower-case errors) rarely is one; a
+    message catalog's statement ("Created new Volume \"x\" in catalog.") is."""
+    if len(run) < 3 or not _SENTENCE_OPEN.match(run[0]):
+        return False
+    last = run[-1]
+    return last.endswith(".") and not last.endswith("..") and len(last.rstrip(".")) > 0
 
 
 def _nested_text(run: tuple[str, ...]) -> bool:
@@ -4739,9 +4765,28 @@ class TemplateEngine:
         equal = sum(1 for a, t in held if _covered(a, t) or _same_key(a, t))
         return equal >= max(1, self.config.similarity * len(held))
 
+    def _sentence_texts(self, tpl: tuple[str, ...], toks: tuple[str, ...], p: int) -> bool:
+        """The text after the value label ``tpl[p - 1]`` is a statement, not that value's
+        reason or error text: one of the two texts is a sentence of the program's own
+        (_sentence_text), or a template printed with the same prefix up to the label has
+        one there ("<*> bareos-dir JobId <*>: Created new Volume ... in catalog." beside
+        "... JobId <*>: Start Backup JobId <*>, Job=<*>"): the label is then a context
+        value printed before the statements, whatever text the two lines show."""
+        if _sentence_text(tpl[p:]) or _sentence_text(toks[p:]):
+            return True
+        for c in self._by_first.get(tpl[0], ()):
+            t = c.tokens
+            if (
+                c.merged_into is None and len(t) > p + 2 and _sentence_text(t[p:])
+                and all(a == b or (VAR in a and VAR in b) for a, b in zip(tpl[:p], t[:p], strict=False))
+            ):
+                return True
+        return False
+
     def _configured_span_cut(self, tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | None:
         """_span_cut with this engine's settings and the evidence it has gathered."""
         config = self.config
+        sentences = self._sentence_texts if config.sentence_texts_kept else None
         cut = _span_cut(
             tpl, toks, self._tails_vary if config.tail_values else None, config.whole_message_runs,
             config.quoted_texts, config.severity_labels, self._field_texts_vary if config.tail_values else None,
@@ -4749,10 +4794,12 @@ class TemplateEngine:
             config.json_keys_in_objects, config.leading_fields, config.call_values, config.bracketed_headers,
             config.level_words, config.glued_records, config.comma_fields, config.one_bracket_runs,
             config.label_after_message_word, config.status_text_case, config.vouching_outside_run,
-            config.enclosed_header_words,
+            config.enclosed_header_words, sentences,
         )
         if cut is None and config.value_label_texts and config.tail_values:
-            cut = _value_label_text(tpl, toks, self._field_texts_vary, config.tag_texts_kept)
+            cut = _value_label_text(
+                tpl, toks, self._field_texts_vary, config.tag_texts_kept, sentences
+            )
         if cut is None and config.code_texts and config.tail_values:
             cut = _code_text(tpl, toks, self._code_texts_vary, config.status_text_case, config.opening_codes_kept)
         if cut is not None and config.word_fields_kept and _takes_word_field(tpl, toks, *cut):
