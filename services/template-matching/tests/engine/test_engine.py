@@ -3039,7 +3039,8 @@ def test_a_word_alone_in_square_brackets_or_a_quoted_code_is_a_printed_argument(
            f'"{mode}" was successful.' for n, mode in [(72981, "X"), (44330, "X"), (32156, "S"), (48133, "X")]]
     for lines in (akka, db2):
         assert len(set(_groups(lines))) == 1
-        assert len(set(_groups_with(EngineConfig(enclosed_values=False), lines))) > 1
+        # (Db2's quoted modes beside the quoted "<*>" count as quoted words too: pass 27c)
+        assert len(set(_groups_with(EngineConfig(enclosed_values=False, quoted_words=False), lines))) > 1
 
 
 def test_a_remark_in_round_brackets_stays_a_keyword() -> None:
@@ -4162,3 +4163,270 @@ def test_a_preposition_where_another_line_prints_a_value_is_another_statement() 
     assert not _preposition_at_value("on", "<*>")  # a state ("power on"), not only a preposition
     assert not _preposition_at_value("the", "<*>")  # an article: left to the other rules
     assert not _preposition_at_value("from", "to")  # two words: the sibling rules decide
+
+
+# ---------------------------------------------------------------- twenty-seventh pass (c)
+
+
+def test_three_words_alone_in_quotes_at_one_place_are_values_whatever_their_case() -> None:
+    # an invented job scheduler quotes the lane it picked, a name of few values printed in
+    # capitals with dots and dashes: three different quoted words there are the lane argument
+    lanes = ["BULK.EXPORT", "Interactive", "NIGHTLY-BATCH", "BULK.EXPORT", "Interactive", "NIGHTLY-BATCH"]
+    lines = [f"2026-12-06 07:0{i}:1{i} sched[{400 + i}]: worker {i} picked lane '{n}' for job {1000 + 17 * i}"
+             for i, n in enumerate(lanes)]
+    assert len(set(_groups(lines))) == 1
+    assert "lane '<*>'" in _groups(lines)[0]
+    assert len(set(_groups_with(EngineConfig(quoted_words=False), lines))) > 1
+
+
+def test_quoted_words_need_three_or_a_quoted_value_beside_them_and_no_keyword_pair() -> None:
+    from template_matching.engine.core import _quoted_words
+
+    tokens = ("<*>", "sched[<*>]:", "picked", "lane", "'BULK.EXPORT'", "for", "job", "<*>")
+    three = ("'BULK.EXPORT'", "'Interactive'", "'NIGHTLY-BATCH'")
+    assert _quoted_words(tokens, 4, three, True, True)
+    # two quoted words may be a statement's own pair ('stage "Warmup_Begin"' / '"Warmup_End"')
+    assert not _quoted_words(tokens, 4, three[:2], True, True)
+    # ... unless the template quotes a value at another place: the statement quotes its arguments
+    beside = ("<*>", "squad", '"Blue"', "claimed", '"<*>"', "at", "minute", "<*>")
+    assert _quoted_words(beside, 2, ('"Blue"', '"Amber"'), True, True)
+    assert not _quoted_words(beside, 2, ('"Blue"', '"Amber"'), True, False)
+    # keyword pairs stay apart even quoted: a word and its negation, participles, outcomes
+    assert not _quoted_words(tokens, 4, ("'Active'", "'Inactive'", "'Standby'"), True, True)
+    assert not _quoted_words(tokens, 4, ("'started'", "'stopped'", "'queued'"), True, True)
+    assert not _quoted_words(tokens, 4, ("'ok'", "'failed'", "'skipped'"), True, True)
+    # a quoted text of a value or of nothing, or an unquoted word, is no quoted word
+    assert not _quoted_words(tokens, 4, ("'<*>'", "'BULK'", "'Interactive'"), True, True)
+    assert not _quoted_words(tokens, 4, ("BULK.EXPORT", "'Interactive'", "'NIGHTLY-BATCH'"), True, True)
+
+
+def test_a_quoted_state_pair_stays_two_templates() -> None:
+    # a statement that quotes its own two states ("'Active'" / "'Inactive'") keeps them apart
+    states = ["Active", "Inactive", "Active", "Inactive"]
+    lines = [f"2026-12-06 07:1{i}:0{i} powerd[{88 + i}]: display state changed to '{s}' after {30 + i} s"
+             for i, s in enumerate(states)]
+    groups = _groups(lines)
+    assert groups[0] == groups[2] != groups[1] == groups[3]
+
+
+# an interface engine's worker threads are named after the channel they serve, a name of any
+# number of words printed inside the header's square brackets (pass 27a)
+_DISPATCH_LINES = (
+    "WARN 2026-12-06 08:10:01,114 [Dispatch Worker on Billing Feed (7f3a) < pool-2] router: Queued batch 31 for site 4",
+    "WARN 2026-12-06 08:10:02,503 [Dispatch Worker on Lab Orders Outbound (92c1) < pool-3] router: Queued batch 7 for site 2",
+    "WARN 2026-12-06 08:10:04,877 [Dispatch Worker on Radiology (11be) < pool-2] router: Queued batch 12 for site 9",
+    "WARN 2026-12-06 08:10:05,021 [Dispatch Worker on ICU Bedside Monitor Feed (c4d0) < pool-1] router: Queued batch 3 for site 1",
+)
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_thread_name_in_the_header_is_one_value_of_any_length(order: int) -> None:
+    lines = _DISPATCH_LINES[::order]
+    assert len(_one_stream(lines)) == 1
+    # without the rule the aligned words inside the brackets keep one template per name length
+    assert len(_one_stream(lines, EngineConfig(gapped_header_groups=False))) > 1
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_words_after_the_header_group_still_tell_statements_apart(order: int) -> None:
+    # the same thread names, two statements after the header: never one template
+    lines = (
+        *_DISPATCH_LINES[:2],
+        "WARN 2026-12-06 08:11:02,503 [Dispatch Worker on Lab Orders Outbound (92c1) < pool-3] router: Dropped batch 7 after retries",
+        "WARN 2026-12-06 08:11:04,877 [Dispatch Worker on Radiology (11be) < pool-2] router: Dropped batch 12 after retries",
+    )[::order]
+    templates = _one_stream(lines)
+    assert all(("Queued" in t) != ("Dropped" in t) for t in templates)
+
+
+def test_a_bracketed_group_after_the_messages_words_is_not_a_header_field() -> None:
+    from template_matching.engine.core import _header_value
+
+    header = ("WARN", "<*>", "[Dispatch", "Worker", "on", "Billing", "Feed", "(<*>)]", "router:", "Queued", "batch", "<*>")
+    assert _header_value(header, 2, 8)
+    # a group after a word of the message ("request") is the message's: its words may name it
+    message = ("WARN", "<*>", "request", *header[2:])
+    assert not _header_value(message, 3, 9)
+    # no message words after the group: nothing outside it names the statement
+    assert not _header_value(("WARN", "<*>", "[Dispatch", "Worker", "on", "Billing", "(<*>)]", "<*>"), 2, 7)
+
+
+# an application server's header of fields in angle brackets: its thread field prints a name
+# of one token ("<Thread-14>", "<main>") or of several ("<[ACTIVE] Worker: '12' for queue: 'default'>")
+_ANGLE_HEADER = (
+    "####<Dec 6, 2026, 8:10:01,114 AM UTC> <Info> <Pool> <node-1> <AdminServer> {} <<system>> <> <APP-000100>"
+    " <Pool orders resized to 4 connections>"
+)
+
+
+@pytest.mark.parametrize("other", ["<[ACTIVE] Worker: '12' for queue: 'default'>", "<<anonymous user>>"])
+def test_a_header_field_in_angle_brackets_is_one_value_of_any_length(other: str) -> None:
+    from template_matching.engine.core import VAR, _gapped_merge
+
+    engine = TemplateEngine()
+    tpl, toks = engine._mask(_ANGLE_HEADER.format("<Thread-14>")), engine._mask(_ANGLE_HEADER.format(other))
+
+    def merge(tpl: tuple[str, ...], flag: bool) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
+        return _gapped_merge(
+            tpl, (), toks, enclosed_values=True, enclosing_values=True, header_groups=flag,
+        )
+
+    merged = merge(tpl, True)
+    assert merged is not None and merged[1][10] == VAR and merged[2] == (10,)
+    assert merge(tpl, False) is None
+    # the template's field has varied already and lost its brackets ("<main>" / "<Thread-14>")
+    bare = tuple(VAR if t == "<Thread-<*>>" else t for t in tpl)
+    assert merge(bare, True) is not None
+    assert merge(bare, False) is None
+
+
+def test_an_angle_bracketed_group_after_the_messages_words_is_not_a_header_field() -> None:
+    from template_matching.engine.core import _gapped_merge
+
+    engine = TemplateEngine()
+    line = "####<Dec 6, 2026, 8:10:01,114 AM UTC> <Info> <Pool> resized pool orders {} to 4 connections"
+    tpl = engine._mask(line.format("<Thread-14>"))
+    toks = engine._mask(line.format("<[ACTIVE] Worker: '12' for queue: 'default'>"))
+    assert _gapped_merge(tpl, (), toks, enclosed_values=True, enclosing_values=True, header_groups=True) is None
+
+
+# ------------------- the header's words do not vouch for an enclosed run (twenty-seventh pass b)
+
+# an invented search server prints "date time LEVEL (thread) [context] logger message"; its
+# context is "[ ]" for a node's own statements and "[c:... x:...]" for a core's, so two
+# statements' runs from the context to the line's end open with "[" and close with "]"
+_SEARCH_MESSAGES = (
+    "o.e.c.CoreLocator Cores found: [{c}]",
+    "o.e.s.IndexSearcher Opening [Searcher@{h} main]",
+    "o.e.u.CommitTracker Hard commit scheduled in [{n} ms]",
+    "o.e.h.Ping [books] webapp=/search path=/admin/ping status=0 QTime={n}",
+)
+_SEARCH_LINES = [
+    f"2026-12-06 10:0{i}:1{k}.{200 + i} INFO  ({'main' if k == 0 else f'qtp-{100 + i}'}) "
+    + ("[ ] " if k == 0 else f"[c:books s:shard1 r:core_node{i + 1} x:books_shard1_replica_n{i + 1}] ")
+    + m.format(c=("books", "films")[i % 2], h=f"{7 * i + 3:x}f", n=40 + i)
+    for i in range(4) for k, m in enumerate(_SEARCH_MESSAGES)
+]
+# an invented application server prints its header as bracketed fields, the timestamp and the
+# thread with spaces inside their "<...>"; the message is the last field
+_SERVER_MESSAGES = (
+    '<Channel "Default" is now listening on 10.0.0.{i}:7001 for protocols iiop, t3, http.>',
+    "<Server state changed to RUNNING.>",
+    '<Started the Administration Server "AdminServer" for domain "base_domain" in production mode.>',
+    "<Shutdown has completed.>",
+)
+_SERVER_LINES = [
+    f"####<Dec 6, 2026, 10:0{i}:1{k},{100 + i} AM UTC> <Notice> <WebLogicServer> <host1> <AdminServer> "
+    f"<[ACTIVE] ExecuteThread: '{i}' for queue: 'weblogic.kernel.Default (self-tuning)'> <<WLS Kernel>> <> <> "
+    f"<17334792{i}{k}123> <BEA-00{3 + k}65> " + m.format(i=i + 5)
+    for i in range(3) for k, m in enumerate(_SERVER_MESSAGES)
+]
+
+
+def test_the_headers_words_do_not_vouch_for_an_enclosed_run() -> None:
+    # the enclosed-run clause of _span_cut took the context and the whole message for one
+    # bracketed value when the only words outside the run were the header's: a severity word
+    # ("INFO"), or words inside a bracketed header field printed with spaces (the date's
+    # "Dec", "AM", "UTC>"; the thread's "queue:")
+    on = _templates_of(_SEARCH_LINES)
+    assert len(on) == 4 and not any(t.endswith(") <*>") for t in on)
+    assert _templates_of(_SEARCH_LINES, enclosed_header_words=False) == ["<*> <*>:<*>:<*> INFO (<*>) <*>"]
+    on = _templates_of(_SERVER_LINES)
+    assert len(on) == 4 and not any(t.endswith("> <*>") for t in on)
+    off = _templates_of(_SERVER_LINES, enclosed_header_words=False)
+    assert len(off) < 4 and any(t.endswith("<BEA-<*>> <*>") for t in off)
+    # a bracketed text after the message's own words is still one value, as without the rule
+    gc = [f"[gc] Pause Young {c} {300 + i}M->{120 + i}M(1024M) {i + 2}.{i}ms" for i, c in enumerate(
+        ("(Normal) (G1 Evacuation Pause)", "(Concurrent Start) (G1 Humongous Allocation)",
+         "(Normal) (G1 Evacuation Pause)", "(Prepare Mixed) (G1 Evacuation Pause)"))]
+    assert _templates_of(gc) == _templates_of(gc, enclosed_header_words=False) == ["[gc] Pause Young <*> <*>><*>(<*>) <*>"]
+    # a label of the message before the run vouches as a message word does ("Request:")
+    from template_matching.engine.core import _header_words, _message_words_around
+
+    tpl = ("<*>", "<*>:<*>:<*>", "[<*>]", "DEBUG", "-", "Request:", "[<*>:<*>", "(Subnet)]", "GET", "<*>", "(bob)")
+    assert _message_words_around(tpl, 7, len(tpl))
+    assert not _message_words_around(("<*>", "INFO", "(<*>)", "[", "]", "x"), 3, 6)
+    header = ("####<Dec", "<*>,", "<*>", "PM", "UTC>", "<Notice>", "<[ACTIVE]", "ExecuteThread:", "'<*>'>", "<BEA-<*>>")
+    assert _header_words(header, len(header)) == frozenset({0, 1, 2, 3, 4, 6, 7, 8})
+
+
+def _announced_templates(lines: list[str], **flags: bool) -> list[str]:
+    engine = TemplateEngine(EngineConfig(announce_retired=True, **flags))
+    for line in lines:
+        engine.add(line)
+    return sorted(t for _, t, _ in engine.templates())
+
+
+def test_a_severity_printed_in_one_letter_is_no_label() -> None:
+    # an imaging toolkit's log prints its severity as one capital letter and a colon; the verb
+    # after it ("Received" / "Sending") is the statement's, but "I:" passed for a label word,
+    # after which pass 25f's verb forms are that label's values, so the pair seen in the other
+    # statement made the verb a value (pass 27d)
+    lines = []
+    for i in range(4):
+        lines += [f"I: Received Store Request (MsgID {20 + i}, CT)", f"I: Sending Store Request (MsgID {30 + i}, CT)",
+                  "I: Received Echo Response (Success)", "I: Sending Echo Response (Success)"]
+    assert _announced_templates(lines) == [
+        "I: Received Echo Response (Success)", "I: Received Store Request (MsgID <*>, CT)",
+        "I: Sending Echo Response (Success)", "I: Sending Store Request (MsgID <*>, CT)"]
+    assert _announced_templates(lines, letter_severities=False) == [
+        "I: <*> Echo Response (Success)", "I: <*> Store Request (MsgID <*>, CT)"]
+
+    from template_matching.engine.core import _after_label_word
+
+    assert not _after_label_word(("I:", "Sending"), 1, True, True)
+    assert _after_label_word(("I:", "Sending"), 1, True, False)
+    assert _after_label_word(("state:", "running"), 1, True, True)  # a word names a field
+    assert _after_label_word(("x:", "12"), 1, True, True)  # a lower-case letter may name one
+
+
+def test_two_verb_forms_inside_a_message_text_are_two_statements() -> None:
+    # a logfmt message text is one token; the key=value rule took any difference inside it for
+    # a value, so "adding" / "removing" routes became one text "(routes) <*>]" (pass 27d)
+    lines = [f'time="2026-12-06T10:0{i}:00Z" level=info msg="(routes) {v} route [10.9.{i}.0] via eth{i} for [shop/cart-{i}]"'
+             for i in range(3) for v in ("adding", "removing")]
+    assert _announced_templates(lines) == [
+        'time="<*>" level=info msg="(routes) adding route [<*>]"',
+        'time="<*>" level=info msg="(routes) removing route [<*>]"']
+    assert _announced_templates(lines, message_text_keywords=False) == ['time="<*>" level=info msg="(routes) <*>]"']
+
+    from template_matching.engine.core import _message_words
+
+    assert _message_words('msg="Volume attached to node"', 'msg="Volume detached to node"') == [
+        (("Volume", "attached", "to", "node"), 1, "attached", "detached")]
+    # a template's text: its literal words before and after the wildcard are compared
+    assert _message_words('msg="(routes) adding route [<*>]"', 'msg="(routes) removing route [10.9.0.0] via eth0"') == [
+        (("(routes)", "adding", "route", "[<*>]"), 1, "adding", "removing")]
+    # texts of other lengths without a wildcard are not aligned; other tokens are not texts
+    assert _message_words('msg="Reconciliation completed"', 'msg="model will fit, loading"') == []
+    assert _message_words("state=adding", "state=removing") == []
+
+
+def test_a_sentence_after_a_context_value_is_a_statement_not_its_text() -> None:
+    # a backup director prints each job's statements after "JobId <n>:": the value label is a
+    # context printed before every statement, and the texts after it are sentences of the
+    # program's own (a capitalised word first, a full stop last) or sit beside such sentences
+    # at the same place; the clauses that take a text after a bare value label for that
+    # value's reason or error text made one "JobId <*>: <*>" of them all (pass 27e)
+    statements = ('Created new volume "Weekly-{v}" in catalog.', "Start Backup JobId {j}, Job=nightly.{j}",
+                  "Connected to storage daemon at vault-{v}:9103, encryption: TLS_AES_256_GCM_SHA384",
+                  "Pruned {v} files from the catalog.", 'Fatal error: Could not reach client "web-{v}".',
+                  "Handshake: cleartext", "No prior full backup found in catalog. Upgrading to full.")
+    lines = [f"2026-12-06 10:{j % 60:02d}:0{k} vaultd JobId {j}: " + s.format(j=j, v=j * 3 + k)
+             for j in range(412, 416) for k, s in enumerate(statements)]
+    on = _templates_of(lines)
+    assert len(on) == len(statements) and not any(t.endswith("JobId <*>: <*>") for t in on)
+    assert _templates_of(lines, sentence_texts_kept=False) == ["<*> <*>:<*>:<*> vaultd JobId <*>: <*>"]
+    # an error text after a value label, none of them a sentence, is still that value's text
+    errors = ["connection reset by peer", 'Get "https://10.0.0.{i}/v1/chunk": net/http: TLS handshake timeout',
+              "unexpected EOF", "read tcp 10.0.0.{i}:4433: i/o timeout", "dial tcp 10.0.0.{i}:4433: connect: connection refused"]
+    retries = [f"upload of chunk {40 + i} failed, retrying after {i + 2}s: " + e.format(i=i) for i, e in enumerate(errors * 2)]
+    assert _templates_of(retries) == _templates_of(retries, sentence_texts_kept=False) == [
+        "upload of chunk <*> failed, retrying after <*>: <*>"]
+    from template_matching.engine.core import _sentence_text
+
+    assert _sentence_text(("Fatal", "error:", "Could", "not", "reach", "client", '"web-3".'))
+    assert _sentence_text(("Connection", "not", "available", "for", "resource", "jdbc/ordersDS."))
+    assert not _sentence_text(("java.io.IOException:", "Stream", "closed."))
+    assert not _sentence_text(("Unrouteable", "address"))
+    assert not _sentence_text(("Done.",))

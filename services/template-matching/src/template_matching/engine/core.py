@@ -8,7 +8,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import pairwise
+from itertools import combinations, pairwise
 from typing import Any
 
 from template_native import TemplateIndex, mask_line
@@ -194,6 +194,18 @@ class EngineConfig:
     # valued_separators); the key is the statement's word, the part after it the argument
     # (see _glued_field; pass 26d)
     glued_fields: bool = True
+    # the words of a sibling position that are each one word alone in quotes, whatever their
+    # case, and three or more ("object 'ORDERS.IN'." / "'ORDERS.OUT'." / "'SYSTEM.QUEUE'."),
+    # are values: quotes are how a format string frames an argument ('%s'), and a statement's
+    # own quoted keywords come in pairs ("Round_Start" / "Round_End"). Pass 20b took only
+    # lower-case names and codes in capitals (a capitalised quoted word was as often a state,
+    # 'Active' / 'Inactive'); a keyword pair (a participle, a word and its negation, an
+    # outcome and its opposite) never counts (see _quoted_words; pass 27c)
+    quoted_words: bool = True
+    # with quoted_words, two such words already count in a template that quotes a value at
+    # another place (Team "CT" / "TERRORIST" triggered "<*>"): the statement quotes its
+    # arguments there (as glued_fields asks another glued field; pass 27c)
+    quoted_words_beside_values: bool = True
     # of the templates that differ from a line in as many words, one whose differing word is
     # a keyword pair with the line's (a word and its negation, an outcome and its opposite, two
     # verb forms: no evidence merges them) is the last choice, after one differing in a word
@@ -303,6 +315,16 @@ class EngineConfig:
     # a severity printed with a colon ("INFO:") is no label whose value follows: participles
     # after it stay a keyword pair (participle_pairs; see _after_label_word; pass 24a)
     severity_not_label: bool = True
+    # a single capital letter with a colon ("I:", "W:", "E:", "D:") is a severity printed in
+    # one letter (DICOM toolkits, package tools, linters), after which the message begins: no
+    # label whose value follows, so the verbs and outcomes after it stay the statement's own
+    # keywords (see _after_label_word; pass 27d)
+    letter_severities: bool = True
+    # two message texts (logfmt 'msg="..."', one token) are two statements when a word at
+    # which they differ pairs with the other's as _keyword_pair's keywords do (two verb forms,
+    # an outcome and its opposite): the pair is asked of the texts' words, not only of whole
+    # tokens, as negated_variants already does (see _message_words; pass 27d)
+    message_text_keywords: bool = True
     # two participles alone in square brackets ("[started]" / "[finished]") are a status
     # keyword of the statement, not a printed argument (enclosed_values; pass 24a)
     enclosed_participles: bool = True
@@ -368,6 +390,16 @@ class EngineConfig:
     # leader at term <*>"]'), a word of the eaten part is the run's own, not the statement's
     # around it (see _span_cut's same-bracket clause; pass 26a)
     vouching_outside_run: bool = True
+    # the words that vouch for an enclosed run being one value are the message's, not the
+    # header's: a severity word ("INFO") and the words of a header field printed in brackets
+    # with spaces ("####<Dec 3, 2026 10:00 PM UTC>", "<[ACTIVE] ExecuteThread: ...>") stand
+    # before every statement alike (see _header_words; pass 27b)
+    enclosed_header_words: bool = True
+    # a text after a bare value label that is a sentence of the program's own (a capitalised
+    # word first, a full stop last: "JobId <*>: Created new Volume \"x\" in catalog.") is a
+    # statement printed after a context value, not a reason or error text printed as that
+    # value's (see _sentence_text and _span_cut's bare value label clause; pass 27e)
+    sentence_texts_kept: bool = True
     # a span's run in a delimited record never holds a field that is one plain word alone
     # between delimiters ("* establish *", "* service_update *"): the record's action, which
     # names the statement (see _takes_word_field; pass 20d)
@@ -473,6 +505,15 @@ class EngineConfig:
     # the whole value: the aligned tokens inside it join the gap, up to its delimiters
     # (see _enclosing_extent; pass 26c)
     gapped_enclosing_values: bool = True
+    # with gapped_enclosing_values, a bracketed group of the line's header (a thread or
+    # channel name printed with spaces: "[Dispatch Thread on Billing Feed (<*>)]" / "[Dispatch
+    # Thread on Lab Results Out (<*>)]") is one value though words of it aligned: before it
+    # the line prints only the header's tokens (values, a level word, one-token fields), so
+    # its words name no statement; the message's words after it still do. A header field in
+    # angle brackets is one value too ("<Thread-<*>>" / "<[ACTIVE] Worker: '7' for queue:
+    # 'default'>"), and so is a bracketed field where the template's header prints a bare
+    # variable (see _header_value, _header_field; pass 27a)
+    gapped_header_groups: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -1611,6 +1652,36 @@ def _own_word(tokens: tuple[str, ...]) -> bool:
     return any(w.lower() not in _LEVEL_WORDS | _LEVEL_ABBREVIATIONS for w in _words_alone(tokens))
 
 
+# one word alone in quotes, any case, no variable inside ("'ORDERS.IN'.", '"Full"', "'geometric::PRM'")
+_QUOTED_WORD = re.compile(r"""^(["'])([^\s"'`<>]*[A-Za-z][^\s"'`<>]*)\1[,.;:)]?$""")
+
+
+# a quoted token holding a value ("'<*>'", '"<*>",', "'<*>/<*>'")
+_QUOTED_VAR = re.compile(r"""^(["'])[^"'`\s]*<\*>[^"'`\s]*\1""")
+
+
+def _quoted_words(tokens: tuple[str, ...], i: int, words: tuple[str, ...], capitals: bool, beside: bool) -> bool:
+    """Whether the different words at ``i`` are each one word alone in quotes, whatever their
+    case ("access object 'ORDERS.IN'." / "'ORDERS.OUT'." / "'SYSTEM.ADMIN.QUEUE'."): a format
+    string quotes the argument it prints ('%s'). Three of them at least, since a statement's
+    own quoted keywords come in pairs ('triggered "Round_Start"' / '"Round_End"'), or two in a
+    template that quotes a value at another place (``beside``: 'Team "CT" triggered "<*>"' /
+    '"TERRORIST"'). Not when two of them are a keyword pair (a participle, a word and its
+    negation, a success and a failure word: "'Active'" / "'Inactive'")."""
+    inner = []
+    for w in words:
+        m = _QUOTED_WORD.match(w)
+        if m is None:
+            return False
+        inner.append(m.group(2))
+    for a, t in combinations(inner, 2):
+        if _keyword_variant(a, t, capitals) or _negated_variant(a, t) or _outcome_pair(a, t):
+            return False
+    if len(set(inner)) >= 3:
+        return True
+    return beside and any(j != i and _QUOTED_VAR.match(tokens[j]) is not None for j in range(len(tokens)))
+
+
 def _participle(tok: str, capitals: bool = False) -> bool:
     """A plain word ending in "-ed" (lower-case or capitalised, five letters or more): the
     verb or status of a statement ("started", "Accepted", "detached", "underutilized")."""
@@ -1678,7 +1749,7 @@ def _outcome_pair(a: str, t: str) -> bool:
     return (wa in _SUCCESS and wt in _FAILURE) or (wa in _FAILURE and wt in _SUCCESS)
 
 
-def _outcome_keywords(tokens: tuple[str, ...], i: int, a: str, t: str) -> bool:
+def _outcome_keywords(tokens: tuple[str, ...], i: int, a: str, t: str, letters: bool = False) -> bool:
     """Whether ``a`` and ``t`` at position ``i`` of ``tokens`` are a success word and a
     failure word ("PASS:" / "FAIL:", "SUCCESS" / "FAILURE", "ok" / "FAILED") after a literal
     token that is not a label: the outcome the statement reports, printed as its own text.
@@ -1688,7 +1759,7 @@ def _outcome_keywords(tokens: tuple[str, ...], i: int, a: str, t: str) -> bool:
         return False
     if i == 0:
         return True
-    return VAR not in tokens[i - 1] and not _after_label_word(tokens, i, True)
+    return VAR not in tokens[i - 1] and not _after_label_word(tokens, i, True, letters)
 
 
 def _gerund(w: str) -> bool:
@@ -1697,7 +1768,7 @@ def _gerund(w: str) -> bool:
     return len(w) >= 6 and w.isalpha() and w.endswith("ing") and w[1:].islower()
 
 
-def _verb_keywords(tokens: tuple[str, ...], i: int, a: str, t: str) -> bool:
+def _verb_keywords(tokens: tuple[str, ...], i: int, a: str, t: str, letters: bool = False) -> bool:
     """Whether ``a`` and ``t`` at position ``i`` of ``tokens`` are two verb forms of which one
     is a gerund and the other a gerund or a participle ("generating" / "parsed", "Starting" /
     "Stopping"): what the statement does, printed as its own text. After a label word
@@ -1707,7 +1778,42 @@ def _verb_keywords(tokens: tuple[str, ...], i: int, a: str, t: str) -> bool:
     wa, wt = (w.strip(_TRAIL) for w in (a, t))
     if not ((_gerund(wa) and (_gerund(wt) or _participle(wt))) or (_gerund(wt) and _participle(wa))):
         return False
-    return not _after_label_word(tokens, i, True)
+    return not _after_label_word(tokens, i, True, letters)
+
+
+def _message_words(a: str, t: str) -> list[tuple[tuple[str, ...], int, str, str]]:
+    """The words at which two message texts of a logfmt message field ('msg="Volume attached
+    to node"', one token) differ, each with the first text's words and its place: compared
+    from the text's start and from its end, each up to the first word that holds a variable
+    (a template's text is one wildcard between its literal words); texts of different word
+    counts only where one holds a variable. Empty for other tokens.
+    The text is the statement's own sentence, so its words are asked as a line's words are
+    (see _keyword_pair)."""
+    ma = _MESSAGE_FIELD.match(a)
+    mt = _MESSAGE_FIELD.match(t)
+    if ma is None or mt is None or a[: ma.end()] != t[: mt.end()]:
+        return []
+    wa = tuple(a[ma.end() :].strip(_QUOTES).split(" "))
+    wt = tuple(t[mt.end() :].strip(_QUOTES).split(" "))
+    out: list[tuple[tuple[str, ...], int, str, str]] = []
+    if len(wa) != len(wt) and not any(VAR in w for w in wa + wt):
+        return out  # texts of different lengths and no wildcard: their words are not aligned
+    n = min(len(wa), len(wt))
+    head = n  # the places compared from the start
+    for j in range(n):
+        x, y = wa[j], wt[j]
+        if VAR in x or VAR in y:
+            head = j
+            break
+        if x != y:
+            out.append((wa, j, x, y))
+    for k in range(1, n - head + 1):
+        x, y = wa[-k], wt[-k]
+        if VAR in x or VAR in y:
+            break
+        if x != y:
+            out.append((wa, len(wa) - k, x, y))
+    return out
 
 
 def _participle_pair(a: str, t: str, capitals: bool = False) -> bool:
@@ -1716,15 +1822,21 @@ def _participle_pair(a: str, t: str, capitals: bool = False) -> bool:
     return a != t and _participle(a, capitals) and _participle(t, capitals)
 
 
-def _after_label_word(tokens: tuple[str, ...], i: int, severity_not_label: bool = False) -> bool:
+def _after_label_word(
+    tokens: tuple[str, ...], i: int, severity_not_label: bool = False, letter_severities: bool = False
+) -> bool:
     """Whether the token before ``i`` is a label word ("result:", "status:", "state"): what
     follows it is that label's value, participles included ("result: Succeeded" / "Failed").
     A severity printed with a colon ("INFO:", "error:") is the logger's header, after which
-    the message begins, not a label (``severity_not_label``, pass 24a)."""
+    the message begins, not a label (``severity_not_label``, pass 24a); so is one capital
+    letter with a colon ("I:", "W:", "E:"), a severity printed in one letter: no field is
+    named by a single letter (``letter_severities``, pass 27d)."""
     if i == 0:
         return False
     prev = tokens[i - 1]
     if severity_not_label and prev[:-1].lower() in _LEVEL_WORDS:
+        return False
+    if letter_severities and len(prev) == 2 and prev[1] == ":" and "A" <= prev[0] <= "Z":
         return False
     return (prev.endswith(":") and prev[:-1].isalpha()) or prev.lower() in _LABELS
 
@@ -2419,7 +2531,8 @@ def _span_cut(
     call_values: bool = False, bracketed_headers: bool = False, level_words: bool = False,
     glued_records: bool = False, comma_fields: bool = False, one_bracket_runs: bool = False,
     label_after_message_word: bool = False, status_text_case: bool = False,
-    vouching_outside_run: bool = False,
+    vouching_outside_run: bool = False, enclosed_header_words: bool = False,
+    sentence_texts: Callable[[tuple[str, ...], tuple[str, ...], int], bool] | None = None,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -2581,6 +2694,7 @@ def _span_cut(
         and not (prose_tails and (_structured_text(mt) or _structured_text(ml)))
         and not (message_runs and (_opens_message(tpl, p) or _names_instance(tpl, p)))
         and not (severity_labels and (_severity_label(mt[0]) or _severity_label(ml[0])))
+        and not (sentence_texts is not None and sentence_texts(tpl, toks, p))
     ):
         # ending the line after a value ending in ":" ("from <*>:<*>: ...", "succeeded in
         # <*>: ..."), a text of another length that carries structure of its own (a label of
@@ -2619,9 +2733,14 @@ def _span_cut(
         # persistent volume" / "daemon sets" / "job"): one value once they took as many
         # forms as a plain word position needs (min_word_values)
         return p, s
+    # two runs enclosed in one kind of bracket: one bracketed value, when a word of the message
+    # stands around it (with enclosed_header_words, not a severity word nor the words of a
+    # bracketed header field, "INFO (<*>) [ ] ..." / "INFO (<*>) [c:<*> ...] ...": they stand
+    # before every statement alike)
     if (
         _enclosed(mt) and _enclosed(ml) and _opening(mt[0]) == _opening(ml[0]) and (fixed or _is_message_word(label))
         and not (one_bracket_runs and _bracketed_record(label, mt, ml))
+        and not (enclosed_header_words and not _is_message_word(label) and not _message_words_around(tpl, p, nt - s))
     ):
         return p, s
     if nt != nl and mt[0][:1] in "([" and ml[0][:1] == mt[0][:1] and (fixed or _is_message_word(label)):
@@ -2806,6 +2925,7 @@ def _tail_start(tpl: tuple[str, ...], toks: tuple[str, ...]) -> int | None:
 def _value_label_text(
     tpl: tuple[str, ...], toks: tuple[str, ...], texts_vary: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool],
     tag_texts_kept: bool = False,
+    sentence_texts: Callable[[tuple[str, ...], tuple[str, ...], int], bool] | None = None,
 ) -> tuple[int, int] | None:
     """(prefix, 0) when the line and the template differ only in a text of plain words of
     another length that ends the line right after a value ending in ":", which follows a
@@ -2830,6 +2950,8 @@ def _value_label_text(
         return None
     if tag_texts_kept and _PROGRAM_TAG.match(tpl[p - 1]):
         return None  # "myhost sshd[<*>]: ...": the header's tag, the whole message after it (pass 25a)
+    if sentence_texts is not None and sentence_texts(tpl, toks, p):
+        return None  # "JobId <*>: End auto prune.": a statement after a context value (pass 27e)
     return p, 0
 
 
@@ -2892,6 +3014,22 @@ def _structured_text(run: tuple[str, ...]) -> bool:
     return any(_is_pair(x) or _ANGLED.match(x) for x in run) or any(
         _bare_value_label(x) and _PLAIN_WORD.match(w) and not w.endswith(":") for w, x in pairwise(run)
     )
+
+
+# a capitalised word that opens a sentence ("Created", "An", "Connection"): letters only
+_SENTENCE_OPEN = re.compile(r"^[A-Z][a-z]+$")
+
+
+def _sentence_text(run: tuple[str, ...]) -> bool:
+    """A sentence of the program's own: a capitalised plain word first, a full stop at the
+    end of the last token (after a closing quote or bracket, 'client "<*>".'), three tokens
+    at least. A reason or error text printed after a value (strerror's "No such file or
+    directory", an exception's class and text, Go's lower-case errors) rarely is one; a
+    message catalog's statement ("Created new Volume \"x\" in catalog.") is."""
+    if len(run) < 3 or not _SENTENCE_OPEN.match(run[0]):
+        return False
+    last = run[-1]
+    return last.endswith(".") and not last.endswith("..") and len(last.rstrip(".")) > 0
 
 
 def _nested_text(run: tuple[str, ...]) -> bool:
@@ -2973,6 +3111,43 @@ def _header_group(tpl: tuple[str, ...], p: int) -> frozenset[int]:
                     break
         i += 1
     return frozenset(inside)
+
+
+def _header_words(tpl: tuple[str, ...], p: int) -> frozenset[int]:
+    """The positions before ``p`` that belong to the line's header rather than its message:
+    a severity word, and every token of a group opened by a bracket (any of ``[ ( < {``) that
+    spans several tokens and closes before ``p`` ("####<Dec 3, 2026, 10:00:00 PM UTC>",
+    "<[ACTIVE] ExecuteThread: '7' for queue: 'default'>", "[Server thread/INFO]:"): a
+    timestamp, thread or context printed with spaces, alike before every statement."""
+    inside: set[int] = set()
+    i = 0
+    while i < p:
+        tok = _KEY_OPEN.sub("", tpl[i], count=1).lstrip("#")
+        opener = tok[:1]
+        closer = _CLOSERS.get(opener)
+        if closer is not None and opener != '"' and tok.count(opener) > tok.count(closer):
+            depth = 0
+            for j in range(i, p):
+                depth += tpl[j].count(opener) - tpl[j].count(closer)
+                if depth <= 0:
+                    if j > i:
+                        inside.update(range(i, j + 1))
+                        i = j
+                    break
+        elif tpl[i].lower() in _LEVEL_WORDS:
+            inside.add(i)
+        i += 1
+    return frozenset(inside)
+
+
+def _message_words_around(tpl: tuple[str, ...], p: int, end: int) -> bool:
+    """A word of the message stands outside the run ``tpl[p:end]``: before it (not in the
+    header, see _header_words, nor the token right before the run; a label of the message
+    counts, "Request:"), or after it."""
+    header = _header_words(tpl, p - 1)
+    return any(_is_message_word(x.rstrip(":")) for i, x in enumerate(tpl[: p - 1]) if i not in header) or any(
+        _is_message_word(x) for x in tpl[end:]
+    )
 
 
 def _bracket_label(tok: str) -> bool:
@@ -3374,7 +3549,7 @@ _ENCLOSERS = {'"': '"', "'": "'", "(": ")", "[": "]", "{": "}"}
 _ENCLOSED_TOKENS = 12
 
 
-def _enclosed_text(run: tuple[str, ...]) -> tuple[str, str] | None:
+def _enclosed_text(run: tuple[str, ...], angle: bool = False) -> tuple[str, str] | None:
     """(opener, what follows the closer) where ``run`` is one value enclosed in quotes or
     brackets that open at its first character and close in its last token, followed by two
     punctuation characters at most ("'Living Room Temperature':", ""left arm")", "[<*>
@@ -3383,7 +3558,7 @@ def _enclosed_text(run: tuple[str, ...]) -> tuple[str, str] | None:
         return None
     text = " ".join(run)
     opener = text[0]
-    closer = _ENCLOSERS.get(opener)
+    closer = ">" if angle and opener == "<" else _ENCLOSERS.get(opener)
     if closer is None:
         return None
     if opener == closer:
@@ -3424,7 +3599,7 @@ def _enclosed_words(toks: tuple[str, ...]) -> set[str]:
     return out
 
 
-def _enclosed_place(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
+def _enclosed_place(run_t: tuple[str, ...], run_l: tuple[str, ...], angle: bool = False) -> bool:
     """Whether the template's and the line's tokens at one place of a gapped merge are each
     one quoted or bracketed value, opened by the same character and followed by the same
     punctuation, the template's holding a variable (the place has shown that it varies):
@@ -3433,7 +3608,7 @@ def _enclosed_place(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
     value must hold a value or a comma. Pass 24c."""
     if not any(VAR in x for x in run_t):
         return False
-    a, b = _enclosed_text(run_t), _enclosed_text(run_l)
+    a, b = _enclosed_text(run_t, angle), _enclosed_text(run_l, angle)
     if a is None or a != b:
         return False
     # words alone in round brackets are a phrase ("(cache miss)", "(idletimeout)"), which an
@@ -3444,7 +3619,7 @@ def _enclosed_place(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
 def _enclosed_extent(
     tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], ends: list[tuple[int, int]], k: int,
     prev_i: int, prev_j: int, since_gap: int, units: bool = False, enclosed: bool = True, names: bool = False,
-    particles: bool = False, enclosing: bool = False,
+    particles: bool = False, enclosing: bool = False, header: bool = False,
 ) -> tuple[int, int] | None:
     """Whether the unaligned place before ``ends[k]`` is one enclosed value (_enclosed_place),
     alone or with the aligned pair next to it where the template holds a variable (the
@@ -3479,14 +3654,18 @@ def _enclosed_extent(
         hi_t, hi_l = (i + 1, j + 1) if right else (i, j)
         if _enclosed_place(tpl[lo_t:hi_t], toks[lo_l:hi_l]):
             return int(left), int(right)
+        if header and lo_t < hi_t and lo_l < hi_l and _header_field(tpl[lo_t:hi_t], toks[lo_l:hi_l]) and _header_value(
+            tpl, lo_t, hi_t, toks[lo_l][:1]
+        ):
+            return int(left), int(right)
     if enclosing:
-        return _enclosing_extent(tpl, gaps, toks, ends, k, prev_i, prev_j, since_gap)
+        return _enclosing_extent(tpl, gaps, toks, ends, k, prev_i, prev_j, since_gap, header)
     return None
 
 
 def _enclosing_extent(
     tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], ends: list[tuple[int, int]], k: int,
-    prev_i: int, prev_j: int, since_gap: int,
+    prev_i: int, prev_j: int, since_gap: int, header: bool = False,
 ) -> tuple[int, int] | None:
     """Whether the unaligned place before ``ends[k]`` lies inside one quoted or bracketed
     value on both sides, whose delimiters open and close at aligned pairs next to the place
@@ -3528,11 +3707,68 @@ def _enclosing_extent(
                 continue
             # an aligned plain word inside the value may be the statement's own wording set in
             # brackets ("(from client <*> port <*>)"): only values and other tokens are taken
-            if any(_PLAIN_WORD.match(tpl[x]) for x, _ in (*ends[k - b : k], *ends[k : k + a])):
+            if any(_PLAIN_WORD.match(tpl[x]) for x, _ in (*ends[k - b : k], *ends[k : k + a])) and not (
+                header and _header_value(tpl, lo_t, hi_t)
+            ):
                 continue
             if _enclosed_place(tpl[lo_t:hi_t], toks[lo_l:hi_l]):
                 return b, a
     return None
+
+
+def _header_token(tok: str) -> bool:
+    """A token a logging library's header prints before the message: a value (date, time,
+    pid), punctuation, a level word, a one-token bracketed field ("[main]", "<Notice>")."""
+    if VAR in tok or not _has_alpha(tok):
+        return True
+    if tok.strip("[]()<>:,|-").lower() in _LEVEL_WORDS:
+        return True
+    return tok[:1] in "[(<" and tok.rstrip(":,")[-1:] in "])>"
+
+
+def _header_groups(tpl: tuple[str, ...], p: int) -> frozenset[int]:
+    """The positions before ``p`` inside square- or angle-bracketed groups of several tokens
+    (twelve at most) that close before ``p`` (a date printed with spaces, "####<Dec 3, 2026,
+    2:41:23 AM UTC>"; a thread name, "[Server thread/INFO]:"): fields of a header, as
+    _header_group finds them for square brackets."""
+    inside: set[int] = set()
+    i = 0
+    while i < p:
+        t = tpl[i]
+        for o, c in (("[", "]"), ("<", ">")):
+            if t.count(o) > t.count(c):
+                depth = 0
+                for j in range(i, min(p, i + _ENCLOSED_TOKENS)):
+                    depth += tpl[j].count(o) - tpl[j].count(c)
+                    if depth <= 0:
+                        inside.update(range(i, j + 1))
+                        i = j
+                        break
+                break
+        i += 1
+    return frozenset(inside)
+
+
+def _header_field(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
+    """Whether the template's and the line's tokens at a place are one field of a header in
+    angle brackets ("<Thread-<*>>" / "<[ACTIVE] Worker: '7' for queue: 'default'>"), or the
+    line's bracketed field where the template prints a bare variable (the field has varied:
+    "<main>" / "<Thread-14>" made "<*>"). Pass 27a."""
+    if run_t == (VAR,):
+        return _enclosed_text(run_l, angle=True) is not None
+    return run_t[0][:1] == "<" and _enclosed_place(run_t, run_l, angle=True)
+
+
+def _header_value(tpl: tuple[str, ...], lo: int, hi: int, opener: str = "") -> bool:
+    """Whether the enclosed value ``tpl[lo:hi]`` is a field of the line's header: only the
+    header's tokens before it (_header_token), and the message's words after it (two plain
+    words at least), so the words inside it name no statement. Pass 27a."""
+    if (opener if tpl[lo] == VAR else tpl[lo][:1]) not in ("[", "<"):
+        return False
+    grouped = _header_groups(tpl, lo)
+    if not all(k in grouped or _header_token(t) for k, t in enumerate(tpl[:lo])):
+        return False
+    return sum(1 for t in tpl[hi:] if _PLAIN_WORD.match(t)) >= 2
 
 
 # a name of several title-case words holds this many tokens at most (_name_extent)
@@ -3591,6 +3827,7 @@ def _gapped_merge(
     trailing_clauses: bool = False, digit_names: bool = False,
     value_pair: Callable[[tuple[str, ...], int, str, str], bool] | None = None, enclosed_values: bool = False,
     value_units: bool = False, name_words: bool = False, name_particles: bool = False, enclosing_values: bool = False,
+    header_groups: bool = False,
 ) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
     """(aligned constants, tokens, gap positions) of the gapped template that covers both the
     template and the line, or None where the two are not one message with parts of varying
@@ -3638,7 +3875,7 @@ def _gapped_merge(
                 ext = _enclosed_extent(
                     tpl, gaps, toks, ends, k, prev_i, prev_j,
                     len(out) - 1 - new_gaps[-1] if new_gaps else _ENCLOSED_TOKENS + 2, value_units,
-                    enclosed_values, name_words, name_particles, enclosing_values,
+                    enclosed_values, name_words, name_particles, enclosing_values, header_groups,
                 ) if enclosed_values or name_words else None
                 if ext is None:
                     return None
@@ -4528,9 +4765,28 @@ class TemplateEngine:
         equal = sum(1 for a, t in held if _covered(a, t) or _same_key(a, t))
         return equal >= max(1, self.config.similarity * len(held))
 
+    def _sentence_texts(self, tpl: tuple[str, ...], toks: tuple[str, ...], p: int) -> bool:
+        """The text after the value label ``tpl[p - 1]`` is a statement, not that value's
+        reason or error text: one of the two texts is a sentence of the program's own
+        (_sentence_text), or a template printed with the same prefix up to the label has
+        one there ("<*> bareos-dir JobId <*>: Created new Volume ... in catalog." beside
+        "... JobId <*>: Start Backup JobId <*>, Job=<*>"): the label is then a context
+        value printed before the statements, whatever text the two lines show."""
+        if _sentence_text(tpl[p:]) or _sentence_text(toks[p:]):
+            return True
+        for c in self._by_first.get(tpl[0], ()):
+            t = c.tokens
+            if (
+                c.merged_into is None and len(t) > p + 2 and _sentence_text(t[p:])
+                and all(a == b or (VAR in a and VAR in b) for a, b in zip(tpl[:p], t[:p], strict=False))
+            ):
+                return True
+        return False
+
     def _configured_span_cut(self, tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | None:
         """_span_cut with this engine's settings and the evidence it has gathered."""
         config = self.config
+        sentences = self._sentence_texts if config.sentence_texts_kept else None
         cut = _span_cut(
             tpl, toks, self._tails_vary if config.tail_values else None, config.whole_message_runs,
             config.quoted_texts, config.severity_labels, self._field_texts_vary if config.tail_values else None,
@@ -4538,9 +4794,12 @@ class TemplateEngine:
             config.json_keys_in_objects, config.leading_fields, config.call_values, config.bracketed_headers,
             config.level_words, config.glued_records, config.comma_fields, config.one_bracket_runs,
             config.label_after_message_word, config.status_text_case, config.vouching_outside_run,
+            config.enclosed_header_words, sentences,
         )
         if cut is None and config.value_label_texts and config.tail_values:
-            cut = _value_label_text(tpl, toks, self._field_texts_vary, config.tag_texts_kept)
+            cut = _value_label_text(
+                tpl, toks, self._field_texts_vary, config.tag_texts_kept, sentences
+            )
         if cut is None and config.code_texts and config.tail_values:
             cut = _code_text(tpl, toks, self._code_texts_vary, config.status_text_case, config.opening_codes_kept)
         if cut is not None and config.word_fields_kept and _takes_word_field(tpl, toks, *cut):
@@ -4775,7 +5034,7 @@ class TemplateEngine:
                 ct, (), ot, self.config.optional_groups, self.config.trailing_clauses, self.config.gapped_digit_names,
                 self._gapped_value_pair(), self.config.gapped_enclosed_values,
                 self.config.gapped_value_units, self.config.gapped_name_words, self.config.gapped_name_particles,
-                self.config.gapped_enclosing_values,
+                self.config.gapped_enclosing_values, self.config.gapped_header_groups,
             )
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = merged
@@ -4853,7 +5112,7 @@ class TemplateEngine:
                 c.tokens, _gaps_of(c), toks, self.config.optional_groups, self.config.trailing_clauses,
                 self.config.gapped_digit_names, self._gapped_value_pair(), self.config.gapped_enclosed_values,
                 self.config.gapped_value_units, self.config.gapped_name_words, self.config.gapped_name_particles,
-                self.config.gapped_enclosing_values,
+                self.config.gapped_enclosing_values, self.config.gapped_header_groups,
             )
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = (merged[0], merged[1], merged[2], c)
@@ -5119,8 +5378,16 @@ class TemplateEngine:
         """Whether ``a`` and ``t`` at ``i`` are keywords of a statement whatever other evidence
         says: an outcome and its opposite (_outcome_keywords, pass 25b) or two verb forms
         (_verb_keywords, pass 25f)."""
-        return (self.config.outcome_pairs and _outcome_keywords(tokens, i, a, t)) or (
-            self.config.verb_forms and _verb_keywords(tokens, i, a, t)
+        letters = self.config.letter_severities
+        if self.config.message_text_keywords and _MESSAGE_FIELD.match(a):
+            # a message field's text: its words at which the two texts differ (_message_words)
+            return any(
+                (self.config.outcome_pairs and _outcome_keywords(words, j, x, y, letters))
+                or (self.config.verb_forms and _verb_keywords(words, j, x, y, letters))
+                for words, j, x, y in _message_words(a, t)
+            )
+        return (self.config.outcome_pairs and _outcome_keywords(tokens, i, a, t, letters)) or (
+            self.config.verb_forms and _verb_keywords(tokens, i, a, t, letters)
         )
 
     def _negated_sibling(self, group: _Siblings, word: str) -> bool:
@@ -5147,7 +5414,7 @@ class TemplateEngine:
         seen = False
         pairs = self._pairs
         keywords = self.config.participle_pairs and not _after_label_word(
-            group.members[0].tokens, group.pos, self.config.severity_not_label
+            group.members[0].tokens, group.pos, self.config.severity_not_label, self.config.letter_severities
         )
         for other in group.values:
             if keywords and _participle_pair(other, word, self.config.capital_participles):
@@ -5267,6 +5534,11 @@ class TemplateEngine:
             return True
         if self.config.glued_fields and _glued_field(
             group.members[0].tokens, group.pos, words, self.config.capital_participles
+        ):
+            return True
+        if self.config.quoted_words and group.pos > 0 and _quoted_words(
+            group.members[0].tokens, group.pos, words, self.config.capital_participles,
+            self.config.quoted_words_beside_values,
         ):
             return True
         if self.config.count_nouns and _count_nouns(group.members[0].tokens, group.pos, words):
