@@ -342,7 +342,7 @@ class EngineConfig:
     tag_heads: bool = True
     # the words of a bracketed header field printed with spaces ("[Server thread/INFO]:",
     # "[User Authenticator #1/INFO]:") are the header's, like "[main]" is: they do not make
-    # the text after it a message's value (see _header_group; pass 20e)
+    # the text after it a message's value (see _bracket_groups; pass 20e)
     bracketed_headers: bool = True
     # a severity word in the header ("Info", "WARN") is no word of the message either
     level_words: bool = True
@@ -2621,7 +2621,7 @@ def _span_cut(
         return None
     # the words that say which message this is: neither a label ("core:", "LOG:") nor a
     # bracketed level or component ("[INFO]"), nor a value
-    grouped = _header_group(tpl, p) if bracketed_headers else frozenset()
+    grouped = _bracket_groups(tpl, p) if bracketed_headers else frozenset()
     fixed = [x for i, x in enumerate(tpl[: p - 1]) if i not in grouped and _is_message_word(x)]
     fixed += [x for x in tpl[nt - s :] if _is_message_word(x)]
     # the words that may vouch for a text after a plain label being a value: a severity word
@@ -3094,21 +3094,30 @@ _LEVEL_WORDS = frozenset({
 })
 
 
-def _header_group(tpl: tuple[str, ...], p: int) -> frozenset[int]:
-    """The positions before ``p`` inside square-bracketed groups of several tokens that
-    close before ``p`` (a thread or component name printed with spaces, "[Server
-    thread/INFO]:"): one header field, whose words name no statement."""
+def _bracket_groups(
+    tpl: tuple[str, ...], p: int, openers: str = "[", *, inner: bool = False, keyed: bool = False,
+    limit: int | None = None,
+) -> frozenset[int]:
+    """The positions before ``p`` inside bracketed groups of several tokens that close before
+    ``p`` (a thread or component name printed with spaces, "[Server thread/INFO]:"; a date,
+    "####<Dec 3, 2026, 10:00:00 PM UTC>"): header fields, whose words name no statement. A
+    group opens at a token's first character (after a ``key=`` and leading ``#`` when
+    ``keyed``), or anywhere in it when ``inner``; ``limit`` tokens at most."""
     inside: set[int] = set()
     i = 0
     while i < p:
-        if tpl[i].startswith("[") and tpl[i].count("[") > tpl[i].count("]"):
-            depth = 0
-            for j in range(i, p):
-                depth += tpl[j].count("[") - tpl[j].count("]")
-                if depth <= 0:
-                    inside.update(range(i, j + 1))
-                    i = j
-                    break
+        tok = _KEY_OPEN.sub("", tpl[i], count=1).lstrip("#") if keyed else tpl[i]
+        for opener in openers:
+            closer = _CLOSERS[opener]
+            if (inner or tok[:1] == opener) and tok.count(opener) > tok.count(closer):
+                depth = 0
+                for j in range(i, p if limit is None else min(p, i + limit)):
+                    depth += tpl[j].count(opener) - tpl[j].count(closer)
+                    if depth <= 0:
+                        inside.update(range(i, j + 1))
+                        i = j
+                        break
+                break
         i += 1
     return frozenset(inside)
 
@@ -3119,25 +3128,8 @@ def _header_words(tpl: tuple[str, ...], p: int) -> frozenset[int]:
     spans several tokens and closes before ``p`` ("####<Dec 3, 2026, 10:00:00 PM UTC>",
     "<[ACTIVE] ExecuteThread: '7' for queue: 'default'>", "[Server thread/INFO]:"): a
     timestamp, thread or context printed with spaces, alike before every statement."""
-    inside: set[int] = set()
-    i = 0
-    while i < p:
-        tok = _KEY_OPEN.sub("", tpl[i], count=1).lstrip("#")
-        opener = tok[:1]
-        closer = _CLOSERS.get(opener)
-        if closer is not None and opener != '"' and tok.count(opener) > tok.count(closer):
-            depth = 0
-            for j in range(i, p):
-                depth += tpl[j].count(opener) - tpl[j].count(closer)
-                if depth <= 0:
-                    if j > i:
-                        inside.update(range(i, j + 1))
-                        i = j
-                    break
-        elif tpl[i].lower() in _LEVEL_WORDS:
-            inside.add(i)
-        i += 1
-    return frozenset(inside)
+    levels = {i for i in range(p) if tpl[i].lower() in _LEVEL_WORDS}
+    return _bracket_groups(tpl, p, "[(<{", keyed=True) | levels
 
 
 def _message_words_around(tpl: tuple[str, ...], p: int, end: int) -> bool:
@@ -3173,7 +3165,7 @@ def _follows_message_word(tpl: tuple[str, ...], i: int) -> bool:
             continue
         if t[:1] == "[" or grouped:
             if grouped is None:
-                grouped = _header_group(tpl, i + 1)
+                grouped = _bracket_groups(tpl, i + 1)
             if j in grouped:
                 continue
         word = t.strip(",;:.")
@@ -3726,29 +3718,6 @@ def _header_token(tok: str) -> bool:
     return tok[:1] in "[(<" and tok.rstrip(":,")[-1:] in "])>"
 
 
-def _header_groups(tpl: tuple[str, ...], p: int) -> frozenset[int]:
-    """The positions before ``p`` inside square- or angle-bracketed groups of several tokens
-    (twelve at most) that close before ``p`` (a date printed with spaces, "####<Dec 3, 2026,
-    2:41:23 AM UTC>"; a thread name, "[Server thread/INFO]:"): fields of a header, as
-    _header_group finds them for square brackets."""
-    inside: set[int] = set()
-    i = 0
-    while i < p:
-        t = tpl[i]
-        for o, c in (("[", "]"), ("<", ">")):
-            if t.count(o) > t.count(c):
-                depth = 0
-                for j in range(i, min(p, i + _ENCLOSED_TOKENS)):
-                    depth += tpl[j].count(o) - tpl[j].count(c)
-                    if depth <= 0:
-                        inside.update(range(i, j + 1))
-                        i = j
-                        break
-                break
-        i += 1
-    return frozenset(inside)
-
-
 def _header_field(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
     """Whether the template's and the line's tokens at a place are one field of a header in
     angle brackets ("<Thread-<*>>" / "<[ACTIVE] Worker: '7' for queue: 'default'>"), or the
@@ -3765,7 +3734,7 @@ def _header_value(tpl: tuple[str, ...], lo: int, hi: int, opener: str = "") -> b
     words at least), so the words inside it name no statement. Pass 27a."""
     if (opener if tpl[lo] == VAR else tpl[lo][:1]) not in ("[", "<"):
         return False
-    grouped = _header_groups(tpl, lo)
+    grouped = _bracket_groups(tpl, lo, "[<", inner=True, limit=_ENCLOSED_TOKENS)
     if not all(k in grouped or _header_token(t) for k, t in enumerate(tpl[:lo])):
         return False
     return sum(1 for t in tpl[hi:] if _PLAIN_WORD.match(t)) >= 2
