@@ -4430,3 +4430,30 @@ def test_a_sentence_after_a_context_value_is_a_statement_not_its_text() -> None:
     assert not _sentence_text(("java.io.IOException:", "Stream", "closed."))
     assert not _sentence_text(("Unrouteable", "address"))
     assert not _sentence_text(("Done.",))
+
+
+# ---------------------------------------------------------------- twenty-seventh pass (f)
+
+
+def test_names_in_one_directory_or_namespace_are_values() -> None:
+    # an invented connection pool names the data source it gave up on: a name under one
+    # qualifier ("pool/"), a value of the statement, not a word of it
+    sources = ["pool/invoicesDB.", "pool/ledgerDB.", "pool/invoicesDB.", "pool/ledgerDB."]
+    lines = [f"[12/6/26 07:1{i}:0{i} UTC] 0000{i} E POOL0042E: no connection left after {20 + i} s for source {s}"
+             for i, s in enumerate(sources)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(shared_qualifiers=False), lines))) > 1
+
+
+def test_names_in_one_namespace_need_one_qualifier_and_a_name_after_it() -> None:
+    from template_matching.engine.core import _names_in_one_namespace
+
+    assert _names_in_one_namespace(("pool/invoicesDB.", "pool/ledgerDB."))
+    assert _names_in_one_namespace(("nav_plugins/StraightPlanner", "nav_plugins/SmoothPlanner"))
+    # a C++ method after its class names the statement; different qualifiers, a path from the
+    # root, plain words: the other rules decide
+    assert not _names_in_one_namespace(("TouchDevice::start", "TouchDevice::stop"))
+    assert not _names_in_one_namespace(("core::Straight", "nav::Smooth"))
+    assert not _names_in_one_namespace(("/var/a", "/var/b"))
+    assert not _names_in_one_namespace(("started", "stopped"))
+    assert not _names_in_one_namespace(("pool/<*>", "pool/ledgerDB."))

@@ -206,6 +206,12 @@ class EngineConfig:
     # another place (Team "CT" / "TERRORIST" triggered "<*>"): the statement quotes its
     # arguments there (as glued_fields asks another glued field; pass 27c)
     quoted_words_beside_values: bool = True
+    # the words of a sibling position (not the first) that share a qualifier ending at a "/"
+    # ("resource jdbc/paymentsDS." / "jdbc/ordersDS.", "nav2_x/PlannerA" / "nav2_x/PlannerB")
+    # and differ only in the name after it are names in one directory or namespace: values.
+    # Not "::": a C++ "Class::method" names the statement (Mac; see _names_in_one_namespace;
+    # pass 27f)
+    shared_qualifiers: bool = True
     # of the templates that differ from a line in as many words, one whose differing word is
     # a keyword pair with the line's (a word and its negation, an outcome and its opposite, two
     # verb forms: no evidence merges them) is the last choice, after one differing in a word
@@ -1680,6 +1686,27 @@ def _quoted_words(tokens: tuple[str, ...], i: int, words: tuple[str, ...], capit
     if len(set(inner)) >= 3:
         return True
     return beside and any(j != i and _QUOTED_VAR.match(tokens[j]) is not None for j in range(len(tokens)))
+
+
+# a qualifier ending at a "/" (no ":" in it), then a name: "jdbc/ordersDS.", "nav2_x/PlannerA"
+_QUALIFIED_NAME = re.compile(r"""^([A-Za-z][^\s<>"'`:]*?/)([A-Za-z_][A-Za-z0-9_.-]*?)[,.;:)]?$""")
+
+
+def _names_in_one_namespace(words: tuple[str, ...]) -> bool:
+    """Whether the different words share one qualifier that ends at a "/" ("jdbc/paymentsDS."
+    / "jdbc/ordersDS.") and differ only in the name after it: names of one directory or
+    namespace (a JNDI name, a plugin's "package/Class"), a value of the statement. The
+    qualifier starts with a letter (a path from the root is masked already). A "::" does not
+    count: a C++ "Class::method entered" names its statement (Loghub Mac, pass 27f)."""
+    heads = set()
+    tails = set()
+    for w in words:
+        m = _QUALIFIED_NAME.match(w)
+        if m is None:
+            return False
+        heads.add(m.group(1))
+        tails.add(m.group(2))
+    return len(heads) == 1 and len(tails) == len(set(words)) and all(any(c.isalpha() for c in t) for t in tails)
 
 
 def _participle(tok: str, capitals: bool = False) -> bool:
@@ -5509,6 +5536,8 @@ class TemplateEngine:
             group.members[0].tokens, group.pos, words, self.config.capital_participles,
             self.config.quoted_words_beside_values,
         ):
+            return True
+        if self.config.shared_qualifiers and group.pos > 0 and _names_in_one_namespace(words):
             return True
         if self.config.count_nouns and _count_nouns(group.members[0].tokens, group.pos, words):
             return True
