@@ -1433,9 +1433,8 @@ def _glued_field(tokens: tuple[str, ...], i: int, words: tuple[str, ...], capita
     if len({m.group(1) for m in parts}) != 1:
         return False
     values = [m.group(2) for m in parts]
-    for a, t in pairwise(values):
-        if _keyword_variant(a, t, capitals) or _negated_variant(a, t) or _outcome_pair(a, t):
-            return False
+    if any(_statement_keywords(a, t, capitals) for a, t in pairwise(values)):
+        return False
     return any(j != i and _GLUED_VALUE.match(tokens[j]) is not None for j in range(len(tokens)))
 
 
@@ -1680,9 +1679,8 @@ def _quoted_words(tokens: tuple[str, ...], i: int, words: tuple[str, ...], capit
         if m is None:
             return False
         inner.append(m.group(2))
-    for a, t in combinations(inner, 2):
-        if _keyword_variant(a, t, capitals) or _negated_variant(a, t) or _outcome_pair(a, t):
-            return False
+    if any(_statement_keywords(a, t, capitals) for a, t in combinations(inner, 2)):
+        return False
     if len(set(inner)) >= 3:
         return True
     return beside and any(j != i and _QUOTED_VAR.match(tokens[j]) is not None for j in range(len(tokens)))
@@ -1774,6 +1772,13 @@ def _outcome_pair(a: str, t: str) -> bool:
     """Whether one of two words is a success word and the other a failure word."""
     wa, wt = _outcome_word(a), _outcome_word(t)
     return (wa in _SUCCESS and wt in _FAILURE) or (wa in _FAILURE and wt in _SUCCESS)
+
+
+def _statement_keywords(a: str, t: str, capitals: bool = False) -> bool:
+    """Whether two words printed as a value's parts are a statement's keyword pair instead
+    (participles or other verb variants, a word and its negation, a success and a failure
+    word), which a program may print after a key or in quotes as well."""
+    return _keyword_variant(a, t, capitals) or _negated_variant(a, t) or _outcome_pair(a, t)
 
 
 def _outcome_keywords(tokens: tuple[str, ...], i: int, a: str, t: str, letters: bool = False) -> bool:
