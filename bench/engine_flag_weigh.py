@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from generalisation_bench import CORPORA, HELD_OUT, engine_templates, in_order, load_sources  # noqa: E402
+from generalisation_bench import CORPORA, HELD_OUT, load_sources, ordered_ga  # noqa: E402
 
 
 def variants(flags: list[str]) -> dict[str, dict[str, bool]]:
@@ -82,10 +82,8 @@ def main() -> int:
     for done, (name, (contents, truth)) in enumerate(sources.items(), 1):
         scores[name] = {v: [] for v in configs}
         for seed in range(args.shuffles + 1):
-            lines, gt = in_order(contents, truth, seed)
             for v, off in configs.items():
-                predicted = engine_templates(lines, EngineConfig(announce_retired=True, **off), False)
-                scores[name][v].append(round(H.evaluate(gt, predicted, predicted)["GA"], 4))
+                scores[name][v].append(ordered_ga(H, contents, truth, seed, EngineConfig(announce_retired=True, **off)))
         own = " ".join(f"{v}={s[0]:.3f}" for v, s in scores[name].items())
         print(f"[{done}/{len(sources)}] {name:22s} own order: {own}", file=sys.stderr, flush=True)
 

@@ -96,6 +96,14 @@ def in_order(contents: list[str], truth: list[str], seed: int) -> tuple[list[str
     return [contents[i] for i in order], [truth[i] for i in order]
 
 
+def ordered_ga(H, contents: list[str], truth: list[str], seed: int, config) -> float:
+    """GA (four places) of the engine's stream answers with ``config`` on the lines in the order
+    of ``seed`` (see in_order): what order_robustness and engine_flag_weigh score."""
+    lines, gt = in_order(contents, truth, seed)
+    predicted = engine_templates(lines, config, False)
+    return round(H.evaluate(gt, predicted, predicted)["GA"], 4)
+
+
 def shared_sources(shared: str) -> dict[str, tuple[list[str], list[str]]]:
     """load_sources with the Loghub harness of the ``shared`` folder (its tools/loghub_eval.py)."""
     root = Path(shared).resolve()

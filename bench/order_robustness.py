@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from generalisation_bench import CORPORA, engine_templates, in_order, load_sources  # noqa: E402
+from generalisation_bench import CORPORA, load_sources, ordered_ga  # noqa: E402
 
 
 def main() -> None:
@@ -43,9 +43,7 @@ def main() -> None:
     for name, (contents, truth) in load_sources(shared, H).items():
         scores = []
         for seed in range(args.shuffles + 1):
-            lines, gt = in_order(contents, truth, seed)
-            predicted = engine_templates(lines, config, False)
-            scores.append(round(H.evaluate(gt, predicted, predicted)["GA"], 4))
+            scores.append(ordered_ga(H, contents, truth, seed, config))
         rows[name] = {"own_order": scores[0], "shuffled": scores[1:], "min": min(scores),
                       "mean": round(statistics.fmean(scores), 4)}
         print(f"{name:22s} own {scores[0]:.3f}  shuffled {' '.join(f'{s:.3f}' for s in scores[1:])}", flush=True)

@@ -158,7 +158,10 @@ class Service:
         for task in self._tasks:
             task.cancel()
         if self._tasks:
-            _, pending = await asyncio.wait(self._tasks, timeout=STOP_STEP_S)
+            done, pending = await asyncio.wait(self._tasks, timeout=STOP_STEP_S)
+            for task in done:  # a loop that died earlier: its exception retrieved, as awaiting it did
+                if not task.cancelled():
+                    task.exception()
             for task in pending:
                 _log_stuck(task, f"background task {task.get_name()}")
         for hook in reversed(self._shutdown):
