@@ -399,6 +399,19 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   web errors, project config and migrations on the console) and Umbraco 13 (Serilog compact JSON:
   MainDom, the ASP.NET Core host, migrations, content and scheduled publishing, Examine index rebuilds,
   back office logins); 131 event types.
+* ``BioinformaticsPlatform`` (written blind for the twenty-eighth issue-15 pass: before reading the
+  engine or any failure analysis; scored once): bioinformatics pipelines and tools as a sequencing core's
+  operators log them: Nextflow (.nextflow.log: the launcher, the session, executors, task submission,
+  completion, retries and process errors, the workflow statistics), Snakemake (DAG building, job scheduling,
+  the rule blocks with their fields, finished jobs and progress, cluster submissions, missing input and
+  missing output errors, failed jobs), Cromwell (the server log: workflow store and manager, descriptor
+  materialisation, workflow and call state transitions, the config backend's job status changes, call
+  caching), Galaxy (the job handler, mapper and DRMAA runner, tool actions, dependency resolution, the command
+  factory, job metrics, the web server's uvicorn request lines), GATK 4 (HaplotypeCaller, Mutect2 and BaseRecalibrator
+  runs: the start-up header, ProgressMeter lines, annotation warnings, read filter counts, user errors;
+  htsjdk Log lines of Picard's MarkDuplicates), BWA-MEM ([M::...] and [main] lines), samtools (sort, index
+  and view errors and warnings, flagstat lines) and STAR (main steps, Log.progress.out, fatal errors);
+  203 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -30964,6 +30977,634 @@ def content_events() -> list[tuple[float, str, dict]]:
     return strapi + directus + payload + plone + wagtail + craft + umbraco
 
 
+def bioinformatics_events() -> list[tuple[float, str, dict]]:
+    """Bioinformatics pipelines and tools as a sequencing core's operators log them: Nextflow (.nextflow.log:
+    the launcher, the session, executors, the task submitter and monitor with task completions, retries
+    and process errors, the workflow statistics), Snakemake (its log: DAG building, job scheduling, the
+    rule blocks with their fields, finished jobs and progress, cluster submissions, missing input and
+    missing output errors, failed jobs), Cromwell (the server log: workflow store, workflow manager,
+    descriptor materialisation, workflow and call state transitions, the config backend's job status
+    changes, call caching), Galaxy (the job handler, mapper and DRMAA runner, tool actions, dependency resolution,
+    the command factory, job metrics, the web server's uvicorn request lines), GATK 4 (HaplotypeCaller,
+    Mutect2 and BaseRecalibrator runs: the start-up header, ProgressMeter lines, walker and annotation
+    warnings, read filter counts, user errors; htsjdk's tab-separated Log lines of Picard's MarkDuplicates),
+    BWA-MEM ([M::...] lines, [main] lines), samtools (sort, index, view errors and warnings, flagstat
+    lines) and STAR (the main steps, Log.progress.out lines, fatal errors).
+    Written blind for the twenty-eighth issue-15 pass: before reading the engine or any failure
+    analysis; 203 event types."""
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def count(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(40, 900), g.r.randint(900, 40000)]))
+
+    def big(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(10**5, 10**7), g.r.randint(10**7, 4 * 10**8)]))
+
+    def millis(g: Gen) -> str:
+        return f"{g.r.choice([g.r.uniform(0.2, 20), g.r.uniform(20, 400), g.r.uniform(400, 9000)]):.3f}"
+
+    def jobid(g: Gen) -> str:
+        return g.num(4400000, 4499999)
+
+    samples_pre = ["S", "LIB26-", "NA128", "PT0"]
+
+    def sample(g: Gen) -> str:
+        p = g.r.choice(samples_pre)
+        return f"{p}{g.r.randint(1, 96)}" if p == "S" else f"{p}{g.r.randint(10, 999):03d}"
+
+    def locus(g: Gen) -> str:
+        return f"chr{g.r.choice(['1', '2', '7', '11', '17', 'X'])}:{g.r.randint(10000, 240000000)}"
+
+    # ---------------- Nextflow: .nextflow.log ('MMM-dd HH:mm:ss.SSS [thread] LEVEL logger - message') ----------------
+    def nf_ts(g: Gen) -> str:
+        return f"Dec-03 {hms(g)}.{ms3(g)}"
+
+    nf_procs = ["NFCORE_RNASEQ:RNASEQ:FASTQC", "NFCORE_RNASEQ:RNASEQ:FASTQ_FASTQC_UMITOOLS_TRIMGALORE:TRIMGALORE",
+                "NFCORE_RNASEQ:RNASEQ:ALIGN_STAR:STAR_ALIGN", "NFCORE_RNASEQ:RNASEQ:QUANTIFY_STAR_SALMON:SALMON_QUANT",
+                "NFCORE_SAREK:SAREK:FASTQ_ALIGN_BWAMEM_MEM2_DRAGMAP_SENTIEON:BWAMEM1_MEM",
+                "NFCORE_SAREK:SAREK:BAM_MARKDUPLICATES:GATK4_MARKDUPLICATES",
+                "NFCORE_SAREK:SAREK:BAM_VARIANT_CALLING_GERMLINE_ALL:BAM_VARIANT_CALLING_HAPLOTYPECALLER:GATK4_HAPLOTYPECALLER"]
+
+    def nf_task(g: Gen) -> str:
+        return f"{g.r.choice(nf_procs)} ({sample(g)})"
+
+    def nf_hash(g: Gen) -> str:
+        return f"{g.hexs(2)}/{g.hexs(6)}"
+
+    def nf_workdir(g: Gen) -> str:
+        return f"/scratch/nf-work/{g.hexs(2)}/{g.hexs(30)}"
+
+    def nf_name(g: Gen) -> str:
+        return (f"{g.r.choice(['sharp', 'elated', 'nostalgic', 'jolly', 'focused', 'tiny', 'peaceful'])}_"
+                f"{g.r.choice(['pasteur', 'curie', 'darwin', 'franklin', 'mendel', 'turing', 'hopper', 'lovelace', 'crick'])}")
+
+    def nf_pipeline(g: Gen) -> str:
+        g.drawn = g.r.choice([("nf-core/rnaseq", "b89fac3265", "3.14.0"), ("nf-core/sarek", "e92242ead3", "3.4.0"),
+                              ("nf-core/rnaseq", "3bec2331ca", "3.12.0")])
+        return g.drawn[0]
+
+    def nf_exec(g: Gen) -> str:
+        return g.r.choice(["slurm", "slurm", "local"])
+
+    def nf(thread: str, level: str, logger: str) -> str:
+        return "{ts} [" + thread + "] " + level.ljust(5) + " " + logger + " - "
+
+    nfs = {"ts": nf_ts}
+    nf_exits = ["1", "137", "137", "140", "143", "127"]
+
+    # ---------------- Snakemake ----------------
+    sm_rules = ["fastqc", "trim_galore", "bwa_map", "samtools_sort", "mark_duplicates", "haplotype_caller", "multiqc"]
+
+    def sm_asctime(g: Gen) -> str:
+        return f"Thu Dec  3 {hms(g)} 2026"
+
+    def sm_file(g: Gen) -> str:
+        s = sample(g)
+        return g.r.choice([f"mapped/{s}.bam", f"sorted/{s}.sorted.bam", f"qc/{s}_R1_fastqc.zip", f"calls/{s}.g.vcf.gz",
+                           f"trimmed/{s}_R1_val_1.fq.gz", f"dedup/{s}.dedup.bam"])
+
+    def sm_files(g: Gen) -> str:
+        return ", ".join(sm_file(g) for _ in range(g.r.randint(1, 3)))
+
+    def sm_steps(g: Gen) -> str:
+        total = g.r.choice([24, 48, 97, 193])
+        done = g.r.randint(1, total)
+        g.drawn = (str(done), str(total), f"{100 * done // total}%")
+        return g.drawn[0]
+
+    def sm_rule_job(g: Gen) -> str:
+        r, n = g.r.choice(sm_rules), str(g.r.randint(0, 400))
+        g.drawn = (r, n, f"/data/pipelines/wgs/.snakemake/tmp.{g.hexs(8)}/snakejob.{r}.{n}.sh")
+        return r
+
+    def snakefile(g: Gen) -> str:
+        return g.r.choice(["/data/pipelines/wgs/workflow/Snakefile", "/data/pipelines/rnaseq/Snakefile",
+                           "/data/pipelines/wgs/workflow/rules/align.smk"])
+
+    def sm_log(g: Gen) -> str:
+        return f".snakemake/log/2026-12-03T{hms(g).replace(':', '')}.{g.num(0, 999999):0>6}.snakemake.log"
+
+    # ---------------- Cromwell server log ('%date %X{sourceThread} %-5level - %msg') ----------------
+    def cw_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def cw_thread(g: Gen) -> str:
+        return (f"cromwell-system-akka.{g.r.choice(['dispatchers.engine-dispatcher', 'dispatchers.backend-dispatcher', 'actor.default-dispatcher'])}"
+                f"-{g.r.randint(5, 180)}")
+
+    cw_calls = ["germline.BwaMem", "germline.SortSam", "germline.MarkDuplicates", "germline.BaseRecalibrator",
+                "germline.HaplotypeCaller", "somatic.Mutect2", "somatic.FilterMutectCalls", "rnaseq.StarAlign"]
+
+    def cw_short(g: Gen) -> str:
+        return g.hexs(8)
+
+    def cw_fetched(g: Gen) -> str:
+        ids = [g.uuid() for _ in range(g.r.choice([1, 1, 1, 2, 3]))]
+        g.drawn = (str(len(ids)), ",".join(ids))
+        return g.drawn[0]
+
+    def cw_wf(g: Gen) -> str:
+        u = g.uuid()
+        g.drawn = (u, u[:8])
+        return u
+
+    def cw_jobkey(g: Gen) -> str:
+        shard = g.r.choice(["NA", "NA", str(g.r.randint(0, 49))])
+        return f"{g.r.choice(cw_calls)}:{shard}:{g.r.choice(['1', '1', '1', '2', '3'])}"
+
+    def cw(level: str) -> str:
+        return "{ts} {th} " + level.ljust(5) + " - "
+
+    cws = {"ts": cw_ts, "th": cw_thread}
+
+    def cw_assign(g: Gen) -> str:
+        calls = g.r.sample(cw_calls, g.r.randint(1, 4))
+        return ", ".join(f"{c} -> {g.r.choice(['SLURM', 'SLURM', 'Local'])}" for c in calls)
+
+    # ---------------- Galaxy ('%(name)s %(levelname)s %(asctime)s [pN:..,p:..,tN:..] %(message)s') ----------------
+    def gx_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def gx(logger: str, level: str, thread: str) -> str:
+        return logger + " " + level + " {ts} [pN:{pn},p:{pid},tN:" + thread + "] "
+
+    def gx_job(g: Gen) -> str:
+        return g.num(120000, 189999)
+
+    gx_tools = [("bwa_mem", "toolshed.g2.bx.psu.edu/repos/devteam/bwa/bwa_mem/0.7.17.2"),
+                ("fastqc", "toolshed.g2.bx.psu.edu/repos/devteam/fastqc/fastqc/0.74+galaxy0"),
+                ("rna_star", "toolshed.g2.bx.psu.edu/repos/iuc/rna_star/rna_star/2.7.11a+galaxy0"),
+                ("featurecounts", "toolshed.g2.bx.psu.edu/repos/iuc/featurecounts/featurecounts/2.0.3+galaxy2"),
+                ("upload1", "upload1")]
+    gx_dests = ["slurm_default", "slurm_bigmem", "local"]
+
+    def gx_jobdir(g: Gen) -> str:
+        j = g.r.randint(120000, 189999)
+        return f"/srv/galaxy/var/jobs/000/{j // 1000}/{j}"
+
+    def gx_id(g: Gen) -> str:
+        return g.hexs(16)
+
+    def gx_request(g: Gen) -> str:
+        m, p, s = g.r.choice([
+            ("GET", f"/api/histories/{gx_id(g)}/contents?v=dev&limit=500&q=update_time-ge&qv=2026-12-03T{hms(g)}.000Z", "200"),
+            ("GET", f"/api/jobs/{gx_id(g)}?full=true", "200"),
+            ("GET", f"/api/datasets/{gx_id(g)}?view=detailed", "200"),
+            ("POST", "/api/tools", g.r.choice(["200", "200", "400"])),
+            ("POST", "/api/tools/fetch", "200"),
+            ("GET", "/history/current_history_json", "200"),
+            ("GET", f"/api/datasets/{gx_id(g)}/display?preview=True", g.r.choice(["200", "403"])),
+            ("GET", "/api/users/current", g.r.choice(["200", "200", "401"])),
+            ("PUT", f"/api/histories/{gx_id(g)}", "200"),
+        ])
+        g.drawn = (m, p, s)
+        return m
+
+    def web_ip(g: Gen) -> str:
+        return g.r.choice(["127.0.0.1", "10.60.1.10", "10.60.1.11"])
+
+    # ---------------- GATK 4 ('HH:mm:ss.SSS LEVEL Class - message') ----------------
+    def gk_ts(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    gk_tools = ["HaplotypeCaller", "HaplotypeCaller", "Mutect2", "BaseRecalibrator", "ApplyBQSR"]
+
+    def gk(level: str, cls: str) -> str:
+        return "{ts} " + level.ljust(5) + " " + cls + " - "
+
+    gks = {"ts": gk_ts}
+    gk_tool = {"ts": gk_ts, "t": pick(gk_tools)}
+
+    def gk_col(width: int, make):
+        return lambda g: make(g).rjust(width)
+
+    def gk_date(g: Gen) -> str:
+        return f"December 3, 2026 at {g.r.randint(1, 12)}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d} {g.r.choice(['AM', 'PM'])} UTC"
+
+    def gk_filtered(g: Gen) -> str:
+        total = g.r.randint(10**6, 9 * 10**8)
+        g.drawn = (str(int(total * g.r.uniform(0.001, 0.15))), str(total))
+        return g.drawn[0]
+
+    def gk_minutes(g: Gen) -> str:
+        return f"{g.r.uniform(0.1, 300):.1f}"
+
+    def gk_user_error(g: Gen) -> str:
+        return g.r.choice([
+            "Input files reference and reads have incompatible contigs: Found contigs with the same name but different lengths:",
+            f"Couldn't read file file:///data/runs/{sample(g)}.recal.bam. Error was: It doesn't exist.",
+            "The specified fasta file (file:///ref/GRCh38/Homo_sapiens_assembly38.fasta) does not have a corresponding .dict file",
+            f"Bad input: Read {g.hexs(8).upper()}:{g.r.randint(1, 8)}:{g.r.randint(1000, 99999)} is malformed: read ends with deletion",
+            "Argument --tumor-sample was missing: Argument 'tumor-sample' is required",
+        ])
+
+    # ---------------- htsjdk Log (Picard tools inside GATK: 'LEVEL\tdate\tClass\tmessage') ----------------
+    def hj_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def comma(n: int) -> str:
+        return f"{n:,}"
+
+    def hj_read(g: Gen) -> str:
+        n = g.r.randint(1, 400) * 1_000_000
+        g.drawn = (comma(n).rjust(13), f"{g.r.randint(0, 5):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}s",
+                   f"{g.r.randint(3, 40):>4}s", f"chr{g.r.choice(['1', '5', '12', 'X'])}:{comma(g.r.randint(10000, 240000000))}")
+        return g.drawn[0]
+
+    # ---------------- STAR ----------------
+    def star_ts(g: Gen) -> str:
+        return f"Dec 03 {hms(g)}"
+
+    def pct(g: Gen, lo: float = 0.0, hi: float = 100.0) -> str:
+        return f"{g.r.uniform(lo, hi):.1f}%"
+
+    def star_progress(g: Gen) -> str:
+        g.drawn = (f"{g.r.uniform(50, 900):.1f}".rjust(8), str(g.r.randint(10**5, 9 * 10**7)).rjust(11),
+                   str(g.r.choice([101, 149, 150, 151, 202, 298])).rjust(8), pct(g, 80, 96).rjust(8),
+                   f"{g.r.uniform(95, 300):.1f}".rjust(8), pct(g, 0.1, 1.5).rjust(8), pct(g, 1, 9).rjust(8),
+                   pct(g, 0, 0.3).rjust(8), pct(g, 0, 0.1).rjust(8), pct(g, 0.5, 9).rjust(8), pct(g, 0, 0.4).rjust(8))
+        return g.drawn[0]
+
+    def star_cmd(g: Gen) -> str:
+        s = sample(g)
+        return (f"STAR --runThreadN {g.r.choice(['8', '16'])} --genomeDir {star_dir(g)} --readFilesIn {s}_R1.fastq.gz {s}_R2.fastq.gz "
+                f"--readFilesCommand zcat --outSAMtype BAM SortedByCoordinate --outFileNamePrefix star/{s}.")
+
+    def star_dir(g: Gen) -> str:
+        return g.r.choice(["/ref/GRCh38/star_2.7.11a", "/ref/GRCm39/star_2.7.11a"])
+
+    def bam_path(g: Gen) -> str:
+        s = sample(g)
+        return g.r.choice([f"/data/runs/{s}/{s}.bam", f"aligned/{s}.sorted.bam", f"/scratch/tmp/{s}.markdup.bam"])
+
+    nextflow = [
+        (6, nf("main", "DEBUG", "nextflow.cli.Launcher") + "$> nextflow run {p} -r {r} -profile {pr} --input {i} --outdir {o}",
+         {**nfs, "p": nf_pipeline, "r": then(2), "pr": pick(["singularity,slurm", "docker", "singularity,slurm,test"]),
+          "i": lambda g: f"/data/runs/2026-12-0{g.r.randint(1, 3)}_NovaSeqX_{g.hexs(4).upper()}/samplesheet.csv",
+          "o": lambda g: f"/data/results/{g.hexs(6)}"}),
+        (5, nf("main", "INFO", "nextflow.cli.CmdRun") + "N E X T F L O W  ~  version {v}", {**nfs, "v": pick(["23.10.1", "24.04.4"])}),
+        (6, nf("main", "INFO", "nextflow.cli.CmdRun") + "Launching `{p}` [{n}] DSL2 - revision: {h} [{r}]",
+         {**nfs, "p": nf_pipeline, "n": nf_name, "h": then(1), "r": then(2)}),
+        (5, nf("main", "DEBUG", "nextflow.config.ConfigBuilder") + "Applying config profile: `{pr}`",
+         {**nfs, "pr": pick(["singularity", "slurm", "docker", "test"])}),
+        (5, nf("main", "DEBUG", "nextflow.Session") + "Session UUID: {u}", {**nfs, "u": Gen.uuid}),
+        (5, nf("main", "DEBUG", "nextflow.Session") + "Run name: {n}", {**nfs, "n": nf_name}),
+        (5, nf("main", "DEBUG", "nextflow.Session") + "Executor pool size: {n}", {**nfs, "n": pick(["16", "32", "64"])}),
+        (6, nf("main", "INFO", "nextflow.executor.Executor") + "[warm up] executor > {e}", {**nfs, "e": nf_exec}),
+        (6, nf("main", "DEBUG", "nextflow.processor.TaskProcessor") + "Starting process > {p}", {**nfs, "p": pick(nf_procs)}),
+        (45, nf("Task submitter", "DEBUG", "n.executor.GridTaskHandler") + "[SLURM] submitted process {t} > jobId: {j}; workDir: {w}",
+         {**nfs, "t": nf_task, "j": jobid, "w": nf_workdir}),
+        (55, nf("Task submitter", "INFO", "nextflow.Session") + "[{h}] Submitted process > {t}", {**nfs, "h": nf_hash, "t": nf_task}),
+        (10, nf("Task submitter", "DEBUG", "n.executor.local.LocalTaskHandler") + "Launch cmd line: /bin/bash -ue .command.run", nfs),
+        (50, nf("Task monitor", "DEBUG", "n.processor.TaskPollingMonitor") + "Task completed > TaskHandler[jobId: {j}; id: {i}; name: {t}; "
+         "status: COMPLETED; exit: {x}; error: -; workDir: {w} started: {s}; exited: {e}; ]",
+         {**nfs, "j": jobid, "i": lambda g: g.num(1, 900), "t": nf_task, "x": pick(["0"] * 12 + nf_exits), "w": nf_workdir,
+          "s": lambda g: str(1764752400000 + g.r.randint(0, 86400000)), "e": lambda g: f"2026-12-03T{hms(g)}.{ms3(g)}Z"}),
+        (14, nf("Task monitor", "INFO", "nextflow.processor.TaskProcessor")
+         + "[{h}] NOTE: Process `{t}` terminated with an error exit status ({x}) -- Execution is retried ({n})",
+         {**nfs, "h": nf_hash, "t": nf_task, "x": pick(nf_exits), "n": pick(["1", "1", "2"])}),
+        (5, nf("Task monitor", "INFO", "nextflow.processor.TaskProcessor")
+         + "[{h}] NOTE: Process `{t}` terminated with an error exit status ({x}) -- Error is ignored",
+         {**nfs, "h": nf_hash, "t": nf_task, "x": pick(nf_exits)}),
+        (8, nf("Task monitor", "ERROR", "nextflow.processor.TaskProcessor") + "Error executing process > '{t}'", {**nfs, "t": nf_task}),
+        (6, nf("Task monitor", "DEBUG", "nextflow.Session") + "Session aborted -- Cause: Process `{t}` terminated with an error exit status ({x})",
+         {**nfs, "t": nf_task, "x": pick(nf_exits)}),
+        (4, nf("Task monitor", "DEBUG", "nextflow.Session")
+         + "Session aborted -- Cause: Process requirement exceeds available memory -- req: {a} GB; avail: {b} GB",
+         {**nfs, "a": pick(["72", "128", "200"]), "b": pick(["64", "62.8", "125.6"])}),
+        (10, nf("Actor Thread " + "{n}", "INFO", "nextflow.processor.TaskProcessor") + "[{h}] Cached process > {t}",
+         {**nfs, "n": lambda g: g.num(1, 40), "h": nf_hash, "t": nf_task}),
+        (8, nf("Actor Thread " + "{n}", "DEBUG", "nextflow.container.SingularityCache")
+         + "Singularity found local store for image={u}; path={p}",
+         {**nfs, "n": lambda g: g.num(1, 40), "u": first([
+             ("https://depot.galaxyproject.org/singularity/fastqc:0.12.1--hdfd78af_0",
+              "/scratch/singularity/depot.galaxyproject.org-singularity-fastqc-0.12.1--hdfd78af_0.img"),
+             ("https://depot.galaxyproject.org/singularity/star:2.7.11b--h43eeafb_0",
+              "/scratch/singularity/depot.galaxyproject.org-singularity-star-2.7.11b--h43eeafb_0.img"),
+             ("https://depot.galaxyproject.org/singularity/gatk4:4.5.0.0--py36hdfd78af_0",
+              "/scratch/singularity/depot.galaxyproject.org-singularity-gatk4-4.5.0.0--py36hdfd78af_0.img")]), "p": then(1)}),
+        (10, nf("Task monitor", "DEBUG", "n.processor.TaskPollingMonitor") + "!! executor {e} > tasks to be completed: {n} -- submitted tasks are shown below",
+         {**nfs, "e": nf_exec, "n": lambda g: g.num(1, 60)}),
+        (5, nf("main", "DEBUG", "nextflow.Session") + "Session await > all processes finished", nfs),
+        (5, nf("main", "DEBUG", "nextflow.Session") + "Session await > all barriers passed", nfs),
+        (5, nf("main", "DEBUG", "n.trace.WorkflowStatsObserver") + "Workflow completed > WorkflowStats[succeededCount={a}; failedCount={b}; "
+         "ignoredCount={c}; cachedCount={d}; pendingCount=0; submittedCount=0; runningCount=0; retriesCount={e}; abortedCount={f}; "
+         "succeedDuration={s}; failedDuration={fd}; cachedDuration={cd};loadCpus=0; loadMemory=0; peakRunning={pr}; peakCpus={pc}; "
+         "peakMemory={pm}; ]",
+         {**nfs, "a": count, "b": pick(["0", "0", "1", "3"]), "c": pick(["0", "0", "2"]), "d": pick(["0", "0", "14", "96"]),
+          "e": pick(["0", "1", "4"]), "f": pick(["0", "0", "2"]),
+          "s": lambda g: f"{g.r.randint(1, 90)}h {g.r.randint(0, 59)}m {g.r.randint(0, 59)}s", "fd": pick(["0ms", "12m 3s", "1h 2m 40s"]),
+          "cd": pick(["0ms", "0ms", "3h 12m 5s"]), "pr": lambda g: g.num(1, 64), "pc": lambda g: g.num(2, 512),
+          "pm": lambda g: f"{g.r.randint(2, 900)} GB"}),
+        (5, nf("main", "INFO", "nextflow.Nextflow") + "-[{p}] Pipeline completed successfully-",
+         {**nfs, "p": pick(["nf-core/rnaseq", "nf-core/sarek"])}),
+        (4, nf("main", "ERROR", "nextflow.Nextflow") + "-[{p}] Pipeline completed with errors-",
+         {**nfs, "p": pick(["nf-core/rnaseq", "nf-core/sarek"])}),
+        (5, nf("main", "DEBUG", "nextflow.script.ScriptRunner") + "> Execution complete -- Goodbye", nfs),
+        (4, nf("main", "DEBUG", "nextflow.cache.CacheDB") + "Closing CacheDB done", nfs),
+        (4, nf("main", "WARN", "nextflow.processor.TaskPollingMonitor") + "Killing running tasks ({n})", {**nfs, "n": lambda g: g.num(1, 40)}),
+    ]
+
+    snakemake = [
+        (5, "Building DAG of jobs...", {}),
+        (4, "Using shell: /usr/bin/bash", {}),
+        (4, "Provided cores: {n}", {"n": pick(["16", "32", "64"])}),
+        (3, "Provided cluster nodes: {n}", {"n": pick(["50", "100"])}),
+        (3, "Rules claiming more threads will be scaled down.", {}),
+        (4, "Job stats:", {}),
+        (12, "Select jobs to execute...", {}),
+        (10, "Execute {n} jobs...", {"n": lambda g: g.num(1, 24)}),
+        (35, "[{t}]", {"t": sm_asctime}),
+        (22, "rule {r}:", {"r": pick(sm_rules)}),
+        (8, "localrule {r}:", {"r": pick(["all", "multiqc", "make_samplesheet"])}),
+        (22, "    input: {f}", {"f": sm_files}),
+        (22, "    output: {f}", {"f": sm_files}),
+        (30, "    jobid: {n}", {"n": lambda g: g.num(0, 400)}),
+        (16, "    reason: Missing output files: {f}", {"f": sm_files}),
+        (6, "    reason: Input files updated by another job: {f}", {"f": sm_files}),
+        (20, "    wildcards: sample={s}", {"s": sample}),
+        (16, "    threads: {n}", {"n": pick(["1", "2", "4", "8", "16"])}),
+        (16, "    resources: mem_mb={m}, mem_mib={k}, disk_mb={d}, disk_mib={e}, tmpdir={t}",
+         {"m": pick(["4000", "8000", "32000"]), "k": pick(["3815", "7630", "30518"]), "d": lambda g: g.num(1000, 90000),
+          "e": lambda g: g.num(954, 85831), "t": pick(["/tmp", "/scratch/tmp"])}),
+        (18, "Submitted job {n} with external jobid 'Submitted batch job {j}'.", {"n": lambda g: g.num(0, 400), "j": jobid}),
+        (30, "Finished job {n}.", {"n": lambda g: g.num(0, 400)}),
+        (30, "{a} of {b} steps ({p}) done", {"a": sm_steps, "b": then(1), "p": then(2)}),
+        (6, "Error in rule {r}:", {"r": pick(sm_rules)}),
+        (5, "Error executing rule {r} on cluster (jobid: {n}, external: Submitted batch job {j}, jobscript: {s}). "
+         "For error details see the cluster log and the log files of the involved rule(s).",
+         {"r": sm_rule_job, "n": then(1), "j": jobid, "s": then(2)}),
+        (5, "Removing output files of failed job {r} since they might be corrupted:", {"r": pick(sm_rules)}),
+        (5, "Trying to restart job {n}.", {"n": lambda g: g.num(0, 400)}),
+        (5, "        (one of the commands exited with non-zero exit code; note that snakemake uses bash strict mode!)", {}),
+        (4, "Shutting down, this might take some time.", {}),
+        (4, "Exiting because a job execution failed. Look above for error message", {}),
+        (5, "Complete log: {f}", {"f": sm_log}),
+        (4, "MissingInputException in rule {r} in file {f}, line {n}:", {"r": pick(sm_rules), "f": snakefile, "n": lambda g: g.num(12, 240)}),
+        (4, "Missing input files for rule {r}:", {"r": pick(sm_rules)}),
+        (4, "    affected files:", {}),
+        (4, "MissingOutputException in rule {r} in file {f}, line {n}:", {"r": pick(sm_rules), "f": snakefile, "n": lambda g: g.num(12, 240)}),
+        (4, "Job {n} completed successfully, but some output files are missing. Missing files after {s} seconds. This might be due to "
+         "filesystem latency. If that is the case, consider to increase the wait time with --latency-wait:",
+         {"n": lambda g: g.num(0, 400), "s": pick(["5", "60"])}),
+        (3, "Nothing to be done (all requested files are present and up to date).", {}),
+        (3, "Will exit after finishing currently running jobs (scheduler).", {}),
+        (3, "Waiting at most {s} seconds for missing files.", {"s": pick(["5", "60"])}),
+    ]
+
+    cromwell = [
+        (6, cw("INFO") + "WorkflowStoreActor: Workflow {u} submitted.", {**cws, "u": Gen.uuid}),
+        (5, cw("INFO") + "{n} new workflows fetched by cromid-{c}: {l}",
+         {**cws, "n": cw_fetched, "c": pick(["5d1c3a7", "e03b9f2"]), "l": then(1)}),
+        (5, cw("INFO") + "WorkflowManagerActor: WorkflowActor-{u} is in a terminal state: {st}",
+         {**cws, "u": Gen.uuid, "st": pick(["WorkflowSucceededState", "WorkflowSucceededState", "WorkflowFailedState", "WorkflowAbortedState"])}),
+        (6, cw("INFO") + "WorkflowManagerActor: Retrieved {n} workflows from the WorkflowStoreActor", {**cws, "n": pick(["1", "1", "2", "5"])}),
+        (6, cw("INFO") + "WorkflowManagerActor: Starting workflow UUID({u})", {**cws, "u": Gen.uuid}),
+        (6, cw("INFO") + "WorkflowManagerActor: Successfully started WorkflowActor-{u}", {**cws, "u": Gen.uuid}),
+        (5, cw("INFO") + "MaterializeWorkflowDescriptorActor [UUID({s})]: Parsing workflow as {v}",
+         {**cws, "s": cw_short, "v": pick(["WDL 1.0", "WDL 1.0", "WDL draft-2"])}),
+        (5, cw("INFO") + "MaterializeWorkflowDescriptorActor [UUID({s})]: Call-to-Backend assignments: {a}",
+         {**cws, "s": cw_short, "a": cw_assign}),
+        (14, cw("INFO") + "WorkflowExecutionActor-{u} [UUID({s})]: Starting {c}", {**cws, "u": cw_wf, "s": then(1), "c": pick(cw_calls)}),
+        (12, cw("INFO") + "DispatchedConfigAsyncJobExecutionActor [UUID({s}){k}]: job id: {j}", {**cws, "s": cw_short, "k": cw_jobkey, "j": jobid}),
+        (18, cw("INFO") + "DispatchedConfigAsyncJobExecutionActor [UUID({s}){k}]: Status change from {a} to {b}",
+         {**cws, "s": cw_short, "k": cw_jobkey, "a": first([("-", "Running"), ("Running", "Done"), ("-", "WaitingForReturnCode"),
+                                                            ("WaitingForReturnCode", "Done"), ("Running", "Failed")]), "b": then(1)}),
+        (6, cw("INFO") + "DispatchedConfigAsyncJobExecutionActor [UUID({s}){k}]: executing: sbatch -J cromwell_{s2}_{t} -D {d} -o {d2}/stdout "
+         "-e {d3}/stderr -t {m} -p {q} --cpus-per-task {c} --mem {mem} --wrap \"/bin/bash {d4}/script\"",
+         {**cws, "s": cw_short, "k": cw_jobkey, "s2": cw_short, "t": pick(["BwaMem", "HaplotypeCaller", "Mutect2", "MarkDuplicates"]),
+          "d": lambda g: f"/data/cromwell-executions/germline/{g.uuid()}/call-BwaMem/shard-{g.r.randint(0, 49)}",
+          "d2": lambda g: f"/data/cromwell-executions/germline/{g.uuid()}/call-BwaMem/shard-{g.r.randint(0, 49)}/execution",
+          "d3": lambda g: f"/data/cromwell-executions/germline/{g.uuid()}/call-BwaMem/shard-{g.r.randint(0, 49)}/execution",
+          "m": pick(["600", "1440"]), "q": pick(["normal", "long"]), "c": pick(["4", "8", "16"]), "mem": pick(["8000", "16000", "32000"]),
+          "d4": lambda g: f"/data/cromwell-executions/germline/{g.uuid()}/call-BwaMem/shard-{g.r.randint(0, 49)}/execution"}),
+        (8, cw("INFO") + "WorkflowExecutionActor-{u} [UUID({s})]: Job results retrieved (CallCached): '{c}' (scatter index: {i}, attempt {a})",
+         {**cws, "u": cw_wf, "s": then(1), "c": pick(cw_calls), "i": lambda g: g.r.choice(["None", f"Some({g.r.randint(0, 49)})"]),
+          "a": pick(["1", "1", "2"])}),
+        (5, cw("INFO") + "WorkflowExecutionActor-{u} [UUID({s})]: Workflow {w} complete. Final Outputs:",
+         {**cws, "u": cw_wf, "s": then(1), "w": pick(["germline", "somatic", "rnaseq"])}),
+        (5, cw("INFO") + "WorkflowManagerActor: Workflow actor for {u} completed with status '{st}'. The workflow will be removed from the workflow store.",
+         {**cws, "u": Gen.uuid, "st": pick(["Succeeded", "Succeeded", "Failed", "Aborted"])}),
+        (5, cw("ERROR") + "WorkflowManagerActor: Workflow {u} failed (during ExecutingWorkflowState): Job {k} exited with return code {x} "
+         "which has not been declared as a valid return code. See 'continueOnReturnCode' runtime attribute for more details.",
+         {**cws, "u": Gen.uuid, "k": cw_jobkey, "x": pick(["1", "137", "2"])}),
+        (4, cw("ERROR") + "WorkflowManagerActor: Workflow {u} failed (during MaterializingWorkflowDescriptorState): {e}",
+         {**cws, "u": Gen.uuid, "e": pick(["Required workflow input 'germline.ref_fasta' not specified",
+                                          "Failed to evaluate input 'sample_name' (reason 1 of 1): No coercion defined from '12' of type 'spray.json.JsNumber' to 'String'."])}),
+        (6, cw("INFO") + "WorkflowActor-{u} [UUID({s})]: transitioning from {a} to {b}.",
+         {**cws, "u": cw_wf, "s": then(1),
+          "a": first([("WorkflowUnstartedState", "MaterializingWorkflowDescriptorState"),
+                      ("MaterializingWorkflowDescriptorState", "InitializingWorkflowState"),
+                      ("InitializingWorkflowState", "ExecutingWorkflowState"), ("ExecutingWorkflowState", "FinalizingWorkflowState"),
+                      ("FinalizingWorkflowState", "WorkflowSucceededState")]), "b": then(1)}),
+        (4, cw("INFO") + "CallCacheWriteActor Flushing {n} call cache hashes sets. {m} sets remaining.",
+         {**cws, "n": lambda g: g.num(1, 40), "m": pick(["0", "0", "3"])}),
+    ]
+
+    gx_handler = {"ts": gx_ts, "pn": pick(["handler_0", "handler_1", "handler_2"]), "pid": pick(["31822", "31823", "31824"])}
+    gxweb = {"ts": gx_ts, "pn": pick(["main.1", "main.2"]), "pid": pick(["30911", "30915"])}
+    gxs, gxr = gx_handler, gx_handler
+    gxw = {**gx_handler, "w": pick(["0", "1", "2", "3"])}
+    galaxy = [
+        (10, gx("galaxy.jobs.handler", "DEBUG", "JobHandlerQueue.monitor_thread") + "Grabbed Job(s): {l}",
+         {**gxs, "l": lambda g: ", ".join(str(g.r.randint(120000, 189999)) for _ in range(g.r.randint(1, 4)))}),
+        (10, gx("galaxy.jobs.mapper", "DEBUG", "JobHandlerQueue.monitor_thread") + "({j}) Mapped job to destination id: {d}", {**gxs, "j": gx_job, "d": pick(gx_dests)}),
+        (10, gx("galaxy.jobs.handler", "DEBUG", "JobHandlerQueue.monitor_thread") + "({j}) Dispatching to {r} runner", {**gxs, "j": gx_job, "r": pick(["slurm", "slurm", "local"])}),
+        (8, gx("galaxy.jobs", "DEBUG", "JobHandlerQueue.monitor_thread") + "({j}) Persisting job destination (destination id: {d})", {**gxs, "j": gx_job, "d": pick(gx_dests)}),
+        (8, gx("galaxy.jobs", "DEBUG", "JobHandlerQueue.monitor_thread") + "({j}) Working directory for job is: {d}", {**gxs, "j": gx_job, "d": gx_jobdir}),
+        (10, gx("galaxy.jobs.handler", "INFO", "JobHandlerQueue.monitor_thread") + "({j}) Job dispatched", {**gxs, "j": gx_job}),
+        (8, gx("galaxy.jobs.runners", "DEBUG", "JobHandlerQueue.monitor_thread") + "Job [{j}] queued ({t} ms)", {**gxs, "j": gx_job, "t": millis}),
+        (8, gx("galaxy.jobs.command_factory", "INFO", "SlurmRunner.work_thread-{w}") + "Built script [{d}/tool_script.sh] for tool command [{c}]",
+         {**gxw, "d": gx_jobdir, "c": pick(["bwa mem -t \"${GALAXY_SLOTS:-1}\" -v 1 'reference.fa' 'input_f.fastq.gz' > 'output.bam'",
+                                           "fastqc --outdir 'fastqc_out' --threads ${GALAXY_SLOTS:-2} --quiet --extract 'S1_R1.fastq.gz'",
+                                           "featureCounts -a 'annotation.gtf' -o 'output' -T ${GALAXY_SLOTS:-2} -s 2 'alignment.bam'"])}),
+        (8, gx("galaxy.jobs.runners.drmaa", "DEBUG", "SlurmRunner.work_thread-{w}") + "({j}) submitting file {d}/galaxy_{j2}.sh", {**gxw, "j": gx_job, "d": gx_jobdir, "j2": gx_job}),
+        (8, gx("galaxy.jobs.runners.drmaa", "INFO", "SlurmRunner.work_thread-{w}") + "({j}) queued as {e}", {**gxw, "j": gx_job, "e": jobid}),
+        (20, gx("galaxy.jobs.runners.drmaa", "DEBUG", "SlurmRunner.monitor_thread") + "({j}/{e}) state change: {s}",
+         {**gxr, "j": gx_job, "e": jobid, "s": pick(["job is queued and active", "job is running", "job is running", "job finished normally",
+                                                    "job finished, but failed"])}),
+        (4, gx("galaxy.jobs.runners.slurm", "INFO", "SlurmRunner.monitor_thread") + "({j}/{e}) Job hit walltime", {**gxr, "j": gx_job, "e": jobid}),
+        (8, gx("galaxy.jobs", "INFO", "SlurmRunner.work_thread-{w}") + "Collecting metrics for Job {j} in {d}", {**gxw, "j": gx_job, "d": gx_jobdir}),
+        (8, gx("galaxy.jobs", "DEBUG", "SlurmRunner.work_thread-{w}") + "job_wrapper.finish for job {j} executed ({t} ms)", {**gxw, "j": gx_job, "t": millis}),
+        (4, gx("galaxy.jobs.runners", "ERROR", "SlurmRunner.work_thread-{w}") + "({j}/{e}) Job output not returned from cluster: [Errno 2] No such file or directory: '{d}/outputs/tool_stdout'",
+         {**gxw, "j": gx_job, "e": jobid, "d": gx_jobdir}),
+        (7, gx("galaxy.tools.actions", "INFO", "AnyIO worker thread") + "Handled output named {o} for tool {t} ({ms} ms)",
+         {**gxweb, "o": pick(["output", "out_file1", "html_file", "text_file", "mapped_reads"]), "t": pick([t[0] for t in gx_tools]), "ms": millis}),
+        (6, gx("galaxy.tools.actions", "INFO", "AnyIO worker thread") + "Verified access to datasets for Job[unflushed,tool_id={t}] ({ms} ms)",
+         {**gxweb, "t": pick([t[0] for t in gx_tools]), "ms": millis}),
+        (6, gx("galaxy.tools.actions", "INFO", "AnyIO worker thread") + "Setup for job Job[unflushed,tool_id={t}] complete, ready to be enqueued ({ms} ms)",
+         {**gxweb, "t": pick([t[0] for t in gx_tools]), "ms": millis}),
+        (7, gx("galaxy.tools.execute", "DEBUG", "AnyIO worker thread") + "Tool {t} created job [{j}] ({ms} ms)", {**gxweb, "t": pick([t[1] for t in gx_tools]), "j": gx_job, "ms": millis}),
+        (6, gx("galaxy.tools.execute", "DEBUG", "AnyIO worker thread") + "Executed {n} job(s) for tool {t} request: ({ms} ms)",
+         {**gxweb, "n": pick(["1", "1", "1", "4", "12"]), "t": pick([t[1] for t in gx_tools]), "ms": millis}),
+        (6, gx("galaxy.web_stack.handlers", "INFO", "AnyIO worker thread") + "(Job[id={j},tool_id={t}]) Handler '{h}' assigned using 'db-skip-locked' assignment method",
+         {**gxweb, "j": gx_job, "t": pick([t[0] for t in gx_tools]), "h": pick(["default", "default", "handler_bigmem"])}),
+        (5, gx("galaxy.tool_util.deps.containers", "INFO", "JobHandlerQueue.monitor_thread") + "Checking with container resolver [{r}] found description [{d}]",
+         {**gxs, "r": pick(["ExplicitContainerResolver[]", "CachedMulledSingularityContainerResolver[cache_directory=/srv/galaxy/var/container_cache/singularity/mulled]"]),
+          "d": pick(["None", "ContainerDescription[identifier=/srv/galaxy/var/container_cache/singularity/mulled/bwa:0.7.17--h7132678_9,type=singularity]"])}),
+        (5, gx("galaxy.tool_util.deps", "DEBUG", "SlurmRunner.work_thread-{w}") + "Using dependency {d} version {v} of type conda",
+         {**gxw, "d": first([("bwa", "0.7.17"), ("samtools", "1.17"), ("fastqc", "0.12.1"), ("subread", "2.0.3")]), "v": then(1)}),
+        (55, gx("uvicorn.access", "INFO", "MainThread") + "{ip}:0 - \"{m} {p2} HTTP/1.1\" {s}",
+         {**gxweb, "ip": web_ip, "m": gx_request, "p2": then(1), "s": then(2)}),
+        (4, gx("galaxy.web.framework.decorators", "ERROR", "AnyIO worker thread") + "Uncaught exception in exposed API method:", gxweb),
+    ]
+
+    gatk = [
+        (5, "Using GATK jar {j}", {"j": pick(["/gatk/gatk-package-4.5.0.0-local.jar", "/opt/gatk-4.4.0.0/gatk-package-4.4.0.0-local.jar"])}),
+        (5, gk("INFO", "NativeLibraryLoader") + "Loading libgkl_compression.so from jar:file:{j}!/com/intel/gkl/native/libgkl_compression.so",
+         {**gks, "j": pick(["/gatk/gatk-package-4.5.0.0-local.jar", "/opt/gatk-4.4.0.0/gatk-package-4.4.0.0-local.jar"])}),
+        (5, gk("INFO", "{t}") + "The Genome Analysis Toolkit (GATK) v{v}", {**gk_tool, "v": pick(["4.5.0.0", "4.4.0.0"])}),
+        (4, gk("INFO", "{t}") + "Executing as {u}@{h} on Linux v{k} amd64",
+         {**gk_tool, "u": pick(["svc_seq", "pipeline"]), "h": pick(["node07", "node12", "bigmem01"]), "k": pick(["5.14.0-362.24.1.el9_3.x86_64"])}),
+        (4, gk("INFO", "{t}") + "Java runtime: OpenJDK 64-Bit Server VM v{v}", {**gk_tool, "v": pick(["17.0.9+9-Ubuntu-122.04", "17.0.11+9"])}),
+        (4, gk("INFO", "{t}") + "Start Date/Time: {d}", {**gk_tool, "d": gk_date}),
+        (4, gk("INFO", "{t}") + "HTSJDK Defaults.COMPRESSION_LEVEL : {n}", {**gk_tool, "n": pick(["2", "5"])}),
+        (4, gk("INFO", "{t}") + "Deflater: {d}", {**gk_tool, "d": pick(["IntelDeflater", "JdkDeflater"])}),
+        (4, gk("INFO", "{t}") + "Initializing engine", gk_tool),
+        (4, gk("INFO", "{t}") + "Done initializing engine", gk_tool),
+        (5, gk("INFO", "FeatureManager") + "Using codec VCFCodec to read file file://{f}",
+         {**gks, "f": pick(["/ref/GRCh38/Homo_sapiens_assembly38.dbsnp138.vcf.gz", "/ref/GRCh38/af-only-gnomad.hg38.vcf.gz",
+                            "/ref/GRCh38/Mills_and_1000G_gold_standard.indels.hg38.vcf.gz"])}),
+        (4, gk("INFO", "IntervalArgumentCollection") + "Processing {n} bp from intervals", {**gks, "n": big}),
+        (4, gk("INFO", "HaplotypeCallerEngine") + "Disabling physical phasing, which is supported only for reference-model confidence output", gks),
+        (4, gk("INFO", "PairHMM") + "Using the OpenMP multi-threaded AVX-accelerated native PairHMM implementation", gks),
+        (4, gk("INFO", "IntelPairHmm") + "Available threads: {n}", {**gks, "n": pick(["16", "32", "64"])}),
+        (4, gk("INFO", "IntelPairHmm") + "Requested threads: {n}", {**gks, "n": pick(["4", "4", "8"])}),
+        (6, gk("INFO", "ProgressMeter") + "Starting traversal", gks),
+        (6, gk("INFO", "ProgressMeter") + "       Current Locus  Elapsed Minutes     Regions Processed   Regions/Minute", gks),
+        (4, gk("INFO", "ProgressMeter") + "       Current Locus  Elapsed Minutes       Reads Processed     Reads/Minute", gks),
+        (80, gk("INFO", "ProgressMeter") + "{l}  {m}  {n}  {r}",
+         {**gks, "l": gk_col(20, locus), "m": gk_col(15, gk_minutes), "n": gk_col(20, big), "r": gk_col(15, lambda g: f"{g.r.uniform(100, 900000):.1f}")}),
+        (6, gk("INFO", "ProgressMeter") + "Traversal complete. Processed {n} total regions in {m} minutes.", {**gks, "n": big, "m": gk_minutes}),
+        (4, gk("INFO", "ProgressMeter") + "Traversal complete. Processed {n} total reads in {m} minutes.", {**gks, "n": big, "m": gk_minutes}),
+        (6, gk("INFO", "{t}") + "{n} read(s) filtered by: {f}",
+         {**gk_tool, "n": count, "f": pick(["MappingQualityReadFilter", "NotDuplicateReadFilter", "MappingQualityAvailableReadFilter",
+                                           "NotSecondaryAlignmentReadFilter", "WellformedReadFilter"])}),
+        (5, gk("INFO", "{t}") + "{n} total reads filtered out of {m} reads processed", {**gk_tool, "n": gk_filtered, "m": then(1)}),
+        (4, gk("INFO", "PairHMM") + "Total compute time in PairHMM computeLogLikelihoods() : {s}", {**gks, "s": lambda g: f"{g.r.uniform(1, 9000):.2f}"}),
+        (4, gk("INFO", "SmithWatermanAligner") + "Total compute time in native Smith-Waterman : {s} sec",
+         {**gks, "s": lambda g: f"{g.r.uniform(1, 900):.2f}"}),
+        (4, gk("INFO", "{t}") + "Shutting down engine", gk_tool),
+        (5, "[{d}] {w} done. Elapsed time: {e} minutes.",
+         {"d": gk_date, "w": pick(["org.broadinstitute.hellbender.tools.walkers.haplotypecaller.HaplotypeCaller",
+                                   "org.broadinstitute.hellbender.tools.walkers.mutect.Mutect2",
+                                   "org.broadinstitute.hellbender.tools.walkers.bqsr.BaseRecalibrator",
+                                   "org.broadinstitute.hellbender.tools.walkers.bqsr.ApplyBQSR"]),
+          "e": lambda g: f"{g.r.uniform(0.5, 600):.2f}"}),
+        (5, "Runtime.totalMemory()={n}", {"n": lambda g: str(g.r.randint(500, 30000) * 1048576)}),
+        (12, gk("WARN", "DepthPerSampleHC") + "Annotation will not be calculated at position {l} and possibly subsequent; genotype for sample {s} is not called",
+         {**gks, "l": locus, "s": sample}),
+        (8, gk("WARN", "InbreedingCoeff") + "InbreedingCoeff will not be calculated at position {l} and possibly subsequent; at least 10 samples must have called genotypes",
+         {**gks, "l": locus}),
+        (4, gk("WARN", "IndexUtils") + "Feature file \"file://{f}\" appears to contain no sequence dictionary. Attempting to retrieve a sequence dictionary from the associated index file",
+         {**gks, "f": pick(["/ref/GRCh38/af-only-gnomad.hg38.vcf.gz", "/ref/panels/pon_wgs.vcf.gz"])}),
+        (4, gk("INFO", "BaseRecalibrator") + "BaseRecalibrator was able to recalibrate {n} reads", {**gks, "n": big}),
+        (3, gk("INFO", "BaseRecalibrator") + "Calculating quantized quality scores...", gks),
+        (3, gk("INFO", "BaseRecalibrator") + "Writing recalibration report...", gks),
+        (5, "A USER ERROR has occurred: {e}", {"e": gk_user_error}),
+        (4, "Exception in thread \"main\" java.lang.OutOfMemoryError: Java heap space", {}),
+        (4, "***********************************************************************", {}),
+        # htsjdk's Log through Picard's MarkDuplicates in GATK
+        (14, "INFO\t{ts}\tMarkDuplicates\tRead {n} records.  Elapsed time: {e}.  Time for last 1,000,000: {l}.  Last read position: {p}",
+         {"ts": hj_ts, "n": hj_read, "e": then(1), "l": then(2), "p": then(3)}),
+        (4, "INFO\t{ts}\tMarkDuplicates\tTracking {n} as yet unmatched pairs. {m} records in RAM.",
+         {"ts": hj_ts, "n": count, "m": count}),
+        (4, "INFO\t{ts}\tMarkDuplicates\tMarking {n} records as duplicates.", {"ts": hj_ts, "n": big}),
+        (4, "INFO\t{ts}\tMarkDuplicates\tFound {n} optical duplicate clusters.", {"ts": hj_ts, "n": count}),
+        (3, "WARNING\t{ts}\tAbstractOpticalDuplicateFinderCommandLineProgram\tA field field parsed out of a read name was expected to contain an integer and did not. Read name: {r}. Cause: String 'TGACCA' did not start with a parsable number.",
+         {"ts": hj_ts, "r": lambda g: f"SRR{g.r.randint(1000000, 9999999)}.{g.r.randint(1, 9000000)}"}),
+    ]
+
+    def bwa_batch(g: Gen) -> str:
+        # -K 100000000: each batch holds about 100 Mbp of 151 bp reads
+        n = 2 * g.r.randint(300000, 331125)
+        g.drawn = (str(n), str(n * 151 - g.r.choice([0, 0, g.r.randint(1, 9000)])))
+        return g.drawn[0]
+
+    def bwa_pairs(g: Gen) -> str:
+        return str(g.r.randint(240000, 320000))
+
+    def bwa_cmd(g: Gen) -> str:
+        s = sample(g)
+        return (f"bwa mem -t {g.r.choice(['16', '32'])} -K 100000000 -Y -R @RG\\tID:{g.hexs(4).upper()}.{g.r.randint(1, 4)}\\tSM:{s}\\tPL:ILLUMINA "
+                f"/ref/GRCh38/Homo_sapiens_assembly38.fasta {s}_R1_001.fastq.gz {s}_R2_001.fastq.gz")
+
+    bwa = [
+        (4, "[M::bwa_idx_load_from_disk] read {n} ALT contigs", {"n": pick(["0", "3171"])}),
+        (16, "[M::process] read {n} sequences ({b} bp)...", {"n": bwa_batch, "b": then(1)}),
+        (12, "[M::process] {a} single-end sequences; {b} paired-end sequences", {"a": pick(["0", "0", "0", "12"]), "b": bwa_batch}),
+        (12, "[M::mem_pestat] # candidate unique pairs for (FF, FR, RF, RR): ({a}, {b}, {c}, {d})",
+         {"a": lambda g: g.num(0, 60), "b": bwa_pairs, "c": lambda g: g.num(0, 120), "d": lambda g: g.num(0, 60)}),
+        (10, "[M::mem_pestat] analyzing insert size distribution for orientation {o}...", {"o": pick(["FF", "FR", "FR", "RF", "RR"])}),
+        (8, "[M::mem_pestat] (25, 50, 75) percentile: ({a}, {b}, {c})",
+         {"a": lambda g: g.num(180, 320), "b": lambda g: g.num(320, 380), "c": lambda g: g.num(380, 520)}),
+        (8, "[M::mem_pestat] low and high boundaries for computing mean and std.dev: ({a}, {b})",
+         {"a": lambda g: g.num(1, 60), "b": lambda g: g.num(600, 900)}),
+        (8, "[M::mem_pestat] mean and std.dev: ({a}, {b})",
+         {"a": lambda g: f"{g.r.uniform(250, 450):.2f}", "b": lambda g: f"{g.r.uniform(40, 140):.2f}"}),
+        (8, "[M::mem_pestat] low and high boundaries for proper pairs: ({a}, {b})", {"a": pick(["1"]), "b": lambda g: g.num(700, 1100)}),
+        (8, "[M::mem_pestat] skip orientation {o} as there are not enough pairs", {"o": pick(["FF", "RF", "RR"])}),
+        (4, "[M::mem_pestat] skip orientation {o}", {"o": pick(["FF", "RF", "RR"])}),
+        (16, "[M::mem_process_seqs] Processed {n} reads in {c} CPU sec, {r} real sec",
+         {"n": bwa_batch, "c": lambda g: f"{g.r.uniform(400, 1600):.3f}", "r": lambda g: f"{g.r.uniform(15, 110):.3f}"}),
+        (4, "[main] Version: {v}", {"v": pick(["0.7.17-r1188", "0.7.18-r1243-dirty"])}),
+        (4, "[main] CMD: {cmd}", {"cmd": bwa_cmd}),
+        (4, "[main] Real time: {r} sec; CPU: {c} sec", {"r": lambda g: f"{g.r.uniform(60, 20000):.3f}", "c": lambda g: f"{g.r.uniform(600, 400000):.3f}"}),
+        (3, "[E::bwa_idx_load_from_disk] fail to locate the index files", {}),
+        (3, "[mem_sam_pe] paired reads have different names: \"{a}\", \"{b}\"",
+         {"a": lambda g: f"A00{g.r.randint(100, 999)}:{g.r.randint(10, 900)}:H{g.hexs(8).upper()}:{g.r.randint(1, 4)}:{g.r.randint(1101, 2678)}:{g.r.randint(1000, 32000)}:{g.r.randint(1000, 37000)}",
+          "b": lambda g: f"A00{g.r.randint(100, 999)}:{g.r.randint(10, 900)}:H{g.hexs(8).upper()}:{g.r.randint(1, 4)}:{g.r.randint(1101, 2678)}:{g.r.randint(1000, 32000)}:{g.r.randint(1000, 37000)}"}),
+    ]
+
+    samtools = [
+        (8, "[bam_sort_core] merging from {n} files and {m} in-memory blocks...", {"n": lambda g: g.num(1, 120), "m": pick(["1", "4", "8", "16"])}),
+        (4, "[E::hts_open_format] Failed to open file \"{f}\" : No such file or directory", {"f": bam_path}),
+        (4, "[W::bam_hdr_read] EOF marker is absent. The input is probably truncated", {}),
+        (4, "[W::hts_idx_load3] The index file is older than the data file: {f}.bai", {"f": bam_path}),
+        (3, "[E::hts_idx_load3] Could not load local index file '{f}.bai'", {"f": bam_path}),
+        (3, "[main_samview] fail to read the header from \"{f}\".", {"f": bam_path}),
+        (3, "samtools index: failed to create index for \"{f}\": {e}", {"f": bam_path, "e": pick(["No such file or directory", "Exec format error",
+                                                                                                     "Numerical result out of range"])}),
+        (3, "[E::bgzf_read] Read block operation failed with error {n} after {m} of {k} bytes",
+         {"n": pick(["4", "2"]), "m": pick(["0", "12"]), "k": pick(["4", "28"])}),
+        (3, "samtools sort: failed to read header from \"{f}\"", {"f": bam_path}),
+        (4, "{a} + {b} in total (QC-passed reads + QC-failed reads)", {"a": big, "b": pick(["0", "0", "1204"])}),
+        (4, "{a} + {b} mapped ({p} : N/A)", {"a": big, "b": pick(["0", "0", "1204"]), "p": lambda g: f"{g.r.uniform(85, 99.9):.2f}%"}),
+        (4, "{a} + {b} properly paired ({p} : N/A)", {"a": big, "b": pick(["0", "0", "980"]), "p": lambda g: f"{g.r.uniform(80, 99):.2f}%"}),
+        (4, "{a} + {b} duplicates", {"a": big, "b": pick(["0", "0", "31"])}),
+        (3, "{a} + {b} with mate mapped to a different chr (mapQ>=5)", {"a": count, "b": pick(["0", "0", "2"])}),
+    ]
+
+    star = [
+        (4, "\t{cmd}", {"cmd": star_cmd}),
+        (4, "\tSTAR version: {v}   compiled: {c}", {"v": first([("2.7.11a", "2023-08-15T12:22:39+0000 :/tmp/STAR-2.7.11a/source"),
+                                                                  ("2.7.10b", "2022-11-01T09:53:26-04:00 :/home/dobin/data/STAR/STARcode/STAR.master/source")]),
+                                                          "c": then(1)}),
+        (6, "{ts} ..... started STAR run", {"ts": star_ts}),
+        (6, "{ts} ..... loading genome", {"ts": star_ts}),
+        (6, "{ts} ..... started mapping", {"ts": star_ts}),
+        (6, "{ts} ..... finished mapping", {"ts": star_ts}),
+        (5, "{ts} ..... started sorting BAM", {"ts": star_ts}),
+        (6, "{ts} ..... finished successfully", {"ts": star_ts}),
+        (3, "{ts} ..... inserting junctions into the genome indices", {"ts": star_ts}),
+        (3, "{ts} ... starting to generate Genome files", {"ts": star_ts}),
+        (3, "           Time    Speed        Read     Read   Mapped   Mapped   Mapped   Mapped Unmapped Unmapped Unmapped Unmapped", {}),
+        (3, "                    M/hr      number   length   unique   length   MMrate    multi   multi+       MM    short    other", {}),
+        (16, "{ts} {a} {b} {c} {d} {e} {f} {h} {i} {j} {k} {m}",
+         {"ts": star_ts, "a": star_progress, "b": then(1), "c": then(2), "d": then(3), "e": then(4), "f": then(5), "h": then(6),
+          "i": then(7), "j": then(8), "k": then(9), "m": then(10)}),
+        (4, "EXITING because of FATAL ERROR: could not open genome file {d}/genomeParameters.txt", {"d": star_dir}),
+        (4, "SOLUTION: check that the path to genome files, specified in --genomeDir is correct and the files are present, and have user read permsissions", {}),
+        (3, "EXITING because of fatal ERROR: not enough memory for BAM sorting:", {}),
+        (3, "SOLUTION: re-run STAR with at least --limitBAMsortRAM {n}", {"n": lambda g: str(g.r.randint(1500000000, 40000000000))}),
+        (3, "EXITING because of FATAL ERROR in reads input: quality string length is not equal to sequence length", {}),
+    ]
+
+    return nextflow + snakemake + cromwell + galaxy + gatk + bwa + samtools + star
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -31012,7 +31653,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "ERPPlatform": erp_events,
            "FinancePlatform": finance_events,
            "EducationPlatform": education_events,
-           "ContentPlatform": content_events}
+           "ContentPlatform": content_events,
+           "BioinformaticsPlatform": bioinformatics_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
