@@ -399,6 +399,16 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   web errors, project config and migrations on the console) and Umbraco 13 (Serilog compact JSON:
   MainDom, the ASP.NET Core host, migrations, content and scheduled publishing, Examine index rebuilds,
   back office logins); 131 event types.
+* ``AstronomyPlatform`` (written blind for the twenty-eighth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): observatory control software as the operators of a robotic telescope log
+  it: the INDI server (indiserver: drivers started, restarted and terminated, snooping, client connections, the
+  FIFO), the INDI drivers' messages as KStars logs them (mount slews, EQMod gotos, parking and sync; CCD
+  exposures, downloads and cooling; focuser; filter wheel; dome azimuth, shutter and parking; weather safety),
+  KStars Ekos (capture, focus with HFR values, align with plate solving, guide, mount with the meridian flip,
+  observatory and scheduler modules), PHD2 (the debug log with the event server's JSON notifications, the guide
+  log: calibration, guide step rows, dropped frames, dither and settling), astrometry.net solve-field, Siril
+  (FITS reading and saving, star detection, registration and stacking, scripts) and an ASCOM Alpaca device
+  server (ASCOM Remote's trace log); 170 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -30964,6 +30974,469 @@ def content_events() -> list[tuple[float, str, dict]]:
     return strapi + directus + payload + plone + wagtail + craft + umbraco
 
 
+def astronomy_events() -> list[tuple[float, str, dict]]:
+    """Observatory control software as the operators of a robotic telescope log it: the INDI server
+    (indiserver's own stderr lines: start-up, drivers started, restarted and terminated, snooping,
+    client arrivals and departures, the FIFO), the INDI drivers' messages as KStars logs them (mount
+    slews, EQMod gotos, tracking, parking, sync and observer location; CCD exposures, downloads, cooling
+    and uploads; focuser and filter wheel; dome azimuth, shutter and parking; the weather safety proxy),
+    KStars Ekos (the capture, focus, align with plate solving, guide, mount with the meridian flip,
+    observatory and scheduler modules in the KStars log), PHD2 (its debug log with the event server's
+    JSON notifications and state changes, its guide log: calibration, guide step rows, dropped frames,
+    dither and settling), astrometry.net solve-field, Siril (FITS reading and saving, star detection,
+    registration, stacking and scripts) and an ASCOM Alpaca device server (ASCOM Remote's trace log).
+    Written blind for the twenty-eighth issue-15 pass: before reading the engine or any failure
+    analysis; 170 event types."""
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([1, 1, 2, 3, 4, g.r.randint(5, 30)]))
+
+    def count(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(40, 900), g.r.randint(900, 40000)]))
+
+    def ra_hms(g: Gen) -> str:
+        return f"{g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"
+
+    def dec_dms(g: Gen) -> str:
+        return f"{g.r.choice(['', '-', '', ''])}{g.r.randint(0, 89):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"
+
+    def ra_ekos(g: Gen) -> str:
+        return f"{g.r.randint(0, 23):02d}h {g.r.randint(0, 59):02d}m {g.r.randint(0, 59):02d}s"
+
+    def dec_ekos(g: Gen) -> str:
+        return f"{g.r.choice(['', '-', ''])}{g.r.randint(0, 89):02d}° {g.r.randint(0, 59):02d}' {g.r.randint(0, 59):02d}\""
+
+    def ra_deg(g: Gen) -> str:
+        return f"{g.r.uniform(0, 360):.{g.r.choice([4, 5, 6])}f}"
+
+    def dec_deg(g: Gen) -> str:
+        return f"{g.r.uniform(-30, 89):.{g.r.choice([4, 5, 6])}f}"
+
+    def hfr(g: Gen) -> str:
+        return f"{g.r.uniform(1.4, 6.5):.3f}"
+
+    def focus_pos(g: Gen) -> str:
+        return str(g.r.randint(18000, 52000))
+
+    def exposure(g: Gen) -> str:
+        return g.r.choice(["120", "180", "300", "60", "2", "0.5", "30", "600", str(g.r.randint(1, 900))])
+
+    def exposure3(g: Gen) -> str:
+        return f"{float(exposure(g)):.3f}"
+
+    def jdt(g: Gen) -> str:
+        return f"1796{g.r.randint(300000, 399999)}.{ms3(g)}"
+
+    def ip(g: Gen) -> str:
+        return g.r.choice(["127.0.0.1", "127.0.0.1", f"192.168.1.{g.r.randint(2, 250)}", g.ip()])
+
+    def signed(lo: float, hi: float, d: int = 2):
+        return lambda g: f"{g.r.uniform(lo, hi):.{d}f}"
+
+    filters = ["L", "R", "G", "B", "Ha", "OIII", "SII"]
+    jobs = ["M42", "NGC7000", "IC1396", "M31 Mosaic", "Sh2-129"]
+    mounts = ["EQMod Mount", "iOptron CEM70"]
+    ccds = ["ZWO CCD ASI2600MM Pro", "ZWO CCD ASI174MM Mini"]
+    focusers = ["ZWO EAF", "MoonLite"]
+    wheels = ["ZWO EFW"]
+    domes = ["Dome Scripting Gateway", "RollOff ino"]
+    drivers = ["indi_eqmod_telescope", "indi_asi_ccd", "indi_asi_focuser", "indi_asi_wheel", "indi_rolloffino",
+               "indi_weather_safety_proxy"]
+
+    # ---- indiserver: '2026-12-03T21:35:40: message' on its stderr ----
+    def it(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}"
+
+    its = {"IT": it}
+
+    def client(g: Gen) -> str:
+        return str(g.r.randint(5, 40))
+
+    def fd(g: Gen) -> str:
+        return str(g.r.randint(3, 48))
+
+    def driver_list(g: Gen) -> str:
+        return " ".join(g.r.sample(drivers, g.r.randint(1, 4)))
+
+    snoops = ["EQMod Mount.EQUATORIAL_EOD_COORD", "EQMod Mount.TELESCOPE_INFO", "ZWO EFW.FILTER_SLOT",
+              "ZWO CCD ASI2600MM Pro.CCD_EXPOSURE", "RollOff ino.DOME_PARK", "Weather Safety Proxy.WEATHER_STATUS"]
+    props = [("newNumberVector", "ZWO CCD ASI2600MM Pro", "CCD_EXPOSURE"), ("newSwitchVector", "EQMod Mount", "TELESCOPE_PARK"),
+             ("newNumberVector", "EQMod Mount", "EQUATORIAL_EOD_COORD"), ("newSwitchVector", "ZWO EFW", "CONNECTION"),
+             ("newNumberVector", "ZWO EAF", "ABS_FOCUS_POSITION"), ("newTextVector", "ZWO CCD ASI174MM Mini", "UPLOAD_SETTINGS"),
+             ("newSwitchVector", "RollOff ino", "DOME_PARK")]
+
+    indiserver = [
+        (3, "{IT}: startup: indiserver -v -p {p} {d}", {**its, "p": pick(["7624", "7624", "7625"]), "d": driver_list}),
+        (3, "{IT}: listening to port {p} on fd {f}", {**its, "p": pick(["7624", "7624", "7625"]), "f": fd}),
+        (6, "{IT}: Driver {d}: pid={p} rfd={a} wfd={b} efd={c}",
+         {**its, "d": pick(drivers), "p": lambda g: g.num(900, 65000), "a": fd, "b": fd, "c": fd}),
+        (12, "{IT}: Client {c}: new arrival from {ip}:{p} - welcome!", {**its, "c": client, "ip": ip, "p": lambda g: g.port()}),
+        (8, "{IT}: Client {c}: read EOF", {**its, "c": client}),
+        (9, "{IT}: Client {c}: shut down complete - bye!", {**its, "c": client}),
+        (4, "{IT}: Client {c}: read: Connection reset by peer", {**its, "c": client}),
+        (3, "{IT}: Client {c}: {n} bytes behind, shutting down", {**its, "c": client, "n": lambda g: g.num(64000000, 99999999)}),
+        (5, "{IT}: Driver {d}: stderr EOF", {**its, "d": pick(drivers)}),
+        (4, "{IT}: Driver {d}: restart #{n}", {**its, "d": pick(drivers), "n": small}),
+        (3, "{IT}: Driver {d}: Terminated after #{n} restarts.", {**its, "d": pick(drivers), "n": pick(["0", "1", "10"])}),
+        (7, "{IT}: Driver {d}: snooping on {s}", {**its, "d": pick(drivers), "s": pick(snoops)}),
+        (10, "{IT}: Client {c}: queuing responsible for <{t} device='{v}' name='{n}'>",
+         {**its, "c": client, "t": first(props), "v": then(1), "n": then(2)}),
+        (3, "{IT}: FIFO: start {d}", {**its, "d": pick(drivers)}),
+        (3, "{IT}: FIFO: stop {d}", {**its, "d": pick(drivers)}),
+    ]
+
+    # ---- KStars log: '[time LEVEL ][                 category] - message' ----
+    def kt(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)} UTC"
+
+    kts = {"KT": kt}
+
+    def ks(level: str, category: str) -> str:
+        return "[{KT} " + level + " ][" + category.rjust(35) + "] - "
+
+    def indi(level: str) -> str:
+        # an INDI driver's message as KStars logs it
+        return ks("INFO", "org.kde.kstars.indi") + '{dev} :  "[' + level + "] "
+
+    def ekos(module: str, level: str = "INFO") -> str:
+        return ks(level, "org.kde.kstars.ekos." + module) + '"'
+
+    mnt = {**kts, "dev": pick(mounts)}
+    cam = {**kts, "dev": pick(ccds)}
+    foc = {**kts, "dev": pick(focusers)}
+    efw = {**kts, "dev": pick(wheels)}
+    dome = {**kts, "dev": pick(domes)}
+    wx = {**kts, "dev": pick(["Weather Safety Proxy", "OpenWeatherMap"])}
+    asi_errors = ["ASI_ERROR_TIMEOUT", "ASI_ERROR_CAMERA_REMOVED", "ASI_ERROR_EXPOSURE_IN_PROGRESS"]
+    wx_params = ["WEATHER_CLOUD_COVER", "WEATHER_WIND_SPEED", "WEATHER_RAIN_HOUR", "WEATHER_HUMIDITY"]
+
+    indi_drivers = [
+        # mount
+        (14, indi("INFO") + 'Slewing to RA: {ra} - DEC: {dec} "', {**mnt, "ra": ra_hms, "dec": dec_dms}),
+        (12, indi("INFO") + 'Slew complete, tracking... "', mnt),
+        (6, indi("INFO") + 'Starting Goto RA={a} DE={b} (current RA={c} DE={d}) "',
+         {**mnt, "a": signed(0, 24, 5), "b": signed(-30, 89, 5), "c": signed(0, 24, 5), "d": signed(-30, 89, 5)}),
+        (5, indi("INFO") + 'Iterative Goto ({n}): RA diff = {a} arcsecs DE diff = {b} arcsecs "',
+         {**mnt, "n": pick(["1", "2", "3"]), "a": signed(0, 40), "b": signed(0, 40)}),
+        (4, indi("INFO") + 'Mount is parking... "', mnt),
+        (5, indi("INFO") + 'Mount is parked. "', mnt),
+        (4, indi("INFO") + 'Mount is unparked. "', mnt),
+        (4, indi("INFO") + 'Synchronization successful. "', mnt),
+        (3, indi("INFO") + 'Observer location updated: Latitude {a} ({b}) Longitude {c} ({d}) "',
+         {**mnt, "a": first([("48:07:12.0", "48.12", "11:34:48.0", "11.58"), ("31:57:30.2", "31.96", "249:24:36.0", "249.41")]),
+          "b": then(1), "c": then(2), "d": then(3)}),
+        (3, indi("WARNING") + 'Please unpark the mount before issuing any motion/sync commands. "', mnt),
+        # CCD
+        (20, indi("INFO") + 'Taking a {e} seconds frame... "', {**cam, "e": exposure}),
+        (18, indi("INFO") + 'Exposure done, downloading image... "', cam),
+        (6, indi("INFO") + 'Image saved to {f} "',
+         {**cam, "f": lambda g: f"/home/astro/Pictures/{g.r.choice(jobs).replace(' ', '_')}/Light/IMAGE_{g.num(1, 999):0>3}.fits"}),
+        (4, indi("INFO") + 'Setting CCD temperature to {t} C. "', {**cam, "t": pick(["-10.00", "-15.00", "-20.00", "0.00"])}),
+        (3, indi("INFO") + 'Exposure aborted. "', cam),
+        (3, indi("ERROR") + 'Failed to start exposure ({e}) "', {**cam, "e": pick(asi_errors)}),
+        # focuser, filter wheel
+        (8, indi("INFO") + 'Focuser reached requested position. "', foc),
+        (8, indi("INFO") + 'Selected filter position reached. "', efw),
+        # dome and roof
+        (3, indi("INFO") + 'Dome is parking... "', dome),
+        (3, indi("INFO") + 'Dome is parked. "', dome),
+        (3, indi("INFO") + 'Dome is unparked. "', dome),
+        (3, indi("INFO") + 'Shutter is opening... "', dome),
+        (3, indi("INFO") + 'Shutter is open. "', dome),
+        (3, indi("INFO") + 'Shutter is closing... "', dome),
+        (3, indi("INFO") + 'Shutter is closed. "', dome),
+        (5, indi("INFO") + 'Dome is moving to {a} degrees azimuth... "', {**dome, "a": signed(0, 360)}),
+        (5, indi("INFO") + 'Dome reached requested azimuth angle. "', dome),
+        # weather
+        (4, indi("WARNING") + 'Warning: {p} is in the warning zone. "', {**wx, "p": pick(wx_params)}),
+        (3, indi("ERROR") + 'Alert: {p} is in the danger zone! "', {**wx, "p": pick(wx_params)}),
+        (3, indi("INFO") + 'Weather conditions are safe. "', wx),
+    ]
+
+    # ---- Ekos modules ----
+    def ekos_date(g: Gen) -> str:
+        return f"2026-12-0{g.r.choice([3, 4])}T{hms(g)}"
+
+    def deviation(g: Gen) -> str:
+        return f"{g.r.uniform(1.5, 9):.2f}"
+
+    capture = [
+        (24, ekos("capture") + 'Capturing {e}-second {f} image..."', {**kts, "e": exposure3, "f": pick(filters)}),
+        (22, ekos("capture") + 'Received image {i} out of {n}."', {**kts, "i": small, "n": pick(["10", "20", "30", "60"])}),
+        (6, ekos("capture") + 'Job requires {e}-second {f} images, has {a}/{b} frames captured and will be processed."',
+         {**kts, "e": exposure3, "f": pick(filters), "a": small, "b": pick(["10", "20", "30", "60"])}),
+        (3, ekos("capture") + 'Sequence queue completed."', kts),
+        (3, ekos("capture") + 'Capture failed. Check INDI Control Panel for details."', kts),
+        (3, ekos("capture", "WARN") + 'Exposure timeout. Restarting exposure..."', kts),
+        (4, ekos("capture") + 'Guiding deviation {d} exceeded limit value of {l} arcsecs for {n} consecutive samples, '
+         'suspending exposure and waiting for guider up to {t} seconds."',
+         {**kts, "d": deviation, "l": pick(["1.50", "2.00"]), "n": pick(["1", "3", "5"]), "t": pick(["60", "300"])}),
+        (4, ekos("capture") + 'Guiding deviation {d} is now lower than limit value of {l} arcsecs, resuming exposure."',
+         {**kts, "d": signed(0.2, 1.5), "l": pick(["1.50", "2.00"])}),
+        (3, ekos("capture") + 'Setting temperature to {t} °C..."', {**kts, "t": pick(["-10.00", "-15.00", "-20.00"])}),
+        (3, ekos("capture") + 'Performing post flip re-alignment..."', kts),
+        (3, ekos("capture") + 'Meridian flip is complete. Resuming capture..."', kts),
+    ]
+
+    focus = [
+        (4, ekos("focus") + 'Autofocus in progress..."', kts),
+        (16, ekos("focus") + 'FITS received. HFR {h} @ {p}. Delta ({d}%)"', {**kts, "h": hfr, "p": focus_pos, "d": signed(-40, 40)}),
+        (8, ekos("focus") + 'Focusing inward by {n} steps..."', {**kts, "n": pick(["50", "100", "250", "500"])}),
+        (8, ekos("focus") + 'Focusing outward by {n} steps..."', {**kts, "n": pick(["50", "100", "250", "500"])}),
+        (4, ekos("focus") + 'Autofocus complete after {n} iterations."', {**kts, "n": lambda g: g.num(3, 14)}),
+        (3, ekos("focus", "WARN") + 'Autofocus failed after {n} iterations."', {**kts, "n": lambda g: g.num(3, 30)}),
+        (8, ekos("focus") + 'Focus position reached at {p}, starting capture in {s} seconds."', {**kts, "p": focus_pos, "s": pick(["1", "2"])}),
+        (3, ekos("focus") + 'Autofocus aborted."', kts),
+    ]
+
+    align = [
+        (6, ekos("align") + 'Capturing image..."', kts),
+        (5, ekos("align") + 'Image received."', kts),
+        (4, ekos("align") + 'Solver iteration #{n}"', {**kts, "n": small}),
+        (8, ekos("align") + 'Solver completed after {s} seconds."', {**kts, "s": signed(0.8, 40)}),
+        (7, ekos("align") + 'Solver RA ({a}) DEC ({b}) Orientation ({o}) Pixel Scale ({s}) Parity ({p})"',
+         {**kts, "a": signed(0, 360, 5), "b": signed(-30, 89, 5), "o": signed(-180, 180, 5),
+          "s": pick(["1.21", "3.76", "0.48"]), "p": pick(["pos", "neg"])}),
+        (8, ekos("align") + 'Solution coordinates: RA ({a}) DEC ({b}) Telescope Coordinates: RA ({c}) DEC ({d})"',
+         {**kts, "a": ra_ekos, "b": dec_ekos, "c": ra_ekos, "d": dec_ekos}),
+        (5, ekos("align") + 'Target is within {d} degrees of solution coordinates."', {**kts, "d": signed(0, 0.2, 3)}),
+        (5, ekos("align") + 'Target is within acceptable range. Astrometric solver is successful."', kts),
+        (5, ekos("align") + 'Slewing to target coordinates: RA ({a}) DEC ({b})."', {**kts, "a": ra_ekos, "b": dec_ekos}),
+        (4, ekos("align") + 'Syncing to RA ({a}) DEC ({b})"', {**kts, "a": ra_ekos, "b": dec_ekos}),
+        (3, ekos("align", "WARN") + 'Solver failed. Try again."', kts),
+    ]
+
+    guide = [
+        (4, ekos("guide") + 'Calibration completed."', kts),
+        (4, ekos("guide") + 'Guiding started."', kts),
+        (3, ekos("guide") + 'Guiding stopped."', kts),
+        (6, ekos("guide") + 'Dithering..."', kts),
+        (6, ekos("guide") + 'Dithering succeeded."', kts),
+        (3, ekos("guide", "WARN") + 'Dithering failed."', kts),
+        (3, ekos("guide", "WARN") + 'PHD2: Star Lost. Trying to reacquire for {n}s."', {**kts, "n": pick(["60", "30"])}),
+        (3, ekos("guide") + 'PHD2: Lock Position Set."', kts),
+        (3, ekos("guide") + 'PHD2: Calibration Complete."', kts),
+    ]
+
+    mount = [
+        (3, ekos("mount") + 'Meridian flip planned with HA {h}."', {**kts, "h": signed(0, 0.4, 2)}),
+        (3, ekos("mount") + 'Meridian flip started."', kts),
+        (3, ekos("mount") + 'Meridian flip completed."', kts),
+        (3, ekos("mount", "WARN") + 'Meridian flip failed, retrying in {n} minutes."', {**kts, "n": pick(["4", "5"])}),
+    ]
+
+    observatory = [
+        (3, ekos("observatory") + 'Weather is OK"', kts),
+        (3, ekos("observatory", "WARN") + 'Weather Warning"', kts),
+        (3, ekos("observatory", "WARN") + 'Weather Alert"', kts),
+    ]
+
+    jq = {**kts, "j": pick(jobs)}
+    scheduler = [
+        (3, ekos("scheduler") + 'Scheduler started."', kts),
+        (5, ekos("scheduler") + "Job '{j}' is selected for next observation with priority #{p} and altitude {a} degrees.\"",
+         {**jq, "p": pick(["10", "15", "20"]), "a": signed(25, 85, 1)}),
+        (5, ekos("scheduler") + "Job '{j}' is slewing to target.\"", jq),
+        (5, ekos("scheduler") + "Job '{j}' slew is complete.\"", jq),
+        (5, ekos("scheduler") + "Job '{j}' focusing is complete.\"", jq),
+        (5, ekos("scheduler") + "Job '{j}' alignment is complete.\"", jq),
+        (5, ekos("scheduler") + "Job '{j}' guiding is in progress.\"", jq),
+        (6, ekos("scheduler") + "Job '{j}' capture is in progress (batch #{n})...\"", {**jq, "n": small}),
+        (4, ekos("scheduler") + "Job '{j}' is complete.\"", jq),
+        (3, ekos("scheduler", "WARN") + "Job '{j}' is now approaching astronomical twilight rise limit at {t} "
+         "({m} minutes safety margin), marking aborted.\"", {**jq, "t": ekos_date, "m": pick(["5", "10"])}),
+        (3, ekos("scheduler", "WARN") + "Job '{j}' current altitude ({a} degrees) crossed minimum constraint altitude "
+         "({b} degrees), marking idle.\"", {**jq, "a": signed(10, 30, 2), "b": pick(["20.00", "30.00"])}),
+        (3, ekos("scheduler") + 'Scheduler is awake."', kts),
+        (3, ekos("scheduler") + "Sleeping until observation job {j} is ready at {t}...\"", {**jq, "t": ekos_date}),
+        (3, ekos("scheduler") + 'Parking mount..."', kts),
+        (3, ekos("scheduler") + 'Mount parked."', kts),
+        (3, ekos("scheduler") + 'Unparking mount..."', kts),
+        (3, ekos("scheduler") + 'Dome parked."', kts),
+        (3, ekos("scheduler") + 'Unparking dome..."', kts),
+        (3, ekos("scheduler") + 'Starting shutdown procedure..."', kts),
+        (3, ekos("scheduler") + 'Shutdown complete."', kts),
+    ]
+
+    # ---- PHD2 debug log: 'HH:MM:SS.mmm dd.ddd tid message', event server JSON ----
+    def pt(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    def delta(g: Gen) -> str:
+        return g.r.choice(["00.000", "00.001", "00.002", f"{g.r.randint(0, 9):02d}.{ms3(g)}"])
+
+    def tid(g: Gen) -> str:
+        return g.r.choice(["4412", "4412", "5120", "6236"])
+
+    phd = "{PT} {PD} {PI} "
+    pts = {"PT": pt, "PD": delta, "PI": tid}
+    host = pick(["astro-pi", "obs-nuc"])
+    ev = phd + 'evsrv: {{"Event":"'
+    head = '","Timestamp":{ets},"Host":"{host}","Inst":1'
+    evs = {**pts, "ets": jdt, "host": host}
+
+    def frame(g: Gen) -> str:
+        return str(g.r.randint(1, 4000))
+
+    def gtime(g: Gen) -> str:
+        return f"{g.r.uniform(0, 7200):.3f}"
+
+    def px(g: Gen) -> str:
+        return f"{g.r.uniform(-1.5, 1.5):.3f}"
+
+    def dur_ms(g: Gen) -> str:
+        return str(g.r.choice([0, 0, g.r.randint(10, 900)]))
+
+    phd2_states = ["Stopped", "Selected", "Calibrating", "Guiding", "LostLock", "Paused", "Looping"]
+    lost = [("1", "Star lost - low SNR"), ("2", "Star lost - mass changed"), ("3", "Star lost - too near edge")]
+    phd2 = [
+        (22, ev + "GuideStep" + head + ',"Frame":{f},"Time":{t},"Mount":"{m}","dx":{dx},"dy":{dy},"RADistanceRaw":{a},'
+         '"DECDistanceRaw":{b},"RADistanceGuide":{c},"DECDistanceGuide":{d},"RADuration":{rd},"RADirection":"{rdir}",'
+         '"DECDuration":{dd},"DECDirection":"{ddir}","StarMass":{sm},"SNR":{snr},"HFD":{hfd},"AvgDist":{ad}}}',
+         {**evs, "f": frame, "t": gtime, "m": pick(mounts), "dx": px, "dy": px, "a": px, "b": px, "c": px, "d": px,
+          "rd": dur_ms, "rdir": pick(["East", "West"]), "dd": dur_ms, "ddir": pick(["North", "South"]),
+          "sm": lambda g: g.num(2000, 90000), "snr": signed(8, 90), "hfd": signed(1.5, 5), "ad": signed(0.1, 1.5)}),
+        (5, ev + "StarLost" + head + ',"Frame":{f},"Time":{t},"StarMass":{sm},"SNR":{snr},"AvgDist":{ad},'
+         '"ErrorCode":{e},"Status":"{s}"}}',
+         {**evs, "f": frame, "t": gtime, "sm": lambda g: g.num(0, 900), "snr": signed(0, 4), "ad": signed(0.1, 3),
+          "e": first(lost), "s": then(1)}),
+        (5, ev + "SettleBegin" + head + "}}", evs),
+        (8, ev + "Settling" + head + ',"Distance":{d},"Time":{t},"SettleTime":{s},"StarLocked":{l}}}',
+         {**evs, "d": signed(0, 3), "t": signed(0, 60, 1), "s": pick(["10.0", "15.0"]), "l": pick(["true", "true", "false"])}),
+        (5, ev + "SettleDone" + head + ',"Status":0,"TotalFrames":{n},"DroppedFrames":{d}}}',
+         {**evs, "n": small, "d": pick(["0", "0", "1"])}),
+        (5, ev + "GuidingDithered" + head + ',"dx":{x},"dy":{y}}}', {**evs, "x": signed(-5, 5, 3), "y": signed(-5, 5, 3)}),
+        (3, ev + "StartCalibration" + head + ',"Mount":"{m}"}}', {**evs, "m": pick(mounts)}),
+        (3, ev + "CalibrationComplete" + head + ',"Mount":"{m}"}}', {**evs, "m": pick(mounts)}),
+        (3, ev + "StartGuiding" + head + "}}", evs),
+        (3, ev + "GuidingStopped" + head + "}}", evs),
+        (4, ev + "LockPositionSet" + head + ',"X":{x},"Y":{y}}}', {**evs, "x": signed(20, 1900, 3), "y": signed(20, 1200, 3)}),
+        (4, ev + "AppState" + head + ',"State":"{s}"}}', {**evs, "s": pick(phd2_states)}),
+        (3, ev + "Alert" + head + ',"Msg":"{m}","Type":"{t}"}}',
+         {**evs, "m": pick(["Calibration failed: star did not move enough", "Guide star lost, guiding paused",
+                            "PHD2 is unable to make sufficient progress in the RA direction"]), "t": pick(["error", "warning"])}),
+        (6, phd + "Changing from state {a} to {b}", {**pts, "a": pick(["0", "1", "2", "3", "4", "5", "6"]),
+                                                    "b": pick(["0", "1", "2", "3", "4", "5", "6"])}),
+    ]
+
+    # ---- PHD2 guide log ----
+    def gl_date(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    guide_log = [
+        (20, '{f},{t},"Mount",{dx},{dy},{a},{b},{c},{d},{rd},{rdir},{dd},{ddir},,,{sm},{snr},0',
+         {"f": frame, "t": gtime, "dx": px, "dy": px, "a": px, "b": px, "c": px, "d": px, "rd": dur_ms,
+          "rdir": pick(["E", "W"]), "dd": dur_ms, "ddir": pick(["N", "S"]), "sm": lambda g: g.num(2000, 90000), "snr": signed(8, 90)}),
+        (4, '{f},{t},"DROP",,,,,,,,,,,,,{sm},{snr},{e},"{s}"',
+         {"f": frame, "t": gtime, "sm": lambda g: g.num(0, 900), "snr": signed(0, 4), "e": first(lost), "s": then(1)}),
+        (5, "INFO: DITHER by {a}, {b}, new lock pos = {c}, {d}",
+         {"a": signed(-5, 5, 3), "b": signed(-5, 5, 3), "c": signed(20, 1900, 3), "d": signed(20, 1200, 3)}),
+        (5, "INFO: SETTLING STATE CHANGE, Settling started", {}),
+        (5, "INFO: SETTLING STATE CHANGE, Settling complete", {}),
+        (3, "Guiding Begins at {d}", {"d": gl_date}),
+        (3, "Guiding Ends at {d}", {"d": gl_date}),
+        (3, "Calibration Begins at {d}", {"d": gl_date}),
+        (4, "{w} calibration complete. Angle = {a} deg, Rate = {r} px/sec, Parity = {p}",
+         {"w": pick(["West", "North"]), "a": signed(-180, 180, 1), "r": signed(2, 15, 3), "p": pick(["Normal", "Reversed"])}),
+    ]
+
+    # ---- astrometry.net solve-field ----
+    def fits_name(g: Gen) -> str:
+        return f"/tmp/{g.r.choice(['solve', 'ekos_align'])}_{g.hexs(6)}.fits"
+
+    def index(g: Gen) -> str:
+        return f"index-{g.r.choice(['4107', '4108', '4109', '4110', '5205-08', '5206-11'])}.fits"
+
+    astrometry = [
+        (4, 'Reading input file {i} of {n}: "{f}"...', {"i": pick(["1"]), "n": pick(["1"]), "f": fits_name}),
+        (4, "Extracting sources...", {}),
+        (5, "simplexy: found {n} sources.", {"n": count}),
+        (4, "Solving...", {}),
+        (5, "log-odds ratio {a} ({b}), {m} match, {c} conflict, {d} distractors, {i} index.",
+         {"a": signed(20, 400, 3), "b": lambda g: f"{g.r.uniform(1, 9):.4g}e+{g.r.randint(9, 170)}", "m": count,
+          "c": pick(["0", "0", "1", "2"]), "d": count, "i": count}),
+        (5, "RA,Dec = ({a},{b}), pixel scale {s} arcsec/pix.",
+         {"a": signed(0, 360, 4), "b": signed(-30, 89, 4), "s": signed(0.4, 4, 5)}),
+        (5, "Field {n}: solved with index {x}.", {"n": pick(["1"]), "x": index}),
+        (3, "Field {n} did not solve (index {x}, field objects {a}-{b}).", {"n": pick(["1"]), "x": index, "a": first([("1", "10"), ("11", "20"), ("21", "30")]), "b": then(1)}),
+        (4, "Field center: (RA,Dec) = ({a}, {b}) deg.", {"a": signed(0, 360, 4), "b": signed(-30, 89, 4)}),
+        (4, "Field center: (RA H:M:S, Dec D:M:S) = ({a}, {b}).",
+         {"a": lambda g: ra_hms(g) + f".{ms3(g)}", "b": lambda g: dec_dms(g) + f".{g.r.randint(0, 99):02d}0"}),
+        (4, "Field size: {w} x {h} {u}", {"w": signed(10, 180, 4), "h": signed(8, 120, 4), "u": pick(["arcminutes", "degrees"])}),
+        (4, "Field rotation angle: up is {a} degrees E of N", {"a": signed(-180, 180, 4)}),
+        (4, "Field parity: {p}", {"p": pick(["pos", "neg"])}),
+        (3, "Did not solve (or no WCS file was written).", {}),
+        (3, 'Creating new FITS file "{f}"...', {"f": lambda g: fits_name(g).replace(".fits", ".new")}),
+    ]
+
+    # ---- Siril: 'HH:MM:SS: message' ----
+    sts = {"ST": hms}
+
+    def siril_file(g: Gen) -> str:
+        return f"{g.r.choice(['light', 'pp_light', 'r_pp_light', 'bkg_pp_light'])}_{g.num(1, 240):0>5}.fit"
+
+    def layers(g: Gen) -> str:
+        return g.r.choice(["1", "3"])
+
+    def width(g: Gen) -> str:
+        return g.r.choice(["6248", "1936", "4144"])
+
+    def height(g: Gen) -> str:
+        return g.r.choice(["4176", "1216", "2822"])
+
+    siril = [
+        (10, "{ST}: Reading FITS: file {f}, {n} layer(s), {w}x{h} pixels", {**sts, "f": siril_file, "n": layers, "w": width, "h": height}),
+        (6, "{ST}: Saving FITS: file {f}, {n} layer(s), {w}x{h} pixels", {**sts, "f": siril_file, "n": layers, "w": width, "h": height}),
+        (6, "{ST}: Found {n} Gaussian profile stars in image, channel #{c} (FWHM {f})",
+         {**sts, "n": count, "c": pick(["0", "1"]), "f": signed(1.8, 6, 6)}),
+        (3, "{ST}: Registration: processing using {n} threads", {**sts, "n": pick(["4", "8", "16"])}),
+        (3, "{ST}: Total: {f} failed, {r} registered.", {**sts, "f": pick(["0", "0", "1", "3"]), "r": count}),
+        (3, "{ST}: Rejection stacking complete. {n} images have been stacked.", {**sts, "n": count}),
+        (3, "{ST}: Integration of {n} images:", {**sts, "n": count}),
+        (3, "{ST}: Pixel combination ......... {m}", {**sts, "m": pick(["average", "median"])}),
+        (3, "{ST}: Normalization ............ {m}", {**sts, "m": pick(["additive + scaling", "multiplicative", "none"])}),
+        (3, "{ST}: Pixel rejection .......... {m}", {**sts, "m": pick(["Winsorized sigma clipping", "Generalized Extreme Studentized Deviate", "Sigma Clipping"])}),
+        (3, "{ST}: Rejection parameters ..... low={l} high={h}", {**sts, "l": pick(["3.000", "0.300"]), "h": pick(["3.000", "0.050"])}),
+        (4, "{ST}: Background noise value (channel: #{c}): {n} ({e})",
+         {**sts, "c": pick(["0", "1", "2"]), "n": signed(1, 40, 3), "e": lambda g: f"{g.r.uniform(1, 9):.3f}e-04"}),
+        (5, "{ST}: Execution time: {t}", {**sts, "t": lambda g: g.r.choice([f"{g.r.uniform(0.1, 59):.2f} s", f"{g.r.randint(1, 40)} min {g.r.uniform(0, 59):.2f} s"])}),
+        (3, "{ST}: Sequence processing succeeded.", sts),
+        (4, "{ST}: Running command: {c}", {**sts, "c": pick(["register", "stack", "calibrate", "convert", "seqsubsky"])}),
+        (3, "{ST}: Script execution finished successfully.", sts),
+    ]
+
+    # ---- ASCOM Remote (Alpaca device server) trace log: 'HH:mm:ss.fff Identifier(25) message' ----
+    def at(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    def tl(ident: str) -> str:
+        return "{AT} " + ident.ljust(25) + " "
+
+    ats = {"AT": at}
+    alpaca_devices = ["Telescope", "Camera", "Dome", "FilterWheel"]
+    alpaca_ids = {"c": lambda g: g.num(1, 60000), "t": lambda g: g.num(1, 99999), "s": lambda g: g.num(1, 999999)}
+    alpaca = [
+        (8, tl("RequestReceived") + "GET /api/v1/{d}/0/{p} - ClientID: {c}, ClientTransactionID: {t}, ServerTransactionID: {s}",
+         {**ats, **alpaca_ids, "d": first([("telescope", "rightascension"), ("telescope", "declination"), ("dome", "shutterstatus"),
+                                           ("camera", "camerastate"), ("filterwheel", "position")]), "p": then(1)}),
+        (4, tl("RequestReceived") + "PUT /api/v1/telescope/0/slewtocoordinatesasync - ClientID: {c}, ClientTransactionID: {t}, "
+         "ServerTransactionID: {s}, RightAscension={a}, Declination={b}",
+         {**ats, **alpaca_ids, "a": signed(0, 24, 6), "b": signed(-30, 89, 6)}),
+        (3, tl("Discovery") + "Received discovery packet from {ip}:{p}", {**ats, "ip": ip, "p": lambda g: g.port()}),
+        (3, tl("ConnectedSet") + "{d} 0 Connected set to {v}", {**ats, "d": pick(alpaca_devices), "v": pick(["True", "False"])}),
+        (3, tl("Exception") + "{d} 0 {e}", {**ats, "d": first([("Dome", "ASCOM.NotConnectedException: Not connected"),
+                                                              ("Telescope", "ASCOM.InvalidOperationException: Telescope is parked"),
+                                                              ("Camera", "ASCOM.ValueNotSetException: CCD temperature not set")]),
+                                              "e": then(1)}),
+    ]
+
+    return (indiserver + indi_drivers + capture + focus + align + guide + mount + observatory + scheduler + phd2
+            + guide_log + astrometry + siril + alpaca)
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -31012,7 +31485,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "ERPPlatform": erp_events,
            "FinancePlatform": finance_events,
            "EducationPlatform": education_events,
-           "ContentPlatform": content_events}
+           "ContentPlatform": content_events,
+           "AstronomyPlatform": astronomy_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
