@@ -399,6 +399,16 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   web errors, project config and migrations on the console) and Umbraco 13 (Serilog compact JSON:
   MainDom, the ASP.NET Core host, migrations, content and scheduled publishing, Examine index rebuilds,
   back office logins); 131 event types.
+* ``EnergyPlatform`` (written blind for the twenty-eighth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): energy and EV-charging software as its operators log it: SteVe (an
+  OCPP 1.6 central system: its WebSocketLogger with the OCPP-J frames received and sent, chargebox
+  registration at boot, Jetty and Flyway start-up), EVerest (the manager and its modules: EvseManager
+  sessions, transactions, charger states and PWM, Auth and the dummy token provider, the OCPP and OCPP201
+  modules, the ISO 15118 charger, EvseSecurity, the EnergyManager and a chargebyte BSP's control pilot,
+  proximity pilot and contactor), CitrineOS (tslog lines of its websocket network connection), OpenEMS
+  Edge (the DebugLog controller's cycle summary, Modbus bridge errors, state machine changes), Victron
+  Venus OS (dbus-systemcalc-py, dbus-modbus-client) and OpenDTU (the Hoymiles radio console, MQTT power
+  limit commands, the OnBattery fork's dynamic power limiter); 118 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -30964,6 +30974,445 @@ def content_events() -> list[tuple[float, str, dict]]:
     return strapi + directus + payload + plone + wagtail + craft + umbraco
 
 
+def energy_events() -> list[tuple[float, str, dict]]:
+    """Energy and EV-charging software as its operators log it: SteVe (an OCPP 1.6 central system: the
+    log4j lines of its WebSocketLogger with the OCPP-J frames received and sent, chargebox registration at
+    boot, Jetty and Flyway start-up), EVerest (Boost.Log lines of the manager and its modules: EvseManager
+    sessions, transactions, charger states and PWM, the Auth module and the dummy token provider, the OCPP
+    and OCPP201 modules through libocpp, the ISO 15118 charger, EvseSecurity, the EnergyManager and a
+    chargebyte BSP's control pilot, proximity pilot and contactor lines), CitrineOS (tslog lines of its
+    websocket network connection), OpenEMS Edge (the DebugLog controller's cycle summary, Modbus bridge
+    errors, state machine changes of ESS and battery components), Victron Venus OS (dbus-systemcalc-py and
+    dbus-modbus-client through multilog with TAI64N stamps) and OpenDTU (the Hoymiles radio console of
+    NRF24 and CMT2300A inverters, MQTT power limit commands, the OnBattery fork's dynamic power limiter).
+    Written blind for the twenty-eighth issue-15 pass: before reading the engine or any failure analysis;
+    118 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def us6(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def iso_ms(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def kwh(g: Gen) -> str:
+        return g.r.choice(["0", f"{g.r.uniform(0.001, 2):.3f}", f"{g.r.uniform(2, 80):.3f}", f"{g.r.uniform(100, 9000):.2f}"])
+
+    # ---------------- SteVe (log4j2: '[%-5p] %d %c (%t) - %m') ----------------
+    st_boxes = ["CP-ACME-0012", "CP-ACME-0013", "wallbox-garage-2", "DE-ION-E4711"]
+    st_tags = ["04A2B3C4D5E680", "DEADBEEF", "ABC12345", "7F3E21C9"]
+    st_vendors = [("ABB", "Terra AC W22-T-RD-M-0"), ("Alfen BV", "NG920-61503"), ("Wallbox", "PulsarPlus"), ("Pionix", "Yeti")]
+
+    def st_thread(g: Gen) -> str:
+        return f"qtp247162961-{g.r.randint(14, 68)}"
+
+    def steve(level: str, logger: str, thread: str = "{THR}") -> str:
+        return "[" + level.ljust(5) + "] 2026-12-03 {T},{MS} " + logger + " (" + thread + ") - "
+
+    st_s = {"T": hms, "MS": ms3, "THR": st_thread}
+
+    def call_id(g: Gen) -> str:
+        return g.r.choice([g.uuid(), g.num(1, 99999), g.hexs(8)])
+
+    def connector(g: Gen) -> int:
+        return g.r.choice([1, 1, 2])
+
+    def st_received(g: Gen) -> str:
+        i = call_id(g)
+        tag = g.r.choice(st_tags)
+        tx = g.r.randint(1, 48000)
+        wh = g.r.randint(0, 4000000)
+        kind = g.r.choice(["hb", "hb", "hb", "status", "status", "meter", "meter", "meter", "auth", "start", "stop", "boot", "result"])
+        if kind == "hb":
+            msg = f'[2,"{i}","Heartbeat",{{}}]'
+        elif kind == "status":
+            st = g.r.choice(["Available", "Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing", "Faulted"])
+            err = "NoError" if st != "Faulted" else g.r.choice(["GroundFailure", "OverCurrentFailure", "PowerMeterFailure"])
+            msg = (f'[2,"{i}","StatusNotification",{{"connectorId":{connector(g)},"errorCode":"{err}","status":"{st}",'
+                   f'"timestamp":"{iso_ms(g)}"}}]')
+        elif kind == "meter":
+            msg = (f'[2,"{i}","MeterValues",{{"connectorId":{connector(g)},"transactionId":{tx},"meterValue":[{{"timestamp":"{iso_ms(g)}",'
+                   f'"sampledValue":[{{"value":"{wh}","context":"Sample.Periodic","measurand":"Energy.Active.Import.Register","unit":"Wh"}},'
+                   f'{{"value":"{g.r.randint(0, 22000)}","context":"Sample.Periodic","measurand":"Power.Active.Import","unit":"W"}}]}}]}}]')
+        elif kind == "auth":
+            msg = f'[2,"{i}","Authorize",{{"idTag":"{tag}"}}]'
+        elif kind == "start":
+            msg = (f'[2,"{i}","StartTransaction",{{"connectorId":{connector(g)},"idTag":"{tag}","meterStart":{wh},'
+                   f'"timestamp":"{iso_ms(g)}"}}]')
+        elif kind == "stop":
+            reason = g.r.choice(["EVDisconnected", "Local", "Remote", "PowerLoss", "DeAuthorized"])
+            msg = (f'[2,"{i}","StopTransaction",{{"idTag":"{tag}","meterStop":{wh + g.r.randint(500, 60000)},'
+                   f'"timestamp":"{iso_ms(g)}","transactionId":{tx},"reason":"{reason}"}}]')
+        elif kind == "boot":
+            vendor, model = g.r.choice(st_vendors)
+            msg = (f'[2,"{i}","BootNotification",{{"chargePointVendor":"{vendor}","chargePointModel":"{model}",'
+                   f'"chargePointSerialNumber":"{g.hexs(10).upper()}","firmwareVersion":"{g.r.choice(["1.6.8", "5.2.1", "6.3.12"])}"}}]')
+        else:
+            msg = f'[3,"{g.uuid()}",{{"status":"{g.r.choice(["Accepted", "Accepted", "Rejected"])}"}}]'
+        return esc(msg)
+
+    def st_sending(g: Gen) -> str:
+        i = call_id(g)
+        kind = g.r.choice(["hb", "hb", "hb", "empty", "empty", "empty", "empty", "idtag", "start", "boot", "call"])
+        if kind == "hb":
+            msg = f'[3,"{i}",{{"currentTime":"{iso_ms(g)}"}}]'
+        elif kind == "empty":
+            msg = f'[3,"{i}",{{}}]'
+        elif kind == "idtag":
+            status = g.r.choice(["Accepted", "Accepted", "Accepted", "Invalid", "Blocked", "Expired"])
+            msg = f'[3,"{i}",{{"idTagInfo":{{"status":"{status}"}}}}]'
+        elif kind == "start":
+            status = g.r.choice(["Accepted", "Accepted", "Invalid", "ConcurrentTx"])
+            msg = f'[3,"{i}",{{"transactionId":{g.r.randint(1, 48000)},"idTagInfo":{{"status":"{status}"}}}}]'
+        elif kind == "boot":
+            msg = f'[3,"{i}",{{"status":"{g.r.choice(["Accepted", "Accepted", "Pending"])}","currentTime":"{iso_ms(g)}","interval":14400}}]'
+        else:
+            u = g.uuid()
+            msg = g.r.choice([
+                f'[2,"{u}","RemoteStartTransaction",{{"connectorId":{connector(g)},"idTag":"{g.r.choice(st_tags)}"}}]',
+                f'[2,"{u}","RemoteStopTransaction",{{"transactionId":{g.r.randint(1, 48000)}}}]',
+                f'[2,"{u}","ChangeAvailability",{{"connectorId":0,"type":"{g.r.choice(["Operative", "Inoperative"])}"}}]',
+                f'[2,"{u}","Reset",{{"type":"{g.r.choice(["Soft", "Hard"])}"}}]',
+                f'[2,"{u}","TriggerMessage",{{"requestedMessage":"StatusNotification","connectorId":{connector(g)}}}]',
+            ])
+        return esc(msg)
+
+    def close_status(g: Gen) -> str:
+        return g.r.choice(["CloseStatus[code=1006, reason=null]", "CloseStatus[code=1006, reason=null]",
+                           "CloseStatus[code=1000, reason=null]", "CloseStatus[code=1001, reason=Going Away]",
+                           "CloseStatus[code=1011, reason=Idle Timeout]"])
+
+    wsl = "de.rwth.idsg.steve.ocpp.ws.WebSocketLogger"
+    wss = {**st_s, "cb": pick(st_boxes), "sid": Gen.uuid}
+    steve_list = [
+        (170, steve("INFO", wsl) + "[chargeBoxId={cb}, sessionId={sid}] Received: {m}", {**wss, "m": st_received}),
+        (150, steve("INFO", wsl) + "[chargeBoxId={cb}, sessionId={sid}] Sending: {m}", {**wss, "m": st_sending}),
+        (10, steve("INFO", wsl) + "[chargeBoxId={cb}, sessionId={sid}] Connection is established", wss),
+        (8, steve("WARN", wsl) + "[chargeBoxId={cb}, sessionId={sid}] Connection is closed, status: {c}", {**wss, "c": close_status}),
+        (4, steve("WARN", wsl) + "[chargeBoxId={cb}, sessionId={sid}] Attempted to send to closed session: {m}", {**wss, "m": st_sending}),
+        (7, steve("INFO", "de.rwth.idsg.steve.repository.impl.OcppServerRepositoryImpl")
+         + "The chargebox '{cb}' is registered and its boot acknowledged.", {**st_s, "cb": pick(st_boxes)}),
+        (4, steve("ERROR", "de.rwth.idsg.steve.repository.impl.OcppServerRepositoryImpl")
+         + "The chargebox '{cb}' is NOT registered and its boot NOT acknowledged.",
+         {**st_s, "cb": pick(["wallbox-test-1", "CP-ACME-0099", "cp001"])}),
+        (3, steve("INFO", "org.eclipse.jetty.server.AbstractConnector", "main") + "Started ServerConnector@{h}{{HTTP/1.1, (http/1.1)}}{{0.0.0.0:{p}}}",
+         {**st_s, "h": lambda g: g.hexs(8).lstrip("0"), "p": pick(["8180", "8443"])}),
+        (3, steve("INFO", "org.eclipse.jetty.server.Server", "main") + "Started @{n}ms", {**st_s, "n": lambda g: g.num(4000, 19000)}),
+        (3, steve("INFO", "org.flywaydb.core.internal.command.DbValidate", "main") + "Successfully validated {n} migrations (execution time {d})",
+         {**st_s, "n": pick(["71", "74"]), "d": lambda g: f"00:00.{g.num(20, 999).rjust(3, '0')}s"}),
+        (3, steve("INFO", "org.flywaydb.core.internal.command.DbMigrate", "main") + "Current version of schema `{s}`: {v}",
+         {**st_s, "s": pick(["stevedb"]), "v": pick(["1.0.5", "1.0.6"])}),
+        (3, steve("INFO", "org.flywaydb.core.internal.command.DbMigrate", "main") + "Schema `{s}` is up to date. No migration necessary.",
+         {**st_s, "s": pick(["stevedb"])}),
+    ]
+
+    # ---------------- EVerest (Boost.Log: '%TimeStamp% [%Severity%] %Process% %function% :: %Message%') ----------------
+    def ev_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{us6(g)}"
+
+    def ev(level: str, proc: str, func: str = "") -> str:
+        # the process (module id:module name) is cut at 15 characters; INFO lines carry no function
+        if func:
+            return "{TS} [" + level + "] " + proc[:15] + " " + func + " :: "
+        return "{TS} [" + level + "] " + f"{proc[:15]:<16}" + " :: "
+
+    evs = {"TS": ev_ts}
+    em = "{TS} [INFO] {EM}  :: "
+    ems = {"TS": ev_ts, "EM": pick(["evse_manager_1:", "evse_manager_2:"])}
+    bsp = "tarragon_bsp:CbTarragonDriver"
+
+    def pwm(g: Gen) -> str:
+        return g.r.choice(["100", "53.33333611488342", "33.33333432674408", "12.5", "24.49999898672104",
+                           f"{g.r.uniform(10, 60):.14f}".rstrip("0")])
+
+    transitions = ["Idle->WaitingForAuthentication", "WaitingForAuthentication->PrepareCharging", "Wait for Auth->PrepareCharging",
+                   "PrepareCharging->Charging", "Charging->Car Paused", "Car Paused->StoppingCharging",
+                   "StoppingCharging->Finished", "Finished->Idle", "Charging->Paused by EVSE", "Paused by EVSE->Charging"]
+    cp_changes = [("PowerOn", "A"), ("A", "B"), ("B", "C"), ("C", "B"), ("B", "A"), ("C", "E"), ("E", "A")]
+
+    def cp_change(g: Gen):
+        a, b = g.r.choice(cp_changes)
+        ucp = {"A": (11930, 11990), "B": (8880, 8990), "C": (5860, 5960), "E": (-80, 80), "PowerOn": (11930, 11990)}[b]
+        neg = "55" if a in ("PowerOn", "A") and b == "A" else str(g.r.choice([g.r.randint(20, 90), -g.r.randint(11580, 11660)]))
+        return a, b, str(g.r.randint(*ucp[:2])), neg, g.r.choice(["100.00", "26.67", "21.67", "53.33", "16.67"])
+
+    def ev_modules(g: Gen):
+        return g.r.choice([
+            (f"{'auth:Auth':<16}", "auth"), (f"{'ocpp:OCPP':<16}", "ocpp"), (f"{'api:API':<16}", "api"),
+            (f"{'energy_manager:':<16}", "energy_manager"), (f"{'evse_manager_1:':<16}", "evse_manager_1"),
+            (f"{'iso15118_charge':<16}", "iso15118_charger"), (f"{'evse_security:E':<16}", "evse_security"),
+            (f"{'grid_connection':<16}", "grid_connection_point"), (f"{'system:System':<16}", "system"),
+        ])
+
+    def ms_long(g: Gen) -> str:
+        return g.num(700, 5200)
+
+    def dummy_token(g: Gen) -> str:
+        tok = g.r.choice(st_tags)
+        return esc(f'{{"id_token":"{tok}","authorization_type":"RFID","prevalidated":false,"connectors":[{g.r.choice([1, 2])}]}}')
+
+    def csms_uri(g: Gen) -> str:
+        return g.r.choice(["ws://steve.example.net:8180/steve/websocket/CentralSystemService/",
+                           "ws://10.20.0.15:8180/steve/websocket/CentralSystemService/"]) + g.r.choice(st_boxes)
+
+    def html_log(g: Gen) -> str:
+        return f"/tmp/everest-logs/{iso_ms(g)}-{g.uuid()}/incomplete-ocpp.html"
+
+    def link_local(g: Gen) -> str:
+        return f"fe80::{g.hexs(4).lstrip('0') or '1'}:{g.hexs(4).lstrip('0') or '1'}:{g.hexs(4).lstrip('0') or '1'}:{g.hexs(4).lstrip('0') or '1'}%{g.r.randint(2, 4)}"
+
+    everest = [
+        # EvseManager
+        (10, em + "SYS  Session logging started.", ems),
+        (8, em + "SYS  Session logging stopped.", ems),
+        (10, em + "EVSE IEC Session Started: {r}", {**ems, "r": pick(["EVConnected", "EVConnected", "Authorized"])}),
+        (8, em + "EVSE IEC EIM Authorization received", ems),
+        (9, em + "EVSE IEC Transaction Started ({k} kWh)", {**ems, "k": kwh}),
+        (5, em + "EVSE IEC AC mode, HLC disabled. We are in X1 so we can go directly to nominal PWM.", ems),
+        (30, em + "EVSE IEC Charger state: {t}", {**ems, "t": pick(transitions)}),
+        (30, em + "EVSE IEC Set PWM On ({p}%)", {**ems, "p": pwm}),
+        (8, em + "EVSE IEC Set PWM Off", ems),
+        (20, em + " " * 36 + "CAR IEC Event {e}",
+         {**ems, "e": pick(["CarPluggedIn", "CarRequestedPower", "CarRequestedStopPower", "BCDtoEF", "CarUnplugged"])}),
+        (14, em + "EVSE IEC Event {e}", {**ems, "e": pick(["PowerOn", "PowerOff"])}),
+        (6, em + "EVSE IEC Soft overcurrent event (L1:{a}, L2:{b}, L3:{c}, limit {l}), starting timer.",
+         {**ems, "a": lambda g: f"{g.r.uniform(8, 33):.6f}", "b": lambda g: f"{g.r.uniform(8, 33):.6f}",
+          "c": lambda g: g.r.choice(["0", f"{g.r.uniform(8, 33):.6f}"]), "l": lambda g: f"{g.r.uniform(6, 32):.2f}".rstrip("0").rstrip(".")}),
+        (9, em + "EVSE IEC Transaction Finished: {r} ({k} kWh)",
+         {**ems, "r": pick(["EVDisconnected", "EVDisconnected", "Local", "Remote", "PowerLoss", "DeAuthorized"]), "k": kwh}),
+        (8, em + "EVSE IEC Session Finished", ems),
+        (4, em + "Max AC hardware capabilities: {a}A/{p}ph", {**ems, "a": pick(["16", "32"]), "p": pick(["1", "3"])}),
+        (4, em + "\U0001f300\U0001f300\U0001f300 Ready to start charging \U0001f300\U0001f300\U0001f300", ems),
+        (4, em + "Cleaning up any other transaction on start up", ems),
+        (5, em + "All errors cleared", ems),
+        (4, "{TS} [WARN] {EM} void module::EvseManager::ready_to_start_charging() :: No powermeter value received yet!", ems),
+        # manager and controller
+        (5, "{TS} [INFO] {M} :: Module {m} initialized [{n}ms]", {**evs, "M": draw(ev_modules), "m": then(1), "n": ms_long}),
+        (4, ev("INFO", "manager") + "\U0001f699\U0001f699\U0001f699 All modules are initialized. EVerest up and running [{n}ms] "
+         "\U0001f699\U0001f699\U0001f699", {**evs, "n": lambda g: g.num(2800, 9000)}),
+        (3, ev("INFO", "manager") + "Config loading completed in {n}ms", {**evs, "n": lambda g: g.num(600, 1500)}),
+        (3, ev("INFO", "manager") + "Starting {n} modules", {**evs, "n": pick(["7", "12", "15"])}),
+        (3, ev("INFO", "manager") + "Using MQTT broker {h}:{p}", {**evs, "h": pick(["localhost", "mqtt-server"]), "p": pick(["1883"])}),
+        (3, ev("INFO", "manager") + "Loading config file at: {f}",
+         {**evs, "f": pick(["/etc/everest/config-sil-ocpp.yaml", "/etc/everest/bsp-only.yaml", "/opt/everest/etc/everest/config.yaml"])}),
+        (3, ev("INFO", "manager") + "Clearing retained topics published by manager during startup", evs),
+        (3, ev("INFO", "everest_ctrl") + "Launching controller service on port {p}", {**evs, "p": pick(["8849"])}),
+        (3, ev("INFO", "manager") + "everest-framework {v} {r}", {**evs, "v": first([("0.20.2", "main@v0.20.2"), ("0.21.1", "main@v0.21.1")]), "r": then(1)}),
+        (3, ev("INFO", "manager") + "everest-core {v} {r}",
+         {**evs, "v": first([("2025.1.0", "release/2025.1.0@2025.1.0"), ("2025.3.0", "release/2025.3.0@2025.3.0")]), "r": then(1)}),
+        (3, ev("INFO", "manager") + "Keeping retained topics published by manager during startup for inspection", evs),
+        (3, ev("INFO", "rpc_api:RpcApi") + "WebSocket Server running on port {p} (interface \"{i}\" only) without TLS",
+         {**evs, "p": pick(["8080"]), "i": pick(["lo", "eth0"])}),
+        (4, ev("ERRO", "energy_manager:EnergyManager", "std::vector<types::energy::EnforcedLimits> module::EnergyManager::run_optimizer("
+                                                        "types::energy::EnergyFlowRequest)")
+         + "Trading: Maximum number of trading rounds reached.", evs),
+        # Auth and the token provider
+        (8, ev("INFO", "auth:Auth") + "Providing authorization to connector#{n}", {**evs, "n": pick(["1", "1", "2"])}),
+        (10, ev("INFO", "auth:Auth") + "Result for token: {t}: {r}",
+         {**evs, "t": pick(st_tags), "r": pick(["ACCEPTED", "ACCEPTED", "ACCEPTED", "INVALID", "BLOCKED", "EXPIRED"])}),
+        (4, ev("INFO", "token_provider_1:DummyTokenProvider") + "Publishing new dummy token: {j}", {**evs, "j": dummy_token}),
+        # OCPP 1.6 and 2.0.1 through libocpp
+        (3, ev("INFO", "ocpp:OCPP") + "All EVSE ready. Starting OCPP1.6 service", evs),
+        (3, ev("INFO", "ocpp:OCPP") + "OCPP config: {f}", {**evs, "f": pick(["/opt/everest/share/everest/modules/OCPP/config-docker.json",
+                                                                             "/etc/everest/ocpp/config.json"])}),
+        (3, ev("INFO", "ocpp:OCPP") + "OCPP user config: {f}", {**evs, "f": pick(["/opt/everest/share/everest/modules/OCPP/user_config.json",
+                                                                                  "/var/lib/everest/ocpp/user_config.json"])}),
+        (3, ev("INFO", "ocpp:OCPP") + "Augmenting chargepoint config with user_config entries", evs),
+        (3, ev("INFO", "ocpp:OCPP") + "Logging OCPP messages to log file: {f}", {**evs, "f": lambda g: f"/tmp/everest_ocpp_logs/{iso_ms(g)}.log"}),
+        (4, ev("INFO", "ocpp:OCPP") + "Connecting to plain websocket at uri: {u} with profile: {n}", {**evs, "u": csms_uri, "n": pick(["0", "1"])}),
+        (4, ev("INFO", "ocpp:OCPP") + "OCPP client successfully connected to plain websocket server", evs),
+        (8, ev("INFO", "ocpp:OCPP") + "Logging OCPP messages to html file: {f}", {**evs, "f": html_log}),
+        (6, ev("INFO", "ocpp:OCPP") + "Executing unlock connector callback", evs),
+        (3, ev("INFO", "ocpp:OCPP") + "Checking if V2GCertificate has expired", evs),
+        (3, ev("INFO", "ocpp:OCPP") + "V2GCertificate is still valid.", evs),
+        (3, ev("INFO", "ocpp:OCPP") + "Checking if OCSP cache should be updated", evs),
+        (3, ev("INFO", "ocpp:OCPP") + "OCSP Cache is up-to-date enough", evs),
+        (3, ev("INFO", "ocpp:OCPP") + "Found {n} charging profile(s) in the database", {**evs, "n": pick(["0", "0", "1", "3"])}),
+        (3, ev("INFO", "ocpp:OCPP201") + "Open websocket with NetworkConfigurationPriority: {n} which is configurationSlot {c}",
+         {**evs, "n": pick(["1", "1", "2"]), "c": pick(["1", "2"])}),
+        (3, ev("INFO", "ocpp:OCPP201") + "Init client loop with ID: {i}", {**evs, "i": lambda g: g.hexs(12)}),
+        (3, ev("INFO", "ocpp:OCPP201") + "Starting connection attempts to uri: {u} with security-profile {n}",
+         {**evs, "u": pick(["ws://citrineos.example.net:8081/cp-wb-07", "wss://citrineos.example.net:8443/cp-wb-08"]), "n": pick(["1", "2"])}),
+        (3, ev("INFO", "ocpp:OCPP201") + "LWS connect with info port: [{p}] address: [{a}] path: [{pa}] protocol: [{pr}] security profile: [{n}]",
+         {**evs, "p": pick(["8081", "8443"]), "a": pick(["citrineos.example.net", "10.20.0.21"]), "pa": pick(["/cp-wb-07", "/cp-wb-08"]),
+          "pr": pick(["ocpp2.0.1", "ocpp2.1, ocpp2.0.1"]), "n": pick(["1", "2"])}),
+        (3, ev("INFO", "ocpp:OCPP201") + "OCPP client successfully connected to server with version: {v}", {**evs, "v": pick(["ocpp2.0.1", "ocpp2.1"])}),
+        (3, ev("INFO", "api:API") + "Received OCPP connection status callback with is_connected: {b}", {**evs, "b": pick(["true", "true", "false"])}),
+        # EvseSecurity and the ISO 15118 charger
+        (3, ev("INFO", "evse_security:EvseSecurity") + "Requesting certificate expiry: {t}", {**evs, "t": pick(["V2G", "CSMS"])}),
+        (3, ev("INFO", "evse_security:EvseSecurity") + "Requesting key/pair: {t}", {**evs, "t": pick(["V2G", "CSMS"])}),
+        (3, ev("INFO", "evse_security:EvseSecurity") + "Key found for certificate at path: \"{f}\"",
+         {**evs, "f": pick(["/etc/everest/certs/client/cso/SECC_LEAF.key", "/etc/everest/certs/client/csms/CSMS_LEAF.key"])}),
+        (3, ev("WARN", "evse_security:EvseSecurity", "void evse_security::X509CertificateBundle::add_certifcates(const string&, "
+                                                     "evse_security::EncodingFormat, const std::optional<std::filesystem::__cxx11::path>&)")
+         + "Failed to read single certificate from directory file, ignoring entry!", evs),
+        (3, ev("INFO", "iso15118_charger:EvseV2G") + "TCP server on {i} is listening on port [{a}]:{p}",
+         {**evs, "i": pick(["eth1", "seth0"]), "a": link_local, "p": lambda g: g.num(49152, 65535)}),
+        (3, ev("INFO", "iso15118_charger:EvseV2G") + "TLS server on {i} is listening on port [{a}]:{p}",
+         {**evs, "i": pick(["eth1", "seth0"]), "a": link_local, "p": lambda g: g.num(49152, 65535)}),
+        (3, ev("INFO", "iso15118_charger:EvseV2G") + "SDP socket setup succeeded", evs),
+        # the chargebyte Tarragon BSP
+        (15, ev("INFO", bsp) + "CP state change from {a} to {b}, U_CP+: {u} mV, U_CP-: {v} mV, PWM: {p}%)",
+         {**evs, "a": draw(cp_change), "b": then(1), "u": then(2), "v": then(3), "p": then(4)}),
+        (7, ev("INFO", bsp) + "handle_pwm_on: Setting new duty cycle of {d}% ({a} A)",
+         {**evs, "d": first([("26.67", "16.0"), ("53.33", "32.0"), ("16.67", "10.0"), ("10.00", "6.0")]), "a": then(1)}),
+        (6, ev("INFO", bsp) + "handle_pwm_off: Setting new duty cycle of {d}%", {**evs, "d": pick(["100.00"])}),
+        (8, ev("INFO", bsp) + "handle_allow_power_on: request to {x} the contactor", {**evs, "x": pick(["CLOSE", "OPEN"])}),
+        (5, ev("INFO", bsp) + "Read PP ampacity value: {a} (U_PP: {u} mV)",
+         {**evs, "a": pick(["A_13", "A_16", "A_32", "None"]), "u": lambda g: g.num(1100, 3300)}),
+        (4, ev("INFO", bsp) + "Proximity Pilot Observation Thread started", evs),
+        (3, ev("INFO", bsp) + "Control Pilot Observation Thread started", evs),
+        (3, ev("INFO", bsp) + "Contactor Handling Thread started", evs),
+        (3, ev("INFO", bsp) + "Contactor feedback type: '{t}'", {**evs, "t": pick(["none", "nc", "no"])}),
+        (3, ev("INFO", bsp) + "chargebyte's Hardware EVerest Modules (version: {v})", {**evs, "v": pick(["0.18.0", "0.19.1"])}),
+        (4, ev("INFO", bsp) + "handle_enable: Setting new duty cycle of {d}%", {**evs, "d": pick(["100.00"])}),
+        (3, ev("WARN", bsp, "CbTarragonContactorControlSimple::CbTarragonContactorControlSimple(std::unique_ptr<CbTarragonRelay>, const string&)")
+         + "The contactor has the feedback pin not connected. This is not recommended.", evs),
+    ]
+
+    # ---------------- CitrineOS (tslog pretty lines, code positions hidden in production) ----------------
+    def tslog_ts(g: Gen) -> str:
+        return f"2026.12.03 {hms(g)}:{ms3(g)}"
+
+    def cos(level: str) -> str:
+        return "{TS}\t" + level + "\t\tCitrineOS Logger:WebsocketNetworkConnection\t"
+
+    cos_ids = ["1:cp-wb-07", "1:cp-wb-08", "1:DC-HPC-01"]
+    coss = {"TS": tslog_ts, "i": pick(cos_ids)}
+    citrine = [
+        (8, cos("INFO") + "Client websocket connected {i} {ip} {p} {pr}",
+         {**coss, "ip": lambda g: f"::ffff:10.20.{g.r.randint(0, 3)}.{g.r.randint(2, 254)}", "p": Gen.port, "pr": pick(["ocpp2.0.1", "ocpp1.6"])}),
+        (8, cos("INFO") + "Successfully connected new charging station. {i}", coss),
+        (7, cos("INFO") + "Connection closed for {i}", coss),
+        (3, cos("ERROR") + "Protocol mismatch. Charger supports: [{s}], but server expects: '{p}'.",
+         {**coss, "s": pick(["ocpp1.6", "ocpp1.6, ocpp1.5", "ocpp2.1"]), "p": pick(["ocpp2.0.1"])}),
+        (3, cos("FATAL") + "Failed to subscribe to message broker for  {i}", coss),
+    ]
+
+    # ---------------- OpenEMS Edge (log4j2: '%d{ISO8601} [%-8.8t] %-5p [%-25.25c] %m') ----------------
+    def oe_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)},{ms3(g)}"
+
+    def oe(level: str, thread: str, logger: str) -> str:
+        return "{TS} [" + (thread if thread.startswith("{") else f"{thread[:8]:<8}") + "] " + f"{level:<5}" + " [" + logger[-25:] + "] "
+
+    oes = {"TS": oe_ts}
+
+    def watts(lo: int, hi: int):
+        return lambda g: str(g.r.randint(lo, hi))
+
+    def oe_component(g: Gen):
+        return g.r.choice([
+            ("ess0", "io.openems.edge.ess.generic.symmetric.EssGenericManagedSymmetricImpl",
+             g.r.choice([("UNDEFINED", "START_BATTERY"), ("START_BATTERY", "START_BATTERY_INVERTER"), ("START_BATTERY_INVERTER", "STARTED"),
+                         ("STARTED", "ERROR"), ("ERROR", "UNDEFINED")])),
+            ("battery0", "io.openems.edge.battery.fenecon.home.BatteryFeneconHomeImpl",
+             g.r.choice([("UNDEFINED", "GO_RUNNING"), ("GO_RUNNING", "RUNNING"), ("RUNNING", "ERROR"), ("ERROR", "GO_STOPPED")])),
+            ("batteryInverter0", "io.openems.edge.batteryinverter.kaco.blueplanetgridsave.BatteryInverterKacoBlueplanetGridsaveImpl",
+             g.r.choice([("UNDEFINED", "GO_RUNNING"), ("GO_RUNNING", "RUNNING"), ("RUNNING", "ERROR")])),
+        ])
+
+    def oe_sm(g: Gen):
+        cid, logger, (a, b) = oe_component(g)
+        return logger[-25:], cid, a, b
+
+    def modbus_task(g: Gen) -> str:
+        unit = g.r.choice([1, 1, 247])
+        ref = g.r.choice([100, 1000, 2000, 30775, 40072])
+        return f"FC16WriteRegisters [ess0;unitid={unit};ref={ref}/0x{ref:x};length={g.r.choice([1, 2, 4])}]"
+
+    # the bridge's worker thread is named after the bridge; the header pads it to eight columns
+    bridge = draw(lambda g: (lambda b: (f"{b:<8}", b))(g.r.choice(["modbus0", "modbus1"])))
+    modbus_errors = ["Executing transaction failed (tried 3 times) Connection refused",
+                     "Executing transaction failed (tried 3 times) Read timed out", "Error reading response. Connection timed out",
+                     "Transaction failed after 3 retries"]
+    openems = [
+        (90, oe("INFO", "_cycle", "io.openems.edge.controller.debuglog.DebugLogImpl")
+         + "[ctrlDebugLog0] _sum[State:{s} Ess SoC:{soc} %|L:{l} W Grid:{gr} W Production:{pr} W Consumption:{co} W] "
+           "ess0[SoC:{soc2} %|L:{l2} W|Allowed:{a1};{a2} W] meter0[L:{m} W]",
+         {**oes, "s": pick(["Ok", "Ok", "Ok", "Info", "Warning", "Fault"]), "soc": draw(lambda g: [str(g.r.randint(5, 100))] * 2), "l": watts(-5000, 5000),
+          "gr": watts(-8000, 9000), "pr": watts(0, 9800), "co": watts(150, 11000), "soc2": then(1), "l2": watts(-5000, 5000),
+          "a1": watts(-10000, 0), "a2": watts(0, 10000), "m": watts(-8000, 9000)}),
+        (10, oe("INFO", "_cycle", "{L}") + "[{c}] Changing StateMachine from [{a}] to [{b}]",
+         {**oes, "L": draw(oe_sm), "c": then(1), "a": then(2), "b": then(3)}),
+        (12, oe("ERROR", "{TH}", "io.openems.edge.bridge.modbus.BridgeModbusTcpImpl") + "{b}. Unable to execute modbus query: {e}",
+         {**oes, "TH": bridge, "b": then(1), "e": pick(modbus_errors)}),
+        (5, oe("ERROR", "{TH}", "io.openems.edge.bridge.modbus.BridgeModbusTcpImpl") + "[{b}] Unable to execute modbus write [{t}]: {e}",
+         {**oes, "TH": bridge, "b": then(1), "t": modbus_task, "e": pick(modbus_errors)}),
+    ]
+
+    # ---------------- Victron Venus OS (multilog TAI64N labels, velib's '%(levelname)s:%(module)s:%(message)s') ----------------
+    def tai64n(g: Gen) -> str:
+        return f"@{0x400000006B10B125 + g.r.randint(0, 86399):016x}{g.r.randint(0, 999999999):08x}"
+
+    vs = {"TS": tai64n}
+    venus = [
+        (3, "{TS} -------- dbus_systemcalc, v{v} is starting up --------", {**vs, "v": pick(["2.171", "2.174"])}),
+        (3, "{TS} INFO:dbus_systemcalc:Starting mainloop, responding only on events", vs),
+        (6, "{TS} INFO:dbus-modbus-client:Found {d} at {s}",
+         {**vs, "d": first([("Carlo Gavazzi EM24", "tcp:192.168.1.50:502:1"), ("Carlo Gavazzi ET340", "rtu:ttyUSB0:9600:1"),
+                            ("Fronius Symo 10.0-3-M", "tcp:192.168.1.61:502:126"), ("SMA Sunny Boy 4.0", "tcp:192.168.1.62:502:126")]),
+          "s": then(1)}),
+        (5, "{TS} INFO:dbus-modbus-client:Device {s} failed: {e}",
+         {**vs, "s": pick(["tcp:192.168.1.50:502:1", "tcp:192.168.1.61:502:126", "rtu:ttyUSB0:9600:1"]),
+          "e": pick(["Modbus Error: [Input/Output] No Response received from the remote unit/Unable to decode response",
+                     "Modbus Error: [Connection] Failed to connect[ModbusTcpClient(192.168.1.50:502)]", "timed out"])}),
+        (3, "{TS} INFO:dbus-modbus-client:Waiting for localsettings", vs),
+    ]
+
+    # ---------------- OpenDTU (the Hoymiles library's MessageOutput console) ----------------
+    dtu_serials = ["116180212345", "114182934567", "116492011223"]
+
+    def frame(g: Gen) -> str:
+        return " ".join(f"{g.r.randint(0, 255):02X}" for _ in range(g.r.choice([17, 19, 27, 27])))
+
+    def limit_pct(g: Gen) -> str:
+        return f"{g.r.choice([g.r.randint(5, 100), g.r.uniform(5, 100)]):.1f}"
+
+    def limit_w(g: Gen) -> str:
+        return f"{g.r.choice([g.r.randint(30, 2000), g.r.uniform(30, 2000)]):.1f}"
+
+    opendtu = [
+        (35, "Fetch inverter: {s}", {"s": pick(dtu_serials)}),
+        (28, "TX {c} Channel: {ch} --> {b}",
+         {"c": pick(["RealTimeRunData", "RealTimeRunData", "AlarmData", "SystemConfigPara", "DevInfoAll", "ActivePowerControl"]),
+          "ch": pick(["3", "23", "40", "61", "75"]), "b": frame}),
+        (26, "RX Channel: {ch} --> {b}", {"ch": pick(["3", "23", "40", "61", "75"]), "b": frame}),
+        (10, "TX {c} {f} MHz --> {b}",
+         {"c": pick(["RealTimeRunData", "RealTimeRunData", "AlarmData", "SystemConfigPara", "ChannelChange"]),
+          "f": pick(["865.00", "866.00", "867.50", "868.00"]), "b": frame}),
+        (10, "RX {f} MHz --> {b} | {r} dBm", {"f": pick(["865.00", "866.00", "867.50", "868.00"]), "b": frame, "r": lambda g: str(-g.r.randint(55, 98))}),
+        (14, "Interrupt received", {}),
+        (20, "RX Period End", {}),
+        (20, "Success", {}),
+        (7, "Nothing received, resend whole request", {}),
+        (5, "Nothing received, resend count exeeded", {}),
+        (4, "Retransmit timeout", {}),
+        (3, "Packet handling error", {}),
+        (4, "Limit Persistent: {v} %", {"v": limit_pct}),
+        (4, "Limit Persistent: {v} W", {"v": limit_w}),
+        (4, "Limit Non-Persistent: {v} %", {"v": limit_pct}),
+        (5, "Limit Non-Persistent: {v} W", {"v": limit_w}),
+        (3, "Ignored because retained", {}),
+        (7, "[PowerLimiterClass::loop] Limit Non-Persistent: {n} W", {"n": lambda g: g.num(30, 1600)}),
+    ]
+
+    return steve_list + everest + citrine + openems + venus + opendtu
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -31012,7 +31461,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "ERPPlatform": erp_events,
            "FinancePlatform": finance_events,
            "EducationPlatform": education_events,
-           "ContentPlatform": content_events}
+           "ContentPlatform": content_events,
+           "EnergyPlatform": energy_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
