@@ -399,6 +399,17 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   web errors, project config and migrations on the console) and Umbraco 13 (Serilog compact JSON:
   MainDom, the ASP.NET Core host, migrations, content and scheduled publishing, Examine index rebuilds,
   back office logins); 131 event types.
+* ``ControlsPlatform`` (written blind for the twenty-eighth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): accelerator and large-experiment control systems as their operators log
+  them: EPICS IOCs (the iocsh start-up as st.cmd echoes it, iocInit's banner, rsrv's cas warning lines,
+  CA.Client.Exception blocks, caget, caput and camonitor output, caPutLog, asyn port and device support errors,
+  StreamDevice protocol errors, autosave's reboot_restore, callback and scan queue overflows), the EPICS
+  Archiver Appliance (arch.log lines of the engine, ETL and mgmt, the Tomcat access log of its BPL and retrieval
+  calls), the Phoebus alarm server and save-and-restore service, Tango Controls (DataBaseds, the Starter, cppTango
+  device servers through log4tango with Pogo's DEBUG_STREAM lines, Tango exceptions as print_exception prints
+  them, PyTango's DevFailed, the HDB++ event subscriber), the Bluesky RunEngine (its logger, the
+  BestEffortCallback's scan header and table, suspenders and pauses) with ophyd, and Sardana (Pool and
+  MacroServer, the Door's scan lines in taurus' log format); 137 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -30964,6 +30975,488 @@ def content_events() -> list[tuple[float, str, dict]]:
     return strapi + directus + payload + plone + wagtail + craft + umbraco
 
 
+def controls_events() -> list[tuple[float, str, dict]]:
+    """Accelerator and large-experiment control systems as their operators log them: EPICS IOCs (the
+    iocsh start-up as st.cmd echoes it, iocInit's banner, the rsrv 'cas warning' lines, CA.Client.Exception
+    blocks, caget, caput and camonitor output, caPutLog, asyn port and device support errors, StreamDevice
+    protocol errors, autosave's reboot_restore, callback and scan queue overflows), the EPICS Archiver
+    Appliance (arch.log lines of the engine, ETL and mgmt, the Tomcat access log of its BPL and retrieval
+    calls), the Phoebus alarm server (java.util.logging lines) and save-and-restore service (Spring Boot
+    console), Tango Controls (DataBaseds, Starter, cppTango device servers through log4tango, Pogo's
+    DEBUG_STREAM lines, Tango exceptions as print_exception prints them, PyTango's DevFailed, the HDB++
+    event subscriber), the Bluesky RunEngine (its logger, the BestEffortCallback's scan header and table,
+    suspenders and pauses) with ophyd, and Sardana (the Pool and MacroServer with their Doors' scan
+    lines through taurus' log format).
+    Written blind for the twenty-eighth issue-15 pass: before reading the engine or any failure
+    analysis; 137 event types."""
+
+    pvs = ["BL12:MOT:m1.RBV", "BL12:VAC:IG1:PRES", "SR:C03:BPM2:X", "LI:RF:KLY4:FWD_PWR", "BL12:TC1:TEMP",
+           "SR:DCCT:CURRENT", "BL12:MOT:m2.RBV", "SR:C11:PS:QF3:I"]
+    put_pvs = ["BL12:MOT:m1.VAL", "BL12:MOT:m2.VAL", "SR:C11:PS:QF3:SP", "BL12:SHTR:OPEN_CMD", "LI:RF:KLY4:PHASE_SP"]
+    ioc_hosts = ["ioc-bl12-mot", "ioc-bl12-vac", "ioc-sr-bpm03"]
+    opi_hosts = ["opi-cr01", "opi-cr02", "bl12-ws1"]
+    ca_users = ["operator", "jdoe", "bl12user"]
+    asyn_ports = ["L0", "L1", "MC1", "TC1"]
+    asyn_recs = ["BL12:TC1:TEMP_RBV", "BL12:VAC:IG1:PRES_RBV", "BL12:MOT:m1:STATUS", "BL12:PS1:CURR_RBV"]
+    stream_recs = [("BL12:TC1:TEMP", "KRDG? A"), ("BL12:TC1:SETP_RBV", "SETP? 1"), ("BL12:VAC:IG1:PRES", "#01RD"),
+                   ("BL12:PS1:CURR_RBV", "MEAS:CURR?")]
+    sock_errs = ["Connection refused", "Connection refused", "No route to host", "Connection timed out"]
+    sav_files = ["auto_settings.sav", "auto_positions.sav", "info_settings.sav"]
+    alarm_stats = [("HIHI", "MAJOR"), ("HIGH", "MINOR"), ("LOLO", "MAJOR"), ("LOW", "MINOR"), ("COMM", "INVALID"),
+                   ("UDF", "INVALID"), ("STATE", "MAJOR")]
+    ca_warnings = [("Virtual circuit disconnect", "host"), ("Virtual circuit disconnect", "host"),
+                   ("Virtual circuit unresponsive", "host"), ("Identical process variable names on multiple servers", "chan")]
+    ca_sources = [("../tcpiiu.cpp", "926"), ("../cac.cpp", "1237"), ("../cac.cpp", "1308"), ("../udpiiu.cpp", "1213")]
+    aa_threads = ["main", "http-nio-17665-exec-4", "http-nio-17665-exec-9", "ETL-STS-MTS-0", "ETL-MTS-LTS-0", "EngineContextMonitor"]
+    aa_stores = [("STS", "MTS"), ("MTS", "LTS")]
+    aa_clients = ["10.12.0.41", "10.12.0.42", "10.30.5.17"]
+    tango_hosts = ["tangobox", "ctl-srv01", "bl12-tango"]
+    tango_servers = ["TangoTest/test", "PowerSupply/sr_qf", "Motor/bl12", "Pool/bl12", "MacroServer/bl12"]
+    tango_devs = ["sys/tg_test/1", "sr/ps/qf3", "bl12/mot/m1", "bl12/vac/ig1"]
+    tango_classes = [("sys/tg_test/1", "TangoTest"), ("sr/ps/qf3", "PowerSupply"), ("bl12/mot/m1", "Motor"),
+                     ("bl12/vac/ig1", "VacuumGauge")]
+    tango_transitions = [("OFF", "ON"), ("ON", "OFF"), ("ON", "MOVING"), ("MOVING", "ON"), ("ON", "FAULT"), ("FAULT", "OFF"),
+                         ("ON", "ALARM"), ("ALARM", "ON"), ("OFF", "STANDBY")]
+    tango_attrs = ["tango://ctl-srv01:10000/sr/ps/qf3/current", "tango://ctl-srv01:10000/sr/ps/qf3/voltage",
+                   "tango://ctl-srv01:10000/bl12/vac/ig1/pressure", "tango://ctl-srv01:10000/sys/tg_test/1/double_scalar",
+                   "tango://ctl-srv01:10000/bl12/mot/m1/position"]
+    tango_errors = [("API_CantConnectToDevice", "Failed to connect to device {d}", "Connection::connect"),
+                    ("API_DeviceTimedOut", "Timeout (3000 mS) exceeded on device {d}", "Connection::command_inout()"),
+                    ("API_DeviceNotExported", "Device {d} is not exported (hint: try starting the device server)",
+                     "Connection::connect"),
+                    ("API_AttrNotAllowed", "It is currently not allowed to write attribute current", "PowerSupply::is_current_allowed"),
+                    ("API_CommandNotAllowed", "Command On not allowed when the device is in FAULT state",
+                     "DeviceClass::command_handler")]
+    re_plans = ["scan", "count", "rel_scan", "grid_scan", "list_scan"]
+    re_states = [("idle", "running"), ("running", "idle"), ("running", "pausing"), ("pausing", "paused"),
+                 ("paused", "running"), ("running", "panicked")]
+    ophyd_motors = ["m1", "m2", "sample_x", "mono_energy"]
+    sardana_macros = ["ascan mot01 0.0 10.0 20 0.1", "dscan mot02 -1.0 1.0 40 0.5", "ct 1.0", "mv mot01 5.0",
+                      "a2scan mot01 0 1 mot02 0 2 10 0.2", "timescan 100 0.1"]
+    sardana_motors = ["mot01", "mot02", "gap01", "energy"]
+    sardana_ctrls = ["motctrl01", "ctctrl01", "IcePAPCtrl"]
+
+    def hexaddr(g: Gen) -> str:
+        return f"0x7f{g.hexs(10)}"
+
+    def pv(g: Gen) -> str:
+        return g.r.choice(pvs)
+
+    def pv_col(g: Gen) -> str:
+        # camonitor, caget and caput print the channel name left-justified in 30 columns
+        return f"{g.r.choice(pvs):<30}"
+
+    def put_pv_col(g: Gen) -> str:
+        return f"{g.r.choice(put_pvs):<30}"
+
+    def value(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(-20, 400):.4g}", f"{g.r.uniform(1e-9, 1e-5):.2E}", str(g.r.randint(0, 1)),
+                           f"{g.r.uniform(0, 500):.3f}"])
+
+    def ca_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999999):0>6}"
+
+    def asyn_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}.{g.num(0, 999):0>3}"
+
+    def stream_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}.{g.num(0, 999999):0>6}"
+
+    def ca_time(g: Gen) -> str:
+        return f"Thu Dec 03 2026 {hms(g)}.{g.num(0, 999999999):0>9}"
+
+    def ca_ctx(g: Gen) -> str:
+        if g.drawn[1] == "chan":
+            a, b = g.r.sample(ioc_hosts, 2)
+            return f'Channel: "{g.r.choice(pvs)}", Connecting to: {a}.cs.example.org:5064, Ignored: {b}.cs.example.org:5064'
+        return f"{g.r.choice(ioc_hosts)}.cs.example.org:{g.r.choice(['5064', '5064', g.port()])}"
+
+    def ca_ctx_first(g: Gen) -> str:
+        g.drawn = g.r.choice(ca_warnings)
+        return ca_ctx(g)
+
+    def caputlog_ts(g: Gen) -> str:
+        return f"03-Dec-26 {hms(g)}"
+
+    def macros(g: Gen) -> str:
+        return g.r.choice([f"P=BL12:,M=m{g.r.randint(1, 8)},PORT=MC1,ADDR={g.r.randint(0, 7)}",
+                           f"P=BL12:VAC:,R=IG{g.r.randint(1, 4)}:,PORT=L1",
+                           "IOC=ioc-bl12-mot", f"P=SR:C{g.r.randint(1, 24):02d}:,R=BPM{g.r.randint(1, 8)}:"])
+
+    def dev_addr(g: Gen) -> str:
+        return f"10.12.{g.r.randint(20, 23)}.{g.r.randint(2, 250)}:{g.r.choice(['4001', '4002', '7777', '502'])}"
+
+    def stream_rec(g: Gen) -> str:
+        g.drawn = g.r.choice(stream_recs)
+        return g.drawn[0]
+
+    def stream_bytes(g: Gen) -> str:
+        return str(g.r.choice([0, 0, g.r.randint(2, 14)]))
+
+    def stream_reply(g: Gen) -> str:
+        return g.r.choice(["+2.9153E+02", "ERR", "-E01", "OVL", f"{g.r.uniform(0, 400):.4f}", "?"])
+
+    # Archiver Appliance
+    def aa_pv_q(g: Gen) -> str:
+        return g.r.choice(pvs).replace(":", "%3A")
+
+    def iso_from(g: Gen) -> str:
+        return f"2026-12-0{g.r.randint(1, 2)}T{g.r.randint(0, 23):02d}%3A{g.r.randint(0, 59):02d}%3A00.000Z"
+
+    def iso_to(g: Gen) -> str:
+        return f"2026-12-03T{g.r.randint(0, 23):02d}%3A{g.r.randint(0, 59):02d}%3A00.000Z"
+
+    def nbytes(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(90, 900), g.r.randint(1000, 99999), g.r.randint(100000, 9000000)]))
+
+    # Tango
+    def epoch(g: Gen) -> str:
+        return str(1796292000 + g.r.randint(0, 86399))
+
+    def tid(g: Gen) -> str:
+        return g.r.choice(["140234567890624", "140234551105280", "140234398844672", "139912004343552"])
+
+    def tango_err(g: Gen) -> str:
+        reason, desc, origin = g.r.choice(tango_errors)
+        d = g.r.choice(tango_devs)
+        g.drawn = (reason, desc.replace("{d}", d), origin)
+        return reason
+
+    def tango_desc_first(g: Gen) -> str:
+        tango_err(g)
+        return g.drawn[1]
+
+    def tango_origin_first(g: Gen) -> str:
+        tango_err(g)
+        return g.drawn[2]
+
+    def tango_dev_first(g: Gen) -> str:
+        g.drawn = g.r.choice(tango_classes)
+        return g.drawn[0]
+
+    def attr_list(g: Gen) -> str:
+        return ", ".join(str(i) for i in sorted(g.r.sample(range(0, 12), g.r.choice([1, 1, 2, 3, 4]))))
+
+    def pid(g: Gen) -> str:
+        return g.num(1200, 65000)
+
+    # Bluesky
+    def re_date(g: Gen) -> str:
+        return f"261203 {hms(g)}.{g.num(0, 999):0>3}"
+
+    def re_state(g: Gen) -> str:
+        g.drawn = g.r.choice(re_states)
+        return g.drawn[0]
+
+    def short_uid(g: Gen) -> str:
+        return g.hexs(8)
+
+    def col(width: int, fn):
+        return lambda g: f"{fn(g):>{width}}"
+
+    def tbl_time(g: Gen) -> str:
+        return f"{hms(g)}.{g.r.randint(0, 9)}"
+
+    def motor_pos(g: Gen) -> str:
+        return f"{g.r.uniform(-5, 25):.4f}"
+
+    def det_counts(g: Gen) -> str:
+        return str(g.r.randint(0, 250000))
+
+    # Sardana
+    def taurus_ts(g: Gen) -> str:
+        return java_ts(g)
+
+    def ctime(g: Gen) -> str:
+        return f"Thu Dec  3 {hms(g)} 2026"
+
+    def hmsdur(g: Gen) -> str:
+        return f"0:{g.r.randint(0, 14):02d}:{g.r.randint(0, 59):02d}.{g.num(0, 999999):0>6}"
+
+    def pct(g: Gen) -> str:
+        return f"{g.r.uniform(20, 70):.1f}"
+
+    def part_pct(g: Gen) -> str:
+        return f"{g.r.uniform(0, 19):.1f}"
+
+    def macro_line(g: Gen) -> str:
+        return g.r.choice(sardana_macros)
+
+    def spring_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999):0>3}Z"
+
+    def jul_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999):0>3}"
+
+    # header slots are named in capitals so that no message slot can shadow them
+    asyn = "{TS} "
+    asyn_s = {"TS": asyn_ts}
+    stream = "{TS} {THR} "
+    stream_s = {"TS": stream_ts, "THR": pick(["L0", "L1", "TC1", "_main_", "cbLow"])}
+    aa_s = {"TS": java_ts, "THR": pick(aa_threads)}
+
+    def aa(level: str) -> str:
+        return "{TS} " + level + " [{THR}] "
+
+    acc = "{IP} - - {CLF} "
+    acc_s = {"IP": pick(aa_clients), "CLF": lambda g: g.clf_time()}
+    ph = "{TS} "
+    ph_s = {"TS": jul_ts}
+    sr = "{TS}  "
+    sr_s = {"TS": spring_ts}
+    tg = "{EP} [{TID}] "
+    tg_s = {"EP": epoch, "TID": tid}
+    bl_s = {"TS": re_date}
+
+    def bl(level: str, where: str) -> str:
+        return "[" + level + " {TS} " + where + "] "
+
+    def sd(level: str) -> str:
+        return "{THR} " + f"{level:<8}" + " {TS} "
+
+    sd_s = {"THR": pick([f"{'MainThread':<14}", f"{'Thread-12':<14}", f"{'PoolThread-3':<14}"]), "TS": taurus_ts}
+
+    epics = [
+        # st.cmd echoed by iocsh, iocInit's banner
+        (3, "#!../../bin/linux-x86_64/{a}", {"a": pick(["motor", "vacuum", "bpm"])}),
+        (3, "< envPaths", {}),
+        (3, 'epicsEnvSet("IOC","{i}")', {"i": pick(ioc_hosts)}),
+        (4, 'epicsEnvSet("EPICS_CA_MAX_ARRAY_BYTES","{n}")', {"n": pick(["10000000", "20000000", "4000000"])}),
+        (3, 'cd "{t}"', {"t": pick(["/epics/iocs/motor", "/epics/iocs/vacuum", "/epics/iocs/bpm"])}),
+        (3, 'dbLoadDatabase "dbd/{a}.dbd"', {"a": pick(["motor", "vacuum", "bpm"])}),
+        (3, "{a}_registerRecordDeviceDriver pdbbase", {"a": pick(["motor", "vacuum", "bpm"])}),
+        (12, 'dbLoadRecords("{db}","{m}")', {"db": pick(["db/motor.db", "db/asynRecord.db", "db/gauge.db", "db/bpm.db"]),
+                                              "m": macros}),
+        (4, 'drvAsynIPPortConfigure("{p}","{a}",0,0,0)', {"p": pick(asyn_ports), "a": dev_addr}),
+        (3, "iocInit", {}),
+        (3, "Starting iocInit", {}),
+        (4, "############################################################################", {}),
+        (3, "## EPICS {v}", {"v": pick(["R7.0.8", "R7.0.7", "R3.15.9"])}),
+        (3, "## Rev. {v}", {"v": pick(["R7.0.8", "R7.0.7-dirty", "R3.15.9"])}),
+        (3, "## Rev. Date Git: {d}", {"d": pick(["2023-12-12 10:01:42 -0600", "2022-09-07 13:50:35 -0500"])}),
+        (3, "iocRun: All initialization complete", {}),
+        # autosave at iocInit
+        (5, "reboot_restore: entry for file '{f}'", {"f": pick(sav_files)}),
+        (5, "reboot_restore: Found filename '{f}' in restoreFileList.", {"f": pick(sav_files)}),
+        (5, "*** restoring from '/epics/autosave/{i}/{f}' at initHookState {n} ({w}) ***",
+         {"i": pick(ioc_hosts), "f": pick(sav_files), "n": first([("6", "before record/device init"), ("7", "after record/device init")]),
+          "w": then(1)}),
+        (5, "reboot_restore: done with file '{f}'", {"f": pick(sav_files)}),
+        (3, "save_restore:readReqFile: unable to open file {f}. Exiting.", {"f": pick(["auto_settings.req", "auto_positions.req"])}),
+        (3, "save_restore:write_save_file: Backup file ({f}B) bad or not found.  Writing a new one.",
+         {"f": lambda g: f"/epics/autosave/{g.r.choice(ioc_hosts)}/{g.r.choice(sav_files)}"}),
+        # rsrv's CA server warnings when a second IOC runs on the same host
+        (3, "cas warning: Configured TCP port was unavailable.", {}),
+        (3, "cas warning: Using dynamically assigned TCP port {p},", {"p": lambda g: g.num(32768, 60999)}),
+        (3, "cas warning: but now two or more servers share the same UDP port.", {}),
+        (3, "cas warning: Depending on your IP kernel this server may not be", {}),
+        (3, "cas warning: reachable with UDP unicast (a host's IP in EPICS_CA_ADDR_LIST)", {}),
+        # the CA client library's exception block
+        (12, "CA.Client.Exception...............................................", {}),
+        (12, '    Warning: "{w}"', {"w": first(ca_warnings)}),
+        (12, '    Context: "{c}"', {"c": ca_ctx_first}),
+        (12, "    Source File: {f} line {n}", {"f": first(ca_sources), "n": then(1)}),
+        (12, "    Current Time: {t}", {"t": ca_time}),
+        (12, "..................................................................", {}),
+        # caget, caput, camonitor
+        (6, "Channel connect timed out: '{p}' not found.", {"p": pv}),
+        (50, "{p} {t} {v}", {"p": pv_col, "t": ca_ts, "v": value}),
+        (25, "{p} {t} {v} {s} {sv}", {"p": pv_col, "t": ca_ts, "v": value, "s": first(alarm_stats), "sv": then(1)}),
+        (6, "{p} *** disconnected", {"p": pv_col}),
+        (8, "Old : {p} {v}", {"p": put_pv_col, "v": value}),
+        (8, "New : {p} {v}", {"p": put_pv_col, "v": value}),
+        # caPutLog
+        (25, "{t} {h} {u} {p} new={n} old={o}", {"t": caputlog_ts, "h": pick(opi_hosts), "u": pick(ca_users),
+                                                  "p": pick(put_pvs), "n": value, "o": value}),
+        # dbScan and callback queues
+        (4, "scanOnce: Ring buffer overflow", {}),
+        (4, "callbackRequest: {q} ring buffer full", {"q": pick(["cbLow", "cbLow", "cbMedium", "cbHigh"])}),
+        # asyn
+        (10, asyn + "{p} addr {a} autoConnect could not connect: Can't connect to {d} : {e}",
+         {**asyn_s, "p": pick(asyn_ports), "a": pick(["-1", "0", "0", "1"]), "d": dev_addr, "e": pick(sock_errs)}),
+        (8, asyn + "{r} devAsynInt32::processCallbackInput process read error {e}",
+         {**asyn_s, "r": pick(asyn_recs), "e": pick(["port L0 not connected", "timeout", "read timeout", "Connection reset by peer"])}),
+        (8, asyn + "{r} devAsynFloat64::processCallbackInput process read error {e}",
+         {**asyn_s, "r": pick(asyn_recs), "e": pick(["port TC1 not connected", "timeout", "read timeout"])}),
+        (5, asyn + "{r} devAsynOctet::writeIt failed {e}",
+         {**asyn_s, "r": pick(asyn_recs), "e": pick(["port L1 not connected", "write timeout", "Broken pipe"])}),
+        (4, asyn + "{p} -1 connectDevice port is not connected", {**asyn_s, "p": pick(asyn_ports)}),
+        # StreamDevice
+        (12, stream + '{r}: No reply within {n} ms to "{c}"', {**stream_s, "r": stream_rec, "n": pick(["1000", "1000", "500", "5000"]),
+                                                              "c": then(1)}),
+        (7, stream + '{r}: Input "{i}" mismatch after {n} bytes', {**stream_s, "r": stream_rec, "i": stream_reply, "n": stream_bytes}),
+        (5, stream + '{r}: Timeout after reading {n} bytes "{i}"', {**stream_s, "r": stream_rec, "n": stream_bytes, "i": stream_reply}),
+        (4, stream + "{r}: Protocol aborted", {**stream_s, "r": stream_rec}),
+        (3, stream + "{r}: Can't find protocol '{p}' in file '{f}'",
+         {**stream_s, "r": stream_rec, "p": pick(["getTemp", "getPressure", "setCurrent"]),
+          "f": pick(["lakeshore336.proto", "mks937b.proto", "kepco.proto"])}),
+    ]
+
+    archiver = [
+        (10, aa("INFO ") + "org.epics.archiverappliance.engine.pv.EPICS_V3_PV - Connected to PV {p}", {**aa_s, "p": pv}),
+        (8, aa("WARN ") + "org.epics.archiverappliance.engine.pv.EPICS_V3_PV - Disconnected from PV {p}", {**aa_s, "p": pv}),
+        (5, aa("INFO ") + "org.epics.archiverappliance.mgmt.bpl.PauseArchivingPV - Pausing archiving for PV {p}",
+         {**aa_s, "p": pv}),
+        (5, aa("INFO ") + "org.epics.archiverappliance.mgmt.bpl.ResumeArchivingPV - Resuming archiving for PV {p}",
+         {**aa_s, "p": pv}),
+        (4, aa("INFO ") + "org.epics.archiverappliance.mgmt.archivepv.ArchivePVState - Done with archive request for PV {p}",
+         {**aa_s, "p": pv}),
+        (4, aa("WARN ") + "org.epics.archiverappliance.mgmt.archivepv.ArchivePVState - Unable to connect to PV {p} within {n} minutes; will try again",
+         {**aa_s, "p": pv, "n": pick(["5", "5", "10"])}),
+        (6, aa("INFO ") + "org.epics.archiverappliance.etl.common.ETLJob - Finished ETL from {a} to {b} for PV {p} in {n}(ms)",
+         {**aa_s, "a": first(aa_stores), "b": then(1), "p": pv, "n": lambda g: g.num(2, 9000)}),
+        (3, aa("ERROR") + "org.epics.archiverappliance.etl.common.ETLJob - Exception moving data for PV {p} from {a} to {b}",
+         {**aa_s, "p": pv, "a": first(aa_stores), "b": then(1)}),
+        (3, aa("ERROR") + "org.epics.archiverappliance.engine.model.ArchiveChannel - Type of PV {p} changed from {a} to {b}; pausing archiving",
+         {**aa_s, "p": pv, "a": first([("DBR_SCALAR_DOUBLE", "DBR_SCALAR_ENUM"), ("DBR_SCALAR_INT", "DBR_SCALAR_DOUBLE"),
+                                                             ("DBR_WAVEFORM_DOUBLE", "DBR_SCALAR_DOUBLE")]), "b": then(1)}),
+        (14, acc + '"GET /retrieval/data/getData.json?pv={p}&from={f}&to={t} HTTP/1.1" {s} {b}',
+         {**acc_s, "p": aa_pv_q, "f": iso_from, "t": iso_to, "s": pick(["200", "200", "200", "404"]), "b": nbytes}),
+        (6, acc + '"GET /mgmt/bpl/pauseArchivingPV?pv={p} HTTP/1.1" {s} {b}', {**acc_s, "p": aa_pv_q, "s": pick(["200"]), "b": nbytes}),
+        (6, acc + '"GET /mgmt/bpl/resumeArchivingPV?pv={p} HTTP/1.1" {s} {b}', {**acc_s, "p": aa_pv_q, "s": pick(["200"]), "b": nbytes}),
+        (8, acc + '"GET /mgmt/bpl/getPVStatus?pv={p} HTTP/1.1" {s} {b}', {**acc_s, "p": aa_pv_q, "s": pick(["200"]), "b": nbytes}),
+        (4, acc + '"POST /mgmt/bpl/archivePV HTTP/1.1" {s} {b}', {**acc_s, "s": pick(["200", "200", "400"]), "b": nbytes}),
+    ]
+
+    alarm_paths = ["/Accelerator/Vacuum/BL12:VAC:IG1:PRES", "/Accelerator/RF/LI:RF:KLY4:FWD_PWR",
+                   "/Accelerator/Magnets/SR:C11:PS:QF3:I", "/Beamlines/BL12/BL12:TC1:TEMP"]
+    alarm_sevs = [("OK", "MAJOR"), ("OK", "MINOR"), ("MINOR", "MAJOR"), ("MAJOR", "OK"), ("MINOR", "OK"), ("OK", "INVALID"),
+                  ("INVALID", "OK")]
+    phoebus = [
+        (3, ph + "INFO [org.phoebus.applications.alarm] Alarm Server (PID {p})", {**ph_s, "p": pid}),
+        (3, ph + "INFO [org.phoebus.applications.alarm] Server topic: {t}", {**ph_s, "t": pick(["Accelerator", "Beamlines"])}),
+        (16, ph + "INFO [org.phoebus.applications.alarm] {p} changes from {a} to {b}",
+         {**ph_s, "p": pick(alarm_paths), "a": first(alarm_sevs), "b": then(1)}),
+        (8, ph + "INFO [org.phoebus.applications.alarm] Acknowledge {p} by {u}",
+         {**ph_s, "p": pick(alarm_paths), "u": pick(ca_users)}),
+        (6, ph + "WARNING [org.phoebus.applications.alarm] {p} disconnected", {**ph_s, "p": pick(alarm_paths)}),
+        (3, ph + "WARNING [org.apache.kafka.clients.NetworkClient] [Consumer clientId={c}, groupId={g}] Connection to node {n} "
+            "({h}/{i}:9092) could not be established. Broker may not be available.",
+         {**ph_s, "c": lambda g: f"consumer-{g.uuid()}-1", "g": lambda g: g.uuid(), "n": pick(["-1", "1", "2"]),
+          "h": pick(["kafka01.cs.example.org", "kafka02.cs.example.org"]), "i": lambda g: f"10.12.0.{g.r.randint(50, 53)}"}),
+        (4, sr + "INFO 1 --- [save-and-restore] [nio-8080-exec-{x}] o.p.s.w.controllers.SnapshotController  : "
+            "Saving snapshot '{n}' with {c} PVs under node {u}",
+         {**sr_s, "x": lambda g: g.num(1, 10), "n": pick(["Injection 3GeV", "BL12 alignment", "Golden orbit"]), "c": lambda g: g.num(4, 4000),
+          "u": Gen.uuid}),
+        (3, sr + "INFO 1 --- [save-and-restore] [nio-8080-exec-{x}] o.p.s.w.controllers.NodeController      : "
+            "Creating new node of type {t} under parent {u}",
+         {**sr_s, "x": lambda g: g.num(1, 10), "t": pick(["CONFIGURATION", "FOLDER", "SNAPSHOT"]), "u": Gen.uuid}),
+        (3, sr + "WARN 1 --- [save-and-restore] [nio-8080-exec-{x}] o.p.s.w.c.SaveAndRestoreExceptionHandler : "
+            "Intercepted NodeNotFoundException: Node {u} not found",
+         {**sr_s, "x": lambda g: g.num(1, 10), "u": Gen.uuid}),
+    ]
+
+    tango = [
+        # device servers and the Tango core
+        (8, "Ready to accept request", {}),
+        (4, "Can't contact the DataBase server, will try later", {}),
+        (35, tg + "DEBUG {d} {c}::read_attr_hardware(vector<long> &attr_list) entering... ",
+         {**tg_s, "d": tango_dev_first, "c": then(1)}),
+        (15, tg + "DEBUG {d} {c}::always_executed_hook()  {dd}",
+         {**tg_s, "d": tango_dev_first, "c": then(1), "dd": then(0)}),
+        (5, tg + "DEBUG {d} {c}::init_device() create device {dd}",
+         {**tg_s, "d": tango_dev_first, "c": then(1), "dd": then(0)}),
+        (4, tg + "DEBUG {d} {c}::delete_device() {dd}",
+         {**tg_s, "d": tango_dev_first, "c": then(1), "dd": then(0)}),
+        (8, tg + "INFO {d} {c}::On()  - {dd}", {**tg_s, "d": tango_dev_first, "c": then(1), "dd": then(0)}),
+        (6, tg + "INFO {d} {c}::Off()  - {dd}", {**tg_s, "d": tango_dev_first, "c": then(1), "dd": then(0)}),
+        (10, tg + "INFO {d} State changed from {a} to {b}",
+         {**tg_s, "d": pick(tango_devs), "a": first(tango_transitions), "b": then(1)}),
+        (5, tg + "WARN {d} Communication with the hardware lost: {e}",
+         {**tg_s, "d": pick(tango_devs), "e": pick(sock_errs)}),
+        # DataBaseds and the Starter
+        (6, tg + "DEBUG sys/database/2 DataBase::db_import_device(): get device {d}", {**tg_s, "d": pick(tango_devs)}),
+        (4, tg + "DEBUG sys/database/2 DataBase::db_export_device(): put device {d} into database", {**tg_s, "d": pick(tango_devs)}),
+        (3, tg + "INFO tango/admin/{h} Starter::dev_run_level(): Starting {s} (level {n})",
+         {**tg_s, "h": pick(tango_hosts), "s": pick(tango_servers), "n": pick(["1", "2", "3", "4"])}),
+        (4, tg + "INFO tango/admin/{h} {s} started", {**tg_s, "h": pick(tango_hosts), "s": pick(tango_servers)}),
+        (3, tg + "WARN tango/admin/{h} {s} failed to start: {e}",
+         {**tg_s, "h": pick(tango_hosts), "s": pick(tango_servers), "e": pick(["timeout", "exited with status 1", "already running"])}),
+        (3, tg + "INFO tango/admin/{h} {s} is now stopped", {**tg_s, "h": pick(tango_hosts), "s": pick(tango_servers)}),
+        # print_exception
+        (6, "Tango exception", {}),
+        (6, "Severity = ERROR ", {}),
+        (6, "Error reason = {r}", {"r": tango_err}),
+        (6, "Desc : {d}", {"d": tango_desc_first}),
+        (6, "Origin : {o}", {"o": tango_origin_first}),
+        # PyTango's DevFailed, one field a line
+        (4, "PyTango.DevFailed: DevFailed[", {}),
+        (4, "    desc = {d}", {"d": tango_desc_first}),
+        (4, "  origin = {o}", {"o": tango_origin_first}),
+        (4, "  reason = {r}", {"r": tango_err}),
+        (4, "severity = ERR]", {}),
+        # HDB++ event subscriber
+        (8, tg + "INFO archiving/hdbpp/es-01 SharedData::add(): added {a}", {**tg_s, "a": pick(tango_attrs)}),
+        (6, tg + "INFO archiving/hdbpp/es-01 SharedData::start(): started archiving of {a}", {**tg_s, "a": pick(tango_attrs)}),
+        (5, tg + "INFO archiving/hdbpp/es-01 SharedData::stop(): stopped archiving of {a}", {**tg_s, "a": pick(tango_attrs)}),
+        (8, tg + "ERROR archiving/hdbpp/es-01 ArchiveCB::push_event(): {a} error event: {e}",
+         {**tg_s, "a": pick(tango_attrs), "e": pick(["Event channel is not responding anymore, maybe the server or event system is down",
+                                                   "Failed to connect to device", "API_EventTimeout"])}),
+        (5, tg + "WARN archiving/hdbpp/es-01 SubscribeThread::subscribe_events(): cannot subscribe {a}, will retry in {n} s",
+         {**tg_s, "a": pick(tango_attrs), "n": pick(["60", "60", "10"])}),
+        (6, tg + "DEBUG archiving/hdbpp/es-01 HdbDevice::read_attr_hardware(): attr list {l}", {**tg_s, "l": attr_list}),
+    ]
+
+    bluesky = [
+        (12, bl("I", "run_engine:1031") + "Change state on <bluesky.run_engine.RunEngine object at {a}> from '{s}' -> '{t}'",
+         {**bl_s, "a": hexaddr, "s": re_state, "t": then(1)}),
+        (8, bl("I", "run_engine:1379") + "Executing plan <generator object {p} at {a}>",
+         {**bl_s, "p": pick(re_plans), "a": hexaddr}),
+        (8, bl("I", "run_engine:1618") + "Cleaned up from plan <generator object {p} at {a}>",
+         {**bl_s, "p": pick(re_plans), "a": hexaddr}),
+        (6, bl("W", "run_engine:1195") + "Suspender SuspendFloor(ring_current) tripped: {j}",
+         {**bl_s, "j": lambda g: f"Signal ring_current = {g.r.uniform(0, 49):.2f} is below 50.0"}),
+        # BestEffortCallback in the IPython console
+        (10, "Transient Scan ID: {n}     Time: 2026-12-03 {t}", {"n": lambda g: g.num(1, 4000), "t": hms}),
+        (10, "Persistent Unique Scan ID: '{u}'", {"u": Gen.uuid}),
+        (10, "New stream: '{s}'", {"s": pick(["primary", "primary", "baseline"])}),
+        (40, "|{q} |{t} |{m} |{d} |", {"q": col(10, lambda g: g.num(1, 200)), "t": col(11, tbl_time), "m": col(11, motor_pos),
+                                       "d": col(11, det_counts)}),
+        (10, "generator {p} ['{u}'] (scan num: {n})", {"p": pick(re_plans), "u": short_uid, "n": lambda g: g.num(1, 4000)}),
+        # pauses and suspensions
+        (4, "A 'deferred pause' has been requested. The RunEngine will pause at the next checkpoint. To pause immediately, hit Ctrl+C again in the next 10 seconds.", {}),
+        (4, "Deferred pause acknowledged. Continuing to checkpoint.", {}),
+        (4, "Pausing...", {}),
+        (5, "Suspending....To get prompt hit Ctrl-C twice to pause.", {}),
+        (5, "Suspension occurred at 2026-12-03 {t}.", {"t": hms}),
+        (5, "Justification for this suspension:", {}),
+        (5, "Signal ring_current = {v} is below {f}", {"v": lambda g: f"{g.r.uniform(0, 49):.2f}", "f": pick(["50.0", "50.0", "1.0"])}),
+        # ophyd
+        (5, "ophyd.signal.ConnectionTimeoutError: Failed to connect to {p}", {"p": pv}),
+        (4, "FailedStatus: MoveStatus(done=True, pos={m}, elapsed={e}, success=False, settle_time=0.0)",
+         {"m": pick(ophyd_motors), "e": lambda g: f"{g.r.uniform(0.1, 30):.1f}"}),
+        (4, bl("W", "signal:1748") + "Signal {s} has never been connected; value not read",
+         {**bl_s, "s": lambda g: f"{g.r.choice(ophyd_motors)}_user_readback"}),
+    ]
+
+    sardana = [
+        (8, sd("INFO") + "Door/bl12/1: [START] runMacro Macro '{m}' -> {u}",
+         {**sd_s, "m": macro_line, "u": Gen.uuid}),
+        (8, sd("INFO") + "Door/bl12/1: [ END ] runMacro Macro '{m}' -> {u}",
+         {**sd_s, "m": macro_line, "u": Gen.uuid}),
+        (4, sd("INFO") + "Door/bl12/1: [ABORT] runMacro Macro '{m}' -> {u}",
+         {**sd_s, "m": macro_line, "u": Gen.uuid}),
+        (6, sd("INFO") + "Door/bl12/1: Operation will be saved in {f} ({x})",
+         {**sd_s, "f": lambda g: f"/data/bl12/2026/{g.r.choice(['proposal_4711', 'commissioning'])}/scan.h5",
+          "x": pick(["HDF5::NXscan", "HDF5::NXscan", "SPEC"])}),
+        (6, sd("INFO") + "Door/bl12/1: Scan #{n} started at {t}. It will take at least {d}",
+         {**sd_s, "n": lambda g: g.num(1, 900), "t": ctime, "d": hmsdur}),
+        (6, sd("INFO") + "Door/bl12/1: Scan #{n} ended at {t}, taking {d}. Dead time {p}% (setup time {s}%, motion dead time {m}%)",
+         {**sd_s, "n": lambda g: g.num(1, 900), "t": ctime, "d": hmsdur, "p": pct, "s": part_pct, "m": part_pct}),
+        (5, sd("INFO") + "Pool/bl12: {m} state changed to {s}",
+         {**sd_s, "m": pick(sardana_motors), "s": pick(["Moving", "On", "Alarm", "Fault"])}),
+        (4, sd("ERROR") + "Pool/bl12: Controller {c} is in {s} state: {e}",
+         {**sd_s, "c": pick(sardana_ctrls), "s": pick(["Fault", "Fault", "Alarm"]),
+          "e": pick(["Connection refused", "Timeout while reading status", "Axis 3 driver board not present"])}),
+        (4, sd("INFO") + "Pool/bl12: Stopping {m}", {**sd_s, "m": pick(sardana_motors)}),
+        (3, sd("WARNING") + "Pool/bl12: Aborting {m}", {**sd_s, "m": pick(sardana_motors)}),
+        (3, sd("INFO") + "MacroServer/bl12: Loaded {n} macros from {p}",
+         {**sd_s, "n": lambda g: g.num(3, 120), "p": pick(["/opt/sardana/macros", "/home/bl12/macros"])}),
+    ]
+
+    return epics + archiver + phoebus + tango + bluesky + sardana
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -31012,7 +31505,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "ERPPlatform": erp_events,
            "FinancePlatform": finance_events,
            "EducationPlatform": education_events,
-           "ContentPlatform": content_events}
+           "ContentPlatform": content_events,
+           "ControlsPlatform": controls_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
