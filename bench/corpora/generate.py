@@ -399,6 +399,15 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   web errors, project config and migrations on the console) and Umbraco 13 (Serilog compact JSON:
   MainDom, the ASP.NET Core host, migrations, content and scheduled publishing, Examine index rebuilds,
   back office logins); 131 event types.
+* ``LibraryPlatform`` (written blind for the twenty-eighth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): library, repository and archive software as its administrators log it:
+  the Koha ILS (plack error logs with Perl warnings, DBIx::Class errors and REST API exceptions, Apache's
+  intranet-error.log in front of Plack, the SIP2 server's sip.log, the Zebra server and zebraidx, rebuild_zebra.pl
+  in cron), DSpace 7 (dspace.log: request logging, authentication, Discovery indexing, OAI-PMH imports, the handle
+  plugin and the handle server's access log, workspace, workflow and item actions, filter-media), Fedora Commons
+  6, Archivematica (MCPServer jobs, MCPClient Gearman worker, task runs and job results, the Storage Service),
+  ArchivesSpace (backend and indexers), Evergreen ILS (osrfsys.log: open-ils services) and VuFind (Solr requests,
+  ILS driver errors); 114 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -30964,6 +30973,623 @@ def content_events() -> list[tuple[float, str, dict]]:
     return strapi + directus + payload + plone + wagtail + craft + umbraco
 
 
+def library_events() -> list[tuple[float, str, dict]]:
+    """Library, repository and archive software as its administrators log it: the Koha ILS (the Plack error
+    logs' log4perl lines with Perl warnings, DBIx::Class errors and REST API exceptions, Apache's
+    intranet-error.log in front of Plack, the SIP2 server's sip.log with its INPUT and OUTPUT messages of
+    self-check machines, the Zebra server and zebraidx through YAZ logging, rebuild_zebra.pl in cron), DSpace 7
+    (dspace.log: the REST request logging filter, password authentication and logins, Discovery indexing and
+    index-discovery, OAI-PMH imports, the handle plugin and the handle server's access log, workspace,
+    workflow and item actions, filter-media), Fedora Commons 6 (FedoraLdp requests, index rebuilds),
+    Archivematica (the MCPServer's jobs, the MCPClient's Gearman worker, task runs and job results, the
+    Storage Service's request warnings), ArchivesSpace (the backend's request and response lines, the staff
+    and PUI indexers), Evergreen ILS (osrfsys.log: OpenSRF CALL lines of open-ils services, CStoreEditor
+    requests, activity lines, session errors) and VuFind (Solr requests at debug, ILS driver errors).
+    Written blind for the twenty-eighth issue-15 pass: before reading the engine or any failure analysis;
+    114 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def us(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def pid(g: Gen) -> str:
+        return str(g.r.randint(900, 65000))
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(40, 900), g.r.randint(900, 45000)]))
+
+    def count(g: Gen) -> str:
+        return str(g.r.choice([0, 1, 2, g.r.randint(3, 60), g.r.randint(60, 2000), g.r.randint(2000, 250000)]))
+
+    def client_ip(g: Gen) -> str:
+        return g.r.choice([g.ip(), f"{g.r.choice(['193.62', '141.84', '82.113', '129.187', '66.249'])}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"])
+
+    titles = ["The name of the rose /", "A history of the county of Durham", "Introduction to algorithms",
+              "Pride and prejudice", "Annual report of the Board of Regents", "Der Zauberberg : Roman"]
+
+    def barcode(g: Gen) -> str:
+        return f"3{g.num(0, 99999999999):0>11}"
+
+    def cardnumber(g: Gen) -> str:
+        return f"2{g.num(0, 9999999999999):0>13}"
+
+    # ---------------- Koha: plack-*-error.log and intranet-error.log ----------------
+    def l4p_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    koha_insts = ["library", "cityhall", "uni"]
+    koha_scripts = ["/usr/share/koha/intranet/cgi-bin/circ/circulation.pl", "/usr/share/koha/intranet/cgi-bin/catalogue/detail.pl",
+                    "/usr/share/koha/opac/cgi-bin/opac/opac-search.pl", "/usr/share/koha/intranet/cgi-bin/members/moremember.pl",
+                    "/usr/share/koha/intranet/cgi-bin/cataloguing/addbiblio.pl", "/usr/share/koha/opac/cgi-bin/opac/opac-detail.pl"]
+    koha_libs = ["/usr/share/koha/lib/C4/Circulation.pm", "/usr/share/koha/lib/C4/Biblio.pm", "/usr/share/koha/lib/C4/Search.pm",
+                 "/usr/share/koha/lib/C4/Reserves.pm", "/usr/share/koha/lib/Koha/Item.pm", "/usr/share/koha/lib/C4/Items.pm"]
+
+    def perl_file(g: Gen) -> str:
+        return g.r.choice(koha_scripts + koha_libs)
+
+    def perl_line(g: Gen) -> str:
+        return str(g.r.randint(40, 4200))
+
+    def koha_uninit(g: Gen):
+        return g.r.choice([("$biblionumber", "concatenation (.) or string"), ("$itemnumber", "numeric eq (==)"),
+                           ("$borrowernumber", "string eq"), ("$branch", "hash element"), ("$item->{\"homebranch\"}", "string ne"),
+                           ("$query", "pattern match (m//)"), ("$limit", "sprintf")])
+
+    def dup_key(g: Gen):
+        return g.r.choice([(barcode(g), "itembarcodeidx"), (cardnumber(g), "cardnumber"),
+                           (f"{g.r.choice(['jdoe', 'msmith', 'p.kovacs'])}{g.r.randint(1, 99)}", "userid")])
+
+    def dbic_error(g: Gen):
+        n = g.r.randint(1, 9999999)
+        return g.r.choice([
+            ("Deadlock found when trying to get lock; try restarting transaction",
+             "UPDATE `items` SET `datelastseen` = ?, `onloan` = ? WHERE ( `itemnumber` = ? )",
+             f"0='2026-12-03 {hms(g)}', 1='2026-12-24', 2={n}"),
+            ("Lock wait timeout exceeded; try restarting transaction",
+             "INSERT INTO `issues` ( `borrowernumber`, `branchcode`, `date_due`, `issuedate`, `itemnumber`) VALUES ( ?, ?, ?, ?, ? )",
+             f"0={g.r.randint(1, 90000)}, 1='CPL', 2='2026-12-24 23:59:00', 3='2026-12-03 {hms(g)}', 4={n}"),
+            ("Cannot add or update a child row: a foreign key constraint fails (`koha_library`.`reserves`, CONSTRAINT "
+             "`reserves_ibfk_2` FOREIGN KEY (`biblionumber`) REFERENCES `biblio` (`biblionumber`) ON DELETE CASCADE ON UPDATE CASCADE)",
+             "INSERT INTO `reserves` ( `biblionumber`, `borrowernumber`, `branchcode`, `priority`, `reservedate`) VALUES ( ?, ?, ?, ?, ? )",
+             f"0={n}, 1={g.r.randint(1, 90000)}, 2='MPL', 3=1, 4='2026-12-03'"),
+        ])
+
+    def sock(g: Gen) -> str:
+        return f"unix:/var/run/koha/{g.r.choice(koha_insts)}/bibliosocket"
+
+    def api_exc(g: Gen):
+        return g.r.choice([("GET", f"/api/v1/patrons/{g.r.randint(1, 90000)}/holds", "Koha::Exceptions::Object::BadValue",
+                            "Invalid parameter format for expiration_date"),
+                           ("POST", "/api/v1/holds", "Koha::Exceptions::Object::FKConstraint", "Broken FK constraint"),
+                           ("GET", "/api/v1/items", "DBIx::Class::Exception",
+                            "DBIx::Class::Storage::DBI::_dbh_execute(): Unknown column 'me.home_library_id' in 'where clause'"),
+                           ("PUT", f"/api/v1/biblios/{g.r.randint(1, 900000)}", "Koha::Exceptions::Metadata::Invalid",
+                            "Invalid data, cannot decode metadata object")])
+
+    def apache_ts(g: Gen) -> str:
+        return f"Thu Dec 03 {hms(g)}.{us(g)} 2026"
+
+    def referer(g: Gen) -> str:
+        return g.r.choice([f"https://staff.{h}.example.org/cgi-bin/koha/{p}" for h in ("library", "uni")
+                           for p in ("circ/circulation.pl", "mainpage.pl", f"catalogue/detail.pl?biblionumber={g.r.randint(1, 900000)}")])
+
+    koha_web = [
+        (30, '[{T}] [WARN] CGI::param called in list context from {f} line {n}, this can lead to vulnerabilities. See the warning in '
+         '"Fetching the value or values of a single named parameter" at /usr/share/perl5/CGI.pm line 412.',
+         {"T": l4p_ts, "f": pick(koha_scripts), "n": perl_line}),
+        (26, "[{T}] [WARN] Use of uninitialized value {v} in {op} at {f} line {n}.",
+         {"T": l4p_ts, "v": draw(koha_uninit), "op": then(1), "f": perl_file, "n": perl_line}),
+        (12, '[{T}] [WARN] Argument "{a}" isn\'t numeric in {op} at {f} line {n}.',
+         {"T": l4p_ts, "a": pick(["", "CPL", "2026-12-24", "N/A", "12,50"]),
+          "op": pick(["numeric eq (==)", "numeric gt (>)", "addition (+)", "sort"]), "f": perl_file, "n": perl_line}),
+        (10, "[{T}] [WARN] Problem = a value of {v} has been passed to param without key at /usr/share/koha/lib/C4/Templates.pm line 131.",
+         {"T": l4p_ts, "v": pick(["1", "0", "CPL", "itemnumber"])}),
+        (6, "[{T}] [WARN] Smartmatch is experimental at {f} line {n}.", {"T": l4p_ts, "f": pick(koha_libs), "n": perl_line}),
+        (5, "[{T}] [ERROR] Template process failed: file error - {t}: not found at /usr/share/koha/lib/C4/Templates.pm line 127.",
+         {"T": l4p_ts, "t": pick(["intranet-main.tt", "opac-main.tt", "circ/circulation.tt", "includes/doc-head-close.inc",
+                                   "modules/catalogue/detail.tt"])}),
+        (8, "[{T}] [WARN] DBD::mysql::st execute failed: Duplicate entry '{v}' for key '{k}' at /usr/share/koha/lib/Koha/Object.pm line 170.",
+         {"T": l4p_ts, "v": draw(dup_key), "k": then(1)}),
+        (7, '[{T}] [ERROR] DBIx::Class::Storage::DBI::_dbh_execute(): DBI Exception: DBD::mysql::st execute failed: {e} '
+         '[for Statement "{sql}" with ParamValues: {pv}] at /usr/share/koha/lib/Koha/Object.pm line 170',
+         {"T": l4p_ts, "e": draw(dbic_error), "sql": then(1), "pv": then(2)}),
+        (8, '[{T}] [WARN] ZOOM error 10000 "Connect failed" (addinfo: "{a}") from diag-set \'ZOOM\' at /usr/share/koha/lib/C4/Search.pm line 340.',
+         {"T": l4p_ts, "a": sock}),
+        (6, "[{T}] [ERROR] {m} {p}: unhandled exception ({c})<<{e}>>",
+         {"T": l4p_ts, "m": draw(api_exc), "p": then(1), "c": then(2), "e": then(3)}),
+        (7, "[{T}] [proxy:error] [pid {p}:tid {t}] (111)Connection refused: AH02454: HTTP: attempt to connect to Unix domain socket "
+         "/var/run/koha/{i}/plack.sock (localhost:5000) failed",
+         {"T": apache_ts, "p": pid, "t": lambda g: g.num(139800000000000, 139899999999999), "i": pick(koha_insts)}),
+        (7, "[{T}] [proxy_http:error] [pid {p}:tid {t}] [client {ip}:{port}] AH01114: HTTP: failed to make connection to backend: "
+         "localhost, referer: {ref}",
+         {"T": apache_ts, "p": pid, "t": lambda g: g.num(139800000000000, 139899999999999), "ip": client_ip, "port": Gen.port,
+          "ref": referer}),
+        (6, "[{T}] [cgi:error] [pid {p}:tid {t}] [client {ip}:{port}] AH01215: [Thu Dec  3 {hh} 2026] {sn}: {w}: {f}, referer: {ref}",
+         {"T": apache_ts, "p": pid, "t": lambda g: g.num(139800000000000, 139899999999999), "ip": client_ip, "port": Gen.port, "hh": hms,
+          "sn": draw(lambda g: (lambda f: (f.rsplit("/", 1)[1], f))(g.r.choice(koha_scripts))),
+          "w": lambda g: g.r.choice([f"Use of uninitialized value $biblionumber in concatenation (.) or string at {g.drawn[1]} line {perl_line(g)}.",
+                                     f"Argument \"\" isn't numeric in numeric eq (==) at {g.drawn[1]} line {perl_line(g)}.",
+                                     f"Subroutine CGI::param called in list context at {g.drawn[1]} line {perl_line(g)}."]),
+          "f": then(1), "ref": referer}),
+        (5, "[{T}] [proxy:error] [pid {p}:tid {t}] AH00940: HTTP: disabled connection for (localhost:5000)",
+         {"T": apache_ts, "p": pid, "t": lambda g: g.num(139800000000000, 139899999999999)}),
+        (6, "[{T}] [authz_core:error] [pid {p}:tid {t}] [client {ip}:{port}] AH01630: client denied by server configuration: {path}",
+         {"T": apache_ts, "p": pid, "t": lambda g: g.num(139800000000000, 139899999999999), "ip": client_ip, "port": Gen.port,
+          "path": pick(["/usr/share/koha/intranet/htdocs/.env", "/usr/share/koha/opac/htdocs/.git/config",
+                        "/usr/share/koha/intranet/cgi-bin/installer/install.pl", "/usr/share/koha/opac/htdocs/wp-login.php"])}),
+    ]
+
+    # ---------------- Koha: the SIP2 server (sip.log through log4perl) ----------------
+    sip_accounts = [("term1", "10.20.1.31"), ("term2", "10.20.1.32"), ("sc_branch2", "10.21.4.10"), ("koha_sip", "10.20.9.5")]
+    sip_inst = ["CPL", "MPL", "FPL"]
+
+    def sip_date(g: Gen) -> str:
+        return f"20261203    {hms(g).replace(':', '')}"
+
+    def sip_tail(g: Gen) -> str:
+        return f"AY{g.r.randint(0, 9)}AZ{g.hexs(4).upper()}"
+
+    def sip_request(g: Gen, inst: str) -> str:
+        kind = g.r.choice(["11", "11", "09", "09", "63", "23", "17", "99", "29"])
+        if kind == "11":
+            return f"11YN{sip_date(g)}{' ' * 18}AO{inst}|AA{cardnumber(g)}|AB{barcode(g)}|AC|BON|BIN|{sip_tail(g)}"
+        if kind == "09":
+            return f"09N{sip_date(g)}{sip_date(g)}AP{inst}|AO{inst}|AB{barcode(g)}|AC|BIN|{sip_tail(g)}"
+        if kind == "63":
+            return f"63001{sip_date(g)}{g.r.choice(['          ', 'Y         ', '  Y       '])}AO{inst}|AA{cardnumber(g)}|AD****|BP1|BQ5|{sip_tail(g)}"
+        if kind == "23":
+            return f"23001{sip_date(g)}AO{inst}|AA{cardnumber(g)}|AC|AD****|{sip_tail(g)}"
+        if kind == "17":
+            return f"17{sip_date(g)}AO{inst}|AB{barcode(g)}|AC|{sip_tail(g)}"
+        if kind == "29":
+            return f"29NN{sip_date(g)}{' ' * 18}AO{inst}|AA{cardnumber(g)}|AB{barcode(g)}|AC|BON|{sip_tail(g)}"
+        return f"9900302.00{sip_tail(g)}"
+
+    def sip_response(g: Gen, inst: str) -> str:
+        kind = g.r.choice(["12", "12", "10", "10", "64", "24", "18", "98", "30"])
+        t = g.r.choice(titles)
+        if kind == "12":
+            ok = g.r.choice(["1", "1", "1", "0"])
+            if ok == "1":
+                return f"121NNY{sip_date(g)}AO{inst}|AA{cardnumber(g)}|AB{barcode(g)}|AJ{t}|AH20261224    235900|{sip_tail(g)}"
+            return (f"120NUN{sip_date(g)}AO{inst}|AA{cardnumber(g)}|AB{barcode(g)}|AJ{t}|AH|"
+                    f"AF{g.r.choice(['Item is on hold shelf for another patron', 'Patron has fines', 'Patron expired'])}|{sip_tail(g)}")
+        if kind == "10":
+            return f"10{g.r.choice(['1YNN', '1YNN', '1YNY', '0NUN'])}{sip_date(g)}AO{inst}|AB{barcode(g)}|AQ{inst}|AJ{t}|CV{g.r.choice(['00', '01', '04'])}|{sip_tail(g)}"
+        if kind == "64":
+            return (f"64              001{sip_date(g)}{g.num(0, 9999):0>4}{g.num(0, 99):0>4}00000000{g.num(0, 9):0>4}0000AO{inst}|"
+                    f"AA{cardnumber(g)}|AE{g.r.choice(['Reader, Ann', 'Patron, Test', 'Booker, Sam'])}|BLY|CQY|BV{g.r.randint(0, 4000) / 100:.2f}|"
+                    f"BD{g.r.randint(1, 200)} Library Lane Exampletown|{sip_tail(g)}")
+        if kind == "24":
+            return f"24{g.r.choice(['              ', 'Y  Y          '])}001{sip_date(g)}AO{inst}|AA{cardnumber(g)}|AE{g.r.choice(['Reader, Ann', 'Patron, Test'])}|BLY|CQY|{sip_tail(g)}"
+        if kind == "18":
+            return f"18{g.r.choice(['03', '02', '08'])}0201{sip_date(g)}AB{barcode(g)}|AJ{t}|AQ{inst}|AP{inst}|{sip_tail(g)}"
+        if kind == "30":
+            return f"30{g.r.choice(['1YNN', '0NUN'])}{sip_date(g)}AO{inst}|AA{cardnumber(g)}|AB{barcode(g)}|AJ{t}|AH20261231    235900|{sip_tail(g)}"
+        return f"98YYYYNN60000320261203    {hms(g).replace(':', '')}2.00AO{inst}|AMCentral Public Library|BXYYYYYYYYYYYNNYYY|{sip_tail(g)}"
+
+    def sip_in(g: Gen):
+        acct, peer = g.r.choice(sip_accounts)
+        inst = g.r.choice(sip_inst)
+        if g.r.random() < 0.08:
+            return "[undef]", "[undef]", f"9300CN{acct}|CO********|CP{inst}|{sip_tail(g)}"
+        return acct, peer, sip_request(g, inst)
+
+    def sip_out(g: Gen):
+        acct, peer = g.r.choice(sip_accounts)
+        inst = g.r.choice(sip_inst)
+        if g.r.random() < 0.06:
+            return "[undef]", "[undef]", g.r.choice(["941", "940"]) + sip_tail(g)
+        return acct, peer, sip_response(g, inst)
+
+    def sip_acct(g: Gen):
+        acct, peer = g.r.choice(sip_accounts)
+        return acct, peer
+
+    def sip(level: str, msg: str) -> str:
+        # %l names siplog's own call to the logger: the same location on every line
+        return "[{T}] [{P}] [" + level + "] {acct}@{peer}: " + msg + " C4::SIP::Sip::siplog /usr/share/koha/lib/C4/SIP/Sip.pm (84)"
+
+    sip_s = {"T": l4p_ts, "P": pid, "acct": draw(sip_acct), "peer": then(1)}
+    sip_anon = {"T": l4p_ts, "P": pid, "acct": pick(["[undef]"]), "peer": pick(["[undef]"])}
+
+    koha_sip = [
+        (120, sip("INFO", "INPUT MSG: '{m}'"), {"T": l4p_ts, "P": pid, "acct": draw(sip_in), "peer": then(1), "m": then(2)}),
+        (115, sip("INFO", "OUTPUT MSG: '{m}'"), {"T": l4p_ts, "P": pid, "acct": draw(sip_out), "peer": then(1), "m": then(2)}),
+        (10, sip("DEBUG", "raw_transport: timeout is {n}"), {**sip_anon, "n": pick(["30", "60", "120"])}),
+        (10, sip("DEBUG", "raw_transport: uname/inst: '{u}/{i}'"),
+         {"T": l4p_ts, "P": pid, "acct": draw(sip_acct), "peer": then(1), "u": then(0), "i": pick(sip_inst)}),
+        (9, sip("INFO", "raw_transport: shutting down"), sip_s),
+        (5, sip("INFO", "raw_transport: shutting down: EOF during login"), sip_anon),
+        (8, sip("DEBUG", "Inactive: timed out"), sip_s),
+        (6, sip("WARN", "MsgType::handle_login: Invalid password for login '{u}'"),
+         {**sip_anon, "u": pick([a for a, _ in sip_accounts])}),
+        (4, sip("WARN", "MsgType::handle_login: Unknown login '{u}'"), {**sip_anon, "u": pick(["sip", "admin", "selfcheck"])}),
+        (4, sip("ERROR", "sip_protocol_loop: failed to handle {c}"), {**sip_s, "c": pick(["35", "37", "65", "97"])}),
+        (14, sip("DEBUG", "ILS::Transaction::Checkout performing checkout..."), sip_s),
+        (5, sip("DEBUG", "EOF returned on read"), sip_s),
+        (4, sip("ERROR", "sip_protocol_loop: empty input skipped"), sip_s),
+        (6, sip("DEBUG", "read_request trimmed {n} character(s) "), {**sip_s, "n": pick(["1", "1", "2", "3"])}),
+    ]
+
+    # ---------------- Koha: Zebra (YAZ log) and rebuild_zebra.pl ----------------
+    def yaz_ts(g: Gen) -> str:
+        return f"{hms(g)}-03/12"
+
+    def zsess(g: Gen) -> str:
+        return str(g.r.randint(1, 400))
+
+    def rpn(g: Gen) -> str:
+        term = g.r.choice(["harry potter", "rose", "durham", "algorithms", "climate change", "9780262046305", "zauberberg"])
+        return g.r.choice([f'@attrset Bib-1 @attr 1=1016 @attr 4=6 @attr 5=1 "{term}"',
+                           f'@attrset Bib-1 @and @attr 1=1016 @attr 4=6 @attr 5=1 "{term}" @attr 1=8031 "{g.r.choice(["BK", "DVD", "SER"])}"',
+                           f'@attrset Bib-1 @attr 1=4 @attr 4=6 @attr 5=1 "{term}"',
+                           f'@attrset Bib-1 @attr 1=Local-number {g.r.randint(1, 900000)}',
+                           f'@attrset Bib-1 @attr 1=7 "{g.num(9780000000000, 9799999999999)}"'])
+
+    zebra = [
+        (16, "{T} zebrasrv({s}) [session] Session - OK {s2} unix:/var/run/koha/{i}/{sock} {p}",
+         {"T": yaz_ts, "s": zsess, "s2": zsess, "i": pick(koha_insts), "sock": pick(["bibliosocket", "authoritysocket"]), "p": pid}),
+        (8, "{T} zebrasrv({s}) [request] Init OK - ID:{id} Name:{nm} Version:{v} {sha}",
+         {"T": yaz_ts, "s": zsess, "id": draw(lambda g: g.r.choice([("81", "ZOOM-C/YAZ", "5.31.1", "eb3c7ae4a8d3a6e4f7b4b3d6e1b0b7a3b5f2c9d1"),
+                                                                    ("81", "ZOOM-C/YAZ", "5.34.0", "0a1f5d1e4d3c3c6e2f0b7a1e8c9d4f2b6a5e3c1d"),
+                                                                    ("81", "YAZ", "5.34.0", "0a1f5d1e4d3c3c6e2f0b7a1e8c9d4f2b6a5e3c1d")])),
+          "nm": then(1), "v": then(2), "sha": then(3)}),
+        (15, "{T} zebrasrv({s}) [request] Auth idPass {u} -", {"T": yaz_ts, "s": zsess, "u": pick(["kohauser"])}),
+        (40, "{T} zebrasrv({s}) [request] Search {db} OK {n} {t} {a}+{b} RPN {q}",
+         {"T": yaz_ts, "s": zsess, "db": pick(["biblios", "biblios", "authorities"]), "n": count, "t": pick(["0", "0", "1", "2"]),
+          "a": pick(["1"]), "b": pick(["0", "0", "0", "20"]), "q": rpn}),
+        (34, "{T} zebrasrv({s}) [request] Present OK - {n} {a}+{b}",
+         {"T": yaz_ts, "s": zsess, "n": pick(["0", "1"]), "a": pick(["1", "1", "21", "41"]), "b": pick(["1", "20", "20", "10"])}),
+        (15, "{T} zebrasrv({s}) [session] Connection closed by client", {"T": yaz_ts, "s": zsess}),
+        (10, "{T} zebraidx({p}) [log] Records: {n} i/u/d {i}/{u}/{d}",
+         {"T": yaz_ts, "p": pid, "n": count, "i": count, "u": count, "d": pick(["0", "0", "1", "3"])}),
+        (6, "{T} zebraidx({p}) [warn] Record didn't contain match fields in (bib1,Local-number)", {"T": yaz_ts, "p": pid}),
+        (8, "exporting {k}", {"k": pick(["biblio", "authority"])}),
+        (8, "Records exported: {n}", {"n": count}),
+        (8, "REINDEXING zebra", {}),
+    ]
+
+    # ---------------- DSpace 7: dspace.log ----------------
+    def ds_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def corr(g: Gen) -> str:
+        return g.r.choice(["unknown", g.uuid(), g.uuid()])
+
+    def ds(level: str, cls: str) -> str:
+        return "{T} " + level.ljust(5) + " {cid} {rid} " + cls + " @ "
+
+    ds_s = {"T": ds_ts, "cid": corr, "rid": Gen.uuid}
+    ds_cli = {"T": ds_ts, "cid": pick(["unknown"]), "rid": pick(["unknown"])}
+    prefix = ["123456789", "20.500.12345"]
+
+    def handle(g: Gen) -> str:
+        return f"{g.r.choice(prefix)}/{g.r.randint(1, 60000)}"
+
+    def ds_request(g: Gen):
+        u = g.uuid()
+        m, uri, ref = g.r.choice([
+            ("GET", f"/server/api/core/items/{u}", f"/items/{u}"),
+            ("GET", "/server/api/discover/search/objects", "/search"),
+            ("GET", f"/server/api/core/items/{u}/bundles", f"/items/{u}/full"),
+            ("GET", f"/server/api/core/bitstreams/{u}/content", f"/bitstreams/{u}/download"),
+            ("GET", f"/server/api/core/handles/{g.r.choice(prefix)}/{g.r.randint(1, 60000)}", "/handle"),
+            ("POST", "/server/api/authn/login", "/login"),
+            ("GET", "/server/api/authn/status", "/home"),
+            ("PATCH", f"/server/api/submission/workspaceitems/{g.r.randint(1, 9000)}", f"/workspaceitems/{g.r.randint(1, 9000)}/edit"),
+            ("POST", "/server/api/workflow/claimedtasks", "/mydspace"),
+        ])
+        status = {"POST": g.r.choice(["200", "201", "401"]), "PATCH": g.r.choice(["200", "422"])}.get(m, g.r.choice(["200", "200", "200", "404", "401"]))
+        return m, uri, ref, status
+
+    ds_users = ["jdoe@example.edu", "archivist@example.edu", "m.kovacs@example.org", "repository-admin@example.edu"]
+
+    def submitter(g: Gen) -> str:
+        return g.r.choice(ds_users)
+
+    ds_bitstreams = ["thesis.pdf", "dataset.csv", "article_preprint.pdf", "poster.pptx", "scan_0001.tif"]
+
+    dspace = [
+        (60, ds("INFO", "org.dspace.app.rest.utils.DSpaceAPIRequestLoggingFilter") + "Before request [{m} {u}] originated from {o} with IP address {ip}",
+         {**ds_s, "m": draw(ds_request), "u": then(1), "o": then(2), "ip": client_ip}),
+        (58, ds("INFO", "org.dspace.app.rest.utils.DSpaceAPIRequestLoggingFilter") + "After request [{m} {u}] originated from {o} with status {st}",
+         {**ds_s, "m": draw(ds_request), "u": then(1), "o": then(2), "st": then(3)}),
+        (12, ds("INFO", "org.dspace.authenticate.PasswordAuthentication") + "anonymous::authenticate:attempting password auth of user={u}",
+         {**ds_s, "u": pick([*ds_users, "student@example.edu"])}),
+        (7, ds("INFO", "org.dspace.app.rest.security.EPersonRestAuthenticationProvider") + "anonymous::failed_login:email={u}, realm={r}, result={n}",
+         {**ds_s, "u": pick([*ds_users, "student@example.edu", "admin"]), "r": pick(["null"]), "n": pick(["2", "2", "3"])}),
+        (10, ds("INFO", "org.dspace.app.rest.security.EPersonRestAuthenticationProvider") + "{u}::login:type=explicit",
+         {**ds_s, "u": submitter}),
+        (34, ds("INFO", "org.dspace.discovery.SolrServiceImpl") + "Wrote {k}: {id} to Index",
+         {**ds_s, "k": pick(["Item", "Item", "Item", "Item", "Collection", "Community"]), "id": Gen.uuid}),
+        (5, ds("ERROR", "org.dspace.discovery.SolrServiceImpl") + "Error while writing item to discovery index: {id} message:{e}",
+         {**ds_s, "id": Gen.uuid, "e": pick(["Server refused connection at: http://localhost:8983/solr/search",
+                                            "Timeout occurred while waiting response from server at: http://localhost:8983/solr/search",
+                                            "Error from server at http://localhost:8983/solr/search: Exception writing document id Item-"
+                                            "6f0a3c21-1f3b-4e1c-9a64-52c1a6d4b0aa to the index; possible analysis error."])}),
+        (4, ds("INFO", "org.dspace.scripts.handler.impl.CommandLineDSpaceRunnableHandler") + "Updating Index", ds_cli),
+        (4, ds("INFO", "org.dspace.scripts.handler.impl.CommandLineDSpaceRunnableHandler") + "Done with indexing", ds_cli),
+        (4, ds("INFO", "org.dspace.xoai.app.XOAI") + "Incremental import. Searching for documents modified after: {d}",
+         {**ds_cli, "d": lambda g: f"Thu Dec 03 {hms(g)} UTC 2026"}),
+        (3, ds("INFO", "org.dspace.xoai.app.XOAI") + "Full import", ds_cli),
+        (5, ds("INFO", "org.dspace.xoai.app.XOAI") + "There are {n} items to index.", {**ds_cli, "n": count}),
+        (6, ds("INFO", "org.dspace.xoai.app.XOAI") + "{n} items imported so far...", {**ds_cli, "n": lambda g: str(g.r.randint(1, 400) * 100)}),
+        (4, ds("INFO", "org.dspace.xoai.app.XOAI") + "Total: {n} items", {**ds_cli, "n": count}),
+        (3, ds("INFO", "org.dspace.xoai.app.XOAI") + "Clearing index", ds_cli),
+        (3, ds("INFO", "org.dspace.xoai.app.XOAI") + "Index cleared", ds_cli),
+        (12, ds("INFO", "org.dspace.harvest.OAIHarvester") + "Item {o}({h}) has been ingested (item {n} of {m}). The whole process took: {t} ms.",
+         {**ds_cli, "o": lambda g: f"oai:{g.r.choice(['repo.partner.edu', 'eprints.example.ac.uk', 'zenodo.org'])}:{g.r.randint(1, 900000)}",
+          "h": handle, "n": lambda g: g.num(1, 500), "m": lambda g: g.num(500, 4000), "t": millis}),
+        (4, ds("INFO", "org.dspace.harvest.OAIHarvester") + "Harvest from {u} successful. The process took {t} milliseconds. Harvested {n} items.",
+         {**ds_cli, "u": pick(["https://repo.partner.edu/server/oai/request", "https://eprints.example.ac.uk/cgi/oai2", "https://zenodo.org/oai2d"]),
+          "t": lambda g: g.num(1500, 9000000), "n": count}),
+        (5, ds("INFO", "org.dspace.handle.HandlePlugin") + "Called getRawHandleValues", ds_cli),
+        (12, "{ip} {proto} \"{T}\" 1 {rc} {t}ms {h}",
+         {"ip": client_ip, "proto": pick(["UDP", "TCP", "HTTP"]), "T": lambda g: f"2026-12-03 {hms(g)}.{ms3(g)}+0000", "rc": pick(["1", "1", "1", "100"]),
+          "t": lambda g: g.num(0, 90), "h": handle}),
+        (8, ds("INFO", "org.dspace.content.WorkspaceItemServiceImpl") + "{u}::create_workspace_item:workspace_item_id={w}item_id={i}collection_id={c}",
+         {**ds_s, "u": submitter, "w": lambda g: g.num(1, 9000), "i": Gen.uuid, "c": Gen.uuid}),
+        (10, ds("INFO", "org.dspace.content.ItemServiceImpl") + "{u}::update_item:item_id={i}", {**ds_s, "u": submitter, "i": Gen.uuid}),
+        (6, ds("INFO", "org.dspace.xmlworkflow.XmlWorkflowServiceImpl") + "{u}::start_workflow:workflow_item_id={w}item_id={i}collection_id={c}",
+         {**ds_s, "u": submitter, "w": lambda g: g.num(1, 9000), "i": Gen.uuid, "c": Gen.uuid}),
+        (5, ds("INFO", "org.dspace.xmlworkflow.XmlWorkflowServiceImpl") + "{u}::archive_item:workflow_item_id={w}item_id={i}collection_id={c}",
+         {**ds_s, "u": submitter, "w": lambda g: g.num(1, 9000), "i": Gen.uuid, "c": Gen.uuid}),
+        (8, ds("INFO", "org.dspace.content.BitstreamServiceImpl") + "{u}::create_bitstream:bitstream_id={i}", {**ds_s, "u": submitter, "i": Gen.uuid}),
+        (9, ds("INFO", "org.dspace.app.mediafilter.MediaFilterServiceImpl") + "FILTERED: bitstream {b} (item: {h}) and created '{f}'",
+         {**ds_cli, "b": Gen.uuid, "h": handle, "f": lambda g: g.r.choice(ds_bitstreams) + g.r.choice([".txt", ".jpg"])}),
+        (5, ds("INFO", "org.dspace.app.mediafilter.MediaFilterServiceImpl") + "SKIPPED: bitstream {b} (item: {h}) because '{f}' already exists",
+         {**ds_cli, "b": Gen.uuid, "h": handle, "f": lambda g: g.r.choice(ds_bitstreams) + g.r.choice([".txt", ".jpg"])}),
+        (5, ds("WARN", "org.hibernate.engine.jdbc.spi.SqlExceptionHelper") + "SQL Error: {c}, SQLState: {st}",
+         {**ds_s, "c": pick(["0"]), "st": pick(["08001", "08006", "40P01", "57014"])}),
+        (6, ds("ERROR", "org.dspace.app.rest.exception.DSpaceApiExceptionControllerAdvice") + "An exception has occurred (status:{s})",
+         {**ds_s, "s": pick(["500", "500", "503"])}),
+    ]
+
+    # ---------------- Fedora Commons 6 ----------------
+    def fc_ts(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    def fc_thread(g: Gen) -> str:
+        return f"qtp{g.r.choice(['1307096070', '1930526458'])}-{g.r.randint(20, 90)}"
+
+    def fc_path(g: Gen) -> str:
+        return g.r.choice([f"info:fedora/objects/{g.hexs(2)}/{g.hexs(2)}/{g.uuid()}",
+                           f"info:fedora/collections/{g.r.choice(['theses', 'maps', 'oral-histories'])}/{g.uuid()}",
+                           f"info:fedora/objects/{g.uuid()}/files/{g.r.choice(['original', 'thumbnail', 'fits'])}"])
+
+    fedora = [
+        (10, "INFO {T} [{th}] (FedoraLdp) PUT resource '{p}'", {"T": fc_ts, "th": fc_thread, "p": fc_path}),
+        (8, "INFO {T} [{th}] (FedoraLdp) POST to create resource with ID: {p}, slug: {s}",
+         {"T": fc_ts, "th": fc_thread, "p": fc_path, "s": pick(["null", "original", "page-1", "fits"])}),
+        (5, "INFO {T} [{th}] (FedoraLdp) Delete resource '{p}'", {"T": fc_ts, "th": fc_thread, "p": fc_path}),
+        (3, "INFO {T} [main] (IndexBuilderImpl) Initiating partial index rebuild. This will add missing objects to the index.", {"T": fc_ts}),
+        (3, "INFO {T} [main] (IndexBuilderImpl) Index rebuild complete", {"T": fc_ts}),
+    ]
+
+    # ---------------- Archivematica: MCPServer, MCPClient, Storage Service ----------------
+    def am_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def am(level: str, where: str) -> str:
+        return level.ljust(8) + "  {T}  " + where + ":  "
+
+    am_client_jobs = ["Extract contents from compressed archives", "Scan for viruses", "Characterize and extract metadata",
+                      "Identify file format", "Normalize for preservation", "Validate formats", "Generate METS.xml document",
+                      "Compress AIP", "Store the AIP", "Assign file UUIDs to objects", "Verify transfer compliance"]
+    am_local_jobs = ["Move to processing directory", "Set resume link after handling any manual normalized files",
+                     "Determine which files to identify", "Load options to create SIPs"]
+    am_decisions = ["Approve standard transfer", "Select file format identification command", "Normalize",
+                    "Store AIP location", "Approve normalization", "Upload DIP"]
+    am_scripts = ["extract_v0.0", "archivematicaclamscan_v0.0", "characterizefile_v0.0", "identifyfileformat_v0.0",
+                  "normalize_v1.0", "validatefile_v1.0", "createmets_v2.0", "compressaip_v0.0", "storeaip_v0.0",
+                  "assignfileuuids_v0.0", "verifytransfercompliance_v0.0"]
+    am_s = {"T": am_ts}
+    archivematica = [
+        (26, am("INFO", "archivematica.mcp.server.jobs.client:client:run:80") + "Running {j} (package {u})",
+         {**am_s, "j": pick(am_client_jobs), "u": Gen.uuid}),
+        (10, am("INFO", "archivematica.mcp.server.jobs.local:local:run:26") + "Running {j} (package {u})",
+         {**am_s, "j": pick(am_local_jobs), "u": Gen.uuid}),
+        (8, am("INFO", "archivematica.mcp.server.jobs.decisions:decisions:run:76") + "Running {j} (package {u})",
+         {**am_s, "j": pick(am_decisions), "u": Gen.uuid}),
+        (14, am("DEBUG", "archivematica.mcp.server.queues:queues:schedule_job:129") + "Scheduled job {j} ({k} {u}). Current queue size: {n}",
+         {**am_s, "j": Gen.uuid, "k": pick(["Transfer", "SIP", "DIP"]), "u": Gen.uuid, "n": pick(["0", "0", "1", "2", "5", "17"])}),
+        (8, am("DEBUG", "archivematica.mcp.server.queues:queues:queue_next_job:285") + "Released job {j} ({k} {u}). Current queue size: {n}",
+         {**am_s, "j": Gen.uuid, "k": pick(["Transfer", "SIP", "DIP"]), "u": Gen.uuid, "n": pick(["0", "0", "1", "2", "5", "17"])}),
+        (6, am("DEBUG", "archivematica.mcp.server.queues:queues:activate_package:247") + "Marked package {u} as active", {**am_s, "u": Gen.uuid}),
+        (6, am("DEBUG", "archivematica.mcp.server.queues:queues:deactivate_package:260") + "Marked package {u} as inactive", {**am_s, "u": Gen.uuid}),
+        (5, am("DEBUG", "archivematica.mcp.server.queues:queues:await_decision:302") + "Marked job {u} as awaiting a decision", {**am_s, "u": Gen.uuid}),
+        (5, am("DEBUG", "archivematica.mcp.server.queues:queues:decide:324") + "Decision made for job {u} ({c})", {**am_s, "u": Gen.uuid, "c": Gen.uuid}),
+        (4, am("DEBUG", "archivematica.mcp.server.queues:queues:schedule_job:137") + "Not processing next job; {n} packages already active",
+         {**am_s, "n": pick(["1", "2", "4"])}),
+        (5, am("DEBUG", "archivematica.mcp.server.rpc_server:rpc_server:_job_approve_handler:203") + "Approving: {j} {c} {u}",
+         {**am_s, "j": Gen.uuid, "c": Gen.uuid, "u": pick(["1", "1", "2", "5"])}),
+        (4, am("ERROR", "archivematica.mcp.server.rpc_server:rpc_server:wrap:160") + "Exception raised by handler {h}: {e}",
+         {**am_s, "h": draw(lambda g: g.r.choice([("approveTransferByPath", "There is no job awaiting a decision."),
+                                                  ("approveTransferByPath", "Could not find choice for unit"),
+                                                  ("getUnitStatus", "Unit not found"),
+                                                  ("approvePartialReingest", f'There is no "Reingest AIP" job awaiting a decision for SIP {g.uuid()}')])),
+          "e": then(1)}),
+        (18, am("DEBUG", "archivematica.mcp.client.gearman:gearman:handle_job:91") + "Gearman job request {u} received for {s}",
+         {**am_s, "u": Gen.uuid, "s": pick(am_scripts)}),
+        (20, "*** RUNNING TASK: {s}***", {"s": pick(am_scripts)}),
+        (22, am("INFO", "archivematica.mcp.client.job:job:log_results:59") + "#<{s}; exit={e}; code={c} uuid={u}",
+         {**am_s, "s": pick(am_scripts), "e": pick(["0", "0", "0", "0", "1"]), "c": pick(["success", "success", "", "error"]), "u": Gen.uuid}),
+        (10, "=============== STDOUT ===============", {}),
+        (10, "=============== END STDERR ===============", {}),
+        (5, am("ERROR", "archivematica.mcp.client.worker:worker:run_task:19") + "*** TASK FAILED: {s}***", {**am_s, "s": pick(am_scripts)}),
+        (3, am("ERROR", "archivematica.mcp.client.gearman:gearman:on_job_exception:109") + "An unhandled exception occurred processing a Gearman job", am_s),
+        (3, am("INFO", "archivematica.mcp.client.gearman:gearman:after_poll:124") + "Gearman Worker exited due to shutdown", am_s),
+        (7, am("WARNING", "django.request:log:log_response:224") + "{r}: {p}",
+         {**am_s, "r": pick(["Not Found", "Not Found", "Unauthorized", "Bad Request"]),
+          "p": lambda g: g.r.choice([f"/api/v2/file/{g.uuid()}/", f"/api/v2/file/{g.uuid()}/download/", "/api/v2/location/",
+                                     f"/api/v2/file/{g.uuid()}/pointer_file/"])}),
+    ]
+
+    # ---------------- ArchivesSpace: backend and indexers ----------------
+    def rb_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us(g)}"
+
+    def aspace_thread(g: Gen) -> str:
+        return str(g.r.randint(2000, 9999))
+
+    def as_path(g: Gen):
+        r = g.r.choice(["2", "3", "4"])
+        return g.r.choice([("GET", f"/repositories/{r}/resources/{g.r.randint(1, 4000)}", "200"),
+                           ("GET", f"/repositories/{r}/archival_objects/{g.r.randint(1, 900000)}", "200"),
+                           ("POST", f"/repositories/{r}/archival_objects/{g.r.randint(1, 900000)}", "200"),
+                           ("GET", f"/repositories/{r}/resources/{g.r.randint(1, 4000)}/tree/root", "200"),
+                           ("POST", f"/users/{g.r.choice(['admin', 'archivist', 'cataloger'])}/login", g.r.choice(["200", "403"])),
+                           ("GET", f"/repositories/{r}/search", "200"),
+                           ("GET", f"/repositories/{r}/digital_objects/{g.r.randint(1, 9000)}", "404")])
+
+    def as_session(g: Gen) -> str:
+        return g.r.choice(["nil", f'#<Session:0x{g.hexs(8)} @id="{g.hexs(64)}", @system_mtime={g.num(1796256000, 1796342399)}, '
+                                  f'@store={{:user=>"{g.r.choice(["admin", "archivist", "cataloger"])}", :login_time=>2026-12-03 {hms(g)} +0000, '
+                                  ':expirable=>true}>'])
+
+    def as_response(g: Gen) -> str:
+        if g.drawn[0] != "200":
+            body = '["{\\"error\\":\\"Access denied\\"}"]' if g.drawn[0] == "403" else '["{\\"error\\":\\"Record not found\\"}"]'
+            return esc('{"Content-Type"=>"application/json", "Cache-Control"=>"private, must-revalidate, max-age=0", '
+                       f'"Content-Length"=>"{len(body) - 4}"}}, {body}')
+        length = g.r.randint(40, 90000)
+        return esc(f'{{"Content-Type"=>"application/json", "Cache-Control"=>"private, must-revalidate, max-age=0", '
+                   f'"Content-Length"=>"{length}"}}, ["{{\\"lock_version\\":{g.r.randint(0, 12)},\\"title\\":\\"'
+                   f'{g.r.choice(["Papers of the Example family", "Minutes, 1921-1934", "Photograph album"])}\\",...'
+                   f'}}"]')
+
+    as_repos = ["Special Collections", "University Archives", "Manuscripts and Rare Books"]
+
+    def rb_log(letter: str, level: str) -> str:
+        return letter + ", [{T} #{pid}] " + level.rjust(5) + " -- : Thread-{th}: "
+
+    as_s = {"T": rb_ts, "pid": pick(["4321", "4322"]), "th": aspace_thread}
+    aspace = [
+        (22, rb_log("D", "DEBUG") + "{m} {p} [session: {s}]", {**as_s, "m": draw(as_path), "p": then(1), "s": lambda g: esc(as_session(g))}),
+        (20, rb_log("D", "DEBUG") + "Responded with [{st}, {r}] in {t}ms",
+         {**as_s, "st": draw(lambda g: (g.r.choice(["200", "200", "200", "200", "404", "403"]),)), "r": as_response, "t": millis}),
+        (12, rb_log("I", "INFO") + "{ix} [2026-12-03 {hh} +0000] ~~~ Indexed {n} of {m} {k} records in repository {rp}",
+         {**as_s, "ix": pick(["Staff Indexer", "PUI Indexer"]), "hh": hms,
+          "n": draw(lambda g: (lambda m: (str(min(m, g.r.choice([25, 25, 100, m]))), str(m)))(g.r.randint(1, 90000))), "m": then(1),
+          "k": pick(["archival_object", "resource", "digital_object", "accession", "agent_person"]), "rp": pick(as_repos)}),
+        (6, rb_log("I", "INFO") + "{ix} [2026-12-03 {hh} +0000] Indexed {n} additional PUI records in repository {rp}",
+         {**as_s, "ix": pick(["PUI Indexer"]), "hh": hms, "n": count, "rp": pick(as_repos)}),
+        (5, rb_log("I", "INFO") + "{ix} [2026-12-03 {hh} +0000] Running index round", {**as_s, "ix": pick(["Staff Indexer", "PUI Indexer"]), "hh": hms}),
+        (5, rb_log("I", "INFO") + "{ix} [2026-12-03 {hh} +0000] Index round complete", {**as_s, "ix": pick(["Staff Indexer", "PUI Indexer"]), "hh": hms}),
+        (4, rb_log("E", "ERROR") + "{ix} [2026-12-03 {hh} +0000] Error during indexing: {e}",
+         {**as_s, "ix": pick(["Staff Indexer", "PUI Indexer"]), "hh": hms,
+          "e": pick(["Connection refused - connect(2) for \"localhost\" port 8983",
+                     "Solr commit failed: 503 Service Unavailable", "Net::ReadTimeout"])}),
+    ]
+
+    # ---------------- Evergreen ILS: osrfsys.log ----------------
+    def eg_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def xid(g: Gen) -> str:
+        return f"{1796256000 + g.r.randint(0, 86399)}{g.r.randint(1000, 99999)}"
+
+    def authtoken(g: Gen) -> str:
+        return g.hexs(32)
+
+    def eg_perl_call(g: Gen):
+        tok = authtoken(g)
+        return g.r.choice([
+            ("open-ils.circ", "open-ils.circ.checkout.full", f'"{tok}", {{"copy_barcode":"{barcode(g)}","patron_id":{g.r.randint(1, 90000)}}}'),
+            ("open-ils.circ", "open-ils.circ.checkin.override", f'"{tok}", {{"copy_barcode":"{barcode(g)}","noop":null}}'),
+            ("open-ils.circ", "open-ils.circ.renew", f'"{tok}", {{"copy_id":{g.r.randint(1, 900000)},"patron_id":{g.r.randint(1, 90000)}}}'),
+            ("open-ils.actor", "open-ils.actor.user.fleshed.retrieve", f'"{tok}", {g.r.randint(1, 90000)}'),
+            ("open-ils.search", "open-ils.search.biblio.multiclass.query",
+             f'{{"limit":10,"offset":0}}, "{g.r.choice(["harry potter", "title:rose", "author:eco", "climate"])} site(BR1) depth(1)", 1'),
+            ("open-ils.auth", "open-ils.auth.authenticate.init", "**PARAMS REDACTED**"),
+            ("open-ils.auth", "open-ils.auth.authenticate.complete", "**PARAMS REDACTED**"),
+        ])
+
+    def eg_c_call(g: Gen):
+        return g.r.choice([
+            ("open-ils.cstore", "open-ils.cstore.direct.actor.user.retrieve", str(g.r.randint(1, 90000))),
+            ("open-ils.cstore", "open-ils.cstore.direct.asset.copy.search", f'{{"barcode":"{barcode(g)}","deleted":"f"}}'),
+            ("open-ils.cstore", "open-ils.cstore.direct.biblio.record_entry.retrieve", str(g.r.randint(1, 900000))),
+            ("open-ils.pcrud", "open-ils.pcrud.search.circ", f'"{authtoken(g)}", {{"usr":{g.r.randint(1, 90000)},"checkin_time":null}}'),
+        ])
+
+    def eg_editor(g: Gen):
+        return g.r.choice([("open-ils.circ", "open-ils.cstore.direct.asset.copy.retrieve", str(g.r.randint(1, 900000))),
+                           ("open-ils.circ", "open-ils.cstore.direct.action.circulation.search", f'{{"target_copy":{g.r.randint(1, 900000)},"checkin_time":null}}'),
+                           ("open-ils.actor", "open-ils.cstore.direct.actor.user.retrieve", str(g.r.randint(1, 90000))),
+                           ("open-ils.actor", "open-ils.cstore.direct.actor.card.search", f'{{"barcode":"{cardnumber(g)}"}}')])
+
+    def eg(level: str, where: str) -> str:
+        return "{T} {svc} [" + level + ":{pid}:" + where + ":{xid}] "
+
+    eg_s = {"T": eg_ts, "pid": pid, "xid": xid}
+    evergreen = [
+        (40, eg("INFO", "Application.pm:159") + "CALL: {s2} {m} {p}",
+         {**eg_s, "svc": draw(lambda g: (lambda c: (c[0], c[0], c[1], esc(c[2])))(eg_perl_call(g))), "s2": then(1), "m": then(2), "p": then(3)}),
+        (30, eg("INFO", "osrf_application.c:1048") + "CALL: {s2} {m} {p}",
+         {**eg_s, "svc": draw(lambda g: (lambda c: (c[0], c[0], c[1], esc(c[2])))(eg_c_call(g))), "s2": then(1), "m": then(2), "p": then(3)}),
+        (18, eg("INFO", "osrf_application.c:1052") + "Message processing duration {d}",
+         {**eg_s, "svc": pick(["open-ils.cstore", "open-ils.pcrud"]), "d": lambda g: f"{g.r.uniform(0.0001, 3):.6f}"}),
+        (22, eg("INFO", "CStoreEditor.pm:137") + "editor[{x}] request en-US {m} {p}",
+         {**eg_s, "svc": draw(lambda g: (lambda c: (c[0], c[1], esc(c[2])))(eg_editor(g))), "x": pick(["0|0", "1|0", "0|1", "1|1"]),
+          "m": then(1), "p": then(2)}),
+        (10, eg("ACT", "oils_auth_internal.c:207") + "successful login: username={u}, authtoken={t}, workstation={w}",
+         {**eg_s, "svc": pick(["open-ils.auth_internal"]), "u": pick(["circ1", "br2-staff", "jsmith", "admin"]), "t": authtoken,
+          "w": pick(["BR1-circ-01", "BR1-circ-02", "BR2-desk", "(none)"])}),
+        (6, eg("WARN", "oils_auth.c:1080") + "Login failed for user {u}: password did not match",
+         {**eg_s, "svc": pick(["open-ils.auth"]), "u": pick(["circ1", "br2-staff", "jsmith", "admin"])}),
+        (4, eg("ERR ", "Application.pm:660") + "Session Error: router@private.localhost/{d} IS NOT CONNECTED TO THE NETWORK!!!",
+         {**eg_s, "svc": pick(["open-ils.circ", "open-ils.actor"]), "d": pick(["open-ils.cstore", "open-ils.storage", "open-ils.search"])}),
+        (5, eg("ERR ", "osrf_app_session.c:1164") + "Timeout waiting for response from {d}",
+         {**eg_s, "svc": pick(["open-ils.pcrud", "open-ils.cstore"]), "d": pick(["open-ils.cstore", "open-ils.storage"])}),
+    ]
+
+    # ---------------- VuFind ----------------
+    def vf_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}+00:00"
+
+    def solr_url(g: Gen) -> str:
+        q = g.r.choice(["harry+potter", "climate+change", "%22name+of+the+rose%22", "id%3A%22" + g.num(100000, 9999999) + "%22", "%2A%3A%2A"])
+        return (f"http://localhost:8983/solr/{g.r.choice(['biblio', 'biblio', 'authority'])}/select?fl=%2A&wt=json&json.nl=arrarr"
+                f"&q={q}&qt=edismax&rows={g.r.choice(['20', '20', '0', '1'])}&start={g.r.choice(['0', '0', '20'])}&facet=true")
+
+    def ils_url(g: Gen) -> str:
+        return g.r.choice([f"https://koha.example.org/api/v1/contrib/kohasuomi/availability/biblios/{g.r.randint(1, 900000)}/search",
+                           f"https://koha.example.org/api/v1/patrons/{g.r.randint(1, 90000)}/holds",
+                           f"https://koha.example.org/api/v1/checkouts?patron_id={g.r.randint(1, 90000)}"])
+
+    vufind = [
+        (22, "{T} DEBUG (7): => {m} {u}",
+         {"T": vf_ts, "m": draw(lambda g: g.r.choice([("GET", solr_url(g))] * 3 + [("POST", solr_url(g).split("?")[0])])), "u": then(1)}),
+        (20, "{T} DEBUG (7): <= {c} {r}", {"T": vf_ts, "c": draw(lambda g: g.r.choice([("200", "OK")] * 6 + [("400", "Bad Request"), ("500", "Server Error")])),
+                                          "r": then(1)}),
+        (7, "{T} ERR (3): VuFind\\ILS\\Driver\\KohaRest: {m} request for '{u}' with contents '{b}' failed: {c}: {r}",
+         {"T": vf_ts, "m": pick(["GET", "POST"]), "u": ils_url, "b": pick(["", "", '{"pickup_library_id":"CPL"}']),
+          "c": draw(lambda g: g.r.choice([("500", "Internal Server Error"), ("401", "Unauthorized"), ("503", "Service Unavailable")])),
+          "r": then(1)}),
+        (5, "{T} ERR (3): VuFind\\ILS\\Driver\\Folio: Unexpected error response; code: {c}, body: {b}",
+         {"T": vf_ts, "c": pick(["401", "422", "500"]),
+          "b": pick(["Token missing, access requires permission: circulation.requests.item.post", "Invalid token",
+                     "Cannot check out item that already has an open loan"])}),
+    ]
+
+    return koha_web + koha_sip + zebra + dspace + fedora + archivematica + aspace + evergreen + vufind
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -31012,7 +31638,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "ERPPlatform": erp_events,
            "FinancePlatform": finance_events,
            "EducationPlatform": education_events,
-           "ContentPlatform": content_events}
+           "ContentPlatform": content_events,
+           "LibraryPlatform": library_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
