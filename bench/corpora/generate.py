@@ -399,6 +399,68 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   web errors, project config and migrations on the console) and Umbraco 13 (Serilog compact JSON:
   MainDom, the ASP.NET Core host, migrations, content and scheduled publishing, Examine index rebuilds,
   back office logins); 131 event types.
+* ``BioinformaticsPlatform`` (written blind for the twenty-eighth issue-15 pass: before reading the
+  engine or any failure analysis; scored once): bioinformatics pipelines and tools as a sequencing core's
+  operators log them: Nextflow (.nextflow.log: the launcher, the session, executors, task submission,
+  completion, retries and process errors, the workflow statistics), Snakemake (DAG building, job scheduling,
+  the rule blocks with their fields, finished jobs and progress, cluster submissions, missing input and
+  missing output errors, failed jobs), Cromwell (the server log: workflow store and manager, descriptor
+  materialisation, workflow and call state transitions, the config backend's job status changes, call
+  caching), Galaxy (the job handler, mapper and DRMAA runner, tool actions, dependency resolution, the command
+  factory, job metrics, the web server's uvicorn request lines), GATK 4 (HaplotypeCaller, Mutect2 and BaseRecalibrator
+  runs: the start-up header, ProgressMeter lines, annotation warnings, read filter counts, user errors;
+  htsjdk Log lines of Picard's MarkDuplicates), BWA-MEM ([M::...] and [main] lines), samtools (sort, index
+  and view errors and warnings, flagstat lines) and STAR (main steps, Log.progress.out, fatal errors);
+  203 event types.
+* ``AstronomyPlatform`` (written blind for the twenty-eighth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): observatory control software as the operators of a robotic telescope log
+  it: the INDI server (indiserver: drivers started, restarted and terminated, snooping, client connections, the
+  FIFO), the INDI drivers' messages as KStars logs them (mount slews, EQMod gotos, parking and sync; CCD
+  exposures, downloads and cooling; focuser; filter wheel; dome azimuth, shutter and parking; weather safety),
+  KStars Ekos (capture, focus with HFR values, align with plate solving, guide, mount with the meridian flip,
+  observatory and scheduler modules), PHD2 (the debug log with the event server's JSON notifications, the guide
+  log: calibration, guide step rows, dropped frames, dither and settling), astrometry.net solve-field, Siril
+  (FITS reading and saving, star detection, registration and stacking, scripts) and an ASCOM Alpaca device
+  server (ASCOM Remote's trace log); 170 event types.
+* ``EnergyPlatform`` (written blind for the twenty-eighth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): energy and EV-charging software as its operators log it: SteVe (an
+  OCPP 1.6 central system: its WebSocketLogger with the OCPP-J frames received and sent, chargebox
+  registration at boot, Jetty and Flyway start-up), EVerest (the manager and its modules: EvseManager
+  sessions, transactions, charger states and PWM, Auth and the dummy token provider, the OCPP and OCPP201
+  modules, the ISO 15118 charger, EvseSecurity, the EnergyManager and a chargebyte BSP's control pilot,
+  proximity pilot and contactor), CitrineOS (tslog lines of its websocket network connection), OpenEMS
+  Edge (the DebugLog controller's cycle summary, Modbus bridge errors, state machine changes), Victron
+  Venus OS (dbus-systemcalc-py, dbus-modbus-client) and OpenDTU (the Hoymiles radio console, MQTT power
+  limit commands, the OnBattery fork's dynamic power limiter); 118 event types.
+* ``ControlsPlatform`` (written blind for the twenty-eighth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): accelerator and large-experiment control systems as their operators log
+  them: EPICS IOCs (the iocsh start-up as st.cmd echoes it, iocInit's banner, rsrv's cas warning lines,
+  CA.Client.Exception blocks, caget, caput and camonitor output, caPutLog, asyn port and device support errors,
+  StreamDevice protocol errors, autosave's reboot_restore, callback and scan queue overflows), the EPICS
+  Archiver Appliance (arch.log lines of the engine, ETL and mgmt, the Tomcat access log of its BPL and retrieval
+  calls), the Phoebus alarm server and save-and-restore service, Tango Controls (DataBaseds, the Starter, cppTango
+  device servers through log4tango with Pogo's DEBUG_STREAM lines, Tango exceptions as print_exception prints
+  them, PyTango's DevFailed, the HDB++ event subscriber), the Bluesky RunEngine (its logger, the
+  BestEffortCallback's scan header and table, suspenders and pauses) with ophyd, and Sardana (Pool and
+  MacroServer, the Door's scan lines in taurus' log format); 137 event types.
+* ``LibraryPlatform`` (written blind for the twenty-eighth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): library, repository and archive software as its administrators log it:
+  the Koha ILS (plack error logs with Perl warnings, DBIx::Class errors and REST API exceptions, Apache's
+  intranet-error.log in front of Plack, the SIP2 server's sip.log, the Zebra server and zebraidx, rebuild_zebra.pl
+  in cron), DSpace 7 (dspace.log: request logging, authentication, Discovery indexing, OAI-PMH imports, the handle
+  plugin and the handle server's access log, workspace, workflow and item actions, filter-media), Fedora Commons
+  6, Archivematica (MCPServer jobs, MCPClient Gearman worker, task runs and job results, the Storage Service),
+  ArchivesSpace (backend and indexers), Evergreen ILS (osrfsys.log: open-ils services) and VuFind (Solr requests,
+  ILS driver errors); 114 event types.
+* ``AutomotivePlatform`` (written blind for the twenty-eighth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): in-vehicle and vehicle-fleet software as its developers and fleet
+  operators log it: COVESA DLT (dlt-daemon's internal messages and applications' verbose messages, vsomeip's
+  among them, as dlt-receive -a prints them with ECU, application and context ids), vsomeip 3 (the routing
+  manager and applications on the console: start-up, offers, requests, subscriptions and their
+  acknowledgements, availability), the Eclipse Kuksa databroker, the kernel's SocketCAN drivers reporting bus
+  errors, openpilot (console lines of manager, pandad, controlsd, plannerd and athenad, its events as JSON),
+  RAUC, SWUpdate (console notifier, suricatta), the Mender 3 client and Eclipse hawkBit (Spring Boot console,
+  DDI controller lines); 134 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -30964,6 +31026,3079 @@ def content_events() -> list[tuple[float, str, dict]]:
     return strapi + directus + payload + plone + wagtail + craft + umbraco
 
 
+def bioinformatics_events() -> list[tuple[float, str, dict]]:
+    """Bioinformatics pipelines and tools as a sequencing core's operators log them: Nextflow (.nextflow.log:
+    the launcher, the session, executors, the task submitter and monitor with task completions, retries
+    and process errors, the workflow statistics), Snakemake (its log: DAG building, job scheduling, the
+    rule blocks with their fields, finished jobs and progress, cluster submissions, missing input and
+    missing output errors, failed jobs), Cromwell (the server log: workflow store, workflow manager,
+    descriptor materialisation, workflow and call state transitions, the config backend's job status
+    changes, call caching), Galaxy (the job handler, mapper and DRMAA runner, tool actions, dependency resolution,
+    the command factory, job metrics, the web server's uvicorn request lines), GATK 4 (HaplotypeCaller,
+    Mutect2 and BaseRecalibrator runs: the start-up header, ProgressMeter lines, walker and annotation
+    warnings, read filter counts, user errors; htsjdk's tab-separated Log lines of Picard's MarkDuplicates),
+    BWA-MEM ([M::...] lines, [main] lines), samtools (sort, index, view errors and warnings, flagstat
+    lines) and STAR (the main steps, Log.progress.out lines, fatal errors).
+    Written blind for the twenty-eighth issue-15 pass: before reading the engine or any failure
+    analysis; 203 event types."""
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def count(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(40, 900), g.r.randint(900, 40000)]))
+
+    def big(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(10**5, 10**7), g.r.randint(10**7, 4 * 10**8)]))
+
+    def millis(g: Gen) -> str:
+        return f"{g.r.choice([g.r.uniform(0.2, 20), g.r.uniform(20, 400), g.r.uniform(400, 9000)]):.3f}"
+
+    def jobid(g: Gen) -> str:
+        return g.num(4400000, 4499999)
+
+    samples_pre = ["S", "LIB26-", "NA128", "PT0"]
+
+    def sample(g: Gen) -> str:
+        p = g.r.choice(samples_pre)
+        return f"{p}{g.r.randint(1, 96)}" if p == "S" else f"{p}{g.r.randint(10, 999):03d}"
+
+    def locus(g: Gen) -> str:
+        return f"chr{g.r.choice(['1', '2', '7', '11', '17', 'X'])}:{g.r.randint(10000, 240000000)}"
+
+    # ---------------- Nextflow: .nextflow.log ('MMM-dd HH:mm:ss.SSS [thread] LEVEL logger - message') ----------------
+    def nf_ts(g: Gen) -> str:
+        return f"Dec-03 {hms(g)}.{ms3(g)}"
+
+    nf_procs = ["NFCORE_RNASEQ:RNASEQ:FASTQC", "NFCORE_RNASEQ:RNASEQ:FASTQ_FASTQC_UMITOOLS_TRIMGALORE:TRIMGALORE",
+                "NFCORE_RNASEQ:RNASEQ:ALIGN_STAR:STAR_ALIGN", "NFCORE_RNASEQ:RNASEQ:QUANTIFY_STAR_SALMON:SALMON_QUANT",
+                "NFCORE_SAREK:SAREK:FASTQ_ALIGN_BWAMEM_MEM2_DRAGMAP_SENTIEON:BWAMEM1_MEM",
+                "NFCORE_SAREK:SAREK:BAM_MARKDUPLICATES:GATK4_MARKDUPLICATES",
+                "NFCORE_SAREK:SAREK:BAM_VARIANT_CALLING_GERMLINE_ALL:BAM_VARIANT_CALLING_HAPLOTYPECALLER:GATK4_HAPLOTYPECALLER"]
+
+    def nf_task(g: Gen) -> str:
+        return f"{g.r.choice(nf_procs)} ({sample(g)})"
+
+    def nf_hash(g: Gen) -> str:
+        return f"{g.hexs(2)}/{g.hexs(6)}"
+
+    def nf_workdir(g: Gen) -> str:
+        return f"/scratch/nf-work/{g.hexs(2)}/{g.hexs(30)}"
+
+    def nf_name(g: Gen) -> str:
+        return (f"{g.r.choice(['sharp', 'elated', 'nostalgic', 'jolly', 'focused', 'tiny', 'peaceful'])}_"
+                f"{g.r.choice(['pasteur', 'curie', 'darwin', 'franklin', 'mendel', 'turing', 'hopper', 'lovelace', 'crick'])}")
+
+    def nf_pipeline(g: Gen) -> str:
+        g.drawn = g.r.choice([("nf-core/rnaseq", "b89fac3265", "3.14.0"), ("nf-core/sarek", "e92242ead3", "3.4.0"),
+                              ("nf-core/rnaseq", "3bec2331ca", "3.12.0")])
+        return g.drawn[0]
+
+    def nf_exec(g: Gen) -> str:
+        return g.r.choice(["slurm", "slurm", "local"])
+
+    def nf(thread: str, level: str, logger: str) -> str:
+        return "{ts} [" + thread + "] " + level.ljust(5) + " " + logger + " - "
+
+    nfs = {"ts": nf_ts}
+    nf_exits = ["1", "137", "137", "140", "143", "127"]
+
+    # ---------------- Snakemake ----------------
+    sm_rules = ["fastqc", "trim_galore", "bwa_map", "samtools_sort", "mark_duplicates", "haplotype_caller", "multiqc"]
+
+    def sm_asctime(g: Gen) -> str:
+        return f"Thu Dec  3 {hms(g)} 2026"
+
+    def sm_file(g: Gen) -> str:
+        s = sample(g)
+        return g.r.choice([f"mapped/{s}.bam", f"sorted/{s}.sorted.bam", f"qc/{s}_R1_fastqc.zip", f"calls/{s}.g.vcf.gz",
+                           f"trimmed/{s}_R1_val_1.fq.gz", f"dedup/{s}.dedup.bam"])
+
+    def sm_files(g: Gen) -> str:
+        return ", ".join(sm_file(g) for _ in range(g.r.randint(1, 3)))
+
+    def sm_steps(g: Gen) -> str:
+        total = g.r.choice([24, 48, 97, 193])
+        done = g.r.randint(1, total)
+        g.drawn = (str(done), str(total), f"{100 * done // total}%")
+        return g.drawn[0]
+
+    def sm_rule_job(g: Gen) -> str:
+        r, n = g.r.choice(sm_rules), str(g.r.randint(0, 400))
+        g.drawn = (r, n, f"/data/pipelines/wgs/.snakemake/tmp.{g.hexs(8)}/snakejob.{r}.{n}.sh")
+        return r
+
+    def snakefile(g: Gen) -> str:
+        return g.r.choice(["/data/pipelines/wgs/workflow/Snakefile", "/data/pipelines/rnaseq/Snakefile",
+                           "/data/pipelines/wgs/workflow/rules/align.smk"])
+
+    def sm_log(g: Gen) -> str:
+        return f".snakemake/log/2026-12-03T{hms(g).replace(':', '')}.{g.num(0, 999999):0>6}.snakemake.log"
+
+    # ---------------- Cromwell server log ('%date %X{sourceThread} %-5level - %msg') ----------------
+    def cw_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def cw_thread(g: Gen) -> str:
+        return (f"cromwell-system-akka.{g.r.choice(['dispatchers.engine-dispatcher', 'dispatchers.backend-dispatcher', 'actor.default-dispatcher'])}"
+                f"-{g.r.randint(5, 180)}")
+
+    cw_calls = ["germline.BwaMem", "germline.SortSam", "germline.MarkDuplicates", "germline.BaseRecalibrator",
+                "germline.HaplotypeCaller", "somatic.Mutect2", "somatic.FilterMutectCalls", "rnaseq.StarAlign"]
+
+    def cw_short(g: Gen) -> str:
+        return g.hexs(8)
+
+    def cw_fetched(g: Gen) -> str:
+        ids = [g.uuid() for _ in range(g.r.choice([1, 1, 1, 2, 3]))]
+        g.drawn = (str(len(ids)), ",".join(ids))
+        return g.drawn[0]
+
+    def cw_wf(g: Gen) -> str:
+        u = g.uuid()
+        g.drawn = (u, u[:8])
+        return u
+
+    def cw_jobkey(g: Gen) -> str:
+        shard = g.r.choice(["NA", "NA", str(g.r.randint(0, 49))])
+        return f"{g.r.choice(cw_calls)}:{shard}:{g.r.choice(['1', '1', '1', '2', '3'])}"
+
+    def cw(level: str) -> str:
+        return "{ts} {th} " + level.ljust(5) + " - "
+
+    cws = {"ts": cw_ts, "th": cw_thread}
+
+    def cw_assign(g: Gen) -> str:
+        calls = g.r.sample(cw_calls, g.r.randint(1, 4))
+        return ", ".join(f"{c} -> {g.r.choice(['SLURM', 'SLURM', 'Local'])}" for c in calls)
+
+    # ---------------- Galaxy ('%(name)s %(levelname)s %(asctime)s [pN:..,p:..,tN:..] %(message)s') ----------------
+    def gx_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def gx(logger: str, level: str, thread: str) -> str:
+        return logger + " " + level + " {ts} [pN:{pn},p:{pid},tN:" + thread + "] "
+
+    def gx_job(g: Gen) -> str:
+        return g.num(120000, 189999)
+
+    gx_tools = [("bwa_mem", "toolshed.g2.bx.psu.edu/repos/devteam/bwa/bwa_mem/0.7.17.2"),
+                ("fastqc", "toolshed.g2.bx.psu.edu/repos/devteam/fastqc/fastqc/0.74+galaxy0"),
+                ("rna_star", "toolshed.g2.bx.psu.edu/repos/iuc/rna_star/rna_star/2.7.11a+galaxy0"),
+                ("featurecounts", "toolshed.g2.bx.psu.edu/repos/iuc/featurecounts/featurecounts/2.0.3+galaxy2"),
+                ("upload1", "upload1")]
+    gx_dests = ["slurm_default", "slurm_bigmem", "local"]
+
+    def gx_jobdir(g: Gen) -> str:
+        j = g.r.randint(120000, 189999)
+        return f"/srv/galaxy/var/jobs/000/{j // 1000}/{j}"
+
+    def gx_id(g: Gen) -> str:
+        return g.hexs(16)
+
+    def gx_request(g: Gen) -> str:
+        m, p, s = g.r.choice([
+            ("GET", f"/api/histories/{gx_id(g)}/contents?v=dev&limit=500&q=update_time-ge&qv=2026-12-03T{hms(g)}.000Z", "200"),
+            ("GET", f"/api/jobs/{gx_id(g)}?full=true", "200"),
+            ("GET", f"/api/datasets/{gx_id(g)}?view=detailed", "200"),
+            ("POST", "/api/tools", g.r.choice(["200", "200", "400"])),
+            ("POST", "/api/tools/fetch", "200"),
+            ("GET", "/history/current_history_json", "200"),
+            ("GET", f"/api/datasets/{gx_id(g)}/display?preview=True", g.r.choice(["200", "403"])),
+            ("GET", "/api/users/current", g.r.choice(["200", "200", "401"])),
+            ("PUT", f"/api/histories/{gx_id(g)}", "200"),
+        ])
+        g.drawn = (m, p, s)
+        return m
+
+    def web_ip(g: Gen) -> str:
+        return g.r.choice(["127.0.0.1", "10.60.1.10", "10.60.1.11"])
+
+    # ---------------- GATK 4 ('HH:mm:ss.SSS LEVEL Class - message') ----------------
+    def gk_ts(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    gk_tools = ["HaplotypeCaller", "HaplotypeCaller", "Mutect2", "BaseRecalibrator", "ApplyBQSR"]
+
+    def gk(level: str, cls: str) -> str:
+        return "{ts} " + level.ljust(5) + " " + cls + " - "
+
+    gks = {"ts": gk_ts}
+    gk_tool = {"ts": gk_ts, "t": pick(gk_tools)}
+
+    def gk_col(width: int, make):
+        return lambda g: make(g).rjust(width)
+
+    def gk_date(g: Gen) -> str:
+        return f"December 3, 2026 at {g.r.randint(1, 12)}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d} {g.r.choice(['AM', 'PM'])} UTC"
+
+    def gk_filtered(g: Gen) -> str:
+        total = g.r.randint(10**6, 9 * 10**8)
+        g.drawn = (str(int(total * g.r.uniform(0.001, 0.15))), str(total))
+        return g.drawn[0]
+
+    def gk_minutes(g: Gen) -> str:
+        return f"{g.r.uniform(0.1, 300):.1f}"
+
+    def gk_user_error(g: Gen) -> str:
+        return g.r.choice([
+            "Input files reference and reads have incompatible contigs: Found contigs with the same name but different lengths:",
+            f"Couldn't read file file:///data/runs/{sample(g)}.recal.bam. Error was: It doesn't exist.",
+            "The specified fasta file (file:///ref/GRCh38/Homo_sapiens_assembly38.fasta) does not have a corresponding .dict file",
+            f"Bad input: Read {g.hexs(8).upper()}:{g.r.randint(1, 8)}:{g.r.randint(1000, 99999)} is malformed: read ends with deletion",
+            "Argument --tumor-sample was missing: Argument 'tumor-sample' is required",
+        ])
+
+    # ---------------- htsjdk Log (Picard tools inside GATK: 'LEVEL\tdate\tClass\tmessage') ----------------
+    def hj_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def comma(n: int) -> str:
+        return f"{n:,}"
+
+    def hj_read(g: Gen) -> str:
+        n = g.r.randint(1, 400) * 1_000_000
+        g.drawn = (comma(n).rjust(13), f"{g.r.randint(0, 5):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}s",
+                   f"{g.r.randint(3, 40):>4}s", f"chr{g.r.choice(['1', '5', '12', 'X'])}:{comma(g.r.randint(10000, 240000000))}")
+        return g.drawn[0]
+
+    # ---------------- STAR ----------------
+    def star_ts(g: Gen) -> str:
+        return f"Dec 03 {hms(g)}"
+
+    def pct(g: Gen, lo: float = 0.0, hi: float = 100.0) -> str:
+        return f"{g.r.uniform(lo, hi):.1f}%"
+
+    def star_progress(g: Gen) -> str:
+        g.drawn = (f"{g.r.uniform(50, 900):.1f}".rjust(8), str(g.r.randint(10**5, 9 * 10**7)).rjust(11),
+                   str(g.r.choice([101, 149, 150, 151, 202, 298])).rjust(8), pct(g, 80, 96).rjust(8),
+                   f"{g.r.uniform(95, 300):.1f}".rjust(8), pct(g, 0.1, 1.5).rjust(8), pct(g, 1, 9).rjust(8),
+                   pct(g, 0, 0.3).rjust(8), pct(g, 0, 0.1).rjust(8), pct(g, 0.5, 9).rjust(8), pct(g, 0, 0.4).rjust(8))
+        return g.drawn[0]
+
+    def star_cmd(g: Gen) -> str:
+        s = sample(g)
+        return (f"STAR --runThreadN {g.r.choice(['8', '16'])} --genomeDir {star_dir(g)} --readFilesIn {s}_R1.fastq.gz {s}_R2.fastq.gz "
+                f"--readFilesCommand zcat --outSAMtype BAM SortedByCoordinate --outFileNamePrefix star/{s}.")
+
+    def star_dir(g: Gen) -> str:
+        return g.r.choice(["/ref/GRCh38/star_2.7.11a", "/ref/GRCm39/star_2.7.11a"])
+
+    def bam_path(g: Gen) -> str:
+        s = sample(g)
+        return g.r.choice([f"/data/runs/{s}/{s}.bam", f"aligned/{s}.sorted.bam", f"/scratch/tmp/{s}.markdup.bam"])
+
+    nextflow = [
+        (6, nf("main", "DEBUG", "nextflow.cli.Launcher") + "$> nextflow run {p} -r {r} -profile {pr} --input {i} --outdir {o}",
+         {**nfs, "p": nf_pipeline, "r": then(2), "pr": pick(["singularity,slurm", "docker", "singularity,slurm,test"]),
+          "i": lambda g: f"/data/runs/2026-12-0{g.r.randint(1, 3)}_NovaSeqX_{g.hexs(4).upper()}/samplesheet.csv",
+          "o": lambda g: f"/data/results/{g.hexs(6)}"}),
+        (5, nf("main", "INFO", "nextflow.cli.CmdRun") + "N E X T F L O W  ~  version {v}", {**nfs, "v": pick(["23.10.1", "24.04.4"])}),
+        (6, nf("main", "INFO", "nextflow.cli.CmdRun") + "Launching `{p}` [{n}] DSL2 - revision: {h} [{r}]",
+         {**nfs, "p": nf_pipeline, "n": nf_name, "h": then(1), "r": then(2)}),
+        (5, nf("main", "DEBUG", "nextflow.config.ConfigBuilder") + "Applying config profile: `{pr}`",
+         {**nfs, "pr": pick(["singularity", "slurm", "docker", "test"])}),
+        (5, nf("main", "DEBUG", "nextflow.Session") + "Session UUID: {u}", {**nfs, "u": Gen.uuid}),
+        (5, nf("main", "DEBUG", "nextflow.Session") + "Run name: {n}", {**nfs, "n": nf_name}),
+        (5, nf("main", "DEBUG", "nextflow.Session") + "Executor pool size: {n}", {**nfs, "n": pick(["16", "32", "64"])}),
+        (6, nf("main", "INFO", "nextflow.executor.Executor") + "[warm up] executor > {e}", {**nfs, "e": nf_exec}),
+        (6, nf("main", "DEBUG", "nextflow.processor.TaskProcessor") + "Starting process > {p}", {**nfs, "p": pick(nf_procs)}),
+        (45, nf("Task submitter", "DEBUG", "n.executor.GridTaskHandler") + "[SLURM] submitted process {t} > jobId: {j}; workDir: {w}",
+         {**nfs, "t": nf_task, "j": jobid, "w": nf_workdir}),
+        (55, nf("Task submitter", "INFO", "nextflow.Session") + "[{h}] Submitted process > {t}", {**nfs, "h": nf_hash, "t": nf_task}),
+        (10, nf("Task submitter", "DEBUG", "n.executor.local.LocalTaskHandler") + "Launch cmd line: /bin/bash -ue .command.run", nfs),
+        (50, nf("Task monitor", "DEBUG", "n.processor.TaskPollingMonitor") + "Task completed > TaskHandler[jobId: {j}; id: {i}; name: {t}; "
+         "status: COMPLETED; exit: {x}; error: -; workDir: {w} started: {s}; exited: {e}; ]",
+         {**nfs, "j": jobid, "i": lambda g: g.num(1, 900), "t": nf_task, "x": pick(["0"] * 12 + nf_exits), "w": nf_workdir,
+          "s": lambda g: str(1764752400000 + g.r.randint(0, 86400000)), "e": lambda g: f"2026-12-03T{hms(g)}.{ms3(g)}Z"}),
+        (14, nf("Task monitor", "INFO", "nextflow.processor.TaskProcessor")
+         + "[{h}] NOTE: Process `{t}` terminated with an error exit status ({x}) -- Execution is retried ({n})",
+         {**nfs, "h": nf_hash, "t": nf_task, "x": pick(nf_exits), "n": pick(["1", "1", "2"])}),
+        (5, nf("Task monitor", "INFO", "nextflow.processor.TaskProcessor")
+         + "[{h}] NOTE: Process `{t}` terminated with an error exit status ({x}) -- Error is ignored",
+         {**nfs, "h": nf_hash, "t": nf_task, "x": pick(nf_exits)}),
+        (8, nf("Task monitor", "ERROR", "nextflow.processor.TaskProcessor") + "Error executing process > '{t}'", {**nfs, "t": nf_task}),
+        (6, nf("Task monitor", "DEBUG", "nextflow.Session") + "Session aborted -- Cause: Process `{t}` terminated with an error exit status ({x})",
+         {**nfs, "t": nf_task, "x": pick(nf_exits)}),
+        (4, nf("Task monitor", "DEBUG", "nextflow.Session")
+         + "Session aborted -- Cause: Process requirement exceeds available memory -- req: {a} GB; avail: {b} GB",
+         {**nfs, "a": pick(["72", "128", "200"]), "b": pick(["64", "62.8", "125.6"])}),
+        (10, nf("Actor Thread " + "{n}", "INFO", "nextflow.processor.TaskProcessor") + "[{h}] Cached process > {t}",
+         {**nfs, "n": lambda g: g.num(1, 40), "h": nf_hash, "t": nf_task}),
+        (8, nf("Actor Thread " + "{n}", "DEBUG", "nextflow.container.SingularityCache")
+         + "Singularity found local store for image={u}; path={p}",
+         {**nfs, "n": lambda g: g.num(1, 40), "u": first([
+             ("https://depot.galaxyproject.org/singularity/fastqc:0.12.1--hdfd78af_0",
+              "/scratch/singularity/depot.galaxyproject.org-singularity-fastqc-0.12.1--hdfd78af_0.img"),
+             ("https://depot.galaxyproject.org/singularity/star:2.7.11b--h43eeafb_0",
+              "/scratch/singularity/depot.galaxyproject.org-singularity-star-2.7.11b--h43eeafb_0.img"),
+             ("https://depot.galaxyproject.org/singularity/gatk4:4.5.0.0--py36hdfd78af_0",
+              "/scratch/singularity/depot.galaxyproject.org-singularity-gatk4-4.5.0.0--py36hdfd78af_0.img")]), "p": then(1)}),
+        (10, nf("Task monitor", "DEBUG", "n.processor.TaskPollingMonitor") + "!! executor {e} > tasks to be completed: {n} -- submitted tasks are shown below",
+         {**nfs, "e": nf_exec, "n": lambda g: g.num(1, 60)}),
+        (5, nf("main", "DEBUG", "nextflow.Session") + "Session await > all processes finished", nfs),
+        (5, nf("main", "DEBUG", "nextflow.Session") + "Session await > all barriers passed", nfs),
+        (5, nf("main", "DEBUG", "n.trace.WorkflowStatsObserver") + "Workflow completed > WorkflowStats[succeededCount={a}; failedCount={b}; "
+         "ignoredCount={c}; cachedCount={d}; pendingCount=0; submittedCount=0; runningCount=0; retriesCount={e}; abortedCount={f}; "
+         "succeedDuration={s}; failedDuration={fd}; cachedDuration={cd};loadCpus=0; loadMemory=0; peakRunning={pr}; peakCpus={pc}; "
+         "peakMemory={pm}; ]",
+         {**nfs, "a": count, "b": pick(["0", "0", "1", "3"]), "c": pick(["0", "0", "2"]), "d": pick(["0", "0", "14", "96"]),
+          "e": pick(["0", "1", "4"]), "f": pick(["0", "0", "2"]),
+          "s": lambda g: f"{g.r.randint(1, 90)}h {g.r.randint(0, 59)}m {g.r.randint(0, 59)}s", "fd": pick(["0ms", "12m 3s", "1h 2m 40s"]),
+          "cd": pick(["0ms", "0ms", "3h 12m 5s"]), "pr": lambda g: g.num(1, 64), "pc": lambda g: g.num(2, 512),
+          "pm": lambda g: f"{g.r.randint(2, 900)} GB"}),
+        (5, nf("main", "INFO", "nextflow.Nextflow") + "-[{p}] Pipeline completed successfully-",
+         {**nfs, "p": pick(["nf-core/rnaseq", "nf-core/sarek"])}),
+        (4, nf("main", "ERROR", "nextflow.Nextflow") + "-[{p}] Pipeline completed with errors-",
+         {**nfs, "p": pick(["nf-core/rnaseq", "nf-core/sarek"])}),
+        (5, nf("main", "DEBUG", "nextflow.script.ScriptRunner") + "> Execution complete -- Goodbye", nfs),
+        (4, nf("main", "DEBUG", "nextflow.cache.CacheDB") + "Closing CacheDB done", nfs),
+        (4, nf("main", "WARN", "nextflow.processor.TaskPollingMonitor") + "Killing running tasks ({n})", {**nfs, "n": lambda g: g.num(1, 40)}),
+    ]
+
+    snakemake = [
+        (5, "Building DAG of jobs...", {}),
+        (4, "Using shell: /usr/bin/bash", {}),
+        (4, "Provided cores: {n}", {"n": pick(["16", "32", "64"])}),
+        (3, "Provided cluster nodes: {n}", {"n": pick(["50", "100"])}),
+        (3, "Rules claiming more threads will be scaled down.", {}),
+        (4, "Job stats:", {}),
+        (12, "Select jobs to execute...", {}),
+        (10, "Execute {n} jobs...", {"n": lambda g: g.num(1, 24)}),
+        (35, "[{t}]", {"t": sm_asctime}),
+        (22, "rule {r}:", {"r": pick(sm_rules)}),
+        (8, "localrule {r}:", {"r": pick(["all", "multiqc", "make_samplesheet"])}),
+        (22, "    input: {f}", {"f": sm_files}),
+        (22, "    output: {f}", {"f": sm_files}),
+        (30, "    jobid: {n}", {"n": lambda g: g.num(0, 400)}),
+        (16, "    reason: Missing output files: {f}", {"f": sm_files}),
+        (6, "    reason: Input files updated by another job: {f}", {"f": sm_files}),
+        (20, "    wildcards: sample={s}", {"s": sample}),
+        (16, "    threads: {n}", {"n": pick(["1", "2", "4", "8", "16"])}),
+        (16, "    resources: mem_mb={m}, mem_mib={k}, disk_mb={d}, disk_mib={e}, tmpdir={t}",
+         {"m": pick(["4000", "8000", "32000"]), "k": pick(["3815", "7630", "30518"]), "d": lambda g: g.num(1000, 90000),
+          "e": lambda g: g.num(954, 85831), "t": pick(["/tmp", "/scratch/tmp"])}),
+        (18, "Submitted job {n} with external jobid 'Submitted batch job {j}'.", {"n": lambda g: g.num(0, 400), "j": jobid}),
+        (30, "Finished job {n}.", {"n": lambda g: g.num(0, 400)}),
+        (30, "{a} of {b} steps ({p}) done", {"a": sm_steps, "b": then(1), "p": then(2)}),
+        (6, "Error in rule {r}:", {"r": pick(sm_rules)}),
+        (5, "Error executing rule {r} on cluster (jobid: {n}, external: Submitted batch job {j}, jobscript: {s}). "
+         "For error details see the cluster log and the log files of the involved rule(s).",
+         {"r": sm_rule_job, "n": then(1), "j": jobid, "s": then(2)}),
+        (5, "Removing output files of failed job {r} since they might be corrupted:", {"r": pick(sm_rules)}),
+        (5, "Trying to restart job {n}.", {"n": lambda g: g.num(0, 400)}),
+        (5, "        (one of the commands exited with non-zero exit code; note that snakemake uses bash strict mode!)", {}),
+        (4, "Shutting down, this might take some time.", {}),
+        (4, "Exiting because a job execution failed. Look above for error message", {}),
+        (5, "Complete log: {f}", {"f": sm_log}),
+        (4, "MissingInputException in rule {r} in file {f}, line {n}:", {"r": pick(sm_rules), "f": snakefile, "n": lambda g: g.num(12, 240)}),
+        (4, "Missing input files for rule {r}:", {"r": pick(sm_rules)}),
+        (4, "    affected files:", {}),
+        (4, "MissingOutputException in rule {r} in file {f}, line {n}:", {"r": pick(sm_rules), "f": snakefile, "n": lambda g: g.num(12, 240)}),
+        (4, "Job {n} completed successfully, but some output files are missing. Missing files after {s} seconds. This might be due to "
+         "filesystem latency. If that is the case, consider to increase the wait time with --latency-wait:",
+         {"n": lambda g: g.num(0, 400), "s": pick(["5", "60"])}),
+        (3, "Nothing to be done (all requested files are present and up to date).", {}),
+        (3, "Will exit after finishing currently running jobs (scheduler).", {}),
+        (3, "Waiting at most {s} seconds for missing files.", {"s": pick(["5", "60"])}),
+    ]
+
+    cromwell = [
+        (6, cw("INFO") + "WorkflowStoreActor: Workflow {u} submitted.", {**cws, "u": Gen.uuid}),
+        (5, cw("INFO") + "{n} new workflows fetched by cromid-{c}: {l}",
+         {**cws, "n": cw_fetched, "c": pick(["5d1c3a7", "e03b9f2"]), "l": then(1)}),
+        (5, cw("INFO") + "WorkflowManagerActor: WorkflowActor-{u} is in a terminal state: {st}",
+         {**cws, "u": Gen.uuid, "st": pick(["WorkflowSucceededState", "WorkflowSucceededState", "WorkflowFailedState", "WorkflowAbortedState"])}),
+        (6, cw("INFO") + "WorkflowManagerActor: Retrieved {n} workflows from the WorkflowStoreActor", {**cws, "n": pick(["1", "1", "2", "5"])}),
+        (6, cw("INFO") + "WorkflowManagerActor: Starting workflow UUID({u})", {**cws, "u": Gen.uuid}),
+        (6, cw("INFO") + "WorkflowManagerActor: Successfully started WorkflowActor-{u}", {**cws, "u": Gen.uuid}),
+        (5, cw("INFO") + "MaterializeWorkflowDescriptorActor [UUID({s})]: Parsing workflow as {v}",
+         {**cws, "s": cw_short, "v": pick(["WDL 1.0", "WDL 1.0", "WDL draft-2"])}),
+        (5, cw("INFO") + "MaterializeWorkflowDescriptorActor [UUID({s})]: Call-to-Backend assignments: {a}",
+         {**cws, "s": cw_short, "a": cw_assign}),
+        (14, cw("INFO") + "WorkflowExecutionActor-{u} [UUID({s})]: Starting {c}", {**cws, "u": cw_wf, "s": then(1), "c": pick(cw_calls)}),
+        (12, cw("INFO") + "DispatchedConfigAsyncJobExecutionActor [UUID({s}){k}]: job id: {j}", {**cws, "s": cw_short, "k": cw_jobkey, "j": jobid}),
+        (18, cw("INFO") + "DispatchedConfigAsyncJobExecutionActor [UUID({s}){k}]: Status change from {a} to {b}",
+         {**cws, "s": cw_short, "k": cw_jobkey, "a": first([("-", "Running"), ("Running", "Done"), ("-", "WaitingForReturnCode"),
+                                                            ("WaitingForReturnCode", "Done"), ("Running", "Failed")]), "b": then(1)}),
+        (6, cw("INFO") + "DispatchedConfigAsyncJobExecutionActor [UUID({s}){k}]: executing: sbatch -J cromwell_{s2}_{t} -D {d} -o {d2}/stdout "
+         "-e {d3}/stderr -t {m} -p {q} --cpus-per-task {c} --mem {mem} --wrap \"/bin/bash {d4}/script\"",
+         {**cws, "s": cw_short, "k": cw_jobkey, "s2": cw_short, "t": pick(["BwaMem", "HaplotypeCaller", "Mutect2", "MarkDuplicates"]),
+          "d": lambda g: f"/data/cromwell-executions/germline/{g.uuid()}/call-BwaMem/shard-{g.r.randint(0, 49)}",
+          "d2": lambda g: f"/data/cromwell-executions/germline/{g.uuid()}/call-BwaMem/shard-{g.r.randint(0, 49)}/execution",
+          "d3": lambda g: f"/data/cromwell-executions/germline/{g.uuid()}/call-BwaMem/shard-{g.r.randint(0, 49)}/execution",
+          "m": pick(["600", "1440"]), "q": pick(["normal", "long"]), "c": pick(["4", "8", "16"]), "mem": pick(["8000", "16000", "32000"]),
+          "d4": lambda g: f"/data/cromwell-executions/germline/{g.uuid()}/call-BwaMem/shard-{g.r.randint(0, 49)}/execution"}),
+        (8, cw("INFO") + "WorkflowExecutionActor-{u} [UUID({s})]: Job results retrieved (CallCached): '{c}' (scatter index: {i}, attempt {a})",
+         {**cws, "u": cw_wf, "s": then(1), "c": pick(cw_calls), "i": lambda g: g.r.choice(["None", f"Some({g.r.randint(0, 49)})"]),
+          "a": pick(["1", "1", "2"])}),
+        (5, cw("INFO") + "WorkflowExecutionActor-{u} [UUID({s})]: Workflow {w} complete. Final Outputs:",
+         {**cws, "u": cw_wf, "s": then(1), "w": pick(["germline", "somatic", "rnaseq"])}),
+        (5, cw("INFO") + "WorkflowManagerActor: Workflow actor for {u} completed with status '{st}'. The workflow will be removed from the workflow store.",
+         {**cws, "u": Gen.uuid, "st": pick(["Succeeded", "Succeeded", "Failed", "Aborted"])}),
+        (5, cw("ERROR") + "WorkflowManagerActor: Workflow {u} failed (during ExecutingWorkflowState): Job {k} exited with return code {x} "
+         "which has not been declared as a valid return code. See 'continueOnReturnCode' runtime attribute for more details.",
+         {**cws, "u": Gen.uuid, "k": cw_jobkey, "x": pick(["1", "137", "2"])}),
+        (4, cw("ERROR") + "WorkflowManagerActor: Workflow {u} failed (during MaterializingWorkflowDescriptorState): {e}",
+         {**cws, "u": Gen.uuid, "e": pick(["Required workflow input 'germline.ref_fasta' not specified",
+                                          "Failed to evaluate input 'sample_name' (reason 1 of 1): No coercion defined from '12' of type 'spray.json.JsNumber' to 'String'."])}),
+        (6, cw("INFO") + "WorkflowActor-{u} [UUID({s})]: transitioning from {a} to {b}.",
+         {**cws, "u": cw_wf, "s": then(1),
+          "a": first([("WorkflowUnstartedState", "MaterializingWorkflowDescriptorState"),
+                      ("MaterializingWorkflowDescriptorState", "InitializingWorkflowState"),
+                      ("InitializingWorkflowState", "ExecutingWorkflowState"), ("ExecutingWorkflowState", "FinalizingWorkflowState"),
+                      ("FinalizingWorkflowState", "WorkflowSucceededState")]), "b": then(1)}),
+        (4, cw("INFO") + "CallCacheWriteActor Flushing {n} call cache hashes sets. {m} sets remaining.",
+         {**cws, "n": lambda g: g.num(1, 40), "m": pick(["0", "0", "3"])}),
+    ]
+
+    gx_handler = {"ts": gx_ts, "pn": pick(["handler_0", "handler_1", "handler_2"]), "pid": pick(["31822", "31823", "31824"])}
+    gxweb = {"ts": gx_ts, "pn": pick(["main.1", "main.2"]), "pid": pick(["30911", "30915"])}
+    gxs, gxr = gx_handler, gx_handler
+    gxw = {**gx_handler, "w": pick(["0", "1", "2", "3"])}
+    galaxy = [
+        (10, gx("galaxy.jobs.handler", "DEBUG", "JobHandlerQueue.monitor_thread") + "Grabbed Job(s): {l}",
+         {**gxs, "l": lambda g: ", ".join(str(g.r.randint(120000, 189999)) for _ in range(g.r.randint(1, 4)))}),
+        (10, gx("galaxy.jobs.mapper", "DEBUG", "JobHandlerQueue.monitor_thread") + "({j}) Mapped job to destination id: {d}", {**gxs, "j": gx_job, "d": pick(gx_dests)}),
+        (10, gx("galaxy.jobs.handler", "DEBUG", "JobHandlerQueue.monitor_thread") + "({j}) Dispatching to {r} runner", {**gxs, "j": gx_job, "r": pick(["slurm", "slurm", "local"])}),
+        (8, gx("galaxy.jobs", "DEBUG", "JobHandlerQueue.monitor_thread") + "({j}) Persisting job destination (destination id: {d})", {**gxs, "j": gx_job, "d": pick(gx_dests)}),
+        (8, gx("galaxy.jobs", "DEBUG", "JobHandlerQueue.monitor_thread") + "({j}) Working directory for job is: {d}", {**gxs, "j": gx_job, "d": gx_jobdir}),
+        (10, gx("galaxy.jobs.handler", "INFO", "JobHandlerQueue.monitor_thread") + "({j}) Job dispatched", {**gxs, "j": gx_job}),
+        (8, gx("galaxy.jobs.runners", "DEBUG", "JobHandlerQueue.monitor_thread") + "Job [{j}] queued ({t} ms)", {**gxs, "j": gx_job, "t": millis}),
+        (8, gx("galaxy.jobs.command_factory", "INFO", "SlurmRunner.work_thread-{w}") + "Built script [{d}/tool_script.sh] for tool command [{c}]",
+         {**gxw, "d": gx_jobdir, "c": pick(["bwa mem -t \"${GALAXY_SLOTS:-1}\" -v 1 'reference.fa' 'input_f.fastq.gz' > 'output.bam'",
+                                           "fastqc --outdir 'fastqc_out' --threads ${GALAXY_SLOTS:-2} --quiet --extract 'S1_R1.fastq.gz'",
+                                           "featureCounts -a 'annotation.gtf' -o 'output' -T ${GALAXY_SLOTS:-2} -s 2 'alignment.bam'"])}),
+        (8, gx("galaxy.jobs.runners.drmaa", "DEBUG", "SlurmRunner.work_thread-{w}") + "({j}) submitting file {d}/galaxy_{j2}.sh", {**gxw, "j": gx_job, "d": gx_jobdir, "j2": gx_job}),
+        (8, gx("galaxy.jobs.runners.drmaa", "INFO", "SlurmRunner.work_thread-{w}") + "({j}) queued as {e}", {**gxw, "j": gx_job, "e": jobid}),
+        (20, gx("galaxy.jobs.runners.drmaa", "DEBUG", "SlurmRunner.monitor_thread") + "({j}/{e}) state change: {s}",
+         {**gxr, "j": gx_job, "e": jobid, "s": pick(["job is queued and active", "job is running", "job is running", "job finished normally",
+                                                    "job finished, but failed"])}),
+        (4, gx("galaxy.jobs.runners.slurm", "INFO", "SlurmRunner.monitor_thread") + "({j}/{e}) Job hit walltime", {**gxr, "j": gx_job, "e": jobid}),
+        (8, gx("galaxy.jobs", "INFO", "SlurmRunner.work_thread-{w}") + "Collecting metrics for Job {j} in {d}", {**gxw, "j": gx_job, "d": gx_jobdir}),
+        (8, gx("galaxy.jobs", "DEBUG", "SlurmRunner.work_thread-{w}") + "job_wrapper.finish for job {j} executed ({t} ms)", {**gxw, "j": gx_job, "t": millis}),
+        (4, gx("galaxy.jobs.runners", "ERROR", "SlurmRunner.work_thread-{w}") + "({j}/{e}) Job output not returned from cluster: [Errno 2] No such file or directory: '{d}/outputs/tool_stdout'",
+         {**gxw, "j": gx_job, "e": jobid, "d": gx_jobdir}),
+        (7, gx("galaxy.tools.actions", "INFO", "AnyIO worker thread") + "Handled output named {o} for tool {t} ({ms} ms)",
+         {**gxweb, "o": pick(["output", "out_file1", "html_file", "text_file", "mapped_reads"]), "t": pick([t[0] for t in gx_tools]), "ms": millis}),
+        (6, gx("galaxy.tools.actions", "INFO", "AnyIO worker thread") + "Verified access to datasets for Job[unflushed,tool_id={t}] ({ms} ms)",
+         {**gxweb, "t": pick([t[0] for t in gx_tools]), "ms": millis}),
+        (6, gx("galaxy.tools.actions", "INFO", "AnyIO worker thread") + "Setup for job Job[unflushed,tool_id={t}] complete, ready to be enqueued ({ms} ms)",
+         {**gxweb, "t": pick([t[0] for t in gx_tools]), "ms": millis}),
+        (7, gx("galaxy.tools.execute", "DEBUG", "AnyIO worker thread") + "Tool {t} created job [{j}] ({ms} ms)", {**gxweb, "t": pick([t[1] for t in gx_tools]), "j": gx_job, "ms": millis}),
+        (6, gx("galaxy.tools.execute", "DEBUG", "AnyIO worker thread") + "Executed {n} job(s) for tool {t} request: ({ms} ms)",
+         {**gxweb, "n": pick(["1", "1", "1", "4", "12"]), "t": pick([t[1] for t in gx_tools]), "ms": millis}),
+        (6, gx("galaxy.web_stack.handlers", "INFO", "AnyIO worker thread") + "(Job[id={j},tool_id={t}]) Handler '{h}' assigned using 'db-skip-locked' assignment method",
+         {**gxweb, "j": gx_job, "t": pick([t[0] for t in gx_tools]), "h": pick(["default", "default", "handler_bigmem"])}),
+        (5, gx("galaxy.tool_util.deps.containers", "INFO", "JobHandlerQueue.monitor_thread") + "Checking with container resolver [{r}] found description [{d}]",
+         {**gxs, "r": pick(["ExplicitContainerResolver[]", "CachedMulledSingularityContainerResolver[cache_directory=/srv/galaxy/var/container_cache/singularity/mulled]"]),
+          "d": pick(["None", "ContainerDescription[identifier=/srv/galaxy/var/container_cache/singularity/mulled/bwa:0.7.17--h7132678_9,type=singularity]"])}),
+        (5, gx("galaxy.tool_util.deps", "DEBUG", "SlurmRunner.work_thread-{w}") + "Using dependency {d} version {v} of type conda",
+         {**gxw, "d": first([("bwa", "0.7.17"), ("samtools", "1.17"), ("fastqc", "0.12.1"), ("subread", "2.0.3")]), "v": then(1)}),
+        (55, gx("uvicorn.access", "INFO", "MainThread") + "{ip}:0 - \"{m} {p2} HTTP/1.1\" {s}",
+         {**gxweb, "ip": web_ip, "m": gx_request, "p2": then(1), "s": then(2)}),
+        (4, gx("galaxy.web.framework.decorators", "ERROR", "AnyIO worker thread") + "Uncaught exception in exposed API method:", gxweb),
+    ]
+
+    gatk = [
+        (5, "Using GATK jar {j}", {"j": pick(["/gatk/gatk-package-4.5.0.0-local.jar", "/opt/gatk-4.4.0.0/gatk-package-4.4.0.0-local.jar"])}),
+        (5, gk("INFO", "NativeLibraryLoader") + "Loading libgkl_compression.so from jar:file:{j}!/com/intel/gkl/native/libgkl_compression.so",
+         {**gks, "j": pick(["/gatk/gatk-package-4.5.0.0-local.jar", "/opt/gatk-4.4.0.0/gatk-package-4.4.0.0-local.jar"])}),
+        (5, gk("INFO", "{t}") + "The Genome Analysis Toolkit (GATK) v{v}", {**gk_tool, "v": pick(["4.5.0.0", "4.4.0.0"])}),
+        (4, gk("INFO", "{t}") + "Executing as {u}@{h} on Linux v{k} amd64",
+         {**gk_tool, "u": pick(["svc_seq", "pipeline"]), "h": pick(["node07", "node12", "bigmem01"]), "k": pick(["5.14.0-362.24.1.el9_3.x86_64"])}),
+        (4, gk("INFO", "{t}") + "Java runtime: OpenJDK 64-Bit Server VM v{v}", {**gk_tool, "v": pick(["17.0.9+9-Ubuntu-122.04", "17.0.11+9"])}),
+        (4, gk("INFO", "{t}") + "Start Date/Time: {d}", {**gk_tool, "d": gk_date}),
+        (4, gk("INFO", "{t}") + "HTSJDK Defaults.COMPRESSION_LEVEL : {n}", {**gk_tool, "n": pick(["2", "5"])}),
+        (4, gk("INFO", "{t}") + "Deflater: {d}", {**gk_tool, "d": pick(["IntelDeflater", "JdkDeflater"])}),
+        (4, gk("INFO", "{t}") + "Initializing engine", gk_tool),
+        (4, gk("INFO", "{t}") + "Done initializing engine", gk_tool),
+        (5, gk("INFO", "FeatureManager") + "Using codec VCFCodec to read file file://{f}",
+         {**gks, "f": pick(["/ref/GRCh38/Homo_sapiens_assembly38.dbsnp138.vcf.gz", "/ref/GRCh38/af-only-gnomad.hg38.vcf.gz",
+                            "/ref/GRCh38/Mills_and_1000G_gold_standard.indels.hg38.vcf.gz"])}),
+        (4, gk("INFO", "IntervalArgumentCollection") + "Processing {n} bp from intervals", {**gks, "n": big}),
+        (4, gk("INFO", "HaplotypeCallerEngine") + "Disabling physical phasing, which is supported only for reference-model confidence output", gks),
+        (4, gk("INFO", "PairHMM") + "Using the OpenMP multi-threaded AVX-accelerated native PairHMM implementation", gks),
+        (4, gk("INFO", "IntelPairHmm") + "Available threads: {n}", {**gks, "n": pick(["16", "32", "64"])}),
+        (4, gk("INFO", "IntelPairHmm") + "Requested threads: {n}", {**gks, "n": pick(["4", "4", "8"])}),
+        (6, gk("INFO", "ProgressMeter") + "Starting traversal", gks),
+        (6, gk("INFO", "ProgressMeter") + "       Current Locus  Elapsed Minutes     Regions Processed   Regions/Minute", gks),
+        (4, gk("INFO", "ProgressMeter") + "       Current Locus  Elapsed Minutes       Reads Processed     Reads/Minute", gks),
+        (80, gk("INFO", "ProgressMeter") + "{l}  {m}  {n}  {r}",
+         {**gks, "l": gk_col(20, locus), "m": gk_col(15, gk_minutes), "n": gk_col(20, big), "r": gk_col(15, lambda g: f"{g.r.uniform(100, 900000):.1f}")}),
+        (6, gk("INFO", "ProgressMeter") + "Traversal complete. Processed {n} total regions in {m} minutes.", {**gks, "n": big, "m": gk_minutes}),
+        (4, gk("INFO", "ProgressMeter") + "Traversal complete. Processed {n} total reads in {m} minutes.", {**gks, "n": big, "m": gk_minutes}),
+        (6, gk("INFO", "{t}") + "{n} read(s) filtered by: {f}",
+         {**gk_tool, "n": count, "f": pick(["MappingQualityReadFilter", "NotDuplicateReadFilter", "MappingQualityAvailableReadFilter",
+                                           "NotSecondaryAlignmentReadFilter", "WellformedReadFilter"])}),
+        (5, gk("INFO", "{t}") + "{n} total reads filtered out of {m} reads processed", {**gk_tool, "n": gk_filtered, "m": then(1)}),
+        (4, gk("INFO", "PairHMM") + "Total compute time in PairHMM computeLogLikelihoods() : {s}", {**gks, "s": lambda g: f"{g.r.uniform(1, 9000):.2f}"}),
+        (4, gk("INFO", "SmithWatermanAligner") + "Total compute time in native Smith-Waterman : {s} sec",
+         {**gks, "s": lambda g: f"{g.r.uniform(1, 900):.2f}"}),
+        (4, gk("INFO", "{t}") + "Shutting down engine", gk_tool),
+        (5, "[{d}] {w} done. Elapsed time: {e} minutes.",
+         {"d": gk_date, "w": pick(["org.broadinstitute.hellbender.tools.walkers.haplotypecaller.HaplotypeCaller",
+                                   "org.broadinstitute.hellbender.tools.walkers.mutect.Mutect2",
+                                   "org.broadinstitute.hellbender.tools.walkers.bqsr.BaseRecalibrator",
+                                   "org.broadinstitute.hellbender.tools.walkers.bqsr.ApplyBQSR"]),
+          "e": lambda g: f"{g.r.uniform(0.5, 600):.2f}"}),
+        (5, "Runtime.totalMemory()={n}", {"n": lambda g: str(g.r.randint(500, 30000) * 1048576)}),
+        (12, gk("WARN", "DepthPerSampleHC") + "Annotation will not be calculated at position {l} and possibly subsequent; genotype for sample {s} is not called",
+         {**gks, "l": locus, "s": sample}),
+        (8, gk("WARN", "InbreedingCoeff") + "InbreedingCoeff will not be calculated at position {l} and possibly subsequent; at least 10 samples must have called genotypes",
+         {**gks, "l": locus}),
+        (4, gk("WARN", "IndexUtils") + "Feature file \"file://{f}\" appears to contain no sequence dictionary. Attempting to retrieve a sequence dictionary from the associated index file",
+         {**gks, "f": pick(["/ref/GRCh38/af-only-gnomad.hg38.vcf.gz", "/ref/panels/pon_wgs.vcf.gz"])}),
+        (4, gk("INFO", "BaseRecalibrator") + "BaseRecalibrator was able to recalibrate {n} reads", {**gks, "n": big}),
+        (3, gk("INFO", "BaseRecalibrator") + "Calculating quantized quality scores...", gks),
+        (3, gk("INFO", "BaseRecalibrator") + "Writing recalibration report...", gks),
+        (5, "A USER ERROR has occurred: {e}", {"e": gk_user_error}),
+        (4, "Exception in thread \"main\" java.lang.OutOfMemoryError: Java heap space", {}),
+        (4, "***********************************************************************", {}),
+        # htsjdk's Log through Picard's MarkDuplicates in GATK
+        (14, "INFO\t{ts}\tMarkDuplicates\tRead {n} records.  Elapsed time: {e}.  Time for last 1,000,000: {l}.  Last read position: {p}",
+         {"ts": hj_ts, "n": hj_read, "e": then(1), "l": then(2), "p": then(3)}),
+        (4, "INFO\t{ts}\tMarkDuplicates\tTracking {n} as yet unmatched pairs. {m} records in RAM.",
+         {"ts": hj_ts, "n": count, "m": count}),
+        (4, "INFO\t{ts}\tMarkDuplicates\tMarking {n} records as duplicates.", {"ts": hj_ts, "n": big}),
+        (4, "INFO\t{ts}\tMarkDuplicates\tFound {n} optical duplicate clusters.", {"ts": hj_ts, "n": count}),
+        (3, "WARNING\t{ts}\tAbstractOpticalDuplicateFinderCommandLineProgram\tA field field parsed out of a read name was expected to contain an integer and did not. Read name: {r}. Cause: String 'TGACCA' did not start with a parsable number.",
+         {"ts": hj_ts, "r": lambda g: f"SRR{g.r.randint(1000000, 9999999)}.{g.r.randint(1, 9000000)}"}),
+    ]
+
+    def bwa_batch(g: Gen) -> str:
+        # -K 100000000: each batch holds about 100 Mbp of 151 bp reads
+        n = 2 * g.r.randint(300000, 331125)
+        g.drawn = (str(n), str(n * 151 - g.r.choice([0, 0, g.r.randint(1, 9000)])))
+        return g.drawn[0]
+
+    def bwa_pairs(g: Gen) -> str:
+        return str(g.r.randint(240000, 320000))
+
+    def bwa_cmd(g: Gen) -> str:
+        s = sample(g)
+        return (f"bwa mem -t {g.r.choice(['16', '32'])} -K 100000000 -Y -R @RG\\tID:{g.hexs(4).upper()}.{g.r.randint(1, 4)}\\tSM:{s}\\tPL:ILLUMINA "
+                f"/ref/GRCh38/Homo_sapiens_assembly38.fasta {s}_R1_001.fastq.gz {s}_R2_001.fastq.gz")
+
+    bwa = [
+        (4, "[M::bwa_idx_load_from_disk] read {n} ALT contigs", {"n": pick(["0", "3171"])}),
+        (16, "[M::process] read {n} sequences ({b} bp)...", {"n": bwa_batch, "b": then(1)}),
+        (12, "[M::process] {a} single-end sequences; {b} paired-end sequences", {"a": pick(["0", "0", "0", "12"]), "b": bwa_batch}),
+        (12, "[M::mem_pestat] # candidate unique pairs for (FF, FR, RF, RR): ({a}, {b}, {c}, {d})",
+         {"a": lambda g: g.num(0, 60), "b": bwa_pairs, "c": lambda g: g.num(0, 120), "d": lambda g: g.num(0, 60)}),
+        (10, "[M::mem_pestat] analyzing insert size distribution for orientation {o}...", {"o": pick(["FF", "FR", "FR", "RF", "RR"])}),
+        (8, "[M::mem_pestat] (25, 50, 75) percentile: ({a}, {b}, {c})",
+         {"a": lambda g: g.num(180, 320), "b": lambda g: g.num(320, 380), "c": lambda g: g.num(380, 520)}),
+        (8, "[M::mem_pestat] low and high boundaries for computing mean and std.dev: ({a}, {b})",
+         {"a": lambda g: g.num(1, 60), "b": lambda g: g.num(600, 900)}),
+        (8, "[M::mem_pestat] mean and std.dev: ({a}, {b})",
+         {"a": lambda g: f"{g.r.uniform(250, 450):.2f}", "b": lambda g: f"{g.r.uniform(40, 140):.2f}"}),
+        (8, "[M::mem_pestat] low and high boundaries for proper pairs: ({a}, {b})", {"a": pick(["1"]), "b": lambda g: g.num(700, 1100)}),
+        (8, "[M::mem_pestat] skip orientation {o} as there are not enough pairs", {"o": pick(["FF", "RF", "RR"])}),
+        (4, "[M::mem_pestat] skip orientation {o}", {"o": pick(["FF", "RF", "RR"])}),
+        (16, "[M::mem_process_seqs] Processed {n} reads in {c} CPU sec, {r} real sec",
+         {"n": bwa_batch, "c": lambda g: f"{g.r.uniform(400, 1600):.3f}", "r": lambda g: f"{g.r.uniform(15, 110):.3f}"}),
+        (4, "[main] Version: {v}", {"v": pick(["0.7.17-r1188", "0.7.18-r1243-dirty"])}),
+        (4, "[main] CMD: {cmd}", {"cmd": bwa_cmd}),
+        (4, "[main] Real time: {r} sec; CPU: {c} sec", {"r": lambda g: f"{g.r.uniform(60, 20000):.3f}", "c": lambda g: f"{g.r.uniform(600, 400000):.3f}"}),
+        (3, "[E::bwa_idx_load_from_disk] fail to locate the index files", {}),
+        (3, "[mem_sam_pe] paired reads have different names: \"{a}\", \"{b}\"",
+         {"a": lambda g: f"A00{g.r.randint(100, 999)}:{g.r.randint(10, 900)}:H{g.hexs(8).upper()}:{g.r.randint(1, 4)}:{g.r.randint(1101, 2678)}:{g.r.randint(1000, 32000)}:{g.r.randint(1000, 37000)}",
+          "b": lambda g: f"A00{g.r.randint(100, 999)}:{g.r.randint(10, 900)}:H{g.hexs(8).upper()}:{g.r.randint(1, 4)}:{g.r.randint(1101, 2678)}:{g.r.randint(1000, 32000)}:{g.r.randint(1000, 37000)}"}),
+    ]
+
+    samtools = [
+        (8, "[bam_sort_core] merging from {n} files and {m} in-memory blocks...", {"n": lambda g: g.num(1, 120), "m": pick(["1", "4", "8", "16"])}),
+        (4, "[E::hts_open_format] Failed to open file \"{f}\" : No such file or directory", {"f": bam_path}),
+        (4, "[W::bam_hdr_read] EOF marker is absent. The input is probably truncated", {}),
+        (4, "[W::hts_idx_load3] The index file is older than the data file: {f}.bai", {"f": bam_path}),
+        (3, "[E::hts_idx_load3] Could not load local index file '{f}.bai'", {"f": bam_path}),
+        (3, "[main_samview] fail to read the header from \"{f}\".", {"f": bam_path}),
+        (3, "samtools index: failed to create index for \"{f}\": {e}", {"f": bam_path, "e": pick(["No such file or directory", "Exec format error",
+                                                                                                     "Numerical result out of range"])}),
+        (3, "[E::bgzf_read] Read block operation failed with error {n} after {m} of {k} bytes",
+         {"n": pick(["4", "2"]), "m": pick(["0", "12"]), "k": pick(["4", "28"])}),
+        (3, "samtools sort: failed to read header from \"{f}\"", {"f": bam_path}),
+        (4, "{a} + {b} in total (QC-passed reads + QC-failed reads)", {"a": big, "b": pick(["0", "0", "1204"])}),
+        (4, "{a} + {b} mapped ({p} : N/A)", {"a": big, "b": pick(["0", "0", "1204"]), "p": lambda g: f"{g.r.uniform(85, 99.9):.2f}%"}),
+        (4, "{a} + {b} properly paired ({p} : N/A)", {"a": big, "b": pick(["0", "0", "980"]), "p": lambda g: f"{g.r.uniform(80, 99):.2f}%"}),
+        (4, "{a} + {b} duplicates", {"a": big, "b": pick(["0", "0", "31"])}),
+        (3, "{a} + {b} with mate mapped to a different chr (mapQ>=5)", {"a": count, "b": pick(["0", "0", "2"])}),
+    ]
+
+    star = [
+        (4, "\t{cmd}", {"cmd": star_cmd}),
+        (4, "\tSTAR version: {v}   compiled: {c}", {"v": first([("2.7.11a", "2023-08-15T12:22:39+0000 :/tmp/STAR-2.7.11a/source"),
+                                                                  ("2.7.10b", "2022-11-01T09:53:26-04:00 :/home/dobin/data/STAR/STARcode/STAR.master/source")]),
+                                                          "c": then(1)}),
+        (6, "{ts} ..... started STAR run", {"ts": star_ts}),
+        (6, "{ts} ..... loading genome", {"ts": star_ts}),
+        (6, "{ts} ..... started mapping", {"ts": star_ts}),
+        (6, "{ts} ..... finished mapping", {"ts": star_ts}),
+        (5, "{ts} ..... started sorting BAM", {"ts": star_ts}),
+        (6, "{ts} ..... finished successfully", {"ts": star_ts}),
+        (3, "{ts} ..... inserting junctions into the genome indices", {"ts": star_ts}),
+        (3, "{ts} ... starting to generate Genome files", {"ts": star_ts}),
+        (3, "           Time    Speed        Read     Read   Mapped   Mapped   Mapped   Mapped Unmapped Unmapped Unmapped Unmapped", {}),
+        (3, "                    M/hr      number   length   unique   length   MMrate    multi   multi+       MM    short    other", {}),
+        (16, "{ts} {a} {b} {c} {d} {e} {f} {h} {i} {j} {k} {m}",
+         {"ts": star_ts, "a": star_progress, "b": then(1), "c": then(2), "d": then(3), "e": then(4), "f": then(5), "h": then(6),
+          "i": then(7), "j": then(8), "k": then(9), "m": then(10)}),
+        (4, "EXITING because of FATAL ERROR: could not open genome file {d}/genomeParameters.txt", {"d": star_dir}),
+        (4, "SOLUTION: check that the path to genome files, specified in --genomeDir is correct and the files are present, and have user read permsissions", {}),
+        (3, "EXITING because of fatal ERROR: not enough memory for BAM sorting:", {}),
+        (3, "SOLUTION: re-run STAR with at least --limitBAMsortRAM {n}", {"n": lambda g: str(g.r.randint(1500000000, 40000000000))}),
+        (3, "EXITING because of FATAL ERROR in reads input: quality string length is not equal to sequence length", {}),
+    ]
+
+    return nextflow + snakemake + cromwell + galaxy + gatk + bwa + samtools + star
+
+
+def astronomy_events() -> list[tuple[float, str, dict]]:
+    """Observatory control software as the operators of a robotic telescope log it: the INDI server
+    (indiserver's own stderr lines: start-up, drivers started, restarted and terminated, snooping,
+    client arrivals and departures, the FIFO), the INDI drivers' messages as KStars logs them (mount
+    slews, EQMod gotos, tracking, parking, sync and observer location; CCD exposures, downloads, cooling
+    and uploads; focuser and filter wheel; dome azimuth, shutter and parking; the weather safety proxy),
+    KStars Ekos (the capture, focus, align with plate solving, guide, mount with the meridian flip,
+    observatory and scheduler modules in the KStars log), PHD2 (its debug log with the event server's
+    JSON notifications and state changes, its guide log: calibration, guide step rows, dropped frames,
+    dither and settling), astrometry.net solve-field, Siril (FITS reading and saving, star detection,
+    registration, stacking and scripts) and an ASCOM Alpaca device server (ASCOM Remote's trace log).
+    Written blind for the twenty-eighth issue-15 pass: before reading the engine or any failure
+    analysis; 170 event types."""
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def small(g: Gen) -> str:
+        return str(g.r.choice([1, 1, 2, 3, 4, g.r.randint(5, 30)]))
+
+    def count(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(40, 900), g.r.randint(900, 40000)]))
+
+    def ra_hms(g: Gen) -> str:
+        return f"{g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"
+
+    def dec_dms(g: Gen) -> str:
+        return f"{g.r.choice(['', '-', '', ''])}{g.r.randint(0, 89):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"
+
+    def ra_ekos(g: Gen) -> str:
+        return f"{g.r.randint(0, 23):02d}h {g.r.randint(0, 59):02d}m {g.r.randint(0, 59):02d}s"
+
+    def dec_ekos(g: Gen) -> str:
+        return f"{g.r.choice(['', '-', ''])}{g.r.randint(0, 89):02d}° {g.r.randint(0, 59):02d}' {g.r.randint(0, 59):02d}\""
+
+    def ra_deg(g: Gen) -> str:
+        return f"{g.r.uniform(0, 360):.{g.r.choice([4, 5, 6])}f}"
+
+    def dec_deg(g: Gen) -> str:
+        return f"{g.r.uniform(-30, 89):.{g.r.choice([4, 5, 6])}f}"
+
+    def hfr(g: Gen) -> str:
+        return f"{g.r.uniform(1.4, 6.5):.3f}"
+
+    def focus_pos(g: Gen) -> str:
+        return str(g.r.randint(18000, 52000))
+
+    def exposure(g: Gen) -> str:
+        return g.r.choice(["120", "180", "300", "60", "2", "0.5", "30", "600", str(g.r.randint(1, 900))])
+
+    def exposure3(g: Gen) -> str:
+        return f"{float(exposure(g)):.3f}"
+
+    def jdt(g: Gen) -> str:
+        return f"1796{g.r.randint(300000, 399999)}.{ms3(g)}"
+
+    def ip(g: Gen) -> str:
+        return g.r.choice(["127.0.0.1", "127.0.0.1", f"192.168.1.{g.r.randint(2, 250)}", g.ip()])
+
+    def signed(lo: float, hi: float, d: int = 2):
+        return lambda g: f"{g.r.uniform(lo, hi):.{d}f}"
+
+    filters = ["L", "R", "G", "B", "Ha", "OIII", "SII"]
+    jobs = ["M42", "NGC7000", "IC1396", "M31 Mosaic", "Sh2-129"]
+    mounts = ["EQMod Mount", "iOptron CEM70"]
+    ccds = ["ZWO CCD ASI2600MM Pro", "ZWO CCD ASI174MM Mini"]
+    focusers = ["ZWO EAF", "MoonLite"]
+    wheels = ["ZWO EFW"]
+    domes = ["Dome Scripting Gateway", "RollOff ino"]
+    drivers = ["indi_eqmod_telescope", "indi_asi_ccd", "indi_asi_focuser", "indi_asi_wheel", "indi_rolloffino",
+               "indi_weather_safety_proxy"]
+
+    # ---- indiserver: '2026-12-03T21:35:40: message' on its stderr ----
+    def it(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}"
+
+    its = {"IT": it}
+
+    def client(g: Gen) -> str:
+        return str(g.r.randint(5, 40))
+
+    def fd(g: Gen) -> str:
+        return str(g.r.randint(3, 48))
+
+    def driver_list(g: Gen) -> str:
+        return " ".join(g.r.sample(drivers, g.r.randint(1, 4)))
+
+    snoops = ["EQMod Mount.EQUATORIAL_EOD_COORD", "EQMod Mount.TELESCOPE_INFO", "ZWO EFW.FILTER_SLOT",
+              "ZWO CCD ASI2600MM Pro.CCD_EXPOSURE", "RollOff ino.DOME_PARK", "Weather Safety Proxy.WEATHER_STATUS"]
+    props = [("newNumberVector", "ZWO CCD ASI2600MM Pro", "CCD_EXPOSURE"), ("newSwitchVector", "EQMod Mount", "TELESCOPE_PARK"),
+             ("newNumberVector", "EQMod Mount", "EQUATORIAL_EOD_COORD"), ("newSwitchVector", "ZWO EFW", "CONNECTION"),
+             ("newNumberVector", "ZWO EAF", "ABS_FOCUS_POSITION"), ("newTextVector", "ZWO CCD ASI174MM Mini", "UPLOAD_SETTINGS"),
+             ("newSwitchVector", "RollOff ino", "DOME_PARK")]
+
+    indiserver = [
+        (3, "{IT}: startup: indiserver -v -p {p} {d}", {**its, "p": pick(["7624", "7624", "7625"]), "d": driver_list}),
+        (3, "{IT}: listening to port {p} on fd {f}", {**its, "p": pick(["7624", "7624", "7625"]), "f": fd}),
+        (6, "{IT}: Driver {d}: pid={p} rfd={a} wfd={b} efd={c}",
+         {**its, "d": pick(drivers), "p": lambda g: g.num(900, 65000), "a": fd, "b": fd, "c": fd}),
+        (12, "{IT}: Client {c}: new arrival from {ip}:{p} - welcome!", {**its, "c": client, "ip": ip, "p": lambda g: g.port()}),
+        (8, "{IT}: Client {c}: read EOF", {**its, "c": client}),
+        (9, "{IT}: Client {c}: shut down complete - bye!", {**its, "c": client}),
+        (4, "{IT}: Client {c}: read: Connection reset by peer", {**its, "c": client}),
+        (3, "{IT}: Client {c}: {n} bytes behind, shutting down", {**its, "c": client, "n": lambda g: g.num(64000000, 99999999)}),
+        (5, "{IT}: Driver {d}: stderr EOF", {**its, "d": pick(drivers)}),
+        (4, "{IT}: Driver {d}: restart #{n}", {**its, "d": pick(drivers), "n": small}),
+        (3, "{IT}: Driver {d}: Terminated after #{n} restarts.", {**its, "d": pick(drivers), "n": pick(["0", "1", "10"])}),
+        (7, "{IT}: Driver {d}: snooping on {s}", {**its, "d": pick(drivers), "s": pick(snoops)}),
+        (10, "{IT}: Client {c}: queuing responsible for <{t} device='{v}' name='{n}'>",
+         {**its, "c": client, "t": first(props), "v": then(1), "n": then(2)}),
+        (3, "{IT}: FIFO: start {d}", {**its, "d": pick(drivers)}),
+        (3, "{IT}: FIFO: stop {d}", {**its, "d": pick(drivers)}),
+    ]
+
+    # ---- KStars log: '[time LEVEL ][                 category] - message' ----
+    def kt(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)} UTC"
+
+    kts = {"KT": kt}
+
+    def ks(level: str, category: str) -> str:
+        return "[{KT} " + level + " ][" + category.rjust(35) + "] - "
+
+    def indi(level: str) -> str:
+        # an INDI driver's message as KStars logs it
+        return ks("INFO", "org.kde.kstars.indi") + '{dev} :  "[' + level + "] "
+
+    def ekos(module: str, level: str = "INFO") -> str:
+        return ks(level, "org.kde.kstars.ekos." + module) + '"'
+
+    mnt = {**kts, "dev": pick(mounts)}
+    cam = {**kts, "dev": pick(ccds)}
+    foc = {**kts, "dev": pick(focusers)}
+    efw = {**kts, "dev": pick(wheels)}
+    dome = {**kts, "dev": pick(domes)}
+    wx = {**kts, "dev": pick(["Weather Safety Proxy", "OpenWeatherMap"])}
+    asi_errors = ["ASI_ERROR_TIMEOUT", "ASI_ERROR_CAMERA_REMOVED", "ASI_ERROR_EXPOSURE_IN_PROGRESS"]
+    wx_params = ["WEATHER_CLOUD_COVER", "WEATHER_WIND_SPEED", "WEATHER_RAIN_HOUR", "WEATHER_HUMIDITY"]
+
+    indi_drivers = [
+        # mount
+        (14, indi("INFO") + 'Slewing to RA: {ra} - DEC: {dec} "', {**mnt, "ra": ra_hms, "dec": dec_dms}),
+        (12, indi("INFO") + 'Slew complete, tracking... "', mnt),
+        (6, indi("INFO") + 'Starting Goto RA={a} DE={b} (current RA={c} DE={d}) "',
+         {**mnt, "a": signed(0, 24, 5), "b": signed(-30, 89, 5), "c": signed(0, 24, 5), "d": signed(-30, 89, 5)}),
+        (5, indi("INFO") + 'Iterative Goto ({n}): RA diff = {a} arcsecs DE diff = {b} arcsecs "',
+         {**mnt, "n": pick(["1", "2", "3"]), "a": signed(0, 40), "b": signed(0, 40)}),
+        (4, indi("INFO") + 'Mount is parking... "', mnt),
+        (5, indi("INFO") + 'Mount is parked. "', mnt),
+        (4, indi("INFO") + 'Mount is unparked. "', mnt),
+        (4, indi("INFO") + 'Synchronization successful. "', mnt),
+        (3, indi("INFO") + 'Observer location updated: Latitude {a} ({b}) Longitude {c} ({d}) "',
+         {**mnt, "a": first([("48:07:12.0", "48.12", "11:34:48.0", "11.58"), ("31:57:30.2", "31.96", "249:24:36.0", "249.41")]),
+          "b": then(1), "c": then(2), "d": then(3)}),
+        (3, indi("WARNING") + 'Please unpark the mount before issuing any motion/sync commands. "', mnt),
+        # CCD
+        (20, indi("INFO") + 'Taking a {e} seconds frame... "', {**cam, "e": exposure}),
+        (18, indi("INFO") + 'Exposure done, downloading image... "', cam),
+        (6, indi("INFO") + 'Image saved to {f} "',
+         {**cam, "f": lambda g: f"/home/astro/Pictures/{g.r.choice(jobs).replace(' ', '_')}/Light/IMAGE_{g.num(1, 999):0>3}.fits"}),
+        (4, indi("INFO") + 'Setting CCD temperature to {t} C. "', {**cam, "t": pick(["-10.00", "-15.00", "-20.00", "0.00"])}),
+        (3, indi("INFO") + 'Exposure aborted. "', cam),
+        (3, indi("ERROR") + 'Failed to start exposure ({e}) "', {**cam, "e": pick(asi_errors)}),
+        # focuser, filter wheel
+        (8, indi("INFO") + 'Focuser reached requested position. "', foc),
+        (8, indi("INFO") + 'Selected filter position reached. "', efw),
+        # dome and roof
+        (3, indi("INFO") + 'Dome is parking... "', dome),
+        (3, indi("INFO") + 'Dome is parked. "', dome),
+        (3, indi("INFO") + 'Dome is unparked. "', dome),
+        (3, indi("INFO") + 'Shutter is opening... "', dome),
+        (3, indi("INFO") + 'Shutter is open. "', dome),
+        (3, indi("INFO") + 'Shutter is closing... "', dome),
+        (3, indi("INFO") + 'Shutter is closed. "', dome),
+        (5, indi("INFO") + 'Dome is moving to {a} degrees azimuth... "', {**dome, "a": signed(0, 360)}),
+        (5, indi("INFO") + 'Dome reached requested azimuth angle. "', dome),
+        # weather
+        (4, indi("WARNING") + 'Warning: {p} is in the warning zone. "', {**wx, "p": pick(wx_params)}),
+        (3, indi("ERROR") + 'Alert: {p} is in the danger zone! "', {**wx, "p": pick(wx_params)}),
+        (3, indi("INFO") + 'Weather conditions are safe. "', wx),
+    ]
+
+    # ---- Ekos modules ----
+    def ekos_date(g: Gen) -> str:
+        return f"2026-12-0{g.r.choice([3, 4])}T{hms(g)}"
+
+    def deviation(g: Gen) -> str:
+        return f"{g.r.uniform(1.5, 9):.2f}"
+
+    capture = [
+        (24, ekos("capture") + 'Capturing {e}-second {f} image..."', {**kts, "e": exposure3, "f": pick(filters)}),
+        (22, ekos("capture") + 'Received image {i} out of {n}."', {**kts, "i": small, "n": pick(["10", "20", "30", "60"])}),
+        (6, ekos("capture") + 'Job requires {e}-second {f} images, has {a}/{b} frames captured and will be processed."',
+         {**kts, "e": exposure3, "f": pick(filters), "a": small, "b": pick(["10", "20", "30", "60"])}),
+        (3, ekos("capture") + 'Sequence queue completed."', kts),
+        (3, ekos("capture") + 'Capture failed. Check INDI Control Panel for details."', kts),
+        (3, ekos("capture", "WARN") + 'Exposure timeout. Restarting exposure..."', kts),
+        (4, ekos("capture") + 'Guiding deviation {d} exceeded limit value of {l} arcsecs for {n} consecutive samples, '
+         'suspending exposure and waiting for guider up to {t} seconds."',
+         {**kts, "d": deviation, "l": pick(["1.50", "2.00"]), "n": pick(["1", "3", "5"]), "t": pick(["60", "300"])}),
+        (4, ekos("capture") + 'Guiding deviation {d} is now lower than limit value of {l} arcsecs, resuming exposure."',
+         {**kts, "d": signed(0.2, 1.5), "l": pick(["1.50", "2.00"])}),
+        (3, ekos("capture") + 'Setting temperature to {t} °C..."', {**kts, "t": pick(["-10.00", "-15.00", "-20.00"])}),
+        (3, ekos("capture") + 'Performing post flip re-alignment..."', kts),
+        (3, ekos("capture") + 'Meridian flip is complete. Resuming capture..."', kts),
+    ]
+
+    focus = [
+        (4, ekos("focus") + 'Autofocus in progress..."', kts),
+        (16, ekos("focus") + 'FITS received. HFR {h} @ {p}. Delta ({d}%)"', {**kts, "h": hfr, "p": focus_pos, "d": signed(-40, 40)}),
+        (8, ekos("focus") + 'Focusing inward by {n} steps..."', {**kts, "n": pick(["50", "100", "250", "500"])}),
+        (8, ekos("focus") + 'Focusing outward by {n} steps..."', {**kts, "n": pick(["50", "100", "250", "500"])}),
+        (4, ekos("focus") + 'Autofocus complete after {n} iterations."', {**kts, "n": lambda g: g.num(3, 14)}),
+        (3, ekos("focus", "WARN") + 'Autofocus failed after {n} iterations."', {**kts, "n": lambda g: g.num(3, 30)}),
+        (8, ekos("focus") + 'Focus position reached at {p}, starting capture in {s} seconds."', {**kts, "p": focus_pos, "s": pick(["1", "2"])}),
+        (3, ekos("focus") + 'Autofocus aborted."', kts),
+    ]
+
+    align = [
+        (6, ekos("align") + 'Capturing image..."', kts),
+        (5, ekos("align") + 'Image received."', kts),
+        (4, ekos("align") + 'Solver iteration #{n}"', {**kts, "n": small}),
+        (8, ekos("align") + 'Solver completed after {s} seconds."', {**kts, "s": signed(0.8, 40)}),
+        (7, ekos("align") + 'Solver RA ({a}) DEC ({b}) Orientation ({o}) Pixel Scale ({s}) Parity ({p})"',
+         {**kts, "a": signed(0, 360, 5), "b": signed(-30, 89, 5), "o": signed(-180, 180, 5),
+          "s": pick(["1.21", "3.76", "0.48"]), "p": pick(["pos", "neg"])}),
+        (8, ekos("align") + 'Solution coordinates: RA ({a}) DEC ({b}) Telescope Coordinates: RA ({c}) DEC ({d})"',
+         {**kts, "a": ra_ekos, "b": dec_ekos, "c": ra_ekos, "d": dec_ekos}),
+        (5, ekos("align") + 'Target is within {d} degrees of solution coordinates."', {**kts, "d": signed(0, 0.2, 3)}),
+        (5, ekos("align") + 'Target is within acceptable range. Astrometric solver is successful."', kts),
+        (5, ekos("align") + 'Slewing to target coordinates: RA ({a}) DEC ({b})."', {**kts, "a": ra_ekos, "b": dec_ekos}),
+        (4, ekos("align") + 'Syncing to RA ({a}) DEC ({b})"', {**kts, "a": ra_ekos, "b": dec_ekos}),
+        (3, ekos("align", "WARN") + 'Solver failed. Try again."', kts),
+    ]
+
+    guide = [
+        (4, ekos("guide") + 'Calibration completed."', kts),
+        (4, ekos("guide") + 'Guiding started."', kts),
+        (3, ekos("guide") + 'Guiding stopped."', kts),
+        (6, ekos("guide") + 'Dithering..."', kts),
+        (6, ekos("guide") + 'Dithering succeeded."', kts),
+        (3, ekos("guide", "WARN") + 'Dithering failed."', kts),
+        (3, ekos("guide", "WARN") + 'PHD2: Star Lost. Trying to reacquire for {n}s."', {**kts, "n": pick(["60", "30"])}),
+        (3, ekos("guide") + 'PHD2: Lock Position Set."', kts),
+        (3, ekos("guide") + 'PHD2: Calibration Complete."', kts),
+    ]
+
+    mount = [
+        (3, ekos("mount") + 'Meridian flip planned with HA {h}."', {**kts, "h": signed(0, 0.4, 2)}),
+        (3, ekos("mount") + 'Meridian flip started."', kts),
+        (3, ekos("mount") + 'Meridian flip completed."', kts),
+        (3, ekos("mount", "WARN") + 'Meridian flip failed, retrying in {n} minutes."', {**kts, "n": pick(["4", "5"])}),
+    ]
+
+    observatory = [
+        (3, ekos("observatory") + 'Weather is OK"', kts),
+        (3, ekos("observatory", "WARN") + 'Weather Warning"', kts),
+        (3, ekos("observatory", "WARN") + 'Weather Alert"', kts),
+    ]
+
+    jq = {**kts, "j": pick(jobs)}
+    scheduler = [
+        (3, ekos("scheduler") + 'Scheduler started."', kts),
+        (5, ekos("scheduler") + "Job '{j}' is selected for next observation with priority #{p} and altitude {a} degrees.\"",
+         {**jq, "p": pick(["10", "15", "20"]), "a": signed(25, 85, 1)}),
+        (5, ekos("scheduler") + "Job '{j}' is slewing to target.\"", jq),
+        (5, ekos("scheduler") + "Job '{j}' slew is complete.\"", jq),
+        (5, ekos("scheduler") + "Job '{j}' focusing is complete.\"", jq),
+        (5, ekos("scheduler") + "Job '{j}' alignment is complete.\"", jq),
+        (5, ekos("scheduler") + "Job '{j}' guiding is in progress.\"", jq),
+        (6, ekos("scheduler") + "Job '{j}' capture is in progress (batch #{n})...\"", {**jq, "n": small}),
+        (4, ekos("scheduler") + "Job '{j}' is complete.\"", jq),
+        (3, ekos("scheduler", "WARN") + "Job '{j}' is now approaching astronomical twilight rise limit at {t} "
+         "({m} minutes safety margin), marking aborted.\"", {**jq, "t": ekos_date, "m": pick(["5", "10"])}),
+        (3, ekos("scheduler", "WARN") + "Job '{j}' current altitude ({a} degrees) crossed minimum constraint altitude "
+         "({b} degrees), marking idle.\"", {**jq, "a": signed(10, 30, 2), "b": pick(["20.00", "30.00"])}),
+        (3, ekos("scheduler") + 'Scheduler is awake."', kts),
+        (3, ekos("scheduler") + "Sleeping until observation job {j} is ready at {t}...\"", {**jq, "t": ekos_date}),
+        (3, ekos("scheduler") + 'Parking mount..."', kts),
+        (3, ekos("scheduler") + 'Mount parked."', kts),
+        (3, ekos("scheduler") + 'Unparking mount..."', kts),
+        (3, ekos("scheduler") + 'Dome parked."', kts),
+        (3, ekos("scheduler") + 'Unparking dome..."', kts),
+        (3, ekos("scheduler") + 'Starting shutdown procedure..."', kts),
+        (3, ekos("scheduler") + 'Shutdown complete."', kts),
+    ]
+
+    # ---- PHD2 debug log: 'HH:MM:SS.mmm dd.ddd tid message', event server JSON ----
+    def pt(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    def delta(g: Gen) -> str:
+        return g.r.choice(["00.000", "00.001", "00.002", f"{g.r.randint(0, 9):02d}.{ms3(g)}"])
+
+    def tid(g: Gen) -> str:
+        return g.r.choice(["4412", "4412", "5120", "6236"])
+
+    phd = "{PT} {PD} {PI} "
+    pts = {"PT": pt, "PD": delta, "PI": tid}
+    host = pick(["astro-pi", "obs-nuc"])
+    ev = phd + 'evsrv: {{"Event":"'
+    head = '","Timestamp":{ets},"Host":"{host}","Inst":1'
+    evs = {**pts, "ets": jdt, "host": host}
+
+    def frame(g: Gen) -> str:
+        return str(g.r.randint(1, 4000))
+
+    def gtime(g: Gen) -> str:
+        return f"{g.r.uniform(0, 7200):.3f}"
+
+    def px(g: Gen) -> str:
+        return f"{g.r.uniform(-1.5, 1.5):.3f}"
+
+    def dur_ms(g: Gen) -> str:
+        return str(g.r.choice([0, 0, g.r.randint(10, 900)]))
+
+    phd2_states = ["Stopped", "Selected", "Calibrating", "Guiding", "LostLock", "Paused", "Looping"]
+    lost = [("1", "Star lost - low SNR"), ("2", "Star lost - mass changed"), ("3", "Star lost - too near edge")]
+    phd2 = [
+        (22, ev + "GuideStep" + head + ',"Frame":{f},"Time":{t},"Mount":"{m}","dx":{dx},"dy":{dy},"RADistanceRaw":{a},'
+         '"DECDistanceRaw":{b},"RADistanceGuide":{c},"DECDistanceGuide":{d},"RADuration":{rd},"RADirection":"{rdir}",'
+         '"DECDuration":{dd},"DECDirection":"{ddir}","StarMass":{sm},"SNR":{snr},"HFD":{hfd},"AvgDist":{ad}}}',
+         {**evs, "f": frame, "t": gtime, "m": pick(mounts), "dx": px, "dy": px, "a": px, "b": px, "c": px, "d": px,
+          "rd": dur_ms, "rdir": pick(["East", "West"]), "dd": dur_ms, "ddir": pick(["North", "South"]),
+          "sm": lambda g: g.num(2000, 90000), "snr": signed(8, 90), "hfd": signed(1.5, 5), "ad": signed(0.1, 1.5)}),
+        (5, ev + "StarLost" + head + ',"Frame":{f},"Time":{t},"StarMass":{sm},"SNR":{snr},"AvgDist":{ad},'
+         '"ErrorCode":{e},"Status":"{s}"}}',
+         {**evs, "f": frame, "t": gtime, "sm": lambda g: g.num(0, 900), "snr": signed(0, 4), "ad": signed(0.1, 3),
+          "e": first(lost), "s": then(1)}),
+        (5, ev + "SettleBegin" + head + "}}", evs),
+        (8, ev + "Settling" + head + ',"Distance":{d},"Time":{t},"SettleTime":{s},"StarLocked":{l}}}',
+         {**evs, "d": signed(0, 3), "t": signed(0, 60, 1), "s": pick(["10.0", "15.0"]), "l": pick(["true", "true", "false"])}),
+        (5, ev + "SettleDone" + head + ',"Status":0,"TotalFrames":{n},"DroppedFrames":{d}}}',
+         {**evs, "n": small, "d": pick(["0", "0", "1"])}),
+        (5, ev + "GuidingDithered" + head + ',"dx":{x},"dy":{y}}}', {**evs, "x": signed(-5, 5, 3), "y": signed(-5, 5, 3)}),
+        (3, ev + "StartCalibration" + head + ',"Mount":"{m}"}}', {**evs, "m": pick(mounts)}),
+        (3, ev + "CalibrationComplete" + head + ',"Mount":"{m}"}}', {**evs, "m": pick(mounts)}),
+        (3, ev + "StartGuiding" + head + "}}", evs),
+        (3, ev + "GuidingStopped" + head + "}}", evs),
+        (4, ev + "LockPositionSet" + head + ',"X":{x},"Y":{y}}}', {**evs, "x": signed(20, 1900, 3), "y": signed(20, 1200, 3)}),
+        (4, ev + "AppState" + head + ',"State":"{s}"}}', {**evs, "s": pick(phd2_states)}),
+        (3, ev + "Alert" + head + ',"Msg":"{m}","Type":"{t}"}}',
+         {**evs, "m": pick(["Calibration failed: star did not move enough", "Guide star lost, guiding paused",
+                            "PHD2 is unable to make sufficient progress in the RA direction"]), "t": pick(["error", "warning"])}),
+        (6, phd + "Changing from state {a} to {b}", {**pts, "a": pick(["0", "1", "2", "3", "4", "5", "6"]),
+                                                    "b": pick(["0", "1", "2", "3", "4", "5", "6"])}),
+    ]
+
+    # ---- PHD2 guide log ----
+    def gl_date(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    guide_log = [
+        (20, '{f},{t},"Mount",{dx},{dy},{a},{b},{c},{d},{rd},{rdir},{dd},{ddir},,,{sm},{snr},0',
+         {"f": frame, "t": gtime, "dx": px, "dy": px, "a": px, "b": px, "c": px, "d": px, "rd": dur_ms,
+          "rdir": pick(["E", "W"]), "dd": dur_ms, "ddir": pick(["N", "S"]), "sm": lambda g: g.num(2000, 90000), "snr": signed(8, 90)}),
+        (4, '{f},{t},"DROP",,,,,,,,,,,,,{sm},{snr},{e},"{s}"',
+         {"f": frame, "t": gtime, "sm": lambda g: g.num(0, 900), "snr": signed(0, 4), "e": first(lost), "s": then(1)}),
+        (5, "INFO: DITHER by {a}, {b}, new lock pos = {c}, {d}",
+         {"a": signed(-5, 5, 3), "b": signed(-5, 5, 3), "c": signed(20, 1900, 3), "d": signed(20, 1200, 3)}),
+        (5, "INFO: SETTLING STATE CHANGE, Settling started", {}),
+        (5, "INFO: SETTLING STATE CHANGE, Settling complete", {}),
+        (3, "Guiding Begins at {d}", {"d": gl_date}),
+        (3, "Guiding Ends at {d}", {"d": gl_date}),
+        (3, "Calibration Begins at {d}", {"d": gl_date}),
+        (4, "{w} calibration complete. Angle = {a} deg, Rate = {r} px/sec, Parity = {p}",
+         {"w": pick(["West", "North"]), "a": signed(-180, 180, 1), "r": signed(2, 15, 3), "p": pick(["Normal", "Reversed"])}),
+    ]
+
+    # ---- astrometry.net solve-field ----
+    def fits_name(g: Gen) -> str:
+        return f"/tmp/{g.r.choice(['solve', 'ekos_align'])}_{g.hexs(6)}.fits"
+
+    def index(g: Gen) -> str:
+        return f"index-{g.r.choice(['4107', '4108', '4109', '4110', '5205-08', '5206-11'])}.fits"
+
+    astrometry = [
+        (4, 'Reading input file {i} of {n}: "{f}"...', {"i": pick(["1"]), "n": pick(["1"]), "f": fits_name}),
+        (4, "Extracting sources...", {}),
+        (5, "simplexy: found {n} sources.", {"n": count}),
+        (4, "Solving...", {}),
+        (5, "log-odds ratio {a} ({b}), {m} match, {c} conflict, {d} distractors, {i} index.",
+         {"a": signed(20, 400, 3), "b": lambda g: f"{g.r.uniform(1, 9):.4g}e+{g.r.randint(9, 170)}", "m": count,
+          "c": pick(["0", "0", "1", "2"]), "d": count, "i": count}),
+        (5, "RA,Dec = ({a},{b}), pixel scale {s} arcsec/pix.",
+         {"a": signed(0, 360, 4), "b": signed(-30, 89, 4), "s": signed(0.4, 4, 5)}),
+        (5, "Field {n}: solved with index {x}.", {"n": pick(["1"]), "x": index}),
+        (3, "Field {n} did not solve (index {x}, field objects {a}-{b}).", {"n": pick(["1"]), "x": index, "a": first([("1", "10"), ("11", "20"), ("21", "30")]), "b": then(1)}),
+        (4, "Field center: (RA,Dec) = ({a}, {b}) deg.", {"a": signed(0, 360, 4), "b": signed(-30, 89, 4)}),
+        (4, "Field center: (RA H:M:S, Dec D:M:S) = ({a}, {b}).",
+         {"a": lambda g: ra_hms(g) + f".{ms3(g)}", "b": lambda g: dec_dms(g) + f".{g.r.randint(0, 99):02d}0"}),
+        (4, "Field size: {w} x {h} {u}", {"w": signed(10, 180, 4), "h": signed(8, 120, 4), "u": pick(["arcminutes", "degrees"])}),
+        (4, "Field rotation angle: up is {a} degrees E of N", {"a": signed(-180, 180, 4)}),
+        (4, "Field parity: {p}", {"p": pick(["pos", "neg"])}),
+        (3, "Did not solve (or no WCS file was written).", {}),
+        (3, 'Creating new FITS file "{f}"...', {"f": lambda g: fits_name(g).replace(".fits", ".new")}),
+    ]
+
+    # ---- Siril: 'HH:MM:SS: message' ----
+    sts = {"ST": hms}
+
+    def siril_file(g: Gen) -> str:
+        return f"{g.r.choice(['light', 'pp_light', 'r_pp_light', 'bkg_pp_light'])}_{g.num(1, 240):0>5}.fit"
+
+    def layers(g: Gen) -> str:
+        return g.r.choice(["1", "3"])
+
+    def width(g: Gen) -> str:
+        return g.r.choice(["6248", "1936", "4144"])
+
+    def height(g: Gen) -> str:
+        return g.r.choice(["4176", "1216", "2822"])
+
+    siril = [
+        (10, "{ST}: Reading FITS: file {f}, {n} layer(s), {w}x{h} pixels", {**sts, "f": siril_file, "n": layers, "w": width, "h": height}),
+        (6, "{ST}: Saving FITS: file {f}, {n} layer(s), {w}x{h} pixels", {**sts, "f": siril_file, "n": layers, "w": width, "h": height}),
+        (6, "{ST}: Found {n} Gaussian profile stars in image, channel #{c} (FWHM {f})",
+         {**sts, "n": count, "c": pick(["0", "1"]), "f": signed(1.8, 6, 6)}),
+        (3, "{ST}: Registration: processing using {n} threads", {**sts, "n": pick(["4", "8", "16"])}),
+        (3, "{ST}: Total: {f} failed, {r} registered.", {**sts, "f": pick(["0", "0", "1", "3"]), "r": count}),
+        (3, "{ST}: Rejection stacking complete. {n} images have been stacked.", {**sts, "n": count}),
+        (3, "{ST}: Integration of {n} images:", {**sts, "n": count}),
+        (3, "{ST}: Pixel combination ......... {m}", {**sts, "m": pick(["average", "median"])}),
+        (3, "{ST}: Normalization ............ {m}", {**sts, "m": pick(["additive + scaling", "multiplicative", "none"])}),
+        (3, "{ST}: Pixel rejection .......... {m}", {**sts, "m": pick(["Winsorized sigma clipping", "Generalized Extreme Studentized Deviate", "Sigma Clipping"])}),
+        (3, "{ST}: Rejection parameters ..... low={l} high={h}", {**sts, "l": pick(["3.000", "0.300"]), "h": pick(["3.000", "0.050"])}),
+        (4, "{ST}: Background noise value (channel: #{c}): {n} ({e})",
+         {**sts, "c": pick(["0", "1", "2"]), "n": signed(1, 40, 3), "e": lambda g: f"{g.r.uniform(1, 9):.3f}e-04"}),
+        (5, "{ST}: Execution time: {t}", {**sts, "t": lambda g: g.r.choice([f"{g.r.uniform(0.1, 59):.2f} s", f"{g.r.randint(1, 40)} min {g.r.uniform(0, 59):.2f} s"])}),
+        (3, "{ST}: Sequence processing succeeded.", sts),
+        (4, "{ST}: Running command: {c}", {**sts, "c": pick(["register", "stack", "calibrate", "convert", "seqsubsky"])}),
+        (3, "{ST}: Script execution finished successfully.", sts),
+    ]
+
+    # ---- ASCOM Remote (Alpaca device server) trace log: 'HH:mm:ss.fff Identifier(25) message' ----
+    def at(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    def tl(ident: str) -> str:
+        return "{AT} " + ident.ljust(25) + " "
+
+    ats = {"AT": at}
+    alpaca_devices = ["Telescope", "Camera", "Dome", "FilterWheel"]
+    alpaca_ids = {"c": lambda g: g.num(1, 60000), "t": lambda g: g.num(1, 99999), "s": lambda g: g.num(1, 999999)}
+    alpaca = [
+        (8, tl("RequestReceived") + "GET /api/v1/{d}/0/{p} - ClientID: {c}, ClientTransactionID: {t}, ServerTransactionID: {s}",
+         {**ats, **alpaca_ids, "d": first([("telescope", "rightascension"), ("telescope", "declination"), ("dome", "shutterstatus"),
+                                           ("camera", "camerastate"), ("filterwheel", "position")]), "p": then(1)}),
+        (4, tl("RequestReceived") + "PUT /api/v1/telescope/0/slewtocoordinatesasync - ClientID: {c}, ClientTransactionID: {t}, "
+         "ServerTransactionID: {s}, RightAscension={a}, Declination={b}",
+         {**ats, **alpaca_ids, "a": signed(0, 24, 6), "b": signed(-30, 89, 6)}),
+        (3, tl("Discovery") + "Received discovery packet from {ip}:{p}", {**ats, "ip": ip, "p": lambda g: g.port()}),
+        (3, tl("ConnectedSet") + "{d} 0 Connected set to {v}", {**ats, "d": pick(alpaca_devices), "v": pick(["True", "False"])}),
+        (3, tl("Exception") + "{d} 0 {e}", {**ats, "d": first([("Dome", "ASCOM.NotConnectedException: Not connected"),
+                                                              ("Telescope", "ASCOM.InvalidOperationException: Telescope is parked"),
+                                                              ("Camera", "ASCOM.ValueNotSetException: CCD temperature not set")]),
+                                              "e": then(1)}),
+    ]
+
+    return (indiserver + indi_drivers + capture + focus + align + guide + mount + observatory + scheduler + phd2
+            + guide_log + astrometry + siril + alpaca)
+
+
+def energy_events() -> list[tuple[float, str, dict]]:
+    """Energy and EV-charging software as its operators log it: SteVe (an OCPP 1.6 central system: the
+    log4j lines of its WebSocketLogger with the OCPP-J frames received and sent, chargebox registration at
+    boot, Jetty and Flyway start-up), EVerest (Boost.Log lines of the manager and its modules: EvseManager
+    sessions, transactions, charger states and PWM, the Auth module and the dummy token provider, the OCPP
+    and OCPP201 modules through libocpp, the ISO 15118 charger, EvseSecurity, the EnergyManager and a
+    chargebyte BSP's control pilot, proximity pilot and contactor lines), CitrineOS (tslog lines of its
+    websocket network connection), OpenEMS Edge (the DebugLog controller's cycle summary, Modbus bridge
+    errors, state machine changes of ESS and battery components), Victron Venus OS (dbus-systemcalc-py and
+    dbus-modbus-client through multilog with TAI64N stamps) and OpenDTU (the Hoymiles radio console of
+    NRF24 and CMT2300A inverters, MQTT power limit commands, the OnBattery fork's dynamic power limiter).
+    Written blind for the twenty-eighth issue-15 pass: before reading the engine or any failure analysis;
+    118 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def us6(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def iso_ms(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def kwh(g: Gen) -> str:
+        return g.r.choice(["0", f"{g.r.uniform(0.001, 2):.3f}", f"{g.r.uniform(2, 80):.3f}", f"{g.r.uniform(100, 9000):.2f}"])
+
+    # ---------------- SteVe (log4j2: '[%-5p] %d %c (%t) - %m') ----------------
+    st_boxes = ["CP-ACME-0012", "CP-ACME-0013", "wallbox-garage-2", "DE-ION-E4711"]
+    st_tags = ["04A2B3C4D5E680", "DEADBEEF", "ABC12345", "7F3E21C9"]
+    st_vendors = [("ABB", "Terra AC W22-T-RD-M-0"), ("Alfen BV", "NG920-61503"), ("Wallbox", "PulsarPlus"), ("Pionix", "Yeti")]
+
+    def st_thread(g: Gen) -> str:
+        return f"qtp247162961-{g.r.randint(14, 68)}"
+
+    def steve(level: str, logger: str, thread: str = "{THR}") -> str:
+        return "[" + level.ljust(5) + "] 2026-12-03 {T},{MS} " + logger + " (" + thread + ") - "
+
+    st_s = {"T": hms, "MS": ms3, "THR": st_thread}
+
+    def call_id(g: Gen) -> str:
+        return g.r.choice([g.uuid(), g.num(1, 99999), g.hexs(8)])
+
+    def connector(g: Gen) -> int:
+        return g.r.choice([1, 1, 2])
+
+    def st_received(g: Gen) -> str:
+        i = call_id(g)
+        tag = g.r.choice(st_tags)
+        tx = g.r.randint(1, 48000)
+        wh = g.r.randint(0, 4000000)
+        kind = g.r.choice(["hb", "hb", "hb", "status", "status", "meter", "meter", "meter", "auth", "start", "stop", "boot", "result"])
+        if kind == "hb":
+            msg = f'[2,"{i}","Heartbeat",{{}}]'
+        elif kind == "status":
+            st = g.r.choice(["Available", "Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing", "Faulted"])
+            err = "NoError" if st != "Faulted" else g.r.choice(["GroundFailure", "OverCurrentFailure", "PowerMeterFailure"])
+            msg = (f'[2,"{i}","StatusNotification",{{"connectorId":{connector(g)},"errorCode":"{err}","status":"{st}",'
+                   f'"timestamp":"{iso_ms(g)}"}}]')
+        elif kind == "meter":
+            msg = (f'[2,"{i}","MeterValues",{{"connectorId":{connector(g)},"transactionId":{tx},"meterValue":[{{"timestamp":"{iso_ms(g)}",'
+                   f'"sampledValue":[{{"value":"{wh}","context":"Sample.Periodic","measurand":"Energy.Active.Import.Register","unit":"Wh"}},'
+                   f'{{"value":"{g.r.randint(0, 22000)}","context":"Sample.Periodic","measurand":"Power.Active.Import","unit":"W"}}]}}]}}]')
+        elif kind == "auth":
+            msg = f'[2,"{i}","Authorize",{{"idTag":"{tag}"}}]'
+        elif kind == "start":
+            msg = (f'[2,"{i}","StartTransaction",{{"connectorId":{connector(g)},"idTag":"{tag}","meterStart":{wh},'
+                   f'"timestamp":"{iso_ms(g)}"}}]')
+        elif kind == "stop":
+            reason = g.r.choice(["EVDisconnected", "Local", "Remote", "PowerLoss", "DeAuthorized"])
+            msg = (f'[2,"{i}","StopTransaction",{{"idTag":"{tag}","meterStop":{wh + g.r.randint(500, 60000)},'
+                   f'"timestamp":"{iso_ms(g)}","transactionId":{tx},"reason":"{reason}"}}]')
+        elif kind == "boot":
+            vendor, model = g.r.choice(st_vendors)
+            msg = (f'[2,"{i}","BootNotification",{{"chargePointVendor":"{vendor}","chargePointModel":"{model}",'
+                   f'"chargePointSerialNumber":"{g.hexs(10).upper()}","firmwareVersion":"{g.r.choice(["1.6.8", "5.2.1", "6.3.12"])}"}}]')
+        else:
+            msg = f'[3,"{g.uuid()}",{{"status":"{g.r.choice(["Accepted", "Accepted", "Rejected"])}"}}]'
+        return esc(msg)
+
+    def st_sending(g: Gen) -> str:
+        i = call_id(g)
+        kind = g.r.choice(["hb", "hb", "hb", "empty", "empty", "empty", "empty", "idtag", "start", "boot", "call"])
+        if kind == "hb":
+            msg = f'[3,"{i}",{{"currentTime":"{iso_ms(g)}"}}]'
+        elif kind == "empty":
+            msg = f'[3,"{i}",{{}}]'
+        elif kind == "idtag":
+            status = g.r.choice(["Accepted", "Accepted", "Accepted", "Invalid", "Blocked", "Expired"])
+            msg = f'[3,"{i}",{{"idTagInfo":{{"status":"{status}"}}}}]'
+        elif kind == "start":
+            status = g.r.choice(["Accepted", "Accepted", "Invalid", "ConcurrentTx"])
+            msg = f'[3,"{i}",{{"transactionId":{g.r.randint(1, 48000)},"idTagInfo":{{"status":"{status}"}}}}]'
+        elif kind == "boot":
+            msg = f'[3,"{i}",{{"status":"{g.r.choice(["Accepted", "Accepted", "Pending"])}","currentTime":"{iso_ms(g)}","interval":14400}}]'
+        else:
+            u = g.uuid()
+            msg = g.r.choice([
+                f'[2,"{u}","RemoteStartTransaction",{{"connectorId":{connector(g)},"idTag":"{g.r.choice(st_tags)}"}}]',
+                f'[2,"{u}","RemoteStopTransaction",{{"transactionId":{g.r.randint(1, 48000)}}}]',
+                f'[2,"{u}","ChangeAvailability",{{"connectorId":0,"type":"{g.r.choice(["Operative", "Inoperative"])}"}}]',
+                f'[2,"{u}","Reset",{{"type":"{g.r.choice(["Soft", "Hard"])}"}}]',
+                f'[2,"{u}","TriggerMessage",{{"requestedMessage":"StatusNotification","connectorId":{connector(g)}}}]',
+            ])
+        return esc(msg)
+
+    def close_status(g: Gen) -> str:
+        return g.r.choice(["CloseStatus[code=1006, reason=null]", "CloseStatus[code=1006, reason=null]",
+                           "CloseStatus[code=1000, reason=null]", "CloseStatus[code=1001, reason=Going Away]",
+                           "CloseStatus[code=1011, reason=Idle Timeout]"])
+
+    wsl = "de.rwth.idsg.steve.ocpp.ws.WebSocketLogger"
+    wss = {**st_s, "cb": pick(st_boxes), "sid": Gen.uuid}
+    steve_list = [
+        (170, steve("INFO", wsl) + "[chargeBoxId={cb}, sessionId={sid}] Received: {m}", {**wss, "m": st_received}),
+        (150, steve("INFO", wsl) + "[chargeBoxId={cb}, sessionId={sid}] Sending: {m}", {**wss, "m": st_sending}),
+        (10, steve("INFO", wsl) + "[chargeBoxId={cb}, sessionId={sid}] Connection is established", wss),
+        (8, steve("WARN", wsl) + "[chargeBoxId={cb}, sessionId={sid}] Connection is closed, status: {c}", {**wss, "c": close_status}),
+        (4, steve("WARN", wsl) + "[chargeBoxId={cb}, sessionId={sid}] Attempted to send to closed session: {m}", {**wss, "m": st_sending}),
+        (7, steve("INFO", "de.rwth.idsg.steve.repository.impl.OcppServerRepositoryImpl")
+         + "The chargebox '{cb}' is registered and its boot acknowledged.", {**st_s, "cb": pick(st_boxes)}),
+        (4, steve("ERROR", "de.rwth.idsg.steve.repository.impl.OcppServerRepositoryImpl")
+         + "The chargebox '{cb}' is NOT registered and its boot NOT acknowledged.",
+         {**st_s, "cb": pick(["wallbox-test-1", "CP-ACME-0099", "cp001"])}),
+        (3, steve("INFO", "org.eclipse.jetty.server.AbstractConnector", "main") + "Started ServerConnector@{h}{{HTTP/1.1, (http/1.1)}}{{0.0.0.0:{p}}}",
+         {**st_s, "h": lambda g: g.hexs(8).lstrip("0"), "p": pick(["8180", "8443"])}),
+        (3, steve("INFO", "org.eclipse.jetty.server.Server", "main") + "Started @{n}ms", {**st_s, "n": lambda g: g.num(4000, 19000)}),
+        (3, steve("INFO", "org.flywaydb.core.internal.command.DbValidate", "main") + "Successfully validated {n} migrations (execution time {d})",
+         {**st_s, "n": pick(["71", "74"]), "d": lambda g: f"00:00.{g.num(20, 999).rjust(3, '0')}s"}),
+        (3, steve("INFO", "org.flywaydb.core.internal.command.DbMigrate", "main") + "Current version of schema `{s}`: {v}",
+         {**st_s, "s": pick(["stevedb"]), "v": pick(["1.0.5", "1.0.6"])}),
+        (3, steve("INFO", "org.flywaydb.core.internal.command.DbMigrate", "main") + "Schema `{s}` is up to date. No migration necessary.",
+         {**st_s, "s": pick(["stevedb"])}),
+    ]
+
+    # ---------------- EVerest (Boost.Log: '%TimeStamp% [%Severity%] %Process% %function% :: %Message%') ----------------
+    def ev_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{us6(g)}"
+
+    def ev(level: str, proc: str, func: str = "") -> str:
+        # the process (module id:module name) is cut at 15 characters; INFO lines carry no function
+        if func:
+            return "{TS} [" + level + "] " + proc[:15] + " " + func + " :: "
+        return "{TS} [" + level + "] " + f"{proc[:15]:<16}" + " :: "
+
+    evs = {"TS": ev_ts}
+    em = "{TS} [INFO] {EM}  :: "
+    ems = {"TS": ev_ts, "EM": pick(["evse_manager_1:", "evse_manager_2:"])}
+    bsp = "tarragon_bsp:CbTarragonDriver"
+
+    def pwm(g: Gen) -> str:
+        return g.r.choice(["100", "53.33333611488342", "33.33333432674408", "12.5", "24.49999898672104",
+                           f"{g.r.uniform(10, 60):.14f}".rstrip("0")])
+
+    transitions = ["Idle->WaitingForAuthentication", "WaitingForAuthentication->PrepareCharging", "Wait for Auth->PrepareCharging",
+                   "PrepareCharging->Charging", "Charging->Car Paused", "Car Paused->StoppingCharging",
+                   "StoppingCharging->Finished", "Finished->Idle", "Charging->Paused by EVSE", "Paused by EVSE->Charging"]
+    cp_changes = [("PowerOn", "A"), ("A", "B"), ("B", "C"), ("C", "B"), ("B", "A"), ("C", "E"), ("E", "A")]
+
+    def cp_change(g: Gen):
+        a, b = g.r.choice(cp_changes)
+        ucp = {"A": (11930, 11990), "B": (8880, 8990), "C": (5860, 5960), "E": (-80, 80), "PowerOn": (11930, 11990)}[b]
+        neg = "55" if a in ("PowerOn", "A") and b == "A" else str(g.r.choice([g.r.randint(20, 90), -g.r.randint(11580, 11660)]))
+        return a, b, str(g.r.randint(*ucp[:2])), neg, g.r.choice(["100.00", "26.67", "21.67", "53.33", "16.67"])
+
+    def ev_modules(g: Gen):
+        return g.r.choice([
+            (f"{'auth:Auth':<16}", "auth"), (f"{'ocpp:OCPP':<16}", "ocpp"), (f"{'api:API':<16}", "api"),
+            (f"{'energy_manager:':<16}", "energy_manager"), (f"{'evse_manager_1:':<16}", "evse_manager_1"),
+            (f"{'iso15118_charge':<16}", "iso15118_charger"), (f"{'evse_security:E':<16}", "evse_security"),
+            (f"{'grid_connection':<16}", "grid_connection_point"), (f"{'system:System':<16}", "system"),
+        ])
+
+    def ms_long(g: Gen) -> str:
+        return g.num(700, 5200)
+
+    def dummy_token(g: Gen) -> str:
+        tok = g.r.choice(st_tags)
+        return esc(f'{{"id_token":"{tok}","authorization_type":"RFID","prevalidated":false,"connectors":[{g.r.choice([1, 2])}]}}')
+
+    def csms_uri(g: Gen) -> str:
+        return g.r.choice(["ws://steve.example.net:8180/steve/websocket/CentralSystemService/",
+                           "ws://10.20.0.15:8180/steve/websocket/CentralSystemService/"]) + g.r.choice(st_boxes)
+
+    def html_log(g: Gen) -> str:
+        return f"/tmp/everest-logs/{iso_ms(g)}-{g.uuid()}/incomplete-ocpp.html"
+
+    def link_local(g: Gen) -> str:
+        return f"fe80::{g.hexs(4).lstrip('0') or '1'}:{g.hexs(4).lstrip('0') or '1'}:{g.hexs(4).lstrip('0') or '1'}:{g.hexs(4).lstrip('0') or '1'}%{g.r.randint(2, 4)}"
+
+    everest = [
+        # EvseManager
+        (10, em + "SYS  Session logging started.", ems),
+        (8, em + "SYS  Session logging stopped.", ems),
+        (10, em + "EVSE IEC Session Started: {r}", {**ems, "r": pick(["EVConnected", "EVConnected", "Authorized"])}),
+        (8, em + "EVSE IEC EIM Authorization received", ems),
+        (9, em + "EVSE IEC Transaction Started ({k} kWh)", {**ems, "k": kwh}),
+        (5, em + "EVSE IEC AC mode, HLC disabled. We are in X1 so we can go directly to nominal PWM.", ems),
+        (30, em + "EVSE IEC Charger state: {t}", {**ems, "t": pick(transitions)}),
+        (30, em + "EVSE IEC Set PWM On ({p}%)", {**ems, "p": pwm}),
+        (8, em + "EVSE IEC Set PWM Off", ems),
+        (20, em + " " * 36 + "CAR IEC Event {e}",
+         {**ems, "e": pick(["CarPluggedIn", "CarRequestedPower", "CarRequestedStopPower", "BCDtoEF", "CarUnplugged"])}),
+        (14, em + "EVSE IEC Event {e}", {**ems, "e": pick(["PowerOn", "PowerOff"])}),
+        (6, em + "EVSE IEC Soft overcurrent event (L1:{a}, L2:{b}, L3:{c}, limit {l}), starting timer.",
+         {**ems, "a": lambda g: f"{g.r.uniform(8, 33):.6f}", "b": lambda g: f"{g.r.uniform(8, 33):.6f}",
+          "c": lambda g: g.r.choice(["0", f"{g.r.uniform(8, 33):.6f}"]), "l": lambda g: f"{g.r.uniform(6, 32):.2f}".rstrip("0").rstrip(".")}),
+        (9, em + "EVSE IEC Transaction Finished: {r} ({k} kWh)",
+         {**ems, "r": pick(["EVDisconnected", "EVDisconnected", "Local", "Remote", "PowerLoss", "DeAuthorized"]), "k": kwh}),
+        (8, em + "EVSE IEC Session Finished", ems),
+        (4, em + "Max AC hardware capabilities: {a}A/{p}ph", {**ems, "a": pick(["16", "32"]), "p": pick(["1", "3"])}),
+        (4, em + "\U0001f300\U0001f300\U0001f300 Ready to start charging \U0001f300\U0001f300\U0001f300", ems),
+        (4, em + "Cleaning up any other transaction on start up", ems),
+        (5, em + "All errors cleared", ems),
+        (4, "{TS} [WARN] {EM} void module::EvseManager::ready_to_start_charging() :: No powermeter value received yet!", ems),
+        # manager and controller
+        (5, "{TS} [INFO] {M} :: Module {m} initialized [{n}ms]", {**evs, "M": draw(ev_modules), "m": then(1), "n": ms_long}),
+        (4, ev("INFO", "manager") + "\U0001f699\U0001f699\U0001f699 All modules are initialized. EVerest up and running [{n}ms] "
+         "\U0001f699\U0001f699\U0001f699", {**evs, "n": lambda g: g.num(2800, 9000)}),
+        (3, ev("INFO", "manager") + "Config loading completed in {n}ms", {**evs, "n": lambda g: g.num(600, 1500)}),
+        (3, ev("INFO", "manager") + "Starting {n} modules", {**evs, "n": pick(["7", "12", "15"])}),
+        (3, ev("INFO", "manager") + "Using MQTT broker {h}:{p}", {**evs, "h": pick(["localhost", "mqtt-server"]), "p": pick(["1883"])}),
+        (3, ev("INFO", "manager") + "Loading config file at: {f}",
+         {**evs, "f": pick(["/etc/everest/config-sil-ocpp.yaml", "/etc/everest/bsp-only.yaml", "/opt/everest/etc/everest/config.yaml"])}),
+        (3, ev("INFO", "manager") + "Clearing retained topics published by manager during startup", evs),
+        (3, ev("INFO", "everest_ctrl") + "Launching controller service on port {p}", {**evs, "p": pick(["8849"])}),
+        (3, ev("INFO", "manager") + "everest-framework {v} {r}", {**evs, "v": first([("0.20.2", "main@v0.20.2"), ("0.21.1", "main@v0.21.1")]), "r": then(1)}),
+        (3, ev("INFO", "manager") + "everest-core {v} {r}",
+         {**evs, "v": first([("2025.1.0", "release/2025.1.0@2025.1.0"), ("2025.3.0", "release/2025.3.0@2025.3.0")]), "r": then(1)}),
+        (3, ev("INFO", "manager") + "Keeping retained topics published by manager during startup for inspection", evs),
+        (3, ev("INFO", "rpc_api:RpcApi") + "WebSocket Server running on port {p} (interface \"{i}\" only) without TLS",
+         {**evs, "p": pick(["8080"]), "i": pick(["lo", "eth0"])}),
+        (4, ev("ERRO", "energy_manager:EnergyManager", "std::vector<types::energy::EnforcedLimits> module::EnergyManager::run_optimizer("
+                                                        "types::energy::EnergyFlowRequest)")
+         + "Trading: Maximum number of trading rounds reached.", evs),
+        # Auth and the token provider
+        (8, ev("INFO", "auth:Auth") + "Providing authorization to connector#{n}", {**evs, "n": pick(["1", "1", "2"])}),
+        (10, ev("INFO", "auth:Auth") + "Result for token: {t}: {r}",
+         {**evs, "t": pick(st_tags), "r": pick(["ACCEPTED", "ACCEPTED", "ACCEPTED", "INVALID", "BLOCKED", "EXPIRED"])}),
+        (4, ev("INFO", "token_provider_1:DummyTokenProvider") + "Publishing new dummy token: {j}", {**evs, "j": dummy_token}),
+        # OCPP 1.6 and 2.0.1 through libocpp
+        (3, ev("INFO", "ocpp:OCPP") + "All EVSE ready. Starting OCPP1.6 service", evs),
+        (3, ev("INFO", "ocpp:OCPP") + "OCPP config: {f}", {**evs, "f": pick(["/opt/everest/share/everest/modules/OCPP/config-docker.json",
+                                                                             "/etc/everest/ocpp/config.json"])}),
+        (3, ev("INFO", "ocpp:OCPP") + "OCPP user config: {f}", {**evs, "f": pick(["/opt/everest/share/everest/modules/OCPP/user_config.json",
+                                                                                  "/var/lib/everest/ocpp/user_config.json"])}),
+        (3, ev("INFO", "ocpp:OCPP") + "Augmenting chargepoint config with user_config entries", evs),
+        (3, ev("INFO", "ocpp:OCPP") + "Logging OCPP messages to log file: {f}", {**evs, "f": lambda g: f"/tmp/everest_ocpp_logs/{iso_ms(g)}.log"}),
+        (4, ev("INFO", "ocpp:OCPP") + "Connecting to plain websocket at uri: {u} with profile: {n}", {**evs, "u": csms_uri, "n": pick(["0", "1"])}),
+        (4, ev("INFO", "ocpp:OCPP") + "OCPP client successfully connected to plain websocket server", evs),
+        (8, ev("INFO", "ocpp:OCPP") + "Logging OCPP messages to html file: {f}", {**evs, "f": html_log}),
+        (6, ev("INFO", "ocpp:OCPP") + "Executing unlock connector callback", evs),
+        (3, ev("INFO", "ocpp:OCPP") + "Checking if V2GCertificate has expired", evs),
+        (3, ev("INFO", "ocpp:OCPP") + "V2GCertificate is still valid.", evs),
+        (3, ev("INFO", "ocpp:OCPP") + "Checking if OCSP cache should be updated", evs),
+        (3, ev("INFO", "ocpp:OCPP") + "OCSP Cache is up-to-date enough", evs),
+        (3, ev("INFO", "ocpp:OCPP") + "Found {n} charging profile(s) in the database", {**evs, "n": pick(["0", "0", "1", "3"])}),
+        (3, ev("INFO", "ocpp:OCPP201") + "Open websocket with NetworkConfigurationPriority: {n} which is configurationSlot {c}",
+         {**evs, "n": pick(["1", "1", "2"]), "c": pick(["1", "2"])}),
+        (3, ev("INFO", "ocpp:OCPP201") + "Init client loop with ID: {i}", {**evs, "i": lambda g: g.hexs(12)}),
+        (3, ev("INFO", "ocpp:OCPP201") + "Starting connection attempts to uri: {u} with security-profile {n}",
+         {**evs, "u": pick(["ws://citrineos.example.net:8081/cp-wb-07", "wss://citrineos.example.net:8443/cp-wb-08"]), "n": pick(["1", "2"])}),
+        (3, ev("INFO", "ocpp:OCPP201") + "LWS connect with info port: [{p}] address: [{a}] path: [{pa}] protocol: [{pr}] security profile: [{n}]",
+         {**evs, "p": pick(["8081", "8443"]), "a": pick(["citrineos.example.net", "10.20.0.21"]), "pa": pick(["/cp-wb-07", "/cp-wb-08"]),
+          "pr": pick(["ocpp2.0.1", "ocpp2.1, ocpp2.0.1"]), "n": pick(["1", "2"])}),
+        (3, ev("INFO", "ocpp:OCPP201") + "OCPP client successfully connected to server with version: {v}", {**evs, "v": pick(["ocpp2.0.1", "ocpp2.1"])}),
+        (3, ev("INFO", "api:API") + "Received OCPP connection status callback with is_connected: {b}", {**evs, "b": pick(["true", "true", "false"])}),
+        # EvseSecurity and the ISO 15118 charger
+        (3, ev("INFO", "evse_security:EvseSecurity") + "Requesting certificate expiry: {t}", {**evs, "t": pick(["V2G", "CSMS"])}),
+        (3, ev("INFO", "evse_security:EvseSecurity") + "Requesting key/pair: {t}", {**evs, "t": pick(["V2G", "CSMS"])}),
+        (3, ev("INFO", "evse_security:EvseSecurity") + "Key found for certificate at path: \"{f}\"",
+         {**evs, "f": pick(["/etc/everest/certs/client/cso/SECC_LEAF.key", "/etc/everest/certs/client/csms/CSMS_LEAF.key"])}),
+        (3, ev("WARN", "evse_security:EvseSecurity", "void evse_security::X509CertificateBundle::add_certifcates(const string&, "
+                                                     "evse_security::EncodingFormat, const std::optional<std::filesystem::__cxx11::path>&)")
+         + "Failed to read single certificate from directory file, ignoring entry!", evs),
+        (3, ev("INFO", "iso15118_charger:EvseV2G") + "TCP server on {i} is listening on port [{a}]:{p}",
+         {**evs, "i": pick(["eth1", "seth0"]), "a": link_local, "p": lambda g: g.num(49152, 65535)}),
+        (3, ev("INFO", "iso15118_charger:EvseV2G") + "TLS server on {i} is listening on port [{a}]:{p}",
+         {**evs, "i": pick(["eth1", "seth0"]), "a": link_local, "p": lambda g: g.num(49152, 65535)}),
+        (3, ev("INFO", "iso15118_charger:EvseV2G") + "SDP socket setup succeeded", evs),
+        # the chargebyte Tarragon BSP
+        (15, ev("INFO", bsp) + "CP state change from {a} to {b}, U_CP+: {u} mV, U_CP-: {v} mV, PWM: {p}%)",
+         {**evs, "a": draw(cp_change), "b": then(1), "u": then(2), "v": then(3), "p": then(4)}),
+        (7, ev("INFO", bsp) + "handle_pwm_on: Setting new duty cycle of {d}% ({a} A)",
+         {**evs, "d": first([("26.67", "16.0"), ("53.33", "32.0"), ("16.67", "10.0"), ("10.00", "6.0")]), "a": then(1)}),
+        (6, ev("INFO", bsp) + "handle_pwm_off: Setting new duty cycle of {d}%", {**evs, "d": pick(["100.00"])}),
+        (8, ev("INFO", bsp) + "handle_allow_power_on: request to {x} the contactor", {**evs, "x": pick(["CLOSE", "OPEN"])}),
+        (5, ev("INFO", bsp) + "Read PP ampacity value: {a} (U_PP: {u} mV)",
+         {**evs, "a": pick(["A_13", "A_16", "A_32", "None"]), "u": lambda g: g.num(1100, 3300)}),
+        (4, ev("INFO", bsp) + "Proximity Pilot Observation Thread started", evs),
+        (3, ev("INFO", bsp) + "Control Pilot Observation Thread started", evs),
+        (3, ev("INFO", bsp) + "Contactor Handling Thread started", evs),
+        (3, ev("INFO", bsp) + "Contactor feedback type: '{t}'", {**evs, "t": pick(["none", "nc", "no"])}),
+        (3, ev("INFO", bsp) + "chargebyte's Hardware EVerest Modules (version: {v})", {**evs, "v": pick(["0.18.0", "0.19.1"])}),
+        (4, ev("INFO", bsp) + "handle_enable: Setting new duty cycle of {d}%", {**evs, "d": pick(["100.00"])}),
+        (3, ev("WARN", bsp, "CbTarragonContactorControlSimple::CbTarragonContactorControlSimple(std::unique_ptr<CbTarragonRelay>, const string&)")
+         + "The contactor has the feedback pin not connected. This is not recommended.", evs),
+    ]
+
+    # ---------------- CitrineOS (tslog pretty lines, code positions hidden in production) ----------------
+    def tslog_ts(g: Gen) -> str:
+        return f"2026.12.03 {hms(g)}:{ms3(g)}"
+
+    def cos(level: str) -> str:
+        return "{TS}\t" + level + "\t\tCitrineOS Logger:WebsocketNetworkConnection\t"
+
+    cos_ids = ["1:cp-wb-07", "1:cp-wb-08", "1:DC-HPC-01"]
+    coss = {"TS": tslog_ts, "i": pick(cos_ids)}
+    citrine = [
+        (8, cos("INFO") + "Client websocket connected {i} {ip} {p} {pr}",
+         {**coss, "ip": lambda g: f"::ffff:10.20.{g.r.randint(0, 3)}.{g.r.randint(2, 254)}", "p": Gen.port, "pr": pick(["ocpp2.0.1", "ocpp1.6"])}),
+        (8, cos("INFO") + "Successfully connected new charging station. {i}", coss),
+        (7, cos("INFO") + "Connection closed for {i}", coss),
+        (3, cos("ERROR") + "Protocol mismatch. Charger supports: [{s}], but server expects: '{p}'.",
+         {**coss, "s": pick(["ocpp1.6", "ocpp1.6, ocpp1.5", "ocpp2.1"]), "p": pick(["ocpp2.0.1"])}),
+        (3, cos("FATAL") + "Failed to subscribe to message broker for  {i}", coss),
+    ]
+
+    # ---------------- OpenEMS Edge (log4j2: '%d{ISO8601} [%-8.8t] %-5p [%-25.25c] %m') ----------------
+    def oe_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)},{ms3(g)}"
+
+    def oe(level: str, thread: str, logger: str) -> str:
+        return "{TS} [" + (thread if thread.startswith("{") else f"{thread[:8]:<8}") + "] " + f"{level:<5}" + " [" + logger[-25:] + "] "
+
+    oes = {"TS": oe_ts}
+
+    def watts(lo: int, hi: int):
+        return lambda g: str(g.r.randint(lo, hi))
+
+    def oe_component(g: Gen):
+        return g.r.choice([
+            ("ess0", "io.openems.edge.ess.generic.symmetric.EssGenericManagedSymmetricImpl",
+             g.r.choice([("UNDEFINED", "START_BATTERY"), ("START_BATTERY", "START_BATTERY_INVERTER"), ("START_BATTERY_INVERTER", "STARTED"),
+                         ("STARTED", "ERROR"), ("ERROR", "UNDEFINED")])),
+            ("battery0", "io.openems.edge.battery.fenecon.home.BatteryFeneconHomeImpl",
+             g.r.choice([("UNDEFINED", "GO_RUNNING"), ("GO_RUNNING", "RUNNING"), ("RUNNING", "ERROR"), ("ERROR", "GO_STOPPED")])),
+            ("batteryInverter0", "io.openems.edge.batteryinverter.kaco.blueplanetgridsave.BatteryInverterKacoBlueplanetGridsaveImpl",
+             g.r.choice([("UNDEFINED", "GO_RUNNING"), ("GO_RUNNING", "RUNNING"), ("RUNNING", "ERROR")])),
+        ])
+
+    def oe_sm(g: Gen):
+        cid, logger, (a, b) = oe_component(g)
+        return logger[-25:], cid, a, b
+
+    def modbus_task(g: Gen) -> str:
+        unit = g.r.choice([1, 1, 247])
+        ref = g.r.choice([100, 1000, 2000, 30775, 40072])
+        return f"FC16WriteRegisters [ess0;unitid={unit};ref={ref}/0x{ref:x};length={g.r.choice([1, 2, 4])}]"
+
+    # the bridge's worker thread is named after the bridge; the header pads it to eight columns
+    bridge = draw(lambda g: (lambda b: (f"{b:<8}", b))(g.r.choice(["modbus0", "modbus1"])))
+    modbus_errors = ["Executing transaction failed (tried 3 times) Connection refused",
+                     "Executing transaction failed (tried 3 times) Read timed out", "Error reading response. Connection timed out",
+                     "Transaction failed after 3 retries"]
+    openems = [
+        (90, oe("INFO", "_cycle", "io.openems.edge.controller.debuglog.DebugLogImpl")
+         + "[ctrlDebugLog0] _sum[State:{s} Ess SoC:{soc} %|L:{l} W Grid:{gr} W Production:{pr} W Consumption:{co} W] "
+           "ess0[SoC:{soc2} %|L:{l2} W|Allowed:{a1};{a2} W] meter0[L:{m} W]",
+         {**oes, "s": pick(["Ok", "Ok", "Ok", "Info", "Warning", "Fault"]), "soc": draw(lambda g: [str(g.r.randint(5, 100))] * 2), "l": watts(-5000, 5000),
+          "gr": watts(-8000, 9000), "pr": watts(0, 9800), "co": watts(150, 11000), "soc2": then(1), "l2": watts(-5000, 5000),
+          "a1": watts(-10000, 0), "a2": watts(0, 10000), "m": watts(-8000, 9000)}),
+        (10, oe("INFO", "_cycle", "{L}") + "[{c}] Changing StateMachine from [{a}] to [{b}]",
+         {**oes, "L": draw(oe_sm), "c": then(1), "a": then(2), "b": then(3)}),
+        (12, oe("ERROR", "{TH}", "io.openems.edge.bridge.modbus.BridgeModbusTcpImpl") + "{b}. Unable to execute modbus query: {e}",
+         {**oes, "TH": bridge, "b": then(1), "e": pick(modbus_errors)}),
+        (5, oe("ERROR", "{TH}", "io.openems.edge.bridge.modbus.BridgeModbusTcpImpl") + "[{b}] Unable to execute modbus write [{t}]: {e}",
+         {**oes, "TH": bridge, "b": then(1), "t": modbus_task, "e": pick(modbus_errors)}),
+    ]
+
+    # ---------------- Victron Venus OS (multilog TAI64N labels, velib's '%(levelname)s:%(module)s:%(message)s') ----------------
+    def tai64n(g: Gen) -> str:
+        return f"@{0x400000006B10B125 + g.r.randint(0, 86399):016x}{g.r.randint(0, 999999999):08x}"
+
+    vs = {"TS": tai64n}
+    venus = [
+        (3, "{TS} -------- dbus_systemcalc, v{v} is starting up --------", {**vs, "v": pick(["2.171", "2.174"])}),
+        (3, "{TS} INFO:dbus_systemcalc:Starting mainloop, responding only on events", vs),
+        (6, "{TS} INFO:dbus-modbus-client:Found {d} at {s}",
+         {**vs, "d": first([("Carlo Gavazzi EM24", "tcp:192.168.1.50:502:1"), ("Carlo Gavazzi ET340", "rtu:ttyUSB0:9600:1"),
+                            ("Fronius Symo 10.0-3-M", "tcp:192.168.1.61:502:126"), ("SMA Sunny Boy 4.0", "tcp:192.168.1.62:502:126")]),
+          "s": then(1)}),
+        (5, "{TS} INFO:dbus-modbus-client:Device {s} failed: {e}",
+         {**vs, "s": pick(["tcp:192.168.1.50:502:1", "tcp:192.168.1.61:502:126", "rtu:ttyUSB0:9600:1"]),
+          "e": pick(["Modbus Error: [Input/Output] No Response received from the remote unit/Unable to decode response",
+                     "Modbus Error: [Connection] Failed to connect[ModbusTcpClient(192.168.1.50:502)]", "timed out"])}),
+        (3, "{TS} INFO:dbus-modbus-client:Waiting for localsettings", vs),
+    ]
+
+    # ---------------- OpenDTU (the Hoymiles library's MessageOutput console) ----------------
+    dtu_serials = ["116180212345", "114182934567", "116492011223"]
+
+    def frame(g: Gen) -> str:
+        return " ".join(f"{g.r.randint(0, 255):02X}" for _ in range(g.r.choice([17, 19, 27, 27])))
+
+    def limit_pct(g: Gen) -> str:
+        return f"{g.r.choice([g.r.randint(5, 100), g.r.uniform(5, 100)]):.1f}"
+
+    def limit_w(g: Gen) -> str:
+        return f"{g.r.choice([g.r.randint(30, 2000), g.r.uniform(30, 2000)]):.1f}"
+
+    opendtu = [
+        (35, "Fetch inverter: {s}", {"s": pick(dtu_serials)}),
+        (28, "TX {c} Channel: {ch} --> {b}",
+         {"c": pick(["RealTimeRunData", "RealTimeRunData", "AlarmData", "SystemConfigPara", "DevInfoAll", "ActivePowerControl"]),
+          "ch": pick(["3", "23", "40", "61", "75"]), "b": frame}),
+        (26, "RX Channel: {ch} --> {b}", {"ch": pick(["3", "23", "40", "61", "75"]), "b": frame}),
+        (10, "TX {c} {f} MHz --> {b}",
+         {"c": pick(["RealTimeRunData", "RealTimeRunData", "AlarmData", "SystemConfigPara", "ChannelChange"]),
+          "f": pick(["865.00", "866.00", "867.50", "868.00"]), "b": frame}),
+        (10, "RX {f} MHz --> {b} | {r} dBm", {"f": pick(["865.00", "866.00", "867.50", "868.00"]), "b": frame, "r": lambda g: str(-g.r.randint(55, 98))}),
+        (14, "Interrupt received", {}),
+        (20, "RX Period End", {}),
+        (20, "Success", {}),
+        (7, "Nothing received, resend whole request", {}),
+        (5, "Nothing received, resend count exeeded", {}),
+        (4, "Retransmit timeout", {}),
+        (3, "Packet handling error", {}),
+        (4, "Limit Persistent: {v} %", {"v": limit_pct}),
+        (4, "Limit Persistent: {v} W", {"v": limit_w}),
+        (4, "Limit Non-Persistent: {v} %", {"v": limit_pct}),
+        (5, "Limit Non-Persistent: {v} W", {"v": limit_w}),
+        (3, "Ignored because retained", {}),
+        (7, "[PowerLimiterClass::loop] Limit Non-Persistent: {n} W", {"n": lambda g: g.num(30, 1600)}),
+    ]
+
+    return steve_list + everest + citrine + openems + venus + opendtu
+
+
+def controls_events() -> list[tuple[float, str, dict]]:
+    """Accelerator and large-experiment control systems as their operators log them: EPICS IOCs (the
+    iocsh start-up as st.cmd echoes it, iocInit's banner, the rsrv 'cas warning' lines, CA.Client.Exception
+    blocks, caget, caput and camonitor output, caPutLog, asyn port and device support errors, StreamDevice
+    protocol errors, autosave's reboot_restore, callback and scan queue overflows), the EPICS Archiver
+    Appliance (arch.log lines of the engine, ETL and mgmt, the Tomcat access log of its BPL and retrieval
+    calls), the Phoebus alarm server (java.util.logging lines) and save-and-restore service (Spring Boot
+    console), Tango Controls (DataBaseds, Starter, cppTango device servers through log4tango, Pogo's
+    DEBUG_STREAM lines, Tango exceptions as print_exception prints them, PyTango's DevFailed, the HDB++
+    event subscriber), the Bluesky RunEngine (its logger, the BestEffortCallback's scan header and table,
+    suspenders and pauses) with ophyd, and Sardana (the Pool and MacroServer with their Doors' scan
+    lines through taurus' log format).
+    Written blind for the twenty-eighth issue-15 pass: before reading the engine or any failure
+    analysis; 137 event types."""
+
+    pvs = ["BL12:MOT:m1.RBV", "BL12:VAC:IG1:PRES", "SR:C03:BPM2:X", "LI:RF:KLY4:FWD_PWR", "BL12:TC1:TEMP",
+           "SR:DCCT:CURRENT", "BL12:MOT:m2.RBV", "SR:C11:PS:QF3:I"]
+    put_pvs = ["BL12:MOT:m1.VAL", "BL12:MOT:m2.VAL", "SR:C11:PS:QF3:SP", "BL12:SHTR:OPEN_CMD", "LI:RF:KLY4:PHASE_SP"]
+    ioc_hosts = ["ioc-bl12-mot", "ioc-bl12-vac", "ioc-sr-bpm03"]
+    opi_hosts = ["opi-cr01", "opi-cr02", "bl12-ws1"]
+    ca_users = ["operator", "jdoe", "bl12user"]
+    asyn_ports = ["L0", "L1", "MC1", "TC1"]
+    asyn_recs = ["BL12:TC1:TEMP_RBV", "BL12:VAC:IG1:PRES_RBV", "BL12:MOT:m1:STATUS", "BL12:PS1:CURR_RBV"]
+    stream_recs = [("BL12:TC1:TEMP", "KRDG? A"), ("BL12:TC1:SETP_RBV", "SETP? 1"), ("BL12:VAC:IG1:PRES", "#01RD"),
+                   ("BL12:PS1:CURR_RBV", "MEAS:CURR?")]
+    sock_errs = ["Connection refused", "Connection refused", "No route to host", "Connection timed out"]
+    sav_files = ["auto_settings.sav", "auto_positions.sav", "info_settings.sav"]
+    alarm_stats = [("HIHI", "MAJOR"), ("HIGH", "MINOR"), ("LOLO", "MAJOR"), ("LOW", "MINOR"), ("COMM", "INVALID"),
+                   ("UDF", "INVALID"), ("STATE", "MAJOR")]
+    ca_warnings = [("Virtual circuit disconnect", "host"), ("Virtual circuit disconnect", "host"),
+                   ("Virtual circuit unresponsive", "host"), ("Identical process variable names on multiple servers", "chan")]
+    ca_sources = [("../tcpiiu.cpp", "926"), ("../cac.cpp", "1237"), ("../cac.cpp", "1308"), ("../udpiiu.cpp", "1213")]
+    aa_threads = ["main", "http-nio-17665-exec-4", "http-nio-17665-exec-9", "ETL-STS-MTS-0", "ETL-MTS-LTS-0", "EngineContextMonitor"]
+    aa_stores = [("STS", "MTS"), ("MTS", "LTS")]
+    aa_clients = ["10.12.0.41", "10.12.0.42", "10.30.5.17"]
+    tango_hosts = ["tangobox", "ctl-srv01", "bl12-tango"]
+    tango_servers = ["TangoTest/test", "PowerSupply/sr_qf", "Motor/bl12", "Pool/bl12", "MacroServer/bl12"]
+    tango_devs = ["sys/tg_test/1", "sr/ps/qf3", "bl12/mot/m1", "bl12/vac/ig1"]
+    tango_classes = [("sys/tg_test/1", "TangoTest"), ("sr/ps/qf3", "PowerSupply"), ("bl12/mot/m1", "Motor"),
+                     ("bl12/vac/ig1", "VacuumGauge")]
+    tango_transitions = [("OFF", "ON"), ("ON", "OFF"), ("ON", "MOVING"), ("MOVING", "ON"), ("ON", "FAULT"), ("FAULT", "OFF"),
+                         ("ON", "ALARM"), ("ALARM", "ON"), ("OFF", "STANDBY")]
+    tango_attrs = ["tango://ctl-srv01:10000/sr/ps/qf3/current", "tango://ctl-srv01:10000/sr/ps/qf3/voltage",
+                   "tango://ctl-srv01:10000/bl12/vac/ig1/pressure", "tango://ctl-srv01:10000/sys/tg_test/1/double_scalar",
+                   "tango://ctl-srv01:10000/bl12/mot/m1/position"]
+    tango_errors = [("API_CantConnectToDevice", "Failed to connect to device {d}", "Connection::connect"),
+                    ("API_DeviceTimedOut", "Timeout (3000 mS) exceeded on device {d}", "Connection::command_inout()"),
+                    ("API_DeviceNotExported", "Device {d} is not exported (hint: try starting the device server)",
+                     "Connection::connect"),
+                    ("API_AttrNotAllowed", "It is currently not allowed to write attribute current", "PowerSupply::is_current_allowed"),
+                    ("API_CommandNotAllowed", "Command On not allowed when the device is in FAULT state",
+                     "DeviceClass::command_handler")]
+    re_plans = ["scan", "count", "rel_scan", "grid_scan", "list_scan"]
+    re_states = [("idle", "running"), ("running", "idle"), ("running", "pausing"), ("pausing", "paused"),
+                 ("paused", "running"), ("running", "panicked")]
+    ophyd_motors = ["m1", "m2", "sample_x", "mono_energy"]
+    sardana_macros = ["ascan mot01 0.0 10.0 20 0.1", "dscan mot02 -1.0 1.0 40 0.5", "ct 1.0", "mv mot01 5.0",
+                      "a2scan mot01 0 1 mot02 0 2 10 0.2", "timescan 100 0.1"]
+    sardana_motors = ["mot01", "mot02", "gap01", "energy"]
+    sardana_ctrls = ["motctrl01", "ctctrl01", "IcePAPCtrl"]
+
+    def hexaddr(g: Gen) -> str:
+        return f"0x7f{g.hexs(10)}"
+
+    def pv(g: Gen) -> str:
+        return g.r.choice(pvs)
+
+    def pv_col(g: Gen) -> str:
+        # camonitor, caget and caput print the channel name left-justified in 30 columns
+        return f"{g.r.choice(pvs):<30}"
+
+    def put_pv_col(g: Gen) -> str:
+        return f"{g.r.choice(put_pvs):<30}"
+
+    def value(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(-20, 400):.4g}", f"{g.r.uniform(1e-9, 1e-5):.2E}", str(g.r.randint(0, 1)),
+                           f"{g.r.uniform(0, 500):.3f}"])
+
+    def ca_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999999):0>6}"
+
+    def asyn_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}.{g.num(0, 999):0>3}"
+
+    def stream_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}.{g.num(0, 999999):0>6}"
+
+    def ca_time(g: Gen) -> str:
+        return f"Thu Dec 03 2026 {hms(g)}.{g.num(0, 999999999):0>9}"
+
+    def ca_ctx(g: Gen) -> str:
+        if g.drawn[1] == "chan":
+            a, b = g.r.sample(ioc_hosts, 2)
+            return f'Channel: "{g.r.choice(pvs)}", Connecting to: {a}.cs.example.org:5064, Ignored: {b}.cs.example.org:5064'
+        return f"{g.r.choice(ioc_hosts)}.cs.example.org:{g.r.choice(['5064', '5064', g.port()])}"
+
+    def ca_ctx_first(g: Gen) -> str:
+        g.drawn = g.r.choice(ca_warnings)
+        return ca_ctx(g)
+
+    def caputlog_ts(g: Gen) -> str:
+        return f"03-Dec-26 {hms(g)}"
+
+    def macros(g: Gen) -> str:
+        return g.r.choice([f"P=BL12:,M=m{g.r.randint(1, 8)},PORT=MC1,ADDR={g.r.randint(0, 7)}",
+                           f"P=BL12:VAC:,R=IG{g.r.randint(1, 4)}:,PORT=L1",
+                           "IOC=ioc-bl12-mot", f"P=SR:C{g.r.randint(1, 24):02d}:,R=BPM{g.r.randint(1, 8)}:"])
+
+    def dev_addr(g: Gen) -> str:
+        return f"10.12.{g.r.randint(20, 23)}.{g.r.randint(2, 250)}:{g.r.choice(['4001', '4002', '7777', '502'])}"
+
+    def stream_rec(g: Gen) -> str:
+        g.drawn = g.r.choice(stream_recs)
+        return g.drawn[0]
+
+    def stream_bytes(g: Gen) -> str:
+        return str(g.r.choice([0, 0, g.r.randint(2, 14)]))
+
+    def stream_reply(g: Gen) -> str:
+        return g.r.choice(["+2.9153E+02", "ERR", "-E01", "OVL", f"{g.r.uniform(0, 400):.4f}", "?"])
+
+    # Archiver Appliance
+    def aa_pv_q(g: Gen) -> str:
+        return g.r.choice(pvs).replace(":", "%3A")
+
+    def iso_from(g: Gen) -> str:
+        return f"2026-12-0{g.r.randint(1, 2)}T{g.r.randint(0, 23):02d}%3A{g.r.randint(0, 59):02d}%3A00.000Z"
+
+    def iso_to(g: Gen) -> str:
+        return f"2026-12-03T{g.r.randint(0, 23):02d}%3A{g.r.randint(0, 59):02d}%3A00.000Z"
+
+    def nbytes(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(90, 900), g.r.randint(1000, 99999), g.r.randint(100000, 9000000)]))
+
+    # Tango
+    def epoch(g: Gen) -> str:
+        return str(1796292000 + g.r.randint(0, 86399))
+
+    def tid(g: Gen) -> str:
+        return g.r.choice(["140234567890624", "140234551105280", "140234398844672", "139912004343552"])
+
+    def tango_err(g: Gen) -> str:
+        reason, desc, origin = g.r.choice(tango_errors)
+        d = g.r.choice(tango_devs)
+        g.drawn = (reason, desc.replace("{d}", d), origin)
+        return reason
+
+    def tango_desc_first(g: Gen) -> str:
+        tango_err(g)
+        return g.drawn[1]
+
+    def tango_origin_first(g: Gen) -> str:
+        tango_err(g)
+        return g.drawn[2]
+
+    def tango_dev_first(g: Gen) -> str:
+        g.drawn = g.r.choice(tango_classes)
+        return g.drawn[0]
+
+    def attr_list(g: Gen) -> str:
+        return ", ".join(str(i) for i in sorted(g.r.sample(range(0, 12), g.r.choice([1, 1, 2, 3, 4]))))
+
+    def pid(g: Gen) -> str:
+        return g.num(1200, 65000)
+
+    # Bluesky
+    def re_date(g: Gen) -> str:
+        return f"261203 {hms(g)}.{g.num(0, 999):0>3}"
+
+    def re_state(g: Gen) -> str:
+        g.drawn = g.r.choice(re_states)
+        return g.drawn[0]
+
+    def short_uid(g: Gen) -> str:
+        return g.hexs(8)
+
+    def col(width: int, fn):
+        return lambda g: f"{fn(g):>{width}}"
+
+    def tbl_time(g: Gen) -> str:
+        return f"{hms(g)}.{g.r.randint(0, 9)}"
+
+    def motor_pos(g: Gen) -> str:
+        return f"{g.r.uniform(-5, 25):.4f}"
+
+    def det_counts(g: Gen) -> str:
+        return str(g.r.randint(0, 250000))
+
+    # Sardana
+    def taurus_ts(g: Gen) -> str:
+        return java_ts(g)
+
+    def ctime(g: Gen) -> str:
+        return f"Thu Dec  3 {hms(g)} 2026"
+
+    def hmsdur(g: Gen) -> str:
+        return f"0:{g.r.randint(0, 14):02d}:{g.r.randint(0, 59):02d}.{g.num(0, 999999):0>6}"
+
+    def pct(g: Gen) -> str:
+        return f"{g.r.uniform(20, 70):.1f}"
+
+    def part_pct(g: Gen) -> str:
+        return f"{g.r.uniform(0, 19):.1f}"
+
+    def macro_line(g: Gen) -> str:
+        return g.r.choice(sardana_macros)
+
+    def spring_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999):0>3}Z"
+
+    def jul_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999):0>3}"
+
+    # header slots are named in capitals so that no message slot can shadow them
+    asyn = "{TS} "
+    asyn_s = {"TS": asyn_ts}
+    stream = "{TS} {THR} "
+    stream_s = {"TS": stream_ts, "THR": pick(["L0", "L1", "TC1", "_main_", "cbLow"])}
+    aa_s = {"TS": java_ts, "THR": pick(aa_threads)}
+
+    def aa(level: str) -> str:
+        return "{TS} " + level + " [{THR}] "
+
+    acc = "{IP} - - {CLF} "
+    acc_s = {"IP": pick(aa_clients), "CLF": lambda g: g.clf_time()}
+    ph = "{TS} "
+    ph_s = {"TS": jul_ts}
+    sr = "{TS}  "
+    sr_s = {"TS": spring_ts}
+    tg = "{EP} [{TID}] "
+    tg_s = {"EP": epoch, "TID": tid}
+    bl_s = {"TS": re_date}
+
+    def bl(level: str, where: str) -> str:
+        return "[" + level + " {TS} " + where + "] "
+
+    def sd(level: str) -> str:
+        return "{THR} " + f"{level:<8}" + " {TS} "
+
+    sd_s = {"THR": pick([f"{'MainThread':<14}", f"{'Thread-12':<14}", f"{'PoolThread-3':<14}"]), "TS": taurus_ts}
+
+    epics = [
+        # st.cmd echoed by iocsh, iocInit's banner
+        (3, "#!../../bin/linux-x86_64/{a}", {"a": pick(["motor", "vacuum", "bpm"])}),
+        (3, "< envPaths", {}),
+        (3, 'epicsEnvSet("IOC","{i}")', {"i": pick(ioc_hosts)}),
+        (4, 'epicsEnvSet("EPICS_CA_MAX_ARRAY_BYTES","{n}")', {"n": pick(["10000000", "20000000", "4000000"])}),
+        (3, 'cd "{t}"', {"t": pick(["/epics/iocs/motor", "/epics/iocs/vacuum", "/epics/iocs/bpm"])}),
+        (3, 'dbLoadDatabase "dbd/{a}.dbd"', {"a": pick(["motor", "vacuum", "bpm"])}),
+        (3, "{a}_registerRecordDeviceDriver pdbbase", {"a": pick(["motor", "vacuum", "bpm"])}),
+        (12, 'dbLoadRecords("{db}","{m}")', {"db": pick(["db/motor.db", "db/asynRecord.db", "db/gauge.db", "db/bpm.db"]),
+                                              "m": macros}),
+        (4, 'drvAsynIPPortConfigure("{p}","{a}",0,0,0)', {"p": pick(asyn_ports), "a": dev_addr}),
+        (3, "iocInit", {}),
+        (3, "Starting iocInit", {}),
+        (4, "############################################################################", {}),
+        (3, "## EPICS {v}", {"v": pick(["R7.0.8", "R7.0.7", "R3.15.9"])}),
+        (3, "## Rev. {v}", {"v": pick(["R7.0.8", "R7.0.7-dirty", "R3.15.9"])}),
+        (3, "## Rev. Date Git: {d}", {"d": pick(["2023-12-12 10:01:42 -0600", "2022-09-07 13:50:35 -0500"])}),
+        (3, "iocRun: All initialization complete", {}),
+        # autosave at iocInit
+        (5, "reboot_restore: entry for file '{f}'", {"f": pick(sav_files)}),
+        (5, "reboot_restore: Found filename '{f}' in restoreFileList.", {"f": pick(sav_files)}),
+        (5, "*** restoring from '/epics/autosave/{i}/{f}' at initHookState {n} ({w}) ***",
+         {"i": pick(ioc_hosts), "f": pick(sav_files), "n": first([("6", "before record/device init"), ("7", "after record/device init")]),
+          "w": then(1)}),
+        (5, "reboot_restore: done with file '{f}'", {"f": pick(sav_files)}),
+        (3, "save_restore:readReqFile: unable to open file {f}. Exiting.", {"f": pick(["auto_settings.req", "auto_positions.req"])}),
+        (3, "save_restore:write_save_file: Backup file ({f}B) bad or not found.  Writing a new one.",
+         {"f": lambda g: f"/epics/autosave/{g.r.choice(ioc_hosts)}/{g.r.choice(sav_files)}"}),
+        # rsrv's CA server warnings when a second IOC runs on the same host
+        (3, "cas warning: Configured TCP port was unavailable.", {}),
+        (3, "cas warning: Using dynamically assigned TCP port {p},", {"p": lambda g: g.num(32768, 60999)}),
+        (3, "cas warning: but now two or more servers share the same UDP port.", {}),
+        (3, "cas warning: Depending on your IP kernel this server may not be", {}),
+        (3, "cas warning: reachable with UDP unicast (a host's IP in EPICS_CA_ADDR_LIST)", {}),
+        # the CA client library's exception block
+        (12, "CA.Client.Exception...............................................", {}),
+        (12, '    Warning: "{w}"', {"w": first(ca_warnings)}),
+        (12, '    Context: "{c}"', {"c": ca_ctx_first}),
+        (12, "    Source File: {f} line {n}", {"f": first(ca_sources), "n": then(1)}),
+        (12, "    Current Time: {t}", {"t": ca_time}),
+        (12, "..................................................................", {}),
+        # caget, caput, camonitor
+        (6, "Channel connect timed out: '{p}' not found.", {"p": pv}),
+        (50, "{p} {t} {v}", {"p": pv_col, "t": ca_ts, "v": value}),
+        (25, "{p} {t} {v} {s} {sv}", {"p": pv_col, "t": ca_ts, "v": value, "s": first(alarm_stats), "sv": then(1)}),
+        (6, "{p} *** disconnected", {"p": pv_col}),
+        (8, "Old : {p} {v}", {"p": put_pv_col, "v": value}),
+        (8, "New : {p} {v}", {"p": put_pv_col, "v": value}),
+        # caPutLog
+        (25, "{t} {h} {u} {p} new={n} old={o}", {"t": caputlog_ts, "h": pick(opi_hosts), "u": pick(ca_users),
+                                                  "p": pick(put_pvs), "n": value, "o": value}),
+        # dbScan and callback queues
+        (4, "scanOnce: Ring buffer overflow", {}),
+        (4, "callbackRequest: {q} ring buffer full", {"q": pick(["cbLow", "cbLow", "cbMedium", "cbHigh"])}),
+        # asyn
+        (10, asyn + "{p} addr {a} autoConnect could not connect: Can't connect to {d} : {e}",
+         {**asyn_s, "p": pick(asyn_ports), "a": pick(["-1", "0", "0", "1"]), "d": dev_addr, "e": pick(sock_errs)}),
+        (8, asyn + "{r} devAsynInt32::processCallbackInput process read error {e}",
+         {**asyn_s, "r": pick(asyn_recs), "e": pick(["port L0 not connected", "timeout", "read timeout", "Connection reset by peer"])}),
+        (8, asyn + "{r} devAsynFloat64::processCallbackInput process read error {e}",
+         {**asyn_s, "r": pick(asyn_recs), "e": pick(["port TC1 not connected", "timeout", "read timeout"])}),
+        (5, asyn + "{r} devAsynOctet::writeIt failed {e}",
+         {**asyn_s, "r": pick(asyn_recs), "e": pick(["port L1 not connected", "write timeout", "Broken pipe"])}),
+        (4, asyn + "{p} -1 connectDevice port is not connected", {**asyn_s, "p": pick(asyn_ports)}),
+        # StreamDevice
+        (12, stream + '{r}: No reply within {n} ms to "{c}"', {**stream_s, "r": stream_rec, "n": pick(["1000", "1000", "500", "5000"]),
+                                                              "c": then(1)}),
+        (7, stream + '{r}: Input "{i}" mismatch after {n} bytes', {**stream_s, "r": stream_rec, "i": stream_reply, "n": stream_bytes}),
+        (5, stream + '{r}: Timeout after reading {n} bytes "{i}"', {**stream_s, "r": stream_rec, "n": stream_bytes, "i": stream_reply}),
+        (4, stream + "{r}: Protocol aborted", {**stream_s, "r": stream_rec}),
+        (3, stream + "{r}: Can't find protocol '{p}' in file '{f}'",
+         {**stream_s, "r": stream_rec, "p": pick(["getTemp", "getPressure", "setCurrent"]),
+          "f": pick(["lakeshore336.proto", "mks937b.proto", "kepco.proto"])}),
+    ]
+
+    archiver = [
+        (10, aa("INFO ") + "org.epics.archiverappliance.engine.pv.EPICS_V3_PV - Connected to PV {p}", {**aa_s, "p": pv}),
+        (8, aa("WARN ") + "org.epics.archiverappliance.engine.pv.EPICS_V3_PV - Disconnected from PV {p}", {**aa_s, "p": pv}),
+        (5, aa("INFO ") + "org.epics.archiverappliance.mgmt.bpl.PauseArchivingPV - Pausing archiving for PV {p}",
+         {**aa_s, "p": pv}),
+        (5, aa("INFO ") + "org.epics.archiverappliance.mgmt.bpl.ResumeArchivingPV - Resuming archiving for PV {p}",
+         {**aa_s, "p": pv}),
+        (4, aa("INFO ") + "org.epics.archiverappliance.mgmt.archivepv.ArchivePVState - Done with archive request for PV {p}",
+         {**aa_s, "p": pv}),
+        (4, aa("WARN ") + "org.epics.archiverappliance.mgmt.archivepv.ArchivePVState - Unable to connect to PV {p} within {n} minutes; will try again",
+         {**aa_s, "p": pv, "n": pick(["5", "5", "10"])}),
+        (6, aa("INFO ") + "org.epics.archiverappliance.etl.common.ETLJob - Finished ETL from {a} to {b} for PV {p} in {n}(ms)",
+         {**aa_s, "a": first(aa_stores), "b": then(1), "p": pv, "n": lambda g: g.num(2, 9000)}),
+        (3, aa("ERROR") + "org.epics.archiverappliance.etl.common.ETLJob - Exception moving data for PV {p} from {a} to {b}",
+         {**aa_s, "p": pv, "a": first(aa_stores), "b": then(1)}),
+        (3, aa("ERROR") + "org.epics.archiverappliance.engine.model.ArchiveChannel - Type of PV {p} changed from {a} to {b}; pausing archiving",
+         {**aa_s, "p": pv, "a": first([("DBR_SCALAR_DOUBLE", "DBR_SCALAR_ENUM"), ("DBR_SCALAR_INT", "DBR_SCALAR_DOUBLE"),
+                                                             ("DBR_WAVEFORM_DOUBLE", "DBR_SCALAR_DOUBLE")]), "b": then(1)}),
+        (14, acc + '"GET /retrieval/data/getData.json?pv={p}&from={f}&to={t} HTTP/1.1" {s} {b}',
+         {**acc_s, "p": aa_pv_q, "f": iso_from, "t": iso_to, "s": pick(["200", "200", "200", "404"]), "b": nbytes}),
+        (6, acc + '"GET /mgmt/bpl/pauseArchivingPV?pv={p} HTTP/1.1" {s} {b}', {**acc_s, "p": aa_pv_q, "s": pick(["200"]), "b": nbytes}),
+        (6, acc + '"GET /mgmt/bpl/resumeArchivingPV?pv={p} HTTP/1.1" {s} {b}', {**acc_s, "p": aa_pv_q, "s": pick(["200"]), "b": nbytes}),
+        (8, acc + '"GET /mgmt/bpl/getPVStatus?pv={p} HTTP/1.1" {s} {b}', {**acc_s, "p": aa_pv_q, "s": pick(["200"]), "b": nbytes}),
+        (4, acc + '"POST /mgmt/bpl/archivePV HTTP/1.1" {s} {b}', {**acc_s, "s": pick(["200", "200", "400"]), "b": nbytes}),
+    ]
+
+    alarm_paths = ["/Accelerator/Vacuum/BL12:VAC:IG1:PRES", "/Accelerator/RF/LI:RF:KLY4:FWD_PWR",
+                   "/Accelerator/Magnets/SR:C11:PS:QF3:I", "/Beamlines/BL12/BL12:TC1:TEMP"]
+    alarm_sevs = [("OK", "MAJOR"), ("OK", "MINOR"), ("MINOR", "MAJOR"), ("MAJOR", "OK"), ("MINOR", "OK"), ("OK", "INVALID"),
+                  ("INVALID", "OK")]
+    phoebus = [
+        (3, ph + "INFO [org.phoebus.applications.alarm] Alarm Server (PID {p})", {**ph_s, "p": pid}),
+        (3, ph + "INFO [org.phoebus.applications.alarm] Server topic: {t}", {**ph_s, "t": pick(["Accelerator", "Beamlines"])}),
+        (16, ph + "INFO [org.phoebus.applications.alarm] {p} changes from {a} to {b}",
+         {**ph_s, "p": pick(alarm_paths), "a": first(alarm_sevs), "b": then(1)}),
+        (8, ph + "INFO [org.phoebus.applications.alarm] Acknowledge {p} by {u}",
+         {**ph_s, "p": pick(alarm_paths), "u": pick(ca_users)}),
+        (6, ph + "WARNING [org.phoebus.applications.alarm] {p} disconnected", {**ph_s, "p": pick(alarm_paths)}),
+        (3, ph + "WARNING [org.apache.kafka.clients.NetworkClient] [Consumer clientId={c}, groupId={g}] Connection to node {n} "
+            "({h}/{i}:9092) could not be established. Broker may not be available.",
+         {**ph_s, "c": lambda g: f"consumer-{g.uuid()}-1", "g": lambda g: g.uuid(), "n": pick(["-1", "1", "2"]),
+          "h": pick(["kafka01.cs.example.org", "kafka02.cs.example.org"]), "i": lambda g: f"10.12.0.{g.r.randint(50, 53)}"}),
+        (4, sr + "INFO 1 --- [save-and-restore] [nio-8080-exec-{x}] o.p.s.w.controllers.SnapshotController  : "
+            "Saving snapshot '{n}' with {c} PVs under node {u}",
+         {**sr_s, "x": lambda g: g.num(1, 10), "n": pick(["Injection 3GeV", "BL12 alignment", "Golden orbit"]), "c": lambda g: g.num(4, 4000),
+          "u": Gen.uuid}),
+        (3, sr + "INFO 1 --- [save-and-restore] [nio-8080-exec-{x}] o.p.s.w.controllers.NodeController      : "
+            "Creating new node of type {t} under parent {u}",
+         {**sr_s, "x": lambda g: g.num(1, 10), "t": pick(["CONFIGURATION", "FOLDER", "SNAPSHOT"]), "u": Gen.uuid}),
+        (3, sr + "WARN 1 --- [save-and-restore] [nio-8080-exec-{x}] o.p.s.w.c.SaveAndRestoreExceptionHandler : "
+            "Intercepted NodeNotFoundException: Node {u} not found",
+         {**sr_s, "x": lambda g: g.num(1, 10), "u": Gen.uuid}),
+    ]
+
+    tango = [
+        # device servers and the Tango core
+        (8, "Ready to accept request", {}),
+        (4, "Can't contact the DataBase server, will try later", {}),
+        (35, tg + "DEBUG {d} {c}::read_attr_hardware(vector<long> &attr_list) entering... ",
+         {**tg_s, "d": tango_dev_first, "c": then(1)}),
+        (15, tg + "DEBUG {d} {c}::always_executed_hook()  {dd}",
+         {**tg_s, "d": tango_dev_first, "c": then(1), "dd": then(0)}),
+        (5, tg + "DEBUG {d} {c}::init_device() create device {dd}",
+         {**tg_s, "d": tango_dev_first, "c": then(1), "dd": then(0)}),
+        (4, tg + "DEBUG {d} {c}::delete_device() {dd}",
+         {**tg_s, "d": tango_dev_first, "c": then(1), "dd": then(0)}),
+        (8, tg + "INFO {d} {c}::On()  - {dd}", {**tg_s, "d": tango_dev_first, "c": then(1), "dd": then(0)}),
+        (6, tg + "INFO {d} {c}::Off()  - {dd}", {**tg_s, "d": tango_dev_first, "c": then(1), "dd": then(0)}),
+        (10, tg + "INFO {d} State changed from {a} to {b}",
+         {**tg_s, "d": pick(tango_devs), "a": first(tango_transitions), "b": then(1)}),
+        (5, tg + "WARN {d} Communication with the hardware lost: {e}",
+         {**tg_s, "d": pick(tango_devs), "e": pick(sock_errs)}),
+        # DataBaseds and the Starter
+        (6, tg + "DEBUG sys/database/2 DataBase::db_import_device(): get device {d}", {**tg_s, "d": pick(tango_devs)}),
+        (4, tg + "DEBUG sys/database/2 DataBase::db_export_device(): put device {d} into database", {**tg_s, "d": pick(tango_devs)}),
+        (3, tg + "INFO tango/admin/{h} Starter::dev_run_level(): Starting {s} (level {n})",
+         {**tg_s, "h": pick(tango_hosts), "s": pick(tango_servers), "n": pick(["1", "2", "3", "4"])}),
+        (4, tg + "INFO tango/admin/{h} {s} started", {**tg_s, "h": pick(tango_hosts), "s": pick(tango_servers)}),
+        (3, tg + "WARN tango/admin/{h} {s} failed to start: {e}",
+         {**tg_s, "h": pick(tango_hosts), "s": pick(tango_servers), "e": pick(["timeout", "exited with status 1", "already running"])}),
+        (3, tg + "INFO tango/admin/{h} {s} is now stopped", {**tg_s, "h": pick(tango_hosts), "s": pick(tango_servers)}),
+        # print_exception
+        (6, "Tango exception", {}),
+        (6, "Severity = ERROR ", {}),
+        (6, "Error reason = {r}", {"r": tango_err}),
+        (6, "Desc : {d}", {"d": tango_desc_first}),
+        (6, "Origin : {o}", {"o": tango_origin_first}),
+        # PyTango's DevFailed, one field a line
+        (4, "PyTango.DevFailed: DevFailed[", {}),
+        (4, "    desc = {d}", {"d": tango_desc_first}),
+        (4, "  origin = {o}", {"o": tango_origin_first}),
+        (4, "  reason = {r}", {"r": tango_err}),
+        (4, "severity = ERR]", {}),
+        # HDB++ event subscriber
+        (8, tg + "INFO archiving/hdbpp/es-01 SharedData::add(): added {a}", {**tg_s, "a": pick(tango_attrs)}),
+        (6, tg + "INFO archiving/hdbpp/es-01 SharedData::start(): started archiving of {a}", {**tg_s, "a": pick(tango_attrs)}),
+        (5, tg + "INFO archiving/hdbpp/es-01 SharedData::stop(): stopped archiving of {a}", {**tg_s, "a": pick(tango_attrs)}),
+        (8, tg + "ERROR archiving/hdbpp/es-01 ArchiveCB::push_event(): {a} error event: {e}",
+         {**tg_s, "a": pick(tango_attrs), "e": pick(["Event channel is not responding anymore, maybe the server or event system is down",
+                                                   "Failed to connect to device", "API_EventTimeout"])}),
+        (5, tg + "WARN archiving/hdbpp/es-01 SubscribeThread::subscribe_events(): cannot subscribe {a}, will retry in {n} s",
+         {**tg_s, "a": pick(tango_attrs), "n": pick(["60", "60", "10"])}),
+        (6, tg + "DEBUG archiving/hdbpp/es-01 HdbDevice::read_attr_hardware(): attr list {l}", {**tg_s, "l": attr_list}),
+    ]
+
+    bluesky = [
+        (12, bl("I", "run_engine:1031") + "Change state on <bluesky.run_engine.RunEngine object at {a}> from '{s}' -> '{t}'",
+         {**bl_s, "a": hexaddr, "s": re_state, "t": then(1)}),
+        (8, bl("I", "run_engine:1379") + "Executing plan <generator object {p} at {a}>",
+         {**bl_s, "p": pick(re_plans), "a": hexaddr}),
+        (8, bl("I", "run_engine:1618") + "Cleaned up from plan <generator object {p} at {a}>",
+         {**bl_s, "p": pick(re_plans), "a": hexaddr}),
+        (6, bl("W", "run_engine:1195") + "Suspender SuspendFloor(ring_current) tripped: {j}",
+         {**bl_s, "j": lambda g: f"Signal ring_current = {g.r.uniform(0, 49):.2f} is below 50.0"}),
+        # BestEffortCallback in the IPython console
+        (10, "Transient Scan ID: {n}     Time: 2026-12-03 {t}", {"n": lambda g: g.num(1, 4000), "t": hms}),
+        (10, "Persistent Unique Scan ID: '{u}'", {"u": Gen.uuid}),
+        (10, "New stream: '{s}'", {"s": pick(["primary", "primary", "baseline"])}),
+        (40, "|{q} |{t} |{m} |{d} |", {"q": col(10, lambda g: g.num(1, 200)), "t": col(11, tbl_time), "m": col(11, motor_pos),
+                                       "d": col(11, det_counts)}),
+        (10, "generator {p} ['{u}'] (scan num: {n})", {"p": pick(re_plans), "u": short_uid, "n": lambda g: g.num(1, 4000)}),
+        # pauses and suspensions
+        (4, "A 'deferred pause' has been requested. The RunEngine will pause at the next checkpoint. To pause immediately, hit Ctrl+C again in the next 10 seconds.", {}),
+        (4, "Deferred pause acknowledged. Continuing to checkpoint.", {}),
+        (4, "Pausing...", {}),
+        (5, "Suspending....To get prompt hit Ctrl-C twice to pause.", {}),
+        (5, "Suspension occurred at 2026-12-03 {t}.", {"t": hms}),
+        (5, "Justification for this suspension:", {}),
+        (5, "Signal ring_current = {v} is below {f}", {"v": lambda g: f"{g.r.uniform(0, 49):.2f}", "f": pick(["50.0", "50.0", "1.0"])}),
+        # ophyd
+        (5, "ophyd.signal.ConnectionTimeoutError: Failed to connect to {p}", {"p": pv}),
+        (4, "FailedStatus: MoveStatus(done=True, pos={m}, elapsed={e}, success=False, settle_time=0.0)",
+         {"m": pick(ophyd_motors), "e": lambda g: f"{g.r.uniform(0.1, 30):.1f}"}),
+        (4, bl("W", "signal:1748") + "Signal {s} has never been connected; value not read",
+         {**bl_s, "s": lambda g: f"{g.r.choice(ophyd_motors)}_user_readback"}),
+    ]
+
+    sardana = [
+        (8, sd("INFO") + "Door/bl12/1: [START] runMacro Macro '{m}' -> {u}",
+         {**sd_s, "m": macro_line, "u": Gen.uuid}),
+        (8, sd("INFO") + "Door/bl12/1: [ END ] runMacro Macro '{m}' -> {u}",
+         {**sd_s, "m": macro_line, "u": Gen.uuid}),
+        (4, sd("INFO") + "Door/bl12/1: [ABORT] runMacro Macro '{m}' -> {u}",
+         {**sd_s, "m": macro_line, "u": Gen.uuid}),
+        (6, sd("INFO") + "Door/bl12/1: Operation will be saved in {f} ({x})",
+         {**sd_s, "f": lambda g: f"/data/bl12/2026/{g.r.choice(['proposal_4711', 'commissioning'])}/scan.h5",
+          "x": pick(["HDF5::NXscan", "HDF5::NXscan", "SPEC"])}),
+        (6, sd("INFO") + "Door/bl12/1: Scan #{n} started at {t}. It will take at least {d}",
+         {**sd_s, "n": lambda g: g.num(1, 900), "t": ctime, "d": hmsdur}),
+        (6, sd("INFO") + "Door/bl12/1: Scan #{n} ended at {t}, taking {d}. Dead time {p}% (setup time {s}%, motion dead time {m}%)",
+         {**sd_s, "n": lambda g: g.num(1, 900), "t": ctime, "d": hmsdur, "p": pct, "s": part_pct, "m": part_pct}),
+        (5, sd("INFO") + "Pool/bl12: {m} state changed to {s}",
+         {**sd_s, "m": pick(sardana_motors), "s": pick(["Moving", "On", "Alarm", "Fault"])}),
+        (4, sd("ERROR") + "Pool/bl12: Controller {c} is in {s} state: {e}",
+         {**sd_s, "c": pick(sardana_ctrls), "s": pick(["Fault", "Fault", "Alarm"]),
+          "e": pick(["Connection refused", "Timeout while reading status", "Axis 3 driver board not present"])}),
+        (4, sd("INFO") + "Pool/bl12: Stopping {m}", {**sd_s, "m": pick(sardana_motors)}),
+        (3, sd("WARNING") + "Pool/bl12: Aborting {m}", {**sd_s, "m": pick(sardana_motors)}),
+        (3, sd("INFO") + "MacroServer/bl12: Loaded {n} macros from {p}",
+         {**sd_s, "n": lambda g: g.num(3, 120), "p": pick(["/opt/sardana/macros", "/home/bl12/macros"])}),
+    ]
+
+    return epics + archiver + phoebus + tango + bluesky + sardana
+
+
+def library_events() -> list[tuple[float, str, dict]]:
+    """Library, repository and archive software as its administrators log it: the Koha ILS (the Plack error
+    logs' log4perl lines with Perl warnings, DBIx::Class errors and REST API exceptions, Apache's
+    intranet-error.log in front of Plack, the SIP2 server's sip.log with its INPUT and OUTPUT messages of
+    self-check machines, the Zebra server and zebraidx through YAZ logging, rebuild_zebra.pl in cron), DSpace 7
+    (dspace.log: the REST request logging filter, password authentication and logins, Discovery indexing and
+    index-discovery, OAI-PMH imports, the handle plugin and the handle server's access log, workspace,
+    workflow and item actions, filter-media), Fedora Commons 6 (FedoraLdp requests, index rebuilds),
+    Archivematica (the MCPServer's jobs, the MCPClient's Gearman worker, task runs and job results, the
+    Storage Service's request warnings), ArchivesSpace (the backend's request and response lines, the staff
+    and PUI indexers), Evergreen ILS (osrfsys.log: OpenSRF CALL lines of open-ils services, CStoreEditor
+    requests, activity lines, session errors) and VuFind (Solr requests at debug, ILS driver errors).
+    Written blind for the twenty-eighth issue-15 pass: before reading the engine or any failure analysis;
+    114 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def us(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def pid(g: Gen) -> str:
+        return str(g.r.randint(900, 65000))
+
+    def millis(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1, 40), g.r.randint(40, 900), g.r.randint(900, 45000)]))
+
+    def count(g: Gen) -> str:
+        return str(g.r.choice([0, 1, 2, g.r.randint(3, 60), g.r.randint(60, 2000), g.r.randint(2000, 250000)]))
+
+    def client_ip(g: Gen) -> str:
+        return g.r.choice([g.ip(), f"{g.r.choice(['193.62', '141.84', '82.113', '129.187', '66.249'])}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"])
+
+    titles = ["The name of the rose /", "A history of the county of Durham", "Introduction to algorithms",
+              "Pride and prejudice", "Annual report of the Board of Regents", "Der Zauberberg : Roman"]
+
+    def barcode(g: Gen) -> str:
+        return f"3{g.num(0, 99999999999):0>11}"
+
+    def cardnumber(g: Gen) -> str:
+        return f"2{g.num(0, 9999999999999):0>13}"
+
+    # ---------------- Koha: plack-*-error.log and intranet-error.log ----------------
+    def l4p_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    koha_insts = ["library", "cityhall", "uni"]
+    koha_scripts = ["/usr/share/koha/intranet/cgi-bin/circ/circulation.pl", "/usr/share/koha/intranet/cgi-bin/catalogue/detail.pl",
+                    "/usr/share/koha/opac/cgi-bin/opac/opac-search.pl", "/usr/share/koha/intranet/cgi-bin/members/moremember.pl",
+                    "/usr/share/koha/intranet/cgi-bin/cataloguing/addbiblio.pl", "/usr/share/koha/opac/cgi-bin/opac/opac-detail.pl"]
+    koha_libs = ["/usr/share/koha/lib/C4/Circulation.pm", "/usr/share/koha/lib/C4/Biblio.pm", "/usr/share/koha/lib/C4/Search.pm",
+                 "/usr/share/koha/lib/C4/Reserves.pm", "/usr/share/koha/lib/Koha/Item.pm", "/usr/share/koha/lib/C4/Items.pm"]
+
+    def perl_file(g: Gen) -> str:
+        return g.r.choice(koha_scripts + koha_libs)
+
+    def perl_line(g: Gen) -> str:
+        return str(g.r.randint(40, 4200))
+
+    def koha_uninit(g: Gen):
+        return g.r.choice([("$biblionumber", "concatenation (.) or string"), ("$itemnumber", "numeric eq (==)"),
+                           ("$borrowernumber", "string eq"), ("$branch", "hash element"), ("$item->{\"homebranch\"}", "string ne"),
+                           ("$query", "pattern match (m//)"), ("$limit", "sprintf")])
+
+    def dup_key(g: Gen):
+        return g.r.choice([(barcode(g), "itembarcodeidx"), (cardnumber(g), "cardnumber"),
+                           (f"{g.r.choice(['jdoe', 'msmith', 'p.kovacs'])}{g.r.randint(1, 99)}", "userid")])
+
+    def dbic_error(g: Gen):
+        n = g.r.randint(1, 9999999)
+        return g.r.choice([
+            ("Deadlock found when trying to get lock; try restarting transaction",
+             "UPDATE `items` SET `datelastseen` = ?, `onloan` = ? WHERE ( `itemnumber` = ? )",
+             f"0='2026-12-03 {hms(g)}', 1='2026-12-24', 2={n}"),
+            ("Lock wait timeout exceeded; try restarting transaction",
+             "INSERT INTO `issues` ( `borrowernumber`, `branchcode`, `date_due`, `issuedate`, `itemnumber`) VALUES ( ?, ?, ?, ?, ? )",
+             f"0={g.r.randint(1, 90000)}, 1='CPL', 2='2026-12-24 23:59:00', 3='2026-12-03 {hms(g)}', 4={n}"),
+            ("Cannot add or update a child row: a foreign key constraint fails (`koha_library`.`reserves`, CONSTRAINT "
+             "`reserves_ibfk_2` FOREIGN KEY (`biblionumber`) REFERENCES `biblio` (`biblionumber`) ON DELETE CASCADE ON UPDATE CASCADE)",
+             "INSERT INTO `reserves` ( `biblionumber`, `borrowernumber`, `branchcode`, `priority`, `reservedate`) VALUES ( ?, ?, ?, ?, ? )",
+             f"0={n}, 1={g.r.randint(1, 90000)}, 2='MPL', 3=1, 4='2026-12-03'"),
+        ])
+
+    def sock(g: Gen) -> str:
+        return f"unix:/var/run/koha/{g.r.choice(koha_insts)}/bibliosocket"
+
+    def api_exc(g: Gen):
+        return g.r.choice([("GET", f"/api/v1/patrons/{g.r.randint(1, 90000)}/holds", "Koha::Exceptions::Object::BadValue",
+                            "Invalid parameter format for expiration_date"),
+                           ("POST", "/api/v1/holds", "Koha::Exceptions::Object::FKConstraint", "Broken FK constraint"),
+                           ("GET", "/api/v1/items", "DBIx::Class::Exception",
+                            "DBIx::Class::Storage::DBI::_dbh_execute(): Unknown column 'me.home_library_id' in 'where clause'"),
+                           ("PUT", f"/api/v1/biblios/{g.r.randint(1, 900000)}", "Koha::Exceptions::Metadata::Invalid",
+                            "Invalid data, cannot decode metadata object")])
+
+    def apache_ts(g: Gen) -> str:
+        return f"Thu Dec 03 {hms(g)}.{us(g)} 2026"
+
+    def referer(g: Gen) -> str:
+        return g.r.choice([f"https://staff.{h}.example.org/cgi-bin/koha/{p}" for h in ("library", "uni")
+                           for p in ("circ/circulation.pl", "mainpage.pl", f"catalogue/detail.pl?biblionumber={g.r.randint(1, 900000)}")])
+
+    koha_web = [
+        (30, '[{T}] [WARN] CGI::param called in list context from {f} line {n}, this can lead to vulnerabilities. See the warning in '
+         '"Fetching the value or values of a single named parameter" at /usr/share/perl5/CGI.pm line 412.',
+         {"T": l4p_ts, "f": pick(koha_scripts), "n": perl_line}),
+        (26, "[{T}] [WARN] Use of uninitialized value {v} in {op} at {f} line {n}.",
+         {"T": l4p_ts, "v": draw(koha_uninit), "op": then(1), "f": perl_file, "n": perl_line}),
+        (12, '[{T}] [WARN] Argument "{a}" isn\'t numeric in {op} at {f} line {n}.',
+         {"T": l4p_ts, "a": pick(["", "CPL", "2026-12-24", "N/A", "12,50"]),
+          "op": pick(["numeric eq (==)", "numeric gt (>)", "addition (+)", "sort"]), "f": perl_file, "n": perl_line}),
+        (10, "[{T}] [WARN] Problem = a value of {v} has been passed to param without key at /usr/share/koha/lib/C4/Templates.pm line 131.",
+         {"T": l4p_ts, "v": pick(["1", "0", "CPL", "itemnumber"])}),
+        (6, "[{T}] [WARN] Smartmatch is experimental at {f} line {n}.", {"T": l4p_ts, "f": pick(koha_libs), "n": perl_line}),
+        (5, "[{T}] [ERROR] Template process failed: file error - {t}: not found at /usr/share/koha/lib/C4/Templates.pm line 127.",
+         {"T": l4p_ts, "t": pick(["intranet-main.tt", "opac-main.tt", "circ/circulation.tt", "includes/doc-head-close.inc",
+                                   "modules/catalogue/detail.tt"])}),
+        (8, "[{T}] [WARN] DBD::mysql::st execute failed: Duplicate entry '{v}' for key '{k}' at /usr/share/koha/lib/Koha/Object.pm line 170.",
+         {"T": l4p_ts, "v": draw(dup_key), "k": then(1)}),
+        (7, '[{T}] [ERROR] DBIx::Class::Storage::DBI::_dbh_execute(): DBI Exception: DBD::mysql::st execute failed: {e} '
+         '[for Statement "{sql}" with ParamValues: {pv}] at /usr/share/koha/lib/Koha/Object.pm line 170',
+         {"T": l4p_ts, "e": draw(dbic_error), "sql": then(1), "pv": then(2)}),
+        (8, '[{T}] [WARN] ZOOM error 10000 "Connect failed" (addinfo: "{a}") from diag-set \'ZOOM\' at /usr/share/koha/lib/C4/Search.pm line 340.',
+         {"T": l4p_ts, "a": sock}),
+        (6, "[{T}] [ERROR] {m} {p}: unhandled exception ({c})<<{e}>>",
+         {"T": l4p_ts, "m": draw(api_exc), "p": then(1), "c": then(2), "e": then(3)}),
+        (7, "[{T}] [proxy:error] [pid {p}:tid {t}] (111)Connection refused: AH02454: HTTP: attempt to connect to Unix domain socket "
+         "/var/run/koha/{i}/plack.sock (localhost:5000) failed",
+         {"T": apache_ts, "p": pid, "t": lambda g: g.num(139800000000000, 139899999999999), "i": pick(koha_insts)}),
+        (7, "[{T}] [proxy_http:error] [pid {p}:tid {t}] [client {ip}:{port}] AH01114: HTTP: failed to make connection to backend: "
+         "localhost, referer: {ref}",
+         {"T": apache_ts, "p": pid, "t": lambda g: g.num(139800000000000, 139899999999999), "ip": client_ip, "port": Gen.port,
+          "ref": referer}),
+        (6, "[{T}] [cgi:error] [pid {p}:tid {t}] [client {ip}:{port}] AH01215: [Thu Dec  3 {hh} 2026] {sn}: {w}: {f}, referer: {ref}",
+         {"T": apache_ts, "p": pid, "t": lambda g: g.num(139800000000000, 139899999999999), "ip": client_ip, "port": Gen.port, "hh": hms,
+          "sn": draw(lambda g: (lambda f: (f.rsplit("/", 1)[1], f))(g.r.choice(koha_scripts))),
+          "w": lambda g: g.r.choice([f"Use of uninitialized value $biblionumber in concatenation (.) or string at {g.drawn[1]} line {perl_line(g)}.",
+                                     f"Argument \"\" isn't numeric in numeric eq (==) at {g.drawn[1]} line {perl_line(g)}.",
+                                     f"Subroutine CGI::param called in list context at {g.drawn[1]} line {perl_line(g)}."]),
+          "f": then(1), "ref": referer}),
+        (5, "[{T}] [proxy:error] [pid {p}:tid {t}] AH00940: HTTP: disabled connection for (localhost:5000)",
+         {"T": apache_ts, "p": pid, "t": lambda g: g.num(139800000000000, 139899999999999)}),
+        (6, "[{T}] [authz_core:error] [pid {p}:tid {t}] [client {ip}:{port}] AH01630: client denied by server configuration: {path}",
+         {"T": apache_ts, "p": pid, "t": lambda g: g.num(139800000000000, 139899999999999), "ip": client_ip, "port": Gen.port,
+          "path": pick(["/usr/share/koha/intranet/htdocs/.env", "/usr/share/koha/opac/htdocs/.git/config",
+                        "/usr/share/koha/intranet/cgi-bin/installer/install.pl", "/usr/share/koha/opac/htdocs/wp-login.php"])}),
+    ]
+
+    # ---------------- Koha: the SIP2 server (sip.log through log4perl) ----------------
+    sip_accounts = [("term1", "10.20.1.31"), ("term2", "10.20.1.32"), ("sc_branch2", "10.21.4.10"), ("koha_sip", "10.20.9.5")]
+    sip_inst = ["CPL", "MPL", "FPL"]
+
+    def sip_date(g: Gen) -> str:
+        return f"20261203    {hms(g).replace(':', '')}"
+
+    def sip_tail(g: Gen) -> str:
+        return f"AY{g.r.randint(0, 9)}AZ{g.hexs(4).upper()}"
+
+    def sip_request(g: Gen, inst: str) -> str:
+        kind = g.r.choice(["11", "11", "09", "09", "63", "23", "17", "99", "29"])
+        if kind == "11":
+            return f"11YN{sip_date(g)}{' ' * 18}AO{inst}|AA{cardnumber(g)}|AB{barcode(g)}|AC|BON|BIN|{sip_tail(g)}"
+        if kind == "09":
+            return f"09N{sip_date(g)}{sip_date(g)}AP{inst}|AO{inst}|AB{barcode(g)}|AC|BIN|{sip_tail(g)}"
+        if kind == "63":
+            return f"63001{sip_date(g)}{g.r.choice(['          ', 'Y         ', '  Y       '])}AO{inst}|AA{cardnumber(g)}|AD****|BP1|BQ5|{sip_tail(g)}"
+        if kind == "23":
+            return f"23001{sip_date(g)}AO{inst}|AA{cardnumber(g)}|AC|AD****|{sip_tail(g)}"
+        if kind == "17":
+            return f"17{sip_date(g)}AO{inst}|AB{barcode(g)}|AC|{sip_tail(g)}"
+        if kind == "29":
+            return f"29NN{sip_date(g)}{' ' * 18}AO{inst}|AA{cardnumber(g)}|AB{barcode(g)}|AC|BON|{sip_tail(g)}"
+        return f"9900302.00{sip_tail(g)}"
+
+    def sip_response(g: Gen, inst: str) -> str:
+        kind = g.r.choice(["12", "12", "10", "10", "64", "24", "18", "98", "30"])
+        t = g.r.choice(titles)
+        if kind == "12":
+            ok = g.r.choice(["1", "1", "1", "0"])
+            if ok == "1":
+                return f"121NNY{sip_date(g)}AO{inst}|AA{cardnumber(g)}|AB{barcode(g)}|AJ{t}|AH20261224    235900|{sip_tail(g)}"
+            return (f"120NUN{sip_date(g)}AO{inst}|AA{cardnumber(g)}|AB{barcode(g)}|AJ{t}|AH|"
+                    f"AF{g.r.choice(['Item is on hold shelf for another patron', 'Patron has fines', 'Patron expired'])}|{sip_tail(g)}")
+        if kind == "10":
+            return f"10{g.r.choice(['1YNN', '1YNN', '1YNY', '0NUN'])}{sip_date(g)}AO{inst}|AB{barcode(g)}|AQ{inst}|AJ{t}|CV{g.r.choice(['00', '01', '04'])}|{sip_tail(g)}"
+        if kind == "64":
+            return (f"64              001{sip_date(g)}{g.num(0, 9999):0>4}{g.num(0, 99):0>4}00000000{g.num(0, 9):0>4}0000AO{inst}|"
+                    f"AA{cardnumber(g)}|AE{g.r.choice(['Reader, Ann', 'Patron, Test', 'Booker, Sam'])}|BLY|CQY|BV{g.r.randint(0, 4000) / 100:.2f}|"
+                    f"BD{g.r.randint(1, 200)} Library Lane Exampletown|{sip_tail(g)}")
+        if kind == "24":
+            return f"24{g.r.choice(['              ', 'Y  Y          '])}001{sip_date(g)}AO{inst}|AA{cardnumber(g)}|AE{g.r.choice(['Reader, Ann', 'Patron, Test'])}|BLY|CQY|{sip_tail(g)}"
+        if kind == "18":
+            return f"18{g.r.choice(['03', '02', '08'])}0201{sip_date(g)}AB{barcode(g)}|AJ{t}|AQ{inst}|AP{inst}|{sip_tail(g)}"
+        if kind == "30":
+            return f"30{g.r.choice(['1YNN', '0NUN'])}{sip_date(g)}AO{inst}|AA{cardnumber(g)}|AB{barcode(g)}|AJ{t}|AH20261231    235900|{sip_tail(g)}"
+        return f"98YYYYNN60000320261203    {hms(g).replace(':', '')}2.00AO{inst}|AMCentral Public Library|BXYYYYYYYYYYYNNYYY|{sip_tail(g)}"
+
+    def sip_in(g: Gen):
+        acct, peer = g.r.choice(sip_accounts)
+        inst = g.r.choice(sip_inst)
+        if g.r.random() < 0.08:
+            return "[undef]", "[undef]", f"9300CN{acct}|CO********|CP{inst}|{sip_tail(g)}"
+        return acct, peer, sip_request(g, inst)
+
+    def sip_out(g: Gen):
+        acct, peer = g.r.choice(sip_accounts)
+        inst = g.r.choice(sip_inst)
+        if g.r.random() < 0.06:
+            return "[undef]", "[undef]", g.r.choice(["941", "940"]) + sip_tail(g)
+        return acct, peer, sip_response(g, inst)
+
+    def sip_acct(g: Gen):
+        acct, peer = g.r.choice(sip_accounts)
+        return acct, peer
+
+    def sip(level: str, msg: str) -> str:
+        # %l names siplog's own call to the logger: the same location on every line
+        return "[{T}] [{P}] [" + level + "] {acct}@{peer}: " + msg + " C4::SIP::Sip::siplog /usr/share/koha/lib/C4/SIP/Sip.pm (84)"
+
+    sip_s = {"T": l4p_ts, "P": pid, "acct": draw(sip_acct), "peer": then(1)}
+    sip_anon = {"T": l4p_ts, "P": pid, "acct": pick(["[undef]"]), "peer": pick(["[undef]"])}
+
+    koha_sip = [
+        (120, sip("INFO", "INPUT MSG: '{m}'"), {"T": l4p_ts, "P": pid, "acct": draw(sip_in), "peer": then(1), "m": then(2)}),
+        (115, sip("INFO", "OUTPUT MSG: '{m}'"), {"T": l4p_ts, "P": pid, "acct": draw(sip_out), "peer": then(1), "m": then(2)}),
+        (10, sip("DEBUG", "raw_transport: timeout is {n}"), {**sip_anon, "n": pick(["30", "60", "120"])}),
+        (10, sip("DEBUG", "raw_transport: uname/inst: '{u}/{i}'"),
+         {"T": l4p_ts, "P": pid, "acct": draw(sip_acct), "peer": then(1), "u": then(0), "i": pick(sip_inst)}),
+        (9, sip("INFO", "raw_transport: shutting down"), sip_s),
+        (5, sip("INFO", "raw_transport: shutting down: EOF during login"), sip_anon),
+        (8, sip("DEBUG", "Inactive: timed out"), sip_s),
+        (6, sip("WARN", "MsgType::handle_login: Invalid password for login '{u}'"),
+         {**sip_anon, "u": pick([a for a, _ in sip_accounts])}),
+        (4, sip("WARN", "MsgType::handle_login: Unknown login '{u}'"), {**sip_anon, "u": pick(["sip", "admin", "selfcheck"])}),
+        (4, sip("ERROR", "sip_protocol_loop: failed to handle {c}"), {**sip_s, "c": pick(["35", "37", "65", "97"])}),
+        (14, sip("DEBUG", "ILS::Transaction::Checkout performing checkout..."), sip_s),
+        (5, sip("DEBUG", "EOF returned on read"), sip_s),
+        (4, sip("ERROR", "sip_protocol_loop: empty input skipped"), sip_s),
+        (6, sip("DEBUG", "read_request trimmed {n} character(s) "), {**sip_s, "n": pick(["1", "1", "2", "3"])}),
+    ]
+
+    # ---------------- Koha: Zebra (YAZ log) and rebuild_zebra.pl ----------------
+    def yaz_ts(g: Gen) -> str:
+        return f"{hms(g)}-03/12"
+
+    def zsess(g: Gen) -> str:
+        return str(g.r.randint(1, 400))
+
+    def rpn(g: Gen) -> str:
+        term = g.r.choice(["harry potter", "rose", "durham", "algorithms", "climate change", "9780262046305", "zauberberg"])
+        return g.r.choice([f'@attrset Bib-1 @attr 1=1016 @attr 4=6 @attr 5=1 "{term}"',
+                           f'@attrset Bib-1 @and @attr 1=1016 @attr 4=6 @attr 5=1 "{term}" @attr 1=8031 "{g.r.choice(["BK", "DVD", "SER"])}"',
+                           f'@attrset Bib-1 @attr 1=4 @attr 4=6 @attr 5=1 "{term}"',
+                           f'@attrset Bib-1 @attr 1=Local-number {g.r.randint(1, 900000)}',
+                           f'@attrset Bib-1 @attr 1=7 "{g.num(9780000000000, 9799999999999)}"'])
+
+    zebra = [
+        (16, "{T} zebrasrv({s}) [session] Session - OK {s2} unix:/var/run/koha/{i}/{sock} {p}",
+         {"T": yaz_ts, "s": zsess, "s2": zsess, "i": pick(koha_insts), "sock": pick(["bibliosocket", "authoritysocket"]), "p": pid}),
+        (8, "{T} zebrasrv({s}) [request] Init OK - ID:{id} Name:{nm} Version:{v} {sha}",
+         {"T": yaz_ts, "s": zsess, "id": draw(lambda g: g.r.choice([("81", "ZOOM-C/YAZ", "5.31.1", "eb3c7ae4a8d3a6e4f7b4b3d6e1b0b7a3b5f2c9d1"),
+                                                                    ("81", "ZOOM-C/YAZ", "5.34.0", "0a1f5d1e4d3c3c6e2f0b7a1e8c9d4f2b6a5e3c1d"),
+                                                                    ("81", "YAZ", "5.34.0", "0a1f5d1e4d3c3c6e2f0b7a1e8c9d4f2b6a5e3c1d")])),
+          "nm": then(1), "v": then(2), "sha": then(3)}),
+        (15, "{T} zebrasrv({s}) [request] Auth idPass {u} -", {"T": yaz_ts, "s": zsess, "u": pick(["kohauser"])}),
+        (40, "{T} zebrasrv({s}) [request] Search {db} OK {n} {t} {a}+{b} RPN {q}",
+         {"T": yaz_ts, "s": zsess, "db": pick(["biblios", "biblios", "authorities"]), "n": count, "t": pick(["0", "0", "1", "2"]),
+          "a": pick(["1"]), "b": pick(["0", "0", "0", "20"]), "q": rpn}),
+        (34, "{T} zebrasrv({s}) [request] Present OK - {n} {a}+{b}",
+         {"T": yaz_ts, "s": zsess, "n": pick(["0", "1"]), "a": pick(["1", "1", "21", "41"]), "b": pick(["1", "20", "20", "10"])}),
+        (15, "{T} zebrasrv({s}) [session] Connection closed by client", {"T": yaz_ts, "s": zsess}),
+        (10, "{T} zebraidx({p}) [log] Records: {n} i/u/d {i}/{u}/{d}",
+         {"T": yaz_ts, "p": pid, "n": count, "i": count, "u": count, "d": pick(["0", "0", "1", "3"])}),
+        (6, "{T} zebraidx({p}) [warn] Record didn't contain match fields in (bib1,Local-number)", {"T": yaz_ts, "p": pid}),
+        (8, "exporting {k}", {"k": pick(["biblio", "authority"])}),
+        (8, "Records exported: {n}", {"n": count}),
+        (8, "REINDEXING zebra", {}),
+    ]
+
+    # ---------------- DSpace 7: dspace.log ----------------
+    def ds_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def corr(g: Gen) -> str:
+        return g.r.choice(["unknown", g.uuid(), g.uuid()])
+
+    def ds(level: str, cls: str) -> str:
+        return "{T} " + level.ljust(5) + " {cid} {rid} " + cls + " @ "
+
+    ds_s = {"T": ds_ts, "cid": corr, "rid": Gen.uuid}
+    ds_cli = {"T": ds_ts, "cid": pick(["unknown"]), "rid": pick(["unknown"])}
+    prefix = ["123456789", "20.500.12345"]
+
+    def handle(g: Gen) -> str:
+        return f"{g.r.choice(prefix)}/{g.r.randint(1, 60000)}"
+
+    def ds_request(g: Gen):
+        u = g.uuid()
+        m, uri, ref = g.r.choice([
+            ("GET", f"/server/api/core/items/{u}", f"/items/{u}"),
+            ("GET", "/server/api/discover/search/objects", "/search"),
+            ("GET", f"/server/api/core/items/{u}/bundles", f"/items/{u}/full"),
+            ("GET", f"/server/api/core/bitstreams/{u}/content", f"/bitstreams/{u}/download"),
+            ("GET", f"/server/api/core/handles/{g.r.choice(prefix)}/{g.r.randint(1, 60000)}", "/handle"),
+            ("POST", "/server/api/authn/login", "/login"),
+            ("GET", "/server/api/authn/status", "/home"),
+            ("PATCH", f"/server/api/submission/workspaceitems/{g.r.randint(1, 9000)}", f"/workspaceitems/{g.r.randint(1, 9000)}/edit"),
+            ("POST", "/server/api/workflow/claimedtasks", "/mydspace"),
+        ])
+        status = {"POST": g.r.choice(["200", "201", "401"]), "PATCH": g.r.choice(["200", "422"])}.get(m, g.r.choice(["200", "200", "200", "404", "401"]))
+        return m, uri, ref, status
+
+    ds_users = ["jdoe@example.edu", "archivist@example.edu", "m.kovacs@example.org", "repository-admin@example.edu"]
+
+    def submitter(g: Gen) -> str:
+        return g.r.choice(ds_users)
+
+    ds_bitstreams = ["thesis.pdf", "dataset.csv", "article_preprint.pdf", "poster.pptx", "scan_0001.tif"]
+
+    dspace = [
+        (60, ds("INFO", "org.dspace.app.rest.utils.DSpaceAPIRequestLoggingFilter") + "Before request [{m} {u}] originated from {o} with IP address {ip}",
+         {**ds_s, "m": draw(ds_request), "u": then(1), "o": then(2), "ip": client_ip}),
+        (58, ds("INFO", "org.dspace.app.rest.utils.DSpaceAPIRequestLoggingFilter") + "After request [{m} {u}] originated from {o} with status {st}",
+         {**ds_s, "m": draw(ds_request), "u": then(1), "o": then(2), "st": then(3)}),
+        (12, ds("INFO", "org.dspace.authenticate.PasswordAuthentication") + "anonymous::authenticate:attempting password auth of user={u}",
+         {**ds_s, "u": pick([*ds_users, "student@example.edu"])}),
+        (7, ds("INFO", "org.dspace.app.rest.security.EPersonRestAuthenticationProvider") + "anonymous::failed_login:email={u}, realm={r}, result={n}",
+         {**ds_s, "u": pick([*ds_users, "student@example.edu", "admin"]), "r": pick(["null"]), "n": pick(["2", "2", "3"])}),
+        (10, ds("INFO", "org.dspace.app.rest.security.EPersonRestAuthenticationProvider") + "{u}::login:type=explicit",
+         {**ds_s, "u": submitter}),
+        (34, ds("INFO", "org.dspace.discovery.SolrServiceImpl") + "Wrote {k}: {id} to Index",
+         {**ds_s, "k": pick(["Item", "Item", "Item", "Item", "Collection", "Community"]), "id": Gen.uuid}),
+        (5, ds("ERROR", "org.dspace.discovery.SolrServiceImpl") + "Error while writing item to discovery index: {id} message:{e}",
+         {**ds_s, "id": Gen.uuid, "e": pick(["Server refused connection at: http://localhost:8983/solr/search",
+                                            "Timeout occurred while waiting response from server at: http://localhost:8983/solr/search",
+                                            "Error from server at http://localhost:8983/solr/search: Exception writing document id Item-"
+                                            "6f0a3c21-1f3b-4e1c-9a64-52c1a6d4b0aa to the index; possible analysis error."])}),
+        (4, ds("INFO", "org.dspace.scripts.handler.impl.CommandLineDSpaceRunnableHandler") + "Updating Index", ds_cli),
+        (4, ds("INFO", "org.dspace.scripts.handler.impl.CommandLineDSpaceRunnableHandler") + "Done with indexing", ds_cli),
+        (4, ds("INFO", "org.dspace.xoai.app.XOAI") + "Incremental import. Searching for documents modified after: {d}",
+         {**ds_cli, "d": lambda g: f"Thu Dec 03 {hms(g)} UTC 2026"}),
+        (3, ds("INFO", "org.dspace.xoai.app.XOAI") + "Full import", ds_cli),
+        (5, ds("INFO", "org.dspace.xoai.app.XOAI") + "There are {n} items to index.", {**ds_cli, "n": count}),
+        (6, ds("INFO", "org.dspace.xoai.app.XOAI") + "{n} items imported so far...", {**ds_cli, "n": lambda g: str(g.r.randint(1, 400) * 100)}),
+        (4, ds("INFO", "org.dspace.xoai.app.XOAI") + "Total: {n} items", {**ds_cli, "n": count}),
+        (3, ds("INFO", "org.dspace.xoai.app.XOAI") + "Clearing index", ds_cli),
+        (3, ds("INFO", "org.dspace.xoai.app.XOAI") + "Index cleared", ds_cli),
+        (12, ds("INFO", "org.dspace.harvest.OAIHarvester") + "Item {o}({h}) has been ingested (item {n} of {m}). The whole process took: {t} ms.",
+         {**ds_cli, "o": lambda g: f"oai:{g.r.choice(['repo.partner.edu', 'eprints.example.ac.uk', 'zenodo.org'])}:{g.r.randint(1, 900000)}",
+          "h": handle, "n": lambda g: g.num(1, 500), "m": lambda g: g.num(500, 4000), "t": millis}),
+        (4, ds("INFO", "org.dspace.harvest.OAIHarvester") + "Harvest from {u} successful. The process took {t} milliseconds. Harvested {n} items.",
+         {**ds_cli, "u": pick(["https://repo.partner.edu/server/oai/request", "https://eprints.example.ac.uk/cgi/oai2", "https://zenodo.org/oai2d"]),
+          "t": lambda g: g.num(1500, 9000000), "n": count}),
+        (5, ds("INFO", "org.dspace.handle.HandlePlugin") + "Called getRawHandleValues", ds_cli),
+        (12, "{ip} {proto} \"{T}\" 1 {rc} {t}ms {h}",
+         {"ip": client_ip, "proto": pick(["UDP", "TCP", "HTTP"]), "T": lambda g: f"2026-12-03 {hms(g)}.{ms3(g)}+0000", "rc": pick(["1", "1", "1", "100"]),
+          "t": lambda g: g.num(0, 90), "h": handle}),
+        (8, ds("INFO", "org.dspace.content.WorkspaceItemServiceImpl") + "{u}::create_workspace_item:workspace_item_id={w}item_id={i}collection_id={c}",
+         {**ds_s, "u": submitter, "w": lambda g: g.num(1, 9000), "i": Gen.uuid, "c": Gen.uuid}),
+        (10, ds("INFO", "org.dspace.content.ItemServiceImpl") + "{u}::update_item:item_id={i}", {**ds_s, "u": submitter, "i": Gen.uuid}),
+        (6, ds("INFO", "org.dspace.xmlworkflow.XmlWorkflowServiceImpl") + "{u}::start_workflow:workflow_item_id={w}item_id={i}collection_id={c}",
+         {**ds_s, "u": submitter, "w": lambda g: g.num(1, 9000), "i": Gen.uuid, "c": Gen.uuid}),
+        (5, ds("INFO", "org.dspace.xmlworkflow.XmlWorkflowServiceImpl") + "{u}::archive_item:workflow_item_id={w}item_id={i}collection_id={c}",
+         {**ds_s, "u": submitter, "w": lambda g: g.num(1, 9000), "i": Gen.uuid, "c": Gen.uuid}),
+        (8, ds("INFO", "org.dspace.content.BitstreamServiceImpl") + "{u}::create_bitstream:bitstream_id={i}", {**ds_s, "u": submitter, "i": Gen.uuid}),
+        (9, ds("INFO", "org.dspace.app.mediafilter.MediaFilterServiceImpl") + "FILTERED: bitstream {b} (item: {h}) and created '{f}'",
+         {**ds_cli, "b": Gen.uuid, "h": handle, "f": lambda g: g.r.choice(ds_bitstreams) + g.r.choice([".txt", ".jpg"])}),
+        (5, ds("INFO", "org.dspace.app.mediafilter.MediaFilterServiceImpl") + "SKIPPED: bitstream {b} (item: {h}) because '{f}' already exists",
+         {**ds_cli, "b": Gen.uuid, "h": handle, "f": lambda g: g.r.choice(ds_bitstreams) + g.r.choice([".txt", ".jpg"])}),
+        (5, ds("WARN", "org.hibernate.engine.jdbc.spi.SqlExceptionHelper") + "SQL Error: {c}, SQLState: {st}",
+         {**ds_s, "c": pick(["0"]), "st": pick(["08001", "08006", "40P01", "57014"])}),
+        (6, ds("ERROR", "org.dspace.app.rest.exception.DSpaceApiExceptionControllerAdvice") + "An exception has occurred (status:{s})",
+         {**ds_s, "s": pick(["500", "500", "503"])}),
+    ]
+
+    # ---------------- Fedora Commons 6 ----------------
+    def fc_ts(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    def fc_thread(g: Gen) -> str:
+        return f"qtp{g.r.choice(['1307096070', '1930526458'])}-{g.r.randint(20, 90)}"
+
+    def fc_path(g: Gen) -> str:
+        return g.r.choice([f"info:fedora/objects/{g.hexs(2)}/{g.hexs(2)}/{g.uuid()}",
+                           f"info:fedora/collections/{g.r.choice(['theses', 'maps', 'oral-histories'])}/{g.uuid()}",
+                           f"info:fedora/objects/{g.uuid()}/files/{g.r.choice(['original', 'thumbnail', 'fits'])}"])
+
+    fedora = [
+        (10, "INFO {T} [{th}] (FedoraLdp) PUT resource '{p}'", {"T": fc_ts, "th": fc_thread, "p": fc_path}),
+        (8, "INFO {T} [{th}] (FedoraLdp) POST to create resource with ID: {p}, slug: {s}",
+         {"T": fc_ts, "th": fc_thread, "p": fc_path, "s": pick(["null", "original", "page-1", "fits"])}),
+        (5, "INFO {T} [{th}] (FedoraLdp) Delete resource '{p}'", {"T": fc_ts, "th": fc_thread, "p": fc_path}),
+        (3, "INFO {T} [main] (IndexBuilderImpl) Initiating partial index rebuild. This will add missing objects to the index.", {"T": fc_ts}),
+        (3, "INFO {T} [main] (IndexBuilderImpl) Index rebuild complete", {"T": fc_ts}),
+    ]
+
+    # ---------------- Archivematica: MCPServer, MCPClient, Storage Service ----------------
+    def am_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def am(level: str, where: str) -> str:
+        return level.ljust(8) + "  {T}  " + where + ":  "
+
+    am_client_jobs = ["Extract contents from compressed archives", "Scan for viruses", "Characterize and extract metadata",
+                      "Identify file format", "Normalize for preservation", "Validate formats", "Generate METS.xml document",
+                      "Compress AIP", "Store the AIP", "Assign file UUIDs to objects", "Verify transfer compliance"]
+    am_local_jobs = ["Move to processing directory", "Set resume link after handling any manual normalized files",
+                     "Determine which files to identify", "Load options to create SIPs"]
+    am_decisions = ["Approve standard transfer", "Select file format identification command", "Normalize",
+                    "Store AIP location", "Approve normalization", "Upload DIP"]
+    am_scripts = ["extract_v0.0", "archivematicaclamscan_v0.0", "characterizefile_v0.0", "identifyfileformat_v0.0",
+                  "normalize_v1.0", "validatefile_v1.0", "createmets_v2.0", "compressaip_v0.0", "storeaip_v0.0",
+                  "assignfileuuids_v0.0", "verifytransfercompliance_v0.0"]
+    am_s = {"T": am_ts}
+    archivematica = [
+        (26, am("INFO", "archivematica.mcp.server.jobs.client:client:run:80") + "Running {j} (package {u})",
+         {**am_s, "j": pick(am_client_jobs), "u": Gen.uuid}),
+        (10, am("INFO", "archivematica.mcp.server.jobs.local:local:run:26") + "Running {j} (package {u})",
+         {**am_s, "j": pick(am_local_jobs), "u": Gen.uuid}),
+        (8, am("INFO", "archivematica.mcp.server.jobs.decisions:decisions:run:76") + "Running {j} (package {u})",
+         {**am_s, "j": pick(am_decisions), "u": Gen.uuid}),
+        (14, am("DEBUG", "archivematica.mcp.server.queues:queues:schedule_job:129") + "Scheduled job {j} ({k} {u}). Current queue size: {n}",
+         {**am_s, "j": Gen.uuid, "k": pick(["Transfer", "SIP", "DIP"]), "u": Gen.uuid, "n": pick(["0", "0", "1", "2", "5", "17"])}),
+        (8, am("DEBUG", "archivematica.mcp.server.queues:queues:queue_next_job:285") + "Released job {j} ({k} {u}). Current queue size: {n}",
+         {**am_s, "j": Gen.uuid, "k": pick(["Transfer", "SIP", "DIP"]), "u": Gen.uuid, "n": pick(["0", "0", "1", "2", "5", "17"])}),
+        (6, am("DEBUG", "archivematica.mcp.server.queues:queues:activate_package:247") + "Marked package {u} as active", {**am_s, "u": Gen.uuid}),
+        (6, am("DEBUG", "archivematica.mcp.server.queues:queues:deactivate_package:260") + "Marked package {u} as inactive", {**am_s, "u": Gen.uuid}),
+        (5, am("DEBUG", "archivematica.mcp.server.queues:queues:await_decision:302") + "Marked job {u} as awaiting a decision", {**am_s, "u": Gen.uuid}),
+        (5, am("DEBUG", "archivematica.mcp.server.queues:queues:decide:324") + "Decision made for job {u} ({c})", {**am_s, "u": Gen.uuid, "c": Gen.uuid}),
+        (4, am("DEBUG", "archivematica.mcp.server.queues:queues:schedule_job:137") + "Not processing next job; {n} packages already active",
+         {**am_s, "n": pick(["1", "2", "4"])}),
+        (5, am("DEBUG", "archivematica.mcp.server.rpc_server:rpc_server:_job_approve_handler:203") + "Approving: {j} {c} {u}",
+         {**am_s, "j": Gen.uuid, "c": Gen.uuid, "u": pick(["1", "1", "2", "5"])}),
+        (4, am("ERROR", "archivematica.mcp.server.rpc_server:rpc_server:wrap:160") + "Exception raised by handler {h}: {e}",
+         {**am_s, "h": draw(lambda g: g.r.choice([("approveTransferByPath", "There is no job awaiting a decision."),
+                                                  ("approveTransferByPath", "Could not find choice for unit"),
+                                                  ("getUnitStatus", "Unit not found"),
+                                                  ("approvePartialReingest", f'There is no "Reingest AIP" job awaiting a decision for SIP {g.uuid()}')])),
+          "e": then(1)}),
+        (18, am("DEBUG", "archivematica.mcp.client.gearman:gearman:handle_job:91") + "Gearman job request {u} received for {s}",
+         {**am_s, "u": Gen.uuid, "s": pick(am_scripts)}),
+        (20, "*** RUNNING TASK: {s}***", {"s": pick(am_scripts)}),
+        (22, am("INFO", "archivematica.mcp.client.job:job:log_results:59") + "#<{s}; exit={e}; code={c} uuid={u}",
+         {**am_s, "s": pick(am_scripts), "e": pick(["0", "0", "0", "0", "1"]), "c": pick(["success", "success", "", "error"]), "u": Gen.uuid}),
+        (10, "=============== STDOUT ===============", {}),
+        (10, "=============== END STDERR ===============", {}),
+        (5, am("ERROR", "archivematica.mcp.client.worker:worker:run_task:19") + "*** TASK FAILED: {s}***", {**am_s, "s": pick(am_scripts)}),
+        (3, am("ERROR", "archivematica.mcp.client.gearman:gearman:on_job_exception:109") + "An unhandled exception occurred processing a Gearman job", am_s),
+        (3, am("INFO", "archivematica.mcp.client.gearman:gearman:after_poll:124") + "Gearman Worker exited due to shutdown", am_s),
+        (7, am("WARNING", "django.request:log:log_response:224") + "{r}: {p}",
+         {**am_s, "r": pick(["Not Found", "Not Found", "Unauthorized", "Bad Request"]),
+          "p": lambda g: g.r.choice([f"/api/v2/file/{g.uuid()}/", f"/api/v2/file/{g.uuid()}/download/", "/api/v2/location/",
+                                     f"/api/v2/file/{g.uuid()}/pointer_file/"])}),
+    ]
+
+    # ---------------- ArchivesSpace: backend and indexers ----------------
+    def rb_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us(g)}"
+
+    def aspace_thread(g: Gen) -> str:
+        return str(g.r.randint(2000, 9999))
+
+    def as_path(g: Gen):
+        r = g.r.choice(["2", "3", "4"])
+        return g.r.choice([("GET", f"/repositories/{r}/resources/{g.r.randint(1, 4000)}", "200"),
+                           ("GET", f"/repositories/{r}/archival_objects/{g.r.randint(1, 900000)}", "200"),
+                           ("POST", f"/repositories/{r}/archival_objects/{g.r.randint(1, 900000)}", "200"),
+                           ("GET", f"/repositories/{r}/resources/{g.r.randint(1, 4000)}/tree/root", "200"),
+                           ("POST", f"/users/{g.r.choice(['admin', 'archivist', 'cataloger'])}/login", g.r.choice(["200", "403"])),
+                           ("GET", f"/repositories/{r}/search", "200"),
+                           ("GET", f"/repositories/{r}/digital_objects/{g.r.randint(1, 9000)}", "404")])
+
+    def as_session(g: Gen) -> str:
+        return g.r.choice(["nil", f'#<Session:0x{g.hexs(8)} @id="{g.hexs(64)}", @system_mtime={g.num(1796256000, 1796342399)}, '
+                                  f'@store={{:user=>"{g.r.choice(["admin", "archivist", "cataloger"])}", :login_time=>2026-12-03 {hms(g)} +0000, '
+                                  ':expirable=>true}>'])
+
+    def as_response(g: Gen) -> str:
+        if g.drawn[0] != "200":
+            body = '["{\\"error\\":\\"Access denied\\"}"]' if g.drawn[0] == "403" else '["{\\"error\\":\\"Record not found\\"}"]'
+            return esc('{"Content-Type"=>"application/json", "Cache-Control"=>"private, must-revalidate, max-age=0", '
+                       f'"Content-Length"=>"{len(body) - 4}"}}, {body}')
+        length = g.r.randint(40, 90000)
+        return esc(f'{{"Content-Type"=>"application/json", "Cache-Control"=>"private, must-revalidate, max-age=0", '
+                   f'"Content-Length"=>"{length}"}}, ["{{\\"lock_version\\":{g.r.randint(0, 12)},\\"title\\":\\"'
+                   f'{g.r.choice(["Papers of the Example family", "Minutes, 1921-1934", "Photograph album"])}\\",...'
+                   f'}}"]')
+
+    as_repos = ["Special Collections", "University Archives", "Manuscripts and Rare Books"]
+
+    def rb_log(letter: str, level: str) -> str:
+        return letter + ", [{T} #{pid}] " + level.rjust(5) + " -- : Thread-{th}: "
+
+    as_s = {"T": rb_ts, "pid": pick(["4321", "4322"]), "th": aspace_thread}
+    aspace = [
+        (22, rb_log("D", "DEBUG") + "{m} {p} [session: {s}]", {**as_s, "m": draw(as_path), "p": then(1), "s": lambda g: esc(as_session(g))}),
+        (20, rb_log("D", "DEBUG") + "Responded with [{st}, {r}] in {t}ms",
+         {**as_s, "st": draw(lambda g: (g.r.choice(["200", "200", "200", "200", "404", "403"]),)), "r": as_response, "t": millis}),
+        (12, rb_log("I", "INFO") + "{ix} [2026-12-03 {hh} +0000] ~~~ Indexed {n} of {m} {k} records in repository {rp}",
+         {**as_s, "ix": pick(["Staff Indexer", "PUI Indexer"]), "hh": hms,
+          "n": draw(lambda g: (lambda m: (str(min(m, g.r.choice([25, 25, 100, m]))), str(m)))(g.r.randint(1, 90000))), "m": then(1),
+          "k": pick(["archival_object", "resource", "digital_object", "accession", "agent_person"]), "rp": pick(as_repos)}),
+        (6, rb_log("I", "INFO") + "{ix} [2026-12-03 {hh} +0000] Indexed {n} additional PUI records in repository {rp}",
+         {**as_s, "ix": pick(["PUI Indexer"]), "hh": hms, "n": count, "rp": pick(as_repos)}),
+        (5, rb_log("I", "INFO") + "{ix} [2026-12-03 {hh} +0000] Running index round", {**as_s, "ix": pick(["Staff Indexer", "PUI Indexer"]), "hh": hms}),
+        (5, rb_log("I", "INFO") + "{ix} [2026-12-03 {hh} +0000] Index round complete", {**as_s, "ix": pick(["Staff Indexer", "PUI Indexer"]), "hh": hms}),
+        (4, rb_log("E", "ERROR") + "{ix} [2026-12-03 {hh} +0000] Error during indexing: {e}",
+         {**as_s, "ix": pick(["Staff Indexer", "PUI Indexer"]), "hh": hms,
+          "e": pick(["Connection refused - connect(2) for \"localhost\" port 8983",
+                     "Solr commit failed: 503 Service Unavailable", "Net::ReadTimeout"])}),
+    ]
+
+    # ---------------- Evergreen ILS: osrfsys.log ----------------
+    def eg_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def xid(g: Gen) -> str:
+        return f"{1796256000 + g.r.randint(0, 86399)}{g.r.randint(1000, 99999)}"
+
+    def authtoken(g: Gen) -> str:
+        return g.hexs(32)
+
+    def eg_perl_call(g: Gen):
+        tok = authtoken(g)
+        return g.r.choice([
+            ("open-ils.circ", "open-ils.circ.checkout.full", f'"{tok}", {{"copy_barcode":"{barcode(g)}","patron_id":{g.r.randint(1, 90000)}}}'),
+            ("open-ils.circ", "open-ils.circ.checkin.override", f'"{tok}", {{"copy_barcode":"{barcode(g)}","noop":null}}'),
+            ("open-ils.circ", "open-ils.circ.renew", f'"{tok}", {{"copy_id":{g.r.randint(1, 900000)},"patron_id":{g.r.randint(1, 90000)}}}'),
+            ("open-ils.actor", "open-ils.actor.user.fleshed.retrieve", f'"{tok}", {g.r.randint(1, 90000)}'),
+            ("open-ils.search", "open-ils.search.biblio.multiclass.query",
+             f'{{"limit":10,"offset":0}}, "{g.r.choice(["harry potter", "title:rose", "author:eco", "climate"])} site(BR1) depth(1)", 1'),
+            ("open-ils.auth", "open-ils.auth.authenticate.init", "**PARAMS REDACTED**"),
+            ("open-ils.auth", "open-ils.auth.authenticate.complete", "**PARAMS REDACTED**"),
+        ])
+
+    def eg_c_call(g: Gen):
+        return g.r.choice([
+            ("open-ils.cstore", "open-ils.cstore.direct.actor.user.retrieve", str(g.r.randint(1, 90000))),
+            ("open-ils.cstore", "open-ils.cstore.direct.asset.copy.search", f'{{"barcode":"{barcode(g)}","deleted":"f"}}'),
+            ("open-ils.cstore", "open-ils.cstore.direct.biblio.record_entry.retrieve", str(g.r.randint(1, 900000))),
+            ("open-ils.pcrud", "open-ils.pcrud.search.circ", f'"{authtoken(g)}", {{"usr":{g.r.randint(1, 90000)},"checkin_time":null}}'),
+        ])
+
+    def eg_editor(g: Gen):
+        return g.r.choice([("open-ils.circ", "open-ils.cstore.direct.asset.copy.retrieve", str(g.r.randint(1, 900000))),
+                           ("open-ils.circ", "open-ils.cstore.direct.action.circulation.search", f'{{"target_copy":{g.r.randint(1, 900000)},"checkin_time":null}}'),
+                           ("open-ils.actor", "open-ils.cstore.direct.actor.user.retrieve", str(g.r.randint(1, 90000))),
+                           ("open-ils.actor", "open-ils.cstore.direct.actor.card.search", f'{{"barcode":"{cardnumber(g)}"}}')])
+
+    def eg(level: str, where: str) -> str:
+        return "{T} {svc} [" + level + ":{pid}:" + where + ":{xid}] "
+
+    eg_s = {"T": eg_ts, "pid": pid, "xid": xid}
+    evergreen = [
+        (40, eg("INFO", "Application.pm:159") + "CALL: {s2} {m} {p}",
+         {**eg_s, "svc": draw(lambda g: (lambda c: (c[0], c[0], c[1], esc(c[2])))(eg_perl_call(g))), "s2": then(1), "m": then(2), "p": then(3)}),
+        (30, eg("INFO", "osrf_application.c:1048") + "CALL: {s2} {m} {p}",
+         {**eg_s, "svc": draw(lambda g: (lambda c: (c[0], c[0], c[1], esc(c[2])))(eg_c_call(g))), "s2": then(1), "m": then(2), "p": then(3)}),
+        (18, eg("INFO", "osrf_application.c:1052") + "Message processing duration {d}",
+         {**eg_s, "svc": pick(["open-ils.cstore", "open-ils.pcrud"]), "d": lambda g: f"{g.r.uniform(0.0001, 3):.6f}"}),
+        (22, eg("INFO", "CStoreEditor.pm:137") + "editor[{x}] request en-US {m} {p}",
+         {**eg_s, "svc": draw(lambda g: (lambda c: (c[0], c[1], esc(c[2])))(eg_editor(g))), "x": pick(["0|0", "1|0", "0|1", "1|1"]),
+          "m": then(1), "p": then(2)}),
+        (10, eg("ACT", "oils_auth_internal.c:207") + "successful login: username={u}, authtoken={t}, workstation={w}",
+         {**eg_s, "svc": pick(["open-ils.auth_internal"]), "u": pick(["circ1", "br2-staff", "jsmith", "admin"]), "t": authtoken,
+          "w": pick(["BR1-circ-01", "BR1-circ-02", "BR2-desk", "(none)"])}),
+        (6, eg("WARN", "oils_auth.c:1080") + "Login failed for user {u}: password did not match",
+         {**eg_s, "svc": pick(["open-ils.auth"]), "u": pick(["circ1", "br2-staff", "jsmith", "admin"])}),
+        (4, eg("ERR ", "Application.pm:660") + "Session Error: router@private.localhost/{d} IS NOT CONNECTED TO THE NETWORK!!!",
+         {**eg_s, "svc": pick(["open-ils.circ", "open-ils.actor"]), "d": pick(["open-ils.cstore", "open-ils.storage", "open-ils.search"])}),
+        (5, eg("ERR ", "osrf_app_session.c:1164") + "Timeout waiting for response from {d}",
+         {**eg_s, "svc": pick(["open-ils.pcrud", "open-ils.cstore"]), "d": pick(["open-ils.cstore", "open-ils.storage"])}),
+    ]
+
+    # ---------------- VuFind ----------------
+    def vf_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}+00:00"
+
+    def solr_url(g: Gen) -> str:
+        q = g.r.choice(["harry+potter", "climate+change", "%22name+of+the+rose%22", "id%3A%22" + g.num(100000, 9999999) + "%22", "%2A%3A%2A"])
+        return (f"http://localhost:8983/solr/{g.r.choice(['biblio', 'biblio', 'authority'])}/select?fl=%2A&wt=json&json.nl=arrarr"
+                f"&q={q}&qt=edismax&rows={g.r.choice(['20', '20', '0', '1'])}&start={g.r.choice(['0', '0', '20'])}&facet=true")
+
+    def ils_url(g: Gen) -> str:
+        return g.r.choice([f"https://koha.example.org/api/v1/contrib/kohasuomi/availability/biblios/{g.r.randint(1, 900000)}/search",
+                           f"https://koha.example.org/api/v1/patrons/{g.r.randint(1, 90000)}/holds",
+                           f"https://koha.example.org/api/v1/checkouts?patron_id={g.r.randint(1, 90000)}"])
+
+    vufind = [
+        (22, "{T} DEBUG (7): => {m} {u}",
+         {"T": vf_ts, "m": draw(lambda g: g.r.choice([("GET", solr_url(g))] * 3 + [("POST", solr_url(g).split("?")[0])])), "u": then(1)}),
+        (20, "{T} DEBUG (7): <= {c} {r}", {"T": vf_ts, "c": draw(lambda g: g.r.choice([("200", "OK")] * 6 + [("400", "Bad Request"), ("500", "Server Error")])),
+                                          "r": then(1)}),
+        (7, "{T} ERR (3): VuFind\\ILS\\Driver\\KohaRest: {m} request for '{u}' with contents '{b}' failed: {c}: {r}",
+         {"T": vf_ts, "m": pick(["GET", "POST"]), "u": ils_url, "b": pick(["", "", '{"pickup_library_id":"CPL"}']),
+          "c": draw(lambda g: g.r.choice([("500", "Internal Server Error"), ("401", "Unauthorized"), ("503", "Service Unavailable")])),
+          "r": then(1)}),
+        (5, "{T} ERR (3): VuFind\\ILS\\Driver\\Folio: Unexpected error response; code: {c}, body: {b}",
+         {"T": vf_ts, "c": pick(["401", "422", "500"]),
+          "b": pick(["Token missing, access requires permission: circulation.requests.item.post", "Invalid token",
+                     "Cannot check out item that already has an open loan"])}),
+    ]
+
+    return koha_web + koha_sip + zebra + dspace + fedora + archivematica + aspace + evergreen + vufind
+
+
+def automotive_events() -> list[tuple[float, str, dict]]:
+    """In-vehicle and vehicle-fleet software as its developers and fleet operators log it: COVESA DLT
+    (dlt-daemon's internal messages and applications' verbose messages, vsomeip's among them, as
+    dlt-receive -a prints them: storage time, the 0.1 ms timestamp, the message counter, the ECU,
+    application and context ids, type, level, mode and argument count), vsomeip 3 (the routing manager and
+    its applications on the console: start-up, offers, requests, subscriptions with their acknowledgements,
+    availability, endpoint errors), the Eclipse Kuksa databroker (Rust tracing), the kernel's SocketCAN
+    drivers reporting bus errors in the journal, openpilot (the console lines of manager, pandad,
+    controlsd, plannerd, the MPC planners and athenad, its events as JSON), RAUC (the service in the
+    journal), SWUpdate (its console notifier, with suricatta polling hawkBit), the Mender 3 client (logrus
+    lines in the journal) and Eclipse hawkBit (the update server's Spring Boot console with its DDI
+    controller lines). Written blind for the twenty-eighth issue-15 pass: before reading the engine or
+    any failure analysis; 134 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def us6(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    clock: dict[str, str] = {}
+
+    def journal_ts(g: Gen) -> str:
+        clock["hms"] = hms(g)
+        return f"Dec 03 {clock['hms']}"
+
+    def pid(g: Gen) -> str:
+        return g.num(180, 4800)
+
+    def jlist(pool: list[str]):
+        # a Python list as json.dumps prints it
+        def f(g: Gen) -> str:
+            return json.dumps(g.r.sample(pool, g.r.choice([1, 1, 1, 2, 3])))
+        return f
+
+    def jlist0(pool: list[str]):
+        def f(g: Gen) -> str:
+            return json.dumps(g.r.sample(pool, g.r.choice([0, 0, 1, 2])))
+        return f
+
+    hosts = ["hpc-a", "hpc-b", "tcu"]
+
+    # ---------------- vsomeip identifiers ----------------
+    vs_apps = [("0100", "someipd"), ("0101", "climate-ctrl"), ("0102", "seat-service"), ("1313", "hmi-client"),
+               ("1200", "diag-gw"), ("0103", "vehicle-state")]
+    vs_services = [("1101", "0001", "0001", "8001"), ("1101", "0001", "0002", "8005"), ("1205", "0001", "0010", "8010"),
+                   ("2300", "0001", "0001", "8001"), ("2300", "0002", "0001", "8001"), ("3101", "0001", "0003", "8020"),
+                   ("f0a0", "0001", "0001", "8100")]
+
+    def vs_cid(g: Gen) -> str:
+        return g.r.choice(vs_apps)[0]
+
+    def vs_app(g: Gen):
+        return g.r.choice(vs_apps)
+
+    def vs_svc(g: Gen):
+        s, i, e, v = g.r.choice(vs_services)
+        return s, i, e, g.r.choice([v, v, "ffff"]), str(g.r.choice([1, 1, 1, 2])), g.r.choice(["0", "0", "1"])
+
+    def vs_req(g: Gen):
+        s, i, _, _ = g.r.choice(vs_services)
+        mj, mn = g.r.choice([("255", "4294967295"), ("255", "4294967295"), ("1", "0"), ("1", "4294967295")])
+        return s, i, mj, mn
+
+    vs_ver = ["3.4.10", "3.4.10", "3.3.8"]
+
+    def vs_time(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{us6(g)}"
+
+    vs = {"T": vs_time}
+    svc = {"s": draw(vs_svc), "i": then(1), "e": then(2), "v": then(3), "mj": then(4), "mn": then(5)}
+    boolv = pick(["true", "false"])
+
+    def vs_line(level: str, text: str) -> str:
+        return "{T} [" + level + "] " + text
+
+    vsomeip = [
+        (5, vs_line("info", 'Using configuration file: "{f}".'),
+         {**vs, "f": pick(["/etc/vsomeip/vsomeip.json", "/etc/vsomeip/vsomeip-routing.json", "/opt/vehicle/etc/someip/app.json"])}),
+        (5, vs_line("info", "Parsed vsomeip configuration in {n}ms"), {**vs, "n": lambda g: g.num(0, 40)}),
+        (5, vs_line("info", "Default configuration module loaded."), vs),
+        (6, vs_line("info", 'Initializing vsomeip ({ver}) application "{a}".'), {**vs, "ver": pick(vs_ver), "a": lambda g: vs_app(g)[1]}),
+        (5, vs_line("info", "Instantiating routing manager [Host]."), vs),
+        (6, vs_line("info", "Instantiating routing manager [Proxy]."), vs),
+        (5, vs_line("info", "Service Discovery enabled. Trying to load module."), vs),
+        (5, vs_line("info", "Service Discovery module loaded."), vs),
+        (4, vs_line("info", "Service Discovery disabled. Using static routing information."), vs),
+        (6, vs_line("info", "Client [{c}] routes unicast:{u}, netmask:{m}"),
+         {**vs, "c": vs_cid, "u": pick(["192.168.10.2", "192.168.10.3", "127.0.0.1"]), "m": pick(["255.255.255.0"])}),
+        (6, vs_line("info", "Application({a}, {c}) is initialized ({n}, {m})."),
+         {**vs, "a": draw(lambda g: vs_app(g)[::-1]), "c": then(1), "n": pick(["11", "16"]), "m": pick(["100", "100", "50"])}),
+        (6, vs_line("info", 'Starting vsomeip application "{a}" ({c}) using {n} threads I/O nice {p}'),
+         {**vs, "a": draw(lambda g: vs_app(g)[::-1]), "c": then(1), "n": pick(["2", "2", "4"]), "p": pick(["255", "0"])}),
+        (4, vs_line("info", 'Stopping vsomeip application "{a}" ({c}).'), {**vs, "a": draw(lambda g: vs_app(g)[::-1]), "c": then(1)}),
+        (5, vs_line("info", "Watchdog is disabled!"), vs),
+        (6, vs_line("info", 'Network interface "{i}" state changed: {s}'), {**vs, "i": pick(["eth0", "eth0.10", "vlan73"]), "s": pick(["up", "up", "down"])}),
+        (8, vs_line("info", "SOME/IP routing ready."), vs),
+        (10, vs_line("info", "vSomeIP {ver} | ({net})"), {**vs, "ver": pick(vs_ver), "net": pick(["default", "vsomeip"])}),
+        (10, vs_line("info", "Application/Client {c} is registering."), {**vs, "c": vs_cid}),
+        (10, vs_line("info", "Application/Client {c} ({a}) is registered."), {**vs, "c": draw(vs_app), "a": then(1)}),
+        (6, vs_line("info", "Application/Client {c} is deregistering."), {**vs, "c": vs_cid}),
+        (40, vs_line("info", "OFFER({c}): [{s}.{i}:{mj}.{mn}] ({q})"), {**vs, **svc, "c": vs_cid, "q": boolv}),
+        (10, vs_line("info", "STOP OFFER({c}): [{s}.{i}:{mj}.{mn}] ({q})"), {**vs, **svc, "c": vs_cid, "q": boolv}),
+        (30, vs_line("info", "REQUEST({c}): [{s}.{i}:{mj}.{mn}]"),
+         {**vs, "c": vs_cid, "s": draw(vs_req), "i": then(1), "mj": then(2), "mn": then(3)}),
+        (8, vs_line("info", "RELEASE({c}): [{s}.{i}]"), {**vs, **svc, "c": vs_cid}),
+        (50, vs_line("info", "SUBSCRIBE({c}): [{s}.{i}.{e}:{v}:{mj}]"), {**vs, **svc, "c": vs_cid}),
+        (12, vs_line("info", "UNSUBSCRIBE({c}): [{s}.{i}.{e}.{v}]"), {**vs, **svc, "c": vs_cid}),
+        (45, vs_line("info", "SUBSCRIBE ACK({c}): [{s}.{i}.{e}.{v}]"), {**vs, **svc, "c": vs_cid}),
+        (8, vs_line("info", "SUBSCRIBE NACK({c}): [{s}.{i}.{e}.{v}]"), {**vs, **svc, "c": vs_cid}),
+        (20, vs_line("info", "REGISTER EVENT({c}): [{s}.{i}.{v}:is_provider={p}]"), {**vs, **svc, "c": vs_cid, "p": boolv}),
+        (35, vs_line("info", "ON_AVAILABLE({c}): [{s}.{i}:{mj}.{mn}]"), {**vs, **svc, "c": vs_cid}),
+        (14, vs_line("info", "ON_UNAVAILABLE({c}): [{s}.{i}:{mj}.{mn}]"), {**vs, **svc, "c": vs_cid}),
+        (6, vs_line("info", "Avoid trigger SD find-service message for local service/instance/major/minor: {s}/{i}/{mj}/{mn}"),
+         {**vs, **svc}),
+        (6, vs_line("error", "local_client_endpoint::connect: Couldn't connect to: {p} ({e})"),
+         {**vs, "p": pick(["/tmp/vsomeip-0", "/tmp/vsomeip-0", "/tmp/vsomeip-0100"]),
+          "e": pick(["Connection refused / 111", "No such file or directory / 2"])}),
+    ]
+
+    # ---------------- COVESA DLT: dlt-receive -a ----------------
+    # "YYYY/MM/DD HH:MM:SS.uuuuuu %10u %.3d ECU APID CTID log level V noar [payload]", ids padded with '-'
+    def dlt_time(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}.{us6(g)}"
+
+    def dlt_tmsp(g: Gen) -> str:
+        return f"{g.r.choice([g.r.randint(20000, 999999), g.r.randint(1000000, 99999999), g.r.randint(100000000, 3000000000)]):>10}"
+
+    def dlt_cnt(g: Gen) -> str:
+        return f"{g.r.randint(0, 255):03d}"
+
+    dlt = {"DT": dlt_time, "TM": dlt_tmsp, "MC": dlt_cnt, "ECU": pick(["ECU1", "HPC1", "ZCU1"])}
+
+    def dlt_line(apid: str, ctid: str, level: str, noar: str, payload: str) -> str:
+        return "{DT} {TM} {MC} {ECU} " + apid + " " + ctid + " log " + level + " V " + noar + " [" + payload + "]"
+
+    dlt_apps = [("SYS", "DLT System Manager"), ("LOG", "Test Application for Logging"), ("NSM", "Node State Manager"),
+                ("VHAL", "Vehicle HAL"), ("SOME", "vSomeIP routing manager"), ("OTA", "OTA update agent"),
+                ("HMI", "HMI main application"), ("DIAG", "Diagnostic server")]
+    dlt_ctxs = [("MGR", "System Manager"), ("JOUR", "Journal Adapter"), ("TEST", "Test Context for Logging"),
+                ("VSIP", "vSomeIP Context"), ("MAIN", "Main context"), ("PROP", "Property events"),
+                ("CAN", "CAN signal gateway")]
+
+    def dlt_app(g: Gen):
+        a, d = g.r.choice(dlt_apps)
+        return a, g.num(200, 6000), d
+
+    def dlt_ctx(g: Gen):
+        c, d = g.r.choice(dlt_ctxs)
+        return c, g.r.choice(dlt_apps)[0], d
+
+    def vs_apid(g: Gen) -> str:
+        return g.r.choice(["SOME", "VHAL", "HMI-"])
+
+    vsd = {**dlt, "a": vs_apid}
+
+    dlt_events = [
+        (6, dlt_line("DA1-", "DC1-", "info", "1", "Daemon launched. Starting to output traces..."), dlt),
+        (22, dlt_line("DA1-", "DC1-", "info", "1", "ApplicationID '{a}' registered for PID {p}, Description={d}"),
+         {**dlt, "a": draw(dlt_app), "p": then(1), "d": then(2)}),
+        (10, dlt_line("DA1-", "DC1-", "info", "1", "Unregistered ApplicationID '{a}'"), {**dlt, "a": lambda g: g.r.choice(dlt_apps)[0]}),
+        (34, dlt_line("DA1-", "DC1-", "info", "1", "ContextID '{c}' registered for ApplicationID '{a}', Description={d}"),
+         {**dlt, "c": draw(dlt_ctx), "a": then(1), "d": then(2)}),
+        (12, dlt_line("DA1-", "DC1-", "info", "1", "Unregistered ContextID '{c}' for ApplicationID '{a}'"),
+         {**dlt, "c": draw(dlt_ctx), "a": then(1)}),
+        (9, dlt_line("DA1-", "DC1-", "info", "1", "New client connection #{n} established, Total Clients : {t}"),
+         {**dlt, "n": lambda g: g.num(5, 40), "t": pick(["1", "1", "2", "3"])}),
+        (8, dlt_line("DA1-", "DC1-", "info", "1", "Client connection #{n} closed. Total Clients : {t}"),
+         {**dlt, "n": lambda g: g.num(5, 40), "t": pick(["0", "0", "1", "2"])}),
+        # vsomeip applications logging through DLT: one string argument each
+        (18, dlt_line("{a}", "VSIP", "info", "1", "OFFER({c}): [{s}.{i}:{mj}.{mn}] ({q})"), {**vsd, **svc, "c": vs_cid, "q": boolv}),
+        (16, dlt_line("{a}", "VSIP", "info", "1", "SUBSCRIBE ACK({c}): [{s}.{i}.{e}.{v}]"), {**vsd, **svc, "c": vs_cid}),
+        (14, dlt_line("{a}", "VSIP", "info", "1", "ON_AVAILABLE({c}): [{s}.{i}:{mj}.{mn}]"), {**vsd, **svc, "c": vs_cid}),
+        (7, dlt_line("{a}", "VSIP", "info", "1", "ON_UNAVAILABLE({c}): [{s}.{i}:{mj}.{mn}]"), {**vsd, **svc, "c": vs_cid}),
+        (6, dlt_line("{a}", "VSIP", "info", "1", "vSomeIP {ver} | ({net})"), {**vsd, "ver": pick(vs_ver), "net": pick(["default", "vsomeip"])}),
+        (5, dlt_line("{a}", "VSIP", "error", "1", "local_client_endpoint::connect: Couldn't connect to: {p} ({e})"),
+         {**vsd, "p": pick(["/tmp/vsomeip-0", "/tmp/vsomeip-0100"]), "e": pick(["Connection refused / 111", "No such file or directory / 2"])}),
+    ]
+
+    # ---------------- Eclipse Kuksa databroker (tracing-subscriber fmt) ----------------
+    def kuksa_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us6(g)}Z"
+
+    kz = {"T": kuksa_ts}
+    kuksa = [
+        (4, "{T}  INFO databroker: Init logging from RUST_LOG (environment variable not found)", kz),
+        (4, "{T}  INFO databroker: Starting Kuksa Databroker {v}", {**kz, "v": pick(["0.4.4", "0.5.0"])}),
+        (5, "{T}  INFO databroker: Populating metadata from file '{f}'",
+         {**kz, "f": pick(["/vss/vss_release_4.0.json", "/etc/kuksa/vss_release_4.0.json", "/etc/kuksa/overlay.json"])}),
+        (4, "{T}  WARN databroker: TLS is not enabled. Default behavior of accepting insecure connections when TLS is not configured "
+            "may change in the future! Please use --insecure to explicitly enable this behavior.", kz),
+        (4, "{T}  WARN databroker: Authorization is not enabled.", kz),
+        (4, "{T}  INFO databroker::grpc::server: Listening on {a}", {**kz, "a": pick(["0.0.0.0:55555", "127.0.0.1:55555", "[::]:55555"])}),
+        (4, "{T}  INFO databroker::grpc::server: TLS is not enabled", kz),
+        (4, "{T}  INFO databroker::grpc::server: Authorization is not enabled.", kz),
+    ]
+
+    # ---------------- SocketCAN drivers in the journal ----------------
+    can_devs = [("mcp251xfd", "spi0.0", "can0"), ("mcp251xfd", "spi1.0", "can1"), ("flexcan", "2090000.can", "can0"),
+                ("m_can_platform", "4400e000.can", "can2")]
+
+    def can_dev(g: Gen) -> str:
+        d, b, i = g.r.choice(can_devs)
+        return f"{d} {b} {i}"
+
+    kern = {"T": journal_ts, "H": pick(hosts)}
+    can = [
+        (12, "{T} {H} kernel: {d}: bus-off", {**kern, "d": can_dev}),
+        (6, "{T} {H} kernel: {d}: Error while restarting", {**kern, "d": can_dev}),
+        (8, "{T} {H} kernel: {d}: CRC read error at address 0x{a} (length={n}, data={x}, CRC=0x{c}) retrying.",
+         {**kern, "d": lambda g: f"mcp251xfd spi{g.r.randint(0, 1)}.0 can{g.r.randint(0, 1)}",
+          "a": lambda g: g.r.choice(["0010", "0070", "0074", "0400"]) if g.r.random() < 0.5 else f"0{g.r.randint(0x40, 0xbf):02x}0",
+          "n": pick(["4", "8", "12"]), "x": lambda g: " ".join(g.hexs(2) for _ in range(g.r.choice([4, 8]))), "c": lambda g: g.hexs(4)}),
+        (5, "{T} {H} kernel: IPv6: ADDRCONF(NETDEV_CHANGE): {i}: link becomes ready", {**kern, "i": pick(["can0", "can1", "can2"])}),
+        (4, "{T} {H} kernel: can: controller area network core", kern),
+    ]
+
+    # ---------------- openpilot (console: swaglog messages; events as JSON) ----------------
+    op_py = ["selfdrive.controls.controlsd", "selfdrive.controls.plannerd", "selfdrive.controls.radard", "selfdrive.car.card",
+             "selfdrive.locationd.paramsd", "system.athena.athenad", "selfdrive.monitoring.dmonitoringd"]
+    op_native = ["camerad", "modeld", "loggerd", "ui", "sensord", "pandad", "locationd"]
+    op_names = ["controlsd", "plannerd", "radard", "card", "paramsd", "modeld", "camerad", "loggerd", "ui"]
+    op_services = ["carState", "modelV2", "radarState", "liveCalibration", "driverMonitoringState", "longitudinalPlan",
+                   "deviceState", "pandaStates", "liveParameters", "cameraOdometry"]
+
+    def panda_serial(g: Gen) -> str:
+        return g.r.choice(["1d0002000c51303136383232", "3b0030000e51313638373534", "240037000f51303136383232"])
+
+    def fw_sig(g: Gen) -> str:
+        return g.hexs(16)
+
+    def op_fn(g: Gen) -> str:
+        seg = f"{g.hexs(8)}--{g.hexs(10)}--{g.r.randint(0, 60)}"
+        return g.r.choice([f"/data/media/0/realdata/{seg}/qlog", f"/data/media/0/realdata/{seg}/qcamera.ts",
+                           f"/data/media/0/realdata/{seg}/rlog", f"/data/media/0/realdata/{seg}/fcamera.hevc"])
+
+    def op_sz(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(80000, 900000), g.r.randint(1000000, 60000000)]))
+
+    def net_type(g: Gen):
+        return g.r.choice([("1", "false"), ("1", "false"), ("2", "true"), ("4", "true")])
+
+    def jsonrpc(g: Gen) -> str:
+        i = g.r.randint(0, 400)
+        return esc(g.r.choice([
+            '{"method": "getMessage", "params": {"service": "deviceState", "timeout": 5000}, "jsonrpc": "2.0", "id": ' + str(i) + '}',
+            '{"method": "listUploadQueue", "jsonrpc": "2.0", "id": ' + str(i) + '}',
+            '{"method": "getNetworkType", "jsonrpc": "2.0", "id": ' + str(i) + '}',
+            '{"method": "getPublicKey", "jsonrpc": "2.0", "id": ' + str(i) + '}',
+            '{"method": "uploadFilesToUrls", "params": {"files_data": [{"fn": "' + g.hexs(8) + '--' + g.hexs(10) + '--3/qlog.bz2"}]}, "jsonrpc": "2.0", "id": ' + str(i) + '}',
+        ]))
+
+    openpilot = [
+        (10, "starting python {m}", {"m": pick(op_py)}),
+        (10, "starting process {n}", {"n": pick(op_native)}),
+        (8, "killing {n}", {"n": pick(op_names)}),
+        (8, "{n} is dead with {r}", {"n": pick(op_names), "r": pick(["0", "0", "-9", "-15", "1", "-11"])}),
+        (4, "unkillable process {n} failed to exit! rebooting in 15 if it doesn't die", {"n": pick(op_names)}),
+        (6, "Watchdog timeout for {n} (exitcode {c}) restarting (started={s})",
+         {"n": pick(["controlsd", "ui", "modeld", "card"]), "c": pick(["None", "None", "-9", "1"]), "s": pick(["True", "False"])}),
+        (5, "manager start", {}),
+        (5, "Shutting down manager - {p} set", {"p": pick(["DoReboot", "DoReboot", "DoShutdown", "DoUninstall"])}),
+        (5, "{n} panda(s) found, connecting - {s}",
+         {"n": draw(lambda g: (lambda lst: (str(len(lst)), str(lst)))(g.r.sample(["1d0002000c51303136383232", "3b0030000e51313638373534"], g.r.choice([1, 1, 2])))),
+          "s": then(1)}),
+        (5, "Panda {s} connected, version: {v}, signature {a}, expected {b}",
+         {"s": panda_serial, "v": pick(["2", "2", "3"]), "a": fw_sig, "b": fw_sig}),
+        (4, "Panda firmware out of date, update required", {}),
+        (4, "Done flashing", {}),
+        (5, "controlsd is waiting for CarParams", {}),
+        (5, "plannerd is waiting for CarParams", {}),
+        (5, "plannerd got CarParams: {c}", {"c": pick(["toyota", "honda", "hyundai", "volkswagen"])}),
+        (14, '{{"event": "commIssue", "invalid": {i}, "not_alive": {a}, "not_freq_ok": {f}, "error": true}}',
+         {"i": jlist0(op_services), "a": jlist0(op_services), "f": jlist(op_services)}),
+        (6, '{{"event": "process_not_running", "not_running": {n}, "error": true}}', {"n": jlist(op_names)}),
+        (8, "Long mpc reset, solution_status: {s}", {"s": pick(["1", "2", "3", "4"])}),
+        (5, "Lateral mpc - nan: True", {}),
+        (6, '{{"event": "athenad.main.connected_ws", "ws_uri": "{u}"}}',
+         {"u": lambda g: f"wss://athena.comma.ai/ws/v2/{g.hexs(16)}"}),
+        (8, '{{"event": "athena.upload_handler.upload_start", "fn": "{f}", "sz": {s}, "network_type": {n}, "metered": {m}, "retry_count": {r}}}',
+         {"f": op_fn, "s": op_sz, "n": draw(net_type), "m": then(1), "r": pick(["0", "0", "0", "1", "2"])}),
+        (7, '{{"event": "athena.upload_handler.success", "fn": "{f}", "sz": {s}, "network_type": {n}, "metered": {m}}}',
+         {"f": op_fn, "s": op_sz, "n": draw(net_type), "m": then(1)}),
+        (5, '{{"event": "athena.upload_handler.retry", "status_code": {c}, "fn": "{f}", "sz": {s}, "network_type": {n}, "metered": {m}}}',
+         {"c": pick(["500", "502", "503", "403"]), "f": op_fn, "s": op_sz, "n": draw(net_type), "m": then(1)}),
+        (8, "athena.jsonrpc_handler.call_method {d}", {"d": jsonrpc}),
+    ]
+
+    # ---------------- RAUC (the service in the journal) ----------------
+    rauc_bundles = ["/data/update/vehicle-os-2026.12.1.raucb", "/run/media/usb0/update.raucb", "/data/ota/hpc-rootfs-5.3.0.raucb"]
+    rauc_slots = [("rootfs.0", "A"), ("rootfs.1", "B")]
+    rauc_signers = ["O = Example Motors, CN = Example Motors Release-1", "O = Example Motors, CN = Example Motors Development-1"]
+
+    def rauc_slot(g: Gen):
+        return g.r.choice(rauc_slots)
+
+    rj = {"T": journal_ts, "H": pick(hosts), "P": pid}
+
+    def rauc_step(step: str) -> str:
+        return "{T} {H} rauc[{P}]: installing {b}: " + step
+
+    rb = {**rj, "b": pick(rauc_bundles)}
+    rauc = [
+        (6, "{T} {H} rauc[{P}]: Booted into {s} ({n})", {**rj, "s": draw(rauc_slot), "n": then(1)}),
+        (5, "{T} {H} rauc[{P}]: rauc mark: marked slot {s} as good", {**rj, "s": lambda g: rauc_slot(g)[0]}),
+        (5, rauc_step("started"), rb),
+        (5, rauc_step("Checking and mounting bundle..."), rb),
+        (5, "{T} {H} rauc[{P}]: Verified detached signature by '{s}'", {**rj, "s": pick(rauc_signers)}),
+        (5, "{T} {H} rauc[{P}]: Mounting bundle '{b}' to '{m}'", {**rb, "m": pick(["/run/rauc/bundle"])}),
+        (5, rauc_step("Determining slot states..."), rb),
+        (5, rauc_step("Determining target install group..."), rb),
+        (5, rauc_step("Updating slots..."), rb),
+        (5, rauc_step("Checking slot {s}"), {**rb, "s": pick(["rootfs.0", "rootfs.1", "appfs.0", "appfs.1"])}),
+        (6, rauc_step("Copying image to {s}"), {**rb, "s": pick(["rootfs.0", "rootfs.1", "appfs.0", "appfs.1"])}),
+        (5, rauc_step("All slots updated"), rb),
+        (5, rauc_step("finished"), rb),
+        (5, rauc_step("succeeded"), rb),
+        (4, rauc_step("failed: {e}"),
+         {**rb, "e": pick(["signature verification failed: Verify error:unable to get local issuer certificate",
+                           "Failed mounting bundle: failed to load dm table: Invalid argument",
+                           "Installation error: Failed updating slot rootfs.1: failed to copy image: No space left on device"])}),
+    ]
+
+    # ---------------- SWUpdate (console notifier) ----------------
+    def swu(level: str, state: str, text: str) -> str:
+        return "[" + level + "] : SWUPDATE " + state + " " + text
+
+    sw_images = [("rootfs.ext4.gz", "/dev/mmcblk0p3", "raw"), ("rootfs.ext4.gz", "/dev/mmcblk0p2", "raw"),
+                 ("app.tar.zst", "/dev/mmcblk0p5", "archive"), ("u-boot.img", "/dev/mtd1", "flash")]
+    swupdate = [
+        (4, swu("INFO ", "running :", " [main] : Running on {b} Revision {r}"), {"b": pick(["hpc-imx8", "tcu-imx6ull"]), "r": pick(["1.0", "2.1"])}),
+        (4, swu("TRACE", "running :", " [network_initializer] : Main loop daemon"), {}),
+        (5, swu("INFO ", "started :", " Software Update started !"), {}),
+        (5, swu("TRACE", "running :", " [extract_file_to_tmp] : Found file"), {}),
+        (5, swu("TRACE", "running :", " [extract_file_to_tmp] : \tfilename {f}"), {"f": pick(["sw-description", "sw-description.sig"])}),
+        (5, swu("TRACE", "running :", " [extract_file_to_tmp] : \tsize {n}"), {"n": lambda g: g.num(700, 9000)}),
+        (5, swu("TRACE", "running :", " [get_common_fields] : Version {v}"), {"v": pick(["2026.12.1", "2026.11.3", "5.3.0"])}),
+        (6, swu("TRACE", "running :", " [parse_images] : Found Image: {i} in device : {d} for handler {h} (installed from stream)"),
+         {"i": draw(lambda g: g.r.choice(sw_images)), "d": then(1), "h": then(2)}),
+        (6, swu("TRACE", "running :", " [install_single_image] : Found installer for stream {i} {h}"),
+         {"i": draw(lambda g: g.r.choice(sw_images)), "h": then(2)}),
+        (5, swu("INFO ", "running :", " Installation in progress"), {}),
+        (5, swu("TRACE", "running :", " [execute_shell_script] : Calling shell script {s} {p}: return with {r}"),
+         {"s": pick(["/tmp/scripts/update.sh", "/tmp/scripts/switch-bank.sh"]), "p": pick(["preinst", "postinst"]), "r": pick(["0", "0", "0", "1"])}),
+        (5, swu("INFO ", "successful !", "SWUPDATE successful !"), {}),
+        (5, swu("ERROR", "failed [0]", "ERROR {f} : {fn} : {ln} : {m}"),
+         {"f": draw(lambda g: g.r.choice([("core/cpio_utils.c", "__swupdate_copy", "552", "HASH mismatch : " + g.hexs(64) + " <--> " + g.hexs(64)),
+                                           ("handlers/raw_handler.c", "install_raw_image", "142", "Device /dev/mmcblk0p3 cannot be opened: No such file or directory"),
+                                           ("corelib/channel_curl.c", "channel_log_effective_url", "1007", "Channel operation returned HTTP error code 404.")])),
+          "fn": then(1), "ln": then(2), "m": then(3)}),
+        (10, swu("DEBUG", "running :", " [suricatta_wait] : Sleeping for {n} seconds."), {"n": pick(["45", "45", "300", "3600"])}),
+        (4, swu("INFO ", "successful !", "Update successful, executing post-update actions."), {}),
+    ]
+
+    # ---------------- Mender 3 client (logrus in the journal) ----------------
+    mender_states = [("idle", "Idle", "check-wait", "Idle"), ("check-wait", "Idle", "update-check", "Sync"),
+                     ("check-wait", "Idle", "inventory-update", "Sync"), ("inventory-update", "Sync", "check-wait", "Idle"),
+                     ("update-check", "Sync", "check-wait", "Idle"), ("update-check", "Sync", "update-fetch", "Download_Enter"),
+                     ("update-fetch", "Download_Enter", "update-store", "Download"),
+                     ("update-store", "Download", "update-after-store", "Download_Leave"),
+                     ("update-after-store", "Download_Leave", "update-install", "ArtifactInstall"),
+                     ("update-install", "ArtifactInstall", "reboot", "ArtifactReboot_Enter"),
+                     ("after-reboot", "ArtifactReboot_Leave", "update-verify-reboot", "ArtifactReboot"),
+                     ("update-verify-reboot", "ArtifactReboot", "update-commit", "ArtifactCommit_Enter"),
+                     ("update-commit", "ArtifactCommit_Enter", "update-status-report", "none")]
+
+    def mender_time(g: Gen) -> str:
+        # logrus' own time, the journal's second
+        return f"2026-12-03T{clock['hms']}Z"
+
+    def mline(level: str, msg: str) -> str:
+        return '{T} {H} mender[{P}]: time="{MT}" level=' + level + ' msg="' + msg + '"'
+
+    mender_status_errors = [
+        'Put \\"https://fleet.example-motors.com/api/devices/v1/deployments/device/deployments/{d}/status\\": '
+        'dial tcp: lookup fleet.example-motors.com on 127.0.0.53:53: no such host',
+        'Put \\"https://fleet.example-motors.com/api/devices/v1/deployments/device/deployments/{d}/status\\": '
+        'context deadline exceeded (Client.Timeout exceeded while awaiting headers)']
+    mn = {"T": journal_ts, "H": pick(hosts), "P": pid, "MT": mender_time}
+    mender = [
+        (4, mline("info", "Loaded configuration file: {f}"), {**mn, "f": pick(["/etc/mender/mender.conf", "/var/lib/mender/mender.conf"])}),
+        (4, mline("info", "Running Mender client version: {v}"), {**mn, "v": pick(["3.5.2", "3.4.0"])}),
+        (40, mline("info", "State transition: {a} [{b}] -> {c} [{d}]"),
+         {**mn, "a": draw(lambda g: g.r.choice(mender_states)), "b": then(1), "c": then(2), "d": then(3)}),
+        (6, mline("info", "Device unauthorized; attempting reauthorization"), mn),
+        (6, mline("info", "successfully received new authorization data"), mn),
+        (6, mline("info", "Correct request for getting image from: {u} [name: {n}; devices: [{d}]]"),
+         {**mn, "u": lambda g: f"https://s3.eu-central-1.amazonaws.com/fleet-artifacts/{g.uuid()}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=86400",
+          "n": pick(["vehicle-os-2026.12.1", "hpc-rootfs-5.3.0"]), "d": pick(["hpc-imx8", "tcu-imx6ull"])}),
+        (5, mline("info", 'Opening device \\"{d}\\" for writing'), {**mn, "d": pick(["/dev/mmcblk0p2", "/dev/mmcblk0p3"])}),
+        (5, mline("info", "Native sector size of block device {d} is {n} bytes. Mender will write in chunks of {c} bytes"),
+         {**mn, "d": pick(["/dev/mmcblk0p2", "/dev/mmcblk0p3"]), "n": pick(["512"]), "c": pick(["1048576"])}),
+        (5, mline("info", "All bytes were successfully written to the new partition"), mn),
+        (5, mline("info", "The optimized block-device writer wrote a total of {n} frames, where {m} frames did need to be rewritten (i.e., skipped)"),
+         {**mn, "n": lambda g: g.num(400, 4096), "m": lambda g: g.num(0, 400)}),
+        (5, mline("info", "Enabling partition with new image installed to be a boot candidate: {n}"), {**mn, "n": pick(["2", "3"])}),
+        (5, mline("info", "Rebooting device(s)"), mn),
+        (5, mline("error", "Failed to send status to server: {e}"),
+         {**mn, "e": lambda g: g.r.choice(mender_status_errors).replace("{d}", g.uuid())}),
+    ]
+
+    # ---------------- Eclipse hawkBit update server (Spring Boot console) ----------------
+    def hb_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def hb_thread(g: Gen) -> str:
+        # [%15.15t]: the thread name cut to its last 15 characters
+        return f"http-nio-8080-exec-{g.r.randint(1, 10)}"[-15:]
+
+    def vin(g: Gen) -> str:
+        # a 17-character VIN: WMI, vehicle descriptor, check digit, model year, plant, serial
+        return "WEX" + g.r.choice(["AB", "BC"]) + g.hexs(3).upper() + g.r.choice("0123456789X") + g.r.choice("RST") + g.r.choice("AKL") + g.num(100000, 999999)
+
+    # %-40.40logger{39}: org.eclipse.hawkbit.ddi.rest.resource.DdiRootController abbreviated to 39 characters
+    ddi = f"{'o.e.h.d.rest.resource.DdiRootController':<40}"
+    hb = {"T": hb_ts, "TH": hb_thread}
+    hawkbit = [
+        (4, "{T}  INFO 1 --- [           main] o.s.b.w.embedded.tomcat.TomcatWebServer  : Tomcat started on port(s): 8080 (http) with context path ''", hb),
+        (4, "{T}  INFO 1 --- [           main] org.eclipse.hawkbit.app.Start            : Started Start in {s} seconds (JVM running for {j})",
+         {**hb, "s": draw(lambda g: (lambda t: (f"{t:.3f}", f"{t + g.r.uniform(0.8, 3.5):.3f}"))(g.r.uniform(14, 60))), "j": then(1)}),
+        (60, "{T} DEBUG 1 --- [{TH}] " + ddi + " : getControllerBase({c})", {**hb, "c": vin}),
+        (14, "{T} DEBUG 1 --- [{TH}] " + ddi + " : Controller reported intermediate status (actionid: {a}, controllerId: {c}) as we got {s} report.",
+         {**hb, "a": lambda g: g.num(1, 90000), "c": vin, "s": pick(["PROCEEDING", "DOWNLOAD", "DOWNLOADED", "SCHEDULED"])}),
+        (8, "{T} DEBUG 1 --- [{TH}] " + ddi + " : Controller reported CLOSED with OK!", hb),
+        (5, "{T} DEBUG 1 --- [{TH}] " + ddi + " : Controller reported CLOSED with ERROR!", hb),
+        (5, "{T} DEBUG 1 --- [{TH}] " + ddi + " : Controller confirmed cancel (actionid: {a}, controllerId: {c}) as we got {s} report.",
+         {**hb, "a": lambda g: g.num(1, 90000), "c": vin, "s": pick(["CLOSED", "CANCELED"])}),
+        (12, "{T} DEBUG 1 --- [{TH}] " + ddi + " : getSoftwareModulesArtifacts({c})", {**hb, "c": vin}),
+    ]
+
+    return dlt_events + vsomeip + kuksa + can + openpilot + rauc + swupdate + mender + hawkbit
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -31012,7 +34147,13 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "ERPPlatform": erp_events,
            "FinancePlatform": finance_events,
            "EducationPlatform": education_events,
-           "ContentPlatform": content_events}
+           "ContentPlatform": content_events,
+           "BioinformaticsPlatform": bioinformatics_events,
+           "AstronomyPlatform": astronomy_events,
+           "EnergyPlatform": energy_events,
+           "ControlsPlatform": controls_events,
+           "LibraryPlatform": library_events,
+           "AutomotivePlatform": automotive_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
