@@ -612,7 +612,9 @@ def main() -> int:
             "WorkflowPlatform", "GeoPlatform", "ServerlessPlatform",
             "CommercePlatform", "GatewayPlatform", "IndustrialPlatform",
             "SpacePlatform", "FabricationPlatform", "ERPPlatform",
-            "FinancePlatform", "EducationPlatform", "ContentPlatform")),
+            "FinancePlatform", "EducationPlatform", "ContentPlatform",
+            "BioinformaticsPlatform", "AstronomyPlatform", "EnergyPlatform",
+            "ControlsPlatform", "LibraryPlatform", "AutomotivePlatform")),
     ]
     for name, blind, label in blind_runs:
         md.append(
