@@ -4457,3 +4457,34 @@ def test_names_in_one_namespace_need_one_qualifier_and_a_name_after_it() -> None
     assert not _names_in_one_namespace(("/var/a", "/var/b"))
     assert not _names_in_one_namespace(("started", "stopped"))
     assert not _names_in_one_namespace(("pool/<*>", "pool/ledgerDB."))
+
+
+def test_two_message_texts_that_differ_at_a_word_are_two_statements() -> None:
+    # a mail relay's logfmt lines: the message field holds the statement's sentence, one token;
+    # the key=value rule took any difference after its "=" for the field's value, so "greylist"
+    # / "blocklist" made one text "Sender <*> check failed." (pass 28d)
+    lines = [f'ts=2026-12-06T10:0{i}:1{j}Z level=warn msg="Sender {v} check failed." peer=10.4.{i}.{j} '
+             f"queue=q{i}{j} relay=mx{j}"
+             for i in range(4) for j, v in enumerate(("greylist", "blocklist"))]
+    assert _announced_templates(lines) == [
+        'ts=<*> level=warn msg="Sender blocklist check failed." peer=<*> queue=<*> relay=<*>',
+        'ts=<*> level=warn msg="Sender greylist check failed." peer=<*> queue=<*> relay=<*>']
+    assert _announced_templates(lines, message_text_words=False) == [
+        'ts=<*> level=warn msg="Sender <*> check failed." peer=<*> queue=<*> relay=<*>']
+    # a banner of "=" before and after a word: no key is named, the words are the statement's
+    banners = [f"=====Begin Sync===== {v}" for v in ("run", "run")] + [f"=====Finish Sync===== {v}" for v in ("run",)]
+    assert len(_announced_templates(banners)) == 2
+    assert _announced_templates(banners, message_text_words=False) == ["=====<*> Sync===== run"]
+
+    from template_matching.engine.core import _text_word_edit
+
+    assert _text_word_edit('msg="Sender greylist check failed."', 'msg="Sender blocklist check failed."')
+    assert _text_word_edit("====Start", "====End")
+    # a field's value, a value after a label of the text, a quoted name, a word with a digit,
+    # texts of different lengths and a template's text with a wildcard stay values
+    assert not _text_word_edit("user=alice", "user=bob")
+    assert not _text_word_edit('msg="Checking policy: Token"', 'msg="Checking policy: OAuth"')
+    assert not _text_word_edit('msg="user \\"carol\\" mapped"', 'msg="user \\"bob\\" mapped"')
+    assert not _text_word_edit('msg="Unsuccessful 1FA attempt"', 'msg="Unsuccessful TOTP attempt"')
+    assert not _text_word_edit('msg="Sender greylist failed."', 'msg="Sender check failed twice."')
+    assert not _text_word_edit('msg="Sender <*> check failed."', 'msg="Sender greylist check failed."')
