@@ -7,7 +7,7 @@ import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, reduce
 from itertools import combinations, pairwise
 from typing import Any
 
@@ -5790,14 +5790,23 @@ class TemplateEngine:
     def _merge_siblings(self, group: _Siblings, pos: int, toks: tuple[str, ...]) -> _Cluster:
         """The word at ``pos`` varies enough: one template with a variable there."""
         members = [m for m in group.members if m.merged_into is None]
-        if self.config.value_names:
+        words = [toks[pos], *(m.tokens[pos] for m in members)]
+        texts = self.config.message_text_words and all(_text_word_edit(words[0], w) for w in words[1:])
+        if texts:
+            pass  # a message field's texts (see _text_word_edit): no value names among them
+        elif self.config.value_names:
             for w in (*group.values, toks[pos]):
                 self._learn_value_name(w)
         else:
             self._values.update(w for w in group.values if w.isalpha())
             self._values.add(toks[pos]) if toks[pos].isalpha() else None
         merged = list(toks)
-        merged[pos] = _enclosed_var([toks[pos], *(m.tokens[pos] for m in members)])
+        if texts:
+            # the texts' words that vary become one variable inside the text, its other words
+            # stay ('msg="sync <*> done"'), as _merge_token keeps them for values of one field
+            merged[pos] = reduce(_merge_token, words)
+        else:
+            merged[pos] = _enclosed_var(words)
         for m in members:
             merged = [a if a == t else _merge_token(a, t) for a, t in zip(merged, m.tokens, strict=True)]
         survivor = min(members, key=lambda m: m.seq)
