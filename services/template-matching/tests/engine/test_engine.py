@@ -1945,7 +1945,8 @@ def _operator_lines(positions: tuple[str, str]) -> list[str]:
 def test_a_source_position_a_template_has_shown_names_its_statement() -> None:
     lines = _operator_lines(("1181", "742"))
     assert len(set(_groups(lines))) == 2
-    assert len(set(_groups_with(EngineConfig(source_positions=False), lines))) == 1
+    # (message_text_words off too: it keeps the two texts' words apart by itself; pass 28d)
+    assert len(set(_groups_with(EngineConfig(source_positions=False, message_text_words=False), lines))) == 1
     # the same message printed with one position throughout is still one statement
     assert len(set(_groups(_operator_lines(("1181", "1181"))))) == 1
 
@@ -3336,7 +3337,9 @@ def test_a_word_and_its_negation_are_two_statements() -> None:
     assert templates == {'time="<*>" level=info msg="Inbound stream connected."',
                          'time="<*>" level=info msg="Inbound stream disconnected."'}
     # without the rule the key=value text took the prefix for part of a value
-    assert len(_final_templates(_NEGATED_LINES, EngineConfig(announce_retired=True, negated_variants=False))) == 1
+    # (message_text_words off too: it keeps the two texts' words apart by itself; pass 28d)
+    assert len(_final_templates(_NEGATED_LINES, EngineConfig(announce_retired=True, negated_variants=False,
+                                                              message_text_words=False))) == 1
 
 
 def test_negation_needs_a_whole_word_and_leaves_field_values_alone() -> None:
@@ -4457,3 +4460,40 @@ def test_names_in_one_namespace_need_one_qualifier_and_a_name_after_it() -> None
     assert not _names_in_one_namespace(("/var/a", "/var/b"))
     assert not _names_in_one_namespace(("started", "stopped"))
     assert not _names_in_one_namespace(("pool/<*>", "pool/ledgerDB."))
+
+
+def test_two_message_texts_that_differ_at_a_word_are_two_statements() -> None:
+    # a mail relay's logfmt lines: the message field holds the statement's sentence, one token;
+    # the key=value rule took any difference after its "=" for the field's value, so "greylist"
+    # / "blocklist" made one text "Sender <*> check failed." (pass 28d)
+    lines = [f'ts=2026-12-06T10:0{i}:1{j}Z level=warn msg="Sender {v} check failed." peer=10.4.{i}.{j} '
+             f"queue=q{i}{j} relay=mx{j}"
+             for i in range(4) for j, v in enumerate(("greylist", "blocklist"))]
+    assert _announced_templates(lines) == [
+        'ts=<*> level=warn msg="Sender blocklist check failed." peer=<*> queue=<*> relay=<*>',
+        'ts=<*> level=warn msg="Sender greylist check failed." peer=<*> queue=<*> relay=<*>']
+    assert _announced_templates(lines, message_text_words=False) == [
+        'ts=<*> level=warn msg="Sender <*> check failed." peer=<*> queue=<*> relay=<*>']
+    # a text that shows many words at one place is one statement with a value there, and
+    # keeps the text's other words ('msg="sync <*> done"', not a bare '<*>"')
+    names = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "alpha", "bravo")
+    synced = [f'ts=2026-12-06T10:00:0{i}Z level=info msg="sync {w} done" key=k{i}' for i, w in enumerate(names)]
+    assert _announced_templates(synced) == _announced_templates(synced, message_text_words=False) == [
+        'ts=<*> level=info msg="sync <*> done" key=<*>']
+    # a banner of "=" before and after a word: no key is named, the words are the statement's
+    banners = [f"=====Begin Sync===== {v}" for v in ("run", "run")] + [f"=====Finish Sync===== {v}" for v in ("run",)]
+    assert len(_announced_templates(banners)) == 2
+    assert _announced_templates(banners, message_text_words=False) == ["=====<*> Sync===== run"]
+
+    from template_matching.engine.core import _text_word_edit
+
+    assert _text_word_edit('msg="Sender greylist check failed."', 'msg="Sender blocklist check failed."')
+    assert _text_word_edit("====Start", "====End")
+    # a field's value, a value after a label of the text, a quoted name, a word with a digit,
+    # texts of different lengths and a template's text with a wildcard stay values
+    assert not _text_word_edit("user=alice", "user=bob")
+    assert not _text_word_edit('msg="Checking policy: Token"', 'msg="Checking policy: OAuth"')
+    assert not _text_word_edit('msg="user \\"carol\\" mapped"', 'msg="user \\"bob\\" mapped"')
+    assert not _text_word_edit('msg="Unsuccessful 1FA attempt"', 'msg="Unsuccessful TOTP attempt"')
+    assert not _text_word_edit('msg="Sender greylist failed."', 'msg="Sender check failed twice."')
+    assert not _text_word_edit('msg="Sender <*> check failed."', 'msg="Sender greylist check failed."')

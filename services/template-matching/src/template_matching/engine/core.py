@@ -7,7 +7,7 @@ import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, reduce
 from itertools import combinations, pairwise
 from typing import Any
 
@@ -331,6 +331,12 @@ class EngineConfig:
     # an outcome and its opposite): the pair is asked of the texts' words, not only of whole
     # tokens, as negated_variants already does (see _message_words; pass 27d)
     message_text_keywords: bool = True
+    # two texts of one logfmt message field ('msg="Key quota limit exceeded."' / 'msg="Key
+    # rate limit exceeded."', one token each) that differ at a word differ in a word, as two
+    # JSON messages or two plain lines do: the "=" before the text names the message, not a
+    # field whose value the differing part would be; so does an "=" with no key before it
+    # (a banner's "====Start") (see _text_word_edit; pass 28d)
+    message_text_words: bool = True
     # two participles alone in square brackets ("[started]" / "[finished]") are a status
     # keyword of the statement, not a printed argument (enclosed_values; pass 24a)
     enclosed_participles: bool = True
@@ -1889,6 +1895,48 @@ def _is_word_edit(a: str, t: str) -> bool:
     if not pre:
         return True
     return not (VAR in a or VAR in t or "=" in pre)
+
+
+def _text_word_edit(a: str, t: str) -> bool:
+    """Whether ``a`` and ``t`` differ in a word although :func:`_is_word_edit` took the
+    difference for the value of a ``key=value`` field: every "=" before the differing part
+    is either the one after a message field's key ('msg="Key quota ...' / 'msg="Key rate
+    ...': the field holds the statement's sentence, which names the statement as a plain
+    line's words do) or has no key before it ("====Start" / "====End": a banner's rule of
+    "="). Neither token holds a variable, and the differing parts hold letters."""
+    if VAR in a or VAR in t:
+        return False
+    pre, suf = _common(a, t)
+    if "=" not in pre:
+        return False
+    da = a[len(pre) : len(a) - len(suf)]
+    dt = t[len(pre) : len(t) - len(suf)]
+    if not (da and dt and _has_alpha(da) and _has_alpha(dt)):
+        return False
+    ma = _MESSAGE_FIELD.match(a)
+    start = ma.end() if ma is not None and t.startswith(a[: ma.end()]) else 0
+    if start:
+        # the text's words where the texts differ: texts of as many words, none after a
+        # label of the text ('msg="Checking policy: Token"' / '"... policy: OAuth"': the
+        # label's values, as on a plain line; see _after_label_word)
+        # label's values, as on a plain line; see _after_label_word) and each a plain word of
+        # letters: a quoted name, a word holding a digit or a field of the text ("uid=carol")
+        # is a printed argument (pass 27c)
+        diffs = _message_words(a, t)
+        if not diffs or any(
+            _after_label_word(words, j, True, True) or not (_letters_word(x) and _letters_word(y))
+            for words, j, x, y in diffs
+        ):
+            return False
+    rest = pre[start:]
+    # an "=" of the text itself counts only where a key stands before it ("id=<n>" inside
+    # a message is a field again); one after another "=" or at the start has none
+    return all(k == 0 or rest[k - 1] in "= " for k, ch in enumerate(rest) if ch == "=")
+
+
+def _letters_word(w: str) -> bool:
+    """A word of letters only, once the punctuation that may close it is taken off."""
+    return w.strip(_TRAIL).isalpha()
 
 
 # joins between the parts of a compound value ("https://host:443", "session:<id>", "a|b|c"):
@@ -4113,6 +4161,7 @@ class TemplateEngine:
         names = self.config.message_names
         json_line = is_json_tokens(toks)
         prepositions = self.config.prepositions_not_values
+        texts = self.config.message_text_words
         for c in candidates:
             if self._other_syntax(c, json_line):
                 continue
@@ -4156,7 +4205,7 @@ class TemplateEngine:
                     # a run of symbols ("****", "--") is structure, not a value's placeholder
                     words.append(i)
                 elif (
-                    _is_word_edit(a, t)
+                    (_is_word_edit(a, t) or (texts and _text_word_edit(a, t)))
                     and not (vshape and (self._pair_is_values(a, t) or self._state_pair(ct, i, t) or _glued_part(a, t)))
                     and not json_value_at(ct, i)  # a JSON record's field value (see masking)
                 ):
@@ -5741,14 +5790,23 @@ class TemplateEngine:
     def _merge_siblings(self, group: _Siblings, pos: int, toks: tuple[str, ...]) -> _Cluster:
         """The word at ``pos`` varies enough: one template with a variable there."""
         members = [m for m in group.members if m.merged_into is None]
-        if self.config.value_names:
+        words = [toks[pos], *(m.tokens[pos] for m in members)]
+        texts = self.config.message_text_words and all(_text_word_edit(words[0], w) for w in words[1:])
+        if texts:
+            pass  # a message field's texts (see _text_word_edit): no value names among them
+        elif self.config.value_names:
             for w in (*group.values, toks[pos]):
                 self._learn_value_name(w)
         else:
             self._values.update(w for w in group.values if w.isalpha())
             self._values.add(toks[pos]) if toks[pos].isalpha() else None
         merged = list(toks)
-        merged[pos] = _enclosed_var([toks[pos], *(m.tokens[pos] for m in members)])
+        if texts:
+            # the texts' words that vary become one variable inside the text, its other words
+            # stay ('msg="sync <*> done"'), as _merge_token keeps them for values of one field
+            merged[pos] = reduce(_merge_token, words)
+        else:
+            merged[pos] = _enclosed_var(words)
         for m in members:
             merged = [a if a == t else _merge_token(a, t) for a, t in zip(merged, m.tokens, strict=True)]
         survivor = min(members, key=lambda m: m.seq)
