@@ -4496,6 +4496,9 @@ def test_a_word_printed_again_as_a_component_of_a_qualified_name_is_one_value() 
     assert not _repeated_value(("use", "core", "for", "core.main"), ("use", "io", "for", "io.core"), 1, True, True)
     # a label that repeats the logger's class names the program's part, not an argument
     assert not _repeated_value(("fetch.Fetcher", "Fetcher:", "done"), ("crawl.Crawler", "Crawler:", "done"), 1, True, True)
+    # so does a word that is the simple name of the class the logger prints ("c.a.Scheduler - Scheduler started")
+    sched = (("c.a.Scheduler", "-", "Scheduler", "started"), ("c.a.Indexer", "-", "Indexer", "started"))
+    assert not _repeated_value(*sched, 2, True, True)
     # plain words repeated stay keyword variants
     assert not _repeated_value(("ifup", "link", "up"), ("ifdown", "link", "down"), 0, True, True)
 

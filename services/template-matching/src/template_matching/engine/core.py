@@ -1227,18 +1227,28 @@ def _name_forms(tpl: tuple[str, ...], line: tuple[str, ...], i: int) -> bool:
         if all(_PLAIN_NAME.match(x) for x in part):
             # this token's part is a plain word: the other token is the qualified name
             names = (_components(tpl[k]), _components(line[k]))
-            words = part
+            words, quals = part, (tpl[k], line[k])
         elif all(_PLAIN_NAME.match(x) for x in other) and all(mine):
-            names, words = mine, other
+            names, words, quals = mine, other, (tpl[i], line[i])
         else:
             continue
         if (
             all(names)
             and words[0] in names[0] and words[1] in names[1]
             and words[0] not in names[1] and words[1] not in names[0]
+            and not any(_class_name(w, q) for w, q in zip(words, quals, strict=True))
         ):
             return True
     return False
+
+
+def _class_name(word: str, qualified: str) -> bool:
+    """A capitalised word that is the last component of the qualified name beside it
+    ("Fetcher" of "fetcher.Fetcher"): the simple name of the class that logs the line, the
+    program naming its own part (which names the statement, as a logger's source does), not
+    an argument printed twice."""
+    parts = [w for w in re.split(r"[^\w-]+", qualified.strip(_TRAIL + _LEAD + ")]}\"'")) if w]
+    return word[:1].isupper() and bool(parts) and parts[-1] == word
 
 
 def _repeated_value(
