@@ -4497,3 +4497,76 @@ def test_two_message_texts_that_differ_at_a_word_are_two_statements() -> None:
     assert not _text_word_edit('msg="Unsuccessful 1FA attempt"', 'msg="Unsuccessful TOTP attempt"')
     assert not _text_word_edit('msg="Sender greylist failed."', 'msg="Sender check failed twice."')
     assert not _text_word_edit('msg="Sender <*> check failed."', 'msg="Sender greylist check failed."')
+
+
+# ---------------------------------------------------------------- twenty-eighth pass (c)
+
+
+def test_a_name_printed_escaped_in_a_json_context_is_one_value() -> None:
+    # an invented PHP job runner: the job's class in the message and, escaped, in the JSON
+    # context after it (a logger that prints "message {context} []")
+    jobs = [r"App\Jobs\SendInvoiceMail", r"App\Billing\Tasks\CloseLedgerTask", r"App\Search\ReindexProducts",
+            r"App\Jobs\SendInvoiceMail", r"App\Media\Thumbnails\RenderThumbnail"]
+    lines = [f"[2026-12-06T07:0{i}:1{i}.1{i}4+00:00] queue.INFO: Handling job {j} "
+             f'{{"job":"{j.replace(chr(92), chr(92) * 2)}"}} []' for i, j in enumerate(jobs)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(repeated_name_forms=False), lines))) > 1
+    from template_matching.engine.core import _repeated_value
+
+    tpl = ("job", r"App\Jobs\SendMail", r'{"job":"App\\Jobs\\SendMail"}')
+    line = ("job", r"App\Search\Reindex", r'{"job":"App\\Search\\Reindex"}')
+    assert _repeated_value(tpl, line, 1, True, True)
+    assert _repeated_value(tpl, line, 2, True, True)
+    assert not _repeated_value(tpl, line, 1, True, False)
+
+
+def test_a_word_printed_again_as_a_component_of_a_qualified_name_is_one_value() -> None:
+    # an invented gateway loading its plugins: the plugin's short name, then its class
+    plugins = ["auth", "cache", "retry", "auth", "metrics"]
+    lines = [f"2026-12-06 07:0{i}:1{i}.20{i} [main] INFO org.example.gw.Bootstrap - register plugin:[{p}] "
+             f"[org.example.gw.plugin.{p}.{p.capitalize()}Plugin]" for i, p in enumerate(plugins)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(repeated_name_forms=False), lines))) > 1
+    from template_matching.engine.core import _repeated_value
+
+    tpl = ("source", "roads", "from", "table", "public.roads")
+    line = ("source", "rivers", "from", "table", "public.rivers")
+    assert _repeated_value(tpl, line, 1, True, True) and _repeated_value(tpl, line, 4, True, True)
+    # the two must change together: a word found in both names is no argument of either
+    assert not _repeated_value(("use", "core", "for", "core.main"), ("use", "io", "for", "io.core"), 1, True, True)
+    # a label that repeats the logger's class names the program's part, not an argument
+    assert not _repeated_value(("fetch.Fetcher", "Fetcher:", "done"), ("crawl.Crawler", "Crawler:", "done"), 1, True, True)
+    # so does a word that is the simple name of the class the logger prints ("c.a.Scheduler - Scheduler started")
+    sched = (("c.a.Scheduler", "-", "Scheduler", "started"), ("c.a.Indexer", "-", "Indexer", "started"))
+    assert not _repeated_value(*sched, 2, True, True)
+    # plain words repeated stay keyword variants
+    assert not _repeated_value(("ifup", "link", "up"), ("ifdown", "link", "down"), 0, True, True)
+
+
+def test_a_line_differing_in_several_words_with_a_name_printed_twice_is_one_statement() -> None:
+    # an invented workflow runner: the flow's name in the logger and in a "[flow: ...]" field,
+    # the namespace a bracketed key's value, the task a component and a field again
+    runs = [("billing.eu", "invoices", "export"), ("billing.eu", "invoices", "load"),
+            ("ops.core", "cleanup", "purge"), ("ops.core", "cleanup", "vacuum"),
+            ("sales.us", "leads", "score"), ("billing.eu", "invoices", "export")]
+    lines = [f"2026-12-06 07:0{i}:1{i},5{i}1 INFO worker_{i % 2} flow.{f}.{t} [namespace: {n}] [flow: {f}] "
+             f"[task: {t}] [execution: 4{i}7{i}9] Task run started" for i, (n, f, t) in enumerate(runs)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(several_word_values=False, bracketed_key_fields=False), lines))) > 1
+    # different statements that share a label stay apart ("Fetcher: finished" / "Crawler: finished")
+    tools = [f"2026-12-06 07:0{i}:1{i},5{i}1 INFO {lg} - {lb}: finished at 2026-12-06 07:0{i}:1{i}"
+             for i, (lg, lb) in enumerate([("fetch.Fetcher", "Fetcher"), ("crawl.Crawler", "Crawler"),
+                                          ("index.Indexer", "Indexer"), ("fetch.Fetcher", "Fetcher")])]
+    templates = _groups(tools)
+    assert len(set(templates)) == 3
+
+
+def test_a_word_closing_a_bracketed_key_field_is_that_keys_value() -> None:
+    from template_matching.engine.core import _valued_separator
+
+    tpl = ("run", "[namespace:", "billing.eu]", "[task:", "<*>]", "[execution:", "<*>]", "started")
+    assert _valued_separator(tpl, 2, ("billing.eu]", "ops.core]"), True)
+    assert not _valued_separator(tpl, 2, ("billing.eu]", "ops.core]"), False)
+    # the word must close the bracket; a field with no other valued field of its kind is not taken
+    assert not _valued_separator(("run", "[namespace:", "billing", "eu]", "[task:", "<*>]"), 2, ("billing", "ops"), True)
+    assert not _valued_separator(("run", "[namespace:", "billing.eu]", "started"), 2, ("billing.eu]", "ops.core]"), True)

@@ -177,6 +177,22 @@ class EngineConfig:
     # names end in ("wlan0 {add} ... label wlan0" / "eth0 ... label eth0": the cut leaves "wlan"
     # / "eth"; see _repeated_value; pass 25d)
     repeated_whole_names: bool = True
+    # ... and a name printed twice in two forms: escaped inside a JSON string at one place
+    # ("Received message App\Jobs\SendMail {"class":"App\\Jobs\\SendMail"}"), or printed
+    # alone at one place and as one component of a qualified name at the other ("plugin:[sign]
+    # [org.example.plugin.sign.SignPlugin]", "source roads from table public.roads"): one
+    # argument either way (see _repeated_value; pass 28c)
+    repeated_name_forms: bool = True
+    # a line that differs from a template in three or four words, two of which are one name
+    # printed twice (repeated_values) and each other a value by the one-word evidence, is
+    # the same statement with those arguments ("flow.billing [namespace: prod.eu] [flow:
+    # billing]" / "flow.intake [namespace: dev.us] [flow: intake]"; see
+    # TemplateEngine._values_at_both; pass 28c)
+    several_word_values: bool = True
+    # a word closing a bracketed "[key: value]" field, in a template whose other such fields
+    # hold values ("[namespace: billing] [flow: <*>] [task: <*>]"), is that key's value, as
+    # after a bare "key:" (see _valued_separator; pass 28c)
+    bracketed_key_fields: bool = True
     # the two states of a change printed in brackets ("(home -> searching)", "(idle ->
     # searching)") are values, whatever their case (see _bracketed_transition; pass 22d)
     bracketed_transitions: bool = True
@@ -1147,7 +1163,103 @@ def _changed_part(a: str, t: str) -> tuple[str, str]:
 _NAME_PART = re.compile(r"^(?=.*[A-Za-z])(?:.*[0-9_./-].*|.*[a-z][A-Z].*)$")
 
 
-def _repeated_value(tpl: tuple[str, ...], line: tuple[str, ...], i: int, whole: bool = False) -> bool:
+_JSON_ESCAPE = re.compile(r"\\([\\/\"])")
+# the components of a qualified name ("org.example.plugin.sign.SignPlugin", "public.roads",
+# "App\\Jobs\\SendMail", "flow.billing"): words joined by ".", "/", "\\" or "::"
+_NAME_JOINT = re.compile(r"(?<=\w)(?:\.|/|\\+|::)(?=\w)")
+_PLAIN_NAME = re.compile(r"^[A-Za-z][\w-]{2,}$")
+
+
+def _unescaped(tok: str) -> str:
+    """A token as it reads outside a JSON string ("\\\\" for "\\", "\\/" for "/")."""
+    return _JSON_ESCAPE.sub(r"\1", tok) if "\\" in tok else tok
+
+
+def _components(tok: str) -> frozenset[str]:
+    """The words of a qualified name in a token (empty unless it joins two words or more)."""
+    core = tok.strip(_TRAIL + _LEAD + ")]}\"'")
+    if _NAME_JOINT.search(core) is None:
+        return frozenset()
+    return frozenset(w for w in re.split(r"[^\w-]+", core) if w)
+
+
+def _changed_words(a: str, t: str) -> tuple[str, str]:
+    """The parts of two tokens that differ, widened on each side to the whole word they lie
+    in ("buildings" / "basemap", not "uildings" / "asemap"; "sign" of "plugin:[sign]")."""
+    k = 0
+    while k < min(len(a), len(t)) and a[k] == t[k]:
+        k += 1
+    m = 0
+    while m < min(len(a), len(t)) - k and a[-1 - m] == t[-1 - m]:
+        m += 1
+
+    def widen(x: str) -> str:
+        lo, hi = k, len(x) - m
+        while lo > 0 and (x[lo - 1].isalnum() or x[lo - 1] in "_-"):
+            lo -= 1
+        while hi < len(x) and (x[hi].isalnum() or x[hi] in "_-"):
+            hi += 1
+        return x[lo:hi]
+
+    return widen(a), widen(t)
+
+
+def _name_forms(tpl: tuple[str, ...], line: tuple[str, ...], i: int) -> bool:
+    """Token ``i`` differs from the template's by a name that another differing token prints
+    in another form (pass 28c): escaped in a JSON string ("App\\Jobs\\SendMail" /
+    "App\\\\Jobs\\\\SendMail"), or as one component of a qualified name, the two changing
+    together ("[sign]" ... "plugin.sign.SignPlugin" / "[waf]" ... "plugin.waf.WafPlugin"): a
+    plain word there is a component of the name on each side, and not of the other side's."""
+    plain = _changed_part(_unescaped(tpl[i]), _unescaped(line[i]))
+    part = _changed_words(tpl[i], line[i])
+    # a qualified name may hold a variable among its components ("flow.billing.<*>"): the
+    # name printed again elsewhere is still one of its words
+    mine = (_components(tpl[i]), _components(line[i]))
+    for k in range(len(tpl)):
+        if k == i or tpl[k] == line[k]:
+            continue
+        if (
+            "\\" in tpl[i] + line[i] + tpl[k] + line[k]
+            and plain == _changed_part(_unescaped(tpl[k]), _unescaped(line[k]))
+            and VAR not in plain[0] + plain[1]
+            and all(len(x) >= 3 and (_NAME_PART.match(x) or _NAME_JOINT.search(x)) for x in plain)
+        ):
+            return True
+        other = _changed_words(tpl[k], line[k])
+        if any(t.endswith(":") for t in (tpl[i], line[i], tpl[k], line[k])):
+            # a label ("Fetcher:" after the logger "fetcher.Fetcher") names what follows: a
+            # program naming its own part, not an argument printed twice
+            continue
+        if all(_PLAIN_NAME.match(x) for x in part):
+            # this token's part is a plain word: the other token is the qualified name
+            names = (_components(tpl[k]), _components(line[k]))
+            words, quals = part, (tpl[k], line[k])
+        elif all(_PLAIN_NAME.match(x) for x in other) and all(mine):
+            names, words, quals = mine, other, (tpl[i], line[i])
+        else:
+            continue
+        if (
+            all(names)
+            and words[0] in names[0] and words[1] in names[1]
+            and words[0] not in names[1] and words[1] not in names[0]
+            and not any(_class_name(w, q) for w, q in zip(words, quals, strict=True))
+        ):
+            return True
+    return False
+
+
+def _class_name(word: str, qualified: str) -> bool:
+    """A capitalised word that is the last component of the qualified name beside it
+    ("Fetcher" of "fetcher.Fetcher"): the simple name of the class that logs the line, the
+    program naming its own part (which names the statement, as a logger's source does), not
+    an argument printed twice."""
+    parts = [w for w in re.split(r"[^\w-]+", qualified.strip(_TRAIL + _LEAD + ")]}\"'")) if w]
+    return word[:1].isupper() and bool(parts) and parts[-1] == word
+
+
+def _repeated_value(
+    tpl: tuple[str, ...], line: tuple[str, ...], i: int, whole: bool = False, forms: bool = False
+) -> bool:
     """Token ``i`` differs from the template's by the same names as another token of the line
     does ("(com.acme.ModbusBridge-lifecycle)" and "serviceName=com.acme.ModbusBridge," against
     "SensorReader"): one argument the format prints twice. Only names (digits, joints or
@@ -1156,6 +1268,8 @@ def _repeated_value(tpl: tuple[str, ...], line: tuple[str, ...], i: int, whole: 
     "eth" lost the "0" they share) is judged by the two whole tokens (pass 25d)."""
     part = _changed_part(tpl[i], line[i])
     old, new = part
+    if forms and _name_forms(tpl, line, i):
+        return True
     if VAR in old + new:
         return False
     if not all(len(x) >= 3 and _NAME_PART.match(x) for x in part) and not (
@@ -1379,18 +1493,22 @@ def _compound(word: str) -> bool:
     return sum(1 for piece in _COMPOUND_CUT.split(w) if any(ch.isalpha() for ch in piece.replace(VAR, ""))) >= 2
 
 
-def _key_separator(tok: str) -> str | None:
+def _key_separator(tok: str, bracketed: bool = False) -> str | None:
     """The separator a token ends with when it separates a key from its value: a bare ":" or
-    "=" ("PID : <*>", "rc = <*>") or a label word ending in ":" ("username:", "type:")."""
+    "=" ("PID : <*>", "rc = <*>") or a label word ending in ":" ("username:", "type:"). With
+    ``bracketed``, a key that opens a square bracket ("[namespace:", the field "[namespace:
+    <value>]") separates a field of its own kind, "[:" (pass 28c)."""
     if tok in (":", "="):
         return tok
     # ("ruser= rhost=<*>": a key glued to "=" and followed by a space has an empty value)
     if len(tok) > 1 and tok[-1] == ":" and tok[:-1].isalpha():
         return tok[-1]
+    if bracketed and len(tok) > 2 and tok[0] == "[" and tok[-1] == ":" and tok[1:-1].isalpha():
+        return "[:"
     return None
 
 
-def _valued_separator(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
+def _valued_separator(tokens: tuple[str, ...], i: int, words: tuple[str, ...], bracketed: bool = False) -> bool:
     """Whether the words at ``i`` follow a key's separator whose other occurrences in the
     template are followed by values ("PID : <*> TID : <*> PROC : db2sysc", "type: <*>,
     ... type: cumulative,"): the statement prints its fields as "key: value" there, so the
@@ -1400,17 +1518,22 @@ def _valued_separator(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -
     word holding "=" is a field of its own."""
     if i == 0:
         return False
-    sep = _key_separator(tokens[i - 1])
+    sep = _key_separator(tokens[i - 1], bracketed)
     if sep is None or any(w.endswith(":") or "=" in w for w in words):
         return False
+    if sep == "[:" and not all(w.endswith("]") and "[" not in w for w in words):
+        return False  # the value closes the field's bracket ("[flow: <value>]")
     if any(_TITLE.match(w.rstrip(_TRAIL)) is not None for w in words):
         # a capitalised plain word after a program's "name:" opens its message ("kernel:
         # [<*>] sshd: Accepted" / "Failed"): the statement's verb, as in _enum_after_label
         return False
-    if i + 1 < len(tokens) and len(tokens[i + 1]) > 1 and tokens[i + 1].endswith(":") and VAR not in tokens[i + 1]:
+    if (
+        sep != "[:"
+        and i + 1 < len(tokens) and len(tokens[i + 1]) > 1 and tokens[i + 1].endswith(":") and VAR not in tokens[i + 1]
+    ):
         return False
     return any(
-        j != i and _key_separator(tokens[j - 1]) == sep and VAR in tokens[j] for j in range(1, len(tokens))
+        j != i and _key_separator(tokens[j - 1], bracketed) == sep and VAR in tokens[j] for j in range(1, len(tokens))
     )
 
 
@@ -4589,8 +4712,9 @@ class TemplateEngine:
         ):
             # a field value of a record-like line: generalise at once (below)
             words, vouched, by_record = [], True, True
-        elif c is not None and len(words) == 2 and self._values_at_both(c, words, toks):
-            # two values of one statement: generalise at once (below)
+        elif c is not None and 2 <= len(words) <= 4 and self._values_at_both(c, words, toks):
+            # two values of one statement (or up to four, a name printed twice among them):
+            # generalise at once (below)
             words, vouched = [], True
         if c is None or len(words) > 1:
             return self._create_or_span(message, toks)
@@ -4624,7 +4748,10 @@ class TemplateEngine:
                 and len(group.values) + 1 < self.config.min_word_values
                 and not self._pair_seen_elsewhere(group, word)
                 and not self._value_evidence(group, word)
-                and not (self.config.repeated_values and _repeated_value(c.tokens, toks, i, self.config.repeated_whole_names))
+                and not (
+                    self.config.repeated_values
+                    and _repeated_value(c.tokens, toks, i, self.config.repeated_whole_names, self.config.repeated_name_forms)
+                )
                 and not self._diverse(group)
                 and not self._same_position(c)
             ):
@@ -5578,7 +5705,9 @@ class TemplateEngine:
             return True
         if self.config.names_of_one_kind and group.pos > 0 and _names_of_one_kind(words):
             return True
-        if self.config.valued_separators and _valued_separator(group.members[0].tokens, group.pos, words):
+        if self.config.valued_separators and _valued_separator(
+            group.members[0].tokens, group.pos, words, self.config.bracketed_key_fields
+        ):
             return True
         if self.config.date_names and _date_names(words):
             return True
@@ -5618,11 +5747,18 @@ class TemplateEngine:
         the evidence one differing word would need (its shape, its place, the vocabulary):
         a statement with two few-valued arguments ("'%s': Sending state %f %s") otherwise
         splits into one template per pair of words. Not at the first word, not a keyword
-        variant, not a word opening the message after its program's tag."""
+        variant, not a word opening the message after its program's tag. Three or four words
+        (several_word_values, pass 28c) only where two of them are one name printed twice."""
         if not self.config.two_word_values or not self.config.value_shapes or 0 in words:
             return False
+        if len(words) > 2 and not self.config.several_word_values:
+            return False
         ct = c.tokens
-        if any(VAR in ct[i] or VAR in toks[i] for i in words):
+        forms = self.config.repeated_values and self.config.repeated_name_forms
+        # (a qualified name holding a variable whose word the line prints again elsewhere is
+        # one name printed twice: "flow.billing.<*>" ... "[flow: billing]", pass 28c)
+        named = [i for i in words if forms and _name_forms(ct, toks, i)] if len(words) > 2 else []
+        if any(VAR in ct[i] or VAR in toks[i] for i in words if i not in named):
             # a word holding a value is no sibling word (as in the one-word path): merged with
             # a plain one it loses its frame ('user <guest>:' / '<<*>:jvb>:' -> '<*>', coturn)
             return False
@@ -5631,13 +5767,21 @@ class TemplateEngine:
         if self.config.participle_variants and any(_keyword_variant(ct[i], toks[i], self.config.capital_participles) for i in words):
             return False
         whole = self.config.repeated_whole_names
-        if self.config.repeated_values and all(_repeated_value(ct, toks, i, whole) for i in words):
+        repeated = [i for i in words if self.config.repeated_values and _repeated_value(
+            ct, toks, i, whole, self.config.repeated_name_forms
+        )]
+        if len(repeated) == len(words):
             return True
+        if len(words) > 2 and len(repeated) < 2:
+            # three or four words: one name printed twice among them says the line is the
+            # template's statement; each other word needs the one-word evidence (below)
+            return False
+        rest = [i for i in words if i not in repeated] if len(words) > 2 else words
         if self.config.field_keys and any(
-            _other_keys(ct[i], toks[i]) or _event_after_header(ct, toks, i) for i in words
+            _other_keys(ct[i], toks[i]) or _event_after_header(ct, toks, i) for i in rest
         ):
             return False
-        for i in words:
+        for i in rest:
             probe = _Siblings(i)
             probe.members.append(c)
             probe.values.add(ct[i])
