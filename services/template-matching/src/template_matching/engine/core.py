@@ -2019,18 +2019,19 @@ def _message_loses_words(a: str, t: str) -> bool:
         diff = [j for j in range(len(wa)) if wa[j] != wt[j]]
         return (
             len(diff) >= 2 and diff[-1] - diff[0] == len(diff) - 1
-            and all(_PLAIN_WORD.match(wa[j]) and _PLAIN_WORD.match(wt[j]) for j in diff)
+            and all(_plain_text_word(wa[j]) and _plain_text_word(wt[j]) for j in diff)
         )
     # texts of different word counts whose differing words are all plain words: the words
     # that tell two statements apart, which the wildcard would swallow
     q = 0
     while q < min(len(wa), len(wt)) - p and wa[-1 - q] == wt[-1 - q]:
         q += 1
-    return all(_PLAIN_WORD.match(w) for w in wa[p : len(wa) - q] + wt[p : len(wt) - q])
+    return all(_plain_text_word(w) for w in wa[p : len(wa) - q] + wt[p : len(wt) - q])
 
 
-# a word of letters (a hyphen inside, a stop or comma after): no value's shape
-_PLAIN_WORD = re.compile(r"^[A-Za-z](?:[A-Za-z-]*[A-Za-z])?[.,;]?$")
+def _plain_text_word(w: str) -> bool:
+    """A word of letters (_PLAIN_WORD), an ellipsis after it too ("tests..."): no value's shape."""
+    return _PLAIN_WORD.match(w[:-2] if w.endswith("...") else w) is not None
 
 
 def _message_name(tok: str) -> str | None:
