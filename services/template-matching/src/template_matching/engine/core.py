@@ -332,11 +332,12 @@ class EngineConfig:
     # tokens, as negated_variants already does (see _message_words; pass 27d)
     message_text_keywords: bool = True
     # a logfmt message text ('msg="Purged 12 records"', one token after the quoted-value join)
-    # is the statement's own line, masked word by word: two texts of different word counts are
-    # lines of different lengths, which a fixed-length merge never joins (a line's bucket is its
-    # token count; the join hid the text's length from it). Before, 'msg="Init pump: store"'
-    # took 'msg=" - <*>"' as one value of its field and became 'msg="<*>"', every statement
-    # of its record (see _message_lengths_differ; pass 28e)
+    # is the statement's own line, masked word by word: a fixed merge that leaves it a wildcard
+    # ('msg="Init pump: store"' with 'msg=" - <*>"' made 'msg="<*>"', every statement of its
+    # record), or swallows a run of plain words of another count ("JWT access" / "access") or
+    # two plain words or more of one count, joins two statements, as it never would two plain
+    # lines (their lengths differ; two differing words make a template of their own): the
+    # template is no candidate then (see _message_loses_words; pass 28e)
     message_text_keeps_word: bool = True
     # two participles alone in square brackets ("[started]" / "[finished]") are a status
     # keyword of the statement, not a printed argument (enclosed_values; pass 24a)
@@ -1991,8 +1992,11 @@ def _other_statement(a: str, t: str, tpl: tuple[str, ...], i: int, names: bool =
 
 def _message_loses_words(a: str, t: str) -> bool:
     """Template token ``a`` and line token ``t`` are quoted logfmt message texts of the same
-    key (``msg="..."``) whose merge keeps none of the template's words: the message would
-    name nothing (``msg="<*>"``). A template text that is one wildcard already takes any."""
+    key (``msg="..."``) that are two statements' lines: their merge would leave the text a
+    wildcard while either holds a word (``msg="<*>"``, a message naming nothing); or, neither
+    holding a wildcard and no label word before their first difference, they differ in a run
+    of plain words of other word counts, or in a run of two plain words or more of one count.
+    A template text that is one wildcard already takes any."""
     if not (a.startswith(_MESSAGE_KEYS) and t.startswith(_MESSAGE_KEYS)):
         return False
     k = a.index('"') + 1
