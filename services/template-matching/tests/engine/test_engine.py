@@ -1270,10 +1270,11 @@ def test_a_message_after_a_header_of_values_is_named_by_its_first_words() -> Non
            for i, m in enumerate(["pusher failed to consume trace data", "10.1.2.3 - request rejected by limiter"] * 2)]
     kit_templates = _groups(kit)
     assert kit_templates[0] == kit_templates[2] != kit_templates[1] == kit_templates[3]
-    # the earlier rule (pass 11) needed a record of fields only and a plain first word
-    off = _groups_with(EngineConfig(message_names=False), lines)
+    # the earlier rule (pass 11) needed a record of fields only and a plain first word (and
+    # pass 28e's message_text_keeps_word keeps these texts' words too)
+    off = _groups_with(EngineConfig(message_names=False, message_text_keeps_word=False), lines)
     assert any('msg="<*>"' in t for t in off)
-    assert len(set(_groups_with(EngineConfig(message_names=False), kit))) == 1
+    assert len(set(_groups_with(EngineConfig(message_names=False, message_text_keeps_word=False), kit))) == 1
 
 
 def test_a_plain_word_opening_the_message_after_a_header_of_values_is_its_verb() -> None:
@@ -4570,3 +4571,36 @@ def test_a_word_closing_a_bracketed_key_field_is_that_keys_value() -> None:
     # the word must close the bracket; a field with no other valued field of its kind is not taken
     assert not _valued_separator(("run", "[namespace:", "billing", "eu]", "[task:", "<*>]"), 2, ("billing", "ops"), True)
     assert not _valued_separator(("run", "[namespace:", "billing.eu]", "started"), 2, ("billing.eu]", "ops.core]"), True)
+
+
+def test_a_logfmt_message_text_keeps_its_words() -> None:
+    # a Go service's logfmt records: the quoted message text is the statement's own line,
+    # joined into one token by the quoted-value join, so a fixed-length merge took a text of
+    # other words for one value of the "msg" field ('msg="<*>"', every statement of the
+    # record) and a word more or less for a value inside the text (pass 28e)
+    texts = ("Loading cache shards...", " - {id}", "Flushed {n} entries...", "reload: starting",
+             "Started data pump: Redis Pump")
+    lines = [f'time="Mar 01 10:0{i}:{k:02d}" level=info msg="' + t.format(id=f"6a1f{k:04x}c9d2", n=k * 7 + 3)
+             + '" prefix=main' for k in range(4) for i, t in enumerate(texts)]
+    on = _announced_templates(lines)
+    assert len(on) == len(texts) and not any('msg="<*>"' in t for t in on)
+    assert 'time="<*>" level=info msg="<*>" prefix=main' in _announced_templates(lines, message_text_keeps_word=False)
+    # a word more in the text: another statement, not a value ("JWT")
+    denials = ("Access with unknown token rejected.", "Access with JWT unknown token rejected.",
+               "Access from revoked token rejected.")
+    lines = [f'time="Mar 01 11:0{i}:{k:02d}" level=info msg="{t}" api_id={k}f3a9 path=/v{k}/orders'
+             for k in range(4) for i, t in enumerate(denials)]
+    assert len(_announced_templates(lines)) == 3
+    assert len(_announced_templates(lines, message_text_keeps_word=False)) < 3
+    # a text holding a value and its words kept still joins its statement's lines
+    lines = [f'time="Mar 01 12:00:{k:02d}" level=info msg="Flushed {k * 9 + 1} entries..." prefix=main' for k in range(5)]
+    assert _announced_templates(lines) == ['time="<*>" level=info msg="Flushed <*> entries..." prefix=main']
+    from template_matching.engine.core import _message_loses_words
+
+    assert _message_loses_words('msg="Loading cache shards..."', 'msg=" - <*>"')
+    assert _message_loses_words('msg="Access with unknown token rejected."', 'msg="Access with JWT unknown token rejected."')
+    # a text after a label is the label's value; a template text that is one wildcard takes any
+    assert not _message_loses_words('msg="reload failed: timeout"', 'msg="reload failed: no such host"')
+    assert not _message_loses_words('msg="<*>"', 'msg="Loading cache shards..."')
+    assert not _message_loses_words('msg="Flushed <*> entries..."', 'msg="Flushed <*> entries..."')
+    assert not _message_loses_words("state=adding", "state=removing")

@@ -353,6 +353,14 @@ class EngineConfig:
     # field whose value the differing part would be; so does an "=" with no key before it
     # (a banner's "====Start") (see _text_word_edit; pass 28d)
     message_text_words: bool = True
+    # a logfmt message text ('msg="Purged 12 records"', one token after the quoted-value join)
+    # is the statement's own line, masked word by word: a fixed merge that leaves it a wildcard
+    # ('msg="Init pump: store"' with 'msg=" - <*>"' made 'msg="<*>"', every statement of its
+    # record), or swallows a run of plain words of another count ("JWT access" / "access") or
+    # two plain words or more of one count, joins two statements, as it never would two plain
+    # lines (their lengths differ; two differing words make a template of their own): the
+    # template is no candidate then (see _message_loses_words; pass 28e)
+    message_text_keeps_word: bool = True
     # two participles alone in square brackets ("[started]" / "[finished]") are a status
     # keyword of the statement, not a printed argument (enclosed_values; pass 24a)
     enclosed_participles: bool = True
@@ -2151,6 +2159,54 @@ def _other_statement(a: str, t: str, tpl: tuple[str, ...], i: int, names: bool =
         len(a) > 2 and len(a) == len(t) and a[0] != t[0] and a[0] in "+-" and t[0] in "+-"
         and a[1:] == t[1:] and a[1].isalpha()
     )
+
+
+def _message_loses_words(a: str, t: str) -> bool:
+    """Template token ``a`` and line token ``t`` are quoted logfmt message texts of the same
+    key (``msg="..."``) that are two statements' lines: their merge would leave the text a
+    wildcard while either holds a word (``msg="<*>"``, a message naming nothing); or, neither
+    holding a wildcard and no label word before their first difference, they differ in a run
+    of plain words of other word counts, or in a run of two plain words or more of one count.
+    A template text that is one wildcard already takes any."""
+    if not (a.startswith(_MESSAGE_KEYS) and t.startswith(_MESSAGE_KEYS)):
+        return False
+    k = a.index('"') + 1
+    if a[:k] != t[:k] or not (a.endswith('"') and t.endswith('"')) or len(a) <= k + 1 or len(t) <= k:
+        return False
+    if a[k:-1] == VAR or not (_has_alpha(a[k:-1].replace(VAR, "")) or _has_alpha(t[k:-1].replace(VAR, ""))):
+        return False
+    m = _merge_token(a, t)
+    if m == VAR or m[k:-1] == VAR:
+        return True
+    wa, wt = a[k:-1].split(), t[k:-1].split()
+    if VAR in a or VAR in t:
+        return False  # (a wildcard in a template's text may stand for several words)
+    p = 0
+    while p < min(len(wa), len(wt)) and wa[p] == wt[p]:
+        p += 1
+    if any(w.endswith(":") for w in wa[:p]):
+        return False  # the text after a label ("configuration: <reason>") is the label's value
+    if len(wa) == len(wt):
+        # a run of two plain words or more differs, every word of it: another phrase of the
+        # statement's text (two values printed with a word between them, "phase Pending ->
+        # Running" / "Running -> Failed", are not a run; one differing word is left to the
+        # sibling rules)
+        diff = [j for j in range(len(wa)) if wa[j] != wt[j]]
+        return (
+            len(diff) >= 2 and diff[-1] - diff[0] == len(diff) - 1
+            and all(_plain_text_word(wa[j]) and _plain_text_word(wt[j]) for j in diff)
+        )
+    # texts of different word counts whose differing words are all plain words: the words
+    # that tell two statements apart, which the wildcard would swallow
+    q = 0
+    while q < min(len(wa), len(wt)) - p and wa[-1 - q] == wt[-1 - q]:
+        q += 1
+    return all(_plain_text_word(w) for w in wa[p : len(wa) - q] + wt[p : len(wt) - q])
+
+
+def _plain_text_word(w: str) -> bool:
+    """A word of letters (_PLAIN_WORD), an ellipsis after it too ("tests..."): no value's shape."""
+    return _PLAIN_WORD.match(w[:-2] if w.endswith("...") else w) is not None
 
 
 def _message_name(tok: str) -> str | None:
@@ -4282,6 +4338,7 @@ class TemplateEngine:
         # whether the line has a token that can show another statement (_other_statement)
         marked = any(t[:1] in "+-" or t.startswith(_MESSAGE_KEYS) for t in toks)
         names = self.config.message_names
+        keep_text = marked and self.config.message_text_keeps_word
         json_line = is_json_tokens(toks)
         prepositions = self.config.prepositions_not_values
         texts = self.config.message_text_words
@@ -4303,6 +4360,11 @@ class TemplateEngine:
                 continue
             if prepositions and any(_preposition_at_value(a, t) for a, t in zip(ct, toks, strict=True) if a != t):
                 continue  # a preposition where the other prints a value: another statement
+            if keep_text and any(
+                _message_loses_words(a, t) and all("=" in x or VAR in x for x in ct[:i])
+                for i, (a, t) in enumerate(zip(ct, toks, strict=True)) if a != t
+            ):
+                continue  # the message text would keep no word: another statement
             params = 0
             keywords = 0
             words: list[int] = []
