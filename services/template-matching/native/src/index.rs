@@ -564,7 +564,7 @@ impl TemplateIndex {
         collapse: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<Cow<'a, str>>> {
         let (mut toks, dated) = mask_tokens(line);
-        if self.closed_quotes && line.contains('=') && (line.contains('"') || line.contains('\'')) {
+        if self.closed_quotes && toks.iter().any(|t| open_value(t)) {
             toks = closed_quotes(&raw_tokens(line), toks);
         }
         if dated {
@@ -1089,7 +1089,7 @@ fn closed_quotes<'a>(raw: &[Cow<'_, str>], mut toks: Vec<Cow<'a, str>>) -> Vec<C
             Some(c @ ('"' | '\'')) => c,
             _ => continue,
         };
-        if !r.contains('=') {
+        if !r.contains('=') || !open_value(m.as_ref()) {
             continue;
         }
         let body = r.trim_end_matches([',', ';', '.', ':']);
@@ -1109,4 +1109,14 @@ fn closed_quotes<'a>(raw: &[Cow<'_, str>], mut toks: Vec<Cow<'a, str>>) -> Vec<C
         *m = Cow::Owned(fixed);
     }
     toks
+}
+
+/// `_open_value`: a masked token that opens a quote it never closes and ends in a variable
+/// ("," ";" "." ":" after it); only then is the line split again (`closed_quotes`).
+fn open_value(m: &str) -> bool {
+    let q = match m.as_bytes().first() {
+        Some(&c @ (b'"' | b'\'')) => c,
+        _ => return false,
+    };
+    m.bytes().filter(|&c| c == q).count() == 1 && m.trim_end_matches([',', ';', '.', ':']).ends_with(VAR)
 }

@@ -881,6 +881,13 @@ def _join_quoted(raw: list[str]) -> list[str]:
     return out
 
 
+def _open_value(m: str) -> bool:
+    """A masked token that opens a quote it never closes and ends in a variable ("," ";" "."
+    ":" after it): what masking makes of a quoted token whose last "key=value" value took the
+    closing quote ('"http://<*><*>'); only then is the line split again (_closed_quotes)."""
+    return m[:1] in ('"', "'") and m.count(m[0]) == 1 and m.rstrip(",;.:").endswith(VAR)
+
+
 def _closed_quotes(raw: list[str], out: list[str]) -> list[str]:
     """The masked tokens ``out`` of the raw tokens ``raw``, where a raw token quoted whole
     (one quote character opening it and one closing it, "," ";" "." ":" after it) that holds
@@ -892,7 +899,7 @@ def _closed_quotes(raw: list[str], out: list[str]) -> list[str]:
     res: list[str] | None = None
     for k, (r, m) in enumerate(zip(raw, out, strict=True)):
         q = r[:1]
-        if q not in ('"', "'") or "=" not in r:
+        if q not in ('"', "'") or "=" not in r or not _open_value(m):
             continue
         body = r.rstrip(",;.:")
         if len(body) < 3 or body[-1] != q or body.count(q) != 2:
@@ -4046,7 +4053,7 @@ class TemplateEngine:
         return self._collapse(message, out)
 
     def _quotes_closed(self, message: str, out: list[str]) -> list[str]:
-        if self.config.closed_quotes and "=" in message and ('"' in message or "'" in message):
+        if self.config.closed_quotes and any(_open_value(t) for t in out):
             return _closed_quotes(_raw_tokens(message), out)
         return out
 
