@@ -502,6 +502,7 @@ pub struct TemplateIndex {
     value_shapes: bool,
     list_run: usize,
     padded_brackets: bool,
+    closed_quotes: bool,
     unit_conversions: bool,
     /// `collapse` results by masked tokens (`_collapse` is a function of the tokens alone
     /// once the line holds a ","), so that Python runs once per distinct list shape
@@ -563,6 +564,9 @@ impl TemplateIndex {
         collapse: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<Cow<'a, str>>> {
         let (mut toks, dated) = mask_tokens(line);
+        if self.closed_quotes && toks.iter().any(|t| open_value(t)) {
+            toks = closed_quotes(&raw_tokens(line), toks);
+        }
         if dated {
             match collapse_dates(&raw_tokens(line), toks) {
                 Some(collapsed) => toks = collapsed,
@@ -775,13 +779,14 @@ impl TemplateIndex {
 #[pymethods]
 impl TemplateIndex {
     #[new]
-    #[pyo3(signature = (message_cache_size, value_shapes, list_run, padded_brackets = true, unit_conversions = true))]
+    #[pyo3(signature = (message_cache_size, value_shapes, list_run, padded_brackets = true, unit_conversions = true, closed_quotes = false))]
     fn new(
         message_cache_size: usize,
         value_shapes: bool,
         list_run: usize,
         padded_brackets: bool,
         unit_conversions: bool,
+        closed_quotes: bool,
     ) -> Self {
         TemplateIndex {
             buckets: FxMap::default(),
@@ -793,6 +798,7 @@ impl TemplateIndex {
             list_run,
             padded_brackets,
             unit_conversions,
+            closed_quotes,
             collapsed: HashMap::default(),
             collapsed_len: 0,
             spans: Vec::new(),
@@ -1068,4 +1074,49 @@ impl TemplateIndex {
         }
         Ok((PyBytes::new(py, &seqs).into_any().unbind(), i, dead))
     }
+}
+
+/// `_closed_quotes`: a raw token quoted whole (one quote opening it, one closing it, "," ";"
+/// "." ":" after it) that holds a "=" and whose masking lost the closing quote gets it back
+/// before what followed it (`"http://shop/a?page=7"` masked `"http://<*><*>` -> `"http://<*><*>"`).
+fn closed_quotes<'a>(raw: &[Cow<'_, str>], mut toks: Vec<Cow<'a, str>>) -> Vec<Cow<'a, str>> {
+    if raw.len() != toks.len() {
+        return toks;
+    }
+    for (r, m) in raw.iter().zip(toks.iter_mut()) {
+        let r = r.as_ref();
+        let q = match r.chars().next() {
+            Some(c @ ('"' | '\'')) => c,
+            _ => continue,
+        };
+        if !r.contains('=') || !open_value(m.as_ref()) {
+            continue;
+        }
+        let body = r.trim_end_matches([',', ';', '.', ':']);
+        if body.len() < 3 || !body.ends_with(q) || body.matches(q).count() != 2 {
+            continue;
+        }
+        let trail = &r[body.len()..];
+        let ms = m.as_ref();
+        if !ms.ends_with(trail) {
+            continue;
+        }
+        let head = &ms[..ms.len() - trail.len()];
+        if head.ends_with(q) {
+            continue;
+        }
+        let fixed = format!("{head}{q}{trail}");
+        *m = Cow::Owned(fixed);
+    }
+    toks
+}
+
+/// `_open_value`: a masked token that opens a quote it never closes and ends in a variable
+/// ("," ";" "." ":" after it); only then is the line split again (`closed_quotes`).
+fn open_value(m: &str) -> bool {
+    let q = match m.as_bytes().first() {
+        Some(&c @ (b'"' | b'\'')) => c,
+        _ => return false,
+    };
+    m.bytes().filter(|&c| c == q).count() == 1 && m.trim_end_matches([',', ';', '.', ':']).ends_with(VAR)
 }

@@ -4649,3 +4649,91 @@ def test_keyword_pairs_stay_apart_beside_masked_values() -> None:
     lines = [f"2026-12-06 10:0{i}:00 INFO [sync-{i}] Replica - peer link {s} for shard {i}"
              for i, s in enumerate(["established", "lost", "established", "lost"])]
     assert len(set(_groups(lines))) == 2
+
+
+# pass 28b: a reverse proxy's access line with the client's user agent inside the record (one
+# token or a quoted text of many words) and the referring URL, quoted, with or without a query
+_PROXY_AGENTS = (
+    '"curl/8.4.0"',
+    '"okhttp/4.12.0"',
+    '"Wget/1.21.4"',
+    '"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"',
+    '"python-httpx/0.27.0"',
+    '"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Safari/605.1.15"',
+)
+_PROXY_PATHS = ("/api/items?page=2", "/api/orders", "/api/items?page=9", "/status", "/api/orders?limit=50", "/api/users/17")
+_PROXY_LINES = tuple(
+    f'198.51.100.{k + 3} - - [05/Dec/2026:10:{k:02d}:01 +0000] "GET {_PROXY_PATHS[k % 6]} HTTP/1.1" 200 {100 + k}'
+    f' {_PROXY_AGENTS[(k * 5) % 6]} 10.1.0.{k % 3}:8080 0.0{k} "https://edge.example.org{_PROXY_PATHS[k % 6]}"'
+    for k in range(12)
+)
+
+
+def test_a_quoted_value_holding_a_key_keeps_its_closing_quote() -> None:
+    from template_matching.engine.core import _closed_quotes
+
+    raw = ['"https://edge.example.org/api/items?page=2",', '"curl/8.4.0"', '"GET', 'query="a=1"']
+    masked = [mask_token(t) for t in raw]
+    # masking took the quote into the query's value: the token reads as a quote left open
+    assert masked[0] == '"https://<*><*>,'
+    assert _closed_quotes(raw, masked) == ['"https://<*><*>",', '"curl/<*>"', '"GET', masked[3]]
+    engine = TemplateEngine()
+    line = 'GET /x 200 "https://edge.example.org/api/items?page=2", "curl/8.4.0"'
+    assert engine._mask(line) == engine._mask_reference(line)
+    assert engine._mask(line)[3] == '"https://<*><*>",'
+    assert TemplateEngine(EngineConfig(closed_quotes=False))._mask(line)[3] == '"https://<*><*>,'
+
+
+def test_a_user_agent_of_many_words_inside_an_access_record_is_one_value() -> None:
+    # the quoted-text clause of the span cut (pass 14) takes the agent once the URL after it
+    # reads as one quoted value in every line: one template for the proxy's access lines
+    engine = TemplateEngine()
+    for line in _PROXY_LINES:
+        engine.add(line)
+    assert len({engine.add(line).template for line in _PROXY_LINES}) == 1
+    # without the rule the URLs with a query keep an open quote: the quote parity of the
+    # span cut refuses them, and the agents of many words stay templates of their own
+    engine = TemplateEngine(EngineConfig(closed_quotes=False))
+    for line in _PROXY_LINES:
+        engine.add(line)
+    assert len({engine.add(line).template for line in _PROXY_LINES}) > 1
+
+
+# an API gateway's deployment lines: the API's name, glued to its key in square brackets, is
+# printed with the spaces it was given
+_API_NAMES = ("Petstore", "Billing API", "Petstore", "Partner Order Feed", "Billing API", "Inventory")
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_value_glued_to_its_key_in_square_brackets_is_one_value_of_any_length(order: int) -> None:
+    lines = tuple(
+        f"12:00:{k:02d}.101 [sync-deployer-{k % 3}] INFO  c.e.gateway.ApiRegistry - API id[{k * 7919:x}]"
+        f" name[{n}] version[{k % 4}.0] has been deployed"
+        for k, n in enumerate(_API_NAMES)
+    )[::order]
+    assert len(_one_stream(lines)) == 1
+    # without the rule one template per name length (the name never varied inside one length)
+    assert len(_one_stream(lines, EngineConfig(gapped_keyed_values=False))) > 1
+
+
+def test_words_outside_the_keyed_value_still_tell_statements_apart() -> None:
+    lines = tuple(
+        f"12:00:{k:02d}.101 [sync-deployer-{k % 3}] INFO  c.e.gateway.ApiRegistry - API id[{k * 7919:x}]"
+        f" name[{n}] version[{k % 4}.0] has been {w}"
+        for k, (n, w) in enumerate(zip(_API_NAMES, ("deployed", "undeployed") * 3, strict=True))
+    )
+    templates = _one_stream(lines)
+    assert len(templates) == 2
+    assert all(t.endswith("has been deployed") or t.endswith("has been undeployed") for t in templates)
+
+
+def test_a_keyed_place_needs_the_same_key_and_the_whole_value() -> None:
+    from template_matching.engine.core import _keyed_place
+
+    assert _keyed_place(("name[Petstore]",), ("name[Billing", "API]"))
+    # another key, an unclosed value, a value with a field of another key inside: no
+    assert not _keyed_place(("name[Petstore]",), ("title[Billing", "API]"))
+    assert not _keyed_place(("name[Petstore]",), ("name[Billing", "API"))
+    assert not _keyed_place(("name[Petstore]",), ("name[Billing", "owner=ops]"))
+    # curly brackets are a record's or a map's, not one value: no
+    assert not _keyed_place(("query={}",), ("query={'limit':", "'50'}"))
