@@ -2131,8 +2131,7 @@ def _text_word_edit(a: str, t: str) -> bool:
     if start:
         # the text's words where the texts differ: texts of as many words, none after a
         # label of the text ('msg="Checking policy: Token"' / '"... policy: OAuth"': the
-        # label's values, as on a plain line; see _after_label_word)
-        # label's values, as on a plain line; see _after_label_word) and each a plain word of
+        # label's values, as on a plain line; see _after_label_word), and each a plain word of
         # letters: a quoted name, a word holding a digit or a field of the text ("uid=carol")
         # is a printed argument (pass 27c)
         diffs = _message_words(a, t)
