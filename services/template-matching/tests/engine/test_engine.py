@@ -4606,51 +4606,6 @@ def test_a_logfmt_message_text_keeps_its_words() -> None:
     assert not _message_loses_words("state=adding", "state=removing")
 
 
-# ---------------------------------------------------------------- twenty-eighth pass (a)
-
-
-def test_a_word_beside_a_masked_value_at_its_place_is_a_value() -> None:
-    # an invented scheduler prints the runner it reserved: "None", or the runner with its id,
-    # which masking takes for a value; the two shapes are one argument of one statement
-    lines = [
-        f"2026-12-06 08:01:1{i} INFO [pool-{i % 3}] Scheduler - slot {4 + i} reserved runner: {r} for task ingest-{7 + i}"
-        for i, r in enumerate(["None", "Some(Runner(8f3a9c21e0d4))", "None", "Some(Runner(1b2c3d4e5f60))"])
-    ]
-    assert len(set(_groups(lines))) == 1
-    assert len(set(_groups_with(EngineConfig(masked_siblings=False), lines))) == 2
-    # a map renderer names a layer by a workspace and a name, here and there a numbered one
-    tiles = [
-        f"2026-12-06 09:10:0{i} WARN [tiles] - Could not render tile 12/{2048 + i}/1361 for layer {layer}"
-        for i, layer in enumerate(["roads:primary", "parcels:4471", "roads:primary", "parcels:4472"])
-    ]
-    assert len(set(_groups(tiles))) == 1
-    assert len(set(_groups_with(EngineConfig(masked_siblings=False), tiles))) == 2
-
-
-def test_a_masked_sibling_needs_a_framed_value_that_ends_its_token() -> None:
-    from template_matching.engine.core import _masked_sibling
-
-    assert _masked_sibling(("None", "Some(Runner(<*>))"))
-    assert _masked_sibling(("roads:primary", "parcels:<*>"))
-    assert _masked_sibling(("'<*>'", "'edge-gateway'"))
-    # two keys of key=value pairs, a run of symbols, a label, a value glued to a word, a name
-    # after the value, a whole value (generalised at once elsewhere), plain words: not taken
-    assert not _masked_sibling(("tag=<*>", "result"))
-    assert not _masked_sibling(("****", "(<*>)"))
-    assert not _masked_sibling(("Compiling", "error[<*>]:"))
-    assert not _masked_sibling(("OK", "incorrect<*>"))
-    assert not _masked_sibling(("OrdersController#index", "Api::<*>::ProductsController#index"))
-    assert not _masked_sibling(("end", "<*>"))
-    assert not _masked_sibling(("started", "stopped"))
-
-
-def test_keyword_pairs_stay_apart_beside_masked_values() -> None:
-    # a word and its opposite at a place where no line holds a masked value stay two statements
-    lines = [f"2026-12-06 10:0{i}:00 INFO [sync-{i}] Replica - peer link {s} for shard {i}"
-             for i, s in enumerate(["established", "lost", "established", "lost"])]
-    assert len(set(_groups(lines))) == 2
-
-
 # pass 28b: a reverse proxy's access line with the client's user agent inside the record (one
 # token or a quoted text of many words) and the referring URL, quoted, with or without a query
 _PROXY_AGENTS = (

@@ -228,11 +228,6 @@ class EngineConfig:
     # Not "::": a C++ "Class::method" names the statement (Mac; see _names_in_one_namespace;
     # pass 27f)
     shared_qualifiers: bool = True
-    # the words of a sibling position are values when one of them holds a masked value and
-    # another none ("container: None" / "container: Some(ContainerId(<*>))", "layer
-    # topp:state" / "cadastre:<*>"): masking already found a value at the place, so the other
-    # words there are that argument printed in another shape (see _masked_sibling; pass 28a)
-    masked_siblings: bool = True
     # of the templates that differ from a line in as many words, one whose differing word is
     # a keyword pair with the line's (a word and its negation, an outcome and its opposite, two
     # verb forms: no evidence merges them) is the last choice, after one differing in a word
@@ -1563,39 +1558,6 @@ def _key_separator(tok: str, bracketed: bool = False) -> str | None:
     if bracketed and len(tok) > 2 and tok[0] == "[" and tok[-1] == ":" and tok[1:-1].isalpha():
         return "[:"
     return None
-
-
-# a masked value glued to a letter or digit: the tail of a word, not a value in a frame
-_MASK_FRAMED = re.compile(r"[A-Za-z0-9]<\*>|<\*>[A-Za-z0-9]")
-
-
-def _masked_sibling(words: tuple[str, ...]) -> bool:
-    """Whether one of a sibling position's words holds a masked value while another holds
-    none ("None" / "Some(ContainerId(<*>))", "topp:state" / "cadastre:<*>", "'edge-gw'" /
-    "'<*>'"): masking found a value at the place in one of the statement's lines, so the other
-    lines print that argument there too, in another shape (a default for an absent value, a
-    name without the masked part). Pass 28a."""
-    masked = [w for w in words if VAR in w]
-    plain = [w for w in words if VAR not in w]
-    if not masked or not plain or any("=" in w for w in words):
-        return False  # a key=value pair has its own rules (two keys are two fields)
-    if any(w.endswith(":") for w in words):
-        return False  # a label names what follows ("Compiling" / "error[<*>]:")
-    if any(w.count('"') % 2 or w.count("'") % 2 for w in words):
-        # the end of a quoted run of several tokens ('"/bin/sh -c make"' / '"... ./<*>"'):
-        # the whole quoted value is the place (the span and gapped rules, pass 26c)
-        return False
-    if any(not any(ch.isalnum() for ch in w) for w in plain):
-        return False  # a run of symbols is structure ("****" / "<*>")
-    # the value stands apart from the token's letters ("cadastre:<*>", "(<*>))"), not glued
-    # to a word as its tail ("incorrect<*>:"), is not the whole token (a whole value against a
-    # word generalises at once, _closest), and ends the token: a name after the value
-    # ("Api::<*>::OrdersController#index") is a compound name with a masked piece, which the
-    # name after it still tells apart
-    return all(
-        w != VAR and _MASK_FRAMED.search(w) is None and not any(ch.isalnum() for ch in w[w.rindex(VAR) + len(VAR) :])
-        for w in masked
-    )
 
 
 def _valued_separator(tokens: tuple[str, ...], i: int, words: tuple[str, ...], bracketed: bool = False) -> bool:
@@ -5897,8 +5859,6 @@ class TemplateEngine:
         ):
             return True
         if self.config.shared_qualifiers and group.pos > 0 and _names_in_one_namespace(words):
-            return True
-        if self.config.masked_siblings and group.pos > 0 and _masked_sibling(words):
             return True
         if self.config.count_nouns and _count_nouns(group.members[0].tokens, group.pos, words):
             return True
