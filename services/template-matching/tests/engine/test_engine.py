@@ -4692,3 +4692,38 @@ def test_a_keyed_place_needs_the_same_key_and_the_whole_value() -> None:
     assert not _keyed_place(("name[Petstore]",), ("name[Billing", "owner=ops]"))
     # curly brackets are a record's or a map's, not one value: no
     assert not _keyed_place(("query={}",), ("query={'limit':", "'50'}"))
+
+
+# ---------------------------------------------------------------- twenty-eighth pass (g)
+
+
+def test_two_texts_each_with_a_value_of_its_own_after_a_label_are_two_statements() -> None:
+    # an invented crawler prints its statements after its own name as a label ("Indexer:"), a
+    # desktop shell its warnings after "Window manager warning:": each text holds a value among
+    # plain words, and the two texts share no word; the clauses that take a text after a plain
+    # label for that label's value cut them as one free text (pass 28g)
+    from template_matching.engine.core import _outcome_label, _span_cut, _valued_text, _valued_texts
+
+    def vary(*_: object) -> bool:
+        return True
+
+    head = ("<*>", "<*>:<*>:<*>,<*>", "INFO", "crawl.Indexer", "-", "Indexer:")
+    tpl = (*head, "segment:", "crawl/segments/<*>")
+    toks = (*head, "finished", "at", "<*>", "<*>:<*>:<*>,", "elapsed:", "<*>:<*>:<*>")
+    assert _span_cut(tpl, toks, vary, valued_texts=True) is None
+    assert _span_cut(tpl, toks, vary, valued_texts=False) == (6, 0)
+    shell = ("<*>", "<*>:<*>:<*>", "ws-12", "shell[<*>]:", "Window", "manager", "warning:")
+    tpl = (*shell, "Invalid", "transient", "window", "<*>", "specified", "for", "<*>.")
+    toks = (*shell, "Overwriting", "binding", "of", "key", "<*>")
+    assert _span_cut(tpl, toks, vary, valued_texts=True) is None
+    assert _span_cut(tpl, toks, vary, valued_texts=False) == (7, 0)
+    # after an outcome ("failed:") the text is the outcome's reason: a value, flag on or off
+    runner = ("Dec", "6", "<*>:<*>:<*>", "ci-3", "runner[<*>]:", "ERROR:", "Job", "failed:")
+    tpl = (*runner, "exit", "code", "<*>")
+    toks = (*runner, "execution", "took", "longer", "than", "<*>", "seconds")
+    assert _span_cut(tpl, toks, vary, valued_texts=True) == _span_cut(tpl, toks, vary, valued_texts=False) is not None
+    assert _valued_text(("finished", "at", "<*>,", "elapsed:", "<*>"))
+    assert not _valued_text(("Read", "Error"))  # no value: the other rules decide
+    assert not _valued_text(("<*>", "bytes"))  # a value first
+    assert not _valued_texts(("timeout", "after", "<*>"), ("connect", "timeout", "to", "<*>"))  # a shared word
+    assert _outcome_label("failed:") and not _outcome_label("Indexer:") and not _outcome_label("<*>ed:")

@@ -436,6 +436,12 @@ class EngineConfig:
     # statement printed after a context value, not a reason or error text printed as that
     # value's (see _sentence_text and _span_cut's bare value label clause; pass 27e)
     sentence_texts_kept: bool = True
+    # two texts after a plain label that each hold a value of their own among plain words and
+    # share no word ("Window manager warning: Invalid window <*> specified for <*>." / "...
+    # Overwriting binding of key <*>") are two statements printed with their arguments after
+    # a fixed opening, not one free-text value; after an outcome ("failed:") the text is its
+    # reason (see _valued_texts, _outcome_label; pass 28g)
+    valued_texts_kept: bool = True
     # a span's run in a delimited record never holds a field that is one plain word alone
     # between delimiters ("* establish *", "* service_update *"): the record's action, which
     # names the statement (see _takes_word_field; pass 20d)
@@ -2835,6 +2841,7 @@ def _span_cut(
     label_after_message_word: bool = False, status_text_case: bool = False,
     vouching_outside_run: bool = False, enclosed_header_words: bool = False,
     sentence_texts: Callable[[tuple[str, ...], tuple[str, ...], int], bool] | None = None,
+    valued_texts: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -3016,6 +3023,7 @@ def _span_cut(
     if (
         q < p and q >= 2 and vouching and tails is not None and _plain_label(tpl[q - 1])
         and not (label_after_message_word and not _follows_message_word(tpl, q - 1))
+        and not (valued_texts and not _outcome_label(tpl[q - 1]) and _valued_texts(tpl[q : nt - s], toks[q : nl - s]))
         and tails(tpl, toks, q, s)
     ):
         return q, s
@@ -3023,6 +3031,7 @@ def _span_cut(
     if (
         plain_label and p >= 2 and vouching and tails is not None
         and not (label_after_message_word and not _follows_message_word(tpl, p - 1))
+        and not (valued_texts and not _outcome_label(label) and _valued_texts(mt, ml))
         and tails(tpl, toks, p, s)
     ):
         # a text after a plain word label ("Client connection closed: Read Error"), once
@@ -3078,6 +3087,33 @@ def _span_cut(
                 return q, s
             break
     return None
+
+
+def _valued_text(run: tuple[str, ...]) -> bool:
+    """A text of the program's own with a value printed in it: a plain word first, a value
+    after it, plain words making up most of the rest ("Invalid window <*> specified for <*>.",
+    "finished at <*>, elapsed: <*>"): a statement's format string with its arguments."""
+    if len(run) < 2 or _PLAIN_WORD.match(run[0]) is None:
+        return False
+    values = sum(1 for x in run if VAR in x)
+    words = sum(1 for x in run if VAR not in x and _PLAIN_WORD.match(x) is not None)
+    return values > 0 and words >= 1 and 2 * words >= len(run) - values
+
+
+def _outcome_label(tok: str) -> bool:
+    """A label that is a past participle ("failed:", "rejected:"): an outcome, whose reason
+    text follows it as a value."""
+    return tok.endswith("ed:") and tok[:-1].isalpha()
+
+
+def _valued_texts(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Two texts of the program's own, each with a value printed in it (_valued_text), that
+    share no word: two statements' format strings, not one text's variants."""
+    if not (_valued_text(a) and _valued_text(b)):
+        return False
+    wa = {x.lower().rstrip(".,:;") for x in a if VAR not in x}
+    wb = {x.lower().rstrip(".,:;") for x in b if VAR not in x}
+    return not (wa & wb)
 
 
 _ARGUMENT = re.compile(r"^([A-Za-z][\w.-]*[(\[])([^\s()\[\]]+)([)\]][:,]?)$")
@@ -5109,7 +5145,7 @@ class TemplateEngine:
             config.json_keys_in_objects, config.leading_fields, config.call_values, config.bracketed_headers,
             config.level_words, config.glued_records, config.comma_fields, config.one_bracket_runs,
             config.label_after_message_word, config.status_text_case, config.vouching_outside_run,
-            config.enclosed_header_words, sentences,
+            config.enclosed_header_words, sentences, config.valued_texts_kept,
         )
         if cut is None and config.value_label_texts and config.tail_values:
             cut = _value_label_text(
