@@ -4654,46 +4654,6 @@ def test_a_user_agent_of_many_words_inside_an_access_record_is_one_value() -> No
     assert len({engine.add(line).template for line in _PROXY_LINES}) > 1
 
 
-# an API gateway's deployment lines: the API's name, glued to its key in square brackets, is
-# printed with the spaces it was given
-_API_NAMES = ("Petstore", "Billing API", "Petstore", "Partner Order Feed", "Billing API", "Inventory")
-
-
-@pytest.mark.parametrize("order", [1, -1])
-def test_a_value_glued_to_its_key_in_square_brackets_is_one_value_of_any_length(order: int) -> None:
-    lines = tuple(
-        f"12:00:{k:02d}.101 [sync-deployer-{k % 3}] INFO  c.e.gateway.ApiRegistry - API id[{k * 7919:x}]"
-        f" name[{n}] version[{k % 4}.0] has been deployed"
-        for k, n in enumerate(_API_NAMES)
-    )[::order]
-    assert len(_one_stream(lines)) == 1
-    # without the rule one template per name length (the name never varied inside one length)
-    assert len(_one_stream(lines, EngineConfig(gapped_keyed_values=False))) > 1
-
-
-def test_words_outside_the_keyed_value_still_tell_statements_apart() -> None:
-    lines = tuple(
-        f"12:00:{k:02d}.101 [sync-deployer-{k % 3}] INFO  c.e.gateway.ApiRegistry - API id[{k * 7919:x}]"
-        f" name[{n}] version[{k % 4}.0] has been {w}"
-        for k, (n, w) in enumerate(zip(_API_NAMES, ("deployed", "undeployed") * 3, strict=True))
-    )
-    templates = _one_stream(lines)
-    assert len(templates) == 2
-    assert all(t.endswith("has been deployed") or t.endswith("has been undeployed") for t in templates)
-
-
-def test_a_keyed_place_needs_the_same_key_and_the_whole_value() -> None:
-    from template_matching.engine.core import _keyed_place
-
-    assert _keyed_place(("name[Petstore]",), ("name[Billing", "API]"))
-    # another key, an unclosed value, a value with a field of another key inside: no
-    assert not _keyed_place(("name[Petstore]",), ("title[Billing", "API]"))
-    assert not _keyed_place(("name[Petstore]",), ("name[Billing", "API"))
-    assert not _keyed_place(("name[Petstore]",), ("name[Billing", "owner=ops]"))
-    # curly brackets are a record's or a map's, not one value: no
-    assert not _keyed_place(("query={}",), ("query={'limit':", "'50'}"))
-
-
 # ---------------------------------------------------------------- twenty-eighth pass (g)
 
 

@@ -556,11 +556,6 @@ class EngineConfig:
     # 'default'>"), and so is a bracketed field where the template's header prints a bare
     # variable (see _header_value, _header_field; pass 27a)
     gapped_header_groups: bool = True
-    # a value glued to its key inside square brackets ("name[Partner Catalog]" /
-    # "name[Petstore]", "execute[apt-get update]"): the key names one field and the brackets
-    # delimit its value, whatever its token count, so the place is one gap of a gapped merge
-    # even where the template's side never varied (see _keyed_place; pass 28b)
-    gapped_keyed_values: bool = True
     # a quoted token that holds "key=value" ('"http://shop/a?page=7"', '"Root=1-5f3a"') keeps
     # its closing quote after masking: the masking of the last value took the quote into the
     # value ('"http://<*><*>'), so the token looked like a quote left open, and the checks that
@@ -3946,32 +3941,10 @@ def _enclosed_place(run_t: tuple[str, ...], run_l: tuple[str, ...], angle: bool 
     return a[0] != "(" or any(VAR in x or "," in x for x in run_l)
 
 
-# a key glued to the square bracket that opens its value ("name[", "tags=[", "execute[")
-_KEYED_OPEN = re.compile(r"^([A-Za-z_][\w.-]*[=:]?)(\[)")
-
-
-def _keyed_place(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
-    """Whether the template's and the line's tokens at one place of a gapped merge are each
-    one value glued to the same key inside square brackets that close in the place's last
-    token, followed by the same punctuation ("name[Petstore]" / "name[Partner Catalog]"): the
-    key names the field, the brackets delimit its value whatever its words, so the template's
-    side need not have varied (pass 24c asks that of a value that no key names). No field of
-    another key inside; curly brackets hold a map or a record as often as one value. Pass 28b."""
-    if not run_t or not run_l or len(run_t) > _ENCLOSED_TOKENS or len(run_l) > _ENCLOSED_TOKENS:
-        return False
-    mt, ml = _KEYED_OPEN.match(run_t[0]), _KEYED_OPEN.match(run_l[0])
-    if mt is None or ml is None or mt.group(0) != ml.group(0):
-        return False
-    k = len(mt.group(1))
-    a = _enclosed_text((run_t[0][k:], *run_t[1:]))
-    b = _enclosed_text((run_l[0][k:], *run_l[1:]))
-    return a is not None and a == b
-
-
 def _enclosed_extent(
     tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], ends: list[tuple[int, int]], k: int,
     prev_i: int, prev_j: int, since_gap: int, units: bool = False, enclosed: bool = True, names: bool = False,
-    particles: bool = False, enclosing: bool = False, header: bool = False, keyed: bool = False,
+    particles: bool = False, enclosing: bool = False, header: bool = False,
 ) -> tuple[int, int] | None:
     """Whether the unaligned place before ``ends[k]`` is one enclosed value (_enclosed_place),
     alone or with the aligned pair next to it where the template holds a variable (the
@@ -3999,8 +3972,6 @@ def _enclosed_extent(
         u = (run_t or run_l)[0]
         if _unit(u) or _measure_unit(u):
             return True, False
-    if keyed and _keyed_place(run_t, run_l):
-        return 0, 0
     for left, right in ((False, False), (True, False), (False, True), (True, True)):
         if (left and not before_ok) or (right and not after_ok):
             continue
@@ -4158,7 +4129,7 @@ def _gapped_merge(
     trailing_clauses: bool = False, digit_names: bool = False,
     value_pair: Callable[[tuple[str, ...], int, str, str], bool] | None = None, enclosed_values: bool = False,
     value_units: bool = False, name_words: bool = False, name_particles: bool = False, enclosing_values: bool = False,
-    header_groups: bool = False, keyed_values: bool = False,
+    header_groups: bool = False,
 ) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
     """(aligned constants, tokens, gap positions) of the gapped template that covers both the
     template and the line, or None where the two are not one message with parts of varying
@@ -4206,7 +4177,7 @@ def _gapped_merge(
                 ext = _enclosed_extent(
                     tpl, gaps, toks, ends, k, prev_i, prev_j,
                     len(out) - 1 - new_gaps[-1] if new_gaps else _ENCLOSED_TOKENS + 2, value_units,
-                    enclosed_values, name_words, name_particles, enclosing_values, header_groups, keyed_values,
+                    enclosed_values, name_words, name_particles, enclosing_values, header_groups,
                 ) if enclosed_values or name_words else None
                 if ext is None:
                     return None
@@ -5385,7 +5356,7 @@ class TemplateEngine:
                 ct, (), ot, self.config.optional_groups, self.config.trailing_clauses, self.config.gapped_digit_names,
                 self._gapped_value_pair(), self.config.gapped_enclosed_values,
                 self.config.gapped_value_units, self.config.gapped_name_words, self.config.gapped_name_particles,
-                self.config.gapped_enclosing_values, self.config.gapped_header_groups, self.config.gapped_keyed_values,
+                self.config.gapped_enclosing_values, self.config.gapped_header_groups,
             )
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = merged
@@ -5463,7 +5434,7 @@ class TemplateEngine:
                 c.tokens, _gaps_of(c), toks, self.config.optional_groups, self.config.trailing_clauses,
                 self.config.gapped_digit_names, self._gapped_value_pair(), self.config.gapped_enclosed_values,
                 self.config.gapped_value_units, self.config.gapped_name_words, self.config.gapped_name_particles,
-                self.config.gapped_enclosing_values, self.config.gapped_header_groups, self.config.gapped_keyed_values,
+                self.config.gapped_enclosing_values, self.config.gapped_header_groups,
             )
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = (merged[0], merged[1], merged[2], c)
