@@ -1201,14 +1201,20 @@ def _given_names(words: tuple[str, ...]) -> bool:
     return any(_BINARY_STRING.match(w) for w in words)
 
 
-def _changed_part(a: str, t: str) -> tuple[str, str]:
-    """The parts of two tokens left once their common prefix and suffix are cut."""
+def _shared_ends(a: str, t: str) -> tuple[int, int]:
+    """The lengths of two tokens' common prefix and of their common suffix after it."""
     k = 0
     while k < min(len(a), len(t)) and a[k] == t[k]:
         k += 1
     m = 0
     while m < min(len(a), len(t)) - k and a[-1 - m] == t[-1 - m]:
         m += 1
+    return k, m
+
+
+def _changed_part(a: str, t: str) -> tuple[str, str]:
+    """The parts of two tokens left once their common prefix and suffix are cut."""
+    k, m = _shared_ends(a, t)
     return a[k : len(a) - m], t[k : len(t) - m]
 
 
@@ -1239,12 +1245,7 @@ def _components(tok: str) -> frozenset[str]:
 def _changed_words(a: str, t: str) -> tuple[str, str]:
     """The parts of two tokens that differ, widened on each side to the whole word they lie
     in ("buildings" / "basemap", not "uildings" / "asemap"; "sign" of "plugin:[sign]")."""
-    k = 0
-    while k < min(len(a), len(t)) and a[k] == t[k]:
-        k += 1
-    m = 0
-    while m < min(len(a), len(t)) - k and a[-1 - m] == t[-1 - m]:
-        m += 1
+    k, m = _shared_ends(a, t)
 
     def widen(x: str) -> str:
         lo, hi = k, len(x) - m
