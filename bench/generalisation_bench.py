@@ -599,22 +599,9 @@ def main() -> int:
         ("MLPlatform", scored("ml-blind"), "blind"),
         *((name, scored(f"{file}-pass13"), "blind, pass 13")
           for name, file in (("WebAppPlatform", "webapp"), ("NetworkPlatform", "network"), ("MLPlatform", "ml"))),
+        # every corpus from SecOps on was written blind and scored once (generalisation-<name>-blind.json)
         *((name, scored(f"{name.removesuffix('Platform').lower()}-blind"), "blind")
-          for name in ("SecOpsPlatform", "AnalyticsPlatform", "StoragePlatform", "DeliveryPlatform", "CommsPlatform",
-                       "HostPlatform", "LegacyPlatform", "ChainPlatform", "MediaPlatform", "IoTPlatform",
-                       "GamePlatform", "IdentityPlatform", "MailPlatform",
-                       "EmbeddedPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
-                       "CarrierPlatform", "AutomationPlatform", "WindowsPlatform",
-                       "MobilePlatform", "BuildPlatform", "MainframePlatform",
-                       "HyperscalerPlatform", "DesktopPlatform", "NewSQLPlatform",
-            "MiddlewarePlatform", "AppliancePlatform", "BackupPlatform",
-            "RoboticsPlatform", "HealthPlatform", "SearchPlatform",
-            "WorkflowPlatform", "GeoPlatform", "ServerlessPlatform",
-            "CommercePlatform", "GatewayPlatform", "IndustrialPlatform",
-            "SpacePlatform", "FabricationPlatform", "ERPPlatform",
-            "FinancePlatform", "EducationPlatform", "ContentPlatform",
-            "BioinformaticsPlatform", "AstronomyPlatform", "EnergyPlatform",
-            "ControlsPlatform", "LibraryPlatform", "AutomotivePlatform")),
+          for name in CORPORA[CORPORA.index("SecOpsPlatform") :]),
     ]
     for name, blind, label in blind_runs:
         md.append(

@@ -1227,6 +1227,9 @@ _JSON_ESCAPE = re.compile(r"\\([\\/\"])")
 # "App\\Jobs\\SendMail", "flow.billing"): words joined by ".", "/", "\\" or "::"
 _NAME_JOINT = re.compile(r"(?<=\w)(?:\.|/|\\+|::)(?=\w)")
 _PLAIN_NAME = re.compile(r"^[A-Za-z][\w-]{2,}$")
+# what encloses or ends a qualified name in a token ("[org.acme.SignPlugin],", "'public.roads'");
+# not _NAME_EDGES, which takes "`" and ">" off too
+_QUALIFIED_EDGES = _TRAIL + _LEAD + ")]}\"'"
 
 
 def _unescaped(tok: str) -> str:
@@ -1234,12 +1237,17 @@ def _unescaped(tok: str) -> str:
     return _JSON_ESCAPE.sub(r"\1", tok) if "\\" in tok else tok
 
 
+def _name_words(core: str) -> list[str]:
+    """The words of a name whose enclosing brackets and quotes are off (_QUALIFIED_EDGES), in order."""
+    return [w for w in re.split(r"[^\w-]+", core) if w]
+
+
 def _components(tok: str) -> frozenset[str]:
     """The words of a qualified name in a token (empty unless it joins two words or more)."""
-    core = tok.strip(_TRAIL + _LEAD + ")]}\"'")
+    core = tok.strip(_QUALIFIED_EDGES)
     if _NAME_JOINT.search(core) is None:
         return frozenset()
-    return frozenset(w for w in re.split(r"[^\w-]+", core) if w)
+    return frozenset(_name_words(core))
 
 
 def _changed_words(a: str, t: str) -> tuple[str, str]:
@@ -1307,7 +1315,7 @@ def _class_name(word: str, qualified: str) -> bool:
     ("Fetcher" of "fetcher.Fetcher"): the simple name of the class that logs the line, the
     program naming its own part (which names the statement, as a logger's source does), not
     an argument printed twice."""
-    parts = [w for w in re.split(r"[^\w-]+", qualified.strip(_TRAIL + _LEAD + ")]}\"'")) if w]
+    parts = _name_words(qualified.strip(_QUALIFIED_EDGES))
     return word[:1].isupper() and bool(parts) and parts[-1] == word
 
 
@@ -3107,8 +3115,8 @@ def _valued_texts(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     share no word: two statements' format strings, not one text's variants."""
     if not (_valued_text(a) and _valued_text(b)):
         return False
-    wa = {x.lower().rstrip(".,:;") for x in a if VAR not in x}
-    wb = {x.lower().rstrip(".,:;") for x in b if VAR not in x}
+    wa = {x.lower().rstrip(_TRAIL) for x in a if VAR not in x}
+    wb = {x.lower().rstrip(_TRAIL) for x in b if VAR not in x}
     return not (wa & wb)
 
 
