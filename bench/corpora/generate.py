@@ -461,6 +461,17 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   errors, openpilot (console lines of manager, pandad, controlsd, plannerd and athenad, its events as JSON),
   RAUC, SWUpdate (console notifier, suricatta), the Mender 3 client and Eclipse hawkBit (Spring Boot console,
   DDI controller lines); 134 event types.
+* ``TrackingPlatform`` (written blind for the twenty-ninth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): aircraft, vessel and vehicle tracking software as the operators of a
+  tracking station and a fleet server log it: dump1090-fa (librtlsdr tuner set-up, adaptive gain, the
+  statistics block) and readsb (Beast and SBS output clients, net-connector feeds), FlightAware PiAware (the
+  adept server connection and login, faup1090, message counters, multilateration requests) with
+  fa-mlat-client's lines as piaware relays them and a standalone mlat-client, AIS-catcher (device and
+  settings, AIS engine statistics, NMEA lines, UDP and HTTP outputs), the Signal K server (plugins,
+  providers, NMEA 0183 and NMEA 2000 inputs, websocket clients), gpsd (launch, device activation, KPPS and
+  NTP shared memory, clients) and the Traccar server (tracker-server.log: connections per protocol with
+  their hex dumps, positions, unknown devices, filtered positions, events, user actions and commands);
+  157 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -34099,6 +34110,429 @@ def automotive_events() -> list[tuple[float, str, dict]]:
     return dlt_events + vsomeip + kuksa + can + openpilot + rauc + swupdate + mender + hawkbit
 
 
+def tracking_events() -> list[tuple[float, str, dict]]:
+    """Aircraft, vessel and vehicle tracking software as the operators of a tracking station and a fleet
+    server log it: dump1090-fa (SDR tuner set-up through librtlsdr, the periodic statistics block, adaptive
+    gain, lost USB devices) and readsb (client connections to its Beast output, net-connector feeds),
+    FlightAware PiAware (the adept server connection, TLS and login, faup1090, message counters, the
+    multilateration requests) with fa-mlat-client's lines as piaware relays them and a standalone
+    mlat-client (ctime stamps, server status, receiver and results statistics), AIS-catcher (banner,
+    device and settings, AIS engine statistics, the NMEA lines it prints, UDP and HTTP outputs), the
+    Signal K server (start-up, plugins, providers with their NMEA 0183 and NMEA 2000 inputs, websocket
+    clients through the debug module), gpsd (the syslog lines of its launch, device activation, KPPS and
+    NTP shared memory, clients) and the Traccar server (tracker-server.log: start-up, connections per
+    protocol with their hex dumps, decoded positions, unknown devices, filtered positions, events such as
+    geofence enter and exit and ignition, user actions and commands, channel errors).
+    Written blind for the twenty-ninth issue-15 pass: before reading the engine or any failure
+    analysis; 157 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def syslog_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    def ctime(g: Gen) -> str:
+        return f"Thu Dec  3 {hms(g)} 2026"
+
+    def iso_ms(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999):0>3}Z"
+
+    def count(lo: int, hi: int):
+        return lambda g: str(g.r.choice([g.r.randint(lo, hi), g.r.randint(lo, hi // 10 + lo + 1)]))
+
+    def lat(g: Gen) -> str:
+        return f"{g.r.uniform(50.8, 52.4):.5f}"
+
+    def lon(g: Gen) -> str:
+        return f"{g.r.uniform(-1.9, 0.6):.5f}"
+
+    def g_port(g: Gen) -> str:
+        return g.port()
+
+    station_hosts = ["piaware", "adsb-north", "rx-roof"]
+    local_hosts = ["localhost", "127.0.0.1"]
+
+    # ---------------- dump1090-fa through syslog ----------------
+    def dump_pid(g: Gen) -> str:
+        return g.r.choice(["612", "618", "1043", str(g.r.randint(400, 32000))])
+
+    d_pre = "{T} {h} dump1090-fa[{pid}]: "
+    ds = {"T": syslog_ts, "h": pick(station_hosts), "pid": dump_pid}
+
+    def dbfs(lo: float, hi: float):
+        return lambda g: f"{g.r.uniform(lo, hi):.1f}"
+
+    gains = ["0.0", "9.0", "19.7", "28.0", "33.8", "37.2", "40.2", "42.1", "43.4", "44.5", "48.0", "49.6", "58.0"]
+
+    def gain_step(g: Gen):
+        a, b = sorted(g.r.sample(range(len(gains) - 1), 2))
+        if g.r.random() < 0.5:
+            a, b = b, a
+        return gains[a], str(a + 16), gains[b], str(b + 16)
+
+    def stats_period(g: Gen):
+        h, m, s = g.r.randint(0, 22), g.r.randint(0, 59), g.r.randint(0, 59)
+        return f"Thu Dec  3 {h:02d}:{m:02d}:{s:02d} 2026", f"Thu Dec  3 {h + 1:02d}:{m:02d}:{s:02d} 2026"
+
+    dump1090 = [
+        (5, d_pre + "{ct} UTC  dump1090-fa {v} starting up.", {**ds, "ct": ctime, "v": pick(["9.0", "9.0", "8.2", "10.0"])}),
+        (5, d_pre + "rtlsdr: using device #{n}: {name} ({vendor}, {prod}, SN {sn})",
+         {**ds, "n": pick(["0", "0", "1"]), "name": pick(["Generic RTL2832U", "Generic RTL2832U OEM"]),
+          "vendor": pick(["Realtek", "Nooelec", "RTLSDRBlog"]), "prod": pick(["RTL2838UHIDIR", "Blog V4", "NESDR SMArt v5"]),
+          "sn": pick(["00001090", "00000001", "00000978", "1090ES01"])}),
+        (5, d_pre + "Found {tuner} tuner", {**ds, "tuner": pick(["Rafael Micro R820T", "Rafael Micro R828D"])}),
+        (5, d_pre + "rtlsdr: tuner gain set to {g} dB", {**ds, "g": pick(gains)}),
+        (4, d_pre + "rtlsdr: enabling tuner AGC", ds),
+        (5, d_pre + "Allocating {n} zero-copy buffers", {**ds, "n": pick(["4", "15", "16"])}),
+        (5, d_pre + "Exact sample rate is: {r} Hz", {**ds, "r": pick(["2400000.052982", "2000000.052982", "2399999.635234"])}),
+        (5, d_pre + "[R82XX] PLL not locked!", ds),
+        (4, d_pre + "rtlsdr: async read returned unexpectedly, probably lost the USB device, bailing out", ds),
+        (6, d_pre + "adaptive: changing gain from {a}dB (step {sa}) to {b}dB (step {sb}) because: {why}",
+         {**ds, "a": draw(gain_step), "sa": then(1), "b": then(2), "sb": then(3),
+          "why": pick(["noise too high", "dynamic range fell below target", "loud bursts seen"])}),
+        # the statistics block (--stats-every 3600): one syslog line per printed line
+        (8, d_pre + "Statistics: {t1} UTC - {t2} UTC", {**ds, "t1": draw(stats_period), "t2": then(1)}),
+        (7, d_pre + "Local receiver:", ds),
+        (7, d_pre + "  {n} samples processed", {**ds, "n": count(100000000, 8640000000)}),
+        (7, d_pre + "  {n} samples dropped", {**ds, "n": lambda g: g.r.choice(["0", "0", "0", g.num(1, 2621440)])}),
+        (7, d_pre + "  {n} Mode A/C messages received", {**ds, "n": lambda g: g.r.choice(["0", "0", g.num(1, 90000)])}),
+        (7, d_pre + "  {n} Mode-S message preambles received", {**ds, "n": count(100000, 90000000)}),
+        (7, d_pre + "    {n} with bad message format or invalid CRC", {**ds, "n": count(50000, 60000000)}),
+        (7, d_pre + "    {n} with unrecognized ICAO address", {**ds, "n": count(40000, 30000000)}),
+        (7, d_pre + "    {n} accepted with correct CRC", {**ds, "n": count(5000, 9000000)}),
+        (7, d_pre + "    {n} accepted with 1-bit error repaired", {**ds, "n": count(100, 400000)}),
+        (7, d_pre + "  {x} dBFS noise power", {**ds, "x": dbfs(-38.0, -18.0)}),
+        (7, d_pre + "  {x} dBFS mean signal power", {**ds, "x": dbfs(-25.0, -6.0)}),
+        (7, d_pre + "  {x} dBFS peak signal power", {**ds, "x": dbfs(-4.0, -0.1)}),
+        (7, d_pre + "  {n} messages with signal power above -3dBFS", {**ds, "n": count(0, 9000)}),
+        (6, d_pre + "Messages from network clients:", ds),
+        (7, d_pre + "{n} total usable messages", {**ds, "n": count(5000, 9500000)}),
+        (7, d_pre + "{n} surface position messages received", {**ds, "n": count(0, 60000)}),
+        (7, d_pre + "{n} airborne position messages received", {**ds, "n": count(1000, 2500000)}),
+        (7, d_pre + "{n} global CPR attempts with valid positions", {**ds, "n": count(1000, 2400000)}),
+        (7, d_pre + "{n} local CPR attempts with valid positions", {**ds, "n": count(10, 90000)}),
+        (7, d_pre + "{n} unique aircraft tracks", {**ds, "n": count(20, 4000)}),
+        (7, d_pre + "CPU load: {x}%", {**ds, "x": dbfs(4.0, 78.0)}),
+        (7, d_pre + "  {n} ms for demodulation", {**ds, "n": count(10000, 2800000)}),
+        (7, d_pre + "  {n} ms for reading from USB", {**ds, "n": count(1000, 300000)}),
+        (7, d_pre + "  {n} ms for network input and background tasks", {**ds, "n": count(500, 200000)}),
+    ]
+
+    # ---------------- readsb through syslog ----------------
+    r_pre = "{T} {h} readsb[{pid}]: "
+    rs = {"T": syslog_ts, "h": pick(station_hosts), "pid": lambda g: g.r.choice(["733", "741", str(g.r.randint(400, 32000))])}
+    feeds = [("feed.adsb.fi", "30004"), ("feed1.adsbexchange.com", "30004"), ("in.adsb.lol", "30004"), ("feed.airplanes.live", "30004")]
+    outputs = ["Beast TCP output", "BeastReduce TCP output", "SBS TCP output", "Raw TCP output"]
+    readsb = [
+        (5, r_pre + "readsb version: {v} wiedehopf git: {hash} (committed: {c})",
+         {**rs, "v": pick(["3.14.1630", "3.14.1654"]), "hash": lambda g: g.hexs(7),
+          "c": lambda g: f"Tue Nov {g.r.randint(10, 28)} {hms(g)} 2026 +0100"}),
+        (14, r_pre + "{svc}: new c from {ip} port {p} (fd: {fd}, SendQ: {q}, RecvBuf: {rb})",
+         {**rs, "svc": pick(outputs), "ip": lambda g: g.r.choice(["127.0.0.1", g.ip(), f"192.168.1.{g.r.randint(2, 250)}"]),
+          "p": g_port, "fd": lambda g: g.num(6, 90), "q": pick(["65536", "262144", "2097152"]), "rb": pick(["0", "0", "65536"])}),
+        (10, r_pre + "{svc}: connection closed: {ip} port {p} (fd {fd}, SendQ {q}, RecvQ {rq})",
+         {**rs, "svc": pick(outputs), "ip": lambda g: g.r.choice(["127.0.0.1", g.ip(), f"192.168.1.{g.r.randint(2, 250)}"]),
+          "p": g_port, "fd": lambda g: g.num(6, 90), "q": lambda g: g.r.choice(["0", "0", g.num(1, 200000)]), "rq": pick(["0", "0", "12"])}),
+        (8, r_pre + "Connection established: {host} port {p}", {**rs, "host": draw(lambda g: g.r.choice(feeds)), "p": then(1)}),
+        (6, r_pre + "Connection lost: {host} port {p}", {**rs, "host": draw(lambda g: g.r.choice(feeds)), "p": then(1)}),
+        (5, r_pre + "{host} port {p}: Name resolution failed: {err}",
+         {**rs, "host": draw(lambda g: g.r.choice(feeds)), "p": then(1),
+          "err": pick(["Temporary failure in name resolution", "Name or service not known"])}),
+        (5, r_pre + "Connection refused: {host} port {p} (retrying in {n}s)",
+         {**rs, "host": draw(lambda g: g.r.choice(feeds)), "p": then(1), "n": pick(["5", "10", "15", "30"])}),
+    ]
+
+    # ---------------- PiAware, with fa-mlat-client relayed ----------------
+    p_pre = "{T} {h} piaware[{pid}]: "
+    ps = {"T": syslog_ts, "h": pick(station_hosts), "pid": lambda g: g.r.choice(["623", "655", str(g.r.randint(400, 32000))])}
+    adept = [("piaware.flightaware.com", "1200"), ("piaware.flightaware.com", "1200"), ("70.42.6.156", "1200")]
+    adept_s = {"ah": draw(lambda g: g.r.choice(adept)), "ap": then(1)}
+    fa_users = ["guest", "kestrel_ops", "rxnorth"]
+    mlat_pid = {"mp": lambda g: g.r.choice(["1372", "1390", str(g.r.randint(900, 32000))])}
+    m_pre = p_pre + "mlat-client({mp}): "
+    ms = {**ps, **mlat_pid}
+    progs = ["dump1090-fa", "dump1090-fa", "dump978-fa"]
+
+    def unames(g: Gen) -> str:
+        return g.r.choice([f"Linux {g.r.choice(station_hosts)} 6.1.21-v8+ #1642 SMP PREEMPT Mon Apr  3 17:24:16 BST 2023 aarch64 GNU/Linux",
+                           f"Linux {g.r.choice(station_hosts)} 6.6.51+rpt-rpi-v8 #1 SMP PREEMPT Debian 1:6.6.51-1+rpt3 (2024-10-08) aarch64 GNU/Linux"])
+
+    def faup_cmd(g: Gen) -> str:
+        return (f"/usr/lib/piaware/helpers/faup1090 --net-bo-ipaddr localhost --net-bo-port 30005 --stdout "
+                f"--lat {g.r.uniform(50.8, 52.4):.3f} --lon {g.r.uniform(-1.9, 0.6):.3f}")
+
+    def rate(lo: float, hi: float):
+        return lambda g: f"{g.r.uniform(lo, hi):7.1f}"
+
+    def used_of(g: Gen):
+        # aircraft used by the server, of those seen: Mode S and ADS-B
+        b, d = g.r.randint(0, 90), g.r.randint(0, 240)
+        return str(g.r.randint(0, b)), str(b), str(g.r.randint(0, d)), str(d)
+
+    piaware = [
+        (6, p_pre + "****************************************************", ps),
+        (5, p_pre + "piaware version {v} is running, process ID {n}", {**ps, "v": pick(["9.0.1", "10.0"]), "n": lambda g: g.num(400, 32000)}),
+        (5, p_pre + "your system info is: {u}", {**ps, "u": unames}),
+        (9, p_pre + "Connecting to FlightAware adept server at {ah}/{ap}", {**ps, **adept_s}),
+        (8, p_pre + "Connection with adept server at {ah}/{ap} established", {**ps, **adept_s}),
+        (8, p_pre + "TLS handshake with adept server at {ah}/{ap} completed", {**ps, **adept_s}),
+        (7, p_pre + "FlightAware server certificate validated", ps),
+        (7, p_pre + "encrypted session established with FlightAware", ps),
+        (8, p_pre + "logged in to FlightAware as user {u}", {**ps, "u": pick(fa_users)}),
+        (6, p_pre + "my feeder ID is {id}", {**ps, "id": lambda g: g.uuid()}),
+        (6, p_pre + "site statistics URL: https://flightaware.com/adsb/stats/user/{u}#stats-{n}",
+         {**ps, "u": pick(fa_users), "n": lambda g: g.num(10000, 260000)}),
+        (6, p_pre + "multilateration data requested", ps),
+        (5, p_pre + "multilateration data no longer required, disabling mlat client", ps),
+        (40, p_pre + "{n} msgs recv'd from {prog} ({m} in last 5m); {k} msgs sent to FlightAware",
+         {**ps, "n": count(100, 9000000), "prog": pick(progs), "m": count(0, 40000), "k": count(100, 9000000)}),
+        (6, p_pre + "piaware has successfully sent several msgs to FlightAware!", ps),
+        (8, p_pre + "ADS-B data program '{prog}' is listening on port {p}, so far so good",
+         {**ps, "prog": draw(lambda g: g.r.choice([("dump1090-fa", "30005"), ("dump978-fa", "30978"), ("readsb", "30005")])), "p": then(1)}),
+        (6, p_pre + "Starting faup1090: {cmd}", {**ps, "cmd": faup_cmd}),
+        (6, p_pre + "Started faup1090 (pid {n}) to connect to {prog}", {**ps, "n": lambda g: g.num(900, 32000), "prog": pick(["dump1090-fa", "readsb"])}),
+        (6, p_pre + "no ADS-B data program seen listening on port {p} for {s} seconds, next check in {n}s",
+         {**ps, "p": pick(["30005", "30978"]), "s": pick(["30", "60", "120", "300"]), "n": pick(["60"])}),
+        (5, p_pre + "no new messages received in {n} seconds, it might just be that there haven't been any aircraft nearby "
+         "but I'm going to try to restart everything, just in case...", {**ps, "n": pick(["3600", "3601", "3605"])}),
+        (6, p_pre + "reconnecting in {n} seconds...", {**ps, "n": lambda g: g.num(5, 60)}),
+        (5, p_pre + "server is sending alive messages; we will expect them", ps),
+        (5, p_pre + "adept reported location: {la}, {lo}, {a}ft AMSL", {**ps, "la": lat, "lo": lon, "a": lambda g: g.num(20, 900)}),
+        (5, p_pre + "Receiver location changed, restarting faup1090", ps),
+        (5, p_pre + "lost connection to faup1090 via {lh}:{p}", {**ps, "lh": pick(local_hosts), "p": pick(["30005"])}),
+        (5, m_pre + "fa-mlat-client {v} starting up", {**ms, "v": pick(["0.2.13", "0.2.12"])}),
+        (6, m_pre + "Using UDP transport to {ip} port {p}", {**ms, "ip": pick(["70.42.6.197", "70.42.6.198", "70.42.6.191"]),
+                                                            "p": lambda g: g.num(4900, 9999)}),
+        (5, m_pre + "Listening for {f}-format results connection on port {p}",
+         {**ms, "f": draw(lambda g: g.r.choice([("Beast", "30105"), ("Extended Basestation", "30106")])), "p": then(1)}),
+        (6, m_pre + "Input connected to {lh}:{p}", {**ms, "lh": pick(local_hosts), "p": pick(["30005", "30005", "30104"])}),
+        (5, m_pre + "Input format changed to {f}, {c}MHz clock", {**ms, "f": pick(["BEAST", "RADARCAPE"]), "c": pick(["12", "1000"])}),
+        (6, m_pre + "Beast-format results connection with {ip}:{p}: connection established",
+         {**ms, "ip": pick(local_hosts), "p": pick(["30104", "30004"])}),
+        (5, m_pre + "Lost connection to {lh}:{p}", {**ms, "lh": pick(local_hosts), "p": pick(["30005"])}),
+        (12, m_pre + "Receiver status: {s}", {**ms, "s": pick(["connected", "connected", "connected", "not connected"])}),
+        (12, m_pre + "Server status:   synchronized with {n} nearby receivers", {**ms, "n": lambda g: g.num(3, 260)}),
+        (5, m_pre + "Server status:   clock unstable", ms),
+        (5, m_pre + "Server status:   not synchronized with any nearby receivers", ms),
+        (12, m_pre + "Receiver: {a} msg/s received {b} msg/s processed ({pc}%)",
+         {**ms, "a": rate(20, 2200), "b": rate(5, 700), "pc": lambda g: g.num(4, 80)}),
+        (12, m_pre + "Server:   {a} kB/s from server {b}kB/s TCP to server {c}kB/s UDP to server",
+         {**ms, "a": rate(0, 2), "b": rate(0, 1), "c": rate(0, 6)}),
+        (12, m_pre + "Results:  {a} positions/minute", {**ms, "a": rate(0, 140)}),
+        (12, m_pre + "Aircraft: {a} of {b} Mode S, {c} of {d} ADS-B used",
+         {**ms, "a": draw(used_of), "b": then(1), "c": then(2), "d": then(3)}),
+    ]
+
+    # ---------------- standalone mlat-client (its own ctime stamps) ----------------
+    ml_pre = "{T} {h} mlat-client[{pid}]: {ct} "
+    mls = {"T": syslog_ts, "h": pick(station_hosts), "pid": lambda g: g.r.choice(["802", str(g.r.randint(400, 32000))]), "ct": ctime}
+    mlat_servers = [("feed.adsb.fi", "31090"), ("feed.adsbexchange.com", "31090"), ("in.adsb.lol", "31090")]
+    mlat_client = [
+        (5, ml_pre + "mlat-client {v} starting up", {**mls, "v": pick(["v0.3.8", "v0.4.2"])}),
+        (6, ml_pre + "Connected to multilateration server at {host}:{p}, handshaking",
+         {**mls, "host": draw(lambda g: g.r.choice(mlat_servers)), "p": then(1)}),
+        (5, ml_pre + "Handshake complete.", mls),
+        (6, ml_pre + "Disconnecting from {host}:{p}: {why}",
+         {**mls, "host": draw(lambda g: g.r.choice(mlat_servers)), "p": then(1),
+          "why": pick(["Connection lost: [Errno 104] Connection reset by peer", "No data (not even keepalives) received for 60 seconds",
+                       "Server disconnected"])}),
+        (6, ml_pre + "Reconnecting in {n} seconds", {**mls, "n": lambda g: f"{g.r.uniform(5, 45):.1f}"}),
+        (6, ml_pre + "Beast-format input connected to {lh}:{p}", {**mls, "lh": pick(local_hosts), "p": pick(["30005"])}),
+        (10, ml_pre + "Receiver: {a} msg/s received {b} msg/s processed ({pc}%)",
+         {**mls, "a": rate(20, 2200), "b": rate(5, 700), "pc": lambda g: g.num(4, 80)}),
+        (10, ml_pre + "Results:  {a} positions/minute", {**mls, "a": rate(0, 140)}),
+        (8, ml_pre + "Server status:   synchronized with {n} nearby receivers", {**mls, "n": lambda g: g.num(3, 260)}),
+    ]
+
+    # ---------------- AIS-catcher ----------------
+    a_pre = "{T} {h} AIS-catcher[{pid}]: "
+    ais_hosts = ["ais-rx", "harbour-pi"]
+    as_ = {"T": syslog_ts, "h": pick(ais_hosts), "pid": lambda g: g.r.choice(["511", "530", str(g.r.randint(400, 32000))])}
+    armor = "0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVW`abcdefghijklmnopqrstuvw"
+
+    def nmea(g: Gen):
+        frag = g.r.choice([(1, 1), (1, 1), (1, 1), (1, 1), (2, 1), (2, 2)])
+        seq = "" if frag[0] == 1 else str(g.r.randint(0, 9))
+        n = 28 if frag == (1, 1) else (60 if frag[1] == 1 else g.r.choice([11, 12, 17]))
+        payload = g.r.choice("13BHK5") + "".join(g.r.choice(armor) for _ in range(n - 1))
+        fill = "0" if frag[1] == frag[0] and frag[0] == 1 else g.r.choice(["0", "2"])
+        return str(frag[0]), str(frag[1]), seq, g.r.choice("AB"), payload, fill, f"{g.r.randint(0, 255):02X}"
+
+    ais = [
+        (5, a_pre + "AIS-catcher (build {b}) v{v}", {**as_, "b": pick(["Nov 14 2026", "Oct 30 2026"]), "v": pick(["0.61", "0.62"])}),
+        (5, a_pre + "(C) Copyright 2021-2026 jvde-github and other contributors", as_),
+        (5, a_pre + "Found {n} device(s):", {**as_, "n": pick(["1", "1", "2"])}),
+        (5, a_pre + "{i}: {vendor}, {prod}, SN: {sn}",
+         {**as_, "i": pick(["0", "1"]), "vendor": pick(["Realtek", "RTLSDRBlog"]), "prod": pick(["RTL2838UHIDIR", "Blog V4"]),
+          "sn": pick(["00000162", "00000001", "AIS00001"])}),
+        (5, a_pre + "Device    : {dev}", {**as_, "dev": pick(["RTLSDR", "AIRSPYHF", "SDRPLAY"])}),
+        (5, a_pre + "Settings  : {s}",
+         {**as_, "s": pick(["-gr TUNER AUTO RTLAGC OFF BIASTEE OFF -a 192K -p 0 FREQOFFSET 0",
+                            "-gr TUNER 33.8 RTLAGC ON BIASTEE ON -a 192K -p 0 FREQOFFSET 0",
+                            "-gr TUNER AUTO RTLAGC ON BIASTEE OFF -a 288K -p 2 FREQOFFSET 0"])}),
+        (25, a_pre + "[AIS engine v{v} #{d}-0]: {n} msgs at {r} msg/s",
+         {**as_, "v": pick(["0.61", "0.62"]), "d": pick(["0", "0", "1"]), "n": count(0, 90000), "r": lambda g: f"{g.r.uniform(0, 25):.1f}"}),
+        (60, a_pre + "!AIVDM,{n},{k},{seq},{ch},{pl},{fill}*{cs}",
+         {**as_, "n": draw(nmea), "k": then(1), "seq": then(2), "ch": then(3), "pl": then(4), "fill": then(5), "cs": then(6)}),
+        (5, a_pre + "UDP: open socket for host: {host}, port: {p}",
+         {**as_, "host": pick(["127.0.0.1", "5.9.207.224", "192.168.1.20"]), "p": pick(["10110", "10111", "4001"])}),
+        (5, a_pre + "HTTP Server: server running at port {p}", {**as_, "p": pick(["8100", "8110"])}),
+        (5, a_pre + "HTTP Client: error posting to {url}: {e}",
+         {**as_, "url": pick(["https://aiscatcher.org/api/submit", "http://192.168.1.20:8080/ais"]),
+          "e": pick(["Timeout was reached", "Couldn't connect to server", "HTTP response code said error"])}),
+        (4, a_pre + "Error: RTLSDR: cannot open device.", as_),
+        (4, a_pre + "Error: Device stopped unexpectedly.", as_),
+        (4, a_pre + "Received SIGTERM, stopping receivers.", as_),
+    ]
+
+    # ---------------- Signal K server ----------------
+    k_pre = "{T} {h} signalk-server[{pid}]: "
+    sk_hosts = ["vessel-pi", "nav-pc"]
+    ks = {"T": syslog_ts, "h": pick(sk_hosts), "pid": lambda g: g.r.choice(["884", "902", str(g.r.randint(400, 32000))])}
+    sk_plugins = ["signalk-to-nmea0183", "signalk-to-nmea2000", "@signalk/charts-plugin", "signalk-anchoralarm-plugin",
+                  "signalk-derived-data"]
+    sk_providers = [("gps-usb", "/dev/ttyUSB0"), ("ais-serial", "/dev/ttyUSB1"), ("nmea-mux", "/dev/ttyAMA0")]
+    signalk = [
+        (5, k_pre + "signalk-server running at 0.0.0.0:{p}", {**ks, "p": pick(["3000", "80"])}),
+        (6, k_pre + "{iso} signalk-server:interfaces:plugins Registering plugin {id}", {**ks, "iso": iso_ms, "id": pick(sk_plugins)}),
+        (5, k_pre + "{iso} signalk-server:interfaces:plugins Could not find options for plugin {id}, returning empty options",
+         {**ks, "iso": iso_ms, "id": pick(sk_plugins)}),
+        (5, k_pre + "Error starting plugin {id}: {e}",
+         {**ks, "id": pick(sk_plugins), "e": pick(["TypeError: Cannot read properties of undefined (reading 'length')",
+                                                  "Error: listen EADDRINUSE: address already in use :::10110"])}),
+        (8, k_pre + "{iso} signalk-server:interfaces:ws ws client connected from {ip}, total {n}",
+         {**ks, "iso": iso_ms, "ip": lambda g: f"192.168.4.{g.r.randint(2, 250)}", "n": lambda g: g.num(1, 12)}),
+        (6, k_pre + "{iso} signalk-server:interfaces:ws ws client disconnected from {ip}, total {n}",
+         {**ks, "iso": iso_ms, "ip": lambda g: f"192.168.4.{g.r.randint(2, 250)}", "n": lambda g: g.num(0, 11)}),
+        (6, k_pre + "{id}: Error: Error: No such file or directory, cannot open {dev}",
+         {**ks, "id": draw(lambda g: g.r.choice(sk_providers)), "dev": then(1)}),
+        (5, k_pre + "{iso} signalk-server:providers:nmea0183 Unknown sentence: {s}",
+         {**ks, "iso": iso_ms, "s": lambda g: g.r.choice([f"$GPRMB,A,0.66,L,003,004,4917.24,N,12309.57,W,001.3,052.5,000.5,V*{g.hexs(2).upper()}",
+                                                           f"$PGRME,{g.r.uniform(1, 20):.1f},M,{g.r.uniform(1, 20):.1f},M,{g.r.uniform(1, 30):.1f},M*{g.hexs(2).upper()}"])}),
+        (6, k_pre + "{iso} canboatjs:candevice Sending address claim {a}", {**ks, "iso": iso_ms, "a": lambda g: g.num(1, 252)}),
+        (5, k_pre + "{iso} canboatjs:canbus Error: socketcan could not bind to interface {i}",
+         {**ks, "iso": iso_ms, "i": pick(["can0", "can1"])}),
+    ]
+
+    # ---------------- gpsd ----------------
+    gp_pre = "{T} {h} gpsd[{pid}]: gpsd:"
+    gps_hosts = ["piaware", "ntp-gps", "vessel-pi"]
+    gs = {"T": syslog_ts, "h": pick(gps_hosts), "pid": lambda g: g.r.choice(["488", "497", str(g.r.randint(300, 32000))])}
+    gps_devs = ["/dev/ttyACM0", "/dev/ttyAMA0", "/dev/serial0", "/dev/ttyUSB0"]
+    gpsd = [
+        (5, gp_pre + "INFO: launching (Version {v}, revision {r})", {**gs, "v": draw(lambda g: (lambda v: (v, f"release-{v}"))(
+            g.r.choice(["3.22", "3.25"]))), "r": then(1)}),
+        (5, gp_pre + "INFO: starting uid {u}, gid {gid}", {**gs, "u": pick(["0"]), "gid": pick(["0"])}),
+        (5, gp_pre + "INFO: Command line: {cmd}",
+         {**gs, "cmd": lambda g: f"/usr/sbin/gpsd -F /var/run/gpsd.sock {g.r.choice(['-n ', '-n -G ', ''])}{g.r.choice(gps_devs)}"}),
+        (5, gp_pre + "INFO: stashing device {d} at slot {n}", {**gs, "d": pick(gps_devs), "n": pick(["0", "0", "1"])}),
+        (5, gp_pre + "INFO: running with effective group ID {n}", {**gs, "n": pick(["20"])}),
+        (5, gp_pre + "INFO: running with effective user ID {n}", {**gs, "n": pick(["111", "105"])}),
+        (5, gp_pre + "INFO: listening on port {p}", {**gs, "p": pick(["gpsd", "2947"])}),
+        (7, gp_pre + "INFO: SER: opening GPS data source type {t} at '{d}'", {**gs, "t": pick(["2", "3"]), "d": pick(gps_devs)}),
+        (6, gp_pre + "INFO: SER: fd={fd} current speed {b}, {m}",
+         {**gs, "fd": pick(["6", "7", "8"]), "b": pick(["9600", "38400", "115200"]), "m": pick(["8N1"])}),
+        (6, gp_pre + "INFO: KPPS:{d} RFC2783 path:{pps}, fd is {fd}", {**gs, "d": pick(gps_devs), "pps": pick(["/dev/pps0", "/dev/pps1"]),
+                                                                     "fd": pick(["7", "8", "9"])}),
+        (5, gp_pre + "INFO: KPPS:{d} pps_caps {c}", {**gs, "d": pick(gps_devs), "c": pick(["0x1133", "0x1111"])}),
+        (6, gp_pre + "INFO: NTP: ntpshm_link_activate: using SHM({n}) for {d}", {**gs, "n": pick(["0", "1", "2", "3"]), "d": pick(gps_devs)}),
+        (6, gp_pre + "WARN: KPPS:{d} kernel PPS timeout {e}",
+         {**gs, "d": pick(gps_devs), "e": pick(["Connection timed out", "Interrupted system call"])}),
+        (5, gp_pre + "INFO: KPPS:{d} chrony socket {s} doesn't exist", {**gs, "d": pick(gps_devs),
+                                                                          "s": pick(["/run/chrony.ttyACM0.sock", "/run/chrony.pps0.sock"])}),
+        (6, gp_pre + "INFO: {d} identified as type {t}, {n} sec @ {b}bps",
+         {**gs, "d": pick(gps_devs), "t": pick(["u-blox", "NMEA0183", "MTK-3301", "SiRF"]), "n": lambda g: g.num(0, 9),
+          "b": pick(["9600", "38400", "115200"])}),
+        (6, gp_pre + "INFO: device {d} activated", {**gs, "d": pick(gps_devs)}),
+        (5, gp_pre + "ERROR: SER: device open of {d} failed: {e} - retrying read-only",
+         {**gs, "d": pick(gps_devs), "e": pick(["No such file or directory", "Permission denied"])}),
+        (5, gp_pre + "ERROR: {d}: device activation failed, freeing device.", {**gs, "d": pick(gps_devs)}),
+        (6, gp_pre + "ERROR: device read of {d} returned error or packet sniffer failed sync (flags {{{f}}})",
+         {**gs, "d": pick(gps_devs), "f": pick(["ERROR", "ERROR|ONLINE"])}),
+        (8, gp_pre + "INFO: client {ip} ({n}) connect on fd {fd}",
+         {**gs, "ip": pick(["127.0.0.1", "::1", "192.168.4.20"]), "n": lambda g: g.num(0, 9), "fd": lambda g: g.num(7, 30)}),
+        (6, gp_pre + "INFO: closing GPS {d} ({fd})", {**gs, "d": pick(gps_devs), "fd": pick(["6", "7", "8"])}),
+        (5, gp_pre + "WARN: UBX: NAV-SOL: invalid fix, gpsFix {n}", {**gs, "n": pick(["0", "1", "5"])}),
+    ]
+
+    # ---------------- Traccar server: tracker-server.log ----------------
+    def tr_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def conn(g: Gen) -> str:
+        return g.r.choice("TTTU") + g.hexs(8)
+
+    def imei(g: Gen) -> str:
+        return g.r.choice(["86", "35", "86"]) + "".join(g.r.choice("0123456789") for _ in range(13))
+
+    def dev_id(g: Gen) -> str:
+        return g.r.choice([imei(g), imei(g), str(g.r.randint(100000, 99999999)), g.r.choice(["van-07", "truck-12", "moto-3"])])
+
+    def public_ip(g: Gen) -> str:
+        return f"{g.r.choice(['100.64', '100.78', '10.201', '172.58'])}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"
+
+    # each protocol's frames start the way that protocol's frames start
+    protos = [("gt06", "7878"), ("h02", "2a48512c"), ("osmand", "504f5354202f3f6964"), ("teltonika", "00000000"),
+              ("tk103", "283038"), ("meitrack", "2424")]
+
+    def tr_frame(g: Gen):
+        p, head = g.r.choice(protos)
+        return p, g.r.choice(["<", "<", "<", ">"]), public_ip(g), head + g.hexs(2 * g.r.choice([10, 18, 26, 35, 60, 96]))
+
+    tt = {"T": tr_ts}
+    ev_types = ["geofenceEnter", "geofenceExit", "ignitionOn", "ignitionOff", "deviceOverspeed", "alarm", "deviceMoving",
+                "deviceStopped", "deviceOnline", "deviceOffline", "commandResult"]
+    traccar = [
+        (45, "{T}  INFO: [{c}: {p} {d} {ip}] {hex}",
+         {**tt, "c": conn, "p": draw(tr_frame), "d": then(1), "ip": then(2), "hex": then(3)}),
+        (45, "{T}  INFO: [{c}] id: {id}, time: {t}, lat: {la}, lon: {lo}, speed: {s}, course: {cr}",
+         {**tt, "c": conn, "id": dev_id, "t": tr_ts, "la": lat, "lo": lon, "s": lambda g: g.r.choice(["0.0", f"{g.r.uniform(0, 70):.1f}"]),
+          "cr": lambda g: g.r.choice(["0.0", f"{g.r.uniform(0, 359):.1f}"])}),
+        (20, "{T}  INFO: [{c}] connected", {**tt, "c": conn}),
+        (18, "{T}  INFO: [{c}] disconnected", {**tt, "c": conn}),
+        (14, "{T}  WARN: Unknown device - {id} ({ip})", {**tt, "id": dev_id, "ip": public_ip}),
+        (14, "{T}  INFO: Event id: {id}, time: {t}, type: {ty}, notifications: {n}",
+         {**tt, "id": dev_id, "t": tr_ts, "ty": pick(ev_types), "n": pick(["0", "0", "1", "2"])}),
+        (8, "{T}  INFO: Position filtered by {f} filters from device: {id}",
+         {**tt, "f": lambda g: " ".join(g.r.sample(["Invalid", "Zero", "Duplicate", "Future", "Distance", "MaxSpeed", "Accuracy"],
+                                                    g.r.choice([1, 1, 2, 3]))), "id": dev_id}),
+        (8, "{T}  WARN: [{c}] error - {e}",
+         {**tt, "c": conn, "e": pick(["Connection reset - SocketException (SocketDispatcher.java:-2 < IOUtil.java:330 < ...)",
+                                      "readerIndex(18) + length(2) exceeds writerIndex(19) - IndexOutOfBoundsException (...)",
+                                      "Connection timed out - SocketException (SocketDispatcher.java:-2 < ...)"])}),
+        (6, "{T}  INFO: user: {u}, action: {a}, object: {o}, id: {id}",
+         {**tt, "u": pick(["1", "2", "5"]), "a": pick(["create", "edit", "remove"]), "o": pick(["device", "geofence", "notification", "user"]),
+          "id": lambda g: g.num(1, 900)}),
+        (6, "{T}  INFO: user: {u}, action: login, from: {ip}", {**tt, "u": pick(["1", "2", "5"]), "ip": public_ip}),
+        (6, "{T}  INFO: user: {u}, action: command, device: {d}, type: {ty}",
+         {**tt, "u": pick(["1", "2", "5"]), "d": lambda g: g.num(1, 900), "ty": pick(["engineStop", "engineResume", "positionSingle", "custom"])}),
+        (4, "{T}  INFO: Operating system name: {n} version: {v} architecture: {a}",
+         {**tt, "n": pick(["Linux"]), "v": pick(["6.8.0-49-generic", "5.15.0-126-generic"]), "a": pick(["amd64"])}),
+        (4, "{T}  INFO: Java runtime name: {n} vendor: {v} version: {ver}",
+         {**tt, "n": pick(["OpenJDK 64-Bit Server VM"]), "v": pick(["Eclipse Adoptium", "Ubuntu"]), "ver": pick(["17.0.13+11", "21.0.5+11"])}),
+        (4, "{T}  INFO: Memory limit heap: {h}mb non-heap: {n}mb", {**tt, "h": pick(["1024", "4096", "3936"]), "n": pick(["0"])}),
+        (4, "{T}  INFO: Character encoding: {e} charset: {c}", {**tt, "e": pick(["UTF-8", "ANSI_X3.4-1968"]), "c": pick(["UTF-8", "US-ASCII"])}),
+        (4, "{T}  INFO: Version: {v}", {**tt, "v": pick(["6.5", "6.6"])}),
+        (4, "{T}  INFO: Starting server...", tt),
+        (4, "{T}  INFO: Shutting down server...", tt),
+        (4, "{T}  INFO: Started Server@{h}{{STARTING}}[{v},sto=0] @{ms}ms",
+         {**tt, "h": lambda g: g.hexs(8).lstrip("0"), "v": pick(["11.0.24"]), "ms": lambda g: g.num(2000, 9000)}),
+        (5, "{T}  WARN: Geocoding failed - {e}",
+         {**tt, "e": pick(["HTTP 429 Too Many Requests - ClientErrorException (...)", "Read timed out - SocketTimeoutException (...)"])}),
+    ]
+
+    return dump1090 + readsb + piaware + mlat_client + ais + signalk + gpsd + traccar
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -34153,7 +34587,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "EnergyPlatform": energy_events,
            "ControlsPlatform": controls_events,
            "LibraryPlatform": library_events,
-           "AutomotivePlatform": automotive_events}
+           "AutomotivePlatform": automotive_events,
+           "TrackingPlatform": tracking_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
