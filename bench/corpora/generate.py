@@ -461,6 +461,16 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   errors, openpilot (console lines of manager, pandad, controlsd, plannerd and athenad, its events as JSON),
   RAUC, SWUpdate (console notifier, suricatta), the Mender 3 client and Eclipse hawkBit (Spring Boot console,
   DDI controller lines); 134 event types.
+* ``SurveillancePlatform`` (written blind for the twenty-ninth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): video surveillance and camera-stream software as its operators log it:
+  Frigate NVR (its Python services behind the container's s6 timestamp: the app start-up, the Edge TPU
+  detector and the detection watchdog, the camera capture and the ffmpeg camera watchdogs with the ffmpeg
+  processes' error lines, the recording maintainer, storage maintenance, MQTT and the dispatcher), go2rtc
+  inside Frigate and on its own (zerolog console lines: listeners, RTSP, exec and WebRTC producers and
+  consumers), ZoneMinder through syslog (zmdc.pl, zmc capture and analysis, zmfilter.pl, zmaudit.pl,
+  zmwatch.pl), the motion daemon (camera threads, motion detected, movie and picture files, netcam
+  connection), MediaMTX (RTSP, RTMP, HLS and WebRTC sessions, paths, readers, publishers and static sources)
+  and the Scrypted server with its rebroadcast plugin; 149 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -34099,6 +34109,493 @@ def automotive_events() -> list[tuple[float, str, dict]]:
     return dlt_events + vsomeip + kuksa + can + openpilot + rauc + swupdate + mender + hawkbit
 
 
+def surveillance_events() -> list[tuple[float, str, dict]]:
+    """Video surveillance and camera-stream software as its operators log it: Frigate NVR (the container's
+    s6 timestamp in front of its Python lines '[time] logger-name LEVEL: message': the app start-up, the
+    detectors and the detection process watchdog, the camera capture and the ffmpeg camera watchdogs with
+    the ffmpeg processes' own error lines, the recording maintainer, storage maintenance, MQTT and the
+    dispatcher's feature switches; go2rtc inside it), go2rtc on its own (zerolog console lines: listeners,
+    streams, RTSP and WebRTC producers and consumers), ZoneMinder through syslog (zmdc.pl, zmc capture and
+    analysis, zmfilter.pl, zmaudit.pl, zmwatch.pl), the motion daemon (camera threads, motion detected,
+    movie and picture files, netcam connection), MediaMTX (RTSP, RTMP, HLS and WebRTC sessions, paths,
+    readers and publishers, static sources) and the Scrypted server with its rebroadcast plugin.
+    Written blind for the twenty-ninth issue-15 pass: before reading the engine or any failure analysis;
+    149 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def lan_ip(g: Gen) -> str:
+        return f"192.168.{g.r.choice([1, 1, 10, 20])}.{g.r.randint(2, 250)}"
+
+    def cam_ip(g: Gen) -> str:
+        return f"192.168.20.{g.r.randint(10, 60)}"
+
+    def ptr(g: Gen) -> str:
+        return f"0x{g.r.choice(['55d5', '5600', '5581', '7f3a'])}{g.hexs(8)}"
+
+    # ---------------- Frigate NVR ----------------
+    cams = ["front_door", "driveway", "backyard", "garage"]
+    clock: dict[str, str] = {}
+
+    def s6_ts(g: Gen) -> str:
+        clock["hms"] = hms(g)
+        return f"2026-12-03 {clock['hms']}.{g.num(0, 999999999):0>9}"
+
+    def fr_asctime(g: Gen) -> str:
+        return f"2026-12-03 {clock['hms']}"
+
+    def fr_line(logger: str, level: str, text: str) -> str:
+        # '[%(asctime)s] %(name)-30s %(levelname)-8s: %(message)s' behind s6-log's timestamp
+        return "{S6}  [{AT}] " + f"{logger:<30} {level:<8}: " + text
+
+    def fr_cam_line(level: str, text: str) -> str:
+        # a per-camera logger: its name and the padding after it are one argument
+        return "{S6}  [{AT}] {LG} " + f"{level:<8}: " + text
+
+    fr = {"S6": s6_ts, "AT": fr_asctime}
+
+    def cam_logger(prefix: str, suffix: str = ""):
+        def f(g: Gen) -> str:
+            c = g.r.choice(cams)
+            g.drawn = (c,)
+            return f"{prefix + c + suffix:<30}"
+        return f
+
+    def ffmpeg_logger(g: Gen) -> str:
+        c = g.r.choice(cams)
+        g.drawn = (c,)
+        return f"{'ffmpeg.' + c + '.' + g.r.choice(['detect', 'detect', 'record']):<30}"
+
+    fr_watch = {**fr, "LG": cam_logger("watchdog.")}
+    fr_ffm = {**fr, "LG": ffmpeg_logger}
+    fr_cam = {**fr, "c": pick(cams)}
+
+    def frigate_ver(g: Gen) -> str:
+        return g.r.choice(["0.14.1-f4f3cfa", "0.14.1-f4f3cfa", "0.13.2-6476f8a"])
+
+    def seg_file(g: Gen) -> str:
+        return f"/tmp/cache/{g.r.choice(cams)}@202612{g.r.randint(1, 3):02d}{g.r.randint(0, 23):02d}{g.r.randint(0, 59):02d}{g.r.randint(0, 59):02d}+0000.mp4"
+
+    def rtsp_masked(g: Gen) -> str:
+        return g.r.choice([f"rtsp://*:*@{cam_ip(g)}:554/{g.r.choice(['stream1', 'stream2', 'cam/realmonitor?channel=1&subtype=0', 'h264Preview_01_main'])}",
+                           f"rtsp://127.0.0.1:8554/{g.r.choice(cams)}{g.r.choice(['', '', '_sub'])}"])
+
+    fr_broken = ["memoryview assignment: lvalue and rvalue have different structures",
+                 "cannot reshape array of size 0 into shape (720,1280)"]
+    mqtt_errs = ["[Errno 111] Connection refused", "[Errno -2] Name or service not known", "timed out",
+                 "[Errno 113] No route to host"]
+    mqtt_rc = ["Connection refused - not authorised", "Connection refused - bad username or password",
+               "Not authorized", "Server unavailable"]
+    ffm_open_errs = ["Connection timed out", "Invalid data found when processing input", "Connection refused",
+                     "Server returned 401 Unauthorized (authorization failed)", "Server returned 404 Not Found",
+                     "No route to host"]
+
+    def rtsp_status(g: Gen) -> str:
+        g.drawn = g.r.choice([("DESCRIBE", "404 Not Found"), ("DESCRIBE", "401 Unauthorized"), ("SETUP", "461 Unsupported transport"),
+                              ("DESCRIBE", "503 Service Unavailable")])
+        return g.drawn[0]
+
+    def dts(g: Gen) -> str:
+        a = g.r.randint(10000, 99999999)
+        b = a - g.r.randint(1, 3000)
+        g.drawn = (str(a), str(b), str(a + 1))
+        return g.drawn[0]
+
+    def shm(g: Gen) -> str:
+        g.drawn = ("64.0", str(g.r.choice([165, 213, 256, 311, 402])))
+        return g.drawn[0]
+
+    def onoff(feature: str, state: str):
+        return (4, fr_line("frigate.comms.dispatcher", "INFO", f"Turning {state} {feature} for " + "{c}"), fr_cam)
+
+    def mb(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(120, 999), g.r.randint(1000, 48000)]))
+
+    def keep_of(g: Gen) -> str:
+        k = g.r.randint(5, 8)
+        g.drawn = (str(k), str(k + g.r.randint(1, 9)))
+        return g.drawn[0]
+
+    frigate = [
+        (5, fr_line("frigate.app", "INFO", "Starting Frigate ({v})"), {**fr, "v": frigate_ver}),
+        (4, fr_line("frigate.util.config", "INFO", "Checking if frigate config needs migration..."), fr),
+        (4, fr_line("frigate.app", "INFO", "Creating directory: {d}"),
+         {**fr, "d": pick(["/media/frigate/recordings", "/media/frigate/clips", "/tmp/cache", "/media/frigate/exports"])}),
+        (4, fr_line("frigate.app", "INFO", "Recording process started: {n}"), {**fr, "n": lambda g: g.num(200, 900)}),
+        (4, fr_line("frigate.app", "INFO", "go2rtc process pid: {n}"), {**fr, "n": lambda g: g.num(60, 200)}),
+        (4, fr_line("frigate.app", "INFO", "Output process started: {n}"), {**fr, "n": lambda g: g.num(200, 900)}),
+        (8, fr_line("frigate.app", "INFO", "Camera processor started for {c}: {n}"), {**fr_cam, "n": lambda g: g.num(200, 900)}),
+        (8, fr_line("frigate.app", "INFO", "Capture process started for {c}: {n}"), {**fr_cam, "n": lambda g: g.num(200, 900)}),
+        (4, fr_line("frigate.app", "WARNING", "The current SHM size of {a}MB is too small, recommend increasing it to at least {b}MB."),
+         {**fr, "a": shm, "b": then(1)}),
+        (4, fr_line("frigate.detectors.plugins.edgetpu_tfl", "INFO", "Attempting to load TPU as {d}"), {**fr, "d": pick(["usb", "pci", "pci:0"])}),
+        (4, fr_line("frigate.detectors.plugins.edgetpu_tfl", "INFO", "TPU found"), fr),
+        (4, fr_line("frigate.detectors.plugins.edgetpu_tfl", "ERROR",
+                    "No EdgeTPU was detected. If you do not have a Coral device yet, you must configure CPU detectors."), fr),
+        (5, fr_line("frigate.object_detection", "INFO", "Starting detection process: {n}"), {**fr, "n": lambda g: g.num(200, 900)}),
+        (5, fr_line("frigate.watchdog", "INFO", "Detection appears to be stuck. Restarting detection process..."), fr),
+        (4, fr_line("frigate.watchdog", "INFO", "Detection appears to have stopped. Exiting Frigate..."), fr),
+        (4, fr_line("frigate.object_detection", "INFO", "Signal to exit detection process..."), fr),
+        (4, fr_line("frigate.object_detection", "INFO", "Exited detection process..."), fr),
+        (14, fr_cam_line("ERROR", "Ffmpeg process crashed unexpectedly for {c}."), {**fr_watch, "c": then(0)}),
+        (14, fr_cam_line("ERROR", "The following ffmpeg logs include the last 100 lines prior to exit."), fr_watch),
+        (10, fr_cam_line("ERROR", "{u}: {e}"), {**fr_ffm, "u": rtsp_masked, "e": pick(ffm_open_errs)}),
+        (6, fr_cam_line("ERROR", "[rtsp @ {p}] method {m} failed: {s}"), {**fr_ffm, "p": ptr, "m": rtsp_status, "s": then(1)}),
+        (6, fr_cam_line("ERROR", "[h264 @ {p}] error while decoding MB {x} {y}, bytestream {b}"),
+         {**fr_ffm, "p": ptr, "x": lambda g: g.num(0, 119), "y": lambda g: g.num(0, 67), "b": lambda g: g.num(-40, -1)}),
+        (5, fr_cam_line("ERROR", "[hevc @ {p}] Could not find ref with POC {n}"), {**fr_ffm, "p": ptr, "n": lambda g: g.num(1, 64)}),
+        (6, fr_cam_line("ERROR", "[rtsp @ {p}] RTP: missed {n} packets"), {**fr_ffm, "p": ptr, "n": lambda g: g.num(1, 300)}),
+        (6, fr_cam_line("ERROR",
+                        "[segment @ {p}] Non-monotonous DTS in output stream {s}; previous: {a}, current: {b}; changing to {c}. "
+                        "This may result in incorrect timestamps in the output file."),
+         {**fr_ffm, "p": ptr, "s": pick(["0:0", "0:1"]), "a": dts, "b": then(1), "c": then(2)}),
+        (14, fr_cam_line("INFO", "Restarting ffmpeg..."), fr_watch),
+        (8, fr_cam_line("ERROR", "No new recording segments were created for {c} in the last {n}s. restarting the ffmpeg record process..."),
+         {**fr_watch, "c": then(0), "n": pick(["120", "120", "60"])}),
+        (8, fr_cam_line("INFO", "Terminating the existing ffmpeg process..."), fr_watch),
+        (8, fr_cam_line("INFO", "Waiting for ffmpeg to exit gracefully..."), fr_watch),
+        (5, fr_line("frigate.video", "INFO", "{c}: ffmpeg sent a broken frame. {e}"), {**fr_cam, "e": pick(fr_broken)}),
+        (6, fr_line("frigate.video", "ERROR", "{c}: Unable to read frames from ffmpeg process."), fr_cam),
+        (6, fr_line("frigate.video", "ERROR", "{c}: ffmpeg process is not running. exiting capture thread..."), fr_cam),
+        (4, fr_line("frigate.video", "INFO", "{c} exceeded fps limit. Exiting ffmpeg..."), fr_cam),
+        (8, fr_line("frigate.record.maintainer", "WARNING",
+                    "Unable to keep up with recording segments in cache for {c}. Keeping the {k} most recent segments out of {n} and discarding the rest..."),
+         {**fr_cam, "k": keep_of, "n": then(1)}),
+        (6, fr_line("frigate.record.maintainer", "WARNING", "Discarding a corrupt recording segment: {f}"), {**fr, "f": seg_file}),
+        (4, fr_line("frigate.storage", "INFO", "Less than 1 hour of recording space left, running storage maintenance..."), fr),
+        (4, fr_line("frigate.storage", "INFO", "Cleaned up {n} MB of recordings"), {**fr, "n": mb}),
+        (6, fr_line("frigate.comms.mqtt", "ERROR", "Unable to connect to MQTT server: {e}"), {**fr, "e": pick(mqtt_errs + mqtt_rc)}),
+        onoff("detection", "on"), onoff("detection", "off"),
+        onoff("recordings", "on"), onoff("recordings", "off"),
+        onoff("snapshots", "on"), onoff("snapshots", "off"),
+    ]
+
+    # go2rtc in Frigate: the s6 timestamp, then go2rtc's own console line
+    def go_time(g: Gen) -> str:
+        return f"{clock['hms']}.{g.num(0, 999):0>3}"
+
+    gf = {"S6": s6_ts, "GT": go_time}
+
+    def gf_line(text: str) -> str:
+        return "{S6}  {GT} " + text
+
+    def go_err(g: Gen) -> str:
+        return g.r.choice([f"read tcp 172.17.0.2:{g.port()}->{cam_ip(g)}:554: i/o timeout",
+                           f"dial tcp {cam_ip(g)}:554: connect: no route to host",
+                           "streams: wrong response on DESCRIBE",
+                           "streams: unauthorized",
+                           f"read tcp 172.17.0.2:{g.port()}->{cam_ip(g)}:554: read: connection reset by peer"])
+
+    def go_src(g: Gen) -> str:
+        return f"rtsp://{g.r.choice(['admin', 'frigate'])}:***@{cam_ip(g)}:554/{g.r.choice(['stream1', 'h264Preview_01_main', 'Streaming/Channels/101'])}"
+
+    def go_rev(g: Gen) -> str:
+        # the revision is printed before the version it belongs to
+        g.drawn = g.r.choice([("a4885c2", "1.9.2"), ("c9f0ba0", "1.9.4"), ("f2cb8f8", "1.8.5")])
+        return g.drawn[0]
+
+    go2rtc_frigate = [
+        (4, gf_line("INF go2rtc platform=linux/amd64 revision={r} version={v}"), {**gf, "r": go_rev, "v": then(1)}),
+        (4, gf_line("INF config path=/dev/shm/go2rtc.yaml"), gf),
+        (4, gf_line("INF [rtsp] listen addr=:8554"), gf),
+        (4, gf_line("INF [api] listen addr=:1984"), gf),
+        (4, gf_line("INF [webrtc] listen addr=:8555/tcp"), gf),
+        (14, gf_line('WRN [rtsp] error="{e}" stream={c}'), {**gf, "e": go_err, "c": pick(cams)}),
+        (10, gf_line('WRN github.com/AlexxIT/go2rtc/internal/streams/producer.go:{n} > error="{e}" url={u}'),
+         {**gf, "n": pick(["170", "171"]), "e": go_err, "u": go_src}),
+        (5, gf_line('WRN [webrtc] error="{e}" stream={c}'),
+         {**gf, "e": pick(["streams: codecs not matched: video:H265 => video:H264, video:VP8, video:VP9",
+                           "webrtc: can't get candidates", "ice connection state: failed"]), "c": pick(cams)}),
+    ]
+
+    # go2rtc on its own, in Docker: the zerolog console time only
+    def go_solo_ts(g: Gen) -> str:
+        return f"{hms(g)}.{g.num(0, 999):0>3}"
+
+    gs = {"T": go_solo_ts}
+    go_streams = ["porch", "nursery", "shed", "gate"]
+    go2rtc = [
+        (3, "{T} INF go2rtc platform={p} revision={r} version={v}",
+         {**gs, "p": pick(["linux/amd64", "linux/arm64"]), "r": go_rev, "v": then(1)}),
+        (3, "{T} INF config path={p}", {**gs, "p": pick(["/config/go2rtc.yaml", "/config/go2rtc.yaml", "go2rtc.yaml"])}),
+        (3, "{T} INF [rtsp] listen addr={a}", {**gs, "a": pick([":8554", ":8554", "127.0.0.1:8554"])}),
+        (3, "{T} INF [api] listen addr={a}", {**gs, "a": pick([":1984", ":1984", "127.0.0.1:1984"])}),
+        (3, "{T} INF [webrtc] listen addr={a}", {**gs, "a": pick([":8555/tcp", ":8555"])}),
+        (4, "{T} INF [srtp] listen addr=:8443", gs),
+        (4, "{T} INF [homekit] add stream name={s}", {**gs, "s": pick(go_streams)}),
+        (10, '{T} WRN [rtsp] error="{e}" stream={s}', {**gs, "e": go_err, "s": pick(go_streams)}),
+        (6, '{T} WRN [exec] error="{e}" url="{u}"',
+         {**gs, "e": pick(["exec/rtsp: timeout", "exec: exit status 1", "exec/rtsp: exit status 255"]),
+          "u": lambda g: f"exec:ffmpeg -hide_banner -i {go_src(g)} -c:v copy -rtsp_transport tcp -f rtsp {{output}}"}),
+        (6, '{T} WRN [webrtc] error="{e}" stream={s}',
+         {**gs, "e": pick(["streams: codecs not matched: audio:PCMA/8000 => audio:OPUS/48000/2",
+                           "webrtc: can't get candidates", "ice connection state: failed"]), "s": pick(go_streams)}),
+        (5, '{T} ERR [api] error="{e}"', {**gs, "e": pick(["listen tcp :1984: bind: address already in use",
+                                                         "listen tcp 127.0.0.1:1984: bind: address already in use"])}),
+    ]
+
+    # ---------------- ZoneMinder through syslog ----------------
+    zm_hosts = ["zm01", "nvr"]
+    monitors = [("1", "Front Door"), ("2", "Driveway"), ("3", "Loading Dock"), ("4", "Lobby")]
+
+    def sys_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    def zm_time(g: Gen) -> str:
+        # strftime('%y/%m/%d %H:%M:%S')
+        return f"26/12/03 {hms(g)}"
+
+    def zpid(g: Gen) -> str:
+        return g.num(900, 39000)
+
+    def zm_cmd(g: Gen) -> str:
+        m = g.r.choice(monitors)[0]
+        return g.r.choice([f"zmc -m {m}", f"zmc -m {m}", "zmfilter.pl --filter_id=1 --daemon", "zmwatch.pl",
+                           "zmaudit.pl -c", "zmstats.pl", "zmtelemetry.pl"])
+
+    def mon(g: Gen) -> str:
+        g.drawn = g.r.choice(monitors)
+        return g.drawn[1]
+
+    def mon_id(g: Gen) -> str:
+        g.drawn = g.r.choice(monitors)
+        return g.drawn[0]
+
+    def zmc_tag(g: Gen) -> str:
+        # the capture daemon's syslog tag names its monitor
+        g.drawn = g.r.choice(monitors)
+        return f"zmc_m{g.drawn[0]}"
+
+    def img_no(g: Gen) -> str:
+        return f"{g.r.randint(1, 999):03d}"
+
+    def event_id(g: Gen) -> str:
+        return g.num(40000, 98000)
+
+    zh = {"T": sys_ts, "H": pick(zm_hosts), "P": zpid}
+    zdc = {**zh, "cmd": zm_cmd, "t": zm_time}
+    zmc = {**zh, "M": zmc_tag, "m": then(1)}
+
+    def zm_line(proc: str, level: str, text: str) -> str:
+        return "{T} {H} " + proc + "[{P}]: " + level + " [" + text + "]"
+
+    def zmc_line(level: str, text: str) -> str:
+        return "{T} {H} {M}[{P}]: " + level + " [" + text + "]"
+
+    def fps(g: Gen) -> str:
+        return f"{g.r.choice([5, 10, 12, 15, 15, 20, 25])}.{g.r.choice(['00', '00', '01', '98', '97'])}"
+
+    def unix_pair(g: Gen) -> str:
+        now = g.r.randint(1764720000, 1764806399)
+        late = g.r.randint(31, 900)
+        g.drawn = (str(late), str(now), str(now - late))
+        return g.drawn[0]
+
+    def ev_path(g: Gen) -> str:
+        m = g.r.choice(monitors)[0]
+        e = event_id(g)
+        g.drawn = (f"{m}/{e}", f"/var/cache/zoneminder/events/{m}/2026-12-0{g.r.randint(1, 3)}/{e}")
+        return g.drawn[0]
+
+    def zm_open_err(g: Gen) -> str:
+        return g.r.choice(["Connection refused", "Connection timed out", "Server returned 401 Unauthorized (authorization failed)",
+                           "Invalid data found when processing input", "No route to host"])
+
+    zoneminder = [
+        (4, zm_line("zmdc", "INF", "Server starting at {t}"), {**zh, "t": zm_time}),
+        (5, zm_line("zmdc", "INF", "Starting pending process, {cmd}"), zdc),
+        (8, zm_line("zmdc", "INF", "'{cmd}' starting at {t}, pid = {p}"), {**zdc, "p": zpid}),
+        (8, zm_line("zmdc", "INF", "'{cmd}' started at {t}"), zdc),
+        (6, zm_line("zmdc", "INF", "'{cmd}' sending stop to pid {p} at {t}"), {**zdc, "p": zpid}),
+        (5, zm_line("zmdc", "INF", "'{cmd}' exited normally"), zdc),
+        (6, zm_line("zmdc", "ERR", "'{cmd}' exited abnormally, exit status {n}"), {**zdc, "n": pick(["255", "255", "1", "134"])}),
+        (5, zm_line("zmdc", "ERR", "'{cmd}' crashed, signal {n}"), {**zdc, "n": pick(["11", "6", "9"])}),
+        (4, zm_line("zmdc", "WAR", "'{cmd}' has not stopped at {t}. Sending KILL to pid {p}"), {**zdc, "p": zpid}),
+        (4, zmc_line("INF", "Starting Capture version {v}"), {**zmc, "v": pick(["1.36.33", "1.36.34"])}),
+        (40, zmc_line("INF", "{m}: {n} - Capturing at {f} fps, capturing bandwidth {b}bytes/sec Analysing at {a} fps"),
+         {**zmc, "n": lambda g: str(g.r.randint(1, 600) * 1000), "f": fps, "b": lambda g: g.num(40000, 1900000), "a": fps}),
+        (8, zmc_line("ERR", "Unable to open input {u} due to: {e}"),
+         {**zmc, "u": lambda g: f"rtsp://{cam_ip(g)}:554/{g.r.choice(['cam/realmonitor?channel=1&subtype=0', 'Streaming/Channels/101', 'stream1'])}",
+          "e": zm_open_err}),
+        (5, zmc_line("ERR", "Failed to prime capture of initial monitor"), zmc),
+        (6, zmc_line("ERR", "Failed to capture image from monitor {i} {m2} ({a}/{b})"),
+         {**zmc, "i": lambda g: g.drawn[0], "m2": lambda g: g.drawn[1], "a": pick(["0", "1", "2"]), "b": pick(["1", "1", "3"])}),
+        (16, zmc_line("INF", "{m}: {i} - Gone into alarm state PreAlarmCount: {p} > AlarmFrameCount:{a} Cause:{c}"),
+         {**zmc, "i": img_no, "p": pick(["0", "1", "2"]), "a": pick(["1", "1", "2"]), "c": pick(["Motion", "Motion", "Linked", "Signal"])}),
+        (16, zmc_line("INF", "{m}: {i} - Opening new event {e}, alarm start"), {**zmc, "i": img_no, "e": event_id}),
+        (14, zmc_line("INF", "{m}: {i} - Gone into alert state"), {**zmc, "i": img_no}),
+        (14, zmc_line("INF", "{m}: {i} - Left alarm state ({e}) - {n}({a}) images"),
+         {**zmc, "i": img_no, "e": event_id, "n": lambda g: g.num(6, 400), "a": lambda g: g.num(1, 60)}),
+        (14, zmc_line("INF", "{m}: {i} - Closing event {e}, alarm end"), {**zmc, "i": img_no, "e": event_id}),
+        (6, zmc_line("INF", "{m}: {i} - Closing event {e}, section end forced"), {**zmc, "i": img_no, "e": event_id}),
+        (4, zm_line("zmwatch", "INF", "Watchdog starting"), zh),
+        (4, zm_line("zmwatch", "INF", "Watchdog pausing for {n} seconds"), {**zh, "n": pick(["30"])}),
+        (6, zm_line("zmwatch", "INF", "Restarting capture daemon for {m}, time since last capture {n} seconds ({a}-{b})"),
+         {**zh, "m": mon, "n": unix_pair, "a": then(1), "b": then(2)}),
+        (12, zm_line("zmfilter_1", "INF", "Deleting event {e} from Monitor {m}"), {**zh, "e": event_id, "m": mon_id}),
+        (5, zm_line("zmaudit", "WAR", "Filesystem event '{e}' does not exist in database"), {**zh, "e": ev_path}),
+        (5, zm_line("zmaudit", "WAR", "Database event '{e}' does not exist at {p} in filesystem, deleting"), {**zh, "e": ev_path, "p": then(1)}),
+    ]
+
+    # ---------------- motion ----------------
+    mcams = [("1", "FrontYard"), ("2", "Carport"), ("3", "Patio")]
+
+    def m_ts(g: Gen) -> str:
+        # log_file mode: '[threadnr:threadname] [LEVEL] [TYPE] [%b %d %H:%M:%S] '
+        return f"Dec 03 {hms(g)}"
+
+    def mcam(g: Gen) -> str:
+        g.drawn = g.r.choice(mcams)
+        return g.drawn[0]
+
+    mo = {"T": m_ts}
+    def tname(prefix: str):
+        # mythreadname_set(): the thread kind, its number and the camera name
+        return lambda g: f"{prefix}{g.drawn[0]}:{g.drawn[1]}"
+
+    mc = {**mo, "i": mcam, "n": tname("ml")}
+    nc = {**mo, "i": mcam, "n": tname("nc")}
+
+    def m_line(thread: str, level: str, kind: str, text: str) -> str:
+        return "[" + thread + "] [" + level + "] [" + kind + "] [{T}] " + text
+
+    def stamp(g: Gen) -> str:
+        return f"202612{g.r.randint(1, 3):02d}{g.r.randint(0, 23):02d}{g.r.randint(0, 59):02d}{g.r.randint(0, 59):02d}"
+
+    def movie(g: Gen) -> str:
+        return f"/var/lib/motion/{g.drawn[0].zfill(2)}-{stamp(g)}.{g.r.choice(['mkv', 'mkv', 'mp4'])}"
+
+    def picture(g: Gen) -> str:
+        return f"/var/lib/motion/{g.drawn[0].zfill(2)}-{stamp(g)}-{g.r.randint(0, 14):02d}.jpg"
+
+    def m_err(g: Gen) -> str:
+        return g.r.choice(["Connection refused", "Connection timed out", "Invalid data found when processing input",
+                           "Server returned 401 Unauthorized (authorization failed)", "Immediate exit requested"])
+
+    motion = [
+        (4, m_line("0:motion", "NTC", "ALL", "motion_startup: Motion {v} Started"), {**mo, "v": pick(["4.6.0", "4.5.1"])}),
+        (4, m_line("0:motion", "NTC", "ALL", "conf_load: Processing thread 0 - config file {f}"),
+         {**mo, "f": pick(["/etc/motion/motion.conf", "/usr/local/etc/motion/motion.conf"])}),
+        (4, m_line("0:motion", "NTC", "ALL", "config_camera: Processing camera config file {f}"),
+         {**mo, "f": lambda g: f"/etc/motion/camera{g.r.randint(1, 3)}.conf"}),
+        (4, m_line("0:motion", "NTC", "ALL", "motion_start_thread: Camera ID: {i} is from {f}"),
+         {**mo, "i": mcam, "f": lambda g: f"/etc/motion/camera{g.drawn[0]}.conf"}),
+        (4, m_line("0:motion", "NTC", "STR", "webu_start_strm: Started camera {i} stream on port {p}"),
+         {**mo, "i": mcam, "p": lambda g: str(8080 + int(g.drawn[0]))}),
+        (4, m_line("{i}:{n}", "NTC", "ALL", "motion_init: Camera {c} started: motion detection {s}"),
+         {**mc, "c": lambda g: g.drawn[0], "s": pick(["Enabled", "Enabled", "Disabled"])}),
+        (24, m_line("{i}:{n}", "NTC", "ALL", "motion_detected: Motion detected - starting event {e}"),
+         {**mc, "e": lambda g: g.num(1, 900)}),
+        (22, m_line("{i}:{n}", "NTC", "ALL", "mlp_actions: End of event {e}"),
+         {**mc, "e": lambda g: g.num(1, 900)}),
+        (22, m_line("{i}:{n}", "NTC", "EVT", "event_newfile: File of type 8 saved to: {f}"),
+         {**mc, "f": movie}),
+        (18, m_line("{i}:{n}", "NTC", "EVT", "event_newfile: File of type 1 saved to: {f}"),
+         {**mc, "f": picture}),
+        (6, m_line("{i}:{n}", "NTC", "EVT", "event_new_video: Source FPS {f}"),
+         {**mc, "f": pick(["5", "10", "15", "25"])}),
+        (5, m_line("{i}:{n}", "NTC", "ENC", "ffmpeg_set_codec: Low fps. Encoding {a} frames into a {b} frames container."),
+         {**mc, "a": pick(["5", "6", "8"]), "b": pick(["10"])}),
+        (8, m_line("{i}:{n}", "WRN", "ALL", "motion_loop: Video signal lost - Adding grey image"),
+         mc),
+        (6, m_line("{i}:{n}", "NTC", "ALL", "motion_loop: Video signal re-acquired"), mc),
+        (6, m_line("{i}:{n}", "NTC", "NET", "netcam_rtsp_connect: Camera ({c}) connected"),
+         {**nc, "c": lambda g: g.drawn[1]}),
+        (6, m_line("{i}:{n}", "ERR", "NET", "netcam_rtsp_open_context: Unable to open camera({c}): {e}"),
+         {**nc, "c": lambda g: g.drawn[1], "e": m_err}),
+        (6, m_line("{i}:{n}", "NTC", "NET", "netcam_rtsp_handler: Reconnecting with camera...."),
+         nc),
+        (5, m_line("{i}:{n}", "NTC", "NET", "netcam_rtsp_read: {c}:No frame received within timeout"),
+         {**nc, "c": lambda g: g.drawn[1]}),
+        (4, m_line("0:motion", "ERR", "ALL", "motion_watchdog: Thread {i} - Watchdog timeout. Trying to do a graceful restart"),
+         {**mo, "i": mcam}),
+        (4, m_line("0:motion", "NTC", "ALL", "motion_cleanup: Motion terminating"), mo),
+    ]
+
+    # ---------------- MediaMTX ----------------
+    def mtx_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    paths = ["cam1", "cam2", "entrance", "warehouse/north"]
+
+    def peer(g: Gen) -> str:
+        return f"{lan_ip(g)}:{g.port()}"
+
+    def sess(g: Gen) -> str:
+        return g.hexs(8)
+
+    def tracks(g: Gen) -> str:
+        t = g.r.choice([["H264"], ["H264"], ["H265"], ["H264", "MPEG-4 Audio"], ["H264", "G711"], ["H265", "Opus"]])
+        g.drawn = (f"{len(t)} track{'s' if len(t) > 1 else ''}", ", ".join(t))
+        return g.drawn[0]
+
+    mt = {"T": mtx_ts}
+    mtx = [
+        (3, "{T} INF MediaMTX {v}", {**mt, "v": pick(["v1.9.3", "v1.9.3", "v1.8.5"])}),
+        (3, "{T} INF configuration loaded from {f}", {**mt, "f": pick(["/mediamtx.yml", "/etc/mediamtx/mediamtx.yml"])}),
+        (3, "{T} INF [RTSP] listener opened on :8554 (TCP), :8000 (UDP/RTP), :8001 (UDP/RTCP)", mt),
+        (3, "{T} INF [RTMP] listener opened on :1935", mt),
+        (3, "{T} INF [HLS] listener opened on :8888", mt),
+        (3, "{T} INF [WebRTC] listener opened on :8889 (HTTP), :8189 (ICE/UDP)", mt),
+        (20, "{T} INF [RTSP] [conn {a}] opened", {**mt, "a": peer}),
+        (18, "{T} INF [RTSP] [conn {a}] closed: {r}",
+         {**mt, "a": peer, "r": pick(["EOF", "EOF", "read tcp 172.17.0.3:8554->192.168.1.20:51234: i/o timeout",
+                                       "terminated"])}),
+        (18, "{T} INF [RTSP] [session {s}] created by {a}", {**mt, "s": sess, "a": peer}),
+        (16, "{T} INF [RTSP] [session {s}] destroyed: {r}",
+         {**mt, "s": sess, "r": lambda g: g.r.choice([f"torn down by {peer(g)}", "session timed out", "EOF", "terminated"])}),
+        (8, "{T} INF [RTSP] [session {s}] is publishing to path '{p}', {n} ({t})", {**mt, "s": sess, "p": pick(paths), "n": tracks, "t": then(1)}),
+        (16, "{T} INF [RTSP] [session {s}] is reading from path '{p}', with {x}, {n} ({t})",
+         {**mt, "s": sess, "p": pick(paths), "x": pick(["UDP", "TCP", "TCP", "multicast"]), "n": tracks, "t": then(1)}),
+        (6, "{T} INF [RTSP] [conn {a}] closed: no stream is available on path '{p}'", {**mt, "a": peer, "p": pick(paths)}),
+        (5, "{T} ERR [RTSP] [conn {a}] closed: authentication failed: {r}",
+         {**mt, "a": peer, "r": pick(["wrong username or password", "invalid credentials"])}),
+        (6, "{T} WAR [RTSP] [session {s}] {n} RTP packets lost", {**mt, "s": sess, "n": lambda g: g.num(2, 400)}),
+        (6, "{T} INF [path {p}] [RTSP source] started", {**mt, "p": pick(paths)}),
+        (6, "{T} INF [path {p}] [RTSP source] ready: {n} ({t})", {**mt, "p": pick(paths), "n": tracks, "t": then(1)}),
+        (8, "{T} ERR [path {p}] [RTSP source] {e}",
+         {**mt, "p": pick(paths), "e": lambda g: g.r.choice([f"dial tcp {cam_ip(g)}:554: i/o timeout", "EOF",
+                                                              "bad status code: 401 (Unauthorized)",
+                                                              f"read udp 0.0.0.0:{g.port()}: i/o timeout"])}),
+        (5, "{T} WAR [path {p}] [RTSP source] {n} RTP packets lost", {**mt, "p": pick(paths), "n": lambda g: g.num(2, 400)}),
+        (4, "{T} INF [path {p}] runOnReady command started", {**mt, "p": pick(paths)}),
+        (4, "{T} INF [path {p}] runOnReady command exited with code {c}", {**mt, "p": pick(paths), "c": pick(["0", "1", "255"])}),
+        (6, "{T} INF [RTMP] [conn {a}] opened", {**mt, "a": peer}),
+        (5, "{T} INF [RTMP] [conn {a}] is publishing to path '{p}', {n} ({t})", {**mt, "a": peer, "p": pick(paths), "n": tracks, "t": then(1)}),
+        (5, "{T} INF [RTMP] [conn {a}] is reading from path '{p}', {n} ({t})", {**mt, "a": peer, "p": pick(paths), "n": tracks, "t": then(1)}),
+        (6, "{T} INF [RTMP] [conn {a}] closed: {r}", {**mt, "a": peer, "r": pick(["EOF", "terminated", "i/o timeout"])}),
+        (6, "{T} INF [HLS] [muxer {p}] created (requested by {a})", {**mt, "p": pick(paths), "a": lan_ip}),
+        (6, "{T} INF [HLS] [muxer {p}] is converting into HLS, {n} ({t})", {**mt, "p": pick(paths), "n": tracks, "t": then(1)}),
+        (6, "{T} INF [HLS] [muxer {p}] destroyed: not used anymore", {**mt, "p": pick(paths)}),
+        (8, "{T} INF [WebRTC] [session {s}] created by {a}", {**mt, "s": sess, "a": peer}),
+        (7, "{T} INF [WebRTC] [session {s}] peer connection established, local candidate: {l}, remote candidate: {r}",
+         {**mt, "s": sess, "l": lambda g: f"host/udp/{g.r.choice(['172.17.0.3', '192.168.1.5'])}/8189", "r": lambda g: f"{g.r.choice(['prflx', 'srflx', 'host'])}/udp/{lan_ip(g)}/{g.port()}"}),
+        (7, "{T} INF [WebRTC] [session {s}] is reading from path '{p}', {n} ({t})", {**mt, "s": sess, "p": pick(paths), "n": tracks, "t": then(1)}),
+        (7, "{T} INF [WebRTC] [session {s}] closed: {r}", {**mt, "s": sess, "r": pick(["terminated", "deadline exceeded while waiting connection"])}),
+    ]
+
+    # ---------------- Scrypted ----------------
+    devices = ["Front Door", "Driveway Cam", "Back Porch", "Doorbell"]
+    sd = {"d": pick(devices)}
+    scrypted = [
+        (3, "#######################################################", {}),
+        (3, "Scrypted Volume           : {v}", {"v": pick(["/server/volume", "/root/.scrypted/volume"])}),
+        (3, "Scrypted Server (Local)   : https://localhost:{p}/", {"p": pick(["10443"])}),
+        (5, "Scrypted Server (Remote)  : https://{ip}:{p}/", {"ip": lan_ip, "p": pick(["10443"])}),
+        (3, "Version:       : {v}", {"v": pick(["0.123.30", "0.123.30", "0.120.0"])}),
+        (6, "[Rebroadcast Plugin]: [{d}] prebuffer session starting in 10 seconds", sd),
+        (8, "[Rebroadcast Plugin]: [{d}] {s} prebuffer session started", {**sd, "s": pick(["Main Stream", "Sub Stream", "main", "sub"])}),
+        (5, "[Rebroadcast Plugin]: [{d}] prebuffer session released", sd),
+    ]
+
+    return frigate + go2rtc_frigate + go2rtc + zoneminder + motion + mtx + scrypted
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -34153,7 +34650,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "EnergyPlatform": energy_events,
            "ControlsPlatform": controls_events,
            "LibraryPlatform": library_events,
-           "AutomotivePlatform": automotive_events}
+           "AutomotivePlatform": automotive_events,
+           "SurveillancePlatform": surveillance_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
