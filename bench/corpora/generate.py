@@ -461,6 +461,15 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   errors, openpilot (console lines of manager, pandad, controlsd, plannerd and athenad, its events as JSON),
   RAUC, SWUpdate (console notifier, suricatta), the Mender 3 client and Eclipse hawkBit (Spring Boot console,
   DDI controller lines); 134 event types.
+* ``DataTransferPlatform`` (written blind for the twenty-ninth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): scientific data management and bulk transfer software as the operators of
+  a physics data grid site log it: Rucio (the conveyor-submitter, conveyor-poller, conveyor-finisher,
+  judge-evaluator, judge-repairer, reaper, transmogrifier and undertaker daemons, the REST server's request
+  lines), FTS3 (fts_server, the fts_url_copy transfer logs, the REST frontend), XRootD (xrootd and cmsd: logins,
+  opens, redirects, ofs and xrd messages, HTTP TPC), dCache (pool, door and PoolManager cells: transfers, movers,
+  flush and restore to tape, pool selection; the WebDAV access log; billing), EOS (MGM and FST logs), iRODS (the
+  server's JSON log: agents, API requests, the rule engine, resources) and Globus Connect Server's GridFTP server;
+  143 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -34099,6 +34108,540 @@ def automotive_events() -> list[tuple[float, str, dict]]:
     return dlt_events + vsomeip + kuksa + can + openpilot + rauc + swupdate + mender + hawkbit
 
 
+def datatransfer_events() -> list[tuple[float, str, dict]]:
+    """Scientific data management and bulk transfer software as the operators of a physics data grid site
+    log it: Rucio (the daemons conveyor-submitter, conveyor-poller, conveyor-finisher, judge-evaluator,
+    judge-repairer, reaper, transmogrifier and undertaker through Python logging with their
+    'daemon[thread/threads]: ' prefix, the REST server's request lines in Apache's log), FTS3 (fts_server's
+    fts3server.log, the fts_url_copy transfer logs, the REST frontend's fts3rest.log), XRootD (xrootd and cmsd
+    server logs: logins, disconnects, opens, redirects, ofs and xrd messages, HTTP TPC), dCache (pool, door
+    and PoolManager cells in the '(cell) [ndc]' layout: transfers, movers, flush and restore to tape, pool
+    selection, pools full; the WebDAV door's access log; billing records), EOS (MGM and FST logs in their
+    'time= func= level= logid= unit=' format), iRODS (the server's JSON log: agents, API requests, the rule
+    engine, resource operations) and Globus Connect Server's GridFTP server (gridftp.log and its transfer
+    log). Written blind for the twenty-ninth issue-15 pass: before reading the engine or any failure
+    analysis; 143 event types."""
+
+    import base64
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    rses = ["DESY-HH_DATADISK", "CERN-PROD_DATADISK", "BNL-OSG2_DATATAPE", "LOCAL-T2_SCRATCHDISK"]
+    activities = ["Production Input", "Data Consolidation", "User Subscriptions", "T0 Export"]
+    accounts = ["root", "ddmadmin", "jdoe", "panda"]
+    fts_hosts = ["https://fts3-01.gridsite.org:8446", "https://fts3-02.gridsite.org:8446"]
+    scopes = ["data23_13p6TeV", "mc23_13p6TeV", "user.jdoe"]
+
+    def scope(g: Gen) -> str:
+        return g.r.choice(scopes)
+
+    def lfn(g: Gen, sc: str) -> str:
+        # file names as the scope's producers write them
+        if sc.startswith("user."):
+            return f"{sc}.{g.num(30000000, 39999999)}.EXT0._{g.num(1, 999):0>6}.output.root"
+        kind = g.r.choice(["AOD", "DAOD_PHYS", "log"] + (["RAW", "RAW"] if sc.startswith("data") else ["HITS", "EVNT"]))
+        if kind == "RAW":
+            return f"data23_13p6TeV.00{g.num(450000, 460000)}.physics_Main.daq.RAW._lb{g.num(1, 2400):0>4}._SFO-{g.num(11, 20)}._0001.data"
+        if kind == "log":
+            return f"log.{g.num(30000000, 39999999)}._{g.num(1, 9999):0>6}.job.log.tgz.1"
+        return f"{kind}.{g.num(30000000, 39999999)}._{g.num(1, 9999):0>6}.pool.root.1"
+
+    def did(g: Gen) -> str:
+        sc = scope(g)
+        return f"{sc}:{lfn(g, sc)}"
+
+    def dsdid(g: Gen) -> str:
+        sc = scope(g)
+        if sc.startswith("mc"):
+            return (f"{sc}:{sc}.{g.num(500000, 899999)}.{g.r.choice(['PhPy8EG_A14_ttbar_hdamp258p75_nonallhad', 'Sh_2214_Zee_maxHTpTV2_BFilter'])}"
+                    f".deriv.DAOD_PHYS.e{g.num(8000, 8600)}_s{g.num(4000, 4200)}_r{g.num(14000, 15999)}_p{g.num(5800, 6100)}")
+        if sc.startswith("data"):
+            return f"{sc}:{sc}.00{g.num(450000, 460000)}.physics_Main.merge.AOD.f{g.num(1300, 1400)}_m{g.num(2100, 2200)}"
+        return f"{sc}:{sc}.{g.num(30000000, 39999999)}.ntuple_v{g.num(1, 9)}_EXT0"
+
+    def rid(g: Gen) -> str:
+        return g.hexs(32)
+
+    def size(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1000, 999999), g.r.randint(10**6, 10**9), g.r.randint(10**9, 12 * 10**9)]))
+
+    def adler(g: Gen) -> str:
+        return g.hexs(8)
+
+    def secs(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(0, 2):.3f}", f"{g.r.uniform(2, 60):.3f}", f"{g.r.uniform(60, 900):.3f}"])
+
+    def few(g: Gen) -> str:
+        return str(g.r.choice([0, 1, 2, 3, g.r.randint(5, 50), g.r.randint(50, 2000)]))
+
+    site_hosts = {"DESY-HH_DATADISK": "dcache-door.desy-hh.example.org", "CERN-PROD_DATADISK": "eosatlas.cern.example.org",
+                  "BNL-OSG2_DATATAPE": "dcdoor.bnl.example.org", "LOCAL-T2_SCRATCHDISK": "xrootd.t2.example.org"}
+
+    def rpath(g: Gen, sc: str = "", name: str = "") -> str:
+        # Rucio's deterministic path: scope with dots as slashes, two hash levels, the name
+        sc = sc or scope(g)
+        h = g.hexs(4)
+        return f"{sc.replace('.', '/')}/{h[:2]}/{h[2:]}/{name or lfn(g, sc)}"
+
+    endpoints = {"eos": [("davs", "443", "/eos/atlas/"), ("root", "1094", "//eos/atlas/")],
+                 "dcache": [("davs", "2880", "/pnfs/example.org/data/atlas/"), ("root", "1094", "//pnfs/example.org/data/atlas/"),
+                            ("gsiftp", "2811", "/pnfs/example.org/data/atlas/")],
+                 "xrootd": [("root", "1094", "//atlas/"), ("davs", "1094", "/atlas/")]}
+
+    def pfn(g: Gen, rse: str | None = None, path: str = "") -> str:
+        rse = rse or g.r.choice(rses)
+        host = site_hosts[rse]
+        area = rse.split("_")[1].lower()
+        kind = "eos" if "eos" in host else "xrootd" if "xrootd" in host else "dcache"
+        proto, port, base = g.r.choice(endpoints[kind])
+        return f"{proto}://{host}:{port}{base}atlas{area}/rucio/{path or rpath(g)}"
+
+    def src_dst(g: Gen):
+        a, b = g.r.sample(rses, 2)
+        path = rpath(g)
+        return pfn(g, a, path), pfn(g, b, path), a, b
+
+    def replica(g: Gen):
+        # one replica: its DID, its PFN on an RSE, the RSE
+        sc = scope(g)
+        name = lfn(g, sc)
+        rse = g.r.choice(rses)
+        return f"{sc}:{name}", pfn(g, rse, rpath(g, sc, name)), rse
+
+    # ---------------- Rucio daemons: '%(asctime)s\t%(name)s\t%(process)d\t%(levelname)s\t%(message)s' ----------------
+    def rpid(g: Gen) -> str:
+        return g.num(40, 9000)
+
+    def thr(n: int):
+        def f(g: Gen) -> str:
+            return f"{g.r.randint(0, n - 1)}/{n}"
+        return f
+
+    def rucio(daemon: str, level: str, text: str) -> str:
+        return "{T}\troot\t{P}\t" + level + "\t" + daemon + "[{TH}]: " + text
+
+    rc = {"T": java_ts, "P": rpid}
+    sub = {**rc, "TH": thr(4)}
+    pol = {**rc, "TH": thr(2)}
+    fin = {**rc, "TH": thr(2)}
+    jud = {**rc, "TH": thr(6)}
+    rep = {**rc, "TH": thr(4)}
+    one = {**rc, "TH": thr(1)}
+    states = ["SUBMITTED", "QUEUED"]
+    rse_ = pick(rses)
+    # (errno, recoverable, the reason FTS reports)
+    fts_errors = [
+        ("5", False, "TRANSFER [5] DESTINATION CHECKSUM MISMATCH User defined checksum and destination checksum do not match {a} != {b}"),
+        ("2", False, "SOURCE [2] Result HTTP 404 : File not found  after 1 attempts"),
+        ("110", True, "TRANSFER [110] TRANSFER Operation timed out"),
+        ("17", False, "DESTINATION [17] Destination file exists and overwrite is not enabled"),
+        ("70", True, "TRANSFER [70] TRANSFER  globus_xio: Unable to connect to {h}:2811 globus_xio: System error in connect: Connection refused"),
+        ("13", False, "SOURCE [13] Result HTTP 403 : Permission refused  after 1 attempts"),
+        ("28", True, "TRANSFER [28] DESTINATION OVERWRITE Result Neon error: No space left on device"),
+    ]
+
+    def fts_reason(g: Gen, text: str) -> str:
+        return text.replace("{a}", adler(g)).replace("{b}", adler(g)).replace("{h}", g.r.choice(list(site_hosts.values())))
+
+    def fts_error(g: Gen) -> str:
+        return fts_reason(g, g.r.choice(fts_errors)[2])
+
+    def fts_coded(recoverable: bool):
+        def f(g: Gen) -> str:
+            code, _, text = g.r.choice([e for e in fts_errors if e[1] == recoverable])
+            g.drawn = (code, fts_reason(g, text))
+            return code
+        return f
+
+    rucio_events = [
+        (20, rucio("conveyor-submitter", "INFO", "Got {n} transfers for {a} in {s} seconds"), {**sub, "n": few, "a": pick(activities), "s": secs}),
+        (30, rucio("conveyor-submitter", "INFO", "COPYING REQUEST {r} DID {d} USING {h} with state({st}) with eid({e})"),
+         {**sub, "r": rid, "d": did, "h": pick(fts_hosts), "st": pick(states), "e": lambda g: g.uuid()}),
+        (14, rucio("conveyor-submitter", "INFO", "Submitted {n} transfers to {h} in {s} seconds (eid: {e})"),
+         {**sub, "n": few, "h": pick(fts_hosts), "s": secs, "e": lambda g: g.uuid()}),
+        (6, rucio("conveyor-submitter", "ERROR", "Failed to submit a job with error {e}: Could not retrieve transfer information: {m}"),
+         {**sub, "e": pick(["Timeout", "ServerError"]), "m": pick(["Connection refused", "HTTPSConnectionPool(host='fts3-01.gridsite.org', port=8446): Read timed out. (read timeout=120)"])}),
+        (8, rucio("conveyor-submitter", "WARNING", "Request {r} DID {d} has no source replica on any RSE, marking it NO_SOURCES"),
+         {**sub, "r": rid, "d": did}),
+        (8, rucio("conveyor-submitter", "INFO", "Only {n} out of {m} requests can be submitted to {rse} due to throttler limits"),
+         {**sub, "n": draw(lambda g: (lambda k: (str(k), str(k + g.r.randint(1, 900))))(g.r.randint(0, 400))), "m": then(1), "rse": rse_}),
+        (22, rucio("conveyor-poller", "INFO", "Polling {n} transfers against {h} with bulk {b}"),
+         {**pol, "n": few, "h": pick(fts_hosts), "b": pick(["200", "1000"])}),
+        (20, rucio("conveyor-poller", "INFO", "Updating {n} transfers state for {h} took {s} seconds"),
+         {**pol, "n": few, "h": pick(fts_hosts), "s": secs}),
+        (6, rucio("conveyor-poller", "WARNING", "Transfer {e} on {h} not found, it will be resubmitted"),
+         {**pol, "e": lambda g: g.uuid(), "h": pick(fts_hosts)}),
+        (5, rucio("conveyor-poller", "ERROR", "Failed to query {h}: {m}"),
+         {**pol, "h": pick(fts_hosts), "m": pick(["Connection reset by peer", "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed", "HTTP 503 Service Unavailable"])}),
+        (14, rucio("conveyor-finisher", "INFO", "Got {n} requests for activity {a} in {s} seconds"), {**fin, "n": few, "a": pick(activities), "s": secs}),
+        (40, rucio("conveyor-finisher", "INFO", "REQUEST {r} DID {d} AT {rse} FROM {e} STATE DONE"),
+         {**fin, "r": rid, "d": did, "rse": rse_, "e": lambda g: g.uuid()}),
+        (18, rucio("conveyor-finisher", "WARNING", "REQUEST {r} DID {d} AT {rse} FROM {e} STATE FAILED: {m}"),
+         {**fin, "r": rid, "d": did, "rse": rse_, "e": lambda g: g.uuid(), "m": fts_error}),
+        (10, rucio("conveyor-finisher", "INFO", "Finish to update {n} finished requests for activity {a} in {s} seconds"),
+         {**fin, "n": few, "a": pick(activities), "s": secs}),
+        (6, rucio("conveyor-finisher", "WARNING", "Request {r} DID {d} failed {n} times, giving up"),
+         {**fin, "r": rid, "d": did, "n": pick(["3", "5"])}),
+        (7, rucio("conveyor-finisher", "INFO", "Declaring {n} replicas on {rse} as suspicious: checksum mismatch"), {**fin, "n": few, "rse": rse_}),
+        (18, rucio("judge-evaluator", "DEBUG", "index query time {s} fetch size is {n} (num_workers={w})"),
+         {**jud, "s": lambda g: g.flt(6, 2), "n": few, "w": pick(["6"])}),
+        (35, rucio("judge-evaluator", "INFO", "evaluation of {d} took {s}"), {**jud, "d": dsdid, "s": lambda g: g.flt(6, 30)}),
+        (25, rucio("judge-evaluator", "INFO", "Rule {r} [{a}/{b}/{c}] for {d} state={st}"),
+         {**jud, "r": rid, "a": few, "b": few, "c": lambda g: g.r.choice(["0", "0", "1", "3"]), "d": dsdid,
+          "st": pick(["OK", "REPLICATING", "STUCK"])}),
+        (6, rucio("judge-evaluator", "WARNING", "Deadlock detected when evaluating {d}, retrying later"), {**jud, "d": dsdid}),
+        (12, rucio("judge-repairer", "DEBUG", "Repairing rule {r}"), {**rep, "r": rid}),
+        (12, rucio("judge-repairer", "INFO", "repairing of {r} took {s}"), {**rep, "r": rid, "s": lambda g: g.flt(6, 40)}),
+        (7, rucio("judge-repairer", "WARNING", "Rule {r} is STUCK: {e}"),
+         {**rep, "r": rid, "e": pick(["RSE excluded; not available for writing.", "There is insufficient quota on any of the target RSE's to fullfill the operation.",
+                                     "There are too many source replicas which are unavailable."])}),
+        (5, rucio("judge-repairer", "ERROR", "Rule {r} could not be repaired: {e}"),
+         {**rep, "r": rid, "e": pick(["RSEWriteBlocked: RSE excluded; not available for writing.", "InsufficientTargetRSEs: No RSEs match the expression"])}),
+        (30, rucio("reaper", "INFO", "Deletion SUCCESS of {d} as {p} on {rse} in {s} seconds"),
+         {**rep, "d": draw(replica), "p": then(1), "rse": then(2), "s": lambda g: g.flt(2, 5)}),
+        (8, rucio("reaper", "WARNING", "Deletion NOTFOUND of {d} as {p} on {rse} in {s} seconds"),
+         {**rep, "d": draw(replica), "p": then(1), "rse": then(2), "s": lambda g: g.flt(2, 5)}),
+        (6, rucio("reaper", "WARNING", "Deletion UNAVAILABLE of {d} as {p} on {rse}: {e}"),
+         {**rep, "d": draw(replica), "p": then(1), "rse": then(2), "e": pick(["Connection timed out", "SSL handshake failed", "Server returned HTTP 503"])}),
+        (12, rucio("reaper", "INFO", "{n} replicas to delete on {rse} to free {b} bytes"), {**rep, "n": few, "rse": rse_, "b": size}),
+        (8, rucio("reaper", "DEBUG", "Nothing to delete on {rse}, free space {b} bytes above target"), {**rep, "rse": rse_, "b": size}),
+        (8, rucio("transmogrifier", "INFO", "Will evaluate subscription {s} for DID {d}"),
+         {**one, "s": rid, "d": dsdid}),
+        (6, rucio("transmogrifier", "INFO", "Rule {r} created for DID {d} on {rse} by subscription {s}"),
+         {**one, "r": rid, "d": dsdid, "rse": rse_, "s": pick(["T0 export RAW", "DAOD replication to T2", "tape archival"])}),
+        (5, rucio("transmogrifier", "INFO", "It took {s} seconds to process {n} DIDs"), {**one, "s": secs, "n": few}),
+        (6, rucio("undertaker", "INFO", "Receive {n} dids to delete"), {**one, "n": few}),
+        (5, rucio("undertaker", "INFO", "Delete {n} dids ({m} rules)"), {**one, "n": few, "m": few}),
+        (5, rucio("undertaker", "WARNING", "Lifetime expired for {d} but rules are still locked, skipping"), {**one, "d": dsdid}),
+    ]
+
+    # Rucio REST server: Apache combined log with the request duration in microseconds
+    rest_calls = [("GET", "/replicas/{sc}/{n}"), ("POST", "/replicas/list"), ("GET", "/rules/{r}"), ("POST", "/rules/"),
+                  ("GET", "/dids/{sc}/{n}/meta"), ("GET", "/auth/x509"), ("GET", "/accounts/{a}/limits")]
+
+    def rest_req(g: Gen) -> str:
+        m, p = g.r.choice(rest_calls)
+        sc = scope(g)
+        p = p.replace("{sc}", sc).replace("{n}", lfn(g, sc)).replace("{r}", rid(g)).replace("{a}", g.r.choice(accounts))
+        g.drawn = (m, p)
+        return m
+
+    rest = {"ip": lambda g: g.ip(), "t": lambda g: g.clf_time()[1:-1], "m": rest_req, "p": then(1), "b": lambda g: g.num(0, 90000),
+            "ua": pick(["rucio-clients/32.8.0", "rucio-clients/34.2.1", "python-requests/2.31.0"]), "d": lambda g: g.num(900, 4000000)}
+    rest_events = [
+        (40, '{ip} - - [{t}] "{m} {p} HTTP/1.1" 200 {b} "-" "{ua}" {d}', rest),
+        (8, '{ip} - - [{t}] "{m} {p} HTTP/1.1" 404 {b} "-" "{ua}" {d}', rest),
+        (6, '{ip} - - [{t}] "GET {p} HTTP/1.1" 401 {b} "-" "{ua}" {d}', {**rest, "p": pick(["/auth/x509", "/auth/validate", "/auth/userpass"]), "b": pick(["0", "114"])}),
+        (6, '{ip} - - [{t}] "POST /rules/ HTTP/1.1" 201 {b} "-" "{ua}" {d}', {**rest, "b": pick(["36"])}),
+    ]
+
+    # ---------------- FTS3: fts3server.log and the fts_url_copy transfer logs ----------------
+    def fts_ts(g: Gen) -> str:
+        return f"Thu, 03 Dec 2026 {hms(g)} +0000"
+
+    ft = {"T": fts_ts}
+    def job(g: Gen) -> str:
+        return g.uuid()
+
+    def fid(g: Gen) -> str:
+        return g.num(100000000, 999999999)
+
+    def pair(g: Gen) -> str:
+        a, b = g.r.sample(list(site_hosts.values()), 2)
+        return f"{g.r.choice(['davs', 'root'])}://{a} -> {g.r.choice(['davs', 'root'])}://{b}"
+
+    sd = {"s": draw(src_dst), "d": then(1)}
+    fts_events = [
+        (30, "INFO    {T}; Transfer start: job_id={j} file_id={f} pid={p} {s} => {d}", {**ft, "j": job, "f": fid, "p": lambda g: g.num(1000, 99999), **sd}),
+        (30, "INFO    {T}; Transfer finished: job_id={j} file_id={f} state=FINISHED", {**ft, "j": job, "f": fid}),
+        (14, "INFO    {T}; Transfer finished: job_id={j} file_id={f} state=FAILED reason={e}", {**ft, "j": job, "f": fid, "e": fts_error}),
+        (12, "INFO    {T}; Optimizer: Active for {pr} set to {n}, running {r} ({why})",
+         {**ft, "pr": pair, "n": lambda g: g.num(2, 120), "r": lambda g: g.num(0, 120),
+          "why": pick(["Good link efficiency, throughput deterioration", "Queue emptying. Hold on.", "Range fixed", "Bad link efficiency"])}),
+        (8, "INFO    {T}; Processing {n} job files", {**ft, "n": few}),
+        (6, "WARNING {T}; Killing pid:{p}, jobid:{j}, fileid:{f} because it was stalled", {**ft, "p": lambda g: g.num(1000, 99999), "j": job, "f": fid}),
+        (5, "ERR     {T}; Failed to spawn fts_url_copy for job {j}: {e}", {**ft, "j": job, "e": pick(["Resource temporarily unavailable", "Too many open files"])}),
+        (6, "INFO    {T}; Hostname: {h} Last heartbeat: {ts}", {**ft, "h": pick(["fts3-01.gridsite.org", "fts3-02.gridsite.org"]), "ts": lambda g: f"2026-12-03 {hms(g)}"}),
+        (5, "WARNING {T}; Message queue full, dropping message for {f}", {**ft, "f": fid}),
+        # fts_url_copy
+        (8, "INFO    {T}; Source url: {u}", {**ft, "u": lambda g: pfn(g)}),
+        (8, "INFO    {T}; Dest url: {u}", {**ft, "u": lambda g: pfn(g)}),
+        (6, "INFO    {T}; Job id: {j}", {**ft, "j": job}),
+        (6, "INFO    {T}; File id: {f}", {**ft, "f": fid}),
+        (6, "INFO    {T}; Checksum: adler32:{c}", {**ft, "c": adler}),
+        (5, "INFO    {T}; Overwrite enabled: {b}", {**ft, "b": pick(["0", "1"])}),
+        (5, "INFO    {T}; Timeout set to: {n}", {**ft, "n": pick(["1200", "3600", "4000"])}),
+        (5, "INFO    {T}; Number of streams set to: {n}", {**ft, "n": pick(["0", "1", "4"])}),
+        (6, "INFO    {T}; Source file size: {n}", {**ft, "n": size}),
+        (6, "INFO    {T}; Source checksum: {c}", {**ft, "c": lambda g: f"ADLER32:{adler(g)}"}),
+        (6, "INFO    {T}; Destination checksum: {c}", {**ft, "c": lambda g: f"ADLER32:{adler(g)}"}),
+        (12, "INFO    {T}; Transfer finished successfully", ft),
+        (10, "INFO    {T}; bytes: {b}, avg KB/sec:{k}, streams:{n}, checksum:ADLER32:{c}, filesize:{fs}",
+         {**ft, "b": size, "k": lambda g: g.num(100, 400000), "n": pick(["1", "4"]), "c": adler, "fs": size}),
+        (8, "ERR     {T}; Recoverable error: [{c}] {e}", {**ft, "c": fts_coded(True), "e": then(1)}),
+        (6, "ERR     {T}; Non recoverable error: [{c}] {e}", {**ft, "c": fts_coded(False), "e": then(1)}),
+        (6, "INFO    {T}; Checksum mismatch: source {a} != destination {b}", {**ft, "a": adler, "b": adler}),
+        (5, "INFO    {T}; Destination file removed", ft),
+    ]
+
+    # FTS3 REST frontend (fts3rest.log)
+    dns = ["/DC=ch/DC=cern/OU=Organic Units/OU=Users/CN=ddmadmin/CN=531497/CN=Robot: ATLAS Data Management",
+           "/DC=org/DC=terena/DC=tcs/C=DE/O=Example Grid/CN=Jane Doe jdoe@example.org"]
+    fr = {"T": java_ts, "D": pick(dns)}
+    fts_rest = [
+        (12, "{T} INFO    [fts3rest.controllers.jobs] Job {j} submitted by {D} with {n} files", {**fr, "j": job, "n": lambda g: str(g.r.choice([1, 1, 2, 5, g.r.randint(6, 200)]))}),
+        (6, "{T} INFO    [fts3rest.controllers.jobs] Job {j} cancelled by {D}", {**fr, "j": job}),
+        (5, "{T} WARNING [fts3rest.lib.middleware.error_as_json] Request rejected with 403: {D} not allowed to submit", fr),
+        (5, "{T} INFO    [fts3rest.controllers.delegation] Delegated proxy for {D} valid until {u}", {**fr, "u": lambda g: f"2026-12-0{g.r.randint(5, 9)}T{hms(g)}"}),
+        (5, "{T} ERROR   [fts3rest.lib.middleware.error_as_json] 400 Bad Request: {e}",
+         {**fr, "e": pick(["Invalid value within the request: No transfers or namespace operation specified", "Source and destination are the same",
+                            "Could not find the requested resource"])}),
+    ]
+
+    # ---------------- XRootD and cmsd ----------------
+    def xts(g: Gen) -> str:
+        return f"261203 {hms(g)}"
+
+    def xclient(g: Gen):
+        user = g.r.choice(["atlprd", "cmsprd", "jdoe", "ddmadmin"])
+        host = g.r.choice(["wn0412.t2.example.org", "fts3-01.gridsite.org", "lxplus823.example.org", "10.3.4.88"])
+        return f"{user}.{g.num(1000, 99999)}:{g.num(20, 900)}@{host}", user
+
+    def xid(g: Gen) -> str:
+        return xclient(g)[0]
+
+    def xpath(g: Gen) -> str:
+        return f"/atlas/atlas{g.r.choice(['datadisk', 'scratchdisk'])}/rucio/{rpath(g)}"
+
+    xr = {"T": xts, "TID": lambda g: g.num(100, 9000), "U": xid}
+    xrootd = [
+        (35, "{T} {TID} XrootdXeq: {U} pub {ip} login as {a}", {**xr, "U": draw(xclient), "ip": pick(["IPv4", "IP46", "IPv6"]), "a": then(1)}),
+        (35, "{T} {TID} XrootdXeq: {U} disc {d}", {**xr, "d": lambda g: f"{g.r.randint(0, 2)}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"}),
+        (12, "{T} {TID} ofs_open: {U} Unable to open {p}; no such file or directory", {**xr, "p": xpath}),
+        (6, "{T} {TID} ofs_open: {U} Unable to create {p}; file exists", {**xr, "p": xpath}),
+        (5, "{T} {TID} ofs_open: {U} Unable to open {p}; permission denied", {**xr, "p": xpath}),
+        (6, "{T} {TID} ofs_close: {U} Unable to close {p}; no space left on device", {**xr, "p": xpath}),
+        (12, "{T} {TID} {U} XrootdProtocol: redirecting to {h}:1094 for {p}", {**xr, "h": pick(["xrd-ds01.t2.example.org", "xrd-ds02.t2.example.org", "xrd-ds03.t2.example.org"]), "p": xpath}),
+        (8, "{T} {TID} XrdInet: Accepted connection on port 1094 from {c}", {**xr, "c": lambda g: f"{g.num(1, 400)}@{g.ip()}"}),
+        (5, "{T} {TID} XrdLink: Unable to send to {U}; broken pipe", xr),
+        (6, "{T} {TID} {U} XrdCks: adler32 checksum for {p} is {c}", {**xr, "p": xpath, "c": adler}),
+        (10, "{T} {TID} TPC_PullRequest: event=TRANSFER_SUCCESS, local={p}, remote={r}, user={u}, bytes_transferred={b}, streams={s}, duration={d}",
+         {**xr, "p": xpath, "r": lambda g: re.sub(r"^\w+://([^:/]+):\d+/+", r"https://\1:443/", pfn(g)), "u": pick(["atlprd", "ddmadmin"]), "b": size, "s": pick(["1", "2", "4"]), "d": lambda g: g.num(1, 900)}),
+        (6, "{T} {TID} TPC_PullRequest: event=TRANSFER_FAIL, local={p}, remote={r}, user={u}, message={m}",
+         {**xr, "p": xpath, "r": lambda g: re.sub(r"^\w+://([^:/]+):\d+/+", r"https://\1:443/", pfn(g)), "u": pick(["atlprd", "ddmadmin"]),
+          "m": pick(["Remote side failed with status code 404", "Failure during transfer: Timeout was reached", "Remote side failed with status code 403"])}),
+        (6, "{T} {TID} XrdOfs: {U} Third-party copy of {p} from {h} denied: tpc not authorized", {**xr, "p": xpath, "h": pick(list(site_hosts.values()))}),
+        # cmsd
+        (8, "{T} {TID} Protocol: Primary server.{n}:{f}@{h}:1094 logged in.", {**xr, "n": lambda g: g.num(1000, 99999), "f": lambda g: g.num(10, 40), "h": pick(["xrd-ds01.t2.example.org", "xrd-ds02.t2.example.org", "xrd-ds03.t2.example.org"])}),
+        (6, "{T} {TID} Protocol: server.{n}:{f}@{h}:1094 logged out.", {**xr, "n": lambda g: g.num(1000, 99999), "f": lambda g: g.num(10, 40), "h": pick(["xrd-ds01.t2.example.org", "xrd-ds02.t2.example.org", "xrd-ds03.t2.example.org"])}),
+        (6, "{T} {TID} cms_Finder: Waiting for cms path {p}", {**xr, "p": pick(["/var/spool/xrootd/.olb/olbd.admin"])}),
+        (8, "{T} {TID} Select: No servers have the file {p}", {**xr, "p": xpath}),
+        (6, "{T} {TID} Manager: Server {h}:1094 space {n}MB below minimum, suspending selection", {**xr, "h": pick(["xrd-ds01.t2.example.org", "xrd-ds02.t2.example.org", "xrd-ds03.t2.example.org"]), "n": lambda g: g.num(0, 9000)}),
+    ]
+
+    # ---------------- dCache: '%d{dd MMM yyyy HH:mm:ss} (%X{cells.cell}) [%X{org.dcache.ndc}] %m' ----------------
+    def dts(g: Gen) -> str:
+        return f"03 Dec 2026 {hms(g)}"
+
+    pools = ["dc-pool-r01_1", "dc-pool-r02_1", "dc-tape-01_2"]
+
+    def pnfsid(g: Gen) -> str:
+        return "0000" + g.hexs(32).upper()
+
+    doors = [("WebDAV-dcache-door01", "webdavDomain"), ("GFTP-dcache-door02", "gridftpDomain"), ("Xrootd-dcache-door01", "xrootdDomain")]
+
+    def session(g: Gen) -> str:
+        # the door's session counter, base64 encoded
+        return "AA" + "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") for _ in range(9))
+
+    def door(g: Gen) -> str:
+        cell, domain = g.r.choice(doors)
+        return f"door:{cell}@{domain}:{session(g)}"
+
+    def door_cell(g: Gen):
+        cell, domain = g.r.choice(doors[:2])
+        return cell, f"door:{cell}@{domain}:{session(g)}"
+
+    def pnfs_path(g: Gen) -> str:
+        return f"/pnfs/example.org/data/atlas/atlasdatadisk/rucio/{rpath(g)}"
+
+    dc = {"T": dts, "PO": pick(pools), "DR": door, "ID": pnfsid}
+    sclass = pick(["atlas:atlasdatadisk@osm", "atlas:atlasdatatape@osm", "atlas:atlasscratchdisk@osm"])
+    dcache = [
+        (20, "{T} ({PO}) [{DR} PoolDeliverFile {ID}] Transfer finished: {b} bytes in {s} seconds", {**dc, "b": size, "s": lambda g: g.num(0, 900)}),
+        (10, "{T} ({PO}) [{DR} PoolAcceptFile {ID}] Transfer failed in post-processing: Checksum mismatch (expected=[1:{a}], actual=[1:{b}])",
+         {**dc, "a": adler, "b": adler}),
+        (8, "{T} ({PO}) [{DR} PoolAcceptFile {ID}] Transfer failed: {e}",
+         {**dc, "e": pick(["Connection reset by peer", "No connection from client after 300 seconds. Giving up.", "Broken pipe"])}),
+        (6, "{T} ({PO}) [{DR} PoolDeliverFile {ID}] Mover {n} was killed: {e}", {**dc, "n": lambda g: g.num(1, 999999), "e": pick(["Transfer was inactive for too long", "killed by door: client disconnected"])}),
+        (10, "{T} ({PO}) [flush {sc}] Flush of {ID} completed in {s} ms", {**dc, "sc": sclass, "s": lambda g: g.num(300, 900000)}),
+        (6, "{T} ({PO}) [flush {sc}] Flush of {ID} failed with: CacheException(rc={rc};msg=HSM script failed (script reported: {rc2}: {m}))",
+         {**dc, "sc": sclass, "rc": pick(["10006"]), "rc2": pick(["1", "32"]), "m": pick(["tape queue full", "CTA: no space on tape pool"])}),
+        (8, "{T} ({PO}) [{DR} PoolManagerSelectReadPool {ID}] Restore of {ID2} completed in {s} ms", {**dc, "ID2": pnfsid, "s": lambda g: g.num(20000, 9000000)}),
+        (5, "{T} ({PO}) [{DR} PoolManagerSelectReadPool {ID}] Restore of {ID2} failed: {e}",
+         {**dc, "ID2": pnfsid, "e": pick(["HSM script failed (script reported: 1: file not found on tape)", "Request timed out"])}),
+        (6, "{T} ({PO}) [] Pool mode changed to disabled(fetch,store,stage,p2p-client,p2p-server): {r}", {**dc, "r": pick(["Pool restart", "Awaiting initialization", "Disk I/O error"])}),
+        (5, "{T} ({PO}) [] Pool mode changed to enabled", dc),
+        (6, "{T} ({PO}) [] Free space {f} below gap {gp}, pool is full", {**dc, "f": size, "gp": pick(["4294967296", "10737418240"])}),
+        (10, "{T} (PoolManager) [{DR} PoolManagerSelectWritePool {ID}] Best pool <{PO}> too high : Infinity", dc),
+        (8, "{T} (PoolManager) [{DR} PoolManagerSelectWritePool {ID}] No write pools configured for <{sc}> in the linkGroup <{lg}>",
+         {**dc, "sc": sclass, "lg": pick(["atlas-disk-lg", "atlas-tape-lg"])}),
+        (6, "{T} (PoolManager) [{DR} PoolManagerSelectWritePool {ID}] All pools are full", dc),
+        (8, "{T} (PoolManager) [{DR} PoolManagerSelectReadPool {ID}] [p2p] Pool-to-pool from {PO} to {PO2}", {**dc, "PO": draw(lambda g: g.r.sample(pools[:2], 2)), "PO2": then(1)}),
+        (6, "{T} (PinManager) [{DR} PinManagerPin {ID}] Staging {ID2} for pin {n} lifetime {l} ms", {**dc, "ID2": pnfsid, "n": lambda g: g.num(1, 9999999), "l": pick(["86400000", "172800000"])}),
+        (8, "{T} ({dr}) [{DR}] Login success for {u} as {uid}:{gid}",
+         {**dc, "dr": draw(door_cell), "DR": then(1), "u": pick(dns), "uid": pick(["31001", "31050"]), "gid": pick(["3100"])}),
+        (6, "{T} ({dr}) [{DR}] Login denied for {u}: {e}",
+         {**dc, "dr": draw(door_cell), "DR": then(1), "u": pick(dns), "e": pick(["no mapping for DN", "Certificate has expired"])}),
+        # WebDAV door access log
+        (18, "level=INFO ts=2026-12-03T{t}.{ms}+0000 event=org.dcache.webdav.request request.method={m} request.url={u} response.code={c} socket.remote={ip}:{pt} user.dn=\"{dn}\" transaction={tr} duration={d}",
+         {"t": hms, "ms": ms3, "m": pick(["GET", "PUT", "COPY", "DELETE", "PROPFIND"]), "u": lambda g: "https://dcache-door.desy-hh.example.org:2880" + pnfs_path(g),
+          "c": pick(["200", "201", "204", "404", "403"]), "ip": lambda g: g.ip(), "pt": lambda g: g.port(), "dn": pick(dns), "tr": lambda g: f"door:WebDAV-dcache-door01@webdavDomain:{g.num(1600000000000, 1800000000000)}-{g.num(1, 999999)}",
+          "d": lambda g: g.num(1, 90000)}),
+        # billing
+        (14, "12.03 {t} [pool:{PO}@{PD}Domain:transfer] [{ID},{s}] [{p}] {sc} {b} {d} {c} {{{pr}:{ip}:{pt}}} [{DR}] {{0:\"\"}}",
+         {**dc, "PO": draw(lambda g: (lambda p: (p, p.rsplit("_", 1)[0]))(g.r.choice(pools))), "PD": then(1), "t": hms, "s": size, "p": pnfs_path, "sc": sclass, "b": size, "d": lambda g: g.num(1, 900000), "c": pick(["true", "false"]),
+          "pr": pick(["Http-1.1", "GFtp-2.0", "Xrootd-5.0"]), "ip": lambda g: g.ip(), "pt": lambda g: g.port()}),
+        (8, "12.03 {t} [pool:{PO}@{PD}Domain:store] [{ID},{s}] [Unknown] {sc} {d} 0 {{0:\"\"}}", {**dc, "PO": draw(lambda g: (lambda p: (p, p.rsplit("_", 1)[0]))(g.r.choice(pools))), "PD": then(1), "t": hms, "s": size, "sc": sclass, "d": lambda g: g.num(1000, 900000)}),
+        (6, "12.03 {t} [pool:{PO}@{PD}Domain:restore] [{ID},{s}] [Unknown] {sc} {d} 0 {{{rc}:\"{m}\"}}",
+         {**dc, "PO": draw(lambda g: (lambda p: (p, p.rsplit("_", 1)[0]))(g.r.choice(pools))), "PD": then(1), "t": hms, "s": size, "sc": sclass, "d": lambda g: g.num(1000, 900000), "rc": draw(lambda g: g.r.choice([("0", ""), ("0", ""), ("10006", "HSM script failed")])), "m": then(1)}),
+    ]
+
+    # ---------------- EOS: MGM and FST ----------------
+    def eos_time(g: Gen):
+        h, m, s = g.r.randint(0, 23), g.r.randint(0, 59), g.r.randint(0, 59)
+        return f"261203 {h:02d}:{m:02d}:{s:02d}", f"{1796256000 + h * 3600 + m * 60 + s}.{g.num(0, 999999):0>6}"
+
+    def eos_path(g: Gen) -> str:
+        return f"/eos/atlas/atlasdatadisk/rucio/{rpath(g)}"
+
+    eos_users = [("atlprd", "10761", "1307"), ("jdoe", "10762", "1307"), ("root", "0", "0")]
+
+    def tident(g: Gen):
+        name, uid, gid = g.r.choice(eos_users)
+        client = "root" if name == "root" else name
+        host = g.r.choice(["fts3-01.gridsite.org", "lxplus823.example.org", "wn0412.t2.example.org"])
+        return f"{client}.{g.num(1000, 99999)}:{g.num(20, 900)}@{host}", uid, gid, name
+
+    def eos(unit: str, func: str, level: str, source: str, text: str, user: bool = True) -> str:
+        ident = " tident={TI} sec={SEC} uid={UID} gid={GID} name={NM} geo=\"{GEO}\"" if user else " tident=<service> sec=      uid=0 gid=0 name= geo=\"\""
+        return "{D} time={E} func=" + func + " level=" + level + " logid={L} unit=" + unit + " tid={TID} source=" + source + ident + " " + text
+
+    eo = {"D": draw(eos_time), "E": then(1), "L": lambda g: g.uuid(), "TID": lambda g: "00007f" + g.hexs(10), "TI": draw(tident),
+          "SEC": pick(["gsi", "krb5", "https"]), "UID": then(1), "GID": then(2), "NM": then(3),
+          "GEO": pick(["CERN", "BUDAPEST"])}
+    mgm = "mgm@eos-mgm.example.org:1094"
+    fst = "fst@eos-fst{n}.example.org:1095"
+    eos_events = [
+        (20, eos(mgm, "open", "INFO", "XrdMgmOfsFile:{ln}", "op=read path={p} info={i}"),
+         {**eo, "ln": pick(["1178", "1325"]), "p": eos_path, "i": pick(["eos.app=fts&xrd.gsiusrpxy=/tmp/x509up_u0", "eos.app=xrootd", "eos.app=http"])}),
+        (14, eos(mgm, "open", "INFO", "XrdMgmOfsFile:{ln}", "op=write trunc=512 path={p} info={i}"),
+         {**eo, "ln": pick(["1178", "1325"]), "p": eos_path, "i": pick(["eos.app=fts&oss.asize=1048576", "eos.app=xrootd"])}),
+        (10, eos(mgm, "Emsg", "ERROR", "XrdMgmOfsFile:{ln}", "Unable to open file {p}; No such file or directory"), {**eo, "ln": pick(["3211"]), "p": eos_path}),
+        (6, eos(mgm, "Emsg", "ERROR", "XrdMgmOfs:{ln}", "Unable to remove file {p}; Permission denied"), {**eo, "ln": pick(["1533"]), "p": eos_path}),
+        (8, eos(mgm, "_rem", "INFO", "Rm:{ln}", "unlink path={p} vid.uid={u}"), {**eo, "ln": pick(["148"]), "p": eos_path, "u": pick(["10761", "0"])}),
+        (10, eos(mgm, "_Commit", "INFO", "Commit:{ln}", "commit fxid={fx} fsid={fs} size={s} checksum={c} path={p}"),
+         {**eo, "ln": pick(["244"]), "fx": lambda g: g.hexs(8), "fs": lambda g: g.num(1, 420), "s": size, "c": adler, "p": eos_path}),
+        (6, eos(mgm, "Balancer", "INFO", "GroupBalancer:{ln}", "msg=\"scheduled transfer\" fxid={fx} src_fsid={a} dst_fsid={b} group={gp}", user=False),
+         {**eo, "ln": pick(["412"]), "fx": lambda g: g.hexs(8), "a": lambda g: g.num(1, 420), "b": lambda g: g.num(1, 420), "gp": lambda g: f"default.{g.num(0, 31)}"}),
+        (6, eos(mgm, "FsView", "WARNING", "FsView:{ln}", "msg=\"file system is full\" fsid={fs} queue=/eos/{h}:1095/fst{m}", user=False),
+         {**eo, "ln": pick(["2217"]), "fs": lambda g: g.num(1, 420), "h": lambda g: f"eos-fst{g.num(1, 24):0>2}.example.org", "m": lambda g: f"/data{g.num(1, 24):0>2}"}),
+        (14, eos(fst, "open", "INFO", "XrdFstOfsFile:{ln}", "ns_path={p} fst_path={fp} open_mode={om}"),
+         {**eo, "n": lambda g: g.num(1, 24).rjust(2, "0"), "ln": pick(["535"]), "p": eos_path, "fp": lambda g: f"/data{g.num(1, 24):0>2}/{g.hexs(8)}/{g.hexs(8)}", "om": pick(["r", "w"])}),
+        (12, eos(fst, "close", "INFO", "XrdFstOfsFile:{ln}", "msg=\"closing\" ns_path={p} rd={r} wr={w} total_time={t}"),
+         {**eo, "n": lambda g: g.num(1, 24).rjust(2, "0"), "ln": pick(["1342"]), "p": eos_path, "r": size, "w": size, "t": lambda g: g.flt(3, 300)}),
+        (8, eos(fst, "verifychecksum", "ERROR", "XrdFstOfsFile:{ln}", "invalid checksum function or checksum mismatch fxid={fx} fsid={fs} computed={a} expected={b}"),
+         {**eo, "n": lambda g: g.num(1, 24).rjust(2, "0"), "ln": pick(["2890"]), "fx": lambda g: g.hexs(8), "fs": lambda g: g.num(1, 420), "a": adler, "b": adler}),
+        (5, eos(fst, "ScanDir", "ERROR", "ScanDir:{ln}", "msg=\"corrupted file checksum\" path={fp} fxid={fx}", user=False),
+         {**eo, "n": lambda g: g.num(1, 24).rjust(2, "0"), "ln": pick(["718"]), "fp": lambda g: f"/data{g.num(1, 24):0>2}/{g.hexs(8)}/{g.hexs(8)}", "fx": lambda g: g.hexs(8)}),
+    ]
+
+    # ---------------- iRODS: the server's JSON log ----------------
+    def irods(category: str, level: str, msg: str, api: bool = False) -> str:
+        parts = ['"log_category":"' + category + '"', '"log_facility":"local0"', '"log_level":"' + level + '"', '"log_message":"' + msg + '"']
+        if api:
+            parts += ['"request_api_name":"{AN}"', '"request_api_number":{AX}', '"request_api_version":"d"', '"request_client_user":"{CU}"',
+                      '"request_host":"{RH}"', '"request_proxy_user":"{CU}"', '"request_release_version":"rods4.3.1"']
+        parts += ['"server_host":"{SH}"', '"server_pid":{SP}', '"server_timestamp":"{ST}"', '"server_type":"{TY}"', '"server_zone":"{Z}"']
+        return "{{" + ",".join(parts) + "}}"
+
+    irods_apis = [("DATA_OBJ_PUT_AN", "606"), ("DATA_OBJ_GET_AN", "608"), ("DATA_OBJ_REPL_AN", "610"), ("OBJ_STAT_AN", "633")]
+    ir = {"SH": pick(["irods-provider.example.org", "irods-consumer01.example.org"]), "SP": lambda g: g.num(1000, 99999),
+          "ST": lambda g: f"2026-12-03T{hms(g)}.{ms3(g)}Z", "TY": pick(["agent"]), "Z": pick(["physZone"]),
+          "AN": draw(lambda g: g.r.choice(irods_apis)), "AX": then(1), "CU": pick(["rods", "alice_k", "datamover"]), "RH": lambda g: g.ip()}
+
+    def irods_path(g: Gen) -> str:
+        return f"/physZone/home/{g.r.choice(['alice_k', 'datamover'])}/run{g.num(1000, 9999)}/{g.r.choice(['raw', 'calib'])}_{g.num(1, 99999):0>5}.h5"
+
+    def sha2(g: Gen) -> str:
+        return "sha2:" + base64.b64encode(bytes(g.r.randrange(256) for _ in range(32))).decode()
+
+    ir_res = pick(["demoResc", "tapeResc", "s3Resc"])
+    irods_events = [
+        (18, irods("agent_factory", "info", "Agent process [{p}] started for puser=[{u}] and cuser=[{u2}] from [{ip}]."),
+         {**ir, "TY": pick(["agent_factory"]), "p": lambda g: g.num(1000, 99999), "u": pick(["rods", "alice_k", "datamover"]), "u2": pick(["rods", "alice_k", "datamover"]), "ip": lambda g: g.ip()}),
+        (12, irods("agent_factory", "info", "Agent [{p}] exited with status [{s}]."), {**ir, "TY": pick(["agent_factory"]), "p": lambda g: g.num(1000, 99999), "s": pick(["0", "0", "1"])}),
+        (10, irods("api", "error", "rsDataObjPut: rsDataObjPut for [{p}] failed with error [{e}]", api=True),
+         {**ir, "AN": pick(["DATA_OBJ_PUT_AN"]), "AX": pick(["606"]), "p": irods_path, "e": pick(["-312000", "-808000", "-520013"])}),
+        (8, irods("api", "error", "_rsDataObjRepl: Replication of [{p}] to [{r}] failed with status [{e}]", api=True),
+         {**ir, "AN": pick(["DATA_OBJ_REPL_AN"]), "AX": pick(["610"]), "p": irods_path, "r": ir_res, "e": pick(["-1097000", "-35000", "-314000"])}),
+        (8, irods("api", "warn", "rsDataObjGet: checksum mismatch for [{p}]: catalog [{a}] physical [{b}]", api=True),
+         {**ir, "AN": pick(["DATA_OBJ_GET_AN"]), "AX": pick(["608"]), "p": irods_path, "a": sha2, "b": sha2}),
+        (12, irods("rule_engine", "info", "writeLine: acPostProcForPut: replicating {p} to {r}"), {**ir, "p": irods_path, "r": ir_res}),
+        (6, irods("rule_engine", "error", "Rule Engine Plugin returned [{e}] for [{rule}]."),
+         {**ir, "e": pick(["-1828000", "-1097000"]), "rule": pick(["acPostProcForPut", "pep_api_data_obj_put_post", "acSetRescSchemeForCreate"])}),
+        (8, irods("resource", "error", "unix_file_create_err: Unable to create [{v}]: errno = [{n}]", api=True),
+         {**ir, "v": lambda g: f"/var/lib/irods/Vault{g.r.choice(['', '2'])}/home/{g.r.choice(['alice_k', 'datamover'])}/{g.hexs(6)}.h5", "n": pick(["28", "13"])}),
+        (6, irods("resource", "warn", "Resource [{r}] is marked down, skipping for operation [{o}]", api=True), {**ir, "r": ir_res, "o": pick(["CREATE", "OPEN"])}),
+        (6, irods("authentication", "info", "Authentication succeeded for user [{u}#{z}] using scheme [{s}]."),
+         {**ir, "u": pick(["rods", "alice_k", "datamover"]), "z": pick(["physZone"]), "s": pick(["native", "pam_password"])}),
+        (6, irods("authentication", "error", "Authentication failed for user [{u}#{z}] with error [CAT_INVALID_AUTHENTICATION]."),
+         {**ir, "u": pick(["rods", "alice_k", "datamover"]), "z": pick(["physZone"])}),
+    ]
+
+    # ---------------- Globus Connect Server: GridFTP ----------------
+    def gts(g: Gen) -> str:
+        return f"Thu Dec  3 {hms(g)} 2026"
+
+    gf = {"P": lambda g: g.num(1000, 99999), "T": gts}
+
+    def gpath(g: Gen) -> str:
+        return f"/data/{g.r.choice(['atlas', 'shared', 'beamline7'])}/{g.r.choice(['run', 'scan'])}{g.num(1000, 9999)}/{g.hexs(6)}_{g.num(1, 999):0>3}.{g.r.choice(['h5', 'root', 'tar'])}"
+
+    def gtimes(g: Gen):
+        start = g.r.randint(0, 86000)
+        end = start + g.r.choice([g.r.randint(0, 30), g.r.randint(30, 400)])
+
+        def fmt(t: int) -> str:
+            return f"20261203{t // 3600:02d}{t // 60 % 60:02d}{t % 60:02d}.{g.num(0, 999999):0>6}"
+        return fmt(end), fmt(start)
+
+    gridftp = [
+        (16, "[{P}] {T} :: New connection from: {ip}:{pt}", {**gf, "ip": lambda g: g.ip(), "pt": lambda g: g.port()}),
+        (14, "[{P}] {T} :: Closed connection from {ip}:{pt}", {**gf, "ip": lambda g: g.ip(), "pt": lambda g: g.port()}),
+        (8, "[{P}] {T} :: DN {d} successfully authorized.", {**gf, "d": pick(dns)}),
+        (8, "[{P}] {T} :: User {u} successfully authorized", {**gf, "u": pick(["ddmadmin", "jdoe", "beamline7"])}),
+        (12, "[{P}] {T} :: Starting to transfer \"{p}\".", {**gf, "p": gpath}),
+        (12, "[{P}] {T} :: Finished transferring \"{p}\".", {**gf, "p": gpath}),
+        (6, "[{P}] {T} :: Failure attempting to transfer \"{p}\".", {**gf, "p": gpath}),
+        (5, "[{P}] {T} :: Server started in daemon mode.", gf),
+        (6, "[{P}] {T} :: {ip}:{pt}: [CLIENT]: {c}", {**gf, "ip": lambda g: g.ip(), "pt": lambda g: g.port(), "c": pick(["PASV", "TYPE I", "MODE E", "OPTS RETR Parallelism=4,4,4;"])}),
+        (14, "DATE={d} HOST={h} PROG=globus-gridftp-server NL.EVNT=FTP_INFO START={s} USER={u} FILE={p} BUFFER={b} BLOCK={bl} NBYTES={n} VOLUME=/ STREAMS={st} STRIPES=1 DEST=[{ip}] TYPE={ty} CODE={c}",
+         {"d": draw(gtimes), "h": pick(["gcs01.example.org", "gcs02.example.org"]), "s": then(1), "u": pick(["ddmadmin", "jdoe", "beamline7"]), "p": gpath,
+          "b": pick(["0", "87380"]), "bl": pick(["262144"]), "n": size, "st": pick(["1", "4", "8"]), "ip": lambda g: g.ip(), "ty": pick(["RETR", "STOR"]), "c": pick(["226", "226", "426"])}),
+    ]
+
+    return rucio_events + rest_events + fts_events + fts_rest + xrootd + dcache + eos_events + irods_events + gridftp
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -34153,7 +34696,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "EnergyPlatform": energy_events,
            "ControlsPlatform": controls_events,
            "LibraryPlatform": library_events,
-           "AutomotivePlatform": automotive_events}
+           "AutomotivePlatform": automotive_events,
+           "DataTransferPlatform": datatransfer_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
