@@ -461,6 +461,16 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   errors, openpilot (console lines of manager, pandad, controlsd, plannerd and athenad, its events as JSON),
   RAUC, SWUpdate (console notifier, suricatta), the Mender 3 client and Eclipse hawkBit (Spring Boot console,
   DDI controller lines); 134 event types.
+* ``DocumentPlatform`` (written blind for the twenty-ninth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): document processing, conversion and office-editing services as their
+  operators log them: Collabora Online (coolwsd: the WSD, forkit and kit processes; document brokers, sessions,
+  WOPI CheckFileInfo, GetFile and PutFile, saves, fatal signals, the admin console), ONLYOFFICE Document Server
+  (log4js lines of the docservice, the converter and the spellchecker: commands, connections, callback postData
+  requests, downloads, JWT checks, converter exit codes, the license), Paperless-ngx (the consumer directory
+  watcher, the consumer and its parsers, OCR through OCRmyPDF, handlers, the classifier, mail fetching, Celery
+  workers and beat), Gotenberg 8 ([SYSTEM] lines and JSON request logs, the Chromium and LibreOffice process
+  supervisors), OCRmyPDF (page-level messages and the postprocessing summary), the Tesseract CLI and
+  Stirling-PDF (a Spring Boot 3 console); 112 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -34099,6 +34109,456 @@ def automotive_events() -> list[tuple[float, str, dict]]:
     return dlt_events + vsomeip + kuksa + can + openpilot + rauc + swupdate + mender + hawkbit
 
 
+def document_events() -> list[tuple[float, str, dict]]:
+    """Document processing, conversion and office-editing services as their operators log them: Collabora
+    Online (coolwsd's 'wsd-pid-tid time [ thread ] LVL  message| file:line' lines of the WSD, its forkit
+    and kit processes: document brokers, sessions, WOPI CheckFileInfo, GetFile and PutFile, saves, fatal
+    signals, the admin console), ONLYOFFICE Document Server (log4js lines of the docservice, the converter
+    and the spellchecker with tenant, docId and userId context: commands, connections, callback postData
+    requests, downloads, JWT checks, converter exit codes, the license), Paperless-ngx (the consumer
+    directory watcher, the consumer and its parsers, OCR through OCRmyPDF, handlers, the classifier,
+    mail fetching, Celery workers and beat), Gotenberg 8 (its [SYSTEM] lines and zap JSON request logs,
+    the Chromium and LibreOffice process supervisors), OCRmyPDF (console page-level messages and the
+    postprocessing summary), the Tesseract CLI and Stirling-PDF (a Spring Boot 3 console).
+    Written blind for the twenty-ninth issue-15 pass: before reading the engine or any failure
+    analysis; 112 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def us6(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def ms(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(3, 90), g.r.randint(90, 900), g.r.randint(900, 12000)]))
+
+    users = ["alice", "bob", "scanner"]
+    hosts = ["cloud.example.org", "files.example.org"]
+    filenames = ["Budget 2026.xlsx", "Quarterly Report.docx", "Minutes 2026-11-30.odt", "Roadmap.pptx",
+                 "Invoice_4711.docx", "Staff rota.ods", "Contract draft v3.docx", "Slides_kickoff.odp"]
+
+    def fname(g: Gen) -> str:
+        return g.r.choice(filenames)
+
+    # ---------------- Collabora Online (coolwsd) ----------------
+    def cool_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{us6(g)} +0000"
+
+    def pid5(g: Gen) -> str:
+        return g.num(7, 32000).rjust(5, "0")
+
+    def file_id(g: Gen) -> str:
+        return f"{g.num(100, 99999)}_oc{g.hexs(8)}"
+
+    def dockey(g: Gen) -> str:
+        return f"https%3A%2F%2F{g.r.choice(hosts)}%3A443%2Findex.php%2Fapps%2Frichdocuments%2Fwopi%2Ffiles%2F{file_id(g)}"
+
+    def wopi_uri(g: Gen) -> str:
+        return f"https://{g.r.choice(hosts)}/index.php/apps/richdocuments/wopi/files/{file_id(g)}?access_token={g.hexs(32)}&access_token_ttl=0"
+
+    def sid(g: Gen) -> str:
+        return g.hexs(3)
+
+    def jail(g: Gen) -> str:
+        return g.r.choice("abcdefghijklmnopqrstuvwxyz") + g.hexs(15)
+
+    def docbroker(g: Gen) -> str:
+        return f"docbroker_{g.num(1, 60).rjust(3, '0')}"
+
+    def kitbroker(g: Gen) -> str:
+        return f"kitbroker_{g.num(1, 60).rjust(3, '0')}"
+
+    def cfi_json(g: Gen) -> str:
+        u = g.r.choice(users)
+        return (f'{{"BaseFileName":"{fname(g)}","OwnerId":"{g.r.choice(users)}","Size":{g.num(4000, 9000000)},'
+                f'"UserId":"{u}","UserFriendlyName":"{u.title()}","UserCanWrite":{g.r.choice(["true", "false"])},'
+                f'"PostMessageOrigin":"https://{g.r.choice(hosts)}","LastModifiedTime":"2026-12-03T{hms(g)}.000000Z",'
+                f'"Version":"{g.num(1000000000, 1999999999)}"}}')
+
+    def same_pid(pool: list[str] | None = None):
+        # a process' main thread: its thread id is its process id
+        def f(g: Gen) -> str:
+            p = g.r.choice(pool) if pool else pid5(g)
+            g.drawn = (p, p)
+            return p
+        return f
+
+    # the WSD is one long-lived process; each kit is its own process
+    cool = {"T": cool_ts, "P": pick(["00007", "00012"]), "TID": pid5}
+    coolkit = {"T": cool_ts, "P": same_pid(), "TID": then(1)}
+    coolfrk = {"T": cool_ts, "P": same_pid(["00011", "00016"]), "TID": then(1)}
+    coolmain = {"T": cool_ts, "P": same_pid(["00007", "00012"]), "TID": then(1)}
+
+    def wsd(thread: str, level: str, text: str, src: str) -> str:
+        return "wsd-{P}-{TID} {T} [ " + thread + " ] " + f"{level:<3}  " + text + "| " + src
+
+    def kit(thread: str, level: str, text: str, src: str) -> str:
+        return "kit-{P}-{TID} {T} [ " + thread + " ] " + f"{level:<3}  " + text + "| " + src
+
+    def frk(level: str, text: str, src: str) -> str:
+        return "frk-{P}-{TID} {T} [ forkit ] " + f"{level:<3}  " + text + "| " + src
+
+    def spare(g: Gen):
+        n = g.r.choice([1, 1, 1, 2, 3])
+        return str(n), "child" if n == 1 else "children", g.num(100, 32000)
+
+    wopi_errors = [("401", "Unauthorized"), ("403", "Forbidden"), ("404", "Not Found"), ("500", "Internal Server Error"),
+                   ("413", "Request Entity Too Large"), ("409", "Conflict")]
+    errnos = ["ECONNRESET: Connection reset by peer", "EPIPE: Broken pipe", "ETIMEDOUT: Connection timed out"]
+    admin_cmds = ["documents", "active_users_count", "mem_stats", "cpu_stats", "settings", "kill 1234"]
+    poll_threads = ["websrv_poll", "admin", "prisoner_poll", "remotefontconfig_poll"]
+
+    collabora = [
+        (4, wsd("coolwsd", "INF", "Initializing wsd. Local time: {lt}. Log level is [{lv}].", "wsd/COOLWSD.cpp:1958"),
+         {**coolmain, "lt": lambda g: f"Thu 2026-12-03 {hms(g)}+0000", "lv": pick(["6", "8"])}),
+        (5, wsd("coolwsd", "INF", "Listening to prisoner connections on {path}", "wsd/COOLWSD.cpp:3514"),
+         {**coolmain, "path": lambda g: f"/tmp/coolwsd.{g.hexs(6)}/0{g.hexs(9)}"}),
+        (10, wsd("{th}", "INF", "Have {n} spare {w} after adding [{pid}].", "wsd/COOLWSD.cpp:772"),
+         {**cool, "th": pick(["prisoner_poll", "coolwsd"]), "n": draw(spare), "w": then(1), "pid": then(2)}),
+        (18, wsd("websrv_poll", "INF", "New DocumentBroker for docKey [{k}].", "wsd/COOLWSD.cpp:3871"), {**cool, "k": dockey}),
+        (14, wsd("websrv_poll", "INF", "Loading new document from URI: [{u}] for docKey [{k}].", "wsd/DocumentBroker.cpp:1004"),
+         {**cool, "u": wopi_uri, "k": dockey}),
+        (24, wsd("{th}", "INF", "WOPI::CheckFileInfo returned: {j}. Call duration: {d}ms", "wsd/Storage.cpp:744"),
+         {**cool, "th": docbroker, "j": cfi_json, "d": ms}),
+        (18, wsd("{th}", "INF", "WOPI::GetFile returned {n} bytes in {d}ms", "wsd/Storage.cpp:1012"),
+         {**cool, "th": docbroker, "n": lambda g: g.num(4000, 9000000), "d": ms}),
+        (20, wsd("{th}", "INF", "WOPI::PutFile returned HTTP {c} in {d}ms, new size: {n} bytes", "wsd/Storage.cpp:1318"),
+         {**cool, "th": docbroker, "c": pick(["200", "200", "200", "409"]), "d": ms, "n": lambda g: g.num(4000, 9000000)}),
+        (14, wsd("{th}", "INF", "Saved docKey [{k}] to URI [{u}] and updated timestamps.", "wsd/DocumentBroker.cpp:1812"),
+         {**cool, "th": docbroker, "k": dockey, "u": wopi_uri}),
+        (6, wsd("{th}", "ERR", "WOPI::CheckFileInfo failed for URI [{u}]: {c} {r}.", "wsd/Storage.cpp:760"),
+         {**cool, "th": docbroker, "u": wopi_uri, "c": first(wopi_errors), "r": then(1)}),
+        (6, wsd("{th}", "ERR", "Failed to upload docKey [{k}] with URI [{u}]. Notifying client.", "wsd/DocumentBroker.cpp:1890"),
+         {**cool, "th": docbroker, "k": dockey, "u": wopi_uri}),
+        (6, wsd("websrv_poll", "ERR", "No acceptable WOPI hosts found matching the target host [{h}] in config.", "wsd/Storage.cpp:202"),
+         {**cool, "h": pick(["cloud.example.org", "nextcloud.internal.example.org", "192.168.20.15"])}),
+        (16, wsd("{th}", "INF", "Adding {m} session [{s}] to docKey [{k}] to have {n} sessions.", "wsd/DocumentBroker.cpp:2364"),
+         {**cool, "th": docbroker, "m": pick(["non-readonly", "non-readonly", "readonly"]), "s": sid, "k": dockey,
+          "n": lambda g: str(g.r.choice([1, 1, 2, 3, g.r.randint(4, 20)]))}),
+        (14, wsd("{th}", "INF", "Removing session [{s}] on docKey [{k}]. Have {n} sessions. IsLive: {a}, IsReadOnly: {b}, markToDestroy: {c}.",
+                 "wsd/DocumentBroker.cpp:2452"),
+         {**cool, "th": docbroker, "s": sid, "k": dockey, "n": lambda g: str(g.r.choice([0, 1, 1, 2, 3])),
+          "a": pick(["true", "false"]), "b": pick(["false", "true"]), "c": pick(["false", "true"])}),
+        (6, wsd("{th}", "INF", "Terminating idle DocumentBroker [{k}] after {s} seconds.", "wsd/DocumentBroker.cpp:612"),
+         {**cool, "th": docbroker, "k": dockey, "s": lambda g: g.num(3600, 9000)}),
+        (6, wsd("{th}", "WRN", "Waking up dead poll thread [{p}], started: {a}, finished: {b}", "net/Socket.hpp:739"),
+         {**cool, "th": pick(poll_threads), "p": pick(poll_threads), "a": pick(["false", "true"]), "b": pick(["false", "true"])}),
+        (6, wsd("{th}", "ERR", "#{fd}: Read failed, have {n} buffered bytes ({e})", "net/Socket.hpp:1208"),
+         {**cool, "th": pick(["websrv_poll", "docbroker_001", "docbroker_002"]), "fd": lambda g: g.num(14, 300),
+          "n": pick(["0", "0", "0", "12"]), "e": pick(errnos)}),
+        (5, wsd("admin", "INF", "Admin: received command [{c}] from [{ip}]", "wsd/Admin.cpp:112"),
+         {**cool, "c": pick(admin_cmds), "ip": lambda g: g.ip()}),
+        (5, wsd("admin", "WRN", "Admin: authentication failed for [{ip}]: {r}", "wsd/Admin.cpp:96"),
+         {**cool, "ip": lambda g: g.ip(), "r": pick(["invalid JWT token", "no credentials"])}),
+        (8, kit("{th}", "INF", "Kit process for Jail [{j}] started.", "kit/Kit.cpp:2874"), {**coolkit, "th": pick(["kit_spare_001", "kit_spare_002"]), "j": jail}),
+        (8, kit("{th}", "INF", "Loading new document from URI: [{u}] for session [{s}].", "kit/Kit.cpp:1507"),
+         {**coolkit, "th": kitbroker, "u": lambda g: f"file:///tmp/user/docs/{g.hexs(16)}/{fname(g).replace(' ', '%20')}", "s": sid}),
+        (5, kit("{th}", "SIG", "Fatal signal received: {sig} code: {c} for address: {a}", "common/SigUtil.cpp:300"),
+         {**coolkit, "th": kitbroker, "sig": pick(["SIGSEGV", "SIGABRT", "SIGBUS"]), "c": pick(["1", "2", "0"]),
+          "a": lambda g: g.r.choice(["0x0", f"0x{g.hexs(12)}"])}),
+        (8, frk("INF", "Forked kit [{pid}].", "kit/ForKit.cpp:394"), {**coolfrk, "pid": lambda g: g.num(100, 32000)}),
+        (5, frk("INF", "Child {pid} has exited, will reap.", "kit/ForKit.cpp:298"), {**coolfrk, "pid": lambda g: g.num(100, 32000)}),
+        (4, frk("ERR", "Child {pid} was killed by signal {n} ({sig}).", "kit/ForKit.cpp:311"),
+         {**coolfrk, "pid": lambda g: g.num(100, 32000), "n": first([("9", "SIGKILL"), ("11", "SIGSEGV"), ("6", "SIGABRT")]), "sig": then(1)}),
+    ]
+
+    # ---------------- ONLYOFFICE Document Server (log4js) ----------------
+    def oo_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}"
+
+    def oo_doc(g: Gen) -> str:
+        return g.r.choice([f"{g.num(100, 99999)}_{g.num(1000000000, 1999999999)}", g.hexs(20)])
+
+    def oo_user(g: Gen) -> str:
+        return f"uid-{g.num(1, 40)}"
+
+    def oo_cb(g: Gen) -> str:
+        return f"https://{g.r.choice(hosts)}/index.php/apps/onlyoffice/track?doc={g.hexs(24)}"
+
+    def oo_cmd(g: Gen) -> str:
+        c = g.r.choice(["open", "open", "open", "auth", "forcesave", "savefromorigin"])
+        return (f'{{"c":"{c}","id":"{oo_doc(g)}","userid":"{oo_user(g)}","format":"{g.r.choice(["docx", "xlsx", "pptx", "pdf"])}",'
+                f'"url":"https://{g.r.choice(hosts)}/index.php/apps/onlyoffice/download?doc={g.hexs(24)}",'
+                f'"title":"{fname(g)}","lcid":{g.r.choice([1033, 1031, 1036])},"nobase64":true}}')
+
+    def oo_cbdata(g: Gen) -> str:
+        st = g.r.choice([1, 1, 2, 4, 6])
+        return (f'{{"key":"{oo_doc(g)}","status":{st},"users":["{oo_user(g)}"],'
+                f'"actions":[{{"type":{g.r.choice([0, 1])},"userid":"{oo_user(g)}"}}]}}')
+
+    oo_net_errors = ["Error: connect ECONNREFUSED 10.0.4.12:443", "Error: socket hang up",
+                     "Error: Error response: statusCode:502",
+                     "Error: DNS lookup 10.0.4.12(family:4, host:cloud.example.org) is not allowed. Because, It is private IP address.",
+                     "Error: ESOCKETTIMEDOUT"]
+
+    oo = {"T": oo_ts, "D": oo_doc, "U": oo_user}
+
+    def ooline(level: str, text: str, ctx: bool = True) -> str:
+        head = "[{T}] [" + level + "] [localhost] "
+        head += "[{D}] [{U}] " if ctx else "[docId] [userId] "
+        return head + "nodeJS - " + text
+
+    onlyoffice = [
+        (22, ooline("INFO", "Start command: {j}"), {**oo, "j": oo_cmd}),
+        (16, ooline("INFO", "Connection closed or timed out: userId = {u} isCloseCoAuthoring = {b} reason = {r}"),
+         {**oo, "u": oo_user, "b": pick(["false", "false", "true"]), "r": pick(["transport close", "client namespace disconnect", "ping timeout"])}),
+        (14, ooline("DEBUG", "postData request: url = {url};data = {j}"), {**oo, "url": oo_cb, "j": oo_cbdata}),
+        (10, ooline("DEBUG", "postData response: data = {j}"), {**oo, "j": pick(['{"error":0}', '{"error":0}', '{"error":1}'])}),
+        (7, ooline("ERROR", "postData error: url = {url};data = {j} {e}"), {**oo, "url": oo_cb, "j": oo_cbdata, "e": pick(oo_net_errors)}),
+        (7, ooline("ERROR", "error downloadFile:url={url};attempt={n};code:{c};connect:{cn} {e}"),
+         {**oo, "url": lambda g: f"https://{g.r.choice(hosts)}/index.php/apps/onlyoffice/download?doc={g.hexs(24)}",
+          "n": pick(["1", "2", "3"]), "c": pick(["ECONNREFUSED", "ETIMEDOUT", "null"]), "cn": pick(["null", "true"]), "e": pick(oo_net_errors)}),
+        (6, ooline("ERROR", "checkJwt error: name = {n} message = {m} token = {t}"),
+         {**oo, "n": first([("JsonWebTokenError", "invalid signature"), ("TokenExpiredError", "jwt expired"), ("JsonWebTokenError", "jwt malformed")]),
+          "m": then(1), "t": lambda g: f"eyJhbGciOiJIUzI1NiJ9.{g.hexs(40)}.{g.hexs(22)}"}),
+        (4, ooline("INFO", "Express server listening on port {p} in {e} mode. Version: {v}. Build: {b}", ctx=False),
+         {**oo, "p": pick(["8000"]), "e": pick(["production-linux"]), "v": pick(["8.2.2", "8.1.3"]), "b": pick(["22", "4"])}),
+        (4, ooline("INFO", "Express server listening on port {p} in {e} mode", ctx=False),
+         {**oo, "p": pick(["8080"]), "e": pick(["production-linux"])}),
+        (4, ooline("ERROR", "License: License not found", ctx=False), oo),
+        (4, ooline("WARN", "License: Used connections {n} of {m}", ctx=False), {**oo, "n": lambda g: g.num(15, 20), "m": pick(["20"])}),
+        (12, ooline("DEBUG", "receiveTask start: {j}"),
+         {**oo, "j": lambda g: esc(f'{{"cmd":{{"c":"conv","id":"{oo_doc(g)}","format":"{g.r.choice(["docx", "xlsx", "odt"])}","outputformat":{g.r.choice([513, 257, 65])},"title":"{fname(g)}"}}}}')}),
+        (10, ooline("DEBUG", "receiveTask end"), oo),
+        (14, ooline("DEBUG", "ExitCode (code={c};signal={s};error:{e})"),
+         {**oo, "c": first([("0", "null", "0"), ("0", "null", "0"), ("null", "SIGKILL", "-82"), ("1", "null", "-80")]), "s": then(1), "e": then(2)}),
+        (6, ooline("INFO", "convertRequest start"), oo),
+        (6, ooline("INFO", "convertRequest end"), oo),
+    ]
+
+    # ---------------- Paperless-ngx ----------------
+    def pl_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    correspondents = ["ACME Corp", "Stadtwerke", "Dr. Weber"]
+    doctypes = ["Invoice", "Contract", "Letter"]
+    tags = ["tax", "insurance", "inbox", "car", "bank"]
+    scans = ["scan_{n}.pdf", "SCN_{n}.pdf", "doc{n}.jpg", "Invoice_{n}.pdf", "statement-{n}.pdf"]
+
+    def scan(g: Gen) -> str:
+        return g.r.choice(scans).replace("{n}", g.num(1, 9999).rjust(4, "0"))
+
+    def consume_path(g: Gen) -> str:
+        return g.r.choice(["/usr/src/paperless/consume/", "/usr/src/paperless/consume/alice/", "/usr/src/paperless/consume/scanner/"]) + scan(g)
+
+    def tmpdir(g: Gen) -> str:
+        return f"/tmp/paperless/paperless-{g.hexs(8)}"
+
+    def doc_str(g: Gen) -> str:
+        return f"2026-{g.num(1, 11).rjust(2, '0')}-{g.num(1, 28).rjust(2, '0')} {g.r.choice(correspondents)} {g.r.choice(['Invoice', 'Statement', 'Letter', 'Reminder'])} {g.num(100, 9999)}"
+
+    def ocr_args(g: Gen) -> str:
+        d = tmpdir(g)
+        return (f"{{'input_file': PosixPath('{d}/{scan(g)}'), 'output_file': PosixPath('{d}/archive.pdf'), "
+                f"'use_threads': True, 'jobs': {g.r.choice([2, 4])}, 'language': '{g.r.choice(['deu+eng', 'eng'])}', "
+                f"'output_type': 'pdfa', 'progress_bar': False, 'skip_text': True, 'clean': True, 'deskew': True, "
+                f"'rotate_pages': True, 'rotate_pages_threshold': 12.0, 'sidecar': PosixPath('{d}/sidecar.txt')}}")
+
+    mail_accounts = ["Work", "Private"]
+    mail_rules = ["Invoices", "Scans"]
+    task_names = ["documents.tasks.consume_file", "paperless_mail.tasks.process_mail_accounts", "documents.tasks.train_classifier",
+                  "documents.tasks.index_optimize"]
+
+    def celery_ok(g: Gen):
+        t = g.r.choice(task_names)
+        res = {"documents.tasks.consume_file": f"'Success. New document id {g.num(100, 9000)} created'",
+               "paperless_mail.tasks.process_mail_accounts": g.r.choice(["'No new documents were added.'", f"'Added {g.num(1, 6)} document(s).'"]),
+               "documents.tasks.train_classifier": "None", "documents.tasks.index_optimize": "None"}[t]
+        return t, g.uuid(), str(g.r.uniform(0.01, 60)), res
+
+    consume_errors = ["PriorOcrFoundError: page already has text!", "InputFileError: File is encrypted. Cannot process.",
+                      "UnsupportedImageFormatError: Image format not supported", "MissingDependencyError: Could not find program 'unpaper' on the PATH"]
+
+    pl = {"T": pl_ts}
+
+    def pline(level: str, logger: str, text: str) -> str:
+        return "[{T}] [" + level + "] [" + logger + "] " + text
+
+    paperless = [
+        (4, pline("INFO", "paperless.management.consumer", "Using inotify to watch directory for changes: {d}"),
+         {**pl, "d": pick(["/usr/src/paperless/consume"])}),
+        (18, pline("INFO", "paperless.management.consumer", "Adding {p} to the task queue."), {**pl, "p": consume_path}),
+        (6, pline("DEBUG", "paperless.management.consumer", "Waiting for file {p} to remain unmodified"), {**pl, "p": consume_path}),
+        (5, pline("WARNING", "paperless.management.consumer", "Not consuming file {p}: Unknown file extension."),
+         {**pl, "p": lambda g: consume_path(g).rsplit(".", 1)[0] + g.r.choice([".tmp", ".part", ".zip"])}),
+        (22, pline("INFO", "paperless.consumer", "Consuming {f}"), {**pl, "f": scan}),
+        (18, pline("DEBUG", "paperless.consumer", "Detected mime type: {m}"),
+         {**pl, "m": pick(["application/pdf", "application/pdf", "image/jpeg", "image/png", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"])}),
+        (18, pline("DEBUG", "paperless.consumer", "Parser: {p}"),
+         {**pl, "p": pick(["RasterisedDocumentParser", "RasterisedDocumentParser", "TikaDocumentParser", "MailDocumentParser"])}),
+        (16, pline("DEBUG", "paperless.consumer", "Parsing {f}..."), {**pl, "f": scan}),
+        (14, pline("DEBUG", "paperless.parsing.tesseract", "Calling OCRmyPDF with args: {a}"), {**pl, "a": ocr_args}),
+        (10, pline("DEBUG", "paperless.parsing.tesseract", "Using text from sidecar file"), pl),
+        (5, pline("DEBUG", "paperless.parsing.tesseract", "Incomplete sidecar file: discarding."), pl),
+        (6, pline("WARNING", "paperless.parsing.tesseract", "No text was found in {p}, the content will be empty."),
+         {**pl, "p": lambda g: f"{tmpdir(g)}/{scan(g)}"}),
+        (6, pline("INFO", "paperless.parsing.tika", "Converting {p} to PDF as {o}"),
+         {**pl, "p": lambda g: f"/tmp/paperless/paperless-ngx{g.hexs(8)}/{fname(g).replace(' ', '_')}",
+          "o": lambda g: f"{tmpdir(g)}/convert.pdf"}),
+        (14, pline("DEBUG", "paperless.consumer", "Generating thumbnail for {f}..."), {**pl, "f": scan}),
+        (10, pline("DEBUG", "paperless.consumer", "Creation date from parse_date: {d}"),
+         {**pl, "d": lambda g: f"2026-{g.num(1, 11).rjust(2, '0')}-{g.num(1, 28).rjust(2, '0')} 00:00:00+01:00"}),
+        (14, pline("DEBUG", "paperless.consumer", "Saving record to database"), pl),
+        (10, pline("DEBUG", "paperless.parsing.tesseract", "Deleting directory {d}"), {**pl, "d": tmpdir}),
+        (18, pline("INFO", "paperless.consumer", "Document {d} consumption finished"), {**pl, "d": doc_str}),
+        (8, pline("INFO", "paperless.handlers", "Assigning correspondent {c} to {d}"), {**pl, "c": pick(correspondents), "d": doc_str}),
+        (8, pline("INFO", "paperless.handlers", "Assigning document type {t} to {d}"), {**pl, "t": pick(doctypes), "d": doc_str}),
+        (8, pline("INFO", "paperless.handlers", 'Tagging "{d}" with "{t}"'),
+         {**pl, "d": doc_str, "t": lambda g: ", ".join(g.r.sample(tags, g.r.choice([1, 1, 2, 3])))}),
+        (6, pline("ERROR", "paperless.consumer", "Not consuming {f}: It is a duplicate of {t} (#{n})"),
+         {**pl, "f": scan, "t": doc_str, "n": lambda g: g.num(1, 9000)}),
+        (6, pline("ERROR", "paperless.consumer", "Error occurred while consuming document {f}: {e}"), {**pl, "f": scan, "e": pick(consume_errors)}),
+        (4, pline("ERROR", "paperless.consumer", "Cannot consume {p}: File not found."), {**pl, "p": consume_path}),
+        (18, pline("INFO", "celery.worker.strategy", "Task {t}[{u}] received"), {**pl, "t": pick(task_names), "u": lambda g: g.uuid()}),
+        (16, pline("INFO", "celery.app.trace", "Task {t}[{u}] succeeded in {s}s: {r}"),
+         {**pl, "t": draw(celery_ok), "u": then(1), "s": then(2), "r": then(3)}),
+        (5, pline("ERROR", "celery.app.trace", "Task documents.tasks.consume_file[{u}] raised unexpected: ConsumerError('{f}: Error occurred while consuming document {f2}: {e}')"),
+         {**pl, "u": lambda g: g.uuid(), "f": draw(lambda g: (lambda s: (s, s))(scan(g))), "f2": then(1), "e": pick(consume_errors)}),
+        (8, pline("INFO", "celery.beat", "Scheduler: Sending due task {n} ({t})"),
+         {**pl, "n": first([("Check all e-mail accounts", "paperless_mail.tasks.process_mail_accounts"),
+                            ("Train the classifier", "documents.tasks.train_classifier"),
+                            ("Optimize the index", "documents.tasks.index_optimize")]), "t": then(1)}),
+        (10, pline("DEBUG", "paperless_mail", "Processing mail account {a}"), {**pl, "a": pick(mail_accounts)}),
+        (8, pline("DEBUG", "paperless_mail", "Account {a}: Processing {n} rule(s)"), {**pl, "a": pick(mail_accounts), "n": pick(["1", "2"])}),
+        (8, pline("DEBUG", "paperless_mail", "Rule {a}.{r}: Selecting folder {f}"),
+         {**pl, "a": pick(mail_accounts), "r": pick(mail_rules), "f": pick(["INBOX", "INBOX/Scans", "Archive"])}),
+        (8, pline("DEBUG", "paperless_mail", "Rule {a}.{r}: Processed {n} matching mail(s)"),
+         {**pl, "a": pick(mail_accounts), "r": pick(mail_rules), "n": lambda g: str(g.r.choice([0, 0, 1, 2, 5]))}),
+        (6, pline("INFO", "paperless_mail", "Rule {a}.{r}: Consuming attachment {f} from mail {s} from {m}"),
+         {**pl, "a": pick(mail_accounts), "r": pick(mail_rules), "f": scan,
+          "s": pick(["Your invoice 2026-11", "Scan from MFP-3F", "Kontoauszug November", "Policy documents"]),
+          "m": pick(["billing@acme.example", "scanner@office.example", "noreply@bank.example"])}),
+        (4, pline("ERROR", "paperless_mail", "Error while retrieving mailbox {a}: {e}"),
+         {**pl, "a": pick(mail_accounts), "e": pick(["[AUTHENTICATIONFAILED] Invalid credentials (Failure)", "timed out", "[Errno 111] Connection refused"])}),
+        (5, pline("DEBUG", "paperless.classifier", "Gathering data from database..."), pl),
+        (5, pline("DEBUG", "paperless.classifier", "{n} documents, {t} tag(s), {c} correspondent(s), {d} document type(s). {s} storage path(es)"),
+         {**pl, "n": lambda g: g.num(200, 4000), "t": lambda g: g.num(3, 40), "c": lambda g: g.num(2, 60), "d": lambda g: g.num(2, 12), "s": lambda g: g.num(0, 4)}),
+        (5, pline("DEBUG", "paperless.tasks", "Training data unchanged."), pl),
+        (4, pline("INFO", "paperless.tasks", "Saving updated classifier model to {p}..."), {**pl, "p": pick(["/usr/src/paperless/data/classification_model.pickle"])}),
+    ]
+
+    # ---------------- Gotenberg 8 ----------------
+    def zts(g: Gen) -> str:
+        return f"1796{g.num(200000, 299999)}.{g.num(0, 9999999).rjust(7, '0')}"
+
+    routes = ["/forms/libreoffice/convert", "/forms/chromium/convert/html", "/forms/chromium/convert/url", "/forms/pdfengines/merge"]
+
+    def go_dur(ns: int) -> str:
+        # Go's time.Duration.String()
+        if ns < 1000000000:
+            return f"{ns / 1000000:.6f}".rstrip("0").rstrip(".") + "ms"
+        return f"{ns / 1000000000:.9f}".rstrip("0").rstrip(".") + "s"
+
+    def gt_req(g: Gen):
+        ns = g.r.choice([g.r.randint(80000000, 900000000), g.r.randint(900000000, 30000000000)])
+        r = g.r.choice(routes)
+        ua = g.r.choice(["Go-http-client/1.1", "python-httpx/0.27.0", "okhttp/4.12.0"])
+        return g.uuid(), g.ip(), r, r, ua, str(ns), go_dur(ns), g.num(2000, 9000000), g.num(8000, 9000000)
+
+    gt_req_fields = {"tr": draw(gt_req), "ip": then(1), "uri": then(2), "path": then(3), "ua": then(4), "lat": then(5), "lh": then(6), "bi": then(7), "bo": then(8)}
+    gt_errors = ["convert to PDF: context deadline exceeded", "convert HTML to PDF: chromium: invalid HTTP status code 404",
+                 "convert to PDF: unoconverter: exit status 5", "check form data: form file 'index.html' is required"]
+    gotenberg = [
+        (4, "[SYSTEM] modules: {m}", {"m": pick(["api chromium exiftool libreoffice libreoffice-api libreoffice-pdfengine logging pdfcpu pdfengines pdftk prometheus qpdf webhook"])}),
+        (4, "[SYSTEM] api: server started on port {p}", {"p": pick(["3000"])}),
+        (40, '{{"level":"info","ts":{T},"logger":"api","msg":"request handled","trace":"{tr}","remote_ip":"{ip}","host":"gotenberg:3000",'
+             '"uri":"{uri}","method":"POST","path":"{path}","referer":"","user_agent":"{ua}","status":200,"latency":{lat},"latency_human":"{lh}",'
+             '"bytes_in":{bi},"bytes_out":{bo}}}', {"T": zts, **gt_req_fields}),
+        (8, '{{"level":"error","ts":{T},"logger":"api","msg":"{e}","trace":"{tr}","remote_ip":"{ip}","host":"gotenberg:3000",'
+            '"uri":"{uri}","method":"POST","path":"{path}","referer":"","user_agent":"{ua}","status":{st},"latency":{lat},"latency_human":"{lh}",'
+            '"bytes_in":{bi},"bytes_out":0}}', {"T": zts, "e": pick(gt_errors), **gt_req_fields, "st": pick(["503", "400", "500"])}),
+        (5, '{{"level":"info","ts":{T},"logger":"{m}","msg":"restarting process"}}', {"T": zts, "m": pick(["chromium", "libreoffice-api"])}),
+        (5, '{{"level":"info","ts":{T},"logger":"{m}","msg":"process started"}}', {"T": zts, "m": pick(["chromium", "libreoffice-api"])}),
+        (4, '{{"level":"error","ts":{T},"logger":"{m}","msg":"process exited unexpectedly: {e}"}}',
+         {"T": zts, "m": pick(["chromium", "libreoffice-api"]), "e": pick(["signal: killed", "exit status 81", "signal: segmentation fault"])}),
+    ]
+
+    # ---------------- OCRmyPDF and Tesseract ----------------
+    def pageno(g: Gen) -> str:
+        return f"{g.r.choice([g.r.randint(1, 4), g.r.randint(1, 40)]):>5}"
+
+    def ratio(g: Gen) -> str:
+        return f"{g.r.uniform(0.6, 3.2):.3f}"
+
+    def savings(g: Gen) -> str:
+        return f"{g.r.uniform(-20, 70):.1f}"
+
+    ocrmypdf = [
+        (6, "Start processing {n} pages concurrently", {"n": lambda g: g.num(1, 16)}),
+        (12, "{p} page is facing {a}, confidence {c} - {r}",
+         {"p": pageno, "a": pick(["⇧", "⇧", "⇨", "⇩", "⇦"]), "c": lambda g: f"{g.r.uniform(0, 40):.2f}",
+          "r": pick(["no change", "no change", "rotation appropriate", "confidence too low to rotate"])}),
+        (6, "{p} page already has text! - rasterizing text and running OCR anyway", {"p": pageno}),
+        (8, "{p} skipping all processing on this page", {"p": pageno}),
+        (5, "{p} page already has text! - aborting (use --force-ocr to force OCR;  see also help for the arguments --skip-text and --redo-ocr", {"p": pageno}),
+        (7, "{p} [tesseract] lots of diacritics - possibly poor OCR", {"p": pageno}),
+        (5, "{p} [tesseract] Empty page!!", {"p": pageno}),
+        (9, "Postprocessing...", {}),
+        (8, "Image optimization ratio: {r} savings: {s}%", {"r": ratio, "s": savings}),
+        (8, "Total file size ratio: {r} savings: {s}%", {"r": ratio, "s": savings}),
+        (8, "Output file is a PDF/A-2B (as expected)", {}),
+    ]
+    tesseract = [
+        (6, "Tesseract Open Source OCR Engine v{v} with Leptonica", {"v": pick(["5.3.4", "5.3.0", "4.1.1"])}),
+        (9, "Page {n}", {"n": lambda g: g.num(1, 40)}),
+        (9, "Estimating resolution as {n}", {"n": lambda g: g.num(90, 620)}),
+        (6, "Warning: Invalid resolution {n} dpi. Using {m} instead.", {"n": pick(["0", "1"]), "m": pick(["70"])}),
+        (6, "Detected {n} diacritics", {"n": lambda g: g.num(10, 900)}),
+        (5, "Empty page!!", {}),
+        (4, "Too few characters. Skipping this page", {}),
+        (5, "OSD: Weak margin ({m}) for {n} blob text block, but using orientation anyway: {o}",
+         {"m": lambda g: f"{g.r.uniform(0, 1):.2f}", "n": lambda g: g.num(1, 40), "o": pick(["0", "90", "180", "270"])}),
+    ]
+
+    # ---------------- Stirling-PDF (Spring Boot 3 console) ----------------
+    def sb_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def sb_thread(g: Gen) -> str:
+        # [%15.15t]: the thread name cut to its last 15 characters
+        return f"http-nio-8080-exec-{g.r.randint(1, 10)}"[-15:]
+
+    sb = {"T": sb_ts, "TH": sb_thread}
+
+    def sbline(level: str, thread: str, logger: str, text: str) -> str:
+        return "{T} " + f"{level:>5}" + " 1 --- [Stirling-PDF] [" + thread + "] " + f"{logger:<40}" + " : " + text
+
+    stirling_cmds = ["soffice --headless --nologo --convert-to pdf --outdir /tmp/stirling-pdf/{d} /tmp/stirling-pdf/{d}/input.docx",
+                     "ocrmypdf --verbose 2 --output-type pdf --pdf-renderer sandwich --language eng /tmp/{d}/input.pdf /tmp/{d}/output.pdf",
+                     "qpdf --compress-streams=y --object-streams=generate /tmp/{d}/input.pdf /tmp/{d}/output.pdf"]
+    stirling = [
+        (4, sbline("INFO", "           main", "o.s.b.w.embedded.tomcat.TomcatWebServer", "Tomcat started on port {p} (http) with context path '{c}'"),
+         {**sb, "p": pick(["8080"]), "c": pick(["/", ""])}),
+        (4, sbline("INFO", "           main", "stirling.software.SPDF.SPdfApplication", "Started SPdfApplication in {s} seconds (process running for {j})"),
+         {**sb, "s": draw(lambda g: (lambda t: (f"{t:.3f}", f"{t + g.r.uniform(0.5, 2.5):.3f}"))(g.r.uniform(6, 30))), "j": then(1)}),
+        (4, sbline("INFO", "           main", "stirling.software.SPDF.SPdfApplication", "Navigate to {u}"), {**sb, "u": pick(["http://localhost:8080"])}),
+        (12, sbline("INFO", "{TH}", "s.software.SPDF.utils.ProcessExecutor", "Running command: {c}"),
+         {**sb, "c": lambda g: g.r.choice(stirling_cmds).replace("{d}", g.hexs(12))}),
+        (5, sbline("ERROR", "{TH}", "s.software.SPDF.utils.ProcessExecutor", "Command failed with exit code {n}: {e}"),
+         {**sb, "n": pick(["1", "2", "6", "137"]), "e": pick(["Error: Source file could not be loaded", "PriorOcrFoundError: page already has text!"])}),
+        (5, sbline("WARN", "{TH}", ".w.s.m.s.DefaultHandlerExceptionResolver", "Resolved [{e}]"),
+         {**sb, "e": pick(["org.springframework.web.multipart.MaxUploadSizeExceededException: Maximum upload size exceeded",
+                           "org.springframework.web.HttpMediaTypeNotSupportedException: Content-Type 'application/json' is not supported"])}),
+        (5, sbline("ERROR", "{TH}", "o.a.c.c.C.[.[.[/].[dispatcherServlet]", "Servlet.service() for servlet [dispatcherServlet] in context with path [] threw exception [Request processing failed: {e}] with root cause"),
+         {**sb, "e": pick(["java.io.IOException: Error: End-of-File, expected line at offset 48213",
+                           "org.apache.pdfbox.pdmodel.encryption.InvalidPasswordException: Cannot decrypt PDF, the password is incorrect",
+                           "java.lang.OutOfMemoryError: Java heap space"])}),
+    ]
+
+    return collabora + onlyoffice + paperless + gotenberg + ocrmypdf + tesseract + stirling
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -34153,7 +34613,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "EnergyPlatform": energy_events,
            "ControlsPlatform": controls_events,
            "LibraryPlatform": library_events,
-           "AutomotivePlatform": automotive_events}
+           "AutomotivePlatform": automotive_events,
+           "DocumentPlatform": document_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
