@@ -461,6 +461,17 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   errors, openpilot (console lines of manager, pandad, controlsd, plannerd and athenad, its events as JSON),
   RAUC, SWUpdate (console notifier, suricatta), the Mender 3 client and Eclipse hawkBit (Spring Boot console,
   DDI controller lines); 134 event types.
+* ``TestingPlatform`` (written blind for the twenty-ninth issue-15 pass: before reading the
+  engine or any failure analysis; scored once): test automation and load-testing infrastructure as its
+  operators log it: Selenium Grid 4 (hub, distributor, session map and nodes in the console format: the event
+  bus, node registration and availability, sessions created, deleted and timed out, draining), the Appium 2
+  server (HTTP request and response lines, the umbrella driver's sessions, UiAutomator2 and XCUITest command
+  routing and proxying, adb calls), Apache JMeter (jmeter.log: start-up, thread groups and threads, summariser
+  lines, JSR223 sampler errors, engine shutdown), Gatling (console simulation start and end, periodic request
+  statistics and errors, the global information table, failed requests in its logback log), Locust (master and
+  workers: workers ready and missing heartbeats, spawning, the stats and failure tables) and Grafana k6 (logfmt
+  lines: failed requests, console output, thresholds crossed, insufficient VUs; the end-of-test summary);
+  159 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -34099,6 +34110,530 @@ def automotive_events() -> list[tuple[float, str, dict]]:
     return dlt_events + vsomeip + kuksa + can + openpilot + rauc + swupdate + mender + hawkbit
 
 
+def testing_events() -> list[tuple[float, str, dict]]:
+    """Test automation and load-testing infrastructure as its operators log it: Selenium Grid 4 (the hub,
+    router, distributor, session queue and nodes in their console format: the event bus, node registration
+    and availability, sessions created, deleted and timed out, slots, draining), the Appium 2 server (its
+    HTTP request and response lines, the umbrella driver's sessions, the UiAutomator2 and XCUITest drivers'
+    command routing and proxying, adb calls), Apache JMeter (jmeter.log of non-GUI runs: start-up, the test
+    plan, thread groups and threads, summariser lines, sampler errors, engine shutdown), Gatling (the
+    console's simulation start and end, periodic request statistics, the global information table and the
+    logback warnings of failed requests), Locust (master and workers through its Python logging, with the
+    stats, percentile and failure tables the master prints) and Grafana k6 (logfmt lines of its runner and
+    console output, thresholds crossed, failed requests, and the end-of-test summary). Written blind for the
+    twenty-ninth issue-15 pass: before reading the engine or any failure analysis; 159 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    # ---------------- Selenium Grid 4 (console log) ----------------
+    def se_t(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    se_hosts = ["172.18.0.3", "172.18.0.4", "172.18.0.5", "10.42.7.19"]
+
+    def node_url(g: Gen) -> str:
+        return f"http://{g.r.choice(se_hosts)}:5555"
+
+    se_ver = [("4.16.1", "9b4c83354e"), ("4.16.1", "9b4c83354e"), ("4.15.0", "1d14b5521b")]
+    se_caps = [
+        "Capabilities {{acceptInsecureCerts: false, browserName: chrome, browserVersion: 120.0.6099.109, "
+        "platformName: linux, se:cdpVersion: 120.0.6099.109, se:vnc: ws://{ip}:4444/session/{sid}/se/vnc}}",
+        "Capabilities {{acceptInsecureCerts: true, browserName: firefox, browserVersion: 121.0, moz:headless: false, "
+        "platformName: linux, se:vnc: ws://{ip}:4444/session/{sid}/se/vnc}}",
+        "Capabilities {{browserName: MicrosoftEdge, browserVersion: 120.0.2210.77, ms:edgeOptions: {{args: [--headless=new]}}, "
+        "platformName: linux}}",
+        "Capabilities {{browserName: chrome, goog:chromeOptions: {{args: [--no-sandbox, --disable-dev-shm-usage]}}, platformName: linux}}",
+    ]
+
+    def caps(g: Gen) -> str:
+        return g.r.choice(se_caps).replace("{ip}", g.r.choice(se_hosts)).replace("{sid}", g.hexs(32))
+
+    def req_caps(g: Gen) -> str:
+        return esc(g.r.choice([
+            "Capabilities {browserName: chrome, goog:chromeOptions: {args: [--headless=new]}}",
+            "Capabilities {browserName: firefox, moz:firefoxOptions: {args: [-headless]}}",
+            "Capabilities {browserName: chrome, platformName: linux}",
+            "Capabilities {browserName: MicrosoftEdge}",
+        ]))
+
+    def stereo(g: Gen) -> str:
+        b = g.r.choice(["chrome", "firefox", "MicrosoftEdge"])
+        g.drawn = ({"chrome": "Chrome", "firefox": "Firefox", "MicrosoftEdge": "Edge"}[b],
+                   esc(f'{{"browserName": "{b}", "platformName": "linux", "se:noVncPort": 7900, "se:vncEnabled": true}}'),
+                   g.r.choice(["1", "1", "2", "4"]))
+        return g.drawn[0]
+
+    sid = lambda g: g.hexs(32)  # noqa: E731
+    se = {"T": se_t}
+
+    def se_line(level: str, where: str, text: str) -> str:
+        return "{T} " + level + " [" + where + "] - " + text
+
+    avail = [("DOWN", "UP"), ("DOWN", "UP"), ("UP", "DOWN"), ("UP", "DRAINING")]
+    selenium = [
+        (4, se_line("INFO", "LoggingOptions.configureLogEncoding", "Using the system default encoding"), se),
+        (4, se_line("INFO", "OpenTelemetryTracer.createTracer", "Using OpenTelemetry for tracing"), se),
+        (3, se_line("INFO", "BoundZmqEventBus.<init>",
+                    "XPUB binding to [binding to {b1}, advertising as {a1}], XSUB binding to [binding to {b2}, advertising as {a2}]"),
+         {**se, "b1": pick(["tcp://*:4442"]), "a1": draw(lambda g: (f"tcp://{g.r.choice(['172.18.0.2', '10.42.7.10'])}:4442",)),
+          "b2": pick(["tcp://*:4443"]), "a2": lambda g: g.drawn[0].replace(":4442", ":4443")}),
+        (5, se_line("INFO", "UnboundZmqEventBus.<init>", "Connecting to {a} and {b}"),
+         {**se, "a": pick(["tcp://selenium-hub:4442", "tcp://172.18.0.2:4442"]), "b": pick(["tcp://selenium-hub:4443", "tcp://172.18.0.2:4443"])}),
+        (5, se_line("INFO", "UnboundZmqEventBus.<init>", "Sockets created"), se),
+        (5, se_line("INFO", "UnboundZmqEventBus.<init>", "Event bus ready"), se),
+        (3, se_line("INFO", "Hub.execute", "Started Selenium Hub {v} (revision {r}): {u}"),
+         {**se, "v": first(se_ver), "r": then(1), "u": pick(["http://172.18.0.2:4444", "http://10.42.7.10:4444"])}),
+        (5, se_line("INFO", "NodeServer.createHandlers", "Reporting self as: {u}"), {**se, "u": node_url}),
+        (5, se_line("INFO", "NodeOptions.getSessionFactories", "Detected {n} available processors"), {**se, "n": pick(["2", "4", "8", "16"])}),
+        (5, se_line("INFO", "NodeOptions.discoverDrivers", "Discovered {n} driver(s)"), {**se, "n": pick(["1", "1", "3"])}),
+        (5, se_line("INFO", "NodeOptions.report", "Adding {b} for {c} {n} times"), {**se, "b": stereo, "c": then(1), "n": then(2)}),
+        (5, se_line("INFO", "Node.<init>", "Binding additional locator mechanisms: {m}"), {**se, "m": pick(["relative", "relative, name"])}),
+        (5, se_line("INFO", "NodeServer$1.start", "Starting registration process for Node {u}"), {**se, "u": node_url}),
+        (5, se_line("INFO", "NodeServer.execute", "Started Selenium node {v} (revision {r}): {u}"),
+         {**se, "v": first(se_ver), "r": then(1), "u": node_url}),
+        (5, se_line("INFO", "NodeServer$1.lambda$start$1", "Sending registration event..."), se),
+        (5, se_line("INFO", "NodeServer.lambda$createHandlers$2", "Node has been added"), se),
+        (9, se_line("INFO", "LocalDistributor.add", "Added node {id} at {u}. Health check every {n}s"),
+         {**se, "id": lambda g: g.uuid(), "u": node_url, "n": pick(["120", "120", "60"])}),
+        (10, se_line("INFO", "GridModel.setAvailability", "Switching Node {id} (uri: {u}) from {a} to {b}"),
+         {**se, "id": lambda g: g.uuid(), "u": node_url, "a": first(avail), "b": then(1)}),
+        (5, se_line("INFO", "GridModel.purgeDeadNodes", "Removing Node {id} (uri: {u}), DOWN for too long"),
+         {**se, "id": lambda g: g.uuid(), "u": node_url}),
+        (30, se_line("INFO", "LocalDistributor.newSession", "Session request received by the Distributor: [{c}]"), {**se, "c": req_caps}),
+        (28, se_line("INFO", "LocalDistributor.newSession", "Session created by the Distributor. Id: {id}, Caps: {c}"),
+         {**se, "id": sid, "c": caps}),
+        (28, se_line("INFO", "LocalNode.newSession", "Session created by the Node. Id: {id}, Caps: {c}"), {**se, "id": sid, "c": caps}),
+        (12, se_line("INFO", "ProtocolHandshake.createSession", "Detected upstream dialect: {d}"), {**se, "d": pick(["W3C"])}),
+        (26, se_line("INFO", "LocalSessionMap.lambda$new$0", "Deleted session from local Session Map, Id: {id}"), {**se, "id": sid}),
+        (10, se_line("INFO", "LocalNode.stopTimedOutSession", "Session id {id} timed out, stopping..."), {**se, "id": sid}),
+        (12, se_line("INFO", "SessionSlot.stop", "Stopping session {id}"), {**se, "id": sid}),
+        (9, se_line("WARN", "LocalDistributor$NewSessionRunnable.checkMatchingSlot",
+                    "No slot matched the requested capabilities. All slots are busy, so the request will be retried."), se),
+        (6, se_line("WARN", "SeleniumSpanExporter$1.lambda$export$1",
+                    "Unable to create session: Could not start a new session. New session request timed out"), se),
+        (5, se_line("INFO", "LocalNode.checkSessionCount", "Draining Node, configured sessions value ({n}) has been reached."),
+         {**se, "n": pick(["10", "50", "100"])}),
+        (5, se_line("INFO", "LocalNode.drain", "Firing node drain complete message"), se),
+    ]
+
+    # ---------------- Appium 2 server (--log-timestamp) ----------------
+    def ap_t(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}:{ms3(g)}"
+
+    ap = {"T": ap_t}
+    ap_drivers = [("AndroidUiautomator2Driver", "8200"), ("AndroidUiautomator2Driver", "8200"), ("XCUITestDriver", "8100")]
+
+    def inst(g: Gen) -> str:
+        return g.hexs(4)
+
+    def drv_sess(g: Gen):
+        d, port = g.r.choice(ap_drivers)
+        s = g.uuid()
+        return d, inst(g), s[:8], s, port
+
+    # (route, command name, method, request body, response body)
+    ap_cmds = [
+        ("/element", "findElement", "POST", '{"using":"id","value":"com.acme.shop:id/login_button"}',
+         '{"element-6066-11e4-a52e-4f735466cecf":"00000000-0000-00{n}-ffff-ffff000000{h}"}'),
+        ("/element", "findElement", "POST", '{"using":"accessibility id","value":"Add to cart"}',
+         '{"element-6066-11e4-a52e-4f735466cecf":"00000000-0000-00{n}-ffff-ffff000000{h}"}'),
+        ("/elements", "findElements", "POST", '{"using":"xpath","value":"//android.widget.TextView[@text=\'Checkout\']"}', "[]"),
+        ("/element/{e}/click", "click", "POST", "{}", "null"),
+        ("/element/{e}/value", "setValue", "POST", '{"text":"qa-user-{n}@acme.test"}', "null"),
+        ("/element/{e}/text", "getText", "GET", "", '"Order #{n} confirmed"'),
+        ("/screenshot", "getScreenshot", "GET", "", '"iVBORw0KGgoAAAANSUhEUgAABDgAAAk4CAIAAAB{h}..."'),
+        ("/source", "getPageSource", "GET", "", '"<?xml version=\'1.0\' encoding=\'UTF-8\' standalone=\'yes\' ?><hierarchy index=\\"0\\" rotation=\\"0\\">..."'),
+        ("/actions", "performActions", "POST", '{"actions":[{"type":"pointer","id":"finger1","parameters":{"pointerType":"touch"}}]}', "null"),
+    ]
+
+    def ap_cmd(g: Gen):
+        route, cmd, method, body, res = g.r.choice(ap_cmds)
+        e = f"00000000-0000-00{g.num(10, 99)}-ffff-ffff000000{g.hexs(2)}"
+        route = route.replace("{e}", e)
+        body = body.replace("{n}", g.num(1, 9999))
+        res = res.replace("{n}", g.num(10, 99999)).replace("{h}", g.hexs(2))
+        return method, route, cmd, body or "{}", res
+
+    sp = {"dn": draw(drv_sess), "di": then(1), "ds": then(2)}
+    pre = "{T} [{dn}@{di} ({ds})] "
+
+    ap_errors = [
+        "NoSuchElementError: An element could not be located on the page using the given search parameters.",
+        "StaleElementReferenceError: The element 'By.id: com.acme.shop:id/login_button' does not exist in DOM anymore",
+        "InvalidSelectorError: Argument was an invalid selector (e.g. XPath/CSS).",
+        "TimeoutError: Condition unmet after 20012 ms. Timing out.",
+        "UnknownError: An unknown server-side error occurred while processing the command. Original error: 'POST /element' cannot be proxied to UiAutomator2 server because the instrumentation process is not running (probably crashed). Check the server log and/or the logcat output for more details",
+    ]
+    adb_cmds = [
+        "shell getprop ro.build.version.sdk", "shell dumpsys window", "shell pm list packages com.acme.shop",
+        "install -r -g /tmp/appium-apps/app-release.apk", "shell am force-stop com.acme.shop",
+        "shell settings get secure default_input_method", "forward tcp:8200 tcp:6790", "shell pm clear com.acme.shop",
+    ]
+
+    def adb_run(g: Gen) -> str:
+        return f"/opt/android-sdk/platform-tools/adb -P 5037 -s {g.r.choice(['emulator-5554', 'emulator-5556', 'R58N91ABCDE'])} {g.r.choice(adb_cmds)}"
+
+    def then_esc(i: int):
+        return lambda g: esc(g.drawn[i])
+
+    uia = "AndroidUiautomator2Driver@{i} ({s})"
+    uia_s = {"i": inst, "s": lambda g: g.hexs(8)}
+    http_paths = lambda g: "/session/" + g.uuid() + g.drawn[1]  # noqa: E731
+
+    appium = [
+        (60, "{T} [HTTP] --> {m} {p}", {**ap, "m": draw(ap_cmd), "p": http_paths}),
+        (45, "{T} [HTTP] {b}", {**ap, "b": lambda g: esc(ap_cmd(g)[3])}),
+        (60, "{T} [HTTP] <-- {m} {p} {st} {ms} ms - {n}",
+         {**ap, "m": draw(ap_cmd), "p": http_paths, "st": pick(["200", "200", "200", "200", "404", "500"]),
+          "ms": lambda g: g.num(2, 4000), "n": lambda g: g.num(14, 900)}),
+        (40, pre + "Calling AppiumDriver.{c}() with args: {a}",
+         {**ap, **sp, "c": draw(lambda g: ap_cmd(g)[2:]), "a": lambda g: esc(f'["{g.r.choice(["id", "xpath", "accessibility id"])}","login_button","{g.uuid()}"]')}),
+        (38, pre + "Responding to client with driver.{c}() result: {r}",
+         {**ap, **sp, "c": draw(lambda g: ap_cmd(g)[2:]), "r": then_esc(2)}),
+        (9, pre + "Encountered internal error running command: {e}", {**ap, **sp, "e": pick(ap_errors)}),
+        (30, pre + "Proxying [{m} {p}] to [{m2} {u}] with body: {b}",
+         {**ap, **sp, "m": draw(ap_cmd), "p": then(1), "m2": then(0),
+          "u": lambda g: f"http://127.0.0.1:{g.r.choice(['8200', '8100'])}/session/{g.uuid()}{g.drawn[1]}", "b": then_esc(3)}),
+        (30, pre + "Got response with status {st}: {b}",
+         {**ap, **sp, "st": pick(["200", "200", "200", "404"]),
+          "b": lambda g: esc(f'{{"sessionId":"{g.uuid()}","value":{ap_cmd(g)[4]}}}')}),
+        (20, pre + "Matched '{p}' to command name '{c}'", {**ap, **sp, "p": draw(lambda g: ap_cmd(g)[1:]), "c": then(1)}),
+        (3, "{T} [Appium] Welcome to Appium v{v}", {**ap, "v": pick(["2.2.1", "2.4.1"])}),
+        (3, "{T} [Appium] Appium REST http interface listener started on {u}", {**ap, "u": pick(["http://0.0.0.0:4723", "http://0.0.0.0:4724"])}),
+        (5, "{T} [Appium] Available drivers:", ap),
+        (6, "{T} [Appium]   - {d}@{v} (automationName '{a}')",
+         {**ap, "d": first([("uiautomator2", "2.34.1", "UiAutomator2"), ("xcuitest", "5.12.2", "XCUITest"), ("espresso", "2.28.2", "Espresso")]),
+          "v": then(1), "a": then(2)}),
+        (6, "{T} [AppiumDriver@{i}] Attempting to find matching driver for automationName '{a}' and platformName '{p}'",
+         {**ap, "i": inst, "a": first([("UiAutomator2", "Android"), ("XCUITest", "iOS")]), "p": then(1)}),
+        (6, "{T} [AppiumDriver@{i}] The '{d}' driver was installed and matched caps.", {**ap, "i": inst, "d": pick(["uiautomator2", "xcuitest"])}),
+        (7, "{T} [AppiumDriver@{i}] Appium v{v} creating new {d} (v{dv}) session",
+         {**ap, "i": inst, "v": pick(["2.2.1", "2.4.1"]), "d": first([("AndroidUiautomator2Driver", "2.34.1"), ("XCUITestDriver", "5.12.2")]), "dv": then(1)}),
+        (7, "{T} [AppiumDriver@{i}] New {d} session created successfully, session {s} added to master session list",
+         {**ap, "i": inst, "d": pick(["AndroidUiautomator2Driver", "XCUITestDriver"]), "s": lambda g: g.uuid()}),
+        (7, "{T} [AppiumDriver@{i}] Removing session {s} from our master session list", {**ap, "i": inst, "s": lambda g: g.uuid()}),
+        (7, "{T} [{d}@{i}] Session created with session id: {s}",
+         {**ap, "d": pick(["AndroidUiautomator2Driver", "XCUITestDriver"]), "i": inst, "s": lambda g: g.uuid()}),
+        (6, pre + "Shutting down because we waited {n} seconds for a command", {**ap, **sp, "n": pick(["60", "60", "300"])}),
+        (22, "{T} [ADB] Running '{c}'", {**ap, "c": adb_run}),
+        (5, "{T} [ADB] Connected devices: {j}",
+         {**ap, "j": lambda g: esc(json.dumps([{"udid": u, "state": "device"} for u in g.r.sample(["emulator-5554", "emulator-5556", "R58N91ABCDE"], g.r.randint(1, 3))], separators=(",", ":")))}),
+        (5, "{T} [ADB] Setting device id to {u}", {**ap, "u": pick(["emulator-5554", "emulator-5556", "R58N91ABCDE"])}),
+        (5, "{T} [" + uia + "] Waiting up to {n}ms for UiAutomator2 to be online...", {**ap, **uia_s, "n": pick(["30000", "60000"])}),
+        (5, "{T} [" + uia + "] Starting '{a}' and waiting for '{w}'",
+         {**ap, **uia_s, "a": first([("com.acme.shop/.MainActivity",), ("com.acme.shop/.ui.SplashActivity",)]), "w": then(0)}),
+        (6, "{T} [" + uia + "] Deleting UiAutomator2 session", {**ap, **uia_s}),
+        (5, "{T} [XCUITestDriver@{i} ({s})] Determining device to run tests on: udid: '{u}', real device: {r}",
+         {**ap, "i": inst, "s": lambda g: g.hexs(8), "u": lambda g: g.uuid().upper(), "r": pick(["true", "false"])}),
+    ]
+
+    # ---------------- Apache JMeter (jmeter.log) ----------------
+    def jm_line(level: str, logger: str, text: str) -> str:
+        return "{T} " + level + " " + logger + ": " + text
+
+    jm = {"T": java_ts}
+    jm_groups = ["Checkout Users", "Browse Catalog", "API Clients"]
+
+    def jthread(g: Gen) -> str:
+        return f"{g.r.choice(jm_groups)} {g.r.randint(1, 3)}-{g.r.randint(1, 200)}"
+
+    def summ(g: Gen):
+        n = g.r.randint(200, 5000)
+        secs = g.r.choice([30, 30, 30, 29, 31])
+        err = g.r.choice([0, 0, 0, g.r.randint(1, 40)])
+        a, mn = g.r.randint(40, 900), g.r.randint(5, 39)
+        act = g.r.randint(1, 200)
+        return (f"{n:>6}", f"00:00:{secs:02d}", f"{n / secs:>6.1f}", f"{a:>5}", f"{mn:>5}", f"{g.r.randint(a, 30000):>5}",
+                f"{err:>5}", f"{100 * err / n:.2f}", str(act), str(act + g.r.randint(0, 50)), str(g.r.randint(0, 50)))
+
+    def summ_total(g: Gen):
+        n = g.r.randint(5000, 900000)
+        secs = g.r.randint(60, 3599)
+        err = g.r.choice([0, g.r.randint(1, 900)])
+        a, mn = g.r.randint(40, 900), g.r.randint(5, 39)
+        return (f"{n:>6}", f"00:{secs // 60:02d}:{secs % 60:02d}", f"{n / secs:>6.1f}", f"{a:>5}", f"{mn:>5}",
+                f"{g.r.randint(a, 60000):>5}", f"{err:>5}", f"{100 * err / n:.2f}")
+
+    jm_sum = {"n": draw(summ), "t": then(1), "r": then(2), "a": then(3), "mn": then(4), "mx": then(5), "e": then(6), "p": then(7)}
+    jm_sampler_errors = [
+        "javax.script.ScriptException: groovy.lang.MissingPropertyException: No such property: orderId for class: Script12",
+        "javax.script.ScriptException: java.lang.NullPointerException: Cannot invoke method getAt() on null object",
+        "javax.script.ScriptException: org.codehaus.groovy.control.MultipleCompilationErrorsException: startup failed:",
+    ]
+    jmeter = [
+        (3, jm_line("INFO", "o.a.j.u.JMeterUtils", "Setting Locale to {l}"), {**jm, "l": pick(["en_EN", "en_US"])}),
+        (3, jm_line("INFO", "o.a.j.JMeter", "Loading user properties from: {f}"), {**jm, "f": pick(["/opt/apache-jmeter-5.6.3/bin/user.properties"])}),
+        (3, jm_line("INFO", "o.a.j.JMeter", "Version {v}"), {**jm, "v": pick(["5.6.3", "5.6.2"])}),
+        (3, jm_line("INFO", "o.a.j.JMeter", "java.version={v}"), {**jm, "v": pick(["17.0.9", "21.0.1"])}),
+        (4, jm_line("INFO", "o.a.j.s.FileServer", "Default base='{b}'"), {**jm, "b": pick(["/opt/apache-jmeter-5.6.3/bin"])}),
+        (4, jm_line("INFO", "o.a.j.s.FileServer", "Set new base='{b}'"), {**jm, "b": pick(["/tests/plans", "/home/jenkins/workspace/perf-checkout/jmeter"])}),
+        (4, jm_line("INFO", "o.a.j.s.SaveService", "Testplan (JMX) version: {a}. Testlog (JTL) version: {b}"), {**jm, "a": pick(["2.2"]), "b": pick(["2.2"])}),
+        (4, jm_line("INFO", "o.a.j.JMeter", "Loading file: {f}"), {**jm, "f": pick(["checkout.jmx", "/tests/plans/catalog-soak.jmx", "api-smoke.jmx"])}),
+        (4, jm_line("INFO", "o.a.j.JMeter", "Creating summariser <{s}>"), {**jm, "s": pick(["summary"])}),
+        (4, jm_line("INFO", "o.a.j.e.StandardJMeterEngine", "Running the test!"), jm),
+        (4, jm_line("INFO", "o.a.j.s.SampleEvent", "List of sample_variables: {l}"), {**jm, "l": pick(["[]", "[orderId]"])}),
+        (4, jm_line("INFO", "o.a.j.JMeter", "Running test ({n})"), {**jm, "n": lambda g: str(1796212800000 + g.r.randint(0, 86399999))}),
+        (4, jm_line("INFO", "o.a.j.p.h.s.HTTPHCAbstractImpl", "Local host = {h}"), {**jm, "h": pick(["loadgen-01", "loadgen-02"])}),
+        (8, jm_line("INFO", "o.a.j.e.StandardJMeterEngine", "Starting ThreadGroup: {n} : {g}"), {**jm, "n": pick(["1", "2", "3"]), "g": pick(jm_groups)}),
+        (8, jm_line("INFO", "o.a.j.e.StandardJMeterEngine", "Starting {n} threads for group {g}."), {**jm, "n": pick(["10", "50", "200"]), "g": pick(jm_groups)}),
+        (6, jm_line("INFO", "o.a.j.e.StandardJMeterEngine", "Thread will continue on error"), jm),
+        (4, jm_line("INFO", "o.a.j.e.StandardJMeterEngine", "Thread will stop test on error"), jm),
+        (8, jm_line("INFO", "o.a.j.t.ThreadGroup", "Starting thread group... number={n} threads={t} ramp-up={r} delayedStart={d}"),
+         {**jm, "n": pick(["1", "2", "3"]), "t": pick(["10", "50", "200"]), "r": pick(["10", "60", "300"]), "d": pick(["false", "false", "true"])}),
+        (8, jm_line("INFO", "o.a.j.t.ThreadGroup", "Started thread group number {n}"), {**jm, "n": pick(["1", "2", "3"])}),
+        (5, jm_line("INFO", "o.a.j.e.StandardJMeterEngine", "All thread groups have been started"), jm),
+        (30, jm_line("INFO", "o.a.j.t.JMeterThread", "Thread started: {t}"), {**jm, "t": jthread}),
+        (25, jm_line("INFO", "o.a.j.t.JMeterThread", "Thread is done: {t}"), {**jm, "t": jthread}),
+        (25, jm_line("INFO", "o.a.j.t.JMeterThread", "Thread finished: {t}"), {**jm, "t": jthread}),
+        (40, jm_line("INFO", "o.a.j.r.Summariser", "summary + {n} in {t} = {r}/s Avg: {a} Min: {mn} Max: {mx} Err: {e} ({p}%) Active: {ac} Started: {st} Finished: {f}"),
+         {**jm, **jm_sum, "ac": then(8), "st": then(9), "f": then(10)}),
+        (40, jm_line("INFO", "o.a.j.r.Summariser", "summary = {n} in {t} = {r}/s Avg: {a} Min: {mn} Max: {mx} Err: {e} ({p}%)"),
+         {**jm, **{**jm_sum, "n": draw(summ_total)}}),
+        (8, jm_line("ERROR", "o.a.j.p.j.s.JSR223Sampler", "Problem in JSR223 script {s}, message: {m}"),
+         {**jm, "s": pick(["Extract orderId", "JSR223 Sampler", "Build cart payload"]), "m": pick(jm_sampler_errors)}),
+        (5, jm_line("ERROR", "o.a.j.t.JMeterThread", "Test failed!"), jm),
+        (6, jm_line("INFO", "o.a.j.r.Summariser", "Tidying up remaining summariser(s)"), jm),
+        (5, jm_line("INFO", "o.a.j.e.StandardJMeterEngine", "Notifying test listeners of end of test"), jm),
+        (4, jm_line("INFO", "o.a.j.e.StandardJMeterEngine", "Shutdown hook started"), jm),
+        (4, jm_line("INFO", "o.a.j.e.StandardJMeterEngine", "Shutdown hook ended"), jm),
+        (5, jm_line("INFO", "o.a.j.v.b.BackendListener", "Backend Listener: Starting worker with class: {c} and queue capacity: {q}"),
+         {**jm, "c": pick(["class org.apache.jmeter.visualizers.backend.influxdb.InfluxdbBackendListenerClient"]), "q": pick(["5000"])}),
+        (4, jm_line("INFO", "o.a.j.s.SampleResult", "Note: Sample TimeStamps are START times"), jm),
+        (4, jm_line("INFO", "o.a.j.s.SampleResult", "sampleresult.default.encoding is set to {e}"), {**jm, "e": pick(["ISO-8859-1", "UTF-8"])}),
+        (4, jm_line("INFO", "o.a.j.s.SampleResult", "sampleresult.useNanoTime={b}"), {**jm, "b": pick(["true"])}),
+        (4, jm_line("INFO", "o.a.j.p.h.s.HTTPHC4Impl", "HTTP request retry count = {n}"), {**jm, "n": pick(["0", "0", "1"])}),
+        (4, jm_line("ERROR", "o.a.j.JMeter", "Error in NonGUIDriver {e}"),
+         {**jm, "e": pick(["java.lang.IllegalArgumentException: Problem loading XML from:'/tests/plans/catalog-soak.jmx'. \nCause:\nCannotResolveClassException: kg.apc.jmeter.threads.UltimateThreadGroup",
+                           "org.apache.jorphan.util.JMeterStopTestException: The test plan has no enabled thread group"])}),
+    ]
+
+    # ---------------- Gatling (console and logback) ----------------
+    gat_reqs = ["Global", "home", "search", "add to cart", "checkout"]
+
+    def okko(g: Gen):
+        ok = g.r.randint(10, 90000)
+        ko = g.r.choice([0, 0, g.r.randint(1, 400)])
+        return str(ok).ljust(6), str(ko).ljust(6)
+
+    def gat_row(g: Gen):
+        name = g.r.choice(gat_reqs)
+        ok, ko = okko(g)
+        return name.ljust(55), ok, ko
+
+    def gat_stat_row(name: str, val):
+        # "> name" then the value right-aligned at column 57, then the OK and KO columns
+        def f(g: Gen) -> str:
+            v, ok, ko = val(g)
+            g.drawn = (v.rjust(55 - len(name)), ok.strip().ljust(6), ko.strip().ljust(6))
+            return g.drawn[0]
+        return (6, "> " + name + " {v} (OK={ok} KO={ko})", {"v": f, "ok": then(1), "ko": then(2)})
+    gat_sims = ["computerdatabase.BasicSimulation", "acme.CheckoutSimulation", "acme.SearchSoakSimulation"]
+
+    def ival(lo: int, hi: int):
+        # response times in ms: all requests, OK ones, KO ones ("-" when none failed)
+        return lambda g: (str(g.r.randint(lo, hi)), str(g.r.randint(lo, hi)), g.r.choice(["-", str(g.r.randint(lo, 60000))]))
+
+    gatling = [
+        (4, "Simulation {s} started...", {"s": pick(gat_sims)}),
+        (4, "Simulation {s} completed in {n} seconds", {"s": pick(gat_sims), "n": lambda g: g.num(30, 3600)}),
+        (14, "{d} {e} elapsed", {"d": lambda g: f"2026-12-03 {hms(g)}", "e": lambda g: f"{g.r.randint(5, 3600)}s".rjust(51)}),
+        (30, "> {r} (OK={ok} KO={ko})", {"r": draw(gat_row), "ok": then(1), "ko": then(2)}),
+        (12, "> {e} {n} ({p}%)",
+         {"e": draw(lambda g: (g.r.choice(["status.find.in(200,201,202,203,204,205,206,207,208,209,304), but actually found 503",
+                                          "j.n.ConnectException: Connection refused",
+                                          "i.g.h.c.i.RequestTimeoutException: Request timeout to shop.acme.test/10.20.3.14:443 after 60000 ms"]),)),
+          "n": lambda g: g.num(1, 900).rjust(max(1, 77 - len(g.drawn[0]))), "p": lambda g: f"{g.r.uniform(0.1, 100):.2f}".rjust(5)}),
+        (8, "[{b}] {p}%", {"b": lambda g: ("#" * g.r.randint(0, 60) + "-" * g.r.randint(0, 14)).ljust(74), "p": lambda g: g.num(0, 100).rjust(3)}),
+        (8, "          waiting: {w} / active: {a} / done: {d}",
+         {"w": lambda g: g.num(0, 500).ljust(6), "a": lambda g: g.num(0, 500).ljust(6), "d": lambda g: g.num(0, 5000).ljust(6)}),
+        (4, "Parsing log file(s)...", {}),
+        (4, "Parsing log file(s) done in {n}s.", {"n": lambda g: g.num(0, 9)}),
+        (4, "Generating reports...", {}),
+        (4, "Reports generated in {n}s.", {"n": lambda g: g.num(0, 9)}),
+        (4, "Please open the following file: {f}", {"f": lambda g: f"file:///var/lib/jenkins/workspace/perf/target/gatling/{g.r.choice(gat_sims).split('.')[-1].lower()}-20261203{hms(g).replace(':', '')}{g.num(100, 999)}/index.html"}),
+        gat_stat_row("request count", lambda g: (str(g.r.randint(100, 900000)), *okko(g))),
+        gat_stat_row("min response time", ival(1, 40)),
+        gat_stat_row("max response time", ival(2000, 60000)),
+        gat_stat_row("mean response time", ival(40, 900)),
+        gat_stat_row("std deviation", ival(20, 3000)),
+        gat_stat_row("response time 95th percentile", ival(300, 9000)),
+        gat_stat_row("mean requests/sec", lambda g: (f"{g.r.uniform(1, 900):.3f}", f"{g.r.uniform(1, 900):.3f}", g.r.choice(["-", f"{g.r.uniform(0, 9):.3f}"]))),
+        (15, "{T} [WARN ] i.g.h.e.r.DefaultStatsProcessor - Request '{r}' failed for user {u}: {e}",
+         {"T": se_t, "r": pick(gat_reqs[1:]), "u": lambda g: g.num(1, 5000),
+          "e": pick(["status.find.in(200,201,202,203,204,205,206,207,208,209,304), but actually found 503",
+                     "jsonPath($.orderId).find.exists, found nothing", "i.n.c.ConnectTimeoutException: connection timed out after 10000 ms: shop.acme.test/10.20.3.14:443",
+                     "Request timeout to shop.acme.test/10.20.3.14:443 after 60000 ms"])}),
+    ]
+
+    # ---------------- Locust ----------------
+    def lc_t(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)},{ms3(g)}]"
+
+    lc_hosts = ["locust-master-7f9c6d-x2kqp", "locust-worker-5c8b9-4tq7z", "locust-worker-5c8b9-n8w2d", "locust-worker-5c8b9-r6lmc"]
+
+    def lc_line(level: str, logger: str, text: str, host: str = "{H}") -> str:
+        return "{T} " + host + "/" + level + "/" + logger + ": " + text
+
+    lc = {"T": lc_t, "H": pick(lc_hosts[:1])}
+    lw = {"T": lc_t, "H": pick(lc_hosts[1:])}
+
+    def worker_id(g: Gen) -> str:
+        return f"{g.r.choice(lc_hosts[1:])}_{g.hexs(32)}"
+
+    def users_dict(g: Gen) -> str:
+        classes = g.r.sample(["WebsiteUser", "ApiUser", "CheckoutUser"], g.r.randint(1, 3))
+        counts = {c: g.r.randint(1, 400) for c in classes}
+        g.drawn = (str(sum(counts.values())),)
+        return esc(json.dumps(counts))
+
+    lc_names = ["/api/cart", "/api/products/[id]", "/api/checkout", "/login", "/"]
+
+    def lc_row(g: Gen):
+        reqs = g.r.randint(10, 90000)
+        f = g.r.choice([0, 0, g.r.randint(1, 300)])
+        avg = g.r.randint(5, 900)
+        return (g.r.choice(["GET", "GET", "POST"]).ljust(8), g.r.choice(lc_names).ljust(74), str(reqs).rjust(7),
+                f"{f}({100 * f / reqs:.2f}%)".rjust(12), str(avg).rjust(7), str(g.r.randint(1, avg)).rjust(7),
+                str(g.r.randint(avg, 30000)).rjust(7), str(g.r.randint(1, avg)).rjust(6), f"{g.r.uniform(0.1, 900):.2f}".rjust(7),
+                f"{g.r.uniform(0, 5):.2f}".rjust(11))
+
+    lc_fail = ["HTTPError('503 Server Error: Service Unavailable for url: /api/checkout')",
+               "ConnectionResetError(104, 'Connection reset by peer')",
+               "CatchResponseError('Expected orderId in response')",
+               "RemoteDisconnected('Remote end closed connection without response')"]
+    locust = [
+        (4, lc_line("INFO", "locust.main", "Starting Locust {v}"), {**lc, "v": pick(["2.20.0", "2.24.1"])}),
+        (4, lc_line("INFO", "locust.main", "Starting web interface at {u}"), {**lc, "u": pick(["http://0.0.0.0:8089"])}),
+        (4, lc_line("INFO", "locust.main", "Run time limit set to {n} seconds"), {**lc, "n": pick(["300", "600", "1800"])}),
+        (12, lc_line("INFO", "locust.runners", "Worker {w} (index {i}) reported as ready. {n} workers connected."),
+         {**lc, "w": worker_id, "i": lambda g: g.num(0, 3), "n": lambda g: g.num(1, 4)}),
+        (8, lc_line("INFO", "locust.runners", "Sending spawn jobs of {u} users at {r} spawn rate to {n} ready workers"),
+         {**lc, "u": pick(["100", "400", "1000"]), "r": pick(["10.00", "25.00", "50.00"]), "n": pick(["2", "3", "4"])}),
+        (8, lc_line("INFO", "locust.runners", "Ramping to {u} users at a rate of {r} per second"),
+         {**lw, "u": lambda g: g.num(1, 400), "r": pick(["2.50", "6.25", "10.00"])}),
+        (9, lc_line("INFO", "locust.runners", "All users spawned: {d} ({n} total users)"), {**lc, "d": users_dict, "n": then(0)}),
+        (5, lc_line("INFO", "locust.runners", "Shape test updating to {u} users at {r} spawn rate"),
+         {**lc, "u": pick(["100", "400", "1000", "50"]), "r": pick(["10.00", "20.00"])}),
+        (10, lc_line("INFO", "locust.runners", "Worker {w} failed to send heartbeat, setting state to missing."), {**lc, "w": worker_id}),
+        (6, lc_line("INFO", "locust.runners", "Worker {w} exceeded cpu threshold (will only log this once per worker)"), {**lc, "w": worker_id}),
+        (6, lc_line("INFO", "locust.runners", "Worker {w} self-reported as having quit"), {**lc, "w": worker_id}),
+        (6, lc_line("WARNING", "locust.runners",
+                    "CPU usage above {p}%! This may constrain your throughput and may even give inconsistent response time measurements! "
+                    "See https://docs.locust.io/en/stable/running-distributed.html for how to distribute the load over multiple CPU cores or machines"),
+         {**lw, "p": pick(["90"])}),
+        (6, lc_line("INFO", "locust.runners", "Got quit message from master, shutting down..."), lw),
+        (5, lc_line("INFO", "locust.main", "--run-time limit reached, shutting down"), lc),
+        (6, lc_line("INFO", "locust.main", "Shutting down (exit code {c})"), {**lc, "c": pick(["0", "1", "1"])}),
+        (5, lc_line("WARNING", "locust.runners", "You can't start a distributed test before at least one worker processes has connected"), lc),
+        (16, "{m} {n} {r} {f} | {a} {mn} {mx} {md} | {rs} {fs}",
+         {"m": draw(lc_row), "n": then(1), "r": then(2), "f": then(3), "a": then(4), "mn": then(5), "mx": then(6), "md": then(7),
+          "rs": then(8), "fs": then(9)}),
+        (6, "Type     Name                                                                          # reqs      # fails |    Avg     Min     Max    Med |   req/s  failures/s", {}),
+        (10, "{n} {m} {p}: {e}", {"n": lambda g: g.num(1, 900).ljust(18), "m": pick(["GET", "GET", "POST"]), "p": pick(lc_names), "e": pick(lc_fail)}),
+        (6, "# occurrences      Error", {}),
+        (6, "Error report", {}),
+    ]
+
+    # ---------------- Grafana k6 ----------------
+    def k6_t(g: Gen) -> str:
+        return f'time="2026-12-03T{hms(g)}Z"'
+
+    k6 = {"T": k6_t}
+    k6_urls = ["https://shop.acme.test/api/cart", "https://shop.acme.test/api/products/1042", "https://api.acme.test/v2/orders"]
+
+    def k6_err(g: Gen) -> str:
+        u = g.r.choice(k6_urls)
+        m = g.r.choice(["Get", "Post"])
+        return g.r.choice([
+            f'{m} \\"{u}\\": request timeout',
+            f'{m} \\"{u}\\": dial tcp {g.ip()}:443: i/o timeout',
+            f'{m} \\"{u}\\": dial: i/o timeout',
+            f'{m} \\"{u}\\": read tcp {g.ip()}:{g.port()}->{g.ip()}:443: read: connection reset by peer',
+            f'{m} \\"{u}\\": EOF',
+        ])
+
+    def dots(names: list[str]):
+        def f(g: Gen) -> str:
+            n = g.r.choice(names)
+            return n + "." * (31 - len(n))
+        return f
+
+    def k6dur(ms: float) -> str:
+        if ms < 1:
+            return f"{ms * 1000:.0f}µs"
+        return f"{ms:.2f}ms" if ms < 1000 else f"{ms / 1000:.2f}s"
+
+    def k6trend(g: Gen):
+        # avg, min, med, max, p(90), p(95) of one trend, ordered as the summary prints them
+        lo, med = g.r.uniform(0.1, 40), g.r.uniform(40, 600)
+        p90, p95 = med * g.r.uniform(1.2, 3), 0.0
+        p95 = p90 * g.r.uniform(1.05, 2)
+        hi = p95 * g.r.uniform(1.1, 20)
+        return tuple(k6dur(v) for v in (med * g.r.uniform(0.9, 1.6), lo, med, hi, p90, p95))
+
+    k6_thresh = ["http_req_duration", "http_req_failed", "checks", "http_req_duration, http_req_failed", "http_req_duration{expected_response:true}"]
+    k6s = [
+        (35, '{T} level=warning msg="Request Failed" error="{e}"', {**k6, "e": k6_err}),
+        (14, '{T} level=info msg="{m}" source=console', {**k6, "m": lambda g: g.r.choice([f"order {g.num(1000, 99999)} created", "cart is empty, retrying", f"login failed for user qa-user-{g.num(1, 500)}"])}),
+        (6, '{T} level=error msg="{m}" source=console', {**k6, "m": lambda g: f"unexpected status {g.r.choice(['500', '502', '503'])} from {g.r.choice(k6_urls)}"}),
+        (8, '{T} level=error msg="thresholds on metrics \'{m}\' have been crossed"', {**k6, "m": lambda g: esc(g.r.choice(k6_thresh))}),
+        (5, '{T} level=error msg="thresholds on metrics \'{m}\' were crossed; at least one has abortOnFail enabled, stopping test prematurely"',
+         {**k6, "m": lambda g: esc(g.r.choice(k6_thresh))}),
+        (6, '{T} level=warning msg="Insufficient VUs, reached {n} active VUs and cannot initialize more" executor={x} scenario={s}',
+         {**k6, "n": pick(["100", "200", "500"]), "x": pick(["ramping-arrival-rate", "constant-arrival-rate"]), "s": pick(["spike", "checkout"])}),
+        (6, '{T} level=error msg="GoError: {e}\\n\\tat {f} (file://{p}:{l}:{c}({pc}))\\n" executor={x} scenario={s} source=stacktrace',
+         {**k6, "e": pick(["the body is null so we can't transform it to JSON - this likely was because of a request error getting the response",
+                           "json: cannot unmarshal string into Go value of type map[string]interface {{}}"]),
+          "f": pick(["default", "checkout"]), "p": pick(["/scripts/checkout.js", "/home/ci/perf/load.js"]), "l": lambda g: g.num(10, 200), "c": lambda g: g.num(2, 40), "pc": lambda g: g.num(3, 180),
+          "x": pick(["constant-vus", "ramping-vus"]), "s": pick(["default", "browse"])}),
+        (5, '{T} level=warning msg="No script iterations fully finished, consider making the test duration longer"', k6),
+        (4, '{T} level=error msg="test run was aborted because k6 received a \'{s}\' signal"', {**k6, "s": pick(["interrupt", "terminated"])}),
+        (5, '{T} level=warning msg="The test has generated metrics with {n} unique time series, which is higher than the suggested limit of {l} '
+            'and could cause high memory usage. Consider not using high-cardinality values like unique IDs as metric tags or, if you need them '
+            'in the URL, use the name metric tag or URL grouping. See https://grafana.com/docs/k6/latest/using-k6/tags-and-groups for details." '
+            'component=metrics-engine-ingester', {**k6, "n": lambda g: g.num(100001, 400000), "l": pick(["100000"])}),
+        (5, "  execution: {e}", {"e": pick(["local", "local", "cloud"])}),
+        (5, "     script: {s}", {"s": pick(["checkout.js", "/scripts/load.js", "smoke.js"])}),
+        (5, "     output: {o}", {"o": pick(["-", "experimental-prometheus-rw", "json (results.json)"])}),
+        (5, "  scenarios: ({p}%) {n} scenario, {v} max VUs, {d} max duration (incl. graceful stop):",
+         {"p": pick(["100.00"]), "n": pick(["1"]), "v": pick(["10", "50", "200"]), "d": pick(["1m30s", "5m30s", "10m30s"])}),
+        (5, "           * {s}: {v} looping VUs for {d} (gracefulStop: {g})",
+         {"s": pick(["default", "browse"]), "v": pick(["10", "50", "200"]), "d": pick(["1m0s", "5m0s", "10m0s"]), "g": pick(["30s"])}),
+        (16, "running ({t}), {a}/{m} VUs, {c} complete and {i} interrupted iterations",
+         {"t": lambda g: f"{g.r.randint(0, 10)}m{g.r.randint(0, 59):02d}.{g.r.randint(0, 9)}s", "a": lambda g: g.num(0, 50).rjust(2, "0"),
+          "m": pick(["50", "200"]), "c": lambda g: g.num(0, 90000), "i": lambda g: g.num(0, 40)}),
+        (10, "{s} {m} [{b}] {v} VUs  {d}",
+         {"s": pick(["default", "browse", "checkout"]), "m": pick(["✓", "↓", "✗"]), "b": lambda g: ("=" * g.r.randint(0, 38) + ">").ljust(39)[:39],
+          "v": pick(["10", "50", "200"]), "d": lambda g: f"{g.r.randint(0, 9)}m{g.r.randint(0, 59):02d}.{g.r.randint(0, 9)}s/10m0s"}),
+        (8, "     ✓ {c}", {"c": pick(["status is 200", "has orderId", "response time < 500ms"])}),
+        (6, "     ✗ {c}", {"c": pick(["status is 200", "has orderId", "response time < 500ms"])}),
+        (6, "      ↳  {p}% — ✓ {ok} / ✗ {ko}", {"p": lambda g: g.num(50, 99), "ok": lambda g: g.num(100, 90000), "ko": lambda g: g.num(1, 900)}),
+        (14, "     {m}: avg={a} min={mn} med={md} max={mx} p(90)={p9} p(95)={p5}",
+         {"m": dots(["http_req_duration", "http_req_waiting", "http_req_connecting", "http_req_blocked", "iteration_duration"]),
+          "a": draw(k6trend), "mn": then(1), "md": then(2), "mx": then(3), "p9": then(4), "p5": then(5)}),
+        (8, "   ✗ {m}: {p}% ✓ {ok} ✗ {ko}", {"m": dots(["http_req_failed", "checks"]), "p": lambda g: f"{g.r.uniform(0, 100):.2f}",
+                                             "ok": lambda g: g.num(1, 90000).ljust(8), "ko": lambda g: g.num(1, 90000)}),
+        (8, "     {m}: {n} {r}/s", {"m": dots(["http_reqs", "iterations", "data_received", "data_sent"]), "n": lambda g: g.num(100, 900000).ljust(6),
+                                   "r": lambda g: f"{g.r.uniform(0.1, 2000):.6f}"}),
+        (6, "     {m}: {n} min={mn} max={mx}", {"m": dots(["vus", "vus_max"]), "n": lambda g: g.num(1, 200).ljust(6),
+                                              "mn": lambda g: g.num(0, 10).ljust(6), "mx": pick(["50", "200"])}),
+    ]
+
+    return selenium + appium + jmeter + gatling + locust + k6s
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -34153,7 +34688,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "EnergyPlatform": energy_events,
            "ControlsPlatform": controls_events,
            "LibraryPlatform": library_events,
-           "AutomotivePlatform": automotive_events}
+           "AutomotivePlatform": automotive_events,
+           "TestingPlatform": testing_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
