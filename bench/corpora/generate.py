@@ -461,6 +461,17 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   errors, openpilot (console lines of manager, pandad, controlsd, plannerd and athenad, its events as JSON),
   RAUC, SWUpdate (console notifier, suricatta), the Mender 3 client and Eclipse hawkBit (Spring Boot console,
   DDI controller lines); 134 event types.
+* ``PKIPlatform`` (written blind for the twenty-ninth issue-15 pass: before reading the engine or any
+  failure analysis; scored once): certificate authority and certificate lifecycle software as its operators log
+  it: cert-manager (controller klog lines of the certificates trigger, key manager, request manager and issuing
+  controllers, the certificaterequests ACME and CA issuers, orders, challenges with the HTTP-01 solver and DNS-01
+  checks, issuers and cluster issuers, the event recorder), Boulder (boulder-wfe2 request events, boulder-ra,
+  boulder-ca, boulder-va and boulder-sa audit lines and the ocsp-responder, with the stdout writer's level and
+  line checksum), EJBCA on WildFly (server.log: Log4jDevice audit records, CRL generation, PKCS#11 token errors,
+  RA web and deployment lines), CFSSL (cfssl serve and multirootca: start-up, signing and the request log),
+  Dogtag PKI (the CA's signedAudit log: sessions, authentication, authorisation, profile enrollment, agent
+  approvals and rejections, revocations, CRL and OCSP generation; its debug log) and OpenXPKI (workflow,
+  application and auth logs); 121 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -34099,6 +34110,626 @@ def automotive_events() -> list[tuple[float, str, dict]]:
     return dlt_events + vsomeip + kuksa + can + openpilot + rauc + swupdate + mender + hawkbit
 
 
+def pki_events() -> list[tuple[float, str, dict]]:
+    """Certificate authority and certificate lifecycle software as its operators log it: cert-manager (the
+    controller's klog lines with structured pairs: the certificates trigger, key manager, request manager and
+    issuing controllers, the certificaterequests ACME and CA issuers, orders, challenges with the HTTP-01
+    solver and DNS-01 propagation checks, issuers and cluster issuers, the event recorder), Boulder (Let's
+    Encrypt's CA: boulder-wfe2 request events, boulder-ra certificate and revocation audit objects, boulder-ca
+    precertificate, certificate and CRL signing audit lines, boulder-va validation results, boulder-sa errors
+    and the ocsp-responder, each as its stdout writer prints it with the line checksum), EJBCA on WildFly
+    (server.log: the cesecore Log4jDevice audit records of certificate creation, storage and revocation, end
+    entities, CRLs, crypto tokens, authentication and access control; CRL creation, PKCS#11 token errors,
+    WildFly deployment lines), CFSSL (cfssl serve: start-up, endpoints, signing and its request log, as
+    multirootca prints it too), Dogtag PKI (the pki-tomcat CA's debug log and its signedAudit log: sessions,
+    authentication, authorisation, enrollment with profiles, agent approvals and rejections, revocations, CRL
+    generation) and OpenXPKI (the workflow, application and auth logs). Written blind for the twenty-ninth
+    issue-15 pass: before reading the engine or any failure analysis; 121 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def us6(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def b64url(g: Gen, n: int) -> str:
+        return "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") for _ in range(n))
+
+    domains = ["shop.example.com", "api.example.com", "grafana.example.net", "example.org", "www.example.org",
+               "mail.example.net", "status.example.com"]
+
+    def names_list(g: Gen) -> list[str]:
+        return sorted(g.r.sample(domains, g.r.choice([1, 1, 1, 2, 2, 3, 4])))
+
+    # ---------------- cert-manager controller (klog text with structured pairs) ----------------
+    cm_certs = [("default", "shop-tls"), ("default", "api-tls"), ("payments", "checkout-tls"), ("monitoring", "grafana-tls"),
+                ("default", "wildcard-example-com")]
+    cm_issuers = [("Issuer", "cert-manager.issuers", "letsencrypt-staging"), ("ClusterIssuer", "cert-manager.clusterissuers", "letsencrypt-prod"),
+                  ("ClusterIssuer", "cert-manager.clusterissuers", "internal-ca")]
+
+    def klog_ts(g: Gen) -> str:
+        return f"{hms(g)}.{us6(g)}"
+
+    def klog(level: str, src: str, msg: str) -> str:
+        return level + "1203 {T}       1 " + src + "] " + msg
+
+    def cert_key(g: Gen) -> str:
+        ns, name = g.r.choice(cm_certs)
+        return f"{ns}/{name}"
+
+    def cr_names(g: Gen):
+        # CertificateRequest name, namespace, the Order created for it
+        ns, name = g.r.choice(cm_certs)
+        cr = f"{name}-{g.r.randint(1, 40)}"
+        return cr, ns, f"{cr}-{g.num(1000000000, 4294967295)}"
+
+    def order_names(g: Gen):
+        _cr, ns, order = cr_names(g)
+        return order, ns
+
+    def chal_names(g: Gen):
+        ns, name = g.r.choice(cm_certs)
+        return f"{name}-{g.r.randint(1, 40)}-{g.num(1000000000, 4294967295)}-{g.num(1000000000, 4294967295)}", ns, g.r.choice(domains)
+
+    def reissue(g: Gen):
+        return g.r.choice([
+            ("DoesNotExist", "Issuing certificate as Secret does not exist"),
+            ("DoesNotExist", "Issuing certificate as Secret does not exist"),
+            ("Renewing", f"Renewing certificate as renewal was scheduled at 2026-12-03 {hms(g)} +0000 UTC"),
+            ("Renewing", f"Renewing certificate as renewal was scheduled at 2026-12-0{g.r.randint(1, 3)} {hms(g)} +0000 UTC"),
+            ("IncorrectIssuer", 'Issuing certificate as Secret was previously issued by \\"Issuer.cert-manager.io/letsencrypt-staging\\"'),
+            ("SecretMismatch", "Issuing certificate as Secret contains a private key that does not match the certificate"),
+            ("InvalidCertificate", "Issuing certificate as Secret contains an invalid certificate")])
+
+    def cm_event(g: Gen):
+        ns, name = g.r.choice(cm_certs)
+        cr = f"{name}-{g.r.randint(1, 40)}"
+        order = f"{cr}-{g.num(1000000000, 4294967295)}"
+        d = g.r.choice(domains)
+        return g.r.choice([
+            (f"{ns}/{name}", "Certificate", "Normal", "Issuing", "Issuing certificate as Secret does not exist"),
+            (f"{ns}/{name}", "Certificate", "Normal", "Generated", f'Stored new private key in temporary Secret resource \\"{name}-{g.hexs(5)}\\"'),
+            (f"{ns}/{name}", "Certificate", "Normal", "Requested", f'Created new CertificateRequest resource \\"{cr}\\"'),
+            (f"{ns}/{name}", "Certificate", "Normal", "Issuing", "The certificate has been successfully issued"),
+            (f"{ns}/{cr}", "CertificateRequest", "Normal", "cert-manager.io", "Certificate request has been approved by cert-manager.io"),
+            (f"{ns}/{cr}", "CertificateRequest", "Normal", "OrderCreated", f"Created Order resource {ns}/{order}"),
+            (f"{ns}/{cr}", "CertificateRequest", "Normal", "CertificateIssued", "Certificate fetched from issuer successfully"),
+            (f"{ns}/{order}", "Order", "Normal", "Created", f'Created Challenge resource \\"{order}-{g.num(1000000000, 4294967295)}\\" for domain \\"{d}\\"'),
+            (f"{ns}/{order}", "Order", "Normal", "Complete", "Order completed successfully"),
+            (f"{ns}/{order}-{g.num(1000000000, 4294967295)}", "Challenge", "Normal", "Started", "Challenge scheduled for processing"),
+            (f"{ns}/{order}-{g.num(1000000000, 4294967295)}", "Challenge", "Normal", "Presented",
+             f"Presented challenge using {g.r.choice(['HTTP-01', 'DNS-01'])} challenge mechanism"),
+            (f"{ns}/{order}-{g.num(1000000000, 4294967295)}", "Challenge", "Normal", "DomainVerified",
+             f'Domain \\"{d}\\" verified with \\"{g.r.choice(["HTTP-01", "DNS-01"])}\\" validation'),
+            (f"{ns}/{order}-{g.num(1000000000, 4294967295)}", "Challenge", "Warning", "Failed",
+             f"Accepting challenge authorization failed: acme: authorization error for {d}: 403 urn:ietf:params:acme:error:unauthorized: "
+             f"{g.r.choice(['2606:4700::6810:85e5', '203.0.113.' + str(g.r.randint(2, 250))])}: Invalid response from http://{d}/.well-known/acme-challenge/{b64url(g, 43)}: 404")])
+
+    def requeue(g: Gen):
+        ns, name = g.r.choice(cm_certs)
+        n = f"{name}-{g.r.randint(1, 40)}-{g.num(1000000000, 4294967295)}"
+        c = f"{n}-{g.num(1000000000, 4294967295)}"
+        return g.r.choice([
+            ("certificates-readiness", f"{ns}/{name}", "certificates.cert-manager.io", name),
+            ("certificates-issuing", f"{ns}/{name}", "certificates.cert-manager.io", name),
+            ("orders", f"{ns}/{n}", "orders.acme.cert-manager.io", n),
+            ("challenges", f"{ns}/{c}", "challenges.acme.cert-manager.io", c)])
+
+    cmt = {"T": klog_ts}
+    res = {"rn": draw(cr_names), "rns": then(1)}
+    chal = {"rn": draw(chal_names), "rns": then(1), "dn": then(2)}
+    cm_res = 'resource_name="{rn}" resource_namespace="{rns}" resource_kind="{rk}" resource_version="v1"'
+    ch_res = cm_res.replace("{rk}", "Challenge")
+    cm = [
+        (30, klog("I", "trigger_controller.go:215", '"Certificate must be re-issued" logger="cert-manager.certificates-trigger" key="{k}" reason="{r}" message="{m}"'),
+         {**cmt, "k": cert_key, "r": draw(reissue), "m": then(1)}),
+        (14, klog("I", "trigger_controller.go:160", '"Not re-issuing certificate as an attempt has been made in the last hour" logger="cert-manager.certificates-trigger" key="{k}" retry_delay="{d}"'),
+         {**cmt, "k": cert_key, "d": lambda g: f"{g.r.randint(1, 59)}m{g.r.randint(0, 59)}.{g.num(100000000, 999999999)}s"}),
+        (16, klog("I", "keymanager_controller.go:241", '"Creating new nextPrivateKeySecretRef Secret because no existing Secret found and rotation policy is Always" logger="cert-manager.certificates-key-manager" key="{k}"'),
+         {**cmt, "k": cert_key}),
+        (20, klog("I", "requestmanager_controller.go:335", '"Created new CertificateRequest resource" logger="cert-manager.certificates-request-manager" key="{k}"'),
+         {**cmt, "k": cert_key}),
+        (18, klog("I", "issuing_controller.go:288", '"Issued certificate" logger="cert-manager.certificates-issuing" key="{k}" bundle="{b}"'),
+         {**cmt, "k": cert_key, "b": pick(["full", "full", "chain-only"])}),
+        (20, klog("I", "acme.go:236", '"certificate issued" logger="cert-manager.certificaterequests-issuer-acme" ' + cm_res.replace("{rk}", "CertificateRequest")
+                  + ' related_resource_name="{o}" related_resource_namespace="{rns2}" related_resource_kind="Order" related_resource_version="v1"'),
+         {**cmt, **res, "o": then(2), "rns2": then(1)}),
+        (10, klog("I", "ca.go:135", '"certificate issued" logger="cert-manager.certificaterequests-issuer-ca" ' + cm_res.replace("{rk}", "CertificateRequest")),
+         {**cmt, **res}),
+        (12, klog("I", "acme.go:161", '"created Order resource" logger="cert-manager.certificaterequests-issuer-acme" ' + cm_res.replace("{rk}", "CertificateRequest")
+                  + ' orderName="{o}"'),
+         {**cmt, **res, "o": then(2)}),
+        (10, klog("I", "sync.go:212", '"Finalizing Order as order state is \'Ready\'" logger="cert-manager.orders" ' + cm_res.replace("{rk}", "Order")),
+         {**cmt, "rn": draw(order_names), "rns": then(1)}),
+        (8, klog("E", "sync.go:398", '"failed to finalize Order resource due to bad request, marking Order as failed" err="{e}" logger="cert-manager.orders" '
+                 + cm_res.replace("{rk}", "Order")),
+         {**cmt, "e": lambda g: g.r.choice([
+             f"429 urn:ietf:params:acme:error:rateLimited: Error finalizing order :: too many certificates (5) already issued for this exact set of "
+             f"identifiers in the last 168h0m0s, retry after 2026-12-0{g.r.randint(4, 9)} {hms(g)} UTC: see https://letsencrypt.org/docs/rate-limits/#new-certificates-per-exact-set-of-hostnames",
+             "400 urn:ietf:params:acme:error:badCSR: Error finalizing order :: CSR contains more than 100 DNS names",
+             "403 urn:ietf:params:acme:error:orderNotReady: Order's status (\\\"invalid\\\") is not acceptable for finalization"]),
+          "rn": draw(order_names), "rns": then(1)}),
+        (14, klog("I", "sync.go:82", '"propagation check failed" logger="cert-manager.challenges" ' + ch_res + ' dnsName="{dn}" type="{t}" error="{e}"'),
+         {**cmt, **chal, "t": draw(lambda g: g.r.choice([
+             ("HTTP-01", f"wrong status code '{g.r.choice(['404', '503', '502'])}', expected '200'"),
+             ("HTTP-01", f"failed to perform self check GET request 'http://{g.r.choice(domains)}/.well-known/acme-challenge/{b64url(g, 43)}': "
+                         f"Get \\\"http://{g.r.choice(domains)}/.well-known/acme-challenge/{b64url(g, 43)}\\\": dial tcp 203.0.113.{g.r.randint(2, 250)}:80: i/o timeout"),
+             ("DNS-01", f'DNS record for \\"{g.r.choice(domains)}\\" not yet propagated')])), "e": then(1)}),
+        (12, klog("I", "sync.go:362", '"accepting challenge with ACME server" logger="cert-manager.challenges" ' + ch_res + ' dnsName="{dn}" type="{t}"'),
+         {**cmt, **chal, "t": pick(["HTTP-01", "HTTP-01", "DNS-01"])}),
+        (12, klog("I", "sync.go:382", '"successfully authorized domain" logger="cert-manager.challenges" ' + ch_res + ' dnsName="{dn}" type="{t}"'),
+         {**cmt, **chal, "t": pick(["HTTP-01", "HTTP-01", "DNS-01"])}),
+        (6, klog("E", "sync.go:375", '"error waiting for authorization" err="{e}" logger="cert-manager.challenges" ' + ch_res + ' dnsName="{dn}" type="{t}"'),
+         {**cmt, **chal, "t": pick(["HTTP-01", "DNS-01"]), "e": lambda g: g.r.choice([
+             "acme: authorization error for " + g.r.choice(domains) + ": 400 urn:ietf:params:acme:error:dns: DNS problem: NXDOMAIN looking up A for "
+             + g.r.choice(domains) + " - check that a DNS record exists for this domain",
+             "acme: authorization error for " + g.r.choice(domains) + ": 403 urn:ietf:params:acme:error:unauthorized: Incorrect TXT record \\\""
+             + b64url(g, 43) + "\\\" found at _acme-challenge." + g.r.choice(domains)])}),
+        (10, klog("I", "pod.go:59", '"found one existing HTTP01 solver pod" logger="cert-manager.challenges.http01.ensurePod" ' + ch_res
+                  + ' dnsName="{dn}" type="HTTP-01" related_resource_name="{p}" related_resource_namespace="{rns2}" related_resource_kind="Pod" related_resource_version="v1"'),
+         {**cmt, **chal, "p": lambda g: f"cm-acme-http-solver-{g.hexs(5)}", "rns2": lambda g: g.drawn[1]}),
+        (8, klog("I", "service.go:43", '"found one existing HTTP01 solver Service for challenge resource" logger="cert-manager.challenges.http01.ensureService" ' + ch_res
+                 + ' dnsName="{dn}" type="HTTP-01" related_resource_name="{p}" related_resource_namespace="{rns2}" related_resource_kind="Service" related_resource_version="v1"'),
+         {**cmt, **chal, "p": lambda g: f"cm-acme-http-solver-{g.hexs(5)}", "rns2": lambda g: g.drawn[1]}),
+        (8, klog("I", "dns.go:88", '"presenting DNS01 challenge for domain" logger="cert-manager.challenges.Present" ' + ch_res + ' dnsName="{dn}" type="DNS-01"'),
+         {**cmt, **chal}),
+        (8, klog("I", "dns.go:142", '"waiting DNS record TTL to allow the DNS01 record to propagate for domain" logger="cert-manager.challenges.Check" '
+                 + ch_res + ' dnsName="{dn}" type="DNS-01" ttl={ttl} fqdn="_acme-challenge.{fq}."'),
+         {**cmt, **chal, "ttl": pick(["60", "120", "300"]), "fq": lambda g: g.drawn[2]}),
+        (6, klog("I", "dns.go:116", '"cleaning up DNS01 challenge" logger="cert-manager.challenges.CleanUp" ' + ch_res + ' dnsName="{dn}" type="DNS-01"'),
+         {**cmt, **chal}),
+        (6, klog("I", "setup.go:208", '"verified existing registration with ACME server" logger="{lg}" resource_name="{rn}" resource_namespace="{rns}" resource_kind="{rk}" resource_version="v1"'),
+         {**cmt, "lg": draw(lambda g: (lambda i: (i[1], i[0], i[2], "cert-manager" if i[0] == "Issuer" else ""))(g.r.choice(cm_issuers))),
+          "rk": then(1), "rn": then(2), "rns": then(3)}),
+        (5, klog("E", "setup.go:185", '"failed to verify ACME account" err="{e}" logger="{lg}" resource_name="{rn}" resource_namespace="{rns}" resource_kind="{rk}" resource_version="v1"'),
+         {**cmt, "lg": draw(lambda g: (lambda i: (i[1], i[0], i[2], "cert-manager" if i[0] == "Issuer" else ""))(g.r.choice(cm_issuers[:2]))),
+          "rk": then(1), "rn": then(2), "rns": then(3),
+          "e": pick(['Get \\"https://acme-v02.api.letsencrypt.org/directory\\": dial tcp: lookup acme-v02.api.letsencrypt.org on 10.96.0.10:53: server misbehaving',
+                     'Get \\"https://acme-staging-v02.api.letsencrypt.org/directory\\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)'])}),
+        (14, klog("E", "controller.go:162", '"re-queuing item due to optimistic locking on resource" logger="cert-manager.{c}" key="{k}" error="{e}"'),
+         {**cmt, "c": draw(requeue), "k": then(1),
+          "e": lambda g: (f'Operation cannot be fulfilled on {g.drawn[2]} \\"{g.drawn[3]}\\": '
+                          "the object has been modified; please apply your changes to the latest version and try again")}),
+        (8, klog("E", "controller.go:167", '"re-queuing item due to error processing" err="{e}" logger="cert-manager.{c}" key="{k}"'),
+         {**cmt, "c": pick(["certificates-issuing", "certificaterequests-issuer-acme", "orders", "challenges"]), "k": cert_key,
+          "e": pick(['secrets \\"shop-tls\\" is forbidden: User \\"system:serviceaccount:cert-manager:cert-manager\\" cannot update resource \\"secrets\\" in API group \\"\\" in the namespace \\"default\\"',
+                     "error getting issuer: issuer.cert-manager.io \\\"letsencrypt-staging\\\" not found",
+                     "failed to create Order resource: context deadline exceeded"])}),
+        (30, klog("I", "event.go:389", '"Event occurred" object="{o}" fieldPath="" kind="{kd}" apiVersion="{av}" type="{ty}" reason="{r}" message="{m}"'),
+         {**cmt, "o": draw(lambda g: (lambda e: (e[0], e[1], "acme.cert-manager.io/v1" if e[1] in ("Order", "Challenge") else "cert-manager.io/v1", e[2], e[3], e[4]))(cm_event(g))),
+          "kd": then(1), "av": then(2), "ty": then(3), "r": then(4), "m": then(5)}),
+    ]
+
+    # ---------------- Boulder (stdout writer: time, host, syslog level, command, line checksum) ----------------
+    bl_hosts = ["ca1.ewr", "ca2.ewr", "ca1.sjc"]
+    uas = ["CertbotACMEClient/2.11.0 (certbot; Ubuntu 24.04 LTS) Authenticator/nginx Installer/nginx (renew; flags: n) Py/3.12.3",
+           "cert-manager-challenges/v1.15.3 (linux/amd64) cert-manager/4a7f9c2",
+           "lego-cli/4.19.2 xenolf-acme/4.19.2 (release; linux; amd64)",
+           "acme.sh/3.0.9 (https://github.com/acmesh-official/acme.sh)",
+           "Caddy/2.8.4 CertMagic acmez (linux; amd64)"]
+
+    def bl_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us6(g)}+00:00Z"
+
+    def ck(g: Gen) -> str:
+        return b64url(g, 7)
+
+    def bl(level: str, cmd: str, msg: str) -> str:
+        return "{T} {H} " + level + " " + cmd + " {ck} " + msg
+
+    def serial(g: Gen) -> str:
+        return g.r.choice(["03", "04", "05", "06"]) + g.hexs(34)
+
+    def reg_id(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(10000, 99999), g.r.randint(100000000, 2099999999)]))
+
+    def jnames(g: Gen) -> str:
+        return ",".join(f'"{d}"' for d in names_list(g))
+
+    def bnames(g: Gen) -> str:
+        return ", ".join(names_list(g))
+
+    def der(g: Gen) -> str:
+        return "3082" + g.hexs(4) + "a003020102" + g.hexs(g.r.choice([96, 128, 160]))
+
+    def latency(g: Gen) -> str:
+        return f"{g.r.uniform(0.002, 1.8):.3f}".rstrip("0").rstrip(".")
+
+    def rfc_time(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def wfe_req(g: Gen):
+        # endpoints with a slug: the handler's pattern, then the rest of the path
+        az = g.num(100000000000, 999999999999)
+        acct = str(g.r.randint(10000, 2099999999))
+        oid = g.num(1000000000, 4000000000)
+        return g.r.choice([
+            ("/acme/authz-v3/", az, "200"), ("/acme/authz-v3/", az, "200"), ("/acme/chall-v3/", f"{az}/{b64url(g, 6)}", "200"),
+            ("/acme/finalize/", f"{acct}/{oid}", "200"), ("/acme/order/", f"{acct}/{oid}", "200"), ("/acme/cert/", serial(g), "200"),
+            ("/acme/acct/", acct, "200")])
+
+    rate_errs = [
+        "429 :: rateLimited :: too many certificates (5) already issued for this exact set of identifiers in the last 168h0m0s, retry after {t}: "
+        "see https://letsencrypt.org/docs/rate-limits/#new-certificates-per-exact-set-of-hostnames",
+        "429 :: rateLimited :: too many new orders (300) from this account in the last 3h0m0s, retry after {t}: "
+        "see https://letsencrypt.org/docs/rate-limits/#new-orders-per-account",
+        "429 :: rateLimited :: too many failed authorizations (5) for \\\"{d}\\\" in the last 1h0m0s, retry after {t}: "
+        "see https://letsencrypt.org/docs/rate-limits/#authorization-failures-per-hostname-per-account",
+        "400 :: badNonce :: JWS has an invalid anti-replay nonce: \\\"{n}\\\"",
+        "403 :: rejectedIdentifier :: Error creating new order :: Cannot issue for \\\"{d}\\\": The ACME server refuses to issue a certificate for this domain name, because it is forbidden by policy",
+        "400 :: invalidContact :: Error validating contact(s) :: contact email has invalid domain: Domain name does not end with a valid public suffix (TLD)"]
+
+    def wfe_err(g: Gen):
+        i = g.r.randrange(len(rate_errs))
+        e = (rate_errs[i].replace("{t}", f"2026-12-0{g.r.randint(3, 9)} {hms(g)} UTC").replace("{d}", g.r.choice(domains))
+             .replace("{n}", b64url(g, 34)))
+        ep = ["/acme/new-order", "/acme/new-order", "/acme/new-order", g.r.choice(["/acme/new-order", "/acme/revoke-cert", "/acme/new-acct"]),
+              "/acme/new-order", "/acme/new-acct"][i]
+        return ep, e, e[:3]
+
+    bt = {"T": bl_ts, "H": pick(bl_hosts), "ck": ck}
+
+    def val_host(g: Gen):
+        d = g.r.choice(domains)
+        ip = f"203.0.113.{g.r.randint(2, 250)}"
+        return d, f"http://{d}/.well-known/acme-challenge/{b64url(g, 43)}", d, ip, ip
+
+    boulder = [
+        (50, bl("6", "boulder-wfe2", 'JSON={{"RealIP":"{ip}","Method":"POST","Endpoint":"{ep}","Slug":"{sl}","Requester":{rq},"UserAgent":"{ua}","Latency":{lat},"Code":{c}}}'),
+         {**bt, "ip": Gen.ip, "ep": draw(wfe_req), "sl": then(1), "c": then(2), "rq": reg_id, "ua": pick(uas), "lat": latency}),
+        (20, bl("6", "boulder-wfe2", 'JSON={{"RealIP":"{ip}","Method":"POST","Endpoint":"/acme/new-order","Requester":{rq},"UserAgent":"{ua}","Latency":{lat},"Code":201,"Created":"{o}"}}'),
+         {**bt, "ip": Gen.ip, "rq": reg_id, "ua": pick(uas), "lat": latency, "o": lambda g: g.num(1000000000, 4000000000)}),
+        (10, bl("6", "boulder-wfe2", 'JSON={{"RealIP":"{ip}","Method":"HEAD","Endpoint":"/acme/new-nonce","UserAgent":"{ua}","Latency":{lat},"Code":200}}'),
+         {**bt, "ip": Gen.ip, "ua": pick(uas), "lat": latency}),
+        (22, bl("6", "boulder-wfe2", 'JSON={{"RealIP":"{ip}","Method":"POST","Endpoint":"{ep}","Error":"{e}","Requester":{rq},"UserAgent":"{ua}","Latency":{lat},"Code":{c}}}'),
+         {**bt, "ip": Gen.ip, "ep": draw(wfe_err), "e": then(1), "c": then(2), "rq": reg_id, "ua": pick(uas), "lat": latency}),
+        (6, bl("6", "boulder-wfe2", 'JSON={{"RealIP":"{ip}","Method":"GET","Endpoint":"/directory","UserAgent":"{ua}","Latency":{lat},"Code":200}}'),
+         {**bt, "ip": Gen.ip, "ua": pick(uas), "lat": latency}),
+        (20, bl("6", "boulder-ra", '[AUDIT] Certificate request - successful JSON={{"ID":"{id}","Requester":{rq},"SerialNumber":"{s}",'
+                '"VerifiedFields":["subject.commonName","subjectAltName"],"Names":[{n}],"NotBefore":"{nb}","NotAfter":"{na}","RequestTime":"{rt}","ResponseTime":"{rt2}"}}'),
+         {**bt, "id": lambda g: b64url(g, 43), "rq": reg_id, "s": serial, "n": jnames, "nb": rfc_time, "na": lambda g: f"2027-03-0{g.r.randint(1, 3)}T{hms(g)}Z",
+          "rt": lambda g: f"2026-12-03T{hms(g)}.{g.num(100000000, 999999999)}Z", "rt2": lambda g: f"2026-12-03T{hms(g)}.{g.num(100000000, 999999999)}Z"}),
+        (8, bl("3", "boulder-ra", '[AUDIT] Certificate request - error JSON={{"ID":"{id}","Requester":{rq},"VerifiedFields":["subject.commonName","subjectAltName"],'
+               '"Names":[{n}],"Error":"{e}","RequestTime":"{rt}","ResponseTime":"{rt2}"}}'),
+         {**bt, "id": lambda g: b64url(g, 43), "rq": reg_id, "n": jnames,
+          "e": pick(["issuing precertificate: CSR contains unsupported extension",
+                     "policy forbids issuing for name: Cannot issue for \\\"localhost\\\": Domain name does not end with a valid public suffix (TLD)",
+                     "authorizations for these identifiers not found: " + "shop.example.com",
+                     "issuing precertificate: rpc error: code = DeadlineExceeded desc = context deadline exceeded"]),
+          "rt": lambda g: f"2026-12-03T{hms(g)}.{g.num(100000000, 999999999)}Z", "rt2": lambda g: f"2026-12-03T{hms(g)}.{g.num(100000000, 999999999)}Z"}),
+        (8, bl("6", "boulder-ra", '[AUDIT] Revocation request: JSON={{"Serial":"{s}","Reason":{r},"Method":"{m}","RequesterID":{rq}}}'),
+         {**bt, "s": serial, "r": pick(["0", "1", "4", "5"]), "m": pick(["subscriber", "subscriber", "control", "key"]), "rq": reg_id}),
+        (5, bl("6", "boulder-ra", "[AUDIT] Administratively revoking certificate: serial=[{s}] reason=[{r}] adminName=[{a}]"),
+         {**bt, "s": serial, "r": pick(["1", "4"]), "a": pick(["sre-oncall", "admin-revoker"])}),
+        (16, bl("6", "boulder-ca", "[AUDIT] Signing precert: serial=[{s}] regID=[{rq}] names=[{n}] csr=[{c}]"),
+         {**bt, "s": serial, "rq": reg_id, "n": bnames, "c": der}),
+        (16, bl("6", "boulder-ca", "[AUDIT] Signing precert success: issuer=[{i}] serial=[{s}] regID=[{rq}] names=[{n}] precertificate=[{c}]"),
+         {**bt, "i": pick(["R10", "R11", "E5", "E6"]), "s": serial, "rq": reg_id, "n": bnames, "c": der}),
+        (14, bl("6", "boulder-ca", "[AUDIT] Signing cert: issuer=[{i}] serial=[{s}] regID=[{rq}] names=[{n}] certProfileName=[{p}] precert=[{c}]"),
+         {**bt, "i": pick(["R10", "R11", "E5", "E6"]), "s": serial, "rq": reg_id, "n": bnames, "p": pick(["classic", "classic", "tlsserver"]), "c": der}),
+        (14, bl("6", "boulder-ca", "[AUDIT] Signing cert success: issuer=[{i}] serial=[{s}] regID=[{rq}] names=[{n}] certificate=[{c}]"),
+         {**bt, "i": pick(["R10", "R11", "E5", "E6"]), "s": serial, "rq": reg_id, "n": bnames, "c": der}),
+        (5, bl("3", "boulder-ca", "[AUDIT] Signing precert error: issuer=[{i}] serial=[{s}] regID=[{rq}] names=[{n}] err=[{e}]"),
+         {**bt, "i": pick(["R10", "R11", "E5", "E6"]), "s": serial, "rq": reg_id, "n": bnames,
+          "e": pick(["pkcs11: 0x30: CKR_DEVICE_ERROR", "pkcs11: 0xB3: CKR_SESSION_HANDLE_INVALID", "linting precertificate: failed lint(s): e_dnsname_not_valid_tld"])}),
+        (8, bl("6", "boulder-ca", "[AUDIT] Signing CRL: issuer=[{i}] number=[{n}] shard=[{sh}] thisUpdate=[{t}] numEntries=[{e}]"),
+         {**bt, "i": pick(["R10", "R11", "E5", "E6"]), "n": lambda g: g.num(1733000000000000000, 1733999999999999999), "sh": lambda g: g.num(0, 127),
+          "t": rfc_time, "e": lambda g: g.num(0, 40000)}),
+        (8, bl("6", "boulder-ca", "[AUDIT] Signing CRL success: issuer=[{i}] number=[{n}] shard=[{sh}] thisUpdate=[{t}] numEntries=[{e}] crl=[{c}]"),
+         {**bt, "i": pick(["R10", "R11", "E5", "E6"]), "n": lambda g: g.num(1733000000000000000, 1733999999999999999), "sh": lambda g: g.num(0, 127),
+          "t": rfc_time, "e": lambda g: g.num(0, 40000), "c": lambda g: g.hexs(64)}),
+        (5, bl("3", "boulder-ca", "[AUDIT] Failed RPC to store at SA, orphaning precertificate: serial=[{s}], cert=[{c}], issuerID=[{i}], regID=[{rq}], orderID=[{o}], err=[{e}]"),
+         {**bt, "s": serial, "c": der, "i": lambda g: g.num(1000000000000, 9999999999999), "rq": reg_id, "o": lambda g: g.num(1000000000, 4000000000),
+          "e": pick(["rpc error: code = Unavailable desc = connection error: desc = \\\"transport: Error while dialing: dial tcp 10.77.77.77:9095: connect: connection refused\\\"",
+                     "rpc error: code = DeadlineExceeded desc = context deadline exceeded"])}),
+        (18, bl("6", "boulder-va", '[AUDIT] Validation result JSON={{"ID":"{id}","Requester":{rq},"Hostname":"{h}","Challenge":{{"type":"http-01","status":"valid",'
+                '"validated":"{vt}","token":"{tk}","validationRecord":[{{"url":"{u}","hostname":"{h2}","port":"80","addressesResolved":["{ip}"],'
+                '"addressUsed":"{ip2}"}}]}},"ValidationLatency":{lat}}}'),
+         {**bt, "id": lambda g: g.num(100000000000, 999999999999), "rq": reg_id, "h": draw(val_host), "u": then(1), "h2": then(2), "ip": then(3),
+          "ip2": then(4), "vt": rfc_time, "tk": lambda g: b64url(g, 43), "lat": latency}),
+        (8, bl("6", "boulder-va", '[AUDIT] Validation result JSON={{"ID":"{id}","Requester":{rq},"Hostname":"{h}","Challenge":{{"type":"dns-01","status":"valid",'
+                '"validated":"{vt}","token":"{tk}"}},"ValidationLatency":{lat}}}'),
+         {**bt, "id": lambda g: g.num(100000000000, 999999999999), "rq": reg_id, "h": pick(domains), "vt": rfc_time, "tk": lambda g: b64url(g, 43), "lat": latency}),
+        (10, bl("6", "boulder-va", '[AUDIT] Validation result JSON={{"ID":"{id}","Requester":{rq},"Hostname":"{h}","Challenge":{{"type":"{t}","status":"invalid",'
+                '"error":{{"type":"{et}","detail":"{d}","status":{s}}},"token":"{tk}"}},"Error":"{et2} :: {d2}","ValidationLatency":{lat}}}'),
+         {**bt, "id": lambda g: g.num(100000000000, 999999999999), "rq": reg_id,
+          "h": draw(lambda g: (lambda d, ip: g.r.choice([
+              (d, "http-01", "urn:ietf:params:acme:error:unauthorized", f"{ip}: Invalid response from http://{d}/.well-known/acme-challenge/{b64url(g, 43)}: 404", "403", "unauthorized"),
+              (d, "http-01", "urn:ietf:params:acme:error:connection", f"{ip}: Fetching http://{d}/.well-known/acme-challenge/{b64url(g, 43)}: Timeout during connect (likely firewall problem)", "400", "connection"),
+              (d, "dns-01", "urn:ietf:params:acme:error:unauthorized", f"No TXT record found at _acme-challenge.{d}", "403", "unauthorized"),
+              (d, "dns-01", "urn:ietf:params:acme:error:dns", f"DNS problem: NXDOMAIN looking up TXT for _acme-challenge.{d} - check that a DNS record exists for this domain", "400", "dns")]))(
+              g.r.choice(domains), f"203.0.113.{g.r.randint(2, 250)}")),
+          "t": then(1), "et": then(2), "d": then(3), "s": then(4), "et2": then(5), "d2": then(3), "tk": lambda g: b64url(g, 43), "lat": latency}),
+        (6, bl("6", "boulder-va", "Attempting to validate {t} for {h} with GET to: {u}"),
+         {**bt, "t": pick(["http-01"]), "h": draw(lambda g: (lambda d: (d, f"http://{d}/.well-known/acme-challenge/{b64url(g, 43)}"))(g.r.choice(domains))),
+          "u": then(1)}),
+        (5, bl("3", "boulder-sa", "[AUDIT] Failed to add serial: {e}"),
+         {**bt, "e": pick(["Error 1062 (23000): Duplicate entry '" + "04a1" + "' for key 'serials.serial'", "context deadline exceeded"])}),
+        (4, bl("6", "{cmd}", "[AUDIT] Versions: {cmd2}=({v} {d}) Golang=({go}) BuildHost=({bh})"),
+         {**bt, "cmd": draw(lambda g: (lambda c: (c, c))(g.r.choice(["boulder-wfe2", "boulder-ra", "boulder-ca", "boulder-va", "boulder-sa", "ocsp-responder"]))),
+          "cmd2": then(1), "v": pick(["release-2026-11-25", "release-2026-12-02"]), "d": pick(["Tue Nov 25 18:02:11 UTC 2026", "Tue Dec  2 17:40:09 UTC 2026"]),
+          "go": pick(["go1.23.4"]), "bh": pick(["build-host-1", "build-host-2"])}),
+        (40, bl("6", "ocsp-responder", 'JSON={{"IP":"{ip}","UA":"{ua}","Method":"{m}","Path":"{p}","Body":"{b}","Received":"{rt}","Took":{tk},"Headers":null,"Serial":"{s}",'
+                '"IssuerKeyHash":"{kh}","IssuerNameHash":"{nh}","HashAlg":"SHA1"}}'),
+         {**bt, "ip": Gen.ip, "ua": pick(["Mozilla/5.0", "openssl", "Go-http-client/1.1", ""]), "m": draw(lambda g: g.r.choice([
+             ("GET", "/" + b64url(g, 80), ""), ("GET", "/" + b64url(g, 80), ""), ("POST", "/", b64url(g, 80))])), "p": then(1), "b": then(2),
+          "rt": lambda g: f"2026-12-03T{hms(g)}.{g.num(100000000, 999999999)}Z", "tk": lambda g: g.num(100000, 90000000), "s": serial,
+          "kh": lambda g: g.hexs(40), "nh": lambda g: g.hexs(40)}),
+        (6, bl("4", "ocsp-responder", "No response found for request: serial {s}, request body {b}"),
+         {**bt, "s": serial, "b": lambda g: g.hexs(166)}),
+        (4, bl("3", "ocsp-responder", "[AUDIT] Failed to retrieve response from source: {e}"),
+         {**bt, "e": pick(["checking redis: context deadline exceeded", "looking up OCSP response in DB: sql: connection is already closed"])}),
+    ]
+
+    # ---------------- EJBCA on WildFly (server.log) ----------------
+    ej_cas = [("ManagementCA", "CN=ManagementCA,O=Example Corp,C=SE", "-1688117755"), ("IssuingCA-G2", "CN=Example Issuing CA G2,O=Example Corp,C=SE", "1413837658"),
+              ("RootCA", "CN=Example Root CA,O=Example Corp,C=SE", "-873209711")]
+    ej_admins = ["CN=SuperAdmin", "CN=RA Operator 1,O=Example Corp", "CN=raclient-web,OU=Services,O=Example Corp"]
+    ej_users = ["web-frontend-01", "jdoe", "vpn-gw-ams", "mail.example.net", "iot-sensor-4471"]
+    ej_profiles = [("ENDUSER", "1"), ("SERVER", "9"), ("TLS Server Profile", "1841776707"), ("IoT Device", "229887316")]
+
+    def wf_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def audit_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}+01:00"
+
+    def task(g: Gen) -> str:
+        return f"default task-{g.r.randint(1, 64)}"
+
+    def ejb(g: Gen) -> str:
+        return f"EJB default - {g.r.randint(1, 10)}"
+
+    def wf(level: str, cat: str, msg: str, thread: str = "{TH}") -> str:
+        return "{T} " + f"{level:<5}" + " [" + cat + "] (" + thread + ") " + msg
+
+    def ej_serial(g: Gen) -> str:
+        return g.hexs(g.r.choice([16, 40])).upper().lstrip("0")
+
+    def ej_ca(g: Gen):
+        n, dn, cid = g.r.choice(ej_cas)
+        return cid, n, dn
+
+    def ej_subject(g: Gen) -> str:
+        u = g.r.choice(ej_users)
+        return g.r.choice([f"CN={u},O=Example Corp,C=SE", f"CN={u}", f"CN={u},OU=Devices,O=Example Corp"])
+
+    au = "org.cesecore.audit.impl.log4j.Log4jDevice"
+    et = {"T": wf_ts, "TH": task, "A": audit_ts}
+
+    def audit(evt: str, outcome: str, module: str, service: str, rest: str) -> str:
+        return wf("INFO", au, "{A};" + ";".join([evt, outcome, module, service]) + ";" + rest)
+
+    ejbca = [
+        (18, audit("CERT_CREATION", "SUCCESS", "CERTIFICATE", "CORE", "{adm};{cid};{s};{u};subjectdn={dn};certprofile={cp};issuancerevocationreason=-1;cert={c}"),
+         {**et, "adm": pick(ej_admins), "cid": draw(ej_ca), "s": ej_serial, "u": pick(ej_users), "dn": ej_subject, "cp": lambda g: g.r.choice(ej_profiles)[1],
+          "c": lambda g: "MII" + b64url(g, 60)}),
+        (16, audit("CERT_STORED", "SUCCESS", "CERTIFICATE", "CORE", "{adm};{cid};{s};{u};subjectdn={dn};certprofile={cp};issuancerevocationreason=-1;cert={c}"),
+         {**et, "adm": pick(ej_admins), "cid": draw(ej_ca), "s": ej_serial, "u": pick(ej_users), "dn": ej_subject, "cp": lambda g: g.r.choice(ej_profiles)[1],
+          "c": lambda g: "MII" + b64url(g, 60)}),
+        (8, audit("CERT_REVOKED", "SUCCESS", "CERTIFICATE", "CORE", "{adm};{cid};{s};{u};msg=Revoked certificate with serial number {s2}.;reason={r}"),
+         {**et, "adm": pick(ej_admins), "cid": draw(ej_ca), "s": draw(lambda g: (lambda x: (x, x))(ej_serial(g))), "s2": then(1), "u": pick(ej_users),
+          "r": pick(["0", "1", "4", "5"])}),
+        (10, audit("RA_ADDENDENTITY", "SUCCESS", "RA", "CORE", "{adm};{cid};;{u};msg=Added end entity {u2}.;subjectDN={dn};certprofile={cp};endentityprofile={ep}"),
+         {**et, "adm": pick(ej_admins), "cid": draw(ej_ca), "u": draw(lambda g: (lambda x: (x, x))(g.r.choice(ej_users))), "u2": then(1), "dn": ej_subject, "cp": lambda g: g.r.choice(ej_profiles)[0],
+          "ep": pick(["EMPTY", "TLS Server EE", "IoT Device EE"])}),
+        (10, audit("RA_EDITENDENTITY", "SUCCESS", "RA", "CORE", "{adm};{cid};;{u};msg=Edited end entity {u2}.;changed={ch}"),
+         {**et, "adm": pick(ej_admins), "cid": draw(ej_ca), "u": draw(lambda g: (lambda x: (x, x))(g.r.choice(ej_users))), "u2": then(1),
+          "ch": pick(["[status: 40 -> 10]", "[status: 10 -> 40]", "[password: <hidden>]", "[subjectaltname: dNSName=web-frontend-01.example.com]"])}),
+        (8, audit("CRL_CREATION", "SUCCESS", "CRL", "CORE", "{adm};{cid};;;msg=Created CRL with number {n} for CA '{ca}' with DN '{dn}'."),
+         {**et, "adm": pick(["CN=Internal", "CN=SuperAdmin"]), "cid": draw(ej_ca), "n": lambda g: g.num(1, 9000), "ca": then(1), "dn": then(2)}),
+        (8, audit("CRL_STORED", "SUCCESS", "CRL", "CORE", "{adm};{cid};;;crlNumber={n};issuerDN={dn}"),
+         {**et, "adm": pick(["CN=Internal", "CN=SuperAdmin"]), "cid": draw(ej_ca), "n": lambda g: g.num(1, 9000), "dn": then(2)}),
+        (12, audit("ACCESS_CONTROL", "SUCCESS", "ACCESSCONTROL", "CORE", "{adm};;;;resource0={r}"),
+         {**et, "adm": pick(ej_admins), "r": pick(["/administrator", "/ca/1413837658", "/ra_functionality/view_end_entity", "/endentityprofilesrules/1/create_end_entity",
+                                                   "/ca_functionality/create_crl"])}),
+        (6, audit("ACCESS_CONTROL", "FAILURE", "ACCESSCONTROL", "CORE", "{adm};;;;resource0={r}"),
+         {**et, "adm": pick(ej_admins), "r": pick(["/administrator", "/ca_functionality/edit_ca", "/system_functionality/edit_administrator_privileges"])}),
+        (6, audit("AUTHENTICATION", "FAILURE", "AUTHENTICATION", "CORE", "{adm};;;;msg={m}"),
+         {**et, "adm": pick(["CN=unknown-client", "CN=Expired Admin,O=Example Corp", "CN=raclient-web,OU=Services,O=Example Corp"]),
+          "m": pick(["Client certificate is revoked.", "Client certificate is not yet valid or has expired.",
+                     "Authentication failed for certificate with serial number 6F2A1C9E33B07D41 issued by CN=ManagementCA,O=Example Corp,C=SE."])}),
+        (5, audit("CRYPTOTOKEN_ACTIVATION", "SUCCESS", "CRYPTOTOKEN", "CORE", "{adm};;;;msg=Activated CryptoToken '{t}' with id {id}."),
+         {**et, "adm": pick(ej_admins[:1]), "t": draw(lambda g: g.r.choice([("HSM-Luna-Slot1", "1083954113"), ("ManagementCA", "-1257712341"), ("IssuingCA-G2-HSM", "502376119")])),
+          "id": then(1)}),
+        (4, audit("CRYPTOTOKEN_DEACTIVATION", "SUCCESS", "CRYPTOTOKEN", "CORE", "{adm};;;;msg=Deactivated CryptoToken '{t}' with id {id}."),
+         {**et, "adm": pick(ej_admins[:1]), "t": draw(lambda g: g.r.choice([("HSM-Luna-Slot1", "1083954113"), ("IssuingCA-G2-HSM", "502376119")])), "id": then(1)}),
+        (6, wf("INFO", "org.ejbca.core.ejb.crl.PublishingCrlSessionBean", "Creating CRL for CA '{ca}'.", "{TH}"), {**et, "TH": ejb, "ca": lambda g: g.r.choice(ej_cas)[0]}),
+        (6, wf("INFO", "org.ejbca.core.ejb.crl.PublishingCrlSessionBean", "Creating delta CRL for CA '{ca}' with base CRL number {n}.", "{TH}"),
+         {**et, "TH": ejb, "ca": lambda g: g.r.choice(ej_cas)[0], "n": lambda g: g.num(1, 9000)}),
+        (5, wf("INFO", "org.ejbca.core.model.services.workers.CRLUpdateWorker", "CRL Update Worker '{w}' running.", "{TH}"),
+         {**et, "TH": ejb, "w": pick(["CRL Updater", "Hourly CRL Updater"])}),
+        (5, wf("ERROR", "org.ejbca.core.ejb.crl.PublishingCrlSessionBean", "Error generating CRL for CA '{ca}': {e}", "{TH}"),
+         {**et, "TH": ejb, "ca": lambda g: g.r.choice(ej_cas)[0],
+          "e": pick(["CA token is offline for CA 'IssuingCA-G2'.", "sun.security.pkcs11.wrapper.PKCS11Exception: CKR_DEVICE_ERROR",
+                     "sun.security.pkcs11.wrapper.PKCS11Exception: CKR_SESSION_HANDLE_INVALID"])}),
+        (6, wf("ERROR", "org.cesecore.keys.token.p11.Pkcs11Wrapper", "Error when signing: {e}"),
+         {**et, "e": pick(["sun.security.pkcs11.wrapper.PKCS11Exception: CKR_DEVICE_ERROR", "sun.security.pkcs11.wrapper.PKCS11Exception: CKR_TOKEN_NOT_PRESENT",
+                           "java.security.ProviderException: Token has been removed"])}),
+        (5, wf("WARN", "org.cesecore.keys.token.PKCS11CryptoToken", "Failed to initialize PKCS11 provider slot '{sl}'. {e}"),
+         {**et, "sl": pick(["1", "SLOT_LABEL:HSM-Luna-Slot1", "0"]), "e": pick(["CKR_PIN_INCORRECT", "CKR_TOKEN_NOT_PRESENT", "CKR_GENERAL_ERROR"])}),
+        (6, wf("INFO", "org.ejbca.core.ejb.ra.EndEntityManagementSessionBean", "Changed status for '{u}' to STATUS_GENERATED."),
+         {**et, "u": pick(ej_users)}),
+        (6, wf("INFO", "org.ejbca.ra.EnrollMakeNewRequestBean", "Certificate with serial number {s} enrolled for end entity '{u}' through RA Web."),
+         {**et, "s": ej_serial, "u": pick(ej_users)}),
+        (4, wf("INFO", "org.jboss.as.server", 'WFLYSRV0010: Deployed "{d}" (runtime-name : "{d2}")', "ServerService Thread Pool -- {n}"),
+         {**et, "d": draw(lambda g: (lambda d: (d, d))(g.r.choice(["ejbca.ear", "ejbca.ear", "ejbca-rest-api.war"]))), "d2": then(1), "n": lambda g: g.num(40, 90)}),
+        (3, wf("INFO", "org.jboss.as", "WFLYSRV0025: WildFly Full {v} (WildFly Core {c}) started in {ms}ms - Started {a} of {b} services ({l} services are lazy, passive or on-demand)",
+               "Controller Boot Thread"),
+         {**et, "v": pick(["26.1.3.Final"]), "c": pick(["18.1.2.Final"]), "ms": lambda g: g.num(14000, 60000), "a": lambda g: g.num(1100, 1300),
+          "b": lambda g: g.num(1400, 1600), "l": lambda g: g.num(300, 500)}),
+        (3, wf("INFO", "org.ejbca.core.ejb.StartupSingletonBean", "Init, {v} startup.", "ServerService Thread Pool -- {n}"),
+         {**et, "v": pick(["EJBCA 8.3.2 Community (a1b2c3d)"]), "n": lambda g: g.num(40, 90)}),
+    ]
+
+    # ---------------- CFSSL: cfssl serve and multirootca (Go log with the [LEVEL] prefix) ----------------
+    cf_endpoints = ["/api/v1/cfssl/sign", "/api/v1/cfssl/authsign", "/api/v1/cfssl/newcert", "/api/v1/cfssl/newkey", "/api/v1/cfssl/info",
+                    "/api/v1/cfssl/revoke", "/api/v1/cfssl/ocspsign", "/api/v1/cfssl/crl", "/api/v1/cfssl/scan", "/api/v1/cfssl/bundle"]
+
+    def go_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    def cf_serial(g: Gen) -> str:
+        return str(g.r.randint(10 ** 47, 10 ** 48))
+
+    ct = {"T": go_ts}
+    cfssl = [
+        (4, "{T} [INFO] Initializing signer", ct),
+        (8, "{T} [INFO] Setting up '{e}' endpoint", {**ct, "e": pick(cf_endpoints)}),
+        (5, "{T} [WARNING] endpoint '{e}' is disabled: {r}",
+         {**ct, "e": pick(["/api/v1/cfssl/revoke", "/api/v1/cfssl/ocspsign", "/api/v1/cfssl/crl", "/api/v1/cfssl/authsign"]),
+          "r": pick(["cert db not configured (missing -db-config)", "could not set up OCSP signer: open : no such file or directory",
+                     "{{\"code\":5200,\"message\":\"Invalid or unknown policy\"}}"])}),
+        (4, "{T} [INFO] Handler set up complete.", ct),
+        (4, "{T} [INFO] Now listening on {a}", {**ct, "a": pick(["0.0.0.0:8888", "127.0.0.1:8888", "[::]:8888"])}),
+        (24, "{T} [INFO] signature request received", ct),
+        (12, "{T} [INFO] received CSR", ct),
+        (12, "{T} [INFO] generating key: {k}", {**ct, "k": pick(["ecdsa-256", "ecdsa-256", "rsa-2048", "ecdsa-384"])}),
+        (12, "{T} [INFO] encoded CSR", ct),
+        (28, "{T} [INFO] signed certificate with serial number {s}", {**ct, "s": cf_serial}),
+        (6, '{T} [WARNING] This certificate lacks a "hosts" field. This makes it unsuitable for websites. For more information see the Baseline Requirements for the Issuance and Management '
+            'of Publicly-Trusted Certificates, v.1.1.6, from the CA/Browser Forum (https://cabforum.org); specifically, section 10.2.3 ("Information Requirements").', ct),
+        (40, '{T} [INFO] {ip}:{p} - "{m} {e}" {c}',
+         {**ct, "ip": Gen.ip, "p": Gen.port, "m": pick(["POST", "POST", "POST", "GET"]), "e": pick(cf_endpoints[:6]), "c": pick(["200", "200", "200", "400", "500"])}),
+        (6, "{T} [ERROR] failed to read request body: {e}", {**ct, "e": pick(["unexpected EOF", "http: request body too large"])}),
+        (4, "{T} [ERROR] failed to sign request: {e}",
+         {**ct, "e": pick(["{{\"code\":2400,\"message\":\"Failed to parse certificate request\"}}",
+                           "{{\"code\":5300,\"message\":\"Policy violation request\"}}",
+                           "{{\"code\":2000,\"message\":\"Unknown certificate error\"}}"])}),
+    ]
+
+    # ---------------- Dogtag PKI: the CA's signedAudit log and debug log ----------------
+    dg_agents = ["caadmin", "agent.smith", "pkiagent2"]
+    dg_profiles = ["caServerCert", "caUserCert", "caDirUserCert", "caECServerCert", "caSubsystemCert"]
+    dg_authmgrs = ["certUserDBAuthMgr", "passwdUserDBAuthMgr", "flatFileAuth"]
+    dg_acl = [("certServer.ca.certs", "read"), ("certServer.ca.request.profile", "approve"), ("certServer.ca.request.profile", "read"),
+              ("certServer.ca.certrequests", "execute"), ("certServer.ca.account", "login"), ("certServer.ca.certs", "execute")]
+
+    def dg_thread(g: Gen) -> str:
+        return f"https-jsse-nio-8443-exec-{g.r.randint(1, 25)}"
+
+    def dg_ts(g: Gen) -> str:
+        return f"03/Dec/2026:{hms(g)} UTC"
+
+    def dg_subject(g: Gen) -> str:
+        d = g.r.choice([*domains, "jdoe", "ldap01.idm.example.com"])
+        return g.r.choice([f"CN={d},O=EXAMPLE.COM", f"CN={d},OU=Servers,O=EXAMPLE.COM", f"UID={d},O=EXAMPLE.COM"])
+
+    def dg_agent_dn(g: Gen) -> str:
+        return g.r.choice(["CN=PKI Administrator,E=caadmin@example.com,OU=pki-tomcat,O=EXAMPLE.COM",
+                           "CN=Agent Smith,UID=agent.smith,O=EXAMPLE.COM", "CN=ipa-ca-agent,O=EXAMPLE.COM"])
+
+    def sa(msg: str) -> str:
+        return "0.{TH} - [{D}] [14] [6] " + msg
+
+    dt = {"TH": dg_thread, "D": dg_ts}
+    dg_serial = {"s": lambda g: f"0x{g.hexs(g.r.choice([7, 8, 32])).lstrip('0') or '1'}"}
+    dg_req = {"rq": lambda g: g.num(1, 99999)}
+    dogtag_audit = [
+        (16, sa("[AuditEvent=ACCESS_SESSION_ESTABLISH][ClientIP={ip}][ServerIP={sip}][SubjectID={dn}][Outcome=Success] access session establish success"),
+         {**dt, "ip": Gen.ip, "sip": pick(["10.20.0.11", "10.20.0.12"]), "dn": dg_agent_dn}),
+        (14, sa("[AuditEvent=ACCESS_SESSION_TERMINATED][ClientIP={ip}][ServerIP={sip}][SubjectID={dn}][Outcome=Success][Info={i}] access session terminated"),
+         {**dt, "ip": Gen.ip, "sip": pick(["10.20.0.11", "10.20.0.12"]), "dn": dg_agent_dn, "i": pick(["CLOSE_NOTIFY", "CLOSE_NOTIFY", "serverAlertSent: CLOSE_NOTIFY"])}),
+        (5, sa("[AuditEvent=ACCESS_SESSION_ESTABLISH][ClientIP={ip}][ServerIP={sip}][SubjectID=--][Outcome=Failure][Info={i}] access session establish failure"),
+         {**dt, "ip": Gen.ip, "sip": pick(["10.20.0.11", "10.20.0.12"]),
+          "i": pick(["serverAlertSent: BAD_CERTIFICATE", "serverAlertSent: CERTIFICATE_UNKNOWN", "clientAlertReceived: UNKNOWN_CA"])}),
+        (16, sa("[AuditEvent=AUTH][SubjectID={u}][Outcome=Success][AuthMgr={m}] authentication success"),
+         {**dt, "u": pick(dg_agents), "m": pick(dg_authmgrs)}),
+        (6, sa("[AuditEvent=AUTH][SubjectID=$Unidentified$][Outcome=Failure][AuthMgr={m}][AttemptedCred={c}] authentication failure"),
+         {**dt, "m": pick(dg_authmgrs), "c": pick([*dg_agents, "admin", "CN=Expired Agent,O=EXAMPLE.COM"])}),
+        (16, sa("[AuditEvent=AUTHZ][SubjectID={u}][Outcome=Success][aclResource={r}][Op={op}] authorization success"),
+         {**dt, "u": pick(dg_agents), "r": draw(lambda g: g.r.choice(dg_acl)), "op": then(1)}),
+        (5, sa("[AuditEvent=AUTHZ][SubjectID={u}][Outcome=Failure][aclResource={r}][Op={op}][Info={i}] authorization failure"),
+         {**dt, "u": pick([*dg_agents, "$NonRoleUser$"]), "r": draw(lambda g: g.r.choice(dg_acl)), "op": then(1),
+          "i": pick(["Authorization Error", "Authorization failed on resource: certServer.ca.request.profile, operation: approve"])}),
+        (8, sa("[AuditEvent=ROLE_ASSUME][SubjectID={u}][Outcome=Success][Role={r}] assume privileged role"),
+         {**dt, "u": pick(dg_agents), "r": pick(["Certificate Manager Agents", "Administrators", "Security Domain Administrators"])}),
+        (14, sa("[AuditEvent=PROFILE_CERT_REQUEST][SubjectID={u}][Outcome=Success][ReqID={rq}][ProfileID={p}][CertSubject={dn}] certificate request made with certificate profiles"),
+         {**dt, **dg_req, "u": pick(["$NonRoleUser$", "$NonRoleUser$", "caadmin"]), "p": pick(dg_profiles), "dn": dg_subject}),
+        (14, sa("[AuditEvent=CERT_REQUEST_PROCESSED][SubjectID={u}][Outcome=Success][ReqID={rq}][CertSerialNum={s}] certificate request processed"),
+         {**dt, **dg_req, **dg_serial, "u": pick([*dg_agents, "$NonRoleUser$"])}),
+        (5, sa("[AuditEvent=CERT_REQUEST_PROCESSED][SubjectID={u}][Outcome=Failure][ReqID={rq}][InfoName=rejectReason][InfoValue={v}] certificate request processed"),
+         {**dt, **dg_req, "u": pick(dg_agents), "v": pick(["Request {0} Rejected - {1}", "Subject Name Not Found", "Key Parameters 1024 Not Allowed"])}),
+        (4, sa("[AuditEvent=CERT_REQUEST_PROCESSED][SubjectID={u}][Outcome=Failure][ReqID={rq}][InfoName=cancelReason][InfoValue={v}] certificate request processed"),
+         {**dt, **dg_req, "u": pick(dg_agents), "v": pick(["Request {0} Canceled - {1}", "duplicate request"])}),
+        (6, sa("[AuditEvent=CERT_STATUS_CHANGE_REQUEST][SubjectID={u}][Outcome=Success][ReqID={rq}][CertSerialNum={s}][RequestType={t}] certificate revocation/unrevocation request made"),
+         {**dt, **dg_req, **dg_serial, "u": pick(dg_agents), "t": pick(["revoke", "revoke", "on-hold", "off-hold"])}),
+        (6, sa("[AuditEvent=CERT_STATUS_CHANGE_REQUEST_PROCESSED][SubjectID={u}][Outcome=Success][ReqID={rq}][CertSerialNum={s}][RequestType={t}]"
+               "[RevokeReasonNum={r}][Approval=complete] certificate status change request processed"),
+         {**dt, **dg_req, **dg_serial, "u": pick(dg_agents), "t": pick(["revoke", "revoke", "on-hold"]), "r": pick(["0", "1", "4", "5", "6"])}),
+        (8, sa("[AuditEvent=FULL_CRL_GENERATION][SubjectID=$Unidentified$][Outcome=Success][CRLnum={n}] Full CRL generation"),
+         {**dt, "TH": pick(["CRLIssuingPoint-MasterCRL"]), "n": lambda g: g.num(1, 30000)}),
+        (8, sa("[AuditEvent=DELTA_CRL_GENERATION][SubjectID=$Unidentified$][Outcome=Success][CRLnum={n}] Delta CRL generation"),
+         {**dt, "TH": pick(["CRLIssuingPoint-MasterCRL"]), "n": lambda g: g.num(1, 30000)}),
+        (4, sa("[AuditEvent=DELTA_CRL_GENERATION][SubjectID=$Unidentified$][Outcome=Failure][FailureReason={e}] Delta CRL generation"),
+         {**dt, "TH": pick(["CRLIssuingPoint-MasterCRL"]), "e": pick(["Delta CRL generation disabled", "Unable to update CRL: LDAP error 32 (no such object)"])}),
+        (10, sa("[AuditEvent=OCSP_GENERATION][SubjectID=$NonRoleUser$][Outcome=Success] OCSP response generation"), dt),
+        (4, sa("[AuditEvent=SELFTESTS_EXECUTION][SubjectID=$System$][Outcome=Success] self tests execution (see selftests.log for details)"),
+         {**dt, "TH": pick(["main", "localhost-startStop-1"])}),
+    ]
+
+    def dg_debug_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    dd = {"T": dg_debug_ts, "TH": dg_thread}
+    dogtag_debug = [
+        (8, "{T} [{TH}] INFO: ProfileSubmitServlet: profile: {p}", {**dd, "p": pick(dg_profiles)}),
+        (8, "{T} [{TH}] INFO: EnrollProfile: Creating certificate request for {p}", {**dd, "p": pick(dg_profiles)}),
+        (8, "{T} [{TH}] INFO: CAService: Issuing certificate {s}", {**dd, **dg_serial}),
+        (6, "{T} [{TH}] INFO: CertRequestResource: Approving certificate request {rq}", {**dd, **dg_req}),
+        (6, "{T} [{TH}] INFO: CRLIssuingPoint: Updating CRL for MasterCRL: number {n}",
+         {**dd, "TH": pick(["CRLIssuingPoint-MasterCRL"]), "n": lambda g: g.num(1, 30000)}),
+        (5, "{T} [{TH}] WARNING: LdapBoundConnFactory: Unable to connect to {h}:{p}: {e}",
+         {**dd, "h": pick(["ldap01.idm.example.com", "ldap02.idm.example.com"]), "p": pick(["636", "389"]),
+          "e": pick(["Connection refused", "netscape.ldap.LDAPException: IO Error creating JSS SSL Socket (-1)", "Read timed out"])}),
+        (4, "{T} [{TH}] SEVERE: CMSEngine: Unable to start {sub} subsystem: {e}",
+         {**dd, "TH": pick(["main"]), "sub": pick(["CA", "KRA"]),
+          "e": pick(["org.mozilla.jss.crypto.TokenException: Unable to find token: HSM-Slot1", "Unable to initialize CA signing unit: Certificate object not found"])}),
+    ]
+
+    # ---------------- OpenXPKI (log4perl: workflow, application and auth categories) ----------------
+    ox_types = ["certificate_signing_request_v2", "certificate_revocation_request_v2", "crl_issuance", "certificate_enroll", "change_metadata"]
+    ox_users = ["raop", "raop2", "alice", "enroll-scep"]
+
+    def ox_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    def ox_wf(g: Gen) -> str:
+        return g.num(10000, 999999)
+
+    def ox_cid(g: Gen) -> str:
+        return b64url(g, 27)
+
+    ot = {"T": ox_ts}
+    openxpki = [
+        (10, "{T} openxpki.auth.INFO Login successful for user {u} with role {r}",
+         {**ot, "u": pick(ox_users), "r": pick(["RA Operator", "User", "CA Operator"])}),
+        (5, "{T} openxpki.auth.WARN Login failed for user {u} on stack {s}",
+         {**ot, "u": pick([*ox_users, "admin"]), "s": pick(["Password", "Client", "LocalPassword"])}),
+        (10, "{T} openxpki.workflow.INFO Workflow {t} (#{w}) created by {u}", {**ot, "t": pick(ox_types), "w": ox_wf, "u": pick(ox_users)}),
+        (12, "{T} openxpki.workflow.INFO Workflow #{w} changed state from {a} to {b}",
+         {**ot, "w": ox_wf, "a": draw(lambda g: g.r.choice([("INITIAL", "SETUP_REQUEST_TYPE"), ("PENDING", "APPROVAL"), ("APPROVAL", "ONHOLD"),
+                                                               ("CHECK_FOR_REVOCATION", "SUCCESS"), ("PENDING", "NICE_ISSUE_CERTIFICATE")])), "b": then(1)}),
+        (10, "{T} openxpki.application.INFO Certificate {c} issued for {dn} (workflow #{w})",
+         {**ot, "c": ox_cid, "dn": lambda g: f"CN={g.r.choice(domains)}:pkiclient,DC=Test Deployment,DC=OpenXPKI,DC=org", "w": ox_wf}),
+        (6, "{T} openxpki.application.INFO Certificate {c} revoked with reason {r} (workflow #{w})",
+         {**ot, "c": ox_cid, "r": pick(["keyCompromise", "superseded", "cessationOfOperation", "unspecified"]), "w": ox_wf}),
+        (6, "{T} openxpki.application.INFO CRL issued for {ca} (serial {n})", {**ot, "ca": pick(["ca-signer-1", "ca-signer-2"]), "n": lambda g: g.num(1, 9000)}),
+        (5, "{T} openxpki.workflow.ERROR Workflow #{w} failed: {e}",
+         {**ot, "w": ox_wf, "e": pick(["I18N_OPENXPKI_UI_CRYPTO_TOKEN_NOT_ONLINE", "I18N_OPENXPKI_SERVER_ACL_ACCESS_DENIED",
+                                       "I18N_OPENXPKI_UI_PROFILE_CERT_SUBJECT_EMPTY"])}),
+    ]
+
+    return cm + boulder + ejbca + cfssl + dogtag_audit + dogtag_debug + openxpki
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -34153,7 +34784,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "EnergyPlatform": energy_events,
            "ControlsPlatform": controls_events,
            "LibraryPlatform": library_events,
-           "AutomotivePlatform": automotive_events}
+           "AutomotivePlatform": automotive_events,
+           "PKIPlatform": pki_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
