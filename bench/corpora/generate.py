@@ -461,6 +461,68 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   errors, openpilot (console lines of manager, pandad, controlsd, plannerd and athenad, its events as JSON),
   RAUC, SWUpdate (console notifier, suricatta), the Mender 3 client and Eclipse hawkBit (Spring Boot console,
   DDI controller lines); 134 event types.
+* ``TrackingPlatform`` (written blind for the twenty-ninth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): aircraft, vessel and vehicle tracking software as the operators of a
+  tracking station and a fleet server log it: dump1090-fa (librtlsdr tuner set-up, adaptive gain, the
+  statistics block) and readsb (Beast and SBS output clients, net-connector feeds), FlightAware PiAware (the
+  adept server connection and login, faup1090, message counters, multilateration requests) with
+  fa-mlat-client's lines as piaware relays them and a standalone mlat-client, AIS-catcher (device and
+  settings, AIS engine statistics, NMEA lines, UDP and HTTP outputs), the Signal K server (plugins,
+  providers, NMEA 0183 and NMEA 2000 inputs, websocket clients), gpsd (launch, device activation, KPPS and
+  NTP shared memory, clients) and the Traccar server (tracker-server.log: connections per protocol with
+  their hex dumps, positions, unknown devices, filtered positions, events, user actions and commands);
+  157 event types.
+* ``SurveillancePlatform`` (written blind for the twenty-ninth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): video surveillance and camera-stream software as its operators log it:
+  Frigate NVR (its Python services behind the container's s6 timestamp: the app start-up, the Edge TPU
+  detector and the detection watchdog, the camera capture and the ffmpeg camera watchdogs with the ffmpeg
+  processes' error lines, the recording maintainer, storage maintenance, MQTT and the dispatcher), go2rtc
+  inside Frigate and on its own (zerolog console lines: listeners, RTSP, exec and WebRTC producers and
+  consumers), ZoneMinder through syslog (zmdc.pl, zmc capture and analysis, zmfilter.pl, zmaudit.pl,
+  zmwatch.pl), the motion daemon (camera threads, motion detected, movie and picture files, netcam
+  connection), MediaMTX (RTSP, RTMP, HLS and WebRTC sessions, paths, readers, publishers and static sources)
+  and the Scrypted server with its rebroadcast plugin; 149 event types.
+* ``DataTransferPlatform`` (written blind for the twenty-ninth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): scientific data management and bulk transfer software as the operators of
+  a physics data grid site log it: Rucio (the conveyor-submitter, conveyor-poller, conveyor-finisher,
+  judge-evaluator, judge-repairer, reaper, transmogrifier and undertaker daemons, the REST server's request
+  lines), FTS3 (fts_server, the fts_url_copy transfer logs, the REST frontend), XRootD (xrootd and cmsd: logins,
+  opens, redirects, ofs and xrd messages, HTTP TPC), dCache (pool, door and PoolManager cells: transfers, movers,
+  flush and restore to tape, pool selection; the WebDAV access log; billing), EOS (MGM and FST logs), iRODS (the
+  server's JSON log: agents, API requests, the rule engine, resources) and Globus Connect Server's GridFTP server;
+  143 event types.
+* ``DocumentPlatform`` (written blind for the twenty-ninth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): document processing, conversion and office-editing services as their
+  operators log them: Collabora Online (coolwsd: the WSD, forkit and kit processes; document brokers, sessions,
+  WOPI CheckFileInfo, GetFile and PutFile, saves, fatal signals, the admin console), ONLYOFFICE Document Server
+  (log4js lines of the docservice, the converter and the spellchecker: commands, connections, callback postData
+  requests, downloads, JWT checks, converter exit codes, the license), Paperless-ngx (the consumer directory
+  watcher, the consumer and its parsers, OCR through OCRmyPDF, handlers, the classifier, mail fetching, Celery
+  workers and beat), Gotenberg 8 ([SYSTEM] lines and JSON request logs, the Chromium and LibreOffice process
+  supervisors), OCRmyPDF (page-level messages and the postprocessing summary), the Tesseract CLI and
+  Stirling-PDF (a Spring Boot 3 console); 112 event types.
+* ``TestingPlatform`` (written blind for the twenty-ninth issue-15 pass: before reading the
+  engine or any failure analysis; scored once): test automation and load-testing infrastructure as its
+  operators log it: Selenium Grid 4 (hub, distributor, session map and nodes in the console format: the event
+  bus, node registration and availability, sessions created, deleted and timed out, draining), the Appium 2
+  server (HTTP request and response lines, the umbrella driver's sessions, UiAutomator2 and XCUITest command
+  routing and proxying, adb calls), Apache JMeter (jmeter.log: start-up, thread groups and threads, summariser
+  lines, JSR223 sampler errors, engine shutdown), Gatling (console simulation start and end, periodic request
+  statistics and errors, the global information table, failed requests in its logback log), Locust (master and
+  workers: workers ready and missing heartbeats, spawning, the stats and failure tables) and Grafana k6 (logfmt
+  lines: failed requests, console output, thresholds crossed, insufficient VUs; the end-of-test summary);
+  159 event types.
+* ``PKIPlatform`` (written blind for the twenty-ninth issue-15 pass: before reading the engine or any
+  failure analysis; scored once): certificate authority and certificate lifecycle software as its operators log
+  it: cert-manager (controller klog lines of the certificates trigger, key manager, request manager and issuing
+  controllers, the certificaterequests ACME and CA issuers, orders, challenges with the HTTP-01 solver and DNS-01
+  checks, issuers and cluster issuers, the event recorder), Boulder (boulder-wfe2 request events, boulder-ra,
+  boulder-ca, boulder-va and boulder-sa audit lines and the ocsp-responder, with the stdout writer's level and
+  line checksum), EJBCA on WildFly (server.log: Log4jDevice audit records, CRL generation, PKCS#11 token errors,
+  RA web and deployment lines), CFSSL (cfssl serve and multirootca: start-up, signing and the request log),
+  Dogtag PKI (the CA's signedAudit log: sessions, authentication, authorisation, profile enrollment, agent
+  approvals and rejections, revocations, CRL and OCSP generation; its debug log) and OpenXPKI (workflow,
+  application and auth logs); 121 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -34099,6 +34161,3044 @@ def automotive_events() -> list[tuple[float, str, dict]]:
     return dlt_events + vsomeip + kuksa + can + openpilot + rauc + swupdate + mender + hawkbit
 
 
+def tracking_events() -> list[tuple[float, str, dict]]:
+    """Aircraft, vessel and vehicle tracking software as the operators of a tracking station and a fleet
+    server log it: dump1090-fa (SDR tuner set-up through librtlsdr, the periodic statistics block, adaptive
+    gain, lost USB devices) and readsb (client connections to its Beast output, net-connector feeds),
+    FlightAware PiAware (the adept server connection, TLS and login, faup1090, message counters, the
+    multilateration requests) with fa-mlat-client's lines as piaware relays them and a standalone
+    mlat-client (ctime stamps, server status, receiver and results statistics), AIS-catcher (banner,
+    device and settings, AIS engine statistics, the NMEA lines it prints, UDP and HTTP outputs), the
+    Signal K server (start-up, plugins, providers with their NMEA 0183 and NMEA 2000 inputs, websocket
+    clients through the debug module), gpsd (the syslog lines of its launch, device activation, KPPS and
+    NTP shared memory, clients) and the Traccar server (tracker-server.log: start-up, connections per
+    protocol with their hex dumps, decoded positions, unknown devices, filtered positions, events such as
+    geofence enter and exit and ignition, user actions and commands, channel errors).
+    Written blind for the twenty-ninth issue-15 pass: before reading the engine or any failure
+    analysis; 157 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def syslog_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    def ctime(g: Gen) -> str:
+        return f"Thu Dec  3 {hms(g)} 2026"
+
+    def iso_ms(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999):0>3}Z"
+
+    def count(lo: int, hi: int):
+        return lambda g: str(g.r.choice([g.r.randint(lo, hi), g.r.randint(lo, hi // 10 + lo + 1)]))
+
+    def lat(g: Gen) -> str:
+        return f"{g.r.uniform(50.8, 52.4):.5f}"
+
+    def lon(g: Gen) -> str:
+        return f"{g.r.uniform(-1.9, 0.6):.5f}"
+
+    def g_port(g: Gen) -> str:
+        return g.port()
+
+    station_hosts = ["piaware", "adsb-north", "rx-roof"]
+    local_hosts = ["localhost", "127.0.0.1"]
+
+    # ---------------- dump1090-fa through syslog ----------------
+    def dump_pid(g: Gen) -> str:
+        return g.r.choice(["612", "618", "1043", str(g.r.randint(400, 32000))])
+
+    d_pre = "{T} {h} dump1090-fa[{pid}]: "
+    ds = {"T": syslog_ts, "h": pick(station_hosts), "pid": dump_pid}
+
+    def dbfs(lo: float, hi: float):
+        return lambda g: f"{g.r.uniform(lo, hi):.1f}"
+
+    gains = ["0.0", "9.0", "19.7", "28.0", "33.8", "37.2", "40.2", "42.1", "43.4", "44.5", "48.0", "49.6", "58.0"]
+
+    def gain_step(g: Gen):
+        a, b = sorted(g.r.sample(range(len(gains) - 1), 2))
+        if g.r.random() < 0.5:
+            a, b = b, a
+        return gains[a], str(a + 16), gains[b], str(b + 16)
+
+    def stats_period(g: Gen):
+        h, m, s = g.r.randint(0, 22), g.r.randint(0, 59), g.r.randint(0, 59)
+        return f"Thu Dec  3 {h:02d}:{m:02d}:{s:02d} 2026", f"Thu Dec  3 {h + 1:02d}:{m:02d}:{s:02d} 2026"
+
+    dump1090 = [
+        (5, d_pre + "{ct} UTC  dump1090-fa {v} starting up.", {**ds, "ct": ctime, "v": pick(["9.0", "9.0", "8.2", "10.0"])}),
+        (5, d_pre + "rtlsdr: using device #{n}: {name} ({vendor}, {prod}, SN {sn})",
+         {**ds, "n": pick(["0", "0", "1"]), "name": pick(["Generic RTL2832U", "Generic RTL2832U OEM"]),
+          "vendor": pick(["Realtek", "Nooelec", "RTLSDRBlog"]), "prod": pick(["RTL2838UHIDIR", "Blog V4", "NESDR SMArt v5"]),
+          "sn": pick(["00001090", "00000001", "00000978", "1090ES01"])}),
+        (5, d_pre + "Found {tuner} tuner", {**ds, "tuner": pick(["Rafael Micro R820T", "Rafael Micro R828D"])}),
+        (5, d_pre + "rtlsdr: tuner gain set to {g} dB", {**ds, "g": pick(gains)}),
+        (4, d_pre + "rtlsdr: enabling tuner AGC", ds),
+        (5, d_pre + "Allocating {n} zero-copy buffers", {**ds, "n": pick(["4", "15", "16"])}),
+        (5, d_pre + "Exact sample rate is: {r} Hz", {**ds, "r": pick(["2400000.052982", "2000000.052982", "2399999.635234"])}),
+        (5, d_pre + "[R82XX] PLL not locked!", ds),
+        (4, d_pre + "rtlsdr: async read returned unexpectedly, probably lost the USB device, bailing out", ds),
+        (6, d_pre + "adaptive: changing gain from {a}dB (step {sa}) to {b}dB (step {sb}) because: {why}",
+         {**ds, "a": draw(gain_step), "sa": then(1), "b": then(2), "sb": then(3),
+          "why": pick(["noise too high", "dynamic range fell below target", "loud bursts seen"])}),
+        # the statistics block (--stats-every 3600): one syslog line per printed line
+        (8, d_pre + "Statistics: {t1} UTC - {t2} UTC", {**ds, "t1": draw(stats_period), "t2": then(1)}),
+        (7, d_pre + "Local receiver:", ds),
+        (7, d_pre + "  {n} samples processed", {**ds, "n": count(100000000, 8640000000)}),
+        (7, d_pre + "  {n} samples dropped", {**ds, "n": lambda g: g.r.choice(["0", "0", "0", g.num(1, 2621440)])}),
+        (7, d_pre + "  {n} Mode A/C messages received", {**ds, "n": lambda g: g.r.choice(["0", "0", g.num(1, 90000)])}),
+        (7, d_pre + "  {n} Mode-S message preambles received", {**ds, "n": count(100000, 90000000)}),
+        (7, d_pre + "    {n} with bad message format or invalid CRC", {**ds, "n": count(50000, 60000000)}),
+        (7, d_pre + "    {n} with unrecognized ICAO address", {**ds, "n": count(40000, 30000000)}),
+        (7, d_pre + "    {n} accepted with correct CRC", {**ds, "n": count(5000, 9000000)}),
+        (7, d_pre + "    {n} accepted with 1-bit error repaired", {**ds, "n": count(100, 400000)}),
+        (7, d_pre + "  {x} dBFS noise power", {**ds, "x": dbfs(-38.0, -18.0)}),
+        (7, d_pre + "  {x} dBFS mean signal power", {**ds, "x": dbfs(-25.0, -6.0)}),
+        (7, d_pre + "  {x} dBFS peak signal power", {**ds, "x": dbfs(-4.0, -0.1)}),
+        (7, d_pre + "  {n} messages with signal power above -3dBFS", {**ds, "n": count(0, 9000)}),
+        (6, d_pre + "Messages from network clients:", ds),
+        (7, d_pre + "{n} total usable messages", {**ds, "n": count(5000, 9500000)}),
+        (7, d_pre + "{n} surface position messages received", {**ds, "n": count(0, 60000)}),
+        (7, d_pre + "{n} airborne position messages received", {**ds, "n": count(1000, 2500000)}),
+        (7, d_pre + "{n} global CPR attempts with valid positions", {**ds, "n": count(1000, 2400000)}),
+        (7, d_pre + "{n} local CPR attempts with valid positions", {**ds, "n": count(10, 90000)}),
+        (7, d_pre + "{n} unique aircraft tracks", {**ds, "n": count(20, 4000)}),
+        (7, d_pre + "CPU load: {x}%", {**ds, "x": dbfs(4.0, 78.0)}),
+        (7, d_pre + "  {n} ms for demodulation", {**ds, "n": count(10000, 2800000)}),
+        (7, d_pre + "  {n} ms for reading from USB", {**ds, "n": count(1000, 300000)}),
+        (7, d_pre + "  {n} ms for network input and background tasks", {**ds, "n": count(500, 200000)}),
+    ]
+
+    # ---------------- readsb through syslog ----------------
+    r_pre = "{T} {h} readsb[{pid}]: "
+    rs = {"T": syslog_ts, "h": pick(station_hosts), "pid": lambda g: g.r.choice(["733", "741", str(g.r.randint(400, 32000))])}
+    feeds = [("feed.adsb.fi", "30004"), ("feed1.adsbexchange.com", "30004"), ("in.adsb.lol", "30004"), ("feed.airplanes.live", "30004")]
+    outputs = ["Beast TCP output", "BeastReduce TCP output", "SBS TCP output", "Raw TCP output"]
+    readsb = [
+        (5, r_pre + "readsb version: {v} wiedehopf git: {hash} (committed: {c})",
+         {**rs, "v": pick(["3.14.1630", "3.14.1654"]), "hash": lambda g: g.hexs(7),
+          "c": lambda g: f"Tue Nov {g.r.randint(10, 28)} {hms(g)} 2026 +0100"}),
+        (14, r_pre + "{svc}: new c from {ip} port {p} (fd: {fd}, SendQ: {q}, RecvBuf: {rb})",
+         {**rs, "svc": pick(outputs), "ip": lambda g: g.r.choice(["127.0.0.1", g.ip(), f"192.168.1.{g.r.randint(2, 250)}"]),
+          "p": g_port, "fd": lambda g: g.num(6, 90), "q": pick(["65536", "262144", "2097152"]), "rb": pick(["0", "0", "65536"])}),
+        (10, r_pre + "{svc}: connection closed: {ip} port {p} (fd {fd}, SendQ {q}, RecvQ {rq})",
+         {**rs, "svc": pick(outputs), "ip": lambda g: g.r.choice(["127.0.0.1", g.ip(), f"192.168.1.{g.r.randint(2, 250)}"]),
+          "p": g_port, "fd": lambda g: g.num(6, 90), "q": lambda g: g.r.choice(["0", "0", g.num(1, 200000)]), "rq": pick(["0", "0", "12"])}),
+        (8, r_pre + "Connection established: {host} port {p}", {**rs, "host": draw(lambda g: g.r.choice(feeds)), "p": then(1)}),
+        (6, r_pre + "Connection lost: {host} port {p}", {**rs, "host": draw(lambda g: g.r.choice(feeds)), "p": then(1)}),
+        (5, r_pre + "{host} port {p}: Name resolution failed: {err}",
+         {**rs, "host": draw(lambda g: g.r.choice(feeds)), "p": then(1),
+          "err": pick(["Temporary failure in name resolution", "Name or service not known"])}),
+        (5, r_pre + "Connection refused: {host} port {p} (retrying in {n}s)",
+         {**rs, "host": draw(lambda g: g.r.choice(feeds)), "p": then(1), "n": pick(["5", "10", "15", "30"])}),
+    ]
+
+    # ---------------- PiAware, with fa-mlat-client relayed ----------------
+    p_pre = "{T} {h} piaware[{pid}]: "
+    ps = {"T": syslog_ts, "h": pick(station_hosts), "pid": lambda g: g.r.choice(["623", "655", str(g.r.randint(400, 32000))])}
+    adept = [("piaware.flightaware.com", "1200"), ("piaware.flightaware.com", "1200"), ("70.42.6.156", "1200")]
+    adept_s = {"ah": draw(lambda g: g.r.choice(adept)), "ap": then(1)}
+    fa_users = ["guest", "kestrel_ops", "rxnorth"]
+    mlat_pid = {"mp": lambda g: g.r.choice(["1372", "1390", str(g.r.randint(900, 32000))])}
+    m_pre = p_pre + "mlat-client({mp}): "
+    ms = {**ps, **mlat_pid}
+    progs = ["dump1090-fa", "dump1090-fa", "dump978-fa"]
+
+    def unames(g: Gen) -> str:
+        return g.r.choice([f"Linux {g.r.choice(station_hosts)} 6.1.21-v8+ #1642 SMP PREEMPT Mon Apr  3 17:24:16 BST 2023 aarch64 GNU/Linux",
+                           f"Linux {g.r.choice(station_hosts)} 6.6.51+rpt-rpi-v8 #1 SMP PREEMPT Debian 1:6.6.51-1+rpt3 (2024-10-08) aarch64 GNU/Linux"])
+
+    def faup_cmd(g: Gen) -> str:
+        return (f"/usr/lib/piaware/helpers/faup1090 --net-bo-ipaddr localhost --net-bo-port 30005 --stdout "
+                f"--lat {g.r.uniform(50.8, 52.4):.3f} --lon {g.r.uniform(-1.9, 0.6):.3f}")
+
+    def rate(lo: float, hi: float):
+        return lambda g: f"{g.r.uniform(lo, hi):7.1f}"
+
+    def used_of(g: Gen):
+        # aircraft used by the server, of those seen: Mode S and ADS-B
+        b, d = g.r.randint(0, 90), g.r.randint(0, 240)
+        return str(g.r.randint(0, b)), str(b), str(g.r.randint(0, d)), str(d)
+
+    piaware = [
+        (6, p_pre + "****************************************************", ps),
+        (5, p_pre + "piaware version {v} is running, process ID {n}", {**ps, "v": pick(["9.0.1", "10.0"]), "n": lambda g: g.num(400, 32000)}),
+        (5, p_pre + "your system info is: {u}", {**ps, "u": unames}),
+        (9, p_pre + "Connecting to FlightAware adept server at {ah}/{ap}", {**ps, **adept_s}),
+        (8, p_pre + "Connection with adept server at {ah}/{ap} established", {**ps, **adept_s}),
+        (8, p_pre + "TLS handshake with adept server at {ah}/{ap} completed", {**ps, **adept_s}),
+        (7, p_pre + "FlightAware server certificate validated", ps),
+        (7, p_pre + "encrypted session established with FlightAware", ps),
+        (8, p_pre + "logged in to FlightAware as user {u}", {**ps, "u": pick(fa_users)}),
+        (6, p_pre + "my feeder ID is {id}", {**ps, "id": lambda g: g.uuid()}),
+        (6, p_pre + "site statistics URL: https://flightaware.com/adsb/stats/user/{u}#stats-{n}",
+         {**ps, "u": pick(fa_users), "n": lambda g: g.num(10000, 260000)}),
+        (6, p_pre + "multilateration data requested", ps),
+        (5, p_pre + "multilateration data no longer required, disabling mlat client", ps),
+        (40, p_pre + "{n} msgs recv'd from {prog} ({m} in last 5m); {k} msgs sent to FlightAware",
+         {**ps, "n": count(100, 9000000), "prog": pick(progs), "m": count(0, 40000), "k": count(100, 9000000)}),
+        (6, p_pre + "piaware has successfully sent several msgs to FlightAware!", ps),
+        (8, p_pre + "ADS-B data program '{prog}' is listening on port {p}, so far so good",
+         {**ps, "prog": draw(lambda g: g.r.choice([("dump1090-fa", "30005"), ("dump978-fa", "30978"), ("readsb", "30005")])), "p": then(1)}),
+        (6, p_pre + "Starting faup1090: {cmd}", {**ps, "cmd": faup_cmd}),
+        (6, p_pre + "Started faup1090 (pid {n}) to connect to {prog}", {**ps, "n": lambda g: g.num(900, 32000), "prog": pick(["dump1090-fa", "readsb"])}),
+        (6, p_pre + "no ADS-B data program seen listening on port {p} for {s} seconds, next check in {n}s",
+         {**ps, "p": pick(["30005", "30978"]), "s": pick(["30", "60", "120", "300"]), "n": pick(["60"])}),
+        (5, p_pre + "no new messages received in {n} seconds, it might just be that there haven't been any aircraft nearby "
+         "but I'm going to try to restart everything, just in case...", {**ps, "n": pick(["3600", "3601", "3605"])}),
+        (6, p_pre + "reconnecting in {n} seconds...", {**ps, "n": lambda g: g.num(5, 60)}),
+        (5, p_pre + "server is sending alive messages; we will expect them", ps),
+        (5, p_pre + "adept reported location: {la}, {lo}, {a}ft AMSL", {**ps, "la": lat, "lo": lon, "a": lambda g: g.num(20, 900)}),
+        (5, p_pre + "Receiver location changed, restarting faup1090", ps),
+        (5, p_pre + "lost connection to faup1090 via {lh}:{p}", {**ps, "lh": pick(local_hosts), "p": pick(["30005"])}),
+        (5, m_pre + "fa-mlat-client {v} starting up", {**ms, "v": pick(["0.2.13", "0.2.12"])}),
+        (6, m_pre + "Using UDP transport to {ip} port {p}", {**ms, "ip": pick(["70.42.6.197", "70.42.6.198", "70.42.6.191"]),
+                                                            "p": lambda g: g.num(4900, 9999)}),
+        (5, m_pre + "Listening for {f}-format results connection on port {p}",
+         {**ms, "f": draw(lambda g: g.r.choice([("Beast", "30105"), ("Extended Basestation", "30106")])), "p": then(1)}),
+        (6, m_pre + "Input connected to {lh}:{p}", {**ms, "lh": pick(local_hosts), "p": pick(["30005", "30005", "30104"])}),
+        (5, m_pre + "Input format changed to {f}, {c}MHz clock", {**ms, "f": pick(["BEAST", "RADARCAPE"]), "c": pick(["12", "1000"])}),
+        (6, m_pre + "Beast-format results connection with {ip}:{p}: connection established",
+         {**ms, "ip": pick(local_hosts), "p": pick(["30104", "30004"])}),
+        (5, m_pre + "Lost connection to {lh}:{p}", {**ms, "lh": pick(local_hosts), "p": pick(["30005"])}),
+        (12, m_pre + "Receiver status: {s}", {**ms, "s": pick(["connected", "connected", "connected", "not connected"])}),
+        (12, m_pre + "Server status:   synchronized with {n} nearby receivers", {**ms, "n": lambda g: g.num(3, 260)}),
+        (5, m_pre + "Server status:   clock unstable", ms),
+        (5, m_pre + "Server status:   not synchronized with any nearby receivers", ms),
+        (12, m_pre + "Receiver: {a} msg/s received {b} msg/s processed ({pc}%)",
+         {**ms, "a": rate(20, 2200), "b": rate(5, 700), "pc": lambda g: g.num(4, 80)}),
+        (12, m_pre + "Server:   {a} kB/s from server {b}kB/s TCP to server {c}kB/s UDP to server",
+         {**ms, "a": rate(0, 2), "b": rate(0, 1), "c": rate(0, 6)}),
+        (12, m_pre + "Results:  {a} positions/minute", {**ms, "a": rate(0, 140)}),
+        (12, m_pre + "Aircraft: {a} of {b} Mode S, {c} of {d} ADS-B used",
+         {**ms, "a": draw(used_of), "b": then(1), "c": then(2), "d": then(3)}),
+    ]
+
+    # ---------------- standalone mlat-client (its own ctime stamps) ----------------
+    ml_pre = "{T} {h} mlat-client[{pid}]: {ct} "
+    mls = {"T": syslog_ts, "h": pick(station_hosts), "pid": lambda g: g.r.choice(["802", str(g.r.randint(400, 32000))]), "ct": ctime}
+    mlat_servers = [("feed.adsb.fi", "31090"), ("feed.adsbexchange.com", "31090"), ("in.adsb.lol", "31090")]
+    mlat_client = [
+        (5, ml_pre + "mlat-client {v} starting up", {**mls, "v": pick(["v0.3.8", "v0.4.2"])}),
+        (6, ml_pre + "Connected to multilateration server at {host}:{p}, handshaking",
+         {**mls, "host": draw(lambda g: g.r.choice(mlat_servers)), "p": then(1)}),
+        (5, ml_pre + "Handshake complete.", mls),
+        (6, ml_pre + "Disconnecting from {host}:{p}: {why}",
+         {**mls, "host": draw(lambda g: g.r.choice(mlat_servers)), "p": then(1),
+          "why": pick(["Connection lost: [Errno 104] Connection reset by peer", "No data (not even keepalives) received for 60 seconds",
+                       "Server disconnected"])}),
+        (6, ml_pre + "Reconnecting in {n} seconds", {**mls, "n": lambda g: f"{g.r.uniform(5, 45):.1f}"}),
+        (6, ml_pre + "Beast-format input connected to {lh}:{p}", {**mls, "lh": pick(local_hosts), "p": pick(["30005"])}),
+        (10, ml_pre + "Receiver: {a} msg/s received {b} msg/s processed ({pc}%)",
+         {**mls, "a": rate(20, 2200), "b": rate(5, 700), "pc": lambda g: g.num(4, 80)}),
+        (10, ml_pre + "Results:  {a} positions/minute", {**mls, "a": rate(0, 140)}),
+        (8, ml_pre + "Server status:   synchronized with {n} nearby receivers", {**mls, "n": lambda g: g.num(3, 260)}),
+    ]
+
+    # ---------------- AIS-catcher ----------------
+    a_pre = "{T} {h} AIS-catcher[{pid}]: "
+    ais_hosts = ["ais-rx", "harbour-pi"]
+    as_ = {"T": syslog_ts, "h": pick(ais_hosts), "pid": lambda g: g.r.choice(["511", "530", str(g.r.randint(400, 32000))])}
+    armor = "0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVW`abcdefghijklmnopqrstuvw"
+
+    def nmea(g: Gen):
+        frag = g.r.choice([(1, 1), (1, 1), (1, 1), (1, 1), (2, 1), (2, 2)])
+        seq = "" if frag[0] == 1 else str(g.r.randint(0, 9))
+        n = 28 if frag == (1, 1) else (60 if frag[1] == 1 else g.r.choice([11, 12, 17]))
+        payload = g.r.choice("13BHK5") + "".join(g.r.choice(armor) for _ in range(n - 1))
+        fill = "0" if frag[1] == frag[0] and frag[0] == 1 else g.r.choice(["0", "2"])
+        return str(frag[0]), str(frag[1]), seq, g.r.choice("AB"), payload, fill, f"{g.r.randint(0, 255):02X}"
+
+    ais = [
+        (5, a_pre + "AIS-catcher (build {b}) v{v}", {**as_, "b": pick(["Nov 14 2026", "Oct 30 2026"]), "v": pick(["0.61", "0.62"])}),
+        (5, a_pre + "(C) Copyright 2021-2026 jvde-github and other contributors", as_),
+        (5, a_pre + "Found {n} device(s):", {**as_, "n": pick(["1", "1", "2"])}),
+        (5, a_pre + "{i}: {vendor}, {prod}, SN: {sn}",
+         {**as_, "i": pick(["0", "1"]), "vendor": pick(["Realtek", "RTLSDRBlog"]), "prod": pick(["RTL2838UHIDIR", "Blog V4"]),
+          "sn": pick(["00000162", "00000001", "AIS00001"])}),
+        (5, a_pre + "Device    : {dev}", {**as_, "dev": pick(["RTLSDR", "AIRSPYHF", "SDRPLAY"])}),
+        (5, a_pre + "Settings  : {s}",
+         {**as_, "s": pick(["-gr TUNER AUTO RTLAGC OFF BIASTEE OFF -a 192K -p 0 FREQOFFSET 0",
+                            "-gr TUNER 33.8 RTLAGC ON BIASTEE ON -a 192K -p 0 FREQOFFSET 0",
+                            "-gr TUNER AUTO RTLAGC ON BIASTEE OFF -a 288K -p 2 FREQOFFSET 0"])}),
+        (25, a_pre + "[AIS engine v{v} #{d}-0]: {n} msgs at {r} msg/s",
+         {**as_, "v": pick(["0.61", "0.62"]), "d": pick(["0", "0", "1"]), "n": count(0, 90000), "r": lambda g: f"{g.r.uniform(0, 25):.1f}"}),
+        (60, a_pre + "!AIVDM,{n},{k},{seq},{ch},{pl},{fill}*{cs}",
+         {**as_, "n": draw(nmea), "k": then(1), "seq": then(2), "ch": then(3), "pl": then(4), "fill": then(5), "cs": then(6)}),
+        (5, a_pre + "UDP: open socket for host: {host}, port: {p}",
+         {**as_, "host": pick(["127.0.0.1", "5.9.207.224", "192.168.1.20"]), "p": pick(["10110", "10111", "4001"])}),
+        (5, a_pre + "HTTP Server: server running at port {p}", {**as_, "p": pick(["8100", "8110"])}),
+        (5, a_pre + "HTTP Client: error posting to {url}: {e}",
+         {**as_, "url": pick(["https://aiscatcher.org/api/submit", "http://192.168.1.20:8080/ais"]),
+          "e": pick(["Timeout was reached", "Couldn't connect to server", "HTTP response code said error"])}),
+        (4, a_pre + "Error: RTLSDR: cannot open device.", as_),
+        (4, a_pre + "Error: Device stopped unexpectedly.", as_),
+        (4, a_pre + "Received SIGTERM, stopping receivers.", as_),
+    ]
+
+    # ---------------- Signal K server ----------------
+    k_pre = "{T} {h} signalk-server[{pid}]: "
+    sk_hosts = ["vessel-pi", "nav-pc"]
+    ks = {"T": syslog_ts, "h": pick(sk_hosts), "pid": lambda g: g.r.choice(["884", "902", str(g.r.randint(400, 32000))])}
+    sk_plugins = ["signalk-to-nmea0183", "signalk-to-nmea2000", "@signalk/charts-plugin", "signalk-anchoralarm-plugin",
+                  "signalk-derived-data"]
+    sk_providers = [("gps-usb", "/dev/ttyUSB0"), ("ais-serial", "/dev/ttyUSB1"), ("nmea-mux", "/dev/ttyAMA0")]
+    signalk = [
+        (5, k_pre + "signalk-server running at 0.0.0.0:{p}", {**ks, "p": pick(["3000", "80"])}),
+        (6, k_pre + "{iso} signalk-server:interfaces:plugins Registering plugin {id}", {**ks, "iso": iso_ms, "id": pick(sk_plugins)}),
+        (5, k_pre + "{iso} signalk-server:interfaces:plugins Could not find options for plugin {id}, returning empty options",
+         {**ks, "iso": iso_ms, "id": pick(sk_plugins)}),
+        (5, k_pre + "Error starting plugin {id}: {e}",
+         {**ks, "id": pick(sk_plugins), "e": pick(["TypeError: Cannot read properties of undefined (reading 'length')",
+                                                  "Error: listen EADDRINUSE: address already in use :::10110"])}),
+        (8, k_pre + "{iso} signalk-server:interfaces:ws ws client connected from {ip}, total {n}",
+         {**ks, "iso": iso_ms, "ip": lambda g: f"192.168.4.{g.r.randint(2, 250)}", "n": lambda g: g.num(1, 12)}),
+        (6, k_pre + "{iso} signalk-server:interfaces:ws ws client disconnected from {ip}, total {n}",
+         {**ks, "iso": iso_ms, "ip": lambda g: f"192.168.4.{g.r.randint(2, 250)}", "n": lambda g: g.num(0, 11)}),
+        (6, k_pre + "{id}: Error: Error: No such file or directory, cannot open {dev}",
+         {**ks, "id": draw(lambda g: g.r.choice(sk_providers)), "dev": then(1)}),
+        (5, k_pre + "{iso} signalk-server:providers:nmea0183 Unknown sentence: {s}",
+         {**ks, "iso": iso_ms, "s": lambda g: g.r.choice([f"$GPRMB,A,0.66,L,003,004,4917.24,N,12309.57,W,001.3,052.5,000.5,V*{g.hexs(2).upper()}",
+                                                           f"$PGRME,{g.r.uniform(1, 20):.1f},M,{g.r.uniform(1, 20):.1f},M,{g.r.uniform(1, 30):.1f},M*{g.hexs(2).upper()}"])}),
+        (6, k_pre + "{iso} canboatjs:candevice Sending address claim {a}", {**ks, "iso": iso_ms, "a": lambda g: g.num(1, 252)}),
+        (5, k_pre + "{iso} canboatjs:canbus Error: socketcan could not bind to interface {i}",
+         {**ks, "iso": iso_ms, "i": pick(["can0", "can1"])}),
+    ]
+
+    # ---------------- gpsd ----------------
+    gp_pre = "{T} {h} gpsd[{pid}]: gpsd:"
+    gps_hosts = ["piaware", "ntp-gps", "vessel-pi"]
+    gs = {"T": syslog_ts, "h": pick(gps_hosts), "pid": lambda g: g.r.choice(["488", "497", str(g.r.randint(300, 32000))])}
+    gps_devs = ["/dev/ttyACM0", "/dev/ttyAMA0", "/dev/serial0", "/dev/ttyUSB0"]
+    gpsd = [
+        (5, gp_pre + "INFO: launching (Version {v}, revision {r})", {**gs, "v": draw(lambda g: (lambda v: (v, f"release-{v}"))(
+            g.r.choice(["3.22", "3.25"]))), "r": then(1)}),
+        (5, gp_pre + "INFO: starting uid {u}, gid {gid}", {**gs, "u": pick(["0"]), "gid": pick(["0"])}),
+        (5, gp_pre + "INFO: Command line: {cmd}",
+         {**gs, "cmd": lambda g: f"/usr/sbin/gpsd -F /var/run/gpsd.sock {g.r.choice(['-n ', '-n -G ', ''])}{g.r.choice(gps_devs)}"}),
+        (5, gp_pre + "INFO: stashing device {d} at slot {n}", {**gs, "d": pick(gps_devs), "n": pick(["0", "0", "1"])}),
+        (5, gp_pre + "INFO: running with effective group ID {n}", {**gs, "n": pick(["20"])}),
+        (5, gp_pre + "INFO: running with effective user ID {n}", {**gs, "n": pick(["111", "105"])}),
+        (5, gp_pre + "INFO: listening on port {p}", {**gs, "p": pick(["gpsd", "2947"])}),
+        (7, gp_pre + "INFO: SER: opening GPS data source type {t} at '{d}'", {**gs, "t": pick(["2", "3"]), "d": pick(gps_devs)}),
+        (6, gp_pre + "INFO: SER: fd={fd} current speed {b}, {m}",
+         {**gs, "fd": pick(["6", "7", "8"]), "b": pick(["9600", "38400", "115200"]), "m": pick(["8N1"])}),
+        (6, gp_pre + "INFO: KPPS:{d} RFC2783 path:{pps}, fd is {fd}", {**gs, "d": pick(gps_devs), "pps": pick(["/dev/pps0", "/dev/pps1"]),
+                                                                     "fd": pick(["7", "8", "9"])}),
+        (5, gp_pre + "INFO: KPPS:{d} pps_caps {c}", {**gs, "d": pick(gps_devs), "c": pick(["0x1133", "0x1111"])}),
+        (6, gp_pre + "INFO: NTP: ntpshm_link_activate: using SHM({n}) for {d}", {**gs, "n": pick(["0", "1", "2", "3"]), "d": pick(gps_devs)}),
+        (6, gp_pre + "WARN: KPPS:{d} kernel PPS timeout {e}",
+         {**gs, "d": pick(gps_devs), "e": pick(["Connection timed out", "Interrupted system call"])}),
+        (5, gp_pre + "INFO: KPPS:{d} chrony socket {s} doesn't exist", {**gs, "d": pick(gps_devs),
+                                                                          "s": pick(["/run/chrony.ttyACM0.sock", "/run/chrony.pps0.sock"])}),
+        (6, gp_pre + "INFO: {d} identified as type {t}, {n} sec @ {b}bps",
+         {**gs, "d": pick(gps_devs), "t": pick(["u-blox", "NMEA0183", "MTK-3301", "SiRF"]), "n": lambda g: g.num(0, 9),
+          "b": pick(["9600", "38400", "115200"])}),
+        (6, gp_pre + "INFO: device {d} activated", {**gs, "d": pick(gps_devs)}),
+        (5, gp_pre + "ERROR: SER: device open of {d} failed: {e} - retrying read-only",
+         {**gs, "d": pick(gps_devs), "e": pick(["No such file or directory", "Permission denied"])}),
+        (5, gp_pre + "ERROR: {d}: device activation failed, freeing device.", {**gs, "d": pick(gps_devs)}),
+        (6, gp_pre + "ERROR: device read of {d} returned error or packet sniffer failed sync (flags {{{f}}})",
+         {**gs, "d": pick(gps_devs), "f": pick(["ERROR", "ERROR|ONLINE"])}),
+        (8, gp_pre + "INFO: client {ip} ({n}) connect on fd {fd}",
+         {**gs, "ip": pick(["127.0.0.1", "::1", "192.168.4.20"]), "n": lambda g: g.num(0, 9), "fd": lambda g: g.num(7, 30)}),
+        (6, gp_pre + "INFO: closing GPS {d} ({fd})", {**gs, "d": pick(gps_devs), "fd": pick(["6", "7", "8"])}),
+        (5, gp_pre + "WARN: UBX: NAV-SOL: invalid fix, gpsFix {n}", {**gs, "n": pick(["0", "1", "5"])}),
+    ]
+
+    # ---------------- Traccar server: tracker-server.log ----------------
+    def tr_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def conn(g: Gen) -> str:
+        return g.r.choice("TTTU") + g.hexs(8)
+
+    def imei(g: Gen) -> str:
+        return g.r.choice(["86", "35", "86"]) + "".join(g.r.choice("0123456789") for _ in range(13))
+
+    def dev_id(g: Gen) -> str:
+        return g.r.choice([imei(g), imei(g), str(g.r.randint(100000, 99999999)), g.r.choice(["van-07", "truck-12", "moto-3"])])
+
+    def public_ip(g: Gen) -> str:
+        return f"{g.r.choice(['100.64', '100.78', '10.201', '172.58'])}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"
+
+    # each protocol's frames start the way that protocol's frames start
+    protos = [("gt06", "7878"), ("h02", "2a48512c"), ("osmand", "504f5354202f3f6964"), ("teltonika", "00000000"),
+              ("tk103", "283038"), ("meitrack", "2424")]
+
+    def tr_frame(g: Gen):
+        p, head = g.r.choice(protos)
+        return p, g.r.choice(["<", "<", "<", ">"]), public_ip(g), head + g.hexs(2 * g.r.choice([10, 18, 26, 35, 60, 96]))
+
+    tt = {"T": tr_ts}
+    ev_types = ["geofenceEnter", "geofenceExit", "ignitionOn", "ignitionOff", "deviceOverspeed", "alarm", "deviceMoving",
+                "deviceStopped", "deviceOnline", "deviceOffline", "commandResult"]
+    traccar = [
+        (45, "{T}  INFO: [{c}: {p} {d} {ip}] {hex}",
+         {**tt, "c": conn, "p": draw(tr_frame), "d": then(1), "ip": then(2), "hex": then(3)}),
+        (45, "{T}  INFO: [{c}] id: {id}, time: {t}, lat: {la}, lon: {lo}, speed: {s}, course: {cr}",
+         {**tt, "c": conn, "id": dev_id, "t": tr_ts, "la": lat, "lo": lon, "s": lambda g: g.r.choice(["0.0", f"{g.r.uniform(0, 70):.1f}"]),
+          "cr": lambda g: g.r.choice(["0.0", f"{g.r.uniform(0, 359):.1f}"])}),
+        (20, "{T}  INFO: [{c}] connected", {**tt, "c": conn}),
+        (18, "{T}  INFO: [{c}] disconnected", {**tt, "c": conn}),
+        (14, "{T}  WARN: Unknown device - {id} ({ip})", {**tt, "id": dev_id, "ip": public_ip}),
+        (14, "{T}  INFO: Event id: {id}, time: {t}, type: {ty}, notifications: {n}",
+         {**tt, "id": dev_id, "t": tr_ts, "ty": pick(ev_types), "n": pick(["0", "0", "1", "2"])}),
+        (8, "{T}  INFO: Position filtered by {f} filters from device: {id}",
+         {**tt, "f": lambda g: " ".join(g.r.sample(["Invalid", "Zero", "Duplicate", "Future", "Distance", "MaxSpeed", "Accuracy"],
+                                                    g.r.choice([1, 1, 2, 3]))), "id": dev_id}),
+        (8, "{T}  WARN: [{c}] error - {e}",
+         {**tt, "c": conn, "e": pick(["Connection reset - SocketException (SocketDispatcher.java:-2 < IOUtil.java:330 < ...)",
+                                      "readerIndex(18) + length(2) exceeds writerIndex(19) - IndexOutOfBoundsException (...)",
+                                      "Connection timed out - SocketException (SocketDispatcher.java:-2 < ...)"])}),
+        (6, "{T}  INFO: user: {u}, action: {a}, object: {o}, id: {id}",
+         {**tt, "u": pick(["1", "2", "5"]), "a": pick(["create", "edit", "remove"]), "o": pick(["device", "geofence", "notification", "user"]),
+          "id": lambda g: g.num(1, 900)}),
+        (6, "{T}  INFO: user: {u}, action: login, from: {ip}", {**tt, "u": pick(["1", "2", "5"]), "ip": public_ip}),
+        (6, "{T}  INFO: user: {u}, action: command, device: {d}, type: {ty}",
+         {**tt, "u": pick(["1", "2", "5"]), "d": lambda g: g.num(1, 900), "ty": pick(["engineStop", "engineResume", "positionSingle", "custom"])}),
+        (4, "{T}  INFO: Operating system name: {n} version: {v} architecture: {a}",
+         {**tt, "n": pick(["Linux"]), "v": pick(["6.8.0-49-generic", "5.15.0-126-generic"]), "a": pick(["amd64"])}),
+        (4, "{T}  INFO: Java runtime name: {n} vendor: {v} version: {ver}",
+         {**tt, "n": pick(["OpenJDK 64-Bit Server VM"]), "v": pick(["Eclipse Adoptium", "Ubuntu"]), "ver": pick(["17.0.13+11", "21.0.5+11"])}),
+        (4, "{T}  INFO: Memory limit heap: {h}mb non-heap: {n}mb", {**tt, "h": pick(["1024", "4096", "3936"]), "n": pick(["0"])}),
+        (4, "{T}  INFO: Character encoding: {e} charset: {c}", {**tt, "e": pick(["UTF-8", "ANSI_X3.4-1968"]), "c": pick(["UTF-8", "US-ASCII"])}),
+        (4, "{T}  INFO: Version: {v}", {**tt, "v": pick(["6.5", "6.6"])}),
+        (4, "{T}  INFO: Starting server...", tt),
+        (4, "{T}  INFO: Shutting down server...", tt),
+        (4, "{T}  INFO: Started Server@{h}{{STARTING}}[{v},sto=0] @{ms}ms",
+         {**tt, "h": lambda g: g.hexs(8).lstrip("0"), "v": pick(["11.0.24"]), "ms": lambda g: g.num(2000, 9000)}),
+        (5, "{T}  WARN: Geocoding failed - {e}",
+         {**tt, "e": pick(["HTTP 429 Too Many Requests - ClientErrorException (...)", "Read timed out - SocketTimeoutException (...)"])}),
+    ]
+
+    return dump1090 + readsb + piaware + mlat_client + ais + signalk + gpsd + traccar
+
+
+def surveillance_events() -> list[tuple[float, str, dict]]:
+    """Video surveillance and camera-stream software as its operators log it: Frigate NVR (the container's
+    s6 timestamp in front of its Python lines '[time] logger-name LEVEL: message': the app start-up, the
+    detectors and the detection process watchdog, the camera capture and the ffmpeg camera watchdogs with
+    the ffmpeg processes' own error lines, the recording maintainer, storage maintenance, MQTT and the
+    dispatcher's feature switches; go2rtc inside it), go2rtc on its own (zerolog console lines: listeners,
+    streams, RTSP and WebRTC producers and consumers), ZoneMinder through syslog (zmdc.pl, zmc capture and
+    analysis, zmfilter.pl, zmaudit.pl, zmwatch.pl), the motion daemon (camera threads, motion detected,
+    movie and picture files, netcam connection), MediaMTX (RTSP, RTMP, HLS and WebRTC sessions, paths,
+    readers and publishers, static sources) and the Scrypted server with its rebroadcast plugin.
+    Written blind for the twenty-ninth issue-15 pass: before reading the engine or any failure analysis;
+    149 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def lan_ip(g: Gen) -> str:
+        return f"192.168.{g.r.choice([1, 1, 10, 20])}.{g.r.randint(2, 250)}"
+
+    def cam_ip(g: Gen) -> str:
+        return f"192.168.20.{g.r.randint(10, 60)}"
+
+    def ptr(g: Gen) -> str:
+        return f"0x{g.r.choice(['55d5', '5600', '5581', '7f3a'])}{g.hexs(8)}"
+
+    # ---------------- Frigate NVR ----------------
+    cams = ["front_door", "driveway", "backyard", "garage"]
+    clock: dict[str, str] = {}
+
+    def s6_ts(g: Gen) -> str:
+        clock["hms"] = hms(g)
+        return f"2026-12-03 {clock['hms']}.{g.num(0, 999999999):0>9}"
+
+    def fr_asctime(g: Gen) -> str:
+        return f"2026-12-03 {clock['hms']}"
+
+    def fr_line(logger: str, level: str, text: str) -> str:
+        # '[%(asctime)s] %(name)-30s %(levelname)-8s: %(message)s' behind s6-log's timestamp
+        return "{S6}  [{AT}] " + f"{logger:<30} {level:<8}: " + text
+
+    def fr_cam_line(level: str, text: str) -> str:
+        # a per-camera logger: its name and the padding after it are one argument
+        return "{S6}  [{AT}] {LG} " + f"{level:<8}: " + text
+
+    fr = {"S6": s6_ts, "AT": fr_asctime}
+
+    def cam_logger(prefix: str, suffix: str = ""):
+        def f(g: Gen) -> str:
+            c = g.r.choice(cams)
+            g.drawn = (c,)
+            return f"{prefix + c + suffix:<30}"
+        return f
+
+    def ffmpeg_logger(g: Gen) -> str:
+        c = g.r.choice(cams)
+        g.drawn = (c,)
+        return f"{'ffmpeg.' + c + '.' + g.r.choice(['detect', 'detect', 'record']):<30}"
+
+    fr_watch = {**fr, "LG": cam_logger("watchdog.")}
+    fr_ffm = {**fr, "LG": ffmpeg_logger}
+    fr_cam = {**fr, "c": pick(cams)}
+
+    def frigate_ver(g: Gen) -> str:
+        return g.r.choice(["0.14.1-f4f3cfa", "0.14.1-f4f3cfa", "0.13.2-6476f8a"])
+
+    def seg_file(g: Gen) -> str:
+        return f"/tmp/cache/{g.r.choice(cams)}@202612{g.r.randint(1, 3):02d}{g.r.randint(0, 23):02d}{g.r.randint(0, 59):02d}{g.r.randint(0, 59):02d}+0000.mp4"
+
+    def rtsp_masked(g: Gen) -> str:
+        return g.r.choice([f"rtsp://*:*@{cam_ip(g)}:554/{g.r.choice(['stream1', 'stream2', 'cam/realmonitor?channel=1&subtype=0', 'h264Preview_01_main'])}",
+                           f"rtsp://127.0.0.1:8554/{g.r.choice(cams)}{g.r.choice(['', '', '_sub'])}"])
+
+    fr_broken = ["memoryview assignment: lvalue and rvalue have different structures",
+                 "cannot reshape array of size 0 into shape (720,1280)"]
+    mqtt_errs = ["[Errno 111] Connection refused", "[Errno -2] Name or service not known", "timed out",
+                 "[Errno 113] No route to host"]
+    mqtt_rc = ["Connection refused - not authorised", "Connection refused - bad username or password",
+               "Not authorized", "Server unavailable"]
+    ffm_open_errs = ["Connection timed out", "Invalid data found when processing input", "Connection refused",
+                     "Server returned 401 Unauthorized (authorization failed)", "Server returned 404 Not Found",
+                     "No route to host"]
+
+    def rtsp_status(g: Gen) -> str:
+        g.drawn = g.r.choice([("DESCRIBE", "404 Not Found"), ("DESCRIBE", "401 Unauthorized"), ("SETUP", "461 Unsupported transport"),
+                              ("DESCRIBE", "503 Service Unavailable")])
+        return g.drawn[0]
+
+    def dts(g: Gen) -> str:
+        a = g.r.randint(10000, 99999999)
+        b = a - g.r.randint(1, 3000)
+        g.drawn = (str(a), str(b), str(a + 1))
+        return g.drawn[0]
+
+    def shm(g: Gen) -> str:
+        g.drawn = ("64.0", str(g.r.choice([165, 213, 256, 311, 402])))
+        return g.drawn[0]
+
+    def onoff(feature: str, state: str):
+        return (4, fr_line("frigate.comms.dispatcher", "INFO", f"Turning {state} {feature} for " + "{c}"), fr_cam)
+
+    def mb(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(120, 999), g.r.randint(1000, 48000)]))
+
+    def keep_of(g: Gen) -> str:
+        k = g.r.randint(5, 8)
+        g.drawn = (str(k), str(k + g.r.randint(1, 9)))
+        return g.drawn[0]
+
+    frigate = [
+        (5, fr_line("frigate.app", "INFO", "Starting Frigate ({v})"), {**fr, "v": frigate_ver}),
+        (4, fr_line("frigate.util.config", "INFO", "Checking if frigate config needs migration..."), fr),
+        (4, fr_line("frigate.app", "INFO", "Creating directory: {d}"),
+         {**fr, "d": pick(["/media/frigate/recordings", "/media/frigate/clips", "/tmp/cache", "/media/frigate/exports"])}),
+        (4, fr_line("frigate.app", "INFO", "Recording process started: {n}"), {**fr, "n": lambda g: g.num(200, 900)}),
+        (4, fr_line("frigate.app", "INFO", "go2rtc process pid: {n}"), {**fr, "n": lambda g: g.num(60, 200)}),
+        (4, fr_line("frigate.app", "INFO", "Output process started: {n}"), {**fr, "n": lambda g: g.num(200, 900)}),
+        (8, fr_line("frigate.app", "INFO", "Camera processor started for {c}: {n}"), {**fr_cam, "n": lambda g: g.num(200, 900)}),
+        (8, fr_line("frigate.app", "INFO", "Capture process started for {c}: {n}"), {**fr_cam, "n": lambda g: g.num(200, 900)}),
+        (4, fr_line("frigate.app", "WARNING", "The current SHM size of {a}MB is too small, recommend increasing it to at least {b}MB."),
+         {**fr, "a": shm, "b": then(1)}),
+        (4, fr_line("frigate.detectors.plugins.edgetpu_tfl", "INFO", "Attempting to load TPU as {d}"), {**fr, "d": pick(["usb", "pci", "pci:0"])}),
+        (4, fr_line("frigate.detectors.plugins.edgetpu_tfl", "INFO", "TPU found"), fr),
+        (4, fr_line("frigate.detectors.plugins.edgetpu_tfl", "ERROR",
+                    "No EdgeTPU was detected. If you do not have a Coral device yet, you must configure CPU detectors."), fr),
+        (5, fr_line("frigate.object_detection", "INFO", "Starting detection process: {n}"), {**fr, "n": lambda g: g.num(200, 900)}),
+        (5, fr_line("frigate.watchdog", "INFO", "Detection appears to be stuck. Restarting detection process..."), fr),
+        (4, fr_line("frigate.watchdog", "INFO", "Detection appears to have stopped. Exiting Frigate..."), fr),
+        (4, fr_line("frigate.object_detection", "INFO", "Signal to exit detection process..."), fr),
+        (4, fr_line("frigate.object_detection", "INFO", "Exited detection process..."), fr),
+        (14, fr_cam_line("ERROR", "Ffmpeg process crashed unexpectedly for {c}."), {**fr_watch, "c": then(0)}),
+        (14, fr_cam_line("ERROR", "The following ffmpeg logs include the last 100 lines prior to exit."), fr_watch),
+        (10, fr_cam_line("ERROR", "{u}: {e}"), {**fr_ffm, "u": rtsp_masked, "e": pick(ffm_open_errs)}),
+        (6, fr_cam_line("ERROR", "[rtsp @ {p}] method {m} failed: {s}"), {**fr_ffm, "p": ptr, "m": rtsp_status, "s": then(1)}),
+        (6, fr_cam_line("ERROR", "[h264 @ {p}] error while decoding MB {x} {y}, bytestream {b}"),
+         {**fr_ffm, "p": ptr, "x": lambda g: g.num(0, 119), "y": lambda g: g.num(0, 67), "b": lambda g: g.num(-40, -1)}),
+        (5, fr_cam_line("ERROR", "[hevc @ {p}] Could not find ref with POC {n}"), {**fr_ffm, "p": ptr, "n": lambda g: g.num(1, 64)}),
+        (6, fr_cam_line("ERROR", "[rtsp @ {p}] RTP: missed {n} packets"), {**fr_ffm, "p": ptr, "n": lambda g: g.num(1, 300)}),
+        (6, fr_cam_line("ERROR",
+                        "[segment @ {p}] Non-monotonous DTS in output stream {s}; previous: {a}, current: {b}; changing to {c}. "
+                        "This may result in incorrect timestamps in the output file."),
+         {**fr_ffm, "p": ptr, "s": pick(["0:0", "0:1"]), "a": dts, "b": then(1), "c": then(2)}),
+        (14, fr_cam_line("INFO", "Restarting ffmpeg..."), fr_watch),
+        (8, fr_cam_line("ERROR", "No new recording segments were created for {c} in the last {n}s. restarting the ffmpeg record process..."),
+         {**fr_watch, "c": then(0), "n": pick(["120", "120", "60"])}),
+        (8, fr_cam_line("INFO", "Terminating the existing ffmpeg process..."), fr_watch),
+        (8, fr_cam_line("INFO", "Waiting for ffmpeg to exit gracefully..."), fr_watch),
+        (5, fr_line("frigate.video", "INFO", "{c}: ffmpeg sent a broken frame. {e}"), {**fr_cam, "e": pick(fr_broken)}),
+        (6, fr_line("frigate.video", "ERROR", "{c}: Unable to read frames from ffmpeg process."), fr_cam),
+        (6, fr_line("frigate.video", "ERROR", "{c}: ffmpeg process is not running. exiting capture thread..."), fr_cam),
+        (4, fr_line("frigate.video", "INFO", "{c} exceeded fps limit. Exiting ffmpeg..."), fr_cam),
+        (8, fr_line("frigate.record.maintainer", "WARNING",
+                    "Unable to keep up with recording segments in cache for {c}. Keeping the {k} most recent segments out of {n} and discarding the rest..."),
+         {**fr_cam, "k": keep_of, "n": then(1)}),
+        (6, fr_line("frigate.record.maintainer", "WARNING", "Discarding a corrupt recording segment: {f}"), {**fr, "f": seg_file}),
+        (4, fr_line("frigate.storage", "INFO", "Less than 1 hour of recording space left, running storage maintenance..."), fr),
+        (4, fr_line("frigate.storage", "INFO", "Cleaned up {n} MB of recordings"), {**fr, "n": mb}),
+        (6, fr_line("frigate.comms.mqtt", "ERROR", "Unable to connect to MQTT server: {e}"), {**fr, "e": pick(mqtt_errs + mqtt_rc)}),
+        onoff("detection", "on"), onoff("detection", "off"),
+        onoff("recordings", "on"), onoff("recordings", "off"),
+        onoff("snapshots", "on"), onoff("snapshots", "off"),
+    ]
+
+    # go2rtc in Frigate: the s6 timestamp, then go2rtc's own console line
+    def go_time(g: Gen) -> str:
+        return f"{clock['hms']}.{g.num(0, 999):0>3}"
+
+    gf = {"S6": s6_ts, "GT": go_time}
+
+    def gf_line(text: str) -> str:
+        return "{S6}  {GT} " + text
+
+    def go_err(g: Gen) -> str:
+        return g.r.choice([f"read tcp 172.17.0.2:{g.port()}->{cam_ip(g)}:554: i/o timeout",
+                           f"dial tcp {cam_ip(g)}:554: connect: no route to host",
+                           "streams: wrong response on DESCRIBE",
+                           "streams: unauthorized",
+                           f"read tcp 172.17.0.2:{g.port()}->{cam_ip(g)}:554: read: connection reset by peer"])
+
+    def go_src(g: Gen) -> str:
+        return f"rtsp://{g.r.choice(['admin', 'frigate'])}:***@{cam_ip(g)}:554/{g.r.choice(['stream1', 'h264Preview_01_main', 'Streaming/Channels/101'])}"
+
+    def go_rev(g: Gen) -> str:
+        # the revision is printed before the version it belongs to
+        g.drawn = g.r.choice([("a4885c2", "1.9.2"), ("c9f0ba0", "1.9.4"), ("f2cb8f8", "1.8.5")])
+        return g.drawn[0]
+
+    go2rtc_frigate = [
+        (4, gf_line("INF go2rtc platform=linux/amd64 revision={r} version={v}"), {**gf, "r": go_rev, "v": then(1)}),
+        (4, gf_line("INF config path=/dev/shm/go2rtc.yaml"), gf),
+        (4, gf_line("INF [rtsp] listen addr=:8554"), gf),
+        (4, gf_line("INF [api] listen addr=:1984"), gf),
+        (4, gf_line("INF [webrtc] listen addr=:8555/tcp"), gf),
+        (14, gf_line('WRN [rtsp] error="{e}" stream={c}'), {**gf, "e": go_err, "c": pick(cams)}),
+        (10, gf_line('WRN github.com/AlexxIT/go2rtc/internal/streams/producer.go:{n} > error="{e}" url={u}'),
+         {**gf, "n": pick(["170", "171"]), "e": go_err, "u": go_src}),
+        (5, gf_line('WRN [webrtc] error="{e}" stream={c}'),
+         {**gf, "e": pick(["streams: codecs not matched: video:H265 => video:H264, video:VP8, video:VP9",
+                           "webrtc: can't get candidates", "ice connection state: failed"]), "c": pick(cams)}),
+    ]
+
+    # go2rtc on its own, in Docker: the zerolog console time only
+    def go_solo_ts(g: Gen) -> str:
+        return f"{hms(g)}.{g.num(0, 999):0>3}"
+
+    gs = {"T": go_solo_ts}
+    go_streams = ["porch", "nursery", "shed", "gate"]
+    go2rtc = [
+        (3, "{T} INF go2rtc platform={p} revision={r} version={v}",
+         {**gs, "p": pick(["linux/amd64", "linux/arm64"]), "r": go_rev, "v": then(1)}),
+        (3, "{T} INF config path={p}", {**gs, "p": pick(["/config/go2rtc.yaml", "/config/go2rtc.yaml", "go2rtc.yaml"])}),
+        (3, "{T} INF [rtsp] listen addr={a}", {**gs, "a": pick([":8554", ":8554", "127.0.0.1:8554"])}),
+        (3, "{T} INF [api] listen addr={a}", {**gs, "a": pick([":1984", ":1984", "127.0.0.1:1984"])}),
+        (3, "{T} INF [webrtc] listen addr={a}", {**gs, "a": pick([":8555/tcp", ":8555"])}),
+        (4, "{T} INF [srtp] listen addr=:8443", gs),
+        (4, "{T} INF [homekit] add stream name={s}", {**gs, "s": pick(go_streams)}),
+        (10, '{T} WRN [rtsp] error="{e}" stream={s}', {**gs, "e": go_err, "s": pick(go_streams)}),
+        (6, '{T} WRN [exec] error="{e}" url="{u}"',
+         {**gs, "e": pick(["exec/rtsp: timeout", "exec: exit status 1", "exec/rtsp: exit status 255"]),
+          "u": lambda g: f"exec:ffmpeg -hide_banner -i {go_src(g)} -c:v copy -rtsp_transport tcp -f rtsp {{output}}"}),
+        (6, '{T} WRN [webrtc] error="{e}" stream={s}',
+         {**gs, "e": pick(["streams: codecs not matched: audio:PCMA/8000 => audio:OPUS/48000/2",
+                           "webrtc: can't get candidates", "ice connection state: failed"]), "s": pick(go_streams)}),
+        (5, '{T} ERR [api] error="{e}"', {**gs, "e": pick(["listen tcp :1984: bind: address already in use",
+                                                         "listen tcp 127.0.0.1:1984: bind: address already in use"])}),
+    ]
+
+    # ---------------- ZoneMinder through syslog ----------------
+    zm_hosts = ["zm01", "nvr"]
+    monitors = [("1", "Front Door"), ("2", "Driveway"), ("3", "Loading Dock"), ("4", "Lobby")]
+
+    def sys_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    def zm_time(g: Gen) -> str:
+        # strftime('%y/%m/%d %H:%M:%S')
+        return f"26/12/03 {hms(g)}"
+
+    def zpid(g: Gen) -> str:
+        return g.num(900, 39000)
+
+    def zm_cmd(g: Gen) -> str:
+        m = g.r.choice(monitors)[0]
+        return g.r.choice([f"zmc -m {m}", f"zmc -m {m}", "zmfilter.pl --filter_id=1 --daemon", "zmwatch.pl",
+                           "zmaudit.pl -c", "zmstats.pl", "zmtelemetry.pl"])
+
+    def mon(g: Gen) -> str:
+        g.drawn = g.r.choice(monitors)
+        return g.drawn[1]
+
+    def mon_id(g: Gen) -> str:
+        g.drawn = g.r.choice(monitors)
+        return g.drawn[0]
+
+    def zmc_tag(g: Gen) -> str:
+        # the capture daemon's syslog tag names its monitor
+        g.drawn = g.r.choice(monitors)
+        return f"zmc_m{g.drawn[0]}"
+
+    def img_no(g: Gen) -> str:
+        return f"{g.r.randint(1, 999):03d}"
+
+    def event_id(g: Gen) -> str:
+        return g.num(40000, 98000)
+
+    zh = {"T": sys_ts, "H": pick(zm_hosts), "P": zpid}
+    zdc = {**zh, "cmd": zm_cmd, "t": zm_time}
+    zmc = {**zh, "M": zmc_tag, "m": then(1)}
+
+    def zm_line(proc: str, level: str, text: str) -> str:
+        return "{T} {H} " + proc + "[{P}]: " + level + " [" + text + "]"
+
+    def zmc_line(level: str, text: str) -> str:
+        return "{T} {H} {M}[{P}]: " + level + " [" + text + "]"
+
+    def fps(g: Gen) -> str:
+        return f"{g.r.choice([5, 10, 12, 15, 15, 20, 25])}.{g.r.choice(['00', '00', '01', '98', '97'])}"
+
+    def unix_pair(g: Gen) -> str:
+        now = g.r.randint(1764720000, 1764806399)
+        late = g.r.randint(31, 900)
+        g.drawn = (str(late), str(now), str(now - late))
+        return g.drawn[0]
+
+    def ev_path(g: Gen) -> str:
+        m = g.r.choice(monitors)[0]
+        e = event_id(g)
+        g.drawn = (f"{m}/{e}", f"/var/cache/zoneminder/events/{m}/2026-12-0{g.r.randint(1, 3)}/{e}")
+        return g.drawn[0]
+
+    def zm_open_err(g: Gen) -> str:
+        return g.r.choice(["Connection refused", "Connection timed out", "Server returned 401 Unauthorized (authorization failed)",
+                           "Invalid data found when processing input", "No route to host"])
+
+    zoneminder = [
+        (4, zm_line("zmdc", "INF", "Server starting at {t}"), {**zh, "t": zm_time}),
+        (5, zm_line("zmdc", "INF", "Starting pending process, {cmd}"), zdc),
+        (8, zm_line("zmdc", "INF", "'{cmd}' starting at {t}, pid = {p}"), {**zdc, "p": zpid}),
+        (8, zm_line("zmdc", "INF", "'{cmd}' started at {t}"), zdc),
+        (6, zm_line("zmdc", "INF", "'{cmd}' sending stop to pid {p} at {t}"), {**zdc, "p": zpid}),
+        (5, zm_line("zmdc", "INF", "'{cmd}' exited normally"), zdc),
+        (6, zm_line("zmdc", "ERR", "'{cmd}' exited abnormally, exit status {n}"), {**zdc, "n": pick(["255", "255", "1", "134"])}),
+        (5, zm_line("zmdc", "ERR", "'{cmd}' crashed, signal {n}"), {**zdc, "n": pick(["11", "6", "9"])}),
+        (4, zm_line("zmdc", "WAR", "'{cmd}' has not stopped at {t}. Sending KILL to pid {p}"), {**zdc, "p": zpid}),
+        (4, zmc_line("INF", "Starting Capture version {v}"), {**zmc, "v": pick(["1.36.33", "1.36.34"])}),
+        (40, zmc_line("INF", "{m}: {n} - Capturing at {f} fps, capturing bandwidth {b}bytes/sec Analysing at {a} fps"),
+         {**zmc, "n": lambda g: str(g.r.randint(1, 600) * 1000), "f": fps, "b": lambda g: g.num(40000, 1900000), "a": fps}),
+        (8, zmc_line("ERR", "Unable to open input {u} due to: {e}"),
+         {**zmc, "u": lambda g: f"rtsp://{cam_ip(g)}:554/{g.r.choice(['cam/realmonitor?channel=1&subtype=0', 'Streaming/Channels/101', 'stream1'])}",
+          "e": zm_open_err}),
+        (5, zmc_line("ERR", "Failed to prime capture of initial monitor"), zmc),
+        (6, zmc_line("ERR", "Failed to capture image from monitor {i} {m2} ({a}/{b})"),
+         {**zmc, "i": lambda g: g.drawn[0], "m2": lambda g: g.drawn[1], "a": pick(["0", "1", "2"]), "b": pick(["1", "1", "3"])}),
+        (16, zmc_line("INF", "{m}: {i} - Gone into alarm state PreAlarmCount: {p} > AlarmFrameCount:{a} Cause:{c}"),
+         {**zmc, "i": img_no, "p": pick(["0", "1", "2"]), "a": pick(["1", "1", "2"]), "c": pick(["Motion", "Motion", "Linked", "Signal"])}),
+        (16, zmc_line("INF", "{m}: {i} - Opening new event {e}, alarm start"), {**zmc, "i": img_no, "e": event_id}),
+        (14, zmc_line("INF", "{m}: {i} - Gone into alert state"), {**zmc, "i": img_no}),
+        (14, zmc_line("INF", "{m}: {i} - Left alarm state ({e}) - {n}({a}) images"),
+         {**zmc, "i": img_no, "e": event_id, "n": lambda g: g.num(6, 400), "a": lambda g: g.num(1, 60)}),
+        (14, zmc_line("INF", "{m}: {i} - Closing event {e}, alarm end"), {**zmc, "i": img_no, "e": event_id}),
+        (6, zmc_line("INF", "{m}: {i} - Closing event {e}, section end forced"), {**zmc, "i": img_no, "e": event_id}),
+        (4, zm_line("zmwatch", "INF", "Watchdog starting"), zh),
+        (4, zm_line("zmwatch", "INF", "Watchdog pausing for {n} seconds"), {**zh, "n": pick(["30"])}),
+        (6, zm_line("zmwatch", "INF", "Restarting capture daemon for {m}, time since last capture {n} seconds ({a}-{b})"),
+         {**zh, "m": mon, "n": unix_pair, "a": then(1), "b": then(2)}),
+        (12, zm_line("zmfilter_1", "INF", "Deleting event {e} from Monitor {m}"), {**zh, "e": event_id, "m": mon_id}),
+        (5, zm_line("zmaudit", "WAR", "Filesystem event '{e}' does not exist in database"), {**zh, "e": ev_path}),
+        (5, zm_line("zmaudit", "WAR", "Database event '{e}' does not exist at {p} in filesystem, deleting"), {**zh, "e": ev_path, "p": then(1)}),
+    ]
+
+    # ---------------- motion ----------------
+    mcams = [("1", "FrontYard"), ("2", "Carport"), ("3", "Patio")]
+
+    def m_ts(g: Gen) -> str:
+        # log_file mode: '[threadnr:threadname] [LEVEL] [TYPE] [%b %d %H:%M:%S] '
+        return f"Dec 03 {hms(g)}"
+
+    def mcam(g: Gen) -> str:
+        g.drawn = g.r.choice(mcams)
+        return g.drawn[0]
+
+    mo = {"T": m_ts}
+    def tname(prefix: str):
+        # mythreadname_set(): the thread kind, its number and the camera name
+        return lambda g: f"{prefix}{g.drawn[0]}:{g.drawn[1]}"
+
+    mc = {**mo, "i": mcam, "n": tname("ml")}
+    nc = {**mo, "i": mcam, "n": tname("nc")}
+
+    def m_line(thread: str, level: str, kind: str, text: str) -> str:
+        return "[" + thread + "] [" + level + "] [" + kind + "] [{T}] " + text
+
+    def stamp(g: Gen) -> str:
+        return f"202612{g.r.randint(1, 3):02d}{g.r.randint(0, 23):02d}{g.r.randint(0, 59):02d}{g.r.randint(0, 59):02d}"
+
+    def movie(g: Gen) -> str:
+        return f"/var/lib/motion/{g.drawn[0].zfill(2)}-{stamp(g)}.{g.r.choice(['mkv', 'mkv', 'mp4'])}"
+
+    def picture(g: Gen) -> str:
+        return f"/var/lib/motion/{g.drawn[0].zfill(2)}-{stamp(g)}-{g.r.randint(0, 14):02d}.jpg"
+
+    def m_err(g: Gen) -> str:
+        return g.r.choice(["Connection refused", "Connection timed out", "Invalid data found when processing input",
+                           "Server returned 401 Unauthorized (authorization failed)", "Immediate exit requested"])
+
+    motion = [
+        (4, m_line("0:motion", "NTC", "ALL", "motion_startup: Motion {v} Started"), {**mo, "v": pick(["4.6.0", "4.5.1"])}),
+        (4, m_line("0:motion", "NTC", "ALL", "conf_load: Processing thread 0 - config file {f}"),
+         {**mo, "f": pick(["/etc/motion/motion.conf", "/usr/local/etc/motion/motion.conf"])}),
+        (4, m_line("0:motion", "NTC", "ALL", "config_camera: Processing camera config file {f}"),
+         {**mo, "f": lambda g: f"/etc/motion/camera{g.r.randint(1, 3)}.conf"}),
+        (4, m_line("0:motion", "NTC", "ALL", "motion_start_thread: Camera ID: {i} is from {f}"),
+         {**mo, "i": mcam, "f": lambda g: f"/etc/motion/camera{g.drawn[0]}.conf"}),
+        (4, m_line("0:motion", "NTC", "STR", "webu_start_strm: Started camera {i} stream on port {p}"),
+         {**mo, "i": mcam, "p": lambda g: str(8080 + int(g.drawn[0]))}),
+        (4, m_line("{i}:{n}", "NTC", "ALL", "motion_init: Camera {c} started: motion detection {s}"),
+         {**mc, "c": lambda g: g.drawn[0], "s": pick(["Enabled", "Enabled", "Disabled"])}),
+        (24, m_line("{i}:{n}", "NTC", "ALL", "motion_detected: Motion detected - starting event {e}"),
+         {**mc, "e": lambda g: g.num(1, 900)}),
+        (22, m_line("{i}:{n}", "NTC", "ALL", "mlp_actions: End of event {e}"),
+         {**mc, "e": lambda g: g.num(1, 900)}),
+        (22, m_line("{i}:{n}", "NTC", "EVT", "event_newfile: File of type 8 saved to: {f}"),
+         {**mc, "f": movie}),
+        (18, m_line("{i}:{n}", "NTC", "EVT", "event_newfile: File of type 1 saved to: {f}"),
+         {**mc, "f": picture}),
+        (6, m_line("{i}:{n}", "NTC", "EVT", "event_new_video: Source FPS {f}"),
+         {**mc, "f": pick(["5", "10", "15", "25"])}),
+        (5, m_line("{i}:{n}", "NTC", "ENC", "ffmpeg_set_codec: Low fps. Encoding {a} frames into a {b} frames container."),
+         {**mc, "a": pick(["5", "6", "8"]), "b": pick(["10"])}),
+        (8, m_line("{i}:{n}", "WRN", "ALL", "motion_loop: Video signal lost - Adding grey image"),
+         mc),
+        (6, m_line("{i}:{n}", "NTC", "ALL", "motion_loop: Video signal re-acquired"), mc),
+        (6, m_line("{i}:{n}", "NTC", "NET", "netcam_rtsp_connect: Camera ({c}) connected"),
+         {**nc, "c": lambda g: g.drawn[1]}),
+        (6, m_line("{i}:{n}", "ERR", "NET", "netcam_rtsp_open_context: Unable to open camera({c}): {e}"),
+         {**nc, "c": lambda g: g.drawn[1], "e": m_err}),
+        (6, m_line("{i}:{n}", "NTC", "NET", "netcam_rtsp_handler: Reconnecting with camera...."),
+         nc),
+        (5, m_line("{i}:{n}", "NTC", "NET", "netcam_rtsp_read: {c}:No frame received within timeout"),
+         {**nc, "c": lambda g: g.drawn[1]}),
+        (4, m_line("0:motion", "ERR", "ALL", "motion_watchdog: Thread {i} - Watchdog timeout. Trying to do a graceful restart"),
+         {**mo, "i": mcam}),
+        (4, m_line("0:motion", "NTC", "ALL", "motion_cleanup: Motion terminating"), mo),
+    ]
+
+    # ---------------- MediaMTX ----------------
+    def mtx_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    paths = ["cam1", "cam2", "entrance", "warehouse/north"]
+
+    def peer(g: Gen) -> str:
+        return f"{lan_ip(g)}:{g.port()}"
+
+    def sess(g: Gen) -> str:
+        return g.hexs(8)
+
+    def tracks(g: Gen) -> str:
+        t = g.r.choice([["H264"], ["H264"], ["H265"], ["H264", "MPEG-4 Audio"], ["H264", "G711"], ["H265", "Opus"]])
+        g.drawn = (f"{len(t)} track{'s' if len(t) > 1 else ''}", ", ".join(t))
+        return g.drawn[0]
+
+    mt = {"T": mtx_ts}
+    mtx = [
+        (3, "{T} INF MediaMTX {v}", {**mt, "v": pick(["v1.9.3", "v1.9.3", "v1.8.5"])}),
+        (3, "{T} INF configuration loaded from {f}", {**mt, "f": pick(["/mediamtx.yml", "/etc/mediamtx/mediamtx.yml"])}),
+        (3, "{T} INF [RTSP] listener opened on :8554 (TCP), :8000 (UDP/RTP), :8001 (UDP/RTCP)", mt),
+        (3, "{T} INF [RTMP] listener opened on :1935", mt),
+        (3, "{T} INF [HLS] listener opened on :8888", mt),
+        (3, "{T} INF [WebRTC] listener opened on :8889 (HTTP), :8189 (ICE/UDP)", mt),
+        (20, "{T} INF [RTSP] [conn {a}] opened", {**mt, "a": peer}),
+        (18, "{T} INF [RTSP] [conn {a}] closed: {r}",
+         {**mt, "a": peer, "r": pick(["EOF", "EOF", "read tcp 172.17.0.3:8554->192.168.1.20:51234: i/o timeout",
+                                       "terminated"])}),
+        (18, "{T} INF [RTSP] [session {s}] created by {a}", {**mt, "s": sess, "a": peer}),
+        (16, "{T} INF [RTSP] [session {s}] destroyed: {r}",
+         {**mt, "s": sess, "r": lambda g: g.r.choice([f"torn down by {peer(g)}", "session timed out", "EOF", "terminated"])}),
+        (8, "{T} INF [RTSP] [session {s}] is publishing to path '{p}', {n} ({t})", {**mt, "s": sess, "p": pick(paths), "n": tracks, "t": then(1)}),
+        (16, "{T} INF [RTSP] [session {s}] is reading from path '{p}', with {x}, {n} ({t})",
+         {**mt, "s": sess, "p": pick(paths), "x": pick(["UDP", "TCP", "TCP", "multicast"]), "n": tracks, "t": then(1)}),
+        (6, "{T} INF [RTSP] [conn {a}] closed: no stream is available on path '{p}'", {**mt, "a": peer, "p": pick(paths)}),
+        (5, "{T} ERR [RTSP] [conn {a}] closed: authentication failed: {r}",
+         {**mt, "a": peer, "r": pick(["wrong username or password", "invalid credentials"])}),
+        (6, "{T} WAR [RTSP] [session {s}] {n} RTP packets lost", {**mt, "s": sess, "n": lambda g: g.num(2, 400)}),
+        (6, "{T} INF [path {p}] [RTSP source] started", {**mt, "p": pick(paths)}),
+        (6, "{T} INF [path {p}] [RTSP source] ready: {n} ({t})", {**mt, "p": pick(paths), "n": tracks, "t": then(1)}),
+        (8, "{T} ERR [path {p}] [RTSP source] {e}",
+         {**mt, "p": pick(paths), "e": lambda g: g.r.choice([f"dial tcp {cam_ip(g)}:554: i/o timeout", "EOF",
+                                                              "bad status code: 401 (Unauthorized)",
+                                                              f"read udp 0.0.0.0:{g.port()}: i/o timeout"])}),
+        (5, "{T} WAR [path {p}] [RTSP source] {n} RTP packets lost", {**mt, "p": pick(paths), "n": lambda g: g.num(2, 400)}),
+        (4, "{T} INF [path {p}] runOnReady command started", {**mt, "p": pick(paths)}),
+        (4, "{T} INF [path {p}] runOnReady command exited with code {c}", {**mt, "p": pick(paths), "c": pick(["0", "1", "255"])}),
+        (6, "{T} INF [RTMP] [conn {a}] opened", {**mt, "a": peer}),
+        (5, "{T} INF [RTMP] [conn {a}] is publishing to path '{p}', {n} ({t})", {**mt, "a": peer, "p": pick(paths), "n": tracks, "t": then(1)}),
+        (5, "{T} INF [RTMP] [conn {a}] is reading from path '{p}', {n} ({t})", {**mt, "a": peer, "p": pick(paths), "n": tracks, "t": then(1)}),
+        (6, "{T} INF [RTMP] [conn {a}] closed: {r}", {**mt, "a": peer, "r": pick(["EOF", "terminated", "i/o timeout"])}),
+        (6, "{T} INF [HLS] [muxer {p}] created (requested by {a})", {**mt, "p": pick(paths), "a": lan_ip}),
+        (6, "{T} INF [HLS] [muxer {p}] is converting into HLS, {n} ({t})", {**mt, "p": pick(paths), "n": tracks, "t": then(1)}),
+        (6, "{T} INF [HLS] [muxer {p}] destroyed: not used anymore", {**mt, "p": pick(paths)}),
+        (8, "{T} INF [WebRTC] [session {s}] created by {a}", {**mt, "s": sess, "a": peer}),
+        (7, "{T} INF [WebRTC] [session {s}] peer connection established, local candidate: {l}, remote candidate: {r}",
+         {**mt, "s": sess, "l": lambda g: f"host/udp/{g.r.choice(['172.17.0.3', '192.168.1.5'])}/8189", "r": lambda g: f"{g.r.choice(['prflx', 'srflx', 'host'])}/udp/{lan_ip(g)}/{g.port()}"}),
+        (7, "{T} INF [WebRTC] [session {s}] is reading from path '{p}', {n} ({t})", {**mt, "s": sess, "p": pick(paths), "n": tracks, "t": then(1)}),
+        (7, "{T} INF [WebRTC] [session {s}] closed: {r}", {**mt, "s": sess, "r": pick(["terminated", "deadline exceeded while waiting connection"])}),
+    ]
+
+    # ---------------- Scrypted ----------------
+    devices = ["Front Door", "Driveway Cam", "Back Porch", "Doorbell"]
+    sd = {"d": pick(devices)}
+    scrypted = [
+        (3, "#######################################################", {}),
+        (3, "Scrypted Volume           : {v}", {"v": pick(["/server/volume", "/root/.scrypted/volume"])}),
+        (3, "Scrypted Server (Local)   : https://localhost:{p}/", {"p": pick(["10443"])}),
+        (5, "Scrypted Server (Remote)  : https://{ip}:{p}/", {"ip": lan_ip, "p": pick(["10443"])}),
+        (3, "Version:       : {v}", {"v": pick(["0.123.30", "0.123.30", "0.120.0"])}),
+        (6, "[Rebroadcast Plugin]: [{d}] prebuffer session starting in 10 seconds", sd),
+        (8, "[Rebroadcast Plugin]: [{d}] {s} prebuffer session started", {**sd, "s": pick(["Main Stream", "Sub Stream", "main", "sub"])}),
+        (5, "[Rebroadcast Plugin]: [{d}] prebuffer session released", sd),
+    ]
+
+    return frigate + go2rtc_frigate + go2rtc + zoneminder + motion + mtx + scrypted
+
+
+def datatransfer_events() -> list[tuple[float, str, dict]]:
+    """Scientific data management and bulk transfer software as the operators of a physics data grid site
+    log it: Rucio (the daemons conveyor-submitter, conveyor-poller, conveyor-finisher, judge-evaluator,
+    judge-repairer, reaper, transmogrifier and undertaker through Python logging with their
+    'daemon[thread/threads]: ' prefix, the REST server's request lines in Apache's log), FTS3 (fts_server's
+    fts3server.log, the fts_url_copy transfer logs, the REST frontend's fts3rest.log), XRootD (xrootd and cmsd
+    server logs: logins, disconnects, opens, redirects, ofs and xrd messages, HTTP TPC), dCache (pool, door
+    and PoolManager cells in the '(cell) [ndc]' layout: transfers, movers, flush and restore to tape, pool
+    selection, pools full; the WebDAV door's access log; billing records), EOS (MGM and FST logs in their
+    'time= func= level= logid= unit=' format), iRODS (the server's JSON log: agents, API requests, the rule
+    engine, resource operations) and Globus Connect Server's GridFTP server (gridftp.log and its transfer
+    log). Written blind for the twenty-ninth issue-15 pass: before reading the engine or any failure
+    analysis; 143 event types."""
+
+    import base64
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    rses = ["DESY-HH_DATADISK", "CERN-PROD_DATADISK", "BNL-OSG2_DATATAPE", "LOCAL-T2_SCRATCHDISK"]
+    activities = ["Production Input", "Data Consolidation", "User Subscriptions", "T0 Export"]
+    accounts = ["root", "ddmadmin", "jdoe", "panda"]
+    fts_hosts = ["https://fts3-01.gridsite.org:8446", "https://fts3-02.gridsite.org:8446"]
+    scopes = ["data23_13p6TeV", "mc23_13p6TeV", "user.jdoe"]
+
+    def scope(g: Gen) -> str:
+        return g.r.choice(scopes)
+
+    def lfn(g: Gen, sc: str) -> str:
+        # file names as the scope's producers write them
+        if sc.startswith("user."):
+            return f"{sc}.{g.num(30000000, 39999999)}.EXT0._{g.num(1, 999):0>6}.output.root"
+        kind = g.r.choice(["AOD", "DAOD_PHYS", "log"] + (["RAW", "RAW"] if sc.startswith("data") else ["HITS", "EVNT"]))
+        if kind == "RAW":
+            return f"data23_13p6TeV.00{g.num(450000, 460000)}.physics_Main.daq.RAW._lb{g.num(1, 2400):0>4}._SFO-{g.num(11, 20)}._0001.data"
+        if kind == "log":
+            return f"log.{g.num(30000000, 39999999)}._{g.num(1, 9999):0>6}.job.log.tgz.1"
+        return f"{kind}.{g.num(30000000, 39999999)}._{g.num(1, 9999):0>6}.pool.root.1"
+
+    def did(g: Gen) -> str:
+        sc = scope(g)
+        return f"{sc}:{lfn(g, sc)}"
+
+    def dsdid(g: Gen) -> str:
+        sc = scope(g)
+        if sc.startswith("mc"):
+            return (f"{sc}:{sc}.{g.num(500000, 899999)}.{g.r.choice(['PhPy8EG_A14_ttbar_hdamp258p75_nonallhad', 'Sh_2214_Zee_maxHTpTV2_BFilter'])}"
+                    f".deriv.DAOD_PHYS.e{g.num(8000, 8600)}_s{g.num(4000, 4200)}_r{g.num(14000, 15999)}_p{g.num(5800, 6100)}")
+        if sc.startswith("data"):
+            return f"{sc}:{sc}.00{g.num(450000, 460000)}.physics_Main.merge.AOD.f{g.num(1300, 1400)}_m{g.num(2100, 2200)}"
+        return f"{sc}:{sc}.{g.num(30000000, 39999999)}.ntuple_v{g.num(1, 9)}_EXT0"
+
+    def rid(g: Gen) -> str:
+        return g.hexs(32)
+
+    def size(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(1000, 999999), g.r.randint(10**6, 10**9), g.r.randint(10**9, 12 * 10**9)]))
+
+    def adler(g: Gen) -> str:
+        return g.hexs(8)
+
+    def secs(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(0, 2):.3f}", f"{g.r.uniform(2, 60):.3f}", f"{g.r.uniform(60, 900):.3f}"])
+
+    def few(g: Gen) -> str:
+        return str(g.r.choice([0, 1, 2, 3, g.r.randint(5, 50), g.r.randint(50, 2000)]))
+
+    site_hosts = {"DESY-HH_DATADISK": "dcache-door.desy-hh.example.org", "CERN-PROD_DATADISK": "eosatlas.cern.example.org",
+                  "BNL-OSG2_DATATAPE": "dcdoor.bnl.example.org", "LOCAL-T2_SCRATCHDISK": "xrootd.t2.example.org"}
+
+    def rpath(g: Gen, sc: str = "", name: str = "") -> str:
+        # Rucio's deterministic path: scope with dots as slashes, two hash levels, the name
+        sc = sc or scope(g)
+        h = g.hexs(4)
+        return f"{sc.replace('.', '/')}/{h[:2]}/{h[2:]}/{name or lfn(g, sc)}"
+
+    endpoints = {"eos": [("davs", "443", "/eos/atlas/"), ("root", "1094", "//eos/atlas/")],
+                 "dcache": [("davs", "2880", "/pnfs/example.org/data/atlas/"), ("root", "1094", "//pnfs/example.org/data/atlas/"),
+                            ("gsiftp", "2811", "/pnfs/example.org/data/atlas/")],
+                 "xrootd": [("root", "1094", "//atlas/"), ("davs", "1094", "/atlas/")]}
+
+    def pfn(g: Gen, rse: str | None = None, path: str = "") -> str:
+        rse = rse or g.r.choice(rses)
+        host = site_hosts[rse]
+        area = rse.split("_")[1].lower()
+        kind = "eos" if "eos" in host else "xrootd" if "xrootd" in host else "dcache"
+        proto, port, base = g.r.choice(endpoints[kind])
+        return f"{proto}://{host}:{port}{base}atlas{area}/rucio/{path or rpath(g)}"
+
+    def src_dst(g: Gen):
+        a, b = g.r.sample(rses, 2)
+        path = rpath(g)
+        return pfn(g, a, path), pfn(g, b, path), a, b
+
+    def replica(g: Gen):
+        # one replica: its DID, its PFN on an RSE, the RSE
+        sc = scope(g)
+        name = lfn(g, sc)
+        rse = g.r.choice(rses)
+        return f"{sc}:{name}", pfn(g, rse, rpath(g, sc, name)), rse
+
+    # ---------------- Rucio daemons: '%(asctime)s\t%(name)s\t%(process)d\t%(levelname)s\t%(message)s' ----------------
+    def rpid(g: Gen) -> str:
+        return g.num(40, 9000)
+
+    def thr(n: int):
+        def f(g: Gen) -> str:
+            return f"{g.r.randint(0, n - 1)}/{n}"
+        return f
+
+    def rucio(daemon: str, level: str, text: str) -> str:
+        return "{T}\troot\t{P}\t" + level + "\t" + daemon + "[{TH}]: " + text
+
+    rc = {"T": java_ts, "P": rpid}
+    sub = {**rc, "TH": thr(4)}
+    pol = {**rc, "TH": thr(2)}
+    fin = {**rc, "TH": thr(2)}
+    jud = {**rc, "TH": thr(6)}
+    rep = {**rc, "TH": thr(4)}
+    one = {**rc, "TH": thr(1)}
+    states = ["SUBMITTED", "QUEUED"]
+    rse_ = pick(rses)
+    # (errno, recoverable, the reason FTS reports)
+    fts_errors = [
+        ("5", False, "TRANSFER [5] DESTINATION CHECKSUM MISMATCH User defined checksum and destination checksum do not match {a} != {b}"),
+        ("2", False, "SOURCE [2] Result HTTP 404 : File not found  after 1 attempts"),
+        ("110", True, "TRANSFER [110] TRANSFER Operation timed out"),
+        ("17", False, "DESTINATION [17] Destination file exists and overwrite is not enabled"),
+        ("70", True, "TRANSFER [70] TRANSFER  globus_xio: Unable to connect to {h}:2811 globus_xio: System error in connect: Connection refused"),
+        ("13", False, "SOURCE [13] Result HTTP 403 : Permission refused  after 1 attempts"),
+        ("28", True, "TRANSFER [28] DESTINATION OVERWRITE Result Neon error: No space left on device"),
+    ]
+
+    def fts_reason(g: Gen, text: str) -> str:
+        return text.replace("{a}", adler(g)).replace("{b}", adler(g)).replace("{h}", g.r.choice(list(site_hosts.values())))
+
+    def fts_error(g: Gen) -> str:
+        return fts_reason(g, g.r.choice(fts_errors)[2])
+
+    def fts_coded(recoverable: bool):
+        def f(g: Gen) -> str:
+            code, _, text = g.r.choice([e for e in fts_errors if e[1] == recoverable])
+            g.drawn = (code, fts_reason(g, text))
+            return code
+        return f
+
+    rucio_events = [
+        (20, rucio("conveyor-submitter", "INFO", "Got {n} transfers for {a} in {s} seconds"), {**sub, "n": few, "a": pick(activities), "s": secs}),
+        (30, rucio("conveyor-submitter", "INFO", "COPYING REQUEST {r} DID {d} USING {h} with state({st}) with eid({e})"),
+         {**sub, "r": rid, "d": did, "h": pick(fts_hosts), "st": pick(states), "e": lambda g: g.uuid()}),
+        (14, rucio("conveyor-submitter", "INFO", "Submitted {n} transfers to {h} in {s} seconds (eid: {e})"),
+         {**sub, "n": few, "h": pick(fts_hosts), "s": secs, "e": lambda g: g.uuid()}),
+        (6, rucio("conveyor-submitter", "ERROR", "Failed to submit a job with error {e}: Could not retrieve transfer information: {m}"),
+         {**sub, "e": pick(["Timeout", "ServerError"]), "m": pick(["Connection refused", "HTTPSConnectionPool(host='fts3-01.gridsite.org', port=8446): Read timed out. (read timeout=120)"])}),
+        (8, rucio("conveyor-submitter", "WARNING", "Request {r} DID {d} has no source replica on any RSE, marking it NO_SOURCES"),
+         {**sub, "r": rid, "d": did}),
+        (8, rucio("conveyor-submitter", "INFO", "Only {n} out of {m} requests can be submitted to {rse} due to throttler limits"),
+         {**sub, "n": draw(lambda g: (lambda k: (str(k), str(k + g.r.randint(1, 900))))(g.r.randint(0, 400))), "m": then(1), "rse": rse_}),
+        (22, rucio("conveyor-poller", "INFO", "Polling {n} transfers against {h} with bulk {b}"),
+         {**pol, "n": few, "h": pick(fts_hosts), "b": pick(["200", "1000"])}),
+        (20, rucio("conveyor-poller", "INFO", "Updating {n} transfers state for {h} took {s} seconds"),
+         {**pol, "n": few, "h": pick(fts_hosts), "s": secs}),
+        (6, rucio("conveyor-poller", "WARNING", "Transfer {e} on {h} not found, it will be resubmitted"),
+         {**pol, "e": lambda g: g.uuid(), "h": pick(fts_hosts)}),
+        (5, rucio("conveyor-poller", "ERROR", "Failed to query {h}: {m}"),
+         {**pol, "h": pick(fts_hosts), "m": pick(["Connection reset by peer", "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed", "HTTP 503 Service Unavailable"])}),
+        (14, rucio("conveyor-finisher", "INFO", "Got {n} requests for activity {a} in {s} seconds"), {**fin, "n": few, "a": pick(activities), "s": secs}),
+        (40, rucio("conveyor-finisher", "INFO", "REQUEST {r} DID {d} AT {rse} FROM {e} STATE DONE"),
+         {**fin, "r": rid, "d": did, "rse": rse_, "e": lambda g: g.uuid()}),
+        (18, rucio("conveyor-finisher", "WARNING", "REQUEST {r} DID {d} AT {rse} FROM {e} STATE FAILED: {m}"),
+         {**fin, "r": rid, "d": did, "rse": rse_, "e": lambda g: g.uuid(), "m": fts_error}),
+        (10, rucio("conveyor-finisher", "INFO", "Finish to update {n} finished requests for activity {a} in {s} seconds"),
+         {**fin, "n": few, "a": pick(activities), "s": secs}),
+        (6, rucio("conveyor-finisher", "WARNING", "Request {r} DID {d} failed {n} times, giving up"),
+         {**fin, "r": rid, "d": did, "n": pick(["3", "5"])}),
+        (7, rucio("conveyor-finisher", "INFO", "Declaring {n} replicas on {rse} as suspicious: checksum mismatch"), {**fin, "n": few, "rse": rse_}),
+        (18, rucio("judge-evaluator", "DEBUG", "index query time {s} fetch size is {n} (num_workers={w})"),
+         {**jud, "s": lambda g: g.flt(6, 2), "n": few, "w": pick(["6"])}),
+        (35, rucio("judge-evaluator", "INFO", "evaluation of {d} took {s}"), {**jud, "d": dsdid, "s": lambda g: g.flt(6, 30)}),
+        (25, rucio("judge-evaluator", "INFO", "Rule {r} [{a}/{b}/{c}] for {d} state={st}"),
+         {**jud, "r": rid, "a": few, "b": few, "c": lambda g: g.r.choice(["0", "0", "1", "3"]), "d": dsdid,
+          "st": pick(["OK", "REPLICATING", "STUCK"])}),
+        (6, rucio("judge-evaluator", "WARNING", "Deadlock detected when evaluating {d}, retrying later"), {**jud, "d": dsdid}),
+        (12, rucio("judge-repairer", "DEBUG", "Repairing rule {r}"), {**rep, "r": rid}),
+        (12, rucio("judge-repairer", "INFO", "repairing of {r} took {s}"), {**rep, "r": rid, "s": lambda g: g.flt(6, 40)}),
+        (7, rucio("judge-repairer", "WARNING", "Rule {r} is STUCK: {e}"),
+         {**rep, "r": rid, "e": pick(["RSE excluded; not available for writing.", "There is insufficient quota on any of the target RSE's to fullfill the operation.",
+                                     "There are too many source replicas which are unavailable."])}),
+        (5, rucio("judge-repairer", "ERROR", "Rule {r} could not be repaired: {e}"),
+         {**rep, "r": rid, "e": pick(["RSEWriteBlocked: RSE excluded; not available for writing.", "InsufficientTargetRSEs: No RSEs match the expression"])}),
+        (30, rucio("reaper", "INFO", "Deletion SUCCESS of {d} as {p} on {rse} in {s} seconds"),
+         {**rep, "d": draw(replica), "p": then(1), "rse": then(2), "s": lambda g: g.flt(2, 5)}),
+        (8, rucio("reaper", "WARNING", "Deletion NOTFOUND of {d} as {p} on {rse} in {s} seconds"),
+         {**rep, "d": draw(replica), "p": then(1), "rse": then(2), "s": lambda g: g.flt(2, 5)}),
+        (6, rucio("reaper", "WARNING", "Deletion UNAVAILABLE of {d} as {p} on {rse}: {e}"),
+         {**rep, "d": draw(replica), "p": then(1), "rse": then(2), "e": pick(["Connection timed out", "SSL handshake failed", "Server returned HTTP 503"])}),
+        (12, rucio("reaper", "INFO", "{n} replicas to delete on {rse} to free {b} bytes"), {**rep, "n": few, "rse": rse_, "b": size}),
+        (8, rucio("reaper", "DEBUG", "Nothing to delete on {rse}, free space {b} bytes above target"), {**rep, "rse": rse_, "b": size}),
+        (8, rucio("transmogrifier", "INFO", "Will evaluate subscription {s} for DID {d}"),
+         {**one, "s": rid, "d": dsdid}),
+        (6, rucio("transmogrifier", "INFO", "Rule {r} created for DID {d} on {rse} by subscription {s}"),
+         {**one, "r": rid, "d": dsdid, "rse": rse_, "s": pick(["T0 export RAW", "DAOD replication to T2", "tape archival"])}),
+        (5, rucio("transmogrifier", "INFO", "It took {s} seconds to process {n} DIDs"), {**one, "s": secs, "n": few}),
+        (6, rucio("undertaker", "INFO", "Receive {n} dids to delete"), {**one, "n": few}),
+        (5, rucio("undertaker", "INFO", "Delete {n} dids ({m} rules)"), {**one, "n": few, "m": few}),
+        (5, rucio("undertaker", "WARNING", "Lifetime expired for {d} but rules are still locked, skipping"), {**one, "d": dsdid}),
+    ]
+
+    # Rucio REST server: Apache combined log with the request duration in microseconds
+    rest_calls = [("GET", "/replicas/{sc}/{n}"), ("POST", "/replicas/list"), ("GET", "/rules/{r}"), ("POST", "/rules/"),
+                  ("GET", "/dids/{sc}/{n}/meta"), ("GET", "/auth/x509"), ("GET", "/accounts/{a}/limits")]
+
+    def rest_req(g: Gen) -> str:
+        m, p = g.r.choice(rest_calls)
+        sc = scope(g)
+        p = p.replace("{sc}", sc).replace("{n}", lfn(g, sc)).replace("{r}", rid(g)).replace("{a}", g.r.choice(accounts))
+        g.drawn = (m, p)
+        return m
+
+    rest = {"ip": lambda g: g.ip(), "t": lambda g: g.clf_time()[1:-1], "m": rest_req, "p": then(1), "b": lambda g: g.num(0, 90000),
+            "ua": pick(["rucio-clients/32.8.0", "rucio-clients/34.2.1", "python-requests/2.31.0"]), "d": lambda g: g.num(900, 4000000)}
+    rest_events = [
+        (40, '{ip} - - [{t}] "{m} {p} HTTP/1.1" 200 {b} "-" "{ua}" {d}', rest),
+        (8, '{ip} - - [{t}] "{m} {p} HTTP/1.1" 404 {b} "-" "{ua}" {d}', rest),
+        (6, '{ip} - - [{t}] "GET {p} HTTP/1.1" 401 {b} "-" "{ua}" {d}', {**rest, "p": pick(["/auth/x509", "/auth/validate", "/auth/userpass"]), "b": pick(["0", "114"])}),
+        (6, '{ip} - - [{t}] "POST /rules/ HTTP/1.1" 201 {b} "-" "{ua}" {d}', {**rest, "b": pick(["36"])}),
+    ]
+
+    # ---------------- FTS3: fts3server.log and the fts_url_copy transfer logs ----------------
+    def fts_ts(g: Gen) -> str:
+        return f"Thu, 03 Dec 2026 {hms(g)} +0000"
+
+    ft = {"T": fts_ts}
+    def job(g: Gen) -> str:
+        return g.uuid()
+
+    def fid(g: Gen) -> str:
+        return g.num(100000000, 999999999)
+
+    def pair(g: Gen) -> str:
+        a, b = g.r.sample(list(site_hosts.values()), 2)
+        return f"{g.r.choice(['davs', 'root'])}://{a} -> {g.r.choice(['davs', 'root'])}://{b}"
+
+    sd = {"s": draw(src_dst), "d": then(1)}
+    fts_events = [
+        (30, "INFO    {T}; Transfer start: job_id={j} file_id={f} pid={p} {s} => {d}", {**ft, "j": job, "f": fid, "p": lambda g: g.num(1000, 99999), **sd}),
+        (30, "INFO    {T}; Transfer finished: job_id={j} file_id={f} state=FINISHED", {**ft, "j": job, "f": fid}),
+        (14, "INFO    {T}; Transfer finished: job_id={j} file_id={f} state=FAILED reason={e}", {**ft, "j": job, "f": fid, "e": fts_error}),
+        (12, "INFO    {T}; Optimizer: Active for {pr} set to {n}, running {r} ({why})",
+         {**ft, "pr": pair, "n": lambda g: g.num(2, 120), "r": lambda g: g.num(0, 120),
+          "why": pick(["Good link efficiency, throughput deterioration", "Queue emptying. Hold on.", "Range fixed", "Bad link efficiency"])}),
+        (8, "INFO    {T}; Processing {n} job files", {**ft, "n": few}),
+        (6, "WARNING {T}; Killing pid:{p}, jobid:{j}, fileid:{f} because it was stalled", {**ft, "p": lambda g: g.num(1000, 99999), "j": job, "f": fid}),
+        (5, "ERR     {T}; Failed to spawn fts_url_copy for job {j}: {e}", {**ft, "j": job, "e": pick(["Resource temporarily unavailable", "Too many open files"])}),
+        (6, "INFO    {T}; Hostname: {h} Last heartbeat: {ts}", {**ft, "h": pick(["fts3-01.gridsite.org", "fts3-02.gridsite.org"]), "ts": lambda g: f"2026-12-03 {hms(g)}"}),
+        (5, "WARNING {T}; Message queue full, dropping message for {f}", {**ft, "f": fid}),
+        # fts_url_copy
+        (8, "INFO    {T}; Source url: {u}", {**ft, "u": lambda g: pfn(g)}),
+        (8, "INFO    {T}; Dest url: {u}", {**ft, "u": lambda g: pfn(g)}),
+        (6, "INFO    {T}; Job id: {j}", {**ft, "j": job}),
+        (6, "INFO    {T}; File id: {f}", {**ft, "f": fid}),
+        (6, "INFO    {T}; Checksum: adler32:{c}", {**ft, "c": adler}),
+        (5, "INFO    {T}; Overwrite enabled: {b}", {**ft, "b": pick(["0", "1"])}),
+        (5, "INFO    {T}; Timeout set to: {n}", {**ft, "n": pick(["1200", "3600", "4000"])}),
+        (5, "INFO    {T}; Number of streams set to: {n}", {**ft, "n": pick(["0", "1", "4"])}),
+        (6, "INFO    {T}; Source file size: {n}", {**ft, "n": size}),
+        (6, "INFO    {T}; Source checksum: {c}", {**ft, "c": lambda g: f"ADLER32:{adler(g)}"}),
+        (6, "INFO    {T}; Destination checksum: {c}", {**ft, "c": lambda g: f"ADLER32:{adler(g)}"}),
+        (12, "INFO    {T}; Transfer finished successfully", ft),
+        (10, "INFO    {T}; bytes: {b}, avg KB/sec:{k}, streams:{n}, checksum:ADLER32:{c}, filesize:{fs}",
+         {**ft, "b": size, "k": lambda g: g.num(100, 400000), "n": pick(["1", "4"]), "c": adler, "fs": size}),
+        (8, "ERR     {T}; Recoverable error: [{c}] {e}", {**ft, "c": fts_coded(True), "e": then(1)}),
+        (6, "ERR     {T}; Non recoverable error: [{c}] {e}", {**ft, "c": fts_coded(False), "e": then(1)}),
+        (6, "INFO    {T}; Checksum mismatch: source {a} != destination {b}", {**ft, "a": adler, "b": adler}),
+        (5, "INFO    {T}; Destination file removed", ft),
+    ]
+
+    # FTS3 REST frontend (fts3rest.log)
+    dns = ["/DC=ch/DC=cern/OU=Organic Units/OU=Users/CN=ddmadmin/CN=531497/CN=Robot: ATLAS Data Management",
+           "/DC=org/DC=terena/DC=tcs/C=DE/O=Example Grid/CN=Jane Doe jdoe@example.org"]
+    fr = {"T": java_ts, "D": pick(dns)}
+    fts_rest = [
+        (12, "{T} INFO    [fts3rest.controllers.jobs] Job {j} submitted by {D} with {n} files", {**fr, "j": job, "n": lambda g: str(g.r.choice([1, 1, 2, 5, g.r.randint(6, 200)]))}),
+        (6, "{T} INFO    [fts3rest.controllers.jobs] Job {j} cancelled by {D}", {**fr, "j": job}),
+        (5, "{T} WARNING [fts3rest.lib.middleware.error_as_json] Request rejected with 403: {D} not allowed to submit", fr),
+        (5, "{T} INFO    [fts3rest.controllers.delegation] Delegated proxy for {D} valid until {u}", {**fr, "u": lambda g: f"2026-12-0{g.r.randint(5, 9)}T{hms(g)}"}),
+        (5, "{T} ERROR   [fts3rest.lib.middleware.error_as_json] 400 Bad Request: {e}",
+         {**fr, "e": pick(["Invalid value within the request: No transfers or namespace operation specified", "Source and destination are the same",
+                            "Could not find the requested resource"])}),
+    ]
+
+    # ---------------- XRootD and cmsd ----------------
+    def xts(g: Gen) -> str:
+        return f"261203 {hms(g)}"
+
+    def xclient(g: Gen):
+        user = g.r.choice(["atlprd", "cmsprd", "jdoe", "ddmadmin"])
+        host = g.r.choice(["wn0412.t2.example.org", "fts3-01.gridsite.org", "lxplus823.example.org", "10.3.4.88"])
+        return f"{user}.{g.num(1000, 99999)}:{g.num(20, 900)}@{host}", user
+
+    def xid(g: Gen) -> str:
+        return xclient(g)[0]
+
+    def xpath(g: Gen) -> str:
+        return f"/atlas/atlas{g.r.choice(['datadisk', 'scratchdisk'])}/rucio/{rpath(g)}"
+
+    xr = {"T": xts, "TID": lambda g: g.num(100, 9000), "U": xid}
+    xrootd = [
+        (35, "{T} {TID} XrootdXeq: {U} pub {ip} login as {a}", {**xr, "U": draw(xclient), "ip": pick(["IPv4", "IP46", "IPv6"]), "a": then(1)}),
+        (35, "{T} {TID} XrootdXeq: {U} disc {d}", {**xr, "d": lambda g: f"{g.r.randint(0, 2)}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"}),
+        (12, "{T} {TID} ofs_open: {U} Unable to open {p}; no such file or directory", {**xr, "p": xpath}),
+        (6, "{T} {TID} ofs_open: {U} Unable to create {p}; file exists", {**xr, "p": xpath}),
+        (5, "{T} {TID} ofs_open: {U} Unable to open {p}; permission denied", {**xr, "p": xpath}),
+        (6, "{T} {TID} ofs_close: {U} Unable to close {p}; no space left on device", {**xr, "p": xpath}),
+        (12, "{T} {TID} {U} XrootdProtocol: redirecting to {h}:1094 for {p}", {**xr, "h": pick(["xrd-ds01.t2.example.org", "xrd-ds02.t2.example.org", "xrd-ds03.t2.example.org"]), "p": xpath}),
+        (8, "{T} {TID} XrdInet: Accepted connection on port 1094 from {c}", {**xr, "c": lambda g: f"{g.num(1, 400)}@{g.ip()}"}),
+        (5, "{T} {TID} XrdLink: Unable to send to {U}; broken pipe", xr),
+        (6, "{T} {TID} {U} XrdCks: adler32 checksum for {p} is {c}", {**xr, "p": xpath, "c": adler}),
+        (10, "{T} {TID} TPC_PullRequest: event=TRANSFER_SUCCESS, local={p}, remote={r}, user={u}, bytes_transferred={b}, streams={s}, duration={d}",
+         {**xr, "p": xpath, "r": lambda g: re.sub(r"^\w+://([^:/]+):\d+/+", r"https://\1:443/", pfn(g)), "u": pick(["atlprd", "ddmadmin"]), "b": size, "s": pick(["1", "2", "4"]), "d": lambda g: g.num(1, 900)}),
+        (6, "{T} {TID} TPC_PullRequest: event=TRANSFER_FAIL, local={p}, remote={r}, user={u}, message={m}",
+         {**xr, "p": xpath, "r": lambda g: re.sub(r"^\w+://([^:/]+):\d+/+", r"https://\1:443/", pfn(g)), "u": pick(["atlprd", "ddmadmin"]),
+          "m": pick(["Remote side failed with status code 404", "Failure during transfer: Timeout was reached", "Remote side failed with status code 403"])}),
+        (6, "{T} {TID} XrdOfs: {U} Third-party copy of {p} from {h} denied: tpc not authorized", {**xr, "p": xpath, "h": pick(list(site_hosts.values()))}),
+        # cmsd
+        (8, "{T} {TID} Protocol: Primary server.{n}:{f}@{h}:1094 logged in.", {**xr, "n": lambda g: g.num(1000, 99999), "f": lambda g: g.num(10, 40), "h": pick(["xrd-ds01.t2.example.org", "xrd-ds02.t2.example.org", "xrd-ds03.t2.example.org"])}),
+        (6, "{T} {TID} Protocol: server.{n}:{f}@{h}:1094 logged out.", {**xr, "n": lambda g: g.num(1000, 99999), "f": lambda g: g.num(10, 40), "h": pick(["xrd-ds01.t2.example.org", "xrd-ds02.t2.example.org", "xrd-ds03.t2.example.org"])}),
+        (6, "{T} {TID} cms_Finder: Waiting for cms path {p}", {**xr, "p": pick(["/var/spool/xrootd/.olb/olbd.admin"])}),
+        (8, "{T} {TID} Select: No servers have the file {p}", {**xr, "p": xpath}),
+        (6, "{T} {TID} Manager: Server {h}:1094 space {n}MB below minimum, suspending selection", {**xr, "h": pick(["xrd-ds01.t2.example.org", "xrd-ds02.t2.example.org", "xrd-ds03.t2.example.org"]), "n": lambda g: g.num(0, 9000)}),
+    ]
+
+    # ---------------- dCache: '%d{dd MMM yyyy HH:mm:ss} (%X{cells.cell}) [%X{org.dcache.ndc}] %m' ----------------
+    def dts(g: Gen) -> str:
+        return f"03 Dec 2026 {hms(g)}"
+
+    pools = ["dc-pool-r01_1", "dc-pool-r02_1", "dc-tape-01_2"]
+
+    def pnfsid(g: Gen) -> str:
+        return "0000" + g.hexs(32).upper()
+
+    doors = [("WebDAV-dcache-door01", "webdavDomain"), ("GFTP-dcache-door02", "gridftpDomain"), ("Xrootd-dcache-door01", "xrootdDomain")]
+
+    def session(g: Gen) -> str:
+        # the door's session counter, base64 encoded
+        return "AA" + "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") for _ in range(9))
+
+    def door(g: Gen) -> str:
+        cell, domain = g.r.choice(doors)
+        return f"door:{cell}@{domain}:{session(g)}"
+
+    def door_cell(g: Gen):
+        cell, domain = g.r.choice(doors[:2])
+        return cell, f"door:{cell}@{domain}:{session(g)}"
+
+    def pnfs_path(g: Gen) -> str:
+        return f"/pnfs/example.org/data/atlas/atlasdatadisk/rucio/{rpath(g)}"
+
+    dc = {"T": dts, "PO": pick(pools), "DR": door, "ID": pnfsid}
+    sclass = pick(["atlas:atlasdatadisk@osm", "atlas:atlasdatatape@osm", "atlas:atlasscratchdisk@osm"])
+    dcache = [
+        (20, "{T} ({PO}) [{DR} PoolDeliverFile {ID}] Transfer finished: {b} bytes in {s} seconds", {**dc, "b": size, "s": lambda g: g.num(0, 900)}),
+        (10, "{T} ({PO}) [{DR} PoolAcceptFile {ID}] Transfer failed in post-processing: Checksum mismatch (expected=[1:{a}], actual=[1:{b}])",
+         {**dc, "a": adler, "b": adler}),
+        (8, "{T} ({PO}) [{DR} PoolAcceptFile {ID}] Transfer failed: {e}",
+         {**dc, "e": pick(["Connection reset by peer", "No connection from client after 300 seconds. Giving up.", "Broken pipe"])}),
+        (6, "{T} ({PO}) [{DR} PoolDeliverFile {ID}] Mover {n} was killed: {e}", {**dc, "n": lambda g: g.num(1, 999999), "e": pick(["Transfer was inactive for too long", "killed by door: client disconnected"])}),
+        (10, "{T} ({PO}) [flush {sc}] Flush of {ID} completed in {s} ms", {**dc, "sc": sclass, "s": lambda g: g.num(300, 900000)}),
+        (6, "{T} ({PO}) [flush {sc}] Flush of {ID} failed with: CacheException(rc={rc};msg=HSM script failed (script reported: {rc2}: {m}))",
+         {**dc, "sc": sclass, "rc": pick(["10006"]), "rc2": pick(["1", "32"]), "m": pick(["tape queue full", "CTA: no space on tape pool"])}),
+        (8, "{T} ({PO}) [{DR} PoolManagerSelectReadPool {ID}] Restore of {ID2} completed in {s} ms", {**dc, "ID2": pnfsid, "s": lambda g: g.num(20000, 9000000)}),
+        (5, "{T} ({PO}) [{DR} PoolManagerSelectReadPool {ID}] Restore of {ID2} failed: {e}",
+         {**dc, "ID2": pnfsid, "e": pick(["HSM script failed (script reported: 1: file not found on tape)", "Request timed out"])}),
+        (6, "{T} ({PO}) [] Pool mode changed to disabled(fetch,store,stage,p2p-client,p2p-server): {r}", {**dc, "r": pick(["Pool restart", "Awaiting initialization", "Disk I/O error"])}),
+        (5, "{T} ({PO}) [] Pool mode changed to enabled", dc),
+        (6, "{T} ({PO}) [] Free space {f} below gap {gp}, pool is full", {**dc, "f": size, "gp": pick(["4294967296", "10737418240"])}),
+        (10, "{T} (PoolManager) [{DR} PoolManagerSelectWritePool {ID}] Best pool <{PO}> too high : Infinity", dc),
+        (8, "{T} (PoolManager) [{DR} PoolManagerSelectWritePool {ID}] No write pools configured for <{sc}> in the linkGroup <{lg}>",
+         {**dc, "sc": sclass, "lg": pick(["atlas-disk-lg", "atlas-tape-lg"])}),
+        (6, "{T} (PoolManager) [{DR} PoolManagerSelectWritePool {ID}] All pools are full", dc),
+        (8, "{T} (PoolManager) [{DR} PoolManagerSelectReadPool {ID}] [p2p] Pool-to-pool from {PO} to {PO2}", {**dc, "PO": draw(lambda g: g.r.sample(pools[:2], 2)), "PO2": then(1)}),
+        (6, "{T} (PinManager) [{DR} PinManagerPin {ID}] Staging {ID2} for pin {n} lifetime {l} ms", {**dc, "ID2": pnfsid, "n": lambda g: g.num(1, 9999999), "l": pick(["86400000", "172800000"])}),
+        (8, "{T} ({dr}) [{DR}] Login success for {u} as {uid}:{gid}",
+         {**dc, "dr": draw(door_cell), "DR": then(1), "u": pick(dns), "uid": pick(["31001", "31050"]), "gid": pick(["3100"])}),
+        (6, "{T} ({dr}) [{DR}] Login denied for {u}: {e}",
+         {**dc, "dr": draw(door_cell), "DR": then(1), "u": pick(dns), "e": pick(["no mapping for DN", "Certificate has expired"])}),
+        # WebDAV door access log
+        (18, "level=INFO ts=2026-12-03T{t}.{ms}+0000 event=org.dcache.webdav.request request.method={m} request.url={u} response.code={c} socket.remote={ip}:{pt} user.dn=\"{dn}\" transaction={tr} duration={d}",
+         {"t": hms, "ms": ms3, "m": pick(["GET", "PUT", "COPY", "DELETE", "PROPFIND"]), "u": lambda g: "https://dcache-door.desy-hh.example.org:2880" + pnfs_path(g),
+          "c": pick(["200", "201", "204", "404", "403"]), "ip": lambda g: g.ip(), "pt": lambda g: g.port(), "dn": pick(dns), "tr": lambda g: f"door:WebDAV-dcache-door01@webdavDomain:{g.num(1600000000000, 1800000000000)}-{g.num(1, 999999)}",
+          "d": lambda g: g.num(1, 90000)}),
+        # billing
+        (14, "12.03 {t} [pool:{PO}@{PD}Domain:transfer] [{ID},{s}] [{p}] {sc} {b} {d} {c} {{{pr}:{ip}:{pt}}} [{DR}] {{0:\"\"}}",
+         {**dc, "PO": draw(lambda g: (lambda p: (p, p.rsplit("_", 1)[0]))(g.r.choice(pools))), "PD": then(1), "t": hms, "s": size, "p": pnfs_path, "sc": sclass, "b": size, "d": lambda g: g.num(1, 900000), "c": pick(["true", "false"]),
+          "pr": pick(["Http-1.1", "GFtp-2.0", "Xrootd-5.0"]), "ip": lambda g: g.ip(), "pt": lambda g: g.port()}),
+        (8, "12.03 {t} [pool:{PO}@{PD}Domain:store] [{ID},{s}] [Unknown] {sc} {d} 0 {{0:\"\"}}", {**dc, "PO": draw(lambda g: (lambda p: (p, p.rsplit("_", 1)[0]))(g.r.choice(pools))), "PD": then(1), "t": hms, "s": size, "sc": sclass, "d": lambda g: g.num(1000, 900000)}),
+        (6, "12.03 {t} [pool:{PO}@{PD}Domain:restore] [{ID},{s}] [Unknown] {sc} {d} 0 {{{rc}:\"{m}\"}}",
+         {**dc, "PO": draw(lambda g: (lambda p: (p, p.rsplit("_", 1)[0]))(g.r.choice(pools))), "PD": then(1), "t": hms, "s": size, "sc": sclass, "d": lambda g: g.num(1000, 900000), "rc": draw(lambda g: g.r.choice([("0", ""), ("0", ""), ("10006", "HSM script failed")])), "m": then(1)}),
+    ]
+
+    # ---------------- EOS: MGM and FST ----------------
+    def eos_time(g: Gen):
+        h, m, s = g.r.randint(0, 23), g.r.randint(0, 59), g.r.randint(0, 59)
+        return f"261203 {h:02d}:{m:02d}:{s:02d}", f"{1796256000 + h * 3600 + m * 60 + s}.{g.num(0, 999999):0>6}"
+
+    def eos_path(g: Gen) -> str:
+        return f"/eos/atlas/atlasdatadisk/rucio/{rpath(g)}"
+
+    eos_users = [("atlprd", "10761", "1307"), ("jdoe", "10762", "1307"), ("root", "0", "0")]
+
+    def tident(g: Gen):
+        name, uid, gid = g.r.choice(eos_users)
+        client = "root" if name == "root" else name
+        host = g.r.choice(["fts3-01.gridsite.org", "lxplus823.example.org", "wn0412.t2.example.org"])
+        return f"{client}.{g.num(1000, 99999)}:{g.num(20, 900)}@{host}", uid, gid, name
+
+    def eos(unit: str, func: str, level: str, source: str, text: str, user: bool = True) -> str:
+        ident = " tident={TI} sec={SEC} uid={UID} gid={GID} name={NM} geo=\"{GEO}\"" if user else " tident=<service> sec=      uid=0 gid=0 name= geo=\"\""
+        return "{D} time={E} func=" + func + " level=" + level + " logid={L} unit=" + unit + " tid={TID} source=" + source + ident + " " + text
+
+    eo = {"D": draw(eos_time), "E": then(1), "L": lambda g: g.uuid(), "TID": lambda g: "00007f" + g.hexs(10), "TI": draw(tident),
+          "SEC": pick(["gsi", "krb5", "https"]), "UID": then(1), "GID": then(2), "NM": then(3),
+          "GEO": pick(["CERN", "BUDAPEST"])}
+    mgm = "mgm@eos-mgm.example.org:1094"
+    fst = "fst@eos-fst{n}.example.org:1095"
+    eos_events = [
+        (20, eos(mgm, "open", "INFO", "XrdMgmOfsFile:{ln}", "op=read path={p} info={i}"),
+         {**eo, "ln": pick(["1178", "1325"]), "p": eos_path, "i": pick(["eos.app=fts&xrd.gsiusrpxy=/tmp/x509up_u0", "eos.app=xrootd", "eos.app=http"])}),
+        (14, eos(mgm, "open", "INFO", "XrdMgmOfsFile:{ln}", "op=write trunc=512 path={p} info={i}"),
+         {**eo, "ln": pick(["1178", "1325"]), "p": eos_path, "i": pick(["eos.app=fts&oss.asize=1048576", "eos.app=xrootd"])}),
+        (10, eos(mgm, "Emsg", "ERROR", "XrdMgmOfsFile:{ln}", "Unable to open file {p}; No such file or directory"), {**eo, "ln": pick(["3211"]), "p": eos_path}),
+        (6, eos(mgm, "Emsg", "ERROR", "XrdMgmOfs:{ln}", "Unable to remove file {p}; Permission denied"), {**eo, "ln": pick(["1533"]), "p": eos_path}),
+        (8, eos(mgm, "_rem", "INFO", "Rm:{ln}", "unlink path={p} vid.uid={u}"), {**eo, "ln": pick(["148"]), "p": eos_path, "u": pick(["10761", "0"])}),
+        (10, eos(mgm, "_Commit", "INFO", "Commit:{ln}", "commit fxid={fx} fsid={fs} size={s} checksum={c} path={p}"),
+         {**eo, "ln": pick(["244"]), "fx": lambda g: g.hexs(8), "fs": lambda g: g.num(1, 420), "s": size, "c": adler, "p": eos_path}),
+        (6, eos(mgm, "Balancer", "INFO", "GroupBalancer:{ln}", "msg=\"scheduled transfer\" fxid={fx} src_fsid={a} dst_fsid={b} group={gp}", user=False),
+         {**eo, "ln": pick(["412"]), "fx": lambda g: g.hexs(8), "a": lambda g: g.num(1, 420), "b": lambda g: g.num(1, 420), "gp": lambda g: f"default.{g.num(0, 31)}"}),
+        (6, eos(mgm, "FsView", "WARNING", "FsView:{ln}", "msg=\"file system is full\" fsid={fs} queue=/eos/{h}:1095/fst{m}", user=False),
+         {**eo, "ln": pick(["2217"]), "fs": lambda g: g.num(1, 420), "h": lambda g: f"eos-fst{g.num(1, 24):0>2}.example.org", "m": lambda g: f"/data{g.num(1, 24):0>2}"}),
+        (14, eos(fst, "open", "INFO", "XrdFstOfsFile:{ln}", "ns_path={p} fst_path={fp} open_mode={om}"),
+         {**eo, "n": lambda g: g.num(1, 24).rjust(2, "0"), "ln": pick(["535"]), "p": eos_path, "fp": lambda g: f"/data{g.num(1, 24):0>2}/{g.hexs(8)}/{g.hexs(8)}", "om": pick(["r", "w"])}),
+        (12, eos(fst, "close", "INFO", "XrdFstOfsFile:{ln}", "msg=\"closing\" ns_path={p} rd={r} wr={w} total_time={t}"),
+         {**eo, "n": lambda g: g.num(1, 24).rjust(2, "0"), "ln": pick(["1342"]), "p": eos_path, "r": size, "w": size, "t": lambda g: g.flt(3, 300)}),
+        (8, eos(fst, "verifychecksum", "ERROR", "XrdFstOfsFile:{ln}", "invalid checksum function or checksum mismatch fxid={fx} fsid={fs} computed={a} expected={b}"),
+         {**eo, "n": lambda g: g.num(1, 24).rjust(2, "0"), "ln": pick(["2890"]), "fx": lambda g: g.hexs(8), "fs": lambda g: g.num(1, 420), "a": adler, "b": adler}),
+        (5, eos(fst, "ScanDir", "ERROR", "ScanDir:{ln}", "msg=\"corrupted file checksum\" path={fp} fxid={fx}", user=False),
+         {**eo, "n": lambda g: g.num(1, 24).rjust(2, "0"), "ln": pick(["718"]), "fp": lambda g: f"/data{g.num(1, 24):0>2}/{g.hexs(8)}/{g.hexs(8)}", "fx": lambda g: g.hexs(8)}),
+    ]
+
+    # ---------------- iRODS: the server's JSON log ----------------
+    def irods(category: str, level: str, msg: str, api: bool = False) -> str:
+        parts = ['"log_category":"' + category + '"', '"log_facility":"local0"', '"log_level":"' + level + '"', '"log_message":"' + msg + '"']
+        if api:
+            parts += ['"request_api_name":"{AN}"', '"request_api_number":{AX}', '"request_api_version":"d"', '"request_client_user":"{CU}"',
+                      '"request_host":"{RH}"', '"request_proxy_user":"{CU}"', '"request_release_version":"rods4.3.1"']
+        parts += ['"server_host":"{SH}"', '"server_pid":{SP}', '"server_timestamp":"{ST}"', '"server_type":"{TY}"', '"server_zone":"{Z}"']
+        return "{{" + ",".join(parts) + "}}"
+
+    irods_apis = [("DATA_OBJ_PUT_AN", "606"), ("DATA_OBJ_GET_AN", "608"), ("DATA_OBJ_REPL_AN", "610"), ("OBJ_STAT_AN", "633")]
+    ir = {"SH": pick(["irods-provider.example.org", "irods-consumer01.example.org"]), "SP": lambda g: g.num(1000, 99999),
+          "ST": lambda g: f"2026-12-03T{hms(g)}.{ms3(g)}Z", "TY": pick(["agent"]), "Z": pick(["physZone"]),
+          "AN": draw(lambda g: g.r.choice(irods_apis)), "AX": then(1), "CU": pick(["rods", "alice_k", "datamover"]), "RH": lambda g: g.ip()}
+
+    def irods_path(g: Gen) -> str:
+        return f"/physZone/home/{g.r.choice(['alice_k', 'datamover'])}/run{g.num(1000, 9999)}/{g.r.choice(['raw', 'calib'])}_{g.num(1, 99999):0>5}.h5"
+
+    def sha2(g: Gen) -> str:
+        return "sha2:" + base64.b64encode(bytes(g.r.randrange(256) for _ in range(32))).decode()
+
+    ir_res = pick(["demoResc", "tapeResc", "s3Resc"])
+    irods_events = [
+        (18, irods("agent_factory", "info", "Agent process [{p}] started for puser=[{u}] and cuser=[{u2}] from [{ip}]."),
+         {**ir, "TY": pick(["agent_factory"]), "p": lambda g: g.num(1000, 99999), "u": pick(["rods", "alice_k", "datamover"]), "u2": pick(["rods", "alice_k", "datamover"]), "ip": lambda g: g.ip()}),
+        (12, irods("agent_factory", "info", "Agent [{p}] exited with status [{s}]."), {**ir, "TY": pick(["agent_factory"]), "p": lambda g: g.num(1000, 99999), "s": pick(["0", "0", "1"])}),
+        (10, irods("api", "error", "rsDataObjPut: rsDataObjPut for [{p}] failed with error [{e}]", api=True),
+         {**ir, "AN": pick(["DATA_OBJ_PUT_AN"]), "AX": pick(["606"]), "p": irods_path, "e": pick(["-312000", "-808000", "-520013"])}),
+        (8, irods("api", "error", "_rsDataObjRepl: Replication of [{p}] to [{r}] failed with status [{e}]", api=True),
+         {**ir, "AN": pick(["DATA_OBJ_REPL_AN"]), "AX": pick(["610"]), "p": irods_path, "r": ir_res, "e": pick(["-1097000", "-35000", "-314000"])}),
+        (8, irods("api", "warn", "rsDataObjGet: checksum mismatch for [{p}]: catalog [{a}] physical [{b}]", api=True),
+         {**ir, "AN": pick(["DATA_OBJ_GET_AN"]), "AX": pick(["608"]), "p": irods_path, "a": sha2, "b": sha2}),
+        (12, irods("rule_engine", "info", "writeLine: acPostProcForPut: replicating {p} to {r}"), {**ir, "p": irods_path, "r": ir_res}),
+        (6, irods("rule_engine", "error", "Rule Engine Plugin returned [{e}] for [{rule}]."),
+         {**ir, "e": pick(["-1828000", "-1097000"]), "rule": pick(["acPostProcForPut", "pep_api_data_obj_put_post", "acSetRescSchemeForCreate"])}),
+        (8, irods("resource", "error", "unix_file_create_err: Unable to create [{v}]: errno = [{n}]", api=True),
+         {**ir, "v": lambda g: f"/var/lib/irods/Vault{g.r.choice(['', '2'])}/home/{g.r.choice(['alice_k', 'datamover'])}/{g.hexs(6)}.h5", "n": pick(["28", "13"])}),
+        (6, irods("resource", "warn", "Resource [{r}] is marked down, skipping for operation [{o}]", api=True), {**ir, "r": ir_res, "o": pick(["CREATE", "OPEN"])}),
+        (6, irods("authentication", "info", "Authentication succeeded for user [{u}#{z}] using scheme [{s}]."),
+         {**ir, "u": pick(["rods", "alice_k", "datamover"]), "z": pick(["physZone"]), "s": pick(["native", "pam_password"])}),
+        (6, irods("authentication", "error", "Authentication failed for user [{u}#{z}] with error [CAT_INVALID_AUTHENTICATION]."),
+         {**ir, "u": pick(["rods", "alice_k", "datamover"]), "z": pick(["physZone"])}),
+    ]
+
+    # ---------------- Globus Connect Server: GridFTP ----------------
+    def gts(g: Gen) -> str:
+        return f"Thu Dec  3 {hms(g)} 2026"
+
+    gf = {"P": lambda g: g.num(1000, 99999), "T": gts}
+
+    def gpath(g: Gen) -> str:
+        return f"/data/{g.r.choice(['atlas', 'shared', 'beamline7'])}/{g.r.choice(['run', 'scan'])}{g.num(1000, 9999)}/{g.hexs(6)}_{g.num(1, 999):0>3}.{g.r.choice(['h5', 'root', 'tar'])}"
+
+    def gtimes(g: Gen):
+        start = g.r.randint(0, 86000)
+        end = start + g.r.choice([g.r.randint(0, 30), g.r.randint(30, 400)])
+
+        def fmt(t: int) -> str:
+            return f"20261203{t // 3600:02d}{t // 60 % 60:02d}{t % 60:02d}.{g.num(0, 999999):0>6}"
+        return fmt(end), fmt(start)
+
+    gridftp = [
+        (16, "[{P}] {T} :: New connection from: {ip}:{pt}", {**gf, "ip": lambda g: g.ip(), "pt": lambda g: g.port()}),
+        (14, "[{P}] {T} :: Closed connection from {ip}:{pt}", {**gf, "ip": lambda g: g.ip(), "pt": lambda g: g.port()}),
+        (8, "[{P}] {T} :: DN {d} successfully authorized.", {**gf, "d": pick(dns)}),
+        (8, "[{P}] {T} :: User {u} successfully authorized", {**gf, "u": pick(["ddmadmin", "jdoe", "beamline7"])}),
+        (12, "[{P}] {T} :: Starting to transfer \"{p}\".", {**gf, "p": gpath}),
+        (12, "[{P}] {T} :: Finished transferring \"{p}\".", {**gf, "p": gpath}),
+        (6, "[{P}] {T} :: Failure attempting to transfer \"{p}\".", {**gf, "p": gpath}),
+        (5, "[{P}] {T} :: Server started in daemon mode.", gf),
+        (6, "[{P}] {T} :: {ip}:{pt}: [CLIENT]: {c}", {**gf, "ip": lambda g: g.ip(), "pt": lambda g: g.port(), "c": pick(["PASV", "TYPE I", "MODE E", "OPTS RETR Parallelism=4,4,4;"])}),
+        (14, "DATE={d} HOST={h} PROG=globus-gridftp-server NL.EVNT=FTP_INFO START={s} USER={u} FILE={p} BUFFER={b} BLOCK={bl} NBYTES={n} VOLUME=/ STREAMS={st} STRIPES=1 DEST=[{ip}] TYPE={ty} CODE={c}",
+         {"d": draw(gtimes), "h": pick(["gcs01.example.org", "gcs02.example.org"]), "s": then(1), "u": pick(["ddmadmin", "jdoe", "beamline7"]), "p": gpath,
+          "b": pick(["0", "87380"]), "bl": pick(["262144"]), "n": size, "st": pick(["1", "4", "8"]), "ip": lambda g: g.ip(), "ty": pick(["RETR", "STOR"]), "c": pick(["226", "226", "426"])}),
+    ]
+
+    return rucio_events + rest_events + fts_events + fts_rest + xrootd + dcache + eos_events + irods_events + gridftp
+
+
+def document_events() -> list[tuple[float, str, dict]]:
+    """Document processing, conversion and office-editing services as their operators log them: Collabora
+    Online (coolwsd's 'wsd-pid-tid time [ thread ] LVL  message| file:line' lines of the WSD, its forkit
+    and kit processes: document brokers, sessions, WOPI CheckFileInfo, GetFile and PutFile, saves, fatal
+    signals, the admin console), ONLYOFFICE Document Server (log4js lines of the docservice, the converter
+    and the spellchecker with tenant, docId and userId context: commands, connections, callback postData
+    requests, downloads, JWT checks, converter exit codes, the license), Paperless-ngx (the consumer
+    directory watcher, the consumer and its parsers, OCR through OCRmyPDF, handlers, the classifier,
+    mail fetching, Celery workers and beat), Gotenberg 8 (its [SYSTEM] lines and zap JSON request logs,
+    the Chromium and LibreOffice process supervisors), OCRmyPDF (console page-level messages and the
+    postprocessing summary), the Tesseract CLI and Stirling-PDF (a Spring Boot 3 console).
+    Written blind for the twenty-ninth issue-15 pass: before reading the engine or any failure
+    analysis; 112 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def us6(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def ms(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(3, 90), g.r.randint(90, 900), g.r.randint(900, 12000)]))
+
+    users = ["alice", "bob", "scanner"]
+    hosts = ["cloud.example.org", "files.example.org"]
+    filenames = ["Budget 2026.xlsx", "Quarterly Report.docx", "Minutes 2026-11-30.odt", "Roadmap.pptx",
+                 "Invoice_4711.docx", "Staff rota.ods", "Contract draft v3.docx", "Slides_kickoff.odp"]
+
+    def fname(g: Gen) -> str:
+        return g.r.choice(filenames)
+
+    # ---------------- Collabora Online (coolwsd) ----------------
+    def cool_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{us6(g)} +0000"
+
+    def pid5(g: Gen) -> str:
+        return g.num(7, 32000).rjust(5, "0")
+
+    def file_id(g: Gen) -> str:
+        return f"{g.num(100, 99999)}_oc{g.hexs(8)}"
+
+    def dockey(g: Gen) -> str:
+        return f"https%3A%2F%2F{g.r.choice(hosts)}%3A443%2Findex.php%2Fapps%2Frichdocuments%2Fwopi%2Ffiles%2F{file_id(g)}"
+
+    def wopi_uri(g: Gen) -> str:
+        return f"https://{g.r.choice(hosts)}/index.php/apps/richdocuments/wopi/files/{file_id(g)}?access_token={g.hexs(32)}&access_token_ttl=0"
+
+    def sid(g: Gen) -> str:
+        return g.hexs(3)
+
+    def jail(g: Gen) -> str:
+        return g.r.choice("abcdefghijklmnopqrstuvwxyz") + g.hexs(15)
+
+    def docbroker(g: Gen) -> str:
+        return f"docbroker_{g.num(1, 60).rjust(3, '0')}"
+
+    def kitbroker(g: Gen) -> str:
+        return f"kitbroker_{g.num(1, 60).rjust(3, '0')}"
+
+    def cfi_json(g: Gen) -> str:
+        u = g.r.choice(users)
+        return (f'{{"BaseFileName":"{fname(g)}","OwnerId":"{g.r.choice(users)}","Size":{g.num(4000, 9000000)},'
+                f'"UserId":"{u}","UserFriendlyName":"{u.title()}","UserCanWrite":{g.r.choice(["true", "false"])},'
+                f'"PostMessageOrigin":"https://{g.r.choice(hosts)}","LastModifiedTime":"2026-12-03T{hms(g)}.000000Z",'
+                f'"Version":"{g.num(1000000000, 1999999999)}"}}')
+
+    def same_pid(pool: list[str] | None = None):
+        # a process' main thread: its thread id is its process id
+        def f(g: Gen) -> str:
+            p = g.r.choice(pool) if pool else pid5(g)
+            g.drawn = (p, p)
+            return p
+        return f
+
+    # the WSD is one long-lived process; each kit is its own process
+    cool = {"T": cool_ts, "P": pick(["00007", "00012"]), "TID": pid5}
+    coolkit = {"T": cool_ts, "P": same_pid(), "TID": then(1)}
+    coolfrk = {"T": cool_ts, "P": same_pid(["00011", "00016"]), "TID": then(1)}
+    coolmain = {"T": cool_ts, "P": same_pid(["00007", "00012"]), "TID": then(1)}
+
+    def wsd(thread: str, level: str, text: str, src: str) -> str:
+        return "wsd-{P}-{TID} {T} [ " + thread + " ] " + f"{level:<3}  " + text + "| " + src
+
+    def kit(thread: str, level: str, text: str, src: str) -> str:
+        return "kit-{P}-{TID} {T} [ " + thread + " ] " + f"{level:<3}  " + text + "| " + src
+
+    def frk(level: str, text: str, src: str) -> str:
+        return "frk-{P}-{TID} {T} [ forkit ] " + f"{level:<3}  " + text + "| " + src
+
+    def spare(g: Gen):
+        n = g.r.choice([1, 1, 1, 2, 3])
+        return str(n), "child" if n == 1 else "children", g.num(100, 32000)
+
+    wopi_errors = [("401", "Unauthorized"), ("403", "Forbidden"), ("404", "Not Found"), ("500", "Internal Server Error"),
+                   ("413", "Request Entity Too Large"), ("409", "Conflict")]
+    errnos = ["ECONNRESET: Connection reset by peer", "EPIPE: Broken pipe", "ETIMEDOUT: Connection timed out"]
+    admin_cmds = ["documents", "active_users_count", "mem_stats", "cpu_stats", "settings", "kill 1234"]
+    poll_threads = ["websrv_poll", "admin", "prisoner_poll", "remotefontconfig_poll"]
+
+    collabora = [
+        (4, wsd("coolwsd", "INF", "Initializing wsd. Local time: {lt}. Log level is [{lv}].", "wsd/COOLWSD.cpp:1958"),
+         {**coolmain, "lt": lambda g: f"Thu 2026-12-03 {hms(g)}+0000", "lv": pick(["6", "8"])}),
+        (5, wsd("coolwsd", "INF", "Listening to prisoner connections on {path}", "wsd/COOLWSD.cpp:3514"),
+         {**coolmain, "path": lambda g: f"/tmp/coolwsd.{g.hexs(6)}/0{g.hexs(9)}"}),
+        (10, wsd("{th}", "INF", "Have {n} spare {w} after adding [{pid}].", "wsd/COOLWSD.cpp:772"),
+         {**cool, "th": pick(["prisoner_poll", "coolwsd"]), "n": draw(spare), "w": then(1), "pid": then(2)}),
+        (18, wsd("websrv_poll", "INF", "New DocumentBroker for docKey [{k}].", "wsd/COOLWSD.cpp:3871"), {**cool, "k": dockey}),
+        (14, wsd("websrv_poll", "INF", "Loading new document from URI: [{u}] for docKey [{k}].", "wsd/DocumentBroker.cpp:1004"),
+         {**cool, "u": wopi_uri, "k": dockey}),
+        (24, wsd("{th}", "INF", "WOPI::CheckFileInfo returned: {j}. Call duration: {d}ms", "wsd/Storage.cpp:744"),
+         {**cool, "th": docbroker, "j": cfi_json, "d": ms}),
+        (18, wsd("{th}", "INF", "WOPI::GetFile returned {n} bytes in {d}ms", "wsd/Storage.cpp:1012"),
+         {**cool, "th": docbroker, "n": lambda g: g.num(4000, 9000000), "d": ms}),
+        (20, wsd("{th}", "INF", "WOPI::PutFile returned HTTP {c} in {d}ms, new size: {n} bytes", "wsd/Storage.cpp:1318"),
+         {**cool, "th": docbroker, "c": pick(["200", "200", "200", "409"]), "d": ms, "n": lambda g: g.num(4000, 9000000)}),
+        (14, wsd("{th}", "INF", "Saved docKey [{k}] to URI [{u}] and updated timestamps.", "wsd/DocumentBroker.cpp:1812"),
+         {**cool, "th": docbroker, "k": dockey, "u": wopi_uri}),
+        (6, wsd("{th}", "ERR", "WOPI::CheckFileInfo failed for URI [{u}]: {c} {r}.", "wsd/Storage.cpp:760"),
+         {**cool, "th": docbroker, "u": wopi_uri, "c": first(wopi_errors), "r": then(1)}),
+        (6, wsd("{th}", "ERR", "Failed to upload docKey [{k}] with URI [{u}]. Notifying client.", "wsd/DocumentBroker.cpp:1890"),
+         {**cool, "th": docbroker, "k": dockey, "u": wopi_uri}),
+        (6, wsd("websrv_poll", "ERR", "No acceptable WOPI hosts found matching the target host [{h}] in config.", "wsd/Storage.cpp:202"),
+         {**cool, "h": pick(["cloud.example.org", "nextcloud.internal.example.org", "192.168.20.15"])}),
+        (16, wsd("{th}", "INF", "Adding {m} session [{s}] to docKey [{k}] to have {n} sessions.", "wsd/DocumentBroker.cpp:2364"),
+         {**cool, "th": docbroker, "m": pick(["non-readonly", "non-readonly", "readonly"]), "s": sid, "k": dockey,
+          "n": lambda g: str(g.r.choice([1, 1, 2, 3, g.r.randint(4, 20)]))}),
+        (14, wsd("{th}", "INF", "Removing session [{s}] on docKey [{k}]. Have {n} sessions. IsLive: {a}, IsReadOnly: {b}, markToDestroy: {c}.",
+                 "wsd/DocumentBroker.cpp:2452"),
+         {**cool, "th": docbroker, "s": sid, "k": dockey, "n": lambda g: str(g.r.choice([0, 1, 1, 2, 3])),
+          "a": pick(["true", "false"]), "b": pick(["false", "true"]), "c": pick(["false", "true"])}),
+        (6, wsd("{th}", "INF", "Terminating idle DocumentBroker [{k}] after {s} seconds.", "wsd/DocumentBroker.cpp:612"),
+         {**cool, "th": docbroker, "k": dockey, "s": lambda g: g.num(3600, 9000)}),
+        (6, wsd("{th}", "WRN", "Waking up dead poll thread [{p}], started: {a}, finished: {b}", "net/Socket.hpp:739"),
+         {**cool, "th": pick(poll_threads), "p": pick(poll_threads), "a": pick(["false", "true"]), "b": pick(["false", "true"])}),
+        (6, wsd("{th}", "ERR", "#{fd}: Read failed, have {n} buffered bytes ({e})", "net/Socket.hpp:1208"),
+         {**cool, "th": pick(["websrv_poll", "docbroker_001", "docbroker_002"]), "fd": lambda g: g.num(14, 300),
+          "n": pick(["0", "0", "0", "12"]), "e": pick(errnos)}),
+        (5, wsd("admin", "INF", "Admin: received command [{c}] from [{ip}]", "wsd/Admin.cpp:112"),
+         {**cool, "c": pick(admin_cmds), "ip": lambda g: g.ip()}),
+        (5, wsd("admin", "WRN", "Admin: authentication failed for [{ip}]: {r}", "wsd/Admin.cpp:96"),
+         {**cool, "ip": lambda g: g.ip(), "r": pick(["invalid JWT token", "no credentials"])}),
+        (8, kit("{th}", "INF", "Kit process for Jail [{j}] started.", "kit/Kit.cpp:2874"), {**coolkit, "th": pick(["kit_spare_001", "kit_spare_002"]), "j": jail}),
+        (8, kit("{th}", "INF", "Loading new document from URI: [{u}] for session [{s}].", "kit/Kit.cpp:1507"),
+         {**coolkit, "th": kitbroker, "u": lambda g: f"file:///tmp/user/docs/{g.hexs(16)}/{fname(g).replace(' ', '%20')}", "s": sid}),
+        (5, kit("{th}", "SIG", "Fatal signal received: {sig} code: {c} for address: {a}", "common/SigUtil.cpp:300"),
+         {**coolkit, "th": kitbroker, "sig": pick(["SIGSEGV", "SIGABRT", "SIGBUS"]), "c": pick(["1", "2", "0"]),
+          "a": lambda g: g.r.choice(["0x0", f"0x{g.hexs(12)}"])}),
+        (8, frk("INF", "Forked kit [{pid}].", "kit/ForKit.cpp:394"), {**coolfrk, "pid": lambda g: g.num(100, 32000)}),
+        (5, frk("INF", "Child {pid} has exited, will reap.", "kit/ForKit.cpp:298"), {**coolfrk, "pid": lambda g: g.num(100, 32000)}),
+        (4, frk("ERR", "Child {pid} was killed by signal {n} ({sig}).", "kit/ForKit.cpp:311"),
+         {**coolfrk, "pid": lambda g: g.num(100, 32000), "n": first([("9", "SIGKILL"), ("11", "SIGSEGV"), ("6", "SIGABRT")]), "sig": then(1)}),
+    ]
+
+    # ---------------- ONLYOFFICE Document Server (log4js) ----------------
+    def oo_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}"
+
+    def oo_doc(g: Gen) -> str:
+        return g.r.choice([f"{g.num(100, 99999)}_{g.num(1000000000, 1999999999)}", g.hexs(20)])
+
+    def oo_user(g: Gen) -> str:
+        return f"uid-{g.num(1, 40)}"
+
+    def oo_cb(g: Gen) -> str:
+        return f"https://{g.r.choice(hosts)}/index.php/apps/onlyoffice/track?doc={g.hexs(24)}"
+
+    def oo_cmd(g: Gen) -> str:
+        c = g.r.choice(["open", "open", "open", "auth", "forcesave", "savefromorigin"])
+        return (f'{{"c":"{c}","id":"{oo_doc(g)}","userid":"{oo_user(g)}","format":"{g.r.choice(["docx", "xlsx", "pptx", "pdf"])}",'
+                f'"url":"https://{g.r.choice(hosts)}/index.php/apps/onlyoffice/download?doc={g.hexs(24)}",'
+                f'"title":"{fname(g)}","lcid":{g.r.choice([1033, 1031, 1036])},"nobase64":true}}')
+
+    def oo_cbdata(g: Gen) -> str:
+        st = g.r.choice([1, 1, 2, 4, 6])
+        return (f'{{"key":"{oo_doc(g)}","status":{st},"users":["{oo_user(g)}"],'
+                f'"actions":[{{"type":{g.r.choice([0, 1])},"userid":"{oo_user(g)}"}}]}}')
+
+    oo_net_errors = ["Error: connect ECONNREFUSED 10.0.4.12:443", "Error: socket hang up",
+                     "Error: Error response: statusCode:502",
+                     "Error: DNS lookup 10.0.4.12(family:4, host:cloud.example.org) is not allowed. Because, It is private IP address.",
+                     "Error: ESOCKETTIMEDOUT"]
+
+    oo = {"T": oo_ts, "D": oo_doc, "U": oo_user}
+
+    def ooline(level: str, text: str, ctx: bool = True) -> str:
+        head = "[{T}] [" + level + "] [localhost] "
+        head += "[{D}] [{U}] " if ctx else "[docId] [userId] "
+        return head + "nodeJS - " + text
+
+    onlyoffice = [
+        (22, ooline("INFO", "Start command: {j}"), {**oo, "j": oo_cmd}),
+        (16, ooline("INFO", "Connection closed or timed out: userId = {u} isCloseCoAuthoring = {b} reason = {r}"),
+         {**oo, "u": oo_user, "b": pick(["false", "false", "true"]), "r": pick(["transport close", "client namespace disconnect", "ping timeout"])}),
+        (14, ooline("DEBUG", "postData request: url = {url};data = {j}"), {**oo, "url": oo_cb, "j": oo_cbdata}),
+        (10, ooline("DEBUG", "postData response: data = {j}"), {**oo, "j": pick(['{"error":0}', '{"error":0}', '{"error":1}'])}),
+        (7, ooline("ERROR", "postData error: url = {url};data = {j} {e}"), {**oo, "url": oo_cb, "j": oo_cbdata, "e": pick(oo_net_errors)}),
+        (7, ooline("ERROR", "error downloadFile:url={url};attempt={n};code:{c};connect:{cn} {e}"),
+         {**oo, "url": lambda g: f"https://{g.r.choice(hosts)}/index.php/apps/onlyoffice/download?doc={g.hexs(24)}",
+          "n": pick(["1", "2", "3"]), "c": pick(["ECONNREFUSED", "ETIMEDOUT", "null"]), "cn": pick(["null", "true"]), "e": pick(oo_net_errors)}),
+        (6, ooline("ERROR", "checkJwt error: name = {n} message = {m} token = {t}"),
+         {**oo, "n": first([("JsonWebTokenError", "invalid signature"), ("TokenExpiredError", "jwt expired"), ("JsonWebTokenError", "jwt malformed")]),
+          "m": then(1), "t": lambda g: f"eyJhbGciOiJIUzI1NiJ9.{g.hexs(40)}.{g.hexs(22)}"}),
+        (4, ooline("INFO", "Express server listening on port {p} in {e} mode. Version: {v}. Build: {b}", ctx=False),
+         {**oo, "p": pick(["8000"]), "e": pick(["production-linux"]), "v": pick(["8.2.2", "8.1.3"]), "b": pick(["22", "4"])}),
+        (4, ooline("INFO", "Express server listening on port {p} in {e} mode", ctx=False),
+         {**oo, "p": pick(["8080"]), "e": pick(["production-linux"])}),
+        (4, ooline("ERROR", "License: License not found", ctx=False), oo),
+        (4, ooline("WARN", "License: Used connections {n} of {m}", ctx=False), {**oo, "n": lambda g: g.num(15, 20), "m": pick(["20"])}),
+        (12, ooline("DEBUG", "receiveTask start: {j}"),
+         {**oo, "j": lambda g: esc(f'{{"cmd":{{"c":"conv","id":"{oo_doc(g)}","format":"{g.r.choice(["docx", "xlsx", "odt"])}","outputformat":{g.r.choice([513, 257, 65])},"title":"{fname(g)}"}}}}')}),
+        (10, ooline("DEBUG", "receiveTask end"), oo),
+        (14, ooline("DEBUG", "ExitCode (code={c};signal={s};error:{e})"),
+         {**oo, "c": first([("0", "null", "0"), ("0", "null", "0"), ("null", "SIGKILL", "-82"), ("1", "null", "-80")]), "s": then(1), "e": then(2)}),
+        (6, ooline("INFO", "convertRequest start"), oo),
+        (6, ooline("INFO", "convertRequest end"), oo),
+    ]
+
+    # ---------------- Paperless-ngx ----------------
+    def pl_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    correspondents = ["ACME Corp", "Stadtwerke", "Dr. Weber"]
+    doctypes = ["Invoice", "Contract", "Letter"]
+    tags = ["tax", "insurance", "inbox", "car", "bank"]
+    scans = ["scan_{n}.pdf", "SCN_{n}.pdf", "doc{n}.jpg", "Invoice_{n}.pdf", "statement-{n}.pdf"]
+
+    def scan(g: Gen) -> str:
+        return g.r.choice(scans).replace("{n}", g.num(1, 9999).rjust(4, "0"))
+
+    def consume_path(g: Gen) -> str:
+        return g.r.choice(["/usr/src/paperless/consume/", "/usr/src/paperless/consume/alice/", "/usr/src/paperless/consume/scanner/"]) + scan(g)
+
+    def tmpdir(g: Gen) -> str:
+        return f"/tmp/paperless/paperless-{g.hexs(8)}"
+
+    def doc_str(g: Gen) -> str:
+        return f"2026-{g.num(1, 11).rjust(2, '0')}-{g.num(1, 28).rjust(2, '0')} {g.r.choice(correspondents)} {g.r.choice(['Invoice', 'Statement', 'Letter', 'Reminder'])} {g.num(100, 9999)}"
+
+    def ocr_args(g: Gen) -> str:
+        d = tmpdir(g)
+        return (f"{{'input_file': PosixPath('{d}/{scan(g)}'), 'output_file': PosixPath('{d}/archive.pdf'), "
+                f"'use_threads': True, 'jobs': {g.r.choice([2, 4])}, 'language': '{g.r.choice(['deu+eng', 'eng'])}', "
+                f"'output_type': 'pdfa', 'progress_bar': False, 'skip_text': True, 'clean': True, 'deskew': True, "
+                f"'rotate_pages': True, 'rotate_pages_threshold': 12.0, 'sidecar': PosixPath('{d}/sidecar.txt')}}")
+
+    mail_accounts = ["Work", "Private"]
+    mail_rules = ["Invoices", "Scans"]
+    task_names = ["documents.tasks.consume_file", "paperless_mail.tasks.process_mail_accounts", "documents.tasks.train_classifier",
+                  "documents.tasks.index_optimize"]
+
+    def celery_ok(g: Gen):
+        t = g.r.choice(task_names)
+        res = {"documents.tasks.consume_file": f"'Success. New document id {g.num(100, 9000)} created'",
+               "paperless_mail.tasks.process_mail_accounts": g.r.choice(["'No new documents were added.'", f"'Added {g.num(1, 6)} document(s).'"]),
+               "documents.tasks.train_classifier": "None", "documents.tasks.index_optimize": "None"}[t]
+        return t, g.uuid(), str(g.r.uniform(0.01, 60)), res
+
+    consume_errors = ["PriorOcrFoundError: page already has text!", "InputFileError: File is encrypted. Cannot process.",
+                      "UnsupportedImageFormatError: Image format not supported", "MissingDependencyError: Could not find program 'unpaper' on the PATH"]
+
+    pl = {"T": pl_ts}
+
+    def pline(level: str, logger: str, text: str) -> str:
+        return "[{T}] [" + level + "] [" + logger + "] " + text
+
+    paperless = [
+        (4, pline("INFO", "paperless.management.consumer", "Using inotify to watch directory for changes: {d}"),
+         {**pl, "d": pick(["/usr/src/paperless/consume"])}),
+        (18, pline("INFO", "paperless.management.consumer", "Adding {p} to the task queue."), {**pl, "p": consume_path}),
+        (6, pline("DEBUG", "paperless.management.consumer", "Waiting for file {p} to remain unmodified"), {**pl, "p": consume_path}),
+        (5, pline("WARNING", "paperless.management.consumer", "Not consuming file {p}: Unknown file extension."),
+         {**pl, "p": lambda g: consume_path(g).rsplit(".", 1)[0] + g.r.choice([".tmp", ".part", ".zip"])}),
+        (22, pline("INFO", "paperless.consumer", "Consuming {f}"), {**pl, "f": scan}),
+        (18, pline("DEBUG", "paperless.consumer", "Detected mime type: {m}"),
+         {**pl, "m": pick(["application/pdf", "application/pdf", "image/jpeg", "image/png", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"])}),
+        (18, pline("DEBUG", "paperless.consumer", "Parser: {p}"),
+         {**pl, "p": pick(["RasterisedDocumentParser", "RasterisedDocumentParser", "TikaDocumentParser", "MailDocumentParser"])}),
+        (16, pline("DEBUG", "paperless.consumer", "Parsing {f}..."), {**pl, "f": scan}),
+        (14, pline("DEBUG", "paperless.parsing.tesseract", "Calling OCRmyPDF with args: {a}"), {**pl, "a": ocr_args}),
+        (10, pline("DEBUG", "paperless.parsing.tesseract", "Using text from sidecar file"), pl),
+        (5, pline("DEBUG", "paperless.parsing.tesseract", "Incomplete sidecar file: discarding."), pl),
+        (6, pline("WARNING", "paperless.parsing.tesseract", "No text was found in {p}, the content will be empty."),
+         {**pl, "p": lambda g: f"{tmpdir(g)}/{scan(g)}"}),
+        (6, pline("INFO", "paperless.parsing.tika", "Converting {p} to PDF as {o}"),
+         {**pl, "p": lambda g: f"/tmp/paperless/paperless-ngx{g.hexs(8)}/{fname(g).replace(' ', '_')}",
+          "o": lambda g: f"{tmpdir(g)}/convert.pdf"}),
+        (14, pline("DEBUG", "paperless.consumer", "Generating thumbnail for {f}..."), {**pl, "f": scan}),
+        (10, pline("DEBUG", "paperless.consumer", "Creation date from parse_date: {d}"),
+         {**pl, "d": lambda g: f"2026-{g.num(1, 11).rjust(2, '0')}-{g.num(1, 28).rjust(2, '0')} 00:00:00+01:00"}),
+        (14, pline("DEBUG", "paperless.consumer", "Saving record to database"), pl),
+        (10, pline("DEBUG", "paperless.parsing.tesseract", "Deleting directory {d}"), {**pl, "d": tmpdir}),
+        (18, pline("INFO", "paperless.consumer", "Document {d} consumption finished"), {**pl, "d": doc_str}),
+        (8, pline("INFO", "paperless.handlers", "Assigning correspondent {c} to {d}"), {**pl, "c": pick(correspondents), "d": doc_str}),
+        (8, pline("INFO", "paperless.handlers", "Assigning document type {t} to {d}"), {**pl, "t": pick(doctypes), "d": doc_str}),
+        (8, pline("INFO", "paperless.handlers", 'Tagging "{d}" with "{t}"'),
+         {**pl, "d": doc_str, "t": lambda g: ", ".join(g.r.sample(tags, g.r.choice([1, 1, 2, 3])))}),
+        (6, pline("ERROR", "paperless.consumer", "Not consuming {f}: It is a duplicate of {t} (#{n})"),
+         {**pl, "f": scan, "t": doc_str, "n": lambda g: g.num(1, 9000)}),
+        (6, pline("ERROR", "paperless.consumer", "Error occurred while consuming document {f}: {e}"), {**pl, "f": scan, "e": pick(consume_errors)}),
+        (4, pline("ERROR", "paperless.consumer", "Cannot consume {p}: File not found."), {**pl, "p": consume_path}),
+        (18, pline("INFO", "celery.worker.strategy", "Task {t}[{u}] received"), {**pl, "t": pick(task_names), "u": lambda g: g.uuid()}),
+        (16, pline("INFO", "celery.app.trace", "Task {t}[{u}] succeeded in {s}s: {r}"),
+         {**pl, "t": draw(celery_ok), "u": then(1), "s": then(2), "r": then(3)}),
+        (5, pline("ERROR", "celery.app.trace", "Task documents.tasks.consume_file[{u}] raised unexpected: ConsumerError('{f}: Error occurred while consuming document {f2}: {e}')"),
+         {**pl, "u": lambda g: g.uuid(), "f": draw(lambda g: (lambda s: (s, s))(scan(g))), "f2": then(1), "e": pick(consume_errors)}),
+        (8, pline("INFO", "celery.beat", "Scheduler: Sending due task {n} ({t})"),
+         {**pl, "n": first([("Check all e-mail accounts", "paperless_mail.tasks.process_mail_accounts"),
+                            ("Train the classifier", "documents.tasks.train_classifier"),
+                            ("Optimize the index", "documents.tasks.index_optimize")]), "t": then(1)}),
+        (10, pline("DEBUG", "paperless_mail", "Processing mail account {a}"), {**pl, "a": pick(mail_accounts)}),
+        (8, pline("DEBUG", "paperless_mail", "Account {a}: Processing {n} rule(s)"), {**pl, "a": pick(mail_accounts), "n": pick(["1", "2"])}),
+        (8, pline("DEBUG", "paperless_mail", "Rule {a}.{r}: Selecting folder {f}"),
+         {**pl, "a": pick(mail_accounts), "r": pick(mail_rules), "f": pick(["INBOX", "INBOX/Scans", "Archive"])}),
+        (8, pline("DEBUG", "paperless_mail", "Rule {a}.{r}: Processed {n} matching mail(s)"),
+         {**pl, "a": pick(mail_accounts), "r": pick(mail_rules), "n": lambda g: str(g.r.choice([0, 0, 1, 2, 5]))}),
+        (6, pline("INFO", "paperless_mail", "Rule {a}.{r}: Consuming attachment {f} from mail {s} from {m}"),
+         {**pl, "a": pick(mail_accounts), "r": pick(mail_rules), "f": scan,
+          "s": pick(["Your invoice 2026-11", "Scan from MFP-3F", "Kontoauszug November", "Policy documents"]),
+          "m": pick(["billing@acme.example", "scanner@office.example", "noreply@bank.example"])}),
+        (4, pline("ERROR", "paperless_mail", "Error while retrieving mailbox {a}: {e}"),
+         {**pl, "a": pick(mail_accounts), "e": pick(["[AUTHENTICATIONFAILED] Invalid credentials (Failure)", "timed out", "[Errno 111] Connection refused"])}),
+        (5, pline("DEBUG", "paperless.classifier", "Gathering data from database..."), pl),
+        (5, pline("DEBUG", "paperless.classifier", "{n} documents, {t} tag(s), {c} correspondent(s), {d} document type(s). {s} storage path(es)"),
+         {**pl, "n": lambda g: g.num(200, 4000), "t": lambda g: g.num(3, 40), "c": lambda g: g.num(2, 60), "d": lambda g: g.num(2, 12), "s": lambda g: g.num(0, 4)}),
+        (5, pline("DEBUG", "paperless.tasks", "Training data unchanged."), pl),
+        (4, pline("INFO", "paperless.tasks", "Saving updated classifier model to {p}..."), {**pl, "p": pick(["/usr/src/paperless/data/classification_model.pickle"])}),
+    ]
+
+    # ---------------- Gotenberg 8 ----------------
+    def zts(g: Gen) -> str:
+        return f"1796{g.num(200000, 299999)}.{g.num(0, 9999999).rjust(7, '0')}"
+
+    routes = ["/forms/libreoffice/convert", "/forms/chromium/convert/html", "/forms/chromium/convert/url", "/forms/pdfengines/merge"]
+
+    def go_dur(ns: int) -> str:
+        # Go's time.Duration.String()
+        if ns < 1000000000:
+            return f"{ns / 1000000:.6f}".rstrip("0").rstrip(".") + "ms"
+        return f"{ns / 1000000000:.9f}".rstrip("0").rstrip(".") + "s"
+
+    def gt_req(g: Gen):
+        ns = g.r.choice([g.r.randint(80000000, 900000000), g.r.randint(900000000, 30000000000)])
+        r = g.r.choice(routes)
+        ua = g.r.choice(["Go-http-client/1.1", "python-httpx/0.27.0", "okhttp/4.12.0"])
+        return g.uuid(), g.ip(), r, r, ua, str(ns), go_dur(ns), g.num(2000, 9000000), g.num(8000, 9000000)
+
+    gt_req_fields = {"tr": draw(gt_req), "ip": then(1), "uri": then(2), "path": then(3), "ua": then(4), "lat": then(5), "lh": then(6), "bi": then(7), "bo": then(8)}
+    gt_errors = ["convert to PDF: context deadline exceeded", "convert HTML to PDF: chromium: invalid HTTP status code 404",
+                 "convert to PDF: unoconverter: exit status 5", "check form data: form file 'index.html' is required"]
+    gotenberg = [
+        (4, "[SYSTEM] modules: {m}", {"m": pick(["api chromium exiftool libreoffice libreoffice-api libreoffice-pdfengine logging pdfcpu pdfengines pdftk prometheus qpdf webhook"])}),
+        (4, "[SYSTEM] api: server started on port {p}", {"p": pick(["3000"])}),
+        (40, '{{"level":"info","ts":{T},"logger":"api","msg":"request handled","trace":"{tr}","remote_ip":"{ip}","host":"gotenberg:3000",'
+             '"uri":"{uri}","method":"POST","path":"{path}","referer":"","user_agent":"{ua}","status":200,"latency":{lat},"latency_human":"{lh}",'
+             '"bytes_in":{bi},"bytes_out":{bo}}}', {"T": zts, **gt_req_fields}),
+        (8, '{{"level":"error","ts":{T},"logger":"api","msg":"{e}","trace":"{tr}","remote_ip":"{ip}","host":"gotenberg:3000",'
+            '"uri":"{uri}","method":"POST","path":"{path}","referer":"","user_agent":"{ua}","status":{st},"latency":{lat},"latency_human":"{lh}",'
+            '"bytes_in":{bi},"bytes_out":0}}', {"T": zts, "e": pick(gt_errors), **gt_req_fields, "st": pick(["503", "400", "500"])}),
+        (5, '{{"level":"info","ts":{T},"logger":"{m}","msg":"restarting process"}}', {"T": zts, "m": pick(["chromium", "libreoffice-api"])}),
+        (5, '{{"level":"info","ts":{T},"logger":"{m}","msg":"process started"}}', {"T": zts, "m": pick(["chromium", "libreoffice-api"])}),
+        (4, '{{"level":"error","ts":{T},"logger":"{m}","msg":"process exited unexpectedly: {e}"}}',
+         {"T": zts, "m": pick(["chromium", "libreoffice-api"]), "e": pick(["signal: killed", "exit status 81", "signal: segmentation fault"])}),
+    ]
+
+    # ---------------- OCRmyPDF and Tesseract ----------------
+    def pageno(g: Gen) -> str:
+        return f"{g.r.choice([g.r.randint(1, 4), g.r.randint(1, 40)]):>5}"
+
+    def ratio(g: Gen) -> str:
+        return f"{g.r.uniform(0.6, 3.2):.3f}"
+
+    def savings(g: Gen) -> str:
+        return f"{g.r.uniform(-20, 70):.1f}"
+
+    ocrmypdf = [
+        (6, "Start processing {n} pages concurrently", {"n": lambda g: g.num(1, 16)}),
+        (12, "{p} page is facing {a}, confidence {c} - {r}",
+         {"p": pageno, "a": pick(["⇧", "⇧", "⇨", "⇩", "⇦"]), "c": lambda g: f"{g.r.uniform(0, 40):.2f}",
+          "r": pick(["no change", "no change", "rotation appropriate", "confidence too low to rotate"])}),
+        (6, "{p} page already has text! - rasterizing text and running OCR anyway", {"p": pageno}),
+        (8, "{p} skipping all processing on this page", {"p": pageno}),
+        (5, "{p} page already has text! - aborting (use --force-ocr to force OCR;  see also help for the arguments --skip-text and --redo-ocr", {"p": pageno}),
+        (7, "{p} [tesseract] lots of diacritics - possibly poor OCR", {"p": pageno}),
+        (5, "{p} [tesseract] Empty page!!", {"p": pageno}),
+        (9, "Postprocessing...", {}),
+        (8, "Image optimization ratio: {r} savings: {s}%", {"r": ratio, "s": savings}),
+        (8, "Total file size ratio: {r} savings: {s}%", {"r": ratio, "s": savings}),
+        (8, "Output file is a PDF/A-2B (as expected)", {}),
+    ]
+    tesseract = [
+        (6, "Tesseract Open Source OCR Engine v{v} with Leptonica", {"v": pick(["5.3.4", "5.3.0", "4.1.1"])}),
+        (9, "Page {n}", {"n": lambda g: g.num(1, 40)}),
+        (9, "Estimating resolution as {n}", {"n": lambda g: g.num(90, 620)}),
+        (6, "Warning: Invalid resolution {n} dpi. Using {m} instead.", {"n": pick(["0", "1"]), "m": pick(["70"])}),
+        (6, "Detected {n} diacritics", {"n": lambda g: g.num(10, 900)}),
+        (5, "Empty page!!", {}),
+        (4, "Too few characters. Skipping this page", {}),
+        (5, "OSD: Weak margin ({m}) for {n} blob text block, but using orientation anyway: {o}",
+         {"m": lambda g: f"{g.r.uniform(0, 1):.2f}", "n": lambda g: g.num(1, 40), "o": pick(["0", "90", "180", "270"])}),
+    ]
+
+    # ---------------- Stirling-PDF (Spring Boot 3 console) ----------------
+    def sb_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def sb_thread(g: Gen) -> str:
+        # [%15.15t]: the thread name cut to its last 15 characters
+        return f"http-nio-8080-exec-{g.r.randint(1, 10)}"[-15:]
+
+    sb = {"T": sb_ts, "TH": sb_thread}
+
+    def sbline(level: str, thread: str, logger: str, text: str) -> str:
+        return "{T} " + f"{level:>5}" + " 1 --- [Stirling-PDF] [" + thread + "] " + f"{logger:<40}" + " : " + text
+
+    stirling_cmds = ["soffice --headless --nologo --convert-to pdf --outdir /tmp/stirling-pdf/{d} /tmp/stirling-pdf/{d}/input.docx",
+                     "ocrmypdf --verbose 2 --output-type pdf --pdf-renderer sandwich --language eng /tmp/{d}/input.pdf /tmp/{d}/output.pdf",
+                     "qpdf --compress-streams=y --object-streams=generate /tmp/{d}/input.pdf /tmp/{d}/output.pdf"]
+    stirling = [
+        (4, sbline("INFO", "           main", "o.s.b.w.embedded.tomcat.TomcatWebServer", "Tomcat started on port {p} (http) with context path '{c}'"),
+         {**sb, "p": pick(["8080"]), "c": pick(["/", ""])}),
+        (4, sbline("INFO", "           main", "stirling.software.SPDF.SPdfApplication", "Started SPdfApplication in {s} seconds (process running for {j})"),
+         {**sb, "s": draw(lambda g: (lambda t: (f"{t:.3f}", f"{t + g.r.uniform(0.5, 2.5):.3f}"))(g.r.uniform(6, 30))), "j": then(1)}),
+        (4, sbline("INFO", "           main", "stirling.software.SPDF.SPdfApplication", "Navigate to {u}"), {**sb, "u": pick(["http://localhost:8080"])}),
+        (12, sbline("INFO", "{TH}", "s.software.SPDF.utils.ProcessExecutor", "Running command: {c}"),
+         {**sb, "c": lambda g: g.r.choice(stirling_cmds).replace("{d}", g.hexs(12))}),
+        (5, sbline("ERROR", "{TH}", "s.software.SPDF.utils.ProcessExecutor", "Command failed with exit code {n}: {e}"),
+         {**sb, "n": pick(["1", "2", "6", "137"]), "e": pick(["Error: Source file could not be loaded", "PriorOcrFoundError: page already has text!"])}),
+        (5, sbline("WARN", "{TH}", ".w.s.m.s.DefaultHandlerExceptionResolver", "Resolved [{e}]"),
+         {**sb, "e": pick(["org.springframework.web.multipart.MaxUploadSizeExceededException: Maximum upload size exceeded",
+                           "org.springframework.web.HttpMediaTypeNotSupportedException: Content-Type 'application/json' is not supported"])}),
+        (5, sbline("ERROR", "{TH}", "o.a.c.c.C.[.[.[/].[dispatcherServlet]", "Servlet.service() for servlet [dispatcherServlet] in context with path [] threw exception [Request processing failed: {e}] with root cause"),
+         {**sb, "e": pick(["java.io.IOException: Error: End-of-File, expected line at offset 48213",
+                           "org.apache.pdfbox.pdmodel.encryption.InvalidPasswordException: Cannot decrypt PDF, the password is incorrect",
+                           "java.lang.OutOfMemoryError: Java heap space"])}),
+    ]
+
+    return collabora + onlyoffice + paperless + gotenberg + ocrmypdf + tesseract + stirling
+
+
+def testing_events() -> list[tuple[float, str, dict]]:
+    """Test automation and load-testing infrastructure as its operators log it: Selenium Grid 4 (the hub,
+    router, distributor, session queue and nodes in their console format: the event bus, node registration
+    and availability, sessions created, deleted and timed out, slots, draining), the Appium 2 server (its
+    HTTP request and response lines, the umbrella driver's sessions, the UiAutomator2 and XCUITest drivers'
+    command routing and proxying, adb calls), Apache JMeter (jmeter.log of non-GUI runs: start-up, the test
+    plan, thread groups and threads, summariser lines, sampler errors, engine shutdown), Gatling (the
+    console's simulation start and end, periodic request statistics, the global information table and the
+    logback warnings of failed requests), Locust (master and workers through its Python logging, with the
+    stats, percentile and failure tables the master prints) and Grafana k6 (logfmt lines of its runner and
+    console output, thresholds crossed, failed requests, and the end-of-test summary). Written blind for the
+    twenty-ninth issue-15 pass: before reading the engine or any failure analysis; 159 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    # ---------------- Selenium Grid 4 (console log) ----------------
+    def se_t(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    se_hosts = ["172.18.0.3", "172.18.0.4", "172.18.0.5", "10.42.7.19"]
+
+    def node_url(g: Gen) -> str:
+        return f"http://{g.r.choice(se_hosts)}:5555"
+
+    se_ver = [("4.16.1", "9b4c83354e"), ("4.16.1", "9b4c83354e"), ("4.15.0", "1d14b5521b")]
+    se_caps = [
+        "Capabilities {{acceptInsecureCerts: false, browserName: chrome, browserVersion: 120.0.6099.109, "
+        "platformName: linux, se:cdpVersion: 120.0.6099.109, se:vnc: ws://{ip}:4444/session/{sid}/se/vnc}}",
+        "Capabilities {{acceptInsecureCerts: true, browserName: firefox, browserVersion: 121.0, moz:headless: false, "
+        "platformName: linux, se:vnc: ws://{ip}:4444/session/{sid}/se/vnc}}",
+        "Capabilities {{browserName: MicrosoftEdge, browserVersion: 120.0.2210.77, ms:edgeOptions: {{args: [--headless=new]}}, "
+        "platformName: linux}}",
+        "Capabilities {{browserName: chrome, goog:chromeOptions: {{args: [--no-sandbox, --disable-dev-shm-usage]}}, platformName: linux}}",
+    ]
+
+    def caps(g: Gen) -> str:
+        return g.r.choice(se_caps).replace("{ip}", g.r.choice(se_hosts)).replace("{sid}", g.hexs(32))
+
+    def req_caps(g: Gen) -> str:
+        return esc(g.r.choice([
+            "Capabilities {browserName: chrome, goog:chromeOptions: {args: [--headless=new]}}",
+            "Capabilities {browserName: firefox, moz:firefoxOptions: {args: [-headless]}}",
+            "Capabilities {browserName: chrome, platformName: linux}",
+            "Capabilities {browserName: MicrosoftEdge}",
+        ]))
+
+    def stereo(g: Gen) -> str:
+        b = g.r.choice(["chrome", "firefox", "MicrosoftEdge"])
+        g.drawn = ({"chrome": "Chrome", "firefox": "Firefox", "MicrosoftEdge": "Edge"}[b],
+                   esc(f'{{"browserName": "{b}", "platformName": "linux", "se:noVncPort": 7900, "se:vncEnabled": true}}'),
+                   g.r.choice(["1", "1", "2", "4"]))
+        return g.drawn[0]
+
+    sid = lambda g: g.hexs(32)  # noqa: E731
+    se = {"T": se_t}
+
+    def se_line(level: str, where: str, text: str) -> str:
+        return "{T} " + level + " [" + where + "] - " + text
+
+    avail = [("DOWN", "UP"), ("DOWN", "UP"), ("UP", "DOWN"), ("UP", "DRAINING")]
+    selenium = [
+        (4, se_line("INFO", "LoggingOptions.configureLogEncoding", "Using the system default encoding"), se),
+        (4, se_line("INFO", "OpenTelemetryTracer.createTracer", "Using OpenTelemetry for tracing"), se),
+        (3, se_line("INFO", "BoundZmqEventBus.<init>",
+                    "XPUB binding to [binding to {b1}, advertising as {a1}], XSUB binding to [binding to {b2}, advertising as {a2}]"),
+         {**se, "b1": pick(["tcp://*:4442"]), "a1": draw(lambda g: (f"tcp://{g.r.choice(['172.18.0.2', '10.42.7.10'])}:4442",)),
+          "b2": pick(["tcp://*:4443"]), "a2": lambda g: g.drawn[0].replace(":4442", ":4443")}),
+        (5, se_line("INFO", "UnboundZmqEventBus.<init>", "Connecting to {a} and {b}"),
+         {**se, "a": pick(["tcp://selenium-hub:4442", "tcp://172.18.0.2:4442"]), "b": pick(["tcp://selenium-hub:4443", "tcp://172.18.0.2:4443"])}),
+        (5, se_line("INFO", "UnboundZmqEventBus.<init>", "Sockets created"), se),
+        (5, se_line("INFO", "UnboundZmqEventBus.<init>", "Event bus ready"), se),
+        (3, se_line("INFO", "Hub.execute", "Started Selenium Hub {v} (revision {r}): {u}"),
+         {**se, "v": first(se_ver), "r": then(1), "u": pick(["http://172.18.0.2:4444", "http://10.42.7.10:4444"])}),
+        (5, se_line("INFO", "NodeServer.createHandlers", "Reporting self as: {u}"), {**se, "u": node_url}),
+        (5, se_line("INFO", "NodeOptions.getSessionFactories", "Detected {n} available processors"), {**se, "n": pick(["2", "4", "8", "16"])}),
+        (5, se_line("INFO", "NodeOptions.discoverDrivers", "Discovered {n} driver(s)"), {**se, "n": pick(["1", "1", "3"])}),
+        (5, se_line("INFO", "NodeOptions.report", "Adding {b} for {c} {n} times"), {**se, "b": stereo, "c": then(1), "n": then(2)}),
+        (5, se_line("INFO", "Node.<init>", "Binding additional locator mechanisms: {m}"), {**se, "m": pick(["relative", "relative, name"])}),
+        (5, se_line("INFO", "NodeServer$1.start", "Starting registration process for Node {u}"), {**se, "u": node_url}),
+        (5, se_line("INFO", "NodeServer.execute", "Started Selenium node {v} (revision {r}): {u}"),
+         {**se, "v": first(se_ver), "r": then(1), "u": node_url}),
+        (5, se_line("INFO", "NodeServer$1.lambda$start$1", "Sending registration event..."), se),
+        (5, se_line("INFO", "NodeServer.lambda$createHandlers$2", "Node has been added"), se),
+        (9, se_line("INFO", "LocalDistributor.add", "Added node {id} at {u}. Health check every {n}s"),
+         {**se, "id": lambda g: g.uuid(), "u": node_url, "n": pick(["120", "120", "60"])}),
+        (10, se_line("INFO", "GridModel.setAvailability", "Switching Node {id} (uri: {u}) from {a} to {b}"),
+         {**se, "id": lambda g: g.uuid(), "u": node_url, "a": first(avail), "b": then(1)}),
+        (5, se_line("INFO", "GridModel.purgeDeadNodes", "Removing Node {id} (uri: {u}), DOWN for too long"),
+         {**se, "id": lambda g: g.uuid(), "u": node_url}),
+        (30, se_line("INFO", "LocalDistributor.newSession", "Session request received by the Distributor: [{c}]"), {**se, "c": req_caps}),
+        (28, se_line("INFO", "LocalDistributor.newSession", "Session created by the Distributor. Id: {id}, Caps: {c}"),
+         {**se, "id": sid, "c": caps}),
+        (28, se_line("INFO", "LocalNode.newSession", "Session created by the Node. Id: {id}, Caps: {c}"), {**se, "id": sid, "c": caps}),
+        (12, se_line("INFO", "ProtocolHandshake.createSession", "Detected upstream dialect: {d}"), {**se, "d": pick(["W3C"])}),
+        (26, se_line("INFO", "LocalSessionMap.lambda$new$0", "Deleted session from local Session Map, Id: {id}"), {**se, "id": sid}),
+        (10, se_line("INFO", "LocalNode.stopTimedOutSession", "Session id {id} timed out, stopping..."), {**se, "id": sid}),
+        (12, se_line("INFO", "SessionSlot.stop", "Stopping session {id}"), {**se, "id": sid}),
+        (9, se_line("WARN", "LocalDistributor$NewSessionRunnable.checkMatchingSlot",
+                    "No slot matched the requested capabilities. All slots are busy, so the request will be retried."), se),
+        (6, se_line("WARN", "SeleniumSpanExporter$1.lambda$export$1",
+                    "Unable to create session: Could not start a new session. New session request timed out"), se),
+        (5, se_line("INFO", "LocalNode.checkSessionCount", "Draining Node, configured sessions value ({n}) has been reached."),
+         {**se, "n": pick(["10", "50", "100"])}),
+        (5, se_line("INFO", "LocalNode.drain", "Firing node drain complete message"), se),
+    ]
+
+    # ---------------- Appium 2 server (--log-timestamp) ----------------
+    def ap_t(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}:{ms3(g)}"
+
+    ap = {"T": ap_t}
+    ap_drivers = [("AndroidUiautomator2Driver", "8200"), ("AndroidUiautomator2Driver", "8200"), ("XCUITestDriver", "8100")]
+
+    def inst(g: Gen) -> str:
+        return g.hexs(4)
+
+    def drv_sess(g: Gen):
+        d, port = g.r.choice(ap_drivers)
+        s = g.uuid()
+        return d, inst(g), s[:8], s, port
+
+    # (route, command name, method, request body, response body)
+    ap_cmds = [
+        ("/element", "findElement", "POST", '{"using":"id","value":"com.acme.shop:id/login_button"}',
+         '{"element-6066-11e4-a52e-4f735466cecf":"00000000-0000-00{n}-ffff-ffff000000{h}"}'),
+        ("/element", "findElement", "POST", '{"using":"accessibility id","value":"Add to cart"}',
+         '{"element-6066-11e4-a52e-4f735466cecf":"00000000-0000-00{n}-ffff-ffff000000{h}"}'),
+        ("/elements", "findElements", "POST", '{"using":"xpath","value":"//android.widget.TextView[@text=\'Checkout\']"}', "[]"),
+        ("/element/{e}/click", "click", "POST", "{}", "null"),
+        ("/element/{e}/value", "setValue", "POST", '{"text":"qa-user-{n}@acme.test"}', "null"),
+        ("/element/{e}/text", "getText", "GET", "", '"Order #{n} confirmed"'),
+        ("/screenshot", "getScreenshot", "GET", "", '"iVBORw0KGgoAAAANSUhEUgAABDgAAAk4CAIAAAB{h}..."'),
+        ("/source", "getPageSource", "GET", "", '"<?xml version=\'1.0\' encoding=\'UTF-8\' standalone=\'yes\' ?><hierarchy index=\\"0\\" rotation=\\"0\\">..."'),
+        ("/actions", "performActions", "POST", '{"actions":[{"type":"pointer","id":"finger1","parameters":{"pointerType":"touch"}}]}', "null"),
+    ]
+
+    def ap_cmd(g: Gen):
+        route, cmd, method, body, res = g.r.choice(ap_cmds)
+        e = f"00000000-0000-00{g.num(10, 99)}-ffff-ffff000000{g.hexs(2)}"
+        route = route.replace("{e}", e)
+        body = body.replace("{n}", g.num(1, 9999))
+        res = res.replace("{n}", g.num(10, 99999)).replace("{h}", g.hexs(2))
+        return method, route, cmd, body or "{}", res
+
+    sp = {"dn": draw(drv_sess), "di": then(1), "ds": then(2)}
+    pre = "{T} [{dn}@{di} ({ds})] "
+
+    ap_errors = [
+        "NoSuchElementError: An element could not be located on the page using the given search parameters.",
+        "StaleElementReferenceError: The element 'By.id: com.acme.shop:id/login_button' does not exist in DOM anymore",
+        "InvalidSelectorError: Argument was an invalid selector (e.g. XPath/CSS).",
+        "TimeoutError: Condition unmet after 20012 ms. Timing out.",
+        "UnknownError: An unknown server-side error occurred while processing the command. Original error: 'POST /element' cannot be proxied to UiAutomator2 server because the instrumentation process is not running (probably crashed). Check the server log and/or the logcat output for more details",
+    ]
+    adb_cmds = [
+        "shell getprop ro.build.version.sdk", "shell dumpsys window", "shell pm list packages com.acme.shop",
+        "install -r -g /tmp/appium-apps/app-release.apk", "shell am force-stop com.acme.shop",
+        "shell settings get secure default_input_method", "forward tcp:8200 tcp:6790", "shell pm clear com.acme.shop",
+    ]
+
+    def adb_run(g: Gen) -> str:
+        return f"/opt/android-sdk/platform-tools/adb -P 5037 -s {g.r.choice(['emulator-5554', 'emulator-5556', 'R58N91ABCDE'])} {g.r.choice(adb_cmds)}"
+
+    def then_esc(i: int):
+        return lambda g: esc(g.drawn[i])
+
+    uia = "AndroidUiautomator2Driver@{i} ({s})"
+    uia_s = {"i": inst, "s": lambda g: g.hexs(8)}
+    http_paths = lambda g: "/session/" + g.uuid() + g.drawn[1]  # noqa: E731
+
+    appium = [
+        (60, "{T} [HTTP] --> {m} {p}", {**ap, "m": draw(ap_cmd), "p": http_paths}),
+        (45, "{T} [HTTP] {b}", {**ap, "b": lambda g: esc(ap_cmd(g)[3])}),
+        (60, "{T} [HTTP] <-- {m} {p} {st} {ms} ms - {n}",
+         {**ap, "m": draw(ap_cmd), "p": http_paths, "st": pick(["200", "200", "200", "200", "404", "500"]),
+          "ms": lambda g: g.num(2, 4000), "n": lambda g: g.num(14, 900)}),
+        (40, pre + "Calling AppiumDriver.{c}() with args: {a}",
+         {**ap, **sp, "c": draw(lambda g: ap_cmd(g)[2:]), "a": lambda g: esc(f'["{g.r.choice(["id", "xpath", "accessibility id"])}","login_button","{g.uuid()}"]')}),
+        (38, pre + "Responding to client with driver.{c}() result: {r}",
+         {**ap, **sp, "c": draw(lambda g: ap_cmd(g)[2:]), "r": then_esc(2)}),
+        (9, pre + "Encountered internal error running command: {e}", {**ap, **sp, "e": pick(ap_errors)}),
+        (30, pre + "Proxying [{m} {p}] to [{m2} {u}] with body: {b}",
+         {**ap, **sp, "m": draw(ap_cmd), "p": then(1), "m2": then(0),
+          "u": lambda g: f"http://127.0.0.1:{g.r.choice(['8200', '8100'])}/session/{g.uuid()}{g.drawn[1]}", "b": then_esc(3)}),
+        (30, pre + "Got response with status {st}: {b}",
+         {**ap, **sp, "st": pick(["200", "200", "200", "404"]),
+          "b": lambda g: esc(f'{{"sessionId":"{g.uuid()}","value":{ap_cmd(g)[4]}}}')}),
+        (20, pre + "Matched '{p}' to command name '{c}'", {**ap, **sp, "p": draw(lambda g: ap_cmd(g)[1:]), "c": then(1)}),
+        (3, "{T} [Appium] Welcome to Appium v{v}", {**ap, "v": pick(["2.2.1", "2.4.1"])}),
+        (3, "{T} [Appium] Appium REST http interface listener started on {u}", {**ap, "u": pick(["http://0.0.0.0:4723", "http://0.0.0.0:4724"])}),
+        (5, "{T} [Appium] Available drivers:", ap),
+        (6, "{T} [Appium]   - {d}@{v} (automationName '{a}')",
+         {**ap, "d": first([("uiautomator2", "2.34.1", "UiAutomator2"), ("xcuitest", "5.12.2", "XCUITest"), ("espresso", "2.28.2", "Espresso")]),
+          "v": then(1), "a": then(2)}),
+        (6, "{T} [AppiumDriver@{i}] Attempting to find matching driver for automationName '{a}' and platformName '{p}'",
+         {**ap, "i": inst, "a": first([("UiAutomator2", "Android"), ("XCUITest", "iOS")]), "p": then(1)}),
+        (6, "{T} [AppiumDriver@{i}] The '{d}' driver was installed and matched caps.", {**ap, "i": inst, "d": pick(["uiautomator2", "xcuitest"])}),
+        (7, "{T} [AppiumDriver@{i}] Appium v{v} creating new {d} (v{dv}) session",
+         {**ap, "i": inst, "v": pick(["2.2.1", "2.4.1"]), "d": first([("AndroidUiautomator2Driver", "2.34.1"), ("XCUITestDriver", "5.12.2")]), "dv": then(1)}),
+        (7, "{T} [AppiumDriver@{i}] New {d} session created successfully, session {s} added to master session list",
+         {**ap, "i": inst, "d": pick(["AndroidUiautomator2Driver", "XCUITestDriver"]), "s": lambda g: g.uuid()}),
+        (7, "{T} [AppiumDriver@{i}] Removing session {s} from our master session list", {**ap, "i": inst, "s": lambda g: g.uuid()}),
+        (7, "{T} [{d}@{i}] Session created with session id: {s}",
+         {**ap, "d": pick(["AndroidUiautomator2Driver", "XCUITestDriver"]), "i": inst, "s": lambda g: g.uuid()}),
+        (6, pre + "Shutting down because we waited {n} seconds for a command", {**ap, **sp, "n": pick(["60", "60", "300"])}),
+        (22, "{T} [ADB] Running '{c}'", {**ap, "c": adb_run}),
+        (5, "{T} [ADB] Connected devices: {j}",
+         {**ap, "j": lambda g: esc(json.dumps([{"udid": u, "state": "device"} for u in g.r.sample(["emulator-5554", "emulator-5556", "R58N91ABCDE"], g.r.randint(1, 3))], separators=(",", ":")))}),
+        (5, "{T} [ADB] Setting device id to {u}", {**ap, "u": pick(["emulator-5554", "emulator-5556", "R58N91ABCDE"])}),
+        (5, "{T} [" + uia + "] Waiting up to {n}ms for UiAutomator2 to be online...", {**ap, **uia_s, "n": pick(["30000", "60000"])}),
+        (5, "{T} [" + uia + "] Starting '{a}' and waiting for '{w}'",
+         {**ap, **uia_s, "a": first([("com.acme.shop/.MainActivity",), ("com.acme.shop/.ui.SplashActivity",)]), "w": then(0)}),
+        (6, "{T} [" + uia + "] Deleting UiAutomator2 session", {**ap, **uia_s}),
+        (5, "{T} [XCUITestDriver@{i} ({s})] Determining device to run tests on: udid: '{u}', real device: {r}",
+         {**ap, "i": inst, "s": lambda g: g.hexs(8), "u": lambda g: g.uuid().upper(), "r": pick(["true", "false"])}),
+    ]
+
+    # ---------------- Apache JMeter (jmeter.log) ----------------
+    def jm_line(level: str, logger: str, text: str) -> str:
+        return "{T} " + level + " " + logger + ": " + text
+
+    jm = {"T": java_ts}
+    jm_groups = ["Checkout Users", "Browse Catalog", "API Clients"]
+
+    def jthread(g: Gen) -> str:
+        return f"{g.r.choice(jm_groups)} {g.r.randint(1, 3)}-{g.r.randint(1, 200)}"
+
+    def summ(g: Gen):
+        n = g.r.randint(200, 5000)
+        secs = g.r.choice([30, 30, 30, 29, 31])
+        err = g.r.choice([0, 0, 0, g.r.randint(1, 40)])
+        a, mn = g.r.randint(40, 900), g.r.randint(5, 39)
+        act = g.r.randint(1, 200)
+        return (f"{n:>6}", f"00:00:{secs:02d}", f"{n / secs:>6.1f}", f"{a:>5}", f"{mn:>5}", f"{g.r.randint(a, 30000):>5}",
+                f"{err:>5}", f"{100 * err / n:.2f}", str(act), str(act + g.r.randint(0, 50)), str(g.r.randint(0, 50)))
+
+    def summ_total(g: Gen):
+        n = g.r.randint(5000, 900000)
+        secs = g.r.randint(60, 3599)
+        err = g.r.choice([0, g.r.randint(1, 900)])
+        a, mn = g.r.randint(40, 900), g.r.randint(5, 39)
+        return (f"{n:>6}", f"00:{secs // 60:02d}:{secs % 60:02d}", f"{n / secs:>6.1f}", f"{a:>5}", f"{mn:>5}",
+                f"{g.r.randint(a, 60000):>5}", f"{err:>5}", f"{100 * err / n:.2f}")
+
+    jm_sum = {"n": draw(summ), "t": then(1), "r": then(2), "a": then(3), "mn": then(4), "mx": then(5), "e": then(6), "p": then(7)}
+    jm_sampler_errors = [
+        "javax.script.ScriptException: groovy.lang.MissingPropertyException: No such property: orderId for class: Script12",
+        "javax.script.ScriptException: java.lang.NullPointerException: Cannot invoke method getAt() on null object",
+        "javax.script.ScriptException: org.codehaus.groovy.control.MultipleCompilationErrorsException: startup failed:",
+    ]
+    jmeter = [
+        (3, jm_line("INFO", "o.a.j.u.JMeterUtils", "Setting Locale to {l}"), {**jm, "l": pick(["en_EN", "en_US"])}),
+        (3, jm_line("INFO", "o.a.j.JMeter", "Loading user properties from: {f}"), {**jm, "f": pick(["/opt/apache-jmeter-5.6.3/bin/user.properties"])}),
+        (3, jm_line("INFO", "o.a.j.JMeter", "Version {v}"), {**jm, "v": pick(["5.6.3", "5.6.2"])}),
+        (3, jm_line("INFO", "o.a.j.JMeter", "java.version={v}"), {**jm, "v": pick(["17.0.9", "21.0.1"])}),
+        (4, jm_line("INFO", "o.a.j.s.FileServer", "Default base='{b}'"), {**jm, "b": pick(["/opt/apache-jmeter-5.6.3/bin"])}),
+        (4, jm_line("INFO", "o.a.j.s.FileServer", "Set new base='{b}'"), {**jm, "b": pick(["/tests/plans", "/home/jenkins/workspace/perf-checkout/jmeter"])}),
+        (4, jm_line("INFO", "o.a.j.s.SaveService", "Testplan (JMX) version: {a}. Testlog (JTL) version: {b}"), {**jm, "a": pick(["2.2"]), "b": pick(["2.2"])}),
+        (4, jm_line("INFO", "o.a.j.JMeter", "Loading file: {f}"), {**jm, "f": pick(["checkout.jmx", "/tests/plans/catalog-soak.jmx", "api-smoke.jmx"])}),
+        (4, jm_line("INFO", "o.a.j.JMeter", "Creating summariser <{s}>"), {**jm, "s": pick(["summary"])}),
+        (4, jm_line("INFO", "o.a.j.e.StandardJMeterEngine", "Running the test!"), jm),
+        (4, jm_line("INFO", "o.a.j.s.SampleEvent", "List of sample_variables: {l}"), {**jm, "l": pick(["[]", "[orderId]"])}),
+        (4, jm_line("INFO", "o.a.j.JMeter", "Running test ({n})"), {**jm, "n": lambda g: str(1796212800000 + g.r.randint(0, 86399999))}),
+        (4, jm_line("INFO", "o.a.j.p.h.s.HTTPHCAbstractImpl", "Local host = {h}"), {**jm, "h": pick(["loadgen-01", "loadgen-02"])}),
+        (8, jm_line("INFO", "o.a.j.e.StandardJMeterEngine", "Starting ThreadGroup: {n} : {g}"), {**jm, "n": pick(["1", "2", "3"]), "g": pick(jm_groups)}),
+        (8, jm_line("INFO", "o.a.j.e.StandardJMeterEngine", "Starting {n} threads for group {g}."), {**jm, "n": pick(["10", "50", "200"]), "g": pick(jm_groups)}),
+        (6, jm_line("INFO", "o.a.j.e.StandardJMeterEngine", "Thread will continue on error"), jm),
+        (4, jm_line("INFO", "o.a.j.e.StandardJMeterEngine", "Thread will stop test on error"), jm),
+        (8, jm_line("INFO", "o.a.j.t.ThreadGroup", "Starting thread group... number={n} threads={t} ramp-up={r} delayedStart={d}"),
+         {**jm, "n": pick(["1", "2", "3"]), "t": pick(["10", "50", "200"]), "r": pick(["10", "60", "300"]), "d": pick(["false", "false", "true"])}),
+        (8, jm_line("INFO", "o.a.j.t.ThreadGroup", "Started thread group number {n}"), {**jm, "n": pick(["1", "2", "3"])}),
+        (5, jm_line("INFO", "o.a.j.e.StandardJMeterEngine", "All thread groups have been started"), jm),
+        (30, jm_line("INFO", "o.a.j.t.JMeterThread", "Thread started: {t}"), {**jm, "t": jthread}),
+        (25, jm_line("INFO", "o.a.j.t.JMeterThread", "Thread is done: {t}"), {**jm, "t": jthread}),
+        (25, jm_line("INFO", "o.a.j.t.JMeterThread", "Thread finished: {t}"), {**jm, "t": jthread}),
+        (40, jm_line("INFO", "o.a.j.r.Summariser", "summary + {n} in {t} = {r}/s Avg: {a} Min: {mn} Max: {mx} Err: {e} ({p}%) Active: {ac} Started: {st} Finished: {f}"),
+         {**jm, **jm_sum, "ac": then(8), "st": then(9), "f": then(10)}),
+        (40, jm_line("INFO", "o.a.j.r.Summariser", "summary = {n} in {t} = {r}/s Avg: {a} Min: {mn} Max: {mx} Err: {e} ({p}%)"),
+         {**jm, **{**jm_sum, "n": draw(summ_total)}}),
+        (8, jm_line("ERROR", "o.a.j.p.j.s.JSR223Sampler", "Problem in JSR223 script {s}, message: {m}"),
+         {**jm, "s": pick(["Extract orderId", "JSR223 Sampler", "Build cart payload"]), "m": pick(jm_sampler_errors)}),
+        (5, jm_line("ERROR", "o.a.j.t.JMeterThread", "Test failed!"), jm),
+        (6, jm_line("INFO", "o.a.j.r.Summariser", "Tidying up remaining summariser(s)"), jm),
+        (5, jm_line("INFO", "o.a.j.e.StandardJMeterEngine", "Notifying test listeners of end of test"), jm),
+        (4, jm_line("INFO", "o.a.j.e.StandardJMeterEngine", "Shutdown hook started"), jm),
+        (4, jm_line("INFO", "o.a.j.e.StandardJMeterEngine", "Shutdown hook ended"), jm),
+        (5, jm_line("INFO", "o.a.j.v.b.BackendListener", "Backend Listener: Starting worker with class: {c} and queue capacity: {q}"),
+         {**jm, "c": pick(["class org.apache.jmeter.visualizers.backend.influxdb.InfluxdbBackendListenerClient"]), "q": pick(["5000"])}),
+        (4, jm_line("INFO", "o.a.j.s.SampleResult", "Note: Sample TimeStamps are START times"), jm),
+        (4, jm_line("INFO", "o.a.j.s.SampleResult", "sampleresult.default.encoding is set to {e}"), {**jm, "e": pick(["ISO-8859-1", "UTF-8"])}),
+        (4, jm_line("INFO", "o.a.j.s.SampleResult", "sampleresult.useNanoTime={b}"), {**jm, "b": pick(["true"])}),
+        (4, jm_line("INFO", "o.a.j.p.h.s.HTTPHC4Impl", "HTTP request retry count = {n}"), {**jm, "n": pick(["0", "0", "1"])}),
+        (4, jm_line("ERROR", "o.a.j.JMeter", "Error in NonGUIDriver {e}"),
+         {**jm, "e": pick(["java.lang.IllegalArgumentException: Problem loading XML from:'/tests/plans/catalog-soak.jmx'. \nCause:\nCannotResolveClassException: kg.apc.jmeter.threads.UltimateThreadGroup",
+                           "org.apache.jorphan.util.JMeterStopTestException: The test plan has no enabled thread group"])}),
+    ]
+
+    # ---------------- Gatling (console and logback) ----------------
+    gat_reqs = ["Global", "home", "search", "add to cart", "checkout"]
+
+    def okko(g: Gen):
+        ok = g.r.randint(10, 90000)
+        ko = g.r.choice([0, 0, g.r.randint(1, 400)])
+        return str(ok).ljust(6), str(ko).ljust(6)
+
+    def gat_row(g: Gen):
+        name = g.r.choice(gat_reqs)
+        ok, ko = okko(g)
+        return name.ljust(55), ok, ko
+
+    def gat_stat_row(name: str, val):
+        # "> name" then the value right-aligned at column 57, then the OK and KO columns
+        def f(g: Gen) -> str:
+            v, ok, ko = val(g)
+            g.drawn = (v.rjust(55 - len(name)), ok.strip().ljust(6), ko.strip().ljust(6))
+            return g.drawn[0]
+        return (6, "> " + name + " {v} (OK={ok} KO={ko})", {"v": f, "ok": then(1), "ko": then(2)})
+    gat_sims = ["computerdatabase.BasicSimulation", "acme.CheckoutSimulation", "acme.SearchSoakSimulation"]
+
+    def ival(lo: int, hi: int):
+        # response times in ms: all requests, OK ones, KO ones ("-" when none failed)
+        return lambda g: (str(g.r.randint(lo, hi)), str(g.r.randint(lo, hi)), g.r.choice(["-", str(g.r.randint(lo, 60000))]))
+
+    gatling = [
+        (4, "Simulation {s} started...", {"s": pick(gat_sims)}),
+        (4, "Simulation {s} completed in {n} seconds", {"s": pick(gat_sims), "n": lambda g: g.num(30, 3600)}),
+        (14, "{d} {e} elapsed", {"d": lambda g: f"2026-12-03 {hms(g)}", "e": lambda g: f"{g.r.randint(5, 3600)}s".rjust(51)}),
+        (30, "> {r} (OK={ok} KO={ko})", {"r": draw(gat_row), "ok": then(1), "ko": then(2)}),
+        (12, "> {e} {n} ({p}%)",
+         {"e": draw(lambda g: (g.r.choice(["status.find.in(200,201,202,203,204,205,206,207,208,209,304), but actually found 503",
+                                          "j.n.ConnectException: Connection refused",
+                                          "i.g.h.c.i.RequestTimeoutException: Request timeout to shop.acme.test/10.20.3.14:443 after 60000 ms"]),)),
+          "n": lambda g: g.num(1, 900).rjust(max(1, 77 - len(g.drawn[0]))), "p": lambda g: f"{g.r.uniform(0.1, 100):.2f}".rjust(5)}),
+        (8, "[{b}] {p}%", {"b": lambda g: ("#" * g.r.randint(0, 60) + "-" * g.r.randint(0, 14)).ljust(74), "p": lambda g: g.num(0, 100).rjust(3)}),
+        (8, "          waiting: {w} / active: {a} / done: {d}",
+         {"w": lambda g: g.num(0, 500).ljust(6), "a": lambda g: g.num(0, 500).ljust(6), "d": lambda g: g.num(0, 5000).ljust(6)}),
+        (4, "Parsing log file(s)...", {}),
+        (4, "Parsing log file(s) done in {n}s.", {"n": lambda g: g.num(0, 9)}),
+        (4, "Generating reports...", {}),
+        (4, "Reports generated in {n}s.", {"n": lambda g: g.num(0, 9)}),
+        (4, "Please open the following file: {f}", {"f": lambda g: f"file:///var/lib/jenkins/workspace/perf/target/gatling/{g.r.choice(gat_sims).split('.')[-1].lower()}-20261203{hms(g).replace(':', '')}{g.num(100, 999)}/index.html"}),
+        gat_stat_row("request count", lambda g: (str(g.r.randint(100, 900000)), *okko(g))),
+        gat_stat_row("min response time", ival(1, 40)),
+        gat_stat_row("max response time", ival(2000, 60000)),
+        gat_stat_row("mean response time", ival(40, 900)),
+        gat_stat_row("std deviation", ival(20, 3000)),
+        gat_stat_row("response time 95th percentile", ival(300, 9000)),
+        gat_stat_row("mean requests/sec", lambda g: (f"{g.r.uniform(1, 900):.3f}", f"{g.r.uniform(1, 900):.3f}", g.r.choice(["-", f"{g.r.uniform(0, 9):.3f}"]))),
+        (15, "{T} [WARN ] i.g.h.e.r.DefaultStatsProcessor - Request '{r}' failed for user {u}: {e}",
+         {"T": se_t, "r": pick(gat_reqs[1:]), "u": lambda g: g.num(1, 5000),
+          "e": pick(["status.find.in(200,201,202,203,204,205,206,207,208,209,304), but actually found 503",
+                     "jsonPath($.orderId).find.exists, found nothing", "i.n.c.ConnectTimeoutException: connection timed out after 10000 ms: shop.acme.test/10.20.3.14:443",
+                     "Request timeout to shop.acme.test/10.20.3.14:443 after 60000 ms"])}),
+    ]
+
+    # ---------------- Locust ----------------
+    def lc_t(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)},{ms3(g)}]"
+
+    lc_hosts = ["locust-master-7f9c6d-x2kqp", "locust-worker-5c8b9-4tq7z", "locust-worker-5c8b9-n8w2d", "locust-worker-5c8b9-r6lmc"]
+
+    def lc_line(level: str, logger: str, text: str, host: str = "{H}") -> str:
+        return "{T} " + host + "/" + level + "/" + logger + ": " + text
+
+    lc = {"T": lc_t, "H": pick(lc_hosts[:1])}
+    lw = {"T": lc_t, "H": pick(lc_hosts[1:])}
+
+    def worker_id(g: Gen) -> str:
+        return f"{g.r.choice(lc_hosts[1:])}_{g.hexs(32)}"
+
+    def users_dict(g: Gen) -> str:
+        classes = g.r.sample(["WebsiteUser", "ApiUser", "CheckoutUser"], g.r.randint(1, 3))
+        counts = {c: g.r.randint(1, 400) for c in classes}
+        g.drawn = (str(sum(counts.values())),)
+        return esc(json.dumps(counts))
+
+    lc_names = ["/api/cart", "/api/products/[id]", "/api/checkout", "/login", "/"]
+
+    def lc_row(g: Gen):
+        reqs = g.r.randint(10, 90000)
+        f = g.r.choice([0, 0, g.r.randint(1, 300)])
+        avg = g.r.randint(5, 900)
+        return (g.r.choice(["GET", "GET", "POST"]).ljust(8), g.r.choice(lc_names).ljust(74), str(reqs).rjust(7),
+                f"{f}({100 * f / reqs:.2f}%)".rjust(12), str(avg).rjust(7), str(g.r.randint(1, avg)).rjust(7),
+                str(g.r.randint(avg, 30000)).rjust(7), str(g.r.randint(1, avg)).rjust(6), f"{g.r.uniform(0.1, 900):.2f}".rjust(7),
+                f"{g.r.uniform(0, 5):.2f}".rjust(11))
+
+    lc_fail = ["HTTPError('503 Server Error: Service Unavailable for url: /api/checkout')",
+               "ConnectionResetError(104, 'Connection reset by peer')",
+               "CatchResponseError('Expected orderId in response')",
+               "RemoteDisconnected('Remote end closed connection without response')"]
+    locust = [
+        (4, lc_line("INFO", "locust.main", "Starting Locust {v}"), {**lc, "v": pick(["2.20.0", "2.24.1"])}),
+        (4, lc_line("INFO", "locust.main", "Starting web interface at {u}"), {**lc, "u": pick(["http://0.0.0.0:8089"])}),
+        (4, lc_line("INFO", "locust.main", "Run time limit set to {n} seconds"), {**lc, "n": pick(["300", "600", "1800"])}),
+        (12, lc_line("INFO", "locust.runners", "Worker {w} (index {i}) reported as ready. {n} workers connected."),
+         {**lc, "w": worker_id, "i": lambda g: g.num(0, 3), "n": lambda g: g.num(1, 4)}),
+        (8, lc_line("INFO", "locust.runners", "Sending spawn jobs of {u} users at {r} spawn rate to {n} ready workers"),
+         {**lc, "u": pick(["100", "400", "1000"]), "r": pick(["10.00", "25.00", "50.00"]), "n": pick(["2", "3", "4"])}),
+        (8, lc_line("INFO", "locust.runners", "Ramping to {u} users at a rate of {r} per second"),
+         {**lw, "u": lambda g: g.num(1, 400), "r": pick(["2.50", "6.25", "10.00"])}),
+        (9, lc_line("INFO", "locust.runners", "All users spawned: {d} ({n} total users)"), {**lc, "d": users_dict, "n": then(0)}),
+        (5, lc_line("INFO", "locust.runners", "Shape test updating to {u} users at {r} spawn rate"),
+         {**lc, "u": pick(["100", "400", "1000", "50"]), "r": pick(["10.00", "20.00"])}),
+        (10, lc_line("INFO", "locust.runners", "Worker {w} failed to send heartbeat, setting state to missing."), {**lc, "w": worker_id}),
+        (6, lc_line("INFO", "locust.runners", "Worker {w} exceeded cpu threshold (will only log this once per worker)"), {**lc, "w": worker_id}),
+        (6, lc_line("INFO", "locust.runners", "Worker {w} self-reported as having quit"), {**lc, "w": worker_id}),
+        (6, lc_line("WARNING", "locust.runners",
+                    "CPU usage above {p}%! This may constrain your throughput and may even give inconsistent response time measurements! "
+                    "See https://docs.locust.io/en/stable/running-distributed.html for how to distribute the load over multiple CPU cores or machines"),
+         {**lw, "p": pick(["90"])}),
+        (6, lc_line("INFO", "locust.runners", "Got quit message from master, shutting down..."), lw),
+        (5, lc_line("INFO", "locust.main", "--run-time limit reached, shutting down"), lc),
+        (6, lc_line("INFO", "locust.main", "Shutting down (exit code {c})"), {**lc, "c": pick(["0", "1", "1"])}),
+        (5, lc_line("WARNING", "locust.runners", "You can't start a distributed test before at least one worker processes has connected"), lc),
+        (16, "{m} {n} {r} {f} | {a} {mn} {mx} {md} | {rs} {fs}",
+         {"m": draw(lc_row), "n": then(1), "r": then(2), "f": then(3), "a": then(4), "mn": then(5), "mx": then(6), "md": then(7),
+          "rs": then(8), "fs": then(9)}),
+        (6, "Type     Name                                                                          # reqs      # fails |    Avg     Min     Max    Med |   req/s  failures/s", {}),
+        (10, "{n} {m} {p}: {e}", {"n": lambda g: g.num(1, 900).ljust(18), "m": pick(["GET", "GET", "POST"]), "p": pick(lc_names), "e": pick(lc_fail)}),
+        (6, "# occurrences      Error", {}),
+        (6, "Error report", {}),
+    ]
+
+    # ---------------- Grafana k6 ----------------
+    def k6_t(g: Gen) -> str:
+        return f'time="2026-12-03T{hms(g)}Z"'
+
+    k6 = {"T": k6_t}
+    k6_urls = ["https://shop.acme.test/api/cart", "https://shop.acme.test/api/products/1042", "https://api.acme.test/v2/orders"]
+
+    def k6_err(g: Gen) -> str:
+        u = g.r.choice(k6_urls)
+        m = g.r.choice(["Get", "Post"])
+        return g.r.choice([
+            f'{m} \\"{u}\\": request timeout',
+            f'{m} \\"{u}\\": dial tcp {g.ip()}:443: i/o timeout',
+            f'{m} \\"{u}\\": dial: i/o timeout',
+            f'{m} \\"{u}\\": read tcp {g.ip()}:{g.port()}->{g.ip()}:443: read: connection reset by peer',
+            f'{m} \\"{u}\\": EOF',
+        ])
+
+    def dots(names: list[str]):
+        def f(g: Gen) -> str:
+            n = g.r.choice(names)
+            return n + "." * (31 - len(n))
+        return f
+
+    def k6dur(ms: float) -> str:
+        if ms < 1:
+            return f"{ms * 1000:.0f}µs"
+        return f"{ms:.2f}ms" if ms < 1000 else f"{ms / 1000:.2f}s"
+
+    def k6trend(g: Gen):
+        # avg, min, med, max, p(90), p(95) of one trend, ordered as the summary prints them
+        lo, med = g.r.uniform(0.1, 40), g.r.uniform(40, 600)
+        p90, p95 = med * g.r.uniform(1.2, 3), 0.0
+        p95 = p90 * g.r.uniform(1.05, 2)
+        hi = p95 * g.r.uniform(1.1, 20)
+        return tuple(k6dur(v) for v in (med * g.r.uniform(0.9, 1.6), lo, med, hi, p90, p95))
+
+    k6_thresh = ["http_req_duration", "http_req_failed", "checks", "http_req_duration, http_req_failed", "http_req_duration{expected_response:true}"]
+    k6s = [
+        (35, '{T} level=warning msg="Request Failed" error="{e}"', {**k6, "e": k6_err}),
+        (14, '{T} level=info msg="{m}" source=console', {**k6, "m": lambda g: g.r.choice([f"order {g.num(1000, 99999)} created", "cart is empty, retrying", f"login failed for user qa-user-{g.num(1, 500)}"])}),
+        (6, '{T} level=error msg="{m}" source=console', {**k6, "m": lambda g: f"unexpected status {g.r.choice(['500', '502', '503'])} from {g.r.choice(k6_urls)}"}),
+        (8, '{T} level=error msg="thresholds on metrics \'{m}\' have been crossed"', {**k6, "m": lambda g: esc(g.r.choice(k6_thresh))}),
+        (5, '{T} level=error msg="thresholds on metrics \'{m}\' were crossed; at least one has abortOnFail enabled, stopping test prematurely"',
+         {**k6, "m": lambda g: esc(g.r.choice(k6_thresh))}),
+        (6, '{T} level=warning msg="Insufficient VUs, reached {n} active VUs and cannot initialize more" executor={x} scenario={s}',
+         {**k6, "n": pick(["100", "200", "500"]), "x": pick(["ramping-arrival-rate", "constant-arrival-rate"]), "s": pick(["spike", "checkout"])}),
+        (6, '{T} level=error msg="GoError: {e}\\n\\tat {f} (file://{p}:{l}:{c}({pc}))\\n" executor={x} scenario={s} source=stacktrace',
+         {**k6, "e": pick(["the body is null so we can't transform it to JSON - this likely was because of a request error getting the response",
+                           "json: cannot unmarshal string into Go value of type map[string]interface {{}}"]),
+          "f": pick(["default", "checkout"]), "p": pick(["/scripts/checkout.js", "/home/ci/perf/load.js"]), "l": lambda g: g.num(10, 200), "c": lambda g: g.num(2, 40), "pc": lambda g: g.num(3, 180),
+          "x": pick(["constant-vus", "ramping-vus"]), "s": pick(["default", "browse"])}),
+        (5, '{T} level=warning msg="No script iterations fully finished, consider making the test duration longer"', k6),
+        (4, '{T} level=error msg="test run was aborted because k6 received a \'{s}\' signal"', {**k6, "s": pick(["interrupt", "terminated"])}),
+        (5, '{T} level=warning msg="The test has generated metrics with {n} unique time series, which is higher than the suggested limit of {l} '
+            'and could cause high memory usage. Consider not using high-cardinality values like unique IDs as metric tags or, if you need them '
+            'in the URL, use the name metric tag or URL grouping. See https://grafana.com/docs/k6/latest/using-k6/tags-and-groups for details." '
+            'component=metrics-engine-ingester', {**k6, "n": lambda g: g.num(100001, 400000), "l": pick(["100000"])}),
+        (5, "  execution: {e}", {"e": pick(["local", "local", "cloud"])}),
+        (5, "     script: {s}", {"s": pick(["checkout.js", "/scripts/load.js", "smoke.js"])}),
+        (5, "     output: {o}", {"o": pick(["-", "experimental-prometheus-rw", "json (results.json)"])}),
+        (5, "  scenarios: ({p}%) {n} scenario, {v} max VUs, {d} max duration (incl. graceful stop):",
+         {"p": pick(["100.00"]), "n": pick(["1"]), "v": pick(["10", "50", "200"]), "d": pick(["1m30s", "5m30s", "10m30s"])}),
+        (5, "           * {s}: {v} looping VUs for {d} (gracefulStop: {g})",
+         {"s": pick(["default", "browse"]), "v": pick(["10", "50", "200"]), "d": pick(["1m0s", "5m0s", "10m0s"]), "g": pick(["30s"])}),
+        (16, "running ({t}), {a}/{m} VUs, {c} complete and {i} interrupted iterations",
+         {"t": lambda g: f"{g.r.randint(0, 10)}m{g.r.randint(0, 59):02d}.{g.r.randint(0, 9)}s", "a": lambda g: g.num(0, 50).rjust(2, "0"),
+          "m": pick(["50", "200"]), "c": lambda g: g.num(0, 90000), "i": lambda g: g.num(0, 40)}),
+        (10, "{s} {m} [{b}] {v} VUs  {d}",
+         {"s": pick(["default", "browse", "checkout"]), "m": pick(["✓", "↓", "✗"]), "b": lambda g: ("=" * g.r.randint(0, 38) + ">").ljust(39)[:39],
+          "v": pick(["10", "50", "200"]), "d": lambda g: f"{g.r.randint(0, 9)}m{g.r.randint(0, 59):02d}.{g.r.randint(0, 9)}s/10m0s"}),
+        (8, "     ✓ {c}", {"c": pick(["status is 200", "has orderId", "response time < 500ms"])}),
+        (6, "     ✗ {c}", {"c": pick(["status is 200", "has orderId", "response time < 500ms"])}),
+        (6, "      ↳  {p}% — ✓ {ok} / ✗ {ko}", {"p": lambda g: g.num(50, 99), "ok": lambda g: g.num(100, 90000), "ko": lambda g: g.num(1, 900)}),
+        (14, "     {m}: avg={a} min={mn} med={md} max={mx} p(90)={p9} p(95)={p5}",
+         {"m": dots(["http_req_duration", "http_req_waiting", "http_req_connecting", "http_req_blocked", "iteration_duration"]),
+          "a": draw(k6trend), "mn": then(1), "md": then(2), "mx": then(3), "p9": then(4), "p5": then(5)}),
+        (8, "   ✗ {m}: {p}% ✓ {ok} ✗ {ko}", {"m": dots(["http_req_failed", "checks"]), "p": lambda g: f"{g.r.uniform(0, 100):.2f}",
+                                             "ok": lambda g: g.num(1, 90000).ljust(8), "ko": lambda g: g.num(1, 90000)}),
+        (8, "     {m}: {n} {r}/s", {"m": dots(["http_reqs", "iterations", "data_received", "data_sent"]), "n": lambda g: g.num(100, 900000).ljust(6),
+                                   "r": lambda g: f"{g.r.uniform(0.1, 2000):.6f}"}),
+        (6, "     {m}: {n} min={mn} max={mx}", {"m": dots(["vus", "vus_max"]), "n": lambda g: g.num(1, 200).ljust(6),
+                                              "mn": lambda g: g.num(0, 10).ljust(6), "mx": pick(["50", "200"])}),
+    ]
+
+    return selenium + appium + jmeter + gatling + locust + k6s
+
+
+def pki_events() -> list[tuple[float, str, dict]]:
+    """Certificate authority and certificate lifecycle software as its operators log it: cert-manager (the
+    controller's klog lines with structured pairs: the certificates trigger, key manager, request manager and
+    issuing controllers, the certificaterequests ACME and CA issuers, orders, challenges with the HTTP-01
+    solver and DNS-01 propagation checks, issuers and cluster issuers, the event recorder), Boulder (Let's
+    Encrypt's CA: boulder-wfe2 request events, boulder-ra certificate and revocation audit objects, boulder-ca
+    precertificate, certificate and CRL signing audit lines, boulder-va validation results, boulder-sa errors
+    and the ocsp-responder, each as its stdout writer prints it with the line checksum), EJBCA on WildFly
+    (server.log: the cesecore Log4jDevice audit records of certificate creation, storage and revocation, end
+    entities, CRLs, crypto tokens, authentication and access control; CRL creation, PKCS#11 token errors,
+    WildFly deployment lines), CFSSL (cfssl serve: start-up, endpoints, signing and its request log, as
+    multirootca prints it too), Dogtag PKI (the pki-tomcat CA's debug log and its signedAudit log: sessions,
+    authentication, authorisation, enrollment with profiles, agent approvals and rejections, revocations, CRL
+    generation) and OpenXPKI (the workflow, application and auth logs). Written blind for the twenty-ninth
+    issue-15 pass: before reading the engine or any failure analysis; 121 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def us6(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def b64url(g: Gen, n: int) -> str:
+        return "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") for _ in range(n))
+
+    domains = ["shop.example.com", "api.example.com", "grafana.example.net", "example.org", "www.example.org",
+               "mail.example.net", "status.example.com"]
+
+    def names_list(g: Gen) -> list[str]:
+        return sorted(g.r.sample(domains, g.r.choice([1, 1, 1, 2, 2, 3, 4])))
+
+    # ---------------- cert-manager controller (klog text with structured pairs) ----------------
+    cm_certs = [("default", "shop-tls"), ("default", "api-tls"), ("payments", "checkout-tls"), ("monitoring", "grafana-tls"),
+                ("default", "wildcard-example-com")]
+    cm_issuers = [("Issuer", "cert-manager.issuers", "letsencrypt-staging"), ("ClusterIssuer", "cert-manager.clusterissuers", "letsencrypt-prod"),
+                  ("ClusterIssuer", "cert-manager.clusterissuers", "internal-ca")]
+
+    def klog_ts(g: Gen) -> str:
+        return f"{hms(g)}.{us6(g)}"
+
+    def klog(level: str, src: str, msg: str) -> str:
+        return level + "1203 {T}       1 " + src + "] " + msg
+
+    def cert_key(g: Gen) -> str:
+        ns, name = g.r.choice(cm_certs)
+        return f"{ns}/{name}"
+
+    def cr_names(g: Gen):
+        # CertificateRequest name, namespace, the Order created for it
+        ns, name = g.r.choice(cm_certs)
+        cr = f"{name}-{g.r.randint(1, 40)}"
+        return cr, ns, f"{cr}-{g.num(1000000000, 4294967295)}"
+
+    def order_names(g: Gen):
+        _cr, ns, order = cr_names(g)
+        return order, ns
+
+    def chal_names(g: Gen):
+        ns, name = g.r.choice(cm_certs)
+        return f"{name}-{g.r.randint(1, 40)}-{g.num(1000000000, 4294967295)}-{g.num(1000000000, 4294967295)}", ns, g.r.choice(domains)
+
+    def reissue(g: Gen):
+        return g.r.choice([
+            ("DoesNotExist", "Issuing certificate as Secret does not exist"),
+            ("DoesNotExist", "Issuing certificate as Secret does not exist"),
+            ("Renewing", f"Renewing certificate as renewal was scheduled at 2026-12-03 {hms(g)} +0000 UTC"),
+            ("Renewing", f"Renewing certificate as renewal was scheduled at 2026-12-0{g.r.randint(1, 3)} {hms(g)} +0000 UTC"),
+            ("IncorrectIssuer", 'Issuing certificate as Secret was previously issued by \\"Issuer.cert-manager.io/letsencrypt-staging\\"'),
+            ("SecretMismatch", "Issuing certificate as Secret contains a private key that does not match the certificate"),
+            ("InvalidCertificate", "Issuing certificate as Secret contains an invalid certificate")])
+
+    def cm_event(g: Gen):
+        ns, name = g.r.choice(cm_certs)
+        cr = f"{name}-{g.r.randint(1, 40)}"
+        order = f"{cr}-{g.num(1000000000, 4294967295)}"
+        d = g.r.choice(domains)
+        return g.r.choice([
+            (f"{ns}/{name}", "Certificate", "Normal", "Issuing", "Issuing certificate as Secret does not exist"),
+            (f"{ns}/{name}", "Certificate", "Normal", "Generated", f'Stored new private key in temporary Secret resource \\"{name}-{g.hexs(5)}\\"'),
+            (f"{ns}/{name}", "Certificate", "Normal", "Requested", f'Created new CertificateRequest resource \\"{cr}\\"'),
+            (f"{ns}/{name}", "Certificate", "Normal", "Issuing", "The certificate has been successfully issued"),
+            (f"{ns}/{cr}", "CertificateRequest", "Normal", "cert-manager.io", "Certificate request has been approved by cert-manager.io"),
+            (f"{ns}/{cr}", "CertificateRequest", "Normal", "OrderCreated", f"Created Order resource {ns}/{order}"),
+            (f"{ns}/{cr}", "CertificateRequest", "Normal", "CertificateIssued", "Certificate fetched from issuer successfully"),
+            (f"{ns}/{order}", "Order", "Normal", "Created", f'Created Challenge resource \\"{order}-{g.num(1000000000, 4294967295)}\\" for domain \\"{d}\\"'),
+            (f"{ns}/{order}", "Order", "Normal", "Complete", "Order completed successfully"),
+            (f"{ns}/{order}-{g.num(1000000000, 4294967295)}", "Challenge", "Normal", "Started", "Challenge scheduled for processing"),
+            (f"{ns}/{order}-{g.num(1000000000, 4294967295)}", "Challenge", "Normal", "Presented",
+             f"Presented challenge using {g.r.choice(['HTTP-01', 'DNS-01'])} challenge mechanism"),
+            (f"{ns}/{order}-{g.num(1000000000, 4294967295)}", "Challenge", "Normal", "DomainVerified",
+             f'Domain \\"{d}\\" verified with \\"{g.r.choice(["HTTP-01", "DNS-01"])}\\" validation'),
+            (f"{ns}/{order}-{g.num(1000000000, 4294967295)}", "Challenge", "Warning", "Failed",
+             f"Accepting challenge authorization failed: acme: authorization error for {d}: 403 urn:ietf:params:acme:error:unauthorized: "
+             f"{g.r.choice(['2606:4700::6810:85e5', '203.0.113.' + str(g.r.randint(2, 250))])}: Invalid response from http://{d}/.well-known/acme-challenge/{b64url(g, 43)}: 404")])
+
+    def requeue(g: Gen):
+        ns, name = g.r.choice(cm_certs)
+        n = f"{name}-{g.r.randint(1, 40)}-{g.num(1000000000, 4294967295)}"
+        c = f"{n}-{g.num(1000000000, 4294967295)}"
+        return g.r.choice([
+            ("certificates-readiness", f"{ns}/{name}", "certificates.cert-manager.io", name),
+            ("certificates-issuing", f"{ns}/{name}", "certificates.cert-manager.io", name),
+            ("orders", f"{ns}/{n}", "orders.acme.cert-manager.io", n),
+            ("challenges", f"{ns}/{c}", "challenges.acme.cert-manager.io", c)])
+
+    cmt = {"T": klog_ts}
+    res = {"rn": draw(cr_names), "rns": then(1)}
+    chal = {"rn": draw(chal_names), "rns": then(1), "dn": then(2)}
+    cm_res = 'resource_name="{rn}" resource_namespace="{rns}" resource_kind="{rk}" resource_version="v1"'
+    ch_res = cm_res.replace("{rk}", "Challenge")
+    cm = [
+        (30, klog("I", "trigger_controller.go:215", '"Certificate must be re-issued" logger="cert-manager.certificates-trigger" key="{k}" reason="{r}" message="{m}"'),
+         {**cmt, "k": cert_key, "r": draw(reissue), "m": then(1)}),
+        (14, klog("I", "trigger_controller.go:160", '"Not re-issuing certificate as an attempt has been made in the last hour" logger="cert-manager.certificates-trigger" key="{k}" retry_delay="{d}"'),
+         {**cmt, "k": cert_key, "d": lambda g: f"{g.r.randint(1, 59)}m{g.r.randint(0, 59)}.{g.num(100000000, 999999999)}s"}),
+        (16, klog("I", "keymanager_controller.go:241", '"Creating new nextPrivateKeySecretRef Secret because no existing Secret found and rotation policy is Always" logger="cert-manager.certificates-key-manager" key="{k}"'),
+         {**cmt, "k": cert_key}),
+        (20, klog("I", "requestmanager_controller.go:335", '"Created new CertificateRequest resource" logger="cert-manager.certificates-request-manager" key="{k}"'),
+         {**cmt, "k": cert_key}),
+        (18, klog("I", "issuing_controller.go:288", '"Issued certificate" logger="cert-manager.certificates-issuing" key="{k}" bundle="{b}"'),
+         {**cmt, "k": cert_key, "b": pick(["full", "full", "chain-only"])}),
+        (20, klog("I", "acme.go:236", '"certificate issued" logger="cert-manager.certificaterequests-issuer-acme" ' + cm_res.replace("{rk}", "CertificateRequest")
+                  + ' related_resource_name="{o}" related_resource_namespace="{rns2}" related_resource_kind="Order" related_resource_version="v1"'),
+         {**cmt, **res, "o": then(2), "rns2": then(1)}),
+        (10, klog("I", "ca.go:135", '"certificate issued" logger="cert-manager.certificaterequests-issuer-ca" ' + cm_res.replace("{rk}", "CertificateRequest")),
+         {**cmt, **res}),
+        (12, klog("I", "acme.go:161", '"created Order resource" logger="cert-manager.certificaterequests-issuer-acme" ' + cm_res.replace("{rk}", "CertificateRequest")
+                  + ' orderName="{o}"'),
+         {**cmt, **res, "o": then(2)}),
+        (10, klog("I", "sync.go:212", '"Finalizing Order as order state is \'Ready\'" logger="cert-manager.orders" ' + cm_res.replace("{rk}", "Order")),
+         {**cmt, "rn": draw(order_names), "rns": then(1)}),
+        (8, klog("E", "sync.go:398", '"failed to finalize Order resource due to bad request, marking Order as failed" err="{e}" logger="cert-manager.orders" '
+                 + cm_res.replace("{rk}", "Order")),
+         {**cmt, "e": lambda g: g.r.choice([
+             f"429 urn:ietf:params:acme:error:rateLimited: Error finalizing order :: too many certificates (5) already issued for this exact set of "
+             f"identifiers in the last 168h0m0s, retry after 2026-12-0{g.r.randint(4, 9)} {hms(g)} UTC: see https://letsencrypt.org/docs/rate-limits/#new-certificates-per-exact-set-of-hostnames",
+             "400 urn:ietf:params:acme:error:badCSR: Error finalizing order :: CSR contains more than 100 DNS names",
+             "403 urn:ietf:params:acme:error:orderNotReady: Order's status (\\\"invalid\\\") is not acceptable for finalization"]),
+          "rn": draw(order_names), "rns": then(1)}),
+        (14, klog("I", "sync.go:82", '"propagation check failed" logger="cert-manager.challenges" ' + ch_res + ' dnsName="{dn}" type="{t}" error="{e}"'),
+         {**cmt, **chal, "t": draw(lambda g: g.r.choice([
+             ("HTTP-01", f"wrong status code '{g.r.choice(['404', '503', '502'])}', expected '200'"),
+             ("HTTP-01", f"failed to perform self check GET request 'http://{g.r.choice(domains)}/.well-known/acme-challenge/{b64url(g, 43)}': "
+                         f"Get \\\"http://{g.r.choice(domains)}/.well-known/acme-challenge/{b64url(g, 43)}\\\": dial tcp 203.0.113.{g.r.randint(2, 250)}:80: i/o timeout"),
+             ("DNS-01", f'DNS record for \\"{g.r.choice(domains)}\\" not yet propagated')])), "e": then(1)}),
+        (12, klog("I", "sync.go:362", '"accepting challenge with ACME server" logger="cert-manager.challenges" ' + ch_res + ' dnsName="{dn}" type="{t}"'),
+         {**cmt, **chal, "t": pick(["HTTP-01", "HTTP-01", "DNS-01"])}),
+        (12, klog("I", "sync.go:382", '"successfully authorized domain" logger="cert-manager.challenges" ' + ch_res + ' dnsName="{dn}" type="{t}"'),
+         {**cmt, **chal, "t": pick(["HTTP-01", "HTTP-01", "DNS-01"])}),
+        (6, klog("E", "sync.go:375", '"error waiting for authorization" err="{e}" logger="cert-manager.challenges" ' + ch_res + ' dnsName="{dn}" type="{t}"'),
+         {**cmt, **chal, "t": pick(["HTTP-01", "DNS-01"]), "e": lambda g: g.r.choice([
+             "acme: authorization error for " + g.r.choice(domains) + ": 400 urn:ietf:params:acme:error:dns: DNS problem: NXDOMAIN looking up A for "
+             + g.r.choice(domains) + " - check that a DNS record exists for this domain",
+             "acme: authorization error for " + g.r.choice(domains) + ": 403 urn:ietf:params:acme:error:unauthorized: Incorrect TXT record \\\""
+             + b64url(g, 43) + "\\\" found at _acme-challenge." + g.r.choice(domains)])}),
+        (10, klog("I", "pod.go:59", '"found one existing HTTP01 solver pod" logger="cert-manager.challenges.http01.ensurePod" ' + ch_res
+                  + ' dnsName="{dn}" type="HTTP-01" related_resource_name="{p}" related_resource_namespace="{rns2}" related_resource_kind="Pod" related_resource_version="v1"'),
+         {**cmt, **chal, "p": lambda g: f"cm-acme-http-solver-{g.hexs(5)}", "rns2": lambda g: g.drawn[1]}),
+        (8, klog("I", "service.go:43", '"found one existing HTTP01 solver Service for challenge resource" logger="cert-manager.challenges.http01.ensureService" ' + ch_res
+                 + ' dnsName="{dn}" type="HTTP-01" related_resource_name="{p}" related_resource_namespace="{rns2}" related_resource_kind="Service" related_resource_version="v1"'),
+         {**cmt, **chal, "p": lambda g: f"cm-acme-http-solver-{g.hexs(5)}", "rns2": lambda g: g.drawn[1]}),
+        (8, klog("I", "dns.go:88", '"presenting DNS01 challenge for domain" logger="cert-manager.challenges.Present" ' + ch_res + ' dnsName="{dn}" type="DNS-01"'),
+         {**cmt, **chal}),
+        (8, klog("I", "dns.go:142", '"waiting DNS record TTL to allow the DNS01 record to propagate for domain" logger="cert-manager.challenges.Check" '
+                 + ch_res + ' dnsName="{dn}" type="DNS-01" ttl={ttl} fqdn="_acme-challenge.{fq}."'),
+         {**cmt, **chal, "ttl": pick(["60", "120", "300"]), "fq": lambda g: g.drawn[2]}),
+        (6, klog("I", "dns.go:116", '"cleaning up DNS01 challenge" logger="cert-manager.challenges.CleanUp" ' + ch_res + ' dnsName="{dn}" type="DNS-01"'),
+         {**cmt, **chal}),
+        (6, klog("I", "setup.go:208", '"verified existing registration with ACME server" logger="{lg}" resource_name="{rn}" resource_namespace="{rns}" resource_kind="{rk}" resource_version="v1"'),
+         {**cmt, "lg": draw(lambda g: (lambda i: (i[1], i[0], i[2], "cert-manager" if i[0] == "Issuer" else ""))(g.r.choice(cm_issuers))),
+          "rk": then(1), "rn": then(2), "rns": then(3)}),
+        (5, klog("E", "setup.go:185", '"failed to verify ACME account" err="{e}" logger="{lg}" resource_name="{rn}" resource_namespace="{rns}" resource_kind="{rk}" resource_version="v1"'),
+         {**cmt, "lg": draw(lambda g: (lambda i: (i[1], i[0], i[2], "cert-manager" if i[0] == "Issuer" else ""))(g.r.choice(cm_issuers[:2]))),
+          "rk": then(1), "rn": then(2), "rns": then(3),
+          "e": pick(['Get \\"https://acme-v02.api.letsencrypt.org/directory\\": dial tcp: lookup acme-v02.api.letsencrypt.org on 10.96.0.10:53: server misbehaving',
+                     'Get \\"https://acme-staging-v02.api.letsencrypt.org/directory\\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)'])}),
+        (14, klog("E", "controller.go:162", '"re-queuing item due to optimistic locking on resource" logger="cert-manager.{c}" key="{k}" error="{e}"'),
+         {**cmt, "c": draw(requeue), "k": then(1),
+          "e": lambda g: (f'Operation cannot be fulfilled on {g.drawn[2]} \\"{g.drawn[3]}\\": '
+                          "the object has been modified; please apply your changes to the latest version and try again")}),
+        (8, klog("E", "controller.go:167", '"re-queuing item due to error processing" err="{e}" logger="cert-manager.{c}" key="{k}"'),
+         {**cmt, "c": pick(["certificates-issuing", "certificaterequests-issuer-acme", "orders", "challenges"]), "k": cert_key,
+          "e": pick(['secrets \\"shop-tls\\" is forbidden: User \\"system:serviceaccount:cert-manager:cert-manager\\" cannot update resource \\"secrets\\" in API group \\"\\" in the namespace \\"default\\"',
+                     "error getting issuer: issuer.cert-manager.io \\\"letsencrypt-staging\\\" not found",
+                     "failed to create Order resource: context deadline exceeded"])}),
+        (30, klog("I", "event.go:389", '"Event occurred" object="{o}" fieldPath="" kind="{kd}" apiVersion="{av}" type="{ty}" reason="{r}" message="{m}"'),
+         {**cmt, "o": draw(lambda g: (lambda e: (e[0], e[1], "acme.cert-manager.io/v1" if e[1] in ("Order", "Challenge") else "cert-manager.io/v1", e[2], e[3], e[4]))(cm_event(g))),
+          "kd": then(1), "av": then(2), "ty": then(3), "r": then(4), "m": then(5)}),
+    ]
+
+    # ---------------- Boulder (stdout writer: time, host, syslog level, command, line checksum) ----------------
+    bl_hosts = ["ca1.ewr", "ca2.ewr", "ca1.sjc"]
+    uas = ["CertbotACMEClient/2.11.0 (certbot; Ubuntu 24.04 LTS) Authenticator/nginx Installer/nginx (renew; flags: n) Py/3.12.3",
+           "cert-manager-challenges/v1.15.3 (linux/amd64) cert-manager/4a7f9c2",
+           "lego-cli/4.19.2 xenolf-acme/4.19.2 (release; linux; amd64)",
+           "acme.sh/3.0.9 (https://github.com/acmesh-official/acme.sh)",
+           "Caddy/2.8.4 CertMagic acmez (linux; amd64)"]
+
+    def bl_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us6(g)}+00:00Z"
+
+    def ck(g: Gen) -> str:
+        return b64url(g, 7)
+
+    def bl(level: str, cmd: str, msg: str) -> str:
+        return "{T} {H} " + level + " " + cmd + " {ck} " + msg
+
+    def serial(g: Gen) -> str:
+        return g.r.choice(["03", "04", "05", "06"]) + g.hexs(34)
+
+    def reg_id(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(10000, 99999), g.r.randint(100000000, 2099999999)]))
+
+    def jnames(g: Gen) -> str:
+        return ",".join(f'"{d}"' for d in names_list(g))
+
+    def bnames(g: Gen) -> str:
+        return ", ".join(names_list(g))
+
+    def der(g: Gen) -> str:
+        return "3082" + g.hexs(4) + "a003020102" + g.hexs(g.r.choice([96, 128, 160]))
+
+    def latency(g: Gen) -> str:
+        return f"{g.r.uniform(0.002, 1.8):.3f}".rstrip("0").rstrip(".")
+
+    def rfc_time(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def wfe_req(g: Gen):
+        # endpoints with a slug: the handler's pattern, then the rest of the path
+        az = g.num(100000000000, 999999999999)
+        acct = str(g.r.randint(10000, 2099999999))
+        oid = g.num(1000000000, 4000000000)
+        return g.r.choice([
+            ("/acme/authz-v3/", az, "200"), ("/acme/authz-v3/", az, "200"), ("/acme/chall-v3/", f"{az}/{b64url(g, 6)}", "200"),
+            ("/acme/finalize/", f"{acct}/{oid}", "200"), ("/acme/order/", f"{acct}/{oid}", "200"), ("/acme/cert/", serial(g), "200"),
+            ("/acme/acct/", acct, "200")])
+
+    rate_errs = [
+        "429 :: rateLimited :: too many certificates (5) already issued for this exact set of identifiers in the last 168h0m0s, retry after {t}: "
+        "see https://letsencrypt.org/docs/rate-limits/#new-certificates-per-exact-set-of-hostnames",
+        "429 :: rateLimited :: too many new orders (300) from this account in the last 3h0m0s, retry after {t}: "
+        "see https://letsencrypt.org/docs/rate-limits/#new-orders-per-account",
+        "429 :: rateLimited :: too many failed authorizations (5) for \\\"{d}\\\" in the last 1h0m0s, retry after {t}: "
+        "see https://letsencrypt.org/docs/rate-limits/#authorization-failures-per-hostname-per-account",
+        "400 :: badNonce :: JWS has an invalid anti-replay nonce: \\\"{n}\\\"",
+        "403 :: rejectedIdentifier :: Error creating new order :: Cannot issue for \\\"{d}\\\": The ACME server refuses to issue a certificate for this domain name, because it is forbidden by policy",
+        "400 :: invalidContact :: Error validating contact(s) :: contact email has invalid domain: Domain name does not end with a valid public suffix (TLD)"]
+
+    def wfe_err(g: Gen):
+        i = g.r.randrange(len(rate_errs))
+        e = (rate_errs[i].replace("{t}", f"2026-12-0{g.r.randint(3, 9)} {hms(g)} UTC").replace("{d}", g.r.choice(domains))
+             .replace("{n}", b64url(g, 34)))
+        ep = ["/acme/new-order", "/acme/new-order", "/acme/new-order", g.r.choice(["/acme/new-order", "/acme/revoke-cert", "/acme/new-acct"]),
+              "/acme/new-order", "/acme/new-acct"][i]
+        return ep, e, e[:3]
+
+    bt = {"T": bl_ts, "H": pick(bl_hosts), "ck": ck}
+
+    def val_host(g: Gen):
+        d = g.r.choice(domains)
+        ip = f"203.0.113.{g.r.randint(2, 250)}"
+        return d, f"http://{d}/.well-known/acme-challenge/{b64url(g, 43)}", d, ip, ip
+
+    boulder = [
+        (50, bl("6", "boulder-wfe2", 'JSON={{"RealIP":"{ip}","Method":"POST","Endpoint":"{ep}","Slug":"{sl}","Requester":{rq},"UserAgent":"{ua}","Latency":{lat},"Code":{c}}}'),
+         {**bt, "ip": Gen.ip, "ep": draw(wfe_req), "sl": then(1), "c": then(2), "rq": reg_id, "ua": pick(uas), "lat": latency}),
+        (20, bl("6", "boulder-wfe2", 'JSON={{"RealIP":"{ip}","Method":"POST","Endpoint":"/acme/new-order","Requester":{rq},"UserAgent":"{ua}","Latency":{lat},"Code":201,"Created":"{o}"}}'),
+         {**bt, "ip": Gen.ip, "rq": reg_id, "ua": pick(uas), "lat": latency, "o": lambda g: g.num(1000000000, 4000000000)}),
+        (10, bl("6", "boulder-wfe2", 'JSON={{"RealIP":"{ip}","Method":"HEAD","Endpoint":"/acme/new-nonce","UserAgent":"{ua}","Latency":{lat},"Code":200}}'),
+         {**bt, "ip": Gen.ip, "ua": pick(uas), "lat": latency}),
+        (22, bl("6", "boulder-wfe2", 'JSON={{"RealIP":"{ip}","Method":"POST","Endpoint":"{ep}","Error":"{e}","Requester":{rq},"UserAgent":"{ua}","Latency":{lat},"Code":{c}}}'),
+         {**bt, "ip": Gen.ip, "ep": draw(wfe_err), "e": then(1), "c": then(2), "rq": reg_id, "ua": pick(uas), "lat": latency}),
+        (6, bl("6", "boulder-wfe2", 'JSON={{"RealIP":"{ip}","Method":"GET","Endpoint":"/directory","UserAgent":"{ua}","Latency":{lat},"Code":200}}'),
+         {**bt, "ip": Gen.ip, "ua": pick(uas), "lat": latency}),
+        (20, bl("6", "boulder-ra", '[AUDIT] Certificate request - successful JSON={{"ID":"{id}","Requester":{rq},"SerialNumber":"{s}",'
+                '"VerifiedFields":["subject.commonName","subjectAltName"],"Names":[{n}],"NotBefore":"{nb}","NotAfter":"{na}","RequestTime":"{rt}","ResponseTime":"{rt2}"}}'),
+         {**bt, "id": lambda g: b64url(g, 43), "rq": reg_id, "s": serial, "n": jnames, "nb": rfc_time, "na": lambda g: f"2027-03-0{g.r.randint(1, 3)}T{hms(g)}Z",
+          "rt": lambda g: f"2026-12-03T{hms(g)}.{g.num(100000000, 999999999)}Z", "rt2": lambda g: f"2026-12-03T{hms(g)}.{g.num(100000000, 999999999)}Z"}),
+        (8, bl("3", "boulder-ra", '[AUDIT] Certificate request - error JSON={{"ID":"{id}","Requester":{rq},"VerifiedFields":["subject.commonName","subjectAltName"],'
+               '"Names":[{n}],"Error":"{e}","RequestTime":"{rt}","ResponseTime":"{rt2}"}}'),
+         {**bt, "id": lambda g: b64url(g, 43), "rq": reg_id, "n": jnames,
+          "e": pick(["issuing precertificate: CSR contains unsupported extension",
+                     "policy forbids issuing for name: Cannot issue for \\\"localhost\\\": Domain name does not end with a valid public suffix (TLD)",
+                     "authorizations for these identifiers not found: " + "shop.example.com",
+                     "issuing precertificate: rpc error: code = DeadlineExceeded desc = context deadline exceeded"]),
+          "rt": lambda g: f"2026-12-03T{hms(g)}.{g.num(100000000, 999999999)}Z", "rt2": lambda g: f"2026-12-03T{hms(g)}.{g.num(100000000, 999999999)}Z"}),
+        (8, bl("6", "boulder-ra", '[AUDIT] Revocation request: JSON={{"Serial":"{s}","Reason":{r},"Method":"{m}","RequesterID":{rq}}}'),
+         {**bt, "s": serial, "r": pick(["0", "1", "4", "5"]), "m": pick(["subscriber", "subscriber", "control", "key"]), "rq": reg_id}),
+        (5, bl("6", "boulder-ra", "[AUDIT] Administratively revoking certificate: serial=[{s}] reason=[{r}] adminName=[{a}]"),
+         {**bt, "s": serial, "r": pick(["1", "4"]), "a": pick(["sre-oncall", "admin-revoker"])}),
+        (16, bl("6", "boulder-ca", "[AUDIT] Signing precert: serial=[{s}] regID=[{rq}] names=[{n}] csr=[{c}]"),
+         {**bt, "s": serial, "rq": reg_id, "n": bnames, "c": der}),
+        (16, bl("6", "boulder-ca", "[AUDIT] Signing precert success: issuer=[{i}] serial=[{s}] regID=[{rq}] names=[{n}] precertificate=[{c}]"),
+         {**bt, "i": pick(["R10", "R11", "E5", "E6"]), "s": serial, "rq": reg_id, "n": bnames, "c": der}),
+        (14, bl("6", "boulder-ca", "[AUDIT] Signing cert: issuer=[{i}] serial=[{s}] regID=[{rq}] names=[{n}] certProfileName=[{p}] precert=[{c}]"),
+         {**bt, "i": pick(["R10", "R11", "E5", "E6"]), "s": serial, "rq": reg_id, "n": bnames, "p": pick(["classic", "classic", "tlsserver"]), "c": der}),
+        (14, bl("6", "boulder-ca", "[AUDIT] Signing cert success: issuer=[{i}] serial=[{s}] regID=[{rq}] names=[{n}] certificate=[{c}]"),
+         {**bt, "i": pick(["R10", "R11", "E5", "E6"]), "s": serial, "rq": reg_id, "n": bnames, "c": der}),
+        (5, bl("3", "boulder-ca", "[AUDIT] Signing precert error: issuer=[{i}] serial=[{s}] regID=[{rq}] names=[{n}] err=[{e}]"),
+         {**bt, "i": pick(["R10", "R11", "E5", "E6"]), "s": serial, "rq": reg_id, "n": bnames,
+          "e": pick(["pkcs11: 0x30: CKR_DEVICE_ERROR", "pkcs11: 0xB3: CKR_SESSION_HANDLE_INVALID", "linting precertificate: failed lint(s): e_dnsname_not_valid_tld"])}),
+        (8, bl("6", "boulder-ca", "[AUDIT] Signing CRL: issuer=[{i}] number=[{n}] shard=[{sh}] thisUpdate=[{t}] numEntries=[{e}]"),
+         {**bt, "i": pick(["R10", "R11", "E5", "E6"]), "n": lambda g: g.num(1733000000000000000, 1733999999999999999), "sh": lambda g: g.num(0, 127),
+          "t": rfc_time, "e": lambda g: g.num(0, 40000)}),
+        (8, bl("6", "boulder-ca", "[AUDIT] Signing CRL success: issuer=[{i}] number=[{n}] shard=[{sh}] thisUpdate=[{t}] numEntries=[{e}] crl=[{c}]"),
+         {**bt, "i": pick(["R10", "R11", "E5", "E6"]), "n": lambda g: g.num(1733000000000000000, 1733999999999999999), "sh": lambda g: g.num(0, 127),
+          "t": rfc_time, "e": lambda g: g.num(0, 40000), "c": lambda g: g.hexs(64)}),
+        (5, bl("3", "boulder-ca", "[AUDIT] Failed RPC to store at SA, orphaning precertificate: serial=[{s}], cert=[{c}], issuerID=[{i}], regID=[{rq}], orderID=[{o}], err=[{e}]"),
+         {**bt, "s": serial, "c": der, "i": lambda g: g.num(1000000000000, 9999999999999), "rq": reg_id, "o": lambda g: g.num(1000000000, 4000000000),
+          "e": pick(["rpc error: code = Unavailable desc = connection error: desc = \\\"transport: Error while dialing: dial tcp 10.77.77.77:9095: connect: connection refused\\\"",
+                     "rpc error: code = DeadlineExceeded desc = context deadline exceeded"])}),
+        (18, bl("6", "boulder-va", '[AUDIT] Validation result JSON={{"ID":"{id}","Requester":{rq},"Hostname":"{h}","Challenge":{{"type":"http-01","status":"valid",'
+                '"validated":"{vt}","token":"{tk}","validationRecord":[{{"url":"{u}","hostname":"{h2}","port":"80","addressesResolved":["{ip}"],'
+                '"addressUsed":"{ip2}"}}]}},"ValidationLatency":{lat}}}'),
+         {**bt, "id": lambda g: g.num(100000000000, 999999999999), "rq": reg_id, "h": draw(val_host), "u": then(1), "h2": then(2), "ip": then(3),
+          "ip2": then(4), "vt": rfc_time, "tk": lambda g: b64url(g, 43), "lat": latency}),
+        (8, bl("6", "boulder-va", '[AUDIT] Validation result JSON={{"ID":"{id}","Requester":{rq},"Hostname":"{h}","Challenge":{{"type":"dns-01","status":"valid",'
+                '"validated":"{vt}","token":"{tk}"}},"ValidationLatency":{lat}}}'),
+         {**bt, "id": lambda g: g.num(100000000000, 999999999999), "rq": reg_id, "h": pick(domains), "vt": rfc_time, "tk": lambda g: b64url(g, 43), "lat": latency}),
+        (10, bl("6", "boulder-va", '[AUDIT] Validation result JSON={{"ID":"{id}","Requester":{rq},"Hostname":"{h}","Challenge":{{"type":"{t}","status":"invalid",'
+                '"error":{{"type":"{et}","detail":"{d}","status":{s}}},"token":"{tk}"}},"Error":"{et2} :: {d2}","ValidationLatency":{lat}}}'),
+         {**bt, "id": lambda g: g.num(100000000000, 999999999999), "rq": reg_id,
+          "h": draw(lambda g: (lambda d, ip: g.r.choice([
+              (d, "http-01", "urn:ietf:params:acme:error:unauthorized", f"{ip}: Invalid response from http://{d}/.well-known/acme-challenge/{b64url(g, 43)}: 404", "403", "unauthorized"),
+              (d, "http-01", "urn:ietf:params:acme:error:connection", f"{ip}: Fetching http://{d}/.well-known/acme-challenge/{b64url(g, 43)}: Timeout during connect (likely firewall problem)", "400", "connection"),
+              (d, "dns-01", "urn:ietf:params:acme:error:unauthorized", f"No TXT record found at _acme-challenge.{d}", "403", "unauthorized"),
+              (d, "dns-01", "urn:ietf:params:acme:error:dns", f"DNS problem: NXDOMAIN looking up TXT for _acme-challenge.{d} - check that a DNS record exists for this domain", "400", "dns")]))(
+              g.r.choice(domains), f"203.0.113.{g.r.randint(2, 250)}")),
+          "t": then(1), "et": then(2), "d": then(3), "s": then(4), "et2": then(5), "d2": then(3), "tk": lambda g: b64url(g, 43), "lat": latency}),
+        (6, bl("6", "boulder-va", "Attempting to validate {t} for {h} with GET to: {u}"),
+         {**bt, "t": pick(["http-01"]), "h": draw(lambda g: (lambda d: (d, f"http://{d}/.well-known/acme-challenge/{b64url(g, 43)}"))(g.r.choice(domains))),
+          "u": then(1)}),
+        (5, bl("3", "boulder-sa", "[AUDIT] Failed to add serial: {e}"),
+         {**bt, "e": pick(["Error 1062 (23000): Duplicate entry '" + "04a1" + "' for key 'serials.serial'", "context deadline exceeded"])}),
+        (4, bl("6", "{cmd}", "[AUDIT] Versions: {cmd2}=({v} {d}) Golang=({go}) BuildHost=({bh})"),
+         {**bt, "cmd": draw(lambda g: (lambda c: (c, c))(g.r.choice(["boulder-wfe2", "boulder-ra", "boulder-ca", "boulder-va", "boulder-sa", "ocsp-responder"]))),
+          "cmd2": then(1), "v": pick(["release-2026-11-25", "release-2026-12-02"]), "d": pick(["Tue Nov 25 18:02:11 UTC 2026", "Tue Dec  2 17:40:09 UTC 2026"]),
+          "go": pick(["go1.23.4"]), "bh": pick(["build-host-1", "build-host-2"])}),
+        (40, bl("6", "ocsp-responder", 'JSON={{"IP":"{ip}","UA":"{ua}","Method":"{m}","Path":"{p}","Body":"{b}","Received":"{rt}","Took":{tk},"Headers":null,"Serial":"{s}",'
+                '"IssuerKeyHash":"{kh}","IssuerNameHash":"{nh}","HashAlg":"SHA1"}}'),
+         {**bt, "ip": Gen.ip, "ua": pick(["Mozilla/5.0", "openssl", "Go-http-client/1.1", ""]), "m": draw(lambda g: g.r.choice([
+             ("GET", "/" + b64url(g, 80), ""), ("GET", "/" + b64url(g, 80), ""), ("POST", "/", b64url(g, 80))])), "p": then(1), "b": then(2),
+          "rt": lambda g: f"2026-12-03T{hms(g)}.{g.num(100000000, 999999999)}Z", "tk": lambda g: g.num(100000, 90000000), "s": serial,
+          "kh": lambda g: g.hexs(40), "nh": lambda g: g.hexs(40)}),
+        (6, bl("4", "ocsp-responder", "No response found for request: serial {s}, request body {b}"),
+         {**bt, "s": serial, "b": lambda g: g.hexs(166)}),
+        (4, bl("3", "ocsp-responder", "[AUDIT] Failed to retrieve response from source: {e}"),
+         {**bt, "e": pick(["checking redis: context deadline exceeded", "looking up OCSP response in DB: sql: connection is already closed"])}),
+    ]
+
+    # ---------------- EJBCA on WildFly (server.log) ----------------
+    ej_cas = [("ManagementCA", "CN=ManagementCA,O=Example Corp,C=SE", "-1688117755"), ("IssuingCA-G2", "CN=Example Issuing CA G2,O=Example Corp,C=SE", "1413837658"),
+              ("RootCA", "CN=Example Root CA,O=Example Corp,C=SE", "-873209711")]
+    ej_admins = ["CN=SuperAdmin", "CN=RA Operator 1,O=Example Corp", "CN=raclient-web,OU=Services,O=Example Corp"]
+    ej_users = ["web-frontend-01", "jdoe", "vpn-gw-ams", "mail.example.net", "iot-sensor-4471"]
+    ej_profiles = [("ENDUSER", "1"), ("SERVER", "9"), ("TLS Server Profile", "1841776707"), ("IoT Device", "229887316")]
+
+    def wf_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def audit_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}+01:00"
+
+    def task(g: Gen) -> str:
+        return f"default task-{g.r.randint(1, 64)}"
+
+    def ejb(g: Gen) -> str:
+        return f"EJB default - {g.r.randint(1, 10)}"
+
+    def wf(level: str, cat: str, msg: str, thread: str = "{TH}") -> str:
+        return "{T} " + f"{level:<5}" + " [" + cat + "] (" + thread + ") " + msg
+
+    def ej_serial(g: Gen) -> str:
+        return g.hexs(g.r.choice([16, 40])).upper().lstrip("0")
+
+    def ej_ca(g: Gen):
+        n, dn, cid = g.r.choice(ej_cas)
+        return cid, n, dn
+
+    def ej_subject(g: Gen) -> str:
+        u = g.r.choice(ej_users)
+        return g.r.choice([f"CN={u},O=Example Corp,C=SE", f"CN={u}", f"CN={u},OU=Devices,O=Example Corp"])
+
+    au = "org.cesecore.audit.impl.log4j.Log4jDevice"
+    et = {"T": wf_ts, "TH": task, "A": audit_ts}
+
+    def audit(evt: str, outcome: str, module: str, service: str, rest: str) -> str:
+        return wf("INFO", au, "{A};" + ";".join([evt, outcome, module, service]) + ";" + rest)
+
+    ejbca = [
+        (18, audit("CERT_CREATION", "SUCCESS", "CERTIFICATE", "CORE", "{adm};{cid};{s};{u};subjectdn={dn};certprofile={cp};issuancerevocationreason=-1;cert={c}"),
+         {**et, "adm": pick(ej_admins), "cid": draw(ej_ca), "s": ej_serial, "u": pick(ej_users), "dn": ej_subject, "cp": lambda g: g.r.choice(ej_profiles)[1],
+          "c": lambda g: "MII" + b64url(g, 60)}),
+        (16, audit("CERT_STORED", "SUCCESS", "CERTIFICATE", "CORE", "{adm};{cid};{s};{u};subjectdn={dn};certprofile={cp};issuancerevocationreason=-1;cert={c}"),
+         {**et, "adm": pick(ej_admins), "cid": draw(ej_ca), "s": ej_serial, "u": pick(ej_users), "dn": ej_subject, "cp": lambda g: g.r.choice(ej_profiles)[1],
+          "c": lambda g: "MII" + b64url(g, 60)}),
+        (8, audit("CERT_REVOKED", "SUCCESS", "CERTIFICATE", "CORE", "{adm};{cid};{s};{u};msg=Revoked certificate with serial number {s2}.;reason={r}"),
+         {**et, "adm": pick(ej_admins), "cid": draw(ej_ca), "s": draw(lambda g: (lambda x: (x, x))(ej_serial(g))), "s2": then(1), "u": pick(ej_users),
+          "r": pick(["0", "1", "4", "5"])}),
+        (10, audit("RA_ADDENDENTITY", "SUCCESS", "RA", "CORE", "{adm};{cid};;{u};msg=Added end entity {u2}.;subjectDN={dn};certprofile={cp};endentityprofile={ep}"),
+         {**et, "adm": pick(ej_admins), "cid": draw(ej_ca), "u": draw(lambda g: (lambda x: (x, x))(g.r.choice(ej_users))), "u2": then(1), "dn": ej_subject, "cp": lambda g: g.r.choice(ej_profiles)[0],
+          "ep": pick(["EMPTY", "TLS Server EE", "IoT Device EE"])}),
+        (10, audit("RA_EDITENDENTITY", "SUCCESS", "RA", "CORE", "{adm};{cid};;{u};msg=Edited end entity {u2}.;changed={ch}"),
+         {**et, "adm": pick(ej_admins), "cid": draw(ej_ca), "u": draw(lambda g: (lambda x: (x, x))(g.r.choice(ej_users))), "u2": then(1),
+          "ch": pick(["[status: 40 -> 10]", "[status: 10 -> 40]", "[password: <hidden>]", "[subjectaltname: dNSName=web-frontend-01.example.com]"])}),
+        (8, audit("CRL_CREATION", "SUCCESS", "CRL", "CORE", "{adm};{cid};;;msg=Created CRL with number {n} for CA '{ca}' with DN '{dn}'."),
+         {**et, "adm": pick(["CN=Internal", "CN=SuperAdmin"]), "cid": draw(ej_ca), "n": lambda g: g.num(1, 9000), "ca": then(1), "dn": then(2)}),
+        (8, audit("CRL_STORED", "SUCCESS", "CRL", "CORE", "{adm};{cid};;;crlNumber={n};issuerDN={dn}"),
+         {**et, "adm": pick(["CN=Internal", "CN=SuperAdmin"]), "cid": draw(ej_ca), "n": lambda g: g.num(1, 9000), "dn": then(2)}),
+        (12, audit("ACCESS_CONTROL", "SUCCESS", "ACCESSCONTROL", "CORE", "{adm};;;;resource0={r}"),
+         {**et, "adm": pick(ej_admins), "r": pick(["/administrator", "/ca/1413837658", "/ra_functionality/view_end_entity", "/endentityprofilesrules/1/create_end_entity",
+                                                   "/ca_functionality/create_crl"])}),
+        (6, audit("ACCESS_CONTROL", "FAILURE", "ACCESSCONTROL", "CORE", "{adm};;;;resource0={r}"),
+         {**et, "adm": pick(ej_admins), "r": pick(["/administrator", "/ca_functionality/edit_ca", "/system_functionality/edit_administrator_privileges"])}),
+        (6, audit("AUTHENTICATION", "FAILURE", "AUTHENTICATION", "CORE", "{adm};;;;msg={m}"),
+         {**et, "adm": pick(["CN=unknown-client", "CN=Expired Admin,O=Example Corp", "CN=raclient-web,OU=Services,O=Example Corp"]),
+          "m": pick(["Client certificate is revoked.", "Client certificate is not yet valid or has expired.",
+                     "Authentication failed for certificate with serial number 6F2A1C9E33B07D41 issued by CN=ManagementCA,O=Example Corp,C=SE."])}),
+        (5, audit("CRYPTOTOKEN_ACTIVATION", "SUCCESS", "CRYPTOTOKEN", "CORE", "{adm};;;;msg=Activated CryptoToken '{t}' with id {id}."),
+         {**et, "adm": pick(ej_admins[:1]), "t": draw(lambda g: g.r.choice([("HSM-Luna-Slot1", "1083954113"), ("ManagementCA", "-1257712341"), ("IssuingCA-G2-HSM", "502376119")])),
+          "id": then(1)}),
+        (4, audit("CRYPTOTOKEN_DEACTIVATION", "SUCCESS", "CRYPTOTOKEN", "CORE", "{adm};;;;msg=Deactivated CryptoToken '{t}' with id {id}."),
+         {**et, "adm": pick(ej_admins[:1]), "t": draw(lambda g: g.r.choice([("HSM-Luna-Slot1", "1083954113"), ("IssuingCA-G2-HSM", "502376119")])), "id": then(1)}),
+        (6, wf("INFO", "org.ejbca.core.ejb.crl.PublishingCrlSessionBean", "Creating CRL for CA '{ca}'.", "{TH}"), {**et, "TH": ejb, "ca": lambda g: g.r.choice(ej_cas)[0]}),
+        (6, wf("INFO", "org.ejbca.core.ejb.crl.PublishingCrlSessionBean", "Creating delta CRL for CA '{ca}' with base CRL number {n}.", "{TH}"),
+         {**et, "TH": ejb, "ca": lambda g: g.r.choice(ej_cas)[0], "n": lambda g: g.num(1, 9000)}),
+        (5, wf("INFO", "org.ejbca.core.model.services.workers.CRLUpdateWorker", "CRL Update Worker '{w}' running.", "{TH}"),
+         {**et, "TH": ejb, "w": pick(["CRL Updater", "Hourly CRL Updater"])}),
+        (5, wf("ERROR", "org.ejbca.core.ejb.crl.PublishingCrlSessionBean", "Error generating CRL for CA '{ca}': {e}", "{TH}"),
+         {**et, "TH": ejb, "ca": lambda g: g.r.choice(ej_cas)[0],
+          "e": pick(["CA token is offline for CA 'IssuingCA-G2'.", "sun.security.pkcs11.wrapper.PKCS11Exception: CKR_DEVICE_ERROR",
+                     "sun.security.pkcs11.wrapper.PKCS11Exception: CKR_SESSION_HANDLE_INVALID"])}),
+        (6, wf("ERROR", "org.cesecore.keys.token.p11.Pkcs11Wrapper", "Error when signing: {e}"),
+         {**et, "e": pick(["sun.security.pkcs11.wrapper.PKCS11Exception: CKR_DEVICE_ERROR", "sun.security.pkcs11.wrapper.PKCS11Exception: CKR_TOKEN_NOT_PRESENT",
+                           "java.security.ProviderException: Token has been removed"])}),
+        (5, wf("WARN", "org.cesecore.keys.token.PKCS11CryptoToken", "Failed to initialize PKCS11 provider slot '{sl}'. {e}"),
+         {**et, "sl": pick(["1", "SLOT_LABEL:HSM-Luna-Slot1", "0"]), "e": pick(["CKR_PIN_INCORRECT", "CKR_TOKEN_NOT_PRESENT", "CKR_GENERAL_ERROR"])}),
+        (6, wf("INFO", "org.ejbca.core.ejb.ra.EndEntityManagementSessionBean", "Changed status for '{u}' to STATUS_GENERATED."),
+         {**et, "u": pick(ej_users)}),
+        (6, wf("INFO", "org.ejbca.ra.EnrollMakeNewRequestBean", "Certificate with serial number {s} enrolled for end entity '{u}' through RA Web."),
+         {**et, "s": ej_serial, "u": pick(ej_users)}),
+        (4, wf("INFO", "org.jboss.as.server", 'WFLYSRV0010: Deployed "{d}" (runtime-name : "{d2}")', "ServerService Thread Pool -- {n}"),
+         {**et, "d": draw(lambda g: (lambda d: (d, d))(g.r.choice(["ejbca.ear", "ejbca.ear", "ejbca-rest-api.war"]))), "d2": then(1), "n": lambda g: g.num(40, 90)}),
+        (3, wf("INFO", "org.jboss.as", "WFLYSRV0025: WildFly Full {v} (WildFly Core {c}) started in {ms}ms - Started {a} of {b} services ({l} services are lazy, passive or on-demand)",
+               "Controller Boot Thread"),
+         {**et, "v": pick(["26.1.3.Final"]), "c": pick(["18.1.2.Final"]), "ms": lambda g: g.num(14000, 60000), "a": lambda g: g.num(1100, 1300),
+          "b": lambda g: g.num(1400, 1600), "l": lambda g: g.num(300, 500)}),
+        (3, wf("INFO", "org.ejbca.core.ejb.StartupSingletonBean", "Init, {v} startup.", "ServerService Thread Pool -- {n}"),
+         {**et, "v": pick(["EJBCA 8.3.2 Community (a1b2c3d)"]), "n": lambda g: g.num(40, 90)}),
+    ]
+
+    # ---------------- CFSSL: cfssl serve and multirootca (Go log with the [LEVEL] prefix) ----------------
+    cf_endpoints = ["/api/v1/cfssl/sign", "/api/v1/cfssl/authsign", "/api/v1/cfssl/newcert", "/api/v1/cfssl/newkey", "/api/v1/cfssl/info",
+                    "/api/v1/cfssl/revoke", "/api/v1/cfssl/ocspsign", "/api/v1/cfssl/crl", "/api/v1/cfssl/scan", "/api/v1/cfssl/bundle"]
+
+    def go_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    def cf_serial(g: Gen) -> str:
+        return str(g.r.randint(10 ** 47, 10 ** 48))
+
+    ct = {"T": go_ts}
+    cfssl = [
+        (4, "{T} [INFO] Initializing signer", ct),
+        (8, "{T} [INFO] Setting up '{e}' endpoint", {**ct, "e": pick(cf_endpoints)}),
+        (5, "{T} [WARNING] endpoint '{e}' is disabled: {r}",
+         {**ct, "e": pick(["/api/v1/cfssl/revoke", "/api/v1/cfssl/ocspsign", "/api/v1/cfssl/crl", "/api/v1/cfssl/authsign"]),
+          "r": pick(["cert db not configured (missing -db-config)", "could not set up OCSP signer: open : no such file or directory",
+                     "{{\"code\":5200,\"message\":\"Invalid or unknown policy\"}}"])}),
+        (4, "{T} [INFO] Handler set up complete.", ct),
+        (4, "{T} [INFO] Now listening on {a}", {**ct, "a": pick(["0.0.0.0:8888", "127.0.0.1:8888", "[::]:8888"])}),
+        (24, "{T} [INFO] signature request received", ct),
+        (12, "{T} [INFO] received CSR", ct),
+        (12, "{T} [INFO] generating key: {k}", {**ct, "k": pick(["ecdsa-256", "ecdsa-256", "rsa-2048", "ecdsa-384"])}),
+        (12, "{T} [INFO] encoded CSR", ct),
+        (28, "{T} [INFO] signed certificate with serial number {s}", {**ct, "s": cf_serial}),
+        (6, '{T} [WARNING] This certificate lacks a "hosts" field. This makes it unsuitable for websites. For more information see the Baseline Requirements for the Issuance and Management '
+            'of Publicly-Trusted Certificates, v.1.1.6, from the CA/Browser Forum (https://cabforum.org); specifically, section 10.2.3 ("Information Requirements").', ct),
+        (40, '{T} [INFO] {ip}:{p} - "{m} {e}" {c}',
+         {**ct, "ip": Gen.ip, "p": Gen.port, "m": pick(["POST", "POST", "POST", "GET"]), "e": pick(cf_endpoints[:6]), "c": pick(["200", "200", "200", "400", "500"])}),
+        (6, "{T} [ERROR] failed to read request body: {e}", {**ct, "e": pick(["unexpected EOF", "http: request body too large"])}),
+        (4, "{T} [ERROR] failed to sign request: {e}",
+         {**ct, "e": pick(["{{\"code\":2400,\"message\":\"Failed to parse certificate request\"}}",
+                           "{{\"code\":5300,\"message\":\"Policy violation request\"}}",
+                           "{{\"code\":2000,\"message\":\"Unknown certificate error\"}}"])}),
+    ]
+
+    # ---------------- Dogtag PKI: the CA's signedAudit log and debug log ----------------
+    dg_agents = ["caadmin", "agent.smith", "pkiagent2"]
+    dg_profiles = ["caServerCert", "caUserCert", "caDirUserCert", "caECServerCert", "caSubsystemCert"]
+    dg_authmgrs = ["certUserDBAuthMgr", "passwdUserDBAuthMgr", "flatFileAuth"]
+    dg_acl = [("certServer.ca.certs", "read"), ("certServer.ca.request.profile", "approve"), ("certServer.ca.request.profile", "read"),
+              ("certServer.ca.certrequests", "execute"), ("certServer.ca.account", "login"), ("certServer.ca.certs", "execute")]
+
+    def dg_thread(g: Gen) -> str:
+        return f"https-jsse-nio-8443-exec-{g.r.randint(1, 25)}"
+
+    def dg_ts(g: Gen) -> str:
+        return f"03/Dec/2026:{hms(g)} UTC"
+
+    def dg_subject(g: Gen) -> str:
+        d = g.r.choice([*domains, "jdoe", "ldap01.idm.example.com"])
+        return g.r.choice([f"CN={d},O=EXAMPLE.COM", f"CN={d},OU=Servers,O=EXAMPLE.COM", f"UID={d},O=EXAMPLE.COM"])
+
+    def dg_agent_dn(g: Gen) -> str:
+        return g.r.choice(["CN=PKI Administrator,E=caadmin@example.com,OU=pki-tomcat,O=EXAMPLE.COM",
+                           "CN=Agent Smith,UID=agent.smith,O=EXAMPLE.COM", "CN=ipa-ca-agent,O=EXAMPLE.COM"])
+
+    def sa(msg: str) -> str:
+        return "0.{TH} - [{D}] [14] [6] " + msg
+
+    dt = {"TH": dg_thread, "D": dg_ts}
+    dg_serial = {"s": lambda g: f"0x{g.hexs(g.r.choice([7, 8, 32])).lstrip('0') or '1'}"}
+    dg_req = {"rq": lambda g: g.num(1, 99999)}
+    dogtag_audit = [
+        (16, sa("[AuditEvent=ACCESS_SESSION_ESTABLISH][ClientIP={ip}][ServerIP={sip}][SubjectID={dn}][Outcome=Success] access session establish success"),
+         {**dt, "ip": Gen.ip, "sip": pick(["10.20.0.11", "10.20.0.12"]), "dn": dg_agent_dn}),
+        (14, sa("[AuditEvent=ACCESS_SESSION_TERMINATED][ClientIP={ip}][ServerIP={sip}][SubjectID={dn}][Outcome=Success][Info={i}] access session terminated"),
+         {**dt, "ip": Gen.ip, "sip": pick(["10.20.0.11", "10.20.0.12"]), "dn": dg_agent_dn, "i": pick(["CLOSE_NOTIFY", "CLOSE_NOTIFY", "serverAlertSent: CLOSE_NOTIFY"])}),
+        (5, sa("[AuditEvent=ACCESS_SESSION_ESTABLISH][ClientIP={ip}][ServerIP={sip}][SubjectID=--][Outcome=Failure][Info={i}] access session establish failure"),
+         {**dt, "ip": Gen.ip, "sip": pick(["10.20.0.11", "10.20.0.12"]),
+          "i": pick(["serverAlertSent: BAD_CERTIFICATE", "serverAlertSent: CERTIFICATE_UNKNOWN", "clientAlertReceived: UNKNOWN_CA"])}),
+        (16, sa("[AuditEvent=AUTH][SubjectID={u}][Outcome=Success][AuthMgr={m}] authentication success"),
+         {**dt, "u": pick(dg_agents), "m": pick(dg_authmgrs)}),
+        (6, sa("[AuditEvent=AUTH][SubjectID=$Unidentified$][Outcome=Failure][AuthMgr={m}][AttemptedCred={c}] authentication failure"),
+         {**dt, "m": pick(dg_authmgrs), "c": pick([*dg_agents, "admin", "CN=Expired Agent,O=EXAMPLE.COM"])}),
+        (16, sa("[AuditEvent=AUTHZ][SubjectID={u}][Outcome=Success][aclResource={r}][Op={op}] authorization success"),
+         {**dt, "u": pick(dg_agents), "r": draw(lambda g: g.r.choice(dg_acl)), "op": then(1)}),
+        (5, sa("[AuditEvent=AUTHZ][SubjectID={u}][Outcome=Failure][aclResource={r}][Op={op}][Info={i}] authorization failure"),
+         {**dt, "u": pick([*dg_agents, "$NonRoleUser$"]), "r": draw(lambda g: g.r.choice(dg_acl)), "op": then(1),
+          "i": pick(["Authorization Error", "Authorization failed on resource: certServer.ca.request.profile, operation: approve"])}),
+        (8, sa("[AuditEvent=ROLE_ASSUME][SubjectID={u}][Outcome=Success][Role={r}] assume privileged role"),
+         {**dt, "u": pick(dg_agents), "r": pick(["Certificate Manager Agents", "Administrators", "Security Domain Administrators"])}),
+        (14, sa("[AuditEvent=PROFILE_CERT_REQUEST][SubjectID={u}][Outcome=Success][ReqID={rq}][ProfileID={p}][CertSubject={dn}] certificate request made with certificate profiles"),
+         {**dt, **dg_req, "u": pick(["$NonRoleUser$", "$NonRoleUser$", "caadmin"]), "p": pick(dg_profiles), "dn": dg_subject}),
+        (14, sa("[AuditEvent=CERT_REQUEST_PROCESSED][SubjectID={u}][Outcome=Success][ReqID={rq}][CertSerialNum={s}] certificate request processed"),
+         {**dt, **dg_req, **dg_serial, "u": pick([*dg_agents, "$NonRoleUser$"])}),
+        (5, sa("[AuditEvent=CERT_REQUEST_PROCESSED][SubjectID={u}][Outcome=Failure][ReqID={rq}][InfoName=rejectReason][InfoValue={v}] certificate request processed"),
+         {**dt, **dg_req, "u": pick(dg_agents), "v": pick(["Request {0} Rejected - {1}", "Subject Name Not Found", "Key Parameters 1024 Not Allowed"])}),
+        (4, sa("[AuditEvent=CERT_REQUEST_PROCESSED][SubjectID={u}][Outcome=Failure][ReqID={rq}][InfoName=cancelReason][InfoValue={v}] certificate request processed"),
+         {**dt, **dg_req, "u": pick(dg_agents), "v": pick(["Request {0} Canceled - {1}", "duplicate request"])}),
+        (6, sa("[AuditEvent=CERT_STATUS_CHANGE_REQUEST][SubjectID={u}][Outcome=Success][ReqID={rq}][CertSerialNum={s}][RequestType={t}] certificate revocation/unrevocation request made"),
+         {**dt, **dg_req, **dg_serial, "u": pick(dg_agents), "t": pick(["revoke", "revoke", "on-hold", "off-hold"])}),
+        (6, sa("[AuditEvent=CERT_STATUS_CHANGE_REQUEST_PROCESSED][SubjectID={u}][Outcome=Success][ReqID={rq}][CertSerialNum={s}][RequestType={t}]"
+               "[RevokeReasonNum={r}][Approval=complete] certificate status change request processed"),
+         {**dt, **dg_req, **dg_serial, "u": pick(dg_agents), "t": pick(["revoke", "revoke", "on-hold"]), "r": pick(["0", "1", "4", "5", "6"])}),
+        (8, sa("[AuditEvent=FULL_CRL_GENERATION][SubjectID=$Unidentified$][Outcome=Success][CRLnum={n}] Full CRL generation"),
+         {**dt, "TH": pick(["CRLIssuingPoint-MasterCRL"]), "n": lambda g: g.num(1, 30000)}),
+        (8, sa("[AuditEvent=DELTA_CRL_GENERATION][SubjectID=$Unidentified$][Outcome=Success][CRLnum={n}] Delta CRL generation"),
+         {**dt, "TH": pick(["CRLIssuingPoint-MasterCRL"]), "n": lambda g: g.num(1, 30000)}),
+        (4, sa("[AuditEvent=DELTA_CRL_GENERATION][SubjectID=$Unidentified$][Outcome=Failure][FailureReason={e}] Delta CRL generation"),
+         {**dt, "TH": pick(["CRLIssuingPoint-MasterCRL"]), "e": pick(["Delta CRL generation disabled", "Unable to update CRL: LDAP error 32 (no such object)"])}),
+        (10, sa("[AuditEvent=OCSP_GENERATION][SubjectID=$NonRoleUser$][Outcome=Success] OCSP response generation"), dt),
+        (4, sa("[AuditEvent=SELFTESTS_EXECUTION][SubjectID=$System$][Outcome=Success] self tests execution (see selftests.log for details)"),
+         {**dt, "TH": pick(["main", "localhost-startStop-1"])}),
+    ]
+
+    def dg_debug_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    dd = {"T": dg_debug_ts, "TH": dg_thread}
+    dogtag_debug = [
+        (8, "{T} [{TH}] INFO: ProfileSubmitServlet: profile: {p}", {**dd, "p": pick(dg_profiles)}),
+        (8, "{T} [{TH}] INFO: EnrollProfile: Creating certificate request for {p}", {**dd, "p": pick(dg_profiles)}),
+        (8, "{T} [{TH}] INFO: CAService: Issuing certificate {s}", {**dd, **dg_serial}),
+        (6, "{T} [{TH}] INFO: CertRequestResource: Approving certificate request {rq}", {**dd, **dg_req}),
+        (6, "{T} [{TH}] INFO: CRLIssuingPoint: Updating CRL for MasterCRL: number {n}",
+         {**dd, "TH": pick(["CRLIssuingPoint-MasterCRL"]), "n": lambda g: g.num(1, 30000)}),
+        (5, "{T} [{TH}] WARNING: LdapBoundConnFactory: Unable to connect to {h}:{p}: {e}",
+         {**dd, "h": pick(["ldap01.idm.example.com", "ldap02.idm.example.com"]), "p": pick(["636", "389"]),
+          "e": pick(["Connection refused", "netscape.ldap.LDAPException: IO Error creating JSS SSL Socket (-1)", "Read timed out"])}),
+        (4, "{T} [{TH}] SEVERE: CMSEngine: Unable to start {sub} subsystem: {e}",
+         {**dd, "TH": pick(["main"]), "sub": pick(["CA", "KRA"]),
+          "e": pick(["org.mozilla.jss.crypto.TokenException: Unable to find token: HSM-Slot1", "Unable to initialize CA signing unit: Certificate object not found"])}),
+    ]
+
+    # ---------------- OpenXPKI (log4perl: workflow, application and auth categories) ----------------
+    ox_types = ["certificate_signing_request_v2", "certificate_revocation_request_v2", "crl_issuance", "certificate_enroll", "change_metadata"]
+    ox_users = ["raop", "raop2", "alice", "enroll-scep"]
+
+    def ox_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    def ox_wf(g: Gen) -> str:
+        return g.num(10000, 999999)
+
+    def ox_cid(g: Gen) -> str:
+        return b64url(g, 27)
+
+    ot = {"T": ox_ts}
+    openxpki = [
+        (10, "{T} openxpki.auth.INFO Login successful for user {u} with role {r}",
+         {**ot, "u": pick(ox_users), "r": pick(["RA Operator", "User", "CA Operator"])}),
+        (5, "{T} openxpki.auth.WARN Login failed for user {u} on stack {s}",
+         {**ot, "u": pick([*ox_users, "admin"]), "s": pick(["Password", "Client", "LocalPassword"])}),
+        (10, "{T} openxpki.workflow.INFO Workflow {t} (#{w}) created by {u}", {**ot, "t": pick(ox_types), "w": ox_wf, "u": pick(ox_users)}),
+        (12, "{T} openxpki.workflow.INFO Workflow #{w} changed state from {a} to {b}",
+         {**ot, "w": ox_wf, "a": draw(lambda g: g.r.choice([("INITIAL", "SETUP_REQUEST_TYPE"), ("PENDING", "APPROVAL"), ("APPROVAL", "ONHOLD"),
+                                                               ("CHECK_FOR_REVOCATION", "SUCCESS"), ("PENDING", "NICE_ISSUE_CERTIFICATE")])), "b": then(1)}),
+        (10, "{T} openxpki.application.INFO Certificate {c} issued for {dn} (workflow #{w})",
+         {**ot, "c": ox_cid, "dn": lambda g: f"CN={g.r.choice(domains)}:pkiclient,DC=Test Deployment,DC=OpenXPKI,DC=org", "w": ox_wf}),
+        (6, "{T} openxpki.application.INFO Certificate {c} revoked with reason {r} (workflow #{w})",
+         {**ot, "c": ox_cid, "r": pick(["keyCompromise", "superseded", "cessationOfOperation", "unspecified"]), "w": ox_wf}),
+        (6, "{T} openxpki.application.INFO CRL issued for {ca} (serial {n})", {**ot, "ca": pick(["ca-signer-1", "ca-signer-2"]), "n": lambda g: g.num(1, 9000)}),
+        (5, "{T} openxpki.workflow.ERROR Workflow #{w} failed: {e}",
+         {**ot, "w": ox_wf, "e": pick(["I18N_OPENXPKI_UI_CRYPTO_TOKEN_NOT_ONLINE", "I18N_OPENXPKI_SERVER_ACL_ACCESS_DENIED",
+                                       "I18N_OPENXPKI_UI_PROFILE_CERT_SUBJECT_EMPTY"])}),
+    ]
+
+    return cm + boulder + ejbca + cfssl + dogtag_audit + dogtag_debug + openxpki
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -34153,7 +37253,13 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "EnergyPlatform": energy_events,
            "ControlsPlatform": controls_events,
            "LibraryPlatform": library_events,
-           "AutomotivePlatform": automotive_events}
+           "AutomotivePlatform": automotive_events,
+           "TrackingPlatform": tracking_events,
+           "SurveillancePlatform": surveillance_events,
+           "DataTransferPlatform": datatransfer_events,
+           "DocumentPlatform": document_events,
+           "TestingPlatform": testing_events,
+           "PKIPlatform": pki_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
