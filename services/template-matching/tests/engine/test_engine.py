@@ -2996,7 +2996,10 @@ def test_a_severity_word_in_the_header_does_not_open_a_span() -> None:
     assert "<*> <*>:<*>:<*> Info network: Map download finished in <*> seconds" in texts
     assert "<*> <*>:<*>:<*> Info network: Peer <*> left after timeout" in texts
     # pass 24e's label_after_message_word keeps them apart too: both off for the old behaviour
-    assert _final_templates(_LEVEL_HEADER_LINES, EngineConfig(level_words=False, label_after_message_word=False)) == {
+    # (pass 29a's header_tails_kept asks the same of the header before the label: off too)
+    assert _final_templates(
+        _LEVEL_HEADER_LINES, EngineConfig(level_words=False, label_after_message_word=False, header_tails_kept=False)
+    ) == {
         "<*> <*>:<*>:<*> Info network: <*> <*>"
     }
 
@@ -3770,7 +3773,8 @@ def test_the_message_after_a_tag_that_opens_it_is_not_a_value() -> None:
              for k in range(2) for i, s in enumerate(statements)]
     on = _templates_of(lines)
     assert len(on) == len(statements), on
-    assert len(_templates_of(lines, label_after_message_word=False)) == 1
+    # (pass 29a's header_tails_kept asks the same of the header before the tag: off too)
+    assert len(_templates_of(lines, label_after_message_word=False, header_tails_kept=False)) == 1
     # after the message's own words, the texts are a reason: one value, with the flag on too
     reasons = [f"[2026-12-05 10:0{i}:00.1] [INF] 10.0.0.{i}:4222 - cid:{30 + i} - Client connection closed: {t}"
                for i, t in enumerate(("Read Error", "Slow Consumer", "Stale Connection detected", "Client Closed"))]
