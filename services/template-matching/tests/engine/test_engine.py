@@ -2996,7 +2996,10 @@ def test_a_severity_word_in_the_header_does_not_open_a_span() -> None:
     assert "<*> <*>:<*>:<*> Info network: Map download finished in <*> seconds" in texts
     assert "<*> <*>:<*>:<*> Info network: Peer <*> left after timeout" in texts
     # pass 24e's label_after_message_word keeps them apart too: both off for the old behaviour
-    assert _final_templates(_LEVEL_HEADER_LINES, EngineConfig(level_words=False, label_after_message_word=False)) == {
+    # (pass 29a's header_tails_kept asks the same of the header before the label: off too)
+    assert _final_templates(
+        _LEVEL_HEADER_LINES, EngineConfig(level_words=False, label_after_message_word=False, header_tails_kept=False)
+    ) == {
         "<*> <*>:<*>:<*> Info network: <*> <*>"
     }
 
@@ -3770,7 +3773,8 @@ def test_the_message_after_a_tag_that_opens_it_is_not_a_value() -> None:
              for k in range(2) for i, s in enumerate(statements)]
     on = _templates_of(lines)
     assert len(on) == len(statements), on
-    assert len(_templates_of(lines, label_after_message_word=False)) == 1
+    # (pass 29a's header_tails_kept asks the same of the header before the tag: off too)
+    assert len(_templates_of(lines, label_after_message_word=False, header_tails_kept=False)) == 1
     # after the message's own words, the texts are a reason: one value, with the flag on too
     reasons = [f"[2026-12-05 10:0{i}:00.1] [INF] 10.0.0.{i}:4222 - cid:{30 + i} - Client connection closed: {t}"
                for i, t in enumerate(("Read Error", "Slow Consumer", "Stale Connection detected", "Client Closed"))]
@@ -4687,3 +4691,40 @@ def test_two_texts_each_with_a_value_of_its_own_after_a_label_are_two_statements
     assert not _valued_text(("<*>", "bytes"))  # a value first
     assert not _valued_texts(("timeout", "after", "<*>"), ("connect", "timeout", "to", "<*>"))  # a shared word
     assert _outcome_label("failed:") and not _outcome_label("Indexer:") and not _outcome_label("<*>ed:")
+
+
+def test_the_text_after_a_header_that_ends_with_a_logger_name_is_the_statement() -> None:
+    # an invented sync service logs "LEVEL date time logger message" (Python logging's
+    # "%(levelname)s %(asctime)s %(name)s %(message)s"): nothing but the header stands before
+    # each statement, and the logger's qualified name is the header's as the severity word is;
+    # the clause of words ending the line after the message's words took the whole message of
+    # every statement of that logger for one value (pass 29a)
+    from template_matching.engine.core import _header_only, _span_cut
+
+    texts = ("Creating pull transfer session", "Locally integrating received data", "Completed push transfer session",
+             "Starting network discovery", "Queuing outgoing changes for upload", "Cleaning up expired certificates")
+    lines = [f"INFO 2026-12-06 10:{i:02d}:{j:02d},{100 + 7 * i + j} learnsync.core.sync.commands {t}"
+             for i in range(4) for j, t in enumerate(texts)]
+    kept = _templates_of(lines)
+    assert len(kept) == len(texts) and all(t.endswith(texts[k]) for k, t in enumerate(kept))
+    assert _templates_of(lines, header_tails_kept=False) == ["INFO <*> <*>:<*>:<*>,<*> learnsync.core.sync.commands <*>"]
+
+    def vary(*_: object) -> bool:
+        return True
+
+    # a crawler prints its step's name as a label right after its logger: the label opens the
+    # message, and what follows it is the statement, not the label's value
+    head = ("<*>", "<*>:<*>:<*>,<*>", "INFO", "crawl.Injector", "-", "Injector:")
+    tpl = (*head, "crawlDb:", "crawl/<*>")
+    toks = (*head, "Total", "urls", "injected", "after", "filtering:", "<*>")
+    assert _span_cut(tpl, toks, vary, header_tails=True) is None
+    assert _span_cut(tpl, toks, vary, header_tails=False) == (6, 0)
+    # words of the message before the run vouch for it as before ("Caches are synced for
+    # persistent volume" / "... for job"): a value, flag on or off
+    head = ("I1206", "<*>:<*>:<*>.<*>", "<*>", "shared_informer.go:<*>]", "Caches", "are", "synced", "for")
+    tpl, toks = (*head, "persistent", "volume"), (*head, "job")
+    assert _span_cut(tpl, toks, vary, header_tails=True) == _span_cut(tpl, toks, vary, header_tails=False) == (8, 0)
+    assert _header_only(("INFO", "<*>", "<*>:<*>:<*>,<*>", "app.sync.commands"), 4)
+    assert _header_only(("<*>", "<*>", "INFO", "(<*>)", "[c:<*>", "s:<*>]", "o.e.c.IndexFetcher"), 7)
+    assert not _header_only(("<*>", "INFO", "app.sync", "Creating"), 4)  # a word of the message
+    assert not _header_only(("<*>", "INFO", "app.sync", "app.net"), 4)  # two names: one is the message's

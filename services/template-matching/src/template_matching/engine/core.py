@@ -442,6 +442,14 @@ class EngineConfig:
     # a fixed opening, not one free-text value; after an outcome ("failed:") the text is its
     # reason (see _valued_texts, _outcome_label; pass 28g)
     valued_texts_kept: bool = True
+    # a logger's qualified name is the header's, as a severity word and a bracketed field are:
+    # words ending the line right after a header of values, a severity word, bracketed fields
+    # and a logger name ("INFO <*> <*> app.sync.commands Creating pull transfer session" /
+    # "... app.sync.commands Locally integrating received data"), or a text after a plain
+    # label that opens the message after such a header ("INFO app.crawl.Injector - Injector:
+    # crawlDb: <*>" / "... Injector: Total urls injected: <*>"), are the whole statement, not
+    # a value printed after the message's words (see _header_only; pass 29a)
+    header_tails_kept: bool = True
     # a span's run in a delimited record never holds a field that is one plain word alone
     # between delimiters ("* establish *", "* service_update *"): the record's action, which
     # names the statement (see _takes_word_field; pass 20d)
@@ -2845,7 +2853,7 @@ def _span_cut(
     label_after_message_word: bool = False, status_text_case: bool = False,
     vouching_outside_run: bool = False, enclosed_header_words: bool = False,
     sentence_texts: Callable[[tuple[str, ...], tuple[str, ...], int], bool] | None = None,
-    valued_texts: bool = False,
+    valued_texts: bool = False, header_tails: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -3027,6 +3035,7 @@ def _span_cut(
     if (
         q < p and q >= 2 and vouching and tails is not None and _plain_label(tpl[q - 1])
         and not (label_after_message_word and not _follows_message_word(tpl, q - 1))
+        and not (header_tails and _header_only(tpl, q - 1))
         and not (valued_texts and not _outcome_label(tpl[q - 1]) and _valued_texts(tpl[q : nt - s], toks[q : nl - s]))
         and tails(tpl, toks, q, s)
     ):
@@ -3035,6 +3044,7 @@ def _span_cut(
     if (
         plain_label and p >= 2 and vouching and tails is not None
         and not (label_after_message_word and not _follows_message_word(tpl, p - 1))
+        and not (header_tails and _header_only(tpl, p - 1))
         and not (valued_texts and not _outcome_label(label) and _valued_texts(mt, ml))
         and tails(tpl, toks, p, s)
     ):
@@ -3043,7 +3053,11 @@ def _span_cut(
         return p, s
     if label.endswith(":") and p >= 2 and fixed and nt != nl:
         return None
-    if s == 0 and p >= 2 and fixed and _is_message_word(label) and tails is not None and tails(tpl, toks, p, -1):
+    if (
+        s == 0 and p >= 2 and fixed and _is_message_word(label) and tails is not None
+        and not (header_tails and _header_only(tpl, p))
+        and tails(tpl, toks, p, -1)
+    ):
         # words ending the line after the message's fixed words ("Caches are synced for
         # persistent volume" / "daemon sets" / "job"): one value once they took as many
         # forms as a plain word position needs (min_word_values)
@@ -3482,6 +3496,35 @@ def _message_words_around(tpl: tuple[str, ...], p: int, end: int) -> bool:
     return any(_is_message_word(x.rstrip(":")) for i, x in enumerate(tpl[: p - 1]) if i not in header) or any(
         _is_message_word(x) for x in tpl[end:]
     )
+
+
+# a logger's or class's qualified name: identifiers joined by dots ("o.b.a.MeetingService",
+# "app.sync.commands", "org.example.core.Scheduler")
+_LOGGER_NAME = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$")
+
+
+def _header_only(tpl: tuple[str, ...], p: int) -> bool:
+    """Every token before ``p`` is the line's header: a value, a severity word, a token of a
+    bracketed header group or field, a lone symbol, and at most one qualified name (the
+    logger's, "kolibri.core.tasks", "o.e.c.CoreLocator"), with no word of a message among
+    them. A text that starts at ``p`` is then the whole message of the line: printed after the
+    same header by every statement of that logger, it names the statement (pass 29a)."""
+    grouped = _header_words(tpl, p)
+    names = 0
+    for i in range(p):
+        t = tpl[i]
+        if i in grouped or VAR in t or _bracket_label(t):
+            continue
+        word = t.strip(",;:.")
+        if (t[:1] in "[(<" and t[-1:] in "])>") or not _has_alpha(word) or len(word) < 2:
+            continue
+        if word.strip("[]()<>").lower() in _LEVEL_WORDS:
+            continue
+        if names == 0 and _LOGGER_NAME.match(t) is not None:
+            names += 1
+            continue
+        return False
+    return True
 
 
 def _bracket_label(tok: str) -> bool:
@@ -5125,7 +5168,7 @@ class TemplateEngine:
             config.json_keys_in_objects, config.leading_fields, config.call_values, config.bracketed_headers,
             config.level_words, config.glued_records, config.comma_fields, config.one_bracket_runs,
             config.label_after_message_word, config.status_text_case, config.vouching_outside_run,
-            config.enclosed_header_words, sentences, config.valued_texts_kept,
+            config.enclosed_header_words, sentences, config.valued_texts_kept, config.header_tails_kept,
         )
         if cut is None and config.value_label_texts and config.tail_values:
             cut = _value_label_text(
