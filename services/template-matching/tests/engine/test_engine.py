@@ -4728,3 +4728,53 @@ def test_the_text_after_a_header_that_ends_with_a_logger_name_is_the_statement()
     assert _header_only(("<*>", "<*>", "INFO", "(<*>)", "[c:<*>", "s:<*>]", "o.e.c.IndexFetcher"), 7)
     assert not _header_only(("<*>", "INFO", "app.sync", "Creating"), 4)  # a word of the message
     assert not _header_only(("<*>", "INFO", "app.sync", "app.net"), 4)  # two names: one is the message's
+
+
+# ---------------------------------------------------------------- twenty-ninth pass (b)
+
+
+def test_joined_names_that_end_in_one_part_are_values() -> None:
+    # an invented flight software's command dispatcher names the error kind it reports: codes
+    # in capitals that share their last part ("_FAULT") are names of one kind, an argument
+    codes = ["RANGE_FAULT", "CHECKSUM_FAULT", "RANGE_FAULT", "LENGTH_FAULT", "CHECKSUM_FAULT"]
+    lines = [f"2026-12-06 07:1{i}:0{i} cmdRouter: opcode 0x{40 + i} rejected with error {c} after {3 + i} ms"
+             for i, c in enumerate(codes)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(names_of_one_tail=False), lines))) > 1
+    # a PHP application logs the method it aborts under the class that ran it: one statement
+    classes = ["Invoice", "Shipment", "Invoice", "Contract"]
+    php = [f"2026-12-06 08:0{i}:1{i} WARNING 10.0.{i}.9 {k}::approve aborted: already approved" for i, k in enumerate(classes)]
+    assert len(set(_groups(php))) == 1
+    assert len(set(_groups_with(EngineConfig(names_of_one_tail=False), php))) > 1
+
+
+def test_states_of_a_change_stay_apart_whatever_their_tails() -> None:
+    # a job runner's transitions without brackets: which change happened is the statement, as
+    # "from NEW to SCHEDULED" is for the object of a preposition (pass 23b)
+    pairs = [("WAIT_DISK_FLUSH", "WAIT_NET_FLUSH"), ("WAIT_NET_FLUSH", "DONE"), ("WAIT_DISK_FLUSH", "WAIT_NET_FLUSH"),
+             ("WAIT_NET_FLUSH", "DONE")]
+    lines = [f"2026-12-06 09:0{i}:1{i} job_{7 + i} Transitioned from {a} to {b}" for i, (a, b) in enumerate(pairs)]
+    templates = _groups(lines)
+    assert templates[0] == templates[2] != templates[1] == templates[3]
+    from template_matching.engine.core import _transition_state
+
+    assert _transition_state(("Transitioned", "from", "A_X", "to", "B_X"), 2)
+    assert _transition_state(("Transitioned", "from", "A_X", "to", "B_X"), 4)
+    assert not _transition_state(("rejected", "with", "error", "A_X"), 3)
+
+
+def test_names_of_one_tail_need_one_last_part_and_different_heads() -> None:
+    from template_matching.engine.core import _names_of_one_tail
+
+    assert _names_of_one_tail(("RANGE_FAULT", "CHECKSUM_FAULT."))
+    assert _names_of_one_tail(("Invoice::approve", "Shipment::approve"))
+    assert _names_of_one_tail(("modBank::_load", "modStock::_load"))
+    # a shared head with different last parts names the statement's action; names of mixed
+    # case joined by "_", dotted names, a last part under three letters, a value: not taken
+    assert not _names_of_one_tail(("TouchDevice::start", "TouchDevice::stop"))
+    assert not _names_of_one_tail(("SESSION_OPEN", "SESSION_CLOSE"))
+    assert not _names_of_one_tail(("ulsch_DTX", "pucch0_DTX"))
+    assert not _names_of_one_tail(("error.ConnectionRefused", "error.ConnectionTimedOut"))
+    assert not _names_of_one_tail(("PORT_IN", "LINK_IN"))
+    assert not _names_of_one_tail(("<*>_FAULT", "RANGE_FAULT"))
+    assert not _names_of_one_tail(("started", "stopped"))

@@ -150,6 +150,11 @@ class EngineConfig:
     # CamelCase names that end in the same word and differ before it ("GatewayApplication" /
     # "InventoryApplication") are names of one kind of thing, a value (see _names_of_one_kind)
     names_of_one_kind: bool = True
+    # names joined by "_" (in capitals) or "::" that end in the same part and differ before it
+    # ("error FORMAT_ERROR" / "VALIDATION_ERROR", "Invoice::validate" / "Order::validate") are
+    # names of one kind of thing, or one method of several classes: a value, as CamelCase
+    # names of one kind are (see _names_of_one_tail; pass 29b)
+    names_of_one_tail: bool = True
     # a noun right after a number that differs from its sibling only by the plural ending
     # ("with 1 track" / "2 tracks") agrees with that number: one statement (see _count_nouns;
     # pass 22d)
@@ -1157,6 +1162,46 @@ def _names_of_one_kind(words: tuple[str, ...]) -> bool:
         return False
     humps = [_CAMEL_HUMP.findall(w) for w in words]
     return len({h[-1] for h in humps}) == 1 and len({h[0] for h in humps}) == len(set(words))
+
+
+# a name of several parts in one case joined by "_" ("FORMAT_ERROR"), or a qualified name
+# joined by "::" ("Invoice::validate"): the parts before the last separator, then the
+# separator and the last part. Not a name of mixed case joined by "_" ("ulsch_DTX" /
+# "pucch0_DTX": two channels' counters of one statement), not "." (a package's class)
+_JOINED_NAME = re.compile(
+    r"^(?:([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)(_[A-Z][A-Z0-9]*)|([A-Za-z][A-Za-z0-9_]*(?:::[A-Za-z_][A-Za-z0-9_]*)*)(::_?[A-Za-z][A-Za-z0-9]*))$"
+)
+
+
+def _names_of_one_tail(words: tuple[str, ...]) -> bool:
+    """Joined names that end in the same part and differ in the parts before it ("with error
+    FORMAT_ERROR" / "VALIDATION_ERROR", "Invoice::validate" / "Order::validate"): the shared
+    last part is the kind of thing or the method, the head the name of one such thing, as the
+    shared last word of CamelCase names (_names_of_one_kind). Names that share their head and
+    differ in their last part ("Device::start" / "Device::stop", "SESSION_OPEN" /
+    "SESSION_CLOSE") are keyword variants of one thing, and are left alone (pass 29b)."""
+    heads = set()
+    tails = set()
+    for w in words:
+        m = _JOINED_NAME.match(w.rstrip(_TRAIL))
+        if m is None:
+            return False
+        head, tail = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        if sum(ch.isalpha() for ch in tail) < 3:
+            return False
+        heads.add(head)
+        tails.add(tail)
+    return len(tails) == 1 and len(heads) == len(set(words))
+
+
+def _transition_state(tokens: tuple[str, ...], i: int) -> bool:
+    """Whether the word at ``i`` is a state of a change printed without brackets ("Transitioned
+    from FAIL_CONTAINER_CLEANUP to FAIL_TASK_CLEANUP"): which change happened is the statement
+    (Loghub Hadoop's ground truth), as _preposition_object leaves "from NEW to SCHEDULED" alone."""
+    before = tokens[i - 1] if i > 0 else ""
+    return (before == "from" and i + 1 < len(tokens) and tokens[i + 1] == "to") or (
+        before == "to" and i >= 3 and tokens[i - 3] == "from"
+    )
 
 
 def _count_nouns(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
@@ -5901,6 +5946,11 @@ class TemplateEngine:
         if self.config.codes_after_keywords and _code_after_keyword(group.members[0].tokens, group.pos, words):
             return True
         if self.config.names_of_one_kind and group.pos > 0 and _names_of_one_kind(words):
+            return True
+        if (
+            self.config.names_of_one_tail and group.pos > 0 and _names_of_one_tail(words)
+            and not _transition_state(group.members[0].tokens, group.pos)
+        ):
             return True
         if self.config.valued_separators and _valued_separator(
             group.members[0].tokens, group.pos, words, self.config.bracketed_key_fields
