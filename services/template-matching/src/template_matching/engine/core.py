@@ -2022,8 +2022,9 @@ def _outcome_keywords(
     token that is not a label: the outcome the statement reports, printed as its own text.
     After a value ("<domain> pass" / "fail") or a label ("result: Failed") an outcome is a
     field's value, as any other word there. With ``lifecycle`` the same for an action's start
-    against its end or outcome (_lifecycle_pair, pass 29d)."""
-    if not (_outcome_pair(a, t) or (lifecycle and _lifecycle_pair(a, t))):
+    against its end or outcome, or its end against its failure, instead (_lifecycle_pair,
+    pass 29d)."""
+    if not (_lifecycle_pair(a, t) if lifecycle else _outcome_pair(a, t)):
         return False
     if i == 0:
         return True
