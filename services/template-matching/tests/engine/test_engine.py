@@ -4687,3 +4687,46 @@ def test_two_texts_each_with_a_value_of_its_own_after_a_label_are_two_statements
     assert not _valued_text(("<*>", "bytes"))  # a value first
     assert not _valued_texts(("timeout", "after", "<*>"), ("connect", "timeout", "to", "<*>"))  # a shared word
     assert _outcome_label("failed:") and not _outcome_label("Indexer:") and not _outcome_label("<*>ed:")
+
+
+def test_several_words_inside_one_quoted_text_are_one_argument() -> None:
+    # an invented notification service logging JSON: the hook's name, quoted (escaped inside the
+    # message string), is a title of two words
+    names = ["Ops Pager", "Billing Digest", "Nightly Report", "Ops Pager", "Status Board"]
+    lines = ['{"level":40,"time":17650000' + str(i) + ',"pid":1,"msg":"Hook \\"' + n + '\\" (id: ' + str(40 + i) + ') failed"}'
+             for i, n in enumerate(names)]
+    assert _groups(lines) == ['{"level":<*>,"time":<*>,"pid":<*>,"msg":"Hook \\"<*> <*>\\" (id: <*>) failed"}'] * 5
+    assert len(set(_groups_with(EngineConfig(quoted_word_runs=False), lines))) > 1
+    # a document kind of two words quoted inside a tuple
+    kinds = ["Sales Order", "Purchase Receipt", "Sales Order", "Stock Transfer"]
+    rows = [f"store.errors.DuplicateKey: ('{k}', 'DOC-00{i}', 'duplicate key in table')" for i, k in enumerate(kinds)]
+    assert len(set(_groups(rows))) == 1
+    assert len(set(_groups_with(EngineConfig(quoted_word_runs=False), rows))) > 1
+    # two quoted texts that share a word at its place are a statement's own sentences, or a value
+    # inside one (the one-word path's): the rule leaves them
+    from template_matching.engine.core import _one_quoted_text_at
+
+    tpl = ("guider:", "state", "'Star", "lost", "again'", "now")
+    assert not _one_quoted_text_at(tpl, ("guider:", "state", "'Star", "found", "twice'", "now"), [3, 4])
+    assert _one_quoted_text_at(tpl, ("guider:", "state", "'Dither", "settle", "done'", "now"), [2, 3, 4])
+
+
+def test_a_quoted_text_that_is_the_message_or_differs_beside_names_the_statement() -> None:
+    from template_matching.engine.core import _one_quoted_text_at
+
+    # a quoted message after a header of bracketed fields is the statement's text, not an argument
+    tpl = ("[<*>]", "[INFO]", "[store.rs:<*>]", '["region', 'split', 'done"]', "[region_id=<*>]")
+    line = ("[<*>]", "[INFO]", "[store.rs:<*>]", '["peer', 'created', 'here"]', "[region_id=<*>]")
+    assert not _one_quoted_text_at(tpl, line, [3, 4, 5])
+    # words outside the quotes vouch for the statement; a word that differs outside them too says
+    # nothing of the quoted text
+    tpl = ("hook", '"Ops', 'Pager"', "failed", "for", "alice")
+    assert _one_quoted_text_at(tpl, ("hook", '"Status', 'Board"', "failed", "for", "alice"), [1, 2])
+    assert not _one_quoted_text_at(tpl, ("hook", '"Status', 'Board"', "failed", "for", "bob"), [1, 2])
+    # a JSON string field's value is the field's, not a quoted argument
+    tpl = ('{"level":', "<*>", ',"msg":', '"Cache', 'warmed"}')
+    assert not _one_quoted_text_at(tpl, ('{"level":', "<*>", ',"msg":', '"Index', 'rebuilt"}'), [3, 4])
+    lines = [f"2026-12-06 07:0{i}:00 api[9]: [store.rs:{i}] \"{m}\" [region_id={i}]"
+             for i, m in enumerate(["region split done", "peer created here", "region split done"])]
+    assert len(set(_groups(lines))) == 2
+
