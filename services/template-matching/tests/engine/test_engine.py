@@ -4723,6 +4723,12 @@ def test_a_quoted_text_that_is_the_message_or_differs_beside_names_the_statement
     tpl = ("hook", '"Ops', 'Pager"', "failed", "for", "alice")
     assert _one_quoted_text_at(tpl, ("hook", '"Status', 'Board"', "failed", "for", "alice"), [1, 2])
     assert not _one_quoted_text_at(tpl, ("hook", '"Status', 'Board"', "failed", "for", "bob"), [1, 2])
+    # a quoted text that ends the message (fields at most after it) is a title or a command of any
+    # length, which the rules for values of another length take whole
+    tpl = ("cms:", "page", "published:", '"How', "we", 'ship"', "pk=<*>")
+    assert not _one_quoted_text_at(tpl, ("cms:", "page", "published:", '"Spring', "sale", 'now"', "pk=<*>"), [3, 4, 5])
+    tpl = ("admin", "executed", "'clear", "xlate'")
+    assert not _one_quoted_text_at(tpl, ("admin", "executed", "'write", "memory'"), [2, 3])
     # a JSON string field's value is the field's, not a quoted argument
     tpl = ('{"level":', "<*>", ',"msg":', '"Cache', 'warmed"}')
     assert not _one_quoted_text_at(tpl, ('{"level":', "<*>", ',"msg":', '"Index', 'rebuilt"}'), [3, 4])

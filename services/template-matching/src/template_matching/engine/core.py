@@ -1386,7 +1386,14 @@ def _one_quoted_text_at(tpl: tuple[str, ...], line: tuple[str, ...], words: list
     # and so is one a program prints beside other quoted texts only ('- "Guide star lost" "retrying"'):
     # a word alone, no level, outside the header and not the label right before the quotes
     header = _header_words(tpl, run[0] - 1)
-    return _own_word(tuple(x for i, x in enumerate(tpl[: run[0] - 1]) if i not in header) + tpl[run[1] + 1 :])
+    after = tpl[run[1] + 1 :]
+    if not _own_word(tuple(x for i, x in enumerate(tpl[: run[0] - 1]) if i not in header) + after):
+        return False
+    # ... and after them: a quoted text that ends the message, fields at most after it, is
+    # where a program prints a title or a command of any length ('Page published: "<*>"
+    # pk=<*>', "executed 'write memory'"), which the rules for values of another length take
+    # whole (passes 24c, 26c); fixed here at its token count, it would keep those apart
+    return _own_word(after)
 
 
 def _class_name(word: str, qualified: str) -> bool:
