@@ -4830,3 +4830,52 @@ def test_an_actions_start_and_end_after_a_label_a_value_or_in_capitals_stay_valu
     # after a label or a value the word is that field's value ("state changed to start" / "stop")
     assert not _outcome_keywords(("state", "changed", "to", "start"), 3, "start", "stop", lifecycle=True)
     assert not _outcome_keywords(("unit", VAR, "start"), 2, "start", "stop", lifecycle=True)
+
+
+def test_several_words_inside_one_quoted_text_are_one_argument() -> None:
+    # an invented notification service logging JSON: the hook's name, quoted (escaped inside the
+    # message string), is a title of two words
+    names = ["Ops Pager", "Billing Digest", "Nightly Report", "Ops Pager", "Status Board"]
+    lines = ['{"level":40,"time":17650000' + str(i) + ',"pid":1,"msg":"Hook \\"' + n + '\\" (id: ' + str(40 + i) + ') failed"}'
+             for i, n in enumerate(names)]
+    assert _groups(lines) == ['{"level":<*>,"time":<*>,"pid":<*>,"msg":"Hook \\"<*> <*>\\" (id: <*>) failed"}'] * 5
+    assert len(set(_groups_with(EngineConfig(quoted_word_runs=False), lines))) > 1
+    # a document kind of two words quoted inside a tuple
+    kinds = ["Sales Order", "Purchase Receipt", "Sales Order", "Stock Transfer"]
+    rows = [f"store.errors.DuplicateKey: ('{k}', 'DOC-00{i}', 'duplicate key in table')" for i, k in enumerate(kinds)]
+    assert len(set(_groups(rows))) == 1
+    assert len(set(_groups_with(EngineConfig(quoted_word_runs=False), rows))) > 1
+    # two quoted texts that share a word at its place are a statement's own sentences, or a value
+    # inside one (the one-word path's): the rule leaves them
+    from template_matching.engine.core import _one_quoted_text_at
+
+    tpl = ("guider:", "state", "'Star", "lost", "again'", "now")
+    assert not _one_quoted_text_at(tpl, ("guider:", "state", "'Star", "found", "twice'", "now"), [3, 4])
+    assert _one_quoted_text_at(tpl, ("guider:", "state", "'Dither", "settle", "done'", "now"), [2, 3, 4])
+
+
+def test_a_quoted_text_that_is_the_message_or_differs_beside_names_the_statement() -> None:
+    from template_matching.engine.core import _one_quoted_text_at
+
+    # a quoted message after a header of bracketed fields is the statement's text, not an argument
+    tpl = ("[<*>]", "[INFO]", "[store.rs:<*>]", '["region', 'split', 'done"]', "[region_id=<*>]")
+    line = ("[<*>]", "[INFO]", "[store.rs:<*>]", '["peer', 'created', 'here"]', "[region_id=<*>]")
+    assert not _one_quoted_text_at(tpl, line, [3, 4, 5])
+    # words outside the quotes vouch for the statement; a word that differs outside them too says
+    # nothing of the quoted text
+    tpl = ("hook", '"Ops', 'Pager"', "failed", "for", "alice")
+    assert _one_quoted_text_at(tpl, ("hook", '"Status', 'Board"', "failed", "for", "alice"), [1, 2])
+    assert not _one_quoted_text_at(tpl, ("hook", '"Status', 'Board"', "failed", "for", "bob"), [1, 2])
+    # a quoted text that ends the message (fields at most after it) is a title or a command of any
+    # length, which the rules for values of another length take whole
+    tpl = ("cms:", "page", "published:", '"How', "we", 'ship"', "pk=<*>")
+    assert not _one_quoted_text_at(tpl, ("cms:", "page", "published:", '"Spring', "sale", 'now"', "pk=<*>"), [3, 4, 5])
+    tpl = ("admin", "executed", "'clear", "xlate'")
+    assert not _one_quoted_text_at(tpl, ("admin", "executed", "'write", "memory'"), [2, 3])
+    # a JSON string field's value is the field's, not a quoted argument
+    tpl = ('{"level":', "<*>", ',"msg":', '"Cache', 'warmed"}')
+    assert not _one_quoted_text_at(tpl, ('{"level":', "<*>", ',"msg":', '"Index', 'rebuilt"}'), [3, 4])
+    lines = [f"2026-12-06 07:0{i}:00 api[9]: [store.rs:{i}] \"{m}\" [region_id={i}]"
+             for i, m in enumerate(["region split done", "peer created here", "region split done"])]
+    assert len(set(_groups(lines))) == 2
+

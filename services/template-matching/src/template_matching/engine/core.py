@@ -206,6 +206,10 @@ class EngineConfig:
     # billing]" / "flow.intake [namespace: dev.us] [flow: intake]"; see
     # TemplateEngine._values_at_both; pass 28c)
     several_word_values: bool = True
+    # two to four differing words that all lie inside one quoted text of several tokens, on
+    # the line and the template alike ("Webhook \"Notify Slack\" failed" / "\"Rebuild site\""),
+    # are one argument the format quotes (see _one_quoted_text_at; pass 29e)
+    quoted_word_runs: bool = True
     # a word closing a bracketed "[key: value]" field, in a template whose other such fields
     # hold values ("[namespace: billing] [flow: <*>] [task: <*>]"), is that key's value, as
     # after a bare "key:" (see _valued_separator; pass 28c)
@@ -1373,6 +1377,88 @@ def _name_forms(tpl: tuple[str, ...], line: tuple[str, ...], i: int) -> bool:
         ):
             return True
     return False
+
+
+# a quote opening a token ("\"Notify", "('Delivery", "[\"a"): the quote, escaped or not,
+# and no other quote in the token; one closing a token ("Slack\"", "Note',", "site\")")
+_OPENS_QUOTE = re.compile(r"""^[(\[{]?(\\?["'])[^"'\\]*$""")
+_CLOSES_QUOTE = re.compile(r"""^[^"'\\]*(\\?["'])[)\]},.;:]*$""")
+_QUOTED_RUN = 8
+
+
+def _quoted_run_around(tokens: tuple[str, ...], lo: int, hi: int) -> tuple[int, int] | None:
+    """The bounds of the quoted text of several tokens that holds positions ``lo`` to ``hi``:
+    a token opening a quote, tokens with no quote, a token closing the same quote."""
+    j = lo
+    while j >= 0 and j > hi - _QUOTED_RUN:
+        m = _OPENS_QUOTE.match(tokens[j])
+        if m is not None:
+            break
+        if any(q in tokens[j] for q in "\"'"):
+            return None
+        j -= 1
+    else:
+        return None
+    if j < 1 or _json_key(tokens[j - 1]):
+        return None  # the whole message quoted, or a JSON string field's value: no argument of it
+    quote = m.group(1)
+    for k in range(j + 1, min(len(tokens), j + _QUOTED_RUN)):
+        c = _CLOSES_QUOTE.match(tokens[k])
+        if c is not None:
+            return (j, k) if c.group(1) == quote and k >= hi else None
+        if any(q in tokens[k] for q in "\"'"):
+            return None
+    return None
+
+
+def _whole_quoted_value(tokens: tuple[str, ...], lo: int, hi: int) -> tuple[str, ...]:
+    """The tokens with the quoted text from ``lo`` to ``hi`` made one value at each of its
+    tokens: the quotes and what stands outside them stay ("('<*> <*>'," from "('Delivery
+    Note',"), a word its texts shared inside them goes ("'<*> <*> <*>'" from "'<*> <*> Task'")."""
+    out = list(tokens)
+    m, c = _OPENS_QUOTE.match(out[lo]), _CLOSES_QUOTE.match(out[hi])
+    if m is None or c is None:
+        return tokens
+    out[lo] = out[lo][: m.end(1)] + VAR
+    out[hi] = VAR + out[hi][c.start(1) :]
+    for p in range(lo + 1, hi):
+        out[p] = VAR
+    return tuple(out)
+
+
+def _one_quoted_text_at(tpl: tuple[str, ...], line: tuple[str, ...], words: list[int]) -> bool:
+    """Every differing word lies inside one quoted text of several tokens, the same on the
+    template and the line ("Webhook \\"Notify Slack\\" (id: 4) failed" / "\\"Rebuild site\\"",
+    "('Delivery Note', ..." / "('Payment Entry', ..."): the quotes delimit one argument of
+    the statement, whatever its words (pass 29e; pass 24c's evidence at one length)."""
+    lo, hi = min(words), max(words)
+    run = _quoted_run_around(tpl, lo, hi)
+    if run is None or run[0] == run[1] or run != _quoted_run_around(line, lo, hi):
+        return False
+    if any(tpl[p] == line[p] for p in range(run[0], run[1] + 1)):
+        # two texts that share a word at its place are sentences of a statement's own (or a
+        # value inside one, the one-word path's): a name printed in quotes changes whole
+        return False
+    if any(
+        a != t and _merge_token(a, t) != a
+        for p, (a, t) in enumerate(zip(tpl, line, strict=True)) if not run[0] <= p <= run[1]
+    ):
+        return False  # the line differs from the template outside the quotes as well
+    # the statement's own words stand outside the quotes: a quoted text after a header of
+    # fields alone is the message itself (TiKV's '[INFO] [peer.rs:1141] ["peer destroy itself"]'),
+    # and so is one after a header's bracketed group, level word and logger ("[10:00:01 UTC
+    # DEBG ][ app.sync] - "Sync started now"")
+    # and so is one a program prints beside other quoted texts only ('- "Guide star lost" "retrying"'):
+    # a word alone, no level, outside the header and not the label right before the quotes
+    header = _header_words(tpl, run[0] - 1)
+    after = tpl[run[1] + 1 :]
+    if not _own_word(tuple(x for i, x in enumerate(tpl[: run[0] - 1]) if i not in header) + after):
+        return False
+    # ... and after them: a quoted text that ends the message, fields at most after it, is
+    # where a program prints a title or a command of any length ('Page published: "<*>"
+    # pk=<*>', "executed 'write memory'"), which the rules for values of another length take
+    # whole (passes 24c, 26c); fixed here at its token count, it would keep those apart
+    return _own_word(after)
 
 
 def _class_name(word: str, qualified: str) -> bool:
@@ -5000,6 +5086,7 @@ class TemplateEngine:
         # evidence (a table row, a record-like line, a request method, two values at once)
         vouched = table is not None
         by_record = False
+        quoted: tuple[int, int] | None = None
         if c is not None and words and (
             self._is_record(c, words, toks) or _request_method(c.tokens, toks, words, self.config.methods_in_cells)
         ):
@@ -5008,6 +5095,9 @@ class TemplateEngine:
         elif c is not None and 2 <= len(words) <= 4 and self._values_at_both(c, words, toks):
             # two values of one statement (or up to four, a name printed twice among them):
             # generalise at once (below)
+            if self.config.quoted_word_runs and _one_quoted_text_at(c.tokens, toks, words):
+                # one quoted argument: the words its two texts share are its own as well
+                quoted = _quoted_run_around(toks, min(words), max(words))
             words, vouched = [], True
         if c is None or len(words) > 1:
             return self._create_or_span(message, toks)
@@ -5067,6 +5157,10 @@ class TemplateEngine:
             c = self._merge_siblings(group, i, toks)
         else:
             merged = tuple(a if a == t else _merge_token(a, t) for a, t in zip(c.tokens, toks, strict=True))
+            if quoted is not None:
+                # (from the template's own tokens: merging 'Pager\"' with 'Digest\"' loses the escape)
+                lo, hi = quoted
+                merged = merged[:lo] + _whole_quoted_value(c.tokens, lo, hi)[lo : hi + 1] + merged[hi + 1 :]
             if not vouched and self._fixed_loses_last_word(c.tokens, toks, merged):
                 return self._create_or_span(message, toks)
             if by_record and self._record_loses_last_word(c.tokens, toks, merged):
@@ -6066,6 +6160,8 @@ class TemplateEngine:
             return False
         if self.config.bracketed_transitions and all(_bracketed_transition(ct, i, (ct[i], toks[i])) for i in words):
             return True  # both states of one change, participles or not ("(connecting -> registered)")
+        if self.config.quoted_word_runs and _one_quoted_text_at(ct, toks, words):
+            return True  # one quoted argument of several words ('\"Notify Slack\"' / '\"Rebuild site\"')
         if self.config.participle_variants and any(_keyword_variant(ct[i], toks[i], self.config.capital_participles) for i in words):
             return False
         if self.config.keywords_not_two_values and any(self._keyword_pair(ct, i, ct[i], toks[i]) for i in words):
