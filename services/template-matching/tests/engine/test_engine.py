@@ -3381,11 +3381,7 @@ def test_two_participles_alternating_in_two_statements_stay_keywords() -> None:
     templates = _final_templates(_PROVISIONER_PAIR_LINES, EngineConfig(announce_retired=True))
     assert len(templates) == 4, templates
     assert all(t.endswith((": started", ": succeeded")) for t in templates)
-    # (started / succeeded are an action's start and its outcome: pass 29d's lifecycle_pairs
-    # keeps them apart by itself, so the off path switches it off too)
-    merged = _final_templates(
-        _PROVISIONER_PAIR_LINES, EngineConfig(announce_retired=True, participle_pairs=False, lifecycle_pairs=False)
-    )
+    merged = _final_templates(_PROVISIONER_PAIR_LINES, EngineConfig(announce_retired=True, participle_pairs=False))
     assert len(merged) < len(templates)
 
 
@@ -4784,54 +4780,6 @@ def test_names_of_one_tail_need_one_last_part_and_different_heads() -> None:
     assert not _names_of_one_tail(("started", "stopped"))
 
 
-def _periodic_task_lines() -> list[str]:
-    # an invented task scheduler: each run of a task is logged when it begins and when it is
-    # done (or failed), the task's dotted name and the host after the label
-    tasks = ("billing.invoices.close_period", "crm.leads.expire_stale", "stock.reorder.run",
-             "mail.outbox.flush", "hr.payroll.accrue", "sales.quotes.expire")
-    lines = []
-    for i, task in enumerate(tasks):
-        host = ("ops.example.net", "ops-eu.example.net")[i % 2]
-        lines.append(f"2026-11-0{i + 1} 0{i}:10:0{i},12{i} INFO cron Periodic Task Begin: {task} on {host}")
-        lines.append(f"2026-11-0{i + 1} 0{i}:11:0{i},34{i} INFO cron Periodic Task Done: {task} on {host}")
-        if i % 3 == 2:
-            lines.append(f"2026-11-0{i + 1} 0{i}:12:0{i},56{i} INFO cron Periodic Task Failed: {task} on {host}")
-    return lines
-
-
-def test_an_actions_start_and_its_end_are_two_statements() -> None:
-    lines = _periodic_task_lines()
-    head = "<*> <*>:<*>:<*>,<*> INFO cron Periodic Task "
-    three = {head + f"{w}: <*> on <*>.example.net" for w in ("Begin", "Done", "Failed")}
-    assert _final_templates(lines, EngineConfig(announce_retired=True)) == three
-    # without the rule the label and the task's name were taken for two values at once
-    off = _final_templates(lines, EngineConfig(announce_retired=True, lifecycle_pairs=False))
-    assert off == {head + "<*> <*> on <*>.example.net"}
-    # the second flag alone does not keep them apart: Begin / Done are no keyword pair without the first
-    assert _final_templates(
-        lines, EngineConfig(announce_retired=True, lifecycle_pairs=False, keywords_not_two_values=False)
-    ) == off
-
-
-def test_an_actions_start_and_end_after_a_label_a_value_or_in_capitals_stay_values() -> None:
-    from template_matching.engine.core import VAR, _lifecycle_pair, _outcome_keywords
-
-    assert _lifecycle_pair("Start:", "Complete:") and _lifecycle_pair("Complete:", "Failed:")
-    assert _lifecycle_pair("started", "finished") and _lifecycle_pair("begin", "ok")
-    # two words of one phase, or words that are no phase, are no such pair
-    assert not _lifecycle_pair("started", "begin") and not _lifecycle_pair("done", "finished")
-    assert not _lifecycle_pair("Start:", "Reload:") and not _lifecycle_pair("ok", "failed")  # (pass 25b's)
-    # quoted, keyed or in capitals: a value's text or a console's command, not the line's word
-    assert not _lifecycle_pair("'start", "'stop") and not _lifecycle_pair("START", "STOP")
-    assert not _lifecycle_pair('"phase":"Started"', '"phase":"Stopped"')
-    line = ("sched", "Task", "Begin:", VAR)
-    assert _outcome_keywords(line, 2, "Begin:", "Done:", lifecycle=True)
-    assert not _outcome_keywords(line, 2, "Begin:", "Done:")  # the flag's part only
-    # after a label or a value the word is that field's value ("state changed to start" / "stop")
-    assert not _outcome_keywords(("state", "changed", "to", "start"), 3, "start", "stop", lifecycle=True)
-    assert not _outcome_keywords(("unit", VAR, "start"), 2, "start", "stop", lifecycle=True)
-
-
 def test_several_words_inside_one_quoted_text_are_one_argument() -> None:
     # an invented notification service logging JSON: the hook's name, quoted (escaped inside the
     # message string), is a title of two words
@@ -4878,4 +4826,3 @@ def test_a_quoted_text_that_is_the_message_or_differs_beside_names_the_statement
     lines = [f"2026-12-06 07:0{i}:00 api[9]: [store.rs:{i}] \"{m}\" [region_id={i}]"
              for i, m in enumerate(["region split done", "peer created here", "region split done"])]
     assert len(set(_groups(lines))) == 2
-

@@ -127,18 +127,6 @@ class EngineConfig:
     # after a label word: "state: running" / "stopped" are that label's values; see
     # _verb_keywords; pass 25f)
     verb_forms: bool = True
-    # the words that mark where an action stands are a statement's keywords, as a success
-    # and a failure are (pass 25b): a word of its start ("start", "Started", "begin") against
-    # one of its end or outcome ("Complete", "finished", "stop", "done", "ok", "failed"), or
-    # a word of its end against one of failure ("Complete:" / "Failed:"), after a literal
-    # token that is no label and holds no value, are two statements ("Scheduled Job Start:
-    # <job>" / "Scheduled Job Complete: <job>"), whatever pair, vocabulary, kind-name,
-    # record or gapped evidence says (see _lifecycle_pair; pass 29d)
-    lifecycle_pairs: bool = True
-    # a keyword pair (_keyword_pair) at one of two or more differing words keeps the line
-    # from taking the template as "two values at once" (_values_at_both): the one-word path
-    # never merges such a pair either (pass 29d)
-    keywords_not_two_values: bool = True
     # a preposition is a word of the statement, never a value: where one of two lines of one
     # length prints a preposition ("with", "from", "into") and the other a masked value, the
     # position is a differing word, not a parameter ("Updating <*> with <*>" / "Updating slot
@@ -2116,36 +2104,6 @@ def _outcome_pair(a: str, t: str) -> bool:
     return (wa in _SUCCESS and wt in _FAILURE) or (wa in _FAILURE and wt in _SUCCESS)
 
 
-# the words of where an action stands: its start, and its end (an outcome word of pass 25b
-# is one of its ends too)
-_START = frozenset(("start", "started", "starting", "begin", "began", "begun", "beginning"))
-_END = frozenset(("end", "ended", "ending", "stop", "stopped", "finish", "finished", "complete", "completed", "done"))
-
-
-def _bare_word(tok: str) -> bool:
-    """A token that is one word of letters in lower case or capitalised, trailing punctuation
-    aside ("Start:", "done."): not one in capitals ("START" / "STOP" are the commands a console
-    is given, printed as its operator typed them)."""
-    w = tok.rstrip(_TRAIL)
-    return w.isalpha() and w[1:].islower()
-
-
-def _lifecycle_pair(a: str, t: str) -> bool:
-    """Whether one of two words names an action's start and the other its end or outcome
-    ("Start:" / "Complete:", "started" / "finished", "begin" / "done"), or one its end and
-    the other its failure ("Complete:" / "Failed:"): two statements of where it stands."""
-    if not (_bare_word(a) and _bare_word(t)):
-        return False  # quoted ("'START DDF'"), keyed or glued: a value's text, not the line's word
-    wa, wt = _outcome_word(a), _outcome_word(t)
-    if not wa or not wt or wa == wt:
-        return False
-    ends = _END | _SUCCESS | _FAILURE
-    return (
-        (wa in _START and wt in ends) or (wt in _START and wa in ends)
-        or (wa in _END and wt in _FAILURE) or (wt in _END and wa in _FAILURE)
-    )
-
-
 def _statement_keywords(a: str, t: str, capitals: bool = False) -> bool:
     """Whether two words printed as a value's parts are a statement's keyword pair instead
     (participles or other verb variants, a word and its negation, a success and a failure
@@ -2153,17 +2111,13 @@ def _statement_keywords(a: str, t: str, capitals: bool = False) -> bool:
     return _keyword_variant(a, t, capitals) or _negated_variant(a, t) or _outcome_pair(a, t)
 
 
-def _outcome_keywords(
-    tokens: tuple[str, ...], i: int, a: str, t: str, letters: bool = False, lifecycle: bool = False
-) -> bool:
+def _outcome_keywords(tokens: tuple[str, ...], i: int, a: str, t: str, letters: bool = False) -> bool:
     """Whether ``a`` and ``t`` at position ``i`` of ``tokens`` are a success word and a
     failure word ("PASS:" / "FAIL:", "SUCCESS" / "FAILURE", "ok" / "FAILED") after a literal
     token that is not a label: the outcome the statement reports, printed as its own text.
     After a value ("<domain> pass" / "fail") or a label ("result: Failed") an outcome is a
-    field's value, as any other word there. With ``lifecycle`` the same for an action's start
-    against its end or outcome, or its end against its failure, instead (_lifecycle_pair,
-    pass 29d)."""
-    if not (_lifecycle_pair(a, t) if lifecycle else _outcome_pair(a, t)):
+    field's value, as any other word there."""
+    if not _outcome_pair(a, t):
         return False
     if i == 0:
         return True
@@ -4694,12 +4648,7 @@ class TemplateEngine:
                     continue
                 if self._keyword_pair(ct, i, a, t):
                     words.append(i)  # so are an outcome and its opposite, two verb forms (see _keyword_pair)
-                    # (an action's start and end, pass 29d, count as a differing word only: the
-                    # line's template may well be that statement's other phase, not worse than a
-                    # template differing in a word that another rule may take for a value)
-                    keywords += keyword_last and (
-                        not self.config.lifecycle_pairs or self._keyword_pair(ct, i, a, t, False)
-                    )
+                    keywords += keyword_last
                     continue
                 if VAR in a and _wild_ok(a, t):
                     params += 1
@@ -5938,24 +5887,20 @@ class TemplateEngine:
                 if m.merged_into is None:
                     m.pending = True
 
-    def _keyword_pair(self, tokens: tuple[str, ...], i: int, a: str, t: str, lifecycle: bool = True) -> bool:
+    def _keyword_pair(self, tokens: tuple[str, ...], i: int, a: str, t: str) -> bool:
         """Whether ``a`` and ``t`` at ``i`` are keywords of a statement whatever other evidence
         says: an outcome and its opposite (_outcome_keywords, pass 25b) or two verb forms
         (_verb_keywords, pass 25f)."""
         letters = self.config.letter_severities
-        life = lifecycle and self.config.lifecycle_pairs
         if self.config.message_text_keywords and _MESSAGE_FIELD.match(a):
             # a message field's text: its words at which the two texts differ (_message_words)
             return any(
                 (self.config.outcome_pairs and _outcome_keywords(words, j, x, y, letters))
-                or (life and _outcome_keywords(words, j, x, y, letters, True))
                 or (self.config.verb_forms and _verb_keywords(words, j, x, y, letters))
                 for words, j, x, y in _message_words(a, t)
             )
-        return (
-            (self.config.outcome_pairs and _outcome_keywords(tokens, i, a, t, letters))
-            or (life and _outcome_keywords(tokens, i, a, t, letters, True))
-            or (self.config.verb_forms and _verb_keywords(tokens, i, a, t, letters))
+        return (self.config.outcome_pairs and _outcome_keywords(tokens, i, a, t, letters)) or (
+            self.config.verb_forms and _verb_keywords(tokens, i, a, t, letters)
         )
 
     def _negated_sibling(self, group: _Siblings, word: str) -> bool:
@@ -6164,8 +6109,6 @@ class TemplateEngine:
             return True  # one quoted argument of several words ('\"Notify Slack\"' / '\"Rebuild site\"')
         if self.config.participle_variants and any(_keyword_variant(ct[i], toks[i], self.config.capital_participles) for i in words):
             return False
-        if self.config.keywords_not_two_values and any(self._keyword_pair(ct, i, ct[i], toks[i]) for i in words):
-            return False  # a statement's keyword pair, which the one-word path never merges either
         whole = self.config.repeated_whole_names
         repeated = [i for i in words if self.config.repeated_values and _repeated_value(
             ct, toks, i, whole, self.config.repeated_name_forms
