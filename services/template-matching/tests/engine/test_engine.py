@@ -4746,3 +4746,14 @@ def test_titled_place_needs_two_texts_of_different_lengths_after_a_plain_word() 
     assert not _titled_place(tpl, ("Job", "remove", "Old", "Events", "completed"), 0, 0, 3, 4)
     assert not _titled_place(("Job:", *tpl[1:]), ("Job:", *line[1:]), 0, 0, 3, 4)
     assert not _titled_place(tpl, ("Job", "Remove", "<*>", "Events", "completed"), 0, 0, 3, 4)
+
+
+def test_a_titled_text_inside_a_quoted_value_is_left_to_the_quoted_value_rules() -> None:
+    from template_matching.engine.core import _titled_place
+
+    # the alignment matched the first words inside two quoted names: the rest of them ("Bounds'"
+    # / "In Collision'") closes the quote, and the quoted-value rules decide on the whole value
+    tpl = ("Using", "adapter", "'Fix", "Start", "State", "Bounds'")
+    line = ("Using", "adapter", "'Fix", "Start", "State", "In", "Collision'")
+    assert not _titled_place(tpl, line, 4, 4, 6, 7)
+    assert _titled_place((*tpl[:-1], "Bounds"), (*line[:-1], "Collision"), 4, 4, 6, 7)

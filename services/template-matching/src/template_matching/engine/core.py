@@ -3982,10 +3982,8 @@ def _enclosed_extent(
         named = _name_extent(tpl, toks, prev_i, prev_j, i, j, before_ok, after_ok, particles)
         if named is not None:
             return named
-    if titled and _titled_place(tpl, toks, prev_i, prev_j, i, j):
-        return 0, 0
     if not enclosed:
-        return None
+        return (0, 0) if titled and _titled_place(tpl, toks, prev_i, prev_j, i, j) else None
     if units and before_ok and VAR in toks[prev_j] and len(run_t) + len(run_l) == 1:
         # a quantity printed with its unit on one side only: the unit is the value's
         u = (run_t or run_l)[0]
@@ -4003,8 +4001,11 @@ def _enclosed_extent(
         ):
             return int(left), int(right)
     if enclosing:
-        return _enclosing_extent(tpl, gaps, toks, ends, k, prev_i, prev_j, since_gap, header)
-    return None
+        ext = _enclosing_extent(tpl, gaps, toks, ends, k, prev_i, prev_j, since_gap, header)
+        if ext is not None:
+            return ext
+    # a text opening with a title-case word, the last choice (pass 29c)
+    return (0, 0) if titled and _titled_place(tpl, toks, prev_i, prev_j, i, j) else None
 
 
 def _enclosing_extent(
@@ -4121,12 +4122,17 @@ def _title_name(run: tuple[str, ...], var: str, particles: bool = False) -> bool
 _TITLED_TOKENS = 6
 
 
+# a word of a titled text: letters, maybe an inner apostrophe or hyphen, ending in a letter
+# (no closing quote or bracket: a text inside a quoted value is that value's, pass 24c / 26c)
+_TITLED_WORD = re.compile(r"^[A-Za-z](?:[A-Za-z'-]*[A-Za-z])?$")
+
+
 def _titled_run(run: tuple[str, ...]) -> bool:
-    """A text opening with a title-case word, then plain words, no label, clause or value
-    ("Site Purge", "Fix discussion behavior", "Riverside Learning Centre")."""
+    """A text opening with a title-case word, then plain words, no label, clause, value,
+    quote or bracket ("Site Purge", "Fix discussion behavior", "Riverside Learning Centre")."""
     if not 0 < len(run) <= _TITLED_TOKENS or not _TITLE_WORD.match(run[0]):
         return False
-    return all(_PLAIN_WORD.match(x) and not x.endswith((":", ",", ";", ".")) for x in run)
+    return all(_TITLED_WORD.match(x) for x in run)
 
 
 def _titled_place(tpl: tuple[str, ...], toks: tuple[str, ...], prev_i: int, prev_j: int, i: int, j: int) -> bool:
