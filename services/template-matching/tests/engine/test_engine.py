@@ -4231,8 +4231,10 @@ _DISPATCH_LINES = (
 def test_a_thread_name_in_the_header_is_one_value_of_any_length(order: int) -> None:
     lines = _DISPATCH_LINES[::order]
     assert len(_one_stream(lines)) == 1
-    # without the rule the aligned words inside the brackets keep one template per name length
-    assert len(_one_stream(lines, EngineConfig(gapped_header_groups=False))) > 1
+    # without the rule the aligned words inside the brackets keep one template per name length;
+    # the channel names open with a title-case word after "on", which pass 29c's titled texts
+    # take too, so both are switched off
+    assert len(_one_stream(lines, EngineConfig(gapped_header_groups=False, gapped_titled_texts=False))) > 1
 
 
 @pytest.mark.parametrize("order", [1, -1])
@@ -4826,3 +4828,73 @@ def test_a_quoted_text_that_is_the_message_or_differs_beside_names_the_statement
     lines = [f"2026-12-06 07:0{i}:00 api[9]: [store.rs:{i}] \"{m}\" [region_id={i}]"
              for i, m in enumerate(["region split done", "peer created here", "region split done"])]
     assert len(set(_groups(lines))) == 2
+
+
+# ------------------------- a text opening with a title-case word inside a sentence is a name (twenty-ninth pass c)
+
+
+def _scheduler_lines(jobs: tuple[str, ...]) -> tuple[str, ...]:
+    # an invented job scheduler prints the name an operator gave each job, spaces included
+    return tuple(
+        f"2026-12-06 0{i % 10}:1{i % 6}:0{i % 10},{120 + i} INFO Worker-{i + 3} ops.scheduler.Runner - Job {j} "
+        f"completed in {40 + 7 * i} ms" for i, j in enumerate(jobs)
+    )
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_text_opening_with_a_title_case_word_inside_a_sentence_is_one_value(order: int) -> None:
+    jobs = ("Cleanup", "Nightly Backup", "Cleanup", "Purge Expired Sessions", "Nightly Backup",
+            "Rebuild the search index", "Cleanup")[::order]
+    lines = _scheduler_lines(jobs)
+    got = _one_stream(lines)
+    assert len(got) == 1
+    assert next(iter(got)).endswith("ops.scheduler.Runner - Job <*> completed in <*> ms")
+    assert len(_one_stream(lines, EngineConfig(gapped_titled_texts=False))) > 1
+
+
+def test_words_in_lower_case_beside_the_place_stay_a_statement_of_their_own() -> None:
+    # the statement's own wording goes on in lower case: "logged in" / "failed to log in"
+    # are two statements however many users print them
+    users = ("alice", "bob", "carol", "dave", "erin", "frank")
+    lines = tuple(
+        f"2026-12-06 10:0{i}:01 portal[{400 + i}]: user {u} {'logged in' if i % 2 else 'failed to log in'} from 10.0.0.{i}"
+        for i, u in enumerate(users)
+    )
+    assert len(_one_stream(lines)) == 2
+
+
+def test_a_title_case_text_after_a_level_word_or_a_colon_is_the_statement() -> None:
+    # after a level word or a label the text opens the message: its words are the statement's
+    lines = tuple(f"2026-12-06 10:0{i}:01 [main] INFO {m} on port {8000 + i}" for i, m in enumerate(
+        ("Started Web Server", "Stopping", "Started Web Server", "Stopping", "Started Web Server")))
+    assert len(_one_stream(lines)) == 2
+    labelled = tuple(f"2026-12-06 10:0{i}:01 sync: mirror-{i}: {m} after {i + 2} tries" for i, m in enumerate(
+        ("Gave up", "Succeeded", "Gave up", "Succeeded", "Gave up")))
+    assert len(_one_stream(labelled)) == 2
+
+
+def test_titled_place_needs_two_texts_of_different_lengths_after_a_plain_word() -> None:
+    from template_matching.engine.core import _titled_place
+
+    tpl = ("Job", "Site", "Purge", "completed", "in", "<*>", "ms")
+    line = ("Job", "Remove", "Old", "Events", "completed", "in", "<*>", "ms")
+    assert _titled_place(tpl, line, 0, 0, 3, 4)
+    # one side prints nothing there, or both texts are of one length, or they open alike
+    assert not _titled_place(tpl, ("Job", "completed", "in", "<*>", "ms"), 0, 0, 3, 1)
+    assert not _titled_place(tpl, ("Job", "Mail", "Digest", "completed", "in", "<*>", "ms"), 0, 0, 3, 3)
+    assert not _titled_place(tpl, ("Job", "Site", "Old", "Purge", "completed"), 0, 0, 3, 4)
+    # a lower-case first word, a label before the place, a value among the words
+    assert not _titled_place(tpl, ("Job", "remove", "Old", "Events", "completed"), 0, 0, 3, 4)
+    assert not _titled_place(("Job:", *tpl[1:]), ("Job:", *line[1:]), 0, 0, 3, 4)
+    assert not _titled_place(tpl, ("Job", "Remove", "<*>", "Events", "completed"), 0, 0, 3, 4)
+
+
+def test_a_titled_text_inside_a_quoted_value_is_left_to_the_quoted_value_rules() -> None:
+    from template_matching.engine.core import _titled_place
+
+    # the alignment matched the first words inside two quoted names: the rest of them ("Bounds'"
+    # / "In Collision'") closes the quote, and the quoted-value rules decide on the whole value
+    tpl = ("Using", "adapter", "'Fix", "Start", "State", "Bounds'")
+    line = ("Using", "adapter", "'Fix", "Start", "State", "In", "Collision'")
+    assert not _titled_place(tpl, line, 4, 4, 6, 7)
+    assert _titled_place((*tpl[:-1], "Bounds"), (*line[:-1], "Collision"), 4, 4, 6, 7)

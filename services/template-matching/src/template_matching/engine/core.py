@@ -558,6 +558,14 @@ class EngineConfig:
     # with gapped_name_words, a word inside such a name may be a short particle in lower case
     # ("from Sigrun the Bold :", "by Anna van Dijk"; pass 25c)
     gapped_name_particles: bool = True
+    # a place of a gapped merge where both lines print a text of their own, of different
+    # lengths, each opening with a title-case word right after a plain word of the sentence
+    # ("Job Site Purge completed in" / "Job Remove Old Events completed in", "upgrade step Fix
+    # discussion behavior for" / "upgrade step Update registry for"): a capital inside a
+    # sentence opens a name or title the program was given (a job's, a step's, a place's),
+    # not the statement's wording, which goes on in lower case ("logged in" / "failed to log
+    # in"); the two texts are one gap (see _titled_place; pass 29c)
+    gapped_titled_texts: bool = True
     # with gapped_enclosed_values, a place of a gapped merge that lies inside one quoted or
     # bracketed value on both sides (the alignment matched words inside the two values:
     # "process "<*> -c apt-get install -y curl" did" / "process "/bin/sh -c npm ci" did") is
@@ -4127,7 +4135,7 @@ def _enclosed_place(run_t: tuple[str, ...], run_l: tuple[str, ...], angle: bool 
 def _enclosed_extent(
     tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], ends: list[tuple[int, int]], k: int,
     prev_i: int, prev_j: int, since_gap: int, units: bool = False, enclosed: bool = True, names: bool = False,
-    particles: bool = False, enclosing: bool = False, header: bool = False,
+    particles: bool = False, enclosing: bool = False, header: bool = False, titled: bool = False,
 ) -> tuple[int, int] | None:
     """Whether the unaligned place before ``ends[k]`` is one enclosed value (_enclosed_place),
     alone or with the aligned pair next to it where the template holds a variable (the
@@ -4149,7 +4157,7 @@ def _enclosed_extent(
         if named is not None:
             return named
     if not enclosed:
-        return None
+        return (0, 0) if titled and _titled_place(tpl, toks, prev_i, prev_j, i, j) else None
     if units and before_ok and VAR in toks[prev_j] and len(run_t) + len(run_l) == 1:
         # a quantity printed with its unit on one side only: the unit is the value's
         u = (run_t or run_l)[0]
@@ -4167,8 +4175,11 @@ def _enclosed_extent(
         ):
             return int(left), int(right)
     if enclosing:
-        return _enclosing_extent(tpl, gaps, toks, ends, k, prev_i, prev_j, since_gap, header)
-    return None
+        ext = _enclosing_extent(tpl, gaps, toks, ends, k, prev_i, prev_j, since_gap, header)
+        if ext is not None:
+            return ext
+    # a text opening with a title-case word, the last choice (pass 29c)
+    return (0, 0) if titled and _titled_place(tpl, toks, prev_i, prev_j, i, j) else None
 
 
 def _enclosing_extent(
@@ -4281,6 +4292,41 @@ def _title_name(run: tuple[str, ...], var: str, particles: bool = False) -> bool
     return all(_TITLE_WORD.match(w) or (particles and _NAME_PARTICLE.match(w)) for w in words[1:-1])
 
 
+# a titled text of a gapped merge's place holds this many tokens at most (_titled_place)
+_TITLED_TOKENS = 6
+
+
+# a word of a titled text: letters, maybe an inner apostrophe or hyphen, ending in a letter
+# (no closing quote or bracket: a text inside a quoted value is that value's, pass 24c / 26c)
+_TITLED_WORD = re.compile(r"^[A-Za-z](?:[A-Za-z'-]*[A-Za-z])?$")
+
+
+def _titled_run(run: tuple[str, ...]) -> bool:
+    """A text opening with a title-case word, then plain words, no label, clause, value,
+    quote or bracket ("Site Purge", "Fix discussion behavior", "Riverside Learning Centre")."""
+    if not 0 < len(run) <= _TITLED_TOKENS or not _TITLE_WORD.match(run[0]):
+        return False
+    return all(_TITLED_WORD.match(x) for x in run)
+
+
+def _titled_place(tpl: tuple[str, ...], toks: tuple[str, ...], prev_i: int, prev_j: int, i: int, j: int) -> bool:
+    """Whether the template's and the line's tokens at one unaligned place of a gapped merge
+    are each one text opening with a title-case word (_titled_run), of different lengths and
+    different first words, right after an aligned plain word of the sentence that no
+    punctuation ends ("Job Site Purge completed" / "Job Gradebook grade export completed",
+    "in facility Community Library" / "in facility Example Primary School"): a capital inside
+    a sentence opens a name or title given to something (a job, a step, a place, a device),
+    printed as it was given; the statement's own words beside it go on in lower case. Pass 29c."""
+    run_t, run_l = tpl[prev_i + 1 : i], toks[prev_j + 1 : j]
+    if not run_t or not run_l or len(run_t) == len(run_l) or run_t[0] == run_l[0]:
+        return False
+    if prev_i < 0 or not _PLAIN_WORD.match(tpl[prev_i]) or tpl[prev_i][-1:] in ".,:;":
+        return False
+    if tpl[prev_i].lower() in _LEVEL_WORDS:
+        return False
+    return _titled_run(run_t) and _titled_run(run_l)
+
+
 def _name_extent(
     tpl: tuple[str, ...], toks: tuple[str, ...], prev_i: int, prev_j: int, i: int, j: int,
     before_ok: bool, after_ok: bool, particles: bool = False,
@@ -4312,7 +4358,7 @@ def _gapped_merge(
     trailing_clauses: bool = False, digit_names: bool = False,
     value_pair: Callable[[tuple[str, ...], int, str, str], bool] | None = None, enclosed_values: bool = False,
     value_units: bool = False, name_words: bool = False, name_particles: bool = False, enclosing_values: bool = False,
-    header_groups: bool = False,
+    header_groups: bool = False, titled_texts: bool = False,
 ) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
     """(aligned constants, tokens, gap positions) of the gapped template that covers both the
     template and the line, or None where the two are not one message with parts of varying
@@ -4360,8 +4406,8 @@ def _gapped_merge(
                 ext = _enclosed_extent(
                     tpl, gaps, toks, ends, k, prev_i, prev_j,
                     len(out) - 1 - new_gaps[-1] if new_gaps else _ENCLOSED_TOKENS + 2, value_units,
-                    enclosed_values, name_words, name_particles, enclosing_values, header_groups,
-                ) if enclosed_values or name_words else None
+                    enclosed_values, name_words, name_particles, enclosing_values, header_groups, titled_texts,
+                ) if enclosed_values or name_words or titled_texts else None
                 if ext is None:
                     return None
                 for _ in range(ext[0]):
@@ -5547,7 +5593,7 @@ class TemplateEngine:
                 ct, (), ot, self.config.optional_groups, self.config.trailing_clauses, self.config.gapped_digit_names,
                 self._gapped_value_pair(), self.config.gapped_enclosed_values,
                 self.config.gapped_value_units, self.config.gapped_name_words, self.config.gapped_name_particles,
-                self.config.gapped_enclosing_values, self.config.gapped_header_groups,
+                self.config.gapped_enclosing_values, self.config.gapped_header_groups, self.config.gapped_titled_texts,
             )
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = merged
@@ -5625,7 +5671,7 @@ class TemplateEngine:
                 c.tokens, _gaps_of(c), toks, self.config.optional_groups, self.config.trailing_clauses,
                 self.config.gapped_digit_names, self._gapped_value_pair(), self.config.gapped_enclosed_values,
                 self.config.gapped_value_units, self.config.gapped_name_words, self.config.gapped_name_particles,
-                self.config.gapped_enclosing_values, self.config.gapped_header_groups,
+                self.config.gapped_enclosing_values, self.config.gapped_header_groups, self.config.gapped_titled_texts,
             )
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = (merged[0], merged[1], merged[2], c)
