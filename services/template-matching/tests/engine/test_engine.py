@@ -4898,3 +4898,53 @@ def test_a_titled_text_inside_a_quoted_value_is_left_to_the_quoted_value_rules()
     line = ("Using", "adapter", "'Fix", "Start", "State", "In", "Collision'")
     assert not _titled_place(tpl, line, 4, 4, 6, 7)
     assert _titled_place((*tpl[:-1], "Bounds"), (*line[:-1], "Collision"), 4, 4, 6, 7)
+
+
+def test_a_json_records_first_text_is_its_message_whatever_its_key() -> None:
+    # an invented storage engine writes one JSON record a line, its message under a key the
+    # engine does not know ("text") and each argument as a field named after the hole it fills;
+    # the message was taken for one more field value: an optional field joined two records of
+    # other texts, and a fixed-length merge two records of other keys, so records of six
+    # statements became one template with the message a wildcard (pass 29f)
+    from template_matching.engine.core import _optional_field, _record_texts_differ
+
+    texts = [("Opening ledger store at {Path}", {"Path": "/srv/ledger/%d"}), ("Ledger store opened.", {}),
+             ("Replaying journal segment {Segment}", {"Segment": "seg-%04d"}), ("Checkpoint written.", {}),
+             ("Compaction finished in {Elapsed} ms", {"Elapsed": "%d"}), ("Shutting down worker pool gracefully.", {})]
+    lines = []
+    for i in range(4):
+        for j, (text, args) in enumerate(texts):
+            rec: dict[str, object] = {"ts": f"2026-12-06T10:{i:02d}:{j:02d}.{100 + 7 * i + j}Z", "text": text}
+            rec.update({k: v % (31 * i + j) for k, v in args.items()})
+            rec.update({"Source": "Ledger.Store.Engine", "pid": 4100 + i, "thread": 7 + j})
+            lines.append(json.dumps(rec, separators=(",", ":")))
+    kept = _templates_of(lines)
+    # the three statements with an argument stay apart; the three without one, records of one
+    # shape differing in one value, still join at their text ('"text":"<*>."', left to the
+    # one-word rules)
+    for text, args in texts:
+        assert any(f'"text":"{text}"' in k for k in kept) == bool(args)
+    assert len(kept) == 4 and any('"text":"<*>."' in k for k in kept)
+    assert _templates_of(lines, record_texts_kept=False) == [
+        '{"ts":"<*>","text":<*>,"Source":"Ledger.Store.Engine","pid":<*>,"thread":<*>}'
+    ]
+    # an access record prints no text: its method is a value, flag on or off
+    access = [json.dumps({"time": f"2026-12-06T10:00:{i:02d}Z", "remote_ip": f"10.0.0.{i}", "method": m,
+                          "uri": f"/api/v1/items/{i}", "status": 200 + i % 2, "latency": 1000 + i},
+                         separators=(",", ":")) for i, m in enumerate(["GET", "POST", "GET", "DELETE", "PUT", "GET"])]
+    assert len(_templates_of(access)) == len(_templates_of(access, record_texts_kept=False)) == 1
+    # the record's first field holding a word (not a severity word) is its message
+    short = ('{"ts":', '"<*>"', ',"level":', '"info"', ',"text":', '"Ledger store opened."', ',"pid":', "<*>}")
+    assert _record_texts_differ(short, (*short[:5], '"Checkpoint written."', *short[6:]), 5)
+    assert not _record_texts_differ(short, short, 5)
+    assert not _record_texts_differ(short, (*short[:1], '"2026-12-06T10:00:01Z"', *short[2:]), 1)  # no word
+    named = ('{"name":', '"ledger"', *short[2:])  # a word before it: that field is the record's first text
+    assert not _record_texts_differ(named, (*named[:5], '"Checkpoint written."', *named[6:]), 5)
+    # an optional field joins two records of one statement (the level's pair printed only when
+    # not informational), not two statements' texts of different fields
+    short = ('{"ts":', '"<*>"', ',"text":', '"Ledger store opened."', ',"pid":', "<*>}")
+    long = ('{"ts":', '"<*>"', ',"text":', '"At {State}"', ',"State":', '"<*>"', ',"pid":', "<*>}")
+    assert _optional_field(long, short, True) is None
+    assert _optional_field(long, short, False) == (3, 2)
+    same = ('{"ts":', '"<*>"', ',"text":', '"Ledger store opened."', ',"level":', '"Warning"', ',"pid":', "<*>}")
+    assert _optional_field(same, short, True) == _optional_field(same, short, False) == (3, 2)

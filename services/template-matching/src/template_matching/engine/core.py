@@ -459,6 +459,12 @@ class EngineConfig:
     # crawlDb: <*>" / "... Injector: Total urls injected: <*>"), are the whole statement, not
     # a value printed after the message's words (see _header_only; pass 29a)
     header_tails_kept: bool = True
+    # a JSON record's first text is its message, whatever its key, and its fields are the
+    # statement's arguments: an optional field joins two records of one statement only, not
+    # two whose first texts differ ('"text":"At {State}","State":"idle"' / '"text":"Opened."';
+    # see _record_texts_differ), and two records whose keys differ at one place are no
+    # fixed-length merge ('"Root":"/srv"' / '"State":"idle"'; pass 29f)
+    record_texts_kept: bool = True
     # a span's run in a delimited record never holds a field that is one plain word alone
     # between delimiters ("* establish *", "* service_update *"): the record's action, which
     # names the statement (see _takes_word_field; pass 20d)
@@ -2605,7 +2611,25 @@ def _json_key(tok: str) -> bool:
     return tok[:1] in "{," and tok.endswith('":')
 
 
-def _optional_field(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | None:
+def _names_words(value: str) -> bool:
+    """A field's value holds a plain word that is not a severity word (a text, a name)."""
+    return any(
+        VAR not in w and _PLAIN_WORD.match(w) is not None and w.rstrip(_TRAIL).lower() not in _LEVEL_WORDS
+        for w in (x.strip('"{}()[]') for x in value.split())
+    )
+
+
+def _record_texts_differ(long: tuple[str, ...], short: tuple[str, ...], i: int) -> bool:
+    """The values at field ``i`` of two JSON records differ, one holds a word, and no field
+    before it holds one (timestamps, ids, numbers and a severity word only): the record's
+    first text, its message, whatever its key ('"@mt":"At {OrigState}"' / '"@mt":"Acquired."'),
+    so the records print two statements."""
+    if long[i] == short[i] or not (_names_words(long[i]) or _names_words(short[i])):
+        return False
+    return not any(json_value_at(long, j) and _names_words(long[j]) for j in range(1, i))
+
+
+def _optional_field(tpl: tuple[str, ...], toks: tuple[str, ...], texts: bool = False) -> tuple[int, int] | None:
     """Two JSON records that differ only in one field present in one of them (Serilog's
     ``"@l":"Error"``, printed when the level is not Information; an optional ``"error"``
     field): the same statement. The cut (prefix, suffix) makes the value before that field
@@ -2625,6 +2649,8 @@ def _optional_field(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, i
         if a != b and not (not _json_key(b) and json_value_at(short, j) and json_value_at(long, j + 2)):
             return None
     if not json_value_at(short, p - 1):
+        return None
+    if texts and _record_texts_differ(long, short, p - 1):
         return None
     return p - 1, n - p
 
@@ -4652,6 +4678,7 @@ class TemplateEngine:
         names = self.config.message_names
         keep_text = marked and self.config.message_text_keeps_word
         json_line = is_json_tokens(toks)
+        record_texts = self.config.record_texts_kept
         prepositions = self.config.prepositions_not_values
         texts = self.config.message_text_words
         for c in candidates:
@@ -4677,6 +4704,10 @@ class TemplateEngine:
                 for i, (a, t) in enumerate(zip(ct, toks, strict=True)) if a != t
             ):
                 continue  # the message text would keep no word: another statement
+            if record_texts and json_line and any(
+                _json_key(a) and _json_key(t) for a, t in zip(ct, toks, strict=True) if a != t
+            ):
+                continue  # two records of other fields: two statements' arguments (see _optional_field)
             params = 0
             keywords = 0
             words: list[int] = []
@@ -5412,7 +5443,7 @@ class TemplateEngine:
                 # field values are values whatever they hold: only the message can differ
                 if opened is None:
                     opened = _json_fields_open(toks)
-                cut = _optional_field(c.tokens, toks)
+                cut = _optional_field(c.tokens, toks, self.config.record_texts_kept)
                 if cut is not None and self.config.nested_optional_names and _nested_name_field(c.tokens, toks, cut):
                     cut = None
                 if cut is None:
