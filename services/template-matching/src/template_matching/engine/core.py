@@ -3678,12 +3678,7 @@ def _header_only(tpl: tuple[str, ...], p: int) -> bool:
     names = 0
     for i in range(p):
         t = tpl[i]
-        if i in grouped or VAR in t or _bracket_label(t):
-            continue
-        word = t.strip(",;:.")
-        if (t[:1] in "[(<" and t[-1:] in "])>") or not _has_alpha(word) or len(word) < 2:
-            continue
-        if word.strip("[]()<>").lower() in _LEVEL_WORDS:
+        if i in grouped or VAR in t or _bracket_label(t) or _header_shape(t):
             continue
         if names == 0 and _LOGGER_NAME.match(t) is not None:
             names += 1
@@ -3718,13 +3713,19 @@ def _follows_message_word(tpl: tuple[str, ...], i: int) -> bool:
                 grouped = _bracket_groups(tpl, i + 1)
             if j in grouped:
                 continue
-        word = t.strip(",;:.")
-        if (t[:1] in "[(<" and t[-1:] in "])>") or not _has_alpha(word) or len(word) < 2:
-            continue
-        if word.strip("[]()<>").lower() in _LEVEL_WORDS:
+        if _header_shape(t):
             continue
         return True
     return False
+
+
+def _header_shape(tok: str) -> bool:
+    """A token shaped as a header prints it: a whole bracketed field, a lone symbol or letter,
+    a number, or a severity word ("[main]", "-", "I", "WARN")."""
+    word = tok.strip(",;:.")
+    if (tok[:1] in "[(<" and tok[-1:] in "])>") or not _has_alpha(word) or len(word) < 2:
+        return True
+    return word.strip("[]()<>").lower() in _LEVEL_WORDS
 
 
 def _plain_label(tok: str) -> bool:
