@@ -523,6 +523,14 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   Dogtag PKI (the CA's signedAudit log: sessions, authentication, authorisation, profile enrollment, agent
   approvals and rejections, revocations, CRL and OCSP generation; its debug log) and OpenXPKI (workflow,
   application and auth logs); 121 event types.
+* ``MediaAutomationPlatform`` (written blind for the thirtieth issue-15 pass: before reading the
+  engine or any failure analysis; scored once): home media automation and download software as its operators
+  log it: Sonarr and Radarr (NLog file lines: RSS sync, indexer searches with result counts, grabs, indexer and
+  download client failures, completed download handling and imports, disk scans and refreshes, renames,
+  housekeeping, health checks, HTTP API requests at debug), Prowlarr (indexer searches and failures,
+  application sync, health checks), qbittorrent-nox (qbittorrent.log), transmission-daemon (through the
+  journal), SABnzbd (sabnzbd.log: server connections, post-processing, par2 verification and repair,
+  unpacking, notifications) and NZBGet (nzbget.log); 131 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -37199,6 +37207,376 @@ def pki_events() -> list[tuple[float, str, dict]]:
     return cm + boulder + ejbca + cfssl + dogtag_audit + dogtag_debug + openxpki
 
 
+def mediaautomation_events() -> list[tuple[float, str, dict]]:
+    """Home media automation and download software as its operators log it: Sonarr and Radarr (their
+    NLog file lines: RSS sync, indexer searches with result counts, grabs sent to download clients,
+    indexer and download client failures, completed download handling and imports, disk scans and
+    refreshes, renames, housekeeping, health checks, HTTP API requests at debug), Prowlarr (indexer
+    searches, indexer failures, application sync, health checks, its newznab and torznab API requests),
+    qbittorrent-nox (qbittorrent.log: start-up, listening, external IP, UPnP/NAT-PMP port mapping,
+    torrents added, restored, finished, moved and removed, share ratio limits, file errors, WebAPI logins),
+    transmission-daemon (its log lines through the journal), SABnzbd (sabnzbd.log: queue, server
+    connections, downloads, post-processing with par2 verification and repair, unpacking, scripts,
+    notifications) and NZBGet (nzbget.log). Written blind for the thirtieth issue-15 pass: before
+    reading the engine or any failure analysis; 131 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    series = ["The Expanse", "Severance", "Slow Horses", "Bluey", "The Bear"]
+    movies = [("Dune Part Two", "2024"), ("Past Lives", "2023"), ("Arrival", "2016"), ("Blade Runner 2049", "2017"),
+              ("The Iron Giant", "1999")]
+    groups = ["NTb", "FLUX", "SiGMA", "EDITH", "KOGi", "CMRG"]
+    quals = ["1080p.WEB.h264", "2160p.AMZN.WEB-DL.DDP5.1.H.265", "1080p.BluRay.x264", "720p.HDTV.x264", "1080p.ATVP.WEB-DL.DDP5.1.H.264"]
+    nz_indexers = ["NZBgeek", "DrunkenSlug", "NZBFinder"]
+    tz_indexers = ["1337x", "TorrentLeech", "IPTorrents"]
+    indexers = nz_indexers + tz_indexers
+    dl_clients = ["SABnzbd", "qBittorrent", "NZBGet"]
+    apps = ["Sonarr", "Radarr"]
+
+    def dotted(s: str) -> str:
+        return s.replace(" ", ".").replace(":", "")
+
+    def ep_release(g: Gen) -> str:
+        return f"{dotted(g.r.choice(series))}.S{g.r.randint(1, 5):02d}E{g.r.randint(1, 12):02d}.{g.r.choice(quals)}-{g.r.choice(groups)}"
+
+    def mv_release(g: Gen) -> str:
+        t, y = g.r.choice(movies)
+        return f"{dotted(t)}.{y}.{g.r.choice(quals)}-{g.r.choice(groups)}"
+
+    def release(g: Gen) -> str:
+        return ep_release(g) if g.r.random() < 0.6 else mv_release(g)
+
+    def nl_ts(g: Gen) -> str:
+        # NLog's ${date:format=yyyy-M-d HH\:mm\:ss.f}
+        return f"2026-12-3 {hms(g)}.{g.r.randint(0, 9)}"
+
+    nt = {"T": nl_ts}
+
+    def size_b(g: Gen) -> str:
+        return str(g.r.randint(200_000_000, 9_000_000_000))
+
+    def series_name(g: Gen) -> str:
+        return g.r.choice(series)
+
+    def movie_name(g: Gen) -> str:
+        t, y = g.r.choice(movies)
+        return f"{t} ({y})"
+
+    def ep_criteria(g: Gen) -> str:
+        return f"[{g.r.choice(series)} : S{g.r.randint(1, 5):02d}E{g.r.randint(1, 12):02d}]"
+
+    def season_criteria(g: Gen) -> str:
+        return f"[{g.r.choice(series)} : S{g.r.randint(1, 5):02d}]"
+
+    def ep_path(g: Gen) -> str:
+        s = g.r.choice(series)
+        se, ep = g.r.randint(1, 5), g.r.randint(1, 12)
+        return f"/tv/{s}/Season {se:02d}/{s} - S{se:02d}E{ep:02d} - Episode {g.r.randint(1, 99)} [WEBDL-1080p].mkv"
+
+    def mv_path(g: Gen) -> str:
+        t, y = g.r.choice(movies)
+        return f"/movies/{t} ({y})/{t} ({y}) [Bluray-1080p].mkv"
+
+    def dl_path(g: Gen) -> str:
+        return f"/downloads/complete/{g.r.choice(['tv', 'movies'])}/{release(g)}/{release(g)}.mkv"
+
+    def api_path(g: Gen) -> str:
+        return g.r.choice([
+            "/api/v3/queue/details?all=true", "/api/v3/command", f"/api/v3/command/{g.num(1000, 99999)}",
+            "/api/v3/system/status", "/api/v3/health", f"/api/v3/series/{g.num(1, 400)}", "/api/v3/calendar?unmonitored=false",
+            f"/api/v3/episode?seriesId={g.num(1, 400)}", "/api/v3/history/since?date=2026-12-03T00:00:00Z", "/api/v3/wanted/missing?page=1&pageSize=20",
+            f"/api/v3/movie/{g.num(1, 900)}", "/api/v3/queue/status", "/api/v3/diskspace",
+            f"/{g.num(1, 12)}/api?t={g.r.choice(['search', 'tvsearch', 'movie'])}&q={g.r.choice(series).replace(' ', '%20')}&cat=5000,5040&apikey=(removed)",
+            "/api/v1/indexerstatus", "/api/v1/applications"])
+
+    def url_host(g: Gen) -> str:
+        return g.r.choice(["api.nzbgeek.info", "drunkenslug.com", "nzbfinder.ws", "torrentleech.org", "1337x.to"])
+
+    def apikey_url(g: Gen) -> str:
+        h = g.r.choice(["api.nzbgeek.info", "drunkenslug.com", "nzbfinder.ws"])
+        return f"https://{h}/api?t=tvsearch&cat=5030,5040&extended=1&apikey=(removed)&offset=0&limit=100&tvdbid={g.num(70000, 420000)}&season={g.r.randint(1, 5)}&ep={g.r.randint(1, 12)}"
+
+    def ms(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(0, 20), g.r.randint(0, 400), g.r.randint(100, 9000)]))
+
+    def lan_ip(g: Gen) -> str:
+        return f"192.168.1.{g.r.randint(2, 250)}"
+
+    def tvdb(g: Gen) -> str:
+        return g.num(70000, 420000)
+
+    def ind_list(g: Gen) -> str:
+        return ", ".join(g.r.sample(indexers, g.r.randint(1, 4)))
+
+    def cl_list(g: Gen) -> str:
+        return ", ".join(g.r.sample(dl_clients, g.r.randint(1, 3)))
+
+    def reasons(g: Gen) -> str:
+        pool = ["Quality for release in history is of equal or higher preference: WEBDL-1080p v1",
+                "Existing file on disk is of equal or higher preference: Bluray-1080p v1",
+                f"Release is {g.r.randint(2, 40)} days old, older than maximum age",
+                "Not an upgrade for existing episode file(s)", f"{g.r.randint(1, 9)}.{g.r.randint(0, 9)} GB is larger than maximum allowed",
+                "Episode wasn't requested", "Does not have a minimum seeders"]
+        return ", ".join(f"[Permanent] {x}" for x in g.r.sample(pool, g.r.randint(1, 3)))
+
+    net_errors = ["Connection refused (api.nzbgeek.info:443)", "The operation has timed out.",
+                  "Name or service not known (drunkenslug.com:443)", "The SSL connection could not be established, see inner exception.",
+                  "Resource temporarily unavailable (nzbfinder.ws:443)"]
+
+    arr = [
+        # RSS sync
+        (30, "{T}|Info|RssSyncService|Starting RSS Sync", nt),
+        (30, "{T}|Info|RssSyncService|RSS Sync Completed. Reports found: {a}, Reports grabbed: {b}",
+         {**nt, "a": lambda g: g.num(0, 900), "b": lambda g: str(g.r.choice([0, 0, 0, 1, 2, 3]))}),
+        (25, "{T}|Info|DownloadDecisionMaker|Processing {n} releases", {**nt, "n": lambda g: g.num(1, 900)}),
+        (18, "{T}|Debug|DownloadDecisionMaker|Release '{r}' from '{i}' rejected for the following reasons: {why}",
+         {**nt, "r": release, "i": pick(indexers), "why": reasons}),
+        (10, "{T}|Debug|FetchAndParseRssService|Available indexers {n}", {**nt, "n": lambda g: g.num(1, 6)}),
+        (10, "{T}|Debug|FetchAndParseRssService|Found {n} reports", {**nt, "n": lambda g: g.num(0, 900)}),
+        # searches
+        (40, "{T}|Info|ReleaseSearchService|Searching indexers for {c}. {n} active indexers",
+         {**nt, "c": lambda g: g.r.choice([ep_criteria, ep_criteria, season_criteria, lambda g: f"[{g.r.choice(movies)[0]}]"])(g), "n": lambda g: g.num(1, 6)}),
+        (12, "{T}|Info|EpisodeSearchService|Episode search completed. {n} reports downloaded.", {**nt, "n": lambda g: str(g.r.choice([0, 0, 1, 2]))}),
+        (6, "{T}|Info|EpisodeSearchService|Completed search for {n} episodes. {d} reports downloaded.",
+         {**nt, "n": lambda g: g.num(2, 40), "d": lambda g: g.num(0, 12)}),
+        (8, "{T}|Info|MovieSearchService|Movie search completed. {n} reports downloaded.", {**nt, "n": lambda g: str(g.r.choice([0, 0, 1, 2]))}),
+        (6, "{T}|Info|MissingEpisodeSearchService|Searching for {n} missing episodes. Max {m} episodes per search",
+         {**nt, "n": lambda g: g.num(1, 300), "m": pick(["1", "2", "5"])}),
+        # grabs
+        (20, "{T}|Info|DownloadService|Report sent to {c} from indexer {i}. {r}",
+         {**nt, "c": draw(lambda g: g.r.choice([("SABnzbd", g.r.choice(nz_indexers)), ("NZBGet", g.r.choice(nz_indexers)),
+                                                ("qBittorrent", g.r.choice(tz_indexers))])), "i": then(1), "r": release}),
+        (5, "{T}|Warn|DownloadService|{i} {r} Couldn't be downloaded: {e}",
+         {**nt, "i": pick(indexers), "r": release, "e": pick(["HTTP request failed: [429:TooManyRequests] [GET] at [https://api.nzbgeek.info/api?t=get&id=(removed)]",
+                                                                   "The operation has timed out."])}),
+        # indexer failures
+        (8, "{T}|Warn|Newznab|API Request Limit reached for {i}", {**nt, "i": pick(nz_indexers)}),
+        (8, "{T}|Warn|Newznab|{i} server is currently unavailable. {u} {e}", {**nt, "i": pick(nz_indexers), "u": apikey_url, "e": pick(net_errors)}),
+        (7, "{T}|Warn|Torznab|Unable to connect to indexer: {e}", {**nt, "e": pick(net_errors)}),
+        (5, "{T}|Error|Newznab|An error occurred while processing feed. {u}", {**nt, "u": apikey_url}),
+        (6, "{T}|Warn|Torznab|Indexer {i} rss sync didn't cover the period between {a} and {b} UTC. Search may be required.",
+         {**nt, "i": pick(tz_indexers), "a": lambda g: f"12/03/2026 {hms(g)}", "b": lambda g: f"12/03/2026 {hms(g)}"}),
+        # download client tracking and imports
+        (15, "{T}|Debug|DownloadMonitoringService|Tracking '{c}:{r}': ClientState={s}:{st} SeriesId={sid} EpisodeIds={eids}",
+         {**nt, "c": pick(dl_clients), "r": ep_release, "s": pick(["Downloading", "Completed", "Queued"]), "st": pick(["ImportPending", "Downloading", "ImportBlocked"]),
+          "sid": lambda g: g.num(1, 400), "eids": lambda g: ",".join(g.num(1000, 99999) for _ in range(g.r.randint(1, 3)))}),
+        (12, "{T}|Debug|EpisodeFileMovingService|Moving episode file: {a} to {b}", {**nt, "a": dl_path, "b": ep_path}),
+        (10, "{T}|Debug|EpisodeFileMovingService|Hardlinking episode file: {a} to {b}", {**nt, "a": dl_path, "b": ep_path}),
+        (8, "{T}|Debug|MovieFileMovingService|Moving movie file: {a} to {b}", {**nt, "a": dl_path, "b": mv_path}),
+        (10, "{T}|Debug|DownloadedEpisodesImportService|Processing path: {p}",
+         {**nt, "p": lambda g: f"/downloads/complete/tv/{ep_release(g)}"}),
+        (8, "{T}|Warn|CompletedDownloadService|Couldn't import episode {p}: {e}",
+         {**nt, "p": dl_path, "e": pick(["Episode file already imported at 12/03/2026 06:41:12", "Not an upgrade for existing episode file(s)",
+                                         "Sample", "Unable to parse file"])}),
+        (6, "{T}|Warn|CompletedDownloadService|No files found are eligible for import in {p}",
+         {**nt, "p": lambda g: f"/downloads/complete/{g.r.choice(['tv', 'movies'])}/{release(g)}"}),
+        (5, "{T}|Error|DownloadedEpisodesImportService|Import failed, path does not exist or is not accessible by Sonarr: {p}. Ensure the path exists and the user running Sonarr has the correct permissions to access this file/folder",
+         {**nt, "p": lambda g: f"/data/complete/{ep_release(g)}"}),
+        # disk scans, refreshes and renames
+        (12, "{T}|Info|DiskScanService|Scanning disk for {s}", {**nt, "s": series_name}),
+        (12, "{T}|Info|DiskScanService|Completed scanning disk for {s}", {**nt, "s": series_name}),
+        (8, "{T}|Info|RefreshSeriesService|Updating info for {s}", {**nt, "s": series_name}),
+        (8, "{T}|Info|RefreshEpisodeService|Starting episode info refresh for: [{id}][{s}]", {**nt, "id": tvdb, "s": series_name}),
+        (8, "{T}|Info|RefreshEpisodeService|Finished episode refresh for series: [{id}][{s}].", {**nt, "id": tvdb, "s": series_name}),
+        (6, "{T}|Info|RefreshMovieService|Updating info for {m}", {**nt, "m": movie_name}),
+        (5, "{T}|Info|RenameEpisodeFileService|Renaming {n} files for {s}", {**nt, "n": lambda g: g.num(1, 60), "s": series_name}),
+        (5, "{T}|Debug|RenameEpisodeFileService|Renamed episode file: {p}", {**nt, "p": ep_path}),
+        (5, "{T}|Info|RenameEpisodeFileService|All episode files renamed for {s}", {**nt, "s": series_name}),
+        # housekeeping and backups
+        (4, "{T}|Info|HousekeepingService|Running housecleaning tasks", nt),
+        (4, "{T}|Info|HousekeepingService|Compressing main database after housekeeping", nt),
+        (4, "{T}|Info|Database|Vacuuming {d} database", {**nt, "d": pick(["Main", "Log"])}),
+        (4, "{T}|Info|Database|{d} database compressed", {**nt, "d": pick(["Main", "Log"])}),
+        (4, "{T}|Info|BackupService|Starting Backup", nt),
+        (4, "{T}|Info|RecycleBinProvider|Removing items older than {n} days from the recycling bin", {**nt, "n": pick(["7", "30"])}),
+        # health checks
+        (8, "{T}|Warn|HealthCheckService|Indexers unavailable due to failures: {l}", {**nt, "l": ind_list}),
+        (5, "{T}|Warn|HealthCheckService|Indexers unavailable due to failures for more than 6 hours: {l}", {**nt, "l": ind_list}),
+        (6, "{T}|Warn|HealthCheckService|Download clients unavailable due to failures: {l}", {**nt, "l": cl_list}),
+        (5, "{T}|Error|HealthCheckService|Unable to communicate with {c}. {e}",
+         {**nt, "c": pick(dl_clients), "e": pick(["Failed to connect to qBittorrent, check your settings.", "Unable to connect to SABnzbd, please check your settings",
+                                                  "The operation has timed out."])}),
+        (4, "{T}|Warn|HealthCheckService|Missing root folder: {p}", {**nt, "p": pick(["/tv", "/media/tv", "/movies"])}),
+        (4, "{T}|Warn|HealthCheckService|No indexers available with RSS sync enabled, {a} will not grab new releases automatically", {**nt, "a": pick(apps)}),
+        (4, "{T}|Warn|HealthCheckService|Remote download client {c} places downloads in {p} but this directory does not appear to exist. Likely missing or incorrect remote path mapping.",
+         {**nt, "c": pick(dl_clients), "p": pick(["/downloads/complete/tv", "/data/usenet/complete/movies"])}),
+        # download clients
+        (5, "{T}|Error|QBittorrent|Failed to connect to qBittorrent, check your settings.", nt),
+        (5, "{T}|Warn|Sabnzbd|Unable to connect to SABnzbd, {e}", {**nt, "e": pick(net_errors)}),
+        # HTTP API at debug
+        (45, "{T}|Debug|Api|[{m}] {p}: {s} ({ms} ms)",
+         {**nt, "m": pick(["GET", "GET", "GET", "POST", "PUT"]), "p": api_path, "s": pick(["200.OK", "200.OK", "201.Created", "202.Accepted", "404.NotFound"]), "ms": ms}),
+        (6, "{T}|Warn|Auth|Auth-Failure ip {ip} username '{u}'", {**nt, "ip": lan_ip, "u": pick(["admin", "sonarr", "media"])}),
+        (6, "{T}|Info|Auth|Auth-Success ip {ip} username '{u}'", {**nt, "ip": lan_ip, "u": pick(["admin", "media"])}),
+    ]
+
+    def px_criteria(g: Gen) -> str:
+        # Prowlarr's SearchCriteriaBase.ToString()
+        term = g.r.choice([g.r.choice(series), g.r.choice(movies)[0], ""])
+        cats = ", ".join(g.r.sample(["5000", "5030", "5040", "2000", "2040", "2045"], g.r.randint(1, 3)))
+        return f"Term: [{term}], Offset: {g.r.choice(['0', '0', '100'])}, Limit: {g.r.choice(['100', '1000'])}, Categories: [{cats}]"
+
+    prowlarr = [
+        (20, "{T}|Info|ReleaseSearchService|Searching indexer(s): [{l}] for {c}", {**nt, "l": ind_list, "c": px_criteria}),
+        (12, "{T}|Debug|ReleaseSearchService|Total of {n} reports were found for {c} from {k} indexer(s)",
+         {**nt, "n": lambda g: g.num(0, 400), "c": px_criteria, "k": lambda g: g.num(1, 6)}),
+        (6, "{T}|Warn|Cardigann|Request Limit reached for {i}. Disabled for {m}",
+         {**nt, "i": pick(tz_indexers), "m": pick(["00:15:00", "01:00:00", "03:00:00"])}),
+        (6, "{T}|Warn|Cardigann|Unable to connect to indexer {i}: {e}", {**nt, "i": pick(tz_indexers), "e": pick(net_errors)}),
+        (5, "{T}|Warn|Newznab|Unable to connect to indexer {i}, indexer's server is unavailable. Try again later. {e}",
+         {**nt, "i": pick(nz_indexers), "e": pick(net_errors)}),
+        (6, "{T}|Info|ApplicationService|Syncing indexers to {a}", {**nt, "a": pick(apps)}),
+        (4, "{T}|Warn|HealthCheckService|Applications unavailable due to failures: {a}", {**nt, "a": pick(["Sonarr", "Radarr", "Sonarr, Radarr"])}),
+        (5, "{T}|Warn|HealthCheckService|Indexer Proxies unavailable due to failures: {p}", {**nt, "p": pick(["FlareSolverr"])}),
+    ]
+
+    # ---------------- qbittorrent-nox (qbittorrent.log) ----------------
+    def qb_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}"
+
+    qt = {"T": qb_ts}
+
+    def torrent(g: Gen) -> str:
+        return release(g) if g.r.random() < 0.8 else g.r.choice(["ubuntu-24.04.1-desktop-amd64.iso", "debian-12.8.0-amd64-netinst.iso"])
+
+    qb = [
+        (4, "(N) {T} - qBittorrent v{v} started. Process ID: {pid}", {**qt, "v": pick(["4.6.7", "4.6.6"]), "pid": lambda g: g.num(7, 4000)}),
+        (4, "(N) {T} - Using config directory: {p}", {**qt, "p": pick(["/config/qBittorrent", "/home/qbittorrent/.config/qBittorrent"])}),
+        (5, "(N) {T} - Trying to listen on the following list of IP addresses: \"{l}\"", {**qt, "l": pick(["0.0.0.0:6881,[::]:6881", "10.8.0.2:51413"])}),
+        (6, "(I) {T} - Successfully listening on IP. IP: \"{ip}\". Port: \"{p}/{n}\"",
+         {**qt, "ip": pick(["0.0.0.0", "::", "10.8.0.2"]), "p": pick(["TCP", "UTP"]), "n": pick(["6881", "51413"])}),
+        (4, "(I) {T} - Detected external IP. IP: \"{ip}\"", {**qt, "ip": lambda g: f"203.0.113.{g.r.randint(1, 254)}"}),
+        (5, "(I) {T} - UPnP/NAT-PMP port mapping succeeded. Message: \"{m}\"",
+         {**qt, "m": lambda g: f"successfully mapped port using {g.r.choice(['UPnP', 'NAT-PMP'])}. external address: 203.0.113.{g.r.randint(1, 254)}:{g.r.choice(['6881', '51413'])}"}),
+        (4, "(W) {T} - UPnP/NAT-PMP port mapping failed. Message: \"{m}\"",
+         {**qt, "m": pick(["could not map port using UPnP[192.168.1.1]: no router found", "could not map port using NAT-PMP[192.168.1.1]: timed out"])}),
+        (5, "(N) {T} - WebUI: Now listening on IP: {ip}, port: {p}", {**qt, "ip": pick(["*", "0.0.0.0"]), "p": pick(["8080", "8090"])}),
+        (35, "(N) {T} - Added new torrent. Torrent: \"{t}\"", {**qt, "t": torrent}),
+        (25, "(N) {T} - Finished downloading torrent. Torrent: \"{t}\"", {**qt, "t": torrent}),
+        (10, "(N) {T} - Removed torrent. Torrent: \"{t}\"", {**qt, "t": torrent}),
+        (8, "(N) {T} - Removed torrent and deleted its content. Torrent: \"{t}\"", {**qt, "t": torrent}),
+        (12, "(N) {T} - Restored torrent. Torrent: \"{t}\"", {**qt, "t": torrent}),
+        (6, "(N) {T} - Moved torrent successfully. Torrent: \"{t}\". Destination: \"{d}\"",
+         {**qt, "t": torrent, "d": pick(["/downloads/complete/tv", "/downloads/complete/movies", "/data/torrents/tv-sonarr"])}),
+        (4, "(C) {T} - Failed to listen on IP. IP: \"{ip}\". Port: \"{p}/{n}\". Reason: \"{e}\"",
+         {**qt, "ip": pick(["0.0.0.0", "::", "10.8.0.2"]), "p": pick(["TCP", "UTP"]), "n": pick(["6881", "51413"]),
+          "e": pick(["Address already in use", "Cannot assign requested address"])}),
+        (5, "(W) {T} - File error alert. Torrent: \"{t}\". File: \"{f}\". Reason: \"{e}\"",
+         {**qt, "t": torrent, "f": lambda g: f"/downloads/incomplete/{release(g)}.mkv", "e": pick(["No space left on device", "Permission denied"])}),
+        (10, "(N) {T} - WebAPI login success. IP: {ip}", {**qt, "ip": lambda g: f"::ffff:{lan_ip(g)}"}),
+        (6, "(W) {T} - WebAPI login failure. Reason: invalid credentials, attempt count: {n}, IP: {ip}, username: {u}",
+         {**qt, "n": lambda g: g.num(1, 5), "ip": lambda g: f"::ffff:{lan_ip(g)}", "u": pick(["admin", "qbit"])}),
+        (4, "(N) {T} - Torrent reached the share ratio limit. Removed torrent. Torrent: \"{t}\".", {**qt, "t": torrent}),
+    ]
+
+    # ---------------- transmission-daemon through the journal ----------------
+    def tr_times(g: Gen):
+        # the journal's time and transmission's own time of the same line
+        h = hms(g)
+        return f"Dec 03 {h}", f"2026-12-03 {h}.{g.num(0, 999):0>3}"
+
+    trt = {"T": draw(tr_times), "pid": pick(["812", "1377"]), "T2": then(1)}
+    tr = [
+        (4, "{T} nas transmission-daemon[{pid}]: [{T2}] Transmission {v} started (session.c:740)", {**trt, "v": pick(["3.00 (bb6b5a062e)", "2.94 (d8e60ee44f)"])}),
+        (5, "{T} nas transmission-daemon[{pid}]: [{T2}] UDP Failed to set receive buffer: requested {a}, got {b} (tr-udp.c:84)", {**trt, "a": pick(["4194304", "2097152"]), "b": pick(["425984", "212992"])}),
+        (4, "{T} nas transmission-daemon[{pid}]: [{T2}] RPC Server Serving RPC and Web requests on {a} (rpc-server.c:1210)", {**trt, "a": pick(["0.0.0.0:9091/transmission/"])}),
+        (4, "{T} nas transmission-daemon[{pid}]: [{T2}] RPC Server Adding address to whitelist: {a} (rpc-server.c:976)", {**trt, "a": pick(["127.0.0.1", "192.168.1.*", "::1"])}),
+        (5, "{T} nas transmission-daemon[{pid}]: [{T2}] Port Forwarding State changed from \"{a}\" to \"{b}\" (port-forwarding.c:106)",
+         {**trt, "a": draw(lambda g: g.r.choice([("Not forwarded", "Starting"), ("Starting", "Forwarded"), ("Forwarded", "Not forwarded")])), "b": then(1)}),
+        (4, "{T} nas transmission-daemon[{pid}]: [{T2}] Port Forwarding (NAT-PMP) initnatpmp succeeded ({n}) (natpmp.c:70)", {**trt, "n": pick(["0"])}),
+        (4, "{T} nas transmission-daemon[{pid}]: [{T2}] Using settings from \"{p}\" (daemon.c:528)", {**trt, "p": pick(["/var/lib/transmission-daemon/info", "/config"])}),
+        (4, "{T} nas transmission-daemon[{pid}]: [{T2}] Saved \"{p}\" (variant.c:1266)", {**trt, "p": pick(["/var/lib/transmission-daemon/info/settings.json", "/config/settings.json"])}),
+        (12, "{T} nas transmission-daemon[{pid}]: [{T2}] {t} Starting torrent (torrent.c:1920)", {**trt, "t": torrent}),
+        (10, "{T} nas transmission-daemon[{pid}]: [{T2}] {t} State changed from \"Incomplete\" to \"Complete\" (torrent.c:2296)", {**trt, "t": torrent}),
+        (8, "{T} nas transmission-daemon[{pid}]: [{T2}] {t} Queued for verification (verify.c:269)", {**trt, "t": torrent}),
+        (8, "{T} nas transmission-daemon[{pid}]: [{T2}] {t} Verifying torrent (verify.c:224)", {**trt, "t": torrent}),
+        (8, "{T} nas transmission-daemon[{pid}]: [{T2}] {t} Scrape error: {e} (announcer.c:1312)", {**trt, "t": torrent, "e": pick(["Connection failed", "Tracker gave HTTP response code 404 (Not Found)", "Could not connect to tracker"])}),
+        (6, "{T} nas transmission-daemon[{pid}]: [{T2}] {t} Announce error: {e} (announcer.c:1022)", {**trt, "t": torrent, "e": pick(["Could not connect to tracker", "Tracker gave HTTP response code 0 (No Response)", "Unregistered torrent"])}),
+        (5, "{T} nas transmission-daemon[{pid}]: [{T2}] {t} Pausing (torrent.c:2024)", {**trt, "t": torrent}),
+        (5, "{T} nas transmission-daemon[{pid}]: [{T2}] {t} Removing torrent (torrent.c:1711)", {**trt, "t": torrent}),
+    ]
+
+    # ---------------- SABnzbd (sabnzbd.log) ----------------
+    def sab_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{g.num(0, 999):0>3}"
+
+    st = {"T": sab_ts}
+    servers = ["news.eweka.nl", "news.newshosting.com", "news.frugalusenet.com"]
+
+    def nzb(g: Gen) -> str:
+        return release(g)
+
+    def conn(g: Gen) -> str:
+        return f"{g.r.randint(1, 30)}@{g.r.choice(servers)}"
+
+    sab = [
+        (10, "{T}::INFO::[nzbqueue:327] Saving queue", {**st}),
+        (12, "{T}::INFO::[nzbstuff:1155] Fetching {j}.nzb", {**st, "j": nzb}),
+        (10, "{T}::INFO::[urlgrabber:126] Grabbing URL {u}",
+         {**st, "u": lambda g: f"https://{g.r.choice(['api.nzbgeek.info', 'drunkenslug.com'])}/api?t=get&id={g.hexs(40)}&apikey=(removed)"}),
+        (8, "{T}::INFO::[downloader:772] {c}: Initiating connection", {**st, "c": conn}),
+        (8, "{T}::INFO::[newswrapper:389] {c}: Connected using {p} ({cph})",
+         {**st, "c": conn, "p": pick(["TLSv1.3", "TLSv1.2"]), "cph": pick(["TLS_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384"])}),
+        (5, "{T}::WARNING::[downloader:941] Too many connections to server {s} [{e}]",
+         {**st, "s": pick(servers), "e": pick(["502 Too many connections", "481 Connection limit reached"])}),
+        (5, "{T}::ERROR::[downloader:949] Failed login for server {s} [{e}]",
+         {**st, "s": pick(servers), "e": pick(["481 Authentication failed", "502 Authentication Failed"])}),
+        (5, "{T}::WARNING::[downloader:1001] Server {s} will be ignored for {m} minutes", {**st, "s": pick(servers), "m": pick(["1", "2", "5"])}),
+        (4, "{T}::WARNING::[downloader:935] Cannot connect to server {s} [{e}]",
+         {**st, "s": pick(servers), "e": pick(["Timed out", "Server name does not resolve", "Connection refused"])}),
+        (14, "{T}::INFO::[postproc:389] Starting Post-Processing on {j} => Repair:{r}, Unpack:{u}, Delete:{d}, Script:{sc}, Cat:{c}",
+         {**st, "j": nzb, "r": pick(["True"]), "u": pick(["True"]), "d": pick(["True", "False"]), "sc": pick(["None", "nzbToMedia.py"]),
+          "c": pick(["tv", "movies", "*"])}),
+        (10, "{T}::INFO::[postproc:649] Par2 check starting on {j}", {**st, "j": nzb}),
+        (9, "{T}::INFO::[newsunpack:970] Starting verification and repair of {f}",
+         {**st, "f": lambda g: f"{release(g)}.par2"}),
+        (8, "{T}::INFO::[newsunpack:1074] Verified in {t}, all files correct", {**st, "t": lambda g: f"{g.r.randint(1, 59)} seconds"}),
+        (6, "{T}::INFO::[newsunpack:1138] Repaired in {t}", {**st, "t": lambda g: f"{g.r.randint(1, 9)} minutes {g.r.randint(1, 59)} seconds"}),
+        (4, "{T}::WARNING::[newsunpack:1177] Repair failed, not enough repair blocks ({b} short)", {**st, "b": lambda g: g.num(1, 800)}),
+        (8, "{T}::INFO::[newsunpack:612] Running unrar {cmd}",
+         {**st, "cmd": lambda g: (lambda j: f"['/usr/bin/unrar', 'x', '-vp', '-idp', '-scf', '-o+', '-ai', '-p-', '/downloads/incomplete/{j}/{g.hexs(24)}.rar', '/downloads/complete/_UNPACK_{j}/']")(release(g))}),
+        (8, "{T}::INFO::[newsunpack:754] Unpacked {k} files/folders in {t}", {**st, "k": lambda g: g.num(1, 4), "t": lambda g: f"{g.r.randint(2, 59)} seconds"}),
+        (4, "{T}::ERROR::[newsunpack:796] Unpacking failed, CRC error in {f}", {**st, "f": lambda g: f"{g.hexs(24)}.part0{g.r.randint(1, 9)}.rar"}),
+        (4, "{T}::WARNING::[nzbstuff:867] Aborted, cannot be completed - {u}", {**st, "u": pick(["https://sabnzbd.org/not-complete"])}),
+        (6, "{T}::INFO::[postproc:1006] Running user script {s}({p}, {j})",
+         {**st, "s": pick(["nzbToMedia.py"]), "p": lambda g: f"/downloads/complete/tv/{release(g)}", "j": nzb}),
+        (8, "{T}::INFO::[postproc:786] Cleaning up {j} (keep_basic={k})", {**st, "j": nzb, "k": pick(["False", "True"])}),
+        (10, "{T}::INFO::[notifier:123] Sending notification: {t} - {j} (type={ty}, job_cat={c})",
+         {**st, "t": pick(["Download Completed", "Download Failed"]), "j": nzb, "ty": pick(["complete", "failed"]), "c": pick(["tv", "movies"])}),
+        (6, "{T}::DEBUG::[api:143] API-call from {ip} [{ua}] {{'mode': '{m}', 'apikey': '<APIKEY>', 'output': 'json'}}",
+         {**st, "ip": lan_ip, "ua": pick(["Sonarr/4.0.11.2680", "Radarr/5.16.3.9541"]), "m": pick(["queue", "history", "version", "get_config"])}),
+    ]
+
+    # ---------------- NZBGet (nzbget.log) ----------------
+    days = ["Thu Dec 03"]
+
+    def nzg_ts(g: Gen) -> str:
+        return f"{g.r.choice(days)} {hms(g)} 2026"
+
+    ngt = {"T": nzg_ts}
+    nzbget = [
+        (10, "{T}\tINFO\tAdding collection {j} to queue", {**ngt, "j": nzb}),
+        (10, "{T}\tINFO\tCollection {j} added to queue", {**ngt, "j": nzb}),
+        (8, "{T}\tINFO\tSuccessfully downloaded {j}", {**ngt, "j": nzb}),
+        (8, "{T}\tINFO\t{j}/{f} successfully downloaded", {**ngt, "j": nzb, "f": lambda g: f"{g.hexs(16)}.part{g.r.randint(1, 60):02d}.rar"}),
+        (6, "{T}\tWARNING\t{a} @ {s} ({c}) failed: article not found", {**ngt, "a": lambda g: f"article {g.hexs(20)}@news.example", "s": pick(servers), "c": pick(["1", "2"])}),
+        (6, "{T}\tINFO\tPar-check for {j}", {**ngt, "j": nzb}),
+        (5, "{T}\tINFO\tRepair successful for {j}", {**ngt, "j": nzb}),
+        (6, "{T}\tINFO\tUnpacking {j}", {**ngt, "j": nzb}),
+        (6, "{T}\tINFO\tUnpack for {j} successful", {**ngt, "j": nzb}),
+        (4, "{T}\tERROR\tUnpack for {j} failed", {**ngt, "j": nzb}),
+        (4, "{T}\tWARNING\tBlocking {s} ({c}) for {n} sec", {**ngt, "s": pick(servers), "c": pick(["1", "2"]), "n": pick(["10", "60"])}),
+        (4, "{T}\tINFO\tCollection {j} deleted from queue", {**ngt, "j": nzb}),
+    ]
+
+    return arr + prowlarr + qb + tr + sab + nzbget
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -37259,7 +37637,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "DataTransferPlatform": datatransfer_events,
            "DocumentPlatform": document_events,
            "TestingPlatform": testing_events,
-           "PKIPlatform": pki_events}
+           "PKIPlatform": pki_events,
+           "MediaAutomationPlatform": mediaautomation_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
