@@ -523,6 +523,16 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   Dogtag PKI (the CA's signedAudit log: sessions, authentication, authorisation, profile enrollment, agent
   approvals and rejections, revocations, CRL and OCSP generation; its debug log) and OpenXPKI (workflow,
   application and auth logs); 121 event types.
+* ``RepositoryPlatform`` (written blind for the thirtieth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): package repository and mirror software as its operators log it: Verdaccio
+  (the npm registry's request lines in and out, uplink fetches and errors, uplinks offline and online, publishes,
+  unpublishes and auth failures, start-up), devpi-server (the PyPI mirror and private indexes: request lines,
+  upstream fetches, release file uploads, fswriter commits, replica changelog and file replication, start-up),
+  Pulp 3 (pulpcore workers: tasks started, completed and failed, RPM and file syncs of remotes, publications,
+  download back-off, workers; the content app's aiohttp access lines, the API's access lines, gunicorn), Aptly
+  (the API's Gin request lines and the CLI: mirror creation and updates with gpgv, snapshots, publishes, repo
+  imports), reprepro (update, includedeb, export, checkpool and its errors), apt-cacher-ng (apt-cache.log
+  transfer records and apt-cache.err) and the Athens Go module proxy (logrus logfmt lines); 114 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -37199,6 +37209,434 @@ def pki_events() -> list[tuple[float, str, dict]]:
     return cm + boulder + ejbca + cfssl + dogtag_audit + dogtag_debug + openxpki
 
 
+def repository_events() -> list[tuple[float, str, dict]]:
+    """Package repository and mirror software as its operators log it: Verdaccio (the npm registry's pretty
+    timestamped log: request lines in and out, uplink fetches, streaming and errors, uplinks going offline,
+    publishes and unpublishes as PUT and DELETE requests, auth failures, start-up), devpi-server (the PyPI
+    mirror and private indexes: request lines, upstream fetches, stored release files, the fswriter commits,
+    replica changelog fetching), Pulp 3 (pulpcore workers: tasks started, completed and failed, syncs of
+    remotes, publications and distributions, artifact downloads with checksum failures; the content app's
+    aiohttp access lines and the API's gunicorn access lines), Aptly (the API's Gin request lines and the
+    CLI: mirror updates, snapshots, publishes, download errors), reprepro (includedeb, export, checkpool
+    and its errors), apt-cacher-ng (apt-cache.log transfer records and apt-cache.err messages) and the
+    Athens Go module proxy (logrus logfmt lines). Written blind for the thirtieth issue-15 pass: before
+    reading the engine or any failure analysis; 114 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    # ---------------- Verdaccio 5 (pretty-timestamped logger) ----------------
+    npm_pkgs = ["lodash", "react", "@babel/core", "express", "typescript", "@acme/ui-kit", "@acme/auth-client", "left-pad",
+                "webpack", "@types/node", "eslint", "axios"]
+    own_pkgs = ["@acme/ui-kit", "@acme/auth-client", "@acme/logger"]
+    uplinks = [("npmjs", "registry.npmjs.org"), ("yarn", "registry.yarnpkg.com")]
+    vd_users = ["ci-bot", "alice", "release-bot"]
+
+    def vd_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)}]"
+
+    def ver(g: Gen) -> str:
+        return f"{g.r.randint(0, 18)}.{g.r.randint(0, 30)}.{g.r.randint(0, 20)}"
+
+    def vd_get_url(g: Gen) -> str:
+        p = g.r.choice(npm_pkgs)
+        enc = p.replace("/", "%2f")
+        base = p.split("/")[-1]
+        return g.r.choice([f"/{enc}", f"/{enc}", f"/{p}/-/{base}-{ver(g)}.tgz", "/-/whoami", "/-/v1/search?text=acme&size=20",
+                           "/-/npm/v1/security/advisories/bulk"])
+
+    def vd_up_url(g: Gen) -> str:
+        p = g.r.choice(npm_pkgs)
+        host = g.r.choice(uplinks)[1]
+        enc = p.replace("/", "%2f")
+        return g.r.choice([f"https://{host}/{enc}", f"https://{host}/{p}/-/{p.split('/')[-1]}-{ver(g)}.tgz"])
+
+    def vd_user(g: Gen) -> str:
+        return g.r.choice(["null", "null", *vd_users])
+
+    def vd_pub_url(g: Gen) -> str:
+        p = g.r.choice(own_pkgs)
+        return "/" + p.replace("/", "%2f")
+
+    def vd_put_url(g: Gen) -> str:
+        return g.r.choice([vd_pub_url(g), vd_pub_url(g), "/-/user/org.couchdb.user:" + g.r.choice(vd_users)])
+
+    def vd_in_ok(g: Gen) -> tuple[str, ...]:
+        # the request line of a served request: (status, method, url, bytes in, bytes out, user)
+        k = g.r.random()
+        if k < 0.82:
+            return g.r.choice(["200", "200", "200", "304"]), g.r.choice(["GET", "GET", "GET", "HEAD"]), vd_get_url(g), "0", g.num(0, 2500000), vd_user(g)
+        if k < 0.94:
+            return "201", "PUT", vd_put_url(g), g.num(60, 900000), g.r.choice(["52", "57", "61"]), g.r.choice(vd_users)
+        p = g.r.choice(own_pkgs)
+        return "201", "DELETE", f"/{p}/-/{p.split('/')[-1]}-{ver(g)}.tgz/-rev/{g.num(2, 40)}-{g.hexs(16)}", "0", g.r.choice(["39", "41"]), g.r.choice(vd_users)
+
+    def vd_in_err(g: Gen) -> tuple[str, ...]:
+        # the request line of a refused request: (status, method, url, error, user)
+        u, p = g.r.choice(vd_users), g.r.choice(own_pkgs)
+        enc = "/" + p.replace("/", "%2f")
+        anyone = vd_user(g)
+        return g.r.choice([
+            ("404", "GET", "/" + g.r.choice(["@acme%2fmissing-lib", "lodahs", "@acme%2fui-kitt", "reactt"]), "no such package available", anyone),
+            ("404", "GET", f"/@acme/ui-kit/-/ui-kit-{ver(g)}.tgz", "no such file available", anyone),
+            ("404", "GET", "/" + g.r.choice(["@acme%2fmissing-lib", "lodahs", "@acme%2fui-kitt", "reactt"]), "no such package available", anyone),
+            ("401", "PUT", "/-/user/org.couchdb.user:" + u, "bad username/password, access denied", "null"),
+            ("401", "GET", enc, f"authorization required to access package {p}", "null"),
+            ("401", "GET", enc, f"unregistered users are not allowed to access package {p}", "null"),
+            ("403", "PUT", enc, f"user {u} is not allowed to publish package {p}", u),
+            ("403", "DELETE", f"{enc}/-rev/{g.num(2, 40)}-{g.hexs(16)}", f"user {u} is not allowed to unpublish package {p}", u),
+            ("409", "PUT", enc, "this package is already present", u),
+            ("409", "PUT", enc, "this package is already present", u),
+        ])
+
+    def vd_out_err(g: Gen) -> tuple[str, ...]:
+        # an uplink request that failed: (status, method, url, error)
+        st = g.r.choice(["ERR", "ERR", "ERR", "404", "503"])
+        if st == "ERR":
+            e = g.r.choice(["ETIMEDOUT", "ESOCKETTIMEDOUT", "getaddrinfo ENOTFOUND registry.npmjs.org", "socket hang up", "connect ECONNREFUSED 104.16.24.35:443"])
+        else:
+            e = f"bad status code: {st}"
+        return st, "GET", vd_up_url(g), e
+
+    vt = {"T": vd_ts}
+    verdaccio = [
+        (125, "{T}  http <-- {st}, user: {u}({ip}), req: '{m} {url}', bytes: {bi}/{bo}",
+         {**vt, "st": draw(vd_in_ok), "u": then(5), "ip": Gen.ip, "m": then(1), "url": then(2), "bi": then(3), "bo": then(4)}),
+        (30, "{T}  http --> {st}, req: '{m} {url}' (streaming)",
+         {**vt, "st": pick(["200", "200", "304"]), "m": pick(["GET"]), "url": vd_up_url}),
+        (30, "{T}  http --> {st}, req: '{m} {url}', bytes: {bi}/{bo}",
+         {**vt, "st": pick(["200", "200", "304"]), "m": pick(["GET"]), "url": vd_up_url, "bi": pick(["0"]), "bo": lambda g: g.num(0, 2500000)}),
+        (20, "{T}  http --> {st}, req: '{m} {url}', error: {e}",
+         {**vt, "st": draw(vd_out_err), "m": then(1), "url": then(2), "e": then(3)}),
+        (50, "{T}  http <-- {st}, user: {u}({ip}), req: '{m} {url}', error: {e}",
+         {**vt, "st": draw(vd_in_err), "u": then(4), "ip": Gen.ip, "m": then(1), "url": then(2), "e": then(3)}),
+        (6, "{T}  warn --- host {h} is now offline", {**vt, "h": lambda g: g.r.choice(uplinks)[1]}),
+        (5, "{T}  info --- host {h} is now online", {**vt, "h": lambda g: g.r.choice(uplinks)[1]}),
+        (3, "{T}  warn --- config file  - {f}", {**vt, "f": pick(["/verdaccio/conf/config.yaml", "/etc/verdaccio/config.yaml"])}),
+        (4, "{T}  warn --- Plugin successfully loaded: {p}", {**vt, "p": pick(["verdaccio-htpasswd", "verdaccio-audit", "verdaccio-auth-memory"])}),
+        (3, "{T}  warn --- http address - {a} - verdaccio/{v}",
+         {**vt, "a": pick(["http://0.0.0.0:4873/", "http://:::4873/"]), "v": pick(["5.31.1", "5.29.2"])}),
+        (5, "{T}  error--- unexpected error: {e}",
+         {**vt, "e": pick(["ENOSPC: no space left on device, write", "EACCES: permission denied, open '/verdaccio/storage/@acme/ui-kit/package.json'",
+                           "Cannot read properties of undefined (reading 'versions')"])}),
+    ]
+
+    # ---------------- devpi-server (logging: "%(asctime)s %(levelname)-5.5s %(message)s") ----------------
+    dv_idx = ["root/pypi", "alice/dev", "ci/staging", "root/prod"]
+    py_pkgs = ["requests", "numpy", "django", "acme-billing", "pydantic", "boto3", "acme-utils", "urllib3"]
+
+    def dv_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def req(g: Gen) -> str:
+        return f"[req{g.num(0, 99999)}]"
+
+    def rtx(g: Gen) -> str:
+        return f"[Rtx{g.num(1000, 99999)}]"
+
+    def wtx(g: Gen) -> str:
+        return f"[Wtx{g.num(1000, 99999)}]"
+
+    def dv_file(g: Gen) -> str:
+        p = g.r.choice(py_pkgs).replace("-", "_")
+        v = f"{g.r.randint(0, 5)}.{g.r.randint(0, 30)}.{g.r.randint(0, 9)}"
+        return g.r.choice([f"{p}-{v}.tar.gz", f"{p}-{v}-py3-none-any.whl", f"{p}-{v}-cp312-cp312-manylinux_2_17_x86_64.whl"])
+
+    def dv_path(g: Gen) -> str:
+        i = g.r.choice(dv_idx)
+        return g.r.choice([f"/{i}/+simple/{g.r.choice(py_pkgs)}/", f"/{i}/+simple/{g.r.choice(py_pkgs)}/",
+                           f"/{i}/+f/{g.hexs(3)}/{g.hexs(13)}/{dv_file(g)}", f"/{i}/{g.r.choice(py_pkgs)}", "/+api", f"/{i}/+simple/"])
+
+    dt = {"T": dv_ts, "R": req}
+    devpi = [
+        (60, "{T} INFO  {R} {m} {p}", {**dt, "m": pick(["GET", "GET", "GET", "HEAD"]), "p": dv_path}),
+        (25, "{T} INFO  {R} {X} fetching {u}",
+         {**dt, "X": rtx, "u": lambda g: g.r.choice([f"https://pypi.org/simple/{g.r.choice(py_pkgs)}/",
+                                                       f"https://files.pythonhosted.org/packages/{g.hexs(2)}/{g.hexs(2)}/{g.hexs(60)}/{dv_file(g)}"])}),
+        (20, "{T} INFO  {R} {X} fswriter{n}: committed at {n2}",
+         {**dt, "X": wtx, "n": draw(lambda g: (lambda n: (n, n))(g.num(1000, 99999))), "n2": then(1)}),
+        (12, "{T} INFO  {R} {X} {i}: store_releasefile {f}", {**dt, "X": wtx, "i": pick(dv_idx[1:]), "f": dv_file}),
+        (6, "{T} WARNI {R} {X} Error fetching {u}: {e}",
+         {**dt, "X": rtx, "u": lambda g: f"https://pypi.org/simple/{g.r.choice(py_pkgs)}/", "e": pick(["ReadTimeout", "status 503", "ConnectionError"])}),
+        (5, "{T} INFO  {R} 403 Forbidden: {m}",
+         {**dt, "m": lambda g: f"user {g.r.choice(['alice', 'ci', 'bob'])!r} cannot upload to {g.r.choice(dv_idx[1:])!r}"}),
+        (4, "{T} INFO  {R} 409 Conflict: {f} already exists in non-volatile index",
+         {**dt, "f": dv_file}),
+        (14, "{T} INFO  [REPL] fetching {u}", {**dt, "u": lambda g: f"http://devpi-primary:3141/+changelog/{g.num(1000, 99999)}-?initial_fetch"}),
+        (8, "{T} INFO  [REPL] importing changelog serial {n}", {**dt, "n": lambda g: g.num(1000, 99999)}),
+        (5, "{T} ERROR [REPL] error fetching {u}: {e}",
+         {**dt, "u": lambda g: f"http://devpi-primary:3141/+changelog/{g.num(1000, 99999)}-", "e": pick(["ConnectionError", "ReadTimeout", "status code 502"])}),
+        (6, "{T} INFO  [FILEREPL] {X} replicating {u}",
+         {**dt, "X": rtx, "u": lambda g: f"http://devpi-primary:3141/{g.r.choice(dv_idx)}/+f/{g.hexs(3)}/{g.hexs(13)}/{dv_file(g)}"}),
+        (3, "{T} INFO  NOCTX devpi-server version: {v}", {**dt, "v": pick(["6.14.0", "6.10.0"])}),
+        (3, "{T} INFO  NOCTX serving at url: {u} (might be http://[{h}]:{p} for IPv6)",
+         {**dt, "u": draw(lambda g: g.r.choice([("http://0.0.0.0:3141", "0.0.0.0", "3141"), ("http://localhost:3141", "localhost", "3141")])),
+          "h": then(1), "p": then(2)}),
+        (3, "{T} INFO  NOCTX using {n} threads", {**dt, "n": pick(["50", "8"])}),
+        (3, "{T} INFO  NOCTX running with role {r!r}".replace("{r!r}", "'{r}'"), {**dt, "r": pick(["primary", "replica"])}),
+        (3, "{T} INFO  NOCTX serverdir: {d}", {**dt, "d": pick(["/data/devpi", "/var/lib/devpi"])}),
+        (3, "{T} INFO  NOCTX uuid: {u}", {**dt, "u": lambda g: g.hexs(32)}),
+        (3, "{T} INFO  NOCTX Hit Ctrl-C to quit.", dt),
+        (3, "{T} INFO  NOCTX Loading node info from {p}", {**dt, "p": pick(["/data/devpi/.nodeinfo", "/var/lib/devpi/.nodeinfo"])}),
+    ]
+
+    # ---------------- Pulp 3 (pulpcore-worker, pulpcore-api and pulpcore-content) ----------------
+    repos = ["rhel9-baseos", "rhel9-appstream", "epel9", "pypi-mirror", "ubuntu-jammy"]
+    task_types = ["pulp_rpm.app.tasks.synchronizing.synchronize", "pulp_rpm.app.tasks.publishing.publish",
+                  "pulpcore.app.tasks.base.general_update", "pulp_file.app.tasks.synchronizing.synchronize",
+                  "pulpcore.app.tasks.repository.delete_version", "pulpcore.app.tasks.orphan.orphan_cleanup"]
+
+    def corr(g: Gen) -> str:
+        return g.r.choice(["None", g.hexs(32), g.hexs(32)])
+
+    def task_id(g: Gen) -> str:
+        return f"018c{g.hexs(4)}-{g.hexs(4)}-7{g.hexs(3)}-{g.hexs(4)}-{g.hexs(12)}"
+
+    def pulp_clf(g: Gen) -> str:
+        return f"[03/Dec/2026:{hms(g)} +0000]"
+
+    def pkg_path(g: Gen) -> str:
+        return g.r.choice([f"/pulp/content/{g.r.choice(repos[:3])}/Packages/{g.r.choice('bcegkps')}/{g.r.choice(['bash', 'curl', 'kernel', 'glibc', 'python3'])}-{g.r.randint(1, 6)}.{g.r.randint(0, 20)}-{g.r.randint(1, 40)}.el9.x86_64.rpm",
+                           f"/pulp/content/{g.r.choice(repos[:3])}/repodata/repomd.xml",
+                           f"/pulp/content/{g.r.choice(repos[:3])}/repodata/{g.hexs(64)}-primary.xml.gz"])
+
+    def up_url(g: Gen) -> str:
+        return g.r.choice([f"https://cdn.redhat.com/content/dist/rhel9/9/x86_64/baseos/os/Packages/{g.r.choice('bcgk')}/{g.r.choice(['bash', 'curl', 'kernel', 'glibc'])}-{g.r.randint(1, 6)}.{g.r.randint(0, 20)}-{g.r.randint(1, 40)}.el9.x86_64.rpm",
+                           f"https://dl.fedoraproject.org/pub/epel/9/Everything/x86_64/Packages/h/htop-3.{g.r.randint(1, 3)}.{g.r.randint(0, 4)}-1.el9.x86_64.rpm"])
+
+    pt = {"C": corr}
+    done = "in domain: {dom}, task_type: {tt}, immediate: {im}, deferred: {de}"
+    pdone = {"dom": pick(["default", "default", "team-a"]), "tt": pick(task_types), "im": pick(["False", "False", "True"]), "de": pick(["True", "True", "False"])}
+    pulp = [
+        (30, "pulp [{C}]: pulpcore.tasking.tasks:INFO: Starting task id: {id} " + done, {**pt, **pdone, "id": task_id}),
+        (28, "pulp [{C}]: pulpcore.tasking.tasks:INFO: Task completed {id} " + done + ", execution_time: {us} us", {**pt, **pdone, "id": task_id, "us": lambda g: g.num(2000, 900000000)}),
+        (8, "pulp [{C}]: pulpcore.tasking.tasks:INFO: Task[{tt}] {id} failed ({et}: {e}) in domain: {dom}",
+         {**pt, "tt": pick(task_types), "id": task_id, "dom": pick(["default", "team-a"]),
+          "et": first([("ClientResponseError",), ("DigestValidationError",), ("ClientConnectorError",), ("ServerDisconnectedError",)]),
+          "e": lambda g: {"ClientResponseError": f"404, message='Not Found', url='{up_url(g)}'",
+                          "ClientConnectorError": "Cannot connect to host cdn.redhat.com:443 ssl:default [Connect call failed]",
+                          "DigestValidationError": f"A file located at the url {up_url(g)} failed validation due to checksum. Expected '{g.hexs(64)}', Actual '{g.hexs(64)}'",
+                          "ServerDisconnectedError": "Server disconnected"}[g.drawn[0]]}),
+        (6, "pulp [{C}]: pulpcore.tasking.tasks:INFO:   File \"{f}\", line {n}, in {fn}",
+         {**pt, "f": pick(["/usr/local/lib/python3.11/site-packages/pulpcore/tasking/tasks.py", "/usr/local/lib/python3.11/site-packages/pulpcore/download/http.py",
+                           "/usr/local/lib/python3.11/site-packages/pulp_rpm/app/tasks/synchronizing.py"]),
+          "n": lambda g: g.num(40, 1800), "fn": pick(["_execute_task", "run", "_run", "synchronize", "handle_data"])}),
+        (12, "pulp [{C}]: pulp_rpm.app.tasks.synchronizing:INFO: Synchronizing: repository={r} remote={rm}",
+         {**pt, "r": draw(lambda g: (lambda r: (r, r + "-remote"))(g.r.choice(repos[:3]))), "rm": then(1)}),
+        (6, "pulp [{C}]: pulp_file.app.tasks.synchronizing:INFO: Synchronizing: repository={r} remote={rm}",
+         {**pt, "r": draw(lambda g: (lambda r: (r, r + "-remote"))(g.r.choice(["iso-images", "firmware-files"]))), "rm": then(1)}),
+        (8, "pulp [{C}]: pulp_rpm.app.tasks.publishing:INFO: Publishing: repository={r}, version={v}",
+         {**pt, "r": pick(repos[:3]), "v": lambda g: g.num(1, 300)}),
+        (6, "pulp [{C}]: pulp_file.app.tasks.publishing:INFO: Publishing: repository={r}, version={v}, manifest={m}",
+         {**pt, "r": pick(["iso-images", "firmware-files"]), "v": lambda g: g.num(1, 300), "m": pick(["PULP_MANIFEST"])}),
+        (5, "pulp [{C}]: backoff:INFO: Backing off download_wrapper(...) for {s}s ({e})",
+         {**pt, "s": lambda g: f"{g.r.uniform(0.1, 9):.1f}", "e": pick(["aiohttp.client_exceptions.ServerDisconnectedError: Server disconnected",
+                                                                       "aiohttp.client_exceptions.ClientResponseError: 429, message='Too Many Requests'",
+                                                                       "asyncio.exceptions.TimeoutError"])}),
+        (4, "pulp [{C}]: backoff:ERROR: Giving up download_wrapper(...) after {n} tries ({e})",
+         {**pt, "n": pick(["3", "5"]), "e": pick(["aiohttp.client_exceptions.ClientConnectorError: Cannot connect to host cdn.redhat.com:443 ssl:default [Connect call failed]",
+                                                  "asyncio.exceptions.TimeoutError"])}),
+        (4, "pulp [{C}]: pulpcore.tasking.worker:INFO: New worker '{w}' discovered", {**pt, "C": pick(["None"]), "w": lambda g: f"{g.num(1, 999)}@pulp-worker-{g.r.randint(0, 3)}"}),
+        (3, "pulp [{C}]: pulpcore.tasking.worker:INFO: Worker '{w}' is back online.", {**pt, "C": pick(["None"]), "w": lambda g: f"{g.num(1, 999)}@pulp-worker-{g.r.randint(0, 3)}"}),
+        (3, "pulp [{C}]: pulpcore.tasking.worker:WARNING: Worker '{w}' has gone missing, removing from list of workers",
+         {**pt, "C": pick(["None"]), "w": lambda g: f"{g.num(1, 999)}@pulp-worker-{g.r.randint(0, 3)}"}),
+        (3, "pulp [{C}]: pulpcore.tasking.worker:INFO: Cleaning up task {id} and marking as {s}.",
+         {**pt, "C": pick(["None"]), "id": task_id, "s": pick(["failed", "canceled"])}),
+        (50, 'pulp [{C}]: aiohttp.access:INFO: {ip} {t} "GET {p} HTTP/1.1" {st} {b} "-" "{ua}"',
+         {**pt, "C": pick(["None"]), "ip": Gen.ip, "t": pulp_clf, "p": pkg_path, "st": pick(["200", "200", "200", "302", "404"]), "b": lambda g: g.num(0, 90000000),
+          "ua": pick(["libdnf (Red Hat Enterprise Linux 9.4; generic; Linux.x86_64)", "urlgrabber/3.10 yum/3.4.3", "curl/7.76.1"])}),
+        (30, 'pulp [{C}]: {ip} - {u} {t} "{m} {p} HTTP/1.1" {st} {b} "-" "{ua}"',
+         {**pt, "ip": Gen.ip, "u": pick(["admin", "admin", "-", "ci-sync"]), "t": pulp_clf, "m": pick(["GET", "GET", "POST", "PATCH", "DELETE"]),
+          "p": lambda g: g.r.choice([f"/pulp/api/v3/tasks/{task_id(g)}/", f"/pulp/api/v3/repositories/rpm/rpm/{task_id(g)}/sync/",
+                                     "/pulp/api/v3/status/", f"/pulp/api/v3/publications/rpm/rpm/?repository_version={g.num(1, 300)}"]),
+          "st": pick(["200", "200", "202", "201", "401", "404"]), "b": lambda g: g.num(30, 90000), "ua": pick(["pulp-cli/0.29.2", "python-requests/2.31.0", "Ansible-pulp.squeezer"])}),
+    ]
+
+    # ---------------- Aptly (API with Gin, CLI output) ----------------
+    mirrors = ["debian-bookworm", "debian-bookworm-security", "ubuntu-jammy-updates", "docker-ce"]
+    snaps = ["bookworm-20261203", "jammy-updates-20261203", "internal-20261203"]
+
+    def gin_ts(g: Gen) -> str:
+        return f"2026/12/03 - {hms(g)}"
+
+    def gin_lat(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(0.05, 999):.6f}ms", f"{g.r.uniform(1, 999):.3f}µs", f"{g.r.uniform(1, 90):.6f}s"])
+
+    def deb_url(g: Gen) -> str:
+        src, pkg = g.r.choice([("b/bash", "bash"), ("c/curl", "curl"), ("o/openssl", "libssl3"), ("o/openssl", "openssl"), ("p/python3.11", "python3.11-minimal")])
+        return g.r.choice([f"http://deb.debian.org/debian/pool/main/{src}/{pkg}_{g.r.randint(1, 9)}.{g.r.randint(0, 20)}-{g.r.randint(1, 9)}_amd64.deb",
+                           "http://deb.debian.org/debian/dists/bookworm/InRelease", "http://security.debian.org/debian-security/dists/bookworm-security/main/binary-amd64/Packages.xz"])
+
+    at = {"T": gin_ts}
+    aptly = [
+        (30, '[GIN] {T} | {st} | {lat} | {ip} | {m} "{p}"',
+         {**at, "st": pick(["200", "200", "201", "404", "400", "500"]), "lat": lambda g: gin_lat(g).rjust(13), "ip": lambda g: g.ip().rjust(15),
+          "m": lambda g: g.r.choice(["GET", "POST", "PUT", "DELETE"]).ljust(7),
+          "p": lambda g: g.r.choice(["/api/repos", f"/api/repos/internal/file/upload-{g.num(1, 9999)}", f"/api/publish/:./{g.r.choice(['bookworm', 'jammy'])}",
+                                     "/api/snapshots", f"/api/tasks/{g.num(1, 999)}", "/api/files/upload-" + g.num(1, 9999), "/api/version"])}),
+        (10, "Downloading {u}...", {"u": deb_url}),
+        (4, "Applying filter...", {}),
+        (4, "Building download queue...", {}),
+        (6, "Download queue: {n} items ({s})", {"n": lambda g: g.num(0, 9000), "s": lambda g: f"{g.r.uniform(0, 999):.2f} {g.r.choice(['MiB', 'GiB', 'KiB'])}"}),
+        (6, "Mirror `{m}` has been successfully updated.", {"m": pick(mirrors)}),
+        (5, "ERROR: unable to update: download errors:", {}),
+        (4, "Downloading & parsing package files...", {}),
+        (4, "Mirror [{m}]: {u} {d} successfully added.",
+         {"m": first([("debian-bookworm", "http://deb.debian.org/debian/", "bookworm"), ("docker-ce", "https://download.docker.com/linux/debian/", "bookworm"),
+                      ("ubuntu-jammy-updates", "http://archive.ubuntu.com/ubuntu/", "jammy-updates")]), "u": then(1), "d": then(2)}),
+        (4, "You can run 'aptly mirror update {m}' to download repository contents.", {"m": pick(mirrors)}),
+        (5, "Snapshot {s} successfully created.", {"s": pick(snaps)}),
+        (5, "You can run 'aptly publish snapshot {s}' to publish snapshot as Debian repository.", {"s": pick(snaps)}),
+        (4, "Loading packages...", {}),
+        (4, "Generating metadata files and linking package files...", {}),
+        (4, "Finalizing metadata files...", {}),
+        (4, "Signing file '{f}' with gpg, please enter your passphrase when prompted:", {"f": pick(["Release"])}),
+        (4, "Clearsigning file '{f}' with gpg, please enter your passphrase when prompted:", {"f": pick(["Release"])}),
+        (4, "Cleaning up prefix \"{p}\" components {c}...", {"p": pick([".", "debian", "ubuntu"]), "c": pick(["main", "main, contrib", "main, contrib, non-free"])}),
+        (5, "Snapshot {s} has been successfully published.", {"s": pick(snaps)}),
+        (3, "Please setup your webserver to serve directory '{d}' with autoindexing.", {"d": pick(["/var/lib/aptly/public", "/srv/aptly/public"])}),
+        (4, "ERROR: unable to publish: {e}",
+         {"e": pick(["prefix/distribution already used by another published repo: debian/bookworm", "unable to figure out list of architectures, please supply explicit list",
+                     "gpg: signing failed: Inappropriate ioctl for device"])}),
+        (4, "[+] {p} added", {"p": lambda g: f"{g.r.choice(['acme-agent', 'acme-cli', 'libacme1'])}_{g.r.randint(1, 9)}.{g.r.randint(0, 20)}.{g.r.randint(0, 9)}_{g.r.choice(['amd64', 'arm64', 'all'])}"}),
+        (3, "[!] Unable to import file {f} into pool: {e}",
+         {"f": lambda g: f"/srv/incoming/acme-cli_{g.r.randint(1, 9)}.{g.r.randint(0, 20)}.0_amd64.deb", "e": pick(["file already exists and is different", "unable to read file"])}),
+    ]
+
+    # ---------------- reprepro ----------------
+    dists = ["bookworm", "jammy", "noble"]
+
+    def pool_file(g: Gen) -> str:
+        p = g.r.choice(["hello", "acme-agent", "libacme1", "acme-cli"])
+        return f"pool/main/{p[0] if not p.startswith('lib') else p[:4]}/{p}/{p}_{g.r.randint(1, 9)}.{g.r.randint(0, 20)}-{g.r.randint(1, 5)}_{g.r.choice(['amd64', 'arm64'])}.deb"
+
+    reprepro = [
+        (8, "Exporting indices...", {}),
+        (5, "Deleting files no longer referenced...", {}),
+        (5, "deleting and forgetting {f}", {"f": pool_file}),
+        (4, 'Created directory "{d}"', {"d": lambda g: f"./pool/main/{g.r.choice(['h', 'a', 'liba'])}/{g.r.choice(['hello', 'acme-agent', 'libacme1'])}"}),
+        (5, "Skipping inclusion of '{p}' '{v}' in '{t}', as it has already '{v2}'.",
+         {"p": pick(["hello", "acme-agent", "acme-cli"]), "v": lambda g: f"{g.r.randint(1, 9)}.{g.r.randint(0, 20)}-{g.r.randint(1, 5)}",
+          "t": lambda g: f"{g.r.choice(dists)}|main|{g.r.choice(['amd64', 'arm64'])}", "v2": lambda g: f"{g.r.randint(1, 9)}.{g.r.randint(0, 20)}-{g.r.randint(1, 5)}"}),
+        (4, "File \"{f}\" is already registered with different checksums!", {"f": pool_file}),
+        (4, "md5 expected: {a}, got: {b}", {"a": lambda g: g.hexs(32), "b": lambda g: g.hexs(32)}),
+        (3, "There have been errors!", {}),
+        (4, "Missing file {f}", {"f": pool_file}),
+        (3, "WRONG CHECKSUMS of '{f}':", {"f": pool_file}),
+        (3, "Could not find any key matching '{k}'!", {"k": lambda g: g.hexs(16).upper()}),
+        (3, "Error opening '{f}': No such file or directory(2)", {"f": lambda g: f"/srv/incoming/{g.r.choice(['acme-cli', 'hello'])}_{g.r.randint(1, 9)}.0-1_amd64.deb"}),
+    ]
+
+    # ---------------- apt-cacher-ng (apt-cache.log and apt-cache.err) ----------------
+    def acng_path(g: Gen) -> str:
+        return g.r.choice([f"debrep/{pool_file(g)}", "debrep/dists/bookworm/InRelease", "uburep/dists/jammy-updates/main/binary-amd64/by-hash/SHA256/" + g.hexs(64),
+                           f"security.debian.org/debian-security/{pool_file(g)}"])
+
+    def epoch(g: Gen) -> str:
+        return str(1796256000 + g.r.randint(0, 86399))
+
+    def ctime(g: Gen) -> str:
+        return f"Thu Dec  3 {hms(g)} 2026"
+
+    acng = [
+        (30, "{t}|O|{s}|{ip}|{p}", {"t": epoch, "s": lambda g: g.num(300, 90000000), "ip": Gen.ip, "p": acng_path}),
+        (18, "{t}|I|{s}|{ip}|{p}", {"t": epoch, "s": lambda g: g.num(300, 90000000), "ip": Gen.ip, "p": acng_path}),
+        (5, "{t}|Download of {p} aborted", {"t": ctime, "p": acng_path}),
+        (4, "{t}|Error creating file item for {p} -- {e}", {"t": ctime, "p": acng_path, "e": pick(["503 Cannot connect", "404 Not Found", "502 Bad Gateway"])}),
+    ]
+
+    # ---------------- Athens Go module proxy (logrus text formatter) ----------------
+    mods = ["github.com/pkg/errors", "golang.org/x/net", "github.com/stretchr/testify", "github.com/acme/internal-lib",
+            "go.uber.org/zap", "github.com/spf13/cobra"]
+
+    def ath_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def gover(g: Gen) -> str:
+        return f"v{g.r.randint(0, 2)}.{g.r.randint(0, 40)}.{g.r.randint(0, 12)}"
+
+    def mod_path(g: Gen) -> str:
+        m = g.r.choice(mods)
+        return g.r.choice([f"/{m}/@v/list", f"/{m}/@v/{gover(g)}.info", f"/{m}/@v/{gover(g)}.mod", f"/{m}/@v/{gover(g)}.zip", f"/{m}/@latest"])
+
+    def ath_err(g: Gen) -> tuple[str, ...]:
+        m, v = g.r.choice(mods), gover(g)
+        kind, msg = g.r.choice([("Not Found", f"{m}@{v}: reading https://proxy.golang.org/{m.lower()}/@v/{v}.info: 404 Not Found"),
+                                ("Not Found", f"exit status 128: fatal: could not read Username for 'https://{m.split('/')[0]}': terminal prompts disabled"),
+                                ("Internal Server Error", "context deadline exceeded")])
+        op, ops, ext = g.r.choice([("download.InfoHandler", "[download.InfoHandler pool.Info protocol.Info protocol.processDownload stash.Pool stasher.Stash goGetFetcher.Fetch]", "info"),
+                                   ("download.ModuleHandler", "[download.ModuleHandler pool.GoMod protocol.GoMod protocol.processDownload stash.Pool stasher.Stash goGetFetcher.Fetch]", "mod"),
+                                   ("download.ZipHandler", "[download.ZipHandler pool.Zip protocol.Zip protocol.processDownload stash.Pool stasher.Stash goGetFetcher.Fetch]", "zip")])
+        return msg, f"/{m}/@v/{v}.{ext}", kind, m, op, ops, v
+
+    ath = {"T": ath_ts}
+    athens = [
+        (45, 'time="{T}" level=info msg="incoming request" http-method={m} http-path={p} http-status={st} request-id={id}',
+         {**ath, "m": pick(["GET", "GET", "HEAD"]), "p": mod_path, "st": pick(["200", "200", "200", "404", "410"]), "id": lambda g: g.uuid()}),
+        (8, 'time="{T}" level=error msg="{e}" http-method=GET http-path={p} kind="{k}" module={mod} operation={op} ops="{ops}" request-id={id} version={v}',
+         {**ath, "e": draw(lambda g: ath_err(g)), "p": then(1), "k": then(2), "mod": then(3), "op": then(4), "ops": then(5), "id": lambda g: g.uuid(), "v": then(6)}),
+        (3, 'time="{T}" level=info msg="Running dev mode with default settings, consult config when you\'re ready to run in production"', ath),
+        (3, 'time="{T}" level=info msg="Starting application at {a}"', {**ath, "a": pick(["0.0.0.0:3000", ":3000"])}),
+        (2, 'time="{T}" level=info msg="Exporter not specified. Traces won\'t be exported"', ath),
+        (3, 'time="{T}" level=error msg="{e}" operation={op}',
+         {**ath, "op": pick(["storage.minio.Save", "storage.s3.Save", "storage.fs.Save"]),
+          "e": pick(["The specified bucket does not exist", "mkdir /var/lib/athens/github.com: no space left on device", "RequestTimeout: Your socket connection to the server was not read from or written to within the timeout period"])}),
+    ]
+
+    # gunicorn in front of pulpcore-api and pulpcore-content
+    def gu_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)} +0000]"
+
+    gt = {"T": gu_ts, "P": lambda g: f"[{g.num(1, 300)}]"}
+    gunicorn = [
+        (3, "{T} {P} [INFO] Starting gunicorn {v}", {**gt, "v": pick(["22.0.0", "21.2.0"])}),
+        (3, "{T} {P} [INFO] Listening at: {u} ({pid})", {**gt, "u": pick(["http://[::]:24817", "http://[::]:24816", "http://0.0.0.0:24817"]), "pid": lambda g: g.num(1, 300)}),
+        (3, "{T} {P} [INFO] Using worker: {w}", {**gt, "w": pick(["aiohttp.GunicornWebWorker", "pulpcore.app.entrypoint.PulpApiWorker", "sync"])}),
+        (4, "{T} {P} [INFO] Booting worker with pid: {pid}", {**gt, "pid": lambda g: g.num(20, 9000)}),
+        (3, "{T} {P} [CRITICAL] WORKER TIMEOUT (pid:{pid})", {**gt, "pid": lambda g: g.num(20, 9000)}),
+        (3, "{T} {P} [WARNING] Worker with pid {pid} was terminated due to signal {sig}", {**gt, "pid": lambda g: g.num(20, 9000), "sig": pick(["9", "6"])}),
+    ]
+
+    aptly_more = [
+        (4, "Packages filtered: {a} -> {b}.", {"a": lambda g: g.num(20000, 70000), "b": lambda g: g.num(0, 900)}),
+        (5, "gpgv: Signature made {d}", {"d": lambda g: f"{g.r.choice(['Sat', 'Sun', 'Mon'])} Nov {g.r.randint(10, 30)} {hms(g)} 2026 UTC"}),
+        (5, "gpgv:                using {a} key {k}", {"a": pick(["RSA", "EDDSA"]), "k": lambda g: g.hexs(40).upper()}),
+        (5, 'gpgv: Good signature from "{k}"',
+         {"k": pick(["Debian Stable Release Key (12/bookworm) <debian-release@lists.debian.org>", "Debian Archive Automatic Signing Key (12/bookworm) <ftpmaster@debian.org>",
+                     "Ubuntu Archive Automatic Signing Key (2018) <ftpmaster@ubuntu.com>"])}),
+        (4, "Publish for snapshot {pd} [{ar}] publishes {{{c}: [{s}]: {d}}} has been successfully updated.",
+         {"pd": pick(["./bookworm", "debian/bookworm", "ubuntu/jammy-updates"]), "ar": pick(["amd64", "amd64, arm64"]), "c": pick(["main"]), "s": pick(snaps),
+          "d": lambda g: f"Snapshot from mirror [{g.r.choice(mirrors)}]: {g.r.choice(['http://deb.debian.org/debian/ bookworm', 'http://archive.ubuntu.com/ubuntu/ jammy-updates'])}"}),
+    ]
+
+    aptly_cleanup = [
+        (3, "Loading mirrors, local repos, snapshots and published repos...", {}),
+        (3, "Loading list of all packages...", {}),
+        (3, "Deleting unreferenced packages ({n})...", {"n": lambda g: g.num(0, 4000)}),
+        (3, "Building list of files referenced by packages...", {}),
+        (3, "Deleting unreferenced files ({n})...", {"n": lambda g: g.num(0, 4000)}),
+        (3, "Disk space freed: {s}...", {"s": lambda g: f"{g.r.uniform(0, 999):.2f} {g.r.choice(['MiB', 'GiB'])}"}),
+        (3, "Compacting database...", {}),
+    ]
+
+    reprepro_update = [
+        (6, "aptmethod got '{u}'", {"u": deb_url}),
+        (3, "Calculating packages to get...", {}),
+        (3, "Getting packages...", {}),
+        (3, "Installing (and possibly deleting) packages...", {}),
+        (3, "aptmethod error receiving '{u}':", {"u": deb_url}),
+    ]
+
+    return verdaccio + devpi + pulp + aptly + reprepro + acng + athens + gunicorn + aptly_more + aptly_cleanup + reprepro_update
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -37259,7 +37697,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "DataTransferPlatform": datatransfer_events,
            "DocumentPlatform": document_events,
            "TestingPlatform": testing_events,
-           "PKIPlatform": pki_events}
+           "PKIPlatform": pki_events,
+           "RepositoryPlatform": repository_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
