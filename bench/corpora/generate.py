@@ -523,6 +523,15 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   Dogtag PKI (the CA's signedAudit log: sessions, authentication, authorisation, profile enrollment, agent
   approvals and rejections, revocations, CRL and OCSP generation; its debug log) and OpenXPKI (workflow,
   application and auth logs); 121 event types.
+* ``RemoteAccessPlatform`` (written blind for the thirtieth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): remote desktop and remote access software as its operators log it: Apache
+  Guacamole (guacd's syslog lines: new clients for the RDP, VNC and SSH plugins, connection ids, users joining and
+  leaving, protocol errors, FreeRDP's wLog lines; the web application's logback lines in Tomcat's catalina.out:
+  authentication, blocking, tunnels with their durations, extensions), MeshCentral (console start-up and web
+  certificate lines, --debug AGENT, RELAY and WEBREQUEST lines, the sshd-style authlog), the RustDesk server
+  (hbbs and hbbr: listeners, keys, peer registrations, relay requests and pairing), xrdp and xrdp-sesman (client
+  connections, security negotiation, TLS, sesman logins, display allocation, X server start and exit, sessions
+  created, reconnected and terminated, authentication failures), TigerVNC's Xvnc log and x11vnc; 164 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -37199,6 +37208,338 @@ def pki_events() -> list[tuple[float, str, dict]]:
     return cm + boulder + ejbca + cfssl + dogtag_audit + dogtag_debug + openxpki
 
 
+def remoteaccess_events() -> list[tuple[float, str, dict]]:
+    """Remote desktop and remote access software as its operators log it: Apache Guacamole (guacd's syslog
+    lines: start-up, new clients per protocol, connection ids, users joining and leaving, the RDP, VNC and SSH
+    plugins' errors, FreeRDP's wLog lines in guacd's journal; the web application's logback lines in Tomcat's
+    catalina.out: authentication, tunnels with their durations, extensions), MeshCentral (the server's console
+    start-up and certificate lines, its --debug AGENT, RELAY and WEBREQUEST lines, the sshd-style authlog), the
+    RustDesk server (hbbs and hbbr: listeners, keys, peer registrations, relay requests and pairing), xrdp and
+    xrdp-sesman (xrdp.log and xrdp-sesman.log: client connections, security negotiation, TLS, sesman logins,
+    display allocation, X server start and exit, sessions created, reconnected and terminated, authentication
+    failures), TigerVNC's Xvnc log (connections, security types, pixel formats, the EncodeManager statistics)
+    and x11vnc (client connections, authentication, encodings, network rate, statistics). Written blind for
+    the thirtieth issue-15 pass: before reading the engine or any failure analysis; 164 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def client_ip(g: Gen) -> str:
+        return f"192.168.{g.r.randint(0, 40)}.{g.r.randint(2, 254)}"
+
+    users = ["alice", "bob", "guacadmin", "it-support"]
+
+    # ---------------- guacd (syslog) ----------------
+    def syslog_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    def conn_id(g: Gen) -> str:
+        return "$" + g.uuid()
+
+    def user_id(g: Gen) -> str:
+        return "@" + g.uuid()
+
+    frdp = {"t": hms, "ms": ms3, "P2": lambda g: g.num(900, 65000), "tid": lambda g: g.num(900, 65000)}
+    gd = {"S": syslog_ts, "H": pick(["guac-gw01", "guac-gw02"]), "P": lambda g: g.num(900, 65000)}
+    guacd_p = "{S} {H} guacd[{P}]: "
+    protocols = ["rdp", "vnc", "ssh"]
+    guacd = [
+        (4, guacd_p + "Guacamole proxy daemon (guacd) version {v} started", {**gd, "v": pick(["1.5.4", "1.5.5"])}),
+        (4, guacd_p + "Listening on host {h}, port {p}", {**gd, "h": pick(["0.0.0.0", "127.0.0.1", "::"]), "p": pick(["4822"])}),
+        (4, guacd_p + "Unable to bind socket to host {h}, port {p}: Address already in use",
+         {**gd, "h": pick(["0.0.0.0", "127.0.0.1"]), "p": pick(["4822"])}),
+        (45, guacd_p + 'Creating new client for protocol "{pr}"', {**gd, "pr": pick(protocols)}),
+        (45, guacd_p + 'Connection ID is "{c}"', {**gd, "c": conn_id}),
+        (40, guacd_p + 'User "{u}" joined connection "{c}" ({n} users now present)',
+         {**gd, "u": user_id, "c": conn_id, "n": pick(["1", "1", "1", "2", "3"])}),
+        (38, guacd_p + 'User "{u}" disconnected ({n} users remain)', {**gd, "u": user_id, "n": pick(["0", "0", "0", "1", "2"])}),
+        (30, guacd_p + 'Last user of connection "{c}" disconnected', {**gd, "c": conn_id}),
+        (30, guacd_p + 'Connection "{c}" removed.', {**gd, "c": conn_id}),
+        (20, guacd_p + 'Loading keymap "{k}"', {**gd, "k": pick(["base", "en-us-qwerty", "de-de-qwertz", "fr-fr-azerty"])}),
+        (10, guacd_p + "Connected to RDPDR {v} as client 0x{c}", {**gd, "v": pick(["1.13", "1.12"]), "c": lambda g: g.hexs(4)}),
+        (10, guacd_p + "RDPDR user logged on", gd),
+        (6, guacd_p + "Accepted format: {b}-bit PCM with {c} channels at {r} Hz",
+         {**gd, "b": pick(["16", "8"]), "c": pick(["2", "1"]), "r": pick(["44100", "22050"])}),
+        (10, guacd_p + "RDP server closed/refused connection: {e}",
+         {**gd, "e": pick(["Security negotiation failed (wrong security type?)", "Server refused connection (wrong security type?)",
+                           "Authentication failure (invalid credentials?)", "Disconnected by other connection.",
+                           "Server is out of memory.", "Server refused connection due to lack of licenses."])}),
+        (6, guacd_p + "Support for the CLIPRDR channel (clipboard redirection) failed to load. Drivers for this channel are missing.", gd),
+        (5, guacd_p + "Unable to connect to VNC server.", gd),
+        (5, guacd_p + "Connect failed. Waiting {n}ms before retrying...", {**gd, "n": pick(["1000", "5000"])}),
+        (10, guacd_p + "SSH connection ended.", gd),
+        (5, guacd_p + "Auth key successfully imported.", gd),
+        (6, guacd_p + "Password authentication failed: {e}",
+         {**gd, "e": pick(["Authentication failed (username/password)", "Unable to send userauth-password request"])}),
+        (5, guacd_p + "Unable to connect to remote host.", gd),
+        (5, guacd_p + "Guacamole connection closed during handshake", gd),
+        (6, guacd_p + "User is not responding.", gd),
+        (5, guacd_p + "Guacamole protocol violation. Perhaps the version of guacamole-client is incompatible with this version of guacd?", gd),
+        (10, guacd_p + "[{t}:{ms}] [{P2}:{tid}] [WARN][com.freerdp.crypto] - Certificate verification failure '{e}' at stack position {n}",
+         {**gd, **frdp, "e": pick(["self-signed certificate (18)", "unable to get local issuer certificate (20)", "certificate has expired (10)"]),
+          "n": pick(["0", "0", "1"])}),
+        (8, guacd_p + "[{t}:{ms}] [{P2}:{tid}] [ERROR][com.freerdp.core] - transport_connect_tls:freerdp_set_last_error_ex {c} [0x{x}]",
+         {**gd, **frdp, "c": draw(lambda g: g.r.choice([("ERRCONNECT_TLS_CONNECT_FAILED", "00020008"), ("ERRCONNECT_CONNECT_TRANSPORT_FAILED", "0002000D")])),
+          "x": then(1)}),
+        (8, guacd_p + "[{t}:{ms}] [{P2}:{tid}] [ERROR][com.freerdp.core.transport] - BIO_read returned an error", {**gd, **frdp}),
+    ]
+
+    # ---------------- Guacamole web application (catalina.out, logback) ----------------
+    def lb_ts(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    def http_thread(g: Gen) -> str:
+        return f"http-nio-8080-exec-{g.r.randint(1, 10)}"
+
+    gw = {"T": lb_ts, "TH": http_thread}
+    guac_conns = ["1", "3", "7", "12"]
+    guac_groups = ["2", "5"]
+    guacweb = [
+        (40, '{T} [{TH}] INFO  o.a.g.r.auth.AuthenticationService - User "{u}" successfully authenticated from {ip}.',
+         {**gw, "u": pick(users), "ip": client_ip}),
+        (18, '{T} [{TH}] WARN  o.a.g.r.auth.AuthenticationService - Authentication attempt from {ip} for user "{u}" failed.',
+         {**gw, "u": pick([*users, "admin", "root"]), "ip": client_ip}),
+        (6, '{T} [{TH}] WARN  o.a.g.a.b.s.InMemoryAuthenticationFailureTracker - Blocking "{ip}" for {n} second(s) due to {f} authentication failure(s).',
+         {**gw, "ip": client_ip, "n": pick(["300"]), "f": pick(["5"])}),
+        (40, '{T} [{TH}] INFO  o.a.g.tunnel.TunnelRequestService - User "{u}" connected to connection "{c}".',
+         {**gw, "u": pick(users), "c": pick(guac_conns)}),
+        (36, '{T} [{TH}] INFO  o.a.g.tunnel.TunnelRequestService - User "{u}" disconnected from connection "{c}". Duration: {d} milliseconds',
+         {**gw, "TH": pick(["Thread-12", "Thread-31", "Thread-47"]), "u": pick(users), "c": pick(guac_conns), "d": lambda g: g.num(800, 28000000)}),
+        (8, '{T} [{TH}] INFO  o.a.g.tunnel.TunnelRequestService - User "{u}" connected to connection group "{c}".',
+         {**gw, "u": pick(users), "c": pick(guac_groups)}),
+        (7, '{T} [{TH}] INFO  o.a.g.tunnel.TunnelRequestService - User "{u}" disconnected from connection group "{c}". Duration: {d} milliseconds',
+         {**gw, "TH": pick(["Thread-12", "Thread-31"]), "u": pick(users), "c": pick(guac_groups), "d": lambda g: g.num(800, 28000000)}),
+        (8, "{T} [{TH}] ERROR o.a.g.w.GuacamoleWebSocketTunnelEndpoint - Creation of WebSocket tunnel to guacd failed: {e}",
+         {**gw, "e": pick(["java.net.ConnectException: Connection refused", "Connection to guacd timed out.",
+                           "Connection to guacd is closed."])}),
+        (8, "{T} [{TH}] ERROR o.a.g.s.GuacamoleHTTPTunnelServlet - HTTP tunnel request failed: {e}",
+         {**gw, "e": pick(["java.io.EOFException", "Tunnel reached end of stream."])}),
+        (4, '{T} [{TH}] INFO  o.a.g.extension.ExtensionModule - Extension "{n}" ({i}) loaded.',
+         {**gw, "TH": pick(["localhost-startStop-1", "main"]), "n": draw(lambda g: g.r.choice([
+             ("MySQL Authentication", "mysql"), ("TOTP TFA Authentication", "totp"), ("LDAP Authentication", "ldap")])), "i": then(1)}),
+        (4, "{D} {T} INFO [main] org.apache.catalina.startup.Catalina.start Server startup in [{n}] milliseconds",
+         {"D": pick(["03-Dec-2026"]), "T": lb_ts, "n": lambda g: f"{g.r.randint(2500, 19000):,}"}),
+        (4, '{D} {T} INFO [main] org.apache.catalina.startup.HostConfig.deployWAR Deployment of web application archive [{w}] has finished in [{n}] ms',
+         {"D": pick(["03-Dec-2026"]), "T": lb_ts, "w": pick(["/var/lib/tomcat9/webapps/guacamole.war"]), "n": lambda g: f"{g.r.randint(1500, 12000):,}"}),
+    ]
+
+    # ---------------- MeshCentral ----------------
+    def mc_nodes(g: Gen) -> str:
+        return "node//" + "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@$") for _ in range(64))
+
+    mc_host = pick(["remote.example.com", "mesh.example.org"])
+    meshcentral = [
+        (4, "MeshCentral v{v}, {m} mode, Production mode.", {"v": pick(["1.1.21", "1.1.24"]), "m": pick(["WAN", "LAN", "Hybrid (LAN + WAN)"])}),
+        (4, "MeshCentral HTTP redirection server running on port {p}.", {"p": pick(["80"])}),
+        (4, "MeshCentral HTTPS server running on {h}:{p}.", {"h": mc_host, "p": pick(["443", "4430"])}),
+        (4, "MeshCentral Intel(R) AMT server running on {h}:{p}.", {"h": mc_host, "p": pick(["4433"])}),
+        (4, 'Loaded web certificate from "{u}", host: "{h}"', {"u": draw(lambda g: (lambda h: (f"https://{h}", h))(g.r.choice(["remote.example.com", "mesh.example.org"]))), "h": then(1)}),
+        (4, "   SHA384 cert hash: {h}", {"h": lambda g: g.hexs(96)}),
+        (4, "   SHA384 key hash: {h}", {"h": lambda g: g.hexs(96)}),
+        (4, "Server Ctrl-C exit...", {}),
+        (45, "AGENT: Verified agent connection to {n} ({ip}:{p}).", {"n": mc_nodes, "ip": client_ip, "p": Gen.port}),
+        (30, "AGENT: Agent disconnected, nodeid: {n}", {"n": mc_nodes}),
+        (8, "AGENT: Agent bad web cert hash (Agent:{a} != Server:{s} or {s2}), holding connection ({ip}:{p}).",
+         {"a": lambda g: g.hexs(16), "s": lambda g: g.hexs(16), "s2": lambda g: g.hexs(16), "ip": client_ip, "p": Gen.port}),
+        (30, "RELAY: Relay holding: {i} ({ip})", {"i": lambda g: f"{g.num(1000000000, 9999999999)}:{mc_nodes(g)}", "ip": client_ip}),
+        (28, "RELAY: Relay connected: {i} ({a} --> {b})", {"i": lambda g: f"{g.num(1000000000, 9999999999)}:{mc_nodes(g)}", "a": client_ip, "b": client_ip}),
+        (26, "RELAY: Relay disconnect: {i} ({a} --> {b})", {"i": lambda g: f"{g.num(1000000000, 9999999999)}:{mc_nodes(g)}", "a": client_ip, "b": client_ip}),
+        (20, "WEBREQUEST: ({ip}) {u}", {"ip": client_ip, "u": pick(["/", "/control.ashx", "/meshrelay.ashx", "/agent.ashx", "/login"])}),
+        (25, "{S} {H} meshcentral: Accepted password for {u} from {ip} port {p}",
+         {"S": syslog_ts, "H": pick(["mesh01"]), "u": pick(users), "ip": client_ip, "p": Gen.port}),
+        (10, "{S} {H} meshcentral: Failed password for {u} from {ip} port {p}",
+         {"S": syslog_ts, "H": pick(["mesh01"]), "u": pick([*users, "admin"]), "ip": client_ip, "p": Gen.port}),
+    ]
+
+    # ---------------- RustDesk server (hbbs, hbbr) ----------------
+    def rd_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999999).rjust(6, '0')} +00:00"
+
+    def rd_addr(g: Gen) -> str:
+        return f"[::ffff:{g.r.randint(1, 223)}.{g.r.randint(0, 255)}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}]:{g.port()}"
+
+    def b64(g: Gen, n: int) -> str:
+        return "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") for _ in range(n))
+
+    rd = {"T": rd_ts}
+    rustdesk = [
+        (4, "[{T}] INFO [src/rendezvous_server.rs:{l}] Listening on tcp/udp :{p}", {**rd, "l": pick(["1192"]), "p": pick(["21116"])}),
+        (4, "[{T}] INFO [src/rendezvous_server.rs:{l}] Listening on tcp :{p}, extra port for NAT test", {**rd, "l": pick(["1193"]), "p": pick(["21115"])}),
+        (4, "[{T}] INFO [src/rendezvous_server.rs:{l}] Listening on websocket :{p}", {**rd, "l": pick(["1194"]), "p": pick(["21118"])}),
+        (4, "[{T}] INFO [src/common.rs:{l}] Key: {k}", {**rd, "l": pick(["142"]), "k": lambda g: g.hexs(32)}),
+        (4, '[{T}] INFO [src/rendezvous_server.rs:{l}] relay-servers={s}', {**rd, "l": pick(["1107"]), "s": pick(['["rd.example.com:21117"]', '[""]'])}),
+        (40, '[{T}] INFO [src/rendezvous_server.rs:{l}] update_pk {i} {a} b"{u}" b"{k}"',
+         {**rd, "l": pick(["739"]), "i": lambda g: g.num(100000000, 1999999999), "a": rd_addr, "u": lambda g: b64(g, 24), "k": lambda g: "".join(f"\\x{g.hexs(2)}" for _ in range(32))}),
+        (4, "[{T}] INFO [src/relay_server.rs:{l}] Listening on tcp :{p}", {**rd, "l": pick(["455"]), "p": pick(["21117"])}),
+        (4, "[{T}] INFO [src/relay_server.rs:{l}] Listening on websocket :{p}", {**rd, "l": pick(["456"]), "p": pick(["21119"])}),
+        (4, "[{T}] INFO [src/relay_server.rs:{l}] #blacklist({f}): {n}", {**rd, "l": pick(["67"]), "f": pick(["blacklist.txt"]), "n": pick(["0", "3"])}),
+        (4, "[{T}] INFO [src/relay_server.rs:{l}] #blocklist({f}): {n}", {**rd, "l": pick(["68"]), "f": pick(["blocklist.txt"]), "n": pick(["0", "1"])}),
+        (4, "[{T}] INFO [src/relay_server.rs:{l}] DOWNGRADE_THRESHOLD: {v}", {**rd, "l": pick(["82"]), "v": pick(["0.66", "0.5"])}),
+        (4, "[{T}] INFO [src/relay_server.rs:{l}] DOWNGRADE_START_CHECK: {v}s", {**rd, "l": pick(["90"]), "v": pick(["1800", "600"])}),
+        (4, "[{T}] INFO [src/relay_server.rs:{l}] LIMIT_SPEED: {v}Mb/s", {**rd, "l": pick(["98"]), "v": pick(["4", "32"])}),
+        (4, "[{T}] INFO [src/relay_server.rs:{l}] TOTAL_BANDWIDTH: {v}Mb/s", {**rd, "l": pick(["106"]), "v": pick(["1024", "10240"])}),
+        (4, "[{T}] INFO [src/relay_server.rs:{l}] SINGLE_BANDWIDTH: {v}Mb/s", {**rd, "l": pick(["114"]), "v": pick(["16", "128"])}),
+        (30, "[{T}] INFO [src/relay_server.rs:{l}] New relay request {u} from {a}", {**rd, "l": pick(["436"]), "u": Gen.uuid, "a": rd_addr}),
+        (26, "[{T}] INFO [src/relay_server.rs:{l}] Relayrequest {u} from {a} got paired", {**rd, "l": pick(["455"]), "u": Gen.uuid, "a": rd_addr}),
+        (22, "[{T}] INFO [src/relay_server.rs:{l}] Both are raw", {**rd, "l": pick(["478"])}),
+        (4, "[{T}] INFO [src/rendezvous_server.rs:{l}] serial={n}", {**rd, "l": pick(["1101"]), "n": pick(["0", "3"])}),
+        (4, '[{T}] INFO [src/rendezvous_server.rs:{l}] local-ip: "{ip}"', {**rd, "l": pick(["1121"]), "ip": pick(["", "10.20.0.4"])}),
+        (4, "[{T}] INFO [src/rendezvous_server.rs:{l}] mask: {m}", {**rd, "l": pick(["1120"]), "m": pick(["None", "Some(10.20.0.0/16)"])}),
+    ]
+
+    # ---------------- xrdp and xrdp-sesman ----------------
+    def xr_ts(g: Gen) -> str:
+        return f"[20261203-{hms(g)}]"
+
+    def xr_ip(g: Gen) -> str:
+        return f"::ffff:{client_ip(g)}"
+
+    xr = {"T": xr_ts}
+
+    def display(g: Gen) -> str:
+        return g.num(10, 40)
+
+    xrdp = [
+        (4, "{T} [INFO ] starting xrdp with pid {p}", {**xr, "p": lambda g: g.num(600, 9000)}),
+        (4, "{T} [INFO ] listening to port {p} on {a}", {**xr, "p": pick(["3389"]), "a": pick(["0.0.0.0", "::"])}),
+        (40, "{T} [INFO ] Socket {s}: AF_INET6 connection received from {ip} port {p}", {**xr, "s": lambda g: g.num(10, 40), "ip": xr_ip, "p": Gen.port}),
+        (14, "{T} [INFO ] Using default X.509 certificate: {f}", {**xr, "f": pick(["/etc/xrdp/cert.pem"])}),
+        (14, "{T} [INFO ] Using default X.509 key file: {f}", {**xr, "f": pick(["/etc/xrdp/key.pem"])}),
+        (30, "{T} [INFO ] Security protocol: configured [{c}], requested [{r}], selected [{s}]",
+         {**xr, "c": pick(["SSL|RDP", "SSL|HYBRID|RDP"]), "r": pick(["SSL|HYBRID|RDP", "SSL|HYBRID|RDSTLS", "SSL|RDP"]), "s": pick(["SSL", "RDP"])}),
+        (30, "{T} [INFO ] TLS connection established from {ip} port {p}: {v} with cipher {c}",
+         {**xr, "ip": xr_ip, "p": Gen.port, "v": pick(["TLSv1.3", "TLSv1.2"]), "c": pick(["TLS_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384"])}),
+        (8, "{T} [INFO ] Non-TLS connection established from {ip} port {p}: encrypted with standard RDP security",
+         {**xr, "ip": xr_ip, "p": Gen.port}),
+        (26, "{T} [INFO ] Connected client computer name: {n}", {**xr, "n": pick(["LAPTOP-7QK2", "DESKTOP-A1B2C3", "mbp-carol", "thinclient-04"])}),
+        (12, "{T} [INFO ] Loading keymap file {f}", {**xr, "f": pick(["/etc/xrdp/km-00000409.ini", "/etc/xrdp/km-00000407.ini"])}),
+        (6, "{T} [WARN ] local keymap file for 0x{k} found and doesn't match built in keymap, using local keymap file", {**xr, "k": pick(["00000409", "00000407"])}),
+        (26, "{T} [INFO ] xrdp_wm_log_msg: connecting to sesman on {a}:{p}", {**xr, "a": pick(["127.0.0.1", "::1"]), "p": pick(["3350"])}),
+        (24, "{T} [INFO ] xrdp_wm_log_msg: sesman connect ok", xr),
+        (24, "{T} [INFO ] xrdp_wm_log_msg: sending login info to session manager. Please wait...", xr),
+        (22, "{T} [INFO ] xrdp_wm_log_msg: login successful for user {u} on display {d}", {**xr, "u": pick(users), "d": display}),
+        (8, "{T} [INFO ] xrdp_wm_log_msg: login failed for display {d}", {**xr, "d": pick(["0"])}),
+        (20, "{T} [INFO ] loaded module '{m}' ok, interface size {n}, version {v}", {**xr, "m": pick(["libxup.so", "libvnc.so"]), "n": pick(["10296", "14464"]), "v": pick(["4"])}),
+        (20, "{T} [INFO ] started connecting", xr),
+        (18, "{T} [INFO ] lib_mod_log_peer: xrdp_pid={a} connected to X11rdp_pid={b} X11rdp_uid={u} X11rdp_gid={gid} client_ip={ip} client_port={p}",
+         {**xr, "a": lambda g: g.num(600, 90000), "b": lambda g: g.num(600, 90000), "u": pick(["1000", "1001", "1002"]), "gid": pick(["1000", "1001"]),
+          "ip": xr_ip, "p": Gen.port}),
+        (18, "{T} [INFO ] connected ok", xr),
+        (16, "{T} [ERROR] xrdp_sec_recv: xrdp_mcs_recv failed", xr),
+        (16, "{T} [ERROR] xrdp_rdp_recv: xrdp_sec_recv failed", xr),
+        (16, "{T} [ERROR] libxrdp_process_data: xrdp_rdp_recv failed", xr),
+        (16, "{T} [ERROR] xrdp_process_data_in: xrdp_process_loop failed", xr),
+        (8, "{T} [ERROR] SSL_read: Failure in SSL library (protocol error?)", xr),
+        (8, "{T} [ERROR] SSL: error:{c}:SSL routines::{m}",
+         {**xr, "c": draw(lambda g: g.r.choice([("0A000126", "unexpected eof while reading"), ("0A000102", "unsupported protocol"),
+                                                ("0A00010B", "wrong version number")])), "m": then(1)}),
+        (6, "{T} [ERROR] xrdp_iso_incoming: xrdp_iso_recv_msg failed", xr),
+        (5, "{T} [ERROR] Cannot read private key file {f}: Permission denied", {**xr, "f": pick(["/etc/xrdp/key.pem"])}),
+    ]
+    sesman = [
+        (4, "{T} [INFO ] starting xrdp-sesman with pid {p}", {**xr, "p": lambda g: g.num(600, 9000)}),
+        (24, "{T} [INFO ] Terminal Server Users group is disabled, allowing authentication", xr),
+        (20, "{T} [INFO ] ++ created session (access granted): username {u}, ip {ip}:{p} - socket: {s}",
+         {**xr, "u": pick(users), "ip": xr_ip, "p": Gen.port, "s": lambda g: g.num(10, 40)}),
+        (20, "{T} [INFO ] starting Xorg session...", xr),
+        (18, "{T} [INFO ] Starting session: session_pid {sp}, display :{d}.0, width {w}, height {h}, bpp {b}, client ip {ip}:{p} - socket: {s}, user name {u}",
+         {**xr, "sp": lambda g: g.num(1000, 90000), "d": display, "w": draw(lambda g: g.r.choice([("1920", "1080"), ("2560", "1440"), ("1366", "768"), ("3840", "2160")])),
+          "h": then(1), "b": pick(["24", "32"]), "ip": xr_ip, "p": Gen.port, "s": lambda g: g.num(10, 40), "u": pick(users)}),
+        (18, "{T} [INFO ] Starting X server on display {d}: Xorg :{d2} -auth .Xauthority -config xrdp/xorg.conf -noreset -nolisten tcp -logfile .xorgxrdp.%s.log",
+         {**xr, "d": draw(lambda g: (lambda d: (d, d))(display(g))), "d2": then(1)}),
+        (16, "{T} [INFO ] Found X server running at /tmp/.X11-unix/X{d}", {**xr, "d": display}),
+        (16, "{T} [INFO ] Session started successfully for user {u} on display {d}", {**xr, "u": pick(users), "d": display}),
+        (16, "{T} [INFO ] Session in progress on display {d}, waiting until the window manager (pid {p}) exits to end the session",
+         {**xr, "d": display, "p": lambda g: g.num(1000, 90000)}),
+        (6, "{T} [WARN ] Window manager (pid {p}, display {d}) exited quickly ({n} secs). This could indicate a window manager config problem",
+         {**xr, "p": lambda g: g.num(1000, 90000), "d": display, "n": lambda g: g.num(0, 4)}),
+        (6, "{T} [WARN ] Window manager (pid {p}, display {d}) exited with non-zero exit code {c} and signal {s}. This could indicate a window manager config problem",
+         {**xr, "p": lambda g: g.num(1000, 90000), "d": display, "c": pick(["1", "255"]), "s": pick(["0"])}),
+        (14, "{T} [INFO ] Calling auth_stop_session and auth_end from pid {p}", {**xr, "p": lambda g: g.num(1000, 90000)}),
+        (14, "{T} [INFO ] Terminating X server (pid {p}) on display {d}", {**xr, "p": lambda g: g.num(1000, 90000), "d": display}),
+        (14, "{T} [INFO ] X server on display {d} (pid {p}) returned exit code {c} and signal number {s}",
+         {**xr, "d": display, "p": lambda g: g.num(1000, 90000), "c": pick(["0", "0", "1"]), "s": pick(["0", "0", "15"])}),
+        (14, "{T} [INFO ] ++ terminated session:  username {u}, display :{d}.0, session_pid {sp}, ip {ip}:{p} - socket: {s}",
+         {**xr, "u": pick(users), "d": display, "sp": lambda g: g.num(1000, 90000), "ip": xr_ip, "p": Gen.port, "s": lambda g: g.num(10, 40)}),
+        (10, "{T} [INFO ] ++ reconnected session: username {u}, display :{d}.0, session_pid {sp}, ip {ip}:{p} - socket: {s}",
+         {**xr, "u": pick(users), "d": display, "sp": lambda g: g.num(1000, 90000), "ip": xr_ip, "p": Gen.port, "s": lambda g: g.num(10, 40)}),
+        (10, "{T} [ERROR] pam_authenticate failed: {e}", {**xr, "e": pick(["Authentication failure", "User not known to the underlying authentication module"])}),
+        (10, "{T} [INFO ] AUTHFAIL: user={u} ip={ip} time={t}", {**xr, "u": pick([*users, "admin", "test"]), "ip": xr_ip, "t": lambda g: g.num(1796256000, 1796342399)}),
+        (8, "{T} [ERROR] sesman_data_in: scp_process_msg failed", xr),
+        (8, "{T} [ERROR] sesman_main_loop: trans_check_wait_objs failed, removing trans", xr),
+        (5, "{T} [ERROR] X server for display {d} startup timeout", {**xr, "d": display}),
+    ]
+
+    # ---------------- TigerVNC (Xvnc log) ----------------
+    def vnc_addr(g: Gen) -> str:
+        return f"{client_ip(g)}::{g.port()}"
+
+    def si(g: Gen) -> str:
+        return g.r.choice([g.num(1, 999), f"{g.flt(3, 999)} k", f"{g.flt(3, 99)} M"])
+
+    pixfmts = ["depth 24 (32bpp) little-endian rgb888", "depth 16 (16bpp) little-endian rgb565", "depth 8 (8bpp) color-map"]
+    tigervnc = [
+        (22, " Connections: accepted: {a}", {"a": vnc_addr}),
+        (20, " SConnection: Client needs protocol version {v}", {"v": pick(["3.8", "3.8", "3.3", "3.7"])}),
+        (18, " SConnection: Client requests security type {t}", {"t": pick(["VncAuth(2)", "VeNCrypt(19)", "None(1)", "TLSVnc(258)"])}),
+        (16, " VNCSConnST:  Server default pixel format {f}", {"f": pick(pixfmts[:1])}),
+        (16, " VNCSConnST:  Client pixel format {f}", {"f": pick(pixfmts)}),
+        (10, " VNCSConnST:  closing {a}: {r}", {"a": vnc_addr, "r": pick(["Clean disconnection", "Server shutdown", "read: Connection reset by peer (104)"])}),
+        (16, " Connections: closed: {a}", {"a": vnc_addr}),
+        (8, " SConnection: AuthFailureException: {e}", {"e": pick(["Authentication failure", "Authentication failure, too many tries"])}),
+        (8, " Connections: blacklisted: {ip}", {"ip": client_ip}),
+        (10, " EncodeManager: Framebuffer updates: {n}", {"n": lambda g: g.num(1, 90000)}),
+        (10, " EncodeManager:   {e}:", {"e": pick(["Tight", "Tight (JPEG)", "ZRLE", "Raw"])}),
+        (10, " EncodeManager:     {k}: {r} rects, {p}", {"k": pick(["Solid", "Bitmap RLE", "Indexed RLE", "Full Colour"]), "r": si,
+                                                          "p": lambda g: f"{g.flt(3, 999)} {g.r.choice(['kpixels', 'Mpixels'])}"}),
+        (10, " EncodeManager:            {n} (1:{r} ratio)", {"n": lambda g: f"{g.flt(4, 999)} {g.r.choice(['KiB', 'MiB'])}", "r": lambda g: g.flt(3, 900)}),
+        (6, " EncodeManager:   Total: {r} rects, {p}", {"r": si, "p": lambda g: f"{g.flt(3, 999)} {g.r.choice(['kpixels', 'Mpixels'])}"}),
+        (6, " EncodeManager:          {n} (1:{r} ratio)", {"n": lambda g: f"{g.flt(4, 999)} {g.r.choice(['KiB', 'MiB'])}", "r": lambda g: g.flt(3, 90)}),
+        (8, " ComparingUpdateTracker: {a} in / {b} out", {"a": lambda g: f"{g.flt(3, 999)} Mpixels", "b": lambda g: f"{g.flt(3, 999)} Mpixels"}),
+        (6, " ComparingUpdateTracker: (1:{r} ratio)", {"r": lambda g: g.flt(3, 20)}),
+    ]
+
+    # ---------------- x11vnc ----------------
+    def xv_ts(g: Gen) -> str:
+        return f"03/12/2026 {hms(g)}"
+
+    xv = {"T": xv_ts}
+    x11vnc = [
+        (22, "{T} Got connection from client {ip}", {**xv, "ip": client_ip}),
+        (20, "{T}   other clients:", xv),
+        (18, "{T} Normal socket connection", xv),
+        (18, "{T} incr accepted_client={n} for {ip}:{p}  sock={s}", {**xv, "n": lambda g: g.num(1, 400), "ip": client_ip, "p": Gen.port, "s": lambda g: g.num(8, 30)}),
+        (18, "{T} Client Protocol Version {v}", {**xv, "v": pick(["3.8", "3.3", "3.7"])}),
+        (18, "{T} Protocol version sent {v}, using {u}", {**xv, "v": pick(["3.8", "3.3"]), "u": pick(["3.8", "3.3"])}),
+        (14, "{T} rfbProcessClientSecurityType: executing handler for type {t}", {**xv, "t": pick(["1", "2"])}),
+        (8, "{T} rfbVncAuthProcessResponse: authentication failed from {ip}", {**xv, "ip": client_ip}),
+        (14, "{T} Enabling NewFBSize protocol extension for client {ip}", {**xv, "ip": client_ip}),
+        (14, "{T} Using {e} encoding for client {ip}", {**xv, "e": pick(["tight", "ZRLE", "hextile", "zlib"]), "ip": client_ip}),
+        (10, "{T} client {n} network rate {r} KB/sec ({e} eff KB/sec)", {**xv, "n": lambda g: g.num(1, 400), "r": lambda g: g.flt(1, 90000), "e": lambda g: g.flt(1, 90000)}),
+        (10, "{T} client {n} latency:  {l} ms", {**xv, "n": lambda g: g.num(1, 400), "l": lambda g: g.flt(1, 300)}),
+        (10, "{T} dt1: {a}, dt2: {b} dt3: {c} bytes: {n}", {**xv, "a": lambda g: g.flt(4, 1), "b": lambda g: g.flt(4, 1), "c": lambda g: g.flt(4, 1), "n": lambda g: g.num(1000, 9000000)}),
+        (8, "{T} Disabled X server key autorepeat.", xv),
+        (8, "{T} Restored X server key autorepeat to: {n}", {**xv, "n": pick(["1"])}),
+        (12, "{T} client_count: {n}", {**xv, "n": pick(["0", "0", "1", "2"])}),
+        (12, "{T} Client {ip} gone", {**xv, "ip": client_ip}),
+        (10, "{T} Statistics             events    Transmit/ RawEquiv ( saved)", xv),
+        (10, "{T}  TOTALS              : {e} | {t}/{r} ({s}%)",
+         {**xv, "e": lambda g: g.num(1, 999999).rjust(6), "t": lambda g: g.num(1000, 99999999).rjust(8), "r": lambda g: g.num(1000, 999999999).rjust(9),
+          "s": lambda g: g.flt(1, 99.9).rjust(5)}),
+        (6, "{T} rfbProcessClientNormalMessage: read: {e}", {**xv, "e": pick(["Connection reset by peer", "I/O error"])}),
+        (4, "{T} Listening for VNC connections on TCP port {p}", {**xv, "p": pick(["5900", "5901"])}),
+    ]
+
+    return guacd + guacweb + meshcentral + rustdesk + xrdp + sesman + tigervnc + x11vnc
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -37259,7 +37600,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "DataTransferPlatform": datatransfer_events,
            "DocumentPlatform": document_events,
            "TestingPlatform": testing_events,
-           "PKIPlatform": pki_events}
+           "PKIPlatform": pki_events,
+           "RemoteAccessPlatform": remoteaccess_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
