@@ -523,6 +523,16 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   Dogtag PKI (the CA's signedAudit log: sessions, authentication, authorisation, profile enrollment, agent
   approvals and rejections, revocations, CRL and OCSP generation; its debug log) and OpenXPKI (workflow,
   application and auth logs); 121 event types.
+* ``RadioPlatform`` (written blind for the thirtieth issue-15 pass: before reading the engine or any
+  failure analysis; scored once): amateur radio and software-defined radio station software as its operators
+  log it: Dire Wolf through the journal (audio devices and channels, the audio level line and the decoded
+  packet of each frame heard with its position and description lines, digipeated and beaconed frames, the
+  IGate's server connection, frames gated to APRS-IS and from it to RF, KISS and AGW client applications,
+  audio errors), aprx (aprx-rf.log and aprx.log), rtl_433 (start-up, tuner, sample rate, gain and frequency,
+  auto level and its JSON output of decoded 433/868 MHz sensors), OpenWebRX (its Python service's logging
+  lines: SDR sources and profiles, clients, decoders and their uploads), WSJT-X (ALL.TXT decode and transmit
+  lines of FT8 and FT4, the wsjtx.log QSO records), JS8Call (DIRECTED.TXT and ALL.TXT lines) and fldigi (the
+  text capture log and the status log); 123 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -37199,6 +37209,397 @@ def pki_events() -> list[tuple[float, str, dict]]:
     return cm + boulder + ejbca + cfssl + dogtag_audit + dogtag_debug + openxpki
 
 
+def radio_events() -> list[tuple[float, str, dict]]:
+    """Amateur radio and software-defined radio station software as its operators log it: Dire Wolf
+    through the journal (start-up, audio devices and channels, the audio level line and the decoded
+    packet of each frame heard, with its decoded position and description lines, digipeated and
+    beaconed frames, the IGate's server connection, frames gated to APRS-IS and from it to RF, KISS and
+    AGW client applications, audio and PTT errors), aprx (aprx-rf.log records of frames received and
+    transmitted per port, aprx.log connection lines), rtl_433 (start-up, device and tuner set-up, sample
+    rate, gain and frequency, auto level, protocol registration and its JSON output of decoded 433/868 MHz
+    sensors), OpenWebRX (its Python service's logging lines: SDR sources and profiles, clients, the
+    decoders with their PSK Reporter and WSPRnet uploads), WSJT-X (ALL.TXT decode and transmit lines of
+    FT8 and FT4 with time, SNR, DT, audio frequency and message; the wsjtx.log QSO records), JS8Call
+    (DIRECTED.TXT and ALL.TXT lines) and fldigi (its text capture log and its status log).
+    Written blind for the thirtieth issue-15 pass: before reading the engine or any failure
+    analysis; 123 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def syslog_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    def iso_ms(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999):0>3}"
+
+    stations = ["igate-north", "hamshack", "digi-hill"]
+    mycalls = ["N0CALL-10", "N0CALL-1", "N0CALL"]
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def call(g: Gen) -> str:
+        base = f"{g.r.choice('KNW')}{g.r.choice(letters) if g.r.random() < 0.5 else ''}{g.r.randint(0, 9)}"
+        return base + "".join(g.r.choice(letters) for _ in range(g.r.randint(2, 3)))
+
+    def ssid_call(g: Gen) -> str:
+        c = call(g)
+        return c if g.r.random() < 0.3 else f"{c}-{g.r.choice(['1', '2', '5', '7', '9', '10', '15'])}"
+
+    def grid(g: Gen) -> str:
+        return f"{g.r.choice('CDEF')}{g.r.choice('LMNO')}{g.r.randint(0, 9)}{g.r.randint(0, 9)}"
+
+    tocalls = ["APDR16", "APDW17", "APK102", "APN391", "APAT81", "APMI06"]
+
+    def tocall(g: Gen) -> str:
+        if g.r.random() < 0.3:  # Mic-E destinations encode the latitude
+            return "".join(g.r.choice("STUVWXYZ0123456789PQR") for _ in range(6))
+        return g.r.choice(tocalls)
+
+    def rf_path(g: Gen) -> str:
+        return g.r.choice(["WIDE1-1,WIDE2-1", "WIDE2-1", "WIDE1-1", "WIDE2-2", "K1RPT-3*,WIDE2-1", "WIDE1-1,WIDE2-2"])
+
+    def aprs_lat(g: Gen) -> str:
+        return f"{g.r.randint(40, 43)}{g.r.randint(0, 59):02d}.{g.r.randint(0, 99):02d}N"
+
+    def aprs_lon(g: Gen) -> str:
+        return f"07{g.r.randint(0, 3)}{g.r.randint(0, 59):02d}.{g.r.randint(0, 99):02d}W"
+
+    def info(g: Gen) -> str:
+        kind = g.r.randint(0, 5)
+        if kind == 0:
+            return f"={aprs_lat(g)}/{aprs_lon(g)}>{g.r.randint(0, 359):03d}/{g.r.randint(0, 70):03d}/A={g.r.randint(0, 3000):06d} APRSdroid"
+        if kind == 1:
+            return f"!{aprs_lat(g)}/{aprs_lon(g)}_{g.r.randint(0, 359):03d}/{g.r.randint(0, 30):03d}g{g.r.randint(0, 40):03d}t{g.r.randint(10, 90):03d}r000p000h{g.r.randint(20, 99):02d}b{g.r.randint(9900, 10300):05d}"
+        if kind == 2:
+            body = "".join(g.r.choice("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") for _ in range(4))
+            return f"`{body}{g.r.choice(['!', '-', '#'])}>/`\"{g.r.choice('345')}{g.r.choice('ABCDEFGH')}}}{g.r.choice(['_%', '_$', '_)'])}"
+        if kind == 3:
+            return f">{g.r.choice(['Running on solar', 'Net tonight 2000 local 146.520', 'Mobile, monitoring 145.390'])}"
+        if kind == 4:
+            return f":{call(g):<9}:{g.r.choice(['Hello from the hill', 'ack', 'QSL?'])}{{{g.r.randint(1, 99)}"
+        return f"T#{g.r.randint(0, 999):03d},{g.r.randint(0, 255):03d},{g.r.randint(0, 255):03d},000,000,000,00000000"
+
+    # ---------------- Dire Wolf through the journal ----------------
+    dw_pre = "{T} {h} direwolf[{pid}]: "
+    dw = {"T": syslog_ts, "h": pick(stations), "pid": lambda g: g.r.choice(["812", "815", g.num(400, 32000)])}
+
+    def level(g: Gen):
+        a = g.r.randint(8, 110)
+        return str(a), str(g.r.randint(3, a // 2 + 3)), str(g.r.randint(2, a // 3 + 3))
+
+    def bars(g: Gen) -> str:
+        n = g.r.randint(1, 9)
+        k = g.r.randint(0, 9 - n)
+        return "_" * k + "|" * n + "_" * (9 - n - k)
+
+    lvl = {"c": ssid_call, "a": draw(level), "m": then(1), "s": then(2), "bar": bars}
+    pkt = {"src": ssid_call, "dst": tocall, "path": rf_path, "info": info}
+    chan = pick(["0", "0", "1"])
+    direwolf = [
+        (3, dw_pre + "Dire Wolf version {v}", {**dw, "v": pick(["1.7", "1.6", "1.7"])}),
+        (3, dw_pre + "Includes optional support for: {feat}", {**dw, "feat": pick([" gpsd hamlib cm108-ptt", " gpsd cm108-ptt dns-sd", " hamlib cm108-ptt"])}),
+        (3, dw_pre + "Reading config file {f}", {**dw, "f": pick(["/etc/direwolf.conf", "direwolf.conf", "/home/pi/direwolf.conf"])}),
+        (3, dw_pre + "Audio device for both receive and transmit: {dev}  (channel {ch})",
+         {**dw, "dev": pick(["plughw:1,0", "plughw:CARD=Device,DEV=0", "default"]), "ch": chan}),
+        (3, dw_pre + "Channel {ch}: {baud} baud, AFSK {m} & {s} Hz, {prof}, {sr} sample rate / {x}.",
+         {**dw, "ch": chan, "baud": pick(["1200", "300"]), "m": pick(["1200", "1600"]), "s": pick(["2200", "1800"]),
+          "prof": pick(["A+", "E+", "D"]), "sr": pick(["44100", "48000"]), "x": pick(["1", "3"])}),
+        (3, dw_pre + "Note: PTT not configured for channel {ch}. (Ignore this if using VOX.)", {**dw, "ch": chan}),
+        (3, dw_pre + "Ready to accept AGW client application {n} on port {p} ...", {**dw, "n": pick(["0", "1", "2"]), "p": pick(["8000"])}),
+        (3, dw_pre + "Ready to accept KISS TCP client application {n} on port {p} ...", {**dw, "n": pick(["0", "1", "2"]), "p": pick(["8001"])}),
+        (3, dw_pre + "Virtual KISS TNC is available on {pts}", {**dw, "pts": lambda g: f"/dev/pts/{g.r.randint(0, 9)}"}),
+        (3, dw_pre + "Created symlink /tmp/kisstnc -> {pts}", {**dw, "pts": lambda g: f"/dev/pts/{g.r.randint(0, 9)}"}),
+        (60, dw_pre + "{c} audio level = {a}({m}/{s})   [NONE]   {bar}", {**dw, **lvl}),
+        (12, dw_pre + "{c} audio level = {a}({m}/{s})   [SINGLE]   {bar}", {**dw, **lvl}),
+        (30, dw_pre + "Digipeater {alias} (probably {c}) audio level = {a}({m}/{s})   [NONE]   {bar}",
+         {**dw, "alias": pick(["WIDE1", "WIDE2", "WIDE2-1"]), **lvl}),
+        (70, dw_pre + "[{ch}.{sl}] {src}>{dst},{path}:{info}", {**dw, "ch": chan, "sl": pick(["0", "1", "2", "3", "4", "5", "6", "7", "8"]), **pkt}),
+        (20, dw_pre + "[{ch}] {src}>{dst},{path}:{info}", {**dw, "ch": chan, **pkt}),
+        (14, dw_pre + "Position, {sym}, {dev}", {**dw, "sym": pick(["Car", "Jeep", "House QTH (VHF)", "Digi (green star)", "Truck"]),
+                                                  "dev": pick(["APRSdroid Android App", "Kenwood TM-D710", "Yaesu FTM-400DR", "Dire Wolf", "Byonics TinyTrak3"])}),
+        (12, dw_pre + "MIC-E, {sym}, {dev}, {status}", {**dw, "sym": pick(["normal car (side view)", "Jeep", "Truck", "Motorcycle"]),
+                                                        "dev": pick(["Kenwood TH-D74", "Yaesu FT3D", "Kenwood TM-D710"]),
+                                                        "status": pick(["In Service", "En Route", "Off Duty", "Returning"])}),
+        (8, dw_pre + "Weather Report, {sym}, {dev}", {**dw, "sym": pick(["WEATHER Station (blue)", "WEATHER Station (blue)"]),
+                                                       "dev": pick(["Davis Vantage Pro2", "Dire Wolf", "Unknown"])}),
+        (20, dw_pre + "N {la}, W {lo}, {spd} MPH, course {crs}, alt {alt} ft",
+         {**dw, "la": lambda g: f"{g.r.randint(40, 43)} {g.r.uniform(0, 59.99):07.4f}", "lo": lambda g: f"07{g.r.randint(0, 3)} {g.r.uniform(0, 59.99):07.4f}",
+          "spd": lambda g: g.num(0, 70), "crs": lambda g: g.num(0, 359), "alt": lambda g: g.num(0, 3200)}),
+        (8, dw_pre + "N {la}, W {lo}", {**dw, "la": lambda g: f"{g.r.randint(40, 43)} {g.r.uniform(0, 59.99):07.4f}",
+                                         "lo": lambda g: f"07{g.r.randint(0, 3)} {g.r.uniform(0, 59.99):07.4f}"}),
+        (7, dw_pre + "wind {w} mph, direction {d}, gust {gu}, temperature {t}, rain {r} in last hour, humidity {hu}, pressure {p}",
+         {**dw, "w": lambda g: f"{g.r.uniform(0, 25):.1f}", "d": lambda g: g.num(0, 359), "gu": lambda g: g.num(0, 40),
+          "t": lambda g: g.num(10, 90), "r": lambda g: f"{g.r.uniform(0, 1):.2f}", "hu": lambda g: g.num(20, 99),
+          "p": lambda g: f"{g.r.uniform(29.5, 30.6):.2f}"}),
+        (25, dw_pre + "[{ch}H] {src}>{dst},{me}*,{rest}:{info}",
+         {**dw, "ch": chan, "src": ssid_call, "dst": tocall, "me": pick(mycalls), "rest": pick(["WIDE2-1", "WIDE2", "WIDE2-1"]), "info": info}),
+        (8, dw_pre + "[{ch}L] {me}>{dst},{path}:{info}",
+         {**dw, "ch": chan, "me": pick(mycalls), "dst": pick(["APDW17", "APDW16"]), "path": pick(["WIDE1-1", "WIDE2-1"]),
+          "info": lambda g: f"!{aprs_lat(g)}{g.r.choice(['S', '/'])}{aprs_lon(g)}#PHG{g.r.randint(2000, 7999)}/{g.r.choice(['Dire Wolf digi', 'IGate, Dire Wolf', 'W2 fill-in'])}"}),
+        (6, dw_pre + "Digipeater: Drop redundant packet to channel {ch}.", {**dw, "ch": chan}),
+        (35, dw_pre + "[rx>ig] {src}>{dst},{path}:{info}", {**dw, **pkt}),
+        (10, dw_pre + "[ig>tx] {me}>{dst},{path}:}}{src}>{d2},TCPIP,{me2}*:{info}",
+         {**dw, "me": pick(mycalls), "dst": pick(["APDW17"]), "path": pick(["WIDE1-1", "WIDE2-1"]), "src": ssid_call, "d2": tocall,
+          "me2": pick(mycalls), "info": info}),
+        (12, dw_pre + "[ig] {src}>{dst},TCPIP*,qAC,{srv}:{info}",
+         {**dw, "src": ssid_call, "dst": tocall, "srv": pick(["T2BOSTON", "T2CAN", "T2NUERNBG"]), "info": info}),
+        (10, dw_pre + "[ig] # aprsc {v} {d} {t} GMT {srv} {ip}:{p}",
+         {**dw, "v": pick(["2.1.14-g5e22b37", "2.1.15-gc67551b"]), "d": pick(["3 Dec 2026"]), "t": hms,
+          "srv": pick(["T2BOSTON", "T2CAN", "T2NUERNBG"]), "ip": Gen.ip, "p": pick(["14580"])}),
+        (4, dw_pre + "Now connected to IGate server {srv} ({ip})", {**dw, "srv": pick(["noam.aprs2.net", "rotate.aprs2.net", "euro.aprs2.net"]), "ip": Gen.ip}),
+        (4, dw_pre + "Check server status here http://{ip}:14501", {**dw, "ip": Gen.ip}),
+        (4, dw_pre + "[ig] # logresp {me} verified, server {srv}", {**dw, "me": pick(mycalls), "srv": pick(["T2BOSTON", "T2CAN", "T2NUERNBG"])}),
+        (4, dw_pre + "Error reading from IGate server.  Closing connection.", dw),
+        (3, dw_pre + "Connect to IGate server {srv} ({ip}) failed.", {**dw, "srv": pick(["noam.aprs2.net", "rotate.aprs2.net"]), "ip": Gen.ip}),
+        (3, dw_pre + "Can't get address for IGate server {srv}, {err}", {**dw, "srv": pick(["noam.aprs2.net", "rotate.aprs2.net"]),
+                                                                          "err": pick(["Temporary failure in name resolution", "Name or service not known"])}),
+        (5, dw_pre + "Attached to KISS TCP client application {n} on port {p} ...", {**dw, "n": pick(["0", "1", "2"]), "p": pick(["8001"])}),
+        (5, dw_pre + "Attached to AGW client application {n} ...", {**dw, "n": pick(["0", "1", "2"])}),
+        (4, dw_pre + "Closing connection to KISS client application {n} on port {p}.", {**dw, "n": pick(["0", "1", "2"]), "p": pick(["8001"])}),
+        (4, dw_pre + "Closing connection to AGW client application {n}.", {**dw, "n": pick(["0", "1", "2"])}),
+        (3, dw_pre + "Audio input device {n} error code {code}: {err}", {**dw, "n": chan, "code": pick(["-32", "-5", "-19"]),
+                                                                          "err": pick(["Broken pipe", "Input/output error", "No such device"])}),
+        (3, dw_pre + "Audio output device {n} error code {code}: {err}", {**dw, "n": chan, "code": pick(["-32", "-5"]),
+                                                                           "err": pick(["Broken pipe", "Input/output error"])}),
+        (3, dw_pre + "Could not open audio device {dev} for input", {**dw, "dev": pick(["plughw:1,0", "plughw:CARD=Device,DEV=0"])}),
+        (2, dw_pre + "Terminating after audio input failure.", dw),
+    ]
+
+    # ---------------- aprx ----------------
+    ports = ["N0CALL-1 ", "N0CALL-10"]
+    aprx = [
+        (30, "{t} {port} R {src}>{dst},{path}:{info}", {"t": iso_ms, "port": pick(ports), **pkt}),
+        (15, "{t} {port} T {src}>{dst},{me}*,{rest}:{info}",
+         {"t": iso_ms, "port": pick(ports), "src": ssid_call, "dst": tocall, "me": pick(["N0CALL-1", "N0CALL-10"]),
+          "rest": pick(["WIDE2-1", "WIDE2"]), "info": info}),
+        (8, "{t} {port} d {src}>{dst},{path}:{info}", {"t": iso_ms, "port": pick(ports), **pkt}),
+        (8, "{t} APRSIS    R {src}>{dst},TCPIP*,qAC,{srv}:{info}",
+         {"t": iso_ms, "src": ssid_call, "dst": tocall, "srv": pick(["T2BOSTON", "T2CAN"]), "info": info}),
+        (3, "{t} aprx start - {v}", {"t": iso_ms, "v": pick(["2.9.1", "2.9.0"])}),
+        (4, "{t} CONNECT APRSIS {srv}:{p}", {"t": iso_ms, "srv": pick(["rotate.aprs2.net", "noam.aprs2.net"]), "p": pick(["14580"])}),
+        (3, "{t} FAIL - Connect to {srv}:{p} failed: {err}", {"t": iso_ms, "srv": pick(["rotate.aprs2.net", "noam.aprs2.net"]),
+                                                             "p": pick(["14580"]), "err": pick(["Connection refused", "Connection timed out"])}),
+        (4, "{t} CLOSE APRSIS {srv}:{p} - {why}", {"t": iso_ms, "srv": pick(["rotate.aprs2.net", "noam.aprs2.net"]), "p": pick(["14580"]),
+                                                  "why": pick(["read timeout", "EOF"])}),
+    ]
+
+    # ---------------- rtl_433 through the journal ----------------
+    r_pre = "{T} {h} rtl_433[{pid}]: "
+    rt = {"T": syslog_ts, "h": pick(["hamshack", "wx-pi"]), "pid": lambda g: g.r.choice(["644", "651", g.num(400, 32000)])}
+
+    def rtime(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def temp_c(g: Gen) -> str:
+        return f"{g.r.uniform(-12, 34):.3f}"
+
+    def hum(g: Gen) -> str:
+        return g.num(18, 99)
+
+    def bat(g: Gen) -> str:
+        return g.r.choice(["1", "1", "1", "0"])
+
+    rtl433 = [
+        (3, r_pre + "rtl_433 version {v} inputs file rtl_tcp RTL-SDR SoapySDR", {**rt, "v": pick(["23.11 (2023-11-28)", "24.10 (2024-10-30)"])}),
+        (3, r_pre + "[Protocols] Registered {n} out of {tot} device decoding protocols", {**rt, "n": pick(["201", "205", "12"]), "tot": pick(["253", "262"])}),
+        (3, r_pre + "[Input] The internals of input devices are hidden. Don't rely on those for gain settings.", rt),
+        (3, r_pre + "[SDR] Found {n} device(s)", {**rt, "n": pick(["1", "2"])}),
+        (3, r_pre + "[SDR] trying device {n}: {vendor}, {prod}, SN: {sn}",
+         {**rt, "n": pick(["0", "1"]), "vendor": pick(["Realtek", "RTLSDRBlog"]), "prod": pick(["RTL2838UHIDIR", "Blog V4"]),
+          "sn": pick(["00000001", "00000433", "00000868"])}),
+        (3, r_pre + "[SDR] Using device {n}: {vendor}, {prod}, SN: {sn}, \"{name}\"",
+         {**rt, "n": pick(["0", "1"]), "vendor": pick(["Realtek", "RTLSDRBlog"]), "prod": pick(["RTL2838UHIDIR", "Blog V4"]),
+          "sn": pick(["00000001", "00000433", "00000868"]), "name": pick(["Generic RTL2832U OEM", "Generic RTL2832U"])}),
+        (3, r_pre + "Found {tuner} tuner", {**rt, "tuner": pick(["Rafael Micro R820T", "Rafael Micro R828D"])}),
+        (3, r_pre + "[SDR] Sample rate set to {sr} S/s.", {**rt, "sr": pick(["250000", "1024000", "2048000"])}),
+        (3, r_pre + "[SDR] Tuner gain set to Auto.", rt),
+        (3, r_pre + "[SDR] Tuner gain set to {g} dB.", {**rt, "g": pick(["40.200000", "28.000000", "49.600000"])}),
+        (3, r_pre + "[SDR] Tuned to {f}MHz.", {**rt, "f": pick(["433.920", "868.300", "915.000", "345.000"])}),
+        (3, r_pre + "Exact sample rate is: {r} Hz", {**rt, "r": pick(["250000.000414", "1024000.026491", "2048000.052982"])}),
+        (3, r_pre + "[R82XX] PLL not locked!", rt),
+        (3, r_pre + "Allocating {n} zero-copy buffers", {**rt, "n": pick(["15", "16"])}),
+        (5, r_pre + "[Auto Level] Estimated noise level is {a} dB, adjusting minimum detection level to {b} dB",
+         {**rt, "a": lambda g: f"{g.r.uniform(-32, -14):.1f}", "b": lambda g: f"{g.r.uniform(-29, -11):.1f}"}),
+        (5, r_pre + "[Auto Level] Current noise level {a} dB, estimated noise {b} dB",
+         {**rt, "a": lambda g: f"{g.r.uniform(-32, -14):.1f}", "b": lambda g: f"{g.r.uniform(-32, -14):.1f}"}),
+        (3, r_pre + "[SDR] async read stalled, exiting!", rt),
+        (3, r_pre + "usb_claim_interface error {e}", {**rt, "e": pick(["-6", "-4"])}),
+        (3, r_pre + "[SDR] Failed to open rtlsdr device #{n}.", {**rt, "n": pick(["0", "1"])}),
+        (3, r_pre + "[MQTT] MQTT Connected...", rt),
+        (3, r_pre + "[MQTT] MQTT Connection failed ({err})", {**rt, "err": pick(["Connection refused", "Network is unreachable"])}),
+        (40, r_pre + '{{"time" : "{t}", "model" : "Acurite-Tower", "id" : {id}, "channel" : "{ch}", "battery_ok" : {b}, '
+                     '"temperature_C" : {tc}, "humidity" : {hu}, "mic" : "CHECKSUM"}}',
+         {**rt, "t": rtime, "id": pick(["5233", "11042", "2871"]), "ch": pick(["A", "B", "C"]), "b": bat, "tc": temp_c, "hu": hum}),
+        (30, r_pre + '{{"time" : "{t}", "model" : "LaCrosse-TX141THBv2", "id" : {id}, "channel" : {ch}, "battery_ok" : {b}, '
+                     '"temperature_C" : {tc}, "humidity" : {hu}, "test" : "No", "mic" : "CRC"}}',
+         {**rt, "t": rtime, "id": pick(["126", "211", "34"]), "ch": pick(["0", "1", "2"]), "b": bat, "tc": temp_c, "hu": hum}),
+        (25, r_pre + '{{"time" : "{t}", "model" : "Nexus-TH", "id" : {id}, "channel" : {ch}, "battery_ok" : {b}, '
+                     '"temperature_C" : {tc}, "humidity" : {hu}}}',
+         {**rt, "t": rtime, "id": pick(["58", "197", "243"]), "ch": pick(["1", "2", "3"]), "b": bat,
+          "tc": lambda g: f"{g.r.uniform(-12, 34):.3f}", "hu": hum}),
+        (18, r_pre + '{{"time" : "{t}", "model" : "Acurite-5n1", "message_type" : 56, "id" : {id}, "channel" : "{ch}", '
+                     '"sequence_num" : {seq}, "battery_ok" : {b}, "wind_avg_km_h" : {w}, "temperature_F" : {tf}, "humidity" : {hu}, "mic" : "CHECKSUM"}}',
+         {**rt, "t": rtime, "id": pick(["1879", "3002"]), "ch": pick(["A", "C"]), "seq": pick(["0", "1", "2"]), "b": bat,
+          "w": lambda g: f"{g.r.uniform(0, 40):.3f}", "tf": lambda g: f"{g.r.uniform(5, 95):.1f}00", "hu": hum}),
+        (16, r_pre + '{{"time" : "{t}", "model" : "Acurite-5n1", "message_type" : 49, "id" : {id}, "channel" : "{ch}", '
+                     '"sequence_num" : {seq}, "battery_ok" : {b}, "wind_avg_km_h" : {w}, "wind_dir_deg" : {wd}, "rain_in" : {rain}, "mic" : "CHECKSUM"}}',
+         {**rt, "t": rtime, "id": pick(["1879", "3002"]), "ch": pick(["A", "C"]), "seq": pick(["0", "1", "2"]), "b": bat,
+          "w": lambda g: f"{g.r.uniform(0, 40):.3f}", "wd": lambda g: f"{g.r.choice(range(0, 360, 22))}.5",
+          "rain": lambda g: f"{g.r.uniform(0, 40):.2f}0"}),
+        (14, r_pre + '{{"time" : "{t}", "model" : "Fineoffset-WH51", "id" : "{id}", "battery_ok" : {b}, "battery_mV" : {mv}, '
+                     '"moisture" : {m}, "boost" : 0, "ad_raw" : {ad}, "mic" : "CRC"}}',
+         {**rt, "t": rtime, "id": pick(["0d2a4f", "0c9b11"]), "b": lambda g: f"{g.r.uniform(0.6, 1):.3f}", "mv": lambda g: g.num(1200, 1600),
+          "m": lambda g: g.num(0, 80), "ad": lambda g: g.num(70, 400)}),
+        (16, r_pre + '{{"time" : "{t}", "model" : "Schrader", "type" : "TPMS", "flags" : "{fl}", "id" : "{id}", "pressure_kPa" : {p}, '
+                     '"temperature_C" : {tc}, "mic" : "CRC"}}',
+         {**rt, "t": rtime, "fl": pick(["a2", "b0", "20"]), "id": lambda g: g.hexs(7).upper(),
+          "p": lambda g: f"{g.r.uniform(180, 260):.3f}", "tc": lambda g: f"{g.r.randint(-5, 45)}.000"}),
+        (12, r_pre + '{{"time" : "{t}", "model" : "Toyota", "type" : "TPMS", "id" : "{id}", "status" : {st}, "pressure_PSI" : {p}, '
+                     '"temperature_C" : {tc}, "mic" : "CRC"}}',
+         {**rt, "t": rtime, "id": lambda g: g.hexs(8), "st": pick(["128", "0", "160"]), "p": lambda g: f"{g.r.uniform(28, 38):.3f}",
+          "tc": lambda g: f"{g.r.randint(-5, 45)}.000"}),
+        (10, r_pre + '{{"time" : "{t}", "model" : "Honeywell-Security", "id" : {id}, "channel" : {ch}, "event" : {ev}, "state" : "{st}", '
+                     '"contact_open" : {co}, "reed_open" : {ro}, "alarm" : 0, "tamper" : 0, "battery_ok" : 1, "heartbeat" : {hb}}}',
+         {**rt, "t": rtime, "id": pick(["382910", "497233", "102544"]), "ch": pick(["8", "10"]), "ev": pick(["128", "0", "4"]),
+          "st": pick(["open", "closed"]), "co": pick(["1", "0"]), "ro": pick(["1", "0"]), "hb": pick(["0", "1"])}),
+        (10, r_pre + '{{"time" : "{t}", "model" : "Oregon-THGR122N", "id" : {id}, "channel" : {ch}, "battery_ok" : {b}, '
+                     '"temperature_C" : {tc}, "humidity" : {hu}}}',
+         {**rt, "t": rtime, "id": pick(["87", "190"]), "ch": pick(["1", "2", "3"]), "b": bat,
+          "tc": lambda g: f"{g.r.uniform(-12, 34):.2f}0", "hu": hum}),
+        (8, r_pre + '{{"time" : "{t}", "model" : "Bresser-6in1", "id" : {id}, "channel" : {ch}, "battery_ok" : {b}, "temperature_C" : {tc}, '
+                    '"humidity" : {hu}, "sensor_type" : 1, "wind_max_m_s" : {wmax}, "wind_avg_m_s" : {wavg}, "wind_dir_deg" : {wd}, "mic" : "CRC"}}',
+         {**rt, "t": rtime, "id": pick(["436255790", "268500372"]), "ch": pick(["0"]), "b": bat,
+          "tc": lambda g: f"{g.r.uniform(-12, 34):.3f}", "hu": hum, "wmax": lambda g: f"{g.r.uniform(0, 20):.3f}",
+          "wavg": lambda g: f"{g.r.uniform(0, 12):.3f}", "wd": lambda g: g.num(0, 359)}),
+    ]
+
+    # ---------------- OpenWebRX (Python logging) ----------------
+    def py_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{g.num(0, 999):0>3}"
+
+    ow = {"T": py_ts}
+    sdr_names = ["RTL-SDR 2m", "Airspy HF+", "SDRplay RSPdx"]
+    profiles = ["2m", "70cm", "20m", "40m", "30m"]
+
+    def sdr_cmd(g: Gen) -> str:
+        return (f"rtl_connector -p {g.port()} -c {g.port()} -s {g.r.choice(['2400000', '2048000'])} "
+                f"-f {g.r.choice(['144800000', '145000000', '433920000'])} -g {g.r.choice(['30', '40', '49.6'])} -P 0")
+
+    openwebrx = [
+        (3, "{T} - owrx.__main__ - INFO - OpenWebRX version {v} starting up...", {**ow, "v": pick(["1.2.2", "1.2.1"])}),
+        (5, "{T} - owrx.source - INFO - Started sdr source: {cmd}", {**ow, "cmd": sdr_cmd}),
+        (5, "{T} - owrx.source - DEBUG - activating profile {p}", {**ow, "p": pick(profiles)}),
+        (4, "{T} - owrx.source - DEBUG - restarting sdr source due to property change: {k} changed to {v}",
+         {**ow, "k": pick(["center_freq", "samp_rate", "rf_gain"]), "v": lambda g: g.r.choice([g.num(144000000, 146000000), "2400000", "30"])}),
+        (4, "{T} - owrx.source - DEBUG - shut down with RC={rc}", {**ow, "rc": pick(["0", "-15", "1"])}),
+        (4, "{T} - owrx.source - DEBUG - nmux_bufsize = {a}, nmux_bufcnt = {b}", {**ow, "a": pick(["602112", "512000"]), "b": pick(["84", "100"])}),
+        (3, '{T} - owrx.source - ERROR - The RTL source type "{t}" is not available. please check requirements.',
+         {**ow, "t": pick(["sdrplay", "airspyhf", "hackrf"])}),
+        (4, '{T} - owrx.connection - WARNING - SDR device "{s}" has failed, selecting new device', {**ow, "s": pick(sdr_names)}),
+        (3, '{T} - owrx.connection - WARNING - SDR device "{s}" is shutting down, selecting new device', {**ow, "s": pick(sdr_names)}),
+        (3, "{T} - owrx.connection - WARNING - no more SDR devices available", ow),
+        (3, "{T} - owrx.connection - WARNING - DSP not available; discarding client dspcontrol message", ow),
+        (10, '{T} - owrx.http - DEBUG - {ip} - - [03/Dec/2026 {t}] "{m} {p} HTTP/1.1" {st} -',
+         {**ow, "ip": lambda g: g.r.choice(["::ffff:" + g.ip(), "::1"]), "t": hms, "m": pick(["GET", "GET", "POST"]),
+          "p": pick(["/ws/", "/map", "/static/openwebrx.js", "/api/receiverdetails"]), "st": pick(["101", "200", "304"])}),
+        (5, "{T} - owrx.wsjt - WARNING - dropping {m} message from {f}: {err}",
+         {**ow, "m": pick(["FT8", "FT4", "WSPR"]), "f": lambda g: g.num(1000, 3000), "err": pick(["no callsign", "invalid locator"])}),
+        (5, "{T} - owrx.pskreporter - DEBUG - PSK Reporter: uploaded {n} spots", {**ow, "n": lambda g: g.num(1, 60)}),
+        (4, "{T} - owrx.wsprnet - ERROR - WSPRnet upload failed: {err}", {**ow, "err": pick(["HTTP Error 503: Service Unavailable", "timed out"])}),
+        (4, "{T} - owrx.aprs - WARNING - error while parsing aprs data: {err}", {**ow, "err": pick(["invalid position", "unknown data type"])}),
+        (4, "{T} - owrx.audio.queue - WARNING - decoding queue overflow; dropping one file", ow),
+    ]
+
+    # ---------------- WSJT-X ALL.TXT and wsjtx.log ----------------
+    def all_ts(g: Gen) -> str:
+        return f"261203_{g.r.randint(0, 23):02d}{g.r.randint(0, 59):02d}{g.r.choice(['00', '15', '30', '45', '07', '22', '37', '52'])}"
+
+    def dial(g: Gen) -> str:
+        return f"{g.r.choice(['14.074', '7.074', '10.136', '21.074', '3.573', '14.080', '7.047'])}".rjust(9)
+
+    def snr(g: Gen) -> str:
+        return str(g.r.randint(-24, 12)).rjust(6)
+
+    def dt(g: Gen) -> str:
+        return f"{g.r.uniform(-0.9, 1.8):.1f}".rjust(4)
+
+    def df(g: Gen) -> str:
+        return str(g.r.randint(200, 2900)).rjust(4)
+
+    def qso_times(g: Gen):
+        h, m, sec = g.r.randint(0, 22), g.r.randint(0, 57), g.r.choice([0, 15, 30, 45])
+        return f"{h:02d}:{m:02d}:{sec:02d}", f"{h:02d}:{m + g.r.randint(1, 2):02d}:{g.r.choice([0, 15, 30, 45]):02d}"
+
+    def report(g: Gen) -> str:
+        return g.r.choice([grid(g), f"{g.r.randint(-24, 9):+03d}", f"R{g.r.randint(-24, 9):+03d}"])
+
+    wx = {"t": all_ts, "f": dial, "mode": pick(["FT8", "FT8", "FT4"]), "s": snr, "d": dt, "a": df}
+    my = pick(["N0CALL"])
+    wsjtx = [
+        (60, "{t} {f} Rx {mode} {s} {d} {a} CQ {c} {gr}", {**wx, "c": call, "gr": grid}),
+        (15, "{t} {f} Rx {mode} {s} {d} {a} CQ {act} {c} {gr}", {**wx, "act": pick(["DX", "POTA", "NA", "TEST"]), "c": call, "gr": grid}),
+        (50, "{t} {f} Rx {mode} {s} {d} {a} {c1} {c2} {x}", {**wx, "c1": call, "c2": call, "x": report}),
+        (30, "{t} {f} Rx {mode} {s} {d} {a} {c1} {c2} RR73", {**wx, "c1": call, "c2": call}),
+        (20, "{t} {f} Rx {mode} {s} {d} {a} {c1} {c2} 73", {**wx, "c1": call, "c2": call}),
+        (8, "{t} {f} Rx {mode} {s} {d} {a} {c1} {c2} RRR", {**wx, "c1": call, "c2": call}),
+        (8, "{t} {f} Rx {mode} {s} {d} {a} <...> {c} {gr}", {**wx, "c": call, "gr": grid}),
+        (15, "{t} {f} Tx {mode}      0  0.0 {a} CQ {me} {gr}", {"t": all_ts, "f": dial, "mode": pick(["FT8", "FT4"]), "a": df, "me": my, "gr": pick(["FN31"])}),
+        (15, "{t} {f} Tx {mode}      0  0.0 {a} {c} {me} {x}",
+         {"t": all_ts, "f": dial, "mode": pick(["FT8", "FT4"]), "a": df, "c": call, "me": my, "x": report}),
+        (8, "{t} {f} Tx {mode}      0  0.0 {a} {c} {me} RR73", {"t": all_ts, "f": dial, "mode": pick(["FT8", "FT4"]), "a": df, "c": call, "me": my}),
+        (10, "2026-12-03,{on},2026-12-03,{off},{c},{gr},{f},{mode},{rs},{rr},{pwr},,,",
+         {"on": draw(qso_times), "off": then(1), "c": call, "gr": grid, "f": lambda g: f"{g.r.choice(['14.07', '7.07', '21.07'])}{g.r.randint(4200, 6900)}",
+          "mode": pick(["FT8", "FT4"]), "rs": lambda g: f"{g.r.randint(-24, 9):+03d}", "rr": lambda g: f"{g.r.randint(-24, 9):+03d}",
+          "pwr": pick(["", "50", "100"])}),
+    ]
+
+    # ---------------- JS8Call DIRECTED.TXT and ALL.TXT ----------------
+    def js_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    js = {"t": js_ts, "f": pick(["7.078000", "14.078000", "3.578000"]), "o": lambda g: g.num(500, 2500), "s": lambda g: str(g.r.randint(-24, 10))}
+    js8 = [
+        (12, "{t}\t{f}\t{o}\t{s}\t{c}: @HB HEARTBEAT {gr} ♢", {**js, "c": call, "gr": grid}),
+        (8, "{t}\t{f}\t{o}\t{s}\t{c}: {me} HEARTBEAT SNR {x} ♢", {**js, "c": call, "me": my, "x": lambda g: f"{g.r.randint(-24, 10):+03d}"}),
+        (7, "{t}\t{f}\t{o}\t{s}\t{c}: {me} SNR? ♢", {**js, "c": call, "me": my}),
+        (6, "{t}\t{f}\t{o}\t{s}\t{c}: {me} SNR {x} ♢", {**js, "c": call, "me": my, "x": lambda g: f"{g.r.randint(-24, 10):+03d}"}),
+        (5, "{t}\t{f}\t{o}\t{s}\t{c}: {me} {text} ♢", {**js, "c": call, "me": my,
+                                                     "text": pick(["GM JOHN, RIG HERE IS IC-7300 AT 20W", "TNX FOR THE QSO 73", "QTH?"])}),
+        (6, "{t}  Transmitting {f} MHz  JS8:  {me}: {text}",
+         {"t": js_ts, "f": pick(["7.078", "14.078"]), "me": my, "text": pick(["@HB HEARTBEAT FN31", "W1AW SNR -08", "CQ CQ CQ FN31"])}),
+    ]
+
+    # ---------------- fldigi: text capture log and status log ----------------
+    def fl_ctime(g: Gen) -> str:
+        return f"Thu Dec  3 {hms(g)} 2026"
+
+    def fl_min(g: Gen) -> str:
+        return f"2026-12-03 {g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}Z"
+
+    rx_text = ["cq cq de {c} {c} pse k", "{c} de N0CALL tu fer call ur rst 599", "name here is bob bob qth ohio",
+               "btu {c} de N0CALL k", "hw? ", "73 es gud dx sk"]
+
+    def fl_text(g: Gen) -> str:
+        c = call(g)
+        return g.r.choice(rx_text).replace("{c}", c)
+
+    fldigi = [
+        (4, "--- Logging started at {t} UTC ---", {"t": fl_ctime}),
+        (4, "--- Logging stopped at {t} UTC ---", {"t": fl_ctime}),
+        (20, "RX ({t}): {text}", {"t": fl_min, "text": fl_text}),
+        (10, "TX ({t}): {text}", {"t": fl_min, "text": fl_text}),
+        (3, "Q: main: fldigi {v} log started on {t}", {"v": pick(["4.1.23", "4.2.05"]), "t": fl_ctime}),
+        (3, 'W: dxcc_open: Could not read contest country file "{p}"', {"p": pick(["/home/op/.fldigi/cty.dat", "/home/pi/.fldigi/cty.dat"])}),
+        (3, "E: {fn}: {err}", {"fn": pick(["open", "start_hamlib"]), "err": pick(["Device or resource busy", "Rig open failed: IO error"])}),
+    ]
+
+    return direwolf + aprx + rtl433 + openwebrx + wsjtx + js8 + fldigi
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -37259,7 +37660,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "DataTransferPlatform": datatransfer_events,
            "DocumentPlatform": document_events,
            "TestingPlatform": testing_events,
-           "PKIPlatform": pki_events}
+           "PKIPlatform": pki_events,
+           "RadioPlatform": radio_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
