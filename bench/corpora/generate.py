@@ -523,6 +523,16 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   Dogtag PKI (the CA's signedAudit log: sessions, authentication, authorisation, profile enrollment, agent
   approvals and rejections, revocations, CRL and OCSP generation; its debug log) and OpenXPKI (workflow,
   application and auth logs); 121 event types.
+* ``ErrorTrackingPlatform`` (written blind for the thirtieth issue-15 pass: before reading the engine or any
+  failure analysis; scored once): error tracking and log management servers as their operators log them: self-hosted
+  Sentry (the web service's structured lines with api.access records, authentication, the Celery workers and beat,
+  the ingest consumers and post-process forwarder on Arroyo, sentry cleanup), Relay (start-up, upstream registration,
+  project config fetches, envelopes dropped and rate limited, the Kafka producer), the Snuba consumers, replacer and
+  bootstrap, the Symbolicator (downloads, caches, symbolication and minidump failures), GlitchTip (gunicorn, Django's
+  request logger, the Celery worker and beat), the Graylog server (server.log: start-up and periodicals, inputs, GELF
+  and syslog decoding, index rotation, ranges and retention, Elasticsearch/OpenSearch connections and bulk indexing,
+  the disk journal, MongoDB) and the Zipkin server (Spring Boot console with Armeria, the HTTP, Kafka and RabbitMQ
+  collectors, Elasticsearch and Cassandra storage); 132 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -37199,6 +37209,455 @@ def pki_events() -> list[tuple[float, str, dict]]:
     return cm + boulder + ejbca + cfssl + dogtag_audit + dogtag_debug + openxpki
 
 
+def errortracking_events() -> list[tuple[float, str, dict]]:
+    """Error tracking and log management servers as their operators log them: self-hosted Sentry (the web
+    service's structured lines with the api.access records, authentication and rate limits, the Celery workers
+    and beat, the ingest consumers and the post-process forwarder on Arroyo, sentry cleanup), Relay (tracing lines:
+    start-up, upstream registration and authentication, project config fetches, envelopes dropped and rate limited,
+    the Kafka producer), the Snuba consumers, replacer and bootstrap, the Symbolicator (downloads, caches and
+    symbolication failures), GlitchTip (gunicorn, Django's request logger, the Celery worker and beat), the Graylog
+    server (server.log: start-up and periodicals, inputs started and failed, GELF and syslog decoding, index rotation,
+    ranges and retention, Elasticsearch and OpenSearch connections and bulk indexing, the disk journal, MongoDB) and
+    the Zipkin server (the Spring Boot console with Armeria, the HTTP, Kafka and RabbitMQ collectors, Elasticsearch
+    and Cassandra storage). Written blind for the thirtieth issue-15 pass: before reading the engine or any failure
+    analysis; 132 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def us6(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def secs(g: Gen) -> str:
+        return f"{g.r.uniform(0.001, 3.5):.4f}"
+
+    def client_ip(g: Gen) -> str:
+        return g.r.choice([f"172.18.0.{g.r.randint(2, 40)}", f"203.0.113.{g.r.randint(2, 250)}", f"198.51.100.{g.r.randint(2, 250)}"])
+
+    # ---------------- self-hosted Sentry (web, workers, consumers, cleanup) ----------------
+    orgs = ["acme", "sentry", "platform-team"]
+    projects = [("2", "web-frontend"), ("3", "backend-api"), ("5", "ios-app"), ("7", "payments-worker")]
+    endpoints = [("GET", "sentry.api.endpoints.organization_events.OrganizationEventsEndpoint", "/api/0/organizations/{o}/events/"),
+                 ("GET", "sentry.api.endpoints.organization_group_index.OrganizationGroupIndexEndpoint", "/api/0/organizations/{o}/issues/"),
+                 ("GET", "sentry.api.endpoints.group_details.GroupDetailsEndpoint", "/api/0/issues/{n}/"),
+                 ("PUT", "sentry.api.endpoints.group_details.GroupDetailsEndpoint", "/api/0/issues/{n}/"),
+                 ("GET", "sentry.api.endpoints.organization_stats_v2.OrganizationStatsEndpointV2", "/api/0/organizations/{o}/stats_v2/"),
+                 ("POST", "sentry.api.endpoints.chunk.ChunkUploadEndpoint", "/api/0/organizations/{o}/chunk-upload/"),
+                 ("GET", "sentry.api.endpoints.organization_releases.OrganizationReleasesEndpoint", "/api/0/organizations/{o}/releases/")]
+    browsers = ["Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+                "sentry-cli/2.23.0", "python-requests/2.31.0"]
+
+    def api_call(g: Gen):
+        m, view, p = g.r.choice(endpoints)
+        o = g.r.choice(orgs)
+        return m, view, p.replace("{o}", o).replace("{n}", g.num(1, 40000)), g.r.choice(["200", "200", "200", "201", "400", "403", "404"])
+
+    def sentry(level: str, logger: str, msg: str) -> str:
+        return "{T} [" + level + "] " + logger + ": " + msg
+
+    st = {"T": hms}
+    pr = {"pid": draw(lambda g: g.r.choice(projects)), "pslug": then(1)}
+    topics = ["ingest-events", "ingest-attachments", "ingest-transactions", "events", "transactions", "outcomes",
+              "snuba-commit-log", "ingest-metrics"]
+
+    def partitions(g: Gen) -> str:
+        t = g.r.choice(topics)
+        idx = sorted(g.r.sample(range(4), g.r.choice([1, 1, 2, 3])))
+        return "{" + ", ".join(f"Partition(topic=Topic(name='{t}'), index={i}): {g.num(0, 9000000)}" for i in idx) + "}"
+
+    def revoked(g: Gen) -> str:
+        t = g.r.choice(topics)
+        idx = sorted(g.r.sample(range(4), g.r.choice([1, 1, 2, 3])))
+        return "[" + ", ".join(f"Partition(topic=Topic(name='{t}'), index={i})" for i in idx) + "]"
+
+    beat_tasks = [("check-auth", "sentry.tasks.check_auth"), ("deliver-from-outbox", "sentry.tasks.deliver_from_outbox"),
+                  ("monitors-clock-pulse", "sentry.monitors.tasks.clock_pulse"), ("schedule-digests", "sentry.tasks.digests.schedule_digests"),
+                  ("flush-buffers", "sentry.tasks.process_buffer.process_pending")]
+    worker_tasks = ["sentry.tasks.post_process.post_process_group", "sentry.tasks.store.save_event", "sentry.tasks.store.preprocess_event",
+                    "sentry.tasks.process_buffer.process_incr", "sentry.tasks.digests.deliver_digest", "sentry.tasks.email.send_email"]
+    cleanup_models = ["LostPasswordHash", "ApiGrant", "ApiToken", "OrganizationMemberInvite", "GroupEmailThread", "EventAttachment"]
+    sentry_lines = [
+        (70, sentry("INFO", "sentry.access.api", "api.access (method='{m}' view='{v}' response={rc} user_id='{u}' is_app='False' "
+                    "token_type='None' is_frontend_request='True' organization_id='{oid}' auth_id='None' path='{p}' caller_ip='{ip}' "
+                    "user_agent='{ua}' rate_limited='False' rate_limit_category='None' request_duration_seconds={d})"),
+         {**st, "m": draw(api_call), "v": then(1), "rc": then(3), "p": then(2), "u": lambda g: g.num(1, 60), "oid": pick(["1", "2", "4"]),
+          "ip": client_ip, "ua": pick(browsers), "d": secs}),
+        (10, sentry("INFO", "sentry.access.api", "api.access (method='{m}' view='{v}' response=429 user_id='{u}' is_app='False' "
+                    "token_type='api_token' is_frontend_request='False' organization_id='{oid}' auth_id='{aid}' path='{p}' caller_ip='{ip}' "
+                    "user_agent='{ua}' rate_limited='True' rate_limit_category='{cat}' request_duration_seconds={d})"),
+         {**st, "m": draw(api_call), "v": then(1), "p": then(2), "u": lambda g: g.num(1, 60), "oid": pick(["1", "2", "4"]),
+          "aid": lambda g: g.num(1, 300), "ip": client_ip, "ua": pick(browsers[2:]), "cat": pick(["user", "organization", "ip"]), "d": secs}),
+        (12, sentry("INFO", "sentry.auth", "user.auth.success (ip_address='{ip}' username='{un}' organization_id='{oid}' user_id='{u}')"),
+         {**st, "ip": client_ip, "un": pick(["alice@example.com", "bob@example.com", "ops@example.com"]), "oid": pick(["1", "2"]),
+          "u": lambda g: g.num(1, 60)}),
+        (6, sentry("WARNING", "sentry.auth", "user.auth.fail (ip_address='{ip}' username='{un}')"),
+         {**st, "ip": client_ip, "un": pick(["alice@example.com", "admin", "root@example.com"])}),
+        (8, sentry("INFO", "sentry.superuser", "superuser.request (url='{url}' method='{m}' ip_address='{ip}' user_id={u})"),
+         {**st, "url": lambda g: f"/manage/status/{g.r.choice(['environment', 'packages', 'mail'])}/", "m": pick(["GET", "POST"]), "ip": client_ip,
+          "u": pick(["1", "2"])}),
+        (6, sentry("WARNING", "django.request", "Forbidden: {p}"),
+         {**st, "p": lambda g: f"/api/0/projects/{g.r.choice(orgs)}/{g.r.choice(projects)[1]}/keys/"}),
+        (5, sentry("ERROR", "django.security.DisallowedHost", "Invalid HTTP_HOST header: '{h}'. You may need to add '{h2}' to ALLOWED_HOSTS."),
+         {**st, "h": draw(lambda g: g.r.choice([("10.0.4.12:9000",) * 2, ("sentry.internal.example.com",) * 2, ("localhost:9000",) * 2])),
+          "h2": then(1)}),
+        (30, sentry("INFO", "celery.worker.strategy", "Task {t}[{id}] received"), {**st, "t": pick(worker_tasks), "id": lambda g: g.uuid()}),
+        (28, sentry("INFO", "celery.app.trace", "Task {t}[{id}] succeeded in {s}s: None"),
+         {**st, "t": pick(worker_tasks), "id": lambda g: g.uuid(), "s": lambda g: f"{g.r.uniform(0.001, 4):.{g.r.choice([3, 6, 9])}f}"}),
+        (5, sentry("ERROR", "celery.app.trace", "Task {t}[{id}] raised unexpected: {e}"),
+         {**st, "t": pick(worker_tasks), "id": lambda g: g.uuid(),
+          "e": pick(["OperationalError('could not translate host name \"postgres\" to address: Temporary failure in name resolution\\n')",
+                     "ConnectionError('Error 111 connecting to redis:6379. Connection refused.')",
+                     "SMTPServerDisconnected('Connection unexpectedly closed')"])}),
+        (12, sentry("INFO", "celery.beat", "Scheduler: Sending due task {n} ({t})"), {**st, "n": draw(lambda g: g.r.choice(beat_tasks)), "t": then(1)}),
+        (30, sentry("INFO", "sentry.ingest.consumer.processors", "ingest_consumer.process_event (project_id={pid} event_id='{eid}' "
+                    "remote_addr='{ip}' attachments={a})"),
+         {**st, **pr, "eid": lambda g: g.hexs(32), "ip": client_ip, "a": pick(["0", "0", "0", "1", "2"])}),
+        (8, sentry("WARNING", "sentry.ingest.consumer.processors", "Project {pid} is missing: dropping event {eid}"),
+         {**st, "pid": lambda g: g.num(8, 90), "eid": lambda g: g.hexs(32)}),
+        (6, sentry("ERROR", "sentry.ingest.consumer.processors", "Failed to process event (project_id={pid} event_id='{eid}' "
+                   "error='{e}')"),
+         {**st, **pr, "eid": lambda g: g.hexs(32),
+          "e": pick(["Missing event payload in processing store", "Event exceeds processing store limits", "KeyError: 'platform'"])}),
+        (10, sentry("INFO", "sentry.event_manager", "event_manager.save.duplicate (project_id={pid} event_id='{eid}')"),
+         {**st, **pr, "eid": lambda g: g.hexs(32)}),
+        (7, sentry("WARNING", "sentry.event_manager", "Dropped event {eid} for project {pslug}: {r}"),
+         {**st, "eid": lambda g: g.hexs(32), "pslug": lambda g: g.r.choice(projects)[1],
+          "r": pick(["event filtered by inbound filter 'browser-extensions'", "event filtered by inbound filter 'legacy-browsers'",
+                     "discarded by group tombstone", "release is blocked"])}),
+        (9, sentry("INFO", "arroyo.processing.processor", "New partitions assigned: {p}"), {**st, "p": partitions}),
+        (7, sentry("INFO", "arroyo.processing.processor", "Partitions to revoke: {p}"), {**st, "p": revoked}),
+        (6, sentry("INFO", "arroyo.processing.processor", "Partition revocation complete."), {**st}),
+        (5, sentry("INFO", "arroyo.processing.processor", "Member id: '{m}'"),
+         {**st, "m": lambda g: f"rdkafka-{g.uuid()}"}),
+        (4, sentry("ERROR", "arroyo.processing.processor", "Caught exception, shutting down..."), {**st}),
+        (8, sentry("INFO", "sentry.eventstream.kafka.backend", "post_process_forwarder.dispatch (topic='{t}' partition={p} offset={o} "
+                   "group_id={gid} primary_hash='{h}')"),
+         {**st, "t": pick(["events", "transactions"]), "p": lambda g: g.num(0, 3), "o": lambda g: g.num(0, 9000000),
+          "gid": lambda g: g.num(1, 40000), "h": lambda g: g.hexs(32)}),
+        (6, "Removing expired values for {m}", {"m": pick(cleanup_models)}),
+        (4, "Cleaning up unused FileBlob references", {}),
+        (4, "Removing old NodeStore values", {}),
+        (5, "Removing {m} for days={d} project={p}", {"m": pick(["Event", "Group", "EventAttachment", "UserReport"]),
+                                                     "d": pick(["90", "30"]), "p": pick(["*", "*", "3", "7"])}),
+    ]
+
+    # ---------------- Relay (Rust tracing, Z timestamps) ----------------
+    def rts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us6(g)}Z"
+
+    def relay(level: str, target: str, msg: str) -> str:
+        return "{T} " + level.rjust(5) + " " + target + ": " + msg
+
+    rt = {"T": rts}
+    up = ["http://web:96/", "https://sentry.example.com/"]
+    relay_lines = [
+        (3, relay("INFO", "relay::setup", "launching relay from config folder {d}"), {**rt, "d": pick(["/work/.relay", "/etc/relay"])}),
+        (3, relay("INFO", "relay::setup", "  relay mode: {m}"), {**rt, "m": pick(["managed", "proxy", "static"])}),
+        (3, relay("INFO", "relay::setup", "  relay id: {id}"), {**rt, "id": lambda g: g.uuid()}),
+        (3, relay("INFO", "relay::setup", "  log level: {l}"), {**rt, "l": pick(["INFO", "WARN", "DEBUG"])}),
+        (3, relay("INFO", "relay_server::services::server", "spawning http server"), {**rt}),
+        (3, relay("INFO", "relay_server::services::server", "  listening on http://{a}/"), {**rt, "a": pick(["0.0.0.0:3000", "127.0.0.1:3000"])}),
+        (4, relay("INFO", "relay_server::services::upstream", "registering with upstream {u}"), {**rt, "u": pick(up)}),
+        (4, relay("INFO", "relay_server::services::upstream", "relay successfully registered with upstream"), {**rt}),
+        (6, relay("ERROR", "relay_server::services::upstream", "authentication encountered error: {e}"),
+         {**rt, "e": pick(["could not send request to upstream", "upstream request returned error 401 Unauthorized",
+                           "upstream request returned error 502 Bad Gateway"])}),
+        (4, relay("WARN", "relay_server::services::upstream", "Network outage, scheduling another check in {d}"),
+         {**rt, "d": lambda g: f"{g.r.choice(['1', '2', '4', '8', '16'])}.{g.num(0, 999):0>3}s"}),
+        (3, relay("INFO", "relay_server::services::upstream", "Recovering from network outage."), {**rt}),
+        (8, relay("ERROR", "relay_server::services::project_upstream", "error fetching project states: {e}"),
+         {**rt, "e": pick(["could not send request to upstream", "upstream request returned error 503 Service Unavailable",
+                           "deadline exceeded"])}),
+        (6, relay("ERROR", "relay_server::services::project_upstream", "error fetching project state {k}: deadline exceeded"),
+         {**rt, "k": lambda g: g.hexs(32)}),
+        (16, relay("ERROR", "relay_server::endpoints::common", "error handling request: {e}"),
+         {**rt, "e": pick(["project state fetching failed", "failed to queue envelope", "envelope exceeded size limits",
+                           "event submission rejected with_reason: ProjectId"])}),
+        (22, relay("DEBUG", "relay_server::services::processor", "dropped envelope: rate limited (category={c} scope={s} reason_code={r})"),
+         {**rt, "c": pick(["error", "transaction", "attachment", "session"]), "s": pick(["organization", "project", "key"]),
+          "r": pick(["None", "Some(\"too_many_requests\")", "Some(\"usage_exceeded\")"])}),
+        (8, relay("WARN", "relay_server::services::project", "dropped event: project key {k} is disabled"), {**rt, "k": lambda g: g.hexs(32)}),
+        (9, relay("WARN", "relay_server::services::project_cache", "project {k} state is {s}, dropping envelope"),
+         {**rt, "k": lambda g: g.hexs(32), "s": pick(["invalid", "disabled", "pending"])}),
+        (7, relay("ERROR", "relay_server::services::store", "failed to store envelope: failed to send kafka message"), {**rt}),
+        (7, relay("ERROR", "relay_log::utils", "error producing to kafka: Message production error: {e}"),
+         {**rt, "e": pick(["MessageTimedOut (Local: Message timed out)", "QueueFull (Local: Queue full)",
+                           "MessageSizeTooLarge (Broker: Message size too large)"])}),
+        (5, relay("WARN", "relay_server::services::outcome", "outcome {o} for envelope of project {p}: {r}"),
+         {**rt, "o": pick(["Filtered", "RateLimited", "Invalid"]), "p": lambda g: g.num(2, 9),
+          "r": pick(["browser-extensions", "usage_exceeded", "payload_too_large", "invalid_json"])}),
+    ]
+
+    # ---------------- Snuba (consumers, replacer, bootstrap) ----------------
+    def snuba_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    sn = {"T": snuba_ts}
+    snuba_lines = [
+        (40, "{T} Completed processing <Batch: {n} messages, open for {s} seconds>.",
+         {**sn, "n": lambda g: g.num(1, 5000), "s": lambda g: f"{g.r.uniform(0.01, 2):.2f}"}),
+        (12, "{T} New partitions assigned: {p}", {**sn, "p": partitions}),
+        (8, "{T} Partitions to revoke: {p}", {**sn, "p": revoked}),
+        (5, "{T} Caught exception, shutting down...", {**sn}),
+        (5, "{T} Waiting for {n} sessions to be flushed...", {**sn, "n": lambda g: g.num(1, 9)}),
+        (6, "{T} Flushing {n} replacements to ClickHouse ({t}) for project {p}",
+         {**sn, "n": lambda g: g.num(1, 40), "t": pick(["start_delete_groups", "end_merge", "end_unmerge", "tombstone_events"]),
+          "p": lambda g: g.num(2, 9)}),
+        (5, "{T} Error writing to ClickHouse: Code: {c}. {e}",
+         {**sn, "c": draw(lambda g: g.r.choice([("210", "DB::NetException: Connection refused (clickhouse:9000)"),
+                                                 ("241", "DB::Exception: Memory limit (total) exceeded: would use 3.52 GiB"),
+                                                 ("252", "DB::Exception: Too many parts (300). Merges are processing significantly slower than inserts")])),
+          "e": then(1)}),
+        (3, "{T} Creating Kafka topics...", {**sn}),
+        (3, "{T} Topic {t} already exists", {**sn, "t": pick(topics)}),
+        (3, "{T} Topic {t} created", {**sn, "t": pick(topics)}),
+    ]
+
+    # ---------------- Symbolicator (Rust tracing) ----------------
+    sym_sources = ["sentry:project", "microsoft", "ios", "nvidia", "custom-s3"]
+    debug_files = ["libc.so.6", "libxul.so", "MyApp", "UIKitCore", "ntdll.pdb", "kernel32.pdb"]
+    symbolicator_lines = [
+        (3, relay("INFO", "symbolicator::server", "Starting server on {a}"), {**rt, "a": pick(["0.0.0.0:3021"])}),
+        (14, relay("DEBUG", "symbolicator_service::download", "Fetching debug file from {u}"),
+         {**rt, "u": lambda g: f"http://web:96/api/0/projects/{g.r.choice(orgs)}/{g.r.choice(projects)[1]}/files/dsyms/?id={g.num(1, 90000)}"}),
+        (9, relay("WARN", "symbolicator_service::download", "Failed to download debug file {f} from {s}: {e}"),
+         {**rt, "f": pick(debug_files), "s": pick(sym_sources),
+          "e": pick(["download failed: 404 Not Found", "download timed out", "permission denied", "connection reset by peer"])}),
+        (8, relay("ERROR", "symbolicator_native::symbolication::symbolicate", "failed to symbolicate stacktrace: {e}"),
+         {**rt, "e": pick(["missing debug file", "malformed debug info file", "unsupported object file format",
+                           "debug file download timed out"])}),
+        (6, relay("WARN", "symbolicator_service::caching", "cache {c} write failed: {e}"),
+         {**rt, "c": pick(["objects", "object_meta", "symcaches", "cficaches"]), "e": pick(["No space left on device (os error 28)",
+                                                                                             "Permission denied (os error 13)"])}),
+        (5, relay("INFO", "symbolicator_service::caching::cleanup", "Cleaning up cache: {c}"),
+         {**rt, "c": pick(["objects", "object_meta", "symcaches", "cficaches", "diagnostics"])}),
+        (5, relay("INFO", "symbolicator_service::caching::cleanup", "Removed {n} files, {b} bytes from {c}"),
+         {**rt, "n": lambda g: g.num(0, 9000), "b": lambda g: g.num(0, 9999999999), "c": pick(["objects", "symcaches", "cficaches"])}),
+        (6, relay("ERROR", "symbolicator_native::symbolication::process_minidump", "failed to process minidump: {e}"),
+         {**rt, "e": pick(["invalid minidump header", "minidump has no thread list", "stackwalking timed out"])}),
+    ]
+
+    # ---------------- GlitchTip (gunicorn, Django, Celery) ----------------
+    def gunicorn_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)} +0000]"
+
+    def celery_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)},{ms3(g)}"
+
+    gt_tasks = ["apps.event_ingest.tasks.ingest_event", "apps.event_ingest.tasks.ingest_transaction",
+                "apps.alerts.tasks.process_event_alerts", "glitchtip.tasks.cleanup_old_events",
+                "apps.uptime.tasks.dispatch_checks", "apps.difs.tasks.difs_run_resolve_stacktrace"]
+    gc = {"T": celery_ts}
+    glitchtip_lines = [
+        (3, "{T} [{p}] [INFO] Starting gunicorn {v}", {"T": gunicorn_ts, "p": lambda g: g.num(1, 9), "v": pick(["21.2.0", "22.0.0"])}),
+        (3, "{T} [{p}] [INFO] Listening at: http://0.0.0.0:{port} ({p2})",
+         {"T": gunicorn_ts, "p": draw(lambda g: (str(g.r.randint(1, 9)),) * 2), "port": pick(["8000", "8080"]), "p2": then(1)}),
+        (4, "{T} [{p}] [INFO] Booting worker with pid: {w}", {"T": gunicorn_ts, "p": lambda g: g.num(1, 9), "w": lambda g: g.num(10, 900)}),
+        (4, "{T} [{p}] [CRITICAL] WORKER TIMEOUT (pid:{w})", {"T": gunicorn_ts, "p": lambda g: g.num(1, 9), "w": lambda g: g.num(10, 900)}),
+        (6, "Not Found: {p}", {"p": lambda g: f"/api/{g.num(10, 99)}/store/"}),
+        (8, "Unauthorized: /api/{p}/{e}/", {"p": lambda g: g.num(1, 12), "e": pick(["envelope", "store"])}),
+        (7, "Too Many Requests: /api/{p}/{e}/", {"p": lambda g: g.num(1, 12), "e": pick(["envelope", "store"])}),
+        (22, "{T}: INFO/MainProcess] Task {t}[{id}] received", {**gc, "t": pick(gt_tasks), "id": lambda g: g.uuid()}),
+        (20, "{T}: INFO/ForkPoolWorker-{w}] Task {t}[{id}] succeeded in {s}s: None",
+         {**gc, "w": lambda g: g.num(1, 4), "t": pick(gt_tasks), "id": lambda g: g.uuid(), "s": lambda g: f"{g.r.uniform(0.001, 3):.6f}"}),
+        (4, "{T}: ERROR/ForkPoolWorker-{w}] Task {t}[{id}] raised unexpected: {e}",
+         {**gc, "w": lambda g: g.num(1, 4), "t": pick(gt_tasks), "id": lambda g: g.uuid(),
+          "e": pick(["IntegrityError('duplicate key value violates unique constraint \"events_event_pkey\"')",
+                     "OperationalError('server closed the connection unexpectedly')", "ValidationError(['Invalid event payload'])"])}),
+        (6, "{T}: INFO/MainProcess] Scheduler: Sending due task {n} ({t})",
+         {**gc, "n": draw(lambda g: g.r.choice([("uptime-dispatch-checks", "apps.uptime.tasks.dispatch_checks"),
+                                                 ("cleanup-old-events", "glitchtip.tasks.cleanup_old_events"),
+                                                 ("send-alert-notifications", "apps.alerts.tasks.send_notifications")])), "t": then(1)}),
+        (3, "{T}: INFO/MainProcess] Connected to {u}", {**gc, "u": pick(["redis://redis:6379/0", "redis://valkey:6379/0"])}),
+        (4, "{T}: ERROR/MainProcess] consumer: Cannot connect to {u}: {e}.",
+         {**gc, "u": pick(["redis://redis:6379/0", "redis://valkey:6379/0"]),
+          "e": pick(["Error 111 connecting to redis:6379. Connection refused", "Error -2 connecting to redis:6379. Name or service not known"])}),
+        (4, "Trying again in {n} seconds... ({a}/100)", {"n": pick(["2.00", "4.00", "6.00", "8.00"]), "a": lambda g: g.num(1, 9)}),
+    ]
+
+    # ---------------- Graylog server.log ----------------
+    def gl_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def graylog(level: str, cls: str, msg: str) -> str:
+        return "{T} " + level.ljust(5) + " [" + cls + "] " + msg
+
+    gl = {"T": gl_ts}
+    gl_inputs = [("GELF UDP", "org.graylog2.inputs.gelf.udp.GELFUDPInput"), ("Syslog TCP", "org.graylog2.inputs.syslog.tcp.SyslogTCPInput"),
+                 ("Beats", "org.graylog.plugins.beats.Beats2Input"), ("Syslog UDP", "org.graylog2.inputs.syslog.udp.SyslogUDPInput")]
+
+    def input_id(g: Gen) -> str:
+        return g.hexs(24)
+
+    gl_in = {"iname": draw(lambda g: g.r.choice(gl_inputs)), "iclass": then(1), "iid": input_id}
+    index_sets = [("Default index set", "graylog"), ("Firewall", "fw"), ("Application logs", "app")]
+
+    def index_pair(g: Gen):
+        title, prefix = g.r.choice(index_sets)
+        n = g.r.randint(1, 400)
+        return prefix, title, f"{prefix}_{n}", f"{prefix}_{n + 1}"
+
+    def ix(lead: str) -> dict:
+        # the slot that comes first in the line draws the index set; the others read it
+        keys = ["iset", "title", "old", "new"]
+        k = keys.index(lead)
+        return {key: (draw(lambda g, k=k: (lambda t: (t[k], *t))(index_pair(g))) if key == lead else then(keys.index(key) + 1))
+                for key in keys}
+    es_hosts = ["opensearch:9200", "10.0.6.21:9200", "10.0.6.22:9200"]
+    graylog_lines = [
+        (3, graylog("INFO", "ServerBootstrap", "Graylog server {v} starting up"), {**gl, "v": pick(["5.2.3+9aee303", "6.0.1+b3e5b2a"])}),
+        (3, graylog("INFO", "ServerBootstrap", "Graylog server up and running."), {**gl}),
+        (3, graylog("INFO", "ServerBootstrap", "Services started, startup times in ms: {t}"),
+         {**gl, "t": lambda g: "{" + ", ".join(f"{k} [RUNNING]={g.num(1, 900)}" for k in g.r.sample(
+             ["JournalReader", "BufferSynchronizerService", "InputSetupService", "PeriodicalsService", "OutputSetupService"],
+             g.r.randint(1, 4))) + "}"}),
+        (5, graylog("INFO", "Periodicals", "Starting [{c}] periodical in [{d}s], polling every [{p}s]."),
+         {**gl, "c": draw(lambda g: g.r.choice([("org.graylog2.periodical.IndexRetentionThread", "300"),
+                                                 ("org.graylog2.periodical.IndexRotationThread", "10"),
+                                                 ("org.graylog2.periodical.ThrottleStateUpdaterThread", "1"),
+                                                 ("org.graylog2.periodical.IndexerClusterCheckerThread", "30")])), "d": pick(["0", "1", "30"]),
+          "p": then(1)}),
+        (12, graylog("INFO", "InputStateListener", "Input [{iname}/{iid}] is now {s}"), {**gl, **gl_in, "s": pick(["STARTING", "RUNNING", "STOPPED"])}),
+        (5, graylog("INFO", "InputLauncher", "Launching input [{iname}/{title}/{iid}] - desired state is RUNNING"),
+         {**gl, "iname": draw(lambda g: g.r.choice([("GELF UDP", "gelf-udp-12201"), ("Syslog TCP", "syslog-514"), ("Beats", "beats-5044"),
+                                                     ("Syslog UDP", "syslog-udp-1514"), ("GELF UDP", "k8s fluent-bit")])),
+          "title": then(1), "iid": input_id}),
+        (6, graylog("ERROR", "InputLauncher", "The [{iclass}] input with ID <{iid}> misfired. Reason: {r}"),
+         {**gl, "iclass": pick([i[1] for i in gl_inputs]), "iid": input_id, "r": pick(["bind(..) failed: Address already in use", "Permission denied", "Keystore was tampered with, or password was incorrect"])}),
+        (4, graylog("WARN", "UdpTransport", "receiveBufferSize (SO_RCVBUF) for input {iname}Input{{title={t}, type={iclass}, nodeId={n}}} "
+                    "(channel [id: 0x{c}, L:/0.0.0.0:{p}]) should be {want} but is {got}."),
+         {**gl, "iname": draw(lambda g: g.r.choice([("GELFUDP", "gelf-udp-12201", "org.graylog2.inputs.gelf.udp.GELFUDPInput", "12201"),
+                                                     ("SyslogUDP", "syslog-514", "org.graylog2.inputs.syslog.udp.SyslogUDPInput", "1514")])),
+          "t": then(1), "iclass": then(2), "n": lambda g: g.uuid(), "c": lambda g: g.hexs(8), "p": then(3), "want": pick(["262144", "1048576"]),
+          "got": pick(["212992", "425984"])}),
+        (10, graylog("WARN", "GelfCodec", "GELF message <{id}> (received from <{ip}:{port}>) has invalid \"timestamp\": {ts}  (type: STRING)"),
+         {**gl, "id": lambda g: g.uuid(), "ip": lambda g: g.ip(), "port": lambda g: g.port(),
+          "ts": lambda g: g.r.choice([f"2026-12-03T{hms(g)}Z", f"{g.num(1764700000, 1764800000)}.{ms3(g)}"])}),
+        (7, graylog("ERROR", "DecodingProcessor", "Unable to decode raw message RawMessage{{id={id}, messageQueueId={q}, codec={c}, "
+                    "payloadSize={s}, timestamp=2026-12-03T{t}.{ms}Z, remoteAddress=/{ip}:{port}}} on input <{iid}>."),
+         {**gl, "id": lambda g: g.uuid(), "q": lambda g: g.num(0, 90000000), "c": pick(["gelf", "syslog", "beats"]), "s": lambda g: g.num(20, 65000),
+          "t": hms, "ms": ms3, "ip": lambda g: g.ip(), "port": lambda g: g.port(), "iid": input_id}),
+        (6, graylog("WARN", "SyslogCodec", "Could not parse syslog message, message was: {m}"),
+         {**gl, "m": pick(["<134>Dec  3 10:12:03 fw01 kernel: [UFW BLOCK] IN=eth0", "hello from netcat", "<13>1 - - - - - - truncated"])}),
+        (9, graylog("INFO", "AbstractRotationStrategy", "Deflector index <{old}> (index set <{title}>) should be rotated "
+                    "({r}), Pointing deflector to new index now!"),
+         {**gl, **ix("old"),
+          "r": lambda g: g.r.choice([f"Index is {g.num(1, 30)} days old", f"Message count {g.num(20000000, 40000000)} is higher than the limit",
+                                     f"Index size {g.num(1, 40)}.{g.num(0, 9)} GB is higher than the limit"])}),
+        (9, graylog("INFO", "MongoIndexSet", "Cycling from <{old}> to <{new}>."), {**gl, **ix("old")}),
+        (8, graylog("INFO", "MongoIndexSet", "Creating target index <{new}>."), {**gl, **ix("new")}),
+        (7, graylog("INFO", "MongoIndexSet", "Waiting for allocation of index <{new}>."), {**gl, **ix("new")}),
+        (7, graylog("INFO", "MongoIndexSet", "Index <{new}> has been successfully allocated."), {**gl, **ix("new")}),
+        (7, graylog("INFO", "MongoIndexSet", "Pointing index alias <{iset}_deflector> to new index <{new}>."), {**gl, **ix("iset")}),
+        (7, graylog("INFO", "SystemJobManager", "Submitted SystemJob <{id}> [{j}]"),
+         {**gl, "id": lambda g: g.uuid(), "j": pick(["org.graylog2.indexer.indices.jobs.SetIndexReadOnlyAndCalculateRangeJob",
+                                                     "org.graylog2.indexer.ranges.RebuildIndexRangesJob",
+                                                     "org.graylog2.indexer.indices.jobs.OptimizeIndexJob"])}),
+        (6, graylog("INFO", "SetIndexReadOnlyJob", "Flushing old index <{old}>."), {**gl, **ix("old")}),
+        (6, graylog("INFO", "SetIndexReadOnlyJob", "Setting old index <{old}> to read-only."), {**gl, **ix("old")}),
+        (6, graylog("INFO", "CreateNewSingleIndexRangeJob", "Calculating ranges for index {old}."), {**gl, **ix("old")}),
+        (6, graylog("INFO", "MongoIndexRangeService", "Calculated range of [{old}] in [{ms}ms]."), {**gl, **ix("old"), "ms": lambda g: g.num(3, 4000)}),
+        (6, graylog("INFO", "CreateNewSingleIndexRangeJob", "Created ranges for index {old}."), {**gl, **ix("old")}),
+        (6, graylog("INFO", "AbstractIndexRetentionStrategy", "Number of indices ({n}) higher than limit ({l}). Running retention for {r} indices."),
+         {**gl, "n": draw(lambda g: (lambda lim, r: (str(lim + r), str(lim), str(r)))(g.r.choice([14, 20, 30]), g.r.choice([1, 1, 1, 2]))),
+          "l": then(1), "r": then(2)}),
+        (6, graylog("INFO", "AbstractIndexRetentionStrategy", "Running retention strategy [{s}] for index <{old}>"),
+         {**gl, "s": pick(["org.graylog2.indexer.retention.strategies.DeletionRetentionStrategy",
+                           "org.graylog2.indexer.retention.strategies.ClosingRetentionStrategy"]), "old": lambda g: f"graylog_{g.num(1, 400)}"}),
+        (6, graylog("INFO", "DeletionRetentionStrategy", "Finished index retention strategy [delete] for index <{old}> in {ms}ms."),
+         {**gl, "old": lambda g: f"{g.r.choice(['graylog', 'fw', 'app'])}_{g.num(1, 400)}", "ms": lambda g: g.num(5, 3000)}),
+        (5, graylog("INFO", "SearchDbPreflightCheck", "Connected to (Elastic/OpenSearch) version <{v}>"),
+         {**gl, "v": pick(["OpenSearch:2.11.1", "OpenSearch:2.15.0", "Elasticsearch:7.10.2"])}),
+        (6, graylog("INFO", "VersionProbe", "Elasticsearch is not available. Retry #{n}"), {**gl, "n": lambda g: g.num(1, 30)}),
+        (6, graylog("ERROR", "VersionProbe", "Unable to retrieve version from Elasticsearch node: Failed to connect to /{h}. - {e}."),
+         {**gl, "h": pick(es_hosts), "e": pick(["Connection refused", "connect timed out", "No route to host"])}),
+        (8, graylog("ERROR", "Messages", "Caught exception during bulk indexing: {e}, retrying (attempt #{n})."),
+         {**gl, "e": pick(["java.net.ConnectException: Connection refused",
+                           "ElasticsearchException{message=cluster_block_exception: index [graylog_42] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block];}",
+                           "java.net.SocketTimeoutException: 60,000 milliseconds timeout on connection http-outgoing-7 [ACTIVE]"]),
+          "n": lambda g: g.num(1, 40)}),
+        (5, graylog("INFO", "Messages", "Bulk indexing finally successful (attempt #{n})."), {**gl, "n": lambda g: g.num(2, 40)}),
+        (8, graylog("WARN", "Messages", "Failed to index message: index=<{idx}> id=<{id}> error=<{e}>"),
+         {**gl, "idx": lambda g: f"graylog_{g.num(1, 400)}", "id": lambda g: g.uuid(),
+          "e": pick(["{\"type\":\"mapper_parsing_exception\",\"reason\":\"failed to parse field [took_ms] of type [long]\"}",
+                     "{\"type\":\"illegal_argument_exception\",\"reason\":\"Limit of total fields [1000] has been exceeded\"}"])}),
+        (5, graylog("WARN", "IndexRotationThread", "Elasticsearch cluster isn't healthy. Skipping index rotation."), {**gl}),
+        (5, graylog("ERROR", "IndexerClusterCheckerThread", "Uncaught exception in periodical"), {**gl}),
+        (7, graylog("WARN", "LocalKafkaJournal", "Journal utilization ({p}%) has gone over {t}%."),
+         {**gl, "p": lambda g: f"{g.r.uniform(95, 100):.1f}", "t": pick(["95"])}),
+        (6, graylog("WARN", "ThrottleStateUpdaterThread", "Journal usage is {p}% (threshold {t}%), changing load balancer status from {a} to {b}"),
+         {**gl, "p": draw(lambda g: g.r.choice([(f"{g.r.uniform(95, 100):.2f}", "ALIVE", "THROTTLED"),
+                                                 (f"{g.r.uniform(0, 94):.2f}", "THROTTLED", "ALIVE")])),
+          "t": pick(["95"]), "a": then(1), "b": then(2)}),
+        (4, graylog("WARN", "LocalKafkaJournal", "Read offset {o} before start of log at {s}, starting to read from the beginning of the journal."),
+         {**gl, "o": lambda g: g.num(0, 99999999), "s": lambda g: g.num(0, 99999999)}),
+        (4, graylog("INFO", "LocalKafkaJournal", "Journal segment {f} has {n} uncommitted messages, cleaning up {s} segments"),
+         {**gl, "f": lambda g: f"/usr/share/graylog/data/journal/messagejournal-0/{g.num(0, 99999999):0>20}.log",
+          "n": lambda g: g.num(0, 900000), "s": lambda g: g.num(1, 9)}),
+        (5, graylog("INFO", "connection", "Opened connection [connectionId{{localValue:{l}, serverValue:{s}}}] to {h}"),
+         {**gl, "l": lambda g: g.num(1, 40), "s": lambda g: g.num(1, 9000), "h": pick(["mongodb:27017", "mongo-0.mongo:27017"])}),
+        (4, graylog("INFO", "cluster", "Exception in monitor thread while connecting to server {h}"),
+         {**gl, "h": pick(["mongodb:27017", "mongo-0.mongo:27017"])}),
+        (4, graylog("WARN", "IndexFieldTypePollerPeriodical", "Couldn't update field types for index set <{title}/{id}>"),
+         {**gl, "title": pick([s[0] for s in index_sets]), "id": lambda g: g.hexs(24)}),
+    ]
+
+    # ---------------- Zipkin server (Spring Boot console, Armeria) ----------------
+    def zk_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def zipkin(level: str, thread: str, logger: str, msg: str) -> str:
+        return "{T} " + level.rjust(5) + " [/] 1 --- [" + thread.rjust(15)[-15:] + "] " + logger.ljust(40) + " : " + msg
+
+    zt = {"T": zk_ts}
+
+    def span_ids(g: Gen) -> str:
+        return ", ".join(f"{g.hexs(16)}/{g.hexs(16)}" for _ in range(g.r.randint(1, 3))) + g.r.choice(["", ", ..."])
+
+    zipkin_lines = [
+        (3, zipkin("INFO", "main", "z.s.ZipkinServer", "Starting ZipkinServer v{v} using Java {j} with PID {p} (/zipkin/zipkin.jar started by "
+                   "zipkin in /zipkin)"),
+         {**zt, "v": pick(["3.0.6", "3.4.1"]), "j": pick(["17.0.9", "21.0.2"]), "p": lambda g: g.num(1, 99)}),
+        (3, zipkin("INFO", "main", "z.s.ZipkinServer", "Started ZipkinServer in {s} seconds (process running for {r})"),
+         {**zt, "s": lambda g: f"{g.r.uniform(1, 9):.3f}", "r": lambda g: f"{g.r.uniform(2, 12):.3f}"}),
+        (3, zipkin("INFO", "oss-http-0", "c.l.a.s.Server", "Serving HTTP at /{a} - http://127.0.0.1:9411/"),
+         {**zt, "a": pick(["0.0.0.0:9411", "[0:0:0:0:0:0:0:0%0]:9411"])}),
+        (4, zipkin("INFO", "main", "z.c.k.KafkaCollectorWorker", "Kafka consumer starting polling loop."), {**zt}),
+        (5, zipkin("INFO", "main", "z.c.k.KafkaCollectorWorker", "Kafka consumer subscribed to topics: [{t}]"),
+         {**zt, "t": pick(["zipkin", "zipkin, zipkin-otlp"])}),
+        (6, zipkin("WARN", "KafkaCollector", "z.c.k.KafkaCollectorWorker", "Unexpected error in polling loop spans"), {**zt}),
+        (9, zipkin("WARN", "armeria-common-worker-epoll-3-2", "z.c.Collector", "Cannot store spans [{s}] due to {e}"),
+         {**zt, "s": span_ids,
+          "e": pick(["RejectedExecutionException(Rejected execution: No active channel)", "TimeoutException()",
+                     "ResponseException(status: 429, message: es_rejected_execution_exception)"])}),
+        (7, zipkin("WARN", "armeria-common-worker-epoll-3-1", "z.c.Collector", "Cannot decode spans due to {e}"),
+         {**zt, "e": pick(["IllegalArgumentException(Malformed reading List<Span> from json)",
+                           "IllegalArgumentException(Expected BEGIN_ARRAY but was BEGIN_OBJECT)",
+                           "IllegalArgumentException(Empty input reading List<Span>)"])}),
+        (5, zipkin("WARN", "rabbitmq-consumer", "z.c.r.RabbitMQCollector", "Unable to establish connection to RabbitMQ server: {e}"),
+         {**zt, "e": pick(["Connection refused", "ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN"])}),
+        (6, zipkin("INFO", "main", "z.e.ElasticsearchStorage", "Elasticsearch version {v} detected, using {t} templates"),
+         {**zt, "v": pick(["7.17.15", "8.11.3", "2.11.1"]), "t": pick(["composable", "legacy"])}),
+        (5, zipkin("WARN", "armeria-common-worker-epoll-3-4", "c.l.a.c.HttpClientDelegate", "Failed to connect to {h}: {e}"),
+         {**zt, "h": pick(es_hosts), "e": pick(["Connection refused", "connection timed out"])}),
+        (4, zipkin("INFO", "main", "z.s.c.Schema", "Installing schema {f} for keyspace {k}"),
+         {**zt, "f": pick(["zipkin2-schema.cql", "zipkin2-schema-indexes.cql"]), "k": pick(["zipkin2", "zipkin_prod"])}),
+        (4, zipkin("WARN", "s0-io-2", "c.d.o.d.i.c.c.ControlConnection", "[s0] Error connecting to Node(endPoint={h}:9042, hostId=null, "
+                   "hashCode={c}), trying next node ({e})"),
+         {**zt, "h": pick(["cassandra", "10.0.7.11", "10.0.7.12"]), "c": lambda g: g.hexs(8), "e": pick(["ConnectionInitException", "Connection refused"])}),
+    ]
+
+    return sentry_lines + relay_lines + snuba_lines + symbolicator_lines + glitchtip_lines + graylog_lines + zipkin_lines
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -37259,7 +37718,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "DataTransferPlatform": datatransfer_events,
            "DocumentPlatform": document_events,
            "TestingPlatform": testing_events,
-           "PKIPlatform": pki_events}
+           "PKIPlatform": pki_events,
+           "ErrorTrackingPlatform": errortracking_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
