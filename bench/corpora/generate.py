@@ -523,6 +523,16 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   Dogtag PKI (the CA's signedAudit log: sessions, authentication, authorisation, profile enrollment, agent
   approvals and rejections, revocations, CRL and OCSP generation; its debug log) and OpenXPKI (workflow,
   application and auth logs); 121 event types.
+* ``WikiPlatform`` (written blind for the thirtieth issue-15 pass: before reading the engine or any
+  failure analysis; scored once): wiki and knowledge-base software as its administrators log it: Atlassian
+  Confluence (atlassian-confluence.log: start-up, the plugin system and plugin upgrades, Seraph logins,
+  Caesium scheduled jobs, the index queue and reindex progress, page, attachment and search errors with the
+  request context, Synchrony; the Tomcat access log), DokuWiki (debug, error and deprecated logs), Wiki.js 2
+  (console lines: start-up, modules, the Git storage target, the PostgreSQL and Elasticsearch search engines,
+  page renders), BookStack (the Laravel log: failed logins, exceptions, webhooks; the queue worker's job
+  lines), XWiki (extension jobs, the Solr indexer, data migrations, job progress, authentication, macros)
+  and Outline (JSON logs: lifecycle, the collaboration service, requests, queue processors and tasks,
+  imports); 123 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -37199,6 +37209,352 @@ def pki_events() -> list[tuple[float, str, dict]]:
     return cm + boulder + ejbca + cfssl + dogtag_audit + dogtag_debug + openxpki
 
 
+def wiki_events() -> list[tuple[float, str, dict]]:
+    """Wiki and knowledge-base software as its administrators log it: Atlassian Confluence
+    (atlassian-confluence.log: start-up, the plugin system and plugin upgrades, Seraph logins, scheduled jobs
+    through Caesium, the index queue and site reindex progress, page and attachment warnings with the request
+    context suffix, Synchrony; the Tomcat access log in Confluence's pattern), DokuWiki (data/log: the debug
+    log of the task runner and the error log with PHP errors and exceptions, the deprecated log), Wiki.js 2
+    (console lines of the master and its jobs: start-up, modules, authentication strategies, the Git storage
+    target's pulls, commits and pushes, the PostgreSQL and Elasticsearch search engines, page renders,
+    tree rebuilds), BookStack (the Laravel log: failed logins, exceptions with their context, the queue
+    worker's job lines, artisan maintenance commands), XWiki (its logback lines under Tomcat: extension
+    install jobs, the Solr indexer, data migrations, job progress, authentication, rendering warnings) and
+    Outline (its JSON logs: lifecycle, the collaboration service, the HTTP request logger, queue processors
+    and tasks, imports, errors). Written blind for the thirtieth issue-15 pass: before reading the engine or
+    any failure analysis; 123 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    # ---------------- Atlassian Confluence: atlassian-confluence.log ----------------
+    cf_users = ["admin", "jsmith", "mkowalski", "anonymous"]
+    cf_spaces = ["ENG", "OPS", "HR", "~jsmith"]
+    cf_titles = ["Release Notes 8.5", "On-call Runbook", "Team Home", "Meeting notes 2026-12-03", "Architecture Decision Records"]
+
+    def cts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def exec_t(g: Gen) -> str:
+        return f"http-nio-8090-exec-{g.r.randint(1, 48)}"
+
+    def caesium(g: Gen) -> str:
+        return f"Caesium-1-{g.r.randint(1, 4)}"
+
+    def trace(g: Gen) -> str:
+        return g.hexs(16)
+
+    def page_id(g: Gen) -> str:
+        return g.num(65537, 983040)
+
+    def cf_url(g: Gen) -> str:
+        return g.r.choice([f"/pages/viewpage.action?pageId={page_id(g)}", "/dologin.action", f"/rest/api/content/{page_id(g)}",
+                           f"/pages/editpage.action?pageId={page_id(g)}", f"/display/{g.r.choice(cf_spaces[:3])}/Team+Home",
+                           "/rest/api/search"])
+
+    ctx = " -- url: {cu} | traceId: {tr} | userName: {un}"
+    ctxs = {"cu": cf_url, "tr": trace, "un": pick(cf_users[:3])}
+    ct = {"T": cts}
+    plugins = ["com.atlassian.confluence.plugins.confluence-create-content-plugin", "com.atlassian.troubleshooting.plugin-confluence",
+               "com.gliffy.integration.confluence", "com.atlassian.confluence.extra.team-calendars", "com.k15t.scroll.scroll-pdf"]
+
+    def plugin_list(g: Gen) -> str:
+        return "[" + ", ".join(sorted(g.r.sample(plugins, g.r.randint(1, 4)))) + "]"
+
+    def version(g: Gen) -> str:
+        return f"{g.r.randint(1, 12)}.{g.r.randint(0, 20)}.{g.r.randint(0, 9)}"
+
+    jobs = ["LuceneIndexFlusher#LuceneIndexFlusher", "IndexQueueCleaner#IndexQueueCleaner", "BackupJob#BackupJob",
+            "ClearExpiredRememberMeTokensJob#ClearExpiredRememberMeTokensJob", "DailyReportJob#DailyReportJob"]
+    confluence = [
+        (6, "{T} INFO [Catalina-utility-1] [com.atlassian.confluence.lifecycle] contextInitialized Starting Confluence {v} [build {b} based on commit hash {h}]",
+         {**ct, "v": pick(["8.5.16", "9.2.1"]), "b": pick(["9012", "9200"]), "h": lambda g: g.hexs(40)}),
+        (6, "{T} INFO [Catalina-utility-1] [atlassian.plugin.manager.DefaultPluginManager] earlyStartup Plugin system earlyStartup begun", ct),
+        (6, "{T} INFO [Catalina-utility-1] [atlassian.plugin.manager.DefaultPluginManager] lateStartup Plugin system lateStartup ended", ct),
+        (6, "{T} INFO [Catalina-utility-1] [atlassian.plugin.manager.DefaultPluginManager] earlyStartup Plugin system earlyStartup ended", ct),
+        (6, "{T} INFO [Catalina-utility-1] [atlassian.plugin.util.WaitUntil] invoke Plugins that have yet to be enabled: ({n}): {l}, {s} seconds remaining",
+         {**ct, "n": lambda g: g.num(1, 4), "l": plugin_list, "s": lambda g: g.num(1, 299)}),
+        (7, "{T} INFO [http-nio-8090-exec-{e}] [atlassian.plugin.manager.DefaultPluginManager] updatePlugin Updating plugin '{p}' from version '{a}' to version '{b}'",
+         {**ct, "e": lambda g: g.num(1, 48), "p": pick(plugins), "a": version, "b": version}),
+        (6, "{T} WARN [Catalina-utility-1] [plugin.osgi.factory.OsgiPlugin] enableInternal Cannot enable the plugin '{p}' as it failed to start",
+         {**ct, "p": pick(plugins)}),
+        (7, "{T} INFO [{th}] [atlassian.plugin.manager.DefaultPluginManager] disablePlugin Disabling {p}",
+         {**ct, "th": exec_t, "p": pick(plugins)}),
+        (30, "{T} INFO [{th}] [atlassian.seraph.auth.DefaultAuthenticator] login login : '{u}' has been authenticated" + ctx,
+         {**ct, "th": exec_t, "u": pick(cf_users[:3]), **ctxs}),
+        (14, "{T} WARN [{th}] [atlassian.seraph.auth.DefaultAuthenticator] login login : '{u}' could not be authenticated with the given password" + ctx,
+         {**ct, "th": exec_t, "u": pick(["admin", "jsmith", "root", "test"]), **ctxs}),
+        (8, "{T} WARN [{th}] [atlassian.seraph.auth.DefaultAuthenticator] login login : '{u}' tried to login but they do not have USE permission or weren't found. Deleting remember me cookie." + ctx,
+         {**ct, "th": exec_t, "u": pick(["guest", "svc-backup", "old.contractor"]), **ctxs}),
+        (10, "{T} INFO [{th}] [confluence.user.login.DefaultLoginManager] onFailedLoginAttempt User '{u}' has exceeded the maximum failed login attempts ({n}); CAPTCHA is now required" + ctx,
+         {**ct, "th": exec_t, "u": pick(["admin", "jsmith", "test"]), "n": pick(["3", "5"]), **ctxs}),
+        (12, "{T} INFO [{th}] [confluence.impl.schedule.caesium.JobRunnerWrapper] runJob Scheduled job {j} completed unsuccessfully with response JobRunnerResponse[runOutcome=FAILED,message='{m}']",
+         {**ct, "th": caesium, "j": pick(jobs), "m": pick(["Index is currently being rebuilt", "Backup path is not writable", "Lock acquisition timed out"])}),
+        (10, "{T} WARN [{th}] [scheduler.caesium.impl.CaesiumSchedulerService] executeClusteredJob Unhandled exception thrown by job QueuedJob[jobId={j},deadline={d}]",
+         {**ct, "th": caesium, "j": pick(jobs), "d": lambda g: g.num(1796270000000, 1796356000000)}),
+        (8, "{T} INFO [{th}] [confluence.impl.backup.DailyBackupJob] runJob Daily backup to {p} completed in {ms} ms",
+         {**ct, "th": caesium, "p": lambda g: f"/var/atlassian/application-data/confluence/backups/backup-2026_12_0{g.r.randint(1, 3)}.zip", "ms": lambda g: g.num(4000, 900000)}),
+        (22, "{T} INFO [{th}] [confluence.internal.index.AbstractBatchIndexer] lambda$null$0 Re-index progress: {p}% complete. {n} items have been reindexed",
+         {**ct, "th": lambda g: f"Indexer: {g.r.randint(1, 4)}", "p": lambda g: g.num(1, 100), "n": lambda g: g.num(100, 480000)}),
+        (8, "{T} INFO [{th}] [confluence.internal.index.lucene.LuceneReIndexer] reIndex Full reindex completed in {d} for {n} objects",
+         {**ct, "th": caesium, "d": lambda g: f"{g.r.randint(0, 3)}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}.{ms3(g)}", "n": lambda g: g.num(1000, 480000)}),
+        (18, "{T} INFO [{th}] [confluence.search.lucene.DefaultConfluenceIndexManager] flushQueue Flushed {n} items from the {q} index queue in {ms} ms",
+         {**ct, "th": caesium, "n": lambda g: g.num(1, 2000), "q": pick(["main", "change", "edge"]), "ms": lambda g: g.num(1, 9000)}),
+        (6, "{T} WARN [{th}] [confluence.search.lucene.DefaultConfluenceIndexManager] flushQueue Index queue size {n} exceeds the threshold of {t} entries",
+         {**ct, "th": caesium, "n": lambda g: g.num(10001, 90000), "t": pick(["10000"])}),
+        (8, "{T} ERROR [{th}] [confluence.search.v2.lucene.LuceneSearchMapper] search Error running search query: {e}" + ctx,
+         {**ct, "th": exec_t, "e": pick(["org.apache.lucene.search.BooleanQuery$TooManyClauses: maxClauseCount is set to 1024",
+                                          "org.apache.lucene.queryparser.classic.ParseException: Cannot parse 'title:(\"foo': Lexical error at line 1"]),
+          **ctxs}),
+        (10, "{T} WARN [{th}] [confluence.pages.actions.ViewPageAction] execute Page not found: {t} in space {s}" + ctx,
+         {**ct, "th": exec_t, "t": pick(cf_titles), "s": pick(cf_spaces), **ctxs}),
+        (8, "{T} ERROR [{th}] [confluence.pages.persistence.dao.filesystem.HierarchicalMultiStreamAttachmentDao] getAttachmentData Attachment data for attachment {a} (version {v}) is missing from the file system" + ctx,
+         {**ct, "th": exec_t, "a": lambda g: "att" + g.num(65537, 983040), "v": lambda g: g.num(1, 12), **ctxs}),
+        (8, "{T} WARN [{th}] [confluence.plugins.synchrony.service.SynchronyMonitor] checkHealth Synchrony health check failed: {e}",
+         {**ct, "th": pick(["Synchrony-health-1"]), "e": pick(["Connection refused (Connection refused)", "Read timed out", "HTTP 503"])}),
+        (6, "{T} INFO [{th}] [confluence.plugins.synchrony.bootstrap.DefaultSynchronyProcessManager] startup Synchrony started on port {p} with pid {pid}",
+         {**ct, "th": pick(["Catalina-utility-1", "synchrony-interop-executor:thread-1"]), "p": pick(["8091"]), "pid": lambda g: g.num(1000, 60000)}),
+        (7, "{T} ERROR [{th}] [atlassian.confluence.servlet.ConfluenceServletDispatcher] sendError Could not execute action" + ctx,
+         {**ct, "th": exec_t, **ctxs}),
+        (6, "{T} WARN [{th}] [hibernate.engine.jdbc.spi.SqlExceptionHelper] logExceptions SQL Error: {c}, SQLState: {s}" + ctx,
+         {**ct, "th": exec_t, "c": draw(lambda g: g.r.choice([("0", "40P01"), ("0", "23505"), ("0", "57014")])), "s": then(1), **ctxs}),
+    ]
+
+    def clf(g: Gen) -> str:
+        return f"[03/Dec/2026:{hms(g)} +0000]"
+
+    ua = ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+          "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) Gecko/20100101 Firefox/133.0", "python-requests/2.32.3", "curl/8.5.0"]
+    acc = {"T": clf, "u": pick(["admin", "jsmith", "mkowalski", "-"]), "th": exec_t, "ip": lambda g: g.ip(),
+           "s": pick(["200", "200", "200", "302", "404", "403"]), "d": lambda g: g.num(1, 4000), "b": lambda g: g.num(0, 400000),
+           "ref": pick(["-", "https://wiki.example.com/dashboard.action", "https://wiki.example.com/display/ENG/Team+Home"]), "ua": pick(ua)}
+    access = [
+        (60, "{T} {u} {th} {ip} GET /pages/viewpage.action?pageId={p} HTTP/1.1 {s} {d}ms {b} {ref} {ua}", {**acc, "p": page_id}),
+        (40, "{T} {u} {th} {ip} GET /rest/api/content/{p}?expand={e} HTTP/1.1 {s} {d}ms {b} {ref} {ua}",
+         {**acc, "p": page_id, "e": pick(["body.storage", "version", "body.storage,version,ancestors", "space"])}),
+        (20, "{T} {u} {th} {ip} POST /pages/docreatepage.action HTTP/1.1 {s} {d}ms {b} {ref} {ua}", acc),
+        (22, "{T} {u} {th} {ip} PUT /rest/api/content/{p} HTTP/1.1 {s} {d}ms {b} {ref} {ua}", {**acc, "p": page_id}),
+        (8, "{T} {u} {th} {ip} DELETE /rest/api/content/{p} HTTP/1.1 {s} {d}ms {b} {ref} {ua}", {**acc, "p": page_id}),
+        (25, "{T} {u} {th} {ip} GET /rest/api/search?cql={q}&limit={l} HTTP/1.1 {s} {d}ms {b} {ref} {ua}",
+         {**acc, "q": lambda g: g.r.choice(["siteSearch+~+%22runbook%22", "type%3Dpage+and+space%3DENG", f"text+~+%22{g.r.choice(['kafka', 'vpn', 'oncall'])}%22"]),
+          "l": pick(["10", "25", "50"])}),
+        (14, "{T} {u} {th} {ip} POST /dologin.action HTTP/1.1 {s} {d}ms {b} {ref} {ua}", acc),
+        (10, "{T} {u} {th} {ip} POST /rest/api/content/{p}/child/attachment HTTP/1.1 {s} {d}ms {b} {ref} {ua}", {**acc, "p": page_id}),
+    ]
+
+    # ---------------- DokuWiki: data/log/{debug,error,deprecated}/YYYY-MM-DD.log ----------------
+    def dts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    dw_pages = ["wiki:syntax", "start", "projects:infra:backup", "playground:playground", "team:oncall"]
+    dt = {"T": dts}
+    dokuwiki = [
+        (12, "{T}\trunIndexer(): started", dt),
+        (12, "{T}\trunIndexer(): index for {p} up to date", {**dt, "p": pick(dw_pages)}),
+        (10, "{T}\trunIndexer(): finished", dt),
+        (6, "{T}\trunSitemapper(): started", dt),
+        (6, "{T}\tsendDigest(): started", dt),
+        (8, "{T}\trunTrimRecentChanges(): trimming {f}", {**dt, "f": pick(["changes", "media_changes"])}),
+        (6, "{T}\tEmail sent to {u} for {p} (subscription {m})", {**dt, "u": pick(["admin", "mkowalski", "jdoe"]), "p": pick(dw_pages),
+                                                                  "m": pick(["every", "digest", "list"])}),
+        (10, "{T}\tE_WARNING: {m}\t{f}({l})",
+         {**dt, "m": pick(['Undefined array key "title"', 'Trying to access array offset on value of type null', 'filemtime(): stat failed for /var/www/dokuwiki/data/pages/start.txt']),
+          "f": pick(["/var/www/dokuwiki/inc/parserutils.php", "/var/www/dokuwiki/lib/plugins/include/helper.php", "/var/www/dokuwiki/lib/tpl/bootstrap3/tpl_functions.php"]),
+          "l": lambda g: g.num(10, 1400)}),
+        (8, "{T}\tE_DEPRECATED: {m}\t{f}({l})",
+         {**dt, "m": pick(["Creation of dynamic property syntax_plugin_wrap_div::$tag is deprecated",
+                           "strftime(): Function strftime() is deprecated"]),
+          "f": pick(["/var/www/dokuwiki/lib/plugins/wrap/syntax/div.php", "/var/www/dokuwiki/inc/common.php"]), "l": lambda g: g.num(10, 900)}),
+        (6, "{T}\tTypeError: {m}\t{f}({l})",
+         {**dt, "m": pick(["count(): Argument #1 ($value) must be of type Countable|array, null given",
+                           "dokuwiki\\Search\\Indexer::addPageWords(): Argument #2 ($text) must be of type string, bool given"]),
+          "f": pick(["/var/www/dokuwiki/inc/Search/Indexer.php", "/var/www/dokuwiki/lib/plugins/tag/helper.php"]), "l": lambda g: g.num(10, 900)}),
+        (6, "{T}\tdokuwiki\\Exception\\FatalException: {m}\t{f}({l})",
+         {**dt, "m": pick(["Failed to lock index directory", "Could not write to /var/www/dokuwiki/data/index/page.idx"]),
+          "f": pick(["/var/www/dokuwiki/inc/Search/Indexer.php"]), "l": lambda g: g.num(100, 1400)}),
+        (6, "{T}\t{fn} is deprecated. It was called from {c} in {f}",
+         {**dt, "fn": pick(["p_set_metadata()", "idx_addPage()", "html_msgarea()"]), "c": pick(["syntax_plugin_tag_tag::render()", "action_plugin_move_rename::handle_ajax()"]),
+          "f": pick(["/var/www/dokuwiki/lib/plugins/tag/syntax/tag.php", "/var/www/dokuwiki/lib/plugins/move/action/rename.php"])}),
+        (6, "{T}\tauthplain: user {u} login failed from {ip}", {**dt, "u": pick(["admin", "editor", "test"]), "ip": lambda g: g.ip()}),
+    ]
+
+    # ---------------- Wiki.js 2: console ----------------
+    wt = {"T": ts}
+    wj_pages = ["en/home", "en/ops/runbooks/kafka", "en/team/onboarding", "de/start", "en/infra/network"]
+    wikijs = [
+        (6, "{T} [MASTER] info: = Wiki.js {v} =====================", {**wt, "v": pick(["2.5.300", "2.5.304"])}),
+        (6, "{T} [MASTER] info: Starting setup wizard...", wt),
+        (6, "{T} [MASTER] info: Using database driver {d} for {n} [ OK ]", {**wt, "d": draw(lambda g: g.r.choice([("pg", "postgres"), ("mysql2", "mysql")])), "n": then(1)}),
+        (6, "{T} [MASTER] info: Connecting to database...", wt),
+        (6, "{T} [MASTER] info: Database Connection Successful [ OK ]", wt),
+        (6, "{T} [MASTER] error: Database Connection Error: {c} {a}",
+         {**wt, "c": pick(["ECONNREFUSED", "ETIMEDOUT"]), "a": lambda g: f"{g.ip()}:5432"}),
+        (6, "{T} [MASTER] warn: Will retry in 3 seconds... [Attempt {n} of 10]", {**wt, "n": lambda g: g.num(1, 10)}),
+        (6, "{T} [MASTER] info: Loaded {n} analytics modules: [ OK ]", {**wt, "n": lambda g: g.num(0, 12)}),
+        (8, "{T} [MASTER] info: Authentication Strategy {s}: [ OK ]", {**wt, "s": pick(["Local", "OpenID Connect / OAuth2", "LDAP / Active Directory"])}),
+        (6, "{T} [MASTER] info: HTTP Server on port: [ {p} ]", {**wt, "p": pick(["3000", "80"])}),
+        (6, "{T} [MASTER] info: HTTP Server: [ RUNNING ]", wt),
+        (8, "{T} [MASTER] info: (STORAGE/GIT) Initializing...", wt),
+        (16, "{T} [MASTER] info: (STORAGE/GIT) Performing pull rebase from origin on branch {b}...", {**wt, "b": pick(["main", "master"])}),
+        (12, "{T} [MASTER] info: (STORAGE/GIT) Performing push to origin on branch {b}...", {**wt, "b": pick(["main", "master"])}),
+        (12, "{T} [MASTER] info: (STORAGE/GIT) Committing updated file [{f}]...", {**wt, "f": lambda g: g.r.choice(wj_pages) + ".md"}),
+        (8, "{T} [MASTER] info: (STORAGE/GIT) Committing file deletion [{f}]...", {**wt, "f": lambda g: g.r.choice(wj_pages) + ".md"}),
+        (10, "{T} [MASTER] info: (STORAGE/GIT) Processing {n} files...", {**wt, "n": lambda g: g.num(1, 400)}),
+        (6, "{T} [MASTER] warn: (STORAGE/GIT) Failed to process {f}", {**wt, "f": lambda g: g.r.choice(wj_pages) + ".md"}),
+        (6, "{T} [MASTER] error: (STORAGE/GIT) {e}",
+         {**wt, "e": pick(["fatal: unable to access 'https://git.example.com/docs/wiki.git/': Could not resolve host: git.example.com",
+                           "error: failed to push some refs to 'git@git.example.com:docs/wiki.git'"])}),
+        (8, "{T} [MASTER] info: Syncing all storage targets...", wt),
+        (6, "{T} [MASTER] info: (SEARCH/POSTGRES) Initializing...", wt),
+        (6, "{T} [MASTER] info: (SEARCH/POSTGRES) Rebuilding Index...", wt),
+        (6, "{T} [MASTER] info: (SEARCH/POSTGRES) Index rebuilt successfully.", wt),
+        (6, "{T} [MASTER] info: (SEARCH/ELASTICSEARCH) Initializing...", wt),
+        (5, "{T} [MASTER] error: (SEARCH/ELASTICSEARCH) Failed to create index: {e}",
+         {**wt, "e": pick(["resource_already_exists_exception", "ConnectionError: connect ECONNREFUSED 10.0.4.12:9200"])}),
+        (16, "{T} [JOB] info: Rendering page ID {p}...", {**wt, "p": lambda g: g.num(1, 2400)}),
+        (14, "{T} [JOB] info: Rendering page ID {p}: [ COMPLETED ]", {**wt, "p": lambda g: g.num(1, 2400)}),
+        (5, "{T} [JOB] error: Rendering page ID {p}: [ FAILED ]", {**wt, "p": lambda g: g.num(1, 2400)}),
+        (6, "{T} [JOB] info: Rebuilding page tree...", wt),
+        (6, "{T} [JOB] info: Rebuilding page tree: [ COMPLETED ]", wt),
+        (6, "{T} [JOB] info: Purging orphaned upload files...", wt),
+        (6, "{T} [MASTER] info: Scheduling {j} job...", {**wt, "j": pick(["syncGraphLocales", "syncGraphUpdates", "purgeUploads", "rebuildTree"])}),
+        (6, "{T} [MASTER] warn: Failed to fetch latest updates from Graph endpoint: {e}",
+         {**wt, "e": pick(["getaddrinfo ENOTFOUND graph.requarks.io", "Request timed out"])}),
+    ]
+
+    # ---------------- BookStack: storage/logs/laravel.log and the queue worker ----------------
+    def lts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)}]"
+
+    lt = {"T": lts}
+    bs_exc = [("Illuminate\\Database\\QueryException", "SQLSTATE[HY000] [2002] Connection refused (SQL: select * from `users` where `id` = 1 limit 1)",
+               "/var/www/bookstack/vendor/laravel/framework/src/Illuminate/Database/Connection.php", "829"),
+              ("BookStack\\Exceptions\\NotFoundException", "Page not found", "/var/www/bookstack/app/Entities/Queries/PageQueries.php", "44"),
+              ("ErrorException", 'Undefined array key "name"', "/var/www/bookstack/app/Access/Oidc/OidcService.php", "212"),
+              ("Symfony\\Component\\Mailer\\Exception\\TransportException", 'Connection could not be established with host "smtp.example.com:587"',
+               "/var/www/bookstack/vendor/symfony/mailer/Transport/Smtp/Stream/SocketStream.php", "154")]
+    bs_jobs = ["BookStack\\Activity\\Notifications\\Messages\\PageUpdateNotification", "Illuminate\\Notifications\\SendQueuedNotifications",
+               "BookStack\\Activity\\DispatchWebhookJob", "BookStack\\Uploads\\ImageResizeJob"]
+
+    def wid(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def worker_done(g: Gen):
+        # the worker pads the job name with dots up to the terminal width, less the runtime
+        j, ms = g.r.choice(bs_jobs), f"{g.r.uniform(1, 4000):.2f}"
+        return j, "." * (96 - len(j) - len(ms)), ms
+
+    bookstack = [
+        (14, "{T} production.WARNING: Failed login for {u}", {**lt, "u": pick(["admin@example.com", "jane@example.com", "test@example.com"])}),
+        (10, '{T} production.ERROR: {m} {{"userId":{uid},"exception":"[object] ({e}(code: {c}): {m2} at {f}:{l})"}}',
+         {**lt, "m": draw(lambda g: (lambda e: (e[1], e[0], e[1], e[2], e[3]))(g.r.choice(bs_exc))), "uid": pick(["1", "3", "7"]),
+          "e": then(1), "c": pick(["0", "2002"]), "m2": then(2), "f": then(3), "l": then(4)}),
+        (8, '{T} production.ERROR: Failed to send webhook to {w} with status {s} {{"webhook_id":{i}}}',
+         {**lt, "w": pick(["https://chat.example.com/hooks/wiki", "https://n8n.example.com/webhook/bookstack"]), "s": pick(["404", "500", "502"]),
+          "i": lambda g: g.num(1, 9)}),
+        (8, "{T} production.ERROR: Invalid SAML response received: {e}", {**lt, "e": pick(["invalid_response", "Signature validation failed. SAML Response rejected"])}),
+        (6, "{T} production.INFO: Search index regenerated for {n} entities", {**lt, "n": lambda g: g.num(10, 90000)}),
+        (18, "  {T} {j} {d} RUNNING", {"T": wid, "j": draw(lambda g: (lambda j: (j, "." * (100 - len(j))))(g.r.choice(bs_jobs))), "d": then(1)}),
+        (18, "  {T} {j} {d} {ms}ms DONE", {"T": wid, "j": draw(worker_done), "d": then(1), "ms": then(2)}),
+        (6, "  {T} {j} {d} {ms}ms FAIL", {"T": wid, "j": draw(worker_done), "d": then(1), "ms": then(2)}),
+    ]
+
+    # ---------------- XWiki: logback lines under Tomcat ----------------
+    xt = {"T": cts}
+    xw_docs = ["xwiki:Main.WebHome", "xwiki:Sandbox.TestPage1", "xwiki:Ops.Runbooks.Kafka.WebHome", "engineering:ADR.ADR-0042"]
+    exts = ["org.xwiki.contrib:application-forum-ui", "org.xwiki.platform:xwiki-platform-flamingo-skin-ui",
+            "com.xwiki.diagram:application-diagram", "org.xwiki.contrib.markdown:syntax-markdown-commonmark12"]
+
+    def ext_id(g: Gen) -> str:
+        return f"{g.r.choice(exts)}/{g.r.randint(1, 16)}.{g.r.randint(0, 10)}.{g.r.randint(0, 5)}"
+
+    def xth(g: Gen) -> str:
+        return g.r.choice([f"http-nio-8080-exec-{g.r.randint(1, 40)}", "XWiki Solr index thread", f"Job {g.r.randint(1, 4)}"])
+
+    xwiki = [
+        (10, "{T} [{th}] INFO  o.x.j.AbstractJob - Starting job of type [{t}] with identifier [{i}]",
+         {**xt, "th": xth, "t": pick(["install", "uninstall", "refactoring/move", "solr.indexer"]), "i": lambda g: f"extension/action/{g.num(1700000000000, 1799999999999)}"}),
+        (10, "{T} [{th}] INFO  o.x.j.AbstractJob - Finished job of type [{t}] with identifier [{i}]",
+         {**xt, "th": xth, "t": pick(["install", "uninstall", "refactoring/move", "solr.indexer"]), "i": lambda g: f"extension/action/{g.num(1700000000000, 1799999999999)}"}),
+        (10, "{T} [{th}] INFO  o.x.e.j.i.InstallPlanJob - Resolving extension [{e}] on namespace [{n}]",
+         {**xt, "th": xth, "e": ext_id, "n": pick(["wiki:xwiki", "wiki:engineering"])}),
+        (10, "{T} [{th}] INFO  o.x.e.j.i.InstallJob - Applying [{a}] for extension [{e}] on namespace [{n}]",
+         {**xt, "th": xth, "a": pick(["install", "upgrade", "uninstall"]), "e": ext_id, "n": pick(["wiki:xwiki", "wiki:engineering"])}),
+        (10, "{T} [{th}] INFO  o.x.e.j.i.InstallJob - Successfully applied [{a}] for extension [{e}] on namespace [{n}]",
+         {**xt, "th": xth, "a": pick(["install", "upgrade", "uninstall"]), "e": ext_id, "n": pick(["wiki:xwiki", "wiki:engineering"])}),
+        (6, "{T} [{th}] ERROR o.x.e.j.i.InstallPlanJob - Failed to resolve extension [{e}]: {m}",
+         {**xt, "th": xth, "e": ext_id, "m": pick(["Can't find extension", "Dependency [org.xwiki.platform:xwiki-platform-oldcore] is incompatible"])}),
+        (8, "{T} [{th}] INFO  o.x.e.i.ExtensionInitializer - Initializing installed extensions", {**xt, "th": pick(["main", "localhost-startStop-1"])}),
+        (6, "{T} [{th}] INFO  o.x.s.s.i.EmbeddedSolr - Starting embedded Solr server...", {**xt, "th": pick(["XWiki initialization", "main"])}),
+        (6, "{T} [{th}] INFO  o.x.s.s.i.EmbeddedSolr - Started embedded Solr server.", {**xt, "th": pick(["XWiki initialization", "main"])}),
+        (14, "{T} [XWiki Solr index thread] WARN  o.x.s.s.i.DefaultSolrIndexer - Failed to process entry [{op} {d}]",
+         {**xt, "op": pick(["ADD", "DELETE"]), "d": pick(xw_docs)}),
+        (8, "{T} [XWiki Solr index thread] INFO  o.x.s.s.i.DefaultSolrIndexer - Indexing {n} documents from wiki [{w}]",
+         {**xt, "n": lambda g: g.num(1, 40000), "w": pick(["xwiki", "engineering"])}),
+        (8, "{T} [{th}] INFO  o.x.w.s.m.AbstractDataMigrationManager - Storage schema updates and data migrations are enabled", {**xt, "th": pick(["XWiki initialization"])}),
+        (8, "{T} [{th}] INFO  o.x.w.s.m.AbstractDataMigrationManager - Starting data migration [{m}] with description [{d}]",
+         {**xt, "th": pick(["XWiki initialization"]), "m": draw(lambda g: g.r.choice([
+             ("R140200000XWIKI19869", "Add a new ACTIVE_STATE column in the xwikijobstatus table"),
+             ("R150000000XWIKI20285", "Migrate the attachment content store hint"),
+             ("R160000010XWIKI21535", "Reindex all documents containing links")])), "d": then(1)}),
+        (8, "{T} [{th}] INFO  o.x.w.s.m.AbstractDataMigrationManager - Data migration [{m}] applied",
+         {**xt, "th": pick(["XWiki initialization"]), "m": pick(["R140200000XWIKI19869", "R150000000XWIKI20285", "R160000010XWIKI21535"])}),
+        (6, "{T} [{th}] INFO  o.x.w.s.m.AbstractDataMigrationManager - Checking Hibernate mapping and updating schema if needed for wiki [{w}]",
+         {**xt, "th": pick(["XWiki initialization"]), "w": pick(["xwiki", "engineering"])}),
+        (6, "{T} [{th}] INFO  o.x.j.i.DefaultJobProgress - Job progress: {p}% of {n} steps", {**xt, "th": xth, "p": lambda g: g.num(0, 100), "n": lambda g: g.num(1, 900)}),
+        (12, "{T} [{th}] INFO  c.x.x.u.i.x.XWikiAuthServiceImpl - User [{u}] logged in", {**xt, "th": xth, "u": pick(["XWiki.Admin", "XWiki.jsmith", "XWiki.mkowalski"])}),
+        (8, "{T} [{th}] WARN  c.x.x.u.i.x.XWikiAuthServiceImpl - Failed authentication for user [{u}] from IP [{ip}]",
+         {**xt, "th": xth, "u": pick(["Admin", "jsmith", "root"]), "ip": lambda g: g.ip()}),
+        (8, "{T} [{th}] WARN  o.x.r.i.m.DefaultMacroContentParser - Failed to execute the [{m}] macro. Cause: [{c}]",
+         {**xt, "th": xth, "m": pick(["include", "velocity", "toc"]), "c": pick(["Failed to find document [xwiki:Ops.Missing]", "Too many nested macros"])}),
+        (6, "{T} [{th}] ERROR c.x.x.w.XWikiAction - Failed to render document [{d}]", {**xt, "th": xth, "d": pick(xw_docs)}),
+    ]
+
+    # ---------------- Outline: JSON logs (keys sorted) ----------------
+    def docs(g: Gen) -> str:
+        return f"document.{g.uuid()}"
+
+    outline = [
+        (6, '{{"label":"lifecycle","level":"info","message":"Starting {s} service"}}', {"s": pick(["web", "worker", "collaboration", "websockets", "admin"])}),
+        (6, '{{"label":"lifecycle","level":"info","message":"Listening on http://localhost:{p} / {u}"}}',
+         {"p": pick(["3000"]), "u": pick(["https://docs.example.com"])}),
+        (5, '{{"label":"lifecycle","level":"info","message":"Background migrations completed in {ms}ms"}}', {"ms": lambda g: g.num(2, 9000)}),
+        (14, '{{"label":"multiplayer","level":"info","message":"New connection to \\"{d}\\"","userId":"{u}"}}', {"d": docs, "u": lambda g: g.uuid()}),
+        (14, '{{"label":"multiplayer","level":"info","message":"Closed connection to \\"{d}\\"","userId":"{u}"}}', {"d": docs, "u": lambda g: g.uuid()}),
+        (10, '{{"label":"multiplayer","level":"info","message":"Loaded document \\"{d}\\""}}', {"d": docs}),
+        (10, '{{"documentId":"{d}","label":"multiplayer","level":"info","message":"Persisting {d2}"}}',
+         {"d": draw(lambda g: (lambda u: (u, u))(g.uuid())), "d2": then(1)}),
+        (22, '{{"label":"http","level":"info","message":"{m} {p} {s} {ms}ms"}}',
+         {"m": pick(["POST", "GET"]), "p": pick(["/api/documents.info", "/api/documents.update", "/api/collections.list", "/api/auth.info", "/api/documents.search"]),
+          "s": pick(["200", "200", "401", "404"]), "ms": lambda g: g.num(2, 3000)}),
+        (14, '{{"label":"worker","level":"info","message":"{p} running {e}"}}',
+         {"p": pick(["DocumentsProcessor", "SearchIndexProcessor", "NotificationsProcessor", "RevisionsProcessor", "WebhookProcessor"]),
+          "e": pick(["documents.update", "documents.publish", "revisions.create", "documents.delete", "collections.create"])}),
+        (10, '{{"label":"task","level":"info","message":"{t} completed in {ms}ms"}}',
+         {"t": pick(["CleanupDeletedDocumentsTask", "CleanupExpiredFileOperationsTask", "ExportDocumentTreeTask", "DocumentImportTask"]),
+          "ms": lambda g: g.num(2, 90000)}),
+        (8, '{{"fileOperationId":"{f}","label":"task","level":"info","message":"Importing {n} documents from {k}"}}',
+         {"f": lambda g: g.uuid(), "n": lambda g: g.num(1, 900), "k": pick(["Markdown zip", "Notion zip", "Confluence export"])}),
+        (6, '{{"error":"{e}","fileOperationId":"{f}","label":"task","level":"error","message":"Import failed"}}',
+         {"e": pick(["Uploaded file does not contain any valid documents", "File size exceeds limit", "Invalid zip file"]), "f": lambda g: g.uuid()}),
+        (8, '{{"error":"{e}","label":"worker","level":"error","message":"Error processing {t}"}}',
+         {"e": pick(["SequelizeDatabaseError: deadlock detected", "Connection is closed.", "Request failed with status code 410"]),
+          "t": pick(["WebhookProcessor", "NotificationsProcessor", "SearchIndexProcessor"])}),
+        (6, '{{"label":"lifecycle","level":"warn","message":"Redis connection lost, reconnecting in {ms}ms"}}', {"ms": lambda g: g.num(50, 2000)}),
+        (6, '{{"label":"authentication","level":"info","message":"Signed in with {p}","userId":"{u}"}}',
+         {"p": pick(["oidc", "google", "email"]), "u": lambda g: g.uuid()}),
+    ]
+
+    return confluence + access + dokuwiki + wikijs + bookstack + xwiki + outline
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -37259,7 +37615,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "DataTransferPlatform": datatransfer_events,
            "DocumentPlatform": document_events,
            "TestingPlatform": testing_events,
-           "PKIPlatform": pki_events}
+           "PKIPlatform": pki_events,
+           "WikiPlatform": wiki_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
