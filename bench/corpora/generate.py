@@ -523,6 +523,63 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   Dogtag PKI (the CA's signedAudit log: sessions, authentication, authorisation, profile enrollment, agent
   approvals and rejections, revocations, CRL and OCSP generation; its debug log) and OpenXPKI (workflow,
   application and auth logs); 121 event types.
+* ``MediaAutomationPlatform`` (written blind for the thirtieth issue-15 pass: before reading the
+  engine or any failure analysis; scored once): home media automation and download software as its operators
+  log it: Sonarr and Radarr (NLog file lines: RSS sync, indexer searches with result counts, grabs, indexer and
+  download client failures, completed download handling and imports, disk scans and refreshes, renames,
+  housekeeping, health checks, HTTP API requests at debug), Prowlarr (indexer searches and failures,
+  application sync, health checks), qbittorrent-nox (qbittorrent.log), transmission-daemon (through the
+  journal), SABnzbd (sabnzbd.log: server connections, post-processing, par2 verification and repair,
+  unpacking, notifications) and NZBGet (nzbget.log); 131 event types.
+* ``RepositoryPlatform`` (written blind for the thirtieth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): package repository and mirror software as its operators log it: Verdaccio
+  (the npm registry's request lines in and out, uplink fetches and errors, uplinks offline and online, publishes,
+  unpublishes and auth failures, start-up), devpi-server (the PyPI mirror and private indexes: request lines,
+  upstream fetches, release file uploads, fswriter commits, replica changelog and file replication, start-up),
+  Pulp 3 (pulpcore workers: tasks started, completed and failed, RPM and file syncs of remotes, publications,
+  download back-off, workers; the content app's aiohttp access lines, the API's access lines, gunicorn), Aptly
+  (the API's Gin request lines and the CLI: mirror creation and updates with gpgv, snapshots, publishes, repo
+  imports), reprepro (update, includedeb, export, checkpool and its errors), apt-cacher-ng (apt-cache.log
+  transfer records and apt-cache.err) and the Athens Go module proxy (logrus logfmt lines); 114 event types.
+* ``RemoteAccessPlatform`` (written blind for the thirtieth issue-15 pass: before reading the engine or
+  any failure analysis; scored once): remote desktop and remote access software as its operators log it: Apache
+  Guacamole (guacd's syslog lines: new clients for the RDP, VNC and SSH plugins, connection ids, users joining and
+  leaving, protocol errors, FreeRDP's wLog lines; the web application's logback lines in Tomcat's catalina.out:
+  authentication, blocking, tunnels with their durations, extensions), MeshCentral (console start-up and web
+  certificate lines, --debug AGENT, RELAY and WEBREQUEST lines, the sshd-style authlog), the RustDesk server
+  (hbbs and hbbr: listeners, keys, peer registrations, relay requests and pairing), xrdp and xrdp-sesman (client
+  connections, security negotiation, TLS, sesman logins, display allocation, X server start and exit, sessions
+  created, reconnected and terminated, authentication failures), TigerVNC's Xvnc log and x11vnc; 164 event types.
+* ``RadioPlatform`` (written blind for the thirtieth issue-15 pass: before reading the engine or any
+  failure analysis; scored once): amateur radio and software-defined radio station software as its operators
+  log it: Dire Wolf through the journal (audio devices and channels, the audio level line and the decoded
+  packet of each frame heard with its position and description lines, digipeated and beaconed frames, the
+  IGate's server connection, frames gated to APRS-IS and from it to RF, KISS and AGW client applications,
+  audio errors), aprx (aprx-rf.log and aprx.log), rtl_433 (start-up, tuner, sample rate, gain and frequency,
+  auto level and its JSON output of decoded 433/868 MHz sensors), OpenWebRX (its Python service's logging
+  lines: SDR sources and profiles, clients, decoders and their uploads), WSJT-X (ALL.TXT decode and transmit
+  lines of FT8 and FT4, the wsjtx.log QSO records), JS8Call (DIRECTED.TXT and ALL.TXT lines) and fldigi (the
+  text capture log and the status log); 123 event types.
+* ``ErrorTrackingPlatform`` (written blind for the thirtieth issue-15 pass: before reading the engine or any
+  failure analysis; scored once): error tracking and log management servers as their operators log them: self-hosted
+  Sentry (the web service's structured lines with api.access records, authentication, the Celery workers and beat,
+  the ingest consumers and post-process forwarder on Arroyo, sentry cleanup), Relay (start-up, upstream registration,
+  project config fetches, envelopes dropped and rate limited, the Kafka producer), the Snuba consumers, replacer and
+  bootstrap, the Symbolicator (downloads, caches, symbolication and minidump failures), GlitchTip (gunicorn, Django's
+  request logger, the Celery worker and beat), the Graylog server (server.log: start-up and periodicals, inputs, GELF
+  and syslog decoding, index rotation, ranges and retention, Elasticsearch/OpenSearch connections and bulk indexing,
+  the disk journal, MongoDB) and the Zipkin server (Spring Boot console with Armeria, the HTTP, Kafka and RabbitMQ
+  collectors, Elasticsearch and Cassandra storage); 132 event types.
+* ``WikiPlatform`` (written blind for the thirtieth issue-15 pass: before reading the engine or any
+  failure analysis; scored once): wiki and knowledge-base software as its administrators log it: Atlassian
+  Confluence (atlassian-confluence.log: start-up, the plugin system and plugin upgrades, Seraph logins,
+  Caesium scheduled jobs, the index queue and reindex progress, page, attachment and search errors with the
+  request context, Synchrony; the Tomcat access log), DokuWiki (debug, error and deprecated logs), Wiki.js 2
+  (console lines: start-up, modules, the Git storage target, the PostgreSQL and Elasticsearch search engines,
+  page renders), BookStack (the Laravel log: failed logins, exceptions, webhooks; the queue worker's job
+  lines), XWiki (extension jobs, the Solr indexer, data migrations, job progress, authentication, macros)
+  and Outline (JSON logs: lifecycle, the collaboration service, requests, queue processors and tasks,
+  imports); 123 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -37199,6 +37256,2322 @@ def pki_events() -> list[tuple[float, str, dict]]:
     return cm + boulder + ejbca + cfssl + dogtag_audit + dogtag_debug + openxpki
 
 
+def mediaautomation_events() -> list[tuple[float, str, dict]]:
+    """Home media automation and download software as its operators log it: Sonarr and Radarr (their
+    NLog file lines: RSS sync, indexer searches with result counts, grabs sent to download clients,
+    indexer and download client failures, completed download handling and imports, disk scans and
+    refreshes, renames, housekeeping, health checks, HTTP API requests at debug), Prowlarr (indexer
+    searches, indexer failures, application sync, health checks, its newznab and torznab API requests),
+    qbittorrent-nox (qbittorrent.log: start-up, listening, external IP, UPnP/NAT-PMP port mapping,
+    torrents added, restored, finished, moved and removed, share ratio limits, file errors, WebAPI logins),
+    transmission-daemon (its log lines through the journal), SABnzbd (sabnzbd.log: queue, server
+    connections, downloads, post-processing with par2 verification and repair, unpacking, scripts,
+    notifications) and NZBGet (nzbget.log). Written blind for the thirtieth issue-15 pass: before
+    reading the engine or any failure analysis; 131 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    series = ["The Expanse", "Severance", "Slow Horses", "Bluey", "The Bear"]
+    movies = [("Dune Part Two", "2024"), ("Past Lives", "2023"), ("Arrival", "2016"), ("Blade Runner 2049", "2017"),
+              ("The Iron Giant", "1999")]
+    groups = ["NTb", "FLUX", "SiGMA", "EDITH", "KOGi", "CMRG"]
+    quals = ["1080p.WEB.h264", "2160p.AMZN.WEB-DL.DDP5.1.H.265", "1080p.BluRay.x264", "720p.HDTV.x264", "1080p.ATVP.WEB-DL.DDP5.1.H.264"]
+    nz_indexers = ["NZBgeek", "DrunkenSlug", "NZBFinder"]
+    tz_indexers = ["1337x", "TorrentLeech", "IPTorrents"]
+    indexers = nz_indexers + tz_indexers
+    dl_clients = ["SABnzbd", "qBittorrent", "NZBGet"]
+    apps = ["Sonarr", "Radarr"]
+
+    def dotted(s: str) -> str:
+        return s.replace(" ", ".").replace(":", "")
+
+    def ep_release(g: Gen) -> str:
+        return f"{dotted(g.r.choice(series))}.S{g.r.randint(1, 5):02d}E{g.r.randint(1, 12):02d}.{g.r.choice(quals)}-{g.r.choice(groups)}"
+
+    def mv_release(g: Gen) -> str:
+        t, y = g.r.choice(movies)
+        return f"{dotted(t)}.{y}.{g.r.choice(quals)}-{g.r.choice(groups)}"
+
+    def release(g: Gen) -> str:
+        return ep_release(g) if g.r.random() < 0.6 else mv_release(g)
+
+    def nl_ts(g: Gen) -> str:
+        # NLog's ${date:format=yyyy-M-d HH\:mm\:ss.f}
+        return f"2026-12-3 {hms(g)}.{g.r.randint(0, 9)}"
+
+    nt = {"T": nl_ts}
+
+    def size_b(g: Gen) -> str:
+        return str(g.r.randint(200_000_000, 9_000_000_000))
+
+    def series_name(g: Gen) -> str:
+        return g.r.choice(series)
+
+    def movie_name(g: Gen) -> str:
+        t, y = g.r.choice(movies)
+        return f"{t} ({y})"
+
+    def ep_criteria(g: Gen) -> str:
+        return f"[{g.r.choice(series)} : S{g.r.randint(1, 5):02d}E{g.r.randint(1, 12):02d}]"
+
+    def season_criteria(g: Gen) -> str:
+        return f"[{g.r.choice(series)} : S{g.r.randint(1, 5):02d}]"
+
+    def ep_path(g: Gen) -> str:
+        s = g.r.choice(series)
+        se, ep = g.r.randint(1, 5), g.r.randint(1, 12)
+        return f"/tv/{s}/Season {se:02d}/{s} - S{se:02d}E{ep:02d} - Episode {g.r.randint(1, 99)} [WEBDL-1080p].mkv"
+
+    def mv_path(g: Gen) -> str:
+        t, y = g.r.choice(movies)
+        return f"/movies/{t} ({y})/{t} ({y}) [Bluray-1080p].mkv"
+
+    def dl_path(g: Gen) -> str:
+        return f"/downloads/complete/{g.r.choice(['tv', 'movies'])}/{release(g)}/{release(g)}.mkv"
+
+    def api_path(g: Gen) -> str:
+        return g.r.choice([
+            "/api/v3/queue/details?all=true", "/api/v3/command", f"/api/v3/command/{g.num(1000, 99999)}",
+            "/api/v3/system/status", "/api/v3/health", f"/api/v3/series/{g.num(1, 400)}", "/api/v3/calendar?unmonitored=false",
+            f"/api/v3/episode?seriesId={g.num(1, 400)}", "/api/v3/history/since?date=2026-12-03T00:00:00Z", "/api/v3/wanted/missing?page=1&pageSize=20",
+            f"/api/v3/movie/{g.num(1, 900)}", "/api/v3/queue/status", "/api/v3/diskspace",
+            f"/{g.num(1, 12)}/api?t={g.r.choice(['search', 'tvsearch', 'movie'])}&q={g.r.choice(series).replace(' ', '%20')}&cat=5000,5040&apikey=(removed)",
+            "/api/v1/indexerstatus", "/api/v1/applications"])
+
+    def url_host(g: Gen) -> str:
+        return g.r.choice(["api.nzbgeek.info", "drunkenslug.com", "nzbfinder.ws", "torrentleech.org", "1337x.to"])
+
+    def apikey_url(g: Gen) -> str:
+        h = g.r.choice(["api.nzbgeek.info", "drunkenslug.com", "nzbfinder.ws"])
+        return f"https://{h}/api?t=tvsearch&cat=5030,5040&extended=1&apikey=(removed)&offset=0&limit=100&tvdbid={g.num(70000, 420000)}&season={g.r.randint(1, 5)}&ep={g.r.randint(1, 12)}"
+
+    def ms(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(0, 20), g.r.randint(0, 400), g.r.randint(100, 9000)]))
+
+    def lan_ip(g: Gen) -> str:
+        return f"192.168.1.{g.r.randint(2, 250)}"
+
+    def tvdb(g: Gen) -> str:
+        return g.num(70000, 420000)
+
+    def ind_list(g: Gen) -> str:
+        return ", ".join(g.r.sample(indexers, g.r.randint(1, 4)))
+
+    def cl_list(g: Gen) -> str:
+        return ", ".join(g.r.sample(dl_clients, g.r.randint(1, 3)))
+
+    def reasons(g: Gen) -> str:
+        pool = ["Quality for release in history is of equal or higher preference: WEBDL-1080p v1",
+                "Existing file on disk is of equal or higher preference: Bluray-1080p v1",
+                f"Release is {g.r.randint(2, 40)} days old, older than maximum age",
+                "Not an upgrade for existing episode file(s)", f"{g.r.randint(1, 9)}.{g.r.randint(0, 9)} GB is larger than maximum allowed",
+                "Episode wasn't requested", "Does not have a minimum seeders"]
+        return ", ".join(f"[Permanent] {x}" for x in g.r.sample(pool, g.r.randint(1, 3)))
+
+    net_errors = ["Connection refused (api.nzbgeek.info:443)", "The operation has timed out.",
+                  "Name or service not known (drunkenslug.com:443)", "The SSL connection could not be established, see inner exception.",
+                  "Resource temporarily unavailable (nzbfinder.ws:443)"]
+
+    arr = [
+        # RSS sync
+        (30, "{T}|Info|RssSyncService|Starting RSS Sync", nt),
+        (30, "{T}|Info|RssSyncService|RSS Sync Completed. Reports found: {a}, Reports grabbed: {b}",
+         {**nt, "a": lambda g: g.num(0, 900), "b": lambda g: str(g.r.choice([0, 0, 0, 1, 2, 3]))}),
+        (25, "{T}|Info|DownloadDecisionMaker|Processing {n} releases", {**nt, "n": lambda g: g.num(1, 900)}),
+        (18, "{T}|Debug|DownloadDecisionMaker|Release '{r}' from '{i}' rejected for the following reasons: {why}",
+         {**nt, "r": release, "i": pick(indexers), "why": reasons}),
+        (10, "{T}|Debug|FetchAndParseRssService|Available indexers {n}", {**nt, "n": lambda g: g.num(1, 6)}),
+        (10, "{T}|Debug|FetchAndParseRssService|Found {n} reports", {**nt, "n": lambda g: g.num(0, 900)}),
+        # searches
+        (40, "{T}|Info|ReleaseSearchService|Searching indexers for {c}. {n} active indexers",
+         {**nt, "c": lambda g: g.r.choice([ep_criteria, ep_criteria, season_criteria, lambda g: f"[{g.r.choice(movies)[0]}]"])(g), "n": lambda g: g.num(1, 6)}),
+        (12, "{T}|Info|EpisodeSearchService|Episode search completed. {n} reports downloaded.", {**nt, "n": lambda g: str(g.r.choice([0, 0, 1, 2]))}),
+        (6, "{T}|Info|EpisodeSearchService|Completed search for {n} episodes. {d} reports downloaded.",
+         {**nt, "n": lambda g: g.num(2, 40), "d": lambda g: g.num(0, 12)}),
+        (8, "{T}|Info|MovieSearchService|Movie search completed. {n} reports downloaded.", {**nt, "n": lambda g: str(g.r.choice([0, 0, 1, 2]))}),
+        (6, "{T}|Info|MissingEpisodeSearchService|Searching for {n} missing episodes. Max {m} episodes per search",
+         {**nt, "n": lambda g: g.num(1, 300), "m": pick(["1", "2", "5"])}),
+        # grabs
+        (20, "{T}|Info|DownloadService|Report sent to {c} from indexer {i}. {r}",
+         {**nt, "c": draw(lambda g: g.r.choice([("SABnzbd", g.r.choice(nz_indexers)), ("NZBGet", g.r.choice(nz_indexers)),
+                                                ("qBittorrent", g.r.choice(tz_indexers))])), "i": then(1), "r": release}),
+        (5, "{T}|Warn|DownloadService|{i} {r} Couldn't be downloaded: {e}",
+         {**nt, "i": pick(indexers), "r": release, "e": pick(["HTTP request failed: [429:TooManyRequests] [GET] at [https://api.nzbgeek.info/api?t=get&id=(removed)]",
+                                                                   "The operation has timed out."])}),
+        # indexer failures
+        (8, "{T}|Warn|Newznab|API Request Limit reached for {i}", {**nt, "i": pick(nz_indexers)}),
+        (8, "{T}|Warn|Newznab|{i} server is currently unavailable. {u} {e}", {**nt, "i": pick(nz_indexers), "u": apikey_url, "e": pick(net_errors)}),
+        (7, "{T}|Warn|Torznab|Unable to connect to indexer: {e}", {**nt, "e": pick(net_errors)}),
+        (5, "{T}|Error|Newznab|An error occurred while processing feed. {u}", {**nt, "u": apikey_url}),
+        (6, "{T}|Warn|Torznab|Indexer {i} rss sync didn't cover the period between {a} and {b} UTC. Search may be required.",
+         {**nt, "i": pick(tz_indexers), "a": lambda g: f"12/03/2026 {hms(g)}", "b": lambda g: f"12/03/2026 {hms(g)}"}),
+        # download client tracking and imports
+        (15, "{T}|Debug|DownloadMonitoringService|Tracking '{c}:{r}': ClientState={s}:{st} SeriesId={sid} EpisodeIds={eids}",
+         {**nt, "c": pick(dl_clients), "r": ep_release, "s": pick(["Downloading", "Completed", "Queued"]), "st": pick(["ImportPending", "Downloading", "ImportBlocked"]),
+          "sid": lambda g: g.num(1, 400), "eids": lambda g: ",".join(g.num(1000, 99999) for _ in range(g.r.randint(1, 3)))}),
+        (12, "{T}|Debug|EpisodeFileMovingService|Moving episode file: {a} to {b}", {**nt, "a": dl_path, "b": ep_path}),
+        (10, "{T}|Debug|EpisodeFileMovingService|Hardlinking episode file: {a} to {b}", {**nt, "a": dl_path, "b": ep_path}),
+        (8, "{T}|Debug|MovieFileMovingService|Moving movie file: {a} to {b}", {**nt, "a": dl_path, "b": mv_path}),
+        (10, "{T}|Debug|DownloadedEpisodesImportService|Processing path: {p}",
+         {**nt, "p": lambda g: f"/downloads/complete/tv/{ep_release(g)}"}),
+        (8, "{T}|Warn|CompletedDownloadService|Couldn't import episode {p}: {e}",
+         {**nt, "p": dl_path, "e": pick(["Episode file already imported at 12/03/2026 06:41:12", "Not an upgrade for existing episode file(s)",
+                                         "Sample", "Unable to parse file"])}),
+        (6, "{T}|Warn|CompletedDownloadService|No files found are eligible for import in {p}",
+         {**nt, "p": lambda g: f"/downloads/complete/{g.r.choice(['tv', 'movies'])}/{release(g)}"}),
+        (5, "{T}|Error|DownloadedEpisodesImportService|Import failed, path does not exist or is not accessible by Sonarr: {p}. Ensure the path exists and the user running Sonarr has the correct permissions to access this file/folder",
+         {**nt, "p": lambda g: f"/data/complete/{ep_release(g)}"}),
+        # disk scans, refreshes and renames
+        (12, "{T}|Info|DiskScanService|Scanning disk for {s}", {**nt, "s": series_name}),
+        (12, "{T}|Info|DiskScanService|Completed scanning disk for {s}", {**nt, "s": series_name}),
+        (8, "{T}|Info|RefreshSeriesService|Updating info for {s}", {**nt, "s": series_name}),
+        (8, "{T}|Info|RefreshEpisodeService|Starting episode info refresh for: [{id}][{s}]", {**nt, "id": tvdb, "s": series_name}),
+        (8, "{T}|Info|RefreshEpisodeService|Finished episode refresh for series: [{id}][{s}].", {**nt, "id": tvdb, "s": series_name}),
+        (6, "{T}|Info|RefreshMovieService|Updating info for {m}", {**nt, "m": movie_name}),
+        (5, "{T}|Info|RenameEpisodeFileService|Renaming {n} files for {s}", {**nt, "n": lambda g: g.num(1, 60), "s": series_name}),
+        (5, "{T}|Debug|RenameEpisodeFileService|Renamed episode file: {p}", {**nt, "p": ep_path}),
+        (5, "{T}|Info|RenameEpisodeFileService|All episode files renamed for {s}", {**nt, "s": series_name}),
+        # housekeeping and backups
+        (4, "{T}|Info|HousekeepingService|Running housecleaning tasks", nt),
+        (4, "{T}|Info|HousekeepingService|Compressing main database after housekeeping", nt),
+        (4, "{T}|Info|Database|Vacuuming {d} database", {**nt, "d": pick(["Main", "Log"])}),
+        (4, "{T}|Info|Database|{d} database compressed", {**nt, "d": pick(["Main", "Log"])}),
+        (4, "{T}|Info|BackupService|Starting Backup", nt),
+        (4, "{T}|Info|RecycleBinProvider|Removing items older than {n} days from the recycling bin", {**nt, "n": pick(["7", "30"])}),
+        # health checks
+        (8, "{T}|Warn|HealthCheckService|Indexers unavailable due to failures: {l}", {**nt, "l": ind_list}),
+        (5, "{T}|Warn|HealthCheckService|Indexers unavailable due to failures for more than 6 hours: {l}", {**nt, "l": ind_list}),
+        (6, "{T}|Warn|HealthCheckService|Download clients unavailable due to failures: {l}", {**nt, "l": cl_list}),
+        (5, "{T}|Error|HealthCheckService|Unable to communicate with {c}. {e}",
+         {**nt, "c": pick(dl_clients), "e": pick(["Failed to connect to qBittorrent, check your settings.", "Unable to connect to SABnzbd, please check your settings",
+                                                  "The operation has timed out."])}),
+        (4, "{T}|Warn|HealthCheckService|Missing root folder: {p}", {**nt, "p": pick(["/tv", "/media/tv", "/movies"])}),
+        (4, "{T}|Warn|HealthCheckService|No indexers available with RSS sync enabled, {a} will not grab new releases automatically", {**nt, "a": pick(apps)}),
+        (4, "{T}|Warn|HealthCheckService|Remote download client {c} places downloads in {p} but this directory does not appear to exist. Likely missing or incorrect remote path mapping.",
+         {**nt, "c": pick(dl_clients), "p": pick(["/downloads/complete/tv", "/data/usenet/complete/movies"])}),
+        # download clients
+        (5, "{T}|Error|QBittorrent|Failed to connect to qBittorrent, check your settings.", nt),
+        (5, "{T}|Warn|Sabnzbd|Unable to connect to SABnzbd, {e}", {**nt, "e": pick(net_errors)}),
+        # HTTP API at debug
+        (45, "{T}|Debug|Api|[{m}] {p}: {s} ({ms} ms)",
+         {**nt, "m": pick(["GET", "GET", "GET", "POST", "PUT"]), "p": api_path, "s": pick(["200.OK", "200.OK", "201.Created", "202.Accepted", "404.NotFound"]), "ms": ms}),
+        (6, "{T}|Warn|Auth|Auth-Failure ip {ip} username '{u}'", {**nt, "ip": lan_ip, "u": pick(["admin", "sonarr", "media"])}),
+        (6, "{T}|Info|Auth|Auth-Success ip {ip} username '{u}'", {**nt, "ip": lan_ip, "u": pick(["admin", "media"])}),
+    ]
+
+    def px_criteria(g: Gen) -> str:
+        # Prowlarr's SearchCriteriaBase.ToString()
+        term = g.r.choice([g.r.choice(series), g.r.choice(movies)[0], ""])
+        cats = ", ".join(g.r.sample(["5000", "5030", "5040", "2000", "2040", "2045"], g.r.randint(1, 3)))
+        return f"Term: [{term}], Offset: {g.r.choice(['0', '0', '100'])}, Limit: {g.r.choice(['100', '1000'])}, Categories: [{cats}]"
+
+    prowlarr = [
+        (20, "{T}|Info|ReleaseSearchService|Searching indexer(s): [{l}] for {c}", {**nt, "l": ind_list, "c": px_criteria}),
+        (12, "{T}|Debug|ReleaseSearchService|Total of {n} reports were found for {c} from {k} indexer(s)",
+         {**nt, "n": lambda g: g.num(0, 400), "c": px_criteria, "k": lambda g: g.num(1, 6)}),
+        (6, "{T}|Warn|Cardigann|Request Limit reached for {i}. Disabled for {m}",
+         {**nt, "i": pick(tz_indexers), "m": pick(["00:15:00", "01:00:00", "03:00:00"])}),
+        (6, "{T}|Warn|Cardigann|Unable to connect to indexer {i}: {e}", {**nt, "i": pick(tz_indexers), "e": pick(net_errors)}),
+        (5, "{T}|Warn|Newznab|Unable to connect to indexer {i}, indexer's server is unavailable. Try again later. {e}",
+         {**nt, "i": pick(nz_indexers), "e": pick(net_errors)}),
+        (6, "{T}|Info|ApplicationService|Syncing indexers to {a}", {**nt, "a": pick(apps)}),
+        (4, "{T}|Warn|HealthCheckService|Applications unavailable due to failures: {a}", {**nt, "a": pick(["Sonarr", "Radarr", "Sonarr, Radarr"])}),
+        (5, "{T}|Warn|HealthCheckService|Indexer Proxies unavailable due to failures: {p}", {**nt, "p": pick(["FlareSolverr"])}),
+    ]
+
+    # ---------------- qbittorrent-nox (qbittorrent.log) ----------------
+    def qb_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}"
+
+    qt = {"T": qb_ts}
+
+    def torrent(g: Gen) -> str:
+        return release(g) if g.r.random() < 0.8 else g.r.choice(["ubuntu-24.04.1-desktop-amd64.iso", "debian-12.8.0-amd64-netinst.iso"])
+
+    qb = [
+        (4, "(N) {T} - qBittorrent v{v} started. Process ID: {pid}", {**qt, "v": pick(["4.6.7", "4.6.6"]), "pid": lambda g: g.num(7, 4000)}),
+        (4, "(N) {T} - Using config directory: {p}", {**qt, "p": pick(["/config/qBittorrent", "/home/qbittorrent/.config/qBittorrent"])}),
+        (5, "(N) {T} - Trying to listen on the following list of IP addresses: \"{l}\"", {**qt, "l": pick(["0.0.0.0:6881,[::]:6881", "10.8.0.2:51413"])}),
+        (6, "(I) {T} - Successfully listening on IP. IP: \"{ip}\". Port: \"{p}/{n}\"",
+         {**qt, "ip": pick(["0.0.0.0", "::", "10.8.0.2"]), "p": pick(["TCP", "UTP"]), "n": pick(["6881", "51413"])}),
+        (4, "(I) {T} - Detected external IP. IP: \"{ip}\"", {**qt, "ip": lambda g: f"203.0.113.{g.r.randint(1, 254)}"}),
+        (5, "(I) {T} - UPnP/NAT-PMP port mapping succeeded. Message: \"{m}\"",
+         {**qt, "m": lambda g: f"successfully mapped port using {g.r.choice(['UPnP', 'NAT-PMP'])}. external address: 203.0.113.{g.r.randint(1, 254)}:{g.r.choice(['6881', '51413'])}"}),
+        (4, "(W) {T} - UPnP/NAT-PMP port mapping failed. Message: \"{m}\"",
+         {**qt, "m": pick(["could not map port using UPnP[192.168.1.1]: no router found", "could not map port using NAT-PMP[192.168.1.1]: timed out"])}),
+        (5, "(N) {T} - WebUI: Now listening on IP: {ip}, port: {p}", {**qt, "ip": pick(["*", "0.0.0.0"]), "p": pick(["8080", "8090"])}),
+        (35, "(N) {T} - Added new torrent. Torrent: \"{t}\"", {**qt, "t": torrent}),
+        (25, "(N) {T} - Finished downloading torrent. Torrent: \"{t}\"", {**qt, "t": torrent}),
+        (10, "(N) {T} - Removed torrent. Torrent: \"{t}\"", {**qt, "t": torrent}),
+        (8, "(N) {T} - Removed torrent and deleted its content. Torrent: \"{t}\"", {**qt, "t": torrent}),
+        (12, "(N) {T} - Restored torrent. Torrent: \"{t}\"", {**qt, "t": torrent}),
+        (6, "(N) {T} - Moved torrent successfully. Torrent: \"{t}\". Destination: \"{d}\"",
+         {**qt, "t": torrent, "d": pick(["/downloads/complete/tv", "/downloads/complete/movies", "/data/torrents/tv-sonarr"])}),
+        (4, "(C) {T} - Failed to listen on IP. IP: \"{ip}\". Port: \"{p}/{n}\". Reason: \"{e}\"",
+         {**qt, "ip": pick(["0.0.0.0", "::", "10.8.0.2"]), "p": pick(["TCP", "UTP"]), "n": pick(["6881", "51413"]),
+          "e": pick(["Address already in use", "Cannot assign requested address"])}),
+        (5, "(W) {T} - File error alert. Torrent: \"{t}\". File: \"{f}\". Reason: \"{e}\"",
+         {**qt, "t": torrent, "f": lambda g: f"/downloads/incomplete/{release(g)}.mkv", "e": pick(["No space left on device", "Permission denied"])}),
+        (10, "(N) {T} - WebAPI login success. IP: {ip}", {**qt, "ip": lambda g: f"::ffff:{lan_ip(g)}"}),
+        (6, "(W) {T} - WebAPI login failure. Reason: invalid credentials, attempt count: {n}, IP: {ip}, username: {u}",
+         {**qt, "n": lambda g: g.num(1, 5), "ip": lambda g: f"::ffff:{lan_ip(g)}", "u": pick(["admin", "qbit"])}),
+        (4, "(N) {T} - Torrent reached the share ratio limit. Removed torrent. Torrent: \"{t}\".", {**qt, "t": torrent}),
+    ]
+
+    # ---------------- transmission-daemon through the journal ----------------
+    def tr_times(g: Gen):
+        # the journal's time and transmission's own time of the same line
+        h = hms(g)
+        return f"Dec 03 {h}", f"2026-12-03 {h}.{g.num(0, 999):0>3}"
+
+    trt = {"T": draw(tr_times), "pid": pick(["812", "1377"]), "T2": then(1)}
+    tr = [
+        (4, "{T} nas transmission-daemon[{pid}]: [{T2}] Transmission {v} started (session.c:740)", {**trt, "v": pick(["3.00 (bb6b5a062e)", "2.94 (d8e60ee44f)"])}),
+        (5, "{T} nas transmission-daemon[{pid}]: [{T2}] UDP Failed to set receive buffer: requested {a}, got {b} (tr-udp.c:84)", {**trt, "a": pick(["4194304", "2097152"]), "b": pick(["425984", "212992"])}),
+        (4, "{T} nas transmission-daemon[{pid}]: [{T2}] RPC Server Serving RPC and Web requests on {a} (rpc-server.c:1210)", {**trt, "a": pick(["0.0.0.0:9091/transmission/"])}),
+        (4, "{T} nas transmission-daemon[{pid}]: [{T2}] RPC Server Adding address to whitelist: {a} (rpc-server.c:976)", {**trt, "a": pick(["127.0.0.1", "192.168.1.*", "::1"])}),
+        (5, "{T} nas transmission-daemon[{pid}]: [{T2}] Port Forwarding State changed from \"{a}\" to \"{b}\" (port-forwarding.c:106)",
+         {**trt, "a": draw(lambda g: g.r.choice([("Not forwarded", "Starting"), ("Starting", "Forwarded"), ("Forwarded", "Not forwarded")])), "b": then(1)}),
+        (4, "{T} nas transmission-daemon[{pid}]: [{T2}] Port Forwarding (NAT-PMP) initnatpmp succeeded ({n}) (natpmp.c:70)", {**trt, "n": pick(["0"])}),
+        (4, "{T} nas transmission-daemon[{pid}]: [{T2}] Using settings from \"{p}\" (daemon.c:528)", {**trt, "p": pick(["/var/lib/transmission-daemon/info", "/config"])}),
+        (4, "{T} nas transmission-daemon[{pid}]: [{T2}] Saved \"{p}\" (variant.c:1266)", {**trt, "p": pick(["/var/lib/transmission-daemon/info/settings.json", "/config/settings.json"])}),
+        (12, "{T} nas transmission-daemon[{pid}]: [{T2}] {t} Starting torrent (torrent.c:1920)", {**trt, "t": torrent}),
+        (10, "{T} nas transmission-daemon[{pid}]: [{T2}] {t} State changed from \"Incomplete\" to \"Complete\" (torrent.c:2296)", {**trt, "t": torrent}),
+        (8, "{T} nas transmission-daemon[{pid}]: [{T2}] {t} Queued for verification (verify.c:269)", {**trt, "t": torrent}),
+        (8, "{T} nas transmission-daemon[{pid}]: [{T2}] {t} Verifying torrent (verify.c:224)", {**trt, "t": torrent}),
+        (8, "{T} nas transmission-daemon[{pid}]: [{T2}] {t} Scrape error: {e} (announcer.c:1312)", {**trt, "t": torrent, "e": pick(["Connection failed", "Tracker gave HTTP response code 404 (Not Found)", "Could not connect to tracker"])}),
+        (6, "{T} nas transmission-daemon[{pid}]: [{T2}] {t} Announce error: {e} (announcer.c:1022)", {**trt, "t": torrent, "e": pick(["Could not connect to tracker", "Tracker gave HTTP response code 0 (No Response)", "Unregistered torrent"])}),
+        (5, "{T} nas transmission-daemon[{pid}]: [{T2}] {t} Pausing (torrent.c:2024)", {**trt, "t": torrent}),
+        (5, "{T} nas transmission-daemon[{pid}]: [{T2}] {t} Removing torrent (torrent.c:1711)", {**trt, "t": torrent}),
+    ]
+
+    # ---------------- SABnzbd (sabnzbd.log) ----------------
+    def sab_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{g.num(0, 999):0>3}"
+
+    st = {"T": sab_ts}
+    servers = ["news.eweka.nl", "news.newshosting.com", "news.frugalusenet.com"]
+
+    def nzb(g: Gen) -> str:
+        return release(g)
+
+    def conn(g: Gen) -> str:
+        return f"{g.r.randint(1, 30)}@{g.r.choice(servers)}"
+
+    sab = [
+        (10, "{T}::INFO::[nzbqueue:327] Saving queue", {**st}),
+        (12, "{T}::INFO::[nzbstuff:1155] Fetching {j}.nzb", {**st, "j": nzb}),
+        (10, "{T}::INFO::[urlgrabber:126] Grabbing URL {u}",
+         {**st, "u": lambda g: f"https://{g.r.choice(['api.nzbgeek.info', 'drunkenslug.com'])}/api?t=get&id={g.hexs(40)}&apikey=(removed)"}),
+        (8, "{T}::INFO::[downloader:772] {c}: Initiating connection", {**st, "c": conn}),
+        (8, "{T}::INFO::[newswrapper:389] {c}: Connected using {p} ({cph})",
+         {**st, "c": conn, "p": pick(["TLSv1.3", "TLSv1.2"]), "cph": pick(["TLS_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384"])}),
+        (5, "{T}::WARNING::[downloader:941] Too many connections to server {s} [{e}]",
+         {**st, "s": pick(servers), "e": pick(["502 Too many connections", "481 Connection limit reached"])}),
+        (5, "{T}::ERROR::[downloader:949] Failed login for server {s} [{e}]",
+         {**st, "s": pick(servers), "e": pick(["481 Authentication failed", "502 Authentication Failed"])}),
+        (5, "{T}::WARNING::[downloader:1001] Server {s} will be ignored for {m} minutes", {**st, "s": pick(servers), "m": pick(["1", "2", "5"])}),
+        (4, "{T}::WARNING::[downloader:935] Cannot connect to server {s} [{e}]",
+         {**st, "s": pick(servers), "e": pick(["Timed out", "Server name does not resolve", "Connection refused"])}),
+        (14, "{T}::INFO::[postproc:389] Starting Post-Processing on {j} => Repair:{r}, Unpack:{u}, Delete:{d}, Script:{sc}, Cat:{c}",
+         {**st, "j": nzb, "r": pick(["True"]), "u": pick(["True"]), "d": pick(["True", "False"]), "sc": pick(["None", "nzbToMedia.py"]),
+          "c": pick(["tv", "movies", "*"])}),
+        (10, "{T}::INFO::[postproc:649] Par2 check starting on {j}", {**st, "j": nzb}),
+        (9, "{T}::INFO::[newsunpack:970] Starting verification and repair of {f}",
+         {**st, "f": lambda g: f"{release(g)}.par2"}),
+        (8, "{T}::INFO::[newsunpack:1074] Verified in {t}, all files correct", {**st, "t": lambda g: f"{g.r.randint(1, 59)} seconds"}),
+        (6, "{T}::INFO::[newsunpack:1138] Repaired in {t}", {**st, "t": lambda g: f"{g.r.randint(1, 9)} minutes {g.r.randint(1, 59)} seconds"}),
+        (4, "{T}::WARNING::[newsunpack:1177] Repair failed, not enough repair blocks ({b} short)", {**st, "b": lambda g: g.num(1, 800)}),
+        (8, "{T}::INFO::[newsunpack:612] Running unrar {cmd}",
+         {**st, "cmd": lambda g: (lambda j: f"['/usr/bin/unrar', 'x', '-vp', '-idp', '-scf', '-o+', '-ai', '-p-', '/downloads/incomplete/{j}/{g.hexs(24)}.rar', '/downloads/complete/_UNPACK_{j}/']")(release(g))}),
+        (8, "{T}::INFO::[newsunpack:754] Unpacked {k} files/folders in {t}", {**st, "k": lambda g: g.num(1, 4), "t": lambda g: f"{g.r.randint(2, 59)} seconds"}),
+        (4, "{T}::ERROR::[newsunpack:796] Unpacking failed, CRC error in {f}", {**st, "f": lambda g: f"{g.hexs(24)}.part0{g.r.randint(1, 9)}.rar"}),
+        (4, "{T}::WARNING::[nzbstuff:867] Aborted, cannot be completed - {u}", {**st, "u": pick(["https://sabnzbd.org/not-complete"])}),
+        (6, "{T}::INFO::[postproc:1006] Running user script {s}({p}, {j})",
+         {**st, "s": pick(["nzbToMedia.py"]), "p": lambda g: f"/downloads/complete/tv/{release(g)}", "j": nzb}),
+        (8, "{T}::INFO::[postproc:786] Cleaning up {j} (keep_basic={k})", {**st, "j": nzb, "k": pick(["False", "True"])}),
+        (10, "{T}::INFO::[notifier:123] Sending notification: {t} - {j} (type={ty}, job_cat={c})",
+         {**st, "t": pick(["Download Completed", "Download Failed"]), "j": nzb, "ty": pick(["complete", "failed"]), "c": pick(["tv", "movies"])}),
+        (6, "{T}::DEBUG::[api:143] API-call from {ip} [{ua}] {{'mode': '{m}', 'apikey': '<APIKEY>', 'output': 'json'}}",
+         {**st, "ip": lan_ip, "ua": pick(["Sonarr/4.0.11.2680", "Radarr/5.16.3.9541"]), "m": pick(["queue", "history", "version", "get_config"])}),
+    ]
+
+    # ---------------- NZBGet (nzbget.log) ----------------
+    days = ["Thu Dec 03"]
+
+    def nzg_ts(g: Gen) -> str:
+        return f"{g.r.choice(days)} {hms(g)} 2026"
+
+    ngt = {"T": nzg_ts}
+    nzbget = [
+        (10, "{T}\tINFO\tAdding collection {j} to queue", {**ngt, "j": nzb}),
+        (10, "{T}\tINFO\tCollection {j} added to queue", {**ngt, "j": nzb}),
+        (8, "{T}\tINFO\tSuccessfully downloaded {j}", {**ngt, "j": nzb}),
+        (8, "{T}\tINFO\t{j}/{f} successfully downloaded", {**ngt, "j": nzb, "f": lambda g: f"{g.hexs(16)}.part{g.r.randint(1, 60):02d}.rar"}),
+        (6, "{T}\tWARNING\t{a} @ {s} ({c}) failed: article not found", {**ngt, "a": lambda g: f"article {g.hexs(20)}@news.example", "s": pick(servers), "c": pick(["1", "2"])}),
+        (6, "{T}\tINFO\tPar-check for {j}", {**ngt, "j": nzb}),
+        (5, "{T}\tINFO\tRepair successful for {j}", {**ngt, "j": nzb}),
+        (6, "{T}\tINFO\tUnpacking {j}", {**ngt, "j": nzb}),
+        (6, "{T}\tINFO\tUnpack for {j} successful", {**ngt, "j": nzb}),
+        (4, "{T}\tERROR\tUnpack for {j} failed", {**ngt, "j": nzb}),
+        (4, "{T}\tWARNING\tBlocking {s} ({c}) for {n} sec", {**ngt, "s": pick(servers), "c": pick(["1", "2"]), "n": pick(["10", "60"])}),
+        (4, "{T}\tINFO\tCollection {j} deleted from queue", {**ngt, "j": nzb}),
+    ]
+
+    return arr + prowlarr + qb + tr + sab + nzbget
+
+
+def repository_events() -> list[tuple[float, str, dict]]:
+    """Package repository and mirror software as its operators log it: Verdaccio (the npm registry's pretty
+    timestamped log: request lines in and out, uplink fetches, streaming and errors, uplinks going offline,
+    publishes and unpublishes as PUT and DELETE requests, auth failures, start-up), devpi-server (the PyPI
+    mirror and private indexes: request lines, upstream fetches, stored release files, the fswriter commits,
+    replica changelog fetching), Pulp 3 (pulpcore workers: tasks started, completed and failed, syncs of
+    remotes, publications and distributions, artifact downloads with checksum failures; the content app's
+    aiohttp access lines and the API's gunicorn access lines), Aptly (the API's Gin request lines and the
+    CLI: mirror updates, snapshots, publishes, download errors), reprepro (includedeb, export, checkpool
+    and its errors), apt-cacher-ng (apt-cache.log transfer records and apt-cache.err messages) and the
+    Athens Go module proxy (logrus logfmt lines). Written blind for the thirtieth issue-15 pass: before
+    reading the engine or any failure analysis; 114 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    # ---------------- Verdaccio 5 (pretty-timestamped logger) ----------------
+    npm_pkgs = ["lodash", "react", "@babel/core", "express", "typescript", "@acme/ui-kit", "@acme/auth-client", "left-pad",
+                "webpack", "@types/node", "eslint", "axios"]
+    own_pkgs = ["@acme/ui-kit", "@acme/auth-client", "@acme/logger"]
+    uplinks = [("npmjs", "registry.npmjs.org"), ("yarn", "registry.yarnpkg.com")]
+    vd_users = ["ci-bot", "alice", "release-bot"]
+
+    def vd_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)}]"
+
+    def ver(g: Gen) -> str:
+        return f"{g.r.randint(0, 18)}.{g.r.randint(0, 30)}.{g.r.randint(0, 20)}"
+
+    def vd_get_url(g: Gen) -> str:
+        p = g.r.choice(npm_pkgs)
+        enc = p.replace("/", "%2f")
+        base = p.split("/")[-1]
+        return g.r.choice([f"/{enc}", f"/{enc}", f"/{p}/-/{base}-{ver(g)}.tgz", "/-/whoami", "/-/v1/search?text=acme&size=20",
+                           "/-/npm/v1/security/advisories/bulk"])
+
+    def vd_up_url(g: Gen) -> str:
+        p = g.r.choice(npm_pkgs)
+        host = g.r.choice(uplinks)[1]
+        enc = p.replace("/", "%2f")
+        return g.r.choice([f"https://{host}/{enc}", f"https://{host}/{p}/-/{p.split('/')[-1]}-{ver(g)}.tgz"])
+
+    def vd_user(g: Gen) -> str:
+        return g.r.choice(["null", "null", *vd_users])
+
+    def vd_pub_url(g: Gen) -> str:
+        p = g.r.choice(own_pkgs)
+        return "/" + p.replace("/", "%2f")
+
+    def vd_put_url(g: Gen) -> str:
+        return g.r.choice([vd_pub_url(g), vd_pub_url(g), "/-/user/org.couchdb.user:" + g.r.choice(vd_users)])
+
+    def vd_in_ok(g: Gen) -> tuple[str, ...]:
+        # the request line of a served request: (status, method, url, bytes in, bytes out, user)
+        k = g.r.random()
+        if k < 0.82:
+            return g.r.choice(["200", "200", "200", "304"]), g.r.choice(["GET", "GET", "GET", "HEAD"]), vd_get_url(g), "0", g.num(0, 2500000), vd_user(g)
+        if k < 0.94:
+            return "201", "PUT", vd_put_url(g), g.num(60, 900000), g.r.choice(["52", "57", "61"]), g.r.choice(vd_users)
+        p = g.r.choice(own_pkgs)
+        return "201", "DELETE", f"/{p}/-/{p.split('/')[-1]}-{ver(g)}.tgz/-rev/{g.num(2, 40)}-{g.hexs(16)}", "0", g.r.choice(["39", "41"]), g.r.choice(vd_users)
+
+    def vd_in_err(g: Gen) -> tuple[str, ...]:
+        # the request line of a refused request: (status, method, url, error, user)
+        u, p = g.r.choice(vd_users), g.r.choice(own_pkgs)
+        enc = "/" + p.replace("/", "%2f")
+        anyone = vd_user(g)
+        return g.r.choice([
+            ("404", "GET", "/" + g.r.choice(["@acme%2fmissing-lib", "lodahs", "@acme%2fui-kitt", "reactt"]), "no such package available", anyone),
+            ("404", "GET", f"/@acme/ui-kit/-/ui-kit-{ver(g)}.tgz", "no such file available", anyone),
+            ("404", "GET", "/" + g.r.choice(["@acme%2fmissing-lib", "lodahs", "@acme%2fui-kitt", "reactt"]), "no such package available", anyone),
+            ("401", "PUT", "/-/user/org.couchdb.user:" + u, "bad username/password, access denied", "null"),
+            ("401", "GET", enc, f"authorization required to access package {p}", "null"),
+            ("401", "GET", enc, f"unregistered users are not allowed to access package {p}", "null"),
+            ("403", "PUT", enc, f"user {u} is not allowed to publish package {p}", u),
+            ("403", "DELETE", f"{enc}/-rev/{g.num(2, 40)}-{g.hexs(16)}", f"user {u} is not allowed to unpublish package {p}", u),
+            ("409", "PUT", enc, "this package is already present", u),
+            ("409", "PUT", enc, "this package is already present", u),
+        ])
+
+    def vd_out_err(g: Gen) -> tuple[str, ...]:
+        # an uplink request that failed: (status, method, url, error)
+        st = g.r.choice(["ERR", "ERR", "ERR", "404", "503"])
+        if st == "ERR":
+            e = g.r.choice(["ETIMEDOUT", "ESOCKETTIMEDOUT", "getaddrinfo ENOTFOUND registry.npmjs.org", "socket hang up", "connect ECONNREFUSED 104.16.24.35:443"])
+        else:
+            e = f"bad status code: {st}"
+        return st, "GET", vd_up_url(g), e
+
+    vt = {"T": vd_ts}
+    verdaccio = [
+        (125, "{T}  http <-- {st}, user: {u}({ip}), req: '{m} {url}', bytes: {bi}/{bo}",
+         {**vt, "st": draw(vd_in_ok), "u": then(5), "ip": Gen.ip, "m": then(1), "url": then(2), "bi": then(3), "bo": then(4)}),
+        (30, "{T}  http --> {st}, req: '{m} {url}' (streaming)",
+         {**vt, "st": pick(["200", "200", "304"]), "m": pick(["GET"]), "url": vd_up_url}),
+        (30, "{T}  http --> {st}, req: '{m} {url}', bytes: {bi}/{bo}",
+         {**vt, "st": pick(["200", "200", "304"]), "m": pick(["GET"]), "url": vd_up_url, "bi": pick(["0"]), "bo": lambda g: g.num(0, 2500000)}),
+        (20, "{T}  http --> {st}, req: '{m} {url}', error: {e}",
+         {**vt, "st": draw(vd_out_err), "m": then(1), "url": then(2), "e": then(3)}),
+        (50, "{T}  http <-- {st}, user: {u}({ip}), req: '{m} {url}', error: {e}",
+         {**vt, "st": draw(vd_in_err), "u": then(4), "ip": Gen.ip, "m": then(1), "url": then(2), "e": then(3)}),
+        (6, "{T}  warn --- host {h} is now offline", {**vt, "h": lambda g: g.r.choice(uplinks)[1]}),
+        (5, "{T}  info --- host {h} is now online", {**vt, "h": lambda g: g.r.choice(uplinks)[1]}),
+        (3, "{T}  warn --- config file  - {f}", {**vt, "f": pick(["/verdaccio/conf/config.yaml", "/etc/verdaccio/config.yaml"])}),
+        (4, "{T}  warn --- Plugin successfully loaded: {p}", {**vt, "p": pick(["verdaccio-htpasswd", "verdaccio-audit", "verdaccio-auth-memory"])}),
+        (3, "{T}  warn --- http address - {a} - verdaccio/{v}",
+         {**vt, "a": pick(["http://0.0.0.0:4873/", "http://:::4873/"]), "v": pick(["5.31.1", "5.29.2"])}),
+        (5, "{T}  error--- unexpected error: {e}",
+         {**vt, "e": pick(["ENOSPC: no space left on device, write", "EACCES: permission denied, open '/verdaccio/storage/@acme/ui-kit/package.json'",
+                           "Cannot read properties of undefined (reading 'versions')"])}),
+    ]
+
+    # ---------------- devpi-server (logging: "%(asctime)s %(levelname)-5.5s %(message)s") ----------------
+    dv_idx = ["root/pypi", "alice/dev", "ci/staging", "root/prod"]
+    py_pkgs = ["requests", "numpy", "django", "acme-billing", "pydantic", "boto3", "acme-utils", "urllib3"]
+
+    def dv_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def req(g: Gen) -> str:
+        return f"[req{g.num(0, 99999)}]"
+
+    def rtx(g: Gen) -> str:
+        return f"[Rtx{g.num(1000, 99999)}]"
+
+    def wtx(g: Gen) -> str:
+        return f"[Wtx{g.num(1000, 99999)}]"
+
+    def dv_file(g: Gen) -> str:
+        p = g.r.choice(py_pkgs).replace("-", "_")
+        v = f"{g.r.randint(0, 5)}.{g.r.randint(0, 30)}.{g.r.randint(0, 9)}"
+        return g.r.choice([f"{p}-{v}.tar.gz", f"{p}-{v}-py3-none-any.whl", f"{p}-{v}-cp312-cp312-manylinux_2_17_x86_64.whl"])
+
+    def dv_path(g: Gen) -> str:
+        i = g.r.choice(dv_idx)
+        return g.r.choice([f"/{i}/+simple/{g.r.choice(py_pkgs)}/", f"/{i}/+simple/{g.r.choice(py_pkgs)}/",
+                           f"/{i}/+f/{g.hexs(3)}/{g.hexs(13)}/{dv_file(g)}", f"/{i}/{g.r.choice(py_pkgs)}", "/+api", f"/{i}/+simple/"])
+
+    dt = {"T": dv_ts, "R": req}
+    devpi = [
+        (60, "{T} INFO  {R} {m} {p}", {**dt, "m": pick(["GET", "GET", "GET", "HEAD"]), "p": dv_path}),
+        (25, "{T} INFO  {R} {X} fetching {u}",
+         {**dt, "X": rtx, "u": lambda g: g.r.choice([f"https://pypi.org/simple/{g.r.choice(py_pkgs)}/",
+                                                       f"https://files.pythonhosted.org/packages/{g.hexs(2)}/{g.hexs(2)}/{g.hexs(60)}/{dv_file(g)}"])}),
+        (20, "{T} INFO  {R} {X} fswriter{n}: committed at {n2}",
+         {**dt, "X": wtx, "n": draw(lambda g: (lambda n: (n, n))(g.num(1000, 99999))), "n2": then(1)}),
+        (12, "{T} INFO  {R} {X} {i}: store_releasefile {f}", {**dt, "X": wtx, "i": pick(dv_idx[1:]), "f": dv_file}),
+        (6, "{T} WARNI {R} {X} Error fetching {u}: {e}",
+         {**dt, "X": rtx, "u": lambda g: f"https://pypi.org/simple/{g.r.choice(py_pkgs)}/", "e": pick(["ReadTimeout", "status 503", "ConnectionError"])}),
+        (5, "{T} INFO  {R} 403 Forbidden: {m}",
+         {**dt, "m": lambda g: f"user {g.r.choice(['alice', 'ci', 'bob'])!r} cannot upload to {g.r.choice(dv_idx[1:])!r}"}),
+        (4, "{T} INFO  {R} 409 Conflict: {f} already exists in non-volatile index",
+         {**dt, "f": dv_file}),
+        (14, "{T} INFO  [REPL] fetching {u}", {**dt, "u": lambda g: f"http://devpi-primary:3141/+changelog/{g.num(1000, 99999)}-?initial_fetch"}),
+        (8, "{T} INFO  [REPL] importing changelog serial {n}", {**dt, "n": lambda g: g.num(1000, 99999)}),
+        (5, "{T} ERROR [REPL] error fetching {u}: {e}",
+         {**dt, "u": lambda g: f"http://devpi-primary:3141/+changelog/{g.num(1000, 99999)}-", "e": pick(["ConnectionError", "ReadTimeout", "status code 502"])}),
+        (6, "{T} INFO  [FILEREPL] {X} replicating {u}",
+         {**dt, "X": rtx, "u": lambda g: f"http://devpi-primary:3141/{g.r.choice(dv_idx)}/+f/{g.hexs(3)}/{g.hexs(13)}/{dv_file(g)}"}),
+        (3, "{T} INFO  NOCTX devpi-server version: {v}", {**dt, "v": pick(["6.14.0", "6.10.0"])}),
+        (3, "{T} INFO  NOCTX serving at url: {u} (might be http://[{h}]:{p} for IPv6)",
+         {**dt, "u": draw(lambda g: g.r.choice([("http://0.0.0.0:3141", "0.0.0.0", "3141"), ("http://localhost:3141", "localhost", "3141")])),
+          "h": then(1), "p": then(2)}),
+        (3, "{T} INFO  NOCTX using {n} threads", {**dt, "n": pick(["50", "8"])}),
+        (3, "{T} INFO  NOCTX running with role {r!r}".replace("{r!r}", "'{r}'"), {**dt, "r": pick(["primary", "replica"])}),
+        (3, "{T} INFO  NOCTX serverdir: {d}", {**dt, "d": pick(["/data/devpi", "/var/lib/devpi"])}),
+        (3, "{T} INFO  NOCTX uuid: {u}", {**dt, "u": lambda g: g.hexs(32)}),
+        (3, "{T} INFO  NOCTX Hit Ctrl-C to quit.", dt),
+        (3, "{T} INFO  NOCTX Loading node info from {p}", {**dt, "p": pick(["/data/devpi/.nodeinfo", "/var/lib/devpi/.nodeinfo"])}),
+    ]
+
+    # ---------------- Pulp 3 (pulpcore-worker, pulpcore-api and pulpcore-content) ----------------
+    repos = ["rhel9-baseos", "rhel9-appstream", "epel9", "pypi-mirror", "ubuntu-jammy"]
+    task_types = ["pulp_rpm.app.tasks.synchronizing.synchronize", "pulp_rpm.app.tasks.publishing.publish",
+                  "pulpcore.app.tasks.base.general_update", "pulp_file.app.tasks.synchronizing.synchronize",
+                  "pulpcore.app.tasks.repository.delete_version", "pulpcore.app.tasks.orphan.orphan_cleanup"]
+
+    def corr(g: Gen) -> str:
+        return g.r.choice(["None", g.hexs(32), g.hexs(32)])
+
+    def task_id(g: Gen) -> str:
+        return f"018c{g.hexs(4)}-{g.hexs(4)}-7{g.hexs(3)}-{g.hexs(4)}-{g.hexs(12)}"
+
+    def pulp_clf(g: Gen) -> str:
+        return f"[03/Dec/2026:{hms(g)} +0000]"
+
+    def pkg_path(g: Gen) -> str:
+        return g.r.choice([f"/pulp/content/{g.r.choice(repos[:3])}/Packages/{g.r.choice('bcegkps')}/{g.r.choice(['bash', 'curl', 'kernel', 'glibc', 'python3'])}-{g.r.randint(1, 6)}.{g.r.randint(0, 20)}-{g.r.randint(1, 40)}.el9.x86_64.rpm",
+                           f"/pulp/content/{g.r.choice(repos[:3])}/repodata/repomd.xml",
+                           f"/pulp/content/{g.r.choice(repos[:3])}/repodata/{g.hexs(64)}-primary.xml.gz"])
+
+    def up_url(g: Gen) -> str:
+        return g.r.choice([f"https://cdn.redhat.com/content/dist/rhel9/9/x86_64/baseos/os/Packages/{g.r.choice('bcgk')}/{g.r.choice(['bash', 'curl', 'kernel', 'glibc'])}-{g.r.randint(1, 6)}.{g.r.randint(0, 20)}-{g.r.randint(1, 40)}.el9.x86_64.rpm",
+                           f"https://dl.fedoraproject.org/pub/epel/9/Everything/x86_64/Packages/h/htop-3.{g.r.randint(1, 3)}.{g.r.randint(0, 4)}-1.el9.x86_64.rpm"])
+
+    pt = {"C": corr}
+    done = "in domain: {dom}, task_type: {tt}, immediate: {im}, deferred: {de}"
+    pdone = {"dom": pick(["default", "default", "team-a"]), "tt": pick(task_types), "im": pick(["False", "False", "True"]), "de": pick(["True", "True", "False"])}
+    pulp = [
+        (30, "pulp [{C}]: pulpcore.tasking.tasks:INFO: Starting task id: {id} " + done, {**pt, **pdone, "id": task_id}),
+        (28, "pulp [{C}]: pulpcore.tasking.tasks:INFO: Task completed {id} " + done + ", execution_time: {us} us", {**pt, **pdone, "id": task_id, "us": lambda g: g.num(2000, 900000000)}),
+        (8, "pulp [{C}]: pulpcore.tasking.tasks:INFO: Task[{tt}] {id} failed ({et}: {e}) in domain: {dom}",
+         {**pt, "tt": pick(task_types), "id": task_id, "dom": pick(["default", "team-a"]),
+          "et": first([("ClientResponseError",), ("DigestValidationError",), ("ClientConnectorError",), ("ServerDisconnectedError",)]),
+          "e": lambda g: {"ClientResponseError": f"404, message='Not Found', url='{up_url(g)}'",
+                          "ClientConnectorError": "Cannot connect to host cdn.redhat.com:443 ssl:default [Connect call failed]",
+                          "DigestValidationError": f"A file located at the url {up_url(g)} failed validation due to checksum. Expected '{g.hexs(64)}', Actual '{g.hexs(64)}'",
+                          "ServerDisconnectedError": "Server disconnected"}[g.drawn[0]]}),
+        (6, "pulp [{C}]: pulpcore.tasking.tasks:INFO:   File \"{f}\", line {n}, in {fn}",
+         {**pt, "f": pick(["/usr/local/lib/python3.11/site-packages/pulpcore/tasking/tasks.py", "/usr/local/lib/python3.11/site-packages/pulpcore/download/http.py",
+                           "/usr/local/lib/python3.11/site-packages/pulp_rpm/app/tasks/synchronizing.py"]),
+          "n": lambda g: g.num(40, 1800), "fn": pick(["_execute_task", "run", "_run", "synchronize", "handle_data"])}),
+        (12, "pulp [{C}]: pulp_rpm.app.tasks.synchronizing:INFO: Synchronizing: repository={r} remote={rm}",
+         {**pt, "r": draw(lambda g: (lambda r: (r, r + "-remote"))(g.r.choice(repos[:3]))), "rm": then(1)}),
+        (6, "pulp [{C}]: pulp_file.app.tasks.synchronizing:INFO: Synchronizing: repository={r} remote={rm}",
+         {**pt, "r": draw(lambda g: (lambda r: (r, r + "-remote"))(g.r.choice(["iso-images", "firmware-files"]))), "rm": then(1)}),
+        (8, "pulp [{C}]: pulp_rpm.app.tasks.publishing:INFO: Publishing: repository={r}, version={v}",
+         {**pt, "r": pick(repos[:3]), "v": lambda g: g.num(1, 300)}),
+        (6, "pulp [{C}]: pulp_file.app.tasks.publishing:INFO: Publishing: repository={r}, version={v}, manifest={m}",
+         {**pt, "r": pick(["iso-images", "firmware-files"]), "v": lambda g: g.num(1, 300), "m": pick(["PULP_MANIFEST"])}),
+        (5, "pulp [{C}]: backoff:INFO: Backing off download_wrapper(...) for {s}s ({e})",
+         {**pt, "s": lambda g: f"{g.r.uniform(0.1, 9):.1f}", "e": pick(["aiohttp.client_exceptions.ServerDisconnectedError: Server disconnected",
+                                                                       "aiohttp.client_exceptions.ClientResponseError: 429, message='Too Many Requests'",
+                                                                       "asyncio.exceptions.TimeoutError"])}),
+        (4, "pulp [{C}]: backoff:ERROR: Giving up download_wrapper(...) after {n} tries ({e})",
+         {**pt, "n": pick(["3", "5"]), "e": pick(["aiohttp.client_exceptions.ClientConnectorError: Cannot connect to host cdn.redhat.com:443 ssl:default [Connect call failed]",
+                                                  "asyncio.exceptions.TimeoutError"])}),
+        (4, "pulp [{C}]: pulpcore.tasking.worker:INFO: New worker '{w}' discovered", {**pt, "C": pick(["None"]), "w": lambda g: f"{g.num(1, 999)}@pulp-worker-{g.r.randint(0, 3)}"}),
+        (3, "pulp [{C}]: pulpcore.tasking.worker:INFO: Worker '{w}' is back online.", {**pt, "C": pick(["None"]), "w": lambda g: f"{g.num(1, 999)}@pulp-worker-{g.r.randint(0, 3)}"}),
+        (3, "pulp [{C}]: pulpcore.tasking.worker:WARNING: Worker '{w}' has gone missing, removing from list of workers",
+         {**pt, "C": pick(["None"]), "w": lambda g: f"{g.num(1, 999)}@pulp-worker-{g.r.randint(0, 3)}"}),
+        (3, "pulp [{C}]: pulpcore.tasking.worker:INFO: Cleaning up task {id} and marking as {s}.",
+         {**pt, "C": pick(["None"]), "id": task_id, "s": pick(["failed", "canceled"])}),
+        (50, 'pulp [{C}]: aiohttp.access:INFO: {ip} {t} "GET {p} HTTP/1.1" {st} {b} "-" "{ua}"',
+         {**pt, "C": pick(["None"]), "ip": Gen.ip, "t": pulp_clf, "p": pkg_path, "st": pick(["200", "200", "200", "302", "404"]), "b": lambda g: g.num(0, 90000000),
+          "ua": pick(["libdnf (Red Hat Enterprise Linux 9.4; generic; Linux.x86_64)", "urlgrabber/3.10 yum/3.4.3", "curl/7.76.1"])}),
+        (30, 'pulp [{C}]: {ip} - {u} {t} "{m} {p} HTTP/1.1" {st} {b} "-" "{ua}"',
+         {**pt, "ip": Gen.ip, "u": pick(["admin", "admin", "-", "ci-sync"]), "t": pulp_clf, "m": pick(["GET", "GET", "POST", "PATCH", "DELETE"]),
+          "p": lambda g: g.r.choice([f"/pulp/api/v3/tasks/{task_id(g)}/", f"/pulp/api/v3/repositories/rpm/rpm/{task_id(g)}/sync/",
+                                     "/pulp/api/v3/status/", f"/pulp/api/v3/publications/rpm/rpm/?repository_version={g.num(1, 300)}"]),
+          "st": pick(["200", "200", "202", "201", "401", "404"]), "b": lambda g: g.num(30, 90000), "ua": pick(["pulp-cli/0.29.2", "python-requests/2.31.0", "Ansible-pulp.squeezer"])}),
+    ]
+
+    # ---------------- Aptly (API with Gin, CLI output) ----------------
+    mirrors = ["debian-bookworm", "debian-bookworm-security", "ubuntu-jammy-updates", "docker-ce"]
+    snaps = ["bookworm-20261203", "jammy-updates-20261203", "internal-20261203"]
+
+    def gin_ts(g: Gen) -> str:
+        return f"2026/12/03 - {hms(g)}"
+
+    def gin_lat(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(0.05, 999):.6f}ms", f"{g.r.uniform(1, 999):.3f}µs", f"{g.r.uniform(1, 90):.6f}s"])
+
+    def deb_url(g: Gen) -> str:
+        src, pkg = g.r.choice([("b/bash", "bash"), ("c/curl", "curl"), ("o/openssl", "libssl3"), ("o/openssl", "openssl"), ("p/python3.11", "python3.11-minimal")])
+        return g.r.choice([f"http://deb.debian.org/debian/pool/main/{src}/{pkg}_{g.r.randint(1, 9)}.{g.r.randint(0, 20)}-{g.r.randint(1, 9)}_amd64.deb",
+                           "http://deb.debian.org/debian/dists/bookworm/InRelease", "http://security.debian.org/debian-security/dists/bookworm-security/main/binary-amd64/Packages.xz"])
+
+    at = {"T": gin_ts}
+    aptly = [
+        (30, '[GIN] {T} | {st} | {lat} | {ip} | {m} "{p}"',
+         {**at, "st": pick(["200", "200", "201", "404", "400", "500"]), "lat": lambda g: gin_lat(g).rjust(13), "ip": lambda g: g.ip().rjust(15),
+          "m": lambda g: g.r.choice(["GET", "POST", "PUT", "DELETE"]).ljust(7),
+          "p": lambda g: g.r.choice(["/api/repos", f"/api/repos/internal/file/upload-{g.num(1, 9999)}", f"/api/publish/:./{g.r.choice(['bookworm', 'jammy'])}",
+                                     "/api/snapshots", f"/api/tasks/{g.num(1, 999)}", "/api/files/upload-" + g.num(1, 9999), "/api/version"])}),
+        (10, "Downloading {u}...", {"u": deb_url}),
+        (4, "Applying filter...", {}),
+        (4, "Building download queue...", {}),
+        (6, "Download queue: {n} items ({s})", {"n": lambda g: g.num(0, 9000), "s": lambda g: f"{g.r.uniform(0, 999):.2f} {g.r.choice(['MiB', 'GiB', 'KiB'])}"}),
+        (6, "Mirror `{m}` has been successfully updated.", {"m": pick(mirrors)}),
+        (5, "ERROR: unable to update: download errors:", {}),
+        (4, "Downloading & parsing package files...", {}),
+        (4, "Mirror [{m}]: {u} {d} successfully added.",
+         {"m": first([("debian-bookworm", "http://deb.debian.org/debian/", "bookworm"), ("docker-ce", "https://download.docker.com/linux/debian/", "bookworm"),
+                      ("ubuntu-jammy-updates", "http://archive.ubuntu.com/ubuntu/", "jammy-updates")]), "u": then(1), "d": then(2)}),
+        (4, "You can run 'aptly mirror update {m}' to download repository contents.", {"m": pick(mirrors)}),
+        (5, "Snapshot {s} successfully created.", {"s": pick(snaps)}),
+        (5, "You can run 'aptly publish snapshot {s}' to publish snapshot as Debian repository.", {"s": pick(snaps)}),
+        (4, "Loading packages...", {}),
+        (4, "Generating metadata files and linking package files...", {}),
+        (4, "Finalizing metadata files...", {}),
+        (4, "Signing file '{f}' with gpg, please enter your passphrase when prompted:", {"f": pick(["Release"])}),
+        (4, "Clearsigning file '{f}' with gpg, please enter your passphrase when prompted:", {"f": pick(["Release"])}),
+        (4, "Cleaning up prefix \"{p}\" components {c}...", {"p": pick([".", "debian", "ubuntu"]), "c": pick(["main", "main, contrib", "main, contrib, non-free"])}),
+        (5, "Snapshot {s} has been successfully published.", {"s": pick(snaps)}),
+        (3, "Please setup your webserver to serve directory '{d}' with autoindexing.", {"d": pick(["/var/lib/aptly/public", "/srv/aptly/public"])}),
+        (4, "ERROR: unable to publish: {e}",
+         {"e": pick(["prefix/distribution already used by another published repo: debian/bookworm", "unable to figure out list of architectures, please supply explicit list",
+                     "gpg: signing failed: Inappropriate ioctl for device"])}),
+        (4, "[+] {p} added", {"p": lambda g: f"{g.r.choice(['acme-agent', 'acme-cli', 'libacme1'])}_{g.r.randint(1, 9)}.{g.r.randint(0, 20)}.{g.r.randint(0, 9)}_{g.r.choice(['amd64', 'arm64', 'all'])}"}),
+        (3, "[!] Unable to import file {f} into pool: {e}",
+         {"f": lambda g: f"/srv/incoming/acme-cli_{g.r.randint(1, 9)}.{g.r.randint(0, 20)}.0_amd64.deb", "e": pick(["file already exists and is different", "unable to read file"])}),
+    ]
+
+    # ---------------- reprepro ----------------
+    dists = ["bookworm", "jammy", "noble"]
+
+    def pool_file(g: Gen) -> str:
+        p = g.r.choice(["hello", "acme-agent", "libacme1", "acme-cli"])
+        return f"pool/main/{p[0] if not p.startswith('lib') else p[:4]}/{p}/{p}_{g.r.randint(1, 9)}.{g.r.randint(0, 20)}-{g.r.randint(1, 5)}_{g.r.choice(['amd64', 'arm64'])}.deb"
+
+    reprepro = [
+        (8, "Exporting indices...", {}),
+        (5, "Deleting files no longer referenced...", {}),
+        (5, "deleting and forgetting {f}", {"f": pool_file}),
+        (4, 'Created directory "{d}"', {"d": lambda g: f"./pool/main/{g.r.choice(['h', 'a', 'liba'])}/{g.r.choice(['hello', 'acme-agent', 'libacme1'])}"}),
+        (5, "Skipping inclusion of '{p}' '{v}' in '{t}', as it has already '{v2}'.",
+         {"p": pick(["hello", "acme-agent", "acme-cli"]), "v": lambda g: f"{g.r.randint(1, 9)}.{g.r.randint(0, 20)}-{g.r.randint(1, 5)}",
+          "t": lambda g: f"{g.r.choice(dists)}|main|{g.r.choice(['amd64', 'arm64'])}", "v2": lambda g: f"{g.r.randint(1, 9)}.{g.r.randint(0, 20)}-{g.r.randint(1, 5)}"}),
+        (4, "File \"{f}\" is already registered with different checksums!", {"f": pool_file}),
+        (4, "md5 expected: {a}, got: {b}", {"a": lambda g: g.hexs(32), "b": lambda g: g.hexs(32)}),
+        (3, "There have been errors!", {}),
+        (4, "Missing file {f}", {"f": pool_file}),
+        (3, "WRONG CHECKSUMS of '{f}':", {"f": pool_file}),
+        (3, "Could not find any key matching '{k}'!", {"k": lambda g: g.hexs(16).upper()}),
+        (3, "Error opening '{f}': No such file or directory(2)", {"f": lambda g: f"/srv/incoming/{g.r.choice(['acme-cli', 'hello'])}_{g.r.randint(1, 9)}.0-1_amd64.deb"}),
+    ]
+
+    # ---------------- apt-cacher-ng (apt-cache.log and apt-cache.err) ----------------
+    def acng_path(g: Gen) -> str:
+        return g.r.choice([f"debrep/{pool_file(g)}", "debrep/dists/bookworm/InRelease", "uburep/dists/jammy-updates/main/binary-amd64/by-hash/SHA256/" + g.hexs(64),
+                           f"security.debian.org/debian-security/{pool_file(g)}"])
+
+    def epoch(g: Gen) -> str:
+        return str(1796256000 + g.r.randint(0, 86399))
+
+    def ctime(g: Gen) -> str:
+        return f"Thu Dec  3 {hms(g)} 2026"
+
+    acng = [
+        (30, "{t}|O|{s}|{ip}|{p}", {"t": epoch, "s": lambda g: g.num(300, 90000000), "ip": Gen.ip, "p": acng_path}),
+        (18, "{t}|I|{s}|{ip}|{p}", {"t": epoch, "s": lambda g: g.num(300, 90000000), "ip": Gen.ip, "p": acng_path}),
+        (5, "{t}|Download of {p} aborted", {"t": ctime, "p": acng_path}),
+        (4, "{t}|Error creating file item for {p} -- {e}", {"t": ctime, "p": acng_path, "e": pick(["503 Cannot connect", "404 Not Found", "502 Bad Gateway"])}),
+    ]
+
+    # ---------------- Athens Go module proxy (logrus text formatter) ----------------
+    mods = ["github.com/pkg/errors", "golang.org/x/net", "github.com/stretchr/testify", "github.com/acme/internal-lib",
+            "go.uber.org/zap", "github.com/spf13/cobra"]
+
+    def ath_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def gover(g: Gen) -> str:
+        return f"v{g.r.randint(0, 2)}.{g.r.randint(0, 40)}.{g.r.randint(0, 12)}"
+
+    def mod_path(g: Gen) -> str:
+        m = g.r.choice(mods)
+        return g.r.choice([f"/{m}/@v/list", f"/{m}/@v/{gover(g)}.info", f"/{m}/@v/{gover(g)}.mod", f"/{m}/@v/{gover(g)}.zip", f"/{m}/@latest"])
+
+    def ath_err(g: Gen) -> tuple[str, ...]:
+        m, v = g.r.choice(mods), gover(g)
+        kind, msg = g.r.choice([("Not Found", f"{m}@{v}: reading https://proxy.golang.org/{m.lower()}/@v/{v}.info: 404 Not Found"),
+                                ("Not Found", f"exit status 128: fatal: could not read Username for 'https://{m.split('/')[0]}': terminal prompts disabled"),
+                                ("Internal Server Error", "context deadline exceeded")])
+        op, ops, ext = g.r.choice([("download.InfoHandler", "[download.InfoHandler pool.Info protocol.Info protocol.processDownload stash.Pool stasher.Stash goGetFetcher.Fetch]", "info"),
+                                   ("download.ModuleHandler", "[download.ModuleHandler pool.GoMod protocol.GoMod protocol.processDownload stash.Pool stasher.Stash goGetFetcher.Fetch]", "mod"),
+                                   ("download.ZipHandler", "[download.ZipHandler pool.Zip protocol.Zip protocol.processDownload stash.Pool stasher.Stash goGetFetcher.Fetch]", "zip")])
+        return msg, f"/{m}/@v/{v}.{ext}", kind, m, op, ops, v
+
+    ath = {"T": ath_ts}
+    athens = [
+        (45, 'time="{T}" level=info msg="incoming request" http-method={m} http-path={p} http-status={st} request-id={id}',
+         {**ath, "m": pick(["GET", "GET", "HEAD"]), "p": mod_path, "st": pick(["200", "200", "200", "404", "410"]), "id": lambda g: g.uuid()}),
+        (8, 'time="{T}" level=error msg="{e}" http-method=GET http-path={p} kind="{k}" module={mod} operation={op} ops="{ops}" request-id={id} version={v}',
+         {**ath, "e": draw(lambda g: ath_err(g)), "p": then(1), "k": then(2), "mod": then(3), "op": then(4), "ops": then(5), "id": lambda g: g.uuid(), "v": then(6)}),
+        (3, 'time="{T}" level=info msg="Running dev mode with default settings, consult config when you\'re ready to run in production"', ath),
+        (3, 'time="{T}" level=info msg="Starting application at {a}"', {**ath, "a": pick(["0.0.0.0:3000", ":3000"])}),
+        (2, 'time="{T}" level=info msg="Exporter not specified. Traces won\'t be exported"', ath),
+        (3, 'time="{T}" level=error msg="{e}" operation={op}',
+         {**ath, "op": pick(["storage.minio.Save", "storage.s3.Save", "storage.fs.Save"]),
+          "e": pick(["The specified bucket does not exist", "mkdir /var/lib/athens/github.com: no space left on device", "RequestTimeout: Your socket connection to the server was not read from or written to within the timeout period"])}),
+    ]
+
+    # gunicorn in front of pulpcore-api and pulpcore-content
+    def gu_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)} +0000]"
+
+    gt = {"T": gu_ts, "P": lambda g: f"[{g.num(1, 300)}]"}
+    gunicorn = [
+        (3, "{T} {P} [INFO] Starting gunicorn {v}", {**gt, "v": pick(["22.0.0", "21.2.0"])}),
+        (3, "{T} {P} [INFO] Listening at: {u} ({pid})", {**gt, "u": pick(["http://[::]:24817", "http://[::]:24816", "http://0.0.0.0:24817"]), "pid": lambda g: g.num(1, 300)}),
+        (3, "{T} {P} [INFO] Using worker: {w}", {**gt, "w": pick(["aiohttp.GunicornWebWorker", "pulpcore.app.entrypoint.PulpApiWorker", "sync"])}),
+        (4, "{T} {P} [INFO] Booting worker with pid: {pid}", {**gt, "pid": lambda g: g.num(20, 9000)}),
+        (3, "{T} {P} [CRITICAL] WORKER TIMEOUT (pid:{pid})", {**gt, "pid": lambda g: g.num(20, 9000)}),
+        (3, "{T} {P} [WARNING] Worker with pid {pid} was terminated due to signal {sig}", {**gt, "pid": lambda g: g.num(20, 9000), "sig": pick(["9", "6"])}),
+    ]
+
+    aptly_more = [
+        (4, "Packages filtered: {a} -> {b}.", {"a": lambda g: g.num(20000, 70000), "b": lambda g: g.num(0, 900)}),
+        (5, "gpgv: Signature made {d}", {"d": lambda g: f"{g.r.choice(['Sat', 'Sun', 'Mon'])} Nov {g.r.randint(10, 30)} {hms(g)} 2026 UTC"}),
+        (5, "gpgv:                using {a} key {k}", {"a": pick(["RSA", "EDDSA"]), "k": lambda g: g.hexs(40).upper()}),
+        (5, 'gpgv: Good signature from "{k}"',
+         {"k": pick(["Debian Stable Release Key (12/bookworm) <debian-release@lists.debian.org>", "Debian Archive Automatic Signing Key (12/bookworm) <ftpmaster@debian.org>",
+                     "Ubuntu Archive Automatic Signing Key (2018) <ftpmaster@ubuntu.com>"])}),
+        (4, "Publish for snapshot {pd} [{ar}] publishes {{{c}: [{s}]: {d}}} has been successfully updated.",
+         {"pd": pick(["./bookworm", "debian/bookworm", "ubuntu/jammy-updates"]), "ar": pick(["amd64", "amd64, arm64"]), "c": pick(["main"]), "s": pick(snaps),
+          "d": lambda g: f"Snapshot from mirror [{g.r.choice(mirrors)}]: {g.r.choice(['http://deb.debian.org/debian/ bookworm', 'http://archive.ubuntu.com/ubuntu/ jammy-updates'])}"}),
+    ]
+
+    aptly_cleanup = [
+        (3, "Loading mirrors, local repos, snapshots and published repos...", {}),
+        (3, "Loading list of all packages...", {}),
+        (3, "Deleting unreferenced packages ({n})...", {"n": lambda g: g.num(0, 4000)}),
+        (3, "Building list of files referenced by packages...", {}),
+        (3, "Deleting unreferenced files ({n})...", {"n": lambda g: g.num(0, 4000)}),
+        (3, "Disk space freed: {s}...", {"s": lambda g: f"{g.r.uniform(0, 999):.2f} {g.r.choice(['MiB', 'GiB'])}"}),
+        (3, "Compacting database...", {}),
+    ]
+
+    reprepro_update = [
+        (6, "aptmethod got '{u}'", {"u": deb_url}),
+        (3, "Calculating packages to get...", {}),
+        (3, "Getting packages...", {}),
+        (3, "Installing (and possibly deleting) packages...", {}),
+        (3, "aptmethod error receiving '{u}':", {"u": deb_url}),
+    ]
+
+    return verdaccio + devpi + pulp + aptly + reprepro + acng + athens + gunicorn + aptly_more + aptly_cleanup + reprepro_update
+
+
+def remoteaccess_events() -> list[tuple[float, str, dict]]:
+    """Remote desktop and remote access software as its operators log it: Apache Guacamole (guacd's syslog
+    lines: start-up, new clients per protocol, connection ids, users joining and leaving, the RDP, VNC and SSH
+    plugins' errors, FreeRDP's wLog lines in guacd's journal; the web application's logback lines in Tomcat's
+    catalina.out: authentication, tunnels with their durations, extensions), MeshCentral (the server's console
+    start-up and certificate lines, its --debug AGENT, RELAY and WEBREQUEST lines, the sshd-style authlog), the
+    RustDesk server (hbbs and hbbr: listeners, keys, peer registrations, relay requests and pairing), xrdp and
+    xrdp-sesman (xrdp.log and xrdp-sesman.log: client connections, security negotiation, TLS, sesman logins,
+    display allocation, X server start and exit, sessions created, reconnected and terminated, authentication
+    failures), TigerVNC's Xvnc log (connections, security types, pixel formats, the EncodeManager statistics)
+    and x11vnc (client connections, authentication, encodings, network rate, statistics). Written blind for
+    the thirtieth issue-15 pass: before reading the engine or any failure analysis; 164 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def client_ip(g: Gen) -> str:
+        return f"192.168.{g.r.randint(0, 40)}.{g.r.randint(2, 254)}"
+
+    users = ["alice", "bob", "guacadmin", "it-support"]
+
+    # ---------------- guacd (syslog) ----------------
+    def syslog_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    def conn_id(g: Gen) -> str:
+        return "$" + g.uuid()
+
+    def user_id(g: Gen) -> str:
+        return "@" + g.uuid()
+
+    frdp = {"t": hms, "ms": ms3, "P2": lambda g: g.num(900, 65000), "tid": lambda g: g.num(900, 65000)}
+    gd = {"S": syslog_ts, "H": pick(["guac-gw01", "guac-gw02"]), "P": lambda g: g.num(900, 65000)}
+    guacd_p = "{S} {H} guacd[{P}]: "
+    protocols = ["rdp", "vnc", "ssh"]
+    guacd = [
+        (4, guacd_p + "Guacamole proxy daemon (guacd) version {v} started", {**gd, "v": pick(["1.5.4", "1.5.5"])}),
+        (4, guacd_p + "Listening on host {h}, port {p}", {**gd, "h": pick(["0.0.0.0", "127.0.0.1", "::"]), "p": pick(["4822"])}),
+        (4, guacd_p + "Unable to bind socket to host {h}, port {p}: Address already in use",
+         {**gd, "h": pick(["0.0.0.0", "127.0.0.1"]), "p": pick(["4822"])}),
+        (45, guacd_p + 'Creating new client for protocol "{pr}"', {**gd, "pr": pick(protocols)}),
+        (45, guacd_p + 'Connection ID is "{c}"', {**gd, "c": conn_id}),
+        (40, guacd_p + 'User "{u}" joined connection "{c}" ({n} users now present)',
+         {**gd, "u": user_id, "c": conn_id, "n": pick(["1", "1", "1", "2", "3"])}),
+        (38, guacd_p + 'User "{u}" disconnected ({n} users remain)', {**gd, "u": user_id, "n": pick(["0", "0", "0", "1", "2"])}),
+        (30, guacd_p + 'Last user of connection "{c}" disconnected', {**gd, "c": conn_id}),
+        (30, guacd_p + 'Connection "{c}" removed.', {**gd, "c": conn_id}),
+        (20, guacd_p + 'Loading keymap "{k}"', {**gd, "k": pick(["base", "en-us-qwerty", "de-de-qwertz", "fr-fr-azerty"])}),
+        (10, guacd_p + "Connected to RDPDR {v} as client 0x{c}", {**gd, "v": pick(["1.13", "1.12"]), "c": lambda g: g.hexs(4)}),
+        (10, guacd_p + "RDPDR user logged on", gd),
+        (6, guacd_p + "Accepted format: {b}-bit PCM with {c} channels at {r} Hz",
+         {**gd, "b": pick(["16", "8"]), "c": pick(["2", "1"]), "r": pick(["44100", "22050"])}),
+        (10, guacd_p + "RDP server closed/refused connection: {e}",
+         {**gd, "e": pick(["Security negotiation failed (wrong security type?)", "Server refused connection (wrong security type?)",
+                           "Authentication failure (invalid credentials?)", "Disconnected by other connection.",
+                           "Server is out of memory.", "Server refused connection due to lack of licenses."])}),
+        (6, guacd_p + "Support for the CLIPRDR channel (clipboard redirection) failed to load. Drivers for this channel are missing.", gd),
+        (5, guacd_p + "Unable to connect to VNC server.", gd),
+        (5, guacd_p + "Connect failed. Waiting {n}ms before retrying...", {**gd, "n": pick(["1000", "5000"])}),
+        (10, guacd_p + "SSH connection ended.", gd),
+        (5, guacd_p + "Auth key successfully imported.", gd),
+        (6, guacd_p + "Password authentication failed: {e}",
+         {**gd, "e": pick(["Authentication failed (username/password)", "Unable to send userauth-password request"])}),
+        (5, guacd_p + "Unable to connect to remote host.", gd),
+        (5, guacd_p + "Guacamole connection closed during handshake", gd),
+        (6, guacd_p + "User is not responding.", gd),
+        (5, guacd_p + "Guacamole protocol violation. Perhaps the version of guacamole-client is incompatible with this version of guacd?", gd),
+        (10, guacd_p + "[{t}:{ms}] [{P2}:{tid}] [WARN][com.freerdp.crypto] - Certificate verification failure '{e}' at stack position {n}",
+         {**gd, **frdp, "e": pick(["self-signed certificate (18)", "unable to get local issuer certificate (20)", "certificate has expired (10)"]),
+          "n": pick(["0", "0", "1"])}),
+        (8, guacd_p + "[{t}:{ms}] [{P2}:{tid}] [ERROR][com.freerdp.core] - transport_connect_tls:freerdp_set_last_error_ex {c} [0x{x}]",
+         {**gd, **frdp, "c": draw(lambda g: g.r.choice([("ERRCONNECT_TLS_CONNECT_FAILED", "00020008"), ("ERRCONNECT_CONNECT_TRANSPORT_FAILED", "0002000D")])),
+          "x": then(1)}),
+        (8, guacd_p + "[{t}:{ms}] [{P2}:{tid}] [ERROR][com.freerdp.core.transport] - BIO_read returned an error", {**gd, **frdp}),
+    ]
+
+    # ---------------- Guacamole web application (catalina.out, logback) ----------------
+    def lb_ts(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    def http_thread(g: Gen) -> str:
+        return f"http-nio-8080-exec-{g.r.randint(1, 10)}"
+
+    gw = {"T": lb_ts, "TH": http_thread}
+    guac_conns = ["1", "3", "7", "12"]
+    guac_groups = ["2", "5"]
+    guacweb = [
+        (40, '{T} [{TH}] INFO  o.a.g.r.auth.AuthenticationService - User "{u}" successfully authenticated from {ip}.',
+         {**gw, "u": pick(users), "ip": client_ip}),
+        (18, '{T} [{TH}] WARN  o.a.g.r.auth.AuthenticationService - Authentication attempt from {ip} for user "{u}" failed.',
+         {**gw, "u": pick([*users, "admin", "root"]), "ip": client_ip}),
+        (6, '{T} [{TH}] WARN  o.a.g.a.b.s.InMemoryAuthenticationFailureTracker - Blocking "{ip}" for {n} second(s) due to {f} authentication failure(s).',
+         {**gw, "ip": client_ip, "n": pick(["300"]), "f": pick(["5"])}),
+        (40, '{T} [{TH}] INFO  o.a.g.tunnel.TunnelRequestService - User "{u}" connected to connection "{c}".',
+         {**gw, "u": pick(users), "c": pick(guac_conns)}),
+        (36, '{T} [{TH}] INFO  o.a.g.tunnel.TunnelRequestService - User "{u}" disconnected from connection "{c}". Duration: {d} milliseconds',
+         {**gw, "TH": pick(["Thread-12", "Thread-31", "Thread-47"]), "u": pick(users), "c": pick(guac_conns), "d": lambda g: g.num(800, 28000000)}),
+        (8, '{T} [{TH}] INFO  o.a.g.tunnel.TunnelRequestService - User "{u}" connected to connection group "{c}".',
+         {**gw, "u": pick(users), "c": pick(guac_groups)}),
+        (7, '{T} [{TH}] INFO  o.a.g.tunnel.TunnelRequestService - User "{u}" disconnected from connection group "{c}". Duration: {d} milliseconds',
+         {**gw, "TH": pick(["Thread-12", "Thread-31"]), "u": pick(users), "c": pick(guac_groups), "d": lambda g: g.num(800, 28000000)}),
+        (8, "{T} [{TH}] ERROR o.a.g.w.GuacamoleWebSocketTunnelEndpoint - Creation of WebSocket tunnel to guacd failed: {e}",
+         {**gw, "e": pick(["java.net.ConnectException: Connection refused", "Connection to guacd timed out.",
+                           "Connection to guacd is closed."])}),
+        (8, "{T} [{TH}] ERROR o.a.g.s.GuacamoleHTTPTunnelServlet - HTTP tunnel request failed: {e}",
+         {**gw, "e": pick(["java.io.EOFException", "Tunnel reached end of stream."])}),
+        (4, '{T} [{TH}] INFO  o.a.g.extension.ExtensionModule - Extension "{n}" ({i}) loaded.',
+         {**gw, "TH": pick(["localhost-startStop-1", "main"]), "n": draw(lambda g: g.r.choice([
+             ("MySQL Authentication", "mysql"), ("TOTP TFA Authentication", "totp"), ("LDAP Authentication", "ldap")])), "i": then(1)}),
+        (4, "{D} {T} INFO [main] org.apache.catalina.startup.Catalina.start Server startup in [{n}] milliseconds",
+         {"D": pick(["03-Dec-2026"]), "T": lb_ts, "n": lambda g: f"{g.r.randint(2500, 19000):,}"}),
+        (4, '{D} {T} INFO [main] org.apache.catalina.startup.HostConfig.deployWAR Deployment of web application archive [{w}] has finished in [{n}] ms',
+         {"D": pick(["03-Dec-2026"]), "T": lb_ts, "w": pick(["/var/lib/tomcat9/webapps/guacamole.war"]), "n": lambda g: f"{g.r.randint(1500, 12000):,}"}),
+    ]
+
+    # ---------------- MeshCentral ----------------
+    def mc_nodes(g: Gen) -> str:
+        return "node//" + "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@$") for _ in range(64))
+
+    mc_host = pick(["remote.example.com", "mesh.example.org"])
+    meshcentral = [
+        (4, "MeshCentral v{v}, {m} mode, Production mode.", {"v": pick(["1.1.21", "1.1.24"]), "m": pick(["WAN", "LAN", "Hybrid (LAN + WAN)"])}),
+        (4, "MeshCentral HTTP redirection server running on port {p}.", {"p": pick(["80"])}),
+        (4, "MeshCentral HTTPS server running on {h}:{p}.", {"h": mc_host, "p": pick(["443", "4430"])}),
+        (4, "MeshCentral Intel(R) AMT server running on {h}:{p}.", {"h": mc_host, "p": pick(["4433"])}),
+        (4, 'Loaded web certificate from "{u}", host: "{h}"', {"u": draw(lambda g: (lambda h: (f"https://{h}", h))(g.r.choice(["remote.example.com", "mesh.example.org"]))), "h": then(1)}),
+        (4, "   SHA384 cert hash: {h}", {"h": lambda g: g.hexs(96)}),
+        (4, "   SHA384 key hash: {h}", {"h": lambda g: g.hexs(96)}),
+        (4, "Server Ctrl-C exit...", {}),
+        (45, "AGENT: Verified agent connection to {n} ({ip}:{p}).", {"n": mc_nodes, "ip": client_ip, "p": Gen.port}),
+        (30, "AGENT: Agent disconnected, nodeid: {n}", {"n": mc_nodes}),
+        (8, "AGENT: Agent bad web cert hash (Agent:{a} != Server:{s} or {s2}), holding connection ({ip}:{p}).",
+         {"a": lambda g: g.hexs(16), "s": lambda g: g.hexs(16), "s2": lambda g: g.hexs(16), "ip": client_ip, "p": Gen.port}),
+        (30, "RELAY: Relay holding: {i} ({ip})", {"i": lambda g: f"{g.num(1000000000, 9999999999)}:{mc_nodes(g)}", "ip": client_ip}),
+        (28, "RELAY: Relay connected: {i} ({a} --> {b})", {"i": lambda g: f"{g.num(1000000000, 9999999999)}:{mc_nodes(g)}", "a": client_ip, "b": client_ip}),
+        (26, "RELAY: Relay disconnect: {i} ({a} --> {b})", {"i": lambda g: f"{g.num(1000000000, 9999999999)}:{mc_nodes(g)}", "a": client_ip, "b": client_ip}),
+        (20, "WEBREQUEST: ({ip}) {u}", {"ip": client_ip, "u": pick(["/", "/control.ashx", "/meshrelay.ashx", "/agent.ashx", "/login"])}),
+        (25, "{S} {H} meshcentral: Accepted password for {u} from {ip} port {p}",
+         {"S": syslog_ts, "H": pick(["mesh01"]), "u": pick(users), "ip": client_ip, "p": Gen.port}),
+        (10, "{S} {H} meshcentral: Failed password for {u} from {ip} port {p}",
+         {"S": syslog_ts, "H": pick(["mesh01"]), "u": pick([*users, "admin"]), "ip": client_ip, "p": Gen.port}),
+    ]
+
+    # ---------------- RustDesk server (hbbs, hbbr) ----------------
+    def rd_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999999).rjust(6, '0')} +00:00"
+
+    def rd_addr(g: Gen) -> str:
+        return f"[::ffff:{g.r.randint(1, 223)}.{g.r.randint(0, 255)}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}]:{g.port()}"
+
+    def b64(g: Gen, n: int) -> str:
+        return "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") for _ in range(n))
+
+    rd = {"T": rd_ts}
+    rustdesk = [
+        (4, "[{T}] INFO [src/rendezvous_server.rs:{l}] Listening on tcp/udp :{p}", {**rd, "l": pick(["1192"]), "p": pick(["21116"])}),
+        (4, "[{T}] INFO [src/rendezvous_server.rs:{l}] Listening on tcp :{p}, extra port for NAT test", {**rd, "l": pick(["1193"]), "p": pick(["21115"])}),
+        (4, "[{T}] INFO [src/rendezvous_server.rs:{l}] Listening on websocket :{p}", {**rd, "l": pick(["1194"]), "p": pick(["21118"])}),
+        (4, "[{T}] INFO [src/common.rs:{l}] Key: {k}", {**rd, "l": pick(["142"]), "k": lambda g: g.hexs(32)}),
+        (4, '[{T}] INFO [src/rendezvous_server.rs:{l}] relay-servers={s}', {**rd, "l": pick(["1107"]), "s": pick(['["rd.example.com:21117"]', '[""]'])}),
+        (40, '[{T}] INFO [src/rendezvous_server.rs:{l}] update_pk {i} {a} b"{u}" b"{k}"',
+         {**rd, "l": pick(["739"]), "i": lambda g: g.num(100000000, 1999999999), "a": rd_addr, "u": lambda g: b64(g, 24), "k": lambda g: "".join(f"\\x{g.hexs(2)}" for _ in range(32))}),
+        (4, "[{T}] INFO [src/relay_server.rs:{l}] Listening on tcp :{p}", {**rd, "l": pick(["455"]), "p": pick(["21117"])}),
+        (4, "[{T}] INFO [src/relay_server.rs:{l}] Listening on websocket :{p}", {**rd, "l": pick(["456"]), "p": pick(["21119"])}),
+        (4, "[{T}] INFO [src/relay_server.rs:{l}] #blacklist({f}): {n}", {**rd, "l": pick(["67"]), "f": pick(["blacklist.txt"]), "n": pick(["0", "3"])}),
+        (4, "[{T}] INFO [src/relay_server.rs:{l}] #blocklist({f}): {n}", {**rd, "l": pick(["68"]), "f": pick(["blocklist.txt"]), "n": pick(["0", "1"])}),
+        (4, "[{T}] INFO [src/relay_server.rs:{l}] DOWNGRADE_THRESHOLD: {v}", {**rd, "l": pick(["82"]), "v": pick(["0.66", "0.5"])}),
+        (4, "[{T}] INFO [src/relay_server.rs:{l}] DOWNGRADE_START_CHECK: {v}s", {**rd, "l": pick(["90"]), "v": pick(["1800", "600"])}),
+        (4, "[{T}] INFO [src/relay_server.rs:{l}] LIMIT_SPEED: {v}Mb/s", {**rd, "l": pick(["98"]), "v": pick(["4", "32"])}),
+        (4, "[{T}] INFO [src/relay_server.rs:{l}] TOTAL_BANDWIDTH: {v}Mb/s", {**rd, "l": pick(["106"]), "v": pick(["1024", "10240"])}),
+        (4, "[{T}] INFO [src/relay_server.rs:{l}] SINGLE_BANDWIDTH: {v}Mb/s", {**rd, "l": pick(["114"]), "v": pick(["16", "128"])}),
+        (30, "[{T}] INFO [src/relay_server.rs:{l}] New relay request {u} from {a}", {**rd, "l": pick(["436"]), "u": Gen.uuid, "a": rd_addr}),
+        (26, "[{T}] INFO [src/relay_server.rs:{l}] Relayrequest {u} from {a} got paired", {**rd, "l": pick(["455"]), "u": Gen.uuid, "a": rd_addr}),
+        (22, "[{T}] INFO [src/relay_server.rs:{l}] Both are raw", {**rd, "l": pick(["478"])}),
+        (4, "[{T}] INFO [src/rendezvous_server.rs:{l}] serial={n}", {**rd, "l": pick(["1101"]), "n": pick(["0", "3"])}),
+        (4, '[{T}] INFO [src/rendezvous_server.rs:{l}] local-ip: "{ip}"', {**rd, "l": pick(["1121"]), "ip": pick(["", "10.20.0.4"])}),
+        (4, "[{T}] INFO [src/rendezvous_server.rs:{l}] mask: {m}", {**rd, "l": pick(["1120"]), "m": pick(["None", "Some(10.20.0.0/16)"])}),
+    ]
+
+    # ---------------- xrdp and xrdp-sesman ----------------
+    def xr_ts(g: Gen) -> str:
+        return f"[20261203-{hms(g)}]"
+
+    def xr_ip(g: Gen) -> str:
+        return f"::ffff:{client_ip(g)}"
+
+    xr = {"T": xr_ts}
+
+    def display(g: Gen) -> str:
+        return g.num(10, 40)
+
+    xrdp = [
+        (4, "{T} [INFO ] starting xrdp with pid {p}", {**xr, "p": lambda g: g.num(600, 9000)}),
+        (4, "{T} [INFO ] listening to port {p} on {a}", {**xr, "p": pick(["3389"]), "a": pick(["0.0.0.0", "::"])}),
+        (40, "{T} [INFO ] Socket {s}: AF_INET6 connection received from {ip} port {p}", {**xr, "s": lambda g: g.num(10, 40), "ip": xr_ip, "p": Gen.port}),
+        (14, "{T} [INFO ] Using default X.509 certificate: {f}", {**xr, "f": pick(["/etc/xrdp/cert.pem"])}),
+        (14, "{T} [INFO ] Using default X.509 key file: {f}", {**xr, "f": pick(["/etc/xrdp/key.pem"])}),
+        (30, "{T} [INFO ] Security protocol: configured [{c}], requested [{r}], selected [{s}]",
+         {**xr, "c": pick(["SSL|RDP", "SSL|HYBRID|RDP"]), "r": pick(["SSL|HYBRID|RDP", "SSL|HYBRID|RDSTLS", "SSL|RDP"]), "s": pick(["SSL", "RDP"])}),
+        (30, "{T} [INFO ] TLS connection established from {ip} port {p}: {v} with cipher {c}",
+         {**xr, "ip": xr_ip, "p": Gen.port, "v": pick(["TLSv1.3", "TLSv1.2"]), "c": pick(["TLS_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384"])}),
+        (8, "{T} [INFO ] Non-TLS connection established from {ip} port {p}: encrypted with standard RDP security",
+         {**xr, "ip": xr_ip, "p": Gen.port}),
+        (26, "{T} [INFO ] Connected client computer name: {n}", {**xr, "n": pick(["LAPTOP-7QK2", "DESKTOP-A1B2C3", "mbp-carol", "thinclient-04"])}),
+        (12, "{T} [INFO ] Loading keymap file {f}", {**xr, "f": pick(["/etc/xrdp/km-00000409.ini", "/etc/xrdp/km-00000407.ini"])}),
+        (6, "{T} [WARN ] local keymap file for 0x{k} found and doesn't match built in keymap, using local keymap file", {**xr, "k": pick(["00000409", "00000407"])}),
+        (26, "{T} [INFO ] xrdp_wm_log_msg: connecting to sesman on {a}:{p}", {**xr, "a": pick(["127.0.0.1", "::1"]), "p": pick(["3350"])}),
+        (24, "{T} [INFO ] xrdp_wm_log_msg: sesman connect ok", xr),
+        (24, "{T} [INFO ] xrdp_wm_log_msg: sending login info to session manager. Please wait...", xr),
+        (22, "{T} [INFO ] xrdp_wm_log_msg: login successful for user {u} on display {d}", {**xr, "u": pick(users), "d": display}),
+        (8, "{T} [INFO ] xrdp_wm_log_msg: login failed for display {d}", {**xr, "d": pick(["0"])}),
+        (20, "{T} [INFO ] loaded module '{m}' ok, interface size {n}, version {v}", {**xr, "m": pick(["libxup.so", "libvnc.so"]), "n": pick(["10296", "14464"]), "v": pick(["4"])}),
+        (20, "{T} [INFO ] started connecting", xr),
+        (18, "{T} [INFO ] lib_mod_log_peer: xrdp_pid={a} connected to X11rdp_pid={b} X11rdp_uid={u} X11rdp_gid={gid} client_ip={ip} client_port={p}",
+         {**xr, "a": lambda g: g.num(600, 90000), "b": lambda g: g.num(600, 90000), "u": pick(["1000", "1001", "1002"]), "gid": pick(["1000", "1001"]),
+          "ip": xr_ip, "p": Gen.port}),
+        (18, "{T} [INFO ] connected ok", xr),
+        (16, "{T} [ERROR] xrdp_sec_recv: xrdp_mcs_recv failed", xr),
+        (16, "{T} [ERROR] xrdp_rdp_recv: xrdp_sec_recv failed", xr),
+        (16, "{T} [ERROR] libxrdp_process_data: xrdp_rdp_recv failed", xr),
+        (16, "{T} [ERROR] xrdp_process_data_in: xrdp_process_loop failed", xr),
+        (8, "{T} [ERROR] SSL_read: Failure in SSL library (protocol error?)", xr),
+        (8, "{T} [ERROR] SSL: error:{c}:SSL routines::{m}",
+         {**xr, "c": draw(lambda g: g.r.choice([("0A000126", "unexpected eof while reading"), ("0A000102", "unsupported protocol"),
+                                                ("0A00010B", "wrong version number")])), "m": then(1)}),
+        (6, "{T} [ERROR] xrdp_iso_incoming: xrdp_iso_recv_msg failed", xr),
+        (5, "{T} [ERROR] Cannot read private key file {f}: Permission denied", {**xr, "f": pick(["/etc/xrdp/key.pem"])}),
+    ]
+    sesman = [
+        (4, "{T} [INFO ] starting xrdp-sesman with pid {p}", {**xr, "p": lambda g: g.num(600, 9000)}),
+        (24, "{T} [INFO ] Terminal Server Users group is disabled, allowing authentication", xr),
+        (20, "{T} [INFO ] ++ created session (access granted): username {u}, ip {ip}:{p} - socket: {s}",
+         {**xr, "u": pick(users), "ip": xr_ip, "p": Gen.port, "s": lambda g: g.num(10, 40)}),
+        (20, "{T} [INFO ] starting Xorg session...", xr),
+        (18, "{T} [INFO ] Starting session: session_pid {sp}, display :{d}.0, width {w}, height {h}, bpp {b}, client ip {ip}:{p} - socket: {s}, user name {u}",
+         {**xr, "sp": lambda g: g.num(1000, 90000), "d": display, "w": draw(lambda g: g.r.choice([("1920", "1080"), ("2560", "1440"), ("1366", "768"), ("3840", "2160")])),
+          "h": then(1), "b": pick(["24", "32"]), "ip": xr_ip, "p": Gen.port, "s": lambda g: g.num(10, 40), "u": pick(users)}),
+        (18, "{T} [INFO ] Starting X server on display {d}: Xorg :{d2} -auth .Xauthority -config xrdp/xorg.conf -noreset -nolisten tcp -logfile .xorgxrdp.%s.log",
+         {**xr, "d": draw(lambda g: (lambda d: (d, d))(display(g))), "d2": then(1)}),
+        (16, "{T} [INFO ] Found X server running at /tmp/.X11-unix/X{d}", {**xr, "d": display}),
+        (16, "{T} [INFO ] Session started successfully for user {u} on display {d}", {**xr, "u": pick(users), "d": display}),
+        (16, "{T} [INFO ] Session in progress on display {d}, waiting until the window manager (pid {p}) exits to end the session",
+         {**xr, "d": display, "p": lambda g: g.num(1000, 90000)}),
+        (6, "{T} [WARN ] Window manager (pid {p}, display {d}) exited quickly ({n} secs). This could indicate a window manager config problem",
+         {**xr, "p": lambda g: g.num(1000, 90000), "d": display, "n": lambda g: g.num(0, 4)}),
+        (6, "{T} [WARN ] Window manager (pid {p}, display {d}) exited with non-zero exit code {c} and signal {s}. This could indicate a window manager config problem",
+         {**xr, "p": lambda g: g.num(1000, 90000), "d": display, "c": pick(["1", "255"]), "s": pick(["0"])}),
+        (14, "{T} [INFO ] Calling auth_stop_session and auth_end from pid {p}", {**xr, "p": lambda g: g.num(1000, 90000)}),
+        (14, "{T} [INFO ] Terminating X server (pid {p}) on display {d}", {**xr, "p": lambda g: g.num(1000, 90000), "d": display}),
+        (14, "{T} [INFO ] X server on display {d} (pid {p}) returned exit code {c} and signal number {s}",
+         {**xr, "d": display, "p": lambda g: g.num(1000, 90000), "c": pick(["0", "0", "1"]), "s": pick(["0", "0", "15"])}),
+        (14, "{T} [INFO ] ++ terminated session:  username {u}, display :{d}.0, session_pid {sp}, ip {ip}:{p} - socket: {s}",
+         {**xr, "u": pick(users), "d": display, "sp": lambda g: g.num(1000, 90000), "ip": xr_ip, "p": Gen.port, "s": lambda g: g.num(10, 40)}),
+        (10, "{T} [INFO ] ++ reconnected session: username {u}, display :{d}.0, session_pid {sp}, ip {ip}:{p} - socket: {s}",
+         {**xr, "u": pick(users), "d": display, "sp": lambda g: g.num(1000, 90000), "ip": xr_ip, "p": Gen.port, "s": lambda g: g.num(10, 40)}),
+        (10, "{T} [ERROR] pam_authenticate failed: {e}", {**xr, "e": pick(["Authentication failure", "User not known to the underlying authentication module"])}),
+        (10, "{T} [INFO ] AUTHFAIL: user={u} ip={ip} time={t}", {**xr, "u": pick([*users, "admin", "test"]), "ip": xr_ip, "t": lambda g: g.num(1796256000, 1796342399)}),
+        (8, "{T} [ERROR] sesman_data_in: scp_process_msg failed", xr),
+        (8, "{T} [ERROR] sesman_main_loop: trans_check_wait_objs failed, removing trans", xr),
+        (5, "{T} [ERROR] X server for display {d} startup timeout", {**xr, "d": display}),
+    ]
+
+    # ---------------- TigerVNC (Xvnc log) ----------------
+    def vnc_addr(g: Gen) -> str:
+        return f"{client_ip(g)}::{g.port()}"
+
+    def si(g: Gen) -> str:
+        return g.r.choice([g.num(1, 999), f"{g.flt(3, 999)} k", f"{g.flt(3, 99)} M"])
+
+    pixfmts = ["depth 24 (32bpp) little-endian rgb888", "depth 16 (16bpp) little-endian rgb565", "depth 8 (8bpp) color-map"]
+    tigervnc = [
+        (22, " Connections: accepted: {a}", {"a": vnc_addr}),
+        (20, " SConnection: Client needs protocol version {v}", {"v": pick(["3.8", "3.8", "3.3", "3.7"])}),
+        (18, " SConnection: Client requests security type {t}", {"t": pick(["VncAuth(2)", "VeNCrypt(19)", "None(1)", "TLSVnc(258)"])}),
+        (16, " VNCSConnST:  Server default pixel format {f}", {"f": pick(pixfmts[:1])}),
+        (16, " VNCSConnST:  Client pixel format {f}", {"f": pick(pixfmts)}),
+        (10, " VNCSConnST:  closing {a}: {r}", {"a": vnc_addr, "r": pick(["Clean disconnection", "Server shutdown", "read: Connection reset by peer (104)"])}),
+        (16, " Connections: closed: {a}", {"a": vnc_addr}),
+        (8, " SConnection: AuthFailureException: {e}", {"e": pick(["Authentication failure", "Authentication failure, too many tries"])}),
+        (8, " Connections: blacklisted: {ip}", {"ip": client_ip}),
+        (10, " EncodeManager: Framebuffer updates: {n}", {"n": lambda g: g.num(1, 90000)}),
+        (10, " EncodeManager:   {e}:", {"e": pick(["Tight", "Tight (JPEG)", "ZRLE", "Raw"])}),
+        (10, " EncodeManager:     {k}: {r} rects, {p}", {"k": pick(["Solid", "Bitmap RLE", "Indexed RLE", "Full Colour"]), "r": si,
+                                                          "p": lambda g: f"{g.flt(3, 999)} {g.r.choice(['kpixels', 'Mpixels'])}"}),
+        (10, " EncodeManager:            {n} (1:{r} ratio)", {"n": lambda g: f"{g.flt(4, 999)} {g.r.choice(['KiB', 'MiB'])}", "r": lambda g: g.flt(3, 900)}),
+        (6, " EncodeManager:   Total: {r} rects, {p}", {"r": si, "p": lambda g: f"{g.flt(3, 999)} {g.r.choice(['kpixels', 'Mpixels'])}"}),
+        (6, " EncodeManager:          {n} (1:{r} ratio)", {"n": lambda g: f"{g.flt(4, 999)} {g.r.choice(['KiB', 'MiB'])}", "r": lambda g: g.flt(3, 90)}),
+        (8, " ComparingUpdateTracker: {a} in / {b} out", {"a": lambda g: f"{g.flt(3, 999)} Mpixels", "b": lambda g: f"{g.flt(3, 999)} Mpixels"}),
+        (6, " ComparingUpdateTracker: (1:{r} ratio)", {"r": lambda g: g.flt(3, 20)}),
+    ]
+
+    # ---------------- x11vnc ----------------
+    def xv_ts(g: Gen) -> str:
+        return f"03/12/2026 {hms(g)}"
+
+    xv = {"T": xv_ts}
+    x11vnc = [
+        (22, "{T} Got connection from client {ip}", {**xv, "ip": client_ip}),
+        (20, "{T}   other clients:", xv),
+        (18, "{T} Normal socket connection", xv),
+        (18, "{T} incr accepted_client={n} for {ip}:{p}  sock={s}", {**xv, "n": lambda g: g.num(1, 400), "ip": client_ip, "p": Gen.port, "s": lambda g: g.num(8, 30)}),
+        (18, "{T} Client Protocol Version {v}", {**xv, "v": pick(["3.8", "3.3", "3.7"])}),
+        (18, "{T} Protocol version sent {v}, using {u}", {**xv, "v": pick(["3.8", "3.3"]), "u": pick(["3.8", "3.3"])}),
+        (14, "{T} rfbProcessClientSecurityType: executing handler for type {t}", {**xv, "t": pick(["1", "2"])}),
+        (8, "{T} rfbVncAuthProcessResponse: authentication failed from {ip}", {**xv, "ip": client_ip}),
+        (14, "{T} Enabling NewFBSize protocol extension for client {ip}", {**xv, "ip": client_ip}),
+        (14, "{T} Using {e} encoding for client {ip}", {**xv, "e": pick(["tight", "ZRLE", "hextile", "zlib"]), "ip": client_ip}),
+        (10, "{T} client {n} network rate {r} KB/sec ({e} eff KB/sec)", {**xv, "n": lambda g: g.num(1, 400), "r": lambda g: g.flt(1, 90000), "e": lambda g: g.flt(1, 90000)}),
+        (10, "{T} client {n} latency:  {l} ms", {**xv, "n": lambda g: g.num(1, 400), "l": lambda g: g.flt(1, 300)}),
+        (10, "{T} dt1: {a}, dt2: {b} dt3: {c} bytes: {n}", {**xv, "a": lambda g: g.flt(4, 1), "b": lambda g: g.flt(4, 1), "c": lambda g: g.flt(4, 1), "n": lambda g: g.num(1000, 9000000)}),
+        (8, "{T} Disabled X server key autorepeat.", xv),
+        (8, "{T} Restored X server key autorepeat to: {n}", {**xv, "n": pick(["1"])}),
+        (12, "{T} client_count: {n}", {**xv, "n": pick(["0", "0", "1", "2"])}),
+        (12, "{T} Client {ip} gone", {**xv, "ip": client_ip}),
+        (10, "{T} Statistics             events    Transmit/ RawEquiv ( saved)", xv),
+        (10, "{T}  TOTALS              : {e} | {t}/{r} ({s}%)",
+         {**xv, "e": lambda g: g.num(1, 999999).rjust(6), "t": lambda g: g.num(1000, 99999999).rjust(8), "r": lambda g: g.num(1000, 999999999).rjust(9),
+          "s": lambda g: g.flt(1, 99.9).rjust(5)}),
+        (6, "{T} rfbProcessClientNormalMessage: read: {e}", {**xv, "e": pick(["Connection reset by peer", "I/O error"])}),
+        (4, "{T} Listening for VNC connections on TCP port {p}", {**xv, "p": pick(["5900", "5901"])}),
+    ]
+
+    return guacd + guacweb + meshcentral + rustdesk + xrdp + sesman + tigervnc + x11vnc
+
+
+def radio_events() -> list[tuple[float, str, dict]]:
+    """Amateur radio and software-defined radio station software as its operators log it: Dire Wolf
+    through the journal (start-up, audio devices and channels, the audio level line and the decoded
+    packet of each frame heard, with its decoded position and description lines, digipeated and
+    beaconed frames, the IGate's server connection, frames gated to APRS-IS and from it to RF, KISS and
+    AGW client applications, audio and PTT errors), aprx (aprx-rf.log records of frames received and
+    transmitted per port, aprx.log connection lines), rtl_433 (start-up, device and tuner set-up, sample
+    rate, gain and frequency, auto level, protocol registration and its JSON output of decoded 433/868 MHz
+    sensors), OpenWebRX (its Python service's logging lines: SDR sources and profiles, clients, the
+    decoders with their PSK Reporter and WSPRnet uploads), WSJT-X (ALL.TXT decode and transmit lines of
+    FT8 and FT4 with time, SNR, DT, audio frequency and message; the wsjtx.log QSO records), JS8Call
+    (DIRECTED.TXT and ALL.TXT lines) and fldigi (its text capture log and its status log).
+    Written blind for the thirtieth issue-15 pass: before reading the engine or any failure
+    analysis; 123 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def syslog_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    def iso_ms(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999):0>3}"
+
+    stations = ["igate-north", "hamshack", "digi-hill"]
+    mycalls = ["N0CALL-10", "N0CALL-1", "N0CALL"]
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def call(g: Gen) -> str:
+        base = f"{g.r.choice('KNW')}{g.r.choice(letters) if g.r.random() < 0.5 else ''}{g.r.randint(0, 9)}"
+        return base + "".join(g.r.choice(letters) for _ in range(g.r.randint(2, 3)))
+
+    def ssid_call(g: Gen) -> str:
+        c = call(g)
+        return c if g.r.random() < 0.3 else f"{c}-{g.r.choice(['1', '2', '5', '7', '9', '10', '15'])}"
+
+    def grid(g: Gen) -> str:
+        return f"{g.r.choice('CDEF')}{g.r.choice('LMNO')}{g.r.randint(0, 9)}{g.r.randint(0, 9)}"
+
+    tocalls = ["APDR16", "APDW17", "APK102", "APN391", "APAT81", "APMI06"]
+
+    def tocall(g: Gen) -> str:
+        if g.r.random() < 0.3:  # Mic-E destinations encode the latitude
+            return "".join(g.r.choice("STUVWXYZ0123456789PQR") for _ in range(6))
+        return g.r.choice(tocalls)
+
+    def rf_path(g: Gen) -> str:
+        return g.r.choice(["WIDE1-1,WIDE2-1", "WIDE2-1", "WIDE1-1", "WIDE2-2", "K1RPT-3*,WIDE2-1", "WIDE1-1,WIDE2-2"])
+
+    def aprs_lat(g: Gen) -> str:
+        return f"{g.r.randint(40, 43)}{g.r.randint(0, 59):02d}.{g.r.randint(0, 99):02d}N"
+
+    def aprs_lon(g: Gen) -> str:
+        return f"07{g.r.randint(0, 3)}{g.r.randint(0, 59):02d}.{g.r.randint(0, 99):02d}W"
+
+    def info(g: Gen) -> str:
+        kind = g.r.randint(0, 5)
+        if kind == 0:
+            return f"={aprs_lat(g)}/{aprs_lon(g)}>{g.r.randint(0, 359):03d}/{g.r.randint(0, 70):03d}/A={g.r.randint(0, 3000):06d} APRSdroid"
+        if kind == 1:
+            return f"!{aprs_lat(g)}/{aprs_lon(g)}_{g.r.randint(0, 359):03d}/{g.r.randint(0, 30):03d}g{g.r.randint(0, 40):03d}t{g.r.randint(10, 90):03d}r000p000h{g.r.randint(20, 99):02d}b{g.r.randint(9900, 10300):05d}"
+        if kind == 2:
+            body = "".join(g.r.choice("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") for _ in range(4))
+            return f"`{body}{g.r.choice(['!', '-', '#'])}>/`\"{g.r.choice('345')}{g.r.choice('ABCDEFGH')}}}{g.r.choice(['_%', '_$', '_)'])}"
+        if kind == 3:
+            return f">{g.r.choice(['Running on solar', 'Net tonight 2000 local 146.520', 'Mobile, monitoring 145.390'])}"
+        if kind == 4:
+            return f":{call(g):<9}:{g.r.choice(['Hello from the hill', 'ack', 'QSL?'])}{{{g.r.randint(1, 99)}"
+        return f"T#{g.r.randint(0, 999):03d},{g.r.randint(0, 255):03d},{g.r.randint(0, 255):03d},000,000,000,00000000"
+
+    # ---------------- Dire Wolf through the journal ----------------
+    dw_pre = "{T} {h} direwolf[{pid}]: "
+    dw = {"T": syslog_ts, "h": pick(stations), "pid": lambda g: g.r.choice(["812", "815", g.num(400, 32000)])}
+
+    def level(g: Gen):
+        a = g.r.randint(8, 110)
+        return str(a), str(g.r.randint(3, a // 2 + 3)), str(g.r.randint(2, a // 3 + 3))
+
+    def bars(g: Gen) -> str:
+        n = g.r.randint(1, 9)
+        k = g.r.randint(0, 9 - n)
+        return "_" * k + "|" * n + "_" * (9 - n - k)
+
+    lvl = {"c": ssid_call, "a": draw(level), "m": then(1), "s": then(2), "bar": bars}
+    pkt = {"src": ssid_call, "dst": tocall, "path": rf_path, "info": info}
+    chan = pick(["0", "0", "1"])
+    direwolf = [
+        (3, dw_pre + "Dire Wolf version {v}", {**dw, "v": pick(["1.7", "1.6", "1.7"])}),
+        (3, dw_pre + "Includes optional support for: {feat}", {**dw, "feat": pick([" gpsd hamlib cm108-ptt", " gpsd cm108-ptt dns-sd", " hamlib cm108-ptt"])}),
+        (3, dw_pre + "Reading config file {f}", {**dw, "f": pick(["/etc/direwolf.conf", "direwolf.conf", "/home/pi/direwolf.conf"])}),
+        (3, dw_pre + "Audio device for both receive and transmit: {dev}  (channel {ch})",
+         {**dw, "dev": pick(["plughw:1,0", "plughw:CARD=Device,DEV=0", "default"]), "ch": chan}),
+        (3, dw_pre + "Channel {ch}: {baud} baud, AFSK {m} & {s} Hz, {prof}, {sr} sample rate / {x}.",
+         {**dw, "ch": chan, "baud": pick(["1200", "300"]), "m": pick(["1200", "1600"]), "s": pick(["2200", "1800"]),
+          "prof": pick(["A+", "E+", "D"]), "sr": pick(["44100", "48000"]), "x": pick(["1", "3"])}),
+        (3, dw_pre + "Note: PTT not configured for channel {ch}. (Ignore this if using VOX.)", {**dw, "ch": chan}),
+        (3, dw_pre + "Ready to accept AGW client application {n} on port {p} ...", {**dw, "n": pick(["0", "1", "2"]), "p": pick(["8000"])}),
+        (3, dw_pre + "Ready to accept KISS TCP client application {n} on port {p} ...", {**dw, "n": pick(["0", "1", "2"]), "p": pick(["8001"])}),
+        (3, dw_pre + "Virtual KISS TNC is available on {pts}", {**dw, "pts": lambda g: f"/dev/pts/{g.r.randint(0, 9)}"}),
+        (3, dw_pre + "Created symlink /tmp/kisstnc -> {pts}", {**dw, "pts": lambda g: f"/dev/pts/{g.r.randint(0, 9)}"}),
+        (60, dw_pre + "{c} audio level = {a}({m}/{s})   [NONE]   {bar}", {**dw, **lvl}),
+        (12, dw_pre + "{c} audio level = {a}({m}/{s})   [SINGLE]   {bar}", {**dw, **lvl}),
+        (30, dw_pre + "Digipeater {alias} (probably {c}) audio level = {a}({m}/{s})   [NONE]   {bar}",
+         {**dw, "alias": pick(["WIDE1", "WIDE2", "WIDE2-1"]), **lvl}),
+        (70, dw_pre + "[{ch}.{sl}] {src}>{dst},{path}:{info}", {**dw, "ch": chan, "sl": pick(["0", "1", "2", "3", "4", "5", "6", "7", "8"]), **pkt}),
+        (20, dw_pre + "[{ch}] {src}>{dst},{path}:{info}", {**dw, "ch": chan, **pkt}),
+        (14, dw_pre + "Position, {sym}, {dev}", {**dw, "sym": pick(["Car", "Jeep", "House QTH (VHF)", "Digi (green star)", "Truck"]),
+                                                  "dev": pick(["APRSdroid Android App", "Kenwood TM-D710", "Yaesu FTM-400DR", "Dire Wolf", "Byonics TinyTrak3"])}),
+        (12, dw_pre + "MIC-E, {sym}, {dev}, {status}", {**dw, "sym": pick(["normal car (side view)", "Jeep", "Truck", "Motorcycle"]),
+                                                        "dev": pick(["Kenwood TH-D74", "Yaesu FT3D", "Kenwood TM-D710"]),
+                                                        "status": pick(["In Service", "En Route", "Off Duty", "Returning"])}),
+        (8, dw_pre + "Weather Report, {sym}, {dev}", {**dw, "sym": pick(["WEATHER Station (blue)", "WEATHER Station (blue)"]),
+                                                       "dev": pick(["Davis Vantage Pro2", "Dire Wolf", "Unknown"])}),
+        (20, dw_pre + "N {la}, W {lo}, {spd} MPH, course {crs}, alt {alt} ft",
+         {**dw, "la": lambda g: f"{g.r.randint(40, 43)} {g.r.uniform(0, 59.99):07.4f}", "lo": lambda g: f"07{g.r.randint(0, 3)} {g.r.uniform(0, 59.99):07.4f}",
+          "spd": lambda g: g.num(0, 70), "crs": lambda g: g.num(0, 359), "alt": lambda g: g.num(0, 3200)}),
+        (8, dw_pre + "N {la}, W {lo}", {**dw, "la": lambda g: f"{g.r.randint(40, 43)} {g.r.uniform(0, 59.99):07.4f}",
+                                         "lo": lambda g: f"07{g.r.randint(0, 3)} {g.r.uniform(0, 59.99):07.4f}"}),
+        (7, dw_pre + "wind {w} mph, direction {d}, gust {gu}, temperature {t}, rain {r} in last hour, humidity {hu}, pressure {p}",
+         {**dw, "w": lambda g: f"{g.r.uniform(0, 25):.1f}", "d": lambda g: g.num(0, 359), "gu": lambda g: g.num(0, 40),
+          "t": lambda g: g.num(10, 90), "r": lambda g: f"{g.r.uniform(0, 1):.2f}", "hu": lambda g: g.num(20, 99),
+          "p": lambda g: f"{g.r.uniform(29.5, 30.6):.2f}"}),
+        (25, dw_pre + "[{ch}H] {src}>{dst},{me}*,{rest}:{info}",
+         {**dw, "ch": chan, "src": ssid_call, "dst": tocall, "me": pick(mycalls), "rest": pick(["WIDE2-1", "WIDE2", "WIDE2-1"]), "info": info}),
+        (8, dw_pre + "[{ch}L] {me}>{dst},{path}:{info}",
+         {**dw, "ch": chan, "me": pick(mycalls), "dst": pick(["APDW17", "APDW16"]), "path": pick(["WIDE1-1", "WIDE2-1"]),
+          "info": lambda g: f"!{aprs_lat(g)}{g.r.choice(['S', '/'])}{aprs_lon(g)}#PHG{g.r.randint(2000, 7999)}/{g.r.choice(['Dire Wolf digi', 'IGate, Dire Wolf', 'W2 fill-in'])}"}),
+        (6, dw_pre + "Digipeater: Drop redundant packet to channel {ch}.", {**dw, "ch": chan}),
+        (35, dw_pre + "[rx>ig] {src}>{dst},{path}:{info}", {**dw, **pkt}),
+        (10, dw_pre + "[ig>tx] {me}>{dst},{path}:}}{src}>{d2},TCPIP,{me2}*:{info}",
+         {**dw, "me": pick(mycalls), "dst": pick(["APDW17"]), "path": pick(["WIDE1-1", "WIDE2-1"]), "src": ssid_call, "d2": tocall,
+          "me2": pick(mycalls), "info": info}),
+        (12, dw_pre + "[ig] {src}>{dst},TCPIP*,qAC,{srv}:{info}",
+         {**dw, "src": ssid_call, "dst": tocall, "srv": pick(["T2BOSTON", "T2CAN", "T2NUERNBG"]), "info": info}),
+        (10, dw_pre + "[ig] # aprsc {v} {d} {t} GMT {srv} {ip}:{p}",
+         {**dw, "v": pick(["2.1.14-g5e22b37", "2.1.15-gc67551b"]), "d": pick(["3 Dec 2026"]), "t": hms,
+          "srv": pick(["T2BOSTON", "T2CAN", "T2NUERNBG"]), "ip": Gen.ip, "p": pick(["14580"])}),
+        (4, dw_pre + "Now connected to IGate server {srv} ({ip})", {**dw, "srv": pick(["noam.aprs2.net", "rotate.aprs2.net", "euro.aprs2.net"]), "ip": Gen.ip}),
+        (4, dw_pre + "Check server status here http://{ip}:14501", {**dw, "ip": Gen.ip}),
+        (4, dw_pre + "[ig] # logresp {me} verified, server {srv}", {**dw, "me": pick(mycalls), "srv": pick(["T2BOSTON", "T2CAN", "T2NUERNBG"])}),
+        (4, dw_pre + "Error reading from IGate server.  Closing connection.", dw),
+        (3, dw_pre + "Connect to IGate server {srv} ({ip}) failed.", {**dw, "srv": pick(["noam.aprs2.net", "rotate.aprs2.net"]), "ip": Gen.ip}),
+        (3, dw_pre + "Can't get address for IGate server {srv}, {err}", {**dw, "srv": pick(["noam.aprs2.net", "rotate.aprs2.net"]),
+                                                                          "err": pick(["Temporary failure in name resolution", "Name or service not known"])}),
+        (5, dw_pre + "Attached to KISS TCP client application {n} on port {p} ...", {**dw, "n": pick(["0", "1", "2"]), "p": pick(["8001"])}),
+        (5, dw_pre + "Attached to AGW client application {n} ...", {**dw, "n": pick(["0", "1", "2"])}),
+        (4, dw_pre + "Closing connection to KISS client application {n} on port {p}.", {**dw, "n": pick(["0", "1", "2"]), "p": pick(["8001"])}),
+        (4, dw_pre + "Closing connection to AGW client application {n}.", {**dw, "n": pick(["0", "1", "2"])}),
+        (3, dw_pre + "Audio input device {n} error code {code}: {err}", {**dw, "n": chan, "code": pick(["-32", "-5", "-19"]),
+                                                                          "err": pick(["Broken pipe", "Input/output error", "No such device"])}),
+        (3, dw_pre + "Audio output device {n} error code {code}: {err}", {**dw, "n": chan, "code": pick(["-32", "-5"]),
+                                                                           "err": pick(["Broken pipe", "Input/output error"])}),
+        (3, dw_pre + "Could not open audio device {dev} for input", {**dw, "dev": pick(["plughw:1,0", "plughw:CARD=Device,DEV=0"])}),
+        (2, dw_pre + "Terminating after audio input failure.", dw),
+    ]
+
+    # ---------------- aprx ----------------
+    ports = ["N0CALL-1 ", "N0CALL-10"]
+    aprx = [
+        (30, "{t} {port} R {src}>{dst},{path}:{info}", {"t": iso_ms, "port": pick(ports), **pkt}),
+        (15, "{t} {port} T {src}>{dst},{me}*,{rest}:{info}",
+         {"t": iso_ms, "port": pick(ports), "src": ssid_call, "dst": tocall, "me": pick(["N0CALL-1", "N0CALL-10"]),
+          "rest": pick(["WIDE2-1", "WIDE2"]), "info": info}),
+        (8, "{t} {port} d {src}>{dst},{path}:{info}", {"t": iso_ms, "port": pick(ports), **pkt}),
+        (8, "{t} APRSIS    R {src}>{dst},TCPIP*,qAC,{srv}:{info}",
+         {"t": iso_ms, "src": ssid_call, "dst": tocall, "srv": pick(["T2BOSTON", "T2CAN"]), "info": info}),
+        (3, "{t} aprx start - {v}", {"t": iso_ms, "v": pick(["2.9.1", "2.9.0"])}),
+        (4, "{t} CONNECT APRSIS {srv}:{p}", {"t": iso_ms, "srv": pick(["rotate.aprs2.net", "noam.aprs2.net"]), "p": pick(["14580"])}),
+        (3, "{t} FAIL - Connect to {srv}:{p} failed: {err}", {"t": iso_ms, "srv": pick(["rotate.aprs2.net", "noam.aprs2.net"]),
+                                                             "p": pick(["14580"]), "err": pick(["Connection refused", "Connection timed out"])}),
+        (4, "{t} CLOSE APRSIS {srv}:{p} - {why}", {"t": iso_ms, "srv": pick(["rotate.aprs2.net", "noam.aprs2.net"]), "p": pick(["14580"]),
+                                                  "why": pick(["read timeout", "EOF"])}),
+    ]
+
+    # ---------------- rtl_433 through the journal ----------------
+    r_pre = "{T} {h} rtl_433[{pid}]: "
+    rt = {"T": syslog_ts, "h": pick(["hamshack", "wx-pi"]), "pid": lambda g: g.r.choice(["644", "651", g.num(400, 32000)])}
+
+    def rtime(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def temp_c(g: Gen) -> str:
+        return f"{g.r.uniform(-12, 34):.3f}"
+
+    def hum(g: Gen) -> str:
+        return g.num(18, 99)
+
+    def bat(g: Gen) -> str:
+        return g.r.choice(["1", "1", "1", "0"])
+
+    rtl433 = [
+        (3, r_pre + "rtl_433 version {v} inputs file rtl_tcp RTL-SDR SoapySDR", {**rt, "v": pick(["23.11 (2023-11-28)", "24.10 (2024-10-30)"])}),
+        (3, r_pre + "[Protocols] Registered {n} out of {tot} device decoding protocols", {**rt, "n": pick(["201", "205", "12"]), "tot": pick(["253", "262"])}),
+        (3, r_pre + "[Input] The internals of input devices are hidden. Don't rely on those for gain settings.", rt),
+        (3, r_pre + "[SDR] Found {n} device(s)", {**rt, "n": pick(["1", "2"])}),
+        (3, r_pre + "[SDR] trying device {n}: {vendor}, {prod}, SN: {sn}",
+         {**rt, "n": pick(["0", "1"]), "vendor": pick(["Realtek", "RTLSDRBlog"]), "prod": pick(["RTL2838UHIDIR", "Blog V4"]),
+          "sn": pick(["00000001", "00000433", "00000868"])}),
+        (3, r_pre + "[SDR] Using device {n}: {vendor}, {prod}, SN: {sn}, \"{name}\"",
+         {**rt, "n": pick(["0", "1"]), "vendor": pick(["Realtek", "RTLSDRBlog"]), "prod": pick(["RTL2838UHIDIR", "Blog V4"]),
+          "sn": pick(["00000001", "00000433", "00000868"]), "name": pick(["Generic RTL2832U OEM", "Generic RTL2832U"])}),
+        (3, r_pre + "Found {tuner} tuner", {**rt, "tuner": pick(["Rafael Micro R820T", "Rafael Micro R828D"])}),
+        (3, r_pre + "[SDR] Sample rate set to {sr} S/s.", {**rt, "sr": pick(["250000", "1024000", "2048000"])}),
+        (3, r_pre + "[SDR] Tuner gain set to Auto.", rt),
+        (3, r_pre + "[SDR] Tuner gain set to {g} dB.", {**rt, "g": pick(["40.200000", "28.000000", "49.600000"])}),
+        (3, r_pre + "[SDR] Tuned to {f}MHz.", {**rt, "f": pick(["433.920", "868.300", "915.000", "345.000"])}),
+        (3, r_pre + "Exact sample rate is: {r} Hz", {**rt, "r": pick(["250000.000414", "1024000.026491", "2048000.052982"])}),
+        (3, r_pre + "[R82XX] PLL not locked!", rt),
+        (3, r_pre + "Allocating {n} zero-copy buffers", {**rt, "n": pick(["15", "16"])}),
+        (5, r_pre + "[Auto Level] Estimated noise level is {a} dB, adjusting minimum detection level to {b} dB",
+         {**rt, "a": lambda g: f"{g.r.uniform(-32, -14):.1f}", "b": lambda g: f"{g.r.uniform(-29, -11):.1f}"}),
+        (5, r_pre + "[Auto Level] Current noise level {a} dB, estimated noise {b} dB",
+         {**rt, "a": lambda g: f"{g.r.uniform(-32, -14):.1f}", "b": lambda g: f"{g.r.uniform(-32, -14):.1f}"}),
+        (3, r_pre + "[SDR] async read stalled, exiting!", rt),
+        (3, r_pre + "usb_claim_interface error {e}", {**rt, "e": pick(["-6", "-4"])}),
+        (3, r_pre + "[SDR] Failed to open rtlsdr device #{n}.", {**rt, "n": pick(["0", "1"])}),
+        (3, r_pre + "[MQTT] MQTT Connected...", rt),
+        (3, r_pre + "[MQTT] MQTT Connection failed ({err})", {**rt, "err": pick(["Connection refused", "Network is unreachable"])}),
+        (40, r_pre + '{{"time" : "{t}", "model" : "Acurite-Tower", "id" : {id}, "channel" : "{ch}", "battery_ok" : {b}, '
+                     '"temperature_C" : {tc}, "humidity" : {hu}, "mic" : "CHECKSUM"}}',
+         {**rt, "t": rtime, "id": pick(["5233", "11042", "2871"]), "ch": pick(["A", "B", "C"]), "b": bat, "tc": temp_c, "hu": hum}),
+        (30, r_pre + '{{"time" : "{t}", "model" : "LaCrosse-TX141THBv2", "id" : {id}, "channel" : {ch}, "battery_ok" : {b}, '
+                     '"temperature_C" : {tc}, "humidity" : {hu}, "test" : "No", "mic" : "CRC"}}',
+         {**rt, "t": rtime, "id": pick(["126", "211", "34"]), "ch": pick(["0", "1", "2"]), "b": bat, "tc": temp_c, "hu": hum}),
+        (25, r_pre + '{{"time" : "{t}", "model" : "Nexus-TH", "id" : {id}, "channel" : {ch}, "battery_ok" : {b}, '
+                     '"temperature_C" : {tc}, "humidity" : {hu}}}',
+         {**rt, "t": rtime, "id": pick(["58", "197", "243"]), "ch": pick(["1", "2", "3"]), "b": bat,
+          "tc": lambda g: f"{g.r.uniform(-12, 34):.3f}", "hu": hum}),
+        (18, r_pre + '{{"time" : "{t}", "model" : "Acurite-5n1", "message_type" : 56, "id" : {id}, "channel" : "{ch}", '
+                     '"sequence_num" : {seq}, "battery_ok" : {b}, "wind_avg_km_h" : {w}, "temperature_F" : {tf}, "humidity" : {hu}, "mic" : "CHECKSUM"}}',
+         {**rt, "t": rtime, "id": pick(["1879", "3002"]), "ch": pick(["A", "C"]), "seq": pick(["0", "1", "2"]), "b": bat,
+          "w": lambda g: f"{g.r.uniform(0, 40):.3f}", "tf": lambda g: f"{g.r.uniform(5, 95):.1f}00", "hu": hum}),
+        (16, r_pre + '{{"time" : "{t}", "model" : "Acurite-5n1", "message_type" : 49, "id" : {id}, "channel" : "{ch}", '
+                     '"sequence_num" : {seq}, "battery_ok" : {b}, "wind_avg_km_h" : {w}, "wind_dir_deg" : {wd}, "rain_in" : {rain}, "mic" : "CHECKSUM"}}',
+         {**rt, "t": rtime, "id": pick(["1879", "3002"]), "ch": pick(["A", "C"]), "seq": pick(["0", "1", "2"]), "b": bat,
+          "w": lambda g: f"{g.r.uniform(0, 40):.3f}", "wd": lambda g: f"{g.r.choice(range(0, 360, 22))}.5",
+          "rain": lambda g: f"{g.r.uniform(0, 40):.2f}0"}),
+        (14, r_pre + '{{"time" : "{t}", "model" : "Fineoffset-WH51", "id" : "{id}", "battery_ok" : {b}, "battery_mV" : {mv}, '
+                     '"moisture" : {m}, "boost" : 0, "ad_raw" : {ad}, "mic" : "CRC"}}',
+         {**rt, "t": rtime, "id": pick(["0d2a4f", "0c9b11"]), "b": lambda g: f"{g.r.uniform(0.6, 1):.3f}", "mv": lambda g: g.num(1200, 1600),
+          "m": lambda g: g.num(0, 80), "ad": lambda g: g.num(70, 400)}),
+        (16, r_pre + '{{"time" : "{t}", "model" : "Schrader", "type" : "TPMS", "flags" : "{fl}", "id" : "{id}", "pressure_kPa" : {p}, '
+                     '"temperature_C" : {tc}, "mic" : "CRC"}}',
+         {**rt, "t": rtime, "fl": pick(["a2", "b0", "20"]), "id": lambda g: g.hexs(7).upper(),
+          "p": lambda g: f"{g.r.uniform(180, 260):.3f}", "tc": lambda g: f"{g.r.randint(-5, 45)}.000"}),
+        (12, r_pre + '{{"time" : "{t}", "model" : "Toyota", "type" : "TPMS", "id" : "{id}", "status" : {st}, "pressure_PSI" : {p}, '
+                     '"temperature_C" : {tc}, "mic" : "CRC"}}',
+         {**rt, "t": rtime, "id": lambda g: g.hexs(8), "st": pick(["128", "0", "160"]), "p": lambda g: f"{g.r.uniform(28, 38):.3f}",
+          "tc": lambda g: f"{g.r.randint(-5, 45)}.000"}),
+        (10, r_pre + '{{"time" : "{t}", "model" : "Honeywell-Security", "id" : {id}, "channel" : {ch}, "event" : {ev}, "state" : "{st}", '
+                     '"contact_open" : {co}, "reed_open" : {ro}, "alarm" : 0, "tamper" : 0, "battery_ok" : 1, "heartbeat" : {hb}}}',
+         {**rt, "t": rtime, "id": pick(["382910", "497233", "102544"]), "ch": pick(["8", "10"]), "ev": pick(["128", "0", "4"]),
+          "st": pick(["open", "closed"]), "co": pick(["1", "0"]), "ro": pick(["1", "0"]), "hb": pick(["0", "1"])}),
+        (10, r_pre + '{{"time" : "{t}", "model" : "Oregon-THGR122N", "id" : {id}, "channel" : {ch}, "battery_ok" : {b}, '
+                     '"temperature_C" : {tc}, "humidity" : {hu}}}',
+         {**rt, "t": rtime, "id": pick(["87", "190"]), "ch": pick(["1", "2", "3"]), "b": bat,
+          "tc": lambda g: f"{g.r.uniform(-12, 34):.2f}0", "hu": hum}),
+        (8, r_pre + '{{"time" : "{t}", "model" : "Bresser-6in1", "id" : {id}, "channel" : {ch}, "battery_ok" : {b}, "temperature_C" : {tc}, '
+                    '"humidity" : {hu}, "sensor_type" : 1, "wind_max_m_s" : {wmax}, "wind_avg_m_s" : {wavg}, "wind_dir_deg" : {wd}, "mic" : "CRC"}}',
+         {**rt, "t": rtime, "id": pick(["436255790", "268500372"]), "ch": pick(["0"]), "b": bat,
+          "tc": lambda g: f"{g.r.uniform(-12, 34):.3f}", "hu": hum, "wmax": lambda g: f"{g.r.uniform(0, 20):.3f}",
+          "wavg": lambda g: f"{g.r.uniform(0, 12):.3f}", "wd": lambda g: g.num(0, 359)}),
+    ]
+
+    # ---------------- OpenWebRX (Python logging) ----------------
+    def py_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{g.num(0, 999):0>3}"
+
+    ow = {"T": py_ts}
+    sdr_names = ["RTL-SDR 2m", "Airspy HF+", "SDRplay RSPdx"]
+    profiles = ["2m", "70cm", "20m", "40m", "30m"]
+
+    def sdr_cmd(g: Gen) -> str:
+        return (f"rtl_connector -p {g.port()} -c {g.port()} -s {g.r.choice(['2400000', '2048000'])} "
+                f"-f {g.r.choice(['144800000', '145000000', '433920000'])} -g {g.r.choice(['30', '40', '49.6'])} -P 0")
+
+    openwebrx = [
+        (3, "{T} - owrx.__main__ - INFO - OpenWebRX version {v} starting up...", {**ow, "v": pick(["1.2.2", "1.2.1"])}),
+        (5, "{T} - owrx.source - INFO - Started sdr source: {cmd}", {**ow, "cmd": sdr_cmd}),
+        (5, "{T} - owrx.source - DEBUG - activating profile {p}", {**ow, "p": pick(profiles)}),
+        (4, "{T} - owrx.source - DEBUG - restarting sdr source due to property change: {k} changed to {v}",
+         {**ow, "k": pick(["center_freq", "samp_rate", "rf_gain"]), "v": lambda g: g.r.choice([g.num(144000000, 146000000), "2400000", "30"])}),
+        (4, "{T} - owrx.source - DEBUG - shut down with RC={rc}", {**ow, "rc": pick(["0", "-15", "1"])}),
+        (4, "{T} - owrx.source - DEBUG - nmux_bufsize = {a}, nmux_bufcnt = {b}", {**ow, "a": pick(["602112", "512000"]), "b": pick(["84", "100"])}),
+        (3, '{T} - owrx.source - ERROR - The RTL source type "{t}" is not available. please check requirements.',
+         {**ow, "t": pick(["sdrplay", "airspyhf", "hackrf"])}),
+        (4, '{T} - owrx.connection - WARNING - SDR device "{s}" has failed, selecting new device', {**ow, "s": pick(sdr_names)}),
+        (3, '{T} - owrx.connection - WARNING - SDR device "{s}" is shutting down, selecting new device', {**ow, "s": pick(sdr_names)}),
+        (3, "{T} - owrx.connection - WARNING - no more SDR devices available", ow),
+        (3, "{T} - owrx.connection - WARNING - DSP not available; discarding client dspcontrol message", ow),
+        (10, '{T} - owrx.http - DEBUG - {ip} - - [03/Dec/2026 {t}] "{m} {p} HTTP/1.1" {st} -',
+         {**ow, "ip": lambda g: g.r.choice(["::ffff:" + g.ip(), "::1"]), "t": hms, "m": pick(["GET", "GET", "POST"]),
+          "p": pick(["/ws/", "/map", "/static/openwebrx.js", "/api/receiverdetails"]), "st": pick(["101", "200", "304"])}),
+        (5, "{T} - owrx.wsjt - WARNING - dropping {m} message from {f}: {err}",
+         {**ow, "m": pick(["FT8", "FT4", "WSPR"]), "f": lambda g: g.num(1000, 3000), "err": pick(["no callsign", "invalid locator"])}),
+        (5, "{T} - owrx.pskreporter - DEBUG - PSK Reporter: uploaded {n} spots", {**ow, "n": lambda g: g.num(1, 60)}),
+        (4, "{T} - owrx.wsprnet - ERROR - WSPRnet upload failed: {err}", {**ow, "err": pick(["HTTP Error 503: Service Unavailable", "timed out"])}),
+        (4, "{T} - owrx.aprs - WARNING - error while parsing aprs data: {err}", {**ow, "err": pick(["invalid position", "unknown data type"])}),
+        (4, "{T} - owrx.audio.queue - WARNING - decoding queue overflow; dropping one file", ow),
+    ]
+
+    # ---------------- WSJT-X ALL.TXT and wsjtx.log ----------------
+    def all_ts(g: Gen) -> str:
+        return f"261203_{g.r.randint(0, 23):02d}{g.r.randint(0, 59):02d}{g.r.choice(['00', '15', '30', '45', '07', '22', '37', '52'])}"
+
+    def dial(g: Gen) -> str:
+        return f"{g.r.choice(['14.074', '7.074', '10.136', '21.074', '3.573', '14.080', '7.047'])}".rjust(9)
+
+    def snr(g: Gen) -> str:
+        return str(g.r.randint(-24, 12)).rjust(6)
+
+    def dt(g: Gen) -> str:
+        return f"{g.r.uniform(-0.9, 1.8):.1f}".rjust(4)
+
+    def df(g: Gen) -> str:
+        return str(g.r.randint(200, 2900)).rjust(4)
+
+    def qso_times(g: Gen):
+        h, m, sec = g.r.randint(0, 22), g.r.randint(0, 57), g.r.choice([0, 15, 30, 45])
+        return f"{h:02d}:{m:02d}:{sec:02d}", f"{h:02d}:{m + g.r.randint(1, 2):02d}:{g.r.choice([0, 15, 30, 45]):02d}"
+
+    def report(g: Gen) -> str:
+        return g.r.choice([grid(g), f"{g.r.randint(-24, 9):+03d}", f"R{g.r.randint(-24, 9):+03d}"])
+
+    wx = {"t": all_ts, "f": dial, "mode": pick(["FT8", "FT8", "FT4"]), "s": snr, "d": dt, "a": df}
+    my = pick(["N0CALL"])
+    wsjtx = [
+        (60, "{t} {f} Rx {mode} {s} {d} {a} CQ {c} {gr}", {**wx, "c": call, "gr": grid}),
+        (15, "{t} {f} Rx {mode} {s} {d} {a} CQ {act} {c} {gr}", {**wx, "act": pick(["DX", "POTA", "NA", "TEST"]), "c": call, "gr": grid}),
+        (50, "{t} {f} Rx {mode} {s} {d} {a} {c1} {c2} {x}", {**wx, "c1": call, "c2": call, "x": report}),
+        (30, "{t} {f} Rx {mode} {s} {d} {a} {c1} {c2} RR73", {**wx, "c1": call, "c2": call}),
+        (20, "{t} {f} Rx {mode} {s} {d} {a} {c1} {c2} 73", {**wx, "c1": call, "c2": call}),
+        (8, "{t} {f} Rx {mode} {s} {d} {a} {c1} {c2} RRR", {**wx, "c1": call, "c2": call}),
+        (8, "{t} {f} Rx {mode} {s} {d} {a} <...> {c} {gr}", {**wx, "c": call, "gr": grid}),
+        (15, "{t} {f} Tx {mode}      0  0.0 {a} CQ {me} {gr}", {"t": all_ts, "f": dial, "mode": pick(["FT8", "FT4"]), "a": df, "me": my, "gr": pick(["FN31"])}),
+        (15, "{t} {f} Tx {mode}      0  0.0 {a} {c} {me} {x}",
+         {"t": all_ts, "f": dial, "mode": pick(["FT8", "FT4"]), "a": df, "c": call, "me": my, "x": report}),
+        (8, "{t} {f} Tx {mode}      0  0.0 {a} {c} {me} RR73", {"t": all_ts, "f": dial, "mode": pick(["FT8", "FT4"]), "a": df, "c": call, "me": my}),
+        (10, "2026-12-03,{on},2026-12-03,{off},{c},{gr},{f},{mode},{rs},{rr},{pwr},,,",
+         {"on": draw(qso_times), "off": then(1), "c": call, "gr": grid, "f": lambda g: f"{g.r.choice(['14.07', '7.07', '21.07'])}{g.r.randint(4200, 6900)}",
+          "mode": pick(["FT8", "FT4"]), "rs": lambda g: f"{g.r.randint(-24, 9):+03d}", "rr": lambda g: f"{g.r.randint(-24, 9):+03d}",
+          "pwr": pick(["", "50", "100"])}),
+    ]
+
+    # ---------------- JS8Call DIRECTED.TXT and ALL.TXT ----------------
+    def js_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    js = {"t": js_ts, "f": pick(["7.078000", "14.078000", "3.578000"]), "o": lambda g: g.num(500, 2500), "s": lambda g: str(g.r.randint(-24, 10))}
+    js8 = [
+        (12, "{t}\t{f}\t{o}\t{s}\t{c}: @HB HEARTBEAT {gr} ♢", {**js, "c": call, "gr": grid}),
+        (8, "{t}\t{f}\t{o}\t{s}\t{c}: {me} HEARTBEAT SNR {x} ♢", {**js, "c": call, "me": my, "x": lambda g: f"{g.r.randint(-24, 10):+03d}"}),
+        (7, "{t}\t{f}\t{o}\t{s}\t{c}: {me} SNR? ♢", {**js, "c": call, "me": my}),
+        (6, "{t}\t{f}\t{o}\t{s}\t{c}: {me} SNR {x} ♢", {**js, "c": call, "me": my, "x": lambda g: f"{g.r.randint(-24, 10):+03d}"}),
+        (5, "{t}\t{f}\t{o}\t{s}\t{c}: {me} {text} ♢", {**js, "c": call, "me": my,
+                                                     "text": pick(["GM JOHN, RIG HERE IS IC-7300 AT 20W", "TNX FOR THE QSO 73", "QTH?"])}),
+        (6, "{t}  Transmitting {f} MHz  JS8:  {me}: {text}",
+         {"t": js_ts, "f": pick(["7.078", "14.078"]), "me": my, "text": pick(["@HB HEARTBEAT FN31", "W1AW SNR -08", "CQ CQ CQ FN31"])}),
+    ]
+
+    # ---------------- fldigi: text capture log and status log ----------------
+    def fl_ctime(g: Gen) -> str:
+        return f"Thu Dec  3 {hms(g)} 2026"
+
+    def fl_min(g: Gen) -> str:
+        return f"2026-12-03 {g.r.randint(0, 23):02d}:{g.r.randint(0, 59):02d}Z"
+
+    rx_text = ["cq cq de {c} {c} pse k", "{c} de N0CALL tu fer call ur rst 599", "name here is bob bob qth ohio",
+               "btu {c} de N0CALL k", "hw? ", "73 es gud dx sk"]
+
+    def fl_text(g: Gen) -> str:
+        c = call(g)
+        return g.r.choice(rx_text).replace("{c}", c)
+
+    fldigi = [
+        (4, "--- Logging started at {t} UTC ---", {"t": fl_ctime}),
+        (4, "--- Logging stopped at {t} UTC ---", {"t": fl_ctime}),
+        (20, "RX ({t}): {text}", {"t": fl_min, "text": fl_text}),
+        (10, "TX ({t}): {text}", {"t": fl_min, "text": fl_text}),
+        (3, "Q: main: fldigi {v} log started on {t}", {"v": pick(["4.1.23", "4.2.05"]), "t": fl_ctime}),
+        (3, 'W: dxcc_open: Could not read contest country file "{p}"', {"p": pick(["/home/op/.fldigi/cty.dat", "/home/pi/.fldigi/cty.dat"])}),
+        (3, "E: {fn}: {err}", {"fn": pick(["open", "start_hamlib"]), "err": pick(["Device or resource busy", "Rig open failed: IO error"])}),
+    ]
+
+    return direwolf + aprx + rtl433 + openwebrx + wsjtx + js8 + fldigi
+
+
+def errortracking_events() -> list[tuple[float, str, dict]]:
+    """Error tracking and log management servers as their operators log them: self-hosted Sentry (the web
+    service's structured lines with the api.access records, authentication and rate limits, the Celery workers
+    and beat, the ingest consumers and the post-process forwarder on Arroyo, sentry cleanup), Relay (tracing lines:
+    start-up, upstream registration and authentication, project config fetches, envelopes dropped and rate limited,
+    the Kafka producer), the Snuba consumers, replacer and bootstrap, the Symbolicator (downloads, caches and
+    symbolication failures), GlitchTip (gunicorn, Django's request logger, the Celery worker and beat), the Graylog
+    server (server.log: start-up and periodicals, inputs started and failed, GELF and syslog decoding, index rotation,
+    ranges and retention, Elasticsearch and OpenSearch connections and bulk indexing, the disk journal, MongoDB) and
+    the Zipkin server (the Spring Boot console with Armeria, the HTTP, Kafka and RabbitMQ collectors, Elasticsearch
+    and Cassandra storage). Written blind for the thirtieth issue-15 pass: before reading the engine or any failure
+    analysis; 132 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def us6(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def secs(g: Gen) -> str:
+        return f"{g.r.uniform(0.001, 3.5):.4f}"
+
+    def client_ip(g: Gen) -> str:
+        return g.r.choice([f"172.18.0.{g.r.randint(2, 40)}", f"203.0.113.{g.r.randint(2, 250)}", f"198.51.100.{g.r.randint(2, 250)}"])
+
+    # ---------------- self-hosted Sentry (web, workers, consumers, cleanup) ----------------
+    orgs = ["acme", "sentry", "platform-team"]
+    projects = [("2", "web-frontend"), ("3", "backend-api"), ("5", "ios-app"), ("7", "payments-worker")]
+    endpoints = [("GET", "sentry.api.endpoints.organization_events.OrganizationEventsEndpoint", "/api/0/organizations/{o}/events/"),
+                 ("GET", "sentry.api.endpoints.organization_group_index.OrganizationGroupIndexEndpoint", "/api/0/organizations/{o}/issues/"),
+                 ("GET", "sentry.api.endpoints.group_details.GroupDetailsEndpoint", "/api/0/issues/{n}/"),
+                 ("PUT", "sentry.api.endpoints.group_details.GroupDetailsEndpoint", "/api/0/issues/{n}/"),
+                 ("GET", "sentry.api.endpoints.organization_stats_v2.OrganizationStatsEndpointV2", "/api/0/organizations/{o}/stats_v2/"),
+                 ("POST", "sentry.api.endpoints.chunk.ChunkUploadEndpoint", "/api/0/organizations/{o}/chunk-upload/"),
+                 ("GET", "sentry.api.endpoints.organization_releases.OrganizationReleasesEndpoint", "/api/0/organizations/{o}/releases/")]
+    browsers = ["Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+                "sentry-cli/2.23.0", "python-requests/2.31.0"]
+
+    def api_call(g: Gen):
+        m, view, p = g.r.choice(endpoints)
+        o = g.r.choice(orgs)
+        return m, view, p.replace("{o}", o).replace("{n}", g.num(1, 40000)), g.r.choice(["200", "200", "200", "201", "400", "403", "404"])
+
+    def sentry(level: str, logger: str, msg: str) -> str:
+        return "{T} [" + level + "] " + logger + ": " + msg
+
+    st = {"T": hms}
+    pr = {"pid": draw(lambda g: g.r.choice(projects)), "pslug": then(1)}
+    topics = ["ingest-events", "ingest-attachments", "ingest-transactions", "events", "transactions", "outcomes",
+              "snuba-commit-log", "ingest-metrics"]
+
+    def partitions(g: Gen) -> str:
+        t = g.r.choice(topics)
+        idx = sorted(g.r.sample(range(4), g.r.choice([1, 1, 2, 3])))
+        return "{" + ", ".join(f"Partition(topic=Topic(name='{t}'), index={i}): {g.num(0, 9000000)}" for i in idx) + "}"
+
+    def revoked(g: Gen) -> str:
+        t = g.r.choice(topics)
+        idx = sorted(g.r.sample(range(4), g.r.choice([1, 1, 2, 3])))
+        return "[" + ", ".join(f"Partition(topic=Topic(name='{t}'), index={i})" for i in idx) + "]"
+
+    beat_tasks = [("check-auth", "sentry.tasks.check_auth"), ("deliver-from-outbox", "sentry.tasks.deliver_from_outbox"),
+                  ("monitors-clock-pulse", "sentry.monitors.tasks.clock_pulse"), ("schedule-digests", "sentry.tasks.digests.schedule_digests"),
+                  ("flush-buffers", "sentry.tasks.process_buffer.process_pending")]
+    worker_tasks = ["sentry.tasks.post_process.post_process_group", "sentry.tasks.store.save_event", "sentry.tasks.store.preprocess_event",
+                    "sentry.tasks.process_buffer.process_incr", "sentry.tasks.digests.deliver_digest", "sentry.tasks.email.send_email"]
+    cleanup_models = ["LostPasswordHash", "ApiGrant", "ApiToken", "OrganizationMemberInvite", "GroupEmailThread", "EventAttachment"]
+    sentry_lines = [
+        (70, sentry("INFO", "sentry.access.api", "api.access (method='{m}' view='{v}' response={rc} user_id='{u}' is_app='False' "
+                    "token_type='None' is_frontend_request='True' organization_id='{oid}' auth_id='None' path='{p}' caller_ip='{ip}' "
+                    "user_agent='{ua}' rate_limited='False' rate_limit_category='None' request_duration_seconds={d})"),
+         {**st, "m": draw(api_call), "v": then(1), "rc": then(3), "p": then(2), "u": lambda g: g.num(1, 60), "oid": pick(["1", "2", "4"]),
+          "ip": client_ip, "ua": pick(browsers), "d": secs}),
+        (10, sentry("INFO", "sentry.access.api", "api.access (method='{m}' view='{v}' response=429 user_id='{u}' is_app='False' "
+                    "token_type='api_token' is_frontend_request='False' organization_id='{oid}' auth_id='{aid}' path='{p}' caller_ip='{ip}' "
+                    "user_agent='{ua}' rate_limited='True' rate_limit_category='{cat}' request_duration_seconds={d})"),
+         {**st, "m": draw(api_call), "v": then(1), "p": then(2), "u": lambda g: g.num(1, 60), "oid": pick(["1", "2", "4"]),
+          "aid": lambda g: g.num(1, 300), "ip": client_ip, "ua": pick(browsers[2:]), "cat": pick(["user", "organization", "ip"]), "d": secs}),
+        (12, sentry("INFO", "sentry.auth", "user.auth.success (ip_address='{ip}' username='{un}' organization_id='{oid}' user_id='{u}')"),
+         {**st, "ip": client_ip, "un": pick(["alice@example.com", "bob@example.com", "ops@example.com"]), "oid": pick(["1", "2"]),
+          "u": lambda g: g.num(1, 60)}),
+        (6, sentry("WARNING", "sentry.auth", "user.auth.fail (ip_address='{ip}' username='{un}')"),
+         {**st, "ip": client_ip, "un": pick(["alice@example.com", "admin", "root@example.com"])}),
+        (8, sentry("INFO", "sentry.superuser", "superuser.request (url='{url}' method='{m}' ip_address='{ip}' user_id={u})"),
+         {**st, "url": lambda g: f"/manage/status/{g.r.choice(['environment', 'packages', 'mail'])}/", "m": pick(["GET", "POST"]), "ip": client_ip,
+          "u": pick(["1", "2"])}),
+        (6, sentry("WARNING", "django.request", "Forbidden: {p}"),
+         {**st, "p": lambda g: f"/api/0/projects/{g.r.choice(orgs)}/{g.r.choice(projects)[1]}/keys/"}),
+        (5, sentry("ERROR", "django.security.DisallowedHost", "Invalid HTTP_HOST header: '{h}'. You may need to add '{h2}' to ALLOWED_HOSTS."),
+         {**st, "h": draw(lambda g: g.r.choice([("10.0.4.12:9000",) * 2, ("sentry.internal.example.com",) * 2, ("localhost:9000",) * 2])),
+          "h2": then(1)}),
+        (30, sentry("INFO", "celery.worker.strategy", "Task {t}[{id}] received"), {**st, "t": pick(worker_tasks), "id": lambda g: g.uuid()}),
+        (28, sentry("INFO", "celery.app.trace", "Task {t}[{id}] succeeded in {s}s: None"),
+         {**st, "t": pick(worker_tasks), "id": lambda g: g.uuid(), "s": lambda g: f"{g.r.uniform(0.001, 4):.{g.r.choice([3, 6, 9])}f}"}),
+        (5, sentry("ERROR", "celery.app.trace", "Task {t}[{id}] raised unexpected: {e}"),
+         {**st, "t": pick(worker_tasks), "id": lambda g: g.uuid(),
+          "e": pick(["OperationalError('could not translate host name \"postgres\" to address: Temporary failure in name resolution\\n')",
+                     "ConnectionError('Error 111 connecting to redis:6379. Connection refused.')",
+                     "SMTPServerDisconnected('Connection unexpectedly closed')"])}),
+        (12, sentry("INFO", "celery.beat", "Scheduler: Sending due task {n} ({t})"), {**st, "n": draw(lambda g: g.r.choice(beat_tasks)), "t": then(1)}),
+        (30, sentry("INFO", "sentry.ingest.consumer.processors", "ingest_consumer.process_event (project_id={pid} event_id='{eid}' "
+                    "remote_addr='{ip}' attachments={a})"),
+         {**st, **pr, "eid": lambda g: g.hexs(32), "ip": client_ip, "a": pick(["0", "0", "0", "1", "2"])}),
+        (8, sentry("WARNING", "sentry.ingest.consumer.processors", "Project {pid} is missing: dropping event {eid}"),
+         {**st, "pid": lambda g: g.num(8, 90), "eid": lambda g: g.hexs(32)}),
+        (6, sentry("ERROR", "sentry.ingest.consumer.processors", "Failed to process event (project_id={pid} event_id='{eid}' "
+                   "error='{e}')"),
+         {**st, **pr, "eid": lambda g: g.hexs(32),
+          "e": pick(["Missing event payload in processing store", "Event exceeds processing store limits", "KeyError: 'platform'"])}),
+        (10, sentry("INFO", "sentry.event_manager", "event_manager.save.duplicate (project_id={pid} event_id='{eid}')"),
+         {**st, **pr, "eid": lambda g: g.hexs(32)}),
+        (7, sentry("WARNING", "sentry.event_manager", "Dropped event {eid} for project {pslug}: {r}"),
+         {**st, "eid": lambda g: g.hexs(32), "pslug": lambda g: g.r.choice(projects)[1],
+          "r": pick(["event filtered by inbound filter 'browser-extensions'", "event filtered by inbound filter 'legacy-browsers'",
+                     "discarded by group tombstone", "release is blocked"])}),
+        (9, sentry("INFO", "arroyo.processing.processor", "New partitions assigned: {p}"), {**st, "p": partitions}),
+        (7, sentry("INFO", "arroyo.processing.processor", "Partitions to revoke: {p}"), {**st, "p": revoked}),
+        (6, sentry("INFO", "arroyo.processing.processor", "Partition revocation complete."), {**st}),
+        (5, sentry("INFO", "arroyo.processing.processor", "Member id: '{m}'"),
+         {**st, "m": lambda g: f"rdkafka-{g.uuid()}"}),
+        (4, sentry("ERROR", "arroyo.processing.processor", "Caught exception, shutting down..."), {**st}),
+        (8, sentry("INFO", "sentry.eventstream.kafka.backend", "post_process_forwarder.dispatch (topic='{t}' partition={p} offset={o} "
+                   "group_id={gid} primary_hash='{h}')"),
+         {**st, "t": pick(["events", "transactions"]), "p": lambda g: g.num(0, 3), "o": lambda g: g.num(0, 9000000),
+          "gid": lambda g: g.num(1, 40000), "h": lambda g: g.hexs(32)}),
+        (6, "Removing expired values for {m}", {"m": pick(cleanup_models)}),
+        (4, "Cleaning up unused FileBlob references", {}),
+        (4, "Removing old NodeStore values", {}),
+        (5, "Removing {m} for days={d} project={p}", {"m": pick(["Event", "Group", "EventAttachment", "UserReport"]),
+                                                     "d": pick(["90", "30"]), "p": pick(["*", "*", "3", "7"])}),
+    ]
+
+    # ---------------- Relay (Rust tracing, Z timestamps) ----------------
+    def rts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us6(g)}Z"
+
+    def relay(level: str, target: str, msg: str) -> str:
+        return "{T} " + level.rjust(5) + " " + target + ": " + msg
+
+    rt = {"T": rts}
+    up = ["http://web:96/", "https://sentry.example.com/"]
+    relay_lines = [
+        (3, relay("INFO", "relay::setup", "launching relay from config folder {d}"), {**rt, "d": pick(["/work/.relay", "/etc/relay"])}),
+        (3, relay("INFO", "relay::setup", "  relay mode: {m}"), {**rt, "m": pick(["managed", "proxy", "static"])}),
+        (3, relay("INFO", "relay::setup", "  relay id: {id}"), {**rt, "id": lambda g: g.uuid()}),
+        (3, relay("INFO", "relay::setup", "  log level: {l}"), {**rt, "l": pick(["INFO", "WARN", "DEBUG"])}),
+        (3, relay("INFO", "relay_server::services::server", "spawning http server"), {**rt}),
+        (3, relay("INFO", "relay_server::services::server", "  listening on http://{a}/"), {**rt, "a": pick(["0.0.0.0:3000", "127.0.0.1:3000"])}),
+        (4, relay("INFO", "relay_server::services::upstream", "registering with upstream {u}"), {**rt, "u": pick(up)}),
+        (4, relay("INFO", "relay_server::services::upstream", "relay successfully registered with upstream"), {**rt}),
+        (6, relay("ERROR", "relay_server::services::upstream", "authentication encountered error: {e}"),
+         {**rt, "e": pick(["could not send request to upstream", "upstream request returned error 401 Unauthorized",
+                           "upstream request returned error 502 Bad Gateway"])}),
+        (4, relay("WARN", "relay_server::services::upstream", "Network outage, scheduling another check in {d}"),
+         {**rt, "d": lambda g: f"{g.r.choice(['1', '2', '4', '8', '16'])}.{g.num(0, 999):0>3}s"}),
+        (3, relay("INFO", "relay_server::services::upstream", "Recovering from network outage."), {**rt}),
+        (8, relay("ERROR", "relay_server::services::project_upstream", "error fetching project states: {e}"),
+         {**rt, "e": pick(["could not send request to upstream", "upstream request returned error 503 Service Unavailable",
+                           "deadline exceeded"])}),
+        (6, relay("ERROR", "relay_server::services::project_upstream", "error fetching project state {k}: deadline exceeded"),
+         {**rt, "k": lambda g: g.hexs(32)}),
+        (16, relay("ERROR", "relay_server::endpoints::common", "error handling request: {e}"),
+         {**rt, "e": pick(["project state fetching failed", "failed to queue envelope", "envelope exceeded size limits",
+                           "event submission rejected with_reason: ProjectId"])}),
+        (22, relay("DEBUG", "relay_server::services::processor", "dropped envelope: rate limited (category={c} scope={s} reason_code={r})"),
+         {**rt, "c": pick(["error", "transaction", "attachment", "session"]), "s": pick(["organization", "project", "key"]),
+          "r": pick(["None", "Some(\"too_many_requests\")", "Some(\"usage_exceeded\")"])}),
+        (8, relay("WARN", "relay_server::services::project", "dropped event: project key {k} is disabled"), {**rt, "k": lambda g: g.hexs(32)}),
+        (9, relay("WARN", "relay_server::services::project_cache", "project {k} state is {s}, dropping envelope"),
+         {**rt, "k": lambda g: g.hexs(32), "s": pick(["invalid", "disabled", "pending"])}),
+        (7, relay("ERROR", "relay_server::services::store", "failed to store envelope: failed to send kafka message"), {**rt}),
+        (7, relay("ERROR", "relay_log::utils", "error producing to kafka: Message production error: {e}"),
+         {**rt, "e": pick(["MessageTimedOut (Local: Message timed out)", "QueueFull (Local: Queue full)",
+                           "MessageSizeTooLarge (Broker: Message size too large)"])}),
+        (5, relay("WARN", "relay_server::services::outcome", "outcome {o} for envelope of project {p}: {r}"),
+         {**rt, "o": pick(["Filtered", "RateLimited", "Invalid"]), "p": lambda g: g.num(2, 9),
+          "r": pick(["browser-extensions", "usage_exceeded", "payload_too_large", "invalid_json"])}),
+    ]
+
+    # ---------------- Snuba (consumers, replacer, bootstrap) ----------------
+    def snuba_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    sn = {"T": snuba_ts}
+    snuba_lines = [
+        (40, "{T} Completed processing <Batch: {n} messages, open for {s} seconds>.",
+         {**sn, "n": lambda g: g.num(1, 5000), "s": lambda g: f"{g.r.uniform(0.01, 2):.2f}"}),
+        (12, "{T} New partitions assigned: {p}", {**sn, "p": partitions}),
+        (8, "{T} Partitions to revoke: {p}", {**sn, "p": revoked}),
+        (5, "{T} Caught exception, shutting down...", {**sn}),
+        (5, "{T} Waiting for {n} sessions to be flushed...", {**sn, "n": lambda g: g.num(1, 9)}),
+        (6, "{T} Flushing {n} replacements to ClickHouse ({t}) for project {p}",
+         {**sn, "n": lambda g: g.num(1, 40), "t": pick(["start_delete_groups", "end_merge", "end_unmerge", "tombstone_events"]),
+          "p": lambda g: g.num(2, 9)}),
+        (5, "{T} Error writing to ClickHouse: Code: {c}. {e}",
+         {**sn, "c": draw(lambda g: g.r.choice([("210", "DB::NetException: Connection refused (clickhouse:9000)"),
+                                                 ("241", "DB::Exception: Memory limit (total) exceeded: would use 3.52 GiB"),
+                                                 ("252", "DB::Exception: Too many parts (300). Merges are processing significantly slower than inserts")])),
+          "e": then(1)}),
+        (3, "{T} Creating Kafka topics...", {**sn}),
+        (3, "{T} Topic {t} already exists", {**sn, "t": pick(topics)}),
+        (3, "{T} Topic {t} created", {**sn, "t": pick(topics)}),
+    ]
+
+    # ---------------- Symbolicator (Rust tracing) ----------------
+    sym_sources = ["sentry:project", "microsoft", "ios", "nvidia", "custom-s3"]
+    debug_files = ["libc.so.6", "libxul.so", "MyApp", "UIKitCore", "ntdll.pdb", "kernel32.pdb"]
+    symbolicator_lines = [
+        (3, relay("INFO", "symbolicator::server", "Starting server on {a}"), {**rt, "a": pick(["0.0.0.0:3021"])}),
+        (14, relay("DEBUG", "symbolicator_service::download", "Fetching debug file from {u}"),
+         {**rt, "u": lambda g: f"http://web:96/api/0/projects/{g.r.choice(orgs)}/{g.r.choice(projects)[1]}/files/dsyms/?id={g.num(1, 90000)}"}),
+        (9, relay("WARN", "symbolicator_service::download", "Failed to download debug file {f} from {s}: {e}"),
+         {**rt, "f": pick(debug_files), "s": pick(sym_sources),
+          "e": pick(["download failed: 404 Not Found", "download timed out", "permission denied", "connection reset by peer"])}),
+        (8, relay("ERROR", "symbolicator_native::symbolication::symbolicate", "failed to symbolicate stacktrace: {e}"),
+         {**rt, "e": pick(["missing debug file", "malformed debug info file", "unsupported object file format",
+                           "debug file download timed out"])}),
+        (6, relay("WARN", "symbolicator_service::caching", "cache {c} write failed: {e}"),
+         {**rt, "c": pick(["objects", "object_meta", "symcaches", "cficaches"]), "e": pick(["No space left on device (os error 28)",
+                                                                                             "Permission denied (os error 13)"])}),
+        (5, relay("INFO", "symbolicator_service::caching::cleanup", "Cleaning up cache: {c}"),
+         {**rt, "c": pick(["objects", "object_meta", "symcaches", "cficaches", "diagnostics"])}),
+        (5, relay("INFO", "symbolicator_service::caching::cleanup", "Removed {n} files, {b} bytes from {c}"),
+         {**rt, "n": lambda g: g.num(0, 9000), "b": lambda g: g.num(0, 9999999999), "c": pick(["objects", "symcaches", "cficaches"])}),
+        (6, relay("ERROR", "symbolicator_native::symbolication::process_minidump", "failed to process minidump: {e}"),
+         {**rt, "e": pick(["invalid minidump header", "minidump has no thread list", "stackwalking timed out"])}),
+    ]
+
+    # ---------------- GlitchTip (gunicorn, Django, Celery) ----------------
+    def gunicorn_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)} +0000]"
+
+    def celery_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)},{ms3(g)}"
+
+    gt_tasks = ["apps.event_ingest.tasks.ingest_event", "apps.event_ingest.tasks.ingest_transaction",
+                "apps.alerts.tasks.process_event_alerts", "glitchtip.tasks.cleanup_old_events",
+                "apps.uptime.tasks.dispatch_checks", "apps.difs.tasks.difs_run_resolve_stacktrace"]
+    gc = {"T": celery_ts}
+    glitchtip_lines = [
+        (3, "{T} [{p}] [INFO] Starting gunicorn {v}", {"T": gunicorn_ts, "p": lambda g: g.num(1, 9), "v": pick(["21.2.0", "22.0.0"])}),
+        (3, "{T} [{p}] [INFO] Listening at: http://0.0.0.0:{port} ({p2})",
+         {"T": gunicorn_ts, "p": draw(lambda g: (str(g.r.randint(1, 9)),) * 2), "port": pick(["8000", "8080"]), "p2": then(1)}),
+        (4, "{T} [{p}] [INFO] Booting worker with pid: {w}", {"T": gunicorn_ts, "p": lambda g: g.num(1, 9), "w": lambda g: g.num(10, 900)}),
+        (4, "{T} [{p}] [CRITICAL] WORKER TIMEOUT (pid:{w})", {"T": gunicorn_ts, "p": lambda g: g.num(1, 9), "w": lambda g: g.num(10, 900)}),
+        (6, "Not Found: {p}", {"p": lambda g: f"/api/{g.num(10, 99)}/store/"}),
+        (8, "Unauthorized: /api/{p}/{e}/", {"p": lambda g: g.num(1, 12), "e": pick(["envelope", "store"])}),
+        (7, "Too Many Requests: /api/{p}/{e}/", {"p": lambda g: g.num(1, 12), "e": pick(["envelope", "store"])}),
+        (22, "{T}: INFO/MainProcess] Task {t}[{id}] received", {**gc, "t": pick(gt_tasks), "id": lambda g: g.uuid()}),
+        (20, "{T}: INFO/ForkPoolWorker-{w}] Task {t}[{id}] succeeded in {s}s: None",
+         {**gc, "w": lambda g: g.num(1, 4), "t": pick(gt_tasks), "id": lambda g: g.uuid(), "s": lambda g: f"{g.r.uniform(0.001, 3):.6f}"}),
+        (4, "{T}: ERROR/ForkPoolWorker-{w}] Task {t}[{id}] raised unexpected: {e}",
+         {**gc, "w": lambda g: g.num(1, 4), "t": pick(gt_tasks), "id": lambda g: g.uuid(),
+          "e": pick(["IntegrityError('duplicate key value violates unique constraint \"events_event_pkey\"')",
+                     "OperationalError('server closed the connection unexpectedly')", "ValidationError(['Invalid event payload'])"])}),
+        (6, "{T}: INFO/MainProcess] Scheduler: Sending due task {n} ({t})",
+         {**gc, "n": draw(lambda g: g.r.choice([("uptime-dispatch-checks", "apps.uptime.tasks.dispatch_checks"),
+                                                 ("cleanup-old-events", "glitchtip.tasks.cleanup_old_events"),
+                                                 ("send-alert-notifications", "apps.alerts.tasks.send_notifications")])), "t": then(1)}),
+        (3, "{T}: INFO/MainProcess] Connected to {u}", {**gc, "u": pick(["redis://redis:6379/0", "redis://valkey:6379/0"])}),
+        (4, "{T}: ERROR/MainProcess] consumer: Cannot connect to {u}: {e}.",
+         {**gc, "u": pick(["redis://redis:6379/0", "redis://valkey:6379/0"]),
+          "e": pick(["Error 111 connecting to redis:6379. Connection refused", "Error -2 connecting to redis:6379. Name or service not known"])}),
+        (4, "Trying again in {n} seconds... ({a}/100)", {"n": pick(["2.00", "4.00", "6.00", "8.00"]), "a": lambda g: g.num(1, 9)}),
+    ]
+
+    # ---------------- Graylog server.log ----------------
+    def gl_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def graylog(level: str, cls: str, msg: str) -> str:
+        return "{T} " + level.ljust(5) + " [" + cls + "] " + msg
+
+    gl = {"T": gl_ts}
+    gl_inputs = [("GELF UDP", "org.graylog2.inputs.gelf.udp.GELFUDPInput"), ("Syslog TCP", "org.graylog2.inputs.syslog.tcp.SyslogTCPInput"),
+                 ("Beats", "org.graylog.plugins.beats.Beats2Input"), ("Syslog UDP", "org.graylog2.inputs.syslog.udp.SyslogUDPInput")]
+
+    def input_id(g: Gen) -> str:
+        return g.hexs(24)
+
+    gl_in = {"iname": draw(lambda g: g.r.choice(gl_inputs)), "iclass": then(1), "iid": input_id}
+    index_sets = [("Default index set", "graylog"), ("Firewall", "fw"), ("Application logs", "app")]
+
+    def index_pair(g: Gen):
+        title, prefix = g.r.choice(index_sets)
+        n = g.r.randint(1, 400)
+        return prefix, title, f"{prefix}_{n}", f"{prefix}_{n + 1}"
+
+    def ix(lead: str) -> dict:
+        # the slot that comes first in the line draws the index set; the others read it
+        keys = ["iset", "title", "old", "new"]
+        k = keys.index(lead)
+        return {key: (draw(lambda g, k=k: (lambda t: (t[k], *t))(index_pair(g))) if key == lead else then(keys.index(key) + 1))
+                for key in keys}
+    es_hosts = ["opensearch:9200", "10.0.6.21:9200", "10.0.6.22:9200"]
+    graylog_lines = [
+        (3, graylog("INFO", "ServerBootstrap", "Graylog server {v} starting up"), {**gl, "v": pick(["5.2.3+9aee303", "6.0.1+b3e5b2a"])}),
+        (3, graylog("INFO", "ServerBootstrap", "Graylog server up and running."), {**gl}),
+        (3, graylog("INFO", "ServerBootstrap", "Services started, startup times in ms: {t}"),
+         {**gl, "t": lambda g: "{" + ", ".join(f"{k} [RUNNING]={g.num(1, 900)}" for k in g.r.sample(
+             ["JournalReader", "BufferSynchronizerService", "InputSetupService", "PeriodicalsService", "OutputSetupService"],
+             g.r.randint(1, 4))) + "}"}),
+        (5, graylog("INFO", "Periodicals", "Starting [{c}] periodical in [{d}s], polling every [{p}s]."),
+         {**gl, "c": draw(lambda g: g.r.choice([("org.graylog2.periodical.IndexRetentionThread", "300"),
+                                                 ("org.graylog2.periodical.IndexRotationThread", "10"),
+                                                 ("org.graylog2.periodical.ThrottleStateUpdaterThread", "1"),
+                                                 ("org.graylog2.periodical.IndexerClusterCheckerThread", "30")])), "d": pick(["0", "1", "30"]),
+          "p": then(1)}),
+        (12, graylog("INFO", "InputStateListener", "Input [{iname}/{iid}] is now {s}"), {**gl, **gl_in, "s": pick(["STARTING", "RUNNING", "STOPPED"])}),
+        (5, graylog("INFO", "InputLauncher", "Launching input [{iname}/{title}/{iid}] - desired state is RUNNING"),
+         {**gl, "iname": draw(lambda g: g.r.choice([("GELF UDP", "gelf-udp-12201"), ("Syslog TCP", "syslog-514"), ("Beats", "beats-5044"),
+                                                     ("Syslog UDP", "syslog-udp-1514"), ("GELF UDP", "k8s fluent-bit")])),
+          "title": then(1), "iid": input_id}),
+        (6, graylog("ERROR", "InputLauncher", "The [{iclass}] input with ID <{iid}> misfired. Reason: {r}"),
+         {**gl, "iclass": pick([i[1] for i in gl_inputs]), "iid": input_id, "r": pick(["bind(..) failed: Address already in use", "Permission denied", "Keystore was tampered with, or password was incorrect"])}),
+        (4, graylog("WARN", "UdpTransport", "receiveBufferSize (SO_RCVBUF) for input {iname}Input{{title={t}, type={iclass}, nodeId={n}}} "
+                    "(channel [id: 0x{c}, L:/0.0.0.0:{p}]) should be {want} but is {got}."),
+         {**gl, "iname": draw(lambda g: g.r.choice([("GELFUDP", "gelf-udp-12201", "org.graylog2.inputs.gelf.udp.GELFUDPInput", "12201"),
+                                                     ("SyslogUDP", "syslog-514", "org.graylog2.inputs.syslog.udp.SyslogUDPInput", "1514")])),
+          "t": then(1), "iclass": then(2), "n": lambda g: g.uuid(), "c": lambda g: g.hexs(8), "p": then(3), "want": pick(["262144", "1048576"]),
+          "got": pick(["212992", "425984"])}),
+        (10, graylog("WARN", "GelfCodec", "GELF message <{id}> (received from <{ip}:{port}>) has invalid \"timestamp\": {ts}  (type: STRING)"),
+         {**gl, "id": lambda g: g.uuid(), "ip": lambda g: g.ip(), "port": lambda g: g.port(),
+          "ts": lambda g: g.r.choice([f"2026-12-03T{hms(g)}Z", f"{g.num(1764700000, 1764800000)}.{ms3(g)}"])}),
+        (7, graylog("ERROR", "DecodingProcessor", "Unable to decode raw message RawMessage{{id={id}, messageQueueId={q}, codec={c}, "
+                    "payloadSize={s}, timestamp=2026-12-03T{t}.{ms}Z, remoteAddress=/{ip}:{port}}} on input <{iid}>."),
+         {**gl, "id": lambda g: g.uuid(), "q": lambda g: g.num(0, 90000000), "c": pick(["gelf", "syslog", "beats"]), "s": lambda g: g.num(20, 65000),
+          "t": hms, "ms": ms3, "ip": lambda g: g.ip(), "port": lambda g: g.port(), "iid": input_id}),
+        (6, graylog("WARN", "SyslogCodec", "Could not parse syslog message, message was: {m}"),
+         {**gl, "m": pick(["<134>Dec  3 10:12:03 fw01 kernel: [UFW BLOCK] IN=eth0", "hello from netcat", "<13>1 - - - - - - truncated"])}),
+        (9, graylog("INFO", "AbstractRotationStrategy", "Deflector index <{old}> (index set <{title}>) should be rotated "
+                    "({r}), Pointing deflector to new index now!"),
+         {**gl, **ix("old"),
+          "r": lambda g: g.r.choice([f"Index is {g.num(1, 30)} days old", f"Message count {g.num(20000000, 40000000)} is higher than the limit",
+                                     f"Index size {g.num(1, 40)}.{g.num(0, 9)} GB is higher than the limit"])}),
+        (9, graylog("INFO", "MongoIndexSet", "Cycling from <{old}> to <{new}>."), {**gl, **ix("old")}),
+        (8, graylog("INFO", "MongoIndexSet", "Creating target index <{new}>."), {**gl, **ix("new")}),
+        (7, graylog("INFO", "MongoIndexSet", "Waiting for allocation of index <{new}>."), {**gl, **ix("new")}),
+        (7, graylog("INFO", "MongoIndexSet", "Index <{new}> has been successfully allocated."), {**gl, **ix("new")}),
+        (7, graylog("INFO", "MongoIndexSet", "Pointing index alias <{iset}_deflector> to new index <{new}>."), {**gl, **ix("iset")}),
+        (7, graylog("INFO", "SystemJobManager", "Submitted SystemJob <{id}> [{j}]"),
+         {**gl, "id": lambda g: g.uuid(), "j": pick(["org.graylog2.indexer.indices.jobs.SetIndexReadOnlyAndCalculateRangeJob",
+                                                     "org.graylog2.indexer.ranges.RebuildIndexRangesJob",
+                                                     "org.graylog2.indexer.indices.jobs.OptimizeIndexJob"])}),
+        (6, graylog("INFO", "SetIndexReadOnlyJob", "Flushing old index <{old}>."), {**gl, **ix("old")}),
+        (6, graylog("INFO", "SetIndexReadOnlyJob", "Setting old index <{old}> to read-only."), {**gl, **ix("old")}),
+        (6, graylog("INFO", "CreateNewSingleIndexRangeJob", "Calculating ranges for index {old}."), {**gl, **ix("old")}),
+        (6, graylog("INFO", "MongoIndexRangeService", "Calculated range of [{old}] in [{ms}ms]."), {**gl, **ix("old"), "ms": lambda g: g.num(3, 4000)}),
+        (6, graylog("INFO", "CreateNewSingleIndexRangeJob", "Created ranges for index {old}."), {**gl, **ix("old")}),
+        (6, graylog("INFO", "AbstractIndexRetentionStrategy", "Number of indices ({n}) higher than limit ({l}). Running retention for {r} indices."),
+         {**gl, "n": draw(lambda g: (lambda lim, r: (str(lim + r), str(lim), str(r)))(g.r.choice([14, 20, 30]), g.r.choice([1, 1, 1, 2]))),
+          "l": then(1), "r": then(2)}),
+        (6, graylog("INFO", "AbstractIndexRetentionStrategy", "Running retention strategy [{s}] for index <{old}>"),
+         {**gl, "s": pick(["org.graylog2.indexer.retention.strategies.DeletionRetentionStrategy",
+                           "org.graylog2.indexer.retention.strategies.ClosingRetentionStrategy"]), "old": lambda g: f"graylog_{g.num(1, 400)}"}),
+        (6, graylog("INFO", "DeletionRetentionStrategy", "Finished index retention strategy [delete] for index <{old}> in {ms}ms."),
+         {**gl, "old": lambda g: f"{g.r.choice(['graylog', 'fw', 'app'])}_{g.num(1, 400)}", "ms": lambda g: g.num(5, 3000)}),
+        (5, graylog("INFO", "SearchDbPreflightCheck", "Connected to (Elastic/OpenSearch) version <{v}>"),
+         {**gl, "v": pick(["OpenSearch:2.11.1", "OpenSearch:2.15.0", "Elasticsearch:7.10.2"])}),
+        (6, graylog("INFO", "VersionProbe", "Elasticsearch is not available. Retry #{n}"), {**gl, "n": lambda g: g.num(1, 30)}),
+        (6, graylog("ERROR", "VersionProbe", "Unable to retrieve version from Elasticsearch node: Failed to connect to /{h}. - {e}."),
+         {**gl, "h": pick(es_hosts), "e": pick(["Connection refused", "connect timed out", "No route to host"])}),
+        (8, graylog("ERROR", "Messages", "Caught exception during bulk indexing: {e}, retrying (attempt #{n})."),
+         {**gl, "e": pick(["java.net.ConnectException: Connection refused",
+                           "ElasticsearchException{message=cluster_block_exception: index [graylog_42] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block];}",
+                           "java.net.SocketTimeoutException: 60,000 milliseconds timeout on connection http-outgoing-7 [ACTIVE]"]),
+          "n": lambda g: g.num(1, 40)}),
+        (5, graylog("INFO", "Messages", "Bulk indexing finally successful (attempt #{n})."), {**gl, "n": lambda g: g.num(2, 40)}),
+        (8, graylog("WARN", "Messages", "Failed to index message: index=<{idx}> id=<{id}> error=<{e}>"),
+         {**gl, "idx": lambda g: f"graylog_{g.num(1, 400)}", "id": lambda g: g.uuid(),
+          "e": pick(["{\"type\":\"mapper_parsing_exception\",\"reason\":\"failed to parse field [took_ms] of type [long]\"}",
+                     "{\"type\":\"illegal_argument_exception\",\"reason\":\"Limit of total fields [1000] has been exceeded\"}"])}),
+        (5, graylog("WARN", "IndexRotationThread", "Elasticsearch cluster isn't healthy. Skipping index rotation."), {**gl}),
+        (5, graylog("ERROR", "IndexerClusterCheckerThread", "Uncaught exception in periodical"), {**gl}),
+        (7, graylog("WARN", "LocalKafkaJournal", "Journal utilization ({p}%) has gone over {t}%."),
+         {**gl, "p": lambda g: f"{g.r.uniform(95, 100):.1f}", "t": pick(["95"])}),
+        (6, graylog("WARN", "ThrottleStateUpdaterThread", "Journal usage is {p}% (threshold {t}%), changing load balancer status from {a} to {b}"),
+         {**gl, "p": draw(lambda g: g.r.choice([(f"{g.r.uniform(95, 100):.2f}", "ALIVE", "THROTTLED"),
+                                                 (f"{g.r.uniform(0, 94):.2f}", "THROTTLED", "ALIVE")])),
+          "t": pick(["95"]), "a": then(1), "b": then(2)}),
+        (4, graylog("WARN", "LocalKafkaJournal", "Read offset {o} before start of log at {s}, starting to read from the beginning of the journal."),
+         {**gl, "o": lambda g: g.num(0, 99999999), "s": lambda g: g.num(0, 99999999)}),
+        (4, graylog("INFO", "LocalKafkaJournal", "Journal segment {f} has {n} uncommitted messages, cleaning up {s} segments"),
+         {**gl, "f": lambda g: f"/usr/share/graylog/data/journal/messagejournal-0/{g.num(0, 99999999):0>20}.log",
+          "n": lambda g: g.num(0, 900000), "s": lambda g: g.num(1, 9)}),
+        (5, graylog("INFO", "connection", "Opened connection [connectionId{{localValue:{l}, serverValue:{s}}}] to {h}"),
+         {**gl, "l": lambda g: g.num(1, 40), "s": lambda g: g.num(1, 9000), "h": pick(["mongodb:27017", "mongo-0.mongo:27017"])}),
+        (4, graylog("INFO", "cluster", "Exception in monitor thread while connecting to server {h}"),
+         {**gl, "h": pick(["mongodb:27017", "mongo-0.mongo:27017"])}),
+        (4, graylog("WARN", "IndexFieldTypePollerPeriodical", "Couldn't update field types for index set <{title}/{id}>"),
+         {**gl, "title": pick([s[0] for s in index_sets]), "id": lambda g: g.hexs(24)}),
+    ]
+
+    # ---------------- Zipkin server (Spring Boot console, Armeria) ----------------
+    def zk_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def zipkin(level: str, thread: str, logger: str, msg: str) -> str:
+        return "{T} " + level.rjust(5) + " [/] 1 --- [" + thread.rjust(15)[-15:] + "] " + logger.ljust(40) + " : " + msg
+
+    zt = {"T": zk_ts}
+
+    def span_ids(g: Gen) -> str:
+        return ", ".join(f"{g.hexs(16)}/{g.hexs(16)}" for _ in range(g.r.randint(1, 3))) + g.r.choice(["", ", ..."])
+
+    zipkin_lines = [
+        (3, zipkin("INFO", "main", "z.s.ZipkinServer", "Starting ZipkinServer v{v} using Java {j} with PID {p} (/zipkin/zipkin.jar started by "
+                   "zipkin in /zipkin)"),
+         {**zt, "v": pick(["3.0.6", "3.4.1"]), "j": pick(["17.0.9", "21.0.2"]), "p": lambda g: g.num(1, 99)}),
+        (3, zipkin("INFO", "main", "z.s.ZipkinServer", "Started ZipkinServer in {s} seconds (process running for {r})"),
+         {**zt, "s": lambda g: f"{g.r.uniform(1, 9):.3f}", "r": lambda g: f"{g.r.uniform(2, 12):.3f}"}),
+        (3, zipkin("INFO", "oss-http-0", "c.l.a.s.Server", "Serving HTTP at /{a} - http://127.0.0.1:9411/"),
+         {**zt, "a": pick(["0.0.0.0:9411", "[0:0:0:0:0:0:0:0%0]:9411"])}),
+        (4, zipkin("INFO", "main", "z.c.k.KafkaCollectorWorker", "Kafka consumer starting polling loop."), {**zt}),
+        (5, zipkin("INFO", "main", "z.c.k.KafkaCollectorWorker", "Kafka consumer subscribed to topics: [{t}]"),
+         {**zt, "t": pick(["zipkin", "zipkin, zipkin-otlp"])}),
+        (6, zipkin("WARN", "KafkaCollector", "z.c.k.KafkaCollectorWorker", "Unexpected error in polling loop spans"), {**zt}),
+        (9, zipkin("WARN", "armeria-common-worker-epoll-3-2", "z.c.Collector", "Cannot store spans [{s}] due to {e}"),
+         {**zt, "s": span_ids,
+          "e": pick(["RejectedExecutionException(Rejected execution: No active channel)", "TimeoutException()",
+                     "ResponseException(status: 429, message: es_rejected_execution_exception)"])}),
+        (7, zipkin("WARN", "armeria-common-worker-epoll-3-1", "z.c.Collector", "Cannot decode spans due to {e}"),
+         {**zt, "e": pick(["IllegalArgumentException(Malformed reading List<Span> from json)",
+                           "IllegalArgumentException(Expected BEGIN_ARRAY but was BEGIN_OBJECT)",
+                           "IllegalArgumentException(Empty input reading List<Span>)"])}),
+        (5, zipkin("WARN", "rabbitmq-consumer", "z.c.r.RabbitMQCollector", "Unable to establish connection to RabbitMQ server: {e}"),
+         {**zt, "e": pick(["Connection refused", "ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN"])}),
+        (6, zipkin("INFO", "main", "z.e.ElasticsearchStorage", "Elasticsearch version {v} detected, using {t} templates"),
+         {**zt, "v": pick(["7.17.15", "8.11.3", "2.11.1"]), "t": pick(["composable", "legacy"])}),
+        (5, zipkin("WARN", "armeria-common-worker-epoll-3-4", "c.l.a.c.HttpClientDelegate", "Failed to connect to {h}: {e}"),
+         {**zt, "h": pick(es_hosts), "e": pick(["Connection refused", "connection timed out"])}),
+        (4, zipkin("INFO", "main", "z.s.c.Schema", "Installing schema {f} for keyspace {k}"),
+         {**zt, "f": pick(["zipkin2-schema.cql", "zipkin2-schema-indexes.cql"]), "k": pick(["zipkin2", "zipkin_prod"])}),
+        (4, zipkin("WARN", "s0-io-2", "c.d.o.d.i.c.c.ControlConnection", "[s0] Error connecting to Node(endPoint={h}:9042, hostId=null, "
+                   "hashCode={c}), trying next node ({e})"),
+         {**zt, "h": pick(["cassandra", "10.0.7.11", "10.0.7.12"]), "c": lambda g: g.hexs(8), "e": pick(["ConnectionInitException", "Connection refused"])}),
+    ]
+
+    return sentry_lines + relay_lines + snuba_lines + symbolicator_lines + glitchtip_lines + graylog_lines + zipkin_lines
+
+
+def wiki_events() -> list[tuple[float, str, dict]]:
+    """Wiki and knowledge-base software as its administrators log it: Atlassian Confluence
+    (atlassian-confluence.log: start-up, the plugin system and plugin upgrades, Seraph logins, scheduled jobs
+    through Caesium, the index queue and site reindex progress, page and attachment warnings with the request
+    context suffix, Synchrony; the Tomcat access log in Confluence's pattern), DokuWiki (data/log: the debug
+    log of the task runner and the error log with PHP errors and exceptions, the deprecated log), Wiki.js 2
+    (console lines of the master and its jobs: start-up, modules, authentication strategies, the Git storage
+    target's pulls, commits and pushes, the PostgreSQL and Elasticsearch search engines, page renders,
+    tree rebuilds), BookStack (the Laravel log: failed logins, exceptions with their context, the queue
+    worker's job lines, artisan maintenance commands), XWiki (its logback lines under Tomcat: extension
+    install jobs, the Solr indexer, data migrations, job progress, authentication, rendering warnings) and
+    Outline (its JSON logs: lifecycle, the collaboration service, the HTTP request logger, queue processors
+    and tasks, imports, errors). Written blind for the thirtieth issue-15 pass: before reading the engine or
+    any failure analysis; 123 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    # ---------------- Atlassian Confluence: atlassian-confluence.log ----------------
+    cf_users = ["admin", "jsmith", "mkowalski", "anonymous"]
+    cf_spaces = ["ENG", "OPS", "HR", "~jsmith"]
+    cf_titles = ["Release Notes 8.5", "On-call Runbook", "Team Home", "Meeting notes 2026-12-03", "Architecture Decision Records"]
+
+    def cts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def exec_t(g: Gen) -> str:
+        return f"http-nio-8090-exec-{g.r.randint(1, 48)}"
+
+    def caesium(g: Gen) -> str:
+        return f"Caesium-1-{g.r.randint(1, 4)}"
+
+    def trace(g: Gen) -> str:
+        return g.hexs(16)
+
+    def page_id(g: Gen) -> str:
+        return g.num(65537, 983040)
+
+    def cf_url(g: Gen) -> str:
+        return g.r.choice([f"/pages/viewpage.action?pageId={page_id(g)}", "/dologin.action", f"/rest/api/content/{page_id(g)}",
+                           f"/pages/editpage.action?pageId={page_id(g)}", f"/display/{g.r.choice(cf_spaces[:3])}/Team+Home",
+                           "/rest/api/search"])
+
+    ctx = " -- url: {cu} | traceId: {tr} | userName: {un}"
+    ctxs = {"cu": cf_url, "tr": trace, "un": pick(cf_users[:3])}
+    ct = {"T": cts}
+    plugins = ["com.atlassian.confluence.plugins.confluence-create-content-plugin", "com.atlassian.troubleshooting.plugin-confluence",
+               "com.gliffy.integration.confluence", "com.atlassian.confluence.extra.team-calendars", "com.k15t.scroll.scroll-pdf"]
+
+    def plugin_list(g: Gen) -> str:
+        return "[" + ", ".join(sorted(g.r.sample(plugins, g.r.randint(1, 4)))) + "]"
+
+    def version(g: Gen) -> str:
+        return f"{g.r.randint(1, 12)}.{g.r.randint(0, 20)}.{g.r.randint(0, 9)}"
+
+    jobs = ["LuceneIndexFlusher#LuceneIndexFlusher", "IndexQueueCleaner#IndexQueueCleaner", "BackupJob#BackupJob",
+            "ClearExpiredRememberMeTokensJob#ClearExpiredRememberMeTokensJob", "DailyReportJob#DailyReportJob"]
+    confluence = [
+        (6, "{T} INFO [Catalina-utility-1] [com.atlassian.confluence.lifecycle] contextInitialized Starting Confluence {v} [build {b} based on commit hash {h}]",
+         {**ct, "v": pick(["8.5.16", "9.2.1"]), "b": pick(["9012", "9200"]), "h": lambda g: g.hexs(40)}),
+        (6, "{T} INFO [Catalina-utility-1] [atlassian.plugin.manager.DefaultPluginManager] earlyStartup Plugin system earlyStartup begun", ct),
+        (6, "{T} INFO [Catalina-utility-1] [atlassian.plugin.manager.DefaultPluginManager] lateStartup Plugin system lateStartup ended", ct),
+        (6, "{T} INFO [Catalina-utility-1] [atlassian.plugin.manager.DefaultPluginManager] earlyStartup Plugin system earlyStartup ended", ct),
+        (6, "{T} INFO [Catalina-utility-1] [atlassian.plugin.util.WaitUntil] invoke Plugins that have yet to be enabled: ({n}): {l}, {s} seconds remaining",
+         {**ct, "n": lambda g: g.num(1, 4), "l": plugin_list, "s": lambda g: g.num(1, 299)}),
+        (7, "{T} INFO [http-nio-8090-exec-{e}] [atlassian.plugin.manager.DefaultPluginManager] updatePlugin Updating plugin '{p}' from version '{a}' to version '{b}'",
+         {**ct, "e": lambda g: g.num(1, 48), "p": pick(plugins), "a": version, "b": version}),
+        (6, "{T} WARN [Catalina-utility-1] [plugin.osgi.factory.OsgiPlugin] enableInternal Cannot enable the plugin '{p}' as it failed to start",
+         {**ct, "p": pick(plugins)}),
+        (7, "{T} INFO [{th}] [atlassian.plugin.manager.DefaultPluginManager] disablePlugin Disabling {p}",
+         {**ct, "th": exec_t, "p": pick(plugins)}),
+        (30, "{T} INFO [{th}] [atlassian.seraph.auth.DefaultAuthenticator] login login : '{u}' has been authenticated" + ctx,
+         {**ct, "th": exec_t, "u": pick(cf_users[:3]), **ctxs}),
+        (14, "{T} WARN [{th}] [atlassian.seraph.auth.DefaultAuthenticator] login login : '{u}' could not be authenticated with the given password" + ctx,
+         {**ct, "th": exec_t, "u": pick(["admin", "jsmith", "root", "test"]), **ctxs}),
+        (8, "{T} WARN [{th}] [atlassian.seraph.auth.DefaultAuthenticator] login login : '{u}' tried to login but they do not have USE permission or weren't found. Deleting remember me cookie." + ctx,
+         {**ct, "th": exec_t, "u": pick(["guest", "svc-backup", "old.contractor"]), **ctxs}),
+        (10, "{T} INFO [{th}] [confluence.user.login.DefaultLoginManager] onFailedLoginAttempt User '{u}' has exceeded the maximum failed login attempts ({n}); CAPTCHA is now required" + ctx,
+         {**ct, "th": exec_t, "u": pick(["admin", "jsmith", "test"]), "n": pick(["3", "5"]), **ctxs}),
+        (12, "{T} INFO [{th}] [confluence.impl.schedule.caesium.JobRunnerWrapper] runJob Scheduled job {j} completed unsuccessfully with response JobRunnerResponse[runOutcome=FAILED,message='{m}']",
+         {**ct, "th": caesium, "j": pick(jobs), "m": pick(["Index is currently being rebuilt", "Backup path is not writable", "Lock acquisition timed out"])}),
+        (10, "{T} WARN [{th}] [scheduler.caesium.impl.CaesiumSchedulerService] executeClusteredJob Unhandled exception thrown by job QueuedJob[jobId={j},deadline={d}]",
+         {**ct, "th": caesium, "j": pick(jobs), "d": lambda g: g.num(1796270000000, 1796356000000)}),
+        (8, "{T} INFO [{th}] [confluence.impl.backup.DailyBackupJob] runJob Daily backup to {p} completed in {ms} ms",
+         {**ct, "th": caesium, "p": lambda g: f"/var/atlassian/application-data/confluence/backups/backup-2026_12_0{g.r.randint(1, 3)}.zip", "ms": lambda g: g.num(4000, 900000)}),
+        (22, "{T} INFO [{th}] [confluence.internal.index.AbstractBatchIndexer] lambda$null$0 Re-index progress: {p}% complete. {n} items have been reindexed",
+         {**ct, "th": lambda g: f"Indexer: {g.r.randint(1, 4)}", "p": lambda g: g.num(1, 100), "n": lambda g: g.num(100, 480000)}),
+        (8, "{T} INFO [{th}] [confluence.internal.index.lucene.LuceneReIndexer] reIndex Full reindex completed in {d} for {n} objects",
+         {**ct, "th": caesium, "d": lambda g: f"{g.r.randint(0, 3)}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}.{ms3(g)}", "n": lambda g: g.num(1000, 480000)}),
+        (18, "{T} INFO [{th}] [confluence.search.lucene.DefaultConfluenceIndexManager] flushQueue Flushed {n} items from the {q} index queue in {ms} ms",
+         {**ct, "th": caesium, "n": lambda g: g.num(1, 2000), "q": pick(["main", "change", "edge"]), "ms": lambda g: g.num(1, 9000)}),
+        (6, "{T} WARN [{th}] [confluence.search.lucene.DefaultConfluenceIndexManager] flushQueue Index queue size {n} exceeds the threshold of {t} entries",
+         {**ct, "th": caesium, "n": lambda g: g.num(10001, 90000), "t": pick(["10000"])}),
+        (8, "{T} ERROR [{th}] [confluence.search.v2.lucene.LuceneSearchMapper] search Error running search query: {e}" + ctx,
+         {**ct, "th": exec_t, "e": pick(["org.apache.lucene.search.BooleanQuery$TooManyClauses: maxClauseCount is set to 1024",
+                                          "org.apache.lucene.queryparser.classic.ParseException: Cannot parse 'title:(\"foo': Lexical error at line 1"]),
+          **ctxs}),
+        (10, "{T} WARN [{th}] [confluence.pages.actions.ViewPageAction] execute Page not found: {t} in space {s}" + ctx,
+         {**ct, "th": exec_t, "t": pick(cf_titles), "s": pick(cf_spaces), **ctxs}),
+        (8, "{T} ERROR [{th}] [confluence.pages.persistence.dao.filesystem.HierarchicalMultiStreamAttachmentDao] getAttachmentData Attachment data for attachment {a} (version {v}) is missing from the file system" + ctx,
+         {**ct, "th": exec_t, "a": lambda g: "att" + g.num(65537, 983040), "v": lambda g: g.num(1, 12), **ctxs}),
+        (8, "{T} WARN [{th}] [confluence.plugins.synchrony.service.SynchronyMonitor] checkHealth Synchrony health check failed: {e}",
+         {**ct, "th": pick(["Synchrony-health-1"]), "e": pick(["Connection refused (Connection refused)", "Read timed out", "HTTP 503"])}),
+        (6, "{T} INFO [{th}] [confluence.plugins.synchrony.bootstrap.DefaultSynchronyProcessManager] startup Synchrony started on port {p} with pid {pid}",
+         {**ct, "th": pick(["Catalina-utility-1", "synchrony-interop-executor:thread-1"]), "p": pick(["8091"]), "pid": lambda g: g.num(1000, 60000)}),
+        (7, "{T} ERROR [{th}] [atlassian.confluence.servlet.ConfluenceServletDispatcher] sendError Could not execute action" + ctx,
+         {**ct, "th": exec_t, **ctxs}),
+        (6, "{T} WARN [{th}] [hibernate.engine.jdbc.spi.SqlExceptionHelper] logExceptions SQL Error: {c}, SQLState: {s}" + ctx,
+         {**ct, "th": exec_t, "c": draw(lambda g: g.r.choice([("0", "40P01"), ("0", "23505"), ("0", "57014")])), "s": then(1), **ctxs}),
+    ]
+
+    def clf(g: Gen) -> str:
+        return f"[03/Dec/2026:{hms(g)} +0000]"
+
+    ua = ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+          "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) Gecko/20100101 Firefox/133.0", "python-requests/2.32.3", "curl/8.5.0"]
+    acc = {"T": clf, "u": pick(["admin", "jsmith", "mkowalski", "-"]), "th": exec_t, "ip": lambda g: g.ip(),
+           "s": pick(["200", "200", "200", "302", "404", "403"]), "d": lambda g: g.num(1, 4000), "b": lambda g: g.num(0, 400000),
+           "ref": pick(["-", "https://wiki.example.com/dashboard.action", "https://wiki.example.com/display/ENG/Team+Home"]), "ua": pick(ua)}
+    access = [
+        (60, "{T} {u} {th} {ip} GET /pages/viewpage.action?pageId={p} HTTP/1.1 {s} {d}ms {b} {ref} {ua}", {**acc, "p": page_id}),
+        (40, "{T} {u} {th} {ip} GET /rest/api/content/{p}?expand={e} HTTP/1.1 {s} {d}ms {b} {ref} {ua}",
+         {**acc, "p": page_id, "e": pick(["body.storage", "version", "body.storage,version,ancestors", "space"])}),
+        (20, "{T} {u} {th} {ip} POST /pages/docreatepage.action HTTP/1.1 {s} {d}ms {b} {ref} {ua}", acc),
+        (22, "{T} {u} {th} {ip} PUT /rest/api/content/{p} HTTP/1.1 {s} {d}ms {b} {ref} {ua}", {**acc, "p": page_id}),
+        (8, "{T} {u} {th} {ip} DELETE /rest/api/content/{p} HTTP/1.1 {s} {d}ms {b} {ref} {ua}", {**acc, "p": page_id}),
+        (25, "{T} {u} {th} {ip} GET /rest/api/search?cql={q}&limit={l} HTTP/1.1 {s} {d}ms {b} {ref} {ua}",
+         {**acc, "q": lambda g: g.r.choice(["siteSearch+~+%22runbook%22", "type%3Dpage+and+space%3DENG", f"text+~+%22{g.r.choice(['kafka', 'vpn', 'oncall'])}%22"]),
+          "l": pick(["10", "25", "50"])}),
+        (14, "{T} {u} {th} {ip} POST /dologin.action HTTP/1.1 {s} {d}ms {b} {ref} {ua}", acc),
+        (10, "{T} {u} {th} {ip} POST /rest/api/content/{p}/child/attachment HTTP/1.1 {s} {d}ms {b} {ref} {ua}", {**acc, "p": page_id}),
+    ]
+
+    # ---------------- DokuWiki: data/log/{debug,error,deprecated}/YYYY-MM-DD.log ----------------
+    def dts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    dw_pages = ["wiki:syntax", "start", "projects:infra:backup", "playground:playground", "team:oncall"]
+    dt = {"T": dts}
+    dokuwiki = [
+        (12, "{T}\trunIndexer(): started", dt),
+        (12, "{T}\trunIndexer(): index for {p} up to date", {**dt, "p": pick(dw_pages)}),
+        (10, "{T}\trunIndexer(): finished", dt),
+        (6, "{T}\trunSitemapper(): started", dt),
+        (6, "{T}\tsendDigest(): started", dt),
+        (8, "{T}\trunTrimRecentChanges(): trimming {f}", {**dt, "f": pick(["changes", "media_changes"])}),
+        (6, "{T}\tEmail sent to {u} for {p} (subscription {m})", {**dt, "u": pick(["admin", "mkowalski", "jdoe"]), "p": pick(dw_pages),
+                                                                  "m": pick(["every", "digest", "list"])}),
+        (10, "{T}\tE_WARNING: {m}\t{f}({l})",
+         {**dt, "m": pick(['Undefined array key "title"', 'Trying to access array offset on value of type null', 'filemtime(): stat failed for /var/www/dokuwiki/data/pages/start.txt']),
+          "f": pick(["/var/www/dokuwiki/inc/parserutils.php", "/var/www/dokuwiki/lib/plugins/include/helper.php", "/var/www/dokuwiki/lib/tpl/bootstrap3/tpl_functions.php"]),
+          "l": lambda g: g.num(10, 1400)}),
+        (8, "{T}\tE_DEPRECATED: {m}\t{f}({l})",
+         {**dt, "m": pick(["Creation of dynamic property syntax_plugin_wrap_div::$tag is deprecated",
+                           "strftime(): Function strftime() is deprecated"]),
+          "f": pick(["/var/www/dokuwiki/lib/plugins/wrap/syntax/div.php", "/var/www/dokuwiki/inc/common.php"]), "l": lambda g: g.num(10, 900)}),
+        (6, "{T}\tTypeError: {m}\t{f}({l})",
+         {**dt, "m": pick(["count(): Argument #1 ($value) must be of type Countable|array, null given",
+                           "dokuwiki\\Search\\Indexer::addPageWords(): Argument #2 ($text) must be of type string, bool given"]),
+          "f": pick(["/var/www/dokuwiki/inc/Search/Indexer.php", "/var/www/dokuwiki/lib/plugins/tag/helper.php"]), "l": lambda g: g.num(10, 900)}),
+        (6, "{T}\tdokuwiki\\Exception\\FatalException: {m}\t{f}({l})",
+         {**dt, "m": pick(["Failed to lock index directory", "Could not write to /var/www/dokuwiki/data/index/page.idx"]),
+          "f": pick(["/var/www/dokuwiki/inc/Search/Indexer.php"]), "l": lambda g: g.num(100, 1400)}),
+        (6, "{T}\t{fn} is deprecated. It was called from {c} in {f}",
+         {**dt, "fn": pick(["p_set_metadata()", "idx_addPage()", "html_msgarea()"]), "c": pick(["syntax_plugin_tag_tag::render()", "action_plugin_move_rename::handle_ajax()"]),
+          "f": pick(["/var/www/dokuwiki/lib/plugins/tag/syntax/tag.php", "/var/www/dokuwiki/lib/plugins/move/action/rename.php"])}),
+        (6, "{T}\tauthplain: user {u} login failed from {ip}", {**dt, "u": pick(["admin", "editor", "test"]), "ip": lambda g: g.ip()}),
+    ]
+
+    # ---------------- Wiki.js 2: console ----------------
+    wt = {"T": ts}
+    wj_pages = ["en/home", "en/ops/runbooks/kafka", "en/team/onboarding", "de/start", "en/infra/network"]
+    wikijs = [
+        (6, "{T} [MASTER] info: = Wiki.js {v} =====================", {**wt, "v": pick(["2.5.300", "2.5.304"])}),
+        (6, "{T} [MASTER] info: Starting setup wizard...", wt),
+        (6, "{T} [MASTER] info: Using database driver {d} for {n} [ OK ]", {**wt, "d": draw(lambda g: g.r.choice([("pg", "postgres"), ("mysql2", "mysql")])), "n": then(1)}),
+        (6, "{T} [MASTER] info: Connecting to database...", wt),
+        (6, "{T} [MASTER] info: Database Connection Successful [ OK ]", wt),
+        (6, "{T} [MASTER] error: Database Connection Error: {c} {a}",
+         {**wt, "c": pick(["ECONNREFUSED", "ETIMEDOUT"]), "a": lambda g: f"{g.ip()}:5432"}),
+        (6, "{T} [MASTER] warn: Will retry in 3 seconds... [Attempt {n} of 10]", {**wt, "n": lambda g: g.num(1, 10)}),
+        (6, "{T} [MASTER] info: Loaded {n} analytics modules: [ OK ]", {**wt, "n": lambda g: g.num(0, 12)}),
+        (8, "{T} [MASTER] info: Authentication Strategy {s}: [ OK ]", {**wt, "s": pick(["Local", "OpenID Connect / OAuth2", "LDAP / Active Directory"])}),
+        (6, "{T} [MASTER] info: HTTP Server on port: [ {p} ]", {**wt, "p": pick(["3000", "80"])}),
+        (6, "{T} [MASTER] info: HTTP Server: [ RUNNING ]", wt),
+        (8, "{T} [MASTER] info: (STORAGE/GIT) Initializing...", wt),
+        (16, "{T} [MASTER] info: (STORAGE/GIT) Performing pull rebase from origin on branch {b}...", {**wt, "b": pick(["main", "master"])}),
+        (12, "{T} [MASTER] info: (STORAGE/GIT) Performing push to origin on branch {b}...", {**wt, "b": pick(["main", "master"])}),
+        (12, "{T} [MASTER] info: (STORAGE/GIT) Committing updated file [{f}]...", {**wt, "f": lambda g: g.r.choice(wj_pages) + ".md"}),
+        (8, "{T} [MASTER] info: (STORAGE/GIT) Committing file deletion [{f}]...", {**wt, "f": lambda g: g.r.choice(wj_pages) + ".md"}),
+        (10, "{T} [MASTER] info: (STORAGE/GIT) Processing {n} files...", {**wt, "n": lambda g: g.num(1, 400)}),
+        (6, "{T} [MASTER] warn: (STORAGE/GIT) Failed to process {f}", {**wt, "f": lambda g: g.r.choice(wj_pages) + ".md"}),
+        (6, "{T} [MASTER] error: (STORAGE/GIT) {e}",
+         {**wt, "e": pick(["fatal: unable to access 'https://git.example.com/docs/wiki.git/': Could not resolve host: git.example.com",
+                           "error: failed to push some refs to 'git@git.example.com:docs/wiki.git'"])}),
+        (8, "{T} [MASTER] info: Syncing all storage targets...", wt),
+        (6, "{T} [MASTER] info: (SEARCH/POSTGRES) Initializing...", wt),
+        (6, "{T} [MASTER] info: (SEARCH/POSTGRES) Rebuilding Index...", wt),
+        (6, "{T} [MASTER] info: (SEARCH/POSTGRES) Index rebuilt successfully.", wt),
+        (6, "{T} [MASTER] info: (SEARCH/ELASTICSEARCH) Initializing...", wt),
+        (5, "{T} [MASTER] error: (SEARCH/ELASTICSEARCH) Failed to create index: {e}",
+         {**wt, "e": pick(["resource_already_exists_exception", "ConnectionError: connect ECONNREFUSED 10.0.4.12:9200"])}),
+        (16, "{T} [JOB] info: Rendering page ID {p}...", {**wt, "p": lambda g: g.num(1, 2400)}),
+        (14, "{T} [JOB] info: Rendering page ID {p}: [ COMPLETED ]", {**wt, "p": lambda g: g.num(1, 2400)}),
+        (5, "{T} [JOB] error: Rendering page ID {p}: [ FAILED ]", {**wt, "p": lambda g: g.num(1, 2400)}),
+        (6, "{T} [JOB] info: Rebuilding page tree...", wt),
+        (6, "{T} [JOB] info: Rebuilding page tree: [ COMPLETED ]", wt),
+        (6, "{T} [JOB] info: Purging orphaned upload files...", wt),
+        (6, "{T} [MASTER] info: Scheduling {j} job...", {**wt, "j": pick(["syncGraphLocales", "syncGraphUpdates", "purgeUploads", "rebuildTree"])}),
+        (6, "{T} [MASTER] warn: Failed to fetch latest updates from Graph endpoint: {e}",
+         {**wt, "e": pick(["getaddrinfo ENOTFOUND graph.requarks.io", "Request timed out"])}),
+    ]
+
+    # ---------------- BookStack: storage/logs/laravel.log and the queue worker ----------------
+    def lts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)}]"
+
+    lt = {"T": lts}
+    bs_exc = [("Illuminate\\Database\\QueryException", "SQLSTATE[HY000] [2002] Connection refused (SQL: select * from `users` where `id` = 1 limit 1)",
+               "/var/www/bookstack/vendor/laravel/framework/src/Illuminate/Database/Connection.php", "829"),
+              ("BookStack\\Exceptions\\NotFoundException", "Page not found", "/var/www/bookstack/app/Entities/Queries/PageQueries.php", "44"),
+              ("ErrorException", 'Undefined array key "name"', "/var/www/bookstack/app/Access/Oidc/OidcService.php", "212"),
+              ("Symfony\\Component\\Mailer\\Exception\\TransportException", 'Connection could not be established with host "smtp.example.com:587"',
+               "/var/www/bookstack/vendor/symfony/mailer/Transport/Smtp/Stream/SocketStream.php", "154")]
+    bs_jobs = ["BookStack\\Activity\\Notifications\\Messages\\PageUpdateNotification", "Illuminate\\Notifications\\SendQueuedNotifications",
+               "BookStack\\Activity\\DispatchWebhookJob", "BookStack\\Uploads\\ImageResizeJob"]
+
+    def wid(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def worker_done(g: Gen):
+        # the worker pads the job name with dots up to the terminal width, less the runtime
+        j, ms = g.r.choice(bs_jobs), f"{g.r.uniform(1, 4000):.2f}"
+        return j, "." * (96 - len(j) - len(ms)), ms
+
+    bookstack = [
+        (14, "{T} production.WARNING: Failed login for {u}", {**lt, "u": pick(["admin@example.com", "jane@example.com", "test@example.com"])}),
+        (10, '{T} production.ERROR: {m} {{"userId":{uid},"exception":"[object] ({e}(code: {c}): {m2} at {f}:{l})"}}',
+         {**lt, "m": draw(lambda g: (lambda e: (e[1], e[0], e[1], e[2], e[3]))(g.r.choice(bs_exc))), "uid": pick(["1", "3", "7"]),
+          "e": then(1), "c": pick(["0", "2002"]), "m2": then(2), "f": then(3), "l": then(4)}),
+        (8, '{T} production.ERROR: Failed to send webhook to {w} with status {s} {{"webhook_id":{i}}}',
+         {**lt, "w": pick(["https://chat.example.com/hooks/wiki", "https://n8n.example.com/webhook/bookstack"]), "s": pick(["404", "500", "502"]),
+          "i": lambda g: g.num(1, 9)}),
+        (8, "{T} production.ERROR: Invalid SAML response received: {e}", {**lt, "e": pick(["invalid_response", "Signature validation failed. SAML Response rejected"])}),
+        (6, "{T} production.INFO: Search index regenerated for {n} entities", {**lt, "n": lambda g: g.num(10, 90000)}),
+        (18, "  {T} {j} {d} RUNNING", {"T": wid, "j": draw(lambda g: (lambda j: (j, "." * (100 - len(j))))(g.r.choice(bs_jobs))), "d": then(1)}),
+        (18, "  {T} {j} {d} {ms}ms DONE", {"T": wid, "j": draw(worker_done), "d": then(1), "ms": then(2)}),
+        (6, "  {T} {j} {d} {ms}ms FAIL", {"T": wid, "j": draw(worker_done), "d": then(1), "ms": then(2)}),
+    ]
+
+    # ---------------- XWiki: logback lines under Tomcat ----------------
+    xt = {"T": cts}
+    xw_docs = ["xwiki:Main.WebHome", "xwiki:Sandbox.TestPage1", "xwiki:Ops.Runbooks.Kafka.WebHome", "engineering:ADR.ADR-0042"]
+    exts = ["org.xwiki.contrib:application-forum-ui", "org.xwiki.platform:xwiki-platform-flamingo-skin-ui",
+            "com.xwiki.diagram:application-diagram", "org.xwiki.contrib.markdown:syntax-markdown-commonmark12"]
+
+    def ext_id(g: Gen) -> str:
+        return f"{g.r.choice(exts)}/{g.r.randint(1, 16)}.{g.r.randint(0, 10)}.{g.r.randint(0, 5)}"
+
+    def xth(g: Gen) -> str:
+        return g.r.choice([f"http-nio-8080-exec-{g.r.randint(1, 40)}", "XWiki Solr index thread", f"Job {g.r.randint(1, 4)}"])
+
+    xwiki = [
+        (10, "{T} [{th}] INFO  o.x.j.AbstractJob - Starting job of type [{t}] with identifier [{i}]",
+         {**xt, "th": xth, "t": pick(["install", "uninstall", "refactoring/move", "solr.indexer"]), "i": lambda g: f"extension/action/{g.num(1700000000000, 1799999999999)}"}),
+        (10, "{T} [{th}] INFO  o.x.j.AbstractJob - Finished job of type [{t}] with identifier [{i}]",
+         {**xt, "th": xth, "t": pick(["install", "uninstall", "refactoring/move", "solr.indexer"]), "i": lambda g: f"extension/action/{g.num(1700000000000, 1799999999999)}"}),
+        (10, "{T} [{th}] INFO  o.x.e.j.i.InstallPlanJob - Resolving extension [{e}] on namespace [{n}]",
+         {**xt, "th": xth, "e": ext_id, "n": pick(["wiki:xwiki", "wiki:engineering"])}),
+        (10, "{T} [{th}] INFO  o.x.e.j.i.InstallJob - Applying [{a}] for extension [{e}] on namespace [{n}]",
+         {**xt, "th": xth, "a": pick(["install", "upgrade", "uninstall"]), "e": ext_id, "n": pick(["wiki:xwiki", "wiki:engineering"])}),
+        (10, "{T} [{th}] INFO  o.x.e.j.i.InstallJob - Successfully applied [{a}] for extension [{e}] on namespace [{n}]",
+         {**xt, "th": xth, "a": pick(["install", "upgrade", "uninstall"]), "e": ext_id, "n": pick(["wiki:xwiki", "wiki:engineering"])}),
+        (6, "{T} [{th}] ERROR o.x.e.j.i.InstallPlanJob - Failed to resolve extension [{e}]: {m}",
+         {**xt, "th": xth, "e": ext_id, "m": pick(["Can't find extension", "Dependency [org.xwiki.platform:xwiki-platform-oldcore] is incompatible"])}),
+        (8, "{T} [{th}] INFO  o.x.e.i.ExtensionInitializer - Initializing installed extensions", {**xt, "th": pick(["main", "localhost-startStop-1"])}),
+        (6, "{T} [{th}] INFO  o.x.s.s.i.EmbeddedSolr - Starting embedded Solr server...", {**xt, "th": pick(["XWiki initialization", "main"])}),
+        (6, "{T} [{th}] INFO  o.x.s.s.i.EmbeddedSolr - Started embedded Solr server.", {**xt, "th": pick(["XWiki initialization", "main"])}),
+        (14, "{T} [XWiki Solr index thread] WARN  o.x.s.s.i.DefaultSolrIndexer - Failed to process entry [{op} {d}]",
+         {**xt, "op": pick(["ADD", "DELETE"]), "d": pick(xw_docs)}),
+        (8, "{T} [XWiki Solr index thread] INFO  o.x.s.s.i.DefaultSolrIndexer - Indexing {n} documents from wiki [{w}]",
+         {**xt, "n": lambda g: g.num(1, 40000), "w": pick(["xwiki", "engineering"])}),
+        (8, "{T} [{th}] INFO  o.x.w.s.m.AbstractDataMigrationManager - Storage schema updates and data migrations are enabled", {**xt, "th": pick(["XWiki initialization"])}),
+        (8, "{T} [{th}] INFO  o.x.w.s.m.AbstractDataMigrationManager - Starting data migration [{m}] with description [{d}]",
+         {**xt, "th": pick(["XWiki initialization"]), "m": draw(lambda g: g.r.choice([
+             ("R140200000XWIKI19869", "Add a new ACTIVE_STATE column in the xwikijobstatus table"),
+             ("R150000000XWIKI20285", "Migrate the attachment content store hint"),
+             ("R160000010XWIKI21535", "Reindex all documents containing links")])), "d": then(1)}),
+        (8, "{T} [{th}] INFO  o.x.w.s.m.AbstractDataMigrationManager - Data migration [{m}] applied",
+         {**xt, "th": pick(["XWiki initialization"]), "m": pick(["R140200000XWIKI19869", "R150000000XWIKI20285", "R160000010XWIKI21535"])}),
+        (6, "{T} [{th}] INFO  o.x.w.s.m.AbstractDataMigrationManager - Checking Hibernate mapping and updating schema if needed for wiki [{w}]",
+         {**xt, "th": pick(["XWiki initialization"]), "w": pick(["xwiki", "engineering"])}),
+        (6, "{T} [{th}] INFO  o.x.j.i.DefaultJobProgress - Job progress: {p}% of {n} steps", {**xt, "th": xth, "p": lambda g: g.num(0, 100), "n": lambda g: g.num(1, 900)}),
+        (12, "{T} [{th}] INFO  c.x.x.u.i.x.XWikiAuthServiceImpl - User [{u}] logged in", {**xt, "th": xth, "u": pick(["XWiki.Admin", "XWiki.jsmith", "XWiki.mkowalski"])}),
+        (8, "{T} [{th}] WARN  c.x.x.u.i.x.XWikiAuthServiceImpl - Failed authentication for user [{u}] from IP [{ip}]",
+         {**xt, "th": xth, "u": pick(["Admin", "jsmith", "root"]), "ip": lambda g: g.ip()}),
+        (8, "{T} [{th}] WARN  o.x.r.i.m.DefaultMacroContentParser - Failed to execute the [{m}] macro. Cause: [{c}]",
+         {**xt, "th": xth, "m": pick(["include", "velocity", "toc"]), "c": pick(["Failed to find document [xwiki:Ops.Missing]", "Too many nested macros"])}),
+        (6, "{T} [{th}] ERROR c.x.x.w.XWikiAction - Failed to render document [{d}]", {**xt, "th": xth, "d": pick(xw_docs)}),
+    ]
+
+    # ---------------- Outline: JSON logs (keys sorted) ----------------
+    def docs(g: Gen) -> str:
+        return f"document.{g.uuid()}"
+
+    outline = [
+        (6, '{{"label":"lifecycle","level":"info","message":"Starting {s} service"}}', {"s": pick(["web", "worker", "collaboration", "websockets", "admin"])}),
+        (6, '{{"label":"lifecycle","level":"info","message":"Listening on http://localhost:{p} / {u}"}}',
+         {"p": pick(["3000"]), "u": pick(["https://docs.example.com"])}),
+        (5, '{{"label":"lifecycle","level":"info","message":"Background migrations completed in {ms}ms"}}', {"ms": lambda g: g.num(2, 9000)}),
+        (14, '{{"label":"multiplayer","level":"info","message":"New connection to \\"{d}\\"","userId":"{u}"}}', {"d": docs, "u": lambda g: g.uuid()}),
+        (14, '{{"label":"multiplayer","level":"info","message":"Closed connection to \\"{d}\\"","userId":"{u}"}}', {"d": docs, "u": lambda g: g.uuid()}),
+        (10, '{{"label":"multiplayer","level":"info","message":"Loaded document \\"{d}\\""}}', {"d": docs}),
+        (10, '{{"documentId":"{d}","label":"multiplayer","level":"info","message":"Persisting {d2}"}}',
+         {"d": draw(lambda g: (lambda u: (u, u))(g.uuid())), "d2": then(1)}),
+        (22, '{{"label":"http","level":"info","message":"{m} {p} {s} {ms}ms"}}',
+         {"m": pick(["POST", "GET"]), "p": pick(["/api/documents.info", "/api/documents.update", "/api/collections.list", "/api/auth.info", "/api/documents.search"]),
+          "s": pick(["200", "200", "401", "404"]), "ms": lambda g: g.num(2, 3000)}),
+        (14, '{{"label":"worker","level":"info","message":"{p} running {e}"}}',
+         {"p": pick(["DocumentsProcessor", "SearchIndexProcessor", "NotificationsProcessor", "RevisionsProcessor", "WebhookProcessor"]),
+          "e": pick(["documents.update", "documents.publish", "revisions.create", "documents.delete", "collections.create"])}),
+        (10, '{{"label":"task","level":"info","message":"{t} completed in {ms}ms"}}',
+         {"t": pick(["CleanupDeletedDocumentsTask", "CleanupExpiredFileOperationsTask", "ExportDocumentTreeTask", "DocumentImportTask"]),
+          "ms": lambda g: g.num(2, 90000)}),
+        (8, '{{"fileOperationId":"{f}","label":"task","level":"info","message":"Importing {n} documents from {k}"}}',
+         {"f": lambda g: g.uuid(), "n": lambda g: g.num(1, 900), "k": pick(["Markdown zip", "Notion zip", "Confluence export"])}),
+        (6, '{{"error":"{e}","fileOperationId":"{f}","label":"task","level":"error","message":"Import failed"}}',
+         {"e": pick(["Uploaded file does not contain any valid documents", "File size exceeds limit", "Invalid zip file"]), "f": lambda g: g.uuid()}),
+        (8, '{{"error":"{e}","label":"worker","level":"error","message":"Error processing {t}"}}',
+         {"e": pick(["SequelizeDatabaseError: deadlock detected", "Connection is closed.", "Request failed with status code 410"]),
+          "t": pick(["WebhookProcessor", "NotificationsProcessor", "SearchIndexProcessor"])}),
+        (6, '{{"label":"lifecycle","level":"warn","message":"Redis connection lost, reconnecting in {ms}ms"}}', {"ms": lambda g: g.num(50, 2000)}),
+        (6, '{{"label":"authentication","level":"info","message":"Signed in with {p}","userId":"{u}"}}',
+         {"p": pick(["oidc", "google", "email"]), "u": lambda g: g.uuid()}),
+    ]
+
+    return confluence + access + dokuwiki + wikijs + bookstack + xwiki + outline
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -37259,7 +39632,13 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "DataTransferPlatform": datatransfer_events,
            "DocumentPlatform": document_events,
            "TestingPlatform": testing_events,
-           "PKIPlatform": pki_events}
+           "PKIPlatform": pki_events,
+           "MediaAutomationPlatform": mediaautomation_events,
+           "RepositoryPlatform": repository_events,
+           "RemoteAccessPlatform": remoteaccess_events,
+           "RadioPlatform": radio_events,
+           "ErrorTrackingPlatform": errortracking_events,
+           "WikiPlatform": wiki_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
