@@ -5621,12 +5621,7 @@ class TemplateEngine:
             shared = len(consts.intersection(ot))
             if shared < 2 or shared < _ALIGNED_SHARE * len(consts):
                 continue
-            merged = _gapped_merge(
-                ct, (), ot, self.config.optional_groups, self.config.trailing_clauses, self.config.gapped_digit_names,
-                self._gapped_value_pair(), self.config.gapped_enclosed_values,
-                self.config.gapped_value_units, self.config.gapped_name_words, self.config.gapped_name_particles,
-                self.config.gapped_enclosing_values, self.config.gapped_header_groups, self.config.gapped_titled_texts,
-            )
+            merged = self._merge_gapped(ct, (), ot)
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = merged
         if best is None:
@@ -5636,6 +5631,18 @@ class TemplateEngine:
         return self._make_gapped(c, tokens, gaps)[1:]
 
     # ----------------------------------------------------------- gapped templates
+    def _merge_gapped(
+        self, tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...]
+    ) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
+        """_gapped_merge with the gapped-merge rules this engine's configuration switches on."""
+        config = self.config
+        return _gapped_merge(
+            tpl, gaps, toks, config.optional_groups, config.trailing_clauses, config.gapped_digit_names,
+            self._gapped_value_pair(), config.gapped_enclosed_values, config.gapped_value_units,
+            config.gapped_name_words, config.gapped_name_particles, config.gapped_enclosing_values,
+            config.gapped_header_groups, config.gapped_titled_texts,
+        )
+
     def _gapped_value_pair(self) -> Callable[[tuple[str, ...], int, str, str], bool] | None:
         return self._gapped_values_at if self.config.gapped_value_words and self.config.value_shapes else None
 
@@ -5699,12 +5706,7 @@ class TemplateEngine:
         scored.sort(key=lambda x: (x[0], x[1]))
         best: tuple[int, tuple[str, ...], tuple[int, ...], _Cluster] | None = None
         for _, _, c in scored[:_GAPPED_CANDIDATES]:
-            merged = _gapped_merge(
-                c.tokens, _gaps_of(c), toks, self.config.optional_groups, self.config.trailing_clauses,
-                self.config.gapped_digit_names, self._gapped_value_pair(), self.config.gapped_enclosed_values,
-                self.config.gapped_value_units, self.config.gapped_name_words, self.config.gapped_name_particles,
-                self.config.gapped_enclosing_values, self.config.gapped_header_groups, self.config.gapped_titled_texts,
-            )
+            merged = self._merge_gapped(c.tokens, _gaps_of(c), toks)
             if merged is not None and (best is None or merged[0] > best[0]):
                 best = (merged[0], merged[1], merged[2], c)
         if best is None:
