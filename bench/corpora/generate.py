@@ -580,6 +580,16 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   lines), XWiki (extension jobs, the Solr indexer, data migrations, job progress, authentication, macros)
   and Outline (JSON logs: lifecycle, the collaboration service, requests, queue processors and tasks,
   imports); 123 event types.
+* ``PrintingPlatform`` (written blind at the thirtieth issue-15 pass's start: before reading the engine or any
+  failure analysis; scored once): printing and scanning software as print-server and office operators log it:
+  CUPS 2.4 (cupsd's error_log at debug level with its job and client prefixes: start-up and listeners, jobs
+  queued, filter chains, filters and backends started and exiting, job states, the filter and backend lines
+  cupsd relays; the access_log with IPP operations and statuses; the page_log), Ghostscript as gstoraster and
+  pdftops report it (command line, repaired files, PostScript errors, fonts), HPLIP (the hp backend, hpcups,
+  hpmud, hp-systray and hpssd), ipp-usb (main.log and the per-device HTTP and USB exchanges), SANE's saned in
+  the journal, sane-airscan's console trace (API, MDNS, WSDD, zeroconf, eSCL requests) and the PaperCut MF
+  application server's server.log (jobs analysed and charged, hold and release, devices, user sync, scheduled
+  tasks, backups); 167 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -39572,6 +39582,448 @@ def wiki_events() -> list[tuple[float, str, dict]]:
     return confluence + access + dokuwiki + wikijs + bookstack + xwiki + outline
 
 
+def printing_events() -> list[tuple[float, str, dict]]:
+    """Printing and scanning software as a print-server and office operator logs it: CUPS 2.4 (cupsd's
+    error_log at LogLevel debug with its '[Job n]' and '[Client n]' prefixes: start-up, listeners, jobs queued,
+    filters and backends started and exiting, job states, the lines filters and backends write to stderr as
+    cupsd relays them; the access_log in its extended common log format with the IPP operation and status; the
+    page_log), Ghostscript as cups-filters' gstoraster and pdftops run it (its command line, repaired files,
+    PostScript errors, fonts), HPLIP (the hp backend's and hpcups' file-and-line messages, hpmud and hp-systray
+    in the journal, hpssd), ipp-usb (main.log and the per-device logs: PnP, the HTTP and USB exchanges, DNS-SD),
+    SANE's saned in the journal and sane-airscan's console trace (the API, MDNS and WSDD discovery, zeroconf,
+    eSCL requests) and the PaperCut MF application server's server.log (print jobs analysed and charged, hold
+    and release, devices, user sync, scheduled tasks, backups). Written blind at the thirtieth issue-15 pass's
+    start: before reading the engine or any failure analysis; 167 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def pid(g: Gen) -> str:
+        return g.num(300, 48000)
+
+    printers = ["HP_LaserJet_M404n", "Library_Color", "Brother_HL_L2350DW", "EPSON_ET_4750"]
+    users = ["alice", "bob", "jsmith", "root"]
+    hosts = ["printsrv01", "printsrv02", "office-mfp-gw"]
+    clients = ["localhost", "10.20.4.17", "ws-041.corp.example.com", "10.20.7.112"]
+    docs = ["report-q4.pdf", "Microsoft Word - Minutes.docx", "invoice_88123.pdf", "Untitled Document 1", "boarding-pass.pdf"]
+    filters = ["/usr/lib/cups/filter/pdftopdf", "/usr/lib/cups/filter/gstoraster", "/usr/lib/cups/filter/pdftops",
+               "/usr/lib/cups/filter/rastertopwg", "/usr/lib/cups/filter/hpcups", "/usr/lib/cups/filter/rastertoptch"]
+    backends = ["/usr/lib/cups/backend/ipp", "/usr/lib/cups/backend/hp", "/usr/lib/cups/backend/usb",
+                "/usr/lib/cups/backend/socket", "/usr/lib/cups/backend/implicitclass"]
+    mime = ["application/pdf", "application/postscript", "image/jpeg", "text/plain", "application/vnd.cups-raster"]
+
+    # ---------------- CUPS: error_log ('L [date] message') ----------------
+    def cl(level: str, text: str) -> str:
+        return level + " {T} " + text
+
+    def jl(level: str, text: str) -> str:
+        return level + " {T} [Job {J}] " + text
+
+    def ccl(level: str, text: str) -> str:
+        return level + " {T} [Client {C}] " + text
+
+    def job_id(g: Gen) -> str:
+        return g.num(120, 9800)
+
+    ct = {"T": lambda g: g.clf_time()}
+    cj = {**ct, "J": job_id}
+    cc = {**ct, "C": lambda g: g.num(1, 900)}
+
+    def ipp_resource(g: Gen) -> str:
+        return g.r.choice(["/", "/admin/", "/jobs/", f"/printers/{g.r.choice(printers)}", f"/classes/{g.r.choice(['Floor2', 'AllMono'])}"])
+
+    def ipp_uri(g: Gen) -> str:
+        return g.r.choice([f"ipp://localhost/printers/{g.r.choice(printers)}", f"ipp://localhost/jobs/{job_id(g)}",
+                           "ipp://localhost/", f"ipp://printsrv01.corp.example.com:631/printers/{g.r.choice(printers)}"])
+
+    ops = ["Get-Printer-Attributes", "Print-Job", "Create-Job", "Send-Document", "Get-Jobs", "Get-Job-Attributes",
+           "CUPS-Get-Printers", "Cancel-Job", "Validate-Job", "CUPS-Get-Default", "Create-Printer-Subscriptions"]
+
+    def ipp_result(g: Gen):
+        # the level follows the status: errors at ERROR, the rest at DEBUG
+        return g.r.choice([("D", "successful-ok"), ("D", "successful-ok"), ("D", "successful-ok"),
+                           ("D", "successful-ok-ignored-or-substituted-attributes"), ("E", "client-error-not-found"),
+                           ("E", "client-error-not-authorized"), ("E", "client-error-document-format-not-supported"),
+                           ("E", "server-error-not-accepting-jobs")])
+
+    def gs_cmdline(g: Gen) -> str:
+        dev = g.r.choice(["cups", "cups", "ps2write", "pwgraster"])
+        res = g.r.choice(["300x300", "600x600", "600x600", "1200x1200"])
+        w, h = g.r.choice([("595", "842"), ("612", "792")])
+        return (f"/usr/bin/gs -dQUIET -dSAFER -dNOPAUSE -dBATCH -dNOINTERPOLATE -dNOMEDIAATTRS -sstdout=%stderr "
+                f"-sOutputFile=%stdout -sDEVICE={dev} -r{res} -dDEVICEWIDTHPOINTS={w} -dDEVICEHEIGHTPOINTS={h} "
+                f"-dcupsBitsPerColor=8 -dcupsColorOrder=0 -dcupsColorSpace={g.r.choice(['1', '17', '19'])} -scupsPageSizeName={g.r.choice(['A4', 'Letter'])} "
+                f"-I/usr/share/cups/fonts -c '<</.HWMargins[0.000000 0.000000 0.000000 0.000000] /Margins[0 0]>>setpagedevice' "
+                f"-f -_")
+
+    def filter_chain(g: Gen):
+        chain = g.r.choice([("pdftopdf", "gstoraster", "rastertopwg"), ("pdftopdf", "gstoraster", "hpcups"),
+                            ("pdftopdf",), ("pdftopdf", "pdftops"), ("texttopdf", "pdftopdf", "gstoraster", "rastertoptch")])
+        return str(len(chain)), " ".join(chain)
+
+    reasons = ["+connecting-to-device", "-connecting-to-device", "+media-empty-warning", "-media-empty-warning",
+               "+toner-low-report", "+offline-report", "-offline-report", "+cups-waiting-for-job-completed"]
+    backend_status = [("1", "failed"), ("2", "authentication required"), ("4", "stop printer"), ("6", "retry job"),
+                      ("5", "cancel job")]
+
+    cups_main = [
+        (3, cl("I", 'Loaded configuration file "{f}"'), {**ct, "f": pick(["/etc/cups/cupsd.conf", "/etc/cups/cups-files.conf"])}),
+        (2, cl("I", "Using default TempDir of {d}..."), {**ct, "d": pick(["/var/spool/cups/tmp"])}),
+        (2, cl("I", "Configured for up to {n} clients."), {**ct, "n": pick(["100", "500"])}),
+        (2, cl("I", "Allowing up to {n} client connections per host."), {**ct, "n": pick(["100", "500"])}),
+        (2, cl("I", 'Using policy "{p}" as the default.'), {**ct, "p": pick(["default", "authenticated"])}),
+        (2, cl("I", "Full reload is required."), ct),
+        (2, cl("I", 'Loaded MIME database from "{a}" and "{b}": {t} types, {f} filters...'),
+         {**ct, "a": pick(["/usr/share/cups/mime"]), "b": pick(["/etc/cups"]), "t": pick(["49", "51", "53"]), "f": pick(["108", "112", "117"])}),
+        (2, cl("I", "Full reload complete."), ct),
+        (2, cl("I", 'Cleaning out old temporary files in "{d}"...'), {**ct, "d": pick(["/var/spool/cups/tmp"])}),
+        (3, cl("I", "Listening to {a} on fd {n}..."),
+         {**ct, "a": pick(["localhost:631", "0.0.0.0:631", "[v1.::]:631", "/run/cups/cups.sock"]), "n": pick(["3", "4", "5", "6"])}),
+        (2, cl("I", "Resuming new connection processing..."), ct),
+        (3, cl("I", "Expiring subscriptions..."), ct),
+        (2, cl("I", "Scheduler shutting down normally."), ct),
+        (2, cl("I", "Saving {f}..."), {**ct, "f": pick(["job.cache", "printers.conf", "subscriptions.conf", "classes.conf"])}),
+        (2, cl("W", "Printer drivers are deprecated and will stop working in a future version of CUPS."), ct),
+        (2, cl("W", "No limit for {o} defined in policy {p} - using {q}'s policy."),
+         {**ct, "o": pick(["CUPS-Get-Document", "Get-Document", "Set-Job-Attributes"]), "p": pick(["default", "authenticated"]),
+          "q": pick(["Send-Document", "Get-Job-Attributes"])}),
+        (2, cl("E", "Unable to open listen socket for address {a} - {e}."),
+         {**ct, "a": pick(["[v1.::1]:631", "10.20.0.5:631"]), "e": pick(["Cannot assign requested address", "Address already in use"])}),
+        (2, cl("E", "[cups-deviced] PID {p} ({b}) stopped with status {s}!"),
+         {**ct, "p": pid, "b": pick(["dnssd", "snmp", "hp", "usb"]), "s": pick(["1", "2"])}),
+        (3, cl("I", 'Started "{c}" (pid={p})'),
+         {**ct, "c": pick(["/usr/lib/cups/cgi-bin/printers.cgi", "/usr/lib/cups/cgi-bin/jobs.cgi", "/usr/lib/cups/daemon/cups-deviced",
+                           "/usr/lib/cups/daemon/cups-driverd"]), "p": pid}),
+        (6, cl("D", 'cupsdSetBusyState: newbusy="{a}", busy="{b}"'),
+         {**ct, "a": draw(lambda g: g.r.sample(["Not busy", "Active clients", "Printing jobs", "Active clients and printing jobs"], 2)),
+          "b": then(1)}),
+        (2, cl("I", 'Saving printer "{p}" state: {s}'), {**ct, "p": pick(printers), "s": pick(["idle", "stopped", "processing"])}),
+        (2, cl("E", 'CreateProfile failed: {e}'),
+         {**ct, "e": pick(["org.freedesktop.ColorManager.AlreadyExists:profile id 'Library_Color-Gray..' already exists",
+                           "org.freedesktop.DBus.Error.ServiceUnknown:The name org.freedesktop.ColorManager was not provided by any .service files"])}),
+    ]
+
+    cups_client = [
+        (14, ccl("D", "Accepted from {a} ({f})"),
+         {**cc, "a": draw(lambda g: g.r.choice([("localhost", "Domain"), (f"{g.ip()}:{g.port()}", "IPv4"), (f"[v1.::1]:{g.port()}", "IPv6")])),
+          "f": then(1)}),
+        (10, ccl("D", "Waiting for request."), cc),
+        (14, ccl("D", "{m} {r} HTTP/1.1"), {**cc, "m": pick(["POST", "POST", "GET"]), "r": ipp_resource}),
+        (12, ccl("D", "{v} {o} {n}"), {**cc, "v": pick(["2.0", "2.0", "1.1", "2.1"]), "o": pick(ops), "n": lambda g: g.num(1, 40)}),
+        (10, ccl("D", "{o} {u}"), {**cc, "o": pick(ops), "u": ipp_uri}),
+        (10, ccl("D", 'cupsdSendHeader: code={c}, type="{t}", auth_type={a}'),
+         {**cc, "c": pick(["200", "200", "401", "100"]), "t": pick(["application/ipp", "text/html"]), "a": pick(["0", "0", "1"])}),
+        (8, ccl("D", "Read: status={s}"), {**cc, "s": pick(["200", "200", "401"])}),
+        (6, ccl("D", "No authentication data provided."), cc),
+        (8, ccl("D", "New state is {s}"), {**cc, "s": pick(["HTTP_STATE_WAITING", "HTTP_STATE_POST_RECV", "HTTP_STATE_POST_SEND"])}),
+        (6, ccl("D", "Flushing write buffer."), cc),
+        (8, ccl("D", "Closing connection."), cc),
+        (12, "{L} {T} [Client {C}] Returning IPP {s} for {o} ({u}) from {h}.",
+         {**cc, "L": draw(ipp_result), "s": then(1), "o": pick(ops), "u": ipp_uri, "h": pick(clients)}),
+        (3, ccl("E", "Returning HTTP {s} for {o} ({r}) from {h}"),
+         {**cc, "s": pick(["Forbidden", "Unauthorized"]), "o": pick(["CUPS-Add-Modify-Printer", "CUPS-Delete-Printer", "Cancel-Job", "Pause-Printer"]),
+          "r": pick(["/admin/", "/printers/Library_Color", "/jobs/"]), "h": pick(clients)}),
+        (3, ccl("E", 'PAM authentication failed for user "{u}": {e}'),
+         {**cc, "u": pick(users), "e": pick(["Authentication failure", "User not known to the underlying authentication module"])}),
+    ]
+
+    cups_job = [
+        (10, jl("I", 'Queued on "{p}" by "{u}".'), {**cj, "p": pick(printers), "u": pick(users)}),
+        (8, jl("I", 'File of type {t} queued by "{u}".'), {**cj, "t": pick(mime), "u": pick(users)}),
+        (6, jl("I", 'Adding start banner page "{b}".'), {**cj, "b": pick(["none", "none", "standard"])}),
+        (6, jl("I", 'Adding end banner page "{b}".'), {**cj, "b": pick(["none", "none", "standard"])}),
+        (6, jl("D", "{n} filters for job:"), {**cj, "n": pick(["1", "2", "3", "4"])}),
+        (8, jl("D", "{f} ({a} to {b}, cost {c})"),
+         {**cj, "f": pick(["pdftopdf", "gstoraster", "rastertopwg", "pdftops", "hpcups"]), "a": pick(mime),
+          "b": pick(["application/vnd.cups-pdf", "application/vnd.cups-raster", "image/pwg-raster", "application/vnd.cups-postscript"]),
+          "c": pick(["0", "66", "100", "99"])}),
+        (12, jl("I", "Started filter {f} (PID {p})"), {**cj, "f": pick(filters), "p": pid}),
+        (10, jl("I", "Started backend {b} (PID {p})"), {**cj, "b": pick(backends), "p": pid}),
+        (14, jl("D", 'argv[{i}]="{v}"'),
+         {**cj, "i": draw(lambda g: g.r.choice([("0", g.r.choice(printers)), ("1", job_id(g)), ("2", g.r.choice(users)),
+                                                 ("3", g.r.choice(docs)), ("4", "1"),
+                                                 ("5", "finishings=3 number-up=1 job-uuid=urn:uuid:" + g.uuid() + " job-originating-host-name=localhost"),
+                                                 ("6", "/var/spool/cups/d0" + job_id(g) + "-001")])), "v": then(1)}),
+        (10, jl("D", 'envp[{i}]="{v}"'),
+         {**cj, "i": draw(lambda g: g.r.choice([("0", "<CFProcessPath>"), ("1", "CUPS_CACHEDIR=/var/cache/cups"), ("4", "CUPS_SERVERBIN=/usr/lib/cups"),
+                                                 ("12", "CONTENT_TYPE=" + g.r.choice(mime)), ("18", "DEVICE_URI=" + g.r.choice(["ipp://10.20.9.31/ipp/print", "hp:/net/HP_LaserJet_M404n?ip=10.20.9.40", "usb://Brother/HL-L2350DW%20series?serial=E78123F0N456789"])),
+                                                 ("21", "PRINTER=" + g.r.choice(printers))])), "v": then(1)}),
+        (18, jl("D", "PID {p} ({f}) exited with no errors."), {**cj, "p": pid, "f": pick(filters + backends)}),
+        (3, jl("E", "PID {p} ({f}) stopped with status {s}."), {**cj, "p": pid, "f": pick(filters + backends), "s": pick(["1", "2", "4", "3"])}),
+        (2, jl("E", "PID {p} ({f}) crashed on signal {s}."), {**cj, "p": pid, "f": pick(filters), "s": pick(["11", "6"])}),
+        (5, jl("D", "Backend returned status {s} ({t})"), {**cj, "s": draw(lambda g: g.r.choice(backend_status)), "t": then(1)}),
+        (10, jl("I", "Job completed."), cj),
+        (4, jl("I", 'Canceled by "{u}".'), {**cj, "u": pick(users)}),
+        (3, jl("I", "Job stopped due to filter errors; please consult the {f} file for details."), {**cj, "f": pick(["error_log"])}),
+        (3, jl("I", "Job stopped due to backend errors; please consult the {f} file for details."), {**cj, "f": pick(["error_log"])}),
+        (3, jl("I", "Printer stopped due to backend errors; please consult the {f} file for details."), {**cj, "f": pick(["error_log"])}),
+        (3, jl("I", "Hold for authentication."), cj),
+        (6, jl("D", "End of messages"), cj),
+        (6, jl("D", "printer-state={s}({n})"), {**cj, "s": draw(lambda g: g.r.choice([("3", "idle"), ("4", "processing"), ("5", "stopped")])), "n": then(1)}),
+        (8, jl("D", 'Set job-printer-state-message to "{m}", current level={l}'),
+         {**cj, "m": pick(["Connecting to printer.", "Connected to printer.", "Ready to print.", "Sending data to printer.",
+                           "Waiting for printer to finish.", "Printing page 1, 4% complete."]),
+          "l": pick(["INFO", "INFO", "ERROR", "WARN"])}),
+        (8, jl("D", "STATE: {r}"), {**cj, "r": lambda g: ",".join(g.r.sample(reasons, g.r.choice([1, 1, 2])))}),
+        (6, jl("D", "PAGE: {p} {c}"), {**cj, "p": lambda g: g.num(1, 40), "c": pick(["1", "1", "2"])}),
+        (5, jl("D", "ATTR: job-impressions={n}"), {**cj, "n": lambda g: g.num(1, 120)}),
+        (4, jl("D", "Unloading..."), cj),
+        # lines the backends write to stderr, as cupsd relays them
+        (6, jl("I", "Connecting to printer."), cj),
+        (6, jl("I", "Connected to printer."), cj),
+        (4, jl("I", "Waiting for printer to finish."), cj),
+        (4, jl("I", "Waiting for printer to become available."), cj),
+        (3, jl("E", "The printer is not responding."), cj),
+        (3, jl("E", "Unable to send data to printer."), cj),
+        (2, jl("E", "Printer does not support required IPP attributes or document formats."), cj),
+        (8, jl("D", 'update_reasons(attr=0(), s="{s}")'), {**cj, "s": pick(reasons)}),
+        (6, jl("D", "{o}: {s} ({m})"),
+         {**cj, "o": pick(["Get-Printer-Attributes", "Create-Job", "Send-Document", "Get-Job-Attributes"]),
+          "s": draw(lambda g: g.r.choice([("successful-ok", "successful-ok"), ("successful-ok", "successful-ok"),
+                                          ("server-error-busy", "Printer busy."), ("client-error-not-possible", "Job is not possible.")])),
+          "m": then(1)}),
+        (4, jl("D", "Connecting to {h}:{p}"), {**cj, "h": pick(["10.20.9.31", "10.20.9.40", "HP5CB901E7DDC7.local"]), "p": pick(["9100", "631"])}),
+        (3, jl("D", 'Loading USB quirks from "{d}".'), {**cj, "d": pick(["/usr/share/cups/usb"])}),
+        (3, jl("D", 'Printer using device file "{d}"...'), {**cj, "d": pick(["/dev/usb/lp0", "/dev/usb/lp1"])}),
+    ]
+
+    # ---------------- Ghostscript as gstoraster and pdftops report it, relayed by cupsd ----------------
+    producers = ["Microsoft® Word for Microsoft 365", "GPL Ghostscript 9.55.0", "Skia/PDF m119", "iText® 5.5.13 ©2000-2020 iText Group NV"]
+    fonts = [("NimbusSans-Regular", "/usr/share/ghostscript/10.02.1/Resource/Font/NimbusSans-Regular"),
+             ("NimbusRoman-Regular", "/usr/share/ghostscript/10.02.1/Resource/Font/NimbusRoman-Regular"),
+             ("DejaVuSans", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")]
+    ghostscript = [
+        (6, jl("D", "Ghostscript command line: {c}"), {**cj, "c": gs_cmdline}),
+        (4, jl("D", "Last filter determined by the PPD: {f}; FINAL_CONTENT_TYPE: {t} => {r}"),
+         {**cj, "f": pick(["hpcups", "rastertoptch", "None"]), "t": pick(["application/vnd.cups-raster", "application/vnd.cups-postscript"]),
+          "r": pick(["Ghostscript not needed for PDF-to-PostScript conversion", "Using Ghostscript for PDF-to-PostScript conversion"])}),
+        (4, jl("D", "Processing pages {a} through {b}."), {**cj, "a": pick(["1", "1", "2"]), "b": lambda g: g.num(2, 60)}),
+        (6, jl("D", "Page {n}"), {**cj, "n": lambda g: g.num(1, 60)}),
+        (3, jl("D", "   **** Error: Cannot find a 'startxref' anywhere in the file."), cj),
+        (3, jl("D", "   **** Warning:  An error occurred while reading an XREF table."), cj),
+        (3, jl("D", "   **** This file had errors that were repaired or ignored."), cj),
+        (3, jl("D", "   **** >>>> {p} <<<<"), {**cj, "p": pick(producers)}),
+        (2, jl("D", "GPL Ghostscript {v}: Unrecoverable error, exit code {c}"), {**cj, "v": pick(["10.02.1", "9.55.0"]), "c": pick(["1"])}),
+        (2, jl("D", "Error: /{e} in {o}"), {**cj, "e": pick(["undefined", "rangecheck", "typecheck", "ioerror"]),
+                                           "o": pick(["--file--", "--run--", "--setpagedevice--", "findfont"])}),
+        (3, jl("D", "Loading {f} font from {p}... {v} 1 done."),
+         {**cj, "f": draw(lambda g: g.r.choice(fonts)), "p": then(1),
+          "v": lambda g: " ".join(g.num(1000000, 9000000) for _ in range(4))}),
+        (2, jl("D", "Querying operating system for font files..."), cj),
+        (3, jl("D", "Substituting font {a} for {b}."), {**cj, "a": pick(["Helvetica", "Times-Roman", "Courier"]),
+                                                        "b": pick(["ArialMT", "TimesNewRomanPSMT", "Calibri", "CourierNewPSMT"])}),
+        (2, jl("D", "Can't find (or can't open) font file {f}."), {**cj, "f": pick(["%rom%Resource/Font/Calibri", "/usr/share/fonts/Calibri"])}),
+    ]
+
+    # ---------------- CUPS access_log and page_log ----------------
+    def access_req(g: Gen):
+        op = g.r.choice(ops)
+        st = g.r.choice(["successful-ok", "successful-ok", "successful-ok", "client-error-not-found", "successful-ok-ignored-or-substituted-attributes"])
+        return g.r.choice([("POST", ipp_resource(g), "200", op, st, g.num(90, 400000)), ("POST", ipp_resource(g), "200", op, st, g.num(90, 400000)),
+                           ("POST", "/admin/", "401", op, "-", g.num(0, 600)), ("GET", "/printers/", "200", "-", "-", g.num(2000, 9000)),
+                           ("GET", "/jobs/?which_jobs=completed", "200", "-", "-", g.num(2000, 9000)), ("GET", "/cups.css", "304", "-", "-", "0")])
+
+    access = [
+        (70, '{h} - {u} {T} "{m} {r} HTTP/1.1" {s} {b} {o} {i}',
+         {"h": pick(clients), "u": pick(["-", "-"] + users), "T": lambda g: g.clf_time(), "m": draw(access_req), "r": then(1),
+          "s": then(2), "b": then(5), "o": then(3), "i": then(4)}),
+        (12, "{p} {u} {j} {T} total {n} - {h} {d} {m} {s}",
+         {"p": pick(printers), "u": pick(users), "j": job_id, "T": lambda g: g.clf_time(), "n": lambda g: g.num(1, 80), "h": pick(clients),
+          "d": pick(docs), "m": pick(["iso_a4_210x297mm", "na_letter_8.5x11in", "iso_a3_297x420mm"]),
+          "s": pick(["one-sided", "two-sided-long-edge"])}),
+        (8, "{p} {u} {j} {T} {n} {c}",
+         {"p": pick(printers), "u": pick(users), "j": job_id, "T": lambda g: g.clf_time(), "n": lambda g: g.num(1, 80), "c": pick(["1", "1", "2"])}),
+    ]
+
+    # ---------------- HPLIP ----------------
+    clock: dict[str, str] = {}
+
+    def journal_ts(g: Gen) -> str:
+        clock["hms"] = hms(g)
+        return f"Dec 03 {clock['hms']}"
+
+    hp_uris = ["hp:/net/HP_LaserJet_M404n?ip=10.20.9.40", "hp:/usb/OfficeJet_Pro_9010_series?serial=CN0A1B2C3D",
+               "hp:/net/HP_Color_LaserJet_MFP_M479fdw?hostname=NPI7A3C12.local"]
+    jr = {"T": journal_ts, "H": pick(hosts), "P": pid}
+    hplip = [
+        (4, jl("D", "prnt/backend/hp.c {n}: ERROR: open device failed stat={s}: {u}"),
+         {**cj, "n": pick(["745"]), "s": pick(["12", "21", "6"]), "u": pick(hp_uris)}),
+        (4, jl("I", "open device failed stat={s}; will retry in {n} seconds..."), {**cj, "s": pick(["12", "21"]), "n": pick(["30"])}),
+        (3, jl("D", "prnt/backend/hp.c {n}: ERROR: {e}"),
+         {**cj, "n": pick(["912"]), "e": pick(["unable to write data to printer", "hpmud_write_channel failed: timeout"])}),
+        (4, jl("D", "prnt/backend/hp.c {n}: printer status: {s}"), {**cj, "n": pick(["584"]), "s": pick(["IDLE", "BUSY", "OUT_OF_PAPER", "DOOR_OPEN"])}),
+        (3, jl("D", "prnt/hpcups/HPCupsFilter.cpp {n}: m_Job initialization failed with error = {e}"), {**cj, "n": pick(["495"]), "e": pick(["48", "10"])}),
+        (3, jl("D", "prnt/hpcups/HPCupsFilter.cpp {n}: cupsRasterReadHeader: page {p}, {w}x{h}, {r} dpi"),
+         {**cj, "n": pick(["659"]), "p": lambda g: g.num(1, 30), "w": pick(["4960", "5100"]), "h": pick(["7016", "6600"]), "r": pick(["600", "1200"])}),
+        (4, "{T} {H} hp[{P}]: io/hpmud/jd.c {n}: timeout read_channel sec={s}", {**jr, "n": pick(["233"]), "s": pick(["3", "5", "45"])}),
+        (3, "{T} {H} hp[{P}]: io/hpmud/jd.c {n}: unable to connect hpmud socket {a}: {e}",
+         {**jr, "n": pick(["117"]), "a": pick(["10.20.9.40:9100", "10.20.9.41:9100"]), "e": pick(["Connection refused", "No route to host"])}),
+        (3, "{T} {H} hp[{P}]: io/hpmud/musb.c {n}: invalid usb_open: {e}",
+         {**jr, "n": pick(["1098"]), "e": pick(["Device or resource busy", "Permission denied"])}),
+        (3, "{T} {H} hp[{P}]: io/hpmud/hpmud.c {n}: invalid device_open state", {**jr, "n": pick(["361"])}),
+        (3, "{T} {H} hp-systray[{P}]: error: Unable to communicate with device (code={c}): {u}",
+         {**jr, "c": pick(["12", "21"]), "u": pick(hp_uris)}),
+        (3, "{T} {H} hpssd[{P}]: hpssd[{Q}]: warning: {w}",
+         {**jr, "P": draw(lambda g: (lambda v: (v, v))(pid(g))), "Q": then(1), "w": pick(["Device status: Printer is offline", "Ink cartridge low: black", "Unable to get device status, ignoring"])}),
+        (3, "{T} {H} hpssd[{P}]: hpssd[{Q}]: Status update for {u}: code={c}",
+         {**jr, "P": draw(lambda g: (lambda v: (v, v))(pid(g))), "Q": then(1), "u": pick(hp_uris), "c": pick(["1000", "1002", "1009", "4015"])}),
+    ]
+
+    # ---------------- ipp-usb (main.log and the per-device logs) ----------------
+    def iu_ts(g: Gen) -> str:
+        return f"03-12-2026 {hms(g)}"
+
+    iu_devs = [("001", "006", "ET-4750 Series"), ("005", "003", "Photosmart 6520 series"), ("001", "004", "HP LaserJet MFP M28w"),
+               ("002", "002", "MF745C/746C")]
+    iu = {"T": iu_ts}
+    ippusb = [
+        (4, "{T}:   ===============================", iu),
+        (3, '{T}:   ipp-usb started in "{m}" mode, pid={p}', {**iu, "m": pick(["udev", "standalone"]), "p": pid}),
+        (4, "{T}: + PNP Bus {b} Device {d}: added", {**iu, "b": draw(lambda g: g.r.choice(iu_devs)), "d": then(1)}),
+        (3, "{T}: - PNP Bus {b} Device {d}: removed", {**iu, "b": draw(lambda g: g.r.choice(iu_devs)), "d": then(1)}),
+        (3, "{T}: + Bus {b} Device {d}: added {n}", {**iu, "b": draw(lambda g: g.r.choice(iu_devs)), "d": then(1), "n": then(2)}),
+        (12, "{T}: > HTTP[{s}]: {m} {u}",
+         {**iu, "s": lambda g: f"{g.r.randint(0, 120):03d}", "m": pick(["POST", "POST", "GET"]),
+          "u": lambda g: f"http://localhost:{g.r.choice(['60000', '60001'])}{g.r.choice(['/ipp/print', '/eSCL/ScannerStatus', '/eSCL/ScanJobs', '/'])}"}),
+        (10, "{T}:   USB[{n}]: connection allocated, {k} in use: {m}",
+         {**iu, "n": draw(lambda g: g.r.choice([("0", "1", "a-- --- ---"), ("1", "2", "aa- --- ---"), ("2", "3", "aaa --- ---")])),
+          "k": then(1), "m": then(2)}),
+        (8, "{T}:   USB[{n}]: connection released, {k} in use: {m}",
+         {**iu, "n": draw(lambda g: g.r.choice([("0", "0", "--- --- ---"), ("1", "1", "a-- --- ---"), ("2", "2", "aa- --- ---")])),
+          "k": then(1), "m": then(2)}),
+        (8, "{T}:   HTTP[{s}]: connection {n} allocated", {**iu, "s": lambda g: f"{g.r.randint(0, 120):03d}", "n": pick(["0", "1", "2"])}),
+        (6, "{T}: > HTTP[{s}]: request body: got {n} bytes; EOF", {**iu, "s": lambda g: f"{g.r.randint(0, 120):03d}", "n": lambda g: g.num(0, 90000)}),
+        (10, "{T}: > USB[{n}]: write: wanted {a} sent {a2} total {a3}",
+         {**iu, "n": pick(["0", "1", "2"]), "a": draw(lambda g: (lambda v: (v, v, v))(g.num(100, 16384))), "a2": then(1), "a3": then(2)}),
+        (10, "{T}: < USB[{n}]: read: wanted {a} got {b} total {c}",
+         {**iu, "n": pick(["0", "1", "2"]), "a": pick(["4096", "16384"]), "b": lambda g: g.num(0, 4096), "c": lambda g: g.num(0, 200000)}),
+        (3, "{T}: ! USB[{n}]: zero-size read", {**iu, "n": pick(["0", "1", "2"])}),
+        (3, "{T}: ! HTTP[{s}]: {e}",
+         {**iu, "s": lambda g: f"{g.r.randint(0, 120):03d}", "e": pick(["context canceled", "USB: LIBUSB_ERROR_TIMEOUT", "EOF"])}),
+        (3, '{T}:   DNS-SD: {n}: service registered',
+         {**iu, "n": pick(["EPSON ET-4750 Series", "HP LaserJet MFP M28w (USB)", "Canon MF745C/746C"])}),
+    ]
+
+    # ---------------- SANE: saned in the journal ----------------
+    sn = {"T": journal_ts, "H": pick(hosts), "P": pid}
+    saned = [
+        (3, "{T} {H} saned[{P}]: saned (AF-indep+IPv6) from sane-backends {v} ready", {**sn, "v": pick(["1.2.1", "1.1.1"])}),
+        (6, "{T} {H} saned[{P}]: check_host: access by remote host: {a}", {**sn, "a": pick(["10.20.4.17", "10.20.7.112", "::ffff:10.20.4.30"])}),
+        (4, "{T} {H} saned[{P}]: check_host: remote host is not IN_LOOPBACK nor IN6_LOOPBACK", sn),
+        (4, "{T} {H} saned[{P}]: check_host: access granted to IP address {a} (in subnet [{n}]/{m})",
+         {**sn, "a": pick(["10.20.4.17", "10.20.7.112"]), "n": pick(["10.20.0.0"]), "m": pick(["16"])}),
+        (2, "{T} {H} saned[{P}]: check_host: access denied to IP address {a}", {**sn, "a": pick(["192.168.88.14", "10.31.2.9"])}),
+        (4, "{T} {H} saned[{P}]: init: access granted", sn),
+        (2, "{T} {H} saned[{P}]: init: bad protocol version {v}", {**sn, "v": pick(["2", "4"])}),
+        (4, "{T} {H} saned[{P}]: process_request: opening device `{d}'", {**sn, "d": pick(["airscan:e0:HP LaserJet MFP M28w", "epson2:net:10.20.9.50", "hpaio:/net/officejet_pro_9010?ip=10.20.9.42"])}),
+        (2, "{T} {H} saned[{P}]: process_request: bad device handle {h}", {**sn, "h": pick(["1", "2", "-1"])}),
+        (3, "{T} {H} saned[{P}]: quit: exiting", sn),
+        (2, "{T} {H} saned[{P}]: do_bindings: [{n}] bind failed: {e}", {**sn, "n": pick(["0", "1"]), "e": pick(["Address already in use", "Cannot assign requested address"])}),
+    ]
+
+    # ---------------- sane-airscan console trace ----------------
+    as_devs = [("HP LaserJet MFP M426fdn (6B8B0A)", "http://10.20.9.44/eSCL"), ("Canon MF745C/746C", "http://10.20.9.51/eSCL"),
+               ("RICOH SP C261SFNw (da9638)", "http://10.20.9.60:80/StableWSDiscoveryEndpoint")]
+
+    def as_dev(g: Gen) -> str:
+        return g.r.choice(as_devs)[0]
+
+    def as_url(g: Gen) -> str:
+        return g.r.choice(as_devs)[1] + g.r.choice(["/ScannerCapabilities", "/ScannerStatus", "/ScanJobs", f"/ScanJobs/{g.num(100, 999)}/NextDocument"])
+
+    airscan = [
+        (6, "API: {f}(): called", {"f": pick(["sane_init", "sane_get_devices", "sane_open", "sane_start", "sane_cancel", "sane_close"])}),
+        (3, "API: sane_open(\"{d}\"): {s}", {"d": as_dev, "s": pick(["OK", "OK", "Invalid argument", "Error during device I/O"])}),
+        (4, "MDNS: AVAHI_CLIENT_S_RUNNING", {}),
+        (5, 'MDNS: resolve-ipv4("{t}", "{n}"): AVAHI_RESOLVER_FOUND', {"t": pick(["_uscan._tcp", "_scanner._tcp", "_ipp._tcp"]), "n": as_dev}),
+        (5, 'MDNS: resolve-ipv4("{t}", "{n}"): {a}', {"t": pick(["_uscan._tcp", "_scanner._tcp"]), "n": as_dev,
+                                                        "a": pick(["10.20.9.44:80", "10.20.9.51:80", "10.20.9.60:631"])}),
+        (5, "zeroconf: found urn:uuid:{u}", {"u": lambda g: g.uuid()}),
+        (3, "zeroconf:   method:    {m}", {"m": pick(["ZEROCONF_MDNS_HINT", "ZEROCONF_USCAN_TCP", "ZEROCONF_WSD"])}),
+        (3, "zeroconf: device_list wait: {s}", {"s": pick(["requested", "DNS-SD not finished...", "WS-Discovery not finished...", "done"])}),
+        (3, "WSDD: directed probe: trying if={i}, addr={a}", {"i": pick(["enp0s25", "eth0", "wlp2s0"]), "a": pick(["10.20.9.60", "10.20.9.44"])}),
+        (3, "WSDD: HTTP POST {u}: {s}", {"u": pick(["http://10.20.9.60/StableWSDiscoveryEndpoint/schemas-xmlsoap-org_ws_2005_04_discovery"]),
+                                        "s": pick(["200 OK", "404 Not Found"])}),
+        (10, "{d}: HTTP {m} {u}: got response headers ({c})", {"d": as_dev, "m": pick(["GET", "GET", "POST", "DELETE"]), "u": as_url,
+                                                              "c": pick(["200", "200", "201", "503", "404"])}),
+        (6, "{d}: {o}: state changed: {a} -> {b}",
+         {"d": as_dev, "o": pick(["PROTO_OP_SCAN", "PROTO_OP_LOAD", "PROTO_OP_CHECK"]),
+          "a": draw(lambda g: g.r.choice([("DEVICE_STM_IDLE", "DEVICE_STM_SCANNING"), ("DEVICE_STM_SCANNING", "DEVICE_STM_DONE"),
+                                          ("DEVICE_STM_DONE", "DEVICE_STM_IDLE"), ("DEVICE_STM_SCANNING", "DEVICE_STM_CANCEL_REQ")])),
+          "b": then(1)}),
+        (4, "{d}: scan parameters: {w}x{h} pixels, {r} dpi, {c}",
+         {"d": as_dev, "w": pick(["2550", "5100"]), "h": pick(["3508", "7016"]), "r": pick(["300", "600"]), "c": pick(["RGB24", "Grayscale8"])}),
+        (3, "{d}: HTTP {m} {u}: {e}", {"d": as_dev, "m": pick(["GET", "POST"]), "u": as_url,
+                                       "e": pick(["Connection refused", "timeout", "Error during device I/O", "503 Service Unavailable"])}),
+        (2, "{f}:{n}: device already defined", {"f": pick(["/etc/sane.d/airscan.conf"]), "n": pick(["16", "17", "21"])}),
+    ]
+
+    # ---------------- PaperCut MF application server (server.log) ----------------
+    def pc_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def pc(level: str, logger: str, text: str) -> str:
+        return "{T} " + f"{level:<5}" + " " + logger + " - " + text + " [{TH}]"
+
+    pc_threads = ["PrintJobProcessor-1", "PrintJobProcessor-3", "qtp1823045-112", "DefaultQuartzScheduler_Worker-4", "UserSyncTask", "main"]
+    pc_printers = ["printsrv01\\Library-Color", "printsrv01\\Floor2-Mono", "printsrv02\\FindMe-Secure"]
+    pc_devices = ["Library-MFD", "Floor2-MFD", "Reception-Copier"]
+    pp = {"T": pc_ts, "TH": pick(pc_threads)}
+    papercut = [
+        (12, pc("INFO", "PrintJobProcessingManagerImpl:412", 'Analysing print job "{d}" from user "{u}" on printer "{p}" ({n} pages)'),
+         {**pp, "d": pick(docs), "u": pick(users), "p": pick(pc_printers), "n": lambda g: g.num(1, 120)}),
+        (12, pc("INFO", "PrintJobProcessingManagerImpl:588", 'Charged {c} to account "{a}" for job "{d}" ({n} pages, {k})'),
+         {**pp, "c": lambda g: f"${g.r.randint(0, 9)}.{g.r.randint(0, 99):02d}", "a": pick(users + ["[Personal]", "Research Dept"]),
+          "d": pick(docs), "n": lambda g: g.num(1, 120), "k": pick(["color", "grayscale"])}),
+        (4, pc("WARN", "PrintJobProcessingManagerImpl:633", 'Print job "{d}" from user "{u}" denied: {r}'),
+         {**pp, "d": pick(docs), "u": pick(users), "r": pick(["insufficient balance", "color printing not allowed", "job exceeds the page limit of 100 pages"])}),
+        (8, pc("INFO", "HoldReleaseManagerImpl:201", 'Job "{d}" held in queue "{p}" for user "{u}"'),
+         {**pp, "d": pick(docs), "p": pick(pc_printers), "u": pick(users)}),
+        (8, pc("INFO", "HoldReleaseManagerImpl:288", 'Job "{d}" released by user "{u}" at device "{v}"'),
+         {**pp, "d": pick(docs), "u": pick(users), "v": pick(pc_devices)}),
+        (3, pc("INFO", "HoldReleaseManagerImpl:347", '{n} held jobs deleted after timeout of {m} minutes'),
+         {**pp, "n": lambda g: g.num(1, 30), "m": pick(["30", "240", "720"])}),
+        (6, pc("INFO", "DeviceManagerImpl:156", 'User "{u}" logged in to device "{v}" using {m}'),
+         {**pp, "u": pick(users), "v": pick(pc_devices), "m": pick(["card", "username and password", "PIN"])}),
+        (4, pc("INFO", "DeviceManagerImpl:171", 'User "{u}" logged out of device "{v}"'), {**pp, "u": pick(users), "v": pick(pc_devices)}),
+        (5, pc("INFO", "DeviceManagerImpl:240", 'Copy job recorded on device "{v}" for user "{u}": {n} pages'),
+         {**pp, "v": pick(pc_devices), "u": pick(users), "n": lambda g: g.num(1, 60)}),
+        (3, pc("WARN", "DeviceStatusMonitor:98", 'Device "{v}" ({a}) is offline: {e}'),
+         {**pp, "v": pick(pc_devices), "a": pick(["10.20.9.70", "10.20.9.71", "10.20.9.72"]), "e": pick(["Connect timed out", "Connection refused", "No route to host"])}),
+        (3, pc("INFO", "DeviceStatusMonitor:112", 'Device "{v}" ({a}) is back online'),
+         {**pp, "v": pick(pc_devices), "a": pick(["10.20.9.70", "10.20.9.71", "10.20.9.72"])}),
+        (4, pc("WARN", "PrinterStatusMonitor:77", 'Printer "{p}" is in error: {s}'),
+         {**pp, "p": pick(pc_printers), "s": pick(["Paper jam", "Toner low", "Out of paper", "Offline"])}),
+        (3, pc("INFO", "UserSyncManagerImpl:301", "User and group synchronization started from source {s}"),
+         {**pp, "s": pick(["Active Directory", "LDAP", "Azure AD"])}),
+        (3, pc("INFO", "UserSyncManagerImpl:355", "User and group synchronization completed. Users added: {a}, updated: {u}, deleted: {d}"),
+         {**pp, "a": lambda g: g.num(0, 20), "u": lambda g: g.num(0, 400), "d": lambda g: g.num(0, 5)}),
+        (2, pc("ERROR", "UserSyncManagerImpl:372", "User and group synchronization failed: {e}"),
+         {**pp, "e": pick(["javax.naming.CommunicationException: dc01.corp.example.com:636", "Invalid credentials"])}),
+        (2, pc("INFO", "UserManagerImpl:820", 'User "{u}" created on demand'), {**pp, "u": pick(["kchen", "mgarcia", "tnguyen"])}),
+        (4, pc("INFO", "ScheduledTaskManager:64", 'Running scheduled task: {t}'),
+         {**pp, "t": pick(["Print Spool Clean Up", "Database Backup", "Hold/Release Queue Expiry", "Daily Report Email"])}),
+        (2, pc("INFO", "DatabaseBackupManager:133", "Database backup completed successfully: {f} ({s} MB in {d} seconds)"),
+         {**pp, "f": lambda g: f"/opt/papercut/server/data/backups/export-2026-12-03-{g.r.randint(0, 23):02d}00.zip",
+          "s": lambda g: g.num(20, 900), "d": lambda g: g.num(3, 300)}),
+        (2, pc("INFO", "AppServer:118", "PaperCut MF {v} (Build {b}) started in {s} seconds"),
+         {**pp, "v": pick(["23.0.4", "22.1.5"]), "b": pick(["66791", "65912"]), "s": lambda g: g.flt(1, 90)}),
+        (2, pc("INFO", "PrintProviderManagerImpl:92", 'Print provider on server "{h}" connected (version {v})'),
+         {**pp, "h": pick(["printsrv01", "printsrv02"]), "v": pick(["23.0.4", "22.1.5"])}),
+        (2, pc("ERROR", "WebServiceAuthFilter:57", "Web services call from {a} denied: {r}"),
+         {**pp, "a": pick(clients), "r": pick(["invalid auth token", "address not in allowed list"])}),
+    ]
+
+    return (cups_main + cups_client + cups_job + ghostscript + access + hplip + ippusb + saned + airscan + papercut)
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -39638,7 +40090,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "RemoteAccessPlatform": remoteaccess_events,
            "RadioPlatform": radio_events,
            "ErrorTrackingPlatform": errortracking_events,
-           "WikiPlatform": wiki_events}
+           "WikiPlatform": wiki_events,
+           "PrintingPlatform": printing_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
