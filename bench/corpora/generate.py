@@ -580,6 +580,16 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   lines), XWiki (extension jobs, the Solr indexer, data migrations, job progress, authentication, macros)
   and Outline (JSON logs: lifecycle, the collaboration service, requests, queue processors and tasks,
   imports); 123 event types.
+* ``DNSPlatform`` (written blind at the thirtieth issue-15 pass's start: before reading the engine or any
+  failure analysis; scored once): DNS servers and resolvers as their operators log them: the PowerDNS Authoritative
+  Server (pdns_server in the journal: start-up, the bind and SQL backends, the primary/secondary communicator,
+  AXFR/IXFR in and out, notifications, autoprimary, log-dns-queries lines), the PowerDNS Recursor 5 (structured
+  key="value" lines: start-up, Question and Answer, periodic statistics, SERVFAILs, RPZ, trust anchors), dnsdist
+  (ACLs, downstream health checks, dynamic blocks, the console, LogAction query lines), Knot DNS (knotd: zone
+  loading, DNSSEC signing, notify, refresh, AXFR/IXFR, DDNS, ACL denials, control commands), Knot Resolver 5 (trust
+  anchor updates, prefill, validation failures, the verbose resolution trace), NSD 4 (its log file: zone reads, xfrd
+  transfers and notifies, AXFR ACLs) and Technitium DNS Server (the query log, block lists, web console actions,
+  resolution failures, DHCP leases); 168 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -39572,6 +39582,427 @@ def wiki_events() -> list[tuple[float, str, dict]]:
     return confluence + access + dokuwiki + wikijs + bookstack + xwiki + outline
 
 
+def dns_events() -> list[tuple[float, str, dict]]:
+    """DNS servers and resolvers as their operators log them: the PowerDNS Authoritative Server 4.8
+    (pdns_server in the journal: start-up, the bind and SQL backends, the primary/secondary communicator with
+    freshness checks, AXFR/IXFR in and out, notifications, autoprimary, log-dns-queries lines), the PowerDNS
+    Recursor 5 (its structured key="value" lines in the journal: start-up, Question and Answer with quiet=no,
+    periodic statistics, SERVFAILs, RPZ and trust anchor updates), dnsdist 1.8 (the journal: start-up, ACLs,
+    downstream health checks, dynamic blocks, the console, LogAction query lines), Knot DNS 3.3 (knotd in the
+    journal: start-up, zone loading, DNSSEC signing, notify, refresh, AXFR/IXFR in and out, DDNS, ACL denials,
+    control commands), Knot Resolver 5 (kresd@ instances in the journal: trust anchor updates, the prefill
+    module, validation failures, and the verbose resolution trace), NSD 4 (its log file: start-up, zone reads,
+    xfrd transfers and notifies, AXFR ACLs) and Technitium DNS Server (its daily log file: the query log,
+    block lists, the web console's user actions, forwarder and recursive resolution failures, DHCP leases).
+    Written blind at the thirtieth issue-15 pass's start: before reading the engine or any failure analysis;
+    168 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    clock: dict[str, str] = {}
+
+    def journal_ts(g: Gen) -> str:
+        clock["hms"] = hms(g)
+        return f"Dec 03 {clock['hms']}"
+
+    def epoch(g: Gen) -> str:
+        # the recursor's ts key: the journal's second as seconds since the epoch, with milliseconds
+        h, m, s = (int(x) for x in clock["hms"].split(":"))
+        return f"{1796256000 + h * 3600 + m * 60 + s}.{g.num(0, 999):0>3}"
+
+    def pid(g: Gen) -> str:
+        return g.num(300, 9000)
+
+    def num(a: int, b: int):
+        return lambda g: g.num(a, b)
+
+    zones = ["example.com.", "example.net.", "corp.example.org.", "10.in-addr.arpa.", "shop.example.com."]
+    primaries = ["192.0.2.1", "192.0.2.17", "2001:db8::53"]
+    secondaries = ["192.0.2.2", "198.51.100.53", "203.0.113.10"]
+    qnames = ["www.example.com.", "api.example.net.", "mail.example.org.", "cdn.example.com.", "github.com.",
+              "time.cloudflare.com.", "_ldap._tcp.corp.example.org.", "1.0.0.10.in-addr.arpa."]
+    qtypes = ["A", "AAAA", "MX", "TXT", "SRV", "PTR", "NS", "DNSKEY"]
+
+    def client(g: Gen) -> str:
+        return g.r.choice([f"192.168.{g.r.randint(0, 3)}.{g.r.randint(2, 250)}", g.ip(), f"2001:db8:{g.hexs(4)}::{g.hexs(2)}"])
+
+    def addr_port(g: Gen) -> str:
+        # an address with its port as the software prints it: IPv6 in brackets
+        a = client(g)
+        return f"[{a}]:{g.port()}" if ":" in a else f"{a}:{g.port()}"
+
+    def serial(g: Gen) -> str:
+        return f"202612{g.r.randint(1, 3):02d}{g.r.randint(0, 12):02d}"
+
+    def serials(g: Gen):
+        a = serial(g)
+        return a, str(int(a) + g.r.choice([1, 1, 2, 5]))
+
+    def secs(g: Gen) -> str:
+        return f"{g.r.uniform(0, 0.5):.2f}" if g.r.random() < 0.8 else f"{g.r.uniform(0.5, 30):.2f}"
+
+    # ---------------- PowerDNS Authoritative Server (pdns_server in the journal) ----------------
+    pj = {"T": journal_ts, "H": pick(["ns1", "ns2"]), "P": pid}
+
+    def pa(text: str) -> str:
+        return "{T} {H} pdns_server[{P}]: " + text
+
+    pdns_versions = ["4.8.4", "4.9.2", "4.7.3"]
+    pdns_errors = ["GSQLBackend lookup query:Could not execute mysql statement: SELECT content,ttl,prio,type,domain_id,disabled,name,auth FROM records WHERE disabled=0 and type=? and name=?: Lost connection to MySQL server during query",
+                   "PostgreSQL failed to execute command: server closed the connection unexpectedly",
+                   "GSQLBackend unable to list keys: database is locked"]
+    axfr_errors = ["Timeout reading data from remote nameserver over TCP",
+                   "Remote nameserver closed TCP connection",
+                   "AXFR chunk error: Server Not Authoritative for zone / Not Authorized",
+                   "AXFR chunk had incorrect TSIG"]
+    pdns = [
+        (3, pa("PowerDNS Authoritative Server {v} (C) 2001-2023 PowerDNS.COM BV"), {**pj, "v": pick(pdns_versions)}),
+        (3, pa("Using 64-bits mode. Built using gcc {c} on {d} by root@localhost."),
+         {**pj, "c": pick(["12.2.0", "13.2.0"]), "d": pick(["Nov 14 2026 09:12:40", "Oct 02 2026 17:45:03"])}),
+        (3, pa("PowerDNS comes with ABSOLUTELY NO WARRANTY. This is free software, and you are welcome to redistribute it "
+               "according to the terms of the GPL version 2."), pj),
+        (4, pa("[bindbackend] Parsing {n} domain(s), will report when done"), {**pj, "n": num(2, 40)}),
+        (4, pa("[bindbackend] Done parsing domains, {r} rejected, {n} new, {d} removed"),
+         {**pj, "r": pick(["0", "0", "0", "1"]), "n": num(0, 40), "d": pick(["0", "0", "1", "2"])}),
+        (5, pa("{b} Connection successful. Connected to database '{d}' on '{h}'."),
+         {**pj, "b": pick(["gmysql", "gpgsql"]), "d": pick(["pdns", "powerdns"]), "h": pick(["127.0.0.1", "db1.internal", "/var/run/mysqld/mysqld.sock"])}),
+        (4, pa("UDP server bound to {a}"), {**pj, "a": pick(["0.0.0.0:53", "[::]:53", "192.0.2.53:53"])}),
+        (4, pa("TCP server bound to {a}"), {**pj, "a": pick(["0.0.0.0:53", "[::]:53", "192.0.2.53:53"])}),
+        (3, pa("Listening on controlsocket in '{p}'"), {**pj, "p": pick(["/var/run/pdns/pdns.controlsocket", "/run/pdns/pdns.controlsocket"])}),
+        (3, pa("Creating backend connection for TCP"), pj),
+        (3, pa("About to create {n} backend threads for UDP"), {**pj, "n": pick(["3", "3", "8", "16"])}),
+        (3, pa("Done launching threads, ready to distribute questions"), pj),
+        (3, pa("Primary/secondary communicator launching {n} threads"), {**pj, "n": pick(["2", "4", "8"])}),
+        (3, pa("Polled security status of version {v} at startup, no known issues reported: OK"), {**pj, "v": pick(pdns_versions)}),
+        (22, pa("No new unfresh secondary domains, {q} queued for AXFR already, {p} in progress"),
+         {**pj, "q": pick(["0", "0", "0", "1"]), "p": pick(["0", "0", "1"])}),
+        (8, pa("{n} secondary domains need checking, {q} queued for AXFR"), {**pj, "n": num(2, 12), "q": pick(["0", "0", "1", "2"])}),
+        (8, pa("Received serial number updates for {n} zones, had {t} timeouts"), {**pj, "n": num(2, 12), "t": pick(["0", "0", "0", "2"])}),
+        (14, pa("Domain '{z}' is fresh (no DNSSEC), serial is {s} (checked primary {ip}:53)"),
+         {**pj, "z": pick(zones), "s": serial, "ip": pick(primaries)}),
+        (5, pa("Domain '{z}' is stale, primary {ip} serial {a}, our serial {b}"),
+         {**pj, "z": pick(zones), "ip": pick(primaries), "b": draw(serials), "a": then(1)}),
+        (5, pa("Initiating transfer of '{z}' from remote '{ip}:53'"), {**pj, "z": pick(zones), "ip": pick(primaries)}),
+        (5, pa("AXFR-in zone: '{z}', primary: '{ip}', zone committed with serial {s}"), {**pj, "z": pick(zones), "ip": pick(primaries), "s": serial}),
+        (4, pa("IXFR-in zone: '{z}', primary: '{ip}', zone committed with serial {s}"), {**pj, "z": pick(zones), "ip": pick(primaries), "s": serial}),
+        (2, pa("AXFR-in zone: '{z}', primary: '{ip}', unable to xfr zone (ResolverException): {e}"),
+         {**pj, "z": pick(zones), "ip": pick(primaries), "e": pick(axfr_errors)}),
+        (6, pa("AXFR-out zone '{z}', client '{ip}:{p}', transfer initiated"), {**pj, "z": pick(zones), "ip": pick(secondaries), "p": lambda g: g.port()}),
+        (6, pa("AXFR-out zone '{z}', client '{ip}:{p}', AXFR finished"), {**pj, "z": pick(zones), "ip": pick(secondaries), "p": lambda g: g.port()}),
+        (2, pa("AXFR-out zone '{z}', client '{ip}:{p}', failed: client may not request AXFR"),
+         {**pj, "z": pick(zones), "ip": client, "p": lambda g: g.port()}),
+        (8, pa("Queued notification of domain '{z}' to {ip}:53"), {**pj, "z": pick(zones), "ip": pick(secondaries)}),
+        (7, pa("Removed from notification list: '{z}' to {ip}:53 (was acknowledged)"), {**pj, "z": pick(zones), "ip": pick(secondaries)}),
+        (2, pa("Received unsuccessful notification report for '{z}' from {ip}:53, error: {e}"),
+         {**pj, "z": pick(zones), "ip": pick(secondaries), "e": pick(["Not Implemented", "Refused", "Server Failure"])}),
+        (3, pa("Received NOTIFY for {z} from {ip} for which we are not authoritative (Refused)"), {**pj, "z": pick(zones), "ip": client}),
+        (2, pa("Unable to find backend willing to host {z} for potential autoprimary {ip}. Remote nameservers: {ns}"),
+         {**pj, "z": pick(["partner.example.", "new-zone.example.net.", "lab.example.org."]), "ip": pick(primaries),
+          "ns": lambda g: ", ".join(g.r.sample(["ns1.example.net", "ns2.example.net", "ns3.example.net", "ns-ext.example.org"], g.r.randint(1, 4)))}),
+        (30, pa("Remote {ip} wants '{q}|{t}', do = {d}, bufsize = {b}: packetcache HIT"),
+         {**pj, "ip": client, "q": pick(qnames[:5]), "t": pick(qtypes[:6]), "d": pick(["0", "0", "1"]), "b": pick(["512", "1232", "4096"])}),
+        (20, pa("Remote {ip} wants '{q}|{t}', do = {d}, bufsize = {b}: packetcache MISS"),
+         {**pj, "ip": client, "q": pick(qnames[:5]), "t": pick(qtypes[:6]), "d": pick(["0", "0", "1"]), "b": pick(["512", "1232", "4096"])}),
+        (2, pa("Backend reported permanent error which prevented lookup ({e}), aborting"), {**pj, "e": pick(pdns_errors)}),
+        (2, pa("Scheduling exit on remote request"), pj),
+    ]
+
+    # ---------------- PowerDNS Recursor 5 (structured lines in the journal) ----------------
+    rj = {"T": journal_ts, "H": pick(["res1", "res2"]), "P": pid, "TS": epoch, "TID": pick(["0", "1", "2", "3", "4"])}
+
+    def rec(msg: str, sub: str, prio: str, keys: str = "") -> str:
+        return ('{T} {H} pdns-recursor[{P}]: msg="' + msg + '" subsystem="' + sub + '" level="0" prio="' + prio
+                + '" tid="{TID}" ts="{TS}"' + (" " + keys if keys else ""))
+
+    rec_versions = ["5.0.6", "5.1.2", "5.0.9"]
+    rpz = ["rpz.example.", "malware.rpz.example.net.", "blocklist.rpz.corp.example.org."]
+    servfail_errors = ["Too much time waiting for {q}|{t}, timeouts: {n}, throttles: 0, queries: {m}, {ms}msec",
+                       "Too many outgoing queries (51) while resolving {q}",
+                       "More than 50 (max-qperq) queries sent or sent while resolving {q}"]
+
+    def servfail(g: Gen) -> str:
+        q = g.r.choice(qnames)
+        return g.r.choice(servfail_errors).format(q=q, t=g.r.choice(qtypes[:4]), n=g.r.randint(2, 6), m=g.r.randint(3, 12),
+                                                     ms=g.r.randint(3000, 11999))
+
+    recursor = [
+        (3, rec("PowerDNS Recursor (C) PowerDNS.COM BV", "config", "Notice", 'version="{v}"'), {**rj, "v": pick(rec_versions)}),
+        (3, rec("Raised soft limit on number of filedescriptors to match max-mthreads and threads settings", "config", "Warning",
+                'limit="{n}"'), {**rj, "n": pick(["6469", "16437", "32869"])}),
+        (4, rec("Listening for queries", "config", "Info", 'address="{a}" proto="{p}"'),
+         {**rj, "a": pick(["127.0.0.1:53", "[::1]:53", "10.0.0.53:53"]), "p": pick(["udp", "tcp"])}),
+        (3, rec("Enabled TCP data-ready filter for (slight) DoS protection", "config", "Info"), rj),
+        (3, rec("Launching distributor threads", "incoming", "Notice", 'count="{n}"'), {**rj, "n": pick(["1", "2", "4"])}),
+        (3, rec("Loaded Lua script", "config", "Info", 'path="{f}"'), {**rj, "f": pick(["/etc/powerdns/recursor.lua", "/etc/powerdns/policy.lua"])}),
+        (40, rec("Question", "syncres", "Info", 'ecs="" mtid="{m}" proto="{p}" qname="{q}" qtype="{t}" remote="{r}"'),
+         {**rj, "m": num(1, 4000), "p": pick(["udp", "udp", "udp", "tcp"]), "q": pick(qnames), "t": pick(qtypes), "r": addr_port}),
+        (36, rec("Answer", "syncres", "Info",
+                 'additional="{ad}" answer-is-variable="0" answers="{an}" dotout="0" ecs="" into-packetcache="1" maxdepth="{md}" '
+                 'mtid="{m}" netms="{nm}" outqueries="{oq}" proto="{p}" qname="{q}" qtype="{t}" rcode="{rc}" rd="1" '
+                 'remote="{r}" tcpout="0" throttled="0" timeouts="{to}" totms="{tm}" validationState="{vs}"'),
+         {**rj, "ad": pick(["0", "1", "1", "3"]), "an": pick(["0", "1", "1", "2", "4"]), "md": pick(["0", "1", "2", "3"]), "m": num(1, 4000),
+          "nm": lambda g: f"{g.r.uniform(0, 400):.6f}", "oq": pick(["0", "0", "1", "3", "8"]), "p": pick(["udp", "udp", "tcp"]),
+          "q": pick(qnames), "t": pick(qtypes), "rc": pick(["0", "0", "0", "3", "2"]), "r": addr_port,
+          "to": pick(["0", "0", "0", "1"]), "tm": lambda g: f"{g.r.uniform(0, 450):.6f}", "vs": pick(["Secure", "Insecure", "Indeterminate", "BogusNoRRSIG"])}),
+        (8, rec("Periodic statistics report", "stats", "Info",
+                'cache-entries="{c}" negcache-entries="{n}" questions="{q}" record-cache-acquired="{a}" record-cache-contended="{x}" '
+                'record-cache-contended-perc="{p}"'),
+         {**rj, "c": num(1000, 900000), "n": num(10, 40000), "q": num(1000, 90000000), "a": num(10000, 99999999), "x": num(0, 90000),
+          "p": lambda g: f"{g.r.uniform(0, 2):.2f}"}),
+        (8, rec("Periodic QPS report", "stats", "Info", 'averagedOver="{s}" qps="{q}"'), {**rj, "s": pick(["1800", "900"]), "q": num(0, 4000)}),
+        (8, rec("Queries handled by thread", "stats", "Info", 'count="{n}" tcpcount="{c}" thread="{t}"'),
+         {**rj, "n": num(100, 9000000), "c": num(0, 90000), "t": pick(["0", "1", "2", "3"])}),
+        (6, rec("Sending SERVFAIL during resolve", "syncres", "Notice", 'error="{e}" qname="{q}" qtype="{t}" remote="{r}"'),
+         {**rj, "e": servfail, "q": pick(qnames), "t": pick(qtypes[:4]), "r": addr_port}),
+        (3, rec("Dropping UDP query, address not matched by allow-from", "in", "Info", 'source="{s}"'), {**rj, "s": lambda g: f"{g.ip()}:{g.port()}"}),
+        (2, rec("Error sending reply with sendmsg", "in", "Warning", 'address="{a}" error="{e}"'),
+         {**rj, "a": addr_port, "e": pick(["Resource temporarily unavailable", "Network is unreachable", "Operation not permitted"])}),
+        (3, rec("Refreshed . records", "housekeeping", "Notice"), rj),
+        (4, rec("Loading RPZ from file", "rpz", "Info", 'file="{f}" name="{z}"'),
+         {**rj, "f": pick(["/etc/powerdns/rpz/local.rpz", "/var/lib/pdns-recursor/rpz.zone"]), "z": pick(rpz)}),
+        (4, rec("Getting IXFR deltas", "rpz", "Info", 'primary="{ip}:53" serial="{s}" zone="{z}"'), {**rj, "ip": pick(primaries), "s": serial, "z": pick(rpz)}),
+        (4, rec("Processing deltas", "rpz", "Info", 'count="{n}" zone="{z}"'), {**rj, "n": pick(["1", "1", "2", "7"]), "z": pick(rpz)}),
+        (4, rec("Done applying deltas", "rpz", "Info", 'policies="{n}" serial="{s}" zone="{z}"'), {**rj, "n": num(40, 400000), "s": serial, "z": pick(rpz)}),
+        (2, rec("Unable to retrieve RPZ zone", "rpz", "Error", 'error="{e}" primary="{ip}:53" zone="{z}"'),
+         {**rj, "e": pick(["Timeout waiting for answer", "AXFR chunk error: Refused", "Unable to connect: Connection refused"]), "ip": pick(primaries), "z": pick(rpz)}),
+        (2, rec("Updated Trust Anchors from file", "trustanchors", "Info", 'anchors="{a}" file="{f}"'),
+         {**rj, "a": pick(["1", "2"]), "f": pick(["/usr/share/dns/root.key", "/var/lib/pdns-recursor/root.keys"])}),
+    ]
+
+    # ---------------- dnsdist (journal) ----------------
+    dj = {"T": journal_ts, "H": pick(["lb1", "lb2"]), "P": pid}
+
+    def dd(text: str) -> str:
+        return "{T} {H} dnsdist[{P}]: " + text
+
+    backends = ["192.0.2.53:53", "192.0.2.54:53", "pdns-rec-1 (10.0.0.11:53)", "pdns-rec-2 (10.0.0.12:53)", "doh-upstream (9.9.9.9:443)"]
+    nets = ["127.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "192.168.0.0/16", "172.16.0.0/12", "::1/128", "fc00::/7", "fe80::/10"]
+    dd_versions = ["1.8.3", "1.9.4", "1.7.5"]
+    dyn_reasons = ["Exceeded query rate", "Exceeded ServFail rate", "Exceeded NXD rate", "Exceeded query type rate", "Exceeded bandwidth rate"]
+    dnsdist = [
+        (3, dd("dnsdist {v} comes with ABSOLUTELY NO WARRANTY. This is free software, and you are welcome to redistribute it "
+               "according to the terms of the GPL version 2"), {**dj, "v": pick(dd_versions)}),
+        (4, dd("Added downstream server {b}"), {**dj, "b": pick(["192.0.2.53:53", "192.0.2.54:53", "10.0.0.11:53", "10.0.0.12:53"])}),
+        (4, dd("Listening on {a}"), {**dj, "a": pick(["0.0.0.0:53", "[::]:53", "0.0.0.0:853", "0.0.0.0:443"])}),
+        (3, dd("ACL allowing queries from: {l}"), {**dj, "l": lambda g: ", ".join(g.r.sample(nets, g.r.randint(1, 4)))}),
+        (3, dd("Console ACL allowing connections from: {l}"), {**dj, "l": lambda g: ", ".join(g.r.sample(["127.0.0.0/8", "::1/128", "10.0.0.0/8"], g.r.randint(1, 3)))}),
+        (3, dd("Webserver launched on {a}"), {**dj, "a": pick(["127.0.0.1:8083", "0.0.0.0:8083"])}),
+        (3, dd("Polled security status of version {v} at startup, no known issues reported: OK"), {**dj, "v": pick(dd_versions)}),
+        (8, dd("Marking downstream {b} as 'up'"), {**dj, "b": pick(backends)}),
+        (7, dd("Marking downstream {b} as 'down'"), {**dj, "b": pick(backends)}),
+        (10, dd("Timeout while waiting for the health check response (ID {i}) from backend {b}"), {**dj, "i": num(1, 65535), "b": pick(backends)}),
+        (3, dd("Invalid health check response ID {i}, expected {e} from backend {b}"), {**dj, "i": num(1, 65535), "e": num(1, 65535), "b": pick(backends)}),
+        (3, dd("Error while reading health check response from backend {b}: {e}"),
+         {**dj, "b": pick(backends), "e": pick(["Connection refused", "Network is unreachable"])}),
+        (6, dd("Inserting dynamic block for {n} for {s} seconds: {r}"),
+         {**dj, "n": lambda g: g.r.choice([f"{g.ip()}/32", f"203.0.113.{g.r.randint(1, 254)}/32", f"2001:db8:{g.hexs(4)}::/64"]), "s": pick(["10", "60", "300"]), "r": pick(dyn_reasons)}),
+        (3, dd("Inserting eBPF dynamic block for {n} for {s} seconds: {r}"),
+         {**dj, "n": lambda g: f"{g.ip()}/32", "s": pick(["10", "60", "300"]), "r": pick(dyn_reasons)}),
+        (4, dd("Got control connection from {a}"), {**dj, "a": lambda g: f"127.0.0.1:{g.port()}"}),
+        (4, dd("Closed control connection from {a}"), {**dj, "a": lambda g: f"127.0.0.1:{g.port()}"}),
+        (2, dd("Error connecting to new server with address {a}: {e}"),
+         {**dj, "a": pick(["192.0.2.55:53", "10.0.0.13:53"]), "e": pick(["connecting socket to 10.0.0.13:53: Connection refused",
+                                                                          "connecting socket to 192.0.2.55:53: Network is unreachable"])}),
+        (3, dd("Downstream connection to {b} died on us ({e}), getting a new one!"),
+         {**dj, "b": pick(backends), "e": pick(["Connection reset by peer", "EOF while reading", "Broken pipe"])}),
+        (24, dd("Packet from {c} for {q} {t} with id {i}"),
+         {**dj, "c": addr_port, "q": pick(qnames), "t": pick(qtypes), "i": num(0, 65535)}),
+    ]
+
+    # ---------------- Knot DNS 3 (knotd in the journal) ----------------
+    kj = {"T": journal_ts, "H": pick(["ns2", "ns3"]), "P": pid}
+
+    def kn(level: str, text: str) -> str:
+        return "{T} {H} knotd[{P}]: " + level + ": " + text
+
+    kz = {**kj, "z": pick(zones)}
+    kp = {**kz, "ip": pick(primaries)}
+    ks = {**kz, "ip": pick(secondaries), "p": lambda g: g.port()}
+    xfr = {"t": secs, "m": pick(["1", "1", "2", "14"]), "b": num(300, 900000)}
+
+    def next_at(g: Gen) -> str:
+        return f"2026-12-{g.r.randint(3, 17):02d}T{hms(g)}+0000"
+
+    knot_fail = ["connection reset", "operation timed out", "connection refused", "malformed data", "network unreachable"]
+    knot = [
+        (3, kn("info", "Knot DNS {v} starting"), {**kj, "v": pick(["3.3.9", "3.4.3", "3.2.12"])}),
+        (3, kn("info", "loaded configuration file '{f}', mapsize {m} MiB"), {**kj, "f": pick(["/etc/knot/knot.conf"]), "m": pick(["500", "1024"])}),
+        (3, kn("info", "using reuseport for UDP"), kj),
+        (4, kn("info", "binding to interface {a}@{p}"), {**kj, "a": pick(["0.0.0.0", "::", "192.0.2.2"]), "p": pick(["53", "53", "853"])}),
+        (3, kn("info", "loading {n} zones"), {**kj, "n": num(2, 300)}),
+        (6, kn("info", "[{z}] zone will be loaded"), kz),
+        (3, kn("info", "starting server"), kj),
+        (3, kn("info", "control, binding to '{s}'"), {**kj, "s": pick(["/run/knot/knot.sock"])}),
+        (3, kn("info", "server started in the foreground, PID {n}"), {**kj, "n": pid}),
+        (6, kn("info", "[{z}] zone file parsed, serial {s}"), {**kz, "s": serial}),
+        (4, kn("info", "[{z}] loaded, serial none -> {s}, {b} bytes"), {**kz, "s": serial, "b": num(300, 900000)}),
+        (5, kn("info", "[{z}] loaded, serial {a} -> {s}, {b} bytes"), {**kz, "a": draw(serials), "s": then(1), "b": num(300, 900000)}),
+        (5, kn("info", "[{z}] DNSSEC, key, tag {t}, algorithm {a}, {r}, public, {st}"),
+         {**kz, "t": num(1000, 65535), "a": pick(["ECDSAP256SHA256", "ED25519", "RSASHA256"]), "r": pick(["KSK", "ZSK"]),
+          "st": pick(["ready, active+", "active", "active", "ready"])}),
+        (5, kn("info", "[{z}] DNSSEC, signing started"), kz),
+        (5, kn("info", "[{z}] DNSSEC, successfully signed, serial {s}, new RRSIGs {n}"), {**kz, "s": serial, "n": num(0, 4000)}),
+        (5, kn("info", "[{z}] DNSSEC, next signing at {t}"), {**kz, "t": next_at}),
+        (12, kn("info", "[{z}] notify, outgoing, remote {ip}@53, serial {s}"), {**kz, "ip": pick(secondaries), "s": serial}),
+        (3, kn("warning", "[{z}] notify, outgoing, remote {ip}@53, failed ({e})"), {**kz, "ip": pick(secondaries), "e": pick(knot_fail)}),
+        (10, kn("info", "[{z}] notify, incoming, remote {ip}@{p}, serial {s}"), {**kp, "p": lambda g: g.port(), "s": serial}),
+        (8, kn("info", "[{z}] refresh, remote {ip}@53, remote serial {s}, zone is outdated"), {**kp, "s": serial}),
+        (16, kn("info", "[{z}] refresh, remote {ip}@53, zone is up-to-date, expires in {n} seconds"), {**kp, "n": pick(["604800", "1209600", "1814400"])}),
+        (7, kn("info", "[{z}] refresh, remote {ip}@53, zone updated, {t} seconds, serial {a} -> {s}, expires in {n} seconds"),
+         {**kp, "t": secs, "a": draw(serials), "s": then(1), "n": pick(["604800", "1209600", "1814400"])}),
+        (4, kn("warning", "[{z}] refresh, remote {ip}@53, failed ({e})"), {**kp, "e": pick(knot_fail)}),
+        (2, kn("error", "[{z}] refresh, failed (no usable master), next retry at {t}"), {**kz, "t": next_at}),
+        (5, kn("info", "[{z}] AXFR, incoming, remote {ip}@53, started"), kp),
+        (5, kn("info", "[{z}] AXFR, incoming, remote {ip}@53, finished, {t} seconds, {m} messages, {b} bytes"), {**kp, **xfr}),
+        (6, kn("info", "[{z}] IXFR, incoming, remote {ip}@53, finished, {t} seconds, {m} messages, {b} bytes"), {**kp, **xfr}),
+        (3, kn("info", "[{z}] IXFR, incoming, remote {ip}@53, receiving AXFR-style IXFR"), kp),
+        (5, kn("info", "[{z}] AXFR, outgoing, remote {ip}@{p}, started, serial {s}"), {**ks, "s": serial}),
+        (5, kn("info", "[{z}] AXFR, outgoing, remote {ip}@{p}, finished, {t} seconds, {m} messages, {b} bytes"), {**ks, **xfr}),
+        (6, kn("info", "[{z}] IXFR, outgoing, remote {ip}@{p}, started, serial {a} -> {s}"), {**ks, "a": draw(serials), "s": then(1)}),
+        (3, kn("warning", "[{z}] ACL, denied, action {a}, remote {ip}@{p}"),
+         {**kz, "a": pick(["transfer", "notify", "update"]), "ip": client, "p": lambda g: g.port()}),
+        (4, kn("info", "[{z}] DDNS, processing {n} updates"), {**kz, "n": pick(["1", "1", "2", "5"])}),
+        (4, kn("info", "[{z}] DDNS, finished, serial {a} -> {s}, {t} seconds"), {**kz, "a": draw(serials), "s": then(1), "t": secs}),
+        (4, kn("info", "[{z}] zone file updated, serial {s}"), {**kz, "s": serial}),
+        (5, kn("info", "control, received command '{c}'"), {**kj, "c": pick(["status", "zone-reload", "zone-refresh", "zone-status", "reload"])}),
+        (2, kn("info", "stopping server"), kj),
+        (2, kn("info", "updating persistent timer DB"), kj),
+        (2, kn("info", "shutting down"), kj),
+    ]
+
+    # ---------------- Knot Resolver 5 (kresd@N in the journal) ----------------
+    krj = {"T": journal_ts, "H": pick(["res1", "res2"]), "P": pid}
+
+    def kr(text: str) -> str:
+        return "{T} {H} kresd[{P}]: " + text
+
+    def uid(g: Gen) -> str:
+        return f"{g.r.randint(0, 65535):05d}.{g.r.randint(0, 12):02d}"
+
+    kresd = [
+        (2, kr("[system] warning: hard limit for number of file-descriptors is only {n} but recommended value is 524288"),
+         {**krj, "n": pick(["4096", "65536", "262144"])}),
+        (4, kr("[taupd ] refreshing TA for {z}"), {**krj, "z": pick([".", "corp.example.org."])}),
+        (4, kr("[taupd ] key: {k} state: {s}"), {**krj, "k": pick(["20326", "38696"]), "s": pick(["Valid", "Valid", "AddPend", "Missing"])}),
+        (4, kr("[taupd ] next refresh for {z} in {h} hours"), {**krj, "z": pick([".", "corp.example.org."]), "h": pick(["12", "12", "2.4", "24"])}),
+        (2, kr("[taupd ] active refresh failed for {z} with rcode: {r}"), {**krj, "z": pick([".", "corp.example.org."]), "r": pick(["2", "5"])}),
+        (3, kr("[prefil] downloading root zone to file {f} ..."), {**krj, "f": pick(["root.zone", "/var/cache/knot-resolver/root.zone"])}),
+        (3, kr("[prefil] root zone successfully parsed, import started"), krj),
+        (3, kr("[prefil] root zone refresh in {t}"), {**krj, "t": pick(["23 hours 59 minutes", "12 hours", "1 day"])}),
+        (2, kr("[prefil] cannot download new zone ({e}), will retry root zone download in {t}"),
+         {**krj, "e": pick(["Couldn't resolve host name", "Timeout was reached", "HTTP 503"]), "t": pick(["10 minutes", "5 minutes"])}),
+        (5, kr("[valdtr] validation failure: {q} {t}"),
+         {**krj, "q": pick(["dnssec-failed.org.", "www.dnssec-failed.org.", "broken.example.net.", "rhybar.cz."]), "t": pick(["A", "DNSKEY", "DS", "AAAA"])}),
+        (1, kr("[system] error while loading config: {e} (workdir '{w}')"),
+         {**krj, "e": pick(["/etc/knot-resolver/kresd.conf:12: attempt to call a nil value (global 'polcy')",
+                            "/etc/knot-resolver/kresd.conf:40: net.listen() failed to bind"]),
+          "w": pick(["/var/lib/knot-resolver"])}),
+        (2, kr("[net   ] bind to '{a}@{p}' (UDP): {e}"),
+         {**krj, "a": pick(["127.0.0.1", "::1", "10.0.0.53"]), "p": pick(["53", "853"]), "e": pick(["Address already in use", "Permission denied"])}),
+        (3, kr("[tls   ] TLS handshake with {ip}#{p} has completed"), {**krj, "ip": pick(["9.9.9.9", "1.1.1.1", "2620:fe::fe"]), "p": pick(["00853"])}),
+        # the verbose trace (verbose(true) or -v)
+        (12, kr("[{u}][plan] plan '{q}' type '{t}' uid [{v}]"), {**krj, "u": uid, "q": pick(qnames), "t": pick(qtypes), "v": uid}),
+        (14, kr("[{u}][resl]   => id: '{i}' querying: '{ip}#00053' score: {s} zone cut: '{z}' qname: '{q}' qtype: '{t}' proto: '{p}'"),
+         {**krj, "u": uid, "i": num(1, 65535), "ip": lambda g: g.r.choice(["198.97.190.53", "192.112.36.4", "192.5.6.30", "199.7.91.13", g.ip()]),
+          "s": num(10, 400), "z": pick([".", "com.", "net.", "example.com."]), "q": pick(["cOm.", "wWW.ExAmple.COm.", "api.EXAMPLE.net.", "example.CoM."]),
+          "t": pick(["NS", "A", "AAAA", "DS"]), "p": pick(["udp", "udp", "tcp"])}),
+        (10, kr("[{u}][resl]   <= server: '{ip}' rtt: >= {n} ms"), {**krj, "u": uid, "ip": lambda g: g.r.choice(["198.97.190.53", "192.5.6.30", g.ip()]), "n": num(1, 400)}),
+        (8, kr("[{u}][iter]   <= referral response, follow"), {**krj, "u": uid}),
+        (6, kr("[{u}][iter]   <= loaded {n} glue addresses"), {**krj, "u": uid, "n": num(1, 26)}),
+        (8, kr("[{u}][cach]   => stashed {z} NS, rank {r}, {b} B total, incl. {s} RRSIGs"),
+         {**krj, "u": uid, "z": pick(["com.", "net.", "org.", "example.com."]), "r": pick(["002", "020", "060"]), "b": num(60, 900), "s": pick(["0", "1", "2"])}),
+    ]
+
+    # ---------------- NSD 4 (its log file) ----------------
+    def nsd_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)}.{g.num(0, 999):0>3}]"
+
+    nj = {"T": nsd_ts, "P": pid}
+
+    def ns(level: str, text: str) -> str:
+        return "{T} nsd[{P}]: " + level + ": " + text
+
+    nsd_zones = ["example.com", "example.net", "corp.example.org", "10.in-addr.arpa"]
+    nz = {**nj, "z": pick(nsd_zones)}
+
+    def iso(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}"
+
+    nsd = [
+        (3, ns("notice", "nsd starting (NSD {v})"), {**nj, "v": pick(["4.8.0", "4.10.1", "4.6.1"])}),
+        (3, ns("notice", "nsd started (NSD {v}), pid {n}"), {**nj, "v": pick(["4.8.0", "4.10.1", "4.6.1"]), "n": pid}),
+        (4, ns("info", "zonefile {f} is not modified"), {**nj, "f": lambda g: f"/var/lib/nsd/{g.r.choice(nsd_zones)}.zone"}),
+        (5, ns("info", "zone {z} read with success"), nz),
+        (5, ns("info", "zone {z} serial {a} is updated to {s}"), {**nz, "a": draw(serials), "s": then(1)}),
+        (9, ns("info", "notify for {z}. from {ip} serial {s}"), {**nz, "ip": pick(primaries), "s": serial}),
+        (8, ns("info", 'xfrd: zone {z} committed "received update to serial {s} at {t} from {ip}@53 TSIG verified with key {k}"'),
+         {**nz, "s": serial, "t": iso, "ip": pick(primaries), "k": pick(["xfr-key", "tsig.example.com", "hmac-sha256-primary"])}),
+        (6, ns("info", "xfrd: zone {z} written received XFR packet from {ip}@53 with serial {s} to disk"), {**nz, "ip": pick(primaries), "s": serial}),
+        (3, ns("info", "xfrd: zone {z}: soa serial {s} update failed, restarting transfer (notified zone)"), {**nz, "s": serial}),
+        (3, ns("error", "xfrd: zone {z}: received notify response error {e} from {ip}"),
+         {**nz, "e": pick(["NOTAUTH", "REFUSED", "SERVFAIL", "NOTIMPL"]), "ip": pick(secondaries)}),
+        (5, ns("info", "axfr for {z}. from {ip}"), {**nz, "ip": pick(secondaries)}),
+        (3, ns("info", "axfr for {z}. from {ip} refused, no acl matches"), {**nz, "ip": client}),
+        (3, ns("info", "writing zone {z} to file {f}"), {**nz, "f": pick(["/var/lib/nsd/example.com.zone", "/var/lib/nsd/example.net.zone"])}),
+        (4, ns("info", "memory recyclebin holds {n} bytes"), {**nj, "n": num(0, 900000)}),
+        (2, ns("warning", "xfrd: max number of tcp connections ({n}) reached."), {**nj, "n": pick(["32", "128"])}),
+        (1, ns("error", "can't bind udp socket: {e}"), {**nj, "e": pick(["Address already in use", "Cannot assign requested address"])}),
+        (2, ns("notice", "signal received, shutting down..."), nj),
+    ]
+
+    # ---------------- Technitium DNS Server (the daily log file) ----------------
+    def tt(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)} UTC]"
+
+    tj = {"T": tt}
+    lan = ["192.168.1.10", "192.168.1.23", "192.168.1.45", "10.10.10.104"]
+    blocklists = ["https://raw.githubusercontent.com/StevenBlack/hosts/master/hosts", "https://adaway.org/hosts.txt",
+                  "https://big.oisd.nl/domainswild"]
+
+    def answers(g: Gen) -> str:
+        return ", ".join(g.r.choice([f"93.184.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}", g.ip(), "cdn.example.com.edgekey.net",
+                                     f"2606:2800:{g.hexs(3)}::{g.hexs(2)}"]) for _ in range(g.r.choice([0, 1, 1, 1, 2, 3, 4])))
+
+    technitium = [
+        (40, "{T} [{c}:{p}] [{pr}] QNAME: {q}; QTYPE: {t}; QCLASS: IN; RCODE: {rc}; ANSWER: [{a}]",
+         {**tj, "c": pick(lan), "p": lambda g: g.port(), "pr": pick(["UDP", "UDP", "UDP", "TCP", "HTTPS", "TLS"]),
+          "q": lambda g: g.r.choice(qnames).rstrip("."), "t": pick(qtypes[:5]), "rc": pick(["NoError", "NoError", "NoError", "NxDomain", "ServerFailure", "Refused"]),
+          "a": answers}),
+        (3, "{T} Logging started.", tj),
+        (3, "{T} DNS Server was bound successfully: {a} ({p})", {**tj, "a": pick(["0.0.0.0:53", "[::]:53", "0.0.0.0:853"]), "p": pick(["Udp", "Tcp", "Tls"])}),
+        (3, "{T} Web Service was bound successfully: {a}", {**tj, "a": pick(["[::]:5380", "0.0.0.0:5380", "[::]:53443"])}),
+        (3, "{T} DNS Server was started successfully.", tj),
+        (4, "{T} [{c}:0] [{u}] User logged in.", {**tj, "c": pick(lan), "u": pick(["admin", "netops", "alice"])}),
+        (2, "{T} [{c}:0] [{u}] User logged out.", {**tj, "c": pick(lan), "u": pick(["admin", "netops", "alice"])}),
+        (3, "{T} [{c}:0] [{u}] DNS Settings were updated successfully.", {**tj, "c": pick(lan), "u": pick(["admin", "netops"])}),
+        (2, "{T} [{c}:0] [{u}] Authoritative zone was created: {z}", {**tj, "c": pick(lan), "u": pick(["admin", "netops"]), "z": pick(["home.arpa", "lab.example.org", "iot.lan"])}),
+        (2, "{T} [{c}:0] [{u}] Cache was flushed.", {**tj, "c": pick(lan), "u": pick(["admin", "netops"])}),
+        (4, "{T} DNS Server config file was saved: {f}",
+         {**tj, "f": pick(["/etc/dns/dns.config", "C:\\Program Files (x86)\\Technitium\\DNS Server\\config\\dns.config"])}),
+        (3, "{T} DNS Server auth config file was saved: {f}", {**tj, "f": pick(["/etc/dns/auth.config", "/etc/dns/zones/home.arpa.zone"])}),
+        (3, "{T} DNS Server is downloading block list: {u}", {**tj, "u": pick(blocklists)}),
+        (3, "{T} DNS Server successfully downloaded block list ({s}): {u}",
+         {**tj, "s": lambda g: g.r.choice([f"{g.r.uniform(0.1, 9):.2f} MB", f"{g.r.randint(20, 999)} KB"]), "u": pick(blocklists)}),
+        (2, "{T} DNS Server block list zone was loaded successfully.", tj),
+        (4, "{T} DNS Server failed to resolve the request '{q} {t} IN' using forwarders: {f}.",
+         {**tj, "q": pick(["197.26.120.10.in-addr.arpa.", "telemetry.example.net.", "api.example.com."]), "t": pick(["PTR", "A", "AAAA"]),
+          "f": lambda g: ", ".join(g.r.sample(["1.1.1.1", "8.8.8.8", "9.9.9.9", "dns.quad9.net:853 (9.9.9.9:853)"], g.r.randint(1, 3)))}),
+        (3, "{T} DNS Server recursive resolution failed for QNAME: {q}; QTYPE: {t}; QCLASS: IN; Name Servers: {n};",
+         {**tj, "q": lambda g: g.r.choice(qnames).rstrip("."), "t": pick(qtypes[:4]),
+          "n": pick(["dns.quad9.net:853 (9.9.9.9:853)", "a.gtld-servers.net (192.5.6.30)", "ns1.example.net (192.0.2.1), ns2.example.net (192.0.2.17)"])}),
+        (3, "{T} DHCP Server leased IP address [{ip}] to {h} [{m}] for scope: {s}",
+         {**tj, "ip": lambda g: f"192.168.1.{g.r.randint(100, 199)}", "h": pick(["android-3f2a", "DESKTOP-8KQ2L1", "printer-hall"]),
+          "m": lambda g: "-".join(g.hexs(2).upper() for _ in range(6)), "s": pick(["Default", "IoT"])}),
+    ]
+
+    return pdns + recursor + dnsdist + knot + kresd + nsd + technitium
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -39638,7 +40069,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "RemoteAccessPlatform": remoteaccess_events,
            "RadioPlatform": radio_events,
            "ErrorTrackingPlatform": errortracking_events,
-           "WikiPlatform": wiki_events}
+           "WikiPlatform": wiki_events,
+           "DNSPlatform": dns_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
