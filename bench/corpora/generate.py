@@ -580,6 +580,17 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   lines), XWiki (extension jobs, the Solr indexer, data migrations, job progress, authentication, macros)
   and Outline (JSON logs: lifecycle, the collaboration service, requests, queue processors and tasks,
   imports); 123 event types.
+* ``AudioPlatform`` (written blind for the thirtieth issue-15 pass: before reading the engine or any
+  failure analysis; scored once): audio servers and streaming software as the operators of a small radio
+  station and a multi-room audio setup log them: PipeWire and pipewire-pulse in the journal (mod.rt and RTKit,
+  ALSA open failures, resyncs, graph xruns, slow clients, link negotiation errors, pulse protocol errors),
+  WirePlumber (SPA handles, libcamera, BlueZ, portal permissions, failed links), PulseAudio ('[thread]
+  file.c:' lines: ALSA sink wake-ups and driver bugs, module loads, BlueZ transports, D-Bus), the JACK
+  server (jackd's console: start-up, the ALSA driver, clients, xruns, real-time and memory-locking
+  failures), Icecast 2.4 (error.log and the combined access.log with durations), Liquidsoap 2 (playlists,
+  decoders, switches, harbor inputs, Icecast outputs and reconnections, clock catch-ups), MPD 0.24 (player,
+  queue, updates, client commands, output exceptions) and Snapcast (snapserver and snapclient in the journal:
+  streams, sessions, hellos, resyncs, connections, server settings, ALSA); 170 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -39572,6 +39583,419 @@ def wiki_events() -> list[tuple[float, str, dict]]:
     return confluence + access + dokuwiki + wikijs + bookstack + xwiki + outline
 
 
+def audio_events() -> list[tuple[float, str, dict]]:
+    """Audio servers and streaming software as the operators of a small radio station and a multi-room
+    audio setup log them: PipeWire and pipewire-pulse in the journal (the topic-prefixed lines of mod.rt,
+    spa.alsa, pw.node, pw.link, mod.protocol-pulse, spa.bluez5 and spa.v4l2: RTKit, ALSA open failures,
+    xruns, resyncs, slow clients, link negotiation errors), WirePlumber in the journal (SPA handles,
+    libcamera, BlueZ, portal permissions, linking failures), PulseAudio in the journal ('[thread] file.c:'
+    lines: ALSA sink wake-ups and driver bugs, module loads, BlueZ transports, D-Bus), the JACK server
+    (jackd's console: start-up, ALSA driver configuration, clients, xruns, real-time scheduling and memory
+    locking failures), Icecast 2.4 (error.log with its level and module/function, access.log in the
+    combined format with the connection's duration), Liquidsoap 2 ('[label:level]' lines: playlists,
+    decoders, switches, harbor inputs, Icecast outputs and their reconnections, clock catch-ups), MPD 0.24
+    (its log file: players, queue, updates, clients and their commands, output exceptions) and Snapcast
+    (snapserver and snapclient in the journal with their own '[Level] (Tag)' lines: streams, sessions,
+    hellos, resyncs, connections, server settings, ALSA). Written blind at the thirtieth issue-15 pass's
+    start: before reading the engine or any failure analysis; 170 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    clock: dict[str, str] = {}
+
+    def journal_ts(g: Gen) -> str:
+        clock["hms"] = hms(g)
+        return f"Dec 03 {clock['hms']}"
+
+    def pid(g: Gen) -> str:
+        return g.num(700, 9800)
+
+    def ptr(g: Gen) -> str:
+        return "0x" + g.r.choice(["55d4", "5618", "563a"]) + g.hexs(8)
+
+    def one_to_four(pool: list[str], sep: str = ", "):
+        def f(g: Gen) -> str:
+            return sep.join(g.r.sample(pool, g.r.choice([1, 1, 2, 3, 4])))
+        return f
+
+    # ---------------- PipeWire and pipewire-pulse (journal) ----------------
+    desk_hosts = ["studio-ws", "mixdesk", "edit-01"]
+    pj = {"T": journal_ts, "H": pick(desk_hosts), "P": pid}
+
+    def pw(topic: str, text: str, prog: str = "pipewire") -> str:
+        return "{T} {H} " + prog + "[{P}]: " + topic + ": " + text
+
+    alsa_devs = ["hw:0", "hw:1", "front:1", "hw:PCH", "hw:USB,0", "surround51:0"]
+    pw_nodes = ["alsa_output.pci-0000_00_1f.3.analog-stereo", "alsa_input.usb-Focusrite_Scarlett_2i2_USB-00.analog-stereo",
+                "bluez_output.40_ED_98_1A_2C_7E.1", "alsa_output.usb-Focusrite_Scarlett_2i2_USB-00.pro-output-0"]
+    pulse_clients = ["Firefox", "Chromium", "Spotify", "OBS", "speech-dispatcher-dummy"]
+    errnos = ["Device or resource busy", "No such file or directory", "Invalid argument", "No such device"]
+    pipewire = [
+        (14, pw("mod.rt", "Can't find org.freedesktop.portal.Desktop. Is xdg-desktop-portal running?"), pj),
+        (8, pw("mod.rt", "RTKit error: {e}"),
+         {**pj, "e": pick(["org.freedesktop.DBus.Error.AccessDenied", "org.freedesktop.DBus.Error.ServiceUnknown"])}),
+        (8, pw("mod.rt", "could not set nice-level to {n}: {e}"), {**pj, "n": pick(["-11", "-11", "-15"]), "e": pick(["Permission denied", "No such file or directory"])}),
+        (6, pw("mod.rt", "Clamp rtprio {a} to {b}"), {**pj, "a": pick(["88", "88", "95"]), "b": pick(["20", "60"])}),
+        (6, pw("mod.rt", "could not make thread {t} realtime using RTKit: {e}"),
+         {**pj, "t": lambda g: g.num(700, 9800), "e": pick(["Permission denied", "Input/output error"])}),
+        (10, pw("spa.alsa", "'{d}': {m} open failed: {e}"), {**pj, "d": pick(alsa_devs), "m": pick(["playback", "capture"]), "e": pick(errnos)}),
+        (16, pw("spa.alsa", "{d}: snd_pcm_avail after recover: {e}"), {**pj, "d": pick(alsa_devs), "e": pick(["Broken pipe", "Broken pipe", "No such device"])}),
+        (22, pw("spa.alsa", "{d}: ({n} missed) follower delay:{a} target:{b} thr:{c}, resync"),
+         {**pj, "d": pick(alsa_devs), "n": lambda g: g.num(0, 40), "a": lambda g: g.num(200, 4000),
+          "b": pick(["1024", "1024", "2048", "512"]), "c": pick(["1024", "512", "256"])}),
+        (28, pw("pw.node", "({n}-{i}) graph xrun {s} ({k} suppressed)"),
+         {**pj, "n": pick(pw_nodes), "i": lambda g: g.num(30, 120), "s": pick(["not-triggered", "triggered", "awake"]), "k": lambda g: g.num(0, 60)}),
+        (24, pw("pw.node", "({n}-{i}) client too slow! rate:{q}/{r} pos:{p} status:{s}"),
+         {**pj, "n": pick(pw_nodes), "i": lambda g: g.num(30, 120), "q": pick(["1024", "256", "2048"]), "r": pick(["48000", "48000", "44100"]),
+          "p": lambda g: g.num(1000000, 900000000), "s": pick(["triggered", "awake", "finished"])}),
+        (6, pw("pw.link", "({a}.{b} -> {c}.{d}) negotiating -> error (no more input formats) ({s}-{u})"),
+         {**pj, "a": lambda g: g.num(30, 120), "b": lambda g: g.num(0, 8), "c": lambda g: g.num(30, 120), "d": lambda g: g.num(0, 8),
+          "s": pick(["paused", "idle"]), "u": pick(["paused", "idle", "suspended"])}),
+        (5, pw("spa.dbus", "Failed to connect to {b} bus: {e}"),
+         {**pj, "b": pick(["session", "system"]), "e": pick(["Cannot autolaunch D-Bus without X11 $DISPLAY",
+                                                               "Could not connect: No such file or directory"])}),
+        (6, pw("spa.bluez5", "BlueZ system service is not available"), pj),
+        (4, pw("spa.v4l2", "'{d}' VIDIOC_ENUM_FRAMEINTERVALS: Inappropriate ioctl for device"), {**pj, "d": pick(["/dev/video0", "/dev/video1", "/dev/video2"])}),
+        (4, pw("mod.client-node", "{p}: unknown peer {q} fd:{f}"), {**pj, "p": ptr, "q": ptr, "f": lambda g: g.num(40, 300)}),
+        (4, pw("mod.jackdbus-detect", "Failed to receive jackdbus reply: org.freedesktop.DBus.Error.ServiceUnknown: The name org.jackaudio.service "
+                                      "was not provided by any .service files"), pj),
+        (4, pw("mod.protocol-pulse", "server {p}: failed to create server: Address already in use", "pipewire-pulse"), {**pj, "p": ptr}),
+        (12, pw("mod.protocol-pulse", "client {p} [{c}]: ERROR command:{n} ({m}) tag:{t} error:{e} ({s})", "pipewire-pulse"),
+         {**pj, "p": ptr, "c": pick(pulse_clients), "n": draw(lambda g: g.r.choice([("-1", "invalid"), ("2", "ERROR"), ("37", "GET_SINK_INFO"), ("49", "LOAD_MODULE")])),
+          "m": then(1), "t": lambda g: g.num(1, 900), "e": draw(lambda g: g.r.choice([("25", "Input/output error"), ("5", "No such entity"), ("2", "Access denied")])),
+          "s": then(1)}),
+        (5, pw("mod.protocol-pulse", "{p}: [{c}] Failed to connect stream: {e}", "pipewire-pulse"),
+         {**pj, "p": ptr, "c": pick(pulse_clients), "e": pick(["No such entity", "Access denied"])}),
+    ]
+
+    # ---------------- WirePlumber (journal) ----------------
+    def wp(topic: str, text: str) -> str:
+        return "{T} {H} wireplumber[{P}]: " + topic + ": " + text
+
+    bt_macs = ["40:ED:98:1A:2C:7E", "AC:80:0A:33:91:0F", "F4:4E:FC:12:6B:D0"]
+    wireplumber = [
+        (8, wp("wp-device", "SPA handle '{h}' could not be loaded; is it installed?"),
+         {**pj, "h": pick(["api.libcamera.enum.manager", "api.bluez5.enum.dbus", "api.v4l2.enum.udev"])}),
+        (8, wp("s-monitors-libcamera", "PipeWire's libcamera SPA plugin is missing or broken. Some camera types may not be supported."), pj),
+        (6, wp("spa.bluez5", "BlueZ system service is not available"), pj),
+        (7, wp("spa.bluez5.native", "RFCOMM receive command but modem not available: {c}"), {**pj, "c": pick(["AT+CIND=?", "AT+CLCC", "AT+BIA=0,0,0,1,1,1,0"])}),
+        (5, wp("spa.bluez5.device", "{m}: Failed to acquire transport {t}: {e}"),
+         {**pj, "m": draw(lambda g: (lambda m: (m, f"/org/bluez/hci0/dev_{m.replace(':', '_')}/sep{g.r.randint(1, 4)}/fd{g.r.randint(0, 3)}"))(g.r.choice(bt_macs))),
+          "t": then(1), "e": pick(["Operation Not Authorized", "Resource temporarily unavailable"])}),
+        (6, wp("m-portal-permissionstore", "Failed to call Lookup: GDBus.Error:org.freedesktop.portal.Error.NotFound: No entry for {k}"),
+         {**pj, "k": pick(["camera", "screencast"])}),
+        (9, wp("s-linking", "<WpSiStandardLink:{p}> link failed: {n} of {m} PipeWire links failed to activate"),
+         {**pj, "p": ptr, "n": pick(["1", "1", "2"]), "m": pick(["1", "2", "2", "4"])}),
+        (6, wp("wp-si-audio-adapter", "<WpSiAudioAdapter:{p}> Object activation aborted: proxy destroyed"), {**pj, "p": ptr}),
+        (5, wp("default", "Failed to set scheduler settings: Operation not permitted"), pj),
+        (5, wp("s-device", "Device '{d}' profile set to '{s}'"),
+         {**pj, "d": pick(["alsa_card.pci-0000_00_1f.3", "alsa_card.usb-Focusrite_Scarlett_2i2_USB-00", "bluez_card.40_ED_98_1A_2C_7E"]),
+          "s": pick(["output:analog-stereo+input:analog-stereo", "pro-audio", "a2dp-sink", "off"])}),
+    ]
+
+    # ---------------- PulseAudio (journal) ----------------
+    def pa(thread: str, src: str, text: str) -> str:
+        return "{T} {H} pulseaudio[{P}]: [" + thread + "] " + src + ": " + text
+
+    sinks = ["alsa-sink-ALC892 Analog", "alsa-sink-USB Audio", "alsa-sink-HDMI 0"]
+    pa_drivers = ["snd_hda_intel", "snd_usb_audio", "snd_hdmi_lpe_audio"]
+    pulseaudio = [
+        (18, pa("{s}", "alsa-sink.c", "ALSA woke us up to write new data to the device, but there was actually nothing to write."), {**pj, "s": pick(sinks)}),
+        (18, pa("{s}", "alsa-sink.c", "Most likely this is a bug in the ALSA driver '{d}'. Please report this issue to the ALSA developers."),
+         {**pj, "s": pick(sinks), "d": pick(pa_drivers)}),
+        (16, pa("{s}", "alsa-sink.c", "We were woken up with POLLOUT set -- however a subsequent snd_pcm_avail() returned 0 or another value < min_avail."),
+         {**pj, "s": pick(sinks)}),
+        (8, pa("{s}", "alsa-sink.c", "snd_pcm_avail() returned a value that is exceptionally large: {n} bytes ({m} ms)."),
+         {**pj, "s": pick(sinks), "n": lambda g: g.num(100000, 9000000), "m": lambda g: g.num(500, 50000)}),
+        (5, pa("pulseaudio", "pid.c", "Daemon already running."), pj),
+        (5, pa("pulseaudio", "main.c", "pa_pid_file_create() failed."), pj),
+        (6, pa("pulseaudio", "module-alsa-card.c", "Failed to find a working profile."), pj),
+        (6, pa("pulseaudio", "module.c", 'Failed to load module "{m}" (argument: "{a}"): initialization failed.'),
+         {**pj, "m": draw(lambda g: g.r.choice([
+             ("module-alsa-card", f'device_id="{g.r.randint(0, 3)}" name="usb-Focusrite_Scarlett_2i2_USB-00" card_name="alsa_card.usb-Focusrite_Scarlett_2i2_USB-00" '
+                                  'namereg_fail=false tsched=yes fixed_latency_range=no ignore_dB=no deferred_volume=yes use_ucm=yes'),
+             ("module-x11-publish", "display=:0 xauthority=/run/user/1000/gdm/Xauthority"),
+             ("module-native-protocol-tcp", "auth-ip-acl=127.0.0.1;10.0.0.0/8 port=4713")])), "a": then(1)}),
+        (6, pa("pulseaudio", "bluez5-util.c", "GetManagedObjects() failed: org.freedesktop.DBus.Error.TimedOut: Failed to activate service 'org.bluez': "
+                                              "timed out (service_start_timeout=25000ms)"), pj),
+        (6, pa("pulseaudio", "bluez5-util.c", "Transport TryAcquire() failed for transport {t} ({e})"),
+         {**pj, "t": lambda g: f"/org/bluez/hci0/dev_{g.r.choice(bt_macs).replace(':', '_')}/sep{g.r.randint(1, 4)}/fd{g.r.randint(0, 3)}",
+          "e": pick(["Operation Not Authorized", "Operation Not Authorized", "Resource temporarily unavailable"])}),
+        (5, pa("pulseaudio", "backend-native.c", "connect(): Function not implemented"), pj),
+        (5, pa("pulseaudio", "module-bluez5-device.c", "Default profile not connected, selecting off profile"), pj),
+        (5, pa("pulseaudio", "server-lookup.c", "Unable to contact D-Bus: org.freedesktop.DBus.Error.NotSupported: Unable to autolaunch a dbus-daemon "
+                                                "without a $DISPLAY for X11"), pj),
+        (5, pa("pulseaudio", "alsa-util.c", "Error opening PCM device {d}: {e}"), {**pj, "d": pick(["front:0", "front:1", "hdmi:0", "iec958:1"]), "e": pick(errnos)}),
+        (4, pa("pulseaudio", "alsa-util.c", "Disabling timer-based scheduling because running inside a VM."), pj),
+        (4, pa("pulseaudio", "module-udev-detect.c", "Tried to configure {d} (alsa_card.{c}) more often than 5 times in 10s"),
+         {**pj, "d": draw(lambda g: g.r.choice([("/devices/pci0000:00/0000:00:1f.3/sound/card0", "pci-0000_00_1f.3"),
+                                                ("/devices/pci0000:00/0000:00:14.0/usb1/1-2/1-2:1.0/sound/card1", "usb-Focusrite_Scarlett_2i2_USB-00")])),
+          "c": then(1)}),
+        (5, pa("pulseaudio", "sink.c", "Default and alternate sample rates are the same, so there is no point in switching."), pj),
+    ]
+
+    # ---------------- JACK server (jackd console) ----------------
+    jack_clients = ["ardour", "qjackctl", "carla", "liquidsoap", "jack_capture", "PulseAudio JACK Sink"]
+    jack_rates = ["44100", "48000", "48000", "96000"]
+    jack_periods = ["64", "128", "256", "256", "512", "1024"]
+    jack = [
+        (4, "jackdmp {v}", {"v": pick(["1.9.21", "1.9.22"])}),
+        (4, "JACK server starting in realtime mode with priority {n}", {"n": pick(["10", "70", "89"])}),
+        (3, "JACK server starting in non-realtime mode", {}),
+        (4, 'self-connect-mode is "{m}"', {"m": pick(["Don't restrict self connect requests", "Fail self connect requests to external ports only"])}),
+        (4, "Acquire audio card {c}", {"c": pick(["Audio0", "Audio1"])}),
+        (3, "Released audio card {c}", {"c": pick(["Audio0", "Audio1"])}),
+        (5, "creating alsa driver ... {p}|{c}|{f}|{n}|{r}|{i}|{o}|nomon|swmeter|-|32bit",
+         {"p": draw(lambda g: (lambda d: (d, d))(g.r.choice(["hw:0", "hw:USB", "hw:PCH", "-"]))), "c": then(1), "f": pick(jack_periods),
+          "n": pick(["2", "2", "3"]), "r": pick(jack_rates), "i": pick(["0", "2"]), "o": pick(["0", "2"])}),
+        (5, "configuring for {r}Hz, period = {f} frames ({m} ms), buffer = {n} periods",
+         {"r": pick(jack_rates), "f": pick(jack_periods), "m": pick(["1.3", "2.7", "5.3", "10.7", "21.3"]), "n": pick(["2", "2", "3"])}),
+        (5, "ALSA: final selected sample format for {d}: {f}",
+         {"d": pick(["capture", "playback"]), "f": pick(["32bit integer little-endian", "24bit little-endian in 3bytes format", "16bit little-endian"])}),
+        (5, "ALSA: use {n} periods for {d}", {"n": pick(["2", "3"]), "d": pick(["capture", "playback"])}),
+        (12, "New client '{c}' with PID {p}", {"c": pick(jack_clients), "p": pid}),
+        (10, "Client '{c}' with PID {p} is out", {"c": pick(jack_clients), "p": pid}),
+        (30, "JackEngine::XRun: client = {c} was not finished, state = {s}",
+         {"c": pick(jack_clients), "s": pick(["Triggered", "Triggered", "Running"])}),
+        (22, "JackAudioDriver::ProcessGraphAsyncMaster: Process error", {}),
+        (26, "**** alsa_pcm: xrun of at least {m} msecs", {"m": lambda g: f"{g.r.uniform(0.1, 40):.3f}"}),
+        (8, "ALSA: poll time out, polled for {n} usecs, Retrying with a recovery, retry cnt = {k}",
+         {"n": lambda g: g.num(2000000, 5000000), "k": pick(["1", "2", "3"])}),
+        (6, "JackPosixProcessSync::LockedTimedWait error usec = {n} err = Connection timed out", {"n": pick(["5000000", "2000000"])}),
+        (5, "Driver is not running", {}),
+        (5, "Cannot use real-time scheduling (RR/{n})({e})", {"n": pick(["10", "70", "89"]), "e": pick(["1: Operation not permitted"])}),
+        (4, "AcquireSelfRealTime error", {}),
+        (4, "Cannot lock down {n} byte memory area (Cannot allocate memory)", {"n": lambda g: g.num(20000000, 120000000)}),
+        (4, "ALSA: cannot set hardware parameters for {d}", {"d": pick(["playback", "capture"])}),
+        (3, 'Cannot open PCM device alsa_pcm for {d}. Falling back to {o}-only mode',
+         {"d": draw(lambda g: g.r.choice([("playback", "capture"), ("capture", "playback")])), "o": then(1)}),
+        (3, "Jack main caught signal {n}", {"n": pick(["2", "15"])}),
+    ]
+
+    # ---------------- Icecast 2.4 (error.log, access.log) ----------------
+    def ice_ts(g: Gen) -> str:
+        return f"[2026-12-03  {hms(g)}]"
+
+    mounts = ["/live", "/live.ogg", "/autodj", "/night.mp3"]
+    ic = {"T": ice_ts}
+
+    def ice(level: str, where: str, text: str) -> str:
+        return "{T} " + level + " " + where + " " + text
+
+    icecast = [
+        (3, ice("INFO", "main/main", "Icecast {v} server started"), {**ic, "v": pick(["2.4.4", "2.4.4", "2.4.99.3"])}),
+        (3, ice("INFO", "main/main", "Icecast {v} server reading configuration from {f}"),
+         {**ic, "v": pick(["2.4.4", "2.4.99.3"]), "f": pick(["/etc/icecast2/icecast.xml", "/usr/local/etc/icecast.xml"])}),
+        (3, ice("INFO", "connection/get_ssl_certificate", "No SSL capability on any configured ports"), ic),
+        (3, ice("INFO", "main/main", "Shutting down"), ic),
+        (2, ice("INFO", "fserve/fserve_shutdown", "file serving stopped"), ic),
+        (10, ice("INFO", "connection/_handle_source_request", 'Source logging in at mountpoint "{m}" from {a}'), {**ic, "m": pick(mounts), "a": lambda g: g.ip()}),
+        (8, ice("INFO", "source/source_apply_mount", 'Applying mount information for "{m}"'), {**ic, "m": pick(mounts)}),
+        (40, ice("INFO", "source/source_main", "listener count on {m} now {n}"), {**ic, "m": pick(mounts), "n": lambda g: g.num(0, 180)}),
+        (7, ice("INFO", "source/get_next_buffer", "Disconnecting source due to socket timeout"), ic),
+        (8, ice("INFO", "source/source_shutdown", 'Source from {a} at "{m}" exiting'), {**ic, "a": lambda g: g.ip(), "m": pick(mounts)}),
+        (16, ice("INFO", "admin/command_metadata", 'Metadata on mountpoint {m} changed to "{t}"'),
+         {**ic, "m": pick(mounts), "t": pick(["Nina Simone - Feeling Good", "Station ID", "Boards of Canada - Roygbiv",
+                                              "Khruangbin - Maria Tambien", "Live: Morning Show"])}),
+        (10, ice("INFO", "admin/admin_handle_request", 'Received admin command {c} on mount "{m}"'),
+         {**ic, "c": pick(["metadata", "metadata", "listclients", "stats"]), "m": pick(mounts)}),
+        (6, ice("WARN", "connection/_handle_source_request", "Source ({m}) attempted to login with invalid or missing password"), {**ic, "m": pick(mounts)}),
+        (5, ice("WARN", "connection/_handle_source_request", "Source ({m}) already exists"), {**ic, "m": pick(mounts)}),
+        (10, ice("INFO", "fserve/fserve_client_create", "checking for file {u} ({f})"),
+         {**ic, "u": draw(lambda g: (lambda p: (p, "/usr/share/icecast2/web" + p))(g.r.choice(["/favicon.ico", "/status.xsl", "/robots.txt", "/style.css"]))),
+          "f": then(1)}),
+        (6, ice("WARN", "fserve/fserve_client_create", 'req for file "{f}" No such file or directory'),
+         {**ic, "f": pick(["/usr/share/icecast2/web/favicon.ico", "/usr/share/icecast2/web/robots.txt", "/usr/share/icecast2/web/apple-touch-icon.png"])}),
+        (5, ice("INFO", "source/source_move_clients", 'passing {n} listeners to "{m}"'), {**ic, "n": lambda g: g.num(1, 120), "m": pick(["/autodj", "/fallback.mp3"])}),
+        (3, ice("EROR", "sock/sock_connect_wrapped", "connect to {h}:{p} failed: {e}"),
+         {**ic, "h": pick(["dir.xiph.org", "relay.example-radio.net"]), "p": pick(["80", "8000"]), "e": pick(["Connection refused", "Connection timed out"])}),
+    ]
+
+    listener_agents = ["VLC/3.0.20 LibVLC/3.0.20", "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+                       "iTunes/12.13 (Macintosh; OS X 14.5)", "Lavf/60.16.100", "MPD/0.24.2"]
+
+    def acc(req: str, agent: str) -> str:
+        return '{A} - {U} {C} "' + req + '" {S} {B} "{R}" "' + agent + '" {D}'
+
+    ac = {"A": lambda g: g.ip(), "U": pick(["-", "-", "-", "source", "admin"]), "C": lambda g: g.clf_time(),
+          "R": pick(["-", "-", "https://radio.example.org/player"]), "D": lambda g: g.num(0, 14400)}
+    access = [
+        (40, acc("GET {m} HTTP/1.1", "{ua}"),
+         {**ac, "U": pick(["-"]), "m": pick(mounts), "S": draw(lambda g: g.r.choice([("200", g.num(4000, 900000000))] * 3 + [("404", g.num(300, 600))])),
+          "B": then(1), "ua": pick(listener_agents)}),
+        (8, acc("SOURCE {m} HTTP/1.0", "{ua}"),
+         {**ac, "m": pick(mounts), "S": pick(["200", "401"]), "B": pick(["19", "0"]), "ua": pick(["liquidsoap/2.2.5", "butt 0.1.40", "Mixxx/2.4.1"])}),
+        (6, acc("PUT {m} HTTP/1.1", "{ua}"),
+         {**ac, "m": pick(mounts), "S": pick(["200", "401", "403"]), "B": pick(["0", "19"]), "ua": pick(["liquidsoap/2.2.5", "ffmpeg/6.1"])}),
+        (12, acc("GET /admin/metadata?mount={m}&mode=updinfo&song={s} HTTP/1.0", "{ua}"),
+         {**ac, "m": pick(mounts), "s": pick(["Nina+Simone+-+Feeling+Good", "Station+ID", "Khruangbin+-+Maria+Tambien"]),
+          "S": pick(["200", "200", "401"]), "B": pick(["113", "0"]), "ua": pick(["liquidsoap/2.2.5", "Mozilla/4.0 (compatible; icecast metadata)"])}),
+        (8, acc("GET /status-json.xsl HTTP/1.1", "{ua}"),
+         {**ac, "U": pick(["-"]), "S": pick(["200"]), "B": lambda g: g.num(600, 4000), "ua": pick(["curl/8.5.0", "Prometheus/2.53.0", "Go-http-client/1.1"])}),
+    ]
+
+    # ---------------- Liquidsoap 2 ----------------
+    def ls_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    tracks = ["/srv/music/jazz/Nina Simone - Feeling Good.mp3", "/srv/music/electronic/Boards of Canada - Roygbiv.flac",
+              "/srv/music/ids/station-id-03.wav", "/srv/music/world/Khruangbin - Maria Tambien.ogg"]
+    lq = {"T": ls_ts}
+
+    def ls(label: str, level: str, text: str) -> str:
+        return "{T} [" + label + ":" + level + "] " + text
+
+    outs = ["output.icecast", "icecast_main", "icecast_backup"]
+    liquidsoap = [
+        (3, ls("main", "3", "Liquidsoap {v}"), {**lq, "v": pick(["2.2.5", "2.3.0"])}),
+        (3, ls("main", "3", "Shutdown started!"), lq),
+        (3, ls("main", "3", "Cleaning downloaded files..."), lq),
+        (3, ls("clock.main", "3", "Streaming loop starts in auto-sync mode"), lq),
+        (3, ls("sandbox", "3", "Sandboxing disabled"), lq),
+        (3, ls("main", "3", "Using: {l}"),
+         {**lq, "l": one_to_four(["ffmpeg=6.1.1", "lame=0.3.7", "mad=0.5.3", "flac=0.5.1", "ogg=0.7.4", "ssl=0.7.0", "cry=1.0.3"], " ")}),
+        (4, ls("decoder", "4", "Available decoders: {l}"),
+         {**lq, "l": one_to_four(["FFMPEG (priority: 10)", "MAD (priority: 1)", "FLAC (priority: 1)", "OGG (priority: 1)", "WAV (priority: 1)"])}),
+        (3, ls("audio.converter", "3", "Using samplerate converter: {c}."), {**lq, "c": pick(["ffmpeg", "libsamplerate", "native"])}),
+        (4, ls("playlist", "3", "Loading playlist..."), lq),
+        (4, ls("playlist", "3", "Playlist is a directory."), lq),
+        (4, ls("playlist", "3", "Successfully loaded a playlist of {n} tracks."), {**lq, "n": lambda g: g.num(40, 9000)}),
+        (22, ls("playlist", "3", 'Prepared "{f}" (RID {r}).'), {**lq, "f": pick(tracks), "r": lambda g: g.num(1, 4000)}),
+        (22, ls("decoder", "3", 'Method "{m}" accepted "{f}".'), {**lq, "m": pick(["FFMPEG", "FFMPEG", "MAD", "FLAC"]), "f": pick(tracks)}),
+        (12, ls("{s}", "3", "Switch to {t}."),
+         {**lq, "s": pick(["switch", "fallback", "mksafe", "switch.1"]), "t": pick(["playlist", "live", "jingles", "blank", "single"])}),
+        (18, ls("lang", "3", "Now playing: {t}"), {**lq, "t": pick(["Nina Simone - Feeling Good", "Boards of Canada - Roygbiv",
+                                                                      "Station ID", "Khruangbin - Maria Tambien"])}),
+        (4, ls("harbor", "3", "Adding mountpoint '{m}' on port {p}"), {**lq, "m": pick(["/live", "/dj"]), "p": pick(["8005", "8010"])}),
+        (7, ls("harbor", "3", "New client on port {p}: {a}"), {**lq, "p": pick(["8005", "8010"]), "a": lambda g: g.ip()}),
+        (6, ls("harbor", "3", "Client logged in."), lq),
+        (4, ls("harbor", "2", "Authentication failed for user {u} on mountpoint {m}"), {**lq, "u": pick(["source", "dj_anna", "dj_marc"]), "m": pick(["/live", "/dj"])}),
+        (6, ls("input.harbor", "3", "Decoding..."), lq),
+        (8, ls("input.harbor", "3", "Buffer overrun: Dropping {s}s."), {**lq, "s": lambda g: f"{g.r.uniform(0, 2):.2f}"}),
+        (5, ls("input.harbor", "2", "Feeding stopped: {e}."),
+         {**lq, "e": pick(["Avutil.Error(Invalid data found when processing input)", "Unix.Unix_error(Unix.ECONNRESET, \"read\", \"\")",
+                            "Failure(\"end of track\")"])}),
+        (10, ls("{o}", "3", "Connecting mount {m} for {u}@{h}..."),
+         {**lq, "o": pick(outs), "m": pick(["live", "autodj", "night.mp3"]), "u": pick(["source"]), "h": pick(["localhost", "icecast.example-radio.net"])}),
+        (9, ls("{o}", "3", "Connection setup was successful."), {**lq, "o": pick(outs)}),
+        (7, ls("{o}", "2", "Connection failed: {e}"),
+         {**lq, "o": pick(outs), "e": pick(["could not connect to host: Connection refused in connect()", "403, Forbidden (HTTP/1.0)",
+                                            "401, Authentication Required (HTTP/1.0)"])}),
+        (7, ls("{o}", "3", "Will try again in {s} sec."), {**lq, "o": pick(outs), "s": pick(["3.00", "3.00", "10.00"])}),
+        (5, ls("{o}", "2", "Error while sending data: could not write data to host: {e}!"),
+         {**lq, "o": pick(outs), "e": pick(["Broken pipe in write()", "Connection reset by peer in write()"])}),
+        (5, ls("{o}", "3", "Closing connection..."), {**lq, "o": pick(outs)}),
+        (9, ls("clock.main", "2", "We must catchup {x} seconds{s}!"),
+         {**lq, "x": lambda g: f"{g.r.uniform(0.01, 9):.2f}", "s": pick(["", "", " (we've been late for 100 rounds)"])}),
+        (4, ls("{o}", "2", "Source failed (no more tracks) stopping output..."), {**lq, "o": pick(outs)}),
+    ]
+
+    # ---------------- MPD 0.24 (log file) ----------------
+    def mpd_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}"
+
+    songs = ["Nina Simone/Pastel Blues/01 - Be My Husband.flac", "Boards of Canada/Music Has the Right to Children/06 - Roygbiv.flac",
+             "Khruangbin/Con Todo El Mundo/02 - Maria Tambien.mp3", "Various Artists/Late Night Tales/11 - Nightcall.m4a",
+             "Miles Davis/Kind of Blue/01 - So What.flac"]
+    mpd_clients = lambda g: f"{g.ip()}:{g.port()}"  # noqa: E731
+    md = {"T": mpd_ts}
+    mpd_outputs = ["USB DAC", "My ALSA Device", "Snapcast FIFO", "PipeWire"]
+    mpd = [
+        (16, "{T} player: played \"{s}\"", {**md, "s": pick(songs)}),
+        (14, "{T} playlist: queue song {n}:\"{s}\"", {**md, "n": lambda g: g.num(0, 400), "s": pick(songs)}),
+        (6, "{T} playlist: play {n}:\"{s}\"", {**md, "n": lambda g: g.num(0, 400), "s": pick(songs)}),
+        (10, "{T} decoder_thread: probing plugin {p}", {**md, "p": pick(["flac", "mad", "ffmpeg", "vorbis"])}),
+        (8, "{T} decoder: audio_format={f}, seekable={s}", {**md, "f": pick(["44100:16:2", "48000:24:2", "96000:24:2"]), "s": pick(["true", "true", "false"])}),
+        (38, "{T} client: [{c}] process command \"{m}\"",
+         {**md, "c": mpd_clients, "m": pick(["status", "status", "currentsong", "idle", "playlistinfo", "stats", "outputs", "noidle"])}),
+        (36, "{T} client: [{c}] command returned {r}", {**md, "c": mpd_clients, "r": pick(["0", "0", "0", "1", "2"])}),
+        (8, "{T} client: [{c}] disconnected", {**md, "c": mpd_clients}),
+        (6, "{T} client: [{c}] timeout", {**md, "c": mpd_clients}),
+        (8, "{T} exception: Failed to open \"{o}\" (alsa); Failed to open ALSA device \"{d}\": {e}",
+         {**md, "o": pick(mpd_outputs[:2]), "d": pick(["hw:1,0", "hw:0,0", "default"]), "e": pick(errnos)}),
+        (4, "{T} exception: Failed to read mixer for '{o}': no such mixer control: {m}", {**md, "o": pick(mpd_outputs), "m": pick(["PCM", "Master", "Digital"])}),
+        (5, "{T} alsa_output: Decoder is too slow; playing silence to avoid xrun", md),
+        (6, "{T} update: added {s}", {**md, "s": pick(songs)}),
+        (4, "{T} update: removing {s}", {**md, "s": pick(songs)}),
+        (4, "{T} update: updating {s}", {**md, "s": pick(songs)}),
+        (3, "{T} state_file: Loading state file {f}", {**md, "f": pick(["/var/lib/mpd/state", "/home/mpd/.local/state/mpd/state"])}),
+        (3, "{T} avahi: Service '{n}' successfully established.", {**md, "n": pick(["Music Player @ livingroom", "Music Player @ studio-ws"])}),
+        (3, "{T} zeroconf: No global port, disabling zeroconf", md),
+    ]
+
+    # ---------------- Snapcast (snapserver, snapclient in the journal) ----------------
+    snap_hosts = ["audio-srv", "kitchen-pi", "livingroom-pi"]
+
+    def sn(prog: str, level: str, tag: str, text: str) -> str:
+        return "{T} {H} " + prog + "[{P}]: {ST} [" + level + "] (" + tag + ") " + text
+
+    def snap_time(g: Gen) -> str:
+        # Snapcast's own time, the journal's second
+        return f"2026-12-03 {clock['hms'].replace(':', '-')}.{ms3(g)}"
+
+    sj = {"T": journal_ts, "H": pick(snap_hosts), "P": pid, "ST": snap_time}
+    streams = ["default", "Spotify", "MPD", "AirPlay"]
+    client_macs = ["b8:27:eb:4c:12:9a", "dc:a6:32:0f:88:21", "e4:5f:01:7a:3c:55"]
+    snap_states = ["idle", "playing", "unknown"]
+    snapserver = [
+        (3, sn("snapserver", "Notice", "Snapserver", "Version {v}, revision {r}"), {**sj, "v": pick(["0.28.0", "0.29.0"]), "r": pick(["4ba44e1e", "c1ad7a2b"])}),
+        (3, sn("snapserver", "Notice", "Snapserver", 'Settings file: "{f}"'), {**sj, "f": pick(["/var/lib/snapserver/server.json", "/home/snapserver/.config/snapserver/server.json"])}),
+        (3, sn("snapserver", "Info", "Snapserver", "number of threads: {n}, hw threads: {h}"), {**sj, "n": pick(["4", "8"]), "h": pick(["4", "8"])}),
+        (4, sn("snapserver", "Info", "Server", "Adding stream: {u}"),
+         {**sj, "u": pick(["pipe:///tmp/snapfifo?name=default", "librespot:///usr/bin/librespot?name=Spotify&devicename=Snapcast",
+                           "pipe:///run/mpd/snapfifo?name=MPD&sampleformat=48000:16:2", "airplay:///usr/bin/shairport-sync?name=AirPlay"])}),
+        (4, sn("snapserver", "Info", "PcmStream", "PcmStream: {s}, sampleFormat: {f}"), {**sj, "s": pick(streams), "f": pick(["48000:16:2", "44100:16:2"])}),
+        (12, sn("snapserver", "Info", "PcmStream", "State changed: {s}, state: {a} => {b}"),
+         {**sj, "s": pick(streams), "a": draw(lambda g: g.r.sample(snap_states, 2)), "b": then(1)}),
+        (10, sn("snapserver", "Notice", "StreamServer", "StreamServer::NewConnection: {a}"), {**sj, "a": lambda g: g.ip()}),
+        (12, sn("snapserver", "Notice", "ControlServer", "ControlServer::NewConnection: {a}"), {**sj, "a": lambda g: g.ip()}),
+        (8, sn("snapserver", "Error", "ControlServer", "Removing {n} inactive session(s), active sessions: {m}"),
+         {**sj, "n": pick(["1", "1", "2", "4"]), "m": lambda g: g.num(0, 14)}),
+        (8, sn("snapserver", "Info", "Server", "Hello from {m}, host: {h}, v{v}, ClientName: Snapclient, OS: {o}, Arch: {a}, Instance: {i}, Id: {d}, Protocol version: 2"),
+         {**sj, "m": draw(lambda g: (lambda m: (m, m))(g.r.choice(client_macs))), "d": then(1), "h": pick(["kitchen-pi", "livingroom-pi", "bathroom"]),
+          "v": pick(["0.28.0", "0.27.0"]), "o": pick(["Raspbian GNU/Linux 12 (bookworm)", "Debian GNU/Linux 12 (bookworm)"]),
+          "a": pick(["armv7l", "aarch64"]), "i": pick(["1", "1", "2"])}),
+        (8, sn("snapserver", "Info", "Server", "onDisconnect: {m}"), {**sj, "m": pick(client_macs)}),
+        (14, sn("snapserver", "Info", "Server", "onResync ({s}): {t} ms"), {**sj, "s": pick(streams), "t": lambda g: f"{g.r.uniform(1, 120):.4f}"}),
+        (6, sn("snapserver", "Error", "StreamSessionTCP", "Error reading message header of length 0: {e}"),
+         {**sj, "e": pick(["End of file", "Connection reset by peer"])}),
+        (4, sn("snapserver", "Error", "PipeStream", "Exception: {e}"), {**sj, "e": pick(["end of file", "failed to open fifo \"/tmp/snapfifo\": No such file or directory"])}),
+    ]
+    snapclient = [
+        (6, sn("snapclient", "Info", "Connection", "Resolving host IP for: {h}"), {**sj, "h": pick(["audio-srv.local", "192.168.1.10"])}),
+        (6, sn("snapclient", "Info", "Connection", "Connecting to {a}:1704"), {**sj, "a": pick(["192.168.1.10", "192.168.1.11"])}),
+        (5, sn("snapclient", "Notice", "Connection", "Connected to {a}"), {**sj, "a": pick(["192.168.1.10", "192.168.1.11"])}),
+        (5, sn("snapclient", "Info", "Connection", 'My MAC: "{m}", socket: {n}'), {**sj, "m": pick(client_macs), "n": pick(["3", "6", "7"])}),
+        (6, sn("snapclient", "Error", "Connection", "Failed to connect to host '{h}', error: {e}"),
+         {**sj, "h": pick(["audio-srv.local", "192.168.1.10"]), "e": pick(["Connection refused", "Host is unreachable"])}),
+        (5, sn("snapclient", "Error", "Controller", "Error: {e}"), {**sj, "e": pick(["Connection refused", "End of file", "Operation canceled"])}),
+        (6, sn("snapclient", "Info", "Controller", "ServerSettings - buffer: {b}, latency: {l}, volume: {v}, muted: {m}"),
+         {**sj, "b": pick(["1000", "1000", "400"]), "l": pick(["0", "0", "40"]), "v": lambda g: g.num(0, 100), "m": pick(["0", "0", "1"])}),
+        (5, sn("snapclient", "Info", "Controller", "Codec: {c}, sampleformat: {f}"), {**sj, "c": pick(["flac", "pcm", "opus"]), "f": pick(["48000:16:2", "44100:16:2"])}),
+        (4, sn("snapclient", "Info", "Player", "Player name: {p}, device: {d}, description: {x}, idx: {i}, sharing mode: {s}, parameters: <none>"),
+         {**sj, "p": pick(["alsa", "pulse"]), "d": pick(["default", "hw:CARD=Headphones,DEV=0"]), "x": pick(["Default Audio Device", "bcm2835 Headphones, bcm2835 Headphones"]),
+          "i": pick(["-1", "0"]), "s": pick(["unspecified", "shared"])}),
+        (4, sn("snapclient", "Info", "Player", "Mixer mode: {m}, parameters: <none>"), {**sj, "m": pick(["software", "hardware", "none"])}),
+        (4, sn("snapclient", "Info", "Alsa", "PCM name: {d}, sample rate: {r} Hz, channels: 2, buffer time: {b} us, periods: {n}, period time: {p} us, period frames: {f}"),
+         {**sj, "d": pick(["default", "hw:CARD=Headphones,DEV=0"]), "r": pick(["48000", "44100"]), "b": pick(["80000", "100000"]),
+          "n": pick(["4", "5"]), "p": pick(["20000"]), "f": pick(["960", "882"])}),
+        (12, sn("snapclient", "Info", "Stream", "No chunks available"), sj),
+        (10, sn("snapclient", "Error", "Alsa", "XRUN: {e}"), {**sj, "e": pick(["Broken pipe", "Broken pipe", "Resource temporarily unavailable"])}),
+        (8, sn("snapclient", "Info", "Stream", "pShortBuffer->full() && (abs(shortMedian_) > 5): {n}"), {**sj, "n": lambda g: str(g.r.randint(-20000, 20000))}),
+        (5, sn("snapclient", "Info", "Stream", "Failed to get chunk"), sj),
+    ]
+
+    return pipewire + wireplumber + pulseaudio + jack + icecast + access + liquidsoap + mpd + snapserver + snapclient
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -39638,7 +40062,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "RemoteAccessPlatform": remoteaccess_events,
            "RadioPlatform": radio_events,
            "ErrorTrackingPlatform": errortracking_events,
-           "WikiPlatform": wiki_events}
+           "WikiPlatform": wiki_events,
+           "AudioPlatform": audio_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
