@@ -580,6 +580,18 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   lines), XWiki (extension jobs, the Solr indexer, data migrations, job progress, authentication, macros)
   and Outline (JSON logs: lifecycle, the collaboration service, requests, queue processors and tasks,
   imports); 123 event types.
+* ``TimingPlatform`` (written blind at the thirtieth issue-15 pass's start: before reading the engine or
+  any failure analysis; scored once): time synchronisation software as the operators of a PTP grandmaster, its
+  boundary clocks and their NTP servers log it: linuxptp through the journal (ptp4l: port state transitions
+  with their events and fault types, foreign and best masters, links, the servo's offset and rms lines, missing
+  hardware timestamps, clock checks, send failures; phc2sys: offsets and rms lines, reconfiguration), ts2phc's
+  log file (PHC offsets with and without holdover, reference selection), pmc's output through logger (requests,
+  responses and the fields of TIME_STATUS_NP, PORT_DATA_SET, CURRENT_DATA_SET and PARENT_DATA_SET), timemaster
+  (child processes started and terminated), classic ntpd 4.2.8 (start-up, interfaces, event lines with their
+  status words, pool servers, the leap second file, errors), NTPsec (category-prefixed lines with DNS, the NTS-KE
+  client and server), the kernel's PPS core, PPS sources, PTP clock drivers and clocksource watchdog, and gpsd
+  (syslog lines: devices, serial opens, kernel PPS, activation failures; gpspipe -w's TPV, TOFF and PPS
+  reports as JSON); 202 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -39572,6 +39584,480 @@ def wiki_events() -> list[tuple[float, str, dict]]:
     return confluence + access + dokuwiki + wikijs + bookstack + xwiki + outline
 
 
+def timing_events() -> list[tuple[float, str, dict]]:
+    """Time synchronisation software as the operators of a PTP grandmaster, its boundary clocks and their
+    NTP servers log it: linuxptp through the journal (ptp4l with its '[uptime]' syslog prefix: start-up,
+    port state transitions with their events and fault types, foreign and best masters, link changes, the
+    servo's master offset and rms summary lines, missing and late hardware timestamps, clock checks and
+    send failures; phc2sys: its offset and rms lines for the system clock and PHCs, reconfiguration after
+    ptp4l's port states change), ts2phc with -m into its own log file (the PHC offsets with and without
+    holdover, the source and reference selection, NMEA source errors), pmc's output as a monitoring script
+    logs it through logger with the tabs dropped (the request, response headers and the fields of
+    TIME_STATUS_NP, PORT_DATA_SET, CURRENT_DATA_SET and PARENT_DATA_SET), timemaster (its child processes
+    started and terminated), classic ntpd 4.2.8 (start-up banner, interfaces, the event lines with
+    their status words, pool solicitation, the leap second file, origin timestamp and sanity errors),
+    NTPsec (the same in its category-prefixed lines: INIT, CONFIG, IO, PROTO, CLOCK, DNS, SYNC, ERR, the
+    NTS-KE client and server), the kernel's PPS core, PPS sources, PTP clock drivers (igb, ixgbe, ice)
+    and clocksource watchdog in the journal, and gpsd (its gpsd:LEVEL: syslog lines: start-up, devices,
+    serial opens, kernel PPS, activation failures; and gpspipe -w's TPV, TOFF and PPS time reports as
+    JSON). Written blind at the thirtieth issue-15 pass's start: before reading the engine or any failure
+    analysis; 202 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    clock: dict[str, str] = {}
+
+    def journal_ts(g: Gen) -> str:
+        clock["hms"] = hms(g)
+        return f"Dec 03 {clock['hms']}"
+
+    def pid(g: Gen) -> str:
+        return g.num(400, 9800)
+
+    def uptime(g: Gen) -> str:
+        # linuxptp's monotonic seconds with milliseconds
+        return f"{g.r.randint(20, 2600000)}.{g.num(0, 999):0>3}"
+
+    def small_offset(g: Gen) -> int:
+        # mostly locked (a few ns), sometimes settling, rarely a step
+        k = g.r.random()
+        if k < 0.8:
+            return int(g.r.gauss(0, 9))
+        if k < 0.97:
+            return g.r.randint(-4000, 4000)
+        return g.r.randint(-900000000, 900000000)
+
+    def padd(width: int, fn):
+        return lambda g: f"{fn(g):>{width}}"
+
+    def freq(g: Gen) -> str:
+        return f"{g.r.gauss(-8000, 12000):+7.0f}"
+
+    hosts = ["gm-01", "bc-edge-02", "tsn-node-07"]
+    ifaces = ["enp3s0f0", "enp3s0f1", "ens1f1"]
+    clockids = ["001b21.fffe.6f2a30", "ac1f6b.fffe.20c4e8", "b8cef6.fffe.0a7713", "0050c2.fffe.e11c9b"]
+
+    def portid(g: Gen) -> str:
+        return f"{g.r.choice(clockids)}-{g.r.choice([1, 1, 1, 2])}"
+
+    def port(g: Gen) -> str:
+        n = g.r.choice([1, 1, 1, 2, 3])
+        return f"port {n} ({ifaces[n - 1]})"
+
+    def servo_state(g: Gen) -> str:
+        return g.r.choice(["2", "2", "2", "2", "2", "1", "0", "3"])
+
+    lp = {"T": journal_ts, "H": pick(hosts), "P": pid, "U": uptime}
+
+    def ptp4l(msg: str) -> str:
+        return "{T} {H} ptp4l[{P}]: [{U}] " + msg
+
+    def phc2sys(msg: str) -> str:
+        return "{T} {H} phc2sys[{P}]: [{U}] " + msg
+
+    transitions = [("INITIALIZING", "LISTENING", "INIT_COMPLETE"), ("LISTENING", "MASTER", "ANNOUNCE_RECEIPT_TIMEOUT_EXPIRES"),
+                   ("LISTENING", "UNCALIBRATED", "RS_SLAVE"), ("UNCALIBRATED", "SLAVE", "MASTER_CLOCK_SELECTED"),
+                   ("SLAVE", "UNCALIBRATED", "SYNCHRONIZATION_FAULT"), ("MASTER", "UNCALIBRATED", "RS_SLAVE"),
+                   ("SLAVE", "MASTER", "RS_MASTER"), ("LISTENING", "GRAND_MASTER", "RS_GRAND_MASTER"),
+                   ("MASTER", "PASSIVE", "RS_PASSIVE"), ("PASSIVE", "MASTER", "RS_MASTER"),
+                   ("FAULTY", "LISTENING", "INIT_COMPLETE"), ("SLAVE", "LISTENING", "ANNOUNCE_RECEIPT_TIMEOUT_EXPIRES"),
+                   ("LISTENING", "PRE_MASTER", "RS_MASTER"), ("PRE_MASTER", "MASTER", "QUALIFICATION_TIMEOUT_EXPIRES")]
+    fault_transitions = [("SLAVE", "FAULTY"), ("LISTENING", "FAULTY"), ("MASTER", "FAULTY"), ("UNCALIBRATED", "FAULTY")]
+
+    def uds_or_port(g: Gen):
+        # the UDS port 0 only ever goes from INITIALIZING to LISTENING
+        if g.r.random() < 0.12:
+            return ("port 0 (/var/run/ptp4l)",) + transitions[0]
+        return (port(g),) + g.r.choice(transitions)
+
+    ptp = [
+        (4, ptp4l("selected {d} as PTP clock"), {**lp, "d": pick(["/dev/ptp0", "/dev/ptp0", "/dev/ptp1", "/dev/ptp2"])}),
+        (40, ptp4l("{p}: {a} to {b} on {e}"),
+         {**lp, "p": draw(uds_or_port), "a": then(1), "b": then(2), "e": then(3)}),
+        (6, ptp4l("{p}: {a} to {b} on FAULT_DETECTED ({f})"),
+         {**lp, "p": port, "a": draw(lambda g: g.r.choice(fault_transitions)), "b": then(1),
+          "f": pick(["FT_UNSPECIFIED", "FT_UNSPECIFIED", "FT_BAD_PEER_NETWORK", "FT_SWITCH_PHC"])}),
+        (12, ptp4l("{p}: new foreign master {m}"), {**lp, "p": port, "m": portid}),
+        (10, ptp4l("selected best master clock {c}"), {**lp, "c": pick(clockids)}),
+        (5, ptp4l("selected local clock {c} as best master"), {**lp, "c": pick(clockids)}),
+        (5, ptp4l("{p}: assuming the grand master role"), {**lp, "p": port}),
+        (6, ptp4l("{p}: link down"), {**lp, "p": port}),
+        (6, ptp4l("{p}: link up"), {**lp, "p": port}),
+        (3, ptp4l("{p}: clearing fault immediately"), {**lp, "p": port}),
+        (3, ptp4l("{p}: waiting 2^{{{n}}} seconds to clear fault"), {**lp, "p": port, "n": pick(["4", "4", "6"])}),
+        (160, ptp4l("master offset {o} s{s} freq {f} path delay {d}"),
+         {**lp, "o": padd(10, small_offset), "s": servo_state, "f": freq, "d": padd(9, lambda g: g.r.randint(300, 2400))}),
+        (30, ptp4l("rms {r} max {m} freq {f} +/- {fs} delay {d} +/- {ds}"),
+         {**lp, "r": padd(4, lambda g: g.r.randint(1, 60)), "m": padd(4, lambda g: g.r.randint(2, 180)),
+          "f": lambda g: f"{g.r.gauss(-8000, 12000):+6.0f}", "fs": padd(3, lambda g: g.r.randint(0, 40)),
+          "d": padd(5, lambda g: g.r.randint(300, 2400)), "ds": padd(3, lambda g: g.r.randint(0, 12))}),
+        (10, ptp4l("rms {r} max {m} freq {f} +/- {fs}"),
+         {**lp, "r": padd(4, lambda g: g.r.randint(1, 60)), "m": padd(4, lambda g: g.r.randint(2, 180)),
+          "f": lambda g: f"{g.r.gauss(-8000, 12000):+6.0f}", "fs": padd(3, lambda g: g.r.randint(0, 40))}),
+        (5, ptp4l("clockcheck: clock jumped forward or running faster than expected!"), lp),
+        (4, ptp4l("clockcheck: clock jumped backward or running slower than expected!"), lp),
+        (5, ptp4l("{p}: received {m} without timestamp"), {**lp, "p": port, "m": pick(["SYNC", "SYNC", "DELAY_REQ", "PDELAY_REQ", "PDELAY_RESP"])}),
+        (6, ptp4l("timed out while polling for tx timestamp"), lp),
+        (6, ptp4l("increasing tx_timestamp_timeout may correct this issue, but it is likely caused by a driver bug"), lp),
+        (4, ptp4l("{p}: send sync failed"), {**lp, "p": port}),
+        (3, ptp4l("{p}: send delay request failed"), {**lp, "p": port}),
+        (3, ptp4l("{p}: send peer delay response failed"), {**lp, "p": port}),
+        (2, ptp4l("{p}: send announce failed"), {**lp, "p": port}),
+        (3, ptp4l("driver changed our HWTSTAMP options"), lp),
+        (3, ptp4l("tx_type   {a} not {b}"), {**lp, "a": pick(["0", "1"]), "b": pick(["1", "2"])}),
+        (3, ptp4l("rx_filter {a} not {b}"), {**lp, "a": pick(["1", "12"]), "b": pick(["12", "9", "4"])}),
+        (2, ptp4l("ioctl SIOCSHWTSTAMP failed: {e}"), {**lp, "e": pick(["Operation not supported", "Numerical result out of range", "Device or resource busy"])}),
+        (2, ptp4l("interface '{i}' does not support requested timestamping mode"), {**lp, "i": pick(ifaces)}),
+        (2, ptp4l("failed to create a clock"), lp),
+        (4, ptp4l("{p}: setting asCapable"), {**lp, "p": port}),
+        (3, ptp4l("bad timestamps in rate ratio calculation"), lp),
+    ]
+
+    # ---------------- phc2sys ----------------
+    sync_pairs = [("CLOCK_REALTIME", "phc"), ("CLOCK_REALTIME", "phc"), ("CLOCK_REALTIME", "phc"), ("enp3s0f0", "phc"),
+                  ("ens1f1", "phc"), ("enp3s0f1", "sys")]
+    phc = [
+        (110, phc2sys("{c} {s} offset {o} s{st} freq {f} delay {d}"),
+         {**lp, "c": draw(lambda g: g.r.choice(sync_pairs)), "s": then(1), "o": padd(9, small_offset), "st": servo_state,
+          "f": freq, "d": padd(6, lambda g: g.r.randint(400, 3200))}),
+        (25, phc2sys("{c} {s} offset {o} s{st} freq {f}"),
+         {**lp, "c": draw(lambda g: g.r.choice(sync_pairs)), "s": then(1), "o": padd(9, small_offset), "st": servo_state, "f": freq}),
+        (20, phc2sys("{c} rms {r} max {m} freq {f} +/- {fs} delay {d} +/- {ds}"),
+         {**lp, "c": pick(["CLOCK_REALTIME", "CLOCK_REALTIME", "enp3s0f0", "ens1f1"]),
+          "r": padd(4, lambda g: g.r.randint(1, 60)), "m": padd(4, lambda g: g.r.randint(2, 200)),
+          "f": lambda g: f"{g.r.gauss(-8000, 12000):+6.0f}", "fs": padd(3, lambda g: g.r.randint(0, 40)),
+          "d": padd(5, lambda g: g.r.randint(400, 3200)), "ds": padd(3, lambda g: g.r.randint(0, 30))}),
+        (8, phc2sys("reconfiguring after port state change"), lp),
+        (6, phc2sys("selecting {c} for synchronization"), {**lp, "c": pick(["CLOCK_REALTIME", "enp3s0f0", "ens1f1"])}),
+        (6, phc2sys("selecting {c} as the master clock"), {**lp, "c": pick(ifaces)}),
+        (8, phc2sys("port {p} changed state"), {**lp, "p": portid}),
+        (5, phc2sys("Waiting for ptp4l..."), lp),
+        (3, phc2sys("nothing to synchronize"), lp),
+        (3, phc2sys("uds: sendto failed: {e}"), {**lp, "e": pick(["No such file or directory", "Connection refused"])}),
+        (2, phc2sys("failed to get number of ports"), lp),
+    ]
+
+    # ---------------- ts2phc -m -q into ts2phc.log ----------------
+    def ts2(msg: str) -> str:
+        return "ts2phc[{U}]: " + msg
+
+    tz = {"U": uptime}
+    ptpdevs = ["/dev/ptp0", "/dev/ptp1", "/dev/ptp2"]
+    ts2phc = [
+        (70, ts2("{c} offset {o} s{s} freq {f}"), {**tz, "c": pick(ptpdevs), "o": padd(10, small_offset), "s": servo_state, "f": freq}),
+        (8, ts2("{c} offset {o} s{s} freq {f} holdover"), {**tz, "c": pick(ptpdevs), "o": padd(10, small_offset), "s": pick(["3"]), "f": freq}),
+        (4, ts2("{c} lost holdover lock (offset {o})"), {**tz, "c": pick(ptpdevs), "o": padd(10, small_offset)}),
+        (5, ts2("reconfiguring after port state change"), tz),
+        (4, ts2("selecting {c} for synchronization"), {**tz, "c": pick(ptpdevs)}),
+        (4, ts2("selecting {c} as the reference clock"), {**tz, "c": pick(ptpdevs)}),
+        (3, ts2("no reference clock, selecting {c} by default"), {**tz, "c": pick(ptpdevs)}),
+        (3, ts2("reference clock not ready, waiting..."), tz),
+        (4, ts2("Waiting for ptp4l..."), tz),
+        (5, ts2("reference clock ({c}) timestamp not valid, skipping"), {**tz, "c": pick(ptpdevs)}),
+        (4, ts2("nmea: unable to find utc time in leap second table"), tz),
+        (3, ts2("source ts not valid"), tz),
+    ]
+
+    # ---------------- pmc output, logged by a monitoring script through logger ----------------
+    def pm(msg: str) -> str:
+        return "{T} {H} ptp-monitor[{P}]: " + msg
+
+    mgmt_ids = ["TIME_STATUS_NP", "TIME_STATUS_NP", "PORT_DATA_SET", "CURRENT_DATA_SET", "PARENT_DATA_SET"]
+    pstates = ["SLAVE", "SLAVE", "MASTER", "PASSIVE", "LISTENING", "UNCALIBRATED"]
+    pmc = [
+        (12, pm("sending: {v} {i}"), {**lp, "v": pick(["GET", "GET", "GET", "SET"]), "i": pick(mgmt_ids)}),
+        (12, pm("{p} seq {n} RESPONSE MANAGEMENT {i}"), {**lp, "p": lambda g: f"{g.r.choice(clockids)}-{g.r.choice(['0', '1'])}",
+                                                         "n": lambda g: g.num(0, 300), "i": pick(mgmt_ids)}),
+        (8, pm("master_offset              {o}"), {**lp, "o": lambda g: str(small_offset(g))}),
+        (8, pm("ingress_time               {t}"), {**lp, "t": lambda g: f"17962{g.r.randint(10000, 99999)}{g.num(0, 999999999):0>9}"}),
+        (6, pm("cumulativeScaledRateOffset {r}"), {**lp, "r": lambda g: f"{g.r.gauss(0, 0.0000004):+.9f}"}),
+        (6, pm("gmPresent                  {b}"), {**lp, "b": pick(["true", "true", "true", "false"])}),
+        (6, pm("gmIdentity                 {c}"), {**lp, "c": pick(clockids)}),
+        (5, pm("portIdentity            {p}"), {**lp, "p": portid}),
+        (5, pm("portState               {s}"), {**lp, "s": pick(pstates)}),
+        (4, pm("peerMeanPathDelay       {d}"), {**lp, "d": lambda g: g.r.choice(["0", str(g.r.randint(300, 2400))])}),
+        (4, pm("delayMechanism          {m}"), {**lp, "m": pick(["1", "1", "2"])}),
+        (4, pm("stepsRemoved     {n}"), {**lp, "n": pick(["1", "1", "2", "0"])}),
+        (4, pm("offsetFromMaster {o}"), {**lp, "o": lambda g: f"{small_offset(g)}.0"}),
+        (4, pm("meanPathDelay    {d}"), {**lp, "d": lambda g: f"{g.r.randint(300, 2400)}.0"}),
+        (4, pm("gm.ClockClass                           {c}"), {**lp, "c": pick(["6", "6", "7", "52", "248"])}),
+        (3, pm("grandmasterIdentity                     {c}"), {**lp, "c": pick(clockids)}),
+    ]
+
+    # ---------------- timemaster ----------------
+    chrony_cmd = "chronyd -n -f /var/run/timemaster/chrony.conf "
+    tm_cmds = [chrony_cmd,
+               "ptp4l -l 5 -f /var/run/timemaster/ptp4l.0.conf -H -i enp3s0f0 ",
+               "ptp4l -l 5 -f /var/run/timemaster/ptp4l.1.conf -H -i ens1f1 ",
+               "phc2sys -l 5 -a -r -R 1.00 -z /var/run/timemaster/ptp4l.0.socket -t [0:enp3s0f0] -n 0 -E ntpshm -M 0 ",
+               "phc2sys -l 5 -a -r -R 1.00 -z /var/run/timemaster/ptp4l.1.socket -t [1:ens1f1] -n 1 -E ntpshm -M 1 "]
+
+    def tm(msg: str) -> str:
+        return "{T} {H} timemaster[{P}]: " + msg
+
+    timemaster = [
+        (8, tm("process {n} started: {c}"), {**lp, "n": pid, "c": pick(tm_cmds)}),
+        (4, tm("process {n} terminated with status {s}"), {**lp, "n": pid, "s": pick(["0", "1", "1", "255"])}),
+        (2, tm("process {n} terminated abnormally"), {**lp, "n": pid}),
+        (2, tm("exiting"), lp),
+        (1, tm("failed to spawn {c}: {e}"), {**lp, "c": pick(["chronyd", "ntpd", "ptp4l"]), "e": pick(["No such file or directory", "Permission denied"])}),
+        (1, tm("failed to create {d}: {e}"), {**lp, "d": pick(["/var/run/timemaster"]), "e": pick(["Permission denied", "Read-only file system"])}),
+    ]
+
+    # ---------------- classic ntpd 4.2.8 ----------------
+    def nt(msg: str) -> str:
+        return "{T} {H} ntpd[{P}]: " + msg
+
+    servers = ["192.0.2.10", "192.0.2.11", "198.51.100.23", "203.0.113.45", "127.127.28.0", "127.127.22.0"]
+    pool_addrs = ["185.125.190.56", "91.189.91.157", "162.159.200.123", "194.58.204.20", "51.158.118.69"]
+
+    def srv(g: Gen) -> str:
+        return g.r.choice(servers + pool_addrs)
+
+    def ntp_hex(g: Gen) -> str:
+        return f"0x{g.hexs(8)}.{g.hexs(8)}"
+
+    leapfile = "('/usr/share/zoneinfo/leap-seconds.list')"
+    listen_ifs = [("2", "lo", "127.0.0.1:123"), ("3", "enp3s0f0", "10.40.1.10:123"), ("4", "ens1f1", "10.40.2.10:123"),
+                  ("5", "lo", "[::1]:123"), ("6", "enp3s0f0", "[fe80::ae1f:6bff:fe20:c4e8%2]:123")]
+    sysv = {"restart": ["c016", "c012"], "freq_set": ["c012", "c612", "4412"], "clock_step": ["c61c", "c41c"],
+            "freq_mode": ["c614"], "clock_sync": ["0615", "0415"], "kern": ["c01d", "c61d"], "spike_detect": ["c613", "c413"]}
+    ntpd = [
+        (3, nt("ntpd {v} (1): Starting"), {**lp, "v": pick(["4.2.8p15@1.3728-o Wed Feb 16 17:13:02 UTC 2022",
+                                                            "4.2.8p17@1.4004-o Tue Jun 27 10:17:22 UTC 2023"])}),
+        (3, nt("Command line: {c}"), {**lp, "c": pick(["/usr/sbin/ntpd -p /var/run/ntpd.pid -g -u 105:105",
+                                                       "ntpd -u ntp:ntp -g", "/usr/sbin/ntpd -n -g -u ntp:ntp -c /etc/ntp.conf"])}),
+        (2, nt("----------------------------------------------------"), lp),
+        (2, nt("ntp-4 is maintained by Network Time Foundation,"), lp),
+        (3, nt("proto: precision = {p} usec ({e})"), {**lp, "p": draw(lambda g: g.r.choice([("0.055", "-24"), ("0.070", "-24"), ("0.140", "-23")])),
+                                                     "e": then(1)}),
+        (3, nt("basedate set to {d}"), {**lp, "d": pick(["2022-02-04", "2023-06-15"])}),
+        (3, nt("gps base set to {d} (week {w})"), {**lp, "d": draw(lambda g: g.r.choice([("2022-02-06", "2195"), ("2023-06-18", "2267")])),
+                                                  "w": then(1)}),
+        (3, nt("initial drift restored to {f}"), {**lp, "f": lambda g: f"{g.r.uniform(-40, 40):.6f}"}),
+        (2, nt("Listen and drop on 0 v6wildcard [::]:123"), lp),
+        (2, nt("Listen and drop on 1 v4wildcard 0.0.0.0:123"), lp),
+        (8, nt("Listen normally on {n} {i} {a}"), {**lp, "n": draw(lambda g: g.r.choice(listen_ifs)), "i": then(1), "a": then(2)}),
+        (3, nt("Listening on routing socket on fd #{n} for interface updates"), {**lp, "n": pick(["21", "22", "23"])}),
+        (4, nt("kernel reports TIME_ERROR: {x}: {t}"), {**lp, "x": pick(["0x41", "0x2041", "0x6041"]), "t": pick(["Clock Unsynchronized"])}),
+        (4, nt("0.0.0.0 {s} 06 restart"), {**lp, "s": pick(sysv["restart"])}),
+        (4, nt("0.0.0.0 {s} 02 freq_set kernel {f} PPM"), {**lp, "s": pick(sysv["freq_set"]), "f": lambda g: f"{g.r.uniform(-40, 40):.3f}"}),
+        (3, nt("0.0.0.0 {s} 0c clock_step {o} s"), {**lp, "s": pick(sysv["clock_step"]), "o": lambda g: f"{g.r.uniform(-2, 2):+.6f}"}),
+        (3, nt("0.0.0.0 {s} 04 freq_mode"), {**lp, "s": pick(sysv["freq_mode"])}),
+        (4, nt("0.0.0.0 {s} 05 clock_sync"), {**lp, "s": pick(sysv["clock_sync"])}),
+        (3, nt("0.0.0.0 {s} 0d kern kernel time sync enabled"), {**lp, "s": pick(sysv["kern"])}),
+        (3, nt("0.0.0.0 {s} 03 spike_detect {o} s"), {**lp, "s": pick(sysv["spike_detect"]), "o": lambda g: f"{g.r.uniform(-1, 1):+.6f}"}),
+        (10, nt("{a} {s} 81 mobilize assoc {n}"), {**lp, "a": srv, "s": pick(["8011", "8811", "9011"]), "n": lambda g: g.num(1000, 65000)}),
+        (10, nt("{a} {s} 84 reachable"), {**lp, "a": srv, "s": pick(["8024", "9024", "9014", "8014"])}),
+        (6, nt("{a} {s} 83 unreachable"), {**lp, "a": srv, "s": pick(["8043", "9033", "8033"])}),
+        (8, nt("{a} {s} 8a sys_peer"), {**lp, "a": srv, "s": pick(["961a", "963a", "941a", "9f1a"])}),
+        (3, nt("{a} {s} 8d popcorn {o} s"), {**lp, "a": srv, "s": pick(["963d", "941d"]), "o": lambda g: f"{g.r.uniform(-0.05, 0.05):+.6f}"}),
+        (8, nt("Soliciting pool server {a}"), {**lp, "a": pick(pool_addrs)}),
+        (2, nt("leapsecond file " + leapfile + ": good hash signature"), lp),
+        (2, nt("leapsecond file " + leapfile + ": loaded, expire={e} last={l} ofs=37"),
+         {**lp, "e": pick(["2026-12-28T00:00:00Z", "2027-06-28T00:00:00Z"]), "l": pick(["2017-01-01T00:00:00Z"])}),
+        (2, nt("leapsecond file " + leapfile + ": will expire in less than {n} days"), {**lp, "n": pick(["25", "14", "5"])}),
+        (2, nt("Deleting interface #{n} {i}, {a}#123, interface stats: received={r}, sent={s}, dropped={d}, active_time={t} secs"),
+         {**lp, "n": pick(["7", "8", "9"]), "i": pick(["ens1f1", "enp3s0f0", "wg0"]),
+          "a": pick(["10.40.2.10", "fe80::ae1f:6bff:fe20:c4e9%3", "10.99.0.1"]), "r": lambda g: g.num(0, 90000),
+          "s": lambda g: g.num(0, 90000), "d": pick(["0", "0", "1"]), "t": lambda g: g.num(30, 900000)}),
+        (3, nt("new interface(s) found: waking up resolver"), lp),
+        (2, nt("ntpd exiting on signal {n} ({s})"), {**lp, "n": draw(lambda g: g.r.choice([("15", "Terminated"), ("2", "Interrupt")])), "s": then(1)}),
+        (2, nt("ntp_io: estimated max descriptors: 1024, initial socket boundary: 16"), lp),
+        (4, nt("receive: Unexpected origin timestamp {x} does not match aorg {a} from server@{s} xmt {y}"),
+         {**lp, "x": ntp_hex, "a": lambda g: g.r.choice(["0000000000.00000000", f"0x{g.hexs(8)}.{g.hexs(8)}"]),
+          "s": pick(pool_addrs), "y": ntp_hex}),
+        (3, nt("sendto({a}) (fd={n}): {e}"), {**lp, "a": pick(pool_addrs), "n": pick(["23", "24", "26"]),
+                                              "e": pick(["Network is unreachable", "Operation not permitted", "Invalid argument"])}),
+        (1, nt("frequency error {f} PPM exceeds tolerance 500 PPM"), {**lp, "f": pick(["-512", "-538", "611"])}),
+        (1, nt("time correction of {n} seconds exceeds sanity limit (1000); set clock manually to the correct UTC time."),
+         {**lp, "n": lambda g: g.num(1001, 99999999)}),
+        (2, nt("GPS_NMEA(0) serial {d} open at {b} bps"), {**lp, "d": pick(["/dev/gps0", "/dev/ttyACM0"]), "b": pick(["9600", "38400", "115200"])}),
+        (2, nt("Unable to listen for broadcasts, no broadcast interfaces available"), lp),
+    ]
+
+    # ---------------- NTPsec ----------------
+    nts_servers = [("time.cloudflare.com", "162.159.200.1"), ("nts.netnod.se", "194.58.207.74"),
+                   ("ptbtime1.ptb.de", "192.53.103.108"), ("ntp1.example-grid.net", "10.40.0.5")]
+    nts_issuers = ["/C=US/O=DigiCert Inc/CN=DigiCert Global G2 TLS RSA SHA256 2020 CA1", "/C=US/O=Let's Encrypt/CN=R11",
+                   "/CN=Example Grid Internal CA"]
+
+    def ns_(msg: str) -> str:
+        return "{T} {H} ntpd[{P}]: " + msg
+
+    openssl = ["OpenSSL 3.0.11 19 Sep 2023, 30000000b", "OpenSSL 3.0.15 3 Sep 2024, 300000f0"]
+    ntpsec = [
+        (3, ns_("INIT: ntpd ntpsec-{v}: Starting"), {**lp, "v": pick(["1.2.2 2023-01-15T21:39:27Z", "1.2.3 2024-04-07T21:15:56Z"])}),
+        (3, ns_("INIT: Command line: {c}"), {**lp, "c": pick(["ntpd -p /run/ntpd.pid -c /etc/ntpsec/ntp.conf -g -N -u ntpsec:ntpsec",
+                                                              "/usr/sbin/ntpd -g -N -u ntp:ntp"])}),
+        (3, ns_("INIT: precision = {p} usec ({e})"), {**lp, "p": draw(lambda g: g.r.choice([("0.070", "-24"), ("0.091", "-23")])), "e": then(1)}),
+        (2, ns_("INIT: successfully locked into RAM"), lp),
+        (3, ns_("CONFIG: readconfig: parsing file: {f}"), {**lp, "f": pick(["/etc/ntpsec/ntp.conf", "/etc/ntpsec/ntp.d/nts.conf"])}),
+        (2, ns_("CONFIG: restrict nopeer ignored"), lp),
+        (2, ns_("INIT: Using SO_TIMESTAMPNS"), lp),
+        (2, ns_("IO: Listen and drop on 0 v6wildcard [::]:123"), lp),
+        (6, ns_("IO: Listen normally on {n} {i} {a}"), {**lp, "n": draw(lambda g: g.r.choice(listen_ifs)), "i": then(1), "a": then(2)}),
+        (2, ns_("IO: Listening on routing socket on fd #{n} for interface updates"), {**lp, "n": pick(["22", "23"])}),
+        (2, ns_("INIT: MRU {n} entries, {b} hash bits, {s} bytes"),
+         {**lp, "n": draw(lambda g: g.r.choice([("10922", "13", "65536"), ("21845", "14", "131072")])), "b": then(1), "s": then(2)}),
+        (2, ns_("INIT: Built with {o}"), {**lp, "o": pick(openssl)}),
+        (2, ns_("INIT: Running with {o}"), {**lp, "o": pick(openssl)}),
+        (3, ns_("INIT: initial drift restored to {f}"), {**lp, "f": lambda g: f"{g.r.uniform(-40, 40):.6f}"}),
+        (2, ns_("INIT: leapsecond file " + leapfile + ": good hash signature"), lp),
+        (3, ns_("NTSc: Using system default root certificates."), lp),
+        (6, ns_("NTSc: DNS lookup of {h} took {t} sec"), {**lp, "h": lambda g: g.r.choice(nts_servers)[0], "t": lambda g: f"{g.r.uniform(0.001, 0.2):.3f}"}),
+        (6, ns_("NTSc: connecting to {h}:4460 => {a}:4460"), {**lp, "h": draw(lambda g: g.r.choice(nts_servers)), "a": then(1)}),
+        (5, ns_("NTSc: Using {v}, {c} ({b})"), {**lp, "v": pick(["TLSv1.3", "TLSv1.3", "TLSv1.2"]),
+                                                "c": draw(lambda g: g.r.choice([("TLS_AES_256_GCM_SHA384", "256"), ("TLS_CHACHA20_POLY1305_SHA256", "256"),
+                                                                                 ("TLS_AES_128_GCM_SHA256", "128")])), "b": then(1)}),
+        (4, ns_("NTSc: certificate subject name: /CN={h}"), {**lp, "h": lambda g: g.r.choice(nts_servers)[0]}),
+        (4, ns_("NTSc: certificate issuer name: {i}"), {**lp, "i": pick(nts_issuers)}),
+        (4, ns_("NTSc: certificate is valid."), lp),
+        (4, ns_("NTSc: Good ALPN from {h}"), {**lp, "h": lambda g: g.r.choice(nts_servers)[0]}),
+        (4, ns_("NTSc: read {n} bytes"), {**lp, "n": pick(["880", "880", "904", "1032"])}),
+        (5, ns_("NTSc: Got {n} cookies, length {l}, aead={a}."), {**lp, "n": pick(["8", "8", "7"]), "l": pick(["100", "104", "72"]), "a": pick(["15", "15", "30"])}),
+        (6, ns_("NTSc: NTS-KE req to {h} took {t} sec, OK"), {**lp, "h": lambda g: g.r.choice(nts_servers)[0], "t": lambda g: f"{g.r.uniform(0.01, 0.4):.3f}"}),
+        (2, ns_("NTSc: NTS-KE req to {h} took {t} sec, fail"), {**lp, "h": lambda g: g.r.choice(nts_servers)[0], "t": lambda g: f"{g.r.uniform(0.5, 5):.3f}"}),
+        (2, ns_("NTSc: SSL_connect failed: {e}"), {**lp, "e": pick(["error:0A000086:SSL routines::certificate verify failed",
+                                                                   "error:0A000126:SSL routines::unexpected eof while reading"])}),
+        (2, ns_("NTSc: connect_TCP_socket: timeout connecting to {h}:4460"), {**lp, "h": lambda g: g.r.choice(nts_servers)[0]}),
+        (6, ns_("NTSs: NTS-KE from {a}:{p}, Using {v}, {c} ({b}), took {t} sec"),
+         {**lp, "a": lambda g: g.ip(), "p": lambda g: g.port(), "v": pick(["TLSv1.3"]),
+          "c": draw(lambda g: g.r.choice([("TLS_AES_256_GCM_SHA384", "256"), ("TLS_AES_128_GCM_SHA256", "128")])), "b": then(1),
+          "t": lambda g: f"{g.r.uniform(0.001, 0.05):.3f}"}),
+        (2, ns_("NTSs: SSL accept from {a}:{p} failed, took {t} sec"),
+         {**lp, "a": lambda g: g.ip(), "p": lambda g: g.port(), "t": lambda g: f"{g.r.uniform(0.0005, 2):.3f}"}),
+        (4, ns_("PROTO: 0.0.0.0 {s} 06 restart"), {**lp, "s": pick(sysv["restart"])}),
+        (4, ns_("PROTO: 0.0.0.0 {s} 02 freq_set kernel {f} PPM"), {**lp, "s": pick(sysv["freq_set"]), "f": lambda g: f"{g.r.uniform(-40, 40):.3f}"}),
+        (8, ns_("PROTO: {a} {s} 81 mobilize assoc {n}"), {**lp, "a": lambda g: g.r.choice(nts_servers)[1], "s": pick(["8811", "8011"]),
+                                                          "n": lambda g: g.num(1000, 65000)}),
+        (3, ns_("PROTO: 0.0.0.0 {s} 0c clock_step {o} s"), {**lp, "s": pick(sysv["clock_step"]), "o": lambda g: f"{g.r.uniform(-2, 2):+.6f}"}),
+        (3, ns_("PROTO: 0.0.0.0 {s} 04 freq_mode"), {**lp, "s": pick(sysv["freq_mode"])}),
+        (3, ns_("CLOCK: time stepped by {o}"), {**lp, "o": lambda g: f"{g.r.uniform(-2, 2):.6f}"}),
+        (3, ns_("SYNC: Found {n} servers, suggest minsane at least 3"), {**lp, "n": pick(["4", "6", "8", "10"])}),
+        (4, ns_("DNS: dns_probe: {h}, cast_flags:{c}, flags:{f}"), {**lp, "h": lambda g: g.r.choice(nts_servers)[0],
+                                                                   "c": pick(["1", "8"]), "f": pick(["20901", "21801", "101"])}),
+        (4, ns_("DNS: dns_check: processing {h}, {a}, {b}"), {**lp, "h": lambda g: g.r.choice(nts_servers)[0], "a": pick(["8", "1"]), "b": pick(["101", "20901"])}),
+        (5, ns_("DNS: Server taking: {a}"), {**lp, "a": lambda g: g.r.choice(nts_servers)[1]}),
+        (5, ns_("DNS: Pool taking: {a}"), {**lp, "a": pick(pool_addrs)}),
+        (3, ns_("DNS: Pool skipping: {a}"), {**lp, "a": pick(pool_addrs)}),
+        (4, ns_("DNS: dns_take_status: {h}=>{s}, {n}"), {**lp, "h": pick(["time.cloudflare.com", "0.debian.pool.ntp.org", "nts.netnod.se"]),
+                                                         "s": draw(lambda g: g.r.choice([("good", "8"), ("good", "8"), ("temp", "3"), ("error", "12")])), "n": then(1)}),
+        (2, ns_("DNS: dns_check: DNS error: {n}, {e}"), {**lp, "n": draw(lambda g: g.r.choice([("-3", "Temporary failure in name resolution"), ("-2", "Name or service not known")])),
+                                                         "e": then(1)}),
+        (2, ns_("ERR: ntpd exiting on signal {n} ({s})"), {**lp, "n": draw(lambda g: g.r.choice([("15", "Terminated"), ("2", "Interrupt")])), "s": then(1)}),
+    ]
+
+    # ---------------- kernel: PPS core, PPS sources, PTP clock drivers ----------------
+    def kn(msg: str) -> str:
+        return "{T} {H} kernel: " + msg
+
+    kz = {"T": journal_ts, "H": pick(hosts)}
+    nics = [("igb", "0000:03:00.0", "enp3s0f0"), ("igb", "0000:03:00.1", "enp3s0f1"), ("ixgbe", "0000:5e:00.0", "ens1f0"),
+            ("ixgbe", "0000:5e:00.1", "ens1f1"), ("ice", "0000:17:00.0", "ens2f0")]
+
+    def nic(g: Gen) -> str:
+        d, b, _ = g.r.choice(nics)
+        return f"{d} {b}"
+
+    def cpu_list(g: Gen) -> str:
+        n = g.r.randint(0, 15)
+        parts = []
+        if n > 0:
+            parts.append("0" if n == 1 else f"0-{n - 1}")
+        if n < 15:
+            parts.append(str(n + 1) if n + 1 == 15 else f"{n + 1}-15")
+        return ",".join(parts[:g.r.choice([1, 2, 2])])
+
+    kernel = [
+        (2, kn("pps_core: LinuxPPS API ver. 1 registered"), kz),
+        (2, kn("pps_core: Software ver. 5.3.6 - Copyright 2005-2007 Rodolfo Giometti <giometti@linux.it>"), kz),
+        (2, kn("PTP clock support registered"), kz),
+        (5, kn("pps pps{n}: new PPS source {s}"), {**kz, "n": pick(["0", "1", "2"]), "s": pick(["ptp0", "ptp1", "pps@12.-1", "serial0"])}),
+        (2, kn("pps pps{n}: Registered IRQ {i} as PPS source"), {**kz, "n": pick(["0", "1"]), "i": pick(["183", "57", "201"])}),
+        (2, kn("pps_ldisc: PPS line discipline registered"), kz),
+        (2, kn('pps pps{n}: source "{d}" added'), {**kz, "n": pick(["1", "2"]), "d": pick(["/dev/ttyS0", "/dev/ttyAMA0", "/dev/ttyS1"])}),
+        (4, kn("{d}: added PHC on {i}"), {**kz, "d": draw(lambda g: (lambda t: (f"{t[0]} {t[1]}", t[2]))(g.r.choice(nics[:2]))), "i": then(1)}),
+        (3, kn("{d}: registered PHC device on {i}"), {**kz, "d": draw(lambda g: (lambda t: (f"{t[0]} {t[1]}", t[2]))(g.r.choice(nics[2:4]))), "i": then(1)}),
+        (2, kn("{d}: PTP init successful"), {**kz, "d": pick(["ice 0000:17:00.0"])}),
+        (5, kn("{d}: clearing Tx timestamp hang"), {**kz, "d": lambda g: nic(g) if g.r.random() < 0.9 else "igb 0000:03:00.0"}),
+        (4, kn("{d} {i}: igb: {i2} NIC Link is Up {s} Mbps Full Duplex, Flow Control: {f}"),
+         {**kz, "d": draw(lambda g: (lambda t: (f"{t[0]} {t[1]}", t[2], t[2]))(g.r.choice(nics[:2]))), "i": then(1), "i2": then(2),
+          "s": pick(["1000", "1000", "100"]), "f": pick(["RX/TX", "RX", "None"])}),
+        (3, kn("{d} {i}: igb: {i2} NIC Link is Down"),
+         {**kz, "d": draw(lambda g: (lambda t: (f"{t[0]} {t[1]}", t[2], t[2]))(g.r.choice(nics[:2]))), "i": then(1), "i2": then(2)}),
+        (2, kn("clocksource: timekeeping watchdog on CPU{n}: Marking clocksource '{c}' as unstable because the skew is too large:"),
+         {**kz, "n": lambda g: g.num(0, 15), "c": pick(["tsc", "tsc", "tsc-early"])}),
+        (2, kn("clocksource: Switched to clocksource {c}"), {**kz, "c": pick(["hpet", "tsc", "acpi_pm"])}),
+        (2, kn("clocksource: Checking clocksource tsc synchronization from CPU {n} to CPUs {l}."), {**kz, "n": lambda g: g.num(0, 15), "l": cpu_list}),
+    ]
+
+    # ---------------- gpsd (syslog) and gpspipe -w time reports ----------------
+    def gp(level: str, msg: str) -> str:
+        return "{T} {H} gpsd[{P}]: gpsd:" + level + ": " + msg
+
+    gdevs = ["/dev/ttyACM0", "/dev/ttyACM0", "/dev/ttyAMA0", "/dev/ttyUSB0"]
+    ppsdevs = ["/dev/pps0", "/dev/pps0", "/dev/pps1"]
+    gpsd = [
+        (2, gp("INFO", "launching (Version {v})"), {**lp, "v": pick(["3.22", "3.25, revision release-3.25"])}),
+        (2, gp("INFO", "listening on port gpsd"), lp),
+        (3, gp("INFO", "stashing device {d} at slot {n}"), {**lp, "d": pick(gdevs + ppsdevs), "n": pick(["0", "0", "1"])}),
+        (2, gp("INFO", "running with effective group ID {n}"), {**lp, "n": pick(["20", "44"])}),
+        (2, gp("INFO", "running with effective user ID {n}"), {**lp, "n": pick(["65534", "111"])}),
+        (2, gp("INFO", "startup at {t} ({e})"), {**lp, "t": lambda g: f"2026-12-03T{hms(g)}.000Z", "e": lambda g: str(g.r.randint(1796256000, 1796342399))}),
+        (3, gp("INFO", "SER: opening GPS data source type {n} at '{d}'"), {**lp, "n": pick(["2", "3"]), "d": pick(gdevs)}),
+        (3, gp("INFO", "SER: fd {n} current speed {b}, 8N1"), {**lp, "n": pick(["6", "7"]), "b": pick(["9600", "38400", "115200"])}),
+        (3, gp("INFO", "{d} identified as type {t}, {n} sec"), {**lp, "d": pick(gdevs), "t": pick(["u-blox", "u-blox", "NMEA0183", "SiRF"]), "n": pick(["1", "2", "3"])}),
+        (3, gp("INFO", "KPPS:{d} RFC2783 path:{p}, fd is {n}"), {**lp, "d": pick(gdevs), "p": pick(ppsdevs), "n": pick(["7", "8"])}),
+        (2, gp("INFO", "KPPS:{d} pps_caps 0x{c}"), {**lp, "d": pick(ppsdevs), "c": pick(["1133", "1111"])}),
+        (2, gp("INFO", "PPS:{d} thread launched"), {**lp, "d": pick(gdevs + ppsdevs)}),
+        (3, gp("INFO", "KPPS:{d} kernel PPS will be used"), {**lp, "d": pick(gdevs + ppsdevs)}),
+        (3, gp("INFO", "gpsd_activate({n}): activated GPS (fd {f})"), {**lp, "n": pick(["1", "2"]), "f": pick(["6", "7", "8"])}),
+        (3, gp("INFO", "PPS:{d} ntpshm_link_activate: {n}"), {**lp, "d": pick(gdevs + ppsdevs), "n": pick(["1", "1", "0"])}),
+        (3, gp("INFO", "device {d} activated"), {**lp, "d": pick(gdevs)}),
+        (2, gp("WARN", "KPPS:{d} is fake PPS, timing will be inaccurate"), {**lp, "d": pick(ppsdevs)}),
+        (3, gp("WARN", "PPS:{d} unchanged state, ppsmonitor sleeps {n}"), {**lp, "d": pick(ppsdevs), "n": pick(["10"])}),
+        (2, gp("WARN", "KPPS:{d} kernel PPS unavailable, PPS accuracy will suffer"), {**lp, "d": pick(gdevs)}),
+        (2, gp("ERROR", "SER: device open of {d} failed: {e} - retrying read-only"),
+         {**lp, "d": pick(gdevs), "e": pick(["No such file or directory", "Permission denied"])}),
+        (1, gp("ERROR", "SER: read-only device open of {d} failed: {e}"), {**lp, "d": pick(gdevs), "e": pick(["No such file or directory", "Permission denied"])}),
+        (1, gp("ERROR", "{d}: device activation failed, freeing device."), {**lp, "d": pick(gdevs)}),
+    ]
+
+    def gtime(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.000Z"
+
+    def pps_secs(g: Gen):
+        # the system clock a little after (same second) or a little before (previous second) the pulse
+        e = g.r.randint(1796256000, 1796342399)
+        if g.r.random() < 0.5:
+            return str(e), str(e), g.num(0, 3000)
+        return str(e), str(e - 1), g.num(999996000, 999999999)
+
+    reports = [
+        (14, '{{"class":"TPV","device":"{d}","mode":{m},"time":"{t}","leapseconds":18,"ept":{e},"lat":{la},"lon":{lo},'
+             '"altHAE":{a},"epx":{x},"epy":{y},"epv":{v}}}',
+         {"d": pick(gdevs), "m": pick(["3", "3", "3", "2"]), "t": gtime, "e": pick(["0.005", "0.005", "0.010"]),
+          "la": lambda g: f"{g.r.uniform(51.40, 51.55):.9f}", "lo": lambda g: f"{g.r.uniform(-0.20, 0.05):.9f}",
+          "a": lambda g: f"{g.r.uniform(40, 90):.3f}", "x": lambda g: f"{g.r.uniform(1.5, 9):.3f}",
+          "y": lambda g: f"{g.r.uniform(1.5, 9):.3f}", "v": lambda g: f"{g.r.uniform(3, 20):.3f}"}),
+        (12, '{{"class":"TOFF","device":"{d}","real_sec":{rs},"real_nsec":0,"clock_sec":{cs},"clock_nsec":{cn},"precision":-1}}',
+         {"d": pick(gdevs), "rs": draw(lambda g: (lambda e: (str(e), str(e)))(g.r.randint(1796256000, 1796342399))), "cs": then(1),
+          "cn": lambda g: g.num(60000000, 180000000)}),
+        (12, '{{"class":"PPS","device":"{d}","real_sec":{rs},"real_nsec":0,"clock_sec":{cs},"clock_nsec":{cn},"precision":-20,'
+             '"shm":"{s}","qErr":{q}}}',
+         {"d": pick(ppsdevs), "rs": draw(pps_secs), "cs": then(1), "cn": then(2),
+          "s": pick(["NTP2", "NTP2", "NTP3"]), "q": lambda g: str(g.r.randint(-15000, 15000))}),
+    ]
+
+    return ptp + phc + ts2phc + pmc + timemaster + ntpd + ntpsec + kernel + gpsd + reports
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -39638,7 +40124,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "RemoteAccessPlatform": remoteaccess_events,
            "RadioPlatform": radio_events,
            "ErrorTrackingPlatform": errortracking_events,
-           "WikiPlatform": wiki_events}
+           "WikiPlatform": wiki_events,
+           "TimingPlatform": timing_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
