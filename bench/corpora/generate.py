@@ -580,6 +580,14 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   lines), XWiki (extension jobs, the Solr indexer, data migrations, job progress, authentication, macros)
   and Outline (JSON logs: lifecycle, the collaboration service, requests, queue processors and tasks,
   imports); 123 event types.
+* ``SyncPlatform`` (written blind at the thirtieth issue-15 pass's start: before reading the engine or
+  any failure analysis; scored once): file synchronisation and sync-and-share software as its operators log it:
+  Syncthing (start-up, listeners, relays and NAT, device connections and closes, folder scans, pullers, sync
+  errors), Seafile (seaf-server's seafile.log, the seafile controller's controller.log, seafserv-gc, seahub's
+  Django logging), ownCloud Infinite Scale (zerolog JSON: the proxy's access log, graph, frontend,
+  storage-users, postprocessing, search and nats), rclone (sync and copy with its stats block, the VFS cache of
+  rclone mount, rclone serve webdav, sftp and restic), Unison (unison.log), lsyncd and Resilio Sync (sync.log);
+  141 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -39572,6 +39580,405 @@ def wiki_events() -> list[tuple[float, str, dict]]:
     return confluence + access + dokuwiki + wikijs + bookstack + xwiki + outline
 
 
+def sync_events() -> list[tuple[float, str, dict]]:
+    """File synchronisation and sync-and-share software as its operators log it: Syncthing (the
+    default logger with date and time behind the short device id: start-up, listeners, relays and
+    NAT, device connections and their closes, folder scans, pullers, sync errors, usage reports),
+    Seafile (seaf-server's seafile.log with file and line, the seafile controller's controller.log,
+    seafserv-gc runs, seahub's Django logging), ownCloud Infinite Scale (zerolog JSON of the proxy's
+    access log, the graph, frontend, storage-users, search and nats services), rclone (sync and copy at
+    INFO, NOTICE and ERROR with its stats block, the VFS cache of rclone mount, rclone serve webdav,
+    sftp and restic), Unison (unison.log: propagation start and end, [BGN] and [END] actions, the
+    synchronisation summary with skipped and failed items), lsyncd (its log file: startup rsyncs,
+    filter-list calls, exit codes and retries) and Resilio Sync (sync.log: start-up, folders, peers,
+    trackers and relays, file transfers). Written blind at the thirtieth issue-15 pass's start: before
+    reading the engine or any failure analysis; 141 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def slash_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    files = ["Documents/report-2026.docx", "Photos/2026/IMG_4821.jpg", "projects/app/src/main.go", "notes/todo.md",
+             "Music/Album 01/track03.flac", "backup/db-dump.sql.gz", "Camera/VID_20261202_181522.mp4", "invoices/2026-11.pdf"]
+
+    def fpath(g: Gen) -> str:
+        return g.r.choice(files)
+
+    def bytes_h(g: Gen) -> str:
+        return g.r.choice([f"{g.flt(3, 999)} MiB", f"{g.flt(3, 40)} GiB", f"{g.flt(3, 999)} KiB"])
+
+    # ---------------- Syncthing ----------------
+    st_devices = [("MFZWI3D", "laptop"), ("P56IOI7", "nas"), ("7RNKGBX", "pixel-7"), ("ZJ4XQ2A", "office-pc")]
+    st_folders = [("Default Folder", "default", "sendreceive"), ("Photos", "xk3p9-aw2qe", "receiveonly"),
+                  ("Documents", "docs-2h7q", "sendreceive"), ("Camera", "pixel_7_7d2k-photos", "sendonly")]
+    st_self = ["AIR6LPZ", "AIR6LPZ", "NAS4KQ2"]
+
+    def st_line(level: str, text: str) -> str:
+        return "[{ID}] {T} " + level + ": " + text
+
+    def st_dev(g: Gen) -> str:
+        return g.r.choice(st_devices)[0]
+
+    def st_full(g: Gen) -> str:
+        alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+        return "-".join([g.r.choice(st_self)] + ["".join(g.r.choice(alpha) for _ in range(7)) for _ in range(7)])
+
+    def st_conn(g: Gen) -> str:
+        local = g.r.choice(["192.168.1.10", "10.20.0.5"])
+        remote = g.ip()
+        kind, tls = g.r.choice([("tcp-client", "TLS1.3-TLS_AES_128_GCM_SHA256"), ("tcp-server", "TLS1.3-TLS_CHACHA20_POLY1305_SHA256"),
+                                ("quic-client", "TLS1.3-TLS_AES_128_GCM_SHA256"), ("relay-client", "TLS1.3-TLS_AES_128_GCM_SHA256")])
+        lan = g.r.choice(["LAN", "WAN"])
+        return f"{local}:22000-{remote}:{g.r.choice(['22000', g.port()])}/{kind}/{tls}/{lan}-P{g.r.choice(['10', '20', '50'])}"
+
+    def st_folder(g: Gen):
+        label, fid, kind = g.r.choice(st_folders)
+        return label, fid, kind
+
+    def st_dur(g: Gen) -> str:
+        return g.r.choice(["1m0s", "2m0s", "4m0s", "8m0s", "1h0m0s"])
+
+    st = {"ID": pick(st_self), "T": slash_ts}
+    fld = {"l": draw(st_folder), "f": then(1)}
+    read_errs = ["reading length: EOF", "reading length: read tcp {a}: connection reset by peer", "writing message: write tcp {a}: broken pipe",
+                 "ping timeout", "read timeout", "reading message: tls: bad record MAC"]
+
+    def st_err(g: Gen) -> str:
+        return g.r.choice(read_errs).replace("{a}", f"192.168.1.10:22000->{g.ip()}:{g.port()}")
+
+    syncthing = [
+        (3, st_line("INFO", 'syncthing {v} "{n}" (go{go} linux-{arch}) builder@github.syncthing.net {d} UTC'),
+         {**st, "v": draw(lambda g: g.r.choice([("v1.27.12", "Gold Grasshopper", "2024-09-06 08:51:12"), ("v1.28.1", "Gold Grasshopper", "2024-11-29 09:13:40")])),
+          "n": then(1), "d": then(2), "go": pick(["1.22.7", "1.23.3"]), "arch": pick(["amd64", "arm64"])}),
+        (3, st_line("INFO", "My ID: {i}"), {**st, "i": st_full}),
+        (3, st_line("INFO", "Single thread SHA256 performance is {a} MB/s using minio/sha256-simd ({b} MB/s using crypto/sha256)."),
+         {**st, "a": lambda g: g.flt(1, 2400), "b": lambda g: g.flt(1, 1900)}),
+        (3, st_line("INFO", "Hashing performance is {a} MB/s"), {**st, "a": lambda g: g.flt(2, 1800)}),
+        (3, st_line("INFO", "Ready to synchronize {l} ({f}) ({k})"),
+         {**st, "l": draw(lambda g: (lambda x: (f'"{x[0]}"', x[1], x[2]))(st_folder(g))), "f": then(1), "k": then(2)}),
+        (6, st_line("INFO", "Completed initial scan of {k} folder {l} ({f})"),
+         {**st, "k": draw(lambda g: (lambda x: (x[2], f'"{x[0]}"', x[1]))(st_folder(g))), "l": then(1), "f": then(2)}),
+        (2, st_line("WARNING", "Failed initial scan of {k} folder {l} ({f})"),
+         {**st, "k": draw(lambda g: (lambda x: (x[2], f'"{x[0]}"', x[1]))(st_folder(g))), "l": then(1), "f": then(2)}),
+        (3, st_line("INFO", "{p} listener ({a}) starting"), {**st, "p": pick(["TCP", "QUIC"]), "a": pick(["[::]:22000", "0.0.0.0:22000"])}),
+        (2, st_line("INFO", "{p} listener ({a}) shutting down"), {**st, "p": pick(["TCP", "QUIC"]), "a": pick(["[::]:22000", "0.0.0.0:22000"])}),
+        (2, st_line("INFO", "Relay listener (dynamic+https://relays.syncthing.net/endpoint) starting"), st),
+        (3, st_line("INFO", "GUI and API listening on {a}"), {**st, "a": pick(["127.0.0.1:8384", "[::]:8384", "0.0.0.0:8384"])}),
+        (2, st_line("INFO", "Access the GUI via the following URL: http://{a}/"), {**st, "a": pick(["127.0.0.1:8384", "192.168.1.10:8384"])}),
+        (4, st_line("INFO", "Detected {n} NAT services"), {**st, "n": pick(["0", "1", "1", "2"])}),
+        (4, st_line("INFO", "Joined relay relay://{a}:{p}"), {**st, "a": lambda g: g.ip(), "p": pick(["22067", "443"])}),
+        (3, st_line("INFO", "New NAT port mapping: external {p} address {e} to local address {l}."),
+         {**st, "p": pick(["TCP", "UDP"]), "e": lambda g: f"203.0.113.{g.r.randint(2, 250)}:{g.port()}", "l": pick(["[::]:22000", "0.0.0.0:22000"])}),
+        (14, st_line("INFO", "Established secure connection to {d} at {c}"), {**st, "d": st_dev, "c": st_conn}),
+        (12, st_line("INFO", 'Device {d} client is "syncthing {v}" named "{n}" at {c}'),
+         {**st, "d": draw(lambda g: g.r.choice(st_devices)), "n": then(1), "v": pick(["v1.27.12", "v1.28.1", "v1.27.10"]), "c": st_conn}),
+        (10, st_line("INFO", "Connection to {d} at {c} closed: {e}"), {**st, "d": st_dev, "c": st_conn, "e": st_err}),
+        (6, st_line("INFO", "Lost primary connection to {d} at {c}: {e} ({n} remain)"),
+         {**st, "d": st_dev, "c": st_conn, "e": st_err, "n": pick(["0", "0", "1"])}),
+        (4, st_line("INFO", "Failed to exchange Hello messages with {d} at {a}: {e}"),
+         {**st, "d": st_dev, "a": lambda g: f"{g.ip()}:22000", "e": pick(["EOF", "i/o timeout", "read tcp: connection reset by peer"])}),
+        (3, st_line("INFO", 'Device {d} folder "{l}" ({f}) has a new index ID (0x{x})'),
+         {**st, "d": st_dev, **fld, "x": lambda g: g.hexs(16).upper()}),
+        (5, st_line("INFO", 'Adding folder "{l}" ({f})'), {**st, **fld}),
+        (3, st_line("INFO", 'Paused folder "{l}" ({f})'), {**st, **fld}),
+        (3, st_line("INFO", 'Unpaused folder "{l}" ({f})'), {**st, **fld}),
+        (8, st_line("INFO", 'Puller (folder "{l}" ({f}), item "{i}"): {e}'),
+         {**st, **fld, "i": fpath, "e": pick(["syncing: no connected device has the required version of this file",
+                                              "syncing: peers who had this file went away, or the file has changed while syncing. will retry later",
+                                              "pull: connection closed", "finishing: file modified but not rescanned; will try again later"])}),
+        (5, st_line("INFO", '"{l}" ({f}): Failed to sync {n} items'), {**st, **fld, "n": lambda g: g.num(1, 40)}),
+        (4, st_line("INFO", 'Folder "{l}" ({f}) isn\'t making sync progress - retrying in {d}.'), {**st, **fld, "d": st_dur}),
+        (2, st_line("WARNING", 'Error on folder "{l}" ({f}): {e}'),
+         {**st, **fld, "e": pick(["folder path missing", "folder marker missing (this indicates potential data loss, search docs/forum to get information about how to proceed)",
+                                  "insufficient space on disk for database", "folder path empty"])}),
+        (2, st_line("WARNING", "Listen ({a}): Accepting connection: {e}"),
+         {**st, "a": pick(["tcp://0.0.0.0:22000", "quic://0.0.0.0:22000"]), "e": pick(["accept tcp [::]:22000: accept4: too many open files", "timeout: no recent network activity"])}),
+        (3, st_line("INFO", "Sent usage report (version {v})"), {**st, "v": pick(["3"])}),
+        (2, st_line("INFO", "Exiting"), st),
+    ]
+
+    # ---------------- Seafile: seaf-server (seafile.log), controller.log, seafserv-gc, seahub ----------------
+    def sf_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def sf_repo(g: Gen) -> str:
+        return g.uuid()
+
+    def sf_line(src: str, text: str) -> str:
+        return "[{T}] " + src + "({L}): " + text
+
+    def lineno(a: int, b: int):
+        return lambda g: g.num(a, b)
+
+    sf = {"T": sf_ts}
+    libs = ["My Library", "Team Docs", "Finance 2026", "Design Assets"]
+    seafile = [
+        (3, sf_line("http-server.c", "fileserver: worker_threads = {n}"), {**sf, "L": lineno(160, 175), "n": pick(["10", "20"])}),
+        (3, sf_line("http-server.c", "fileserver: max_upload_size = {n}"), {**sf, "L": lineno(180, 200), "n": pick(["-1", "200", "1000"])}),
+        (3, sf_line("http-server.c", "fileserver: web_token_expire_time = {n}"), {**sf, "L": lineno(200, 220), "n": pick(["3600", "7200"])}),
+        (2, sf_line("http-server.c", "fileserver: max_download_dir_size = {n}"), {**sf, "L": lineno(220, 240), "n": pick(["100", "500"])}),
+        (7, sf_line("http-server.c", "Bad upload request: {e}"),
+         {**sf, "L": lineno(2890, 2990), "e": pick(["Invalid token.", "Missing upload token.", "The size of file exceeds limit.", "Out of quota."])}),
+        (5, sf_line("../common/seaf-db.c", "Failed to connect to MySQL: {e}"),
+         {**sf, "L": lineno(1030, 1050), "e": pick(["Can't connect to MySQL server on 'db' (111)", "Access denied for user 'seafile'@'172.18.0.4' (using password: YES)",
+                                                     "Too many connections"])}),
+        (5, sf_line("repo-mgr.c", "Failed to get repo {r}."), {**sf, "L": lineno(8200, 8230), "r": sf_repo}),
+        (4, sf_line("../common/block-backend-fs.c", "[block bend] failed to open block {b} for read: No such file or directory."),
+         {**sf, "L": lineno(80, 95), "b": lambda g: g.hexs(40)}),
+        (4, sf_line("../common/fs-mgr.c", "[fs mgr] Failed to read dir {d}."), {**sf, "L": lineno(1760, 1800), "d": lambda g: g.hexs(40)}),
+        (4, sf_line("size-sched.c", "Failed to compute size of repo {r}."), {**sf, "L": lineno(130, 150), "r": sf_repo}),
+        (5, sf_line("repo-op.c", "Failed to post file {f} to repo {r}: {e}"),
+         {**sf, "L": lineno(1340, 1420), "f": fpath, "r": sf_repo, "e": pick(["file already exists", "Out of quota", "Internal error"])}),
+        (3, sf_line("index-blocks-mgr.c", "Failed to get virtual repo {r} head commit."), {**sf, "L": lineno(300, 320), "r": sf_repo}),
+    ]
+
+    def ctl_ts(g: Gen) -> str:
+        return f"12/03/26 {hms(g)}"
+
+    ctl = {"T": ctl_ts}
+    controller = [
+        (3, "[{T}] seafile-controller.c({L}): pid file {p} does not exist", {**ctl, "L": lineno(225, 240),
+         "p": pick(["/opt/seafile/pids/seaf-server.pid", "/opt/seafile/pids/seafdav.pid"])}),
+        (3, "[{T}] seafile-controller.c({L}): {s} need restart...", {**ctl, "L": lineno(585, 600), "s": pick(["seaf-server", "seafdav", "seafevents"])}),
+        (3, "[{T}] seafile-controller.c({L}): starting {s} ...", {**ctl, "L": lineno(250, 270), "s": pick(["seaf-server", "seafevents"])}),
+        (2, "[{T}] seafile-controller.c({L}): shutting down all services ...", {**ctl, "L": lineno(420, 440)}),
+    ]
+
+    def gc_repo(g: Gen):
+        return g.r.choice(libs), g.uuid()
+
+    gc = [
+        (4, "[{T}] gc-core.c({L}): GC version {v} repo {n}({r})", {**ctl, "L": lineno(600, 620), "v": pick(["1", "1", "0"]), "n": draw(gc_repo), "r": then(1)}),
+        (4, "[{T}] gc-core.c({L}): Populating index for repo {r}.", {**ctl, "L": lineno(490, 510), "r": sf_repo}),
+        (4, "[{T}] gc-core.c({L}): Scanning and deleting unused blocks for repo {r}.", {**ctl, "L": lineno(520, 540), "r": sf_repo}),
+        (4, "[{T}] gc-core.c({L}): GC finished for repo {r}. {t} blocks total, about {a} reachable blocks, {d} blocks are removed.",
+         {**ctl, "L": lineno(560, 580), "r": sf_repo, "t": lambda g: g.num(100, 90000), "a": lambda g: g.num(100, 80000), "d": lambda g: g.num(0, 9000)}),
+        (2, "[{T}] gc-core.c({L}): === Repos deleted by users ===", {**ctl, "L": lineno(770, 790)}),
+    ]
+
+    def sh_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    sh = {"T": sh_ts}
+    api_paths = ["/api2/repos/{r}/dir/", "/api2/repos/{r}/file/", "/api/v2.1/repos/{r}/file/", "/api2/repos/{r}/upload-link/"]
+
+    def sh_path(g: Gen) -> str:
+        return g.r.choice(api_paths).replace("{r}", g.uuid())
+
+    seahub = [
+        (8, "{T} [WARNING] django.request:241 log_response Not Found: {p}", {**sh, "p": sh_path}),
+        (4, "{T} [WARNING] django.request:241 log_response Forbidden: {p}", {**sh, "p": sh_path}),
+        (3, "{T} [ERROR] django.request:241 log_response Internal Server Error: {p}", {**sh, "p": sh_path}),
+        (4, "{T} [ERROR] seahub.api2.views:{L} {fn} {e}",
+         {**sh, "L": lineno(500, 3500), "fn": pick(["get", "post", "get_file_info"]),
+          "e": pick(["[Errno 111] Connection refused", "Failed to get repo", "SearpcError: Internal error"])}),
+        (5, "{T} [INFO] seahub.auth.views:{L} login Login attempt limit reached, username: {u}, ip: {i}, attempts: {n}",
+         {**sh, "L": lineno(140, 160), "u": pick(["alice@example.com", "bob@example.com", "carol@example.com"]), "i": lambda g: g.ip(), "n": pick(["3", "4", "5"])}),
+        (3, "{T} [WARNING] seahub.utils:{L} send_html_email_with_dj_template Failed to send email to {u}, error detail: {e}",
+         {**sh, "L": lineno(1000, 1100), "u": pick(["alice@example.com", "bob@example.com"]), "e": pick(["[Errno 111] Connection refused", "timed out"])}),
+    ]
+
+    # ---------------- ownCloud Infinite Scale (zerolog JSON) ----------------
+    def ocis_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999999).rjust(9, '0')}Z"
+
+    oc = {"T": ocis_ts}
+    dav_methods = ["PROPFIND", "PROPFIND", "GET", "PUT", "MKCOL", "MOVE", "DELETE"]
+
+    def dav_path(g: Gen) -> str:
+        return g.r.choice([f"/remote.php/dav/spaces/{g.uuid()}${g.uuid()}/{g.r.choice(files)}",
+                           f"/dav/spaces/{g.uuid()}${g.uuid()}", "/ocs/v1.php/cloud/capabilities", "/graph/v1.0/me/drives",
+                           f"/ocs/v2.php/apps/files_sharing/api/v1/shares?path={g.r.choice(files)}"])
+
+    ocis = [
+        (40, '{{"level":"info","service":"proxy","proto":"HTTP/1.1","request-id":"{rid}","traceid":"{tr}","remote-addr":"{ip}",'
+             '"method":"{m}","status":{s},"path":"{p}","duration":{d},"bytes":{b},"time":"{T}","message":"access-log"}}',
+         {**oc, "rid": lambda g: f"{g.hexs(8)}/{g.hexs(10)}-{g.num(1, 999999):0>6}", "tr": lambda g: g.hexs(32), "ip": lambda g: g.ip(),
+          "m": pick(dav_methods), "s": pick(["200", "207", "207", "201", "204", "401", "404", "423"]), "p": dav_path,
+          "d": lambda g: g.flt(6, 900), "b": lambda g: g.num(0, 900000)}),
+        (3, '{{"level":"info","service":"{s}","transport":"http","addr":"{a}","time":"{T}","message":"starting server"}}',
+         {**oc, "s": draw(lambda g: g.r.choice([("proxy", "0.0.0.0:9200"), ("graph", "127.0.0.1:9120"), ("ocdav", "127.0.0.1:0"),
+                                                 ("frontend", "127.0.0.1:9140")])), "a": then(1)}),
+        (3, '{{"level":"info","service":"{s}","transport":"grpc","addr":"{a}","time":"{T}","message":"starting server"}}',
+         {**oc, "s": draw(lambda g: g.r.choice([("storage-users", "127.0.0.1:9157"), ("gateway", "127.0.0.1:9142"), ("users", "127.0.0.1:9144")])),
+          "a": then(1)}),
+        (6, '{{"level":"error","service":"proxy","error":"{e}","time":"{T}","message":"could not get user by claim"}}',
+         {**oc, "e": pick(["error: not found: user not found", "rpc error: code = Unavailable desc = connection refused"])}),
+        (5, '{{"level":"warn","service":"proxy","time":"{T}","message":"No Bearer token found in request"}}', oc),
+        (4, '{{"level":"error","service":"proxy","error":"{e}","time":"{T}","message":"could not verify access token"}}',
+         {**oc, "e": pick(["token is expired", "failed to verify signature: failed to verify id token signature"])}),
+        (5, '{{"level":"error","service":"graph","error":"{e}","time":"{T}","message":"could not get drives: {e2}"}}',
+         {**oc, "e": draw(lambda g: (lambda x: (x, x))(g.r.choice(["internal error", "gateway: error calling ListStorageSpaces"]))), "e2": then(1)}),
+        (6, '{{"level":"error","service":"storage-users","pkg":"rgrpc","traceid":"{tr}","error":"{e}","time":"{T}","message":"error calling {c}"}}',
+         {**oc, "tr": lambda g: g.hexs(32), "e": pick(["error: not found: " + f for f in files[:3]] + ["context canceled"]),
+          "c": pick(["Stat", "ListContainer", "InitiateUpload"])}),
+        (4, '{{"level":"error","service":"frontend","pkg":"rhttp","traceid":"{tr}","error":"{e}","time":"{T}","message":"error sending a grpc stat request"}}',
+         {**oc, "tr": lambda g: g.hexs(32), "e": pick(["rpc error: code = Unavailable desc = connection error", "context deadline exceeded"])}),
+        (5, '{{"level":"info","service":"postprocessing","uploadid":"{u}","step":"{s}","time":"{T}","message":"postprocessing step finished"}}',
+         {**oc, "u": lambda g: g.uuid(), "s": pick(["virusscan", "policies", "delay"])}),
+        (4, '{{"level":"info","service":"search","id":"{i}","time":"{T}","message":"indexing space"}}', {**oc, "i": lambda g: f"{g.uuid()}${g.uuid()}"}),
+        (2, '{{"level":"info","service":"nats","time":"{T}","message":"Server is ready"}}', oc),
+        (2, '{{"level":"warn","service":"nats","time":"{T}","message":"Slow Consumer Detected: WriteDeadline of {d} exceeded with {n} chunks of {b} total bytes."}}',
+         {**oc, "d": pick(["10s", "2s"]), "n": lambda g: g.num(1, 80), "b": lambda g: g.num(1000, 9000000)}),
+    ]
+
+    # ---------------- rclone ----------------
+    def rc_line(level: str, text: str) -> str:
+        return "{T} " + level + ": " + text
+
+    rc = {"T": slash_ts}
+    remotes = ["gdrive:", "s3:backup-bucket", "b2:photos-archive", "onedrive:Documents", "sftp-nas:/srv/backup"]
+    rc_errs = ["googleapi: Error 403: User rate limit exceeded., userRateLimitExceeded", "context deadline exceeded",
+               "couldn't list directory: 401 Unauthorized", "RequestTimeTooSkewed: The difference between the request time and the current time is too large.",
+               "failed to open source object: open /srv/data/locked.db: permission denied"]
+
+    def rc_err(g: Gen) -> str:
+        return g.r.choice(rc_errs)
+
+    def done_of(hi: int):
+        # done / total, percent: related values drawn together
+        def make(g: Gen):
+            total = g.r.randint(1, hi)
+            done = g.r.randint(0, total)
+            return str(done), str(total), str(done * 100 // total)
+        return {"a": draw(make), "b": then(1), "p": then(2)}
+
+    rclone = [
+        (45, rc_line("INFO  ", "{f}: Copied (new)"), {**rc, "f": fpath}),
+        (20, rc_line("INFO  ", "{f}: Copied (replaced existing)"), {**rc, "f": fpath}),
+        (10, rc_line("INFO  ", "{f}: Deleted"), {**rc, "f": fpath}),
+        (8, rc_line("INFO  ", "{f}: Updated modification time in destination"), {**rc, "f": fpath}),
+        (5, rc_line("INFO  ", "{f}: Moved (server-side)"), {**rc, "f": fpath}),
+        (4, rc_line("INFO  ", "{f}: Copied (server-side copy)"), {**rc, "f": fpath}),
+        (5, rc_line("INFO  ", "There was nothing to transfer"), rc),
+        (5, rc_line("NOTICE", "{f}: Skipped copy as --dry-run is set (size {s})"), {**rc, "f": fpath, "s": bytes_h}),
+        (3, rc_line("NOTICE", "{f}: Skipped delete as --dry-run is set (size {s})"), {**rc, "f": fpath, "s": bytes_h}),
+        (3, rc_line("NOTICE", "{r}: Duplicate object found in source - ignoring"), {**rc, "r": fpath}),
+        (3, rc_line("NOTICE", 'Config file "{c}" not found - using defaults'), {**rc, "c": pick(["/root/.config/rclone/rclone.conf", "/home/alice/.config/rclone/rclone.conf"])}),
+        (2, rc_line("NOTICE", 'Time may be set wrong - time from "{h}" is {d} different from this computer'),
+         {**rc, "h": pick(["www.googleapis.com", "s3.eu-central-1.amazonaws.com"]), "d": pick(["-5m12.3s", "2m1.04s"])}),
+        (6, rc_line("ERROR ", "{f}: Failed to copy: {e}"), {**rc, "f": fpath, "e": rc_err}),
+        (3, rc_line("ERROR ", "{f}: corrupted on transfer: sizes differ {a} vs {b}"), {**rc, "f": fpath, "a": lambda g: g.num(1000, 9000000), "b": lambda g: g.num(1000, 9000000)}),
+        (3, rc_line("ERROR ", "{r}: error reading source directory: {e}"), {**rc, "r": pick(remotes), "e": rc_err}),
+        (3, rc_line("ERROR ", "Attempt {a}/{n} failed with {k} errors and: {e}"),
+         {**rc, "a": pick(["1", "2"]), "n": pick(["3"]), "k": lambda g: g.num(1, 12), "e": rc_err}),
+        (2, rc_line("NOTICE", "Attempt {a}/{n} succeeded"), {**rc, "a": pick(["2", "3"]), "n": pick(["3"])}),
+        (2, "{T} Failed to sync with {k} errors: last error was: {e}", {**rc, "k": lambda g: g.num(1, 12), "e": rc_err}),
+        (2, "{T} Failed to copy: {e}", {**rc, "e": rc_err}),
+        # the stats block's lines, which follow an INFO line of their own unprefixed
+        (12, "Transferred:   \t  {a} / {b}, {p}%, {r}, ETA {e}",
+         {**rc, "a": bytes_h, "b": bytes_h, "p": lambda g: g.num(0, 100), "r": lambda g: f"{g.flt(3, 90)} MiB/s", "e": pick(["0s", "1m2s", "12m40s", "-"])}),
+        (8, "Checks:              {a} / {b}, {p}%", done_of(9000)),
+        (4, "Deleted:             {a} (files), {b} (dirs)", {"a": lambda g: g.num(0, 90), "b": lambda g: g.num(0, 9)}),
+        (10, "Transferred:          {a} / {b}, {p}%", done_of(900)),
+        (12, "Elapsed time:      {d}", {"d": lambda g: g.r.choice([f"{g.flt(1, 59)}s", f"{g.r.randint(1, 59)}m{g.flt(1, 59)}s"])}),
+        # rclone mount: the VFS cache
+        (8, rc_line("INFO  ", "vfs cache: cleaned: objects {n} (was {w}) in use {u}, to upload {t}, uploading {x}, total size {s} (was {sw})"),
+         {**rc, "n": lambda g: g.num(0, 900), "w": lambda g: g.num(0, 900), "u": pick(["0", "0", "1", "2"]), "t": pick(["0", "0", "1"]),
+          "x": pick(["0", "0", "1"]), "s": lambda g: f"{g.flt(3, 9)}Gi", "sw": lambda g: f"{g.flt(3, 9)}Gi"}),
+        (6, rc_line("INFO  ", "{f}: vfs cache: queuing for upload in {d}"), {**rc, "f": fpath, "d": pick(["5s", "1m0s"])}),
+        (5, rc_line("INFO  ", "{f}: vfs cache: upload succeeded try #{n}"), {**rc, "f": fpath, "n": pick(["1", "1", "2"])}),
+        (2, rc_line("ERROR ", "{f}: vfs cache: failed to upload try #{n}, will retry in {d}: {e}"),
+         {**rc, "f": fpath, "n": pick(["1", "2", "3"]), "d": pick(["10s", "20s", "40s"]), "e": rc_err}),
+        (2, rc_line("ERROR ", "IO error: {e}"), {**rc, "e": pick(["open file failed: googleapi: Error 404: File not found", "context canceled"])}),
+        (2, rc_line("NOTICE", "{r}: poll-interval is not supported by this remote"), {**rc, "r": pick(["s3:backup-bucket", "sftp-nas:/srv/backup"])}),
+        (2, rc_line("INFO  ", 'Mounting on "{m}"'), {**rc, "m": pick(["/mnt/gdrive", "/mnt/s3", "/srv/media"])}),
+        # rclone serve
+        (2, rc_line("NOTICE", "{r}: WebDav Server started on [{u}]"), {**rc, "r": pick(remotes), "u": pick(["http://[::]:8080/", "http://127.0.0.1:8081/"])}),
+        (2, rc_line("NOTICE", "{r}: SFTP server listening on {a}"), {**rc, "r": pick(remotes), "a": pick(["[::]:2022", "127.0.0.1:2022"])}),
+        (2, rc_line("NOTICE", "Serving restic REST API on [{u}]"), {**rc, "u": pick(["http://127.0.0.1:8080/", "http://[::]:8000/"])}),
+        (5, rc_line("INFO  ", "{f}: PUT from {a}"), {**rc, "f": fpath, "a": lambda g: f"{g.ip()}:{g.port()}"}),
+    ]
+
+    # ---------------- Unison (unison.log) ----------------
+    def un_clock(g: Gen) -> str:
+        return f"{hms(g)}.{g.num(0, 99):0>2}"
+
+    roots = ["/home/alice/sync", "ssh://nas//srv/sync/alice", "/home/bob/work", "ssh://backup.lan//data/bob"]
+
+    def un_roots(g: Gen):
+        a, b = g.r.sample(roots, 2)
+        return a, b
+
+    un = {"T": un_clock}
+    unison = [
+        (4, "Unison {v} (ocaml {o}) started propagating changes at {T} on 03 Dec 2026", {**un, "v": pick(["2.53.5", "2.53.3"]), "o": pick(["4.14.1", "5.1.1"])}),
+        (4, "Unison {v} (ocaml {o}) finished propagating changes at {T} on 03 Dec 2026", {**un, "v": pick(["2.53.5", "2.53.3"]), "o": pick(["4.14.1", "5.1.1"])}),
+        (14, "[BGN] Copying {f} from {a} to {b}", {"f": fpath, "a": draw(un_roots), "b": then(1)}),
+        (14, "[END] Copying {f}", {"f": fpath}),
+        (10, "[BGN] Updating file {f} from {a} to {b}", {"f": fpath, "a": draw(un_roots), "b": then(1)}),
+        (10, "[END] Updating file {f}", {"f": fpath}),
+        (5, "[BGN] Deleting {f} from {a}", {"f": fpath, "a": pick(roots)}),
+        (5, "[END] Deleting {f}", {"f": fpath}),
+        (6, "Synchronization complete at {t}  ({n} items transferred, {s} skipped, {f} failed)",
+         {"t": hms, "n": lambda g: g.num(1, 300), "s": pick(["0", "0", "1", "2"]), "f": pick(["0", "0", "0", "1"])}),
+        (3, "Synchronization incomplete at {t}  ({n} items transferred, {s} skipped, {f} failed)",
+         {"t": hms, "n": lambda g: g.num(0, 300), "s": pick(["1", "2", "3"]), "f": pick(["0", "1", "2"])}),
+        (3, "  skipped: {f} ({r})", {"f": fpath, "r": pick(["contents changed on both sides", "properties changed on both sides",
+                                                             "deleted on one side, contents changed on the other"])}),
+        (2, "  failed: {f}", {"f": fpath}),
+        (3, "Nothing to do: replicas have not changed since last sync.", {}),
+        (2, "Fatal error: Lost connection with the server", {}),
+        (2, "Failed: The file {f} was modified during synchronization.  Please try again.", {"f": fpath}),
+    ]
+
+    # ---------------- lsyncd ----------------
+    def ls_ts(g: Gen) -> str:
+        return f"Thu Dec  3 {hms(g)} 2026"
+
+    ls_targets = [("/srv/www/", "web2:/srv/www/"), ("/data/share/", "backup::share/"), ("/home/git/repos/", "mirror.lan:/home/git/repos/")]
+    ls = {"T": ls_ts}
+    lsy = {**ls, "s": draw(lambda g: g.r.choice(ls_targets)), "d": then(1)}
+    lsyncd = [
+        (2, "{T} Normal: --- Startup, daemonizing ---", ls),
+        (3, "{T} Normal: recursive startup rsync: {s} -> {d}", lsy),
+        (3, "{T} Normal: Startup of {s} -> {d} finished.", lsy),
+        (12, "{T} Normal: Calling rsync with filter-list of new/modified files/dirs", ls),
+        (12, "{T} Normal: Finished a list after exitcode: {c}", {**ls, "c": pick(["0", "0", "0", "0", "23", "24"])}),
+        (3, "{T} Normal: Retrying a list after exitcode: {c}", {**ls, "c": pick(["255", "12", "30"])}),
+        (2, '{T} Error: Temporary or permanent failure on startup of "{s}". Terminating since "insist" is not set.', lsy),
+        (2, "{T} Error: Terminating since out of inotify watches.", ls),
+        (1, "{T} Normal: --- TERM signal, fading ---", ls),
+    ]
+
+    # ---------------- Resilio Sync (sync.log) ----------------
+    def rs_ts(g: Gen) -> str:
+        return f"[20261203 {hms(g)}.{ms3(g)}]"
+
+    rs_folders = ["/data/sync/Projects", "/data/sync/Media", "/data/sync/Backups"]
+
+    def rs_peer(g: Gen) -> str:
+        return g.hexs(40).upper()
+
+    rs = {"T": rs_ts}
+    resilio = [
+        (2, "{T} Sync {v} ({b}) started, pid {p}", {**rs, "v": draw(lambda g: g.r.choice([("2.8.1", "1390"), ("3.0.0", "1412")])), "b": then(1),
+                                                    "p": lambda g: g.num(200, 40000)}),
+        (2, "{T} Listening on port {p}", {**rs, "p": pick(["55555", "38411"])}),
+        (3, "{T} SyncFolder[{f}]: scan started", {**rs, "f": pick(rs_folders)}),
+        (3, "{T} SyncFolder[{f}]: scan finished, {n} files, {s} bytes", {**rs, "f": pick(rs_folders), "n": lambda g: g.num(10, 90000), "s": lambda g: g.num(10**5, 10**11)}),
+        (8, "{T} Peer {p} ({n}) connected via {t} at {a}",
+         {**rs, "p": rs_peer, "n": pick(["office-nas", "laptop-alice", "vps-fra1"]), "t": pick(["TCP", "uTP", "relay"]), "a": lambda g: f"{g.ip()}:{g.port()}"}),
+        (6, "{T} Peer {p} disconnected: {r}", {**rs, "p": rs_peer, "r": pick(["connection timed out", "closed by remote side", "Connection reset by peer"])}),
+        (10, "{T} SyncFolder[{f}]: finished downloading file {x} from {p}", {**rs, "f": pick(rs_folders), "x": fpath, "p": rs_peer}),
+        (6, "{T} SyncFolder[{f}]: finished uploading file {x} to {p}", {**rs, "f": pick(rs_folders), "x": fpath, "p": rs_peer}),
+        (3, "{T} Got {n} peers from tracker {a}", {**rs, "n": pick(["0", "1", "2", "3"]), "a": pick(["t.resilio.com:3000", "r.resilio.com:3000"])}),
+        (2, "{T} Using relay {a}", {**rs, "a": lambda g: f"{g.ip()}:3000"}),
+        (2, "{T} SyncFolder[{f}]: failed to write file {x}: {e}", {**rs, "f": pick(rs_folders), "x": fpath, "e": pick(["No space left on device", "Permission denied"])}),
+    ]
+
+    return syncthing + seafile + controller + gc + seahub + ocis + rclone + unison + lsyncd + resilio
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -39638,7 +40045,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "RemoteAccessPlatform": remoteaccess_events,
            "RadioPlatform": radio_events,
            "ErrorTrackingPlatform": errortracking_events,
-           "WikiPlatform": wiki_events}
+           "WikiPlatform": wiki_events,
+           "SyncPlatform": sync_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
