@@ -580,6 +580,16 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   lines), XWiki (extension jobs, the Solr indexer, data migrations, job progress, authentication, macros)
   and Outline (JSON logs: lifecycle, the collaboration service, requests, queue processors and tasks,
   imports); 123 event types.
+* ``CrawlerPlatform`` (written blind at the thirtieth issue-15 pass's start: before reading the engine or
+  any failure analysis; scored once): web crawlers and browser automation as their operators log them: Scrapy
+  (the core's start-up, telnet console, spider open and close, log stats, crawled and scraped responses; the
+  downloader middlewares' redirects, retries, robots.txt, offsite and duplicate filters and AutoThrottle debug; the
+  item and files pipelines with dropped items), Crawlee for Node (progress, AutoscaledPool state, Snapshotter
+  overload, reclaimed and failed requests, final statistics), Playwright's pw:api and pw:browser debug output,
+  Puppeteer's protocol and launcher debug output, Heritrix 3 (crawl.log records, job.log states, heritrix_out.log,
+  progress-statistics.log), Apache Nutch 1.x (hadoop.log of inject, generate, fetch, parse and updatedb with
+  Hadoop's job lines) and StormCrawler on Storm (FetcherBolt, JSoupParserBolt, the Elasticsearch spout and
+  status updater, executors); 162 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -39572,6 +39582,454 @@ def wiki_events() -> list[tuple[float, str, dict]]:
     return confluence + access + dokuwiki + wikijs + bookstack + xwiki + outline
 
 
+def crawler_events() -> list[tuple[float, str, dict]]:
+    """Web crawlers and browser automation as their operators log them: Scrapy 2.11 (the LOG_FORMAT lines
+    '%(asctime)s [%(name)s] %(levelname)s: %(message)s' of the core: start-up, reactor, telnet console, spider
+    open and close, log stats, crawled and scraped responses; the downloader middlewares: redirects, retries,
+    robots.txt, offsite and duplicate filters, AutoThrottle debug; the item and files pipelines with dropped
+    items and a project's MongoDB pipeline), Crawlee 3 for Node (its console logger: the crawler's start,
+    progress and final statistics, AutoscaledPool state and Snapshotter overload, retries and failed requests,
+    a project's own log.info lines), Playwright's DEBUG=pw:api,pw:browser output and Puppeteer's
+    DEBUG=puppeteer:* protocol and launcher output (the debug package's ISO time prefix when stderr is no TTY),
+    Heritrix 3 (crawl.log records with status, size, URI, discovery path, referrer, MIME type, ToeThread,
+    fetch time, digest and annotations; job.log state changes; heritrix_out.log lines; progress-statistics.log),
+    Apache Nutch 1.x (hadoop.log in local mode: inject, generate, fetch with its FetcherThreads and status
+    reports, parse, updatedb, and Hadoop's LocalJobRunner and Job lines) and StormCrawler 2 on Apache Storm
+    (the worker log: FetcherBolt, JSoupParserBolt, the Elasticsearch AggregationSpout and StatusUpdaterBolt,
+    executor loading). Written blind at the thirtieth issue-15 pass's start: before reading the engine or any
+    failure analysis; 162 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    hosts = ["www.example-shop.com", "news.example.org", "docs.acme.io", "blog.widgets.net"]
+    sections = ["products", "category/shoes", "article", "docs/guide", "tag/python", "page"]
+
+    def url(g: Gen) -> str:
+        h = g.r.choice(hosts)
+        k = g.r.randint(0, 5)
+        if k == 0:
+            return f"https://{h}/"
+        if k == 1:
+            return f"https://{h}/{g.r.choice(sections)}/{g.num(1, 99999)}"
+        if k == 2:
+            return f"https://{h}/{g.r.choice(sections)}?page={g.num(2, 40)}"
+        if k == 3:
+            return f"https://{h}/{g.r.choice(sections)}/{g.r.choice(['red-runner', 'winter-sale', 'release-notes', 'getting-started'])}.html"
+        return f"https://{h}/{g.r.choice(sections)}/{g.num(1, 9999)}/{g.hexs(6)}"
+
+    def host(g: Gen) -> str:
+        return g.r.choice(hosts)
+
+    # ---------------- Scrapy ----------------
+    def sts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def sc(logger: str, level: str, text: str) -> str:
+        return "{T} [" + logger + "] " + level + ": " + text
+
+    S = {"T": sts}
+    bots = ["shopbot", "newsbot", "docscrawler"]
+    close_reasons = ["finished", "finished", "finished", "shutdown", "closespider_timeout", "closespider_itemcount"]
+    net_errors = ["TCP connection timed out: 110: Connection timed out.",
+                  "[<twisted.python.failure.Failure twisted.internet.error.ConnectionLost: Connection to the other side was lost in a non-clean fashion: Connection lost.>]",
+                  "DNS lookup failed: no results for hostname lookup: cdn.example-shop.com.",
+                  "User timeout caused connection failure: Getting https://docs.acme.io/ took longer than 180.0 seconds.."]
+    status_reasons = ["500 Internal Server Error", "502 Bad Gateway", "503 Service Unavailable", "504 Gateway Time-out",
+                      "522 Unknown Status", "429 Unknown Status", "408 Request Time-out"]
+
+    def referer(g: Gen) -> str:
+        return "None" if g.r.random() < 0.3 else url(g)
+
+    def flags(g: Gen) -> str:
+        return repr(g.r.sample(["cached", "download", "ip:203.0.113.7"], g.r.choice([1, 1, 2])))
+
+    scrapy = [
+        (3, sc("scrapy.utils.log", "INFO", "Scrapy {v} started (bot: {b})"), {**S, "v": pick(["2.11.2", "2.11.1"]), "b": pick(bots)}),
+        (2, sc("scrapy.utils.log", "INFO", "Versions: lxml {lx}, libxml2 {lb}, cssselect 1.2.0, parsel 1.9.1, w3lib 2.1.2, Twisted 24.3.0, Python {py}, pyOpenSSL 24.1.0 (OpenSSL 3.2.2 4 Jun 2024), cryptography 42.0.8, Platform {pl}"),
+         {**S, "lx": pick(["5.2.2.0", "5.1.0.0"]), "lb": pick(["2.12.6", "2.11.7"]),
+          "py": pick(["3.11.9 (main, Apr  2 2024, 08:25:04) [GCC 12.2.0]", "3.12.4 (main, Jun 27 2024, 00:07:37) [GCC 12.2.0]"]),
+          "pl": pick(["Linux-6.1.0-21-amd64-x86_64-with-glibc2.36", "Linux-5.15.0-1061-aws-x86_64-with-glibc2.35"])}),
+        (3, sc("scrapy.utils.log", "DEBUG", "Using reactor: {r}"),
+         {**S, "r": pick(["twisted.internet.asyncioreactor.AsyncioSelectorReactor", "twisted.internet.epollreactor.EPollReactor"])}),
+        (2, sc("scrapy.utils.log", "DEBUG", "Using asyncio event loop: {l}"), {**S, "l": pick(["asyncio.unix_events._UnixSelectorEventLoop", "uvloop.Loop"])}),
+        (3, sc("scrapy.extensions.telnet", "INFO", "Telnet Password: {p}"), {**S, "p": lambda g: g.hexs(16)}),
+        (3, sc("scrapy.extensions.telnet", "INFO", "Telnet console listening on {a}:{p}"), {**S, "a": pick(["127.0.0.1"]), "p": pick(["6023", "6024", "6025"])}),
+        (3, sc("scrapy.middleware", "INFO", "Enabled extensions: {l}"),
+         {**S, "l": lambda g: repr(["scrapy.extensions.corestats.CoreStats", "scrapy.extensions.telnet.TelnetConsole"]
+                                   + g.r.sample(["scrapy.extensions.memusage.MemoryUsage", "scrapy.extensions.logstats.LogStats",
+                                                 "scrapy.extensions.throttle.AutoThrottle", "scrapy.extensions.closespider.CloseSpider"], g.r.randint(1, 2)))}),
+        (3, sc("scrapy.middleware", "INFO", "Enabled item pipelines: {l}"),
+         {**S, "l": lambda g: repr(g.r.sample(["shopbot.pipelines.PricePipeline", "shopbot.pipelines.DuplicatesPipeline",
+                                               "scrapy.pipelines.files.FilesPipeline", "shopbot.pipelines.MongoPipeline"], g.r.randint(1, 4)))}),
+        (4, sc("scrapy.core.engine", "INFO", "Spider opened"), S),
+        (3, sc("scrapy.core.engine", "INFO", "Closing spider ({r})"), {**S, "r": pick(close_reasons)}),
+        (3, sc("scrapy.core.engine", "INFO", "Spider closed ({r})"), {**S, "r": pick(close_reasons)}),
+        (3, sc("scrapy.statscollectors", "INFO", "Dumping Scrapy stats:"), S),
+        (20, sc("scrapy.extensions.logstats", "INFO", "Crawled {p} pages (at {pr} pages/min), scraped {i} items (at {ir} items/min)"),
+         {**S, "p": lambda g: g.num(0, 20000), "pr": lambda g: g.num(0, 400), "i": lambda g: g.num(0, 15000), "ir": lambda g: g.num(0, 300)}),
+        (110, sc("scrapy.core.engine", "DEBUG", "Crawled ({s}) <GET {u}> (referer: {r})"),
+         {**S, "s": pick(["200"] * 8 + ["404", "301", "403"]), "u": url, "r": referer}),
+        (20, sc("scrapy.core.engine", "DEBUG", "Crawled ({s}) <GET {u}> (referer: {r}) {f}"),
+         {**S, "s": pick(["200", "200", "304", "404"]), "u": url, "r": referer, "f": flags}),
+        (6, sc("scrapy.core.engine", "DEBUG", "Crawled ({s}) <POST {u}> (referer: {r})"), {**S, "s": pick(["200", "302"]), "u": url, "r": referer}),
+        (80, sc("scrapy.core.scraper", "DEBUG", "Scraped from <{s} {u}>"), {**S, "s": pick(["200"]), "u": url}),
+        (18, sc("scrapy.downloadermiddlewares.redirect", "DEBUG", "Redirecting ({s}) to <GET {to}> from <GET {fr}>"),
+         {**S, "s": pick(["301", "302", "302", "307", "308"]), "to": url, "fr": url}),
+        (4, sc("scrapy.downloadermiddlewares.redirect", "DEBUG", "Redirecting (meta refresh) to <GET {to}> from <GET {fr}>"), {**S, "to": url, "fr": url}),
+        (16, sc("scrapy.downloadermiddlewares.retry", "DEBUG", "Retrying <GET {u}> (failed {n} times): {e}"),
+         {**S, "u": url, "n": pick(["1", "1", "2"]), "e": lambda g: g.r.choice(status_reasons + net_errors)}),
+        (5, sc("scrapy.downloadermiddlewares.retry", "ERROR", "Gave up retrying <GET {u}> (failed {n} times): {e}"),
+         {**S, "u": url, "n": pick(["3", "3", "6"]), "e": lambda g: g.r.choice(status_reasons + net_errors)}),
+        (6, sc("scrapy.dupefilters", "DEBUG", "Filtered duplicate request: <GET {u}> - no more duplicates will be shown (see DUPEFILTER_DEBUG to show all duplicates)"),
+         {**S, "u": url}),
+        (12, sc("scrapy.spidermiddlewares.offsite", "DEBUG", "Filtered offsite request to {h}: <GET {u}>"),
+         {**S, "h": pick(["'www.facebook.com'", "'twitter.com'", "'cdn.example-shop.com'", "'www.linkedin.com'"]),
+          "u": pick(["https://www.facebook.com/sharer/sharer.php", "https://twitter.com/intent/tweet", "https://www.linkedin.com/shareArticle"])}),
+        (10, sc("scrapy.downloadermiddlewares.robotstxt", "DEBUG", "Forbidden by robots.txt: <GET {u}>"), {**S, "u": url}),
+        (3, sc("scrapy.downloadermiddlewares.robotstxt", "ERROR", "Error downloading {u}: {e}"),
+         {**S, "u": lambda g: f"<GET https://{host(g)}/robots.txt>", "e": pick(net_errors)}),
+        (12, sc("scrapy.spidermiddlewares.httperror", "INFO", "Ignoring response <{s} {u}>: HTTP status code is not handled or not allowed"),
+         {**S, "s": pick(["404", "404", "403", "410", "500"]), "u": url}),
+        (6, sc("scrapy.core.scraper", "ERROR", "Spider error processing <GET {u}> (referer: {r})"), {**S, "u": url, "r": referer}),
+        (4, sc("scrapy.core.scraper", "ERROR", "Error downloading <GET {u}>"), {**S, "u": url}),
+        (4, sc("scrapy.core.scraper", "ERROR", "Error processing {i}"),
+         {**S, "i": lambda g: "{" + f"'name': '{g.r.choice(['Red Runner', 'Trail Boot', 'Canvas Tote'])}', 'price': {g.num(5, 300)}.{g.num(10, 99)}, 'sku': 'SKU-{g.num(1000, 99999)}'" + "}"}),
+        (12, sc("scrapy.core.scraper", "WARNING", "Dropped: {r}"),
+         {**S, "r": lambda g: g.r.choice([f"Duplicate item found: SKU-{g.num(1000, 99999)}", "Missing price", "Missing title in item",
+                                           f"Item too old: published 2019-0{g.r.randint(1, 9)}-1{g.r.randint(0, 9)}"])}),
+        (10, sc("scrapy.pipelines.files", "DEBUG", "File (downloaded): Downloaded file from <GET {u}> referred in <{r}>"), {**S, "u": url, "r": referer}),
+        (6, sc("scrapy.pipelines.files", "DEBUG", "File (uptodate): Downloaded file from <GET {u}> referred in <{r}>"), {**S, "u": url, "r": referer}),
+        (3, sc("scrapy.pipelines.files", "WARNING", "File (code: {s}): Error downloading file from <GET {u}> referred in <{r}>"),
+         {**S, "s": pick(["404", "403", "500"]), "u": url, "r": referer}),
+        (14, sc("scrapy.extensions.throttle", "INFO", "slot: {h} | conc:{c} | delay:{d} ms ({ch}) | latency:{l} ms | size:{z} bytes"),
+         {**S, "h": host, "c": pick([" 1", " 2", " 4", "16"]), "d": lambda g: g.num(200, 5000).rjust(5), "ch": lambda g: g.r.choice(["+", "-"]) + g.num(0, 900),
+          "l": lambda g: g.num(20, 3000).rjust(5), "z": lambda g: g.num(300, 250000).rjust(6)}),
+        (2, sc("scrapy.crawler", "INFO", "Received {s}, shutting down gracefully. Send again to force "), {**S, "s": pick(["SIGINT", "SIGTERM"])}),
+        (2, sc("scrapy.extensions.memusage", "WARNING", "Memory usage reached {m}MiB"), {**S, "m": pick(["1024", "2048"])}),
+        (2, sc("scrapy.core.downloader.tls", "WARNING", "Remote certificate is not valid for hostname \"{h}\"; {e}"),
+         {**S, "h": host, "e": pick(["'*.cdn-edge.net'!='docs.acme.io'", "'shop-origin.internal'!='www.example-shop.com'"])}),
+        (10, sc("shopbot.pipelines", "INFO", "Inserted {n} items into {c} ({t} ms)"),
+         {**S, "n": lambda g: g.num(1, 500), "c": pick(["products", "prices", "articles"]), "t": lambda g: g.num(2, 900)}),
+        (3, sc("shopbot.pipelines", "ERROR", "MongoDB write failed for {c}: {e}"),
+         {**S, "c": pick(["products", "prices", "articles"]),
+          "e": pick(["E11000 duplicate key error collection: shop.products index: sku_1 dup key: { sku: \"SKU-4411\" }",
+                     "connection closed", "mongo-0.mongo:27017: timed out"])}),
+    ]
+
+    # ---------------- Crawlee (Node) ----------------
+    crawlers = ["CheerioCrawler", "PlaywrightCrawler", "PuppeteerCrawler"]
+    C = {"c": pick(crawlers)}
+
+    def cl(level: str, text: str) -> str:
+        return level.ljust(5) + " {c}: " + text
+
+    def totals(g: Gen):
+        s, f = g.r.randint(10, 9000), g.r.choice([0, 0, g.r.randint(1, 40)])
+        return str(s + f), str(s), str(f)
+
+    crawlee = [
+        (4, cl("INFO", "Starting the crawler."), C),
+        (3, cl("INFO", "All requests from the queue have been processed, the crawler will shut down."), C),
+        (14, cl("INFO", "Crawled {a}/{b} pages, {f} failed requests, desired concurrency {d}."),
+         {**C, "a": lambda g: g.num(0, 3000), "b": lambda g: g.num(3000, 9000), "f": lambda g: g.num(0, 40), "d": lambda g: g.num(1, 20)}),
+        (3, cl("INFO", "Finished! Total {t} requests: {s} succeeded, {f} failed.") + ' {{"terminal":true}}',
+         {**C, "t": draw(totals), "s": then(1), "f": then(2)}),
+        (3, cl("INFO", "Final request statistics:") + ' {{"requestsFinished":{a},"requestsFailed":{f},"retryHistogram":{h},"requestAvgFailedDurationMillis":{af},"requestAvgFinishedDurationMillis":{am},"requestsFinishedPerMinute":{pm},"requestsFailedPerMinute":{fm},"requestTotalDurationMillis":{td},"requestsTotal":{t},"crawlerRuntimeMillis":{rt}}}',
+         {**C, "a": lambda g: g.num(10, 9000), "f": lambda g: g.num(0, 40), "h": lambda g: json.dumps([g.r.randint(1, 900) for _ in range(g.r.randint(1, 4))]).replace(" ", ""),
+          "af": lambda g: g.r.choice(["null", g.num(1000, 60000)]), "am": lambda g: g.num(100, 4000), "pm": lambda g: g.num(5, 600),
+          "fm": lambda g: g.num(0, 5), "td": lambda g: g.num(10000, 9000000), "t": lambda g: g.num(10, 9000), "rt": lambda g: g.num(10000, 3600000)}),
+        (10, "INFO  {c}:AutoscaledPool: state " + '{{"currentConcurrency":{cc},"desiredConcurrency":{dc},"systemStatus":{{"isSystemIdle":{i},"memInfo":{{"isOverloaded":{m},"limitRatio":0.2,"actualRatio":{mr}}},"eventLoopInfo":{{"isOverloaded":false,"limitRatio":0.6,"actualRatio":{er}}},"cpuInfo":{{"isOverloaded":{cpu},"limitRatio":0.4,"actualRatio":{cr}}},"clientInfo":{{"isOverloaded":false,"limitRatio":0.3,"actualRatio":0}}}}}}',
+         {**C, "cc": lambda g: g.num(0, 20), "dc": lambda g: g.num(1, 20), "i": pick(["true", "false"]), "m": pick(["false", "false", "true"]),
+          "mr": pick(["0", "0", "0.25"]), "er": pick(["0", "0.02", "0.1"]), "cpu": pick(["false", "false", "true"]), "cr": pick(["0", "0.05", "0.6"])}),
+        (3, "WARN  {c}:AutoscaledPool:Snapshotter: Memory is critically overloaded. Using {u} MB of {t} MB ({p}%). Consider increasing available memory.",
+         {**C, "u": lambda g: g.num(3000, 5000), "t": pick(["4096", "3923"]), "p": lambda g: g.num(101, 130)}),
+        (8, cl("WARN", "Reclaiming failed request back to the list or queue. {e}") + ' {{"id":"{i}","url":"{u}","retryCount":{n}}}',
+         {**C, "e": pick(["Request timed out after 60 seconds.", "Navigation timed out after 60 seconds.",
+                          "Request blocked - received 403 status code.", "page.goto: net::ERR_CONNECTION_RESET at"]),
+          "i": lambda g: "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") for _ in range(15)),
+          "u": url, "n": pick(["1", "2", "3"])}),
+        (3, cl("ERROR", "Request failed and reached maximum retries. {e}") + ' {{"id":"{i}","url":"{u}","method":"GET","uniqueKey":"{k}"}}',
+         {**C, "e": pick(["Error: Request blocked - received 403 status code.", "TimeoutError: Navigation timed out after 60 seconds.",
+                          "RequestError: getaddrinfo ENOTFOUND cdn.example-shop.com"]),
+          "i": lambda g: "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") for _ in range(15)),
+          "u": draw(lambda g: (url(g),) * 2), "k": then(1)}),
+        (2, cl("WARN", "Request failed and retries are disabled. {e}"), {**C, "e": pick(["Error: Request blocked - received 429 status code.", "Error: Detected a session error, rotating session..."])}),
+        (18, cl("INFO", "Processing {u}..."), {**C, "u": url}),
+        (12, cl("INFO", "Enqueued {n} links from {u}"), {**C, "n": lambda g: g.num(0, 120), "u": url}),
+        (2, cl("INFO", "Crawler reached the maxRequestsPerCrawl limit of {n} requests and will shut down soon. Requests that are in progress will be allowed to finish."),
+         {**C, "n": pick(["100", "1000", "5000"])}),
+        (2, "INFO  System info " + '{{"apifyVersion":"3.1.10","apifyClientVersion":"2.9.3","crawleeVersion":"{v}","osType":"Linux","nodeVersion":"{n}"}}',
+         {"v": pick(["3.11.1", "3.10.5"]), "n": pick(["v20.15.1", "v18.20.4"])}),
+    ]
+
+    # ---------------- Playwright DEBUG=pw:api,pw:browser ----------------
+    def dts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    D = {"T": dts}
+    pw_calls = ["page.goto", "page.click", "page.fill", "locator.click", "page.waitForSelector", "page.screenshot",
+                "locator.textContent", "page.waitForLoadState"]
+    selectors = ["'button#submit'", "'text=Add to cart'", "'[data-testid=\"search\"]'", "'input[name=\"email\"]'",
+                 "getByRole('button', { name: 'Sign in' })"]
+    pw = [
+        (14, "{T} pw:api => {a} started", {**D, "a": pick(pw_calls)}),
+        (12, "{T} pw:api <= {a} succeeded", {**D, "a": pick(pw_calls)}),
+        (3, "{T} pw:api <= {a} failed", {**D, "a": pick(pw_calls)}),
+        (3, "{T} pw:api => browserType.launch started", D),
+        (3, "{T} pw:api <= browserType.launch succeeded", D),
+        (4, "{T} pw:api => browser.newContext started", D),
+        (8, '{T} pw:api navigating to "{u}", waiting until "{w}"', {**D, "u": url, "w": pick(["load", "load", "domcontentloaded", "networkidle"])}),
+        (8, '{T} pw:api   "{e}" event fired', {**D, "e": pick(["commit", "domcontentloaded", "load", "networkidle"])}),
+        (8, "{T} pw:api waiting for locator({s})", {**D, "s": pick(selectors)}),
+        (7, "{T} pw:api   locator resolved to {e}",
+         {**D, "e": pick(['<button id="submit" type="submit">Submit</button>', '<input name="email" type="email"/>',
+                          '<a href="/cart" class="btn btn-primary">Add to cart</a>'])}),
+        (6, "{T} pw:api attempting {k} action", {**D, "k": pick(["click", "dblclick", "fill"])}),
+        (6, "{T} pw:api   waiting for element to be visible, enabled and stable", D),
+        (6, "{T} pw:api   element is visible, enabled and stable", D),
+        (5, "{T} pw:api   scrolling into view if needed", D),
+        (5, "{T} pw:api   done scrolling", D),
+        (5, "{T} pw:api   performing {k} action", {**D, "k": pick(["click", "dblclick"])}),
+        (5, "{T} pw:api   {k} action done", {**D, "k": pick(["click", "dblclick"])}),
+        (4, "{T} pw:api   waiting for scheduled navigations to finish", D),
+        (4, "{T} pw:api   navigations have finished", D),
+        (3, "{T} pw:api   element is not visible - waiting...", D),
+        (2, "{T} pw:api   retrying {k} action, attempt #{n}", {**D, "k": pick(["click", "fill"]), "n": lambda g: g.num(2, 6)}),
+        (3, "{T} pw:browser <launching> {p} --disable-field-trial-config --disable-background-networking --no-sandbox --headless --user-data-dir={d} --remote-debugging-pipe about:blank",
+         {**D, "p": pick(["/root/.cache/ms-playwright/chromium-1124/chrome-linux/chrome", "/ms-playwright/chromium-1117/chrome-linux/chrome"]),
+          "d": lambda g: f"/tmp/playwright_chromiumdev_profile-{''.join(g.r.choice('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789') for _ in range(6))}"}),
+        (3, "{T} pw:browser <launched> pid={p}", {**D, "p": lambda g: g.num(1000, 60000)}),
+        (3, "{T} pw:browser [pid={p}][err] {m}",
+         {**D, "p": lambda g: g.num(1000, 60000),
+          "m": pick(["[1203/101532.123456:ERROR:bus.cc(407)] Failed to connect to the bus: Failed to connect to socket /run/dbus/system_bus_socket: No such file or directory",
+                     "[1203/101533.654321:WARNING:sandbox_linux.cc(418)] InitializeSandbox() called with multiple threads in process gpu-process."])}),
+        (2, "{T} pw:browser [pid={p}] <gracefully close start>", {**D, "p": lambda g: g.num(1000, 60000)}),
+        (2, "{T} pw:browser [pid={p}] <process did exit: exitCode={c}, signal={s}>",
+         {**D, "p": lambda g: g.num(1000, 60000), "c": pick(["0", "0", "null"]), "s": pick(["null", "null", "SIGKILL"])}),
+        (2, "{T} pw:browser [pid={p}] starting temporary directories cleanup", {**D, "p": lambda g: g.num(1000, 60000)}),
+    ]
+
+    # ---------------- Puppeteer DEBUG=puppeteer:* ----------------
+    def sid(g: Gen) -> str:
+        return g.hexs(32).upper()
+
+    pp = [
+        (12, '{T} puppeteer:protocol:SEND ► {{"method":"{m}","params":{{}},"id":{i},"sessionId":"{s}"}}',
+         {**D, "m": pick(["Runtime.runIfWaitingForDebugger", "Page.enable", "Network.enable", "Page.getFrameTree", "Runtime.enable"]),
+          "i": lambda g: g.num(1, 900), "s": sid}),
+        (8, '{T} puppeteer:protocol:SEND ► {{"method":"Page.navigate","params":{{"url":"{u}","frameId":"{f}"}},"id":{i},"sessionId":"{s}"}}',
+         {**D, "u": url, "f": sid, "i": lambda g: g.num(1, 900), "s": sid}),
+        (10, '{T} puppeteer:protocol:RECV ◀ {{"id":{i},"result":{{}},"sessionId":"{s}"}}', {**D, "i": lambda g: g.num(1, 900), "s": sid}),
+        (12, '{T} puppeteer:protocol:RECV ◀ {{"method":"{m}","params":{{"frameId":"{f}","loaderId":"{l}","name":"{n}","timestamp":{t}}},"sessionId":"{s}"}}',
+         {**D, "m": pick(["Page.lifecycleEvent"]), "f": sid, "l": sid, "n": pick(["init", "DOMContentLoaded", "load", "networkIdle", "firstMeaningfulPaint"]),
+          "t": lambda g: f"{g.num(80000, 99999)}.{g.num(100000, 999999)}", "s": sid}),
+        (4, '{T} puppeteer:protocol:RECV ◀ {{"id":{i},"error":{{"code":{c},"message":"{e}"}},"sessionId":"{s}"}}',
+         {**D, "i": lambda g: g.num(1, 900), "c": pick(["-32000", "-32602"]),
+          "e": pick(["Cannot find context with specified id", "No node with given id found", "Target closed"]), "s": sid}),
+        (2, "{T} puppeteer:browsers:launcher Launching {p} {a}",
+         {**D, "p": pick(["/root/.cache/puppeteer/chrome/linux-126.0.6478.126/chrome-linux64/chrome", "/usr/bin/chromium"]),
+          "a": pick(["--allow-pre-commit-input --disable-background-networking --headless=new --no-sandbox",
+                     "--disable-gpu --headless=new --remote-debugging-port=0 --user-data-dir=/tmp/puppeteer_dev_chrome_profile-Xk2p9Q"])}),
+        (2, "{T} puppeteer:browsers:launcher Launched {p}", {**D, "p": lambda g: g.num(1000, 60000)}),
+        (2, "{T} puppeteer:browsers:launcher Browser process {p} onExit", {**D, "p": lambda g: g.num(1000, 60000)}),
+    ]
+
+    # ---------------- Heritrix 3 ----------------
+    def hts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def fetchts(g: Gen) -> str:
+        return f"20261203{hms(g).replace(':', '')}{ms3(g)}+{g.num(1, 9000)}"
+
+    def sha1(g: Gen) -> str:
+        return "sha1:" + "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(32))
+
+    def pad(n: int, fn):
+        return lambda g: fn(g).rjust(n)
+
+    def thr(g: Gen) -> str:
+        return "#" + g.num(0, 99).rjust(3, "0")
+
+    def hops(pool: list[str]):
+        return pick(pool)
+
+    H = {"T": hts, "th": thr, "ft": fetchts}
+    crawl_rec = "{T} {st} {sz} {u} {hp} {ref} {mt} {th} {ft} {dg} - {an}"
+    heritrix = [
+        (70, crawl_rec, {**H, "st": pad(5, pick(["200"] * 10 + ["301", "302", "404", "403", "500"])), "sz": pad(10, lambda g: g.num(0, 900000)),
+                         "u": lambda g: g.r.choice([url(g), url(g), url(g), f"https://{host(g)}/robots.txt"]),
+                         "hp": hops(["L", "LL", "LLL", "LLE", "LX", "LLX", "P", "LP", "LR"]), "ref": url,
+                         "mt": pick(["text/html", "text/html", "text/html; charset=UTF-8", "application/pdf", "image/jpeg", "text/css", "text/plain"]),
+                         "dg": sha1, "an": lambda g: g.r.choice(["-", "-", f"content-size:{g.num(900, 900000)}", "duplicate:digest", f"{g.r.randint(1, 3)}t"])}),
+        (12, "{T} {st} {sz} dns:{h} {hp} {ref} text/dns {th} {ft} {dg} - -",
+         {**H, "st": pad(5, pick(["1"])), "sz": pad(10, lambda g: g.num(45, 120)), "h": host, "hp": hops(["P", "LP", "LLP"]), "ref": url, "dg": sha1}),
+        (10, "{T} {st} {sz} {u} {hp} {ref} no-type {th} - - - {an}",
+         {**H, "st": pad(5, pick(["-9998", "-9998", "-6", "-2", "-4", "-61", "-404", "-5003", "-5000", "-4001"])), "sz": pad(10, pick(["-"])), "u": url,
+          "hp": hops(["L", "LL", "LLE", "P", "LLLLL"]), "ref": url, "an": lambda g: g.r.choice(["-", f"{g.r.randint(1, 30)}t"])}),
+        (4, "{T} INFO {s} {j}", {"T": hts, "s": pick(["PREPARING", "RUNNING", "EMPTY", "STOPPING", "FINISHED", "PAUSED"]), "j": lambda g: f"20261203{hms(g).replace(':', '')}"}),
+        (2, "{T} INFO Job instantiated", {"T": hts}),
+        (2, "{T} INFO Job launched", {"T": hts}),
+        (2, "{T} INFO Job teardown", {"T": hts}),
+        (2, "{T} INFO thread-{n} org.archive.crawler.framework.Engine.addJobDirectory() added crawl job: {j}",
+         {"T": lambda g: f"2026-12-03 {hms(g)}.{ms3(g)}", "n": lambda g: g.num(1, 90), "j": pick(["weekly-news", "shop-archive", "docs-snapshot"])}),
+        (3, "{T} INFO thread-{n} org.archive.crawler.framework.CrawlJob.launch() Job launched",
+         {"T": lambda g: f"2026-12-03 {hms(g)}.{ms3(g)}", "n": lambda g: g.num(1, 90)}),
+        (3, "{T} INFO thread-{n} org.archive.crawler.framework.CrawlController.noteFrontierState() Crawl {s}",
+         {"T": lambda g: f"2026-12-03 {hms(g)}.{ms3(g)}", "n": lambda g: g.num(1, 90), "s": pick(["running.", "paused.", "empty.", "ended."])}),
+        (2, "{T} SEVERE thread-{n} org.archive.crawler.framework.ToeThread.seriousError() Serious error occurred trying to process 'CrawlURI {u} {hp} {ref}' in thread {th}",
+         {"T": lambda g: f"2026-12-03 {hms(g)}.{ms3(g)}", "n": lambda g: g.num(1, 90), "u": url, "hp": hops(["L", "LL", "LLE"]), "ref": url, "th": thr}),
+        (2, "{T} WARNING thread-{n} org.archive.modules.fetcher.FetchHTTP.process() {u} {e}",
+         {"T": lambda g: f"2026-12-03 {hms(g)}.{ms3(g)}", "n": lambda g: g.num(1, 90), "u": url,
+          "e": pick(["java.net.SocketTimeoutException: Read timed out", "javax.net.ssl.SSLHandshakeException: Remote host terminated the handshake",
+                     "org.apache.http.NoHttpResponseException: The target server failed to respond"])}),
+        (8, "{T} {d} {q} {dl} {r}({ra}) {k}({ka}) {f} {b} {m} {hp} {c} {md} {ad}",
+         {"T": lambda g: f"2026-12-03T{hms(g)}Z", "d": pad(11, lambda g: g.num(1000, 900000)), "q": pad(11, lambda g: g.num(0, 600000)),
+          "dl": pad(11, lambda g: g.num(1000, 300000)), "r": lambda g: g.flt(2, 40), "ra": lambda g: g.flt(2, 40), "k": lambda g: g.num(10, 9000),
+          "ka": lambda g: g.num(10, 9000), "f": pad(13, lambda g: g.num(0, 9000)), "b": pad(12, lambda g: g.num(0, 50)),
+          "m": pad(11, lambda g: g.num(200000, 4000000)), "hp": pad(13, lambda g: g.num(1000000, 4194304)), "c": pad(12, lambda g: g.flt(2, 20)),
+          "md": pad(12, lambda g: g.num(10, 40000)), "ad": pad(12, lambda g: g.num(1, 900))}),
+    ]
+
+    # ---------------- Apache Nutch 1.x (hadoop.log) ----------------
+    def nts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def seg(g: Gen) -> str:
+        return f"crawl/segments/20261203{hms(g).replace(':', '')}"
+
+    def elapsed(g: Gen) -> str:
+        return f"00:{g.num(0, 59).rjust(2, '0')}:{g.num(0, 59).rjust(2, '0')}"
+
+    N = {"T": nts}
+
+    def nl(level: str, logger: str, text: str) -> str:
+        return "{T} " + level.ljust(5) + " " + logger + " - " + text
+
+    steps = [("Injector", "crawl.Injector"), ("Generator", "crawl.Generator"), ("Fetcher", "fetcher.Fetcher"),
+             ("ParseSegment", "parse.ParseSegment"), ("CrawlDb update", "crawl.CrawlDb"), ("LinkDb", "crawl.LinkDb")]
+    jobid = lambda g: f"job_local{g.num(100000000, 999999999)}_{g.num(1, 20).rjust(4, '0')}"  # noqa: E731
+    nutch = [
+        (6, "{T} INFO  {lg} - {s}: starting at {at}", {**N, "lg": draw(lambda g: g.r.choice(steps)[::-1]), "s": then(1), "at": lambda g: f"2026-12-03 {hms(g)}"}),
+        (6, "{T} INFO  {lg} - {s}: finished at {at}, elapsed: {e}",
+         {**N, "lg": draw(lambda g: g.r.choice(steps)[::-1]), "s": then(1), "at": lambda g: f"2026-12-03 {hms(g)}", "e": elapsed}),
+        (2, nl("INFO", "crawl.Injector", "Injector: crawlDb: {d}"), {**N, "d": pick(["crawl/crawldb"])}),
+        (2, nl("INFO", "crawl.Injector", "Injector: urlDir: {d}"), {**N, "d": pick(["urls", "seeds"])}),
+        (2, nl("INFO", "crawl.Injector", "Injector: Total urls rejected by filters: {n}"), {**N, "n": lambda g: g.num(0, 40)}),
+        (2, nl("INFO", "crawl.Injector", "Injector: Total urls injected after normalization and filtering: {n}"), {**N, "n": lambda g: g.num(1, 5000)}),
+        (2, nl("INFO", "crawl.Generator", "Generator: Selecting best-scoring urls due for fetch."), N),
+        (2, nl("INFO", "crawl.Generator", "Generator: filtering: {v}"), {**N, "v": pick(["true", "false"])}),
+        (2, nl("INFO", "crawl.Generator", "Generator: normalizing: {v}"), {**N, "v": pick(["true", "false"])}),
+        (2, nl("INFO", "crawl.Generator", "Generator: topN: {n}"), {**N, "n": pick(["1000", "5000", "50000"])}),
+        (2, nl("INFO", "crawl.Generator", "Generator: Partitioning selected urls for politeness."), N),
+        (2, nl("INFO", "crawl.Generator", "Generator: segment: {s}"), {**N, "s": seg}),
+        (1, nl("WARN", "crawl.Generator", "Generator: 0 records selected for fetching, exiting ..."), N),
+        (3, nl("INFO", "fetcher.Fetcher", "Fetcher: segment: {s}"), {**N, "s": seg}),
+        (2, nl("INFO", "fetcher.Fetcher", "Fetcher Timelimit set for : {ms}  ({d})"),
+         {**N, "ms": lambda g: f"17647{g.num(10000000, 99999999)}", "d": lambda g: f"2026-12-03 {hms(g)}"}),
+        (2, nl("INFO", "fetcher.Fetcher", "Fetcher: threads: {n}"), {**N, "n": pick(["10", "20", "50"])}),
+        (60, nl("INFO", "fetcher.FetcherThread", "FetcherThread {t} fetching {u} (queue crawl delay={d}ms)"),
+         {**N, "t": lambda g: g.num(30, 90), "u": url, "d": pick(["5000", "5000", "1000", "10000"])}),
+        (8, nl("INFO", "fetcher.FetcherThread", "FetcherThread {t} has no more work available"), {**N, "t": lambda g: g.num(30, 90)}),
+        (8, nl("INFO", "fetcher.FetcherThread", "FetcherThread {t} -finishing thread FetcherThread, activeThreads={n}"),
+         {**N, "t": lambda g: g.num(30, 90), "n": lambda g: g.num(0, 49)}),
+        (14, nl("INFO", "fetcher.Fetcher", "-activeThreads={a}, spinWaiting={s}, fetchQueues.totalSize={q}, fetchQueues.getQueueCount={c}"),
+         {**N, "a": lambda g: g.num(0, 50), "s": lambda g: g.num(0, 50), "q": lambda g: g.num(0, 5000), "c": lambda g: g.num(0, 40)}),
+        (12, nl("INFO", "fetcher.Fetcher", "{s}/{a} spinwaiting/active, {p} pages, {e} errors, {r1} {r2} pages/s, {k1} {k2} kbits/s, {q} URLs in {c} queues"),
+         {**N, "s": lambda g: g.num(0, 50), "a": lambda g: g.num(0, 50), "p": lambda g: g.num(0, 90000), "e": lambda g: g.num(0, 400),
+          "r1": lambda g: g.flt(1, 30), "r2": lambda g: g.flt(1, 30), "k1": lambda g: g.num(0, 9000), "k2": lambda g: g.num(0, 9000),
+          "q": lambda g: g.num(0, 5000), "c": lambda g: g.num(0, 40)}),
+        (6, nl("INFO", "fetcher.FetcherThread", "FetcherThread {t} fetch of {u} failed with: {e}"),
+         {**N, "t": lambda g: g.num(30, 90), "u": url,
+          "e": pick(["java.net.SocketTimeoutException: Read timed out", "java.net.UnknownHostException: cdn.example-shop.com",
+                     "Http code=503, url=https://news.example.org/", "java.net.ConnectException: Connection refused (Connection refused)"])}),
+        (5, nl("INFO", "fetcher.FetcherThread", "FetcherThread {t} Denied by robots.txt: {u}"), {**N, "t": lambda g: g.num(30, 90), "u": url}),
+        (2, nl("INFO", "fetcher.FetcherThread", "FetcherThread {t} Crawl-Delay for {u} too long ({d}), skipping"),
+         {**N, "t": lambda g: g.num(30, 90), "u": url, "d": pick(["60000", "120000"])}),
+        (1, nl("WARN", "fetcher.Fetcher", "Aborting with {n} hung threads."), {**N, "n": lambda g: g.num(1, 10)}),
+        (2, nl("INFO", "fetcher.Fetcher", "Fetcher: throughput threshold: {n}"), {**N, "n": pick(["-1", "5"])}),
+        (30, nl("INFO", "parse.ParseSegment", "Parsed ({ms}ms):{u}"), {**N, "ms": lambda g: g.num(0, 900), "u": url}),
+        (4, nl("WARN", "parse.ParseSegment", "Error parsing: {u}: failed({a},{b}): {e}"),
+         {**N, "u": url, "a": pick(["2"]), "b": pick(["0", "200"]),
+          "e": pick(["org.apache.nutch.parse.ParseException: Unable to successfully parse content", "Content truncated at 65536 bytes. Parser can't handle incomplete pdf file."])}),
+        (2, nl("INFO", "parse.ParseSegment", "ParseSegment: segment: {s}"), {**N, "s": seg}),
+        (2, nl("INFO", "crawl.CrawlDb", "CrawlDb update: db: {d}"), {**N, "d": pick(["crawl/crawldb"])}),
+        (2, nl("INFO", "crawl.CrawlDb", "CrawlDb update: segments: {s}"), {**N, "s": lambda g: "[" + ", ".join(seg(g) for _ in range(g.r.randint(1, 3))) + "]"}),
+        (2, nl("INFO", "crawl.CrawlDb", "CrawlDb update: additions allowed: {v}"), {**N, "v": pick(["true", "false"])}),
+        (2, nl("INFO", "crawl.CrawlDb", "CrawlDb update: URL normalizing: {v}"), {**N, "v": pick(["true", "false"])}),
+        (2, nl("INFO", "crawl.CrawlDb", "CrawlDb update: URL filtering: {v}"), {**N, "v": pick(["true", "false"])}),
+        (2, nl("INFO", "crawl.CrawlDb", "CrawlDb update: 404 purging: {v}"), {**N, "v": pick(["true", "false"])}),
+        (2, nl("INFO", "crawl.CrawlDb", "CrawlDb update: Merging segment data into db."), N),
+        (5, nl("INFO", "mapreduce.Job", "Running job: {j}"), {**N, "j": jobid}),
+        (8, nl("INFO", "mapreduce.Job", " map {m}% reduce {r}%"), {**N, "m": pick(["0", "100", "100"]), "r": pick(["0", "0", "100"])}),
+        (5, nl("INFO", "mapreduce.Job", "Job {j} completed successfully"), {**N, "j": jobid}),
+        (1, nl("ERROR", "mapreduce.Job", "Job {j} failed with state FAILED due to: {e}"), {**N, "j": jobid, "e": pick(["NA", "Task failed task_local0001_m_000000"])}),
+        (4, nl("INFO", "mapreduce.Job", "Counters: {n}"), {**N, "n": pick(["18", "30", "35"])}),
+        (8, nl("INFO", "mapred.LocalJobRunner", "{p}"), {**N, "p": pick(["map > map", "reduce > reduce", "reduce > sort", "reduce > copy", "map"])}),
+        (5, nl("INFO", "mapred.Task", "Task:{t} is done. And is in the process of committing"),
+         {**N, "t": lambda g: f"attempt_local{g.num(100000000, 999999999)}_{g.num(1, 20).rjust(4, '0')}_{g.r.choice(['m', 'r'])}_{g.num(0, 9).rjust(6, '0')}_0"}),
+    ]
+
+    # ---------------- StormCrawler 2 on Apache Storm (worker.log) ----------------
+    def wts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    W = {"T": wts}
+    execs = ["fetch", "parse", "status", "index", "spout", "partitioner"]
+
+    def wthread(comp: str):
+        return lambda g: f"Thread-{g.num(10, 60)}-{comp}-executor[{(n := g.num(2, 14))}, {n}]"
+
+    stormcrawler = [
+        (50, "{T} c.d.s.b.FetcherBolt {th} [INFO] [Fetcher #{n}] Fetched {u} with status {s} in msec {ms}",
+         {**W, "th": pick(["FetcherThread #0", "FetcherThread #1", "FetcherThread #7", "FetcherThread #12"]), "n": pick(["4", "5", "6"]), "u": url,
+          "s": pick(["200"] * 6 + ["301", "404", "403"]), "ms": lambda g: g.num(20, 9000)}),
+        (12, "{T} c.d.s.b.FetcherBolt {th} [INFO] [Fetcher #{n}] Threads : {t}    Queues : {q}    In Queues : {i}",
+         {**W, "th": wthread("fetch"), "n": pick(["4", "5", "6"]), "t": lambda g: g.num(0, 50), "q": lambda g: g.num(0, 200), "i": lambda g: g.num(0, 3000)}),
+        (5, "{T} c.d.s.b.FetcherBolt {th} [ERROR] Exception while fetching {u}",
+         {**W, "th": pick(["FetcherThread #0", "FetcherThread #3", "FetcherThread #9"]), "u": url}),
+        (4, "{T} c.d.s.b.FetcherBolt {th} [INFO] [Fetcher #{n}] Denied by robots.txt: {u}",
+         {**W, "th": pick(["FetcherThread #0", "FetcherThread #3", "FetcherThread #9"]), "n": pick(["4", "5", "6"]), "u": url}),
+        (2, "{T} c.d.s.b.FetcherBolt {th} [INFO] [Fetcher #{n}] Crawl delay for queue: {q}  is set to {d} as per robots.txt. url: {u}",
+         {**W, "th": pick(["FetcherThread #0", "FetcherThread #3"]), "n": pick(["4", "5", "6"]), "q": host, "d": pick(["5000", "10000", "30000"]), "u": url}),
+        (30, "{T} c.d.s.b.JSoupParserBolt {th} [INFO] Parsing : starting {u}", {**W, "th": wthread("parse"), "u": url}),
+        (28, "{T} c.d.s.b.JSoupParserBolt {th} [INFO] Parsed {u} in {ms} msec", {**W, "th": wthread("parse"), "u": url, "ms": lambda g: g.num(1, 600)}),
+        (3, "{T} c.d.s.b.JSoupParserBolt {th} [ERROR] Exception while parsing {u}", {**W, "th": wthread("parse"), "u": url}),
+        (8, "{T} c.d.s.e.p.AggregationSpout {th} [INFO] [spout #{n}]  Populating buffer with nextFetchDate <= {d}",
+         {**W, "th": wthread("spout"), "n": pick(["0", "1", "2"]), "d": lambda g: f"2026-12-03T{hms(g)}Z"}),
+        (8, "{T} c.d.s.e.p.AggregationSpout {th} [INFO] [spout #{n}]  ES query returned {h} hits from {b} buckets in {ms} msec with {a} already being processed. Took {avg} msec per doc on average.",
+         {**W, "th": pick(["I/O dispatcher 4", "I/O dispatcher 12", "I/O dispatcher 7"]), "n": pick(["0", "1", "2"]), "h": lambda g: g.num(0, 1000),
+          "b": lambda g: g.num(0, 100), "ms": lambda g: g.num(2, 900), "a": lambda g: g.num(0, 400), "avg": lambda g: g.flt(3, 5)}),
+        (5, "{T} c.d.s.e.p.AggregationSpout {th} [INFO] [spout #{n}]  Not enough time elapsed since last query",
+         {**W, "th": wthread("spout"), "n": pick(["0", "1", "2"])}),
+        (10, "{T} c.d.s.e.p.StatusUpdaterBolt {th} [INFO] Bulk response [{i}] : items {n}, waitAck {w}, acked {a}, failed {f}",
+         {**W, "th": pick(["I/O dispatcher 3", "I/O dispatcher 9"]), "i": lambda g: g.num(1, 90000), "n": lambda g: g.num(1, 500),
+          "w": lambda g: g.num(0, 300), "a": lambda g: g.num(0, 500), "f": pick(["0", "0", "0", "1", "3"])}),
+        (2, "{T} c.d.s.e.p.StatusUpdaterBolt {th} [ERROR] Exception with bulk {i} - failing the whole lot",
+         {**W, "th": pick(["I/O dispatcher 3", "I/O dispatcher 9"]), "i": lambda g: g.num(1, 90000)}),
+        (6, "{T} c.d.s.e.b.IndexerBolt {th} [INFO] Bulk response [{i}] : items {n}, waitAck {w}, acked {a}, failed {f}",
+         {**W, "th": pick(["I/O dispatcher 2", "I/O dispatcher 6"]), "i": lambda g: g.num(1, 90000), "n": lambda g: g.num(1, 500),
+          "w": lambda g: g.num(0, 300), "a": lambda g: g.num(0, 500), "f": pick(["0", "0", "1"])}),
+        (3, "{T} o.a.s.d.w.Worker main [INFO] Launching worker for {t} on {s}:{p} with id {i} and conf {c}",
+         {**W, "t": lambda g: f"crawler-{g.num(1, 9)}-17647{g.num(10000, 99999)}", "s": lambda g: g.uuid(), "p": pick(["6700", "6701"]), "i": lambda g: g.uuid(),
+          "c": pick(["{topology.workers=1, topology.max.spout.pending=100}", "{topology.workers=2, topology.message.timeout.secs=300}"])}),
+        (4, "{T} o.a.s.e.Executor main [INFO] Loading executor {e}:[{n}, {n2}]", {**W, "e": pick(execs), "n": draw(lambda g: (g.num(2, 14),) * 2), "n2": then(1)}),
+        (4, "{T} o.a.s.e.Executor main [INFO] Finished loading executor {e}:[{n}, {n2}]", {**W, "e": pick(execs), "n": draw(lambda g: (g.num(2, 14),) * 2), "n2": then(1)}),
+        (2, "{T} c.d.s.p.h.HttpProtocol {th} [WARN] Exception while fetching {u}: {e}",
+         {**W, "th": pick(["FetcherThread #0", "FetcherThread #5"]), "u": url,
+          "e": pick(["java.net.SocketTimeoutException: Read timed out", "org.apache.http.conn.ConnectTimeoutException: Connect to docs.acme.io:443 failed: connect timed out"])}),
+    ]
+
+    return scrapy + crawlee + pw + pp + heritrix + nutch + stormcrawler
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -39638,7 +40096,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "RemoteAccessPlatform": remoteaccess_events,
            "RadioPlatform": radio_events,
            "ErrorTrackingPlatform": errortracking_events,
-           "WikiPlatform": wiki_events}
+           "WikiPlatform": wiki_events,
+           "CrawlerPlatform": crawler_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
