@@ -56,14 +56,18 @@ CORPORA = ("K8sPlatform", "DataPlatform", "OpsPlatform", "ServicePlatform", "Edg
            "TrackingPlatform", "SurveillancePlatform", "DataTransferPlatform",
            "DocumentPlatform", "TestingPlatform", "PKIPlatform",
            "MediaAutomationPlatform", "RepositoryPlatform", "RemoteAccessPlatform",
-           "RadioPlatform", "ErrorTrackingPlatform", "WikiPlatform")
+           "RadioPlatform", "ErrorTrackingPlatform", "WikiPlatform",
+           "PrintingPlatform", "DNSPlatform", "AudioPlatform",
+           "TimingPlatform", "SyncPlatform", "CrawlerPlatform")
 # corpora whose lines and failure tables no rule writer has read: the transfer check, so the
 # diagnostics give them as counts only
 HELD_OUT = ("MLPlatform", "StoragePlatform", "IdentityPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
             "TrackingPlatform", "SurveillancePlatform", "DataTransferPlatform",
             "DocumentPlatform", "TestingPlatform", "PKIPlatform",
             "MediaAutomationPlatform", "RepositoryPlatform", "RemoteAccessPlatform",
-            "RadioPlatform", "ErrorTrackingPlatform", "WikiPlatform")
+            "RadioPlatform", "ErrorTrackingPlatform", "WikiPlatform",
+            "PrintingPlatform", "DNSPlatform", "AudioPlatform",
+            "TimingPlatform", "SyncPlatform", "CrawlerPlatform")
 GRID = {"similarity": (0.4, 0.5, 0.6), "min_word_values": (3, 4, 5)}
 DRAIN_GENERIC = {"regex": [], "st": 0.5, "depth": 4}
 # drain3 as its documentation suggests running it: similarity .5, depth 4, and masking of the

@@ -580,6 +580,67 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   lines), XWiki (extension jobs, the Solr indexer, data migrations, job progress, authentication, macros)
   and Outline (JSON logs: lifecycle, the collaboration service, requests, queue processors and tasks,
   imports); 123 event types.
+* ``PrintingPlatform`` (written blind at the thirtieth issue-15 pass's start: before reading the engine or any
+  failure analysis; scored once): printing and scanning software as print-server and office operators log it:
+  CUPS 2.4 (cupsd's error_log at debug level with its job and client prefixes: start-up and listeners, jobs
+  queued, filter chains, filters and backends started and exiting, job states, the filter and backend lines
+  cupsd relays; the access_log with IPP operations and statuses; the page_log), Ghostscript as gstoraster and
+  pdftops report it (command line, repaired files, PostScript errors, fonts), HPLIP (the hp backend, hpcups,
+  hpmud, hp-systray and hpssd), ipp-usb (main.log and the per-device HTTP and USB exchanges), SANE's saned in
+  the journal, sane-airscan's console trace (API, MDNS, WSDD, zeroconf, eSCL requests) and the PaperCut MF
+  application server's server.log (jobs analysed and charged, hold and release, devices, user sync, scheduled
+  tasks, backups); 167 event types.
+* ``DNSPlatform`` (written blind at the thirtieth issue-15 pass's start: before reading the engine or any
+  failure analysis; scored once): DNS servers and resolvers as their operators log them: the PowerDNS Authoritative
+  Server (pdns_server in the journal: start-up, the bind and SQL backends, the primary/secondary communicator,
+  AXFR/IXFR in and out, notifications, autoprimary, log-dns-queries lines), the PowerDNS Recursor 5 (structured
+  key="value" lines: start-up, Question and Answer, periodic statistics, SERVFAILs, RPZ, trust anchors), dnsdist
+  (ACLs, downstream health checks, dynamic blocks, the console, LogAction query lines), Knot DNS (knotd: zone
+  loading, DNSSEC signing, notify, refresh, AXFR/IXFR, DDNS, ACL denials, control commands), Knot Resolver 5 (trust
+  anchor updates, prefill, validation failures, the verbose resolution trace), NSD 4 (its log file: zone reads, xfrd
+  transfers and notifies, AXFR ACLs) and Technitium DNS Server (the query log, block lists, web console actions,
+  resolution failures, DHCP leases); 168 event types.
+* ``AudioPlatform`` (written blind for the thirtieth issue-15 pass: before reading the engine or any
+  failure analysis; scored once): audio servers and streaming software as the operators of a small radio
+  station and a multi-room audio setup log them: PipeWire and pipewire-pulse in the journal (mod.rt and RTKit,
+  ALSA open failures, resyncs, graph xruns, slow clients, link negotiation errors, pulse protocol errors),
+  WirePlumber (SPA handles, libcamera, BlueZ, portal permissions, failed links), PulseAudio ('[thread]
+  file.c:' lines: ALSA sink wake-ups and driver bugs, module loads, BlueZ transports, D-Bus), the JACK
+  server (jackd's console: start-up, the ALSA driver, clients, xruns, real-time and memory-locking
+  failures), Icecast 2.4 (error.log and the combined access.log with durations), Liquidsoap 2 (playlists,
+  decoders, switches, harbor inputs, Icecast outputs and reconnections, clock catch-ups), MPD 0.24 (player,
+  queue, updates, client commands, output exceptions) and Snapcast (snapserver and snapclient in the journal:
+  streams, sessions, hellos, resyncs, connections, server settings, ALSA); 170 event types.
+* ``TimingPlatform`` (written blind at the thirtieth issue-15 pass's start: before reading the engine or
+  any failure analysis; scored once): time synchronisation software as the operators of a PTP grandmaster, its
+  boundary clocks and their NTP servers log it: linuxptp through the journal (ptp4l: port state transitions
+  with their events and fault types, foreign and best masters, links, the servo's offset and rms lines, missing
+  hardware timestamps, clock checks, send failures; phc2sys: offsets and rms lines, reconfiguration), ts2phc's
+  log file (PHC offsets with and without holdover, reference selection), pmc's output through logger (requests,
+  responses and the fields of TIME_STATUS_NP, PORT_DATA_SET, CURRENT_DATA_SET and PARENT_DATA_SET), timemaster
+  (child processes started and terminated), classic ntpd 4.2.8 (start-up, interfaces, event lines with their
+  status words, pool servers, the leap second file, errors), NTPsec (category-prefixed lines with DNS, the NTS-KE
+  client and server), the kernel's PPS core, PPS sources, PTP clock drivers and clocksource watchdog, and gpsd
+  (syslog lines: devices, serial opens, kernel PPS, activation failures; gpspipe -w's TPV, TOFF and PPS
+  reports as JSON); 202 event types.
+* ``SyncPlatform`` (written blind at the thirtieth issue-15 pass's start: before reading the engine or
+  any failure analysis; scored once): file synchronisation and sync-and-share software as its operators log it:
+  Syncthing (start-up, listeners, relays and NAT, device connections and closes, folder scans, pullers, sync
+  errors), Seafile (seaf-server's seafile.log, the seafile controller's controller.log, seafserv-gc, seahub's
+  Django logging), ownCloud Infinite Scale (zerolog JSON: the proxy's access log, graph, frontend,
+  storage-users, postprocessing, search and nats), rclone (sync and copy with its stats block, the VFS cache of
+  rclone mount, rclone serve webdav, sftp and restic), Unison (unison.log), lsyncd and Resilio Sync (sync.log);
+  141 event types.
+* ``CrawlerPlatform`` (written blind at the thirtieth issue-15 pass's start: before reading the engine or
+  any failure analysis; scored once): web crawlers and browser automation as their operators log them: Scrapy
+  (the core's start-up, telnet console, spider open and close, log stats, crawled and scraped responses; the
+  downloader middlewares' redirects, retries, robots.txt, offsite and duplicate filters and AutoThrottle debug; the
+  item and files pipelines with dropped items), Crawlee for Node (progress, AutoscaledPool state, Snapshotter
+  overload, reclaimed and failed requests, final statistics), Playwright's pw:api and pw:browser debug output,
+  Puppeteer's protocol and launcher debug output, Heritrix 3 (crawl.log records, job.log states, heritrix_out.log,
+  progress-statistics.log), Apache Nutch 1.x (hadoop.log of inject, generate, fetch, parse and updatedb with
+  Hadoop's job lines) and StormCrawler on Storm (FetcherBolt, JSoupParserBolt, the Elasticsearch spout and
+  status updater, executors); 162 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -39572,6 +39633,2601 @@ def wiki_events() -> list[tuple[float, str, dict]]:
     return confluence + access + dokuwiki + wikijs + bookstack + xwiki + outline
 
 
+def printing_events() -> list[tuple[float, str, dict]]:
+    """Printing and scanning software as a print-server and office operator logs it: CUPS 2.4 (cupsd's
+    error_log at LogLevel debug with its '[Job n]' and '[Client n]' prefixes: start-up, listeners, jobs queued,
+    filters and backends started and exiting, job states, the lines filters and backends write to stderr as
+    cupsd relays them; the access_log in its extended common log format with the IPP operation and status; the
+    page_log), Ghostscript as cups-filters' gstoraster and pdftops run it (its command line, repaired files,
+    PostScript errors, fonts), HPLIP (the hp backend's and hpcups' file-and-line messages, hpmud and hp-systray
+    in the journal, hpssd), ipp-usb (main.log and the per-device logs: PnP, the HTTP and USB exchanges, DNS-SD),
+    SANE's saned in the journal and sane-airscan's console trace (the API, MDNS and WSDD discovery, zeroconf,
+    eSCL requests) and the PaperCut MF application server's server.log (print jobs analysed and charged, hold
+    and release, devices, user sync, scheduled tasks, backups). Written blind at the thirtieth issue-15 pass's
+    start: before reading the engine or any failure analysis; 167 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def pid(g: Gen) -> str:
+        return g.num(300, 48000)
+
+    printers = ["HP_LaserJet_M404n", "Library_Color", "Brother_HL_L2350DW", "EPSON_ET_4750"]
+    users = ["alice", "bob", "jsmith", "root"]
+    hosts = ["printsrv01", "printsrv02", "office-mfp-gw"]
+    clients = ["localhost", "10.20.4.17", "ws-041.corp.example.com", "10.20.7.112"]
+    docs = ["report-q4.pdf", "Microsoft Word - Minutes.docx", "invoice_88123.pdf", "Untitled Document 1", "boarding-pass.pdf"]
+    filters = ["/usr/lib/cups/filter/pdftopdf", "/usr/lib/cups/filter/gstoraster", "/usr/lib/cups/filter/pdftops",
+               "/usr/lib/cups/filter/rastertopwg", "/usr/lib/cups/filter/hpcups", "/usr/lib/cups/filter/rastertoptch"]
+    backends = ["/usr/lib/cups/backend/ipp", "/usr/lib/cups/backend/hp", "/usr/lib/cups/backend/usb",
+                "/usr/lib/cups/backend/socket", "/usr/lib/cups/backend/implicitclass"]
+    mime = ["application/pdf", "application/postscript", "image/jpeg", "text/plain", "application/vnd.cups-raster"]
+
+    # ---------------- CUPS: error_log ('L [date] message') ----------------
+    def cl(level: str, text: str) -> str:
+        return level + " {T} " + text
+
+    def jl(level: str, text: str) -> str:
+        return level + " {T} [Job {J}] " + text
+
+    def ccl(level: str, text: str) -> str:
+        return level + " {T} [Client {C}] " + text
+
+    def job_id(g: Gen) -> str:
+        return g.num(120, 9800)
+
+    ct = {"T": lambda g: g.clf_time()}
+    cj = {**ct, "J": job_id}
+    cc = {**ct, "C": lambda g: g.num(1, 900)}
+
+    def ipp_resource(g: Gen) -> str:
+        return g.r.choice(["/", "/admin/", "/jobs/", f"/printers/{g.r.choice(printers)}", f"/classes/{g.r.choice(['Floor2', 'AllMono'])}"])
+
+    def ipp_uri(g: Gen) -> str:
+        return g.r.choice([f"ipp://localhost/printers/{g.r.choice(printers)}", f"ipp://localhost/jobs/{job_id(g)}",
+                           "ipp://localhost/", f"ipp://printsrv01.corp.example.com:631/printers/{g.r.choice(printers)}"])
+
+    ops = ["Get-Printer-Attributes", "Print-Job", "Create-Job", "Send-Document", "Get-Jobs", "Get-Job-Attributes",
+           "CUPS-Get-Printers", "Cancel-Job", "Validate-Job", "CUPS-Get-Default", "Create-Printer-Subscriptions"]
+
+    def ipp_result(g: Gen):
+        # the level follows the status: errors at ERROR, the rest at DEBUG
+        return g.r.choice([("D", "successful-ok"), ("D", "successful-ok"), ("D", "successful-ok"),
+                           ("D", "successful-ok-ignored-or-substituted-attributes"), ("E", "client-error-not-found"),
+                           ("E", "client-error-not-authorized"), ("E", "client-error-document-format-not-supported"),
+                           ("E", "server-error-not-accepting-jobs")])
+
+    def gs_cmdline(g: Gen) -> str:
+        dev = g.r.choice(["cups", "cups", "ps2write", "pwgraster"])
+        res = g.r.choice(["300x300", "600x600", "600x600", "1200x1200"])
+        w, h = g.r.choice([("595", "842"), ("612", "792")])
+        return (f"/usr/bin/gs -dQUIET -dSAFER -dNOPAUSE -dBATCH -dNOINTERPOLATE -dNOMEDIAATTRS -sstdout=%stderr "
+                f"-sOutputFile=%stdout -sDEVICE={dev} -r{res} -dDEVICEWIDTHPOINTS={w} -dDEVICEHEIGHTPOINTS={h} "
+                f"-dcupsBitsPerColor=8 -dcupsColorOrder=0 -dcupsColorSpace={g.r.choice(['1', '17', '19'])} -scupsPageSizeName={g.r.choice(['A4', 'Letter'])} "
+                f"-I/usr/share/cups/fonts -c '<</.HWMargins[0.000000 0.000000 0.000000 0.000000] /Margins[0 0]>>setpagedevice' "
+                f"-f -_")
+
+    def filter_chain(g: Gen):
+        chain = g.r.choice([("pdftopdf", "gstoraster", "rastertopwg"), ("pdftopdf", "gstoraster", "hpcups"),
+                            ("pdftopdf",), ("pdftopdf", "pdftops"), ("texttopdf", "pdftopdf", "gstoraster", "rastertoptch")])
+        return str(len(chain)), " ".join(chain)
+
+    reasons = ["+connecting-to-device", "-connecting-to-device", "+media-empty-warning", "-media-empty-warning",
+               "+toner-low-report", "+offline-report", "-offline-report", "+cups-waiting-for-job-completed"]
+    backend_status = [("1", "failed"), ("2", "authentication required"), ("4", "stop printer"), ("6", "retry job"),
+                      ("5", "cancel job")]
+
+    cups_main = [
+        (3, cl("I", 'Loaded configuration file "{f}"'), {**ct, "f": pick(["/etc/cups/cupsd.conf", "/etc/cups/cups-files.conf"])}),
+        (2, cl("I", "Using default TempDir of {d}..."), {**ct, "d": pick(["/var/spool/cups/tmp"])}),
+        (2, cl("I", "Configured for up to {n} clients."), {**ct, "n": pick(["100", "500"])}),
+        (2, cl("I", "Allowing up to {n} client connections per host."), {**ct, "n": pick(["100", "500"])}),
+        (2, cl("I", 'Using policy "{p}" as the default.'), {**ct, "p": pick(["default", "authenticated"])}),
+        (2, cl("I", "Full reload is required."), ct),
+        (2, cl("I", 'Loaded MIME database from "{a}" and "{b}": {t} types, {f} filters...'),
+         {**ct, "a": pick(["/usr/share/cups/mime"]), "b": pick(["/etc/cups"]), "t": pick(["49", "51", "53"]), "f": pick(["108", "112", "117"])}),
+        (2, cl("I", "Full reload complete."), ct),
+        (2, cl("I", 'Cleaning out old temporary files in "{d}"...'), {**ct, "d": pick(["/var/spool/cups/tmp"])}),
+        (3, cl("I", "Listening to {a} on fd {n}..."),
+         {**ct, "a": pick(["localhost:631", "0.0.0.0:631", "[v1.::]:631", "/run/cups/cups.sock"]), "n": pick(["3", "4", "5", "6"])}),
+        (2, cl("I", "Resuming new connection processing..."), ct),
+        (3, cl("I", "Expiring subscriptions..."), ct),
+        (2, cl("I", "Scheduler shutting down normally."), ct),
+        (2, cl("I", "Saving {f}..."), {**ct, "f": pick(["job.cache", "printers.conf", "subscriptions.conf", "classes.conf"])}),
+        (2, cl("W", "Printer drivers are deprecated and will stop working in a future version of CUPS."), ct),
+        (2, cl("W", "No limit for {o} defined in policy {p} - using {q}'s policy."),
+         {**ct, "o": pick(["CUPS-Get-Document", "Get-Document", "Set-Job-Attributes"]), "p": pick(["default", "authenticated"]),
+          "q": pick(["Send-Document", "Get-Job-Attributes"])}),
+        (2, cl("E", "Unable to open listen socket for address {a} - {e}."),
+         {**ct, "a": pick(["[v1.::1]:631", "10.20.0.5:631"]), "e": pick(["Cannot assign requested address", "Address already in use"])}),
+        (2, cl("E", "[cups-deviced] PID {p} ({b}) stopped with status {s}!"),
+         {**ct, "p": pid, "b": pick(["dnssd", "snmp", "hp", "usb"]), "s": pick(["1", "2"])}),
+        (3, cl("I", 'Started "{c}" (pid={p})'),
+         {**ct, "c": pick(["/usr/lib/cups/cgi-bin/printers.cgi", "/usr/lib/cups/cgi-bin/jobs.cgi", "/usr/lib/cups/daemon/cups-deviced",
+                           "/usr/lib/cups/daemon/cups-driverd"]), "p": pid}),
+        (6, cl("D", 'cupsdSetBusyState: newbusy="{a}", busy="{b}"'),
+         {**ct, "a": draw(lambda g: g.r.sample(["Not busy", "Active clients", "Printing jobs", "Active clients and printing jobs"], 2)),
+          "b": then(1)}),
+        (2, cl("I", 'Saving printer "{p}" state: {s}'), {**ct, "p": pick(printers), "s": pick(["idle", "stopped", "processing"])}),
+        (2, cl("E", 'CreateProfile failed: {e}'),
+         {**ct, "e": pick(["org.freedesktop.ColorManager.AlreadyExists:profile id 'Library_Color-Gray..' already exists",
+                           "org.freedesktop.DBus.Error.ServiceUnknown:The name org.freedesktop.ColorManager was not provided by any .service files"])}),
+    ]
+
+    cups_client = [
+        (14, ccl("D", "Accepted from {a} ({f})"),
+         {**cc, "a": draw(lambda g: g.r.choice([("localhost", "Domain"), (f"{g.ip()}:{g.port()}", "IPv4"), (f"[v1.::1]:{g.port()}", "IPv6")])),
+          "f": then(1)}),
+        (10, ccl("D", "Waiting for request."), cc),
+        (14, ccl("D", "{m} {r} HTTP/1.1"), {**cc, "m": pick(["POST", "POST", "GET"]), "r": ipp_resource}),
+        (12, ccl("D", "{v} {o} {n}"), {**cc, "v": pick(["2.0", "2.0", "1.1", "2.1"]), "o": pick(ops), "n": lambda g: g.num(1, 40)}),
+        (10, ccl("D", "{o} {u}"), {**cc, "o": pick(ops), "u": ipp_uri}),
+        (10, ccl("D", 'cupsdSendHeader: code={c}, type="{t}", auth_type={a}'),
+         {**cc, "c": pick(["200", "200", "401", "100"]), "t": pick(["application/ipp", "text/html"]), "a": pick(["0", "0", "1"])}),
+        (8, ccl("D", "Read: status={s}"), {**cc, "s": pick(["200", "200", "401"])}),
+        (6, ccl("D", "No authentication data provided."), cc),
+        (8, ccl("D", "New state is {s}"), {**cc, "s": pick(["HTTP_STATE_WAITING", "HTTP_STATE_POST_RECV", "HTTP_STATE_POST_SEND"])}),
+        (6, ccl("D", "Flushing write buffer."), cc),
+        (8, ccl("D", "Closing connection."), cc),
+        (12, "{L} {T} [Client {C}] Returning IPP {s} for {o} ({u}) from {h}.",
+         {**cc, "L": draw(ipp_result), "s": then(1), "o": pick(ops), "u": ipp_uri, "h": pick(clients)}),
+        (3, ccl("E", "Returning HTTP {s} for {o} ({r}) from {h}"),
+         {**cc, "s": pick(["Forbidden", "Unauthorized"]), "o": pick(["CUPS-Add-Modify-Printer", "CUPS-Delete-Printer", "Cancel-Job", "Pause-Printer"]),
+          "r": pick(["/admin/", "/printers/Library_Color", "/jobs/"]), "h": pick(clients)}),
+        (3, ccl("E", 'PAM authentication failed for user "{u}": {e}'),
+         {**cc, "u": pick(users), "e": pick(["Authentication failure", "User not known to the underlying authentication module"])}),
+    ]
+
+    cups_job = [
+        (10, jl("I", 'Queued on "{p}" by "{u}".'), {**cj, "p": pick(printers), "u": pick(users)}),
+        (8, jl("I", 'File of type {t} queued by "{u}".'), {**cj, "t": pick(mime), "u": pick(users)}),
+        (6, jl("I", 'Adding start banner page "{b}".'), {**cj, "b": pick(["none", "none", "standard"])}),
+        (6, jl("I", 'Adding end banner page "{b}".'), {**cj, "b": pick(["none", "none", "standard"])}),
+        (6, jl("D", "{n} filters for job:"), {**cj, "n": pick(["1", "2", "3", "4"])}),
+        (8, jl("D", "{f} ({a} to {b}, cost {c})"),
+         {**cj, "f": pick(["pdftopdf", "gstoraster", "rastertopwg", "pdftops", "hpcups"]), "a": pick(mime),
+          "b": pick(["application/vnd.cups-pdf", "application/vnd.cups-raster", "image/pwg-raster", "application/vnd.cups-postscript"]),
+          "c": pick(["0", "66", "100", "99"])}),
+        (12, jl("I", "Started filter {f} (PID {p})"), {**cj, "f": pick(filters), "p": pid}),
+        (10, jl("I", "Started backend {b} (PID {p})"), {**cj, "b": pick(backends), "p": pid}),
+        (14, jl("D", 'argv[{i}]="{v}"'),
+         {**cj, "i": draw(lambda g: g.r.choice([("0", g.r.choice(printers)), ("1", job_id(g)), ("2", g.r.choice(users)),
+                                                 ("3", g.r.choice(docs)), ("4", "1"),
+                                                 ("5", "finishings=3 number-up=1 job-uuid=urn:uuid:" + g.uuid() + " job-originating-host-name=localhost"),
+                                                 ("6", "/var/spool/cups/d0" + job_id(g) + "-001")])), "v": then(1)}),
+        (10, jl("D", 'envp[{i}]="{v}"'),
+         {**cj, "i": draw(lambda g: g.r.choice([("0", "<CFProcessPath>"), ("1", "CUPS_CACHEDIR=/var/cache/cups"), ("4", "CUPS_SERVERBIN=/usr/lib/cups"),
+                                                 ("12", "CONTENT_TYPE=" + g.r.choice(mime)), ("18", "DEVICE_URI=" + g.r.choice(["ipp://10.20.9.31/ipp/print", "hp:/net/HP_LaserJet_M404n?ip=10.20.9.40", "usb://Brother/HL-L2350DW%20series?serial=E78123F0N456789"])),
+                                                 ("21", "PRINTER=" + g.r.choice(printers))])), "v": then(1)}),
+        (18, jl("D", "PID {p} ({f}) exited with no errors."), {**cj, "p": pid, "f": pick(filters + backends)}),
+        (3, jl("E", "PID {p} ({f}) stopped with status {s}."), {**cj, "p": pid, "f": pick(filters + backends), "s": pick(["1", "2", "4", "3"])}),
+        (2, jl("E", "PID {p} ({f}) crashed on signal {s}."), {**cj, "p": pid, "f": pick(filters), "s": pick(["11", "6"])}),
+        (5, jl("D", "Backend returned status {s} ({t})"), {**cj, "s": draw(lambda g: g.r.choice(backend_status)), "t": then(1)}),
+        (10, jl("I", "Job completed."), cj),
+        (4, jl("I", 'Canceled by "{u}".'), {**cj, "u": pick(users)}),
+        (3, jl("I", "Job stopped due to filter errors; please consult the {f} file for details."), {**cj, "f": pick(["error_log"])}),
+        (3, jl("I", "Job stopped due to backend errors; please consult the {f} file for details."), {**cj, "f": pick(["error_log"])}),
+        (3, jl("I", "Printer stopped due to backend errors; please consult the {f} file for details."), {**cj, "f": pick(["error_log"])}),
+        (3, jl("I", "Hold for authentication."), cj),
+        (6, jl("D", "End of messages"), cj),
+        (6, jl("D", "printer-state={s}({n})"), {**cj, "s": draw(lambda g: g.r.choice([("3", "idle"), ("4", "processing"), ("5", "stopped")])), "n": then(1)}),
+        (8, jl("D", 'Set job-printer-state-message to "{m}", current level={l}'),
+         {**cj, "m": pick(["Connecting to printer.", "Connected to printer.", "Ready to print.", "Sending data to printer.",
+                           "Waiting for printer to finish.", "Printing page 1, 4% complete."]),
+          "l": pick(["INFO", "INFO", "ERROR", "WARN"])}),
+        (8, jl("D", "STATE: {r}"), {**cj, "r": lambda g: ",".join(g.r.sample(reasons, g.r.choice([1, 1, 2])))}),
+        (6, jl("D", "PAGE: {p} {c}"), {**cj, "p": lambda g: g.num(1, 40), "c": pick(["1", "1", "2"])}),
+        (5, jl("D", "ATTR: job-impressions={n}"), {**cj, "n": lambda g: g.num(1, 120)}),
+        (4, jl("D", "Unloading..."), cj),
+        # lines the backends write to stderr, as cupsd relays them
+        (6, jl("I", "Connecting to printer."), cj),
+        (6, jl("I", "Connected to printer."), cj),
+        (4, jl("I", "Waiting for printer to finish."), cj),
+        (4, jl("I", "Waiting for printer to become available."), cj),
+        (3, jl("E", "The printer is not responding."), cj),
+        (3, jl("E", "Unable to send data to printer."), cj),
+        (2, jl("E", "Printer does not support required IPP attributes or document formats."), cj),
+        (8, jl("D", 'update_reasons(attr=0(), s="{s}")'), {**cj, "s": pick(reasons)}),
+        (6, jl("D", "{o}: {s} ({m})"),
+         {**cj, "o": pick(["Get-Printer-Attributes", "Create-Job", "Send-Document", "Get-Job-Attributes"]),
+          "s": draw(lambda g: g.r.choice([("successful-ok", "successful-ok"), ("successful-ok", "successful-ok"),
+                                          ("server-error-busy", "Printer busy."), ("client-error-not-possible", "Job is not possible.")])),
+          "m": then(1)}),
+        (4, jl("D", "Connecting to {h}:{p}"), {**cj, "h": pick(["10.20.9.31", "10.20.9.40", "HP5CB901E7DDC7.local"]), "p": pick(["9100", "631"])}),
+        (3, jl("D", 'Loading USB quirks from "{d}".'), {**cj, "d": pick(["/usr/share/cups/usb"])}),
+        (3, jl("D", 'Printer using device file "{d}"...'), {**cj, "d": pick(["/dev/usb/lp0", "/dev/usb/lp1"])}),
+    ]
+
+    # ---------------- Ghostscript as gstoraster and pdftops report it, relayed by cupsd ----------------
+    producers = ["Microsoft® Word for Microsoft 365", "GPL Ghostscript 9.55.0", "Skia/PDF m119", "iText® 5.5.13 ©2000-2020 iText Group NV"]
+    fonts = [("NimbusSans-Regular", "/usr/share/ghostscript/10.02.1/Resource/Font/NimbusSans-Regular"),
+             ("NimbusRoman-Regular", "/usr/share/ghostscript/10.02.1/Resource/Font/NimbusRoman-Regular"),
+             ("DejaVuSans", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")]
+    ghostscript = [
+        (6, jl("D", "Ghostscript command line: {c}"), {**cj, "c": gs_cmdline}),
+        (4, jl("D", "Last filter determined by the PPD: {f}; FINAL_CONTENT_TYPE: {t} => {r}"),
+         {**cj, "f": pick(["hpcups", "rastertoptch", "None"]), "t": pick(["application/vnd.cups-raster", "application/vnd.cups-postscript"]),
+          "r": pick(["Ghostscript not needed for PDF-to-PostScript conversion", "Using Ghostscript for PDF-to-PostScript conversion"])}),
+        (4, jl("D", "Processing pages {a} through {b}."), {**cj, "a": pick(["1", "1", "2"]), "b": lambda g: g.num(2, 60)}),
+        (6, jl("D", "Page {n}"), {**cj, "n": lambda g: g.num(1, 60)}),
+        (3, jl("D", "   **** Error: Cannot find a 'startxref' anywhere in the file."), cj),
+        (3, jl("D", "   **** Warning:  An error occurred while reading an XREF table."), cj),
+        (3, jl("D", "   **** This file had errors that were repaired or ignored."), cj),
+        (3, jl("D", "   **** >>>> {p} <<<<"), {**cj, "p": pick(producers)}),
+        (2, jl("D", "GPL Ghostscript {v}: Unrecoverable error, exit code {c}"), {**cj, "v": pick(["10.02.1", "9.55.0"]), "c": pick(["1"])}),
+        (2, jl("D", "Error: /{e} in {o}"), {**cj, "e": pick(["undefined", "rangecheck", "typecheck", "ioerror"]),
+                                           "o": pick(["--file--", "--run--", "--setpagedevice--", "findfont"])}),
+        (3, jl("D", "Loading {f} font from {p}... {v} 1 done."),
+         {**cj, "f": draw(lambda g: g.r.choice(fonts)), "p": then(1),
+          "v": lambda g: " ".join(g.num(1000000, 9000000) for _ in range(4))}),
+        (2, jl("D", "Querying operating system for font files..."), cj),
+        (3, jl("D", "Substituting font {a} for {b}."), {**cj, "a": pick(["Helvetica", "Times-Roman", "Courier"]),
+                                                        "b": pick(["ArialMT", "TimesNewRomanPSMT", "Calibri", "CourierNewPSMT"])}),
+        (2, jl("D", "Can't find (or can't open) font file {f}."), {**cj, "f": pick(["%rom%Resource/Font/Calibri", "/usr/share/fonts/Calibri"])}),
+    ]
+
+    # ---------------- CUPS access_log and page_log ----------------
+    def access_req(g: Gen):
+        op = g.r.choice(ops)
+        st = g.r.choice(["successful-ok", "successful-ok", "successful-ok", "client-error-not-found", "successful-ok-ignored-or-substituted-attributes"])
+        return g.r.choice([("POST", ipp_resource(g), "200", op, st, g.num(90, 400000)), ("POST", ipp_resource(g), "200", op, st, g.num(90, 400000)),
+                           ("POST", "/admin/", "401", op, "-", g.num(0, 600)), ("GET", "/printers/", "200", "-", "-", g.num(2000, 9000)),
+                           ("GET", "/jobs/?which_jobs=completed", "200", "-", "-", g.num(2000, 9000)), ("GET", "/cups.css", "304", "-", "-", "0")])
+
+    access = [
+        (70, '{h} - {u} {T} "{m} {r} HTTP/1.1" {s} {b} {o} {i}',
+         {"h": pick(clients), "u": pick(["-", "-", *users]), "T": lambda g: g.clf_time(), "m": draw(access_req), "r": then(1),
+          "s": then(2), "b": then(5), "o": then(3), "i": then(4)}),
+        (12, "{p} {u} {j} {T} total {n} - {h} {d} {m} {s}",
+         {"p": pick(printers), "u": pick(users), "j": job_id, "T": lambda g: g.clf_time(), "n": lambda g: g.num(1, 80), "h": pick(clients),
+          "d": pick(docs), "m": pick(["iso_a4_210x297mm", "na_letter_8.5x11in", "iso_a3_297x420mm"]),
+          "s": pick(["one-sided", "two-sided-long-edge"])}),
+        (8, "{p} {u} {j} {T} {n} {c}",
+         {"p": pick(printers), "u": pick(users), "j": job_id, "T": lambda g: g.clf_time(), "n": lambda g: g.num(1, 80), "c": pick(["1", "1", "2"])}),
+    ]
+
+    # ---------------- HPLIP ----------------
+    clock: dict[str, str] = {}
+
+    def journal_ts(g: Gen) -> str:
+        clock["hms"] = hms(g)
+        return f"Dec 03 {clock['hms']}"
+
+    hp_uris = ["hp:/net/HP_LaserJet_M404n?ip=10.20.9.40", "hp:/usb/OfficeJet_Pro_9010_series?serial=CN0A1B2C3D",
+               "hp:/net/HP_Color_LaserJet_MFP_M479fdw?hostname=NPI7A3C12.local"]
+    jr = {"T": journal_ts, "H": pick(hosts), "P": pid}
+    hplip = [
+        (4, jl("D", "prnt/backend/hp.c {n}: ERROR: open device failed stat={s}: {u}"),
+         {**cj, "n": pick(["745"]), "s": pick(["12", "21", "6"]), "u": pick(hp_uris)}),
+        (4, jl("I", "open device failed stat={s}; will retry in {n} seconds..."), {**cj, "s": pick(["12", "21"]), "n": pick(["30"])}),
+        (3, jl("D", "prnt/backend/hp.c {n}: ERROR: {e}"),
+         {**cj, "n": pick(["912"]), "e": pick(["unable to write data to printer", "hpmud_write_channel failed: timeout"])}),
+        (4, jl("D", "prnt/backend/hp.c {n}: printer status: {s}"), {**cj, "n": pick(["584"]), "s": pick(["IDLE", "BUSY", "OUT_OF_PAPER", "DOOR_OPEN"])}),
+        (3, jl("D", "prnt/hpcups/HPCupsFilter.cpp {n}: m_Job initialization failed with error = {e}"), {**cj, "n": pick(["495"]), "e": pick(["48", "10"])}),
+        (3, jl("D", "prnt/hpcups/HPCupsFilter.cpp {n}: cupsRasterReadHeader: page {p}, {w}x{h}, {r} dpi"),
+         {**cj, "n": pick(["659"]), "p": lambda g: g.num(1, 30), "w": pick(["4960", "5100"]), "h": pick(["7016", "6600"]), "r": pick(["600", "1200"])}),
+        (4, "{T} {H} hp[{P}]: io/hpmud/jd.c {n}: timeout read_channel sec={s}", {**jr, "n": pick(["233"]), "s": pick(["3", "5", "45"])}),
+        (3, "{T} {H} hp[{P}]: io/hpmud/jd.c {n}: unable to connect hpmud socket {a}: {e}",
+         {**jr, "n": pick(["117"]), "a": pick(["10.20.9.40:9100", "10.20.9.41:9100"]), "e": pick(["Connection refused", "No route to host"])}),
+        (3, "{T} {H} hp[{P}]: io/hpmud/musb.c {n}: invalid usb_open: {e}",
+         {**jr, "n": pick(["1098"]), "e": pick(["Device or resource busy", "Permission denied"])}),
+        (3, "{T} {H} hp[{P}]: io/hpmud/hpmud.c {n}: invalid device_open state", {**jr, "n": pick(["361"])}),
+        (3, "{T} {H} hp-systray[{P}]: error: Unable to communicate with device (code={c}): {u}",
+         {**jr, "c": pick(["12", "21"]), "u": pick(hp_uris)}),
+        (3, "{T} {H} hpssd[{P}]: hpssd[{Q}]: warning: {w}",
+         {**jr, "P": draw(lambda g: (lambda v: (v, v))(pid(g))), "Q": then(1), "w": pick(["Device status: Printer is offline", "Ink cartridge low: black", "Unable to get device status, ignoring"])}),
+        (3, "{T} {H} hpssd[{P}]: hpssd[{Q}]: Status update for {u}: code={c}",
+         {**jr, "P": draw(lambda g: (lambda v: (v, v))(pid(g))), "Q": then(1), "u": pick(hp_uris), "c": pick(["1000", "1002", "1009", "4015"])}),
+    ]
+
+    # ---------------- ipp-usb (main.log and the per-device logs) ----------------
+    def iu_ts(g: Gen) -> str:
+        return f"03-12-2026 {hms(g)}"
+
+    iu_devs = [("001", "006", "ET-4750 Series"), ("005", "003", "Photosmart 6520 series"), ("001", "004", "HP LaserJet MFP M28w"),
+               ("002", "002", "MF745C/746C")]
+    iu = {"T": iu_ts}
+    ippusb = [
+        (4, "{T}:   ===============================", iu),
+        (3, '{T}:   ipp-usb started in "{m}" mode, pid={p}', {**iu, "m": pick(["udev", "standalone"]), "p": pid}),
+        (4, "{T}: + PNP Bus {b} Device {d}: added", {**iu, "b": draw(lambda g: g.r.choice(iu_devs)), "d": then(1)}),
+        (3, "{T}: - PNP Bus {b} Device {d}: removed", {**iu, "b": draw(lambda g: g.r.choice(iu_devs)), "d": then(1)}),
+        (3, "{T}: + Bus {b} Device {d}: added {n}", {**iu, "b": draw(lambda g: g.r.choice(iu_devs)), "d": then(1), "n": then(2)}),
+        (12, "{T}: > HTTP[{s}]: {m} {u}",
+         {**iu, "s": lambda g: f"{g.r.randint(0, 120):03d}", "m": pick(["POST", "POST", "GET"]),
+          "u": lambda g: f"http://localhost:{g.r.choice(['60000', '60001'])}{g.r.choice(['/ipp/print', '/eSCL/ScannerStatus', '/eSCL/ScanJobs', '/'])}"}),
+        (10, "{T}:   USB[{n}]: connection allocated, {k} in use: {m}",
+         {**iu, "n": draw(lambda g: g.r.choice([("0", "1", "a-- --- ---"), ("1", "2", "aa- --- ---"), ("2", "3", "aaa --- ---")])),
+          "k": then(1), "m": then(2)}),
+        (8, "{T}:   USB[{n}]: connection released, {k} in use: {m}",
+         {**iu, "n": draw(lambda g: g.r.choice([("0", "0", "--- --- ---"), ("1", "1", "a-- --- ---"), ("2", "2", "aa- --- ---")])),
+          "k": then(1), "m": then(2)}),
+        (8, "{T}:   HTTP[{s}]: connection {n} allocated", {**iu, "s": lambda g: f"{g.r.randint(0, 120):03d}", "n": pick(["0", "1", "2"])}),
+        (6, "{T}: > HTTP[{s}]: request body: got {n} bytes; EOF", {**iu, "s": lambda g: f"{g.r.randint(0, 120):03d}", "n": lambda g: g.num(0, 90000)}),
+        (10, "{T}: > USB[{n}]: write: wanted {a} sent {a2} total {a3}",
+         {**iu, "n": pick(["0", "1", "2"]), "a": draw(lambda g: (lambda v: (v, v, v))(g.num(100, 16384))), "a2": then(1), "a3": then(2)}),
+        (10, "{T}: < USB[{n}]: read: wanted {a} got {b} total {c}",
+         {**iu, "n": pick(["0", "1", "2"]), "a": pick(["4096", "16384"]), "b": lambda g: g.num(0, 4096), "c": lambda g: g.num(0, 200000)}),
+        (3, "{T}: ! USB[{n}]: zero-size read", {**iu, "n": pick(["0", "1", "2"])}),
+        (3, "{T}: ! HTTP[{s}]: {e}",
+         {**iu, "s": lambda g: f"{g.r.randint(0, 120):03d}", "e": pick(["context canceled", "USB: LIBUSB_ERROR_TIMEOUT", "EOF"])}),
+        (3, '{T}:   DNS-SD: {n}: service registered',
+         {**iu, "n": pick(["EPSON ET-4750 Series", "HP LaserJet MFP M28w (USB)", "Canon MF745C/746C"])}),
+    ]
+
+    # ---------------- SANE: saned in the journal ----------------
+    sn = {"T": journal_ts, "H": pick(hosts), "P": pid}
+    saned = [
+        (3, "{T} {H} saned[{P}]: saned (AF-indep+IPv6) from sane-backends {v} ready", {**sn, "v": pick(["1.2.1", "1.1.1"])}),
+        (6, "{T} {H} saned[{P}]: check_host: access by remote host: {a}", {**sn, "a": pick(["10.20.4.17", "10.20.7.112", "::ffff:10.20.4.30"])}),
+        (4, "{T} {H} saned[{P}]: check_host: remote host is not IN_LOOPBACK nor IN6_LOOPBACK", sn),
+        (4, "{T} {H} saned[{P}]: check_host: access granted to IP address {a} (in subnet [{n}]/{m})",
+         {**sn, "a": pick(["10.20.4.17", "10.20.7.112"]), "n": pick(["10.20.0.0"]), "m": pick(["16"])}),
+        (2, "{T} {H} saned[{P}]: check_host: access denied to IP address {a}", {**sn, "a": pick(["192.168.88.14", "10.31.2.9"])}),
+        (4, "{T} {H} saned[{P}]: init: access granted", sn),
+        (2, "{T} {H} saned[{P}]: init: bad protocol version {v}", {**sn, "v": pick(["2", "4"])}),
+        (4, "{T} {H} saned[{P}]: process_request: opening device `{d}'", {**sn, "d": pick(["airscan:e0:HP LaserJet MFP M28w", "epson2:net:10.20.9.50", "hpaio:/net/officejet_pro_9010?ip=10.20.9.42"])}),
+        (2, "{T} {H} saned[{P}]: process_request: bad device handle {h}", {**sn, "h": pick(["1", "2", "-1"])}),
+        (3, "{T} {H} saned[{P}]: quit: exiting", sn),
+        (2, "{T} {H} saned[{P}]: do_bindings: [{n}] bind failed: {e}", {**sn, "n": pick(["0", "1"]), "e": pick(["Address already in use", "Cannot assign requested address"])}),
+    ]
+
+    # ---------------- sane-airscan console trace ----------------
+    as_devs = [("HP LaserJet MFP M426fdn (6B8B0A)", "http://10.20.9.44/eSCL"), ("Canon MF745C/746C", "http://10.20.9.51/eSCL"),
+               ("RICOH SP C261SFNw (da9638)", "http://10.20.9.60:80/StableWSDiscoveryEndpoint")]
+
+    def as_dev(g: Gen) -> str:
+        return g.r.choice(as_devs)[0]
+
+    def as_url(g: Gen) -> str:
+        return g.r.choice(as_devs)[1] + g.r.choice(["/ScannerCapabilities", "/ScannerStatus", "/ScanJobs", f"/ScanJobs/{g.num(100, 999)}/NextDocument"])
+
+    airscan = [
+        (6, "API: {f}(): called", {"f": pick(["sane_init", "sane_get_devices", "sane_open", "sane_start", "sane_cancel", "sane_close"])}),
+        (3, "API: sane_open(\"{d}\"): {s}", {"d": as_dev, "s": pick(["OK", "OK", "Invalid argument", "Error during device I/O"])}),
+        (4, "MDNS: AVAHI_CLIENT_S_RUNNING", {}),
+        (5, 'MDNS: resolve-ipv4("{t}", "{n}"): AVAHI_RESOLVER_FOUND', {"t": pick(["_uscan._tcp", "_scanner._tcp", "_ipp._tcp"]), "n": as_dev}),
+        (5, 'MDNS: resolve-ipv4("{t}", "{n}"): {a}', {"t": pick(["_uscan._tcp", "_scanner._tcp"]), "n": as_dev,
+                                                        "a": pick(["10.20.9.44:80", "10.20.9.51:80", "10.20.9.60:631"])}),
+        (5, "zeroconf: found urn:uuid:{u}", {"u": lambda g: g.uuid()}),
+        (3, "zeroconf:   method:    {m}", {"m": pick(["ZEROCONF_MDNS_HINT", "ZEROCONF_USCAN_TCP", "ZEROCONF_WSD"])}),
+        (3, "zeroconf: device_list wait: {s}", {"s": pick(["requested", "DNS-SD not finished...", "WS-Discovery not finished...", "done"])}),
+        (3, "WSDD: directed probe: trying if={i}, addr={a}", {"i": pick(["enp0s25", "eth0", "wlp2s0"]), "a": pick(["10.20.9.60", "10.20.9.44"])}),
+        (3, "WSDD: HTTP POST {u}: {s}", {"u": pick(["http://10.20.9.60/StableWSDiscoveryEndpoint/schemas-xmlsoap-org_ws_2005_04_discovery"]),
+                                        "s": pick(["200 OK", "404 Not Found"])}),
+        (10, "{d}: HTTP {m} {u}: got response headers ({c})", {"d": as_dev, "m": pick(["GET", "GET", "POST", "DELETE"]), "u": as_url,
+                                                              "c": pick(["200", "200", "201", "503", "404"])}),
+        (6, "{d}: {o}: state changed: {a} -> {b}",
+         {"d": as_dev, "o": pick(["PROTO_OP_SCAN", "PROTO_OP_LOAD", "PROTO_OP_CHECK"]),
+          "a": draw(lambda g: g.r.choice([("DEVICE_STM_IDLE", "DEVICE_STM_SCANNING"), ("DEVICE_STM_SCANNING", "DEVICE_STM_DONE"),
+                                          ("DEVICE_STM_DONE", "DEVICE_STM_IDLE"), ("DEVICE_STM_SCANNING", "DEVICE_STM_CANCEL_REQ")])),
+          "b": then(1)}),
+        (4, "{d}: scan parameters: {w}x{h} pixels, {r} dpi, {c}",
+         {"d": as_dev, "w": pick(["2550", "5100"]), "h": pick(["3508", "7016"]), "r": pick(["300", "600"]), "c": pick(["RGB24", "Grayscale8"])}),
+        (3, "{d}: HTTP {m} {u}: {e}", {"d": as_dev, "m": pick(["GET", "POST"]), "u": as_url,
+                                       "e": pick(["Connection refused", "timeout", "Error during device I/O", "503 Service Unavailable"])}),
+        (2, "{f}:{n}: device already defined", {"f": pick(["/etc/sane.d/airscan.conf"]), "n": pick(["16", "17", "21"])}),
+    ]
+
+    # ---------------- PaperCut MF application server (server.log) ----------------
+    def pc_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def pc(level: str, logger: str, text: str) -> str:
+        return "{T} " + f"{level:<5}" + " " + logger + " - " + text + " [{TH}]"
+
+    pc_threads = ["PrintJobProcessor-1", "PrintJobProcessor-3", "qtp1823045-112", "DefaultQuartzScheduler_Worker-4", "UserSyncTask", "main"]
+    pc_printers = ["printsrv01\\Library-Color", "printsrv01\\Floor2-Mono", "printsrv02\\FindMe-Secure"]
+    pc_devices = ["Library-MFD", "Floor2-MFD", "Reception-Copier"]
+    pp = {"T": pc_ts, "TH": pick(pc_threads)}
+    papercut = [
+        (12, pc("INFO", "PrintJobProcessingManagerImpl:412", 'Analysing print job "{d}" from user "{u}" on printer "{p}" ({n} pages)'),
+         {**pp, "d": pick(docs), "u": pick(users), "p": pick(pc_printers), "n": lambda g: g.num(1, 120)}),
+        (12, pc("INFO", "PrintJobProcessingManagerImpl:588", 'Charged {c} to account "{a}" for job "{d}" ({n} pages, {k})'),
+         {**pp, "c": lambda g: f"${g.r.randint(0, 9)}.{g.r.randint(0, 99):02d}", "a": pick([*users, "[Personal]", "Research Dept"]),
+          "d": pick(docs), "n": lambda g: g.num(1, 120), "k": pick(["color", "grayscale"])}),
+        (4, pc("WARN", "PrintJobProcessingManagerImpl:633", 'Print job "{d}" from user "{u}" denied: {r}'),
+         {**pp, "d": pick(docs), "u": pick(users), "r": pick(["insufficient balance", "color printing not allowed", "job exceeds the page limit of 100 pages"])}),
+        (8, pc("INFO", "HoldReleaseManagerImpl:201", 'Job "{d}" held in queue "{p}" for user "{u}"'),
+         {**pp, "d": pick(docs), "p": pick(pc_printers), "u": pick(users)}),
+        (8, pc("INFO", "HoldReleaseManagerImpl:288", 'Job "{d}" released by user "{u}" at device "{v}"'),
+         {**pp, "d": pick(docs), "u": pick(users), "v": pick(pc_devices)}),
+        (3, pc("INFO", "HoldReleaseManagerImpl:347", '{n} held jobs deleted after timeout of {m} minutes'),
+         {**pp, "n": lambda g: g.num(1, 30), "m": pick(["30", "240", "720"])}),
+        (6, pc("INFO", "DeviceManagerImpl:156", 'User "{u}" logged in to device "{v}" using {m}'),
+         {**pp, "u": pick(users), "v": pick(pc_devices), "m": pick(["card", "username and password", "PIN"])}),
+        (4, pc("INFO", "DeviceManagerImpl:171", 'User "{u}" logged out of device "{v}"'), {**pp, "u": pick(users), "v": pick(pc_devices)}),
+        (5, pc("INFO", "DeviceManagerImpl:240", 'Copy job recorded on device "{v}" for user "{u}": {n} pages'),
+         {**pp, "v": pick(pc_devices), "u": pick(users), "n": lambda g: g.num(1, 60)}),
+        (3, pc("WARN", "DeviceStatusMonitor:98", 'Device "{v}" ({a}) is offline: {e}'),
+         {**pp, "v": pick(pc_devices), "a": pick(["10.20.9.70", "10.20.9.71", "10.20.9.72"]), "e": pick(["Connect timed out", "Connection refused", "No route to host"])}),
+        (3, pc("INFO", "DeviceStatusMonitor:112", 'Device "{v}" ({a}) is back online'),
+         {**pp, "v": pick(pc_devices), "a": pick(["10.20.9.70", "10.20.9.71", "10.20.9.72"])}),
+        (4, pc("WARN", "PrinterStatusMonitor:77", 'Printer "{p}" is in error: {s}'),
+         {**pp, "p": pick(pc_printers), "s": pick(["Paper jam", "Toner low", "Out of paper", "Offline"])}),
+        (3, pc("INFO", "UserSyncManagerImpl:301", "User and group synchronization started from source {s}"),
+         {**pp, "s": pick(["Active Directory", "LDAP", "Azure AD"])}),
+        (3, pc("INFO", "UserSyncManagerImpl:355", "User and group synchronization completed. Users added: {a}, updated: {u}, deleted: {d}"),
+         {**pp, "a": lambda g: g.num(0, 20), "u": lambda g: g.num(0, 400), "d": lambda g: g.num(0, 5)}),
+        (2, pc("ERROR", "UserSyncManagerImpl:372", "User and group synchronization failed: {e}"),
+         {**pp, "e": pick(["javax.naming.CommunicationException: dc01.corp.example.com:636", "Invalid credentials"])}),
+        (2, pc("INFO", "UserManagerImpl:820", 'User "{u}" created on demand'), {**pp, "u": pick(["kchen", "mgarcia", "tnguyen"])}),
+        (4, pc("INFO", "ScheduledTaskManager:64", 'Running scheduled task: {t}'),
+         {**pp, "t": pick(["Print Spool Clean Up", "Database Backup", "Hold/Release Queue Expiry", "Daily Report Email"])}),
+        (2, pc("INFO", "DatabaseBackupManager:133", "Database backup completed successfully: {f} ({s} MB in {d} seconds)"),
+         {**pp, "f": lambda g: f"/opt/papercut/server/data/backups/export-2026-12-03-{g.r.randint(0, 23):02d}00.zip",
+          "s": lambda g: g.num(20, 900), "d": lambda g: g.num(3, 300)}),
+        (2, pc("INFO", "AppServer:118", "PaperCut MF {v} (Build {b}) started in {s} seconds"),
+         {**pp, "v": pick(["23.0.4", "22.1.5"]), "b": pick(["66791", "65912"]), "s": lambda g: g.flt(1, 90)}),
+        (2, pc("INFO", "PrintProviderManagerImpl:92", 'Print provider on server "{h}" connected (version {v})'),
+         {**pp, "h": pick(["printsrv01", "printsrv02"]), "v": pick(["23.0.4", "22.1.5"])}),
+        (2, pc("ERROR", "WebServiceAuthFilter:57", "Web services call from {a} denied: {r}"),
+         {**pp, "a": pick(clients), "r": pick(["invalid auth token", "address not in allowed list"])}),
+    ]
+
+    return (cups_main + cups_client + cups_job + ghostscript + access + hplip + ippusb + saned + airscan + papercut)
+
+
+def dns_events() -> list[tuple[float, str, dict]]:
+    """DNS servers and resolvers as their operators log them: the PowerDNS Authoritative Server 4.8
+    (pdns_server in the journal: start-up, the bind and SQL backends, the primary/secondary communicator with
+    freshness checks, AXFR/IXFR in and out, notifications, autoprimary, log-dns-queries lines), the PowerDNS
+    Recursor 5 (its structured key="value" lines in the journal: start-up, Question and Answer with quiet=no,
+    periodic statistics, SERVFAILs, RPZ and trust anchor updates), dnsdist 1.8 (the journal: start-up, ACLs,
+    downstream health checks, dynamic blocks, the console, LogAction query lines), Knot DNS 3.3 (knotd in the
+    journal: start-up, zone loading, DNSSEC signing, notify, refresh, AXFR/IXFR in and out, DDNS, ACL denials,
+    control commands), Knot Resolver 5 (kresd@ instances in the journal: trust anchor updates, the prefill
+    module, validation failures, and the verbose resolution trace), NSD 4 (its log file: start-up, zone reads,
+    xfrd transfers and notifies, AXFR ACLs) and Technitium DNS Server (its daily log file: the query log,
+    block lists, the web console's user actions, forwarder and recursive resolution failures, DHCP leases).
+    Written blind at the thirtieth issue-15 pass's start: before reading the engine or any failure analysis;
+    168 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    clock: dict[str, str] = {}
+
+    def journal_ts(g: Gen) -> str:
+        clock["hms"] = hms(g)
+        return f"Dec 03 {clock['hms']}"
+
+    def epoch(g: Gen) -> str:
+        # the recursor's ts key: the journal's second as seconds since the epoch, with milliseconds
+        h, m, s = (int(x) for x in clock["hms"].split(":"))
+        return f"{1796256000 + h * 3600 + m * 60 + s}.{g.num(0, 999):0>3}"
+
+    def pid(g: Gen) -> str:
+        return g.num(300, 9000)
+
+    def num(a: int, b: int):
+        return lambda g: g.num(a, b)
+
+    zones = ["example.com.", "example.net.", "corp.example.org.", "10.in-addr.arpa.", "shop.example.com."]
+    primaries = ["192.0.2.1", "192.0.2.17", "2001:db8::53"]
+    secondaries = ["192.0.2.2", "198.51.100.53", "203.0.113.10"]
+    qnames = ["www.example.com.", "api.example.net.", "mail.example.org.", "cdn.example.com.", "github.com.",
+              "time.cloudflare.com.", "_ldap._tcp.corp.example.org.", "1.0.0.10.in-addr.arpa."]
+    qtypes = ["A", "AAAA", "MX", "TXT", "SRV", "PTR", "NS", "DNSKEY"]
+
+    def client(g: Gen) -> str:
+        return g.r.choice([f"192.168.{g.r.randint(0, 3)}.{g.r.randint(2, 250)}", g.ip(), f"2001:db8:{g.hexs(4)}::{g.hexs(2)}"])
+
+    def addr_port(g: Gen) -> str:
+        # an address with its port as the software prints it: IPv6 in brackets
+        a = client(g)
+        return f"[{a}]:{g.port()}" if ":" in a else f"{a}:{g.port()}"
+
+    def serial(g: Gen) -> str:
+        return f"202612{g.r.randint(1, 3):02d}{g.r.randint(0, 12):02d}"
+
+    def serials(g: Gen):
+        a = serial(g)
+        return a, str(int(a) + g.r.choice([1, 1, 2, 5]))
+
+    def secs(g: Gen) -> str:
+        return f"{g.r.uniform(0, 0.5):.2f}" if g.r.random() < 0.8 else f"{g.r.uniform(0.5, 30):.2f}"
+
+    # ---------------- PowerDNS Authoritative Server (pdns_server in the journal) ----------------
+    pj = {"T": journal_ts, "H": pick(["ns1", "ns2"]), "P": pid}
+
+    def pa(text: str) -> str:
+        return "{T} {H} pdns_server[{P}]: " + text
+
+    pdns_versions = ["4.8.4", "4.9.2", "4.7.3"]
+    pdns_errors = ["GSQLBackend lookup query:Could not execute mysql statement: SELECT content,ttl,prio,type,domain_id,disabled,name,auth FROM records WHERE disabled=0 and type=? and name=?: Lost connection to MySQL server during query",
+                   "PostgreSQL failed to execute command: server closed the connection unexpectedly",
+                   "GSQLBackend unable to list keys: database is locked"]
+    axfr_errors = ["Timeout reading data from remote nameserver over TCP",
+                   "Remote nameserver closed TCP connection",
+                   "AXFR chunk error: Server Not Authoritative for zone / Not Authorized",
+                   "AXFR chunk had incorrect TSIG"]
+    pdns = [
+        (3, pa("PowerDNS Authoritative Server {v} (C) 2001-2023 PowerDNS.COM BV"), {**pj, "v": pick(pdns_versions)}),
+        (3, pa("Using 64-bits mode. Built using gcc {c} on {d} by root@localhost."),
+         {**pj, "c": pick(["12.2.0", "13.2.0"]), "d": pick(["Nov 14 2026 09:12:40", "Oct 02 2026 17:45:03"])}),
+        (3, pa("PowerDNS comes with ABSOLUTELY NO WARRANTY. This is free software, and you are welcome to redistribute it "
+               "according to the terms of the GPL version 2."), pj),
+        (4, pa("[bindbackend] Parsing {n} domain(s), will report when done"), {**pj, "n": num(2, 40)}),
+        (4, pa("[bindbackend] Done parsing domains, {r} rejected, {n} new, {d} removed"),
+         {**pj, "r": pick(["0", "0", "0", "1"]), "n": num(0, 40), "d": pick(["0", "0", "1", "2"])}),
+        (5, pa("{b} Connection successful. Connected to database '{d}' on '{h}'."),
+         {**pj, "b": pick(["gmysql", "gpgsql"]), "d": pick(["pdns", "powerdns"]), "h": pick(["127.0.0.1", "db1.internal", "/var/run/mysqld/mysqld.sock"])}),
+        (4, pa("UDP server bound to {a}"), {**pj, "a": pick(["0.0.0.0:53", "[::]:53", "192.0.2.53:53"])}),
+        (4, pa("TCP server bound to {a}"), {**pj, "a": pick(["0.0.0.0:53", "[::]:53", "192.0.2.53:53"])}),
+        (3, pa("Listening on controlsocket in '{p}'"), {**pj, "p": pick(["/var/run/pdns/pdns.controlsocket", "/run/pdns/pdns.controlsocket"])}),
+        (3, pa("Creating backend connection for TCP"), pj),
+        (3, pa("About to create {n} backend threads for UDP"), {**pj, "n": pick(["3", "3", "8", "16"])}),
+        (3, pa("Done launching threads, ready to distribute questions"), pj),
+        (3, pa("Primary/secondary communicator launching {n} threads"), {**pj, "n": pick(["2", "4", "8"])}),
+        (3, pa("Polled security status of version {v} at startup, no known issues reported: OK"), {**pj, "v": pick(pdns_versions)}),
+        (22, pa("No new unfresh secondary domains, {q} queued for AXFR already, {p} in progress"),
+         {**pj, "q": pick(["0", "0", "0", "1"]), "p": pick(["0", "0", "1"])}),
+        (8, pa("{n} secondary domains need checking, {q} queued for AXFR"), {**pj, "n": num(2, 12), "q": pick(["0", "0", "1", "2"])}),
+        (8, pa("Received serial number updates for {n} zones, had {t} timeouts"), {**pj, "n": num(2, 12), "t": pick(["0", "0", "0", "2"])}),
+        (14, pa("Domain '{z}' is fresh (no DNSSEC), serial is {s} (checked primary {ip}:53)"),
+         {**pj, "z": pick(zones), "s": serial, "ip": pick(primaries)}),
+        (5, pa("Domain '{z}' is stale, primary {ip} serial {a}, our serial {b}"),
+         {**pj, "z": pick(zones), "ip": pick(primaries), "b": draw(serials), "a": then(1)}),
+        (5, pa("Initiating transfer of '{z}' from remote '{ip}:53'"), {**pj, "z": pick(zones), "ip": pick(primaries)}),
+        (5, pa("AXFR-in zone: '{z}', primary: '{ip}', zone committed with serial {s}"), {**pj, "z": pick(zones), "ip": pick(primaries), "s": serial}),
+        (4, pa("IXFR-in zone: '{z}', primary: '{ip}', zone committed with serial {s}"), {**pj, "z": pick(zones), "ip": pick(primaries), "s": serial}),
+        (2, pa("AXFR-in zone: '{z}', primary: '{ip}', unable to xfr zone (ResolverException): {e}"),
+         {**pj, "z": pick(zones), "ip": pick(primaries), "e": pick(axfr_errors)}),
+        (6, pa("AXFR-out zone '{z}', client '{ip}:{p}', transfer initiated"), {**pj, "z": pick(zones), "ip": pick(secondaries), "p": lambda g: g.port()}),
+        (6, pa("AXFR-out zone '{z}', client '{ip}:{p}', AXFR finished"), {**pj, "z": pick(zones), "ip": pick(secondaries), "p": lambda g: g.port()}),
+        (2, pa("AXFR-out zone '{z}', client '{ip}:{p}', failed: client may not request AXFR"),
+         {**pj, "z": pick(zones), "ip": client, "p": lambda g: g.port()}),
+        (8, pa("Queued notification of domain '{z}' to {ip}:53"), {**pj, "z": pick(zones), "ip": pick(secondaries)}),
+        (7, pa("Removed from notification list: '{z}' to {ip}:53 (was acknowledged)"), {**pj, "z": pick(zones), "ip": pick(secondaries)}),
+        (2, pa("Received unsuccessful notification report for '{z}' from {ip}:53, error: {e}"),
+         {**pj, "z": pick(zones), "ip": pick(secondaries), "e": pick(["Not Implemented", "Refused", "Server Failure"])}),
+        (3, pa("Received NOTIFY for {z} from {ip} for which we are not authoritative (Refused)"), {**pj, "z": pick(zones), "ip": client}),
+        (2, pa("Unable to find backend willing to host {z} for potential autoprimary {ip}. Remote nameservers: {ns}"),
+         {**pj, "z": pick(["partner.example.", "new-zone.example.net.", "lab.example.org."]), "ip": pick(primaries),
+          "ns": lambda g: ", ".join(g.r.sample(["ns1.example.net", "ns2.example.net", "ns3.example.net", "ns-ext.example.org"], g.r.randint(1, 4)))}),
+        (30, pa("Remote {ip} wants '{q}|{t}', do = {d}, bufsize = {b}: packetcache HIT"),
+         {**pj, "ip": client, "q": pick(qnames[:5]), "t": pick(qtypes[:6]), "d": pick(["0", "0", "1"]), "b": pick(["512", "1232", "4096"])}),
+        (20, pa("Remote {ip} wants '{q}|{t}', do = {d}, bufsize = {b}: packetcache MISS"),
+         {**pj, "ip": client, "q": pick(qnames[:5]), "t": pick(qtypes[:6]), "d": pick(["0", "0", "1"]), "b": pick(["512", "1232", "4096"])}),
+        (2, pa("Backend reported permanent error which prevented lookup ({e}), aborting"), {**pj, "e": pick(pdns_errors)}),
+        (2, pa("Scheduling exit on remote request"), pj),
+    ]
+
+    # ---------------- PowerDNS Recursor 5 (structured lines in the journal) ----------------
+    rj = {"T": journal_ts, "H": pick(["res1", "res2"]), "P": pid, "TS": epoch, "TID": pick(["0", "1", "2", "3", "4"])}
+
+    def rec(msg: str, sub: str, prio: str, keys: str = "") -> str:
+        return ('{T} {H} pdns-recursor[{P}]: msg="' + msg + '" subsystem="' + sub + '" level="0" prio="' + prio
+                + '" tid="{TID}" ts="{TS}"' + (" " + keys if keys else ""))
+
+    rec_versions = ["5.0.6", "5.1.2", "5.0.9"]
+    rpz = ["rpz.example.", "malware.rpz.example.net.", "blocklist.rpz.corp.example.org."]
+    servfail_errors = ["Too much time waiting for {q}|{t}, timeouts: {n}, throttles: 0, queries: {m}, {ms}msec",
+                       "Too many outgoing queries (51) while resolving {q}",
+                       "More than 50 (max-qperq) queries sent or sent while resolving {q}"]
+
+    def servfail(g: Gen) -> str:
+        q = g.r.choice(qnames)
+        return g.r.choice(servfail_errors).format(q=q, t=g.r.choice(qtypes[:4]), n=g.r.randint(2, 6), m=g.r.randint(3, 12),
+                                                     ms=g.r.randint(3000, 11999))
+
+    recursor = [
+        (3, rec("PowerDNS Recursor (C) PowerDNS.COM BV", "config", "Notice", 'version="{v}"'), {**rj, "v": pick(rec_versions)}),
+        (3, rec("Raised soft limit on number of filedescriptors to match max-mthreads and threads settings", "config", "Warning",
+                'limit="{n}"'), {**rj, "n": pick(["6469", "16437", "32869"])}),
+        (4, rec("Listening for queries", "config", "Info", 'address="{a}" proto="{p}"'),
+         {**rj, "a": pick(["127.0.0.1:53", "[::1]:53", "10.0.0.53:53"]), "p": pick(["udp", "tcp"])}),
+        (3, rec("Enabled TCP data-ready filter for (slight) DoS protection", "config", "Info"), rj),
+        (3, rec("Launching distributor threads", "incoming", "Notice", 'count="{n}"'), {**rj, "n": pick(["1", "2", "4"])}),
+        (3, rec("Loaded Lua script", "config", "Info", 'path="{f}"'), {**rj, "f": pick(["/etc/powerdns/recursor.lua", "/etc/powerdns/policy.lua"])}),
+        (40, rec("Question", "syncres", "Info", 'ecs="" mtid="{m}" proto="{p}" qname="{q}" qtype="{t}" remote="{r}"'),
+         {**rj, "m": num(1, 4000), "p": pick(["udp", "udp", "udp", "tcp"]), "q": pick(qnames), "t": pick(qtypes), "r": addr_port}),
+        (36, rec("Answer", "syncres", "Info",
+                 'additional="{ad}" answer-is-variable="0" answers="{an}" dotout="0" ecs="" into-packetcache="1" maxdepth="{md}" '
+                 'mtid="{m}" netms="{nm}" outqueries="{oq}" proto="{p}" qname="{q}" qtype="{t}" rcode="{rc}" rd="1" '
+                 'remote="{r}" tcpout="0" throttled="0" timeouts="{to}" totms="{tm}" validationState="{vs}"'),
+         {**rj, "ad": pick(["0", "1", "1", "3"]), "an": pick(["0", "1", "1", "2", "4"]), "md": pick(["0", "1", "2", "3"]), "m": num(1, 4000),
+          "nm": lambda g: f"{g.r.uniform(0, 400):.6f}", "oq": pick(["0", "0", "1", "3", "8"]), "p": pick(["udp", "udp", "tcp"]),
+          "q": pick(qnames), "t": pick(qtypes), "rc": pick(["0", "0", "0", "3", "2"]), "r": addr_port,
+          "to": pick(["0", "0", "0", "1"]), "tm": lambda g: f"{g.r.uniform(0, 450):.6f}", "vs": pick(["Secure", "Insecure", "Indeterminate", "BogusNoRRSIG"])}),
+        (8, rec("Periodic statistics report", "stats", "Info",
+                'cache-entries="{c}" negcache-entries="{n}" questions="{q}" record-cache-acquired="{a}" record-cache-contended="{x}" '
+                'record-cache-contended-perc="{p}"'),
+         {**rj, "c": num(1000, 900000), "n": num(10, 40000), "q": num(1000, 90000000), "a": num(10000, 99999999), "x": num(0, 90000),
+          "p": lambda g: f"{g.r.uniform(0, 2):.2f}"}),
+        (8, rec("Periodic QPS report", "stats", "Info", 'averagedOver="{s}" qps="{q}"'), {**rj, "s": pick(["1800", "900"]), "q": num(0, 4000)}),
+        (8, rec("Queries handled by thread", "stats", "Info", 'count="{n}" tcpcount="{c}" thread="{t}"'),
+         {**rj, "n": num(100, 9000000), "c": num(0, 90000), "t": pick(["0", "1", "2", "3"])}),
+        (6, rec("Sending SERVFAIL during resolve", "syncres", "Notice", 'error="{e}" qname="{q}" qtype="{t}" remote="{r}"'),
+         {**rj, "e": servfail, "q": pick(qnames), "t": pick(qtypes[:4]), "r": addr_port}),
+        (3, rec("Dropping UDP query, address not matched by allow-from", "in", "Info", 'source="{s}"'), {**rj, "s": lambda g: f"{g.ip()}:{g.port()}"}),
+        (2, rec("Error sending reply with sendmsg", "in", "Warning", 'address="{a}" error="{e}"'),
+         {**rj, "a": addr_port, "e": pick(["Resource temporarily unavailable", "Network is unreachable", "Operation not permitted"])}),
+        (3, rec("Refreshed . records", "housekeeping", "Notice"), rj),
+        (4, rec("Loading RPZ from file", "rpz", "Info", 'file="{f}" name="{z}"'),
+         {**rj, "f": pick(["/etc/powerdns/rpz/local.rpz", "/var/lib/pdns-recursor/rpz.zone"]), "z": pick(rpz)}),
+        (4, rec("Getting IXFR deltas", "rpz", "Info", 'primary="{ip}:53" serial="{s}" zone="{z}"'), {**rj, "ip": pick(primaries), "s": serial, "z": pick(rpz)}),
+        (4, rec("Processing deltas", "rpz", "Info", 'count="{n}" zone="{z}"'), {**rj, "n": pick(["1", "1", "2", "7"]), "z": pick(rpz)}),
+        (4, rec("Done applying deltas", "rpz", "Info", 'policies="{n}" serial="{s}" zone="{z}"'), {**rj, "n": num(40, 400000), "s": serial, "z": pick(rpz)}),
+        (2, rec("Unable to retrieve RPZ zone", "rpz", "Error", 'error="{e}" primary="{ip}:53" zone="{z}"'),
+         {**rj, "e": pick(["Timeout waiting for answer", "AXFR chunk error: Refused", "Unable to connect: Connection refused"]), "ip": pick(primaries), "z": pick(rpz)}),
+        (2, rec("Updated Trust Anchors from file", "trustanchors", "Info", 'anchors="{a}" file="{f}"'),
+         {**rj, "a": pick(["1", "2"]), "f": pick(["/usr/share/dns/root.key", "/var/lib/pdns-recursor/root.keys"])}),
+    ]
+
+    # ---------------- dnsdist (journal) ----------------
+    dj = {"T": journal_ts, "H": pick(["lb1", "lb2"]), "P": pid}
+
+    def dd(text: str) -> str:
+        return "{T} {H} dnsdist[{P}]: " + text
+
+    backends = ["192.0.2.53:53", "192.0.2.54:53", "pdns-rec-1 (10.0.0.11:53)", "pdns-rec-2 (10.0.0.12:53)", "doh-upstream (9.9.9.9:443)"]
+    nets = ["127.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "192.168.0.0/16", "172.16.0.0/12", "::1/128", "fc00::/7", "fe80::/10"]
+    dd_versions = ["1.8.3", "1.9.4", "1.7.5"]
+    dyn_reasons = ["Exceeded query rate", "Exceeded ServFail rate", "Exceeded NXD rate", "Exceeded query type rate", "Exceeded bandwidth rate"]
+    dnsdist = [
+        (3, dd("dnsdist {v} comes with ABSOLUTELY NO WARRANTY. This is free software, and you are welcome to redistribute it "
+               "according to the terms of the GPL version 2"), {**dj, "v": pick(dd_versions)}),
+        (4, dd("Added downstream server {b}"), {**dj, "b": pick(["192.0.2.53:53", "192.0.2.54:53", "10.0.0.11:53", "10.0.0.12:53"])}),
+        (4, dd("Listening on {a}"), {**dj, "a": pick(["0.0.0.0:53", "[::]:53", "0.0.0.0:853", "0.0.0.0:443"])}),
+        (3, dd("ACL allowing queries from: {l}"), {**dj, "l": lambda g: ", ".join(g.r.sample(nets, g.r.randint(1, 4)))}),
+        (3, dd("Console ACL allowing connections from: {l}"), {**dj, "l": lambda g: ", ".join(g.r.sample(["127.0.0.0/8", "::1/128", "10.0.0.0/8"], g.r.randint(1, 3)))}),
+        (3, dd("Webserver launched on {a}"), {**dj, "a": pick(["127.0.0.1:8083", "0.0.0.0:8083"])}),
+        (3, dd("Polled security status of version {v} at startup, no known issues reported: OK"), {**dj, "v": pick(dd_versions)}),
+        (8, dd("Marking downstream {b} as 'up'"), {**dj, "b": pick(backends)}),
+        (7, dd("Marking downstream {b} as 'down'"), {**dj, "b": pick(backends)}),
+        (10, dd("Timeout while waiting for the health check response (ID {i}) from backend {b}"), {**dj, "i": num(1, 65535), "b": pick(backends)}),
+        (3, dd("Invalid health check response ID {i}, expected {e} from backend {b}"), {**dj, "i": num(1, 65535), "e": num(1, 65535), "b": pick(backends)}),
+        (3, dd("Error while reading health check response from backend {b}: {e}"),
+         {**dj, "b": pick(backends), "e": pick(["Connection refused", "Network is unreachable"])}),
+        (6, dd("Inserting dynamic block for {n} for {s} seconds: {r}"),
+         {**dj, "n": lambda g: g.r.choice([f"{g.ip()}/32", f"203.0.113.{g.r.randint(1, 254)}/32", f"2001:db8:{g.hexs(4)}::/64"]), "s": pick(["10", "60", "300"]), "r": pick(dyn_reasons)}),
+        (3, dd("Inserting eBPF dynamic block for {n} for {s} seconds: {r}"),
+         {**dj, "n": lambda g: f"{g.ip()}/32", "s": pick(["10", "60", "300"]), "r": pick(dyn_reasons)}),
+        (4, dd("Got control connection from {a}"), {**dj, "a": lambda g: f"127.0.0.1:{g.port()}"}),
+        (4, dd("Closed control connection from {a}"), {**dj, "a": lambda g: f"127.0.0.1:{g.port()}"}),
+        (2, dd("Error connecting to new server with address {a}: {e}"),
+         {**dj, "a": pick(["192.0.2.55:53", "10.0.0.13:53"]), "e": pick(["connecting socket to 10.0.0.13:53: Connection refused",
+                                                                          "connecting socket to 192.0.2.55:53: Network is unreachable"])}),
+        (3, dd("Downstream connection to {b} died on us ({e}), getting a new one!"),
+         {**dj, "b": pick(backends), "e": pick(["Connection reset by peer", "EOF while reading", "Broken pipe"])}),
+        (24, dd("Packet from {c} for {q} {t} with id {i}"),
+         {**dj, "c": addr_port, "q": pick(qnames), "t": pick(qtypes), "i": num(0, 65535)}),
+    ]
+
+    # ---------------- Knot DNS 3 (knotd in the journal) ----------------
+    kj = {"T": journal_ts, "H": pick(["ns2", "ns3"]), "P": pid}
+
+    def kn(level: str, text: str) -> str:
+        return "{T} {H} knotd[{P}]: " + level + ": " + text
+
+    kz = {**kj, "z": pick(zones)}
+    kp = {**kz, "ip": pick(primaries)}
+    ks = {**kz, "ip": pick(secondaries), "p": lambda g: g.port()}
+    xfr = {"t": secs, "m": pick(["1", "1", "2", "14"]), "b": num(300, 900000)}
+
+    def next_at(g: Gen) -> str:
+        return f"2026-12-{g.r.randint(3, 17):02d}T{hms(g)}+0000"
+
+    knot_fail = ["connection reset", "operation timed out", "connection refused", "malformed data", "network unreachable"]
+    knot = [
+        (3, kn("info", "Knot DNS {v} starting"), {**kj, "v": pick(["3.3.9", "3.4.3", "3.2.12"])}),
+        (3, kn("info", "loaded configuration file '{f}', mapsize {m} MiB"), {**kj, "f": pick(["/etc/knot/knot.conf"]), "m": pick(["500", "1024"])}),
+        (3, kn("info", "using reuseport for UDP"), kj),
+        (4, kn("info", "binding to interface {a}@{p}"), {**kj, "a": pick(["0.0.0.0", "::", "192.0.2.2"]), "p": pick(["53", "53", "853"])}),
+        (3, kn("info", "loading {n} zones"), {**kj, "n": num(2, 300)}),
+        (6, kn("info", "[{z}] zone will be loaded"), kz),
+        (3, kn("info", "starting server"), kj),
+        (3, kn("info", "control, binding to '{s}'"), {**kj, "s": pick(["/run/knot/knot.sock"])}),
+        (3, kn("info", "server started in the foreground, PID {n}"), {**kj, "n": pid}),
+        (6, kn("info", "[{z}] zone file parsed, serial {s}"), {**kz, "s": serial}),
+        (4, kn("info", "[{z}] loaded, serial none -> {s}, {b} bytes"), {**kz, "s": serial, "b": num(300, 900000)}),
+        (5, kn("info", "[{z}] loaded, serial {a} -> {s}, {b} bytes"), {**kz, "a": draw(serials), "s": then(1), "b": num(300, 900000)}),
+        (5, kn("info", "[{z}] DNSSEC, key, tag {t}, algorithm {a}, {r}, public, {st}"),
+         {**kz, "t": num(1000, 65535), "a": pick(["ECDSAP256SHA256", "ED25519", "RSASHA256"]), "r": pick(["KSK", "ZSK"]),
+          "st": pick(["ready, active+", "active", "active", "ready"])}),
+        (5, kn("info", "[{z}] DNSSEC, signing started"), kz),
+        (5, kn("info", "[{z}] DNSSEC, successfully signed, serial {s}, new RRSIGs {n}"), {**kz, "s": serial, "n": num(0, 4000)}),
+        (5, kn("info", "[{z}] DNSSEC, next signing at {t}"), {**kz, "t": next_at}),
+        (12, kn("info", "[{z}] notify, outgoing, remote {ip}@53, serial {s}"), {**kz, "ip": pick(secondaries), "s": serial}),
+        (3, kn("warning", "[{z}] notify, outgoing, remote {ip}@53, failed ({e})"), {**kz, "ip": pick(secondaries), "e": pick(knot_fail)}),
+        (10, kn("info", "[{z}] notify, incoming, remote {ip}@{p}, serial {s}"), {**kp, "p": lambda g: g.port(), "s": serial}),
+        (8, kn("info", "[{z}] refresh, remote {ip}@53, remote serial {s}, zone is outdated"), {**kp, "s": serial}),
+        (16, kn("info", "[{z}] refresh, remote {ip}@53, zone is up-to-date, expires in {n} seconds"), {**kp, "n": pick(["604800", "1209600", "1814400"])}),
+        (7, kn("info", "[{z}] refresh, remote {ip}@53, zone updated, {t} seconds, serial {a} -> {s}, expires in {n} seconds"),
+         {**kp, "t": secs, "a": draw(serials), "s": then(1), "n": pick(["604800", "1209600", "1814400"])}),
+        (4, kn("warning", "[{z}] refresh, remote {ip}@53, failed ({e})"), {**kp, "e": pick(knot_fail)}),
+        (2, kn("error", "[{z}] refresh, failed (no usable master), next retry at {t}"), {**kz, "t": next_at}),
+        (5, kn("info", "[{z}] AXFR, incoming, remote {ip}@53, started"), kp),
+        (5, kn("info", "[{z}] AXFR, incoming, remote {ip}@53, finished, {t} seconds, {m} messages, {b} bytes"), {**kp, **xfr}),
+        (6, kn("info", "[{z}] IXFR, incoming, remote {ip}@53, finished, {t} seconds, {m} messages, {b} bytes"), {**kp, **xfr}),
+        (3, kn("info", "[{z}] IXFR, incoming, remote {ip}@53, receiving AXFR-style IXFR"), kp),
+        (5, kn("info", "[{z}] AXFR, outgoing, remote {ip}@{p}, started, serial {s}"), {**ks, "s": serial}),
+        (5, kn("info", "[{z}] AXFR, outgoing, remote {ip}@{p}, finished, {t} seconds, {m} messages, {b} bytes"), {**ks, **xfr}),
+        (6, kn("info", "[{z}] IXFR, outgoing, remote {ip}@{p}, started, serial {a} -> {s}"), {**ks, "a": draw(serials), "s": then(1)}),
+        (3, kn("warning", "[{z}] ACL, denied, action {a}, remote {ip}@{p}"),
+         {**kz, "a": pick(["transfer", "notify", "update"]), "ip": client, "p": lambda g: g.port()}),
+        (4, kn("info", "[{z}] DDNS, processing {n} updates"), {**kz, "n": pick(["1", "1", "2", "5"])}),
+        (4, kn("info", "[{z}] DDNS, finished, serial {a} -> {s}, {t} seconds"), {**kz, "a": draw(serials), "s": then(1), "t": secs}),
+        (4, kn("info", "[{z}] zone file updated, serial {s}"), {**kz, "s": serial}),
+        (5, kn("info", "control, received command '{c}'"), {**kj, "c": pick(["status", "zone-reload", "zone-refresh", "zone-status", "reload"])}),
+        (2, kn("info", "stopping server"), kj),
+        (2, kn("info", "updating persistent timer DB"), kj),
+        (2, kn("info", "shutting down"), kj),
+    ]
+
+    # ---------------- Knot Resolver 5 (kresd@N in the journal) ----------------
+    krj = {"T": journal_ts, "H": pick(["res1", "res2"]), "P": pid}
+
+    def kr(text: str) -> str:
+        return "{T} {H} kresd[{P}]: " + text
+
+    def uid(g: Gen) -> str:
+        return f"{g.r.randint(0, 65535):05d}.{g.r.randint(0, 12):02d}"
+
+    kresd = [
+        (2, kr("[system] warning: hard limit for number of file-descriptors is only {n} but recommended value is 524288"),
+         {**krj, "n": pick(["4096", "65536", "262144"])}),
+        (4, kr("[taupd ] refreshing TA for {z}"), {**krj, "z": pick([".", "corp.example.org."])}),
+        (4, kr("[taupd ] key: {k} state: {s}"), {**krj, "k": pick(["20326", "38696"]), "s": pick(["Valid", "Valid", "AddPend", "Missing"])}),
+        (4, kr("[taupd ] next refresh for {z} in {h} hours"), {**krj, "z": pick([".", "corp.example.org."]), "h": pick(["12", "12", "2.4", "24"])}),
+        (2, kr("[taupd ] active refresh failed for {z} with rcode: {r}"), {**krj, "z": pick([".", "corp.example.org."]), "r": pick(["2", "5"])}),
+        (3, kr("[prefil] downloading root zone to file {f} ..."), {**krj, "f": pick(["root.zone", "/var/cache/knot-resolver/root.zone"])}),
+        (3, kr("[prefil] root zone successfully parsed, import started"), krj),
+        (3, kr("[prefil] root zone refresh in {t}"), {**krj, "t": pick(["23 hours 59 minutes", "12 hours", "1 day"])}),
+        (2, kr("[prefil] cannot download new zone ({e}), will retry root zone download in {t}"),
+         {**krj, "e": pick(["Couldn't resolve host name", "Timeout was reached", "HTTP 503"]), "t": pick(["10 minutes", "5 minutes"])}),
+        (5, kr("[valdtr] validation failure: {q} {t}"),
+         {**krj, "q": pick(["dnssec-failed.org.", "www.dnssec-failed.org.", "broken.example.net.", "rhybar.cz."]), "t": pick(["A", "DNSKEY", "DS", "AAAA"])}),
+        (1, kr("[system] error while loading config: {e} (workdir '{w}')"),
+         {**krj, "e": pick(["/etc/knot-resolver/kresd.conf:12: attempt to call a nil value (global 'polcy')",
+                            "/etc/knot-resolver/kresd.conf:40: net.listen() failed to bind"]),
+          "w": pick(["/var/lib/knot-resolver"])}),
+        (2, kr("[net   ] bind to '{a}@{p}' (UDP): {e}"),
+         {**krj, "a": pick(["127.0.0.1", "::1", "10.0.0.53"]), "p": pick(["53", "853"]), "e": pick(["Address already in use", "Permission denied"])}),
+        (3, kr("[tls   ] TLS handshake with {ip}#{p} has completed"), {**krj, "ip": pick(["9.9.9.9", "1.1.1.1", "2620:fe::fe"]), "p": pick(["00853"])}),
+        # the verbose trace (verbose(true) or -v)
+        (12, kr("[{u}][plan] plan '{q}' type '{t}' uid [{v}]"), {**krj, "u": uid, "q": pick(qnames), "t": pick(qtypes), "v": uid}),
+        (14, kr("[{u}][resl]   => id: '{i}' querying: '{ip}#00053' score: {s} zone cut: '{z}' qname: '{q}' qtype: '{t}' proto: '{p}'"),
+         {**krj, "u": uid, "i": num(1, 65535), "ip": lambda g: g.r.choice(["198.97.190.53", "192.112.36.4", "192.5.6.30", "199.7.91.13", g.ip()]),
+          "s": num(10, 400), "z": pick([".", "com.", "net.", "example.com."]), "q": pick(["cOm.", "wWW.ExAmple.COm.", "api.EXAMPLE.net.", "example.CoM."]),
+          "t": pick(["NS", "A", "AAAA", "DS"]), "p": pick(["udp", "udp", "tcp"])}),
+        (10, kr("[{u}][resl]   <= server: '{ip}' rtt: >= {n} ms"), {**krj, "u": uid, "ip": lambda g: g.r.choice(["198.97.190.53", "192.5.6.30", g.ip()]), "n": num(1, 400)}),
+        (8, kr("[{u}][iter]   <= referral response, follow"), {**krj, "u": uid}),
+        (6, kr("[{u}][iter]   <= loaded {n} glue addresses"), {**krj, "u": uid, "n": num(1, 26)}),
+        (8, kr("[{u}][cach]   => stashed {z} NS, rank {r}, {b} B total, incl. {s} RRSIGs"),
+         {**krj, "u": uid, "z": pick(["com.", "net.", "org.", "example.com."]), "r": pick(["002", "020", "060"]), "b": num(60, 900), "s": pick(["0", "1", "2"])}),
+    ]
+
+    # ---------------- NSD 4 (its log file) ----------------
+    def nsd_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)}.{g.num(0, 999):0>3}]"
+
+    nj = {"T": nsd_ts, "P": pid}
+
+    def ns(level: str, text: str) -> str:
+        return "{T} nsd[{P}]: " + level + ": " + text
+
+    nsd_zones = ["example.com", "example.net", "corp.example.org", "10.in-addr.arpa"]
+    nz = {**nj, "z": pick(nsd_zones)}
+
+    def iso(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}"
+
+    nsd = [
+        (3, ns("notice", "nsd starting (NSD {v})"), {**nj, "v": pick(["4.8.0", "4.10.1", "4.6.1"])}),
+        (3, ns("notice", "nsd started (NSD {v}), pid {n}"), {**nj, "v": pick(["4.8.0", "4.10.1", "4.6.1"]), "n": pid}),
+        (4, ns("info", "zonefile {f} is not modified"), {**nj, "f": lambda g: f"/var/lib/nsd/{g.r.choice(nsd_zones)}.zone"}),
+        (5, ns("info", "zone {z} read with success"), nz),
+        (5, ns("info", "zone {z} serial {a} is updated to {s}"), {**nz, "a": draw(serials), "s": then(1)}),
+        (9, ns("info", "notify for {z}. from {ip} serial {s}"), {**nz, "ip": pick(primaries), "s": serial}),
+        (8, ns("info", 'xfrd: zone {z} committed "received update to serial {s} at {t} from {ip}@53 TSIG verified with key {k}"'),
+         {**nz, "s": serial, "t": iso, "ip": pick(primaries), "k": pick(["xfr-key", "tsig.example.com", "hmac-sha256-primary"])}),
+        (6, ns("info", "xfrd: zone {z} written received XFR packet from {ip}@53 with serial {s} to disk"), {**nz, "ip": pick(primaries), "s": serial}),
+        (3, ns("info", "xfrd: zone {z}: soa serial {s} update failed, restarting transfer (notified zone)"), {**nz, "s": serial}),
+        (3, ns("error", "xfrd: zone {z}: received notify response error {e} from {ip}"),
+         {**nz, "e": pick(["NOTAUTH", "REFUSED", "SERVFAIL", "NOTIMPL"]), "ip": pick(secondaries)}),
+        (5, ns("info", "axfr for {z}. from {ip}"), {**nz, "ip": pick(secondaries)}),
+        (3, ns("info", "axfr for {z}. from {ip} refused, no acl matches"), {**nz, "ip": client}),
+        (3, ns("info", "writing zone {z} to file {f}"), {**nz, "f": pick(["/var/lib/nsd/example.com.zone", "/var/lib/nsd/example.net.zone"])}),
+        (4, ns("info", "memory recyclebin holds {n} bytes"), {**nj, "n": num(0, 900000)}),
+        (2, ns("warning", "xfrd: max number of tcp connections ({n}) reached."), {**nj, "n": pick(["32", "128"])}),
+        (1, ns("error", "can't bind udp socket: {e}"), {**nj, "e": pick(["Address already in use", "Cannot assign requested address"])}),
+        (2, ns("notice", "signal received, shutting down..."), nj),
+    ]
+
+    # ---------------- Technitium DNS Server (the daily log file) ----------------
+    def tt(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)} UTC]"
+
+    tj = {"T": tt}
+    lan = ["192.168.1.10", "192.168.1.23", "192.168.1.45", "10.10.10.104"]
+    blocklists = ["https://raw.githubusercontent.com/StevenBlack/hosts/master/hosts", "https://adaway.org/hosts.txt",
+                  "https://big.oisd.nl/domainswild"]
+
+    def answers(g: Gen) -> str:
+        return ", ".join(g.r.choice([f"93.184.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}", g.ip(), "cdn.example.com.edgekey.net",
+                                     f"2606:2800:{g.hexs(3)}::{g.hexs(2)}"]) for _ in range(g.r.choice([0, 1, 1, 1, 2, 3, 4])))
+
+    technitium = [
+        (40, "{T} [{c}:{p}] [{pr}] QNAME: {q}; QTYPE: {t}; QCLASS: IN; RCODE: {rc}; ANSWER: [{a}]",
+         {**tj, "c": pick(lan), "p": lambda g: g.port(), "pr": pick(["UDP", "UDP", "UDP", "TCP", "HTTPS", "TLS"]),
+          "q": lambda g: g.r.choice(qnames).rstrip("."), "t": pick(qtypes[:5]), "rc": pick(["NoError", "NoError", "NoError", "NxDomain", "ServerFailure", "Refused"]),
+          "a": answers}),
+        (3, "{T} Logging started.", tj),
+        (3, "{T} DNS Server was bound successfully: {a} ({p})", {**tj, "a": pick(["0.0.0.0:53", "[::]:53", "0.0.0.0:853"]), "p": pick(["Udp", "Tcp", "Tls"])}),
+        (3, "{T} Web Service was bound successfully: {a}", {**tj, "a": pick(["[::]:5380", "0.0.0.0:5380", "[::]:53443"])}),
+        (3, "{T} DNS Server was started successfully.", tj),
+        (4, "{T} [{c}:0] [{u}] User logged in.", {**tj, "c": pick(lan), "u": pick(["admin", "netops", "alice"])}),
+        (2, "{T} [{c}:0] [{u}] User logged out.", {**tj, "c": pick(lan), "u": pick(["admin", "netops", "alice"])}),
+        (3, "{T} [{c}:0] [{u}] DNS Settings were updated successfully.", {**tj, "c": pick(lan), "u": pick(["admin", "netops"])}),
+        (2, "{T} [{c}:0] [{u}] Authoritative zone was created: {z}", {**tj, "c": pick(lan), "u": pick(["admin", "netops"]), "z": pick(["home.arpa", "lab.example.org", "iot.lan"])}),
+        (2, "{T} [{c}:0] [{u}] Cache was flushed.", {**tj, "c": pick(lan), "u": pick(["admin", "netops"])}),
+        (4, "{T} DNS Server config file was saved: {f}",
+         {**tj, "f": pick(["/etc/dns/dns.config", "C:\\Program Files (x86)\\Technitium\\DNS Server\\config\\dns.config"])}),
+        (3, "{T} DNS Server auth config file was saved: {f}", {**tj, "f": pick(["/etc/dns/auth.config", "/etc/dns/zones/home.arpa.zone"])}),
+        (3, "{T} DNS Server is downloading block list: {u}", {**tj, "u": pick(blocklists)}),
+        (3, "{T} DNS Server successfully downloaded block list ({s}): {u}",
+         {**tj, "s": lambda g: g.r.choice([f"{g.r.uniform(0.1, 9):.2f} MB", f"{g.r.randint(20, 999)} KB"]), "u": pick(blocklists)}),
+        (2, "{T} DNS Server block list zone was loaded successfully.", tj),
+        (4, "{T} DNS Server failed to resolve the request '{q} {t} IN' using forwarders: {f}.",
+         {**tj, "q": pick(["197.26.120.10.in-addr.arpa.", "telemetry.example.net.", "api.example.com."]), "t": pick(["PTR", "A", "AAAA"]),
+          "f": lambda g: ", ".join(g.r.sample(["1.1.1.1", "8.8.8.8", "9.9.9.9", "dns.quad9.net:853 (9.9.9.9:853)"], g.r.randint(1, 3)))}),
+        (3, "{T} DNS Server recursive resolution failed for QNAME: {q}; QTYPE: {t}; QCLASS: IN; Name Servers: {n};",
+         {**tj, "q": lambda g: g.r.choice(qnames).rstrip("."), "t": pick(qtypes[:4]),
+          "n": pick(["dns.quad9.net:853 (9.9.9.9:853)", "a.gtld-servers.net (192.5.6.30)", "ns1.example.net (192.0.2.1), ns2.example.net (192.0.2.17)"])}),
+        (3, "{T} DHCP Server leased IP address [{ip}] to {h} [{m}] for scope: {s}",
+         {**tj, "ip": lambda g: f"192.168.1.{g.r.randint(100, 199)}", "h": pick(["android-3f2a", "DESKTOP-8KQ2L1", "printer-hall"]),
+          "m": lambda g: "-".join(g.hexs(2).upper() for _ in range(6)), "s": pick(["Default", "IoT"])}),
+    ]
+
+    return pdns + recursor + dnsdist + knot + kresd + nsd + technitium
+
+
+def audio_events() -> list[tuple[float, str, dict]]:
+    """Audio servers and streaming software as the operators of a small radio station and a multi-room
+    audio setup log them: PipeWire and pipewire-pulse in the journal (the topic-prefixed lines of mod.rt,
+    spa.alsa, pw.node, pw.link, mod.protocol-pulse, spa.bluez5 and spa.v4l2: RTKit, ALSA open failures,
+    xruns, resyncs, slow clients, link negotiation errors), WirePlumber in the journal (SPA handles,
+    libcamera, BlueZ, portal permissions, linking failures), PulseAudio in the journal ('[thread] file.c:'
+    lines: ALSA sink wake-ups and driver bugs, module loads, BlueZ transports, D-Bus), the JACK server
+    (jackd's console: start-up, ALSA driver configuration, clients, xruns, real-time scheduling and memory
+    locking failures), Icecast 2.4 (error.log with its level and module/function, access.log in the
+    combined format with the connection's duration), Liquidsoap 2 ('[label:level]' lines: playlists,
+    decoders, switches, harbor inputs, Icecast outputs and their reconnections, clock catch-ups), MPD 0.24
+    (its log file: players, queue, updates, clients and their commands, output exceptions) and Snapcast
+    (snapserver and snapclient in the journal with their own '[Level] (Tag)' lines: streams, sessions,
+    hellos, resyncs, connections, server settings, ALSA). Written blind at the thirtieth issue-15 pass's
+    start: before reading the engine or any failure analysis; 170 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    clock: dict[str, str] = {}
+
+    def journal_ts(g: Gen) -> str:
+        clock["hms"] = hms(g)
+        return f"Dec 03 {clock['hms']}"
+
+    def pid(g: Gen) -> str:
+        return g.num(700, 9800)
+
+    def ptr(g: Gen) -> str:
+        return "0x" + g.r.choice(["55d4", "5618", "563a"]) + g.hexs(8)
+
+    def one_to_four(pool: list[str], sep: str = ", "):
+        def f(g: Gen) -> str:
+            return sep.join(g.r.sample(pool, g.r.choice([1, 1, 2, 3, 4])))
+        return f
+
+    # ---------------- PipeWire and pipewire-pulse (journal) ----------------
+    desk_hosts = ["studio-ws", "mixdesk", "edit-01"]
+    pj = {"T": journal_ts, "H": pick(desk_hosts), "P": pid}
+
+    def pw(topic: str, text: str, prog: str = "pipewire") -> str:
+        return "{T} {H} " + prog + "[{P}]: " + topic + ": " + text
+
+    alsa_devs = ["hw:0", "hw:1", "front:1", "hw:PCH", "hw:USB,0", "surround51:0"]
+    pw_nodes = ["alsa_output.pci-0000_00_1f.3.analog-stereo", "alsa_input.usb-Focusrite_Scarlett_2i2_USB-00.analog-stereo",
+                "bluez_output.40_ED_98_1A_2C_7E.1", "alsa_output.usb-Focusrite_Scarlett_2i2_USB-00.pro-output-0"]
+    pulse_clients = ["Firefox", "Chromium", "Spotify", "OBS", "speech-dispatcher-dummy"]
+    errnos = ["Device or resource busy", "No such file or directory", "Invalid argument", "No such device"]
+    pipewire = [
+        (14, pw("mod.rt", "Can't find org.freedesktop.portal.Desktop. Is xdg-desktop-portal running?"), pj),
+        (8, pw("mod.rt", "RTKit error: {e}"),
+         {**pj, "e": pick(["org.freedesktop.DBus.Error.AccessDenied", "org.freedesktop.DBus.Error.ServiceUnknown"])}),
+        (8, pw("mod.rt", "could not set nice-level to {n}: {e}"), {**pj, "n": pick(["-11", "-11", "-15"]), "e": pick(["Permission denied", "No such file or directory"])}),
+        (6, pw("mod.rt", "Clamp rtprio {a} to {b}"), {**pj, "a": pick(["88", "88", "95"]), "b": pick(["20", "60"])}),
+        (6, pw("mod.rt", "could not make thread {t} realtime using RTKit: {e}"),
+         {**pj, "t": lambda g: g.num(700, 9800), "e": pick(["Permission denied", "Input/output error"])}),
+        (10, pw("spa.alsa", "'{d}': {m} open failed: {e}"), {**pj, "d": pick(alsa_devs), "m": pick(["playback", "capture"]), "e": pick(errnos)}),
+        (16, pw("spa.alsa", "{d}: snd_pcm_avail after recover: {e}"), {**pj, "d": pick(alsa_devs), "e": pick(["Broken pipe", "Broken pipe", "No such device"])}),
+        (22, pw("spa.alsa", "{d}: ({n} missed) follower delay:{a} target:{b} thr:{c}, resync"),
+         {**pj, "d": pick(alsa_devs), "n": lambda g: g.num(0, 40), "a": lambda g: g.num(200, 4000),
+          "b": pick(["1024", "1024", "2048", "512"]), "c": pick(["1024", "512", "256"])}),
+        (28, pw("pw.node", "({n}-{i}) graph xrun {s} ({k} suppressed)"),
+         {**pj, "n": pick(pw_nodes), "i": lambda g: g.num(30, 120), "s": pick(["not-triggered", "triggered", "awake"]), "k": lambda g: g.num(0, 60)}),
+        (24, pw("pw.node", "({n}-{i}) client too slow! rate:{q}/{r} pos:{p} status:{s}"),
+         {**pj, "n": pick(pw_nodes), "i": lambda g: g.num(30, 120), "q": pick(["1024", "256", "2048"]), "r": pick(["48000", "48000", "44100"]),
+          "p": lambda g: g.num(1000000, 900000000), "s": pick(["triggered", "awake", "finished"])}),
+        (6, pw("pw.link", "({a}.{b} -> {c}.{d}) negotiating -> error (no more input formats) ({s}-{u})"),
+         {**pj, "a": lambda g: g.num(30, 120), "b": lambda g: g.num(0, 8), "c": lambda g: g.num(30, 120), "d": lambda g: g.num(0, 8),
+          "s": pick(["paused", "idle"]), "u": pick(["paused", "idle", "suspended"])}),
+        (5, pw("spa.dbus", "Failed to connect to {b} bus: {e}"),
+         {**pj, "b": pick(["session", "system"]), "e": pick(["Cannot autolaunch D-Bus without X11 $DISPLAY",
+                                                               "Could not connect: No such file or directory"])}),
+        (6, pw("spa.bluez5", "BlueZ system service is not available"), pj),
+        (4, pw("spa.v4l2", "'{d}' VIDIOC_ENUM_FRAMEINTERVALS: Inappropriate ioctl for device"), {**pj, "d": pick(["/dev/video0", "/dev/video1", "/dev/video2"])}),
+        (4, pw("mod.client-node", "{p}: unknown peer {q} fd:{f}"), {**pj, "p": ptr, "q": ptr, "f": lambda g: g.num(40, 300)}),
+        (4, pw("mod.jackdbus-detect", "Failed to receive jackdbus reply: org.freedesktop.DBus.Error.ServiceUnknown: The name org.jackaudio.service "
+                                      "was not provided by any .service files"), pj),
+        (4, pw("mod.protocol-pulse", "server {p}: failed to create server: Address already in use", "pipewire-pulse"), {**pj, "p": ptr}),
+        (12, pw("mod.protocol-pulse", "client {p} [{c}]: ERROR command:{n} ({m}) tag:{t} error:{e} ({s})", "pipewire-pulse"),
+         {**pj, "p": ptr, "c": pick(pulse_clients), "n": draw(lambda g: g.r.choice([("-1", "invalid"), ("2", "ERROR"), ("37", "GET_SINK_INFO"), ("49", "LOAD_MODULE")])),
+          "m": then(1), "t": lambda g: g.num(1, 900), "e": draw(lambda g: g.r.choice([("25", "Input/output error"), ("5", "No such entity"), ("2", "Access denied")])),
+          "s": then(1)}),
+        (5, pw("mod.protocol-pulse", "{p}: [{c}] Failed to connect stream: {e}", "pipewire-pulse"),
+         {**pj, "p": ptr, "c": pick(pulse_clients), "e": pick(["No such entity", "Access denied"])}),
+    ]
+
+    # ---------------- WirePlumber (journal) ----------------
+    def wp(topic: str, text: str) -> str:
+        return "{T} {H} wireplumber[{P}]: " + topic + ": " + text
+
+    bt_macs = ["40:ED:98:1A:2C:7E", "AC:80:0A:33:91:0F", "F4:4E:FC:12:6B:D0"]
+    wireplumber = [
+        (8, wp("wp-device", "SPA handle '{h}' could not be loaded; is it installed?"),
+         {**pj, "h": pick(["api.libcamera.enum.manager", "api.bluez5.enum.dbus", "api.v4l2.enum.udev"])}),
+        (8, wp("s-monitors-libcamera", "PipeWire's libcamera SPA plugin is missing or broken. Some camera types may not be supported."), pj),
+        (6, wp("spa.bluez5", "BlueZ system service is not available"), pj),
+        (7, wp("spa.bluez5.native", "RFCOMM receive command but modem not available: {c}"), {**pj, "c": pick(["AT+CIND=?", "AT+CLCC", "AT+BIA=0,0,0,1,1,1,0"])}),
+        (5, wp("spa.bluez5.device", "{m}: Failed to acquire transport {t}: {e}"),
+         {**pj, "m": draw(lambda g: (lambda m: (m, f"/org/bluez/hci0/dev_{m.replace(':', '_')}/sep{g.r.randint(1, 4)}/fd{g.r.randint(0, 3)}"))(g.r.choice(bt_macs))),
+          "t": then(1), "e": pick(["Operation Not Authorized", "Resource temporarily unavailable"])}),
+        (6, wp("m-portal-permissionstore", "Failed to call Lookup: GDBus.Error:org.freedesktop.portal.Error.NotFound: No entry for {k}"),
+         {**pj, "k": pick(["camera", "screencast"])}),
+        (9, wp("s-linking", "<WpSiStandardLink:{p}> link failed: {n} of {m} PipeWire links failed to activate"),
+         {**pj, "p": ptr, "n": pick(["1", "1", "2"]), "m": pick(["1", "2", "2", "4"])}),
+        (6, wp("wp-si-audio-adapter", "<WpSiAudioAdapter:{p}> Object activation aborted: proxy destroyed"), {**pj, "p": ptr}),
+        (5, wp("default", "Failed to set scheduler settings: Operation not permitted"), pj),
+        (5, wp("s-device", "Device '{d}' profile set to '{s}'"),
+         {**pj, "d": pick(["alsa_card.pci-0000_00_1f.3", "alsa_card.usb-Focusrite_Scarlett_2i2_USB-00", "bluez_card.40_ED_98_1A_2C_7E"]),
+          "s": pick(["output:analog-stereo+input:analog-stereo", "pro-audio", "a2dp-sink", "off"])}),
+    ]
+
+    # ---------------- PulseAudio (journal) ----------------
+    def pa(thread: str, src: str, text: str) -> str:
+        return "{T} {H} pulseaudio[{P}]: [" + thread + "] " + src + ": " + text
+
+    sinks = ["alsa-sink-ALC892 Analog", "alsa-sink-USB Audio", "alsa-sink-HDMI 0"]
+    pa_drivers = ["snd_hda_intel", "snd_usb_audio", "snd_hdmi_lpe_audio"]
+    pulseaudio = [
+        (18, pa("{s}", "alsa-sink.c", "ALSA woke us up to write new data to the device, but there was actually nothing to write."), {**pj, "s": pick(sinks)}),
+        (18, pa("{s}", "alsa-sink.c", "Most likely this is a bug in the ALSA driver '{d}'. Please report this issue to the ALSA developers."),
+         {**pj, "s": pick(sinks), "d": pick(pa_drivers)}),
+        (16, pa("{s}", "alsa-sink.c", "We were woken up with POLLOUT set -- however a subsequent snd_pcm_avail() returned 0 or another value < min_avail."),
+         {**pj, "s": pick(sinks)}),
+        (8, pa("{s}", "alsa-sink.c", "snd_pcm_avail() returned a value that is exceptionally large: {n} bytes ({m} ms)."),
+         {**pj, "s": pick(sinks), "n": lambda g: g.num(100000, 9000000), "m": lambda g: g.num(500, 50000)}),
+        (5, pa("pulseaudio", "pid.c", "Daemon already running."), pj),
+        (5, pa("pulseaudio", "main.c", "pa_pid_file_create() failed."), pj),
+        (6, pa("pulseaudio", "module-alsa-card.c", "Failed to find a working profile."), pj),
+        (6, pa("pulseaudio", "module.c", 'Failed to load module "{m}" (argument: "{a}"): initialization failed.'),
+         {**pj, "m": draw(lambda g: g.r.choice([
+             ("module-alsa-card", f'device_id="{g.r.randint(0, 3)}" name="usb-Focusrite_Scarlett_2i2_USB-00" card_name="alsa_card.usb-Focusrite_Scarlett_2i2_USB-00" '
+                                  'namereg_fail=false tsched=yes fixed_latency_range=no ignore_dB=no deferred_volume=yes use_ucm=yes'),
+             ("module-x11-publish", "display=:0 xauthority=/run/user/1000/gdm/Xauthority"),
+             ("module-native-protocol-tcp", "auth-ip-acl=127.0.0.1;10.0.0.0/8 port=4713")])), "a": then(1)}),
+        (6, pa("pulseaudio", "bluez5-util.c", "GetManagedObjects() failed: org.freedesktop.DBus.Error.TimedOut: Failed to activate service 'org.bluez': "
+                                              "timed out (service_start_timeout=25000ms)"), pj),
+        (6, pa("pulseaudio", "bluez5-util.c", "Transport TryAcquire() failed for transport {t} ({e})"),
+         {**pj, "t": lambda g: f"/org/bluez/hci0/dev_{g.r.choice(bt_macs).replace(':', '_')}/sep{g.r.randint(1, 4)}/fd{g.r.randint(0, 3)}",
+          "e": pick(["Operation Not Authorized", "Operation Not Authorized", "Resource temporarily unavailable"])}),
+        (5, pa("pulseaudio", "backend-native.c", "connect(): Function not implemented"), pj),
+        (5, pa("pulseaudio", "module-bluez5-device.c", "Default profile not connected, selecting off profile"), pj),
+        (5, pa("pulseaudio", "server-lookup.c", "Unable to contact D-Bus: org.freedesktop.DBus.Error.NotSupported: Unable to autolaunch a dbus-daemon "
+                                                "without a $DISPLAY for X11"), pj),
+        (5, pa("pulseaudio", "alsa-util.c", "Error opening PCM device {d}: {e}"), {**pj, "d": pick(["front:0", "front:1", "hdmi:0", "iec958:1"]), "e": pick(errnos)}),
+        (4, pa("pulseaudio", "alsa-util.c", "Disabling timer-based scheduling because running inside a VM."), pj),
+        (4, pa("pulseaudio", "module-udev-detect.c", "Tried to configure {d} (alsa_card.{c}) more often than 5 times in 10s"),
+         {**pj, "d": draw(lambda g: g.r.choice([("/devices/pci0000:00/0000:00:1f.3/sound/card0", "pci-0000_00_1f.3"),
+                                                ("/devices/pci0000:00/0000:00:14.0/usb1/1-2/1-2:1.0/sound/card1", "usb-Focusrite_Scarlett_2i2_USB-00")])),
+          "c": then(1)}),
+        (5, pa("pulseaudio", "sink.c", "Default and alternate sample rates are the same, so there is no point in switching."), pj),
+    ]
+
+    # ---------------- JACK server (jackd console) ----------------
+    jack_clients = ["ardour", "qjackctl", "carla", "liquidsoap", "jack_capture", "PulseAudio JACK Sink"]
+    jack_rates = ["44100", "48000", "48000", "96000"]
+    jack_periods = ["64", "128", "256", "256", "512", "1024"]
+    jack = [
+        (4, "jackdmp {v}", {"v": pick(["1.9.21", "1.9.22"])}),
+        (4, "JACK server starting in realtime mode with priority {n}", {"n": pick(["10", "70", "89"])}),
+        (3, "JACK server starting in non-realtime mode", {}),
+        (4, 'self-connect-mode is "{m}"', {"m": pick(["Don't restrict self connect requests", "Fail self connect requests to external ports only"])}),
+        (4, "Acquire audio card {c}", {"c": pick(["Audio0", "Audio1"])}),
+        (3, "Released audio card {c}", {"c": pick(["Audio0", "Audio1"])}),
+        (5, "creating alsa driver ... {p}|{c}|{f}|{n}|{r}|{i}|{o}|nomon|swmeter|-|32bit",
+         {"p": draw(lambda g: (lambda d: (d, d))(g.r.choice(["hw:0", "hw:USB", "hw:PCH", "-"]))), "c": then(1), "f": pick(jack_periods),
+          "n": pick(["2", "2", "3"]), "r": pick(jack_rates), "i": pick(["0", "2"]), "o": pick(["0", "2"])}),
+        (5, "configuring for {r}Hz, period = {f} frames ({m} ms), buffer = {n} periods",
+         {"r": pick(jack_rates), "f": pick(jack_periods), "m": pick(["1.3", "2.7", "5.3", "10.7", "21.3"]), "n": pick(["2", "2", "3"])}),
+        (5, "ALSA: final selected sample format for {d}: {f}",
+         {"d": pick(["capture", "playback"]), "f": pick(["32bit integer little-endian", "24bit little-endian in 3bytes format", "16bit little-endian"])}),
+        (5, "ALSA: use {n} periods for {d}", {"n": pick(["2", "3"]), "d": pick(["capture", "playback"])}),
+        (12, "New client '{c}' with PID {p}", {"c": pick(jack_clients), "p": pid}),
+        (10, "Client '{c}' with PID {p} is out", {"c": pick(jack_clients), "p": pid}),
+        (30, "JackEngine::XRun: client = {c} was not finished, state = {s}",
+         {"c": pick(jack_clients), "s": pick(["Triggered", "Triggered", "Running"])}),
+        (22, "JackAudioDriver::ProcessGraphAsyncMaster: Process error", {}),
+        (26, "**** alsa_pcm: xrun of at least {m} msecs", {"m": lambda g: f"{g.r.uniform(0.1, 40):.3f}"}),
+        (8, "ALSA: poll time out, polled for {n} usecs, Retrying with a recovery, retry cnt = {k}",
+         {"n": lambda g: g.num(2000000, 5000000), "k": pick(["1", "2", "3"])}),
+        (6, "JackPosixProcessSync::LockedTimedWait error usec = {n} err = Connection timed out", {"n": pick(["5000000", "2000000"])}),
+        (5, "Driver is not running", {}),
+        (5, "Cannot use real-time scheduling (RR/{n})({e})", {"n": pick(["10", "70", "89"]), "e": pick(["1: Operation not permitted"])}),
+        (4, "AcquireSelfRealTime error", {}),
+        (4, "Cannot lock down {n} byte memory area (Cannot allocate memory)", {"n": lambda g: g.num(20000000, 120000000)}),
+        (4, "ALSA: cannot set hardware parameters for {d}", {"d": pick(["playback", "capture"])}),
+        (3, 'Cannot open PCM device alsa_pcm for {d}. Falling back to {o}-only mode',
+         {"d": draw(lambda g: g.r.choice([("playback", "capture"), ("capture", "playback")])), "o": then(1)}),
+        (3, "Jack main caught signal {n}", {"n": pick(["2", "15"])}),
+    ]
+
+    # ---------------- Icecast 2.4 (error.log, access.log) ----------------
+    def ice_ts(g: Gen) -> str:
+        return f"[2026-12-03  {hms(g)}]"
+
+    mounts = ["/live", "/live.ogg", "/autodj", "/night.mp3"]
+    ic = {"T": ice_ts}
+
+    def ice(level: str, where: str, text: str) -> str:
+        return "{T} " + level + " " + where + " " + text
+
+    icecast = [
+        (3, ice("INFO", "main/main", "Icecast {v} server started"), {**ic, "v": pick(["2.4.4", "2.4.4", "2.4.99.3"])}),
+        (3, ice("INFO", "main/main", "Icecast {v} server reading configuration from {f}"),
+         {**ic, "v": pick(["2.4.4", "2.4.99.3"]), "f": pick(["/etc/icecast2/icecast.xml", "/usr/local/etc/icecast.xml"])}),
+        (3, ice("INFO", "connection/get_ssl_certificate", "No SSL capability on any configured ports"), ic),
+        (3, ice("INFO", "main/main", "Shutting down"), ic),
+        (2, ice("INFO", "fserve/fserve_shutdown", "file serving stopped"), ic),
+        (10, ice("INFO", "connection/_handle_source_request", 'Source logging in at mountpoint "{m}" from {a}'), {**ic, "m": pick(mounts), "a": lambda g: g.ip()}),
+        (8, ice("INFO", "source/source_apply_mount", 'Applying mount information for "{m}"'), {**ic, "m": pick(mounts)}),
+        (40, ice("INFO", "source/source_main", "listener count on {m} now {n}"), {**ic, "m": pick(mounts), "n": lambda g: g.num(0, 180)}),
+        (7, ice("INFO", "source/get_next_buffer", "Disconnecting source due to socket timeout"), ic),
+        (8, ice("INFO", "source/source_shutdown", 'Source from {a} at "{m}" exiting'), {**ic, "a": lambda g: g.ip(), "m": pick(mounts)}),
+        (16, ice("INFO", "admin/command_metadata", 'Metadata on mountpoint {m} changed to "{t}"'),
+         {**ic, "m": pick(mounts), "t": pick(["Nina Simone - Feeling Good", "Station ID", "Boards of Canada - Roygbiv",
+                                              "Khruangbin - Maria Tambien", "Live: Morning Show"])}),
+        (10, ice("INFO", "admin/admin_handle_request", 'Received admin command {c} on mount "{m}"'),
+         {**ic, "c": pick(["metadata", "metadata", "listclients", "stats"]), "m": pick(mounts)}),
+        (6, ice("WARN", "connection/_handle_source_request", "Source ({m}) attempted to login with invalid or missing password"), {**ic, "m": pick(mounts)}),
+        (5, ice("WARN", "connection/_handle_source_request", "Source ({m}) already exists"), {**ic, "m": pick(mounts)}),
+        (10, ice("INFO", "fserve/fserve_client_create", "checking for file {u} ({f})"),
+         {**ic, "u": draw(lambda g: (lambda p: (p, "/usr/share/icecast2/web" + p))(g.r.choice(["/favicon.ico", "/status.xsl", "/robots.txt", "/style.css"]))),
+          "f": then(1)}),
+        (6, ice("WARN", "fserve/fserve_client_create", 'req for file "{f}" No such file or directory'),
+         {**ic, "f": pick(["/usr/share/icecast2/web/favicon.ico", "/usr/share/icecast2/web/robots.txt", "/usr/share/icecast2/web/apple-touch-icon.png"])}),
+        (5, ice("INFO", "source/source_move_clients", 'passing {n} listeners to "{m}"'), {**ic, "n": lambda g: g.num(1, 120), "m": pick(["/autodj", "/fallback.mp3"])}),
+        (3, ice("EROR", "sock/sock_connect_wrapped", "connect to {h}:{p} failed: {e}"),
+         {**ic, "h": pick(["dir.xiph.org", "relay.example-radio.net"]), "p": pick(["80", "8000"]), "e": pick(["Connection refused", "Connection timed out"])}),
+    ]
+
+    listener_agents = ["VLC/3.0.20 LibVLC/3.0.20", "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+                       "iTunes/12.13 (Macintosh; OS X 14.5)", "Lavf/60.16.100", "MPD/0.24.2"]
+
+    def acc(req: str, agent: str) -> str:
+        return '{A} - {U} {C} "' + req + '" {S} {B} "{R}" "' + agent + '" {D}'
+
+    ac = {"A": lambda g: g.ip(), "U": pick(["-", "-", "-", "source", "admin"]), "C": lambda g: g.clf_time(),
+          "R": pick(["-", "-", "https://radio.example.org/player"]), "D": lambda g: g.num(0, 14400)}
+    access = [
+        (40, acc("GET {m} HTTP/1.1", "{ua}"),
+         {**ac, "U": pick(["-"]), "m": pick(mounts), "S": draw(lambda g: g.r.choice([("200", g.num(4000, 900000000))] * 3 + [("404", g.num(300, 600))])),
+          "B": then(1), "ua": pick(listener_agents)}),
+        (8, acc("SOURCE {m} HTTP/1.0", "{ua}"),
+         {**ac, "m": pick(mounts), "S": pick(["200", "401"]), "B": pick(["19", "0"]), "ua": pick(["liquidsoap/2.2.5", "butt 0.1.40", "Mixxx/2.4.1"])}),
+        (6, acc("PUT {m} HTTP/1.1", "{ua}"),
+         {**ac, "m": pick(mounts), "S": pick(["200", "401", "403"]), "B": pick(["0", "19"]), "ua": pick(["liquidsoap/2.2.5", "ffmpeg/6.1"])}),
+        (12, acc("GET /admin/metadata?mount={m}&mode=updinfo&song={s} HTTP/1.0", "{ua}"),
+         {**ac, "m": pick(mounts), "s": pick(["Nina+Simone+-+Feeling+Good", "Station+ID", "Khruangbin+-+Maria+Tambien"]),
+          "S": pick(["200", "200", "401"]), "B": pick(["113", "0"]), "ua": pick(["liquidsoap/2.2.5", "Mozilla/4.0 (compatible; icecast metadata)"])}),
+        (8, acc("GET /status-json.xsl HTTP/1.1", "{ua}"),
+         {**ac, "U": pick(["-"]), "S": pick(["200"]), "B": lambda g: g.num(600, 4000), "ua": pick(["curl/8.5.0", "Prometheus/2.53.0", "Go-http-client/1.1"])}),
+    ]
+
+    # ---------------- Liquidsoap 2 ----------------
+    def ls_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    tracks = ["/srv/music/jazz/Nina Simone - Feeling Good.mp3", "/srv/music/electronic/Boards of Canada - Roygbiv.flac",
+              "/srv/music/ids/station-id-03.wav", "/srv/music/world/Khruangbin - Maria Tambien.ogg"]
+    lq = {"T": ls_ts}
+
+    def ls(label: str, level: str, text: str) -> str:
+        return "{T} [" + label + ":" + level + "] " + text
+
+    outs = ["output.icecast", "icecast_main", "icecast_backup"]
+    liquidsoap = [
+        (3, ls("main", "3", "Liquidsoap {v}"), {**lq, "v": pick(["2.2.5", "2.3.0"])}),
+        (3, ls("main", "3", "Shutdown started!"), lq),
+        (3, ls("main", "3", "Cleaning downloaded files..."), lq),
+        (3, ls("clock.main", "3", "Streaming loop starts in auto-sync mode"), lq),
+        (3, ls("sandbox", "3", "Sandboxing disabled"), lq),
+        (3, ls("main", "3", "Using: {l}"),
+         {**lq, "l": one_to_four(["ffmpeg=6.1.1", "lame=0.3.7", "mad=0.5.3", "flac=0.5.1", "ogg=0.7.4", "ssl=0.7.0", "cry=1.0.3"], " ")}),
+        (4, ls("decoder", "4", "Available decoders: {l}"),
+         {**lq, "l": one_to_four(["FFMPEG (priority: 10)", "MAD (priority: 1)", "FLAC (priority: 1)", "OGG (priority: 1)", "WAV (priority: 1)"])}),
+        (3, ls("audio.converter", "3", "Using samplerate converter: {c}."), {**lq, "c": pick(["ffmpeg", "libsamplerate", "native"])}),
+        (4, ls("playlist", "3", "Loading playlist..."), lq),
+        (4, ls("playlist", "3", "Playlist is a directory."), lq),
+        (4, ls("playlist", "3", "Successfully loaded a playlist of {n} tracks."), {**lq, "n": lambda g: g.num(40, 9000)}),
+        (22, ls("playlist", "3", 'Prepared "{f}" (RID {r}).'), {**lq, "f": pick(tracks), "r": lambda g: g.num(1, 4000)}),
+        (22, ls("decoder", "3", 'Method "{m}" accepted "{f}".'), {**lq, "m": pick(["FFMPEG", "FFMPEG", "MAD", "FLAC"]), "f": pick(tracks)}),
+        (12, ls("{s}", "3", "Switch to {t}."),
+         {**lq, "s": pick(["switch", "fallback", "mksafe", "switch.1"]), "t": pick(["playlist", "live", "jingles", "blank", "single"])}),
+        (18, ls("lang", "3", "Now playing: {t}"), {**lq, "t": pick(["Nina Simone - Feeling Good", "Boards of Canada - Roygbiv",
+                                                                      "Station ID", "Khruangbin - Maria Tambien"])}),
+        (4, ls("harbor", "3", "Adding mountpoint '{m}' on port {p}"), {**lq, "m": pick(["/live", "/dj"]), "p": pick(["8005", "8010"])}),
+        (7, ls("harbor", "3", "New client on port {p}: {a}"), {**lq, "p": pick(["8005", "8010"]), "a": lambda g: g.ip()}),
+        (6, ls("harbor", "3", "Client logged in."), lq),
+        (4, ls("harbor", "2", "Authentication failed for user {u} on mountpoint {m}"), {**lq, "u": pick(["source", "dj_anna", "dj_marc"]), "m": pick(["/live", "/dj"])}),
+        (6, ls("input.harbor", "3", "Decoding..."), lq),
+        (8, ls("input.harbor", "3", "Buffer overrun: Dropping {s}s."), {**lq, "s": lambda g: f"{g.r.uniform(0, 2):.2f}"}),
+        (5, ls("input.harbor", "2", "Feeding stopped: {e}."),
+         {**lq, "e": pick(["Avutil.Error(Invalid data found when processing input)", "Unix.Unix_error(Unix.ECONNRESET, \"read\", \"\")",
+                            "Failure(\"end of track\")"])}),
+        (10, ls("{o}", "3", "Connecting mount {m} for {u}@{h}..."),
+         {**lq, "o": pick(outs), "m": pick(["live", "autodj", "night.mp3"]), "u": pick(["source"]), "h": pick(["localhost", "icecast.example-radio.net"])}),
+        (9, ls("{o}", "3", "Connection setup was successful."), {**lq, "o": pick(outs)}),
+        (7, ls("{o}", "2", "Connection failed: {e}"),
+         {**lq, "o": pick(outs), "e": pick(["could not connect to host: Connection refused in connect()", "403, Forbidden (HTTP/1.0)",
+                                            "401, Authentication Required (HTTP/1.0)"])}),
+        (7, ls("{o}", "3", "Will try again in {s} sec."), {**lq, "o": pick(outs), "s": pick(["3.00", "3.00", "10.00"])}),
+        (5, ls("{o}", "2", "Error while sending data: could not write data to host: {e}!"),
+         {**lq, "o": pick(outs), "e": pick(["Broken pipe in write()", "Connection reset by peer in write()"])}),
+        (5, ls("{o}", "3", "Closing connection..."), {**lq, "o": pick(outs)}),
+        (9, ls("clock.main", "2", "We must catchup {x} seconds{s}!"),
+         {**lq, "x": lambda g: f"{g.r.uniform(0.01, 9):.2f}", "s": pick(["", "", " (we've been late for 100 rounds)"])}),
+        (4, ls("{o}", "2", "Source failed (no more tracks) stopping output..."), {**lq, "o": pick(outs)}),
+    ]
+
+    # ---------------- MPD 0.24 (log file) ----------------
+    def mpd_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}"
+
+    songs = ["Nina Simone/Pastel Blues/01 - Be My Husband.flac", "Boards of Canada/Music Has the Right to Children/06 - Roygbiv.flac",
+             "Khruangbin/Con Todo El Mundo/02 - Maria Tambien.mp3", "Various Artists/Late Night Tales/11 - Nightcall.m4a",
+             "Miles Davis/Kind of Blue/01 - So What.flac"]
+    mpd_clients = lambda g: f"{g.ip()}:{g.port()}"  # noqa: E731
+    md = {"T": mpd_ts}
+    mpd_outputs = ["USB DAC", "My ALSA Device", "Snapcast FIFO", "PipeWire"]
+    mpd = [
+        (16, "{T} player: played \"{s}\"", {**md, "s": pick(songs)}),
+        (14, "{T} playlist: queue song {n}:\"{s}\"", {**md, "n": lambda g: g.num(0, 400), "s": pick(songs)}),
+        (6, "{T} playlist: play {n}:\"{s}\"", {**md, "n": lambda g: g.num(0, 400), "s": pick(songs)}),
+        (10, "{T} decoder_thread: probing plugin {p}", {**md, "p": pick(["flac", "mad", "ffmpeg", "vorbis"])}),
+        (8, "{T} decoder: audio_format={f}, seekable={s}", {**md, "f": pick(["44100:16:2", "48000:24:2", "96000:24:2"]), "s": pick(["true", "true", "false"])}),
+        (38, "{T} client: [{c}] process command \"{m}\"",
+         {**md, "c": mpd_clients, "m": pick(["status", "status", "currentsong", "idle", "playlistinfo", "stats", "outputs", "noidle"])}),
+        (36, "{T} client: [{c}] command returned {r}", {**md, "c": mpd_clients, "r": pick(["0", "0", "0", "1", "2"])}),
+        (8, "{T} client: [{c}] disconnected", {**md, "c": mpd_clients}),
+        (6, "{T} client: [{c}] timeout", {**md, "c": mpd_clients}),
+        (8, "{T} exception: Failed to open \"{o}\" (alsa); Failed to open ALSA device \"{d}\": {e}",
+         {**md, "o": pick(mpd_outputs[:2]), "d": pick(["hw:1,0", "hw:0,0", "default"]), "e": pick(errnos)}),
+        (4, "{T} exception: Failed to read mixer for '{o}': no such mixer control: {m}", {**md, "o": pick(mpd_outputs), "m": pick(["PCM", "Master", "Digital"])}),
+        (5, "{T} alsa_output: Decoder is too slow; playing silence to avoid xrun", md),
+        (6, "{T} update: added {s}", {**md, "s": pick(songs)}),
+        (4, "{T} update: removing {s}", {**md, "s": pick(songs)}),
+        (4, "{T} update: updating {s}", {**md, "s": pick(songs)}),
+        (3, "{T} state_file: Loading state file {f}", {**md, "f": pick(["/var/lib/mpd/state", "/home/mpd/.local/state/mpd/state"])}),
+        (3, "{T} avahi: Service '{n}' successfully established.", {**md, "n": pick(["Music Player @ livingroom", "Music Player @ studio-ws"])}),
+        (3, "{T} zeroconf: No global port, disabling zeroconf", md),
+    ]
+
+    # ---------------- Snapcast (snapserver, snapclient in the journal) ----------------
+    snap_hosts = ["audio-srv", "kitchen-pi", "livingroom-pi"]
+
+    def sn(prog: str, level: str, tag: str, text: str) -> str:
+        return "{T} {H} " + prog + "[{P}]: {ST} [" + level + "] (" + tag + ") " + text
+
+    def snap_time(g: Gen) -> str:
+        # Snapcast's own time, the journal's second
+        return f"2026-12-03 {clock['hms'].replace(':', '-')}.{ms3(g)}"
+
+    sj = {"T": journal_ts, "H": pick(snap_hosts), "P": pid, "ST": snap_time}
+    streams = ["default", "Spotify", "MPD", "AirPlay"]
+    client_macs = ["b8:27:eb:4c:12:9a", "dc:a6:32:0f:88:21", "e4:5f:01:7a:3c:55"]
+    snap_states = ["idle", "playing", "unknown"]
+    snapserver = [
+        (3, sn("snapserver", "Notice", "Snapserver", "Version {v}, revision {r}"), {**sj, "v": pick(["0.28.0", "0.29.0"]), "r": pick(["4ba44e1e", "c1ad7a2b"])}),
+        (3, sn("snapserver", "Notice", "Snapserver", 'Settings file: "{f}"'), {**sj, "f": pick(["/var/lib/snapserver/server.json", "/home/snapserver/.config/snapserver/server.json"])}),
+        (3, sn("snapserver", "Info", "Snapserver", "number of threads: {n}, hw threads: {h}"), {**sj, "n": pick(["4", "8"]), "h": pick(["4", "8"])}),
+        (4, sn("snapserver", "Info", "Server", "Adding stream: {u}"),
+         {**sj, "u": pick(["pipe:///tmp/snapfifo?name=default", "librespot:///usr/bin/librespot?name=Spotify&devicename=Snapcast",
+                           "pipe:///run/mpd/snapfifo?name=MPD&sampleformat=48000:16:2", "airplay:///usr/bin/shairport-sync?name=AirPlay"])}),
+        (4, sn("snapserver", "Info", "PcmStream", "PcmStream: {s}, sampleFormat: {f}"), {**sj, "s": pick(streams), "f": pick(["48000:16:2", "44100:16:2"])}),
+        (12, sn("snapserver", "Info", "PcmStream", "State changed: {s}, state: {a} => {b}"),
+         {**sj, "s": pick(streams), "a": draw(lambda g: g.r.sample(snap_states, 2)), "b": then(1)}),
+        (10, sn("snapserver", "Notice", "StreamServer", "StreamServer::NewConnection: {a}"), {**sj, "a": lambda g: g.ip()}),
+        (12, sn("snapserver", "Notice", "ControlServer", "ControlServer::NewConnection: {a}"), {**sj, "a": lambda g: g.ip()}),
+        (8, sn("snapserver", "Error", "ControlServer", "Removing {n} inactive session(s), active sessions: {m}"),
+         {**sj, "n": pick(["1", "1", "2", "4"]), "m": lambda g: g.num(0, 14)}),
+        (8, sn("snapserver", "Info", "Server", "Hello from {m}, host: {h}, v{v}, ClientName: Snapclient, OS: {o}, Arch: {a}, Instance: {i}, Id: {d}, Protocol version: 2"),
+         {**sj, "m": draw(lambda g: (lambda m: (m, m))(g.r.choice(client_macs))), "d": then(1), "h": pick(["kitchen-pi", "livingroom-pi", "bathroom"]),
+          "v": pick(["0.28.0", "0.27.0"]), "o": pick(["Raspbian GNU/Linux 12 (bookworm)", "Debian GNU/Linux 12 (bookworm)"]),
+          "a": pick(["armv7l", "aarch64"]), "i": pick(["1", "1", "2"])}),
+        (8, sn("snapserver", "Info", "Server", "onDisconnect: {m}"), {**sj, "m": pick(client_macs)}),
+        (14, sn("snapserver", "Info", "Server", "onResync ({s}): {t} ms"), {**sj, "s": pick(streams), "t": lambda g: f"{g.r.uniform(1, 120):.4f}"}),
+        (6, sn("snapserver", "Error", "StreamSessionTCP", "Error reading message header of length 0: {e}"),
+         {**sj, "e": pick(["End of file", "Connection reset by peer"])}),
+        (4, sn("snapserver", "Error", "PipeStream", "Exception: {e}"), {**sj, "e": pick(["end of file", "failed to open fifo \"/tmp/snapfifo\": No such file or directory"])}),
+    ]
+    snapclient = [
+        (6, sn("snapclient", "Info", "Connection", "Resolving host IP for: {h}"), {**sj, "h": pick(["audio-srv.local", "192.168.1.10"])}),
+        (6, sn("snapclient", "Info", "Connection", "Connecting to {a}:1704"), {**sj, "a": pick(["192.168.1.10", "192.168.1.11"])}),
+        (5, sn("snapclient", "Notice", "Connection", "Connected to {a}"), {**sj, "a": pick(["192.168.1.10", "192.168.1.11"])}),
+        (5, sn("snapclient", "Info", "Connection", 'My MAC: "{m}", socket: {n}'), {**sj, "m": pick(client_macs), "n": pick(["3", "6", "7"])}),
+        (6, sn("snapclient", "Error", "Connection", "Failed to connect to host '{h}', error: {e}"),
+         {**sj, "h": pick(["audio-srv.local", "192.168.1.10"]), "e": pick(["Connection refused", "Host is unreachable"])}),
+        (5, sn("snapclient", "Error", "Controller", "Error: {e}"), {**sj, "e": pick(["Connection refused", "End of file", "Operation canceled"])}),
+        (6, sn("snapclient", "Info", "Controller", "ServerSettings - buffer: {b}, latency: {l}, volume: {v}, muted: {m}"),
+         {**sj, "b": pick(["1000", "1000", "400"]), "l": pick(["0", "0", "40"]), "v": lambda g: g.num(0, 100), "m": pick(["0", "0", "1"])}),
+        (5, sn("snapclient", "Info", "Controller", "Codec: {c}, sampleformat: {f}"), {**sj, "c": pick(["flac", "pcm", "opus"]), "f": pick(["48000:16:2", "44100:16:2"])}),
+        (4, sn("snapclient", "Info", "Player", "Player name: {p}, device: {d}, description: {x}, idx: {i}, sharing mode: {s}, parameters: <none>"),
+         {**sj, "p": pick(["alsa", "pulse"]), "d": pick(["default", "hw:CARD=Headphones,DEV=0"]), "x": pick(["Default Audio Device", "bcm2835 Headphones, bcm2835 Headphones"]),
+          "i": pick(["-1", "0"]), "s": pick(["unspecified", "shared"])}),
+        (4, sn("snapclient", "Info", "Player", "Mixer mode: {m}, parameters: <none>"), {**sj, "m": pick(["software", "hardware", "none"])}),
+        (4, sn("snapclient", "Info", "Alsa", "PCM name: {d}, sample rate: {r} Hz, channels: 2, buffer time: {b} us, periods: {n}, period time: {p} us, period frames: {f}"),
+         {**sj, "d": pick(["default", "hw:CARD=Headphones,DEV=0"]), "r": pick(["48000", "44100"]), "b": pick(["80000", "100000"]),
+          "n": pick(["4", "5"]), "p": pick(["20000"]), "f": pick(["960", "882"])}),
+        (12, sn("snapclient", "Info", "Stream", "No chunks available"), sj),
+        (10, sn("snapclient", "Error", "Alsa", "XRUN: {e}"), {**sj, "e": pick(["Broken pipe", "Broken pipe", "Resource temporarily unavailable"])}),
+        (8, sn("snapclient", "Info", "Stream", "pShortBuffer->full() && (abs(shortMedian_) > 5): {n}"), {**sj, "n": lambda g: str(g.r.randint(-20000, 20000))}),
+        (5, sn("snapclient", "Info", "Stream", "Failed to get chunk"), sj),
+    ]
+
+    return pipewire + wireplumber + pulseaudio + jack + icecast + access + liquidsoap + mpd + snapserver + snapclient
+
+
+def timing_events() -> list[tuple[float, str, dict]]:
+    """Time synchronisation software as the operators of a PTP grandmaster, its boundary clocks and their
+    NTP servers log it: linuxptp through the journal (ptp4l with its '[uptime]' syslog prefix: start-up,
+    port state transitions with their events and fault types, foreign and best masters, link changes, the
+    servo's master offset and rms summary lines, missing and late hardware timestamps, clock checks and
+    send failures; phc2sys: its offset and rms lines for the system clock and PHCs, reconfiguration after
+    ptp4l's port states change), ts2phc with -m into its own log file (the PHC offsets with and without
+    holdover, the source and reference selection, NMEA source errors), pmc's output as a monitoring script
+    logs it through logger with the tabs dropped (the request, response headers and the fields of
+    TIME_STATUS_NP, PORT_DATA_SET, CURRENT_DATA_SET and PARENT_DATA_SET), timemaster (its child processes
+    started and terminated), classic ntpd 4.2.8 (start-up banner, interfaces, the event lines with
+    their status words, pool solicitation, the leap second file, origin timestamp and sanity errors),
+    NTPsec (the same in its category-prefixed lines: INIT, CONFIG, IO, PROTO, CLOCK, DNS, SYNC, ERR, the
+    NTS-KE client and server), the kernel's PPS core, PPS sources, PTP clock drivers (igb, ixgbe, ice)
+    and clocksource watchdog in the journal, and gpsd (its gpsd:LEVEL: syslog lines: start-up, devices,
+    serial opens, kernel PPS, activation failures; and gpspipe -w's TPV, TOFF and PPS time reports as
+    JSON). Written blind at the thirtieth issue-15 pass's start: before reading the engine or any failure
+    analysis; 202 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    clock: dict[str, str] = {}
+
+    def journal_ts(g: Gen) -> str:
+        clock["hms"] = hms(g)
+        return f"Dec 03 {clock['hms']}"
+
+    def pid(g: Gen) -> str:
+        return g.num(400, 9800)
+
+    def uptime(g: Gen) -> str:
+        # linuxptp's monotonic seconds with milliseconds
+        return f"{g.r.randint(20, 2600000)}.{g.num(0, 999):0>3}"
+
+    def small_offset(g: Gen) -> int:
+        # mostly locked (a few ns), sometimes settling, rarely a step
+        k = g.r.random()
+        if k < 0.8:
+            return int(g.r.gauss(0, 9))
+        if k < 0.97:
+            return g.r.randint(-4000, 4000)
+        return g.r.randint(-900000000, 900000000)
+
+    def padd(width: int, fn):
+        return lambda g: f"{fn(g):>{width}}"
+
+    def freq(g: Gen) -> str:
+        return f"{g.r.gauss(-8000, 12000):+7.0f}"
+
+    hosts = ["gm-01", "bc-edge-02", "tsn-node-07"]
+    ifaces = ["enp3s0f0", "enp3s0f1", "ens1f1"]
+    clockids = ["001b21.fffe.6f2a30", "ac1f6b.fffe.20c4e8", "b8cef6.fffe.0a7713", "0050c2.fffe.e11c9b"]
+
+    def portid(g: Gen) -> str:
+        return f"{g.r.choice(clockids)}-{g.r.choice([1, 1, 1, 2])}"
+
+    def port(g: Gen) -> str:
+        n = g.r.choice([1, 1, 1, 2, 3])
+        return f"port {n} ({ifaces[n - 1]})"
+
+    def servo_state(g: Gen) -> str:
+        return g.r.choice(["2", "2", "2", "2", "2", "1", "0", "3"])
+
+    lp = {"T": journal_ts, "H": pick(hosts), "P": pid, "U": uptime}
+
+    def ptp4l(msg: str) -> str:
+        return "{T} {H} ptp4l[{P}]: [{U}] " + msg
+
+    def phc2sys(msg: str) -> str:
+        return "{T} {H} phc2sys[{P}]: [{U}] " + msg
+
+    transitions = [("INITIALIZING", "LISTENING", "INIT_COMPLETE"), ("LISTENING", "MASTER", "ANNOUNCE_RECEIPT_TIMEOUT_EXPIRES"),
+                   ("LISTENING", "UNCALIBRATED", "RS_SLAVE"), ("UNCALIBRATED", "SLAVE", "MASTER_CLOCK_SELECTED"),
+                   ("SLAVE", "UNCALIBRATED", "SYNCHRONIZATION_FAULT"), ("MASTER", "UNCALIBRATED", "RS_SLAVE"),
+                   ("SLAVE", "MASTER", "RS_MASTER"), ("LISTENING", "GRAND_MASTER", "RS_GRAND_MASTER"),
+                   ("MASTER", "PASSIVE", "RS_PASSIVE"), ("PASSIVE", "MASTER", "RS_MASTER"),
+                   ("FAULTY", "LISTENING", "INIT_COMPLETE"), ("SLAVE", "LISTENING", "ANNOUNCE_RECEIPT_TIMEOUT_EXPIRES"),
+                   ("LISTENING", "PRE_MASTER", "RS_MASTER"), ("PRE_MASTER", "MASTER", "QUALIFICATION_TIMEOUT_EXPIRES")]
+    fault_transitions = [("SLAVE", "FAULTY"), ("LISTENING", "FAULTY"), ("MASTER", "FAULTY"), ("UNCALIBRATED", "FAULTY")]
+
+    def uds_or_port(g: Gen):
+        # the UDS port 0 only ever goes from INITIALIZING to LISTENING
+        if g.r.random() < 0.12:
+            return ("port 0 (/var/run/ptp4l)",) + transitions[0]
+        return (port(g), *g.r.choice(transitions))
+
+    ptp = [
+        (4, ptp4l("selected {d} as PTP clock"), {**lp, "d": pick(["/dev/ptp0", "/dev/ptp0", "/dev/ptp1", "/dev/ptp2"])}),
+        (40, ptp4l("{p}: {a} to {b} on {e}"),
+         {**lp, "p": draw(uds_or_port), "a": then(1), "b": then(2), "e": then(3)}),
+        (6, ptp4l("{p}: {a} to {b} on FAULT_DETECTED ({f})"),
+         {**lp, "p": port, "a": draw(lambda g: g.r.choice(fault_transitions)), "b": then(1),
+          "f": pick(["FT_UNSPECIFIED", "FT_UNSPECIFIED", "FT_BAD_PEER_NETWORK", "FT_SWITCH_PHC"])}),
+        (12, ptp4l("{p}: new foreign master {m}"), {**lp, "p": port, "m": portid}),
+        (10, ptp4l("selected best master clock {c}"), {**lp, "c": pick(clockids)}),
+        (5, ptp4l("selected local clock {c} as best master"), {**lp, "c": pick(clockids)}),
+        (5, ptp4l("{p}: assuming the grand master role"), {**lp, "p": port}),
+        (6, ptp4l("{p}: link down"), {**lp, "p": port}),
+        (6, ptp4l("{p}: link up"), {**lp, "p": port}),
+        (3, ptp4l("{p}: clearing fault immediately"), {**lp, "p": port}),
+        (3, ptp4l("{p}: waiting 2^{{{n}}} seconds to clear fault"), {**lp, "p": port, "n": pick(["4", "4", "6"])}),
+        (160, ptp4l("master offset {o} s{s} freq {f} path delay {d}"),
+         {**lp, "o": padd(10, small_offset), "s": servo_state, "f": freq, "d": padd(9, lambda g: g.r.randint(300, 2400))}),
+        (30, ptp4l("rms {r} max {m} freq {f} +/- {fs} delay {d} +/- {ds}"),
+         {**lp, "r": padd(4, lambda g: g.r.randint(1, 60)), "m": padd(4, lambda g: g.r.randint(2, 180)),
+          "f": lambda g: f"{g.r.gauss(-8000, 12000):+6.0f}", "fs": padd(3, lambda g: g.r.randint(0, 40)),
+          "d": padd(5, lambda g: g.r.randint(300, 2400)), "ds": padd(3, lambda g: g.r.randint(0, 12))}),
+        (10, ptp4l("rms {r} max {m} freq {f} +/- {fs}"),
+         {**lp, "r": padd(4, lambda g: g.r.randint(1, 60)), "m": padd(4, lambda g: g.r.randint(2, 180)),
+          "f": lambda g: f"{g.r.gauss(-8000, 12000):+6.0f}", "fs": padd(3, lambda g: g.r.randint(0, 40))}),
+        (5, ptp4l("clockcheck: clock jumped forward or running faster than expected!"), lp),
+        (4, ptp4l("clockcheck: clock jumped backward or running slower than expected!"), lp),
+        (5, ptp4l("{p}: received {m} without timestamp"), {**lp, "p": port, "m": pick(["SYNC", "SYNC", "DELAY_REQ", "PDELAY_REQ", "PDELAY_RESP"])}),
+        (6, ptp4l("timed out while polling for tx timestamp"), lp),
+        (6, ptp4l("increasing tx_timestamp_timeout may correct this issue, but it is likely caused by a driver bug"), lp),
+        (4, ptp4l("{p}: send sync failed"), {**lp, "p": port}),
+        (3, ptp4l("{p}: send delay request failed"), {**lp, "p": port}),
+        (3, ptp4l("{p}: send peer delay response failed"), {**lp, "p": port}),
+        (2, ptp4l("{p}: send announce failed"), {**lp, "p": port}),
+        (3, ptp4l("driver changed our HWTSTAMP options"), lp),
+        (3, ptp4l("tx_type   {a} not {b}"), {**lp, "a": pick(["0", "1"]), "b": pick(["1", "2"])}),
+        (3, ptp4l("rx_filter {a} not {b}"), {**lp, "a": pick(["1", "12"]), "b": pick(["12", "9", "4"])}),
+        (2, ptp4l("ioctl SIOCSHWTSTAMP failed: {e}"), {**lp, "e": pick(["Operation not supported", "Numerical result out of range", "Device or resource busy"])}),
+        (2, ptp4l("interface '{i}' does not support requested timestamping mode"), {**lp, "i": pick(ifaces)}),
+        (2, ptp4l("failed to create a clock"), lp),
+        (4, ptp4l("{p}: setting asCapable"), {**lp, "p": port}),
+        (3, ptp4l("bad timestamps in rate ratio calculation"), lp),
+    ]
+
+    # ---------------- phc2sys ----------------
+    sync_pairs = [("CLOCK_REALTIME", "phc"), ("CLOCK_REALTIME", "phc"), ("CLOCK_REALTIME", "phc"), ("enp3s0f0", "phc"),
+                  ("ens1f1", "phc"), ("enp3s0f1", "sys")]
+    phc = [
+        (110, phc2sys("{c} {s} offset {o} s{st} freq {f} delay {d}"),
+         {**lp, "c": draw(lambda g: g.r.choice(sync_pairs)), "s": then(1), "o": padd(9, small_offset), "st": servo_state,
+          "f": freq, "d": padd(6, lambda g: g.r.randint(400, 3200))}),
+        (25, phc2sys("{c} {s} offset {o} s{st} freq {f}"),
+         {**lp, "c": draw(lambda g: g.r.choice(sync_pairs)), "s": then(1), "o": padd(9, small_offset), "st": servo_state, "f": freq}),
+        (20, phc2sys("{c} rms {r} max {m} freq {f} +/- {fs} delay {d} +/- {ds}"),
+         {**lp, "c": pick(["CLOCK_REALTIME", "CLOCK_REALTIME", "enp3s0f0", "ens1f1"]),
+          "r": padd(4, lambda g: g.r.randint(1, 60)), "m": padd(4, lambda g: g.r.randint(2, 200)),
+          "f": lambda g: f"{g.r.gauss(-8000, 12000):+6.0f}", "fs": padd(3, lambda g: g.r.randint(0, 40)),
+          "d": padd(5, lambda g: g.r.randint(400, 3200)), "ds": padd(3, lambda g: g.r.randint(0, 30))}),
+        (8, phc2sys("reconfiguring after port state change"), lp),
+        (6, phc2sys("selecting {c} for synchronization"), {**lp, "c": pick(["CLOCK_REALTIME", "enp3s0f0", "ens1f1"])}),
+        (6, phc2sys("selecting {c} as the master clock"), {**lp, "c": pick(ifaces)}),
+        (8, phc2sys("port {p} changed state"), {**lp, "p": portid}),
+        (5, phc2sys("Waiting for ptp4l..."), lp),
+        (3, phc2sys("nothing to synchronize"), lp),
+        (3, phc2sys("uds: sendto failed: {e}"), {**lp, "e": pick(["No such file or directory", "Connection refused"])}),
+        (2, phc2sys("failed to get number of ports"), lp),
+    ]
+
+    # ---------------- ts2phc -m -q into ts2phc.log ----------------
+    def ts2(msg: str) -> str:
+        return "ts2phc[{U}]: " + msg
+
+    tz = {"U": uptime}
+    ptpdevs = ["/dev/ptp0", "/dev/ptp1", "/dev/ptp2"]
+    ts2phc = [
+        (70, ts2("{c} offset {o} s{s} freq {f}"), {**tz, "c": pick(ptpdevs), "o": padd(10, small_offset), "s": servo_state, "f": freq}),
+        (8, ts2("{c} offset {o} s{s} freq {f} holdover"), {**tz, "c": pick(ptpdevs), "o": padd(10, small_offset), "s": pick(["3"]), "f": freq}),
+        (4, ts2("{c} lost holdover lock (offset {o})"), {**tz, "c": pick(ptpdevs), "o": padd(10, small_offset)}),
+        (5, ts2("reconfiguring after port state change"), tz),
+        (4, ts2("selecting {c} for synchronization"), {**tz, "c": pick(ptpdevs)}),
+        (4, ts2("selecting {c} as the reference clock"), {**tz, "c": pick(ptpdevs)}),
+        (3, ts2("no reference clock, selecting {c} by default"), {**tz, "c": pick(ptpdevs)}),
+        (3, ts2("reference clock not ready, waiting..."), tz),
+        (4, ts2("Waiting for ptp4l..."), tz),
+        (5, ts2("reference clock ({c}) timestamp not valid, skipping"), {**tz, "c": pick(ptpdevs)}),
+        (4, ts2("nmea: unable to find utc time in leap second table"), tz),
+        (3, ts2("source ts not valid"), tz),
+    ]
+
+    # ---------------- pmc output, logged by a monitoring script through logger ----------------
+    def pm(msg: str) -> str:
+        return "{T} {H} ptp-monitor[{P}]: " + msg
+
+    mgmt_ids = ["TIME_STATUS_NP", "TIME_STATUS_NP", "PORT_DATA_SET", "CURRENT_DATA_SET", "PARENT_DATA_SET"]
+    pstates = ["SLAVE", "SLAVE", "MASTER", "PASSIVE", "LISTENING", "UNCALIBRATED"]
+    pmc = [
+        (12, pm("sending: {v} {i}"), {**lp, "v": pick(["GET", "GET", "GET", "SET"]), "i": pick(mgmt_ids)}),
+        (12, pm("{p} seq {n} RESPONSE MANAGEMENT {i}"), {**lp, "p": lambda g: f"{g.r.choice(clockids)}-{g.r.choice(['0', '1'])}",
+                                                         "n": lambda g: g.num(0, 300), "i": pick(mgmt_ids)}),
+        (8, pm("master_offset              {o}"), {**lp, "o": lambda g: str(small_offset(g))}),
+        (8, pm("ingress_time               {t}"), {**lp, "t": lambda g: f"17962{g.r.randint(10000, 99999)}{g.num(0, 999999999):0>9}"}),
+        (6, pm("cumulativeScaledRateOffset {r}"), {**lp, "r": lambda g: f"{g.r.gauss(0, 0.0000004):+.9f}"}),
+        (6, pm("gmPresent                  {b}"), {**lp, "b": pick(["true", "true", "true", "false"])}),
+        (6, pm("gmIdentity                 {c}"), {**lp, "c": pick(clockids)}),
+        (5, pm("portIdentity            {p}"), {**lp, "p": portid}),
+        (5, pm("portState               {s}"), {**lp, "s": pick(pstates)}),
+        (4, pm("peerMeanPathDelay       {d}"), {**lp, "d": lambda g: g.r.choice(["0", str(g.r.randint(300, 2400))])}),
+        (4, pm("delayMechanism          {m}"), {**lp, "m": pick(["1", "1", "2"])}),
+        (4, pm("stepsRemoved     {n}"), {**lp, "n": pick(["1", "1", "2", "0"])}),
+        (4, pm("offsetFromMaster {o}"), {**lp, "o": lambda g: f"{small_offset(g)}.0"}),
+        (4, pm("meanPathDelay    {d}"), {**lp, "d": lambda g: f"{g.r.randint(300, 2400)}.0"}),
+        (4, pm("gm.ClockClass                           {c}"), {**lp, "c": pick(["6", "6", "7", "52", "248"])}),
+        (3, pm("grandmasterIdentity                     {c}"), {**lp, "c": pick(clockids)}),
+    ]
+
+    # ---------------- timemaster ----------------
+    chrony_cmd = "chronyd -n -f /var/run/timemaster/chrony.conf "
+    tm_cmds = [chrony_cmd,
+               "ptp4l -l 5 -f /var/run/timemaster/ptp4l.0.conf -H -i enp3s0f0 ",
+               "ptp4l -l 5 -f /var/run/timemaster/ptp4l.1.conf -H -i ens1f1 ",
+               "phc2sys -l 5 -a -r -R 1.00 -z /var/run/timemaster/ptp4l.0.socket -t [0:enp3s0f0] -n 0 -E ntpshm -M 0 ",
+               "phc2sys -l 5 -a -r -R 1.00 -z /var/run/timemaster/ptp4l.1.socket -t [1:ens1f1] -n 1 -E ntpshm -M 1 "]
+
+    def tm(msg: str) -> str:
+        return "{T} {H} timemaster[{P}]: " + msg
+
+    timemaster = [
+        (8, tm("process {n} started: {c}"), {**lp, "n": pid, "c": pick(tm_cmds)}),
+        (4, tm("process {n} terminated with status {s}"), {**lp, "n": pid, "s": pick(["0", "1", "1", "255"])}),
+        (2, tm("process {n} terminated abnormally"), {**lp, "n": pid}),
+        (2, tm("exiting"), lp),
+        (1, tm("failed to spawn {c}: {e}"), {**lp, "c": pick(["chronyd", "ntpd", "ptp4l"]), "e": pick(["No such file or directory", "Permission denied"])}),
+        (1, tm("failed to create {d}: {e}"), {**lp, "d": pick(["/var/run/timemaster"]), "e": pick(["Permission denied", "Read-only file system"])}),
+    ]
+
+    # ---------------- classic ntpd 4.2.8 ----------------
+    def nt(msg: str) -> str:
+        return "{T} {H} ntpd[{P}]: " + msg
+
+    servers = ["192.0.2.10", "192.0.2.11", "198.51.100.23", "203.0.113.45", "127.127.28.0", "127.127.22.0"]
+    pool_addrs = ["185.125.190.56", "91.189.91.157", "162.159.200.123", "194.58.204.20", "51.158.118.69"]
+
+    def srv(g: Gen) -> str:
+        return g.r.choice(servers + pool_addrs)
+
+    def ntp_hex(g: Gen) -> str:
+        return f"0x{g.hexs(8)}.{g.hexs(8)}"
+
+    leapfile = "('/usr/share/zoneinfo/leap-seconds.list')"
+    listen_ifs = [("2", "lo", "127.0.0.1:123"), ("3", "enp3s0f0", "10.40.1.10:123"), ("4", "ens1f1", "10.40.2.10:123"),
+                  ("5", "lo", "[::1]:123"), ("6", "enp3s0f0", "[fe80::ae1f:6bff:fe20:c4e8%2]:123")]
+    sysv = {"restart": ["c016", "c012"], "freq_set": ["c012", "c612", "4412"], "clock_step": ["c61c", "c41c"],
+            "freq_mode": ["c614"], "clock_sync": ["0615", "0415"], "kern": ["c01d", "c61d"], "spike_detect": ["c613", "c413"]}
+    ntpd = [
+        (3, nt("ntpd {v} (1): Starting"), {**lp, "v": pick(["4.2.8p15@1.3728-o Wed Feb 16 17:13:02 UTC 2022",
+                                                            "4.2.8p17@1.4004-o Tue Jun 27 10:17:22 UTC 2023"])}),
+        (3, nt("Command line: {c}"), {**lp, "c": pick(["/usr/sbin/ntpd -p /var/run/ntpd.pid -g -u 105:105",
+                                                       "ntpd -u ntp:ntp -g", "/usr/sbin/ntpd -n -g -u ntp:ntp -c /etc/ntp.conf"])}),
+        (2, nt("----------------------------------------------------"), lp),
+        (2, nt("ntp-4 is maintained by Network Time Foundation,"), lp),
+        (3, nt("proto: precision = {p} usec ({e})"), {**lp, "p": draw(lambda g: g.r.choice([("0.055", "-24"), ("0.070", "-24"), ("0.140", "-23")])),
+                                                     "e": then(1)}),
+        (3, nt("basedate set to {d}"), {**lp, "d": pick(["2022-02-04", "2023-06-15"])}),
+        (3, nt("gps base set to {d} (week {w})"), {**lp, "d": draw(lambda g: g.r.choice([("2022-02-06", "2195"), ("2023-06-18", "2267")])),
+                                                  "w": then(1)}),
+        (3, nt("initial drift restored to {f}"), {**lp, "f": lambda g: f"{g.r.uniform(-40, 40):.6f}"}),
+        (2, nt("Listen and drop on 0 v6wildcard [::]:123"), lp),
+        (2, nt("Listen and drop on 1 v4wildcard 0.0.0.0:123"), lp),
+        (8, nt("Listen normally on {n} {i} {a}"), {**lp, "n": draw(lambda g: g.r.choice(listen_ifs)), "i": then(1), "a": then(2)}),
+        (3, nt("Listening on routing socket on fd #{n} for interface updates"), {**lp, "n": pick(["21", "22", "23"])}),
+        (4, nt("kernel reports TIME_ERROR: {x}: {t}"), {**lp, "x": pick(["0x41", "0x2041", "0x6041"]), "t": pick(["Clock Unsynchronized"])}),
+        (4, nt("0.0.0.0 {s} 06 restart"), {**lp, "s": pick(sysv["restart"])}),
+        (4, nt("0.0.0.0 {s} 02 freq_set kernel {f} PPM"), {**lp, "s": pick(sysv["freq_set"]), "f": lambda g: f"{g.r.uniform(-40, 40):.3f}"}),
+        (3, nt("0.0.0.0 {s} 0c clock_step {o} s"), {**lp, "s": pick(sysv["clock_step"]), "o": lambda g: f"{g.r.uniform(-2, 2):+.6f}"}),
+        (3, nt("0.0.0.0 {s} 04 freq_mode"), {**lp, "s": pick(sysv["freq_mode"])}),
+        (4, nt("0.0.0.0 {s} 05 clock_sync"), {**lp, "s": pick(sysv["clock_sync"])}),
+        (3, nt("0.0.0.0 {s} 0d kern kernel time sync enabled"), {**lp, "s": pick(sysv["kern"])}),
+        (3, nt("0.0.0.0 {s} 03 spike_detect {o} s"), {**lp, "s": pick(sysv["spike_detect"]), "o": lambda g: f"{g.r.uniform(-1, 1):+.6f}"}),
+        (10, nt("{a} {s} 81 mobilize assoc {n}"), {**lp, "a": srv, "s": pick(["8011", "8811", "9011"]), "n": lambda g: g.num(1000, 65000)}),
+        (10, nt("{a} {s} 84 reachable"), {**lp, "a": srv, "s": pick(["8024", "9024", "9014", "8014"])}),
+        (6, nt("{a} {s} 83 unreachable"), {**lp, "a": srv, "s": pick(["8043", "9033", "8033"])}),
+        (8, nt("{a} {s} 8a sys_peer"), {**lp, "a": srv, "s": pick(["961a", "963a", "941a", "9f1a"])}),
+        (3, nt("{a} {s} 8d popcorn {o} s"), {**lp, "a": srv, "s": pick(["963d", "941d"]), "o": lambda g: f"{g.r.uniform(-0.05, 0.05):+.6f}"}),
+        (8, nt("Soliciting pool server {a}"), {**lp, "a": pick(pool_addrs)}),
+        (2, nt("leapsecond file " + leapfile + ": good hash signature"), lp),
+        (2, nt("leapsecond file " + leapfile + ": loaded, expire={e} last={l} ofs=37"),
+         {**lp, "e": pick(["2026-12-28T00:00:00Z", "2027-06-28T00:00:00Z"]), "l": pick(["2017-01-01T00:00:00Z"])}),
+        (2, nt("leapsecond file " + leapfile + ": will expire in less than {n} days"), {**lp, "n": pick(["25", "14", "5"])}),
+        (2, nt("Deleting interface #{n} {i}, {a}#123, interface stats: received={r}, sent={s}, dropped={d}, active_time={t} secs"),
+         {**lp, "n": pick(["7", "8", "9"]), "i": pick(["ens1f1", "enp3s0f0", "wg0"]),
+          "a": pick(["10.40.2.10", "fe80::ae1f:6bff:fe20:c4e9%3", "10.99.0.1"]), "r": lambda g: g.num(0, 90000),
+          "s": lambda g: g.num(0, 90000), "d": pick(["0", "0", "1"]), "t": lambda g: g.num(30, 900000)}),
+        (3, nt("new interface(s) found: waking up resolver"), lp),
+        (2, nt("ntpd exiting on signal {n} ({s})"), {**lp, "n": draw(lambda g: g.r.choice([("15", "Terminated"), ("2", "Interrupt")])), "s": then(1)}),
+        (2, nt("ntp_io: estimated max descriptors: 1024, initial socket boundary: 16"), lp),
+        (4, nt("receive: Unexpected origin timestamp {x} does not match aorg {a} from server@{s} xmt {y}"),
+         {**lp, "x": ntp_hex, "a": lambda g: g.r.choice(["0000000000.00000000", f"0x{g.hexs(8)}.{g.hexs(8)}"]),
+          "s": pick(pool_addrs), "y": ntp_hex}),
+        (3, nt("sendto({a}) (fd={n}): {e}"), {**lp, "a": pick(pool_addrs), "n": pick(["23", "24", "26"]),
+                                              "e": pick(["Network is unreachable", "Operation not permitted", "Invalid argument"])}),
+        (1, nt("frequency error {f} PPM exceeds tolerance 500 PPM"), {**lp, "f": pick(["-512", "-538", "611"])}),
+        (1, nt("time correction of {n} seconds exceeds sanity limit (1000); set clock manually to the correct UTC time."),
+         {**lp, "n": lambda g: g.num(1001, 99999999)}),
+        (2, nt("GPS_NMEA(0) serial {d} open at {b} bps"), {**lp, "d": pick(["/dev/gps0", "/dev/ttyACM0"]), "b": pick(["9600", "38400", "115200"])}),
+        (2, nt("Unable to listen for broadcasts, no broadcast interfaces available"), lp),
+    ]
+
+    # ---------------- NTPsec ----------------
+    nts_servers = [("time.cloudflare.com", "162.159.200.1"), ("nts.netnod.se", "194.58.207.74"),
+                   ("ptbtime1.ptb.de", "192.53.103.108"), ("ntp1.example-grid.net", "10.40.0.5")]
+    nts_issuers = ["/C=US/O=DigiCert Inc/CN=DigiCert Global G2 TLS RSA SHA256 2020 CA1", "/C=US/O=Let's Encrypt/CN=R11",
+                   "/CN=Example Grid Internal CA"]
+
+    def ns_(msg: str) -> str:
+        return "{T} {H} ntpd[{P}]: " + msg
+
+    openssl = ["OpenSSL 3.0.11 19 Sep 2023, 30000000b", "OpenSSL 3.0.15 3 Sep 2024, 300000f0"]
+    ntpsec = [
+        (3, ns_("INIT: ntpd ntpsec-{v}: Starting"), {**lp, "v": pick(["1.2.2 2023-01-15T21:39:27Z", "1.2.3 2024-04-07T21:15:56Z"])}),
+        (3, ns_("INIT: Command line: {c}"), {**lp, "c": pick(["ntpd -p /run/ntpd.pid -c /etc/ntpsec/ntp.conf -g -N -u ntpsec:ntpsec",
+                                                              "/usr/sbin/ntpd -g -N -u ntp:ntp"])}),
+        (3, ns_("INIT: precision = {p} usec ({e})"), {**lp, "p": draw(lambda g: g.r.choice([("0.070", "-24"), ("0.091", "-23")])), "e": then(1)}),
+        (2, ns_("INIT: successfully locked into RAM"), lp),
+        (3, ns_("CONFIG: readconfig: parsing file: {f}"), {**lp, "f": pick(["/etc/ntpsec/ntp.conf", "/etc/ntpsec/ntp.d/nts.conf"])}),
+        (2, ns_("CONFIG: restrict nopeer ignored"), lp),
+        (2, ns_("INIT: Using SO_TIMESTAMPNS"), lp),
+        (2, ns_("IO: Listen and drop on 0 v6wildcard [::]:123"), lp),
+        (6, ns_("IO: Listen normally on {n} {i} {a}"), {**lp, "n": draw(lambda g: g.r.choice(listen_ifs)), "i": then(1), "a": then(2)}),
+        (2, ns_("IO: Listening on routing socket on fd #{n} for interface updates"), {**lp, "n": pick(["22", "23"])}),
+        (2, ns_("INIT: MRU {n} entries, {b} hash bits, {s} bytes"),
+         {**lp, "n": draw(lambda g: g.r.choice([("10922", "13", "65536"), ("21845", "14", "131072")])), "b": then(1), "s": then(2)}),
+        (2, ns_("INIT: Built with {o}"), {**lp, "o": pick(openssl)}),
+        (2, ns_("INIT: Running with {o}"), {**lp, "o": pick(openssl)}),
+        (3, ns_("INIT: initial drift restored to {f}"), {**lp, "f": lambda g: f"{g.r.uniform(-40, 40):.6f}"}),
+        (2, ns_("INIT: leapsecond file " + leapfile + ": good hash signature"), lp),
+        (3, ns_("NTSc: Using system default root certificates."), lp),
+        (6, ns_("NTSc: DNS lookup of {h} took {t} sec"), {**lp, "h": lambda g: g.r.choice(nts_servers)[0], "t": lambda g: f"{g.r.uniform(0.001, 0.2):.3f}"}),
+        (6, ns_("NTSc: connecting to {h}:4460 => {a}:4460"), {**lp, "h": draw(lambda g: g.r.choice(nts_servers)), "a": then(1)}),
+        (5, ns_("NTSc: Using {v}, {c} ({b})"), {**lp, "v": pick(["TLSv1.3", "TLSv1.3", "TLSv1.2"]),
+                                                "c": draw(lambda g: g.r.choice([("TLS_AES_256_GCM_SHA384", "256"), ("TLS_CHACHA20_POLY1305_SHA256", "256"),
+                                                                                 ("TLS_AES_128_GCM_SHA256", "128")])), "b": then(1)}),
+        (4, ns_("NTSc: certificate subject name: /CN={h}"), {**lp, "h": lambda g: g.r.choice(nts_servers)[0]}),
+        (4, ns_("NTSc: certificate issuer name: {i}"), {**lp, "i": pick(nts_issuers)}),
+        (4, ns_("NTSc: certificate is valid."), lp),
+        (4, ns_("NTSc: Good ALPN from {h}"), {**lp, "h": lambda g: g.r.choice(nts_servers)[0]}),
+        (4, ns_("NTSc: read {n} bytes"), {**lp, "n": pick(["880", "880", "904", "1032"])}),
+        (5, ns_("NTSc: Got {n} cookies, length {l}, aead={a}."), {**lp, "n": pick(["8", "8", "7"]), "l": pick(["100", "104", "72"]), "a": pick(["15", "15", "30"])}),
+        (6, ns_("NTSc: NTS-KE req to {h} took {t} sec, OK"), {**lp, "h": lambda g: g.r.choice(nts_servers)[0], "t": lambda g: f"{g.r.uniform(0.01, 0.4):.3f}"}),
+        (2, ns_("NTSc: NTS-KE req to {h} took {t} sec, fail"), {**lp, "h": lambda g: g.r.choice(nts_servers)[0], "t": lambda g: f"{g.r.uniform(0.5, 5):.3f}"}),
+        (2, ns_("NTSc: SSL_connect failed: {e}"), {**lp, "e": pick(["error:0A000086:SSL routines::certificate verify failed",
+                                                                   "error:0A000126:SSL routines::unexpected eof while reading"])}),
+        (2, ns_("NTSc: connect_TCP_socket: timeout connecting to {h}:4460"), {**lp, "h": lambda g: g.r.choice(nts_servers)[0]}),
+        (6, ns_("NTSs: NTS-KE from {a}:{p}, Using {v}, {c} ({b}), took {t} sec"),
+         {**lp, "a": lambda g: g.ip(), "p": lambda g: g.port(), "v": pick(["TLSv1.3"]),
+          "c": draw(lambda g: g.r.choice([("TLS_AES_256_GCM_SHA384", "256"), ("TLS_AES_128_GCM_SHA256", "128")])), "b": then(1),
+          "t": lambda g: f"{g.r.uniform(0.001, 0.05):.3f}"}),
+        (2, ns_("NTSs: SSL accept from {a}:{p} failed, took {t} sec"),
+         {**lp, "a": lambda g: g.ip(), "p": lambda g: g.port(), "t": lambda g: f"{g.r.uniform(0.0005, 2):.3f}"}),
+        (4, ns_("PROTO: 0.0.0.0 {s} 06 restart"), {**lp, "s": pick(sysv["restart"])}),
+        (4, ns_("PROTO: 0.0.0.0 {s} 02 freq_set kernel {f} PPM"), {**lp, "s": pick(sysv["freq_set"]), "f": lambda g: f"{g.r.uniform(-40, 40):.3f}"}),
+        (8, ns_("PROTO: {a} {s} 81 mobilize assoc {n}"), {**lp, "a": lambda g: g.r.choice(nts_servers)[1], "s": pick(["8811", "8011"]),
+                                                          "n": lambda g: g.num(1000, 65000)}),
+        (3, ns_("PROTO: 0.0.0.0 {s} 0c clock_step {o} s"), {**lp, "s": pick(sysv["clock_step"]), "o": lambda g: f"{g.r.uniform(-2, 2):+.6f}"}),
+        (3, ns_("PROTO: 0.0.0.0 {s} 04 freq_mode"), {**lp, "s": pick(sysv["freq_mode"])}),
+        (3, ns_("CLOCK: time stepped by {o}"), {**lp, "o": lambda g: f"{g.r.uniform(-2, 2):.6f}"}),
+        (3, ns_("SYNC: Found {n} servers, suggest minsane at least 3"), {**lp, "n": pick(["4", "6", "8", "10"])}),
+        (4, ns_("DNS: dns_probe: {h}, cast_flags:{c}, flags:{f}"), {**lp, "h": lambda g: g.r.choice(nts_servers)[0],
+                                                                   "c": pick(["1", "8"]), "f": pick(["20901", "21801", "101"])}),
+        (4, ns_("DNS: dns_check: processing {h}, {a}, {b}"), {**lp, "h": lambda g: g.r.choice(nts_servers)[0], "a": pick(["8", "1"]), "b": pick(["101", "20901"])}),
+        (5, ns_("DNS: Server taking: {a}"), {**lp, "a": lambda g: g.r.choice(nts_servers)[1]}),
+        (5, ns_("DNS: Pool taking: {a}"), {**lp, "a": pick(pool_addrs)}),
+        (3, ns_("DNS: Pool skipping: {a}"), {**lp, "a": pick(pool_addrs)}),
+        (4, ns_("DNS: dns_take_status: {h}=>{s}, {n}"), {**lp, "h": pick(["time.cloudflare.com", "0.debian.pool.ntp.org", "nts.netnod.se"]),
+                                                         "s": draw(lambda g: g.r.choice([("good", "8"), ("good", "8"), ("temp", "3"), ("error", "12")])), "n": then(1)}),
+        (2, ns_("DNS: dns_check: DNS error: {n}, {e}"), {**lp, "n": draw(lambda g: g.r.choice([("-3", "Temporary failure in name resolution"), ("-2", "Name or service not known")])),
+                                                         "e": then(1)}),
+        (2, ns_("ERR: ntpd exiting on signal {n} ({s})"), {**lp, "n": draw(lambda g: g.r.choice([("15", "Terminated"), ("2", "Interrupt")])), "s": then(1)}),
+    ]
+
+    # ---------------- kernel: PPS core, PPS sources, PTP clock drivers ----------------
+    def kn(msg: str) -> str:
+        return "{T} {H} kernel: " + msg
+
+    kz = {"T": journal_ts, "H": pick(hosts)}
+    nics = [("igb", "0000:03:00.0", "enp3s0f0"), ("igb", "0000:03:00.1", "enp3s0f1"), ("ixgbe", "0000:5e:00.0", "ens1f0"),
+            ("ixgbe", "0000:5e:00.1", "ens1f1"), ("ice", "0000:17:00.0", "ens2f0")]
+
+    def nic(g: Gen) -> str:
+        d, b, _ = g.r.choice(nics)
+        return f"{d} {b}"
+
+    def cpu_list(g: Gen) -> str:
+        n = g.r.randint(0, 15)
+        parts = []
+        if n > 0:
+            parts.append("0" if n == 1 else f"0-{n - 1}")
+        if n < 15:
+            parts.append(str(n + 1) if n + 1 == 15 else f"{n + 1}-15")
+        return ",".join(parts[:g.r.choice([1, 2, 2])])
+
+    kernel = [
+        (2, kn("pps_core: LinuxPPS API ver. 1 registered"), kz),
+        (2, kn("pps_core: Software ver. 5.3.6 - Copyright 2005-2007 Rodolfo Giometti <giometti@linux.it>"), kz),
+        (2, kn("PTP clock support registered"), kz),
+        (5, kn("pps pps{n}: new PPS source {s}"), {**kz, "n": pick(["0", "1", "2"]), "s": pick(["ptp0", "ptp1", "pps@12.-1", "serial0"])}),
+        (2, kn("pps pps{n}: Registered IRQ {i} as PPS source"), {**kz, "n": pick(["0", "1"]), "i": pick(["183", "57", "201"])}),
+        (2, kn("pps_ldisc: PPS line discipline registered"), kz),
+        (2, kn('pps pps{n}: source "{d}" added'), {**kz, "n": pick(["1", "2"]), "d": pick(["/dev/ttyS0", "/dev/ttyAMA0", "/dev/ttyS1"])}),
+        (4, kn("{d}: added PHC on {i}"), {**kz, "d": draw(lambda g: (lambda t: (f"{t[0]} {t[1]}", t[2]))(g.r.choice(nics[:2]))), "i": then(1)}),
+        (3, kn("{d}: registered PHC device on {i}"), {**kz, "d": draw(lambda g: (lambda t: (f"{t[0]} {t[1]}", t[2]))(g.r.choice(nics[2:4]))), "i": then(1)}),
+        (2, kn("{d}: PTP init successful"), {**kz, "d": pick(["ice 0000:17:00.0"])}),
+        (5, kn("{d}: clearing Tx timestamp hang"), {**kz, "d": lambda g: nic(g) if g.r.random() < 0.9 else "igb 0000:03:00.0"}),
+        (4, kn("{d} {i}: igb: {i2} NIC Link is Up {s} Mbps Full Duplex, Flow Control: {f}"),
+         {**kz, "d": draw(lambda g: (lambda t: (f"{t[0]} {t[1]}", t[2], t[2]))(g.r.choice(nics[:2]))), "i": then(1), "i2": then(2),
+          "s": pick(["1000", "1000", "100"]), "f": pick(["RX/TX", "RX", "None"])}),
+        (3, kn("{d} {i}: igb: {i2} NIC Link is Down"),
+         {**kz, "d": draw(lambda g: (lambda t: (f"{t[0]} {t[1]}", t[2], t[2]))(g.r.choice(nics[:2]))), "i": then(1), "i2": then(2)}),
+        (2, kn("clocksource: timekeeping watchdog on CPU{n}: Marking clocksource '{c}' as unstable because the skew is too large:"),
+         {**kz, "n": lambda g: g.num(0, 15), "c": pick(["tsc", "tsc", "tsc-early"])}),
+        (2, kn("clocksource: Switched to clocksource {c}"), {**kz, "c": pick(["hpet", "tsc", "acpi_pm"])}),
+        (2, kn("clocksource: Checking clocksource tsc synchronization from CPU {n} to CPUs {l}."), {**kz, "n": lambda g: g.num(0, 15), "l": cpu_list}),
+    ]
+
+    # ---------------- gpsd (syslog) and gpspipe -w time reports ----------------
+    def gp(level: str, msg: str) -> str:
+        return "{T} {H} gpsd[{P}]: gpsd:" + level + ": " + msg
+
+    gdevs = ["/dev/ttyACM0", "/dev/ttyACM0", "/dev/ttyAMA0", "/dev/ttyUSB0"]
+    ppsdevs = ["/dev/pps0", "/dev/pps0", "/dev/pps1"]
+    gpsd = [
+        (2, gp("INFO", "launching (Version {v})"), {**lp, "v": pick(["3.22", "3.25, revision release-3.25"])}),
+        (2, gp("INFO", "listening on port gpsd"), lp),
+        (3, gp("INFO", "stashing device {d} at slot {n}"), {**lp, "d": pick(gdevs + ppsdevs), "n": pick(["0", "0", "1"])}),
+        (2, gp("INFO", "running with effective group ID {n}"), {**lp, "n": pick(["20", "44"])}),
+        (2, gp("INFO", "running with effective user ID {n}"), {**lp, "n": pick(["65534", "111"])}),
+        (2, gp("INFO", "startup at {t} ({e})"), {**lp, "t": lambda g: f"2026-12-03T{hms(g)}.000Z", "e": lambda g: str(g.r.randint(1796256000, 1796342399))}),
+        (3, gp("INFO", "SER: opening GPS data source type {n} at '{d}'"), {**lp, "n": pick(["2", "3"]), "d": pick(gdevs)}),
+        (3, gp("INFO", "SER: fd {n} current speed {b}, 8N1"), {**lp, "n": pick(["6", "7"]), "b": pick(["9600", "38400", "115200"])}),
+        (3, gp("INFO", "{d} identified as type {t}, {n} sec"), {**lp, "d": pick(gdevs), "t": pick(["u-blox", "u-blox", "NMEA0183", "SiRF"]), "n": pick(["1", "2", "3"])}),
+        (3, gp("INFO", "KPPS:{d} RFC2783 path:{p}, fd is {n}"), {**lp, "d": pick(gdevs), "p": pick(ppsdevs), "n": pick(["7", "8"])}),
+        (2, gp("INFO", "KPPS:{d} pps_caps 0x{c}"), {**lp, "d": pick(ppsdevs), "c": pick(["1133", "1111"])}),
+        (2, gp("INFO", "PPS:{d} thread launched"), {**lp, "d": pick(gdevs + ppsdevs)}),
+        (3, gp("INFO", "KPPS:{d} kernel PPS will be used"), {**lp, "d": pick(gdevs + ppsdevs)}),
+        (3, gp("INFO", "gpsd_activate({n}): activated GPS (fd {f})"), {**lp, "n": pick(["1", "2"]), "f": pick(["6", "7", "8"])}),
+        (3, gp("INFO", "PPS:{d} ntpshm_link_activate: {n}"), {**lp, "d": pick(gdevs + ppsdevs), "n": pick(["1", "1", "0"])}),
+        (3, gp("INFO", "device {d} activated"), {**lp, "d": pick(gdevs)}),
+        (2, gp("WARN", "KPPS:{d} is fake PPS, timing will be inaccurate"), {**lp, "d": pick(ppsdevs)}),
+        (3, gp("WARN", "PPS:{d} unchanged state, ppsmonitor sleeps {n}"), {**lp, "d": pick(ppsdevs), "n": pick(["10"])}),
+        (2, gp("WARN", "KPPS:{d} kernel PPS unavailable, PPS accuracy will suffer"), {**lp, "d": pick(gdevs)}),
+        (2, gp("ERROR", "SER: device open of {d} failed: {e} - retrying read-only"),
+         {**lp, "d": pick(gdevs), "e": pick(["No such file or directory", "Permission denied"])}),
+        (1, gp("ERROR", "SER: read-only device open of {d} failed: {e}"), {**lp, "d": pick(gdevs), "e": pick(["No such file or directory", "Permission denied"])}),
+        (1, gp("ERROR", "{d}: device activation failed, freeing device."), {**lp, "d": pick(gdevs)}),
+    ]
+
+    def gtime(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.000Z"
+
+    def pps_secs(g: Gen):
+        # the system clock a little after (same second) or a little before (previous second) the pulse
+        e = g.r.randint(1796256000, 1796342399)
+        if g.r.random() < 0.5:
+            return str(e), str(e), g.num(0, 3000)
+        return str(e), str(e - 1), g.num(999996000, 999999999)
+
+    reports = [
+        (14, '{{"class":"TPV","device":"{d}","mode":{m},"time":"{t}","leapseconds":18,"ept":{e},"lat":{la},"lon":{lo},'
+             '"altHAE":{a},"epx":{x},"epy":{y},"epv":{v}}}',
+         {"d": pick(gdevs), "m": pick(["3", "3", "3", "2"]), "t": gtime, "e": pick(["0.005", "0.005", "0.010"]),
+          "la": lambda g: f"{g.r.uniform(51.40, 51.55):.9f}", "lo": lambda g: f"{g.r.uniform(-0.20, 0.05):.9f}",
+          "a": lambda g: f"{g.r.uniform(40, 90):.3f}", "x": lambda g: f"{g.r.uniform(1.5, 9):.3f}",
+          "y": lambda g: f"{g.r.uniform(1.5, 9):.3f}", "v": lambda g: f"{g.r.uniform(3, 20):.3f}"}),
+        (12, '{{"class":"TOFF","device":"{d}","real_sec":{rs},"real_nsec":0,"clock_sec":{cs},"clock_nsec":{cn},"precision":-1}}',
+         {"d": pick(gdevs), "rs": draw(lambda g: (lambda e: (str(e), str(e)))(g.r.randint(1796256000, 1796342399))), "cs": then(1),
+          "cn": lambda g: g.num(60000000, 180000000)}),
+        (12, '{{"class":"PPS","device":"{d}","real_sec":{rs},"real_nsec":0,"clock_sec":{cs},"clock_nsec":{cn},"precision":-20,'
+             '"shm":"{s}","qErr":{q}}}',
+         {"d": pick(ppsdevs), "rs": draw(pps_secs), "cs": then(1), "cn": then(2),
+          "s": pick(["NTP2", "NTP2", "NTP3"]), "q": lambda g: str(g.r.randint(-15000, 15000))}),
+    ]
+
+    return ptp + phc + ts2phc + pmc + timemaster + ntpd + ntpsec + kernel + gpsd + reports
+
+
+def sync_events() -> list[tuple[float, str, dict]]:
+    """File synchronisation and sync-and-share software as its operators log it: Syncthing (the
+    default logger with date and time behind the short device id: start-up, listeners, relays and
+    NAT, device connections and their closes, folder scans, pullers, sync errors, usage reports),
+    Seafile (seaf-server's seafile.log with file and line, the seafile controller's controller.log,
+    seafserv-gc runs, seahub's Django logging), ownCloud Infinite Scale (zerolog JSON of the proxy's
+    access log, the graph, frontend, storage-users, search and nats services), rclone (sync and copy at
+    INFO, NOTICE and ERROR with its stats block, the VFS cache of rclone mount, rclone serve webdav,
+    sftp and restic), Unison (unison.log: propagation start and end, [BGN] and [END] actions, the
+    synchronisation summary with skipped and failed items), lsyncd (its log file: startup rsyncs,
+    filter-list calls, exit codes and retries) and Resilio Sync (sync.log: start-up, folders, peers,
+    trackers and relays, file transfers). Written blind at the thirtieth issue-15 pass's start: before
+    reading the engine or any failure analysis; 141 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def slash_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    files = ["Documents/report-2026.docx", "Photos/2026/IMG_4821.jpg", "projects/app/src/main.go", "notes/todo.md",
+             "Music/Album 01/track03.flac", "backup/db-dump.sql.gz", "Camera/VID_20261202_181522.mp4", "invoices/2026-11.pdf"]
+
+    def fpath(g: Gen) -> str:
+        return g.r.choice(files)
+
+    def bytes_h(g: Gen) -> str:
+        return g.r.choice([f"{g.flt(3, 999)} MiB", f"{g.flt(3, 40)} GiB", f"{g.flt(3, 999)} KiB"])
+
+    # ---------------- Syncthing ----------------
+    st_devices = [("MFZWI3D", "laptop"), ("P56IOI7", "nas"), ("7RNKGBX", "pixel-7"), ("ZJ4XQ2A", "office-pc")]
+    st_folders = [("Default Folder", "default", "sendreceive"), ("Photos", "xk3p9-aw2qe", "receiveonly"),
+                  ("Documents", "docs-2h7q", "sendreceive"), ("Camera", "pixel_7_7d2k-photos", "sendonly")]
+    st_self = ["AIR6LPZ", "AIR6LPZ", "NAS4KQ2"]
+
+    def st_line(level: str, text: str) -> str:
+        return "[{ID}] {T} " + level + ": " + text
+
+    def st_dev(g: Gen) -> str:
+        return g.r.choice(st_devices)[0]
+
+    def st_full(g: Gen) -> str:
+        alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+        return "-".join([g.r.choice(st_self)] + ["".join(g.r.choice(alpha) for _ in range(7)) for _ in range(7)])
+
+    def st_conn(g: Gen) -> str:
+        local = g.r.choice(["192.168.1.10", "10.20.0.5"])
+        remote = g.ip()
+        kind, tls = g.r.choice([("tcp-client", "TLS1.3-TLS_AES_128_GCM_SHA256"), ("tcp-server", "TLS1.3-TLS_CHACHA20_POLY1305_SHA256"),
+                                ("quic-client", "TLS1.3-TLS_AES_128_GCM_SHA256"), ("relay-client", "TLS1.3-TLS_AES_128_GCM_SHA256")])
+        lan = g.r.choice(["LAN", "WAN"])
+        return f"{local}:22000-{remote}:{g.r.choice(['22000', g.port()])}/{kind}/{tls}/{lan}-P{g.r.choice(['10', '20', '50'])}"
+
+    def st_folder(g: Gen):
+        label, fid, kind = g.r.choice(st_folders)
+        return label, fid, kind
+
+    def st_dur(g: Gen) -> str:
+        return g.r.choice(["1m0s", "2m0s", "4m0s", "8m0s", "1h0m0s"])
+
+    st = {"ID": pick(st_self), "T": slash_ts}
+    fld = {"l": draw(st_folder), "f": then(1)}
+    read_errs = ["reading length: EOF", "reading length: read tcp {a}: connection reset by peer", "writing message: write tcp {a}: broken pipe",
+                 "ping timeout", "read timeout", "reading message: tls: bad record MAC"]
+
+    def st_err(g: Gen) -> str:
+        return g.r.choice(read_errs).replace("{a}", f"192.168.1.10:22000->{g.ip()}:{g.port()}")
+
+    syncthing = [
+        (3, st_line("INFO", 'syncthing {v} "{n}" (go{go} linux-{arch}) builder@github.syncthing.net {d} UTC'),
+         {**st, "v": draw(lambda g: g.r.choice([("v1.27.12", "Gold Grasshopper", "2024-09-06 08:51:12"), ("v1.28.1", "Gold Grasshopper", "2024-11-29 09:13:40")])),
+          "n": then(1), "d": then(2), "go": pick(["1.22.7", "1.23.3"]), "arch": pick(["amd64", "arm64"])}),
+        (3, st_line("INFO", "My ID: {i}"), {**st, "i": st_full}),
+        (3, st_line("INFO", "Single thread SHA256 performance is {a} MB/s using minio/sha256-simd ({b} MB/s using crypto/sha256)."),
+         {**st, "a": lambda g: g.flt(1, 2400), "b": lambda g: g.flt(1, 1900)}),
+        (3, st_line("INFO", "Hashing performance is {a} MB/s"), {**st, "a": lambda g: g.flt(2, 1800)}),
+        (3, st_line("INFO", "Ready to synchronize {l} ({f}) ({k})"),
+         {**st, "l": draw(lambda g: (lambda x: (f'"{x[0]}"', x[1], x[2]))(st_folder(g))), "f": then(1), "k": then(2)}),
+        (6, st_line("INFO", "Completed initial scan of {k} folder {l} ({f})"),
+         {**st, "k": draw(lambda g: (lambda x: (x[2], f'"{x[0]}"', x[1]))(st_folder(g))), "l": then(1), "f": then(2)}),
+        (2, st_line("WARNING", "Failed initial scan of {k} folder {l} ({f})"),
+         {**st, "k": draw(lambda g: (lambda x: (x[2], f'"{x[0]}"', x[1]))(st_folder(g))), "l": then(1), "f": then(2)}),
+        (3, st_line("INFO", "{p} listener ({a}) starting"), {**st, "p": pick(["TCP", "QUIC"]), "a": pick(["[::]:22000", "0.0.0.0:22000"])}),
+        (2, st_line("INFO", "{p} listener ({a}) shutting down"), {**st, "p": pick(["TCP", "QUIC"]), "a": pick(["[::]:22000", "0.0.0.0:22000"])}),
+        (2, st_line("INFO", "Relay listener (dynamic+https://relays.syncthing.net/endpoint) starting"), st),
+        (3, st_line("INFO", "GUI and API listening on {a}"), {**st, "a": pick(["127.0.0.1:8384", "[::]:8384", "0.0.0.0:8384"])}),
+        (2, st_line("INFO", "Access the GUI via the following URL: http://{a}/"), {**st, "a": pick(["127.0.0.1:8384", "192.168.1.10:8384"])}),
+        (4, st_line("INFO", "Detected {n} NAT services"), {**st, "n": pick(["0", "1", "1", "2"])}),
+        (4, st_line("INFO", "Joined relay relay://{a}:{p}"), {**st, "a": lambda g: g.ip(), "p": pick(["22067", "443"])}),
+        (3, st_line("INFO", "New NAT port mapping: external {p} address {e} to local address {l}."),
+         {**st, "p": pick(["TCP", "UDP"]), "e": lambda g: f"203.0.113.{g.r.randint(2, 250)}:{g.port()}", "l": pick(["[::]:22000", "0.0.0.0:22000"])}),
+        (14, st_line("INFO", "Established secure connection to {d} at {c}"), {**st, "d": st_dev, "c": st_conn}),
+        (12, st_line("INFO", 'Device {d} client is "syncthing {v}" named "{n}" at {c}'),
+         {**st, "d": draw(lambda g: g.r.choice(st_devices)), "n": then(1), "v": pick(["v1.27.12", "v1.28.1", "v1.27.10"]), "c": st_conn}),
+        (10, st_line("INFO", "Connection to {d} at {c} closed: {e}"), {**st, "d": st_dev, "c": st_conn, "e": st_err}),
+        (6, st_line("INFO", "Lost primary connection to {d} at {c}: {e} ({n} remain)"),
+         {**st, "d": st_dev, "c": st_conn, "e": st_err, "n": pick(["0", "0", "1"])}),
+        (4, st_line("INFO", "Failed to exchange Hello messages with {d} at {a}: {e}"),
+         {**st, "d": st_dev, "a": lambda g: f"{g.ip()}:22000", "e": pick(["EOF", "i/o timeout", "read tcp: connection reset by peer"])}),
+        (3, st_line("INFO", 'Device {d} folder "{l}" ({f}) has a new index ID (0x{x})'),
+         {**st, "d": st_dev, **fld, "x": lambda g: g.hexs(16).upper()}),
+        (5, st_line("INFO", 'Adding folder "{l}" ({f})'), {**st, **fld}),
+        (3, st_line("INFO", 'Paused folder "{l}" ({f})'), {**st, **fld}),
+        (3, st_line("INFO", 'Unpaused folder "{l}" ({f})'), {**st, **fld}),
+        (8, st_line("INFO", 'Puller (folder "{l}" ({f}), item "{i}"): {e}'),
+         {**st, **fld, "i": fpath, "e": pick(["syncing: no connected device has the required version of this file",
+                                              "syncing: peers who had this file went away, or the file has changed while syncing. will retry later",
+                                              "pull: connection closed", "finishing: file modified but not rescanned; will try again later"])}),
+        (5, st_line("INFO", '"{l}" ({f}): Failed to sync {n} items'), {**st, **fld, "n": lambda g: g.num(1, 40)}),
+        (4, st_line("INFO", 'Folder "{l}" ({f}) isn\'t making sync progress - retrying in {d}.'), {**st, **fld, "d": st_dur}),
+        (2, st_line("WARNING", 'Error on folder "{l}" ({f}): {e}'),
+         {**st, **fld, "e": pick(["folder path missing", "folder marker missing (this indicates potential data loss, search docs/forum to get information about how to proceed)",
+                                  "insufficient space on disk for database", "folder path empty"])}),
+        (2, st_line("WARNING", "Listen ({a}): Accepting connection: {e}"),
+         {**st, "a": pick(["tcp://0.0.0.0:22000", "quic://0.0.0.0:22000"]), "e": pick(["accept tcp [::]:22000: accept4: too many open files", "timeout: no recent network activity"])}),
+        (3, st_line("INFO", "Sent usage report (version {v})"), {**st, "v": pick(["3"])}),
+        (2, st_line("INFO", "Exiting"), st),
+    ]
+
+    # ---------------- Seafile: seaf-server (seafile.log), controller.log, seafserv-gc, seahub ----------------
+    def sf_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def sf_repo(g: Gen) -> str:
+        return g.uuid()
+
+    def sf_line(src: str, text: str) -> str:
+        return "[{T}] " + src + "({L}): " + text
+
+    def lineno(a: int, b: int):
+        return lambda g: g.num(a, b)
+
+    sf = {"T": sf_ts}
+    libs = ["My Library", "Team Docs", "Finance 2026", "Design Assets"]
+    seafile = [
+        (3, sf_line("http-server.c", "fileserver: worker_threads = {n}"), {**sf, "L": lineno(160, 175), "n": pick(["10", "20"])}),
+        (3, sf_line("http-server.c", "fileserver: max_upload_size = {n}"), {**sf, "L": lineno(180, 200), "n": pick(["-1", "200", "1000"])}),
+        (3, sf_line("http-server.c", "fileserver: web_token_expire_time = {n}"), {**sf, "L": lineno(200, 220), "n": pick(["3600", "7200"])}),
+        (2, sf_line("http-server.c", "fileserver: max_download_dir_size = {n}"), {**sf, "L": lineno(220, 240), "n": pick(["100", "500"])}),
+        (7, sf_line("http-server.c", "Bad upload request: {e}"),
+         {**sf, "L": lineno(2890, 2990), "e": pick(["Invalid token.", "Missing upload token.", "The size of file exceeds limit.", "Out of quota."])}),
+        (5, sf_line("../common/seaf-db.c", "Failed to connect to MySQL: {e}"),
+         {**sf, "L": lineno(1030, 1050), "e": pick(["Can't connect to MySQL server on 'db' (111)", "Access denied for user 'seafile'@'172.18.0.4' (using password: YES)",
+                                                     "Too many connections"])}),
+        (5, sf_line("repo-mgr.c", "Failed to get repo {r}."), {**sf, "L": lineno(8200, 8230), "r": sf_repo}),
+        (4, sf_line("../common/block-backend-fs.c", "[block bend] failed to open block {b} for read: No such file or directory."),
+         {**sf, "L": lineno(80, 95), "b": lambda g: g.hexs(40)}),
+        (4, sf_line("../common/fs-mgr.c", "[fs mgr] Failed to read dir {d}."), {**sf, "L": lineno(1760, 1800), "d": lambda g: g.hexs(40)}),
+        (4, sf_line("size-sched.c", "Failed to compute size of repo {r}."), {**sf, "L": lineno(130, 150), "r": sf_repo}),
+        (5, sf_line("repo-op.c", "Failed to post file {f} to repo {r}: {e}"),
+         {**sf, "L": lineno(1340, 1420), "f": fpath, "r": sf_repo, "e": pick(["file already exists", "Out of quota", "Internal error"])}),
+        (3, sf_line("index-blocks-mgr.c", "Failed to get virtual repo {r} head commit."), {**sf, "L": lineno(300, 320), "r": sf_repo}),
+    ]
+
+    def ctl_ts(g: Gen) -> str:
+        return f"12/03/26 {hms(g)}"
+
+    ctl = {"T": ctl_ts}
+    controller = [
+        (3, "[{T}] seafile-controller.c({L}): pid file {p} does not exist", {**ctl, "L": lineno(225, 240),
+         "p": pick(["/opt/seafile/pids/seaf-server.pid", "/opt/seafile/pids/seafdav.pid"])}),
+        (3, "[{T}] seafile-controller.c({L}): {s} need restart...", {**ctl, "L": lineno(585, 600), "s": pick(["seaf-server", "seafdav", "seafevents"])}),
+        (3, "[{T}] seafile-controller.c({L}): starting {s} ...", {**ctl, "L": lineno(250, 270), "s": pick(["seaf-server", "seafevents"])}),
+        (2, "[{T}] seafile-controller.c({L}): shutting down all services ...", {**ctl, "L": lineno(420, 440)}),
+    ]
+
+    def gc_repo(g: Gen):
+        return g.r.choice(libs), g.uuid()
+
+    gc = [
+        (4, "[{T}] gc-core.c({L}): GC version {v} repo {n}({r})", {**ctl, "L": lineno(600, 620), "v": pick(["1", "1", "0"]), "n": draw(gc_repo), "r": then(1)}),
+        (4, "[{T}] gc-core.c({L}): Populating index for repo {r}.", {**ctl, "L": lineno(490, 510), "r": sf_repo}),
+        (4, "[{T}] gc-core.c({L}): Scanning and deleting unused blocks for repo {r}.", {**ctl, "L": lineno(520, 540), "r": sf_repo}),
+        (4, "[{T}] gc-core.c({L}): GC finished for repo {r}. {t} blocks total, about {a} reachable blocks, {d} blocks are removed.",
+         {**ctl, "L": lineno(560, 580), "r": sf_repo, "t": lambda g: g.num(100, 90000), "a": lambda g: g.num(100, 80000), "d": lambda g: g.num(0, 9000)}),
+        (2, "[{T}] gc-core.c({L}): === Repos deleted by users ===", {**ctl, "L": lineno(770, 790)}),
+    ]
+
+    def sh_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    sh = {"T": sh_ts}
+    api_paths = ["/api2/repos/{r}/dir/", "/api2/repos/{r}/file/", "/api/v2.1/repos/{r}/file/", "/api2/repos/{r}/upload-link/"]
+
+    def sh_path(g: Gen) -> str:
+        return g.r.choice(api_paths).replace("{r}", g.uuid())
+
+    seahub = [
+        (8, "{T} [WARNING] django.request:241 log_response Not Found: {p}", {**sh, "p": sh_path}),
+        (4, "{T} [WARNING] django.request:241 log_response Forbidden: {p}", {**sh, "p": sh_path}),
+        (3, "{T} [ERROR] django.request:241 log_response Internal Server Error: {p}", {**sh, "p": sh_path}),
+        (4, "{T} [ERROR] seahub.api2.views:{L} {fn} {e}",
+         {**sh, "L": lineno(500, 3500), "fn": pick(["get", "post", "get_file_info"]),
+          "e": pick(["[Errno 111] Connection refused", "Failed to get repo", "SearpcError: Internal error"])}),
+        (5, "{T} [INFO] seahub.auth.views:{L} login Login attempt limit reached, username: {u}, ip: {i}, attempts: {n}",
+         {**sh, "L": lineno(140, 160), "u": pick(["alice@example.com", "bob@example.com", "carol@example.com"]), "i": lambda g: g.ip(), "n": pick(["3", "4", "5"])}),
+        (3, "{T} [WARNING] seahub.utils:{L} send_html_email_with_dj_template Failed to send email to {u}, error detail: {e}",
+         {**sh, "L": lineno(1000, 1100), "u": pick(["alice@example.com", "bob@example.com"]), "e": pick(["[Errno 111] Connection refused", "timed out"])}),
+    ]
+
+    # ---------------- ownCloud Infinite Scale (zerolog JSON) ----------------
+    def ocis_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999999).rjust(9, '0')}Z"
+
+    oc = {"T": ocis_ts}
+    dav_methods = ["PROPFIND", "PROPFIND", "GET", "PUT", "MKCOL", "MOVE", "DELETE"]
+
+    def dav_path(g: Gen) -> str:
+        return g.r.choice([f"/remote.php/dav/spaces/{g.uuid()}${g.uuid()}/{g.r.choice(files)}",
+                           f"/dav/spaces/{g.uuid()}${g.uuid()}", "/ocs/v1.php/cloud/capabilities", "/graph/v1.0/me/drives",
+                           f"/ocs/v2.php/apps/files_sharing/api/v1/shares?path={g.r.choice(files)}"])
+
+    ocis = [
+        (40, '{{"level":"info","service":"proxy","proto":"HTTP/1.1","request-id":"{rid}","traceid":"{tr}","remote-addr":"{ip}",'
+             '"method":"{m}","status":{s},"path":"{p}","duration":{d},"bytes":{b},"time":"{T}","message":"access-log"}}',
+         {**oc, "rid": lambda g: f"{g.hexs(8)}/{g.hexs(10)}-{g.num(1, 999999):0>6}", "tr": lambda g: g.hexs(32), "ip": lambda g: g.ip(),
+          "m": pick(dav_methods), "s": pick(["200", "207", "207", "201", "204", "401", "404", "423"]), "p": dav_path,
+          "d": lambda g: g.flt(6, 900), "b": lambda g: g.num(0, 900000)}),
+        (3, '{{"level":"info","service":"{s}","transport":"http","addr":"{a}","time":"{T}","message":"starting server"}}',
+         {**oc, "s": draw(lambda g: g.r.choice([("proxy", "0.0.0.0:9200"), ("graph", "127.0.0.1:9120"), ("ocdav", "127.0.0.1:0"),
+                                                 ("frontend", "127.0.0.1:9140")])), "a": then(1)}),
+        (3, '{{"level":"info","service":"{s}","transport":"grpc","addr":"{a}","time":"{T}","message":"starting server"}}',
+         {**oc, "s": draw(lambda g: g.r.choice([("storage-users", "127.0.0.1:9157"), ("gateway", "127.0.0.1:9142"), ("users", "127.0.0.1:9144")])),
+          "a": then(1)}),
+        (6, '{{"level":"error","service":"proxy","error":"{e}","time":"{T}","message":"could not get user by claim"}}',
+         {**oc, "e": pick(["error: not found: user not found", "rpc error: code = Unavailable desc = connection refused"])}),
+        (5, '{{"level":"warn","service":"proxy","time":"{T}","message":"No Bearer token found in request"}}', oc),
+        (4, '{{"level":"error","service":"proxy","error":"{e}","time":"{T}","message":"could not verify access token"}}',
+         {**oc, "e": pick(["token is expired", "failed to verify signature: failed to verify id token signature"])}),
+        (5, '{{"level":"error","service":"graph","error":"{e}","time":"{T}","message":"could not get drives: {e2}"}}',
+         {**oc, "e": draw(lambda g: (lambda x: (x, x))(g.r.choice(["internal error", "gateway: error calling ListStorageSpaces"]))), "e2": then(1)}),
+        (6, '{{"level":"error","service":"storage-users","pkg":"rgrpc","traceid":"{tr}","error":"{e}","time":"{T}","message":"error calling {c}"}}',
+         {**oc, "tr": lambda g: g.hexs(32), "e": pick(["error: not found: " + f for f in files[:3]] + ["context canceled"]),
+          "c": pick(["Stat", "ListContainer", "InitiateUpload"])}),
+        (4, '{{"level":"error","service":"frontend","pkg":"rhttp","traceid":"{tr}","error":"{e}","time":"{T}","message":"error sending a grpc stat request"}}',
+         {**oc, "tr": lambda g: g.hexs(32), "e": pick(["rpc error: code = Unavailable desc = connection error", "context deadline exceeded"])}),
+        (5, '{{"level":"info","service":"postprocessing","uploadid":"{u}","step":"{s}","time":"{T}","message":"postprocessing step finished"}}',
+         {**oc, "u": lambda g: g.uuid(), "s": pick(["virusscan", "policies", "delay"])}),
+        (4, '{{"level":"info","service":"search","id":"{i}","time":"{T}","message":"indexing space"}}', {**oc, "i": lambda g: f"{g.uuid()}${g.uuid()}"}),
+        (2, '{{"level":"info","service":"nats","time":"{T}","message":"Server is ready"}}', oc),
+        (2, '{{"level":"warn","service":"nats","time":"{T}","message":"Slow Consumer Detected: WriteDeadline of {d} exceeded with {n} chunks of {b} total bytes."}}',
+         {**oc, "d": pick(["10s", "2s"]), "n": lambda g: g.num(1, 80), "b": lambda g: g.num(1000, 9000000)}),
+    ]
+
+    # ---------------- rclone ----------------
+    def rc_line(level: str, text: str) -> str:
+        return "{T} " + level + ": " + text
+
+    rc = {"T": slash_ts}
+    remotes = ["gdrive:", "s3:backup-bucket", "b2:photos-archive", "onedrive:Documents", "sftp-nas:/srv/backup"]
+    rc_errs = ["googleapi: Error 403: User rate limit exceeded., userRateLimitExceeded", "context deadline exceeded",
+               "couldn't list directory: 401 Unauthorized", "RequestTimeTooSkewed: The difference between the request time and the current time is too large.",
+               "failed to open source object: open /srv/data/locked.db: permission denied"]
+
+    def rc_err(g: Gen) -> str:
+        return g.r.choice(rc_errs)
+
+    def done_of(hi: int):
+        # done / total, percent: related values drawn together
+        def make(g: Gen):
+            total = g.r.randint(1, hi)
+            done = g.r.randint(0, total)
+            return str(done), str(total), str(done * 100 // total)
+        return {"a": draw(make), "b": then(1), "p": then(2)}
+
+    rclone = [
+        (45, rc_line("INFO  ", "{f}: Copied (new)"), {**rc, "f": fpath}),
+        (20, rc_line("INFO  ", "{f}: Copied (replaced existing)"), {**rc, "f": fpath}),
+        (10, rc_line("INFO  ", "{f}: Deleted"), {**rc, "f": fpath}),
+        (8, rc_line("INFO  ", "{f}: Updated modification time in destination"), {**rc, "f": fpath}),
+        (5, rc_line("INFO  ", "{f}: Moved (server-side)"), {**rc, "f": fpath}),
+        (4, rc_line("INFO  ", "{f}: Copied (server-side copy)"), {**rc, "f": fpath}),
+        (5, rc_line("INFO  ", "There was nothing to transfer"), rc),
+        (5, rc_line("NOTICE", "{f}: Skipped copy as --dry-run is set (size {s})"), {**rc, "f": fpath, "s": bytes_h}),
+        (3, rc_line("NOTICE", "{f}: Skipped delete as --dry-run is set (size {s})"), {**rc, "f": fpath, "s": bytes_h}),
+        (3, rc_line("NOTICE", "{r}: Duplicate object found in source - ignoring"), {**rc, "r": fpath}),
+        (3, rc_line("NOTICE", 'Config file "{c}" not found - using defaults'), {**rc, "c": pick(["/root/.config/rclone/rclone.conf", "/home/alice/.config/rclone/rclone.conf"])}),
+        (2, rc_line("NOTICE", 'Time may be set wrong - time from "{h}" is {d} different from this computer'),
+         {**rc, "h": pick(["www.googleapis.com", "s3.eu-central-1.amazonaws.com"]), "d": pick(["-5m12.3s", "2m1.04s"])}),
+        (6, rc_line("ERROR ", "{f}: Failed to copy: {e}"), {**rc, "f": fpath, "e": rc_err}),
+        (3, rc_line("ERROR ", "{f}: corrupted on transfer: sizes differ {a} vs {b}"), {**rc, "f": fpath, "a": lambda g: g.num(1000, 9000000), "b": lambda g: g.num(1000, 9000000)}),
+        (3, rc_line("ERROR ", "{r}: error reading source directory: {e}"), {**rc, "r": pick(remotes), "e": rc_err}),
+        (3, rc_line("ERROR ", "Attempt {a}/{n} failed with {k} errors and: {e}"),
+         {**rc, "a": pick(["1", "2"]), "n": pick(["3"]), "k": lambda g: g.num(1, 12), "e": rc_err}),
+        (2, rc_line("NOTICE", "Attempt {a}/{n} succeeded"), {**rc, "a": pick(["2", "3"]), "n": pick(["3"])}),
+        (2, "{T} Failed to sync with {k} errors: last error was: {e}", {**rc, "k": lambda g: g.num(1, 12), "e": rc_err}),
+        (2, "{T} Failed to copy: {e}", {**rc, "e": rc_err}),
+        # the stats block's lines, which follow an INFO line of their own unprefixed
+        (12, "Transferred:   \t  {a} / {b}, {p}%, {r}, ETA {e}",
+         {**rc, "a": bytes_h, "b": bytes_h, "p": lambda g: g.num(0, 100), "r": lambda g: f"{g.flt(3, 90)} MiB/s", "e": pick(["0s", "1m2s", "12m40s", "-"])}),
+        (8, "Checks:              {a} / {b}, {p}%", done_of(9000)),
+        (4, "Deleted:             {a} (files), {b} (dirs)", {"a": lambda g: g.num(0, 90), "b": lambda g: g.num(0, 9)}),
+        (10, "Transferred:          {a} / {b}, {p}%", done_of(900)),
+        (12, "Elapsed time:      {d}", {"d": lambda g: g.r.choice([f"{g.flt(1, 59)}s", f"{g.r.randint(1, 59)}m{g.flt(1, 59)}s"])}),
+        # rclone mount: the VFS cache
+        (8, rc_line("INFO  ", "vfs cache: cleaned: objects {n} (was {w}) in use {u}, to upload {t}, uploading {x}, total size {s} (was {sw})"),
+         {**rc, "n": lambda g: g.num(0, 900), "w": lambda g: g.num(0, 900), "u": pick(["0", "0", "1", "2"]), "t": pick(["0", "0", "1"]),
+          "x": pick(["0", "0", "1"]), "s": lambda g: f"{g.flt(3, 9)}Gi", "sw": lambda g: f"{g.flt(3, 9)}Gi"}),
+        (6, rc_line("INFO  ", "{f}: vfs cache: queuing for upload in {d}"), {**rc, "f": fpath, "d": pick(["5s", "1m0s"])}),
+        (5, rc_line("INFO  ", "{f}: vfs cache: upload succeeded try #{n}"), {**rc, "f": fpath, "n": pick(["1", "1", "2"])}),
+        (2, rc_line("ERROR ", "{f}: vfs cache: failed to upload try #{n}, will retry in {d}: {e}"),
+         {**rc, "f": fpath, "n": pick(["1", "2", "3"]), "d": pick(["10s", "20s", "40s"]), "e": rc_err}),
+        (2, rc_line("ERROR ", "IO error: {e}"), {**rc, "e": pick(["open file failed: googleapi: Error 404: File not found", "context canceled"])}),
+        (2, rc_line("NOTICE", "{r}: poll-interval is not supported by this remote"), {**rc, "r": pick(["s3:backup-bucket", "sftp-nas:/srv/backup"])}),
+        (2, rc_line("INFO  ", 'Mounting on "{m}"'), {**rc, "m": pick(["/mnt/gdrive", "/mnt/s3", "/srv/media"])}),
+        # rclone serve
+        (2, rc_line("NOTICE", "{r}: WebDav Server started on [{u}]"), {**rc, "r": pick(remotes), "u": pick(["http://[::]:8080/", "http://127.0.0.1:8081/"])}),
+        (2, rc_line("NOTICE", "{r}: SFTP server listening on {a}"), {**rc, "r": pick(remotes), "a": pick(["[::]:2022", "127.0.0.1:2022"])}),
+        (2, rc_line("NOTICE", "Serving restic REST API on [{u}]"), {**rc, "u": pick(["http://127.0.0.1:8080/", "http://[::]:8000/"])}),
+        (5, rc_line("INFO  ", "{f}: PUT from {a}"), {**rc, "f": fpath, "a": lambda g: f"{g.ip()}:{g.port()}"}),
+    ]
+
+    # ---------------- Unison (unison.log) ----------------
+    def un_clock(g: Gen) -> str:
+        return f"{hms(g)}.{g.num(0, 99):0>2}"
+
+    roots = ["/home/alice/sync", "ssh://nas//srv/sync/alice", "/home/bob/work", "ssh://backup.lan//data/bob"]
+
+    def un_roots(g: Gen):
+        a, b = g.r.sample(roots, 2)
+        return a, b
+
+    un = {"T": un_clock}
+    unison = [
+        (4, "Unison {v} (ocaml {o}) started propagating changes at {T} on 03 Dec 2026", {**un, "v": pick(["2.53.5", "2.53.3"]), "o": pick(["4.14.1", "5.1.1"])}),
+        (4, "Unison {v} (ocaml {o}) finished propagating changes at {T} on 03 Dec 2026", {**un, "v": pick(["2.53.5", "2.53.3"]), "o": pick(["4.14.1", "5.1.1"])}),
+        (14, "[BGN] Copying {f} from {a} to {b}", {"f": fpath, "a": draw(un_roots), "b": then(1)}),
+        (14, "[END] Copying {f}", {"f": fpath}),
+        (10, "[BGN] Updating file {f} from {a} to {b}", {"f": fpath, "a": draw(un_roots), "b": then(1)}),
+        (10, "[END] Updating file {f}", {"f": fpath}),
+        (5, "[BGN] Deleting {f} from {a}", {"f": fpath, "a": pick(roots)}),
+        (5, "[END] Deleting {f}", {"f": fpath}),
+        (6, "Synchronization complete at {t}  ({n} items transferred, {s} skipped, {f} failed)",
+         {"t": hms, "n": lambda g: g.num(1, 300), "s": pick(["0", "0", "1", "2"]), "f": pick(["0", "0", "0", "1"])}),
+        (3, "Synchronization incomplete at {t}  ({n} items transferred, {s} skipped, {f} failed)",
+         {"t": hms, "n": lambda g: g.num(0, 300), "s": pick(["1", "2", "3"]), "f": pick(["0", "1", "2"])}),
+        (3, "  skipped: {f} ({r})", {"f": fpath, "r": pick(["contents changed on both sides", "properties changed on both sides",
+                                                             "deleted on one side, contents changed on the other"])}),
+        (2, "  failed: {f}", {"f": fpath}),
+        (3, "Nothing to do: replicas have not changed since last sync.", {}),
+        (2, "Fatal error: Lost connection with the server", {}),
+        (2, "Failed: The file {f} was modified during synchronization.  Please try again.", {"f": fpath}),
+    ]
+
+    # ---------------- lsyncd ----------------
+    def ls_ts(g: Gen) -> str:
+        return f"Thu Dec  3 {hms(g)} 2026"
+
+    ls_targets = [("/srv/www/", "web2:/srv/www/"), ("/data/share/", "backup::share/"), ("/home/git/repos/", "mirror.lan:/home/git/repos/")]
+    ls = {"T": ls_ts}
+    lsy = {**ls, "s": draw(lambda g: g.r.choice(ls_targets)), "d": then(1)}
+    lsyncd = [
+        (2, "{T} Normal: --- Startup, daemonizing ---", ls),
+        (3, "{T} Normal: recursive startup rsync: {s} -> {d}", lsy),
+        (3, "{T} Normal: Startup of {s} -> {d} finished.", lsy),
+        (12, "{T} Normal: Calling rsync with filter-list of new/modified files/dirs", ls),
+        (12, "{T} Normal: Finished a list after exitcode: {c}", {**ls, "c": pick(["0", "0", "0", "0", "23", "24"])}),
+        (3, "{T} Normal: Retrying a list after exitcode: {c}", {**ls, "c": pick(["255", "12", "30"])}),
+        (2, '{T} Error: Temporary or permanent failure on startup of "{s}". Terminating since "insist" is not set.', lsy),
+        (2, "{T} Error: Terminating since out of inotify watches.", ls),
+        (1, "{T} Normal: --- TERM signal, fading ---", ls),
+    ]
+
+    # ---------------- Resilio Sync (sync.log) ----------------
+    def rs_ts(g: Gen) -> str:
+        return f"[20261203 {hms(g)}.{ms3(g)}]"
+
+    rs_folders = ["/data/sync/Projects", "/data/sync/Media", "/data/sync/Backups"]
+
+    def rs_peer(g: Gen) -> str:
+        return g.hexs(40).upper()
+
+    rs = {"T": rs_ts}
+    resilio = [
+        (2, "{T} Sync {v} ({b}) started, pid {p}", {**rs, "v": draw(lambda g: g.r.choice([("2.8.1", "1390"), ("3.0.0", "1412")])), "b": then(1),
+                                                    "p": lambda g: g.num(200, 40000)}),
+        (2, "{T} Listening on port {p}", {**rs, "p": pick(["55555", "38411"])}),
+        (3, "{T} SyncFolder[{f}]: scan started", {**rs, "f": pick(rs_folders)}),
+        (3, "{T} SyncFolder[{f}]: scan finished, {n} files, {s} bytes", {**rs, "f": pick(rs_folders), "n": lambda g: g.num(10, 90000), "s": lambda g: g.num(10**5, 10**11)}),
+        (8, "{T} Peer {p} ({n}) connected via {t} at {a}",
+         {**rs, "p": rs_peer, "n": pick(["office-nas", "laptop-alice", "vps-fra1"]), "t": pick(["TCP", "uTP", "relay"]), "a": lambda g: f"{g.ip()}:{g.port()}"}),
+        (6, "{T} Peer {p} disconnected: {r}", {**rs, "p": rs_peer, "r": pick(["connection timed out", "closed by remote side", "Connection reset by peer"])}),
+        (10, "{T} SyncFolder[{f}]: finished downloading file {x} from {p}", {**rs, "f": pick(rs_folders), "x": fpath, "p": rs_peer}),
+        (6, "{T} SyncFolder[{f}]: finished uploading file {x} to {p}", {**rs, "f": pick(rs_folders), "x": fpath, "p": rs_peer}),
+        (3, "{T} Got {n} peers from tracker {a}", {**rs, "n": pick(["0", "1", "2", "3"]), "a": pick(["t.resilio.com:3000", "r.resilio.com:3000"])}),
+        (2, "{T} Using relay {a}", {**rs, "a": lambda g: f"{g.ip()}:3000"}),
+        (2, "{T} SyncFolder[{f}]: failed to write file {x}: {e}", {**rs, "f": pick(rs_folders), "x": fpath, "e": pick(["No space left on device", "Permission denied"])}),
+    ]
+
+    return syncthing + seafile + controller + gc + seahub + ocis + rclone + unison + lsyncd + resilio
+
+
+def crawler_events() -> list[tuple[float, str, dict]]:
+    """Web crawlers and browser automation as their operators log them: Scrapy 2.11 (the LOG_FORMAT lines
+    '%(asctime)s [%(name)s] %(levelname)s: %(message)s' of the core: start-up, reactor, telnet console, spider
+    open and close, log stats, crawled and scraped responses; the downloader middlewares: redirects, retries,
+    robots.txt, offsite and duplicate filters, AutoThrottle debug; the item and files pipelines with dropped
+    items and a project's MongoDB pipeline), Crawlee 3 for Node (its console logger: the crawler's start,
+    progress and final statistics, AutoscaledPool state and Snapshotter overload, retries and failed requests,
+    a project's own log.info lines), Playwright's DEBUG=pw:api,pw:browser output and Puppeteer's
+    DEBUG=puppeteer:* protocol and launcher output (the debug package's ISO time prefix when stderr is no TTY),
+    Heritrix 3 (crawl.log records with status, size, URI, discovery path, referrer, MIME type, ToeThread,
+    fetch time, digest and annotations; job.log state changes; heritrix_out.log lines; progress-statistics.log),
+    Apache Nutch 1.x (hadoop.log in local mode: inject, generate, fetch with its FetcherThreads and status
+    reports, parse, updatedb, and Hadoop's LocalJobRunner and Job lines) and StormCrawler 2 on Apache Storm
+    (the worker log: FetcherBolt, JSoupParserBolt, the Elasticsearch AggregationSpout and StatusUpdaterBolt,
+    executor loading). Written blind at the thirtieth issue-15 pass's start: before reading the engine or any
+    failure analysis; 162 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    hosts = ["www.example-shop.com", "news.example.org", "docs.acme.io", "blog.widgets.net"]
+    sections = ["products", "category/shoes", "article", "docs/guide", "tag/python", "page"]
+
+    def url(g: Gen) -> str:
+        h = g.r.choice(hosts)
+        k = g.r.randint(0, 5)
+        if k == 0:
+            return f"https://{h}/"
+        if k == 1:
+            return f"https://{h}/{g.r.choice(sections)}/{g.num(1, 99999)}"
+        if k == 2:
+            return f"https://{h}/{g.r.choice(sections)}?page={g.num(2, 40)}"
+        if k == 3:
+            return f"https://{h}/{g.r.choice(sections)}/{g.r.choice(['red-runner', 'winter-sale', 'release-notes', 'getting-started'])}.html"
+        return f"https://{h}/{g.r.choice(sections)}/{g.num(1, 9999)}/{g.hexs(6)}"
+
+    def host(g: Gen) -> str:
+        return g.r.choice(hosts)
+
+    # ---------------- Scrapy ----------------
+    def sts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def sc(logger: str, level: str, text: str) -> str:
+        return "{T} [" + logger + "] " + level + ": " + text
+
+    S = {"T": sts}
+    bots = ["shopbot", "newsbot", "docscrawler"]
+    close_reasons = ["finished", "finished", "finished", "shutdown", "closespider_timeout", "closespider_itemcount"]
+    net_errors = ["TCP connection timed out: 110: Connection timed out.",
+                  "[<twisted.python.failure.Failure twisted.internet.error.ConnectionLost: Connection to the other side was lost in a non-clean fashion: Connection lost.>]",
+                  "DNS lookup failed: no results for hostname lookup: cdn.example-shop.com.",
+                  "User timeout caused connection failure: Getting https://docs.acme.io/ took longer than 180.0 seconds.."]
+    status_reasons = ["500 Internal Server Error", "502 Bad Gateway", "503 Service Unavailable", "504 Gateway Time-out",
+                      "522 Unknown Status", "429 Unknown Status", "408 Request Time-out"]
+
+    def referer(g: Gen) -> str:
+        return "None" if g.r.random() < 0.3 else url(g)
+
+    def flags(g: Gen) -> str:
+        return repr(g.r.sample(["cached", "download", "ip:203.0.113.7"], g.r.choice([1, 1, 2])))
+
+    scrapy = [
+        (3, sc("scrapy.utils.log", "INFO", "Scrapy {v} started (bot: {b})"), {**S, "v": pick(["2.11.2", "2.11.1"]), "b": pick(bots)}),
+        (2, sc("scrapy.utils.log", "INFO", "Versions: lxml {lx}, libxml2 {lb}, cssselect 1.2.0, parsel 1.9.1, w3lib 2.1.2, Twisted 24.3.0, Python {py}, pyOpenSSL 24.1.0 (OpenSSL 3.2.2 4 Jun 2024), cryptography 42.0.8, Platform {pl}"),
+         {**S, "lx": pick(["5.2.2.0", "5.1.0.0"]), "lb": pick(["2.12.6", "2.11.7"]),
+          "py": pick(["3.11.9 (main, Apr  2 2024, 08:25:04) [GCC 12.2.0]", "3.12.4 (main, Jun 27 2024, 00:07:37) [GCC 12.2.0]"]),
+          "pl": pick(["Linux-6.1.0-21-amd64-x86_64-with-glibc2.36", "Linux-5.15.0-1061-aws-x86_64-with-glibc2.35"])}),
+        (3, sc("scrapy.utils.log", "DEBUG", "Using reactor: {r}"),
+         {**S, "r": pick(["twisted.internet.asyncioreactor.AsyncioSelectorReactor", "twisted.internet.epollreactor.EPollReactor"])}),
+        (2, sc("scrapy.utils.log", "DEBUG", "Using asyncio event loop: {l}"), {**S, "l": pick(["asyncio.unix_events._UnixSelectorEventLoop", "uvloop.Loop"])}),
+        (3, sc("scrapy.extensions.telnet", "INFO", "Telnet Password: {p}"), {**S, "p": lambda g: g.hexs(16)}),
+        (3, sc("scrapy.extensions.telnet", "INFO", "Telnet console listening on {a}:{p}"), {**S, "a": pick(["127.0.0.1"]), "p": pick(["6023", "6024", "6025"])}),
+        (3, sc("scrapy.middleware", "INFO", "Enabled extensions: {l}"),
+         {**S, "l": lambda g: repr(["scrapy.extensions.corestats.CoreStats", "scrapy.extensions.telnet.TelnetConsole", *g.r.sample(["scrapy.extensions.memusage.MemoryUsage", "scrapy.extensions.logstats.LogStats", "scrapy.extensions.throttle.AutoThrottle", "scrapy.extensions.closespider.CloseSpider"], g.r.randint(1, 2))])}),
+        (3, sc("scrapy.middleware", "INFO", "Enabled item pipelines: {l}"),
+         {**S, "l": lambda g: repr(g.r.sample(["shopbot.pipelines.PricePipeline", "shopbot.pipelines.DuplicatesPipeline",
+                                               "scrapy.pipelines.files.FilesPipeline", "shopbot.pipelines.MongoPipeline"], g.r.randint(1, 4)))}),
+        (4, sc("scrapy.core.engine", "INFO", "Spider opened"), S),
+        (3, sc("scrapy.core.engine", "INFO", "Closing spider ({r})"), {**S, "r": pick(close_reasons)}),
+        (3, sc("scrapy.core.engine", "INFO", "Spider closed ({r})"), {**S, "r": pick(close_reasons)}),
+        (3, sc("scrapy.statscollectors", "INFO", "Dumping Scrapy stats:"), S),
+        (20, sc("scrapy.extensions.logstats", "INFO", "Crawled {p} pages (at {pr} pages/min), scraped {i} items (at {ir} items/min)"),
+         {**S, "p": lambda g: g.num(0, 20000), "pr": lambda g: g.num(0, 400), "i": lambda g: g.num(0, 15000), "ir": lambda g: g.num(0, 300)}),
+        (110, sc("scrapy.core.engine", "DEBUG", "Crawled ({s}) <GET {u}> (referer: {r})"),
+         {**S, "s": pick(["200"] * 8 + ["404", "301", "403"]), "u": url, "r": referer}),
+        (20, sc("scrapy.core.engine", "DEBUG", "Crawled ({s}) <GET {u}> (referer: {r}) {f}"),
+         {**S, "s": pick(["200", "200", "304", "404"]), "u": url, "r": referer, "f": flags}),
+        (6, sc("scrapy.core.engine", "DEBUG", "Crawled ({s}) <POST {u}> (referer: {r})"), {**S, "s": pick(["200", "302"]), "u": url, "r": referer}),
+        (80, sc("scrapy.core.scraper", "DEBUG", "Scraped from <{s} {u}>"), {**S, "s": pick(["200"]), "u": url}),
+        (18, sc("scrapy.downloadermiddlewares.redirect", "DEBUG", "Redirecting ({s}) to <GET {to}> from <GET {fr}>"),
+         {**S, "s": pick(["301", "302", "302", "307", "308"]), "to": url, "fr": url}),
+        (4, sc("scrapy.downloadermiddlewares.redirect", "DEBUG", "Redirecting (meta refresh) to <GET {to}> from <GET {fr}>"), {**S, "to": url, "fr": url}),
+        (16, sc("scrapy.downloadermiddlewares.retry", "DEBUG", "Retrying <GET {u}> (failed {n} times): {e}"),
+         {**S, "u": url, "n": pick(["1", "1", "2"]), "e": lambda g: g.r.choice(status_reasons + net_errors)}),
+        (5, sc("scrapy.downloadermiddlewares.retry", "ERROR", "Gave up retrying <GET {u}> (failed {n} times): {e}"),
+         {**S, "u": url, "n": pick(["3", "3", "6"]), "e": lambda g: g.r.choice(status_reasons + net_errors)}),
+        (6, sc("scrapy.dupefilters", "DEBUG", "Filtered duplicate request: <GET {u}> - no more duplicates will be shown (see DUPEFILTER_DEBUG to show all duplicates)"),
+         {**S, "u": url}),
+        (12, sc("scrapy.spidermiddlewares.offsite", "DEBUG", "Filtered offsite request to {h}: <GET {u}>"),
+         {**S, "h": pick(["'www.facebook.com'", "'twitter.com'", "'cdn.example-shop.com'", "'www.linkedin.com'"]),
+          "u": pick(["https://www.facebook.com/sharer/sharer.php", "https://twitter.com/intent/tweet", "https://www.linkedin.com/shareArticle"])}),
+        (10, sc("scrapy.downloadermiddlewares.robotstxt", "DEBUG", "Forbidden by robots.txt: <GET {u}>"), {**S, "u": url}),
+        (3, sc("scrapy.downloadermiddlewares.robotstxt", "ERROR", "Error downloading {u}: {e}"),
+         {**S, "u": lambda g: f"<GET https://{host(g)}/robots.txt>", "e": pick(net_errors)}),
+        (12, sc("scrapy.spidermiddlewares.httperror", "INFO", "Ignoring response <{s} {u}>: HTTP status code is not handled or not allowed"),
+         {**S, "s": pick(["404", "404", "403", "410", "500"]), "u": url}),
+        (6, sc("scrapy.core.scraper", "ERROR", "Spider error processing <GET {u}> (referer: {r})"), {**S, "u": url, "r": referer}),
+        (4, sc("scrapy.core.scraper", "ERROR", "Error downloading <GET {u}>"), {**S, "u": url}),
+        (4, sc("scrapy.core.scraper", "ERROR", "Error processing {i}"),
+         {**S, "i": lambda g: "{" + f"'name': '{g.r.choice(['Red Runner', 'Trail Boot', 'Canvas Tote'])}', 'price': {g.num(5, 300)}.{g.num(10, 99)}, 'sku': 'SKU-{g.num(1000, 99999)}'" + "}"}),
+        (12, sc("scrapy.core.scraper", "WARNING", "Dropped: {r}"),
+         {**S, "r": lambda g: g.r.choice([f"Duplicate item found: SKU-{g.num(1000, 99999)}", "Missing price", "Missing title in item",
+                                           f"Item too old: published 2019-0{g.r.randint(1, 9)}-1{g.r.randint(0, 9)}"])}),
+        (10, sc("scrapy.pipelines.files", "DEBUG", "File (downloaded): Downloaded file from <GET {u}> referred in <{r}>"), {**S, "u": url, "r": referer}),
+        (6, sc("scrapy.pipelines.files", "DEBUG", "File (uptodate): Downloaded file from <GET {u}> referred in <{r}>"), {**S, "u": url, "r": referer}),
+        (3, sc("scrapy.pipelines.files", "WARNING", "File (code: {s}): Error downloading file from <GET {u}> referred in <{r}>"),
+         {**S, "s": pick(["404", "403", "500"]), "u": url, "r": referer}),
+        (14, sc("scrapy.extensions.throttle", "INFO", "slot: {h} | conc:{c} | delay:{d} ms ({ch}) | latency:{l} ms | size:{z} bytes"),
+         {**S, "h": host, "c": pick([" 1", " 2", " 4", "16"]), "d": lambda g: g.num(200, 5000).rjust(5), "ch": lambda g: g.r.choice(["+", "-"]) + g.num(0, 900),
+          "l": lambda g: g.num(20, 3000).rjust(5), "z": lambda g: g.num(300, 250000).rjust(6)}),
+        (2, sc("scrapy.crawler", "INFO", "Received {s}, shutting down gracefully. Send again to force "), {**S, "s": pick(["SIGINT", "SIGTERM"])}),
+        (2, sc("scrapy.extensions.memusage", "WARNING", "Memory usage reached {m}MiB"), {**S, "m": pick(["1024", "2048"])}),
+        (2, sc("scrapy.core.downloader.tls", "WARNING", "Remote certificate is not valid for hostname \"{h}\"; {e}"),
+         {**S, "h": host, "e": pick(["'*.cdn-edge.net'!='docs.acme.io'", "'shop-origin.internal'!='www.example-shop.com'"])}),
+        (10, sc("shopbot.pipelines", "INFO", "Inserted {n} items into {c} ({t} ms)"),
+         {**S, "n": lambda g: g.num(1, 500), "c": pick(["products", "prices", "articles"]), "t": lambda g: g.num(2, 900)}),
+        (3, sc("shopbot.pipelines", "ERROR", "MongoDB write failed for {c}: {e}"),
+         {**S, "c": pick(["products", "prices", "articles"]),
+          "e": pick(["E11000 duplicate key error collection: shop.products index: sku_1 dup key: { sku: \"SKU-4411\" }",
+                     "connection closed", "mongo-0.mongo:27017: timed out"])}),
+    ]
+
+    # ---------------- Crawlee (Node) ----------------
+    crawlers = ["CheerioCrawler", "PlaywrightCrawler", "PuppeteerCrawler"]
+    C = {"c": pick(crawlers)}
+
+    def cl(level: str, text: str) -> str:
+        return level.ljust(5) + " {c}: " + text
+
+    def totals(g: Gen):
+        s, f = g.r.randint(10, 9000), g.r.choice([0, 0, g.r.randint(1, 40)])
+        return str(s + f), str(s), str(f)
+
+    crawlee = [
+        (4, cl("INFO", "Starting the crawler."), C),
+        (3, cl("INFO", "All requests from the queue have been processed, the crawler will shut down."), C),
+        (14, cl("INFO", "Crawled {a}/{b} pages, {f} failed requests, desired concurrency {d}."),
+         {**C, "a": lambda g: g.num(0, 3000), "b": lambda g: g.num(3000, 9000), "f": lambda g: g.num(0, 40), "d": lambda g: g.num(1, 20)}),
+        (3, cl("INFO", "Finished! Total {t} requests: {s} succeeded, {f} failed.") + ' {{"terminal":true}}',
+         {**C, "t": draw(totals), "s": then(1), "f": then(2)}),
+        (3, cl("INFO", "Final request statistics:") + ' {{"requestsFinished":{a},"requestsFailed":{f},"retryHistogram":{h},"requestAvgFailedDurationMillis":{af},"requestAvgFinishedDurationMillis":{am},"requestsFinishedPerMinute":{pm},"requestsFailedPerMinute":{fm},"requestTotalDurationMillis":{td},"requestsTotal":{t},"crawlerRuntimeMillis":{rt}}}',
+         {**C, "a": lambda g: g.num(10, 9000), "f": lambda g: g.num(0, 40), "h": lambda g: json.dumps([g.r.randint(1, 900) for _ in range(g.r.randint(1, 4))]).replace(" ", ""),
+          "af": lambda g: g.r.choice(["null", g.num(1000, 60000)]), "am": lambda g: g.num(100, 4000), "pm": lambda g: g.num(5, 600),
+          "fm": lambda g: g.num(0, 5), "td": lambda g: g.num(10000, 9000000), "t": lambda g: g.num(10, 9000), "rt": lambda g: g.num(10000, 3600000)}),
+        (10, "INFO  {c}:AutoscaledPool: state " + '{{"currentConcurrency":{cc},"desiredConcurrency":{dc},"systemStatus":{{"isSystemIdle":{i},"memInfo":{{"isOverloaded":{m},"limitRatio":0.2,"actualRatio":{mr}}},"eventLoopInfo":{{"isOverloaded":false,"limitRatio":0.6,"actualRatio":{er}}},"cpuInfo":{{"isOverloaded":{cpu},"limitRatio":0.4,"actualRatio":{cr}}},"clientInfo":{{"isOverloaded":false,"limitRatio":0.3,"actualRatio":0}}}}}}',
+         {**C, "cc": lambda g: g.num(0, 20), "dc": lambda g: g.num(1, 20), "i": pick(["true", "false"]), "m": pick(["false", "false", "true"]),
+          "mr": pick(["0", "0", "0.25"]), "er": pick(["0", "0.02", "0.1"]), "cpu": pick(["false", "false", "true"]), "cr": pick(["0", "0.05", "0.6"])}),
+        (3, "WARN  {c}:AutoscaledPool:Snapshotter: Memory is critically overloaded. Using {u} MB of {t} MB ({p}%). Consider increasing available memory.",
+         {**C, "u": lambda g: g.num(3000, 5000), "t": pick(["4096", "3923"]), "p": lambda g: g.num(101, 130)}),
+        (8, cl("WARN", "Reclaiming failed request back to the list or queue. {e}") + ' {{"id":"{i}","url":"{u}","retryCount":{n}}}',
+         {**C, "e": pick(["Request timed out after 60 seconds.", "Navigation timed out after 60 seconds.",
+                          "Request blocked - received 403 status code.", "page.goto: net::ERR_CONNECTION_RESET at"]),
+          "i": lambda g: "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") for _ in range(15)),
+          "u": url, "n": pick(["1", "2", "3"])}),
+        (3, cl("ERROR", "Request failed and reached maximum retries. {e}") + ' {{"id":"{i}","url":"{u}","method":"GET","uniqueKey":"{k}"}}',
+         {**C, "e": pick(["Error: Request blocked - received 403 status code.", "TimeoutError: Navigation timed out after 60 seconds.",
+                          "RequestError: getaddrinfo ENOTFOUND cdn.example-shop.com"]),
+          "i": lambda g: "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") for _ in range(15)),
+          "u": draw(lambda g: (url(g),) * 2), "k": then(1)}),
+        (2, cl("WARN", "Request failed and retries are disabled. {e}"), {**C, "e": pick(["Error: Request blocked - received 429 status code.", "Error: Detected a session error, rotating session..."])}),
+        (18, cl("INFO", "Processing {u}..."), {**C, "u": url}),
+        (12, cl("INFO", "Enqueued {n} links from {u}"), {**C, "n": lambda g: g.num(0, 120), "u": url}),
+        (2, cl("INFO", "Crawler reached the maxRequestsPerCrawl limit of {n} requests and will shut down soon. Requests that are in progress will be allowed to finish."),
+         {**C, "n": pick(["100", "1000", "5000"])}),
+        (2, "INFO  System info " + '{{"apifyVersion":"3.1.10","apifyClientVersion":"2.9.3","crawleeVersion":"{v}","osType":"Linux","nodeVersion":"{n}"}}',
+         {"v": pick(["3.11.1", "3.10.5"]), "n": pick(["v20.15.1", "v18.20.4"])}),
+    ]
+
+    # ---------------- Playwright DEBUG=pw:api,pw:browser ----------------
+    def dts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    D = {"T": dts}
+    pw_calls = ["page.goto", "page.click", "page.fill", "locator.click", "page.waitForSelector", "page.screenshot",
+                "locator.textContent", "page.waitForLoadState"]
+    selectors = ["'button#submit'", "'text=Add to cart'", "'[data-testid=\"search\"]'", "'input[name=\"email\"]'",
+                 "getByRole('button', { name: 'Sign in' })"]
+    pw = [
+        (14, "{T} pw:api => {a} started", {**D, "a": pick(pw_calls)}),
+        (12, "{T} pw:api <= {a} succeeded", {**D, "a": pick(pw_calls)}),
+        (3, "{T} pw:api <= {a} failed", {**D, "a": pick(pw_calls)}),
+        (3, "{T} pw:api => browserType.launch started", D),
+        (3, "{T} pw:api <= browserType.launch succeeded", D),
+        (4, "{T} pw:api => browser.newContext started", D),
+        (8, '{T} pw:api navigating to "{u}", waiting until "{w}"', {**D, "u": url, "w": pick(["load", "load", "domcontentloaded", "networkidle"])}),
+        (8, '{T} pw:api   "{e}" event fired', {**D, "e": pick(["commit", "domcontentloaded", "load", "networkidle"])}),
+        (8, "{T} pw:api waiting for locator({s})", {**D, "s": pick(selectors)}),
+        (7, "{T} pw:api   locator resolved to {e}",
+         {**D, "e": pick(['<button id="submit" type="submit">Submit</button>', '<input name="email" type="email"/>',
+                          '<a href="/cart" class="btn btn-primary">Add to cart</a>'])}),
+        (6, "{T} pw:api attempting {k} action", {**D, "k": pick(["click", "dblclick", "fill"])}),
+        (6, "{T} pw:api   waiting for element to be visible, enabled and stable", D),
+        (6, "{T} pw:api   element is visible, enabled and stable", D),
+        (5, "{T} pw:api   scrolling into view if needed", D),
+        (5, "{T} pw:api   done scrolling", D),
+        (5, "{T} pw:api   performing {k} action", {**D, "k": pick(["click", "dblclick"])}),
+        (5, "{T} pw:api   {k} action done", {**D, "k": pick(["click", "dblclick"])}),
+        (4, "{T} pw:api   waiting for scheduled navigations to finish", D),
+        (4, "{T} pw:api   navigations have finished", D),
+        (3, "{T} pw:api   element is not visible - waiting...", D),
+        (2, "{T} pw:api   retrying {k} action, attempt #{n}", {**D, "k": pick(["click", "fill"]), "n": lambda g: g.num(2, 6)}),
+        (3, "{T} pw:browser <launching> {p} --disable-field-trial-config --disable-background-networking --no-sandbox --headless --user-data-dir={d} --remote-debugging-pipe about:blank",
+         {**D, "p": pick(["/root/.cache/ms-playwright/chromium-1124/chrome-linux/chrome", "/ms-playwright/chromium-1117/chrome-linux/chrome"]),
+          "d": lambda g: f"/tmp/playwright_chromiumdev_profile-{''.join(g.r.choice('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789') for _ in range(6))}"}),
+        (3, "{T} pw:browser <launched> pid={p}", {**D, "p": lambda g: g.num(1000, 60000)}),
+        (3, "{T} pw:browser [pid={p}][err] {m}",
+         {**D, "p": lambda g: g.num(1000, 60000),
+          "m": pick(["[1203/101532.123456:ERROR:bus.cc(407)] Failed to connect to the bus: Failed to connect to socket /run/dbus/system_bus_socket: No such file or directory",
+                     "[1203/101533.654321:WARNING:sandbox_linux.cc(418)] InitializeSandbox() called with multiple threads in process gpu-process."])}),
+        (2, "{T} pw:browser [pid={p}] <gracefully close start>", {**D, "p": lambda g: g.num(1000, 60000)}),
+        (2, "{T} pw:browser [pid={p}] <process did exit: exitCode={c}, signal={s}>",
+         {**D, "p": lambda g: g.num(1000, 60000), "c": pick(["0", "0", "null"]), "s": pick(["null", "null", "SIGKILL"])}),
+        (2, "{T} pw:browser [pid={p}] starting temporary directories cleanup", {**D, "p": lambda g: g.num(1000, 60000)}),
+    ]
+
+    # ---------------- Puppeteer DEBUG=puppeteer:* ----------------
+    def sid(g: Gen) -> str:
+        return g.hexs(32).upper()
+
+    pp = [
+        (12, '{T} puppeteer:protocol:SEND ► {{"method":"{m}","params":{{}},"id":{i},"sessionId":"{s}"}}',
+         {**D, "m": pick(["Runtime.runIfWaitingForDebugger", "Page.enable", "Network.enable", "Page.getFrameTree", "Runtime.enable"]),
+          "i": lambda g: g.num(1, 900), "s": sid}),
+        (8, '{T} puppeteer:protocol:SEND ► {{"method":"Page.navigate","params":{{"url":"{u}","frameId":"{f}"}},"id":{i},"sessionId":"{s}"}}',
+         {**D, "u": url, "f": sid, "i": lambda g: g.num(1, 900), "s": sid}),
+        (10, '{T} puppeteer:protocol:RECV ◀ {{"id":{i},"result":{{}},"sessionId":"{s}"}}', {**D, "i": lambda g: g.num(1, 900), "s": sid}),
+        (12, '{T} puppeteer:protocol:RECV ◀ {{"method":"{m}","params":{{"frameId":"{f}","loaderId":"{l}","name":"{n}","timestamp":{t}}},"sessionId":"{s}"}}',
+         {**D, "m": pick(["Page.lifecycleEvent"]), "f": sid, "l": sid, "n": pick(["init", "DOMContentLoaded", "load", "networkIdle", "firstMeaningfulPaint"]),
+          "t": lambda g: f"{g.num(80000, 99999)}.{g.num(100000, 999999)}", "s": sid}),
+        (4, '{T} puppeteer:protocol:RECV ◀ {{"id":{i},"error":{{"code":{c},"message":"{e}"}},"sessionId":"{s}"}}',
+         {**D, "i": lambda g: g.num(1, 900), "c": pick(["-32000", "-32602"]),
+          "e": pick(["Cannot find context with specified id", "No node with given id found", "Target closed"]), "s": sid}),
+        (2, "{T} puppeteer:browsers:launcher Launching {p} {a}",
+         {**D, "p": pick(["/root/.cache/puppeteer/chrome/linux-126.0.6478.126/chrome-linux64/chrome", "/usr/bin/chromium"]),
+          "a": pick(["--allow-pre-commit-input --disable-background-networking --headless=new --no-sandbox",
+                     "--disable-gpu --headless=new --remote-debugging-port=0 --user-data-dir=/tmp/puppeteer_dev_chrome_profile-Xk2p9Q"])}),
+        (2, "{T} puppeteer:browsers:launcher Launched {p}", {**D, "p": lambda g: g.num(1000, 60000)}),
+        (2, "{T} puppeteer:browsers:launcher Browser process {p} onExit", {**D, "p": lambda g: g.num(1000, 60000)}),
+    ]
+
+    # ---------------- Heritrix 3 ----------------
+    def hts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def fetchts(g: Gen) -> str:
+        return f"20261203{hms(g).replace(':', '')}{ms3(g)}+{g.num(1, 9000)}"
+
+    def sha1(g: Gen) -> str:
+        return "sha1:" + "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(32))
+
+    def pad(n: int, fn):
+        return lambda g: fn(g).rjust(n)
+
+    def thr(g: Gen) -> str:
+        return "#" + g.num(0, 99).rjust(3, "0")
+
+    def hops(pool: list[str]):
+        return pick(pool)
+
+    H = {"T": hts, "th": thr, "ft": fetchts}
+    crawl_rec = "{T} {st} {sz} {u} {hp} {ref} {mt} {th} {ft} {dg} - {an}"
+    heritrix = [
+        (70, crawl_rec, {**H, "st": pad(5, pick(["200"] * 10 + ["301", "302", "404", "403", "500"])), "sz": pad(10, lambda g: g.num(0, 900000)),
+                         "u": lambda g: g.r.choice([url(g), url(g), url(g), f"https://{host(g)}/robots.txt"]),
+                         "hp": hops(["L", "LL", "LLL", "LLE", "LX", "LLX", "P", "LP", "LR"]), "ref": url,
+                         "mt": pick(["text/html", "text/html", "text/html; charset=UTF-8", "application/pdf", "image/jpeg", "text/css", "text/plain"]),
+                         "dg": sha1, "an": lambda g: g.r.choice(["-", "-", f"content-size:{g.num(900, 900000)}", "duplicate:digest", f"{g.r.randint(1, 3)}t"])}),
+        (12, "{T} {st} {sz} dns:{h} {hp} {ref} text/dns {th} {ft} {dg} - -",
+         {**H, "st": pad(5, pick(["1"])), "sz": pad(10, lambda g: g.num(45, 120)), "h": host, "hp": hops(["P", "LP", "LLP"]), "ref": url, "dg": sha1}),
+        (10, "{T} {st} {sz} {u} {hp} {ref} no-type {th} - - - {an}",
+         {**H, "st": pad(5, pick(["-9998", "-9998", "-6", "-2", "-4", "-61", "-404", "-5003", "-5000", "-4001"])), "sz": pad(10, pick(["-"])), "u": url,
+          "hp": hops(["L", "LL", "LLE", "P", "LLLLL"]), "ref": url, "an": lambda g: g.r.choice(["-", f"{g.r.randint(1, 30)}t"])}),
+        (4, "{T} INFO {s} {j}", {"T": hts, "s": pick(["PREPARING", "RUNNING", "EMPTY", "STOPPING", "FINISHED", "PAUSED"]), "j": lambda g: f"20261203{hms(g).replace(':', '')}"}),
+        (2, "{T} INFO Job instantiated", {"T": hts}),
+        (2, "{T} INFO Job launched", {"T": hts}),
+        (2, "{T} INFO Job teardown", {"T": hts}),
+        (2, "{T} INFO thread-{n} org.archive.crawler.framework.Engine.addJobDirectory() added crawl job: {j}",
+         {"T": lambda g: f"2026-12-03 {hms(g)}.{ms3(g)}", "n": lambda g: g.num(1, 90), "j": pick(["weekly-news", "shop-archive", "docs-snapshot"])}),
+        (3, "{T} INFO thread-{n} org.archive.crawler.framework.CrawlJob.launch() Job launched",
+         {"T": lambda g: f"2026-12-03 {hms(g)}.{ms3(g)}", "n": lambda g: g.num(1, 90)}),
+        (3, "{T} INFO thread-{n} org.archive.crawler.framework.CrawlController.noteFrontierState() Crawl {s}",
+         {"T": lambda g: f"2026-12-03 {hms(g)}.{ms3(g)}", "n": lambda g: g.num(1, 90), "s": pick(["running.", "paused.", "empty.", "ended."])}),
+        (2, "{T} SEVERE thread-{n} org.archive.crawler.framework.ToeThread.seriousError() Serious error occurred trying to process 'CrawlURI {u} {hp} {ref}' in thread {th}",
+         {"T": lambda g: f"2026-12-03 {hms(g)}.{ms3(g)}", "n": lambda g: g.num(1, 90), "u": url, "hp": hops(["L", "LL", "LLE"]), "ref": url, "th": thr}),
+        (2, "{T} WARNING thread-{n} org.archive.modules.fetcher.FetchHTTP.process() {u} {e}",
+         {"T": lambda g: f"2026-12-03 {hms(g)}.{ms3(g)}", "n": lambda g: g.num(1, 90), "u": url,
+          "e": pick(["java.net.SocketTimeoutException: Read timed out", "javax.net.ssl.SSLHandshakeException: Remote host terminated the handshake",
+                     "org.apache.http.NoHttpResponseException: The target server failed to respond"])}),
+        (8, "{T} {d} {q} {dl} {r}({ra}) {k}({ka}) {f} {b} {m} {hp} {c} {md} {ad}",
+         {"T": lambda g: f"2026-12-03T{hms(g)}Z", "d": pad(11, lambda g: g.num(1000, 900000)), "q": pad(11, lambda g: g.num(0, 600000)),
+          "dl": pad(11, lambda g: g.num(1000, 300000)), "r": lambda g: g.flt(2, 40), "ra": lambda g: g.flt(2, 40), "k": lambda g: g.num(10, 9000),
+          "ka": lambda g: g.num(10, 9000), "f": pad(13, lambda g: g.num(0, 9000)), "b": pad(12, lambda g: g.num(0, 50)),
+          "m": pad(11, lambda g: g.num(200000, 4000000)), "hp": pad(13, lambda g: g.num(1000000, 4194304)), "c": pad(12, lambda g: g.flt(2, 20)),
+          "md": pad(12, lambda g: g.num(10, 40000)), "ad": pad(12, lambda g: g.num(1, 900))}),
+    ]
+
+    # ---------------- Apache Nutch 1.x (hadoop.log) ----------------
+    def nts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def seg(g: Gen) -> str:
+        return f"crawl/segments/20261203{hms(g).replace(':', '')}"
+
+    def elapsed(g: Gen) -> str:
+        return f"00:{g.num(0, 59).rjust(2, '0')}:{g.num(0, 59).rjust(2, '0')}"
+
+    N = {"T": nts}
+
+    def nl(level: str, logger: str, text: str) -> str:
+        return "{T} " + level.ljust(5) + " " + logger + " - " + text
+
+    steps = [("Injector", "crawl.Injector"), ("Generator", "crawl.Generator"), ("Fetcher", "fetcher.Fetcher"),
+             ("ParseSegment", "parse.ParseSegment"), ("CrawlDb update", "crawl.CrawlDb"), ("LinkDb", "crawl.LinkDb")]
+    jobid = lambda g: f"job_local{g.num(100000000, 999999999)}_{g.num(1, 20).rjust(4, '0')}"  # noqa: E731
+    nutch = [
+        (6, "{T} INFO  {lg} - {s}: starting at {at}", {**N, "lg": draw(lambda g: g.r.choice(steps)[::-1]), "s": then(1), "at": lambda g: f"2026-12-03 {hms(g)}"}),
+        (6, "{T} INFO  {lg} - {s}: finished at {at}, elapsed: {e}",
+         {**N, "lg": draw(lambda g: g.r.choice(steps)[::-1]), "s": then(1), "at": lambda g: f"2026-12-03 {hms(g)}", "e": elapsed}),
+        (2, nl("INFO", "crawl.Injector", "Injector: crawlDb: {d}"), {**N, "d": pick(["crawl/crawldb"])}),
+        (2, nl("INFO", "crawl.Injector", "Injector: urlDir: {d}"), {**N, "d": pick(["urls", "seeds"])}),
+        (2, nl("INFO", "crawl.Injector", "Injector: Total urls rejected by filters: {n}"), {**N, "n": lambda g: g.num(0, 40)}),
+        (2, nl("INFO", "crawl.Injector", "Injector: Total urls injected after normalization and filtering: {n}"), {**N, "n": lambda g: g.num(1, 5000)}),
+        (2, nl("INFO", "crawl.Generator", "Generator: Selecting best-scoring urls due for fetch."), N),
+        (2, nl("INFO", "crawl.Generator", "Generator: filtering: {v}"), {**N, "v": pick(["true", "false"])}),
+        (2, nl("INFO", "crawl.Generator", "Generator: normalizing: {v}"), {**N, "v": pick(["true", "false"])}),
+        (2, nl("INFO", "crawl.Generator", "Generator: topN: {n}"), {**N, "n": pick(["1000", "5000", "50000"])}),
+        (2, nl("INFO", "crawl.Generator", "Generator: Partitioning selected urls for politeness."), N),
+        (2, nl("INFO", "crawl.Generator", "Generator: segment: {s}"), {**N, "s": seg}),
+        (1, nl("WARN", "crawl.Generator", "Generator: 0 records selected for fetching, exiting ..."), N),
+        (3, nl("INFO", "fetcher.Fetcher", "Fetcher: segment: {s}"), {**N, "s": seg}),
+        (2, nl("INFO", "fetcher.Fetcher", "Fetcher Timelimit set for : {ms}  ({d})"),
+         {**N, "ms": lambda g: f"17647{g.num(10000000, 99999999)}", "d": lambda g: f"2026-12-03 {hms(g)}"}),
+        (2, nl("INFO", "fetcher.Fetcher", "Fetcher: threads: {n}"), {**N, "n": pick(["10", "20", "50"])}),
+        (60, nl("INFO", "fetcher.FetcherThread", "FetcherThread {t} fetching {u} (queue crawl delay={d}ms)"),
+         {**N, "t": lambda g: g.num(30, 90), "u": url, "d": pick(["5000", "5000", "1000", "10000"])}),
+        (8, nl("INFO", "fetcher.FetcherThread", "FetcherThread {t} has no more work available"), {**N, "t": lambda g: g.num(30, 90)}),
+        (8, nl("INFO", "fetcher.FetcherThread", "FetcherThread {t} -finishing thread FetcherThread, activeThreads={n}"),
+         {**N, "t": lambda g: g.num(30, 90), "n": lambda g: g.num(0, 49)}),
+        (14, nl("INFO", "fetcher.Fetcher", "-activeThreads={a}, spinWaiting={s}, fetchQueues.totalSize={q}, fetchQueues.getQueueCount={c}"),
+         {**N, "a": lambda g: g.num(0, 50), "s": lambda g: g.num(0, 50), "q": lambda g: g.num(0, 5000), "c": lambda g: g.num(0, 40)}),
+        (12, nl("INFO", "fetcher.Fetcher", "{s}/{a} spinwaiting/active, {p} pages, {e} errors, {r1} {r2} pages/s, {k1} {k2} kbits/s, {q} URLs in {c} queues"),
+         {**N, "s": lambda g: g.num(0, 50), "a": lambda g: g.num(0, 50), "p": lambda g: g.num(0, 90000), "e": lambda g: g.num(0, 400),
+          "r1": lambda g: g.flt(1, 30), "r2": lambda g: g.flt(1, 30), "k1": lambda g: g.num(0, 9000), "k2": lambda g: g.num(0, 9000),
+          "q": lambda g: g.num(0, 5000), "c": lambda g: g.num(0, 40)}),
+        (6, nl("INFO", "fetcher.FetcherThread", "FetcherThread {t} fetch of {u} failed with: {e}"),
+         {**N, "t": lambda g: g.num(30, 90), "u": url,
+          "e": pick(["java.net.SocketTimeoutException: Read timed out", "java.net.UnknownHostException: cdn.example-shop.com",
+                     "Http code=503, url=https://news.example.org/", "java.net.ConnectException: Connection refused (Connection refused)"])}),
+        (5, nl("INFO", "fetcher.FetcherThread", "FetcherThread {t} Denied by robots.txt: {u}"), {**N, "t": lambda g: g.num(30, 90), "u": url}),
+        (2, nl("INFO", "fetcher.FetcherThread", "FetcherThread {t} Crawl-Delay for {u} too long ({d}), skipping"),
+         {**N, "t": lambda g: g.num(30, 90), "u": url, "d": pick(["60000", "120000"])}),
+        (1, nl("WARN", "fetcher.Fetcher", "Aborting with {n} hung threads."), {**N, "n": lambda g: g.num(1, 10)}),
+        (2, nl("INFO", "fetcher.Fetcher", "Fetcher: throughput threshold: {n}"), {**N, "n": pick(["-1", "5"])}),
+        (30, nl("INFO", "parse.ParseSegment", "Parsed ({ms}ms):{u}"), {**N, "ms": lambda g: g.num(0, 900), "u": url}),
+        (4, nl("WARN", "parse.ParseSegment", "Error parsing: {u}: failed({a},{b}): {e}"),
+         {**N, "u": url, "a": pick(["2"]), "b": pick(["0", "200"]),
+          "e": pick(["org.apache.nutch.parse.ParseException: Unable to successfully parse content", "Content truncated at 65536 bytes. Parser can't handle incomplete pdf file."])}),
+        (2, nl("INFO", "parse.ParseSegment", "ParseSegment: segment: {s}"), {**N, "s": seg}),
+        (2, nl("INFO", "crawl.CrawlDb", "CrawlDb update: db: {d}"), {**N, "d": pick(["crawl/crawldb"])}),
+        (2, nl("INFO", "crawl.CrawlDb", "CrawlDb update: segments: {s}"), {**N, "s": lambda g: "[" + ", ".join(seg(g) for _ in range(g.r.randint(1, 3))) + "]"}),
+        (2, nl("INFO", "crawl.CrawlDb", "CrawlDb update: additions allowed: {v}"), {**N, "v": pick(["true", "false"])}),
+        (2, nl("INFO", "crawl.CrawlDb", "CrawlDb update: URL normalizing: {v}"), {**N, "v": pick(["true", "false"])}),
+        (2, nl("INFO", "crawl.CrawlDb", "CrawlDb update: URL filtering: {v}"), {**N, "v": pick(["true", "false"])}),
+        (2, nl("INFO", "crawl.CrawlDb", "CrawlDb update: 404 purging: {v}"), {**N, "v": pick(["true", "false"])}),
+        (2, nl("INFO", "crawl.CrawlDb", "CrawlDb update: Merging segment data into db."), N),
+        (5, nl("INFO", "mapreduce.Job", "Running job: {j}"), {**N, "j": jobid}),
+        (8, nl("INFO", "mapreduce.Job", " map {m}% reduce {r}%"), {**N, "m": pick(["0", "100", "100"]), "r": pick(["0", "0", "100"])}),
+        (5, nl("INFO", "mapreduce.Job", "Job {j} completed successfully"), {**N, "j": jobid}),
+        (1, nl("ERROR", "mapreduce.Job", "Job {j} failed with state FAILED due to: {e}"), {**N, "j": jobid, "e": pick(["NA", "Task failed task_local0001_m_000000"])}),
+        (4, nl("INFO", "mapreduce.Job", "Counters: {n}"), {**N, "n": pick(["18", "30", "35"])}),
+        (8, nl("INFO", "mapred.LocalJobRunner", "{p}"), {**N, "p": pick(["map > map", "reduce > reduce", "reduce > sort", "reduce > copy", "map"])}),
+        (5, nl("INFO", "mapred.Task", "Task:{t} is done. And is in the process of committing"),
+         {**N, "t": lambda g: f"attempt_local{g.num(100000000, 999999999)}_{g.num(1, 20).rjust(4, '0')}_{g.r.choice(['m', 'r'])}_{g.num(0, 9).rjust(6, '0')}_0"}),
+    ]
+
+    # ---------------- StormCrawler 2 on Apache Storm (worker.log) ----------------
+    def wts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    W = {"T": wts}
+    execs = ["fetch", "parse", "status", "index", "spout", "partitioner"]
+
+    def wthread(comp: str):
+        return lambda g: f"Thread-{g.num(10, 60)}-{comp}-executor[{(n := g.num(2, 14))}, {n}]"
+
+    stormcrawler = [
+        (50, "{T} c.d.s.b.FetcherBolt {th} [INFO] [Fetcher #{n}] Fetched {u} with status {s} in msec {ms}",
+         {**W, "th": pick(["FetcherThread #0", "FetcherThread #1", "FetcherThread #7", "FetcherThread #12"]), "n": pick(["4", "5", "6"]), "u": url,
+          "s": pick(["200"] * 6 + ["301", "404", "403"]), "ms": lambda g: g.num(20, 9000)}),
+        (12, "{T} c.d.s.b.FetcherBolt {th} [INFO] [Fetcher #{n}] Threads : {t}    Queues : {q}    In Queues : {i}",
+         {**W, "th": wthread("fetch"), "n": pick(["4", "5", "6"]), "t": lambda g: g.num(0, 50), "q": lambda g: g.num(0, 200), "i": lambda g: g.num(0, 3000)}),
+        (5, "{T} c.d.s.b.FetcherBolt {th} [ERROR] Exception while fetching {u}",
+         {**W, "th": pick(["FetcherThread #0", "FetcherThread #3", "FetcherThread #9"]), "u": url}),
+        (4, "{T} c.d.s.b.FetcherBolt {th} [INFO] [Fetcher #{n}] Denied by robots.txt: {u}",
+         {**W, "th": pick(["FetcherThread #0", "FetcherThread #3", "FetcherThread #9"]), "n": pick(["4", "5", "6"]), "u": url}),
+        (2, "{T} c.d.s.b.FetcherBolt {th} [INFO] [Fetcher #{n}] Crawl delay for queue: {q}  is set to {d} as per robots.txt. url: {u}",
+         {**W, "th": pick(["FetcherThread #0", "FetcherThread #3"]), "n": pick(["4", "5", "6"]), "q": host, "d": pick(["5000", "10000", "30000"]), "u": url}),
+        (30, "{T} c.d.s.b.JSoupParserBolt {th} [INFO] Parsing : starting {u}", {**W, "th": wthread("parse"), "u": url}),
+        (28, "{T} c.d.s.b.JSoupParserBolt {th} [INFO] Parsed {u} in {ms} msec", {**W, "th": wthread("parse"), "u": url, "ms": lambda g: g.num(1, 600)}),
+        (3, "{T} c.d.s.b.JSoupParserBolt {th} [ERROR] Exception while parsing {u}", {**W, "th": wthread("parse"), "u": url}),
+        (8, "{T} c.d.s.e.p.AggregationSpout {th} [INFO] [spout #{n}]  Populating buffer with nextFetchDate <= {d}",
+         {**W, "th": wthread("spout"), "n": pick(["0", "1", "2"]), "d": lambda g: f"2026-12-03T{hms(g)}Z"}),
+        (8, "{T} c.d.s.e.p.AggregationSpout {th} [INFO] [spout #{n}]  ES query returned {h} hits from {b} buckets in {ms} msec with {a} already being processed. Took {avg} msec per doc on average.",
+         {**W, "th": pick(["I/O dispatcher 4", "I/O dispatcher 12", "I/O dispatcher 7"]), "n": pick(["0", "1", "2"]), "h": lambda g: g.num(0, 1000),
+          "b": lambda g: g.num(0, 100), "ms": lambda g: g.num(2, 900), "a": lambda g: g.num(0, 400), "avg": lambda g: g.flt(3, 5)}),
+        (5, "{T} c.d.s.e.p.AggregationSpout {th} [INFO] [spout #{n}]  Not enough time elapsed since last query",
+         {**W, "th": wthread("spout"), "n": pick(["0", "1", "2"])}),
+        (10, "{T} c.d.s.e.p.StatusUpdaterBolt {th} [INFO] Bulk response [{i}] : items {n}, waitAck {w}, acked {a}, failed {f}",
+         {**W, "th": pick(["I/O dispatcher 3", "I/O dispatcher 9"]), "i": lambda g: g.num(1, 90000), "n": lambda g: g.num(1, 500),
+          "w": lambda g: g.num(0, 300), "a": lambda g: g.num(0, 500), "f": pick(["0", "0", "0", "1", "3"])}),
+        (2, "{T} c.d.s.e.p.StatusUpdaterBolt {th} [ERROR] Exception with bulk {i} - failing the whole lot",
+         {**W, "th": pick(["I/O dispatcher 3", "I/O dispatcher 9"]), "i": lambda g: g.num(1, 90000)}),
+        (6, "{T} c.d.s.e.b.IndexerBolt {th} [INFO] Bulk response [{i}] : items {n}, waitAck {w}, acked {a}, failed {f}",
+         {**W, "th": pick(["I/O dispatcher 2", "I/O dispatcher 6"]), "i": lambda g: g.num(1, 90000), "n": lambda g: g.num(1, 500),
+          "w": lambda g: g.num(0, 300), "a": lambda g: g.num(0, 500), "f": pick(["0", "0", "1"])}),
+        (3, "{T} o.a.s.d.w.Worker main [INFO] Launching worker for {t} on {s}:{p} with id {i} and conf {c}",
+         {**W, "t": lambda g: f"crawler-{g.num(1, 9)}-17647{g.num(10000, 99999)}", "s": lambda g: g.uuid(), "p": pick(["6700", "6701"]), "i": lambda g: g.uuid(),
+          "c": pick(["{topology.workers=1, topology.max.spout.pending=100}", "{topology.workers=2, topology.message.timeout.secs=300}"])}),
+        (4, "{T} o.a.s.e.Executor main [INFO] Loading executor {e}:[{n}, {n2}]", {**W, "e": pick(execs), "n": draw(lambda g: (g.num(2, 14),) * 2), "n2": then(1)}),
+        (4, "{T} o.a.s.e.Executor main [INFO] Finished loading executor {e}:[{n}, {n2}]", {**W, "e": pick(execs), "n": draw(lambda g: (g.num(2, 14),) * 2), "n2": then(1)}),
+        (2, "{T} c.d.s.p.h.HttpProtocol {th} [WARN] Exception while fetching {u}: {e}",
+         {**W, "th": pick(["FetcherThread #0", "FetcherThread #5"]), "u": url,
+          "e": pick(["java.net.SocketTimeoutException: Read timed out", "org.apache.http.conn.ConnectTimeoutException: Connect to docs.acme.io:443 failed: connect timed out"])}),
+    ]
+
+    return scrapy + crawlee + pw + pp + heritrix + nutch + stormcrawler
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -39638,7 +42294,13 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "RemoteAccessPlatform": remoteaccess_events,
            "RadioPlatform": radio_events,
            "ErrorTrackingPlatform": errortracking_events,
-           "WikiPlatform": wiki_events}
+           "WikiPlatform": wiki_events,
+           "PrintingPlatform": printing_events,
+           "DNSPlatform": dns_events,
+           "AudioPlatform": audio_events,
+           "TimingPlatform": timing_events,
+           "SyncPlatform": sync_events,
+           "CrawlerPlatform": crawler_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
