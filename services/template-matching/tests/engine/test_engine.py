@@ -4948,3 +4948,39 @@ def test_a_json_records_first_text_is_its_message_whatever_its_key() -> None:
     assert _optional_field(long, short, False) == (3, 2)
     same = ('{"ts":', '"<*>"', ',"text":', '"Ledger store opened."', ',"level":', '"Warning"', ',"pid":', "<*>}")
     assert _optional_field(same, short, True) == _optional_field(same, short, False) == (3, 2)
+
+
+def test_a_text_after_the_header_and_one_word_is_the_whole_message() -> None:
+    from template_matching.engine.core import VAR, _header_text_gap
+
+    # a progress meter prints a row of values and a few statements after one header: each
+    # statement's text is the whole message, not a value printed after the statement's words
+    rows = [f"10:00:{10 + i}.{100 + i} INFO SweepMeter - {i * 1000 + 17} {0.5 * i:.1f} {i * 330} {i * 660.5:.1f}"
+            for i in range(1, 5)]
+    lines = ("10:00:01.100 INFO SweepMeter - Starting sweep", *rows[:2], "10:00:20.100 INFO SweepMeter - Sweep done.",
+             *rows[2:], "10:00:30.100 INFO SweepMeter - Starting sweep")
+    assert _one_stream(lines) == {
+        "<*>:<*>:<*> INFO SweepMeter - Starting sweep",
+        "<*>:<*>:<*> INFO SweepMeter - <*> <*> <*> <*>",
+        "<*>:<*>:<*> INFO SweepMeter - Sweep done.",
+    }
+    assert _one_stream(lines, EngineConfig(gapped_names_past_severity=False)) == {
+        "<*>:<*>:<*> INFO SweepMeter - <*> <*> <*>"
+    }
+    # a name of several words between the statement's words is its argument, flag on or off
+    names = ("Scan volume", "Verify checksums of archive", "Move to staging", "Build index", "Normalize for storage now")
+    middle = tuple(f"INFO 2026-12-06 10:0{i}:01 jobs.client:run:80: Running {n} (batch {900 + i})" for i, n in enumerate(names))
+    assert _one_stream(middle) == _one_stream(middle, EngineConfig(gapped_names_past_severity=False)) == {
+        "INFO <*> <*>:<*>:<*> jobs.client:run:<*>: Running <*> (batch <*>)"
+    }
+    # an outcome and its opposite stay apart either way
+    gate = tuple(f"10:0{i}:0{i}.1{i} WARN Gate - {'Accepted' if i % 2 else 'Rejected'} upload {i} from 10.0.0.{i}"
+                 + ("" if i % 2 else " after scan") for i in range(6))
+    assert len(_one_stream(gate)) == len(_one_stream(gate, EngineConfig(gapped_names_past_severity=False))) == 2
+    head = ["<*>:<*>:<*>", "INFO", "SweepMeter", "-"]
+    assert _header_text_gap((*head, "Starting", "sweep"), (*head, VAR, VAR, VAR, VAR), head)
+    # values only after the header: an optional field of one statement
+    assert not _header_text_gap((*head, VAR), (*head, VAR, VAR, VAR), head)
+    # two words of the message before the text: it may be their value
+    named = [*head, "Loaded", "plugins:"]
+    assert not _header_text_gap((*named, "auth"), (*named, "auth", "cache", "metrics"), named)

@@ -587,6 +587,12 @@ class EngineConfig:
     # 'default'>"), and so is a bracketed field where the template's header prints a bare
     # variable (see _header_value, _header_field; pass 27a)
     gapped_header_groups: bool = True
+    # a gapped merge whose one gap ends the line and holds a text (a word on either side) needs
+    # two aligned words before it besides a severity word: a level word is printed before every
+    # statement of the logger, so "<*> INFO ProgressMeter - <*>" names one word, and the text
+    # after it is the whole message, another statement's ("Starting traversal" / a row of
+    # values; see _header_text_gap; pass 30a)
+    gapped_names_past_severity: bool = True
     # a quoted token that holds "key=value" ('"http://shop/a?page=7"', '"Root=1-5f3a"') keeps
     # its closing quote after masking: the masking of the last value took the quote into the
     # value ('"http://<*><*>'), so the token looked like a quote left open, and the checks that
@@ -3719,6 +3725,11 @@ def _follows_message_word(tpl: tuple[str, ...], i: int) -> bool:
     return False
 
 
+def _severity_word(tok: str) -> bool:
+    """A level word ("INFO", "warn:", "[ERROR]"): printed by the logger for every statement."""
+    return tok.strip(",;:.[]()<>").lower() in _LEVEL_WORDS
+
+
 def _header_shape(tok: str) -> bool:
     """A token shaped as a header prints it: a whole bracketed field, a lone symbol or letter,
     a number, or a severity word ("[main]", "-", "I", "WARN")."""
@@ -4385,7 +4396,7 @@ def _gapped_merge(
     trailing_clauses: bool = False, digit_names: bool = False,
     value_pair: Callable[[tuple[str, ...], int, str, str], bool] | None = None, enclosed_values: bool = False,
     value_units: bool = False, name_words: bool = False, name_particles: bool = False, enclosing_values: bool = False,
-    header_groups: bool = False, titled_texts: bool = False,
+    header_groups: bool = False, titled_texts: bool = False, past_severity: bool = False,
 ) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
     """(aligned constants, tokens, gap positions) of the gapped template that covers both the
     template and the line, or None where the two are not one message with parts of varying
@@ -4462,7 +4473,22 @@ def _gapped_merge(
         return None
     if anchors < _ALIGNED_SHARE * max(consts_t - excused_t, consts_l - excused_l):
         return None
+    if past_severity and new_gaps == [len(out) - 1] and not gaps and _header_text_gap(tpl, toks, out[:-1]):
+        return None
     return anchors, tuple(out), tuple(new_gaps)
+
+
+def _header_text_gap(tpl: tuple[str, ...], toks: tuple[str, ...], head: list[str]) -> bool:
+    """Whether the text after ``head`` (the merged tokens before the one gap, which ends the
+    line) is the whole message after the header: ``head`` names it by fewer than two words
+    once a severity word is left out ("<*> INFO ProgressMeter - Starting traversal" / "... -
+    <*> <*> <*> <*>"), and a word stands after its last constant, in the template or the line
+    (values only there are an optional field or a list of one statement). Each such text is
+    another statement (pass 30a)."""
+    k = max((i for i, x in enumerate(head) if x != VAR), default=-1) + 1
+    if not any(VAR not in x and _has_alpha(x) for x in (*tpl[k:], *toks[k:])):
+        return False
+    return sum(1 for x in head if _PLAIN_WORD.match(x) and not _severity_word(x)) < 2
 
 
 def _span_tokens(tt: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> tuple[str, ...]:
@@ -5640,7 +5666,7 @@ class TemplateEngine:
             tpl, gaps, toks, config.optional_groups, config.trailing_clauses, config.gapped_digit_names,
             self._gapped_value_pair(), config.gapped_enclosed_values, config.gapped_value_units,
             config.gapped_name_words, config.gapped_name_particles, config.gapped_enclosing_values,
-            config.gapped_header_groups, config.gapped_titled_texts,
+            config.gapped_header_groups, config.gapped_titled_texts, config.gapped_names_past_severity,
         )
 
     def _gapped_value_pair(self) -> Callable[[tuple[str, ...], int, str, str], bool] | None:
