@@ -4984,3 +4984,52 @@ def test_a_text_after_the_header_and_one_word_is_the_whole_message() -> None:
     # two words of the message before the text: it may be their value
     named = [*head, "Loaded", "plugins:"]
     assert not _header_text_gap((*named, "auth"), (*named, "auth", "cache", "metrics"), named)
+
+
+def _dump_lines(order: int) -> tuple[str, ...]:
+    # an invented radio bridge prints every frame it sends as a dump of bytes of any length
+    rng = random.Random(30)
+    frames = []
+    for i, n in enumerate((4, 11, 6, 15, 4, 9, 13, 7)):
+        data = " ".join(f"{rng.randrange(256):02X}" for _ in range(n))
+        frames.append(f"2026-12-06 10:00:{i:02d} bridge[77]: frame out slot {i % 3} -> {data}")
+    return tuple(frames[::order])
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_dump_of_bytes_of_any_length_is_one_value(order: int) -> None:
+    lines = _dump_lines(order)
+    # bytes of letters only ("CB", "FA") stand among the bytes a digit masked
+    assert any(re.search(r"\s[A-F]{2}(\s|$)", line) for line in lines)
+    got = _one_stream(lines)
+    assert len(got) == 1
+    assert next(iter(got)).endswith("frame out slot <*> -> <*>")
+    # without the rule the dumps split, or one order ends in a span of a fixed count of values
+    assert _one_stream(lines, EngineConfig(gapped_byte_runs=False)) != got
+    if order == 1:
+        assert len(_one_stream(lines, EngineConfig(gapped_byte_runs=False))) > 1
+
+
+def test_words_of_two_letters_among_words_stay_the_statement() -> None:
+    # "DB" / "BE" are words where words stand beside them, not bytes of a dump
+    lines = tuple(
+        f"2026-12-06 10:0{i}:01 sync[9]: {'backend DB' if i % 2 else 'frontend BE cache'} refreshed after {i + 3} ms"
+        for i in range(6)
+    )
+    assert len(_one_stream(lines)) == 2
+
+
+def test_byte_place_needs_values_around_it_and_different_lengths() -> None:
+    from template_matching.engine.core import _byte_place, _one_dump
+
+    tpl = ("frame", "out", "->", "<*>", "CB", "<*>")
+    # the place after "<*>": "CB <*>" against "<*> ED <*> FA" (different lengths, values around it)
+    assert _byte_place(tpl, 3, 6, ("CB", "<*>"), ("<*>", "ED", "<*>", "FA"))
+    # one length (a keyword variant), a word among the bytes, a word before the place
+    assert not _byte_place(tpl, 3, 6, ("CB", "<*>"), ("ED", "<*>"))
+    assert not _byte_place(tpl, 3, 6, ("CB", "<*>"), ("<*>", "ok", "<*>"))
+    assert not _byte_place(tpl, 1, 3, ("->",), ("BE", "->"))
+    # a run of values and bytes that holds a byte place's gap is one gap
+    assert _one_dump(["frame", "out", "->", "<*>", "<*>", "AB", "<*>"], [4], {4}) == (
+        ["frame", "out", "->", "<*>"], [3])
+    assert _one_dump(["frame", "<*>", "out", "<*>"], [1], set()) == (["frame", "<*>", "out", "<*>"], [1])

@@ -572,6 +572,10 @@ class EngineConfig:
     # not the statement's wording, which goes on in lower case ("logged in" / "failed to log
     # in"); the two texts are one gap (see _titled_place; pass 29c)
     gapped_titled_texts: bool = True
+    # a place of a gapped merge inside a dump of bytes (two hexadecimal digits each, "--> <*>
+    # CB <*>" / "--> <*> <*> ED"): a byte of letters only is a value like its neighbours, and a
+    # dump of any length one gap (see _byte_place, _one_dump; pass 30b)
+    gapped_byte_runs: bool = True
     # with gapped_enclosed_values, a place of a gapped merge that lies inside one quoted or
     # bracketed value on both sides (the alignment matched words inside the two values:
     # "process "<*> -c apt-get install -y curl" did" / "process "/bin/sh -c npm ci" did") is
@@ -4007,6 +4011,51 @@ def _gap_run_ok(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
     return all(VAR in x or not _has_alpha(x) for x in (*run_t, *run_l))
 
 
+# a byte as a dump prints it: two hexadecimal digits of one case ("3f", "CB", "0E")
+_BYTE = re.compile(r"^(?:[0-9A-F]{2}|[0-9a-f]{2})$")
+
+
+def _dump_value(tok: str) -> bool:
+    return tok == VAR or _BYTE.match(tok) is not None
+
+
+def _byte_place(tpl: tuple[str, ...], prev_i: int, i: int, run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
+    """Whether an unaligned place of a gapped merge lies inside a dump of bytes on both sides:
+    its tokens and the aligned tokens around it (a variable or a byte before it; a variable,
+    a byte or the line's end after it) are all values or bytes, of different lengths
+    ("--> <*> CB <*>" / "--> <*> <*> ED"). A byte of letters only ("CB", "ed") is a value like
+    its neighbours that a digit masked; words of two such letters ("DB", "be") stand among
+    words, never between values. Pass 30b."""
+    if len(run_t) == len(run_l) or prev_i < 0 or not _dump_value(tpl[prev_i]):
+        return False
+    if i < len(tpl) and not _dump_value(tpl[i]):
+        return False
+    return all(_dump_value(x) for x in (*run_t, *run_l))
+
+
+def _one_dump(out: list[str], gaps: list[int], dump_gaps: set[int]) -> tuple[list[str], list[int]]:
+    """The merged tokens with every run of values and bytes that holds a gap made at a byte
+    place (_byte_place) made one gap: the alignment pairs a dump's values by chance, so the
+    places between them are one value of any length, the dump."""
+    tokens: list[str] = []
+    new_gaps: list[int] = []
+    k = 0
+    while k < len(out):
+        end = k
+        while end < len(out) and _dump_value(out[end]):
+            end += 1
+        if end > k and any(g in dump_gaps for g in range(k, end)):
+            new_gaps.append(len(tokens))
+            tokens.append(VAR)
+            k = end
+            continue
+        if k in gaps:
+            new_gaps.append(len(tokens))
+        tokens.append(out[k])
+        k += 1
+    return tokens, new_gaps
+
+
 def _optional_group(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
     """Whether one side prints nothing where the other prints one group in round brackets
     and nothing else, holding a value (a detail the program adds only sometimes: "deleted
@@ -4396,7 +4445,7 @@ def _gapped_merge(
     trailing_clauses: bool = False, digit_names: bool = False,
     value_pair: Callable[[tuple[str, ...], int, str, str], bool] | None = None, enclosed_values: bool = False,
     value_units: bool = False, name_words: bool = False, name_particles: bool = False, enclosing_values: bool = False,
-    header_groups: bool = False, titled_texts: bool = False, past_severity: bool = False,
+    header_groups: bool = False, titled_texts: bool = False, past_severity: bool = False, byte_runs: bool = False,
 ) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
     """(aligned constants, tokens, gap positions) of the gapped template that covers both the
     template and the line, or None where the two are not one message with parts of varying
@@ -4420,6 +4469,7 @@ def _gapped_merge(
     excused_t = excused_l = 0
     out: list[str] = []
     new_gaps: list[int] = []
+    dump_gaps: set[int] = set()
     ends = [*pairs, (len(tpl), len(toks))]
     prev_i, prev_j = -1, -1
     # the aligned pairs after the place just made a gap belong to that gap (_enclosed_place)
@@ -4436,7 +4486,11 @@ def _gapped_merge(
             was_gap = any(prev_i < g < i for g in gaps)
             if was_gap and len(run_t) > 1:
                 return None  # a gap may take more of the line, never a constant of the template
-            if not was_gap and not _gap_run_ok(run_t, run_l) and not (
+            if not was_gap and byte_runs and not _gap_run_ok(run_t, run_l) and _byte_place(tpl, prev_i, i, run_t, run_l):
+                dump_gaps.add(len(out))
+                excused_t += sum(1 for x in run_t if x != VAR)
+                excused_l += sum(1 for x in run_l if x != VAR)
+            elif not was_gap and not _gap_run_ok(run_t, run_l) and not (
                 optional_groups and _framed(tpl, prev_i, i) and _optional_group(run_t, run_l)
             ) and not (
                 trailing_clauses and i == len(tpl) and _trailing_clause(tpl, toks, prev_i, prev_j, run_t, run_l)
@@ -4469,6 +4523,8 @@ def _gapped_merge(
             else:
                 out.append(a if a == t else _merge_token(a, t))
         prev_i, prev_j = i, j
+    if dump_gaps:
+        out, new_gaps = _one_dump(out, new_gaps, dump_gaps)
     if not new_gaps or len(new_gaps) > _MAX_GAPS:
         return None
     if anchors < _ALIGNED_SHARE * max(consts_t - excused_t, consts_l - excused_l):
@@ -5667,6 +5723,7 @@ class TemplateEngine:
             self._gapped_value_pair(), config.gapped_enclosed_values, config.gapped_value_units,
             config.gapped_name_words, config.gapped_name_particles, config.gapped_enclosing_values,
             config.gapped_header_groups, config.gapped_titled_texts, config.gapped_names_past_severity,
+            config.gapped_byte_runs,
         )
 
     def _gapped_value_pair(self) -> Callable[[tuple[str, ...], int, str, str], bool] | None:
