@@ -5033,3 +5033,49 @@ def test_byte_place_needs_values_around_it_and_different_lengths() -> None:
     assert _one_dump(["frame", "out", "->", "<*>", "<*>", "AB", "<*>"], [4], {4}) == (
         ["frame", "out", "->", "<*>"], [3])
     assert _one_dump(["frame", "<*>", "out", "<*>"], [1], set()) == (["frame", "<*>", "out", "<*>"], [1])
+
+
+# ------------------------------ a value's place of several variables takes no word (thirtieth pass f)
+
+# a channel monitor's samples (name, date, time, value) between a daemon's messages of four words:
+# once the names differ in every part the samples' template holds no word, and its time
+# "<*>:<*>:<*>" is a token of two variables or more, which _absorb did not compare
+_SAMPLES = [
+    "Waiting for new work",
+    "LAB1:PUMP:a1.VAL               2025-04-11 08:15:02.118204 12.5",
+    "ZN4:C02:FAN2:R                 2025-04-11 08:15:03.402933 1450.25",
+    "LAB1:TANK:B2:LVL               2025-04-11 08:15:07.402933 0",
+    "monitor: All channels connected",
+    "LAB1:PUMP:a2.VAL               2025-04-11 08:15:09.118204 11.0",
+    "ZN4:C02:FAN2:R                 2025-04-11 08:16:44.900117 1452.5",
+    "ZN4:C17:HT:T1:S                2025-04-11 08:17:44.900117 21.5",
+    "Waiting for new work",
+    "monitor: All channels connected",
+]
+
+
+def _final_ids(lines: list[str], **flags: bool) -> list[int]:
+    engine = TemplateEngine(EngineConfig(**flags))
+    ids = [engine.assign(line)[0] for line in lines]
+    return [engine.current(c)[0] for c in ids]
+
+
+def test_a_time_of_several_variables_covers_no_plain_word_in_absorb() -> None:
+    got = _final_ids(_SAMPLES)
+    samples = {got[i] for i in (1, 2, 3, 5, 6, 7)}
+    assert len(samples) == 1  # the samples are one statement, whatever their names
+    assert got[0] == got[8] and got[4] == got[9]
+    assert len({got[0], got[4], *samples}) == 3
+    # without the rule the samples' template took both sentences of its token count
+    assert len(set(_final_ids(_SAMPLES, absorb_value_shapes=False))) == 1
+
+
+def test_a_value_shape_refuses_only_a_plain_word() -> None:
+    from template_matching.engine import core
+
+    tpl = ("<*>", "<*>", "<*>:<*>:<*>", "<*>")
+    assert core._PLAIN_WORD.match("accept") and core._PLAIN_WORD.match("initialization")
+    # what the rule asks of a place: a plain word only; a value or a masked token is no word
+    for token in ("<*>", "<*>:<*>", "12:00", "v2", "<*>:<*>:<*>"):
+        assert not core._PLAIN_WORD.match(token)
+    assert not core.has_literal_word(tpl[2])

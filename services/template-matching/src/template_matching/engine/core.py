@@ -339,6 +339,11 @@ class EngineConfig:
     # covers in _absorb only the tokens its text around the variables fits: before, its place
     # was never compared, so it took any template of its length that agreed elsewhere (pass 24f)
     absorb_several_values: bool = True
+    # nor does a token of several variables and punctuation alone (a time "<*>:<*>:<*>", an
+    # address "<*>.<*>.<*>.<*>") cover a plain word in _absorb: a value's place never printed a
+    # word, so a template whose every word became a value took the lines of a sentence of its
+    # token count ("<pv> <date> <*>:<*>:<*> <value>" took "Ready to accept request")
+    absorb_value_shapes: bool = True
     # words after a preposition that are all nouns in the plural name a kind of thing, which the
     # statement counts or lists ("Number of sessions is now 3"), not an argument: no evidence
     # for preposition_objects (see _preposition_object; pass 24a)
@@ -5946,6 +5951,11 @@ class TemplateEngine:
             if self.config.absorb_several_values
             else []
         )
+        shapes = (
+            [i for i, t in enumerate(ct) if t.count(VAR) > 1 and not has_literal_word(t)]
+            if self.config.absorb_value_shapes
+            else []
+        )
         gone = []
         for s in list(b.clusters):
             if s is c:
@@ -5954,6 +5964,8 @@ class TemplateEngine:
             if any(st[i] != ct[i] for i in fixed):
                 continue
             if several and any(st[i] != ct[i] and not _fits_several(ct[i], st[i]) for i in several):
+                continue
+            if shapes and any(_PLAIN_WORD.match(st[i]) for i in shapes):
                 continue
             ok = True
             for i, pre, suf in wild:
