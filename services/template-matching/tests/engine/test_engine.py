@@ -733,6 +733,44 @@ def test_an_argument_glued_into_a_fixed_names_brackets_is_a_value_at_the_second_
     assert x.cluster == y.cluster and y.template.endswith(" by <*>")
 
 
+def test_names_in_codes_case_before_a_bare_bracketed_value_are_calls() -> None:
+    # a controller's handlers and a protocol's replies: "loadOrderHistory(<id>)" /
+    # "cancelPendingShipment(<id>)", "GRANT(<n>):" / "DENY(<n>):" are two statements each
+    lines = []
+    for i in range(4):
+        lines.append(f"2026-11-02 08:1{i}:03.{200 + i} DEBUG 7 --- [worker-{i}] c.a.s.OrderController : "
+                     f"loadOrderHistory(CUST{4410 + i}X)")
+        lines.append(f"2026-11-02 08:1{i}:04.{300 + i} DEBUG 7 --- [worker-{i}] c.a.s.OrderController : "
+                     f"cancelPendingShipment(CUST{4410 + i}X)")
+        lines.append(f"2026-11-02 09:00:{i:02d}.{i}12 [info] JOIN GRANT({7100 + i}): [{i}.{i}.1.2]")
+        lines.append(f"2026-11-02 09:00:{i:02d}.{i}55 [info] JOIN DENY({7100 + i}): [{i}.{i}.1.2]")
+    kept = _templates_of(lines)
+    assert len(kept) == 4
+    assert any(t.endswith(": loadOrderHistory(<*>)") for t in kept) and any(" JOIN DENY(<*>): " in t for t in kept)
+    # flag off: the names were taken for values glued to a fixed bracketed value
+    assert sorted(_templates_of(lines, bare_argument_calls=False)) == [
+        "<*> <*>:<*>:<*> DEBUG <*> --- [worker-<*>] c.a.s.OrderController : <*>",
+        "<*> <*>:<*>:<*> [info] JOIN <*> [<*>]",
+    ]
+
+
+def test_lower_case_names_or_a_keyed_bracket_after_a_name_stay_values() -> None:
+    # a state printed with its code ("up(1)" / "down(2)"), a user with the uid's key and
+    # capitalised words before a bracket are values as before
+    states = [f"trapd[{40 + i}]: LINK_EVENT: port {i}, admin {a}({c}), oper down(2), name xe0"
+              for i, (a, c) in enumerate([("up", 1), ("down", 2), ("up", 1), ("down", 2)])]
+    assert _templates_of(states) == ["trapd[<*>]: LINK_EVENT: port <*>, admin <*> oper down(<*>), name xe0"]
+    users = [f"sudo: session opened for user root(uid=0) by {u}(uid={1000 + i})" for i, u in enumerate(["Carol", "Dave"])]
+    assert _templates_of(users) == ["sudo: session opened for user root(uid=<*>) by <*>"]
+    from template_matching.engine.core import _bracket_argument
+
+    assert _bracket_argument(("Carol(uid=<*>)", "Dave(uid=<*>)"), keyed_only=True)
+    assert _bracket_argument(("up(<*>),", "down(<*>),"), keyed_only=True)
+    assert _bracket_argument(('Dial("<*>",', 'Queue("<*>",'), keyed_only=True)  # capitalised words
+    assert not _bracket_argument(("ACK(<*>):", "NACK(<*>):"), keyed_only=True)
+    assert _bracket_argument(("ACK(<*>):", "NACK(<*>):"))
+
+
 def test_plain_words_in_a_fixed_names_brackets_stay_keyword_variants() -> None:
     # Mac's "WWEN[enable]" / "WWEN[disable]" are different events in its ground truth
     engine = TemplateEngine()

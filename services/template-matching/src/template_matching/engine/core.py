@@ -608,6 +608,13 @@ class EngineConfig:
     # tell a quoted value from a quoted text of several words (_same_or_value's quote parity,
     # the quoted-text clause of pass 14) no longer saw one value (see _closed_quotes; pass 28b)
     closed_quotes: bool = True
+    # names in code's case (capitals, or a capital inside) glued to one fixed bracket that holds
+    # a bare value ("ACK(<*>):" / "NACK(<*>):", "getUser(<*>)" / "getOrder(<*>)") are calls with
+    # their argument: the name is the statement's. A bracket whose value is keyed
+    # ("Alice(uid=<*>)") holds an attribute printed after a name, and plain or capitalised words
+    # ("up(1)" / "down(2)", "Dial(...)" / "Set(...)") are values with their code: still values
+    # (see _bracket_argument, _code_case; pass 30d)
+    bare_argument_calls: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -1628,10 +1635,12 @@ def _argument_frame(words: tuple[str, ...] | list[str]) -> tuple[str, str] | Non
     return None
 
 
-def _bracket_argument(words: tuple[str, ...]) -> bool:
+def _bracket_argument(words: tuple[str, ...], keyed_only: bool = False) -> bool:
     """Names that differ only as the argument glued to a fixed name (``query[A]`` /
     ``query[HTTPS]``: a call's or a field's argument), or only as a name glued to a fixed
-    bracketed value (``alice(uid=<*>)`` / ``bob(uid=<*>)``): the differing part is a value."""
+    bracketed value (``alice(uid=<*>)`` / ``bob(uid=<*>)``): the differing part is a value.
+    With ``keyed_only`` names in code's case need a bracket that names its value by a key:
+    before a bare value (``ACK(<*>):`` / ``NACK(<*>):``) they are calls with an argument."""
     if _argument_frame(words) is not None:
         return True
     suf = _prefix([w[::-1] for w in words])[::-1]
@@ -1640,7 +1649,24 @@ def _bracket_argument(words: tuple[str, ...]) -> bool:
         return False
     suf = suf[j:]
     inner = [w[: len(w) - len(suf)] for w in words]
+    if keyed_only and not _keyed_bracket(suf) and all(_code_case(x) for x in inner):
+        # names in code's case ("ACK" / "NACK", "getUser" / "getOrder") before a bare value are
+        # calls; words there are values printed with their code ("up(1)", "Dial(...)")
+        return False
     return VAR in suf and all(x and x.isalpha() for x in inner)
+
+
+def _code_case(name: str) -> bool:
+    """A name in capitals ("NACK") or with a capital after a lower-case letter ("getUser"),
+    as code names a call; plain and capitalised words ("up", "Dial") are not."""
+    return (len(name) >= 2 and name.isupper()) or any(a.islower() and b.isupper() for a, b in pairwise(name))
+
+
+def _keyed_bracket(suf: str) -> bool:
+    """Whether the bracket opening ``suf`` names its first value by a key ("(uid=<*>)",
+    "[pid: <*>]")."""
+    head = suf[1:].split(VAR, 1)[0].rstrip()
+    return head[-1:] in ("=", ":") and any(ch.isalpha() for ch in head)
 
 
 # units printed after a number
@@ -6252,7 +6278,7 @@ class TemplateEngine:
             return True
         if self._header_field(group, word) or _same_fields(words):
             return True
-        if _bracket_argument(words):
+        if _bracket_argument(words, self.config.bare_argument_calls):
             return True
         # one identifier-shaped word among them says the position holds names
         # ("nginx", "api", "istio-proxy"): plain keywords seldom alternate with one
