@@ -155,6 +155,10 @@ class EngineConfig:
     # names of one kind of thing, or one method of several classes: a value, as CamelCase
     # names of one kind are (see _names_of_one_tail; pass 29b)
     names_of_one_tail: bool = True
+    # codes in capitals right after a lower-case word of the sentence ("as we got SCHEDULED
+    # report" / "CLOSED", "unhealthy TCP" / "TIMEOUT") are that word's argument: a state, a
+    # kind or a mode the program prints as a constant of its own (see _codes_after_word; pass 30c)
+    codes_after_words: bool = True
     # a noun right after a number that differs from its sibling only by the plural ending
     # ("with 1 track" / "2 tracks") agrees with that number: one statement (see _count_nouns;
     # pass 22d)
@@ -1232,6 +1236,29 @@ def _names_of_one_tail(words: tuple[str, ...]) -> bool:
         heads.add(head)
         tails.add(tail)
     return len(tails) == 1 and len(heads) == len(set(words))
+
+
+# a code as programs print it, two characters or more ("TCP", "READ_ONLY", "PT10M", "CF32")
+_CAPS_CODE = re.compile(r"^[A-Z][A-Z0-9_]+$")
+
+
+def _codes_after_word(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
+    """Codes in capitals right after a lower-case word of the sentence ("as we got SCHEDULED
+    report" / "CLOSED", "orientation RR..." / "FR...", "unhealthy TCP" / "TIMEOUT"): the
+    sentence is the program's wording and goes on in lower case; a constant printed in
+    capitals inside it is the argument of the word before it, whatever it says. After a
+    keyword in capitals the codes are _code_after_keyword's, after a label the enum rules'. A
+    code that another one extends by one letter ("new HTTP connection" / "HTTPS", "FTP" /
+    "FTPS") is one of two forms of a name, each a statement of its own."""
+    if i == 0:
+        return False
+    prev = tokens[i - 1]
+    if not (prev.isalpha() and prev.islower()):
+        return False
+    codes = [w.rstrip(_TRAIL).lstrip("(") for w in words]
+    if not all(_CAPS_CODE.match(c) is not None for c in codes):
+        return False
+    return not any(len(b) == len(a) + 1 and b.startswith(a) for a in codes for b in codes)
 
 
 def _transition_state(tokens: tuple[str, ...], i: int) -> bool:
@@ -6244,6 +6271,11 @@ class TemplateEngine:
             return True
         if (
             self.config.names_of_one_tail and group.pos > 0 and _names_of_one_tail(words)
+            and not _transition_state(group.members[0].tokens, group.pos)
+        ):
+            return True
+        if (
+            self.config.codes_after_words and _codes_after_word(group.members[0].tokens, group.pos, words)
             and not _transition_state(group.members[0].tokens, group.pos)
         ):
             return True
