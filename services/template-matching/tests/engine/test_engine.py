@@ -1478,11 +1478,9 @@ def test_a_bare_http_method_before_its_target_later_in_the_line_is_a_field() -> 
     lines = [f'[GIN] 2026/12/03 - 06:41:{10 + i} | 200 |  {i + 1}18.341041ms |       127.0.0.{i} | {m}      "/api/{p}"'
              for i, (m, p) in enumerate([("GET", "tags"), ("POST", "show"), ("HEAD", ""), ("POST", "chat")])]
     assert len(set(_groups(lines))) == 1
-    # a method that is not followed by a value keeps its statement ("allowed methods: GET only"),
-    # unless it is a code in capitals after a lower-case word of the sentence (pass 30c)
+    # a method that is not followed by a value keeps its statement ("allowed methods: GET only")
     lines = [f"route {i} allows {m} only" for i, m in enumerate(["GET", "POST"] * 2)]
-    assert len(set(_groups_with(EngineConfig(codes_after_words=False), lines))) == 2
-    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups(lines))) == 2
 
 
 def test_a_label_opening_the_message_after_a_header_of_values_tells_messages_apart() -> None:
@@ -4782,8 +4780,7 @@ def test_joined_names_that_end_in_one_part_are_values() -> None:
     lines = [f"2026-12-06 07:1{i}:0{i} cmdRouter: opcode 0x{40 + i} rejected with error {c} after {3 + i} ms"
              for i, c in enumerate(codes)]
     assert len(set(_groups(lines))) == 1
-    # codes in capitals after the lower-case "error" are values by pass 30c's rule as well
-    assert len(set(_groups_with(EngineConfig(names_of_one_tail=False, codes_after_words=False), lines))) > 1
+    assert len(set(_groups_with(EngineConfig(names_of_one_tail=False), lines))) > 1
     # a PHP application logs the method it aborts under the class that ran it: one statement
     classes = ["Invoice", "Shipment", "Invoice", "Contract"]
     php = [f"2026-12-06 08:0{i}:1{i} WARNING 10.0.{i}.9 {k}::approve aborted: already approved" for i, k in enumerate(classes)]
@@ -4991,41 +4988,6 @@ def test_a_json_records_first_text_is_its_message_whatever_its_key() -> None:
     assert _optional_field(same, short, True) == _optional_field(same, short, False) == (3, 2)
 
 
-def test_a_text_after_the_header_and_one_word_is_the_whole_message() -> None:
-    from template_matching.engine.core import VAR, _header_text_gap
-
-    # a progress meter prints a row of values and a few statements after one header: each
-    # statement's text is the whole message, not a value printed after the statement's words
-    rows = [f"10:00:{10 + i}.{100 + i} INFO SweepMeter - {i * 1000 + 17} {0.5 * i:.1f} {i * 330} {i * 660.5:.1f}"
-            for i in range(1, 5)]
-    lines = ("10:00:01.100 INFO SweepMeter - Starting sweep", *rows[:2], "10:00:20.100 INFO SweepMeter - Sweep done.",
-             *rows[2:], "10:00:30.100 INFO SweepMeter - Starting sweep")
-    assert _one_stream(lines) == {
-        "<*>:<*>:<*> INFO SweepMeter - Starting sweep",
-        "<*>:<*>:<*> INFO SweepMeter - <*> <*> <*> <*>",
-        "<*>:<*>:<*> INFO SweepMeter - Sweep done.",
-    }
-    assert _one_stream(lines, EngineConfig(gapped_names_past_severity=False)) == {
-        "<*>:<*>:<*> INFO SweepMeter - <*> <*> <*>"
-    }
-    # a name of several words between the statement's words is its argument, flag on or off
-    names = ("Scan volume", "Verify checksums of archive", "Move to staging", "Build index", "Normalize for storage now")
-    middle = tuple(f"INFO 2026-12-06 10:0{i}:01 jobs.client:run:80: Running {n} (batch {900 + i})" for i, n in enumerate(names))
-    assert _one_stream(middle) == _one_stream(middle, EngineConfig(gapped_names_past_severity=False)) == {
-        "INFO <*> <*>:<*>:<*> jobs.client:run:<*>: Running <*> (batch <*>)"
-    }
-    # an outcome and its opposite stay apart either way
-    gate = tuple(f"10:0{i}:0{i}.1{i} WARN Gate - {'Accepted' if i % 2 else 'Rejected'} upload {i} from 10.0.0.{i}"
-                 + ("" if i % 2 else " after scan") for i in range(6))
-    assert len(_one_stream(gate)) == len(_one_stream(gate, EngineConfig(gapped_names_past_severity=False))) == 2
-    head = ["<*>:<*>:<*>", "INFO", "SweepMeter", "-"]
-    assert _header_text_gap((*head, "Starting", "sweep"), (*head, VAR, VAR, VAR, VAR), head)
-    # values only after the header: an optional field of one statement
-    assert not _header_text_gap((*head, VAR), (*head, VAR, VAR, VAR), head)
-    # two words of the message before the text: it may be their value
-    named = [*head, "Loaded", "plugins:"]
-    assert not _header_text_gap((*named, "auth"), (*named, "auth", "cache", "metrics"), named)
-
 
 def _dump_lines(order: int) -> tuple[str, ...]:
     # an invented radio bridge prints every frame it sends as a dump of bytes of any length
@@ -5120,54 +5082,3 @@ def test_a_value_shape_refuses_only_a_plain_word() -> None:
     for token in ("<*>", "<*>:<*>", "12:00", "v2", "<*>:<*>:<*>"):
         assert not core._PLAIN_WORD.match(token)
     assert not core.has_literal_word(tpl[2])
-
-
-# ---------------------------------------------------------------- thirtieth pass (c)
-
-
-def test_codes_in_capitals_after_a_lower_case_word_are_its_argument() -> None:
-    # an invented sync agent prints the state it saw in capitals inside its own lower-case
-    # sentence: one statement, whatever the state
-    states = ["QUEUED", "RUNNING", "QUEUED", "PAUSED", "RUNNING", "PAUSED"]
-    lines = [f"2026-03-01 10:00:0{i} INFO [worker-{i}] Sync agent reported state as we saw {s} flag."
-             for i, s in enumerate(states)]
-    assert len(set(_groups(lines))) == 1
-    assert len(set(_groups_with(EngineConfig(codes_after_words=False), lines))) > 1
-    # an invented probe names the check that failed after "unhealthy", glued punctuation too
-    checks = ["TCP,", "TIMEOUT,", "TCP,", "HTTP,"]
-    probes = [f"2026-03-01 11:0{i}:00 health probe-{i} unhealthy {c} raising failure count" for i, c in enumerate(checks)]
-    assert len(set(_groups(probes))) == 1
-    assert len(set(_groups_with(EngineConfig(codes_after_words=False), probes))) > 1
-
-
-def test_keyword_variants_and_states_of_a_change_stay_apart() -> None:
-    # capitalised keywords are no codes ("Accepted" / "Failed"), and which change happened
-    # is the statement ("moved from WAIT_DISK to WAIT_NET" / "from WAIT_NET to DONE")
-    words = ["Accepted", "Failed", "Accepted", "Failed"]
-    logins = [f"2026-03-01 12:0{i}:00 user u{i} login {w} from 10.0.0.{i}" for i, w in enumerate(words)]
-    assert len(set(_groups(logins))) == 2
-    pairs = [("WAIT_DISK", "WAIT_NET"), ("WAIT_NET", "DONE"), ("WAIT_DISK", "WAIT_NET"), ("WAIT_NET", "DONE")]
-    moves = [f"2026-03-01 13:0{i}:00 job {i} moved from {a} to {b}" for i, (a, b) in enumerate(pairs)]
-    templates = _groups(moves)
-    assert templates[0] == templates[2] != templates[1] == templates[3]
-
-
-def test_codes_after_word_needs_a_lower_case_word_before_and_codes_of_two_capitals() -> None:
-    from template_matching.engine.core import _codes_after_word
-
-    assert _codes_after_word(("we", "got", "SCHEDULED", "report."), 2, ("SCHEDULED", "CLOSED"))
-    assert _codes_after_word(("orientation", "RR..."), 1, ("RR...", "FR..."))
-    assert _codes_after_word(("column", "(GEOMETRY,"), 1, ("(GEOMETRY,", "(POINT,"))
-    # a keyword in capitals, a label, a value or the line's start before; a capitalised word,
-    # a single letter, a masked value at the place: not taken
-    assert not _codes_after_word(("BACKUP", "LOG"), 1, ("LOG", "DATABASE"))
-    assert not _codes_after_word(("state:", "UP"), 1, ("UP", "DOWN"))
-    assert not _codes_after_word(("<*>", "UP"), 1, ("UP", "DOWN"))
-    assert not _codes_after_word(("UP", "now"), 0, ("UP", "DOWN"))
-    assert not _codes_after_word(("login", "Accepted"), 1, ("Accepted", "Failed"))
-    assert not _codes_after_word(("from", "E"), 1, ("E", "B"))
-    assert not _codes_after_word(("got", "<*>"), 1, ("<*>", "CLOSED"))
-    # a code and the same code with one letter more are two forms of a name ("HTTP" / "HTTPS");
-    # a longer ending is another word of the code's family ("DOWNLOAD" / "DOWNLOADED")
-    assert not _codes_after_word(("new", "HTTP", "connection"), 1, ("HTTP", "HTTPS"))
-    assert _codes_after_word(("got", "DOWNLOAD", "report."), 1, ("DOWNLOAD", "DOWNLOADED"))

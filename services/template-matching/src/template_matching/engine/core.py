@@ -155,10 +155,6 @@ class EngineConfig:
     # names of one kind of thing, or one method of several classes: a value, as CamelCase
     # names of one kind are (see _names_of_one_tail; pass 29b)
     names_of_one_tail: bool = True
-    # codes in capitals right after a lower-case word of the sentence ("as we got SCHEDULED
-    # report" / "CLOSED", "unhealthy TCP" / "TIMEOUT") are that word's argument: a state, a
-    # kind or a mode the program prints as a constant of its own (see _codes_after_word; pass 30c)
-    codes_after_words: bool = True
     # a noun right after a number that differs from its sibling only by the plural ending
     # ("with 1 track" / "2 tracks") agrees with that number: one statement (see _count_nouns;
     # pass 22d)
@@ -600,12 +596,6 @@ class EngineConfig:
     # 'default'>"), and so is a bracketed field where the template's header prints a bare
     # variable (see _header_value, _header_field; pass 27a)
     gapped_header_groups: bool = True
-    # a gapped merge whose one gap ends the line and holds a text (a word on either side) needs
-    # two aligned words before it besides a severity word: a level word is printed before every
-    # statement of the logger, so "<*> INFO ProgressMeter - <*>" names one word, and the text
-    # after it is the whole message, another statement's ("Starting traversal" / a row of
-    # values; see _header_text_gap; pass 30a)
-    gapped_names_past_severity: bool = True
     # a quoted token that holds "key=value" ('"http://shop/a?page=7"', '"Root=1-5f3a"') keeps
     # its closing quote after masking: the masking of the last value took the quote into the
     # value ('"http://<*><*>'), so the token looked like a quote left open, and the checks that
@@ -1236,29 +1226,6 @@ def _names_of_one_tail(words: tuple[str, ...]) -> bool:
         heads.add(head)
         tails.add(tail)
     return len(tails) == 1 and len(heads) == len(set(words))
-
-
-# a code as programs print it, two characters or more ("TCP", "READ_ONLY", "PT10M", "CF32")
-_CAPS_CODE = re.compile(r"^[A-Z][A-Z0-9_]+$")
-
-
-def _codes_after_word(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
-    """Codes in capitals right after a lower-case word of the sentence ("as we got SCHEDULED
-    report" / "CLOSED", "orientation RR..." / "FR...", "unhealthy TCP" / "TIMEOUT"): the
-    sentence is the program's wording and goes on in lower case; a constant printed in
-    capitals inside it is the argument of the word before it, whatever it says. After a
-    keyword in capitals the codes are _code_after_keyword's, after a label the enum rules'. A
-    code that another one extends by one letter ("new HTTP connection" / "HTTPS", "FTP" /
-    "FTPS") is one of two forms of a name, each a statement of its own."""
-    if i == 0:
-        return False
-    prev = tokens[i - 1]
-    if not (prev.isalpha() and prev.islower()):
-        return False
-    codes = [w.rstrip(_TRAIL).lstrip("(") for w in words]
-    if not all(_CAPS_CODE.match(c) is not None for c in codes):
-        return False
-    return not any(len(b) == len(a) + 1 and b.startswith(a) for a in codes for b in codes)
 
 
 def _transition_state(tokens: tuple[str, ...], i: int) -> bool:
@@ -3787,11 +3754,6 @@ def _follows_message_word(tpl: tuple[str, ...], i: int) -> bool:
     return False
 
 
-def _severity_word(tok: str) -> bool:
-    """A level word ("INFO", "warn:", "[ERROR]"): printed by the logger for every statement."""
-    return tok.strip(",;:.[]()<>").lower() in _LEVEL_WORDS
-
-
 def _header_shape(tok: str) -> bool:
     """A token shaped as a header prints it: a whole bracketed field, a lone symbol or letter,
     a number, or a severity word ("[main]", "-", "I", "WARN")."""
@@ -4503,7 +4465,7 @@ def _gapped_merge(
     trailing_clauses: bool = False, digit_names: bool = False,
     value_pair: Callable[[tuple[str, ...], int, str, str], bool] | None = None, enclosed_values: bool = False,
     value_units: bool = False, name_words: bool = False, name_particles: bool = False, enclosing_values: bool = False,
-    header_groups: bool = False, titled_texts: bool = False, past_severity: bool = False, byte_runs: bool = False,
+    header_groups: bool = False, titled_texts: bool = False, byte_runs: bool = False,
 ) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
     """(aligned constants, tokens, gap positions) of the gapped template that covers both the
     template and the line, or None where the two are not one message with parts of varying
@@ -4587,22 +4549,7 @@ def _gapped_merge(
         return None
     if anchors < _ALIGNED_SHARE * max(consts_t - excused_t, consts_l - excused_l):
         return None
-    if past_severity and new_gaps == [len(out) - 1] and not gaps and _header_text_gap(tpl, toks, out[:-1]):
-        return None
     return anchors, tuple(out), tuple(new_gaps)
-
-
-def _header_text_gap(tpl: tuple[str, ...], toks: tuple[str, ...], head: list[str]) -> bool:
-    """Whether the text after ``head`` (the merged tokens before the one gap, which ends the
-    line) is the whole message after the header: ``head`` names it by fewer than two words
-    once a severity word is left out ("<*> INFO ProgressMeter - Starting traversal" / "... -
-    <*> <*> <*> <*>"), and a word stands after its last constant, in the template or the line
-    (values only there are an optional field or a list of one statement). Each such text is
-    another statement (pass 30a)."""
-    k = max((i for i, x in enumerate(head) if x != VAR), default=-1) + 1
-    if not any(VAR not in x and _has_alpha(x) for x in (*tpl[k:], *toks[k:])):
-        return False
-    return sum(1 for x in head if _PLAIN_WORD.match(x) and not _severity_word(x)) < 2
 
 
 def _span_tokens(tt: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> tuple[str, ...]:
@@ -5780,8 +5727,7 @@ class TemplateEngine:
             tpl, gaps, toks, config.optional_groups, config.trailing_clauses, config.gapped_digit_names,
             self._gapped_value_pair(), config.gapped_enclosed_values, config.gapped_value_units,
             config.gapped_name_words, config.gapped_name_particles, config.gapped_enclosing_values,
-            config.gapped_header_groups, config.gapped_titled_texts, config.gapped_names_past_severity,
-            config.gapped_byte_runs,
+            config.gapped_header_groups, config.gapped_titled_texts, config.gapped_byte_runs,
         )
 
     def _gapped_value_pair(self) -> Callable[[tuple[str, ...], int, str, str], bool] | None:
@@ -6271,11 +6217,6 @@ class TemplateEngine:
             return True
         if (
             self.config.names_of_one_tail and group.pos > 0 and _names_of_one_tail(words)
-            and not _transition_state(group.members[0].tokens, group.pos)
-        ):
-            return True
-        if (
-            self.config.codes_after_words and _codes_after_word(group.members[0].tokens, group.pos, words)
             and not _transition_state(group.members[0].tokens, group.pos)
         ):
             return True
