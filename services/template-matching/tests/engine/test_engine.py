@@ -5082,3 +5082,50 @@ def test_a_value_shape_refuses_only_a_plain_word() -> None:
     for token in ("<*>", "<*>:<*>", "12:00", "v2", "<*>:<*>:<*>"):
         assert not core._PLAIN_WORD.match(token)
     assert not core.has_literal_word(tpl[2])
+
+
+# ------------------------------------------------------------- durations in several units (pass 30e)
+
+
+def _sync_lines(durations: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(
+        f"2026-12-06 10:0{i}:0{i} replica[{300 + i}]: mirror sync of shard {i} finished, elapsed {d}"
+        for i, d in enumerate(durations)
+    )
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_duration_printed_in_several_units_is_one_value(order: int) -> None:
+    durations = ("4 min 12 s", "37 s", "1 min 3 s", "9 s", "2 h 5 min 1 s", "58 s")[::order]
+    lines = _sync_lines(durations)
+    got = _one_stream(lines)
+    assert len(got) == 1
+    assert next(iter(got)).endswith("mirror sync of shard <*> finished, elapsed <*>")
+    assert len(_one_stream(lines, EngineConfig(duration_values=False))) > 1
+    # a comma after the last unit, and the plural units of a progress line
+    eta = tuple(f"indexer: pass {i} running, eta: {d}, rate: {i + 20} docs/s" for i, d in enumerate(
+        ("6 hrs 6 mins", "3 mins", "1 hrs 12 mins", "45 mins", "2 hrs 1 mins")))
+    assert len(_one_stream(eta)) == 1
+    assert len(_one_stream(eta, EngineConfig(duration_values=False))) > 1
+
+
+def test_words_that_are_no_duration_stay_apart() -> None:
+    # a keyword variant beside a duration of one unit: two statements, as before
+    lines = tuple(f"2026-12-06 10:0{i}:01 login: {'Accepted' if i % 2 else 'Failed'} key for bob after {i + 3} s"
+                  for i in range(6))
+    assert len(_one_stream(lines)) == 2
+
+
+def test_duration_run_needs_numbers_with_units_of_time_larger_first() -> None:
+    from template_matching.engine.core import _duration_run
+
+    assert _duration_run(("<*>", "min", "<*>", "s"))
+    assert _duration_run(("<*>", "hrs", "<*>", "mins,"))
+    assert _duration_run(("<*>", "s"))
+    # smaller units first, a unit twice, a word that is no unit of time, a word for a number
+    assert not _duration_run(("<*>", "s", "<*>", "min"))
+    assert not _duration_run(("<*>", "s", "<*>", "s"))
+    assert not _duration_run(("<*>", "MB", "<*>", "s"))
+    assert not _duration_run(("<*>", "files", "<*>", "s"))
+    assert not _duration_run(("two", "min", "<*>", "s"))
+    assert not _duration_run(("<*>", "min", "<*>"))

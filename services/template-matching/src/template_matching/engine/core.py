@@ -581,6 +581,11 @@ class EngineConfig:
     # CB <*>" / "--> <*> <*> ED"): a byte of letters only is a value like its neighbours, and a
     # dump of any length one gap (see _byte_place, _one_dump; pass 30b)
     gapped_byte_runs: bool = True
+    # a duration printed in as many units as it needs ("Elapsed: 4 min 12 s" / "Elapsed: 37
+    # s", "est_time: 6 hrs 6 mins," / "3 mins,"): the number and unit pairs, larger units
+    # first, are one value of any length, not a statement per count of units (see
+    # _duration_run; pass 30e)
+    duration_values: bool = True
     # with gapped_enclosed_values, a place of a gapped merge that lies inside one quoted or
     # bracketed value on both sides (the alignment matched words inside the two values:
     # "process "<*> -c apt-get install -y curl" did" / "process "/bin/sh -c npm ci" did") is
@@ -3053,7 +3058,7 @@ def _span_cut(
     label_after_message_word: bool = False, status_text_case: bool = False,
     vouching_outside_run: bool = False, enclosed_header_words: bool = False,
     sentence_texts: Callable[[tuple[str, ...], tuple[str, ...], int], bool] | None = None,
-    valued_texts: bool = False, header_tails: bool = False,
+    valued_texts: bool = False, header_tails: bool = False, duration_values: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -3085,6 +3090,13 @@ def _span_cut(
         # a quantity printed with its unit in one line and in a form of its own in the other
         # ("lifetime <1 sec" / "lifetime 00:02"): one value
         return p, s
+    if (
+        duration_values and nt != nl and p >= 2
+        and _duration_run(tpl[p - 1 : nt - s]) and _duration_run(toks[p - 1 : nl - s])
+    ):
+        # the two lines print one duration in different counts of units ("<*> min <*> s" /
+        # "<*> s"; the alignment matched their first numbers): the whole duration is the value
+        return p - 1, s
     if nt != nl and p >= 2:
         q = _numbered_run(tpl, toks, p, s)
         if q is not None:
@@ -3371,6 +3383,32 @@ _NUMBERED_KEY = re.compile(r"^([A-Za-z_]+)(\d+)=.")
 
 def _value_with_unit(run: tuple[str, ...]) -> bool:
     return len(run) == 2 and VAR in run[0] and _unit(run[1].rstrip(",;"))
+
+
+# units of time, ranked by size: a duration prints its larger units first ("2 h 5 min 3 s")
+_DURATION_RANKS = {
+    **dict.fromkeys(("ms",), 0),
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 2),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3),
+    **dict.fromkeys(("d", "day", "days"), 4),
+}
+
+
+def _duration_run(run: tuple[str, ...]) -> bool:
+    """Whether ``run`` is one duration of numbers each with its unit of time, larger units
+    first ("<*> min <*> s", "<*> hrs <*> mins,"): the count of units changes with the value."""
+    if len(run) < 2 or len(run) % 2:
+        return False
+    ranks: list[int] = []
+    for number, unit in zip(run[::2], run[1::2], strict=True):
+        if VAR not in number or _has_alpha(number.replace(VAR, "")):
+            return False
+        rank = _DURATION_RANKS.get(unit.rstrip(",;"))
+        if rank is None or (ranks and rank >= ranks[-1]):
+            return False
+        ranks.append(rank)
+    return True
 
 
 def _one_quantity(run: tuple[str, ...]) -> bool:
@@ -5473,6 +5511,7 @@ class TemplateEngine:
             config.level_words, config.glued_records, config.comma_fields, config.one_bracket_runs,
             config.label_after_message_word, config.status_text_case, config.vouching_outside_run,
             config.enclosed_header_words, sentences, config.valued_texts_kept, config.header_tails_kept,
+            config.duration_values,
         )
         if cut is None and config.value_label_texts and config.tail_values:
             cut = _value_label_text(
