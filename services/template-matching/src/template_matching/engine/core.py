@@ -4544,11 +4544,12 @@ def _gapped_merge(
             was_gap = any(prev_i < g < i for g in gaps)
             if was_gap and len(run_t) > 1:
                 return None  # a gap may take more of the line, never a constant of the template
-            if not was_gap and byte_runs and not _gap_run_ok(run_t, run_l) and _byte_place(tpl, prev_i, i, run_t, run_l):
+            run_ok = was_gap or _gap_run_ok(run_t, run_l)
+            if not run_ok and byte_runs and _byte_place(tpl, prev_i, i, run_t, run_l):
                 dump_gaps.add(len(out))
                 excused_t += sum(1 for x in run_t if x != VAR)
                 excused_l += sum(1 for x in run_l if x != VAR)
-            elif not was_gap and not _gap_run_ok(run_t, run_l) and not (
+            elif not run_ok and not (
                 optional_groups and _framed(tpl, prev_i, i) and _optional_group(run_t, run_l)
             ) and not (
                 trailing_clauses and i == len(tpl) and _trailing_clause(tpl, toks, prev_i, prev_j, run_t, run_l)
