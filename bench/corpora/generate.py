@@ -641,6 +641,16 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   progress-statistics.log), Apache Nutch 1.x (hadoop.log of inject, generate, fetch, parse and updatedb with
   Hadoop's job lines) and StormCrawler on Storm (FetcherBolt, JSoupParserBolt, the Elasticsearch spout and
   status updater, executors); 162 event types.
+* ``MigrationPlatform`` (written blind at the thirty-first issue-15 pass's start: before reading the engine or
+  any failure analysis; scored once): schema migration tools as the CI consoles and deploy jobs that run them log
+  them: Flyway (the CLI's info, validate, migrate, baseline, repair and clean output with its multi-line error
+  report; the Java API's VersionPrinter, DbValidate, DbMigrate and schema history lines in a Spring Boot console),
+  Liquibase 4 (the CLI's '[date time] LEVEL [logger]' lines of update and rollback: change sets, their changes,
+  the update summary, the lock service; its loggers in a Spring Boot console), Alembic (upgrade, downgrade, stamp
+  and autogenerate through Python logging, FAILED lines), golang-migrate (-verbose), Atlas (migrate apply, schema
+  apply, migrate lint), Sqitch (deploy, revert, verify, status) and online schema changes on MySQL with gh-ost
+  (inspection, row copy status lines, the cut-over) and pt-online-schema-change (steps, progress, lag and load
+  pauses); 259 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -42228,6 +42238,531 @@ def crawler_events() -> list[tuple[float, str, dict]]:
     return scrapy + crawlee + pw + pp + heritrix + nutch + stormcrawler
 
 
+def migration_events() -> list[tuple[float, str, dict]]:
+    """Schema migration tools as the CI consoles and deploy jobs that run them log them: Flyway (the CLI's
+    console output of info, validate, migrate, baseline, repair and clean with its multi-line error report,
+    and the Java API's lines in a Spring Boot console: VersionPrinter, the database type, DbValidate,
+    DbMigrate, the schema history table, the SQL script executor's warnings), Liquibase 4 (the CLI's
+    '[date time] LEVEL [logger] message' lines of update and rollback: change sets run and rolled back, the
+    changes they apply, the update summary, preconditions, the lock service acquiring, waiting for and failing
+    to get the change log lock; its loggers in a Spring Boot console), Alembic (Python logging of alembic
+    upgrade, downgrade, stamp and revision --autogenerate in alembic.ini's '%(levelname)-5.5s [%(name)s]'
+    format, its FAILED lines), golang-migrate (the CLI's log lines with -verbose: buffering, reading and
+    executing, finishing, dirty databases and failed migrations), Atlas (migrate apply and schema apply
+    output, migrate lint reports with their analyzers' diagnostics), Sqitch (deploy, revert, verify and
+    status output of a PostgreSQL project) and online schema changes on MySQL with gh-ost (its log lines from
+    inspection through row copy, status lines and the cut-over) and pt-online-schema-change (its progress
+    lines, timestamped steps, lag and load pauses). Written blind at the thirty-first issue-15 pass's start:
+    before reading the engine or any failure analysis; 259 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def fw_time(g: Gen) -> str:
+        # Flyway's execution time: mm:ss.SSSs
+        return g.r.choice([f"00:00.{ms3(g)}s", f"00:0{g.r.randint(1, 9)}.{ms3(g)}s", f"0{g.r.randint(0, 3)}:{g.r.randint(10, 59)}.{ms3(g)}s"])
+
+    def gdur(g: Gen) -> str:
+        # a Go time.Duration as String() prints it
+        return g.r.choice([f"{g.r.uniform(0.2, 999):.{g.r.choice([1, 3, 6])}f}ms", f"{g.r.uniform(1, 59):.6f}s",
+                           f"{g.r.uniform(20, 999):.1f}µs", f"{g.r.uniform(0.2, 99):.3f}ms", f"{g.r.randint(1, 40)}m{g.r.uniform(0, 59):.6f}s"])
+
+    # ---------------- Flyway: migrations, schemas, databases ----------------
+    fw_migs = [("1.4", "add customer email"), ("1.5", "create invoices"), ("1.6", "add invoice index"),
+               ("2.0", "split orders table"), ("2.1", "backfill order totals"), ("2.2", "drop legacy status")]
+    fw_schemas = ["public", "billing", "orders"]
+    fw_versions = ["9.22.3", "10.8.1", "10.8.1"]
+    fw_editions = ["Community", "Community", "Teams"]
+    fw_dbs = [("jdbc:postgresql://orders-db:5432/orders", "PostgreSQL 15.4"),
+              ("jdbc:postgresql://pg-main.internal:5432/billing", "PostgreSQL 16.1"),
+              ("jdbc:mysql://mysql-primary:3306/shop", "MySQL 8.0"),
+              ("jdbc:sqlserver://mssql01:1433;databaseName=crm", "Microsoft SQL Server 16.0")]
+
+    def fw_mig(g: Gen):
+        v, d = g.r.choice(fw_migs)
+        return v, d, f"V{v.replace('.', '_')}__{d.replace(' ', '_')}.sql"
+
+    def fw_db(g: Gen):
+        return g.r.choice(fw_dbs)
+
+    fw_sql_errors = ['ERROR: relation "idx_invoices_customer" already exists', 'ERROR: column "legacy_status" does not exist',
+                     "Table 'invoices' already exists", 'ERROR: could not create unique index "customers_email_key"',
+                     "Lock wait timeout exceeded; try restarting transaction"]
+    fw_statements = ["CREATE INDEX idx_invoices_customer ON invoices (customer_id)",
+                     "ALTER TABLE orders DROP COLUMN legacy_status",
+                     "CREATE TABLE invoices (id bigserial PRIMARY KEY, customer_id bigint NOT NULL, total numeric(12,2))",
+                     "UPDATE orders SET total = (SELECT sum(amount) FROM order_items WHERE order_id = orders.id)"]
+    schema = pick(fw_schemas)
+    flyway = [
+        (10, "Flyway {e} Edition {v} by Redgate", {"e": pick(fw_editions), "v": pick(fw_versions)}),
+        (6, "See release notes here: https://rd.gt/{k}", {"k": pick(["416ObMi", "3rXiSlV", "4aGHB1e"])}),
+        (12, "Database: {u} ({p})", {"u": draw(fw_db), "p": then(1)}),
+        (4, "Flyway upgrade recommended: {p} is newer than this version of Flyway and support has not been tested. "
+            "The latest supported version of {n} is {s}.",
+         {"p": draw(lambda g: g.r.choice([("PostgreSQL 16.1", "PostgreSQL", "15"), ("MySQL 8.3", "MySQL", "8.1")])), "n": then(1), "s": then(2)}),
+        (14, "Successfully validated {n} migrations (execution time {t})", {"n": lambda g: g.num(2, 60), "t": fw_time}),
+        (5, "Creating Schema History table \"{s}\".\"flyway_schema_history\" ...", {"s": schema}),
+        (3, "Creating schema \"{s}\" ...", {"s": schema}),
+        (12, "Current version of schema \"{s}\": {v}", {"s": schema, "v": lambda g: g.r.choice(["<< Empty Schema >>", "1.3", "1.5", "2.0", "2.1"])}),
+        (24, "Migrating schema \"{s}\" to version \"{v} - {d}\"", {"s": schema, "v": draw(fw_mig), "d": then(1)}),
+        (5, "Migrating schema \"{s}\" with repeatable migration \"{d}\"",
+         {"s": schema, "d": pick(["refresh reporting views", "grant read role", "customer search function"])}),
+        (12, "Successfully applied {n} migrations to schema \"{s}\", now at version v{v} (execution time {t})",
+         {"n": lambda g: g.num(2, 9), "s": schema, "v": lambda g: fw_mig(g)[0], "t": fw_time}),
+        (12, "Schema \"{s}\" is up to date. No migration necessary.", {"s": schema}),
+        (4, "Executing SQL callback: {c} - {d}", {"c": pick(["afterMigrate", "beforeMigrate", "afterEachMigrate"]), "d": pick(["refresh", "grants", "analyze"])}),
+        (5, "DB: {m} (SQL State: {s} - Error Code: {c})",
+         {"m": draw(lambda g: g.r.choice([('relation "invoices" already exists, skipping', "42P07", "0"),
+                                          ('extension "pgcrypto" already exists, skipping', "42710", "0"),
+                                          ('index "idx_orders_created_at" does not exist, skipping', "00000", "0")])),
+          "s": then(1), "c": then(2)}),
+        (3, "Successfully baselined schema with version: {v}", {"v": pick(["1", "1.0", "1.3"])}),
+        (3, "Successfully repaired schema history table \"{s}\".\"flyway_schema_history\" (execution time {t}).", {"s": schema, "t": fw_time}),
+        (3, "Manual cleanup of the remaining effects of the failed migration may still be required.", {}),
+        (2, "Successfully dropped pre-schema database level objects (execution time {t})", {"t": fw_time}),
+        (2, "Successfully cleaned schema \"{s}\" (execution time {t})", {"s": schema, "t": fw_time}),
+        (2, "Successfully dropped post-schema database level objects (execution time {t})", {"t": fw_time}),
+        # the failed migration report, one line each
+        (3, "ERROR: Migration of schema \"{s}\" to version \"{v} - {d}\" failed! Changes successfully rolled back.",
+         {"s": schema, "v": draw(fw_mig), "d": then(1)}),
+        (3, "ERROR: Migration {f} failed", {"f": lambda g: fw_mig(g)[2]}),
+        (3, "SQL State  : {s}", {"s": pick(["42P07", "42703", "42S01", "23505", "HY000"])}),
+        (3, "Error Code : {c}", {"c": pick(["0", "0", "1050", "1205"])}),
+        (3, "Message    : {m}", {"m": pick(fw_sql_errors)}),
+        (3, "Location   : db/migration/{f} ({p})", {"f": draw(lambda g: (lambda m: (m[2], f"/flyway/sql/{m[2]}"))(fw_mig(g))), "p": then(1)}),
+        (3, "Line       : {n}", {"n": lambda g: g.num(1, 40)}),
+        (3, "Statement  : {s}", {"s": pick(fw_statements)}),
+        (2, "ERROR: Validate failed: Migrations have failed validation", {}),
+        (2, "Detected resolved migration not applied to database: {v}.", {"v": lambda g: fw_mig(g)[0]}),
+        (2, "Migration checksum mismatch for migration version {v}", {"v": lambda g: fw_mig(g)[0]}),
+        (2, "-> Applied to database : {a}", {"a": lambda g: str(g.r.randint(-2147483648, 2147483647))}),
+        (2, "-> Resolved locally    : {a}", {"a": lambda g: str(g.r.randint(-2147483648, 2147483647))}),
+    ]
+
+    # Flyway through its Java API: Spring Boot's console pattern, loggers abbreviated to 40 characters
+    def sb_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    sb = {"T": sb_ts, "P": pick(["1", "1", "7"])}
+
+    def sb_line(level: str, logger: str, msg: str) -> str:
+        return "{T} " + f"{level:>5}" + " {P} --- [           main] " + f"{logger:<40}" + " : " + msg
+
+    flyway_java = [
+        (8, sb_line("INFO", "o.f.c.internal.license.VersionPrinter", "Flyway {e} Edition {v} by Redgate"),
+         {**sb, "e": pick(fw_editions), "v": pick(fw_versions)}),
+        (8, sb_line("INFO", "o.f.c.i.database.base.BaseDatabaseType", "Database: {u} ({p})"), {**sb, "u": draw(fw_db), "p": then(1)}),
+        (10, sb_line("INFO", "o.f.core.internal.command.DbValidate", "Successfully validated {n} migrations (execution time {t})"),
+         {**sb, "n": lambda g: g.num(2, 60), "t": fw_time}),
+        (8, sb_line("INFO", "o.f.core.internal.command.DbMigrate", "Current version of schema \"{s}\": {v}"),
+         {**sb, "s": schema, "v": pick(["1.3", "1.5", "2.0", "2.1"])}),
+        (14, sb_line("INFO", "o.f.core.internal.command.DbMigrate", "Migrating schema \"{s}\" to version \"{v} - {d}\""),
+         {**sb, "s": schema, "v": draw(fw_mig), "d": then(1)}),
+        (8, sb_line("INFO", "o.f.core.internal.command.DbMigrate", "Schema \"{s}\" is up to date. No migration necessary."), {**sb, "s": schema}),
+        (3, sb_line("INFO", "o.f.c.i.s.JdbcTableSchemaHistory", "Creating Schema History table \"{s}\".\"flyway_schema_history\" ..."),
+         {**sb, "s": schema}),
+        (3, sb_line("WARN", "o.f.c.i.s.DefaultSqlScriptExecutor", "DB: {m} (SQL State: {s} - Error Code: {c})"),
+         {**sb, "m": draw(lambda g: g.r.choice([('relation "invoices" already exists, skipping', "42P07", "0"),
+                                                ('extension "pgcrypto" already exists, skipping', "42710", "0")])),
+          "s": then(1), "c": then(2)}),
+        (2, sb_line("WARN", "o.f.c.internal.database.base.Database", "Flyway upgrade recommended: {p} is newer than this version of Flyway "
+                    "and support has not been tested. The latest supported version of {n} is {s}."),
+         {**sb, "p": draw(lambda g: g.r.choice([("PostgreSQL 16.1", "PostgreSQL", "15"), ("MySQL 8.3", "MySQL", "8.1")])), "n": then(1), "s": then(2)}),
+    ]
+
+    # ---------------- Liquibase 4 (CLI with --log-level=INFO; Spring Boot loggers) ----------------
+    def lb_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)}]"
+
+    lb_changelogs = ["db/changelog/db.changelog-master.yaml", "db/changelog/changes/012-create-invoices.yaml",
+                     "db/changelog/changes/013-add-customer-email.xml", "db/changelog/changes/014-orders-index.sql"]
+    lb_authors = ["alice", "bob", "liquibase-bot"]
+
+    def lb_cs(g: Gen) -> str:
+        return f"{g.r.choice(lb_changelogs[1:])}::{g.r.choice([g.num(1, 40), g.r.choice(['create-invoices', 'add-email-column', 'orders-idx-1'])])}::{g.r.choice(lb_authors)}"
+
+    lb_tables = ["invoices", "customers", "orders", "order_items"]
+    lb_cols = ["email(varchar(255))", "phone(varchar(32))", "status(varchar(20))", "created_at(timestamp)", "total(numeric(12, 2))"]
+    lb_hosts = [("10.20.4.17", "deploy-runner-7f9c"), ("10.20.4.31", "orders-api-5d8b7c9f4-x2kqp"), ("172.17.0.3", "ci-build-1142")]
+    lb_errors = ['ERROR: relation "invoices" already exists [Failed SQL: (0) CREATE TABLE public.invoices (id BIGINT GENERATED BY DEFAULT AS IDENTITY NOT NULL, customer_id BIGINT NOT NULL, CONSTRAINT invoices_pkey PRIMARY KEY (id))]',
+                 'ERROR: column "email" of relation "customers" already exists [Failed SQL: (0) ALTER TABLE public.customers ADD email VARCHAR(255)]',
+                 "Duplicate key name 'idx_orders_created' [Failed SQL: (1061) CREATE INDEX idx_orders_created ON shop.orders(created_at)]"]
+
+    def lb(level: str, logger: str, msg: str) -> str:
+        return "{T} " + level + " [" + logger + "] " + msg
+
+    lt = {"T": lb_ts}
+    tbl = pick(lb_tables)
+    liquibase = [
+        (4, "Starting Liquibase at {t} (version {v} #{b} built at {d})",
+         {"t": hms, "v": draw(lambda g: g.r.choice([("4.25.1", "4725", "2023-12-18 16:26+0000"), ("4.29.2", "5180", "2024-09-04 13:28+0000")])),
+          "b": then(1), "d": then(2)}),
+        (4, "Liquibase Version: {v}", {"v": pick(["4.25.1", "4.29.2"])}),
+        (3, "Liquibase Open Source {v} by Liquibase", {"v": pick(["4.25.1", "4.29.2"])}),
+        (5, lb("INFO", "liquibase.database", "Set default schema name to {s}"), {**lt, "s": pick(["public", "billing", "shop"])}),
+        (14, lb("INFO", "liquibase.lockservice", "Successfully acquired change log lock"), lt),
+        (14, lb("INFO", "liquibase.lockservice", "Successfully released change log lock"), lt),
+        (6, lb("INFO", "liquibase.lockservice", "Waiting for changelog lock...."), lt),
+        (3, lb("SEVERE", "liquibase.integration", "Could not acquire change log lock.  Currently locked by {h} ({i}) since {d}"),
+         {**lt, "h": draw(lambda g: g.r.choice(lb_hosts)[::-1]), "i": then(1),
+          "d": lambda g: f"12/3/26, {g.r.randint(1, 12)}:{g.r.randint(0, 59):02d} {g.r.choice(['AM', 'PM'])}"}),
+        (3, lb("INFO", "liquibase.lockservice", "Changelog lock released by {h}"), {**lt, "h": lambda g: g.r.choice(lb_hosts)[1]}),
+        (3, lb("INFO", "liquibase.changelog", "Creating database history table with name: {s}.databasechangelog"),
+         {**lt, "s": pick(["public", "billing", "shop"])}),
+        (8, lb("INFO", "liquibase.changelog", "Reading from {s}.databasechangelog"), {**lt, "s": pick(["public", "billing", "shop"])}),
+        (3, lb("INFO", "liquibase.ui", "Database is up to date, no changesets to execute"), lt),
+        (10, lb("INFO", "liquibase.changelog", "Table {t} created"), {**lt, "t": tbl}),
+        (8, lb("INFO", "liquibase.changelog", "Columns {c} added to {t}"),
+         {**lt, "c": lambda g: ",".join(g.r.sample(lb_cols, g.r.choice([1, 1, 2, 3]))), "t": tbl}),
+        (6, lb("INFO", "liquibase.changelog", "Index {i} created"), {**lt, "i": pick(["idx_invoices_customer", "idx_orders_created", "ux_customers_email"])}),
+        (5, lb("INFO", "liquibase.changelog", "Foreign key constraint added to {t} ({c})"), {**lt, "t": tbl, "c": pick(["customer_id", "order_id", "invoice_id"])}),
+        (6, lb("INFO", "liquibase.changelog", "Custom SQL executed"), lt),
+        (5, lb("INFO", "liquibase.changelog", "New row inserted into {t}"), {**lt, "t": pick(["countries", "currencies", "order_statuses"])}),
+        (4, lb("INFO", "liquibase.changelog", "Not null constraint has been added to {t}.{c}"), {**lt, "t": tbl, "c": pick(["email", "status", "customer_id"])}),
+        (26, lb("INFO", "liquibase.changelog", "ChangeSet {c} ran successfully in {n}ms"), {**lt, "c": lb_cs, "n": lambda g: g.num(1, 4000)}),
+        (5, lb("INFO", "liquibase.changelog", "Marking ChangeSet: \"{c}\" as ran despite precondition failure due to onFail='MARK_RAN': "
+               "{f} : Table {t} already exists"),
+         {**lt, "c": lb_cs, "f": pick(lb_changelogs[:1]), "t": tbl}),
+        (5, lb("INFO", "liquibase.changelog", "Rolling Back Changeset: {c}"), {**lt, "c": lb_cs}),
+        (3, lb("INFO", "liquibase.changelog", "Clearing database change log checksums"), lt),
+        (2, lb("SEVERE", "liquibase.changelog", "ChangeSet {c} encountered an exception."), {**lt, "c": lb_cs}),
+        (2, "Migration failed for changeset {c}:", {"c": lb_cs}),
+        (2, "     Reason: liquibase.exception.DatabaseException: {e}", {"e": pick(lb_errors)}),
+        (6, "UPDATE SUMMARY", {}),
+        (6, "Run:                          {n}", {"n": lambda g: g.num(0, 12)}),
+        (6, "Previously run:               {n}", {"n": lambda g: g.num(5, 180)}),
+        (6, "Filtered out:                 {n}", {"n": pick(["0", "0", "0", "2"])}),
+        (6, "-------------------------------", {}),
+        (6, "Total change sets:            {n}", {"n": lambda g: g.num(5, 190)}),
+        (6, lb("INFO", "liquibase.util", "UPDATE SUMMARY"), lt),
+        (6, "Liquibase: Update has been successful. Rows affected: {n}", {"n": lambda g: g.num(0, 3000)}),
+        (3, "Liquibase: Rollback has been successful.", {}),
+        (7, "Liquibase command '{c}' was executed successfully.", {"c": pick(["update", "update", "rollback-count", "status", "validate"])}),
+        (2, lb("SEVERE", "liquibase.integration", "Liquibase command '{c}' failed: {e}"),
+         {**lt, "c": pick(["update", "rollback"]), "e": pick(["Could not acquire change log lock.", "Validation Failed:"])}),
+        (2, "ERROR: Exception Primary Source:  {p}", {"p": pick(["PostgreSQL 15.4", "PostgreSQL 16.1", "MySQL 8.0.35"])}),
+        # Spring Boot's liquibase loggers
+        (6, sb_line("INFO", "liquibase.lockservice", "Successfully acquired change log lock"), sb),
+        (6, sb_line("INFO", "liquibase.lockservice", "Successfully released change log lock"), sb),
+        (10, sb_line("INFO", "liquibase.changelog", "ChangeSet {c} ran successfully in {n}ms"), {**sb, "c": lb_cs, "n": lambda g: g.num(1, 4000)}),
+        (4, sb_line("INFO", "liquibase.changelog", "Reading from {s}.databasechangelog"), {**sb, "s": pick(["public", "billing"])}),
+    ]
+
+    # ---------------- Alembic (alembic.ini: %(levelname)-5.5s [%(name)s] %(message)s) ----------------
+    def rev(g: Gen) -> str:
+        return g.hexs(12)
+
+    al_docs = ["add account table", "create invoices", "add email to user", "drop legacy sessions", "merge heads"]
+    al_tables = ["account", "invoice", "user", "session"]
+    al_cols = ["account.email", "invoice.total", "user.last_login", "session.expires_at"]
+    alembic = [
+        (12, "INFO  [alembic.runtime.migration] Context impl {c}.", {"c": pick(["PostgresqlImpl", "PostgresqlImpl", "MySQLImpl", "SQLiteImpl"])}),
+        (9, "INFO  [alembic.runtime.migration] Will assume transactional DDL.", {}),
+        (3, "INFO  [alembic.runtime.migration] Will assume non-transactional DDL.", {}),
+        (24, "INFO  [alembic.runtime.migration] Running upgrade {a} -> {b}, {d}",
+         {"a": lambda g: "" if g.r.random() < 0.12 else rev(g), "b": rev, "d": pick(al_docs)}),
+        (6, "INFO  [alembic.runtime.migration] Running downgrade {a} -> {b}, {d}", {"a": rev, "b": rev, "d": pick(al_docs)}),
+        (3, "INFO  [alembic.runtime.migration] Running stamp_revision {a} -> {b}", {"a": lambda g: "" if g.r.random() < 0.5 else rev(g), "b": rev}),
+        (6, "INFO  [alembic.autogenerate.compare] Detected added table '{t}'", {"t": pick(al_tables)}),
+        (3, "INFO  [alembic.autogenerate.compare] Detected removed table '{t}'", {"t": pick(al_tables)}),
+        (6, "INFO  [alembic.autogenerate.compare] Detected added column '{c}'", {"c": pick(al_cols)}),
+        (3, "INFO  [alembic.autogenerate.compare] Detected removed column '{c}'", {"c": pick(al_cols)}),
+        (4, "INFO  [alembic.autogenerate.compare] Detected added index '{i}' on '{c}'",
+         {"i": pick(["ix_account_email", "ix_invoice_customer_id", "ix_user_last_login"]), "c": pick(["('email',)", "('customer_id',)", "('customer_id', 'created_at')"])}),
+        (3, "INFO  [alembic.autogenerate.compare] Detected type change from {a} to {b} on '{c}'",
+         {"a": pick(["VARCHAR(length=50)", "INTEGER()", "TIMESTAMP()"]), "b": pick(["String(length=120)", "BigInteger()", "DateTime(timezone=True)"]), "c": pick(al_cols)}),
+        (3, "INFO  [alembic.autogenerate.compare] Detected NOT NULL on column '{c}'", {"c": pick(al_cols)}),
+        (2, "INFO  [alembic.ddl.postgresql] Detected sequence named '{s}' as owned by integer column '{c}', assuming SERIAL and omitting",
+         {"s": draw(lambda g: g.r.choice([("account_id_seq", "account(id)"), ("invoice_id_seq", "invoice(id)")])), "c": then(1)}),
+        (3, "  Generating {p} ...  done",
+         {"p": lambda g: f"/app/migrations/versions/{g.hexs(12)}_{g.r.choice(al_docs).replace(' ', '_')}.py"}),
+        (2, "ERROR [alembic.util.messaging] Can't locate revision identified by '{r}'", {"r": rev}),
+        (2, "  FAILED: Can't locate revision identified by '{r}'", {"r": rev}),
+        (2, "ERROR [alembic.util.messaging] Target database is not up to date.", {}),
+        (2, "  FAILED: Multiple head revisions are present for given argument 'head'; please specify a specific target revision, "
+            "'<branchname>@head' to narrow to a specific head, or 'heads' for all heads", {}),
+        (3, "{r} (head)", {"r": rev}),
+    ]
+
+    # ---------------- golang-migrate (CLI, log.Println with -verbose) ----------------
+    def go_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    gm_migs = ["create_users_table", "add_email_to_users", "create_orders", "add_orders_status_index", "drop_legacy_sessions"]
+
+    def gm_mig(g: Gen):
+        return g.num(1, 40), g.r.choice(["u", "u", "u", "d"]), g.r.choice(gm_migs)
+
+    gm = {"T": go_ts}
+    gm_errs = ['pq: relation "users" already exists in line 0: CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL);',
+               'pq: column "status" does not exist in line 1: CREATE INDEX CONCURRENTLY orders_status_idx ON orders (status);',
+               "Error 1062 (23000): Duplicate entry 'a@example.com' for key 'users.email' in line 0: ALTER TABLE users ADD UNIQUE (email);"]
+    golang_migrate = [
+        (10, "{T} Start buffering {n}/{d} {m}", {**gm, "n": draw(gm_mig), "d": then(1), "m": then(2)}),
+        (10, "{T} Read and execute {n}/{d} {m}", {**gm, "n": draw(gm_mig), "d": then(1), "m": then(2)}),
+        (12, "{T} Finished {n}/{d} {m} (read {r}, ran {x})", {**gm, "n": draw(gm_mig), "d": then(1), "m": then(2), "r": gdur, "x": gdur}),
+        (6, "{T} Finished after {x}", {**gm, "x": gdur}),
+        (6, "{T} Closing source and database", gm),
+        (6, "{T} no change", gm),
+        (6, "{n}/{d} {m} ({x})", {"n": draw(gm_mig), "d": then(1), "m": then(2), "x": gdur}),
+        (3, "{T} Applying all down migrations", gm),
+        (3, "{T} error: Dirty database version {n}. Fix and force version.", {**gm, "n": lambda g: g.num(1, 40)}),
+        (3, "{T} error: migration failed: {e} (details: {d})",
+         {**gm, "e": draw(lambda g: (lambda e: (e, e.split(" in line ")[0]))(g.r.choice(gm_errs))), "d": then(1)}),
+        (2, "{T} error: can't acquire lock", gm),
+        (2, "{T} error: file does not exist", gm),
+        (2, "{T} error: no migration", gm),
+    ]
+
+    # ---------------- Atlas (migrate apply, schema apply, migrate lint) ----------------
+    def av(g: Gen) -> str:
+        return f"202{g.r.randint(3, 6)}{g.r.randint(1, 12):02d}{g.r.randint(1, 28):02d}{g.r.randint(0, 23):02d}{g.r.randint(0, 59):02d}{g.r.randint(0, 59):02d}"
+
+    at_stmts = ["CREATE TABLE `invoices` (`id` bigint NOT NULL AUTO_INCREMENT, `customer_id` bigint NOT NULL, PRIMARY KEY (`id`)) CHARSET utf8mb4 COLLATE utf8mb4_0900_ai_ci;",
+                'ALTER TABLE "public"."users" ADD COLUMN "email" character varying(255) NULL;',
+                'CREATE INDEX "orders_created_at_idx" ON "public"."orders" ("created_at");',
+                'DROP TABLE "public"."legacy_sessions";']
+    atlas = [
+        (6, "Migrating to version {v} from {f} ({n} migrations in total):", {"v": av, "f": av, "n": lambda g: g.num(2, 6)}),
+        (4, "Migrating to version {v} ({n} migrations in total):", {"v": av, "n": lambda g: g.num(2, 30)}),
+        (14, "  -- migrating version {v}", {"v": av}),
+        (18, "    -> {s}", {"s": pick(at_stmts)}),
+        (16, "  -- ok ({d})", {"d": gdur}),
+        (6, "  -------------------------", {}),
+        (6, "  -- {d}", {"d": gdur}),
+        (6, "  -- {n} migrations", {"n": lambda g: g.num(2, 9)}),
+        (6, "  -- {n} sql statements", {"n": lambda g: g.num(2, 40)}),
+        (6, "No migration files to execute", {}),
+        (2, "Error: sql/migrate: connected database is not clean: found table \"{t}\" in schema \"{s}\". baseline version or allow-dirty is required",
+         {"t": pick(["users", "atlas_schema_revisions", "orders"]), "s": pick(["public", "shop"])}),
+        (2, "Error: sql/migrate: execute: executing statement \"{s}\" from version \"{v}\": {e}",
+         {"s": pick(at_stmts), "v": av, "e": pick(['pq: relation "invoices" already exists', "Error 1050 (42S01): Table 'invoices' already exists"])}),
+        (4, "-- Planned Changes:", {}),
+        (5, "-- {a} \"{t}\" table", {"a": pick(["Create", "Modify", "Drop"]), "t": pick(["users", "orders", "invoices", "legacy_sessions"])}),
+        (3, "Schema is synced, no changes to be made", {}),
+        # migrate lint
+        (4, "Analyzing changes from version {v} to {f} ({n} migrations in total):", {"v": av, "f": av, "n": lambda g: g.num(1, 4)}),
+        (6, "  -- analyzing version {v}", {"v": av}),
+        (4, "    -- destructive changes detected:", {}),
+        (4, "      -- L{n}: Dropping table \"{t}\" https://atlasgo.io/lint/analyzers#DS102", {"n": lambda g: g.num(1, 30), "t": pick(["legacy_sessions", "audit_old"])}),
+        (3, "      -- L{n}: Dropping non-virtual column \"{c}\" https://atlasgo.io/lint/analyzers#DS103",
+         {"n": lambda g: g.num(1, 30), "c": pick(["legacy_status", "fax", "middle_name"])}),
+        (3, "    -- data dependent changes detected:", {}),
+        (3, "      -- L{n}: Adding a unique index \"{i}\" on table \"{t}\" might fail in case column \"{c}\" contains duplicate entries "
+            "https://atlasgo.io/lint/analyzers#MF101",
+         {"n": lambda g: g.num(1, 30), "i": draw(lambda g: g.r.choice([("users_email_key", "users", "email"), ("orders_ref_key", "orders", "external_ref")])),
+          "t": then(1), "c": then(2)}),
+        (3, "      -- L{n}: Modifying nullable column \"{c}\" to non-nullable might fail in case it contains NULL values "
+            "https://atlasgo.io/lint/analyzers#MF103", {"n": lambda g: g.num(1, 30), "c": pick(["email", "status", "customer_id"])}),
+        (3, "  -- {n} schema changes", {"n": lambda g: g.num(2, 9)}),
+        (3, "  -- {n} diagnostics", {"n": lambda g: g.num(2, 6)}),
+    ]
+
+    # ---------------- Sqitch (PostgreSQL project) ----------------
+    sq_targets = ["db:pg://app@pg-main.internal/flipr", "db:pg:flipr_test", "db:pg://deploy@orders-db/orders"]
+    sq_changes = ["appschema", "users", "flips", "insert_user", "change_pass", "orders_status"]
+    sq_tags = ["@v1.0.0", "@v1.1.0", "@v1.2.0-rc1"]
+    target = pick(sq_targets)
+    sqitch = [
+        (6, "Deploying changes to {t}", {"t": target}),
+        (3, "Deploying changes through {c} to {t}", {"c": pick(sq_changes), "t": target}),
+        (3, "Adding registry tables to {t}", {"t": pick(["db:pg://app@pg-main.internal/flipr", "db:pg:flipr_test"])}),
+        (18, "  + {c} .. ok", {"c": pick(sq_changes)}),
+        (6, "  + {c} {g} .. ok", {"c": pick(sq_changes), "g": pick(sq_tags)}),
+        (2, "  + {c} .. not ok", {"c": pick(sq_changes)}),
+        (2, "psql:deploy/{c}.sql:{n}: ERROR:  {e}",
+         {"c": pick(sq_changes), "n": lambda g: g.num(3, 40), "e": pick(['relation "flips" already exists', 'schema "flipr" does not exist',
+                                                                          'syntax error at or near "REFERENCES"'])}),
+        (2, "Deploy failed", {}),
+        (4, "Reverting all changes from {t}", {"t": target}),
+        (2, "Reverting changes to {c} from {t}", {"c": pick(sq_changes), "t": target}),
+        (8, "  - {c} .. ok", {"c": pick(sq_changes)}),
+        (4, "Verifying {t}", {"t": target}),
+        (10, "  * {c} .. ok", {"c": pick(sq_changes)}),
+        (2, "  * {c} .. Undeployed; skipping", {"c": pick(sq_changes)}),
+        (4, "Verify successful", {}),
+        (5, "Nothing to deploy (up-to-date)", {}),
+        (3, "On database {t}", {"t": target}),
+        (3, "# Change:   {h}", {"h": lambda g: g.hexs(40)}),
+        (3, "# Name:     {c}", {"c": pick(sq_changes)}),
+        (3, "# Deployed: 2026-12-03 {t} +0000", {"t": hms}),
+        (3, "# By:       {u}", {"u": pick(["Marge N. O'Vera <marge@example.com>", "deploy-bot <ci@example.com>"])}),
+        (2, "Added \"{c}\" to sqitch.plan", {"c": pick(sq_changes)}),
+    ]
+
+    # ---------------- gh-ost (outbrain golib log: 'YYYY-MM-DD HH:MM:SS LEVEL message') ----------------
+    def gh_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    gh_tables = [("shop", "orders"), ("shop", "order_items"), ("crm", "customers")]
+
+    def gh_tbl(g: Gen):
+        d, t = g.r.choice(gh_tables)
+        return d, t
+
+    gh_hosts = ["mysql-primary-1:3306", "mysql-replica-2:3306", "10.30.1.12:3306"]
+    gh = {"T": gh_ts}
+    ght = {**gh, "d": draw(gh_tbl), "t": then(1)}
+
+    def binlog(g: Gen) -> str:
+        return f"mysql-bin.{g.num(100, 999).rjust(6, '0')}:{g.num(4, 1073741823)}"
+
+    def gh_cols(g: Gen) -> str:
+        return ",".join(["id"] + g.r.sample(["customer_id", "total", "status", "created_at", "updated_at"], g.r.randint(0, 3)))
+
+    def gh_status(g: Gen):
+        total = g.r.randint(200000, 9000000)
+        done = g.r.randint(0, total)
+        return str(done), str(total), f"{100 * done / total:.1f}%"
+
+    ghost = [
+        (3, "{T} INFO starting gh-ost {v}", {**gh, "v": pick(["1.1.6", "1.1.5"])}),
+        (4, "{T} INFO Migrating `{d}`.`{t}`", ght),
+        (4, "{T} INFO inspector connection validated on {h}", {**gh, "h": pick(gh_hosts)}),
+        (4, "{T} INFO User has SUPER, REPLICATION SLAVE privileges, and has ALL privileges on `{d}`.*", {**gh, "d": pick(["shop", "crm"])}),
+        (4, "{T} INFO binary logs validated on {h}", {**gh, "h": pick(gh_hosts)}),
+        (4, "{T} INFO Inspector initiated on {h}, version {v}", {**gh, "h": pick(gh_hosts), "v": pick(["8.0.35-27", "8.0.36", "5.7.44-log"])}),
+        (4, "{T} INFO Table found. Engine=InnoDB", gh),
+        (4, "{T} INFO Estimated number of rows via EXPLAIN: {n}", {**gh, "n": lambda g: g.num(200000, 9000000)}),
+        (3, "{T} INFO Recursively searching for replication master", gh),
+        (3, "{T} INFO Master found to be {h}", {**gh, "h": pick(gh_hosts[:1] + gh_hosts[2:])}),
+        (3, "{T} INFO log_slave_updates validated on {h}", {**gh, "h": pick(gh_hosts)}),
+        (3, "{T} INFO streamer binlog coordinates: {b}", {**gh, "b": binlog}),
+        (3, "{T} INFO Connecting binlog streamer at {b}", {**gh, "b": binlog}),
+        (5, "{T} INFO rotate to next log from {b} to {n}", {**gh, "b": binlog, "n": lambda g: f"mysql-bin.{g.num(100, 999).rjust(6, '0')}"}),
+        (3, "{T} INFO applier connection validated on {h}", {**gh, "h": pick(gh_hosts)}),
+        (3, "{T} INFO Dropping table `{d}`.`_{t}_gho`", ght),
+        (3, "{T} INFO Table dropped", gh),
+        (3, "{T} INFO Creating ghost table `{d}`.`_{t}_gho`", ght),
+        (3, "{T} INFO Ghost table created", gh),
+        (3, "{T} INFO Altering ghost table `{d}`.`_{t}_gho`", ght),
+        (3, "{T} INFO Ghost table altered", gh),
+        (3, "{T} INFO Creating changelog table `{d}`.`_{t}_ghc`", ght),
+        (3, "{T} INFO Changelog table created", gh),
+        (3, "{T} INFO Chosen shared unique key is {k}", {**gh, "k": pick(["PRIMARY", "PRIMARY", "uk_order_item"])}),
+        (3, "{T} INFO Shared columns are {c}", {**gh, "c": gh_cols}),
+        (3, "{T} INFO Listening on unix socket file: /tmp/gh-ost.{d}.{t}.sock", ght),
+        (3, "{T} INFO Migration min values: [{v}]", {**gh, "v": lambda g: " ".join(g.num(1, 9) for _ in range(g.r.choice([1, 1, 2])))}),
+        (3, "{T} INFO Migration max values: [{v}]", {**gh, "v": lambda g: " ".join(g.num(200000, 9000000) for _ in range(g.r.choice([1, 1, 2])))}),
+        (30, "Copy: {c}/{n} {p}; Applied: {a}; Backlog: {b}/1000; Time: {tt}(total), {tc}(copy); streamer: {s}; "
+             "Lag: {l}s, HeartbeatLag: {hl}s, State: migrating; ETA: {e}",
+         {"c": draw(gh_status), "n": then(1), "p": then(2), "a": lambda g: g.num(0, 90000), "b": pick(["0", "0", "3", "17"]),
+          "tt": lambda g: f"{g.r.randint(1, 59)}m{g.r.randint(0, 59)}s", "tc": lambda g: f"{g.r.randint(1, 59)}m{g.r.randint(0, 59)}s",
+          "s": binlog, "l": lambda g: f"{g.r.uniform(0, 2):.2f}", "hl": lambda g: f"{g.r.uniform(0, 2):.2f}",
+          "e": lambda g: g.r.choice([f"{g.r.randint(1, 59)}m{g.r.randint(0, 59)}s", f"{g.r.randint(1, 5)}h{g.r.randint(0, 59)}m{g.r.randint(0, 59)}s", "N/A"])}),
+        (8, "Copy: {c}/{n} {p}; Applied: {a}; Backlog: {b}/1000; Time: {tt}(total), {tc}(copy); streamer: {s}; "
+            "Lag: {l}s, HeartbeatLag: {hl}s, State: throttled, {r}; ETA: {e}",
+         {"c": draw(gh_status), "n": then(1), "p": then(2), "a": lambda g: g.num(0, 90000), "b": pick(["0", "12", "240"]),
+          "tt": lambda g: f"{g.r.randint(1, 59)}m{g.r.randint(0, 59)}s", "tc": lambda g: f"{g.r.randint(1, 59)}m{g.r.randint(0, 59)}s",
+          "s": binlog, "l": lambda g: f"{g.r.uniform(1, 9):.2f}", "hl": lambda g: f"{g.r.uniform(1, 9):.2f}",
+          "r": lambda g: g.r.choice([f"lag={g.r.uniform(1.5, 9):.6f}s", "flag-file", f"max-load Threads_running={g.r.randint(51, 90)} >= 50",
+                                     "commanded by user"]),
+          "e": lambda g: f"{g.r.randint(1, 59)}m{g.r.randint(0, 59)}s"}),
+        (5, "Copy: {n}/{n2} 100.0%; Applied: {a}; Backlog: 0/1000; Time: {tt}(total), {tc}(copy); streamer: {s}; "
+            "Lag: {l}s, HeartbeatLag: {hl}s, State: postponing cut-over; ETA: due",
+         {"n": draw(lambda g: (lambda n: (n, n))(g.num(200000, 9000000))), "n2": then(1), "a": lambda g: g.num(0, 90000),
+          "tt": lambda g: f"{g.r.randint(1, 5)}h{g.r.randint(0, 59)}m{g.r.randint(0, 59)}s", "tc": lambda g: f"{g.r.randint(10, 59)}m{g.r.randint(0, 59)}s",
+          "s": binlog, "l": lambda g: f"{g.r.uniform(0, 1):.2f}", "hl": lambda g: f"{g.r.uniform(0, 1):.2f}"}),
+        (3, "{T} INFO Row copy complete", gh),
+        (3, "{T} INFO Grabbing voluntary lock: gh-ost.{n}.lock", {**gh, "n": lambda g: g.num(100000, 999999)}),
+        (3, "{T} INFO Setting LOCK timeout as {n} seconds", {**gh, "n": pick(["6", "6", "10"])}),
+        (3, "{T} INFO Looking for magic cut-over table", gh),
+        (3, "{T} INFO Creating magic cut-over table `{d}`.`_{t}_del`", ght),
+        (3, "{T} INFO Magic cut-over table created", gh),
+        (3, "{T} INFO Locking `{d}`.`{t}`, `{d2}`.`_{t2}_del`", {**gh, "d": draw(lambda g: (lambda x: x + x)(gh_tbl(g))), "t": then(1), "d2": then(2), "t2": then(3)}),
+        (3, "{T} INFO Tables locked", gh),
+        (3, "{T} INFO Session locking original & magic tables is {n}", {**gh, "n": lambda g: g.num(100000, 999999)}),
+        (3, "{T} INFO Writing changelog state: AllEventsUpToLockProcessed:{n}", {**gh, "n": lambda g: str(g.r.randint(10 ** 18, 2 * 10 ** 18))}),
+        (3, "{T} INFO Waiting for events up to lock", gh),
+        (3, "{T} INFO Done waiting for events up to lock; duration={x}", {**gh, "x": gdur}),
+        (3, "{T} INFO Setting RENAME timeout as {n} seconds", {**gh, "n": pick(["3", "3", "5"])}),
+        (3, "{T} INFO Session renaming tables is {n}", {**gh, "n": lambda g: g.num(100000, 999999)}),
+        (3, "{T} INFO Issuing and expecting this to block: rename /* gh-ost */ table `{d}`.`{t}` to `{d2}`.`_{t2}_del`, "
+            "`{d3}`.`_{t3}_gho` to `{d4}`.`{t4}`",
+         {**gh, "d": draw(lambda g: (lambda x: x * 4)(gh_tbl(g))), "t": then(1), "d2": then(2), "t2": then(3), "d3": then(4), "t3": then(5),
+          "d4": then(6), "t4": then(7)}),
+        (3, "{T} INFO Found atomic RENAME to be blocking, as expected. Double checking the lock is still in place (though I don't strictly have to)", gh),
+        (3, "{T} INFO Checking session lock: gh-ost.{n}.lock", {**gh, "n": lambda g: g.num(100000, 999999)}),
+        (3, "{T} INFO Connection holding lock on original table still exists", gh),
+        (3, "{T} INFO Will now proceed to drop magic table and unlock tables", gh),
+        (3, "{T} INFO Dropping magic cut-over table", gh),
+        (3, "{T} INFO Releasing lock from `{d}`.`{t}`, `{d2}`.`_{t2}_del`", {**gh, "d": draw(lambda g: (lambda x: x + x)(gh_tbl(g))), "t": then(1), "d2": then(2), "t2": then(3)}),
+        (3, "{T} INFO Tables unlocked", gh),
+        (3, "{T} INFO Tables renamed", gh),
+        (3, "{T} INFO Lock & rename duration: {x}. During this time, queries on `{t}` were blocked", {**gh, "x": gdur, "t": lambda g: gh_tbl(g)[1]}),
+        (2, "{T} INFO Am not dropping old table because I want this operation to be as live as possible. If you insist I should do it, "
+            "please add `--ok-to-drop-table` next time. But I prefer you do not. To drop the old table, issue:", gh),
+        (2, "{T} INFO -- drop table `{d}`.`_{t}_del`", ght),
+        (3, "{T} INFO Done migrating `{d}`.`{t}`", ght),
+        (3, "{T} INFO Removing socket file: /tmp/gh-ost.{d}.{t}.sock", ght),
+        (3, "{T} INFO Tearing down {c}", {**gh, "c": pick(["inspector", "applier", "streamer", "throttler"])}),
+        (2, "# Done", {}),
+        (2, "{T} ERROR {e}", {**gh, "e": pick(["Error 1205: Lock wait timeout exceeded; try restarting transaction",
+                                                "Error 1146: Table 'shop._orders_ghc' doesn't exist",
+                                                "Timeout while waiting for events up to lock"])}),
+        (2, "{T} WARNING {e}", {**gh, "e": pick(["Failed to read heartbeat: sql: no rows in result set",
+                                                  "Tables still locked; unlocking",
+                                                  "Lock wait timeout exceeded, rolling back cut-over"])}),
+        (1, "{T} FATAL {e}", {**gh, "e": pick(["2 successive failures in cut-over phase. Giving up",
+                                                "Unexpected database port reported: 3307",
+                                                "It seems like this migration attempt to run directly on master. Preferably it would be executed on a replica (and this reduces load from the master). To proceed please provide --allow-on-master."])}),
+    ]
+
+    # ---------------- pt-online-schema-change (Percona Toolkit 3) ----------------
+    def pt_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}"
+
+    pt = {"T": pt_ts}
+    pt_tbl = {"d": draw(gh_tbl), "t": then(1)}
+    ptosc = [
+        (3, "No slaves found.  See --recursion-method if host {h} has slaves.", {"h": pick(["mysql-primary-1", "10.30.1.12"])}),
+        (3, "Found {n} slaves:", {"n": pick(["1", "2", "3"])}),
+        (3, "  {h} -> {i}:{p}", {"h": pick(["mysql-replica-1", "mysql-replica-2"]), "i": Gen.ip, "p": pick(["3306"])}),
+        (3, "Will check slave lag on:", {}),
+        (3, "Operation, tries, wait:", {}),
+        (3, "  {o}, {n}, {w}", {"o": pick(["analyze_table", "copy_rows", "create_triggers", "drop_triggers", "swap_tables", "update_foreign_keys"]),
+                               "n": pick(["10", "10", "20"]), "w": pick(["1", "0.25"])}),
+        (4, "Altering `{d}`.`{t}`...", pt_tbl),
+        (3, "Starting a dry run.  `{d}`.`{t}` will not be altered.  Specify --execute instead of --dry-run to alter the table.", pt_tbl),
+        (4, "Creating new table...", {}),
+        (4, "Created new table {d}._{t}_new OK.", pt_tbl),
+        (4, "Altering new table...", {}),
+        (4, "Altered `{d}`.`_{t}_new` OK.", pt_tbl),
+        (4, "{T} Creating triggers...", pt),
+        (4, "{T} Created triggers OK.", pt),
+        (4, "{T} Copying approximately {n} rows...", {**pt, "n": lambda g: g.num(200000, 9000000)}),
+        (24, "Copying `{d}`.`{t}`:  {p}% {r} remain",
+         {**pt_tbl, "p": lambda g: g.num(1, 99), "r": lambda g: g.r.choice([f"{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}", f"{g.r.randint(1, 9)}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"])}),
+        (4, "{T} Copied rows OK.", pt),
+        (3, "{T} Analyzing new table...", pt),
+        (4, "{T} Swapping tables...", pt),
+        (4, "{T} Swapped original and new tables OK.", pt),
+        (3, "{T} Dropping old table...", pt),
+        (3, "{T} Dropped old table `{d}`.`_{t}_old` OK.", {**pt, **pt_tbl}),
+        (4, "{T} Dropping triggers...", pt),
+        (4, "{T} Dropped triggers OK.", pt),
+        (4, "Successfully altered `{d}`.`{t}`.", pt_tbl),
+        (2, "Dry run complete.  `{d}`.`{t}` was not altered.", pt_tbl),
+        (2, "Not dropping old table because --no-drop-old-table was specified.", {}),
+        (5, "Replica lag is {n} seconds on {h}.  Waiting.", {"n": lambda g: g.num(2, 300), "h": pick(["mysql-replica-1", "mysql-replica-2"])}),
+        (4, "Pausing because {v}={n}.", {"v": pick(["Threads_running", "Threads_running", "Threads_connected"]), "n": lambda g: g.num(26, 400)}),
+        (1, "{T} Error copying rows from `{d}`.`{t}` to `{d2}`.`_{t2}_new`: {e}",
+         {**pt, "d": draw(lambda g: (lambda x: x + x)(gh_tbl(g))), "t": then(1), "d2": then(2), "t2": then(3),
+          "e": pick(["Threads_running=512 exceeds its critical threshold 500",
+                     "DBD::mysql::st execute failed: Lock wait timeout exceeded; try restarting transaction"])}),
+        (1, "The new table `{d}`.`_{t}_new` does not have a PRIMARY KEY or a unique index which is required for the DELETE trigger.", pt_tbl),
+    ]
+
+    return flyway + flyway_java + liquibase + alembic + golang_migrate + atlas + sqitch + ghost + ptosc
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -42300,7 +42835,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "AudioPlatform": audio_events,
            "TimingPlatform": timing_events,
            "SyncPlatform": sync_events,
-           "CrawlerPlatform": crawler_events}
+           "CrawlerPlatform": crawler_events,
+           "MigrationPlatform": migration_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
