@@ -641,6 +641,16 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   progress-statistics.log), Apache Nutch 1.x (hadoop.log of inject, generate, fetch, parse and updatedb with
   Hadoop's job lines) and StormCrawler on Storm (FetcherBolt, JSoupParserBolt, the Elasticsearch spout and
   status updater, executors); 162 event types.
+* ``FeatureFlagPlatform`` (written blind at the thirty-first issue-15 pass's start: before reading the engine or
+  any failure analysis; scored once): feature-flag platforms as their operators and the services embedding their
+  SDKs log them: the Unleash server (log4js lines: start-up, migrations, the scheduler, addons, client
+  registrations and metrics, API tokens), the Unleash Node SDK's warn and error events on the console and the Go
+  SDK's DebugListener, Flagsmith's Django API (gunicorn, migrate output, Django's request and security loggers,
+  webhooks, environment documents) and its task processor (threads, tasks run, completed, failed and backed off),
+  the GrowthBook proxy (pino JSON), flagd (zap console and JSON: listeners, file, Kubernetes, HTTP and gRPC syncs,
+  configuration changes, evaluation errors), the LaunchDarkly Relay Proxy (ldlog lines with environment prefixes,
+  request debug lines, streams, auto-configuration) and Flipt (zap console: start-up, migrations, grpc_zap's
+  finished calls, declarative storage polling, shutdown); 134 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -42228,6 +42238,416 @@ def crawler_events() -> list[tuple[float, str, dict]]:
     return scrapy + crawlee + pw + pp + heritrix + nutch + stormcrawler
 
 
+def featureflag_events() -> list[tuple[float, str, dict]]:
+    """Feature-flag platforms as their operators and the services that embed their SDKs log them: the
+    Unleash server (log4js lines with the source file as category: start-up, migrations, the scheduler,
+    addons, client registrations and metrics, API tokens), the Unleash Node SDK's warn and error events as
+    an application prints them to the console and the Unleash Go SDK's DebugListener on stdout, Flagsmith's
+    Django API (gunicorn's error log, Django's migrate output, the request and security loggers and the
+    API's own loggers through Flagsmith's generic formatter) and its task processor (processor start-up,
+    worker threads, tasks run, completed, failed and backed off), the GrowthBook proxy (pino JSON lines:
+    start-up, caches, the registrar, SSE channels, pino-http's errored requests), flagd (OpenFeature's
+    daemon in zap's console encoding and, started with --log-format json, zap JSON: start-up, listeners,
+    file, Kubernetes, HTTP and gRPC syncs, configuration changes, evaluation errors), the LaunchDarkly Relay
+    Proxy (ldlog lines with per-environment prefixes: start-up, SDK clients, streams, request debug lines,
+    auto-configuration, big segments) and Flipt (zap console lines: start-up, storage and migrations,
+    servers, grpc_zap's finished calls, declarative storage polling, shutdown). Written blind at the
+    thirty-first issue-15 pass's start: before reading the engine or any failure analysis; 134 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def us6(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    flags = ["new-checkout-flow", "dark-mode", "search-v2", "pricing-experiment", "beta-dashboard", "enable-recommendations"]
+    apps = ["checkout-api", "web-frontend", "catalog-service"]
+    envs = ["production", "staging", "development"]
+    ld_envs = ["Production", "Staging", "Test"]
+
+    def flag_list(g: Gen) -> str:
+        return ", ".join(g.r.sample(flags, g.r.randint(1, 4)))
+
+    # ---------------- Unleash server (log4js: [time] [LEVEL] category - message) ----------------
+    def unl_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}"
+
+    def unl(level: str, cat: str, text: str) -> str:
+        return "[{T}] [" + level + "] " + cat + " - " + text
+
+    un = {"T": unl_ts}
+    unl_addons = ["slack", "webhook", "teams", "datadog"]
+    unl_events = ["feature-created", "feature-updated", "feature-environment-enabled", "feature-environment-disabled",
+                  "feature-strategy-update", "feature-archived"]
+    unl_jobs = ["updateLastSeen", "fetchFeatureUsage", "announceUnannounced", "projectHealthReport", "refreshInstanceStats",
+                "clientMetricsCleanup"]
+
+    def unl_addr(g: Gen) -> str:
+        return g.r.choice(["{ address: '::', family: 'IPv6', port: 4242 }", "{ address: '0.0.0.0', family: 'IPv4', port: 4242 }",
+                           "{ address: '::', family: 'IPv6', port: 8080 }"])
+
+    def unl_token(g: Gen) -> str:
+        return f"{g.r.choice(['default', 'checkout', 'web'])}:{g.r.choice(envs)}.{g.hexs(12)}..."
+
+    unleash = [
+        (5, unl("INFO", "server-impl.js", "DB migration: start"), un),
+        (5, unl("INFO", "server-impl.js", "DB migration: end"), un),
+        (5, unl("INFO", "server-impl.js", "Unleash has started. {a}"), {**un, "a": unl_addr}),
+        (3, unl("INFO", "server-impl.js", "Shutting down Unleash..."), un),
+        (4, unl("INFO", "db-migrate", "Processed migration {m}"),
+         {**un, "m": lambda g: f"20{g.r.randint(21, 26)}{g.r.randint(1, 12):02d}{g.r.randint(1, 28):02d}{g.num(100000, 235959)}-{g.r.choice(['add-feature-lifecycle', 'client-metrics-env-variants', 'project-settings', 'change-request-schedule'])}"}),
+        (4, unl("INFO", "user-service.js", 'Creating default user "{u}"'), {**un, "u": pick(["admin"])}),
+        (3, unl("INFO", "version-service.js", "Checking for newer version of Unleash: current {v}"), {**un, "v": pick(["5.12.4", "6.3.0", "6.6.1"])}),
+        (3, unl("WARN", "version-service.js", "Could not check newest version: {e}"),
+         {**un, "e": pick(["request to https://version.unleash.run/ failed, reason: getaddrinfo ENOTFOUND version.unleash.run",
+                           "The operation was aborted due to timeout"])}),
+        (16, unl("DEBUG", "scheduler-service.js", "Running scheduled job {j}"), {**un, "j": pick(unl_jobs)}),
+        (4, unl("ERROR", "scheduler-service.js", "initial scheduled job failed | id: {j} | {e}"),
+         {**un, "j": pick(unl_jobs), "e": pick(["Error: Connection terminated unexpectedly", "KnexTimeoutError: Knex: Timeout acquiring a connection. The pool is probably full."])}),
+        (4, unl("ERROR", "scheduler-service.js", "scheduled job failed | id: {j} | {e}"),
+         {**un, "j": pick(unl_jobs), "e": pick(["Error: Connection terminated unexpectedly", "error: canceling statement due to statement timeout",
+                                                "KnexTimeoutError: Knex: Timeout acquiring a connection. The pool is probably full."])}),
+        (10, unl("INFO", "addon-service.js", "Sent event {e} to {a}, got status {s}"),
+         {**un, "e": pick(unl_events), "a": pick(unl_addons), "s": pick(["200", "200", "200", "204", "400"])}),
+        (4, unl("WARN", "addon-service.js", "Addon {a} failed to handle event {e}: {err}"),
+         {**un, "a": pick(unl_addons), "e": pick(unl_events), "err": pick(["Request failed with status code 404", "socket hang up", "connect ETIMEDOUT 52.1.18.9:443"])}),
+        (14, unl("DEBUG", "client-metrics-service-v2.js", "Got {n} (enabled: {y}, disabled: {x}) metrics from {app}"),
+         {**un, "n": lambda g: g.num(1, 60), "y": lambda g: g.num(0, 4000), "x": lambda g: g.num(0, 4000), "app": pick(apps)}),
+        (10, unl("DEBUG", "client-instance-service.js", "Registered client {app} instance {i} with sdk {s}"),
+         {**un, "app": pick(apps), "i": lambda g: f"{g.r.choice(apps)}-{g.hexs(9)}-{g.hexs(5)}",
+          "s": pick(["unleash-client-node:5.5.2", "unleash-client-go:4.1.0", "unleash-client-java:9.2.0"])}),
+        (5, unl("WARN", "client-metrics-service-v2.js", "Unknown flags reported by {app}: {f}"), {**un, "app": pick(apps), "f": flag_list}),
+        (4, unl("WARN", "api-token-middleware.js", "Invalid API token {t} from {ip}"), {**un, "t": unl_token, "ip": lambda g: g.ip()}),
+        (3, unl("ERROR", "error-handler.js", "Server failed executing request: {e}"),
+         {**un, "e": pick(["error: duplicate key value violates unique constraint \"features_pkey\"", "NotFoundError: No feature with name dark-mode",
+                           "error: could not serialize access due to concurrent update"])}),
+        (5, unl("INFO", "feature-toggle-service.js", 'Feature "{f}" {s} in environment "{e}" by {u}'),
+         {**un, "f": pick(flags), "s": pick(["enabled", "disabled"]), "e": pick(envs), "u": pick(["admin", "jane.doe@acme.io", "ci-bot"])}),
+        (3, unl("INFO", "instance-stats-service.js", "Refreshed instance stats in {n}ms"), {**un, "n": lambda g: g.num(12, 900)}),
+    ]
+
+    # ---------------- Unleash Node SDK (warn/error events printed by the app) ----------------
+    unl_url = pick(["https://unleash.acme.io/api/client/features", "http://unleash:4242/api/client/features"])
+    unl_murl = pick(["https://unleash.acme.io/api/client/metrics", "http://unleash:4242/api/client/metrics"])
+    unleash_node = [
+        (4, "Unleash: {u} responded TOO_MANY_CONNECTIONS (429). Backing off", {"u": unl_url}),
+        (3, "Unleash: {u} responded {s} which means your API key is not allowed to connect. Stopping refresh of toggles",
+         {"u": unl_url, "s": pick(["401", "403"])}),
+        (3, "Unleash: {u} responded NOT_FOUND (404) which means your API url most likely needs correction. Stopping refresh of toggles",
+         {"u": unl_url}),
+        (4, "Unleash: {u} responded {s}. Backing off", {"u": unl_url, "s": pick(["500", "502", "503", "504"])}),
+        (3, "Unleash: {u} returning {s}, stopping metrics", {"u": unl_murl, "s": pick(["401", "403", "404"])}),
+        (4, "Unleash Repository error: {e}",
+         {"e": pick(["FetchError: request to http://unleash:4242/api/client/features failed, reason: connect ECONNREFUSED 10.96.14.2:4242",
+                     "FetchError: request to https://unleash.acme.io/api/client/features failed, reason: getaddrinfo EAI_AGAIN unleash.acme.io",
+                     "AbortError: The user aborted a request."])}),
+        (4, "Unleash Metrics error: {e}", {"e": pick(["FetchError: request to http://unleash:4242/api/client/metrics failed, reason: socket hang up",
+                                                       "AbortError: The user aborted a request."])}),
+        (5, "Unleash client ready: {n} toggles synchronized", {"n": lambda g: g.num(3, 240)}),
+    ]
+
+    # ---------------- Unleash Go SDK (DebugListener on stdout) ----------------
+    def go_time(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999999999).rjust(9, '0')} +0000 UTC"
+
+    def go_toggles(g: Gen) -> str:
+        return "map[" + " ".join(f"{f}:{{Yes:{g.num(0, 900)} No:{g.num(0, 900)}}}" for f in sorted(g.r.sample(flags, g.r.randint(1, 3)))) + "]"
+
+    def go_strats(g: Gen) -> str:
+        return "[" + " ".join(g.r.sample(["default", "applicationHostname", "gradualRolloutRandom", "gradualRolloutSessionId",
+                                          "gradualRolloutUserId", "remoteAddress", "userWithId", "flexibleRollout"], g.r.randint(1, 4))) + "]"
+
+    unleash_go = [
+        (3, "READY", {}),
+        (12, "Counted '{f}'  as enabled? {b}", {"f": pick(flags), "b": pick(["true", "false"])}),
+        (5, "Sent: {{AppName:{a} InstanceID:{i} Bucket:{{Start:{s} Stop:{e} Toggles:{t}}}}}",
+         {"a": draw(lambda g: (lambda a: (a, f"{a}-{g.hexs(9)}-{g.hexs(5)}"))(g.r.choice(apps))), "i": then(1), "s": go_time, "e": go_time, "t": go_toggles}),
+        (4, "Registered: {{AppName:{a} InstanceID:{i} SDKVersion:{v} Strategies:{st} Started:{s} Interval:{n}}}",
+         {"a": draw(lambda g: (lambda a: (a, f"{a}-{g.hexs(9)}-{g.hexs(5)}"))(g.r.choice(apps))), "i": then(1), "v": pick(["unleash-client-go:4.1.0", "unleash-client-go:4.1.2"]),
+          "st": go_strats, "s": go_time, "n": pick(["15000", "60000"])}),
+        (4, "ERROR: {e}",
+         {"e": pick(['Get "http://unleash:4242/api/client/features": dial tcp 10.96.14.2:4242: connect: connection refused',
+                     'Get "https://unleash.acme.io/api/client/features": context deadline exceeded (Client.Timeout exceeded while awaiting headers)',
+                     "json: cannot unmarshal string into Go struct field Feature.features.strategies of type []api.Strategy"])}),
+        (4, "WARNING: {u} return {s}", {"u": pick(["http://unleash:4242/api/client/metrics", "http://unleash:4242/api/client/register"]),
+                                        "s": pick(["400", "401", "404", "503"])}),
+        (3, "WARNING: unleash: could not load backup file {f}: {e}",
+         {"f": pick(["/tmp/unleash-repo-schema-v1-checkout-api.json", "/var/cache/unleash/unleash-repo-schema-v1-catalog-service.json"]),
+          "e": pick(["open: no such file or directory", "unexpected end of JSON input"])}),
+    ]
+
+    # ---------------- Flagsmith API: gunicorn, migrate, Django loggers ----------------
+    def gu_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)} +0000]"
+
+    gu = {"T": gu_ts, "P": lambda g: g.num(7, 90)}
+
+    def fs(name: str, level: str, text: str) -> str:
+        # Flagsmith's generic formatter: "%(name)-12s %(levelname)-8s %(message)s"
+        return f"{name:<12} {level:<8} " + text
+
+    fs_apps = ["environments", "features", "segments", "audit", "projects", "task_processor", "organisations"]
+    flagsmith = [
+        (4, "{T} [{P}] [INFO] Starting gunicorn {v}", {**gu, "v": pick(["22.0.0", "21.2.0"])}),
+        (4, "{T} [{P}] [INFO] Listening at: {a} ({p})", {**gu, "a": pick(["http://0.0.0.0:8000"]), "p": lambda g: g.num(1, 9)}),
+        (4, "{T} [{P}] [INFO] Using worker: {w}", {**gu, "w": pick(["sync", "gthread", "uvicorn.workers.UvicornWorker"])}),
+        (6, "{T} [{P}] [INFO] Booting worker with pid: {n}", {**gu, "n": lambda g: g.num(8, 400)}),
+        (3, "{T} [{P}] [CRITICAL] WORKER TIMEOUT (pid:{n})", {**gu, "n": lambda g: g.num(8, 400)}),
+        (3, "{T} [{P}] [INFO] Worker exiting (pid: {n})", {**gu, "n": lambda g: g.num(8, 400)}),
+        (3, "{T} [{P}] [INFO] Handling signal: {s}", {**gu, "s": pick(["term", "int", "winch"])}),
+        (3, "Operations to perform:", {}),
+        (3, "  Apply all migrations: {a}", {"a": lambda g: ", ".join(sorted(g.r.sample(fs_apps, g.r.randint(1, 4))))}),
+        (3, "Running migrations:", {}),
+        (6, "  Applying {a}.{m}... OK", {"a": pick(fs_apps), "m": lambda g: f"{g.num(1, 99):0>4}_{g.r.choice(['add_uuid_field', 'auto_20260115_1022', 'remove_legacy_webhooks', 'add_version_fields'])}"}),
+        (3, "  No migrations to apply.", {}),
+        (12, fs("django.request", "WARNING", "Not Found: {p}"),
+         {"p": pick(["/api/v1/flags/", "/api/v1/identities/", "/api/v1/environment-document/", "/api/v1/projects/12/features/4411/"])}),
+        (6, fs("django.request", "WARNING", "Bad Request: {p}"), {"p": pick(["/api/v1/identities/", "/api/v1/traits/", "/api/v1/flags/"])}),
+        (4, fs("django.request", "WARNING", "Forbidden: {p}"), {"p": pick(["/api/v1/environments/", "/api/v1/projects/12/segments/"])}),
+        (3, fs("django.request", "ERROR", "Internal Server Error: {p}"), {"p": pick(["/api/v1/identities/", "/api/v1/environment-document/"])}),
+        (3, fs("django.security.DisallowedHost", "ERROR", "Invalid HTTP_HOST header: '{h}'. You may need to add '{h2}' to ALLOWED_HOSTS."),
+         {"h": draw(lambda g: (lambda h: (h, h.split(":")[0]))(g.r.choice(["10.0.4.17:8000", "flagsmith-api.flagsmith.svc:8000", "203.0.113.40"]))),
+          "h2": then(1)}),
+        (5, fs("webhooks.webhooks", "ERROR", "Error sending webhook to {u}: {e}"),
+         {"u": pick(["https://hooks.acme.io/flagsmith", "http://audit-sink.internal:9000/events"]),
+          "e": pick(["HTTPSConnectionPool(host='hooks.acme.io', port=443): Read timed out. (read timeout=10)", "Received 500 response"])}),
+        (5, fs("environments.dynamodb.wrappers.environment_wrapper", "INFO", "Environment document for environment {k} written to DynamoDB"),
+         {"k": lambda g: g.r.choice(["ser.", ""]) + "".join(g.r.choice("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789") for _ in range(22))}),
+        (3, fs("sse.sse_service", "WARNING", "Failed to send SSE event for environment {k}: {e}"),
+         {"k": lambda g: "".join(g.r.choice("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz") for _ in range(22)),
+          "e": pick(["Connection refused", "503 Service Unavailable"])}),
+    ]
+
+    # ---------------- Flagsmith task processor ----------------
+    fs_tasks = ["audit.tasks.create_audit_log_from_historical_record", "environments.tasks.rebuild_environment_document",
+                "features.tasks.trigger_feature_state_change_webhooks", "edge_api.identities.tasks.call_environment_webhook_for_feature_state_change",
+                "sales_dashboard.tasks.update_organisation_subscription_information_cache",
+                "task_processor.tasks.clean_up_old_tasks", "segments.tasks.delete_segment_versions"]
+
+    def fs_args(g: Gen) -> str:
+        return g.r.choice(["()", f"({g.num(1, 9000)},)", f"({g.num(1, 9000)}, {g.num(1, 400)})"])
+
+    def fs_kwargs(g: Gen) -> str:
+        return g.r.choice(["{}", f"{{'environment_id': {g.num(1, 400)}}}", f"{{'history_instance_id': {g.num(1000, 900000)}, 'history_user_id': None}}"])
+
+    fsp = "task_processor.processor"
+    task_processor = [
+        (3, fs("task_processor.management.commands.runprocessor", "INFO", "Processor starting. Registered tasks are: {t}"),
+         {"t": lambda g: str(g.r.sample(fs_tasks, g.r.randint(1, 4)))}),
+        (3, fs("task_processor.management.commands.runprocessor", "DEBUG", "Running task processor with args: {a}"),
+         {"a": lambda g: f"numthreads={g.r.choice([2, 5])},sleepintervalms={g.r.choice([500, 2000])},graceperiodms=20000,queuepopsize={g.r.choice([10, 20])}"}),
+        (4, fs("task_processor.management.commands.runprocessor", "INFO", "Starting {n} worker threads."), {"n": pick(["1", "2", "5"])}),
+        (3, fs("task_processor.management.commands.runprocessor", "DEBUG", "Now running {n} threads"), {"n": pick(["2", "5"])}),
+        (3, fs("task_processor.management.commands.runprocessor", "DEBUG", "Thread status report. is_alive: {a}. last_checked_for_tasks: {t}."),
+         {"a": pick(["True", "False"]), "t": lambda g: g.r.choice(["None", f"2026-12-03 {hms(g)}.{us6(g)}+00:00"])}),
+        (18, fs(fsp, "DEBUG", "Running {n} task(s) from database '{d}'"), {"n": pick(["1", "1", "2", "5", "10"]), "d": pick(["default", "task_processor"])}),
+        (16, fs(fsp, "DEBUG", "Finished running {n} task(s) from database '{d}'"), {"n": pick(["1", "1", "2", "5", "10"]), "d": pick(["default", "task_processor"])}),
+        (6, fs(fsp, "DEBUG", "Running {n} recurring task(s)"), {"n": pick(["1", "2", "3"])}),
+        (6, fs(fsp, "DEBUG", "Finished running {n} recurring task(s)"), {"n": pick(["1", "2", "3"])}),
+        (20, fs(fsp, "DEBUG", "Running task {t} id={i} args={a} kwargs={k}"),
+         {"t": pick(fs_tasks), "i": lambda g: g.num(1000, 9999999), "a": fs_args, "k": fs_kwargs}),
+        (18, fs(fsp, "DEBUG", "Task {t} id={i} completed"), {"t": pick(fs_tasks), "i": lambda g: g.num(1000, 9999999)}),
+        (4, fs(fsp, "ERROR", "Failed to execute task '{t}', with id {i}. Exception: {e}"),
+         {"t": pick(fs_tasks), "i": lambda g: g.num(1000, 9999999),
+          "e": pick(["Environment matching query does not exist.", "TimeoutError()", "could not obtain lock on row in relation \"environments_environment\"",
+                     "An error occurred (ProvisionedThroughputExceededException) when calling the PutItem operation: Rate of requests exceeds the allowed throughput."])}),
+        (3, fs(fsp, "INFO", "Backoff requested. Task '{t}' set to retry at {d}"),
+         {"t": pick(fs_tasks), "d": lambda g: f"2026-12-03 {hms(g)}.{us6(g)}+00:00"}),
+    ]
+
+    # ---------------- GrowthBook proxy (pino JSON) ----------------
+    def epoch_ms(g: Gen) -> str:
+        return str(1764720000000 + g.r.randint(0, 86399999))
+
+    def gb_host(g: Gen) -> str:
+        return f"growthbook-proxy-{g.r.choice(['7c9d5b8f4', '5f6b7d9c8'])}-{g.r.choice(['x2kq9', 'p7wzt', 'm4hrd'])}"
+
+    def gbl(level: int, msg: str) -> str:
+        return '{{"level":' + str(level) + ',"time":{T},"pid":{P},"hostname":"{H}","msg":"' + msg + '"}}'
+
+    gbx = {"T": epoch_ms, "P": pick(["1", "1", "7"]), "H": gb_host}
+
+    def sdk_key(g: Gen) -> str:
+        return "sdk-" + "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") for _ in range(16))
+
+    growthbook = [
+        (4, gbl(30, "GrowthBook proxy running over HTTP1.1, port {p}"), {**gbx, "p": pick(["3300", "3200"])}),
+        (2, gbl(30, "GrowthBook proxy running over HTTP2, port {p}"), {**gbx, "p": pick(["3300", "3200"])}),
+        (3, gbl(30, "{c} cache initialized"), {**gbx, "c": pick(["memory", "redis", "mongo"])}),
+        (4, gbl(30, "Connected to {c} cache at {u}"), {**gbx, "c": pick(["redis", "mongo"]), "u": pick(["redis://redis-master:6379", "mongodb://mongo:27017/proxy"])}),
+        (6, gbl(30, "Registrar: fetched {n} SDK connections from GrowthBook"), {**gbx, "n": lambda g: g.num(1, 40)}),
+        (8, gbl(20, "SSE: client connected to channel {k}"), {**gbx, "k": sdk_key}),
+        (6, gbl(20, "SSE: client disconnected from channel {k}"), {**gbx, "k": sdk_key}),
+        (8, gbl(20, "Refreshing features for {k} (stale {n}s)"), {**gbx, "k": sdk_key, "n": lambda g: g.num(60, 900)}),
+        (4, gbl(40, "Unable to fetch features for {k}: {e}"),
+         {**gbx, "k": sdk_key, "e": pick(["connect ECONNREFUSED 10.96.22.5:3100", "Request failed with status code 404", "timeout of 10000ms exceeded"])}),
+        (3, gbl(50, "Redis connection error: {e}"), {**gbx, "e": pick(["connect ECONNREFUSED 10.96.31.4:6379", "read ECONNRESET"])}),
+        (4, '{{"level":50,"time":{T},"pid":{P},"hostname":"{H}","req":{{"id":{i},"method":"{m}","url":"{u}","remoteAddress":"{a}","remotePort":{rp}}},'
+            '"res":{{"statusCode":{s}}},"err":{{"type":"Error","message":"{e}"}},"responseTime":{rt},"msg":"request errored"}}',
+         {**gbx, "i": lambda g: g.num(1, 90000), "m": pick(["GET", "POST"]), "u": lambda g: g.r.choice(["/api/features/", "/sub/", "/proxy/webhook/"]) + sdk_key(g),
+          "a": lambda g: "::ffff:" + g.ip(), "rp": lambda g: g.port(), "s": pick(["500", "502", "503"]),
+          "e": pick(["failed with status code 500", "Invalid signature", "Cannot read properties of undefined (reading 'features')"]),
+          "rt": lambda g: g.num(1, 3000)}),
+    ]
+
+    # ---------------- flagd (zap console and JSON) ----------------
+    def iso_ms(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    fd = {"T": iso_ms}
+
+    def fdc(level: str, caller: str, msg: str, ctx: str) -> str:
+        return "{T}\t" + level + "\t" + caller + "\t" + msg + "\t" + ctx
+
+    def fdj(level: str, caller: str, msg: str, ctx: str) -> str:
+        return '{{"level":"' + level + '","ts":"{T}","caller":"' + caller + '","msg":"' + msg + '",' + ctx + "}}"
+
+    fd_files = ["/etc/flagd/flags.json", "/etc/flagd/config/flags.flagd.json", "/flags/demo.flagd.json"]
+    comp_svc = '{{"component": "service"}}'
+    comp_fp = '{{"component": "sync", "sync": "filepath"}}'
+    flagd = [
+        (3, fdc("info", "cmd/start.go:{L}", "flagd version: {v} ({c}), built at: {b}", '{{"component": "start"}}'),
+         {**fd, "L": pick(["117", "168"]), "v": pick(["v0.11.2", "v0.12.1"]), "c": lambda g: g.hexs(7), "b": lambda g: f"2026-11-{g.r.randint(10, 28)}T{hms(g)}Z"}),
+        (3, fdc("info", "flag-sync/sync_service.go:54", "starting flag sync service on port {p}", '{{"component": "FlagSyncService"}}'), {**fd, "p": pick(["8015"])}),
+        (4, fdc("info", "file/filepath_sync.go:37", "Starting filepath sync notifier", comp_fp), fd),
+        (4, fdc("info", "file/filepath_sync.go:66", "watching filepath: {f}", comp_fp), {**fd, "f": pick(fd_files)}),
+        (4, fdc("info", "flag-evaluation/connect_service.go:203", "metrics and probes listening at {p}", comp_svc), {**fd, "p": pick(["8014"])}),
+        (4, fdc("info", "flag-evaluation/connect_service.go:183", "Flag IResolver listening at {a}", comp_svc), {**fd, "a": pick(["[::]:8013", "0.0.0.0:8013"])}),
+        (4, fdc("info", "ofrep/ofrep_service.go:58", "ofrep service listening at {p}", '{{"component": "OFREPService"}}'), {**fd, "p": pick(["8016"])}),
+        (10, fdc("info", "file/filepath_sync.go:105", "filepath event: {f} {o}", comp_fp), {**fd, "f": pick(fd_files), "o": pick(["WRITE", "CREATE", "CHMOD", "REMOVE"])}),
+        (8, fdc("info", "store/flags.go:{L}", "configuration change ({t}) for flagKey {k} (source: {s})", '{{"component": "store"}}'),
+         {**fd, "L": pick(["196", "225"]), "t": pick(["write", "update", "delete"]), "k": pick(flags), "s": pick(fd_files)}),
+        (6, fdc("warn", "evaluator/json.go:{L}", "flag: {k} not found", '{{"component": "evaluator", "evaluator": "json"}}'),
+         {**fd, "L": pick(["220", "231"]), "k": pick(["legacy-banner", "promo-2025", "new-search"])}),
+        (3, fdc("error", "evaluator/json.go:381", "error evaluating targeting rule for flag {k}: {e}", '{{"component": "evaluator", "evaluator": "json"}}'),
+         {**fd, "k": pick(flags), "e": pick(["unknown operator: sem_ver_gte", "fractional: invalid bucketing key"])}),
+        (3, fdc("info", "kubernetes/kubernetes_sync.go:{L}", "starting kubernetes sync notifier for resource: {r}", '{{"component": "sync", "sync": "kubernetes"}}'),
+         {**fd, "L": pick(["81", "94"]), "r": pick(["default/app-flags", "shop/checkout-flags"])}),
+        # JSON encoding
+        (4, fdj("info", "http/http_sync.go:{L}", "polling {u} every {n} seconds", '"component":"sync","sync":"remote"'),
+         {**fd, "L": pick(["78", "81"]), "u": pick(["https://flags.acme.io/flags.json", "http://flag-config.internal/flagd.json"]), "n": pick(["5", "30", "60"])}),
+        (12, fdj("debug", "http/http_sync.go:{L}", "configuration deleted or not modified", '"component":"sync","sync":"remote"'), {**fd, "L": pick(["112"])}),
+        (5, fdj("info", "grpc/grpc_sync.go:{L}", "starting grpc sync for uri: {u}", '"component":"sync","sync":"grpc"'),
+         {**fd, "L": pick(["66", "71"]), "u": pick(["grpc://flag-source:8080", "grpcs://flags.acme.io:443"])}),
+        (4, fdj("warn", "grpc/grpc_sync.go:{L}", "error with stream listener: {e}", '"component":"sync","sync":"grpc"'),
+         {**fd, "L": pick(["127"]), "e": pick(["rpc error: code = Unavailable desc = connection error: desc = \\\"transport: Error while dialing: dial tcp 10.96.8.4:8080: connect: connection refused\\\"",
+                                               "rpc error: code = Unavailable desc = error reading from server: EOF"])}),
+        (12, fdj("debug", "flag-evaluation/flag_evaluator.go:{L}", "flag evaluation request", '"component":"service","flag-key":"{k}","request-id":"{r}"'),
+         {**fd, "L": pick(["88", "155"]), "k": pick(flags), "r": lambda g: g.uuid()}),
+        (4, fdj("info", "service/shutdown.go:{L}", "shutting down server", '"component":"service"'), {**fd, "L": pick(["33"])}),
+    ]
+
+    # ---------------- LaunchDarkly Relay Proxy (ldlog) ----------------
+    def ld_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}.{us6(g)}"
+
+    ldx = {"T": ld_ts}
+
+    def ldl(level: str, text: str) -> str:
+        return "{T} " + level + ": " + text
+
+    def ldenv(level: str, text: str) -> str:
+        return "{T} " + level + ": [env: {E}] " + text
+
+    lde = {**ldx, "E": pick(ld_envs)}
+
+    def masked(g: Gen) -> str:
+        return "*" + g.hexs(5)
+
+    ld_paths = ["/sdk/evalx/contexts/", "/sdk/latest-all", "/all", "/bulk", "/sdk/goals", "/meval/", "/eval/", "/mobile/events/bulk"]
+    ldrelay = [
+        (3, ldl("INFO", "Starting LaunchDarkly relay version {v} with configuration file {f}"),
+         {**ldx, "v": pick(["8.10.5", "8.9.0", "7.4.2"]), "f": pick(["/ldr/ld-relay.conf", "/etc/ld-relay.conf"])}),
+        (2, ldl("INFO", "Starting LaunchDarkly relay version {v} with default configuration"), {**ldx, "v": pick(["8.10.5", "8.9.0"])}),
+        (4, ldl("INFO", "Starting server listening on port {p}"), {**ldx, "p": pick(["8030"])}),
+        (5, ldl("INFO", 'Initialized LaunchDarkly client for "{e}" (SDK key {k})'), {**ldx, "e": pick(ld_envs), "k": masked}),
+        (2, ldl("ERROR", 'Error initializing LaunchDarkly client for "{e}": {err}'),
+         {**ldx, "e": pick(ld_envs), "err": pick(["timeout encountered waiting for LaunchDarkly client initialization", "LaunchDarkly client initialization failed"])}),
+        (2, ldl("WARN", 'Ignoring error initializing LaunchDarkly client for "{e}": {err}'),
+         {**ldx, "e": pick(ld_envs), "err": pick(["timeout encountered waiting for LaunchDarkly client initialization"])}),
+        (4, ldenv("INFO", "Starting LaunchDarkly client {v}"), {**lde, "v": pick(["7.6.1", "7.9.0"])}),
+        (4, ldenv("INFO", "Waiting up to {n} milliseconds for LaunchDarkly client to start..."), {**lde, "n": pick(["10000"])}),
+        (4, ldenv("INFO", "Successfully initialized LaunchDarkly client!"), lde),
+        (5, ldenv("INFO", "Connecting to LaunchDarkly stream"), lde),
+        (4, ldenv("INFO", "LaunchDarkly streaming is active"), lde),
+        (4, ldenv("WARN", "Error in stream connection (will retry): {e}"),
+         {**lde, "e": pick(["unexpected EOF", "read tcp 10.2.3.4:51022->52.84.150.39:443: read: connection reset by peer",
+                            "http: server closed idle connection"])}),
+        (3, ldenv("INFO", "Will reconnect in {d} ms"), {**lde, "d": lambda g: g.num(500, 30000)}),
+        (2, ldenv("ERROR", "Received HTTP error {s} (invalid SDK key) for streaming connection - giving up permanently"), {**lde, "s": pick(["401", "403"])}),
+        (40, ldl("DEBUG", "Request: method={m} url={u} auth={a} status={s} bytes={b}"),
+         {**ldx, "m": pick(["GET", "GET", "REPORT", "POST"]), "u": lambda g: g.r.choice(ld_paths) + g.r.choice(["", "", g.hexs(24)]),
+          "a": masked, "s": pick(["200", "200", "200", "202", "304", "401", "503"]), "b": lambda g: g.num(0, 90000)}),
+        (6, ldenv("DEBUG", "Received {k} update for {f} (version {v})"), {**lde, "k": pick(["flag", "segment"]), "f": pick(flags), "v": lambda g: g.num(1, 900)}),
+        (5, ldenv("INFO", "Proxying events for environment {e}"), {**lde, "e": pick(ld_envs)}),
+        (4, ldl("INFO", 'Added environment {i} ("{n}")'), {**ldx, "i": lambda g: g.hexs(24), "n": lambda g: f"{g.r.choice(['Web', 'Mobile'])} {g.r.choice(ld_envs)}"}),
+        (3, ldl("INFO", 'Deleted environment {i} ("{n}")'), {**ldx, "i": lambda g: g.hexs(24), "n": lambda g: f"{g.r.choice(['Web', 'Mobile'])} {g.r.choice(ld_envs)}"}),
+        (3, ldenv("INFO", "Big segments store {s} is now {st}"), {**lde, "s": pick(["redis", "dynamodb"]), "st": pick(["available", "unavailable"])}),
+    ]
+
+    # ---------------- Flipt (zap console) ----------------
+    def flipt_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    fx = {"T": flipt_ts}
+
+    def fl(level: str, msg: str, ctx: str = "") -> str:
+        return "{T}\t" + level + "\t" + msg + ("\t" + ctx if ctx else "")
+
+    fl_methods = [("flipt.evaluation.EvaluationService", "Boolean"), ("flipt.evaluation.EvaluationService", "Variant"),
+                  ("flipt.evaluation.EvaluationService", "Batch"), ("flipt.Flipt", "GetFlag"), ("flipt.Flipt", "ListFlags"),
+                  ("flipt.Flipt", "UpdateFlag")]
+
+    def grpc_call(g: Gen):
+        s, m = g.r.choice(fl_methods)
+        return f"2026-12-03T{hms(g)}Z", s, m, f"{g.ip()}:{g.port()}", f"{g.r.uniform(0.05, 40):.3f}"
+
+    flipt = [
+        (3, fl("INFO", "flipt starting", '{{"version": "{v}", "commit": "{c}", "date": "{d}", "go_version": "{gv}"}}'),
+         {**fx, "v": pick(["v1.47.3", "v1.52.1"]), "c": lambda g: g.hexs(40), "d": lambda g: f"2026-11-{g.r.randint(10, 28)}T{hms(g)}Z", "gv": pick(["go1.22.9", "go1.23.4"])}),
+        (3, fl("INFO", "store enabled", '{{"store": "{s}"}}'), {**fx, "s": pick(["sqlite", "postgres", "mysql", "git", "local"])}),
+        (3, fl("INFO", "running migrations..."), fx),
+        (3, fl("INFO", "finished migrations"), fx),
+        (3, fl("INFO", "migrations pending, please backup your database before running `flipt migrate`"), fx),
+        (4, fl("INFO", "starting grpc server", '{{"server": "grpc", "host": "{h}", "port": {p}}}'), {**fx, "h": pick(["0.0.0.0", "127.0.0.1"]), "p": pick(["9000"])}),
+        (4, fl("INFO", "api server running at: {u}", '{{"server": "http"}}'), {**fx, "u": pick(["http://0.0.0.0:8080/api/v1", "https://0.0.0.0:443/api/v1"])}),
+        (3, fl("INFO", "UI available at: {u}", '{{"server": "http"}}'), {**fx, "u": pick(["http://0.0.0.0:8080", "https://0.0.0.0:443"])}),
+        (40, fl("INFO", "finished unary call with code OK",
+                '{{"server": "grpc", "grpc.start_time": "{st}", "system": "grpc", "span.kind": "server", "grpc.service": "{s}", "grpc.method": "{m}", '
+                '"peer.address": "{pa}", "grpc.code": "OK", "grpc.time_ms": {t}}}'),
+         {**fx, "st": draw(grpc_call), "s": then(1), "m": then(2), "pa": then(3), "t": then(4)}),
+        (6, fl("WARN", "finished unary call with code NotFound",
+               '{{"server": "grpc", "grpc.start_time": "{st}", "system": "grpc", "span.kind": "server", "grpc.service": "{s}", "grpc.method": "{m}", '
+               '"peer.address": "{pa}", "error": "rpc error: code = NotFound desc = flag \\"{ns}/{k}\\" not found", "grpc.code": "NotFound", "grpc.time_ms": {t}}}'),
+         {**fx, "st": draw(grpc_call), "s": then(1), "m": then(2), "pa": then(3), "t": then(4), "ns": pick(["default", "checkout"]), "k": pick(["legacy-banner", "promo-2025"])}),
+        (3, fl("ERROR", "finished unary call with code Internal",
+               '{{"server": "grpc", "grpc.start_time": "{st}", "system": "grpc", "span.kind": "server", "grpc.service": "{s}", "grpc.method": "{m}", '
+               '"peer.address": "{pa}", "error": "{e}", "grpc.code": "Internal", "grpc.time_ms": {t}}}'),
+         {**fx, "st": draw(grpc_call), "s": then(1), "m": then(2), "pa": then(3), "t": then(4),
+          "e": pick(["getting flag: sql: database is closed", "pq: canceling statement due to user request"])}),
+        (8, fl("DEBUG", "fetching updates from remote", '{{"server": "grpc", "storage": "{s}", "ref": "{r}"}}'), {**fx, "s": pick(["git", "oci"]), "r": pick(["main", "production"])}),
+        (5, fl("DEBUG", "updated snapshot", '{{"server": "grpc", "storage": "{s}", "hash": "{h}"}}'), {**fx, "s": pick(["git", "oci", "local"]), "h": lambda g: g.hexs(40)}),
+        (3, fl("ERROR", "error performing fetch", '{{"server": "grpc", "storage": "git", "error": "{e}"}}'),
+         {**fx, "e": pick(["authentication required", "dial tcp 140.82.121.3:443: i/o timeout", "reference not found"])}),
+        (3, fl("INFO", "shutting down..."), fx),
+        (3, fl("INFO", "shutting down HTTP server..."), fx),
+        (3, fl("INFO", "shutting down GRPC server..."), fx),
+    ]
+
+    return unleash + unleash_node + unleash_go + flagsmith + task_processor + growthbook + flagd + ldrelay + flipt
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -42300,7 +42720,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "AudioPlatform": audio_events,
            "TimingPlatform": timing_events,
            "SyncPlatform": sync_events,
-           "CrawlerPlatform": crawler_events}
+           "CrawlerPlatform": crawler_events,
+           "FeatureFlagPlatform": featureflag_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
