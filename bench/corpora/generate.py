@@ -641,6 +641,15 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   progress-statistics.log), Apache Nutch 1.x (hadoop.log of inject, generate, fetch, parse and updatedb with
   Hadoop's job lines) and StormCrawler on Storm (FetcherBolt, JSoupParserBolt, the Elasticsearch spout and
   status updater, executors); 162 event types.
+* ``ChaosPlatform`` (written blind at the thirty-first issue-15 pass's start: before reading the engine or
+  any failure analysis; scored once): chaos-engineering software as the operators of a cluster's game days log
+  it: Chaos Mesh (the chaos-controller-manager's zap console lines: controller-runtime start-up, records applied
+  and recovered, desired phases, conditions, finalizers, webhooks, reconciler errors, schedules; chaos-daemon's
+  gRPC server with stressors, tc, iptables, ipset, IO and time chaos, container kills and its background-process
+  manager), LitmusChaos (the chaos-operator's zap JSON, the chaos-runner and litmus-go experiment and helper pods
+  in logrus: pre-requisites, status checks, tunables, probes, targets, waits, aborts, verdicts), the Toxiproxy
+  server (logrus TTY lines and zerolog JSON), Pumba, chaoskube and Chaos Toolkit (chaostoolkit.log);
+  149 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -42228,6 +42237,407 @@ def crawler_events() -> list[tuple[float, str, dict]]:
     return scrapy + crawlee + pw + pp + heritrix + nutch + stormcrawler
 
 
+def chaos_events() -> list[tuple[float, str, dict]]:
+    """Chaos-engineering software as the operators of a cluster's game days log it: Chaos Mesh (the
+    chaos-controller-manager's zap console lines: controller-runtime start-up, records applied and recovered,
+    desired phases, webhooks' defaulting and validation, reconciler errors; chaos-daemon's gRPC server with
+    stressors, tc, iptables, ipset, IO and time chaos, container kills and its background-process manager),
+    LitmusChaos (the chaos-operator's operator-sdk zap JSON, the chaos-runner's logrus lines and litmus-go
+    experiment and helper pods: pre-requisites, application status checks, tunables, probes, targets, waits,
+    aborts, verdicts), the Toxiproxy server (2.1's logrus TTY lines and 2.9's zerolog JSON), Pumba (logrus:
+    kill, stop, pause, remove, netem and stress on containers), chaoskube (logrus: start-up, filters, quiet
+    times, terminated pods) and Chaos Toolkit (chaostoolkit.log of chaos run: validation, steady-state
+    hypotheses, probes, actions, pauses, rollbacks, statuses). Written blind at the thirty-first issue-15
+    pass's start: before reading the engine or any failure analysis; 149 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def n(a: int, b: int):
+        return lambda g: g.num(a, b)
+
+    def sec_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def epoch(g: Gen) -> str:
+        return f"{1796256000 + g.r.randint(0, 86399)}.{g.num(0, 9999999):0>7}"
+
+    def listof(pool: list[str], sep: str = " ", lo: int = 1, hi: int = 4):
+        def f(g: Gen) -> str:
+            return sep.join(g.r.sample(pool, g.r.randint(lo, min(hi, len(pool)))))
+        return f
+
+    chaos_ns = ["chaos-testing", "default", "payments"]
+    app_ns = ["default", "payments", "shop"]
+    apps = ["web", "checkout", "cart"]
+    conts = ["nginx", "app", "istio-proxy"]
+
+    def pod(g: Gen) -> str:
+        return f"{g.r.choice(apps)}-{g.hexs(9)}-{g.hexs(5)}"
+
+    def nspod(g: Gen) -> str:
+        return f"{g.r.choice(app_ns)}/{pod(g)}"
+
+    def cid(g: Gen) -> str:
+        return f"containerd://{g.hexs(64)}"
+
+    # ---------------- Chaos Mesh: chaos-controller-manager and chaos-daemon (zap console) ----------------
+    cm_kinds = [("podchaos", "PodChaos"), ("networkchaos", "NetworkChaos"), ("stresschaos", "StressChaos"),
+                ("iochaos", "IOChaos"), ("timechaos", "TimeChaos")]
+    cm_names = ["pod-kill-web", "network-delay-checkout", "cpu-stress-cart", "io-latency-db", "time-shift-api"]
+    kind = {"c": draw(lambda g: g.r.choice(cm_kinds)), "k": then(1)}
+    C = {"T": ts}
+
+    def zap(level: str, logger: str, msg: str, ctx: str = "") -> str:
+        return "{T}\t" + level + "\t" + logger + "\t" + msg + ("\t{{" + ctx + "}}" if ctx else "")
+
+    def record_id(g: Gen) -> str:
+        return g.r.choice([nspod(g), f"{nspod(g)}/{g.r.choice(conts)}"])
+
+    cm_errors = ["rpc error: code = Unavailable desc = connection error: desc = \\\"transport: Error while dialing dial tcp 10.0.3.7:31767: connect: connection refused\\\"",
+                 "no pod is selected", "rpc error: code = Unknown desc = container not found",
+                 "Operation cannot be fulfilled on podchaos.chaos-mesh.org \\\"pod-kill-web\\\": the object has been modified; please apply your changes to the latest version and try again",
+                 "failed to get pid from container: container is not running"]
+    wh_paths = ["/validate-chaos-mesh-org-v1alpha1-podchaos", "/mutate-chaos-mesh-org-v1alpha1-networkchaos",
+                "/validate-chaos-mesh-org-v1alpha1-stresschaos", "/mutate-chaos-mesh-org-v1alpha1-podchaos"]
+
+    def stress_req(g: Gen) -> str:
+        s = g.r.choice(["cpuStressors:\\\"--cpu 2 --cpu-load 80\\\"", "memoryStressors:\\\"--size 512MB --workers 1\\\"",
+                        "cpuStressors:\\\"--cpu 1 --cpu-load 50\\\""])
+        return f"target:\\\"{cid(g)}\\\" {s} enterNS:true"
+
+    def tc_req(g: Gen) -> str:
+        q = g.r.choice([f"netem:<time:{g.num(100000, 1000000)} jitter:{g.num(0, 50000)} correlation:25 > ", f"netem:<loss:{g.num(5, 50)} > ",
+                        f"tbf:<rate:{g.r.choice(['1048576', '131072'])} limit:20971520 buffer:10000 > "])
+        return f"tcs:<type:{'BANDWIDTH' if q.startswith('tbf') else 'NETEM'} {q}device:\\\"eth0\\\" > container_id:\\\"{cid(g)}\\\" enterNS:true"
+
+    def stress_cmd(g: Gen) -> str:
+        p = g.num(1000, 90000)
+        return g.r.choice([f"/usr/local/bin/nsexec -c /proc/{p}/ns/cgroup -p /proc/{p}/ns/pid -l -- /usr/local/bin/stress-ng --cpu 2 --cpu-load 80",
+                           f"/usr/local/bin/nsexec -n /proc/{p}/ns/net -l -- /usr/local/bin/tc qdisc add dev eth0 root netem delay 100ms",
+                           f"/usr/local/bin/toda --path /var/lib/data --verbose info --mount-only"])
+
+    chaosmesh = [
+        (2, zap("INFO", "setup", "Starting manager"), C),
+        (2, zap("INFO", "controller-runtime.metrics", "Metrics server is starting to listen", '"addr": "{a}"'), {**C, "a": pick([":10080", "0.0.0.0:10080"])}),
+        (4, zap("INFO", "controller-runtime.manager.controller.{c}", "Starting EventSource",
+                '"reconciler group": "chaos-mesh.org", "reconciler kind": "{k}", "source": "kind source: *v1alpha1.{k2}"'),
+         {**C, "c": draw(lambda g: (lambda p: (p[0], p[1], p[1]))(g.r.choice(cm_kinds))), "k": then(1), "k2": then(2)}),
+        (3, zap("INFO", "controller-runtime.manager.controller.{c}", "Starting Controller",
+                '"reconciler group": "chaos-mesh.org", "reconciler kind": "{k}"'), {**C, **kind}),
+        (3, zap("INFO", "controller-runtime.manager.controller.{c}", "Starting workers",
+                '"reconciler group": "chaos-mesh.org", "reconciler kind": "{k}", "worker count": {w}'), {**C, **kind, "w": pick(["1", "1", "4"])}),
+        (40, zap("INFO", "records", "apply chaos", '"id": "{id}"'), {**C, "id": record_id}),
+        (32, zap("INFO", "records", "recover chaos", '"id": "{id}"'), {**C, "id": record_id}),
+        (4, zap("ERROR", "records", "fail to apply chaos", '"applier": "{a}", "index": {i}, "id": "{id}", "error": "{e}"'),
+         {**C, "a": pick(["podchaos/pod-kill", "networkchaos/netem", "stresschaos"]), "i": n(0, 3), "id": record_id, "e": pick(cm_errors)}),
+        (3, zap("ERROR", "records", "fail to recover chaos", '"applier": "{a}", "index": {i}, "id": "{id}", "error": "{e}"'),
+         {**C, "a": pick(["networkchaos/netem", "iochaos", "timechaos"]), "i": n(0, 3), "id": record_id, "e": pick(cm_errors)}),
+        (14, zap("INFO", "desiredphase", "update desiredphase", '"namespace": "{ns}", "name": "{nm}", "desiredPhase": "{p}"'),
+         {**C, "ns": pick(chaos_ns), "nm": pick(cm_names), "p": pick(["Run", "Stop"])}),
+        (10, zap("INFO", "condition", "update conditions", '"namespace": "{ns}", "name": "{nm}", "conditions": "{cs}"'),
+         {**C, "ns": pick(chaos_ns), "nm": pick(cm_names),
+          "cs": pick(["[Selected=True AllInjected=True AllRecovered=False Paused=False]", "[Selected=True AllInjected=False AllRecovered=True Paused=False]",
+                      "[Selected=True AllInjected=False AllRecovered=False Paused=True]"])}),
+        (6, zap("INFO", "finalizers", "add finalizer", '"namespace": "{ns}", "name": "{nm}"'), {**C, "ns": pick(chaos_ns), "nm": pick(cm_names)}),
+        (5, zap("INFO", "finalizers", "remove finalizer", '"namespace": "{ns}", "name": "{nm}"'), {**C, "ns": pick(chaos_ns), "nm": pick(cm_names)}),
+        (7, zap("INFO", "{c}-webhook", "default", '"name": "{nm}"'), {**C, "c": pick([k for k, _ in cm_kinds]), "nm": pick(cm_names)}),
+        (6, zap("INFO", "{c}-webhook", "validate create", '"name": "{nm}"'), {**C, "c": pick([k for k, _ in cm_kinds]), "nm": pick(cm_names)}),
+        (4, zap("INFO", "{c}-webhook", "validate update", '"name": "{nm}"'), {**C, "c": pick([k for k, _ in cm_kinds]), "nm": pick(cm_names)}),
+        (3, zap("INFO", "{c}-webhook", "validate delete", '"name": "{nm}"'), {**C, "c": pick([k for k, _ in cm_kinds]), "nm": pick(cm_names)}),
+        (6, zap("DEBUG", "controller-runtime.webhook.webhooks", "received request",
+                '"webhook": "{wh}", "UID": "{uid}", "kind": "chaos-mesh.org/v1alpha1, Kind={k}", "resource": {{"group":"chaos-mesh.org","version":"v1alpha1","resource":"{r}"}}'),
+         {**C, "wh": draw(lambda g: (lambda p: (f"/{g.r.choice(['validate', 'mutate'])}-chaos-mesh-org-v1alpha1-{p[0]}", p[1], p[0]))(g.r.choice(cm_kinds))),
+          "uid": lambda g: g.uuid(), "k": then(1), "r": then(2)}),
+        (6, zap("DEBUG", "controller-runtime.webhook.webhooks", "wrote response",
+                '"webhook": "{wh}", "code": {code}, "reason": "{rs}", "UID": "{uid}", "allowed": {al}'),
+         {**C, "wh": pick(wh_paths), "code": draw(lambda g: g.r.choice([("200", "", "true"), ("200", "", "true"), ("403", "the duration must be greater than 0", "false")])),
+          "rs": then(1), "al": then(2), "uid": lambda g: g.uuid()}),
+        (3, zap("ERROR", "controller-runtime.manager.controller.{c}", "Reconciler error",
+                '"reconciler group": "chaos-mesh.org", "reconciler kind": "{k}", "name": "{nm}", "namespace": "{ns}", "error": "{e}"'),
+         {**C, **kind, "nm": pick(cm_names), "ns": pick(chaos_ns), "e": pick(cm_errors)}),
+        (5, zap("INFO", "schedule-cron", "schedule to spawn new chaos", '"namespace": "{ns}", "name": "{nm}", "missedRun": "{t}", "nextRun": "{t2}"'),
+         {**C, "ns": pick(chaos_ns), "nm": pick(["nightly-pod-kill", "hourly-netem", "weekday-stress"]), "t": ts, "t2": ts}),
+        (3, zap("INFO", "schedule-gc", "delete outdated chaos", '"namespace": "{ns}", "name": "{nm}"'),
+         {**C, "ns": pick(chaos_ns), "nm": lambda g: f"{g.r.choice(['nightly-pod-kill', 'hourly-netem'])}-{g.hexs(5)}"}),
+        (4, zap("INFO", "workflow-entry-reconciler", "resolve entry node", '"workflow": "{w}", "entry": "{e}"'),
+         {**C, "w": pick(["chaos/checkout-gameday", "chaos/web-resilience"]), "e": pick(["entry", "serial-1", "parallel-net"])}),
+        (4, zap("INFO", "chaos-daemon-client-pool", "creating client with pod", '"pod": "{p}"'),
+         {**C, "p": lambda g: f"chaos-mesh/chaos-daemon-{g.hexs(5)}"}),
+    ]
+
+    chaosdaemon = [
+        (2, zap("INFO", "chaos-daemon", "Starting grpc endpoint", '"address": "0.0.0.0:31767", "runtime": "{rt}"'), {**C, "rt": pick(["containerd", "containerd", "crio"])}),
+        (2, zap("INFO", "chaos-daemon", "Starting http endpoint", '"address": "0.0.0.0:31766"'), C),
+        (10, zap("INFO", "chaos-daemon-server", "ExecStressors", '"request": "{req}"'), {**C, "req": stress_req}),
+        (8, zap("INFO", "chaos-daemon-server", "CancelStressors", '"request": "instance:\\"{i}\\" startTime:{st}"'),
+         {**C, "i": n(1000, 90000), "st": lambda g: str(1796256000000 + g.r.randint(0, 86399999))}),
+        (12, zap("INFO", "chaos-daemon-server", "SetTcs", '"request": "{req}"'), {**C, "req": tc_req}),
+        (10, zap("INFO", "chaos-daemon-server", "SetIptablesChains", '"request": "chains:<name:\\"{ch}\\" direction:{d} ipsets:\\"{ip}\\" target:\\"DROP\\" > container_id:\\"{c}\\" enterNS:true"'),
+         {**C, "ch": lambda g: f"{g.r.choice(['INPUT', 'OUTPUT'])}/{g.hexs(4)}_0", "d": pick(["INPUT", "OUTPUT"]),
+          "ip": lambda g: f"{g.r.choice(['tgt', 'src'])}_{g.hexs(12)}", "c": cid}),
+        (8, zap("INFO", "chaos-daemon-server", "FlushIPSets", '"request": "ipsets:<name:\\"{ip}\\" cidrs:\\"{cidr}\\" > container_id:\\"{c}\\" enterNS:true"'),
+         {**C, "ip": lambda g: f"tgt_{g.hexs(12)}", "cidr": lambda g: f"{g.ip()}/32", "c": cid}),
+        (6, zap("INFO", "chaos-daemon-server", "ApplyIOChaos", '"Request": "actions:<{a}> volume:\\"{v}\\" container_id:\\"{c}\\" enterNS:true"'),
+         {**C, "a": pick(["type:\\\"latency\\\" delay:\\\"100ms\\\" percent:50", "type:\\\"fault\\\" errno:5 percent:10", "type:\\\"attrOverride\\\" perm:72 percent:100"]),
+          "v": pick(["/var/lib/postgresql/data", "/data"]), "c": cid}),
+        (6, zap("INFO", "chaos-daemon-server", "SetTimeOffset", '"request": "sec:{s} nsec:{ns} container_id:\\"{c}\\" clk_ids_mask:{m}"'),
+         {**C, "s": lambda g: g.r.choice(["-600", "3600", "-86400"]), "ns": n(0, 999999999), "c": cid, "m": pick(["1", "3"])}),
+        (10, zap("INFO", "chaos-daemon-server", "ContainerKill", '"request": "container_id:\\"{c}\\""'), {**C, "c": cid}),
+        (8, zap("INFO", "chaos-daemon-server", "killing container", '"container": "{c}"'), {**C, "c": lambda g: g.hexs(64)}),
+        (12, zap("INFO", "background-process-manager", "build command", '"command": "{cmd}"'), {**C, "cmd": stress_cmd}),
+        (10, zap("INFO", "background-process-manager", "start process", '"pid": {p}'), {**C, "p": n(1000, 90000)}),
+        (6, zap("INFO", "background-process-manager", "process stopped", '"pid": {p}, "status": "{s}"'),
+         {**C, "p": n(1000, 90000), "s": pick(["signal: killed", "exit status 0", "signal: terminated"])}),
+        (3, zap("ERROR", "chaos-daemon-server", "error while getting PID", '"error": "{e}"'),
+         {**C, "e": pick(["container not found", "rpc error: code = NotFound desc = an error occurred when try to find container: not found",
+                          "container is not running"])}),
+    ]
+
+    # ---------------- LitmusChaos: chaos-operator (zap JSON), chaos-runner and litmus-go (logrus) ----------------
+    engines = ["nginx-chaos", "checkout-network", "cart-cpu-hog"]
+    exps = ["pod-delete", "pod-network-latency", "pod-cpu-hog", "container-kill", "pod-memory-hog"]
+    O = {"E": epoch}
+    eng = {"ns": pick(["litmus", "default", "payments"]), "n": pick(engines)}
+
+    def op(level: str, logger: str, msg: str, extra: str = "") -> str:
+        return '{{"level":"' + level + '","ts":{E},"logger":"' + logger + '","msg":"' + msg + '"' + extra + "}}"
+
+    def runner_pod(g: Gen) -> str:
+        return f"{g.r.choice(engines)}-runner"
+
+    operator = [
+        (1, op("info", "cmd", "Go Version: {v}"), {**O, "v": pick(["go1.20.4", "go1.21.6"])}),
+        (1, op("info", "cmd", "Go OS/Arch: linux/{a}"), {**O, "a": pick(["amd64", "arm64"])}),
+        (1, op("info", "cmd", "Starting the Cmd."), O),
+        (2, op("info", "controller-runtime.controller", "Starting workers", ',"controller":"chaosengine-controller","worker count":{w}'), {**O, "w": pick(["1", "3"])}),
+        (20, op("info", "controller_chaosengine", "Reconciling ChaosEngine", ',"Request.Namespace":"{ns}","Request.Name":"{n}"'), {**O, **eng}),
+        (6, op("info", "controller_chaosengine", "Creating a new engineRunner Pod", ',"Pod.Namespace":"{ns}","Pod.Name":"{p}"'), {**O, "ns": eng["ns"], "p": runner_pod}),
+        (10, op("info", "controller_chaosengine", "Skip reconcile: engineRunner Pod already exists", ',"Pod.Namespace":"{ns}","Pod.Name":"{p}"'),
+         {**O, "ns": eng["ns"], "p": runner_pod}),
+        (6, op("info", "controller_chaosengine", "Updating ChaosEngine status", ',"engineStatus":"{s}"'), {**O, "s": pick(["initialized", "completed", "stopped"])}),
+        (3, op("info", "controller_chaosengine", "Removing finalizer from ChaosEngine", ',"Request.Namespace":"{ns}","Request.Name":"{n}"'), {**O, **eng}),
+        (2, op("error", "controller_chaosengine", "Unable to create engine runner pod", ',"error":"{e}"'),
+         {**O, "e": pick(["pods \\\"nginx-chaos-runner\\\" is forbidden: error looking up service account litmus/litmus-admin: serviceaccount \\\"litmus-admin\\\" not found",
+                          "Unable to get chaosExperiment pod-delete: chaosexperiments.litmuschaos.io \\\"pod-delete\\\" not found"])}),
+    ]
+
+    L = {"T": sec_ts}
+
+    def lr(level: str, msg: str, fields: str = "") -> str:
+        return 'time="{T}" level=' + level + ' msg="' + msg + '"' + (" " + fields if fields else "")
+
+    labels = ["app=nginx", "app=checkout", "app.kubernetes.io/name=cart"]
+    verdicts = ["Pass", "Pass", "Fail", "Stopped"]
+
+    def job(g: Gen) -> str:
+        return f"{g.r.choice(exps)}-{g.hexs(6)}"
+
+    runner = [
+        (8, lr("info", "Experiments details are as follows",
+               'Experiments List="[{el}]" Engine Name={e} appLabels="{al}" appKind={k} Service Account Name={sa} Engine Namespace={ns}'),
+         {**L, "el": listof(exps, " ", 1, 3), "e": pick(engines), "al": pick(labels), "k": pick(["deployment", "statefulset", "daemonset"]),
+          "sa": pick(["litmus-admin", "pod-delete-sa"]), "ns": pick(["litmus", "default"])}),
+        (8, lr("info", "Getting the ENV Variables"), L),
+        (8, lr("info", "Preparing to run Chaos Experiment: {x}"), {**L, "x": pick(exps)}),
+        (6, lr("info", "Validating configmaps specified in the ChaosExperiment & ChaosEngine"), L),
+        (6, lr("info", "Validating secrets specified in the ChaosExperiment & ChaosEngine"), L),
+        (8, lr("info", "Started Chaos Experiment Name: {x}, with Job Name: {j}"), {**L, "x": draw(lambda g: (lambda x: (x, f"{x}-{g.hexs(6)}"))(g.r.choice(exps))), "j": then(1)}),
+        (7, lr("info", "Chaos Pod Completed, Experiment Name: {x}, with Job Name: {j}"), {**L, "x": draw(lambda g: (lambda x: (x, f"{x}-{g.hexs(6)}"))(g.r.choice(exps))), "j": then(1)}),
+        (6, lr("info", "Chaos Engine: {e}, Experiment: {x}, Status: Completed, Verdict: {v}"), {**L, "e": pick(engines), "x": pick(exps), "v": pick(verdicts)}),
+        (4, lr("info", "[skip]: skipping the job deletion as jobCleanUpPolicy is set to {p}"), {**L, "p": pick(["retain"])}),
+        (5, lr("info", "Deleting the job {j} as jobCleanUpPolicy is set to {p}"), {**L, "j": job, "p": pick(["delete"])}),
+        (2, lr("error", "Unable to get ChaosExperiment Name: {x}, in namespace: {ns}, error: {e}"),
+         {**L, "x": pick(exps), "ns": pick(["litmus", "default"]), "e": lambda g: f"chaosexperiments.litmuschaos.io \\\"{g.r.choice(exps)}\\\" not found"}),
+    ]
+
+    probes = [("check-frontend", "httpProbe"), ("cart-availability", "cmdProbe"), ("error-rate-slo", "promProbe"), ("pods-running", "k8sProbe")]
+
+    experiment = [
+        (8, lr("info", "Experiment Name: {x}"), {**L, "x": pick(exps)}),
+        (8, lr("info", "[PreReq]: Getting the ENV for the {x} experiment"), {**L, "x": pick(exps)}),
+        (8, lr("info", "[PreReq]: Updating the chaos result of {x} experiment (SOT)"), {**L, "x": pick(exps)}),
+        (7, lr("info", "[The End]: Updating the chaos result of {x} experiment (EOT)"), {**L, "x": pick(exps)}),
+        (8, lr("info", "The application information is as follows", 'Namespace={ns} Label="{l}" App Kind={k}'),
+         {**L, "ns": pick(app_ns), "l": pick(labels), "k": pick(["deployment", "statefulset"])}),
+        (8, lr("info", "[Status]: Verify that the AUT (Application Under Test) is running (pre-chaos)"), L),
+        (7, lr("info", "[Status]: Verify that the AUT (Application Under Test) is running (post-chaos)"), L),
+        (18, lr("info", "[Status]: The Container status are as follows", "container={c} Pod={p} Readiness={r}"),
+         {**L, "c": pick(conts), "p": pod, "r": pick(["true", "true", "true", "false"])}),
+        (18, lr("info", "[Status]: The status of Pods are as follows", "Pod={p} Status={s}"), {**L, "p": pod, "s": pick(["Running", "Running", "Pending"])}),
+        (6, lr("info", "[Info]: The chaos tunables are:", "PodsAffectedPerc={pc} Sequence={s}"), {**L, "pc": pick(["0", "50", "100"]), "s": pick(["parallel", "serial"])}),
+        (5, lr("info", "[Info]: The chaos tunables are:", "CPU Core={c} CPU Load Percentage={l} Pods Affected Percentage={pc} Sequence={s}"),
+         {**L, "c": pick(["1", "2"]), "l": pick(["50", "80", "100"]), "pc": pick(["0", "50", "100"]), "s": pick(["parallel", "serial"])}),
+        (6, lr("info", "[Chaos]:Number of pods targeted: {k}"), {**L, "k": pick(["1", "1", "2", "3"])}),
+        (6, lr("info", "[Info]: Killing the following pods", "PodName={p}"), {**L, "p": pod}),
+        (5, lr("info", "[Info]: Target pods list for chaos, [{pl}]"), {**L, "pl": lambda g: " ".join(pod(g) for _ in range(g.r.randint(1, 3)))}),
+        (6, lr("info", "[Chaos]: The Target application details", "container={c} Pod={p}"), {**L, "c": pick(conts), "p": pod}),
+        (5, lr("info", "[Info]: Details of application under chaos injection", "NodeName={nd} ContainerName={c} RestartCountBefore={r}"),
+         {**L, "nd": pick(NODES), "c": pick(conts), "r": pick(["0", "0", "1", "4"])}),
+        (8, lr("info", "[Wait]: Wait for the chaos interval {s}s"), {**L, "s": pick(["5", "10", "15"])}),
+        (8, lr("info", "[Chaos]: Waiting for {s}s"), {**L, "s": pick(["30", "60", "120"])}),
+        (6, lr("info", "[Confirmation]: {p} pod has been deleted successfully"), {**L, "p": pod}),
+        (9, lr("info", "[Probe]: {pn} probe has been Passed 👍 ", "ProbeName={pn2} ProbeType={pt} ProbeInstance={pi} ProbeStatus=Passed"),
+         {**L, "pn": draw(lambda g: g.r.choice(probes)), "pn2": then(0), "pt": then(1), "pi": pick(["PreChaos", "PostChaos", "OnChaos", "Continuous"])}),
+        (2, lr("error", "[Probe]: {pn} probe has been Failed ❌ ", "ProbeName={pn2} ProbeType={pt} ProbeInstance={pi} ProbeStatus=Failed"),
+         {**L, "pn": draw(lambda g: g.r.choice(probes)), "pn2": then(0), "pt": then(1), "pi": pick(["PreChaos", "PostChaos", "Continuous"])}),
+        (4, lr("info", "Helper Name: {h}"), {**L, "h": pick(["network-chaos", "stress-chaos", "container-kill"])}),
+        (5, lr("info", "[Info]: Container ID={c} has process PID={p}"), {**L, "c": lambda g: g.hexs(64), "p": n(1000, 90000)}),
+        (4, lr("info", "[Chaos]: Injecting {t} chaos on application pod"), {**L, "t": pick(["network", "stress", "disk-fill"])}),
+        (3, lr("info", "[Chaos]: Stopping the experiment"), L),
+        (2, lr("info", "[Abort]: Chaos Revert Started"), L),
+        (2, lr("info", "[Abort]: Chaos Revert Completed"), L),
+        (2, lr("error", "Chaos injection failed, err: {e}"),
+         {**L, "e": pick(["unable to find the target pods: no pods found with matching labels: app=nginx", "exit status 2",
+                          "[Status]: Failed to verify application status: container nginx is not in running state, Readiness: false"])}),
+    ]
+
+    # ---------------- Toxiproxy: 2.1 (logrus TTY) and 2.9 (zerolog JSON) ----------------
+    proxies = [("redis", "127.0.0.1:26379", "redis:6379"), ("postgres", "127.0.0.1:25432", "postgres:5432"),
+               ("payments_api", "[::]:28080", "payments.internal:8080")]
+
+    def tty(level: str, msg: str, fields: str) -> str:
+        return level + "[{s}] " + msg.ljust(44) + " " + fields
+
+    X = {"s": lambda g: g.num(0, 9999).rjust(4, "0")}
+    prx = {"nm": draw(lambda g: g.r.choice(proxies)), "px": then(1), "up": then(2)}
+
+    def client(g: Gen) -> str:
+        return f"{g.ip()}:{g.port()}"
+
+    def zl(level: str, fields: str, msg: str) -> str:
+        return '{{"level":"' + level + '",' + fields + ',"time":"{TT}","message":"' + msg + '"}}'
+
+    Z = {"TT": sec_ts}
+    toxiproxy = [
+        (2, tty("INFO", "API HTTP server starting", "host={h} port=8474 version={v}"), {**X, "h": pick(["0.0.0.0", "localhost"]), "v": pick(["2.1.4", "2.1.3"])}),
+        (5, tty("INFO", "Started proxy", "name={nm} proxy={px} upstream={up}"), {**X, **prx}),
+        (24, tty("INFO", "Accepted client", "client={c} name={nm} proxy={px} upstream={up}"), {**X, "c": client, **prx}),
+        (3, tty("INFO", "Terminated proxy", "name={nm} proxy={px} upstream={up}"), {**X, **prx}),
+        (12, tty("WARN", "Source terminated", "bytes={b} err={e} name={nm}"),
+         {**X, "b": n(0, 90000), "e": lambda g: g.r.choice(["EOF", f"read tcp {g.ip()}:{g.port()}->127.0.0.1:26379: use of closed network connection"]),
+          "nm": pick([p[0] for p in proxies])}),
+        (3, tty("ERRO", "Unable to open connection to upstream", "client={c} name={nm} proxy={px} upstream={up}"), {**X, "c": client, **prx}),
+        (2, zl("info", '"version":"{v}"', "Starting Toxiproxy"), {**Z, "v": pick(["2.9.0", "2.7.0"])}),
+        (2, zl("info", '"config":"{f}","proxies":{k}', "Populated proxies from file"), {**Z, "f": pick(["/config/toxiproxy.json"]), "k": pick(["2", "3"])}),
+        (2, zl("info", '"host":"0.0.0.0","port":"8474"', "Starting Toxiproxy HTTP server"), Z),
+        (6, zl("info", '"name":"{nm}","proxy":"{px}","upstream":"{up}"', "Started proxy"), {**Z, **prx}),
+        (20, zl("info", '"name":"{nm}","client":"{c}","proxy":"{px}","upstream":"{up}"', "Accepted client"), {**Z, **prx, "c": client}),
+        (8, zl("info", '"request_id":"{rid}","method":"{m}","remote_addr":"{ra}","path":"{p}","status":{st},"size":{sz},"duration":{d}', "Request"),
+         {**Z, "rid": lambda g: g.hexs(20), "m": pick(["GET", "POST", "DELETE"]), "ra": client,
+          "p": pick(["/proxies", "/proxies/redis/toxics", "/proxies/postgres/toxics/latency_downstream", "/reset"]),
+          "st": pick(["200", "200", "204", "404"]), "sz": n(0, 900), "d": lambda g: g.flt(3, 4)}),
+        (4, zl("warn", '"name":"{nm}","toxic":"{t}","err":"{e}"', "Toxic failed"),
+         {**Z, "nm": pick([p[0] for p in proxies]), "t": pick(["latency_downstream", "timeout_upstream", "bandwidth_downstream"]),
+          "e": pick(["io: read/write on closed pipe", "EOF"])}),
+    ]
+
+    # ---------------- Pumba (logrus text) ----------------
+    ctrs = ["shop_web_1", "shop_cart_1", "shop_db_1", "k8s_nginx_web-5d9f"]
+    ctr = {"id": lambda g: g.hexs(64), "nm": pick(ctrs)}
+    dry = pick(["false", "false", "true"])
+    pumba = [
+        (2, lr("info", "Pumba {v} started", "commit={c}"), {**L, "v": pick(["0.10.0", "0.9.7"]), "c": lambda g: g.hexs(7)}),
+        (8, lr("debug", "listing matching containers", 'all={a} labels="[{lb}]" names="[{nms}]" pattern="{p}"'),
+         {**L, "a": pick(["false", "true"]), "lb": pick(["", "", "app=shop"]), "nms": listof(ctrs, " ", 0, 3), "p": pick(["", "re2:^shop", "re2:web"])}),
+        (10, lr("info", "killing container", "dryrun={dr} id={id} name={nm} signal={sig}"), {**L, "dr": dry, **ctr, "sig": pick(["SIGKILL", "SIGKILL", "SIGTERM"])}),
+        (6, lr("info", "stopping container", "dryrun={dr} id={id} name={nm} timeout={t}"), {**L, "dr": dry, **ctr, "t": pick(["10", "5"])}),
+        (4, lr("info", "starting container", "dryrun={dr} id={id} name={nm}"), {**L, "dr": dry, **ctr}),
+        (6, lr("info", "pausing container", "dryrun={dr} duration={d} id={id} name={nm}"), {**L, "dr": dry, "d": pick(["10s", "30s", "1m0s"]), **ctr}),
+        (5, lr("info", "unpausing container", "dryrun={dr} id={id} name={nm}"), {**L, "dr": dry, **ctr}),
+        (3, lr("info", "removing container", "dryrun={dr} force={f} id={id} links={lk} name={nm} volumes={v}"),
+         {**L, "dr": dry, "f": pick(["true", "false"]), **ctr, "lk": pick(["false"]), "v": pick(["true", "false"])}),
+        (9, lr("info", "running netem on container", 'dryrun={dr} id={id} ips="[{ips}]" name={nm} netInterface={i} netem="{ne}" tcimage={tc}'),
+         {**L, "dr": dry, **ctr, "ips": lambda g: " ".join(g.ip() for _ in range(g.r.choice([0, 1, 1, 2, 3]))), "i": pick(["eth0", "eth1"]),
+          "ne": pick(["delay 3000ms 30ms 20.00 distribution normal", "loss 20.00 5.00", "rate 100kbit", "delay 100ms 10ms 0.00"]),
+          "tc": pick(["gaiadocker/iproute2", "ghcr.io/alexei-led/pumba-debian-nettools"])}),
+        (7, lr("info", "stopping netem on container", "dryrun={dr} id={id} name={nm} netInterface={i}"), {**L, "dr": dry, **ctr, "i": pick(["eth0", "eth1"])}),
+        (4, lr("info", "stress testing container", 'dryrun={dr} duration={d} id={id} image={im} name={nm} stressors="{st}"'),
+         {**L, "dr": dry, "d": pick(["1m0s", "5m0s"]), **ctr, "im": pick(["alexeiled/stress-ng:latest-ubuntu"]),
+          "st": pick(["--cpu 2 --timeout 60s", "--vm 1 --vm-bytes 512M --timeout 60s"])}),
+        (3, lr("debug", "pulling image", "image={im}"), {**L, "im": pick(["gaiadocker/iproute2", "alexeiled/stress-ng:latest-ubuntu"])}),
+        (3, lr("warning", "no containers found"), L),
+        (2, lr("error", "failed to run chaos command", 'error="{e}"'),
+         {**L, "e": pick(["failed to kill container: Error response from daemon: Cannot kill container: shop_db_1: Container 5c1f is not running",
+                          "could not create tc container: Error response from daemon: No such image: gaiadocker/iproute2:latest"])}),
+    ]
+
+    # ---------------- chaoskube (logrus text) ----------------
+    chaoskube = [
+        (2, lr("info", "starting up", "dryRun={d} interval={i} version={v}"), {**L, "d": pick(["true", "false"]), "i": pick(["10m0s", "1h0m0s", "5m0s"]), "v": pick(["v0.29.0", "v0.27.0"])}),
+        (2, lr("info", "connected to cluster", 'master="https://10.96.0.1:443" serverVersion={sv}'), {**L, "sv": pick(["v1.29.4", "v1.28.9-eks-036c24b"])}),
+        (2, lr("info", "setting pod filter",
+               'annotations="{an}" excludedPodNames="<nil>" includedPodNames="<nil>" kinds="{k}" labels="{lb}" maxKill={mk} minimumAge={ma} namespaceLabels="" namespaces="{ns}"'),
+         {**L, "an": pick(["", "chaos.alpha.kubernetes.io/enabled=true"]), "k": pick(["", "!DaemonSet"]), "lb": pick(["", "app=web", "tier!=db"]),
+          "mk": pick(["1", "2"]), "ma": pick(["0s", "1h0m0s"]), "ns": listof(["!kube-system", "!chaos-testing", "default", "payments"], ",", 1, 3)}),
+        (2, lr("info", "setting quiet times", 'daysOfYear="[{dy}]" timesOfDay="[{td}]" weekdays="[{wd}]"'),
+         {**L, "dy": pick(["", "Dec24 Dec25", "Jan1"]), "td": pick(["", "22:00-08:00"]), "wd": listof(["Saturday", "Sunday", "Friday"], " ", 0, 2)}),
+        (2, lr("info", "setting timezone", "location={loc} name={nm} offset={o}"), {**L, "loc": draw(lambda g: g.r.choice([("UTC", "UTC", "0"), ("Europe/Berlin", "CET", "1")])),
+                                                                                     "nm": then(1), "o": then(2)}),
+        (22, lr("info", "terminating pod", "name={p} namespace={ns}"), {**L, "p": pod, "ns": pick(app_ns)}),
+        (14, lr("debug", "sleeping...", "duration={d}"), {**L, "d": pick(["10m0s", "1h0m0s", "5m0s"])}),
+        (3, lr("error", "failed to terminate victim", 'err="{e}"'),
+         {**L, "e": pick(["pod not found", "pods \\\"web-7c9d\\\" is forbidden: User \\\"system:serviceaccount:chaoskube:chaoskube\\\" cannot delete resource \\\"pods\\\""])}),
+        (4, lr("debug", "no victim found"), L),
+    ]
+
+    # ---------------- Chaos Toolkit: chaostoolkit.log ----------------
+    def ctk_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    K = {"T": ctk_ts}
+
+    def ctk(level: str, where: str, msg: str) -> str:
+        return "[{T} " + level + "] [" + where + "] " + msg
+
+    titles = ["Checkout survives a zone outage", "Web stays up when pods are killed", "Cart tolerates 300ms Redis latency"]
+    ctk_probes = ["service-must-respond", "checkout-healthy", "we-can-list-orders"]
+    ctk_actions = ["terminate-web-pods", "add-redis-latency", "drain-node", "stop-cart-container"]
+    chaostoolkit = [
+        (4, ctk("INFO", "experiment:215", "Validating the experiment's syntax"), K),
+        (4, ctk("INFO", "experiment:220", "Experiment looks valid"), K),
+        (2, ctk("ERROR", "experiment:104", "Experiment is not valid: {e}"), {**K, "e": pick(["a steady state hypothesis must have a title", "experiment requires a method with at least one activity"])}),
+        (5, ctk("INFO", "run:389", "Running experiment: {t}"), {**K, "t": pick(titles)}),
+        (4, ctk("INFO", "run:406", "Steady-state strategy: {s}"), {**K, "s": pick(["default", "before-method-only", "continuously"])}),
+        (4, ctk("INFO", "run:410", "Rollbacks strategy: {s}"), {**K, "s": pick(["default", "always", "deviated"])}),
+        (6, ctk("INFO", "hypothesis:197", "Steady state hypothesis: {t}"), {**K, "t": pick(["Application responds", "Orders are accepted", "Error rate below 1%"])}),
+        (12, ctk("INFO", "activity:152", "Probe: {p}"), {**K, "p": pick(ctk_probes)}),
+        (6, ctk("INFO", "hypothesis:250", "Steady state hypothesis is met!"), K),
+        (5, ctk("INFO", "run:432", "Playing your experiment's method now..."), K),
+        (10, ctk("INFO", "activity:152", "Action: {a}"), {**K, "a": pick(ctk_actions)}),
+        (6, ctk("INFO", "activity:161", "Pausing after activity for {s}s..."), {**K, "s": pick(["5", "10", "30"])}),
+        (4, ctk("INFO", "activity:156", "Pausing before next activity for {s}s..."), {**K, "s": pick(["5", "20"])}),
+        (4, ctk("INFO", "rollback:25", "Let's rollback..."), K),
+        (3, ctk("INFO", "rollback:33", "No declared rollbacks, let's move on."), K),
+        (4, ctk("INFO", "activity:152", "Rollback: {a}"), {**K, "a": pick(["remove-redis-latency", "uncordon-node", "start-cart-container"])}),
+        (5, ctk("INFO", "run:480", "Experiment ended with status: {s}"), {**K, "s": pick(["completed", "completed", "deviated", "aborted"])}),
+        (2, ctk("WARNING", "run:461", "The steady-state has deviated, a weakness may have been discovered"), K),
+        (2, ctk("CRITICAL", "hypothesis:262", "Steady state probe '{p}' is not in the given tolerance so failing this experiment"), {**K, "p": pick(ctk_probes)}),
+        (3, ctk("ERROR", "activity:187", "  => failed: {e}"),
+         {**K, "e": pick(["chaoslib.exceptions.ActivityFailed: HTTPConnectionPool(host='checkout.shop.svc', port=80): Read timed out. (read timeout=3)",
+                          "chaoslib.exceptions.ActivityFailed: failed to drain node ip-10-0-2-41.ec2.internal",
+                          "kubernetes.client.exceptions.ApiException: (404) Reason: Not Found"])}),
+        (8, ctk("DEBUG", "activity:189", "  => succeeded with '{r}'"),
+         {**K, "r": lambda g: esc(g.r.choice([f"{{'status': 200, 'headers': {{'Content-Type': 'application/json'}}, 'body': ''}}", "True", f"{g.num(1, 5)}"]))}),
+        (3, ctk("DEBUG", "configuration:58", "Loading configuration..."), K),
+        (3, ctk("DEBUG", "secret:91", "Loading secrets..."), K),
+        (2, ctk("DEBUG", "settings:86", "Loading settings from {f}"), {**K, "f": pick(["/home/ci/.chaostoolkit/settings.yaml", "/root/.chaostoolkit/settings.yaml"])}),
+        (3, ctk("DEBUG", "python:80", "Calling function {fn} with arguments {{{args}}}"),
+         {**K, "fn": pick(["chaosk8s.pod.actions.terminate_pods", "chaosk8s.node.actions.drain_nodes", "chaoslib.provider.http.run_http_activity"]),
+          "args": pick(["'label_selector': 'app=web', 'ns': 'shop', 'qty': 1", "'name': 'ip-10-0-2-41.ec2.internal', 'delete_pods_with_local_storage': True"])}),
+    ]
+
+    return chaosmesh + chaosdaemon + operator + runner + experiment + toxiproxy + pumba + chaoskube + chaostoolkit
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -42300,7 +42710,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "AudioPlatform": audio_events,
            "TimingPlatform": timing_events,
            "SyncPlatform": sync_events,
-           "CrawlerPlatform": crawler_events}
+           "CrawlerPlatform": crawler_events,
+           "ChaosPlatform": chaos_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
