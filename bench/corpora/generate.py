@@ -641,6 +641,16 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   progress-statistics.log), Apache Nutch 1.x (hadoop.log of inject, generate, fetch, parse and updatedb with
   Hadoop's job lines) and StormCrawler on Storm (FetcherBolt, JSoupParserBolt, the Elasticsearch spout and
   status updater, executors); 162 event types.
+* ``HardwarePlatform`` (written blind at the thirty-first issue-15 pass's start: before reading the engine or
+  any failure analysis; scored once): server hardware monitoring as a data centre's operators read it in the journal
+  of its hosts and BMCs: Network UPS Tools (upsd, upsmon, the usbhid-ups driver with its libusb errors, the snmp-ups
+  driver with MIB detection and SNMP timeouts), apcupsd (syslog and apcupsd.events), smartd (device registration,
+  attribute changes, pending and uncorrectable sectors, error counts, temperatures, self-tests, standby, warnings),
+  rasdaemon (mc_event, mce_record and aer_event trace lines), mcelog's decoded machine-check reports with the
+  kernel's mce and EDAC messages, ipmievd and the IPMI SEL as ipmitool sel elist prints it, lm-sensors' fancontrol
+  (configuration dump, start, abort, errors) and OpenBMC (bmcweb, phosphor-sel-logger threshold events,
+  phosphor-fan-monitor, the host and chassis state managers, phosphor-log-manager PELs, phosphor-watchdog);
+  179 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -42228,6 +42238,431 @@ def crawler_events() -> list[tuple[float, str, dict]]:
     return scrapy + crawlee + pw + pp + heritrix + nutch + stormcrawler
 
 
+def hardware_events() -> list[tuple[float, str, dict]]:
+    """Server hardware monitoring as a data centre's operators read it in the journal of its hosts and
+    BMCs: Network UPS Tools (upsd: listeners, driver connections, logins, stale data; upsmon: power
+    events, communications, poll failures, shutdown; the usbhid-ups driver with its libusb errors and
+    reconnections; the snmp-ups driver with MIB detection and SNMP timeouts), apcupsd (its syslog lines and
+    apcupsd.events), smartd (start-up, device registration, attribute changes, pending and uncorrectable
+    sectors, error counts, temperatures, self-tests, standby, warnings), rasdaemon (its start-up and the
+    mc_event, mce_record and aer_event trace lines), mcelog (the decoded machine-check report line by line,
+    triggers, error thresholds) with the kernel's mce and EDAC messages, ipmievd (sensor events) and the IPMI
+    SEL as ipmitool sel elist prints it, lm-sensors' fancontrol (its configuration dump, start, abort and
+    errors), and OpenBMC in the BMC's journal (bmcweb's request, response and error lines, phosphor-sel-logger
+    threshold events, phosphor-fan-monitor, the state managers, phosphor-log-manager PELs and
+    phosphor-watchdog). Written blind at the thirty-first issue-15 pass's start: before reading the engine
+    or any failure analysis; 179 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def journal_ts(g: Gen) -> str:
+        return f"Dec 03 {hms(g)}"
+
+    def pid(g: Gen) -> str:
+        return g.num(300, 9800)
+
+    hosts = ["nas01", "db-02", "hv-07"]
+    bmcs = ["bmc-r12u07", "bmc-r12u09"]
+
+    def jr(prog: str, text: str) -> str:
+        return "{T} {H} " + prog + "[{P}]: " + text
+
+    jj = {"T": journal_ts, "H": pick(hosts), "P": pid}
+
+    # ---------------- Network UPS Tools ----------------
+    ups_names = ["ups", "rack-a", "eaton5px"]
+    ups_mon = ["ups@localhost", "rack-a@nas01", "eaton5px@10.20.0.15"]
+    nut_users = ["upsmon", "monuser", "nutmon"]
+    nut_ver = ["2.8.0", "2.8.0", "2.7.4"]
+
+    def nut_client(g: Gen) -> str:
+        return f"{g.r.choice(nut_users)}@{g.r.choice(['127.0.0.1', '::1', g.ip()])}"
+
+    nu = {**jj, "u": pick(ups_names)}
+    nm = {**jj, "u": pick(ups_mon)}
+    upsd = [
+        (3, jr("upsd", "Network UPS Tools upsd {v}"), {**jj, "v": pick(nut_ver)}),
+        (3, jr("upsd", "listening on {a} port {p}"), {**jj, "a": pick(["127.0.0.1", "::1", "0.0.0.0"]), "p": pick(["3493"])}),
+        (4, jr("upsd", "Connected to UPS [{u}]: {d}"), {**jj, "u": draw(lambda g: (lambda u: (u, g.r.choice(["usbhid-ups-", "snmp-ups-"]) + u))(g.r.choice(ups_names))), "d": then(1)}),
+        (3, jr("upsd", "Found {n} UPS defined in ups.conf"), {**jj, "n": pick(["1", "2", "3"])}),
+        (3, jr("upsd", "Startup successful"), jj),
+        (16, jr("upsd", "User {c} logged into UPS [{u}]"), {**nu, "c": nut_client}),
+        (6, jr("upsd", "User {c} logged out from UPS [{u}]"), {**nu, "c": nut_client}),
+        (5, jr("upsd", "Data for UPS [{u}] is stale - check driver"), nu),
+        (5, jr("upsd", "UPS [{u}] data is no longer stale"), nu),
+        (3, jr("upsd", "Can't connect to UPS [{u}] ({d}): {e}"),
+         {**nu, "d": lambda g: g.r.choice(["usbhid-ups-", "snmp-ups-"]) + g.r.choice(ups_names), "e": pick(["No such file or directory", "Connection refused"])}),
+        (2, jr("upsd", "Client {c} set FSD on UPS [{u}]"), {**nu, "c": nut_client}),
+        (3, jr("upsd", "Rejecting TCP connection from {a}"), {**jj, "a": lambda g: g.ip()}),
+        (2, jr("upsd", "Signal {n}: exiting"), {**jj, "n": pick(["15", "2"])}),
+    ]
+    upsmon = [
+        (3, jr("upsmon", "Network UPS Tools upsmon {v}"), {**jj, "v": pick(nut_ver)}),
+        (3, jr("upsmon", "UPS: {u} ({r}) (power value {n})"), {**nm, "r": pick(["primary", "secondary", "master"]), "n": pick(["1", "1", "2"])}),
+        (3, jr("upsmon", "Using power down flag file {f}"), {**jj, "f": pick(["/etc/killpower", "/run/nut/killpower"])}),
+        (12, jr("upsmon", "UPS {u} on battery"), nm),
+        (12, jr("upsmon", "UPS {u} on line power"), nm),
+        (4, jr("upsmon", "UPS {u} battery is low"), nm),
+        (3, jr("upsmon", "UPS {u} battery needs to be replaced"), nm),
+        (7, jr("upsmon", "Communications with UPS {u} lost"), nm),
+        (7, jr("upsmon", "Communications with UPS {u} established"), nm),
+        (4, jr("upsmon", "UPS {u} is unavailable"), nm),
+        (8, jr("upsmon", "Poll UPS [{u}] failed - {e}"), {**nm, "e": pick(["Driver not connected", "Data stale", "Write error: Broken pipe", "Server disconnected"])}),
+        (3, jr("upsmon", "Login on UPS [{u}] failed - got [{e}]"), {**nm, "e": pick(["ERR ACCESS-DENIED", "ERR UNKNOWN-UPS"])}),
+        (4, jr("upsmon", "UPS [{u}]: connect failed: Connection failure: {e}"), {**nm, "e": pick(["Connection refused", "No route to host", "Connection timed out"])}),
+        (2, jr("upsmon", "UPS {u}: forced shutdown in progress"), nm),
+        (2, jr("upsmon", "Executing automatic power-fail shutdown"), jj),
+        (2, jr("upsmon", "Auto logout and shutdown proceeding"), jj),
+    ]
+
+    usb_drivers = ["APC HID 0.100", "MGE HID 1.46", "CyberPower HID 0.8"]
+    usbhid = [
+        (2, jr("usbhid-ups", "Network UPS Tools - Generic HID driver {v} ({n})"), {**jj, "v": pick(["0.52", "0.47"]), "n": pick(nut_ver)}),
+        (2, jr("usbhid-ups", "USB communication driver (libusb 1.0) {v}"), {**jj, "v": pick(["0.46", "0.43"])}),
+        (3, jr("usbhid-ups", "Using subdriver: {s}"), {**jj, "s": pick(usb_drivers)}),
+        (6, jr("usbhid-ups", "nut_libusb_get_report: {e}"), {**jj, "e": pick(["Input/Output Error", "No such device", "Operation timed out"])}),
+        (5, jr("usbhid-ups", "nut_libusb_get_interrupt: {e}"), {**jj, "e": pick(["Input/Output Error", "No such device"])}),
+        (3, jr("usbhid-ups", "Got disconnected by another driver: {e}"), {**jj, "e": pick(["Device or resource busy"])}),
+        (3, jr("usbhid-ups", "libusb1: Could not open any HID devices: insufficient permissions on everything"), jj),
+        (4, jr("usbhid-ups", "Device detached? (error {n}: {e})"), {**jj, "n": pick(["-4", "-7", "-1"]), "e": pick(["No such device", "Operation timed out", "Input/Output Error"])}),
+        (4, jr("usbhid-ups", "Reconnecting to UPS..."), jj),
+        (2, jr("usbhid-ups", "ups_status_set: seems that UPS [{u}] is in OL+DISCHRG state now. Is it calibrating (perhaps you want to set 'onlinedischarge' option)?"),
+         nu),
+    ]
+
+    snmp_models = [("Smart-UPS 3000 RM", "apcc", "1.60"), ("Eaton 5PX 2200", "eaton_epdu", "0.69"), ("Galaxy VS 20kW", "ietf", "1.61")]
+    oids = [".1.3.6.1.4.1.318.1.1.1.2.2.1.0", ".1.3.6.1.2.1.33.1.2.3.0", ".1.3.6.1.4.1.534.1.2.4.0", ".1.3.6.1.2.1.33.1.4.4.1.4.1"]
+    su = {**jj, "u": pick(["pdu-a", "galaxy", "eaton5px"])}
+    snmpups = [
+        (2, jr("snmp-ups", "Network UPS Tools - Generic SNMP UPS driver {v} ({n})"), {**jj, "v": pick(["1.21", "1.11"]), "n": pick(nut_ver)}),
+        (3, jr("snmp-ups", "Detected {m} on host {h} (mib: {b} {bv})"),
+         {**jj, "m": draw(lambda g: g.r.choice(snmp_models)), "h": pick(["10.20.0.15", "10.20.0.16", "ups-b.mgmt"]), "b": then(1), "bv": then(2)}),
+        (8, jr("snmp-ups", "[{u}] nut_snmp_get: {o}: Timeout"), {**su, "o": pick(oids)}),
+        (4, jr("snmp-ups", "[{u}] Warning: excessive poll failures, limiting error reporting (OID = {o})"), {**su, "o": pick(oids)}),
+        (3, jr("snmp-ups", "[{u}] nut_snmp_get: {o}: Error in packet: {e}"), {**su, "o": pick(oids), "e": pick(["(noSuchName) There is no such variable name in this MIB.", "Authorization error"])}),
+    ]
+
+    # ---------------- apcupsd (syslog and apcupsd.events) ----------------
+    def ev_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)} +0000"
+
+    ap = [
+        (2, jr("apcupsd", "apcupsd {v} ({d}) {s} startup succeeded"), {**jj, "v": pick(["3.14.14", "3.14.12"]), "d": pick(["31 May 2016", "29 March 2014"]), "s": pick(["debian", "redhat"])}),
+        (2, jr("apcupsd", "NIS server startup succeeded"), jj),
+        (7, jr("apcupsd", "Power failure."), jj),
+        (7, jr("apcupsd", "Running on UPS batteries."), jj),
+        (6, jr("apcupsd", "Mains returned. No longer on UPS batteries."), jj),
+        (6, jr("apcupsd", "Power is back. UPS running on mains."), jj),
+        (2, jr("apcupsd", "Battery charge below low limit."), jj),
+        (2, jr("apcupsd", "Reached run time limit on batteries."), jj),
+        (2, jr("apcupsd", "Initiating system shutdown!"), jj),
+        (5, jr("apcupsd", "Communications with UPS lost."), jj),
+        (5, jr("apcupsd", "Communications with UPS restored."), jj),
+        (3, jr("apcupsd", "UPS Self Test switch to battery."), jj),
+        (3, jr("apcupsd", "UPS Self Test completed: {r}"), {**jj, "r": pick(["Battery OK", "Battery OK", "Test failed", "Not supported"])}),
+        (2, jr("apcupsd", "UPS battery must be replaced."), jj),
+        (2, jr("apcupsd", "apcupsd exiting, signal {n}"), {**jj, "n": pick(["15", "2"])}),
+        (6, "{E}  Power failure.", {"E": ev_ts}),
+        (6, "{E}  Running on UPS batteries.", {"E": ev_ts}),
+        (5, "{E}  Mains returned. No longer on UPS batteries.", {"E": ev_ts}),
+        (3, "{E}  Communications with UPS lost.", {"E": ev_ts}),
+    ]
+
+    # ---------------- smartd ----------------
+    disks = [("/dev/sda [SAT]", "WDC WD40EFRX-68N32N0", "WD-WCC7K1RT5J2H", "5-0014ee-2b6c1d2e3", "82.00A82", "4.00 TB", "ata"),
+             ("/dev/sdb [SAT]", "ST8000VN004-2M2101", "WKD3ZQ1A", "5-000c50-0c3a9e8f1", "SC60", "8.00 TB", "ata"),
+             ("/dev/sdc [SAT]", "Samsung SSD 870 EVO 1TB", "S6PTNX0T412345E", "5-002538-f4123ab01", "SVT02B6Q", "1.00 TB", "ata"),
+             ("/dev/sdd", "SEAGATE ST4000NM0023", "Z1Z9K4XP", "5-000c50-07a1b2c3d", "0004", "4.00 TB", "scsi")]
+    ata_disks = [d for d in disks if d[6] == "ata"]
+    nvmes = ["/dev/nvme0", "/dev/nvme1"]
+    attrs = [("194", "Temperature_Celsius", "Usage"), ("190", "Airflow_Temperature_Cel", "Usage"), ("1", "Raw_Read_Error_Rate", "Prefailure"),
+             ("7", "Seek_Error_Rate", "Prefailure"), ("195", "Hardware_ECC_Recovered", "Usage"), ("177", "Wear_Leveling_Count", "Prefailure")]
+
+    def ata(g: Gen) -> str:
+        return g.r.choice(ata_disks)[0]
+
+    def anydev(g: Gen) -> str:
+        return g.r.choice([d[0] for d in disks] + nvmes)
+
+    def attr_change(g: Gen):
+        i, n, k = g.r.choice(attrs)
+        a = g.r.randint(25, 200)
+        return k, i, n, str(a), str(a + g.r.choice([-2, -1, 1, 2]))
+
+    def temps(g: Gen):
+        lim = g.r.choice([45, 50, 55])
+        t = lim + g.r.randint(0, 6)
+        return str(t), str(lim), str(g.r.randint(18, 26)), str(t + g.r.randint(0, 3))
+
+    def increased(lo: int, hi: int):
+        def f(g: Gen):
+            a = g.r.randint(lo, hi)
+            return str(a), str(a + g.r.randint(1, 3))
+        return f
+
+    sd = {**jj, "d": ata}
+    smartd = [
+        (2, jr("smartd", "smartd {v} [{a}] (local build)"),
+         {**jj, "v": pick(["7.3 2022-02-28 r5338", "7.4 2023-08-01 r5530"]), "a": pick(["x86_64-linux-6.1.0-27-amd64", "x86_64-linux-6.8.0-49-generic"])}),
+        (2, jr("smartd", "Opened configuration file {f}"), {**jj, "f": pick(["/etc/smartd.conf", "/etc/smartmontools/smartd.conf"])}),
+        (2, jr("smartd", "Configuration file {f} parsed."), {**jj, "f": pick(["/etc/smartd.conf", "/etc/smartmontools/smartd.conf"])}),
+        (4, jr("smartd", "Device: {d}, opened"), {**jj, "d": anydev}),
+        (4, jr("smartd", "Device: {d}, {m}, S/N:{s}, WWN:{w}, FW:{f}, {c}"),
+         {**jj, "d": draw(lambda g: g.r.choice(ata_disks)), "m": then(1), "s": then(2), "w": then(3), "f": then(4), "c": then(5)}),
+        (3, jr("smartd", 'Device: {d}, is SMART capable. Adding to "monitor" list.'), {**jj, "d": anydev}),
+        (3, jr("smartd", "Device: {d}, state read from /var/lib/smartmontools/smartd.{m}-{s}.{k}.state"),
+         {**jj, "d": draw(lambda g: (lambda d: (d[0], d[1].replace(" ", "_"), d[2], d[6]))(g.r.choice(disks))), "m": then(1), "s": then(2), "k": then(3)}),
+        (2, jr("smartd", "Monitoring {a} ATA/SATA, {s} SCSI/SAS and {n} NVMe devices"), {**jj, "a": pick(["3", "2", "4"]), "s": pick(["0", "1"]), "n": pick(["1", "2"])}),
+        (30, jr("smartd", "Device: {d}, SMART {k} Attribute: {i} {n} changed from {a} to {b}"),
+         {**jj, "d": ata, "k": draw(attr_change), "i": then(1), "n": then(2), "a": then(3), "b": then(4)}),
+        (6, jr("smartd", "Device: {d}, {n} Currently unreadable (pending) sectors"), {**sd, "n": pick(["8", "16", "1", "24"])}),
+        (5, jr("smartd", "Device: {d}, {n} Offline uncorrectable sectors"), {**sd, "n": pick(["8", "16", "1"])}),
+        (3, jr("smartd", "Device: {d}, ATA error count increased from {a} to {b}"), {**sd, "a": draw(increased(0, 40)), "b": then(1)}),
+        (3, jr("smartd", "Device: {d}, number of Error Log entries increased from {a} to {b}"),
+         {**jj, "d": pick(nvmes), "a": draw(increased(10, 300)), "b": then(1)}),
+        (3, jr("smartd", "Device: {d}, Self-Test Log error count increased from {a} to {b}"), {**sd, "a": draw(increased(0, 2)), "b": then(1)}),
+        (5, jr("smartd", "Device: {d}, Temperature {t} Celsius reached limit of {l} Celsius (Min/Max {mn}/{mx})"),
+         {**jj, "d": anydev, "t": draw(temps), "l": then(1), "mn": then(2), "mx": then(3)}),
+        (4, jr("smartd", "Device: {d}, starting scheduled {k} Self-Test."), {**sd, "k": pick(["Short", "Short", "Long", "Offline Immediate"])}),
+        (4, jr("smartd", "Device: {d}, previous self-test completed without error"), sd),
+        (2, jr("smartd", "Device: {d}, previous self-test completed with error (read test element)"), sd),
+        (3, jr("smartd", "Device: {d}, self-test in progress, {n}% remaining"), {**sd, "n": pick(["90", "60", "30", "10"])}),
+        (5, jr("smartd", "Device: {d}, is in {m} mode, suspending checks"), {**sd, "m": pick(["STANDBY", "STANDBY", "SLEEP", "IDLE"])}),
+        (2, jr("smartd", "Device: {d}, FAILED SMART self-check. BACK UP DATA NOW!"), sd),
+        (2, jr("smartd", "Device: {d}, Critical Warning (0x{c}): {w}"),
+         {**jj, "d": pick(nvmes), "c": draw(lambda g: g.r.choice([("02", "Temperature"), ("04", "Reliability"), ("01", "LowSpare")])), "w": then(1)}),
+        (3, jr("smartd", "Sending warning via {s} to {m} ..."), {**jj, "s": pick(["/usr/share/smartmontools/smartd-runner", "/usr/libexec/smartmontools/smartdnotify"]), "m": pick(["root", "ops@example.net"])}),
+        (3, jr("smartd", "Warning via {s} to {m}: successful"), {**jj, "s": pick(["/usr/share/smartmontools/smartd-runner", "/usr/libexec/smartmontools/smartdnotify"]), "m": pick(["root", "ops@example.net"])}),
+        (2, jr("smartd", "smartd received signal {n}: {s}"), {**jj, "n": draw(lambda g: g.r.choice([("15", "Terminated"), ("1", "Hangup")])), "s": then(1)}),
+        (2, jr("smartd", "smartd is exiting (exit status {n})"), {**jj, "n": pick(["0", "0", "1"])}),
+    ]
+
+    # ---------------- kernel mce and EDAC ----------------
+    def dimm(g: Gen):
+        s, m, c, d = g.r.randint(0, 1), g.r.randint(0, 1), g.r.randint(0, 2), 0
+        page = g.hexs(5)
+        return (f"CPU_SrcID#{s}_MC#{m}_Chan#{c}_DIMM#{d}", str(c), str(d), page, str(s), str(m))
+
+    kj = {"T": journal_ts, "H": pick(hosts)}
+    kernel = [
+        (14, "{T} {H} kernel: EDAC MC{mc}: {n} CE memory read error on {l} (channel:{c} slot:{s} page:0x{p} offset:0x0 grain:32 syndrome:0x0 - err_code:0x0101:0x009{k} socket:{so} imc:{im} rank:{r} bg:{bg} ba:{ba} row:0x{row} col:0x{col})",
+         {**kj, "mc": pick(["0", "1"]), "n": pick(["1", "1", "1", "2"]), "l": draw(dimm), "c": then(1), "s": then(2), "p": then(3), "so": then(4), "im": then(5),
+          "k": pick(["0", "1", "2"]), "r": pick(["0", "1"]), "bg": pick(["0", "1", "2", "3"]), "ba": pick(["0", "1", "2", "3"]),
+          "row": lambda g: g.hexs(4).lstrip("0").rjust(1, "1"), "col": lambda g: g.hexs(3).lstrip("0").rjust(1, "1")}),
+        (2, "{T} {H} kernel: EDAC MC{mc}: {n} UE memory read error on {l} (channel:{c} slot:{s} page:0x{p} offset:0x0 grain:32 - err_code:0x0101:0x009{k} socket:{so} imc:{im})",
+         {**kj, "mc": pick(["0", "1"]), "n": pick(["1"]), "l": draw(dimm), "c": then(1), "s": then(2), "p": then(3), "so": then(4), "im": then(5), "k": pick(["0", "1"])}),
+        (6, "{T} {H} kernel: mce: [Hardware Error]: Machine check events logged", kj),
+        (3, "{T} {H} kernel: mce: [Hardware Error]: CPU {c}: Machine Check: 0 Bank {b}: {s}",
+         {**kj, "c": lambda g: g.num(0, 31), "b": pick(["7", "8", "13", "17"]), "s": lambda g: g.r.choice(["8c0000400001009", "cc0001c00001009", "9c0000000001009"]) + g.hexs(1)}),
+        (2, "{T} {H} kernel: mce: {n} callbacks suppressed", {**kj, "n": pick(["3", "11", "47"])}),
+        (2, "{T} {H} kernel: EDAC MC: Ver: 3.0.0", kj),
+        (2, "{T} {H} kernel: EDAC {d}: {m}", {**kj, "d": pick(["skx", "i10nm", "amd64"]), "m": pick(["ECC is disabled on imc 1", "No ECC DIMMs discovered"])}),
+        (3, "{T} {H} kernel: {b} AER: Corrected error message received from {s}",
+         {**kj, "b": pick(["pcieport 0000:00:1c.0:", "pcieport 0000:80:03.1:"]), "s": pick(["0000:01:00.0", "0000:81:00.1"])}),
+    ]
+
+    # ---------------- rasdaemon ----------------
+    def ras_time(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)} +0000"
+
+    def trace_head(ev: str) -> str:
+        return "           <...>-{P}   [{cpu}]     {up}: " + ev + ": {D} "
+
+    rt = {**jj, "cpu": lambda g: f"{g.r.randint(0, 31):03d}", "up": lambda g: f"{g.r.uniform(0, 9):.6f}", "D": ras_time}
+    rasdaemon = [
+        (3, jr("rasdaemon", "ras:{e} event enabled"), {**jj, "e": pick(["mc_event", "aer_event", "mce_record", "extlog_mem_event", "memory_failure_event"])}),
+        (2, jr("rasdaemon", "Listening to events for cpus 0 to {n}"), {**jj, "n": pick(["15", "31", "63"])}),
+        (2, jr("rasdaemon", "Recording {e} events"), {**jj, "e": pick(["mc_event", "aer_event", "mce_record"])}),
+        (2, jr("rasdaemon", "Can't parse {f}: {e}"), {**jj, "f": pick(["/sys/kernel/debug/tracing/events/ras/non_standard_event/format", "/sys/kernel/debug/tracing/events/ras/arm_event/format"]), "e": pick(["No such file or directory"])}),
+        (10, jr("rasdaemon", trace_head("mc_event") + "{n} Corrected error: memory read error on {l} (mc:{mc} location:{so}:{im}:{c}:-1 address:0x{a} grain:5 syndrome:0x00000000  err_code:0x0101:0x009{k})"),
+         {**rt, "n": pick(["1", "1", "2"]), "l": draw(dimm), "c": then(1), "so": then(4), "im": then(5), "mc": pick(["0", "1"]), "a": lambda g: g.hexs(9).lstrip("0").rjust(1, "1"), "k": pick(["0", "1"])}),
+        (2, jr("rasdaemon", trace_head("mc_event") + "{n} Uncorrected error: memory read error on {l} (mc:{mc} location:{so}:{im}:{c}:-1 address:0x{a} grain:5)"),
+         {**rt, "n": pick(["1"]), "l": draw(dimm), "c": then(1), "so": then(4), "im": then(5), "mc": pick(["0", "1"]), "a": lambda g: g.hexs(9).lstrip("0").rjust(1, "1")}),
+        (4, jr("rasdaemon", trace_head("mce_record") + "{k} bank={b}, status= {s}, {e}, mci=Corrected_error, mca={m}, cpu_type= {t}, cpu= {c}, socketid= {so}, misc= {mi}, addr= {ad}, mcgstatus=0, apicid= {ap}"),
+         {**rt, "k": pick(["Intel Skylake server", "Intel Icelake server"]), "b": pick(["7", "8", "13"]), "s": lambda g: "8c00004" + g.hexs(9), "e": pick(["Corrected error", "Corrected error"]),
+          "m": pick(["MEMORY CONTROLLER RD_CHANNEL1_ERR", "MEMORY CONTROLLER RD_CHANNEL0_ERR", "MEMORY CONTROLLER MS_CHANNEL2_ERR"]), "t": pick(["Intel Xeon Scalable"]),
+          "c": lambda g: g.num(0, 31), "so": pick(["0", "1"]), "mi": lambda g: g.hexs(16).lstrip("0").rjust(1, "1"), "ad": lambda g: g.hexs(9).lstrip("0").rjust(1, "1"), "ap": lambda g: g.num(0, 63)}),
+        (3, jr("rasdaemon", trace_head("aer_event") + "{dev} {sev} error: {e}"),
+         {**rt, "dev": pick(["0000:00:1c.0", "0000:80:03.1", "0000:01:00.0"]), "sev": pick(["Corrected", "Corrected", "Uncorrected (Non-Fatal)"]),
+          "e": pick(["Receiver Error", "Bad TLP", "Bad DLLP", "Replay Timer Timeout", "Completion Timeout"])}),
+    ]
+
+    # ---------------- mcelog ----------------
+    mj = {**jj}
+    mcelog = [
+        (5, jr("mcelog", "Hardware event. This is not a software error."), mj),
+        (5, jr("mcelog", "MCE {n}"), {**mj, "n": pick(["0", "0", "1", "2"])}),
+        (5, jr("mcelog", "CPU {c} BANK {b} TSC {t}"), {**mj, "c": lambda g: g.num(0, 31), "b": pick(["7", "8", "13", "17"]), "t": lambda g: g.hexs(12).lstrip("0").rjust(1, "1")}),
+        (4, jr("mcelog", "MISC {m} ADDR {a}"), {**mj, "m": lambda g: g.hexs(16).lstrip("0").rjust(1, "1"), "a": lambda g: g.hexs(9).lstrip("0").rjust(1, "1")}),
+        (5, jr("mcelog", "TIME {t} Thu Dec  3 {h} 2026"), {**mj, "t": lambda g: g.num(1796256000, 1796342399), "h": hms}),
+        (4, jr("mcelog", "MCG status:"), mj),
+        (4, jr("mcelog", "MCi status:"), mj),
+        (4, jr("mcelog", "Corrected error"), mj),
+        (4, jr("mcelog", "Error enabled"), mj),
+        (3, jr("mcelog", "MCi_MISC register valid"), mj),
+        (3, jr("mcelog", "MCi_ADDR register valid"), mj),
+        (4, jr("mcelog", "MCA: MEMORY CONTROLLER {k}_CHANNEL{c}_ERR"), {**mj, "k": pick(["RD", "RD", "MS", "WR"]), "c": pick(["0", "1", "2"])}),
+        (4, jr("mcelog", "Transaction: {t}"), {**mj, "t": pick(["Memory read error", "Memory scrubbing error", "Memory write error"])}),
+        (4, jr("mcelog", "STATUS {s} MCGSTATUS {g}"), {**mj, "s": lambda g: "8c00004" + g.hexs(9), "g": pick(["0", "0", "4"])}),
+        (3, jr("mcelog", "MCGCAP {c} APICID {a} SOCKETID {s}"), {**mj, "c": pick(["1000c14", "f000c14"]), "a": lambda g: g.num(0, 63), "s": pick(["0", "1"])}),
+        (3, jr("mcelog", "CPUID Vendor Intel Family {f} Model {m} Step {s}"), {**mj, "f": pick(["6"]), "m": pick(["85", "106", "143"]), "s": pick(["4", "6", "7"])}),
+        (2, jr("mcelog", "Running trigger `{t}' (reporter: {r})"), {**mj, "t": pick(["dimm-error-trigger", "socket-memory-error-trigger", "page-error-trigger"]), "r": pick(["memdb", "page"])}),
+        (2, jr("mcelog", "Fallback Socket memory error count {n} exceeded threshold: {t} in 24h"), {**mj, "n": lambda g: g.num(100, 400), "t": pick(["100"])}),
+        (2, jr("mcelog", "Corrected memory errors on page {p} exceed threshold {t}"), {**mj, "p": lambda g: g.hexs(9).lstrip("0").rjust(1, "1") + "000", "t": pick(["10 / 24h"])}),
+        (2, jr("mcelog", "mcelog: failed to prefill DIMM database from DMI data"), mj),
+    ]
+
+    # ---------------- ipmievd and ipmitool sel elist ----------------
+    thresholds = [("Temperature", "CPU1 Temp", "degrees C", "Upper Critical going high", ">", 88, 95),
+                  ("Temperature", "Inlet Temp", "degrees C", "Upper Non-critical going high", ">", 38, 42),
+                  ("Fan", "FAN3", "RPM", "Lower Critical going low", "<", 600, 1200),
+                  ("Voltage", "PS1 Voltage", "Volts", "Lower Critical going low", "<", 180, 200),
+                  ("Fan", "FAN1", "RPM", "Lower Non-critical going low", "<", 1500, 1800)]
+    discretes = [("Power Supply", "PS2 Status", "Power Supply AC lost"), ("Power Supply", "PS1 Status", "Failure detected"),
+                 ("Memory", "DIMM_B2", "Correctable ECC"), ("Memory", "DIMM_A1", "Uncorrectable ECC"),
+                 ("Physical Security", "Intrusion", "General Chassis intrusion"), ("Processor", "CPU2 Status", "IERR"),
+                 ("Drive Slot / Bay", "Drive 3", "Drive Fault"), ("Watchdog2", "OS Watchdog", "Hard reset")]
+
+    def thr(g: Gen):
+        t, n, u, d, op, a, b = g.r.choice(thresholds)
+        lim = b if op == ">" else a
+        r = lim + g.r.randint(1, 6) if op == ">" else lim - g.r.randint(1, 5) * (100 if u == "RPM" else 2)
+        return t, n, d, str(r), op, str(lim), u
+
+    def disc(g: Gen):
+        return g.r.choice(discretes)
+
+    def sel_id(g: Gen) -> str:
+        return f"{g.r.randint(1, 0x3ff):>4x}"
+
+    def sel_date(g: Gen) -> str:
+        return "12/03/2026"
+
+    ij = {**jj}
+    sel = {"I": sel_id, "D": sel_date, "h": hms}
+    ipmi = [
+        (2, jr("ipmievd", "Reading sensors..."), ij),
+        (2, jr("ipmievd", "Waiting for events..."), ij),
+        (2, jr("ipmievd", "Loading {i} interface"), {**ij, "i": pick(["OpenIPMI", "SEL"])}),
+        (8, jr("ipmievd", "{t} sensor {n} {d} (Reading {r} {op} Threshold {l} {u})"),
+         {**ij, "t": draw(thr), "n": then(1), "d": then(2), "r": then(3), "op": then(4), "l": then(5), "u": then(6)}),
+        (7, jr("ipmievd", "{t} sensor {n} {d} Asserted"), {**ij, "t": draw(disc), "n": then(1), "d": then(2)}),
+        (5, jr("ipmievd", "{t} sensor {n} {d} Deasserted"), {**ij, "t": draw(disc), "n": then(1), "d": then(2)}),
+        (10, "{I} | {D} | {h} | {t} {n} | {d} | Asserted | Reading {r} {op} Threshold {l} {u}",
+         {**sel, "t": draw(thr), "n": then(1), "d": then(2), "r": then(3), "op": then(4), "l": then(5), "u": then(6)}),
+        (6, "{I} | {D} | {h} | {t} {n} | {d} | Deasserted | Reading {r} {op} Threshold {l} {u}",
+         {**sel, "t": draw(thr), "n": then(1), "d": then(2), "r": then(3), "op": then(4), "l": then(5), "u": then(6)}),
+        (9, "{I} | {D} | {h} | {t} {n} | {d} | Asserted", {**sel, "t": draw(disc), "n": then(1), "d": then(2)}),
+        (5, "{I} | {D} | {h} | {t} {n} | {d} | Deasserted", {**sel, "t": draw(disc), "n": then(1), "d": then(2)}),
+        (3, "{I} | {D} | {h} | Event Logging Disabled #0x{n} | Log area reset/cleared | Asserted", {**sel, "n": pick(["07", "10", "72"])}),
+        (3, "{I} |  Pre-Init  |{s}| System Event #0x{n} | Timestamp Clock Sync | Asserted",
+         {"I": sel_id, "s": lambda g: g.num(1, 99).rjust(10, "0"), "n": pick(["83", "8f"])}),
+        (3, "{I} | {D} | {h} | System Boot Initiated #0x{n} | Initiated by power up | Asserted", {**sel, "n": pick(["01", "d2"])}),
+    ]
+
+    # ---------------- fancontrol ----------------
+    pwms = [("hwmon2/pwm1", "hwmon1/temp1_input", "hwmon2/fan1_input"), ("hwmon2/pwm2", "hwmon2/temp2_input", "hwmon2/fan2_input"),
+            ("hwmon3/pwm3", "hwmon1/temp1_input", "hwmon3/fan3_input")]
+    fj = {**jj}
+    fancontrol = [
+        (2, jr("fancontrol", "Loading configuration from {f} ..."), {**fj, "f": pick(["/etc/fancontrol"])}),
+        (2, jr("fancontrol", "Common settings:"), fj),
+        (2, jr("fancontrol", "  INTERVAL={n}"), {**fj, "n": pick(["10", "2", "5"])}),
+        (4, jr("fancontrol", "Settings for {p}:"), {**fj, "p": lambda g: g.r.choice(pwms)[0]}),
+        (4, jr("fancontrol", "  Depends on {t}"), {**fj, "t": lambda g: g.r.choice(pwms)[1]}),
+        (4, jr("fancontrol", "  Controls {f}"), {**fj, "f": lambda g: g.r.choice(pwms)[2]}),
+        (3, jr("fancontrol", "  MINTEMP={n}"), {**fj, "n": pick(["35", "40", "45"])}),
+        (3, jr("fancontrol", "  MAXTEMP={n}"), {**fj, "n": pick(["60", "70", "75"])}),
+        (3, jr("fancontrol", "  MINSTART={n}"), {**fj, "n": pick(["150", "120", "90"])}),
+        (3, jr("fancontrol", "  MINSTOP={n}"), {**fj, "n": pick(["100", "60", "30"])}),
+        (3, jr("fancontrol", "  MINPWM={n}"), {**fj, "n": pick(["0", "0", "40"])}),
+        (3, jr("fancontrol", "  MAXPWM={n}"), {**fj, "n": pick(["255"])}),
+        (2, jr("fancontrol", "Enabling PWM on fans..."), fj),
+        (2, jr("fancontrol", "Starting automatic fan control..."), fj),
+        (2, jr("fancontrol", "Caught SIGTERM, restoring fans..."), fj),
+        (2, jr("fancontrol", "Aborting, restoring fans..."), fj),
+        (2, jr("fancontrol", "Verify fans have returned to full speed"), fj),
+        (2, jr("fancontrol", "Error: file {f} doesn't exist"), {**fj, "f": pick(["/sys/class/hwmon/hwmon2/pwm1", "hwmon1/temp1_input", "/sys/class/hwmon/hwmon3/pwm3_enable"])}),
+        (2, jr("fancontrol", "Device path of {h} has changed"), {**fj, "h": pick(["hwmon1", "hwmon2", "hwmon3"])}),
+        (2, jr("fancontrol", "Configuration appears to be outdated, please run pwmconfig again"), fj),
+        (3, jr("fancontrol", "Error writing PWM value to {f}"), {**fj, "f": pick(["/sys/class/hwmon/hwmon2/pwm1", "/sys/class/hwmon/hwmon2/pwm2"])}),
+    ]
+
+    # ---------------- OpenBMC in the BMC's journal ----------------
+    redfish = ["/redfish/v1/", "/redfish/v1/Systems/system", "/redfish/v1/Chassis/chassis/Thermal", "/redfish/v1/Chassis/chassis/Power",
+               "/redfish/v1/Managers/bmc", "/redfish/v1/SessionService/Sessions", "/redfish/v1/Systems/system/LogServices/EventLog/Entries",
+               "/redfish/v1/UpdateService"]
+    bj = {"T": journal_ts, "H": pick(bmcs), "P": pid}
+
+    def bline(level: str, src: str, text: str) -> str:
+        return "{T} {H} bmcweb[{P}]: [" + level + " " + src + ":{L}] " + text
+
+    def ptr(g: Gen) -> str:
+        return "0x" + g.r.choice(["1c", "1d", "20"]) + g.hexs(5)
+
+    def bmc_client(g: Gen) -> str:
+        return g.r.choice(["::ffff:10.40.1.15", "::ffff:10.40.1.22", "::ffff:10.40.7.3"])
+
+    def lineno(a: int, b: int):
+        return lambda g: g.num(a, b)
+
+    bw = {**bj, "L": lineno(60, 700)}
+    sensors_obmc = [("CPU0_Temp", "critical high", "high", 95, 100), ("Inlet_Temp", "warning high", "high", 38, 45),
+                    ("PSU1_Input_Voltage", "critical low", "low", 200, 180), ("Fan0_Tach", "warning low", "low", 2400, 1800),
+                    ("DIMM_A0_Temp", "warning high", "high", 80, 85)]
+
+    def obmc_thr(g: Gen):
+        n, k, d, th, _r = g.r.choice(sensors_obmc)
+        r = th + g.r.uniform(0.5, 6) if d == "high" else th - g.r.uniform(1, 30 if th < 1000 else 400)
+        return n, k, d, f"{r:.6f}", f"{th:.6f}"
+
+    fans_obmc = ["fan0_0", "fan0_1", "fan2_0", "fan3_1"]
+
+    def fan_tach(g: Gen):
+        f = g.r.choice(fans_obmc)
+        t = g.r.choice([10500, 11200, 8400])
+        return f, str(t), str(g.r.randint(0, int(t * 0.7))), str(int(t * 0.8)), f
+
+    host_states = ["Running", "Off", "Quiesced", "TransitioningToRunning"]
+    obmc = [
+        (3, bline("INFO", "webserver_main.cpp", "Starting webserver on port {p}"), {**bw, "p": pick(["443", "18080"])}),
+        (40, bline("INFO", "http_connection.hpp", "Request:  {x} HTTP/{v} {m} {u} {c}"),
+         {**bw, "x": ptr, "v": pick(["1.1", "1.1", "2"]), "m": pick(["GET", "GET", "GET", "PATCH", "POST"]), "u": pick(redfish), "c": bmc_client}),
+        (30, bline("INFO", "http_connection.hpp", "Response: {x} {u} {s} keepalive={k}"),
+         {**bw, "x": ptr, "u": pick(redfish), "s": pick(["200", "200", "200", "201", "401", "404", "503"]), "k": pick(["true", "false"])}),
+        (6, bline("ERROR", "http_connection.hpp", "{x} Error while reading: {e}"),
+         {**bw, "x": ptr, "e": pick(["stream truncated", "Connection reset by peer", "The socket was closed due to a timeout"])}),
+        (5, bline("WARNING", "authentication.hpp", "Authentication failed for user {u} from {c}"), {**bw, "u": pick(["root", "admin", "service"]), "c": bmc_client}),
+        (4, bline("ERROR", "routing.hpp", "Insufficient Privilege"), bw),
+        (6, bline("ERROR", "sensors.hpp", "DBUS response error {e}"), {**bw, "e": pick(["generic:113", "generic:110", "system:5"])}),
+        (3, bline("ERROR", "event_service_manager.hpp", "Failed to send event to {u}: {e}"),
+         {**bw, "u": pick(["https://10.40.1.15:8443/events", "https://monitor.mgmt:443/redfish-events"]), "e": pick(["Connection refused", "Operation canceled", "certificate verify failed"])}),
+        (12, jr("phosphor-sel-logger", "{n} sensor crossed a {k} threshold going {d}. Reading={r} Threshold={t}."),
+         {**bj, "n": draw(obmc_thr), "k": then(1), "d": then(2), "r": then(3), "t": then(4)}),
+        (6, jr("phosphor-fan-monitor", "Setting tach sensor /xyz/openbmc_project/sensors/fan_tach/{f} functional state to false. [target = {t}, input = {i}, allowed range = ({lo} - NoMax) owner = {o}]"),
+         {**bj, "f": draw(fan_tach), "t": then(1), "i": then(2), "lo": then(3), "o": then(4)}),
+        (4, jr("phosphor-fan-monitor", "Setting tach sensor /xyz/openbmc_project/sensors/fan_tach/{f} functional state to true. [target = {t}, input = {i}, allowed range = ({lo} - NoMax) owner = {o}]"),
+         {**bj, "f": draw(fan_tach), "t": then(1), "i": then(2), "lo": then(3), "o": then(4)}),
+        (3, jr("phosphor-fan-monitor", "Fan {f} has been removed"), {**bj, "f": pick(["fan0", "fan2", "fan3"])}),
+        (3, jr("phosphor-fan-presence-tach", "New fan detected: {f}"), {**bj, "f": pick(["fan0", "fan2", "fan3"])}),
+        (5, jr("phosphor-host-state-manager", "Host state transition request of xyz.openbmc_project.State.Host.Transition.{t}"), {**bj, "t": pick(["On", "Off", "Reboot", "GracefulWarmReboot"])}),
+        (6, jr("phosphor-host-state-manager", "Change to Host State: xyz.openbmc_project.State.Host.HostState.{s}"), {**bj, "s": pick(host_states)}),
+        (5, jr("phosphor-chassis-state-manager", "Change to Chassis Power State: xyz.openbmc_project.State.Chassis.PowerState.{s}"), {**bj, "s": pick(["On", "Off"])}),
+        (3, jr("phosphor-chassis-state-manager", "Received signal that power {s} is complete"), {**bj, "s": pick(["ON", "OFF"])}),
+        (4, jr("phosphor-log-manager", "Created PEL 0x{p} (BMC ID {i}) with SRC {s}"),
+         {**bj, "p": lambda g: "50" + g.hexs(6).upper(), "i": lambda g: g.num(1, 900), "s": pick(["110015F1", "BD8D1001", "11002610", "BC8A1703"])}),
+        (2, jr("phosphor-watchdog", "watchdog: Timed out"), bj),
+        (2, jr("phosphor-watchdog", "watchdog: enabled and started"), bj),
+    ]
+
+    return (upsd + upsmon + usbhid + snmpups + ap + smartd + kernel + rasdaemon + mcelog + ipmi + fancontrol + obmc)
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -42300,7 +42735,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "AudioPlatform": audio_events,
            "TimingPlatform": timing_events,
            "SyncPlatform": sync_events,
-           "CrawlerPlatform": crawler_events}
+           "CrawlerPlatform": crawler_events,
+           "HardwarePlatform": hardware_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
