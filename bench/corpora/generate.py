@@ -641,6 +641,16 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   progress-statistics.log), Apache Nutch 1.x (hadoop.log of inject, generate, fetch, parse and updatedb with
   Hadoop's job lines) and StormCrawler on Storm (FetcherBolt, JSoupParserBolt, the Elasticsearch spout and
   status updater, executors); 162 event types.
+* ``EDAPlatform`` (written blind at the thirty-first issue-15 pass's start: before reading the engine or
+  any failure analysis; scored once): digital-design tools as an FPGA and ASIC team's CI logs them: Yosys (numbered
+  pass headers, frontends, hierarchy, proc, opt, flatten, memory and abc passes, cell statistics, warnings, errors,
+  the closing hash and time lines), nextpnr (packing, global promotion, utilisation, the HeAP and annealing placers,
+  clock frequencies, critical-path steps, the router's progress rows), Verilator 5 (lint warnings with their codes,
+  errors, the Verilation and simulation reports, assertions), Icarus Verilog (iverilog's elaboration errors and
+  port warnings, vvp's VCD, $finish, $stop and $readmemh lines), the OpenLane 1 flow's steps and OpenROAD's
+  '[LEVEL TOOL-nnnn]' messages with the global placer's iterations, Xilinx Vivado (INFO/WARNING/CRITICAL
+  WARNING/ERROR messages with their ids, phase checksums, time and memory lines) and Intel Quartus Prime
+  (Info/Warning/Critical Warning/Error messages with their ids and the module summaries); 218 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -42228,6 +42238,428 @@ def crawler_events() -> list[tuple[float, str, dict]]:
     return scrapy + crawlee + pw + pp + heritrix + nutch + stormcrawler
 
 
+def eda_events() -> list[tuple[float, str, dict]]:
+    """Digital-design tools as an FPGA and ASIC team's CI logs them: Yosys (the numbered pass headers and
+    the passes' own lines: frontends, hierarchy, proc, opt, flatten, memory, techmap, abc, statistics, warnings
+    and errors, the closing hash and time lines), nextpnr (ice40 and ecp5 'Info:' lines: packing, global
+    promotion, utilisation, the HeAP and simulated-annealing placers, timing, the router's progress table rows,
+    critical-path steps, warnings and errors), Verilator 5 (lint warnings with their codes, errors, the
+    Verilation and simulation reports, assertion failures and $finish), Icarus Verilog (iverilog's
+    elaboration errors and warnings, vvp's VCD, $finish and $readmemh lines), the OpenLane 1 flow's step lines
+    and OpenROAD's '[LEVEL TOOL-nnnn]' messages with the global placer's Nesterov iterations, Xilinx Vivado
+    (vivado.log: INFO/WARNING/CRITICAL WARNING/ERROR messages with their '[Tool nn-nnn]' ids, phase checksums
+    and the time and memory lines) and Intel Quartus Prime (the compiler's 'Info (nnnnn):' / 'Warning' /
+    'Critical Warning' / 'Error' messages with their ids and the module summaries). Written blind at the
+    thirty-first issue-15 pass's start: before reading the engine or any failure analysis; 218 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def n(a: int, b: int):
+        return lambda g: g.num(a, b)
+
+    def fl(d: int, lo: float, hi: float):
+        return lambda g: f"{g.r.uniform(lo, hi):.{d}f}"
+
+    modules = ["top", "uart_tx", "uart_rx", "fifo_sync", "spi_master", "pwm_gen", "riscv_core"]
+    rtl = ["rtl/top.v", "rtl/uart_tx.v", "rtl/uart_rx.v", "rtl/fifo_sync.v", "rtl/spi_master.sv", "rtl/alu.sv"]
+    signals = ["dbg_out", "cnt", "state", "rx_data", "tx_busy", "wr_ptr", "rd_ptr", "led", "irq_pending"]
+    clocks = ["clk", "clk_sys", "clk_pix", "clk_50m"]
+
+    def mod(g: Gen) -> str:
+        return g.r.choice(modules)
+
+    def src(g: Gen) -> str:
+        return g.r.choice(rtl)
+
+    def line(g: Gen) -> str:
+        return g.num(1, 420)
+
+    def sig(g: Gen) -> str:
+        return g.r.choice(signals)
+
+    def secno(g: Gen) -> str:
+        # Yosys' nested section numbers: "2.", "2.5.", "2.24.3."
+        parts = [str(g.r.randint(1, 4))] + [str(g.r.randint(1, 48)) for _ in range(g.r.choice([0, 1, 1, 1, 2]))]
+        return ".".join(parts)
+
+    # ---------------- Yosys ----------------
+    ys_cells = ["SB_LUT4", "SB_DFF", "SB_DFFE", "SB_CARRY", "TRELLIS_FF", "LUT4", "CCU2C", "$_DFF_P_", "$_AND_", "$_MUX_"]
+    ys_passes = ["opt_expr", "opt_clean", "abc", "opt_merge", "techmap", "opt_dff", "proc_dlatch", "memory_collect", "share"]
+
+    def proc_name(g: Gen) -> str:
+        f = g.r.choice(rtl)
+        return f"\\{g.r.choice(modules)}.$proc${f}:{g.r.randint(10, 400)}${g.r.randint(1, 90)}"
+
+    def time_spent(g: Gen) -> str:
+        ps = g.r.sample(ys_passes, g.r.randint(1, 4))
+        pct = sorted((g.r.randint(3, 45) for _ in ps), reverse=True)
+        return ", ".join(f"{p}% {g.r.randint(1, 40)}x {name} ({g.r.randint(0, 9)} sec)" for p, name in zip(pct, ps))
+
+    yosys = [
+        (20, "{s}. Executing Verilog-2005 frontend: {f}", {"s": secno, "f": src}),
+        (12, "Parsing Verilog input from `{f}' to AST representation.", {"f": src}),
+        (14, "Generating RTLIL representation for module `\\{m}'.", {"m": mod}),
+        (8, "Successfully finished Verilog frontend.", {}),
+        (8, "{s}. Executing HIERARCHY pass (managing design hierarchy).", {"s": secno}),
+        (6, "{s}. Analyzing design hierarchy..", {"s": secno}),
+        (5, "Top module:  \\{m}", {"m": mod}),
+        (6, "Removed {c} unused modules.", {"c": n(0, 6)}),
+        (8, "{s}. Executing PROC pass (convert processes to netlists).", {"s": secno}),
+        (12, "Creating decoders for process `{p}'.", {"p": proc_name}),
+        (10, "Removing empty process `{p}'.", {"p": proc_name}),
+        (6, "Cleaned up {c} empty switches.", {"c": n(0, 30)}),
+        (6, "{s}. Executing FLATTEN pass (flatten design).", {"s": secno}),
+        (5, "Deleting now unused module {m}.", {"m": mod}),
+        (10, "{s}. Executing OPT_EXPR pass (perform const folding).", {"s": secno}),
+        (10, "Optimizing module {m}.", {"m": mod}),
+        (10, "Finding identical cells in module `\\{m}'.", {"m": mod}),
+        (9, "Removed a total of {c} cells.", {"c": n(0, 120)}),
+        (9, "Finding unused cells or wires in module \\{m}..", {"m": mod}),
+        (8, "Removed {c} unused cells and {w} unused wires.", {"c": n(0, 400), "w": n(0, 900)}),
+        (5, "{s}. Executing ABC pass (technology mapping using ABC).", {"s": secno}),
+        (4, "Extracted {c} gates and {w} wires to a netlist network with {i} inputs and {o} outputs.",
+         {"c": n(10, 3000), "w": n(20, 4000), "i": n(2, 300), "o": n(1, 200)}),
+        (4, "{s}. Executing MEMORY pass.", {"s": secno}),
+        (3, "Warning: Replacing memory \\{m} with list of registers. See {f}:{l}", {"m": pick(["mem", "regfile", "buf"]), "f": src, "l": line}),
+        (5, "Warning: wire '\\{w}' is assigned in a block at {f}:{l}.", {"w": sig, "f": src, "l": line}),
+        (4, "Warning: Resizing cell port {m}.{c}.{p} from {a} bits to {b} bits.",
+         {"m": mod, "c": pick(["u_fifo", "u_tx", "u_alu"]), "p": pick(["din", "addr", "data_o"]), "a": pick(["8", "16", "32"]), "b": pick(["4", "8", "12"])}),
+        (3, "Warning: Identifier `\\{w}' is implicitly declared at {f}:{l}.", {"w": sig, "f": src, "l": line}),
+        (2, "ERROR: Module `\\{m}' referenced in module `\\{p}' in cell `\\{c}' is not part of the design.",
+         {"m": pick(["uart_rx", "pll_core", "SB_PLL40_CORE2"]), "p": mod, "c": pick(["u_rx", "u_pll", "pll_inst"])}),
+        (2, "{f}:{l}: ERROR: syntax error, unexpected {t}", {"f": src, "l": line, "t": pick(["TOK_ID", "TOK_END", "';'", "TOK_ENDMODULE"])}),
+        (4, "Number of cells: {c}", {"c": lambda g: str(g.r.randint(10, 9000)).rjust(16)}),
+        # "     %-26s %6d": the count's slot carries the padding after the cell type
+        (10, "     {c} {k}", {"c": draw(lambda g: (lambda c: (c, " " * (26 - len(c)) + g.num(1, 900).rjust(6)))(g.r.choice(ys_cells))), "k": then(1)}),
+        (3, "Found and reported {c} problems.", {"c": pick(["0", "0", "0", "1", "2"])}),
+        (3, "End of script. Logfile hash: {h}, CPU: user {u}s system {s}s, MEM: {m} MB peak",
+         {"h": lambda g: g.hexs(10), "u": fl(2, 0.1, 90), "s": fl(2, 0.0, 3), "m": fl(2, 30, 900)}),
+        (3, "Yosys {v} (git sha1 {h}, {c})",
+         {"v": pick(["0.38", "0.40+25", "0.45"]), "h": lambda g: g.hexs(11), "c": pick(["clang 14.0.0-1ubuntu1.1 -fPIC -Os", "g++ 11.4.0 -fPIC -Os"])}),
+        (3, "Time spent: {t}", {"t": time_spent}),
+    ]
+
+    # ---------------- nextpnr ----------------
+    np_bels = [("ICESTORM_LC", "7680"), ("ICESTORM_RAM", "32"), ("SB_IO", "256"), ("SB_GB", "8"),
+               ("TRELLIS_SLICE", "12144"), ("DP16KD", "56"), ("TRELLIS_IO", "197")]
+
+    def util(g: Gen):
+        b, tot = g.r.choice(np_bels)
+        used = g.r.randint(0, int(tot))
+        return b.rjust(20), str(used).rjust(5), tot.rjust(5), str(used * 100 // int(tot)).rjust(3)
+
+    def glb(g: Gen) -> str:
+        return f"{g.r.choice(clocks)}$SB_IO_IN_$glb_clk"
+
+    nextpnr = [
+        (6, "Info: Packing constants..", {}),
+        (5, "Info: Packing IOs..", {}),
+        (5, "Info: Packing LUT-FFs..", {}),
+        (5, "Info: {c} LCs used as LUT4 only", {"c": lambda g: g.num(4, 3000).rjust(8)}),
+        (5, "Info: {c} LCs used as DFF only", {"c": lambda g: g.num(0, 900).rjust(8)}),
+        (5, "Info: Promoting globals..", {}),
+        (6, "Info: promoting {n} (fanout {f})", {"n": pick(["clk$SB_IO_IN", "rst_n$SB_IO_IN", "clk_sys", "u_core.rst_sync"]), "f": n(8, 2400)}),
+        (4, "Info: Checksum: 0x{h}", {"h": lambda g: g.hexs(8)}),
+        (10, "Info: \t{b}: {u}/{t} {p}%", {"b": draw(util), "u": then(1), "t": then(2), "p": then(3)}),
+        (4, "Info: Placed {c} cells based on constraints.", {"c": n(1, 80)}),
+        (4, "Info: Creating initial analytic placement for {c} cells, random placement wirelen = {w}.", {"c": n(50, 9000), "w": n(2000, 400000)}),
+        (6, "Info:     at initial placer iter {i}, wirelen = {w}", {"i": n(0, 4), "w": n(100, 90000)}),
+        (14, "Info:     at iteration #{i}, type {t}: wirelen solved = {a}, spread = {b}, legal = {c}; time = {s}s",
+         {"i": n(1, 40), "t": pick(["ALL", "ICESTORM_LC", "SB_GB", "TRELLIS_SLICE"]), "a": n(100, 40000), "b": n(1000, 90000), "c": n(1000, 95000), "s": fl(2, 0, 3)}),
+        (4, "Info: HeAP Placer Time: {s}s", {"s": fl(2, 0.1, 40)}),
+        (4, "Info: Running simulated annealing placer for refinement.", {}),
+        (12, "Info:   at iteration #{i}: temp = {t}, timing cost = {c}, wirelen = {w}",
+         {"i": n(1, 60), "t": pick(["0.000000", "0.000000", "0.002500"]), "c": n(20, 900), "w": n(900, 90000)}),
+        (4, "Info: SA placement time {s}s", {"s": fl(2, 0.1, 30)}),
+        (10, "Info: Max frequency for clock '{c}': {f} MHz (PASS at {t} MHz)", {"c": glb, "f": fl(2, 48, 220), "t": pick(["12.00", "25.00", "48.00"])}),
+        (3, "Info: Max frequency for clock '{c}': {f} MHz (FAIL at {t} MHz)", {"c": glb, "f": fl(2, 20, 47), "t": pick(["48.00", "100.00"])}),
+        (5, "Info: Max delay {a} -> {b}: {d} ns",
+         {"a": pick(["<async>", "posedge clk$SB_IO_IN_$glb_clk"]), "b": pick(["<async>", "posedge clk$SB_IO_IN_$glb_clk", "negedge clk_pix"]), "d": fl(2, 1, 20)}),
+        (6, "Info:  {a} {b}  Source {c}", {"a": fl(1, 0.3, 2), "b": fl(1, 0.3, 3),
+                                          "c": lambda g: f"{g.r.choice(['cnt_SB_DFFR_Q', 'state_SB_DFFE_Q', 'u_tx.shift_SB_DFF_Q'])}_D_SB_LUT4_O.{g.r.choice(['O', 'Q'])}"}),
+        (10, "Info:  {a} {b}    Net {nt} budget {bg} ns ({x1},{y1}) -> ({x2},{y2})",
+         {"a": fl(1, 0.3, 3), "b": fl(1, 1, 20), "nt": pick(["cnt[3]", "u_tx.bit_idx[1]", "state_SB_DFFE_Q_E", "rx_data[7]"]), "bg": fl(6, 1, 40),
+          "x1": n(1, 24), "y1": n(1, 30), "x2": n(1, 24), "y2": n(1, 30)}),
+        (6, "Info:  {a} {b}  Setup {c}", {"a": fl(1, 0.1, 1), "b": fl(1, 4, 25), "c": pick(["cnt_SB_DFFR_Q.I3", "u_tx.shift_SB_DFF_Q.I0"])}),
+        (4, "Info: Routing..", {}),
+        (4, "Info: Routing {c} arcs.", {"c": n(200, 40000)}),
+        (10, "Info: {i} | {a} {b} | {c} {d} | {r}| {t} {u}|",
+         {"i": lambda g: str(g.r.randint(1, 40) * 1000).rjust(10), "a": lambda g: g.num(0, 400).rjust(8), "b": lambda g: g.num(200, 1000).rjust(10),
+          "c": lambda g: g.num(0, 400).rjust(4), "d": lambda g: g.num(200, 1000).rjust(5), "r": lambda g: g.num(0, 30000).rjust(10),
+          "t": lambda g: g.flt(2, 2).rjust(10), "u": lambda g: g.flt(2, 30).rjust(10)}),
+        (4, "Info: Routing complete.", {}),
+        (4, "Info: Router1 time {s}s", {"s": fl(2, 0.1, 60)}),
+        (4, "Info: Program finished normally.", {}),
+        (3, "Warning: unmatched constraint '{p}' (on line {l})", {"p": pick(["led[4]", "uart_rts", "btn3", "spi_cs1"]), "l": n(1, 80)}),
+        (2, "ERROR: Unable to place cell '{c}', no BELs remaining to implement cell type '{t}'",
+         {"c": pick(["u_ram.mem.0.0", "u_pll", "clk_gb"]), "t": pick(["ICESTORM_RAM", "ICESTORM_PLL", "SB_GB"])}),
+        (2, "ERROR: Max frequency for clock '{c}': {f} MHz (FAIL at {t} MHz)", {"c": glb, "f": fl(2, 20, 47), "t": pick(["48.00", "100.00"])}),
+    ]
+
+    # ---------------- Verilator ----------------
+    def vpos(g: Gen) -> str:
+        return f"{g.r.choice(rtl)}:{g.r.randint(1, 420)}:{g.r.randint(1, 60)}"
+
+    verilator = [
+        (12, "%Warning-WIDTH: {p}: Operator {o} expects {a} bits on the {s}, but {s2}'s {k} '{v}' generates {b} bits.",
+         {"p": vpos, "o": pick(["ASSIGN", "ASSIGNDLY", "ADD", "EQ"]), "a": pick(["8", "32", "4", "1"]), "s": draw(lambda g: g.r.choice([("Assign RHS", "Assign RHS"), ("RHS", "RHS"), ("LHS", "LHS")])),
+          "s2": then(1), "k": pick(["VARREF", "CONST", "ADD"]), "v": sig, "b": pick(["9", "33", "5", "32"])}),
+        (8, "%Warning-UNUSEDSIGNAL: {p}: Signal is not used: '{v}'", {"p": vpos, "v": sig}),
+        (6, "%Warning-UNDRIVEN: {p}: Signal is not driven: '{v}'", {"p": vpos, "v": sig}),
+        (4, "%Warning-UNOPTFLAT: {p}: Signal unoptimizable: Circular combinational logic: '{v}'", {"p": vpos, "v": lambda g: f"top.{g.r.choice(signals)}"}),
+        (5, "%Warning-CASEINCOMPLETE: {p}: Case values incompletely covered (example pattern 0x{x})", {"p": vpos, "x": lambda g: g.hexs(1)}),
+        (4, "%Warning-PINMISSING: {p}: Cell has missing pin: '{v}'", {"p": vpos, "v": pick(["rst_n", "en", "dbg_o"])}),
+        (4, "%Warning-DECLFILENAME: {p}: Filename '{f}' does not match MODULE name: '{m}'", {"p": vpos, "f": pick(["top", "alu", "defs"]), "m": mod}),
+        (4, "%Warning-BLKSEQ: {p}: Blocking assignment '=' in sequential logic process", {"p": vpos}),
+        (3, "%Warning-LATCH: {p}: Latch inferred for signal '{v}' (not all control paths of combinational always assign a value)",
+         {"p": vpos, "v": lambda g: f"top.{g.r.choice(modules)}.{g.r.choice(signals)}"}),
+        (3, "%Warning-IMPLICIT: {p}: Signal definition not found, creating implicitly: '{v}'", {"p": vpos, "v": sig}),
+        (6, "                                : ... In instance {i}", {"i": lambda g: ".".join(["top"] + g.r.sample(["u_core", "u_tx", "u_fifo", "u_alu"], g.r.randint(0, 2)))}),
+        (3, "%Error: {p}: syntax error, unexpected {t}", {"p": vpos, "t": pick(["endmodule", "IDENTIFIER", "';'", "always"])}),
+        (2, "%Error: {p}: Cannot find file containing module: '{m}'", {"p": vpos, "m": pick(["uart_rx", "pll_core", "sky130_fd_sc_hd__inv_2"])}),
+        (3, "%Error: Exiting due to {c} error(s)", {"c": pick(["1", "1", "2", "3", "7"])}),
+        (3, "%Error: Exiting due to {c} warning(s)", {"c": pick(["1", "2", "4", "12"])}),
+        (3, "- V e r i l a t i o n   R e p o r t: Verilator {v} 2024-{d} rev v{v2}",
+         {"v": draw(lambda g: (lambda x: (x, x))(g.r.choice(["5.020", "5.024", "5.028"]))), "d": pick(["01-01", "04-05"]), "v2": then(1)}),
+        (3, "- Verilator: Built from {a} MB sources in {m} modules, into {b} MB in {c} C++ files needing {d} MB",
+         {"a": fl(3, 0.01, 3), "m": n(2, 90), "b": fl(3, 0.1, 20), "c": n(4, 200), "d": fl(3, 0, 0.5)}),
+        (3, "- Verilator: Walltime {w} s (elab={e}, cvt={c}, bld={b}); cpu {u} s on {t} threads; alloced {m} MB",
+         {"w": fl(3, 0.5, 90), "e": fl(3, 0, 1), "c": fl(3, 0.1, 5), "b": fl(3, 0.4, 80), "u": fl(3, 0.2, 20), "t": pick(["1", "4", "8"]), "m": fl(3, 20, 900)}),
+        (3, "- Verilator: $finish at {t}; walltime {w} s; speed {s}/s", {"t": pick(["1ms", "250us", "12ms", "10ns"]), "w": fl(3, 0, 60), "s": lambda g: f"{g.flt(3, 900)} {g.r.choice(['us', 'ms', 'ns'])}"}),
+        (3, "- Verilator: cpu {c} s on {t} threads; alloced {m} MB", {"c": fl(3, 0, 60), "t": pick(["1", "2", "4"]), "m": n(8, 600)}),
+        (4, "- {f}:{l}: Verilog $finish", {"f": pick(["tb/tb_top.sv", "tb/tb_uart.sv"]), "l": line}),
+        (2, "[{t}] %Error: {f}:{l}: Assertion failed in {s}: {m}",
+         {"t": n(100, 9000000), "f": pick(["tb/tb_top.sv", "tb/tb_uart.sv"]), "l": line, "s": pick(["TOP.tb_top", "TOP.tb_uart.u_chk"]),
+          "m": pick(["fifo overflow", "rx byte mismatch", "'assert' failed."])}),
+        (2, "%Error: {f}:{l}: Verilog $stop", {"f": pick(["tb/tb_top.sv", "tb/tb_uart.sv"]), "l": line}),
+    ]
+
+    # ---------------- Icarus Verilog ----------------
+    icarus = [
+        (3, "{f}:{l}: error: Unknown module type: {m}", {"f": src, "l": line, "m": pick(["uart_rx", "pll_core", "SB_PLL40_CORE"])}),
+        (4, "{f}:{l}: warning: Port {i} ({p}) of {m} expects {a} bits, got {b}.",
+         {"f": src, "l": line, "i": n(1, 12), "p": pick(["rst_n", "din", "addr"]), "m": mod, "a": pick(["1", "8", "16"]), "b": pick(["2", "32", "4"])}),
+        (4, "{f}:{l}:        : Padding {c} high bits of the port.", {"f": src, "l": line, "c": n(1, 31)}),
+        (2, "{f}:{l}: syntax error", {"f": src, "l": line}),
+        (2, "I give up.", {}),
+        (3, "{c} error(s) during elaboration.", {"c": pick(["1", "2", "5"])}),
+        (3, "{f}:{l}: error: Unable to bind wire/reg/memory `{w}' in `{s}'", {"f": src, "l": line, "w": sig, "s": pick(["tb.dut", "tb_top.u_core", "tb"])}),
+        (5, "VCD info: dumpfile {f} opened for output.", {"f": pick(["tb.vcd", "build/wave.vcd", "dump.vcd"])}),
+        (5, "{f}:{l}: $finish called at {t} ({u})", {"f": pick(["tb/tb.v", "tb/tb_uart.v"]), "l": line, "t": n(100, 90000000), "u": pick(["1ps", "1ns", "1s"])}),
+        (2, "{f}:{l}: $stop called at {t} ({u})", {"f": pick(["tb/tb.v", "tb/tb_uart.v"]), "l": line, "t": n(100, 90000000), "u": pick(["1ps", "1ns"])}),
+        (2, "{f}:{l}: warning: @* found no sensitivities so it will never trigger.", {"f": src, "l": line}),
+        (2, "WARNING: {f}:{l}: $readmemh({m}): Not enough words in the file for the requested range [{a}:{b}].",
+         {"f": src, "l": line, "m": pick(["rom.hex", "fw/boot.hex"]), "a": pick(["0"]), "b": pick(["255", "1023", "4095"])}),
+    ]
+
+    # ---------------- OpenLane 1 flow and OpenROAD ----------------
+    ol_steps = [("Synthesis", "synthesis", "synthesis"), ("Floorplanning", "floorplan", "initial_fp"),
+                ("Global Placement", "placement", "global"), ("Detailed Placement", "placement", "detailed"),
+                ("Clock Tree Synthesis", "cts", "cts"), ("Global Routing", "routing", "global"),
+                ("Detailed Routing", "routing", "detailed"), ("Static Timing Analysis", "signoff", "sta"),
+                ("Magic DRC", "signoff", "drc"), ("LVS", "signoff", "lvs")]
+
+    def run_tag(g: Gen) -> str:
+        return f"RUN_2026.12.03_{g.r.randint(0, 23):02d}.{g.r.randint(0, 59):02d}.{g.r.randint(0, 59):02d}"
+
+    def ol_step(g: Gen):
+        s, d, f = g.r.choice(ol_steps)
+        design = g.r.choice(["spm", "picorv32a", "uart_top"])
+        return s, f"designs/{design}/runs/{run_tag(g)}/logs/{d}/{g.r.randint(1, 40)}-{f}.log"
+
+    corners = ["typical", "fastest", "slowest"]
+    openlane = [
+        (14, "[INFO]: Running {s} (log: {l})...", {"s": draw(ol_step), "l": then(1)}),
+        (6, "[STEP {i}]", {"i": n(1, 42)}),
+        (3, "[INFO]: Design name: {d}", {"d": pick(["spm", "picorv32a", "uart_top"])}),
+        (3, "[SUCCESS]: Flow complete.", {}),
+        (3, "[INFO]: Saving current set of views in '{p}'...",
+         {"p": lambda g: f"designs/{g.r.choice(['spm', 'picorv32a'])}/runs/{run_tag(g)}/results/final"}),
+        (4, "[INFO]: There are no max slew, max fanout or max capacitance violations in the design at the {c} corner.", {"c": pick(corners)}),
+        (3, "[WARNING]: There are max slew violations in the design at the {c} corner. Please refer to '{r}'.",
+         {"c": pick(corners), "r": lambda g: f"designs/spm/runs/{run_tag(g)}/reports/signoff/{g.r.randint(20, 40)}-rcx_sta.slew.rpt"}),
+        (4, "[INFO]: There are no hold violations in the design at the {c} corner.", {"c": pick(corners)}),
+        (2, "[ERROR]: {s} failed.", {"s": pick(["Synthesis", "Detailed Routing", "LVS"])}),
+    ]
+
+    def orl(level: str, code: str, text: str) -> str:
+        return "[" + level + " " + code + "] " + text
+
+    openroad = [
+        (4, orl("INFO", "ORD-0030", "Using {t} thread(s)."), {"t": pick(["1", "4", "8", "16"])}),
+        (5, orl("INFO", "IFP-0001", "Added {r} rows of {s} site {n}."), {"r": n(20, 900), "s": n(100, 9000), "n": pick(["unithd", "CoreSite", "FreePDK45_38x28_10R_NP_162NW_34O"])}),
+        (4, orl("INFO", "TAP-0004", "Inserted {c} endcaps."), {"c": n(40, 2000)}),
+        (4, orl("INFO", "TAP-0005", "Inserted {c} tapcells."), {"c": n(100, 20000)}),
+        (4, orl("INFO", "PDN-0001", "Inserting grid: {g}"), {"g": pick(["stdcell_grid", "macro_grid", "core"])}),
+        (4, orl("INFO", "PPL-0001", "Number of slots           {c}"), {"c": n(200, 9000)}),
+        (4, orl("INFO", "GPL-0006", "NumInstances:         {c}"), {"c": n(200, 90000)}),
+        (4, orl("INFO", "GPL-0007", "NumPlaceInstances:    {c}"), {"c": n(200, 90000)}),
+        (14, "[NesterovSolve] Iter: {i} overflow: {o} HPWL: {h}", {"i": lambda g: str(g.r.randint(1, 90) * 10).rjust(4), "o": fl(3, 0.09, 1), "h": n(100000, 90000000)}),
+        (4, "[NesterovSolve] Finished with Overflow: {o}", {"o": fl(6, 0.09, 0.1)}),
+        (8, "[InitialPlace]  Iter: {i} CG residual: {r} HPWL: {h}", {"i": n(1, 20), "r": fl(8, 0.00001, 0.004), "h": n(100000, 90000000)}),
+        (3, orl("INFO", "GPL-0002", "DBU: {d}"), {"d": pick(["1000", "2000"])}),
+        (3, orl("ERROR", "GPL-0305", "RePlAce diverged at newStepLength."), {}),
+        (2, orl("ERROR", "GPL-0302", "Use a higher -density or re-floorplan with a larger core area."), {}),
+        (5, orl("INFO", "RSZ-0039", "Resized {c} instances."), {"c": n(0, 4000)}),
+        (4, orl("INFO", "RSZ-0027", "Inserted {c} input buffers."), {"c": n(0, 200)}),
+        (4, orl("INFO", "CTS-0010", "Clock net \"{c}\" has {s} sinks."), {"c": pick(clocks), "s": n(10, 8000)}),
+        (4, orl("INFO", "GRT-0018", "Total wirelength: {w} um"), {"w": n(10000, 9000000)}),
+        (3, orl("INFO", "GRT-0101", "Running extra iterations to remove overflow."), {}),
+        (6, orl("INFO", "DRT-0195", "Start {i} optimization iteration."), {"i": pick(["0th", "1st", "2nd", "3rd", "17th"])}),
+        (8, orl("INFO", "DRT-0199", "  Number of violations = {c}."), {"c": n(0, 900)}),
+        (6, orl("INFO", "DRT-0267", "cpu time = {c}, elapsed time = {e}, memory = {m} (MB), peak = {p} (MB)"),
+         {"c": lambda g: f"00:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}", "e": lambda g: f"00:{g.r.randint(0, 20):02d}:{g.r.randint(0, 59):02d}",
+          "m": fl(2, 200, 4000), "p": fl(2, 400, 6000)}),
+        (3, orl("INFO", "ANT-0002", "Found {c} net violations."), {"c": n(0, 30)}),
+        (3, orl("WARNING", "STA-0053", "{f} line {l}, {m}"),
+         {"f": pick(["base.sdc", "constraints/top.sdc"]), "l": n(1, 60), "m": pick(["port 'rst' not found.", "object 'u_core/clk_gate' not found."])}),
+        (2, orl("WARNING", "GRT-0043", "No OR_DEFAULT vias defined."), {}),
+    ]
+
+    # ---------------- Xilinx Vivado ----------------
+    def vpath(g: Gen) -> str:
+        return f"/home/ci/fpga/{g.r.choice(['arty-soc', 'video-pipe'])}/{g.r.choice(['src/top.v', 'src/uart_tx.v', 'src/fifo_sync.sv', 'src/axi_regs.sv'])}"
+
+    def xdc(g: Gen) -> str:
+        return f"/home/ci/fpga/{g.r.choice(['arty-soc', 'video-pipe'])}/constraints/{g.r.choice(['arty.xdc', 'timing.xdc'])}"
+
+    def regname(g: Gen) -> str:
+        return f"{g.r.choice(signals)}_reg{g.r.choice(['', '[0]', '[3]', '[7]'])}"
+
+    def xtime(g: Gen) -> str:
+        return f"00:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"
+
+    phases = ["1 Placer Initialization", "2 Global Placement", "3 Detail Placement", "4 Post Placement Optimization and Clean-Up",
+              "1 Build RT Design", "2 Router Initialization", "4 Rip-up And Reroute", "2.1 Floorplanning", "1.1 Placer Initialization Netlist Sorting"]
+    vivado = [
+        (16, "INFO: [Synth 8-6157] synthesizing module '{m}' [{f}:{l}]", {"m": mod, "f": vpath, "l": line}),
+        (14, "INFO: [Synth 8-6155] done synthesizing module '{m}' ({a}#{b}) [{f}:{l}]", {"m": mod, "a": n(0, 30), "b": pick(["1"]), "f": vpath, "l": line}),
+        (6, "WARNING: [Synth 8-7071] port '{p}' of module '{m}' is unconnected for instance '{i}' [{f}:{l}]",
+         {"p": pick(["dbg_o", "irq", "m_axi_arprot"]), "m": mod, "i": pick(["u_uart", "u_fifo", "u_core"]), "f": vpath, "l": line}),
+        (5, "WARNING: [Synth 8-7023] instance '{i}' of module '{m}' has {a} connections declared, but only {b} given [{f}:{l}]",
+         {"i": pick(["u_uart", "u_fifo", "u_core"]), "m": mod, "a": n(6, 40), "b": n(3, 5), "f": vpath, "l": line}),
+        (6, "WARNING: [Synth 8-7129] Port {p} in module {m} is either unconnected or has no load", {"p": pick(["sw[3]", "btn[1]", "s_axi_awprot[2]"]), "m": mod}),
+        (5, "WARNING: [Synth 8-6014] Unused sequential element {r} was removed.  [{f}:{l}]", {"r": regname, "f": vpath, "l": line}),
+        (3, "WARNING: [Synth 8-327] inferring latch for variable '{r}' [{f}:{l}]", {"r": regname, "f": vpath, "l": line}),
+        (5, "INFO: [Synth 8-802] inferred FSM for state register '{r}' in module '{m}'", {"r": pick(["state_reg", "fsm_state_reg"]), "m": mod}),
+        (5, "INFO: [Synth 8-3886] merging instance '{a}' ({t}) to '{b}'", {"a": regname, "t": pick(["FDRE", "FDSE", "FDCE"]), "b": regname}),
+        (5, "INFO: [Synth 8-3333] propagating constant {c} across sequential element ({r})", {"c": pick(["0", "1"]), "r": lambda g: f"\\{regname(g)} "}),
+        (3, "WARNING: [Synth 8-3917] design {m} has port {p} driven by constant {c}", {"m": mod, "p": pick(["led[7]", "uart_rts", "m_axi_awlock"]), "c": pick(["0", "1"])}),
+        (3, "INFO: [Synth 8-7075] Helper process launched with PID {p}", {"p": n(2000, 90000)}),
+        (2, "ERROR: [Synth 8-439] module '{m}' not found [{f}:{l}]", {"m": pick(["uart_rx", "clk_wiz_0", "axi_crossbar"]), "f": vpath, "l": line}),
+        (2, "ERROR: [Synth 8-2715] syntax error near '{t}' [{f}:{l}]", {"t": pick(["endmodule", "always", "=", "end"]), "f": vpath, "l": line}),
+        (3, "INFO: [Device 21-403] Loading part {p}", {"p": pick(["xc7a35ticsg324-1L", "xc7z020clg400-1", "xcku040-ffva1156-2-e"])}),
+        (3, "INFO: [IP_Flow 19-234] Refreshing IP repositories", {}),
+        (3, "INFO: [Project 1-571] Translating synthesized netlist", {}),
+        (3, "INFO: [Netlist 29-17] Analyzing {c} Unisim elements for replacement", {"c": n(10, 4000)}),
+        (4, "WARNING: [Vivado 12-584] No ports matched '{p}'. [{f}:{l}]", {"p": pick(["led[4]", "sw[15]", "uart_cts"]), "f": xdc, "l": n(1, 200)}),
+        (3, "CRITICAL WARNING: [Common 17-55] 'set_property' expects at least one object. [{f}:{l}]", {"f": xdc, "l": n(1, 200)}),
+        (3, "CRITICAL WARNING: [Timing 38-282] The design failed to meet the timing requirements. Please see the timing summary report for details on the timing violations.", {}),
+        (3, "INFO: [Timing 38-35] Done setting XDC timing constraints.", {}),
+        (3, "INFO: [Place 30-611] Multithreading enabled for place_design using a maximum of {n} CPUs", {"n": pick(["2", "8"])}),
+        (3, "INFO: [Route 35-254] Multithreading enabled for route_design using a maximum of {n} CPUs", {"n": pick(["2", "8"])}),
+        (4, "INFO: [Opt 31-389] Phase {p} created {a} cells and removed {b} cells", {"p": pick(["Retarget", "Constant propagation", "Sweep", "BUFG optimization"]), "a": n(0, 90), "b": n(0, 900)}),
+        (3, "INFO: [DRC 23-27] Running DRC with {n} threads", {"n": pick(["2", "8"])}),
+        (3, "INFO: [Vivado 12-3199] DRC finished with {e} Errors, {w} Warnings", {"e": pick(["0", "0", "1"]), "w": n(0, 6)}),
+        (6, "INFO: [Physopt 32-702] Processed net {nt}. Optimizations did not improve timing on the net.", {"nt": regname}),
+        (6, "INFO: [Route 35-57] Estimated Timing Summary | WNS={w} | TNS={t} | WHS={h} | THS={s} |",
+         {"w": fl(3, -1.5, 4), "t": pick(["0.000", "-3.412", "-0.281"]), "h": fl(3, -0.1, 0.3), "s": pick(["0.000", "-0.042"])}),
+        (3, "INFO: [Route 35-16] Router Completed Successfully", {}),
+        (2, "INFO: [Route 35-61] The design met the timing requirement.", {}),
+        (3, "INFO: [Common 17-1381] The checkpoint '{p}' has been generated.",
+         {"p": lambda g: f"/home/ci/fpga/arty-soc/build/{g.r.choice(['top_placed', 'top_routed', 'top_opt'])}.dcp"}),
+        (3, "INFO: [Common 17-83] Releasing license: {l}", {"l": pick(["Synthesis", "Implementation"])}),
+        (2, "ERROR: [Place 30-58] IO placement is infeasible. Number of unplaced terminals ({a}) is greater than number of available sites ({b}).",
+         {"a": n(1, 9), "b": pick(["0"])}),
+        (2, "ERROR: [DRC NSTD-1] Unspecified I/O Standard: {a} out of {b} logical ports use I/O standard (IOSTANDARD) value 'DEFAULT', instead of a user assigned specific value. "
+            "This may cause I/O contention or incompatibility with the board power or connectivity affecting performance, signal integrity or in extreme cases cause damage to the device or the components to which it is connected. "
+            "To correct this violation, specify all I/O standards. This design will fail to generate a bitstream unless all logical ports have a user specified I/O standard value defined. "
+            "To allow bitstream creation with unspecified I/O standard values (not recommended), use this command: set_property SEVERITY {{Warning}} [get_drc_checks NSTD-1].  "
+            "NOTE: When using the Vivado Runs infrastructure (e.g. launch_runs Tcl command), add this command to a .tcl file and add that file as a pre-hook for write_bitstream step for the implementation run. "
+            "Problem ports: {p}.", {"a": n(1, 6), "b": n(10, 60), "p": lambda g: ", ".join(g.r.sample(["led[4]", "sw[3]", "uart_cts", "btn[2]"], g.r.randint(1, 4)))}),
+        (2, "ERROR: [Vivado 12-1345] Error(s) found during DRC. Bitgen not run.", {}),
+        (6, "Phase {p} | Checksum: {h}", {"p": pick(phases), "h": lambda g: g.hexs(g.r.choice([9, 10]))}),
+        (8, "Time (s): cpu = {c} ; elapsed = {e} . Memory (MB): peak = {p} ; gain = {g} ; free physical = {f} ; free virtual = {v}",
+         {"c": xtime, "e": xtime, "p": fl(3, 1800, 9000), "g": fl(3, 0, 900), "f": n(1000, 60000), "v": n(10000, 90000)}),
+        (2, "INFO: [Common 17-206] Exiting Vivado at {d}...", {"d": lambda g: f"Thu Dec  3 {hms(g)} 2026"}),
+    ]
+
+    # ---------------- Intel Quartus Prime ----------------
+    def qfile(g: Gen) -> str:
+        return f"/home/ci/fpga/de10-lite/{g.r.choice(['rtl/top.v', 'rtl/uart_tx.v', 'rtl/fifo_sync.v', 'rtl/seg7.v'])}"
+
+    def qbase(g: Gen) -> str:
+        return g.r.choice(["top.v", "uart_tx.v", "fifo_sync.v", "seg7.v"])
+
+    def qdate(g: Gen) -> str:
+        return f"Thu Dec  3 {hms(g)} 2026"
+
+    def qel(g: Gen) -> str:
+        return f"00:{g.r.randint(0, 9):02d}:{g.r.randint(0, 59):02d}"
+
+    qmods = ["Analysis & Synthesis", "Fitter", "Assembler", "Timing Analyzer", "EDA Netlist Writer"]
+    quartus = [
+        (4, "Info: *******************************************************************", {}),
+        (4, "Info: Running Quartus Prime {m}", {"m": pick(qmods)}),
+        (3, "    Info: Version {v} Build {b} {d} SC Lite Edition", {"v": pick(["22.1std.0", "23.1std.0"]), "b": pick(["915", "991"]), "d": pick(["10/25/2022", "11/22/2023"])}),
+        (3, "    Info: Processing started: {d}", {"d": qdate}),
+        (10, "Info (12021): Found {a} design units, including {b} entities, in source file {f}",
+         {"a": draw(lambda g: (lambda k: (k, k))(str(g.r.randint(1, 3)))), "b": then(1), "f": lambda g: g.r.choice(rtl)}),
+        (10, "    Info (12023): Found entity {i}: {m} File: {f} Line: {l}", {"i": n(1, 3), "m": mod, "f": qfile, "l": line}),
+        (3, "Info (12127): Elaborating entity \"{m}\" for the top level hierarchy", {"m": pick(["top", "de10_top"])}),
+        (10, "Info (12128): Elaborating entity \"{m}\" for hierarchy \"{h}\"", {"m": draw(lambda g: (lambda m: (m, f"{m}:u_{m.split('_')[0]}"))(g.r.choice(modules))), "h": then(1)}),
+        (8, "Warning (10230): Verilog HDL assignment warning at {f}({l}): truncated value with size {a} to match size of target ({b})",
+         {"f": qbase, "l": line, "a": pick(["32", "9", "17"]), "b": pick(["8", "4", "16", "1"])}),
+        (6, "Warning (10036): Verilog HDL or VHDL warning at {f}({l}): object \"{o}\" assigned a value but never read", {"f": qbase, "l": line, "o": sig}),
+        (3, "Warning (10240): Verilog HDL Always Construct warning at {f}({l}): inferring latch(es) for variable \"{v}\", which holds its previous value in one or more paths through the always construct",
+         {"f": qbase, "l": line, "v": sig}),
+        (3, "Info (10041): Inferred latch for \"{v}\" at {f}({l})", {"v": lambda g: f"{g.r.choice(signals)}[{g.r.randint(0, 7)}]", "f": qbase, "l": line}),
+        (3, "Warning (13024): Output pins are stuck at VCC or GND", {}),
+        (6, "    Warning (13410): Pin \"{p}\" is stuck at {v} File: {f} Line: {l}", {"p": pick(["LEDR[9]", "HEX5[0]", "GPIO[3]"]), "v": pick(["GND", "VCC"]), "f": qfile, "l": line}),
+        (4, "Warning (15610): No output dependent on input pin \"{p}\"", {"p": pick(["SW[9]", "KEY[1]", "ARDUINO_IO[4]"])}),
+        (4, "Info (21057): Implemented {c} device resources after synthesis - the final resource count might be different", {"c": n(40, 9000)}),
+        (3, "    Info (21058): Implemented {c} input pins", {"c": n(1, 60)}),
+        (3, "    Info (21059): Implemented {c} output pins", {"c": n(1, 90)}),
+        (3, "    Info (21061): Implemented {c} logic cells", {"c": n(20, 8000)}),
+        (2, "    Info (21064): Implemented {c} RAM segments", {"c": n(1, 64)}),
+        (4, "Info: Quartus Prime {m} was successful. {e} errors, {w} warnings", {"m": pick(qmods), "e": pick(["0"]), "w": n(0, 40)}),
+        (4, "    Info: Peak virtual memory: {m} megabytes", {"m": n(4500, 6500)}),
+        (4, "    Info: Processing ended: {d}", {"d": qdate}),
+        (4, "    Info: Elapsed time: {t}", {"t": qel}),
+        (3, "    Info: Total CPU time (on all processors): {t}", {"t": qel}),
+        (2, "Error (10161): Verilog HDL error at {f}({l}): object \"{o}\" is not declared. Verify the object name is correct. If the name is correct, declare the object. File: {p} Line: {l2}",
+         {"f": qbase, "l": draw(lambda g: (lambda k: (k, k))(g.num(1, 400))), "o": pick(["clk_en", "baud_tick", "rd_en"]), "p": qfile, "l2": then(1)}),
+        (2, "Error (12007): Top-level design entity \"{m}\" is undefined", {"m": pick(["top", "de10_top"])}),
+        (2, "Error: Quartus Prime {m} was unsuccessful. {e} errors, {w} warnings", {"m": pick(["Analysis & Synthesis", "Fitter"]), "e": pick(["1", "2", "3"]), "w": n(0, 20)}),
+        (3, "Critical Warning (332012): Synopsys Design Constraints File file not found: '{f}'. A Synopsys Design Constraints File is required by the Timing Analyzer to get proper timing constraints. Without it, the Compiler will not properly optimize the design.",
+         {"f": pick(["top.sdc", "de10_top.sdc"])}),
+        (3, "Critical Warning (332148): Timing requirements not met", {}),
+        (4, "Info (332146): Worst-case {k} slack is {s}", {"k": pick(["setup", "hold", "recovery", "removal", "minimum pulse width"]), "s": fl(3, -2, 15)}),
+        (3, "Info (332104): Reading SDC File: '{f}'", {"f": pick(["top.sdc", "constraints/clocks.sdc"])}),
+        (3, "Warning (332060): Node: {c} was determined to be a clock but was found without an associated clock assignment.", {"c": pick(["MAX10_CLK1_50", "uart_tx:u_uart|baud_tick"])}),
+        (3, "Info (20030): Parallel compilation is enabled and will use {a} of the {b} processors detected",
+         {"a": draw(lambda g: (lambda k: (str(k), str(g.r.choice([k, 16]))))(g.r.choice([4, 8, 16]))), "b": then(1)}),
+        (3, "Info (119006): Selected device {d} for design \"{m}\"", {"d": pick(["10M50DAF484C7G", "5CSEMA5F31C6", "EP4CE22F17C6"]), "m": pick(["top", "de10_top"])}),
+        (4, "Info (170189): Fitter placement preparation operations beginning", {}),
+        (4, "Info (170190): Fitter placement preparation operations ending: elapsed time is {t}", {"t": qel}),
+        (4, "Info (170191): Fitter placement operations beginning", {}),
+        (4, "Info (170192): Fitter placement operations ending: elapsed time is {t}", {"t": qel}),
+        (4, "Info (170195): Router estimated average interconnect usage is {p}% of the available device resources", {"p": n(0, 40)}),
+        (3, "Info (11888): Total time spent on timing analysis during the Fitter is {s} seconds.", {"s": fl(2, 0.1, 40)}),
+        (3, "Critical Warning (169085): No exact pin location assignment(s) for {a} pins of {b} total pins. For the list of pins please refer to the I/O Assignment Warnings table in the fitter report.",
+         {"a": n(1, 20), "b": n(20, 120)}),
+        (2, "Warning (292013): Feature {f} is only available with a valid subscription license. You can purchase a software subscription to gain full access to this feature.",
+         {"f": pick(["LogicLock", "Incremental Compilation", "Design Partition"])}),
+    ]
+
+    return yosys + nextpnr + verilator + icarus + openlane + openroad + vivado + quartus
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -42300,7 +42732,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "AudioPlatform": audio_events,
            "TimingPlatform": timing_events,
            "SyncPlatform": sync_events,
-           "CrawlerPlatform": crawler_events}
+           "CrawlerPlatform": crawler_events,
+           "EDAPlatform": eda_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
