@@ -641,6 +641,17 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   progress-statistics.log), Apache Nutch 1.x (hadoop.log of inject, generate, fetch, parse and updatedb with
   Hadoop's job lines) and StormCrawler on Storm (FetcherBolt, JSoupParserBolt, the Elasticsearch spout and
   status updater, executors); 162 event types.
+* ``MaritimePlatform`` (written blind at the thirty-first issue-15 pass's start: before reading the engine
+  or any failure analysis; scored once): marine electronics and boat-network software as the owners of a cruising
+  yacht and a shore AIS station log them: AIS-catcher (console statistics, NMEA lines with -o 2 metadata, -o 5
+  JSON decodes of position, static and class B reports, device start-up, feeds and errors), rtl_ais (librtlsdr's
+  tuner and sampling set-up, decoder settings, USB errors), the Signal K server's debug output (plugins, providers,
+  TCP and serial streams, mDNS, websocket clients, PUT handlers, security) with its plugins' debug lines
+  (signalk-to-nmea0183, signalk-derived-data, signalk-to-influxdb, the autopilot plugin), OpenCPN's opencpn.log
+  (start-up, chart database, plug-ins, connections, LOGBOOK lines, SENC builds), kplex in the journal
+  (interfaces, TCP connections, serial errors, checksum failures), pypilot and pypilot_web in the journal (servo,
+  IMU, modes, clients, NMEA sources) and AvNav's avnav_server log (readers, writers, AIS decoding, GPS, charts,
+  plugins, HTTP); 139 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -42228,6 +42239,366 @@ def crawler_events() -> list[tuple[float, str, dict]]:
     return scrapy + crawlee + pw + pp + heritrix + nutch + stormcrawler
 
 
+def maritime_events() -> list[tuple[float, str, dict]]:
+    """Marine electronics and boat-network software as the owners of a cruising yacht and a shore AIS
+    station log them: AIS-catcher (its console with -v statistics, NMEA lines with the -o 2 metadata,
+    the -o 5 JSON decodes, device start-up and errors), rtl_ais (stderr: librtlsdr's tuner and sampling
+    set-up, the decoder's UDP output, USB errors), the Signal K server on Node (debug output with
+    DEBUG=signalk*,@signalk/*: plugins, providers and their TCP and serial streams, mDNS, websocket
+    clients, PUT handlers, security; its plugins' own debug lines: signalk-to-nmea0183,
+    signalk-derived-data, signalk-to-influxdb, the autopilot plugin), OpenCPN's opencpn.log (start-up,
+    chart database, plug-ins, connections, LOGBOOK lines, SENC builds), kplex (the NMEA multiplexer in
+    the journal: interfaces, TCP connections, serial errors, checksum failures), pypilot (pypilot and
+    pypilot_web in the journal: servo detection and faults, IMU, the autopilot's modes and clients) and
+    AvNav (avnav_server's log: readers, writers, the AIS and GPS data, charts, plugins, the HTTP server).
+    Written blind at the thirty-first issue-15 pass's start: before reading the engine or any failure
+    analysis; 139 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def journal_ts(g: Gen) -> str:
+        return f"Dec 03 {hms(g)}"
+
+    def pid(g: Gen) -> str:
+        return g.num(300, 9000)
+
+    hosts = ["openplotter", "navpi", "ais-station"]
+
+    # ---------------- AIS identities and sentences ----------------
+    ships = [("244660000", "ZEELAND", "PDHX", "70"), ("265547250", "STENA DANICA", "SKGN", "69"),
+             ("219023456", "NORDLYS", "OXRB2", "37"), ("211234560", "HELGOLAND", "DMHL", "60"),
+             ("235098765", "SEA BREEZE", "MZCV7", "36"), ("257012340", "SKAGEN FJORD", "LAXW", "30")]
+    nav_status = [("0", "Under way using engine"), ("0", "Under way using engine"), ("1", "At anchor"),
+                  ("5", "Moored"), ("8", "Under way sailing"), ("15", "Not defined")]
+    armour = "0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVW`abcdefghijklmnopqrstuvw"
+
+    def csum(body: str) -> str:
+        c = 0
+        for ch in body:
+            c ^= ord(ch)
+        return f"{c:02X}"
+
+    def payload(g: Gen, n: int = 28) -> str:
+        return g.r.choice("13BH") + "".join(g.r.choice(armour) for _ in range(n - 1))
+
+    def vdm(g: Gen) -> str:
+        body = f"AIVDM,1,1,,{g.r.choice('AB')},{payload(g)},0"
+        return f"!{body}*{csum(body)}"
+
+    def vdm_two(g: Gen) -> str:
+        seq = str(g.r.randint(0, 9))
+        ch = g.r.choice("AB")
+        part = g.r.choice([1, 2])
+        body = f"AIVDM,2,{part},{seq},{ch},{'5' + payload(g, 60)[1:] if part == 1 else payload(g, 12)},{0 if part == 1 else 2}"
+        return f"!{body}*{csum(body)}"
+
+    def vdm_pair(g: Gen) -> str:
+        # a type 5 report: both fragments of one two-sentence message, as a JSON list
+        seq, ch = str(g.r.randint(0, 9)), g.r.choice("AB")
+        one = f"AIVDM,2,1,{seq},{ch},5{payload(g, 60)[1:]},0"
+        two = f"AIVDM,2,2,{seq},{ch},{payload(g, 12)},2"
+        return json.dumps([f"!{one}*{csum(one)}", f"!{two}*{csum(two)}"]).replace(", ", ",")
+
+    def mmsi(g: Gen) -> str:
+        return g.r.choice(ships)[0] if g.r.random() < 0.7 else g.r.choice(["2", "3", "5"]) + g.num(10000000, 99999999)
+
+    def lat(g: Gen) -> str:
+        return f"{g.r.uniform(53.2, 57.9):.6f}"
+
+    def lon(g: Gen) -> str:
+        return f"{g.r.uniform(3.1, 12.4):.6f}"
+
+    def sigp(g: Gen) -> str:
+        return f"{g.r.uniform(-52, -8):.1f}"
+
+    def ppm(g: Gen) -> str:
+        return f"{g.r.uniform(-3, 5):.1f}"
+
+    def rxtime(g: Gen) -> str:
+        return "20261203" + hms(g).replace(":", "")
+
+    ac_ver = ["0.58", "0.58", "0.61"]
+    ac = {"V": pick(ac_ver)}
+    ais_catcher = [
+        (70, "{s}", {"s": lambda g: vdm(g) if g.r.random() < 0.85 else vdm_two(g)}),
+        (12, "{s} ( MSG: {t}, REPEAT: {r}, MMSI: {m}, signalpower: {p}, ppm: {q})",
+         {"s": vdm, "t": pick(["1", "1", "3", "5", "18", "24", "4", "21"]), "r": pick(["0", "0", "0", "3"]), "m": mmsi, "p": sigp, "q": ppm}),
+        (30, "[AIS engine v{V} #0-0] received: {n} msgs, total: {t} msgs, rate: {r} msg/s",
+         {**ac, "n": lambda g: g.num(0, 40), "t": lambda g: g.num(40, 900000), "r": lambda g: g.flt(1, 8)}),
+        (4, "AIS-catcher (build {b}) v{V}", {**ac, "b": pick(["Nov 18 2024", "Mar  2 2025"])}),
+        (4, "(C) Copyright 2021-2025 jvde-github and other contributors", {}),
+        (4, "For further details see https://github.com/jvde-github/AIS-catcher", {}),
+        (4, "Found {n} device(s):", {"n": pick(["1", "1", "2"])}),
+        (4, "{i}: {v}, {p}, SN: {sn}", {"i": pick(["0", "1"]), "v": pick(["Realtek", "Nooelec"]),
+                                         "p": pick(["RTL2838UHIDIR", "NESDR SMArt v5"]), "sn": pick(["00000001", "00000162", "AIS00001"])}),
+        (4, "Device    : {d}", {"d": pick(["RTLSDR", "RTLSDR", "AIRSPYHF", "SERIALPORT"])}),
+        (4, "Settings  : device {d} sample_rate {s}K tuner {t} rtlagc {a} biastee {b} ppm {p}",
+         {"d": pick(["RTL2838UHIDIR"]), "s": pick(["1536", "1536", "288"]), "t": pick(["AUTO", "33.8"]), "a": pick(["ON", "OFF"]),
+          "b": pick(["ON", "OFF", "OFF"]), "p": pick(["0", "1", "-2"])}),
+        (3, "Frequency : {f}", {"f": pick(["162000000", "162025000"])}),
+        (3, "Model #0  -> (Src: 0, Grp: 1): [AIS engine v{V}] {o}", {**ac, "o": pick(["-go FP_DS ON PS_EMA ON", "-go FP_DS ON"])}),
+        (3, "Server: HTTP server running on port {p}", {"p": pick(["8100", "8080"])}),
+        (3, "UDP: open socket for host: {h}, port: {p}, filter: {f}, JSON: {j}",
+         {"h": pick(["127.0.0.1", "5.9.207.224", "192.168.1.20"]), "p": pick(["10110", "10111", "5321"]), "f": pick(["OFF", "ON"]), "j": pick(["OFF", "OFF", "ON"])}),
+        (2, "TCP feed: connected to {h}:{p}", {"h": pick(["data.aishub.net", "192.168.1.20"]), "p": pick(["4242", "10110"])}),
+        (2, "TCP feed: connection to {h}:{p} lost, reconnecting in {s} seconds",
+         {"h": pick(["data.aishub.net", "192.168.1.20"]), "p": pick(["4242", "10110"]), "s": pick(["10", "10", "60"])}),
+        (2, "Error: RTLSDR: cannot open device.", {}),
+        (1, "Error: RTLSDR: cannot set tuner gain.", {}),
+        (2, "Warning: {w}", {"w": pick(["sample rate set to 1536K due to device constraints", "ppm correction ignored for this device"])}),
+        (2, "Received SIGINT, stopping.", {}),
+        (12, '{{"class":"AIS","device":"AIS-catcher","version":158,"driver":1,"hardware":"RTL2838UHIDIR","rxtime":"{rx}",'
+             '"scaled":true,"channel":"{ch}","nmea":["{n}"],"signalpower":{p},"ppm":{q},"type":{t},"repeat":0,"mmsi":{m},'
+             '"status":{st},"status_text":"{stt}","turn":{rot},"speed":{sog},"accuracy":false,"lon":{lo},"lat":{la},"course":{cog},"heading":{hd}}}',
+         {"rx": rxtime, "ch": pick(["A", "B"]), "n": vdm, "p": sigp, "q": ppm, "t": pick(["1", "1", "3"]), "m": mmsi,
+          "st": draw(lambda g: g.r.choice(nav_status)), "stt": then(1), "rot": pick(["0", "0", "-128", "4", "-7"]),
+          "sog": lambda g: g.flt(1, 18), "lo": lon, "la": lat, "cog": lambda g: g.flt(1, 360), "hd": lambda g: g.r.choice([g.num(0, 359), "511"])}),
+        (5, '{{"class":"AIS","device":"AIS-catcher","version":158,"driver":1,"hardware":"RTL2838UHIDIR","rxtime":"{rx}",'
+            '"scaled":true,"channel":"{ch}","nmea":{n},"signalpower":{p},"ppm":{q},"type":5,"repeat":0,"mmsi":{m},'
+            '"ais_version":{av},"imo":{imo},"callsign":"{cs}","shipname":"{sn}","shiptype":{sh},"to_bow":{b},"to_stern":{s},'
+            '"to_port":{po},"to_starboard":{sb},"epfd":1,"eta":"{eta}","draught":{d},"destination":"{dest}","dte":false}}',
+         {"rx": rxtime, "ch": pick(["A", "B"]), "n": vdm_pair, "p": sigp, "q": ppm,
+          "m": draw(lambda g: g.r.choice(ships)), "sn": then(1), "cs": then(2), "sh": then(3), "av": pick(["0", "2"]),
+          "imo": lambda g: g.num(9000000, 9899999), "b": lambda g: g.num(8, 180), "s": lambda g: g.num(4, 40), "po": lambda g: g.num(3, 16),
+          "sb": lambda g: g.num(3, 16), "eta": lambda g: f"12-{g.r.randint(3, 9):02d}T{g.r.randint(0, 23):02d}:{g.r.choice(['00', '30'])}Z",
+          "d": lambda g: g.flt(1, 9), "dest": pick(["GOTHENBURG", "KIEL", "DE HAM", "FREDERIKSHAVN", "NLRTM"])}),
+        (7, '{{"class":"AIS","device":"AIS-catcher","version":158,"driver":1,"hardware":"RTL2838UHIDIR","rxtime":"{rx}",'
+            '"scaled":true,"channel":"{ch}","nmea":["{n}"],"signalpower":{p},"ppm":{q},"type":18,"repeat":0,"mmsi":{m},'
+            '"reserved":0,"speed":{sog},"accuracy":{acc},"lon":{lo},"lat":{la},"course":{cog},"heading":511,"second":{sec},"regional":0,'
+            '"cs":true,"display":false,"dsc":true,"band":true,"msg22":true,"assigned":false,"raim":{raim}}}',
+         {"rx": rxtime, "ch": pick(["A", "B"]), "n": vdm, "p": sigp, "q": ppm, "m": mmsi, "sog": lambda g: g.flt(1, 9),
+          "acc": pick(["true", "false"]), "lo": lon, "la": lat, "cog": lambda g: g.flt(1, 360), "sec": lambda g: g.num(0, 59), "raim": pick(["false", "true"])}),
+    ]
+
+    # ---------------- rtl_ais (stderr) ----------------
+    rtl_ais = [
+        (3, "Using device {i}: {n}", {"i": pick(["0", "0", "1"]), "n": pick(["Generic RTL2832U OEM", "Realtek RTL2838UHIDIR"])}),
+        (3, "Found {t} tuner", {"t": pick(["Rafael Micro R820T", "Rafael Micro R828D", "Elonics E4000"])}),
+        (3, "Tuner gain set to automatic.", {}),
+        (2, "Tuner gain set to {g} dB.", {"g": pick(["49.60", "42.10", "38.60"])}),
+        (3, "Tuner error set to {p} ppm.", {"p": pick(["0", "1", "-2", "55"])}),
+        (3, "Tuned to {f} Hz.", {"f": pick(["162025000", "162000000"])}),
+        (3, "Sampling at {s} S/s.", {"s": pick(["1600000", "1600000", "1536000"])}),
+        (2, "Exact sample rate is: {x} Hz", {"x": pick(["1600000.097656", "1536000.000000"])}),
+        (3, "Buffer size: {b} mS", {"b": pick(["163.84", "81.92"])}),
+        (3, "Downsample factor: {d}", {"d": pick(["64", "32"])}),
+        (3, "Low pass: {l} Hz", {"l": pick(["25000"])}),
+        (3, "Output: {o} Hz", {"o": pick(["48000"])}),
+        (2, "Edge tuning enabled.", {}),
+        (2, "Edge tuning disabled.", {}),
+        (2, "DC filter enabled.", {}),
+        (2, "RTL AGC enabled.", {}),
+        (3, "Internal AIS decoder enabled.", {}),
+        (2, "Signal caught, exiting!", {}),
+        (2, "Failed to open rtlsdr device #{i}.", {"i": pick(["0", "1"])}),
+        (2, "usb_claim_interface error {e}", {"e": pick(["-6", "-6", "-3"])}),
+        (1, "Kernel driver is active, or device is claimed by second instance of librtlsdr.", {}),
+        (2, "Detached kernel driver", {}),
+        (1, "WARNING: Failed to set sample rate.", {}),
+    ]
+
+    # ---------------- Signal K server (debug) ----------------
+    def iso(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    sk = {"T": iso}
+    sk_plugins = ["signalk-to-nmea0183", "signalk-derived-data", "signalk-to-influxdb", "@signalk/signalk-autopilot",
+                  "signalk-anchoralarm-plugin", "@signalk/charts-plugin"]
+    sk_providers = [("nmea0183-kplex", "192.168.1.20", "10110"), ("ais-catcher", "127.0.0.1", "10111"), ("pypilot", "127.0.0.1", "20220")]
+    sk_paths = ["navigation.position", "navigation.speedOverGround", "navigation.courseOverGroundTrue", "environment.wind.speedApparent",
+                "environment.depth.belowTransducer", "steering.autopilot.state", "navigation.headingMagnetic"]
+    sk_sentences = ["RMC", "HDG", "MWV", "DBT", "VHW", "GGA", "XDR"]
+
+    def sk_source(g: Gen) -> str:
+        return g.r.choice(["nmea0183-kplex.GP", "nmea0183-kplex.II", "ais-catcher.AI", "pypilot.AP"])
+
+    def nmea_out(g: Gen) -> str:
+        s = g.r.choice([f"IIHDM,{g.flt(1, 360)},M", f"IIMWV,{g.flt(1, 360)},R,{g.flt(1, 30)},N,A",
+                        f"IIXDR,A,{g.flt(1, 10)},D,ROLL", f"IIVHW,,T,{g.flt(1, 360)},M,{g.flt(2, 9)},N,,K"])
+        return f"${s}*{csum(s)}"
+
+    signalk = [
+        (4, "{T} signalk-server:interfaces:plugins Registering plugin {p}", {**sk, "p": pick(sk_plugins)}),
+        (3, "{T} signalk-server:interfaces:plugins Could not find options for plugin {p}, returning empty options",
+         {**sk, "p": pick(sk_plugins)}),
+        (3, "{T} signalk-server:interfaces:plugins Starting plugin {p}", {**sk, "p": pick(sk_plugins)}),
+        (3, "{T} signalk-server:interfaces:plugins Stopping plugin {p}", {**sk, "p": pick(sk_plugins)}),
+        (2, "{T} signalk-server:interfaces:plugins Error starting plugin: {e}",
+         {**sk, "e": pick(["Error: connect ECONNREFUSED 127.0.0.1:8086", "TypeError: Cannot read properties of undefined (reading 'value')"])}),
+        (3, "{T} signalk-server:providers Adding provider {p} of type {t}",
+         {**sk, "p": draw(lambda g: g.r.choice([("nmea0183-kplex", "NMEA0183"), ("ais-catcher", "NMEA0183"), ("pypilot", "SignalK")])), "t": then(1)}),
+        (5, "{T} @signalk/streams:tcp Connected to {h} {p}", {**sk, "h": draw(lambda g: g.r.choice(sk_providers)[1:]), "p": then(1)}),
+        (3, "{T} @signalk/streams:tcp Connection closed, reconnecting in {n} ms", {**sk, "n": pick(["1000", "2000", "4000", "8000"])}),
+        (2, "{T} @signalk/streams:tcp Error: connect ECONNREFUSED {h}:{p}", {**sk, "h": draw(lambda g: g.r.choice(sk_providers)[1:]), "p": then(1)}),
+        (2, "{T} @signalk/streams:serialport Error: Error: No such file or directory, cannot open {d}",
+         {**sk, "d": pick(["/dev/ttyUSB0", "/dev/ttyAMA0", "/dev/ttyACM0"])}),
+        (2, "{T} @signalk/streams:serialport Reconnect in {n} ms", {**sk, "n": pick(["1000", "2000", "4000"])}),
+        (14, "{T} @signalk/streams:nmea0183-signalk Sentence {s} from {src} produced no updates",
+         {**sk, "s": pick(sk_sentences), "src": sk_source}),
+        (3, "{T} signalk-server:mdns Starting mDNS ad: {t} {h}:{p}",
+         {**sk, "t": pick(["_signalk-http._tcp", "_signalk-ws._tcp", "_http._tcp"]), "h": pick(["openplotter.local", "navpi.local"]), "p": pick(["3000"])}),
+        (6, "{T} signalk-server:interfaces:ws ws connection from {ip} user {u} subscribe {s}",
+         {**sk, "ip": pick(["192.168.1.31", "192.168.1.44", "127.0.0.1"]), "u": pick(["admin", "AUTO_LOGIN", "-"]), "s": pick(["self", "all", "none"])}),
+        (4, "{T} signalk-server:interfaces:ws ws closed {ip} code {c}", {**sk, "ip": pick(["192.168.1.31", "192.168.1.44"]), "c": pick(["1000", "1001", "1006"])}),
+        (4, "{T} signalk-server:put Looking for put handlers for {c}.{p}", {**sk, "c": pick(["vessels.self"]), "p": pick(sk_paths)}),
+        (2, "{T} signalk-server:security Failed login attempt for user {u} from {ip}", {**sk, "u": pick(["admin", "crew", "pi"]), "ip": pick(["192.168.1.31", "10.10.10.5"])}),
+        (2, "{T} signalk-server:security Successful login for user {u} from {ip}", {**sk, "u": pick(["admin", "crew"]), "ip": pick(["192.168.1.31", "10.10.10.5"])}),
+        (16, "{T} signalk-to-nmea0183 {s}", {**sk, "s": nmea_out}),
+        (8, "{T} signalk-derived-data {c} updating {p}", {**sk, "c": pick(["trueWind", "groundWind", "setAndDrift", "depthBelowKeel", "vmg"]),
+                                                          "p": pick(["environment.wind.speedTrue", "environment.wind.directionTrue", "environment.current", "environment.depth.belowKeel"])}),
+        (6, "{T} signalk-to-influxdb wrote {n} points", {**sk, "n": lambda g: g.num(1, 400)}),
+        (2, "{T} signalk-to-influxdb Error writing points: {e}", {**sk, "e": pick(["connect ECONNREFUSED 127.0.0.1:8086", "A 401 Unauthorized error occurred: unauthorized access"])}),
+        (3, "{T} @signalk/signalk-autopilot Sending command {c} value {v}",
+         {**sk, "c": pick(["state", "target", "adjustHeading"]), "v": pick(["auto", "standby", "wind", "10", "-1"])}),
+        (3, "signalk-server running at {a}", {"a": pick(["0.0.0.0:3000", "0.0.0.0:3000", "0.0.0.0:80"])}),
+    ]
+
+    # ---------------- OpenCPN (opencpn.log) ----------------
+    def ocpn_ts(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    oc = {"T": ocpn_ts}
+
+    def ocl(level: str, src: str, msg: str) -> str:
+        return "{T} " + level + " " + src + " " + msg
+
+    charts = ["/home/pi/charts/oesenc/DK", "/home/pi/charts/noaa_enc", "/home/pi/charts/mbtiles", "/home/pi/charts/cm93"]
+    oc_plugins = ["dashboard_pi", "grib_pi", "wmm_pi", "chartdldr_pi", "radar_pi", "o-charts_pi"]
+    opencpn = [
+        (3, ocl("MESSAGE", "ocpn_app.cpp:1120", "OpenCPN Version {v} Build Date {d}"), {**oc, "v": pick(["5.8.4-0+3d9d0a3", "5.10.2-0+dbf6bec"]), "d": pick(["2023-07-12", "2024-11-05"])}),
+        (3, ocl("MESSAGE", "ocpn_app.cpp:1201", "Using existing Config_File: {f}"), {**oc, "f": pick(["/home/pi/.opencpn/opencpn.conf", "/home/skipper/.opencpn/opencpn.conf"])}),
+        (3, ocl("MESSAGE", "chartdb.cpp:311", "Loading chart db version: {v}"), {**oc, "v": pick(["18"])}),
+        (4, ocl("MESSAGE", "chartdb.cpp:148", "  Chart directory #{i}: {d}"), {**oc, "i": pick(["0", "1", "2", "3"]), "d": pick(charts)}),
+        (3, ocl("MESSAGE", "ocpn_app.cpp:1876", "OpenCPN Initialized in {n} ms."), {**oc, "n": lambda g: g.num(1800, 14000)}),
+        (5, ocl("MESSAGE", "plugin_loader.cpp:640", "PlugInManager: Loading PlugIn: {p}"), {**oc, "p": lambda g: f"/usr/lib/opencpn/lib{g.r.choice(oc_plugins)}.so"}),
+        (4, ocl("MESSAGE", "plugin_loader.cpp:1402", "  ...{p} initialized"), {**oc, "p": pick(oc_plugins)}),
+        (2, ocl("WARNING", "plugin_loader.cpp:1630", "Incompatible plugin detected: {f}"), {**oc, "f": lambda g: f"/home/pi/.local/lib/opencpn/lib{g.r.choice(oc_plugins)}.so"}),
+        (2, ocl("MESSAGE", "plugin_loader.cpp:1011", "PlugInManager: Unloading PlugIn: {p}"), {**oc, "p": pick(oc_plugins)}),
+        (3, ocl("MESSAGE", "comm_drv_n0183_serial.cpp:233", "Opened serial port {d} at {b} baud"), {**oc, "d": pick(["/dev/ttyUSB0", "/dev/ttyACM0"]), "b": pick(["4800", "38400"])}),
+        (3, ocl("MESSAGE", "comm_drv_n0183_net.cpp:611", "NetworkDataStream connection established: {p}:{h}:{n}"),
+         {**oc, "p": pick(["TCP", "UDP"]), "h": pick(["192.168.1.20", "127.0.0.1", "0.0.0.0"]), "n": pick(["10110", "2000", "10111"])}),
+        (2, ocl("WARNING", "comm_drv_n0183_net.cpp:702", "NetworkDataStream connection lost: {h}:{n}"),
+         {**oc, "h": pick(["192.168.1.20", "127.0.0.1"]), "n": pick(["10110", "2000"])}),
+        (10, ocl("MESSAGE", "navutil.cpp:2845", "LOGBOOK:  {d} {t} UTC  OwnShip  Lat {la} Lon {lo} Sog {s} Kts  Cog {c} Deg T"),
+         {**oc, "d": pick(["2026-12-03"]), "t": hms, "la": lambda g: f"{g.r.randint(53, 57)} {g.flt(3, 59):>6} N",
+          "lo": lambda g: f"{g.r.randint(3, 12):>3} {g.flt(3, 59):>6} E", "s": lambda g: g.flt(1, 9), "c": lambda g: g.num(0, 359)}),
+        (4, ocl("MESSAGE", "s57chart.cpp:2150", "Building SENC file for {f} to {o}"),
+         {**oc, "f": lambda g: f"/home/pi/charts/noaa_enc/US5{g.r.choice(['MA', 'ME', 'NY'])}{g.num(10, 99)}M/US5{g.r.choice(['MA', 'ME', 'NY'])}{g.num(10, 99)}M.000",
+          "o": lambda g: f"/home/pi/.opencpn/SENC/US5{g.num(10, 99)}M.S57"}),
+        (2, ocl("ERROR", "s57chart.cpp:2390", "S57 SENC create error {n} for {f}"), {**oc, "n": pick(["2", "4"]), "f": lambda g: f"/home/pi/charts/noaa_enc/US4MA{g.num(10, 99)}M.000"}),
+        (3, ocl("MESSAGE", "chcanv.cpp:4410", "Setting Viewport Projection type: {t}"), {**oc, "t": pick(["0", "1", "4"])}),
+        (3, ocl("MESSAGE", "chartdb.cpp:1520", "Purging chart cache: {n} charts, {m} MB used"), {**oc, "n": lambda g: g.num(5, 80), "m": lambda g: g.num(300, 2400)}),
+        (2, ocl("MESSAGE", "ocpn_frame.cpp:2011", "opencpn::MyFrame exiting cleanly..."), oc),
+    ]
+
+    # ---------------- kplex (journal) ----------------
+    kj = {"T": journal_ts, "H": pick(hosts), "P": pid}
+
+    def kp(msg: str) -> str:
+        return "{T} {H} kplex[{P}]: " + msg
+
+    kifaces = ["serial-id0", "tcp-id1", "udp-id2", "tcp-id3"]
+    kplex = [
+        (3, kp("kplex version {v} starting"), {**kj, "v": pick(["1.4", "1.3.4"])}),
+        (5, kp("Could not open {d}: {e}"), {**kj, "d": pick(["/dev/ttyUSB0", "/dev/ttyUSB1", "/dev/ttyAMA0"]), "e": pick(["No such file or directory", "Permission denied", "Device or resource busy"])}),
+        (5, kp("Failed to connect to {h} port {p}: {e}"), {**kj, "h": pick(["192.168.1.50", "ais-station.local", "10.10.10.1"]), "p": pick(["10110", "2000", "10111"]),
+                                                            "e": pick(["Connection refused", "No route to host", "Connection timed out"])}),
+        (6, kp("Connected to {h} port {p}"), {**kj, "h": pick(["192.168.1.50", "ais-station.local", "10.10.10.1"]), "p": pick(["10110", "2000", "10111"])}),
+        (4, kp("Lost connection to {h} port {p}, retrying in {n} seconds"), {**kj, "h": pick(["192.168.1.50", "ais-station.local"]), "p": pick(["10110", "2000"]), "n": pick(["5", "10", "30"])}),
+        (6, kp("New connection from {ip} port {p} on interface {i}"), {**kj, "ip": pick(["192.168.1.31", "192.168.1.44", "127.0.0.1"]), "p": lambda g: g.port(), "i": pick(kifaces)}),
+        (5, kp("Connection from {ip} closed"), {**kj, "ip": pick(["192.168.1.31", "192.168.1.44", "127.0.0.1"])}),
+        (6, kp("Checksum failure on interface {i}"), {**kj, "i": pick(kifaces)}),
+        (3, kp("Read failed on interface {i}: {e}"), {**kj, "i": pick(kifaces), "e": pick(["Input/output error", "Connection reset by peer"])}),
+        (3, kp("Interface {i} ({t}) exiting"), {**kj, "i": pick(kifaces), "t": pick(["serial", "tcp", "udp"])}),
+        (2, kp("Received signal {n}: terminating"), {**kj, "n": pick(["15", "2", "1"])}),
+    ]
+
+    # ---------------- pypilot (journal) ----------------
+    pj = {"T": journal_ts, "H": pick(hosts), "P": pid}
+
+    def pp(msg: str) -> str:
+        return "{T} {H} pypilot[{P}]: " + msg
+
+    def ppw(msg: str) -> str:
+        return "{T} {H} pypilot_web[{P}]: " + msg
+
+    modes = ["compass", "gps", "wind", "true wind", "nav"]
+    pilots = ["basic", "simple", "learning", "wind", "absolute"]
+    pypilot = [
+        (4, pp("servo is detected @ {d}"), {**pj, "d": pick(["/dev/ttyUSB0", "/dev/ttyAMA0"])}),
+        (3, pp("servo lost connection"), pj),
+        (2, pp("servo fault {f}"), {**pj, "f": pick(["OVERCURRENT", "OVERTEMP", "BADVOLTAGE", "MIN_RUDDER", "MAX_RUDDER", "DRIVER_TIMEOUT"])}),
+        (3, pp("loading servo calibration {c}"), {**pj, "c": lambda g: esc(json.dumps({"current": {"offset": round(g.r.uniform(-0.1, 0.1), 3), "factor": 1}}))}),
+        (4, pp("imu process {p}"), {**pj, "p": pid}),
+        (4, pp("Using fusion algorithm {a}"), {**pj, "a": pick(["RTQF", "Kalman STATE4"])}),
+        (3, pp("IMU Name: {n}"), {**pj, "n": pick(["MPU-9250", "ICM-20948", "LSM9DS1"])}),
+        (2, pp("failed to initialize imu, retrying in {n} seconds"), {**pj, "n": pick(["1", "5"])}),
+        (3, pp("autopilot failed to read imu at time: {t}"), {**pj, "t": lambda g: f"{g.r.uniform(1000, 99999):.6f}"}),
+        (5, pp("autopilot iteration running too slow {d}"), {**pj, "d": lambda g: f"{g.r.uniform(0.1, 0.6):.4f}"}),
+        (5, pp("ap.enabled {v}"), {**pj, "v": pick(["True", "False"])}),
+        (5, pp("ap.mode {m}"), {**pj, "m": pick(modes)}),
+        (3, pp("pilot {p}"), {**pj, "p": pick(pilots)}),
+        (3, pp("lost mode {m}, switching to {n}"), {**pj, "m": pick(["gps", "wind", "true wind", "nav"]), "n": pick(["compass", "compass", "gps"])}),
+        (6, pp("server add socket {ip} {p}"), {**pj, "ip": pick(["192.168.1.31", "127.0.0.1"]), "p": lambda g: g.port()}),
+        (5, pp("server remove socket {ip} {p}"), {**pj, "ip": pick(["192.168.1.31", "127.0.0.1"]), "p": lambda g: g.port()}),
+        (4, pp("nmea client connected {h}:{p}"), {**pj, "h": pick(["127.0.0.1", "192.168.1.20"]), "p": pick(["10110", "20220"])}),
+        (3, pp("nmea source timed out {s}"), {**pj, "s": pick(["gps", "wind", "rudder", "apb"])}),
+        (2, pp("warning: failed to open special file {f} for writing"), {**pj, "f": pick(["/dev/watchdog0", "/dev/watchdog"])}),
+        (3, ppw("pypilot_web process {p}"), {**pj, "p": pid}),
+        (2, ppw("connecting to pypilot at {h}"), {**pj, "h": pick(["localhost", "192.168.1.20"])}),
+    ]
+
+    # ---------------- AvNav (avnav_server log) ----------------
+    def av_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    av = {"T": av_ts, "PR": lambda g: g.num(400, 3000)}
+
+    def avl(level: str, thread: str, msg: str) -> str:
+        return "{T}-{PR}-" + thread + "-" + level + "-" + msg
+
+    avnav = [
+        (3, avl("INFO", "MainThread", "##### avnav_server {v} starting #####"), {**av, "v": pick(["20240520", "20250322"])}),
+        (3, avl("INFO", "MainThread", "reading config {f}"), {**av, "f": pick(["/home/pi/avnav/data/avnav_server.xml", "/var/lib/avnav/avnav_server.xml"])}),
+        (4, avl("INFO", "MainThread", "loading handler {h}"), {**av, "h": pick(["AVNSerialReader", "AVNSocketReader", "AVNUdpReader", "AVNSocketWriter", "AVNChartHandler", "AVNHttpServer"])}),
+        (4, avl("INFO", "{TH}", "serial device {d} opened with baud {b}"), {**av, "TH": pick(["AVNSerialReader-0", "AVNUsbSerialReader-1"]), "d": pick(["/dev/ttyUSB0", "/dev/ttyACM0"]), "b": pick(["4800", "38400", "115200"])}),
+        (3, avl("ERROR", "{TH}", "unable to open serial device {d}: {e}"),
+         {**av, "TH": pick(["AVNSerialReader-0", "AVNUsbSerialReader-1"]), "d": pick(["/dev/ttyUSB0", "/dev/ttyACM0"]),
+          "e": pick(["[Errno 2] could not open port /dev/ttyUSB0: [Errno 2] No such file or directory: '/dev/ttyUSB0'", "[Errno 13] Permission denied"])}),
+        (5, avl("INFO", "{TH}", "connected to {h}:{p}"), {**av, "TH": pick(["AVNSocketReader-2", "AVNSocketReader-3"]), "h": pick(["localhost", "192.168.1.20"]), "p": pick(["10110", "10111"])}),
+        (3, avl("INFO", "{TH}", "connection to {h}:{p} lost: {e}"), {**av, "TH": pick(["AVNSocketReader-2", "AVNSocketReader-3"]), "h": pick(["localhost", "192.168.1.20"]), "p": pick(["10110", "10111"]),
+                                                                       "e": pick(["[Errno 111] Connection refused", "timed out", "[Errno 104] Connection reset by peer"])}),
+        (4, avl("INFO", "AVNSocketWriter", "accepted connection from {ip}:{p}"), {**av, "ip": pick(["192.168.1.31", "192.168.1.44"]), "p": lambda g: g.port()}),
+        (8, avl("DEBUG", "{TH}", "ignoring unknown sentence {s}"), {**av, "TH": pick(["AVNSocketReader-2", "AVNSerialReader-0"]), "s": pick(["PGRMZ", "IIXDR", "PSTI", "GPTXT"])}),
+        (10, avl("DEBUG", "AVNAisDecoder", "decoded AIS message type {t} for mmsi {m}"), {**av, "t": pick(["1", "3", "5", "18", "24"]), "m": mmsi}),
+        (3, avl("INFO", "AVNGpsd", "gps fix lost"), av),
+        (3, avl("INFO", "AVNGpsd", "gps fix {f}, sats {n}"), {**av, "f": pick(["2D", "3D"]), "n": lambda g: g.num(3, 14)}),
+        (3, avl("INFO", "AVNChartHandler", "found {n} charts in {d}"), {**av, "n": lambda g: g.num(1, 60), "d": pick(["/home/pi/avnav/data/charts", "/media/usb0/charts"])}),
+        (2, avl("ERROR", "AVNChartHandler", "unable to read chart {f}: {e}"), {**av, "f": lambda g: f"/home/pi/avnav/data/charts/{g.r.choice(['osm-baltic', 'bsh-nordsee', 'dk-ost'])}.gemf",
+                                                                               "e": pick(["invalid gemf header", "[Errno 5] Input/output error"])}),
+        (3, avl("INFO", "AVNPluginHandler", "loading plugin {p} from {d}"), {**av, "p": pick(["builtin-signalk", "user-ochartsng", "system-obp60"]), "d": pick(["/usr/lib/avnav/plugins", "/home/pi/avnav/data/plugins"])}),
+        (2, avl("ERROR", "AVNPluginHandler", "error in plugin {p}: {e}"), {**av, "p": pick(["builtin-signalk", "user-ochartsng"]), "e": pick(["HTTPError: HTTP Error 401: Unauthorized", "KeyError: 'navigation'"])}),
+        (6, avl("DEBUG", "{TH}", "HTTP {m} {u}"), {**av, "TH": lambda g: f"Thread-{g.num(10, 400)}", "m": pick(["GET", "POST"]),
+                                                   "u": pick(["/viewer/avnav_navi.php?request=gps", "/viewer/avnav_navi.php?request=ais&lat=54.3&lon=10.1&distance=20", "/viewer/avnav_navi.php?request=route"])}),
+        (2, avl("INFO", "AVNHttpServer", "HTTP server listening on port {p}"), {**av, "p": pick(["8080", "8082"])}),
+        (2, avl("WARNING", "AVNStore", "time diff {s}s to gps time, setting system time"), {**av, "s": lambda g: g.num(6, 3600)}),
+    ]
+
+    return ais_catcher + rtl_ais + signalk + opencpn + kplex + pypilot + avnav
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -42300,7 +42671,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "AudioPlatform": audio_events,
            "TimingPlatform": timing_events,
            "SyncPlatform": sync_events,
-           "CrawlerPlatform": crawler_events}
+           "CrawlerPlatform": crawler_events,
+           "MaritimePlatform": maritime_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
