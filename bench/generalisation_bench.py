@@ -58,14 +58,18 @@ CORPORA = ("K8sPlatform", "DataPlatform", "OpsPlatform", "ServicePlatform", "Edg
            "MediaAutomationPlatform", "RepositoryPlatform", "RemoteAccessPlatform",
            "RadioPlatform", "ErrorTrackingPlatform", "WikiPlatform",
            "PrintingPlatform", "DNSPlatform", "AudioPlatform",
-           "TimingPlatform", "SyncPlatform", "CrawlerPlatform")
+           "TimingPlatform", "SyncPlatform", "CrawlerPlatform",
+           "MigrationPlatform", "FeatureFlagPlatform", "ChaosPlatform",
+           "HardwarePlatform", "EDAPlatform", "MaritimePlatform")
 # corpora whose lines and failure tables no rule writer has read: the transfer check, so the
 # diagnostics give them as counts only
 HELD_OUT = ("MLPlatform", "StoragePlatform", "IdentityPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
             "MediaAutomationPlatform", "RepositoryPlatform", "RemoteAccessPlatform",
             "RadioPlatform", "ErrorTrackingPlatform", "WikiPlatform",
             "PrintingPlatform", "DNSPlatform", "AudioPlatform",
-            "TimingPlatform", "SyncPlatform", "CrawlerPlatform")
+            "TimingPlatform", "SyncPlatform", "CrawlerPlatform",
+            "MigrationPlatform", "FeatureFlagPlatform", "ChaosPlatform",
+            "HardwarePlatform", "EDAPlatform", "MaritimePlatform")
 GRID = {"similarity": (0.4, 0.5, 0.6), "min_word_values": (3, 4, 5)}
 DRAIN_GENERIC = {"regex": [], "st": 0.5, "depth": 4}
 # drain3 as its documentation suggests running it: similarity .5, depth 4, and masking of the
@@ -554,7 +558,8 @@ def main() -> int:
         "TestingPlatform and PKIPlatform (pass 29, in two sets at its start), MediaAutomationPlatform, RepositoryPlatform, "
         "RemoteAccessPlatform, RadioPlatform, ErrorTrackingPlatform and WikiPlatform (pass 29, in two sets at its end, "
         "before any rule of pass 30), PrintingPlatform, DNSPlatform, AudioPlatform, TimingPlatform, SyncPlatform and "
-        "CrawlerPlatform (pass 30, in two sets at its start) "
+        "CrawlerPlatform (pass 30, in two sets at its start), MigrationPlatform, FeatureFlagPlatform, ChaosPlatform, "
+        "HardwarePlatform, EDAPlatform and MaritimePlatform (pass 31, in two sets at its start) "
         "were written the same way and "
         "scored once on the engine of their day: rows '(blind)' (generalisation-<name>-blind.json, which names "
         "the engine's commit). Rules were later read from SecOps, Analytics and Comms, from pass 20 on from "

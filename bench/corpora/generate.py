@@ -641,6 +641,66 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   progress-statistics.log), Apache Nutch 1.x (hadoop.log of inject, generate, fetch, parse and updatedb with
   Hadoop's job lines) and StormCrawler on Storm (FetcherBolt, JSoupParserBolt, the Elasticsearch spout and
   status updater, executors); 162 event types.
+* ``MigrationPlatform`` (written blind at the thirty-first issue-15 pass's start: before reading the engine or
+  any failure analysis; scored once): schema migration tools as the CI consoles and deploy jobs that run them log
+  them: Flyway (the CLI's info, validate, migrate, baseline, repair and clean output with its multi-line error
+  report; the Java API's VersionPrinter, DbValidate, DbMigrate and schema history lines in a Spring Boot console),
+  Liquibase 4 (the CLI's '[date time] LEVEL [logger]' lines of update and rollback: change sets, their changes,
+  the update summary, the lock service; its loggers in a Spring Boot console), Alembic (upgrade, downgrade, stamp
+  and autogenerate through Python logging, FAILED lines), golang-migrate (-verbose), Atlas (migrate apply, schema
+  apply, migrate lint), Sqitch (deploy, revert, verify, status) and online schema changes on MySQL with gh-ost
+  (inspection, row copy status lines, the cut-over) and pt-online-schema-change (steps, progress, lag and load
+  pauses); 259 event types.
+* ``FeatureFlagPlatform`` (written blind at the thirty-first issue-15 pass's start: before reading the engine or
+  any failure analysis; scored once): feature-flag platforms as their operators and the services embedding their
+  SDKs log them: the Unleash server (log4js lines: start-up, migrations, the scheduler, addons, client
+  registrations and metrics, API tokens), the Unleash Node SDK's warn and error events on the console and the Go
+  SDK's DebugListener, Flagsmith's Django API (gunicorn, migrate output, Django's request and security loggers,
+  webhooks, environment documents) and its task processor (threads, tasks run, completed, failed and backed off),
+  the GrowthBook proxy (pino JSON), flagd (zap console and JSON: listeners, file, Kubernetes, HTTP and gRPC syncs,
+  configuration changes, evaluation errors), the LaunchDarkly Relay Proxy (ldlog lines with environment prefixes,
+  request debug lines, streams, auto-configuration) and Flipt (zap console: start-up, migrations, grpc_zap's
+  finished calls, declarative storage polling, shutdown); 134 event types.
+* ``ChaosPlatform`` (written blind at the thirty-first issue-15 pass's start: before reading the engine or
+  any failure analysis; scored once): chaos-engineering software as the operators of a cluster's game days log
+  it: Chaos Mesh (the chaos-controller-manager's zap console lines: controller-runtime start-up, records applied
+  and recovered, desired phases, conditions, finalizers, webhooks, reconciler errors, schedules; chaos-daemon's
+  gRPC server with stressors, tc, iptables, ipset, IO and time chaos, container kills and its background-process
+  manager), LitmusChaos (the chaos-operator's zap JSON, the chaos-runner and litmus-go experiment and helper pods
+  in logrus: pre-requisites, status checks, tunables, probes, targets, waits, aborts, verdicts), the Toxiproxy
+  server (logrus TTY lines and zerolog JSON), Pumba, chaoskube and Chaos Toolkit (chaostoolkit.log);
+  149 event types.
+* ``HardwarePlatform`` (written blind at the thirty-first issue-15 pass's start: before reading the engine or
+  any failure analysis; scored once): server hardware monitoring as a data centre's operators read it in the journal
+  of its hosts and BMCs: Network UPS Tools (upsd, upsmon, the usbhid-ups driver with its libusb errors, the snmp-ups
+  driver with MIB detection and SNMP timeouts), apcupsd (syslog and apcupsd.events), smartd (device registration,
+  attribute changes, pending and uncorrectable sectors, error counts, temperatures, self-tests, standby, warnings),
+  rasdaemon (mc_event, mce_record and aer_event trace lines), mcelog's decoded machine-check reports with the
+  kernel's mce and EDAC messages, ipmievd and the IPMI SEL as ipmitool sel elist prints it, lm-sensors' fancontrol
+  (configuration dump, start, abort, errors) and OpenBMC (bmcweb, phosphor-sel-logger threshold events,
+  phosphor-fan-monitor, the host and chassis state managers, phosphor-log-manager PELs, phosphor-watchdog);
+  179 event types.
+* ``EDAPlatform`` (written blind at the thirty-first issue-15 pass's start: before reading the engine or
+  any failure analysis; scored once): digital-design tools as an FPGA and ASIC team's CI logs them: Yosys (numbered
+  pass headers, frontends, hierarchy, proc, opt, flatten, memory and abc passes, cell statistics, warnings, errors,
+  the closing hash and time lines), nextpnr (packing, global promotion, utilisation, the HeAP and annealing placers,
+  clock frequencies, critical-path steps, the router's progress rows), Verilator 5 (lint warnings with their codes,
+  errors, the Verilation and simulation reports, assertions), Icarus Verilog (iverilog's elaboration errors and
+  port warnings, vvp's VCD, $finish, $stop and $readmemh lines), the OpenLane 1 flow's steps and OpenROAD's
+  '[LEVEL TOOL-nnnn]' messages with the global placer's iterations, Xilinx Vivado (INFO/WARNING/CRITICAL
+  WARNING/ERROR messages with their ids, phase checksums, time and memory lines) and Intel Quartus Prime
+  (Info/Warning/Critical Warning/Error messages with their ids and the module summaries); 218 event types.
+* ``MaritimePlatform`` (written blind at the thirty-first issue-15 pass's start: before reading the engine
+  or any failure analysis; scored once): marine electronics and boat-network software as the owners of a cruising
+  yacht and a shore AIS station log them: AIS-catcher (console statistics, NMEA lines with -o 2 metadata, -o 5
+  JSON decodes of position, static and class B reports, device start-up, feeds and errors), rtl_ais (librtlsdr's
+  tuner and sampling set-up, decoder settings, USB errors), the Signal K server's debug output (plugins, providers,
+  TCP and serial streams, mDNS, websocket clients, PUT handlers, security) with its plugins' debug lines
+  (signalk-to-nmea0183, signalk-derived-data, signalk-to-influxdb, the autopilot plugin), OpenCPN's opencpn.log
+  (start-up, chart database, plug-ins, connections, LOGBOOK lines, SENC builds), kplex in the journal
+  (interfaces, TCP connections, serial errors, checksum failures), pypilot and pypilot_web in the journal (servo,
+  IMU, modes, clients, NMEA sources) and AvNav's avnav_server log (readers, writers, AIS decoding, GPS, charts,
+  plugins, HTTP); 139 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -42228,6 +42288,2549 @@ def crawler_events() -> list[tuple[float, str, dict]]:
     return scrapy + crawlee + pw + pp + heritrix + nutch + stormcrawler
 
 
+def migration_events() -> list[tuple[float, str, dict]]:
+    """Schema migration tools as the CI consoles and deploy jobs that run them log them: Flyway (the CLI's
+    console output of info, validate, migrate, baseline, repair and clean with its multi-line error report,
+    and the Java API's lines in a Spring Boot console: VersionPrinter, the database type, DbValidate,
+    DbMigrate, the schema history table, the SQL script executor's warnings), Liquibase 4 (the CLI's
+    '[date time] LEVEL [logger] message' lines of update and rollback: change sets run and rolled back, the
+    changes they apply, the update summary, preconditions, the lock service acquiring, waiting for and failing
+    to get the change log lock; its loggers in a Spring Boot console), Alembic (Python logging of alembic
+    upgrade, downgrade, stamp and revision --autogenerate in alembic.ini's '%(levelname)-5.5s [%(name)s]'
+    format, its FAILED lines), golang-migrate (the CLI's log lines with -verbose: buffering, reading and
+    executing, finishing, dirty databases and failed migrations), Atlas (migrate apply and schema apply
+    output, migrate lint reports with their analyzers' diagnostics), Sqitch (deploy, revert, verify and
+    status output of a PostgreSQL project) and online schema changes on MySQL with gh-ost (its log lines from
+    inspection through row copy, status lines and the cut-over) and pt-online-schema-change (its progress
+    lines, timestamped steps, lag and load pauses). Written blind at the thirty-first issue-15 pass's start:
+    before reading the engine or any failure analysis; 259 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def fw_time(g: Gen) -> str:
+        # Flyway's execution time: mm:ss.SSSs
+        return g.r.choice([f"00:00.{ms3(g)}s", f"00:0{g.r.randint(1, 9)}.{ms3(g)}s", f"0{g.r.randint(0, 3)}:{g.r.randint(10, 59)}.{ms3(g)}s"])
+
+    def gdur(g: Gen) -> str:
+        # a Go time.Duration as String() prints it
+        return g.r.choice([f"{g.r.uniform(0.2, 999):.{g.r.choice([1, 3, 6])}f}ms", f"{g.r.uniform(1, 59):.6f}s",
+                           f"{g.r.uniform(20, 999):.1f}µs", f"{g.r.uniform(0.2, 99):.3f}ms", f"{g.r.randint(1, 40)}m{g.r.uniform(0, 59):.6f}s"])
+
+    # ---------------- Flyway: migrations, schemas, databases ----------------
+    fw_migs = [("1.4", "add customer email"), ("1.5", "create invoices"), ("1.6", "add invoice index"),
+               ("2.0", "split orders table"), ("2.1", "backfill order totals"), ("2.2", "drop legacy status")]
+    fw_schemas = ["public", "billing", "orders"]
+    fw_versions = ["9.22.3", "10.8.1", "10.8.1"]
+    fw_editions = ["Community", "Community", "Teams"]
+    fw_dbs = [("jdbc:postgresql://orders-db:5432/orders", "PostgreSQL 15.4"),
+              ("jdbc:postgresql://pg-main.internal:5432/billing", "PostgreSQL 16.1"),
+              ("jdbc:mysql://mysql-primary:3306/shop", "MySQL 8.0"),
+              ("jdbc:sqlserver://mssql01:1433;databaseName=crm", "Microsoft SQL Server 16.0")]
+
+    def fw_mig(g: Gen):
+        v, d = g.r.choice(fw_migs)
+        return v, d, f"V{v.replace('.', '_')}__{d.replace(' ', '_')}.sql"
+
+    def fw_db(g: Gen):
+        return g.r.choice(fw_dbs)
+
+    fw_sql_errors = ['ERROR: relation "idx_invoices_customer" already exists', 'ERROR: column "legacy_status" does not exist',
+                     "Table 'invoices' already exists", 'ERROR: could not create unique index "customers_email_key"',
+                     "Lock wait timeout exceeded; try restarting transaction"]
+    fw_statements = ["CREATE INDEX idx_invoices_customer ON invoices (customer_id)",
+                     "ALTER TABLE orders DROP COLUMN legacy_status",
+                     "CREATE TABLE invoices (id bigserial PRIMARY KEY, customer_id bigint NOT NULL, total numeric(12,2))",
+                     "UPDATE orders SET total = (SELECT sum(amount) FROM order_items WHERE order_id = orders.id)"]
+    schema = pick(fw_schemas)
+    flyway = [
+        (10, "Flyway {e} Edition {v} by Redgate", {"e": pick(fw_editions), "v": pick(fw_versions)}),
+        (6, "See release notes here: https://rd.gt/{k}", {"k": pick(["416ObMi", "3rXiSlV", "4aGHB1e"])}),
+        (12, "Database: {u} ({p})", {"u": draw(fw_db), "p": then(1)}),
+        (4, "Flyway upgrade recommended: {p} is newer than this version of Flyway and support has not been tested. "
+            "The latest supported version of {n} is {s}.",
+         {"p": draw(lambda g: g.r.choice([("PostgreSQL 16.1", "PostgreSQL", "15"), ("MySQL 8.3", "MySQL", "8.1")])), "n": then(1), "s": then(2)}),
+        (14, "Successfully validated {n} migrations (execution time {t})", {"n": lambda g: g.num(2, 60), "t": fw_time}),
+        (5, "Creating Schema History table \"{s}\".\"flyway_schema_history\" ...", {"s": schema}),
+        (3, "Creating schema \"{s}\" ...", {"s": schema}),
+        (12, "Current version of schema \"{s}\": {v}", {"s": schema, "v": lambda g: g.r.choice(["<< Empty Schema >>", "1.3", "1.5", "2.0", "2.1"])}),
+        (24, "Migrating schema \"{s}\" to version \"{v} - {d}\"", {"s": schema, "v": draw(fw_mig), "d": then(1)}),
+        (5, "Migrating schema \"{s}\" with repeatable migration \"{d}\"",
+         {"s": schema, "d": pick(["refresh reporting views", "grant read role", "customer search function"])}),
+        (12, "Successfully applied {n} migrations to schema \"{s}\", now at version v{v} (execution time {t})",
+         {"n": lambda g: g.num(2, 9), "s": schema, "v": lambda g: fw_mig(g)[0], "t": fw_time}),
+        (12, "Schema \"{s}\" is up to date. No migration necessary.", {"s": schema}),
+        (4, "Executing SQL callback: {c} - {d}", {"c": pick(["afterMigrate", "beforeMigrate", "afterEachMigrate"]), "d": pick(["refresh", "grants", "analyze"])}),
+        (5, "DB: {m} (SQL State: {s} - Error Code: {c})",
+         {"m": draw(lambda g: g.r.choice([('relation "invoices" already exists, skipping', "42P07", "0"),
+                                          ('extension "pgcrypto" already exists, skipping', "42710", "0"),
+                                          ('index "idx_orders_created_at" does not exist, skipping', "00000", "0")])),
+          "s": then(1), "c": then(2)}),
+        (3, "Successfully baselined schema with version: {v}", {"v": pick(["1", "1.0", "1.3"])}),
+        (3, "Successfully repaired schema history table \"{s}\".\"flyway_schema_history\" (execution time {t}).", {"s": schema, "t": fw_time}),
+        (3, "Manual cleanup of the remaining effects of the failed migration may still be required.", {}),
+        (2, "Successfully dropped pre-schema database level objects (execution time {t})", {"t": fw_time}),
+        (2, "Successfully cleaned schema \"{s}\" (execution time {t})", {"s": schema, "t": fw_time}),
+        (2, "Successfully dropped post-schema database level objects (execution time {t})", {"t": fw_time}),
+        # the failed migration report, one line each
+        (3, "ERROR: Migration of schema \"{s}\" to version \"{v} - {d}\" failed! Changes successfully rolled back.",
+         {"s": schema, "v": draw(fw_mig), "d": then(1)}),
+        (3, "ERROR: Migration {f} failed", {"f": lambda g: fw_mig(g)[2]}),
+        (3, "SQL State  : {s}", {"s": pick(["42P07", "42703", "42S01", "23505", "HY000"])}),
+        (3, "Error Code : {c}", {"c": pick(["0", "0", "1050", "1205"])}),
+        (3, "Message    : {m}", {"m": pick(fw_sql_errors)}),
+        (3, "Location   : db/migration/{f} ({p})", {"f": draw(lambda g: (lambda m: (m[2], f"/flyway/sql/{m[2]}"))(fw_mig(g))), "p": then(1)}),
+        (3, "Line       : {n}", {"n": lambda g: g.num(1, 40)}),
+        (3, "Statement  : {s}", {"s": pick(fw_statements)}),
+        (2, "ERROR: Validate failed: Migrations have failed validation", {}),
+        (2, "Detected resolved migration not applied to database: {v}.", {"v": lambda g: fw_mig(g)[0]}),
+        (2, "Migration checksum mismatch for migration version {v}", {"v": lambda g: fw_mig(g)[0]}),
+        (2, "-> Applied to database : {a}", {"a": lambda g: str(g.r.randint(-2147483648, 2147483647))}),
+        (2, "-> Resolved locally    : {a}", {"a": lambda g: str(g.r.randint(-2147483648, 2147483647))}),
+    ]
+
+    # Flyway through its Java API: Spring Boot's console pattern, loggers abbreviated to 40 characters
+    def sb_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    sb = {"T": sb_ts, "P": pick(["1", "1", "7"])}
+
+    def sb_line(level: str, logger: str, msg: str) -> str:
+        return "{T} " + f"{level:>5}" + " {P} --- [           main] " + f"{logger:<40}" + " : " + msg
+
+    flyway_java = [
+        (8, sb_line("INFO", "o.f.c.internal.license.VersionPrinter", "Flyway {e} Edition {v} by Redgate"),
+         {**sb, "e": pick(fw_editions), "v": pick(fw_versions)}),
+        (8, sb_line("INFO", "o.f.c.i.database.base.BaseDatabaseType", "Database: {u} ({p})"), {**sb, "u": draw(fw_db), "p": then(1)}),
+        (10, sb_line("INFO", "o.f.core.internal.command.DbValidate", "Successfully validated {n} migrations (execution time {t})"),
+         {**sb, "n": lambda g: g.num(2, 60), "t": fw_time}),
+        (8, sb_line("INFO", "o.f.core.internal.command.DbMigrate", "Current version of schema \"{s}\": {v}"),
+         {**sb, "s": schema, "v": pick(["1.3", "1.5", "2.0", "2.1"])}),
+        (14, sb_line("INFO", "o.f.core.internal.command.DbMigrate", "Migrating schema \"{s}\" to version \"{v} - {d}\""),
+         {**sb, "s": schema, "v": draw(fw_mig), "d": then(1)}),
+        (8, sb_line("INFO", "o.f.core.internal.command.DbMigrate", "Schema \"{s}\" is up to date. No migration necessary."), {**sb, "s": schema}),
+        (3, sb_line("INFO", "o.f.c.i.s.JdbcTableSchemaHistory", "Creating Schema History table \"{s}\".\"flyway_schema_history\" ..."),
+         {**sb, "s": schema}),
+        (3, sb_line("WARN", "o.f.c.i.s.DefaultSqlScriptExecutor", "DB: {m} (SQL State: {s} - Error Code: {c})"),
+         {**sb, "m": draw(lambda g: g.r.choice([('relation "invoices" already exists, skipping', "42P07", "0"),
+                                                ('extension "pgcrypto" already exists, skipping', "42710", "0")])),
+          "s": then(1), "c": then(2)}),
+        (2, sb_line("WARN", "o.f.c.internal.database.base.Database", "Flyway upgrade recommended: {p} is newer than this version of Flyway "
+                    "and support has not been tested. The latest supported version of {n} is {s}."),
+         {**sb, "p": draw(lambda g: g.r.choice([("PostgreSQL 16.1", "PostgreSQL", "15"), ("MySQL 8.3", "MySQL", "8.1")])), "n": then(1), "s": then(2)}),
+    ]
+
+    # ---------------- Liquibase 4 (CLI with --log-level=INFO; Spring Boot loggers) ----------------
+    def lb_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)}]"
+
+    lb_changelogs = ["db/changelog/db.changelog-master.yaml", "db/changelog/changes/012-create-invoices.yaml",
+                     "db/changelog/changes/013-add-customer-email.xml", "db/changelog/changes/014-orders-index.sql"]
+    lb_authors = ["alice", "bob", "liquibase-bot"]
+
+    def lb_cs(g: Gen) -> str:
+        return f"{g.r.choice(lb_changelogs[1:])}::{g.r.choice([g.num(1, 40), g.r.choice(['create-invoices', 'add-email-column', 'orders-idx-1'])])}::{g.r.choice(lb_authors)}"
+
+    lb_tables = ["invoices", "customers", "orders", "order_items"]
+    lb_cols = ["email(varchar(255))", "phone(varchar(32))", "status(varchar(20))", "created_at(timestamp)", "total(numeric(12, 2))"]
+    lb_hosts = [("10.20.4.17", "deploy-runner-7f9c"), ("10.20.4.31", "orders-api-5d8b7c9f4-x2kqp"), ("172.17.0.3", "ci-build-1142")]
+    lb_errors = ['ERROR: relation "invoices" already exists [Failed SQL: (0) CREATE TABLE public.invoices (id BIGINT GENERATED BY DEFAULT AS IDENTITY NOT NULL, customer_id BIGINT NOT NULL, CONSTRAINT invoices_pkey PRIMARY KEY (id))]',
+                 'ERROR: column "email" of relation "customers" already exists [Failed SQL: (0) ALTER TABLE public.customers ADD email VARCHAR(255)]',
+                 "Duplicate key name 'idx_orders_created' [Failed SQL: (1061) CREATE INDEX idx_orders_created ON shop.orders(created_at)]"]
+
+    def lb(level: str, logger: str, msg: str) -> str:
+        return "{T} " + level + " [" + logger + "] " + msg
+
+    lt = {"T": lb_ts}
+    tbl = pick(lb_tables)
+    liquibase = [
+        (4, "Starting Liquibase at {t} (version {v} #{b} built at {d})",
+         {"t": hms, "v": draw(lambda g: g.r.choice([("4.25.1", "4725", "2023-12-18 16:26+0000"), ("4.29.2", "5180", "2024-09-04 13:28+0000")])),
+          "b": then(1), "d": then(2)}),
+        (4, "Liquibase Version: {v}", {"v": pick(["4.25.1", "4.29.2"])}),
+        (3, "Liquibase Open Source {v} by Liquibase", {"v": pick(["4.25.1", "4.29.2"])}),
+        (5, lb("INFO", "liquibase.database", "Set default schema name to {s}"), {**lt, "s": pick(["public", "billing", "shop"])}),
+        (14, lb("INFO", "liquibase.lockservice", "Successfully acquired change log lock"), lt),
+        (14, lb("INFO", "liquibase.lockservice", "Successfully released change log lock"), lt),
+        (6, lb("INFO", "liquibase.lockservice", "Waiting for changelog lock...."), lt),
+        (3, lb("SEVERE", "liquibase.integration", "Could not acquire change log lock.  Currently locked by {h} ({i}) since {d}"),
+         {**lt, "h": draw(lambda g: g.r.choice(lb_hosts)[::-1]), "i": then(1),
+          "d": lambda g: f"12/3/26, {g.r.randint(1, 12)}:{g.r.randint(0, 59):02d} {g.r.choice(['AM', 'PM'])}"}),
+        (3, lb("INFO", "liquibase.lockservice", "Changelog lock released by {h}"), {**lt, "h": lambda g: g.r.choice(lb_hosts)[1]}),
+        (3, lb("INFO", "liquibase.changelog", "Creating database history table with name: {s}.databasechangelog"),
+         {**lt, "s": pick(["public", "billing", "shop"])}),
+        (8, lb("INFO", "liquibase.changelog", "Reading from {s}.databasechangelog"), {**lt, "s": pick(["public", "billing", "shop"])}),
+        (3, lb("INFO", "liquibase.ui", "Database is up to date, no changesets to execute"), lt),
+        (10, lb("INFO", "liquibase.changelog", "Table {t} created"), {**lt, "t": tbl}),
+        (8, lb("INFO", "liquibase.changelog", "Columns {c} added to {t}"),
+         {**lt, "c": lambda g: ",".join(g.r.sample(lb_cols, g.r.choice([1, 1, 2, 3]))), "t": tbl}),
+        (6, lb("INFO", "liquibase.changelog", "Index {i} created"), {**lt, "i": pick(["idx_invoices_customer", "idx_orders_created", "ux_customers_email"])}),
+        (5, lb("INFO", "liquibase.changelog", "Foreign key constraint added to {t} ({c})"), {**lt, "t": tbl, "c": pick(["customer_id", "order_id", "invoice_id"])}),
+        (6, lb("INFO", "liquibase.changelog", "Custom SQL executed"), lt),
+        (5, lb("INFO", "liquibase.changelog", "New row inserted into {t}"), {**lt, "t": pick(["countries", "currencies", "order_statuses"])}),
+        (4, lb("INFO", "liquibase.changelog", "Not null constraint has been added to {t}.{c}"), {**lt, "t": tbl, "c": pick(["email", "status", "customer_id"])}),
+        (26, lb("INFO", "liquibase.changelog", "ChangeSet {c} ran successfully in {n}ms"), {**lt, "c": lb_cs, "n": lambda g: g.num(1, 4000)}),
+        (5, lb("INFO", "liquibase.changelog", "Marking ChangeSet: \"{c}\" as ran despite precondition failure due to onFail='MARK_RAN': "
+               "{f} : Table {t} already exists"),
+         {**lt, "c": lb_cs, "f": pick(lb_changelogs[:1]), "t": tbl}),
+        (5, lb("INFO", "liquibase.changelog", "Rolling Back Changeset: {c}"), {**lt, "c": lb_cs}),
+        (3, lb("INFO", "liquibase.changelog", "Clearing database change log checksums"), lt),
+        (2, lb("SEVERE", "liquibase.changelog", "ChangeSet {c} encountered an exception."), {**lt, "c": lb_cs}),
+        (2, "Migration failed for changeset {c}:", {"c": lb_cs}),
+        (2, "     Reason: liquibase.exception.DatabaseException: {e}", {"e": pick(lb_errors)}),
+        (6, "UPDATE SUMMARY", {}),
+        (6, "Run:                          {n}", {"n": lambda g: g.num(0, 12)}),
+        (6, "Previously run:               {n}", {"n": lambda g: g.num(5, 180)}),
+        (6, "Filtered out:                 {n}", {"n": pick(["0", "0", "0", "2"])}),
+        (6, "-------------------------------", {}),
+        (6, "Total change sets:            {n}", {"n": lambda g: g.num(5, 190)}),
+        (6, lb("INFO", "liquibase.util", "UPDATE SUMMARY"), lt),
+        (6, "Liquibase: Update has been successful. Rows affected: {n}", {"n": lambda g: g.num(0, 3000)}),
+        (3, "Liquibase: Rollback has been successful.", {}),
+        (7, "Liquibase command '{c}' was executed successfully.", {"c": pick(["update", "update", "rollback-count", "status", "validate"])}),
+        (2, lb("SEVERE", "liquibase.integration", "Liquibase command '{c}' failed: {e}"),
+         {**lt, "c": pick(["update", "rollback"]), "e": pick(["Could not acquire change log lock.", "Validation Failed:"])}),
+        (2, "ERROR: Exception Primary Source:  {p}", {"p": pick(["PostgreSQL 15.4", "PostgreSQL 16.1", "MySQL 8.0.35"])}),
+        # Spring Boot's liquibase loggers
+        (6, sb_line("INFO", "liquibase.lockservice", "Successfully acquired change log lock"), sb),
+        (6, sb_line("INFO", "liquibase.lockservice", "Successfully released change log lock"), sb),
+        (10, sb_line("INFO", "liquibase.changelog", "ChangeSet {c} ran successfully in {n}ms"), {**sb, "c": lb_cs, "n": lambda g: g.num(1, 4000)}),
+        (4, sb_line("INFO", "liquibase.changelog", "Reading from {s}.databasechangelog"), {**sb, "s": pick(["public", "billing"])}),
+    ]
+
+    # ---------------- Alembic (alembic.ini: %(levelname)-5.5s [%(name)s] %(message)s) ----------------
+    def rev(g: Gen) -> str:
+        return g.hexs(12)
+
+    al_docs = ["add account table", "create invoices", "add email to user", "drop legacy sessions", "merge heads"]
+    al_tables = ["account", "invoice", "user", "session"]
+    al_cols = ["account.email", "invoice.total", "user.last_login", "session.expires_at"]
+    alembic = [
+        (12, "INFO  [alembic.runtime.migration] Context impl {c}.", {"c": pick(["PostgresqlImpl", "PostgresqlImpl", "MySQLImpl", "SQLiteImpl"])}),
+        (9, "INFO  [alembic.runtime.migration] Will assume transactional DDL.", {}),
+        (3, "INFO  [alembic.runtime.migration] Will assume non-transactional DDL.", {}),
+        (24, "INFO  [alembic.runtime.migration] Running upgrade {a} -> {b}, {d}",
+         {"a": lambda g: "" if g.r.random() < 0.12 else rev(g), "b": rev, "d": pick(al_docs)}),
+        (6, "INFO  [alembic.runtime.migration] Running downgrade {a} -> {b}, {d}", {"a": rev, "b": rev, "d": pick(al_docs)}),
+        (3, "INFO  [alembic.runtime.migration] Running stamp_revision {a} -> {b}", {"a": lambda g: "" if g.r.random() < 0.5 else rev(g), "b": rev}),
+        (6, "INFO  [alembic.autogenerate.compare] Detected added table '{t}'", {"t": pick(al_tables)}),
+        (3, "INFO  [alembic.autogenerate.compare] Detected removed table '{t}'", {"t": pick(al_tables)}),
+        (6, "INFO  [alembic.autogenerate.compare] Detected added column '{c}'", {"c": pick(al_cols)}),
+        (3, "INFO  [alembic.autogenerate.compare] Detected removed column '{c}'", {"c": pick(al_cols)}),
+        (4, "INFO  [alembic.autogenerate.compare] Detected added index '{i}' on '{c}'",
+         {"i": pick(["ix_account_email", "ix_invoice_customer_id", "ix_user_last_login"]), "c": pick(["('email',)", "('customer_id',)", "('customer_id', 'created_at')"])}),
+        (3, "INFO  [alembic.autogenerate.compare] Detected type change from {a} to {b} on '{c}'",
+         {"a": pick(["VARCHAR(length=50)", "INTEGER()", "TIMESTAMP()"]), "b": pick(["String(length=120)", "BigInteger()", "DateTime(timezone=True)"]), "c": pick(al_cols)}),
+        (3, "INFO  [alembic.autogenerate.compare] Detected NOT NULL on column '{c}'", {"c": pick(al_cols)}),
+        (2, "INFO  [alembic.ddl.postgresql] Detected sequence named '{s}' as owned by integer column '{c}', assuming SERIAL and omitting",
+         {"s": draw(lambda g: g.r.choice([("account_id_seq", "account(id)"), ("invoice_id_seq", "invoice(id)")])), "c": then(1)}),
+        (3, "  Generating {p} ...  done",
+         {"p": lambda g: f"/app/migrations/versions/{g.hexs(12)}_{g.r.choice(al_docs).replace(' ', '_')}.py"}),
+        (2, "ERROR [alembic.util.messaging] Can't locate revision identified by '{r}'", {"r": rev}),
+        (2, "  FAILED: Can't locate revision identified by '{r}'", {"r": rev}),
+        (2, "ERROR [alembic.util.messaging] Target database is not up to date.", {}),
+        (2, "  FAILED: Multiple head revisions are present for given argument 'head'; please specify a specific target revision, "
+            "'<branchname>@head' to narrow to a specific head, or 'heads' for all heads", {}),
+        (3, "{r} (head)", {"r": rev}),
+    ]
+
+    # ---------------- golang-migrate (CLI, log.Println with -verbose) ----------------
+    def go_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    gm_migs = ["create_users_table", "add_email_to_users", "create_orders", "add_orders_status_index", "drop_legacy_sessions"]
+
+    def gm_mig(g: Gen):
+        return g.num(1, 40), g.r.choice(["u", "u", "u", "d"]), g.r.choice(gm_migs)
+
+    gm = {"T": go_ts}
+    gm_errs = ['pq: relation "users" already exists in line 0: CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL);',
+               'pq: column "status" does not exist in line 1: CREATE INDEX CONCURRENTLY orders_status_idx ON orders (status);',
+               "Error 1062 (23000): Duplicate entry 'a@example.com' for key 'users.email' in line 0: ALTER TABLE users ADD UNIQUE (email);"]
+    golang_migrate = [
+        (10, "{T} Start buffering {n}/{d} {m}", {**gm, "n": draw(gm_mig), "d": then(1), "m": then(2)}),
+        (10, "{T} Read and execute {n}/{d} {m}", {**gm, "n": draw(gm_mig), "d": then(1), "m": then(2)}),
+        (12, "{T} Finished {n}/{d} {m} (read {r}, ran {x})", {**gm, "n": draw(gm_mig), "d": then(1), "m": then(2), "r": gdur, "x": gdur}),
+        (6, "{T} Finished after {x}", {**gm, "x": gdur}),
+        (6, "{T} Closing source and database", gm),
+        (6, "{T} no change", gm),
+        (6, "{n}/{d} {m} ({x})", {"n": draw(gm_mig), "d": then(1), "m": then(2), "x": gdur}),
+        (3, "{T} Applying all down migrations", gm),
+        (3, "{T} error: Dirty database version {n}. Fix and force version.", {**gm, "n": lambda g: g.num(1, 40)}),
+        (3, "{T} error: migration failed: {e} (details: {d})",
+         {**gm, "e": draw(lambda g: (lambda e: (e, e.split(" in line ")[0]))(g.r.choice(gm_errs))), "d": then(1)}),
+        (2, "{T} error: can't acquire lock", gm),
+        (2, "{T} error: file does not exist", gm),
+        (2, "{T} error: no migration", gm),
+    ]
+
+    # ---------------- Atlas (migrate apply, schema apply, migrate lint) ----------------
+    def av(g: Gen) -> str:
+        return f"202{g.r.randint(3, 6)}{g.r.randint(1, 12):02d}{g.r.randint(1, 28):02d}{g.r.randint(0, 23):02d}{g.r.randint(0, 59):02d}{g.r.randint(0, 59):02d}"
+
+    at_stmts = ["CREATE TABLE `invoices` (`id` bigint NOT NULL AUTO_INCREMENT, `customer_id` bigint NOT NULL, PRIMARY KEY (`id`)) CHARSET utf8mb4 COLLATE utf8mb4_0900_ai_ci;",
+                'ALTER TABLE "public"."users" ADD COLUMN "email" character varying(255) NULL;',
+                'CREATE INDEX "orders_created_at_idx" ON "public"."orders" ("created_at");',
+                'DROP TABLE "public"."legacy_sessions";']
+    atlas = [
+        (6, "Migrating to version {v} from {f} ({n} migrations in total):", {"v": av, "f": av, "n": lambda g: g.num(2, 6)}),
+        (4, "Migrating to version {v} ({n} migrations in total):", {"v": av, "n": lambda g: g.num(2, 30)}),
+        (14, "  -- migrating version {v}", {"v": av}),
+        (18, "    -> {s}", {"s": pick(at_stmts)}),
+        (16, "  -- ok ({d})", {"d": gdur}),
+        (6, "  -------------------------", {}),
+        (6, "  -- {d}", {"d": gdur}),
+        (6, "  -- {n} migrations", {"n": lambda g: g.num(2, 9)}),
+        (6, "  -- {n} sql statements", {"n": lambda g: g.num(2, 40)}),
+        (6, "No migration files to execute", {}),
+        (2, "Error: sql/migrate: connected database is not clean: found table \"{t}\" in schema \"{s}\". baseline version or allow-dirty is required",
+         {"t": pick(["users", "atlas_schema_revisions", "orders"]), "s": pick(["public", "shop"])}),
+        (2, "Error: sql/migrate: execute: executing statement \"{s}\" from version \"{v}\": {e}",
+         {"s": pick(at_stmts), "v": av, "e": pick(['pq: relation "invoices" already exists', "Error 1050 (42S01): Table 'invoices' already exists"])}),
+        (4, "-- Planned Changes:", {}),
+        (5, "-- {a} \"{t}\" table", {"a": pick(["Create", "Modify", "Drop"]), "t": pick(["users", "orders", "invoices", "legacy_sessions"])}),
+        (3, "Schema is synced, no changes to be made", {}),
+        # migrate lint
+        (4, "Analyzing changes from version {v} to {f} ({n} migrations in total):", {"v": av, "f": av, "n": lambda g: g.num(1, 4)}),
+        (6, "  -- analyzing version {v}", {"v": av}),
+        (4, "    -- destructive changes detected:", {}),
+        (4, "      -- L{n}: Dropping table \"{t}\" https://atlasgo.io/lint/analyzers#DS102", {"n": lambda g: g.num(1, 30), "t": pick(["legacy_sessions", "audit_old"])}),
+        (3, "      -- L{n}: Dropping non-virtual column \"{c}\" https://atlasgo.io/lint/analyzers#DS103",
+         {"n": lambda g: g.num(1, 30), "c": pick(["legacy_status", "fax", "middle_name"])}),
+        (3, "    -- data dependent changes detected:", {}),
+        (3, "      -- L{n}: Adding a unique index \"{i}\" on table \"{t}\" might fail in case column \"{c}\" contains duplicate entries "
+            "https://atlasgo.io/lint/analyzers#MF101",
+         {"n": lambda g: g.num(1, 30), "i": draw(lambda g: g.r.choice([("users_email_key", "users", "email"), ("orders_ref_key", "orders", "external_ref")])),
+          "t": then(1), "c": then(2)}),
+        (3, "      -- L{n}: Modifying nullable column \"{c}\" to non-nullable might fail in case it contains NULL values "
+            "https://atlasgo.io/lint/analyzers#MF103", {"n": lambda g: g.num(1, 30), "c": pick(["email", "status", "customer_id"])}),
+        (3, "  -- {n} schema changes", {"n": lambda g: g.num(2, 9)}),
+        (3, "  -- {n} diagnostics", {"n": lambda g: g.num(2, 6)}),
+    ]
+
+    # ---------------- Sqitch (PostgreSQL project) ----------------
+    sq_targets = ["db:pg://app@pg-main.internal/flipr", "db:pg:flipr_test", "db:pg://deploy@orders-db/orders"]
+    sq_changes = ["appschema", "users", "flips", "insert_user", "change_pass", "orders_status"]
+    sq_tags = ["@v1.0.0", "@v1.1.0", "@v1.2.0-rc1"]
+    target = pick(sq_targets)
+    sqitch = [
+        (6, "Deploying changes to {t}", {"t": target}),
+        (3, "Deploying changes through {c} to {t}", {"c": pick(sq_changes), "t": target}),
+        (3, "Adding registry tables to {t}", {"t": pick(["db:pg://app@pg-main.internal/flipr", "db:pg:flipr_test"])}),
+        (18, "  + {c} .. ok", {"c": pick(sq_changes)}),
+        (6, "  + {c} {g} .. ok", {"c": pick(sq_changes), "g": pick(sq_tags)}),
+        (2, "  + {c} .. not ok", {"c": pick(sq_changes)}),
+        (2, "psql:deploy/{c}.sql:{n}: ERROR:  {e}",
+         {"c": pick(sq_changes), "n": lambda g: g.num(3, 40), "e": pick(['relation "flips" already exists', 'schema "flipr" does not exist',
+                                                                          'syntax error at or near "REFERENCES"'])}),
+        (2, "Deploy failed", {}),
+        (4, "Reverting all changes from {t}", {"t": target}),
+        (2, "Reverting changes to {c} from {t}", {"c": pick(sq_changes), "t": target}),
+        (8, "  - {c} .. ok", {"c": pick(sq_changes)}),
+        (4, "Verifying {t}", {"t": target}),
+        (10, "  * {c} .. ok", {"c": pick(sq_changes)}),
+        (2, "  * {c} .. Undeployed; skipping", {"c": pick(sq_changes)}),
+        (4, "Verify successful", {}),
+        (5, "Nothing to deploy (up-to-date)", {}),
+        (3, "On database {t}", {"t": target}),
+        (3, "# Change:   {h}", {"h": lambda g: g.hexs(40)}),
+        (3, "# Name:     {c}", {"c": pick(sq_changes)}),
+        (3, "# Deployed: 2026-12-03 {t} +0000", {"t": hms}),
+        (3, "# By:       {u}", {"u": pick(["Marge N. O'Vera <marge@example.com>", "deploy-bot <ci@example.com>"])}),
+        (2, "Added \"{c}\" to sqitch.plan", {"c": pick(sq_changes)}),
+    ]
+
+    # ---------------- gh-ost (outbrain golib log: 'YYYY-MM-DD HH:MM:SS LEVEL message') ----------------
+    def gh_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    gh_tables = [("shop", "orders"), ("shop", "order_items"), ("crm", "customers")]
+
+    def gh_tbl(g: Gen):
+        d, t = g.r.choice(gh_tables)
+        return d, t
+
+    gh_hosts = ["mysql-primary-1:3306", "mysql-replica-2:3306", "10.30.1.12:3306"]
+    gh = {"T": gh_ts}
+    ght = {**gh, "d": draw(gh_tbl), "t": then(1)}
+
+    def binlog(g: Gen) -> str:
+        return f"mysql-bin.{g.num(100, 999).rjust(6, '0')}:{g.num(4, 1073741823)}"
+
+    def gh_cols(g: Gen) -> str:
+        return ",".join(["id", *g.r.sample(["customer_id", "total", "status", "created_at", "updated_at"], g.r.randint(0, 3))])
+
+    def gh_status(g: Gen):
+        total = g.r.randint(200000, 9000000)
+        done = g.r.randint(0, total)
+        return str(done), str(total), f"{100 * done / total:.1f}%"
+
+    ghost = [
+        (3, "{T} INFO starting gh-ost {v}", {**gh, "v": pick(["1.1.6", "1.1.5"])}),
+        (4, "{T} INFO Migrating `{d}`.`{t}`", ght),
+        (4, "{T} INFO inspector connection validated on {h}", {**gh, "h": pick(gh_hosts)}),
+        (4, "{T} INFO User has SUPER, REPLICATION SLAVE privileges, and has ALL privileges on `{d}`.*", {**gh, "d": pick(["shop", "crm"])}),
+        (4, "{T} INFO binary logs validated on {h}", {**gh, "h": pick(gh_hosts)}),
+        (4, "{T} INFO Inspector initiated on {h}, version {v}", {**gh, "h": pick(gh_hosts), "v": pick(["8.0.35-27", "8.0.36", "5.7.44-log"])}),
+        (4, "{T} INFO Table found. Engine=InnoDB", gh),
+        (4, "{T} INFO Estimated number of rows via EXPLAIN: {n}", {**gh, "n": lambda g: g.num(200000, 9000000)}),
+        (3, "{T} INFO Recursively searching for replication master", gh),
+        (3, "{T} INFO Master found to be {h}", {**gh, "h": pick(gh_hosts[:1] + gh_hosts[2:])}),
+        (3, "{T} INFO log_slave_updates validated on {h}", {**gh, "h": pick(gh_hosts)}),
+        (3, "{T} INFO streamer binlog coordinates: {b}", {**gh, "b": binlog}),
+        (3, "{T} INFO Connecting binlog streamer at {b}", {**gh, "b": binlog}),
+        (5, "{T} INFO rotate to next log from {b} to {n}", {**gh, "b": binlog, "n": lambda g: f"mysql-bin.{g.num(100, 999).rjust(6, '0')}"}),
+        (3, "{T} INFO applier connection validated on {h}", {**gh, "h": pick(gh_hosts)}),
+        (3, "{T} INFO Dropping table `{d}`.`_{t}_gho`", ght),
+        (3, "{T} INFO Table dropped", gh),
+        (3, "{T} INFO Creating ghost table `{d}`.`_{t}_gho`", ght),
+        (3, "{T} INFO Ghost table created", gh),
+        (3, "{T} INFO Altering ghost table `{d}`.`_{t}_gho`", ght),
+        (3, "{T} INFO Ghost table altered", gh),
+        (3, "{T} INFO Creating changelog table `{d}`.`_{t}_ghc`", ght),
+        (3, "{T} INFO Changelog table created", gh),
+        (3, "{T} INFO Chosen shared unique key is {k}", {**gh, "k": pick(["PRIMARY", "PRIMARY", "uk_order_item"])}),
+        (3, "{T} INFO Shared columns are {c}", {**gh, "c": gh_cols}),
+        (3, "{T} INFO Listening on unix socket file: /tmp/gh-ost.{d}.{t}.sock", ght),
+        (3, "{T} INFO Migration min values: [{v}]", {**gh, "v": lambda g: " ".join(g.num(1, 9) for _ in range(g.r.choice([1, 1, 2])))}),
+        (3, "{T} INFO Migration max values: [{v}]", {**gh, "v": lambda g: " ".join(g.num(200000, 9000000) for _ in range(g.r.choice([1, 1, 2])))}),
+        (30, "Copy: {c}/{n} {p}; Applied: {a}; Backlog: {b}/1000; Time: {tt}(total), {tc}(copy); streamer: {s}; "
+             "Lag: {l}s, HeartbeatLag: {hl}s, State: migrating; ETA: {e}",
+         {"c": draw(gh_status), "n": then(1), "p": then(2), "a": lambda g: g.num(0, 90000), "b": pick(["0", "0", "3", "17"]),
+          "tt": lambda g: f"{g.r.randint(1, 59)}m{g.r.randint(0, 59)}s", "tc": lambda g: f"{g.r.randint(1, 59)}m{g.r.randint(0, 59)}s",
+          "s": binlog, "l": lambda g: f"{g.r.uniform(0, 2):.2f}", "hl": lambda g: f"{g.r.uniform(0, 2):.2f}",
+          "e": lambda g: g.r.choice([f"{g.r.randint(1, 59)}m{g.r.randint(0, 59)}s", f"{g.r.randint(1, 5)}h{g.r.randint(0, 59)}m{g.r.randint(0, 59)}s", "N/A"])}),
+        (8, "Copy: {c}/{n} {p}; Applied: {a}; Backlog: {b}/1000; Time: {tt}(total), {tc}(copy); streamer: {s}; "
+            "Lag: {l}s, HeartbeatLag: {hl}s, State: throttled, {r}; ETA: {e}",
+         {"c": draw(gh_status), "n": then(1), "p": then(2), "a": lambda g: g.num(0, 90000), "b": pick(["0", "12", "240"]),
+          "tt": lambda g: f"{g.r.randint(1, 59)}m{g.r.randint(0, 59)}s", "tc": lambda g: f"{g.r.randint(1, 59)}m{g.r.randint(0, 59)}s",
+          "s": binlog, "l": lambda g: f"{g.r.uniform(1, 9):.2f}", "hl": lambda g: f"{g.r.uniform(1, 9):.2f}",
+          "r": lambda g: g.r.choice([f"lag={g.r.uniform(1.5, 9):.6f}s", "flag-file", f"max-load Threads_running={g.r.randint(51, 90)} >= 50",
+                                     "commanded by user"]),
+          "e": lambda g: f"{g.r.randint(1, 59)}m{g.r.randint(0, 59)}s"}),
+        (5, "Copy: {n}/{n2} 100.0%; Applied: {a}; Backlog: 0/1000; Time: {tt}(total), {tc}(copy); streamer: {s}; "
+            "Lag: {l}s, HeartbeatLag: {hl}s, State: postponing cut-over; ETA: due",
+         {"n": draw(lambda g: (lambda n: (n, n))(g.num(200000, 9000000))), "n2": then(1), "a": lambda g: g.num(0, 90000),
+          "tt": lambda g: f"{g.r.randint(1, 5)}h{g.r.randint(0, 59)}m{g.r.randint(0, 59)}s", "tc": lambda g: f"{g.r.randint(10, 59)}m{g.r.randint(0, 59)}s",
+          "s": binlog, "l": lambda g: f"{g.r.uniform(0, 1):.2f}", "hl": lambda g: f"{g.r.uniform(0, 1):.2f}"}),
+        (3, "{T} INFO Row copy complete", gh),
+        (3, "{T} INFO Grabbing voluntary lock: gh-ost.{n}.lock", {**gh, "n": lambda g: g.num(100000, 999999)}),
+        (3, "{T} INFO Setting LOCK timeout as {n} seconds", {**gh, "n": pick(["6", "6", "10"])}),
+        (3, "{T} INFO Looking for magic cut-over table", gh),
+        (3, "{T} INFO Creating magic cut-over table `{d}`.`_{t}_del`", ght),
+        (3, "{T} INFO Magic cut-over table created", gh),
+        (3, "{T} INFO Locking `{d}`.`{t}`, `{d2}`.`_{t2}_del`", {**gh, "d": draw(lambda g: (lambda x: x + x)(gh_tbl(g))), "t": then(1), "d2": then(2), "t2": then(3)}),
+        (3, "{T} INFO Tables locked", gh),
+        (3, "{T} INFO Session locking original & magic tables is {n}", {**gh, "n": lambda g: g.num(100000, 999999)}),
+        (3, "{T} INFO Writing changelog state: AllEventsUpToLockProcessed:{n}", {**gh, "n": lambda g: str(g.r.randint(10 ** 18, 2 * 10 ** 18))}),
+        (3, "{T} INFO Waiting for events up to lock", gh),
+        (3, "{T} INFO Done waiting for events up to lock; duration={x}", {**gh, "x": gdur}),
+        (3, "{T} INFO Setting RENAME timeout as {n} seconds", {**gh, "n": pick(["3", "3", "5"])}),
+        (3, "{T} INFO Session renaming tables is {n}", {**gh, "n": lambda g: g.num(100000, 999999)}),
+        (3, "{T} INFO Issuing and expecting this to block: rename /* gh-ost */ table `{d}`.`{t}` to `{d2}`.`_{t2}_del`, "
+            "`{d3}`.`_{t3}_gho` to `{d4}`.`{t4}`",
+         {**gh, "d": draw(lambda g: (lambda x: x * 4)(gh_tbl(g))), "t": then(1), "d2": then(2), "t2": then(3), "d3": then(4), "t3": then(5),
+          "d4": then(6), "t4": then(7)}),
+        (3, "{T} INFO Found atomic RENAME to be blocking, as expected. Double checking the lock is still in place (though I don't strictly have to)", gh),
+        (3, "{T} INFO Checking session lock: gh-ost.{n}.lock", {**gh, "n": lambda g: g.num(100000, 999999)}),
+        (3, "{T} INFO Connection holding lock on original table still exists", gh),
+        (3, "{T} INFO Will now proceed to drop magic table and unlock tables", gh),
+        (3, "{T} INFO Dropping magic cut-over table", gh),
+        (3, "{T} INFO Releasing lock from `{d}`.`{t}`, `{d2}`.`_{t2}_del`", {**gh, "d": draw(lambda g: (lambda x: x + x)(gh_tbl(g))), "t": then(1), "d2": then(2), "t2": then(3)}),
+        (3, "{T} INFO Tables unlocked", gh),
+        (3, "{T} INFO Tables renamed", gh),
+        (3, "{T} INFO Lock & rename duration: {x}. During this time, queries on `{t}` were blocked", {**gh, "x": gdur, "t": lambda g: gh_tbl(g)[1]}),
+        (2, "{T} INFO Am not dropping old table because I want this operation to be as live as possible. If you insist I should do it, "
+            "please add `--ok-to-drop-table` next time. But I prefer you do not. To drop the old table, issue:", gh),
+        (2, "{T} INFO -- drop table `{d}`.`_{t}_del`", ght),
+        (3, "{T} INFO Done migrating `{d}`.`{t}`", ght),
+        (3, "{T} INFO Removing socket file: /tmp/gh-ost.{d}.{t}.sock", ght),
+        (3, "{T} INFO Tearing down {c}", {**gh, "c": pick(["inspector", "applier", "streamer", "throttler"])}),
+        (2, "# Done", {}),
+        (2, "{T} ERROR {e}", {**gh, "e": pick(["Error 1205: Lock wait timeout exceeded; try restarting transaction",
+                                                "Error 1146: Table 'shop._orders_ghc' doesn't exist",
+                                                "Timeout while waiting for events up to lock"])}),
+        (2, "{T} WARNING {e}", {**gh, "e": pick(["Failed to read heartbeat: sql: no rows in result set",
+                                                  "Tables still locked; unlocking",
+                                                  "Lock wait timeout exceeded, rolling back cut-over"])}),
+        (1, "{T} FATAL {e}", {**gh, "e": pick(["2 successive failures in cut-over phase. Giving up",
+                                                "Unexpected database port reported: 3307",
+                                                "It seems like this migration attempt to run directly on master. Preferably it would be executed on a replica (and this reduces load from the master). To proceed please provide --allow-on-master."])}),
+    ]
+
+    # ---------------- pt-online-schema-change (Percona Toolkit 3) ----------------
+    def pt_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}"
+
+    pt = {"T": pt_ts}
+    pt_tbl = {"d": draw(gh_tbl), "t": then(1)}
+    ptosc = [
+        (3, "No slaves found.  See --recursion-method if host {h} has slaves.", {"h": pick(["mysql-primary-1", "10.30.1.12"])}),
+        (3, "Found {n} slaves:", {"n": pick(["1", "2", "3"])}),
+        (3, "  {h} -> {i}:{p}", {"h": pick(["mysql-replica-1", "mysql-replica-2"]), "i": Gen.ip, "p": pick(["3306"])}),
+        (3, "Will check slave lag on:", {}),
+        (3, "Operation, tries, wait:", {}),
+        (3, "  {o}, {n}, {w}", {"o": pick(["analyze_table", "copy_rows", "create_triggers", "drop_triggers", "swap_tables", "update_foreign_keys"]),
+                               "n": pick(["10", "10", "20"]), "w": pick(["1", "0.25"])}),
+        (4, "Altering `{d}`.`{t}`...", pt_tbl),
+        (3, "Starting a dry run.  `{d}`.`{t}` will not be altered.  Specify --execute instead of --dry-run to alter the table.", pt_tbl),
+        (4, "Creating new table...", {}),
+        (4, "Created new table {d}._{t}_new OK.", pt_tbl),
+        (4, "Altering new table...", {}),
+        (4, "Altered `{d}`.`_{t}_new` OK.", pt_tbl),
+        (4, "{T} Creating triggers...", pt),
+        (4, "{T} Created triggers OK.", pt),
+        (4, "{T} Copying approximately {n} rows...", {**pt, "n": lambda g: g.num(200000, 9000000)}),
+        (24, "Copying `{d}`.`{t}`:  {p}% {r} remain",
+         {**pt_tbl, "p": lambda g: g.num(1, 99), "r": lambda g: g.r.choice([f"{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}", f"{g.r.randint(1, 9)}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"])}),
+        (4, "{T} Copied rows OK.", pt),
+        (3, "{T} Analyzing new table...", pt),
+        (4, "{T} Swapping tables...", pt),
+        (4, "{T} Swapped original and new tables OK.", pt),
+        (3, "{T} Dropping old table...", pt),
+        (3, "{T} Dropped old table `{d}`.`_{t}_old` OK.", {**pt, **pt_tbl}),
+        (4, "{T} Dropping triggers...", pt),
+        (4, "{T} Dropped triggers OK.", pt),
+        (4, "Successfully altered `{d}`.`{t}`.", pt_tbl),
+        (2, "Dry run complete.  `{d}`.`{t}` was not altered.", pt_tbl),
+        (2, "Not dropping old table because --no-drop-old-table was specified.", {}),
+        (5, "Replica lag is {n} seconds on {h}.  Waiting.", {"n": lambda g: g.num(2, 300), "h": pick(["mysql-replica-1", "mysql-replica-2"])}),
+        (4, "Pausing because {v}={n}.", {"v": pick(["Threads_running", "Threads_running", "Threads_connected"]), "n": lambda g: g.num(26, 400)}),
+        (1, "{T} Error copying rows from `{d}`.`{t}` to `{d2}`.`_{t2}_new`: {e}",
+         {**pt, "d": draw(lambda g: (lambda x: x + x)(gh_tbl(g))), "t": then(1), "d2": then(2), "t2": then(3),
+          "e": pick(["Threads_running=512 exceeds its critical threshold 500",
+                     "DBD::mysql::st execute failed: Lock wait timeout exceeded; try restarting transaction"])}),
+        (1, "The new table `{d}`.`_{t}_new` does not have a PRIMARY KEY or a unique index which is required for the DELETE trigger.", pt_tbl),
+    ]
+
+    return flyway + flyway_java + liquibase + alembic + golang_migrate + atlas + sqitch + ghost + ptosc
+
+
+def featureflag_events() -> list[tuple[float, str, dict]]:
+    """Feature-flag platforms as their operators and the services that embed their SDKs log them: the
+    Unleash server (log4js lines with the source file as category: start-up, migrations, the scheduler,
+    addons, client registrations and metrics, API tokens), the Unleash Node SDK's warn and error events as
+    an application prints them to the console and the Unleash Go SDK's DebugListener on stdout, Flagsmith's
+    Django API (gunicorn's error log, Django's migrate output, the request and security loggers and the
+    API's own loggers through Flagsmith's generic formatter) and its task processor (processor start-up,
+    worker threads, tasks run, completed, failed and backed off), the GrowthBook proxy (pino JSON lines:
+    start-up, caches, the registrar, SSE channels, pino-http's errored requests), flagd (OpenFeature's
+    daemon in zap's console encoding and, started with --log-format json, zap JSON: start-up, listeners,
+    file, Kubernetes, HTTP and gRPC syncs, configuration changes, evaluation errors), the LaunchDarkly Relay
+    Proxy (ldlog lines with per-environment prefixes: start-up, SDK clients, streams, request debug lines,
+    auto-configuration, big segments) and Flipt (zap console lines: start-up, storage and migrations,
+    servers, grpc_zap's finished calls, declarative storage polling, shutdown). Written blind at the
+    thirty-first issue-15 pass's start: before reading the engine or any failure analysis; 134 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def us6(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    flags = ["new-checkout-flow", "dark-mode", "search-v2", "pricing-experiment", "beta-dashboard", "enable-recommendations"]
+    apps = ["checkout-api", "web-frontend", "catalog-service"]
+    envs = ["production", "staging", "development"]
+    ld_envs = ["Production", "Staging", "Test"]
+
+    def flag_list(g: Gen) -> str:
+        return ", ".join(g.r.sample(flags, g.r.randint(1, 4)))
+
+    # ---------------- Unleash server (log4js: [time] [LEVEL] category - message) ----------------
+    def unl_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}"
+
+    def unl(level: str, cat: str, text: str) -> str:
+        return "[{T}] [" + level + "] " + cat + " - " + text
+
+    un = {"T": unl_ts}
+    unl_addons = ["slack", "webhook", "teams", "datadog"]
+    unl_events = ["feature-created", "feature-updated", "feature-environment-enabled", "feature-environment-disabled",
+                  "feature-strategy-update", "feature-archived"]
+    unl_jobs = ["updateLastSeen", "fetchFeatureUsage", "announceUnannounced", "projectHealthReport", "refreshInstanceStats",
+                "clientMetricsCleanup"]
+
+    def unl_addr(g: Gen) -> str:
+        return g.r.choice(["{ address: '::', family: 'IPv6', port: 4242 }", "{ address: '0.0.0.0', family: 'IPv4', port: 4242 }",
+                           "{ address: '::', family: 'IPv6', port: 8080 }"])
+
+    def unl_token(g: Gen) -> str:
+        return f"{g.r.choice(['default', 'checkout', 'web'])}:{g.r.choice(envs)}.{g.hexs(12)}..."
+
+    unleash = [
+        (5, unl("INFO", "server-impl.js", "DB migration: start"), un),
+        (5, unl("INFO", "server-impl.js", "DB migration: end"), un),
+        (5, unl("INFO", "server-impl.js", "Unleash has started. {a}"), {**un, "a": unl_addr}),
+        (3, unl("INFO", "server-impl.js", "Shutting down Unleash..."), un),
+        (4, unl("INFO", "db-migrate", "Processed migration {m}"),
+         {**un, "m": lambda g: f"20{g.r.randint(21, 26)}{g.r.randint(1, 12):02d}{g.r.randint(1, 28):02d}{g.num(100000, 235959)}-{g.r.choice(['add-feature-lifecycle', 'client-metrics-env-variants', 'project-settings', 'change-request-schedule'])}"}),
+        (4, unl("INFO", "user-service.js", 'Creating default user "{u}"'), {**un, "u": pick(["admin"])}),
+        (3, unl("INFO", "version-service.js", "Checking for newer version of Unleash: current {v}"), {**un, "v": pick(["5.12.4", "6.3.0", "6.6.1"])}),
+        (3, unl("WARN", "version-service.js", "Could not check newest version: {e}"),
+         {**un, "e": pick(["request to https://version.unleash.run/ failed, reason: getaddrinfo ENOTFOUND version.unleash.run",
+                           "The operation was aborted due to timeout"])}),
+        (16, unl("DEBUG", "scheduler-service.js", "Running scheduled job {j}"), {**un, "j": pick(unl_jobs)}),
+        (4, unl("ERROR", "scheduler-service.js", "initial scheduled job failed | id: {j} | {e}"),
+         {**un, "j": pick(unl_jobs), "e": pick(["Error: Connection terminated unexpectedly", "KnexTimeoutError: Knex: Timeout acquiring a connection. The pool is probably full."])}),
+        (4, unl("ERROR", "scheduler-service.js", "scheduled job failed | id: {j} | {e}"),
+         {**un, "j": pick(unl_jobs), "e": pick(["Error: Connection terminated unexpectedly", "error: canceling statement due to statement timeout",
+                                                "KnexTimeoutError: Knex: Timeout acquiring a connection. The pool is probably full."])}),
+        (10, unl("INFO", "addon-service.js", "Sent event {e} to {a}, got status {s}"),
+         {**un, "e": pick(unl_events), "a": pick(unl_addons), "s": pick(["200", "200", "200", "204", "400"])}),
+        (4, unl("WARN", "addon-service.js", "Addon {a} failed to handle event {e}: {err}"),
+         {**un, "a": pick(unl_addons), "e": pick(unl_events), "err": pick(["Request failed with status code 404", "socket hang up", "connect ETIMEDOUT 52.1.18.9:443"])}),
+        (14, unl("DEBUG", "client-metrics-service-v2.js", "Got {n} (enabled: {y}, disabled: {x}) metrics from {app}"),
+         {**un, "n": lambda g: g.num(1, 60), "y": lambda g: g.num(0, 4000), "x": lambda g: g.num(0, 4000), "app": pick(apps)}),
+        (10, unl("DEBUG", "client-instance-service.js", "Registered client {app} instance {i} with sdk {s}"),
+         {**un, "app": pick(apps), "i": lambda g: f"{g.r.choice(apps)}-{g.hexs(9)}-{g.hexs(5)}",
+          "s": pick(["unleash-client-node:5.5.2", "unleash-client-go:4.1.0", "unleash-client-java:9.2.0"])}),
+        (5, unl("WARN", "client-metrics-service-v2.js", "Unknown flags reported by {app}: {f}"), {**un, "app": pick(apps), "f": flag_list}),
+        (4, unl("WARN", "api-token-middleware.js", "Invalid API token {t} from {ip}"), {**un, "t": unl_token, "ip": lambda g: g.ip()}),
+        (3, unl("ERROR", "error-handler.js", "Server failed executing request: {e}"),
+         {**un, "e": pick(["error: duplicate key value violates unique constraint \"features_pkey\"", "NotFoundError: No feature with name dark-mode",
+                           "error: could not serialize access due to concurrent update"])}),
+        (5, unl("INFO", "feature-toggle-service.js", 'Feature "{f}" {s} in environment "{e}" by {u}'),
+         {**un, "f": pick(flags), "s": pick(["enabled", "disabled"]), "e": pick(envs), "u": pick(["admin", "jane.doe@acme.io", "ci-bot"])}),
+        (3, unl("INFO", "instance-stats-service.js", "Refreshed instance stats in {n}ms"), {**un, "n": lambda g: g.num(12, 900)}),
+    ]
+
+    # ---------------- Unleash Node SDK (warn/error events printed by the app) ----------------
+    unl_url = pick(["https://unleash.acme.io/api/client/features", "http://unleash:4242/api/client/features"])
+    unl_murl = pick(["https://unleash.acme.io/api/client/metrics", "http://unleash:4242/api/client/metrics"])
+    unleash_node = [
+        (4, "Unleash: {u} responded TOO_MANY_CONNECTIONS (429). Backing off", {"u": unl_url}),
+        (3, "Unleash: {u} responded {s} which means your API key is not allowed to connect. Stopping refresh of toggles",
+         {"u": unl_url, "s": pick(["401", "403"])}),
+        (3, "Unleash: {u} responded NOT_FOUND (404) which means your API url most likely needs correction. Stopping refresh of toggles",
+         {"u": unl_url}),
+        (4, "Unleash: {u} responded {s}. Backing off", {"u": unl_url, "s": pick(["500", "502", "503", "504"])}),
+        (3, "Unleash: {u} returning {s}, stopping metrics", {"u": unl_murl, "s": pick(["401", "403", "404"])}),
+        (4, "Unleash Repository error: {e}",
+         {"e": pick(["FetchError: request to http://unleash:4242/api/client/features failed, reason: connect ECONNREFUSED 10.96.14.2:4242",
+                     "FetchError: request to https://unleash.acme.io/api/client/features failed, reason: getaddrinfo EAI_AGAIN unleash.acme.io",
+                     "AbortError: The user aborted a request."])}),
+        (4, "Unleash Metrics error: {e}", {"e": pick(["FetchError: request to http://unleash:4242/api/client/metrics failed, reason: socket hang up",
+                                                       "AbortError: The user aborted a request."])}),
+        (5, "Unleash client ready: {n} toggles synchronized", {"n": lambda g: g.num(3, 240)}),
+    ]
+
+    # ---------------- Unleash Go SDK (DebugListener on stdout) ----------------
+    def go_time(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999999999).rjust(9, '0')} +0000 UTC"
+
+    def go_toggles(g: Gen) -> str:
+        return "map[" + " ".join(f"{f}:{{Yes:{g.num(0, 900)} No:{g.num(0, 900)}}}" for f in sorted(g.r.sample(flags, g.r.randint(1, 3)))) + "]"
+
+    def go_strats(g: Gen) -> str:
+        return "[" + " ".join(g.r.sample(["default", "applicationHostname", "gradualRolloutRandom", "gradualRolloutSessionId",
+                                          "gradualRolloutUserId", "remoteAddress", "userWithId", "flexibleRollout"], g.r.randint(1, 4))) + "]"
+
+    unleash_go = [
+        (3, "READY", {}),
+        (12, "Counted '{f}'  as enabled? {b}", {"f": pick(flags), "b": pick(["true", "false"])}),
+        (5, "Sent: {{AppName:{a} InstanceID:{i} Bucket:{{Start:{s} Stop:{e} Toggles:{t}}}}}",
+         {"a": draw(lambda g: (lambda a: (a, f"{a}-{g.hexs(9)}-{g.hexs(5)}"))(g.r.choice(apps))), "i": then(1), "s": go_time, "e": go_time, "t": go_toggles}),
+        (4, "Registered: {{AppName:{a} InstanceID:{i} SDKVersion:{v} Strategies:{st} Started:{s} Interval:{n}}}",
+         {"a": draw(lambda g: (lambda a: (a, f"{a}-{g.hexs(9)}-{g.hexs(5)}"))(g.r.choice(apps))), "i": then(1), "v": pick(["unleash-client-go:4.1.0", "unleash-client-go:4.1.2"]),
+          "st": go_strats, "s": go_time, "n": pick(["15000", "60000"])}),
+        (4, "ERROR: {e}",
+         {"e": pick(['Get "http://unleash:4242/api/client/features": dial tcp 10.96.14.2:4242: connect: connection refused',
+                     'Get "https://unleash.acme.io/api/client/features": context deadline exceeded (Client.Timeout exceeded while awaiting headers)',
+                     "json: cannot unmarshal string into Go struct field Feature.features.strategies of type []api.Strategy"])}),
+        (4, "WARNING: {u} return {s}", {"u": pick(["http://unleash:4242/api/client/metrics", "http://unleash:4242/api/client/register"]),
+                                        "s": pick(["400", "401", "404", "503"])}),
+        (3, "WARNING: unleash: could not load backup file {f}: {e}",
+         {"f": pick(["/tmp/unleash-repo-schema-v1-checkout-api.json", "/var/cache/unleash/unleash-repo-schema-v1-catalog-service.json"]),
+          "e": pick(["open: no such file or directory", "unexpected end of JSON input"])}),
+    ]
+
+    # ---------------- Flagsmith API: gunicorn, migrate, Django loggers ----------------
+    def gu_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)} +0000]"
+
+    gu = {"T": gu_ts, "P": lambda g: g.num(7, 90)}
+
+    def fs(name: str, level: str, text: str) -> str:
+        # Flagsmith's generic formatter: "%(name)-12s %(levelname)-8s %(message)s"
+        return f"{name:<12} {level:<8} " + text
+
+    fs_apps = ["environments", "features", "segments", "audit", "projects", "task_processor", "organisations"]
+    flagsmith = [
+        (4, "{T} [{P}] [INFO] Starting gunicorn {v}", {**gu, "v": pick(["22.0.0", "21.2.0"])}),
+        (4, "{T} [{P}] [INFO] Listening at: {a} ({p})", {**gu, "a": pick(["http://0.0.0.0:8000"]), "p": lambda g: g.num(1, 9)}),
+        (4, "{T} [{P}] [INFO] Using worker: {w}", {**gu, "w": pick(["sync", "gthread", "uvicorn.workers.UvicornWorker"])}),
+        (6, "{T} [{P}] [INFO] Booting worker with pid: {n}", {**gu, "n": lambda g: g.num(8, 400)}),
+        (3, "{T} [{P}] [CRITICAL] WORKER TIMEOUT (pid:{n})", {**gu, "n": lambda g: g.num(8, 400)}),
+        (3, "{T} [{P}] [INFO] Worker exiting (pid: {n})", {**gu, "n": lambda g: g.num(8, 400)}),
+        (3, "{T} [{P}] [INFO] Handling signal: {s}", {**gu, "s": pick(["term", "int", "winch"])}),
+        (3, "Operations to perform:", {}),
+        (3, "  Apply all migrations: {a}", {"a": lambda g: ", ".join(sorted(g.r.sample(fs_apps, g.r.randint(1, 4))))}),
+        (3, "Running migrations:", {}),
+        (6, "  Applying {a}.{m}... OK", {"a": pick(fs_apps), "m": lambda g: f"{g.num(1, 99):0>4}_{g.r.choice(['add_uuid_field', 'auto_20260115_1022', 'remove_legacy_webhooks', 'add_version_fields'])}"}),
+        (3, "  No migrations to apply.", {}),
+        (12, fs("django.request", "WARNING", "Not Found: {p}"),
+         {"p": pick(["/api/v1/flags/", "/api/v1/identities/", "/api/v1/environment-document/", "/api/v1/projects/12/features/4411/"])}),
+        (6, fs("django.request", "WARNING", "Bad Request: {p}"), {"p": pick(["/api/v1/identities/", "/api/v1/traits/", "/api/v1/flags/"])}),
+        (4, fs("django.request", "WARNING", "Forbidden: {p}"), {"p": pick(["/api/v1/environments/", "/api/v1/projects/12/segments/"])}),
+        (3, fs("django.request", "ERROR", "Internal Server Error: {p}"), {"p": pick(["/api/v1/identities/", "/api/v1/environment-document/"])}),
+        (3, fs("django.security.DisallowedHost", "ERROR", "Invalid HTTP_HOST header: '{h}'. You may need to add '{h2}' to ALLOWED_HOSTS."),
+         {"h": draw(lambda g: (lambda h: (h, h.split(":")[0]))(g.r.choice(["10.0.4.17:8000", "flagsmith-api.flagsmith.svc:8000", "203.0.113.40"]))),
+          "h2": then(1)}),
+        (5, fs("webhooks.webhooks", "ERROR", "Error sending webhook to {u}: {e}"),
+         {"u": pick(["https://hooks.acme.io/flagsmith", "http://audit-sink.internal:9000/events"]),
+          "e": pick(["HTTPSConnectionPool(host='hooks.acme.io', port=443): Read timed out. (read timeout=10)", "Received 500 response"])}),
+        (5, fs("environments.dynamodb.wrappers.environment_wrapper", "INFO", "Environment document for environment {k} written to DynamoDB"),
+         {"k": lambda g: g.r.choice(["ser.", ""]) + "".join(g.r.choice("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789") for _ in range(22))}),
+        (3, fs("sse.sse_service", "WARNING", "Failed to send SSE event for environment {k}: {e}"),
+         {"k": lambda g: "".join(g.r.choice("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz") for _ in range(22)),
+          "e": pick(["Connection refused", "503 Service Unavailable"])}),
+    ]
+
+    # ---------------- Flagsmith task processor ----------------
+    fs_tasks = ["audit.tasks.create_audit_log_from_historical_record", "environments.tasks.rebuild_environment_document",
+                "features.tasks.trigger_feature_state_change_webhooks", "edge_api.identities.tasks.call_environment_webhook_for_feature_state_change",
+                "sales_dashboard.tasks.update_organisation_subscription_information_cache",
+                "task_processor.tasks.clean_up_old_tasks", "segments.tasks.delete_segment_versions"]
+
+    def fs_args(g: Gen) -> str:
+        return g.r.choice(["()", f"({g.num(1, 9000)},)", f"({g.num(1, 9000)}, {g.num(1, 400)})"])
+
+    def fs_kwargs(g: Gen) -> str:
+        return g.r.choice(["{}", f"{{'environment_id': {g.num(1, 400)}}}", f"{{'history_instance_id': {g.num(1000, 900000)}, 'history_user_id': None}}"])
+
+    fsp = "task_processor.processor"
+    task_processor = [
+        (3, fs("task_processor.management.commands.runprocessor", "INFO", "Processor starting. Registered tasks are: {t}"),
+         {"t": lambda g: str(g.r.sample(fs_tasks, g.r.randint(1, 4)))}),
+        (3, fs("task_processor.management.commands.runprocessor", "DEBUG", "Running task processor with args: {a}"),
+         {"a": lambda g: f"numthreads={g.r.choice([2, 5])},sleepintervalms={g.r.choice([500, 2000])},graceperiodms=20000,queuepopsize={g.r.choice([10, 20])}"}),
+        (4, fs("task_processor.management.commands.runprocessor", "INFO", "Starting {n} worker threads."), {"n": pick(["1", "2", "5"])}),
+        (3, fs("task_processor.management.commands.runprocessor", "DEBUG", "Now running {n} threads"), {"n": pick(["2", "5"])}),
+        (3, fs("task_processor.management.commands.runprocessor", "DEBUG", "Thread status report. is_alive: {a}. last_checked_for_tasks: {t}."),
+         {"a": pick(["True", "False"]), "t": lambda g: g.r.choice(["None", f"2026-12-03 {hms(g)}.{us6(g)}+00:00"])}),
+        (18, fs(fsp, "DEBUG", "Running {n} task(s) from database '{d}'"), {"n": pick(["1", "1", "2", "5", "10"]), "d": pick(["default", "task_processor"])}),
+        (16, fs(fsp, "DEBUG", "Finished running {n} task(s) from database '{d}'"), {"n": pick(["1", "1", "2", "5", "10"]), "d": pick(["default", "task_processor"])}),
+        (6, fs(fsp, "DEBUG", "Running {n} recurring task(s)"), {"n": pick(["1", "2", "3"])}),
+        (6, fs(fsp, "DEBUG", "Finished running {n} recurring task(s)"), {"n": pick(["1", "2", "3"])}),
+        (20, fs(fsp, "DEBUG", "Running task {t} id={i} args={a} kwargs={k}"),
+         {"t": pick(fs_tasks), "i": lambda g: g.num(1000, 9999999), "a": fs_args, "k": fs_kwargs}),
+        (18, fs(fsp, "DEBUG", "Task {t} id={i} completed"), {"t": pick(fs_tasks), "i": lambda g: g.num(1000, 9999999)}),
+        (4, fs(fsp, "ERROR", "Failed to execute task '{t}', with id {i}. Exception: {e}"),
+         {"t": pick(fs_tasks), "i": lambda g: g.num(1000, 9999999),
+          "e": pick(["Environment matching query does not exist.", "TimeoutError()", "could not obtain lock on row in relation \"environments_environment\"",
+                     "An error occurred (ProvisionedThroughputExceededException) when calling the PutItem operation: Rate of requests exceeds the allowed throughput."])}),
+        (3, fs(fsp, "INFO", "Backoff requested. Task '{t}' set to retry at {d}"),
+         {"t": pick(fs_tasks), "d": lambda g: f"2026-12-03 {hms(g)}.{us6(g)}+00:00"}),
+    ]
+
+    # ---------------- GrowthBook proxy (pino JSON) ----------------
+    def epoch_ms(g: Gen) -> str:
+        return str(1764720000000 + g.r.randint(0, 86399999))
+
+    def gb_host(g: Gen) -> str:
+        return f"growthbook-proxy-{g.r.choice(['7c9d5b8f4', '5f6b7d9c8'])}-{g.r.choice(['x2kq9', 'p7wzt', 'm4hrd'])}"
+
+    def gbl(level: int, msg: str) -> str:
+        return '{{"level":' + str(level) + ',"time":{T},"pid":{P},"hostname":"{H}","msg":"' + msg + '"}}'
+
+    gbx = {"T": epoch_ms, "P": pick(["1", "1", "7"]), "H": gb_host}
+
+    def sdk_key(g: Gen) -> str:
+        return "sdk-" + "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") for _ in range(16))
+
+    growthbook = [
+        (4, gbl(30, "GrowthBook proxy running over HTTP1.1, port {p}"), {**gbx, "p": pick(["3300", "3200"])}),
+        (2, gbl(30, "GrowthBook proxy running over HTTP2, port {p}"), {**gbx, "p": pick(["3300", "3200"])}),
+        (3, gbl(30, "{c} cache initialized"), {**gbx, "c": pick(["memory", "redis", "mongo"])}),
+        (4, gbl(30, "Connected to {c} cache at {u}"), {**gbx, "c": pick(["redis", "mongo"]), "u": pick(["redis://redis-master:6379", "mongodb://mongo:27017/proxy"])}),
+        (6, gbl(30, "Registrar: fetched {n} SDK connections from GrowthBook"), {**gbx, "n": lambda g: g.num(1, 40)}),
+        (8, gbl(20, "SSE: client connected to channel {k}"), {**gbx, "k": sdk_key}),
+        (6, gbl(20, "SSE: client disconnected from channel {k}"), {**gbx, "k": sdk_key}),
+        (8, gbl(20, "Refreshing features for {k} (stale {n}s)"), {**gbx, "k": sdk_key, "n": lambda g: g.num(60, 900)}),
+        (4, gbl(40, "Unable to fetch features for {k}: {e}"),
+         {**gbx, "k": sdk_key, "e": pick(["connect ECONNREFUSED 10.96.22.5:3100", "Request failed with status code 404", "timeout of 10000ms exceeded"])}),
+        (3, gbl(50, "Redis connection error: {e}"), {**gbx, "e": pick(["connect ECONNREFUSED 10.96.31.4:6379", "read ECONNRESET"])}),
+        (4, '{{"level":50,"time":{T},"pid":{P},"hostname":"{H}","req":{{"id":{i},"method":"{m}","url":"{u}","remoteAddress":"{a}","remotePort":{rp}}},'
+            '"res":{{"statusCode":{s}}},"err":{{"type":"Error","message":"{e}"}},"responseTime":{rt},"msg":"request errored"}}',
+         {**gbx, "i": lambda g: g.num(1, 90000), "m": pick(["GET", "POST"]), "u": lambda g: g.r.choice(["/api/features/", "/sub/", "/proxy/webhook/"]) + sdk_key(g),
+          "a": lambda g: "::ffff:" + g.ip(), "rp": lambda g: g.port(), "s": pick(["500", "502", "503"]),
+          "e": pick(["failed with status code 500", "Invalid signature", "Cannot read properties of undefined (reading 'features')"]),
+          "rt": lambda g: g.num(1, 3000)}),
+    ]
+
+    # ---------------- flagd (zap console and JSON) ----------------
+    def iso_ms(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    fd = {"T": iso_ms}
+
+    def fdc(level: str, caller: str, msg: str, ctx: str) -> str:
+        return "{T}\t" + level + "\t" + caller + "\t" + msg + "\t" + ctx
+
+    def fdj(level: str, caller: str, msg: str, ctx: str) -> str:
+        return '{{"level":"' + level + '","ts":"{T}","caller":"' + caller + '","msg":"' + msg + '",' + ctx + "}}"
+
+    fd_files = ["/etc/flagd/flags.json", "/etc/flagd/config/flags.flagd.json", "/flags/demo.flagd.json"]
+    comp_svc = '{{"component": "service"}}'
+    comp_fp = '{{"component": "sync", "sync": "filepath"}}'
+    flagd = [
+        (3, fdc("info", "cmd/start.go:{L}", "flagd version: {v} ({c}), built at: {b}", '{{"component": "start"}}'),
+         {**fd, "L": pick(["117", "168"]), "v": pick(["v0.11.2", "v0.12.1"]), "c": lambda g: g.hexs(7), "b": lambda g: f"2026-11-{g.r.randint(10, 28)}T{hms(g)}Z"}),
+        (3, fdc("info", "flag-sync/sync_service.go:54", "starting flag sync service on port {p}", '{{"component": "FlagSyncService"}}'), {**fd, "p": pick(["8015"])}),
+        (4, fdc("info", "file/filepath_sync.go:37", "Starting filepath sync notifier", comp_fp), fd),
+        (4, fdc("info", "file/filepath_sync.go:66", "watching filepath: {f}", comp_fp), {**fd, "f": pick(fd_files)}),
+        (4, fdc("info", "flag-evaluation/connect_service.go:203", "metrics and probes listening at {p}", comp_svc), {**fd, "p": pick(["8014"])}),
+        (4, fdc("info", "flag-evaluation/connect_service.go:183", "Flag IResolver listening at {a}", comp_svc), {**fd, "a": pick(["[::]:8013", "0.0.0.0:8013"])}),
+        (4, fdc("info", "ofrep/ofrep_service.go:58", "ofrep service listening at {p}", '{{"component": "OFREPService"}}'), {**fd, "p": pick(["8016"])}),
+        (10, fdc("info", "file/filepath_sync.go:105", "filepath event: {f} {o}", comp_fp), {**fd, "f": pick(fd_files), "o": pick(["WRITE", "CREATE", "CHMOD", "REMOVE"])}),
+        (8, fdc("info", "store/flags.go:{L}", "configuration change ({t}) for flagKey {k} (source: {s})", '{{"component": "store"}}'),
+         {**fd, "L": pick(["196", "225"]), "t": pick(["write", "update", "delete"]), "k": pick(flags), "s": pick(fd_files)}),
+        (6, fdc("warn", "evaluator/json.go:{L}", "flag: {k} not found", '{{"component": "evaluator", "evaluator": "json"}}'),
+         {**fd, "L": pick(["220", "231"]), "k": pick(["legacy-banner", "promo-2025", "new-search"])}),
+        (3, fdc("error", "evaluator/json.go:381", "error evaluating targeting rule for flag {k}: {e}", '{{"component": "evaluator", "evaluator": "json"}}'),
+         {**fd, "k": pick(flags), "e": pick(["unknown operator: sem_ver_gte", "fractional: invalid bucketing key"])}),
+        (3, fdc("info", "kubernetes/kubernetes_sync.go:{L}", "starting kubernetes sync notifier for resource: {r}", '{{"component": "sync", "sync": "kubernetes"}}'),
+         {**fd, "L": pick(["81", "94"]), "r": pick(["default/app-flags", "shop/checkout-flags"])}),
+        # JSON encoding
+        (4, fdj("info", "http/http_sync.go:{L}", "polling {u} every {n} seconds", '"component":"sync","sync":"remote"'),
+         {**fd, "L": pick(["78", "81"]), "u": pick(["https://flags.acme.io/flags.json", "http://flag-config.internal/flagd.json"]), "n": pick(["5", "30", "60"])}),
+        (12, fdj("debug", "http/http_sync.go:{L}", "configuration deleted or not modified", '"component":"sync","sync":"remote"'), {**fd, "L": pick(["112"])}),
+        (5, fdj("info", "grpc/grpc_sync.go:{L}", "starting grpc sync for uri: {u}", '"component":"sync","sync":"grpc"'),
+         {**fd, "L": pick(["66", "71"]), "u": pick(["grpc://flag-source:8080", "grpcs://flags.acme.io:443"])}),
+        (4, fdj("warn", "grpc/grpc_sync.go:{L}", "error with stream listener: {e}", '"component":"sync","sync":"grpc"'),
+         {**fd, "L": pick(["127"]), "e": pick(["rpc error: code = Unavailable desc = connection error: desc = \\\"transport: Error while dialing: dial tcp 10.96.8.4:8080: connect: connection refused\\\"",
+                                               "rpc error: code = Unavailable desc = error reading from server: EOF"])}),
+        (12, fdj("debug", "flag-evaluation/flag_evaluator.go:{L}", "flag evaluation request", '"component":"service","flag-key":"{k}","request-id":"{r}"'),
+         {**fd, "L": pick(["88", "155"]), "k": pick(flags), "r": lambda g: g.uuid()}),
+        (4, fdj("info", "service/shutdown.go:{L}", "shutting down server", '"component":"service"'), {**fd, "L": pick(["33"])}),
+    ]
+
+    # ---------------- LaunchDarkly Relay Proxy (ldlog) ----------------
+    def ld_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}.{us6(g)}"
+
+    ldx = {"T": ld_ts}
+
+    def ldl(level: str, text: str) -> str:
+        return "{T} " + level + ": " + text
+
+    def ldenv(level: str, text: str) -> str:
+        return "{T} " + level + ": [env: {E}] " + text
+
+    lde = {**ldx, "E": pick(ld_envs)}
+
+    def masked(g: Gen) -> str:
+        return "*" + g.hexs(5)
+
+    ld_paths = ["/sdk/evalx/contexts/", "/sdk/latest-all", "/all", "/bulk", "/sdk/goals", "/meval/", "/eval/", "/mobile/events/bulk"]
+    ldrelay = [
+        (3, ldl("INFO", "Starting LaunchDarkly relay version {v} with configuration file {f}"),
+         {**ldx, "v": pick(["8.10.5", "8.9.0", "7.4.2"]), "f": pick(["/ldr/ld-relay.conf", "/etc/ld-relay.conf"])}),
+        (2, ldl("INFO", "Starting LaunchDarkly relay version {v} with default configuration"), {**ldx, "v": pick(["8.10.5", "8.9.0"])}),
+        (4, ldl("INFO", "Starting server listening on port {p}"), {**ldx, "p": pick(["8030"])}),
+        (5, ldl("INFO", 'Initialized LaunchDarkly client for "{e}" (SDK key {k})'), {**ldx, "e": pick(ld_envs), "k": masked}),
+        (2, ldl("ERROR", 'Error initializing LaunchDarkly client for "{e}": {err}'),
+         {**ldx, "e": pick(ld_envs), "err": pick(["timeout encountered waiting for LaunchDarkly client initialization", "LaunchDarkly client initialization failed"])}),
+        (2, ldl("WARN", 'Ignoring error initializing LaunchDarkly client for "{e}": {err}'),
+         {**ldx, "e": pick(ld_envs), "err": pick(["timeout encountered waiting for LaunchDarkly client initialization"])}),
+        (4, ldenv("INFO", "Starting LaunchDarkly client {v}"), {**lde, "v": pick(["7.6.1", "7.9.0"])}),
+        (4, ldenv("INFO", "Waiting up to {n} milliseconds for LaunchDarkly client to start..."), {**lde, "n": pick(["10000"])}),
+        (4, ldenv("INFO", "Successfully initialized LaunchDarkly client!"), lde),
+        (5, ldenv("INFO", "Connecting to LaunchDarkly stream"), lde),
+        (4, ldenv("INFO", "LaunchDarkly streaming is active"), lde),
+        (4, ldenv("WARN", "Error in stream connection (will retry): {e}"),
+         {**lde, "e": pick(["unexpected EOF", "read tcp 10.2.3.4:51022->52.84.150.39:443: read: connection reset by peer",
+                            "http: server closed idle connection"])}),
+        (3, ldenv("INFO", "Will reconnect in {d} ms"), {**lde, "d": lambda g: g.num(500, 30000)}),
+        (2, ldenv("ERROR", "Received HTTP error {s} (invalid SDK key) for streaming connection - giving up permanently"), {**lde, "s": pick(["401", "403"])}),
+        (40, ldl("DEBUG", "Request: method={m} url={u} auth={a} status={s} bytes={b}"),
+         {**ldx, "m": pick(["GET", "GET", "REPORT", "POST"]), "u": lambda g: g.r.choice(ld_paths) + g.r.choice(["", "", g.hexs(24)]),
+          "a": masked, "s": pick(["200", "200", "200", "202", "304", "401", "503"]), "b": lambda g: g.num(0, 90000)}),
+        (6, ldenv("DEBUG", "Received {k} update for {f} (version {v})"), {**lde, "k": pick(["flag", "segment"]), "f": pick(flags), "v": lambda g: g.num(1, 900)}),
+        (5, ldenv("INFO", "Proxying events for environment {e}"), {**lde, "e": pick(ld_envs)}),
+        (4, ldl("INFO", 'Added environment {i} ("{n}")'), {**ldx, "i": lambda g: g.hexs(24), "n": lambda g: f"{g.r.choice(['Web', 'Mobile'])} {g.r.choice(ld_envs)}"}),
+        (3, ldl("INFO", 'Deleted environment {i} ("{n}")'), {**ldx, "i": lambda g: g.hexs(24), "n": lambda g: f"{g.r.choice(['Web', 'Mobile'])} {g.r.choice(ld_envs)}"}),
+        (3, ldenv("INFO", "Big segments store {s} is now {st}"), {**lde, "s": pick(["redis", "dynamodb"]), "st": pick(["available", "unavailable"])}),
+    ]
+
+    # ---------------- Flipt (zap console) ----------------
+    def flipt_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    fx = {"T": flipt_ts}
+
+    def fl(level: str, msg: str, ctx: str = "") -> str:
+        return "{T}\t" + level + "\t" + msg + ("\t" + ctx if ctx else "")
+
+    fl_methods = [("flipt.evaluation.EvaluationService", "Boolean"), ("flipt.evaluation.EvaluationService", "Variant"),
+                  ("flipt.evaluation.EvaluationService", "Batch"), ("flipt.Flipt", "GetFlag"), ("flipt.Flipt", "ListFlags"),
+                  ("flipt.Flipt", "UpdateFlag")]
+
+    def grpc_call(g: Gen):
+        s, m = g.r.choice(fl_methods)
+        return f"2026-12-03T{hms(g)}Z", s, m, f"{g.ip()}:{g.port()}", f"{g.r.uniform(0.05, 40):.3f}"
+
+    flipt = [
+        (3, fl("INFO", "flipt starting", '{{"version": "{v}", "commit": "{c}", "date": "{d}", "go_version": "{gv}"}}'),
+         {**fx, "v": pick(["v1.47.3", "v1.52.1"]), "c": lambda g: g.hexs(40), "d": lambda g: f"2026-11-{g.r.randint(10, 28)}T{hms(g)}Z", "gv": pick(["go1.22.9", "go1.23.4"])}),
+        (3, fl("INFO", "store enabled", '{{"store": "{s}"}}'), {**fx, "s": pick(["sqlite", "postgres", "mysql", "git", "local"])}),
+        (3, fl("INFO", "running migrations..."), fx),
+        (3, fl("INFO", "finished migrations"), fx),
+        (3, fl("INFO", "migrations pending, please backup your database before running `flipt migrate`"), fx),
+        (4, fl("INFO", "starting grpc server", '{{"server": "grpc", "host": "{h}", "port": {p}}}'), {**fx, "h": pick(["0.0.0.0", "127.0.0.1"]), "p": pick(["9000"])}),
+        (4, fl("INFO", "api server running at: {u}", '{{"server": "http"}}'), {**fx, "u": pick(["http://0.0.0.0:8080/api/v1", "https://0.0.0.0:443/api/v1"])}),
+        (3, fl("INFO", "UI available at: {u}", '{{"server": "http"}}'), {**fx, "u": pick(["http://0.0.0.0:8080", "https://0.0.0.0:443"])}),
+        (40, fl("INFO", "finished unary call with code OK",
+                '{{"server": "grpc", "grpc.start_time": "{st}", "system": "grpc", "span.kind": "server", "grpc.service": "{s}", "grpc.method": "{m}", '
+                '"peer.address": "{pa}", "grpc.code": "OK", "grpc.time_ms": {t}}}'),
+         {**fx, "st": draw(grpc_call), "s": then(1), "m": then(2), "pa": then(3), "t": then(4)}),
+        (6, fl("WARN", "finished unary call with code NotFound",
+               '{{"server": "grpc", "grpc.start_time": "{st}", "system": "grpc", "span.kind": "server", "grpc.service": "{s}", "grpc.method": "{m}", '
+               '"peer.address": "{pa}", "error": "rpc error: code = NotFound desc = flag \\"{ns}/{k}\\" not found", "grpc.code": "NotFound", "grpc.time_ms": {t}}}'),
+         {**fx, "st": draw(grpc_call), "s": then(1), "m": then(2), "pa": then(3), "t": then(4), "ns": pick(["default", "checkout"]), "k": pick(["legacy-banner", "promo-2025"])}),
+        (3, fl("ERROR", "finished unary call with code Internal",
+               '{{"server": "grpc", "grpc.start_time": "{st}", "system": "grpc", "span.kind": "server", "grpc.service": "{s}", "grpc.method": "{m}", '
+               '"peer.address": "{pa}", "error": "{e}", "grpc.code": "Internal", "grpc.time_ms": {t}}}'),
+         {**fx, "st": draw(grpc_call), "s": then(1), "m": then(2), "pa": then(3), "t": then(4),
+          "e": pick(["getting flag: sql: database is closed", "pq: canceling statement due to user request"])}),
+        (8, fl("DEBUG", "fetching updates from remote", '{{"server": "grpc", "storage": "{s}", "ref": "{r}"}}'), {**fx, "s": pick(["git", "oci"]), "r": pick(["main", "production"])}),
+        (5, fl("DEBUG", "updated snapshot", '{{"server": "grpc", "storage": "{s}", "hash": "{h}"}}'), {**fx, "s": pick(["git", "oci", "local"]), "h": lambda g: g.hexs(40)}),
+        (3, fl("ERROR", "error performing fetch", '{{"server": "grpc", "storage": "git", "error": "{e}"}}'),
+         {**fx, "e": pick(["authentication required", "dial tcp 140.82.121.3:443: i/o timeout", "reference not found"])}),
+        (3, fl("INFO", "shutting down..."), fx),
+        (3, fl("INFO", "shutting down HTTP server..."), fx),
+        (3, fl("INFO", "shutting down GRPC server..."), fx),
+    ]
+
+    return unleash + unleash_node + unleash_go + flagsmith + task_processor + growthbook + flagd + ldrelay + flipt
+
+
+def chaos_events() -> list[tuple[float, str, dict]]:
+    """Chaos-engineering software as the operators of a cluster's game days log it: Chaos Mesh (the
+    chaos-controller-manager's zap console lines: controller-runtime start-up, records applied and recovered,
+    desired phases, webhooks' defaulting and validation, reconciler errors; chaos-daemon's gRPC server with
+    stressors, tc, iptables, ipset, IO and time chaos, container kills and its background-process manager),
+    LitmusChaos (the chaos-operator's operator-sdk zap JSON, the chaos-runner's logrus lines and litmus-go
+    experiment and helper pods: pre-requisites, application status checks, tunables, probes, targets, waits,
+    aborts, verdicts), the Toxiproxy server (2.1's logrus TTY lines and 2.9's zerolog JSON), Pumba (logrus:
+    kill, stop, pause, remove, netem and stress on containers), chaoskube (logrus: start-up, filters, quiet
+    times, terminated pods) and Chaos Toolkit (chaostoolkit.log of chaos run: validation, steady-state
+    hypotheses, probes, actions, pauses, rollbacks, statuses). Written blind at the thirty-first issue-15
+    pass's start: before reading the engine or any failure analysis; 149 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def n(a: int, b: int):
+        return lambda g: g.num(a, b)
+
+    def sec_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def epoch(g: Gen) -> str:
+        return f"{1796256000 + g.r.randint(0, 86399)}.{g.num(0, 9999999):0>7}"
+
+    def listof(pool: list[str], sep: str = " ", lo: int = 1, hi: int = 4):
+        def f(g: Gen) -> str:
+            return sep.join(g.r.sample(pool, g.r.randint(lo, min(hi, len(pool)))))
+        return f
+
+    chaos_ns = ["chaos-testing", "default", "payments"]
+    app_ns = ["default", "payments", "shop"]
+    apps = ["web", "checkout", "cart"]
+    conts = ["nginx", "app", "istio-proxy"]
+
+    def pod(g: Gen) -> str:
+        return f"{g.r.choice(apps)}-{g.hexs(9)}-{g.hexs(5)}"
+
+    def nspod(g: Gen) -> str:
+        return f"{g.r.choice(app_ns)}/{pod(g)}"
+
+    def cid(g: Gen) -> str:
+        return f"containerd://{g.hexs(64)}"
+
+    # ---------------- Chaos Mesh: chaos-controller-manager and chaos-daemon (zap console) ----------------
+    cm_kinds = [("podchaos", "PodChaos"), ("networkchaos", "NetworkChaos"), ("stresschaos", "StressChaos"),
+                ("iochaos", "IOChaos"), ("timechaos", "TimeChaos")]
+    cm_names = ["pod-kill-web", "network-delay-checkout", "cpu-stress-cart", "io-latency-db", "time-shift-api"]
+    kind = {"c": draw(lambda g: g.r.choice(cm_kinds)), "k": then(1)}
+    C = {"T": ts}
+
+    def zap(level: str, logger: str, msg: str, ctx: str = "") -> str:
+        return "{T}\t" + level + "\t" + logger + "\t" + msg + ("\t{{" + ctx + "}}" if ctx else "")
+
+    def record_id(g: Gen) -> str:
+        return g.r.choice([nspod(g), f"{nspod(g)}/{g.r.choice(conts)}"])
+
+    cm_errors = ["rpc error: code = Unavailable desc = connection error: desc = \\\"transport: Error while dialing dial tcp 10.0.3.7:31767: connect: connection refused\\\"",
+                 "no pod is selected", "rpc error: code = Unknown desc = container not found",
+                 "Operation cannot be fulfilled on podchaos.chaos-mesh.org \\\"pod-kill-web\\\": the object has been modified; please apply your changes to the latest version and try again",
+                 "failed to get pid from container: container is not running"]
+    wh_paths = ["/validate-chaos-mesh-org-v1alpha1-podchaos", "/mutate-chaos-mesh-org-v1alpha1-networkchaos",
+                "/validate-chaos-mesh-org-v1alpha1-stresschaos", "/mutate-chaos-mesh-org-v1alpha1-podchaos"]
+
+    def stress_req(g: Gen) -> str:
+        s = g.r.choice(["cpuStressors:\\\"--cpu 2 --cpu-load 80\\\"", "memoryStressors:\\\"--size 512MB --workers 1\\\"",
+                        "cpuStressors:\\\"--cpu 1 --cpu-load 50\\\""])
+        return f"target:\\\"{cid(g)}\\\" {s} enterNS:true"
+
+    def tc_req(g: Gen) -> str:
+        q = g.r.choice([f"netem:<time:{g.num(100000, 1000000)} jitter:{g.num(0, 50000)} correlation:25 > ", f"netem:<loss:{g.num(5, 50)} > ",
+                        f"tbf:<rate:{g.r.choice(['1048576', '131072'])} limit:20971520 buffer:10000 > "])
+        return f"tcs:<type:{'BANDWIDTH' if q.startswith('tbf') else 'NETEM'} {q}device:\\\"eth0\\\" > container_id:\\\"{cid(g)}\\\" enterNS:true"
+
+    def stress_cmd(g: Gen) -> str:
+        p = g.num(1000, 90000)
+        return g.r.choice([f"/usr/local/bin/nsexec -c /proc/{p}/ns/cgroup -p /proc/{p}/ns/pid -l -- /usr/local/bin/stress-ng --cpu 2 --cpu-load 80",
+                           f"/usr/local/bin/nsexec -n /proc/{p}/ns/net -l -- /usr/local/bin/tc qdisc add dev eth0 root netem delay 100ms",
+                           "/usr/local/bin/toda --path /var/lib/data --verbose info --mount-only"])
+
+    chaosmesh = [
+        (2, zap("INFO", "setup", "Starting manager"), C),
+        (2, zap("INFO", "controller-runtime.metrics", "Metrics server is starting to listen", '"addr": "{a}"'), {**C, "a": pick([":10080", "0.0.0.0:10080"])}),
+        (4, zap("INFO", "controller-runtime.manager.controller.{c}", "Starting EventSource",
+                '"reconciler group": "chaos-mesh.org", "reconciler kind": "{k}", "source": "kind source: *v1alpha1.{k2}"'),
+         {**C, "c": draw(lambda g: (lambda p: (p[0], p[1], p[1]))(g.r.choice(cm_kinds))), "k": then(1), "k2": then(2)}),
+        (3, zap("INFO", "controller-runtime.manager.controller.{c}", "Starting Controller",
+                '"reconciler group": "chaos-mesh.org", "reconciler kind": "{k}"'), {**C, **kind}),
+        (3, zap("INFO", "controller-runtime.manager.controller.{c}", "Starting workers",
+                '"reconciler group": "chaos-mesh.org", "reconciler kind": "{k}", "worker count": {w}'), {**C, **kind, "w": pick(["1", "1", "4"])}),
+        (40, zap("INFO", "records", "apply chaos", '"id": "{id}"'), {**C, "id": record_id}),
+        (32, zap("INFO", "records", "recover chaos", '"id": "{id}"'), {**C, "id": record_id}),
+        (4, zap("ERROR", "records", "fail to apply chaos", '"applier": "{a}", "index": {i}, "id": "{id}", "error": "{e}"'),
+         {**C, "a": pick(["podchaos/pod-kill", "networkchaos/netem", "stresschaos"]), "i": n(0, 3), "id": record_id, "e": pick(cm_errors)}),
+        (3, zap("ERROR", "records", "fail to recover chaos", '"applier": "{a}", "index": {i}, "id": "{id}", "error": "{e}"'),
+         {**C, "a": pick(["networkchaos/netem", "iochaos", "timechaos"]), "i": n(0, 3), "id": record_id, "e": pick(cm_errors)}),
+        (14, zap("INFO", "desiredphase", "update desiredphase", '"namespace": "{ns}", "name": "{nm}", "desiredPhase": "{p}"'),
+         {**C, "ns": pick(chaos_ns), "nm": pick(cm_names), "p": pick(["Run", "Stop"])}),
+        (10, zap("INFO", "condition", "update conditions", '"namespace": "{ns}", "name": "{nm}", "conditions": "{cs}"'),
+         {**C, "ns": pick(chaos_ns), "nm": pick(cm_names),
+          "cs": pick(["[Selected=True AllInjected=True AllRecovered=False Paused=False]", "[Selected=True AllInjected=False AllRecovered=True Paused=False]",
+                      "[Selected=True AllInjected=False AllRecovered=False Paused=True]"])}),
+        (6, zap("INFO", "finalizers", "add finalizer", '"namespace": "{ns}", "name": "{nm}"'), {**C, "ns": pick(chaos_ns), "nm": pick(cm_names)}),
+        (5, zap("INFO", "finalizers", "remove finalizer", '"namespace": "{ns}", "name": "{nm}"'), {**C, "ns": pick(chaos_ns), "nm": pick(cm_names)}),
+        (7, zap("INFO", "{c}-webhook", "default", '"name": "{nm}"'), {**C, "c": pick([k for k, _ in cm_kinds]), "nm": pick(cm_names)}),
+        (6, zap("INFO", "{c}-webhook", "validate create", '"name": "{nm}"'), {**C, "c": pick([k for k, _ in cm_kinds]), "nm": pick(cm_names)}),
+        (4, zap("INFO", "{c}-webhook", "validate update", '"name": "{nm}"'), {**C, "c": pick([k for k, _ in cm_kinds]), "nm": pick(cm_names)}),
+        (3, zap("INFO", "{c}-webhook", "validate delete", '"name": "{nm}"'), {**C, "c": pick([k for k, _ in cm_kinds]), "nm": pick(cm_names)}),
+        (6, zap("DEBUG", "controller-runtime.webhook.webhooks", "received request",
+                '"webhook": "{wh}", "UID": "{uid}", "kind": "chaos-mesh.org/v1alpha1, Kind={k}", "resource": {{"group":"chaos-mesh.org","version":"v1alpha1","resource":"{r}"}}'),
+         {**C, "wh": draw(lambda g: (lambda p: (f"/{g.r.choice(['validate', 'mutate'])}-chaos-mesh-org-v1alpha1-{p[0]}", p[1], p[0]))(g.r.choice(cm_kinds))),
+          "uid": lambda g: g.uuid(), "k": then(1), "r": then(2)}),
+        (6, zap("DEBUG", "controller-runtime.webhook.webhooks", "wrote response",
+                '"webhook": "{wh}", "code": {code}, "reason": "{rs}", "UID": "{uid}", "allowed": {al}'),
+         {**C, "wh": pick(wh_paths), "code": draw(lambda g: g.r.choice([("200", "", "true"), ("200", "", "true"), ("403", "the duration must be greater than 0", "false")])),
+          "rs": then(1), "al": then(2), "uid": lambda g: g.uuid()}),
+        (3, zap("ERROR", "controller-runtime.manager.controller.{c}", "Reconciler error",
+                '"reconciler group": "chaos-mesh.org", "reconciler kind": "{k}", "name": "{nm}", "namespace": "{ns}", "error": "{e}"'),
+         {**C, **kind, "nm": pick(cm_names), "ns": pick(chaos_ns), "e": pick(cm_errors)}),
+        (5, zap("INFO", "schedule-cron", "schedule to spawn new chaos", '"namespace": "{ns}", "name": "{nm}", "missedRun": "{t}", "nextRun": "{t2}"'),
+         {**C, "ns": pick(chaos_ns), "nm": pick(["nightly-pod-kill", "hourly-netem", "weekday-stress"]), "t": ts, "t2": ts}),
+        (3, zap("INFO", "schedule-gc", "delete outdated chaos", '"namespace": "{ns}", "name": "{nm}"'),
+         {**C, "ns": pick(chaos_ns), "nm": lambda g: f"{g.r.choice(['nightly-pod-kill', 'hourly-netem'])}-{g.hexs(5)}"}),
+        (4, zap("INFO", "workflow-entry-reconciler", "resolve entry node", '"workflow": "{w}", "entry": "{e}"'),
+         {**C, "w": pick(["chaos/checkout-gameday", "chaos/web-resilience"]), "e": pick(["entry", "serial-1", "parallel-net"])}),
+        (4, zap("INFO", "chaos-daemon-client-pool", "creating client with pod", '"pod": "{p}"'),
+         {**C, "p": lambda g: f"chaos-mesh/chaos-daemon-{g.hexs(5)}"}),
+    ]
+
+    chaosdaemon = [
+        (2, zap("INFO", "chaos-daemon", "Starting grpc endpoint", '"address": "0.0.0.0:31767", "runtime": "{rt}"'), {**C, "rt": pick(["containerd", "containerd", "crio"])}),
+        (2, zap("INFO", "chaos-daemon", "Starting http endpoint", '"address": "0.0.0.0:31766"'), C),
+        (10, zap("INFO", "chaos-daemon-server", "ExecStressors", '"request": "{req}"'), {**C, "req": stress_req}),
+        (8, zap("INFO", "chaos-daemon-server", "CancelStressors", '"request": "instance:\\"{i}\\" startTime:{st}"'),
+         {**C, "i": n(1000, 90000), "st": lambda g: str(1796256000000 + g.r.randint(0, 86399999))}),
+        (12, zap("INFO", "chaos-daemon-server", "SetTcs", '"request": "{req}"'), {**C, "req": tc_req}),
+        (10, zap("INFO", "chaos-daemon-server", "SetIptablesChains", '"request": "chains:<name:\\"{ch}\\" direction:{d} ipsets:\\"{ip}\\" target:\\"DROP\\" > container_id:\\"{c}\\" enterNS:true"'),
+         {**C, "ch": lambda g: f"{g.r.choice(['INPUT', 'OUTPUT'])}/{g.hexs(4)}_0", "d": pick(["INPUT", "OUTPUT"]),
+          "ip": lambda g: f"{g.r.choice(['tgt', 'src'])}_{g.hexs(12)}", "c": cid}),
+        (8, zap("INFO", "chaos-daemon-server", "FlushIPSets", '"request": "ipsets:<name:\\"{ip}\\" cidrs:\\"{cidr}\\" > container_id:\\"{c}\\" enterNS:true"'),
+         {**C, "ip": lambda g: f"tgt_{g.hexs(12)}", "cidr": lambda g: f"{g.ip()}/32", "c": cid}),
+        (6, zap("INFO", "chaos-daemon-server", "ApplyIOChaos", '"Request": "actions:<{a}> volume:\\"{v}\\" container_id:\\"{c}\\" enterNS:true"'),
+         {**C, "a": pick(["type:\\\"latency\\\" delay:\\\"100ms\\\" percent:50", "type:\\\"fault\\\" errno:5 percent:10", "type:\\\"attrOverride\\\" perm:72 percent:100"]),
+          "v": pick(["/var/lib/postgresql/data", "/data"]), "c": cid}),
+        (6, zap("INFO", "chaos-daemon-server", "SetTimeOffset", '"request": "sec:{s} nsec:{ns} container_id:\\"{c}\\" clk_ids_mask:{m}"'),
+         {**C, "s": lambda g: g.r.choice(["-600", "3600", "-86400"]), "ns": n(0, 999999999), "c": cid, "m": pick(["1", "3"])}),
+        (10, zap("INFO", "chaos-daemon-server", "ContainerKill", '"request": "container_id:\\"{c}\\""'), {**C, "c": cid}),
+        (8, zap("INFO", "chaos-daemon-server", "killing container", '"container": "{c}"'), {**C, "c": lambda g: g.hexs(64)}),
+        (12, zap("INFO", "background-process-manager", "build command", '"command": "{cmd}"'), {**C, "cmd": stress_cmd}),
+        (10, zap("INFO", "background-process-manager", "start process", '"pid": {p}'), {**C, "p": n(1000, 90000)}),
+        (6, zap("INFO", "background-process-manager", "process stopped", '"pid": {p}, "status": "{s}"'),
+         {**C, "p": n(1000, 90000), "s": pick(["signal: killed", "exit status 0", "signal: terminated"])}),
+        (3, zap("ERROR", "chaos-daemon-server", "error while getting PID", '"error": "{e}"'),
+         {**C, "e": pick(["container not found", "rpc error: code = NotFound desc = an error occurred when try to find container: not found",
+                          "container is not running"])}),
+    ]
+
+    # ---------------- LitmusChaos: chaos-operator (zap JSON), chaos-runner and litmus-go (logrus) ----------------
+    engines = ["nginx-chaos", "checkout-network", "cart-cpu-hog"]
+    exps = ["pod-delete", "pod-network-latency", "pod-cpu-hog", "container-kill", "pod-memory-hog"]
+    epoch_slots = {"E": epoch}
+    eng = {"ns": pick(["litmus", "default", "payments"]), "n": pick(engines)}
+
+    def op(level: str, logger: str, msg: str, extra: str = "") -> str:
+        return '{{"level":"' + level + '","ts":{E},"logger":"' + logger + '","msg":"' + msg + '"' + extra + "}}"
+
+    def runner_pod(g: Gen) -> str:
+        return f"{g.r.choice(engines)}-runner"
+
+    operator = [
+        (1, op("info", "cmd", "Go Version: {v}"), {**epoch_slots, "v": pick(["go1.20.4", "go1.21.6"])}),
+        (1, op("info", "cmd", "Go OS/Arch: linux/{a}"), {**epoch_slots, "a": pick(["amd64", "arm64"])}),
+        (1, op("info", "cmd", "Starting the Cmd."), epoch_slots),
+        (2, op("info", "controller-runtime.controller", "Starting workers", ',"controller":"chaosengine-controller","worker count":{w}'), {**epoch_slots, "w": pick(["1", "3"])}),
+        (20, op("info", "controller_chaosengine", "Reconciling ChaosEngine", ',"Request.Namespace":"{ns}","Request.Name":"{n}"'), {**epoch_slots, **eng}),
+        (6, op("info", "controller_chaosengine", "Creating a new engineRunner Pod", ',"Pod.Namespace":"{ns}","Pod.Name":"{p}"'), {**epoch_slots, "ns": eng["ns"], "p": runner_pod}),
+        (10, op("info", "controller_chaosengine", "Skip reconcile: engineRunner Pod already exists", ',"Pod.Namespace":"{ns}","Pod.Name":"{p}"'),
+         {**epoch_slots, "ns": eng["ns"], "p": runner_pod}),
+        (6, op("info", "controller_chaosengine", "Updating ChaosEngine status", ',"engineStatus":"{s}"'), {**epoch_slots, "s": pick(["initialized", "completed", "stopped"])}),
+        (3, op("info", "controller_chaosengine", "Removing finalizer from ChaosEngine", ',"Request.Namespace":"{ns}","Request.Name":"{n}"'), {**epoch_slots, **eng}),
+        (2, op("error", "controller_chaosengine", "Unable to create engine runner pod", ',"error":"{e}"'),
+         {**epoch_slots, "e": pick(["pods \\\"nginx-chaos-runner\\\" is forbidden: error looking up service account litmus/litmus-admin: serviceaccount \\\"litmus-admin\\\" not found",
+                          "Unable to get chaosExperiment pod-delete: chaosexperiments.litmuschaos.io \\\"pod-delete\\\" not found"])}),
+    ]
+
+    L = {"T": sec_ts}
+
+    def lr(level: str, msg: str, fields: str = "") -> str:
+        return 'time="{T}" level=' + level + ' msg="' + msg + '"' + (" " + fields if fields else "")
+
+    labels = ["app=nginx", "app=checkout", "app.kubernetes.io/name=cart"]
+    verdicts = ["Pass", "Pass", "Fail", "Stopped"]
+
+    def job(g: Gen) -> str:
+        return f"{g.r.choice(exps)}-{g.hexs(6)}"
+
+    runner = [
+        (8, lr("info", "Experiments details are as follows",
+               'Experiments List="[{el}]" Engine Name={e} appLabels="{al}" appKind={k} Service Account Name={sa} Engine Namespace={ns}'),
+         {**L, "el": listof(exps, " ", 1, 3), "e": pick(engines), "al": pick(labels), "k": pick(["deployment", "statefulset", "daemonset"]),
+          "sa": pick(["litmus-admin", "pod-delete-sa"]), "ns": pick(["litmus", "default"])}),
+        (8, lr("info", "Getting the ENV Variables"), L),
+        (8, lr("info", "Preparing to run Chaos Experiment: {x}"), {**L, "x": pick(exps)}),
+        (6, lr("info", "Validating configmaps specified in the ChaosExperiment & ChaosEngine"), L),
+        (6, lr("info", "Validating secrets specified in the ChaosExperiment & ChaosEngine"), L),
+        (8, lr("info", "Started Chaos Experiment Name: {x}, with Job Name: {j}"), {**L, "x": draw(lambda g: (lambda x: (x, f"{x}-{g.hexs(6)}"))(g.r.choice(exps))), "j": then(1)}),
+        (7, lr("info", "Chaos Pod Completed, Experiment Name: {x}, with Job Name: {j}"), {**L, "x": draw(lambda g: (lambda x: (x, f"{x}-{g.hexs(6)}"))(g.r.choice(exps))), "j": then(1)}),
+        (6, lr("info", "Chaos Engine: {e}, Experiment: {x}, Status: Completed, Verdict: {v}"), {**L, "e": pick(engines), "x": pick(exps), "v": pick(verdicts)}),
+        (4, lr("info", "[skip]: skipping the job deletion as jobCleanUpPolicy is set to {p}"), {**L, "p": pick(["retain"])}),
+        (5, lr("info", "Deleting the job {j} as jobCleanUpPolicy is set to {p}"), {**L, "j": job, "p": pick(["delete"])}),
+        (2, lr("error", "Unable to get ChaosExperiment Name: {x}, in namespace: {ns}, error: {e}"),
+         {**L, "x": pick(exps), "ns": pick(["litmus", "default"]), "e": lambda g: f"chaosexperiments.litmuschaos.io \\\"{g.r.choice(exps)}\\\" not found"}),
+    ]
+
+    probes = [("check-frontend", "httpProbe"), ("cart-availability", "cmdProbe"), ("error-rate-slo", "promProbe"), ("pods-running", "k8sProbe")]
+
+    experiment = [
+        (8, lr("info", "Experiment Name: {x}"), {**L, "x": pick(exps)}),
+        (8, lr("info", "[PreReq]: Getting the ENV for the {x} experiment"), {**L, "x": pick(exps)}),
+        (8, lr("info", "[PreReq]: Updating the chaos result of {x} experiment (SOT)"), {**L, "x": pick(exps)}),
+        (7, lr("info", "[The End]: Updating the chaos result of {x} experiment (EOT)"), {**L, "x": pick(exps)}),
+        (8, lr("info", "The application information is as follows", 'Namespace={ns} Label="{l}" App Kind={k}'),
+         {**L, "ns": pick(app_ns), "l": pick(labels), "k": pick(["deployment", "statefulset"])}),
+        (8, lr("info", "[Status]: Verify that the AUT (Application Under Test) is running (pre-chaos)"), L),
+        (7, lr("info", "[Status]: Verify that the AUT (Application Under Test) is running (post-chaos)"), L),
+        (18, lr("info", "[Status]: The Container status are as follows", "container={c} Pod={p} Readiness={r}"),
+         {**L, "c": pick(conts), "p": pod, "r": pick(["true", "true", "true", "false"])}),
+        (18, lr("info", "[Status]: The status of Pods are as follows", "Pod={p} Status={s}"), {**L, "p": pod, "s": pick(["Running", "Running", "Pending"])}),
+        (6, lr("info", "[Info]: The chaos tunables are:", "PodsAffectedPerc={pc} Sequence={s}"), {**L, "pc": pick(["0", "50", "100"]), "s": pick(["parallel", "serial"])}),
+        (5, lr("info", "[Info]: The chaos tunables are:", "CPU Core={c} CPU Load Percentage={l} Pods Affected Percentage={pc} Sequence={s}"),
+         {**L, "c": pick(["1", "2"]), "l": pick(["50", "80", "100"]), "pc": pick(["0", "50", "100"]), "s": pick(["parallel", "serial"])}),
+        (6, lr("info", "[Chaos]:Number of pods targeted: {k}"), {**L, "k": pick(["1", "1", "2", "3"])}),
+        (6, lr("info", "[Info]: Killing the following pods", "PodName={p}"), {**L, "p": pod}),
+        (5, lr("info", "[Info]: Target pods list for chaos, [{pl}]"), {**L, "pl": lambda g: " ".join(pod(g) for _ in range(g.r.randint(1, 3)))}),
+        (6, lr("info", "[Chaos]: The Target application details", "container={c} Pod={p}"), {**L, "c": pick(conts), "p": pod}),
+        (5, lr("info", "[Info]: Details of application under chaos injection", "NodeName={nd} ContainerName={c} RestartCountBefore={r}"),
+         {**L, "nd": pick(NODES), "c": pick(conts), "r": pick(["0", "0", "1", "4"])}),
+        (8, lr("info", "[Wait]: Wait for the chaos interval {s}s"), {**L, "s": pick(["5", "10", "15"])}),
+        (8, lr("info", "[Chaos]: Waiting for {s}s"), {**L, "s": pick(["30", "60", "120"])}),
+        (6, lr("info", "[Confirmation]: {p} pod has been deleted successfully"), {**L, "p": pod}),
+        (9, lr("info", "[Probe]: {pn} probe has been Passed 👍 ", "ProbeName={pn2} ProbeType={pt} ProbeInstance={pi} ProbeStatus=Passed"),
+         {**L, "pn": draw(lambda g: g.r.choice(probes)), "pn2": then(0), "pt": then(1), "pi": pick(["PreChaos", "PostChaos", "OnChaos", "Continuous"])}),
+        (2, lr("error", "[Probe]: {pn} probe has been Failed ❌ ", "ProbeName={pn2} ProbeType={pt} ProbeInstance={pi} ProbeStatus=Failed"),
+         {**L, "pn": draw(lambda g: g.r.choice(probes)), "pn2": then(0), "pt": then(1), "pi": pick(["PreChaos", "PostChaos", "Continuous"])}),
+        (4, lr("info", "Helper Name: {h}"), {**L, "h": pick(["network-chaos", "stress-chaos", "container-kill"])}),
+        (5, lr("info", "[Info]: Container ID={c} has process PID={p}"), {**L, "c": lambda g: g.hexs(64), "p": n(1000, 90000)}),
+        (4, lr("info", "[Chaos]: Injecting {t} chaos on application pod"), {**L, "t": pick(["network", "stress", "disk-fill"])}),
+        (3, lr("info", "[Chaos]: Stopping the experiment"), L),
+        (2, lr("info", "[Abort]: Chaos Revert Started"), L),
+        (2, lr("info", "[Abort]: Chaos Revert Completed"), L),
+        (2, lr("error", "Chaos injection failed, err: {e}"),
+         {**L, "e": pick(["unable to find the target pods: no pods found with matching labels: app=nginx", "exit status 2",
+                          "[Status]: Failed to verify application status: container nginx is not in running state, Readiness: false"])}),
+    ]
+
+    # ---------------- Toxiproxy: 2.1 (logrus TTY) and 2.9 (zerolog JSON) ----------------
+    proxies = [("redis", "127.0.0.1:26379", "redis:6379"), ("postgres", "127.0.0.1:25432", "postgres:5432"),
+               ("payments_api", "[::]:28080", "payments.internal:8080")]
+
+    def tty(level: str, msg: str, fields: str) -> str:
+        return level + "[{s}] " + msg.ljust(44) + " " + fields
+
+    X = {"s": lambda g: g.num(0, 9999).rjust(4, "0")}
+    prx = {"nm": draw(lambda g: g.r.choice(proxies)), "px": then(1), "up": then(2)}
+
+    def client(g: Gen) -> str:
+        return f"{g.ip()}:{g.port()}"
+
+    def zl(level: str, fields: str, msg: str) -> str:
+        return '{{"level":"' + level + '",' + fields + ',"time":"{TT}","message":"' + msg + '"}}'
+
+    Z = {"TT": sec_ts}
+    toxiproxy = [
+        (2, tty("INFO", "API HTTP server starting", "host={h} port=8474 version={v}"), {**X, "h": pick(["0.0.0.0", "localhost"]), "v": pick(["2.1.4", "2.1.3"])}),
+        (5, tty("INFO", "Started proxy", "name={nm} proxy={px} upstream={up}"), {**X, **prx}),
+        (24, tty("INFO", "Accepted client", "client={c} name={nm} proxy={px} upstream={up}"), {**X, "c": client, **prx}),
+        (3, tty("INFO", "Terminated proxy", "name={nm} proxy={px} upstream={up}"), {**X, **prx}),
+        (12, tty("WARN", "Source terminated", "bytes={b} err={e} name={nm}"),
+         {**X, "b": n(0, 90000), "e": lambda g: g.r.choice(["EOF", f"read tcp {g.ip()}:{g.port()}->127.0.0.1:26379: use of closed network connection"]),
+          "nm": pick([p[0] for p in proxies])}),
+        (3, tty("ERRO", "Unable to open connection to upstream", "client={c} name={nm} proxy={px} upstream={up}"), {**X, "c": client, **prx}),
+        (2, zl("info", '"version":"{v}"', "Starting Toxiproxy"), {**Z, "v": pick(["2.9.0", "2.7.0"])}),
+        (2, zl("info", '"config":"{f}","proxies":{k}', "Populated proxies from file"), {**Z, "f": pick(["/config/toxiproxy.json"]), "k": pick(["2", "3"])}),
+        (2, zl("info", '"host":"0.0.0.0","port":"8474"', "Starting Toxiproxy HTTP server"), Z),
+        (6, zl("info", '"name":"{nm}","proxy":"{px}","upstream":"{up}"', "Started proxy"), {**Z, **prx}),
+        (20, zl("info", '"name":"{nm}","client":"{c}","proxy":"{px}","upstream":"{up}"', "Accepted client"), {**Z, **prx, "c": client}),
+        (8, zl("info", '"request_id":"{rid}","method":"{m}","remote_addr":"{ra}","path":"{p}","status":{st},"size":{sz},"duration":{d}', "Request"),
+         {**Z, "rid": lambda g: g.hexs(20), "m": pick(["GET", "POST", "DELETE"]), "ra": client,
+          "p": pick(["/proxies", "/proxies/redis/toxics", "/proxies/postgres/toxics/latency_downstream", "/reset"]),
+          "st": pick(["200", "200", "204", "404"]), "sz": n(0, 900), "d": lambda g: g.flt(3, 4)}),
+        (4, zl("warn", '"name":"{nm}","toxic":"{t}","err":"{e}"', "Toxic failed"),
+         {**Z, "nm": pick([p[0] for p in proxies]), "t": pick(["latency_downstream", "timeout_upstream", "bandwidth_downstream"]),
+          "e": pick(["io: read/write on closed pipe", "EOF"])}),
+    ]
+
+    # ---------------- Pumba (logrus text) ----------------
+    ctrs = ["shop_web_1", "shop_cart_1", "shop_db_1", "k8s_nginx_web-5d9f"]
+    ctr = {"id": lambda g: g.hexs(64), "nm": pick(ctrs)}
+    dry = pick(["false", "false", "true"])
+    pumba = [
+        (2, lr("info", "Pumba {v} started", "commit={c}"), {**L, "v": pick(["0.10.0", "0.9.7"]), "c": lambda g: g.hexs(7)}),
+        (8, lr("debug", "listing matching containers", 'all={a} labels="[{lb}]" names="[{nms}]" pattern="{p}"'),
+         {**L, "a": pick(["false", "true"]), "lb": pick(["", "", "app=shop"]), "nms": listof(ctrs, " ", 0, 3), "p": pick(["", "re2:^shop", "re2:web"])}),
+        (10, lr("info", "killing container", "dryrun={dr} id={id} name={nm} signal={sig}"), {**L, "dr": dry, **ctr, "sig": pick(["SIGKILL", "SIGKILL", "SIGTERM"])}),
+        (6, lr("info", "stopping container", "dryrun={dr} id={id} name={nm} timeout={t}"), {**L, "dr": dry, **ctr, "t": pick(["10", "5"])}),
+        (4, lr("info", "starting container", "dryrun={dr} id={id} name={nm}"), {**L, "dr": dry, **ctr}),
+        (6, lr("info", "pausing container", "dryrun={dr} duration={d} id={id} name={nm}"), {**L, "dr": dry, "d": pick(["10s", "30s", "1m0s"]), **ctr}),
+        (5, lr("info", "unpausing container", "dryrun={dr} id={id} name={nm}"), {**L, "dr": dry, **ctr}),
+        (3, lr("info", "removing container", "dryrun={dr} force={f} id={id} links={lk} name={nm} volumes={v}"),
+         {**L, "dr": dry, "f": pick(["true", "false"]), **ctr, "lk": pick(["false"]), "v": pick(["true", "false"])}),
+        (9, lr("info", "running netem on container", 'dryrun={dr} id={id} ips="[{ips}]" name={nm} netInterface={i} netem="{ne}" tcimage={tc}'),
+         {**L, "dr": dry, **ctr, "ips": lambda g: " ".join(g.ip() for _ in range(g.r.choice([0, 1, 1, 2, 3]))), "i": pick(["eth0", "eth1"]),
+          "ne": pick(["delay 3000ms 30ms 20.00 distribution normal", "loss 20.00 5.00", "rate 100kbit", "delay 100ms 10ms 0.00"]),
+          "tc": pick(["gaiadocker/iproute2", "ghcr.io/alexei-led/pumba-debian-nettools"])}),
+        (7, lr("info", "stopping netem on container", "dryrun={dr} id={id} name={nm} netInterface={i}"), {**L, "dr": dry, **ctr, "i": pick(["eth0", "eth1"])}),
+        (4, lr("info", "stress testing container", 'dryrun={dr} duration={d} id={id} image={im} name={nm} stressors="{st}"'),
+         {**L, "dr": dry, "d": pick(["1m0s", "5m0s"]), **ctr, "im": pick(["alexeiled/stress-ng:latest-ubuntu"]),
+          "st": pick(["--cpu 2 --timeout 60s", "--vm 1 --vm-bytes 512M --timeout 60s"])}),
+        (3, lr("debug", "pulling image", "image={im}"), {**L, "im": pick(["gaiadocker/iproute2", "alexeiled/stress-ng:latest-ubuntu"])}),
+        (3, lr("warning", "no containers found"), L),
+        (2, lr("error", "failed to run chaos command", 'error="{e}"'),
+         {**L, "e": pick(["failed to kill container: Error response from daemon: Cannot kill container: shop_db_1: Container 5c1f is not running",
+                          "could not create tc container: Error response from daemon: No such image: gaiadocker/iproute2:latest"])}),
+    ]
+
+    # ---------------- chaoskube (logrus text) ----------------
+    chaoskube = [
+        (2, lr("info", "starting up", "dryRun={d} interval={i} version={v}"), {**L, "d": pick(["true", "false"]), "i": pick(["10m0s", "1h0m0s", "5m0s"]), "v": pick(["v0.29.0", "v0.27.0"])}),
+        (2, lr("info", "connected to cluster", 'master="https://10.96.0.1:443" serverVersion={sv}'), {**L, "sv": pick(["v1.29.4", "v1.28.9-eks-036c24b"])}),
+        (2, lr("info", "setting pod filter",
+               'annotations="{an}" excludedPodNames="<nil>" includedPodNames="<nil>" kinds="{k}" labels="{lb}" maxKill={mk} minimumAge={ma} namespaceLabels="" namespaces="{ns}"'),
+         {**L, "an": pick(["", "chaos.alpha.kubernetes.io/enabled=true"]), "k": pick(["", "!DaemonSet"]), "lb": pick(["", "app=web", "tier!=db"]),
+          "mk": pick(["1", "2"]), "ma": pick(["0s", "1h0m0s"]), "ns": listof(["!kube-system", "!chaos-testing", "default", "payments"], ",", 1, 3)}),
+        (2, lr("info", "setting quiet times", 'daysOfYear="[{dy}]" timesOfDay="[{td}]" weekdays="[{wd}]"'),
+         {**L, "dy": pick(["", "Dec24 Dec25", "Jan1"]), "td": pick(["", "22:00-08:00"]), "wd": listof(["Saturday", "Sunday", "Friday"], " ", 0, 2)}),
+        (2, lr("info", "setting timezone", "location={loc} name={nm} offset={o}"), {**L, "loc": draw(lambda g: g.r.choice([("UTC", "UTC", "0"), ("Europe/Berlin", "CET", "1")])),
+                                                                                     "nm": then(1), "o": then(2)}),
+        (22, lr("info", "terminating pod", "name={p} namespace={ns}"), {**L, "p": pod, "ns": pick(app_ns)}),
+        (14, lr("debug", "sleeping...", "duration={d}"), {**L, "d": pick(["10m0s", "1h0m0s", "5m0s"])}),
+        (3, lr("error", "failed to terminate victim", 'err="{e}"'),
+         {**L, "e": pick(["pod not found", "pods \\\"web-7c9d\\\" is forbidden: User \\\"system:serviceaccount:chaoskube:chaoskube\\\" cannot delete resource \\\"pods\\\""])}),
+        (4, lr("debug", "no victim found"), L),
+    ]
+
+    # ---------------- Chaos Toolkit: chaostoolkit.log ----------------
+    def ctk_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    K = {"T": ctk_ts}
+
+    def ctk(level: str, where: str, msg: str) -> str:
+        return "[{T} " + level + "] [" + where + "] " + msg
+
+    titles = ["Checkout survives a zone outage", "Web stays up when pods are killed", "Cart tolerates 300ms Redis latency"]
+    ctk_probes = ["service-must-respond", "checkout-healthy", "we-can-list-orders"]
+    ctk_actions = ["terminate-web-pods", "add-redis-latency", "drain-node", "stop-cart-container"]
+    chaostoolkit = [
+        (4, ctk("INFO", "experiment:215", "Validating the experiment's syntax"), K),
+        (4, ctk("INFO", "experiment:220", "Experiment looks valid"), K),
+        (2, ctk("ERROR", "experiment:104", "Experiment is not valid: {e}"), {**K, "e": pick(["a steady state hypothesis must have a title", "experiment requires a method with at least one activity"])}),
+        (5, ctk("INFO", "run:389", "Running experiment: {t}"), {**K, "t": pick(titles)}),
+        (4, ctk("INFO", "run:406", "Steady-state strategy: {s}"), {**K, "s": pick(["default", "before-method-only", "continuously"])}),
+        (4, ctk("INFO", "run:410", "Rollbacks strategy: {s}"), {**K, "s": pick(["default", "always", "deviated"])}),
+        (6, ctk("INFO", "hypothesis:197", "Steady state hypothesis: {t}"), {**K, "t": pick(["Application responds", "Orders are accepted", "Error rate below 1%"])}),
+        (12, ctk("INFO", "activity:152", "Probe: {p}"), {**K, "p": pick(ctk_probes)}),
+        (6, ctk("INFO", "hypothesis:250", "Steady state hypothesis is met!"), K),
+        (5, ctk("INFO", "run:432", "Playing your experiment's method now..."), K),
+        (10, ctk("INFO", "activity:152", "Action: {a}"), {**K, "a": pick(ctk_actions)}),
+        (6, ctk("INFO", "activity:161", "Pausing after activity for {s}s..."), {**K, "s": pick(["5", "10", "30"])}),
+        (4, ctk("INFO", "activity:156", "Pausing before next activity for {s}s..."), {**K, "s": pick(["5", "20"])}),
+        (4, ctk("INFO", "rollback:25", "Let's rollback..."), K),
+        (3, ctk("INFO", "rollback:33", "No declared rollbacks, let's move on."), K),
+        (4, ctk("INFO", "activity:152", "Rollback: {a}"), {**K, "a": pick(["remove-redis-latency", "uncordon-node", "start-cart-container"])}),
+        (5, ctk("INFO", "run:480", "Experiment ended with status: {s}"), {**K, "s": pick(["completed", "completed", "deviated", "aborted"])}),
+        (2, ctk("WARNING", "run:461", "The steady-state has deviated, a weakness may have been discovered"), K),
+        (2, ctk("CRITICAL", "hypothesis:262", "Steady state probe '{p}' is not in the given tolerance so failing this experiment"), {**K, "p": pick(ctk_probes)}),
+        (3, ctk("ERROR", "activity:187", "  => failed: {e}"),
+         {**K, "e": pick(["chaoslib.exceptions.ActivityFailed: HTTPConnectionPool(host='checkout.shop.svc', port=80): Read timed out. (read timeout=3)",
+                          "chaoslib.exceptions.ActivityFailed: failed to drain node ip-10-0-2-41.ec2.internal",
+                          "kubernetes.client.exceptions.ApiException: (404) Reason: Not Found"])}),
+        (8, ctk("DEBUG", "activity:189", "  => succeeded with '{r}'"),
+         {**K, "r": lambda g: esc(g.r.choice(["{'status': 200, 'headers': {'Content-Type': 'application/json'}, 'body': ''}", "True", f"{g.num(1, 5)}"]))}),
+        (3, ctk("DEBUG", "configuration:58", "Loading configuration..."), K),
+        (3, ctk("DEBUG", "secret:91", "Loading secrets..."), K),
+        (2, ctk("DEBUG", "settings:86", "Loading settings from {f}"), {**K, "f": pick(["/home/ci/.chaostoolkit/settings.yaml", "/root/.chaostoolkit/settings.yaml"])}),
+        (3, ctk("DEBUG", "python:80", "Calling function {fn} with arguments {{{args}}}"),
+         {**K, "fn": pick(["chaosk8s.pod.actions.terminate_pods", "chaosk8s.node.actions.drain_nodes", "chaoslib.provider.http.run_http_activity"]),
+          "args": pick(["'label_selector': 'app=web', 'ns': 'shop', 'qty': 1", "'name': 'ip-10-0-2-41.ec2.internal', 'delete_pods_with_local_storage': True"])}),
+    ]
+
+    return chaosmesh + chaosdaemon + operator + runner + experiment + toxiproxy + pumba + chaoskube + chaostoolkit
+
+
+def hardware_events() -> list[tuple[float, str, dict]]:
+    """Server hardware monitoring as a data centre's operators read it in the journal of its hosts and
+    BMCs: Network UPS Tools (upsd: listeners, driver connections, logins, stale data; upsmon: power
+    events, communications, poll failures, shutdown; the usbhid-ups driver with its libusb errors and
+    reconnections; the snmp-ups driver with MIB detection and SNMP timeouts), apcupsd (its syslog lines and
+    apcupsd.events), smartd (start-up, device registration, attribute changes, pending and uncorrectable
+    sectors, error counts, temperatures, self-tests, standby, warnings), rasdaemon (its start-up and the
+    mc_event, mce_record and aer_event trace lines), mcelog (the decoded machine-check report line by line,
+    triggers, error thresholds) with the kernel's mce and EDAC messages, ipmievd (sensor events) and the IPMI
+    SEL as ipmitool sel elist prints it, lm-sensors' fancontrol (its configuration dump, start, abort and
+    errors), and OpenBMC in the BMC's journal (bmcweb's request, response and error lines, phosphor-sel-logger
+    threshold events, phosphor-fan-monitor, the state managers, phosphor-log-manager PELs and
+    phosphor-watchdog). Written blind at the thirty-first issue-15 pass's start: before reading the engine
+    or any failure analysis; 179 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def journal_ts(g: Gen) -> str:
+        return f"Dec 03 {hms(g)}"
+
+    def pid(g: Gen) -> str:
+        return g.num(300, 9800)
+
+    hosts = ["nas01", "db-02", "hv-07"]
+    bmcs = ["bmc-r12u07", "bmc-r12u09"]
+
+    def jr(prog: str, text: str) -> str:
+        return "{T} {H} " + prog + "[{P}]: " + text
+
+    jj = {"T": journal_ts, "H": pick(hosts), "P": pid}
+
+    # ---------------- Network UPS Tools ----------------
+    ups_names = ["ups", "rack-a", "eaton5px"]
+    ups_mon = ["ups@localhost", "rack-a@nas01", "eaton5px@10.20.0.15"]
+    nut_users = ["upsmon", "monuser", "nutmon"]
+    nut_ver = ["2.8.0", "2.8.0", "2.7.4"]
+
+    def nut_client(g: Gen) -> str:
+        return f"{g.r.choice(nut_users)}@{g.r.choice(['127.0.0.1', '::1', g.ip()])}"
+
+    nu = {**jj, "u": pick(ups_names)}
+    nm = {**jj, "u": pick(ups_mon)}
+    upsd = [
+        (3, jr("upsd", "Network UPS Tools upsd {v}"), {**jj, "v": pick(nut_ver)}),
+        (3, jr("upsd", "listening on {a} port {p}"), {**jj, "a": pick(["127.0.0.1", "::1", "0.0.0.0"]), "p": pick(["3493"])}),
+        (4, jr("upsd", "Connected to UPS [{u}]: {d}"), {**jj, "u": draw(lambda g: (lambda u: (u, g.r.choice(["usbhid-ups-", "snmp-ups-"]) + u))(g.r.choice(ups_names))), "d": then(1)}),
+        (3, jr("upsd", "Found {n} UPS defined in ups.conf"), {**jj, "n": pick(["1", "2", "3"])}),
+        (3, jr("upsd", "Startup successful"), jj),
+        (16, jr("upsd", "User {c} logged into UPS [{u}]"), {**nu, "c": nut_client}),
+        (6, jr("upsd", "User {c} logged out from UPS [{u}]"), {**nu, "c": nut_client}),
+        (5, jr("upsd", "Data for UPS [{u}] is stale - check driver"), nu),
+        (5, jr("upsd", "UPS [{u}] data is no longer stale"), nu),
+        (3, jr("upsd", "Can't connect to UPS [{u}] ({d}): {e}"),
+         {**nu, "d": lambda g: g.r.choice(["usbhid-ups-", "snmp-ups-"]) + g.r.choice(ups_names), "e": pick(["No such file or directory", "Connection refused"])}),
+        (2, jr("upsd", "Client {c} set FSD on UPS [{u}]"), {**nu, "c": nut_client}),
+        (3, jr("upsd", "Rejecting TCP connection from {a}"), {**jj, "a": lambda g: g.ip()}),
+        (2, jr("upsd", "Signal {n}: exiting"), {**jj, "n": pick(["15", "2"])}),
+    ]
+    upsmon = [
+        (3, jr("upsmon", "Network UPS Tools upsmon {v}"), {**jj, "v": pick(nut_ver)}),
+        (3, jr("upsmon", "UPS: {u} ({r}) (power value {n})"), {**nm, "r": pick(["primary", "secondary", "master"]), "n": pick(["1", "1", "2"])}),
+        (3, jr("upsmon", "Using power down flag file {f}"), {**jj, "f": pick(["/etc/killpower", "/run/nut/killpower"])}),
+        (12, jr("upsmon", "UPS {u} on battery"), nm),
+        (12, jr("upsmon", "UPS {u} on line power"), nm),
+        (4, jr("upsmon", "UPS {u} battery is low"), nm),
+        (3, jr("upsmon", "UPS {u} battery needs to be replaced"), nm),
+        (7, jr("upsmon", "Communications with UPS {u} lost"), nm),
+        (7, jr("upsmon", "Communications with UPS {u} established"), nm),
+        (4, jr("upsmon", "UPS {u} is unavailable"), nm),
+        (8, jr("upsmon", "Poll UPS [{u}] failed - {e}"), {**nm, "e": pick(["Driver not connected", "Data stale", "Write error: Broken pipe", "Server disconnected"])}),
+        (3, jr("upsmon", "Login on UPS [{u}] failed - got [{e}]"), {**nm, "e": pick(["ERR ACCESS-DENIED", "ERR UNKNOWN-UPS"])}),
+        (4, jr("upsmon", "UPS [{u}]: connect failed: Connection failure: {e}"), {**nm, "e": pick(["Connection refused", "No route to host", "Connection timed out"])}),
+        (2, jr("upsmon", "UPS {u}: forced shutdown in progress"), nm),
+        (2, jr("upsmon", "Executing automatic power-fail shutdown"), jj),
+        (2, jr("upsmon", "Auto logout and shutdown proceeding"), jj),
+    ]
+
+    usb_drivers = ["APC HID 0.100", "MGE HID 1.46", "CyberPower HID 0.8"]
+    usbhid = [
+        (2, jr("usbhid-ups", "Network UPS Tools - Generic HID driver {v} ({n})"), {**jj, "v": pick(["0.52", "0.47"]), "n": pick(nut_ver)}),
+        (2, jr("usbhid-ups", "USB communication driver (libusb 1.0) {v}"), {**jj, "v": pick(["0.46", "0.43"])}),
+        (3, jr("usbhid-ups", "Using subdriver: {s}"), {**jj, "s": pick(usb_drivers)}),
+        (6, jr("usbhid-ups", "nut_libusb_get_report: {e}"), {**jj, "e": pick(["Input/Output Error", "No such device", "Operation timed out"])}),
+        (5, jr("usbhid-ups", "nut_libusb_get_interrupt: {e}"), {**jj, "e": pick(["Input/Output Error", "No such device"])}),
+        (3, jr("usbhid-ups", "Got disconnected by another driver: {e}"), {**jj, "e": pick(["Device or resource busy"])}),
+        (3, jr("usbhid-ups", "libusb1: Could not open any HID devices: insufficient permissions on everything"), jj),
+        (4, jr("usbhid-ups", "Device detached? (error {n}: {e})"), {**jj, "n": pick(["-4", "-7", "-1"]), "e": pick(["No such device", "Operation timed out", "Input/Output Error"])}),
+        (4, jr("usbhid-ups", "Reconnecting to UPS..."), jj),
+        (2, jr("usbhid-ups", "ups_status_set: seems that UPS [{u}] is in OL+DISCHRG state now. Is it calibrating (perhaps you want to set 'onlinedischarge' option)?"),
+         nu),
+    ]
+
+    snmp_models = [("Smart-UPS 3000 RM", "apcc", "1.60"), ("Eaton 5PX 2200", "eaton_epdu", "0.69"), ("Galaxy VS 20kW", "ietf", "1.61")]
+    oids = [".1.3.6.1.4.1.318.1.1.1.2.2.1.0", ".1.3.6.1.2.1.33.1.2.3.0", ".1.3.6.1.4.1.534.1.2.4.0", ".1.3.6.1.2.1.33.1.4.4.1.4.1"]
+    su = {**jj, "u": pick(["pdu-a", "galaxy", "eaton5px"])}
+    snmpups = [
+        (2, jr("snmp-ups", "Network UPS Tools - Generic SNMP UPS driver {v} ({n})"), {**jj, "v": pick(["1.21", "1.11"]), "n": pick(nut_ver)}),
+        (3, jr("snmp-ups", "Detected {m} on host {h} (mib: {b} {bv})"),
+         {**jj, "m": draw(lambda g: g.r.choice(snmp_models)), "h": pick(["10.20.0.15", "10.20.0.16", "ups-b.mgmt"]), "b": then(1), "bv": then(2)}),
+        (8, jr("snmp-ups", "[{u}] nut_snmp_get: {o}: Timeout"), {**su, "o": pick(oids)}),
+        (4, jr("snmp-ups", "[{u}] Warning: excessive poll failures, limiting error reporting (OID = {o})"), {**su, "o": pick(oids)}),
+        (3, jr("snmp-ups", "[{u}] nut_snmp_get: {o}: Error in packet: {e}"), {**su, "o": pick(oids), "e": pick(["(noSuchName) There is no such variable name in this MIB.", "Authorization error"])}),
+    ]
+
+    # ---------------- apcupsd (syslog and apcupsd.events) ----------------
+    def ev_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)} +0000"
+
+    ap = [
+        (2, jr("apcupsd", "apcupsd {v} ({d}) {s} startup succeeded"), {**jj, "v": pick(["3.14.14", "3.14.12"]), "d": pick(["31 May 2016", "29 March 2014"]), "s": pick(["debian", "redhat"])}),
+        (2, jr("apcupsd", "NIS server startup succeeded"), jj),
+        (7, jr("apcupsd", "Power failure."), jj),
+        (7, jr("apcupsd", "Running on UPS batteries."), jj),
+        (6, jr("apcupsd", "Mains returned. No longer on UPS batteries."), jj),
+        (6, jr("apcupsd", "Power is back. UPS running on mains."), jj),
+        (2, jr("apcupsd", "Battery charge below low limit."), jj),
+        (2, jr("apcupsd", "Reached run time limit on batteries."), jj),
+        (2, jr("apcupsd", "Initiating system shutdown!"), jj),
+        (5, jr("apcupsd", "Communications with UPS lost."), jj),
+        (5, jr("apcupsd", "Communications with UPS restored."), jj),
+        (3, jr("apcupsd", "UPS Self Test switch to battery."), jj),
+        (3, jr("apcupsd", "UPS Self Test completed: {r}"), {**jj, "r": pick(["Battery OK", "Battery OK", "Test failed", "Not supported"])}),
+        (2, jr("apcupsd", "UPS battery must be replaced."), jj),
+        (2, jr("apcupsd", "apcupsd exiting, signal {n}"), {**jj, "n": pick(["15", "2"])}),
+        (6, "{E}  Power failure.", {"E": ev_ts}),
+        (6, "{E}  Running on UPS batteries.", {"E": ev_ts}),
+        (5, "{E}  Mains returned. No longer on UPS batteries.", {"E": ev_ts}),
+        (3, "{E}  Communications with UPS lost.", {"E": ev_ts}),
+    ]
+
+    # ---------------- smartd ----------------
+    disks = [("/dev/sda [SAT]", "WDC WD40EFRX-68N32N0", "WD-WCC7K1RT5J2H", "5-0014ee-2b6c1d2e3", "82.00A82", "4.00 TB", "ata"),
+             ("/dev/sdb [SAT]", "ST8000VN004-2M2101", "WKD3ZQ1A", "5-000c50-0c3a9e8f1", "SC60", "8.00 TB", "ata"),
+             ("/dev/sdc [SAT]", "Samsung SSD 870 EVO 1TB", "S6PTNX0T412345E", "5-002538-f4123ab01", "SVT02B6Q", "1.00 TB", "ata"),
+             ("/dev/sdd", "SEAGATE ST4000NM0023", "Z1Z9K4XP", "5-000c50-07a1b2c3d", "0004", "4.00 TB", "scsi")]
+    ata_disks = [d for d in disks if d[6] == "ata"]
+    nvmes = ["/dev/nvme0", "/dev/nvme1"]
+    attrs = [("194", "Temperature_Celsius", "Usage"), ("190", "Airflow_Temperature_Cel", "Usage"), ("1", "Raw_Read_Error_Rate", "Prefailure"),
+             ("7", "Seek_Error_Rate", "Prefailure"), ("195", "Hardware_ECC_Recovered", "Usage"), ("177", "Wear_Leveling_Count", "Prefailure")]
+
+    def ata(g: Gen) -> str:
+        return g.r.choice(ata_disks)[0]
+
+    def anydev(g: Gen) -> str:
+        return g.r.choice([d[0] for d in disks] + nvmes)
+
+    def attr_change(g: Gen):
+        i, n, k = g.r.choice(attrs)
+        a = g.r.randint(25, 200)
+        return k, i, n, str(a), str(a + g.r.choice([-2, -1, 1, 2]))
+
+    def temps(g: Gen):
+        lim = g.r.choice([45, 50, 55])
+        t = lim + g.r.randint(0, 6)
+        return str(t), str(lim), str(g.r.randint(18, 26)), str(t + g.r.randint(0, 3))
+
+    def increased(lo: int, hi: int):
+        def f(g: Gen):
+            a = g.r.randint(lo, hi)
+            return str(a), str(a + g.r.randint(1, 3))
+        return f
+
+    sd = {**jj, "d": ata}
+    smartd = [
+        (2, jr("smartd", "smartd {v} [{a}] (local build)"),
+         {**jj, "v": pick(["7.3 2022-02-28 r5338", "7.4 2023-08-01 r5530"]), "a": pick(["x86_64-linux-6.1.0-27-amd64", "x86_64-linux-6.8.0-49-generic"])}),
+        (2, jr("smartd", "Opened configuration file {f}"), {**jj, "f": pick(["/etc/smartd.conf", "/etc/smartmontools/smartd.conf"])}),
+        (2, jr("smartd", "Configuration file {f} parsed."), {**jj, "f": pick(["/etc/smartd.conf", "/etc/smartmontools/smartd.conf"])}),
+        (4, jr("smartd", "Device: {d}, opened"), {**jj, "d": anydev}),
+        (4, jr("smartd", "Device: {d}, {m}, S/N:{s}, WWN:{w}, FW:{f}, {c}"),
+         {**jj, "d": draw(lambda g: g.r.choice(ata_disks)), "m": then(1), "s": then(2), "w": then(3), "f": then(4), "c": then(5)}),
+        (3, jr("smartd", 'Device: {d}, is SMART capable. Adding to "monitor" list.'), {**jj, "d": anydev}),
+        (3, jr("smartd", "Device: {d}, state read from /var/lib/smartmontools/smartd.{m}-{s}.{k}.state"),
+         {**jj, "d": draw(lambda g: (lambda d: (d[0], d[1].replace(" ", "_"), d[2], d[6]))(g.r.choice(disks))), "m": then(1), "s": then(2), "k": then(3)}),
+        (2, jr("smartd", "Monitoring {a} ATA/SATA, {s} SCSI/SAS and {n} NVMe devices"), {**jj, "a": pick(["3", "2", "4"]), "s": pick(["0", "1"]), "n": pick(["1", "2"])}),
+        (30, jr("smartd", "Device: {d}, SMART {k} Attribute: {i} {n} changed from {a} to {b}"),
+         {**jj, "d": ata, "k": draw(attr_change), "i": then(1), "n": then(2), "a": then(3), "b": then(4)}),
+        (6, jr("smartd", "Device: {d}, {n} Currently unreadable (pending) sectors"), {**sd, "n": pick(["8", "16", "1", "24"])}),
+        (5, jr("smartd", "Device: {d}, {n} Offline uncorrectable sectors"), {**sd, "n": pick(["8", "16", "1"])}),
+        (3, jr("smartd", "Device: {d}, ATA error count increased from {a} to {b}"), {**sd, "a": draw(increased(0, 40)), "b": then(1)}),
+        (3, jr("smartd", "Device: {d}, number of Error Log entries increased from {a} to {b}"),
+         {**jj, "d": pick(nvmes), "a": draw(increased(10, 300)), "b": then(1)}),
+        (3, jr("smartd", "Device: {d}, Self-Test Log error count increased from {a} to {b}"), {**sd, "a": draw(increased(0, 2)), "b": then(1)}),
+        (5, jr("smartd", "Device: {d}, Temperature {t} Celsius reached limit of {l} Celsius (Min/Max {mn}/{mx})"),
+         {**jj, "d": anydev, "t": draw(temps), "l": then(1), "mn": then(2), "mx": then(3)}),
+        (4, jr("smartd", "Device: {d}, starting scheduled {k} Self-Test."), {**sd, "k": pick(["Short", "Short", "Long", "Offline Immediate"])}),
+        (4, jr("smartd", "Device: {d}, previous self-test completed without error"), sd),
+        (2, jr("smartd", "Device: {d}, previous self-test completed with error (read test element)"), sd),
+        (3, jr("smartd", "Device: {d}, self-test in progress, {n}% remaining"), {**sd, "n": pick(["90", "60", "30", "10"])}),
+        (5, jr("smartd", "Device: {d}, is in {m} mode, suspending checks"), {**sd, "m": pick(["STANDBY", "STANDBY", "SLEEP", "IDLE"])}),
+        (2, jr("smartd", "Device: {d}, FAILED SMART self-check. BACK UP DATA NOW!"), sd),
+        (2, jr("smartd", "Device: {d}, Critical Warning (0x{c}): {w}"),
+         {**jj, "d": pick(nvmes), "c": draw(lambda g: g.r.choice([("02", "Temperature"), ("04", "Reliability"), ("01", "LowSpare")])), "w": then(1)}),
+        (3, jr("smartd", "Sending warning via {s} to {m} ..."), {**jj, "s": pick(["/usr/share/smartmontools/smartd-runner", "/usr/libexec/smartmontools/smartdnotify"]), "m": pick(["root", "ops@example.net"])}),
+        (3, jr("smartd", "Warning via {s} to {m}: successful"), {**jj, "s": pick(["/usr/share/smartmontools/smartd-runner", "/usr/libexec/smartmontools/smartdnotify"]), "m": pick(["root", "ops@example.net"])}),
+        (2, jr("smartd", "smartd received signal {n}: {s}"), {**jj, "n": draw(lambda g: g.r.choice([("15", "Terminated"), ("1", "Hangup")])), "s": then(1)}),
+        (2, jr("smartd", "smartd is exiting (exit status {n})"), {**jj, "n": pick(["0", "0", "1"])}),
+    ]
+
+    # ---------------- kernel mce and EDAC ----------------
+    def dimm(g: Gen):
+        s, m, c, d = g.r.randint(0, 1), g.r.randint(0, 1), g.r.randint(0, 2), 0
+        page = g.hexs(5)
+        return (f"CPU_SrcID#{s}_MC#{m}_Chan#{c}_DIMM#{d}", str(c), str(d), page, str(s), str(m))
+
+    kj = {"T": journal_ts, "H": pick(hosts)}
+    kernel = [
+        (14, "{T} {H} kernel: EDAC MC{mc}: {n} CE memory read error on {l} (channel:{c} slot:{s} page:0x{p} offset:0x0 grain:32 syndrome:0x0 - err_code:0x0101:0x009{k} socket:{so} imc:{im} rank:{r} bg:{bg} ba:{ba} row:0x{row} col:0x{col})",
+         {**kj, "mc": pick(["0", "1"]), "n": pick(["1", "1", "1", "2"]), "l": draw(dimm), "c": then(1), "s": then(2), "p": then(3), "so": then(4), "im": then(5),
+          "k": pick(["0", "1", "2"]), "r": pick(["0", "1"]), "bg": pick(["0", "1", "2", "3"]), "ba": pick(["0", "1", "2", "3"]),
+          "row": lambda g: g.hexs(4).lstrip("0").rjust(1, "1"), "col": lambda g: g.hexs(3).lstrip("0").rjust(1, "1")}),
+        (2, "{T} {H} kernel: EDAC MC{mc}: {n} UE memory read error on {l} (channel:{c} slot:{s} page:0x{p} offset:0x0 grain:32 - err_code:0x0101:0x009{k} socket:{so} imc:{im})",
+         {**kj, "mc": pick(["0", "1"]), "n": pick(["1"]), "l": draw(dimm), "c": then(1), "s": then(2), "p": then(3), "so": then(4), "im": then(5), "k": pick(["0", "1"])}),
+        (6, "{T} {H} kernel: mce: [Hardware Error]: Machine check events logged", kj),
+        (3, "{T} {H} kernel: mce: [Hardware Error]: CPU {c}: Machine Check: 0 Bank {b}: {s}",
+         {**kj, "c": lambda g: g.num(0, 31), "b": pick(["7", "8", "13", "17"]), "s": lambda g: g.r.choice(["8c0000400001009", "cc0001c00001009", "9c0000000001009"]) + g.hexs(1)}),
+        (2, "{T} {H} kernel: mce: {n} callbacks suppressed", {**kj, "n": pick(["3", "11", "47"])}),
+        (2, "{T} {H} kernel: EDAC MC: Ver: 3.0.0", kj),
+        (2, "{T} {H} kernel: EDAC {d}: {m}", {**kj, "d": pick(["skx", "i10nm", "amd64"]), "m": pick(["ECC is disabled on imc 1", "No ECC DIMMs discovered"])}),
+        (3, "{T} {H} kernel: {b} AER: Corrected error message received from {s}",
+         {**kj, "b": pick(["pcieport 0000:00:1c.0:", "pcieport 0000:80:03.1:"]), "s": pick(["0000:01:00.0", "0000:81:00.1"])}),
+    ]
+
+    # ---------------- rasdaemon ----------------
+    def ras_time(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)} +0000"
+
+    def trace_head(ev: str) -> str:
+        return "           <...>-{P}   [{cpu}]     {up}: " + ev + ": {D} "
+
+    rt = {**jj, "cpu": lambda g: f"{g.r.randint(0, 31):03d}", "up": lambda g: f"{g.r.uniform(0, 9):.6f}", "D": ras_time}
+    rasdaemon = [
+        (3, jr("rasdaemon", "ras:{e} event enabled"), {**jj, "e": pick(["mc_event", "aer_event", "mce_record", "extlog_mem_event", "memory_failure_event"])}),
+        (2, jr("rasdaemon", "Listening to events for cpus 0 to {n}"), {**jj, "n": pick(["15", "31", "63"])}),
+        (2, jr("rasdaemon", "Recording {e} events"), {**jj, "e": pick(["mc_event", "aer_event", "mce_record"])}),
+        (2, jr("rasdaemon", "Can't parse {f}: {e}"), {**jj, "f": pick(["/sys/kernel/debug/tracing/events/ras/non_standard_event/format", "/sys/kernel/debug/tracing/events/ras/arm_event/format"]), "e": pick(["No such file or directory"])}),
+        (10, jr("rasdaemon", trace_head("mc_event") + "{n} Corrected error: memory read error on {l} (mc:{mc} location:{so}:{im}:{c}:-1 address:0x{a} grain:5 syndrome:0x00000000  err_code:0x0101:0x009{k})"),
+         {**rt, "n": pick(["1", "1", "2"]), "l": draw(dimm), "c": then(1), "so": then(4), "im": then(5), "mc": pick(["0", "1"]), "a": lambda g: g.hexs(9).lstrip("0").rjust(1, "1"), "k": pick(["0", "1"])}),
+        (2, jr("rasdaemon", trace_head("mc_event") + "{n} Uncorrected error: memory read error on {l} (mc:{mc} location:{so}:{im}:{c}:-1 address:0x{a} grain:5)"),
+         {**rt, "n": pick(["1"]), "l": draw(dimm), "c": then(1), "so": then(4), "im": then(5), "mc": pick(["0", "1"]), "a": lambda g: g.hexs(9).lstrip("0").rjust(1, "1")}),
+        (4, jr("rasdaemon", trace_head("mce_record") + "{k} bank={b}, status= {s}, {e}, mci=Corrected_error, mca={m}, cpu_type= {t}, cpu= {c}, socketid= {so}, misc= {mi}, addr= {ad}, mcgstatus=0, apicid= {ap}"),
+         {**rt, "k": pick(["Intel Skylake server", "Intel Icelake server"]), "b": pick(["7", "8", "13"]), "s": lambda g: "8c00004" + g.hexs(9), "e": pick(["Corrected error", "Corrected error"]),
+          "m": pick(["MEMORY CONTROLLER RD_CHANNEL1_ERR", "MEMORY CONTROLLER RD_CHANNEL0_ERR", "MEMORY CONTROLLER MS_CHANNEL2_ERR"]), "t": pick(["Intel Xeon Scalable"]),
+          "c": lambda g: g.num(0, 31), "so": pick(["0", "1"]), "mi": lambda g: g.hexs(16).lstrip("0").rjust(1, "1"), "ad": lambda g: g.hexs(9).lstrip("0").rjust(1, "1"), "ap": lambda g: g.num(0, 63)}),
+        (3, jr("rasdaemon", trace_head("aer_event") + "{dev} {sev} error: {e}"),
+         {**rt, "dev": pick(["0000:00:1c.0", "0000:80:03.1", "0000:01:00.0"]), "sev": pick(["Corrected", "Corrected", "Uncorrected (Non-Fatal)"]),
+          "e": pick(["Receiver Error", "Bad TLP", "Bad DLLP", "Replay Timer Timeout", "Completion Timeout"])}),
+    ]
+
+    # ---------------- mcelog ----------------
+    mj = {**jj}
+    mcelog = [
+        (5, jr("mcelog", "Hardware event. This is not a software error."), mj),
+        (5, jr("mcelog", "MCE {n}"), {**mj, "n": pick(["0", "0", "1", "2"])}),
+        (5, jr("mcelog", "CPU {c} BANK {b} TSC {t}"), {**mj, "c": lambda g: g.num(0, 31), "b": pick(["7", "8", "13", "17"]), "t": lambda g: g.hexs(12).lstrip("0").rjust(1, "1")}),
+        (4, jr("mcelog", "MISC {m} ADDR {a}"), {**mj, "m": lambda g: g.hexs(16).lstrip("0").rjust(1, "1"), "a": lambda g: g.hexs(9).lstrip("0").rjust(1, "1")}),
+        (5, jr("mcelog", "TIME {t} Thu Dec  3 {h} 2026"), {**mj, "t": lambda g: g.num(1796256000, 1796342399), "h": hms}),
+        (4, jr("mcelog", "MCG status:"), mj),
+        (4, jr("mcelog", "MCi status:"), mj),
+        (4, jr("mcelog", "Corrected error"), mj),
+        (4, jr("mcelog", "Error enabled"), mj),
+        (3, jr("mcelog", "MCi_MISC register valid"), mj),
+        (3, jr("mcelog", "MCi_ADDR register valid"), mj),
+        (4, jr("mcelog", "MCA: MEMORY CONTROLLER {k}_CHANNEL{c}_ERR"), {**mj, "k": pick(["RD", "RD", "MS", "WR"]), "c": pick(["0", "1", "2"])}),
+        (4, jr("mcelog", "Transaction: {t}"), {**mj, "t": pick(["Memory read error", "Memory scrubbing error", "Memory write error"])}),
+        (4, jr("mcelog", "STATUS {s} MCGSTATUS {g}"), {**mj, "s": lambda g: "8c00004" + g.hexs(9), "g": pick(["0", "0", "4"])}),
+        (3, jr("mcelog", "MCGCAP {c} APICID {a} SOCKETID {s}"), {**mj, "c": pick(["1000c14", "f000c14"]), "a": lambda g: g.num(0, 63), "s": pick(["0", "1"])}),
+        (3, jr("mcelog", "CPUID Vendor Intel Family {f} Model {m} Step {s}"), {**mj, "f": pick(["6"]), "m": pick(["85", "106", "143"]), "s": pick(["4", "6", "7"])}),
+        (2, jr("mcelog", "Running trigger `{t}' (reporter: {r})"), {**mj, "t": pick(["dimm-error-trigger", "socket-memory-error-trigger", "page-error-trigger"]), "r": pick(["memdb", "page"])}),
+        (2, jr("mcelog", "Fallback Socket memory error count {n} exceeded threshold: {t} in 24h"), {**mj, "n": lambda g: g.num(100, 400), "t": pick(["100"])}),
+        (2, jr("mcelog", "Corrected memory errors on page {p} exceed threshold {t}"), {**mj, "p": lambda g: g.hexs(9).lstrip("0").rjust(1, "1") + "000", "t": pick(["10 / 24h"])}),
+        (2, jr("mcelog", "mcelog: failed to prefill DIMM database from DMI data"), mj),
+    ]
+
+    # ---------------- ipmievd and ipmitool sel elist ----------------
+    thresholds = [("Temperature", "CPU1 Temp", "degrees C", "Upper Critical going high", ">", 88, 95),
+                  ("Temperature", "Inlet Temp", "degrees C", "Upper Non-critical going high", ">", 38, 42),
+                  ("Fan", "FAN3", "RPM", "Lower Critical going low", "<", 600, 1200),
+                  ("Voltage", "PS1 Voltage", "Volts", "Lower Critical going low", "<", 180, 200),
+                  ("Fan", "FAN1", "RPM", "Lower Non-critical going low", "<", 1500, 1800)]
+    discretes = [("Power Supply", "PS2 Status", "Power Supply AC lost"), ("Power Supply", "PS1 Status", "Failure detected"),
+                 ("Memory", "DIMM_B2", "Correctable ECC"), ("Memory", "DIMM_A1", "Uncorrectable ECC"),
+                 ("Physical Security", "Intrusion", "General Chassis intrusion"), ("Processor", "CPU2 Status", "IERR"),
+                 ("Drive Slot / Bay", "Drive 3", "Drive Fault"), ("Watchdog2", "OS Watchdog", "Hard reset")]
+
+    def thr(g: Gen):
+        t, n, u, d, op, a, b = g.r.choice(thresholds)
+        lim = b if op == ">" else a
+        r = lim + g.r.randint(1, 6) if op == ">" else lim - g.r.randint(1, 5) * (100 if u == "RPM" else 2)
+        return t, n, d, str(r), op, str(lim), u
+
+    def disc(g: Gen):
+        return g.r.choice(discretes)
+
+    def sel_id(g: Gen) -> str:
+        return f"{g.r.randint(1, 0x3ff):>4x}"
+
+    def sel_date(g: Gen) -> str:
+        return "12/03/2026"
+
+    ij = {**jj}
+    sel = {"I": sel_id, "D": sel_date, "h": hms}
+    ipmi = [
+        (2, jr("ipmievd", "Reading sensors..."), ij),
+        (2, jr("ipmievd", "Waiting for events..."), ij),
+        (2, jr("ipmievd", "Loading {i} interface"), {**ij, "i": pick(["OpenIPMI", "SEL"])}),
+        (8, jr("ipmievd", "{t} sensor {n} {d} (Reading {r} {op} Threshold {l} {u})"),
+         {**ij, "t": draw(thr), "n": then(1), "d": then(2), "r": then(3), "op": then(4), "l": then(5), "u": then(6)}),
+        (7, jr("ipmievd", "{t} sensor {n} {d} Asserted"), {**ij, "t": draw(disc), "n": then(1), "d": then(2)}),
+        (5, jr("ipmievd", "{t} sensor {n} {d} Deasserted"), {**ij, "t": draw(disc), "n": then(1), "d": then(2)}),
+        (10, "{I} | {D} | {h} | {t} {n} | {d} | Asserted | Reading {r} {op} Threshold {l} {u}",
+         {**sel, "t": draw(thr), "n": then(1), "d": then(2), "r": then(3), "op": then(4), "l": then(5), "u": then(6)}),
+        (6, "{I} | {D} | {h} | {t} {n} | {d} | Deasserted | Reading {r} {op} Threshold {l} {u}",
+         {**sel, "t": draw(thr), "n": then(1), "d": then(2), "r": then(3), "op": then(4), "l": then(5), "u": then(6)}),
+        (9, "{I} | {D} | {h} | {t} {n} | {d} | Asserted", {**sel, "t": draw(disc), "n": then(1), "d": then(2)}),
+        (5, "{I} | {D} | {h} | {t} {n} | {d} | Deasserted", {**sel, "t": draw(disc), "n": then(1), "d": then(2)}),
+        (3, "{I} | {D} | {h} | Event Logging Disabled #0x{n} | Log area reset/cleared | Asserted", {**sel, "n": pick(["07", "10", "72"])}),
+        (3, "{I} |  Pre-Init  |{s}| System Event #0x{n} | Timestamp Clock Sync | Asserted",
+         {"I": sel_id, "s": lambda g: g.num(1, 99).rjust(10, "0"), "n": pick(["83", "8f"])}),
+        (3, "{I} | {D} | {h} | System Boot Initiated #0x{n} | Initiated by power up | Asserted", {**sel, "n": pick(["01", "d2"])}),
+    ]
+
+    # ---------------- fancontrol ----------------
+    pwms = [("hwmon2/pwm1", "hwmon1/temp1_input", "hwmon2/fan1_input"), ("hwmon2/pwm2", "hwmon2/temp2_input", "hwmon2/fan2_input"),
+            ("hwmon3/pwm3", "hwmon1/temp1_input", "hwmon3/fan3_input")]
+    fj = {**jj}
+    fancontrol = [
+        (2, jr("fancontrol", "Loading configuration from {f} ..."), {**fj, "f": pick(["/etc/fancontrol"])}),
+        (2, jr("fancontrol", "Common settings:"), fj),
+        (2, jr("fancontrol", "  INTERVAL={n}"), {**fj, "n": pick(["10", "2", "5"])}),
+        (4, jr("fancontrol", "Settings for {p}:"), {**fj, "p": lambda g: g.r.choice(pwms)[0]}),
+        (4, jr("fancontrol", "  Depends on {t}"), {**fj, "t": lambda g: g.r.choice(pwms)[1]}),
+        (4, jr("fancontrol", "  Controls {f}"), {**fj, "f": lambda g: g.r.choice(pwms)[2]}),
+        (3, jr("fancontrol", "  MINTEMP={n}"), {**fj, "n": pick(["35", "40", "45"])}),
+        (3, jr("fancontrol", "  MAXTEMP={n}"), {**fj, "n": pick(["60", "70", "75"])}),
+        (3, jr("fancontrol", "  MINSTART={n}"), {**fj, "n": pick(["150", "120", "90"])}),
+        (3, jr("fancontrol", "  MINSTOP={n}"), {**fj, "n": pick(["100", "60", "30"])}),
+        (3, jr("fancontrol", "  MINPWM={n}"), {**fj, "n": pick(["0", "0", "40"])}),
+        (3, jr("fancontrol", "  MAXPWM={n}"), {**fj, "n": pick(["255"])}),
+        (2, jr("fancontrol", "Enabling PWM on fans..."), fj),
+        (2, jr("fancontrol", "Starting automatic fan control..."), fj),
+        (2, jr("fancontrol", "Caught SIGTERM, restoring fans..."), fj),
+        (2, jr("fancontrol", "Aborting, restoring fans..."), fj),
+        (2, jr("fancontrol", "Verify fans have returned to full speed"), fj),
+        (2, jr("fancontrol", "Error: file {f} doesn't exist"), {**fj, "f": pick(["/sys/class/hwmon/hwmon2/pwm1", "hwmon1/temp1_input", "/sys/class/hwmon/hwmon3/pwm3_enable"])}),
+        (2, jr("fancontrol", "Device path of {h} has changed"), {**fj, "h": pick(["hwmon1", "hwmon2", "hwmon3"])}),
+        (2, jr("fancontrol", "Configuration appears to be outdated, please run pwmconfig again"), fj),
+        (3, jr("fancontrol", "Error writing PWM value to {f}"), {**fj, "f": pick(["/sys/class/hwmon/hwmon2/pwm1", "/sys/class/hwmon/hwmon2/pwm2"])}),
+    ]
+
+    # ---------------- OpenBMC in the BMC's journal ----------------
+    redfish = ["/redfish/v1/", "/redfish/v1/Systems/system", "/redfish/v1/Chassis/chassis/Thermal", "/redfish/v1/Chassis/chassis/Power",
+               "/redfish/v1/Managers/bmc", "/redfish/v1/SessionService/Sessions", "/redfish/v1/Systems/system/LogServices/EventLog/Entries",
+               "/redfish/v1/UpdateService"]
+    bj = {"T": journal_ts, "H": pick(bmcs), "P": pid}
+
+    def bline(level: str, src: str, text: str) -> str:
+        return "{T} {H} bmcweb[{P}]: [" + level + " " + src + ":{L}] " + text
+
+    def ptr(g: Gen) -> str:
+        return "0x" + g.r.choice(["1c", "1d", "20"]) + g.hexs(5)
+
+    def bmc_client(g: Gen) -> str:
+        return g.r.choice(["::ffff:10.40.1.15", "::ffff:10.40.1.22", "::ffff:10.40.7.3"])
+
+    def lineno(a: int, b: int):
+        return lambda g: g.num(a, b)
+
+    bw = {**bj, "L": lineno(60, 700)}
+    sensors_obmc = [("CPU0_Temp", "critical high", "high", 95, 100), ("Inlet_Temp", "warning high", "high", 38, 45),
+                    ("PSU1_Input_Voltage", "critical low", "low", 200, 180), ("Fan0_Tach", "warning low", "low", 2400, 1800),
+                    ("DIMM_A0_Temp", "warning high", "high", 80, 85)]
+
+    def obmc_thr(g: Gen):
+        n, k, d, th, _r = g.r.choice(sensors_obmc)
+        r = th + g.r.uniform(0.5, 6) if d == "high" else th - g.r.uniform(1, 30 if th < 1000 else 400)
+        return n, k, d, f"{r:.6f}", f"{th:.6f}"
+
+    fans_obmc = ["fan0_0", "fan0_1", "fan2_0", "fan3_1"]
+
+    def fan_tach(g: Gen):
+        f = g.r.choice(fans_obmc)
+        t = g.r.choice([10500, 11200, 8400])
+        return f, str(t), str(g.r.randint(0, int(t * 0.7))), str(int(t * 0.8)), f
+
+    host_states = ["Running", "Off", "Quiesced", "TransitioningToRunning"]
+    obmc = [
+        (3, bline("INFO", "webserver_main.cpp", "Starting webserver on port {p}"), {**bw, "p": pick(["443", "18080"])}),
+        (40, bline("INFO", "http_connection.hpp", "Request:  {x} HTTP/{v} {m} {u} {c}"),
+         {**bw, "x": ptr, "v": pick(["1.1", "1.1", "2"]), "m": pick(["GET", "GET", "GET", "PATCH", "POST"]), "u": pick(redfish), "c": bmc_client}),
+        (30, bline("INFO", "http_connection.hpp", "Response: {x} {u} {s} keepalive={k}"),
+         {**bw, "x": ptr, "u": pick(redfish), "s": pick(["200", "200", "200", "201", "401", "404", "503"]), "k": pick(["true", "false"])}),
+        (6, bline("ERROR", "http_connection.hpp", "{x} Error while reading: {e}"),
+         {**bw, "x": ptr, "e": pick(["stream truncated", "Connection reset by peer", "The socket was closed due to a timeout"])}),
+        (5, bline("WARNING", "authentication.hpp", "Authentication failed for user {u} from {c}"), {**bw, "u": pick(["root", "admin", "service"]), "c": bmc_client}),
+        (4, bline("ERROR", "routing.hpp", "Insufficient Privilege"), bw),
+        (6, bline("ERROR", "sensors.hpp", "DBUS response error {e}"), {**bw, "e": pick(["generic:113", "generic:110", "system:5"])}),
+        (3, bline("ERROR", "event_service_manager.hpp", "Failed to send event to {u}: {e}"),
+         {**bw, "u": pick(["https://10.40.1.15:8443/events", "https://monitor.mgmt:443/redfish-events"]), "e": pick(["Connection refused", "Operation canceled", "certificate verify failed"])}),
+        (12, jr("phosphor-sel-logger", "{n} sensor crossed a {k} threshold going {d}. Reading={r} Threshold={t}."),
+         {**bj, "n": draw(obmc_thr), "k": then(1), "d": then(2), "r": then(3), "t": then(4)}),
+        (6, jr("phosphor-fan-monitor", "Setting tach sensor /xyz/openbmc_project/sensors/fan_tach/{f} functional state to false. [target = {t}, input = {i}, allowed range = ({lo} - NoMax) owner = {o}]"),
+         {**bj, "f": draw(fan_tach), "t": then(1), "i": then(2), "lo": then(3), "o": then(4)}),
+        (4, jr("phosphor-fan-monitor", "Setting tach sensor /xyz/openbmc_project/sensors/fan_tach/{f} functional state to true. [target = {t}, input = {i}, allowed range = ({lo} - NoMax) owner = {o}]"),
+         {**bj, "f": draw(fan_tach), "t": then(1), "i": then(2), "lo": then(3), "o": then(4)}),
+        (3, jr("phosphor-fan-monitor", "Fan {f} has been removed"), {**bj, "f": pick(["fan0", "fan2", "fan3"])}),
+        (3, jr("phosphor-fan-presence-tach", "New fan detected: {f}"), {**bj, "f": pick(["fan0", "fan2", "fan3"])}),
+        (5, jr("phosphor-host-state-manager", "Host state transition request of xyz.openbmc_project.State.Host.Transition.{t}"), {**bj, "t": pick(["On", "Off", "Reboot", "GracefulWarmReboot"])}),
+        (6, jr("phosphor-host-state-manager", "Change to Host State: xyz.openbmc_project.State.Host.HostState.{s}"), {**bj, "s": pick(host_states)}),
+        (5, jr("phosphor-chassis-state-manager", "Change to Chassis Power State: xyz.openbmc_project.State.Chassis.PowerState.{s}"), {**bj, "s": pick(["On", "Off"])}),
+        (3, jr("phosphor-chassis-state-manager", "Received signal that power {s} is complete"), {**bj, "s": pick(["ON", "OFF"])}),
+        (4, jr("phosphor-log-manager", "Created PEL 0x{p} (BMC ID {i}) with SRC {s}"),
+         {**bj, "p": lambda g: "50" + g.hexs(6).upper(), "i": lambda g: g.num(1, 900), "s": pick(["110015F1", "BD8D1001", "11002610", "BC8A1703"])}),
+        (2, jr("phosphor-watchdog", "watchdog: Timed out"), bj),
+        (2, jr("phosphor-watchdog", "watchdog: enabled and started"), bj),
+    ]
+
+    return (upsd + upsmon + usbhid + snmpups + ap + smartd + kernel + rasdaemon + mcelog + ipmi + fancontrol + obmc)
+
+
+def eda_events() -> list[tuple[float, str, dict]]:
+    """Digital-design tools as an FPGA and ASIC team's CI logs them: Yosys (the numbered pass headers and
+    the passes' own lines: frontends, hierarchy, proc, opt, flatten, memory, techmap, abc, statistics, warnings
+    and errors, the closing hash and time lines), nextpnr (ice40 and ecp5 'Info:' lines: packing, global
+    promotion, utilisation, the HeAP and simulated-annealing placers, timing, the router's progress table rows,
+    critical-path steps, warnings and errors), Verilator 5 (lint warnings with their codes, errors, the
+    Verilation and simulation reports, assertion failures and $finish), Icarus Verilog (iverilog's
+    elaboration errors and warnings, vvp's VCD, $finish and $readmemh lines), the OpenLane 1 flow's step lines
+    and OpenROAD's '[LEVEL TOOL-nnnn]' messages with the global placer's Nesterov iterations, Xilinx Vivado
+    (vivado.log: INFO/WARNING/CRITICAL WARNING/ERROR messages with their '[Tool nn-nnn]' ids, phase checksums
+    and the time and memory lines) and Intel Quartus Prime (the compiler's 'Info (nnnnn):' / 'Warning' /
+    'Critical Warning' / 'Error' messages with their ids and the module summaries). Written blind at the
+    thirty-first issue-15 pass's start: before reading the engine or any failure analysis; 218 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def n(a: int, b: int):
+        return lambda g: g.num(a, b)
+
+    def fl(d: int, lo: float, hi: float):
+        return lambda g: f"{g.r.uniform(lo, hi):.{d}f}"
+
+    modules = ["top", "uart_tx", "uart_rx", "fifo_sync", "spi_master", "pwm_gen", "riscv_core"]
+    rtl = ["rtl/top.v", "rtl/uart_tx.v", "rtl/uart_rx.v", "rtl/fifo_sync.v", "rtl/spi_master.sv", "rtl/alu.sv"]
+    signals = ["dbg_out", "cnt", "state", "rx_data", "tx_busy", "wr_ptr", "rd_ptr", "led", "irq_pending"]
+    clocks = ["clk", "clk_sys", "clk_pix", "clk_50m"]
+
+    def mod(g: Gen) -> str:
+        return g.r.choice(modules)
+
+    def src(g: Gen) -> str:
+        return g.r.choice(rtl)
+
+    def line(g: Gen) -> str:
+        return g.num(1, 420)
+
+    def sig(g: Gen) -> str:
+        return g.r.choice(signals)
+
+    def secno(g: Gen) -> str:
+        # Yosys' nested section numbers: "2.", "2.5.", "2.24.3."
+        parts = [str(g.r.randint(1, 4))] + [str(g.r.randint(1, 48)) for _ in range(g.r.choice([0, 1, 1, 1, 2]))]
+        return ".".join(parts)
+
+    # ---------------- Yosys ----------------
+    ys_cells = ["SB_LUT4", "SB_DFF", "SB_DFFE", "SB_CARRY", "TRELLIS_FF", "LUT4", "CCU2C", "$_DFF_P_", "$_AND_", "$_MUX_"]
+    ys_passes = ["opt_expr", "opt_clean", "abc", "opt_merge", "techmap", "opt_dff", "proc_dlatch", "memory_collect", "share"]
+
+    def proc_name(g: Gen) -> str:
+        f = g.r.choice(rtl)
+        return f"\\{g.r.choice(modules)}.$proc${f}:{g.r.randint(10, 400)}${g.r.randint(1, 90)}"
+
+    def time_spent(g: Gen) -> str:
+        ps = g.r.sample(ys_passes, g.r.randint(1, 4))
+        pct = sorted((g.r.randint(3, 45) for _ in ps), reverse=True)
+        return ", ".join(f"{p}% {g.r.randint(1, 40)}x {name} ({g.r.randint(0, 9)} sec)" for p, name in zip(pct, ps, strict=False))
+
+    yosys = [
+        (20, "{s}. Executing Verilog-2005 frontend: {f}", {"s": secno, "f": src}),
+        (12, "Parsing Verilog input from `{f}' to AST representation.", {"f": src}),
+        (14, "Generating RTLIL representation for module `\\{m}'.", {"m": mod}),
+        (8, "Successfully finished Verilog frontend.", {}),
+        (8, "{s}. Executing HIERARCHY pass (managing design hierarchy).", {"s": secno}),
+        (6, "{s}. Analyzing design hierarchy..", {"s": secno}),
+        (5, "Top module:  \\{m}", {"m": mod}),
+        (6, "Removed {c} unused modules.", {"c": n(0, 6)}),
+        (8, "{s}. Executing PROC pass (convert processes to netlists).", {"s": secno}),
+        (12, "Creating decoders for process `{p}'.", {"p": proc_name}),
+        (10, "Removing empty process `{p}'.", {"p": proc_name}),
+        (6, "Cleaned up {c} empty switches.", {"c": n(0, 30)}),
+        (6, "{s}. Executing FLATTEN pass (flatten design).", {"s": secno}),
+        (5, "Deleting now unused module {m}.", {"m": mod}),
+        (10, "{s}. Executing OPT_EXPR pass (perform const folding).", {"s": secno}),
+        (10, "Optimizing module {m}.", {"m": mod}),
+        (10, "Finding identical cells in module `\\{m}'.", {"m": mod}),
+        (9, "Removed a total of {c} cells.", {"c": n(0, 120)}),
+        (9, "Finding unused cells or wires in module \\{m}..", {"m": mod}),
+        (8, "Removed {c} unused cells and {w} unused wires.", {"c": n(0, 400), "w": n(0, 900)}),
+        (5, "{s}. Executing ABC pass (technology mapping using ABC).", {"s": secno}),
+        (4, "Extracted {c} gates and {w} wires to a netlist network with {i} inputs and {o} outputs.",
+         {"c": n(10, 3000), "w": n(20, 4000), "i": n(2, 300), "o": n(1, 200)}),
+        (4, "{s}. Executing MEMORY pass.", {"s": secno}),
+        (3, "Warning: Replacing memory \\{m} with list of registers. See {f}:{l}", {"m": pick(["mem", "regfile", "buf"]), "f": src, "l": line}),
+        (5, "Warning: wire '\\{w}' is assigned in a block at {f}:{l}.", {"w": sig, "f": src, "l": line}),
+        (4, "Warning: Resizing cell port {m}.{c}.{p} from {a} bits to {b} bits.",
+         {"m": mod, "c": pick(["u_fifo", "u_tx", "u_alu"]), "p": pick(["din", "addr", "data_o"]), "a": pick(["8", "16", "32"]), "b": pick(["4", "8", "12"])}),
+        (3, "Warning: Identifier `\\{w}' is implicitly declared at {f}:{l}.", {"w": sig, "f": src, "l": line}),
+        (2, "ERROR: Module `\\{m}' referenced in module `\\{p}' in cell `\\{c}' is not part of the design.",
+         {"m": pick(["uart_rx", "pll_core", "SB_PLL40_CORE2"]), "p": mod, "c": pick(["u_rx", "u_pll", "pll_inst"])}),
+        (2, "{f}:{l}: ERROR: syntax error, unexpected {t}", {"f": src, "l": line, "t": pick(["TOK_ID", "TOK_END", "';'", "TOK_ENDMODULE"])}),
+        (4, "Number of cells: {c}", {"c": lambda g: str(g.r.randint(10, 9000)).rjust(16)}),
+        # "     %-26s %6d": the count's slot carries the padding after the cell type
+        (10, "     {c} {k}", {"c": draw(lambda g: (lambda c: (c, " " * (26 - len(c)) + g.num(1, 900).rjust(6)))(g.r.choice(ys_cells))), "k": then(1)}),
+        (3, "Found and reported {c} problems.", {"c": pick(["0", "0", "0", "1", "2"])}),
+        (3, "End of script. Logfile hash: {h}, CPU: user {u}s system {s}s, MEM: {m} MB peak",
+         {"h": lambda g: g.hexs(10), "u": fl(2, 0.1, 90), "s": fl(2, 0.0, 3), "m": fl(2, 30, 900)}),
+        (3, "Yosys {v} (git sha1 {h}, {c})",
+         {"v": pick(["0.38", "0.40+25", "0.45"]), "h": lambda g: g.hexs(11), "c": pick(["clang 14.0.0-1ubuntu1.1 -fPIC -Os", "g++ 11.4.0 -fPIC -Os"])}),
+        (3, "Time spent: {t}", {"t": time_spent}),
+    ]
+
+    # ---------------- nextpnr ----------------
+    np_bels = [("ICESTORM_LC", "7680"), ("ICESTORM_RAM", "32"), ("SB_IO", "256"), ("SB_GB", "8"),
+               ("TRELLIS_SLICE", "12144"), ("DP16KD", "56"), ("TRELLIS_IO", "197")]
+
+    def util(g: Gen):
+        b, tot = g.r.choice(np_bels)
+        used = g.r.randint(0, int(tot))
+        return b.rjust(20), str(used).rjust(5), tot.rjust(5), str(used * 100 // int(tot)).rjust(3)
+
+    def glb(g: Gen) -> str:
+        return f"{g.r.choice(clocks)}$SB_IO_IN_$glb_clk"
+
+    nextpnr = [
+        (6, "Info: Packing constants..", {}),
+        (5, "Info: Packing IOs..", {}),
+        (5, "Info: Packing LUT-FFs..", {}),
+        (5, "Info: {c} LCs used as LUT4 only", {"c": lambda g: g.num(4, 3000).rjust(8)}),
+        (5, "Info: {c} LCs used as DFF only", {"c": lambda g: g.num(0, 900).rjust(8)}),
+        (5, "Info: Promoting globals..", {}),
+        (6, "Info: promoting {n} (fanout {f})", {"n": pick(["clk$SB_IO_IN", "rst_n$SB_IO_IN", "clk_sys", "u_core.rst_sync"]), "f": n(8, 2400)}),
+        (4, "Info: Checksum: 0x{h}", {"h": lambda g: g.hexs(8)}),
+        (10, "Info: \t{b}: {u}/{t} {p}%", {"b": draw(util), "u": then(1), "t": then(2), "p": then(3)}),
+        (4, "Info: Placed {c} cells based on constraints.", {"c": n(1, 80)}),
+        (4, "Info: Creating initial analytic placement for {c} cells, random placement wirelen = {w}.", {"c": n(50, 9000), "w": n(2000, 400000)}),
+        (6, "Info:     at initial placer iter {i}, wirelen = {w}", {"i": n(0, 4), "w": n(100, 90000)}),
+        (14, "Info:     at iteration #{i}, type {t}: wirelen solved = {a}, spread = {b}, legal = {c}; time = {s}s",
+         {"i": n(1, 40), "t": pick(["ALL", "ICESTORM_LC", "SB_GB", "TRELLIS_SLICE"]), "a": n(100, 40000), "b": n(1000, 90000), "c": n(1000, 95000), "s": fl(2, 0, 3)}),
+        (4, "Info: HeAP Placer Time: {s}s", {"s": fl(2, 0.1, 40)}),
+        (4, "Info: Running simulated annealing placer for refinement.", {}),
+        (12, "Info:   at iteration #{i}: temp = {t}, timing cost = {c}, wirelen = {w}",
+         {"i": n(1, 60), "t": pick(["0.000000", "0.000000", "0.002500"]), "c": n(20, 900), "w": n(900, 90000)}),
+        (4, "Info: SA placement time {s}s", {"s": fl(2, 0.1, 30)}),
+        (10, "Info: Max frequency for clock '{c}': {f} MHz (PASS at {t} MHz)", {"c": glb, "f": fl(2, 48, 220), "t": pick(["12.00", "25.00", "48.00"])}),
+        (3, "Info: Max frequency for clock '{c}': {f} MHz (FAIL at {t} MHz)", {"c": glb, "f": fl(2, 20, 47), "t": pick(["48.00", "100.00"])}),
+        (5, "Info: Max delay {a} -> {b}: {d} ns",
+         {"a": pick(["<async>", "posedge clk$SB_IO_IN_$glb_clk"]), "b": pick(["<async>", "posedge clk$SB_IO_IN_$glb_clk", "negedge clk_pix"]), "d": fl(2, 1, 20)}),
+        (6, "Info:  {a} {b}  Source {c}", {"a": fl(1, 0.3, 2), "b": fl(1, 0.3, 3),
+                                          "c": lambda g: f"{g.r.choice(['cnt_SB_DFFR_Q', 'state_SB_DFFE_Q', 'u_tx.shift_SB_DFF_Q'])}_D_SB_LUT4_O.{g.r.choice(['O', 'Q'])}"}),
+        (10, "Info:  {a} {b}    Net {nt} budget {bg} ns ({x1},{y1}) -> ({x2},{y2})",
+         {"a": fl(1, 0.3, 3), "b": fl(1, 1, 20), "nt": pick(["cnt[3]", "u_tx.bit_idx[1]", "state_SB_DFFE_Q_E", "rx_data[7]"]), "bg": fl(6, 1, 40),
+          "x1": n(1, 24), "y1": n(1, 30), "x2": n(1, 24), "y2": n(1, 30)}),
+        (6, "Info:  {a} {b}  Setup {c}", {"a": fl(1, 0.1, 1), "b": fl(1, 4, 25), "c": pick(["cnt_SB_DFFR_Q.I3", "u_tx.shift_SB_DFF_Q.I0"])}),
+        (4, "Info: Routing..", {}),
+        (4, "Info: Routing {c} arcs.", {"c": n(200, 40000)}),
+        (10, "Info: {i} | {a} {b} | {c} {d} | {r}| {t} {u}|",
+         {"i": lambda g: str(g.r.randint(1, 40) * 1000).rjust(10), "a": lambda g: g.num(0, 400).rjust(8), "b": lambda g: g.num(200, 1000).rjust(10),
+          "c": lambda g: g.num(0, 400).rjust(4), "d": lambda g: g.num(200, 1000).rjust(5), "r": lambda g: g.num(0, 30000).rjust(10),
+          "t": lambda g: g.flt(2, 2).rjust(10), "u": lambda g: g.flt(2, 30).rjust(10)}),
+        (4, "Info: Routing complete.", {}),
+        (4, "Info: Router1 time {s}s", {"s": fl(2, 0.1, 60)}),
+        (4, "Info: Program finished normally.", {}),
+        (3, "Warning: unmatched constraint '{p}' (on line {l})", {"p": pick(["led[4]", "uart_rts", "btn3", "spi_cs1"]), "l": n(1, 80)}),
+        (2, "ERROR: Unable to place cell '{c}', no BELs remaining to implement cell type '{t}'",
+         {"c": pick(["u_ram.mem.0.0", "u_pll", "clk_gb"]), "t": pick(["ICESTORM_RAM", "ICESTORM_PLL", "SB_GB"])}),
+        (2, "ERROR: Max frequency for clock '{c}': {f} MHz (FAIL at {t} MHz)", {"c": glb, "f": fl(2, 20, 47), "t": pick(["48.00", "100.00"])}),
+    ]
+
+    # ---------------- Verilator ----------------
+    def vpos(g: Gen) -> str:
+        return f"{g.r.choice(rtl)}:{g.r.randint(1, 420)}:{g.r.randint(1, 60)}"
+
+    verilator = [
+        (12, "%Warning-WIDTH: {p}: Operator {o} expects {a} bits on the {s}, but {s2}'s {k} '{v}' generates {b} bits.",
+         {"p": vpos, "o": pick(["ASSIGN", "ASSIGNDLY", "ADD", "EQ"]), "a": pick(["8", "32", "4", "1"]), "s": draw(lambda g: g.r.choice([("Assign RHS", "Assign RHS"), ("RHS", "RHS"), ("LHS", "LHS")])),
+          "s2": then(1), "k": pick(["VARREF", "CONST", "ADD"]), "v": sig, "b": pick(["9", "33", "5", "32"])}),
+        (8, "%Warning-UNUSEDSIGNAL: {p}: Signal is not used: '{v}'", {"p": vpos, "v": sig}),
+        (6, "%Warning-UNDRIVEN: {p}: Signal is not driven: '{v}'", {"p": vpos, "v": sig}),
+        (4, "%Warning-UNOPTFLAT: {p}: Signal unoptimizable: Circular combinational logic: '{v}'", {"p": vpos, "v": lambda g: f"top.{g.r.choice(signals)}"}),
+        (5, "%Warning-CASEINCOMPLETE: {p}: Case values incompletely covered (example pattern 0x{x})", {"p": vpos, "x": lambda g: g.hexs(1)}),
+        (4, "%Warning-PINMISSING: {p}: Cell has missing pin: '{v}'", {"p": vpos, "v": pick(["rst_n", "en", "dbg_o"])}),
+        (4, "%Warning-DECLFILENAME: {p}: Filename '{f}' does not match MODULE name: '{m}'", {"p": vpos, "f": pick(["top", "alu", "defs"]), "m": mod}),
+        (4, "%Warning-BLKSEQ: {p}: Blocking assignment '=' in sequential logic process", {"p": vpos}),
+        (3, "%Warning-LATCH: {p}: Latch inferred for signal '{v}' (not all control paths of combinational always assign a value)",
+         {"p": vpos, "v": lambda g: f"top.{g.r.choice(modules)}.{g.r.choice(signals)}"}),
+        (3, "%Warning-IMPLICIT: {p}: Signal definition not found, creating implicitly: '{v}'", {"p": vpos, "v": sig}),
+        (6, "                                : ... In instance {i}", {"i": lambda g: ".".join(["top", *g.r.sample(["u_core", "u_tx", "u_fifo", "u_alu"], g.r.randint(0, 2))])}),
+        (3, "%Error: {p}: syntax error, unexpected {t}", {"p": vpos, "t": pick(["endmodule", "IDENTIFIER", "';'", "always"])}),
+        (2, "%Error: {p}: Cannot find file containing module: '{m}'", {"p": vpos, "m": pick(["uart_rx", "pll_core", "sky130_fd_sc_hd__inv_2"])}),
+        (3, "%Error: Exiting due to {c} error(s)", {"c": pick(["1", "1", "2", "3", "7"])}),
+        (3, "%Error: Exiting due to {c} warning(s)", {"c": pick(["1", "2", "4", "12"])}),
+        (3, "- V e r i l a t i o n   R e p o r t: Verilator {v} 2024-{d} rev v{v2}",
+         {"v": draw(lambda g: (lambda x: (x, x))(g.r.choice(["5.020", "5.024", "5.028"]))), "d": pick(["01-01", "04-05"]), "v2": then(1)}),
+        (3, "- Verilator: Built from {a} MB sources in {m} modules, into {b} MB in {c} C++ files needing {d} MB",
+         {"a": fl(3, 0.01, 3), "m": n(2, 90), "b": fl(3, 0.1, 20), "c": n(4, 200), "d": fl(3, 0, 0.5)}),
+        (3, "- Verilator: Walltime {w} s (elab={e}, cvt={c}, bld={b}); cpu {u} s on {t} threads; alloced {m} MB",
+         {"w": fl(3, 0.5, 90), "e": fl(3, 0, 1), "c": fl(3, 0.1, 5), "b": fl(3, 0.4, 80), "u": fl(3, 0.2, 20), "t": pick(["1", "4", "8"]), "m": fl(3, 20, 900)}),
+        (3, "- Verilator: $finish at {t}; walltime {w} s; speed {s}/s", {"t": pick(["1ms", "250us", "12ms", "10ns"]), "w": fl(3, 0, 60), "s": lambda g: f"{g.flt(3, 900)} {g.r.choice(['us', 'ms', 'ns'])}"}),
+        (3, "- Verilator: cpu {c} s on {t} threads; alloced {m} MB", {"c": fl(3, 0, 60), "t": pick(["1", "2", "4"]), "m": n(8, 600)}),
+        (4, "- {f}:{l}: Verilog $finish", {"f": pick(["tb/tb_top.sv", "tb/tb_uart.sv"]), "l": line}),
+        (2, "[{t}] %Error: {f}:{l}: Assertion failed in {s}: {m}",
+         {"t": n(100, 9000000), "f": pick(["tb/tb_top.sv", "tb/tb_uart.sv"]), "l": line, "s": pick(["TOP.tb_top", "TOP.tb_uart.u_chk"]),
+          "m": pick(["fifo overflow", "rx byte mismatch", "'assert' failed."])}),
+        (2, "%Error: {f}:{l}: Verilog $stop", {"f": pick(["tb/tb_top.sv", "tb/tb_uart.sv"]), "l": line}),
+    ]
+
+    # ---------------- Icarus Verilog ----------------
+    icarus = [
+        (3, "{f}:{l}: error: Unknown module type: {m}", {"f": src, "l": line, "m": pick(["uart_rx", "pll_core", "SB_PLL40_CORE"])}),
+        (4, "{f}:{l}: warning: Port {i} ({p}) of {m} expects {a} bits, got {b}.",
+         {"f": src, "l": line, "i": n(1, 12), "p": pick(["rst_n", "din", "addr"]), "m": mod, "a": pick(["1", "8", "16"]), "b": pick(["2", "32", "4"])}),
+        (4, "{f}:{l}:        : Padding {c} high bits of the port.", {"f": src, "l": line, "c": n(1, 31)}),
+        (2, "{f}:{l}: syntax error", {"f": src, "l": line}),
+        (2, "I give up.", {}),
+        (3, "{c} error(s) during elaboration.", {"c": pick(["1", "2", "5"])}),
+        (3, "{f}:{l}: error: Unable to bind wire/reg/memory `{w}' in `{s}'", {"f": src, "l": line, "w": sig, "s": pick(["tb.dut", "tb_top.u_core", "tb"])}),
+        (5, "VCD info: dumpfile {f} opened for output.", {"f": pick(["tb.vcd", "build/wave.vcd", "dump.vcd"])}),
+        (5, "{f}:{l}: $finish called at {t} ({u})", {"f": pick(["tb/tb.v", "tb/tb_uart.v"]), "l": line, "t": n(100, 90000000), "u": pick(["1ps", "1ns", "1s"])}),
+        (2, "{f}:{l}: $stop called at {t} ({u})", {"f": pick(["tb/tb.v", "tb/tb_uart.v"]), "l": line, "t": n(100, 90000000), "u": pick(["1ps", "1ns"])}),
+        (2, "{f}:{l}: warning: @* found no sensitivities so it will never trigger.", {"f": src, "l": line}),
+        (2, "WARNING: {f}:{l}: $readmemh({m}): Not enough words in the file for the requested range [{a}:{b}].",
+         {"f": src, "l": line, "m": pick(["rom.hex", "fw/boot.hex"]), "a": pick(["0"]), "b": pick(["255", "1023", "4095"])}),
+    ]
+
+    # ---------------- OpenLane 1 flow and OpenROAD ----------------
+    ol_steps = [("Synthesis", "synthesis", "synthesis"), ("Floorplanning", "floorplan", "initial_fp"),
+                ("Global Placement", "placement", "global"), ("Detailed Placement", "placement", "detailed"),
+                ("Clock Tree Synthesis", "cts", "cts"), ("Global Routing", "routing", "global"),
+                ("Detailed Routing", "routing", "detailed"), ("Static Timing Analysis", "signoff", "sta"),
+                ("Magic DRC", "signoff", "drc"), ("LVS", "signoff", "lvs")]
+
+    def run_tag(g: Gen) -> str:
+        return f"RUN_2026.12.03_{g.r.randint(0, 23):02d}.{g.r.randint(0, 59):02d}.{g.r.randint(0, 59):02d}"
+
+    def ol_step(g: Gen):
+        s, d, f = g.r.choice(ol_steps)
+        design = g.r.choice(["spm", "picorv32a", "uart_top"])
+        return s, f"designs/{design}/runs/{run_tag(g)}/logs/{d}/{g.r.randint(1, 40)}-{f}.log"
+
+    corners = ["typical", "fastest", "slowest"]
+    openlane = [
+        (14, "[INFO]: Running {s} (log: {l})...", {"s": draw(ol_step), "l": then(1)}),
+        (6, "[STEP {i}]", {"i": n(1, 42)}),
+        (3, "[INFO]: Design name: {d}", {"d": pick(["spm", "picorv32a", "uart_top"])}),
+        (3, "[SUCCESS]: Flow complete.", {}),
+        (3, "[INFO]: Saving current set of views in '{p}'...",
+         {"p": lambda g: f"designs/{g.r.choice(['spm', 'picorv32a'])}/runs/{run_tag(g)}/results/final"}),
+        (4, "[INFO]: There are no max slew, max fanout or max capacitance violations in the design at the {c} corner.", {"c": pick(corners)}),
+        (3, "[WARNING]: There are max slew violations in the design at the {c} corner. Please refer to '{r}'.",
+         {"c": pick(corners), "r": lambda g: f"designs/spm/runs/{run_tag(g)}/reports/signoff/{g.r.randint(20, 40)}-rcx_sta.slew.rpt"}),
+        (4, "[INFO]: There are no hold violations in the design at the {c} corner.", {"c": pick(corners)}),
+        (2, "[ERROR]: {s} failed.", {"s": pick(["Synthesis", "Detailed Routing", "LVS"])}),
+    ]
+
+    def orl(level: str, code: str, text: str) -> str:
+        return "[" + level + " " + code + "] " + text
+
+    openroad = [
+        (4, orl("INFO", "ORD-0030", "Using {t} thread(s)."), {"t": pick(["1", "4", "8", "16"])}),
+        (5, orl("INFO", "IFP-0001", "Added {r} rows of {s} site {n}."), {"r": n(20, 900), "s": n(100, 9000), "n": pick(["unithd", "CoreSite", "FreePDK45_38x28_10R_NP_162NW_34O"])}),
+        (4, orl("INFO", "TAP-0004", "Inserted {c} endcaps."), {"c": n(40, 2000)}),
+        (4, orl("INFO", "TAP-0005", "Inserted {c} tapcells."), {"c": n(100, 20000)}),
+        (4, orl("INFO", "PDN-0001", "Inserting grid: {g}"), {"g": pick(["stdcell_grid", "macro_grid", "core"])}),
+        (4, orl("INFO", "PPL-0001", "Number of slots           {c}"), {"c": n(200, 9000)}),
+        (4, orl("INFO", "GPL-0006", "NumInstances:         {c}"), {"c": n(200, 90000)}),
+        (4, orl("INFO", "GPL-0007", "NumPlaceInstances:    {c}"), {"c": n(200, 90000)}),
+        (14, "[NesterovSolve] Iter: {i} overflow: {o} HPWL: {h}", {"i": lambda g: str(g.r.randint(1, 90) * 10).rjust(4), "o": fl(3, 0.09, 1), "h": n(100000, 90000000)}),
+        (4, "[NesterovSolve] Finished with Overflow: {o}", {"o": fl(6, 0.09, 0.1)}),
+        (8, "[InitialPlace]  Iter: {i} CG residual: {r} HPWL: {h}", {"i": n(1, 20), "r": fl(8, 0.00001, 0.004), "h": n(100000, 90000000)}),
+        (3, orl("INFO", "GPL-0002", "DBU: {d}"), {"d": pick(["1000", "2000"])}),
+        (3, orl("ERROR", "GPL-0305", "RePlAce diverged at newStepLength."), {}),
+        (2, orl("ERROR", "GPL-0302", "Use a higher -density or re-floorplan with a larger core area."), {}),
+        (5, orl("INFO", "RSZ-0039", "Resized {c} instances."), {"c": n(0, 4000)}),
+        (4, orl("INFO", "RSZ-0027", "Inserted {c} input buffers."), {"c": n(0, 200)}),
+        (4, orl("INFO", "CTS-0010", "Clock net \"{c}\" has {s} sinks."), {"c": pick(clocks), "s": n(10, 8000)}),
+        (4, orl("INFO", "GRT-0018", "Total wirelength: {w} um"), {"w": n(10000, 9000000)}),
+        (3, orl("INFO", "GRT-0101", "Running extra iterations to remove overflow."), {}),
+        (6, orl("INFO", "DRT-0195", "Start {i} optimization iteration."), {"i": pick(["0th", "1st", "2nd", "3rd", "17th"])}),
+        (8, orl("INFO", "DRT-0199", "  Number of violations = {c}."), {"c": n(0, 900)}),
+        (6, orl("INFO", "DRT-0267", "cpu time = {c}, elapsed time = {e}, memory = {m} (MB), peak = {p} (MB)"),
+         {"c": lambda g: f"00:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}", "e": lambda g: f"00:{g.r.randint(0, 20):02d}:{g.r.randint(0, 59):02d}",
+          "m": fl(2, 200, 4000), "p": fl(2, 400, 6000)}),
+        (3, orl("INFO", "ANT-0002", "Found {c} net violations."), {"c": n(0, 30)}),
+        (3, orl("WARNING", "STA-0053", "{f} line {l}, {m}"),
+         {"f": pick(["base.sdc", "constraints/top.sdc"]), "l": n(1, 60), "m": pick(["port 'rst' not found.", "object 'u_core/clk_gate' not found."])}),
+        (2, orl("WARNING", "GRT-0043", "No OR_DEFAULT vias defined."), {}),
+    ]
+
+    # ---------------- Xilinx Vivado ----------------
+    def vpath(g: Gen) -> str:
+        return f"/home/ci/fpga/{g.r.choice(['arty-soc', 'video-pipe'])}/{g.r.choice(['src/top.v', 'src/uart_tx.v', 'src/fifo_sync.sv', 'src/axi_regs.sv'])}"
+
+    def xdc(g: Gen) -> str:
+        return f"/home/ci/fpga/{g.r.choice(['arty-soc', 'video-pipe'])}/constraints/{g.r.choice(['arty.xdc', 'timing.xdc'])}"
+
+    def regname(g: Gen) -> str:
+        return f"{g.r.choice(signals)}_reg{g.r.choice(['', '[0]', '[3]', '[7]'])}"
+
+    def xtime(g: Gen) -> str:
+        return f"00:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"
+
+    phases = ["1 Placer Initialization", "2 Global Placement", "3 Detail Placement", "4 Post Placement Optimization and Clean-Up",
+              "1 Build RT Design", "2 Router Initialization", "4 Rip-up And Reroute", "2.1 Floorplanning", "1.1 Placer Initialization Netlist Sorting"]
+    vivado = [
+        (16, "INFO: [Synth 8-6157] synthesizing module '{m}' [{f}:{l}]", {"m": mod, "f": vpath, "l": line}),
+        (14, "INFO: [Synth 8-6155] done synthesizing module '{m}' ({a}#{b}) [{f}:{l}]", {"m": mod, "a": n(0, 30), "b": pick(["1"]), "f": vpath, "l": line}),
+        (6, "WARNING: [Synth 8-7071] port '{p}' of module '{m}' is unconnected for instance '{i}' [{f}:{l}]",
+         {"p": pick(["dbg_o", "irq", "m_axi_arprot"]), "m": mod, "i": pick(["u_uart", "u_fifo", "u_core"]), "f": vpath, "l": line}),
+        (5, "WARNING: [Synth 8-7023] instance '{i}' of module '{m}' has {a} connections declared, but only {b} given [{f}:{l}]",
+         {"i": pick(["u_uart", "u_fifo", "u_core"]), "m": mod, "a": n(6, 40), "b": n(3, 5), "f": vpath, "l": line}),
+        (6, "WARNING: [Synth 8-7129] Port {p} in module {m} is either unconnected or has no load", {"p": pick(["sw[3]", "btn[1]", "s_axi_awprot[2]"]), "m": mod}),
+        (5, "WARNING: [Synth 8-6014] Unused sequential element {r} was removed.  [{f}:{l}]", {"r": regname, "f": vpath, "l": line}),
+        (3, "WARNING: [Synth 8-327] inferring latch for variable '{r}' [{f}:{l}]", {"r": regname, "f": vpath, "l": line}),
+        (5, "INFO: [Synth 8-802] inferred FSM for state register '{r}' in module '{m}'", {"r": pick(["state_reg", "fsm_state_reg"]), "m": mod}),
+        (5, "INFO: [Synth 8-3886] merging instance '{a}' ({t}) to '{b}'", {"a": regname, "t": pick(["FDRE", "FDSE", "FDCE"]), "b": regname}),
+        (5, "INFO: [Synth 8-3333] propagating constant {c} across sequential element ({r})", {"c": pick(["0", "1"]), "r": lambda g: f"\\{regname(g)} "}),
+        (3, "WARNING: [Synth 8-3917] design {m} has port {p} driven by constant {c}", {"m": mod, "p": pick(["led[7]", "uart_rts", "m_axi_awlock"]), "c": pick(["0", "1"])}),
+        (3, "INFO: [Synth 8-7075] Helper process launched with PID {p}", {"p": n(2000, 90000)}),
+        (2, "ERROR: [Synth 8-439] module '{m}' not found [{f}:{l}]", {"m": pick(["uart_rx", "clk_wiz_0", "axi_crossbar"]), "f": vpath, "l": line}),
+        (2, "ERROR: [Synth 8-2715] syntax error near '{t}' [{f}:{l}]", {"t": pick(["endmodule", "always", "=", "end"]), "f": vpath, "l": line}),
+        (3, "INFO: [Device 21-403] Loading part {p}", {"p": pick(["xc7a35ticsg324-1L", "xc7z020clg400-1", "xcku040-ffva1156-2-e"])}),
+        (3, "INFO: [IP_Flow 19-234] Refreshing IP repositories", {}),
+        (3, "INFO: [Project 1-571] Translating synthesized netlist", {}),
+        (3, "INFO: [Netlist 29-17] Analyzing {c} Unisim elements for replacement", {"c": n(10, 4000)}),
+        (4, "WARNING: [Vivado 12-584] No ports matched '{p}'. [{f}:{l}]", {"p": pick(["led[4]", "sw[15]", "uart_cts"]), "f": xdc, "l": n(1, 200)}),
+        (3, "CRITICAL WARNING: [Common 17-55] 'set_property' expects at least one object. [{f}:{l}]", {"f": xdc, "l": n(1, 200)}),
+        (3, "CRITICAL WARNING: [Timing 38-282] The design failed to meet the timing requirements. Please see the timing summary report for details on the timing violations.", {}),
+        (3, "INFO: [Timing 38-35] Done setting XDC timing constraints.", {}),
+        (3, "INFO: [Place 30-611] Multithreading enabled for place_design using a maximum of {n} CPUs", {"n": pick(["2", "8"])}),
+        (3, "INFO: [Route 35-254] Multithreading enabled for route_design using a maximum of {n} CPUs", {"n": pick(["2", "8"])}),
+        (4, "INFO: [Opt 31-389] Phase {p} created {a} cells and removed {b} cells", {"p": pick(["Retarget", "Constant propagation", "Sweep", "BUFG optimization"]), "a": n(0, 90), "b": n(0, 900)}),
+        (3, "INFO: [DRC 23-27] Running DRC with {n} threads", {"n": pick(["2", "8"])}),
+        (3, "INFO: [Vivado 12-3199] DRC finished with {e} Errors, {w} Warnings", {"e": pick(["0", "0", "1"]), "w": n(0, 6)}),
+        (6, "INFO: [Physopt 32-702] Processed net {nt}. Optimizations did not improve timing on the net.", {"nt": regname}),
+        (6, "INFO: [Route 35-57] Estimated Timing Summary | WNS={w} | TNS={t} | WHS={h} | THS={s} |",
+         {"w": fl(3, -1.5, 4), "t": pick(["0.000", "-3.412", "-0.281"]), "h": fl(3, -0.1, 0.3), "s": pick(["0.000", "-0.042"])}),
+        (3, "INFO: [Route 35-16] Router Completed Successfully", {}),
+        (2, "INFO: [Route 35-61] The design met the timing requirement.", {}),
+        (3, "INFO: [Common 17-1381] The checkpoint '{p}' has been generated.",
+         {"p": lambda g: f"/home/ci/fpga/arty-soc/build/{g.r.choice(['top_placed', 'top_routed', 'top_opt'])}.dcp"}),
+        (3, "INFO: [Common 17-83] Releasing license: {l}", {"l": pick(["Synthesis", "Implementation"])}),
+        (2, "ERROR: [Place 30-58] IO placement is infeasible. Number of unplaced terminals ({a}) is greater than number of available sites ({b}).",
+         {"a": n(1, 9), "b": pick(["0"])}),
+        (2, "ERROR: [DRC NSTD-1] Unspecified I/O Standard: {a} out of {b} logical ports use I/O standard (IOSTANDARD) value 'DEFAULT', instead of a user assigned specific value. "
+            "This may cause I/O contention or incompatibility with the board power or connectivity affecting performance, signal integrity or in extreme cases cause damage to the device or the components to which it is connected. "
+            "To correct this violation, specify all I/O standards. This design will fail to generate a bitstream unless all logical ports have a user specified I/O standard value defined. "
+            "To allow bitstream creation with unspecified I/O standard values (not recommended), use this command: set_property SEVERITY {{Warning}} [get_drc_checks NSTD-1].  "
+            "NOTE: When using the Vivado Runs infrastructure (e.g. launch_runs Tcl command), add this command to a .tcl file and add that file as a pre-hook for write_bitstream step for the implementation run. "
+            "Problem ports: {p}.", {"a": n(1, 6), "b": n(10, 60), "p": lambda g: ", ".join(g.r.sample(["led[4]", "sw[3]", "uart_cts", "btn[2]"], g.r.randint(1, 4)))}),
+        (2, "ERROR: [Vivado 12-1345] Error(s) found during DRC. Bitgen not run.", {}),
+        (6, "Phase {p} | Checksum: {h}", {"p": pick(phases), "h": lambda g: g.hexs(g.r.choice([9, 10]))}),
+        (8, "Time (s): cpu = {c} ; elapsed = {e} . Memory (MB): peak = {p} ; gain = {g} ; free physical = {f} ; free virtual = {v}",
+         {"c": xtime, "e": xtime, "p": fl(3, 1800, 9000), "g": fl(3, 0, 900), "f": n(1000, 60000), "v": n(10000, 90000)}),
+        (2, "INFO: [Common 17-206] Exiting Vivado at {d}...", {"d": lambda g: f"Thu Dec  3 {hms(g)} 2026"}),
+    ]
+
+    # ---------------- Intel Quartus Prime ----------------
+    def qfile(g: Gen) -> str:
+        return f"/home/ci/fpga/de10-lite/{g.r.choice(['rtl/top.v', 'rtl/uart_tx.v', 'rtl/fifo_sync.v', 'rtl/seg7.v'])}"
+
+    def qbase(g: Gen) -> str:
+        return g.r.choice(["top.v", "uart_tx.v", "fifo_sync.v", "seg7.v"])
+
+    def qdate(g: Gen) -> str:
+        return f"Thu Dec  3 {hms(g)} 2026"
+
+    def qel(g: Gen) -> str:
+        return f"00:{g.r.randint(0, 9):02d}:{g.r.randint(0, 59):02d}"
+
+    qmods = ["Analysis & Synthesis", "Fitter", "Assembler", "Timing Analyzer", "EDA Netlist Writer"]
+    quartus = [
+        (4, "Info: *******************************************************************", {}),
+        (4, "Info: Running Quartus Prime {m}", {"m": pick(qmods)}),
+        (3, "    Info: Version {v} Build {b} {d} SC Lite Edition", {"v": pick(["22.1std.0", "23.1std.0"]), "b": pick(["915", "991"]), "d": pick(["10/25/2022", "11/22/2023"])}),
+        (3, "    Info: Processing started: {d}", {"d": qdate}),
+        (10, "Info (12021): Found {a} design units, including {b} entities, in source file {f}",
+         {"a": draw(lambda g: (lambda k: (k, k))(str(g.r.randint(1, 3)))), "b": then(1), "f": lambda g: g.r.choice(rtl)}),
+        (10, "    Info (12023): Found entity {i}: {m} File: {f} Line: {l}", {"i": n(1, 3), "m": mod, "f": qfile, "l": line}),
+        (3, "Info (12127): Elaborating entity \"{m}\" for the top level hierarchy", {"m": pick(["top", "de10_top"])}),
+        (10, "Info (12128): Elaborating entity \"{m}\" for hierarchy \"{h}\"", {"m": draw(lambda g: (lambda m: (m, f"{m}:u_{m.split('_')[0]}"))(g.r.choice(modules))), "h": then(1)}),
+        (8, "Warning (10230): Verilog HDL assignment warning at {f}({l}): truncated value with size {a} to match size of target ({b})",
+         {"f": qbase, "l": line, "a": pick(["32", "9", "17"]), "b": pick(["8", "4", "16", "1"])}),
+        (6, "Warning (10036): Verilog HDL or VHDL warning at {f}({l}): object \"{o}\" assigned a value but never read", {"f": qbase, "l": line, "o": sig}),
+        (3, "Warning (10240): Verilog HDL Always Construct warning at {f}({l}): inferring latch(es) for variable \"{v}\", which holds its previous value in one or more paths through the always construct",
+         {"f": qbase, "l": line, "v": sig}),
+        (3, "Info (10041): Inferred latch for \"{v}\" at {f}({l})", {"v": lambda g: f"{g.r.choice(signals)}[{g.r.randint(0, 7)}]", "f": qbase, "l": line}),
+        (3, "Warning (13024): Output pins are stuck at VCC or GND", {}),
+        (6, "    Warning (13410): Pin \"{p}\" is stuck at {v} File: {f} Line: {l}", {"p": pick(["LEDR[9]", "HEX5[0]", "GPIO[3]"]), "v": pick(["GND", "VCC"]), "f": qfile, "l": line}),
+        (4, "Warning (15610): No output dependent on input pin \"{p}\"", {"p": pick(["SW[9]", "KEY[1]", "ARDUINO_IO[4]"])}),
+        (4, "Info (21057): Implemented {c} device resources after synthesis - the final resource count might be different", {"c": n(40, 9000)}),
+        (3, "    Info (21058): Implemented {c} input pins", {"c": n(1, 60)}),
+        (3, "    Info (21059): Implemented {c} output pins", {"c": n(1, 90)}),
+        (3, "    Info (21061): Implemented {c} logic cells", {"c": n(20, 8000)}),
+        (2, "    Info (21064): Implemented {c} RAM segments", {"c": n(1, 64)}),
+        (4, "Info: Quartus Prime {m} was successful. {e} errors, {w} warnings", {"m": pick(qmods), "e": pick(["0"]), "w": n(0, 40)}),
+        (4, "    Info: Peak virtual memory: {m} megabytes", {"m": n(4500, 6500)}),
+        (4, "    Info: Processing ended: {d}", {"d": qdate}),
+        (4, "    Info: Elapsed time: {t}", {"t": qel}),
+        (3, "    Info: Total CPU time (on all processors): {t}", {"t": qel}),
+        (2, "Error (10161): Verilog HDL error at {f}({l}): object \"{o}\" is not declared. Verify the object name is correct. If the name is correct, declare the object. File: {p} Line: {l2}",
+         {"f": qbase, "l": draw(lambda g: (lambda k: (k, k))(g.num(1, 400))), "o": pick(["clk_en", "baud_tick", "rd_en"]), "p": qfile, "l2": then(1)}),
+        (2, "Error (12007): Top-level design entity \"{m}\" is undefined", {"m": pick(["top", "de10_top"])}),
+        (2, "Error: Quartus Prime {m} was unsuccessful. {e} errors, {w} warnings", {"m": pick(["Analysis & Synthesis", "Fitter"]), "e": pick(["1", "2", "3"]), "w": n(0, 20)}),
+        (3, "Critical Warning (332012): Synopsys Design Constraints File file not found: '{f}'. A Synopsys Design Constraints File is required by the Timing Analyzer to get proper timing constraints. Without it, the Compiler will not properly optimize the design.",
+         {"f": pick(["top.sdc", "de10_top.sdc"])}),
+        (3, "Critical Warning (332148): Timing requirements not met", {}),
+        (4, "Info (332146): Worst-case {k} slack is {s}", {"k": pick(["setup", "hold", "recovery", "removal", "minimum pulse width"]), "s": fl(3, -2, 15)}),
+        (3, "Info (332104): Reading SDC File: '{f}'", {"f": pick(["top.sdc", "constraints/clocks.sdc"])}),
+        (3, "Warning (332060): Node: {c} was determined to be a clock but was found without an associated clock assignment.", {"c": pick(["MAX10_CLK1_50", "uart_tx:u_uart|baud_tick"])}),
+        (3, "Info (20030): Parallel compilation is enabled and will use {a} of the {b} processors detected",
+         {"a": draw(lambda g: (lambda k: (str(k), str(g.r.choice([k, 16]))))(g.r.choice([4, 8, 16]))), "b": then(1)}),
+        (3, "Info (119006): Selected device {d} for design \"{m}\"", {"d": pick(["10M50DAF484C7G", "5CSEMA5F31C6", "EP4CE22F17C6"]), "m": pick(["top", "de10_top"])}),
+        (4, "Info (170189): Fitter placement preparation operations beginning", {}),
+        (4, "Info (170190): Fitter placement preparation operations ending: elapsed time is {t}", {"t": qel}),
+        (4, "Info (170191): Fitter placement operations beginning", {}),
+        (4, "Info (170192): Fitter placement operations ending: elapsed time is {t}", {"t": qel}),
+        (4, "Info (170195): Router estimated average interconnect usage is {p}% of the available device resources", {"p": n(0, 40)}),
+        (3, "Info (11888): Total time spent on timing analysis during the Fitter is {s} seconds.", {"s": fl(2, 0.1, 40)}),
+        (3, "Critical Warning (169085): No exact pin location assignment(s) for {a} pins of {b} total pins. For the list of pins please refer to the I/O Assignment Warnings table in the fitter report.",
+         {"a": n(1, 20), "b": n(20, 120)}),
+        (2, "Warning (292013): Feature {f} is only available with a valid subscription license. You can purchase a software subscription to gain full access to this feature.",
+         {"f": pick(["LogicLock", "Incremental Compilation", "Design Partition"])}),
+    ]
+
+    return yosys + nextpnr + verilator + icarus + openlane + openroad + vivado + quartus
+
+
+def maritime_events() -> list[tuple[float, str, dict]]:
+    """Marine electronics and boat-network software as the owners of a cruising yacht and a shore AIS
+    station log them: AIS-catcher (its console with -v statistics, NMEA lines with the -o 2 metadata,
+    the -o 5 JSON decodes, device start-up and errors), rtl_ais (stderr: librtlsdr's tuner and sampling
+    set-up, the decoder's UDP output, USB errors), the Signal K server on Node (debug output with
+    DEBUG=signalk*,@signalk/*: plugins, providers and their TCP and serial streams, mDNS, websocket
+    clients, PUT handlers, security; its plugins' own debug lines: signalk-to-nmea0183,
+    signalk-derived-data, signalk-to-influxdb, the autopilot plugin), OpenCPN's opencpn.log (start-up,
+    chart database, plug-ins, connections, LOGBOOK lines, SENC builds), kplex (the NMEA multiplexer in
+    the journal: interfaces, TCP connections, serial errors, checksum failures), pypilot (pypilot and
+    pypilot_web in the journal: servo detection and faults, IMU, the autopilot's modes and clients) and
+    AvNav (avnav_server's log: readers, writers, the AIS and GPS data, charts, plugins, the HTTP server).
+    Written blind at the thirty-first issue-15 pass's start: before reading the engine or any failure
+    analysis; 139 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def journal_ts(g: Gen) -> str:
+        return f"Dec 03 {hms(g)}"
+
+    def pid(g: Gen) -> str:
+        return g.num(300, 9000)
+
+    hosts = ["openplotter", "navpi", "ais-station"]
+
+    # ---------------- AIS identities and sentences ----------------
+    ships = [("244660000", "ZEELAND", "PDHX", "70"), ("265547250", "STENA DANICA", "SKGN", "69"),
+             ("219023456", "NORDLYS", "OXRB2", "37"), ("211234560", "HELGOLAND", "DMHL", "60"),
+             ("235098765", "SEA BREEZE", "MZCV7", "36"), ("257012340", "SKAGEN FJORD", "LAXW", "30")]
+    nav_status = [("0", "Under way using engine"), ("0", "Under way using engine"), ("1", "At anchor"),
+                  ("5", "Moored"), ("8", "Under way sailing"), ("15", "Not defined")]
+    armour = "0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVW`abcdefghijklmnopqrstuvw"
+
+    def csum(body: str) -> str:
+        c = 0
+        for ch in body:
+            c ^= ord(ch)
+        return f"{c:02X}"
+
+    def payload(g: Gen, n: int = 28) -> str:
+        return g.r.choice("13BH") + "".join(g.r.choice(armour) for _ in range(n - 1))
+
+    def vdm(g: Gen) -> str:
+        body = f"AIVDM,1,1,,{g.r.choice('AB')},{payload(g)},0"
+        return f"!{body}*{csum(body)}"
+
+    def vdm_two(g: Gen) -> str:
+        seq = str(g.r.randint(0, 9))
+        ch = g.r.choice("AB")
+        part = g.r.choice([1, 2])
+        body = f"AIVDM,2,{part},{seq},{ch},{'5' + payload(g, 60)[1:] if part == 1 else payload(g, 12)},{0 if part == 1 else 2}"
+        return f"!{body}*{csum(body)}"
+
+    def vdm_pair(g: Gen) -> str:
+        # a type 5 report: both fragments of one two-sentence message, as a JSON list
+        seq, ch = str(g.r.randint(0, 9)), g.r.choice("AB")
+        one = f"AIVDM,2,1,{seq},{ch},5{payload(g, 60)[1:]},0"
+        two = f"AIVDM,2,2,{seq},{ch},{payload(g, 12)},2"
+        return json.dumps([f"!{one}*{csum(one)}", f"!{two}*{csum(two)}"]).replace(", ", ",")
+
+    def mmsi(g: Gen) -> str:
+        return g.r.choice(ships)[0] if g.r.random() < 0.7 else g.r.choice(["2", "3", "5"]) + g.num(10000000, 99999999)
+
+    def lat(g: Gen) -> str:
+        return f"{g.r.uniform(53.2, 57.9):.6f}"
+
+    def lon(g: Gen) -> str:
+        return f"{g.r.uniform(3.1, 12.4):.6f}"
+
+    def sigp(g: Gen) -> str:
+        return f"{g.r.uniform(-52, -8):.1f}"
+
+    def ppm(g: Gen) -> str:
+        return f"{g.r.uniform(-3, 5):.1f}"
+
+    def rxtime(g: Gen) -> str:
+        return "20261203" + hms(g).replace(":", "")
+
+    ac_ver = ["0.58", "0.58", "0.61"]
+    ac = {"V": pick(ac_ver)}
+    ais_catcher = [
+        (70, "{s}", {"s": lambda g: vdm(g) if g.r.random() < 0.85 else vdm_two(g)}),
+        (12, "{s} ( MSG: {t}, REPEAT: {r}, MMSI: {m}, signalpower: {p}, ppm: {q})",
+         {"s": vdm, "t": pick(["1", "1", "3", "5", "18", "24", "4", "21"]), "r": pick(["0", "0", "0", "3"]), "m": mmsi, "p": sigp, "q": ppm}),
+        (30, "[AIS engine v{V} #0-0] received: {n} msgs, total: {t} msgs, rate: {r} msg/s",
+         {**ac, "n": lambda g: g.num(0, 40), "t": lambda g: g.num(40, 900000), "r": lambda g: g.flt(1, 8)}),
+        (4, "AIS-catcher (build {b}) v{V}", {**ac, "b": pick(["Nov 18 2024", "Mar  2 2025"])}),
+        (4, "(C) Copyright 2021-2025 jvde-github and other contributors", {}),
+        (4, "For further details see https://github.com/jvde-github/AIS-catcher", {}),
+        (4, "Found {n} device(s):", {"n": pick(["1", "1", "2"])}),
+        (4, "{i}: {v}, {p}, SN: {sn}", {"i": pick(["0", "1"]), "v": pick(["Realtek", "Nooelec"]),
+                                         "p": pick(["RTL2838UHIDIR", "NESDR SMArt v5"]), "sn": pick(["00000001", "00000162", "AIS00001"])}),
+        (4, "Device    : {d}", {"d": pick(["RTLSDR", "RTLSDR", "AIRSPYHF", "SERIALPORT"])}),
+        (4, "Settings  : device {d} sample_rate {s}K tuner {t} rtlagc {a} biastee {b} ppm {p}",
+         {"d": pick(["RTL2838UHIDIR"]), "s": pick(["1536", "1536", "288"]), "t": pick(["AUTO", "33.8"]), "a": pick(["ON", "OFF"]),
+          "b": pick(["ON", "OFF", "OFF"]), "p": pick(["0", "1", "-2"])}),
+        (3, "Frequency : {f}", {"f": pick(["162000000", "162025000"])}),
+        (3, "Model #0  -> (Src: 0, Grp: 1): [AIS engine v{V}] {o}", {**ac, "o": pick(["-go FP_DS ON PS_EMA ON", "-go FP_DS ON"])}),
+        (3, "Server: HTTP server running on port {p}", {"p": pick(["8100", "8080"])}),
+        (3, "UDP: open socket for host: {h}, port: {p}, filter: {f}, JSON: {j}",
+         {"h": pick(["127.0.0.1", "5.9.207.224", "192.168.1.20"]), "p": pick(["10110", "10111", "5321"]), "f": pick(["OFF", "ON"]), "j": pick(["OFF", "OFF", "ON"])}),
+        (2, "TCP feed: connected to {h}:{p}", {"h": pick(["data.aishub.net", "192.168.1.20"]), "p": pick(["4242", "10110"])}),
+        (2, "TCP feed: connection to {h}:{p} lost, reconnecting in {s} seconds",
+         {"h": pick(["data.aishub.net", "192.168.1.20"]), "p": pick(["4242", "10110"]), "s": pick(["10", "10", "60"])}),
+        (2, "Error: RTLSDR: cannot open device.", {}),
+        (1, "Error: RTLSDR: cannot set tuner gain.", {}),
+        (2, "Warning: {w}", {"w": pick(["sample rate set to 1536K due to device constraints", "ppm correction ignored for this device"])}),
+        (2, "Received SIGINT, stopping.", {}),
+        (12, '{{"class":"AIS","device":"AIS-catcher","version":158,"driver":1,"hardware":"RTL2838UHIDIR","rxtime":"{rx}",'
+             '"scaled":true,"channel":"{ch}","nmea":["{n}"],"signalpower":{p},"ppm":{q},"type":{t},"repeat":0,"mmsi":{m},'
+             '"status":{st},"status_text":"{stt}","turn":{rot},"speed":{sog},"accuracy":false,"lon":{lo},"lat":{la},"course":{cog},"heading":{hd}}}',
+         {"rx": rxtime, "ch": pick(["A", "B"]), "n": vdm, "p": sigp, "q": ppm, "t": pick(["1", "1", "3"]), "m": mmsi,
+          "st": draw(lambda g: g.r.choice(nav_status)), "stt": then(1), "rot": pick(["0", "0", "-128", "4", "-7"]),
+          "sog": lambda g: g.flt(1, 18), "lo": lon, "la": lat, "cog": lambda g: g.flt(1, 360), "hd": lambda g: g.r.choice([g.num(0, 359), "511"])}),
+        (5, '{{"class":"AIS","device":"AIS-catcher","version":158,"driver":1,"hardware":"RTL2838UHIDIR","rxtime":"{rx}",'
+            '"scaled":true,"channel":"{ch}","nmea":{n},"signalpower":{p},"ppm":{q},"type":5,"repeat":0,"mmsi":{m},'
+            '"ais_version":{av},"imo":{imo},"callsign":"{cs}","shipname":"{sn}","shiptype":{sh},"to_bow":{b},"to_stern":{s},'
+            '"to_port":{po},"to_starboard":{sb},"epfd":1,"eta":"{eta}","draught":{d},"destination":"{dest}","dte":false}}',
+         {"rx": rxtime, "ch": pick(["A", "B"]), "n": vdm_pair, "p": sigp, "q": ppm,
+          "m": draw(lambda g: g.r.choice(ships)), "sn": then(1), "cs": then(2), "sh": then(3), "av": pick(["0", "2"]),
+          "imo": lambda g: g.num(9000000, 9899999), "b": lambda g: g.num(8, 180), "s": lambda g: g.num(4, 40), "po": lambda g: g.num(3, 16),
+          "sb": lambda g: g.num(3, 16), "eta": lambda g: f"12-{g.r.randint(3, 9):02d}T{g.r.randint(0, 23):02d}:{g.r.choice(['00', '30'])}Z",
+          "d": lambda g: g.flt(1, 9), "dest": pick(["GOTHENBURG", "KIEL", "DE HAM", "FREDERIKSHAVN", "NLRTM"])}),
+        (7, '{{"class":"AIS","device":"AIS-catcher","version":158,"driver":1,"hardware":"RTL2838UHIDIR","rxtime":"{rx}",'
+            '"scaled":true,"channel":"{ch}","nmea":["{n}"],"signalpower":{p},"ppm":{q},"type":18,"repeat":0,"mmsi":{m},'
+            '"reserved":0,"speed":{sog},"accuracy":{acc},"lon":{lo},"lat":{la},"course":{cog},"heading":511,"second":{sec},"regional":0,'
+            '"cs":true,"display":false,"dsc":true,"band":true,"msg22":true,"assigned":false,"raim":{raim}}}',
+         {"rx": rxtime, "ch": pick(["A", "B"]), "n": vdm, "p": sigp, "q": ppm, "m": mmsi, "sog": lambda g: g.flt(1, 9),
+          "acc": pick(["true", "false"]), "lo": lon, "la": lat, "cog": lambda g: g.flt(1, 360), "sec": lambda g: g.num(0, 59), "raim": pick(["false", "true"])}),
+    ]
+
+    # ---------------- rtl_ais (stderr) ----------------
+    rtl_ais = [
+        (3, "Using device {i}: {n}", {"i": pick(["0", "0", "1"]), "n": pick(["Generic RTL2832U OEM", "Realtek RTL2838UHIDIR"])}),
+        (3, "Found {t} tuner", {"t": pick(["Rafael Micro R820T", "Rafael Micro R828D", "Elonics E4000"])}),
+        (3, "Tuner gain set to automatic.", {}),
+        (2, "Tuner gain set to {g} dB.", {"g": pick(["49.60", "42.10", "38.60"])}),
+        (3, "Tuner error set to {p} ppm.", {"p": pick(["0", "1", "-2", "55"])}),
+        (3, "Tuned to {f} Hz.", {"f": pick(["162025000", "162000000"])}),
+        (3, "Sampling at {s} S/s.", {"s": pick(["1600000", "1600000", "1536000"])}),
+        (2, "Exact sample rate is: {x} Hz", {"x": pick(["1600000.097656", "1536000.000000"])}),
+        (3, "Buffer size: {b} mS", {"b": pick(["163.84", "81.92"])}),
+        (3, "Downsample factor: {d}", {"d": pick(["64", "32"])}),
+        (3, "Low pass: {l} Hz", {"l": pick(["25000"])}),
+        (3, "Output: {o} Hz", {"o": pick(["48000"])}),
+        (2, "Edge tuning enabled.", {}),
+        (2, "Edge tuning disabled.", {}),
+        (2, "DC filter enabled.", {}),
+        (2, "RTL AGC enabled.", {}),
+        (3, "Internal AIS decoder enabled.", {}),
+        (2, "Signal caught, exiting!", {}),
+        (2, "Failed to open rtlsdr device #{i}.", {"i": pick(["0", "1"])}),
+        (2, "usb_claim_interface error {e}", {"e": pick(["-6", "-6", "-3"])}),
+        (1, "Kernel driver is active, or device is claimed by second instance of librtlsdr.", {}),
+        (2, "Detached kernel driver", {}),
+        (1, "WARNING: Failed to set sample rate.", {}),
+    ]
+
+    # ---------------- Signal K server (debug) ----------------
+    def iso(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    sk = {"T": iso}
+    sk_plugins = ["signalk-to-nmea0183", "signalk-derived-data", "signalk-to-influxdb", "@signalk/signalk-autopilot",
+                  "signalk-anchoralarm-plugin", "@signalk/charts-plugin"]
+    sk_providers = [("nmea0183-kplex", "192.168.1.20", "10110"), ("ais-catcher", "127.0.0.1", "10111"), ("pypilot", "127.0.0.1", "20220")]
+    sk_paths = ["navigation.position", "navigation.speedOverGround", "navigation.courseOverGroundTrue", "environment.wind.speedApparent",
+                "environment.depth.belowTransducer", "steering.autopilot.state", "navigation.headingMagnetic"]
+    sk_sentences = ["RMC", "HDG", "MWV", "DBT", "VHW", "GGA", "XDR"]
+
+    def sk_source(g: Gen) -> str:
+        return g.r.choice(["nmea0183-kplex.GP", "nmea0183-kplex.II", "ais-catcher.AI", "pypilot.AP"])
+
+    def nmea_out(g: Gen) -> str:
+        s = g.r.choice([f"IIHDM,{g.flt(1, 360)},M", f"IIMWV,{g.flt(1, 360)},R,{g.flt(1, 30)},N,A",
+                        f"IIXDR,A,{g.flt(1, 10)},D,ROLL", f"IIVHW,,T,{g.flt(1, 360)},M,{g.flt(2, 9)},N,,K"])
+        return f"${s}*{csum(s)}"
+
+    signalk = [
+        (4, "{T} signalk-server:interfaces:plugins Registering plugin {p}", {**sk, "p": pick(sk_plugins)}),
+        (3, "{T} signalk-server:interfaces:plugins Could not find options for plugin {p}, returning empty options",
+         {**sk, "p": pick(sk_plugins)}),
+        (3, "{T} signalk-server:interfaces:plugins Starting plugin {p}", {**sk, "p": pick(sk_plugins)}),
+        (3, "{T} signalk-server:interfaces:plugins Stopping plugin {p}", {**sk, "p": pick(sk_plugins)}),
+        (2, "{T} signalk-server:interfaces:plugins Error starting plugin: {e}",
+         {**sk, "e": pick(["Error: connect ECONNREFUSED 127.0.0.1:8086", "TypeError: Cannot read properties of undefined (reading 'value')"])}),
+        (3, "{T} signalk-server:providers Adding provider {p} of type {t}",
+         {**sk, "p": draw(lambda g: g.r.choice([("nmea0183-kplex", "NMEA0183"), ("ais-catcher", "NMEA0183"), ("pypilot", "SignalK")])), "t": then(1)}),
+        (5, "{T} @signalk/streams:tcp Connected to {h} {p}", {**sk, "h": draw(lambda g: g.r.choice(sk_providers)[1:]), "p": then(1)}),
+        (3, "{T} @signalk/streams:tcp Connection closed, reconnecting in {n} ms", {**sk, "n": pick(["1000", "2000", "4000", "8000"])}),
+        (2, "{T} @signalk/streams:tcp Error: connect ECONNREFUSED {h}:{p}", {**sk, "h": draw(lambda g: g.r.choice(sk_providers)[1:]), "p": then(1)}),
+        (2, "{T} @signalk/streams:serialport Error: Error: No such file or directory, cannot open {d}",
+         {**sk, "d": pick(["/dev/ttyUSB0", "/dev/ttyAMA0", "/dev/ttyACM0"])}),
+        (2, "{T} @signalk/streams:serialport Reconnect in {n} ms", {**sk, "n": pick(["1000", "2000", "4000"])}),
+        (14, "{T} @signalk/streams:nmea0183-signalk Sentence {s} from {src} produced no updates",
+         {**sk, "s": pick(sk_sentences), "src": sk_source}),
+        (3, "{T} signalk-server:mdns Starting mDNS ad: {t} {h}:{p}",
+         {**sk, "t": pick(["_signalk-http._tcp", "_signalk-ws._tcp", "_http._tcp"]), "h": pick(["openplotter.local", "navpi.local"]), "p": pick(["3000"])}),
+        (6, "{T} signalk-server:interfaces:ws ws connection from {ip} user {u} subscribe {s}",
+         {**sk, "ip": pick(["192.168.1.31", "192.168.1.44", "127.0.0.1"]), "u": pick(["admin", "AUTO_LOGIN", "-"]), "s": pick(["self", "all", "none"])}),
+        (4, "{T} signalk-server:interfaces:ws ws closed {ip} code {c}", {**sk, "ip": pick(["192.168.1.31", "192.168.1.44"]), "c": pick(["1000", "1001", "1006"])}),
+        (4, "{T} signalk-server:put Looking for put handlers for {c}.{p}", {**sk, "c": pick(["vessels.self"]), "p": pick(sk_paths)}),
+        (2, "{T} signalk-server:security Failed login attempt for user {u} from {ip}", {**sk, "u": pick(["admin", "crew", "pi"]), "ip": pick(["192.168.1.31", "10.10.10.5"])}),
+        (2, "{T} signalk-server:security Successful login for user {u} from {ip}", {**sk, "u": pick(["admin", "crew"]), "ip": pick(["192.168.1.31", "10.10.10.5"])}),
+        (16, "{T} signalk-to-nmea0183 {s}", {**sk, "s": nmea_out}),
+        (8, "{T} signalk-derived-data {c} updating {p}", {**sk, "c": pick(["trueWind", "groundWind", "setAndDrift", "depthBelowKeel", "vmg"]),
+                                                          "p": pick(["environment.wind.speedTrue", "environment.wind.directionTrue", "environment.current", "environment.depth.belowKeel"])}),
+        (6, "{T} signalk-to-influxdb wrote {n} points", {**sk, "n": lambda g: g.num(1, 400)}),
+        (2, "{T} signalk-to-influxdb Error writing points: {e}", {**sk, "e": pick(["connect ECONNREFUSED 127.0.0.1:8086", "A 401 Unauthorized error occurred: unauthorized access"])}),
+        (3, "{T} @signalk/signalk-autopilot Sending command {c} value {v}",
+         {**sk, "c": pick(["state", "target", "adjustHeading"]), "v": pick(["auto", "standby", "wind", "10", "-1"])}),
+        (3, "signalk-server running at {a}", {"a": pick(["0.0.0.0:3000", "0.0.0.0:3000", "0.0.0.0:80"])}),
+    ]
+
+    # ---------------- OpenCPN (opencpn.log) ----------------
+    def ocpn_ts(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    oc = {"T": ocpn_ts}
+
+    def ocl(level: str, src: str, msg: str) -> str:
+        return "{T} " + level + " " + src + " " + msg
+
+    charts = ["/home/pi/charts/oesenc/DK", "/home/pi/charts/noaa_enc", "/home/pi/charts/mbtiles", "/home/pi/charts/cm93"]
+    oc_plugins = ["dashboard_pi", "grib_pi", "wmm_pi", "chartdldr_pi", "radar_pi", "o-charts_pi"]
+    opencpn = [
+        (3, ocl("MESSAGE", "ocpn_app.cpp:1120", "OpenCPN Version {v} Build Date {d}"), {**oc, "v": pick(["5.8.4-0+3d9d0a3", "5.10.2-0+dbf6bec"]), "d": pick(["2023-07-12", "2024-11-05"])}),
+        (3, ocl("MESSAGE", "ocpn_app.cpp:1201", "Using existing Config_File: {f}"), {**oc, "f": pick(["/home/pi/.opencpn/opencpn.conf", "/home/skipper/.opencpn/opencpn.conf"])}),
+        (3, ocl("MESSAGE", "chartdb.cpp:311", "Loading chart db version: {v}"), {**oc, "v": pick(["18"])}),
+        (4, ocl("MESSAGE", "chartdb.cpp:148", "  Chart directory #{i}: {d}"), {**oc, "i": pick(["0", "1", "2", "3"]), "d": pick(charts)}),
+        (3, ocl("MESSAGE", "ocpn_app.cpp:1876", "OpenCPN Initialized in {n} ms."), {**oc, "n": lambda g: g.num(1800, 14000)}),
+        (5, ocl("MESSAGE", "plugin_loader.cpp:640", "PlugInManager: Loading PlugIn: {p}"), {**oc, "p": lambda g: f"/usr/lib/opencpn/lib{g.r.choice(oc_plugins)}.so"}),
+        (4, ocl("MESSAGE", "plugin_loader.cpp:1402", "  ...{p} initialized"), {**oc, "p": pick(oc_plugins)}),
+        (2, ocl("WARNING", "plugin_loader.cpp:1630", "Incompatible plugin detected: {f}"), {**oc, "f": lambda g: f"/home/pi/.local/lib/opencpn/lib{g.r.choice(oc_plugins)}.so"}),
+        (2, ocl("MESSAGE", "plugin_loader.cpp:1011", "PlugInManager: Unloading PlugIn: {p}"), {**oc, "p": pick(oc_plugins)}),
+        (3, ocl("MESSAGE", "comm_drv_n0183_serial.cpp:233", "Opened serial port {d} at {b} baud"), {**oc, "d": pick(["/dev/ttyUSB0", "/dev/ttyACM0"]), "b": pick(["4800", "38400"])}),
+        (3, ocl("MESSAGE", "comm_drv_n0183_net.cpp:611", "NetworkDataStream connection established: {p}:{h}:{n}"),
+         {**oc, "p": pick(["TCP", "UDP"]), "h": pick(["192.168.1.20", "127.0.0.1", "0.0.0.0"]), "n": pick(["10110", "2000", "10111"])}),
+        (2, ocl("WARNING", "comm_drv_n0183_net.cpp:702", "NetworkDataStream connection lost: {h}:{n}"),
+         {**oc, "h": pick(["192.168.1.20", "127.0.0.1"]), "n": pick(["10110", "2000"])}),
+        (10, ocl("MESSAGE", "navutil.cpp:2845", "LOGBOOK:  {d} {t} UTC  OwnShip  Lat {la} Lon {lo} Sog {s} Kts  Cog {c} Deg T"),
+         {**oc, "d": pick(["2026-12-03"]), "t": hms, "la": lambda g: f"{g.r.randint(53, 57)} {g.flt(3, 59):>6} N",
+          "lo": lambda g: f"{g.r.randint(3, 12):>3} {g.flt(3, 59):>6} E", "s": lambda g: g.flt(1, 9), "c": lambda g: g.num(0, 359)}),
+        (4, ocl("MESSAGE", "s57chart.cpp:2150", "Building SENC file for {f} to {o}"),
+         {**oc, "f": lambda g: f"/home/pi/charts/noaa_enc/US5{g.r.choice(['MA', 'ME', 'NY'])}{g.num(10, 99)}M/US5{g.r.choice(['MA', 'ME', 'NY'])}{g.num(10, 99)}M.000",
+          "o": lambda g: f"/home/pi/.opencpn/SENC/US5{g.num(10, 99)}M.S57"}),
+        (2, ocl("ERROR", "s57chart.cpp:2390", "S57 SENC create error {n} for {f}"), {**oc, "n": pick(["2", "4"]), "f": lambda g: f"/home/pi/charts/noaa_enc/US4MA{g.num(10, 99)}M.000"}),
+        (3, ocl("MESSAGE", "chcanv.cpp:4410", "Setting Viewport Projection type: {t}"), {**oc, "t": pick(["0", "1", "4"])}),
+        (3, ocl("MESSAGE", "chartdb.cpp:1520", "Purging chart cache: {n} charts, {m} MB used"), {**oc, "n": lambda g: g.num(5, 80), "m": lambda g: g.num(300, 2400)}),
+        (2, ocl("MESSAGE", "ocpn_frame.cpp:2011", "opencpn::MyFrame exiting cleanly..."), oc),
+    ]
+
+    # ---------------- kplex (journal) ----------------
+    kj = {"T": journal_ts, "H": pick(hosts), "P": pid}
+
+    def kp(msg: str) -> str:
+        return "{T} {H} kplex[{P}]: " + msg
+
+    kifaces = ["serial-id0", "tcp-id1", "udp-id2", "tcp-id3"]
+    kplex = [
+        (3, kp("kplex version {v} starting"), {**kj, "v": pick(["1.4", "1.3.4"])}),
+        (5, kp("Could not open {d}: {e}"), {**kj, "d": pick(["/dev/ttyUSB0", "/dev/ttyUSB1", "/dev/ttyAMA0"]), "e": pick(["No such file or directory", "Permission denied", "Device or resource busy"])}),
+        (5, kp("Failed to connect to {h} port {p}: {e}"), {**kj, "h": pick(["192.168.1.50", "ais-station.local", "10.10.10.1"]), "p": pick(["10110", "2000", "10111"]),
+                                                            "e": pick(["Connection refused", "No route to host", "Connection timed out"])}),
+        (6, kp("Connected to {h} port {p}"), {**kj, "h": pick(["192.168.1.50", "ais-station.local", "10.10.10.1"]), "p": pick(["10110", "2000", "10111"])}),
+        (4, kp("Lost connection to {h} port {p}, retrying in {n} seconds"), {**kj, "h": pick(["192.168.1.50", "ais-station.local"]), "p": pick(["10110", "2000"]), "n": pick(["5", "10", "30"])}),
+        (6, kp("New connection from {ip} port {p} on interface {i}"), {**kj, "ip": pick(["192.168.1.31", "192.168.1.44", "127.0.0.1"]), "p": lambda g: g.port(), "i": pick(kifaces)}),
+        (5, kp("Connection from {ip} closed"), {**kj, "ip": pick(["192.168.1.31", "192.168.1.44", "127.0.0.1"])}),
+        (6, kp("Checksum failure on interface {i}"), {**kj, "i": pick(kifaces)}),
+        (3, kp("Read failed on interface {i}: {e}"), {**kj, "i": pick(kifaces), "e": pick(["Input/output error", "Connection reset by peer"])}),
+        (3, kp("Interface {i} ({t}) exiting"), {**kj, "i": pick(kifaces), "t": pick(["serial", "tcp", "udp"])}),
+        (2, kp("Received signal {n}: terminating"), {**kj, "n": pick(["15", "2", "1"])}),
+    ]
+
+    # ---------------- pypilot (journal) ----------------
+    pj = {"T": journal_ts, "H": pick(hosts), "P": pid}
+
+    def pp(msg: str) -> str:
+        return "{T} {H} pypilot[{P}]: " + msg
+
+    def ppw(msg: str) -> str:
+        return "{T} {H} pypilot_web[{P}]: " + msg
+
+    modes = ["compass", "gps", "wind", "true wind", "nav"]
+    pilots = ["basic", "simple", "learning", "wind", "absolute"]
+    pypilot = [
+        (4, pp("servo is detected @ {d}"), {**pj, "d": pick(["/dev/ttyUSB0", "/dev/ttyAMA0"])}),
+        (3, pp("servo lost connection"), pj),
+        (2, pp("servo fault {f}"), {**pj, "f": pick(["OVERCURRENT", "OVERTEMP", "BADVOLTAGE", "MIN_RUDDER", "MAX_RUDDER", "DRIVER_TIMEOUT"])}),
+        (3, pp("loading servo calibration {c}"), {**pj, "c": lambda g: esc(json.dumps({"current": {"offset": round(g.r.uniform(-0.1, 0.1), 3), "factor": 1}}))}),
+        (4, pp("imu process {p}"), {**pj, "p": pid}),
+        (4, pp("Using fusion algorithm {a}"), {**pj, "a": pick(["RTQF", "Kalman STATE4"])}),
+        (3, pp("IMU Name: {n}"), {**pj, "n": pick(["MPU-9250", "ICM-20948", "LSM9DS1"])}),
+        (2, pp("failed to initialize imu, retrying in {n} seconds"), {**pj, "n": pick(["1", "5"])}),
+        (3, pp("autopilot failed to read imu at time: {t}"), {**pj, "t": lambda g: f"{g.r.uniform(1000, 99999):.6f}"}),
+        (5, pp("autopilot iteration running too slow {d}"), {**pj, "d": lambda g: f"{g.r.uniform(0.1, 0.6):.4f}"}),
+        (5, pp("ap.enabled {v}"), {**pj, "v": pick(["True", "False"])}),
+        (5, pp("ap.mode {m}"), {**pj, "m": pick(modes)}),
+        (3, pp("pilot {p}"), {**pj, "p": pick(pilots)}),
+        (3, pp("lost mode {m}, switching to {n}"), {**pj, "m": pick(["gps", "wind", "true wind", "nav"]), "n": pick(["compass", "compass", "gps"])}),
+        (6, pp("server add socket {ip} {p}"), {**pj, "ip": pick(["192.168.1.31", "127.0.0.1"]), "p": lambda g: g.port()}),
+        (5, pp("server remove socket {ip} {p}"), {**pj, "ip": pick(["192.168.1.31", "127.0.0.1"]), "p": lambda g: g.port()}),
+        (4, pp("nmea client connected {h}:{p}"), {**pj, "h": pick(["127.0.0.1", "192.168.1.20"]), "p": pick(["10110", "20220"])}),
+        (3, pp("nmea source timed out {s}"), {**pj, "s": pick(["gps", "wind", "rudder", "apb"])}),
+        (2, pp("warning: failed to open special file {f} for writing"), {**pj, "f": pick(["/dev/watchdog0", "/dev/watchdog"])}),
+        (3, ppw("pypilot_web process {p}"), {**pj, "p": pid}),
+        (2, ppw("connecting to pypilot at {h}"), {**pj, "h": pick(["localhost", "192.168.1.20"])}),
+    ]
+
+    # ---------------- AvNav (avnav_server log) ----------------
+    def av_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    av = {"T": av_ts, "PR": lambda g: g.num(400, 3000)}
+
+    def avl(level: str, thread: str, msg: str) -> str:
+        return "{T}-{PR}-" + thread + "-" + level + "-" + msg
+
+    avnav = [
+        (3, avl("INFO", "MainThread", "##### avnav_server {v} starting #####"), {**av, "v": pick(["20240520", "20250322"])}),
+        (3, avl("INFO", "MainThread", "reading config {f}"), {**av, "f": pick(["/home/pi/avnav/data/avnav_server.xml", "/var/lib/avnav/avnav_server.xml"])}),
+        (4, avl("INFO", "MainThread", "loading handler {h}"), {**av, "h": pick(["AVNSerialReader", "AVNSocketReader", "AVNUdpReader", "AVNSocketWriter", "AVNChartHandler", "AVNHttpServer"])}),
+        (4, avl("INFO", "{TH}", "serial device {d} opened with baud {b}"), {**av, "TH": pick(["AVNSerialReader-0", "AVNUsbSerialReader-1"]), "d": pick(["/dev/ttyUSB0", "/dev/ttyACM0"]), "b": pick(["4800", "38400", "115200"])}),
+        (3, avl("ERROR", "{TH}", "unable to open serial device {d}: {e}"),
+         {**av, "TH": pick(["AVNSerialReader-0", "AVNUsbSerialReader-1"]), "d": pick(["/dev/ttyUSB0", "/dev/ttyACM0"]),
+          "e": pick(["[Errno 2] could not open port /dev/ttyUSB0: [Errno 2] No such file or directory: '/dev/ttyUSB0'", "[Errno 13] Permission denied"])}),
+        (5, avl("INFO", "{TH}", "connected to {h}:{p}"), {**av, "TH": pick(["AVNSocketReader-2", "AVNSocketReader-3"]), "h": pick(["localhost", "192.168.1.20"]), "p": pick(["10110", "10111"])}),
+        (3, avl("INFO", "{TH}", "connection to {h}:{p} lost: {e}"), {**av, "TH": pick(["AVNSocketReader-2", "AVNSocketReader-3"]), "h": pick(["localhost", "192.168.1.20"]), "p": pick(["10110", "10111"]),
+                                                                       "e": pick(["[Errno 111] Connection refused", "timed out", "[Errno 104] Connection reset by peer"])}),
+        (4, avl("INFO", "AVNSocketWriter", "accepted connection from {ip}:{p}"), {**av, "ip": pick(["192.168.1.31", "192.168.1.44"]), "p": lambda g: g.port()}),
+        (8, avl("DEBUG", "{TH}", "ignoring unknown sentence {s}"), {**av, "TH": pick(["AVNSocketReader-2", "AVNSerialReader-0"]), "s": pick(["PGRMZ", "IIXDR", "PSTI", "GPTXT"])}),
+        (10, avl("DEBUG", "AVNAisDecoder", "decoded AIS message type {t} for mmsi {m}"), {**av, "t": pick(["1", "3", "5", "18", "24"]), "m": mmsi}),
+        (3, avl("INFO", "AVNGpsd", "gps fix lost"), av),
+        (3, avl("INFO", "AVNGpsd", "gps fix {f}, sats {n}"), {**av, "f": pick(["2D", "3D"]), "n": lambda g: g.num(3, 14)}),
+        (3, avl("INFO", "AVNChartHandler", "found {n} charts in {d}"), {**av, "n": lambda g: g.num(1, 60), "d": pick(["/home/pi/avnav/data/charts", "/media/usb0/charts"])}),
+        (2, avl("ERROR", "AVNChartHandler", "unable to read chart {f}: {e}"), {**av, "f": lambda g: f"/home/pi/avnav/data/charts/{g.r.choice(['osm-baltic', 'bsh-nordsee', 'dk-ost'])}.gemf",
+                                                                               "e": pick(["invalid gemf header", "[Errno 5] Input/output error"])}),
+        (3, avl("INFO", "AVNPluginHandler", "loading plugin {p} from {d}"), {**av, "p": pick(["builtin-signalk", "user-ochartsng", "system-obp60"]), "d": pick(["/usr/lib/avnav/plugins", "/home/pi/avnav/data/plugins"])}),
+        (2, avl("ERROR", "AVNPluginHandler", "error in plugin {p}: {e}"), {**av, "p": pick(["builtin-signalk", "user-ochartsng"]), "e": pick(["HTTPError: HTTP Error 401: Unauthorized", "KeyError: 'navigation'"])}),
+        (6, avl("DEBUG", "{TH}", "HTTP {m} {u}"), {**av, "TH": lambda g: f"Thread-{g.num(10, 400)}", "m": pick(["GET", "POST"]),
+                                                   "u": pick(["/viewer/avnav_navi.php?request=gps", "/viewer/avnav_navi.php?request=ais&lat=54.3&lon=10.1&distance=20", "/viewer/avnav_navi.php?request=route"])}),
+        (2, avl("INFO", "AVNHttpServer", "HTTP server listening on port {p}"), {**av, "p": pick(["8080", "8082"])}),
+        (2, avl("WARNING", "AVNStore", "time diff {s}s to gps time, setting system time"), {**av, "s": lambda g: g.num(6, 3600)}),
+    ]
+
+    return ais_catcher + rtl_ais + signalk + opencpn + kplex + pypilot + avnav
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -42300,7 +44903,13 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "AudioPlatform": audio_events,
            "TimingPlatform": timing_events,
            "SyncPlatform": sync_events,
-           "CrawlerPlatform": crawler_events}
+           "CrawlerPlatform": crawler_events,
+           "MigrationPlatform": migration_events,
+           "FeatureFlagPlatform": featureflag_events,
+           "ChaosPlatform": chaos_events,
+           "HardwarePlatform": hardware_events,
+           "EDAPlatform": eda_events,
+           "MaritimePlatform": maritime_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
