@@ -3949,7 +3949,10 @@ def test_the_text_after_a_program_tag_is_the_whole_message() -> None:
             "Successfully activated the search provider daemon", "Session opened for the desktop user"]
     lines = [f"Dec  5 10:0{i}:0{i} workstation gnome-shell[{2100 + i}]: {m}" for i, m in enumerate(msgs + msgs[:4])]
     assert len(_templates_of(lines)) == 5
-    assert _templates_of(lines, tag_texts_kept=False) == ["<*>:<*>:<*> workstation gnome-shell[<*>]: <*>"]
+    # the host before the tag vouches for no text either (pass 31a): both rules off to merge
+    assert len(_templates_of(lines, tag_texts_kept=False)) == 5
+    assert _templates_of(lines, tag_texts_kept=False, tag_host_header=False) == [
+        "<*>:<*>:<*> workstation gnome-shell[<*>]: <*>"]
     assert core._value_label_text(
         ("<*>", "host", "app[<*>]:", "Screen", "locked"), ("<*>", "host", "app[<*>]:", "Session", "opened", "again"),
         lambda *a: True, True) is None
@@ -5129,3 +5132,49 @@ def test_duration_run_needs_numbers_with_units_of_time_larger_first() -> None:
     assert not _duration_run(("<*>", "files", "<*>", "s"))
     assert not _duration_run(("two", "min", "<*>", "s"))
     assert not _duration_run(("<*>", "min", "<*>"))
+
+
+# ---------------------------------------------------------------- thirty-first pass (a)
+
+
+def test_the_text_after_a_masked_program_tag_is_the_whole_message() -> None:
+    # a sensor gateway's syslog: the program's name holds a digit, so masking makes its tag
+    # "<*>[<*>]:", a value label after a word (the host); the value-label clause took every
+    # statement of the program for one error text once three had been seen (pass 31a)
+    msgs = ["Window manager warning: Buggy client sent a request", "Activating service name", "Screen locked",
+            "Successfully activated the search provider daemon", "Session opened for the desktop user"]
+    lines = [f"Dec  5 10:0{i}:0{i} gateway ble2mqtt-gw[{2100 + i}]: {m}" for i, m in enumerate(msgs + msgs[:4])]
+    assert len(_templates_of(lines)) == 5
+    assert _templates_of(lines, tag_host_header=False) == ["<*>:<*>:<*> gateway <*>[<*>]: <*>"]
+    # keyword variants after the same tag stay two statements either way
+    kw = [f"Dec  5 10:0{i}:00 gateway relay-2[{300 + i}]: {'Accepted' if i % 2 else 'Failed'} key for bob"
+          for i in range(6)]
+    assert len(_templates_of(kw)) == 2
+    assert len(_templates_of(kw, tag_host_header=False)) == 2
+
+
+def test_the_host_before_a_program_tag_is_no_word_of_the_message() -> None:
+    # a daemon prints its own "name:LEVEL:" label before each statement; the host name before
+    # the tag read as a word of the message, so the texts after that label became one value
+    msgs = ["listening on port 4100", "stashing device at slot 3", "running with effective group ID 20",
+            "launching (Version 2.5, revision release-2.5)", "shutting down", "device opened read only"]
+    lines = [f"Dec  5 10:{i:02d}:00 mast radiod[{400 + i}]: radiod:INFO: {m}" for i, m in enumerate(msgs + msgs)]
+    assert len(_templates_of(lines)) == 6
+    assert _templates_of(lines, tag_host_header=False) == ["<*>:<*>:<*> mast radiod[<*>]: radiod:INFO: <*> <*>"]
+
+
+def test_tag_host_is_one_word_between_the_header_values_and_a_tag() -> None:
+    from template_matching.engine import core
+
+    assert core._tag_host(("<*>:<*>:<*>", "gateway", "<*>[<*>]:", "Screen", "locked"), 1)
+    assert core._tag_host(("<*>:<*>:<*>", "gateway", "relay-<*>[<*>]:", "Screen", "locked"), 1)
+    assert core._tag_host(("<*>:<*>:<*>", "gateway", "relay[<*>]:", "Screen", "locked"), 1)
+    # words before the word that precedes the label, a label that is no tag, no header value
+    assert not core._tag_host(("<*>", "slot", "reset", "<*>[<*>]:", "Device", "busy"), 2)
+    assert not core._tag_host(("<*>:<*>:<*>", "gateway", "<*>:", "Screen", "locked"), 1)
+    assert not core._tag_host(("gateway", "<*>[<*>]:", "Screen", "locked"), 0)
+    # an error text after a value label that the message printed stays one value
+    assert core._value_label_text(
+        ("<*>", "slot", "reset", "failed", "for", "<*>[<*>]:", "Protocol", "not", "available"),
+        ("<*>", "slot", "reset", "failed", "for", "<*>[<*>]:", "Device", "busy"), lambda *a: True, True,
+        None, True) == (6, 0)

@@ -430,6 +430,12 @@ class EngineConfig:
     # gnome-shell[<*>]: Window manager warning: ..."; value_label_texts, see _value_label_text;
     # pass 25a)
     tag_texts_kept: bool = True
+    # a syslog header is values (date, time), the host name, then the program tag, whose name
+    # masking may take whole or in part when it holds a digit ("adsb-north dump1090-fa[<*>]:"
+    # reads "adsb-north <*>[<*>]:"): the host name is the header's word, printed before every
+    # statement alike, so it vouches for no text after the tag, and the masked tag is still
+    # the tag (see _tag_host; _value_label_text, _follows_message_word, _header_only; pass 31a)
+    tag_host_header: bool = True
     # a code printed right after the program tag opens the message: it is the message's
     # identifier, and the text after it the statement itself, not a code's text
     # ("QSYSARB[<*>]: CPF1124 Job <*> started ..." / "CPF2204 User profile <*> not found.";
@@ -1721,6 +1727,20 @@ def _enum_shaped(word: str, letters: int = 3) -> bool:
 
 # a program's syslog tag with its process id masked ("dhcpd[<*>]:", "postfix/smtpd[<*>]:")
 _PROGRAM_TAG = re.compile(r"^[A-Za-z][\w./-]*\[<\*>\]:$")
+
+
+# a program tag, its name as printed or taken by masking whole or in part ("sshd[<*>]:",
+# "<*>[<*>]:", "relay-<*>[<*>]:")
+_ANY_PROGRAM_TAG = re.compile(r"^(?:[\w./-]|<\*>)+\[<\*>\]:$")
+
+
+def _tag_host(tpl: tuple[str, ...], j: int) -> bool:
+    """``tpl[j]`` is a syslog header's host name: one word right before a program tag, with
+    nothing but values (the header's date and time) before it."""
+    return (
+        1 <= j < len(tpl) - 1 and _ANY_PROGRAM_TAG.match(tpl[j + 1]) is not None
+        and _is_message_word(tpl[j]) and all(VAR in t for t in tpl[:j])
+    )
 
 
 # a message's first word: letters, digits and "_", a letter first ("DHCPACK", "Accepted")
@@ -3059,6 +3079,7 @@ def _span_cut(
     vouching_outside_run: bool = False, enclosed_header_words: bool = False,
     sentence_texts: Callable[[tuple[str, ...], tuple[str, ...], int], bool] | None = None,
     valued_texts: bool = False, header_tails: bool = False, duration_values: bool = False,
+    tag_host_header: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -3246,8 +3267,8 @@ def _span_cut(
         q -= 1  # a list's first value was taken for the prefix ("pgs: 12 active+clean, ...")
     if (
         q < p and q >= 2 and vouching and tails is not None and _plain_label(tpl[q - 1])
-        and not (label_after_message_word and not _follows_message_word(tpl, q - 1))
-        and not (header_tails and _header_only(tpl, q - 1))
+        and not (label_after_message_word and not _follows_message_word(tpl, q - 1, tag_host_header))
+        and not (header_tails and _header_only(tpl, q - 1, tag_host_header))
         and not (valued_texts and not _outcome_label(tpl[q - 1]) and _valued_texts(tpl[q : nt - s], toks[q : nl - s]))
         and tails(tpl, toks, q, s)
     ):
@@ -3255,8 +3276,8 @@ def _span_cut(
     plain_label = _plain_label(label) and not (severity_labels and _severity_label(label))
     if (
         plain_label and p >= 2 and vouching and tails is not None
-        and not (label_after_message_word and not _follows_message_word(tpl, p - 1))
-        and not (header_tails and _header_only(tpl, p - 1))
+        and not (label_after_message_word and not _follows_message_word(tpl, p - 1, tag_host_header))
+        and not (header_tails and _header_only(tpl, p - 1, tag_host_header))
         and not (valued_texts and not _outcome_label(label) and _valued_texts(mt, ml))
         and tails(tpl, toks, p, s)
     ):
@@ -3267,7 +3288,7 @@ def _span_cut(
         return None
     if (
         s == 0 and p >= 2 and fixed and _is_message_word(label) and tails is not None
-        and not (header_tails and _header_only(tpl, p))
+        and not (header_tails and _header_only(tpl, p, tag_host_header))
         and tails(tpl, toks, p, -1)
     ):
         # words ending the line after the message's fixed words ("Caches are synced for
@@ -3520,6 +3541,7 @@ def _value_label_text(
     tpl: tuple[str, ...], toks: tuple[str, ...], texts_vary: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool],
     tag_texts_kept: bool = False,
     sentence_texts: Callable[[tuple[str, ...], tuple[str, ...], int], bool] | None = None,
+    tag_host_header: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, 0) when the line and the template differ only in a text of plain words of
     another length that ends the line right after a value ending in ":", which follows a
@@ -3544,6 +3566,8 @@ def _value_label_text(
         return None
     if tag_texts_kept and _PROGRAM_TAG.match(tpl[p - 1]):
         return None  # "myhost sshd[<*>]: ...": the header's tag, the whole message after it (pass 25a)
+    if tag_host_header and _tag_host(tpl, p - 2):
+        return None  # "<*> myhost <*>[<*>]: ...": the same tag, its name masked (pass 31a)
     if sentence_texts is not None and sentence_texts(tpl, toks, p):
         return None  # "JobId <*>: End auto prune.": a statement after a context value (pass 27e)
     return p, 0
@@ -3741,7 +3765,7 @@ def _message_words_around(tpl: tuple[str, ...], p: int, end: int) -> bool:
 _LOGGER_NAME = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$")
 
 
-def _header_only(tpl: tuple[str, ...], p: int) -> bool:
+def _header_only(tpl: tuple[str, ...], p: int, tag_hosts: bool = False) -> bool:
     """Every token before ``p`` is the line's header: a value, a severity word, a token of a
     bracketed header group or field, a lone symbol, and at most one qualified name (the
     logger's, "kolibri.core.tasks", "o.e.c.CoreLocator"), with no word of a message among
@@ -3751,7 +3775,7 @@ def _header_only(tpl: tuple[str, ...], p: int) -> bool:
     names = 0
     for i in range(p):
         t = tpl[i]
-        if i in grouped or VAR in t or _bracket_label(t) or _header_shape(t):
+        if i in grouped or VAR in t or _bracket_label(t) or _header_shape(t) or (tag_hosts and _tag_host(tpl, i)):
             continue
         if names == 0 and _LOGGER_NAME.match(t) is not None:
             names += 1
@@ -3765,7 +3789,7 @@ def _bracket_label(tok: str) -> bool:
     return tok.endswith(":") and any(c in tok for c in ")]>}")
 
 
-def _follows_message_word(tpl: tuple[str, ...], i: int) -> bool:
+def _follows_message_word(tpl: tuple[str, ...], i: int, tag_hosts: bool = False) -> bool:
     """The label or code ``tpl[i]`` is printed inside the message, after a word of it: some
     token before it is a word that no header prints ("closed:" after "Client connection",
     "<*> OK" after "Completed", "pgs:" after "pgmap <*>: <*>"). When every token before it
@@ -3786,7 +3810,7 @@ def _follows_message_word(tpl: tuple[str, ...], i: int) -> bool:
                 grouped = _bracket_groups(tpl, i + 1)
             if j in grouped:
                 continue
-        if _header_shape(t):
+        if _header_shape(t) or (tag_hosts and _tag_host(tpl, j)):
             continue
         return True
     return False
@@ -5512,11 +5536,11 @@ class TemplateEngine:
             config.level_words, config.glued_records, config.comma_fields, config.one_bracket_runs,
             config.label_after_message_word, config.status_text_case, config.vouching_outside_run,
             config.enclosed_header_words, sentences, config.valued_texts_kept, config.header_tails_kept,
-            config.duration_values,
+            config.duration_values, config.tag_host_header,
         )
         if cut is None and config.value_label_texts and config.tail_values:
             cut = _value_label_text(
-                tpl, toks, self._field_texts_vary, config.tag_texts_kept, sentences
+                tpl, toks, self._field_texts_vary, config.tag_texts_kept, sentences, config.tag_host_header
             )
         if cut is None and config.code_texts and config.tail_values:
             cut = _code_text(tpl, toks, self._code_texts_vary, config.status_text_case, config.opening_codes_kept)
