@@ -3629,7 +3629,8 @@ def test_participles_after_a_severity_or_in_brackets_are_the_statements_status()
              "12/03 10:00:03.100: [hub] INFO: [Opened] tunnel count is now 4",
              "12/03 10:00:04.100: [hub] INFO: [Closed] tunnel count is now 1"]
     assert all("[<*>]" not in t for t in _templates_of(lines))
-    assert _templates_of(lines, enclosed_participles=False) == [
+    # (a word alone in brackets after the level keeps them apart by itself: pass 31c)
+    assert _templates_of(lines, enclosed_participles=False, components_after_level=False) == [
         "<*>/<*> <*>:<*>:<*>: [hub] INFO: [<*>] session count is now <*>",
         "<*>/<*> <*>:<*>:<*>: [hub] INFO: [<*>] tunnel count is now <*>"]
 
@@ -5178,3 +5179,42 @@ def test_tag_host_is_one_word_between_the_header_values_and_a_tag() -> None:
         ("<*>", "slot", "reset", "failed", "for", "<*>[<*>]:", "Protocol", "not", "available"),
         ("<*>", "slot", "reset", "failed", "for", "<*>[<*>]:", "Device", "busy"), lambda *a: True, True,
         None, True) == (6, 0)
+
+
+def test_a_word_of_letters_in_brackets_after_the_level_names_the_part_that_logs() -> None:
+    # a gateway's modules after the level ("INF [ingest]" / "INF [export]", "[info] [Mqtt]" /
+    # "[info] [CoAP]") are the statements' words, as a logger's name is
+    bound = [f"2026-11-03 11:0{i}:0{i} INF [{w}] bound addr=:{p}"
+             for i, (w, p) in enumerate([("ingest", 7001), ("export", 7002), ("admin", 7003)])]
+    assert _templates_of(bound) == [f"<*> <*>:<*>:<*> INF [{w}] bound addr=<*>" for w in ("ingest", "export", "admin")]
+    created = []
+    for i in range(3):
+        created.append(f"2026-11-03 11:0{i}:0{i} [info] [Mqtt] [sess {i}a] created by 10.0.0.{i}")
+        created.append(f"2026-11-03 11:1{i}:0{i} [info] [CoAP] [sess {i}b] created by 10.0.1.{i}")
+    assert len(_templates_of(created)) == 2
+    # two parts that each log two statements: the pair seen in both is no evidence of values
+    conns = [f"2026/11/03 10:0{i}:1{i} INF [{w}] [conn 10.4.{i}.7:50{i}0] {ev}"
+             for i, (w, ev) in enumerate([("SIP", "opened"), ("XMPP", "opened"), ("XMPP", "closed: EOF"),
+                                          ("SIP", "closed: EOF"), ("XMPP", "opened"), ("SIP", "opened")])]
+    assert len(_templates_of(conns)) == 4
+    # flag off: the bracketed words were taken for one field's values
+    assert _templates_of(bound, components_after_level=False) == ["<*> <*>:<*>:<*> INF [<*>] bound addr=<*>"]
+    assert _templates_of(created, components_after_level=False) == [
+        "<*> <*>:<*>:<*> [info] [<*>] [sess <*>] created by <*>"
+    ]
+    assert len(_templates_of(conns, components_after_level=False)) == 2
+
+
+def test_thread_names_after_the_level_and_bracketed_words_after_a_plain_word_stay_values() -> None:
+    # a thread name carries digits or joiners; a word after a plain word is that word's value
+    threads = [f"2026-11-03 12:00:0{i} INFO [worker-{i}] job {i} queued" for i in range(4)]
+    assert _templates_of(threads) == ["<*> <*>:<*>:<*> INFO [worker-<*>] job <*> queued"]
+    links = [f"kernel: IRQ Link [{w}] enabled at {i}" for i, w in enumerate(["LNKQ", "LNKR", "LNKS"])]
+    assert _templates_of(links) == ["kernel: IRQ Link [<*>] enabled at <*>"]
+    from template_matching.engine.core import _component_after_level
+
+    assert _component_after_level(("<*>", "WRN", "[api]"), 2, ("[api]", "[webrtc]"))
+    assert _component_after_level(("<*>", "<inf>", "[Rtsp]:"), 2, ("[Rtsp]:", "[HLS]:"))
+    assert not _component_after_level(("<*>", "INFO", "[main]"), 2, ("[main]", "[main-2]"))
+    assert not _component_after_level(("<*>", "topics:", "[orders]"), 2, ("[orders]", "[payments]"))
+    assert not _component_after_level(("[api]",), 0, ("[api]", "[webrtc]"))

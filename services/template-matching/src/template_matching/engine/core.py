@@ -620,6 +620,12 @@ class EngineConfig:
     # ("up(1)" / "down(2)", "Dial(...)" / "Set(...)") are values with their code: still values
     # (see _bracket_argument, _code_case; pass 30d)
     bare_argument_calls: bool = True
+    # a word of letters alone in square brackets right after the level word ("INF [RTSP]" /
+    # "INF [RTMP]", "WRN [api]" / "WRN [webrtc]") names the part of the program that logs,
+    # as a logger's name does: two such words are two statements' words, not a field's
+    # values; thread names, hosts and ids there carry digits or joiners ("[main-2]") and stay
+    # values (see _component_after_level; pass 31c)
+    components_after_level: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -1142,6 +1148,18 @@ def _bracketed_name(word: str) -> bool:
     if word[:1] == "[" and inner.islower() and inner.isascii():
         return True  # a component or plugin name in square brackets ("[jwt]", "[rate-limiting]")
     return any(ch.isdigit() for ch in inner) or (inner.isupper() and len(inner) >= 2)
+
+
+# one word of letters alone in square brackets ("[RTSP]", "[webrtc]", "[Api]")
+_SQUARE_LETTERS = re.compile(r"^\[[A-Za-z]+\]:?$")
+
+
+def _component_after_level(tokens: tuple[str, ...], pos: int, words: tuple[str, ...]) -> bool:
+    """Whether the words at ``pos`` are words of letters alone in square brackets right after
+    a level word ("INF [RTSP]" / "INF [WebRTC]"): the program's parts that log, not values."""
+    if pos == 0 or not all(_SQUARE_LETTERS.match(w) for w in words):
+        return False
+    return tokens[pos - 1].strip(_TRAIL + "()[]{}<>").lower() in _LEVEL_WORDS | _LEVEL_ABBREVIATIONS
 
 
 # one word alone in square brackets, any case ("[Up]", "[Exiting]")
@@ -6172,6 +6190,10 @@ class TemplateEngine:
                 continue
             if self._keyword_pair(group.members[0].tokens, group.pos, other, word):
                 continue  # keywords printed by several statements (see _keyword_pair)
+            if self.config.components_after_level and _component_after_level(
+                group.members[0].tokens, group.pos, (other, word)
+            ):
+                continue  # each part of a program logs its own statements ("opened" and "closed")
             key = (other, word) if other < word else (word, other)
             first = pairs.setdefault(key, group)
             if first is not group:
@@ -6249,6 +6271,8 @@ class TemplateEngine:
             # a word that alternates with the empty-field marker is a field's value
             return True
         words = (word, *group.values)
+        if self.config.components_after_level and _component_after_level(group.members[0].tokens, group.pos, words):
+            return False
         vocab = self._values
         if word in vocab and all(v in vocab for v in group.values):
             return True
