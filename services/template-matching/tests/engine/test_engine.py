@@ -5218,3 +5218,54 @@ def test_thread_names_after_the_level_and_bracketed_words_after_a_plain_word_sta
     assert not _component_after_level(("<*>", "INFO", "[main]"), 2, ("[main]", "[main-2]"))
     assert not _component_after_level(("<*>", "topics:", "[orders]"), 2, ("[orders]", "[payments]"))
     assert not _component_after_level(("[api]",), 0, ("[api]", "[webrtc]"))
+
+
+# ------------------------------------------------ a structured logger's message before its fields (pass 31d)
+
+
+def _ledger_lines(texts: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    return tuple(
+        f'I0412 10:00:0{i}.12345{i}       7 ledger.go:{texts[i % len(texts)][0]}] "{texts[i % len(texts)][1]}" '
+        f'logger="vault.ledger" shard="s-{i}" tenant="acme{i}"'
+        for i in range(6)
+    )
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_quoted_messages_before_fields_are_two_statements(order: int) -> None:
+    lines = _ledger_lines((("51", "opened ledger shard"), ("88", "compacting ledger shard before snapshot upload")))[::order]
+    got = _one_stream(lines)
+    assert len(got) == 2
+    assert any('] "opened ledger shard" logger="vault.ledger"' in t for t in got)
+    # without the rule the two messages were one value of two lengths
+    assert _one_stream(lines, EngineConfig(messages_before_fields=False)) == {
+        '<*> <*>:<*>:<*> <*> ledger.go:<*>] <*> logger="vault.ledger" shard="<*>" tenant="<*>"'
+    }
+    # a field printed by one of the two statements only (an error text) changes nothing
+    texts = (("51", "opened ledger shard"), ("93", 'shard compaction failed" err="no space left on device'))
+    assert len(_one_stream(_ledger_lines(texts)[::order])) == 2
+
+
+def test_a_quoted_argument_after_a_word_stays_one_value() -> None:
+    texts = ('"disk nearly full"', '"inode table at 91 percent of capacity"', '"disk nearly full"', '"swap in use"')
+    lines = tuple(f"2026-04-12 10:00:0{i} store[{i + 40}]: warning {t} code={i}" for i, t in enumerate(texts))
+    assert _one_stream(lines) == {"<*> <*>:<*>:<*> store[<*>]: warning <*> code=<*>"}
+    # keyword variants of one length stay two statements
+    verdicts = tuple(f'I0412 10:00:0{i}.1 7 lease.go:40] "lease {"granted" if i % 2 else "refused"}" holder="n{i}"'
+                     for i in range(6))
+    assert len(_one_stream(verdicts)) == 2
+
+
+def test_message_before_fields_needs_an_unkeyed_text_and_fields_after_it() -> None:
+    from template_matching.engine.core import _message_before_fields
+
+    tpl = ("<*>", "x.go:<*>]", '"opened', 'shard"', 'logger="a"')
+    line = ("<*>", "x.go:<*>]", '"compacting', "shard", "before", 'upload"', 'logger="a"')
+    assert _message_before_fields(tpl, line, 2, 1)
+    # a plain word before the text, no field after it, a key before the quote, one text twice
+    assert not _message_before_fields(("<*>", "warning", *tpl[2:]), ("<*>", "warning", *line[2:]), 2, 1)
+    assert not _message_before_fields((*tpl[:4], "done"), (*line[:6], "done"), 2, 1)
+    assert not _message_before_fields(
+        ("<*>", "x.go:<*>]", 'msg="opened', 'shard"', 'logger="a"'),
+        ("<*>", "x.go:<*>]", 'msg="compacting', "shard", "before", 'upload"', 'logger="a"'), 2, 1)
+    assert not _message_before_fields(tpl, ("<*>", "x.go:<*>]", '"opened', 'shard"', 'err="full"', 'logger="a"'), 2, 1)

@@ -626,6 +626,10 @@ class EngineConfig:
     # values; thread names, hosts and ids there carry digits or joiners ("[main-2]") and stay
     # values (see _component_after_level; pass 31c)
     components_after_level: bool = True
+    # a whole quoted text with no key, opening the message after the header and followed by
+    # the line's key=value fields, is the statement (klog's structured '"msg" key="v"'):
+    # two such texts are never one span value (see _message_before_fields; pass 31d)
+    messages_before_fields: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -2991,6 +2995,34 @@ def _takes_word_field(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: in
         return False
     d = _delimited_field(tpl, toks, p, s)
     return d is not None and (_word_field(tpl, p, len(tpl) - s, d) or _word_field(toks, p, len(toks) - s, d))
+
+
+def _opening_message(run: tuple[str, ...]) -> str | None:
+    """The whole quoted text of words that opens ``run`` (its quote opening the run, so no
+    key before it), when the run ends there or goes on with a key=value field; else None."""
+    for i, tok in enumerate(run):
+        if tok.endswith('"'):
+            text = " ".join(run[: i + 1])
+            rest = run[i + 1 :]
+            if len(text) > 2 and text[0] == '"' and text[1].isalpha() and text.count('"') == 2 and (
+                not rest or _FIELD_KEY.match(rest[0])
+            ):
+                return text
+            return None
+    return None
+
+
+def _message_before_fields(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
+    """Both runs a span cut found open with a whole quoted text with no key, the message
+    after the header (no plain word before it), the two texts differ, and the line's
+    key=value fields follow: a structured logger's message (klog's '"msg" key="v"'), whose
+    arguments are its fields, so two such texts are two statements, not one value of two
+    lengths."""
+    if p < 1 or s < 1 or _PLAIN_WORD.match(tpl[p - 1]) or not _FIELD_KEY.match(tpl[len(tpl) - s]):
+        return False
+    a = _opening_message(tpl[p : len(tpl) - s])
+    b = _opening_message(toks[p : len(toks) - s])
+    return a is not None and b is not None and a != b
 
 
 # a plain word of a sentence: lower-case or capitalised letters (no code, no value)
@@ -5569,6 +5601,8 @@ class TemplateEngine:
         if cut is not None and config.words_between_groups_kept and _enclosed_sentences(tpl, toks, *cut):
             return None
         if cut is not None and config.logger_fields_kept and _takes_logger_field(tpl, toks, *cut):
+            return None
+        if cut is not None and config.messages_before_fields and _message_before_fields(tpl, toks, *cut):
             return None
         return cut
 
