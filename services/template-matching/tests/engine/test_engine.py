@@ -5269,3 +5269,42 @@ def test_message_before_fields_needs_an_unkeyed_text_and_fields_after_it() -> No
         ("<*>", "x.go:<*>]", 'msg="opened', 'shard"', 'logger="a"'),
         ("<*>", "x.go:<*>]", 'msg="compacting', "shard", "before", 'upload"', 'logger="a"'), 2, 1)
     assert not _message_before_fields(tpl, ("<*>", "x.go:<*>]", '"opened', 'shard"', 'err="full"', 'logger="a"'), 2, 1)
+
+
+def test_names_in_lower_camel_case_after_a_lower_case_word_are_its_argument() -> None:
+    # an invented ticket desk prints why a ticket closed, a constant of its own in
+    # lowerCamelCase or a plain lower-case word, inside its lower-case sentence: one statement
+    reasons = ["duplicateOfOther", "wontFix", "resolved", "duplicateOfOther", "userWithdrew", "wontFix"]
+    lines = [f"2026-03-01 10:00:0{i} INFO [desk-{i}] ticket T-{i}7 closed with cause {r} (queue #{i}4)"
+             for i, r in enumerate(reasons)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(camel_names_after_words=False), lines))) > 1
+
+
+def test_keyword_variants_without_a_camel_case_name_stay_apart() -> None:
+    # capitalised keywords and plain lower-case keywords alone are no identifiers
+    words = ["Accepted", "Failed", "Accepted", "Failed"]
+    logins = [f"2026-03-01 12:0{i}:00 user u{i} login {w} from 10.0.0.{i}" for i, w in enumerate(words)]
+    assert len(set(_groups(logins))) == 2
+    states = ["opened", "closed", "opened", "closed"]
+    doors = [f"2026-03-01 12:1{i}:00 gate g{i} was {s} by the operator" for i, s in enumerate(states)]
+    assert len(set(_groups(doors))) == 2
+
+
+def test_camel_name_after_word_needs_a_lower_case_word_before_and_a_camel_case_name() -> None:
+    from template_matching.engine.core import _camel_name_after_word
+
+    assert _camel_name_after_word(("with", "reason", "keyCompromise"), 2, ("keyCompromise", "superseded"))
+    assert _camel_name_after_word(("for", "caServerCert,"), 1, ("caServerCert,", "caECUserCert,"))
+    # a label, a capitalised word, a value or the line's start before; no camel-case name, a
+    # capitalised or joined word among them, a name of one lower-case letter before a capital
+    assert not _camel_name_after_word(("reason:", "keyCompromise"), 1, ("keyCompromise", "superseded"))
+    assert not _camel_name_after_word(("Reason", "keyCompromise"), 1, ("keyCompromise", "superseded"))
+    assert not _camel_name_after_word(("<*>", "keyCompromise"), 1, ("keyCompromise", "superseded"))
+    assert not _camel_name_after_word(("keyCompromise", "now"), 0, ("keyCompromise", "superseded"))
+    assert not _camel_name_after_word(("was", "opened"), 1, ("opened", "closed"))
+    assert not _camel_name_after_word(("was", "keyCompromise"), 1, ("keyCompromise", "Superseded"))
+    assert not _camel_name_after_word(("of", "gNBs"), 1, ("gNBs", "cells"))
+    # a name before a lone "=" or ":" is the key of a field printed, which names the statement
+    assert not _camel_name_after_word(("main", "retryCount", "=", "<*>"), 1, ("retryCount", "sendBuffer"))
+    assert not _camel_name_after_word(("helper", "retryCount", ":", "<*>"), 1, ("retryCount", "sendBuffer"))

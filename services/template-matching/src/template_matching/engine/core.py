@@ -155,6 +155,11 @@ class EngineConfig:
     # names of one kind of thing, or one method of several classes: a value, as CamelCase
     # names of one kind are (see _names_of_one_tail; pass 29b)
     names_of_one_tail: bool = True
+    # a name in lowerCamelCase right after a lower-case word of the sentence ("revoked with
+    # reason keyCompromise" / "superseded") is that word's argument: an identifier of the
+    # program (an enum constant, a method, a field), never its wording (see
+    # _camel_name_after_word; pass 31e)
+    camel_names_after_words: bool = True
     # a noun right after a number that differs from its sibling only by the plural ending
     # ("with 1 track" / "2 tracks") agrees with that number: one statement (see _count_nouns;
     # pass 22d)
@@ -1259,6 +1264,31 @@ def _names_of_one_tail(words: tuple[str, ...]) -> bool:
         heads.add(head)
         tails.add(tail)
     return len(tails) == 1 and len(heads) == len(set(words))
+
+
+# an identifier in lowerCamelCase: two lower-case letters or more, then capitalised parts,
+# each with a lower-case letter or digit ("keyCompromise", "caECServerCert"; not "gNBs")
+_LOWER_CAMEL = re.compile(r"^[a-z]{2,}(?:[A-Z]+[a-z0-9]+)+$")
+_KEY_SEPARATORS = frozenset({"=", ":", "=>", ":=", "->"})
+
+
+def _camel_name_after_word(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
+    """Names in lowerCamelCase right after a lower-case word of the sentence ("with reason
+    keyCompromise" / "cessationOfOperation" / "superseded"): a sentence's own wording has no
+    capital inside a word, so such a name is an identifier the program printed, the argument
+    of the word before it; plain lower-case words beside it are more of its values. One
+    camel-case name at least, every other word lower-case letters only. A name before a lone
+    "=" or ":" is a key ("main strSendMsg = ..." / "isUndetectWithCommand = ..."): which field
+    is printed is the statement."""
+    if i == 0 or (i + 1 < len(tokens) and tokens[i + 1] in _KEY_SEPARATORS):
+        return False
+    prev = tokens[i - 1]
+    if not (prev.isalpha() and prev.islower()):
+        return False
+    names = [w.rstrip(_TRAIL) for w in words]
+    if not all(_LOWER_CAMEL.match(n) is not None or (n.isalpha() and n.islower()) for n in names):
+        return False
+    return any(_LOWER_CAMEL.match(n) is not None for n in names)
 
 
 def _transition_state(tokens: tuple[str, ...], i: int) -> bool:
@@ -6339,6 +6369,11 @@ class TemplateEngine:
             return True
         if (
             self.config.names_of_one_tail and group.pos > 0 and _names_of_one_tail(words)
+            and not _transition_state(group.members[0].tokens, group.pos)
+        ):
+            return True
+        if (
+            self.config.camel_names_after_words and _camel_name_after_word(group.members[0].tokens, group.pos, words)
             and not _transition_state(group.members[0].tokens, group.pos)
         ):
             return True
