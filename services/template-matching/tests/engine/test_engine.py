@@ -5308,3 +5308,66 @@ def test_camel_name_after_word_needs_a_lower_case_word_before_and_a_camel_case_n
     # a name before a lone "=" or ":" is the key of a field printed, which names the statement
     assert not _camel_name_after_word(("main", "retryCount", "=", "<*>"), 1, ("retryCount", "sendBuffer"))
     assert not _camel_name_after_word(("helper", "retryCount", ":", "<*>"), 1, ("retryCount", "sendBuffer"))
+
+
+# ------------------------------------------------------------- distinguished names with spaces (pass 31f)
+
+
+def _vault_lines(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(
+        f"2026-12-06 10:0{i}:1{i} INFO [vault.grants] Token {700 + i} granted to {n} for {i + 2} hours"
+        for i, n in enumerate(names)
+    )
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_distinguished_name_with_spaces_is_one_value(order: int) -> None:
+    names = (
+        "/DC=net/DC=lab/O=Blue River/CN=Ann Marie Lowe",
+        "/DC=net/DC=lab/OU=Night Shift Robots/CN=robot7",
+        "/DC=io/O=Acme/CN=Bo Yu",
+        "/DC=net/DC=lab/O=Blue River/CN=Ann Marie Lowe",
+        "/DC=io/O=Acme/OU=Ops Team/CN=Carl Olsen Jr",
+    )[::order]
+    lines = _vault_lines(names)
+    got = _one_stream(lines)
+    assert len(got) == 1
+    assert next(iter(got)).endswith("Token <*> granted to <*> for <*> hours")
+    assert len(_one_stream(lines, EngineConfig(distinguished_names=False))) > 1
+    # a comma-joined name as the value of a field glued inside a bracketed record
+    audit = tuple(
+        f"hsm-{i} - [2026-12-06 10:0{i}:00] [Event=KEY_USE][SubjectID={n}][Result=ok] key use granted"
+        for i, n in enumerate(("CN=Key Officer,OU=vault,O=ACME", "CN=hsm-agent,O=ACME", "CN=Key Officer,OU=vault,O=ACME",
+                               "CN=Lea Park,UID=lpark,O=ACME", "CN=hsm-agent,O=ACME"))
+    )
+    assert len(_one_stream(audit)) == 1
+    assert len(_one_stream(audit, EngineConfig(distinguished_names=False))) > 1
+
+
+def test_keyword_variants_beside_a_distinguished_name_stay_apart() -> None:
+    # the lines differ in the statement's own word before the name: two statements
+    lines = tuple(
+        f"2026-12-06 10:0{i}:01 gate: login {'accepted' if i % 2 else 'refused'} for "
+        f"{'/DC=io/O=Acme/CN=Bo Yu' if i % 3 else '/DC=net/O=Blue River/CN=Ann Marie Lowe'} now"
+        for i in range(6)
+    )
+    assert len(_one_stream(lines)) == 2
+
+
+def test_distinguished_name_run_needs_joined_attributes_of_capital_types() -> None:
+    from template_matching.engine.core import _distinguished_name_run, _distinguished_names
+
+    assert _distinguished_name_run(("/DC=net/DC=lab/O=Blue", "River/CN=Ann", "Lowe"))
+    assert _distinguished_name_run(("CN=node-a,", "O=Plant", "One,"))
+    assert _distinguished_name_run(("<*>=net/DC=lab/OU=Night", "Shift"))
+    # fields apart ("key=value key=value"), one attribute only, a run that does not open one
+    assert not _distinguished_name_run(("PID=<*>", "UID=<*>", "GID=<*>"))
+    assert not _distinguished_name_run(("CN=Ann", "Lowe"))
+    assert not _distinguished_name_run(("granted", "CN=Ann,O=Acme"))
+    assert not _distinguished_name_run(("user=alice,", "role=admin"))
+    # a glued field's value: the same key before the name in both first tokens
+    assert _distinguished_names(("[Event=X][SubjectID=CN=Key", "Officer,O=ACME][Result=ok]"),
+                                ("[Event=X][SubjectID=CN=hsm-agent,O=ACME][Result=ok]",))
+    # a glued record whose event name differs before the name: not a name's place
+    assert not _distinguished_names(("[Event=X][SubjectID=CN=Key", "Officer,O=ACME]"),
+                                    ("[Event=Y][SubjectID=CN=hsm-agent,O=ACME]",))

@@ -597,6 +597,12 @@ class EngineConfig:
     # first, are one value of any length, not a statement per count of units (see
     # _duration_run; pass 30e)
     duration_values: bool = True
+    # a distinguished name printed with spaces in its attributes' values ("for
+    # /DC=org/O=Example Grid/CN=Jane Doe with" / "for /DC=ch/OU=Organic Units/CN=Robot with",
+    # "rejected: CN=node-opcua, O=NodeOPCUA," / "CN=Ignition OPC UA Client, O=Acme Plant,"):
+    # attributes of short capital types joined by "/" or "," are one name of any length, not a
+    # statement per count of words in it (see _distinguished_name_run; pass 31f)
+    distinguished_names: bool = True
     # with gapped_enclosed_values, a place of a gapped merge that lies inside one quoted or
     # bracketed value on both sides (the alignment matched words inside the two values:
     # "process "<*> -c apt-get install -y curl" did" / "process "/bin/sh -c npm ci" did") is
@@ -3159,7 +3165,7 @@ def _span_cut(
     vouching_outside_run: bool = False, enclosed_header_words: bool = False,
     sentence_texts: Callable[[tuple[str, ...], tuple[str, ...], int], bool] | None = None,
     valued_texts: bool = False, header_tails: bool = False, duration_values: bool = False,
-    tag_host_header: bool = False,
+    tag_host_header: bool = False, distinguished_names: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -3198,6 +3204,15 @@ def _span_cut(
         # the two lines print one duration in different counts of units ("<*> min <*> s" /
         # "<*> s"; the alignment matched their first numbers): the whole duration is the value
         return p - 1, s
+    if (
+        distinguished_names and nt != nl and p >= 2
+        and any(_is_message_word(x) for x in (*tpl[: p - 1], *tpl[nt - s :]))
+    ):
+        # both lines print a distinguished name there, of different counts of words: one value
+        # (its first token may hold a masked value and was then taken for the prefix)
+        for q in (p - 1, p):
+            if _distinguished_names(tpl[q : nt - s], toks[q : nl - s]):
+                return q, s
     if nt != nl and p >= 2:
         q = _numbered_run(tpl, toks, p, s)
         if q is not None:
@@ -3510,6 +3525,40 @@ def _duration_run(run: tuple[str, ...]) -> bool:
             return False
         ranks.append(rank)
     return True
+
+
+_DN_ATTRIBUTE = re.compile(r"(?:^|(?<=[/,=\[( ]))[A-Z]{1,3}=")
+_DN_JOINED = re.compile(r"[/,] ?[A-Z]{1,3}=")
+_DN_OPENING = re.compile(r"^(?:<\*>|[/\[(\"']?[A-Z]{1,3})=")
+_DN_TYPE_END = re.compile(r"[A-Z]{0,3}=?$")
+
+
+def _distinguished_name_run(run: tuple[str, ...]) -> bool:
+    """The run opens with an attribute of a distinguished name ("CN=node-opcua,",
+    "/DC=org/DC=tcs/O=Example") and holds two at least, one joined to the one before it by
+    "/" or "," (a DN, not "key=value" fields apart)."""
+    if not run or not _DN_OPENING.match(run[0]):
+        return False
+    text = " ".join(run)
+    return len(_DN_ATTRIBUTE.findall(text)) >= 2 and _DN_JOINED.search(text) is not None
+
+
+def _distinguished_names(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Both runs are a distinguished name (_distinguished_name_run), or their first tokens
+    print the same glued field key and a distinguished name as its value
+    ("[SubjectID=CN=Agent" / "[SubjectID=CN=ipa-agent,O=EXAMPLE.COM]")."""
+    if not a or not b:
+        return False
+    if _distinguished_name_run(a) and _distinguished_name_run(b):
+        return True
+    n = 0
+    while n < min(len(a[0]), len(b[0])) and a[0][n] == b[0][n]:
+        n += 1
+    k = n - len(_DN_TYPE_END.findall(a[0][:n])[0])
+    return (
+        k > 0 and a[0][k - 1] == "="
+        and _distinguished_name_run((a[0][k:], *a[1:])) and _distinguished_name_run((b[0][k:], *b[1:]))
+    )
 
 
 def _one_quantity(run: tuple[str, ...]) -> bool:
@@ -5616,7 +5665,7 @@ class TemplateEngine:
             config.level_words, config.glued_records, config.comma_fields, config.one_bracket_runs,
             config.label_after_message_word, config.status_text_case, config.vouching_outside_run,
             config.enclosed_header_words, sentences, config.valued_texts_kept, config.header_tails_kept,
-            config.duration_values, config.tag_host_header,
+            config.duration_values, config.tag_host_header, config.distinguished_names,
         )
         if cut is None and config.value_label_texts and config.tail_values:
             cut = _value_label_text(
