@@ -1174,7 +1174,7 @@ def _component_after_level(tokens: tuple[str, ...], pos: int, words: tuple[str, 
     a level word ("INF [RTSP]" / "INF [WebRTC]"): the program's parts that log, not values."""
     if pos == 0 or not all(_SQUARE_LETTERS.match(w) for w in words):
         return False
-    return tokens[pos - 1].strip(_TRAIL + "()[]{}<>").lower() in _LEVEL_WORDS | _LEVEL_ABBREVIATIONS
+    return _level_token(tokens[pos - 1])
 
 
 # one word alone in square brackets, any case ("[Up]", "[Exiting]")
@@ -2106,17 +2106,13 @@ _LEVEL_ABBREVIATIONS = frozenset({"trc", "dbg", "inf", "wrn", "ftl", "pnc"})
 def _names_statement(tokens: tuple[str, ...]) -> bool:
     """Whether a template names something (_names_something) besides its severity: a level
     word ("<inf>", "INFO", "[WARN]") is printed by the logger for every statement."""
-    return any(
-        (has_literal_word(t) or _delimiter(t))
-        and t.strip(_TRAIL + "()[]{}<>").lower() not in _LEVEL_WORDS | _LEVEL_ABBREVIATIONS
-        for t in tokens
-    )
+    return any((has_literal_word(t) or _delimiter(t)) and not _level_token(t) for t in tokens)
 
 
 def _own_word(tokens: tuple[str, ...]) -> bool:
     """Whether one of the tokens is a word alone (_plain_word) that is not a severity: a word
     the statement prints, not its logger (pass 24a)."""
-    return any(w.lower() not in _LEVEL_WORDS | _LEVEL_ABBREVIATIONS for w in _words_alone(tokens))
+    return any(w.lower() not in _SEVERITY_NAMES for w in _words_alone(tokens))
 
 
 # one word alone in quotes, any case, no variable inside ("'ORDERS.IN'.", '"Full"', "'geometric::PRM'")
@@ -3839,6 +3835,13 @@ _LEVEL_WORDS = frozenset({
     "trace", "debug", "info", "information", "notice", "warn", "warning", "error", "err", "crit", "critical",
     "alert", "emerg", "fatal", "severe", "fine", "finer", "finest", "verbose",
 })
+_SEVERITY_NAMES = _LEVEL_WORDS | _LEVEL_ABBREVIATIONS
+
+
+def _level_token(tok: str) -> bool:
+    """A severity name, spelled out or abbreviated, with its brackets and punctuation
+    ("<inf>", "[WARN]", "INFO:")."""
+    return tok.strip(_TRAIL + "()[]{}<>").lower() in _SEVERITY_NAMES
 
 
 def _bracket_groups(
