@@ -701,6 +701,15 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   (interfaces, TCP connections, serial errors, checksum failures), pypilot and pypilot_web in the journal (servo,
   IMU, modes, clients, NMEA sources) and AvNav's avnav_server log (readers, writers, AIS decoding, GPS, charts,
   plugins, HTTP); 139 event types.
+* ``PackagingPlatform`` (written blind at the thirty-second issue-15 pass's start: before reading the engine
+  or any failure analysis; scored once): package managers as the operators of Linux hosts and the maintainers of
+  build images read them: apt (history.log's dates, command lines, requesters and package lists; term.log's dpkg
+  output: unpacking, setting up, triggers, conffile prompts, maintainer-script and dependency errors), dpkg
+  (dpkg.log's start-ups, actions, status changes and conffiles), unattended-upgrades, dnf 4 (dnf.log's DDEBUG and
+  DEBUG lines: commands, repositories, metadata checks, dependency resolution, timers, transaction checks, errors;
+  dnf.rpm.log; dnf-automatic in the journal), rpm's syslog plugin, pacman (pacman.log's PACMAN, ALPM and
+  ALPM-SCRIPTLET lines with mkinitcpio's hooks), zypper (zypper.log and libzypp's history file), the Nix daemon,
+  Nix clients and nix-collect-garbage, and pip and uv installs in CI consoles; 209 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -44831,6 +44840,500 @@ def maritime_events() -> list[tuple[float, str, dict]]:
     return ais_catcher + rtl_ais + signalk + opencpn + kplex + pypilot + avnav
 
 
+def packaging_events() -> list[tuple[float, str, dict]]:
+    """Package managers as the operators of Linux hosts and the maintainers of build images read them: apt
+    (/var/log/apt/history.log: start and end dates, command lines, requesters, the install, upgrade, remove and
+    purge lists, errors; /var/log/apt/term.log: dpkg's unpacking, setting up, triggers, removals, conffile
+    prompts, maintainer-script and dependency errors), dpkg (/var/log/dpkg.log: start-ups, actions, status
+    changes, conffiles), unattended-upgrades (its Python logging file: origins, lists, kept-back packages,
+    conffile prompts, locks, failures), dnf 4 (dnf.log with its DDEBUG and DEBUG lines: commands, repositories,
+    metadata checks, dependency resolution, timers, the transaction's checks, errors; dnf.rpm.log's package
+    actions and scriptlet output; dnf-automatic in the journal), rpm (the syslog plugin's transaction and
+    element lines in the journal), pacman (/var/log/pacman.log: PACMAN, ALPM and ALPM-SCRIPTLET lines with
+    mkinitcpio's hook output), zypper (zypper.log's main lines and libzypp's /var/log/zypp/history), the Nix
+    daemon and Nix clients in the journal (connections, copies, builds, fetches, hash mismatches, trust
+    warnings) with nix-collect-garbage, and pip and uv installs in CI consoles (collections, downloads,
+    wheels, uninstalls, resolver conflicts, retries, uv's summaries and changes). Written blind at the
+    thirty-second issue-15 pass's start: before reading the engine or any failure analysis; 209 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def pid(g: Gen) -> str:
+        return g.num(300, 98000)
+
+    def journal_ts(g: Gen) -> str:
+        return f"Dec 03 {hms(g)}"
+
+    hosts = ["build-01", "web-03", "ci-runner-7"]
+    jn = {"T": journal_ts, "H": pick(hosts), "P": pid}
+
+    # ---------------- Debian: apt, dpkg, unattended-upgrades ----------------
+    debs = [("openssl", "amd64", "3.0.2-0ubuntu1.12", "3.0.2-0ubuntu1.14"),
+            ("libssl3", "amd64", "3.0.2-0ubuntu1.12", "3.0.2-0ubuntu1.14"),
+            ("nginx", "amd64", "1.18.0-6ubuntu14.3", "1.18.0-6ubuntu14.4"),
+            ("tzdata", "all", "2024a-0ubuntu0.22.04", "2024a-0ubuntu0.22.04.1"),
+            ("curl", "amd64", "7.81.0-1ubuntu1.15", "7.81.0-1ubuntu1.16"),
+            ("libc-bin", "amd64", "2.35-0ubuntu3.6", "2.35-0ubuntu3.7"),
+            ("python3-urllib3", "all", "1.26.5-1~exp1", "1.26.5-1~exp1ubuntu0.1"),
+            ("docker-ce", "amd64", "5:25.0.3-1~ubuntu.22.04~jammy", "5:25.0.4-1~ubuntu.22.04~jammy"),
+            ("linux-image-5.15.0-106-generic", "amd64", "5.15.0-105.115", "5.15.0-106.116")]
+    trig_pkgs = [("man-db", "2.10.2-1"), ("libc-bin", "2.35-0ubuntu3.7"), ("systemd", "249.11-0ubuntu3.12"),
+                 ("initramfs-tools", "0.140ubuntu13.4")]
+
+    def deb(g: Gen):
+        return g.r.choice(debs)
+
+    def deb_arch(g: Gen):
+        n, a, o, v = deb(g)
+        return f"{n}:{a}", o, v
+
+    def hist_ts(g: Gen) -> str:
+        # strftime "%F  %T": two spaces
+        return f"2026-12-03  {hms(g)}"
+
+    def hist_list(kind: str):
+        def f(g: Gen) -> str:
+            out = []
+            for n, a, o, v in g.r.sample(debs, g.r.choice([1, 1, 2, 3, 4])):
+                if kind == "install":
+                    out.append(f"{n}:{a} ({v}{g.r.choice(['', '', ', automatic'])})")
+                elif kind == "upgrade":
+                    out.append(f"{n}:{a} ({o}, {v})")
+                else:
+                    out.append(f"{n}:{a} ({o})")
+            return ", ".join(out)
+        return f
+
+    apt_cmds = ["apt-get install -y --no-install-recommends nginx curl", "/usr/bin/unattended-upgrade",
+                "apt-get -y upgrade", "apt autoremove --purge", "apt-get remove -y docker-ce", "apt install ./app_1.4.2_amd64.deb"]
+    apt_history = [
+        (14, "Start-Date: {t}", {"t": hist_ts}),
+        (12, "Commandline: {c}", {"c": pick(apt_cmds)}),
+        (8, "Requested-By: {u} ({i})", {"u": draw(lambda g: g.r.choice([("ubuntu", "1000"), ("deploy", "1001"), ("alice", "1002")])), "i": then(1)}),
+        (9, "Install: {l}", {"l": hist_list("install")}),
+        (10, "Upgrade: {l}", {"l": hist_list("upgrade")}),
+        (4, "Remove: {l}", {"l": hist_list("remove")}),
+        (2, "Purge: {l}", {"l": hist_list("remove")}),
+        (2, "Error: {e}", {"e": pick(["Sub-process /usr/bin/dpkg returned an error code (1)",
+                                      "Sub-process /usr/bin/dpkg received a segmentation fault."])}),
+        (14, "End-Date: {t}", {"t": hist_ts}),
+    ]
+
+    deb_file = {"f": lambda g: (lambda d: f"{d[0]}_{d[3].split(':')[-1]}_{d[1]}.deb")(deb(g))}
+    nv = {"n": draw(lambda g: (lambda d: (d[0], d[3], d[2]))(deb(g))), "v": then(1), "o": then(2)}
+    conffiles = ["/etc/nginx/nginx.conf", "/etc/ssh/sshd_config", "/etc/default/grub", "/etc/apt/apt.conf.d/50unattended-upgrades"]
+    term_log = [
+        (5, "Log started: {t}", {"t": hist_ts}),
+        (5, "Log ended: {t}", {"t": hist_ts}),
+        (14, "(Reading database ... {n} files and directories currently installed.)", {"n": lambda g: g.num(60000, 240000)}),
+        (14, "Preparing to unpack .../{f} ...", deb_file),
+        (14, "Unpacking {n} ({v}) over ({o}) ...", nv),
+        (8, "Unpacking {n} ({v}) ...", nv),
+        (7, "Selecting previously unselected package {n}.", {"n": lambda g: deb(g)[0]}),
+        (20, "Setting up {n} ({v}) ...", nv),
+        (14, "Processing triggers for {n} ({v}) ...", {"n": draw(lambda g: g.r.choice(trig_pkgs)), "v": then(1)}),
+        (5, "Removing {n} ({o}) ...", nv),
+        (3, "Purging configuration files for {n} ({o}) ...", nv),
+        (4, "Installing new version of config file {f} ...", {"f": pick(conffiles)}),
+        (3, "Configuration file '{f}'", {"f": pick(conffiles)}),
+        (3, " ==> Modified (by you or by a script) since installation.", {}),
+        (3, " ==> Package distributor has shipped an updated version.", {}),
+        (3, " ==> Keeping old config file as default.", {}),
+        (4, "Created symlink {l} \u2192 {t}.",
+         {"l": draw(lambda g: g.r.choice([("/etc/systemd/system/multi-user.target.wants/nginx.service", "/lib/systemd/system/nginx.service"),
+                                           ("/etc/systemd/system/timers.target.wants/apt-daily.timer", "/lib/systemd/system/apt-daily.timer"),
+                                           ("/etc/systemd/system/sockets.target.wants/docker.socket", "/lib/systemd/system/docker.socket")])),
+          "t": then(1)}),
+        (4, "update-alternatives: using {p} to provide {l} ({n}) in auto mode",
+         {"p": draw(lambda g: g.r.choice([("/usr/bin/vim.basic", "/usr/bin/editor", "editor"),
+                                           ("/usr/bin/python3.10", "/usr/bin/python3", "python3"),
+                                           ("/usr/share/docker-ce/contrib/completion", "/usr/bin/dockerd", "dockerd")])),
+          "l": then(1), "n": then(2)}),
+        (2, "dpkg: error processing package {n} (--configure):", {"n": lambda g: deb(g)[0]}),
+        (2, " installed {n} package post-installation script subprocess returned error exit status {c}",
+         {"n": lambda g: deb(g)[0], "c": pick(["1", "1", "2", "10"])}),
+        (1, " dependency problems - leaving unconfigured", {}),
+        (1, "dpkg: dependency problems prevent configuration of {n}:", {"n": lambda g: deb(g)[0]}),
+        (1, " {n} depends on {d}; however:", {"n": lambda g: deb(g)[0], "d": pick(["libssl3 (>= 3.0.2-0ubuntu1.14)", "libpcre3", "init-system-helpers (>= 1.54~)"])}),
+        (1, "  Package {d} is not configured yet.", {"d": pick(["libssl3:amd64", "libpcre3:amd64"])}),
+        (2, "Errors were encountered while processing:", {}),
+        (1, "dpkg: error processing archive {f} (--unpack):", {"f": lambda g: "/var/cache/apt/archives/" + deb_file["f"](g)}),
+        (1, " trying to overwrite '{f}', which is also in package {p} {v}",
+         {"f": pick(["/usr/bin/docker-compose", "/usr/share/man/man1/curl.1.gz"]), "p": draw(lambda g: deb(g)[0::3]), "v": then(1)}),
+        (2, "dpkg: warning: downgrading {n} from {v} to {o}", nv),
+    ]
+
+    def dpkg_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    dp = {"T": dpkg_ts}
+    dpa = {**dp, "p": draw(deb_arch), "o": then(1), "v": then(2)}
+    dpkg_log = [
+        (6, "{T} startup archives {a}", {**dp, "a": pick(["unpack", "unpack", "install"])}),
+        (6, "{T} startup packages {a}", {**dp, "a": pick(["configure", "configure", "remove", "purge"])}),
+        (10, "{T} install {p} {o} {v}", {**dp, "p": draw(lambda g: (lambda d: (d[0], "<none>", d[2]))(deb_arch(g))), "o": then(1), "v": then(2)}),
+        (14, "{T} upgrade {p} {o} {v}", dpa),
+        (16, "{T} configure {p} {v} {o}", {**dp, "p": draw(lambda g: (lambda d: (d[0], d[2], "<none>"))(deb_arch(g))), "v": then(1), "o": then(2)}),
+        (8, "{T} trigproc {p} {v} {o}", {**dp, "p": draw(lambda g: (lambda t: (f"{t[0]}:amd64", t[1], "<none>"))(g.r.choice(trig_pkgs))),
+                                         "v": then(1), "o": then(2)}),
+        (4, "{T} remove {p} {o} {v}", {**dp, "p": draw(lambda g: (lambda d: (d[0], d[1], "<none>"))(deb_arch(g))), "o": then(1), "v": then(2)}),
+        (2, "{T} purge {p} {o} {v}", {**dp, "p": draw(lambda g: (lambda d: (d[0], d[1], "<none>"))(deb_arch(g))), "o": then(1), "v": then(2)}),
+        (60, "{T} status {s} {p} {v}", {**dp, "s": pick(["half-installed", "unpacked", "half-configured", "installed", "installed",
+                                                         "triggers-pending", "triggers-awaited", "config-files", "not-installed"]),
+                                        "p": draw(deb_arch), "v": then(2)}),
+        (3, "{T} conffile {f} {a}", {**dp, "f": pick(conffiles), "a": pick(["keep", "keep", "install"])}),
+    ]
+
+    def uu_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    uu = {"T": uu_ts}
+    origins = ["o=Ubuntu,a=jammy", "o=Ubuntu,a=jammy-security", "o=UbuntuESMApps,a=jammy-apps-security",
+               "o=UbuntuESM,a=jammy-infra-security", "o=Docker,a=jammy"]
+
+    def names(pool: list[str], lo: int = 1):
+        def f(g: Gen) -> str:
+            return " ".join(g.r.sample(pool, g.r.randint(lo, min(4, len(pool)))))
+        return f
+
+    deb_names = [d[0] for d in debs]
+    unattended = [
+        (5, "{T} INFO Starting unattended upgrades script", uu),
+        (5, "{T} INFO Allowed origins are: {o}", {**uu, "o": lambda g: ", ".join(g.r.sample(origins, g.r.randint(2, 4)))}),
+        (4, "{T} INFO Initial blacklist: {l}", {**uu, "l": lambda g: g.r.choice(["", "", "linux-", "docker-ce containerd.io"])}),
+        (4, "{T} INFO Initial whitelist (not strict): {l}", {**uu, "l": lambda g: g.r.choice(["", "", "openssl libssl3"])}),
+        (5, "{T} INFO Packages that will be upgraded: {l}", {**uu, "l": names(deb_names)}),
+        (4, "{T} INFO Writing dpkg log to {f}", {**uu, "f": pick(["/var/log/unattended-upgrades/unattended-upgrades-dpkg.log"])}),
+        (4, "{T} INFO All upgrades installed", uu),
+        (4, "{T} INFO No packages found that can be upgraded unattended and no pending auto-removals", uu),
+        (3, "{T} INFO Package {p} is kept back because a related package is kept back or due to local apt_preferences(5).",
+         {**uu, "p": pick(["linux-image-generic", "docker-ce", "linux-headers-generic"])}),
+        (3, "{T} INFO Packages that were successfully auto-removed: {l}",
+         {**uu, "l": names(["linux-headers-5.15.0-101", "linux-headers-5.15.0-101-generic", "linux-image-5.15.0-101-generic",
+                             "linux-modules-5.15.0-101-generic"])}),
+        (2, "{T} WARNING Package {p} has conffile prompt and needs to be upgraded manually", {**uu, "p": pick(["openssh-server", "nginx-common", "grub-pc"])}),
+        (2, "{T} ERROR Lock could not be acquired (another package manager running?)", uu),
+        (1, "{T} ERROR Installing the upgrades failed!", uu),
+        (1, "{T} ERROR error message: {e}", {**uu, "e": pick(["installArchives() failed", "E:Sub-process /usr/bin/dpkg returned an error code (1)"])}),
+        (1, "{T} ERROR dpkg returned an error! See {f} for details", {**uu, "f": pick(["/var/log/unattended-upgrades/unattended-upgrades-dpkg.log"])}),
+        (3, "{T} INFO Checking if system is running on battery is skipped. Please install powermgmt-base package to check power status "
+            "and skip installing updates when the system is running on battery.", uu),
+        (2, "{T} WARNING Found {f}, rebooting", {**uu, "f": pick(["/var/run/reboot-required"])}),
+    ]
+
+    # ---------------- dnf 4, dnf-automatic, rpm ----------------
+    rpms = [("openssl-libs", "1:3.0.7-24.el9", "1:3.0.7-25.el9_3", "x86_64"), ("kernel-core", "5.14.0-362.13.1.el9_3", "5.14.0-362.18.1.el9_3", "x86_64"),
+            ("nginx", "1:1.20.1-14.el9_2.1", "1:1.20.1-16.el9_4.1", "x86_64"), ("tzdata", "2023c-1.el9", "2024a-1.el9", "noarch"),
+            ("python3-requests", "2.25.1-7.el9", "2.25.1-8.el9", "noarch"), ("glibc", "2.34-83.el9_3.7", "2.34-83.el9_3.12", "x86_64"),
+            ("podman", "4:4.6.1-5.el9", "4:4.6.1-7.el9_3", "x86_64")]
+
+    def nevra(g: Gen, new: bool = True) -> str:
+        n, o, v, a = g.r.choice(rpms)
+        return f"{n}-{v if new else o}.{a}"
+
+    def dnf_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}+0000"
+
+    dn = {"T": dnf_ts}
+    repos = ["baseos", "appstream", "extras", "epel", "docker-ce-stable"]
+    dnf_cmds = ["dnf install -y nginx", "dnf upgrade --refresh -y", "dnf makecache --timer", "dnf -y install podman skopeo", "dnf remove -y httpd"]
+
+    def pkg_spec(g: Gen):
+        n, o, v, a = g.r.choice(rpms)
+        return f"{n}.{a}", v, o
+
+    dnf_log = [
+        (6, "{T} INFO --- logging initialized ---", dn),
+        (6, "{T} DDEBUG timer: config: {n} ms", {**dn, "n": lambda g: g.num(1, 40)}),
+        (5, "{T} DEBUG DNF version: {v}", {**dn, "v": pick(["4.14.0", "4.14.0", "4.16.2"])}),
+        (6, "{T} DDEBUG Command: {c}", {**dn, "c": pick(dnf_cmds)}),
+        (4, "{T} DDEBUG Installroot: {r}", {**dn, "r": pick(["/", "/", "/mnt/sysimage"])}),
+        (4, "{T} DDEBUG Releasever: {r}", {**dn, "r": pick(["9", "9", "8", "39"])}),
+        (4, "{T} DEBUG cachedir: {d}", {**dn, "d": pick(["/var/cache/dnf"])}),
+        (5, "{T} DDEBUG Base command: {c}", {**dn, "c": pick(["install", "upgrade", "makecache", "remove"])}),
+        (4, "{T} DDEBUG Extra commands: {l}",
+         {**dn, "l": lambda g: str(g.r.choice([["install", "-y", "nginx"], ["upgrade", "--refresh", "-y"], ["makecache", "--timer"]]))}),
+        (5, "{T} DEBUG Loaded plugins: {l}",
+         {**dn, "l": lambda g: ", ".join(sorted(g.r.sample(["builddep", "changelog", "config-manager", "copr", "debug", "download",
+                                                             "needs-restarting", "playground", "repoclosure", "reposync"], g.r.randint(3, 4))))}),
+        (12, "{T} DEBUG repo: using cache for: {r}", {**dn, "r": pick(repos)}),
+        (8, "{T} DEBUG repo: downloading from remote: {r}", {**dn, "r": pick(repos)}),
+        (5, "{T} DEBUG countme: no event for {r}: budget to spend: {n}", {**dn, "r": pick(repos), "n": pick(["1", "2", "3"])}),
+        (6, "{T} DEBUG Last metadata expiration check: {d} ago on {w}.",
+         {**dn, "d": lambda g: f"{g.r.randint(0, 3)}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}",
+          "w": lambda g: f"Thu 03 Dec 2026 {g.r.randint(1, 12):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d} {g.r.choice(['AM', 'PM'])} UTC"}),
+        (4, "{T} INFO Metadata cache created.", dn),
+        (5, "{T} DDEBUG timer: sack setup: {n} ms", {**dn, "n": lambda g: g.num(20, 2400)}),
+        (5, "{T} DEBUG Completion plugin: Generating completion cache...", dn),
+        (6, "{T} DEBUG --> Starting dependency resolution", dn),
+        (12, "{T} DEBUG ---> Package {p} {v} will be installed", {**dn, "p": draw(pkg_spec), "v": then(1)}),
+        (10, "{T} DEBUG ---> Package {p} {v} will be an upgrade", {**dn, "p": draw(pkg_spec), "v": then(1)}),
+        (10, "{T} DEBUG ---> Package {p} {v} will be upgraded", {**dn, "p": draw(pkg_spec), "v": then(2)}),
+        (3, "{T} DEBUG ---> Package {p} {v} will be erased", {**dn, "p": draw(pkg_spec), "v": then(2)}),
+        (6, "{T} DEBUG --> Finished dependency resolution", dn),
+        (5, "{T} DDEBUG timer: depsolve: {n} ms", {**dn, "n": lambda g: g.num(5, 900)}),
+        (6, "{T} INFO Dependencies resolved.", dn),
+        (4, "{T} DEBUG Running transaction check", dn),
+        (4, "{T} DEBUG Transaction check succeeded.", dn),
+        (4, "{T} DEBUG Running transaction test", dn),
+        (4, "{T} DEBUG Transaction test succeeded.", dn),
+        (4, "{T} DDEBUG timer: transaction test: {n} ms", {**dn, "n": lambda g: g.num(50, 4000)}),
+        (4, "{T} DEBUG Running transaction", dn),
+        (5, "{T} INFO Complete!", dn),
+        (5, "{T} DDEBUG Cleaning up.", dn),
+        (3, "{T} INFO Nothing to do.", dn),
+        (3, "{T} INFO Package {p} is already installed.", {**dn, "p": lambda g: nevra(g)}),
+        (2, "{T} INFO No match for argument: {a}", {**dn, "a": pick(["ngnix", "python3-boto", "docker-compose-plugin"])}),
+        (2, "{T} ERROR Error: Unable to find a match: {l}", {**dn, "l": names(["ngnix", "python3-boto", "docker-compose-plugin", "htop"])}),
+        (2, "{T} ERROR Error: Failed to download metadata for repo '{r}': {e}",
+         {**dn, "r": pick(repos), "e": pick(["Cannot download repomd.xml: Cannot download repodata/repomd.xml: All mirrors were tried",
+                                              "Cannot prepare internal mirrorlist: Curl error (6): Couldn't resolve host name"])}),
+        (2, "{T} WARNING Unknown configuration option: {k} = {v} in {f}",
+         {**dn, "k": pick(["fastestmirrors", "exclude_pkgs"]), "v": pick(["True", "1", "kernel*"]), "f": pick(["/etc/dnf/dnf.conf"])}),
+    ]
+
+    rpm_actions = ["Installed", "Installed", "Upgrade", "Upgrade", "Upgraded", "Upgraded", "Erase", "Cleanup", "Reinstall", "Reinstalled"]
+    dnf_rpm_log = [
+        (30, "{T} SUBDEBUG {a}: {p}", {**dn, "a": pick(rpm_actions), "p": lambda g: nevra(g, g.r.random() < 0.6)}),
+        (3, "{T} INFO warning: {f} created as {f2}",
+         {**dn, "f": draw(lambda g: (lambda p: (p, p + ".rpmnew"))(g.r.choice(["/etc/nginx/nginx.conf", "/etc/ssh/sshd_config", "/etc/dnf/dnf.conf"]))),
+          "f2": then(1)}),
+        (2, "{T} INFO warning: {f} saved as {f2}",
+         {**dn, "f": draw(lambda g: (lambda p: (p, p + ".rpmsave"))(g.r.choice(["/etc/nginx/nginx.conf", "/etc/sysconfig/podman"]))), "f2": then(1)}),
+        (2, "{T} ERROR Error in {s} scriptlet in rpm package {p}", {**dn, "s": pick(["POSTIN", "PREUN", "POSTTRANS"]), "p": lambda g: nevra(g)}),
+    ]
+
+    da = {**jn}
+    dnf_automatic = [
+        (3, "{T} {H} dnf-automatic[{P}]: Started dnf-automatic.", da),
+        (2, "{T} {H} dnf-automatic[{P}]: Sleep for {n} second(s)", {**da, "n": lambda g: g.num(0, 3600)}),
+        (3, "{T} {H} dnf-automatic[{P}]: The following updates have been applied on '{h}':", {**da, "h": pick(hosts)}),
+        (3, "{T} {H} dnf-automatic[{P}]: The following updates are available on '{h}':", {**da, "h": pick(hosts)}),
+        (3, "{T} {H} dnf-automatic[{P}]: Updates completed at {w}",
+         {**da, "w": lambda g: f"Thu 03 Dec 2026 {g.r.randint(1, 12):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d} {g.r.choice(['AM', 'PM'])} UTC"}),
+        (1, "{T} {H} dnf-automatic[{P}]: System is off-line.", da),
+    ]
+
+    rp = {**jn}
+    rpm_syslog = [
+        (4, "{T} {H} [RPM][{P}]: Transaction ID {x} started", {**rp, "x": lambda g: f"{g.r.randint(0x6560_0000, 0x6600_0000):x}"}),
+        (4, "{T} {H} [RPM][{P}]: Transaction ID {x} finished: {r}", {**rp, "x": lambda g: f"{g.r.randint(0x6560_0000, 0x6600_0000):x}",
+                                                                     "r": pick(["0", "0", "0", "1"])}),
+        (12, "{T} {H} [RPM][{P}]: {o} {p}: {r}", {**rp, "o": pick(["install", "install", "erase"]), "p": lambda g: nevra(g),
+                                                 "r": pick(["success", "success", "success", "failure"])}),
+        (1, "{T} {H} [RPM][{P}]: {n} elements failed, {m} scripts failed", {**rp, "n": pick(["0", "1", "2"]), "m": pick(["0", "1"])}),
+    ]
+
+    # ---------------- pacman ----------------
+    arch_pkgs = [("linux", "6.6.7.arch1-1", "6.6.8.arch1-1"), ("systemd", "255.1-1", "255.2-1"), ("mesa", "1:23.3.1-1", "1:23.3.2-1"),
+                 ("python", "3.11.6-1", "3.11.7-1"), ("docker", "1:24.0.7-1", "1:24.0.7-2"), ("openssl", "3.2.0-1", "3.2.1-1"),
+                 ("glibc", "2.38-7", "2.38-8")]
+
+    def pac_ts(g: Gen) -> str:
+        return f"[2026-12-03T{hms(g)}+0000]"
+
+    pc = {"T": pac_ts}
+    pnv = {"n": draw(lambda g: g.r.choice(arch_pkgs)), "o": then(1), "v": then(2)}
+    hooks = ["20-systemd-sysusers.hook", "30-systemd-daemon-reload.hook", "60-mkinitcpio-remove.hook", "90-mkinitcpio-install.hook",
+             "30-systemd-update.hook"]
+    pacman = [
+        (5, "{T} [PACMAN] Running '{c}'", {**pc, "c": pick(["pacman -Syu", "pacman -Syu --noconfirm", "pacman -S --needed base-devel git", "pacman -Rns docker"])}),
+        (4, "{T} [PACMAN] synchronizing package lists", pc),
+        (4, "{T} [PACMAN] starting full system upgrade", pc),
+        (5, "{T} [ALPM] transaction started", pc),
+        (18, "{T} [ALPM] upgraded {n} ({o} -> {v})", {**pc, **pnv}),
+        (6, "{T} [ALPM] installed {n} ({v})", {**pc, **pnv}),
+        (3, "{T} [ALPM] removed {n} ({o})", {**pc, **pnv}),
+        (2, "{T} [ALPM] downgraded {n} ({v} -> {o})", {**pc, **pnv}),
+        (2, "{T} [ALPM] reinstalled {n} ({v})", {**pc, **pnv}),
+        (5, "{T} [ALPM] transaction completed", pc),
+        (1, "{T} [ALPM] transaction interrupted", pc),
+        (8, "{T} [ALPM] running '{h}'...", {**pc, "h": pick(hooks)}),
+        (2, "{T} [ALPM] warning: {f} installed as {f2}",
+         {**pc, "f": draw(lambda g: (lambda p: (p, p + ".pacnew"))(g.r.choice(["/etc/pacman.conf", "/etc/pacman.d/mirrorlist", "/etc/locale.gen"]))),
+          "f2": then(1)}),
+        (1, "{T} [ALPM] warning: {f} saved as {f2}",
+         {**pc, "f": draw(lambda g: (lambda p: (p, p + ".pacsave"))(g.r.choice(["/etc/docker/daemon.json", "/etc/mkinitcpio.conf"]))), "f2": then(1)}),
+        (4, "{T} [ALPM-SCRIPTLET] ==> Building image from preset: {p}: '{k}'",
+         {**pc, "p": pick(["/etc/mkinitcpio.d/linux.preset", "/etc/mkinitcpio.d/linux-lts.preset"]), "k": pick(["default", "fallback"])}),
+        (3, "{T} [ALPM-SCRIPTLET] ==> Starting build: '{v}'", {**pc, "v": pick(["6.6.8-arch1-1", "6.1.69-1-lts"])}),
+        (6, "{T} [ALPM-SCRIPTLET]   -> Running build hook: [{h}]",
+         {**pc, "h": pick(["base", "udev", "autodetect", "modconf", "kms", "keyboard", "block", "filesystems", "fsck"])}),
+        (3, "{T} [ALPM-SCRIPTLET] ==> Creating {c}-compressed initcpio image: '{f}'",
+         {**pc, "c": pick(["zstd", "zstd", "gzip"]), "f": pick(["/boot/initramfs-linux.img", "/boot/initramfs-linux-fallback.img"])}),
+        (3, "{T} [ALPM-SCRIPTLET] ==> Image generation successful", pc),
+        (1, "{T} [ALPM-SCRIPTLET] ==> WARNING: Possibly missing firmware for module: '{m}'", {**pc, "m": pick(["qla2xxx", "aic94xx", "wd719x", "xhci_pci"])}),
+    ]
+
+    # ---------------- zypper: zypper.log and /var/log/zypp/history ----------------
+    def zy_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    zhosts = ["sles-build-01", "leap-web-02"]
+    zl = {"T": zy_ts, "H": pick(zhosts), "P": pid}
+    zpkgs = [("nginx", "1.21.5-150400.3.3.1", "x86_64"), ("openssl-3", "3.0.8-150500.5.20.1", "x86_64"),
+             ("kernel-default", "5.14.21-150500.55.44.1", "x86_64"), ("timezone", "2024a-150000.75.28.1", "x86_64"),
+             ("python311-pip", "22.3.1-150400.17.7.1", "noarch")]
+    zrepos = [("repo-oss", "http://download.opensuse.org/distribution/leap/15.5/repo/oss/"),
+              ("repo-update", "http://download.opensuse.org/update/leap/15.5/oss"),
+              ("SLE-Module-Basesystem15-SP5-Updates", "https://updates.suse.com/SUSE/Updates/SLE-Module-Basesystem/15-SP5/x86_64/update/")]
+
+    def zpkg(g: Gen):
+        n, v, a = g.r.choice(zpkgs)
+        return n, v, a
+
+    zy = [
+        (4, "{T} <1> {H}({P}) [zypper] main.cc(main):140 ===== Hi, me zypper {v}", {**zl, "v": pick(["1.14.68", "1.14.64"])}),
+        (4, "{T} <1> {H}({P}) [zypper] main.cc(main):141 ===== {a} =====",
+         {**zl, "a": pick(["'zypper' '--non-interactive' 'patch'", "'zypper' 'refresh'", "'zypper' '-n' 'in' 'nginx'", "'zypper' 'up' '-y'"])}),
+        (4, "{T} <1> {H}({P}) [zypper] main.cc(main):171 ===== Exiting main({c}) =====", {**zl, "c": pick(["0", "0", "0", "100", "103", "104"])}),
+        (4, "{T}|command|{u}|{a}|", {"T": zy_ts, "u": lambda g: f"root@{g.r.choice(zhosts)}",
+                                    "a": pick(["'zypper' '--non-interactive' 'patch'", "'zypper' '-n' 'in' 'nginx'", "'zypper' 'up' '-y'"])}),
+        (12, "{T}|install|{n}|{v}|{a}|{u}|{r}|{s}|",
+         {"T": zy_ts, "n": draw(zpkg), "v": then(1), "a": then(2), "u": lambda g: g.r.choice(["", f"root@{g.r.choice(zhosts)}"]),
+          "r": lambda g: g.r.choice(zrepos)[0], "s": lambda g: g.hexs(64)}),
+        (4, "{T}|remove |{n}|{v}|{a}|{u}|", {"T": zy_ts, "n": draw(zpkg), "v": then(1), "a": then(2), "u": lambda g: f"root@{g.r.choice(zhosts)}"}),
+        (2, "{T}|radd   |{r}|{u}|", {"T": zy_ts, "r": draw(lambda g: g.r.choice(zrepos)), "u": then(1)}),
+        (1, "{T}|rremove|{r}|", {"T": zy_ts, "r": lambda g: g.r.choice(zrepos)[0]}),
+        (4, "{T}|patch  |{n}|{v}|{a}|{r}|{c}|{s}|{o}|{w}|",
+         {"T": zy_ts, "n": lambda g: f"openSUSE-SLE-15.5-2026-{g.num(1000, 4999)}", "v": pick(["1"]), "a": pick(["noarch"]),
+          "r": lambda g: g.r.choice(zrepos)[0], "c": pick(["security", "recommended", "optional"]),
+          "s": pick(["important", "moderate", "low", "critical"]), "o": pick(["needed"]), "w": pick(["applied", "applied", "needed"])}),
+        (4, "# {T} {f} installed ok", {"T": zy_ts, "f": lambda g: (lambda p: f"{p[0]}-{p[1]}.{p[2]}.rpm")(zpkg(g))}),
+        (2, "# Additional rpm output:", {}),
+    ]
+
+    # ---------------- Nix: the daemon, clients and nix-collect-garbage ----------------
+    def store_path(g: Gen) -> str:
+        return "/nix/store/" + "".join(g.r.choice("0123456789abcdfghijklmnpqrsvwxyz") for _ in range(32)) + "-" + g.r.choice(
+            ["glibc-2.38-44", "openssl-3.0.13", "python3-3.11.9", "nodejs-20.12.2", "source", "hello-2.12.1", "nixos-system-web-24.05"])
+
+    def drv(g: Gen) -> str:
+        return store_path(g) + ".drv"
+
+    caches = ["https://cache.nixos.org", "https://nix-community.cachix.org", "s3://acme-nix-cache?region=eu-west-1"]
+    nd = {**jn}
+    nix_users = ["alice", "root", "github-runner", "hydra"]
+    nix = [
+        (14, "{T} {H} nix-daemon[{P}]: accepted connection from pid {p}, user {u}", {**nd, "p": pid, "u": pick(nix_users)}),
+        (10, "{T} {H} nix-daemon[{P}]: accepted connection from pid {p}, user {u} (trusted)", {**nd, "p": pid, "u": pick(["root", "hydra"])}),
+        (3, "{T} {H} nix-daemon[{P}]: error processing connection: {e}",
+         {**nd, "e": pick(["unexpected end-of-file", "error: writing to file: Broken pipe"])}),
+        (2, "{T} {H} nix-daemon[{P}]: warning: ignoring untrusted substituter '{c}', you are not a trusted user.",
+         {**nd, "c": pick(caches[1:])}),
+        (12, "copying path '{p}' from '{c}'...", {"p": store_path, "c": pick(caches)}),
+        (8, "building '{d}'...", {"d": drv}),
+        (3, "these {n} derivations will be built:", {"n": lambda g: g.num(2, 40)}),
+        (3, "these {n} paths will be fetched ({d} MiB download, {u} MiB unpacked):",
+         {"n": lambda g: g.num(2, 400), "d": lambda g: g.flt(2, 900), "u": lambda g: g.flt(2, 4000)}),
+        (2, "error: builder for '{d}' failed with exit code {c};", {"d": drv, "c": pick(["1", "2", "100"])}),
+        (1, "error: hash mismatch in fixed-output derivation '{d}':", {"d": drv}),
+        (1, "         specified: {h}", {"h": lambda g: "sha256-" + g.hexs(43)}),
+        (1, "            got:    {h}", {"h": lambda g: "sha256-" + g.hexs(43)}),
+        (2, "warning: Git tree '{p}' is dirty", {"p": pick(["/home/alice/src/infra", "/builds/acme/app"])}),
+        (4, "finding garbage collector roots...", {}),
+        (3, "removing stale link from '{l}' to '{t}'",
+         {"l": lambda g: f"/nix/var/nix/gcroots/auto/{g.hexs(32)}", "t": pick(["/home/alice/src/app/result", "/tmp/nix-build-result"])}),
+        (4, "deleting garbage...", {}),
+        (16, "deleting '{p}'", {"p": store_path}),
+        (4, "deleting unused links...", {}),
+        (3, "note: currently hard linking saves {n} MiB", {"n": lambda g: g.flt(2, 9000)}),
+        (4, "{n} store paths deleted, {m} MiB freed", {"n": lambda g: g.num(1, 9000), "m": lambda g: g.flt(2, 50000)}),
+        (3, "removing old generations of profile {p}", {"p": pick(["/nix/var/nix/profiles/system", "/nix/var/nix/profiles/per-user/root/profile",
+                                                                  "/home/alice/.local/state/nix/profiles/home-manager"])}),
+        (4, "removing profile version {n}", {"n": lambda g: g.num(1, 900)}),
+    ]
+
+    # ---------------- pip and uv in CI ----------------
+    py = [("requests", "2.31.0"), ("urllib3", "2.2.1"), ("certifi", "2024.2.2"), ("idna", "3.6"), ("charset-normalizer", "3.3.2"),
+          ("boto3", "1.34.69"), ("botocore", "1.34.69"), ("numpy", "1.26.4"), ("psycopg2", "2.9.9"), ("pydantic", "2.6.4")]
+
+    def pyp(g: Gen):
+        return g.r.choice(py)
+
+    def wheel(g: Gen) -> str:
+        n, v = pyp(g)
+        return f"{n.replace('-', '_')}-{v}-py3-none-any.whl"
+
+    def size(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(8, 999)} kB", f"{g.r.uniform(1, 60):.1f} MB"])
+
+    def pylist(sep: str, fmt: str):
+        def f(g: Gen) -> str:
+            return sep.join(fmt.format(n=n, v=v) for n, v in g.r.sample(py, g.r.randint(1, 4)))
+        return f
+
+    def udur(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(1, 999)}ms", f"{g.r.uniform(1, 30):.2f}s"])
+
+    pip = [
+        (3, "Looking in indexes: {l}", {"l": pick(["https://pypi.org/simple, https://pypi.internal.example/simple",
+                                                   "https://nexus.example.com/repository/pypi/simple"])}),
+        (16, "Collecting {r}", {"r": lambda g: (lambda p: g.r.choice([f"{p[0]}=={p[1]}", p[0], f"{p[0]}>=1.0"]))(pyp(g))}),
+        (12, "  Downloading {w} ({s})", {"w": wheel, "s": size}),
+        (6, "  Using cached {w} ({s})", {"w": wheel, "s": size}),
+        (10, "Requirement already satisfied: {r} in {d} (from {p}) ({v})",
+         {"r": pick(["urllib3<3,>=1.21.1", "idna<4,>=2.5", "certifi>=2017.4.17", "charset-normalizer<4,>=2"]),
+          "d": pick(["/usr/local/lib/python3.11/site-packages", "/builds/acme/app/.venv/lib/python3.12/site-packages"]),
+          "p": pick(["requests", "botocore", "requests==2.31.0"]), "v": pick(["2.2.1", "3.6", "2024.2.2", "3.3.2"])}),
+        (4, "  Preparing metadata ({k}) ... done", {"k": pick(["setup.py", "pyproject.toml", "pyproject.toml"])}),
+        (3, "  Installing build dependencies ... done", {}),
+        (3, "  Getting requirements to build wheel ... done", {}),
+        (3, "Building wheels for collected packages: {l}", {"l": pick(["psycopg2", "psycopg2, pyyaml", "app"])}),
+        (3, "  Building wheel for {n} ({k}) ... done", {"n": pick(["psycopg2", "pyyaml", "app"]), "k": pick(["setup.py", "pyproject.toml"])}),
+        (3, "  Created wheel for {n}: filename={f} size={s} sha256={h}",
+         {"n": draw(lambda g: g.r.choice([("psycopg2", "psycopg2-2.9.9-cp311-cp311-linux_x86_64.whl"), ("app", "app-1.4.2-py3-none-any.whl")])),
+          "f": then(1), "s": lambda g: g.num(4000, 600000), "h": lambda g: g.hexs(64)}),
+        (3, "  Stored in directory: {d}", {"d": lambda g: f"/root/.cache/pip/wheels/{g.hexs(2)}/{g.hexs(2)}/{g.hexs(56)}"}),
+        (3, "Successfully built {l}", {"l": pick(["psycopg2", "psycopg2 pyyaml", "app"])}),
+        (6, "Installing collected packages: {l}", {"l": pylist(", ", "{n}")}),
+        (3, "  Attempting uninstall: {n}", {"n": lambda g: pyp(g)[0]}),
+        (3, "    Found existing installation: {n} {v}", {"n": draw(pyp), "v": then(1)}),
+        (3, "    Uninstalling {n}-{v}:", {"n": draw(pyp), "v": then(1)}),
+        (3, "      Successfully uninstalled {n}-{v}", {"n": draw(pyp), "v": then(1)}),
+        (6, "Successfully installed {l}", {"l": pylist(" ", "{n}-{v}")}),
+        (4, "WARNING: Running pip as the 'root' user can result in broken permissions and conflicting behaviour with the system package "
+            "manager. It is recommended to use a virtual environment instead: https://pip.pypa.io/warnings/venv", {}),
+        (3, "[notice] A new release of pip is available: {o} -> {n}", {"o": pick(["23.0.1", "23.2.1", "24.0"]), "n": pick(["24.0", "24.3.1"])}),
+        (3, "[notice] To update, run: {c}", {"c": pick(["pip install --upgrade pip", "python3 -m pip install --upgrade pip"])}),
+        (2, "WARNING: Retrying (Retry(total={n}, connect=None, read=None, redirect=None, status=None)) after connection broken by '{e}': {p}",
+         {"n": pick(["4", "3", "2", "1", "0"]), "e": pick(["ReadTimeoutError(\"HTTPSConnectionPool(host='pypi.org', port=443): Read timed out. (read timeout=15)\")",
+                                                          "ProtocolError('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))"]),
+          "p": lambda g: f"/simple/{pyp(g)[0]}/"}),
+        (1, "ERROR: Could not find a version that satisfies the requirement {r} (from versions: {l})",
+         {"r": pick(["numpy==2.9.0", "acme-internal-sdk>=3"]), "l": pick(["none", "1.0.0, 1.1.0, 2.0.1", "1.24.4, 1.25.2, 1.26.4"])}),
+        (1, "ERROR: No matching distribution found for {r}", {"r": pick(["numpy==2.9.0", "acme-internal-sdk>=3"])}),
+        (1, "ERROR: pip's dependency resolver does not currently take into account all the packages that are installed. This behaviour is "
+            "the source of the following dependency conflicts.", {}),
+        (1, "{n} {v} requires {r}, but you have {h} {hv} which is incompatible.",
+         {"n": pick(["botocore", "requests"]), "v": pick(["1.34.69", "2.31.0"]), "r": pick(["urllib3<2.1,>=1.25.4; python_version >= \"3.10\"", "idna<4,>=2.5"]),
+          "h": pick(["urllib3", "idna"]), "hv": pick(["2.2.1", "4.0"])}),
+        (1, "  ERROR: Failed building wheel for {n}", {"n": pick(["psycopg2", "pyyaml"])}),
+        (1, "ERROR: Could not build wheels for {n}, which is required to install pyproject.toml-based projects", {"n": pick(["psycopg2", "pyyaml"])}),
+        (4, "Resolved {n} packages in {d}", {"n": lambda g: g.num(3, 240), "d": udur}),
+        (4, "Prepared {n} packages in {d}", {"n": lambda g: g.num(1, 120), "d": udur}),
+        (4, "Installed {n} packages in {d}", {"n": lambda g: g.num(1, 120), "d": udur}),
+        (2, "Uninstalled {n} packages in {d}", {"n": lambda g: g.num(1, 9), "d": udur}),
+        (2, "Audited {n} packages in {d}", {"n": lambda g: g.num(3, 240), "d": udur}),
+        (10, " + {n}=={v}", {"n": draw(pyp), "v": then(1)}),
+        (3, " - {n}=={v}", {"n": draw(pyp), "v": then(1)}),
+        (3, "Using CPython {v} interpreter at: {p}", {"v": pick(["3.12.3", "3.11.9"]), "p": pick(["/usr/bin/python3", "/usr/local/bin/python3.12"])}),
+        (2, "Creating virtual environment at: {p}", {"p": pick([".venv", "/opt/venv"])}),
+        (2, "error: Failed to fetch: `{u}`", {"u": lambda g: f"https://pypi.org/simple/{pyp(g)[0]}/"}),
+    ]
+
+    return (apt_history + term_log + dpkg_log + unattended + dnf_log + dnf_rpm_log + dnf_automatic + rpm_syslog + pacman + zy
+            + nix + pip)
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -44909,7 +45412,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "ChaosPlatform": chaos_events,
            "HardwarePlatform": hardware_events,
            "EDAPlatform": eda_events,
-           "MaritimePlatform": maritime_events}
+           "MaritimePlatform": maritime_events,
+           "PackagingPlatform": packaging_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
