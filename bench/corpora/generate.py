@@ -701,6 +701,17 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   (interfaces, TCP connections, serial errors, checksum failures), pypilot and pypilot_web in the journal (servo,
   IMU, modes, clients, NMEA sources) and AvNav's avnav_server log (readers, writers, AIS decoding, GPS, charts,
   plugins, HTTP); 139 event types.
+* ``ProvisioningPlatform`` (written blind at the thirty-second issue-15 pass's start: before reading the engine
+  or any failure analysis; scored once): bare-metal provisioning software as the operators of a data centre's
+  provisioning network log it: Canonical MAAS (regiond.log: request lines, rack controller RPC, DNS reloads, leases,
+  boot image imports; maas.log through syslog: status transitions, power changes, interfaces, DHCP; rackd.log: TFTP
+  and HTTP boot file requests, services; the commissioning logs of the ephemeral environment: cloud-init and the
+  commissioning scripts), Foreman (production.log: requests, unattended templates, DHCP, DNS and TFTP orchestration)
+  with the Smart Proxy (proxy.log), Cobbler 3 (cobbler.log: XML-RPC calls, sync steps, triggers, commands), OpenStack
+  Ironic (ironic-conductor: provision and power states, deploy and clean steps, IPMI errors; ironic-api: WSGI request
+  lines and agent heartbeats), Tinkerbell (tink-server, Smee and Hegel as JSON lines) and the iPXE/dnsmasq TFTP boot
+  chain as syslog shows it (dnsmasq-dhcp with --log-dhcp, dnsmasq-tftp, in.tftpd, iPXE's syslog lines);
+  181 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -44831,6 +44842,607 @@ def maritime_events() -> list[tuple[float, str, dict]]:
     return ais_catcher + rtl_ais + signalk + opencpn + kplex + pypilot + avnav
 
 
+def provisioning_events() -> list[tuple[float, str, dict]]:
+    """Bare-metal provisioning software as the operators of a data centre's provisioning network log it:
+    Canonical MAAS (regiond.log with its request lines, RPC, DNS, lease and boot-resource import lines; maas.log
+    through syslog with node status transitions, power changes and failures; rackd.log with the TFTP and HTTP
+    boot file requests; the commissioning logs the ephemeral environment sends to the rack's rsyslog: cloud-init
+    and the commissioning scripts' runner), Foreman (production.log: Rails request lines, unattended templates,
+    orchestration of DHCP, DNS and TFTP) with the Smart Proxy (proxy.log: requests, modules, DHCP reservations,
+    DNS records, TFTP boot files), Cobbler 3 (cobbler.log: XML-RPC calls, sync steps, triggers, commands),
+    OpenStack Ironic (ironic-conductor and ironic-api through oslo.log: provision state transitions, power
+    state syncs, deploy and clean steps, agent heartbeats, IPMI errors, the API's WSGI request lines),
+    Tinkerbell (tink-server, Smee and Hegel as zap JSON lines) and the iPXE/dnsmasq TFTP boot chain as syslog
+    shows it (dnsmasq-dhcp's DHCP and PXE exchanges with their tagged option lines, dnsmasq-tftp transfers and
+    errors, in.tftpd, iPXE's own syslog lines). Written blind at the thirty-second issue-15 pass's start:
+    before reading the engine or any failure analysis; 181 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def us6(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    # the machines being provisioned: hostname, MAAS system id, MAC, address, Ironic node uuid
+    machines = [("node-r1-01", "4y3h7n", "52:54:00:1a:2b:01", "10.20.0.101", "1be26c0b-03f2-4d2d-ae87-c02d7f33c123"),
+                ("node-r1-02", "8kqwe2", "52:54:00:1a:2b:02", "10.20.0.102", "6f0a5c31-91d4-4e7b-8c2a-5e1b7d9c0a44"),
+                ("node-r2-07", "tbx3ma", "3c:ec:ef:40:9a:17", "10.20.1.57", "a8c3e2f1-0b4d-4c9e-9f21-7d6e5b4a3c21"),
+                ("gpu-r3-02", "ph6cfr", "b8:ce:f6:0e:44:d2", "10.20.2.12", "d41e7a90-6c3b-4f8e-b2a5-19c8e07f6b55"),
+                ("stor-r4-11", "m3rgaa", "0c:c4:7a:88:13:5e", "10.20.3.211", "f2b9c6d8-4e1a-47c3-a0d5-8b3e6f2c1d77"),
+                ("edge-05", "qn4dx8", "ac:1f:6b:d2:70:09", "10.20.4.5", "0e7d4b21-5a9c-4d3f-86b1-c4a2e9f05e13")]
+
+    def mach(g: Gen):
+        return g.r.choice(machines)
+
+    def host(g: Gen) -> str:
+        return mach(g)[0]
+
+    def mac(g: Gen) -> str:
+        return mach(g)[2]
+
+    def mip(g: Gen) -> str:
+        return mach(g)[3]
+
+    def node_uuid(g: Gen) -> str:
+        return mach(g)[4]
+
+    def ms(lo: int, hi: int):
+        return lambda g: g.num(lo, hi)
+
+    def secs(g: Gen) -> str:
+        return f"{g.r.uniform(0.002, 2.5):.{g.r.choice([2, 3])}f}"
+
+    # ---------------- Canonical MAAS: regiond.log ----------------
+    def maas_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    mz = {"T": maas_ts}
+    regions = ["maas-region-01", "maas-region-02"]
+    racks = [("maas-rack-01", "fx8sdn"), ("maas-rack-02", "w7pq3k")]
+    maas_ver = ["3.4.4-14345-g.0c6a7bd7c", "3.5.1-16329-g.c6ab4e9c4"]
+    maas_api = ["/MAAS/api/2.0/machines/", "/MAAS/api/2.0/machines/{id}/", "/MAAS/api/2.0/version/",
+                "/MAAS/api/2.0/boot-resources/", "/MAAS/api/2.0/subnets/", "/MAAS/metadata/latest/by-id/{id}/"]
+    maas_agents = ["Python-urllib/3.10", "python-libmaas/0.6.8", "Go-http-client/1.1", "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"]
+    maas_status = [("200", "OK"), ("200", "OK"), ("200", "OK"), ("204", "NO CONTENT"), ("404", "NOT FOUND"), ("403", "FORBIDDEN")]
+    transitions = [("NEW", "COMMISSIONING"), ("COMMISSIONING", "TESTING"), ("TESTING", "READY"), ("READY", "ALLOCATED"),
+                   ("ALLOCATED", "DEPLOYING"), ("DEPLOYING", "DEPLOYED"), ("DEPLOYED", "RELEASING"), ("RELEASING", "READY"),
+                   ("COMMISSIONING", "FAILED_COMMISSIONING"), ("DEPLOYING", "FAILED_DEPLOYMENT")]
+    ifaces = ["eno1", "enp1s0f0", "bond0", "eth0"]
+
+    def api_path(g: Gen) -> str:
+        return g.r.choice(maas_api).replace("{id}", mach(g)[1])
+
+    maas_region = [
+        (40, "{T} regiond: [info] {ip} {m} {p} HTTP/1.1 --> {c} {r} (referrer: {ref}; agent: {a})",
+         {**mz, "ip": lambda g: g.r.choice([mip(g), "10.20.0.2", "192.168.50.14"]), "m": pick(["GET", "GET", "GET", "POST", "PUT"]),
+          "p": api_path, "c": draw(lambda g: g.r.choice(maas_status)), "r": then(1),
+          "ref": pick(["-", "-", "http://maas.example.net:5240/MAAS/r/machines"]), "a": pick(maas_agents)}),
+        (8, "{T} maasserver.rpc.rackcontrollers: [info] Existing rack controller '{h}' running version {v} has connected to region '{r}'.",
+         {**mz, "h": lambda g: g.r.choice(racks)[0], "v": pick(maas_ver), "r": pick(regions)}),
+        (3, "{T} maasserver.rpc.rackcontrollers: [info] Registering existing rack controller '{h}'.",
+         {**mz, "h": lambda g: g.r.choice(racks)[0]}),
+        (10, "{T} maasserver.ipc: [info] Worker pid:{p} registered RPC connection to ('{s}', '{ip}', {port}).",
+         {**mz, "p": ms(1200, 9000), "s": lambda g: g.r.choice(racks)[1], "ip": pick(["10.20.0.2", "10.20.0.3", "::ffff:10.20.0.2"]), "port": ms(32768, 60999)}),
+        (6, "{T} maasserver.ipc: [info] Worker pid:{p} lost RPC connection to ('{s}', '{ip}', {port}).",
+         {**mz, "p": ms(1200, 9000), "s": lambda g: g.r.choice(racks)[1], "ip": pick(["10.20.0.2", "10.20.0.3", "::ffff:10.20.0.2"]), "port": ms(32768, 60999)}),
+        (12, "{T} maasserver.region_controller: [info] Reloaded DNS configuration; ip {ip} connected to {h} on {i}",
+         {**mz, "ip": draw(lambda g: (lambda m: (m[3], m[0]))(mach(g))), "h": then(1), "i": pick(ifaces)}),
+        (8, "{T} maasserver.region_controller: [info] Reloaded DNS configuration; ip {ip} disconnected from {h} on {i}",
+         {**mz, "ip": draw(lambda g: (lambda m: (m[3], m[0]))(mach(g))), "h": then(1), "i": pick(ifaces)}),
+        (4, "{T} maasserver.region_controller: [info] Reloaded DNS configuration; regiond started", mz),
+        (3, "{T} maasserver.region_controller: [info] Reloaded proxy configuration; regiond started", mz),
+        (14, "{T} maasserver.rpc.leases: [info] Lease update: {a} for {ip} on {mac} at {t} (lease time: {n}s) (hostname: {h})",
+         {**mz, "a": pick(["commit", "commit", "commit", "expiry", "release"]), "ip": draw(lambda g: (lambda m: (m[3], m[2], m[0]))(mach(g))),
+          "mac": then(1), "t": lambda g: f"2026-12-03 {hms(g)}", "n": pick(["600", "600", "3600"]), "h": then(2)}),
+        (3, "{T} maasserver.bootresources: [info] Started importing of boot images from {n} source(s).", {**mz, "n": pick(["1", "1", "2"])}),
+        (3, "{T} maasserver.bootresources: [info] Finished importing of boot images from {n} source(s).", {**mz, "n": pick(["1", "1", "2"])}),
+        (4, "{T} maasserver.bootresources: [info] Importing images from source: {u}",
+         {**mz, "u": pick(["http://images.maas.io/ephemeral-v3/stable/", "http://mirror.example.net/maas/images/ephemeral-v3/stable/"])}),
+        (2, "{T} maasserver.bootresources: [error] Importing boot resources failed: {e}",
+         {**mz, "e": pick(["Failed to download http://images.maas.io/ephemeral-v3/stable/streams/v1/index.sjson: HTTP Error 503: Service Unavailable",
+                           "<urlopen error [Errno -3] Temporary failure in name resolution>"])}),
+        (2, "{T} maasserver: [error] ################################ Exception: {e} ################################",
+         {**mz, "e": pick(["Unable to connect to any rack controller fx8sdn; no connections available.",
+                           "Failed talking to pod: Connection refused"])}),
+    ]
+
+    # ---------------- Canonical MAAS: maas.log (syslog) ----------------
+    def syslog5424(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us6(g)}+00:00"
+
+    ml = {"T": syslog5424, "H": pick(regions)}
+    node = {"n": draw(lambda g: (lambda m: (m[0], m[1]))(mach(g))), "id": then(1)}
+    maas_log = [
+        (30, "{T} {H} maas.node: [info] {n}: Status transition from {a} to {b}",
+         {**ml, "n": host, "a": draw(lambda g: g.r.choice(transitions)), "b": then(1)}),
+        (12, "{T} {H} maas.power: [info] Changing power state ({s}) of node: {n} ({id})", {**ml, **node, "s": pick(["on", "off", "cycle"])}),
+        (12, "{T} {H} maas.power: [info] Changed power state ({s}) of node: {n} ({id})", {**ml, **node, "s": pick(["on", "off", "cycle"])}),
+        (3, "{T} {H} maas.power: [error] Error changing power state ({s}) of node: {n} ({id})",
+         {**ml, **node, "s": pick(["on", "off"])}),
+        (5, "{T} {H} maas.node: [info] {n}: Storage layout was set to {l}.", {**ml, "n": host, "l": pick(["flat", "lvm", "bcache"])}),
+        (6, "{T} {H} maas.node: [info] {n}: Commissioning started", {**ml, "n": host}),
+        (5, "{T} {H} maas.node: [info] {n}: Testing started", {**ml, "n": host}),
+        (6, "{T} {H} maas.node: [info] {n}: Deployment started", {**ml, "n": host}),
+        (5, "{T} {H} maas.node: [info] {n}: Releasing node", {**ml, "n": host}),
+        (3, "{T} {H} maas.node: [error] {n}: Marking node failed: {r}",
+         {**ml, "n": host, "r": pick(["Node operation 'Commissioning' timed out after 30 minutes.",
+                                      "Node operation 'Deploying' timed out after 30 minutes.",
+                                      "Installation failed (refer to the installation log for more information)."])}),
+        (3, "{T} {H} maas.node: [info] {n}: Aborting {op} and reverted to {s}",
+         {**ml, "n": host, "op": pick(["COMMISSIONING", "DEPLOYING", "TESTING"]), "s": pick(["NEW", "READY", "ALLOCATED"])}),
+        (6, "{T} {H} maas.interface: [info] {i} ({k}) on {n}: IP address automatically unlinked: {ip}",
+         {**ml, "i": pick(ifaces), "k": pick(["physical", "physical", "bond"]), "n": draw(lambda g: (lambda m: (m[0], f"AUTO:{m[3]}"))(mach(g))), "ip": then(1)}),
+        (4, "{T} {H} maas.interface: [info] {i} ({k}) on {n}: VLAN updated from {a} to {b}",
+         {**ml, "i": pick(ifaces), "k": pick(["physical", "bond"]), "n": host, "a": pick(["fabric-0.untagged", "fabric-1.untagged"]),
+          "b": pick(["fabric-0.100", "fabric-1.untagged", "fabric-2.untagged"])}),
+        (3, "{T} {H} maas.import-images: [info] Downloading image descriptions from {u}",
+         {**ml, "u": pick(["http://images.maas.io/ephemeral-v3/stable/", "http://mirror.example.net/maas/images/ephemeral-v3/stable/"])}),
+        (2, "{T} {H} maas.import-images: [info] Finished importing boot images, the region does not have any new images.", ml),
+        (3, "{T} {H} maas.bootsources: [info] Updated boot sources cache.", ml),
+        (4, "{T} {H} maas.dhcp: [info] Successfully configured DHCPv4 on rack controller '{r}'.", {**ml, "r": lambda g: g.r.choice(racks)[0]}),
+        (2, "{T} {H} maas.dhcp: [error] Error configuring DHCPv4 on rack controller '{r}': {e}",
+         {**ml, "r": lambda g: g.r.choice(racks)[0], "e": pick(["Command `dhcpd -t -4 -cf /var/snap/maas/common/maas/dhcpd.conf` returned non-zero exit status 1",
+                                                                  "no connections available"])}),
+    ]
+
+    # ---------------- Canonical MAAS: rackd.log ----------------
+    boot_files = ["bootx64.efi", "grubx64.efi", "lpxelinux.0", "pxelinux.0", "ldlinux.c32", "grub/grub.cfg",
+                  "grub/x86_64-efi/command.lst", "grub/grub.cfg-default-amd64"]
+    images = ["ubuntu/amd64/ga-22.04/jammy/stable", "ubuntu/amd64/hwe-22.04/jammy/stable", "ubuntu/amd64/ga-24.04/noble/stable"]
+
+    def tftp_file(g: Gen) -> str:
+        if g.r.random() < 0.2:
+            return "grub/grub.cfg-" + mac(g)
+        if g.r.random() < 0.1:
+            return "pxelinux.cfg/01-" + mac(g).replace(":", "-")
+        return g.r.choice(boot_files)
+
+    rz = {"T": maas_ts}
+    rackd = [
+        (45, "{T} provisioningserver.rackdservices.tftp: [info] {f} requested by {ip}", {**rz, "f": tftp_file, "ip": mip}),
+        (30, "{T} provisioningserver.rackdservices.http: [info] {p} requested by {ip}",
+         {**rz, "p": lambda g: f"/images/{g.r.choice(images)}/{g.r.choice(['boot-kernel', 'boot-initrd', 'squashfs'])}", "ip": mip}),
+        (5, "{T} provisioningserver.rpc.clusterservice: [info] Rack controller '{s}' registered (via {r}:pid={p}) with MAAS version {v}.",
+         {**rz, "s": lambda g: g.r.choice(racks)[1], "r": pick(regions), "p": ms(1200, 9000), "v": pick(maas_ver)}),
+        (4, "{T} provisioningserver.rpc.clusterservice: [info] Making connections to event-loops: {l}",
+         {**rz, "l": lambda g: ", ".join(f"{g.r.choice(regions)}:pid={g.num(1200, 9000)}" for _ in range(g.r.randint(1, 4)))}),
+        (3, "{T} provisioningserver.rpc.clusterservice: [error] Region is not advertising RPC endpoints. (While requesting RPC info at {u}).",
+         {**rz, "u": pick(["http://10.20.0.2:5240/MAAS", "http://[::ffff:10.20.0.2]:5240/MAAS", "http://maas.example.net:5240/MAAS"])}),
+        (4, "{T} provisioningserver.rackdservices.service_monitor_service: [info] Service '{s}' has been restarted. Its current state is '{a}' and '{b}'.",
+         {**rz, "s": pick(["dhcpd", "dhcpd6", "http", "ntp_rack", "dns_rack", "proxy_rack", "syslog_rack"]), "a": pick(["on", "on", "off"]),
+          "b": pick(["running", "running", "dead"])}),
+        (3, "{T} provisioningserver.import_images.boot_resources: [info] Importing boot resources.", rz),
+        (3, "{T} provisioningserver.import_images.boot_resources: [info] Finished importing boot images.", rz),
+        (3, "{T} provisioningserver.rackdservices.tftp: [error] TFTP back-end failed: {e}",
+         {**rz, "e": pick(["Unable to connect to any region controller", "no connections available", "Timed out waiting for region"])}),
+    ]
+
+    # ---------------- MAAS commissioning logs (the ephemeral environment through the rack's rsyslog) ----------------
+    def c_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}+00:00"
+
+    scripts = ["00-maas-00-support-info", "00-maas-01-cpuinfo", "00-maas-02-virtuality", "00-maas-03-install-lldpd",
+               "00-maas-06-get-fruid-api-data", "20-maas-01-install-lldpd", "20-maas-03-machine-resources",
+               "30-maas-01-bmc-config", "40-maas-01-network-interfaces", "50-maas-01-commissioning",
+               "maas-get-fruid-api-data", "smartctl-validate", "memtester", "stress-ng-cpu-short"]
+    cz = {"T": c_ts, "H": host}
+    commissioning = [
+        (6, "{T} {H} cloud-init[{p}]: Cloud-init v. {v} running 'modules:final' at {d}. Up {u} seconds.",
+         {**cz, "p": ms(900, 2400), "v": pick(["24.1.3-0ubuntu1~22.04.1", "24.4-0ubuntu1~24.04.2"]),
+          "d": lambda g: f"Thu, 03 Dec 2026 {hms(g)} +0000", "u": lambda g: f"{g.r.uniform(20, 90):.2f}"}),
+        (4, "{T} {H} cloud-init[{p}]: Cloud-init v. {v} finished at {d}. Datasource DataSourceMAAS [{u}].  Up {s} seconds",
+         {**cz, "p": ms(900, 2400), "v": pick(["24.1.3-0ubuntu1~22.04.1", "24.4-0ubuntu1~24.04.2"]),
+          "d": lambda g: f"Thu, 03 Dec 2026 {hms(g)} +0000", "u": pick(["http://10.20.0.2:5248/MAAS/metadata/", "http://10.20.0.3:5248/MAAS/metadata/"]),
+          "s": lambda g: f"{g.r.uniform(40, 900):.2f}"}),
+        (18, "{T} {H} cloud-init[{p}]: Starting {s} [{i}/{n}]", {**cz, "p": ms(900, 2400), "s": pick(scripts), "i": ms(1, 14), "n": pick(["14", "17", "21"])}),
+        (16, "{T} {H} cloud-init[{p}]: Finished {s} [{i}/{n}]: {rc}",
+         {**cz, "p": ms(900, 2400), "s": pick(scripts), "i": ms(1, 14), "n": pick(["14", "17", "21"]), "rc": pick(["0", "0", "0", "0", "1", "2"])}),
+        (3, "{T} {H} cloud-init[{p}]: {s} has run past it's timeout({t}) - sending SIGTERM",
+         {**cz, "p": ms(900, 2400), "s": pick(["smartctl-validate", "memtester", "stress-ng-cpu-short"]), "t": pick(["0:05:00", "0:30:00"])}),
+        (4, "{T} {H} cloud-init[{p}]: Unable to run '{s}': {e}",
+         {**cz, "p": ms(900, 2400), "s": pick(scripts), "e": pick(["Unable to install required packages", "[Errno 8] Exec format error"])}),
+        (5, "{T} {H} cloud-init[{p}]: Signaling status to MAAS: {st}",
+         {**cz, "p": ms(900, 2400), "st": pick(["WORKING", "WORKING", "OK", "FAILED", "TESTING"])}),
+    ]
+
+    # ---------------- Foreman: production.log ----------------
+    def fm_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}"
+
+    def rid(g: Gen) -> str:
+        return g.hexs(8)
+
+    fz = {"T": fm_ts, "R": rid}
+
+    def fqdn(g: Gen) -> str:
+        return mach(g)[0] + ".prov.example.net"
+
+    fm_templates = ["Kickstart default", "Preseed default", "Kickstart default PXEGrub2", "Preseed default PXELinux",
+                    "Kickstart default iPXE", "Linux registration default"]
+    fm_kinds = ["provision", "PXEGrub2", "iPXE", "finish", "user_data", "PXELinux"]
+    foreman = [
+        (40, '{T} [I|app|{R}] Started {m} "{p}" for {ip} at 2026-12-03 {t} +0000',
+         {**fz, "m": pick(["GET", "GET", "POST", "PUT"]),
+          "p": lambda g: g.r.choice(["/unattended/{k}", "/unattended/{k}?token={tk}", "/api/hosts/{h}", "/api/v2/hosts",
+                                     "/api/hosts/{h}/status/global", "/unattended/built", "/register"])
+          .replace("{k}", g.r.choice(fm_kinds)).replace("{tk}", g.uuid()).replace("{h}", mach(g)[0] + ".prov.example.net"),
+          "ip": mip, "t": hms}),
+        (35, "{T} [I|app|{R}] Processing by {c} as {f}",
+         {**fz, "c": pick(["UnattendedController#host_template", "UnattendedController#built", "Api::V2::HostsController#show",
+                           "Api::V2::HostsController#index", "Api::V2::HostsController#create", "Api::V2::RegistrationController#host"]),
+          "f": pick(["HTML", "JSON", "TEXT", "*/*"])}),
+        (20, "{T} [I|app|{R}]   Parameters: {p}",
+         {**fz, "p": lambda g: g.r.choice(['{{"kind"=>"{k}"}}', '{{"kind"=>"{k}", "token"=>"{tk}"}}', '{{"id"=>"{h}"}}',
+                                           '{{"apiv"=>"v2", "id"=>"{h}"}}'])
+          .replace("{k}", g.r.choice(fm_kinds)).replace("{tk}", g.uuid()).replace("{h}", mach(g)[0] + ".prov.example.net")}),
+        (38, "{T} [I|app|{R}] Completed {c} {s} in {d}ms (Views: {v}ms | ActiveRecord: {a}ms | Allocations: {n})",
+         {**fz, "c": draw(lambda g: g.r.choice([("200", "OK"), ("200", "OK"), ("201", "Created"), ("404", "Not Found"),
+                                                  ("422", "Unprocessable Entity"), ("405", "Method Not Allowed")])),
+          "s": then(1), "d": ms(4, 4800), "v": lambda g: f"{g.r.uniform(0.1, 900):.1f}", "a": lambda g: f"{g.r.uniform(0.3, 400):.1f}", "n": ms(800, 900000)}),
+        (14, "{T} [I|app|{R}] Found {h}", {**fz, "h": fqdn}),
+        (12, "{T} [I|app|{R}] Rendering template '{t}'", {**fz, "t": pick(fm_templates)}),
+        (10, "{T} [I|app|{R}]   Rendered text template (Duration: {d}ms | Allocations: {n})",
+         {**fz, "d": lambda g: f"{g.r.uniform(0.0, 3):.1f}", "n": ms(2, 120)}),
+        (6, "{T} [I|app|{R}] unattended: {h} is Built!", {**fz, "h": fqdn}),
+        (4, "{T} [E|app|{R}] unattended: unable to find a host that matches the request from {ip}", {**fz, "ip": mip}),
+        (3, "{T} [E|app|{R}] unattended: unable to find {k} template for {h} running {os}",
+         {**fz, "k": pick(fm_kinds), "h": fqdn, "os": pick(["RedHat 9.4", "Ubuntu 22.04", "AlmaLinux 9.5"])}),
+        (5, "{T} [W|app|{R}] Host {h} is not in build mode, rendering of {k} template is not possible", {**fz, "h": fqdn, "k": pick(fm_kinds)}),
+        (8, "{T} [I|app|{R}] Add DHCP reservation for {h}-{mac}/{ip}",
+         {**fz, "h": draw(lambda g: (lambda m: (m[0] + ".prov.example.net", m[2], m[3]))(mach(g))), "mac": then(1), "ip": then(2)}),
+        (4, "{T} [I|app|{R}] Delete the DHCP reservation for {h}-{mac}/{ip}",
+         {**fz, "h": draw(lambda g: (lambda m: (m[0] + ".prov.example.net", m[2], m[3]))(mach(g))), "mac": then(1), "ip": then(2)}),
+        (7, "{T} [I|app|{R}] Deploy TFTP {k} config for {h}", {**fz, "k": pick(["PXEGrub2", "PXELinux", "PXEGrub", "iPXE"]), "h": fqdn}),
+        (4, "{T} [I|app|{R}] Delete the TFTP configuration for {h}", {**fz, "h": fqdn}),
+        (6, "{T} [I|app|{R}] Fetching required TFTP boot files for {h}", {**fz, "h": fqdn}),
+        (6, "{T} [I|app|{R}] Add the {t} DNS record for {h}/{ip}",
+         {**fz, "t": pick(["IPv4", "Reverse IPv4"]), "h": draw(lambda g: (lambda m: (m[0] + ".prov.example.net", m[3]))(mach(g))), "ip": then(1)}),
+        (4, "{T} [I|app|{R}] Processed {n} tasks from queue 'Host::Managed Main', completed {c}/{a}",
+         {**fz, "n": pick(["3", "5", "8"]), "c": draw(lambda g: (lambda a: (str(g.r.randint(a - 1, a)), str(a)))(g.r.choice([3, 5, 8]))), "a": then(1)}),
+        (3, "{T} [E|app|{R}] Failed to set Build on {h}: {e}",
+         {**fz, "h": fqdn, "e": pick(["ERF12-4115 [ProxyAPI::ProxyException]: Unable to set DHCP entry ([RestClient::Conflict]: 409 Conflict) for proxy https://proxy01.prov.example.net:8443/dhcp",
+                                      "ERF12-9723 [ProxyAPI::ProxyException]: Unable to fetch TFTP boot file ([RestClient::ServerBrokeConnection]: Server broke connection) for proxy https://proxy02.prov.example.net:8443/tftp"])}),
+        (4, "{T} [I|bac|{R}] Task {t} state changed: {s}",
+         {**fz, "t": lambda g: g.uuid(), "s": pick(["pending", "running", "stopped", "paused"])}),
+    ]
+
+    # ---------------- Foreman Smart Proxy: proxy.log ----------------
+    sp_paths = ["/dhcp/10.20.0.0", "/dhcp/10.20.0.0/{mac}", "/dhcp/10.20.0.0/unused_ip", "/tftp/{k}/{mac}", "/tftp/fetch_boot_file",
+                "/tftp/serverName", "/dns/", "/dns/{h}/A", "/features", "/version"]
+
+    def sp_path(g: Gen) -> str:
+        m = mach(g)
+        return (g.r.choice(sp_paths).replace("{mac}", m[2]).replace("{k}", g.r.choice(["PXEGrub2", "PXELinux", "iPXE"]))
+                .replace("{h}", m[0] + ".prov.example.net"))
+
+    spz = {"T": fm_ts, "R": rid}
+    proxy = [
+        (30, "{T} {R} [I] Started {m} {p} ", {**spz, "m": pick(["GET", "GET", "POST", "DELETE"]), "p": sp_path}),
+        (30, "{T} {R} [I] Finished {m} {p} with {c} ({d} ms)",
+         {**spz, "m": pick(["GET", "GET", "POST", "DELETE"]), "p": sp_path, "c": pick(["200", "200", "200", "400", "404", "409", "500"]),
+          "d": lambda g: f"{g.r.uniform(0.3, 900):.2f}"}),
+        (3, "{T}  [I] Successfully initialized '{m}'", {"T": fm_ts, "m": pick(["foreman_proxy", "dhcp", "dhcp_isc", "tftp", "dns", "dns_nsupdate", "templates", "logs"])}),
+        (2, "{T}  [I] WEBrick::HTTPServer#start: pid={p} port={port}", {"T": fm_ts, "p": ms(800, 9000), "port": pick(["8443", "8000"])}),
+        (8, "{T} {R} [I] Added DHCP reservation for {h} ({ip} / {mac})",
+         {**spz, "h": draw(lambda g: (lambda m: (m[0] + ".prov.example.net", m[3], m[2]))(mach(g))), "ip": then(1), "mac": then(2)}),
+        (5, "{T} {R} [I] Deleted DHCP reservation for {ip} / {mac}",
+         {**spz, "ip": draw(lambda g: (lambda m: (m[3], m[2]))(mach(g))), "mac": then(1)}),
+        (3, "{T} {R} [E] DHCP record {ip} / {mac} already exists",
+         {**spz, "ip": draw(lambda g: (lambda m: (m[3], m[2]))(mach(g))), "mac": then(1)}),
+        (6, "{T} {R} [I] Downloading: {u} to {f}",
+         {**spz, "u": draw(lambda g: (lambda os: (f"http://mirror.example.net/{os[0]}/images/pxeboot/{os[1]}", f"/var/lib/tftpboot/boot/{os[2]}-{os[1]}"))(
+             g.r.choice([("almalinux/9.5/BaseOS/x86_64/os", "vmlinuz", "almalinux-9.5-a1b2c3"), ("almalinux/9.5/BaseOS/x86_64/os", "initrd.img", "almalinux-9.5-a1b2c3"),
+                         ("ubuntu/dists/jammy/main/installer-amd64/current/legacy-images/netboot/ubuntu-installer/amd64", "linux", "ubuntu-22.04-d4e5f6"),
+                         ("ubuntu/dists/jammy/main/installer-amd64/current/legacy-images/netboot/ubuntu-installer/amd64", "initrd.gz", "ubuntu-22.04-d4e5f6")]))), "f": then(1)}),
+        (2, "{T} {R} [E] Failed to download {u}: {e}",
+         {**spz, "u": pick(["http://mirror.example.net/almalinux/9.5/BaseOS/x86_64/os/images/pxeboot/vmlinuz",
+                            "http://mirror.example.net/ubuntu/dists/jammy/main/installer-amd64/current/legacy-images/netboot/ubuntu-installer/amd64/linux"]),
+          "e": pick(["wget exit code 8", "404 Not Found", "curl: (28) Operation timed out after 300000 milliseconds"])}),
+        (5, "{T} {R} [I] Added {t} record {h} => {v}",
+         {**spz, "t": pick(["A", "PTR"]), "h": draw(lambda g: (lambda m: (m[0] + ".prov.example.net", m[3]))(mach(g))), "v": then(1)}),
+        (3, "{T} {R} [I] Removed {t} record {h}", {**spz, "t": pick(["A", "PTR"]), "h": fqdn}),
+        (2, "{T} {R} [E] Update errored: {e}", {**spz, "e": pick(["SERVFAIL", "NOTAUTH", "REFUSED"])}),
+        (3, "{T} {R} [W] Couldn't find subnet for ip {ip}", {**spz, "ip": lambda g: f"10.20.{g.r.randint(5, 9)}.{g.r.randint(2, 250)}"}),
+        (2, "{T} {R} [E] Error details for Omapi: {e}", {**spz, "e": pick(["not found", "already exists", "can't parse"])}),
+    ]
+
+    # ---------------- Cobbler 3: cobbler.log ----------------
+    def cb_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}"
+
+    cbz = {"TH": lambda g: f"Thread-{g.r.randint(2, 40)}", "T": cb_ts}
+    cb_sys = ["node-r1-01", "node-r1-02", "node-r2-07", "stor-r4-11"]
+    cb_profiles = ["rocky9-x86_64", "ubuntu-22.04-x86_64", "centos-stream9-x86_64"]
+
+    def cb(level: str, text: str) -> str:
+        return "[{TH}] {T} - " + level + " | " + text
+
+    cobbler = [
+        (10, cb("INFO", "running: {cmd}"),
+         {**cbz, "cmd": pick(["['dhcpd', '-t', '-q']", "['systemctl', 'restart', 'dhcpd']", "['named-checkconf']",
+                              "['rsync', '-a', '/srv/www/cobbler/distro_mirror/', '/var/lib/tftpboot/images/']",
+                              "['systemctl', 'restart', 'named']"])}),
+        (10, cb("INFO", "received on stdout: {o}"), {**cbz, "o": pick(["", "", "Redirecting to /bin/systemctl restart dhcpd.service"])}),
+        (6, cb("INFO", "received on stderr: {e}"), {**cbz, "e": pick(["", "", "Job for dhcpd.service failed because the control process exited with error code."])}),
+        (8, cb("INFO", "### TASK COMPLETE ###"), cbz),
+        (2, cb("INFO", "### TASK FAILED ###"), cbz),
+        (6, cb("INFO", "sync"), cbz),
+        (4, cb("INFO", "running pre-sync triggers"), cbz),
+        (4, cb("INFO", "copying bootloaders"), cbz),
+        (4, cb("INFO", "copying distros to tftpboot"), cbz),
+        (4, cb("INFO", "generating PXE configuration files"), cbz),
+        (4, cb("INFO", "rendering DHCP files"), cbz),
+        (3, cb("INFO", "rendering DNS files"), cbz),
+        (3, cb("INFO", "cleaning trees"), cbz),
+        (6, cb("INFO", "removing: {p}"),
+         {**cbz, "p": lambda g: g.r.choice(["/var/www/cobbler/images/{d}", "/var/lib/tftpboot/pxelinux.cfg/01-{m}", "/var/lib/tftpboot/grub/system/{m}"])
+          .replace("{d}", g.r.choice(cb_profiles)).replace("{m}", mac(g).replace(":", "-"))}),
+        (5, cb("INFO", "running python triggers from {d}"),
+         {**cbz, "d": pick(["/var/lib/cobbler/triggers/sync/pre/*", "/var/lib/cobbler/triggers/sync/post/*", "/var/lib/cobbler/triggers/change/*"])}),
+        (5, cb("INFO", "running python trigger {m}"),
+         {**cbz, "m": pick(["cobbler.modules.sync_post_restart_services", "cobbler.modules.scm_track", "cobbler.modules.managers.isc"])}),
+        (5, cb("INFO", "running shell triggers from {d}"),
+         {**cbz, "d": pick(["/var/lib/cobbler/triggers/sync/pre/*", "/var/lib/cobbler/triggers/sync/post/*", "/var/lib/cobbler/triggers/change/*"])}),
+        (5, cb("INFO", "shell triggers finished successfully"), cbz),
+        (14, cb("INFO", "REMOTE {op}; user({u})"),
+         {**cbz, "op": pick(["new_system", "new_profile", "sync", "background_sync", "get_systems", "power_system"]), "u": pick(["cobbler", "admin", "ansible"])}),
+        (12, cb("INFO", "REMOTE save_system({s}); user({u}); object_id({o})"),
+         {**cbz, "s": pick(cb_sys), "u": pick(["cobbler", "admin", "ansible"]), "o": lambda g: g.hexs(32)}),
+        (6, cb("INFO", "REMOTE modify_system({s}); user({u}); object_id({o}); attribute({a})"),
+         {**cbz, "s": pick(cb_sys), "u": pick(["cobbler", "admin", "ansible"]), "o": lambda g: g.hexs(32),
+          "a": pick(["profile", "netboot_enabled", "interfaces", "hostname", "kernel_options"])}),
+        (6, cb("INFO", "authenticate; ['{u}', True]"), {**cbz, "u": pick(["cobbler", "admin", "ansible"])}),
+        (2, cb("INFO", "authenticate; ['{u}', False]"), {**cbz, "u": pick(["cobbler", "admin", "root"])}),
+        (4, cb("INFO", "authorize; ['{u}', '{m}', '{a}', True]"),
+         {**cbz, "u": pick(["cobbler", "admin", "ansible"]), "m": pick(["save_system", "modify_system", "sync", "remove_system"]),
+          "a": pick(cb_sys)}),
+        (3, cb("ERROR", "Exception occured: {e}"), {**cbz, "e": pick(["<class 'cobbler.cexceptions.CX'>", "<class 'ValueError'>", "<class 'FileNotFoundError'>"])}),
+        (3, cb("ERROR", "Exception value: {v}"),
+         {**cbz, "v": pick(["'Error with dhcpd, check the logs'", "'dhcpd -t failed'", "[Errno 2] No such file or directory: '/var/lib/tftpboot/grub/grubx64.efi'"])}),
+        (4, cb("DEBUG", "get_item_resolved_value({a})={v}"),
+         {**cbz, "a": pick(["autoinstall", "kernel_options", "name_servers", "proxy", "boot_loaders"]), "v": pick(["<<inherit>>", "[]", "{}", "grub", "sample.ks"])}),
+    ]
+
+    # ---------------- OpenStack Ironic: ironic-conductor (oslo.log) ----------------
+    def os_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def req(g: Gen) -> str:
+        return f"req-{g.uuid()}"
+
+    ic = {"T": os_ts, "P": pick(["2741", "2741", "2742"]), "Q": req}
+    prov = [("manageable", "cleaning", "available"), ("cleaning", "clean wait", "available"), ("clean wait", "cleaning", "available"),
+            ("cleaning", "available", "None"), ("available", "deploying", "active"), ("deploying", "wait call-back", "active"),
+            ("wait call-back", "deploying", "active"), ("deploying", "active", "None"), ("active", "deleting", "available"),
+            ("deleting", "cleaning", "available"), ("enroll", "verifying", "manageable"), ("verifying", "manageable", "None"),
+            ("deploying", "deploy failed", "None"), ("clean wait", "clean failed", "None"), ("manageable", "inspecting", "manageable")]
+    steps = [("deploy", "deploy", "100"), ("write_image", "deploy", "80"), ("prepare_instance_boot", "deploy", "60"),
+             ("tear_down_agent", "deploy", "40"), ("switch_to_tenant_network", "deploy", "30"), ("boot_instance", "deploy", "20"),
+             ("erase_devices_metadata", "deploy", "99"), ("update_firmware", "management", "0"), ("delete_configuration", "raid", "0")]
+
+    def step_dict(g: Gen):
+        s, i, p = g.r.choice(steps)
+        return f"{{'step': '{s}', 'priority': {p}, 'argsinfo': None, 'interface': '{i}'}}", s
+
+    ipmi_errs = ["Error: Unable to establish IPMI v2 / RMCP+ session", "Unable to Get Channel Cipher Suites",
+                 "Set Chassis Power Control to Up/On failed: Command not supported in present state"]
+
+    conductor = [
+        (30, '{T} {P} INFO ironic.conductor.task_manager [None {Q} - - - - - -] Node {n} moved to provision state "{b}" from state "{a}"; target provision state is "{t}"',
+         {**ic, "n": node_uuid, "b": draw(lambda g: (lambda p: (p[1], p[0], p[2]))(g.r.choice(prov))), "a": then(1), "t": then(2)}),
+        (10, "{T} {P} INFO ironic.conductor.utils [None {Q} - - - - - -] Successfully set node {n} power state to {s} by {b}.",
+         {**ic, "n": node_uuid, "s": pick(["power on", "power off"]), "b": pick(["power on", "power off", "rebooting", "soft power off"])}),
+        (12, "{T} {P} INFO ironic.conductor.deployments [None {Q} - - - - - -] Deploy step {d} on node {n} being executed.",
+         {**ic, "d": lambda g: step_dict(g)[0], "n": node_uuid}),
+        (10, "{T} {P} INFO ironic.conductor.deployments [None {Q} - - - - - -] Node {n} finished deploy step {d}",
+         {**ic, "n": node_uuid, "d": lambda g: step_dict(g)[0]}),
+        (8, "{T} {P} INFO ironic.conductor.cleaning [None {Q} - - - - - -] Executing {s} on node {n}, remaining steps: {r}",
+         {**ic, "s": lambda g: step_dict(g)[0], "n": node_uuid,
+          "r": lambda g: "[" + ", ".join(step_dict(g)[0] for _ in range(g.r.randint(0, 3))) + "]"}),
+        (6, "{T} {P} INFO ironic.conductor.deployments [None {Q} - - - - - -] Successfully deployed node {n} with instance {i}.",
+         {**ic, "n": node_uuid, "i": lambda g: g.uuid()}),
+        (6, "{T} {P} INFO ironic.conductor.utils [None {Q} - - - - - -] Node {n} finished cleaning, moving to available",
+         {**ic, "n": node_uuid}),
+        (4, "{T} {P} INFO ironic.conductor.manager [None {Q} - - - - - -] Successfully unprovisioned node {n} with instance {i}.",
+         {**ic, "n": node_uuid, "i": lambda g: g.uuid()}),
+        (8, "{T} {P} WARNING ironic.conductor.manager [None {Q} - - - - - -] During sync_power_state, could not get power state for node {n}, attempt {a} of {m}. Error: {e}.",
+         {**ic, "n": node_uuid, "a": pick(["1", "2", "3"]), "m": pick(["3"]), "e": lambda g: "IPMI call failed: power status. " + g.r.choice(ipmi_errs)}),
+        (5, "{T} {P} WARNING ironic.conductor.manager [None {Q} - - - - - -] During sync_power_state, node {n} state '{a}' does not match expected state. Changing hardware state to '{b}'.",
+         {**ic, "n": node_uuid, "a": pick(["power on", "power off"]), "b": pick(["power off", "power on"])}),
+        (3, "{T} {P} ERROR ironic.conductor.manager [None {Q} - - - - - -] During sync_power_state, max retries exceeded for node {n}, node state None does not match expected state 'power on'. Updating DB state to 'None' Switching node to maintenance mode. Error: {e}",
+         {**ic, "n": node_uuid, "e": lambda g: "IPMI call failed: power status. " + g.r.choice(ipmi_errs)}),
+        (6, '{T} {P} ERROR ironic.drivers.modules.ipmitool [None {Q} - - - - - -] IPMI Error while attempting "ipmitool -I lanplus -H {b} -L ADMINISTRATOR -U {u} -v -R 12 -N 5 -f /tmp/{f} power status" for node {n}. Error: Unexpected error while running command.',
+         {**ic, "b": lambda g: f"10.30.{g.r.randint(0, 4)}.{g.r.randint(10, 250)}", "u": pick(["admin", "ADMIN", "ironic"]),
+          "f": lambda g: "tmp" + "".join(g.r.choice("abcdefghijklmnopqrstuvwxyz0123456789_") for _ in range(8)), "n": node_uuid}),
+        (4, "{T} {P} ERROR ironic.conductor.utils [None {Q} - - - - - -] Deploy step {d} failed on node {n}. {e}",
+         {**ic, "d": lambda g: step_dict(g)[0], "n": node_uuid,
+          "e": pick(["Timeout reached while waiting for callback for node", "Agent returned error for deploy step {'step': 'write_image', 'priority': 80, 'argsinfo': None, 'interface': 'deploy'}: ImageDownloadError",
+                     "Failed to prepare to deploy: Could not find the following interface in the 'ironic.hardware.interfaces.deploy' entrypoint: fake."])}),
+        (4, "{T} {P} ERROR ironic.conductor.utils [None {Q} - - - - - -] Timeout reached while waiting for callback for node {n}",
+         {**ic, "n": node_uuid}),
+        (3, "{T} {P} WARNING ironic.drivers.modules.agent_client [None {Q} - - - - - -] Failed to connect to {u} for node {n}: {e}",
+         {**ic, "u": lambda g: f"http://{mip(g)}:9999/v1/commands/?wait=false&agent_token=***", "n": node_uuid,
+          "e": pick(["HTTPConnectionPool(host='10.20.0.101', port=9999): Read timed out. (read timeout=60)", "[Errno 113] EHOSTUNREACH"])}),
+        (5, "{T} {P} INFO ironic.conductor.manager [None {Q} - - - - - -] Node {n} is in maintenance mode, skipping power state sync.",
+         {**ic, "n": node_uuid}),
+        (4, "{T} {P} INFO ironic.conductor.base_manager [None {Q} - - - - - -] Successfully started conductor with hostname {h}.",
+         {**ic, "h": pick(["ironic-conductor-0", "ironic-conductor-1", "ctl01"])}),
+        (6, "{T} {P} INFO ironic.drivers.modules.agent_base [None {Q} - - - - - -] Agent on node {n} returned cleaning command success, moving to next clean step",
+         {**ic, "n": node_uuid}),
+        (5, "{T} {P} INFO ironic.drivers.modules.agent_base [None {Q} - - - - - -] Deployment to node {n} done",
+         {**ic, "n": node_uuid}),
+        (4, "{T} {P} INFO ironic.drivers.modules.pxe_base [None {Q} - - - - - -] Waiting for PXE boot of node {n} on {m}",
+         {**ic, "n": node_uuid, "m": mac}),
+    ]
+
+    # ---------------- OpenStack Ironic: ironic-api ----------------
+    api_paths = ["/v1/nodes", "/v1/nodes/detail", "/v1/nodes/{n}", "/v1/nodes/{n}/states/provision", "/v1/nodes/{n}/states/power",
+                 "/v1/ports/detail", "/v1/conductors", "/v1/drivers"]
+
+    def ia_path(g: Gen) -> str:
+        return g.r.choice(api_paths).replace("{n}", node_uuid(g))
+
+    ia = {"T": os_ts, "P": pick(["1893", "1894", "1895"]), "Q": req}
+    ironic_api = [
+        (30, '{T} {P} INFO eventlet.wsgi.server [{Q} {u} {pr} - - - -] {ip} "{m} {p} HTTP/1.1" status: {s}  len: {l} time: {d}',
+         {**ia, "u": lambda g: g.hexs(32), "pr": lambda g: g.hexs(32), "ip": pick(["10.20.0.10", "10.20.0.11", "192.168.50.14"]),
+          "m": pick(["GET", "GET", "GET", "PUT", "PATCH", "POST"]), "p": ia_path, "s": pick(["200", "200", "202", "404", "409", "400"]),
+          "l": ms(0, 48000), "d": lambda g: f"{g.r.uniform(0.01, 3):.7f}"}),
+        (25, '{T} {P} INFO eventlet.wsgi.server [None {Q} - - - - - -] {ip} "POST /v1/heartbeat/{n} HTTP/1.1" status: {s}  len: 0 time: {d}',
+         {**ia, "ip": mip, "n": node_uuid, "s": pick(["202", "202", "202", "409"]), "d": lambda g: f"{g.r.uniform(0.01, 0.5):.7f}"}),
+        (4, "{T} {P} WARNING ironic.api.controllers.v1.node [{Q} {u} {pr} - - - -] Heartbeat from node {n} in state {s} is not supported",
+         {**ia, "u": lambda g: g.hexs(32), "pr": lambda g: g.hexs(32), "n": node_uuid, "s": pick(["available", "manageable", "deploy failed"])}),
+        (4, "{T} {P} INFO ironic.api.controllers.v1.ramdisk [None {Q} - - - - - -] Agent lookup with addresses {a} by node {n}",
+         {**ia, "a": lambda g: "[" + ", ".join(f"'{mac(g)}'" for _ in range(g.r.randint(1, 4))) + "]", "n": node_uuid}),
+        (3, "{T} {P} ERROR wsme.api [{Q} {u} {pr} - - - -] Server-side error: \"{e}\". Detail: None",
+         {**ia, "u": lambda g: g.hexs(32), "pr": lambda g: g.hexs(32),
+          "e": lambda g: g.r.choice(["Node {n} is locked by host ironic-conductor-0, please retry after the current operation is completed.",
+                                     "The requested action \"deploy\" can not be performed on node \"{n}\" while it is in state \"active\"."]).replace("{n}", node_uuid(g))}),
+    ]
+
+    # ---------------- Tinkerbell: tink-server, Smee, Hegel (zap JSON) ----------------
+    def zts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def wf(g: Gen) -> str:
+        return "wf-" + mach(g)[0]
+
+    tk = {"T": zts}
+    actions = ["stream-image", "install-grub", "write-netplan", "add-tink-cloud-init-config", "kexec-image", "reboot"]
+    tasks = ["os-installation", "disk-wipe", "firmware-update"]
+    tstates = ["STATE_PENDING", "STATE_RUNNING", "STATE_SUCCESS", "STATE_FAILED", "STATE_TIMEOUT"]
+    tink = [
+        (20, '{{"level":"info","ts":"{T}","caller":"grpcserver/tinkerbell.go:{L}","msg":"received action status report","service":"tink-server","workerID":"{w}","workflowID":"{f}","taskName":"{t}","actionName":"{a}","status":"{s}"}}',
+         {**tk, "L": pick(["162", "171"]), "w": mac, "f": wf, "t": pick(tasks), "a": pick(actions), "s": pick(tstates)}),
+        (12, '{{"level":"info","ts":"{T}","caller":"grpcserver/tinkerbell.go:{L}","msg":"sending workflow action","service":"tink-server","workerID":"{w}","workflowID":"{f}","actionName":"{a}"}}',
+         {**tk, "L": pick(["98", "104"]), "w": mac, "f": wf, "a": pick(actions)}),
+        (8, '{{"level":"info","ts":"{T}","caller":"grpcserver/tinkerbell.go:{L}","msg":"no workflows found for worker","service":"tink-server","workerID":"{w}"}}',
+         {**tk, "L": pick(["77"]), "w": mac}),
+        (4, '{{"level":"error","ts":"{T}","caller":"grpcserver/tinkerbell.go:{L}","msg":"failed to update workflow","service":"tink-server","workflowID":"{f}","error":"{e}"}}',
+         {**tk, "L": pick(["189"]), "f": wf, "e": pick(["Operation cannot be fulfilled on workflows.tinkerbell.org \\\"wf-node-r1-01\\\": the object has been modified; please apply your changes to the latest version and try again",
+                                                        "context deadline exceeded"])}),
+        (6, '{{"level":"info","ts":"{T}","caller":"workflow/reconciler.go:{L}","msg":"Reconciling","controller":"workflow","namespace":"tink-system","name":"{f}","state":"{s}"}}',
+         {**tk, "L": pick(["61"]), "f": wf, "s": pick(["STATE_PENDING", "STATE_RUNNING", "STATE_SUCCESS"])}),
+    ]
+
+    def xid(g: Gen) -> str:
+        return "0x" + g.hexs(8)
+
+    sm_files = ["ipxe.efi", "snp.efi", "undionly.kpxe", "snp-arm64.efi"]
+    smee = [
+        (25, '{{"level":"info","ts":"{T}","caller":"reservation/handler.go:{L}","msg":"received DHCP packet","service":"smee","type":"{t}","mac":"{m}","xid":"{x}","iface":"{i}"}}',
+         {**tk, "L": pick(["78"]), "t": pick(["DISCOVER", "DISCOVER", "REQUEST", "RELEASE"]), "m": mac, "x": xid, "i": pick(["eth0", "eno2"])}),
+        (20, '{{"level":"info","ts":"{T}","caller":"reservation/handler.go:{L}","msg":"sent DHCP response","service":"smee","type":"{t}","mac":"{m}","xid":"{x}","ip":"{ip}","bootFile":"{b}"}}',
+         {**tk, "L": pick(["136"]), "t": pick(["OFFER", "ACK", "ACK"]), "m": draw(lambda g: (lambda m: (m[2], m[3]))(mach(g))), "x": xid, "ip": then(1),
+          "b": pick(["ipxe.efi", "snp.efi", "undionly.kpxe", "http://10.20.0.4:7171/auto.ipxe"])}),
+        (6, '{{"level":"info","ts":"{T}","caller":"reservation/handler.go:{L}","msg":"Ignoring packet","service":"smee","mac":"{m}","xid":"{x}","reason":"{r}"}}',
+         {**tk, "L": pick(["94"]), "m": lambda g: "02:42:" + ":".join(g.hexs(2) for _ in range(4)), "x": xid,
+          "r": pick(["no hardware found", "netboot not allowed", "not a PXE client"])}),
+        (18, '{{"level":"info","ts":"{T}","caller":"ipxe/tftp.go:{L}","msg":"file served","service":"smee","name":"{f}","client":"{c}","bytesSent":{b}}}',
+         {**tk, "L": pick(["118"]), "f": pick(sm_files), "c": lambda g: f"{mip(g)}:{g.r.randint(1024, 65535)}", "b": ms(70000, 1100000)}),
+        (4, '{{"level":"error","ts":"{T}","caller":"ipxe/tftp.go:{L}","msg":"file serve failed","service":"smee","name":"{f}","client":"{c}","error":"{e}"}}',
+         {**tk, "L": pick(["112"]), "f": pick(sm_files + ["autoexec.ipxe"]), "c": lambda g: f"{mip(g)}:{g.r.randint(1024, 65535)}",
+          "e": pick(["file not found", "read udp 10.20.0.4:69: i/o timeout"])}),
+        (12, '{{"level":"info","ts":"{T}","caller":"script/ipxe.go:{L}","msg":"serving iPXE script","service":"smee","mac":"{m}","remoteAddr":"{ip}","arch":"{a}"}}',
+         {**tk, "L": pick(["131"]), "m": draw(lambda g: (lambda m: (m[2], m[3]))(mach(g))), "ip": then(1), "a": pick(["x86_64", "x86_64", "aarch64"])}),
+        (8, '{{"level":"info","ts":"{T}","caller":"syslog/receiver.go:{L}","msg":"syslog message","service":"smee","host":"{h}","facility":"{f}","severity":"{s}","app-name":"{a}","message":"{m}"}}',
+         {**tk, "L": pick(["213"]), "h": mip, "f": pick(["daemon", "user"]), "s": pick(["INFO", "NOTICE", "ERR"]), "a": pick(["tink-worker", "hook", "dockerd"]),
+          "m": pick(["starting tink-worker", "pulling image quay.io/tinkerbell/actions/image2disk:latest", "action completed"])}),
+    ]
+
+    hegel = [
+        (18, '{{"level":"info","ts":"{T}","caller":"http/middleware.go:{L}","msg":"","service":"hegel","method":"GET","path":"{p}","status":{s},"client":"{ip}","duration":"{d}"}}',
+         {**tk, "L": pick(["44"]), "p": pick(["/2009-04-04/meta-data/instance-id", "/2009-04-04/user-data", "/metadata", "/2009-04-04/meta-data/public-keys", "/_packet/healthcheck"]),
+          "s": pick(["200", "200", "200", "404"]), "ip": mip, "d": lambda g: f"{g.r.uniform(0.1, 40):.6f}ms"}),
+        (4, '{{"level":"error","ts":"{T}","caller":"frontend/ec2/frontend.go:{L}","msg":"retrieving instance","service":"hegel","client":"{ip}","error":"{e}"}}',
+         {**tk, "L": pick(["93"]), "ip": lambda g: f"10.20.{g.r.randint(0, 4)}.{g.r.randint(2, 250)}", "e": pick(["instance not found", "multiple instances found"])}),
+        (3, '{{"level":"info","ts":"{T}","caller":"cmd/hegel/main.go:{L}","msg":"Starting Hegel","service":"hegel","version":"{v}","address":"{a}"}}',
+         {**tk, "L": pick(["71"]), "v": pick(["v0.14.2", "v0.12.0"]), "a": pick([":50061", "0.0.0.0:50061"])}),
+    ]
+
+    # ---------------- iPXE / dnsmasq / in.tftpd through syslog ----------------
+    def bsd_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    pxe_host = ["pxe01", "pxe02"]
+    sy = {"T": bsd_ts, "H": pick(pxe_host), "P": pick(["1187", "1187", "2044"])}
+
+    def tag_id(g: Gen) -> str:
+        return g.num(100000000, 4294967295)
+
+    dq = {"id": tag_id}
+    dhcp_if = pick(["eth1", "eth1", "br-prov"])
+    arches = ["PXEClient:Arch:00007:UNDI:003016", "PXEClient:Arch:00000:UNDI:002001", "PXEClient:Arch:00011:UNDI:003000", "HTTPClient:Arch:00016:UNDI:003001"]
+    mhi = {"ip": draw(lambda g: (lambda m: (m[3], m[2], m[0]))(mach(g))), "m": then(1), "h": then(2)}
+
+    dnsmasq = [
+        (20, "{T} {H} dnsmasq-dhcp[{P}]: {id} DHCPDISCOVER({i}) {m}", {**sy, **dq, "i": dhcp_if, "m": mac}),
+        (16, "{T} {H} dnsmasq-dhcp[{P}]: {id} DHCPOFFER({i}) {ip} {m}", {**sy, **dq, "i": dhcp_if, **mhi}),
+        (16, "{T} {H} dnsmasq-dhcp[{P}]: {id} DHCPREQUEST({i}) {ip} {m}", {**sy, **dq, "i": dhcp_if, **mhi}),
+        (14, "{T} {H} dnsmasq-dhcp[{P}]: {id} DHCPACK({i}) {ip} {m} {h}", {**sy, **dq, "i": dhcp_if, **mhi}),
+        (4, "{T} {H} dnsmasq-dhcp[{P}]: {id} DHCPNAK({i}) {ip} {m} {r}",
+         {**sy, **dq, "i": dhcp_if, **mhi, "r": pick(["wrong network", "address in use", "lease not found"])}),
+        (3, "{T} {H} dnsmasq-dhcp[{P}]: {id} DHCPDISCOVER({i}) {m} no address available", {**sy, **dq, "i": dhcp_if, "m": mac}),
+        (8, "{T} {H} dnsmasq-dhcp[{P}]: {id} PXE({i}) {m} proxy", {**sy, **dq, "i": dhcp_if, "m": mac}),
+        (6, "{T} {H} dnsmasq-dhcp[{P}]: {id} PXE({i}) {ip} {m} {f}",
+         {**sy, **dq, "i": dhcp_if, **mhi, "f": pick(["ipxe.efi", "undionly.kpxe", "pxelinux.0"])}),
+        (16, "{T} {H} dnsmasq-dhcp[{P}]: {id} vendor class: {v}", {**sy, **dq, "v": pick(arches)}),
+        (10, "{T} {H} dnsmasq-dhcp[{P}]: {id} user class: {u}", {**sy, **dq, "u": pick(["iPXE", "iPXE", "MAAS"])}),
+        (16, "{T} {H} dnsmasq-dhcp[{P}]: {id} tags: {t}",
+         {**sy, **dq, "t": lambda g: ", ".join(g.r.sample(["ipxe", "efi64", "bios", "known", "pxe"], g.r.randint(0, 3)) + [g.r.choice(["eth1", "br-prov"])])}),
+        (10, "{T} {H} dnsmasq-dhcp[{P}]: {id} bootfile name: {f}",
+         {**sy, **dq, "f": pick(["ipxe.efi", "undionly.kpxe", "http://10.20.0.4/boot.ipxe", "pxelinux.0"])}),
+        (8, "{T} {H} dnsmasq-dhcp[{P}]: {id} next server: {s}", {**sy, **dq, "s": pick(["10.20.0.4", "10.20.0.5"])}),
+        (6, "{T} {H} dnsmasq-dhcp[{P}]: {id} broadcast response", {**sy, **dq}),
+        (20, "{T} {H} dnsmasq-dhcp[{P}]: {id} sent size:{sz} option:{o} {n}  {v}",
+         {**sy, **dq, "sz": draw(lambda g: g.r.choice([("  1", " 53", "message-type", "2"), ("  1", " 53", "message-type", "5"),
+                                                     ("  4", " 54", "server-identifier", "10.20.0.4"), ("  4", " 51", "lease-time", "1h"),
+                                                     ("  4", "  1", "netmask", "255.255.255.0"), ("  4", "  3", "router", "10.20.0.1"),
+                                                     (" 17", " 97", "client-machine-id", "00:" + ":".join(g.hexs(2) for _ in range(16)))])),
+          "o": then(1), "n": then(2), "v": then(3)}),
+        (4, "{T} {H} dnsmasq-dhcp[{P}]: DHCP, IP range {a} -- {b}, lease time {t}",
+         {**sy, "a": pick(["10.20.0.100", "10.20.1.50"]), "b": pick(["10.20.0.250", "10.20.1.200"]), "t": pick(["1h", "12h", "10m"])}),
+        (3, "{T} {H} dnsmasq-dhcp[{P}]: DHCP, proxy on subnet {s}", {**sy, "s": pick(["10.20.0.0", "10.20.1.0"])}),
+        (2, "{T} {H} dnsmasq[{P}]: started, version {v} DNS disabled", {**sy, "v": pick(["2.90", "2.89", "2.86"])}),
+        (3, "{T} {H} dnsmasq[{P}]: compile time options: {o}",
+         {**sy, "o": pick(["IPv6 GNU-getopt DBus no-UBus i18n IDN2 DHCP DHCPv6 no-Lua TFTP conntrack ipset nftset auth cryptohash DNSSEC loop-detect inotify dumpfile"])}),
+        (3, "{T} {H} dnsmasq-tftp[{P}]: TFTP root is {r}", {**sy, "r": pick(["/srv/tftp", "/var/lib/tftpboot"])}),
+        (22, "{T} {H} dnsmasq-tftp[{P}]: sent {f} to {ip}",
+         {**sy, "f": pick(["/srv/tftp/ipxe.efi", "/srv/tftp/undionly.kpxe", "/srv/tftp/pxelinux.0", "/srv/tftp/ldlinux.c32", "/srv/tftp/boot.ipxe"]), "ip": mip}),
+        (8, "{T} {H} dnsmasq-tftp[{P}]: file {f} not found for {ip}",
+         {**sy, "f": lambda g: g.r.choice(["/srv/tftp/pxelinux.cfg/01-{m}", "/srv/tftp/autoexec.ipxe", "/srv/tftp/pxelinux.cfg/{x}"])
+          .replace("{m}", mac(g).replace(":", "-")).replace("{x}", g.hexs(8).upper()), "ip": mip}),
+        (5, "{T} {H} dnsmasq-tftp[{P}]: error {n} {e} received from {ip}",
+         {**sy, "n": draw(lambda g: g.r.choice([("0", "TFTP Aborted"), ("8", "User aborted the transfer"), ("0", "Operation not permitted")])),
+          "e": then(1), "ip": mip}),
+        (3, "{T} {H} dnsmasq-tftp[{P}]: failed sending {f} to {ip}", {**sy, "f": pick(["/srv/tftp/ipxe.efi", "/srv/tftp/undionly.kpxe"]), "ip": mip}),
+        (14, "{T} {H} in.tftpd[{p}]: RRQ from {ip} filename {f}",
+         {**sy, "p": ms(3000, 40000), "ip": mip, "f": pick(["pxelinux.0", "ldlinux.c32", "pxelinux.cfg/default", "undionly.kpxe", "grubx64.efi"])}),
+        (4, "{T} {H} in.tftpd[{p}]: tftp: client does not accept options", {**sy, "p": ms(3000, 40000)}),
+        (3, "{T} {H} in.tftpd[{p}]: sending NAK ({n}, {e}) to {ip}",
+         {**sy, "p": ms(3000, 40000), "n": draw(lambda g: g.r.choice([("1", "File not found"), ("2", "Permission denied")])), "e": then(1), "ip": mip}),
+        (10, "{T} {ip} ipxe: {n}: {m} using {d} on {b} (Ethernet) [open]",
+         {"T": bsd_ts, "ip": draw(lambda g: (lambda m: (m[3], m[2]))(mach(g))), "n": pick(["net0", "net0", "net1"]), "m": then(1),
+          "d": pick(["i350", "ixgbe", "bnxt", "virtio-net"]), "b": lambda g: f"0000:{g.r.randint(1, 0x9f):02x}:00.{g.r.randint(0, 1)}"}),
+        (10, "{T} {ip} ipxe: http://{s}/{f}... ok",
+         {"T": bsd_ts, "ip": mip, "s": pick(["10.20.0.4", "10.20.0.4:8080", "10.20.0.2:5248"]), "f": pick(["boot.ipxe", "vmlinuz", "initrd.img", "images/ubuntu-22.04/squashfs"])}),
+        (4, "{T} {ip} ipxe: http://{s}/{f}... {e} (http://ipxe.org/{c})",
+         {"T": bsd_ts, "ip": mip, "s": pick(["10.20.0.4", "10.20.0.4:8080"]), "f": pick(["boot.ipxe", "vmlinuz", "initrd.img"]),
+          "e": draw(lambda g: g.r.choice([("No such file or directory", "2d12608e"), ("Connection timed out", "4c0a6092"), ("Connection refused", "0f0c6039")])), "c": then(1)}),
+        (6, "{T} {ip} ipxe: Configuring ({n} {m})...... ok",
+         {"T": bsd_ts, "ip": draw(lambda g: (lambda m: (m[3], m[2]))(mach(g))), "n": pick(["net0", "net0", "net1"]), "m": then(1)}),
+    ]
+
+    return maas_region + maas_log + rackd + commissioning + foreman + proxy + cobbler + conductor + ironic_api + tink + smee + hegel + dnsmasq
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -44909,7 +45521,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "ChaosPlatform": chaos_events,
            "HardwarePlatform": hardware_events,
            "EDAPlatform": eda_events,
-           "MaritimePlatform": maritime_events}
+           "MaritimePlatform": maritime_events,
+           "ProvisioningPlatform": provisioning_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
