@@ -701,6 +701,18 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   (interfaces, TCP connections, serial errors, checksum failures), pypilot and pypilot_web in the journal (servo,
   IMU, modes, clients, NMEA sources) and AvNav's avnav_server log (readers, writers, AIS decoding, GPS, charts,
   plugins, HTTP); 139 event types.
+* ``SpeechPlatform`` (written blind at the thirty-second issue-15 pass's start: before reading the engine or
+  any failure analysis; scored once): speech recognition and synthesis services as the operators of a self-hosted
+  voice assistant and a transcription API log them: whisper.cpp (the server's and whisper-cli's stderr: CUDA
+  devices, whisper_model_load's hyper-parameters and sizes, requests, the processing line, detected languages,
+  segments, whisper_print_timings, errors), faster-whisper behind a FastAPI app on uvicorn (uvicorn start-up and
+  access lines, the faster_whisper logger's durations, VAD, languages and temperature fallbacks, CTranslate2
+  warnings), the Vosk server (asr_server.py's root and websockets loggers, VoskAPI model loading), Kaldi's online2
+  decoders (online2-wav-nnet3-latgen-faster and online2-tcp-nnet3-decode-faster: LOG and WARNING lines, utterance
+  transcripts), Piper TTS (spdlog lines: voices, phonemes, real-time factors) and the Wyoming services of Rhasspy
+  and Home Assistant voice (wyoming-faster-whisper, wyoming-piper, wyoming-openwakeword with openWakeWord's
+  detection threads, wyoming-satellite in the journal) with Home Assistant's wyoming and assist_pipeline lines;
+  154 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -44831,6 +44843,389 @@ def maritime_events() -> list[tuple[float, str, dict]]:
     return ais_catcher + rtl_ais + signalk + opencpn + kplex + pypilot + avnav
 
 
+def speech_events() -> list[tuple[float, str, dict]]:
+    """Speech recognition and synthesis services as the operators of a self-hosted voice assistant and a
+    transcription API log them: whisper.cpp (the server's and whisper-cli's stderr: ggml and CUDA device
+    set-up, whisper_model_load's hyper-parameters and buffer sizes, requests, the processing line, detected
+    languages, segments, whisper_print_timings, errors), faster-whisper behind a FastAPI app on uvicorn (Python
+    logging '%(asctime)s %(levelname)s %(name)s: %(message)s': uvicorn start-up and access lines, the
+    faster_whisper logger's durations, VAD, language detection and temperature fallbacks, CTranslate2's spdlog
+    warnings), the Vosk server (asr_server.py's root and websockets loggers with the Kaldi-style 'LOG
+    (VoskAPI:...)' model loading lines), Kaldi's online2 decoders (online2-wav-nnet3-latgen-faster and
+    online2-tcp-nnet3-decode-faster: 'LOG (program[version]:Function():file.cc:line)' lines, utterance
+    transcripts, warnings), Piper TTS (its spdlog lines) and the Wyoming services of Rhasspy and Home Assistant
+    voice in their default '%(levelname)s:%(name)s:%(message)s' format (wyoming-faster-whisper's transcripts,
+    wyoming-piper's synthesis requests, piper processes and voice downloads, wyoming-openwakeword's clients with
+    the root logger's model loads, probabilities and triggers, wyoming-satellite in the journal) with Home
+    Assistant's own log lines for its wyoming and assist_pipeline integrations. Written blind at the
+    thirty-second issue-15 pass's start: before reading the engine or any failure analysis; 154 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def py_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def f2(lo: float, hi: float):
+        return lambda g: f"{g.r.uniform(lo, hi):.2f}"
+
+    def f6(lo: float, hi: float):
+        return lambda g: f"{g.r.uniform(lo, hi):.6f}"
+
+    utterances = ["turn on the kitchen lights", "what's the weather like tomorrow", "set a timer for ten minutes",
+                  "play some jazz in the living room", "what time is it", "close the garage door",
+                  "and so my fellow americans ask not what your country can do for you",
+                  "remind me to call the dentist at three"]
+
+    def sentence(g: Gen) -> str:
+        s = g.r.choice(utterances)
+        return s[0].upper() + s[1:] + g.r.choice([".", ".", "?", ""])
+
+    # ---------------- whisper.cpp: server and whisper-cli on stderr ----------------
+    wmodels = [("models/ggml-base.en.bin", "2", "base", "51864", "512", "8", "6", "147.37"),
+               ("models/ggml-small.bin", "3", "small", "51865", "768", "12", "12", "487.01"),
+               ("models/ggml-large-v3-turbo-q5_0.bin", "5", "large v3", "51866", "1280", "20", "32", "547.37"),
+               ("/srv/whisper/ggml-medium.en-q8_0.bin", "4", "medium", "51864", "1024", "16", "24", "823.83")]
+    wfiles = ["jfk.wav", "voicemail-0412.wav", "meeting-2026-12-03.mp3", "sample-call.ogg", "dictation.m4a"]
+    langs = ["en", "en", "en", "de", "fr", "es", "nl"]
+
+    def wm(g: Gen):
+        return g.r.choice(wmodels)
+
+    def segment(g: Gen):
+        a = g.r.uniform(0, 1800)
+        b = a + g.r.uniform(0.4, 30)
+        return [f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}:{t % 60:06.3f}" for t in (a, b)]
+
+    def mb(lo: float, hi: float):
+        return lambda g: f"{g.r.uniform(lo, hi):8.2f}"
+
+    def wpt(label: str) -> str:
+        return "whisper_print_timings: " + label
+
+    def runs(g: Gen):
+        n = g.r.randint(1, 900)
+        per = g.r.uniform(0.05, 40)
+        return f"{per * n:8.2f}", f"{n:5d}", f"{per:8.2f}"
+
+    whisper = [
+        (4, "whisper_init_from_file_with_params_no_state: loading model from '{m}'", {"m": lambda g: wm(g)[0]}),
+        (4, "whisper_init_with_params_no_state: use gpu    = {v}", {"v": pick(["1", "1", "0"])}),
+        (4, "whisper_init_with_params_no_state: flash attn = {v}", {"v": pick(["0", "1"])}),
+        (4, "whisper_init_with_params_no_state: gpu_device = {v}", {"v": pick(["0", "0", "1"])}),
+        (3, "whisper_init_with_params_no_state: dtw        = {v}", {"v": pick(["0"])}),
+        (3, "ggml_cuda_init: found {n} CUDA devices:", {"n": pick(["1", "1", "2"])}),
+        (3, "  Device {i}: {d}, compute capability {c}, VMM: yes",
+         {"i": pick(["0", "0", "1"]), "d": draw(lambda g: g.r.choice([("NVIDIA GeForce RTX 3060", "8.6"), ("NVIDIA RTX A4000", "8.6"),
+                                                                       ("Tesla T4", "7.5")])), "c": then(1)}),
+        (3, "whisper_backend_init_gpu: using {b} backend", {"b": pick(["CUDA0", "CUDA0", "Metal", "Vulkan0"])}),
+        (3, "whisper_model_load: loading model", {}),
+        (3, "whisper_model_load: n_vocab       = {v}", {"v": lambda g: wm(g)[3]}),
+        (3, "whisper_model_load: n_audio_ctx   = 1500", {}),
+        (3, "whisper_model_load: n_audio_state = {v}", {"v": lambda g: wm(g)[4]}),
+        (3, "whisper_model_load: n_audio_head  = {v}", {"v": lambda g: wm(g)[5]}),
+        (3, "whisper_model_load: n_audio_layer = {v}", {"v": lambda g: wm(g)[6]}),
+        (3, "whisper_model_load: n_mels        = {v}", {"v": pick(["80", "80", "128"])}),
+        (3, "whisper_model_load: ftype         = {v}", {"v": pick(["1", "8", "7"])}),
+        (3, "whisper_model_load: type          = {t} ({n})", {"t": draw(lambda g: wm(g)[1:3]), "n": then(1)}),
+        (3, "whisper_model_load: adding {n} extra tokens", {"n": pick(["1607", "1608"])}),
+        (3, "whisper_model_load: n_langs       = {n}", {"n": pick(["99", "100"])}),
+        (3, "whisper_model_load: {b} total size = {s} MB", {"b": pick(["    CUDA0", "      CPU", "    Metal"]), "s": lambda g: f"{float(wm(g)[7]):8.2f}"}),
+        (3, "whisper_model_load: model size    = {s} MB", {"s": lambda g: f"{float(wm(g)[7]):8.2f}"}),
+        (3, "whisper_init_state: kv self size  = {s} MB", {"s": mb(3, 90)}),
+        (3, "whisper_init_state: kv cross size = {s} MB", {"s": mb(9, 250)}),
+        (3, "whisper_init_state: compute buffer (encode) = {s} MB", {"s": mb(60, 300)}),
+        (3, "whisper_init_state: compute buffer (decode) = {s} MB", {"s": mb(60, 250)}),
+        (3, "whisper server listening at http://{h}:{p}", {"h": pick(["0.0.0.0", "127.0.0.1"]), "p": pick(["8080", "8080", "9000"])}),
+        (18, "Received request: {f}", {"f": pick(wfiles)}),
+        (14, "Successfully loaded {f}", {"f": pick(wfiles)}),
+        (10, "system_info: n_threads = {n} / {c} | AVX = 1 | AVX2 = 1 | AVX512 = 0 | FMA = 1 | NEON = 0 | ARM_FMA = 0 | F16C = 1 | "
+             "FP16_VA = 0 | WASM_SIMD = 0 | SSE3 = 1 | SSSE3 = 1 | VSX = 0 | COREML = 0 | OPENVINO = 0 | CUDA = {u}",
+         {"n": pick(["4", "8"]), "c": pick(["8", "16"]), "u": pick(["1", "0"])}),
+        (16, "operator(): processing '{f}' ({s} samples, {d} sec), {t} threads, {p} processors, lang = {l}, task = {k}, "
+             "timestamps = {ts} ...",
+         {"f": pick(wfiles), "s": draw(lambda g: (lambda n: (str(n), f"{n / 16000:.1f}"))(g.r.randint(8000, 9600000))), "d": then(1),
+          "t": pick(["4", "8"]), "p": pick(["1", "1", "2"]), "l": pick(langs + ["auto"]), "k": pick(["transcribe", "transcribe", "translate"]),
+          "ts": pick(["1", "0"])}),
+        (5, "Running whisper.cpp inference on {f}", {"f": pick(wfiles)}),
+        (12, "whisper_full_with_state: auto-detected language: {l} (p = {p})", {"l": pick(langs), "p": lambda g: f"{g.r.uniform(0.4, 1):.6f}"}),
+        (40, "[{a} --> {b}]  {t}", {"a": draw(segment), "b": then(1), "t": sentence}),
+        (4, "whisper_full_with_state: input is too short - {n} ms < 1000 ms. consider padding the input audio with silence",
+         {"n": lambda g: g.num(60, 990)}),
+        (3, "error: failed to read WAV file '{f}'", {"f": pick(["/tmp/whisper-upload-8c1f.wav", "upload.wav"])}),
+        (3, "error: failed to open '{f}' as WAV file", {"f": pick(wfiles)}),
+        (2, "whisper_full_with_state: failed to encode", {}),
+        (2, "whisper_model_load: tensor '{t}' has wrong shape in model file: got [{a}], expected [{b}]",
+         {"t": pick(["encoder.conv1.weight", "decoder.token_embedding.weight"]), "a": pick(["3, 80, 384", "384, 51864"]),
+          "b": pick(["3, 128, 1280", "1280, 51866"])}),
+        (6, wpt("    load time = {t} ms"), {"t": mb(80, 4000)}),
+        (6, wpt("    fallbacks = {a} p / {b} h"), {"a": lambda g: f"{g.r.choice([0, 0, 0, 1, 2]):3d}", "b": lambda g: f"{g.r.choice([0, 0, 1]):3d}"}),
+        (6, wpt("     mel time = {t} ms"), {"t": mb(2, 300)}),
+        (6, wpt("  sample time = {t} ms / {n} runs ({p} ms per run)"), {"t": draw(runs), "n": then(1), "p": then(2)}),
+        (6, wpt("  encode time = {t} ms / {n} runs ({p} ms per run)"), {"t": draw(runs), "n": then(1), "p": then(2)}),
+        (6, wpt("  decode time = {t} ms / {n} runs ({p} ms per run)"), {"t": draw(runs), "n": then(1), "p": then(2)}),
+        (6, wpt("   batchd time = {t} ms / {n} runs ({p} ms per run)"), {"t": draw(runs), "n": then(1), "p": then(2)}),
+        (6, wpt("   total time = {t} ms"), {"t": mb(300, 90000)}),
+    ]
+
+    # ---------------- faster-whisper behind a FastAPI app on uvicorn ----------------
+    pl = {"T": py_ts}
+
+    def fw(level: str, logger: str, text: str) -> str:
+        return "{T} " + level + " " + logger + ": " + text
+
+    def mmss(g: Gen) -> str:
+        # faster_whisper's format_timestamp: hours only from one hour on
+        s = g.r.choice([g.r.uniform(0.5, 3599), g.r.uniform(0.5, 3599), g.r.uniform(3600, 7200)])
+        return f"{int(s // 60):02d}:{s % 60:06.3f}" if s < 3600 else f"01:{int((s - 3600) // 60):02d}:{s % 60:06.3f}"
+
+    def vad_segments(g: Gen) -> str:
+        out, t = [], g.r.uniform(0, 5)
+        for _ in range(g.r.randint(1, 4)):
+            a = t
+            t += g.r.uniform(0.5, 30)
+            out.append(f"[{int(a // 60):02d}:{a % 60:06.3f} -> {int(t // 60):02d}:{t % 60:06.3f}]")
+            t += g.r.uniform(0.3, 8)
+        return ", ".join(out)
+
+    clients = lambda g: f"{g.ip()}:{g.port()}"
+    api_paths = ["/v1/audio/transcriptions", "/v1/audio/translations", "/health", "/v1/models"]
+    temps = ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]
+    fasterw = [
+        (3, fw("INFO", "uvicorn.error", "Started server process [{p}]"), {**pl, "p": lambda g: g.num(1, 40)}),
+        (3, fw("INFO", "uvicorn.error", "Waiting for application startup."), pl),
+        (3, fw("INFO", "uvicorn.error", "Application startup complete."), pl),
+        (3, fw("INFO", "uvicorn.error", "Uvicorn running on http://{h}:{p} (Press CTRL+C to quit)"), {**pl, "h": pick(["0.0.0.0", "127.0.0.1"]), "p": pick(["8000", "9000"])}),
+        (2, fw("INFO", "uvicorn.error", "Shutting down"), pl),
+        (2, fw("INFO", "uvicorn.error", "Finished server process [{p}]"), {**pl, "p": lambda g: g.num(1, 40)}),
+        (40, fw("INFO", "uvicorn.access", '{c} - "{m} {u} HTTP/1.1" {s}'),
+         {**pl, "c": clients, "m": pick(["POST", "POST", "GET"]), "u": pick(api_paths), "s": pick(["200", "200", "200", "200", "422", "500", "413"])}),
+        (4, fw("INFO", "app.models", "Loading model {m} on {d} with compute_type={c}"),
+         {**pl, "m": pick(["large-v3", "distil-large-v3", "medium.en", "Systran/faster-whisper-small"]), "d": pick(["cuda", "cuda", "cpu"]),
+          "c": pick(["float16", "int8_float16", "int8"])}),
+        (3, "[{T}] [ctranslate2] [thread {t}] [warning] The compute type inferred from the saved model is float16, but the target device "
+            "or backend do not support efficient float16 computation. The model weights have been automatically converted to use the "
+            "float32 compute type instead.", {"T": lambda g: f"2026-12-03 {hms(g)}.{ms3(g)}", "t": lambda g: g.num(1, 400)}),
+        (30, fw("INFO", "faster_whisper", "Processing audio with duration {d}"), {**pl, "d": mmss}),
+        (12, fw("INFO", "faster_whisper", "VAD filter removed {d} of audio"), {**pl, "d": mmss}),
+        (8, fw("DEBUG", "faster_whisper", "VAD filter kept the following audio segments: {s}"), {**pl, "s": vad_segments}),
+        (22, fw("INFO", "faster_whisper", "Detected language '{l}' with probability {p}"), {**pl, "l": pick(langs), "p": f2(0.3, 1)}),
+        (18, fw("DEBUG", "faster_whisper", "Processing segment at {d}"), {**pl, "d": mmss}),
+        (7, fw("DEBUG", "faster_whisper", "Compression ratio threshold is not met with temperature {t} ({a} > {b})"),
+         {**pl, "t": pick(temps), "a": f6(2.41, 9), "b": pick(["2.400000"])}),
+        (7, fw("DEBUG", "faster_whisper", "Log probability threshold is not met with temperature {t} ({a} < {b})"),
+         {**pl, "t": pick(temps), "a": f6(-3, -1.01), "b": pick(["-1.000000"])}),
+        (6, fw("DEBUG", "faster_whisper", "No speech threshold is met ({a} > {b})"), {**pl, "a": f6(0.61, 1), "b": pick(["0.600000"])}),
+        (3, fw("DEBUG", "faster_whisper", "Reset prompt. prompt_reset_on_temperature threshold is met {a} > {b}"),
+         {**pl, "a": pick(["0.600000", "0.800000", "1.000000"]), "b": pick(["0.500000"])}),
+        (2, fw("WARNING", "faster_whisper", "The current model is English-only but the language parameter is set to '{l}'; using 'en' instead."),
+         {**pl, "l": pick(["de", "fr", "es"])}),
+        (12, fw("INFO", "app.routes", "Transcribed {f} ({d}s audio) in {t}s, language={l}"),
+         {**pl, "f": pick(wfiles), "d": f2(1, 1800), "t": f2(0.2, 90), "l": pick(langs)}),
+        (3, fw("ERROR", "app.routes", "Transcription failed for {f}: {e}"),
+         {**pl, "f": pick(wfiles), "e": pick(["CUDA failed with error out of memory", "Invalid data found when processing input",
+                                              "[Errno 28] No space left on device"])}),
+    ]
+
+    # ---------------- Vosk server (asr_server.py) with VoskAPI model loading ----------------
+    vmodels = ["/opt/vosk-model-en/model", "/opt/vosk-model-small-en-us-0.15", "/opt/vosk-model-de-0.21"]
+
+    def vk(func: str, src: str, text: str) -> str:
+        return "LOG (VoskAPI:" + func + "():" + src + ") " + text
+
+    vosk = [
+        (3, vk("ReadDataFiles", "model.cc:213", "Decoding params beam={b} max-active={m} lattice-beam={l}"),
+         {"b": pick(["10", "13", "15"]), "m": pick(["7000", "3000"]), "l": pick(["6", "8"])}),
+        (3, vk("ReadDataFiles", "model.cc:216", "Silence phones {s}"), {"s": pick(["1:2:3:4:5:6:7:8:9:10", "1:2:3:4:5", "1:2:3:4:5:11:12:13:14:15"])}),
+        (3, vk("RemoveOrphanNodes", "nnet-nnet.cc:948", "Removed {n} orphan nodes."), {"n": pick(["0", "1"])}),
+        (3, vk("RemoveOrphanComponents", "nnet-nnet.cc:847", "Removing {n} orphan components."), {"n": pick(["0", "2"])}),
+        (3, vk("ReadDataFiles", "model.cc:248", "Loading i-vector extractor from {m}/ivector/final.ie"), {"m": pick(vmodels)}),
+        (3, vk("ComputeDerivedVars", "ivector-extractor.cc:183", "Computing derived variables for iVector extractor"), {}),
+        (3, vk("ComputeDerivedVars", "ivector-extractor.cc:204", "Done."), {}),
+        (3, vk("ReadDataFiles", "model.cc:282", "Loading HCL and G from {m}/graph/HCLr.fst {n}/graph/Gr.fst"),
+         {"m": draw(lambda g: [g.r.choice(vmodels)] * 2), "n": then(1)}),
+        (3, vk("ReadDataFiles", "model.cc:303", "Loading winfo {m}/graph/phones/word_boundary.int"), {"m": pick(vmodels)}),
+        (2, vk("ReadDataFiles", "model.cc:231", "Loading HCLG from {m}/graph/HCLG.fst"), {"m": pick(vmodels)}),
+        (2, "WARNING (VoskAPI:Model():model.cc:{l}) Folder '{m}' does not contain model files. Make sure you specified the model path properly in Model constructor. "
+            "If you are not sure about relative path, use absolute path specification.",
+         {"l": pick(["122"]), "m": pick(["model", "/opt/vosk-model-en/model"])}),
+        (3, "INFO:websockets.server:server listening on {a}", {"a": pick(["0.0.0.0:2700", "[::]:2700"])}),
+        (20, "INFO:websockets.server:connection open", {}),
+        (16, "INFO:websockets.server:connection closed", {}),
+        (18, "INFO:root:Connection from {a}", {"a": lambda g: f"('{g.ip()}', {g.port()})"}),
+        (4, "INFO:root:Config {c}", {"c": lambda g: esc('{"config" : { "sample_rate" : ' + g.r.choice(["16000", "8000", "44100"]) + " } }")}),
+        (3, "ERROR:websockets.server:connection handler failed", {}),
+        (3, "INFO:websockets.server:connection rejected ({s})", {"s": pick(["400 Bad Request", "426 Upgrade Required"])}),
+    ]
+
+    # ---------------- Kaldi online2 decoders ----------------
+    kw = "online2-wav-nnet3-latgen-faster[5.5.1068~1-3f9e3]"
+    kt = "online2-tcp-nnet3-decode-faster[5.5.1068~1-3f9e3]"
+    utts = ["utt_0001", "spk03-utt0142", "call-7712-seg04", "test_clean_1089-134686-0000"]
+
+    def kl(prog: str, func: str, src: str, text: str, level: str = "LOG") -> str:
+        return level + " (" + prog + ":" + func + "():" + src + ") " + text
+
+    kaldi = [
+        (3, kl(kw, "CompileLooped", "nnet-compile-looped.cc:345", "Spent {t} seconds in looped compilation."), {"t": lambda g: f"{g.r.uniform(0.005, 0.4):.6g}"}),
+        (3, kl(kw, "ComputeDerivedVars", "ivector-extractor.cc:183", "Computing derived variables for iVector extractor"), {}),
+        (3, kl(kw, "ComputeDerivedVars", "ivector-extractor.cc:204", "Done."), {}),
+        (3, kl(kw, "RemoveOrphanNodes", "nnet-nnet.cc:948", "Removed {n} orphan nodes."), {"n": pick(["0", "1"])}),
+        (14, kl(kw, "main", "online2-wav-nnet3-latgen-faster.cc:276", "Decoded utterance {u}"), {"u": pick(utts)}),
+        (14, "{u} {w}", {"u": pick(utts), "w": lambda g: g.r.choice(utterances).upper()}),
+        (4, kl(kw, "main", "online2-wav-nnet3-latgen-faster.cc:304", "Timing stats: real-time factor was {r} (note: this cannot be less than one.)"),
+         {"r": lambda g: f"{g.r.uniform(0.03, 1.4):.6g}"}),
+        (4, kl(kw, "main", "online2-wav-nnet3-latgen-faster.cc:306", "Decoded {n} utterances, {e} with errors."),
+         {"n": lambda g: g.num(1, 3000), "e": pick(["0", "0", "0", "1", "3"])}),
+        (4, kl(kw, "main", "online2-wav-nnet3-latgen-faster.cc:308", "Overall likelihood per frame was {l} per frame over {n} frames."),
+         {"l": lambda g: f"{g.r.uniform(-0.2, 2.5):.6g}", "n": lambda g: g.num(300, 900000)}),
+        (3, kl(kw, "main", "online2-wav-nnet3-latgen-faster.cc:196", "Did not find audio for utterance {u}", "WARNING"), {"u": pick(utts)}),
+        (6, kl(kt, "Listen", "online2-tcp-nnet3-decode-faster.cc:339", "Listening on port: {p}"), {"p": pick(["5050", "5050", "2700"])}),
+        (12, kl(kt, "Accept", "online2-tcp-nnet3-decode-faster.cc:357", "Waiting for client..."), {}),
+        (12, kl(kt, "Accept", "online2-tcp-nnet3-decode-faster.cc:374", "Accepted connection from: {a}"), {"a": lambda g: g.ip()}),
+        (8, kl(kt, "main", "online2-tcp-nnet3-decode-faster.cc:232", "EndOfAudio, sending message: {w}"), {"w": lambda g: g.r.choice(utterances)}),
+        (6, kl(kt, "main", "online2-tcp-nnet3-decode-faster.cc:254", "Endpoint, sending message: {w}"), {"w": lambda g: g.r.choice(utterances)}),
+        (3, kl(kt, "ReadChunk", "online2-tcp-nnet3-decode-faster.cc:402", "Socket timeout! Disconnecting...", "WARNING"), {}),
+    ]
+
+    # ---------------- Piper TTS (spdlog) ----------------
+    voices = [("en_US-lessac-medium", "1"), ("en_GB-alba-medium", "1"), ("de_DE-thorsten-high", "1"), ("en_US-libritts_r-medium", "904")]
+
+    def pp(level: str, text: str) -> str:
+        return "[{T}] [piper] [" + level + "] " + text
+
+    pz = {"T": lambda g: f"2026-12-03 {hms(g)}.{ms3(g)}"}
+
+    def synth(g: Gen):
+        audio = g.r.uniform(0.6, 25)
+        infer = audio * g.r.uniform(0.02, 0.4)
+        return f"{infer / audio:.6g}", f"{infer:.6g}", f"{audio:.6g}"
+
+    piper = [
+        (4, pp("info", "Loaded voice in {t} second(s)"), {**pz, "t": lambda g: f"{g.r.uniform(0.2, 3):.7g}"}),
+        (3, pp("debug", "Loading voice from {m} (config={c})"),
+         {**pz, "m": draw(lambda g: (lambda v: (f"/data/{v}.onnx", f"/data/{v}.onnx.json"))(g.r.choice(voices)[0])), "c": then(1)}),
+        (3, pp("debug", "Voice contains {n} speaker(s)"), {**pz, "n": lambda g: g.r.choice(voices)[1]}),
+        (3, pp("info", "Initialized piper"), pz),
+        (2, pp("info", "Terminated piper"), pz),
+        (3, pp("debug", "Output directory: {d}"), {**pz, "d": pick(["/tmp/piper-out", "/var/lib/piper/wav"])}),
+        (14, pp("info", "Real-time factor: {r} (infer={i} sec, audio={a} sec)"), {**pz, "r": draw(synth), "i": then(1), "a": then(2)}),
+        (8, pp("debug", "Phonemizing text: {t}"), {**pz, "t": sentence}),
+        (8, pp("debug", "Converting {n} phoneme(s) to ids: {p}"),
+         {**pz, "n": draw(lambda g: (lambda p: (str(len(p)), p))(g.r.choice(["həlˈoʊ wˈɜːld", "tˈɜːn ˈɑːn ðə kˈɪtʃən lˈaɪts", "sˈɛt ɐ tˈaɪmɚ"]))), "p": then(1)}),
+        (8, pp("debug", "Converted {n} phoneme(s) to {m} phoneme id(s)"), {**pz, "n": lambda g: g.num(8, 400), "m": lambda g: g.num(17, 801)}),
+        (8, pp("debug", "Synthesizing audio for {n} phoneme id(s)"), {**pz, "n": lambda g: g.num(17, 801)}),
+        (6, pp("debug", "Synthesized {a} second(s) of audio in {i} second(s)"), {**pz, "a": draw(lambda g: synth(g)[2:0:-1]), "i": then(1)}),
+        (2, pp("error", "Unable to find voice config file: {f}"), {**pz, "f": pick(["/data/en_US-amy-low.onnx.json", "/data/voice.onnx.json"])}),
+        (2, pp("warning", "Missing \"{p}\" (\\u{u}): {n} time(s)"),
+         {**pz, "p": draw(lambda g: g.r.choice([("ɚ", "025A"), ("ᵻ", "1D7B"), ("̃", "0303")])), "u": then(1), "n": pick(["1", "1", "2", "4"])}),
+    ]
+
+    # ---------------- Wyoming services (default '%(levelname)s:%(name)s:%(message)s') ----------------
+    clients_id = lambda g: str(g.r.randint(10 ** 12, 10 ** 13))
+    wake_words = ["ok_nabu_v0.1", "hey_jarvis_v0.1", "alexa_v0.1", "hey_mycroft_v0.1"]
+
+    def ns_args(g: Gen) -> str:
+        return g.r.choice([
+            f"Namespace(model='{g.r.choice(['tiny-int8', 'small-int8', 'base-int8'])}', uri='tcp://0.0.0.0:10300', data_dir=['/data'], "
+            f"download_dir=None, device='{g.r.choice(['cpu', 'cuda'])}', language='{g.r.choice(['en', 'de', 'auto'])}', compute_type='default', "
+            "beam_size=1, initial_prompt=None, debug=True, log_format='%(levelname)s:%(name)s:%(message)s', version=False)",
+            f"Namespace(piper='/usr/share/piper/piper', voice='{g.r.choice(voices)[0]}', uri='tcp://0.0.0.0:10200', data_dir=['/data'], "
+            "download_dir='/data', speaker=None, noise_scale=None, length_scale=None, noise_w=None, auto_punctuation='.?!', "
+            f"samples_per_chunk=1024, max_piper_procs=1, update_voices=False, debug=True)",
+            f"Namespace(uri='tcp://0.0.0.0:10400', models_dir='/usr/src/wyoming_openwakeword/models', custom_model_dir=['/custom'], "
+            f"preload_model=['{g.r.choice(wake_words)}'], threshold={g.r.choice(['0.5', '0.6'])}, trigger_level=1, refractory_seconds=2.0, "
+            "debug=True, debug_probability=False)"])
+
+    wfw = "wyoming_faster_whisper.handler"
+    wpi = "wyoming_piper.handler"
+    wow = "wyoming_openwakeword.handler"
+    wyoming = [
+        (6, "INFO:__main__:Ready", {}),
+        (4, "DEBUG:__main__:{a}", {"a": ns_args}),
+        (3, "DEBUG:__main__:Loading {m}", {"m": pick(["Systran/faster-whisper-tiny.en", "rhasspy/faster-whisper-tiny-int8", "Systran/faster-whisper-small"])}),
+        (14, f"DEBUG:{wfw}:Audio stopped. Transcribing with initial prompt={{p}}", {"p": pick(["None", "None", "''"])}),
+        (14, f"INFO:{wfw}: {{t}}", {"t": sentence}),
+        (12, f"DEBUG:{wfw}:Completed request", {}),
+        (5, f"DEBUG:{wfw}:Language set to {{l}}", {"l": pick(["en", "de", "fr"])}),
+        (6, f"DEBUG:{wpi}:Synthesize(text='{{t}}', voice=SynthesizeVoice(name='{{v}}', language=None, speaker={{s}}))",
+         {"t": sentence, "v": lambda g: g.r.choice(voices)[0], "s": pick(["None", "None", "'p225'"])}),
+        (5, f"DEBUG:{wpi}:synthesize: raw_text={{r}}, text={{t}}", {"r": sentence, "t": sentence}),
+        (5, "DEBUG:wyoming_piper.process:Starting piper process: {c} args={a}",
+         {"c": pick(["/usr/share/piper/piper"]),
+          "a": lambda g: f"['--model', '/data/{g.r.choice(voices)[0]}.onnx', '--config', '/data/{g.r.choice(voices)[0]}.onnx.json', "
+                         f"'--output_dir', '/tmp/tmp{g.hexs(8)}', '--json-input']"}),
+        (8, f"DEBUG:{wpi}:Completed request", {}),
+        (3, "DEBUG:wyoming_piper.download:Downloading {u} to {p}",
+         {"u": lambda g: f"https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0/en/en_US/lessac/medium/{g.r.choice(voices)[0]}.onnx",
+          "p": lambda g: f"/data/{g.r.choice(voices)[0]}.onnx"}),
+        (10, f"DEBUG:{wow}:Client connected: {{c}}", {"c": clients_id}),
+        (9, f"DEBUG:{wow}:Client disconnected: {{c}}", {"c": clients_id}),
+        (6, f"DEBUG:{wow}:Sent info to client: {{c}}", {"c": clients_id}),
+        (10, f"DEBUG:{wow}:Receiving audio from client: {{c}}", {"c": clients_id}),
+        (8, f"DEBUG:{wow}:Audio stopped without detection from client: {{c}}", {"c": clients_id}),
+        (2, f"DEBUG:{wow}:Unexpected event: type={{t}}, data={{d}}",
+         {"t": pick(["ping", "transcribe", "run-pipeline"]), "d": lambda g: esc(g.r.choice(["{'text': None}", "{}", "{'language': 'en'}"]))}),
+        (2, f"ERROR:{wow}:Unknown wake word model: {{m}}", {"m": pick(["hey_rhasspy", "computer_v2", "okay_kitchen"])}),
+        (12, "DEBUG:root:Triggered {w} (client={c})", {"w": pick(wake_words), "c": clients_id}),
+        (5, "DEBUG:root:client={c}, wake_word={w}, probability={p}",
+         {"c": clients_id, "w": pick(wake_words), "p": lambda g: repr(g.r.choice([g.r.uniform(0, 0.01), g.r.uniform(0, 1)]))}),
+        (3, "DEBUG:root:Loading {m}", {"m": pick(["/usr/src/wyoming_openwakeword/models/melspectrogram.tflite",
+                                                 "/usr/src/wyoming_openwakeword/models/embedding_model.tflite"])}),
+        (3, "DEBUG:root:Loading {w} from {m}",
+         {"w": draw(lambda g: (lambda w: (w, f"/usr/src/wyoming_openwakeword/models/{w}.tflite"))(g.r.choice(wake_words))), "m": then(1)}),
+        (2, "ERROR:root:Unexpected error in {t} thread", {"t": pick(["wake word", "mels", "embeddings"])}),
+    ]
+
+    # ---------------- wyoming-satellite in the journal ----------------
+    sats = ["kitchen-sat", "office-sat", "bedroom-sat"]
+    sj = {"T": lambda g: f"Dec 03 {hms(g)}", "H": pick(sats), "P": lambda g: g.num(300, 4000)}
+
+    def sat(text: str) -> str:
+        return "{T} {H} python3[{P}]: " + text
+
+    satellite = [
+        (4, sat("INFO:root:Ready"), sj),
+        (6, sat("INFO:root:Connected to server"), sj),
+        (4, sat("INFO:root:Disconnected from server"), sj),
+        (5, sat("DEBUG:root:Connected to mic service"), sj),
+        (4, sat("DEBUG:root:Connected to snd service"), sj),
+        (6, sat("DEBUG:root:Connected to wake service"), sj),
+        (10, sat("DEBUG:root:Streaming audio"), sj),
+        (8, sat("DEBUG:root:Detection(name='{w}', timestamp={t}, speaker=None)"), {**sj, "w": pick(wake_words), "t": lambda g: g.num(10 ** 9, 10 ** 11)}),
+        (6, sat("DEBUG:root:Event(type='transcript', data={d}, payload=None)"), {**sj, "d": lambda g: esc("{'text': '" + sentence(g) + "'}")}),
+        (3, sat("WARNING:root:Wake service disconnected"), sj),
+        (3, sat("ERROR:root:Unexpected error in {s} read task"), {**sj, "s": pick(["mic", "wake", "snd"])}),
+    ]
+
+    # ---------------- Home Assistant (wyoming and assist_pipeline) ----------------
+    def ha(level: str, logger: str, text: str) -> str:
+        return "{T} " + level + " (MainThread) [" + logger + "] " + text
+
+    hz = {"T": lambda g: f"2026-12-03 {hms(g)}.{ms3(g)}"}
+    homeassistant = [
+        (3, ha("WARNING", "homeassistant.config_entries", "Config entry '{n}' for wyoming integration not ready yet: {e}; Retrying in background"),
+         {**hz, "n": pick(["faster-whisper", "piper", "openWakeWord", "kitchen-sat"]), "e": pick(["Unable to connect", "Cannot connect to host 10.0.20.5:10300"])}),
+        (2, ha("ERROR", "homeassistant.components.assist_pipeline.pipeline", "Unexpected error during intent recognition"), hz),
+        (2, ha("ERROR", "homeassistant.components.assist_pipeline.pipeline", "Unexpected error during text-to-speech"), hz),
+        (3, ha("WARNING", "homeassistant.components.wyoming.stt", "Error getting transcript from {h}:{p}"),
+         {**hz, "h": pick(["10.0.20.5", "core-whisper"]), "p": pick(["10300"])}),
+    ]
+
+    return whisper + fasterw + vosk + kaldi + piper + wyoming + satellite + homeassistant
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -44909,7 +45304,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "ChaosPlatform": chaos_events,
            "HardwarePlatform": hardware_events,
            "EDAPlatform": eda_events,
-           "MaritimePlatform": maritime_events}
+           "MaritimePlatform": maritime_events,
+           "SpeechPlatform": speech_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
