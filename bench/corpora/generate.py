@@ -701,6 +701,16 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   (interfaces, TCP connections, serial errors, checksum failures), pypilot and pypilot_web in the journal (servo,
   IMU, modes, clients, NMEA sources) and AvNav's avnav_server log (readers, writers, AIS decoding, GPS, charts,
   plugins, HTTP); 139 event types.
+* ``RenderPlatform`` (written blind at the thirty-second issue-15 pass's start: before reading the engine
+  or any failure analysis; scored once): 3D render farms as their wranglers read the logs: Blender in background
+  mode (banner, preferences and blend loading, Cycles' status lines with synchronisation, BVH, kernels, samples
+  and denoising, EEVEE's samples and compositing, saved images, headless-node noise), AWS Thinkbox Deadline 10
+  (the Worker's scheduler and render threads, plugin commands, the Blender plugin's INFO and STDOUT lines, task
+  times, errors, the listener thread; Pulse's orphaned-task, stalled-worker, repository, pending-job and
+  housecleaning scans, auto-configuration and power management), OpenCue (cuebot's log4j lines and RQD's
+  Python logging), Blender Flamenco 3 (manager and worker zerolog console lines with key=value fields), Arnold's
+  kick (banner, plugins, scene loading, AOVs, subdivision, progress, warnings and errors) and Pixar RenderMan's
+  prman (message ids with severities, progress); 177 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -44831,6 +44841,400 @@ def maritime_events() -> list[tuple[float, str, dict]]:
     return ais_catcher + rtl_ais + signalk + opencpn + kplex + pypilot + avnav
 
 
+def render_events() -> list[tuple[float, str, dict]]:
+    """3D render farms as their wranglers read the logs: Blender in background mode (blender -b, its
+    banner, preference and blend loading, Cycles' status lines 'Fra:N Mem:... | Time:... | Mem:..., Peak:... |
+    Scene, ViewLayer | ...' with synchronisation, BVH, kernel loading, sampling and denoising, EEVEE's sample
+    and compositing lines, saved images, ALSA and missing-file noise on headless nodes), AWS Thinkbox Deadline 10
+    (the Worker's log with its 'YYYY-MM-DD HH:MM:SS:  ' prefix: the scheduler thread, render threads with plugin
+    commands, the Blender plugin's INFO lines and STDOUT capture, task times, errors and the listener thread;
+    Pulse's housecleaning, repository, orphaned-task and stalled-worker scans and auto-configuration), OpenCue
+    (cuebot's log4j lines: host reports, dispatcher bookings, frame completion, job state, the scheduler's
+    pools; RQD's Python logging lines 'LEVEL openrqd-module: message': start-up, frame launch and monitoring,
+    NIMBY, reports), Blender Flamenco 3 (the manager's and worker's zerolog console lines with key=value
+    fields: sign-on, task assignment and updates, job and task status changes, the sleep schedule, Blender
+    and FFmpeg commands), Arnold's kick (elapsed time, memory and severity columns: banner, host, plugins,
+    scene loading, AOVs, subdivision, bucket progress, texture and licence warnings, render done) and Pixar
+    RenderMan's prman (message ids with severities in braces, progress lines, texture and shader errors,
+    statistics). Written blind at the thirty-second issue-15 pass's start: before reading the engine or any
+    failure analysis; 177 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def mb(g: Gen, lo: float = 40.0, hi: float = 24000.0) -> str:
+        return f"{g.r.uniform(lo, hi):.2f}"
+
+    def mmss(g: Gen) -> str:
+        m = g.r.choice([0, 0, 1, 3, 12, 47])
+        return f"{m:02d}:{g.r.randint(0, 59):02d}.{g.r.randint(0, 99):02d}"
+
+    def frame(g: Gen) -> str:
+        return str(g.r.choice([1, 1001, g.r.randint(1, 240), g.r.randint(1001, 1240)]))
+
+    hosts = ["rn-042", "rn-117", "rn-203", "gpu-rn-07"]
+    shots = ["sh010", "sh020", "sq030_sh045"]
+    shows = ["orbit", "lumen"]
+    users = ["jchen", "mrossi", "render"]
+    objects = ["Cube", "CHR_hero_body", "ENV_terrain", "PROP_lamp.003", "FX_smoke_domain"]
+    scenes = ["Scene", "sh010_lighting", "Scene"]
+    layers = ["ViewLayer", "BG", "FG_chars"]
+
+    def blend(g: Gen) -> str:
+        s = g.r.choice(shots)
+        return g.r.choice([f"/mnt/projects/{g.r.choice(shows)}/shots/{s}/lighting/{s}_lighting_v{g.num(1, 40):0>3}.blend",
+                           f"/srv/flamenco/jobs/{g.hexs(4)}/{s}_anim.flamenco.blend",
+                           f"Z:\\projects\\{g.r.choice(shows)}\\{s}\\{s}_comp_v{g.num(1, 40):0>3}.blend"])
+
+    def outimg(g: Gen) -> str:
+        s = g.r.choice(shots)
+        return g.r.choice([f"/mnt/renders/{s}/beauty/{s}_beauty.{g.num(1001, 1240)}.exr",
+                           f"/tmp/render/frame_{g.num(1, 240):0>4}.png",
+                           f"/srv/flamenco/render/{s}/{g.r.choice(['v01', 'v02'])}/{g.num(1, 240):0>6}.png"])
+
+    # ---------------- Blender in background mode ----------------
+    def mem_pair(lo: float, hi: float):
+        # current and peak memory of one status line, the peak not below the current
+        def make(g: Gen):
+            p = g.r.uniform(lo, hi)
+            return f"{g.r.uniform(min(lo, p), p):.2f}", f"{p:.2f}"
+        return make
+
+    bl = {"fr": frame, "m": draw(mem_pair(80, 26000)), "pk": then(1), "T": mmss}
+    dm = {"dm": draw(mem_pair(0, 23000)), "dp": then(1)}
+
+    cy = {**bl, **dm, "S": pick(scenes), "V": pick(layers)}
+
+    def cyl(text: str) -> str:
+        return "Fra:{fr} Mem:{m}M (Peak {pk}M) | Time:{T} | Mem:{dm}M, Peak:{dp}M | {S}, {V} | " + text
+
+    def samples(g: Gen):
+        n = g.r.choice([64, 128, 256, 512, 1024, 4096])
+        return str(g.r.randint(1, n)), str(n)
+
+    blender = [
+        (6, "Blender {v} (hash {h} built {d})", {"v": draw(lambda g: g.r.choice([("3.6.5", "cf1e1ed46b7e", "2023-10-17 00:22:36"),
+                                                                               ("4.1.1", "e1743a0317bc", "2024-04-16 00:06:21"),
+                                                                               ("3.3.12", "0b2a05b5c8b4", "2023-10-16 23:32:05")])),
+                                                "h": then(1), "d": then(2)}),
+        (5, 'Read prefs: "{p}"', {"p": pick(["/root/.config/blender/3.6/config/userpref.blend",
+                                             "/home/render/.config/blender/4.1/config/userpref.blend"])}),
+        (7, 'Read blend: "{p}"', {"p": blend}),
+        (4, "ALSA lib confmisc.c:{n}:(snd_func_card_inum) cannot find card '{c}'", {"n": pick(["855", "1334"]), "c": pick(["0", "0", "1"])}),
+        (4, 'Color management: scene view "{v}" not found, setting default "{d}".', {"v": pick(["Filmic", "AgX", "ACES"]), "d": pick(["Standard", "AgX"])}),
+        (3, "Warning: Unable to open library '{p}'", {"p": lambda g: f"//../../assets/{g.r.choice(['chars', 'props', 'sets'])}/{g.r.choice(['hero', 'lamp', 'forest'])}_rig_v{g.num(1, 20):0>3}.blend"}),
+        (3, "Error: Cannot read file \"{p}\": {e}", {"p": blend, "e": pick(["No such file or directory", "Permission denied"])}),
+        (3, "Warning: Path '{p}' not found", {"p": lambda g: f"/mnt/projects/{g.r.choice(shows)}/tex/{g.r.choice(['wood_diffuse.png', 'hero_skin_albedo.1001.exr', 'hdri_sky_4k.exr'])}"}),
+        (4, cyl("Synchronizing object | {o}"), {**cy, "o": pick(objects)}),
+        (4, cyl("Updating Shaders"), cy),
+        (3, cyl("Updating Procedurals"), cy),
+        (3, cyl("Updating Background"), cy),
+        (3, cyl("Updating Camera"), cy),
+        (3, cyl("Updating Meshes Flags"), cy),
+        (4, cyl("Updating Images | Loading {i}"), {**cy, "i": pick(["wood_diffuse.png", "hero_skin_albedo.1001.exr", "hdri_sky_4k.exr", "terrain_height.tif"])}),
+        (4, cyl("Updating Geometry BVH {o} {i}/{n} | Building BVH"), {**cy, "o": pick(objects), "i": draw(lambda g: (lambda n: (str(g.r.randint(1, n)), str(n)))(g.r.randint(1, 900))), "n": then(1)}),
+        (3, cyl("Updating Scene BVH | Building"), cy),
+        (3, cyl("Updating Lights | Computing distribution"), cy),
+        (3, cyl("Updating Device | Writing constant memory"), cy),
+        (3, cyl("Loading render kernels (may take a few minutes the first time)"), cy),
+        (3, cyl("Loading denoising kernels (may take a few minutes the first time)"), cy),
+        (40, "Fra:{fr} Mem:{m}M (Peak {pk}M) | Time:{T} | Remaining:{R} | Mem:{dm}M, Peak:{dp}M | {S}, {V} | Sample {a}/{b}", {**cy, "R": mmss, "a": draw(samples), "b": then(1)}),
+        (6, cyl("Sample {a}/{b}"), {**cy, "a": draw(samples), "b": then(1)}),
+        (4, cyl("Denoising"), cy),
+        (5, cyl("Finished"), cy),
+        (14, "Fra:{fr} Mem:{m}M (Peak {pk}M) | Time:{T} | Rendering {a} / {b} samples", {**bl, "a": draw(samples), "b": then(1)}),
+        (4, "Fra:{fr} Mem:{m}M (Peak {pk}M) | Time:{T} | Compositing", bl),
+        (4, "Fra:{fr} Mem:{m}M (Peak {pk}M) | Time:{T} | Compositing | Tile {a}-{b}", {**bl, "a": draw(lambda g: (lambda n: (str(g.r.randint(1, n)), str(n)))(g.r.choice([4, 16, 64]))), "b": then(1)}),
+        (9, "Saved: '{p}'", {"p": outimg}),
+        (9, " Time: {t} (Saving: {s})", {"t": mmss, "s": lambda g: f"00:00.{g.num(1, 99):0>2}"}),
+        (3, "Append frame {f}", {"f": frame}),
+        (5, "Blender quit", {}),
+        (2, "Error: Not freed memory blocks: {n}, total unfreed memory {m} MB", {"n": lambda g: g.num(1, 40), "m": lambda g: f"{g.r.uniform(0, 2):.6f}"}),
+    ]
+
+    # ---------------- Deadline 10: Worker ----------------
+    def dl_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}:"
+
+    def jobid(g: Gen) -> str:
+        return "6" + g.hexs(23)
+
+    dl = {"T": dl_ts}
+    dt = {"T": dl_ts, "R": pick(["0", "0", "1", "2", "3"])}
+    plugins = ["Blender", "Arnold", "MayaBatch", "RenderMan"]
+    dl_jobs = ["sh010_lighting_v012.blend", "sh020_fx_smoke_v003", "sq030_sh045_comp_v007 - beauty"]
+
+    def frames(g: Gen) -> str:
+        a = g.r.randint(1, 240)
+        return g.r.choice([str(a), f"{a}-{a + g.r.choice([1, 4, 9])}"])
+
+    worker = [
+        (14, "{T}  Scheduler Thread - Seconds before next job scan: {n}", {**dl, "n": pick(["2", "2", "5", "10"])}),
+        (12, "{T}  Scheduler - Performing pending job search...", dl),
+        (5, "{T}  Scheduler - Job chooser found no jobs.", dl),
+        (6, "{T}  Scheduler - The {j} limit is maxed out.", {**dl, "j": jobid}),
+        (6, "{T}  Scheduler - Successfully dequeued {n} task(s) for Job '{j}'. Returning {m} others.",
+         {**dl, "n": pick(["1", "1", "2"]), "j": pick(dl_jobs), "m": pick(["0", "0", "1", "3"])}),
+        (5, "{T}  Scheduler - Returning limit stubs not in use.", dl),
+        (4, "{T}  Scheduler Thread - Synchronizing job auxiliary files from {p}",
+         {**dl, "p": lambda g: f"/mnt/DeadlineRepository10/jobs/{jobid(g)}"}),
+        (4, "{T}  Scheduler Thread - Synchronization time for job files: {n} ms", {**dl, "n": lambda g: g.num(3, 4000)}),
+        (4, "{T}  Scheduler Thread - All job files are already synchronized", dl),
+        (6, "{T}  Scheduler Thread - Render Thread {R} completed its task", dt),
+        (3, "{T}  Scheduler Thread - Task \"{t}\" could not be found because task has been modified:", {**dl, "t": lambda g: f"{g.num(0, 60)}_{frames(g)}"}),
+        (3, "{T}  Scheduler Thread - Cancelling task...", dl),
+        (6, "{T}  {R}: Got task: {j}:{n}", {**dt, "j": jobid, "n": lambda g: g.num(0, 240)}),
+        (4, "{T}  {R}: Plugin will be reloaded because a new job has been loaded.", dt),
+        (4, "{T}  {R}: Loading Job's Plugin timeout is Disabled", dt),
+        (4, "{T}  {R}: Loaded plugin {p}", {**dt, "p": pick(plugins)}),
+        (4, "{T}  {R}: Loaded job: {n} ({j})", {**dt, "n": pick(dl_jobs), "j": jobid}),
+        (8, "{T}  {R}: Executing plugin command of type '{c}'", {**dt, "c": pick(["Start Job", "Render Task", "End Job", "Render Task"])}),
+        (8, "{T}  {R}: Done executing plugin command of type '{c}'", {**dt, "c": pick(["Start Job", "Render Task", "End Job", "Render Task"])}),
+        (5, "{T}  {R}: Plugin rendering frame(s): {f}", {**dt, "f": frames}),
+        (3, "{T}  {R}: Start Job timeout is disabled.", dt),
+        (3, "{T}  {R}: Task timeout is {t}", {**dt, "t": pick(["disabled.", "7200 seconds (Regular Task Timeout)"])}),
+        (4, "{T}  {R}: INFO: Executable: \"{e}\"", {**dt, "e": pick(["/opt/blender/3.6/blender", "C:\\Program Files\\Blender Foundation\\Blender 3.6\\blender.exe", "/opt/autodesk/arnold/bin/kick"])}),
+        (4, "{T}  {R}: INFO: Rendering with Blender version {v}", {**dt, "v": pick(["3.6", "4.1", "3.3"])}),
+        (3, "{T}  {R}: INFO: Process Priority: {p}", {**dt, "p": pick(["BelowNormal", "Normal", "Idle"])}),
+        (3, "{T}  {R}: INFO: Process Affinity: default", dt),
+        (4, "{T}  {R}: INFO: Process is now running", dt),
+        (3, "{T}  {R}: INFO: Render Argument: {a}",
+         {**dt, "a": lambda g: f"-b \"{blend(g)}\" -y -t {g.r.choice([0, 16, 48])} -o \"/mnt/renders/{g.r.choice(shots)}/beauty/####\" -s {g.num(1, 100)} -e {g.num(101, 240)} -a"}),
+        (3, "{T}  {R}: INFO: Startup Directory: \"{d}\"", {**dt, "d": pick(["/opt/blender/3.6", "C:\\Program Files\\Blender Foundation\\Blender 3.6", "/opt/autodesk/arnold/bin"])}),
+        (30, "{T}  {R}: STDOUT: Fra:{fr} Mem:{m}M (Peak {pk}M) | Time:{TM} | Remaining:{RM} | Mem:{dm}M, Peak:{dp}M | {S}, {V} | Sample {a}/{b}",
+         {**dt, **dm, "fr": frame, "m": draw(mem_pair(80, 26000)), "pk": then(1), "TM": mmss, "RM": mmss, "S": pick(scenes), "V": pick(layers), "a": draw(samples), "b": then(1)}),
+        (8, "{T}  {R}: STDOUT: Saved: '{p}'", {**dt, "p": outimg}),
+        (5, "{T}  {R}: INFO: Process exit code: {c}", {**dt, "c": pick(["0", "0", "0", "1", "-1073741819"])}),
+        (5, "{T}  {R}: Render time for frame(s): {t} {u}", {**dt, "t": lambda g: f"{g.r.uniform(0.1, 59):.3f}", "u": pick(["m", "s", "h"])}),
+        (5, "{T}  {R}: Total time for task: {t} {u}", {**dt, "t": lambda g: f"{g.r.uniform(0.1, 59):.3f}", "u": pick(["m", "s", "h"])}),
+        (5, "{T}  {R}: Saving task log...", dt),
+        (2, "{T}  {R}: An exception occurred: Error: Renderer returned non-zero error code, {c}. Check the log for more information. (Deadline.Plugins.RenderPluginException)",
+         {**dt, "c": pick(["1", "139", "-1073741819"])}),
+        (2, "{T}  {R}: Error in RenderTasks: Error: {e}", {**dt, "e": pick(["Monitored managed process Blender is no longer running",
+                                                                           "Blender render failed: Error: Not freed memory blocks",
+                                                                           "FailRenderException : Detected Error: Cannot read file"])}),
+        (3, "{T}  Sending kill command to process tree with root process '{p}' with process id {n}", {**dl, "p": pick(["blender", "blender.exe", "kick"]), "n": lambda g: g.num(1000, 65000)}),
+        (3, "{T}  Listener Thread - ::ffff:{ip} has connected", {**dl, "ip": lambda g: g.ip()}),
+        (3, "{T}  Listener Thread - Received message: {m}", {**dl, "m": pick(["StreamLog", "OnLastTaskComplete", "StopStreamLog", "ContinueJob"])}),
+        (3, "{T}  Listener Thread - Responded with: {r}", {**dl, "r": pick(["Success", "Success", "Failure"])}),
+        (2, "{T}  Worker - An error occurred while updating the Worker's info: {e}",
+         {**dl, "e": pick(["An error occurred while trying to connect to the Database (mongo-db:27100). It is possible that the Mongo Database server is incorrectly configured, currently offline, blocked by a firewall, or experiencing network issues.",
+                           "The operation has timed out"])}),
+        (2, "{T}  Info Thread - Created.", dl),
+        (2, "{T}  Worker '{w}' has stalled because it has not updated its state in {n} minutes.", {**dl, "w": pick(hosts), "n": pick(["10", "12", "25"])}),
+    ]
+
+    pulse = [
+        (3, "{T}  Performing Orphaned Task Scan...", dl),
+        (3, "{T}  Orphaned Task Scan - Loading rendering jobs", dl),
+        (3, "{T}  Orphaned Task Scan - Loaded {n} rendering jobs (done in {t} s)", {**dl, "n": lambda g: g.num(0, 80), "t": lambda g: f"{g.r.uniform(0, 2):.3f}"}),
+        (2, "{T}  Orphaned Task Scan - Requeuing orphaned task '{n}' for {w}: the task is in the rendering state, but the Worker is no longer rendering this task",
+         {**dl, "n": lambda g: g.num(0, 240), "w": pick(hosts)}),
+        (3, "{T}  Performing Stalled Worker Scan...", dl),
+        (3, "{T}  Stalled Worker Scan - Loaded {n} Worker states (done in {t} s)", {**dl, "n": lambda g: g.num(10, 400), "t": lambda g: f"{g.r.uniform(0, 2):.3f}"}),
+        (2, "{T}  Stalled Worker Scan - Found {n} stalled Worker(s): {w}",
+         {**dl, "n": draw(lambda g: (lambda s: (str(len(s)), ", ".join(s)))(g.r.sample(hosts, g.r.choice([1, 1, 2, 3])))), "w": then(1)}),
+        (3, "{T}  Performing Job Repository Scan...", dl),
+        (3, "{T}  Job Repository Scan - Loaded {n} jobs (done in {t} s)", {**dl, "n": lambda g: g.num(50, 3000), "t": lambda g: f"{g.r.uniform(0, 4):.3f}"}),
+        (3, "{T}  Performing Pending Job Scan...", dl),
+        (3, "{T}  Pending Job Scan - Released pending job '{j}' because its dependencies have completed", {**dl, "j": pick(dl_jobs)}),
+        (3, "{T}  Performing House Cleaning...", dl),
+        (3, "{T}  House Cleaning - Deleted {n} jobs and {m} job reports", {**dl, "n": lambda g: g.num(0, 40), "m": lambda g: g.num(0, 900)}),
+        (3, "{T}  Server Thread - Auto Config: Received packet on autoconfig port from {ip}", {**dl, "ip": lambda g: g.ip()}),
+        (3, "{T}  Server Thread - Auto Config: Picking configuration based on: {h} / {ip}", {**dl, "h": pick(hosts), "ip": lambda g: g.ip()}),
+        (2, "{T}  Server Thread - Auto Config: No config worth sending", dl),
+        (2, "{T}  Power Management - {m}", {**dl, "m": pick(["Machine Startup: There are no Workers that need to be woken up at this time",
+                                                          "Idle Shutdown: There are no idle Workers to shut down at this time"])}),
+    ]
+
+    # ---------------- OpenCue: cuebot ----------------
+    def cb_ts(g: Gen) -> str:
+        return java_ts(g)
+
+    def cue_job(g: Gen) -> str:
+        s = g.r.choice(shows)
+        return f"{s}-{g.r.choice(shots)}-{g.r.choice(users)}_{g.r.choice(['lighting', 'fx_sim', 'comp'])}_v{g.num(1, 30):0>2}"
+
+    def cue_frame(g: Gen) -> str:
+        return f"{g.num(1, 1240):0>4}-{g.r.choice(['render', 'sim', 'preflight'])}"
+
+    cb = {"T": cb_ts, "TH": pick(["HostReportHandler-1", "HostReportHandler-4", "BookingQueue-3", "DispatchQueue-2", "scheduler-1"])}
+
+    def cbl(level: str, logger: str, msg: str) -> str:
+        return "{T} " + f"{level:<5}" + " [{TH}] " + logger + " - " + msg
+
+    cuebot = [
+        (3, cbl("INFO", "com.imageworks.spcue.CuebotApplication", "Started CuebotApplication in {s} seconds (JVM running for {j})"),
+         {**cb, "s": draw(lambda g: (lambda t: (f"{t:.3f}", f"{t + 1.7:.3f}"))(g.r.uniform(9, 40))), "j": then(1)}),
+        (8, cbl("INFO", "com.imageworks.spcue.dispatcher.HostReportHandler", "Host {h} reported {n} running frames, {c} idle cores, {m} free memory"),
+         {**cb, "h": pick(hosts), "n": lambda g: g.num(0, 8), "c": lambda g: g.num(0, 64), "m": lambda g: f"{g.num(1, 250)}G"}),
+        (8, cbl("INFO", "com.imageworks.spcue.dispatcher.CoreUnitDispatcher", "Booked {c} cores on {h} for frame {f} of job {j}"),
+         {**cb, "c": pick(["1", "4", "8", "16"]), "h": pick(hosts), "f": cue_frame, "j": cue_job}),
+        (6, cbl("INFO", "com.imageworks.spcue.dispatcher.FrameCompleteHandler", "Frame {f} of job {j} on {h} completed with exit status {x}"),
+         {**cb, "f": cue_frame, "j": cue_job, "h": pick(hosts), "x": pick(["0", "0", "0", "1", "137"])}),
+        (3, cbl("WARN", "com.imageworks.spcue.dispatcher.FrameCompleteHandler", "Frame {f} of job {j} is being retried, {r} retries left"),
+         {**cb, "f": cue_frame, "j": cue_job, "r": pick(["0", "1", "2"])}),
+        (3, cbl("INFO", "com.imageworks.spcue.service.JobManagerService", "Job {j} is now {s}"), {**cb, "j": cue_job, "s": pick(["FINISHED", "PENDING", "PAUSED"])}),
+        (3, cbl("INFO", "com.imageworks.spcue.service.JobLauncher", "Launched job {j} with {n} layers"), {**cb, "j": cue_job, "n": pick(["1", "2", "4"])}),
+        (3, cbl("WARN", "com.imageworks.spcue.dispatcher.HostReportHandler", "Host {h} is reporting an unknown frame {f}, killing"),
+         {**cb, "h": pick(hosts), "f": lambda g: g.uuid()}),
+        (2, cbl("WARN", "com.imageworks.spcue.dispatcher.DispatchSupportService", "Unable to book {f} on {h}: {e}"),
+         {**cb, "f": cue_frame, "h": pick(hosts), "e": pick(["not enough idle memory", "host is locked", "ResourceReservationFailureException: failed to allocate 16 cores"])}),
+        (2, cbl("ERROR", "com.imageworks.spcue.rqd.RqdClientGrpc", "Failed to contact RQD on host {h}: {e}"),
+         {**cb, "h": pick(hosts), "e": pick(["UNAVAILABLE: io exception", "DEADLINE_EXCEEDED: deadline exceeded after 9.99s"])}),
+        (3, cbl("INFO", "com.imageworks.spcue.dispatcher.BookingQueue", "BookingQueue: {a} active threads, {q} queued, {c} completed"),
+         {**cb, "a": lambda g: g.num(0, 16), "q": lambda g: g.num(0, 400), "c": lambda g: g.num(1000, 900000)}),
+        (2, cbl("INFO", "com.imageworks.spcue.service.HostManagerService", "Host {h} is now {s}"), {**cb, "h": pick(hosts), "s": pick(["UP", "DOWN", "REPAIR"])}),
+    ]
+
+    # ---------------- OpenCue: RQD ----------------
+    def rqd(level: str, module: str, msg: str) -> str:
+        return f"{level:<9} openrqd-{module:<10}: " + msg
+
+    rqds = [
+        (2, rqd("WARNING", "__main__", "RQD Starting Up"), {}),
+        (2, rqd("WARNING", "rqcore", "RQD Started"), {}),
+        (3, rqd("INFO", "rqnetwork", "Sending startup report to cuebot at {c}"), {"c": pick(["cuebot.farm.lan:8443", "10.20.0.5:8443"])}),
+        (6, rqd("INFO", "rqcore", "Monitor frame started for frameId={f}"), {"f": lambda g: g.uuid()}),
+        (6, rqd("INFO", "rqcore", "Monitor frame ended for frameId={f}"), {"f": lambda g: g.uuid()}),
+        (5, rqd("INFO", "rqcore", "Running command {f} for {j} as {u}"), {"f": cue_frame, "j": cue_job, "u": pick(users)}),
+        (4, rqd("INFO", "rqcore", "Frame {f} finished with exitStatus={x} exitSignal={s} maxrss={m}"),
+         {"f": cue_frame, "x": pick(["0", "0", "1", "137"]), "s": pick(["0", "0", "9"]), "m": lambda g: g.num(10000, 90000000)}),
+        (3, rqd("INFO", "rqnimby", "Nimby {s}"), {"s": pick(["locked", "unlocked"])}),
+        (3, rqd("WARNING", "rqcore", "Killing frame {f} on request: {r}"), {"f": cue_frame, "r": pick(["Killed by user via CueGUI", "Frame exceeded memory reservation", "NIMBY locked"])}),
+        (2, rqd("ERROR", "rqnetwork", "Failed to send report to cuebot: {e}"), {"e": pick(["StatusCode.UNAVAILABLE", "StatusCode.DEADLINE_EXCEEDED"])}),
+        (2, rqd("WARNING", "rqmachine", "Unable to read {p}: {e}"), {"p": pick(["/proc/meminfo", "/proc/loadavg"]), "e": pick(["[Errno 2] No such file or directory", "[Errno 13] Permission denied"])}),
+        (3, rqd("INFO", "rqcore", "Reserved cores {c} for frame {f}"), {"c": lambda g: ",".join(str(x) for x in sorted(g.r.sample(range(64), g.r.choice([1, 2, 4])))), "f": cue_frame}),
+    ]
+
+    # ---------------- Flamenco 3: manager and worker (zerolog console) ----------------
+    def fl_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}+01:00"
+
+    fl = {"T": fl_ts}
+
+    def wname(g: Gen) -> str:
+        return g.r.choice(hosts)
+
+    fl_jobtypes = ["simple-blender-render", "single-image", "ffmpeg-render"]
+
+    def fl_task(g: Gen) -> str:
+        return g.r.choice(["render-1-10", "render-11-20", "render-101-110", "preview-video", "frames-to-video"])
+
+    manager = [
+        (3, "{T} INF starting Flamenco arch={a} git={h} os={o} version={v}",
+         {**fl, "a": pick(["amd64", "arm64"]), "h": lambda g: g.hexs(7), "o": pick(["linux", "windows"]), "v": pick(["3.5", "3.4", "3.6-alpha2"])}),
+        (3, "{T} INF listening on {a}", {**fl, "a": pick(["0.0.0.0:8080", "[::]:8080"])}),
+        (6, "{T} INF worker signed on ip={ip} name={w} oldStatus={o} statusRequested={s} worker={u}",
+         {**fl, "ip": lambda g: g.ip(), "w": wname, "o": pick(["offline", "error", "asleep"]), "s": pick(["awake", "asleep"]), "u": lambda g: g.uuid()}),
+        (4, "{T} INF worker signed off ip={ip} name={w} worker={u}", {**fl, "ip": lambda g: g.ip(), "w": wname, "u": lambda g: g.uuid()}),
+        (10, "{T} INF assigned task to worker job={j} task={t} worker={w}", {**fl, "j": lambda g: g.uuid(), "t": lambda g: g.uuid(), "w": wname}),
+        (10, "{T} INF task updated by worker ip={ip} job={j} task={t} taskStatus={s} worker={w}",
+         {**fl, "ip": lambda g: g.ip(), "j": lambda g: g.uuid(), "t": lambda g: g.uuid(), "s": pick(["completed", "active", "failed"]), "w": wname}),
+        (5, "{T} INF task status change job={j} task={t} taskStatusFrom={a} taskStatusTo={b}",
+         {**fl, "j": lambda g: g.uuid(), "t": lambda g: g.uuid(), "a": pick(["queued", "active", "soft-failed"]), "b": pick(["active", "completed", "queued", "failed"])}),
+        (4, "{T} INF job status change job={j} jobStatusFrom={a} jobStatusTo={b} reason={r}",
+         {**fl, "j": lambda g: g.uuid(), "a": pick(["queued", "active", "cancel-requested"]), "b": pick(["active", "completed", "canceled", "failed"]),
+          "r": pick(['"task changed status completed -> active"', '"all tasks completed"', '"canceled by user"'])}),
+        (3, "{T} INF job submitted job={j} name={n} type={y}", {**fl, "j": lambda g: g.uuid(), "n": lambda g: f'"{g.r.choice(shots)}_anim"', "y": pick(fl_jobtypes)}),
+        (3, "{T} WRN task timed out worker={w} task={t} timeout={d}", {**fl, "w": wname, "t": lambda g: g.uuid(), "d": pick(["10m0s", "1h0m0s"])}),
+        (2, "{T} WRN worker has too many failures on this job, blocklisting job={j} worker={w} taskType={y}",
+         {**fl, "j": lambda g: g.uuid(), "w": wname, "y": pick(["blender", "ffmpeg"])}),
+        (2, "{T} ERR unable to find shared storage error={e}", {**fl, "e": pick(['"stat /srv/flamenco: no such file or directory"', '"permission denied"'])}),
+        (3, "{T} INF worker asleep; no tasks assigned worker={w}", {**fl, "w": wname}),
+    ]
+
+    fworker = [
+        (3, "{T} INF starting Flamenco Worker version={v}", {**fl, "v": pick(["3.5", "3.4"])}),
+        (3, "{T} INF signing on at Manager name={w} url={u}", {**fl, "w": wname, "u": pick(["http://192.168.1.10:8080/", "http://flamenco.farm.lan:8080/"])}),
+        (3, "{T} INF manager accepted sign-on startup_state={s}", {**fl, "s": pick(["awake", "asleep"])}),
+        (8, "{T} INF obtained new task job={j} task={t}", {**fl, "j": lambda g: g.uuid(), "t": lambda g: g.uuid()}),
+        (6, "{T} INF task completed job={j} task={t}", {**fl, "j": lambda g: g.uuid(), "t": lambda g: g.uuid()}),
+        (3, "{T} WRN task failed job={j} task={t} error={e}",
+         {**fl, "j": lambda g: g.uuid(), "t": lambda g: g.uuid(), "e": pick(['"exit status 1"', '"signal: killed"', '"command blender: exit status 139"'])}),
+        (5, "{T} INF running Blender args={a} cmd={c} exe={e}",
+         {**fl, "a": lambda g: f'"[-b {blend(g)} --python-expr import bpy --render-output /srv/flamenco/render/{g.r.choice(shots)}/###### --render-format PNG --render-frame {g.num(1, 100)}..{g.num(101, 240)}]"',
+          "c": pick(["blender", "blender-3.6"]), "e": pick(["/opt/blender/blender", "C:\\Blender\\blender.exe"])}),
+        (3, "{T} INF running FFmpeg cmd={c} inputGlob={i}", {**fl, "c": pick(["ffmpeg"]), "i": lambda g: f"/srv/flamenco/render/{g.r.choice(shots)}/*.png"}),
+        (4, "{T} INF going to sleep", fl),
+        (3, "{T} INF state change newState={n} oldState={o}", {**fl, "n": pick(["awake", "asleep", "shutdown"]), "o": pick(["starting", "awake", "asleep"])}),
+        (2, "{T} WRN error sending task update, queueing for later error={e}", {**fl, "e": pick(['"connect: connection refused"', '"context deadline exceeded"'])}),
+        (4, "{T} INF uploading file job={j} file={f}", {**fl, "j": lambda g: g.uuid(), "f": outimg}),
+        (2, "{T} INF shutting down", fl),
+    ]
+
+    # ---------------- Arnold kick ----------------
+    def k_el(g: Gen) -> str:
+        return f"00:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"
+
+    def k_mem(g: Gen) -> str:
+        return f"{g.r.randint(60, 48000):>6}MB"
+
+    ak = {"E": k_el, "M": k_mem}
+
+    def kl(msg: str, sev: str = "") -> str:
+        return "{E} {M} " + f"{sev:<7}" + " | " + msg
+
+    def assf(g: Gen) -> str:
+        s = g.r.choice(shots)
+        return f"/mnt/projects/{g.r.choice(shows)}/shots/{s}/lighting/ass/{s}_beauty.{g.num(1001, 1240)}.ass"
+
+    kick = [
+        (3, kl("log started {d}"), {**ak, "d": lambda g: f"Thu Dec  3 {hms(g)} 2026"}),
+        (3, kl("Arnold {v} [{h}] linux x86_64 clang-{c} oiio-2.5.4 osl-1.13.0 vdb-10.0.1 2023/10/24 13:04:41"),
+         {**ak, "v": pick(["7.2.4.1", "7.3.1.0"]), "h": lambda g: g.hexs(8), "c": pick(["15.0.7", "15.0.7"])}),
+        (3, kl("running on {h}, pid={p}"), {**ak, "h": pick(hosts), "p": lambda g: g.num(1000, 65000)}),
+        (3, kl(" {n} x {c} ({k} cores, {l} logical) with {m}MB"),
+         {**ak, "n": pick(["1", "2"]), "c": pick(["Intel(R) Xeon(R) Gold 6248R CPU @ 3.00GHz", "AMD EPYC 7763 64-Core Processor"]),
+          "k": pick(["24", "64"]), "l": pick(["48", "128"]), "m": pick(["196608", "515072"])}),
+        (3, kl("loading plugins from {p} ..."), {**ak, "p": pick(["/opt/arnold/plugins", "/opt/arnold/plugins:/studio/arnold/shaders"])}),
+        (3, kl("loaded {n} plugins from {l} lib(s) in {t}"), {**ak, "n": lambda g: g.num(1, 40), "l": pick(["1", "2", "3"]), "t": lambda g: f"0:00.{g.num(1, 99):0>2}"}),
+        (4, kl("[ass] loading {f} ..."), {**ak, "f": assf}),
+        (4, kl("[ass] read {b} bytes, {n} nodes in {t}"), {**ak, "b": lambda g: g.num(10000, 900000000), "n": lambda g: g.num(10, 90000), "t": lambda g: f"0:{g.num(0, 59):0>2}.{g.num(0, 99):0>2}"}),
+        (3, kl("[color_manager] using config {p}"), {**ak, "p": pick(["/opt/ocio/aces_1.2/config.ocio", "ocio://studio-config-v1.0.0_aces-v1.3_ocio-v2.1"])}),
+        (3, kl("[aov] registered driver: \"{d}\" ({t})"), {**ak, "d": pick(["/out/exr", "/out/beauty_exr"]), "t": pick(["driver_exr", "driver_deepexr"])}),
+        (4, kl("[aov]  * \"{a}\" of type {t} filtered by \"{f}\" ({ft})"),
+         {**ak, "a": pick(["RGBA", "diffuse", "specular", "Z", "crypto_object"]), "t": pick(["RGBA", "RGB", "FLOAT"]), "f": pick(["/out/gaussian_filter", "/out/closest_filter"]), "ft": pick(["gaussian_filter", "closest_filter"])}),
+        (3, kl("[subdiv] {o}: regular subdivision done - {i} iterations: {a} faces => {b} quads - {t}"),
+         {**ak, "o": pick(["/geo/CHR_hero_body", "/geo/ENV_terrain"]), "i": pick(["1", "2", "3"]), "a": lambda g: g.num(100, 90000), "b": lambda g: g.num(1000, 900000), "t": lambda g: f"0:00.{g.num(1, 99):0>2}"}),
+        (3, kl("starting {n} bucket workers of size {s}x{s} ..."), {**ak, "n": pick(["24", "48", "128"]), "s": pick(["64", "32"])}),
+        (16, kl("{p}% done - {r} rays/pixel"), {**ak, "p": lambda g: str(g.r.randint(0, 20) * 5), "r": lambda g: g.num(4, 2000)}),
+        (4, kl("[driver_exr] writing file `{f}'"), {**ak, "f": lambda g: outimg(g).replace(".png", ".exr")}),
+        (4, kl("render done in {t}"), {**ak, "t": lambda g: f"{g.num(0, 59)}:{g.num(0, 59):0>2}.{g.num(0, 999):0>3}"}),
+        (3, kl("peak CPU memory used {m}MB"), {**ak, "m": lambda g: f"{g.r.uniform(300, 48000):.2f}"}),
+        (2, kl("Arnold shutdown"), ak),
+        (3, kl("[texturesys] {f}: {e}", "WARNING"), {**ak, "f": lambda g: f"/mnt/projects/{g.r.choice(shows)}/tex/{g.r.choice(['hero_skin_albedo.1001.tx', 'wood_diffuse.tx'])}",
+                                                   "e": pick(["unable to open file", "Invalid image file: texture is not tiled or mipmapped"])}),
+        (2, kl("rendering with watermarks because of failed authorization:", "WARNING"), ak),
+        (2, kl("[ass] line {n}: node \"{o}\" is already installed", "WARNING"), {**ak, "n": lambda g: g.num(10, 90000), "o": pick(["standard_surface", "aiImage"])}),
+        (2, kl("[ass] can't find procedural \"{p}\"", "ERROR"), {**ak, "p": pick(["xgen_procedural", "yeti", "bifrost_graph"])}),
+        (2, kl("[driver_exr] can't open \"{f}\": {e}", "ERROR"), {**ak, "f": lambda g: outimg(g).replace(".png", ".exr"), "e": pick(["Permission denied", "No such file or directory"])}),
+    ]
+
+    # ---------------- Pixar RenderMan prman ----------------
+    def prm(code: str, sev: str, msg: str) -> str:
+        return code + " {{" + sev + "}} " + msg
+
+    prman = [
+        (3, "R90000  PRMan {v} ({b} {d})", {"v": pick(["25.2", "26.0"]), "b": lambda g: g.num(2200000, 2400000), "d": pick(["Tue Jun 11 2024", "Thu Mar 21 2024"])}),
+        (3, "R90000  Copyright (c) 1988-{y} Pixar.", {"y": pick(["2024"])}),
+        (10, "R90000  {p}%", {"p": lambda g: f"{g.r.randint(0, 100):>3}"}),
+        (3, prm("R56008", "WARNING", "Cannot find shader \"{s}\""), {"s": pick(["PxrOSL_studioRamp", "PxrSurfaceLegacy"])}),
+        (3, prm("T01001", "ERROR", "Could not open texture file \"{f}\""), {"f": lambda g: f"/mnt/projects/{g.r.choice(shows)}/tex/{g.r.choice(['hero_skin_albedo.1001.tex', 'wood_diffuse.tex'])}"}),
+        (2, prm("X00001", "SEVERE", "license check failed: {e}"), {"e": pick(["License server does not support this product (-18)", "Cannot connect to license server (-15)"])}),
+        (3, prm("R50004", "WARNING", "RiAttribute: unknown attribute \"{a}\""), {"a": pick(["user:studio_asset", "dice:micropolygonlength2"])}),
+        (3, prm("R90000", "INFO", "Rendering frame {f} of {r}"), {"f": frame, "r": lambda g: f"/mnt/projects/{g.r.choice(shows)}/shots/{g.r.choice(shots)}/rib/{g.num(1001, 1240)}.rib"}),
+        (3, prm("R90001", "INFO", "Frame {f} rendered in {t}s, peak memory {m} MB"), {"f": frame, "t": lambda g: f"{g.r.uniform(4, 9000):.1f}", "m": lambda g: g.num(300, 64000)}),
+        (2, prm("D00003", "ERROR", "Cannot open image \"{f}\" for writing"), {"f": lambda g: outimg(g).replace(".png", ".exr")}),
+    ]
+
+    return blender + worker + pulse + cuebot + rqds + manager + fworker + kick + prman
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -44909,7 +45313,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "ChaosPlatform": chaos_events,
            "HardwarePlatform": hardware_events,
            "EDAPlatform": eda_events,
-           "MaritimePlatform": maritime_events}
+           "MaritimePlatform": maritime_events,
+           "RenderPlatform": render_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
