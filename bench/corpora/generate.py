@@ -701,6 +701,16 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   (interfaces, TCP connections, serial errors, checksum failures), pypilot and pypilot_web in the journal (servo,
   IMU, modes, clients, NMEA sources) and AvNav's avnav_server log (readers, writers, AIS decoding, GPS, charts,
   plugins, HTTP); 139 event types.
+* ``WasmPlatform`` (written blind at the thirty-second issue-15 pass's start: before reading the engine or
+  any failure analysis; scored once): WebAssembly runtimes and hosts as a platform team running Wasm workloads
+  logs them: the Wasmtime CLI (run and compile errors, traps with wasm backtrace frames, Cranelift, cache and
+  WASI debug lines under WASMTIME_LOG) and ``wasmtime serve`` (listen line, guest stdout/stderr, hyper errors),
+  WasmEdge (spdlog error lines with their follow-ups, the statistics block, WASI-NN plugin lines, the AOT
+  compiler's stages), Fermyon Spin (spin up, build and deploy console lines, the HTTP trigger and factors in
+  tracing format), the wasmCloud host (tracing lines with span fields: host, components, providers, links,
+  invocations, policy, config) with its NATS lattice server, WAMR's iwasm (bh_log warnings, load, instantiate
+  and exception lines) and Extism hosts (the runtime's tracing lines, plug-in log lines, CLI errors);
+  123 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -44831,6 +44841,323 @@ def maritime_events() -> list[tuple[float, str, dict]]:
     return ais_catcher + rtl_ais + signalk + opencpn + kplex + pypilot + avnav
 
 
+def wasm_events() -> list[tuple[float, str, dict]]:
+    """WebAssembly runtimes and the hosts built on them, as a platform team running Wasm workloads at the
+    edge captures their output: the Wasmtime CLI (run and compile errors, traps with their wasm backtrace
+    frames, Cranelift and cache debug lines under WASMTIME_LOG in tracing-subscriber's format) and
+    ``wasmtime serve`` (its listen line, guest stdout/stderr prefixes, request errors), WasmEdge (spdlog
+    lines: loading, validation, instantiation and execution errors with their follow-up lines, the
+    statistics block, WASI-NN plugin lines), Fermyon Spin (spin up, build and deploy console lines and
+    the HTTP trigger's tracing lines), the wasmCloud host (tracing lines with span fields: start-up,
+    components, providers, links, invocations, policy and config) with its NATS lattice server (nats-server
+    [INF]/[WRN]/[ERR] lines, leafnodes and JetStream), the WAMR iwasm runtime (the bh_log time-and-thread
+    prefix, load, instantiate and exception lines) and Extism hosts (the Rust runtime's tracing lines,
+    the CLI's errors and plug-in log lines). Written blind at the thirty-second issue-15 pass's start: before
+    reading the engine or any failure analysis; 123 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def us6(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def tr_ts(g: Gen) -> str:
+        # tracing-subscriber's default fmt time
+        return f"2026-12-03T{hms(g)}.{us6(g)}Z"
+
+    def lvl(level: str) -> str:
+        # tracing-subscriber pads the level to five characters
+        return f"{level:>5}"
+
+    def tline(level: str, target: str, msg: str) -> str:
+        return "{T} " + lvl(level) + " " + target + ": " + msg
+
+    def us(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(20, 999)}µs", f"{g.r.uniform(1, 90):.2f}ms", f"{g.r.uniform(1, 9):.3f}s"])
+
+    def hexaddr(g: Gen) -> str:
+        return "0x" + g.hexs(g.r.choice([3, 4, 5]))
+
+    def lst(pool: list[str], sep: str = ", ", lo: int = 1, hi: int = 4):
+        def f(g: Gen) -> str:
+            return sep.join(g.r.sample(pool, g.r.randint(lo, min(hi, len(pool)))))
+        return f
+
+    T = {"T": tr_ts}
+    modules = ["app.wasm", "target/wasm32-wasip1/release/hello.wasm", "dist/handler.wasm", "spin_static_fs.wasm"]
+    funcs = ["_start", "handle_request", "main", "count_vowels", "wasi:http/incoming-handler@0.2.0#handle"]
+
+    # ---------------- Wasmtime CLI and `wasmtime serve` ----------------
+    traps = ["wasm `unreachable` instruction executed", "out of bounds memory access", "integer divide by zero",
+             "call stack exhausted", "indirect call type mismatch", "uninitialized element"]
+
+    def frame(g: Gen):
+        mod = g.r.choice(["hello", "handler", "app"])
+        fn = g.r.choice(["__rust_start_panic", "rust_panic", "std::panicking::begin_panic_handler::{{closure}}",
+                         "core::panicking::panic_fmt", "handler::handle_request", "hello::main", "abort", "<unknown>"])
+        return str(g.r.randint(0, 24)), g.hexs(g.r.choice([4, 5, 6])), mod, fn
+
+    wasmtime = [
+        (3, "Error: failed to run main module `{m}`", {"m": pick(modules)}),
+        (3, "Caused by:", {}),
+        (2, "    0: failed to invoke command default", {}),
+        (3, "    {n}: error while executing at wasm backtrace:", {"n": pick(["0", "1"])}),
+        (6, "             {n}: {a} - {mod}!{fn}", {"n": draw(frame), "a": then(1), "mod": then(2), "fn": then(3)}),
+        (5, "             {n}: {a} - <unknown>!<wasm function {i}>",
+         {"n": lambda g: g.num(0, 24), "a": lambda g: g.hexs(5), "i": lambda g: g.num(3, 900)}),
+        (3, "    {n}: wasm trap: {t}", {"n": pick(["1", "2"]), "t": pick(traps)}),
+        (2, "Error: exit with invalid exit status outside of [0..126)", {}),
+        (2, "Error: failed to compile module `{m}`", {"m": pick(modules)}),
+        (2, "    0: WebAssembly translation error", {}),
+        (2, "    1: Invalid input WebAssembly code at offset {o}: {e}",
+         {"o": lambda g: g.num(8, 90000), "e": pick(["magic header not detected: bad magic number",
+                                                     "zero byte expected", "unknown opcode 0xfc 0x11", "type mismatch: expected i32, found i64"])}),
+        (2, "Error: unknown import: `{mod}::{fn}` has not been defined",
+         {"mod": pick(["wasi_snapshot_preview1", "env", "wasi:sockets/tcp@0.2.0"]), "fn": pick(["sock_accept", "abort", "emscripten_notify_memory_growth"])}),
+        (2, "Error: failed to find a pre-opened file descriptor through which \"{p}\" could be opened", {"p": pick(["/data/config.toml", "./static", "/tmp/cache"])}),
+        (8, "Serving HTTP on http://{a}/", {"a": pick(["0.0.0.0:8080", "127.0.0.1:8080", "[::]:8080"])}),
+        (30, "stdout [{n}] :: {m}", {"n": lambda g: g.num(0, 4000),
+                                     "m": pick(["handling request", "GET /api/items", "cache miss for key user:42", "rendered 3 items"])}),
+        (12, "stderr [{n}] :: {m}", {"n": lambda g: g.num(0, 4000),
+                                     "m": pick(["thread '<unnamed>' panicked at src/lib.rs:41:26:", "called `Result::unwrap()` on an `Err` value: NotFound",
+                                                "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace", "warning: slow upstream"])}),
+        (4, "error: hyper::Error({k}, {e})", {"k": pick(["IncompleteMessage", "Io", "Parse(Header(Token))"]),
+                                              "e": pick(["Kind(ConnectionReset)", "connection closed before message completed", "Os { code: 104, kind: ConnectionReset }"])}),
+        (3, "error: guest never invoked `response-outparam::set` method", {}),
+        (10, tline("DEBUG", "wasmtime_cranelift::compiler", "FuncIndex({i}) translated in {d}"), {**T, "i": lambda g: g.num(0, 3000), "d": us}),
+        (6, tline("DEBUG", "wasmtime::runtime::module", "compiling module with {n} functions"), {**T, "n": lambda g: g.num(10, 9000)}),
+        (6, tline("DEBUG", "wasmtime_cache::worker", "Cache hit for {p}"), {**T, "p": lambda g: f"/home/dev/.cache/wasmtime/modules/wasmtime-28.0.0/{g.hexs(2)}/{g.hexs(40)}"}),
+        (4, tline("DEBUG", "wasmtime_cache::worker", "Cache miss, compiling and storing to {p}"), {**T, "p": lambda g: f"/home/dev/.cache/wasmtime/modules/wasmtime-28.0.0/{g.hexs(2)}/{g.hexs(40)}"}),
+        (4, tline("TRACE", "wasmtime_wasi::preview1", "fd_write(fd={fd}, iovs=*guest {a}/{n})"), {**T, "fd": pick(["1", "2", "3"]), "a": hexaddr, "n": pick(["1", "2"])}),
+        (4, tline("TRACE", "wasmtime_wasi::preview1", "path_open(fd={fd}, dirflags={f}, path=\"{p}\")"),
+         {**T, "fd": pick(["3", "4"]), "f": pick(["SYMLINK_FOLLOW", "(empty)"]), "p": pick(["config.toml", "static/index.html", "data/items.json"])}),
+        (3, tline("WARN", "wasmtime::runtime::vm::instance::allocator::pooling", "pooling allocator exhausted: {n} of {m} {k} slots in use"),
+         {**T, "n": pick(["1000"]), "m": pick(["1000"]), "k": pick(["memories", "tables", "core instances"])}),
+    ]
+
+    # ---------------- WasmEdge (spdlog) ----------------
+    def we_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)}.{ms3(g)}]"
+
+    W = {"T": we_ts}
+
+    def we(level: str, msg: str) -> str:
+        return "{T} [" + level + "] " + msg
+
+    we_errs = [("out of bounds memory access", "0x88"), ("unreachable", "0x89"), ("integer divide by zero", "0x8a"),
+               ("call stack exhausted", "0x8d")]
+    we_load = [("magic header not detected", "0x23"), ("unexpected end", "0x21"), ("malformed section id", "0x26")]
+    wasmedge = [
+        (5, we("error", "execution failed: {e}, Code: {c}"), {**W, "e": draw(lambda g: g.r.choice(we_errs)), "c": then(1)}),
+        (5, we("error", "    In instruction: {i} ({o}) , Bytecode offset: 0x{b}"),
+         {**W, "i": draw(lambda g: g.r.choice([("i32.load", "0x28"), ("i64.store", "0x37"), ("unreachable", "0x00"), ("i32.div_s", "0x6d")])),
+          "o": then(1), "b": lambda g: g.hexs(8)}),
+        (5, we("error", "    When executing function name: \"{f}\""), {**W, "f": pick(funcs)}),
+        (3, we("error", "loading failed: {e}, Code: {c}"), {**W, "e": draw(lambda g: g.r.choice(we_load)), "c": then(1)}),
+        (3, we("error", "    Bytecode offset: 0x{b}"), {**W, "b": lambda g: g.hexs(8)}),
+        (3, we("error", "    At AST node: {n}"), {**W, "n": pick(["component", "module", "code section", "function"])}),
+        (2, we("error", "    File name: \"{f}\""), {**W, "f": pick(["/app/llama-chat.wasm", "/app/hello.wasm", "./wasmedge_hyper_server.wasm"])}),
+        (3, we("error", "instantiation failed: unknown import, Code: 0x62"), W),
+        (3, we("error", "    When linking module: \"{m}\" , function name: \"{f}\""),
+         {**W, "m": pick(["wasi_snapshot_preview1", "wasi_ephemeral_nn", "env"]), "f": pick(["sock_open", "load_by_name", "fd_fdstat_set_flags"])}),
+        (2, we("error", "validation failed: {e}, Code: {c}"),
+         {**W, "e": draw(lambda g: g.r.choice([("type check failed", "0x40"), ("invalid memory index", "0x43")])), "c": then(1)}),
+        (3, we("info", "====================  Statistics  ===================="), W),
+        (3, we("info", " Total execution time: {n} ns"), {**W, "n": lambda g: g.num(10000, 900000000)}),
+        (3, we("info", " Wasm instructions execution time: {n} ns"), {**W, "n": lambda g: g.num(1000, 90000000)}),
+        (3, we("info", " Host functions execution time: {n} ns"), {**W, "n": lambda g: g.num(1000, 90000000)}),
+        (3, we("info", " Executed wasm instructions count: {n}"), {**W, "n": lambda g: g.num(20, 9000000)}),
+        (3, we("info", " Gas costs: {n}"), {**W, "n": lambda g: g.num(20, 9000000)}),
+        (3, we("info", " Instructions per second: {n}"), {**W, "n": lambda g: g.num(1000000, 900000000)}),
+        (3, we("info", "=======================   End   ======================"), W),
+        (4, we("info", "[WASI-NN] GGML backend: LLAMA_COMMIT {c}"), {**W, "c": lambda g: g.hexs(7)}),
+        (4, we("info", "[WASI-NN] GGML backend: LLAMA_BUILD_NUMBER {n}"), {**W, "n": pick(["3384", "3499"])}),
+        (4, we("info", "[WASI-NN][Debug] GGML backend: llama_system_info: {s}"),
+         {**W, "s": lst(["AVX = 1", "AVX2 = 1", "FMA = 1", "NEON = 0", "CUDA = 1", "F16C = 1"], " | ", 2, 4)}),
+        (5, we("info", "[WASI-NN] llama.cpp: llama_new_context_with_model: n_ctx      = {n}"), {**W, "n": pick(["512", "4096", "8192"])}),
+        (3, we("error", "[WASI-NN] GGML backend: Error: unable to init model."), W),
+        (3, we("warning", "wasmedge_process: command {c} is not in the allow list"), {**W, "c": pick(["ls", "curl", "sh"])}),
+        (2, we("info", "compile start"), W),
+        (2, we("info", "verify start"), W),
+        (2, we("info", "optimize start"), W),
+        (2, we("info", "codegen start"), W),
+        (2, we("info", "output start"), W),
+        (2, we("info", "compile done"), W),
+    ]
+
+    # ---------------- Fermyon Spin ----------------
+    spin_apps = [("hello-rust", "hello"), ("todo-api", "api"), ("static-site", "fileserver"), ("kv-explorer", "kv-explorer")]
+    spin_routes = ["/...", "/api/...", "/static/...", "/internal/kv-explorer/..."]
+
+    def spin_uri(g: Gen) -> str:
+        return f"http://127.0.0.1:3000{g.r.choice(['/', '/api/todos', '/api/todos/' + g.num(1, 500), '/static/app.css', '/internal/kv-explorer'])}"
+
+    spin = [
+        (3, "Logging component stdio to \"{d}\"", {"d": pick([".spin/logs/", "/var/log/spin/"])}),
+        (3, "Serving http://{a}", {"a": pick(["127.0.0.1:3000", "0.0.0.0:80", "0.0.0.0:3000"])}),
+        (3, "Available Routes:", {}),
+        (5, "  {c}: http://{a}{r}", {"c": lambda g: g.r.choice(spin_apps)[1], "a": pick(["127.0.0.1:3000", "0.0.0.0:80"]), "r": pick(spin_routes)}),
+        (3, "Building component {c} with `{cmd}`",
+         {"c": lambda g: g.r.choice(spin_apps)[1], "cmd": pick(["cargo build --target wasm32-wasip1 --release", "npm run build", "tinygo build -target=wasi -gc=leaking -no-debug -o main.wasm main.go"])}),
+        (3, "Finished building all Spin components", {}),
+        (2, "Uploading {a} version {v} to Fermyon Cloud...", {"a": lambda g: g.r.choice(spin_apps)[0], "v": pick(["0.1.0", "1.2.3", "0.4.0"])}),
+        (2, "Deploying...", {}),
+        (2, "Waiting for application to become ready{d} ready", {"d": pick([".", "..", "......", "..........."])}),
+        (2, "Error: Couldn't find trigger executor for {t}", {"t": pick(["redis", "mqtt", "cron"])}),
+        (2, "Error: Failed to instantiate component '{c}'", {"c": lambda g: g.r.choice(spin_apps)[1]}),
+        (30, tline("INFO", "spin_trigger_http::server", "Processing request on URI {u}"), {**T, "u": spin_uri}),
+        (20, tline("INFO", "spin_trigger_http::server", "Request finished, sending response with status code {s}"), {**T, "s": pick(["200", "200", "200", "201", "404", "500"])}),
+        (5, tline("ERROR", "spin_trigger_http::server", "Error processing request: {e}"),
+         {**T, "e": pick(["error while executing at wasm backtrace", "component returned error: Internal error: connection refused",
+                          "The wasm component returned a non-zero exit code"])}),
+        (4, tline("INFO", "spin_runtime_factors", "Loaded {n} components from {f}"), {**T, "n": lambda g: g.num(1, 6), "f": pick(["spin.toml", "/app/spin.toml"])}),
+        (4, tline("WARN", "spin_factor_key_value", "Key-value store '{s}' is not configured, using default {b}"), {**T, "s": pick(["default", "cache"]), "b": pick(["spin", "redis"])}),
+        (3, tline("ERROR", "spin_factor_outbound_networking", "Destination not allowed: {u}"),
+         {**T, "u": pick(["https://api.github.com", "http://10.0.0.12:8080", "https://example.com:443"])}),
+    ]
+
+    # ---------------- wasmCloud host ----------------
+    hosts = ["NBVH5LQZ4ZFRXGC4SNT3KEZCNXD7RGK2LCPBNBIEPJN5JSLM4TQMVVTB", "NAAK7NDZTQLGFWVWH2P6EJ6YNZIKVXFNY7SQFWZKAAVU4VABHD7JN2LO",
+             "NDW3LHJBN6EYKRPI4UT5SUR26UYSIEWZ7DKHBKRK3FQFEKNAOUYDUSNA"]
+    comps = [("http-hello-world", "ghcr.io/wasmcloud/components/http-hello-world-rust:0.1.0"),
+             ("kvcounter", "ghcr.io/wasmcloud/components/http-keyvalue-counter-rust:0.1.0"),
+             ("dog-fetcher", "ghcr.io/acme/dog-fetcher:1.4.2")]
+    provs = [("http-server", "ghcr.io/wasmcloud/http-server:0.23.0"), ("keyvalue-redis", "ghcr.io/wasmcloud/keyvalue-redis:0.28.1"),
+             ("messaging-nats", "ghcr.io/wasmcloud/messaging-nats:0.23.0")]
+    ifaces = ["wasi:http/incoming-handler", "wasi:keyvalue/atomics", "wasi:keyvalue/store", "wasmcloud:messaging/handler"]
+    lattices = ["default", "prod-eu", "edge"]
+
+    def comp(g: Gen):
+        c, r = g.r.choice(comps)
+        return c, r, str(g.r.choice([1, 1, 5, 100])), g.r.choice(hosts)
+
+    def prov(g: Gen):
+        p, r = g.r.choice(provs)
+        return p, r, g.r.choice(hosts)
+
+    wh = "wasmcloud_host::wasmbus"
+    wasmcloud = [
+        (3, tline("INFO", wh, "wasmCloud host started host_id=\"{h}\""), {**T, "h": pick(hosts)}),
+        (2, tline("INFO", wh, "host stopped host_id=\"{h}\""), {**T, "h": pick(hosts)}),
+        (2, tline("INFO", "wasmcloud", "Starting wasmCloud host version=\"{v}\" lattice=\"{l}\""), {**T, "v": pick(["1.4.2", "1.5.0"]), "l": pick(lattices)}),
+        (3, tline("INFO", "async_nats", "event: connected"), T),
+        (2, tline("WARN", "async_nats", "event: disconnected"), T),
+        (6, "{T}  INFO handle_scale_component{{host_id=\"{h}\" component_ref=\"{r}\" component_id=\"{c}\" max_instances={m}}}: " + wh + ": handling scale component",
+         {**T, "h": draw(lambda g: (lambda c: (c[3], c[1], c[0], c[2]))(comp(g))), "r": then(1), "c": then(2), "m": then(3)}),
+        (4, "{T}  INFO handle_scale_component{{host_id=\"{h}\" component_ref=\"{r}\" component_id=\"{c}\" max_instances={m}}}: " + wh + ": component scaled",
+         {**T, "h": draw(lambda g: (lambda c: (c[3], c[1], c[0], c[2]))(comp(g))), "r": then(1), "c": then(2), "m": then(3)}),
+        (4, "{T}  INFO handle_stop_component{{component_id=\"{c}\"}}: " + wh + ": component stopped", {**T, "c": lambda g: g.r.choice(comps)[0]}),
+        (5, "{T}  INFO handle_start_provider{{provider_ref=\"{r}\" provider_id=\"{p}\"}}: " + wh + ": provider started",
+         {**T, "r": draw(lambda g: (lambda p: (p[1], p[0]))(prov(g))), "p": then(1)}),
+        (3, "{T}  INFO handle_stop_provider{{provider_id=\"{p}\"}}: " + wh + ": provider stopped reason=\"{why}\"",
+         {**T, "p": lambda g: g.r.choice(provs)[0], "why": pick(["request", "host shutdown", "provider exited"])}),
+        (5, tline("INFO", wh, "handling put link source_id=\"{s}\" target=\"{t}\" wit_namespace=\"{ns}\" wit_package=\"{pk}\" interfaces=[{i}] name=\"{n}\""),
+         {**T, "s": pick(["http-server", "http-hello-world", "kvcounter"]), "t": pick(["kvcounter", "keyvalue-redis", "http-hello-world"]),
+          "ns": pick(["wasi"]), "pk": pick(["http", "keyvalue"]), "i": lambda g: ", ".join(f'"{x}"' for x in g.r.sample(["incoming-handler", "atomics", "store", "batch"], g.r.randint(1, 3))),
+          "n": pick(["default", "default", "secondary"])}),
+        (3, tline("INFO", wh, "handling delete link source_id=\"{s}\" wit_namespace=\"{ns}\" wit_package=\"{pk}\" name=\"{n}\""),
+         {**T, "s": pick(["http-server", "kvcounter"]), "ns": pick(["wasi"]), "pk": pick(["http", "keyvalue"]), "n": pick(["default", "secondary"])}),
+        (14, "{T} DEBUG handle_invocation{{component_id=\"{c}\" operation=\"{o}\"}}: wasmcloud_host::wasmbus::handler: invocation complete duration_ms={d}",
+         {**T, "c": lambda g: g.r.choice(comps)[0], "o": pick(["wasi:http/incoming-handler.handle", "wasi:keyvalue/atomics.increment"]), "d": lambda g: g.num(0, 800)}),
+        (4, "{T} ERROR handle_invocation{{component_id=\"{c}\" operation=\"{o}\"}}: wasmcloud_host::wasmbus::handler: failed to handle invocation err={e}",
+         {**T, "c": lambda g: g.r.choice(comps)[0], "o": pick(["wasi:http/incoming-handler.handle", "wasi:keyvalue/store.get"]),
+          "e": pick(["failed to call `wasi:keyvalue/store.get`: no link found", "error while executing at wasm backtrace", "request timed out"])}),
+        (4, tline("WARN", wh, "component not linked for interface component_id=\"{c}\" interface=\"{i}\""), {**T, "c": lambda g: g.r.choice(comps)[0], "i": pick(ifaces)}),
+        (3, tline("ERROR", wh, "failed to fetch component reference=\"{r}\" err={e}"),
+         {**T, "r": lambda g: g.r.choice(comps)[1], "e": pick(["failed to fetch OCI bytes: unauthorized", "failed to fetch OCI bytes: manifest unknown",
+                                                                  "error sending request for url (https://ghcr.io/v2/): connection refused"])}),
+        (3, tline("INFO", wh, "policy request denied request_id=\"{i}\" message=\"{m}\""), {**T, "i": lambda g: g.uuid(), "m": pick(["component not signed by trusted issuer", "host label mismatch"])}),
+        (6, tline("DEBUG", wh, "received heartbeat from host host_id=\"{h}\" components={c} providers={p}"),
+         {**T, "h": pick(hosts), "c": lambda g: g.num(0, 12), "p": lambda g: g.num(0, 4)}),
+        (3, tline("INFO", "wasmcloud_host::wasmbus::config", "config updated config_name=\"{n}\" keys=[{k}]"),
+         {**T, "n": pick(["kv-redis-url", "http-address", "app-settings"]), "k": lambda g: ", ".join(f'"{x}"' for x in g.r.sample(["address", "url", "log_level", "max_conns"], g.r.randint(1, 3)))}),
+    ]
+
+    # ---------------- NATS server (the lattice) ----------------
+    def nats_ts(g: Gen) -> str:
+        return f"[{g.r.choice(['1', '1', '7'])}] 2026/12/03 {hms(g)}.{us6(g)}"
+
+    N = {"T": nats_ts}
+
+    def nl(level: str, msg: str) -> str:
+        return "{T} [" + level + "] " + msg
+
+    def cli(g: Gen) -> str:
+        return f"{g.ip()}:{g.port()}"
+
+    nats = [
+        (2, nl("INF", "Starting nats-server"), N),
+        (2, nl("INF", "  Version:  {v}"), {**N, "v": pick(["2.10.22", "2.10.24"])}),
+        (2, nl("INF", "Listening for client connections on 0.0.0.0:{p}"), {**N, "p": pick(["4222"])}),
+        (2, nl("INF", "Listening for leafnode connections on 0.0.0.0:{p}"), {**N, "p": pick(["7422"])}),
+        (2, nl("INF", "Server is ready"), N),
+        (4, nl("INF", "Starting JetStream"), N),
+        (5, nl("INF", "{a} - lid:{n} - Leafnode connection created for account: {acc}"), {**N, "a": cli, "n": lambda g: g.num(5, 900), "acc": pick(["$G", "wasmcloud", "SYS"])}),
+        (4, nl("INF", "{a} - lid:{n} - Leafnode connection closed: {r} - Account: {acc}"),
+         {**N, "a": cli, "n": lambda g: g.num(5, 900), "r": pick(["Client Closed", "Stale Connection", "Read Error"]), "acc": pick(["$G", "wasmcloud"])}),
+        (4, nl("WRN", "{a} - cid:{n} - \"v{v}:{lang}\" - Readloop processing time: {d}"),
+         {**N, "a": cli, "n": lambda g: g.num(5, 900), "v": pick(["0.36.0", "0.33.0"]), "lang": pick(["rust"]), "d": us}),
+        (3, nl("ERR", "{a} - cid:{n} - \"v{v}:{lang}\" - Slow Consumer Detected: WriteDeadline of {w} exceeded with {c} chunks of {b} total bytes."),
+         {**N, "a": cli, "n": lambda g: g.num(5, 900), "v": pick(["0.36.0"]), "lang": pick(["rust"]), "w": pick(["10s", "2s"]),
+          "c": lambda g: g.num(1, 40), "b": lambda g: g.num(10000, 9000000)}),
+        (3, nl("ERR", "{a} - cid:{n} - authentication error"), {**N, "a": cli, "n": lambda g: g.num(5, 900)}),
+        (3, nl("WRN", "JetStream resource limits exceeded for account: \"{acc}\""), {**N, "acc": pick(["wasmcloud", "$G"])}),
+    ]
+
+    # ---------------- WAMR iwasm ----------------
+    def wamr_ts(g: Gen) -> str:
+        return f"[{hms(g)}:{ms3(g)} - {g.r.choice(['7F3C9E1B4740', '7F3C9D7FE640', '7FFFF7D8A740'])}]"
+
+    WA = {"T": wamr_ts}
+    wamr_exc = ["out of bounds memory access", "unreachable", "integer divide by zero", "wasm operand stack overflow",
+                "native stack overflow", "failed to call unlinked import function (env, abort)"]
+    wamr = [
+        (6, "{T}: warning: failed to link import function ({m}, {f})", {**WA, "m": pick(["env", "wasi_snapshot_preview1", "spectest"]),
+                                                                          "f": pick(["abort", "emscripten_memcpy_big", "sock_open", "print_i32"])}),
+        (3, "{T}: warning: failed to link import global ({m}, {f})", {**WA, "m": pick(["env"]), "f": pick(["__stack_pointer", "__memory_base"])}),
+        (8, "Exception: {e}", {"e": pick(wamr_exc)}),
+        (3, "WASM module load failed: {e}", {"e": pick(["magic header not detected", "unexpected end", "unknown type",
+                                                         "section size mismatch: function body END opcode expected"])}),
+        (3, "WASM module instantiate failed: {e}", {"e": pick(["allocate linear memory failed", "lookup function failed",
+                                                                "data segment does not fit"])}),
+        (2, "Init runtime environment failed.", {}),
+        (2, "Create wasm execution environment failed.", {}),
+        (2, "Error: Could not find function {f}", {"f": pick(["main", "handle_request", "fib"])}),
+        (2, "{T}: Error: app heap is corrupted, heap range: [{a}, {b}), ptr: {p}",
+         {**WA, "a": hexaddr, "b": hexaddr, "p": hexaddr}),
+        (2, "{T}: warning: allocate {n} bytes memory failed", {**WA, "n": lambda g: g.num(64, 9000000)}),
+        (2, "{T}: AOT module load failed: {e}", {**WA, "e": pick(["invalid target type, expected x86_64 but got aarch64", "invalid AOT version"])}),
+    ]
+
+    # ---------------- Extism hosts ----------------
+    plugs = ["count_vowels.wasm", "ratelimit.wasm", "transform-js.wasm"]
+    extism = [
+        (8, tline("DEBUG", "extism::plugin", "calling function {f} plugin={p}"), {**T, "f": pick(funcs), "p": lambda g: g.uuid()}),
+        (6, tline("DEBUG", "extism::plugin", "function {f} returned {n} plugin={p}"), {**T, "f": pick(funcs), "n": pick(["0", "0", "0", "1"]), "p": lambda g: g.uuid()}),
+        (4, tline("DEBUG", "extism::plugin", "loading manifest with {n} wasm module(s): {m}"), {**T, "n": draw(lambda g: (lambda m: (str(len(m)), ", ".join(m)))(g.r.sample(plugs, g.r.choice([1, 1, 2])))), "m": then(1)}),
+        (10, tline("INFO", "extism::pdk", "{m}"), {**T, "m": pick(["counting vowels", "input length is 42", "rule matched: deny-bots", "cache warmed"])}),
+        (4, tline("WARN", "extism::pdk", "{m}"), {**T, "m": pick(["config key not set: vowels", "falling back to defaults"])}),
+        (3, tline("ERROR", "extism::plugin", "call to {f} encountered an error: {e}"),
+         {**T, "f": pick(funcs), "e": pick(["wasm backtrace: out of bounds memory access", "timeout", "Exited with code: 1"])}),
+        (2, tline("WARN", "extism::plugin", "HTTP request to {u} is not allowed by allowed_hosts"), {**T, "u": pick(["api.github.com", "example.com", "10.0.0.4"])}),
+        (2, "Error: unable to find function: {f}", {"f": pick(["count_vowel", "run", "greet"])}),
+        (2, "Error: {e}", {"e": pick(["Plugin timed out", "Memory limit exceeded", "Unable to load plugin from URL"])}),
+    ]
+
+    return wasmtime + wasmedge + spin + wasmcloud + nats + wamr + extism
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -44909,7 +45236,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "ChaosPlatform": chaos_events,
            "HardwarePlatform": hardware_events,
            "EDAPlatform": eda_events,
-           "MaritimePlatform": maritime_events}
+           "MaritimePlatform": maritime_events,
+           "WasmPlatform": wasm_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
