@@ -701,6 +701,17 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   (interfaces, TCP connections, serial errors, checksum failures), pypilot and pypilot_web in the journal (servo,
   IMU, modes, clients, NMEA sources) and AvNav's avnav_server log (readers, writers, AIS decoding, GPS, charts,
   plugins, HTTP); 139 event types.
+* ``HelpdeskPlatform`` (written blind at the thirty-second issue-15 pass's start: before reading the engine
+  or any failure analysis; scored once): helpdesk and ticketing systems as their administrators log them: Zammad
+  (production.log: Rails request lines, ActiveJob on DelayedJob, the scheduler's job threads, Channel.fetch with
+  its IMAP and POP3 drivers, outgoing mail and notifications, Elasticsearch errors), Request Tracker (RT's syslog
+  lines: scrips, sent mail, ticket creation, logins, external auth, charsets, mail loops, scrip, database and
+  sendmail errors; rt-mailgate behind Postfix's local delivery), Znuny/OTRS (the syslog backend's lines of the
+  web interface and otrs.Daemon.pl: tickets, follow-ups, authentication, mail account fetchers, SMTP,
+  notifications, task workers; its cron jobs' console output and cron), osTicket (the PHP-FPM error log with
+  the IMAP extension's warnings, cron.php and pipe.php), FreeScout (freescout:fetch-emails output, Laravel's
+  scheduler and queue worker, laravel.log) and GLPI 10 (php-errors.log, sql-errors.log, cron.log, the mail
+  collector, login events); 124 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -44831,6 +44842,456 @@ def maritime_events() -> list[tuple[float, str, dict]]:
     return ais_catcher + rtl_ais + signalk + opencpn + kplex + pypilot + avnav
 
 
+def helpdesk_events() -> list[tuple[float, str, dict]]:
+    """Helpdesk and ticketing systems as their administrators log them: Zammad (production.log in Ruby's
+    Logger format with the Rails request lines, ActiveJob on DelayedJob, the scheduler's job threads and
+    Channel.fetch with its IMAP and POP3 drivers, outgoing mail and notifications), Request Tracker (RT's
+    syslog lines with the pid and the source file and line: scrips, sent mail, ticket creation, logins,
+    external auth, charset conversion, mail loops, database and sendmail errors; rt-mailgate behind
+    Postfix's local delivery), Znuny/OTRS (the syslog backend's [Notice]/[Info]/[Error] lines of the web
+    interface and otrs.Daemon.pl: new tickets, follow-ups, authentication, the mail account fetchers,
+    SMTP, notifications, the scheduler's task workers; the console commands its cron jobs run, and cron
+    itself), osTicket (the PHP-FPM error log with the IMAP extension's warnings and notices, cron.php and
+    pipe.php deliveries), FreeScout (artisan freescout:fetch-emails output, Laravel's scheduler and queue
+    worker, laravel.log) and GLPI 10 (php-errors.log and sql-errors.log through Monolog, cron.log and
+    mail.log entries, login events). Written blind at the thirty-second issue-15 pass's start: before
+    reading the engine or any failure analysis; 124 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def us6(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def syslog_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    def pid(g: Gen) -> str:
+        return g.num(300, 48000)
+
+    def ms(g: Gen) -> str:
+        return f"{g.r.uniform(0.1, 900):.1f}"
+
+    agents = ["alice", "bob", "carol.admin"]
+    customers = ["j.doe@customer.example", "m.mueller@acme.example", "it-support@partner.example", "sam@gmail.com"]
+    queues = ["General", "Support", "Billing", "Sales::Leads"]
+    ips = ["10.20.1.15", "10.20.4.77", "192.168.10.34", "172.16.8.2"]
+    subjects = ["Printer on 3rd floor not working", "Invoice 2026-1182 incorrect", "VPN drops every hour",
+                "Re: Password reset", "Fwd: Order #88213 delayed", "Cannot log in to the portal"]
+
+    # ---------------- Zammad: production.log (Ruby Logger, Rails, scheduler) ----------------
+    clock: dict[str, str] = {}
+
+    def z_hdr(g: Gen) -> str:
+        clock["hms"] = hms(g)
+        return f"2026-12-03T{clock['hms']}.{us6(g)} #{g.r.choice(['1432', '1433', '1871'])}-{g.r.choice(['47243210982300', '47243219871120', '47243227765480', '8760'])}"
+
+    zh = {"T": z_hdr}
+
+    def zl(letter: str, level: str, text: str) -> str:
+        return letter + ", [{T}] " + f"{level:>5}" + " -- : " + text
+
+    def zI(text: str) -> str:
+        return zl("I", "INFO", text)
+
+    def zE(text: str) -> str:
+        return zl("E", "ERROR", text)
+
+    z_paths = ["/api/v1/tickets/{id}", "/api/v1/ticket_articles/by_ticket/{id}", "/api/v1/online_notifications",
+               "/api/v1/signshow", "/api/v1/users/search", "/api/v1/taskbar/{id}", "/api/v1/tickets/search"]
+
+    def z_path(g: Gen) -> str:
+        return g.r.choice(z_paths).replace("{id}", g.num(1, 24000))
+
+    z_ctl = [("TicketsController", "show"), ("TicketsController", "update"), ("TicketArticlesController", "ticket_articles"),
+             ("OnlineNotificationsController", "index"), ("SessionsController", "show"), ("UsersController", "search"),
+             ("TaskbarController", "update"), ("TicketsController", "search")]
+
+    def z_params(g: Gen) -> str:
+        return esc(g.r.choice([
+            '{"id"=>"' + g.num(1, 24000) + '"}',
+            '{"full"=>"true", "id"=>"' + g.num(1, 24000) + '"}',
+            '{"query"=>"' + g.r.choice(["printer", "vpn", "state.name:open"]) + '", "limit"=>"50"}',
+            '{"expand"=>"true", "limit"=>"' + g.r.choice(["50", "100"]) + '", "page"=>"1"}',
+        ]))
+
+    z_jobs = ["TicketOnlineNotificationSeenJob", "SearchIndexJob", "TicketUserTicketCounterJob", "TransactionJob",
+              "CommunicateTwitterJob", "ChecksKbClientNotificationJob"]
+
+    def z_job(g: Gen):
+        return g.r.choice(z_jobs), g.uuid(), g.r.choice(["default", "default", "low"])
+
+    def z_args(g: Gen) -> str:
+        return g.r.choice([g.num(1, 24000), f"{g.num(1, 24000)}, {g.num(1, 60)}", f'"Ticket", {g.num(1, 24000)}',
+                           esc(f'{{:object=>"Ticket", :o_id=>{g.num(1, 24000)}, :user_id=>{g.num(1, 60)}, :type=>"update"}}')])
+
+    zjob = {**zh, "J": draw(z_job), "id": then(1), "q": then(2)}
+    z_sched = [("Check Channels", "Channel.fetch"), ("Generate Session data", "Sessions.jobs"),
+               ("Process pending tickets", "Ticket.process_pending"), ("Check streams for Channel", "Channel.stream"),
+               ("Process escalation tickets", "Ticket.process_escalation"), ("Import Jobs", "ImportJob.start_registered")]
+    imap_hosts = ["imap.example.com", "outlook.office365.com", "mail.acme-helpdesk.example"]
+    mboxes = ["support@example.com", "billing@example.com", "helpdesk@acme.example"]
+
+    def z_imap(g: Gen):
+        port, ssl, st = g.r.choice([("993", "true", "false"), ("993", "true", "false"), ("143", "false", "true")])
+        return g.r.choice(imap_hosts), g.r.choice(mboxes), port, ssl, st
+
+    z_errors = [("Net::IMAP::NoResponseError", "AUTHENTICATE failed."),
+                ("Net::OpenTimeout", "execution expired"),
+                ("Errno::ECONNREFUSED", "Connection refused - connect(2) for \"mail.acme-helpdesk.example\" port 993"),
+                ("OpenSSL::SSL::SSLError", "SSL_connect returned=1 errno=0 peeraddr=10.20.9.3:993 state=error: certificate verify failed (self signed certificate)")]
+
+    zammad = [
+        (60, zI('Started {M} "{p}" for {ip} at 2026-12-03 {t} +0000'),
+         {**zh, "M": pick(["GET", "GET", "GET", "POST", "PUT"]), "p": z_path, "ip": pick(ips), "t": lambda g: clock["hms"]}),
+        (55, zI("Processing by {C}#{A} as {F}"), {**zh, "C": draw(lambda g: g.r.choice(z_ctl)), "A": then(1), "F": pick(["JSON", "JSON", "HTML", "*/*"])}),
+        (40, zI("  Parameters: {P}"), {**zh, "P": z_params}),
+        (45, zI("Completed {c} {s} in {n}ms (Views: {v}ms | ActiveRecord: {a}ms | Allocations: {al})"),
+         {**zh, "c": draw(lambda g: g.r.choice([("200", "OK"), ("200", "OK"), ("201", "Created")])), "s": then(1),
+          "n": lambda g: g.num(3, 2400), "v": lambda g: f"{g.r.uniform(0.1, 2.5):.1f}", "a": lambda g: f"{g.r.uniform(0.2, 60):.1f}",
+          "al": lambda g: g.num(900, 480000)}),
+        (10, zI("Completed {c} {s} in {n}ms (ActiveRecord: {a}ms | Allocations: {al})"),
+         {**zh, "c": draw(lambda g: g.r.choice([("401", "Unauthorized"), ("403", "Forbidden"), ("404", "Not Found"), ("422", "Unprocessable Entity"),
+                                          ("500", "Internal Server Error")])),
+          "s": then(1), "n": lambda g: g.num(40, 3000), "a": lambda g: f"{g.r.uniform(0.1, 30):.1f}", "al": lambda g: g.num(300, 40000)}),
+        (4, zI("Redirected to {u}"), {**zh, "u": pick(["https://helpdesk.example.com/#login", "https://helpdesk.example.com/", "https://helpdesk.example.com/#ticket/zoom/" ])}),
+        (3, zE('ActionController::RoutingError (No route matches [{M}] "{p}"):'),
+         {**zh, "M": pick(["GET", "POST"]), "p": pick(["/wp-login.php", "/.env", "/api/v1/tickets/undefined", "/favicon.png"])}),
+        (2, zl("W", "WARN", "Can't verify CSRF token authenticity."), zh),
+        (18, zI("[ActiveJob] Enqueued {J} (Job ID: {id}) to DelayedJob({q}) with arguments: {a}"), {**zjob, "a": z_args}),
+        (22, zI("[ActiveJob] [{J}] [{id}] Performing {J2} (Job ID: {id2}) from DelayedJob({q}) with arguments: {a}"),
+         {**zjob, "J2": then(0), "id2": then(1), "a": z_args}),
+        (22, zI("[ActiveJob] [{J}] [{id}] Performed {J2} (Job ID: {id2}) from DelayedJob({q}) in {n}ms"),
+         {**zjob, "J2": then(0), "id2": then(1), "n": ms}),
+        (3, zE("[ActiveJob] [{J}] [{id}] Error performing {J2} (Job ID: {id2}) from DelayedJob({q}) in {n}ms: {E} ({m}):"),
+         {**zjob, "J2": then(0), "id2": then(1), "n": ms,
+          "E": draw(lambda g: g.r.choice([("ActiveRecord::RecordNotFound", "Couldn't find Ticket with 'id'=" + g.num(1, 24000)),
+                                          ("Elasticsearch::Transport::Transport::Errors::ServiceUnavailable", "[503] {\"error\":\"cluster_block_exception\"}"),
+                                          ("ActiveRecord::Deadlocked", "PG::TRDeadlockDetected: ERROR:  deadlock detected")])), "m": lambda g: esc(g.drawn[1])}),
+        (4, zI("Scheduler started."), zh),
+        (3, zI("Scheduler stopped."), zh),
+        (8, zI("Starting job thread for '{n}' ({m})."), {**zh, "n": draw(lambda g: g.r.choice(z_sched)), "m": then(1)}),
+        (10, zI("Running job thread for '{n}' ({m}) status is: {s}"),
+         {**zh, "n": draw(lambda g: g.r.choice(z_sched)), "m": then(1), "s": pick(["sleep", "sleep", "run"])}),
+        (30, zI("execute {m} (try_count {n})..."), {**zh, "m": lambda g: g.r.choice(z_sched)[1], "n": pick(["0", "0", "0", "1", "2"])}),
+        (30, zI("ended {m} took: {s} seconds."), {**zh, "m": lambda g: g.r.choice(z_sched)[1], "s": lambda g: f"{g.r.uniform(0.005, 45):.{g.r.choice([3, 9])}f}"}),
+        (3, zE("execute {m} (try_count {n}) exited with error {E} in: {s} seconds."),
+         {**zh, "m": lambda g: g.r.choice(z_sched)[1], "n": pick(["0", "1", "2"]), "E": pick(["#<Net::ReadTimeout: Net::ReadTimeout>", "#<PG::ConnectionBad: PQconsumeInput() server closed the connection unexpectedly>"]),
+          "s": lambda g: f"{g.r.uniform(0.1, 60):.6f}"}),
+        (16, zI("fetching imap ({h}/{u} port={p},ssl={s},starttls={st},folder={f},keep_on_server={k},auth_type={a})"),
+         {**zh, "h": draw(z_imap), "u": then(1), "p": then(2), "s": then(3), "st": then(4), "f": pick(["INBOX", "INBOX", "Support"]),
+          "k": pick(["false", "false", "true"]), "a": pick(["", "", "XOAUTH2"])}),
+        (5, zI("fetching pop3 ({h}/{u} port={p},ssl={s},starttls={st})"),
+         {**zh, "h": pick(imap_hosts), "u": pick(mboxes), "p": pick(["995", "110"]), "s": pick(["true", "false"]), "st": pick(["false", "true"])}),
+        (14, zI(" - message {i}/{n}"), {**zh, "i": draw(lambda g: (lambda n: (str(g.r.randint(1, n)), str(n)))(g.r.randint(1, 12))), "n": then(1)}),
+        (12, zI(" - no message"), zh),
+        (16, zI("done"), zh),
+        (5, zI(" - verify sent email ({m}), found {n} messages"), {**zh, "m": lambda g: f"<{g.hexs(16)}@helpdesk.example.com>", "n": pick(["0", "1"])}),
+        (4, zE("Can't use Channel::Driver::{D}: #<{E}: {m}>"),
+         {**zh, "D": pick(["Imap", "Imap", "Pop3", "Smtp"]), "E": draw(lambda g: g.r.choice(z_errors)), "m": then(1)}),
+        (2, zE("Can't process email, you will find it for bug reporting under /opt/zammad/var/spool/unprocessable_mail/{f}.eml, "
+               "please create an issue at https://github.com/zammad/zammad/issues"), {**zh, "f": lambda g: g.hexs(32)}),
+        (12, zI("Process email with msgid '{m}'"), {**zh, "m": lambda g: f"<{g.hexs(12)}.{g.num(1000, 99999)}@{g.r.choice(['mail.gmail.com', 'acme.example', 'customer.example'])}>"}),
+        (12, zI("Send email to: '{to}' (from {fr})"),
+         {**zh, "to": pick(customers), "fr": pick(['"Support" <support@example.com>', '"Billing via Helpdesk" <billing@example.com>'])}),
+        (10, zI("Send notification to: {to} (from:{fr}/subject:{s})"),
+         {**zh, "to": pick(["alice@example.com", "bob@example.com", "carol@example.com"]), "fr": pick(['Helpdesk <noreply@helpdesk.example.com>']),
+          "s": lambda g: f"{g.r.choice(['Updated Ticket', 'New Ticket', 'Escalated Ticket'])} ({g.r.choice(subjects)})"}),
+        (4, zI("Setting.set('{k}', {v})"), {**zh, "k": pick(["es_url", "system_online_service", "models_searchable"]),
+                                            "v": pick(['"http://elasticsearch:9200"', "false", "true"])}),
+        (3, zE("Unable to process {M} request to elasticsearch URL '{u}'. Check the response and payload for detailed information:"),
+         {**zh, "M": pick(["POST", "PUT", "GET"]), "u": lambda g: f"http://elasticsearch:9200/zammad_production_{g.r.choice(['ticket', 'user', 'knowledge_base_answer_translation'])}/_doc/{g.num(1, 24000)}"}),
+    ]
+
+    # ---------------- Request Tracker: RT's syslog lines, rt-mailgate via Postfix ----------------
+    rt_hosts = ["rt01", "rt02"]
+    rh = {"T": syslog_ts, "H": pick(rt_hosts), "P": pid}
+
+    def rt(text: str, src: str) -> str:
+        return "{T} {H} RT: [{P}] " + text + " (/opt/rt5/sbin/../lib/RT/" + src + ":{ln})"
+
+    def rt_msgid(g: Gen) -> str:
+        return f"<rt-5.0.5-{g.num(1000, 48000)}-{g.num(1764700000, 1764790000)}-{g.num(100, 9999)}.{g.num(1, 24000)}-{g.num(1, 9)}-0@example.com>"
+
+    rt_scrips = [("1", "On Create Autoreply To Requestors"), ("2", "On Create Notify AdminCcs"), ("3", "On Correspond Notify Requestors and Ccs"),
+                 ("5", "On Comment Notify Other Recipients as Comment"), ("7", "On Resolve Notify Requestors"), ("16", "On Create Set Due Date")]
+
+    def rt_recips(g: Gen) -> str:
+        hdrs = [("To", g.r.choice(customers)), ("Cc", g.r.choice(customers)), ("Bcc", g.r.choice(["alice@example.com", "bob@example.com"]))]
+        chosen = [hdrs[0]] + [h for h in hdrs[1:] if g.r.random() < 0.35]
+        if g.r.random() < 0.2:
+            chosen = [hdrs[2]]
+        return " ".join(f"{k}: {v}" for k, v in chosen)
+
+    def ln(lo: int, hi: int):
+        return lambda g: g.num(lo, hi)
+
+    rt_sql_errors = ["ERROR:  canceling statement due to statement timeout",
+                     "Lock wait timeout exceeded; try restarting transaction",
+                     "server closed the connection unexpectedly"]
+    rtlines = [
+        (30, rt("{m} #{t}/{x} - Scrip {s} {d}", "Action/SendEmail.pm"),
+         {**rh, "m": rt_msgid, "t": ln(1, 24000), "x": ln(10000, 999999), "s": draw(lambda g: g.r.choice(rt_scrips)), "d": then(1), "ln": pick(["285", "285", "316"])}),
+        (28, rt("{m} sent {r}", "Action/SendEmail.pm"), {**rh, "m": rt_msgid, "r": rt_recips, "ln": pick(["316"])}),
+        (12, rt("Ticket {t} created in queue '{q}' by {u}", "Ticket.pm"),
+         {**rh, "t": ln(1, 24000), "q": pick(queues), "u": pick(["root", "RT_System", "alice", "j.doe@customer.example"]), "ln": pick(["569"])}),
+        (10, rt("Successful login for {u} from {ip}", "Interface/Web.pm"), {**rh, "u": pick(agents + ["root"]), "ip": pick(ips), "ln": pick(["831"])}),
+        (4, rt("FAILED LOGIN for {u} from {ip}", "Interface/Web.pm"), {**rh, "u": pick(agents + ["admin", "test"]), "ip": pick(ips + ["203.0.113.45"]), "ln": pick(["845"])}),
+        (5, rt("RT::Authen::ExternalAuth::LDAP::GetAuth External Auth OK ( {u} ) : {src}", "Authen/ExternalAuth/LDAP.pm"),
+         {**rh, "u": pick(agents), "src": pick(["My_LDAP", "AD"]), "ln": pick(["138"])}),
+        (3, rt("RT::Authen::ExternalAuth::LDAP::GetAuth AUTH FAILED: {u} ({reason})", "Authen/ExternalAuth/LDAP.pm"),
+         {**rh, "u": pick(agents), "reason": pick(["User not found or too many users found", "Password incorrect"]), "ln": pick(["101", "122"])}),
+        (8, rt("Converting '{c}' to 'utf-8' for {mt} - {s}", "I18N.pm"),
+         {**rh, "c": pick(["iso-8859-1", "windows-1252", "us-ascii"]), "mt": pick(["text/plain", "text/html"]), "s": pick(subjects), "ln": pick(["370"])}),
+        (4, rt("Encoding '{e}' is not supported", "I18N.pm"), {**rh, "e": pick(["ks_c_5601-1987", "x-mac-roman", "unknown-8bit"]), "ln": pick(["533"])}),
+        (4, rt("Couldn't parse or find sender's address", "Interface/Email.pm"), {**rh, "ln": pick(["1322"])}),
+        (4, rt("{a} is an address RT receives mail at. Adding it as a '{k}' would create a mail loop", "Ticket.pm"),
+         {**rh, "a": pick(["support@example.com", "rt@example.com"]), "k": pick(["Requestor", "Cc", "AdminCc"]), "ln": pick(["1218"])}),
+        (3, rt("Scrip {s} IsApplicable failed: {e}", "Scrip.pm"),
+         {**rh, "s": pick(["16", "21", "34"]), "e": pick(["Can't call method \"Name\" on an undefined value", "Undefined subroutine &RT::Condition::UserDefined::is_business_hours called"]), "ln": pick(["606"])}),
+        (3, rt("Scrip {s} Prepare failed: {e}", "Scrip.pm"),
+         {**rh, "s": pick(["1", "3", "21"]), "e": pick(["Template parsing error: Can't locate object method \"Content\" via package \"RT::Ticket\"", "No recipients found. Not sending."]), "ln": pick(["639"])}),
+        (2, rt("Scrip {s} Commit failed: {e}", "Scrip.pm"), {**rh, "s": pick(["1", "3", "7"]), "e": pick(["Could not send mail", "No such file or directory"]), "ln": pick(["672"])}),
+        (3, rt("Could not send mail with command `{c}`: {e}", "Interface/Email.pm"),
+         {**rh, "c": pick(["/usr/sbin/sendmail -oi -t -f rt@example.com", "/usr/sbin/sendmail -oi -t"]), "e": pick(["exit code 75", "exit code 1", "killed by signal 9"]), "ln": pick(["520"])}),
+        (2, rt("RT::Handle=HASH(0x{h}) couldn't execute the query '{q}'", "Handle.pm"),
+         {**rh, "h": lambda g: "55d" + g.hexs(9), "q": pick(["SELECT main.* FROM Tickets main WHERE ((main.Queue = '3'))", "UPDATE Sessions SET a_session = ? WHERE id = ?"]), "ln": pick(["1642"])}),
+        (2, rt("DBD::{d}::st execute failed: {e}", "Handle.pm"),
+         {**rh, "d": draw(lambda g: g.r.choice([("Pg", rt_sql_errors[0]), ("Pg", rt_sql_errors[2]), ("mysql", rt_sql_errors[1])])), "e": then(1), "ln": pick(["1640"])}),
+        (3, rt("Couldn't load ticket '{t}'", "Interface/Email.pm"), {**rh, "t": ln(1, 30000), "ln": pick(["1405"])}),
+        (3, rt("Could not record email: {e}", "Interface/Email.pm"),
+         {**rh, "e": pick(["Ticket not found", "Permission Denied", "Couldn't create user j.doe@customer.example: Email address in use"]), "ln": pick(["1459"])}),
+    ]
+
+    def pf_qid(g: Gen) -> str:
+        return "".join(g.r.choice("0123456789ABCDEF") for _ in range(10))
+
+    def pf_delay(g: Gen):
+        a, b, c, d = (round(g.r.uniform(0, x), 2) for x in (0.3, 0.05, 0.02, 4.0))
+        return f"{a + b + c + d:.1f}", f"{a:g}/{b:g}/{c:g}/{d:g}"
+
+    pfl = {"T": syslog_ts, "H": pick(rt_hosts + ["helpdesk"]), "P": pid, "Q": pf_qid, "dl": draw(pf_delay), "ds": then(1)}
+    rt_gate = "/opt/rt5/bin/rt-mailgate --queue {q} --action {a} --url https://rt.example.com/"
+    mailgate = [
+        (8, "{T} {H} postfix/local[{P}]: {Q}: to=<{to}>, relay=local, delay={dl}, delays={ds}, dsn=2.0.0, status=sent (delivered to command: " + rt_gate + ")",
+         {**pfl, "to": pick(["rt@example.com", "support@example.com", "rt-comment@example.com"]), "q": pick(queues), "a": pick(["correspond", "comment"])}),
+        (3, "{T} {H} postfix/local[{P}]: {Q}: to=<{to}>, relay=local, delay={dl}, delays={ds}, dsn=4.3.0, status=deferred "
+            "(temporary failure. Command output: temporary failure - RT server error. {e})",
+         {**pfl, "to": pick(["rt@example.com", "support@example.com"]),
+          "e": pick(["500 Can't connect to rt.example.com:443 (Connection refused)", "500 read timeout", "503 Service Unavailable"])}),
+        (5, "{T} {H} postfix/local[{P}]: {Q}: to=<{to}>, relay=local, delay={dl}, delays={ds}, dsn=2.0.0, status=sent (delivered to command: /usr/bin/php {p})",
+         {**pfl, "to": pick(["tickets@example.com", "help@example.com"]), "p": pick(["/var/www/osticket/api/pipe.php", "/srv/osticket/upload/api/pipe.php"])}),
+        (2, "{T} {H} postfix/local[{P}]: {Q}: to=<{to}>, relay=local, delay={dl}, delays={ds}, dsn=5.3.0, status=bounced (Command died with status {s}: \"/usr/bin/php {p}\". Command output: {o} )",
+         {**pfl, "to": pick(["tickets@example.com"]), "s": pick(["1", "255"]), "p": pick(["/var/www/osticket/api/pipe.php"]),
+          "o": pick(["Unable to create new ticket", "Email parse failed [Invalid email]", "Valid API key required"])}),
+    ]
+
+    # ---------------- Znuny/OTRS: syslog backend, the daemon, cron ----------------
+    def zn_ident(g: Gen) -> str:
+        return g.r.choice(["OTRS-CGI-10", "OTRS-otrs.Daemon.pl-10", "OTRS-otrs.Console.pl-10"])
+
+    znh = {"T": syslog_ts, "H": pick(["znuny", "helpdesk"]), "I": zn_ident, "P": pid}
+
+    def zn(prio: str, module: str, text: str) -> str:
+        if prio == "Error":
+            return "{T} {H} {I}[{P}]: [Error][" + module + "][Line:{ln}]: " + text
+        return "{T} {H} {I}[{P}]: [" + prio + "][" + module + "] " + text
+
+    def tn(g: Gen) -> str:
+        return f"202612031{g.num(0, 999999):0>7}"
+
+    def znm(g: Gen) -> str:
+        return g.r.choice(["IMAPS", "IMAPS", "IMAPTLS", "POP3S"])
+
+    zn_prio = ["3 normal", "3 normal", "4 high", "2 low", "5 very high"]
+    zn_state = ["new", "new", "open"]
+    znuny = [
+        (14, zn("Notice", "Kernel::System::Ticket::TicketCreate", "New Ticket [{tn}/{ti}] created (TicketID={id},Queue={q},Priority={p},State={s})"),
+         {**znh, "tn": tn, "ti": lambda g: g.r.choice(subjects)[:15], "id": ln(1, 24000), "q": pick(["Raw", "Postmaster", "Junk", "Misc", "Support::L2"]),
+          "p": pick(zn_prio), "s": pick(zn_state)}),
+        (10, zn("Info", "Kernel::System::PostMaster::FollowUp::Run", "FollowUp Article to Ticket [{tn}] created (TicketID={id}, ArticleID={a}). {r}"),
+         {**znh, "tn": tn, "id": ln(1, 24000), "a": ln(1, 90000), "r": pick(["", "", "Reopen", "State=open"])}),
+        (12, zn("Notice", "Kernel::System::Auth::Auth", "User: {u} authentication ok (Method: {m}, REMOTE_ADDR: {ip})."),
+         {**znh, "u": pick(agents + ["root@localhost"]), "m": pick(["DB", "LDAP", "LDAP"]), "ip": pick(ips)}),
+        (4, zn("Notice", "Kernel::System::Auth::DB::Auth", "User: {u} authentication failed, wrong password (REMOTE_ADDR: {ip})."),
+         {**znh, "u": pick(agents), "ip": pick(ips)}),
+        (3, zn("Notice", "Kernel::System::Auth::DB::Auth", "User: {u} doesn't exist or is invalid!!! (REMOTE_ADDR: {ip})"),
+         {**znh, "u": pick(["admin", "administrator", "test"]), "ip": pick(ips + ["198.51.100.23"])}),
+        (8, zn("Notice", "Kernel::System::CustomerAuth::DB::Auth", "CustomerUser: {u} authentication ok (REMOTE_ADDR: {ip})."),
+         {**znh, "u": pick(customers), "ip": pick(ips)}),
+        (3, zn("Notice", "Kernel::System::CustomerAuth::DB::Auth", "CustomerUser: {u} authentication failed, wrong password (REMOTE_ADDR: {ip})."),
+         {**znh, "u": pick(customers), "ip": pick(ips)}),
+        (10, zn("Info", "Kernel::System::MailAccount::{M}::_Fetch", "{M2}: {n} messages available for fetching ({u}/{h})."),
+         {**znh, "M": draw(lambda g: (znm(g),) * 2), "M2": then(1), "n": pick(["1", "2", "3", "5", "12"]), "u": pick(mboxes), "h": pick(imap_hosts)}),
+        (10, zn("Info", "Kernel::System::MailAccount::{M}::_Fetch", "{M2}: Fetched {n} email(s) from {u}/{h}."),
+         {**znh, "M": draw(lambda g: (znm(g),) * 2), "M2": then(1), "n": pick(["1", "2", "3", "5", "12"]), "u": pick(mboxes), "h": pick(imap_hosts)}),
+        (4, zn("Error", "Kernel::System::MailAccount::{M}::_Fetch", "{M2}: Can't connect to {h}: {e}"),
+         {**znh, "M": draw(lambda g: (znm(g),) * 2), "M2": then(1), "h": pick(imap_hosts), "ln": pick(["112", "118"]),
+          "e": pick(["IO::Socket::IP configuration failed", "SSL connect attempt failed error:0A000086:SSL routines::certificate verify failed", "Connection timed out"])}),
+        (3, zn("Error", "Kernel::System::MailAccount::{M}::_Fetch", "{M2}: Auth for user {u}/{h} failed!"),
+         {**znh, "M": draw(lambda g: (znm(g),) * 2), "M2": then(1), "u": pick(mboxes), "h": pick(imap_hosts), "ln": pick(["139"])}),
+        (12, zn("Info", "Kernel::System::Email::Send", "Sent email to '{to}' from '{fr}'. MessageID: '{m}'."),
+         {**znh, "to": pick(customers), "fr": pick(['"Znuny Support" <support@example.com>', "noreply@example.com"]),
+          "m": lambda g: f"<{g.num(1764700000, 1764790000)}.{g.num(100000, 999999)}.{g.num(100, 999)}@helpdesk.example.com>"}),
+        (8, zn("Info", "Kernel::System::Ticket::Event::NotificationEvent::_SendRecipientNotification", "Sent agent '{n}' notification to '{u}'."),
+         {**znh, "n": pick(["Ticket create notification", "Ticket follow-up notification (unlocked)", "Ticket escalation notification", "Ticket lock timeout notification"]),
+          "u": pick(agents)}),
+        (3, zn("Error", "Kernel::System::Email::SMTP::Send", "Could not connect to host '{h}'. ErrorMessage: {e}"),
+         {**znh, "h": pick(["smtp.example.com", "127.0.0.1"]), "ln": pick(["155", "173"]), "e": pick(["Connection refused", "Connection timed out", "SSL connect attempt failed"])}),
+        (2, zn("Error", "Kernel::System::DB::Prepare", "{e}, SQL: '{q}'"),
+         {**znh, "ln": pick(["667"]), "e": pick(["Lost connection to MySQL server during query", "Deadlock found when trying to get lock; try restarting transaction", "MySQL server has gone away"]),
+          "q": pick(["SELECT id, name FROM queue WHERE name = ?", "UPDATE ticket SET ticket_lock_id = ?, change_time = current_timestamp WHERE id = ?"])}),
+        (3, zn("Error", "Kernel::System::Daemon::DaemonModules::SchedulerTaskWorker::AsynchronousExecutor::Run", "Could not execute {o}->{f}()! {e}"),
+         {**znh, "ln": pick(["119"]), "o": pick(["Kernel::System::Ticket", "Kernel::System::Ticket::Event::NotificationEvent::Transport::Email", "Kernel::System::SearchIndex"]),
+          "f": pick(["TicketEscalationIndexBuild", "SendQueuedEmail", "ArticleIndexBuild"]), "e": pick(["", "Need TicketID!"])}),
+        (3, zn("Error", "Kernel::GenericInterface::Transport::HTTP::REST::RequesterPerformRequest",
+               "Error while performing REST '{m}' request to Controller '{c}' on Host '{h}'."),
+         {**znh, "ln": pick(["846"]), "m": pick(["POST", "GET", "PATCH"]), "c": pick(["/rest/api/2/issue", "/api/now/table/incident"]),
+          "h": pick(["https://jira.example.com", "https://acme.service-now.com"])}),
+        (3, zn("Notice", "Kernel::System::Daemon::DaemonModules::SchedulerTaskWorker::Cron", "Task {n} finished with exit code {c}"),
+         {**znh, "n": pick(["MailAccountFetch", "RebuildEscalationIndex", "SessionDeleteExpired", "EscalationCheck"]), "c": pick(["0", "0", "0", "1"])}),
+    ]
+
+    # console commands run from the otrs user's crontab, and cron
+    cron = {"T": syslog_ts, "H": pick(["znuny", "helpdesk"]), "P": pid}
+    znuny_console = [
+        (4, "Fetching incoming mails from mail accounts...", {}),
+        (5, "Done.", {}),
+        (2, "Error: {e}", {"e": pick(["Could not fetch mail account 1 (support@example.com)", "Another process is fetching mails"])}),
+        (3, "Process pending tickets...", {}),
+        (2, "Deleting expired sessions...", {}),
+        (2, "Daemon started", {}),
+        (3, "Daemon running", {}),
+        (2, "Daemon not running", {}),
+        (2, "Daemon stopped", {}),
+        (12, "{T} {H} CRON[{P}]: (otrs) CMD ($HOME/bin/otrs.Daemon.pl start >> /dev/null)", cron),
+        (4, "{T} {H} CRON[{P}]: (otrs) CMD ($HOME/bin/otrs.Console.pl {c} >> /dev/null)",
+         {**cron, "c": pick(["Maint::Session::DeleteExpired", "Maint::Cache::Delete", "Maint::PostMaster::MailAccountFetch"])}),
+    ]
+
+    # ---------------- osTicket: PHP-FPM error log, cron ----------------
+    def php_ts(g: Gen) -> str:
+        return f"[03-Dec-2026 {hms(g)} UTC]"
+
+    ph = {"T": php_ts}
+    ost_root = ["/var/www/osticket", "/srv/osticket/upload"]
+    ost_files = ["include/class.ticket.php", "include/class.mailfetch.php", "include/class.thread.php", "include/class.format.php",
+                 "scp/tickets.php", "include/class.mailparse.php"]
+
+    def ost_file(g: Gen) -> str:
+        return f"{g.r.choice(ost_root)}/{g.r.choice(ost_files)}"
+
+    def imap_mbox(g: Gen) -> str:
+        return esc("{" + g.r.choice(imap_hosts) + g.r.choice([":993/imap/ssl", ":993/imap/ssl/novalidate-cert", ":143/imap/notls"]) + "}INBOX")
+
+    osticket = [
+        (8, '{T} PHP Warning:  Undefined array key "{k}" in {f} on line {n}', {**ph, "k": pick(["topicId", "priorityId", "name", "reply-to"]), "f": ost_file, "n": ln(40, 4800)}),
+        (6, "{T} PHP Deprecated:  {fn}(): Passing null to parameter #{n} (${p}) of type {t} is deprecated in {f} on line {l}",
+         {**ph, "fn": pick(["strlen", "htmlspecialchars", "trim", "strpos"]), "n": pick(["1", "2"]), "p": pick(["string", "haystack"]), "t": pick(["string", "array|string"]),
+          "f": ost_file, "l": ln(40, 4800)}),
+        (3, "{T} PHP Fatal error:  Uncaught {E}: {m} in {f}:{n}",
+         {**ph, "E": draw(lambda g: g.r.choice([("TypeError", "count(): Argument #1 ($value) must be of type Countable|array, null given"),
+                                                ("Error", "Call to a member function getId() on null"),
+                                                ("mysqli_sql_exception", "MySQL server has gone away")])), "m": then(1), "f": ost_file, "n": ln(40, 4800)}),
+        (5, "{T} PHP Warning:  imap_open(): Couldn't open stream {s} in {f} on line {n}",
+         {**ph, "s": imap_mbox, "f": lambda g: f"{g.r.choice(ost_root)}/include/class.mailfetch.php", "n": pick(["215"])}),
+        (6, "{T} PHP Notice:  Unknown: {m} (errflg={e}) in Unknown on line 0",
+         {**ph, "m": pick(["[AUTHENTICATIONFAILED] Authentication failed.", "Can not authenticate to IMAP server: [AUTHENTICATIONFAILED] Invalid credentials (Failure)",
+                           "SECURITY PROBLEM: insecure server advertised AUTH=PLAIN", "Retrying PLAIN authentication after [AUTHENTICATIONFAILED] Authentication failed."]),
+          "e": pick(["1", "2"])}),
+        (3, "{T} PHP Warning:  mail(): Could not execute mail delivery program '{p}' in {f} on line {n}",
+         {**ph, "p": pick(["/usr/sbin/sendmail -t -i", "/usr/sbin/sendmail -t -i -f helpdesk@example.com"]), "f": lambda g: f"{g.r.choice(ost_root)}/include/class.mailer.php", "n": pick(["562"])}),
+        (10, "{T} {H} CRON[{P}]: (www-data) CMD (/usr/bin/php {p}/api/cron.php)", {**cron, "H": pick(["helpdesk", "osticket"]), "p": pick(ost_root)}),
+    ]
+
+    # ---------------- FreeScout: artisan fetch-emails, scheduler, queue worker, laravel.log ----------------
+    def fs_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)}]"
+
+    fh = {"T": fs_ts}
+    fs_jobs = ["App\\Jobs\\SendReplyToCustomer", "App\\Jobs\\SendNotificationToUsers", "App\\Jobs\\SendAutoReply",
+               "App\\Jobs\\UpdateFolderCounters", "Illuminate\\Notifications\\SendQueuedNotifications", "App\\Jobs\\TriggerAction"]
+
+    def fs_job(g: Gen) -> str:
+        return g.r.choice(fs_jobs)
+
+    def jid(g: Gen) -> str:
+        return g.num(1, 99999)
+
+    fs_exc = [("Webklex\\PHPIMAP\\Exceptions\\ConnectionFailedException", "connection setup failed", "/var/www/freescout/overrides/webklex/php-imap/src/Client.php", "378"),
+              ("Swift_TransportException", "Connection could not be established with host smtp.example.com [Connection timed out #110]",
+               "/var/www/freescout/vendor/swiftmailer/swiftmailer/lib/classes/Swift/Transport/StreamBuffer.php", "269"),
+              ("ErrorException", "Undefined index: message_id", "/var/www/freescout/app/Console/Commands/FetchEmails.php", "612")]
+    freescout = [
+        (6, "{T} Fetching {w} emails for the last {n} days.", {**fh, "w": pick(["UNREAD", "UNREAD", "ALL"]), "n": pick(["3", "3", "1", "7"])}),
+        (8, "{T} Mailbox: {m}", {**fh, "m": pick(["Support", "Sales", "Billing Team"])}),
+        (8, "{T} Connecting to {h}:{p}", {**fh, "h": pick(imap_hosts + ["imap.gmail.com"]), "p": pick(["993", "993", "143"])}),
+        (8, "{T} Connected", fh),
+        (8, "{T} Folder: {f}", {**fh, "f": pick(["INBOX", "INBOX", "Junk", "[Gmail]/Spam"])}),
+        (8, "{T} Fetched: {n}", {**fh, "n": pick(["0", "0", "0", "1", "2", "4"])}),
+        (6, "{T} {i}) {s}", {**fh, "i": pick(["1", "1", "2", "3"]), "s": pick(subjects)}),
+        (4, "{T} Message-ID: {m}", {**fh, "m": lambda g: f"{g.hexs(24)}@{g.r.choice(['mail.gmail.com', 'acme.example'])}"}),
+        (3, "{T} Error: {e}", {**fh, "e": pick(["connection setup failed", "Message is not from a customer and has no reply-to", "Mailbox not found"])}),
+        (6, "{T} Fetching finished", fh),
+        (12, "Running scheduled command: '/usr/bin/php{v}' 'artisan' {c} > '/dev/null' 2>&1",
+         {"v": pick(["7.4", "8.2", ""]), "c": pick(["freescout:fetch-emails", "freescout:fetch-monitor", "freescout:update-folder-counters", "freescout:clean-send-log"])}),
+        (4, "No scheduled commands are ready to run.", {}),
+        (14, "{T}[{i}] Processing: {j}", {**fh, "i": jid, "j": fs_job}),
+        (14, "{T}[{i}] Processed:  {j}", {**fh, "i": jid, "j": fs_job}),
+        (2, "{T}[{i}] Failed:     {j}", {**fh, "i": jid, "j": fs_job}),
+        (3, '{T} production.ERROR: {m} {{"exception":"[object] ({E}(code: 0): {m2} at {f}:{l})"}}',
+         {**fh, "m": draw(lambda g: (lambda e: (e[1], e[0], e[2], e[3]))(g.r.choice(fs_exc))), "E": then(1), "m2": then(0), "f": then(2), "l": then(3)}),
+        (2, "{T} production.ERROR: Error occurred sending email to customer: {e} {{\"conversation_id\":{c}}}",
+         {**fh, "e": pick(["Expected response code 250 but got code \"550\", with message \"550 5.7.1 Relaying denied\"", "Connection could not be established with host smtp.example.com"]),
+          "c": ln(1, 9000)}),
+        (2, "{T} production.INFO: [{m}] {n} new license(s) activated", {**fh, "m": pick(["Workflows", "Satisfaction Ratings"]), "n": pick(["1"])}),
+    ]
+
+    # ---------------- GLPI 10: php-errors.log, sql-errors.log, cron.log, mail.log, event.log ----------------
+    gh = {"T": fs_ts}
+    glpi_files = ["/var/www/glpi/src/CommonDBTM.php", "/var/www/glpi/src/Ticket.php", "/var/www/glpi/src/MailCollector.php",
+                  "/var/www/glpi/src/NotificationEventMailing.php", "/var/www/glpi/plugins/fields/inc/container.class.php"]
+    glpi_tasks = [("mailgate", "External"), ("queuednotification", "External"), ("queuednotificationclean", "Internal"),
+                  ("unlocktickets", "Internal"), ("session", "Internal"), ("ticketrecurrent", "Internal"), ("closeticket", "Internal")]
+
+    glpi = [
+        (6, "{T} glpiphplog.WARNING:   *** PHP Warning ({c}): {m} in {f} at line {n}",
+         {**gh, "c": pick(["2"]), "m": pick(['Undefined array key "itilcategories_id"', "Undefined variable $input", "Attempt to read property \"fields\" on bool"]),
+          "f": pick(glpi_files), "n": ln(60, 6400)}),
+        (4, "{T} glpiphplog.NOTICE:   *** PHP Deprecated function ({c}): {m} in {f} at line {n}",
+         {**gh, "c": pick(["8192"]), "m": pick(["str_replace(): Passing null to parameter #3 ($subject) of type array|string is deprecated", "Creation of dynamic property MailCollector::$uid is deprecated"]),
+          "f": pick(glpi_files), "n": ln(60, 6400)}),
+        (2, "{T} glpiphplog.CRITICAL:   *** Uncaught Exception {E}: {m} in {f} at line {n}",
+         {**gh, "E": pick(["RuntimeException", "Laminas\\Mail\\Storage\\Exception\\RuntimeException", "Glpi\\Exception\\ForgetPasswordException"]),
+          "m": pick(["cannot login, user or password wrong", "Unable to connect to mail server", "Requested item not found"]), "f": pick(glpi_files), "n": ln(60, 6400)}),
+        (3, "{T} glpisqllog.ERROR: DBmysql::query() in /var/www/glpi/src/DBmysql.php line {n}", {**gh, "n": pick(["370", "375"])}),
+        (3, "  *** MySQL query error:", {}),
+        (3, "  SQL: {q}", {"q": pick(["SELECT * FROM `glpi_tickets` WHERE `id` = '12091' LIMIT 1", "UPDATE `glpi_crontasks` SET `state` = '2' WHERE `id` = '9'",
+                                        "INSERT INTO `glpi_logs` (`itemtype`, `items_id`) VALUES ('Ticket', '4412')"])}),
+        (3, "  Error: {e}", {"e": pick(["Deadlock found when trying to get lock; try restarting transaction", "Lock wait timeout exceeded; try restarting transaction", "MySQL server has gone away"])}),
+        (24, "2026-12-03 {t} [{u}@{h}]", {"t": hms, "u": pick(["", "", "", "6", "1017"]), "h": pick(["glpi-web01", "glpi-web02", "glpi-cron"])}),
+        (10, "{k} #{n}: Launch {t}", {"k": draw(lambda g: (lambda t: (t[1], t[0]))(g.r.choice(glpi_tasks))), "t": then(1), "n": ln(1, 40)}),
+        (6, "{k} #{n}: Nothing to launch", {"k": pick(["External", "Internal", "Internal"]), "n": pick(["1", "1", "2"])}),
+        (5, "Number of messages: available={a}, already imported={b}, retrieved={c}, refused={d}, errors={e}, blacklisted={f}",
+         {"a": pick(["0", "1", "3", "8"]), "b": pick(["0", "0", "2"]), "c": pick(["0", "1", "3"]), "d": pick(["0", "0", "1"]), "e": pick(["0", "0", "1"]), "f": pick(["0", "0", "2"])}),
+        (2, "Could not connect to mailgate server {s}", {"s": imap_mbox}),
+        (6, "[login] 3: {u} logs in from IP {ip}", {"u": pick(agents + ["glpi"]), "ip": pick(ips)}),
+        (3, "[login] 3: Failed login for {u} from IP {ip}", {"u": pick(agents + ["glpi", "admin"]), "ip": pick(ips + ["203.0.113.45"])}),
+        (8, "{T} {H} CRON[{P}]: (www-data) CMD (/usr/bin/php {p}/front/cron.php)", {**cron, "H": pick(["glpi-web01", "glpi-cron"]), "p": pick(["/var/www/glpi"])}),
+    ]
+
+    return zammad + rtlines + mailgate + znuny + znuny_console + osticket + freescout + glpi
+
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -44909,7 +45370,8 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "ChaosPlatform": chaos_events,
            "HardwarePlatform": hardware_events,
            "EDAPlatform": eda_events,
-           "MaritimePlatform": maritime_events}
+           "MaritimePlatform": maritime_events,
+           "HelpdeskPlatform": helpdesk_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
