@@ -60,14 +60,18 @@ CORPORA = ("K8sPlatform", "DataPlatform", "OpsPlatform", "ServicePlatform", "Edg
            "PrintingPlatform", "DNSPlatform", "AudioPlatform",
            "TimingPlatform", "SyncPlatform", "CrawlerPlatform",
            "MigrationPlatform", "FeatureFlagPlatform", "ChaosPlatform",
-           "HardwarePlatform", "EDAPlatform", "MaritimePlatform")
+           "HardwarePlatform", "EDAPlatform", "MaritimePlatform",
+           "PackagingPlatform", "ProvisioningPlatform", "SpeechPlatform",
+           "RenderPlatform", "WasmPlatform", "HelpdeskPlatform")
 # corpora whose lines and failure tables no rule writer has read: the transfer check, so the
 # diagnostics give them as counts only
 HELD_OUT = ("MLPlatform", "StoragePlatform", "IdentityPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
             "PrintingPlatform", "DNSPlatform", "AudioPlatform",
             "TimingPlatform", "SyncPlatform", "CrawlerPlatform",
             "MigrationPlatform", "FeatureFlagPlatform", "ChaosPlatform",
-            "HardwarePlatform", "EDAPlatform", "MaritimePlatform")
+            "HardwarePlatform", "EDAPlatform", "MaritimePlatform",
+            "PackagingPlatform", "ProvisioningPlatform", "SpeechPlatform",
+            "RenderPlatform", "WasmPlatform", "HelpdeskPlatform")
 GRID = {"similarity": (0.4, 0.5, 0.6), "min_word_values": (3, 4, 5)}
 DRAIN_GENERIC = {"regex": [], "st": 0.5, "depth": 4}
 # drain3 as its documentation suggests running it: similarity .5, depth 4, and masking of the
@@ -557,7 +561,9 @@ def main() -> int:
         "RemoteAccessPlatform, RadioPlatform, ErrorTrackingPlatform and WikiPlatform (pass 29, in two sets at its end, "
         "before any rule of pass 30), PrintingPlatform, DNSPlatform, AudioPlatform, TimingPlatform, SyncPlatform and "
         "CrawlerPlatform (pass 30, in two sets at its start), MigrationPlatform, FeatureFlagPlatform, ChaosPlatform, "
-        "HardwarePlatform, EDAPlatform and MaritimePlatform (pass 31, in two sets at its start) "
+        "HardwarePlatform, EDAPlatform and MaritimePlatform (pass 31, in two sets at its start), PackagingPlatform, "
+        "ProvisioningPlatform, SpeechPlatform, RenderPlatform, WasmPlatform and HelpdeskPlatform (pass 32, in two sets "
+        "at its start) "
         "were written the same way and "
         "scored once on the engine of their day: rows '(blind)' (generalisation-<name>-blind.json, which names "
         "the engine's commit). Rules were later read from SecOps, Analytics and Comms, from pass 20 on from "

@@ -701,6 +701,69 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   (interfaces, TCP connections, serial errors, checksum failures), pypilot and pypilot_web in the journal (servo,
   IMU, modes, clients, NMEA sources) and AvNav's avnav_server log (readers, writers, AIS decoding, GPS, charts,
   plugins, HTTP); 139 event types.
+* ``PackagingPlatform`` (written blind at the thirty-second issue-15 pass's start: before reading the engine
+  or any failure analysis; scored once): package managers as the operators of Linux hosts and the maintainers of
+  build images read them: apt (history.log's dates, command lines, requesters and package lists; term.log's dpkg
+  output: unpacking, setting up, triggers, conffile prompts, maintainer-script and dependency errors), dpkg
+  (dpkg.log's start-ups, actions, status changes and conffiles), unattended-upgrades, dnf 4 (dnf.log's DDEBUG and
+  DEBUG lines: commands, repositories, metadata checks, dependency resolution, timers, transaction checks, errors;
+  dnf.rpm.log; dnf-automatic in the journal), rpm's syslog plugin, pacman (pacman.log's PACMAN, ALPM and
+  ALPM-SCRIPTLET lines with mkinitcpio's hooks), zypper (zypper.log and libzypp's history file), the Nix daemon,
+  Nix clients and nix-collect-garbage, and pip and uv installs in CI consoles; 209 event types.
+* ``ProvisioningPlatform`` (written blind at the thirty-second issue-15 pass's start: before reading the engine
+  or any failure analysis; scored once): bare-metal provisioning software as the operators of a data centre's
+  provisioning network log it: Canonical MAAS (regiond.log: request lines, rack controller RPC, DNS reloads, leases,
+  boot image imports; maas.log through syslog: status transitions, power changes, interfaces, DHCP; rackd.log: TFTP
+  and HTTP boot file requests, services; the commissioning logs of the ephemeral environment: cloud-init and the
+  commissioning scripts), Foreman (production.log: requests, unattended templates, DHCP, DNS and TFTP orchestration)
+  with the Smart Proxy (proxy.log), Cobbler 3 (cobbler.log: XML-RPC calls, sync steps, triggers, commands), OpenStack
+  Ironic (ironic-conductor: provision and power states, deploy and clean steps, IPMI errors; ironic-api: WSGI request
+  lines and agent heartbeats), Tinkerbell (tink-server, Smee and Hegel as JSON lines) and the iPXE/dnsmasq TFTP boot
+  chain as syslog shows it (dnsmasq-dhcp with --log-dhcp, dnsmasq-tftp, in.tftpd, iPXE's syslog lines);
+  181 event types.
+* ``SpeechPlatform`` (written blind at the thirty-second issue-15 pass's start: before reading the engine or
+  any failure analysis; scored once): speech recognition and synthesis services as the operators of a self-hosted
+  voice assistant and a transcription API log them: whisper.cpp (the server's and whisper-cli's stderr: CUDA
+  devices, whisper_model_load's hyper-parameters and sizes, requests, the processing line, detected languages,
+  segments, whisper_print_timings, errors), faster-whisper behind a FastAPI app on uvicorn (uvicorn start-up and
+  access lines, the faster_whisper logger's durations, VAD, languages and temperature fallbacks, CTranslate2
+  warnings), the Vosk server (asr_server.py's root and websockets loggers, VoskAPI model loading), Kaldi's online2
+  decoders (online2-wav-nnet3-latgen-faster and online2-tcp-nnet3-decode-faster: LOG and WARNING lines, utterance
+  transcripts), Piper TTS (spdlog lines: voices, phonemes, real-time factors) and the Wyoming services of Rhasspy
+  and Home Assistant voice (wyoming-faster-whisper, wyoming-piper, wyoming-openwakeword with openWakeWord's
+  detection threads, wyoming-satellite in the journal) with Home Assistant's wyoming and assist_pipeline lines;
+  154 event types.
+* ``RenderPlatform`` (written blind at the thirty-second issue-15 pass's start: before reading the engine
+  or any failure analysis; scored once): 3D render farms as their wranglers read the logs: Blender in background
+  mode (banner, preferences and blend loading, Cycles' status lines with synchronisation, BVH, kernels, samples
+  and denoising, EEVEE's samples and compositing, saved images, headless-node noise), AWS Thinkbox Deadline 10
+  (the Worker's scheduler and render threads, plugin commands, the Blender plugin's INFO and STDOUT lines, task
+  times, errors, the listener thread; Pulse's orphaned-task, stalled-worker, repository, pending-job and
+  housecleaning scans, auto-configuration and power management), OpenCue (cuebot's log4j lines and RQD's
+  Python logging), Blender Flamenco 3 (manager and worker zerolog console lines with key=value fields), Arnold's
+  kick (banner, plugins, scene loading, AOVs, subdivision, progress, warnings and errors) and Pixar RenderMan's
+  prman (message ids with severities, progress); 177 event types.
+* ``WasmPlatform`` (written blind at the thirty-second issue-15 pass's start: before reading the engine or
+  any failure analysis; scored once): WebAssembly runtimes and hosts as a platform team running Wasm workloads
+  logs them: the Wasmtime CLI (run and compile errors, traps with wasm backtrace frames, Cranelift, cache and
+  WASI debug lines under WASMTIME_LOG) and ``wasmtime serve`` (listen line, guest stdout/stderr, hyper errors),
+  WasmEdge (spdlog error lines with their follow-ups, the statistics block, WASI-NN plugin lines, the AOT
+  compiler's stages), Fermyon Spin (spin up, build and deploy console lines, the HTTP trigger and factors in
+  tracing format), the wasmCloud host (tracing lines with span fields: host, components, providers, links,
+  invocations, policy, config) with its NATS lattice server, WAMR's iwasm (bh_log warnings, load, instantiate
+  and exception lines) and Extism hosts (the runtime's tracing lines, plug-in log lines, CLI errors);
+  123 event types.
+* ``HelpdeskPlatform`` (written blind at the thirty-second issue-15 pass's start: before reading the engine
+  or any failure analysis; scored once): helpdesk and ticketing systems as their administrators log them: Zammad
+  (production.log: Rails request lines, ActiveJob on DelayedJob, the scheduler's job threads, Channel.fetch with
+  its IMAP and POP3 drivers, outgoing mail and notifications, Elasticsearch errors), Request Tracker (RT's syslog
+  lines: scrips, sent mail, ticket creation, logins, external auth, charsets, mail loops, scrip, database and
+  sendmail errors; rt-mailgate behind Postfix's local delivery), Znuny/OTRS (the syslog backend's lines of the
+  web interface and otrs.Daemon.pl: tickets, follow-ups, authentication, mail account fetchers, SMTP,
+  notifications, task workers; its cron jobs' console output and cron), osTicket (the PHP-FPM error log with
+  the IMAP extension's warnings, cron.php and pipe.php), FreeScout (freescout:fetch-emails output, Laravel's
+  scheduler and queue worker, laravel.log) and GLPI 10 (php-errors.log, sql-errors.log, cron.log, the mail
+  collector, login events); 124 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -44831,6 +44894,2646 @@ def maritime_events() -> list[tuple[float, str, dict]]:
     return ais_catcher + rtl_ais + signalk + opencpn + kplex + pypilot + avnav
 
 
+def packaging_events() -> list[tuple[float, str, dict]]:
+    """Package managers as the operators of Linux hosts and the maintainers of build images read them: apt
+    (/var/log/apt/history.log: start and end dates, command lines, requesters, the install, upgrade, remove and
+    purge lists, errors; /var/log/apt/term.log: dpkg's unpacking, setting up, triggers, removals, conffile
+    prompts, maintainer-script and dependency errors), dpkg (/var/log/dpkg.log: start-ups, actions, status
+    changes, conffiles), unattended-upgrades (its Python logging file: origins, lists, kept-back packages,
+    conffile prompts, locks, failures), dnf 4 (dnf.log with its DDEBUG and DEBUG lines: commands, repositories,
+    metadata checks, dependency resolution, timers, the transaction's checks, errors; dnf.rpm.log's package
+    actions and scriptlet output; dnf-automatic in the journal), rpm (the syslog plugin's transaction and
+    element lines in the journal), pacman (/var/log/pacman.log: PACMAN, ALPM and ALPM-SCRIPTLET lines with
+    mkinitcpio's hook output), zypper (zypper.log's main lines and libzypp's /var/log/zypp/history), the Nix
+    daemon and Nix clients in the journal (connections, copies, builds, fetches, hash mismatches, trust
+    warnings) with nix-collect-garbage, and pip and uv installs in CI consoles (collections, downloads,
+    wheels, uninstalls, resolver conflicts, retries, uv's summaries and changes). Written blind at the
+    thirty-second issue-15 pass's start: before reading the engine or any failure analysis; 209 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def pid(g: Gen) -> str:
+        return g.num(300, 98000)
+
+    def journal_ts(g: Gen) -> str:
+        return f"Dec 03 {hms(g)}"
+
+    hosts = ["build-01", "web-03", "ci-runner-7"]
+    jn = {"T": journal_ts, "H": pick(hosts), "P": pid}
+
+    # ---------------- Debian: apt, dpkg, unattended-upgrades ----------------
+    debs = [("openssl", "amd64", "3.0.2-0ubuntu1.12", "3.0.2-0ubuntu1.14"),
+            ("libssl3", "amd64", "3.0.2-0ubuntu1.12", "3.0.2-0ubuntu1.14"),
+            ("nginx", "amd64", "1.18.0-6ubuntu14.3", "1.18.0-6ubuntu14.4"),
+            ("tzdata", "all", "2024a-0ubuntu0.22.04", "2024a-0ubuntu0.22.04.1"),
+            ("curl", "amd64", "7.81.0-1ubuntu1.15", "7.81.0-1ubuntu1.16"),
+            ("libc-bin", "amd64", "2.35-0ubuntu3.6", "2.35-0ubuntu3.7"),
+            ("python3-urllib3", "all", "1.26.5-1~exp1", "1.26.5-1~exp1ubuntu0.1"),
+            ("docker-ce", "amd64", "5:25.0.3-1~ubuntu.22.04~jammy", "5:25.0.4-1~ubuntu.22.04~jammy"),
+            ("linux-image-5.15.0-106-generic", "amd64", "5.15.0-105.115", "5.15.0-106.116")]
+    trig_pkgs = [("man-db", "2.10.2-1"), ("libc-bin", "2.35-0ubuntu3.7"), ("systemd", "249.11-0ubuntu3.12"),
+                 ("initramfs-tools", "0.140ubuntu13.4")]
+
+    def deb(g: Gen):
+        return g.r.choice(debs)
+
+    def deb_arch(g: Gen):
+        n, a, o, v = deb(g)
+        return f"{n}:{a}", o, v
+
+    def hist_ts(g: Gen) -> str:
+        # strftime "%F  %T": two spaces
+        return f"2026-12-03  {hms(g)}"
+
+    def hist_list(kind: str):
+        def f(g: Gen) -> str:
+            out = []
+            for n, a, o, v in g.r.sample(debs, g.r.choice([1, 1, 2, 3, 4])):
+                if kind == "install":
+                    out.append(f"{n}:{a} ({v}{g.r.choice(['', '', ', automatic'])})")
+                elif kind == "upgrade":
+                    out.append(f"{n}:{a} ({o}, {v})")
+                else:
+                    out.append(f"{n}:{a} ({o})")
+            return ", ".join(out)
+        return f
+
+    apt_cmds = ["apt-get install -y --no-install-recommends nginx curl", "/usr/bin/unattended-upgrade",
+                "apt-get -y upgrade", "apt autoremove --purge", "apt-get remove -y docker-ce", "apt install ./app_1.4.2_amd64.deb"]
+    apt_history = [
+        (14, "Start-Date: {t}", {"t": hist_ts}),
+        (12, "Commandline: {c}", {"c": pick(apt_cmds)}),
+        (8, "Requested-By: {u} ({i})", {"u": draw(lambda g: g.r.choice([("ubuntu", "1000"), ("deploy", "1001"), ("alice", "1002")])), "i": then(1)}),
+        (9, "Install: {l}", {"l": hist_list("install")}),
+        (10, "Upgrade: {l}", {"l": hist_list("upgrade")}),
+        (4, "Remove: {l}", {"l": hist_list("remove")}),
+        (2, "Purge: {l}", {"l": hist_list("remove")}),
+        (2, "Error: {e}", {"e": pick(["Sub-process /usr/bin/dpkg returned an error code (1)",
+                                      "Sub-process /usr/bin/dpkg received a segmentation fault."])}),
+        (14, "End-Date: {t}", {"t": hist_ts}),
+    ]
+
+    deb_file = {"f": lambda g: (lambda d: f"{d[0]}_{d[3].split(':')[-1]}_{d[1]}.deb")(deb(g))}
+    nv = {"n": draw(lambda g: (lambda d: (d[0], d[3], d[2]))(deb(g))), "v": then(1), "o": then(2)}
+    conffiles = ["/etc/nginx/nginx.conf", "/etc/ssh/sshd_config", "/etc/default/grub", "/etc/apt/apt.conf.d/50unattended-upgrades"]
+    term_log = [
+        (5, "Log started: {t}", {"t": hist_ts}),
+        (5, "Log ended: {t}", {"t": hist_ts}),
+        (14, "(Reading database ... {n} files and directories currently installed.)", {"n": lambda g: g.num(60000, 240000)}),
+        (14, "Preparing to unpack .../{f} ...", deb_file),
+        (14, "Unpacking {n} ({v}) over ({o}) ...", nv),
+        (8, "Unpacking {n} ({v}) ...", nv),
+        (7, "Selecting previously unselected package {n}.", {"n": lambda g: deb(g)[0]}),
+        (20, "Setting up {n} ({v}) ...", nv),
+        (14, "Processing triggers for {n} ({v}) ...", {"n": draw(lambda g: g.r.choice(trig_pkgs)), "v": then(1)}),
+        (5, "Removing {n} ({o}) ...", nv),
+        (3, "Purging configuration files for {n} ({o}) ...", nv),
+        (4, "Installing new version of config file {f} ...", {"f": pick(conffiles)}),
+        (3, "Configuration file '{f}'", {"f": pick(conffiles)}),
+        (3, " ==> Modified (by you or by a script) since installation.", {}),
+        (3, " ==> Package distributor has shipped an updated version.", {}),
+        (3, " ==> Keeping old config file as default.", {}),
+        (4, "Created symlink {l} \u2192 {t}.",
+         {"l": draw(lambda g: g.r.choice([("/etc/systemd/system/multi-user.target.wants/nginx.service", "/lib/systemd/system/nginx.service"),
+                                           ("/etc/systemd/system/timers.target.wants/apt-daily.timer", "/lib/systemd/system/apt-daily.timer"),
+                                           ("/etc/systemd/system/sockets.target.wants/docker.socket", "/lib/systemd/system/docker.socket")])),
+          "t": then(1)}),
+        (4, "update-alternatives: using {p} to provide {l} ({n}) in auto mode",
+         {"p": draw(lambda g: g.r.choice([("/usr/bin/vim.basic", "/usr/bin/editor", "editor"),
+                                           ("/usr/bin/python3.10", "/usr/bin/python3", "python3"),
+                                           ("/usr/share/docker-ce/contrib/completion", "/usr/bin/dockerd", "dockerd")])),
+          "l": then(1), "n": then(2)}),
+        (2, "dpkg: error processing package {n} (--configure):", {"n": lambda g: deb(g)[0]}),
+        (2, " installed {n} package post-installation script subprocess returned error exit status {c}",
+         {"n": lambda g: deb(g)[0], "c": pick(["1", "1", "2", "10"])}),
+        (1, " dependency problems - leaving unconfigured", {}),
+        (1, "dpkg: dependency problems prevent configuration of {n}:", {"n": lambda g: deb(g)[0]}),
+        (1, " {n} depends on {d}; however:", {"n": lambda g: deb(g)[0], "d": pick(["libssl3 (>= 3.0.2-0ubuntu1.14)", "libpcre3", "init-system-helpers (>= 1.54~)"])}),
+        (1, "  Package {d} is not configured yet.", {"d": pick(["libssl3:amd64", "libpcre3:amd64"])}),
+        (2, "Errors were encountered while processing:", {}),
+        (1, "dpkg: error processing archive {f} (--unpack):", {"f": lambda g: "/var/cache/apt/archives/" + deb_file["f"](g)}),
+        (1, " trying to overwrite '{f}', which is also in package {p} {v}",
+         {"f": pick(["/usr/bin/docker-compose", "/usr/share/man/man1/curl.1.gz"]), "p": draw(lambda g: deb(g)[0::3]), "v": then(1)}),
+        (2, "dpkg: warning: downgrading {n} from {v} to {o}", nv),
+    ]
+
+    def dpkg_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    dp = {"T": dpkg_ts}
+    dpa = {**dp, "p": draw(deb_arch), "o": then(1), "v": then(2)}
+    dpkg_log = [
+        (6, "{T} startup archives {a}", {**dp, "a": pick(["unpack", "unpack", "install"])}),
+        (6, "{T} startup packages {a}", {**dp, "a": pick(["configure", "configure", "remove", "purge"])}),
+        (10, "{T} install {p} {o} {v}", {**dp, "p": draw(lambda g: (lambda d: (d[0], "<none>", d[2]))(deb_arch(g))), "o": then(1), "v": then(2)}),
+        (14, "{T} upgrade {p} {o} {v}", dpa),
+        (16, "{T} configure {p} {v} {o}", {**dp, "p": draw(lambda g: (lambda d: (d[0], d[2], "<none>"))(deb_arch(g))), "v": then(1), "o": then(2)}),
+        (8, "{T} trigproc {p} {v} {o}", {**dp, "p": draw(lambda g: (lambda t: (f"{t[0]}:amd64", t[1], "<none>"))(g.r.choice(trig_pkgs))),
+                                         "v": then(1), "o": then(2)}),
+        (4, "{T} remove {p} {o} {v}", {**dp, "p": draw(lambda g: (lambda d: (d[0], d[1], "<none>"))(deb_arch(g))), "o": then(1), "v": then(2)}),
+        (2, "{T} purge {p} {o} {v}", {**dp, "p": draw(lambda g: (lambda d: (d[0], d[1], "<none>"))(deb_arch(g))), "o": then(1), "v": then(2)}),
+        (60, "{T} status {s} {p} {v}", {**dp, "s": pick(["half-installed", "unpacked", "half-configured", "installed", "installed",
+                                                         "triggers-pending", "triggers-awaited", "config-files", "not-installed"]),
+                                        "p": draw(deb_arch), "v": then(2)}),
+        (3, "{T} conffile {f} {a}", {**dp, "f": pick(conffiles), "a": pick(["keep", "keep", "install"])}),
+    ]
+
+    def uu_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    uu = {"T": uu_ts}
+    origins = ["o=Ubuntu,a=jammy", "o=Ubuntu,a=jammy-security", "o=UbuntuESMApps,a=jammy-apps-security",
+               "o=UbuntuESM,a=jammy-infra-security", "o=Docker,a=jammy"]
+
+    def names(pool: list[str], lo: int = 1):
+        def f(g: Gen) -> str:
+            return " ".join(g.r.sample(pool, g.r.randint(lo, min(4, len(pool)))))
+        return f
+
+    deb_names = [d[0] for d in debs]
+    unattended = [
+        (5, "{T} INFO Starting unattended upgrades script", uu),
+        (5, "{T} INFO Allowed origins are: {o}", {**uu, "o": lambda g: ", ".join(g.r.sample(origins, g.r.randint(2, 4)))}),
+        (4, "{T} INFO Initial blacklist: {l}", {**uu, "l": lambda g: g.r.choice(["", "", "linux-", "docker-ce containerd.io"])}),
+        (4, "{T} INFO Initial whitelist (not strict): {l}", {**uu, "l": lambda g: g.r.choice(["", "", "openssl libssl3"])}),
+        (5, "{T} INFO Packages that will be upgraded: {l}", {**uu, "l": names(deb_names)}),
+        (4, "{T} INFO Writing dpkg log to {f}", {**uu, "f": pick(["/var/log/unattended-upgrades/unattended-upgrades-dpkg.log"])}),
+        (4, "{T} INFO All upgrades installed", uu),
+        (4, "{T} INFO No packages found that can be upgraded unattended and no pending auto-removals", uu),
+        (3, "{T} INFO Package {p} is kept back because a related package is kept back or due to local apt_preferences(5).",
+         {**uu, "p": pick(["linux-image-generic", "docker-ce", "linux-headers-generic"])}),
+        (3, "{T} INFO Packages that were successfully auto-removed: {l}",
+         {**uu, "l": names(["linux-headers-5.15.0-101", "linux-headers-5.15.0-101-generic", "linux-image-5.15.0-101-generic",
+                             "linux-modules-5.15.0-101-generic"])}),
+        (2, "{T} WARNING Package {p} has conffile prompt and needs to be upgraded manually", {**uu, "p": pick(["openssh-server", "nginx-common", "grub-pc"])}),
+        (2, "{T} ERROR Lock could not be acquired (another package manager running?)", uu),
+        (1, "{T} ERROR Installing the upgrades failed!", uu),
+        (1, "{T} ERROR error message: {e}", {**uu, "e": pick(["installArchives() failed", "E:Sub-process /usr/bin/dpkg returned an error code (1)"])}),
+        (1, "{T} ERROR dpkg returned an error! See {f} for details", {**uu, "f": pick(["/var/log/unattended-upgrades/unattended-upgrades-dpkg.log"])}),
+        (3, "{T} INFO Checking if system is running on battery is skipped. Please install powermgmt-base package to check power status "
+            "and skip installing updates when the system is running on battery.", uu),
+        (2, "{T} WARNING Found {f}, rebooting", {**uu, "f": pick(["/var/run/reboot-required"])}),
+    ]
+
+    # ---------------- dnf 4, dnf-automatic, rpm ----------------
+    rpms = [("openssl-libs", "1:3.0.7-24.el9", "1:3.0.7-25.el9_3", "x86_64"), ("kernel-core", "5.14.0-362.13.1.el9_3", "5.14.0-362.18.1.el9_3", "x86_64"),
+            ("nginx", "1:1.20.1-14.el9_2.1", "1:1.20.1-16.el9_4.1", "x86_64"), ("tzdata", "2023c-1.el9", "2024a-1.el9", "noarch"),
+            ("python3-requests", "2.25.1-7.el9", "2.25.1-8.el9", "noarch"), ("glibc", "2.34-83.el9_3.7", "2.34-83.el9_3.12", "x86_64"),
+            ("podman", "4:4.6.1-5.el9", "4:4.6.1-7.el9_3", "x86_64")]
+
+    def nevra(g: Gen, new: bool = True) -> str:
+        n, o, v, a = g.r.choice(rpms)
+        return f"{n}-{v if new else o}.{a}"
+
+    def dnf_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}+0000"
+
+    dn = {"T": dnf_ts}
+    repos = ["baseos", "appstream", "extras", "epel", "docker-ce-stable"]
+    dnf_cmds = ["dnf install -y nginx", "dnf upgrade --refresh -y", "dnf makecache --timer", "dnf -y install podman skopeo", "dnf remove -y httpd"]
+
+    def pkg_spec(g: Gen):
+        n, o, v, a = g.r.choice(rpms)
+        return f"{n}.{a}", v, o
+
+    dnf_log = [
+        (6, "{T} INFO --- logging initialized ---", dn),
+        (6, "{T} DDEBUG timer: config: {n} ms", {**dn, "n": lambda g: g.num(1, 40)}),
+        (5, "{T} DEBUG DNF version: {v}", {**dn, "v": pick(["4.14.0", "4.14.0", "4.16.2"])}),
+        (6, "{T} DDEBUG Command: {c}", {**dn, "c": pick(dnf_cmds)}),
+        (4, "{T} DDEBUG Installroot: {r}", {**dn, "r": pick(["/", "/", "/mnt/sysimage"])}),
+        (4, "{T} DDEBUG Releasever: {r}", {**dn, "r": pick(["9", "9", "8", "39"])}),
+        (4, "{T} DEBUG cachedir: {d}", {**dn, "d": pick(["/var/cache/dnf"])}),
+        (5, "{T} DDEBUG Base command: {c}", {**dn, "c": pick(["install", "upgrade", "makecache", "remove"])}),
+        (4, "{T} DDEBUG Extra commands: {l}",
+         {**dn, "l": lambda g: str(g.r.choice([["install", "-y", "nginx"], ["upgrade", "--refresh", "-y"], ["makecache", "--timer"]]))}),
+        (5, "{T} DEBUG Loaded plugins: {l}",
+         {**dn, "l": lambda g: ", ".join(sorted(g.r.sample(["builddep", "changelog", "config-manager", "copr", "debug", "download",
+                                                             "needs-restarting", "playground", "repoclosure", "reposync"], g.r.randint(3, 4))))}),
+        (12, "{T} DEBUG repo: using cache for: {r}", {**dn, "r": pick(repos)}),
+        (8, "{T} DEBUG repo: downloading from remote: {r}", {**dn, "r": pick(repos)}),
+        (5, "{T} DEBUG countme: no event for {r}: budget to spend: {n}", {**dn, "r": pick(repos), "n": pick(["1", "2", "3"])}),
+        (6, "{T} DEBUG Last metadata expiration check: {d} ago on {w}.",
+         {**dn, "d": lambda g: f"{g.r.randint(0, 3)}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}",
+          "w": lambda g: f"Thu 03 Dec 2026 {g.r.randint(1, 12):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d} {g.r.choice(['AM', 'PM'])} UTC"}),
+        (4, "{T} INFO Metadata cache created.", dn),
+        (5, "{T} DDEBUG timer: sack setup: {n} ms", {**dn, "n": lambda g: g.num(20, 2400)}),
+        (5, "{T} DEBUG Completion plugin: Generating completion cache...", dn),
+        (6, "{T} DEBUG --> Starting dependency resolution", dn),
+        (12, "{T} DEBUG ---> Package {p} {v} will be installed", {**dn, "p": draw(pkg_spec), "v": then(1)}),
+        (10, "{T} DEBUG ---> Package {p} {v} will be an upgrade", {**dn, "p": draw(pkg_spec), "v": then(1)}),
+        (10, "{T} DEBUG ---> Package {p} {v} will be upgraded", {**dn, "p": draw(pkg_spec), "v": then(2)}),
+        (3, "{T} DEBUG ---> Package {p} {v} will be erased", {**dn, "p": draw(pkg_spec), "v": then(2)}),
+        (6, "{T} DEBUG --> Finished dependency resolution", dn),
+        (5, "{T} DDEBUG timer: depsolve: {n} ms", {**dn, "n": lambda g: g.num(5, 900)}),
+        (6, "{T} INFO Dependencies resolved.", dn),
+        (4, "{T} DEBUG Running transaction check", dn),
+        (4, "{T} DEBUG Transaction check succeeded.", dn),
+        (4, "{T} DEBUG Running transaction test", dn),
+        (4, "{T} DEBUG Transaction test succeeded.", dn),
+        (4, "{T} DDEBUG timer: transaction test: {n} ms", {**dn, "n": lambda g: g.num(50, 4000)}),
+        (4, "{T} DEBUG Running transaction", dn),
+        (5, "{T} INFO Complete!", dn),
+        (5, "{T} DDEBUG Cleaning up.", dn),
+        (3, "{T} INFO Nothing to do.", dn),
+        (3, "{T} INFO Package {p} is already installed.", {**dn, "p": lambda g: nevra(g)}),
+        (2, "{T} INFO No match for argument: {a}", {**dn, "a": pick(["ngnix", "python3-boto", "docker-compose-plugin"])}),
+        (2, "{T} ERROR Error: Unable to find a match: {l}", {**dn, "l": names(["ngnix", "python3-boto", "docker-compose-plugin", "htop"])}),
+        (2, "{T} ERROR Error: Failed to download metadata for repo '{r}': {e}",
+         {**dn, "r": pick(repos), "e": pick(["Cannot download repomd.xml: Cannot download repodata/repomd.xml: All mirrors were tried",
+                                              "Cannot prepare internal mirrorlist: Curl error (6): Couldn't resolve host name"])}),
+        (2, "{T} WARNING Unknown configuration option: {k} = {v} in {f}",
+         {**dn, "k": pick(["fastestmirrors", "exclude_pkgs"]), "v": pick(["True", "1", "kernel*"]), "f": pick(["/etc/dnf/dnf.conf"])}),
+    ]
+
+    rpm_actions = ["Installed", "Installed", "Upgrade", "Upgrade", "Upgraded", "Upgraded", "Erase", "Cleanup", "Reinstall", "Reinstalled"]
+    dnf_rpm_log = [
+        (30, "{T} SUBDEBUG {a}: {p}", {**dn, "a": pick(rpm_actions), "p": lambda g: nevra(g, g.r.random() < 0.6)}),
+        (3, "{T} INFO warning: {f} created as {f2}",
+         {**dn, "f": draw(lambda g: (lambda p: (p, p + ".rpmnew"))(g.r.choice(["/etc/nginx/nginx.conf", "/etc/ssh/sshd_config", "/etc/dnf/dnf.conf"]))),
+          "f2": then(1)}),
+        (2, "{T} INFO warning: {f} saved as {f2}",
+         {**dn, "f": draw(lambda g: (lambda p: (p, p + ".rpmsave"))(g.r.choice(["/etc/nginx/nginx.conf", "/etc/sysconfig/podman"]))), "f2": then(1)}),
+        (2, "{T} ERROR Error in {s} scriptlet in rpm package {p}", {**dn, "s": pick(["POSTIN", "PREUN", "POSTTRANS"]), "p": lambda g: nevra(g)}),
+    ]
+
+    da = {**jn}
+    dnf_automatic = [
+        (3, "{T} {H} dnf-automatic[{P}]: Started dnf-automatic.", da),
+        (2, "{T} {H} dnf-automatic[{P}]: Sleep for {n} second(s)", {**da, "n": lambda g: g.num(0, 3600)}),
+        (3, "{T} {H} dnf-automatic[{P}]: The following updates have been applied on '{h}':", {**da, "h": pick(hosts)}),
+        (3, "{T} {H} dnf-automatic[{P}]: The following updates are available on '{h}':", {**da, "h": pick(hosts)}),
+        (3, "{T} {H} dnf-automatic[{P}]: Updates completed at {w}",
+         {**da, "w": lambda g: f"Thu 03 Dec 2026 {g.r.randint(1, 12):02d}:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d} {g.r.choice(['AM', 'PM'])} UTC"}),
+        (1, "{T} {H} dnf-automatic[{P}]: System is off-line.", da),
+    ]
+
+    rp = {**jn}
+    rpm_syslog = [
+        (4, "{T} {H} [RPM][{P}]: Transaction ID {x} started", {**rp, "x": lambda g: f"{g.r.randint(0x6560_0000, 0x6600_0000):x}"}),
+        (4, "{T} {H} [RPM][{P}]: Transaction ID {x} finished: {r}", {**rp, "x": lambda g: f"{g.r.randint(0x6560_0000, 0x6600_0000):x}",
+                                                                     "r": pick(["0", "0", "0", "1"])}),
+        (12, "{T} {H} [RPM][{P}]: {o} {p}: {r}", {**rp, "o": pick(["install", "install", "erase"]), "p": lambda g: nevra(g),
+                                                 "r": pick(["success", "success", "success", "failure"])}),
+        (1, "{T} {H} [RPM][{P}]: {n} elements failed, {m} scripts failed", {**rp, "n": pick(["0", "1", "2"]), "m": pick(["0", "1"])}),
+    ]
+
+    # ---------------- pacman ----------------
+    arch_pkgs = [("linux", "6.6.7.arch1-1", "6.6.8.arch1-1"), ("systemd", "255.1-1", "255.2-1"), ("mesa", "1:23.3.1-1", "1:23.3.2-1"),
+                 ("python", "3.11.6-1", "3.11.7-1"), ("docker", "1:24.0.7-1", "1:24.0.7-2"), ("openssl", "3.2.0-1", "3.2.1-1"),
+                 ("glibc", "2.38-7", "2.38-8")]
+
+    def pac_ts(g: Gen) -> str:
+        return f"[2026-12-03T{hms(g)}+0000]"
+
+    pc = {"T": pac_ts}
+    pnv = {"n": draw(lambda g: g.r.choice(arch_pkgs)), "o": then(1), "v": then(2)}
+    hooks = ["20-systemd-sysusers.hook", "30-systemd-daemon-reload.hook", "60-mkinitcpio-remove.hook", "90-mkinitcpio-install.hook",
+             "30-systemd-update.hook"]
+    pacman = [
+        (5, "{T} [PACMAN] Running '{c}'", {**pc, "c": pick(["pacman -Syu", "pacman -Syu --noconfirm", "pacman -S --needed base-devel git", "pacman -Rns docker"])}),
+        (4, "{T} [PACMAN] synchronizing package lists", pc),
+        (4, "{T} [PACMAN] starting full system upgrade", pc),
+        (5, "{T} [ALPM] transaction started", pc),
+        (18, "{T} [ALPM] upgraded {n} ({o} -> {v})", {**pc, **pnv}),
+        (6, "{T} [ALPM] installed {n} ({v})", {**pc, **pnv}),
+        (3, "{T} [ALPM] removed {n} ({o})", {**pc, **pnv}),
+        (2, "{T} [ALPM] downgraded {n} ({v} -> {o})", {**pc, **pnv}),
+        (2, "{T} [ALPM] reinstalled {n} ({v})", {**pc, **pnv}),
+        (5, "{T} [ALPM] transaction completed", pc),
+        (1, "{T} [ALPM] transaction interrupted", pc),
+        (8, "{T} [ALPM] running '{h}'...", {**pc, "h": pick(hooks)}),
+        (2, "{T} [ALPM] warning: {f} installed as {f2}",
+         {**pc, "f": draw(lambda g: (lambda p: (p, p + ".pacnew"))(g.r.choice(["/etc/pacman.conf", "/etc/pacman.d/mirrorlist", "/etc/locale.gen"]))),
+          "f2": then(1)}),
+        (1, "{T} [ALPM] warning: {f} saved as {f2}",
+         {**pc, "f": draw(lambda g: (lambda p: (p, p + ".pacsave"))(g.r.choice(["/etc/docker/daemon.json", "/etc/mkinitcpio.conf"]))), "f2": then(1)}),
+        (4, "{T} [ALPM-SCRIPTLET] ==> Building image from preset: {p}: '{k}'",
+         {**pc, "p": pick(["/etc/mkinitcpio.d/linux.preset", "/etc/mkinitcpio.d/linux-lts.preset"]), "k": pick(["default", "fallback"])}),
+        (3, "{T} [ALPM-SCRIPTLET] ==> Starting build: '{v}'", {**pc, "v": pick(["6.6.8-arch1-1", "6.1.69-1-lts"])}),
+        (6, "{T} [ALPM-SCRIPTLET]   -> Running build hook: [{h}]",
+         {**pc, "h": pick(["base", "udev", "autodetect", "modconf", "kms", "keyboard", "block", "filesystems", "fsck"])}),
+        (3, "{T} [ALPM-SCRIPTLET] ==> Creating {c}-compressed initcpio image: '{f}'",
+         {**pc, "c": pick(["zstd", "zstd", "gzip"]), "f": pick(["/boot/initramfs-linux.img", "/boot/initramfs-linux-fallback.img"])}),
+        (3, "{T} [ALPM-SCRIPTLET] ==> Image generation successful", pc),
+        (1, "{T} [ALPM-SCRIPTLET] ==> WARNING: Possibly missing firmware for module: '{m}'", {**pc, "m": pick(["qla2xxx", "aic94xx", "wd719x", "xhci_pci"])}),
+    ]
+
+    # ---------------- zypper: zypper.log and /var/log/zypp/history ----------------
+    def zy_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    zhosts = ["sles-build-01", "leap-web-02"]
+    zl = {"T": zy_ts, "H": pick(zhosts), "P": pid}
+    zpkgs = [("nginx", "1.21.5-150400.3.3.1", "x86_64"), ("openssl-3", "3.0.8-150500.5.20.1", "x86_64"),
+             ("kernel-default", "5.14.21-150500.55.44.1", "x86_64"), ("timezone", "2024a-150000.75.28.1", "x86_64"),
+             ("python311-pip", "22.3.1-150400.17.7.1", "noarch")]
+    zrepos = [("repo-oss", "http://download.opensuse.org/distribution/leap/15.5/repo/oss/"),
+              ("repo-update", "http://download.opensuse.org/update/leap/15.5/oss"),
+              ("SLE-Module-Basesystem15-SP5-Updates", "https://updates.suse.com/SUSE/Updates/SLE-Module-Basesystem/15-SP5/x86_64/update/")]
+
+    def zpkg(g: Gen):
+        n, v, a = g.r.choice(zpkgs)
+        return n, v, a
+
+    zy = [
+        (4, "{T} <1> {H}({P}) [zypper] main.cc(main):140 ===== Hi, me zypper {v}", {**zl, "v": pick(["1.14.68", "1.14.64"])}),
+        (4, "{T} <1> {H}({P}) [zypper] main.cc(main):141 ===== {a} =====",
+         {**zl, "a": pick(["'zypper' '--non-interactive' 'patch'", "'zypper' 'refresh'", "'zypper' '-n' 'in' 'nginx'", "'zypper' 'up' '-y'"])}),
+        (4, "{T} <1> {H}({P}) [zypper] main.cc(main):171 ===== Exiting main({c}) =====", {**zl, "c": pick(["0", "0", "0", "100", "103", "104"])}),
+        (4, "{T}|command|{u}|{a}|", {"T": zy_ts, "u": lambda g: f"root@{g.r.choice(zhosts)}",
+                                    "a": pick(["'zypper' '--non-interactive' 'patch'", "'zypper' '-n' 'in' 'nginx'", "'zypper' 'up' '-y'"])}),
+        (12, "{T}|install|{n}|{v}|{a}|{u}|{r}|{s}|",
+         {"T": zy_ts, "n": draw(zpkg), "v": then(1), "a": then(2), "u": lambda g: g.r.choice(["", f"root@{g.r.choice(zhosts)}"]),
+          "r": lambda g: g.r.choice(zrepos)[0], "s": lambda g: g.hexs(64)}),
+        (4, "{T}|remove |{n}|{v}|{a}|{u}|", {"T": zy_ts, "n": draw(zpkg), "v": then(1), "a": then(2), "u": lambda g: f"root@{g.r.choice(zhosts)}"}),
+        (2, "{T}|radd   |{r}|{u}|", {"T": zy_ts, "r": draw(lambda g: g.r.choice(zrepos)), "u": then(1)}),
+        (1, "{T}|rremove|{r}|", {"T": zy_ts, "r": lambda g: g.r.choice(zrepos)[0]}),
+        (4, "{T}|patch  |{n}|{v}|{a}|{r}|{c}|{s}|{o}|{w}|",
+         {"T": zy_ts, "n": lambda g: f"openSUSE-SLE-15.5-2026-{g.num(1000, 4999)}", "v": pick(["1"]), "a": pick(["noarch"]),
+          "r": lambda g: g.r.choice(zrepos)[0], "c": pick(["security", "recommended", "optional"]),
+          "s": pick(["important", "moderate", "low", "critical"]), "o": pick(["needed"]), "w": pick(["applied", "applied", "needed"])}),
+        (4, "# {T} {f} installed ok", {"T": zy_ts, "f": lambda g: (lambda p: f"{p[0]}-{p[1]}.{p[2]}.rpm")(zpkg(g))}),
+        (2, "# Additional rpm output:", {}),
+    ]
+
+    # ---------------- Nix: the daemon, clients and nix-collect-garbage ----------------
+    def store_path(g: Gen) -> str:
+        return "/nix/store/" + "".join(g.r.choice("0123456789abcdfghijklmnpqrsvwxyz") for _ in range(32)) + "-" + g.r.choice(
+            ["glibc-2.38-44", "openssl-3.0.13", "python3-3.11.9", "nodejs-20.12.2", "source", "hello-2.12.1", "nixos-system-web-24.05"])
+
+    def drv(g: Gen) -> str:
+        return store_path(g) + ".drv"
+
+    caches = ["https://cache.nixos.org", "https://nix-community.cachix.org", "s3://acme-nix-cache?region=eu-west-1"]
+    nd = {**jn}
+    nix_users = ["alice", "root", "github-runner", "hydra"]
+    nix = [
+        (14, "{T} {H} nix-daemon[{P}]: accepted connection from pid {p}, user {u}", {**nd, "p": pid, "u": pick(nix_users)}),
+        (10, "{T} {H} nix-daemon[{P}]: accepted connection from pid {p}, user {u} (trusted)", {**nd, "p": pid, "u": pick(["root", "hydra"])}),
+        (3, "{T} {H} nix-daemon[{P}]: error processing connection: {e}",
+         {**nd, "e": pick(["unexpected end-of-file", "error: writing to file: Broken pipe"])}),
+        (2, "{T} {H} nix-daemon[{P}]: warning: ignoring untrusted substituter '{c}', you are not a trusted user.",
+         {**nd, "c": pick(caches[1:])}),
+        (12, "copying path '{p}' from '{c}'...", {"p": store_path, "c": pick(caches)}),
+        (8, "building '{d}'...", {"d": drv}),
+        (3, "these {n} derivations will be built:", {"n": lambda g: g.num(2, 40)}),
+        (3, "these {n} paths will be fetched ({d} MiB download, {u} MiB unpacked):",
+         {"n": lambda g: g.num(2, 400), "d": lambda g: g.flt(2, 900), "u": lambda g: g.flt(2, 4000)}),
+        (2, "error: builder for '{d}' failed with exit code {c};", {"d": drv, "c": pick(["1", "2", "100"])}),
+        (1, "error: hash mismatch in fixed-output derivation '{d}':", {"d": drv}),
+        (1, "         specified: {h}", {"h": lambda g: "sha256-" + g.hexs(43)}),
+        (1, "            got:    {h}", {"h": lambda g: "sha256-" + g.hexs(43)}),
+        (2, "warning: Git tree '{p}' is dirty", {"p": pick(["/home/alice/src/infra", "/builds/acme/app"])}),
+        (4, "finding garbage collector roots...", {}),
+        (3, "removing stale link from '{l}' to '{t}'",
+         {"l": lambda g: f"/nix/var/nix/gcroots/auto/{g.hexs(32)}", "t": pick(["/home/alice/src/app/result", "/tmp/nix-build-result"])}),
+        (4, "deleting garbage...", {}),
+        (16, "deleting '{p}'", {"p": store_path}),
+        (4, "deleting unused links...", {}),
+        (3, "note: currently hard linking saves {n} MiB", {"n": lambda g: g.flt(2, 9000)}),
+        (4, "{n} store paths deleted, {m} MiB freed", {"n": lambda g: g.num(1, 9000), "m": lambda g: g.flt(2, 50000)}),
+        (3, "removing old generations of profile {p}", {"p": pick(["/nix/var/nix/profiles/system", "/nix/var/nix/profiles/per-user/root/profile",
+                                                                  "/home/alice/.local/state/nix/profiles/home-manager"])}),
+        (4, "removing profile version {n}", {"n": lambda g: g.num(1, 900)}),
+    ]
+
+    # ---------------- pip and uv in CI ----------------
+    py = [("requests", "2.31.0"), ("urllib3", "2.2.1"), ("certifi", "2024.2.2"), ("idna", "3.6"), ("charset-normalizer", "3.3.2"),
+          ("boto3", "1.34.69"), ("botocore", "1.34.69"), ("numpy", "1.26.4"), ("psycopg2", "2.9.9"), ("pydantic", "2.6.4")]
+
+    def pyp(g: Gen):
+        return g.r.choice(py)
+
+    def wheel(g: Gen) -> str:
+        n, v = pyp(g)
+        return f"{n.replace('-', '_')}-{v}-py3-none-any.whl"
+
+    def size(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(8, 999)} kB", f"{g.r.uniform(1, 60):.1f} MB"])
+
+    def pylist(sep: str, fmt: str):
+        def f(g: Gen) -> str:
+            return sep.join(fmt.format(n=n, v=v) for n, v in g.r.sample(py, g.r.randint(1, 4)))
+        return f
+
+    def udur(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(1, 999)}ms", f"{g.r.uniform(1, 30):.2f}s"])
+
+    pip = [
+        (3, "Looking in indexes: {l}", {"l": pick(["https://pypi.org/simple, https://pypi.internal.example/simple",
+                                                   "https://nexus.example.com/repository/pypi/simple"])}),
+        (16, "Collecting {r}", {"r": lambda g: (lambda p: g.r.choice([f"{p[0]}=={p[1]}", p[0], f"{p[0]}>=1.0"]))(pyp(g))}),
+        (12, "  Downloading {w} ({s})", {"w": wheel, "s": size}),
+        (6, "  Using cached {w} ({s})", {"w": wheel, "s": size}),
+        (10, "Requirement already satisfied: {r} in {d} (from {p}) ({v})",
+         {"r": pick(["urllib3<3,>=1.21.1", "idna<4,>=2.5", "certifi>=2017.4.17", "charset-normalizer<4,>=2"]),
+          "d": pick(["/usr/local/lib/python3.11/site-packages", "/builds/acme/app/.venv/lib/python3.12/site-packages"]),
+          "p": pick(["requests", "botocore", "requests==2.31.0"]), "v": pick(["2.2.1", "3.6", "2024.2.2", "3.3.2"])}),
+        (4, "  Preparing metadata ({k}) ... done", {"k": pick(["setup.py", "pyproject.toml", "pyproject.toml"])}),
+        (3, "  Installing build dependencies ... done", {}),
+        (3, "  Getting requirements to build wheel ... done", {}),
+        (3, "Building wheels for collected packages: {l}", {"l": pick(["psycopg2", "psycopg2, pyyaml", "app"])}),
+        (3, "  Building wheel for {n} ({k}) ... done", {"n": pick(["psycopg2", "pyyaml", "app"]), "k": pick(["setup.py", "pyproject.toml"])}),
+        (3, "  Created wheel for {n}: filename={f} size={s} sha256={h}",
+         {"n": draw(lambda g: g.r.choice([("psycopg2", "psycopg2-2.9.9-cp311-cp311-linux_x86_64.whl"), ("app", "app-1.4.2-py3-none-any.whl")])),
+          "f": then(1), "s": lambda g: g.num(4000, 600000), "h": lambda g: g.hexs(64)}),
+        (3, "  Stored in directory: {d}", {"d": lambda g: f"/root/.cache/pip/wheels/{g.hexs(2)}/{g.hexs(2)}/{g.hexs(56)}"}),
+        (3, "Successfully built {l}", {"l": pick(["psycopg2", "psycopg2 pyyaml", "app"])}),
+        (6, "Installing collected packages: {l}", {"l": pylist(", ", "{n}")}),
+        (3, "  Attempting uninstall: {n}", {"n": lambda g: pyp(g)[0]}),
+        (3, "    Found existing installation: {n} {v}", {"n": draw(pyp), "v": then(1)}),
+        (3, "    Uninstalling {n}-{v}:", {"n": draw(pyp), "v": then(1)}),
+        (3, "      Successfully uninstalled {n}-{v}", {"n": draw(pyp), "v": then(1)}),
+        (6, "Successfully installed {l}", {"l": pylist(" ", "{n}-{v}")}),
+        (4, "WARNING: Running pip as the 'root' user can result in broken permissions and conflicting behaviour with the system package "
+            "manager. It is recommended to use a virtual environment instead: https://pip.pypa.io/warnings/venv", {}),
+        (3, "[notice] A new release of pip is available: {o} -> {n}", {"o": pick(["23.0.1", "23.2.1", "24.0"]), "n": pick(["24.0", "24.3.1"])}),
+        (3, "[notice] To update, run: {c}", {"c": pick(["pip install --upgrade pip", "python3 -m pip install --upgrade pip"])}),
+        (2, "WARNING: Retrying (Retry(total={n}, connect=None, read=None, redirect=None, status=None)) after connection broken by '{e}': {p}",
+         {"n": pick(["4", "3", "2", "1", "0"]), "e": pick(["ReadTimeoutError(\"HTTPSConnectionPool(host='pypi.org', port=443): Read timed out. (read timeout=15)\")",
+                                                          "ProtocolError('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))"]),
+          "p": lambda g: f"/simple/{pyp(g)[0]}/"}),
+        (1, "ERROR: Could not find a version that satisfies the requirement {r} (from versions: {l})",
+         {"r": pick(["numpy==2.9.0", "acme-internal-sdk>=3"]), "l": pick(["none", "1.0.0, 1.1.0, 2.0.1", "1.24.4, 1.25.2, 1.26.4"])}),
+        (1, "ERROR: No matching distribution found for {r}", {"r": pick(["numpy==2.9.0", "acme-internal-sdk>=3"])}),
+        (1, "ERROR: pip's dependency resolver does not currently take into account all the packages that are installed. This behaviour is "
+            "the source of the following dependency conflicts.", {}),
+        (1, "{n} {v} requires {r}, but you have {h} {hv} which is incompatible.",
+         {"n": pick(["botocore", "requests"]), "v": pick(["1.34.69", "2.31.0"]), "r": pick(["urllib3<2.1,>=1.25.4; python_version >= \"3.10\"", "idna<4,>=2.5"]),
+          "h": pick(["urllib3", "idna"]), "hv": pick(["2.2.1", "4.0"])}),
+        (1, "  ERROR: Failed building wheel for {n}", {"n": pick(["psycopg2", "pyyaml"])}),
+        (1, "ERROR: Could not build wheels for {n}, which is required to install pyproject.toml-based projects", {"n": pick(["psycopg2", "pyyaml"])}),
+        (4, "Resolved {n} packages in {d}", {"n": lambda g: g.num(3, 240), "d": udur}),
+        (4, "Prepared {n} packages in {d}", {"n": lambda g: g.num(1, 120), "d": udur}),
+        (4, "Installed {n} packages in {d}", {"n": lambda g: g.num(1, 120), "d": udur}),
+        (2, "Uninstalled {n} packages in {d}", {"n": lambda g: g.num(1, 9), "d": udur}),
+        (2, "Audited {n} packages in {d}", {"n": lambda g: g.num(3, 240), "d": udur}),
+        (10, " + {n}=={v}", {"n": draw(pyp), "v": then(1)}),
+        (3, " - {n}=={v}", {"n": draw(pyp), "v": then(1)}),
+        (3, "Using CPython {v} interpreter at: {p}", {"v": pick(["3.12.3", "3.11.9"]), "p": pick(["/usr/bin/python3", "/usr/local/bin/python3.12"])}),
+        (2, "Creating virtual environment at: {p}", {"p": pick([".venv", "/opt/venv"])}),
+        (2, "error: Failed to fetch: `{u}`", {"u": lambda g: f"https://pypi.org/simple/{pyp(g)[0]}/"}),
+    ]
+
+    return (apt_history + term_log + dpkg_log + unattended + dnf_log + dnf_rpm_log + dnf_automatic + rpm_syslog + pacman + zy
+            + nix + pip)
+
+
+def provisioning_events() -> list[tuple[float, str, dict]]:
+    """Bare-metal provisioning software as the operators of a data centre's provisioning network log it:
+    Canonical MAAS (regiond.log with its request lines, RPC, DNS, lease and boot-resource import lines; maas.log
+    through syslog with node status transitions, power changes and failures; rackd.log with the TFTP and HTTP
+    boot file requests; the commissioning logs the ephemeral environment sends to the rack's rsyslog: cloud-init
+    and the commissioning scripts' runner), Foreman (production.log: Rails request lines, unattended templates,
+    orchestration of DHCP, DNS and TFTP) with the Smart Proxy (proxy.log: requests, modules, DHCP reservations,
+    DNS records, TFTP boot files), Cobbler 3 (cobbler.log: XML-RPC calls, sync steps, triggers, commands),
+    OpenStack Ironic (ironic-conductor and ironic-api through oslo.log: provision state transitions, power
+    state syncs, deploy and clean steps, agent heartbeats, IPMI errors, the API's WSGI request lines),
+    Tinkerbell (tink-server, Smee and Hegel as zap JSON lines) and the iPXE/dnsmasq TFTP boot chain as syslog
+    shows it (dnsmasq-dhcp's DHCP and PXE exchanges with their tagged option lines, dnsmasq-tftp transfers and
+    errors, in.tftpd, iPXE's own syslog lines). Written blind at the thirty-second issue-15 pass's start:
+    before reading the engine or any failure analysis; 181 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def us6(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    # the machines being provisioned: hostname, MAAS system id, MAC, address, Ironic node uuid
+    machines = [("node-r1-01", "4y3h7n", "52:54:00:1a:2b:01", "10.20.0.101", "1be26c0b-03f2-4d2d-ae87-c02d7f33c123"),
+                ("node-r1-02", "8kqwe2", "52:54:00:1a:2b:02", "10.20.0.102", "6f0a5c31-91d4-4e7b-8c2a-5e1b7d9c0a44"),
+                ("node-r2-07", "tbx3ma", "3c:ec:ef:40:9a:17", "10.20.1.57", "a8c3e2f1-0b4d-4c9e-9f21-7d6e5b4a3c21"),
+                ("gpu-r3-02", "ph6cfr", "b8:ce:f6:0e:44:d2", "10.20.2.12", "d41e7a90-6c3b-4f8e-b2a5-19c8e07f6b55"),
+                ("stor-r4-11", "m3rgaa", "0c:c4:7a:88:13:5e", "10.20.3.211", "f2b9c6d8-4e1a-47c3-a0d5-8b3e6f2c1d77"),
+                ("edge-05", "qn4dx8", "ac:1f:6b:d2:70:09", "10.20.4.5", "0e7d4b21-5a9c-4d3f-86b1-c4a2e9f05e13")]
+
+    def mach(g: Gen):
+        return g.r.choice(machines)
+
+    def host(g: Gen) -> str:
+        return mach(g)[0]
+
+    def mac(g: Gen) -> str:
+        return mach(g)[2]
+
+    def mip(g: Gen) -> str:
+        return mach(g)[3]
+
+    def node_uuid(g: Gen) -> str:
+        return mach(g)[4]
+
+    def ms(lo: int, hi: int):
+        return lambda g: g.num(lo, hi)
+
+    def secs(g: Gen) -> str:
+        return f"{g.r.uniform(0.002, 2.5):.{g.r.choice([2, 3])}f}"
+
+    # ---------------- Canonical MAAS: regiond.log ----------------
+    def maas_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    mz = {"T": maas_ts}
+    regions = ["maas-region-01", "maas-region-02"]
+    racks = [("maas-rack-01", "fx8sdn"), ("maas-rack-02", "w7pq3k")]
+    maas_ver = ["3.4.4-14345-g.0c6a7bd7c", "3.5.1-16329-g.c6ab4e9c4"]
+    maas_api = ["/MAAS/api/2.0/machines/", "/MAAS/api/2.0/machines/{id}/", "/MAAS/api/2.0/version/",
+                "/MAAS/api/2.0/boot-resources/", "/MAAS/api/2.0/subnets/", "/MAAS/metadata/latest/by-id/{id}/"]
+    maas_agents = ["Python-urllib/3.10", "python-libmaas/0.6.8", "Go-http-client/1.1", "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"]
+    maas_status = [("200", "OK"), ("200", "OK"), ("200", "OK"), ("204", "NO CONTENT"), ("404", "NOT FOUND"), ("403", "FORBIDDEN")]
+    transitions = [("NEW", "COMMISSIONING"), ("COMMISSIONING", "TESTING"), ("TESTING", "READY"), ("READY", "ALLOCATED"),
+                   ("ALLOCATED", "DEPLOYING"), ("DEPLOYING", "DEPLOYED"), ("DEPLOYED", "RELEASING"), ("RELEASING", "READY"),
+                   ("COMMISSIONING", "FAILED_COMMISSIONING"), ("DEPLOYING", "FAILED_DEPLOYMENT")]
+    ifaces = ["eno1", "enp1s0f0", "bond0", "eth0"]
+
+    def api_path(g: Gen) -> str:
+        return g.r.choice(maas_api).replace("{id}", mach(g)[1])
+
+    maas_region = [
+        (40, "{T} regiond: [info] {ip} {m} {p} HTTP/1.1 --> {c} {r} (referrer: {ref}; agent: {a})",
+         {**mz, "ip": lambda g: g.r.choice([mip(g), "10.20.0.2", "192.168.50.14"]), "m": pick(["GET", "GET", "GET", "POST", "PUT"]),
+          "p": api_path, "c": draw(lambda g: g.r.choice(maas_status)), "r": then(1),
+          "ref": pick(["-", "-", "http://maas.example.net:5240/MAAS/r/machines"]), "a": pick(maas_agents)}),
+        (8, "{T} maasserver.rpc.rackcontrollers: [info] Existing rack controller '{h}' running version {v} has connected to region '{r}'.",
+         {**mz, "h": lambda g: g.r.choice(racks)[0], "v": pick(maas_ver), "r": pick(regions)}),
+        (3, "{T} maasserver.rpc.rackcontrollers: [info] Registering existing rack controller '{h}'.",
+         {**mz, "h": lambda g: g.r.choice(racks)[0]}),
+        (10, "{T} maasserver.ipc: [info] Worker pid:{p} registered RPC connection to ('{s}', '{ip}', {port}).",
+         {**mz, "p": ms(1200, 9000), "s": lambda g: g.r.choice(racks)[1], "ip": pick(["10.20.0.2", "10.20.0.3", "::ffff:10.20.0.2"]), "port": ms(32768, 60999)}),
+        (6, "{T} maasserver.ipc: [info] Worker pid:{p} lost RPC connection to ('{s}', '{ip}', {port}).",
+         {**mz, "p": ms(1200, 9000), "s": lambda g: g.r.choice(racks)[1], "ip": pick(["10.20.0.2", "10.20.0.3", "::ffff:10.20.0.2"]), "port": ms(32768, 60999)}),
+        (12, "{T} maasserver.region_controller: [info] Reloaded DNS configuration; ip {ip} connected to {h} on {i}",
+         {**mz, "ip": draw(lambda g: (lambda m: (m[3], m[0]))(mach(g))), "h": then(1), "i": pick(ifaces)}),
+        (8, "{T} maasserver.region_controller: [info] Reloaded DNS configuration; ip {ip} disconnected from {h} on {i}",
+         {**mz, "ip": draw(lambda g: (lambda m: (m[3], m[0]))(mach(g))), "h": then(1), "i": pick(ifaces)}),
+        (4, "{T} maasserver.region_controller: [info] Reloaded DNS configuration; regiond started", mz),
+        (3, "{T} maasserver.region_controller: [info] Reloaded proxy configuration; regiond started", mz),
+        (14, "{T} maasserver.rpc.leases: [info] Lease update: {a} for {ip} on {mac} at {t} (lease time: {n}s) (hostname: {h})",
+         {**mz, "a": pick(["commit", "commit", "commit", "expiry", "release"]), "ip": draw(lambda g: (lambda m: (m[3], m[2], m[0]))(mach(g))),
+          "mac": then(1), "t": lambda g: f"2026-12-03 {hms(g)}", "n": pick(["600", "600", "3600"]), "h": then(2)}),
+        (3, "{T} maasserver.bootresources: [info] Started importing of boot images from {n} source(s).", {**mz, "n": pick(["1", "1", "2"])}),
+        (3, "{T} maasserver.bootresources: [info] Finished importing of boot images from {n} source(s).", {**mz, "n": pick(["1", "1", "2"])}),
+        (4, "{T} maasserver.bootresources: [info] Importing images from source: {u}",
+         {**mz, "u": pick(["http://images.maas.io/ephemeral-v3/stable/", "http://mirror.example.net/maas/images/ephemeral-v3/stable/"])}),
+        (2, "{T} maasserver.bootresources: [error] Importing boot resources failed: {e}",
+         {**mz, "e": pick(["Failed to download http://images.maas.io/ephemeral-v3/stable/streams/v1/index.sjson: HTTP Error 503: Service Unavailable",
+                           "<urlopen error [Errno -3] Temporary failure in name resolution>"])}),
+        (2, "{T} maasserver: [error] ################################ Exception: {e} ################################",
+         {**mz, "e": pick(["Unable to connect to any rack controller fx8sdn; no connections available.",
+                           "Failed talking to pod: Connection refused"])}),
+    ]
+
+    # ---------------- Canonical MAAS: maas.log (syslog) ----------------
+    def syslog5424(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us6(g)}+00:00"
+
+    ml = {"T": syslog5424, "H": pick(regions)}
+    node = {"n": draw(lambda g: (lambda m: (m[0], m[1]))(mach(g))), "id": then(1)}
+    maas_log = [
+        (30, "{T} {H} maas.node: [info] {n}: Status transition from {a} to {b}",
+         {**ml, "n": host, "a": draw(lambda g: g.r.choice(transitions)), "b": then(1)}),
+        (12, "{T} {H} maas.power: [info] Changing power state ({s}) of node: {n} ({id})", {**ml, **node, "s": pick(["on", "off", "cycle"])}),
+        (12, "{T} {H} maas.power: [info] Changed power state ({s}) of node: {n} ({id})", {**ml, **node, "s": pick(["on", "off", "cycle"])}),
+        (3, "{T} {H} maas.power: [error] Error changing power state ({s}) of node: {n} ({id})",
+         {**ml, **node, "s": pick(["on", "off"])}),
+        (5, "{T} {H} maas.node: [info] {n}: Storage layout was set to {l}.", {**ml, "n": host, "l": pick(["flat", "lvm", "bcache"])}),
+        (6, "{T} {H} maas.node: [info] {n}: Commissioning started", {**ml, "n": host}),
+        (5, "{T} {H} maas.node: [info] {n}: Testing started", {**ml, "n": host}),
+        (6, "{T} {H} maas.node: [info] {n}: Deployment started", {**ml, "n": host}),
+        (5, "{T} {H} maas.node: [info] {n}: Releasing node", {**ml, "n": host}),
+        (3, "{T} {H} maas.node: [error] {n}: Marking node failed: {r}",
+         {**ml, "n": host, "r": pick(["Node operation 'Commissioning' timed out after 30 minutes.",
+                                      "Node operation 'Deploying' timed out after 30 minutes.",
+                                      "Installation failed (refer to the installation log for more information)."])}),
+        (3, "{T} {H} maas.node: [info] {n}: Aborting {op} and reverted to {s}",
+         {**ml, "n": host, "op": pick(["COMMISSIONING", "DEPLOYING", "TESTING"]), "s": pick(["NEW", "READY", "ALLOCATED"])}),
+        (6, "{T} {H} maas.interface: [info] {i} ({k}) on {n}: IP address automatically unlinked: {ip}",
+         {**ml, "i": pick(ifaces), "k": pick(["physical", "physical", "bond"]), "n": draw(lambda g: (lambda m: (m[0], f"AUTO:{m[3]}"))(mach(g))), "ip": then(1)}),
+        (4, "{T} {H} maas.interface: [info] {i} ({k}) on {n}: VLAN updated from {a} to {b}",
+         {**ml, "i": pick(ifaces), "k": pick(["physical", "bond"]), "n": host, "a": pick(["fabric-0.untagged", "fabric-1.untagged"]),
+          "b": pick(["fabric-0.100", "fabric-1.untagged", "fabric-2.untagged"])}),
+        (3, "{T} {H} maas.import-images: [info] Downloading image descriptions from {u}",
+         {**ml, "u": pick(["http://images.maas.io/ephemeral-v3/stable/", "http://mirror.example.net/maas/images/ephemeral-v3/stable/"])}),
+        (2, "{T} {H} maas.import-images: [info] Finished importing boot images, the region does not have any new images.", ml),
+        (3, "{T} {H} maas.bootsources: [info] Updated boot sources cache.", ml),
+        (4, "{T} {H} maas.dhcp: [info] Successfully configured DHCPv4 on rack controller '{r}'.", {**ml, "r": lambda g: g.r.choice(racks)[0]}),
+        (2, "{T} {H} maas.dhcp: [error] Error configuring DHCPv4 on rack controller '{r}': {e}",
+         {**ml, "r": lambda g: g.r.choice(racks)[0], "e": pick(["Command `dhcpd -t -4 -cf /var/snap/maas/common/maas/dhcpd.conf` returned non-zero exit status 1",
+                                                                  "no connections available"])}),
+    ]
+
+    # ---------------- Canonical MAAS: rackd.log ----------------
+    boot_files = ["bootx64.efi", "grubx64.efi", "lpxelinux.0", "pxelinux.0", "ldlinux.c32", "grub/grub.cfg",
+                  "grub/x86_64-efi/command.lst", "grub/grub.cfg-default-amd64"]
+    images = ["ubuntu/amd64/ga-22.04/jammy/stable", "ubuntu/amd64/hwe-22.04/jammy/stable", "ubuntu/amd64/ga-24.04/noble/stable"]
+
+    def tftp_file(g: Gen) -> str:
+        if g.r.random() < 0.2:
+            return "grub/grub.cfg-" + mac(g)
+        if g.r.random() < 0.1:
+            return "pxelinux.cfg/01-" + mac(g).replace(":", "-")
+        return g.r.choice(boot_files)
+
+    rz = {"T": maas_ts}
+    rackd = [
+        (45, "{T} provisioningserver.rackdservices.tftp: [info] {f} requested by {ip}", {**rz, "f": tftp_file, "ip": mip}),
+        (30, "{T} provisioningserver.rackdservices.http: [info] {p} requested by {ip}",
+         {**rz, "p": lambda g: f"/images/{g.r.choice(images)}/{g.r.choice(['boot-kernel', 'boot-initrd', 'squashfs'])}", "ip": mip}),
+        (5, "{T} provisioningserver.rpc.clusterservice: [info] Rack controller '{s}' registered (via {r}:pid={p}) with MAAS version {v}.",
+         {**rz, "s": lambda g: g.r.choice(racks)[1], "r": pick(regions), "p": ms(1200, 9000), "v": pick(maas_ver)}),
+        (4, "{T} provisioningserver.rpc.clusterservice: [info] Making connections to event-loops: {l}",
+         {**rz, "l": lambda g: ", ".join(f"{g.r.choice(regions)}:pid={g.num(1200, 9000)}" for _ in range(g.r.randint(1, 4)))}),
+        (3, "{T} provisioningserver.rpc.clusterservice: [error] Region is not advertising RPC endpoints. (While requesting RPC info at {u}).",
+         {**rz, "u": pick(["http://10.20.0.2:5240/MAAS", "http://[::ffff:10.20.0.2]:5240/MAAS", "http://maas.example.net:5240/MAAS"])}),
+        (4, "{T} provisioningserver.rackdservices.service_monitor_service: [info] Service '{s}' has been restarted. Its current state is '{a}' and '{b}'.",
+         {**rz, "s": pick(["dhcpd", "dhcpd6", "http", "ntp_rack", "dns_rack", "proxy_rack", "syslog_rack"]), "a": pick(["on", "on", "off"]),
+          "b": pick(["running", "running", "dead"])}),
+        (3, "{T} provisioningserver.import_images.boot_resources: [info] Importing boot resources.", rz),
+        (3, "{T} provisioningserver.import_images.boot_resources: [info] Finished importing boot images.", rz),
+        (3, "{T} provisioningserver.rackdservices.tftp: [error] TFTP back-end failed: {e}",
+         {**rz, "e": pick(["Unable to connect to any region controller", "no connections available", "Timed out waiting for region"])}),
+    ]
+
+    # ---------------- MAAS commissioning logs (the ephemeral environment through the rack's rsyslog) ----------------
+    def c_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}+00:00"
+
+    scripts = ["00-maas-00-support-info", "00-maas-01-cpuinfo", "00-maas-02-virtuality", "00-maas-03-install-lldpd",
+               "00-maas-06-get-fruid-api-data", "20-maas-01-install-lldpd", "20-maas-03-machine-resources",
+               "30-maas-01-bmc-config", "40-maas-01-network-interfaces", "50-maas-01-commissioning",
+               "maas-get-fruid-api-data", "smartctl-validate", "memtester", "stress-ng-cpu-short"]
+    cz = {"T": c_ts, "H": host}
+    commissioning = [
+        (6, "{T} {H} cloud-init[{p}]: Cloud-init v. {v} running 'modules:final' at {d}. Up {u} seconds.",
+         {**cz, "p": ms(900, 2400), "v": pick(["24.1.3-0ubuntu1~22.04.1", "24.4-0ubuntu1~24.04.2"]),
+          "d": lambda g: f"Thu, 03 Dec 2026 {hms(g)} +0000", "u": lambda g: f"{g.r.uniform(20, 90):.2f}"}),
+        (4, "{T} {H} cloud-init[{p}]: Cloud-init v. {v} finished at {d}. Datasource DataSourceMAAS [{u}].  Up {s} seconds",
+         {**cz, "p": ms(900, 2400), "v": pick(["24.1.3-0ubuntu1~22.04.1", "24.4-0ubuntu1~24.04.2"]),
+          "d": lambda g: f"Thu, 03 Dec 2026 {hms(g)} +0000", "u": pick(["http://10.20.0.2:5248/MAAS/metadata/", "http://10.20.0.3:5248/MAAS/metadata/"]),
+          "s": lambda g: f"{g.r.uniform(40, 900):.2f}"}),
+        (18, "{T} {H} cloud-init[{p}]: Starting {s} [{i}/{n}]", {**cz, "p": ms(900, 2400), "s": pick(scripts), "i": ms(1, 14), "n": pick(["14", "17", "21"])}),
+        (16, "{T} {H} cloud-init[{p}]: Finished {s} [{i}/{n}]: {rc}",
+         {**cz, "p": ms(900, 2400), "s": pick(scripts), "i": ms(1, 14), "n": pick(["14", "17", "21"]), "rc": pick(["0", "0", "0", "0", "1", "2"])}),
+        (3, "{T} {H} cloud-init[{p}]: {s} has run past it's timeout({t}) - sending SIGTERM",
+         {**cz, "p": ms(900, 2400), "s": pick(["smartctl-validate", "memtester", "stress-ng-cpu-short"]), "t": pick(["0:05:00", "0:30:00"])}),
+        (4, "{T} {H} cloud-init[{p}]: Unable to run '{s}': {e}",
+         {**cz, "p": ms(900, 2400), "s": pick(scripts), "e": pick(["Unable to install required packages", "[Errno 8] Exec format error"])}),
+        (5, "{T} {H} cloud-init[{p}]: Signaling status to MAAS: {st}",
+         {**cz, "p": ms(900, 2400), "st": pick(["WORKING", "WORKING", "OK", "FAILED", "TESTING"])}),
+    ]
+
+    # ---------------- Foreman: production.log ----------------
+    def fm_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}"
+
+    def rid(g: Gen) -> str:
+        return g.hexs(8)
+
+    fz = {"T": fm_ts, "R": rid}
+
+    def fqdn(g: Gen) -> str:
+        return mach(g)[0] + ".prov.example.net"
+
+    fm_templates = ["Kickstart default", "Preseed default", "Kickstart default PXEGrub2", "Preseed default PXELinux",
+                    "Kickstart default iPXE", "Linux registration default"]
+    fm_kinds = ["provision", "PXEGrub2", "iPXE", "finish", "user_data", "PXELinux"]
+    foreman = [
+        (40, '{T} [I|app|{R}] Started {m} "{p}" for {ip} at 2026-12-03 {t} +0000',
+         {**fz, "m": pick(["GET", "GET", "POST", "PUT"]),
+          "p": lambda g: g.r.choice(["/unattended/{k}", "/unattended/{k}?token={tk}", "/api/hosts/{h}", "/api/v2/hosts",
+                                     "/api/hosts/{h}/status/global", "/unattended/built", "/register"])
+          .replace("{k}", g.r.choice(fm_kinds)).replace("{tk}", g.uuid()).replace("{h}", mach(g)[0] + ".prov.example.net"),
+          "ip": mip, "t": hms}),
+        (35, "{T} [I|app|{R}] Processing by {c} as {f}",
+         {**fz, "c": pick(["UnattendedController#host_template", "UnattendedController#built", "Api::V2::HostsController#show",
+                           "Api::V2::HostsController#index", "Api::V2::HostsController#create", "Api::V2::RegistrationController#host"]),
+          "f": pick(["HTML", "JSON", "TEXT", "*/*"])}),
+        (20, "{T} [I|app|{R}]   Parameters: {p}",
+         {**fz, "p": lambda g: g.r.choice(['{{"kind"=>"{k}"}}', '{{"kind"=>"{k}", "token"=>"{tk}"}}', '{{"id"=>"{h}"}}',
+                                           '{{"apiv"=>"v2", "id"=>"{h}"}}'])
+          .replace("{k}", g.r.choice(fm_kinds)).replace("{tk}", g.uuid()).replace("{h}", mach(g)[0] + ".prov.example.net")}),
+        (38, "{T} [I|app|{R}] Completed {c} {s} in {d}ms (Views: {v}ms | ActiveRecord: {a}ms | Allocations: {n})",
+         {**fz, "c": draw(lambda g: g.r.choice([("200", "OK"), ("200", "OK"), ("201", "Created"), ("404", "Not Found"),
+                                                  ("422", "Unprocessable Entity"), ("405", "Method Not Allowed")])),
+          "s": then(1), "d": ms(4, 4800), "v": lambda g: f"{g.r.uniform(0.1, 900):.1f}", "a": lambda g: f"{g.r.uniform(0.3, 400):.1f}", "n": ms(800, 900000)}),
+        (14, "{T} [I|app|{R}] Found {h}", {**fz, "h": fqdn}),
+        (12, "{T} [I|app|{R}] Rendering template '{t}'", {**fz, "t": pick(fm_templates)}),
+        (10, "{T} [I|app|{R}]   Rendered text template (Duration: {d}ms | Allocations: {n})",
+         {**fz, "d": lambda g: f"{g.r.uniform(0.0, 3):.1f}", "n": ms(2, 120)}),
+        (6, "{T} [I|app|{R}] unattended: {h} is Built!", {**fz, "h": fqdn}),
+        (4, "{T} [E|app|{R}] unattended: unable to find a host that matches the request from {ip}", {**fz, "ip": mip}),
+        (3, "{T} [E|app|{R}] unattended: unable to find {k} template for {h} running {os}",
+         {**fz, "k": pick(fm_kinds), "h": fqdn, "os": pick(["RedHat 9.4", "Ubuntu 22.04", "AlmaLinux 9.5"])}),
+        (5, "{T} [W|app|{R}] Host {h} is not in build mode, rendering of {k} template is not possible", {**fz, "h": fqdn, "k": pick(fm_kinds)}),
+        (8, "{T} [I|app|{R}] Add DHCP reservation for {h}-{mac}/{ip}",
+         {**fz, "h": draw(lambda g: (lambda m: (m[0] + ".prov.example.net", m[2], m[3]))(mach(g))), "mac": then(1), "ip": then(2)}),
+        (4, "{T} [I|app|{R}] Delete the DHCP reservation for {h}-{mac}/{ip}",
+         {**fz, "h": draw(lambda g: (lambda m: (m[0] + ".prov.example.net", m[2], m[3]))(mach(g))), "mac": then(1), "ip": then(2)}),
+        (7, "{T} [I|app|{R}] Deploy TFTP {k} config for {h}", {**fz, "k": pick(["PXEGrub2", "PXELinux", "PXEGrub", "iPXE"]), "h": fqdn}),
+        (4, "{T} [I|app|{R}] Delete the TFTP configuration for {h}", {**fz, "h": fqdn}),
+        (6, "{T} [I|app|{R}] Fetching required TFTP boot files for {h}", {**fz, "h": fqdn}),
+        (6, "{T} [I|app|{R}] Add the {t} DNS record for {h}/{ip}",
+         {**fz, "t": pick(["IPv4", "Reverse IPv4"]), "h": draw(lambda g: (lambda m: (m[0] + ".prov.example.net", m[3]))(mach(g))), "ip": then(1)}),
+        (4, "{T} [I|app|{R}] Processed {n} tasks from queue 'Host::Managed Main', completed {c}/{a}",
+         {**fz, "n": pick(["3", "5", "8"]), "c": draw(lambda g: (lambda a: (str(g.r.randint(a - 1, a)), str(a)))(g.r.choice([3, 5, 8]))), "a": then(1)}),
+        (3, "{T} [E|app|{R}] Failed to set Build on {h}: {e}",
+         {**fz, "h": fqdn, "e": pick(["ERF12-4115 [ProxyAPI::ProxyException]: Unable to set DHCP entry ([RestClient::Conflict]: 409 Conflict) for proxy https://proxy01.prov.example.net:8443/dhcp",
+                                      "ERF12-9723 [ProxyAPI::ProxyException]: Unable to fetch TFTP boot file ([RestClient::ServerBrokeConnection]: Server broke connection) for proxy https://proxy02.prov.example.net:8443/tftp"])}),
+        (4, "{T} [I|bac|{R}] Task {t} state changed: {s}",
+         {**fz, "t": lambda g: g.uuid(), "s": pick(["pending", "running", "stopped", "paused"])}),
+    ]
+
+    # ---------------- Foreman Smart Proxy: proxy.log ----------------
+    sp_paths = ["/dhcp/10.20.0.0", "/dhcp/10.20.0.0/{mac}", "/dhcp/10.20.0.0/unused_ip", "/tftp/{k}/{mac}", "/tftp/fetch_boot_file",
+                "/tftp/serverName", "/dns/", "/dns/{h}/A", "/features", "/version"]
+
+    def sp_path(g: Gen) -> str:
+        m = mach(g)
+        return (g.r.choice(sp_paths).replace("{mac}", m[2]).replace("{k}", g.r.choice(["PXEGrub2", "PXELinux", "iPXE"]))
+                .replace("{h}", m[0] + ".prov.example.net"))
+
+    spz = {"T": fm_ts, "R": rid}
+    proxy = [
+        (30, "{T} {R} [I] Started {m} {p} ", {**spz, "m": pick(["GET", "GET", "POST", "DELETE"]), "p": sp_path}),
+        (30, "{T} {R} [I] Finished {m} {p} with {c} ({d} ms)",
+         {**spz, "m": pick(["GET", "GET", "POST", "DELETE"]), "p": sp_path, "c": pick(["200", "200", "200", "400", "404", "409", "500"]),
+          "d": lambda g: f"{g.r.uniform(0.3, 900):.2f}"}),
+        (3, "{T}  [I] Successfully initialized '{m}'", {"T": fm_ts, "m": pick(["foreman_proxy", "dhcp", "dhcp_isc", "tftp", "dns", "dns_nsupdate", "templates", "logs"])}),
+        (2, "{T}  [I] WEBrick::HTTPServer#start: pid={p} port={port}", {"T": fm_ts, "p": ms(800, 9000), "port": pick(["8443", "8000"])}),
+        (8, "{T} {R} [I] Added DHCP reservation for {h} ({ip} / {mac})",
+         {**spz, "h": draw(lambda g: (lambda m: (m[0] + ".prov.example.net", m[3], m[2]))(mach(g))), "ip": then(1), "mac": then(2)}),
+        (5, "{T} {R} [I] Deleted DHCP reservation for {ip} / {mac}",
+         {**spz, "ip": draw(lambda g: (lambda m: (m[3], m[2]))(mach(g))), "mac": then(1)}),
+        (3, "{T} {R} [E] DHCP record {ip} / {mac} already exists",
+         {**spz, "ip": draw(lambda g: (lambda m: (m[3], m[2]))(mach(g))), "mac": then(1)}),
+        (6, "{T} {R} [I] Downloading: {u} to {f}",
+         {**spz, "u": draw(lambda g: (lambda os: (f"http://mirror.example.net/{os[0]}/images/pxeboot/{os[1]}", f"/var/lib/tftpboot/boot/{os[2]}-{os[1]}"))(
+             g.r.choice([("almalinux/9.5/BaseOS/x86_64/os", "vmlinuz", "almalinux-9.5-a1b2c3"), ("almalinux/9.5/BaseOS/x86_64/os", "initrd.img", "almalinux-9.5-a1b2c3"),
+                         ("ubuntu/dists/jammy/main/installer-amd64/current/legacy-images/netboot/ubuntu-installer/amd64", "linux", "ubuntu-22.04-d4e5f6"),
+                         ("ubuntu/dists/jammy/main/installer-amd64/current/legacy-images/netboot/ubuntu-installer/amd64", "initrd.gz", "ubuntu-22.04-d4e5f6")]))), "f": then(1)}),
+        (2, "{T} {R} [E] Failed to download {u}: {e}",
+         {**spz, "u": pick(["http://mirror.example.net/almalinux/9.5/BaseOS/x86_64/os/images/pxeboot/vmlinuz",
+                            "http://mirror.example.net/ubuntu/dists/jammy/main/installer-amd64/current/legacy-images/netboot/ubuntu-installer/amd64/linux"]),
+          "e": pick(["wget exit code 8", "404 Not Found", "curl: (28) Operation timed out after 300000 milliseconds"])}),
+        (5, "{T} {R} [I] Added {t} record {h} => {v}",
+         {**spz, "t": pick(["A", "PTR"]), "h": draw(lambda g: (lambda m: (m[0] + ".prov.example.net", m[3]))(mach(g))), "v": then(1)}),
+        (3, "{T} {R} [I] Removed {t} record {h}", {**spz, "t": pick(["A", "PTR"]), "h": fqdn}),
+        (2, "{T} {R} [E] Update errored: {e}", {**spz, "e": pick(["SERVFAIL", "NOTAUTH", "REFUSED"])}),
+        (3, "{T} {R} [W] Couldn't find subnet for ip {ip}", {**spz, "ip": lambda g: f"10.20.{g.r.randint(5, 9)}.{g.r.randint(2, 250)}"}),
+        (2, "{T} {R} [E] Error details for Omapi: {e}", {**spz, "e": pick(["not found", "already exists", "can't parse"])}),
+    ]
+
+    # ---------------- Cobbler 3: cobbler.log ----------------
+    def cb_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}"
+
+    cbz = {"TH": lambda g: f"Thread-{g.r.randint(2, 40)}", "T": cb_ts}
+    cb_sys = ["node-r1-01", "node-r1-02", "node-r2-07", "stor-r4-11"]
+    cb_profiles = ["rocky9-x86_64", "ubuntu-22.04-x86_64", "centos-stream9-x86_64"]
+
+    def cb(level: str, text: str) -> str:
+        return "[{TH}] {T} - " + level + " | " + text
+
+    cobbler = [
+        (10, cb("INFO", "running: {cmd}"),
+         {**cbz, "cmd": pick(["['dhcpd', '-t', '-q']", "['systemctl', 'restart', 'dhcpd']", "['named-checkconf']",
+                              "['rsync', '-a', '/srv/www/cobbler/distro_mirror/', '/var/lib/tftpboot/images/']",
+                              "['systemctl', 'restart', 'named']"])}),
+        (10, cb("INFO", "received on stdout: {o}"), {**cbz, "o": pick(["", "", "Redirecting to /bin/systemctl restart dhcpd.service"])}),
+        (6, cb("INFO", "received on stderr: {e}"), {**cbz, "e": pick(["", "", "Job for dhcpd.service failed because the control process exited with error code."])}),
+        (8, cb("INFO", "### TASK COMPLETE ###"), cbz),
+        (2, cb("INFO", "### TASK FAILED ###"), cbz),
+        (6, cb("INFO", "sync"), cbz),
+        (4, cb("INFO", "running pre-sync triggers"), cbz),
+        (4, cb("INFO", "copying bootloaders"), cbz),
+        (4, cb("INFO", "copying distros to tftpboot"), cbz),
+        (4, cb("INFO", "generating PXE configuration files"), cbz),
+        (4, cb("INFO", "rendering DHCP files"), cbz),
+        (3, cb("INFO", "rendering DNS files"), cbz),
+        (3, cb("INFO", "cleaning trees"), cbz),
+        (6, cb("INFO", "removing: {p}"),
+         {**cbz, "p": lambda g: g.r.choice(["/var/www/cobbler/images/{d}", "/var/lib/tftpboot/pxelinux.cfg/01-{m}", "/var/lib/tftpboot/grub/system/{m}"])
+          .replace("{d}", g.r.choice(cb_profiles)).replace("{m}", mac(g).replace(":", "-"))}),
+        (5, cb("INFO", "running python triggers from {d}"),
+         {**cbz, "d": pick(["/var/lib/cobbler/triggers/sync/pre/*", "/var/lib/cobbler/triggers/sync/post/*", "/var/lib/cobbler/triggers/change/*"])}),
+        (5, cb("INFO", "running python trigger {m}"),
+         {**cbz, "m": pick(["cobbler.modules.sync_post_restart_services", "cobbler.modules.scm_track", "cobbler.modules.managers.isc"])}),
+        (5, cb("INFO", "running shell triggers from {d}"),
+         {**cbz, "d": pick(["/var/lib/cobbler/triggers/sync/pre/*", "/var/lib/cobbler/triggers/sync/post/*", "/var/lib/cobbler/triggers/change/*"])}),
+        (5, cb("INFO", "shell triggers finished successfully"), cbz),
+        (14, cb("INFO", "REMOTE {op}; user({u})"),
+         {**cbz, "op": pick(["new_system", "new_profile", "sync", "background_sync", "get_systems", "power_system"]), "u": pick(["cobbler", "admin", "ansible"])}),
+        (12, cb("INFO", "REMOTE save_system({s}); user({u}); object_id({o})"),
+         {**cbz, "s": pick(cb_sys), "u": pick(["cobbler", "admin", "ansible"]), "o": lambda g: g.hexs(32)}),
+        (6, cb("INFO", "REMOTE modify_system({s}); user({u}); object_id({o}); attribute({a})"),
+         {**cbz, "s": pick(cb_sys), "u": pick(["cobbler", "admin", "ansible"]), "o": lambda g: g.hexs(32),
+          "a": pick(["profile", "netboot_enabled", "interfaces", "hostname", "kernel_options"])}),
+        (6, cb("INFO", "authenticate; ['{u}', True]"), {**cbz, "u": pick(["cobbler", "admin", "ansible"])}),
+        (2, cb("INFO", "authenticate; ['{u}', False]"), {**cbz, "u": pick(["cobbler", "admin", "root"])}),
+        (4, cb("INFO", "authorize; ['{u}', '{m}', '{a}', True]"),
+         {**cbz, "u": pick(["cobbler", "admin", "ansible"]), "m": pick(["save_system", "modify_system", "sync", "remove_system"]),
+          "a": pick(cb_sys)}),
+        (3, cb("ERROR", "Exception occured: {e}"), {**cbz, "e": pick(["<class 'cobbler.cexceptions.CX'>", "<class 'ValueError'>", "<class 'FileNotFoundError'>"])}),
+        (3, cb("ERROR", "Exception value: {v}"),
+         {**cbz, "v": pick(["'Error with dhcpd, check the logs'", "'dhcpd -t failed'", "[Errno 2] No such file or directory: '/var/lib/tftpboot/grub/grubx64.efi'"])}),
+        (4, cb("DEBUG", "get_item_resolved_value({a})={v}"),
+         {**cbz, "a": pick(["autoinstall", "kernel_options", "name_servers", "proxy", "boot_loaders"]), "v": pick(["<<inherit>>", "[]", "{}", "grub", "sample.ks"])}),
+    ]
+
+    # ---------------- OpenStack Ironic: ironic-conductor (oslo.log) ----------------
+    def os_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def req(g: Gen) -> str:
+        return f"req-{g.uuid()}"
+
+    ic = {"T": os_ts, "P": pick(["2741", "2741", "2742"]), "Q": req}
+    prov = [("manageable", "cleaning", "available"), ("cleaning", "clean wait", "available"), ("clean wait", "cleaning", "available"),
+            ("cleaning", "available", "None"), ("available", "deploying", "active"), ("deploying", "wait call-back", "active"),
+            ("wait call-back", "deploying", "active"), ("deploying", "active", "None"), ("active", "deleting", "available"),
+            ("deleting", "cleaning", "available"), ("enroll", "verifying", "manageable"), ("verifying", "manageable", "None"),
+            ("deploying", "deploy failed", "None"), ("clean wait", "clean failed", "None"), ("manageable", "inspecting", "manageable")]
+    steps = [("deploy", "deploy", "100"), ("write_image", "deploy", "80"), ("prepare_instance_boot", "deploy", "60"),
+             ("tear_down_agent", "deploy", "40"), ("switch_to_tenant_network", "deploy", "30"), ("boot_instance", "deploy", "20"),
+             ("erase_devices_metadata", "deploy", "99"), ("update_firmware", "management", "0"), ("delete_configuration", "raid", "0")]
+
+    def step_dict(g: Gen):
+        s, i, p = g.r.choice(steps)
+        return f"{{'step': '{s}', 'priority': {p}, 'argsinfo': None, 'interface': '{i}'}}", s
+
+    ipmi_errs = ["Error: Unable to establish IPMI v2 / RMCP+ session", "Unable to Get Channel Cipher Suites",
+                 "Set Chassis Power Control to Up/On failed: Command not supported in present state"]
+
+    conductor = [
+        (30, '{T} {P} INFO ironic.conductor.task_manager [None {Q} - - - - - -] Node {n} moved to provision state "{b}" from state "{a}"; target provision state is "{t}"',
+         {**ic, "n": node_uuid, "b": draw(lambda g: (lambda p: (p[1], p[0], p[2]))(g.r.choice(prov))), "a": then(1), "t": then(2)}),
+        (10, "{T} {P} INFO ironic.conductor.utils [None {Q} - - - - - -] Successfully set node {n} power state to {s} by {b}.",
+         {**ic, "n": node_uuid, "s": pick(["power on", "power off"]), "b": pick(["power on", "power off", "rebooting", "soft power off"])}),
+        (12, "{T} {P} INFO ironic.conductor.deployments [None {Q} - - - - - -] Deploy step {d} on node {n} being executed.",
+         {**ic, "d": lambda g: step_dict(g)[0], "n": node_uuid}),
+        (10, "{T} {P} INFO ironic.conductor.deployments [None {Q} - - - - - -] Node {n} finished deploy step {d}",
+         {**ic, "n": node_uuid, "d": lambda g: step_dict(g)[0]}),
+        (8, "{T} {P} INFO ironic.conductor.cleaning [None {Q} - - - - - -] Executing {s} on node {n}, remaining steps: {r}",
+         {**ic, "s": lambda g: step_dict(g)[0], "n": node_uuid,
+          "r": lambda g: "[" + ", ".join(step_dict(g)[0] for _ in range(g.r.randint(0, 3))) + "]"}),
+        (6, "{T} {P} INFO ironic.conductor.deployments [None {Q} - - - - - -] Successfully deployed node {n} with instance {i}.",
+         {**ic, "n": node_uuid, "i": lambda g: g.uuid()}),
+        (6, "{T} {P} INFO ironic.conductor.utils [None {Q} - - - - - -] Node {n} finished cleaning, moving to available",
+         {**ic, "n": node_uuid}),
+        (4, "{T} {P} INFO ironic.conductor.manager [None {Q} - - - - - -] Successfully unprovisioned node {n} with instance {i}.",
+         {**ic, "n": node_uuid, "i": lambda g: g.uuid()}),
+        (8, "{T} {P} WARNING ironic.conductor.manager [None {Q} - - - - - -] During sync_power_state, could not get power state for node {n}, attempt {a} of {m}. Error: {e}.",
+         {**ic, "n": node_uuid, "a": pick(["1", "2", "3"]), "m": pick(["3"]), "e": lambda g: "IPMI call failed: power status. " + g.r.choice(ipmi_errs)}),
+        (5, "{T} {P} WARNING ironic.conductor.manager [None {Q} - - - - - -] During sync_power_state, node {n} state '{a}' does not match expected state. Changing hardware state to '{b}'.",
+         {**ic, "n": node_uuid, "a": pick(["power on", "power off"]), "b": pick(["power off", "power on"])}),
+        (3, "{T} {P} ERROR ironic.conductor.manager [None {Q} - - - - - -] During sync_power_state, max retries exceeded for node {n}, node state None does not match expected state 'power on'. Updating DB state to 'None' Switching node to maintenance mode. Error: {e}",
+         {**ic, "n": node_uuid, "e": lambda g: "IPMI call failed: power status. " + g.r.choice(ipmi_errs)}),
+        (6, '{T} {P} ERROR ironic.drivers.modules.ipmitool [None {Q} - - - - - -] IPMI Error while attempting "ipmitool -I lanplus -H {b} -L ADMINISTRATOR -U {u} -v -R 12 -N 5 -f /tmp/{f} power status" for node {n}. Error: Unexpected error while running command.',
+         {**ic, "b": lambda g: f"10.30.{g.r.randint(0, 4)}.{g.r.randint(10, 250)}", "u": pick(["admin", "ADMIN", "ironic"]),
+          "f": lambda g: "tmp" + "".join(g.r.choice("abcdefghijklmnopqrstuvwxyz0123456789_") for _ in range(8)), "n": node_uuid}),
+        (4, "{T} {P} ERROR ironic.conductor.utils [None {Q} - - - - - -] Deploy step {d} failed on node {n}. {e}",
+         {**ic, "d": lambda g: step_dict(g)[0], "n": node_uuid,
+          "e": pick(["Timeout reached while waiting for callback for node", "Agent returned error for deploy step {'step': 'write_image', 'priority': 80, 'argsinfo': None, 'interface': 'deploy'}: ImageDownloadError",
+                     "Failed to prepare to deploy: Could not find the following interface in the 'ironic.hardware.interfaces.deploy' entrypoint: fake."])}),
+        (4, "{T} {P} ERROR ironic.conductor.utils [None {Q} - - - - - -] Timeout reached while waiting for callback for node {n}",
+         {**ic, "n": node_uuid}),
+        (3, "{T} {P} WARNING ironic.drivers.modules.agent_client [None {Q} - - - - - -] Failed to connect to {u} for node {n}: {e}",
+         {**ic, "u": lambda g: f"http://{mip(g)}:9999/v1/commands/?wait=false&agent_token=***", "n": node_uuid,
+          "e": pick(["HTTPConnectionPool(host='10.20.0.101', port=9999): Read timed out. (read timeout=60)", "[Errno 113] EHOSTUNREACH"])}),
+        (5, "{T} {P} INFO ironic.conductor.manager [None {Q} - - - - - -] Node {n} is in maintenance mode, skipping power state sync.",
+         {**ic, "n": node_uuid}),
+        (4, "{T} {P} INFO ironic.conductor.base_manager [None {Q} - - - - - -] Successfully started conductor with hostname {h}.",
+         {**ic, "h": pick(["ironic-conductor-0", "ironic-conductor-1", "ctl01"])}),
+        (6, "{T} {P} INFO ironic.drivers.modules.agent_base [None {Q} - - - - - -] Agent on node {n} returned cleaning command success, moving to next clean step",
+         {**ic, "n": node_uuid}),
+        (5, "{T} {P} INFO ironic.drivers.modules.agent_base [None {Q} - - - - - -] Deployment to node {n} done",
+         {**ic, "n": node_uuid}),
+        (4, "{T} {P} INFO ironic.drivers.modules.pxe_base [None {Q} - - - - - -] Waiting for PXE boot of node {n} on {m}",
+         {**ic, "n": node_uuid, "m": mac}),
+    ]
+
+    # ---------------- OpenStack Ironic: ironic-api ----------------
+    api_paths = ["/v1/nodes", "/v1/nodes/detail", "/v1/nodes/{n}", "/v1/nodes/{n}/states/provision", "/v1/nodes/{n}/states/power",
+                 "/v1/ports/detail", "/v1/conductors", "/v1/drivers"]
+
+    def ia_path(g: Gen) -> str:
+        return g.r.choice(api_paths).replace("{n}", node_uuid(g))
+
+    ia = {"T": os_ts, "P": pick(["1893", "1894", "1895"]), "Q": req}
+    ironic_api = [
+        (30, '{T} {P} INFO eventlet.wsgi.server [{Q} {u} {pr} - - - -] {ip} "{m} {p} HTTP/1.1" status: {s}  len: {l} time: {d}',
+         {**ia, "u": lambda g: g.hexs(32), "pr": lambda g: g.hexs(32), "ip": pick(["10.20.0.10", "10.20.0.11", "192.168.50.14"]),
+          "m": pick(["GET", "GET", "GET", "PUT", "PATCH", "POST"]), "p": ia_path, "s": pick(["200", "200", "202", "404", "409", "400"]),
+          "l": ms(0, 48000), "d": lambda g: f"{g.r.uniform(0.01, 3):.7f}"}),
+        (25, '{T} {P} INFO eventlet.wsgi.server [None {Q} - - - - - -] {ip} "POST /v1/heartbeat/{n} HTTP/1.1" status: {s}  len: 0 time: {d}',
+         {**ia, "ip": mip, "n": node_uuid, "s": pick(["202", "202", "202", "409"]), "d": lambda g: f"{g.r.uniform(0.01, 0.5):.7f}"}),
+        (4, "{T} {P} WARNING ironic.api.controllers.v1.node [{Q} {u} {pr} - - - -] Heartbeat from node {n} in state {s} is not supported",
+         {**ia, "u": lambda g: g.hexs(32), "pr": lambda g: g.hexs(32), "n": node_uuid, "s": pick(["available", "manageable", "deploy failed"])}),
+        (4, "{T} {P} INFO ironic.api.controllers.v1.ramdisk [None {Q} - - - - - -] Agent lookup with addresses {a} by node {n}",
+         {**ia, "a": lambda g: "[" + ", ".join(f"'{mac(g)}'" for _ in range(g.r.randint(1, 4))) + "]", "n": node_uuid}),
+        (3, "{T} {P} ERROR wsme.api [{Q} {u} {pr} - - - -] Server-side error: \"{e}\". Detail: None",
+         {**ia, "u": lambda g: g.hexs(32), "pr": lambda g: g.hexs(32),
+          "e": lambda g: g.r.choice(["Node {n} is locked by host ironic-conductor-0, please retry after the current operation is completed.",
+                                     "The requested action \"deploy\" can not be performed on node \"{n}\" while it is in state \"active\"."]).replace("{n}", node_uuid(g))}),
+    ]
+
+    # ---------------- Tinkerbell: tink-server, Smee, Hegel (zap JSON) ----------------
+    def zts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def wf(g: Gen) -> str:
+        return "wf-" + mach(g)[0]
+
+    tk = {"T": zts}
+    actions = ["stream-image", "install-grub", "write-netplan", "add-tink-cloud-init-config", "kexec-image", "reboot"]
+    tasks = ["os-installation", "disk-wipe", "firmware-update"]
+    tstates = ["STATE_PENDING", "STATE_RUNNING", "STATE_SUCCESS", "STATE_FAILED", "STATE_TIMEOUT"]
+    tink = [
+        (20, '{{"level":"info","ts":"{T}","caller":"grpcserver/tinkerbell.go:{L}","msg":"received action status report","service":"tink-server","workerID":"{w}","workflowID":"{f}","taskName":"{t}","actionName":"{a}","status":"{s}"}}',
+         {**tk, "L": pick(["162", "171"]), "w": mac, "f": wf, "t": pick(tasks), "a": pick(actions), "s": pick(tstates)}),
+        (12, '{{"level":"info","ts":"{T}","caller":"grpcserver/tinkerbell.go:{L}","msg":"sending workflow action","service":"tink-server","workerID":"{w}","workflowID":"{f}","actionName":"{a}"}}',
+         {**tk, "L": pick(["98", "104"]), "w": mac, "f": wf, "a": pick(actions)}),
+        (8, '{{"level":"info","ts":"{T}","caller":"grpcserver/tinkerbell.go:{L}","msg":"no workflows found for worker","service":"tink-server","workerID":"{w}"}}',
+         {**tk, "L": pick(["77"]), "w": mac}),
+        (4, '{{"level":"error","ts":"{T}","caller":"grpcserver/tinkerbell.go:{L}","msg":"failed to update workflow","service":"tink-server","workflowID":"{f}","error":"{e}"}}',
+         {**tk, "L": pick(["189"]), "f": wf, "e": pick(["Operation cannot be fulfilled on workflows.tinkerbell.org \\\"wf-node-r1-01\\\": the object has been modified; please apply your changes to the latest version and try again",
+                                                        "context deadline exceeded"])}),
+        (6, '{{"level":"info","ts":"{T}","caller":"workflow/reconciler.go:{L}","msg":"Reconciling","controller":"workflow","namespace":"tink-system","name":"{f}","state":"{s}"}}',
+         {**tk, "L": pick(["61"]), "f": wf, "s": pick(["STATE_PENDING", "STATE_RUNNING", "STATE_SUCCESS"])}),
+    ]
+
+    def xid(g: Gen) -> str:
+        return "0x" + g.hexs(8)
+
+    sm_files = ["ipxe.efi", "snp.efi", "undionly.kpxe", "snp-arm64.efi"]
+    smee = [
+        (25, '{{"level":"info","ts":"{T}","caller":"reservation/handler.go:{L}","msg":"received DHCP packet","service":"smee","type":"{t}","mac":"{m}","xid":"{x}","iface":"{i}"}}',
+         {**tk, "L": pick(["78"]), "t": pick(["DISCOVER", "DISCOVER", "REQUEST", "RELEASE"]), "m": mac, "x": xid, "i": pick(["eth0", "eno2"])}),
+        (20, '{{"level":"info","ts":"{T}","caller":"reservation/handler.go:{L}","msg":"sent DHCP response","service":"smee","type":"{t}","mac":"{m}","xid":"{x}","ip":"{ip}","bootFile":"{b}"}}',
+         {**tk, "L": pick(["136"]), "t": pick(["OFFER", "ACK", "ACK"]), "m": draw(lambda g: (lambda m: (m[2], m[3]))(mach(g))), "x": xid, "ip": then(1),
+          "b": pick(["ipxe.efi", "snp.efi", "undionly.kpxe", "http://10.20.0.4:7171/auto.ipxe"])}),
+        (6, '{{"level":"info","ts":"{T}","caller":"reservation/handler.go:{L}","msg":"Ignoring packet","service":"smee","mac":"{m}","xid":"{x}","reason":"{r}"}}',
+         {**tk, "L": pick(["94"]), "m": lambda g: "02:42:" + ":".join(g.hexs(2) for _ in range(4)), "x": xid,
+          "r": pick(["no hardware found", "netboot not allowed", "not a PXE client"])}),
+        (18, '{{"level":"info","ts":"{T}","caller":"ipxe/tftp.go:{L}","msg":"file served","service":"smee","name":"{f}","client":"{c}","bytesSent":{b}}}',
+         {**tk, "L": pick(["118"]), "f": pick(sm_files), "c": lambda g: f"{mip(g)}:{g.r.randint(1024, 65535)}", "b": ms(70000, 1100000)}),
+        (4, '{{"level":"error","ts":"{T}","caller":"ipxe/tftp.go:{L}","msg":"file serve failed","service":"smee","name":"{f}","client":"{c}","error":"{e}"}}',
+         {**tk, "L": pick(["112"]), "f": pick([*sm_files, "autoexec.ipxe"]), "c": lambda g: f"{mip(g)}:{g.r.randint(1024, 65535)}",
+          "e": pick(["file not found", "read udp 10.20.0.4:69: i/o timeout"])}),
+        (12, '{{"level":"info","ts":"{T}","caller":"script/ipxe.go:{L}","msg":"serving iPXE script","service":"smee","mac":"{m}","remoteAddr":"{ip}","arch":"{a}"}}',
+         {**tk, "L": pick(["131"]), "m": draw(lambda g: (lambda m: (m[2], m[3]))(mach(g))), "ip": then(1), "a": pick(["x86_64", "x86_64", "aarch64"])}),
+        (8, '{{"level":"info","ts":"{T}","caller":"syslog/receiver.go:{L}","msg":"syslog message","service":"smee","host":"{h}","facility":"{f}","severity":"{s}","app-name":"{a}","message":"{m}"}}',
+         {**tk, "L": pick(["213"]), "h": mip, "f": pick(["daemon", "user"]), "s": pick(["INFO", "NOTICE", "ERR"]), "a": pick(["tink-worker", "hook", "dockerd"]),
+          "m": pick(["starting tink-worker", "pulling image quay.io/tinkerbell/actions/image2disk:latest", "action completed"])}),
+    ]
+
+    hegel = [
+        (18, '{{"level":"info","ts":"{T}","caller":"http/middleware.go:{L}","msg":"","service":"hegel","method":"GET","path":"{p}","status":{s},"client":"{ip}","duration":"{d}"}}',
+         {**tk, "L": pick(["44"]), "p": pick(["/2009-04-04/meta-data/instance-id", "/2009-04-04/user-data", "/metadata", "/2009-04-04/meta-data/public-keys", "/_packet/healthcheck"]),
+          "s": pick(["200", "200", "200", "404"]), "ip": mip, "d": lambda g: f"{g.r.uniform(0.1, 40):.6f}ms"}),
+        (4, '{{"level":"error","ts":"{T}","caller":"frontend/ec2/frontend.go:{L}","msg":"retrieving instance","service":"hegel","client":"{ip}","error":"{e}"}}',
+         {**tk, "L": pick(["93"]), "ip": lambda g: f"10.20.{g.r.randint(0, 4)}.{g.r.randint(2, 250)}", "e": pick(["instance not found", "multiple instances found"])}),
+        (3, '{{"level":"info","ts":"{T}","caller":"cmd/hegel/main.go:{L}","msg":"Starting Hegel","service":"hegel","version":"{v}","address":"{a}"}}',
+         {**tk, "L": pick(["71"]), "v": pick(["v0.14.2", "v0.12.0"]), "a": pick([":50061", "0.0.0.0:50061"])}),
+    ]
+
+    # ---------------- iPXE / dnsmasq / in.tftpd through syslog ----------------
+    def bsd_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    pxe_host = ["pxe01", "pxe02"]
+    sy = {"T": bsd_ts, "H": pick(pxe_host), "P": pick(["1187", "1187", "2044"])}
+
+    def tag_id(g: Gen) -> str:
+        return g.num(100000000, 4294967295)
+
+    dq = {"id": tag_id}
+    dhcp_if = pick(["eth1", "eth1", "br-prov"])
+    arches = ["PXEClient:Arch:00007:UNDI:003016", "PXEClient:Arch:00000:UNDI:002001", "PXEClient:Arch:00011:UNDI:003000", "HTTPClient:Arch:00016:UNDI:003001"]
+    mhi = {"ip": draw(lambda g: (lambda m: (m[3], m[2], m[0]))(mach(g))), "m": then(1), "h": then(2)}
+
+    dnsmasq = [
+        (20, "{T} {H} dnsmasq-dhcp[{P}]: {id} DHCPDISCOVER({i}) {m}", {**sy, **dq, "i": dhcp_if, "m": mac}),
+        (16, "{T} {H} dnsmasq-dhcp[{P}]: {id} DHCPOFFER({i}) {ip} {m}", {**sy, **dq, "i": dhcp_if, **mhi}),
+        (16, "{T} {H} dnsmasq-dhcp[{P}]: {id} DHCPREQUEST({i}) {ip} {m}", {**sy, **dq, "i": dhcp_if, **mhi}),
+        (14, "{T} {H} dnsmasq-dhcp[{P}]: {id} DHCPACK({i}) {ip} {m} {h}", {**sy, **dq, "i": dhcp_if, **mhi}),
+        (4, "{T} {H} dnsmasq-dhcp[{P}]: {id} DHCPNAK({i}) {ip} {m} {r}",
+         {**sy, **dq, "i": dhcp_if, **mhi, "r": pick(["wrong network", "address in use", "lease not found"])}),
+        (3, "{T} {H} dnsmasq-dhcp[{P}]: {id} DHCPDISCOVER({i}) {m} no address available", {**sy, **dq, "i": dhcp_if, "m": mac}),
+        (8, "{T} {H} dnsmasq-dhcp[{P}]: {id} PXE({i}) {m} proxy", {**sy, **dq, "i": dhcp_if, "m": mac}),
+        (6, "{T} {H} dnsmasq-dhcp[{P}]: {id} PXE({i}) {ip} {m} {f}",
+         {**sy, **dq, "i": dhcp_if, **mhi, "f": pick(["ipxe.efi", "undionly.kpxe", "pxelinux.0"])}),
+        (16, "{T} {H} dnsmasq-dhcp[{P}]: {id} vendor class: {v}", {**sy, **dq, "v": pick(arches)}),
+        (10, "{T} {H} dnsmasq-dhcp[{P}]: {id} user class: {u}", {**sy, **dq, "u": pick(["iPXE", "iPXE", "MAAS"])}),
+        (16, "{T} {H} dnsmasq-dhcp[{P}]: {id} tags: {t}",
+         {**sy, **dq, "t": lambda g: ", ".join([*g.r.sample(["ipxe", "efi64", "bios", "known", "pxe"], g.r.randint(0, 3)), g.r.choice(["eth1", "br-prov"])])}),
+        (10, "{T} {H} dnsmasq-dhcp[{P}]: {id} bootfile name: {f}",
+         {**sy, **dq, "f": pick(["ipxe.efi", "undionly.kpxe", "http://10.20.0.4/boot.ipxe", "pxelinux.0"])}),
+        (8, "{T} {H} dnsmasq-dhcp[{P}]: {id} next server: {s}", {**sy, **dq, "s": pick(["10.20.0.4", "10.20.0.5"])}),
+        (6, "{T} {H} dnsmasq-dhcp[{P}]: {id} broadcast response", {**sy, **dq}),
+        (20, "{T} {H} dnsmasq-dhcp[{P}]: {id} sent size:{sz} option:{o} {n}  {v}",
+         {**sy, **dq, "sz": draw(lambda g: g.r.choice([("  1", " 53", "message-type", "2"), ("  1", " 53", "message-type", "5"),
+                                                     ("  4", " 54", "server-identifier", "10.20.0.4"), ("  4", " 51", "lease-time", "1h"),
+                                                     ("  4", "  1", "netmask", "255.255.255.0"), ("  4", "  3", "router", "10.20.0.1"),
+                                                     (" 17", " 97", "client-machine-id", "00:" + ":".join(g.hexs(2) for _ in range(16)))])),
+          "o": then(1), "n": then(2), "v": then(3)}),
+        (4, "{T} {H} dnsmasq-dhcp[{P}]: DHCP, IP range {a} -- {b}, lease time {t}",
+         {**sy, "a": pick(["10.20.0.100", "10.20.1.50"]), "b": pick(["10.20.0.250", "10.20.1.200"]), "t": pick(["1h", "12h", "10m"])}),
+        (3, "{T} {H} dnsmasq-dhcp[{P}]: DHCP, proxy on subnet {s}", {**sy, "s": pick(["10.20.0.0", "10.20.1.0"])}),
+        (2, "{T} {H} dnsmasq[{P}]: started, version {v} DNS disabled", {**sy, "v": pick(["2.90", "2.89", "2.86"])}),
+        (3, "{T} {H} dnsmasq[{P}]: compile time options: {o}",
+         {**sy, "o": pick(["IPv6 GNU-getopt DBus no-UBus i18n IDN2 DHCP DHCPv6 no-Lua TFTP conntrack ipset nftset auth cryptohash DNSSEC loop-detect inotify dumpfile"])}),
+        (3, "{T} {H} dnsmasq-tftp[{P}]: TFTP root is {r}", {**sy, "r": pick(["/srv/tftp", "/var/lib/tftpboot"])}),
+        (22, "{T} {H} dnsmasq-tftp[{P}]: sent {f} to {ip}",
+         {**sy, "f": pick(["/srv/tftp/ipxe.efi", "/srv/tftp/undionly.kpxe", "/srv/tftp/pxelinux.0", "/srv/tftp/ldlinux.c32", "/srv/tftp/boot.ipxe"]), "ip": mip}),
+        (8, "{T} {H} dnsmasq-tftp[{P}]: file {f} not found for {ip}",
+         {**sy, "f": lambda g: g.r.choice(["/srv/tftp/pxelinux.cfg/01-{m}", "/srv/tftp/autoexec.ipxe", "/srv/tftp/pxelinux.cfg/{x}"])
+          .replace("{m}", mac(g).replace(":", "-")).replace("{x}", g.hexs(8).upper()), "ip": mip}),
+        (5, "{T} {H} dnsmasq-tftp[{P}]: error {n} {e} received from {ip}",
+         {**sy, "n": draw(lambda g: g.r.choice([("0", "TFTP Aborted"), ("8", "User aborted the transfer"), ("0", "Operation not permitted")])),
+          "e": then(1), "ip": mip}),
+        (3, "{T} {H} dnsmasq-tftp[{P}]: failed sending {f} to {ip}", {**sy, "f": pick(["/srv/tftp/ipxe.efi", "/srv/tftp/undionly.kpxe"]), "ip": mip}),
+        (14, "{T} {H} in.tftpd[{p}]: RRQ from {ip} filename {f}",
+         {**sy, "p": ms(3000, 40000), "ip": mip, "f": pick(["pxelinux.0", "ldlinux.c32", "pxelinux.cfg/default", "undionly.kpxe", "grubx64.efi"])}),
+        (4, "{T} {H} in.tftpd[{p}]: tftp: client does not accept options", {**sy, "p": ms(3000, 40000)}),
+        (3, "{T} {H} in.tftpd[{p}]: sending NAK ({n}, {e}) to {ip}",
+         {**sy, "p": ms(3000, 40000), "n": draw(lambda g: g.r.choice([("1", "File not found"), ("2", "Permission denied")])), "e": then(1), "ip": mip}),
+        (10, "{T} {ip} ipxe: {n}: {m} using {d} on {b} (Ethernet) [open]",
+         {"T": bsd_ts, "ip": draw(lambda g: (lambda m: (m[3], m[2]))(mach(g))), "n": pick(["net0", "net0", "net1"]), "m": then(1),
+          "d": pick(["i350", "ixgbe", "bnxt", "virtio-net"]), "b": lambda g: f"0000:{g.r.randint(1, 0x9f):02x}:00.{g.r.randint(0, 1)}"}),
+        (10, "{T} {ip} ipxe: http://{s}/{f}... ok",
+         {"T": bsd_ts, "ip": mip, "s": pick(["10.20.0.4", "10.20.0.4:8080", "10.20.0.2:5248"]), "f": pick(["boot.ipxe", "vmlinuz", "initrd.img", "images/ubuntu-22.04/squashfs"])}),
+        (4, "{T} {ip} ipxe: http://{s}/{f}... {e} (http://ipxe.org/{c})",
+         {"T": bsd_ts, "ip": mip, "s": pick(["10.20.0.4", "10.20.0.4:8080"]), "f": pick(["boot.ipxe", "vmlinuz", "initrd.img"]),
+          "e": draw(lambda g: g.r.choice([("No such file or directory", "2d12608e"), ("Connection timed out", "4c0a6092"), ("Connection refused", "0f0c6039")])), "c": then(1)}),
+        (6, "{T} {ip} ipxe: Configuring ({n} {m})...... ok",
+         {"T": bsd_ts, "ip": draw(lambda g: (lambda m: (m[3], m[2]))(mach(g))), "n": pick(["net0", "net0", "net1"]), "m": then(1)}),
+    ]
+
+    return maas_region + maas_log + rackd + commissioning + foreman + proxy + cobbler + conductor + ironic_api + tink + smee + hegel + dnsmasq
+
+
+def speech_events() -> list[tuple[float, str, dict]]:
+    """Speech recognition and synthesis services as the operators of a self-hosted voice assistant and a
+    transcription API log them: whisper.cpp (the server's and whisper-cli's stderr: ggml and CUDA device
+    set-up, whisper_model_load's hyper-parameters and buffer sizes, requests, the processing line, detected
+    languages, segments, whisper_print_timings, errors), faster-whisper behind a FastAPI app on uvicorn (Python
+    logging '%(asctime)s %(levelname)s %(name)s: %(message)s': uvicorn start-up and access lines, the
+    faster_whisper logger's durations, VAD, language detection and temperature fallbacks, CTranslate2's spdlog
+    warnings), the Vosk server (asr_server.py's root and websockets loggers with the Kaldi-style 'LOG
+    (VoskAPI:...)' model loading lines), Kaldi's online2 decoders (online2-wav-nnet3-latgen-faster and
+    online2-tcp-nnet3-decode-faster: 'LOG (program[version]:Function():file.cc:line)' lines, utterance
+    transcripts, warnings), Piper TTS (its spdlog lines) and the Wyoming services of Rhasspy and Home Assistant
+    voice in their default '%(levelname)s:%(name)s:%(message)s' format (wyoming-faster-whisper's transcripts,
+    wyoming-piper's synthesis requests, piper processes and voice downloads, wyoming-openwakeword's clients with
+    the root logger's model loads, probabilities and triggers, wyoming-satellite in the journal) with Home
+    Assistant's own log lines for its wyoming and assist_pipeline integrations. Written blind at the
+    thirty-second issue-15 pass's start: before reading the engine or any failure analysis; 154 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def py_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def f2(lo: float, hi: float):
+        return lambda g: f"{g.r.uniform(lo, hi):.2f}"
+
+    def f6(lo: float, hi: float):
+        return lambda g: f"{g.r.uniform(lo, hi):.6f}"
+
+    utterances = ["turn on the kitchen lights", "what's the weather like tomorrow", "set a timer for ten minutes",
+                  "play some jazz in the living room", "what time is it", "close the garage door",
+                  "and so my fellow americans ask not what your country can do for you",
+                  "remind me to call the dentist at three"]
+
+    def sentence(g: Gen) -> str:
+        s = g.r.choice(utterances)
+        return s[0].upper() + s[1:] + g.r.choice([".", ".", "?", ""])
+
+    # ---------------- whisper.cpp: server and whisper-cli on stderr ----------------
+    wmodels = [("models/ggml-base.en.bin", "2", "base", "51864", "512", "8", "6", "147.37"),
+               ("models/ggml-small.bin", "3", "small", "51865", "768", "12", "12", "487.01"),
+               ("models/ggml-large-v3-turbo-q5_0.bin", "5", "large v3", "51866", "1280", "20", "32", "547.37"),
+               ("/srv/whisper/ggml-medium.en-q8_0.bin", "4", "medium", "51864", "1024", "16", "24", "823.83")]
+    wfiles = ["jfk.wav", "voicemail-0412.wav", "meeting-2026-12-03.mp3", "sample-call.ogg", "dictation.m4a"]
+    langs = ["en", "en", "en", "de", "fr", "es", "nl"]
+
+    def wm(g: Gen):
+        return g.r.choice(wmodels)
+
+    def segment(g: Gen):
+        a = g.r.uniform(0, 1800)
+        b = a + g.r.uniform(0.4, 30)
+        return [f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}:{t % 60:06.3f}" for t in (a, b)]
+
+    def mb(lo: float, hi: float):
+        return lambda g: f"{g.r.uniform(lo, hi):8.2f}"
+
+    def wpt(label: str) -> str:
+        return "whisper_print_timings: " + label
+
+    def runs(g: Gen):
+        n = g.r.randint(1, 900)
+        per = g.r.uniform(0.05, 40)
+        return f"{per * n:8.2f}", f"{n:5d}", f"{per:8.2f}"
+
+    whisper = [
+        (4, "whisper_init_from_file_with_params_no_state: loading model from '{m}'", {"m": lambda g: wm(g)[0]}),
+        (4, "whisper_init_with_params_no_state: use gpu    = {v}", {"v": pick(["1", "1", "0"])}),
+        (4, "whisper_init_with_params_no_state: flash attn = {v}", {"v": pick(["0", "1"])}),
+        (4, "whisper_init_with_params_no_state: gpu_device = {v}", {"v": pick(["0", "0", "1"])}),
+        (3, "whisper_init_with_params_no_state: dtw        = {v}", {"v": pick(["0"])}),
+        (3, "ggml_cuda_init: found {n} CUDA devices:", {"n": pick(["1", "1", "2"])}),
+        (3, "  Device {i}: {d}, compute capability {c}, VMM: yes",
+         {"i": pick(["0", "0", "1"]), "d": draw(lambda g: g.r.choice([("NVIDIA GeForce RTX 3060", "8.6"), ("NVIDIA RTX A4000", "8.6"),
+                                                                       ("Tesla T4", "7.5")])), "c": then(1)}),
+        (3, "whisper_backend_init_gpu: using {b} backend", {"b": pick(["CUDA0", "CUDA0", "Metal", "Vulkan0"])}),
+        (3, "whisper_model_load: loading model", {}),
+        (3, "whisper_model_load: n_vocab       = {v}", {"v": lambda g: wm(g)[3]}),
+        (3, "whisper_model_load: n_audio_ctx   = 1500", {}),
+        (3, "whisper_model_load: n_audio_state = {v}", {"v": lambda g: wm(g)[4]}),
+        (3, "whisper_model_load: n_audio_head  = {v}", {"v": lambda g: wm(g)[5]}),
+        (3, "whisper_model_load: n_audio_layer = {v}", {"v": lambda g: wm(g)[6]}),
+        (3, "whisper_model_load: n_mels        = {v}", {"v": pick(["80", "80", "128"])}),
+        (3, "whisper_model_load: ftype         = {v}", {"v": pick(["1", "8", "7"])}),
+        (3, "whisper_model_load: type          = {t} ({n})", {"t": draw(lambda g: wm(g)[1:3]), "n": then(1)}),
+        (3, "whisper_model_load: adding {n} extra tokens", {"n": pick(["1607", "1608"])}),
+        (3, "whisper_model_load: n_langs       = {n}", {"n": pick(["99", "100"])}),
+        (3, "whisper_model_load: {b} total size = {s} MB", {"b": pick(["    CUDA0", "      CPU", "    Metal"]), "s": lambda g: f"{float(wm(g)[7]):8.2f}"}),
+        (3, "whisper_model_load: model size    = {s} MB", {"s": lambda g: f"{float(wm(g)[7]):8.2f}"}),
+        (3, "whisper_init_state: kv self size  = {s} MB", {"s": mb(3, 90)}),
+        (3, "whisper_init_state: kv cross size = {s} MB", {"s": mb(9, 250)}),
+        (3, "whisper_init_state: compute buffer (encode) = {s} MB", {"s": mb(60, 300)}),
+        (3, "whisper_init_state: compute buffer (decode) = {s} MB", {"s": mb(60, 250)}),
+        (3, "whisper server listening at http://{h}:{p}", {"h": pick(["0.0.0.0", "127.0.0.1"]), "p": pick(["8080", "8080", "9000"])}),
+        (18, "Received request: {f}", {"f": pick(wfiles)}),
+        (14, "Successfully loaded {f}", {"f": pick(wfiles)}),
+        (10, "system_info: n_threads = {n} / {c} | AVX = 1 | AVX2 = 1 | AVX512 = 0 | FMA = 1 | NEON = 0 | ARM_FMA = 0 | F16C = 1 | "
+             "FP16_VA = 0 | WASM_SIMD = 0 | SSE3 = 1 | SSSE3 = 1 | VSX = 0 | COREML = 0 | OPENVINO = 0 | CUDA = {u}",
+         {"n": pick(["4", "8"]), "c": pick(["8", "16"]), "u": pick(["1", "0"])}),
+        (16, "operator(): processing '{f}' ({s} samples, {d} sec), {t} threads, {p} processors, lang = {l}, task = {k}, "
+             "timestamps = {ts} ...",
+         {"f": pick(wfiles), "s": draw(lambda g: (lambda n: (str(n), f"{n / 16000:.1f}"))(g.r.randint(8000, 9600000))), "d": then(1),
+          "t": pick(["4", "8"]), "p": pick(["1", "1", "2"]), "l": pick([*langs, "auto"]), "k": pick(["transcribe", "transcribe", "translate"]),
+          "ts": pick(["1", "0"])}),
+        (5, "Running whisper.cpp inference on {f}", {"f": pick(wfiles)}),
+        (12, "whisper_full_with_state: auto-detected language: {l} (p = {p})", {"l": pick(langs), "p": lambda g: f"{g.r.uniform(0.4, 1):.6f}"}),
+        (40, "[{a} --> {b}]  {t}", {"a": draw(segment), "b": then(1), "t": sentence}),
+        (4, "whisper_full_with_state: input is too short - {n} ms < 1000 ms. consider padding the input audio with silence",
+         {"n": lambda g: g.num(60, 990)}),
+        (3, "error: failed to read WAV file '{f}'", {"f": pick(["/tmp/whisper-upload-8c1f.wav", "upload.wav"])}),
+        (3, "error: failed to open '{f}' as WAV file", {"f": pick(wfiles)}),
+        (2, "whisper_full_with_state: failed to encode", {}),
+        (2, "whisper_model_load: tensor '{t}' has wrong shape in model file: got [{a}], expected [{b}]",
+         {"t": pick(["encoder.conv1.weight", "decoder.token_embedding.weight"]), "a": pick(["3, 80, 384", "384, 51864"]),
+          "b": pick(["3, 128, 1280", "1280, 51866"])}),
+        (6, wpt("    load time = {t} ms"), {"t": mb(80, 4000)}),
+        (6, wpt("    fallbacks = {a} p / {b} h"), {"a": lambda g: f"{g.r.choice([0, 0, 0, 1, 2]):3d}", "b": lambda g: f"{g.r.choice([0, 0, 1]):3d}"}),
+        (6, wpt("     mel time = {t} ms"), {"t": mb(2, 300)}),
+        (6, wpt("  sample time = {t} ms / {n} runs ({p} ms per run)"), {"t": draw(runs), "n": then(1), "p": then(2)}),
+        (6, wpt("  encode time = {t} ms / {n} runs ({p} ms per run)"), {"t": draw(runs), "n": then(1), "p": then(2)}),
+        (6, wpt("  decode time = {t} ms / {n} runs ({p} ms per run)"), {"t": draw(runs), "n": then(1), "p": then(2)}),
+        (6, wpt("   batchd time = {t} ms / {n} runs ({p} ms per run)"), {"t": draw(runs), "n": then(1), "p": then(2)}),
+        (6, wpt("   total time = {t} ms"), {"t": mb(300, 90000)}),
+    ]
+
+    # ---------------- faster-whisper behind a FastAPI app on uvicorn ----------------
+    pl = {"T": py_ts}
+
+    def fw(level: str, logger: str, text: str) -> str:
+        return "{T} " + level + " " + logger + ": " + text
+
+    def mmss(g: Gen) -> str:
+        # faster_whisper's format_timestamp: hours only from one hour on
+        s = g.r.choice([g.r.uniform(0.5, 3599), g.r.uniform(0.5, 3599), g.r.uniform(3600, 7200)])
+        return f"{int(s // 60):02d}:{s % 60:06.3f}" if s < 3600 else f"01:{int((s - 3600) // 60):02d}:{s % 60:06.3f}"
+
+    def vad_segments(g: Gen) -> str:
+        out, t = [], g.r.uniform(0, 5)
+        for _ in range(g.r.randint(1, 4)):
+            a = t
+            t += g.r.uniform(0.5, 30)
+            out.append(f"[{int(a // 60):02d}:{a % 60:06.3f} -> {int(t // 60):02d}:{t % 60:06.3f}]")
+            t += g.r.uniform(0.3, 8)
+        return ", ".join(out)
+
+    def clients(g):
+        return f"{g.ip()}:{g.port()}"
+    api_paths = ["/v1/audio/transcriptions", "/v1/audio/translations", "/health", "/v1/models"]
+    temps = ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]
+    fasterw = [
+        (3, fw("INFO", "uvicorn.error", "Started server process [{p}]"), {**pl, "p": lambda g: g.num(1, 40)}),
+        (3, fw("INFO", "uvicorn.error", "Waiting for application startup."), pl),
+        (3, fw("INFO", "uvicorn.error", "Application startup complete."), pl),
+        (3, fw("INFO", "uvicorn.error", "Uvicorn running on http://{h}:{p} (Press CTRL+C to quit)"), {**pl, "h": pick(["0.0.0.0", "127.0.0.1"]), "p": pick(["8000", "9000"])}),
+        (2, fw("INFO", "uvicorn.error", "Shutting down"), pl),
+        (2, fw("INFO", "uvicorn.error", "Finished server process [{p}]"), {**pl, "p": lambda g: g.num(1, 40)}),
+        (40, fw("INFO", "uvicorn.access", '{c} - "{m} {u} HTTP/1.1" {s}'),
+         {**pl, "c": clients, "m": pick(["POST", "POST", "GET"]), "u": pick(api_paths), "s": pick(["200", "200", "200", "200", "422", "500", "413"])}),
+        (4, fw("INFO", "app.models", "Loading model {m} on {d} with compute_type={c}"),
+         {**pl, "m": pick(["large-v3", "distil-large-v3", "medium.en", "Systran/faster-whisper-small"]), "d": pick(["cuda", "cuda", "cpu"]),
+          "c": pick(["float16", "int8_float16", "int8"])}),
+        (3, "[{T}] [ctranslate2] [thread {t}] [warning] The compute type inferred from the saved model is float16, but the target device "
+            "or backend do not support efficient float16 computation. The model weights have been automatically converted to use the "
+            "float32 compute type instead.", {"T": lambda g: f"2026-12-03 {hms(g)}.{ms3(g)}", "t": lambda g: g.num(1, 400)}),
+        (30, fw("INFO", "faster_whisper", "Processing audio with duration {d}"), {**pl, "d": mmss}),
+        (12, fw("INFO", "faster_whisper", "VAD filter removed {d} of audio"), {**pl, "d": mmss}),
+        (8, fw("DEBUG", "faster_whisper", "VAD filter kept the following audio segments: {s}"), {**pl, "s": vad_segments}),
+        (22, fw("INFO", "faster_whisper", "Detected language '{l}' with probability {p}"), {**pl, "l": pick(langs), "p": f2(0.3, 1)}),
+        (18, fw("DEBUG", "faster_whisper", "Processing segment at {d}"), {**pl, "d": mmss}),
+        (7, fw("DEBUG", "faster_whisper", "Compression ratio threshold is not met with temperature {t} ({a} > {b})"),
+         {**pl, "t": pick(temps), "a": f6(2.41, 9), "b": pick(["2.400000"])}),
+        (7, fw("DEBUG", "faster_whisper", "Log probability threshold is not met with temperature {t} ({a} < {b})"),
+         {**pl, "t": pick(temps), "a": f6(-3, -1.01), "b": pick(["-1.000000"])}),
+        (6, fw("DEBUG", "faster_whisper", "No speech threshold is met ({a} > {b})"), {**pl, "a": f6(0.61, 1), "b": pick(["0.600000"])}),
+        (3, fw("DEBUG", "faster_whisper", "Reset prompt. prompt_reset_on_temperature threshold is met {a} > {b}"),
+         {**pl, "a": pick(["0.600000", "0.800000", "1.000000"]), "b": pick(["0.500000"])}),
+        (2, fw("WARNING", "faster_whisper", "The current model is English-only but the language parameter is set to '{l}'; using 'en' instead."),
+         {**pl, "l": pick(["de", "fr", "es"])}),
+        (12, fw("INFO", "app.routes", "Transcribed {f} ({d}s audio) in {t}s, language={l}"),
+         {**pl, "f": pick(wfiles), "d": f2(1, 1800), "t": f2(0.2, 90), "l": pick(langs)}),
+        (3, fw("ERROR", "app.routes", "Transcription failed for {f}: {e}"),
+         {**pl, "f": pick(wfiles), "e": pick(["CUDA failed with error out of memory", "Invalid data found when processing input",
+                                              "[Errno 28] No space left on device"])}),
+    ]
+
+    # ---------------- Vosk server (asr_server.py) with VoskAPI model loading ----------------
+    vmodels = ["/opt/vosk-model-en/model", "/opt/vosk-model-small-en-us-0.15", "/opt/vosk-model-de-0.21"]
+
+    def vk(func: str, src: str, text: str) -> str:
+        return "LOG (VoskAPI:" + func + "():" + src + ") " + text
+
+    vosk = [
+        (3, vk("ReadDataFiles", "model.cc:213", "Decoding params beam={b} max-active={m} lattice-beam={l}"),
+         {"b": pick(["10", "13", "15"]), "m": pick(["7000", "3000"]), "l": pick(["6", "8"])}),
+        (3, vk("ReadDataFiles", "model.cc:216", "Silence phones {s}"), {"s": pick(["1:2:3:4:5:6:7:8:9:10", "1:2:3:4:5", "1:2:3:4:5:11:12:13:14:15"])}),
+        (3, vk("RemoveOrphanNodes", "nnet-nnet.cc:948", "Removed {n} orphan nodes."), {"n": pick(["0", "1"])}),
+        (3, vk("RemoveOrphanComponents", "nnet-nnet.cc:847", "Removing {n} orphan components."), {"n": pick(["0", "2"])}),
+        (3, vk("ReadDataFiles", "model.cc:248", "Loading i-vector extractor from {m}/ivector/final.ie"), {"m": pick(vmodels)}),
+        (3, vk("ComputeDerivedVars", "ivector-extractor.cc:183", "Computing derived variables for iVector extractor"), {}),
+        (3, vk("ComputeDerivedVars", "ivector-extractor.cc:204", "Done."), {}),
+        (3, vk("ReadDataFiles", "model.cc:282", "Loading HCL and G from {m}/graph/HCLr.fst {n}/graph/Gr.fst"),
+         {"m": draw(lambda g: [g.r.choice(vmodels)] * 2), "n": then(1)}),
+        (3, vk("ReadDataFiles", "model.cc:303", "Loading winfo {m}/graph/phones/word_boundary.int"), {"m": pick(vmodels)}),
+        (2, vk("ReadDataFiles", "model.cc:231", "Loading HCLG from {m}/graph/HCLG.fst"), {"m": pick(vmodels)}),
+        (2, "WARNING (VoskAPI:Model():model.cc:{l}) Folder '{m}' does not contain model files. Make sure you specified the model path properly in Model constructor. "
+            "If you are not sure about relative path, use absolute path specification.",
+         {"l": pick(["122"]), "m": pick(["model", "/opt/vosk-model-en/model"])}),
+        (3, "INFO:websockets.server:server listening on {a}", {"a": pick(["0.0.0.0:2700", "[::]:2700"])}),
+        (20, "INFO:websockets.server:connection open", {}),
+        (16, "INFO:websockets.server:connection closed", {}),
+        (18, "INFO:root:Connection from {a}", {"a": lambda g: f"('{g.ip()}', {g.port()})"}),
+        (4, "INFO:root:Config {c}", {"c": lambda g: esc('{"config" : { "sample_rate" : ' + g.r.choice(["16000", "8000", "44100"]) + " } }")}),
+        (3, "ERROR:websockets.server:connection handler failed", {}),
+        (3, "INFO:websockets.server:connection rejected ({s})", {"s": pick(["400 Bad Request", "426 Upgrade Required"])}),
+    ]
+
+    # ---------------- Kaldi online2 decoders ----------------
+    kw = "online2-wav-nnet3-latgen-faster[5.5.1068~1-3f9e3]"
+    kt = "online2-tcp-nnet3-decode-faster[5.5.1068~1-3f9e3]"
+    utts = ["utt_0001", "spk03-utt0142", "call-7712-seg04", "test_clean_1089-134686-0000"]
+
+    def kl(prog: str, func: str, src: str, text: str, level: str = "LOG") -> str:
+        return level + " (" + prog + ":" + func + "():" + src + ") " + text
+
+    kaldi = [
+        (3, kl(kw, "CompileLooped", "nnet-compile-looped.cc:345", "Spent {t} seconds in looped compilation."), {"t": lambda g: f"{g.r.uniform(0.005, 0.4):.6g}"}),
+        (3, kl(kw, "ComputeDerivedVars", "ivector-extractor.cc:183", "Computing derived variables for iVector extractor"), {}),
+        (3, kl(kw, "ComputeDerivedVars", "ivector-extractor.cc:204", "Done."), {}),
+        (3, kl(kw, "RemoveOrphanNodes", "nnet-nnet.cc:948", "Removed {n} orphan nodes."), {"n": pick(["0", "1"])}),
+        (14, kl(kw, "main", "online2-wav-nnet3-latgen-faster.cc:276", "Decoded utterance {u}"), {"u": pick(utts)}),
+        (14, "{u} {w}", {"u": pick(utts), "w": lambda g: g.r.choice(utterances).upper()}),
+        (4, kl(kw, "main", "online2-wav-nnet3-latgen-faster.cc:304", "Timing stats: real-time factor was {r} (note: this cannot be less than one.)"),
+         {"r": lambda g: f"{g.r.uniform(0.03, 1.4):.6g}"}),
+        (4, kl(kw, "main", "online2-wav-nnet3-latgen-faster.cc:306", "Decoded {n} utterances, {e} with errors."),
+         {"n": lambda g: g.num(1, 3000), "e": pick(["0", "0", "0", "1", "3"])}),
+        (4, kl(kw, "main", "online2-wav-nnet3-latgen-faster.cc:308", "Overall likelihood per frame was {l} per frame over {n} frames."),
+         {"l": lambda g: f"{g.r.uniform(-0.2, 2.5):.6g}", "n": lambda g: g.num(300, 900000)}),
+        (3, kl(kw, "main", "online2-wav-nnet3-latgen-faster.cc:196", "Did not find audio for utterance {u}", "WARNING"), {"u": pick(utts)}),
+        (6, kl(kt, "Listen", "online2-tcp-nnet3-decode-faster.cc:339", "Listening on port: {p}"), {"p": pick(["5050", "5050", "2700"])}),
+        (12, kl(kt, "Accept", "online2-tcp-nnet3-decode-faster.cc:357", "Waiting for client..."), {}),
+        (12, kl(kt, "Accept", "online2-tcp-nnet3-decode-faster.cc:374", "Accepted connection from: {a}"), {"a": lambda g: g.ip()}),
+        (8, kl(kt, "main", "online2-tcp-nnet3-decode-faster.cc:232", "EndOfAudio, sending message: {w}"), {"w": lambda g: g.r.choice(utterances)}),
+        (6, kl(kt, "main", "online2-tcp-nnet3-decode-faster.cc:254", "Endpoint, sending message: {w}"), {"w": lambda g: g.r.choice(utterances)}),
+        (3, kl(kt, "ReadChunk", "online2-tcp-nnet3-decode-faster.cc:402", "Socket timeout! Disconnecting...", "WARNING"), {}),
+    ]
+
+    # ---------------- Piper TTS (spdlog) ----------------
+    voices = [("en_US-lessac-medium", "1"), ("en_GB-alba-medium", "1"), ("de_DE-thorsten-high", "1"), ("en_US-libritts_r-medium", "904")]
+
+    def pp(level: str, text: str) -> str:
+        return "[{T}] [piper] [" + level + "] " + text
+
+    pz = {"T": lambda g: f"2026-12-03 {hms(g)}.{ms3(g)}"}
+
+    def synth(g: Gen):
+        audio = g.r.uniform(0.6, 25)
+        infer = audio * g.r.uniform(0.02, 0.4)
+        return f"{infer / audio:.6g}", f"{infer:.6g}", f"{audio:.6g}"
+
+    piper = [
+        (4, pp("info", "Loaded voice in {t} second(s)"), {**pz, "t": lambda g: f"{g.r.uniform(0.2, 3):.7g}"}),
+        (3, pp("debug", "Loading voice from {m} (config={c})"),
+         {**pz, "m": draw(lambda g: (lambda v: (f"/data/{v}.onnx", f"/data/{v}.onnx.json"))(g.r.choice(voices)[0])), "c": then(1)}),
+        (3, pp("debug", "Voice contains {n} speaker(s)"), {**pz, "n": lambda g: g.r.choice(voices)[1]}),
+        (3, pp("info", "Initialized piper"), pz),
+        (2, pp("info", "Terminated piper"), pz),
+        (3, pp("debug", "Output directory: {d}"), {**pz, "d": pick(["/tmp/piper-out", "/var/lib/piper/wav"])}),
+        (14, pp("info", "Real-time factor: {r} (infer={i} sec, audio={a} sec)"), {**pz, "r": draw(synth), "i": then(1), "a": then(2)}),
+        (8, pp("debug", "Phonemizing text: {t}"), {**pz, "t": sentence}),
+        (8, pp("debug", "Converting {n} phoneme(s) to ids: {p}"),
+         {**pz, "n": draw(lambda g: (lambda p: (str(len(p)), p))(g.r.choice(["həlˈoʊ wˈɜːld", "tˈɜːn ˈɑːn ðə kˈɪtʃən lˈaɪts", "sˈɛt ɐ tˈaɪmɚ"]))), "p": then(1)}),  # noqa: RUF001 (IPA phonemes, as Piper prints them)
+        (8, pp("debug", "Converted {n} phoneme(s) to {m} phoneme id(s)"), {**pz, "n": lambda g: g.num(8, 400), "m": lambda g: g.num(17, 801)}),
+        (8, pp("debug", "Synthesizing audio for {n} phoneme id(s)"), {**pz, "n": lambda g: g.num(17, 801)}),
+        (6, pp("debug", "Synthesized {a} second(s) of audio in {i} second(s)"), {**pz, "a": draw(lambda g: synth(g)[2:0:-1]), "i": then(1)}),
+        (2, pp("error", "Unable to find voice config file: {f}"), {**pz, "f": pick(["/data/en_US-amy-low.onnx.json", "/data/voice.onnx.json"])}),
+        (2, pp("warning", "Missing \"{p}\" (\\u{u}): {n} time(s)"),
+         {**pz, "p": draw(lambda g: g.r.choice([("ɚ", "025A"), ("ᵻ", "1D7B"), ("̃", "0303")])), "u": then(1), "n": pick(["1", "1", "2", "4"])}),
+    ]
+
+    # ---------------- Wyoming services (default '%(levelname)s:%(name)s:%(message)s') ----------------
+    def clients_id(g):
+        return str(g.r.randint(10 ** 12, 10 ** 13))
+    wake_words = ["ok_nabu_v0.1", "hey_jarvis_v0.1", "alexa_v0.1", "hey_mycroft_v0.1"]
+
+    def ns_args(g: Gen) -> str:
+        return g.r.choice([
+            f"Namespace(model='{g.r.choice(['tiny-int8', 'small-int8', 'base-int8'])}', uri='tcp://0.0.0.0:10300', data_dir=['/data'], "
+            f"download_dir=None, device='{g.r.choice(['cpu', 'cuda'])}', language='{g.r.choice(['en', 'de', 'auto'])}', compute_type='default', "
+            "beam_size=1, initial_prompt=None, debug=True, log_format='%(levelname)s:%(name)s:%(message)s', version=False)",
+            f"Namespace(piper='/usr/share/piper/piper', voice='{g.r.choice(voices)[0]}', uri='tcp://0.0.0.0:10200', data_dir=['/data'], "
+            "download_dir='/data', speaker=None, noise_scale=None, length_scale=None, noise_w=None, auto_punctuation='.?!', "
+            f"samples_per_chunk=1024, max_piper_procs=1, update_voices=False, debug=True)",
+            f"Namespace(uri='tcp://0.0.0.0:10400', models_dir='/usr/src/wyoming_openwakeword/models', custom_model_dir=['/custom'], "
+            f"preload_model=['{g.r.choice(wake_words)}'], threshold={g.r.choice(['0.5', '0.6'])}, trigger_level=1, refractory_seconds=2.0, "
+            "debug=True, debug_probability=False)"])
+
+    wfw = "wyoming_faster_whisper.handler"
+    wpi = "wyoming_piper.handler"
+    wow = "wyoming_openwakeword.handler"
+    wyoming = [
+        (6, "INFO:__main__:Ready", {}),
+        (4, "DEBUG:__main__:{a}", {"a": ns_args}),
+        (3, "DEBUG:__main__:Loading {m}", {"m": pick(["Systran/faster-whisper-tiny.en", "rhasspy/faster-whisper-tiny-int8", "Systran/faster-whisper-small"])}),
+        (14, f"DEBUG:{wfw}:Audio stopped. Transcribing with initial prompt={{p}}", {"p": pick(["None", "None", "''"])}),
+        (14, f"INFO:{wfw}: {{t}}", {"t": sentence}),
+        (12, f"DEBUG:{wfw}:Completed request", {}),
+        (5, f"DEBUG:{wfw}:Language set to {{l}}", {"l": pick(["en", "de", "fr"])}),
+        (6, f"DEBUG:{wpi}:Synthesize(text='{{t}}', voice=SynthesizeVoice(name='{{v}}', language=None, speaker={{s}}))",
+         {"t": sentence, "v": lambda g: g.r.choice(voices)[0], "s": pick(["None", "None", "'p225'"])}),
+        (5, f"DEBUG:{wpi}:synthesize: raw_text={{r}}, text={{t}}", {"r": sentence, "t": sentence}),
+        (5, "DEBUG:wyoming_piper.process:Starting piper process: {c} args={a}",
+         {"c": pick(["/usr/share/piper/piper"]),
+          "a": lambda g: f"['--model', '/data/{g.r.choice(voices)[0]}.onnx', '--config', '/data/{g.r.choice(voices)[0]}.onnx.json', "
+                         f"'--output_dir', '/tmp/tmp{g.hexs(8)}', '--json-input']"}),
+        (8, f"DEBUG:{wpi}:Completed request", {}),
+        (3, "DEBUG:wyoming_piper.download:Downloading {u} to {p}",
+         {"u": lambda g: f"https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0/en/en_US/lessac/medium/{g.r.choice(voices)[0]}.onnx",
+          "p": lambda g: f"/data/{g.r.choice(voices)[0]}.onnx"}),
+        (10, f"DEBUG:{wow}:Client connected: {{c}}", {"c": clients_id}),
+        (9, f"DEBUG:{wow}:Client disconnected: {{c}}", {"c": clients_id}),
+        (6, f"DEBUG:{wow}:Sent info to client: {{c}}", {"c": clients_id}),
+        (10, f"DEBUG:{wow}:Receiving audio from client: {{c}}", {"c": clients_id}),
+        (8, f"DEBUG:{wow}:Audio stopped without detection from client: {{c}}", {"c": clients_id}),
+        (2, f"DEBUG:{wow}:Unexpected event: type={{t}}, data={{d}}",
+         {"t": pick(["ping", "transcribe", "run-pipeline"]), "d": lambda g: esc(g.r.choice(["{'text': None}", "{}", "{'language': 'en'}"]))}),
+        (2, f"ERROR:{wow}:Unknown wake word model: {{m}}", {"m": pick(["hey_rhasspy", "computer_v2", "okay_kitchen"])}),
+        (12, "DEBUG:root:Triggered {w} (client={c})", {"w": pick(wake_words), "c": clients_id}),
+        (5, "DEBUG:root:client={c}, wake_word={w}, probability={p}",
+         {"c": clients_id, "w": pick(wake_words), "p": lambda g: repr(g.r.choice([g.r.uniform(0, 0.01), g.r.uniform(0, 1)]))}),
+        (3, "DEBUG:root:Loading {m}", {"m": pick(["/usr/src/wyoming_openwakeword/models/melspectrogram.tflite",
+                                                 "/usr/src/wyoming_openwakeword/models/embedding_model.tflite"])}),
+        (3, "DEBUG:root:Loading {w} from {m}",
+         {"w": draw(lambda g: (lambda w: (w, f"/usr/src/wyoming_openwakeword/models/{w}.tflite"))(g.r.choice(wake_words))), "m": then(1)}),
+        (2, "ERROR:root:Unexpected error in {t} thread", {"t": pick(["wake word", "mels", "embeddings"])}),
+    ]
+
+    # ---------------- wyoming-satellite in the journal ----------------
+    sats = ["kitchen-sat", "office-sat", "bedroom-sat"]
+    sj = {"T": lambda g: f"Dec 03 {hms(g)}", "H": pick(sats), "P": lambda g: g.num(300, 4000)}
+
+    def sat(text: str) -> str:
+        return "{T} {H} python3[{P}]: " + text
+
+    satellite = [
+        (4, sat("INFO:root:Ready"), sj),
+        (6, sat("INFO:root:Connected to server"), sj),
+        (4, sat("INFO:root:Disconnected from server"), sj),
+        (5, sat("DEBUG:root:Connected to mic service"), sj),
+        (4, sat("DEBUG:root:Connected to snd service"), sj),
+        (6, sat("DEBUG:root:Connected to wake service"), sj),
+        (10, sat("DEBUG:root:Streaming audio"), sj),
+        (8, sat("DEBUG:root:Detection(name='{w}', timestamp={t}, speaker=None)"), {**sj, "w": pick(wake_words), "t": lambda g: g.num(10 ** 9, 10 ** 11)}),
+        (6, sat("DEBUG:root:Event(type='transcript', data={d}, payload=None)"), {**sj, "d": lambda g: esc("{'text': '" + sentence(g) + "'}")}),
+        (3, sat("WARNING:root:Wake service disconnected"), sj),
+        (3, sat("ERROR:root:Unexpected error in {s} read task"), {**sj, "s": pick(["mic", "wake", "snd"])}),
+    ]
+
+    # ---------------- Home Assistant (wyoming and assist_pipeline) ----------------
+    def ha(level: str, logger: str, text: str) -> str:
+        return "{T} " + level + " (MainThread) [" + logger + "] " + text
+
+    hz = {"T": lambda g: f"2026-12-03 {hms(g)}.{ms3(g)}"}
+    homeassistant = [
+        (3, ha("WARNING", "homeassistant.config_entries", "Config entry '{n}' for wyoming integration not ready yet: {e}; Retrying in background"),
+         {**hz, "n": pick(["faster-whisper", "piper", "openWakeWord", "kitchen-sat"]), "e": pick(["Unable to connect", "Cannot connect to host 10.0.20.5:10300"])}),
+        (2, ha("ERROR", "homeassistant.components.assist_pipeline.pipeline", "Unexpected error during intent recognition"), hz),
+        (2, ha("ERROR", "homeassistant.components.assist_pipeline.pipeline", "Unexpected error during text-to-speech"), hz),
+        (3, ha("WARNING", "homeassistant.components.wyoming.stt", "Error getting transcript from {h}:{p}"),
+         {**hz, "h": pick(["10.0.20.5", "core-whisper"]), "p": pick(["10300"])}),
+    ]
+
+    return whisper + fasterw + vosk + kaldi + piper + wyoming + satellite + homeassistant
+
+
+def render_events() -> list[tuple[float, str, dict]]:
+    """3D render farms as their wranglers read the logs: Blender in background mode (blender -b, its
+    banner, preference and blend loading, Cycles' status lines 'Fra:N Mem:... | Time:... | Mem:..., Peak:... |
+    Scene, ViewLayer | ...' with synchronisation, BVH, kernel loading, sampling and denoising, EEVEE's sample
+    and compositing lines, saved images, ALSA and missing-file noise on headless nodes), AWS Thinkbox Deadline 10
+    (the Worker's log with its 'YYYY-MM-DD HH:MM:SS:  ' prefix: the scheduler thread, render threads with plugin
+    commands, the Blender plugin's INFO lines and STDOUT capture, task times, errors and the listener thread;
+    Pulse's housecleaning, repository, orphaned-task and stalled-worker scans and auto-configuration), OpenCue
+    (cuebot's log4j lines: host reports, dispatcher bookings, frame completion, job state, the scheduler's
+    pools; RQD's Python logging lines 'LEVEL openrqd-module: message': start-up, frame launch and monitoring,
+    NIMBY, reports), Blender Flamenco 3 (the manager's and worker's zerolog console lines with key=value
+    fields: sign-on, task assignment and updates, job and task status changes, the sleep schedule, Blender
+    and FFmpeg commands), Arnold's kick (elapsed time, memory and severity columns: banner, host, plugins,
+    scene loading, AOVs, subdivision, bucket progress, texture and licence warnings, render done) and Pixar
+    RenderMan's prman (message ids with severities in braces, progress lines, texture and shader errors,
+    statistics). Written blind at the thirty-second issue-15 pass's start: before reading the engine or any
+    failure analysis; 177 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def mb(g: Gen, lo: float = 40.0, hi: float = 24000.0) -> str:
+        return f"{g.r.uniform(lo, hi):.2f}"
+
+    def mmss(g: Gen) -> str:
+        m = g.r.choice([0, 0, 1, 3, 12, 47])
+        return f"{m:02d}:{g.r.randint(0, 59):02d}.{g.r.randint(0, 99):02d}"
+
+    def frame(g: Gen) -> str:
+        return str(g.r.choice([1, 1001, g.r.randint(1, 240), g.r.randint(1001, 1240)]))
+
+    hosts = ["rn-042", "rn-117", "rn-203", "gpu-rn-07"]
+    shots = ["sh010", "sh020", "sq030_sh045"]
+    shows = ["orbit", "lumen"]
+    users = ["jchen", "mrossi", "render"]
+    objects = ["Cube", "CHR_hero_body", "ENV_terrain", "PROP_lamp.003", "FX_smoke_domain"]
+    scenes = ["Scene", "sh010_lighting", "Scene"]
+    layers = ["ViewLayer", "BG", "FG_chars"]
+
+    def blend(g: Gen) -> str:
+        s = g.r.choice(shots)
+        return g.r.choice([f"/mnt/projects/{g.r.choice(shows)}/shots/{s}/lighting/{s}_lighting_v{g.num(1, 40):0>3}.blend",
+                           f"/srv/flamenco/jobs/{g.hexs(4)}/{s}_anim.flamenco.blend",
+                           f"Z:\\projects\\{g.r.choice(shows)}\\{s}\\{s}_comp_v{g.num(1, 40):0>3}.blend"])
+
+    def outimg(g: Gen) -> str:
+        s = g.r.choice(shots)
+        return g.r.choice([f"/mnt/renders/{s}/beauty/{s}_beauty.{g.num(1001, 1240)}.exr",
+                           f"/tmp/render/frame_{g.num(1, 240):0>4}.png",
+                           f"/srv/flamenco/render/{s}/{g.r.choice(['v01', 'v02'])}/{g.num(1, 240):0>6}.png"])
+
+    # ---------------- Blender in background mode ----------------
+    def mem_pair(lo: float, hi: float):
+        # current and peak memory of one status line, the peak not below the current
+        def make(g: Gen):
+            p = g.r.uniform(lo, hi)
+            return f"{g.r.uniform(min(lo, p), p):.2f}", f"{p:.2f}"
+        return make
+
+    bl = {"fr": frame, "m": draw(mem_pair(80, 26000)), "pk": then(1), "T": mmss}
+    dm = {"dm": draw(mem_pair(0, 23000)), "dp": then(1)}
+
+    cy = {**bl, **dm, "S": pick(scenes), "V": pick(layers)}
+
+    def cyl(text: str) -> str:
+        return "Fra:{fr} Mem:{m}M (Peak {pk}M) | Time:{T} | Mem:{dm}M, Peak:{dp}M | {S}, {V} | " + text
+
+    def samples(g: Gen):
+        n = g.r.choice([64, 128, 256, 512, 1024, 4096])
+        return str(g.r.randint(1, n)), str(n)
+
+    blender = [
+        (6, "Blender {v} (hash {h} built {d})", {"v": draw(lambda g: g.r.choice([("3.6.5", "cf1e1ed46b7e", "2023-10-17 00:22:36"),
+                                                                               ("4.1.1", "e1743a0317bc", "2024-04-16 00:06:21"),
+                                                                               ("3.3.12", "0b2a05b5c8b4", "2023-10-16 23:32:05")])),
+                                                "h": then(1), "d": then(2)}),
+        (5, 'Read prefs: "{p}"', {"p": pick(["/root/.config/blender/3.6/config/userpref.blend",
+                                             "/home/render/.config/blender/4.1/config/userpref.blend"])}),
+        (7, 'Read blend: "{p}"', {"p": blend}),
+        (4, "ALSA lib confmisc.c:{n}:(snd_func_card_inum) cannot find card '{c}'", {"n": pick(["855", "1334"]), "c": pick(["0", "0", "1"])}),
+        (4, 'Color management: scene view "{v}" not found, setting default "{d}".', {"v": pick(["Filmic", "AgX", "ACES"]), "d": pick(["Standard", "AgX"])}),
+        (3, "Warning: Unable to open library '{p}'", {"p": lambda g: f"//../../assets/{g.r.choice(['chars', 'props', 'sets'])}/{g.r.choice(['hero', 'lamp', 'forest'])}_rig_v{g.num(1, 20):0>3}.blend"}),
+        (3, "Error: Cannot read file \"{p}\": {e}", {"p": blend, "e": pick(["No such file or directory", "Permission denied"])}),
+        (3, "Warning: Path '{p}' not found", {"p": lambda g: f"/mnt/projects/{g.r.choice(shows)}/tex/{g.r.choice(['wood_diffuse.png', 'hero_skin_albedo.1001.exr', 'hdri_sky_4k.exr'])}"}),
+        (4, cyl("Synchronizing object | {o}"), {**cy, "o": pick(objects)}),
+        (4, cyl("Updating Shaders"), cy),
+        (3, cyl("Updating Procedurals"), cy),
+        (3, cyl("Updating Background"), cy),
+        (3, cyl("Updating Camera"), cy),
+        (3, cyl("Updating Meshes Flags"), cy),
+        (4, cyl("Updating Images | Loading {i}"), {**cy, "i": pick(["wood_diffuse.png", "hero_skin_albedo.1001.exr", "hdri_sky_4k.exr", "terrain_height.tif"])}),
+        (4, cyl("Updating Geometry BVH {o} {i}/{n} | Building BVH"), {**cy, "o": pick(objects), "i": draw(lambda g: (lambda n: (str(g.r.randint(1, n)), str(n)))(g.r.randint(1, 900))), "n": then(1)}),
+        (3, cyl("Updating Scene BVH | Building"), cy),
+        (3, cyl("Updating Lights | Computing distribution"), cy),
+        (3, cyl("Updating Device | Writing constant memory"), cy),
+        (3, cyl("Loading render kernels (may take a few minutes the first time)"), cy),
+        (3, cyl("Loading denoising kernels (may take a few minutes the first time)"), cy),
+        (40, "Fra:{fr} Mem:{m}M (Peak {pk}M) | Time:{T} | Remaining:{R} | Mem:{dm}M, Peak:{dp}M | {S}, {V} | Sample {a}/{b}", {**cy, "R": mmss, "a": draw(samples), "b": then(1)}),
+        (6, cyl("Sample {a}/{b}"), {**cy, "a": draw(samples), "b": then(1)}),
+        (4, cyl("Denoising"), cy),
+        (5, cyl("Finished"), cy),
+        (14, "Fra:{fr} Mem:{m}M (Peak {pk}M) | Time:{T} | Rendering {a} / {b} samples", {**bl, "a": draw(samples), "b": then(1)}),
+        (4, "Fra:{fr} Mem:{m}M (Peak {pk}M) | Time:{T} | Compositing", bl),
+        (4, "Fra:{fr} Mem:{m}M (Peak {pk}M) | Time:{T} | Compositing | Tile {a}-{b}", {**bl, "a": draw(lambda g: (lambda n: (str(g.r.randint(1, n)), str(n)))(g.r.choice([4, 16, 64]))), "b": then(1)}),
+        (9, "Saved: '{p}'", {"p": outimg}),
+        (9, " Time: {t} (Saving: {s})", {"t": mmss, "s": lambda g: f"00:00.{g.num(1, 99):0>2}"}),
+        (3, "Append frame {f}", {"f": frame}),
+        (5, "Blender quit", {}),
+        (2, "Error: Not freed memory blocks: {n}, total unfreed memory {m} MB", {"n": lambda g: g.num(1, 40), "m": lambda g: f"{g.r.uniform(0, 2):.6f}"}),
+    ]
+
+    # ---------------- Deadline 10: Worker ----------------
+    def dl_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}:"
+
+    def jobid(g: Gen) -> str:
+        return "6" + g.hexs(23)
+
+    dl = {"T": dl_ts}
+    dt = {"T": dl_ts, "R": pick(["0", "0", "1", "2", "3"])}
+    plugins = ["Blender", "Arnold", "MayaBatch", "RenderMan"]
+    dl_jobs = ["sh010_lighting_v012.blend", "sh020_fx_smoke_v003", "sq030_sh045_comp_v007 - beauty"]
+
+    def frames(g: Gen) -> str:
+        a = g.r.randint(1, 240)
+        return g.r.choice([str(a), f"{a}-{a + g.r.choice([1, 4, 9])}"])
+
+    worker = [
+        (14, "{T}  Scheduler Thread - Seconds before next job scan: {n}", {**dl, "n": pick(["2", "2", "5", "10"])}),
+        (12, "{T}  Scheduler - Performing pending job search...", dl),
+        (5, "{T}  Scheduler - Job chooser found no jobs.", dl),
+        (6, "{T}  Scheduler - The {j} limit is maxed out.", {**dl, "j": jobid}),
+        (6, "{T}  Scheduler - Successfully dequeued {n} task(s) for Job '{j}'. Returning {m} others.",
+         {**dl, "n": pick(["1", "1", "2"]), "j": pick(dl_jobs), "m": pick(["0", "0", "1", "3"])}),
+        (5, "{T}  Scheduler - Returning limit stubs not in use.", dl),
+        (4, "{T}  Scheduler Thread - Synchronizing job auxiliary files from {p}",
+         {**dl, "p": lambda g: f"/mnt/DeadlineRepository10/jobs/{jobid(g)}"}),
+        (4, "{T}  Scheduler Thread - Synchronization time for job files: {n} ms", {**dl, "n": lambda g: g.num(3, 4000)}),
+        (4, "{T}  Scheduler Thread - All job files are already synchronized", dl),
+        (6, "{T}  Scheduler Thread - Render Thread {R} completed its task", dt),
+        (3, "{T}  Scheduler Thread - Task \"{t}\" could not be found because task has been modified:", {**dl, "t": lambda g: f"{g.num(0, 60)}_{frames(g)}"}),
+        (3, "{T}  Scheduler Thread - Cancelling task...", dl),
+        (6, "{T}  {R}: Got task: {j}:{n}", {**dt, "j": jobid, "n": lambda g: g.num(0, 240)}),
+        (4, "{T}  {R}: Plugin will be reloaded because a new job has been loaded.", dt),
+        (4, "{T}  {R}: Loading Job's Plugin timeout is Disabled", dt),
+        (4, "{T}  {R}: Loaded plugin {p}", {**dt, "p": pick(plugins)}),
+        (4, "{T}  {R}: Loaded job: {n} ({j})", {**dt, "n": pick(dl_jobs), "j": jobid}),
+        (8, "{T}  {R}: Executing plugin command of type '{c}'", {**dt, "c": pick(["Start Job", "Render Task", "End Job", "Render Task"])}),
+        (8, "{T}  {R}: Done executing plugin command of type '{c}'", {**dt, "c": pick(["Start Job", "Render Task", "End Job", "Render Task"])}),
+        (5, "{T}  {R}: Plugin rendering frame(s): {f}", {**dt, "f": frames}),
+        (3, "{T}  {R}: Start Job timeout is disabled.", dt),
+        (3, "{T}  {R}: Task timeout is {t}", {**dt, "t": pick(["disabled.", "7200 seconds (Regular Task Timeout)"])}),
+        (4, "{T}  {R}: INFO: Executable: \"{e}\"", {**dt, "e": pick(["/opt/blender/3.6/blender", "C:\\Program Files\\Blender Foundation\\Blender 3.6\\blender.exe", "/opt/autodesk/arnold/bin/kick"])}),
+        (4, "{T}  {R}: INFO: Rendering with Blender version {v}", {**dt, "v": pick(["3.6", "4.1", "3.3"])}),
+        (3, "{T}  {R}: INFO: Process Priority: {p}", {**dt, "p": pick(["BelowNormal", "Normal", "Idle"])}),
+        (3, "{T}  {R}: INFO: Process Affinity: default", dt),
+        (4, "{T}  {R}: INFO: Process is now running", dt),
+        (3, "{T}  {R}: INFO: Render Argument: {a}",
+         {**dt, "a": lambda g: f"-b \"{blend(g)}\" -y -t {g.r.choice([0, 16, 48])} -o \"/mnt/renders/{g.r.choice(shots)}/beauty/####\" -s {g.num(1, 100)} -e {g.num(101, 240)} -a"}),
+        (3, "{T}  {R}: INFO: Startup Directory: \"{d}\"", {**dt, "d": pick(["/opt/blender/3.6", "C:\\Program Files\\Blender Foundation\\Blender 3.6", "/opt/autodesk/arnold/bin"])}),
+        (30, "{T}  {R}: STDOUT: Fra:{fr} Mem:{m}M (Peak {pk}M) | Time:{TM} | Remaining:{RM} | Mem:{dm}M, Peak:{dp}M | {S}, {V} | Sample {a}/{b}",
+         {**dt, **dm, "fr": frame, "m": draw(mem_pair(80, 26000)), "pk": then(1), "TM": mmss, "RM": mmss, "S": pick(scenes), "V": pick(layers), "a": draw(samples), "b": then(1)}),
+        (8, "{T}  {R}: STDOUT: Saved: '{p}'", {**dt, "p": outimg}),
+        (5, "{T}  {R}: INFO: Process exit code: {c}", {**dt, "c": pick(["0", "0", "0", "1", "-1073741819"])}),
+        (5, "{T}  {R}: Render time for frame(s): {t} {u}", {**dt, "t": lambda g: f"{g.r.uniform(0.1, 59):.3f}", "u": pick(["m", "s", "h"])}),
+        (5, "{T}  {R}: Total time for task: {t} {u}", {**dt, "t": lambda g: f"{g.r.uniform(0.1, 59):.3f}", "u": pick(["m", "s", "h"])}),
+        (5, "{T}  {R}: Saving task log...", dt),
+        (2, "{T}  {R}: An exception occurred: Error: Renderer returned non-zero error code, {c}. Check the log for more information. (Deadline.Plugins.RenderPluginException)",
+         {**dt, "c": pick(["1", "139", "-1073741819"])}),
+        (2, "{T}  {R}: Error in RenderTasks: Error: {e}", {**dt, "e": pick(["Monitored managed process Blender is no longer running",
+                                                                           "Blender render failed: Error: Not freed memory blocks",
+                                                                           "FailRenderException : Detected Error: Cannot read file"])}),
+        (3, "{T}  Sending kill command to process tree with root process '{p}' with process id {n}", {**dl, "p": pick(["blender", "blender.exe", "kick"]), "n": lambda g: g.num(1000, 65000)}),
+        (3, "{T}  Listener Thread - ::ffff:{ip} has connected", {**dl, "ip": lambda g: g.ip()}),
+        (3, "{T}  Listener Thread - Received message: {m}", {**dl, "m": pick(["StreamLog", "OnLastTaskComplete", "StopStreamLog", "ContinueJob"])}),
+        (3, "{T}  Listener Thread - Responded with: {r}", {**dl, "r": pick(["Success", "Success", "Failure"])}),
+        (2, "{T}  Worker - An error occurred while updating the Worker's info: {e}",
+         {**dl, "e": pick(["An error occurred while trying to connect to the Database (mongo-db:27100). It is possible that the Mongo Database server is incorrectly configured, currently offline, blocked by a firewall, or experiencing network issues.",
+                           "The operation has timed out"])}),
+        (2, "{T}  Info Thread - Created.", dl),
+        (2, "{T}  Worker '{w}' has stalled because it has not updated its state in {n} minutes.", {**dl, "w": pick(hosts), "n": pick(["10", "12", "25"])}),
+    ]
+
+    pulse = [
+        (3, "{T}  Performing Orphaned Task Scan...", dl),
+        (3, "{T}  Orphaned Task Scan - Loading rendering jobs", dl),
+        (3, "{T}  Orphaned Task Scan - Loaded {n} rendering jobs (done in {t} s)", {**dl, "n": lambda g: g.num(0, 80), "t": lambda g: f"{g.r.uniform(0, 2):.3f}"}),
+        (2, "{T}  Orphaned Task Scan - Requeuing orphaned task '{n}' for {w}: the task is in the rendering state, but the Worker is no longer rendering this task",
+         {**dl, "n": lambda g: g.num(0, 240), "w": pick(hosts)}),
+        (3, "{T}  Performing Stalled Worker Scan...", dl),
+        (3, "{T}  Stalled Worker Scan - Loaded {n} Worker states (done in {t} s)", {**dl, "n": lambda g: g.num(10, 400), "t": lambda g: f"{g.r.uniform(0, 2):.3f}"}),
+        (2, "{T}  Stalled Worker Scan - Found {n} stalled Worker(s): {w}",
+         {**dl, "n": draw(lambda g: (lambda s: (str(len(s)), ", ".join(s)))(g.r.sample(hosts, g.r.choice([1, 1, 2, 3])))), "w": then(1)}),
+        (3, "{T}  Performing Job Repository Scan...", dl),
+        (3, "{T}  Job Repository Scan - Loaded {n} jobs (done in {t} s)", {**dl, "n": lambda g: g.num(50, 3000), "t": lambda g: f"{g.r.uniform(0, 4):.3f}"}),
+        (3, "{T}  Performing Pending Job Scan...", dl),
+        (3, "{T}  Pending Job Scan - Released pending job '{j}' because its dependencies have completed", {**dl, "j": pick(dl_jobs)}),
+        (3, "{T}  Performing House Cleaning...", dl),
+        (3, "{T}  House Cleaning - Deleted {n} jobs and {m} job reports", {**dl, "n": lambda g: g.num(0, 40), "m": lambda g: g.num(0, 900)}),
+        (3, "{T}  Server Thread - Auto Config: Received packet on autoconfig port from {ip}", {**dl, "ip": lambda g: g.ip()}),
+        (3, "{T}  Server Thread - Auto Config: Picking configuration based on: {h} / {ip}", {**dl, "h": pick(hosts), "ip": lambda g: g.ip()}),
+        (2, "{T}  Server Thread - Auto Config: No config worth sending", dl),
+        (2, "{T}  Power Management - {m}", {**dl, "m": pick(["Machine Startup: There are no Workers that need to be woken up at this time",
+                                                          "Idle Shutdown: There are no idle Workers to shut down at this time"])}),
+    ]
+
+    # ---------------- OpenCue: cuebot ----------------
+    def cb_ts(g: Gen) -> str:
+        return java_ts(g)
+
+    def cue_job(g: Gen) -> str:
+        s = g.r.choice(shows)
+        return f"{s}-{g.r.choice(shots)}-{g.r.choice(users)}_{g.r.choice(['lighting', 'fx_sim', 'comp'])}_v{g.num(1, 30):0>2}"
+
+    def cue_frame(g: Gen) -> str:
+        return f"{g.num(1, 1240):0>4}-{g.r.choice(['render', 'sim', 'preflight'])}"
+
+    cb = {"T": cb_ts, "TH": pick(["HostReportHandler-1", "HostReportHandler-4", "BookingQueue-3", "DispatchQueue-2", "scheduler-1"])}
+
+    def cbl(level: str, logger: str, msg: str) -> str:
+        return "{T} " + f"{level:<5}" + " [{TH}] " + logger + " - " + msg
+
+    cuebot = [
+        (3, cbl("INFO", "com.imageworks.spcue.CuebotApplication", "Started CuebotApplication in {s} seconds (JVM running for {j})"),
+         {**cb, "s": draw(lambda g: (lambda t: (f"{t:.3f}", f"{t + 1.7:.3f}"))(g.r.uniform(9, 40))), "j": then(1)}),
+        (8, cbl("INFO", "com.imageworks.spcue.dispatcher.HostReportHandler", "Host {h} reported {n} running frames, {c} idle cores, {m} free memory"),
+         {**cb, "h": pick(hosts), "n": lambda g: g.num(0, 8), "c": lambda g: g.num(0, 64), "m": lambda g: f"{g.num(1, 250)}G"}),
+        (8, cbl("INFO", "com.imageworks.spcue.dispatcher.CoreUnitDispatcher", "Booked {c} cores on {h} for frame {f} of job {j}"),
+         {**cb, "c": pick(["1", "4", "8", "16"]), "h": pick(hosts), "f": cue_frame, "j": cue_job}),
+        (6, cbl("INFO", "com.imageworks.spcue.dispatcher.FrameCompleteHandler", "Frame {f} of job {j} on {h} completed with exit status {x}"),
+         {**cb, "f": cue_frame, "j": cue_job, "h": pick(hosts), "x": pick(["0", "0", "0", "1", "137"])}),
+        (3, cbl("WARN", "com.imageworks.spcue.dispatcher.FrameCompleteHandler", "Frame {f} of job {j} is being retried, {r} retries left"),
+         {**cb, "f": cue_frame, "j": cue_job, "r": pick(["0", "1", "2"])}),
+        (3, cbl("INFO", "com.imageworks.spcue.service.JobManagerService", "Job {j} is now {s}"), {**cb, "j": cue_job, "s": pick(["FINISHED", "PENDING", "PAUSED"])}),
+        (3, cbl("INFO", "com.imageworks.spcue.service.JobLauncher", "Launched job {j} with {n} layers"), {**cb, "j": cue_job, "n": pick(["1", "2", "4"])}),
+        (3, cbl("WARN", "com.imageworks.spcue.dispatcher.HostReportHandler", "Host {h} is reporting an unknown frame {f}, killing"),
+         {**cb, "h": pick(hosts), "f": lambda g: g.uuid()}),
+        (2, cbl("WARN", "com.imageworks.spcue.dispatcher.DispatchSupportService", "Unable to book {f} on {h}: {e}"),
+         {**cb, "f": cue_frame, "h": pick(hosts), "e": pick(["not enough idle memory", "host is locked", "ResourceReservationFailureException: failed to allocate 16 cores"])}),
+        (2, cbl("ERROR", "com.imageworks.spcue.rqd.RqdClientGrpc", "Failed to contact RQD on host {h}: {e}"),
+         {**cb, "h": pick(hosts), "e": pick(["UNAVAILABLE: io exception", "DEADLINE_EXCEEDED: deadline exceeded after 9.99s"])}),
+        (3, cbl("INFO", "com.imageworks.spcue.dispatcher.BookingQueue", "BookingQueue: {a} active threads, {q} queued, {c} completed"),
+         {**cb, "a": lambda g: g.num(0, 16), "q": lambda g: g.num(0, 400), "c": lambda g: g.num(1000, 900000)}),
+        (2, cbl("INFO", "com.imageworks.spcue.service.HostManagerService", "Host {h} is now {s}"), {**cb, "h": pick(hosts), "s": pick(["UP", "DOWN", "REPAIR"])}),
+    ]
+
+    # ---------------- OpenCue: RQD ----------------
+    def rqd(level: str, module: str, msg: str) -> str:
+        return f"{level:<9} openrqd-{module:<10}: " + msg
+
+    rqds = [
+        (2, rqd("WARNING", "__main__", "RQD Starting Up"), {}),
+        (2, rqd("WARNING", "rqcore", "RQD Started"), {}),
+        (3, rqd("INFO", "rqnetwork", "Sending startup report to cuebot at {c}"), {"c": pick(["cuebot.farm.lan:8443", "10.20.0.5:8443"])}),
+        (6, rqd("INFO", "rqcore", "Monitor frame started for frameId={f}"), {"f": lambda g: g.uuid()}),
+        (6, rqd("INFO", "rqcore", "Monitor frame ended for frameId={f}"), {"f": lambda g: g.uuid()}),
+        (5, rqd("INFO", "rqcore", "Running command {f} for {j} as {u}"), {"f": cue_frame, "j": cue_job, "u": pick(users)}),
+        (4, rqd("INFO", "rqcore", "Frame {f} finished with exitStatus={x} exitSignal={s} maxrss={m}"),
+         {"f": cue_frame, "x": pick(["0", "0", "1", "137"]), "s": pick(["0", "0", "9"]), "m": lambda g: g.num(10000, 90000000)}),
+        (3, rqd("INFO", "rqnimby", "Nimby {s}"), {"s": pick(["locked", "unlocked"])}),
+        (3, rqd("WARNING", "rqcore", "Killing frame {f} on request: {r}"), {"f": cue_frame, "r": pick(["Killed by user via CueGUI", "Frame exceeded memory reservation", "NIMBY locked"])}),
+        (2, rqd("ERROR", "rqnetwork", "Failed to send report to cuebot: {e}"), {"e": pick(["StatusCode.UNAVAILABLE", "StatusCode.DEADLINE_EXCEEDED"])}),
+        (2, rqd("WARNING", "rqmachine", "Unable to read {p}: {e}"), {"p": pick(["/proc/meminfo", "/proc/loadavg"]), "e": pick(["[Errno 2] No such file or directory", "[Errno 13] Permission denied"])}),
+        (3, rqd("INFO", "rqcore", "Reserved cores {c} for frame {f}"), {"c": lambda g: ",".join(str(x) for x in sorted(g.r.sample(range(64), g.r.choice([1, 2, 4])))), "f": cue_frame}),
+    ]
+
+    # ---------------- Flamenco 3: manager and worker (zerolog console) ----------------
+    def fl_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}+01:00"
+
+    fl = {"T": fl_ts}
+
+    def wname(g: Gen) -> str:
+        return g.r.choice(hosts)
+
+    fl_jobtypes = ["simple-blender-render", "single-image", "ffmpeg-render"]
+
+    def fl_task(g: Gen) -> str:
+        return g.r.choice(["render-1-10", "render-11-20", "render-101-110", "preview-video", "frames-to-video"])
+
+    manager = [
+        (3, "{T} INF starting Flamenco arch={a} git={h} os={o} version={v}",
+         {**fl, "a": pick(["amd64", "arm64"]), "h": lambda g: g.hexs(7), "o": pick(["linux", "windows"]), "v": pick(["3.5", "3.4", "3.6-alpha2"])}),
+        (3, "{T} INF listening on {a}", {**fl, "a": pick(["0.0.0.0:8080", "[::]:8080"])}),
+        (6, "{T} INF worker signed on ip={ip} name={w} oldStatus={o} statusRequested={s} worker={u}",
+         {**fl, "ip": lambda g: g.ip(), "w": wname, "o": pick(["offline", "error", "asleep"]), "s": pick(["awake", "asleep"]), "u": lambda g: g.uuid()}),
+        (4, "{T} INF worker signed off ip={ip} name={w} worker={u}", {**fl, "ip": lambda g: g.ip(), "w": wname, "u": lambda g: g.uuid()}),
+        (10, "{T} INF assigned task to worker job={j} task={t} worker={w}", {**fl, "j": lambda g: g.uuid(), "t": lambda g: g.uuid(), "w": wname}),
+        (10, "{T} INF task updated by worker ip={ip} job={j} task={t} taskStatus={s} worker={w}",
+         {**fl, "ip": lambda g: g.ip(), "j": lambda g: g.uuid(), "t": lambda g: g.uuid(), "s": pick(["completed", "active", "failed"]), "w": wname}),
+        (5, "{T} INF task status change job={j} task={t} taskStatusFrom={a} taskStatusTo={b}",
+         {**fl, "j": lambda g: g.uuid(), "t": lambda g: g.uuid(), "a": pick(["queued", "active", "soft-failed"]), "b": pick(["active", "completed", "queued", "failed"])}),
+        (4, "{T} INF job status change job={j} jobStatusFrom={a} jobStatusTo={b} reason={r}",
+         {**fl, "j": lambda g: g.uuid(), "a": pick(["queued", "active", "cancel-requested"]), "b": pick(["active", "completed", "canceled", "failed"]),
+          "r": pick(['"task changed status completed -> active"', '"all tasks completed"', '"canceled by user"'])}),
+        (3, "{T} INF job submitted job={j} name={n} type={y}", {**fl, "j": lambda g: g.uuid(), "n": lambda g: f'"{g.r.choice(shots)}_anim"', "y": pick(fl_jobtypes)}),
+        (3, "{T} WRN task timed out worker={w} task={t} timeout={d}", {**fl, "w": wname, "t": lambda g: g.uuid(), "d": pick(["10m0s", "1h0m0s"])}),
+        (2, "{T} WRN worker has too many failures on this job, blocklisting job={j} worker={w} taskType={y}",
+         {**fl, "j": lambda g: g.uuid(), "w": wname, "y": pick(["blender", "ffmpeg"])}),
+        (2, "{T} ERR unable to find shared storage error={e}", {**fl, "e": pick(['"stat /srv/flamenco: no such file or directory"', '"permission denied"'])}),
+        (3, "{T} INF worker asleep; no tasks assigned worker={w}", {**fl, "w": wname}),
+    ]
+
+    fworker = [
+        (3, "{T} INF starting Flamenco Worker version={v}", {**fl, "v": pick(["3.5", "3.4"])}),
+        (3, "{T} INF signing on at Manager name={w} url={u}", {**fl, "w": wname, "u": pick(["http://192.168.1.10:8080/", "http://flamenco.farm.lan:8080/"])}),
+        (3, "{T} INF manager accepted sign-on startup_state={s}", {**fl, "s": pick(["awake", "asleep"])}),
+        (8, "{T} INF obtained new task job={j} task={t}", {**fl, "j": lambda g: g.uuid(), "t": lambda g: g.uuid()}),
+        (6, "{T} INF task completed job={j} task={t}", {**fl, "j": lambda g: g.uuid(), "t": lambda g: g.uuid()}),
+        (3, "{T} WRN task failed job={j} task={t} error={e}",
+         {**fl, "j": lambda g: g.uuid(), "t": lambda g: g.uuid(), "e": pick(['"exit status 1"', '"signal: killed"', '"command blender: exit status 139"'])}),
+        (5, "{T} INF running Blender args={a} cmd={c} exe={e}",
+         {**fl, "a": lambda g: f'"[-b {blend(g)} --python-expr import bpy --render-output /srv/flamenco/render/{g.r.choice(shots)}/###### --render-format PNG --render-frame {g.num(1, 100)}..{g.num(101, 240)}]"',
+          "c": pick(["blender", "blender-3.6"]), "e": pick(["/opt/blender/blender", "C:\\Blender\\blender.exe"])}),
+        (3, "{T} INF running FFmpeg cmd={c} inputGlob={i}", {**fl, "c": pick(["ffmpeg"]), "i": lambda g: f"/srv/flamenco/render/{g.r.choice(shots)}/*.png"}),
+        (4, "{T} INF going to sleep", fl),
+        (3, "{T} INF state change newState={n} oldState={o}", {**fl, "n": pick(["awake", "asleep", "shutdown"]), "o": pick(["starting", "awake", "asleep"])}),
+        (2, "{T} WRN error sending task update, queueing for later error={e}", {**fl, "e": pick(['"connect: connection refused"', '"context deadline exceeded"'])}),
+        (4, "{T} INF uploading file job={j} file={f}", {**fl, "j": lambda g: g.uuid(), "f": outimg}),
+        (2, "{T} INF shutting down", fl),
+    ]
+
+    # ---------------- Arnold kick ----------------
+    def k_el(g: Gen) -> str:
+        return f"00:{g.r.randint(0, 59):02d}:{g.r.randint(0, 59):02d}"
+
+    def k_mem(g: Gen) -> str:
+        return f"{g.r.randint(60, 48000):>6}MB"
+
+    ak = {"E": k_el, "M": k_mem}
+
+    def kl(msg: str, sev: str = "") -> str:
+        return "{E} {M} " + f"{sev:<7}" + " | " + msg
+
+    def assf(g: Gen) -> str:
+        s = g.r.choice(shots)
+        return f"/mnt/projects/{g.r.choice(shows)}/shots/{s}/lighting/ass/{s}_beauty.{g.num(1001, 1240)}.ass"
+
+    kick = [
+        (3, kl("log started {d}"), {**ak, "d": lambda g: f"Thu Dec  3 {hms(g)} 2026"}),
+        (3, kl("Arnold {v} [{h}] linux x86_64 clang-{c} oiio-2.5.4 osl-1.13.0 vdb-10.0.1 2023/10/24 13:04:41"),
+         {**ak, "v": pick(["7.2.4.1", "7.3.1.0"]), "h": lambda g: g.hexs(8), "c": pick(["15.0.7", "15.0.7"])}),
+        (3, kl("running on {h}, pid={p}"), {**ak, "h": pick(hosts), "p": lambda g: g.num(1000, 65000)}),
+        (3, kl(" {n} x {c} ({k} cores, {l} logical) with {m}MB"),
+         {**ak, "n": pick(["1", "2"]), "c": pick(["Intel(R) Xeon(R) Gold 6248R CPU @ 3.00GHz", "AMD EPYC 7763 64-Core Processor"]),
+          "k": pick(["24", "64"]), "l": pick(["48", "128"]), "m": pick(["196608", "515072"])}),
+        (3, kl("loading plugins from {p} ..."), {**ak, "p": pick(["/opt/arnold/plugins", "/opt/arnold/plugins:/studio/arnold/shaders"])}),
+        (3, kl("loaded {n} plugins from {l} lib(s) in {t}"), {**ak, "n": lambda g: g.num(1, 40), "l": pick(["1", "2", "3"]), "t": lambda g: f"0:00.{g.num(1, 99):0>2}"}),
+        (4, kl("[ass] loading {f} ..."), {**ak, "f": assf}),
+        (4, kl("[ass] read {b} bytes, {n} nodes in {t}"), {**ak, "b": lambda g: g.num(10000, 900000000), "n": lambda g: g.num(10, 90000), "t": lambda g: f"0:{g.num(0, 59):0>2}.{g.num(0, 99):0>2}"}),
+        (3, kl("[color_manager] using config {p}"), {**ak, "p": pick(["/opt/ocio/aces_1.2/config.ocio", "ocio://studio-config-v1.0.0_aces-v1.3_ocio-v2.1"])}),
+        (3, kl("[aov] registered driver: \"{d}\" ({t})"), {**ak, "d": pick(["/out/exr", "/out/beauty_exr"]), "t": pick(["driver_exr", "driver_deepexr"])}),
+        (4, kl("[aov]  * \"{a}\" of type {t} filtered by \"{f}\" ({ft})"),
+         {**ak, "a": pick(["RGBA", "diffuse", "specular", "Z", "crypto_object"]), "t": pick(["RGBA", "RGB", "FLOAT"]), "f": pick(["/out/gaussian_filter", "/out/closest_filter"]), "ft": pick(["gaussian_filter", "closest_filter"])}),
+        (3, kl("[subdiv] {o}: regular subdivision done - {i} iterations: {a} faces => {b} quads - {t}"),
+         {**ak, "o": pick(["/geo/CHR_hero_body", "/geo/ENV_terrain"]), "i": pick(["1", "2", "3"]), "a": lambda g: g.num(100, 90000), "b": lambda g: g.num(1000, 900000), "t": lambda g: f"0:00.{g.num(1, 99):0>2}"}),
+        (3, kl("starting {n} bucket workers of size {s}x{s} ..."), {**ak, "n": pick(["24", "48", "128"]), "s": pick(["64", "32"])}),
+        (16, kl("{p}% done - {r} rays/pixel"), {**ak, "p": lambda g: str(g.r.randint(0, 20) * 5), "r": lambda g: g.num(4, 2000)}),
+        (4, kl("[driver_exr] writing file `{f}'"), {**ak, "f": lambda g: outimg(g).replace(".png", ".exr")}),
+        (4, kl("render done in {t}"), {**ak, "t": lambda g: f"{g.num(0, 59)}:{g.num(0, 59):0>2}.{g.num(0, 999):0>3}"}),
+        (3, kl("peak CPU memory used {m}MB"), {**ak, "m": lambda g: f"{g.r.uniform(300, 48000):.2f}"}),
+        (2, kl("Arnold shutdown"), ak),
+        (3, kl("[texturesys] {f}: {e}", "WARNING"), {**ak, "f": lambda g: f"/mnt/projects/{g.r.choice(shows)}/tex/{g.r.choice(['hero_skin_albedo.1001.tx', 'wood_diffuse.tx'])}",
+                                                   "e": pick(["unable to open file", "Invalid image file: texture is not tiled or mipmapped"])}),
+        (2, kl("rendering with watermarks because of failed authorization:", "WARNING"), ak),
+        (2, kl("[ass] line {n}: node \"{o}\" is already installed", "WARNING"), {**ak, "n": lambda g: g.num(10, 90000), "o": pick(["standard_surface", "aiImage"])}),
+        (2, kl("[ass] can't find procedural \"{p}\"", "ERROR"), {**ak, "p": pick(["xgen_procedural", "yeti", "bifrost_graph"])}),
+        (2, kl("[driver_exr] can't open \"{f}\": {e}", "ERROR"), {**ak, "f": lambda g: outimg(g).replace(".png", ".exr"), "e": pick(["Permission denied", "No such file or directory"])}),
+    ]
+
+    # ---------------- Pixar RenderMan prman ----------------
+    def prm(code: str, sev: str, msg: str) -> str:
+        return code + " {{" + sev + "}} " + msg
+
+    prman = [
+        (3, "R90000  PRMan {v} ({b} {d})", {"v": pick(["25.2", "26.0"]), "b": lambda g: g.num(2200000, 2400000), "d": pick(["Tue Jun 11 2024", "Thu Mar 21 2024"])}),
+        (3, "R90000  Copyright (c) 1988-{y} Pixar.", {"y": pick(["2024"])}),
+        (10, "R90000  {p}%", {"p": lambda g: f"{g.r.randint(0, 100):>3}"}),
+        (3, prm("R56008", "WARNING", "Cannot find shader \"{s}\""), {"s": pick(["PxrOSL_studioRamp", "PxrSurfaceLegacy"])}),
+        (3, prm("T01001", "ERROR", "Could not open texture file \"{f}\""), {"f": lambda g: f"/mnt/projects/{g.r.choice(shows)}/tex/{g.r.choice(['hero_skin_albedo.1001.tex', 'wood_diffuse.tex'])}"}),
+        (2, prm("X00001", "SEVERE", "license check failed: {e}"), {"e": pick(["License server does not support this product (-18)", "Cannot connect to license server (-15)"])}),
+        (3, prm("R50004", "WARNING", "RiAttribute: unknown attribute \"{a}\""), {"a": pick(["user:studio_asset", "dice:micropolygonlength2"])}),
+        (3, prm("R90000", "INFO", "Rendering frame {f} of {r}"), {"f": frame, "r": lambda g: f"/mnt/projects/{g.r.choice(shows)}/shots/{g.r.choice(shots)}/rib/{g.num(1001, 1240)}.rib"}),
+        (3, prm("R90001", "INFO", "Frame {f} rendered in {t}s, peak memory {m} MB"), {"f": frame, "t": lambda g: f"{g.r.uniform(4, 9000):.1f}", "m": lambda g: g.num(300, 64000)}),
+        (2, prm("D00003", "ERROR", "Cannot open image \"{f}\" for writing"), {"f": lambda g: outimg(g).replace(".png", ".exr")}),
+    ]
+
+    return blender + worker + pulse + cuebot + rqds + manager + fworker + kick + prman
+
+
+def wasm_events() -> list[tuple[float, str, dict]]:
+    """WebAssembly runtimes and the hosts built on them, as a platform team running Wasm workloads at the
+    edge captures their output: the Wasmtime CLI (run and compile errors, traps with their wasm backtrace
+    frames, Cranelift and cache debug lines under WASMTIME_LOG in tracing-subscriber's format) and
+    ``wasmtime serve`` (its listen line, guest stdout/stderr prefixes, request errors), WasmEdge (spdlog
+    lines: loading, validation, instantiation and execution errors with their follow-up lines, the
+    statistics block, WASI-NN plugin lines), Fermyon Spin (spin up, build and deploy console lines and
+    the HTTP trigger's tracing lines), the wasmCloud host (tracing lines with span fields: start-up,
+    components, providers, links, invocations, policy and config) with its NATS lattice server (nats-server
+    [INF]/[WRN]/[ERR] lines, leafnodes and JetStream), the WAMR iwasm runtime (the bh_log time-and-thread
+    prefix, load, instantiate and exception lines) and Extism hosts (the Rust runtime's tracing lines,
+    the CLI's errors and plug-in log lines). Written blind at the thirty-second issue-15 pass's start: before
+    reading the engine or any failure analysis; 123 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def us6(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def tr_ts(g: Gen) -> str:
+        # tracing-subscriber's default fmt time
+        return f"2026-12-03T{hms(g)}.{us6(g)}Z"
+
+    def lvl(level: str) -> str:
+        # tracing-subscriber pads the level to five characters
+        return f"{level:>5}"
+
+    def tline(level: str, target: str, msg: str) -> str:
+        return "{T} " + lvl(level) + " " + target + ": " + msg
+
+    def us(g: Gen) -> str:
+        return g.r.choice([f"{g.r.randint(20, 999)}µs", f"{g.r.uniform(1, 90):.2f}ms", f"{g.r.uniform(1, 9):.3f}s"])
+
+    def hexaddr(g: Gen) -> str:
+        return "0x" + g.hexs(g.r.choice([3, 4, 5]))
+
+    def lst(pool: list[str], sep: str = ", ", lo: int = 1, hi: int = 4):
+        def f(g: Gen) -> str:
+            return sep.join(g.r.sample(pool, g.r.randint(lo, min(hi, len(pool)))))
+        return f
+
+    T = {"T": tr_ts}
+    modules = ["app.wasm", "target/wasm32-wasip1/release/hello.wasm", "dist/handler.wasm", "spin_static_fs.wasm"]
+    funcs = ["_start", "handle_request", "main", "count_vowels", "wasi:http/incoming-handler@0.2.0#handle"]
+
+    # ---------------- Wasmtime CLI and `wasmtime serve` ----------------
+    traps = ["wasm `unreachable` instruction executed", "out of bounds memory access", "integer divide by zero",
+             "call stack exhausted", "indirect call type mismatch", "uninitialized element"]
+
+    def frame(g: Gen):
+        mod = g.r.choice(["hello", "handler", "app"])
+        fn = g.r.choice(["__rust_start_panic", "rust_panic", "std::panicking::begin_panic_handler::{{closure}}",
+                         "core::panicking::panic_fmt", "handler::handle_request", "hello::main", "abort", "<unknown>"])
+        return str(g.r.randint(0, 24)), g.hexs(g.r.choice([4, 5, 6])), mod, fn
+
+    wasmtime = [
+        (3, "Error: failed to run main module `{m}`", {"m": pick(modules)}),
+        (3, "Caused by:", {}),
+        (2, "    0: failed to invoke command default", {}),
+        (3, "    {n}: error while executing at wasm backtrace:", {"n": pick(["0", "1"])}),
+        (6, "             {n}: {a} - {mod}!{fn}", {"n": draw(frame), "a": then(1), "mod": then(2), "fn": then(3)}),
+        (5, "             {n}: {a} - <unknown>!<wasm function {i}>",
+         {"n": lambda g: g.num(0, 24), "a": lambda g: g.hexs(5), "i": lambda g: g.num(3, 900)}),
+        (3, "    {n}: wasm trap: {t}", {"n": pick(["1", "2"]), "t": pick(traps)}),
+        (2, "Error: exit with invalid exit status outside of [0..126)", {}),
+        (2, "Error: failed to compile module `{m}`", {"m": pick(modules)}),
+        (2, "    0: WebAssembly translation error", {}),
+        (2, "    1: Invalid input WebAssembly code at offset {o}: {e}",
+         {"o": lambda g: g.num(8, 90000), "e": pick(["magic header not detected: bad magic number",
+                                                     "zero byte expected", "unknown opcode 0xfc 0x11", "type mismatch: expected i32, found i64"])}),
+        (2, "Error: unknown import: `{mod}::{fn}` has not been defined",
+         {"mod": pick(["wasi_snapshot_preview1", "env", "wasi:sockets/tcp@0.2.0"]), "fn": pick(["sock_accept", "abort", "emscripten_notify_memory_growth"])}),
+        (2, "Error: failed to find a pre-opened file descriptor through which \"{p}\" could be opened", {"p": pick(["/data/config.toml", "./static", "/tmp/cache"])}),
+        (8, "Serving HTTP on http://{a}/", {"a": pick(["0.0.0.0:8080", "127.0.0.1:8080", "[::]:8080"])}),
+        (30, "stdout [{n}] :: {m}", {"n": lambda g: g.num(0, 4000),
+                                     "m": pick(["handling request", "GET /api/items", "cache miss for key user:42", "rendered 3 items"])}),
+        (12, "stderr [{n}] :: {m}", {"n": lambda g: g.num(0, 4000),
+                                     "m": pick(["thread '<unnamed>' panicked at src/lib.rs:41:26:", "called `Result::unwrap()` on an `Err` value: NotFound",
+                                                "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace", "warning: slow upstream"])}),
+        (4, "error: hyper::Error({k}, {e})", {"k": pick(["IncompleteMessage", "Io", "Parse(Header(Token))"]),
+                                              "e": pick(["Kind(ConnectionReset)", "connection closed before message completed", "Os { code: 104, kind: ConnectionReset }"])}),
+        (3, "error: guest never invoked `response-outparam::set` method", {}),
+        (10, tline("DEBUG", "wasmtime_cranelift::compiler", "FuncIndex({i}) translated in {d}"), {**T, "i": lambda g: g.num(0, 3000), "d": us}),
+        (6, tline("DEBUG", "wasmtime::runtime::module", "compiling module with {n} functions"), {**T, "n": lambda g: g.num(10, 9000)}),
+        (6, tline("DEBUG", "wasmtime_cache::worker", "Cache hit for {p}"), {**T, "p": lambda g: f"/home/dev/.cache/wasmtime/modules/wasmtime-28.0.0/{g.hexs(2)}/{g.hexs(40)}"}),
+        (4, tline("DEBUG", "wasmtime_cache::worker", "Cache miss, compiling and storing to {p}"), {**T, "p": lambda g: f"/home/dev/.cache/wasmtime/modules/wasmtime-28.0.0/{g.hexs(2)}/{g.hexs(40)}"}),
+        (4, tline("TRACE", "wasmtime_wasi::preview1", "fd_write(fd={fd}, iovs=*guest {a}/{n})"), {**T, "fd": pick(["1", "2", "3"]), "a": hexaddr, "n": pick(["1", "2"])}),
+        (4, tline("TRACE", "wasmtime_wasi::preview1", "path_open(fd={fd}, dirflags={f}, path=\"{p}\")"),
+         {**T, "fd": pick(["3", "4"]), "f": pick(["SYMLINK_FOLLOW", "(empty)"]), "p": pick(["config.toml", "static/index.html", "data/items.json"])}),
+        (3, tline("WARN", "wasmtime::runtime::vm::instance::allocator::pooling", "pooling allocator exhausted: {n} of {m} {k} slots in use"),
+         {**T, "n": pick(["1000"]), "m": pick(["1000"]), "k": pick(["memories", "tables", "core instances"])}),
+    ]
+
+    # ---------------- WasmEdge (spdlog) ----------------
+    def we_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)}.{ms3(g)}]"
+
+    W = {"T": we_ts}
+
+    def we(level: str, msg: str) -> str:
+        return "{T} [" + level + "] " + msg
+
+    we_errs = [("out of bounds memory access", "0x88"), ("unreachable", "0x89"), ("integer divide by zero", "0x8a"),
+               ("call stack exhausted", "0x8d")]
+    we_load = [("magic header not detected", "0x23"), ("unexpected end", "0x21"), ("malformed section id", "0x26")]
+    wasmedge = [
+        (5, we("error", "execution failed: {e}, Code: {c}"), {**W, "e": draw(lambda g: g.r.choice(we_errs)), "c": then(1)}),
+        (5, we("error", "    In instruction: {i} ({o}) , Bytecode offset: 0x{b}"),
+         {**W, "i": draw(lambda g: g.r.choice([("i32.load", "0x28"), ("i64.store", "0x37"), ("unreachable", "0x00"), ("i32.div_s", "0x6d")])),
+          "o": then(1), "b": lambda g: g.hexs(8)}),
+        (5, we("error", "    When executing function name: \"{f}\""), {**W, "f": pick(funcs)}),
+        (3, we("error", "loading failed: {e}, Code: {c}"), {**W, "e": draw(lambda g: g.r.choice(we_load)), "c": then(1)}),
+        (3, we("error", "    Bytecode offset: 0x{b}"), {**W, "b": lambda g: g.hexs(8)}),
+        (3, we("error", "    At AST node: {n}"), {**W, "n": pick(["component", "module", "code section", "function"])}),
+        (2, we("error", "    File name: \"{f}\""), {**W, "f": pick(["/app/llama-chat.wasm", "/app/hello.wasm", "./wasmedge_hyper_server.wasm"])}),
+        (3, we("error", "instantiation failed: unknown import, Code: 0x62"), W),
+        (3, we("error", "    When linking module: \"{m}\" , function name: \"{f}\""),
+         {**W, "m": pick(["wasi_snapshot_preview1", "wasi_ephemeral_nn", "env"]), "f": pick(["sock_open", "load_by_name", "fd_fdstat_set_flags"])}),
+        (2, we("error", "validation failed: {e}, Code: {c}"),
+         {**W, "e": draw(lambda g: g.r.choice([("type check failed", "0x40"), ("invalid memory index", "0x43")])), "c": then(1)}),
+        (3, we("info", "====================  Statistics  ===================="), W),
+        (3, we("info", " Total execution time: {n} ns"), {**W, "n": lambda g: g.num(10000, 900000000)}),
+        (3, we("info", " Wasm instructions execution time: {n} ns"), {**W, "n": lambda g: g.num(1000, 90000000)}),
+        (3, we("info", " Host functions execution time: {n} ns"), {**W, "n": lambda g: g.num(1000, 90000000)}),
+        (3, we("info", " Executed wasm instructions count: {n}"), {**W, "n": lambda g: g.num(20, 9000000)}),
+        (3, we("info", " Gas costs: {n}"), {**W, "n": lambda g: g.num(20, 9000000)}),
+        (3, we("info", " Instructions per second: {n}"), {**W, "n": lambda g: g.num(1000000, 900000000)}),
+        (3, we("info", "=======================   End   ======================"), W),
+        (4, we("info", "[WASI-NN] GGML backend: LLAMA_COMMIT {c}"), {**W, "c": lambda g: g.hexs(7)}),
+        (4, we("info", "[WASI-NN] GGML backend: LLAMA_BUILD_NUMBER {n}"), {**W, "n": pick(["3384", "3499"])}),
+        (4, we("info", "[WASI-NN][Debug] GGML backend: llama_system_info: {s}"),
+         {**W, "s": lst(["AVX = 1", "AVX2 = 1", "FMA = 1", "NEON = 0", "CUDA = 1", "F16C = 1"], " | ", 2, 4)}),
+        (5, we("info", "[WASI-NN] llama.cpp: llama_new_context_with_model: n_ctx      = {n}"), {**W, "n": pick(["512", "4096", "8192"])}),
+        (3, we("error", "[WASI-NN] GGML backend: Error: unable to init model."), W),
+        (3, we("warning", "wasmedge_process: command {c} is not in the allow list"), {**W, "c": pick(["ls", "curl", "sh"])}),
+        (2, we("info", "compile start"), W),
+        (2, we("info", "verify start"), W),
+        (2, we("info", "optimize start"), W),
+        (2, we("info", "codegen start"), W),
+        (2, we("info", "output start"), W),
+        (2, we("info", "compile done"), W),
+    ]
+
+    # ---------------- Fermyon Spin ----------------
+    spin_apps = [("hello-rust", "hello"), ("todo-api", "api"), ("static-site", "fileserver"), ("kv-explorer", "kv-explorer")]
+    spin_routes = ["/...", "/api/...", "/static/...", "/internal/kv-explorer/..."]
+
+    def spin_uri(g: Gen) -> str:
+        return f"http://127.0.0.1:3000{g.r.choice(['/', '/api/todos', '/api/todos/' + g.num(1, 500), '/static/app.css', '/internal/kv-explorer'])}"
+
+    spin = [
+        (3, "Logging component stdio to \"{d}\"", {"d": pick([".spin/logs/", "/var/log/spin/"])}),
+        (3, "Serving http://{a}", {"a": pick(["127.0.0.1:3000", "0.0.0.0:80", "0.0.0.0:3000"])}),
+        (3, "Available Routes:", {}),
+        (5, "  {c}: http://{a}{r}", {"c": lambda g: g.r.choice(spin_apps)[1], "a": pick(["127.0.0.1:3000", "0.0.0.0:80"]), "r": pick(spin_routes)}),
+        (3, "Building component {c} with `{cmd}`",
+         {"c": lambda g: g.r.choice(spin_apps)[1], "cmd": pick(["cargo build --target wasm32-wasip1 --release", "npm run build", "tinygo build -target=wasi -gc=leaking -no-debug -o main.wasm main.go"])}),
+        (3, "Finished building all Spin components", {}),
+        (2, "Uploading {a} version {v} to Fermyon Cloud...", {"a": lambda g: g.r.choice(spin_apps)[0], "v": pick(["0.1.0", "1.2.3", "0.4.0"])}),
+        (2, "Deploying...", {}),
+        (2, "Waiting for application to become ready{d} ready", {"d": pick([".", "..", "......", "..........."])}),
+        (2, "Error: Couldn't find trigger executor for {t}", {"t": pick(["redis", "mqtt", "cron"])}),
+        (2, "Error: Failed to instantiate component '{c}'", {"c": lambda g: g.r.choice(spin_apps)[1]}),
+        (30, tline("INFO", "spin_trigger_http::server", "Processing request on URI {u}"), {**T, "u": spin_uri}),
+        (20, tline("INFO", "spin_trigger_http::server", "Request finished, sending response with status code {s}"), {**T, "s": pick(["200", "200", "200", "201", "404", "500"])}),
+        (5, tline("ERROR", "spin_trigger_http::server", "Error processing request: {e}"),
+         {**T, "e": pick(["error while executing at wasm backtrace", "component returned error: Internal error: connection refused",
+                          "The wasm component returned a non-zero exit code"])}),
+        (4, tline("INFO", "spin_runtime_factors", "Loaded {n} components from {f}"), {**T, "n": lambda g: g.num(1, 6), "f": pick(["spin.toml", "/app/spin.toml"])}),
+        (4, tline("WARN", "spin_factor_key_value", "Key-value store '{s}' is not configured, using default {b}"), {**T, "s": pick(["default", "cache"]), "b": pick(["spin", "redis"])}),
+        (3, tline("ERROR", "spin_factor_outbound_networking", "Destination not allowed: {u}"),
+         {**T, "u": pick(["https://api.github.com", "http://10.0.0.12:8080", "https://example.com:443"])}),
+    ]
+
+    # ---------------- wasmCloud host ----------------
+    hosts = ["NBVH5LQZ4ZFRXGC4SNT3KEZCNXD7RGK2LCPBNBIEPJN5JSLM4TQMVVTB", "NAAK7NDZTQLGFWVWH2P6EJ6YNZIKVXFNY7SQFWZKAAVU4VABHD7JN2LO",
+             "NDW3LHJBN6EYKRPI4UT5SUR26UYSIEWZ7DKHBKRK3FQFEKNAOUYDUSNA"]
+    comps = [("http-hello-world", "ghcr.io/wasmcloud/components/http-hello-world-rust:0.1.0"),
+             ("kvcounter", "ghcr.io/wasmcloud/components/http-keyvalue-counter-rust:0.1.0"),
+             ("dog-fetcher", "ghcr.io/acme/dog-fetcher:1.4.2")]
+    provs = [("http-server", "ghcr.io/wasmcloud/http-server:0.23.0"), ("keyvalue-redis", "ghcr.io/wasmcloud/keyvalue-redis:0.28.1"),
+             ("messaging-nats", "ghcr.io/wasmcloud/messaging-nats:0.23.0")]
+    ifaces = ["wasi:http/incoming-handler", "wasi:keyvalue/atomics", "wasi:keyvalue/store", "wasmcloud:messaging/handler"]
+    lattices = ["default", "prod-eu", "edge"]
+
+    def comp(g: Gen):
+        c, r = g.r.choice(comps)
+        return c, r, str(g.r.choice([1, 1, 5, 100])), g.r.choice(hosts)
+
+    def prov(g: Gen):
+        p, r = g.r.choice(provs)
+        return p, r, g.r.choice(hosts)
+
+    wh = "wasmcloud_host::wasmbus"
+    wasmcloud = [
+        (3, tline("INFO", wh, "wasmCloud host started host_id=\"{h}\""), {**T, "h": pick(hosts)}),
+        (2, tline("INFO", wh, "host stopped host_id=\"{h}\""), {**T, "h": pick(hosts)}),
+        (2, tline("INFO", "wasmcloud", "Starting wasmCloud host version=\"{v}\" lattice=\"{l}\""), {**T, "v": pick(["1.4.2", "1.5.0"]), "l": pick(lattices)}),
+        (3, tline("INFO", "async_nats", "event: connected"), T),
+        (2, tline("WARN", "async_nats", "event: disconnected"), T),
+        (6, "{T}  INFO handle_scale_component{{host_id=\"{h}\" component_ref=\"{r}\" component_id=\"{c}\" max_instances={m}}}: " + wh + ": handling scale component",
+         {**T, "h": draw(lambda g: (lambda c: (c[3], c[1], c[0], c[2]))(comp(g))), "r": then(1), "c": then(2), "m": then(3)}),
+        (4, "{T}  INFO handle_scale_component{{host_id=\"{h}\" component_ref=\"{r}\" component_id=\"{c}\" max_instances={m}}}: " + wh + ": component scaled",
+         {**T, "h": draw(lambda g: (lambda c: (c[3], c[1], c[0], c[2]))(comp(g))), "r": then(1), "c": then(2), "m": then(3)}),
+        (4, "{T}  INFO handle_stop_component{{component_id=\"{c}\"}}: " + wh + ": component stopped", {**T, "c": lambda g: g.r.choice(comps)[0]}),
+        (5, "{T}  INFO handle_start_provider{{provider_ref=\"{r}\" provider_id=\"{p}\"}}: " + wh + ": provider started",
+         {**T, "r": draw(lambda g: (lambda p: (p[1], p[0]))(prov(g))), "p": then(1)}),
+        (3, "{T}  INFO handle_stop_provider{{provider_id=\"{p}\"}}: " + wh + ": provider stopped reason=\"{why}\"",
+         {**T, "p": lambda g: g.r.choice(provs)[0], "why": pick(["request", "host shutdown", "provider exited"])}),
+        (5, tline("INFO", wh, "handling put link source_id=\"{s}\" target=\"{t}\" wit_namespace=\"{ns}\" wit_package=\"{pk}\" interfaces=[{i}] name=\"{n}\""),
+         {**T, "s": pick(["http-server", "http-hello-world", "kvcounter"]), "t": pick(["kvcounter", "keyvalue-redis", "http-hello-world"]),
+          "ns": pick(["wasi"]), "pk": pick(["http", "keyvalue"]), "i": lambda g: ", ".join(f'"{x}"' for x in g.r.sample(["incoming-handler", "atomics", "store", "batch"], g.r.randint(1, 3))),
+          "n": pick(["default", "default", "secondary"])}),
+        (3, tline("INFO", wh, "handling delete link source_id=\"{s}\" wit_namespace=\"{ns}\" wit_package=\"{pk}\" name=\"{n}\""),
+         {**T, "s": pick(["http-server", "kvcounter"]), "ns": pick(["wasi"]), "pk": pick(["http", "keyvalue"]), "n": pick(["default", "secondary"])}),
+        (14, "{T} DEBUG handle_invocation{{component_id=\"{c}\" operation=\"{o}\"}}: wasmcloud_host::wasmbus::handler: invocation complete duration_ms={d}",
+         {**T, "c": lambda g: g.r.choice(comps)[0], "o": pick(["wasi:http/incoming-handler.handle", "wasi:keyvalue/atomics.increment"]), "d": lambda g: g.num(0, 800)}),
+        (4, "{T} ERROR handle_invocation{{component_id=\"{c}\" operation=\"{o}\"}}: wasmcloud_host::wasmbus::handler: failed to handle invocation err={e}",
+         {**T, "c": lambda g: g.r.choice(comps)[0], "o": pick(["wasi:http/incoming-handler.handle", "wasi:keyvalue/store.get"]),
+          "e": pick(["failed to call `wasi:keyvalue/store.get`: no link found", "error while executing at wasm backtrace", "request timed out"])}),
+        (4, tline("WARN", wh, "component not linked for interface component_id=\"{c}\" interface=\"{i}\""), {**T, "c": lambda g: g.r.choice(comps)[0], "i": pick(ifaces)}),
+        (3, tline("ERROR", wh, "failed to fetch component reference=\"{r}\" err={e}"),
+         {**T, "r": lambda g: g.r.choice(comps)[1], "e": pick(["failed to fetch OCI bytes: unauthorized", "failed to fetch OCI bytes: manifest unknown",
+                                                                  "error sending request for url (https://ghcr.io/v2/): connection refused"])}),
+        (3, tline("INFO", wh, "policy request denied request_id=\"{i}\" message=\"{m}\""), {**T, "i": lambda g: g.uuid(), "m": pick(["component not signed by trusted issuer", "host label mismatch"])}),
+        (6, tline("DEBUG", wh, "received heartbeat from host host_id=\"{h}\" components={c} providers={p}"),
+         {**T, "h": pick(hosts), "c": lambda g: g.num(0, 12), "p": lambda g: g.num(0, 4)}),
+        (3, tline("INFO", "wasmcloud_host::wasmbus::config", "config updated config_name=\"{n}\" keys=[{k}]"),
+         {**T, "n": pick(["kv-redis-url", "http-address", "app-settings"]), "k": lambda g: ", ".join(f'"{x}"' for x in g.r.sample(["address", "url", "log_level", "max_conns"], g.r.randint(1, 3)))}),
+    ]
+
+    # ---------------- NATS server (the lattice) ----------------
+    def nats_ts(g: Gen) -> str:
+        return f"[{g.r.choice(['1', '1', '7'])}] 2026/12/03 {hms(g)}.{us6(g)}"
+
+    N = {"T": nats_ts}
+
+    def nl(level: str, msg: str) -> str:
+        return "{T} [" + level + "] " + msg
+
+    def cli(g: Gen) -> str:
+        return f"{g.ip()}:{g.port()}"
+
+    nats = [
+        (2, nl("INF", "Starting nats-server"), N),
+        (2, nl("INF", "  Version:  {v}"), {**N, "v": pick(["2.10.22", "2.10.24"])}),
+        (2, nl("INF", "Listening for client connections on 0.0.0.0:{p}"), {**N, "p": pick(["4222"])}),
+        (2, nl("INF", "Listening for leafnode connections on 0.0.0.0:{p}"), {**N, "p": pick(["7422"])}),
+        (2, nl("INF", "Server is ready"), N),
+        (4, nl("INF", "Starting JetStream"), N),
+        (5, nl("INF", "{a} - lid:{n} - Leafnode connection created for account: {acc}"), {**N, "a": cli, "n": lambda g: g.num(5, 900), "acc": pick(["$G", "wasmcloud", "SYS"])}),
+        (4, nl("INF", "{a} - lid:{n} - Leafnode connection closed: {r} - Account: {acc}"),
+         {**N, "a": cli, "n": lambda g: g.num(5, 900), "r": pick(["Client Closed", "Stale Connection", "Read Error"]), "acc": pick(["$G", "wasmcloud"])}),
+        (4, nl("WRN", "{a} - cid:{n} - \"v{v}:{lang}\" - Readloop processing time: {d}"),
+         {**N, "a": cli, "n": lambda g: g.num(5, 900), "v": pick(["0.36.0", "0.33.0"]), "lang": pick(["rust"]), "d": us}),
+        (3, nl("ERR", "{a} - cid:{n} - \"v{v}:{lang}\" - Slow Consumer Detected: WriteDeadline of {w} exceeded with {c} chunks of {b} total bytes."),
+         {**N, "a": cli, "n": lambda g: g.num(5, 900), "v": pick(["0.36.0"]), "lang": pick(["rust"]), "w": pick(["10s", "2s"]),
+          "c": lambda g: g.num(1, 40), "b": lambda g: g.num(10000, 9000000)}),
+        (3, nl("ERR", "{a} - cid:{n} - authentication error"), {**N, "a": cli, "n": lambda g: g.num(5, 900)}),
+        (3, nl("WRN", "JetStream resource limits exceeded for account: \"{acc}\""), {**N, "acc": pick(["wasmcloud", "$G"])}),
+    ]
+
+    # ---------------- WAMR iwasm ----------------
+    def wamr_ts(g: Gen) -> str:
+        return f"[{hms(g)}:{ms3(g)} - {g.r.choice(['7F3C9E1B4740', '7F3C9D7FE640', '7FFFF7D8A740'])}]"
+
+    WA = {"T": wamr_ts}
+    wamr_exc = ["out of bounds memory access", "unreachable", "integer divide by zero", "wasm operand stack overflow",
+                "native stack overflow", "failed to call unlinked import function (env, abort)"]
+    wamr = [
+        (6, "{T}: warning: failed to link import function ({m}, {f})", {**WA, "m": pick(["env", "wasi_snapshot_preview1", "spectest"]),
+                                                                          "f": pick(["abort", "emscripten_memcpy_big", "sock_open", "print_i32"])}),
+        (3, "{T}: warning: failed to link import global ({m}, {f})", {**WA, "m": pick(["env"]), "f": pick(["__stack_pointer", "__memory_base"])}),
+        (8, "Exception: {e}", {"e": pick(wamr_exc)}),
+        (3, "WASM module load failed: {e}", {"e": pick(["magic header not detected", "unexpected end", "unknown type",
+                                                         "section size mismatch: function body END opcode expected"])}),
+        (3, "WASM module instantiate failed: {e}", {"e": pick(["allocate linear memory failed", "lookup function failed",
+                                                                "data segment does not fit"])}),
+        (2, "Init runtime environment failed.", {}),
+        (2, "Create wasm execution environment failed.", {}),
+        (2, "Error: Could not find function {f}", {"f": pick(["main", "handle_request", "fib"])}),
+        (2, "{T}: Error: app heap is corrupted, heap range: [{a}, {b}), ptr: {p}",
+         {**WA, "a": hexaddr, "b": hexaddr, "p": hexaddr}),
+        (2, "{T}: warning: allocate {n} bytes memory failed", {**WA, "n": lambda g: g.num(64, 9000000)}),
+        (2, "{T}: AOT module load failed: {e}", {**WA, "e": pick(["invalid target type, expected x86_64 but got aarch64", "invalid AOT version"])}),
+    ]
+
+    # ---------------- Extism hosts ----------------
+    plugs = ["count_vowels.wasm", "ratelimit.wasm", "transform-js.wasm"]
+    extism = [
+        (8, tline("DEBUG", "extism::plugin", "calling function {f} plugin={p}"), {**T, "f": pick(funcs), "p": lambda g: g.uuid()}),
+        (6, tline("DEBUG", "extism::plugin", "function {f} returned {n} plugin={p}"), {**T, "f": pick(funcs), "n": pick(["0", "0", "0", "1"]), "p": lambda g: g.uuid()}),
+        (4, tline("DEBUG", "extism::plugin", "loading manifest with {n} wasm module(s): {m}"), {**T, "n": draw(lambda g: (lambda m: (str(len(m)), ", ".join(m)))(g.r.sample(plugs, g.r.choice([1, 1, 2])))), "m": then(1)}),
+        (10, tline("INFO", "extism::pdk", "{m}"), {**T, "m": pick(["counting vowels", "input length is 42", "rule matched: deny-bots", "cache warmed"])}),
+        (4, tline("WARN", "extism::pdk", "{m}"), {**T, "m": pick(["config key not set: vowels", "falling back to defaults"])}),
+        (3, tline("ERROR", "extism::plugin", "call to {f} encountered an error: {e}"),
+         {**T, "f": pick(funcs), "e": pick(["wasm backtrace: out of bounds memory access", "timeout", "Exited with code: 1"])}),
+        (2, tline("WARN", "extism::plugin", "HTTP request to {u} is not allowed by allowed_hosts"), {**T, "u": pick(["api.github.com", "example.com", "10.0.0.4"])}),
+        (2, "Error: unable to find function: {f}", {"f": pick(["count_vowel", "run", "greet"])}),
+        (2, "Error: {e}", {"e": pick(["Plugin timed out", "Memory limit exceeded", "Unable to load plugin from URL"])}),
+    ]
+
+    return wasmtime + wasmedge + spin + wasmcloud + nats + wamr + extism
+
+
+def helpdesk_events() -> list[tuple[float, str, dict]]:
+    """Helpdesk and ticketing systems as their administrators log them: Zammad (production.log in Ruby's
+    Logger format with the Rails request lines, ActiveJob on DelayedJob, the scheduler's job threads and
+    Channel.fetch with its IMAP and POP3 drivers, outgoing mail and notifications), Request Tracker (RT's
+    syslog lines with the pid and the source file and line: scrips, sent mail, ticket creation, logins,
+    external auth, charset conversion, mail loops, database and sendmail errors; rt-mailgate behind
+    Postfix's local delivery), Znuny/OTRS (the syslog backend's [Notice]/[Info]/[Error] lines of the web
+    interface and otrs.Daemon.pl: new tickets, follow-ups, authentication, the mail account fetchers,
+    SMTP, notifications, the scheduler's task workers; the console commands its cron jobs run, and cron
+    itself), osTicket (the PHP-FPM error log with the IMAP extension's warnings and notices, cron.php and
+    pipe.php deliveries), FreeScout (artisan freescout:fetch-emails output, Laravel's scheduler and queue
+    worker, laravel.log) and GLPI 10 (php-errors.log and sql-errors.log through Monolog, cron.log and
+    mail.log entries, login events). Written blind at the thirty-second issue-15 pass's start: before
+    reading the engine or any failure analysis; 124 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def us6(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def syslog_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    def pid(g: Gen) -> str:
+        return g.num(300, 48000)
+
+    def ms(g: Gen) -> str:
+        return f"{g.r.uniform(0.1, 900):.1f}"
+
+    agents = ["alice", "bob", "carol.admin"]
+    customers = ["j.doe@customer.example", "m.mueller@acme.example", "it-support@partner.example", "sam@gmail.com"]
+    queues = ["General", "Support", "Billing", "Sales::Leads"]
+    ips = ["10.20.1.15", "10.20.4.77", "192.168.10.34", "172.16.8.2"]
+    subjects = ["Printer on 3rd floor not working", "Invoice 2026-1182 incorrect", "VPN drops every hour",
+                "Re: Password reset", "Fwd: Order #88213 delayed", "Cannot log in to the portal"]
+
+    # ---------------- Zammad: production.log (Ruby Logger, Rails, scheduler) ----------------
+    clock: dict[str, str] = {}
+
+    def z_hdr(g: Gen) -> str:
+        clock["hms"] = hms(g)
+        return f"2026-12-03T{clock['hms']}.{us6(g)} #{g.r.choice(['1432', '1433', '1871'])}-{g.r.choice(['47243210982300', '47243219871120', '47243227765480', '8760'])}"
+
+    zh = {"T": z_hdr}
+
+    def zl(letter: str, level: str, text: str) -> str:
+        return letter + ", [{T}] " + f"{level:>5}" + " -- : " + text
+
+    def zI(text: str) -> str:
+        return zl("I", "INFO", text)
+
+    def zE(text: str) -> str:
+        return zl("E", "ERROR", text)
+
+    z_paths = ["/api/v1/tickets/{id}", "/api/v1/ticket_articles/by_ticket/{id}", "/api/v1/online_notifications",
+               "/api/v1/signshow", "/api/v1/users/search", "/api/v1/taskbar/{id}", "/api/v1/tickets/search"]
+
+    def z_path(g: Gen) -> str:
+        return g.r.choice(z_paths).replace("{id}", g.num(1, 24000))
+
+    z_ctl = [("TicketsController", "show"), ("TicketsController", "update"), ("TicketArticlesController", "ticket_articles"),
+             ("OnlineNotificationsController", "index"), ("SessionsController", "show"), ("UsersController", "search"),
+             ("TaskbarController", "update"), ("TicketsController", "search")]
+
+    def z_params(g: Gen) -> str:
+        return esc(g.r.choice([
+            '{"id"=>"' + g.num(1, 24000) + '"}',
+            '{"full"=>"true", "id"=>"' + g.num(1, 24000) + '"}',
+            '{"query"=>"' + g.r.choice(["printer", "vpn", "state.name:open"]) + '", "limit"=>"50"}',
+            '{"expand"=>"true", "limit"=>"' + g.r.choice(["50", "100"]) + '", "page"=>"1"}',
+        ]))
+
+    z_jobs = ["TicketOnlineNotificationSeenJob", "SearchIndexJob", "TicketUserTicketCounterJob", "TransactionJob",
+              "CommunicateTwitterJob", "ChecksKbClientNotificationJob"]
+
+    def z_job(g: Gen):
+        return g.r.choice(z_jobs), g.uuid(), g.r.choice(["default", "default", "low"])
+
+    def z_args(g: Gen) -> str:
+        return g.r.choice([g.num(1, 24000), f"{g.num(1, 24000)}, {g.num(1, 60)}", f'"Ticket", {g.num(1, 24000)}',
+                           esc(f'{{:object=>"Ticket", :o_id=>{g.num(1, 24000)}, :user_id=>{g.num(1, 60)}, :type=>"update"}}')])
+
+    zjob = {**zh, "J": draw(z_job), "id": then(1), "q": then(2)}
+    z_sched = [("Check Channels", "Channel.fetch"), ("Generate Session data", "Sessions.jobs"),
+               ("Process pending tickets", "Ticket.process_pending"), ("Check streams for Channel", "Channel.stream"),
+               ("Process escalation tickets", "Ticket.process_escalation"), ("Import Jobs", "ImportJob.start_registered")]
+    imap_hosts = ["imap.example.com", "outlook.office365.com", "mail.acme-helpdesk.example"]
+    mboxes = ["support@example.com", "billing@example.com", "helpdesk@acme.example"]
+
+    def z_imap(g: Gen):
+        port, ssl, st = g.r.choice([("993", "true", "false"), ("993", "true", "false"), ("143", "false", "true")])
+        return g.r.choice(imap_hosts), g.r.choice(mboxes), port, ssl, st
+
+    z_errors = [("Net::IMAP::NoResponseError", "AUTHENTICATE failed."),
+                ("Net::OpenTimeout", "execution expired"),
+                ("Errno::ECONNREFUSED", "Connection refused - connect(2) for \"mail.acme-helpdesk.example\" port 993"),
+                ("OpenSSL::SSL::SSLError", "SSL_connect returned=1 errno=0 peeraddr=10.20.9.3:993 state=error: certificate verify failed (self signed certificate)")]
+
+    zammad = [
+        (60, zI('Started {M} "{p}" for {ip} at 2026-12-03 {t} +0000'),
+         {**zh, "M": pick(["GET", "GET", "GET", "POST", "PUT"]), "p": z_path, "ip": pick(ips), "t": lambda g: clock["hms"]}),
+        (55, zI("Processing by {C}#{A} as {F}"), {**zh, "C": draw(lambda g: g.r.choice(z_ctl)), "A": then(1), "F": pick(["JSON", "JSON", "HTML", "*/*"])}),
+        (40, zI("  Parameters: {P}"), {**zh, "P": z_params}),
+        (45, zI("Completed {c} {s} in {n}ms (Views: {v}ms | ActiveRecord: {a}ms | Allocations: {al})"),
+         {**zh, "c": draw(lambda g: g.r.choice([("200", "OK"), ("200", "OK"), ("201", "Created")])), "s": then(1),
+          "n": lambda g: g.num(3, 2400), "v": lambda g: f"{g.r.uniform(0.1, 2.5):.1f}", "a": lambda g: f"{g.r.uniform(0.2, 60):.1f}",
+          "al": lambda g: g.num(900, 480000)}),
+        (10, zI("Completed {c} {s} in {n}ms (ActiveRecord: {a}ms | Allocations: {al})"),
+         {**zh, "c": draw(lambda g: g.r.choice([("401", "Unauthorized"), ("403", "Forbidden"), ("404", "Not Found"), ("422", "Unprocessable Entity"),
+                                          ("500", "Internal Server Error")])),
+          "s": then(1), "n": lambda g: g.num(40, 3000), "a": lambda g: f"{g.r.uniform(0.1, 30):.1f}", "al": lambda g: g.num(300, 40000)}),
+        (4, zI("Redirected to {u}"), {**zh, "u": pick(["https://helpdesk.example.com/#login", "https://helpdesk.example.com/", "https://helpdesk.example.com/#ticket/zoom/" ])}),
+        (3, zE('ActionController::RoutingError (No route matches [{M}] "{p}"):'),
+         {**zh, "M": pick(["GET", "POST"]), "p": pick(["/wp-login.php", "/.env", "/api/v1/tickets/undefined", "/favicon.png"])}),
+        (2, zl("W", "WARN", "Can't verify CSRF token authenticity."), zh),
+        (18, zI("[ActiveJob] Enqueued {J} (Job ID: {id}) to DelayedJob({q}) with arguments: {a}"), {**zjob, "a": z_args}),
+        (22, zI("[ActiveJob] [{J}] [{id}] Performing {J2} (Job ID: {id2}) from DelayedJob({q}) with arguments: {a}"),
+         {**zjob, "J2": then(0), "id2": then(1), "a": z_args}),
+        (22, zI("[ActiveJob] [{J}] [{id}] Performed {J2} (Job ID: {id2}) from DelayedJob({q}) in {n}ms"),
+         {**zjob, "J2": then(0), "id2": then(1), "n": ms}),
+        (3, zE("[ActiveJob] [{J}] [{id}] Error performing {J2} (Job ID: {id2}) from DelayedJob({q}) in {n}ms: {E} ({m}):"),
+         {**zjob, "J2": then(0), "id2": then(1), "n": ms,
+          "E": draw(lambda g: g.r.choice([("ActiveRecord::RecordNotFound", "Couldn't find Ticket with 'id'=" + g.num(1, 24000)),
+                                          ("Elasticsearch::Transport::Transport::Errors::ServiceUnavailable", "[503] {\"error\":\"cluster_block_exception\"}"),
+                                          ("ActiveRecord::Deadlocked", "PG::TRDeadlockDetected: ERROR:  deadlock detected")])), "m": lambda g: esc(g.drawn[1])}),
+        (4, zI("Scheduler started."), zh),
+        (3, zI("Scheduler stopped."), zh),
+        (8, zI("Starting job thread for '{n}' ({m})."), {**zh, "n": draw(lambda g: g.r.choice(z_sched)), "m": then(1)}),
+        (10, zI("Running job thread for '{n}' ({m}) status is: {s}"),
+         {**zh, "n": draw(lambda g: g.r.choice(z_sched)), "m": then(1), "s": pick(["sleep", "sleep", "run"])}),
+        (30, zI("execute {m} (try_count {n})..."), {**zh, "m": lambda g: g.r.choice(z_sched)[1], "n": pick(["0", "0", "0", "1", "2"])}),
+        (30, zI("ended {m} took: {s} seconds."), {**zh, "m": lambda g: g.r.choice(z_sched)[1], "s": lambda g: f"{g.r.uniform(0.005, 45):.{g.r.choice([3, 9])}f}"}),
+        (3, zE("execute {m} (try_count {n}) exited with error {E} in: {s} seconds."),
+         {**zh, "m": lambda g: g.r.choice(z_sched)[1], "n": pick(["0", "1", "2"]), "E": pick(["#<Net::ReadTimeout: Net::ReadTimeout>", "#<PG::ConnectionBad: PQconsumeInput() server closed the connection unexpectedly>"]),
+          "s": lambda g: f"{g.r.uniform(0.1, 60):.6f}"}),
+        (16, zI("fetching imap ({h}/{u} port={p},ssl={s},starttls={st},folder={f},keep_on_server={k},auth_type={a})"),
+         {**zh, "h": draw(z_imap), "u": then(1), "p": then(2), "s": then(3), "st": then(4), "f": pick(["INBOX", "INBOX", "Support"]),
+          "k": pick(["false", "false", "true"]), "a": pick(["", "", "XOAUTH2"])}),
+        (5, zI("fetching pop3 ({h}/{u} port={p},ssl={s},starttls={st})"),
+         {**zh, "h": pick(imap_hosts), "u": pick(mboxes), "p": pick(["995", "110"]), "s": pick(["true", "false"]), "st": pick(["false", "true"])}),
+        (14, zI(" - message {i}/{n}"), {**zh, "i": draw(lambda g: (lambda n: (str(g.r.randint(1, n)), str(n)))(g.r.randint(1, 12))), "n": then(1)}),
+        (12, zI(" - no message"), zh),
+        (16, zI("done"), zh),
+        (5, zI(" - verify sent email ({m}), found {n} messages"), {**zh, "m": lambda g: f"<{g.hexs(16)}@helpdesk.example.com>", "n": pick(["0", "1"])}),
+        (4, zE("Can't use Channel::Driver::{D}: #<{E}: {m}>"),
+         {**zh, "D": pick(["Imap", "Imap", "Pop3", "Smtp"]), "E": draw(lambda g: g.r.choice(z_errors)), "m": then(1)}),
+        (2, zE("Can't process email, you will find it for bug reporting under /opt/zammad/var/spool/unprocessable_mail/{f}.eml, "
+               "please create an issue at https://github.com/zammad/zammad/issues"), {**zh, "f": lambda g: g.hexs(32)}),
+        (12, zI("Process email with msgid '{m}'"), {**zh, "m": lambda g: f"<{g.hexs(12)}.{g.num(1000, 99999)}@{g.r.choice(['mail.gmail.com', 'acme.example', 'customer.example'])}>"}),
+        (12, zI("Send email to: '{to}' (from {fr})"),
+         {**zh, "to": pick(customers), "fr": pick(['"Support" <support@example.com>', '"Billing via Helpdesk" <billing@example.com>'])}),
+        (10, zI("Send notification to: {to} (from:{fr}/subject:{s})"),
+         {**zh, "to": pick(["alice@example.com", "bob@example.com", "carol@example.com"]), "fr": pick(['Helpdesk <noreply@helpdesk.example.com>']),
+          "s": lambda g: f"{g.r.choice(['Updated Ticket', 'New Ticket', 'Escalated Ticket'])} ({g.r.choice(subjects)})"}),
+        (4, zI("Setting.set('{k}', {v})"), {**zh, "k": pick(["es_url", "system_online_service", "models_searchable"]),
+                                            "v": pick(['"http://elasticsearch:9200"', "false", "true"])}),
+        (3, zE("Unable to process {M} request to elasticsearch URL '{u}'. Check the response and payload for detailed information:"),
+         {**zh, "M": pick(["POST", "PUT", "GET"]), "u": lambda g: f"http://elasticsearch:9200/zammad_production_{g.r.choice(['ticket', 'user', 'knowledge_base_answer_translation'])}/_doc/{g.num(1, 24000)}"}),
+    ]
+
+    # ---------------- Request Tracker: RT's syslog lines, rt-mailgate via Postfix ----------------
+    rt_hosts = ["rt01", "rt02"]
+    rh = {"T": syslog_ts, "H": pick(rt_hosts), "P": pid}
+
+    def rt(text: str, src: str) -> str:
+        return "{T} {H} RT: [{P}] " + text + " (/opt/rt5/sbin/../lib/RT/" + src + ":{ln})"
+
+    def rt_msgid(g: Gen) -> str:
+        return f"<rt-5.0.5-{g.num(1000, 48000)}-{g.num(1764700000, 1764790000)}-{g.num(100, 9999)}.{g.num(1, 24000)}-{g.num(1, 9)}-0@example.com>"
+
+    rt_scrips = [("1", "On Create Autoreply To Requestors"), ("2", "On Create Notify AdminCcs"), ("3", "On Correspond Notify Requestors and Ccs"),
+                 ("5", "On Comment Notify Other Recipients as Comment"), ("7", "On Resolve Notify Requestors"), ("16", "On Create Set Due Date")]
+
+    def rt_recips(g: Gen) -> str:
+        hdrs = [("To", g.r.choice(customers)), ("Cc", g.r.choice(customers)), ("Bcc", g.r.choice(["alice@example.com", "bob@example.com"]))]
+        chosen = [hdrs[0]] + [h for h in hdrs[1:] if g.r.random() < 0.35]
+        if g.r.random() < 0.2:
+            chosen = [hdrs[2]]
+        return " ".join(f"{k}: {v}" for k, v in chosen)
+
+    def ln(lo: int, hi: int):
+        return lambda g: g.num(lo, hi)
+
+    rt_sql_errors = ["ERROR:  canceling statement due to statement timeout",
+                     "Lock wait timeout exceeded; try restarting transaction",
+                     "server closed the connection unexpectedly"]
+    rtlines = [
+        (30, rt("{m} #{t}/{x} - Scrip {s} {d}", "Action/SendEmail.pm"),
+         {**rh, "m": rt_msgid, "t": ln(1, 24000), "x": ln(10000, 999999), "s": draw(lambda g: g.r.choice(rt_scrips)), "d": then(1), "ln": pick(["285", "285", "316"])}),
+        (28, rt("{m} sent {r}", "Action/SendEmail.pm"), {**rh, "m": rt_msgid, "r": rt_recips, "ln": pick(["316"])}),
+        (12, rt("Ticket {t} created in queue '{q}' by {u}", "Ticket.pm"),
+         {**rh, "t": ln(1, 24000), "q": pick(queues), "u": pick(["root", "RT_System", "alice", "j.doe@customer.example"]), "ln": pick(["569"])}),
+        (10, rt("Successful login for {u} from {ip}", "Interface/Web.pm"), {**rh, "u": pick([*agents, "root"]), "ip": pick(ips), "ln": pick(["831"])}),
+        (4, rt("FAILED LOGIN for {u} from {ip}", "Interface/Web.pm"), {**rh, "u": pick([*agents, "admin", "test"]), "ip": pick([*ips, "203.0.113.45"]), "ln": pick(["845"])}),
+        (5, rt("RT::Authen::ExternalAuth::LDAP::GetAuth External Auth OK ( {u} ) : {src}", "Authen/ExternalAuth/LDAP.pm"),
+         {**rh, "u": pick(agents), "src": pick(["My_LDAP", "AD"]), "ln": pick(["138"])}),
+        (3, rt("RT::Authen::ExternalAuth::LDAP::GetAuth AUTH FAILED: {u} ({reason})", "Authen/ExternalAuth/LDAP.pm"),
+         {**rh, "u": pick(agents), "reason": pick(["User not found or too many users found", "Password incorrect"]), "ln": pick(["101", "122"])}),
+        (8, rt("Converting '{c}' to 'utf-8' for {mt} - {s}", "I18N.pm"),
+         {**rh, "c": pick(["iso-8859-1", "windows-1252", "us-ascii"]), "mt": pick(["text/plain", "text/html"]), "s": pick(subjects), "ln": pick(["370"])}),
+        (4, rt("Encoding '{e}' is not supported", "I18N.pm"), {**rh, "e": pick(["ks_c_5601-1987", "x-mac-roman", "unknown-8bit"]), "ln": pick(["533"])}),
+        (4, rt("Couldn't parse or find sender's address", "Interface/Email.pm"), {**rh, "ln": pick(["1322"])}),
+        (4, rt("{a} is an address RT receives mail at. Adding it as a '{k}' would create a mail loop", "Ticket.pm"),
+         {**rh, "a": pick(["support@example.com", "rt@example.com"]), "k": pick(["Requestor", "Cc", "AdminCc"]), "ln": pick(["1218"])}),
+        (3, rt("Scrip {s} IsApplicable failed: {e}", "Scrip.pm"),
+         {**rh, "s": pick(["16", "21", "34"]), "e": pick(["Can't call method \"Name\" on an undefined value", "Undefined subroutine &RT::Condition::UserDefined::is_business_hours called"]), "ln": pick(["606"])}),
+        (3, rt("Scrip {s} Prepare failed: {e}", "Scrip.pm"),
+         {**rh, "s": pick(["1", "3", "21"]), "e": pick(["Template parsing error: Can't locate object method \"Content\" via package \"RT::Ticket\"", "No recipients found. Not sending."]), "ln": pick(["639"])}),
+        (2, rt("Scrip {s} Commit failed: {e}", "Scrip.pm"), {**rh, "s": pick(["1", "3", "7"]), "e": pick(["Could not send mail", "No such file or directory"]), "ln": pick(["672"])}),
+        (3, rt("Could not send mail with command `{c}`: {e}", "Interface/Email.pm"),
+         {**rh, "c": pick(["/usr/sbin/sendmail -oi -t -f rt@example.com", "/usr/sbin/sendmail -oi -t"]), "e": pick(["exit code 75", "exit code 1", "killed by signal 9"]), "ln": pick(["520"])}),
+        (2, rt("RT::Handle=HASH(0x{h}) couldn't execute the query '{q}'", "Handle.pm"),
+         {**rh, "h": lambda g: "55d" + g.hexs(9), "q": pick(["SELECT main.* FROM Tickets main WHERE ((main.Queue = '3'))", "UPDATE Sessions SET a_session = ? WHERE id = ?"]), "ln": pick(["1642"])}),
+        (2, rt("DBD::{d}::st execute failed: {e}", "Handle.pm"),
+         {**rh, "d": draw(lambda g: g.r.choice([("Pg", rt_sql_errors[0]), ("Pg", rt_sql_errors[2]), ("mysql", rt_sql_errors[1])])), "e": then(1), "ln": pick(["1640"])}),
+        (3, rt("Couldn't load ticket '{t}'", "Interface/Email.pm"), {**rh, "t": ln(1, 30000), "ln": pick(["1405"])}),
+        (3, rt("Could not record email: {e}", "Interface/Email.pm"),
+         {**rh, "e": pick(["Ticket not found", "Permission Denied", "Couldn't create user j.doe@customer.example: Email address in use"]), "ln": pick(["1459"])}),
+    ]
+
+    def pf_qid(g: Gen) -> str:
+        return "".join(g.r.choice("0123456789ABCDEF") for _ in range(10))
+
+    def pf_delay(g: Gen):
+        a, b, c, d = (round(g.r.uniform(0, x), 2) for x in (0.3, 0.05, 0.02, 4.0))
+        return f"{a + b + c + d:.1f}", f"{a:g}/{b:g}/{c:g}/{d:g}"
+
+    pfl = {"T": syslog_ts, "H": pick([*rt_hosts, "helpdesk"]), "P": pid, "Q": pf_qid, "dl": draw(pf_delay), "ds": then(1)}
+    rt_gate = "/opt/rt5/bin/rt-mailgate --queue {q} --action {a} --url https://rt.example.com/"
+    mailgate = [
+        (8, "{T} {H} postfix/local[{P}]: {Q}: to=<{to}>, relay=local, delay={dl}, delays={ds}, dsn=2.0.0, status=sent (delivered to command: " + rt_gate + ")",
+         {**pfl, "to": pick(["rt@example.com", "support@example.com", "rt-comment@example.com"]), "q": pick(queues), "a": pick(["correspond", "comment"])}),
+        (3, "{T} {H} postfix/local[{P}]: {Q}: to=<{to}>, relay=local, delay={dl}, delays={ds}, dsn=4.3.0, status=deferred "
+            "(temporary failure. Command output: temporary failure - RT server error. {e})",
+         {**pfl, "to": pick(["rt@example.com", "support@example.com"]),
+          "e": pick(["500 Can't connect to rt.example.com:443 (Connection refused)", "500 read timeout", "503 Service Unavailable"])}),
+        (5, "{T} {H} postfix/local[{P}]: {Q}: to=<{to}>, relay=local, delay={dl}, delays={ds}, dsn=2.0.0, status=sent (delivered to command: /usr/bin/php {p})",
+         {**pfl, "to": pick(["tickets@example.com", "help@example.com"]), "p": pick(["/var/www/osticket/api/pipe.php", "/srv/osticket/upload/api/pipe.php"])}),
+        (2, "{T} {H} postfix/local[{P}]: {Q}: to=<{to}>, relay=local, delay={dl}, delays={ds}, dsn=5.3.0, status=bounced (Command died with status {s}: \"/usr/bin/php {p}\". Command output: {o} )",
+         {**pfl, "to": pick(["tickets@example.com"]), "s": pick(["1", "255"]), "p": pick(["/var/www/osticket/api/pipe.php"]),
+          "o": pick(["Unable to create new ticket", "Email parse failed [Invalid email]", "Valid API key required"])}),
+    ]
+
+    # ---------------- Znuny/OTRS: syslog backend, the daemon, cron ----------------
+    def zn_ident(g: Gen) -> str:
+        return g.r.choice(["OTRS-CGI-10", "OTRS-otrs.Daemon.pl-10", "OTRS-otrs.Console.pl-10"])
+
+    znh = {"T": syslog_ts, "H": pick(["znuny", "helpdesk"]), "I": zn_ident, "P": pid}
+
+    def zn(prio: str, module: str, text: str) -> str:
+        if prio == "Error":
+            return "{T} {H} {I}[{P}]: [Error][" + module + "][Line:{ln}]: " + text
+        return "{T} {H} {I}[{P}]: [" + prio + "][" + module + "] " + text
+
+    def tn(g: Gen) -> str:
+        return f"202612031{g.num(0, 999999):0>7}"
+
+    def znm(g: Gen) -> str:
+        return g.r.choice(["IMAPS", "IMAPS", "IMAPTLS", "POP3S"])
+
+    zn_prio = ["3 normal", "3 normal", "4 high", "2 low", "5 very high"]
+    zn_state = ["new", "new", "open"]
+    znuny = [
+        (14, zn("Notice", "Kernel::System::Ticket::TicketCreate", "New Ticket [{tn}/{ti}] created (TicketID={id},Queue={q},Priority={p},State={s})"),
+         {**znh, "tn": tn, "ti": lambda g: g.r.choice(subjects)[:15], "id": ln(1, 24000), "q": pick(["Raw", "Postmaster", "Junk", "Misc", "Support::L2"]),
+          "p": pick(zn_prio), "s": pick(zn_state)}),
+        (10, zn("Info", "Kernel::System::PostMaster::FollowUp::Run", "FollowUp Article to Ticket [{tn}] created (TicketID={id}, ArticleID={a}). {r}"),
+         {**znh, "tn": tn, "id": ln(1, 24000), "a": ln(1, 90000), "r": pick(["", "", "Reopen", "State=open"])}),
+        (12, zn("Notice", "Kernel::System::Auth::Auth", "User: {u} authentication ok (Method: {m}, REMOTE_ADDR: {ip})."),
+         {**znh, "u": pick([*agents, "root@localhost"]), "m": pick(["DB", "LDAP", "LDAP"]), "ip": pick(ips)}),
+        (4, zn("Notice", "Kernel::System::Auth::DB::Auth", "User: {u} authentication failed, wrong password (REMOTE_ADDR: {ip})."),
+         {**znh, "u": pick(agents), "ip": pick(ips)}),
+        (3, zn("Notice", "Kernel::System::Auth::DB::Auth", "User: {u} doesn't exist or is invalid!!! (REMOTE_ADDR: {ip})"),
+         {**znh, "u": pick(["admin", "administrator", "test"]), "ip": pick([*ips, "198.51.100.23"])}),
+        (8, zn("Notice", "Kernel::System::CustomerAuth::DB::Auth", "CustomerUser: {u} authentication ok (REMOTE_ADDR: {ip})."),
+         {**znh, "u": pick(customers), "ip": pick(ips)}),
+        (3, zn("Notice", "Kernel::System::CustomerAuth::DB::Auth", "CustomerUser: {u} authentication failed, wrong password (REMOTE_ADDR: {ip})."),
+         {**znh, "u": pick(customers), "ip": pick(ips)}),
+        (10, zn("Info", "Kernel::System::MailAccount::{M}::_Fetch", "{M2}: {n} messages available for fetching ({u}/{h})."),
+         {**znh, "M": draw(lambda g: (znm(g),) * 2), "M2": then(1), "n": pick(["1", "2", "3", "5", "12"]), "u": pick(mboxes), "h": pick(imap_hosts)}),
+        (10, zn("Info", "Kernel::System::MailAccount::{M}::_Fetch", "{M2}: Fetched {n} email(s) from {u}/{h}."),
+         {**znh, "M": draw(lambda g: (znm(g),) * 2), "M2": then(1), "n": pick(["1", "2", "3", "5", "12"]), "u": pick(mboxes), "h": pick(imap_hosts)}),
+        (4, zn("Error", "Kernel::System::MailAccount::{M}::_Fetch", "{M2}: Can't connect to {h}: {e}"),
+         {**znh, "M": draw(lambda g: (znm(g),) * 2), "M2": then(1), "h": pick(imap_hosts), "ln": pick(["112", "118"]),
+          "e": pick(["IO::Socket::IP configuration failed", "SSL connect attempt failed error:0A000086:SSL routines::certificate verify failed", "Connection timed out"])}),
+        (3, zn("Error", "Kernel::System::MailAccount::{M}::_Fetch", "{M2}: Auth for user {u}/{h} failed!"),
+         {**znh, "M": draw(lambda g: (znm(g),) * 2), "M2": then(1), "u": pick(mboxes), "h": pick(imap_hosts), "ln": pick(["139"])}),
+        (12, zn("Info", "Kernel::System::Email::Send", "Sent email to '{to}' from '{fr}'. MessageID: '{m}'."),
+         {**znh, "to": pick(customers), "fr": pick(['"Znuny Support" <support@example.com>', "noreply@example.com"]),
+          "m": lambda g: f"<{g.num(1764700000, 1764790000)}.{g.num(100000, 999999)}.{g.num(100, 999)}@helpdesk.example.com>"}),
+        (8, zn("Info", "Kernel::System::Ticket::Event::NotificationEvent::_SendRecipientNotification", "Sent agent '{n}' notification to '{u}'."),
+         {**znh, "n": pick(["Ticket create notification", "Ticket follow-up notification (unlocked)", "Ticket escalation notification", "Ticket lock timeout notification"]),
+          "u": pick(agents)}),
+        (3, zn("Error", "Kernel::System::Email::SMTP::Send", "Could not connect to host '{h}'. ErrorMessage: {e}"),
+         {**znh, "h": pick(["smtp.example.com", "127.0.0.1"]), "ln": pick(["155", "173"]), "e": pick(["Connection refused", "Connection timed out", "SSL connect attempt failed"])}),
+        (2, zn("Error", "Kernel::System::DB::Prepare", "{e}, SQL: '{q}'"),
+         {**znh, "ln": pick(["667"]), "e": pick(["Lost connection to MySQL server during query", "Deadlock found when trying to get lock; try restarting transaction", "MySQL server has gone away"]),
+          "q": pick(["SELECT id, name FROM queue WHERE name = ?", "UPDATE ticket SET ticket_lock_id = ?, change_time = current_timestamp WHERE id = ?"])}),
+        (3, zn("Error", "Kernel::System::Daemon::DaemonModules::SchedulerTaskWorker::AsynchronousExecutor::Run", "Could not execute {o}->{f}()! {e}"),
+         {**znh, "ln": pick(["119"]), "o": pick(["Kernel::System::Ticket", "Kernel::System::Ticket::Event::NotificationEvent::Transport::Email", "Kernel::System::SearchIndex"]),
+          "f": pick(["TicketEscalationIndexBuild", "SendQueuedEmail", "ArticleIndexBuild"]), "e": pick(["", "Need TicketID!"])}),
+        (3, zn("Error", "Kernel::GenericInterface::Transport::HTTP::REST::RequesterPerformRequest",
+               "Error while performing REST '{m}' request to Controller '{c}' on Host '{h}'."),
+         {**znh, "ln": pick(["846"]), "m": pick(["POST", "GET", "PATCH"]), "c": pick(["/rest/api/2/issue", "/api/now/table/incident"]),
+          "h": pick(["https://jira.example.com", "https://acme.service-now.com"])}),
+        (3, zn("Notice", "Kernel::System::Daemon::DaemonModules::SchedulerTaskWorker::Cron", "Task {n} finished with exit code {c}"),
+         {**znh, "n": pick(["MailAccountFetch", "RebuildEscalationIndex", "SessionDeleteExpired", "EscalationCheck"]), "c": pick(["0", "0", "0", "1"])}),
+    ]
+
+    # console commands run from the otrs user's crontab, and cron
+    cron = {"T": syslog_ts, "H": pick(["znuny", "helpdesk"]), "P": pid}
+    znuny_console = [
+        (4, "Fetching incoming mails from mail accounts...", {}),
+        (5, "Done.", {}),
+        (2, "Error: {e}", {"e": pick(["Could not fetch mail account 1 (support@example.com)", "Another process is fetching mails"])}),
+        (3, "Process pending tickets...", {}),
+        (2, "Deleting expired sessions...", {}),
+        (2, "Daemon started", {}),
+        (3, "Daemon running", {}),
+        (2, "Daemon not running", {}),
+        (2, "Daemon stopped", {}),
+        (12, "{T} {H} CRON[{P}]: (otrs) CMD ($HOME/bin/otrs.Daemon.pl start >> /dev/null)", cron),
+        (4, "{T} {H} CRON[{P}]: (otrs) CMD ($HOME/bin/otrs.Console.pl {c} >> /dev/null)",
+         {**cron, "c": pick(["Maint::Session::DeleteExpired", "Maint::Cache::Delete", "Maint::PostMaster::MailAccountFetch"])}),
+    ]
+
+    # ---------------- osTicket: PHP-FPM error log, cron ----------------
+    def php_ts(g: Gen) -> str:
+        return f"[03-Dec-2026 {hms(g)} UTC]"
+
+    ph = {"T": php_ts}
+    ost_root = ["/var/www/osticket", "/srv/osticket/upload"]
+    ost_files = ["include/class.ticket.php", "include/class.mailfetch.php", "include/class.thread.php", "include/class.format.php",
+                 "scp/tickets.php", "include/class.mailparse.php"]
+
+    def ost_file(g: Gen) -> str:
+        return f"{g.r.choice(ost_root)}/{g.r.choice(ost_files)}"
+
+    def imap_mbox(g: Gen) -> str:
+        return esc("{" + g.r.choice(imap_hosts) + g.r.choice([":993/imap/ssl", ":993/imap/ssl/novalidate-cert", ":143/imap/notls"]) + "}INBOX")
+
+    osticket = [
+        (8, '{T} PHP Warning:  Undefined array key "{k}" in {f} on line {n}', {**ph, "k": pick(["topicId", "priorityId", "name", "reply-to"]), "f": ost_file, "n": ln(40, 4800)}),
+        (6, "{T} PHP Deprecated:  {fn}(): Passing null to parameter #{n} (${p}) of type {t} is deprecated in {f} on line {l}",
+         {**ph, "fn": pick(["strlen", "htmlspecialchars", "trim", "strpos"]), "n": pick(["1", "2"]), "p": pick(["string", "haystack"]), "t": pick(["string", "array|string"]),
+          "f": ost_file, "l": ln(40, 4800)}),
+        (3, "{T} PHP Fatal error:  Uncaught {E}: {m} in {f}:{n}",
+         {**ph, "E": draw(lambda g: g.r.choice([("TypeError", "count(): Argument #1 ($value) must be of type Countable|array, null given"),
+                                                ("Error", "Call to a member function getId() on null"),
+                                                ("mysqli_sql_exception", "MySQL server has gone away")])), "m": then(1), "f": ost_file, "n": ln(40, 4800)}),
+        (5, "{T} PHP Warning:  imap_open(): Couldn't open stream {s} in {f} on line {n}",
+         {**ph, "s": imap_mbox, "f": lambda g: f"{g.r.choice(ost_root)}/include/class.mailfetch.php", "n": pick(["215"])}),
+        (6, "{T} PHP Notice:  Unknown: {m} (errflg={e}) in Unknown on line 0",
+         {**ph, "m": pick(["[AUTHENTICATIONFAILED] Authentication failed.", "Can not authenticate to IMAP server: [AUTHENTICATIONFAILED] Invalid credentials (Failure)",
+                           "SECURITY PROBLEM: insecure server advertised AUTH=PLAIN", "Retrying PLAIN authentication after [AUTHENTICATIONFAILED] Authentication failed."]),
+          "e": pick(["1", "2"])}),
+        (3, "{T} PHP Warning:  mail(): Could not execute mail delivery program '{p}' in {f} on line {n}",
+         {**ph, "p": pick(["/usr/sbin/sendmail -t -i", "/usr/sbin/sendmail -t -i -f helpdesk@example.com"]), "f": lambda g: f"{g.r.choice(ost_root)}/include/class.mailer.php", "n": pick(["562"])}),
+        (10, "{T} {H} CRON[{P}]: (www-data) CMD (/usr/bin/php {p}/api/cron.php)", {**cron, "H": pick(["helpdesk", "osticket"]), "p": pick(ost_root)}),
+    ]
+
+    # ---------------- FreeScout: artisan fetch-emails, scheduler, queue worker, laravel.log ----------------
+    def fs_ts(g: Gen) -> str:
+        return f"[2026-12-03 {hms(g)}]"
+
+    fh = {"T": fs_ts}
+    fs_jobs = ["App\\Jobs\\SendReplyToCustomer", "App\\Jobs\\SendNotificationToUsers", "App\\Jobs\\SendAutoReply",
+               "App\\Jobs\\UpdateFolderCounters", "Illuminate\\Notifications\\SendQueuedNotifications", "App\\Jobs\\TriggerAction"]
+
+    def fs_job(g: Gen) -> str:
+        return g.r.choice(fs_jobs)
+
+    def jid(g: Gen) -> str:
+        return g.num(1, 99999)
+
+    fs_exc = [("Webklex\\PHPIMAP\\Exceptions\\ConnectionFailedException", "connection setup failed", "/var/www/freescout/overrides/webklex/php-imap/src/Client.php", "378"),
+              ("Swift_TransportException", "Connection could not be established with host smtp.example.com [Connection timed out #110]",
+               "/var/www/freescout/vendor/swiftmailer/swiftmailer/lib/classes/Swift/Transport/StreamBuffer.php", "269"),
+              ("ErrorException", "Undefined index: message_id", "/var/www/freescout/app/Console/Commands/FetchEmails.php", "612")]
+    freescout = [
+        (6, "{T} Fetching {w} emails for the last {n} days.", {**fh, "w": pick(["UNREAD", "UNREAD", "ALL"]), "n": pick(["3", "3", "1", "7"])}),
+        (8, "{T} Mailbox: {m}", {**fh, "m": pick(["Support", "Sales", "Billing Team"])}),
+        (8, "{T} Connecting to {h}:{p}", {**fh, "h": pick([*imap_hosts, "imap.gmail.com"]), "p": pick(["993", "993", "143"])}),
+        (8, "{T} Connected", fh),
+        (8, "{T} Folder: {f}", {**fh, "f": pick(["INBOX", "INBOX", "Junk", "[Gmail]/Spam"])}),
+        (8, "{T} Fetched: {n}", {**fh, "n": pick(["0", "0", "0", "1", "2", "4"])}),
+        (6, "{T} {i}) {s}", {**fh, "i": pick(["1", "1", "2", "3"]), "s": pick(subjects)}),
+        (4, "{T} Message-ID: {m}", {**fh, "m": lambda g: f"{g.hexs(24)}@{g.r.choice(['mail.gmail.com', 'acme.example'])}"}),
+        (3, "{T} Error: {e}", {**fh, "e": pick(["connection setup failed", "Message is not from a customer and has no reply-to", "Mailbox not found"])}),
+        (6, "{T} Fetching finished", fh),
+        (12, "Running scheduled command: '/usr/bin/php{v}' 'artisan' {c} > '/dev/null' 2>&1",
+         {"v": pick(["7.4", "8.2", ""]), "c": pick(["freescout:fetch-emails", "freescout:fetch-monitor", "freescout:update-folder-counters", "freescout:clean-send-log"])}),
+        (4, "No scheduled commands are ready to run.", {}),
+        (14, "{T}[{i}] Processing: {j}", {**fh, "i": jid, "j": fs_job}),
+        (14, "{T}[{i}] Processed:  {j}", {**fh, "i": jid, "j": fs_job}),
+        (2, "{T}[{i}] Failed:     {j}", {**fh, "i": jid, "j": fs_job}),
+        (3, '{T} production.ERROR: {m} {{"exception":"[object] ({E}(code: 0): {m2} at {f}:{l})"}}',
+         {**fh, "m": draw(lambda g: (lambda e: (e[1], e[0], e[2], e[3]))(g.r.choice(fs_exc))), "E": then(1), "m2": then(0), "f": then(2), "l": then(3)}),
+        (2, "{T} production.ERROR: Error occurred sending email to customer: {e} {{\"conversation_id\":{c}}}",
+         {**fh, "e": pick(["Expected response code 250 but got code \"550\", with message \"550 5.7.1 Relaying denied\"", "Connection could not be established with host smtp.example.com"]),
+          "c": ln(1, 9000)}),
+        (2, "{T} production.INFO: [{m}] {n} new license(s) activated", {**fh, "m": pick(["Workflows", "Satisfaction Ratings"]), "n": pick(["1"])}),
+    ]
+
+    # ---------------- GLPI 10: php-errors.log, sql-errors.log, cron.log, mail.log, event.log ----------------
+    gh = {"T": fs_ts}
+    glpi_files = ["/var/www/glpi/src/CommonDBTM.php", "/var/www/glpi/src/Ticket.php", "/var/www/glpi/src/MailCollector.php",
+                  "/var/www/glpi/src/NotificationEventMailing.php", "/var/www/glpi/plugins/fields/inc/container.class.php"]
+    glpi_tasks = [("mailgate", "External"), ("queuednotification", "External"), ("queuednotificationclean", "Internal"),
+                  ("unlocktickets", "Internal"), ("session", "Internal"), ("ticketrecurrent", "Internal"), ("closeticket", "Internal")]
+
+    glpi = [
+        (6, "{T} glpiphplog.WARNING:   *** PHP Warning ({c}): {m} in {f} at line {n}",
+         {**gh, "c": pick(["2"]), "m": pick(['Undefined array key "itilcategories_id"', "Undefined variable $input", "Attempt to read property \"fields\" on bool"]),
+          "f": pick(glpi_files), "n": ln(60, 6400)}),
+        (4, "{T} glpiphplog.NOTICE:   *** PHP Deprecated function ({c}): {m} in {f} at line {n}",
+         {**gh, "c": pick(["8192"]), "m": pick(["str_replace(): Passing null to parameter #3 ($subject) of type array|string is deprecated", "Creation of dynamic property MailCollector::$uid is deprecated"]),
+          "f": pick(glpi_files), "n": ln(60, 6400)}),
+        (2, "{T} glpiphplog.CRITICAL:   *** Uncaught Exception {E}: {m} in {f} at line {n}",
+         {**gh, "E": pick(["RuntimeException", "Laminas\\Mail\\Storage\\Exception\\RuntimeException", "Glpi\\Exception\\ForgetPasswordException"]),
+          "m": pick(["cannot login, user or password wrong", "Unable to connect to mail server", "Requested item not found"]), "f": pick(glpi_files), "n": ln(60, 6400)}),
+        (3, "{T} glpisqllog.ERROR: DBmysql::query() in /var/www/glpi/src/DBmysql.php line {n}", {**gh, "n": pick(["370", "375"])}),
+        (3, "  *** MySQL query error:", {}),
+        (3, "  SQL: {q}", {"q": pick(["SELECT * FROM `glpi_tickets` WHERE `id` = '12091' LIMIT 1", "UPDATE `glpi_crontasks` SET `state` = '2' WHERE `id` = '9'",
+                                        "INSERT INTO `glpi_logs` (`itemtype`, `items_id`) VALUES ('Ticket', '4412')"])}),
+        (3, "  Error: {e}", {"e": pick(["Deadlock found when trying to get lock; try restarting transaction", "Lock wait timeout exceeded; try restarting transaction", "MySQL server has gone away"])}),
+        (24, "2026-12-03 {t} [{u}@{h}]", {"t": hms, "u": pick(["", "", "", "6", "1017"]), "h": pick(["glpi-web01", "glpi-web02", "glpi-cron"])}),
+        (10, "{k} #{n}: Launch {t}", {"k": draw(lambda g: (lambda t: (t[1], t[0]))(g.r.choice(glpi_tasks))), "t": then(1), "n": ln(1, 40)}),
+        (6, "{k} #{n}: Nothing to launch", {"k": pick(["External", "Internal", "Internal"]), "n": pick(["1", "1", "2"])}),
+        (5, "Number of messages: available={a}, already imported={b}, retrieved={c}, refused={d}, errors={e}, blacklisted={f}",
+         {"a": pick(["0", "1", "3", "8"]), "b": pick(["0", "0", "2"]), "c": pick(["0", "1", "3"]), "d": pick(["0", "0", "1"]), "e": pick(["0", "0", "1"]), "f": pick(["0", "0", "2"])}),
+        (2, "Could not connect to mailgate server {s}", {"s": imap_mbox}),
+        (6, "[login] 3: {u} logs in from IP {ip}", {"u": pick([*agents, "glpi"]), "ip": pick(ips)}),
+        (3, "[login] 3: Failed login for {u} from IP {ip}", {"u": pick([*agents, "glpi", "admin"]), "ip": pick([*ips, "203.0.113.45"])}),
+        (8, "{T} {H} CRON[{P}]: (www-data) CMD (/usr/bin/php {p}/front/cron.php)", {**cron, "H": pick(["glpi-web01", "glpi-cron"]), "p": pick(["/var/www/glpi"])}),
+    ]
+
+    return zammad + rtlines + mailgate + znuny + znuny_console + osticket + freescout + glpi
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -44909,7 +47612,13 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "ChaosPlatform": chaos_events,
            "HardwarePlatform": hardware_events,
            "EDAPlatform": eda_events,
-           "MaritimePlatform": maritime_events}
+           "MaritimePlatform": maritime_events,
+           "PackagingPlatform": packaging_events,
+           "ProvisioningPlatform": provisioning_events,
+           "SpeechPlatform": speech_events,
+           "RenderPlatform": render_events,
+           "WasmPlatform": wasm_events,
+           "HelpdeskPlatform": helpdesk_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
