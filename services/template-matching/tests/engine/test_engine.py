@@ -5371,3 +5371,45 @@ def test_distinguished_name_run_needs_joined_attributes_of_capital_types() -> No
     # a glued record whose event name differs before the name: not a name's place
     assert not _distinguished_names(("[Event=X][SubjectID=CN=Key", "Officer,O=ACME]"),
                                     ("[Event=Y][SubjectID=CN=hsm-agent,O=ACME]",))
+
+
+def test_a_word_glued_to_a_header_of_joined_fields_is_the_statements_first_word() -> None:
+    # an invented media shelf service in a "time|Level|Logger|message" layout: the message's
+    # first word is glued to the header, whose time masking took
+    synced = [
+        f"2026-11-05 09:1{i}:0{i}.4|Info|{kind}SyncService|{kind} sync completed. {12 + i} items updated."
+        for i, kind in enumerate(["Shelf", "Archive", "Shelf", "Archive", "Shelf"])
+    ]
+    assert sorted(_templates_of(synced)) == [
+        "<*> <*>:<*>:<*>|Info|ArchiveSyncService|Archive sync completed. <*> items updated.",
+        "<*> <*>:<*>:<*>|Info|ShelfSyncService|Shelf sync completed. <*> items updated.",
+    ]
+    # a switch daemon's "time|seq|module|LEVEL|message": two modules' statements
+    ports = [
+        f"2026-11-05T09:1{i}:0{i}.120Z|0{i}41|{w}: port {i + 3} ready"
+        for i, w in enumerate(["fabric|INFO|fabric", "uplink|INFO|Uplink", "fabric|INFO|fabric", "uplink|INFO|Uplink"])
+    ]
+    assert len(_templates_of(ports)) == 2
+    # flag off: the glued word was a piece of the masked time's token, one value
+    assert _templates_of(synced, glued_header_words=False) == [
+        "<*> <*> sync completed. <*> items updated."
+    ]
+    assert len(_templates_of(ports, glued_header_words=False)) == 1
+
+
+def test_values_glued_to_a_header_and_tokens_of_one_field_after_a_value_stay_values() -> None:
+    # names that vary at the glued place are values once enough of them have shown
+    users = [
+        f"2026-11-05 09:1{i}:0{i}.4|Info|Session|{u} signed in from 10.1.0.{i}"
+        for i, u in enumerate(["ana", "bert", "cleo", "dmitri", "eve", "farid", "gus"])
+    ]
+    assert len(_templates_of(users)) == 1
+    from template_matching.engine.core import _header_glued_word
+
+    pre = "<*>|Info|"
+    assert _header_glued_word("<*>|Info|ShelfService|Shelf", "<*>|Info|ArchiveService|Archive", pre)
+    # one field after the value (a component, then a pid, then the message: "<*>|onStep" / "<*>|onTick")
+    assert not _header_glued_word("<*>|onStep", "<*>|onTick", "<*>|on")
+    # the differing part before a masked value, or a record's last field that is a path
+    assert not _header_glued_word("<*>|Info|Shelf|<*>", "<*>|Info|Archive|<*>", pre)
+    assert not _header_glued_word("<*>|I|<*>|<*>|debs/pool/a.deb", "<*>|O|<*>|<*>|debs/pool/b.deb", "<*>|")

@@ -641,6 +641,11 @@ class EngineConfig:
     # the line's key=value fields, is the statement (klog's structured '"msg" key="v"'):
     # two such texts are never one span value (see _message_before_fields; pass 31d)
     messages_before_fields: bool = True
+    # a header printed as "|"-joined fields with no space before the message (NLog's
+    # "<time>|Info|Service|Episode search ...", Open vSwitch's "<time>|<n>|bridge|INFO|bridge
+    # ...") glues the message's first word to the header's masked time: that word is the
+    # statement's, not a piece of the time (see _header_glued_word; pass 32g)
+    glued_header_words: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -2331,12 +2336,13 @@ def _after_label_word(
     return (prev.endswith(":") and prev[:-1].isalpha()) or prev.lower() in _LABELS
 
 
-def _is_word_edit(a: str, t: str) -> bool:
+def _is_word_edit(a: str, t: str, header_words: bool = False) -> bool:
     """``a`` and ``t`` differ in a word (maybe different templates, maybe a variable
     word) rather than in a value: the differing parts hold letters besides variables
     (one may be empty: "LOGIN(uid=<*>)" / "(uid=<*>)"), neither is just a variable, and
     they are neither in the value of a ``key=value`` pair nor the tail of a token that holds
-    masked pieces."""
+    masked pieces (with ``header_words``, but for a header glued to the message's first
+    word: _header_glued_word)."""
     pre, suf = _common(a, t)
     da = a[len(pre) : len(a) - len(suf)]
     dt = t[len(pre) : len(t) - len(suf)]
@@ -2346,7 +2352,32 @@ def _is_word_edit(a: str, t: str) -> bool:
         return False
     if not pre:
         return True
+    if header_words and _header_glued_word(a, t, pre):
+        return True
     return not (VAR in a or VAR in t or "=" in pre)
+
+
+# a field of a "|"-joined header between its masked time and the message: a level, a
+# logger's name, a module
+_HEADER_FIELD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+
+
+def _header_glued_word(a: str, t: str, pre: str) -> bool:
+    """Both tokens are a masked value, at least two "|"-joined fields of names and a last
+    field opening with a letter ("<*>|Info|EpisodeSearchService|Episode"), and they agree up
+    to the last masked value: a header glued to the message's first word, which the tokens
+    differ in (with the fields, maybe). A token whose masked value follows the differing
+    part, or with one field only after it ("<*>|onStandStepChanged"), is still one value."""
+    k = a.rfind(VAR)
+    if k < 0 or k != t.rfind(VAR) or len(pre) < k + len(VAR):
+        return False
+    for tok in (a, t):
+        fields = tok[k + len(VAR) :].split("|")
+        if len(fields) < 4 or fields[0] or not all(_HEADER_FIELD.match(f) for f in fields[1:-1]):
+            return False
+        if not fields[-1][:1].isalpha():
+            return False
+    return True
 
 
 def _text_word_edit(a: str, t: str) -> bool:
@@ -2572,14 +2603,14 @@ def _never(a: str, t: str) -> bool:
 
 
 @lru_cache(maxsize=_PAIR_CACHE)
-def _same_or_value(a: str, t: str) -> bool:
+def _same_or_value(a: str, t: str, header_words: bool = False) -> bool:
     """Template token ``a`` covers line token ``t``, or both hold a value of one shape
     ("user=fake" / "user=team-b"); a word against a bare value is no match."""
     if (a.count('"') ^ t.count('"')) & 1:
         # a quoted value closed in one token against a quote left open (a quoted text of
         # several words, "Zabbix server"): the text's first or last word, not a value of one token
         return False
-    return _covered(a, t) or (t != VAR and not _is_word_edit(a, t))
+    return _covered(a, t) or (t != VAR and not _is_word_edit(a, t, header_words))
 
 
 def _span_side(
@@ -3161,7 +3192,7 @@ def _span_cut(
     vouching_outside_run: bool = False, enclosed_header_words: bool = False,
     sentence_texts: Callable[[tuple[str, ...], tuple[str, ...], int], bool] | None = None,
     valued_texts: bool = False, header_tails: bool = False, duration_values: bool = False,
-    tag_host_header: bool = False, distinguished_names: bool = False,
+    tag_host_header: bool = False, distinguished_names: bool = False, header_words: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -3173,9 +3204,9 @@ def _span_cut(
             return cut
     short = min(nt, nl)
     p = 0
-    while p < short - 1 and _same_or_value(tpl[p], toks[p]):
+    while p < short - 1 and _same_or_value(tpl[p], toks[p], header_words):
         p += 1
-    if p == 0 or (nt == nl and _same_or_value(tpl[p], toks[p])):
+    if p == 0 or (nt == nl and _same_or_value(tpl[p], toks[p], header_words)):
         return None
     s = 0
     while s < short - p - 1 and _same_or_value(tpl[nt - 1 - s], toks[nl - 1 - s]):
@@ -5016,7 +5047,7 @@ class TemplateEngine:
                     # a run of symbols ("****", "--") is structure, not a value's placeholder
                     words.append(i)
                 elif (
-                    (_is_word_edit(a, t) or (texts and _text_word_edit(a, t)))
+                    (_is_word_edit(a, t, self.config.glued_header_words) or (texts and _text_word_edit(a, t)))
                     and not (vshape and (self._pair_is_values(a, t) or self._state_pair(ct, i, t) or _glued_part(a, t)))
                     and not json_value_at(ct, i)  # a JSON record's field value (see masking)
                 ):
@@ -5669,6 +5700,7 @@ class TemplateEngine:
             config.label_after_message_word, config.status_text_case, config.vouching_outside_run,
             config.enclosed_header_words, sentences, config.valued_texts_kept, config.header_tails_kept,
             config.duration_values, config.tag_host_header, config.distinguished_names,
+            config.glued_header_words,
         )
         if cut is None and config.value_label_texts and config.tail_values:
             cut = _value_label_text(
