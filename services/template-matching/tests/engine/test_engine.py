@@ -3120,7 +3120,7 @@ def test_bracketed_fields_of_a_record_are_not_one_enclosed_value() -> None:
              " from it on 10.37.20.43:48,133 during the configured idle timeout of 30 seconds.>",
              "<Dec 3, 2026, 6:33:45,103 AM UTC> <Notice> <WebLogicServer> <BEA-000365> <Server state changed to SUSPENDING.>"]
     assert len(set(_groups_with(EngineConfig(), lines))) == 2
-    assert len(set(_groups_with(EngineConfig(one_bracket_runs=False), lines))) == 1
+    assert len(set(_groups_with(EngineConfig(one_bracket_runs=False, enclosed_groups_named=False), lines))) == 1
     # after the message's words, bracketed groups are its values (the JVM's GC causes)
     causes = ["(Normal) (G1 Evacuation Pause)", "(Concurrent Start) (G1 Humongous Allocation)",
               "(Normal) (G1 Evacuation Pause)", "(Prepare Mixed) (G1 Evacuation Pause)"]
@@ -3249,7 +3249,7 @@ def test_enclosed_runs_that_hold_the_whole_of_two_sentences_are_two_statements()
     # "UTC" open and close with a bracket, but they hold every word of two messages
     groups = _groups(_FABRIC)
     assert groups[0] == groups[2] != groups[1] == groups[3]
-    assert len(set(_groups_with(EngineConfig(words_between_groups_kept=False), _FABRIC))) == 1
+    assert len(set(_groups_with(EngineConfig(words_between_groups_kept=False, enclosed_groups_named=False), _FABRIC))) == 1
     # the same words between the bracketed values: one statement with a list of any length
     lines = [f"[2026-12-03T10:15:2{i},118][INFO ][o.o.c.m.MetadataCreateIndexService] [node-1] [logs-{i}] creating"
              f" index, cause [{cause}], templates [{templates}], shards [1]/[1]"
@@ -4382,7 +4382,7 @@ def test_the_headers_words_do_not_vouch_for_an_enclosed_run() -> None:
     # "Dec", "AM", "UTC>"; the thread's "queue:")
     on = _templates_of(_SEARCH_LINES)
     assert len(on) == 4 and not any(t.endswith(") <*>") for t in on)
-    assert _templates_of(_SEARCH_LINES, enclosed_header_words=False) == ["<*> <*>:<*>:<*> INFO (<*>) <*>"]
+    assert _templates_of(_SEARCH_LINES, enclosed_header_words=False, enclosed_groups_named=False) == ["<*> <*>:<*>:<*> INFO (<*>) <*>"]
     on = _templates_of(_SERVER_LINES)
     assert len(on) == 4 and not any(t.endswith("> <*>") for t in on)
     off = _templates_of(_SERVER_LINES, enclosed_header_words=False)
@@ -5373,7 +5373,7 @@ def test_distinguished_name_run_needs_joined_attributes_of_capital_types() -> No
                                     ("[Event=Y][SubjectID=CN=hsm-agent,O=ACME]",))
 
 
-# the rule of pass 32d, measured and not merged (off by default): the tests name it on
+# the rule of pass 32d (on by default): the tests name it on all the same
 _GROUPS_NAMED = EngineConfig(enclosed_groups_named=True)
 
 

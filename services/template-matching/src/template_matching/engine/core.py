@@ -646,8 +646,8 @@ class EngineConfig:
     # "[pool-2] INFO Job - Successfully applied [upgrade]", '"id" : <*>, "mode" : <*>, "mic"' /
     # '"id" : <*>, "state" : <*>, "mic"'), are several groups: when the plain words between the
     # groups or the keys of their quoted fields differ, they are two statements' words or two
-    # records' shapes, not one value (see _different_groups; pass 32d: measured, not merged)
-    enclosed_groups_named: bool = False
+    # records' shapes, not one value (see _different_groups; pass 32d)
+    enclosed_groups_named: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
