@@ -3120,7 +3120,7 @@ def test_bracketed_fields_of_a_record_are_not_one_enclosed_value() -> None:
              " from it on 10.37.20.43:48,133 during the configured idle timeout of 30 seconds.>",
              "<Dec 3, 2026, 6:33:45,103 AM UTC> <Notice> <WebLogicServer> <BEA-000365> <Server state changed to SUSPENDING.>"]
     assert len(set(_groups_with(EngineConfig(), lines))) == 2
-    assert len(set(_groups_with(EngineConfig(one_bracket_runs=False), lines))) == 1
+    assert len(set(_groups_with(EngineConfig(one_bracket_runs=False, enclosed_groups_named=False), lines))) == 1
     # after the message's words, bracketed groups are its values (the JVM's GC causes)
     causes = ["(Normal) (G1 Evacuation Pause)", "(Concurrent Start) (G1 Humongous Allocation)",
               "(Normal) (G1 Evacuation Pause)", "(Prepare Mixed) (G1 Evacuation Pause)"]
@@ -3249,7 +3249,7 @@ def test_enclosed_runs_that_hold_the_whole_of_two_sentences_are_two_statements()
     # "UTC" open and close with a bracket, but they hold every word of two messages
     groups = _groups(_FABRIC)
     assert groups[0] == groups[2] != groups[1] == groups[3]
-    assert len(set(_groups_with(EngineConfig(words_between_groups_kept=False), _FABRIC))) == 1
+    assert len(set(_groups_with(EngineConfig(words_between_groups_kept=False, enclosed_groups_named=False), _FABRIC))) == 1
     # the same words between the bracketed values: one statement with a list of any length
     lines = [f"[2026-12-03T10:15:2{i},118][INFO ][o.o.c.m.MetadataCreateIndexService] [node-1] [logs-{i}] creating"
              f" index, cause [{cause}], templates [{templates}], shards [1]/[1]"
@@ -4382,7 +4382,7 @@ def test_the_headers_words_do_not_vouch_for_an_enclosed_run() -> None:
     # "Dec", "AM", "UTC>"; the thread's "queue:")
     on = _templates_of(_SEARCH_LINES)
     assert len(on) == 4 and not any(t.endswith(") <*>") for t in on)
-    assert _templates_of(_SEARCH_LINES, enclosed_header_words=False) == ["<*> <*>:<*>:<*> INFO (<*>) <*>"]
+    assert _templates_of(_SEARCH_LINES, enclosed_header_words=False, enclosed_groups_named=False) == ["<*> <*>:<*>:<*> INFO (<*>) <*>"]
     on = _templates_of(_SERVER_LINES)
     assert len(on) == 4 and not any(t.endswith("> <*>") for t in on)
     off = _templates_of(_SERVER_LINES, enclosed_header_words=False)
@@ -5471,3 +5471,73 @@ def test_listed_items_need_items_of_one_shape_joined_by_commas() -> None:
     assert not _listed_items(("core,", "extras"), ("north,", "south"))
     # a sentence as long as one item against a list that opens with another item
     assert not _listed_items(("accepting", "connections"), ("queue", "full,", "retry", "later"))
+
+
+# the rule of pass 32d (on by default): the tests name it on all the same
+_GROUPS_NAMED = EngineConfig(enclosed_groups_named=True)
+
+
+def _plugin_job_lines() -> tuple[str, ...]:
+    # a Java job's two statements after a thread name printed with spaces, so the shared prefix
+    # ends at the thread's bracket and both runs open and close with a bracket (pass 32d)
+    threads = ["Task 3", "Search index worker thread", "Task 7", "Mail sender", "Task 9"]
+    statements = ["Loading [core]", "Successfully loaded [update]"]
+    return tuple(
+        f"2026-03-01 10:00:{i:02d},{100 + i} [{threads[i % 5]}] INFO c.e.p.PluginJob - {statements[i % 2]} "
+        f"for plugin [acme:plug-{i}] on site [main]"
+        for i in range(10)
+    )
+
+
+def test_bracketed_groups_around_other_words_are_two_statements() -> None:
+    lines = _plugin_job_lines()
+    assert len(_one_stream(lines, _GROUPS_NAMED)) == 2
+    assert _one_stream(lines, EngineConfig(enclosed_groups_named=False)) == {
+        "<*> <*>:<*>:<*>,<*> <*> for plugin [acme:plug-<*>] on site [main]"
+    }
+
+
+def test_quoted_records_with_other_keys_are_two_records() -> None:
+    # a sensor receiver prints each device's record with its own fields after the same keys
+    soil = '"kind" : "Soil-S{i}", "id" : {i}, "depth_cm" : {i}, "moisture" : 2{i}, "crc" : "OK"}}'
+    door = '"kind" : "Door-D{i}", "id" : {i}, "zone" : {i}, "opened" : 1, "armed" : 0, "battery" : {i}, "crc" : "OK"}}'
+    lines = tuple(
+        f'Mar  1 10:00:{i:02d} shed probe[{300 + i}]: {{"at" : "2026-03-01 10:00:{i:02d}", '
+        + (soil if i % 2 == 0 else door).format(i=i)
+        for i in range(10)
+    )
+    got = _one_stream(lines, _GROUPS_NAMED)
+    assert len(got) == 2 and all('"moisture"' in t or '"battery"' in t for t in got)
+    assert len(_one_stream(lines, EngineConfig(enclosed_groups_named=False))) == 1
+
+
+def test_keyword_variants_and_bracketed_values_are_as_before_enclosed_groups() -> None:
+    # keyword variants of one length stay apart either way
+    kw = tuple(
+        f"2026-03-01 10:00:0{i},100 [Task {i}] INFO c.e.p.PluginJob - {'Accepted' if i % 2 else 'Rejected'} "
+        f"[core] for plugin [p{i}]"
+        for i in range(8)
+    )
+    assert len(_one_stream(kw, _GROUPS_NAMED)) == 2
+    assert len(_one_stream(kw, EngineConfig(enclosed_groups_named=False))) == 2
+    # bracketed groups with no word between them are one value's parts: the rule does not ask
+    causes = ["(Normal) (G1 Evacuation Pause)", "(Mixed) (G1 Humongous Allocation)", "(Normal) (Metadata GC Threshold)",
+              "(Concurrent Start) (G1 Evacuation Pause)", "(Normal) (System.gc())", "(Mixed) (G1 Evacuation Pause)"]
+    gc = tuple(f"10:00:0{i} gc pause young {c} took {i} ms" for i, c in enumerate(causes))
+    assert _one_stream(gc, _GROUPS_NAMED) == _one_stream(gc, EngineConfig(enclosed_groups_named=False))
+
+
+def test_different_groups_reads_the_words_between_groups_and_the_quoted_keys() -> None:
+    from template_matching.engine.core import _different_groups
+
+    a = ("[Task", "<*>]", "INFO", "c.e.Job", "-", "Loading", "[core]", "for")
+    b = ("[Mail", "sender", "worker]", "INFO", "c.e.Job", "-", "Successfully", "loaded", "[update]", "for")
+    assert _different_groups(a, b, 7, 9)
+    # the same words between the groups: one statement with a bracketed value of two lengths
+    c = ("[Mail", "sender", "worker]", "INFO", "c.e.Job", "-", "Loading", "[core]", "for")
+    assert not _different_groups(a, c, 7, 8)
+    # quoted records: keys that differ, and the last key's ":" after the run
+    assert _different_groups(('"depth_cm"', ":", "<*>,", '"crc"', ":"), ('"zone"', ":", "<*>,", '"armed"', ":"), 4, 4)
+    assert not _different_groups(('"zone"', ":", "<*>,", '"crc"', ":"), ('"zone"', ":", "<*>,", '"crc"', ":"), 4, 4)
+    # one bracketed text that closes at the run's end is not several groups
+    assert not _different_groups(("[a", "b", "c]", "x"), ("[a", "d]", "x"), 3, 2)

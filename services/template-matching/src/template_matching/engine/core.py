@@ -652,6 +652,13 @@ class EngineConfig:
     # ...") glues the message's first word to the header's masked time: that word is the
     # statement's, not a piece of the time (see _header_glued_word; pass 32g)
     glued_header_words: bool = True
+    # two runs that the enclosed-run clause would take for one bracketed value, but whose
+    # opening bracket or quote closes before their end ("[main] INFO Job - Applying [install]" /
+    # "[pool-2] INFO Job - Successfully applied [upgrade]", '"id" : <*>, "mode" : <*>, "mic"' /
+    # '"id" : <*>, "state" : <*>, "mic"'), are several groups: when the plain words between the
+    # groups or the keys of their quoted fields differ, they are two statements' words or two
+    # records' shapes, not one value (see _different_groups; pass 32d)
+    enclosed_groups_named: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -3199,7 +3206,7 @@ def _span_cut(
     sentence_texts: Callable[[tuple[str, ...], tuple[str, ...], int], bool] | None = None,
     valued_texts: bool = False, header_tails: bool = False, duration_values: bool = False,
     tag_host_header: bool = False, distinguished_names: bool = False, header_words: bool = False,
-    item_lists: bool = False,
+    item_lists: bool = False, enclosed_groups_named: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -3439,6 +3446,7 @@ def _span_cut(
     if (
         _enclosed(mt) and _enclosed(ml) and _opening(mt[0]) == _opening(ml[0]) and (fixed or _is_message_word(label))
         and not (one_bracket_runs and _bracketed_record(label, mt, ml))
+        and not (enclosed_groups_named and nt != nl and _different_groups(tpl[p:], toks[p:], nt - p - s, nl - p - s))
         and not (enclosed_header_words and not _is_message_word(label) and not _message_words_around(tpl, p, nt - s))
     ):
         return p, s
@@ -4125,6 +4133,47 @@ def _words_between_groups(run: tuple[str, ...]) -> tuple[str, ...]:
         if outside and depth == 0 and not quoted and _WORD_BETWEEN_GROUPS.match(tok):
             words.append(tok)
     return tuple(words)
+
+
+# a key of a quoted record field ('"battery_ok":', or '"battery_ok"' before a lone ":")
+_QUOTED_KEY = re.compile(r'^"[A-Za-z_][\w.-]*":?$')
+
+
+def _quoted_key(run: tuple[str, ...], i: int) -> bool:
+    return _QUOTED_KEY.match(run[i]) is not None and (run[i].endswith(":") or run[i + 1 : i + 2] == (":",))
+
+
+def _several_groups(run: tuple[str, ...], end: int) -> bool:
+    """The bracket or quote that opens ``run[:end]`` closes before its end: several groups
+    ("[main] INFO Job - Applying [install]", '"id" : <*>, "mic"'), not one enclosed text."""
+    first = _KEY_OPEN.sub("", run[0], count=1)
+    opener = first[:1]
+    if opener not in _CLOSERS or first.startswith(VAR):
+        return False
+    text = " ".join(run[:end]).rstrip(_TRAIL)
+    if opener in "\"'":
+        k = text.find(opener, 1)
+        return 0 < k < len(text) - 1
+    return not _closes_at_end(text, opener, _CLOSERS[opener])
+
+
+def _group_names(run: tuple[str, ...], end: int) -> tuple[str, ...]:
+    """What ``run[:end]``, several groups, names besides its values: the plain words between
+    its groups (_words_between_groups) and the keys of its quoted fields (the token after the
+    run may be the last key's ":")."""
+    keys = tuple(run[i].rstrip(":") for i in range(end) if _quoted_key(run, i))
+    return _words_between_groups(run[:end]) + keys
+
+
+def _different_groups(tpl_run: tuple[str, ...], line_run: tuple[str, ...], nt: int, nl: int) -> bool:
+    """The template's run ``tpl_run[:nt]`` and the line's ``line_run[:nl]`` (each followed by
+    the rest of its line) are several groups (_several_groups) that name different words or
+    keys between their values: two statements' words around their bracketed values, or two
+    records' sets of fields, not one bracketed value of two lengths."""
+    if not (_several_groups(tpl_run, nt) and _several_groups(line_run, nl)):
+        return False
+    a, b = _group_names(tpl_run, nt), _group_names(line_run, nl)
+    return bool(a) and bool(b) and a != b
 
 
 def _enclosed_sentences(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
@@ -5762,7 +5811,7 @@ class TemplateEngine:
             config.label_after_message_word, config.status_text_case, config.vouching_outside_run,
             config.enclosed_header_words, sentences, config.valued_texts_kept, config.header_tails_kept,
             config.duration_values, config.tag_host_header, config.distinguished_names,
-            config.glued_header_words, config.item_lists,
+            config.glued_header_words, config.item_lists, config.enclosed_groups_named,
         )
         if cut is None and config.value_label_texts and config.tail_values:
             cut = _value_label_text(
