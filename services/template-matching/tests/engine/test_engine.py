@@ -5541,3 +5541,31 @@ def test_different_groups_reads_the_words_between_groups_and_the_quoted_keys() -
     assert not _different_groups(('"zone"', ":", "<*>,", '"crc"', ":"), ('"zone"', ":", "<*>,", '"crc"', ":"), 4, 4)
     # one bracketed text that closes at the run's end is not several groups
     assert not _different_groups(("[a", "b", "c]", "x"), ("[a", "d]", "x"), 3, 2)
+
+
+# ------------------------------------------------------------- the means after "using" (pass 32e)
+
+
+def test_a_word_right_after_using_is_the_means_the_program_chose() -> None:
+    # an invented archiver prints the compression it chose, a mode of its own in any case,
+    # inside one sentence: one statement
+    modes = ["lzma", "ZSTD", "deflate", "lzma", "brotli", "ZSTD"]
+    lines = [f"2026-03-01 10:0{i}:00 INFO [packer-{i}] Sealing bundle B-{i}4 using {m} codec for shelf {i}"
+             for i, m in enumerate(modes)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(means_after_using=False), lines))) > 1
+
+
+def test_means_after_using_leaves_keyword_variants_and_verb_forms_apart() -> None:
+    from template_matching.engine.core import _means_after_using
+
+    assert _means_after_using(("Using", "lzma", "codec"), 1, ("lzma", "ZSTD"))
+    assert _means_after_using(("port", "using", "RELAY."), 2, ("RELAY.", "direct."))
+    # a word not after "using", a verb form after it, a value there, the line's start
+    assert not _means_after_using(("login", "Accepted", "from"), 1, ("Accepted", "Failed"))
+    assert not _means_after_using(("using", "cached", "index"), 1, ("cached", "rebuilt"))
+    assert not _means_after_using(("using", "<*>", "codec"), 1, ("<*>", "lzma"))
+    assert not _means_after_using(("lzma", "codec"), 0, ("lzma", "ZSTD"))
+    words = ["Accepted", "Failed", "Accepted", "Failed"]
+    logins = [f"2026-03-01 12:0{i}:00 user u{i} login {w} from 10.0.0.{i}" for i, w in enumerate(words)]
+    assert len(set(_groups(logins))) == 2

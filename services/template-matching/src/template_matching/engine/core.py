@@ -160,6 +160,10 @@ class EngineConfig:
     # program (an enum constant, a method, a field), never its wording (see
     # _camel_name_after_word; pass 31e)
     camel_names_after_words: bool = True
+    # a word right after "using" ("Using tight encoding" / "ZRLE", "using RSA key" / "EDDSA",
+    # "mapped port using UPnP." / "NAT-PMP.") is the means the program chose, an argument of
+    # the statement, not its wording (see _means_after_using; pass 32e)
+    means_after_using: bool = True
     # a noun right after a number that differs from its sibling only by the plural ending
     # ("with 1 track" / "2 tracks") agrees with that number: one statement (see _count_nouns;
     # pass 22d)
@@ -1676,6 +1680,21 @@ def _preposition_object(
     # sessions is now 3" / "Number of bearers ..."): which kind is counted or listed is the
     # statement's, while an argument names one instance ("on shop", "for root") (pass 24a)
     return not (plural_kinds and plural == len(words))
+
+
+def _means_after_using(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
+    """Words right after "using" ("Using tight encoding" / "ZRLE", "using composable
+    templates" / "legacy", "Starting backup using rsync method" / "postgres"): the method, mode,
+    protocol or driver the program chose, which its format prints with "%s"; the sentence around
+    them is the statement. Verb forms are left out, as after a preposition: "using cached" /
+    "using downloaded" say what happened."""
+    if i == 0 or tokens[i - 1].lower() != "using":
+        return False
+    for w in words:
+        core = w.strip(_TRAIL + _QUOTES + "()[]{}").lower()
+        if not core or VAR in w or _VERB_FORM.search(core) is not None:
+            return False
+    return True
 
 
 def _argument_name(x: str) -> bool:
@@ -6600,6 +6619,8 @@ class TemplateEngine:
         if self.config.preposition_objects and _preposition_object(
             group.members[0].tokens, group.pos, words, self.config.plural_kinds
         ):
+            return True
+        if self.config.means_after_using and _means_after_using(group.members[0].tokens, group.pos, words):
             return True
         if self._header_field(group, word) or _same_fields(words):
             return True
