@@ -3718,8 +3718,9 @@ def test_a_record_span_never_takes_its_syntax_for_a_field_value() -> None:
                                    'service haproxy: Job for haproxy.service failed"}')
     for line, kept in ((task, "TASK [haproxy : Render backends.cfg] ****"), (failed, "fatal: [<*>]: FAILED! =>")):
         # the sibling merges of the first six lines keep their word with siblings_keep_a_word (pass 24a) and
-        # verb_forms ("changed:" / "skipping:", pass 25f), so no span forms; the span path is asked with them off
-        engine = TemplateEngine(EngineConfig(siblings_keep_a_word=False, verb_forms=False))
+        # verb_forms ("changed:" / "skipping:", pass 25f) and labels_not_values (pass 32a), so no span forms; the
+        # span path is asked with them off
+        engine = TemplateEngine(EngineConfig(siblings_keep_a_word=False, verb_forms=False, labels_not_values=False))
         got = [engine.assign(x) for x in (*_PLAYBOOK_LINES, line)]
         # the label "<*>:" and the arrow "=>" are the span's syntax: the line is another statement
         assert got[-1][0] not in {c for c, _ in got[:-1]} and kept in got[-1][1]
@@ -3727,7 +3728,8 @@ def test_a_record_span_never_takes_its_syntax_for_a_field_value() -> None:
         merged = TemplateEngine()
         ids = [merged.assign(x)[0] for x in (*_PLAYBOOK_LINES, line)]
         assert ids[-1] not in ids[:-1]
-        before = TemplateEngine(EngineConfig(record_syntax_kept=False, siblings_keep_a_word=False, verb_forms=False))
+        before = TemplateEngine(EngineConfig(record_syntax_kept=False, siblings_keep_a_word=False, verb_forms=False,
+                                             labels_not_values=False))
         old = [before.assign(x)[0] for x in (*_PLAYBOOK_LINES, line)]
         assert old[-1] == old[1]  # the record span took the label or the arrow as one more value
         assert before.current(old[-1])[2] in {"<*> <*>:<*>:<*>,<*> p=<*> u=<*> n=ansible | <*> [<*> <*> <*>",
@@ -5371,3 +5373,70 @@ def test_distinguished_name_run_needs_joined_attributes_of_capital_types() -> No
     # a glued record whose event name differs before the name: not a name's place
     assert not _distinguished_names(("[Event=X][SubjectID=CN=Key", "Officer,O=ACME]"),
                                     ("[Event=Y][SubjectID=CN=hsm-agent,O=ACME]",))
+
+
+# ------------------------------------------------------------- a label with its own value (pass 32a; measured, not merged:
+# the flag is off by default, so the tests turn it on)
+
+
+_LABELS = EngineConfig(labels_not_values=True)
+
+
+def _relay_settings(pairs: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    return tuple(
+        f"[2026-12-06 10:0{i}:1{i}.20{i} +00:00] INFO [src/relay.rs:{40 + i}] {k}: {v}" for i, (k, v) in enumerate(pairs)
+    )
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_labels_with_values_of_their_own_are_statements(order: int) -> None:
+    # a relay printing its settings at start, one label each with a value of its own shape
+    settings = _relay_settings((("MAX_PEERS", "40"), ("TOTAL_BANDWIDTH", "1024Mb/s"), ("RELAY_MODE", "open"),
+                                ("MAX_PEERS", "64"), ("TLS_CHECK", "disabled"), ("TOTAL_BANDWIDTH", "2048Mb/s"))[::order])
+    got = _one_stream(settings, _LABELS)
+    assert len(got) == 4
+    assert any(t.endswith("INFO [src/relay.rs:<*>] MAX_PEERS: <*>") for t in got)
+    assert _one_stream(settings) == {
+        "[<*> <*>:<*>:<*> <*>:<*>] INFO [src/relay.rs:<*>] <*>: <*>"
+    }
+    # a daemon naming the function that failed and the call inside it
+    calls = tuple(
+        f"[20261206-10:0{i}:1{i}] [ERROR] {a}: {b} failed"
+        for i, (a, b) in enumerate((("frame_read", "sock_recv_exact"), ("sock_recv_exact", "tls_read"),
+                                    ("session_loop", "frame_read"), ("frame_read", "sock_recv_exact"),
+                                    ("tls_read", "ssl_pending_bytes"), ("session_loop", "frame_read"))[::order])
+    )
+    assert len(_one_stream(calls, _LABELS)) == 4
+    assert _one_stream(calls) == {"[<*>:<*>:<*>] [ERROR] <*>: <*> failed"}
+
+
+def test_one_label_with_several_values_and_keyword_variants() -> None:
+    # one label, its values vary: one statement
+    same = _relay_settings(tuple(("MAX_PEERS", str(10 * i + 4)) for i in range(5)))
+    assert _one_stream(same, _LABELS) == {"[<*> <*>:<*>:<*> <*>:<*>] INFO [src/relay.rs:<*>] MAX_PEERS: <*>"}
+    # a name ending in ":" that differs alone is a value's name (a machine's), as before
+    machines = tuple(f"==> {m}: Running provisioner: shell..." for m in ("web", "db", "cache", "web", "db"))
+    assert _one_stream(machines, _LABELS) == _one_stream(machines)
+    # keyword variants stay two statements, with the rule or without
+    kw = tuple(
+        f"Dec  6 10:0{i}:1{i} gw-1 authd[{300 + i}]: {'Accepted' if i % 2 else 'Failed'} token for user{i} from 10.0.0.{i}"
+        for i in range(6)
+    )
+    assert len(_one_stream(kw, _LABELS)) == 2
+
+
+def test_label_against_word_needs_a_name_ending_in_a_colon() -> None:
+    from template_matching.engine.core import _label_against_word, _other_labels
+
+    assert _label_against_word("LIMIT_SPEED:", "DOWNGRADE_THRESHOLD:")
+    assert _label_against_word("client_count:", "other")
+    assert _label_against_word("serverdir:", "uuid:")
+    # a value's name with a digit, a masked value, a variable, the same label: no label against a word
+    assert not _label_against_word("eth0:", "eth1:")
+    assert not _label_against_word("<*>:", "serverdir:")
+    assert not _label_against_word("<*>", "serverdir:")
+    assert not _label_against_word("MAX_PEERS:", "MAX_PEERS:")
+    assert not _label_against_word("started", "stopped")
+    # the label and the token beside it differ: another statement; the label alone: a value's name
+    assert _other_labels(("INFO", "MAX_PEERS:", "<*>"), ("INFO", "RETRY_AFTER:", "<*>s"))
+    assert not _other_labels(("==>", "web:", "Running"), ("==>", "db:", "Running"))

@@ -603,6 +603,11 @@ class EngineConfig:
     # attributes of short capital types joined by "/" or "," are one name of any length, not a
     # statement per count of words in it (see _distinguished_name_run; pass 31f)
     distinguished_names: bool = True
+    # a name ending in ":" ("serverdir:", "DOWNGRADE_THRESHOLD:", "xrdp_rdp_recv:") labels the
+    # value after it: a template that prints another token at its place and differs beside
+    # it too is another statement, never a template to merge the line into (see
+    # _other_labels; pass 32a). Off: measured, not merged (a corpus written blind lower, GA -.0127)
+    labels_not_values: bool = False
     # with gapped_enclosed_values, a place of a gapped merge that lies inside one quoted or
     # bracketed value on both sides (the alignment matched words inside the two values:
     # "process "<*> -c apt-get install -y curl" did" / "process "/bin/sh -c npm ci" did") is
@@ -2024,6 +2029,34 @@ def _field_missing(a: str, t: str) -> bool:
     of another key)."""
     ma = _KEY.match(a)
     return ma is not None and not t.startswith(ma.group(0)) and _KEY.match(t) is None
+
+
+# a name ending in ":", of letters joined by "_" or "-": what labels the value after it (a
+# value's name prints a digit, "eth0:", "node-7:", or a dot, "Doc_Invoice.post:", "web.local:")
+_NAME_LABEL = re.compile(r"^[A-Za-z_][A-Za-z_-]*[A-Za-z]:$")
+
+
+def _label_against_word(a: str, t: str) -> bool:
+    """Of two different tokens at one place, one is a name labelling the value after it and
+    the other a label or word of its own, no value ("LIMIT_SPEED:" / "DOWNGRADE_THRESHOLD:",
+    "client_count:" / "other"). A template's variable there has been seen to vary: no evidence."""
+    return a != t and VAR not in a and VAR not in t and (
+        _NAME_LABEL.match(a) is not None or _NAME_LABEL.match(t) is not None
+    )
+
+
+def _other_labels(tpl: tuple[str, ...], toks: tuple[str, ...]) -> bool:
+    """Template and line differ at a name labelling the value after it, against another label
+    or word (see _label_against_word), and at a token beside it: two statements, each a label
+    of its own with its value, not one statement's values. A label that differs alone is a
+    value's name ("==> web: Running" / "==> db: Running": the machine's)."""
+    n = len(tpl)
+    for i, (a, t) in enumerate(zip(tpl, toks, strict=True)):
+        if _label_against_word(a, t) and (
+            (i > 0 and tpl[i - 1] != toks[i - 1]) or (i + 1 < n and tpl[i + 1] != toks[i + 1])
+        ):
+            return True
+    return False
 
 
 EMPTY_VALUE = "(" + VAR + ")"
@@ -4964,9 +4997,12 @@ class TemplateEngine:
         record_texts = self.config.record_texts_kept
         prepositions = self.config.prepositions_not_values
         texts = self.config.message_text_words
+        labels = self.config.labels_not_values
         for c in candidates:
             if self._other_syntax(c, json_line):
                 continue
+            if labels and _other_labels(c.tokens, toks):
+                continue  # another label with its own value: another statement
             ct = c.tokens
             eq = sum(
                 1 for a, t in zip(ct, toks, strict=True)
