@@ -5371,3 +5371,45 @@ def test_distinguished_name_run_needs_joined_attributes_of_capital_types() -> No
     # a glued record whose event name differs before the name: not a name's place
     assert not _distinguished_names(("[Event=X][SubjectID=CN=Key", "Officer,O=ACME]"),
                                     ("[Event=Y][SubjectID=CN=hsm-agent,O=ACME]",))
+
+
+def _glued_header_lines(functions: tuple[str, ...]) -> tuple[str, ...]:
+    # a C program's "date time|level|function: message" header, glued by "|"
+    return tuple(
+        f"2026/12/06 10:0{i}:1{i}|2|{f}: Failed to open /dev/ttyS{i}" for i, f in enumerate(functions)
+    )
+
+
+def test_words_of_a_glued_header_name_the_statement() -> None:
+    # two functions that print the same text: the glued header's word field differs, and the
+    # masked time it is glued to does not make that field a piece of the time's value
+    lines = _glued_header_lines(("lamp_driver_open", "fan_driver_open") * 3)
+    got = _one_stream(lines)
+    assert got == {
+        "<*>/<*>/<*> <*>:<*>:<*>|<*>|lamp_driver_open: Failed to open <*>",
+        "<*>/<*>/<*> <*>:<*>:<*>|<*>|fan_driver_open: Failed to open <*>",
+    }
+    assert len(_one_stream(lines, EngineConfig(glued_header_words=False))) == 1
+
+
+def test_values_after_a_glued_header_still_merge() -> None:
+    # one statement behind one glued header: its values vary, one template
+    lines = tuple(
+        f"2026-12-6 10:0{i}:0{i}.{i}|Info|TapeLoader|Mounting tape {i * 13} for {n}"
+        for i, n in enumerate(("Vault7", "Tapes", "Basement", "Attic", "Garage", "Cellar", "Loft", "Shed"))
+    )
+    assert _one_stream(lines) == {"<*> <*>:<*>:<*>|Info|TapeLoader|Mounting tape <*> for <*>"}
+
+
+def test_glued_header_words_are_word_fields_after_a_masked_time() -> None:
+    from template_matching.engine.core import _glued_header_words
+
+    assert _glued_header_words("<*>:<*>:<*>|Info|ShelfIndexer|Counting", "<*>:<*>:<*>|Info|TapeLoader|Mounting")
+    assert _glued_header_words("<*>:<*>:<*>|<*>|lamp_open:", "<*>:<*>:<*>|<*>|fan_open:")
+    assert _glued_header_words("<*>|<*>|connmgr|INFO|x", "<*>|<*>|rconn|WARN|x")
+    # a record's fields that differ in values, paths or masked pieces; two fields only; no time
+    assert not _glued_header_words("<*>|alice|GET|/files/a|<*>", "<*>|alice|GET|/files/b|<*>")
+    assert not _glued_header_words("<*>|alice|<*>|200", "<*>|bob|<*>|404")
+    assert not _glued_header_words("<*>:<*>|Received", "<*>:<*>|Processed")
+    assert not _glued_header_words("bob|share|read", "bob|share|write")
+    assert not _glued_header_words("<*>|Info|Loader|Mounting", "<*>|Info|Loader")

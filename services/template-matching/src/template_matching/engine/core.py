@@ -603,6 +603,12 @@ class EngineConfig:
     # attributes of short capital types joined by "/" or "," are one name of any length, not a
     # statement per count of words in it (see _distinguished_name_run; pass 31f)
     distinguished_names: bool = True
+    # a header glued to the message by "|" ("<time>|Info|DiskScanService|Scanning disk" /
+    # "<time>|Info|RefreshSeriesService|Updating info", "<time>|1|rigctld_open:" /
+    # "<time>|1|rotctld_open:"): the word fields after the masked time are the program's
+    # component and the message's first word, never a part of the time's value; fields that
+    # differ there in words are different words (see _glued_header_words; pass 32c)
+    glued_header_words: bool = True
     # with gapped_enclosed_values, a place of a gapped merge that lies inside one quoted or
     # bracketed value on both sides (the alignment matched words inside the two values:
     # "process "<*> -c apt-get install -y curl" did" / "process "/bin/sh -c npm ci" did") is
@@ -2419,6 +2425,27 @@ def _glued_part(a: str, t: str) -> bool:
     # a label before a structure ("mapResourceRequest:<memory:<*>") or padding
     # ("dcbf.........<*>") is not a part of one value
     return _joined_to_value(pre, True) or _joined_to_value(suf, False)
+
+
+# a field of a "|"-glued header that names something: a word opening with a letter, perhaps
+# ending in ":" (a C function's name before the message, "rigctld_socket_open:")
+_HEADER_FIELD_WORD = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*:?$")
+
+
+def _glued_header_words(a: str, t: str) -> bool:
+    """Template token ``a`` and line token ``t`` are one header glued by "|" (a masked time
+    first, then as many fields, at least three in all) that differs in fields that are
+    words, every field from the first differing one to the token's end a word: a level, a
+    component, the message's first word glued to them. A record glued by "|" goes on with
+    values after its words (a user and a method, then a path, a status, sizes)."""
+    fa, ft = a.split("|"), t.split("|")
+    if len(fa) < 3 or len(fa) != len(ft) or VAR not in fa[0] or fa[0] != ft[0]:
+        return False
+    first = next((k for k in range(1, len(fa)) if fa[k] != ft[k]), 0)
+    return first > 0 and all(
+        _HEADER_FIELD_WORD.match(x) is not None and _HEADER_FIELD_WORD.match(y) is not None
+        for x, y in zip(fa[first:], ft[first:], strict=True)
+    )
 
 
 def _part_word(part: str) -> bool:
@@ -4964,13 +4991,17 @@ class TemplateEngine:
         record_texts = self.config.record_texts_kept
         prepositions = self.config.prepositions_not_values
         texts = self.config.message_text_words
+        header_words = self.config.glued_header_words
         for c in candidates:
             if self._other_syntax(c, json_line):
                 continue
             ct = c.tokens
             eq = sum(
                 1 for a, t in zip(ct, toks, strict=True)
-                if a != VAR and (a == t or (a in framed and _wild_ok(a, t)) or (vshape and _glued_part(a, t)))
+                if a != VAR and (
+                    a == t or (a in framed and _wild_ok(a, t))
+                    or (vshape and _glued_part(a, t) and not (header_words and _glued_header_words(a, t)))
+                )
             )
             if blanks:
                 eq += sum(1 for a, t in zip(ct, toks, strict=True) if t in empty and VAR in a)
@@ -5010,7 +5041,9 @@ class TemplateEngine:
                     words.append(i)  # so are an outcome and its opposite, two verb forms (see _keyword_pair)
                     keywords += keyword_last
                     continue
-                if VAR in a and _wild_ok(a, t):
+                if header_words and _glued_header_words(a, t):
+                    words.append(i)  # a glued header's word fields: another component or first word
+                elif VAR in a and _wild_ok(a, t):
                     params += 1
                 elif t == VAR and _is_symbol(a) and not _masked_shape(a):
                     # a run of symbols ("****", "--") is structure, not a value's placeholder
