@@ -5371,3 +5371,35 @@ def test_distinguished_name_run_needs_joined_attributes_of_capital_types() -> No
     # a glued record whose event name differs before the name: not a name's place
     assert not _distinguished_names(("[Event=X][SubjectID=CN=Key", "Officer,O=ACME]"),
                                     ("[Event=Y][SubjectID=CN=hsm-agent,O=ACME]",))
+
+
+def _lease_lines(verb: str, counts: tuple[int, ...]) -> tuple[str, ...]:
+    return tuple(
+        f"2026-12-06 10:0{i}:1{n} INFO dispatcher: leases {verb}: "
+        + "{" + ", ".join(f"Lease(slot={k + i}, ttl={30 + k}): {700 + 9 * k}" for k in range(n)) + "} in 12 ms"
+        for i, n in enumerate(counts)
+    )
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_list_of_records_of_one_kind_is_one_value(order: int) -> None:
+    lines = _lease_lines("granted", (1, 2, 1, 3, 2, 1)[::order])
+    got = _one_stream(lines)
+    assert len(got) == 1
+    assert next(iter(got)).endswith("dispatcher: leases granted: <*> in <*> ms")
+    assert len(_one_stream(lines, EngineConfig(record_lists=False))) > 1
+
+
+def test_keyword_variants_and_records_of_other_keys_stay_apart() -> None:
+    # the statement's own word before the list differs: two statements
+    granted, refused = _lease_lines("granted", (1, 2, 1)), _lease_lines("refused", (2, 1, 3))
+    lines = tuple(x for pair in zip(granted, refused, strict=True) for x in pair)
+    assert len(_one_stream(lines)) == 2
+    from template_matching.engine.core import _record_list
+
+    # the same keys printed more times: a list of records of one kind
+    assert _record_list(("[Lease(queue=<*>,", "slot=<*>)]"), ("[Lease(queue=<*>,", "slot=<*>),", "Lease(queue=<*>,", "slot=<*>)]"))
+    # other keys, the same keys as often, no comma between entries: not a list of one kind
+    assert not _record_list(("{", "flg=<*>", "cmp=<*>", "}"), ("{", "act=<*>", "flg=<*>", "cmp=<*>", "}"))
+    assert not _record_list(("(queue=<*>,", "slot=<*>)"), ("(queue=<*>,", "slot=<*>", "(has", "extras))"))
+    assert not _record_list(("{", "a=<*>", "}"), ("{", "a=<*>", "a=<*>", "}"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache, reduce
@@ -603,6 +604,11 @@ class EngineConfig:
     # attributes of short capital types joined by "/" or "," are one name of any length, not a
     # statement per count of words in it (see _distinguished_name_run; pass 31f)
     distinguished_names: bool = True
+    # with bracket_groups, a group of "key=value" fields is one value where both lines print
+    # records of the same keys there and one prints them more times ("{Partition(topic=a,
+    # index=1): 5}" / "{Partition(topic=a, index=1): 5, Partition(topic=b, index=2): 7}"):
+    # a list of records of one kind, of another count (see _record_list; pass 32b)
+    record_lists: bool = True
     # with gapped_enclosed_values, a place of a gapped merge that lies inside one quoted or
     # bracketed value on both sides (the alignment matched words inside the two values:
     # "process "<*> -c apt-get install -y curl" did" / "process "/bin/sh -c npm ci" did") is
@@ -3102,7 +3108,21 @@ def _group_end(tokens: tuple[str, ...], start: int, opener: str) -> int | None:
     return None
 
 
-def _bracket_group_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | None:
+def _record_list(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Both groups hold "key=value" fields of the same keys, separated by commas, and one
+    holds a key more times than the other: records of one kind listed a different number
+    of times, not records of other keys."""
+    keys_a = Counter(k for x in a for k in _KEY.findall(x))
+    keys_b = Counter(k for x in b for k in _KEY.findall(x))
+    return (
+        bool(keys_a) and keys_a.keys() == keys_b.keys() and keys_a != keys_b
+        and any(x.endswith(",") for x in (*a[:-1], *b[:-1]))
+    )
+
+
+def _bracket_group_cut(
+    tpl: tuple[str, ...], toks: tuple[str, ...], record_lists: bool = False
+) -> tuple[int, int] | None:
     """(prefix, suffix) when the line and the template, of different lengths, differ only
     inside one group in brackets that both open at one place after words that name the
     statement, and both print the same tokens after it: a list or an argument group of
@@ -3137,7 +3157,7 @@ def _bracket_group_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int
             # take other statements of the program as its prefix's words generalise
             return None
         inner_t, inner_l = tpl[q : et + 1], toks[q : el + 1]
-        if any(_is_pair(x) for x in (*inner_t, *inner_l)):
+        if any(_is_pair(x) for x in (*inner_t, *inner_l)) and not (record_lists and _record_list(inner_t, inner_l)):
             return None  # a record of fields in brackets: other keys are another statement
         if not any(VAR in x for x in inner_t):
             return None  # the template has not shown a value in the group yet
@@ -5739,7 +5759,7 @@ class TemplateEngine:
             else:
                 cut = self._configured_span_cut(c.tokens, toks)
                 if cut is None and self.config.bracket_groups:
-                    cut = _bracket_group_cut(c.tokens, toks)
+                    cut = _bracket_group_cut(c.tokens, toks, self.config.record_lists)
             if cut is not None and self._loses_last_word(c.tokens, _span_tokens(c.tokens, toks, *cut)):
                 continue
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
@@ -5843,7 +5863,7 @@ class TemplateEngine:
                 continue
             cut = self._configured_span_cut(ct, ot)
             if cut is None and self.config.bracket_groups:
-                cut = _bracket_group_cut(ct, ot)
+                cut = _bracket_group_cut(ct, ot, self.config.record_lists)
             if cut is not None and self._loses_last_word(ct, _span_tokens(ct, ot, *cut)):
                 continue
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
