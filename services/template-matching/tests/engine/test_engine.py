@@ -5415,64 +5415,6 @@ def test_values_glued_to_a_header_and_tokens_of_one_field_after_a_value_stay_val
     assert not _header_glued_word("<*>|I|<*>|<*>|debs/pool/a.deb", "<*>|O|<*>|<*>|debs/pool/b.deb", "<*>|")
 
 
-# ------------------------------------------------------------- lists printed with any count of items (pass 32f)
-
-
-def _broker_lines(lists: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(f"2026-12-06 11:0{i}:2{i} INFO relay.worker: Shards claimed: {x}" for i, x in enumerate(lists))
-
-
-@pytest.mark.parametrize("order", [1, -1])
-def test_a_list_printed_with_any_count_of_items_is_one_value(order: int) -> None:
-    lists = (
-        "{Shard(queue=Queue(name='alpha'), slot=3): 11}",
-        "{Shard(queue=Queue(name='alpha'), slot=1): 40, Shard(queue=Queue(name='alpha'), slot=2): 7}",
-        "{Shard(queue=Queue(name='alpha'), slot=5): 2}",
-        "{Shard(queue=Queue(name='alpha'), slot=0): 9, Shard(queue=Queue(name='alpha'), slot=4): 1, "
-        "Shard(queue=Queue(name='alpha'), slot=6): 30}",
-        "{Shard(queue=Queue(name='alpha'), slot=8): 5, Shard(queue=Queue(name='alpha'), slot=9): 12}",
-    )[::order]
-    lines = _broker_lines(lists)
-    got = _one_stream(lines)
-    assert len(got) == 1
-    assert next(iter(got)).endswith("Shards claimed: <*>")
-    assert len(_one_stream(lines, EngineConfig(item_lists=False))) > 1
-    # a list of plain words, its last item closing the sentence
-    mirrors = tuple(
-        f"Pruning mirror \"m{i}\" sections {x}" for i, x in
-        enumerate(("core...", "core, extras, testing...", "core, extras...", "core...", "core, extras, testing..."))
-    )
-    assert len(_one_stream(mirrors)) == 1
-    assert len(_one_stream(mirrors, EngineConfig(item_lists=False))) > 1
-
-
-def test_keyword_variants_beside_a_list_stay_apart() -> None:
-    # the lines differ in the statement's own word before the list: two statements
-    lines = tuple(
-        f"2026-12-06 11:0{i}:01 pool: shards {'accepted' if i % 2 else 'refused'} for "
-        f"{'north, south, east' if i % 3 else 'north'} now"
-        for i in range(6)
-    )
-    assert len(_one_stream(lines)) == 2
-
-
-def test_listed_items_need_items_of_one_shape_joined_by_commas() -> None:
-    from template_matching.engine.core import _listed_items
-
-    assert _listed_items(("core...",), ("core,", "extras,", "testing..."))
-    assert _listed_items(("[alpha]",), ("[alpha,", "beta-2]"))
-    assert _listed_items(("{S(n='<*>'),", "slot=<*>):", "<*>}"), ("{S(n='<*>'),", "slot=<*>):", "<*>,", "S(n='<*>'),", "slot=<*>):", "<*>}"))
-    # no comma between the items, items of two shapes, a label taken into the first item,
-    # values only, runs of one length
-    assert not _listed_items(("core",), ("core", "extras"))
-    assert not _listed_items(("core...",), ("core,", "<*>=<*>..."))
-    assert not _listed_items(("sections", "core..."), ("sections", "core,", "extras,", "testing..."))
-    assert not _listed_items(("<*>]",), ("<*>,", "<*>]"))
-    assert not _listed_items(("core,", "extras"), ("north,", "south"))
-    # a sentence as long as one item against a list that opens with another item
-    assert not _listed_items(("accepting", "connections"), ("queue", "full,", "retry", "later"))
-
-
 # the rule of pass 32d (on by default): the tests name it on all the same
 _GROUPS_NAMED = EngineConfig(enclosed_groups_named=True)
 

@@ -607,12 +607,6 @@ class EngineConfig:
     # attributes of short capital types joined by "/" or "," are one name of any length, not a
     # statement per count of words in it (see _distinguished_name_run; pass 31f)
     distinguished_names: bool = True
-    # a list printed with as many items as it has ("assigned: {Part(name='a'), index=0: 1}" /
-    # "{Part(name='a'), index=0: 1, Part(name='a'), index=1: 4}", "components main..." /
-    # "main, contrib, non-free..."): items of one shape opening with the same item, each but
-    # the last ending with ",", are one value of any length, not a statement per count of
-    # items (see _listed_items; pass 32f)
-    item_lists: bool = True
     # with gapped_enclosed_values, a place of a gapped merge that lies inside one quoted or
     # bracketed value on both sides (the alignment matched words inside the two values:
     # "process "<*> -c apt-get install -y curl" did" / "process "/bin/sh -c npm ci" did") is
@@ -3225,7 +3219,7 @@ def _span_cut(
     sentence_texts: Callable[[tuple[str, ...], tuple[str, ...], int], bool] | None = None,
     valued_texts: bool = False, header_tails: bool = False, duration_values: bool = False,
     tag_host_header: bool = False, distinguished_names: bool = False, header_words: bool = False,
-    item_lists: bool = False, enclosed_groups_named: bool = False,
+    enclosed_groups_named: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -3272,14 +3266,6 @@ def _span_cut(
         # (its first token may hold a masked value and was then taken for the prefix)
         for q in (p - 1, p):
             if _distinguished_names(tpl[q : nt - s], toks[q : nl - s]):
-                return q, s
-    if item_lists and nt != nl and p >= 2 and any(x.endswith(",") for x in (ml if nl > nt else mt)):
-        # both lines print one list there, of different counts of items: one value (the
-        # widest such list; the alignment may have matched the first items' tokens)
-        for q in range(1, p + 1):
-            if _listed_items(tpl[q : nt - s], toks[q : nl - s]) and any(
-                _is_message_word(x) for x in (*tpl[:q], *tpl[nt - s :])
-            ):
                 return q, s
     if nt != nl and p >= 2:
         q = _numbered_run(tpl, toks, p, s)
@@ -3628,53 +3614,6 @@ def _distinguished_names(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
         k > 0 and a[0][k - 1] == "="
         and _distinguished_name_run((a[0][k:], *a[1:])) and _distinguished_name_run((b[0][k:], *b[1:]))
     )
-
-
-# the most tokens one item of a printed list may have (a record of a few fields)
-_LIST_ITEM_TOKENS = 4
-_ITEM_WORD = re.compile(r"[\w-]*[A-Za-z_][\w-]*")
-
-
-def _item_shapes(run: tuple[str, ...], k: int) -> tuple[str, ...] | None:
-    """The shape of every item when ``run`` is a list of items of ``k`` tokens each but the
-    last ending with "," and all of one shape (an item of one token: words as "a", values as
-    "*"; an item of several: its words as printed; punctuation kept, the list's brackets and
-    each item's closing comma left out), else None."""
-    if not all(run[i].endswith(",") for i in range(k - 1, len(run) - 1, k)):
-        return None
-    shapes: set[tuple[str, ...]] = set()
-    for i in range(0, len(run), k):
-        item = list(run[i : i + k])
-        item[0] = item[0].lstrip("[{(")
-        item[-1] = item[-1].rstrip(",;.]})")
-        # an item of one word is a name, any name; the words of an item of several tokens
-        # are its record's own ("<*> bytes, <*> failures" are two fields, not a list)
-        shapes.add(tuple(_ITEM_WORD.sub("a", t.replace(VAR, "*")) if k == 1 or VAR in t else t for t in item))
-    return shapes.pop() if len(shapes) == 1 else None
-
-
-def _first_item(run: tuple[str, ...], k: int) -> tuple[str, ...]:
-    return (*run[: k - 1], run[k - 1].rstrip(",;.]})"))
-
-
-def _listed_items(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    """The two runs are one list printed with different counts of items of one shape that
-    holds a word, opening with the same item ("main..." / "main, contrib, non-free..."): a
-    sentence of as many words as one item is no list of one."""
-    if not a or not b or len(a) == len(b):
-        return False
-    for k in range(1, min(len(a), len(b), _LIST_ITEM_TOKENS) + 1):
-        if len(a) % k or len(b) % k:
-            continue
-        shape = _item_shapes(a, k)
-        firsts = list(zip(_first_item(a, k), _first_item(b, k), strict=True))
-        if (
-            shape is not None and shape == _item_shapes(b, k) and any(_has_alpha(x) for x in shape)
-            and all(x == y or (VAR in x and VAR in y) for x, y in firsts)
-            and any(x == y and _has_alpha(x.replace(VAR, "")) for x, y in firsts)
-        ):
-            return True
-    return False
 
 
 def _one_quantity(run: tuple[str, ...]) -> bool:
@@ -5830,7 +5769,7 @@ class TemplateEngine:
             config.label_after_message_word, config.status_text_case, config.vouching_outside_run,
             config.enclosed_header_words, sentences, config.valued_texts_kept, config.header_tails_kept,
             config.duration_values, config.tag_host_header, config.distinguished_names,
-            config.glued_header_words, config.item_lists, config.enclosed_groups_named,
+            config.glued_header_words, config.enclosed_groups_named,
         )
         if cut is None and config.value_label_texts and config.tail_values:
             cut = _value_label_text(
