@@ -1646,6 +1646,22 @@ _VERB_FORM = re.compile(r"(?:ed|ing|en)$")
 _PLURAL = re.compile(r"[a-rtvwxyz]s$")
 
 
+def _object_core(word: str) -> str:
+    """The word without its punctuation, quotes and brackets, lower-cased."""
+    return word.strip(_TRAIL + _QUOTES + "()[]{}").lower()
+
+
+def _no_verb_forms(words: tuple[str, ...]) -> bool:
+    """Every word is a word of its own (something left once its punctuation is stripped,
+    no variable) and none a verb form ("cached", "failing", "taken"): what a statement acts on
+    or with, not what happened."""
+    for w in words:
+        core = _object_core(w)
+        if not core or VAR in w or _VERB_FORM.search(core) is not None:
+            return False
+    return True
+
+
 def _preposition_object(
     tokens: tuple[str, ...], i: int, words: tuple[str, ...], plural_kinds: bool = False
 ) -> bool:
@@ -1664,12 +1680,9 @@ def _preposition_object(
         # brackets, which change happened is the statement (as an arrow outside brackets is
         # left alone, _bracketed_transition)
         return False
-    plural = 0
-    for w in words:
-        core = w.strip(_TRAIL + _QUOTES + "()[]{}").lower()
-        if not core or VAR in w or _VERB_FORM.search(core) is not None:
-            return False
-        plural += _PLURAL.search(core) is not None
+    if not _no_verb_forms(words):
+        return False
+    plural = sum(_PLURAL.search(_object_core(w)) is not None for w in words)
     # nouns in the plural after a preposition name a kind of thing, not one thing ("Number of
     # sessions is now 3" / "Number of bearers ..."): which kind is counted or listed is the
     # statement's, while an argument names one instance ("on shop", "for root") (pass 24a)
@@ -1682,13 +1695,7 @@ def _means_after_using(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) 
     protocol or driver the program chose, which its format prints with "%s"; the sentence around
     them is the statement. Verb forms are left out, as after a preposition: "using cached" /
     "using downloaded" say what happened."""
-    if i == 0 or tokens[i - 1].lower() != "using":
-        return False
-    for w in words:
-        core = w.strip(_TRAIL + _QUOTES + "()[]{}").lower()
-        if not core or VAR in w or _VERB_FORM.search(core) is not None:
-            return False
-    return True
+    return i > 0 and tokens[i - 1].lower() == "using" and _no_verb_forms(words)
 
 
 def _argument_name(x: str) -> bool:
